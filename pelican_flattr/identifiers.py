@@ -1,0 +1,161 @@
+"""Who owns a Flattr thing: a Flattr username or a community partner identifier.
+
+Flattr accepts two kinds of owner on an auto-submit URL or button:
+
+* ``user_id``: the username of a registered Flattr user;
+* ``owner``: for community partners, an identifier of someone without a
+  Flattr account, who claims the thing later. The supported forms are
+  ``twitter:user:id:<number>``, ``email:<md5 hex>`` and
+  ``partner:<namespace>:<id>``.
+
+A site operator may write an email owner as ``email:alice@example.org``; it
+is hashed here (MD5 of the trimmed, lower-cased address) so that the plain
+address never leaves the configuration. Nothing in this module imports
+Pelican.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
+
+# Flattr usernames were short ASCII handles; a colon would make a value
+# ambiguous with an owner identifier, so it is never allowed.
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_TWITTER = re.compile(r"twitter:user:id:([0-9]{1,20})")
+_MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+# One "@" with something on each side and a dot in the domain: enough to tell
+# an address from a typo without pretending to validate mail delivery.
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The namespace is assigned by Flattr; ids are the partner's own. Neither may
+# hold ";" or whitespace, which would break load.js's rel/rev syntax.
+_PARTNER = re.compile(r"partner:([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.@+-]{1,128})")
+
+SUPPORTED_FORMS = (
+    "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
+    "or partner:NAMESPACE:ID"
+)
+
+
+class IdentifierError(ValueError):
+    """A value that is neither a Flattr username nor a supported identifier.
+
+    The message never repeats an email address: it is safe to log.
+    """
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The owner of a thing, in the form Flattr receives it.
+
+    ``value`` is the username for a Flattr user, or the whole identifier
+    (``twitter:user:id:123``, ``email:<md5>``, ``partner:ns:id``) otherwise.
+    An email owner only ever holds the hash.
+    """
+
+    kind: OwnerKind
+    value: str
+
+    @property
+    def parameter(self) -> str:
+        """The auto-submit parameter that carries this owner."""
+        return "user_id" if self.kind == "flattr_user" else "owner"
+
+    @property
+    def button_parameter(self) -> str:
+        """The embedded button's name for this owner (``uid`` or ``owner``)."""
+        return "uid" if self.kind == "flattr_user" else "owner"
+
+    @property
+    def is_partner_identifier(self) -> bool:
+        """True for owners without a Flattr account, who claim things later."""
+        return self.kind != "flattr_user"
+
+
+def hash_email(address: str) -> str:
+    """Flattr's email hash: MD5 of the trimmed, lower-cased address, as hex."""
+    return hashlib.md5(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def _describe(value: str) -> str:
+    """A printable stand-in for a rejected value that cannot leak an address."""
+    if "@" in value or value.lower().startswith("email:"):
+        return "an email identifier (value not shown)"
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return repr(shown)
+
+
+def parse_owner(value: object) -> Owner:
+    """Read a Flattr username or an owner identifier.
+
+    A value without a colon is a Flattr username; one with a colon must be a
+    supported identifier. ``email:ADDRESS`` comes back hashed.
+
+    Raises IdentifierError with a message that is safe to log.
+    """
+    if not isinstance(value, str):
+        raise IdentifierError(
+            f"expected text ({SUPPORTED_FORMS}), got {type(value).__name__}"
+        )
+    text = value.strip()
+    if not text:
+        raise IdentifierError(f"is empty; expected {SUPPORTED_FORMS}")
+    if ":" not in text:
+        if "@" in text:
+            raise IdentifierError(
+                "looks like a plain email address; write it as email:ADDRESS "
+                "so that it is hashed"
+            )
+        if _USERNAME.fullmatch(text):
+            return Owner("flattr_user", text)
+        raise IdentifierError(
+            f"{_describe(text)} is not a valid Flattr username (letters, digits, "
+            "'_', '-' and '.', at most 64 characters)"
+        )
+    scheme = text.split(":", 1)[0].lower()
+    if scheme == "twitter":
+        if _TWITTER.fullmatch(text):
+            return Owner("twitter", text)
+        raise IdentifierError(
+            f"{_describe(text)} is not a twitter identifier: write "
+            "twitter:user:id:NUMBER with the numeric account id, not the handle"
+        )
+    if scheme == "email":
+        rest = text[len("email:") :].strip()
+        if _MD5_HEX.fullmatch(rest):
+            return Owner("email", "email:" + rest.lower())
+        if _EMAIL_ADDRESS.fullmatch(rest):
+            return Owner("email", "email:" + hash_email(rest))
+        raise IdentifierError(
+            f"{_describe(text)} is not usable: write email:ADDRESS or "
+            "email:MD5HEX (32 hexadecimal digits)"
+        )
+    if scheme == "partner":
+        if _PARTNER.fullmatch(text):
+            return Owner("partner", text)
+        raise IdentifierError(
+            f"{_describe(text)} is not a partner identifier: write "
+            "partner:NAMESPACE:ID (letters, digits, '_', '-', '.'; no spaces or ';')"
+        )
+    raise IdentifierError(
+        f"{_describe(text)} has an unsupported scheme {scheme!r}; expected "
+        f"{SUPPORTED_FORMS}"
+    )
+
+
+def parse_partner_identifier(value: object) -> Owner:
+    """Read an identifier that must name someone without a Flattr account.
+
+    Used where Flattr expects ``owner`` forms only (web hooks, verify).
+    """
+    owner = parse_owner(value)
+    if not owner.is_partner_identifier:
+        raise IdentifierError(
+            f"{_describe(str(value))} is a Flattr username; expected "
+            "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+        )
+    return owner

@@ -1,0 +1,252 @@
+"""Pelican wiring: signals in, things attached to content, markup and manifest out.
+
+A build flows through five receivers (see docs/architecture.md):
+
+1. ``start_build`` (``get_generators``, at the start of every ``run()``):
+   resets per-build state, so ``pelican --autoreload`` never doubles anything.
+2. ``add_template_helpers`` (``generator_init``): ``flattr_head``,
+   ``flattr_button`` and ``flattr_script`` become Jinja globals.
+3. ``attach_things`` (``all_generators_finalized``, once every content file
+   is read and before anything is written): resolves each article (and page)
+   into ``content.flattr``, logs every problem once, fails a strict build.
+4. ``inject_into_written_page`` (``content_written``): adds to pages whose
+   theme does not use the helpers what they lack.
+5. ``write_manifest`` (``finalized``): writes the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from jinja2 import Undefined
+from markupsafe import Markup
+from pelican import signals
+
+from . import markup
+from .manifest import render_manifest, write_atomically
+from .resolve import ContentThing, resolve
+from .settings import FlattrSettings, read_settings
+
+logger = logging.getLogger("pelican_flattr")
+
+
+class FlattrBuildError(Exception):
+    """Raised at the end of a strict build that found problems.
+
+    Pelican reports it as one critical line and exits non-zero.
+    """
+
+
+@dataclass
+class BuildState:
+    """Everything one ``run()`` learns; replaced at the start of the next."""
+
+    settings: FlattrSettings | None = None
+    # Read apart from the other settings: it must hold when they are unusable.
+    strict: bool = False
+    content_things: list[ContentThing] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # Set when a helper rendered an embedded button into the page being
+    # written, so that the page gets load.js even if the theme forgot it.
+    page_needs_loader: bool = False
+
+
+_build = BuildState()
+
+
+def start_build(pelican: Any) -> None:
+    """Forget the previous run's things; read and validate the settings."""
+    global _build
+    _build = BuildState(strict=pelican.settings.get("FLATTR_STRICT") is True)
+    flattr_settings, problems = read_settings(pelican.settings)
+    _build.settings = flattr_settings
+    for problem in problems:
+        _report(f"settings: {problem}")
+    if flattr_settings is None:
+        logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _report(problem: str) -> None:
+    _build.problems.append(problem)
+    logger.error("pelican-flattr: %s", problem)
+
+
+def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
+    """Published content, articles first: (content, is_article) pairs."""
+    found: list[tuple[Any, bool]] = []
+    for generator in generators:
+        if hasattr(generator, "articles") and hasattr(generator, "drafts"):
+            found.extend(
+                (article, True)
+                for article in chain(
+                    generator.articles,
+                    generator.translations,
+                    generator.hidden_articles,
+                    generator.hidden_translations,
+                )
+            )
+        elif (
+            pages and hasattr(generator, "pages") and hasattr(generator, "draft_pages")
+        ):
+            found.extend(
+                (page, False)
+                for page in chain(
+                    generator.pages,
+                    generator.translations,
+                    generator.hidden_pages,
+                    generator.hidden_translations,
+                )
+            )
+    return found
+
+
+def attach_things(generators: list[Any]) -> None:
+    """Give every published article (and page) its thing, or say why not."""
+    settings = _build.settings
+    if settings is None:
+        _fail_if_strict()
+        return
+    owners_by_url: dict[str, str] = {}
+    warned_languages: set[str] = set()
+    for content, is_article in _contents(generators, settings.pages):
+        content.flattr = None
+        outcome = resolve(content, settings, is_article)
+        source = content.relative_source_path
+        if outcome.problem:
+            _report(f"{source}: {outcome.problem}; it gets no Flattr button")
+            continue
+        if outcome.notice:
+            logger.warning(
+                "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
+            )
+            continue
+        content_thing = outcome.content_thing
+        if content_thing is None:
+            continue  # opted out with "flattr: no"
+        lang = outcome.language_fallback
+        if lang and lang not in warned_languages:
+            warned_languages.add(lang)
+            logger.warning(
+                "pelican-flattr: Flattr has no code for language %r (first seen "
+                "in %s); its things use %s",
+                lang,
+                source,
+                settings.language,
+            )
+        earlier = owners_by_url.setdefault(content_thing.url, source)
+        if earlier != source:
+            _report(
+                f"{source}: its thing URL {content_thing.url} is already the "
+                f"thing of {earlier}; Flattr would merge them, so it gets no "
+                "Flattr button (pin a different flattr_url)"
+            )
+            continue
+        content.flattr = content_thing
+        _build.content_things.append(content_thing)
+    _fail_if_strict()
+
+
+def _fail_if_strict() -> None:
+    if _build.strict and _build.problems:
+        count = len(_build.problems)
+        raise FlattrBuildError(
+            f"pelican-flattr found {count} problem{'s' if count > 1 else ''} "
+            "and FLATTR_STRICT is on; see the errors above"
+        )
+
+
+def flattr_head(content: Any = None) -> Markup:
+    """Jinja helper: payment link and Open Graph tags for ``content``."""
+    content_thing = _content_thing(content)
+    return markup.head(content_thing) if content_thing else Markup("")
+
+
+def flattr_button(content: Any = None, style: str | None = None) -> Markup:
+    """Jinja helper: the button for ``content`` (in ``style``, if given)."""
+    content_thing = _content_thing(content)
+    if content_thing is None:
+        return Markup("")
+    style = style or content_thing.button_style
+    if style != "plain":
+        _build.page_needs_loader = True
+    return markup.button(content_thing, style)
+
+
+def flattr_script() -> Markup:
+    """Jinja helper: load.js for the embedded styles, nothing for ``plain``."""
+    settings = _build.settings
+    if settings is None or settings.button == "plain":
+        return Markup("")
+    return markup.LOADER_TAG
+
+
+def _content_thing(content: Any) -> ContentThing | None:
+    if content is None or isinstance(content, Undefined):
+        return None
+    value = getattr(content, "flattr", None)
+    return value if isinstance(value, ContentThing) else None
+
+
+TEMPLATE_HELPERS = {
+    "flattr_head": flattr_head,
+    "flattr_button": flattr_button,
+    "flattr_script": flattr_script,
+}
+
+
+def add_template_helpers(generator: Any) -> None:
+    """Make the helpers available to every template of every generator."""
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.globals.update(TEMPLATE_HELPERS)
+
+
+def inject_into_written_page(path: str, context: dict[str, Any]) -> None:
+    """Complete a written page whose theme does not use the helpers."""
+    needs_loader = _build.page_needs_loader
+    _build.page_needs_loader = False
+    settings = _build.settings
+    if settings is None or not settings.inject:
+        return
+    content = context.get("article") or context.get("page")
+    content_thing = _content_thing(content)
+    if content_thing is None and not needs_loader:
+        return
+    with open(path, encoding="utf-8", newline="") as stream:
+        page = stream.read()
+    body_html = content.content if content_thing is not None else ""
+    updated = markup.inject(page, content_thing, body_html, needs_loader)
+    if updated is not None:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            stream.write(updated)
+
+
+def write_manifest(pelican: Any) -> None:
+    """Write the manifest of this build's things."""
+    settings = _build.settings
+    if settings is None:
+        return
+    text = render_manifest(settings.siteurl, _build.content_things)
+    try:
+        write_atomically(settings.manifest_path, text)
+    except OSError as error:
+        _report(f"FLATTR_MANIFEST: cannot write {settings.manifest_path}: {error}")
+        _fail_if_strict()
+        return
+    logger.info(
+        "pelican-flattr: %d things, manifest %s",
+        len(_build.content_things),
+        settings.manifest_path,
+    )
+
+
+def register() -> None:
+    """Connect the plugin to Pelican's signals."""
+    signals.get_generators.connect(start_build)
+    signals.generator_init.connect(add_template_helpers)
+    signals.all_generators_finalized.connect(attach_things)
+    signals.content_written.connect(inject_into_written_page)
+    signals.finalized.connect(write_manifest)

@@ -1,0 +1,275 @@
+"""How one article or page becomes a Flattr thing.
+
+``resolve`` reads a content object's metadata, the author mapping and the
+site-wide settings, in that order of precedence, and returns either a
+``ContentThing`` or the reason there is none. Content objects are read by
+attribute only (``metadata``, ``url``, ``title``, ``authors``...), so any
+object shaped like Pelican's ``Article`` or ``Page`` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .identifiers import IdentifierError, Owner, parse_owner
+from .settings import FlattrSettings
+from .thing import (
+    CATEGORIES,
+    Thing,
+    check_thing_url,
+    flattr_language,
+    html_lang,
+    shorten,
+    split_tags,
+    strip_html,
+    thing_description,
+    thing_tags,
+    thing_title,
+)
+
+# Metadata fields an author may set; Pelican lowercases metadata keys.
+OPT_OUT = "flattr"
+OWNER = "flattr_owner"
+CATEGORY = "flattr_category"
+LANGUAGE = "flattr_language"
+TAGS = "flattr_tags"
+HIDDEN = "flattr_hidden"
+PINNED_URL = "flattr_url"
+IMAGE_FIELDS = ("og_image", "image")
+
+_TRUE = {"yes", "true", "on", "1"}
+_FALSE = {"no", "false", "off", "0"}
+# Pelican's link syntax is not expanded in custom metadata; accept it anyway.
+_LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
+
+
+@dataclass(frozen=True)
+class ContentThing:
+    """What templates see as ``article.flattr``: a thing and how to show it."""
+
+    thing: Thing
+    source: str
+    button_style: str
+    # (property, content) pairs for <meta property=...>; empty when disabled.
+    open_graph: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def url(self) -> str:
+        """The thing URL (the canonical URL Flattr keys the thing on)."""
+        return self.thing.url
+
+    @property
+    def auto_submit_url(self) -> str:
+        """The JS-free button's target and the payment link."""
+        return self.thing.auto_submit_url
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome for one content object.
+
+    Exactly one of ``content_thing``, ``problem`` (an error in the author's
+    input), ``notice`` (no owner: worth saying, not an error) is set, or none
+    of them for a deliberate opt-out. ``language_fallback`` names a language
+    Flattr has no code for, so that the caller can warn once per language.
+    """
+
+    content_thing: ContentThing | None = None
+    problem: str | None = None
+    notice: str | None = None
+    language_fallback: str | None = None
+
+
+class _FieldError(Exception):
+    pass
+
+
+def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
+    value = metadata.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _FieldError(f"metadata '{name}' must be a single value")
+    return value.strip()
+
+
+def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
+    value = _text_field(metadata, name)
+    if value is None or value == "":
+        return None
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise _FieldError(f"metadata '{name}' is {value!r}; write yes or no")
+
+
+def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
+    """The owner and, when there is none, why (a sentence for the log)."""
+    explicit = _text_field(content.metadata, OWNER)
+    if explicit:
+        try:
+            return parse_owner(explicit), ""
+        except IdentifierError as error:
+            raise _FieldError(f"metadata '{OWNER}' {error}") from None
+    names = []
+    for author in getattr(content, "authors", None) or ():
+        names.append(author.name)
+        for key in (author.name, getattr(author, "slug", None)):
+            if key in settings.authors:
+                return settings.authors[key], ""
+            if key in settings.unusable_authors:
+                raise _FieldError(
+                    f"author {author.name!r} has an unusable entry: "
+                    f"{settings.unusable_authors[key]}"
+                )
+    if settings.username is not None:
+        return settings.username, ""
+    who = ", ".join(repr(name) for name in names) or "no author"
+    return None, (
+        f"has no Flattr owner ({who}: not in FLATTR_AUTHORS, no "
+        f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
+    )
+
+
+def _language(content: Any, settings: FlattrSettings) -> tuple[str, str | None]:
+    explicit = _text_field(content.metadata, LANGUAGE)
+    if explicit:
+        code = flattr_language(explicit)
+        if code is None:
+            raise _FieldError(
+                f"metadata '{LANGUAGE}' is {explicit!r}, which Flattr has no "
+                "code for; use one such as en_GB, de_DE or sv_SE"
+            )
+        return code, None
+    lang = getattr(content, "lang", None)
+    if not lang:
+        return settings.language, None
+    code = flattr_language(lang)
+    if code is None:
+        return settings.language, str(lang)
+    return code, None
+
+
+def _summary_text(content: Any, settings: FlattrSettings) -> str:
+    """The summary as Pelican would show it, without touching its memoized
+    ``summary``/``content`` properties: reading those before Pelican has
+    refreshed intersite links would freeze unresolved links into the pages.
+    """
+    summary = content.metadata.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        return summary
+    raw = getattr(content, "_content", "") or ""
+    words = strip_html(raw).split()
+    limit = settings.summary_max_length
+    if limit is not None and len(words) > limit:
+        return " ".join(words[:limit]) + " …"
+    return " ".join(words)
+
+
+def _thing_url(content: Any, settings: FlattrSettings) -> str:
+    pinned = _text_field(content.metadata, PINNED_URL)
+    if pinned:
+        reason = check_thing_url(pinned)
+        if reason:
+            raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {pinned!r}")
+        return pinned
+    return f"{settings.siteurl}/{content.url}"
+
+
+def _absolute(url: str, settings: FlattrSettings) -> str:
+    for prefix in _LINK_PREFIXES:
+        if url.startswith(prefix):
+            url = url[len(prefix) :]
+    if check_thing_url(url) is None:
+        return url
+    return f"{settings.siteurl}/{url.lstrip('/')}"
+
+
+def _open_graph(
+    content: Any, thing: Thing, settings: FlattrSettings, is_article: bool
+) -> tuple[tuple[str, str], ...]:
+    pairs = [
+        ("og:title", thing.title),
+        ("og:type", "article" if is_article else "website"),
+        ("og:url", thing.url),
+        ("og:description", shorten(" ".join(thing.description.split()), 300)),
+    ]
+    if settings.site_name:
+        pairs.append(("og:site_name", strip_html(settings.site_name)))
+    pairs.append(("og:locale", html_lang(thing.language).replace("-", "_")))
+    for field in IMAGE_FIELDS:
+        image = _text_field(content.metadata, field)
+        if image:
+            absolute = _absolute(image, settings)
+            if check_thing_url(absolute) is None:
+                pairs.append(("og:image", absolute))
+            break
+    if not is_article:
+        return tuple(pairs)
+    date = getattr(content, "date", None)
+    if date is not None:
+        pairs.append(("article:published_time", date.isoformat()))
+        modified = getattr(content, "modified", None) or date
+        pairs.append(("article:modified_time", modified.isoformat()))
+    for author in getattr(content, "authors", None) or ():
+        pairs.append(("article:author", str(author.name)))
+    category = getattr(content, "category", None)
+    if category is not None:
+        pairs.append(("article:section", str(category.name)))
+    for tag in getattr(content, "tags", None) or ():
+        pairs.append(("article:tag", str(tag.name)))
+    return tuple(pairs)
+
+
+def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolution:
+    """Decide whether ``content`` gets a thing, and build it."""
+    metadata = content.metadata
+    try:
+        if _bool_field(metadata, OPT_OUT) is False:
+            return Resolution()
+        owner, why_none = _owner(content, settings)
+        if owner is None:
+            return Resolution(notice=why_none)
+        category = _text_field(metadata, CATEGORY) or settings.category
+        if category not in CATEGORIES:
+            raise _FieldError(
+                f"metadata '{CATEGORY}' is {category!r}; choose one of "
+                f"{', '.join(CATEGORIES)}"
+            )
+        language, fallback = _language(content, settings)
+        explicit_tags = _text_field(metadata, TAGS)
+        if explicit_tags is not None:
+            tags = thing_tags(split_tags(explicit_tags))
+        else:
+            own = [tag.name for tag in getattr(content, "tags", None) or ()]
+            tags = thing_tags(own, settings.tags)
+        hidden = _bool_field(metadata, HIDDEN)
+        url = _thing_url(content, settings)
+    except _FieldError as error:
+        return Resolution(problem=str(error))
+    title = thing_title(getattr(content, "title", ""), settings.site_name)
+    thing = Thing(
+        url=url,
+        owner=owner,
+        title=title,
+        description=thing_description(_summary_text(content, settings), title),
+        category=category,
+        language=language,
+        tags=tags,
+        hidden=settings.hidden if hidden is None else hidden,
+    )
+    open_graph = (
+        _open_graph(content, thing, settings, is_article) if settings.open_graph else ()
+    )
+    return Resolution(
+        content_thing=ContentThing(
+            thing=thing,
+            source=str(content.relative_source_path).replace("\\", "/"),
+            button_style=settings.button,
+            open_graph=open_graph,
+        ),
+        language_fallback=fallback,
+    )

@@ -1,0 +1,178 @@
+"""The ``FLATTR_*`` settings: read in one place, validated, with documented defaults.
+
+``read_settings`` takes Pelican's settings dict and returns an immutable
+``FlattrSettings`` plus a list of problems, each naming the setting at fault.
+It never raises for a user mistake. A plain email address from
+``FLATTR_AUTHORS`` is hashed here and never kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .identifiers import IdentifierError, Owner, parse_owner
+from .thing import CATEGORIES, check_thing_url, flattr_language, split_tags
+
+BUTTON_STYLES = ("plain", "js", "compact")
+
+# Every setting the plugin reads, with its default. The README documents each.
+DEFAULTS: dict[str, object] = {
+    "FLATTR_USERNAME": None,
+    "FLATTR_AUTHORS": {},
+    "FLATTR_CATEGORY": "text",
+    "FLATTR_LANGUAGE": None,
+    "FLATTR_TAGS": (),
+    "FLATTR_HIDDEN": False,
+    "FLATTR_BUTTON": "plain",
+    "FLATTR_PAGES": False,
+    "FLATTR_INJECT": True,
+    "FLATTR_OPEN_GRAPH": True,
+    "FLATTR_SITEURL": None,
+    "FLATTR_MANIFEST": "flattr-manifest.json",
+    "FLATTR_STRICT": False,
+}
+
+
+@dataclass(frozen=True)
+class FlattrSettings:
+    """The plugin's configuration for one build."""
+
+    siteurl: str
+    site_name: str = ""
+    username: Owner | None = None
+    # Author name (or slug) -> owner; authors whose entry is unusable map to
+    # the reason instead, so that their articles get no button rather than a
+    # silently different owner.
+    authors: Mapping[str, Owner] = field(default_factory=dict)
+    unusable_authors: Mapping[str, str] = field(default_factory=dict)
+    category: str = "text"
+    language: str = "en_GB"
+    tags: tuple[str, ...] = ()
+    hidden: bool = False
+    button: str = "plain"
+    pages: bool = False
+    inject: bool = True
+    open_graph: bool = True
+    manifest_path: Path = Path("flattr-manifest.json")
+    strict: bool = False
+    summary_max_length: int | None = 50
+
+
+def _bool(settings: Mapping[str, object], name: str, problems: list[str]) -> bool:
+    value = settings.get(name, DEFAULTS[name])
+    if isinstance(value, bool):
+        return value
+    problems.append(f"{name} must be True or False, not {value!r}")
+    return bool(DEFAULTS[name])
+
+
+def read_settings(
+    settings: Mapping[str, object],
+) -> tuple[FlattrSettings | None, list[str]]:
+    """Validate the ``FLATTR_*`` settings found in Pelican's ``settings``.
+
+    Returns ``(FlattrSettings, problems)``. Problems with single author
+    entries leave the settings usable; problems with a site-wide setting
+    return None, because every button built from it would be wrong.
+    """
+    fatal: list[str] = []
+    author_problems: list[str] = []
+
+    siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
+    source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
+    siteurl = str(siteurl).rstrip("/")
+    if check_thing_url(siteurl + "/") is not None:
+        fatal.append(
+            f"{source} is {siteurl!r}, but Flattr needs absolute thing URLs: set "
+            "SITEURL = 'https://your.site' in your settings file, or keep a "
+            "local SITEURL for development and set FLATTR_SITEURL = "
+            "'https://your.site' so that buttons still name the public URL"
+        )
+
+    username = None
+    raw_username = settings.get("FLATTR_USERNAME")
+    if raw_username not in (None, ""):
+        try:
+            username = parse_owner(raw_username)
+        except IdentifierError as error:
+            fatal.append(f"FLATTR_USERNAME {error}")
+
+    authors: dict[str, Owner] = {}
+    unusable: dict[str, str] = {}
+    raw_authors = settings.get("FLATTR_AUTHORS") or {}
+    if not isinstance(raw_authors, Mapping):
+        fatal.append(
+            "FLATTR_AUTHORS must be a dict of author name -> Flattr username "
+            f"or owner identifier, not {type(raw_authors).__name__}"
+        )
+        raw_authors = {}
+    for name, value in raw_authors.items():
+        try:
+            authors[str(name)] = parse_owner(value)
+        except IdentifierError as error:
+            reason = f"FLATTR_AUTHORS[{str(name)!r}] {error}"
+            unusable[str(name)] = reason
+            author_problems.append(reason)
+
+    category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
+    if category not in CATEGORIES:
+        fatal.append(
+            f"FLATTR_CATEGORY is {category!r}; choose one of {', '.join(CATEGORIES)}"
+        )
+
+    raw_language = settings.get("FLATTR_LANGUAGE")
+    if raw_language:
+        language = flattr_language(raw_language)
+        if language is None:
+            fatal.append(
+                f"FLATTR_LANGUAGE is {raw_language!r}, which Flattr has no code "
+                "for; use a code such as en_GB, de_DE or sv_SE (see the README)"
+            )
+    else:
+        # DEFAULT_LANG may name a language Flattr never had; English is then
+        # the only honest default, and articles say so once per language.
+        language = flattr_language(settings.get("DEFAULT_LANG", "en"))
+    language = language or "en_GB"
+
+    raw_tags = settings.get("FLATTR_TAGS") or ()
+    if isinstance(raw_tags, str):
+        raw_tags = split_tags(raw_tags)
+    if not all(isinstance(tag, str) for tag in raw_tags):  # type: ignore[union-attr]
+        fatal.append("FLATTR_TAGS must be a list of strings")
+        raw_tags = ()
+
+    button = settings.get("FLATTR_BUTTON", DEFAULTS["FLATTR_BUTTON"])
+    if button not in BUTTON_STYLES:
+        fatal.append(
+            f"FLATTR_BUTTON is {button!r}; choose one of {', '.join(BUTTON_STYLES)}"
+        )
+
+    manifest = settings.get("FLATTR_MANIFEST") or DEFAULTS["FLATTR_MANIFEST"]
+    output_path = str(settings.get("OUTPUT_PATH") or "output")
+    manifest_path = Path(output_path, os.fspath(manifest))  # type: ignore[arg-type]
+
+    summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
+    result = FlattrSettings(
+        siteurl=siteurl,
+        site_name=str(settings.get("SITENAME") or ""),
+        username=username,
+        authors=authors,
+        unusable_authors=unusable,
+        category=str(category),
+        language=language,
+        tags=tuple(raw_tags),  # type: ignore[arg-type]
+        hidden=_bool(settings, "FLATTR_HIDDEN", fatal),
+        button=str(button),
+        pages=_bool(settings, "FLATTR_PAGES", fatal),
+        inject=_bool(settings, "FLATTR_INJECT", fatal),
+        open_graph=_bool(settings, "FLATTR_OPEN_GRAPH", fatal),
+        manifest_path=manifest_path,
+        strict=_bool(settings, "FLATTR_STRICT", fatal),
+        summary_max_length=summary_max if isinstance(summary_max, int) else None,
+    )
+    if fatal:
+        return None, fatal + author_problems
+    return result, author_problems

@@ -1,0 +1,105 @@
+"""The operator's private SQLite store: web hook events and verified identities.
+
+One file serves the web hook receiver (``pelican-flattr webhook serve``), the
+``pending`` report, the build-time author notice and ``pelican-flattr verify``.
+It runs in WAL mode with a busy timeout so that a build can read while the
+receiver writes, and its schema is versioned through ``PRAGMA user_version``:
+each entry of ``MIGRATIONS`` moves the schema up one version, and a store is
+migrated on open. Never edit a migration that has shipped; append a new one.
+
+The store is private to the operator: it may hold claim URLs and must never
+be published with the site.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Each entry is the SQL that moves the schema from version N to N + 1.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: pending flattrs from web hooks, ignored deliveries, verified identities.
+    """
+    CREATE TABLE pending_flattrs (
+        thing_id TEXT NOT NULL,
+        thing_clicks_total INTEGER NOT NULL,
+        thing_owner_id TEXT NOT NULL,
+        flattrer_username TEXT NOT NULL,
+        claim_url TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (thing_id, thing_clicks_total)
+    );
+    CREATE INDEX pending_flattrs_by_owner ON pending_flattrs (thing_owner_id);
+    CREATE TABLE ignored_events (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL,
+        raw_body BLOB NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE verified_identities (
+        identity TEXT NOT NULL,
+        username TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        PRIMARY KEY (identity, username)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or is newer than this version understands."""
+
+
+def open_store(path: str | Path) -> sqlite3.Connection:
+    """Open (creating and migrating as needed) the store at ``path``.
+
+    The connection is in autocommit mode (``isolation_level=None``): callers
+    group writes with explicit ``BEGIN IMMEDIATE`` ... ``COMMIT``.
+    """
+    path = Path(path)
+    if path.parent and not path.parent.is_dir():
+        raise StoreError(
+            f"store {path}: the folder {path.parent} does not exist; create it "
+            "or choose another path"
+        )
+    try:
+        connection = sqlite3.connect(
+            path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        # FULL makes each commit durable against power loss as well as a
+        # killed process; the cost is one fsync per delivery.
+        connection.execute("PRAGMA synchronous = FULL")
+        _migrate(connection, path)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"store {path}: {error}") from None
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {path} has schema version {version}, newer than the "
+                f"{SCHEMA_VERSION} this pelican-flattr understands; upgrade "
+                "pelican-flattr"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number + 1}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise

@@ -1,0 +1,200 @@
+"""A Flattr thing, the rules its fields obey, and its auto-submit URL.
+
+Flattr keys a thing on its exact URL and creates it on the first flattr from
+the parameters of the auto-submit URL. The functions here turn arbitrary text
+(titles, summaries, tags, language codes) into values Flattr accepts, so that
+a button is either right or absent. Nothing in this module imports Pelican.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+from .identifiers import Owner
+
+AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
+
+CATEGORIES = ("text", "images", "video", "audio", "software", "people", "rest")
+
+# The 44 codes Flattr accepted (its API's languages.txt), keyed by the ISO 639-1
+# language they stand for. Flattr kept the legacy codes iw (Hebrew) and in
+# (Indonesian); the modern he and id map onto them.
+LANGUAGES: dict[str, str] = {
+    "sq": "sq_AL", "ar": "ar_DZ", "be": "be_BY", "bg": "bg_BG", "ca": "ca_ES",
+    "zh": "zh_CN", "hr": "hr_HR", "cs": "cs_CZ", "da": "da_DK", "nl": "nl_NL",
+    "en": "en_GB", "et": "et_EE", "fi": "fi_FI", "fr": "fr_FR", "de": "de_DE",
+    "el": "el_GR", "iw": "iw_IL", "hi": "hi_IN", "hu": "hu_HU", "is": "is_IS",
+    "in": "in_ID", "ga": "ga_IE", "it": "it_IT", "ja": "ja_JP", "ko": "ko_KR",
+    "lv": "lv_LV", "lt": "lt_LT", "mk": "mk_MK", "ms": "ms_MY", "mt": "mt_MT",
+    "no": "no_NO", "pl": "pl_PL", "pt": "pt_PT", "ro": "ro_RO", "ru": "ru_RU",
+    "sr": "sr_RS", "sk": "sk_SK", "sl": "sl_SI", "es": "es_ES", "sv": "sv_SE",
+    "th": "th_TH", "tr": "tr_TR", "uk": "uk_UA", "vi": "vi_VN",
+}  # fmt: skip
+FLATTR_LANGUAGE_CODES = frozenset(LANGUAGES.values())
+_LANGUAGE_ALIASES = {"he": "iw", "id": "in", "nb": "no", "nn": "no"}
+
+TITLE_LIMITS = (5, 100)
+DESCRIPTION_LIMITS = (5, 1000)
+
+
+@dataclass(frozen=True)
+class Thing:
+    """Everything Flattr is told about one thing, already within its rules."""
+
+    url: str
+    owner: Owner
+    title: str
+    description: str
+    category: str
+    language: str
+    tags: tuple[str, ...] = ()
+    hidden: bool = False
+
+    def parameters(self) -> list[tuple[str, str]]:
+        """The auto-submit parameters, in a stable order, empty ones left out."""
+        params = [
+            ("url", self.url),
+            (self.owner.parameter, self.owner.value),
+            ("title", self.title),
+            ("description", self.description),
+            ("category", self.category),
+            ("language", self.language),
+        ]
+        if self.tags:
+            params.append(("tags", ",".join(self.tags)))
+        if self.hidden:
+            params.append(("hidden", "1"))
+        return params
+
+    @property
+    def auto_submit_url(self) -> str:
+        """The JS-free button's link: each value percent-encoded as UTF-8."""
+        query = urlencode(self.parameters(), quote_via=quote, safe="")
+        return f"{AUTO_SUBMIT_BASE}?{query}"
+
+
+def flattr_language(code: object) -> str | None:
+    """Map a language code (``en``, ``pt-BR``, ``sv_SE``, ``he``) to Flattr's.
+
+    Returns None when Flattr has no code for the language.
+    """
+    if not isinstance(code, str):
+        return None
+    text = code.strip().replace("-", "_")
+    if not text:
+        return None
+    base, _, region = text.partition("_")
+    base = _LANGUAGE_ALIASES.get(base.lower(), base.lower())
+    exact = f"{base}_{region.upper()}"
+    if exact in FLATTR_LANGUAGE_CODES:
+        return exact
+    return LANGUAGES.get(base)
+
+
+def html_lang(flattr_code: str) -> str:
+    """The BCP 47 tag for a Flattr language code, for HTML ``lang``/og:locale.
+
+    Flattr's ``iw_IL`` and ``in_ID`` are legacy codes that HTML validators
+    reject, so they become ``he-IL`` and ``id-ID``.
+    """
+    base, _, region = flattr_code.partition("_")
+    base = {"iw": "he", "in": "id"}.get(base, base)
+    return f"{base}-{region}" if region else base
+
+
+_DROPPED_ELEMENTS = re.compile(
+    r"<(script|style|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Only real tags: "a < b" in a title is text, not markup.
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def strip_html(text: str, keep_breaks: bool = False) -> str:
+    """Plain text from an HTML fragment, whitespace collapsed.
+
+    With ``keep_breaks``, ``<br>`` becomes a newline, as Flattr does for
+    descriptions; otherwise all whitespace folds into single spaces.
+    """
+    text = _COMMENT.sub("", text)
+    text = _DROPPED_ELEMENTS.sub("", text)
+    if keep_breaks:
+        text = _BREAK.sub("\n", text)
+    text = html.unescape(_TAG.sub(" ", text))
+    if keep_breaks:
+        text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
+    else:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    cut = text[: room + 1]
+    boundary = cut.rfind(" ")
+    # A single giant word has no boundary worth keeping: cut it mid-word.
+    head = cut[:boundary] if boundary > room // 2 else cut[:room]
+    return head.rstrip(" ,;:.-–—") + ellipsis
+
+
+def thing_title(title: str, site_name: str = "") -> str:
+    """A title of 5-100 characters from an article title that may hold HTML."""
+    text = strip_html(title)
+    low, high = TITLE_LIMITS
+    if len(text) < low and site_name:
+        text = f"{text} – {strip_html(site_name)}" if text else strip_html(site_name)
+    if len(text) < low:
+        text = (text + " " if text else "") + "(untitled)"
+        text = text if len(text) >= low else text.ljust(low, ".")
+    return shorten(text, high)
+
+
+def thing_description(summary: str, fallback: str) -> str:
+    """A description of 5-1000 characters; ``fallback`` (the title) if too short."""
+    low, high = DESCRIPTION_LIMITS
+    text = strip_html(summary, keep_breaks=True)
+    if len(text) < low:
+        text = fallback
+    return shorten(text, high)
+
+
+def thing_tags(*groups: object) -> tuple[str, ...]:
+    """Tags for Flattr: none may hold ``,`` or ``;``; duplicates and empties go.
+
+    Each group is an iterable of tag names (Pelican Tag objects work too).
+    """
+    seen: dict[str, str] = {}  # case-folded tag -> first spelling met
+    for group in groups:
+        for tag in group or ():  # type: ignore[attr-defined]
+            clean = " ".join(str(tag).replace(",", " ").replace(";", " ").split())
+            if clean:
+                seen.setdefault(clean.casefold(), clean)
+    return tuple(seen.values())
+
+
+def split_tags(value: str) -> list[str]:
+    """Tags written in metadata as ``a, b, c``."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def check_thing_url(url: str) -> str | None:
+    """Why ``url`` cannot be a thing URL, or None when it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "is empty"
+    if url != url.strip() or any(ch.isspace() for ch in url):
+        return "contains whitespace"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "must be an absolute http:// or https:// URL"
+    if not parts.netloc or parts.hostname is None:
+        return "has no host name"
+    return None
