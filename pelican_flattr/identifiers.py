@@ -84,7 +84,7 @@ def hash_email(address: str) -> str:
 def _describe(value: str) -> str:
     """A printable stand-in for a rejected value that cannot leak an address."""
     if "@" in value or value.lower().startswith("email:"):
-        return "an email identifier (value not shown)"
+        return "the value (not shown: it may hold an email address)"
     shown = value if len(value) <= 80 else value[:77] + "..."
     return repr(shown)
 

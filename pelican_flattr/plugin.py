@@ -33,11 +33,21 @@ from .settings import FlattrSettings, read_settings
 logger = logging.getLogger("pelican_flattr")
 
 
-class FlattrBuildError(Exception):
-    """Raised at the end of a strict build that found problems.
+class FlattrBuildError(SystemExit):
+    """Ends a strict build that found problems, with exit status 1.
 
-    Pelican reports it as one critical line and exits non-zero.
+    A SystemExit rather than an Exception on purpose: Pelican logs any
+    Exception with its traceback, and a user's mistake deserves one clear
+    line. Code that runs Pelican itself can catch it like any exception.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = 1
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -152,9 +162,14 @@ def attach_things(generators: list[Any]) -> None:
 def _fail_if_strict() -> None:
     if _build.strict and _build.problems:
         count = len(_build.problems)
+        logger.critical(
+            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed",
+            count,
+            "s" if count > 1 else "",
+        )
         raise FlattrBuildError(
-            f"pelican-flattr found {count} problem{'s' if count > 1 else ''} "
-            "and FLATTR_STRICT is on; see the errors above"
+            f"pelican-flattr: build failed: {count} problem"
+            f"{'s' if count > 1 else ''} (FLATTR_STRICT)"
         )
 
 

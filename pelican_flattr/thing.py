@@ -110,7 +110,13 @@ _DROPPED_ELEMENTS = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-# Only real tags: "a < b" in a title is text, not markup.
+# Only real tags: "a < b" in a title is text, not markup. Block-level tags
+# separate words; inline ones ("<em>tools</em>:") must not add a space.
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|hr"
+    r"|section|article|header|footer|aside|nav|main|figure|figcaption)\b[^>]*>",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -126,7 +132,7 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
     text = _DROPPED_ELEMENTS.sub("", text)
     if keep_breaks:
         text = _BREAK.sub("\n", text)
-    text = html.unescape(_TAG.sub(" ", text))
+    text = html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))
     if keep_breaks:
         text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
     else:

@@ -1,0 +1,115 @@
+"""Real Pelican builds in temporary directories, shared by the tests."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+
+import pytest
+from pelican import Pelican
+from pelican.log import LimitFilter
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_SITE = ROOT / "sample_site"
+SITEURL = "https://blog.example.org"
+
+
+def article(title: str, author: str = "Alice", body: str = "", **meta: str) -> str:
+    """A Markdown article with the given metadata."""
+    lines = [f"Title: {title}", f"Author: {author}", "Date: 2024-03-01 10:00"]
+    lines += [f"{key}: {value}" for key, value in meta.items()]
+    text = body or "A first paragraph with enough words to be a summary of this piece."
+    return "\n".join(lines) + "\n\n" + textwrap.dedent(text).strip() + "\n"
+
+
+def build(
+    tmp_path: Path,
+    files: dict[str, str],
+    theme: str | None = None,
+    **settings: object,
+) -> Path:
+    """Build a site from ``files`` (paths under the content dir) and return
+    the output directory. ``settings`` override Pelican's defaults."""
+    content = tmp_path / "content"
+    output = tmp_path / "output"
+    for name, text in files.items():
+        path = content / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    content.mkdir(exist_ok=True)
+    override = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(output),
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+        "SITEURL": SITEURL,
+        "SITENAME": "Example Community",
+        "TIMEZONE": "UTC",
+        "PLUGINS": ["pelican_flattr"],
+        "FEED_ALL_ATOM": None,
+        "CATEGORY_FEED_ATOM": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+    }
+    if theme:
+        override["THEME"] = theme
+    override.update(settings)
+    # Pelican's log filter drops a message it has seen before in this
+    # process; every build here must log afresh.
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+    pelican_settings = read_settings(path=None, override=override)
+    Pelican(settings=pelican_settings).run()
+    return output
+
+
+@pytest.fixture
+def site(tmp_path):
+    """``site(files, **settings)`` builds a site and returns its output dir."""
+    counter = iter(range(1000))
+
+    def _build(files: dict[str, str], theme: str | None = None, **settings: object):
+        return build(tmp_path / f"site{next(counter)}", files, theme, **settings)
+
+    return _build
+
+
+@pytest.fixture
+def flattr_log(caplog):
+    """The plugin's log records, at WARNING and above."""
+    caplog.set_level(logging.WARNING, logger="pelican_flattr")
+    return caplog
+
+
+def page(path: Path):
+    """A built page, parsed by a real HTML parser."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def manifest_things(output: Path, name: str = "flattr-manifest.json") -> dict:
+    """The manifest's things keyed by source file."""
+    import json
+
+    document = json.loads((output / name).read_text(encoding="utf-8"))
+    return {entry["source"]: entry for entry in document["things"]}
+
+
+def flattr_buttons(soup) -> list:
+    """Every button this plugin rendered on a page, whatever its style."""
+    return soup.select("a.flattr-button")
+
+
+def payment_links(soup) -> list:
+    return [
+        link for link in soup.find_all("link") if "payment" in (link.get("rel") or [])
+    ]
+
+
+def og(soup, prop: str) -> list[str]:
+    """The content of every <meta property=prop> on a page."""
+    return [meta["content"] for meta in soup.find_all("meta", property=prop)]

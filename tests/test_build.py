@@ -1,0 +1,338 @@
+"""Real Pelican builds: every owned article becomes a thing, shown once, right."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import (
+    SITEURL,
+    article,
+    flattr_buttons,
+    manifest_things,
+    og,
+    page,
+    payment_links,
+)
+
+from pelican_flattr.plugin import FlattrBuildError
+
+AUTHORS = {
+    "Alice": "alice",
+    "Bob": "twitter:user:id:123",
+    "Carol": "email:carol@example.org",
+    "Dan": "partner:examplesite:42",
+}
+BODY = """
+An opening paragraph that is long enough to be the summary of the article.
+
+A second paragraph, which closes the article body.
+"""
+
+
+def community(**extra):
+    files = {
+        "alice.md": article(
+            "Alice writes things", "Alice", BODY, tags="python, pelican"
+        ),
+        "bob.md": article("Bob writes things", "Bob", BODY),
+        "carol.md": article("Carol writes things", "Carol", BODY),
+        "dan.md": article("Dan writes things", "Dan", BODY),
+        "eve.md": article("Eve writes things", "Eve", BODY),
+    }
+    files.update(extra)
+    return files
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_injection_into_pelicans_own_themes(site, theme):
+    output = site(community(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert set(things) == {"alice.md", "bob.md", "carol.md", "dan.md"}
+    for source, thing in things.items():
+        html_path = output / urlsplit(thing["url"]).path.lstrip("/")
+        text = html_path.read_text(encoding="utf-8")
+        soup = page(html_path)
+        buttons = flattr_buttons(soup)
+        assert len(buttons) == 1, source
+        assert buttons[0]["href"] == thing["auto_submit_url"]
+        links = payment_links(soup)
+        assert len(links) == 1 and links[0].parent.name == "head"
+        assert links[0]["href"] == thing["auto_submit_url"]
+        assert links[0]["type"] == "text/html"
+        assert links[0]["title"] == "Flattr this!"
+        assert og(soup, "og:url") == [thing["url"]]
+        assert og(soup, "og:title") == [thing["title"]]
+        # Right after the article body: after its last paragraph, inside the
+        # article element, before the page footer.
+        closing = text.index("which closes the article body.")
+        button_at = text.index('class="flattr-button')
+        assert closing < button_at < text.index("</article>")
+        assert buttons[0].find_parent("article") is not None
+
+
+def test_owner_kinds_reach_the_auto_submit_url(site):
+    output = site(community(), FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    expected = {
+        "alice.md": ("user_id", "alice", "flattr_user"),
+        "bob.md": ("owner", "twitter:user:id:123", "twitter"),
+        "carol.md": ("owner", "email:e85bdea72f763d76279a16f7090151a4", "email"),
+        "dan.md": ("owner", "partner:examplesite:42", "partner"),
+    }
+    for source, (param, value, kind) in expected.items():
+        query = parse_qs(urlsplit(things[source]["auto_submit_url"]).query)
+        assert query[param] == [value]
+        assert {"user_id", "owner"} & set(query) == {param}
+        assert things[source]["owner"] == {"kind": kind, "value": value}
+
+
+def test_no_owner_means_no_button_and_one_log_line(site, flattr_log):
+    output = site(community(), FLATTR_AUTHORS=AUTHORS)
+    eve = page(output / "eve-writes-things.html")
+    assert flattr_buttons(eve) == [] and payment_links(eve) == []
+    lines = [r.getMessage() for r in flattr_log.records if "eve.md" in r.getMessage()]
+    assert len(lines) == 1
+    assert "no Flattr owner" in lines[0] and "'Eve'" in lines[0]
+
+
+def test_resolution_order(site):
+    files = {
+        "meta.md": article("Metadata wins here", "Alice", flattr_owner="partner:ns:9"),
+        "mapped.md": article("Mapping comes next", "Alice"),
+        "site.md": article("Site username last", "Zed"),
+        "coauthors.md": article("Second author mapped", "Zed, Bob", BODY).replace(
+            "Author:", "Authors:"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_USERNAME="sitewide")
+    owners = {s: t["owner"]["value"] for s, t in manifest_things(output).items()}
+    assert owners == {
+        "meta.md": "partner:ns:9",
+        "mapped.md": "alice",
+        "site.md": "sitewide",
+        "coauthors.md": "twitter:user:id:123",
+    }
+
+
+def test_metadata_overrides(site):
+    files = {
+        "custom.md": article(
+            "Overridden fields",
+            "Alice",
+            tags="ignored",
+            flattr_category="software",
+            flattr_language="de_DE",
+            flattr_tags="rust, embedded;x",
+            flattr_hidden="yes",
+        ),
+        "plain.md": article("Default fields", "Alice", tags="own, Extra"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_TAGS=["extra", "community"])
+    things = manifest_things(output)
+    custom, plain = things["custom.md"], things["plain.md"]
+    assert (custom["category"], custom["language"], custom["hidden"]) == (
+        "software",
+        "de_DE",
+        True,
+    )
+    assert custom["tags"] == ["rust", "embedded x"]
+    assert parse_qs(urlsplit(custom["auto_submit_url"]).query)["hidden"] == ["1"]
+    assert (plain["category"], plain["language"], plain["hidden"]) == (
+        "text",
+        "en_GB",
+        False,
+    )
+    assert plain["tags"] == ["own", "Extra", "community"]
+    assert "hidden" not in parse_qs(urlsplit(plain["auto_submit_url"]).query)
+
+
+def test_opt_out_and_drafts_get_nothing(site):
+    files = {
+        "out.md": article("Opted out of Flattr", "Alice", flattr="no"),
+        "draft.md": article("A draft article", "Alice", status="draft"),
+        "hidden.md": article("A hidden article", "Alice", status="hidden"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"hidden.md"}
+    soup = page(output / "opted-out-of-flattr.html")
+    assert flattr_buttons(soup) == [] and payment_links(soup) == []
+    assert og(soup, "og:url") == []
+    draft = page(output / "drafts" / "a-draft-article.html")
+    assert flattr_buttons(draft) == []
+
+
+def test_pinned_url_is_the_thing_url(site):
+    pinned = "https://old.example.org/2019/the-old-slug/"
+    files = {"moved.md": article("A moved article", "Alice", flattr_url=pinned)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["moved.md"]
+    assert thing["url"] == pinned
+    query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
+    assert query["url"] == [pinned]
+    soup = page(output / "a-moved-article.html")
+    assert og(soup, "og:url") == [pinned]
+
+
+def test_pages_only_when_enabled(site):
+    files = {
+        "pages/about.md": "Title: About us\nAuthor: Alice\n\nWho we are, and why.\n",
+        "a.md": article("An ordinary article", "Alice"),
+    }
+    without = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(without)) == {"a.md"}
+    assert flattr_buttons(page(without / "pages" / "about-us.html")) == []
+    with_pages = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    things = manifest_things(with_pages)
+    assert set(things) == {"a.md", "pages/about.md"}
+    soup = page(with_pages / "pages" / "about-us.html")
+    assert [b["href"] for b in flattr_buttons(soup)] == [
+        things["pages/about.md"]["auto_submit_url"]
+    ]
+    assert og(soup, "og:type") == ["website"]
+
+
+def test_translations_are_things_of_their_own(site, flattr_log):
+    files = {
+        "en.md": article("Soldering basics", "Alice", slug="solder", lang="en"),
+        "de.md": article("Grundlagen des Lötens", "Alice", slug="solder", lang="de"),
+        "he.md": article("Hebrew post", "Alice", lang="he"),
+        "eo1.md": article("Esperanto unu", "Alice", lang="eo"),
+        "eo2.md": article("Esperanto du", "Alice", lang="eo"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    languages = {s: t["language"] for s, t in manifest_things(output).items()}
+    assert languages == {
+        "en.md": "en_GB",
+        "de.md": "de_DE",
+        "he.md": "iw_IL",
+        "eo1.md": "en_GB",
+        "eo2.md": "en_GB",
+    }
+    soup = page(output / "solder-de.html")
+    assert og(soup, "og:locale") == ["de_DE"]
+    warnings = [r.getMessage() for r in flattr_log.records if "'eo'" in r.getMessage()]
+    assert len(warnings) == 1 and "en_GB" in warnings[0]
+
+
+def test_default_language_follows_default_lang(site):
+    output = site(
+        {"a.md": article("Ett svenskt inlägg", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_LANG="sv",
+    )
+    assert manifest_things(output)["a.md"]["language"] == "sv_SE"
+
+
+def test_open_graph_tags(site):
+    files = {
+        "a.md": article(
+            "Open Graph everywhere",
+            "Alice",
+            BODY,
+            tags="one, two",
+            category="Hardware",
+            modified="2024-04-02 08:00",
+            og_image="{static}/images/cover.png",
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    soup = page(output / "open-graph-everywhere.html")
+    thing = manifest_things(output)["a.md"]
+    assert og(soup, "og:type") == ["article"]
+    assert og(soup, "og:description") == [thing["description"]]
+    assert og(soup, "og:site_name") == ["Example Community"]
+    assert og(soup, "og:locale") == ["en_GB"]
+    assert og(soup, "og:image") == [f"{SITEURL}/images/cover.png"]
+    assert og(soup, "article:published_time") == ["2024-03-01T10:00:00+00:00"]
+    assert og(soup, "article:modified_time") == ["2024-04-02T08:00:00+00:00"]
+    assert og(soup, "article:author") == ["Alice"]
+    assert og(soup, "article:section") == ["Hardware"]
+    assert og(soup, "article:tag") == ["one", "two"]
+
+
+def test_open_graph_can_be_switched_off(site):
+    output = site(
+        {"a.md": article("No Open Graph", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_OPEN_GRAPH=False,
+    )
+    soup = page(output / "no-open-graph.html")
+    assert soup.find("meta", property="og:title") is None
+    assert len(payment_links(soup)) == 1
+
+
+def test_autoreload_runs_do_not_double_anything(tmp_path):
+    """``pelican --autoreload`` calls run() again on the same instance."""
+    from conftest import build
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    output = build(tmp_path, community(), FLATTR_AUTHORS=AUTHORS)
+    settings = read_settings(
+        path=None,
+        override={
+            "PATH": str(tmp_path / "content"),
+            "OUTPUT_PATH": str(output),
+            "SITEURL": SITEURL,
+            "PLUGINS": ["pelican_flattr"],
+            "FLATTR_AUTHORS": AUTHORS,
+            "CACHE_CONTENT": False,
+            "TIMEZONE": "UTC",
+        },
+    )
+    pelican = Pelican(settings=settings)
+    pelican.run()
+    first = (output / "flattr-manifest.json").read_bytes()
+    (tmp_path / "content" / "bob.md").unlink()
+    pelican.run()
+    things = manifest_things(output)
+    assert "bob.md" not in things and len(things) == 3
+    assert first != (output / "flattr-manifest.json").read_bytes()
+    soup = page(output / "alice-writes-things.html")
+    assert len(flattr_buttons(soup)) == 1 and len(payment_links(soup)) == 1
+
+
+def test_content_cache_keeps_buttons(tmp_path):
+    from conftest import build
+
+    cache = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "CACHE_PATH": str(tmp_path / "cache"),
+    }
+    first = build(tmp_path, community(), FLATTR_AUTHORS=AUTHORS, **cache)
+    before = (first / "flattr-manifest.json").read_bytes()
+    second = build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, **cache)
+    assert (second / "flattr-manifest.json").read_bytes() == before
+    assert len(flattr_buttons(page(second / "dan-writes-things.html"))) == 1
+
+
+def test_plain_email_never_reaches_output_or_log(site, flattr_log):
+    files = community(
+        **{
+            "x.md": article(
+                "Owner in metadata", "Zed", flattr_owner="email:dan@example.net"
+            )
+        }
+    )
+    authors = dict(AUTHORS, Broken="email:broken@")
+    output = site(files, FLATTR_AUTHORS=authors)
+    for path in output.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            for address in (b"carol@example.org", b"dan@example.net", b"broken@"):
+                assert address not in data, path
+                assert address.replace(b"@", b"%40") not in data, path
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+
+
+def test_strict_build_fails_with_one_clear_message(site, flattr_log):
+    files = {"bad.md": article("Bad category here", "Alice", flattr_category="blog")}
+    with pytest.raises(FlattrBuildError) as raised:
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert raised.value.code == 1
+    assert "1 problem" in str(raised.value)
+    # Without strict, the same build succeeds and only that article loses its button.
+    files["ok.md"] = article("A good one here", "Alice")
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"ok.md"}

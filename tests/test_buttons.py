@@ -1,0 +1,203 @@
+"""Button styles, hostile text, template helpers and what the page loads."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import article, flattr_buttons, manifest_things, og, page, payment_links
+
+from pelican_flattr.markup import LOADER_URL
+
+AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
+
+
+def three_articles():
+    return {
+        "a.md": article("First of three", "Alice", tags="x, y"),
+        "b.md": article("Second of three", "Bob", flattr_hidden="yes"),
+        "c.md": article("Third of three", "Alice"),
+    }
+
+
+def loader_scripts(soup):
+    return [s for s in soup.find_all("script") if s.get("src") == LOADER_URL]
+
+
+def test_plain_button_loads_nothing_from_flattr(site):
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
+    soup = page(output / "first-of-three.html")
+    (button,) = flattr_buttons(soup)
+    assert button.get_text(" ", strip=True) == "Flattr this"
+    assert button["aria-label"].startswith("Flattr this: support “First of three”")
+    assert button.find("svg")["aria-hidden"] == "true"
+    # Nothing on the page fetches from Flattr: no script, image, frame,
+    # stylesheet or preload. The payment link is metadata, never fetched.
+    for element in soup.find_all(src=True):
+        assert "flattr" not in element["src"], element
+    for link in soup.find_all("link"):
+        if "payment" not in link.get("rel", []):
+            assert "flattr" not in link.get("href", ""), link
+    assert soup.find("iframe") is None and loader_scripts(soup) == []
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_embedded_button_reads_right_by_load_js_rules(site, style):
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    things = manifest_things(output)
+    for source, slug in [("a.md", "first-of-three"), ("b.md", "second-of-three")]:
+        thing = things[source]
+        soup = page(output / f"{slug}.html")
+        (anchor,) = flattr_buttons(soup)
+        assert "FlattrButton" in anchor["class"]
+        # load.js 0.6 ignores data attributes next to a rel/rev "flattr...".
+        assert not anchor.get("rel") and not anchor.get("rev")
+        assert anchor["href"] == thing["url"]
+        assert anchor["title"] == thing["title"]
+        assert anchor["lang"] == "en-GB"
+        assert anchor["data-flattr-language"] == thing["language"]
+        assert anchor["data-flattr-category"] == thing["category"]
+        assert anchor.get_text() == thing["description"]
+        owner = thing["owner"]
+        if owner["kind"] == "flattr_user":
+            assert anchor["data-flattr-uid"] == owner["value"]
+            assert not anchor.has_attr("data-flattr-owner")
+        else:
+            assert anchor["data-flattr-owner"] == owner["value"]
+            assert not anchor.has_attr("data-flattr-uid")
+        assert anchor.get("data-flattr-tags", "") == ",".join(thing["tags"])
+        assert anchor.get("data-flattr-hidden") == ("1" if thing["hidden"] else None)
+        assert anchor.get("data-flattr-button") == (
+            "compact" if style == "compact" else None
+        )
+        assert len(loader_scripts(soup)) == 1
+        assert loader_scripts(soup)[0].find_parent("body") is not None
+    # Pages without a button don't load Flattr's script.
+    assert loader_scripts(page(output / "index.html")) == []
+
+
+HOSTILE_TITLE = 'Q&A: "Why" <script>alert(1)</script> #1 100% ; a,b 🎉 שלום עולם'
+HOSTILE_SUMMARY = (
+    '<p>Tom &amp; Jerry\'s "best" <em>tools</em>: 50% off; #hash, '
+    "<script>alert('x')</script>emoji 🐍 and עברית &lt;tag&gt;</p>"
+)
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_hostile_text_is_encoded_and_escaped_exactly_once(site, style):
+    files = {
+        "evil.md": article(
+            HOSTILE_TITLE,
+            "Alice",
+            summary=HOSTILE_SUMMARY.replace("\n", " "),
+            tags='a"b, c&d, e#f, 50%, 🎉, שלום',
+            slug="evil",
+        )
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    thing = manifest_things(output)["evil.md"]
+    assert thing["title"] == 'Q&A: "Why" #1 100% ; a,b 🎉 שלום עולם'
+    assert thing["description"] == (
+        'Tom & Jerry\'s "best" tools: 50% off; #hash, emoji 🐍 and עברית <tag>'
+    )
+    # Pelican splits tags on ";" when there is one, so none is used here;
+    # test_metadata_overrides covers ";" inside flattr_tags.
+    assert thing["tags"] == ['a"b', "c&d", "e#f", "50%", "🎉", "שלום"]
+    query = parse_qs(urlsplit(thing["auto_submit_url"]).query, strict_parsing=True)
+    assert query["title"] == [thing["title"]]
+    assert query["description"] == [thing["description"]]
+    assert query["tags"] == [",".join(thing["tags"])]
+
+    raw = (output / "evil.html").read_text(encoding="utf-8")
+    assert "&amp;amp;" not in raw
+    soup = page(output / "evil.html")
+    (link,) = payment_links(soup)
+    assert link["href"] == thing["auto_submit_url"]  # decoded once == the URL
+    assert og(soup, "og:title") == [thing["title"]]
+    assert og(soup, "og:description") == [thing["description"]]
+    (button,) = flattr_buttons(soup)
+    if style == "plain":
+        assert button["href"] == thing["auto_submit_url"]
+    else:
+        assert button["title"] == thing["title"]
+        assert button.get_text() == thing["description"]
+        assert button["data-flattr-tags"] == ",".join(thing["tags"])
+    # The plugin's own markup carries no live script from the content.
+    injected = soup.select_one(".flattr-injected")
+    assert injected is not None and injected.find("script") is None
+    head = soup.find("head")
+    assert all(s.get("src") for s in head.find_all("script"))
+
+
+def helper_theme(root: Path, own_og: bool = False) -> str:
+    """A theme that uses the template helpers (and may emit og:title itself)."""
+    templates = root / "helper-theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}\n'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}\n"
+        "{% block content %}{{ super() }}{{ flattr_button(article) }}{% endblock %}\n"
+    )
+    (templates / "index.html").write_text(
+        '{% extends "!simple/index.html" %}\n'
+        "{% block content %}{{ super() }}"
+        "{% for a in articles_page.object_list %}{{ flattr_button(a) }}{% endfor %}"
+        "{{ flattr_script() }}{% endblock %}\n"
+    )
+    return str(root / "helper-theme")
+
+
+@pytest.mark.parametrize("style", ["plain", "js", "compact"])
+def test_helpers_and_injection_never_double(site, tmp_path, style):
+    theme = helper_theme(tmp_path)
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style
+    )
+    things = manifest_things(output)
+    soup = page(output / "first-of-three.html")
+    assert len(flattr_buttons(soup)) == 1
+    assert len(payment_links(soup)) == 1
+    assert len(og(soup, "og:title")) == 1
+    assert soup.select_one(".flattr-injected") is None
+    index = page(output / "index.html")
+    buttons = flattr_buttons(index)
+    assert len(buttons) == 3
+    wanted = "auto_submit_url" if style == "plain" else "url"
+    assert {b["href"] for b in buttons} == {t[wanted] for t in things.values()}
+    # However many embedded buttons a page has, load.js comes once.
+    expected_loaders = 0 if style == "plain" else 1
+    assert len(loader_scripts(index)) == expected_loaders
+    assert len(loader_scripts(soup)) == expected_loaders
+
+
+def test_theme_forgetting_flattr_script_still_gets_one_loader(site, tmp_path):
+    theme = helper_theme(tmp_path)
+    index = Path(theme) / "templates" / "index.html"
+    index.write_text(index.read_text().replace("{{ flattr_script() }}", ""))
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js"
+    )
+    assert len(loader_scripts(page(output / "index.html"))) == 1
+
+
+def test_theme_own_open_graph_is_not_repeated(site, tmp_path):
+    templates = tmp_path / "og-theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}\n'
+        '{% block head %}{{ super() }}<meta property="og:title" content="Theme title">'
+        "<meta property='og:type' content='article'>{% endblock %}\n"
+    )
+    output = site(
+        three_articles(), theme=str(tmp_path / "og-theme"), FLATTR_AUTHORS=AUTHORS
+    )
+    soup = page(output / "first-of-three.html")
+    assert og(soup, "og:title") == ["Theme title"]
+    assert og(soup, "og:type") == ["article"]
+    assert len(og(soup, "og:url")) == 1 and len(payment_links(soup)) == 1
+
+
+def test_injection_can_be_switched_off(site):
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    soup = page(output / "first-of-three.html")
+    assert flattr_buttons(soup) == [] and payment_links(soup) == []
+    assert len(manifest_things(output)) == 3

@@ -1,0 +1,84 @@
+"""Owner identifiers: every supported form, and clear refusals for the rest."""
+
+import hashlib
+
+import pytest
+
+from pelican_flattr.identifiers import (
+    IdentifierError,
+    Owner,
+    hash_email,
+    parse_owner,
+    parse_partner_identifier,
+)
+
+CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("alice", Owner("flattr_user", "alice")),
+        ("  alice_99.x-y ", Owner("flattr_user", "alice_99.x-y")),
+        ("twitter:user:id:123", Owner("twitter", "twitter:user:id:123")),
+        ("email:carol@example.org", Owner("email", f"email:{CAROL_MD5}")),
+        ("email:  Carol@Example.ORG ", Owner("email", f"email:{CAROL_MD5}")),
+        (f"email:{CAROL_MD5.upper()}", Owner("email", f"email:{CAROL_MD5}")),
+        ("partner:examplesite:123", Owner("partner", "partner:examplesite:123")),
+        ("partner:ns:a.b-c_d@e", Owner("partner", "partner:ns:a.b-c_d@e")),
+    ],
+)
+def test_supported_forms(value, expected):
+    assert parse_owner(value) == expected
+
+
+def test_owner_parameters():
+    assert parse_owner("alice").parameter == "user_id"
+    assert parse_owner("alice").button_parameter == "uid"
+    twitter = parse_owner("twitter:user:id:1")
+    assert (twitter.parameter, twitter.button_parameter) == ("owner", "owner")
+
+
+def test_email_hash_is_flattrs():
+    # MD5 of the trimmed, lower-cased address, as lowercase hex.
+    assert hash_email(" Carol@Example.org\n") == CAROL_MD5
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("", "is empty"),
+        (None, "expected text"),
+        (42, "expected text"),
+        ("twitter:user:id:@carol", "numeric account id"),
+        ("twitter:carol", "numeric account id"),
+        ("email:not-an-address", "email:ADDRESS or email:MD5HEX"),
+        ("email:abc123", "email:ADDRESS or email:MD5HEX"),
+        ("partner:ns", "partner:NAMESPACE:ID"),
+        ("partner:ns:a;b", "partner:NAMESPACE:ID"),
+        ("partner:n s:1", "partner:NAMESPACE:ID"),
+        ("facebook:user:1", "unsupported scheme 'facebook'"),
+        ("alice smith", "not a valid Flattr username"),
+        ("carol@example.org", "write it as email:ADDRESS"),
+    ],
+)
+def test_refusals_say_what_is_wrong(value, says):
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert says in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["email:carol@example", "carol@example.org", "email:x@y@z.org", "EMAIL:a@b"],
+)
+def test_refusals_never_repeat_an_address(value):
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert "@" not in str(raised.value)
+
+
+def test_partner_identifier_refuses_usernames():
+    assert parse_partner_identifier("twitter:user:id:5").kind == "twitter"
+    with pytest.raises(IdentifierError, match="is a Flattr username"):
+        parse_partner_identifier("alice")

@@ -1,0 +1,118 @@
+"""The manifest: complete, valid against its schema, byte-identical across builds."""
+
+import json
+
+import jsonschema
+import pytest
+from conftest import article
+
+from pelican_flattr.manifest import (
+    SCHEMA_PATH,
+    ManifestError,
+    load_manifest,
+    write_atomically,
+)
+
+AUTHORS = {
+    "Alice": "alice",
+    "Bob": "twitter:user:id:7",
+    "Carol": "email:carol@example.org",
+    "Dan": "partner:ns:1",
+}
+
+
+def files():
+    return {
+        "z.md": article("Zebra crossing notes", "Alice", tags="b, a"),
+        "a.md": article("Ärliga åsikter om lödning 🎉", "Bob"),
+        "m.md": article("Mail owner article", "Carol", flattr_hidden="yes"),
+        "p.md": article("Partner owner article", "Dan", flattr_category="software"),
+        "pages/about.md": "Title: About\nAuthor: Alice\n\nAbout this site and us.\n",
+    }
+
+
+def test_same_content_gives_byte_identical_manifests(site):
+    first = site(files(), FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    second = site(files(), FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    one = (first / "flattr-manifest.json").read_bytes()
+    assert one == (second / "flattr-manifest.json").read_bytes()
+    document = json.loads(one)
+    urls = [thing["url"] for thing in document["things"]]
+    assert urls == sorted(urls) and len(urls) == 5
+    assert one.endswith(b"}\n") and "Ärliga".encode() in one  # stable, readable UTF-8
+
+
+def test_manifest_follows_its_schema(site):
+    output = site(
+        files(), FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_BUTTON="js"
+    )
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(document, schema)
+    assert document["schema_version"] == 1
+    entry = next(t for t in document["things"] if t["source"] == "m.md")
+    assert entry == {
+        "url": "https://blog.example.org/mail-owner-article.html",
+        "source": "m.md",
+        "owner": {"kind": "email", "value": "email:e85bdea72f763d76279a16f7090151a4"},
+        "title": "Mail owner article",
+        "description": (
+            "A first paragraph with enough words to be a summary of this piece."
+        ),
+        "category": "text",
+        "language": "en_GB",
+        "tags": [],
+        "hidden": True,
+        "auto_submit_url": entry["auto_submit_url"],
+        "button": "js",
+    }
+    assert "owner=email%3Ae85bdea72f763d76279a16f7090151a4" in entry["auto_submit_url"]
+
+
+def test_schema_rejects_a_plain_email_owner(site):
+    output = site(files(), FLATTR_AUTHORS=AUTHORS)
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    document["things"][0]["owner"] = {
+        "kind": "email",
+        "value": "email:carol@example.org",
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
+
+
+def test_manifest_path_is_configurable(site, tmp_path):
+    target = tmp_path / "private" / "things.json"
+    output = site(files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=str(target))
+    assert target.exists() and not (output / "flattr-manifest.json").exists()
+    assert len(load_manifest(target)["things"]) == 4
+    relative = site(files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST="meta/flattr.json")
+    assert (relative / "meta" / "flattr.json").exists()
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path):
+    target = tmp_path / "out" / "m.json"
+    write_atomically(target, "one\n")
+    write_atomically(target, "two\n")
+    assert target.read_text() == "two\n"
+    assert [p.name for p in target.parent.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("{not json", "not a readable JSON manifest"),
+        ("[]", "expected a JSON object"),
+        ('{"schema_version": 99, "things": []}', "schema_version is 99"),
+        ('{"schema_version": 1, "things": {}}', "'things' must be a list"),
+        ('{"schema_version": 1, "things": [{"url": 1}]}', "things[0] lacks"),
+    ],
+)
+def test_unreadable_manifests_name_the_file(tmp_path, text, says):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(path)
+    assert str(path) in str(raised.value) and says in str(raised.value)
+    with pytest.raises(ManifestError, match="no such manifest"):
+        load_manifest(tmp_path / "missing.json")

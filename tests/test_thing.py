@@ -1,0 +1,195 @@
+"""The thing's fields obey Flattr's rules, and its auto-submit URL encodes them."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pelican_flattr.identifiers import Owner
+from pelican_flattr.thing import (
+    AUTO_SUBMIT_BASE,
+    CATEGORIES,
+    FLATTR_LANGUAGE_CODES,
+    Thing,
+    check_thing_url,
+    flattr_language,
+    html_lang,
+    shorten,
+    strip_html,
+    thing_description,
+    thing_tags,
+    thing_title,
+)
+
+
+def test_flattr_has_44_language_codes():
+    assert len(FLATTR_LANGUAGE_CODES) == 44
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "en_GB"),
+        ("de", "de_DE"),
+        ("sv", "sv_SE"),
+        ("he", "iw_IL"),
+        ("iw", "iw_IL"),
+        ("id", "in_ID"),
+        ("nb", "no_NO"),
+        ("pt-BR", "pt_PT"),
+        ("en-GB", "en_GB"),
+        ("sv_SE", "sv_SE"),
+        ("EN", "en_GB"),
+        ("fr_CA", "fr_FR"),
+        ("eo", None),
+        ("", None),
+        ("xx_YY", None),
+        (None, None),
+    ],
+)
+def test_language_mapping(code, expected):
+    assert flattr_language(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("flattr", "html"), [("en_GB", "en-GB"), ("iw_IL", "he-IL"), ("in_ID", "id-ID")]
+)
+def test_html_lang_is_valid_bcp47(flattr, html):
+    assert html_lang(flattr) == html
+
+
+def test_strip_html_keeps_text_only():
+    html = "<p>Fish &amp; <em>chips</em><script>alert(1)</script><!-- x --></p>"
+    assert strip_html(html) == "Fish & chips"
+    assert strip_html("a < b and c > d") == "a < b and c > d"
+    assert strip_html("one<br>two<br/>three", keep_breaks=True) == "one\ntwo\nthree"
+
+
+def test_shorten_cuts_at_a_word_boundary():
+    fits = " ".join(["word"] * 200)  # 999 characters
+    assert shorten(fits, 1000) == fits
+    cut = shorten(" ".join(["word"] * 300), 1000)
+    assert len(cut) <= 1000 and cut.endswith("word…")
+    assert shorten("alpha beta gamma delta", 15) == "alpha beta…"
+    assert len(shorten("x" * 2000, 1000)) == 1000
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Hello world", "Hello world"),
+        ("Hi", "Hi – Example Community"),
+        ("<b>Bold</b> move", "Bold move"),
+        ("<script>x</script>", "Example Community"),
+    ],
+)
+def test_title_limits(title, expected):
+    assert thing_title(title, "Example Community") == expected
+
+
+def test_title_is_never_short_or_long():
+    assert len(thing_title("", "")) >= 5
+    assert len(thing_title("Hi", "")) >= 5
+    long = thing_title("word " * 60, "Site")
+    assert 5 <= len(long) <= 100 and long.endswith("…")
+
+
+def test_description_falls_back_and_is_cut():
+    assert thing_description("<p>ok</p>", "The fallback title") == "The fallback title"
+    long = thing_description("<p>" + "lorem ipsum " * 200 + "</p>", "t" * 5)
+    assert len(long) <= 1000 and long.endswith("…")
+    assert thing_description("<p>one</p><p>two</p>", "x" * 5) == "one two"
+
+
+def test_tags_hold_neither_comma_nor_semicolon():
+    assert thing_tags(["a,b", "c;d", " e ", "", "A,B"], ["extra", "e"]) == (
+        "a b",
+        "c d",
+        "e",
+        "extra",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/a", True),
+        ("http://example.org/a?x=1#f", True),
+        ("/relative/path", False),
+        ("example.org/a", False),
+        ("ftp://example.org/a", False),
+        ("https:///nohost", False),
+        ("https://example.org/a b", False),
+        ("", False),
+    ],
+)
+def test_thing_url_check(url, ok):
+    assert (check_thing_url(url) is None) is ok
+
+
+def test_never_both_owner_and_user_id():
+    base = dict(title="Title", description="Words", category="text", language="en_GB")
+    user = Thing(url="https://e.org/", owner=Owner("flattr_user", "alice"), **base)
+    partner = Thing(
+        url="https://e.org/", owner=Owner("twitter", "twitter:user:id:1"), **base
+    )
+    user_query = parse_qs(urlsplit(user.auto_submit_url).query)
+    partner_query = parse_qs(urlsplit(partner.auto_submit_url).query)
+    assert "user_id" in user_query and "owner" not in user_query
+    assert "owner" in partner_query and "user_id" not in partner_query
+
+
+# Any text a hostile or merely international author might write.
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=5,
+    max_size=120,
+).filter(lambda s: s.strip() == s and len(s) >= 5)
+_tag = st.text(min_size=1, max_size=20).map(
+    lambda s: "t" + s.replace(",", "").replace(";", "")
+)
+_owner = st.one_of(
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,20}", fullmatch=True).map(
+        lambda v: Owner("flattr_user", v)
+    ),
+    st.integers(min_value=0).map(lambda n: Owner("twitter", f"twitter:user:id:{n}")),
+    st.from_regex(r"partner:[a-z]{1,8}:[A-Za-z0-9@+.-]{1,12}", fullmatch=True).map(
+        lambda v: Owner("partner", v)
+    ),
+)
+
+
+@given(
+    path=st.text(min_size=0, max_size=40),
+    owner=_owner,
+    title=_text,
+    description=_text,
+    category=st.sampled_from(CATEGORIES),
+    language=st.sampled_from(sorted(FLATTR_LANGUAGE_CODES)),
+    tags=st.lists(_tag, max_size=5, unique=True),
+    hidden=st.booleans(),
+)
+def test_auto_submit_url_round_trips(
+    path, owner, title, description, category, language, tags, hidden
+):
+    thing = Thing(
+        url="https://example.org/" + path,
+        owner=owner,
+        title=title,
+        description=description,
+        category=category,
+        language=language,
+        tags=tuple(tags),
+        hidden=hidden,
+    )
+    url = thing.auto_submit_url
+    assert url.startswith(AUTO_SUBMIT_BASE + "?")
+    assert url.isascii() and " " not in url and "#" not in url
+    expected = {key: [value] for key, value in thing.parameters()}
+    parsed = parse_qs(urlsplit(url).query, keep_blank_values=True, strict_parsing=True)
+    assert parsed == expected
+    assert parsed[owner.parameter] == [owner.value]
+    assert parsed["title"] == [title] and parsed["description"] == [description]
+    assert parsed.get("tags", [""])[0].split(",") == (list(tags) or [""])
+    assert ("hidden" in parsed) is hidden
