@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,23 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
 
+# Fields every consumer (audit, diff, the URL guard) relies on.
+_REQUIRED_TEXT = ("url", "source", "page", "auto_submit_url")
+
+
 class ManifestError(ValueError):
     """A manifest file that cannot be read; the message names the file."""
 
 
-def manifest_entry(content_thing: ContentThing) -> dict[str, Any]:
-    """The manifest's record of one thing."""
+def manifest_entry(
+    content_thing: ContentThing, feeds: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The manifest's record of one thing, and the feeds that carry it."""
     thing = content_thing.thing
     return {
         "url": thing.url,
         "source": content_thing.source,
+        "page": content_thing.page,
         "owner": {"kind": thing.owner.kind, "value": thing.owner.value},
         "title": thing.title,
         "description": thing.description,
@@ -40,16 +47,29 @@ def manifest_entry(content_thing: ContentThing) -> dict[str, Any]:
         "hidden": thing.hidden,
         "auto_submit_url": thing.auto_submit_url,
         "button": content_thing.button_style,
+        "feeds": sorted(set(feeds)),
     }
 
 
-def render_manifest(siteurl: str, content_things: Iterable[ContentThing]) -> str:
-    """The manifest's text: the same things always give the same bytes."""
+def manifest_document(
+    siteurl: str,
+    content_things: Iterable[ContentThing],
+    feeds_by_source: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, Any]:
+    """The manifest as a JSON-ready dict, things sorted by URL."""
+    feeds_by_source = feeds_by_source or {}
     things = sorted(
-        (manifest_entry(ct) for ct in content_things),
+        (
+            manifest_entry(ct, feeds_by_source.get(ct.source, ()))
+            for ct in content_things
+        ),
         key=lambda entry: (entry["url"], entry["source"]),
     )
-    document = {"schema_version": SCHEMA_VERSION, "siteurl": siteurl, "things": things}
+    return {"schema_version": SCHEMA_VERSION, "siteurl": siteurl, "things": things}
+
+
+def render_manifest(document: Mapping[str, Any]) -> str:
+    """The manifest's text: the same document always gives the same bytes."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

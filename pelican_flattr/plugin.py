@@ -17,6 +17,7 @@ A build flows through five receivers (see docs/architecture.md):
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -26,9 +27,18 @@ from markupsafe import Markup
 from pelican import signals
 
 from . import markup
-from .manifest import render_manifest, write_atomically
+from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
+from .manifest import (
+    ManifestError,
+    load_manifest,
+    manifest_document,
+    render_manifest,
+    write_atomically,
+)
 from .resolve import ContentThing, resolve
 from .settings import FlattrSettings, read_settings
+from .thing import Thing, thing_description, thing_title
+from .url_guard import compare_manifests, next_baseline
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -62,6 +72,10 @@ class BuildState:
     # Set when a helper rendered an embedded button into the page being
     # written, so that the page gets load.js even if the theme forgot it.
     page_needs_loader: bool = False
+    # Feeds: article.url -> its thing, and the feed files that carry it.
+    things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
+    feeds_by_source: dict[str, set[str]] = field(default_factory=dict)
+    site_payment_url: str | None = None
 
 
 _build = BuildState()
@@ -156,7 +170,26 @@ def attach_things(generators: list[Any]) -> None:
             continue
         content.flattr = content_thing
         _build.content_things.append(content_thing)
+        if is_article:
+            _build.things_by_content_url[content.url] = content_thing
+    if settings.username is not None:
+        _build.site_payment_url = site_thing(settings).auto_submit_url
     _fail_if_strict()
+
+
+def site_thing(settings: FlattrSettings) -> Thing:
+    """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
+    title = thing_title(settings.site_name or settings.siteurl)
+    return Thing(
+        url=f"{settings.siteurl}/",
+        owner=settings.username,  # type: ignore[arg-type]
+        title=title,
+        description=thing_description(settings.site_subtitle, title),
+        category=settings.category,
+        language=settings.language,
+        tags=settings.tags,
+        hidden=settings.hidden,
+    )
 
 
 def _fail_if_strict() -> None:
@@ -239,14 +272,41 @@ def inject_into_written_page(path: str, context: dict[str, Any]) -> None:
             stream.write(updated)
 
 
-def write_manifest(pelican: Any) -> None:
-    """Write the manifest of this build's things."""
+def add_payment_links_to_feed(context: Any, feed: Any) -> None:
+    """Give each owned article's feed entry (and the feed) a payment link."""
+    settings = _build.settings
+    if settings is None or not settings.feeds:
+        return
+    tag_feed(feed, _build.things_by_content_url, _build.site_payment_url)
+
+
+def record_feed(path: str, context: Any, feed: Any) -> None:
+    """Remember which feed file carries which thing, for the manifest."""
     settings = _build.settings
     if settings is None:
         return
-    text = render_manifest(settings.siteurl, _build.content_things)
+    relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
+    feed_link = feed.feed.get("link") or ""
+    for item in feed.items:
+        if ITEM_PAYMENT_KEY in item:
+            key = item_key(item.get("link") or "", feed_link)
+            content_thing = _build.things_by_content_url.get(key)
+            if content_thing is not None:
+                _build.feeds_by_source.setdefault(content_thing.source, set()).add(
+                    relative
+                )
+
+
+def write_manifest(pelican: Any) -> None:
+    """Write the manifest of this build's things, then guard their URLs."""
+    settings = _build.settings
+    if settings is None:
+        return
+    document = manifest_document(
+        settings.siteurl, _build.content_things, _build.feeds_by_source
+    )
     try:
-        write_atomically(settings.manifest_path, text)
+        write_atomically(settings.manifest_path, render_manifest(document))
     except OSError as error:
         _report(f"FLATTR_MANIFEST: cannot write {settings.manifest_path}: {error}")
         _fail_if_strict()
@@ -256,6 +316,35 @@ def write_manifest(pelican: Any) -> None:
         len(_build.content_things),
         settings.manifest_path,
     )
+    if settings.url_guard:
+        guard_thing_urls(settings, document)
+
+
+def guard_thing_urls(settings: FlattrSettings, document: dict[str, Any]) -> None:
+    """Warn about every thing URL of the baseline that this build dropped."""
+    path = settings.previous_manifest_path
+    old: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            old = load_manifest(path)["things"]
+        except ManifestError as error:
+            logger.warning("pelican-flattr: %s; starting a new baseline", error)
+    changes = compare_manifests(old, document["things"]).url_changes
+    unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
+    for change in unresolved:
+        message = f"{change.describe()}. Fix: {change.advice()}"
+        if settings.strict:
+            _report(message)
+        else:
+            logger.warning("pelican-flattr: %s", message)
+    _fail_if_strict()
+    baseline = dict(document, things=next_baseline(old, document["things"], unresolved))
+    try:
+        write_atomically(path, render_manifest(baseline))
+    except OSError as error:
+        logger.warning(
+            "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error
+        )
 
 
 def register() -> None:
@@ -264,4 +353,6 @@ def register() -> None:
     signals.generator_init.connect(add_template_helpers)
     signals.all_generators_finalized.connect(attach_things)
     signals.content_written.connect(inject_into_written_page)
+    signals.feed_generated.connect(add_payment_links_to_feed)
+    signals.feed_written.connect(record_feed)
     signals.finalized.connect(write_manifest)

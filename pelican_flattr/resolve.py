@@ -51,6 +51,8 @@ class ContentThing:
 
     thing: Thing
     source: str
+    # The written page, relative to the output folder (Pelican's save_as).
+    page: str
     button_style: str
     # (property, content) pairs for <meta property=...>; empty when disabled.
     open_graph: tuple[tuple[str, str], ...] = ()
@@ -268,6 +270,7 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
         content_thing=ContentThing(
             thing=thing,
             source=str(content.relative_source_path).replace("\\", "/"),
+            page=str(content.save_as).replace("\\", "/"),
             button_style=settings.button,
             open_graph=open_graph,
         ),

@@ -32,6 +32,11 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_OPEN_GRAPH": True,
     "FLATTR_SITEURL": None,
     "FLATTR_MANIFEST": "flattr-manifest.json",
+    "FLATTR_FEEDS": True,
+    "FLATTR_URL_GUARD": True,
+    # None: <CACHE_PATH>/pelican-flattr/previous-manifest.json
+    "FLATTR_PREVIOUS_MANIFEST": None,
+    "FLATTR_ACCEPT_URL_CHANGES": (),
     "FLATTR_STRICT": False,
 }
 
@@ -56,8 +61,14 @@ class FlattrSettings:
     pages: bool = False
     inject: bool = True
     open_graph: bool = True
+    output_path: str = "output"
     manifest_path: Path = Path("flattr-manifest.json")
+    feeds: bool = True
+    url_guard: bool = True
+    previous_manifest_path: Path = Path("cache/pelican-flattr/previous-manifest.json")
+    accepted_url_changes: frozenset[str] = frozenset()
     strict: bool = False
+    site_subtitle: str = ""
     summary_max_length: int | None = 50
 
 
@@ -154,6 +165,16 @@ def read_settings(
     output_path = str(settings.get("OUTPUT_PATH") or "output")
     manifest_path = Path(output_path, os.fspath(manifest))  # type: ignore[arg-type]
 
+    previous = settings.get("FLATTR_PREVIOUS_MANIFEST") or Path(
+        str(settings.get("CACHE_PATH") or "cache"),
+        "pelican-flattr",
+        "previous-manifest.json",
+    )
+    accepted = settings.get("FLATTR_ACCEPT_URL_CHANGES") or ()
+    if isinstance(accepted, str) or not all(isinstance(u, str) for u in accepted):  # type: ignore[union-attr]
+        fatal.append("FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs")
+        accepted = ()
+
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     result = FlattrSettings(
         siteurl=siteurl,
@@ -169,8 +190,14 @@ def read_settings(
         pages=_bool(settings, "FLATTR_PAGES", fatal),
         inject=_bool(settings, "FLATTR_INJECT", fatal),
         open_graph=_bool(settings, "FLATTR_OPEN_GRAPH", fatal),
+        output_path=output_path,
         manifest_path=manifest_path,
+        feeds=_bool(settings, "FLATTR_FEEDS", fatal),
+        url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
+        previous_manifest_path=Path(os.fspath(previous)),  # type: ignore[arg-type]
+        accepted_url_changes=frozenset(accepted),  # type: ignore[arg-type]
         strict=_bool(settings, "FLATTR_STRICT", fatal),
+        site_subtitle=str(settings.get("SITESUBTITLE") or ""),
         summary_max_length=summary_max if isinstance(summary_max, int) else None,
     )
     if fatal:

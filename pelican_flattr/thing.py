@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote, urlencode, urlsplit
 
 from .identifiers import Owner
@@ -69,7 +70,7 @@ class Thing:
             params.append(("hidden", "1"))
         return params
 
-    @property
+    @cached_property
     def auto_submit_url(self) -> str:
         """The JS-free button's link: each value percent-encoded as UTF-8."""
         query = urlencode(self.parameters(), quote_via=quote, safe="")

@@ -42,6 +42,7 @@ def build(
     override = {
         "PATH": str(content),
         "OUTPUT_PATH": str(output),
+        "CACHE_PATH": str(tmp_path / "cache"),
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "SITEURL": SITEURL,

@@ -110,7 +110,9 @@ def _pelican(tmp_path, *settings):
         'TIMEZONE="UTC"',
         *settings,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
 
 
 def test_strict_pelican_command_exits_1_without_traceback(tmp_path):

@@ -272,6 +272,7 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
         override={
             "PATH": str(tmp_path / "content"),
             "OUTPUT_PATH": str(output),
+            "CACHE_PATH": str(tmp_path / "cache"),
             "SITEURL": SITEURL,
             "PLUGINS": ["pelican_flattr"],
             "FLATTR_AUTHORS": AUTHORS,

@@ -55,6 +55,7 @@ def test_manifest_follows_its_schema(site):
     assert entry == {
         "url": "https://blog.example.org/mail-owner-article.html",
         "source": "m.md",
+        "page": "mail-owner-article.html",
         "owner": {"kind": "email", "value": "email:e85bdea72f763d76279a16f7090151a4"},
         "title": "Mail owner article",
         "description": (
@@ -66,6 +67,7 @@ def test_manifest_follows_its_schema(site):
         "hidden": True,
         "auto_submit_url": entry["auto_submit_url"],
         "button": "js",
+        "feeds": [],
     }
     assert "owner=email%3Ae85bdea72f763d76279a16f7090151a4" in entry["auto_submit_url"]
 

@@ -1,0 +1,97 @@
+"""Payment links in feeds, where feed readers and podcast apps look for Flattr.
+
+Pelican hands each feed to plugins (``feed_generated``) after its items are
+added and before it is written, but has no per-item hook. feedgenerator,
+though, serializes every item through ``add_item_elements(handler, item)``.
+So each item of an owned article is tagged with its auto-submit URL, and the
+feed object is given a subclass of its own class whose ``add_item_elements``
+(and ``add_root_elements``) add one ``rel="payment"`` link. The XML is then
+written by feedgenerator's own XML writer, escaped once, still well formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from feedgenerator import Rss201rev2Feed
+
+# Keys this plugin adds to feedgenerator's item and feed dicts.
+ITEM_PAYMENT_KEY = "flattr_payment_url"
+FEED_PAYMENT_KEY = "flattr_payment_url"
+REF_SUFFIX = "?ref=feed"
+
+
+class _PaymentLinks:
+    """Mixed in front of a feedgenerator feed class."""
+
+    def _payment_link(self, handler: Any, href: str) -> None:
+        attributes = {"rel": "payment", "type": "text/html", "href": href}
+        # RSS has no link element with attributes of its own; the Atom one is
+        # used, and Rss201rev2Feed already declares xmlns:atom on <rss>.
+        name = "atom:link" if isinstance(self, Rss201rev2Feed) else "link"
+        handler.addQuickElement(name, None, attributes)
+
+    def add_root_elements(self, handler: Any) -> None:
+        super().add_root_elements(handler)  # type: ignore[misc]
+        href = self.feed.get(FEED_PAYMENT_KEY)  # type: ignore[attr-defined]
+        if href:
+            self._payment_link(handler, href)
+
+    def add_item_elements(self, handler: Any, item: Mapping[str, Any]) -> None:
+        super().add_item_elements(handler, item)  # type: ignore[misc]
+        href = item.get(ITEM_PAYMENT_KEY)
+        if href:
+            self._payment_link(handler, href)
+
+
+_PAYMENT_CLASSES: dict[type, type] = {}
+
+
+def with_payment_links(feed: Any) -> None:
+    """Make ``feed`` write the payment links its items were tagged with."""
+    cls = type(feed)
+    if issubclass(cls, _PaymentLinks):
+        return
+    if cls not in _PAYMENT_CLASSES:
+        _PAYMENT_CLASSES[cls] = type(cls.__name__, (_PaymentLinks, cls), {})
+    feed.__class__ = _PAYMENT_CLASSES[cls]
+
+
+def item_key(link: str, feed_link: str) -> str:
+    """The content URL (Pelican's ``article.url``) behind an item's link.
+
+    Pelican builds an item's link as SITEURL + "/" + article.url, plus
+    "?ref=feed" with FEED_APPEND_REF; the feed's own link is SITEURL + "/".
+    """
+    if link.endswith(REF_SUFFIX):
+        link = link[: -len(REF_SUFFIX)]
+    if feed_link and link.startswith(feed_link):
+        return link[len(feed_link) :]
+    return link
+
+
+def tag_feed(
+    feed: Any,
+    things_by_content_url: Mapping[str, Any],
+    site_payment_url: str | None,
+) -> list[str]:
+    """Tag the feed's items with their payment links; return their keys.
+
+    ``things_by_content_url`` maps ``article.url`` to an object with an
+    ``auto_submit_url`` (a ContentThing). The whole feed gets
+    ``site_payment_url`` when given.
+    """
+    feed_link = feed.feed.get("link") or ""
+    tagged = []
+    for item in feed.items:
+        key = item_key(item.get("link") or "", feed_link)
+        content_thing = things_by_content_url.get(key)
+        if content_thing is not None:
+            item[ITEM_PAYMENT_KEY] = content_thing.auto_submit_url
+            tagged.append(key)
+    if site_payment_url:
+        feed.feed[FEED_PAYMENT_KEY] = site_payment_url
+    if tagged or site_payment_url:
+        with_payment_links(feed)
+    return tagged

@@ -1,0 +1,160 @@
+"""Payment links in every feed Pelican writes, read back by a real feed parser."""
+
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+import pytest
+from conftest import SITEURL, article, manifest_things
+
+AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
+PINNED = "https://old.example.org/2019/pinned/"
+
+EVERY_FEED = {
+    "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "FEED_ALL_RSS": "feeds/all.rss.xml",
+    "CATEGORY_FEED_ATOM": "feeds/{slug}.atom.xml",
+    "CATEGORY_FEED_RSS": "feeds/{slug}.rss.xml",
+    "AUTHOR_FEED_ATOM": "feeds/author-{slug}.atom.xml",
+    "AUTHOR_FEED_RSS": "feeds/author-{slug}.rss.xml",
+    "TAG_FEED_ATOM": "feeds/tag-{slug}.atom.xml",
+    "TAG_FEED_RSS": "feeds/tag-{slug}.rss.xml",
+    "TRANSLATION_FEED_ATOM": "feeds/all-{lang}.atom.xml",
+    "TRANSLATION_FEED_RSS": "feeds/all-{lang}.rss.xml",
+}
+
+
+def files():
+    return {
+        "one.md": article(
+            'Fish & "chips" #1 ; 100%', "Alice", tags="food, a&b", category="Kitchen"
+        ),
+        "two.md": article("Second article here", "Bob", category="Workshop"),
+        "pinned.md": article("Pinned article", "Alice", flattr_url=PINNED),
+        "out.md": article("Opted out article", "Alice", flattr="no"),
+        "eve.md": article("Nobody owns this one", "Eve"),
+        "en.md": article("Soldering basics", "Alice", slug="solder", lang="en"),
+        "de.md": article("Grundlagen des Lötens", "Alice", slug="solder", lang="de"),
+    }
+
+
+def payment_links(links):
+    return [link for link in links if link.get("rel") == "payment"]
+
+
+def read_feeds(output):
+    feeds = {}
+    for path in sorted((output / "feeds").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        ET.fromstring(text.encode("utf-8"))  # well-formed XML, or this raises
+        assert "&amp;amp;" not in text, path
+        parsed = feedparser.parse(text)
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        feeds[path.name] = parsed
+    return feeds
+
+
+@pytest.mark.parametrize("append_ref", [False, True])
+def test_every_feed_entry_of_an_owned_article_has_one_payment_link(site, append_ref):
+    output = site(
+        files(), FLATTR_AUTHORS=AUTHORS, FEED_APPEND_REF=append_ref, **EVERY_FEED
+    )
+    things = {t["url"]: t for t in manifest_things(output).values()}
+    by_page = {f"{SITEURL}/{t['page']}": t for t in things.values()}
+    feeds = read_feeds(output)
+    assert {
+        "all.atom.xml",
+        "all.rss.xml",
+        "kitchen.atom.xml",
+        "kitchen.rss.xml",
+        "author-bob.atom.xml",
+        "author-bob.rss.xml",
+        "tag-food.atom.xml",
+        "tag-food.rss.xml",
+        "all-de.atom.xml",
+        "all-de.rss.xml",
+    } <= set(feeds)
+    seen = set()
+    for name, parsed in feeds.items():
+        assert parsed.entries, name
+        for entry in parsed.entries:
+            link = entry.link.removesuffix("?ref=feed")
+            assert entry.link.endswith("?ref=feed") is append_ref
+            links = payment_links(entry.get("links", []))
+            thing = by_page.get(link)
+            if thing is None:  # opted out or without owner
+                assert links == [], (name, entry.title)
+                continue
+            assert len(links) == 1, (name, entry.title)
+            assert links[0]["type"] == "text/html"
+            assert links[0]["href"] == thing["auto_submit_url"]
+            query = parse_qs(urlsplit(links[0]["href"]).query)
+            expected_url = PINNED if thing["source"] == "pinned.md" else link
+            assert query["url"] == [expected_url]
+            seen.add(thing["source"])
+            assert any(name == f.split("/")[-1] for f in thing["feeds"]), name
+        # Without FLATTR_USERNAME there is no site-wide payment link.
+        assert payment_links(parsed.feed.get("links", [])) == []
+    assert seen == {"one.md", "two.md", "pinned.md", "en.md", "de.md"}
+    # The manifest lists exactly the feeds that carry each thing.
+    one = next(t for t in things.values() if t["source"] == "one.md")
+    assert one["feeds"] == sorted(
+        f"feeds/{n}"
+        for n in (
+            "all.atom.xml",
+            "all.rss.xml",
+            "all-en.atom.xml",
+            "all-en.rss.xml",
+            "kitchen.atom.xml",
+            "kitchen.rss.xml",
+            "author-alice.atom.xml",
+            "author-alice.rss.xml",
+            "tag-food.atom.xml",
+            "tag-food.rss.xml",
+            "tag-ab.atom.xml",
+            "tag-ab.rss.xml",
+        )
+    )
+
+
+def test_rss_uses_the_atom_namespace(site):
+    output = site(files(), FLATTR_AUTHORS=AUTHORS, FEED_ALL_RSS="feeds/all.rss.xml")
+    root = ET.parse(output / "feeds" / "all.rss.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}link"
+    items = root.findall("./channel/item")
+    payment = [
+        [link for link in item.findall(atom) if link.get("rel") == "payment"]
+        for item in items
+    ]
+    assert sorted(len(p) for p in payment) == [0, 0, 1, 1, 1, 1, 1]
+
+
+def test_site_username_gives_the_feed_a_payment_link(site):
+    output = site(
+        files(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    for parsed in read_feeds(output).values():
+        (link,) = payment_links(parsed.feed.links)
+        query = parse_qs(urlsplit(link["href"]).query)
+        assert query["user_id"] == ["community"]
+        assert query["url"] == [f"{SITEURL}/"]
+        assert query["title"] == ["Example Community"]
+        # Eve's article now has an owner too: the site.
+        eve = next(e for e in parsed.entries if "Nobody" in e.title)
+        assert len(payment_links(eve.links)) == 1
+
+
+def test_feeds_can_be_left_alone(site):
+    output = site(
+        files(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_FEEDS=False,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    parsed = read_feeds(output)["all.atom.xml"]
+    assert all(payment_links(e.links) == [] for e in parsed.entries)
+    assert all(t["feeds"] == [] for t in manifest_things(output).values())

@@ -1,0 +1,171 @@
+"""The URL guard: a thing URL that vanishes between builds is never silent."""
+
+import json
+
+import pytest
+from conftest import article, build, manifest_things
+
+from pelican_flattr.plugin import FlattrBuildError
+from pelican_flattr.url_guard import compare_manifests
+
+AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
+OLD = "https://blog.example.org/first-slug.html"
+
+
+def guard_lines(log):
+    return [
+        r.getMessage()
+        for r in log.records
+        if "flattrs" in r.getMessage() and r.name == "pelican_flattr"
+    ]
+
+
+def two_articles(slug="first-slug", **meta):
+    return {
+        "a.md": article("Article A", "Alice", slug=slug, **meta),
+        "b.md": article("Article B", "Bob", slug="b"),
+    }
+
+
+def test_first_build_has_nothing_to_compare(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert guard_lines(flattr_log) == []
+    baseline = tmp_path / "cache" / "pelican-flattr" / "previous-manifest.json"
+    assert len(json.loads(baseline.read_text())["things"]) == 2
+
+
+def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: a.md: thing URL changed from ")
+    assert OLD in line and "https://blog.example.org/second-slug.html" in line
+    assert f"add 'Flattr_url: {OLD}' to a.md" in line
+
+
+def test_warning_repeats_until_pinned(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    assert len(guard_lines(flattr_log)) == 2
+    flattr_log.clear()
+    # Pinning the old URL keeps the thing, and silences the guard for good.
+    pinned = two_articles(slug="second-slug", flattr_url=OLD)
+    output = build(tmp_path, pinned, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output)["a.md"]["url"] == OLD
+    build(tmp_path, pinned, FLATTR_AUTHORS=AUTHORS)
+    assert guard_lines(flattr_log) == []
+
+
+def test_article_url_change(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        ARTICLE_URL="posts/{slug}/",
+        ARTICLE_SAVE_AS="posts/{slug}/index.html",
+    )
+    lines = guard_lines(flattr_log)
+    assert len(lines) == 2
+    assert any(
+        OLD in line and "https://blog.example.org/posts/first-slug/" in line
+        for line in lines
+    )
+
+
+def test_siteurl_moving_to_https(tmp_path, flattr_log):
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        SITEURL="http://blog.example.org",
+    )
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    lines = guard_lines(flattr_log)
+    assert len(lines) == 2
+    assert all("from http://blog.example.org/" in line for line in lines)
+    assert all("FLATTR_SITEURL set to the old base" in line for line in lines)
+    flattr_log.clear()
+    # The documented fix for a whole-site move: keep the old base for things.
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_SITEURL="http://blog.example.org",
+    )
+    assert guard_lines(flattr_log) == []
+
+
+def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").unlink()
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert "a.md: gone from this build" in line and OLD in line
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS)  # accepted once is accepted
+    assert guard_lines(flattr_log) == []
+
+
+def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "previous-manifest.json"
+    before = baseline.read_bytes()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            two_articles(slug="new"),
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_STRICT=True,
+        )
+    assert baseline.read_bytes() == before
+    assert any(
+        r.levelname == "ERROR" and OLD in r.getMessage() for r in flattr_log.records
+    )
+
+
+def test_baseline_survives_delete_output_directory(tmp_path, flattr_log):
+    build(
+        tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, DELETE_OUTPUT_DIRECTORY=True
+    )
+    build(
+        tmp_path,
+        two_articles(slug="renamed"),
+        FLATTR_AUTHORS=AUTHORS,
+        DELETE_OUTPUT_DIRECTORY=True,
+    )
+    assert len(guard_lines(flattr_log)) == 1
+
+
+def test_guard_can_be_switched_off(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(
+        tmp_path, two_articles(slug="x"), FLATTR_AUTHORS=AUTHORS, FLATTR_URL_GUARD=False
+    )
+    assert guard_lines(flattr_log) == []
+
+
+def entry(url, source, owner="alice"):
+    return {
+        "url": url,
+        "source": source,
+        "owner": {"kind": "flattr_user", "value": owner},
+    }
+
+
+def test_compare_manifests():
+    old = [entry("u1", "a.md"), entry("u2", "b.md"), entry("u3", "c.md")]
+    new = [entry("u1", "a.md", owner="bob"), entry("u2b", "b.md"), entry("u4", "d.md")]
+    diff = compare_manifests(old, new)
+    assert [(c.source, c.old_url, c.new_url) for c in diff.url_changes] == [
+        ("b.md", "u2", "u2b"),
+        ("c.md", "u3", None),
+    ]
+    assert [(c.url, c.old_owner, c.new_owner) for c in diff.owner_changes] == [
+        ("u1", "alice", "bob")
+    ]
+    assert [e["url"] for e in diff.added] == ["u4"]
+    assert diff.orphans_flattrs
+    assert not compare_manifests(new, new).orphans_flattrs
