@@ -9,12 +9,16 @@ usage error, and other codes as each subcommand documents.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 # Modules that contribute a subcommand, in the order --help lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pelican_flattr.audit", "pelican_flattr.url_guard")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +46,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pelican-flattr: interrupted", file=sys.stderr)
         return 130
+
+
+def usage_error(message: str) -> int:
+    """Say what is wrong with the command line or its files; exit status 2."""
+    print(f"pelican-flattr: {message}", file=sys.stderr)
+    return 2
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout, for scripts."""
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+def print_line(text: str) -> None:
+    """A line for people on stdout."""
+    from rich.console import Console
+
+    Console(soft_wrap=True).print(text, markup=False, highlight=False)
+
+
+def print_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """A table for people on stdout; nothing when there are no rows."""
+    if not rows:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, show_lines=False, expand=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    Console().print(table)
+
+
+@contextlib.contextmanager
+def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """Yield ``advance(done, total)``; a progress bar appears on a terminal
+    once the work has taken more than a moment."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    started = time.monotonic()
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = None
+
+        def advance(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                if time.monotonic() - started < 0.5:
+                    return
+                task = bar.add_task(label, total=total)
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 if __name__ == "__main__":

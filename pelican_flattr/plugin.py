@@ -224,9 +224,13 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
 
 
 def flattr_script() -> Markup:
-    """Jinja helper: load.js for the embedded styles, nothing for ``plain``."""
-    settings = _build.settings
-    if settings is None or settings.button == "plain":
+    """Jinja helper: load.js, once, on a page that shows an embedded button.
+
+    Call it near the end of ``<body>``, after the buttons: it prints nothing
+    on pages without one, so they load nothing from Flattr. (Where it comes
+    too early, the loader is added before ``</body>`` after writing.)
+    """
+    if not _build.page_needs_loader:
         return Markup("")
     return markup.LOADER_TAG
 

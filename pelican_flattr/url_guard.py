@@ -133,3 +133,91 @@ def next_baseline(
     baseline = [entry for entry in old if entry["url"] in kept_urls]
     baseline.extend(entry for entry in new if entry["source"] not in held_sources)
     return sorted(baseline, key=lambda e: (e["url"], e["source"]))
+
+
+def add_command(subparsers: Any) -> None:
+    """Register ``pelican-flattr diff``."""
+    parser = subparsers.add_parser(
+        "diff",
+        help="compare two manifests and say which flattrs a change would strand",
+        description=(
+            "Compare an old and a new manifest: things that disappeared, things "
+            "whose URL changed for the same source file, owner changes and new "
+            "things. Flattr keys a thing on its exact URL, so a changed or "
+            "vanished URL leaves its flattrs behind."
+        ),
+        epilog="Exit status: 0 when no flattrs would be orphaned, 1 when some "
+        "would, 2 when a manifest cannot be read.",
+    )
+    parser.add_argument("old", metavar="OLD_MANIFEST")
+    parser.add_argument("new", metavar="NEW_MANIFEST")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(handler=run_diff)
+
+
+def run_diff(args: Any) -> int:
+    """The ``diff`` subcommand."""
+    from . import cli
+    from .manifest import ManifestError, load_manifest
+
+    try:
+        old = load_manifest(args.old)["things"]
+        new = load_manifest(args.new)["things"]
+    except ManifestError as error:
+        return cli.usage_error(str(error))
+    diff = compare_manifests(old, new)
+    if args.json:
+        cli.print_json(
+            {
+                "orphans_flattrs": diff.orphans_flattrs,
+                "disappeared": [
+                    {"source": c.source, "url": c.old_url, "fix": c.advice()}
+                    for c in diff.url_changes
+                    if c.new_url is None
+                ],
+                "url_changed": [
+                    {
+                        "source": c.source,
+                        "old_url": c.old_url,
+                        "new_url": c.new_url,
+                        "fix": c.advice(),
+                    }
+                    for c in diff.url_changes
+                    if c.new_url is not None
+                ],
+                "owner_changed": [
+                    {
+                        "url": c.url,
+                        "source": c.source,
+                        "old_owner": c.old_owner,
+                        "new_owner": c.new_owner,
+                    }
+                    for c in diff.owner_changes
+                ],
+                "new": [{"source": e["source"], "url": e["url"]} for e in diff.added],
+            }
+        )
+    else:
+        rows = [
+            (
+                "disappeared" if c.new_url is None else "URL changed",
+                c.source,
+                c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}",
+                c.advice(),
+            )
+            for c in diff.url_changes
+        ]
+        rows += [
+            ("owner changed", c.source, c.url, f"{c.old_owner} -> {c.new_owner}")
+            for c in diff.owner_changes
+        ]
+        rows += [("new", e["source"], e["url"], "") for e in diff.added]
+        cli.print_table("", ("change", "source", "thing URL", "note"), rows)
+        lost = len(diff.url_changes)
+        cli.print_line(
+            f"{lost} thing URLs would strand their flattrs; pin the old URLs with "
+            "Flattr_url"
+            if lost
+            else "No flattrs would be orphaned."
+        )
+    return 1 if diff.orphans_flattrs else 0

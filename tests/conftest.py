@@ -114,3 +114,26 @@ def payment_links(soup) -> list:
 def og(soup, prop: str) -> list[str]:
     """The content of every <meta property=prop> on a page."""
     return [meta["content"] for meta in soup.find_all("meta", property=prop)]
+
+
+def build_sample_site(root: Path, **settings: object) -> Path:
+    """Build sample_site/ with its own settings file into ``root``."""
+    output = root / "output"
+    override = {
+        "OUTPUT_PATH": str(output),
+        "CACHE_PATH": str(root / "cache"),
+        **settings,
+    }
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+    pelican_settings = read_settings(
+        str(SAMPLE_SITE / "pelicanconf.py"), override=override
+    )
+    Pelican(settings=pelican_settings).run()
+    return output
+
+
+@pytest.fixture(scope="session")
+def sample_output(tmp_path_factory) -> Path:
+    """The sample site, built once for the session; copy it before changing it."""
+    return build_sample_site(tmp_path_factory.mktemp("sample"))

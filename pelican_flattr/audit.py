@@ -1,0 +1,416 @@
+"""``pelican-flattr audit``: check a built site against its manifest.
+
+For every thing of the manifest: its page exists and carries exactly one
+button, one payment link and one set of Open Graph tags, all pointing at the
+manifest's URLs; every feed the manifest names carries its payment link.
+Across the whole output tree: no plain email address of an email owner, and
+no button or payment link pointing at a URL the manifest doesn't know.
+
+Pages are scanned with regular expressions for the few tags that matter,
+not parsed whole: an audit must stay cheaper than the build it checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from .identifiers import IdentifierError, parse_owner
+from .manifest import ManifestError, load_manifest
+from .markup import BUTTON_CLASS
+
+MANIFEST_NAME = "flattr-manifest.json"
+HTML_SUFFIXES = (".html", ".htm")
+FEED_SUFFIXES = (".xml", ".atom", ".rss")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+# A start tag of the three elements that matter, quoted attributes allowed
+# to hold ">".
+_TAG = re.compile(rb"""<(a|link|meta)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+_ATTRIBUTE = re.compile(
+    rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
+)
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
+_EMAIL = re.compile(
+    rb"[A-Za-z0-9._%+-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the built site."""
+
+    file: str
+    problem: str
+    expected: str = ""
+
+
+@dataclass
+class AuditReport:
+    """What an audit looked at and what it found."""
+
+    things: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+def _attributes(raw: bytes) -> dict[str, str]:
+    found = {}
+    for match in _ATTRIBUTE.finditer(raw):
+        name = match.group(1).decode("ascii", "replace").lower()
+        value = next((g for g in match.groups()[1:] if g is not None), b"")
+        found.setdefault(name, html.unescape(value.decode("utf-8", "replace")))
+    return found
+
+
+@dataclass
+class _PageTags:
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    payment_links: list[dict[str, str]] = field(default_factory=list)
+    payment_links_in_head: int = 0
+    og_urls: list[str] = field(default_factory=list)
+    og_titles: list[str] = field(default_factory=list)
+
+
+def scan_page(data: bytes) -> _PageTags:
+    """The Flattr-related tags of one HTML page."""
+    tags = _PageTags()
+    head_end = _HEAD_END.search(data)
+    head_limit = head_end.start() if head_end else -1
+    for match in _TAG.finditer(data):
+        raw = match.group(2)
+        if b"flattr" not in raw.lower() and b"payment" not in raw and b"og:" not in raw:
+            continue
+        element = match.group(1).lower()
+        attributes = _attributes(raw)
+        if element == b"a":
+            classes = attributes.get("class", "").split()
+            if BUTTON_CLASS in classes or "FlattrButton" in classes:
+                tags.buttons.append(attributes)
+        elif element == b"link":
+            if "payment" in attributes.get("rel", "").split():
+                tags.payment_links.append(attributes)
+                tags.payment_links_in_head += match.start() < head_limit
+        elif attributes.get("property") == "og:url":
+            tags.og_urls.append(attributes.get("content", ""))
+        elif attributes.get("property") == "og:title":
+            tags.og_titles.append(attributes.get("content", ""))
+    return tags
+
+
+def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
+    """(entry link, payment hrefs) for each entry of an Atom or RSS feed."""
+    root = ET.fromstring(data)
+    if root.tag == f"{ATOM}feed":
+        for entry in root.iter(f"{ATOM}entry"):
+            link, payments = "", []
+            for element in entry.findall(f"{ATOM}link"):
+                rel = element.get("rel", "alternate")
+                if rel == "alternate" and not link:
+                    link = element.get("href", "")
+                elif rel == "payment":
+                    payments.append(element.get("href", ""))
+            yield link, payments
+    elif root.tag == "rss":
+        for item in root.iter("item"):
+            payments = [
+                element.get("href", "")
+                for element in item.findall(f"{ATOM}link")
+                if element.get("rel") == "payment"
+            ]
+            yield (item.findtext("link") or "").strip(), payments
+
+
+class _Auditor:
+    def __init__(
+        self,
+        output: Path,
+        manifest: Mapping[str, Any],
+        plain_addresses: Mapping[str, str],
+    ) -> None:
+        self.output = output
+        self.things = manifest["things"]
+        siteurl = manifest.get("siteurl", "").rstrip("/")
+        self.by_page = {thing["page"]: thing for thing in self.things}
+        self.by_link = {f"{siteurl}/{thing['page']}": thing for thing in self.things}
+        self.by_link.update({thing["url"]: thing for thing in self.things})
+        self.auto_submit_urls = {thing["auto_submit_url"] for thing in self.things}
+        self.thing_urls = {thing["url"] for thing in self.things}
+        self.email_owners = {
+            thing["owner"]["value"][len("email:") :]: thing
+            for thing in self.things
+            if thing["owner"]["kind"] == "email"
+        }
+        # Lower-cased address (and its percent-encoded form) -> author name.
+        self.plain_addresses = {
+            form: name
+            for address, name in plain_addresses.items()
+            for form in (address.encode(), address.replace("@", "%40").encode())
+        }
+        self.feeds_seen: set[tuple[str, str]] = set()
+        self.report = AuditReport(things=len(self.things))
+
+    def problem(self, file: str, problem: str, expected: str = "") -> None:
+        self.report.problems.append(Problem(file, problem, expected))
+
+    def check_file(self, path: Path) -> None:
+        relative = path.relative_to(self.output).as_posix()
+        data = path.read_bytes()
+        self.report.files += 1
+        self.check_privacy(relative, data)
+        suffix = path.suffix.lower()
+        if suffix in HTML_SUFFIXES:
+            self.check_page(relative, scan_page(data))
+        elif suffix in FEED_SUFFIXES:
+            self.check_feed(relative, data)
+
+    def check_privacy(self, relative: str, data: bytes) -> None:
+        if b"@" not in data and b"%40" not in data:
+            return
+        lowered = data.lower()
+        for form, name in self.plain_addresses.items():
+            if form in lowered:
+                self.problem(
+                    relative,
+                    f"holds the plain email address of author {name!r} "
+                    "(from FLATTR_AUTHORS)",
+                    "only email:<md5> may be published",
+                )
+        if not self.email_owners:
+            return
+        for match in _EMAIL.finditer(data):
+            address = unquote_to_bytes(match.group(0)).decode("utf-8", "replace")
+            digest = hashlib.md5(address.strip().lower().encode()).hexdigest()
+            thing = self.email_owners.get(digest)
+            if thing is not None:
+                self.problem(
+                    relative,
+                    f"holds the plain email address behind owner email:{digest} "
+                    f"(thing {thing['url']})",
+                    "only email:<md5> may be published",
+                )
+
+    def check_page(self, relative: str, tags: _PageTags) -> None:
+        for button in tags.buttons:
+            href = button.get("href", "")
+            if href not in self.auto_submit_urls and href not in self.thing_urls:
+                self.problem(
+                    relative,
+                    f"a Flattr button points at {href!r}, which the manifest "
+                    "doesn't know",
+                    "the auto-submit URL or thing URL of a manifest thing",
+                )
+        for link in tags.payment_links:
+            href = link.get("href", "")
+            if href not in self.auto_submit_urls:
+                self.problem(
+                    relative,
+                    f"a payment link points at {href!r}, which the manifest "
+                    "doesn't know",
+                    "the auto-submit URL of a manifest thing",
+                )
+        thing = self.by_page.get(relative)
+        if thing is None:
+            return
+        auto, url = thing["auto_submit_url"], thing["url"]
+        expected_href = auto if thing["button"] == "plain" else url
+        hrefs = [button.get("href", "") for button in tags.buttons]
+        if hrefs.count(expected_href) != 1:
+            self.problem(
+                relative,
+                f"has {hrefs.count(expected_href)} Flattr buttons for its thing "
+                f"({len(hrefs)} in all)",
+                f"exactly one {thing['button']} button with href {expected_href}",
+            )
+        links = [link.get("href", "") for link in tags.payment_links]
+        if links != [auto] or tags.payment_links_in_head != 1:
+            self.problem(
+                relative,
+                f"has {len(links)} payment links ({tags.payment_links_in_head} "
+                "in <head>)",
+                f'one <link rel="payment" href="{auto}"> in <head>',
+            )
+        if tags.og_urls != [url]:
+            self.problem(
+                relative,
+                f"has og:url {tags.og_urls!r}",
+                f"exactly one og:url {url}",
+            )
+        if len(tags.og_titles) != 1:
+            self.problem(
+                relative,
+                f"has {len(tags.og_titles)} og:title tags",
+                "exactly one og:title",
+            )
+
+    def check_feed(self, relative: str, data: bytes) -> None:
+        try:
+            entries = list(_feed_entries(data))
+        except ET.ParseError as error:
+            if data.lstrip()[:5] in (b"<?xml", b"<feed", b"<rss "):
+                self.problem(relative, f"is not well-formed XML ({error})")
+            return
+        for link, payments in entries:
+            thing = self.by_link.get(link.removesuffix("?ref=feed"))
+            for href in payments:
+                if href not in self.auto_submit_urls:
+                    self.problem(
+                        relative,
+                        f"the entry {link} has a payment link to {href!r}, which "
+                        "the manifest doesn't know",
+                        "the auto-submit URL of a manifest thing",
+                    )
+            if thing is None:
+                continue
+            if payments != [thing["auto_submit_url"]]:
+                self.problem(
+                    relative,
+                    f"the entry {link} has {len(payments)} payment links",
+                    f"exactly one, to {thing['auto_submit_url']}",
+                )
+            else:
+                self.feeds_seen.add((thing["url"], relative))
+
+    def finish(self) -> AuditReport:
+        for thing in self.things:
+            if not (self.output / thing["page"]).is_file():
+                self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
+            for feed in thing.get("feeds", ()):
+                if (thing["url"], feed) not in self.feeds_seen:
+                    self.problem(
+                        feed,
+                        f"does not carry the payment link of {thing['url']}",
+                        "the entry named in the manifest, with its payment link",
+                    )
+        return self.report
+
+
+def site_files(output: Path) -> list[Path]:
+    """Every file of the output tree, in a stable order."""
+    return sorted(
+        Path(folder, name) for folder, _, names in os.walk(output) for name in names
+    )
+
+
+def audit_site(
+    output: str | Path,
+    manifest_path: str | Path | None = None,
+    plain_addresses: Mapping[str, str] | None = None,
+    progress: Any = None,
+) -> AuditReport:
+    """Audit the built site in ``output`` against its manifest.
+
+    ``plain_addresses`` maps lower-cased email addresses that must never be
+    published to the author they belong to. ``progress``, if given, is
+    called with (done, total) as files are checked. Raises ManifestError.
+    """
+    output = Path(output)
+    manifest_path = Path(manifest_path) if manifest_path else output / MANIFEST_NAME
+    manifest = load_manifest(manifest_path)
+    auditor = _Auditor(output, manifest, plain_addresses or {})
+    files = site_files(output)
+    for done, path in enumerate(files, 1):
+        auditor.check_file(path)
+        if progress is not None:
+            progress(done, len(files))
+    return auditor.finish()
+
+
+def plain_addresses_from_settings(path: str | Path) -> dict[str, str]:
+    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name."""
+    from pelican.settings import read_settings
+
+    settings = read_settings(str(path))
+    found = {}
+    for name, value in (settings.get("FLATTR_AUTHORS") or {}).items():
+        if isinstance(value, str) and value.strip().lower().startswith("email:"):
+            address = value.strip()[len("email:") :].strip().lower()
+            try:
+                parse_owner(value)
+            except IdentifierError:
+                continue
+            if "@" in address:
+                found[address] = str(name)
+    return found
+
+
+def add_command(subparsers: Any) -> None:
+    """Register ``pelican-flattr audit``."""
+    parser = subparsers.add_parser(
+        "audit",
+        help="check a built site against its manifest",
+        description=(
+            "Check every thing of the manifest against the built site: its page, "
+            "button, payment link, Open Graph tags and feed entries; and check the "
+            "whole output tree for leaked email addresses and unknown buttons."
+        ),
+        epilog="Exit status: 0 when the site is sound, 1 when problems were "
+        "found, 2 when the manifest or output folder cannot be read.",
+    )
+    parser.add_argument("output", metavar="OUTPUT_DIR", help="the built site")
+    parser.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help=f"the manifest (default: OUTPUT_DIR/{MANIFEST_NAME})",
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        help="read FLATTR_AUTHORS from this settings file to look for its plain "
+        "email addresses too",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(handler=run_audit)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """The ``audit`` subcommand."""
+    from . import cli
+
+    output = Path(args.output)
+    if not output.is_dir():
+        return cli.usage_error(f"{output}: no such output folder")
+    addresses = plain_addresses_from_settings(args.settings) if args.settings else {}
+    try:
+        with cli.progress("Auditing", enabled=not args.json) as advance:
+            report = audit_site(output, args.manifest, addresses, advance)
+    except ManifestError as error:
+        return cli.usage_error(str(error))
+    rows = [(p.file, p.problem, p.expected) for p in report.problems]
+    if args.json:
+        cli.print_json(
+            {
+                "ok": report.ok,
+                "output": str(output),
+                "things": report.things,
+                "files": report.files,
+                "problems": [
+                    {"file": f, "problem": p, "expected": e} for f, p, e in rows
+                ],
+            }
+        )
+    else:
+        cli.print_table(
+            f"{len(rows)} problems" if rows else "",
+            ("file", "problem", "expected"),
+            rows,
+        )
+        cli.print_line(
+            f"{report.things} things, {report.files} files checked: "
+            + ("no problems" if report.ok else f"{len(rows)} problems")
+        )
+    return 0 if report.ok else 1
