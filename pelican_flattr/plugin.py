@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import Undefined
 from markupsafe import Markup
 from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
 from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
@@ -61,6 +62,29 @@ class FlattrBuildError(SystemExit):
 
 
 @dataclass
+class PageRender:
+    """What the template helpers put into the page being rendered.
+
+    Pelican renders one page, writes it and sends ``content_written`` before
+    it renders the next, so this is reset after every written file.
+    """
+
+    heads: set[int] = field(default_factory=set)  # id() of ContentThings
+    buttons: set[int] = field(default_factory=set)
+    needs_loader: bool = False  # an embedded button was rendered
+    has_loader: bool = False  # flattr_script() printed load.js
+
+    def complete_for(self, content_thing: ContentThing) -> bool:
+        """True when the helpers already gave the page all it needs."""
+        key = id(content_thing)
+        return (
+            key in self.heads
+            and key in self.buttons
+            and (self.has_loader or not self.needs_loader)
+        )
+
+
+@dataclass
 class BuildState:
     """Everything one ``run()`` learns; replaced at the start of the next."""
 
@@ -69,9 +93,7 @@ class BuildState:
     strict: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    # Set when a helper rendered an embedded button into the page being
-    # written, so that the page gets load.js even if the theme forgot it.
-    page_needs_loader: bool = False
+    page: PageRender = field(default_factory=lambda: PageRender())
     # Feeds: article.url -> its thing, and the feed files that carry it.
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
     feeds_by_source: dict[str, set[str]] = field(default_factory=dict)
@@ -99,10 +121,13 @@ def _report(problem: str) -> None:
 
 
 def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
-    """Published content, articles first: (content, is_article) pairs."""
+    """Published content, articles first: (content, is_article) pairs.
+
+    Drafts never get a thing: their URL is not public and would change.
+    """
     found: list[tuple[Any, bool]] = []
     for generator in generators:
-        if hasattr(generator, "articles") and hasattr(generator, "drafts"):
+        if isinstance(generator, ArticlesGenerator):
             found.extend(
                 (article, True)
                 for article in chain(
@@ -112,9 +137,7 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
                     generator.hidden_translations,
                 )
             )
-        elif (
-            pages and hasattr(generator, "pages") and hasattr(generator, "draft_pages")
-        ):
+        elif pages and isinstance(generator, PagesGenerator):
             found.extend(
                 (page, False)
                 for page in chain(
@@ -209,7 +232,10 @@ def _fail_if_strict() -> None:
 def flattr_head(content: Any = None) -> Markup:
     """Jinja helper: payment link and Open Graph tags for ``content``."""
     content_thing = _content_thing(content)
-    return markup.head(content_thing) if content_thing else Markup("")
+    if content_thing is None:
+        return Markup("")
+    _build.page.heads.add(id(content_thing))
+    return markup.head(content_thing)
 
 
 def flattr_button(content: Any = None, style: str | None = None) -> Markup:
@@ -218,8 +244,9 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     if content_thing is None:
         return Markup("")
     style = style or content_thing.button_style
+    _build.page.buttons.add(id(content_thing))
     if style != "plain":
-        _build.page_needs_loader = True
+        _build.page.needs_loader = True
     return markup.button(content_thing, style)
 
 
@@ -230,8 +257,9 @@ def flattr_script() -> Markup:
     on pages without one, so they load nothing from Flattr. (Where it comes
     too early, the loader is added before ``</body>`` after writing.)
     """
-    if not _build.page_needs_loader:
+    if not _build.page.needs_loader or _build.page.has_loader:
         return Markup("")
+    _build.page.has_loader = True
     return markup.LOADER_TAG
 
 
@@ -258,15 +286,17 @@ def add_template_helpers(generator: Any) -> None:
 
 def inject_into_written_page(path: str, context: dict[str, Any]) -> None:
     """Complete a written page whose theme does not use the helpers."""
-    needs_loader = _build.page_needs_loader
-    _build.page_needs_loader = False
+    rendered, _build.page = _build.page, PageRender()
     settings = _build.settings
     if settings is None or not settings.inject:
         return
     content = context.get("article") or context.get("page")
     content_thing = _content_thing(content)
+    needs_loader = rendered.needs_loader and not rendered.has_loader
     if content_thing is None and not needs_loader:
         return
+    if content_thing is not None and rendered.complete_for(content_thing):
+        return  # the theme used the helpers: no need to read the page back
     with open(path, encoding="utf-8", newline="") as stream:
         page = stream.read()
     body_html = content.content if content_thing is not None else ""

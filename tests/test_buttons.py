@@ -201,3 +201,18 @@ def test_injection_can_be_switched_off(site):
     soup = page(output / "first-of-three.html")
     assert flattr_buttons(soup) == [] and payment_links(soup) == []
     assert len(manifest_things(output)) == 3
+
+
+def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
+    theme = helper_theme(tmp_path)
+    article_html = Path(theme) / "templates" / "article.html"
+    article_html.write_text(
+        article_html.read_text().replace("{{ flattr_head(article) }}", "")
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    soup = page(output / "first-of-three.html")
+    assert len(flattr_buttons(soup)) == 1
+    assert soup.select_one(".flattr-injected") is None  # the theme's button stays
+    (link,) = payment_links(soup)
+    assert link.parent.name == "head"
+    assert len(og(soup, "og:url")) == 1
