@@ -29,6 +29,8 @@ from .manifest import ManifestError, load_manifest
 from .markup import BUTTON_CLASS
 
 MANIFEST_NAME = "flattr-manifest.json"
+# Open Graph properties that may rightly appear more than once on a page.
+MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
 HTML_SUFFIXES = (".html", ".htm")
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -82,8 +84,8 @@ class _PageTags:
     buttons: list[dict[str, str]] = field(default_factory=list)
     payment_links: list[dict[str, str]] = field(default_factory=list)
     payment_links_in_head: int = 0
-    og_urls: list[str] = field(default_factory=list)
-    og_titles: list[str] = field(default_factory=list)
+    # Open Graph and article: property -> every content given for it.
+    open_graph: dict[str, list[str]] = field(default_factory=dict)
 
 
 def scan_page(data: bytes) -> _PageTags:
@@ -105,10 +107,10 @@ def scan_page(data: bytes) -> _PageTags:
             if "payment" in attributes.get("rel", "").split():
                 tags.payment_links.append(attributes)
                 tags.payment_links_in_head += match.start() < head_limit
-        elif attributes.get("property") == "og:url":
-            tags.og_urls.append(attributes.get("content", ""))
-        elif attributes.get("property") == "og:title":
-            tags.og_titles.append(attributes.get("content", ""))
+        elif attributes.get("property", "").startswith(("og:", "article:")):
+            tags.open_graph.setdefault(attributes["property"], []).append(
+                attributes.get("content", "")
+            )
     return tags
 
 
@@ -244,18 +246,24 @@ class _Auditor:
                 "in <head>)",
                 f'one <link rel="payment" href="{auto}"> in <head>',
             )
-        if tags.og_urls != [url]:
+        og_urls = tags.open_graph.get("og:url", [])
+        if og_urls != [url]:
             self.problem(
-                relative,
-                f"has og:url {tags.og_urls!r}",
-                f"exactly one og:url {url}",
+                relative, f"has og:url {og_urls!r}", f"exactly one og:url {url}"
             )
-        if len(tags.og_titles) != 1:
-            self.problem(
-                relative,
-                f"has {len(tags.og_titles)} og:title tags",
-                "exactly one og:title",
-            )
+        for prop in ("og:title", "og:type"):
+            if len(tags.open_graph.get(prop, [])) != 1:
+                count = len(tags.open_graph.get(prop, []))
+                self.problem(
+                    relative, f"has {count} {prop} tags", f"exactly one {prop}"
+                )
+        for prop, values in sorted(tags.open_graph.items()):
+            if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
+                self.problem(
+                    relative,
+                    f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
+                    f"at most one {prop}",
+                )
 
     def check_feed(self, relative: str, data: bytes) -> None:
         try:

@@ -192,3 +192,25 @@ def test_diff_reports_what_would_be_orphaned(sample_output, tmp_path, capsys):
     assert main(["diff", str(old_path), str(old_path)]) == 0
     assert "No flattrs would be orphaned." in capsys.readouterr().out
     assert main(["diff", str(old_path), str(tmp_path / "missing.json")]) == 2
+
+
+def test_second_set_of_open_graph_tags(copy, capsys):
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "</head>",
+            '<meta property="og:description" content="again"></head>',
+        ),
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert report["problems"] == [
+        {
+            "file": thing["page"],
+            "problem": "has 2 og:description tags (two sets of Open Graph tags?)",
+            "expected": "at most one og:description",
+        }
+    ]
