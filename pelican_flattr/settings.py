@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .identifiers import IdentifierError, Owner, parse_owner
 from .thing import CATEGORIES, check_thing_url, flattr_language, split_tags
@@ -72,7 +73,7 @@ class FlattrSettings:
     summary_max_length: int | None = 50
 
 
-def _bool(settings: Mapping[str, object], name: str, problems: list[str]) -> bool:
+def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = settings.get(name, DEFAULTS[name])
     if isinstance(value, bool):
         return value
@@ -80,8 +81,20 @@ def _bool(settings: Mapping[str, object], name: str, problems: list[str]) -> boo
     return bool(DEFAULTS[name])
 
 
+def _strings(
+    settings: Mapping[str, Any], name: str, what: str, problems: list[str]
+) -> tuple[str, ...]:
+    value = settings.get(name) or ()
+    if isinstance(value, str):
+        value = split_tags(value)
+    if not all(isinstance(item, str) for item in value):
+        problems.append(f"{name} must be a list of {what}")
+        return ()
+    return tuple(value)
+
+
 def read_settings(
-    settings: Mapping[str, object],
+    settings: Mapping[str, Any],
 ) -> tuple[FlattrSettings | None, list[str]]:
     """Validate the ``FLATTR_*`` settings found in Pelican's ``settings``.
 
@@ -148,13 +161,6 @@ def read_settings(
         language = flattr_language(settings.get("DEFAULT_LANG", "en"))
     language = language or "en_GB"
 
-    raw_tags = settings.get("FLATTR_TAGS") or ()
-    if isinstance(raw_tags, str):
-        raw_tags = split_tags(raw_tags)
-    if not all(isinstance(tag, str) for tag in raw_tags):  # type: ignore[union-attr]
-        fatal.append("FLATTR_TAGS must be a list of strings")
-        raw_tags = ()
-
     button = settings.get("FLATTR_BUTTON", DEFAULTS["FLATTR_BUTTON"])
     if button not in BUTTON_STYLES:
         fatal.append(
@@ -163,18 +169,13 @@ def read_settings(
 
     manifest = settings.get("FLATTR_MANIFEST") or DEFAULTS["FLATTR_MANIFEST"]
     output_path = str(settings.get("OUTPUT_PATH") or "output")
-    manifest_path = Path(output_path, os.fspath(manifest))  # type: ignore[arg-type]
+    manifest_path = Path(output_path, os.fspath(manifest))
 
     previous = settings.get("FLATTR_PREVIOUS_MANIFEST") or Path(
         str(settings.get("CACHE_PATH") or "cache"),
         "pelican-flattr",
         "previous-manifest.json",
     )
-    accepted = settings.get("FLATTR_ACCEPT_URL_CHANGES") or ()
-    if isinstance(accepted, str) or not all(isinstance(u, str) for u in accepted):  # type: ignore[union-attr]
-        fatal.append("FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs")
-        accepted = ()
-
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     result = FlattrSettings(
         siteurl=siteurl,
@@ -184,7 +185,7 @@ def read_settings(
         unusable_authors=unusable,
         category=str(category),
         language=language,
-        tags=tuple(raw_tags),  # type: ignore[arg-type]
+        tags=_strings(settings, "FLATTR_TAGS", "strings", fatal),
         hidden=_bool(settings, "FLATTR_HIDDEN", fatal),
         button=str(button),
         pages=_bool(settings, "FLATTR_PAGES", fatal),
@@ -194,8 +195,10 @@ def read_settings(
         manifest_path=manifest_path,
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
-        previous_manifest_path=Path(os.fspath(previous)),  # type: ignore[arg-type]
-        accepted_url_changes=frozenset(accepted),  # type: ignore[arg-type]
+        previous_manifest_path=Path(os.fspath(previous)),
+        accepted_url_changes=frozenset(
+            _strings(settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", fatal)
+        ),
         strict=_bool(settings, "FLATTR_STRICT", fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
         summary_max_length=summary_max if isinstance(summary_max, int) else None,

@@ -71,6 +71,11 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_AUTHORS": ["alice"]}, "FLATTR_AUTHORS must be a dict"),
         ({"FLATTR_HIDDEN": "yes"}, "FLATTR_HIDDEN must be True or False"),
         ({"FLATTR_TAGS": [1, 2]}, "FLATTR_TAGS must be a list of strings"),
+        (
+            {"FLATTR_ACCEPT_URL_CHANGES": [None]},
+            "FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs",
+        ),
+        ({"FLATTR_PAGES": "yes"}, "FLATTR_PAGES must be True or False, not 'yes'"),
     ],
 )
 def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
