@@ -1,5 +1,6 @@
 """Real Pelican builds: every owned article becomes a thing, shown once, right."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -42,9 +43,16 @@ def community(**extra):
     return files
 
 
+@pytest.mark.parametrize("relative_urls", [False, True])
 @pytest.mark.parametrize("theme", ["notmyidea", "simple"])
-def test_injection_into_pelicans_own_themes(site, theme):
-    output = site(community(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+def test_injection_into_pelicans_own_themes(site, theme, relative_urls):
+    body = BODY + "\nA [link to Bob]({filename}/bob.md) inside the body.\n"
+    files = dict(
+        community(), **{"alice.md": article("Alice writes things", "Alice", body)}
+    )
+    output = site(
+        files, theme=theme, FLATTR_AUTHORS=AUTHORS, RELATIVE_URLS=relative_urls
+    )
     things = manifest_things(output)
     assert set(things) == {"alice.md", "bob.md", "carol.md", "dan.md"}
     for source, thing in things.items():
@@ -61,11 +69,13 @@ def test_injection_into_pelicans_own_themes(site, theme):
         assert links[0]["title"] == "Flattr this!"
         assert og(soup, "og:url") == [thing["url"]]
         assert og(soup, "og:title") == [thing["title"]]
-        # Right after the article body: after its last paragraph, inside the
-        # article element, before the page footer.
-        closing = text.index("which closes the article body.")
-        button_at = text.index('class="flattr-button')
-        assert closing < button_at < text.index("</article>")
+        # Right after the article body (its last words end the body), inside
+        # the article, not merely somewhere before </article>.
+        last_words = "inside the body." if source == "alice.md" else "article body."
+        body_end = text.index(last_words, text.index("</head>"))
+        after_body = re.escape(last_words) + r'</p>\s*<div class="flattr-injected">'
+        assert re.match(after_body, text[body_end:]), text[body_end : body_end + 80]
+        assert text.index('class="flattr-button') < text.index("</article>")
         assert buttons[0].find_parent("article") is not None
 
 
