@@ -18,7 +18,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 # Modules that contribute a subcommand, in the order --help lists them.
-COMMAND_MODULES: tuple[str, ...] = ("pelican_flattr.audit", "pelican_flattr.url_guard")
+COMMAND_MODULES: tuple[str, ...] = (
+    "pelican_flattr.audit",
+    "pelican_flattr.url_guard",
+    "pelican_flattr.verify",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +68,7 @@ def print_line(text: str) -> None:
     """A line for people on stdout."""
     from rich.console import Console
 
-    Console(soft_wrap=True).print(text, markup=False, highlight=False)
+    Console(soft_wrap=True, emoji=False).print(text, markup=False, highlight=False)
 
 
 def print_table(
@@ -81,7 +85,7 @@ def print_table(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
-    Console().print(table)
+    Console(emoji=False).print(table)
 
 
 @contextlib.contextmanager

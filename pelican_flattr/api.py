@@ -1,0 +1,555 @@
+"""A client for Flattr's REST API v2: verifying custom identifiers.
+
+A registered community partner that can vouch for one of its users links the
+user's identifier (``partner:ns:id``, ``twitter:user:id:N``, ``email:<md5>``)
+to a Flattr account with one call; Flattr then lets that account claim every
+pending thing of the identifier at once:
+
+* ``POST {base}/users/:username/verify`` for a named Flattr user;
+* ``POST {base}/user/verify`` for the token's own account.
+
+The one parameter, ``identity``, is sent form-encoded; the OAuth 2 bearer
+token goes in the ``Authorization`` header and nowhere else. Every message
+this module produces is safe to print: it never holds the token, and an
+identity is only ever shown in the hashed form Flattr receives.
+
+Errors come in two kinds, which callers treat differently:
+
+* ``RefusedByFlattr``: Flattr's API answered with one of its documented JSON
+  errors (a 4xx); ``RateLimitExceeded`` is the one to wait out.
+* ``CouldNotReachFlattr``: no usable answer: connection failure, timeout,
+  5xx, or a body that is not Flattr's (HTML from a proxy, an empty body...).
+
+Clock and sleep are injectable so that pacing can be tested without waiting.
+Nothing here imports Pelican or knows about the command line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .identifiers import IdentifierError, parse_owner, parse_partner_identifier
+
+DEFAULT_BASE_URL = "https://api.flattr.com/rest/v2"
+# Seconds to wait for an answer (read, write, pool); connecting gets less,
+# because a host that does not accept a connection in 5 s is not coming.
+DEFAULT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
+# Pause before the single retry of a request that could not connect. Only a
+# failed *connection* is retried: the request never reached Flattr then, so
+# nothing is sent twice. A timeout after sending is not retried.
+RETRY_DELAY = 1.0
+# Flattr's counter resets hourly. A 403 without a usable reset time waits
+# this long before trying again; no wait is ever longer than MAX_WAIT, which
+# guards against a server clock far ahead of ours.
+FALLBACK_WAIT = 60.0
+MAX_WAIT = 3600.0 + 60.0
+# Reset times have one-second resolution and the clocks may differ a little:
+# wake up just after the reset, never just before it.
+RESET_MARGIN = 1.0
+# How many times one identity waits for the budget before the client gives up.
+MAX_RATE_LIMIT_WAITS = 3
+
+USER_AGENT = "pelican-flattr (verify)"
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+def local_time(epoch: float) -> str:
+    """A unix time as the operator's local date and time, with its zone."""
+    moment = datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Flattr's ``X-RateLimit-*`` headers of one response.
+
+    ``reset`` is a unix time. A header that was missing or unreadable is None.
+    """
+
+    limit: int | None = None
+    remaining: int | None = None
+    current: int | None = None
+    reset: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
+        """Read the headers; None when the response carried none of them."""
+        values = {
+            name: _header_int(headers.get(f"X-RateLimit-{name.capitalize()}"))
+            for name in ("limit", "remaining", "current", "reset")
+        }
+        if all(value is None for value in values.values()):
+            return None
+        return cls(**values)
+
+    @property
+    def reset_at(self) -> datetime | None:
+        """The reset time as an aware UTC datetime."""
+        if self.reset is None:
+            return None
+        return datetime.fromtimestamp(self.reset, tz=timezone.utc)
+
+    @property
+    def exhausted(self) -> bool:
+        """True when the response said no request is left until the reset."""
+        return self.remaining is not None and self.remaining <= 0
+
+    def describe(self) -> str:
+        """One line for people: what is left and when it resets (local time)."""
+        if self.remaining is not None and self.limit is not None:
+            left = f"{self.remaining} of {self.limit} requests left"
+        elif self.remaining is not None:
+            left = f"{self.remaining} requests left"
+        else:
+            left = "requests left unknown"
+        if self.reset is not None:
+            return f"{left}; resets at {local_time(self.reset)}"
+        return left
+
+    def as_dict(self) -> dict[str, Any]:
+        """The values for JSON output, with the reset also in local time."""
+        return {
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "current": self.current,
+            "reset": self.reset,
+            "reset_local": None if self.reset is None else local_time(self.reset),
+        }
+
+
+def _header_int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value.strip()))
+    except (ValueError, OverflowError):
+        return None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """A verification Flattr accepted.
+
+    ``identity`` is the form that was sent (an email only as its hash);
+    ``username`` is None for the token's own account (``/user/verify``).
+    """
+
+    identity: str
+    username: str | None
+    status: int
+    rate_limit: RateLimit | None
+
+
+class FlattrApiError(Exception):
+    """A verification that did not succeed. The message is safe to print:
+    it never contains the token or a plain email address."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        rate_limit: RateLimit | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.rate_limit = rate_limit
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RefusedByFlattr(FlattrApiError):
+    """Flattr's API answered with one of its documented errors (a 4xx).
+
+    ``code`` is Flattr's error code (``unauthorized``, ``not_found``...) and
+    ``description`` its ``error_description``, cleaned for printing.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        description: str = "",
+        status: int | None = None,
+        rate_limit: RateLimit | None = None,
+    ) -> None:
+        super().__init__(message, status=status, rate_limit=rate_limit)
+        self.code = code
+        self.description = description
+
+
+class RateLimitExceeded(RefusedByFlattr):
+    """``403 rate_limit_exceeded``: no request is left until ``reset``."""
+
+    @property
+    def reset(self) -> int | None:
+        """The unix time at which the budget comes back, if Flattr said."""
+        return self.rate_limit.reset if self.rate_limit else None
+
+
+class CouldNotReachFlattr(FlattrApiError):
+    """No usable answer: a connection failure, a timeout, a 5xx, or a body
+    that is not one of Flattr's (a proxy's HTML page, an empty body...)."""
+
+
+def check_username(value: object) -> str:
+    """A Flattr username, checked with the plugin's rules before it goes
+    into a URL path. Raises IdentifierError with a message safe to print."""
+    owner = parse_owner(value)
+    if owner.kind != "flattr_user":
+        raise IdentifierError(
+            "is an owner identifier, not a Flattr username (letters, digits, "
+            "'_', '-' and '.')"
+        )
+    return owner.value
+
+
+def check_base_url(value: str) -> str:
+    """The API base URL without its trailing slash.
+
+    Raises ValueError unless it is an absolute http(s) URL. Plain http is
+    refused except to the local machine, because the bearer token would
+    otherwise cross the network in clear.
+    """
+    try:
+        url = httpx.URL(value.strip())
+    except (httpx.InvalidURL, TypeError):
+        raise ValueError("the API base URL is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            "the API base URL must be an absolute http(s) URL, such as "
+            f"{DEFAULT_BASE_URL}"
+        )
+    if url.userinfo or url.query or url.fragment:
+        raise ValueError(
+            "the API base URL must not carry credentials, a query or a fragment"
+        )
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError(
+            "the API base URL uses plain http to another machine; the token "
+            "would travel in clear: use https"
+        )
+    return str(url).rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_token(token: object) -> str:
+    """The bearer token, checked to be something a header can carry.
+
+    Raises ValueError with a message that never repeats the token.
+    """
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("the token is empty")
+    token = token.strip()
+    if not _TOKEN_CHARS.fullmatch(token):
+        raise ValueError(
+            "the token holds spaces or characters an HTTP header cannot carry "
+            "(not shown); copy it again"
+        )
+    return token
+
+
+def verify_url(base_url: str, username: str | None = None) -> str:
+    """The verify endpoint under ``base_url`` for ``username``, or for the
+    token's own account when None. Raises IdentifierError for a bad name."""
+    base = base_url.rstrip("/")
+    if username is None:
+        return f"{base}/user/verify"
+    return f"{base}/users/{quote(check_username(username), safe='')}/verify"
+
+
+class FlattrClient:
+    """Calls Flattr's verify endpoints with one bearer token.
+
+    ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
+    (None before the first one, or when it carried none). ``clock`` returns a
+    unix time and ``sleep`` waits: both are replaced in tests. ``transport``
+    is passed to httpx (tests and proxies). Use as a context manager, or call
+    ``close()``.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Clock = time.time,
+        sleep: Sleep = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._token = check_token(token)
+        self.base_url = check_base_url(base_url)
+        if not timeout > 0:
+            raise ValueError("the timeout must be a positive number of seconds")
+        self.timeout = float(timeout)
+        self.clock = clock
+        self.sleep = sleep
+        self.rate_limit: RateLimit | None = None
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(
+                self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)
+            ),
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            # A redirect would carry the token elsewhere; Flattr's API never
+            # sent one, so it is reported instead of followed.
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:  # never the token
+        return f"FlattrClient({self.base_url!r})"
+
+    def __enter__(self) -> FlattrClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def endpoint(self, username: str | None = None) -> str:
+        """The verify URL for ``username``, or for the token's own account."""
+        return verify_url(self.base_url, username)
+
+    def verify(self, identity: str, username: str | None = None) -> VerifyResult:
+        """Link ``identity`` to the Flattr account ``username`` (or to the
+        token's own account when None). One request, no waiting.
+
+        The identity is checked first with the plugin's identifier rules
+        (``email:ADDRESS`` is hashed): an invalid one raises IdentifierError
+        and nothing is sent. Raises RefusedByFlattr (RateLimitExceeded for a
+        used-up budget) or CouldNotReachFlattr.
+        """
+        sent = parse_partner_identifier(identity).value
+        url = self.endpoint(username)
+        response = self._post(url, {"identity": sent})
+        self.rate_limit = RateLimit.from_headers(response.headers)
+        return self._result(response, sent, username)
+
+    def verify_paced(
+        self,
+        identity: str,
+        username: str | None = None,
+        *,
+        on_wait: Callable[[int], None] | None = None,
+    ) -> VerifyResult:
+        """Like ``verify``, but spends the budget with care: when the latest
+        response left no request, or Flattr answers ``rate_limit_exceeded``,
+        wait until the reset and go on. ``on_wait(reset_unix_time)`` is
+        called before each wait. Gives up (re-raising RateLimitExceeded)
+        after MAX_RATE_LIMIT_WAITS waits for the same identity.
+        """
+        waits = 0
+        while True:
+            budget = self.rate_limit
+            if (
+                budget is not None
+                and budget.exhausted
+                and budget.reset is not None
+                and budget.reset > self.clock()
+            ):
+                self._wait_until(budget.reset, on_wait)
+            try:
+                return self.verify(identity, username)
+            except RateLimitExceeded as error:
+                waits += 1
+                if waits > MAX_RATE_LIMIT_WAITS:
+                    raise
+                reset = error.reset
+                if reset is None or reset <= self.clock():
+                    # Flattr says the budget is gone but not until when (or
+                    # names a time already past): wait a while, never spin.
+                    reset = int(self.clock() + FALLBACK_WAIT)
+                self._wait_until(reset, on_wait)
+
+    def _wait_until(self, reset: int, on_wait: Callable[[int], None] | None) -> None:
+        delay = min(reset - self.clock() + RESET_MARGIN, MAX_WAIT)
+        if on_wait is not None:
+            on_wait(reset)
+        if delay > 0:
+            self.sleep(delay)
+
+    def _post(self, url: str, form: dict[str, str]) -> httpx.Response:
+        where = self._where()
+        for attempt in (1, 2):
+            try:
+                return self._http.post(url, data=form)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                if attempt == 2:
+                    raise CouldNotReachFlattr(
+                        f"could not connect to Flattr's API at {where} (tried "
+                        f"twice): {self._clean(str(error)) or type(error).__name__}"
+                    ) from None
+                self.sleep(RETRY_DELAY)
+            except httpx.TimeoutException:
+                raise CouldNotReachFlattr(
+                    f"Flattr's API at {where} did not answer within "
+                    f"{self.timeout:g} seconds; the verification may or may not "
+                    "have been made, and repeating it is harmless"
+                ) from None
+            except httpx.HTTPError as error:
+                raise CouldNotReachFlattr(
+                    f"the connection to Flattr's API at {where} failed: "
+                    f"{self._clean(str(error)) or type(error).__name__}"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _result(
+        self, response: httpx.Response, sent: str, username: str | None
+    ) -> VerifyResult:
+        status = response.status_code
+        body = response.content
+        document = _json(body)
+        rate_limit = self.rate_limit
+        who = f"Flattr user {username}" if username else "the token's own account"
+        if 200 <= status < 300:
+            if body.strip() and document is None:
+                raise CouldNotReachFlattr(
+                    f"{self._where()} answered {status} but not with JSON "
+                    f"({self._content_type(response)}); this is not Flattr's "
+                    "API: check the API base URL",
+                    status=status,
+                    rate_limit=rate_limit,
+                )
+            return VerifyResult(sent, username, status, rate_limit)
+        if isinstance(document, dict) and isinstance(document.get("error"), str):
+            code = self._clean(document["error"])[:64]
+            description = self._clean(str(document.get("error_description") or ""))
+            if status >= 500:
+                raise CouldNotReachFlattr(
+                    f"Flattr's API failed ({status} {code}"
+                    + (f": {description}" if description else "")
+                    + "); try again later",
+                    status=status,
+                    rate_limit=rate_limit,
+                )
+            kind = (
+                RateLimitExceeded if code == "rate_limit_exceeded" else RefusedByFlattr
+            )
+            raise kind(
+                _refusal(code, description, status, sent, who, username, rate_limit),
+                code=code,
+                description=description,
+                status=status,
+                rate_limit=rate_limit,
+            )
+        what = (
+            "an empty body"
+            if not body.strip()
+            else f"a {self._content_type(response)} body instead of a JSON error"
+        )
+        answer = f"{status} {response.reason_phrase}".strip()
+        if status >= 500:
+            message = f"Flattr's API failed: {answer} with {what}; try again later"
+        elif 300 <= status < 400:
+            location = self._clean(response.headers.get("Location", ""))
+            message = (
+                f"{self._where()} redirected ({answer}"
+                + (f" to {location}" if location else "")
+                + "), which Flattr's API never does: check the API base URL"
+            )
+        else:
+            message = (
+                f"{self._where()} answered {answer} with {what}: not an answer "
+                "Flattr's API gives; check the API base URL"
+            )
+        raise CouldNotReachFlattr(message, status=status, rate_limit=rate_limit)
+
+    def _where(self) -> str:
+        return self.base_url
+
+    @staticmethod
+    def _content_type(response: httpx.Response) -> str:
+        value = response.headers.get("Content-Type", "").split(";")[0].strip()
+        return _CONTROL.sub("", value)[:64] or "non-JSON"
+
+    def _clean(self, text: str) -> str:
+        """Server-supplied text made safe to print: one line, bounded, and
+        without the token even if a misbehaving server echoed it back."""
+        text = _CONTROL.sub(" ", text).strip()
+        text = text.replace(self._token, "[token]")
+        return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _json(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _refusal(
+    code: str,
+    description: str,
+    status: int,
+    sent: str,
+    who: str,
+    username: str | None,
+    rate_limit: RateLimit | None,
+) -> str:
+    """What a refusal means for the operator, by Flattr's error code."""
+    said = f"{status} {code}" + (f": {description}" if description else "")
+    if code == "unauthorized":
+        return (
+            f"Flattr refused to verify {sent} for {who} ({said}). Flattr gives "
+            "this answer for verify when (1) the token is not accepted (not "
+            "logged in: missing, expired or revoked; get a new token), (2) the "
+            "identifier is not one Flattr accepts, or (3) the token's account "
+            "is not allowed to verify it (only a registered partner may, and "
+            "only for identities it vouches for)"
+        )
+    if code == "rate_limit_exceeded":
+        when = (
+            f"it resets at {local_time(rate_limit.reset)}"
+            if rate_limit is not None and rate_limit.reset is not None
+            else "Flattr did not say when it resets (the counter resets hourly)"
+        )
+        limit = (
+            f" of {rate_limit.limit} requests an hour"
+            if rate_limit is not None and rate_limit.limit is not None
+            else ""
+        )
+        return f"Flattr's rate limit{limit} is used up ({said}); {when}"
+    if code == "not_found" and username:
+        return f"Flattr has no user named {username} ({said})"
+    if code in ("invalid_scope", "insufficient_scope"):
+        return (
+            f"the token lacks the OAuth scope this call needs ({said}); ask "
+            "Flattr for a token with the right scope"
+        )
+    return f"Flattr refused to verify {sent} for {who} ({said})"

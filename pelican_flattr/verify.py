@@ -1,0 +1,822 @@
+"""``pelican-flattr verify``: link partner identifiers to Flattr accounts.
+
+One identity (``--identity ID [--username NAME]``) or a whole site
+(``--from FILE``, a CSV of ``username,identity`` or the site's pelicanconf).
+Every identity is checked with the plugin's identifier rules before anything
+is sent, and an ``email:ADDRESS`` is hashed first: a plain address is never
+sent, printed or stored. Each success is recorded in the operator's SQLite
+store (the one the web hook receiver writes), one transaction per success,
+so that a rerun skips what is done and an interrupted run resumes.
+
+A batch spends Flattr's hourly rate budget with care: when a response leaves
+no request, or Flattr answers ``rate_limit_exceeded``, it waits for the reset
+and goes on. A batch stops at the first answer that says Flattr cannot be
+reached; a refusal of one identity does not stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .api import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    CouldNotReachFlattr,
+    FlattrClient,
+    RateLimit,
+    RefusedByFlattr,
+    check_base_url,
+    check_token,
+    check_username,
+    local_time,
+    verify_url,
+)
+from .identifiers import IdentifierError, parse_owner, parse_partner_identifier
+from .store import StoreError, open_store
+
+TOKEN_ENV = "FLATTR_TOKEN"
+DEFAULT_STORE = "flattr-store.sqlite3"
+# The username recorded for ``POST /user/verify``, whose account is the
+# token's own and has no name the command knows.
+OWN_ACCOUNT = ""
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+# Refusals that would repeat for every identity of a batch: stop at once
+# rather than spend the budget on answers known in advance.
+_STOP_CODES = frozenset({"invalid_scope", "insufficient_scope", "rate_limit_exceeded"})
+_ADDRESS = re.compile(r"[^@\s'\"<>()\[\],;:]+@[^@\s'\"<>()\[\],;:]+")
+
+# The clock and the sleep of the pacing; tests replace them so that waiting
+# for a rate limit reset takes no time.
+clock: Callable[[], float] = time.time
+sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class Request:
+    """One identity to verify, in the form Flattr receives it.
+
+    ``username`` is None for the token's own account. ``source`` says where
+    it came from (``people.csv:3``, ``FLATTR_AUTHORS['Carol']``, ``--identity``).
+    """
+
+    identity: str
+    username: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of FILE that needs no request, and why."""
+
+    source: str
+    identity: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What FILE asks for: requests, skipped entries, and problems that
+    forbid sending anything. ``store`` is the store the file names, if any."""
+
+    requests: tuple[Request, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    problems: tuple[str, ...] = ()
+    store: Path | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one request.
+
+    ``status`` is one of ``verified``, ``already verified``, ``would send``,
+    ``refused``, ``not reached`` and ``not sent`` (the batch stopped first).
+    """
+
+    request: Request
+    status: str
+    message: str = ""
+    code: str | None = None
+
+
+@dataclass
+class _Tally:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+
+# -- reading FILE -----------------------------------------------------------
+
+
+def read_plan(path: str | Path) -> Plan:
+    """Read ``--from FILE``: a ``.csv`` of ``username,identity`` or a ``.py``
+    Pelican settings file. Every entry is checked; nothing is sent."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return read_csv(path)
+    if path.suffix.lower() == ".py":
+        return read_pelicanconf(path)
+    return Plan(
+        problems=(
+            f"{path}: expected a .csv file (username,identity) or a Pelican "
+            "settings file (.py)",
+        )
+    )
+
+
+def read_csv(path: Path) -> Plan:
+    """A CSV whose header names the columns ``username`` and ``identity``.
+
+    Problems name the file, the line and the column; they never repeat an
+    email address.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, row) for row in reader]
+    except FileNotFoundError:
+        return Plan(problems=(f"{path}: no such file",))
+    except UnicodeDecodeError:
+        return Plan(problems=(f"{path}: not UTF-8 text",))
+    except (OSError, csv.Error) as error:
+        return Plan(problems=(f"{path}: cannot be read: {_redact(str(error))}",))
+
+    rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        return Plan(
+            problems=(f"{path}: is empty; expected a header username,identity",)
+        )
+    header_line, header = rows[0]
+    names = [cell.strip().lower() for cell in header]
+    if "username" not in names or "identity" not in names:
+        return Plan(
+            problems=(
+                f"{path}:{header_line}: the first line must be the header "
+                "username,identity",
+            )
+        )
+    columns = {"username": names.index("username"), "identity": names.index("identity")}
+
+    entries = []
+    problems = []
+    for line, row in rows[1:]:
+        where = f"{path}:{line}"
+        cells = {
+            name: row[index].strip() if index < len(row) else ""
+            for name, index in columns.items()
+        }
+        row_ok = True
+        username = identity = ""
+        if not cells["username"]:
+            problems.append(f"{where}: column username is empty")
+            row_ok = False
+        else:
+            try:
+                username = check_username(cells["username"])
+            except IdentifierError as error:
+                problems.append(f"{where}: column username {error}")
+                row_ok = False
+        if not cells["identity"]:
+            problems.append(f"{where}: column identity is empty")
+            row_ok = False
+        else:
+            try:
+                identity = parse_partner_identifier(cells["identity"]).value
+            except IdentifierError as error:
+                problems.append(f"{where}: column identity {error}")
+                row_ok = False
+        if row_ok:
+            entries.append(Request(identity, username, where))
+    return _deduplicated(entries, [], problems, store=None)
+
+
+def read_pelicanconf(path: Path) -> Plan:
+    """The author mapping of a Pelican settings file.
+
+    ``FLATTR_AUTHORS`` maps an author to a Flattr username or an owner
+    identifier; ``FLATTR_VERIFIED_ACCOUNTS`` maps the same author to the
+    Flattr account that claimed the identifier. Authors with a username need
+    no verify; authors with an identifier but no account are skipped.
+    ``FLATTR_STORE``, relative to the settings file, names the store.
+    """
+    if not path.is_file():
+        return Plan(problems=(f"{path}: no such file",))
+    from pelican.settings import read_settings
+
+    try:
+        settings = read_settings(str(path))
+    except Exception as error:  # running a settings file can raise anything
+        return Plan(
+            problems=(
+                f"{path}: cannot be read as Pelican settings: "
+                f"{type(error).__name__}: {_redact(str(error))}",
+            )
+        )
+    problems: list[str] = []
+    authors = settings.get("FLATTR_AUTHORS") or {}
+    accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS") or {}
+    for name, value in (
+        ("FLATTR_AUTHORS", authors),
+        ("FLATTR_VERIFIED_ACCOUNTS", accounts),
+    ):
+        if not isinstance(value, Mapping):
+            problems.append(
+                f"{path}: {name} must be a dict keyed by author name, not "
+                f"{type(value).__name__}"
+            )
+    if problems:
+        return Plan(problems=tuple(problems))
+
+    entries: list[Request] = []
+    skipped: list[Skipped] = []
+    for author, value in authors.items():
+        where = f"FLATTR_AUTHORS[{str(author)!r}]"
+        try:
+            owner = parse_owner(value)
+        except IdentifierError as error:
+            problems.append(f"{path}: {where} {error}")
+            continue
+        if owner.kind == "flattr_user":
+            skipped.append(
+                Skipped(
+                    where, None, f"is the Flattr user {owner.value}: nothing to verify"
+                )
+            )
+            continue
+        if author not in accounts:
+            skipped.append(
+                Skipped(
+                    where,
+                    owner.value,
+                    "not yet claimed by a Flattr account, skipped (name the account "
+                    "in FLATTR_VERIFIED_ACCOUNTS once the author has one)",
+                )
+            )
+            continue
+        try:
+            username = check_username(accounts[author])
+        except IdentifierError as error:
+            problems.append(
+                f"{path}: FLATTR_VERIFIED_ACCOUNTS[{str(author)!r}] {error}"
+            )
+            continue
+        entries.append(Request(owner.value, username, where))
+    for author in accounts:
+        if author not in authors:
+            skipped.append(
+                Skipped(
+                    f"FLATTR_VERIFIED_ACCOUNTS[{str(author)!r}]",
+                    None,
+                    "names no author of FLATTR_AUTHORS; ignored",
+                )
+            )
+
+    store = settings.get("FLATTR_STORE")
+    store_path = None
+    if store:
+        store_path = Path(os.fspath(store))
+        if not store_path.is_absolute():
+            store_path = path.resolve().parent / store_path
+    return _deduplicated(entries, skipped, problems, store=store_path)
+
+
+def _deduplicated(
+    entries: Iterable[Request],
+    skipped: list[Skipped],
+    problems: list[str],
+    store: Path | None,
+) -> Plan:
+    """One request per identity; an identity given for two accounts is a
+    problem, since an identifier belongs to one person."""
+    first: dict[str, Request] = {}
+    kept = []
+    for entry in entries:
+        earlier = first.get(entry.identity)
+        if earlier is None:
+            first[entry.identity] = entry
+            kept.append(entry)
+        elif earlier.username == entry.username:
+            skipped.append(
+                Skipped(entry.source, entry.identity, f"same as {earlier.source}")
+            )
+        else:
+            problems.append(
+                f"{entry.source}: the identity {entry.identity} is also given for "
+                f"another Flattr user at {earlier.source}; an identity belongs to "
+                "one account"
+            )
+    return Plan(tuple(kept), tuple(skipped), tuple(problems), store)
+
+
+def _redact(text: str) -> str:
+    """Error text from a settings file or parser, without email addresses."""
+    return _ADDRESS.sub("[address]", text)
+
+
+# -- the store --------------------------------------------------------------
+
+
+def is_recorded(connection: sqlite3.Connection, request: Request) -> bool:
+    """True when the store holds this identity verified for this account."""
+    row = connection.execute(
+        "SELECT 1 FROM verified_identities WHERE identity = ? AND username = ?",
+        (request.identity, _stored_username(request)),
+    ).fetchone()
+    return row is not None
+
+
+def record(connection: sqlite3.Connection, request: Request, when: float) -> None:
+    """Record one success in its own committed transaction, so that an
+    interruption right after it loses nothing."""
+    verified_at = datetime.fromtimestamp(when, tz=timezone.utc).isoformat(
+        timespec="seconds"
+    )
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(
+            "INSERT OR REPLACE INTO verified_identities "
+            "(identity, username, verified_at) VALUES (?, ?, ?)",
+            (request.identity, _stored_username(request), verified_at),
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _stored_username(request: Request) -> str:
+    return OWN_ACCOUNT if request.username is None else request.username
+
+
+# -- sending ----------------------------------------------------------------
+
+
+def run_requests(
+    requests: Sequence[Request],
+    client: FlattrClient | None,
+    connection: sqlite3.Connection | None,
+    *,
+    batch: bool,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    on_wait: Callable[[int], None] | None = None,
+    advance: Callable[[int, int], None] = lambda done, total: None,
+) -> list[Outcome]:
+    """Send each request in turn; without a client, say what would be sent.
+
+    A batch skips what the store already holds, waits out the rate limit
+    and stops at the first answer that says Flattr cannot be reached. A
+    single request (``batch=False``) is always sent, and never waits.
+    """
+    outcomes: list[Outcome] = []
+    stopped = ""
+    for done, request in enumerate(requests, 1):
+        if stopped:
+            outcome = Outcome(request, "not sent", stopped)
+        elif batch and connection is not None and is_recorded(connection, request):
+            outcome = Outcome(request, "already verified", "recorded in the store")
+        elif client is None:
+            outcome = Outcome(request, "would send")
+        else:
+            outcome = _send(client, connection, request, batch, on_wait)
+            if outcome.status == "not reached" or outcome.code in _STOP_CODES:
+                stopped = "not sent: the run stopped at an earlier identity"
+        outcomes.append(outcome)
+        on_outcome(outcome)
+        advance(done, len(requests))
+    return outcomes
+
+
+def _send(
+    client: FlattrClient,
+    connection: sqlite3.Connection | None,
+    request: Request,
+    batch: bool,
+    on_wait: Callable[[int], None] | None,
+) -> Outcome:
+    try:
+        if batch:
+            client.verify_paced(request.identity, request.username, on_wait=on_wait)
+        else:
+            client.verify(request.identity, request.username)
+    except RefusedByFlattr as error:
+        return Outcome(request, "refused", error.message, error.code)
+    except CouldNotReachFlattr as error:
+        return Outcome(request, "not reached", error.message)
+    if connection is not None:
+        record(connection, request, clock())
+    return Outcome(request, "verified")
+
+
+def exit_status(outcomes: Sequence[Outcome]) -> int:
+    """3 when Flattr could not be reached, else 1 when it refused anything."""
+    statuses = {outcome.status for outcome in outcomes}
+    if "not reached" in statuses:
+        return EXIT_UNREACHABLE
+    if "refused" in statuses:
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+# -- the command ------------------------------------------------------------
+
+EPILOG = f"""\
+The token: set the environment variable {TOKEN_ENV} (preferred: an option
+shows up in the process list and the shell history), or pass --token. It is
+sent only in the Authorization header, and never printed.
+
+FILE: a .csv file with the header username,identity, or the site's Pelican
+settings file (.py), whose FLATTR_AUTHORS gives the identities and
+FLATTR_VERIFIED_ACCOUNTS the Flattr account of each author. An email:ADDRESS
+is hashed before anything is sent, printed or stored.
+
+Store: each success is recorded in the SQLite store given by --store, else by
+FLATTR_STORE in the settings file (with --from pelicanconf.py), else in
+./{DEFAULT_STORE}. --from skips identities recorded there, so a rerun
+resumes where a run stopped. --identity always sends.
+
+Exit status:
+  0  every identity verified (or already recorded, or skipped)
+  1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
+  2  usage error: bad arguments, an invalid identity, an unreadable FILE or
+     store; nothing is sent
+  3  could not reach Flattr: connection failure, timeout, 5xx, or an answer
+     that is not Flattr's; a batch stops there, and a rerun resumes
+"""
+
+
+def add_command(subparsers: Any) -> None:
+    """Register ``pelican-flattr verify``."""
+    parser = subparsers.add_parser(
+        "verify",
+        help="link partner identifiers to Flattr accounts (REST API v2)",
+        description=(
+            "Tell Flattr that a Flattr account owns a partner identifier, so that "
+            "the account can claim every pending thing of the identifier at once. "
+            "One identity with --identity, or many with --from FILE."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--identity",
+        metavar="ID",
+        help="the identity to verify: twitter:user:id:NUMBER, email:ADDRESS, "
+        "email:MD5HEX or partner:NAMESPACE:ID",
+    )
+    what.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="verify every identity of a CSV (username,identity) or of a "
+        "pelicanconf.py (FLATTR_AUTHORS and FLATTR_VERIFIED_ACCOUNTS)",
+    )
+    parser.add_argument(
+        "--username",
+        metavar="NAME",
+        help="with --identity: the Flattr account that owns it (default: the "
+        "token's own account, POST /user/verify)",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help=f"the OAuth bearer token (prefer the environment variable {TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--api-url",
+        metavar="URL",
+        default=os.environ.get("FLATTR_API_URL") or DEFAULT_BASE_URL,
+        help="the REST API base URL (default: FLATTR_API_URL, else "
+        f"{DEFAULT_BASE_URL})",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the SQLite store that records successes (default: FLATTR_STORE of "
+        f"the settings file with --from pelicanconf.py, else ./{DEFAULT_STORE})",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"how long to wait for each answer (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be sent, and send nothing",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(handler=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """The ``verify`` subcommand."""
+    report = _Report(args)
+    if args.username is not None and args.from_file is not None:
+        return report.usage(
+            ["--username goes with --identity; FILE names the accounts"]
+        )
+
+    if args.identity is not None:
+        plan, problems = _single_plan(args.identity, args.username)
+        if problems:
+            return report.usage(problems)
+    else:
+        plan = read_plan(args.from_file)
+        if plan.problems:
+            return report.usage(list(plan.problems), plan)
+    report.plan = plan
+
+    try:
+        base_url = check_base_url(args.api_url)
+    except ValueError as error:
+        return report.usage([f"--api-url: {error}"])
+    report.api_url = base_url
+    if not args.timeout > 0:
+        return report.usage(["--timeout must be a positive number of seconds"])
+
+    token, source = _token(args)
+    report.token_source = source
+    if token is not None:
+        try:
+            token = check_token(token)
+        except ValueError as error:
+            return report.usage([f"{source}: {error}"])
+    elif not args.dry_run:
+        return report.usage(
+            [f"no token: set the environment variable {TOKEN_ENV} (or pass --token)"]
+        )
+
+    store_path = Path(args.store) if args.store else plan.store or Path(DEFAULT_STORE)
+    report.store = store_path
+    connection = None
+    try:
+        # A dry run reads an existing store but never creates one.
+        if not args.dry_run or store_path.exists():
+            connection = open_store(store_path)
+    except StoreError as error:
+        return report.usage([str(error)])
+
+    batch = args.from_file is not None
+    report.start()
+    client = None
+    try:
+        if not args.dry_run:
+            client = FlattrClient(
+                token, base_url, timeout=args.timeout, clock=clock, sleep=sleep
+            )
+        with _progress(args, batch) as advance:
+            outcomes = run_requests(
+                plan.requests,
+                client,
+                connection,
+                batch=batch,
+                on_outcome=report.outcome,
+                on_wait=report.waiting,
+                advance=advance,
+            )
+    except KeyboardInterrupt:
+        report.interrupted()
+        raise
+    except (sqlite3.Error, StoreError) as error:
+        return report.usage(
+            [
+                f"store {store_path}: {error}; the run stopped (if a success "
+                "was being recorded, that identity is verified at Flattr but not "
+                "in the store: a rerun sends it again, which is harmless)"
+            ]
+        )
+    finally:
+        if client is not None:
+            client.close()
+        if connection is not None:
+            connection.close()
+    report.rate_limit = client.rate_limit if client is not None else None
+    status = exit_status(outcomes)
+    report.finish(outcomes, status)
+    return status
+
+
+def _single_plan(identity: str, username: str | None) -> tuple[Plan, list[str]]:
+    problems = []
+    sent = None
+    try:
+        sent = parse_partner_identifier(identity).value
+    except IdentifierError as error:
+        problems.append(f"--identity {error}")
+    if username is not None:
+        try:
+            username = check_username(username)
+        except IdentifierError as error:
+            problems.append(f"--username {error}")
+    if problems or sent is None:
+        return Plan(), problems
+    return Plan(requests=(Request(sent, username, "--identity"),)), []
+
+
+def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    if args.token is not None:
+        return args.token, "--token"
+    value = os.environ.get(TOKEN_ENV)
+    if value is not None and value != "":
+        return value, TOKEN_ENV
+    return None, None
+
+
+def _progress(args: argparse.Namespace, batch: bool):
+    from . import cli
+
+    enabled = batch and not args.json and sys.stdout.isatty()
+    return cli.progress("Verifying", enabled=enabled)
+
+
+class _Report:
+    """Everything the command prints: lines for people as it goes, or one
+    JSON document at the end. Messages to people about waiting and
+    interruptions go to stderr, so that stdout stays one JSON document."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.plan = Plan()
+        self.api_url = ""
+        self.store: Path | None = None
+        self.token_source: str | None = None
+        self.rate_limit: RateLimit | None = None
+        self.done: list[Outcome] = []
+
+    # while running
+
+    def start(self) -> None:
+        """List the entries of FILE that need no request."""
+        if self.args.json:
+            return
+        for skipped in self.plan.skipped:
+            shown = f"{skipped.identity}  " if skipped.identity else ""
+            _print_line(f"{'skipped':<16}  {shown}({skipped.source}) {skipped.reason}")
+
+    def outcome(self, outcome: Outcome) -> None:
+        self.done.append(outcome)
+        if self.args.json:
+            return
+        request = outcome.request
+        who = request.username if request.username is not None else "(token's account)"
+        if outcome.status == "would send":
+            _print_line(
+                f"would send  POST {verify_url(self.api_url, request.username)}  "
+                f"identity={request.identity}  ({request.source})"
+            )
+            return
+        line = f"{outcome.status:<16}  {request.identity} -> {who}  ({request.source})"
+        if outcome.status in ("refused", "not reached"):
+            line += f"\n    {outcome.message}"
+        _print_line(line)
+
+    def waiting(self, reset: int) -> None:
+        left = len(self.plan.requests) - len(self.done)
+        print(
+            f"pelican-flattr: Flattr's rate limit is used up; waiting until "
+            f"{local_time(reset)} for it to reset ({left} to go)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def interrupted(self) -> None:
+        verified = sum(1 for outcome in self.done if outcome.status == "verified")
+        print(
+            f"pelican-flattr: stopped after {verified} new verifications, each "
+            f"recorded in {self.store}; run the same command again to resume",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    # at the end
+
+    def usage(self, problems: list[str], plan: Plan | None = None) -> int:
+        from . import cli
+
+        for problem in problems:
+            print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
+        if not self.done:
+            print(
+                "pelican-flattr: verify: nothing was sent", file=sys.stderr, flush=True
+            )
+        if self.args.json:
+            document = self._document(self.done, EXIT_USAGE)
+            document["problems"] = problems
+            if plan is not None:
+                document["skipped"] = [_skipped_json(s) for s in plan.skipped]
+            cli.print_json(document)
+        return EXIT_USAGE
+
+    def finish(self, outcomes: list[Outcome], status: int) -> None:
+        from . import cli
+
+        if self.args.json:
+            cli.print_json(self._document(outcomes, status))
+            return
+        if self.args.from_file is None:  # one identity: its line said it all
+            if not self.args.dry_run:
+                _print_line(f"Rate budget: {_budget(self.rate_limit)}")
+            return
+        tally = _Tally(outcomes)
+        parts = [
+            f"{tally.count(status_)} {status_}"
+            for status_ in (
+                "verified",
+                "already verified",
+                "would send",
+                "refused",
+                "not reached",
+                "not sent",
+            )
+            if tally.count(status_)
+        ]
+        if self.plan.skipped:
+            parts.append(f"{len(self.plan.skipped)} skipped")
+        summary = ", ".join(parts) or "nothing to verify"
+        if self.args.dry_run:
+            summary += " (dry run: nothing was sent)"
+        noun = "identity" if len(outcomes) == 1 else "identities"
+        _print_line(f"{len(outcomes)} {noun}: {summary}")
+        if not self.args.dry_run:
+            _print_line(f"Rate budget: {_budget(self.rate_limit)}")
+        if status == EXIT_UNREACHABLE and len(outcomes) > 1:
+            _print_line(
+                f"Successes are recorded in {self.store}; run the same command "
+                "again to resume."
+            )
+
+    def _document(self, outcomes: list[Outcome], status: int) -> dict[str, Any]:
+        results = []
+        for outcome in outcomes:
+            request = outcome.request
+            entry: dict[str, Any] = {
+                "source": request.source,
+                "identity": request.identity,
+                "username": request.username,
+                "outcome": outcome.status,
+                "error": outcome.code,
+                "message": outcome.message,
+            }
+            if outcome.status == "would send":
+                entry["request"] = {
+                    "method": "POST",
+                    "url": verify_url(self.api_url, request.username),
+                    "form": {"identity": request.identity},
+                }
+            results.append(entry)
+        return {
+            "ok": status == EXIT_OK,
+            "exit_status": status,
+            "dry_run": bool(self.args.dry_run),
+            "api_url": self.api_url or None,
+            "store": None if self.store is None else str(self.store),
+            "token_from": self.token_source,
+            "results": results,
+            "skipped": [_skipped_json(s) for s in self.plan.skipped],
+            "problems": [],
+            "rate_limit": None
+            if self.rate_limit is None
+            else self.rate_limit.as_dict(),
+        }
+
+
+def _print_line(text: str) -> None:
+    """A line for people on stdout, printed as is: rich would otherwise turn
+    ``partner:x:1`` into an emoji (``:x:``) and colour numbers."""
+    from rich.console import Console
+
+    Console(soft_wrap=True, emoji=False, markup=False, highlight=False).print(text)
+
+
+def _skipped_json(skipped: Skipped) -> dict[str, Any]:
+    return {
+        "source": skipped.source,
+        "identity": skipped.identity,
+        "reason": skipped.reason,
+    }
+
+
+def _budget(rate_limit: RateLimit | None) -> str:
+    if rate_limit is None:
+        return "unknown (no answer carried Flattr's rate limit headers)"
+    return rate_limit.describe()

@@ -1,0 +1,305 @@
+"""A local stand-in for Flattr's REST API v2 verify endpoints.
+
+A real HTTP server on 127.0.0.1, in a thread, that follows the documented
+behaviour: bearer token check, a form-encoded (or JSON) ``identity``, JSON
+answers, ``X-RateLimit-*`` headers on every response and an hourly budget.
+Tests script failures (a 401 JSON error, a 500 HTML page, an empty body, a
+slow answer...) and read back every request it received, so that they can
+assert what was sent and, above all, what was not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote
+
+TOKEN = "stub-token-7f3c9a1e5b2d4c6e8a0b"
+LIMIT = 5000
+_IDENTITY = re.compile(
+    r"twitter:user:id:[0-9]+|email:[0-9a-f]{32}|partner:[A-Za-z0-9_.-]+:[A-Za-z0-9_.@+-]+"
+)
+_USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
+
+# Scripted answers, by name. Each is (status, content type, body).
+SCRIPTED = {
+    "unauthorized": (
+        401,
+        "application/json;charset=utf-8",
+        {
+            "error": "unauthorized",
+            "error_description": "You are not allowed to verify this identity",
+            "error_uri": "http://developers.flattr.net/api",
+        },
+    ),
+    "rate_limited": None,  # built from the budget, see _rate_limited
+    "not_found": (
+        404,
+        "application/json;charset=utf-8",
+        {"error": "not_found", "error_description": "No such user"},
+    ),
+    "server_error_json": (
+        500,
+        "application/json;charset=utf-8",
+        {"error": "server_error", "error_description": "Something broke"},
+    ),
+    "html_500": (
+        500,
+        "text/html; charset=utf-8",
+        "<html><body><h1>Internal Server Error</h1></body></html>",
+    ),
+    "html_404": (404, "text/html", "<html><body>Not here</body></html>"),
+    "empty_502": (502, "application/json", ""),
+    "empty_401": (401, "application/json", ""),
+    "empty_200": (200, "application/json;charset=utf-8", ""),
+    "echo_token": (
+        400,
+        "application/json",
+        {"error": "invalid_request", "error_description": f"bad header Bearer {TOKEN}"},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the stub saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    form: dict[str, list[str]]
+
+    @property
+    def identity(self) -> str | None:
+        values = self.form.get("identity")
+        return values[0] if values else None
+
+
+@dataclass
+class Rule:
+    mode: str
+    identity: str | None
+    times: int
+
+
+@dataclass
+class FlattrApiStub:
+    """The server and its state. Use as a context manager.
+
+    ``clock`` is shared with the client under test so that a fake clock
+    moves both: the budget comes back when ``clock()`` passes ``reset``.
+    ``users`` limits ``/users/:name/verify`` to known names (404 otherwise).
+    """
+
+    token: str = TOKEN
+    limit: int = LIMIT
+    remaining: int | None = None
+    reset: int | None = None
+    clock: Callable[[], float] = time.time
+    users: frozenset[str] | None = None
+    slow_seconds: float = 5.0
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    _rules: deque = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _release: threading.Event = field(default_factory=threading.Event)
+    # Set when a request arrives; tests wait on it instead of polling.
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        if self.remaining is None:
+            self.remaining = self.limit
+        if self.reset is None:
+            self.reset = int(self.clock()) + 3600
+
+    # -- test controls -------------------------------------------------------
+
+    def script(self, mode: str, *, identity: str | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` requests (for ``identity`` only, if
+        given) with ``mode``: a key of SCRIPTED, ``slow`` or ``drop``."""
+        assert mode in SCRIPTED or mode in ("slow", "drop"), mode
+        with self._lock:
+            self._rules.append(Rule(mode, identity, times))
+
+    def identities(self) -> list[str | None]:
+        """The identity of every request received, in order."""
+        with self._lock:
+            return [request.identity for request in self.requests]
+
+    def wait_for_requests(self, count: int, timeout: float = 30.0) -> bool:
+        """Block until ``count`` requests have arrived."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/rest/v2"
+
+    def __enter__(self) -> FlattrApiStub:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                stub._handle(self)
+
+            def do_GET(self) -> None:
+                stub._handle(self)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._release.set()  # let slow handlers finish at once
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # -- the server side -----------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        content_type = handler.headers.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            try:
+                document = json.loads(body or b"{}")
+                form = {key: [str(value)] for key, value in document.items()}
+            except ValueError:
+                form = {}
+        else:
+            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        received = Received(
+            handler.command, handler.path, dict(handler.headers.items()), body, form
+        )
+        with self._lock:
+            self.requests.append(received)
+            mode = self._take_rule(received.identity)
+        with self.arrived:
+            self.arrived.notify_all()
+
+        if mode == "drop":
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return
+        if mode == "slow":
+            self._release.wait(self.slow_seconds)
+            mode = None
+        status, content_type, payload = self._answer(handler, received, mode)
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        data_bytes = data.encode("utf-8")
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data_bytes)))
+            for name, value in self._rate_headers().items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data_bytes)
+        except OSError:
+            pass  # the client gave up (a timeout test): nothing to answer
+
+    def _take_rule(self, identity: str | None) -> str | None:
+        for rule in list(self._rules):
+            if rule.identity is None or rule.identity == identity:
+                rule.times -= 1
+                if rule.times <= 0:
+                    self._rules.remove(rule)
+                return rule.mode
+        return None
+
+    def _spend(self) -> bool:
+        """Count one request against the budget; False when none is left."""
+        with self._lock:
+            while self.clock() >= self.reset:
+                self.reset += 3600
+                self.remaining = self.limit
+            if self.remaining <= 0:
+                return False
+            self.remaining -= 1
+            return True
+
+    def _rate_headers(self) -> dict[str, str]:
+        with self._lock:
+            return {
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Current": str(self.limit - self.remaining),
+                "X-RateLimit-Reset": str(self.reset),
+            }
+
+    def _answer(self, handler, received: Received, mode: str | None):
+        json_type = "application/json;charset=utf-8"
+        if mode == "rate_limited" or not self._spend():
+            if mode == "rate_limited":
+                with self._lock:
+                    self.remaining = 0
+            return (
+                403,
+                json_type,
+                {
+                    "error": "rate_limit_exceeded",
+                    "error_description": "Rate limit exceeded, try again later",
+                },
+            )
+        if mode is not None:
+            return SCRIPTED[mode]
+        if received.method != "POST":
+            return 406, json_type, {"error": "not_acceptable"}
+        match = _USERS_PATH.fullmatch(received.path)
+        if received.path != "/rest/v2/user/verify" and not match:
+            return (
+                404,
+                json_type,
+                {"error": "not_found", "error_description": "No route"},
+            )
+        if received.headers.get("Authorization") != f"Bearer {self.token}":
+            return (
+                401,
+                json_type,
+                {"error": "unauthorized", "error_description": "Not logged in"},
+            )
+        identity = received.identity
+        if not identity:
+            return (
+                400,
+                json_type,
+                {
+                    "error": "invalid_parameters",
+                    "error_description": "identity missing",
+                },
+            )
+        if not _IDENTITY.fullmatch(identity):
+            return (
+                401,
+                json_type,
+                {"error": "unauthorized", "error_description": "Invalid identifier"},
+            )
+        if (
+            match
+            and self.users is not None
+            and unquote(match.group(1)) not in self.users
+        ):
+            return (
+                404,
+                json_type,
+                {"error": "not_found", "error_description": "No such user"},
+            )
+        return 200, json_type, {"identity": identity}

@@ -1,0 +1,450 @@
+"""The Flattr API client against a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from flattr_api_stub import TOKEN, FlattrApiStub
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pelican_flattr import api
+from pelican_flattr.api import (
+    CouldNotReachFlattr,
+    FlattrClient,
+    RateLimit,
+    RateLimitExceeded,
+    RefusedByFlattr,
+    local_time,
+)
+from pelican_flattr.identifiers import IdentifierError, hash_email
+
+START = 1_700_000_000.0
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    # httpx honours proxy variables; loopback traffic must not go through one.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def stub(clock):
+    with FlattrApiStub(clock=clock, users=frozenset({"alice", "bob"})) as server:
+        yield server
+
+
+@pytest.fixture
+def client(stub, clock):
+    with FlattrClient(
+        TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep
+    ) as flattr:
+        yield flattr
+
+
+def test_success_sends_a_form_encoded_identity_with_the_bearer_token(client, stub):
+    result = client.verify("partner:hackspace:1042", "alice")
+    assert result.identity == "partner:hackspace:1042"
+    assert result.username == "alice"
+    assert result.status == 200
+    (request,) = stub.requests
+    assert request.method == "POST"
+    assert request.path == "/rest/v2/users/alice/verify"
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.body.decode()) == {"identity": ["partner:hackspace:1042"]}
+    assert result.rate_limit == RateLimit(
+        limit=5000, remaining=4999, current=1, reset=int(START) + 3600
+    )
+    assert client.rate_limit == result.rate_limit
+
+
+def test_the_tokens_own_account(client, stub):
+    result = client.verify("twitter:user:id:783214")
+    assert result.username is None
+    assert stub.requests[0].path == "/rest/v2/user/verify"
+    assert stub.identities() == ["twitter:user:id:783214"]
+
+
+def test_an_email_address_is_hashed_before_it_is_sent(client, stub):
+    result = client.verify("email: Carol@Example.org ", "bob")
+    digest = hash_email("carol@example.org")
+    assert result.identity == f"email:{digest}"
+    (request,) = stub.requests
+    assert b"example.org" not in request.body.lower()
+    assert request.identity == f"email:{digest}"
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        "alice",  # a Flattr username is not an identity to verify
+        "carol@example.org",  # a plain address, never sent
+        "email:not-an-address",
+        "twitter:user:id:@handle",
+        "partner:ns:with space",
+        "facebook:123",
+        "",
+    ],
+)
+def test_an_invalid_identity_is_never_sent(client, stub, identity):
+    with pytest.raises(IdentifierError) as raised:
+        client.verify(identity, "alice")
+    assert "example.org" not in str(raised.value)
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize("username", ["a/b", "../admin", "twitter:user:id:1", "x y"])
+def test_an_invalid_username_is_never_sent(client, stub, username):
+    with pytest.raises(IdentifierError):
+        client.verify("partner:ns:1", username)
+    assert stub.requests == []
+
+
+def test_unauthorized_explains_the_three_causes(client, stub):
+    stub.script("unauthorized")
+    with pytest.raises(RefusedByFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    error = raised.value
+    assert not isinstance(error, RateLimitExceeded)
+    assert (error.code, error.status) == ("unauthorized", 401)
+    assert error.description == "You are not allowed to verify this identity"
+    message = str(error)
+    assert "401 unauthorized: You are not allowed to verify this identity" in message
+    assert "not logged in" in message
+    assert "identifier is not one Flattr accepts" in message
+    assert "not allowed to verify" in message
+    assert error.rate_limit.remaining == 4999  # headers kept on errors too
+
+
+def test_wrong_token_is_refused_by_the_stub(stub, clock):
+    with (
+        FlattrClient("another-token", stub.url, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(RefusedByFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert raised.value.code == "unauthorized"
+    assert "Not logged in" in str(raised.value)
+
+
+def test_rate_limit_exceeded_says_when_it_resets_in_local_time(client, stub):
+    stub.script("rate_limited")
+    with pytest.raises(RateLimitExceeded) as raised:
+        client.verify("partner:ns:1", "alice")
+    error = raised.value
+    reset = int(START) + 3600
+    assert error.reset == reset
+    assert error.rate_limit == RateLimit(5000, 0, 5000, reset)
+    assert f"it resets at {local_time(reset)}" in str(error)
+    assert "5000 requests an hour" in str(error)
+
+
+def test_not_found(client, stub):
+    with pytest.raises(RefusedByFlattr) as raised:
+        client.verify("partner:ns:1", "nobody")
+    assert raised.value.code == "not_found"
+    assert str(raised.value) == (
+        "Flattr has no user named nobody (404 not_found: No such user)"
+    )
+
+
+def test_a_500_with_an_html_body(client, stub):
+    stub.script("html_500")
+    with pytest.raises(CouldNotReachFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert raised.value.status == 500
+    assert str(raised.value) == (
+        "Flattr's API failed: 500 Internal Server Error with a text/html body "
+        "instead of a JSON error; try again later"
+    )
+    assert "<html>" not in str(raised.value)
+
+
+def test_a_500_with_a_json_error(client, stub):
+    stub.script("server_error_json")
+    with pytest.raises(CouldNotReachFlattr, match=r"500 server_error: Something broke"):
+        client.verify("partner:ns:1", "alice")
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("empty_502", "Flattr's API failed: 502 Bad Gateway with an empty body"),
+        ("empty_401", "answered 401 Unauthorized with an empty body: not an answer"),
+        ("html_404", "answered 404 Not Found with a text/html body instead of"),
+    ],
+)
+def test_an_error_without_flattrs_json(client, stub, mode, expected):
+    stub.script(mode)
+    with pytest.raises(CouldNotReachFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert expected in str(raised.value)
+    assert len(stub.requests) == 1
+
+
+def test_an_empty_success_body_is_a_success(client, stub):
+    # Flattr's documented example shows a 200 with headers and no body.
+    stub.script("empty_200")
+    assert client.verify("partner:ns:1", "alice").status == 200
+
+
+def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock):
+    stub.script("slow")
+    with FlattrClient(
+        TOKEN, stub.url, timeout=0.3, clock=clock, sleep=clock.sleep
+    ) as c:
+        started = time.monotonic()
+        with pytest.raises(CouldNotReachFlattr) as raised:
+            c.verify("partner:ns:1", "alice")
+        elapsed = time.monotonic() - started
+    assert "did not answer within 0.3 seconds" in str(raised.value)
+    assert elapsed < 3
+    # Sent once: the request reached the server, so it is not repeated.
+    assert len(stub.requests) == 1
+    assert clock.sleeps == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_connection_failure_is_retried_once(clock):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/rest/v2"
+    with (
+        FlattrClient(TOKEN, url, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert clock.sleeps == [api.RETRY_DELAY]
+    assert f"could not connect to Flattr's API at {url} (tried twice)" in str(
+        raised.value
+    )
+
+
+def test_the_retry_succeeds_when_the_server_comes_up(clock):
+    port = free_port()
+    servers = []
+
+    def start_server_then_sleep(seconds):
+        clock.sleep(seconds)
+        servers.append(FlattrApiStub(clock=clock, port=port).__enter__())
+
+    url = f"http://127.0.0.1:{port}/rest/v2"
+    try:
+        with FlattrClient(TOKEN, url, clock=clock, sleep=start_server_then_sleep) as c:
+            assert c.verify("partner:ns:1").status == 200
+        assert servers[0].identities() == ["partner:ns:1"]
+    finally:
+        for server in servers:
+            server.__exit__(None, None, None)
+
+
+def test_a_redirect_is_reported_not_followed(clock):
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            301, headers={"Location": "https://elsewhere.example/"}
+        )
+    )
+    with (
+        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
+        pytest.raises(CouldNotReachFlattr, match=r"redirected .* to https://elsewhere"),
+    ):
+        c.verify("partner:ns:1", "alice")
+
+
+def test_a_non_json_success_is_not_taken_for_one(clock):
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200,
+            text="<html>captive portal</html>",
+            headers={"Content-Type": "text/html"},
+        )
+    )
+    with (
+        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
+        pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"),
+    ):
+        c.verify("partner:ns:1", "alice")
+
+
+def test_the_token_never_appears_in_errors_or_repr(stub, clock):
+    messages = []
+    with FlattrClient(
+        TOKEN, stub.url, timeout=0.3, clock=clock, sleep=clock.sleep
+    ) as c:
+        assert TOKEN not in repr(c)
+        for mode in (
+            "echo_token",
+            "unauthorized",
+            "not_found",
+            "html_500",
+            "empty_502",
+            "slow",
+            "rate_limited",  # last: it uses up the budget
+        ):
+            stub.script(mode)
+            with pytest.raises(api.FlattrApiError) as raised:
+                c.verify("partner:ns:1", "alice")
+            messages.append(str(raised.value))
+            messages.append(repr(raised.value))
+    assert len(messages) == 14
+    assert all(TOKEN not in message for message in messages)
+    assert "bad header Bearer [token]" in messages[0]
+    unreachable = f"http://127.0.0.1:{free_port()}/rest/v2"
+    with (
+        FlattrClient(TOKEN, unreachable, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1")
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_bad_token_is_rejected_without_repeating_it():
+    with pytest.raises(ValueError) as raised:
+        FlattrClient("secret with\nnewline")
+    assert "secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.flattr.com/rest/v2/", True),
+        ("http://127.0.0.1:8080/rest/v2", True),
+        ("http://localhost/rest/v2", True),
+        ("http://[::1]:9/rest/v2", True),
+        ("http://api.flattr.com/rest/v2", False),  # the token in clear
+        ("ftp://api.flattr.com/", False),
+        ("api.flattr.com/rest/v2", False),
+        ("https://user:pw@api.flattr.com/rest/v2", False),
+    ],
+)
+def test_base_url(url, ok):
+    if ok:
+        assert not api.check_base_url(url).endswith("/")
+    else:
+        with pytest.raises(ValueError):
+            api.check_base_url(url)
+
+
+def test_the_default_base_url():
+    assert api.verify_url(api.DEFAULT_BASE_URL, "alice") == (
+        "https://api.flattr.com/rest/v2/users/alice/verify"
+    )
+    assert api.verify_url(api.DEFAULT_BASE_URL) == (
+        "https://api.flattr.com/rest/v2/user/verify"
+    )
+
+
+def test_rate_limit_headers():
+    assert RateLimit.from_headers({}) is None
+    headers = {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "nonsense",
+        "X-RateLimit-Reset": "1700003600",
+    }
+    budget = RateLimit.from_headers(headers)
+    assert budget == RateLimit(5000, None, None, 1700003600)
+    assert not budget.exhausted
+    assert budget.reset_at.isoformat() == "2023-11-14T23:13:20+00:00"
+    assert RateLimit(5000, 0, 5000, 1).exhausted
+
+
+# -- pacing ------------------------------------------------------------------
+
+
+def test_pacing_waits_for_the_reset_instead_of_hitting_403(clock):
+    with FlattrApiStub(clock=clock, limit=2) as stub:
+        reset = stub.reset
+        waits = []
+        with FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c:
+            for number in range(3):
+                c.verify_paced(f"partner:ns:{number}", "alice", on_wait=waits.append)
+        statuses = stub.identities()
+    assert statuses == ["partner:ns:0", "partner:ns:1", "partner:ns:2"]
+    assert waits == [reset]
+    assert clock.sleeps == [reset - START + api.RESET_MARGIN]
+
+
+def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
+    stub.script("rate_limited")
+    waits = []
+    result = client.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+    assert result.status == 200
+    assert waits == [stub.reset - 3600]  # the reset the 403 named
+    assert clock.sleeps == [3600 + api.RESET_MARGIN]
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
+
+
+def test_pacing_never_spins_without_a_reset_time(clock):
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            403, json={"error": "rate_limit_exceeded", "error_description": "slow down"}
+        )
+    )
+    with (
+        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
+        pytest.raises(RateLimitExceeded, match="did not say when it resets"),
+    ):
+        c.verify_paced("partner:ns:1", "alice")
+    assert clock.sleeps == [api.FALLBACK_WAIT + api.RESET_MARGIN] * (
+        api.MAX_RATE_LIMIT_WAITS
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.from_regex(
+            r"(twitter|email|partner|Email):[\w.@:+; -]{0,40}", fullmatch=True
+        ),
+    )
+)
+def test_any_text_is_either_refused_locally_or_sent_as_parsed(text):
+    sent = []
+
+    def answer(request):
+        sent.append(parse_qs(request.content.decode())["identity"][0])
+        return httpx.Response(200, json={})
+
+    clock = FakeClock()
+    c = FlattrClient(
+        TOKEN, clock=clock, sleep=clock.sleep, transport=httpx.MockTransport(answer)
+    )
+    try:
+        result = c.verify(text, "alice")
+    except IdentifierError:
+        assert sent == []
+    else:
+        assert sent == [result.identity]
+        assert ":" in result.identity and "@" not in result.identity
+    finally:
+        c.close()

@@ -1,0 +1,702 @@
+"""``pelican-flattr verify`` against a local stub of Flattr's API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from flattr_api_stub import TOKEN, FlattrApiStub
+
+from pelican_flattr import verify
+from pelican_flattr.api import RESET_MARGIN, local_time
+from pelican_flattr.cli import main
+from pelican_flattr.identifiers import hash_email
+
+START = 1_700_000_000.0
+SCRIPT = Path(sys.executable).with_name("pelican-flattr")
+CAROL = "carol@example.org"
+CAROL_ID = f"email:{hash_email(CAROL)}"
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("FLATTR_API_URL", raising=False)
+    monkeypatch.setenv("FLATTR_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(verify, "clock", fake)
+    monkeypatch.setattr(verify, "sleep", fake.sleep)
+    return fake
+
+
+@pytest.fixture
+def stub(clock):
+    with FlattrApiStub(
+        clock=clock, users=frozenset({"alice", "bob", "carol", "dmitri"})
+    ) as s:
+        yield s
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(["verify", *args])
+    out, err = capsys.readouterr()
+    assert TOKEN not in out and TOKEN not in err
+    return status, out, err
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict, str]:
+    status, out, err = run(capsys, *args, "--json")
+    return status, json.loads(out), err
+
+
+def recorded(store: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(store) as connection:
+        return connection.execute(
+            "SELECT identity, username FROM verified_identities ORDER BY identity"
+        ).fetchall()
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]], header="username,identity"):
+    lines = [header] + [f"{user},{identity}" for user, identity in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# -- one identity ------------------------------------------------------------
+
+
+def test_one_identity(stub, capsys, tmp_path):
+    status, out, err = run(
+        capsys, "--identity", "partner:hackspace:1042", "--username", "alice",
+        "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == 0, err
+    assert out.splitlines() == [
+        "verified          partner:hackspace:1042 -> alice  (--identity)",
+        "Rate budget: 4999 of 5000 requests left; resets at "
+        + local_time(START + 3600),
+    ]
+    assert stub.identities() == ["partner:hackspace:1042"]
+    assert stub.requests[0].path == "/rest/v2/users/alice/verify"
+    # Recorded in the default store, in the current directory.
+    assert recorded(tmp_path / "flattr-store.sqlite3") == [
+        ("partner:hackspace:1042", "alice")
+    ]
+
+
+def test_one_identity_for_the_tokens_own_account_as_json(stub, capsys, tmp_path):
+    store = tmp_path / "s.sqlite3"
+    status, document, _ = run_json(
+        capsys, "--identity", "twitter:user:id:783214", "--api-url", stub.url,
+        "--store", str(store),
+    )  # fmt: skip
+    assert status == 0
+    assert stub.requests[0].path == "/rest/v2/user/verify"
+    assert document["ok"] is True and document["exit_status"] == 0
+    assert document["token_from"] == "FLATTR_TOKEN"
+    assert document["results"] == [
+        {
+            "source": "--identity",
+            "identity": "twitter:user:id:783214",
+            "username": None,
+            "outcome": "verified",
+            "error": None,
+            "message": "",
+        }
+    ]
+    assert document["rate_limit"] == {
+        "limit": 5000,
+        "remaining": 4999,
+        "current": 1,
+        "reset": int(START) + 3600,
+        "reset_local": local_time(START + 3600),
+    }
+    assert recorded(store) == [("twitter:user:id:783214", "")]
+
+
+def test_an_email_identity_is_hashed_everywhere(stub, capsys, tmp_path):
+    status, out, err = run(
+        capsys, "--identity", f"email:{CAROL.upper()}", "--username", "carol",
+        "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == 0
+    assert CAROL_ID in out
+    assert "example.org" not in (out + err).lower()
+    assert stub.identities() == [CAROL_ID]
+    assert b"example.org" not in stub.requests[0].body.lower()
+    assert recorded(tmp_path / "flattr-store.sqlite3") == [(CAROL_ID, "carol")]
+
+
+def test_unauthorized(stub, capsys):
+    stub.script("unauthorized")
+    status, out, _ = run(capsys, "--identity", "partner:ns:1", "--api-url", stub.url)
+    assert status == verify.EXIT_REFUSED == 1
+    assert "refused           partner:ns:1 -> (token's account)" in out
+    assert "401 unauthorized: You are not allowed to verify this identity" in out
+    assert "(1) the token is not accepted" in out
+    assert "Rate budget: 4999 of 5000 requests left" in out
+    assert recorded(Path("flattr-store.sqlite3")) == []
+
+
+def test_not_found(stub, capsys):
+    status, out, _ = run(
+        capsys, "--identity", "partner:ns:1", "--username", "nobody",
+        "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == 1
+    assert "Flattr has no user named nobody (404 not_found: No such user)" in out
+
+
+def test_a_single_rate_limit_answer_is_reported_not_waited_for(stub, capsys, clock):
+    stub.script("rate_limited")
+    status, out, _ = run(capsys, "--identity", "partner:ns:1", "--api-url", stub.url)
+    assert status == 1
+    assert f"it resets at {local_time(START + 3600)}" in out
+    assert "Rate budget: 0 of 5000 requests left" in out
+    assert clock.sleeps == []
+    assert len(stub.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("html_500", "500 Internal Server Error with a text/html body"),
+        ("empty_502", "502 Bad Gateway with an empty body"),
+        ("empty_401", "401 Unauthorized with an empty body"),
+        ("server_error_json", "Flattr's API failed (500 server_error: Something"),
+    ],
+)
+def test_could_not_reach_flattr(stub, capsys, mode, expected):
+    stub.script(mode)
+    status, out, err = run(capsys, "--identity", "partner:ns:1", "--api-url", stub.url)
+    assert status == verify.EXIT_UNREACHABLE == 3
+    assert "not reached       partner:ns:1" in out
+    assert expected in out
+    assert "Traceback" not in out + err
+    assert len(stub.requests) == 1
+
+
+def test_a_slow_server_hits_the_timeout(stub, capsys):
+    stub.script("slow")
+    status, out, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--timeout", "0.3"
+    )
+    assert status == 3
+    assert "did not answer within 0.3 seconds" in out
+    assert "Traceback" not in out + err
+    assert len(stub.requests) == 1
+
+
+def test_nothing_listens(clock, capsys):
+    status, out, _ = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", "http://127.0.0.1:9/rest/v2"
+    )
+    assert status == 3
+    assert "could not connect to Flattr's API at http://127.0.0.1:9/rest/v2" in out
+    assert clock.sleeps == [1.0]  # one retry after a pause
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--identity", "carol@example.org"], "--identity looks like a plain email"),
+        (["--identity", "email:carol@example"], "--identity the value (not shown"),
+        (["--identity", "alice"], "--identity 'alice' is a Flattr username"),
+        (["--identity", "partner:ns:1", "--username", "a/b"], "--username 'a/b' is"),
+        (["--from", "x.csv", "--username", "alice"], "--username goes with --identity"),
+        (["--from", "authors.txt"], "expected a .csv file"),
+        (["--from", "missing.csv"], "missing.csv: no such file"),
+        (["--identity", "partner:ns:1", "--timeout", "0"], "--timeout must be"),
+        (
+            ["--identity", "partner:ns:1", "--api-url", "http://flattr.example/v2"],
+            "plain http to another machine",
+        ),
+    ],
+)
+def test_usage_errors_send_nothing(stub, capsys, args, expected):
+    if "--api-url" not in args:
+        args = [*args, "--api-url", stub.url]
+    status, out, err = run(capsys, *args)
+    assert status == verify.EXIT_USAGE == 2
+    assert expected in err
+    assert "nothing was sent" in err
+    assert "carol@" not in out + err
+    assert stub.requests == []
+
+
+def test_no_token(stub, capsys, monkeypatch):
+    monkeypatch.delenv("FLATTR_TOKEN")
+    status, _, err = run(capsys, "--identity", "partner:ns:1", "--api-url", stub.url)
+    assert status == 2
+    assert "no token: set the environment variable FLATTR_TOKEN" in err
+    assert stub.requests == []
+
+
+def test_the_token_option_and_its_source(stub, capsys, monkeypatch):
+    monkeypatch.delenv("FLATTR_TOKEN")
+    status, document, _ = run_json(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--token", TOKEN
+    )
+    assert status == 0 and document["token_from"] == "--token"
+    assert stub.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_dry_run_sends_nothing_and_needs_no_token(stub, capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("FLATTR_TOKEN")
+    status, out, _ = run(
+        capsys, "--identity", f"email:{CAROL}", "--username", "carol",
+        "--api-url", stub.url, "--dry-run",
+    )  # fmt: skip
+    assert status == 0
+    assert out.splitlines() == [
+        f"would send  POST {stub.url}/users/carol/verify  identity={CAROL_ID}  "
+        "(--identity)"
+    ]
+    assert stub.requests == []
+    assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_help_documents_the_exit_codes_and_the_token(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    out = capsys.readouterr().out
+    assert "FLATTR_TOKEN" in out
+    for line in (
+        "0  every identity verified",
+        "1  Flattr refused an identity",
+        "2  usage error",
+        "3  could not reach Flattr",
+    ):
+        assert line in out
+
+
+# -- batches from a CSV ------------------------------------------------------
+
+
+def test_a_csv_batch_and_its_rerun(stub, capsys, tmp_path):
+    rows = [
+        ("alice", "partner:hackspace:1"),
+        ("bob", "twitter:user:id:2"),
+        ("carol", f"email:{CAROL}"),
+        ("alice", "partner:hackspace:1"),  # a repeated row is sent once
+    ]
+    csv_path = write_csv(tmp_path / "people.csv", rows)
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, err
+    assert stub.identities() == ["partner:hackspace:1", "twitter:user:id:2", CAROL_ID]
+    assert f"verified          {CAROL_ID} -> carol  ({csv_path}:4)" in out
+    assert f"({csv_path}:5) same as {csv_path}:2" in out
+    assert "3 identities: 3 verified, 1 skipped" in out
+    assert "Rate budget: 4997 of 5000 requests left" in out
+    assert "example.org" not in out + err
+    store = tmp_path / "flattr-store.sqlite3"
+    assert recorded(store) == sorted(
+        [
+            ("partner:hackspace:1", "alice"),
+            ("twitter:user:id:2", "bob"),
+            (CAROL_ID, "carol"),
+        ]
+    )
+
+    # The rerun skips everything the store holds: not one request.
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == 0
+    assert len(stub.requests) == 3
+    assert [r["outcome"] for r in document["results"]] == ["already verified"] * 3
+    assert document["rate_limit"] is None
+
+
+def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
+    csv_path = tmp_path / "people.csv"
+    csv_path.write_text(
+        textwrap.dedent(
+            f"""\
+            identity,username,note
+            partner:ns:1,alice,fine
+            {CAROL},bob,a plain address
+
+            twitter:user:id:@carol,carol,a handle
+            email:dave@example.org,dave@example.org,address as username
+            partner:ns:1,bob,same identity as line 2 for someone else
+            ,alice,
+            """
+        ),
+        encoding="utf-8",
+    )
+    status, document, err = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == 2
+    problems = document["problems"]
+    assert problems == [
+        f"{csv_path}:3: column identity looks like a plain email address; write it "
+        "as email:ADDRESS so that it is hashed",
+        f"{csv_path}:5: column identity the value (not shown: it may hold an email "
+        "address) is not a twitter identifier: write twitter:user:id:NUMBER with "
+        "the numeric account id, not the handle",
+        f"{csv_path}:6: column username looks like a plain email address; write it "
+        "as email:ADDRESS so that it is hashed",
+        f"{csv_path}:8: column identity is empty",
+        f"{csv_path}:7: the identity partner:ns:1 is also given for another Flattr "
+        f"user at {csv_path}:2; an identity belongs to one account",
+    ]
+    assert "example.org" not in json.dumps(document) + err
+    assert stub.requests == []
+    assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_a_csv_without_its_header(stub, capsys, tmp_path):
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("bob", "partner:ns:2")], "alice,partner:ns:1"
+    )
+    status, _, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 2
+    assert f"{csv_path}:1: the first line must be the header username,identity" in err
+    assert stub.requests == []
+
+
+def test_refusals_do_not_stop_a_batch(stub, capsys, tmp_path):
+    csv_path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ("alice", "partner:ns:1"),
+            ("nobody", "partner:ns:2"),
+            ("bob", "partner:ns:3"),
+        ],
+    )
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == 1
+    outcomes = [(r["identity"], r["outcome"], r["error"]) for r in document["results"]]
+    assert outcomes == [
+        ("partner:ns:1", "verified", None),
+        ("partner:ns:2", "refused", "not_found"),
+        ("partner:ns:3", "verified", None),
+    ]
+    assert recorded(tmp_path / "flattr-store.sqlite3") == [
+        ("partner:ns:1", "alice"),
+        ("partner:ns:3", "bob"),
+    ]
+
+
+def test_a_batch_paces_itself_to_the_budget(clock, capsys, tmp_path):
+    rows = [("alice", f"partner:ns:{n}") for n in range(5)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    with FlattrApiStub(clock=clock, limit=2) as stub:
+        first_reset = stub.reset
+        status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+        statuses = list(stub.identities())
+    assert status == 0, out + err
+    # Two requests, wait for the reset, two more, wait, the last one: never a 403.
+    assert statuses == [identity for _, identity in rows]
+    assert clock.sleeps == [
+        first_reset - START + RESET_MARGIN,
+        3600.0,  # from one second past the first reset to one past the second
+    ]
+    assert err.count("Flattr's rate limit is used up; waiting until") == 2
+    assert f"waiting until {local_time(first_reset)} for it to reset (3 to go" in err
+    assert "5 identities: 5 verified" in out
+
+
+def test_a_403_then_the_batch_waits_and_succeeds(stub, clock, capsys, tmp_path):
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("bob", "partner:ns:2"),
+        ("carol", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("rate_limited", identity="partner:ns:2")
+    status, document, err = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == 0, err
+    assert stub.identities() == [
+        "partner:ns:1",
+        "partner:ns:2",
+        "partner:ns:2",
+        "partner:ns:3",
+    ]
+    assert clock.sleeps == [3600 + RESET_MARGIN]
+    assert f"waiting until {local_time(START + 3600)}" in err
+    assert [r["outcome"] for r in document["results"]] == ["verified"] * 3
+    # The budget came back at the reset: a fresh hour, two requests spent.
+    assert document["rate_limit"]["remaining"] == 4998
+
+
+def test_an_interrupted_batch_resumes_without_sending_anything_twice(
+    stub, capsys, tmp_path
+):
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("html_500", identity="partner:ns:3")
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == 3
+    assert [r["outcome"] for r in document["results"]] == [
+        "verified",
+        "verified",
+        "not reached",
+        "not sent",
+        "not sent",
+    ]
+    assert stub.identities() == ["partner:ns:1", "partner:ns:2", "partner:ns:3"]
+
+    status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0
+    assert "5 identities: 3 verified, 2 already verified" in out
+    # 1 and 2 went out once; 3 was never answered, so it is sent again.
+    assert stub.identities() == [f"partner:ns:{n}" for n in (1, 2, 3, 3, 4, 5)]
+    assert len(recorded(tmp_path / "flattr-store.sqlite3")) == 5
+
+
+def test_a_dry_run_batch_shows_what_would_be_sent(stub, capsys, tmp_path):
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    )
+    status, _, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    csv_path = write_csv(
+        tmp_path / "p.csv",
+        [("alice", "partner:ns:1"), ("bob", "partner:ns:2"), ("carol", "partner:ns:3")],
+    )
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--dry-run"
+    )
+    assert status == 0 and document["dry_run"] is True
+    assert [r["outcome"] for r in document["results"]] == [
+        "already verified",
+        "already verified",
+        "would send",
+    ]
+    assert document["results"][2]["request"] == {
+        "method": "POST",
+        "url": f"{stub.url}/users/carol/verify",
+        "form": {"identity": "partner:ns:3"},
+    }
+    assert len(stub.requests) == 2  # only those of the first, real run
+
+
+# -- batches from the site's settings ----------------------------------------
+
+
+PELICANCONF = f"""\
+SITEURL = "https://community.example.org"
+FLATTR_AUTHORS = {{
+    "Alice Andersson": "alice_flattrs",
+    "Bob Builder": "twitter:user:id:783214",
+    "Carol Chen": "email:{CAROL}",
+    "Dmitri Ivanov": "partner:hackspace:1042",
+}}
+FLATTR_VERIFIED_ACCOUNTS = {{
+    "Carol Chen": "carol",
+    "Dmitri Ivanov": "dmitri",
+}}
+FLATTR_STORE = "private/flattr.sqlite3"
+"""
+
+
+def test_a_batch_from_pelicanconf(stub, capsys, tmp_path):
+    site = tmp_path / "site"
+    (site / "private").mkdir(parents=True)
+    conf = site / "pelicanconf.py"
+    conf.write_text(PELICANCONF, encoding="utf-8")
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 0, err
+    assert stub.identities() == [CAROL_ID, "partner:hackspace:1042"]
+    assert [r.path for r in stub.requests] == [
+        "/rest/v2/users/carol/verify",
+        "/rest/v2/users/dmitri/verify",
+    ]
+    assert (
+        "skipped           (FLATTR_AUTHORS['Alice Andersson']) is the Flattr user "
+        "alice_flattrs: nothing to verify"
+    ) in out
+    assert (
+        "skipped           twitter:user:id:783214  (FLATTR_AUTHORS['Bob Builder']) "
+        "not yet claimed by a Flattr account, skipped"
+    ) in out
+    assert "2 identities: 2 verified, 2 skipped" in out
+    assert "example.org" not in out + err
+    # FLATTR_STORE is relative to the settings file, like Pelican's own paths.
+    assert recorded(site / "private" / "flattr.sqlite3") == [
+        (CAROL_ID, "carol"),
+        ("partner:hackspace:1042", "dmitri"),
+    ]
+    assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_pelicanconf_problems(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        PELICANCONF.replace('"carol"', '"carol@example.org"').replace(
+            "partner:hackspace:1042", "partner:hack space"
+        ),
+        encoding="utf-8",
+    )
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert f"{conf}: FLATTR_AUTHORS['Dmitri Ivanov'] 'partner:hack space' is not" in err
+    assert f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Carol Chen'] looks like a plain" in err
+    assert "example.org" not in err
+    assert stub.requests == []
+
+
+def test_a_broken_pelicanconf(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"raise KeyError('{CAROL}')\n", encoding="utf-8")
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert "cannot be read as Pelican settings: KeyError: '[address]'" in err
+    assert "example.org" not in err
+    assert stub.requests == []
+
+
+def test_the_sample_site_dry_run(stub, capsys):
+    conf = Path(__file__).resolve().parent.parent / "sample_site" / "pelicanconf.py"
+    status, document, _ = run_json(
+        capsys, "--from", str(conf), "--api-url", stub.url, "--dry-run", "--store",
+        "s.sqlite3",
+    )  # fmt: skip
+    assert status == 0
+    assert document["results"] == []
+    assert len(document["skipped"]) == 4
+    assert stub.requests == []
+
+
+# -- the installed console script ----------------------------------------------
+
+
+def script_env() -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if "proxy" not in key.lower() and key != "FLATTR_TOKEN"
+    }
+    env["FLATTR_TOKEN"] = TOKEN
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def test_the_console_script_is_interrupted_and_resumes(tmp_path):
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    store = tmp_path / "store.sqlite3"
+    with FlattrApiStub(slow_seconds=60) as stub:
+        stub.script("slow", identity="partner:ns:3")
+        command = [
+            str(SCRIPT), "verify", "--from", str(csv_path), "--api-url", stub.url,
+            "--store", str(store),
+        ]  # fmt: skip
+
+        def default_sigint():
+            # A shell may start background jobs with SIGINT ignored, and
+            # Python keeps it ignored; the operator's Ctrl-C is what we test.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+        process = subprocess.Popen(
+            command,
+            env=script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=default_sigint,
+        )
+        try:
+            assert stub.wait_for_requests(3, timeout=30)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 130, out + err
+        assert "stopped after 2 new verifications" in err
+        assert "run the same command again to resume" in err
+        assert "Traceback" not in err
+        assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
+
+        result = subprocess.run(
+            [*command, "--token", TOKEN, "--json"],
+            env=script_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        document = json.loads(result.stdout)
+        assert [r["outcome"] for r in document["results"]] == [
+            "already verified",
+            "already verified",
+            "verified",
+            "verified",
+            "verified",
+        ]
+        # Nothing confirmed was sent twice; 3 was interrupted before its answer.
+        assert stub.identities() == [f"partner:ns:{n}" for n in (1, 2, 3, 3, 4, 5)]
+        for output in (out, err, result.stdout, result.stderr):
+            assert TOKEN not in output
+
+
+def test_the_token_never_appears_in_any_output(stub, capsys, tmp_path):
+    outputs = []
+    modes = ["echo_token", "unauthorized", "not_found", "html_500", "empty_502", "slow"]
+    for mode in [*modes, "rate_limited"]:  # the rate limit last: it empties the budget
+        for extra in ([], ["--json"]):
+            stub.script(mode)
+            status = main(
+                ["verify", "--identity", "partner:ns:1", "--username", "alice",
+                 "--api-url", stub.url, "--timeout", "0.3", "--token", TOKEN, *extra]
+            )  # fmt: skip
+            out, err = capsys.readouterr()
+            outputs.append(out + err)
+            assert status in (1, 3)
+    assert len(stub.requests) == 14
+    main(["verify", "--identity", "partner:ns:1", "--dry-run", "--token", TOKEN])
+    out, err = capsys.readouterr()
+    outputs.append(out + err)
+    assert all(TOKEN not in output for output in outputs)
+    assert "bad header Bearer [token]" in outputs[0]
+    assert "bad header Bearer [token]" in outputs[1]
+    result = subprocess.run(
+        [str(SCRIPT), "verify", "--identity", "partner:ns:1", "--api-url", stub.url,
+         "--token", TOKEN, "--json"],
+        env=script_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1  # the stub's budget is used up by now
+    assert json.loads(result.stdout)["results"][0]["error"] == "rate_limit_exceeded"
+    assert TOKEN not in result.stdout + result.stderr
