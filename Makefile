@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,32 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# Debian packages the browser, HTML validity and accessibility tests need,
+# as command:package pairs: Chromium (driven by Playwright), a Java runtime
+# for vnu.jar, and npm to fetch axe-core. Installed with apt-get when
+# missing and we are root (as in CI); otherwise this says what to install
+# and fails. Nothing to do, and fast, when all are there.
+SYSTEM_DEPS := chromium:chromium java:default-jre-headless npm:npm
+
+system-deps:
+	@missing=""; \
+	for dep in $(SYSTEM_DEPS); do \
+		command -v "$${dep%%:*}" >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "The browser and HTML validity tests need these Debian packages:$$missing" >&2; \
+		echo "Install them as root, then run make test again:" >&2; \
+		echo "  apt-get update && apt-get install --no-install-recommends$$missing" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian packages:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get -o DPkg::Lock::Timeout=300 update -q && \
+	apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends $$missing
+
+test: lint system-deps
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) sample_site/output
+	rm -rf $(VENV) sample_site/output .cache/node

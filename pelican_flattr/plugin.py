@@ -91,6 +91,8 @@ class BuildState:
     settings: FlattrSettings | None = None
     # Read apart from the other settings: it must hold when they are unusable.
     strict: bool = False
+    # False when the running Pelican did not load this plugin.
+    active: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     page: PageRender = field(default_factory=lambda: PageRender())
@@ -107,12 +109,25 @@ def start_build(pelican: Any) -> None:
     """Forget the previous run's things; read and validate the settings."""
     global _build
     _build = BuildState(strict=pelican.settings.get("FLATTR_STRICT") is True)
+    if not _loaded_by(pelican):
+        # Blinker keeps receivers connected for the life of the process, so
+        # a later Pelican without this plugin still calls them: stay idle.
+        _build.strict = False
+        return
+    _build.active = True
     flattr_settings, problems = read_settings(pelican.settings)
     _build.settings = flattr_settings
     for problem in problems:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _loaded_by(pelican: Any) -> bool:
+    return any(
+        getattr(plugin, "__name__", "").split(".")[0] == __name__.split(".")[0]
+        for plugin in getattr(pelican, "plugins", ())
+    )
 
 
 def _report(problem: str) -> None:
@@ -280,7 +295,7 @@ TEMPLATE_HELPERS = {
 def add_template_helpers(generator: Any) -> None:
     """Make the helpers available to every template of every generator."""
     env = getattr(generator, "env", None)
-    if env is not None:
+    if env is not None and _build.active:
         env.globals.update(TEMPLATE_HELPERS)
 
 

@@ -347,3 +347,15 @@ def test_strict_build_fails_with_one_clear_message(site, flattr_log):
     files["ok.md"] = article("A good one here", "Alice")
     output = site(files, FLATTR_AUTHORS=AUTHORS)
     assert set(manifest_things(output)) == {"ok.md"}
+
+
+def test_a_later_build_without_the_plugin_is_untouched(site):
+    """Receivers stay connected after a build; a plugin-free build must not
+    get buttons, feeds links or a manifest from them."""
+    with_plugin = site(community(), FLATTR_AUTHORS=AUTHORS)
+    assert (with_plugin / "flattr-manifest.json").exists()
+    without = site(community(), FLATTR_AUTHORS=AUTHORS, PLUGINS=[])
+    assert not (without / "flattr-manifest.json").exists()
+    for path in without.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "flattr" not in text.lower(), path

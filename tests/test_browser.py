@@ -1,0 +1,406 @@
+"""The button as readers get it: in headless Chromium, on the sample site
+served from 127.0.0.1 (see docs/browser-tests.md).
+
+* ``plain``: visible after the article body, in the viewport, reached with
+  Tab, named for what it does, pointing at the manifest's auto-submit URL,
+  and not a single request to Flattr.
+* ``js`` and ``compact``: load.js requested once per page however many
+  buttons, and a stand-in load.js that applies load.js 0.6's reading rules
+  gets from every button what the manifest says.
+* Screenshots of an article page in each style, light, dark and 360 px wide.
+
+Each check is also fed deliberately broken variants of the plugin's markup,
+expected to fail (strict xfail), so that the suite shows the check bites.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_support import (
+    ARTICLE,
+    BUTTON_SELECTOR,
+    STYLES,
+    accessible_node,
+    screenshot_path,
+    tab_to,
+)
+
+from pelican_flattr.markup import LOADER_URL
+
+pytest_plugins = ["browser_fixtures"]
+pytestmark = pytest.mark.browser
+
+
+def change_button(html: str, change) -> str:
+    """Apply ``change`` (str -> str) to the first button's opening tag."""
+    match = re.search(r'<a class="[^"]*flattr-button[^>]*>', html)
+    if not match:  # not an assertion: an xfail case must not pass by this
+        pytest.fail("no button on the page")
+    return html[: match.start()] + change(match.group(0)) + html[match.end() :]
+
+
+def add_attribute(attribute: str):
+    return lambda tag: tag.replace("<a ", f"<a {attribute} ", 1)
+
+
+# --------------------------------------------------------------------------
+# The JS-free button
+
+
+def plain_button_problems(opened, thing: dict) -> list[str]:
+    """Everything wrong with the plain button of ``thing`` on an article page."""
+    page = opened.page
+    problems: list[str] = []
+    buttons = page.locator(BUTTON_SELECTOR)
+    if buttons.count() != 1:
+        return [f"{buttons.count()} buttons on the page, expected 1"]
+    button = buttons.first
+
+    href = button.get_attribute("href")
+    if href != thing["auto_submit_url"]:
+        problems.append(f"href {href!r} is not the auto-submit URL")
+
+    if not button.is_visible():
+        problems.append("the button is not visible")
+    else:
+        after_body = page.evaluate(
+            """(button) => {
+                const body = document.querySelector('.entry__content');
+                const follows = body.compareDocumentPosition(button)
+                    & Node.DOCUMENT_POSITION_FOLLOWING;
+                const below = button.getBoundingClientRect().top
+                    >= body.getBoundingClientRect().bottom - 1;
+                return Boolean(follows && below && !body.contains(button));
+            }""",
+            button.element_handle(),
+        )
+        if not after_body:
+            problems.append("the button is not after the article body")
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        width, height = page.viewport_size["width"], page.viewport_size["height"]
+        if not (
+            box
+            and box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= width
+            and box["y"] + box["height"] <= height
+        ):
+            problems.append(f"the button {box} is not inside the viewport")
+        elif box["width"] < 24 or box["height"] < 24:
+            problems.append(f"the button is too small a target: {box}")
+        else:
+            on_top = page.evaluate(
+                """([button, x, y]) => button.contains(
+                    document.elementFromPoint(x, y))""",
+                [
+                    button.element_handle(),
+                    box["x"] + box["width"] / 2,
+                    box["y"] + box["height"] / 2,
+                ],
+            )
+            if not on_top:
+                problems.append("something covers the button")
+
+    # Before any focus: Chromium exposes a focused aria-hidden element.
+    node = accessible_node(page, BUTTON_SELECTOR)
+    name = node["name"] or ""
+    visible_text = " ".join(button.inner_text().split())
+    if node["ignored"] or node["role"] != "link":
+        problems.append(f"not exposed as a link to assistive technology: {node}")
+    elif not (
+        "flattr" in name.lower()
+        and thing["title"] in name
+        and visible_text.lower() in name.lower()
+    ):
+        problems.append(
+            f"accessible name {name!r} does not say what it does (Flattr, the "
+            f"title, and its visible text {visible_text!r})"
+        )
+
+    if tab_to(page, BUTTON_SELECTOR) is None:
+        problems.append("the Tab key never reaches the button")
+    else:
+        outline = page.evaluate(
+            """() => {
+                const style = getComputedStyle(document.activeElement);
+                return [style.outlineStyle, parseFloat(style.outlineWidth)];
+            }"""
+        )
+        if outline[0] == "none" or outline[1] < 1:
+            problems.append(f"no visible focus ring when focused: {outline}")
+
+    if opened.flattr_requests():
+        problems.append(f"requests to Flattr: {opened.flattr_requests()}")
+    return problems
+
+
+PLAIN_BROKEN = {
+    "display-none": add_attribute('style="display:none"'),
+    "off-screen": add_attribute('style="position:absolute;left:-9999px"'),
+    "not-focusable": add_attribute('tabindex="-1"'),
+    "aria-hidden": add_attribute('aria-hidden="true"'),
+    "double-escaped-href": lambda tag: tag.replace("&amp;", "&amp;amp;"),
+    "loads-a-flattr-image": lambda tag: (
+        tag + '<img src="https://api.flattr.com/button/flattr-badge-large.png" alt="">'
+    ),
+}
+
+
+def xfail_variants(variants: dict, reason: str) -> list:
+    return [None] + [
+        pytest.param(
+            name,
+            id=f"broken-{name}",
+            marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason),
+        )
+        for name in variants
+    ]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    xfail_variants(PLAIN_BROKEN, "deliberately broken markup: the check must fail"),
+    ids=lambda value: value or "as-built",
+)
+def test_plain_button_on_an_article_page(flattr_sites, browser_page, broken):
+    thing = flattr_sites.thing("plain", ARTICLE)
+    path = flattr_sites.page_of("plain", ARTICLE)
+    if broken:
+        html = change_button(path.read_text(encoding="utf-8"), PLAIN_BROKEN[broken])
+        path = flattr_sites.broken_variant(path, broken, html)
+    opened = browser_page(flattr_sites.url_of_file(path), loader="abort")
+    assert plain_button_problems(opened, thing) == []
+
+
+@pytest.mark.parametrize("source", ["welcome-to-hackspace-notes.md", "pages/about.md"])
+def test_plain_button_on_other_pages(flattr_sites, browser_page, source):
+    """A Flattr user's article and a page: the same close look."""
+    thing = flattr_sites.thing("plain", source)
+    opened = browser_page(
+        flattr_sites.url_of_file(flattr_sites.page_of("plain", source)),
+        loader="abort",
+    )
+    if source.startswith("pages/"):
+        # page.html of the theme wraps the body in the same class.
+        assert opened.page.locator(".entry__content").count() == 1
+    assert plain_button_problems(opened, thing) == []
+
+
+def test_plain_buttons_on_every_page(flattr_sites, browser_page):
+    """Every page with buttons (articles, pages, listings): each button is
+    visible, points at a thing of the manifest with its own accessible name,
+    and no page asks Flattr for anything."""
+    things = {t["auto_submit_url"]: t for t in flattr_sites.things("plain")}
+    problems: list[str] = []
+    seen: set[str] = set()
+    pages = [
+        path
+        for path in flattr_sites.html_files("plain")
+        if "flattr-button" in path.read_text(encoding="utf-8")
+    ]
+    assert len(pages) > 20
+    opened = browser_page(loader="abort")
+    for path in pages:
+        where = path.relative_to(flattr_sites.output("plain")).as_posix()
+        opened.visit(flattr_sites.url_of_file(path))
+        if opened.flattr_requests():
+            problems.append(f"{where}: requests to Flattr {opened.flattr_requests()}")
+        found = opened.page.evaluate(
+            """(selector) => Array.from(document.querySelectorAll(selector),
+                (a) => [a.getAttribute('href'), a.checkVisibility(),
+                        a.getAttribute('aria-label') || ''])""",
+            BUTTON_SELECTOR,
+        )
+        for href, visible, label in found:
+            thing = things.get(href)
+            if thing is None:
+                problems.append(f"{where}: a button with an unknown href {href}")
+                continue
+            seen.add(href)
+            if not visible:
+                problems.append(f"{where}: the button of {thing['source']} is hidden")
+            if thing["title"] not in label:
+                problems.append(f"{where}: label {label!r} lacks the title")
+    assert problems == []
+    assert seen == set(things), "every thing has a button on some page"
+
+
+# --------------------------------------------------------------------------
+# The embedded buttons, read by a stand-in load.js
+
+
+def expected_params(thing: dict, style: str) -> dict[str, str]:
+    """What load.js 0.6 should read from the button of ``thing``."""
+    lines = thing["description"].split("\n")
+    expected = {
+        "url": thing["url"],
+        "title": thing["title"],
+        "category": thing["category"],
+        "language": thing["language"],
+        "description": "<br>".join(" ".join(line.split()) for line in lines)[:1000],
+    }
+    owner = thing["owner"]
+    expected["uid" if owner["kind"] == "flattr_user" else "owner"] = owner["value"]
+    if thing["tags"]:
+        expected["tags"] = ",".join(thing["tags"])
+    if thing["hidden"]:
+        expected["hidden"] = "1"
+    if style == "compact":
+        expected["button"] = "compact"
+    return expected
+
+
+def embedded_problems(opened, html: str, things: list[dict], style: str) -> list[str]:
+    """Everything wrong with the embedded buttons of one page."""
+    problems: list[str] = []
+    anchors = html.count('class="FlattrButton ')
+    loads = opened.loader_requests()
+    if loads != 1:
+        problems.append(f"load.js requested {loads} times for {anchors} buttons")
+    others = [url for url in opened.flattr_requests() if url != LOADER_URL]
+    if others:
+        problems.append(f"other requests to Flattr: {others}")
+    state = opened.page.evaluate(
+        """() => ({
+            runs: window.__flattrLoader ? window.__flattrLoader.runs : 0,
+            read: window.__flattrButtons || [],
+            left: document.querySelectorAll('a.FlattrButton').length,
+            frames: Array.from(document.querySelectorAll('iframe.FlattrButton'),
+                (frame) => [frame.offsetWidth, frame.offsetHeight]),
+        })"""
+    )
+    if state["runs"] != 1:
+        problems.append(f"load.js ran {state['runs']} times")
+    if len(state["read"]) != anchors:
+        problems.append(f"load.js read {len(state['read'])} buttons of {anchors}")
+    by_url = {thing["url"]: thing for thing in things}
+    for params in state["read"]:
+        thing = by_url.get(params.get("url"))
+        if thing is None:
+            problems.append(f"a button for an unknown thing: {params}")
+            continue
+        expected = expected_params(thing, style)
+        if params != expected:
+            diff = {
+                key: (params.get(key), expected.get(key))
+                for key in sorted(set(params) | set(expected))
+                if params.get(key) != expected.get(key)
+            }
+            problems.append(f"{thing['source']}: read != expected: {diff}")
+    if state["left"]:
+        problems.append(f"{state['left']} buttons were not replaced")
+    size = [110, 20] if style == "compact" else [55, 62]
+    if state["frames"] != [size] * anchors:
+        problems.append(f"iframes {state['frames']}, expected {anchors} of {size}")
+    return problems
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_embedded_buttons_on_every_page(flattr_sites, browser_page, style):
+    things = flattr_sites.things(style)
+    problems: list[str] = []
+    pages = []
+    for path in flattr_sites.html_files(style):
+        html = path.read_text(encoding="utf-8")
+        if "FlattrButton" in html:
+            pages.append((path, html))
+        elif LOADER_URL in html:
+            problems.append(f"{path.name}: load.js without a button")
+    counts = [html.count('class="FlattrButton ') for _, html in pages]
+    assert len(pages) > 20 and max(counts) >= 4, "listings show several buttons"
+    opened = browser_page()
+    for path, html in pages:
+        opened.visit(flattr_sites.url_of_file(path), wait_for_loader=True)
+        where = path.relative_to(flattr_sites.output(style)).as_posix()
+        problems += [
+            f"{where}: {p}" for p in embedded_problems(opened, html, things, style)
+        ]
+    assert problems == []
+
+
+def _loader_tag(html: str) -> str:
+    return re.search(r'<script src="[^"]*load\.js[^"]*"[^>]*></script>', html)[0]
+
+
+EMBEDDED_BROKEN = {
+    # load.js then ignores every data-flattr-* attribute.
+    "rel-flattr": lambda html: change_button(
+        html, add_attribute('rel="flattr;category:text;"')
+    ),
+    # Flattr's code only in lang: load.js reads the BCP 47 tag instead.
+    "no-data-language": lambda html: change_button(
+        html, lambda tag: re.sub(r' data-flattr-language="[^"]*"', "", tag)
+    ),
+    "loader-twice": lambda html: html.replace(
+        "</body>", _loader_tag(html) + "\n</body>"
+    ),
+    "owner-and-uid": lambda html: change_button(
+        html, add_attribute('data-flattr-uid="somebody"')
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "broken",
+    xfail_variants(EMBEDDED_BROKEN, "deliberately broken markup: the check must fail"),
+    ids=lambda value: value or "as-built",
+)
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_embedded_button_on_an_article_page(flattr_sites, browser_page, style, broken):
+    path = flattr_sites.page_of(style, ARTICLE)
+    html = path.read_text(encoding="utf-8")
+    if broken:
+        html = EMBEDDED_BROKEN[broken](html)
+        path = flattr_sites.broken_variant(path, broken, html)
+    opened = browser_page(flattr_sites.url_of_file(path), wait_for_loader=True)
+    things = flattr_sites.things(style)
+    assert embedded_problems(opened, html, things, style) == []
+
+
+def test_no_loader_without_an_embedded_button(flattr_sites, browser_page):
+    """Pages of the js build without a button load nothing from Flattr."""
+    path = flattr_sites.output("js") / "authors.html"
+    assert "FlattrButton" not in path.read_text(encoding="utf-8")
+    opened = browser_page(flattr_sites.url_of_file(path))
+    assert opened.requests and opened.flattr_requests() == []
+
+
+# --------------------------------------------------------------------------
+# Screenshots, to look at by eye (test-artifacts/screenshots/)
+
+SHOTS = {
+    "light": {"color_scheme": "light", "viewport": {"width": 1280, "height": 800}},
+    "dark": {"color_scheme": "dark", "viewport": {"width": 1280, "height": 800}},
+    "phone-360": {"color_scheme": "light", "viewport": {"width": 360, "height": 740}},
+    "phone-360-dark": {
+        "color_scheme": "dark",
+        "viewport": {"width": 360, "height": 740},
+    },
+}
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_screenshots(flattr_sites, browser_page, style):
+    """An article page in each style, light, dark and on a 360 px phone, with
+    the button in the middle of the screen (and, plain, with keyboard focus);
+    the button lies inside the viewport every time."""
+    url = flattr_sites.url_of_file(flattr_sites.page_of(style, ARTICLE))
+    target = BUTTON_SELECTOR if style == "plain" else "iframe.FlattrButton"
+    for name, options in SHOTS.items():
+        opened = browser_page(url, wait_for_loader=style != "plain", **options)
+        page = opened.page
+        if style == "plain" and name in ("light", "dark"):
+            assert tab_to(page, target) is not None
+        page.locator(target).evaluate("(el) => el.scrollIntoView({block: 'center'})")
+        box = page.locator(target).bounding_box()
+        width = options["viewport"]["width"]
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"the page scrolls sideways at {width}px"
+        path = screenshot_path(f"article-{style}-{name}")
+        page.screenshot(path=str(path))
+        assert path.stat().st_size > 1000
+        page.close()
