@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -36,6 +37,7 @@ from .manifest import (
     render_manifest,
     write_atomically,
 )
+from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, thing_description, thing_title
@@ -100,6 +102,8 @@ class BuildState:
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
     feeds_by_source: dict[str, set[str]] = field(default_factory=dict)
     site_payment_url: str | None = None
+    # Author name -> flattrs waiting for them (FLATTR_STORE).
+    pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
 
 
 _build = BuildState()
@@ -212,7 +216,31 @@ def attach_things(generators: list[Any]) -> None:
             _build.things_by_content_url[content.url] = content_thing
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
+    if settings.store_path is not None:
+        _build.pending_notices = _read_notices(settings)
     _fail_if_strict()
+
+
+def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
+    path = settings.store_path
+    if path is None or not path.is_file():
+        logger.warning(
+            "pelican-flattr: FLATTR_STORE %s does not exist (yet); no pending "
+            "flattr notices this build",
+            path,
+        )
+        return {}
+    try:
+        totals = read_pending_totals(path)
+    except (sqlite3.Error, OSError) as error:
+        logger.warning(
+            "pelican-flattr: FLATTR_STORE %s cannot be read (%s); no pending "
+            "flattr notices this build",
+            path,
+            error,
+        )
+        return {}
+    return notices_by_author(settings.authors, totals)
 
 
 def site_thing(settings: FlattrSettings) -> Thing:
@@ -285,10 +313,23 @@ def _content_thing(content: Any) -> ContentThing | None:
     return value if isinstance(value, ContentThing) else None
 
 
+def flattr_pending(author: Any = None) -> PendingNotice | None:
+    """Jinja helper: the flattrs waiting for ``author`` to claim, or None.
+
+    Needs ``FLATTR_STORE``. The notice never holds an email address.
+    """
+    if author is None or isinstance(author, Undefined):
+        return None
+    notices = _build.pending_notices
+    name = getattr(author, "name", author)
+    return notices.get(str(name)) or notices.get(str(getattr(author, "slug", "")))
+
+
 TEMPLATE_HELPERS = {
     "flattr_head": flattr_head,
     "flattr_button": flattr_button,
     "flattr_script": flattr_script,
+    "flattr_pending": flattr_pending,
 }
 
 

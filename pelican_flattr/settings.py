@@ -39,6 +39,7 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_PREVIOUS_MANIFEST": None,
     "FLATTR_ACCEPT_URL_CHANGES": (),
     "FLATTR_STRICT": False,
+    "FLATTR_STORE": None,
 }
 
 
@@ -69,6 +70,7 @@ class FlattrSettings:
     previous_manifest_path: Path = Path("cache/pelican-flattr/previous-manifest.json")
     accepted_url_changes: frozenset[str] = frozenset()
     strict: bool = False
+    store_path: Path | None = None
     site_subtitle: str = ""
     summary_max_length: int | None = 50
 
@@ -176,6 +178,11 @@ def read_settings(
         "pelican-flattr",
         "previous-manifest.json",
     )
+    store = settings.get("FLATTR_STORE")
+    if store and not isinstance(store, (str, os.PathLike)):
+        fatal.append(f"FLATTR_STORE must be a file path, not {store!r}")
+        store = None
+
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     result = FlattrSettings(
         siteurl=siteurl,
@@ -201,6 +208,7 @@ def read_settings(
         ),
         strict=_bool(settings, "FLATTR_STRICT", fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
+        store_path=Path(os.fspath(store)) if store else None,
         summary_max_length=summary_max if isinstance(summary_max, int) else None,
     )
     if fatal:

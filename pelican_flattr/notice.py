@@ -1,0 +1,97 @@
+"""Pending flattrs per owner, read from the operator's store at build time.
+
+The web hook receiver stores each ``pendingclickcreate`` Flattr sends. A
+build that is given the store (``FLATTR_STORE``) tells each author how many
+flattrs wait for them and how to claim them, on their author page. What a
+build publishes here never holds an email address: the claim URL of an
+``email:`` owner only works with the plain address appended, so it is left
+out entirely and the notice says to ask the site's editors instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .identifiers import Owner
+from .thing import check_thing_url
+
+
+@dataclass(frozen=True)
+class PendingTotals:
+    """What waits for one owner identifier."""
+
+    owner_id: str
+    things: int  # things with pending flattrs
+    flattrs: int  # sum over those things of their highest flattr count
+    latest: str  # UTC ISO 8601 time of the newest event
+    claim_url: str  # from the newest event; private for email owners
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """What an author page may show: safe to publish."""
+
+    things: int
+    flattrs: int
+    latest: str
+    owner_kind: str
+    claim_url: str | None  # None for email owners: see the module docstring
+
+
+# Deliveries may repeat and arrive out of order: a thing counts once, with
+# the highest total seen.
+_TOTALS = """
+    SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
+           (SELECT claim_url FROM pending_flattrs AS newest
+             WHERE newest.thing_owner_id = owner
+             ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
+      FROM (SELECT thing_owner_id AS owner, thing_id,
+                   MAX(thing_clicks_total) AS clicks, MAX(received_at) AS latest
+              FROM pending_flattrs GROUP BY thing_owner_id, thing_id)
+     GROUP BY owner
+"""
+
+
+def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
+    """Pending totals of every owner identifier in the store."""
+    return {
+        row[0]: PendingTotals(row[0], row[1], row[2], row[3], row[4])
+        for row in connection.execute(_TOTALS)
+    }
+
+
+def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
+    """Open the store read-only and read the totals.
+
+    Raises sqlite3.Error (or OSError) when the store cannot be read.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=10)
+    try:
+        return pending_totals(connection)
+    finally:
+        connection.close()
+
+
+def notices_by_author(
+    authors: Mapping[str, Owner], totals: Mapping[str, PendingTotals]
+) -> dict[str, PendingNotice]:
+    """Author name -> the notice for their owner identifier, if any waits."""
+    notices = {}
+    for name, owner in authors.items():
+        found = totals.get(owner.value)
+        if found is None or not owner.is_partner_identifier:
+            continue
+        notices[name] = PendingNotice(
+            things=found.things,
+            flattrs=found.flattrs,
+            latest=found.latest,
+            owner_kind=owner.kind,
+            claim_url=None
+            if owner.kind == "email" or check_thing_url(found.claim_url)
+            else found.claim_url,
+        )
+    return notices

@@ -1,0 +1,64 @@
+"""Author pages tell owners without a Flattr account what waits for them."""
+
+from conftest import build_sample_site, page
+
+from pelican_flattr.identifiers import hash_email
+from pelican_flattr.store import open_store
+
+BOB = "twitter:user:id:783214"
+CAROL = "email:" + hash_email("carol@example.org")
+CLAIM = "https://flattr.com/claim/thing/"
+
+
+def fill(store, events):
+    connection = open_store(store)
+    with connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (thing, clicks, owner, "reader", CLAIM + thing, received)
+                for thing, clicks, owner, received in events
+            ],
+        )
+    connection.close()
+
+
+def notice(output, slug):
+    return page(output / "author" / f"{slug}.html").select_one(".flattr-pending")
+
+
+def test_author_pages_show_pending_flattrs(tmp_path):
+    store = tmp_path / "store.sqlite3"
+    fill(
+        store,
+        [
+            # Out of order and repeated: a thing counts once, at its highest.
+            ("t1", 3, BOB, "2024-05-02T10:00:00Z"),
+            ("t1", 1, BOB, "2024-05-01T10:00:00Z"),
+            ("t2", 2, BOB, "2024-05-03T09:00:00Z"),
+            ("t3", 4, CAROL, "2024-05-04T08:00:00Z"),
+        ],
+    )
+    output = build_sample_site(tmp_path, FLATTR_STORE=str(store))
+    bob = notice(output, "bob-builder")
+    assert bob is not None
+    text = " ".join(bob.get_text().split())
+    assert "flattred 2 of these posts 5 times" in text
+    assert bob.find("time")["datetime"] == "2024-05-03T09:00:00Z"
+    assert bob.find("a", string="Claim them on flattr.com")["href"] == CLAIM + "t2"
+    carol = notice(output, "carol-chen")
+    assert carol is not None and "flattred 1 of these posts 4 times" in " ".join(
+        carol.get_text().split()
+    )
+    assert carol.find("a") is None  # an email owner's claim URL is private
+    assert notice(output, "alice-andersson") is None  # a Flattr user
+    assert notice(output, "dmitri-ivanov") is None  # nothing waits
+    for path in output.rglob("*"):
+        if path.is_file():
+            assert b"carol@example.org" not in path.read_bytes().lower()
+
+
+def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):
+    output = build_sample_site(tmp_path, FLATTR_STORE=str(tmp_path / "none.db"))
+    assert notice(output, "bob-builder") is None
+    assert any("does not exist" in r.getMessage() for r in flattr_log.records)
