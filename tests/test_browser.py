@@ -404,3 +404,35 @@ def test_screenshots(flattr_sites, browser_page, style):
         page.screenshot(path=str(path))
         assert path.stat().st_size > 1000
         page.close()
+
+
+def test_author_page_shows_pending_flattrs(flattr_sites, browser_page):
+    """With a store the web hook receiver filled, the author page says what
+    waits to be claimed, visibly, and without an email address."""
+    from conftest import build_sample_site
+    from test_pending_notice import BOB, CAROL, fill
+
+    root = flattr_sites.root / "pending"
+    root.mkdir()
+    store = root / "store.sqlite3"
+    fill(
+        store,
+        [
+            ("t1", 3, BOB, "2024-05-02T10:00:00Z"),
+            ("t2", 2, BOB, "2024-05-03T09:00:00Z"),
+            ("t3", 1, CAROL, "2024-05-04T08:00:00Z"),
+        ],
+    )
+    output = build_sample_site(root, FLATTR_STORE=str(store))
+    opened = browser_page(flattr_sites.url_of_file(output / "author/bob-builder.html"))
+    notice = opened.page.locator(".flattr-pending")
+    assert notice.is_visible()
+    assert "flattred 2 of these posts 5 times" in " ".join(notice.inner_text().split())
+    assert opened.page.get_by_role("link", name="Claim them on flattr.com").is_visible()
+    opened.page.screenshot(path=screenshot_path("author-pending-notice"))
+    assert opened.flattr_requests() == []
+    opened.visit(flattr_sites.url_of_file(output / "author/carol-chen.html"))
+    carol = opened.page.locator(".flattr-pending")
+    assert carol.is_visible() and "@" not in carol.inner_text()
+    opened.visit(flattr_sites.url_of_file(output / "author/alice-andersson.html"))
+    assert opened.page.locator(".flattr-pending").count() == 0
