@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pelican_flattr.audit",
     "pelican_flattr.url_guard",
     "pelican_flattr.verify",
+    "pelican_flattr.webhook_command",
 )
 
 

@@ -1,0 +1,230 @@
+"""``pelican-flattr webhook serve|token`` and ``pelican-flattr pending``.
+
+``serve`` runs the web hook receiver on waitress, a production-grade
+pure-Python WSGI server, on 127.0.0.1 by default (put a TLS-terminating
+proxy in front of it for Flattr). ``pending`` is the operator's private
+report of what waits for each owner, with the claim URLs to pass on;
+for an ``email:`` owner the claim URL only works with the plain address
+appended, so that full URL is built here, from the author mapping, and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .identifiers import IdentifierError, parse_owner
+from .notice import read_pending_totals
+from .webhook_receiver import MIN_TOKEN_LENGTH, ROUTE_PREFIX, WebhookApp
+
+TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
+DEFAULT_STORE = "flattr-store.sqlite3"
+
+
+def _settings(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    from pelican.settings import read_settings
+
+    return read_settings(path)
+
+
+def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
+    return Path(args.store or settings.get("FLATTR_STORE") or DEFAULT_STORE)
+
+
+def add_command(subparsers: Any) -> None:
+    """Register ``webhook serve``, ``webhook token`` and ``pending``."""
+    webhook = subparsers.add_parser(
+        "webhook",
+        help="receive Flattr's partner web hooks",
+        description="Receive Flattr's partner web hook callbacks.",
+    )
+    actions = webhook.add_subparsers(dest="webhook_command", metavar="ACTION")
+    serve = actions.add_parser(
+        "serve",
+        help="run the receiver",
+        description=(
+            "Run the web hook receiver on waitress. Register "
+            f"https://YOUR-HOST{ROUTE_PREFIX}TOKEN with Flattr. Stops cleanly "
+            "on SIGTERM and Ctrl-C."
+        ),
+        epilog=f"The token comes from --token, ${TOKEN_ENV}, or FLATTR_WEBHOOK_TOKEN "
+        "in --settings; the store from --store, FLATTR_STORE in --settings, or "
+        f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765, help="default: 8765")
+    serve.add_argument("--store", metavar="FILE", help="the SQLite store")
+    serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
+    serve.add_argument("--settings", metavar="PELICANCONF")
+    serve.add_argument("--threads", type=int, default=8, help="default: 8")
+    serve.set_defaults(handler=run_serve)
+    token = actions.add_parser(
+        "token",
+        help="print a new secret token",
+        description="Print a new random token for the web hook URL.",
+    )
+    token.set_defaults(handler=run_token)
+    webhook.set_defaults(handler=lambda args: _usage(webhook))
+
+    pending = subparsers.add_parser(
+        "pending",
+        help="what waits for each owner to claim (private: holds claim URLs)",
+        description=(
+            "One row per owner identifier: things with pending flattrs, total "
+            "pending flattrs, the latest event and the claim URL, with the "
+            "author it belongs to. Claim URLs of email owners get the plain "
+            "address appended, from the author mapping: keep this output private."
+        ),
+        epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
+    )
+    pending.add_argument("--store", metavar="FILE")
+    pending.add_argument("--settings", metavar="PELICANCONF")
+    pending.add_argument("--json", action="store_true", help="print JSON for scripts")
+    pending.set_defaults(handler=run_pending)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_token(args: argparse.Namespace) -> int:
+    """Print a new token."""
+    print(secrets.token_urlsafe(32))
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or Ctrl-C."""
+    from waitress import create_server
+
+    from . import cli
+
+    settings = _settings(args.settings)
+    token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
+    if len(token) < MIN_TOKEN_LENGTH:
+        return cli.usage_error(
+            f"a web hook token of at least {MIN_TOKEN_LENGTH} characters is needed "
+            f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
+            "'pelican-flattr webhook token'"
+        )
+    store = _store_path(args, settings)
+    try:
+        app = WebhookApp(store, token)
+    except Exception as error:  # the store's folder, permissions, schema
+        return cli.usage_error(f"cannot open the store {store}: {error}")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        stream=sys.stderr,
+    )
+    server = create_server(
+        app, host=args.host, port=args.port, threads=args.threads, ident=None
+    )
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"pelican-flattr webhook: listening on http://{server.effective_host}:"
+        f"{server.effective_port}{ROUTE_PREFIX}*** (store {store})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("pelican-flattr webhook: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def claim_url_for(stored: str, plain_address: str | None) -> str:
+    """The claim URL to hand an owner: for an email owner, Flattr's URL
+    with the URL-encoded plain address appended."""
+    if plain_address is None:
+        return stored
+    return stored.rstrip("/") + "/" + quote(plain_address, safe="")
+
+
+def pending_rows(store: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``pending`` report, one dict per owner identifier, newest first."""
+    authors: dict[str, list[str]] = {}
+    addresses: dict[str, str] = {}
+    for name, value in (settings.get("FLATTR_AUTHORS") or {}).items():
+        try:
+            owner = parse_owner(value)
+        except IdentifierError:
+            continue
+        authors.setdefault(owner.value, []).append(str(name))
+        text = str(value).strip()
+        if owner.kind == "email" and "@" in text:
+            addresses[owner.value] = text[len("email:") :].strip()
+    rows = []
+    for owner_id, totals in read_pending_totals(store).items():
+        email = owner_id.startswith("email:")
+        rows.append(
+            {
+                "owner": owner_id,
+                "authors": sorted(authors.get(owner_id, [])),
+                "things": totals.things,
+                "flattrs": totals.flattrs,
+                "latest": totals.latest,
+                "claim_url": claim_url_for(totals.claim_url, addresses.get(owner_id))
+                if not email or owner_id in addresses
+                else None,
+                "claim_url_complete": not email or owner_id in addresses,
+            }
+        )
+    return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
+
+
+def run_pending(args: argparse.Namespace) -> int:
+    """The ``pending`` subcommand."""
+    from . import cli
+
+    try:
+        settings = _settings(args.settings)
+    except Exception as error:  # a settings file is Python: anything can fail
+        return cli.usage_error(f"cannot read {args.settings}: {error}")
+    store = _store_path(args, settings)
+    if not store.is_file():
+        return cli.usage_error(f"{store}: no such store")
+    try:
+        rows = pending_rows(store, settings)
+    except sqlite3.Error as error:
+        return cli.usage_error(f"{store}: {error}")
+    if args.json:
+        cli.print_json({"store": str(store), "owners": rows})
+        return 0
+    cli.print_table(
+        "Flattrs waiting to be claimed (private)",
+        ("owner", "authors", "things", "flattrs", "latest", "claim URL"),
+        [
+            (
+                row["owner"],
+                ", ".join(row["authors"]) or "(not in FLATTR_AUTHORS)",
+                row["things"],
+                row["flattrs"],
+                row["latest"],
+                row["claim_url"] or "(email owner: address unknown, see --settings)",
+            )
+            for row in rows
+        ],
+    )
+    cli.print_line(f"{len(rows)} owners with pending flattrs.")
+    return 0

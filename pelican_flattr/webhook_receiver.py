@@ -1,0 +1,290 @@
+"""The receiver of Flattr's partner web hooks: a plain WSGI application.
+
+Flattr POSTs each event form-encoded to the one URL a partner registered,
+with the event's name in ``_event``. It signs nothing, so the URL carries a
+secret token; every request without it gets 404, as if nothing were here.
+A ``pendingclickcreate`` (an unclaimed thing received a pending flattr) is
+validated and stored; the answer is 2xx only once SQLite has committed it.
+Deliveries may repeat and arrive out of order: an event is keyed on
+``thing_id`` and ``thing_clicks_total``, so a repeat is stored once.
+Unknown events are kept, bounded, as ignored, and never counted.
+
+Works under any WSGI server; ``pelican-flattr webhook serve`` runs it on
+waitress.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .identifiers import IdentifierError, parse_partner_identifier
+from .store import open_store
+from .thing import check_thing_url
+
+MAX_BODY = 64 * 1024
+IGNORED_BODY_KEPT = 4096  # bytes of an unknown event's body worth keeping
+EVENT_NAME_KEPT = 100
+PENDING_CLICK = "pendingclickcreate"
+ROUTE_PREFIX = "/hooks/"
+MIN_TOKEN_LENGTH = 32
+
+logger = logging.getLogger("pelican_flattr.webhook")
+
+_BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_CLICKS = re.compile(r"[0-9]{1,18}")
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class Refusal(Exception):
+    """A request answered with an error status; nothing is stored."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PendingClick:
+    """``pendingclickcreate``: an unclaimed thing received a pending flattr."""
+
+    thing_id: str
+    thing_clicks_total: int
+    thing_owner_id: str
+    flattrer_username: str  # empty for an anonymous flattr
+    claim_url: str
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """Decode a form-encoded body strictly: ASCII, valid percent escapes,
+    UTF-8 values, each parameter once. Raises Refusal(400)."""
+    if _BROKEN_PERCENT.search(body):
+        raise Refusal(400, "the body has a broken percent escape")
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        raise Refusal(400, "the body is not valid UTF-8 form data") from None
+    except ValueError:
+        raise Refusal(400, "the body is not valid form data") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise Refusal(400, f"parameter {name[:50]!r} is repeated", name[:50])
+        form[name] = value
+    return form
+
+
+def _required(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        raise Refusal(400, f"{name} is missing or empty", name)
+    return value
+
+
+def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
+    """Validate a ``pendingclickcreate``; Refusal(400) names the bad field."""
+    thing_id = _required(form, "thing_id")
+    if len(thing_id) > 200:
+        raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
+    raw_owner = _required(form, "thing_owner_id")
+    try:
+        owner = parse_partner_identifier(raw_owner)
+    except IdentifierError as error:
+        raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
+    if owner.kind == "email" and "@" in raw_owner:
+        # Flattr only ever knew the hash; a plain address here is not Flattr.
+        raise Refusal(
+            400, "thing_owner_id must be email:MD5HEX, not an address", "thing_owner_id"
+        )
+    clicks = _required(form, "thing_clicks_total")
+    if not _CLICKS.fullmatch(clicks):
+        raise Refusal(
+            400,
+            "thing_clicks_total must be a non-negative whole number",
+            "thing_clicks_total",
+        )
+    claim_url = _required(form, "claim_url")
+    problem = check_thing_url(claim_url)
+    if problem or len(claim_url) > 2048:
+        raise Refusal(
+            400,
+            f"claim_url must be an absolute http(s) URL ({problem or 'too long'})",
+            "claim_url",
+        )
+    flattrer = form.get("flattrer_username", "").strip()
+    if len(flattrer) > 200:
+        raise Refusal(
+            400, "flattrer_username is longer than 200 characters", "flattrer_username"
+        )
+    return PendingClick(thing_id, int(clicks), owner.value, flattrer, claim_url)
+
+
+def now_utc() -> str:
+    """The current time as stored: UTC ISO 8601, second precision."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def store_pending_click(
+    connection: sqlite3.Connection, event: PendingClick, received_at: str
+) -> bool:
+    """Store ``event``; False when the same event was stored before.
+
+    The connection is in autocommit mode: the INSERT is committed (and, with
+    synchronous=FULL, on disk) when this returns.
+    """
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO pending_flattrs (thing_id, thing_clicks_total, "
+        "thing_owner_id, flattrer_username, claim_url, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            event.thing_id,
+            event.thing_clicks_total,
+            event.thing_owner_id,
+            event.flattrer_username,
+            event.claim_url,
+            received_at,
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+def store_ignored(
+    connection: sqlite3.Connection, event: str, body: bytes, received_at: str
+) -> None:
+    """Keep a bounded copy of an event this receiver does not process."""
+    connection.execute(
+        "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
+        (event[:EVENT_NAME_KEPT], body[:IGNORED_BODY_KEPT], received_at),
+    )
+
+
+def _read_body(environ: Mapping[str, Any]) -> bytes:
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if length_text:
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise Refusal(400, "Content-Length is not a number") from None
+        if length > MAX_BODY:
+            raise Refusal(413, f"the body is over {MAX_BODY} bytes")
+        return stream.read(length)
+    # No length (chunked): read one byte past the limit to know it is over.
+    body = stream.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise Refusal(413, f"the body is over {MAX_BODY} bytes")
+    return body
+
+
+StartResponse = Callable[..., Any]
+
+
+class WebhookApp:
+    """The WSGI application: ``WebhookApp(store_path, token)``."""
+
+    def __init__(self, store_path: str | Path, token: str) -> None:
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"the web hook token must be at least {MIN_TOKEN_LENGTH} "
+                "characters; make one with: pelican-flattr webhook token"
+            )
+        self.store_path = Path(store_path)
+        self._route = (ROUTE_PREFIX + token).encode()
+        self._local = threading.local()
+        open_store(self.store_path).close()  # create and migrate it up front
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per server thread: SQLite serialises the writers.
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = open_store(self.store_path)
+            self._local.connection = connection
+        return connection
+
+    def __call__(
+        self, environ: Mapping[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        started = time.monotonic()
+        event = "-"
+        try:
+            status, document, event = self._handle(environ)
+        except Refusal as refusal:
+            status = refusal.status
+            document = {"error": refusal.message}
+            if refusal.field:
+                document["field"] = refusal.field
+        except sqlite3.Error as error:
+            logger.error("store %s: %s", self.store_path, error)
+            status, document = 503, {"error": "the store is unavailable; retry later"}
+        path = environ.get("PATH_INFO", "")
+        logger.info(
+            "%s %s %d %s %.1fms",
+            environ.get("REQUEST_METHOD", "-"),
+            ROUTE_PREFIX + "***" if path.startswith(ROUTE_PREFIX) else path[:100],
+            status,
+            event[:EVENT_NAME_KEPT],
+            (time.monotonic() - started) * 1000,
+        )
+        body = json.dumps(document).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]
+        if status == 405:
+            headers.append(("Allow", "POST"))
+        start_response(f"{status} {_REASONS[status]}", headers)
+        return [body]
+
+    def _handle(self, environ: Mapping[str, Any]) -> tuple[int, dict[str, Any], str]:
+        path = environ.get("PATH_INFO", "").encode("latin-1", "replace")
+        if not hmac.compare_digest(path, self._route):
+            raise Refusal(404, "not found")
+        if environ.get("REQUEST_METHOD") != "POST":
+            raise Refusal(405, "only POST is accepted")
+        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != _FORM_TYPE:
+            raise Refusal(415, f"the body must be {_FORM_TYPE}")
+        body = _read_body(environ)
+        form = parse_form(body)
+        event = form.get("_event", "")
+        if not event:
+            raise Refusal(400, "_event is missing", "_event")
+        received_at = now_utc()
+        if event != PENDING_CLICK:
+            store_ignored(self._connection(), event, body, received_at)
+            return 202, {"status": "ignored", "event": event[:EVENT_NAME_KEPT]}, event
+        click = parse_pending_click(form)
+        stored = store_pending_click(self._connection(), click, received_at)
+        return 200, {"status": "stored" if stored else "duplicate"}, event
+
+
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    503: "Service Unavailable",
+}

@@ -1,0 +1,81 @@
+"""``pelican-flattr pending``: the operator's private view of what waits."""
+
+import json
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from conftest import SAMPLE_SITE
+from webhook_server import PENDING, ReceiverProcess
+
+from pelican_flattr.cli import main
+from pelican_flattr.identifiers import hash_email
+
+CAROL = "email:" + hash_email("carol@example.org")
+SETTINGS = str(SAMPLE_SITE / "pelicanconf.py")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pending")
+    server = ReceiverProcess(root / "store.sqlite3", root / "log").start()
+    events = [
+        ("b1", "twitter:user:id:783214", 2),
+        ("b1", "twitter:user:id:783214", 1),  # late and lower: not the count
+        ("b2", "twitter:user:id:783214", 4),
+        ("c1", CAROL, 1),
+        ("x1", "partner:elsewhere:5", 7),
+    ]
+    for thing, owner, clicks in events:
+        answer = httpx.post(
+            server.url,
+            content=urlencode(
+                dict(
+                    PENDING,
+                    thing_id=thing,
+                    thing_owner_id=owner,
+                    thing_clicks_total=str(clicks),
+                    claim_url=f"https://flattr.com/claim/{thing}/owner",
+                )
+            ),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert answer.status_code == 200
+    server.stop()
+    return server.store
+
+
+def test_pending_maps_owners_to_authors(store, capsys):
+    assert (
+        main(["pending", "--store", str(store), "--settings", SETTINGS, "--json"]) == 0
+    )
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    bob = owners["twitter:user:id:783214"]
+    assert (bob["authors"], bob["things"], bob["flattrs"]) == (["Bob Builder"], 2, 6)
+    carol = owners[CAROL]
+    assert carol["authors"] == ["Carol Chen"]
+    # Only this private report completes an email owner's claim URL.
+    assert carol["claim_url"] == "https://flattr.com/claim/c1/owner/carol%40example.org"
+    assert owners["partner:elsewhere:5"]["authors"] == []
+
+
+def test_without_the_mapping_an_email_claim_url_is_withheld(store, capsys):
+    assert main(["pending", "--store", str(store), "--json"]) == 0
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    assert owners[CAROL]["claim_url"] is None
+    assert owners[CAROL]["claim_url_complete"] is False
+
+
+def test_pending_table_for_people(store, capsys):
+    assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 0
+    out = capsys.readouterr().out
+    assert "Bob Builder" in out and "3 owners with pending flattrs." in out
+
+
+def test_missing_store_is_a_usage_error(tmp_path, capsys):
+    assert main(["pending", "--store", str(tmp_path / "none.db")]) == 2
+    assert "no such store" in capsys.readouterr().err

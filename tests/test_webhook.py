@@ -1,0 +1,267 @@
+"""The web hook receiver, run as a real server process on 127.0.0.1."""
+
+import signal
+import sqlite3
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from webhook_server import PENDING, TOKEN, ReceiverProcess
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory):
+    root = tmp_path_factory.mktemp("receiver")
+    server = ReceiverProcess(root / "store.sqlite3", root / "server.log").start()
+    yield server
+    assert server.stop() == 0
+    assert "pelican-flattr webhook: stopped" in server.text()
+
+
+def rows(receiver, table="pending_flattrs"):
+    with sqlite3.connect(receiver.store) as connection:
+        return connection.execute(f"SELECT * FROM {table}").fetchall()
+
+
+def post(receiver, data, url=None, headers=FORM, **options):
+    body = data if isinstance(data, bytes) else urlencode(data).encode()
+    return httpx.post(url or receiver.url, content=body, headers=headers, **options)
+
+
+def test_valid_event_is_stored_once(receiver):
+    event = dict(PENDING, thing_id="valid-1")
+    first = post(receiver, event)
+    assert first.status_code == 200 and first.json() == {"status": "stored"}
+    again = post(receiver, event)
+    assert again.status_code == 200 and again.json() == {"status": "duplicate"}
+    stored = [r for r in rows(receiver) if r[0] == "valid-1"]
+    assert len(stored) == 1
+    assert stored[0][:5] == (
+        "valid-1",
+        3,
+        "twitter:user:id:783214",
+        "reader",
+        "https://flattr.com/claim/thing/1001",
+    )
+
+
+def test_unknown_event_is_kept_as_ignored(receiver):
+    before = len(rows(receiver))
+    answer = post(receiver, {"_event": "thingclaimed", "thing_id": "9"})
+    assert answer.status_code == 202 and answer.json()["status"] == "ignored"
+    assert len(rows(receiver)) == before
+    ignored = rows(receiver, "ignored_events")[-1]
+    assert ignored[1] == "thingclaimed" and b"thing_id=9" in ignored[2]
+
+
+SQL = "1'); DROP TABLE pending_flattrs; --"
+
+# (name, body or params, headers, method, url suffix, status, field)
+HOSTILE = [
+    ("wrong token", PENDING, FORM, "POST", "/hooks/" + "x" * 49, 404, None),
+    ("no token", PENDING, FORM, "POST", "/hooks/", 404, None),
+    ("other path", PENDING, FORM, "POST", "/", 404, None),
+    ("GET", None, {}, "GET", None, 405, None),
+    ("PUT", PENDING, FORM, "PUT", None, 405, None),
+    ("oversized", b"_event=x&p=" + b"a" * 70_000, FORM, "POST", None, 413, None),
+    (
+        "json body",
+        b'{"_event": "x"}',
+        {"Content-Type": "application/json"},
+        "POST",
+        None,
+        415,
+        None,
+    ),
+    ("no content type", b"_event=x", {"Content-Type": ""}, "POST", None, 415, None),
+    (
+        "broken percent",
+        b"_event=pendingclickcreate&thing_id=%zz",
+        FORM,
+        "POST",
+        None,
+        400,
+        None,
+    ),
+    (
+        "non-UTF-8 escapes",
+        b"_event=pendingclickcreate&thing_id=%ff%fe",
+        FORM,
+        "POST",
+        None,
+        400,
+        None,
+    ),
+    (
+        "raw non-ASCII",
+        "_event=pendingclickcreate&thing_id=é".encode("latin-1"),
+        FORM,
+        "POST",
+        None,
+        400,
+        None,
+    ),
+    (
+        "repeated parameter",
+        urlencode(PENDING).encode() + b"&thing_id=2",
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_id",
+    ),
+    (
+        "missing _event",
+        {k: v for k, v in PENDING.items() if k != "_event"},
+        FORM,
+        "POST",
+        None,
+        400,
+        "_event",
+    ),
+    ("empty body", b"", FORM, "POST", None, 400, "_event"),
+    (
+        "missing thing_id",
+        {k: v for k, v in PENDING.items() if k != "thing_id"},
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_id",
+    ),
+    (
+        "bad owner",
+        dict(PENDING, thing_owner_id="twitter:user:id:" + SQL),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_owner_id",
+    ),
+    (
+        "plain email owner",
+        dict(PENDING, thing_owner_id="email:a@example.org"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_owner_id",
+    ),
+    (
+        "username owner",
+        dict(PENDING, thing_owner_id="alice"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_owner_id",
+    ),
+    (
+        "negative clicks",
+        dict(PENDING, thing_clicks_total="-1"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
+    ),
+    (
+        "SQL in clicks",
+        dict(PENDING, thing_clicks_total=SQL),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
+    ),
+    (
+        "relative claim URL",
+        dict(PENDING, claim_url="/claim/1"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "claim_url",
+    ),
+    (
+        "javascript claim URL",
+        dict(PENDING, claim_url="javascript:alert(1)"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "claim_url",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "method", "suffix", "status", "field"),
+    [case[1:] for case in HOSTILE],
+    ids=[case[0] for case in HOSTILE],
+)
+def test_hostile_requests_get_their_answer_and_store_nothing(
+    receiver, body, headers, method, suffix, status, field
+):
+    before = (rows(receiver), rows(receiver, "ignored_events"))
+    url = receiver.base + suffix if suffix else receiver.url
+    content = None
+    if body is not None:
+        content = body if isinstance(body, bytes) else urlencode(body).encode()
+    answer = httpx.request(method, url, content=content, headers=headers)
+    assert answer.status_code == status, answer.text
+    if field:
+        assert answer.json()["field"] == field
+    if status == 405:
+        assert answer.headers["allow"] == "POST"
+    assert (rows(receiver), rows(receiver, "ignored_events")) == before
+    # ...and the server keeps serving.
+    fine = post(receiver, dict(PENDING, thing_id="after-" + str(status)))
+    assert fine.status_code == 200
+
+
+def test_sql_metacharacters_are_data(receiver):
+    answer = post(receiver, dict(PENDING, thing_id=SQL, flattrer_username=SQL))
+    assert answer.status_code == 200
+    assert next(r for r in rows(receiver) if r[0] == SQL)[3] == SQL
+
+
+def test_very_long_event_name_is_bounded(receiver):
+    answer = post(receiver, {"_event": "e" * 20_000})
+    assert answer.status_code == 202
+    assert len(rows(receiver, "ignored_events")[-1][1]) == 100
+
+
+def test_chunked_oversized_body_is_refused(receiver):
+    def chunks():
+        for _ in range(70):
+            yield b"a" * 1024
+
+    answer = httpx.post(receiver.url, content=chunks(), headers=FORM)
+    assert answer.status_code == 413
+
+
+def test_one_log_line_per_request_without_the_token(receiver):
+    post(receiver, dict(PENDING, thing_id="logged"))
+    log = receiver.text()
+    assert TOKEN not in log
+    assert "POST /hooks/*** 200 pendingclickcreate" in log
+
+
+def test_sigterm_stops_cleanly(tmp_path):
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    assert post(server, PENDING).status_code == 200
+    assert server.stop(signal.SIGTERM) == 0
+    assert "stopped" in server.text() and "Traceback" not in server.text()
+
+
+def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
+    from pelican_flattr.cli import main
+
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    assert main(["webhook", "serve", "--token", "short"]) == 2
+    assert "at least 32 characters" in capsys.readouterr().err
+    assert main(["webhook", "token"]) == 0
+    assert len(capsys.readouterr().out.strip()) >= 40

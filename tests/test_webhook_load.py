@@ -1,0 +1,121 @@
+"""Many concurrent deliveries, repeats, disorder, and a SIGKILL mid-load."""
+
+import random
+import signal
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import httpx
+from webhook_server import PENDING, ReceiverProcess
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+CLIENTS = 16
+
+
+def deliveries(unique: int, repeats: int, seed: int) -> list[dict[str, str]]:
+    """``unique`` distinct events over 100 things, plus ``repeats`` repeats,
+    shuffled so that totals arrive out of order."""
+    chooser = random.Random(seed)
+    events = [
+        dict(
+            PENDING,
+            thing_id=f"thing-{n % 100}",
+            thing_clicks_total=str(n // 100 + 1),
+            thing_owner_id=f"partner:load:{n % 100 % 7}",
+        )
+        for n in range(unique)
+    ]
+    sent = events + [chooser.choice(events) for _ in range(repeats)]
+    chooser.shuffle(sent)
+    return sent
+
+
+def send_all(url, events, stop=None):
+    """Send from CLIENTS threads; return [(event, status, answer)]."""
+    local = threading.local()
+
+    def send(event):
+        if stop is not None and stop.is_set():
+            return event, None, None
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(timeout=20)
+        try:
+            answer = client.post(url, content=urlencode(event), headers=FORM)
+            return event, answer.status_code, answer.json().get("status")
+        except httpx.HTTPError:
+            return event, None, None
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return list(pool.map(send, events))
+
+
+def stored(store):
+    with sqlite3.connect(store) as connection:
+        return set(
+            connection.execute(
+                "SELECT thing_id, thing_clicks_total FROM pending_flattrs"
+            ).fetchall()
+        )
+
+
+def key(event):
+    return event["thing_id"], int(event["thing_clicks_total"])
+
+
+def test_2000_deliveries_from_16_clients_are_all_accounted_for(tmp_path):
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    events = deliveries(unique=1500, repeats=600, seed=4)
+    try:
+        results = send_all(server.url, events)
+    finally:
+        assert server.stop() == 0
+    assert len(results) == 2100
+    assert all(status == 200 for _, status, _ in results), "every delivery answered"
+    outcomes = [outcome for _, _, outcome in results]
+    unique = {key(event) for event in events}
+    # Each distinct event stored exactly once, every other delivery a repeat.
+    assert outcomes.count("stored") == len(unique) == 1500
+    assert outcomes.count("duplicate") == 600
+    assert stored(server.store) == unique
+    # A thing's count is its highest total, whatever the arrival order.
+    from pelican_flattr.notice import read_pending_totals
+
+    totals = read_pending_totals(server.store)
+    assert sum(t.things for t in totals.values()) == 100
+    assert sum(t.flattrs for t in totals.values()) == sum(
+        max(c for t, c in unique if t == thing) for thing in {t for t, _ in unique}
+    )
+
+
+def test_sigkill_mid_load_loses_nothing_that_was_answered(tmp_path):
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    events = deliveries(unique=3000, repeats=0, seed=9)
+    stop = threading.Event()
+    results = []
+
+    def load():
+        results.extend(send_all(server.url, events, stop))
+
+    sender = threading.Thread(target=load)
+    sender.start()
+    deadline = time.monotonic() + 30
+    while len(stored(server.store)) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.stop(signal.SIGKILL)
+    stop.set()
+    sender.join(timeout=60)
+    answered = {key(e) for e, status, _ in results if status == 200}
+    assert 300 <= len(answered) < 3000, "the kill came mid-load"
+    restarted = ReceiverProcess(server.store, tmp_path / "log2").start()
+    try:
+        assert answered <= stored(server.store)
+        again = httpx.post(
+            restarted.url, content=urlencode(events[0]), headers=FORM, timeout=20
+        )
+        assert again.status_code == 200
+    finally:
+        assert restarted.stop() == 0
