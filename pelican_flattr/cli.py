@@ -80,12 +80,15 @@ def print_table(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title or None, show_lines=False, expand=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(str(cell) for cell in row))
+        # Text, not markup: cells hold data (claim URLs from web hooks) in
+        # which "[...]" must show as written.
+        table.add_row(*(Text(str(cell)) for cell in row))
     Console(emoji=False).print(table)
 
 

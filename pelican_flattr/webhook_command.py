@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
-from .webhook_receiver import MIN_TOKEN_LENGTH, ROUTE_PREFIX, WebhookApp
+from .webhook_receiver import MAX_BODY, MIN_TOKEN_LENGTH, ROUTE_PREFIX, WebhookApp
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
 DEFAULT_STORE = "flattr-store.sqlite3"
@@ -111,7 +111,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from . import cli
 
-    settings = _settings(args.settings)
+    try:
+        settings = _settings(args.settings)
+    except Exception as error:  # a settings file is Python: anything can fail
+        return cli.usage_error(f"cannot read {args.settings}: {error}")
     token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
     if len(token) < MIN_TOKEN_LENGTH:
         return cli.usage_error(
@@ -129,9 +132,20 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
-    server = create_server(
-        app, host=args.host, port=args.port, threads=args.threads, ident=None
-    )
+    try:
+        # waitress buffers a whole body (up to 1 GiB by default) before the
+        # app sees the request, even for a wrong token: cap it at the app's
+        # own limit so that an oversized body is refused as it arrives.
+        server = create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            ident=None,
+            max_request_body_size=MAX_BODY + 1,
+        )
+    except OSError as error:
+        return cli.usage_error(f"cannot listen on {args.host}:{args.port}: {error}")
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -165,7 +179,10 @@ def pending_rows(store: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
     """The ``pending`` report, one dict per owner identifier, newest first."""
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}
-    for name, value in (settings.get("FLATTR_AUTHORS") or {}).items():
+    mapping = settings.get("FLATTR_AUTHORS") or {}
+    if not isinstance(mapping, dict):
+        raise ValueError("FLATTR_AUTHORS must be a dict keyed by author name")
+    for name, value in mapping.items():
         try:
             owner = parse_owner(value)
         except IdentifierError:
@@ -206,8 +223,8 @@ def run_pending(args: argparse.Namespace) -> int:
         return cli.usage_error(f"{store}: no such store")
     try:
         rows = pending_rows(store, settings)
-    except sqlite3.Error as error:
-        return cli.usage_error(f"{store}: {error}")
+    except (sqlite3.Error, ValueError) as error:
+        return cli.usage_error(f"{args.settings or store}: {error}")
     if args.json:
         cli.print_json({"store": str(store), "owners": rows})
         return 0

@@ -43,6 +43,9 @@ MIN_TOKEN_LENGTH = 32
 logger = logging.getLogger("pelican_flattr.webhook")
 
 _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+# C0 and C1 controls and DEL: never part of an id, a username or a URL, and
+# they would reach terminals (``pending``) and author pages (claim URLs).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CLICKS = re.compile(r"[0-9]{1,18}")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -98,7 +101,19 @@ def _required(form: Mapping[str, str], name: str) -> str:
     value = form.get(name, "").strip()
     if not value:
         raise Refusal(400, f"{name} is missing or empty", name)
+    _no_controls(name, value)
     return value
+
+
+def _no_controls(name: str, value: str) -> None:
+    if _CONTROL.search(value):
+        raise Refusal(400, f"{name} contains a control character", name)
+
+
+def _loggable(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` with control characters escaped, so that a
+    request cannot forge or split a log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
 
 
 def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
@@ -132,6 +147,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             "claim_url",
         )
     flattrer = form.get("flattrer_username", "").strip()
+    _no_controls("flattrer_username", flattrer)
     if len(flattrer) > 200:
         raise Refusal(
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
@@ -239,10 +255,12 @@ class WebhookApp:
         path = environ.get("PATH_INFO", "")
         logger.info(
             "%s %s %d %s %.1fms",
-            environ.get("REQUEST_METHOD", "-"),
-            ROUTE_PREFIX + "***" if path.startswith(ROUTE_PREFIX) else path[:100],
+            _loggable(environ.get("REQUEST_METHOD", "-"), 20),
+            ROUTE_PREFIX + "***"
+            if path.startswith(ROUTE_PREFIX)
+            else _loggable(path, 100),
             status,
-            event[:EVENT_NAME_KEPT],
+            _loggable(event, EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
         )
         body = json.dumps(document).encode()
