@@ -24,7 +24,13 @@ from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
-from .webhook_receiver import MAX_BODY, MIN_TOKEN_LENGTH, ROUTE_PREFIX, WebhookApp
+from .webhook_receiver import (
+    MAX_BODY,
+    ROUTE_PREFIX,
+    TOKEN_PATTERN,
+    TOKEN_RULE,
+    WebhookApp,
+)
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
 DEFAULT_STORE = "flattr-store.sqlite3"
@@ -39,7 +45,14 @@ def _settings(path: str | None) -> dict[str, Any]:
 
 
 def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
-    return Path(args.store or settings.get("FLATTR_STORE") or DEFAULT_STORE)
+    """--store, else FLATTR_STORE (relative to the settings file's folder, as
+    Pelican takes its own paths and as ``verify`` does), else the default."""
+    if args.store:
+        return Path(args.store)
+    configured = settings.get("FLATTR_STORE")
+    if configured and args.settings:
+        return Path(args.settings).resolve().parent / configured
+    return Path(DEFAULT_STORE)
 
 
 def add_command(subparsers: Any) -> None:
@@ -116,9 +129,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as error:  # a settings file is Python: anything can fail
         return cli.usage_error(f"cannot read {args.settings}: {error}")
     token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
-    if len(token) < MIN_TOKEN_LENGTH:
+    if not TOKEN_PATTERN.fullmatch(token):
         return cli.usage_error(
-            f"a web hook token of at least {MIN_TOKEN_LENGTH} characters is needed "
+            f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )

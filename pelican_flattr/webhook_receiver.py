@@ -39,6 +39,9 @@ EVENT_NAME_KEPT = 100
 PENDING_CLICK = "pendingclickcreate"
 ROUTE_PREFIX = "/hooks/"
 MIN_TOKEN_LENGTH = 32
+# URL-safe, so that the registered URL needs no escaping.
+TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_TOKEN_LENGTH},}}")
+TOKEN_RULE = f"at least {MIN_TOKEN_LENGTH} characters of letters, digits, '-' and '_'"
 
 logger = logging.getLogger("pelican_flattr.webhook")
 
@@ -219,10 +222,10 @@ class WebhookApp:
     """The WSGI application: ``WebhookApp(store_path, token)``."""
 
     def __init__(self, store_path: str | Path, token: str) -> None:
-        if len(token) < MIN_TOKEN_LENGTH:
+        if not TOKEN_PATTERN.fullmatch(token):
             raise ValueError(
-                f"the web hook token must be at least {MIN_TOKEN_LENGTH} "
-                "characters; make one with: pelican-flattr webhook token"
+                f"the web hook token must be {TOKEN_RULE}; make one with: "
+                "pelican-flattr webhook token"
             )
         self.store_path = Path(store_path)
         self._route = (ROUTE_PREFIX + token).encode()

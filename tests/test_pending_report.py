@@ -79,3 +79,16 @@ def test_pending_table_for_people(store, capsys):
 def test_missing_store_is_a_usage_error(tmp_path, capsys):
     assert main(["pending", "--store", str(tmp_path / "none.db")]) == 2
     assert "no such store" in capsys.readouterr().err
+
+
+def test_store_from_settings_is_relative_to_the_settings_file(
+    store, tmp_path, monkeypatch, capsys
+):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "flattr.db").write_bytes(store.read_bytes())
+    conf = site / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "flattr.db"\nTIMEZONE = "UTC"\n')
+    monkeypatch.chdir(tmp_path)  # not the settings file's folder
+    assert main(["pending", "--settings", str(conf), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["store"] == str(site / "flattr.db")

@@ -263,5 +263,8 @@ def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
     assert main(["webhook", "serve", "--token", "short"]) == 2
     assert "at least 32 characters" in capsys.readouterr().err
+    # Long enough but not URL-safe: it could not be registered as written.
+    assert main(["webhook", "serve", "--token", "a" * 40 + "/?#x"]) == 2
+    assert "letters, digits" in capsys.readouterr().err
     assert main(["webhook", "token"]) == 0
     assert len(capsys.readouterr().out.strip()) >= 40
