@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,35 +51,58 @@ def manifest_entry(
     }
 
 
-def manifest_document(
+def json_lines(
+    header: Mapping[str, Any], name: str, items: Iterable[Any]
+) -> Iterator[str]:
+    """A JSON object as text chunks: ``header``'s keys, then ``name`` as a
+    list with one item per line. Keys sorted, UTF-8, one newline at the end.
+
+    Streamed, so that a large list is never held twice as text, and written
+    by json's C encoder (an indented dump falls back to pure Python).
+    """
+    fields = dict(header)
+    fields[name] = None
+    yield "{"
+    for index, key in enumerate(sorted(fields)):
+        yield ("," if index else "") + f"\n  {_dump(key)}: "
+        if key != name:
+            yield _dump(fields[key])
+            continue
+        empty = True
+        for position, item in enumerate(items):
+            yield ("[" if position == 0 else ",") + f"\n    {_dump(item)}"
+            empty = False
+        yield "[]" if empty else "\n  ]"
+    yield "\n}\n"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def manifest_chunks(
     siteurl: str,
     content_things: Iterable[ContentThing],
     feeds_by_source: Mapping[str, Iterable[str]] | None = None,
-) -> dict[str, Any]:
-    """The manifest as a JSON-ready dict, things sorted by URL."""
+) -> Iterator[str]:
+    """The manifest's text, in chunks: the same things always give the same
+    bytes. Things are sorted by URL; each entry is built as it is written."""
     feeds_by_source = feeds_by_source or {}
-    things = sorted(
-        (
-            manifest_entry(ct, feeds_by_source.get(ct.source, ()))
-            for ct in content_things
-        ),
-        key=lambda entry: (entry["url"], entry["source"]),
+    ordered = sorted(content_things, key=lambda ct: (ct.url, ct.source))
+    entries = (manifest_entry(ct, feeds_by_source.get(ct.source, ())) for ct in ordered)
+    return json_lines(
+        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl}, "things", entries
     )
-    return {"schema_version": SCHEMA_VERSION, "siteurl": siteurl, "things": things}
 
 
-def render_manifest(document: Mapping[str, Any]) -> str:
-    """The manifest's text: the same document always gives the same bytes."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that no reader sees a partial file."""
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Replace ``path`` with ``text`` (a string or chunks of one) so that no
+    reader sees a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            stream.writelines([text] if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)

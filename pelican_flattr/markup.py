@@ -98,17 +98,18 @@ def button(content_thing: ContentThing, style: str | None = None) -> Markup:
 
 def head(content_thing: ContentThing, skip: frozenset[str] = frozenset()) -> Markup:
     """The payment link and Open Graph tags, leaving out properties in ``skip``."""
+    # escape() (C-accelerated) per value, not Markup.format: this runs for
+    # every page, and the formatter costs ten times as much.
     tags = [
-        Markup(
-            '<link rel="payment" type="text/html" title="Flattr this!" href="{}">'
-        ).format(content_thing.auto_submit_url)
+        '<link rel="payment" type="text/html" title="Flattr this!" '
+        f'href="{escape(content_thing.auto_submit_url)}">'
     ]
     tags.extend(
-        Markup('<meta property="{}" content="{}">').format(prop, value)
+        f'<meta property="{escape(prop)}" content="{escape(value)}">'
         for prop, value in content_thing.open_graph
         if prop not in skip
     )
-    return Markup("\n").join(tags)
+    return Markup("\n".join(tags))
 
 
 _PROPERTY = re.compile(r"""property\s*=\s*["']?((?:og|article):[A-Za-z_:]+)""")

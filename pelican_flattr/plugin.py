@@ -30,18 +30,19 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
 from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
-from .manifest import (
-    ManifestError,
-    load_manifest,
-    manifest_document,
-    render_manifest,
-    write_atomically,
-)
+from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, thing_description, thing_title
-from .url_guard import compare_manifests, next_baseline
+from .url_guard import (
+    BaselineError,
+    baseline_entry,
+    compare_manifests,
+    load_baseline,
+    next_baseline,
+    write_baseline,
+)
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -392,11 +393,11 @@ def write_manifest(pelican: Any) -> None:
     settings = _build.settings
     if settings is None:
         return
-    document = manifest_document(
+    chunks = manifest_chunks(
         settings.siteurl, _build.content_things, _build.feeds_by_source
     )
     try:
-        write_atomically(settings.manifest_path, render_manifest(document))
+        write_atomically(settings.manifest_path, chunks)
     except OSError as error:
         _report(f"FLATTR_MANIFEST: cannot write {settings.manifest_path}: {error}")
         _fail_if_strict()
@@ -407,19 +408,23 @@ def write_manifest(pelican: Any) -> None:
         settings.manifest_path,
     )
     if settings.url_guard:
-        guard_thing_urls(settings, document)
+        guard_thing_urls(settings)
 
 
-def guard_thing_urls(settings: FlattrSettings, document: dict[str, Any]) -> None:
+def guard_thing_urls(settings: FlattrSettings) -> None:
     """Warn about every thing URL of the baseline that this build dropped."""
-    path = settings.previous_manifest_path
-    old: list[dict[str, Any]] = []
+    path = settings.url_baseline_path
+    old: list[dict[str, str]] = []
     if path.exists():
         try:
-            old = load_manifest(path)["things"]
-        except ManifestError as error:
+            old = load_baseline(path)
+        except BaselineError as error:
             logger.warning("pelican-flattr: %s; starting a new baseline", error)
-    changes = compare_manifests(old, document["things"]).url_changes
+    new = [
+        baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+        for ct in _build.content_things
+    ]
+    changes = compare_manifests(old, new).url_changes
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
     for change in unresolved:
         message = f"{change.describe()}. Fix: {change.advice()}"
@@ -428,9 +433,8 @@ def guard_thing_urls(settings: FlattrSettings, document: dict[str, Any]) -> None
         else:
             logger.warning("pelican-flattr: %s", message)
     _fail_if_strict()
-    baseline = dict(document, things=next_baseline(old, document["things"], unresolved))
     try:
-        write_atomically(path, render_manifest(baseline))
+        write_baseline(path, next_baseline(old, new, unresolved))
     except OSError as error:
         logger.warning(
             "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error

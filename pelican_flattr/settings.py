@@ -35,8 +35,8 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_MANIFEST": "flattr-manifest.json",
     "FLATTR_FEEDS": True,
     "FLATTR_URL_GUARD": True,
-    # None: <CACHE_PATH>/pelican-flattr/previous-manifest.json
-    "FLATTR_PREVIOUS_MANIFEST": None,
+    # None: <CACHE_PATH>/pelican-flattr/url-baseline.json
+    "FLATTR_URL_BASELINE": None,
     "FLATTR_ACCEPT_URL_CHANGES": (),
     "FLATTR_STRICT": False,
     "FLATTR_STORE": None,
@@ -67,7 +67,7 @@ class FlattrSettings:
     manifest_path: Path = Path("flattr-manifest.json")
     feeds: bool = True
     url_guard: bool = True
-    previous_manifest_path: Path = Path("cache/pelican-flattr/previous-manifest.json")
+    url_baseline_path: Path = Path("cache/pelican-flattr/url-baseline.json")
     accepted_url_changes: frozenset[str] = frozenset()
     strict: bool = False
     store_path: Path | None = None
@@ -173,10 +173,10 @@ def read_settings(
     output_path = str(settings.get("OUTPUT_PATH") or "output")
     manifest_path = Path(output_path, os.fspath(manifest))
 
-    previous = settings.get("FLATTR_PREVIOUS_MANIFEST") or Path(
+    baseline = settings.get("FLATTR_URL_BASELINE") or Path(
         str(settings.get("CACHE_PATH") or "cache"),
         "pelican-flattr",
-        "previous-manifest.json",
+        "url-baseline.json",
     )
     store = settings.get("FLATTR_STORE")
     if store and not isinstance(store, (str, os.PathLike)):
@@ -202,7 +202,7 @@ def read_settings(
         manifest_path=manifest_path,
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
-        previous_manifest_path=Path(os.fspath(previous)),
+        url_baseline_path=Path(os.fspath(baseline)),
         accepted_url_changes=frozenset(
             _strings(settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", fatal)
         ),

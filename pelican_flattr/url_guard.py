@@ -13,8 +13,10 @@ or accepts the change (``FLATTR_ACCEPT_URL_CHANGES``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Entry = Mapping[str, Any]
@@ -81,8 +83,9 @@ class ManifestDiff:
 
 
 def _owner(entry: Entry) -> str:
-    owner = entry.get("owner") or {}
-    return str(owner.get("value", ""))
+    owner = entry.get("owner") or ""
+    # A manifest holds {"kind", "value"}; the baseline only the value.
+    return str(owner.get("value", "")) if isinstance(owner, Mapping) else str(owner)
 
 
 def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDiff:
@@ -116,6 +119,48 @@ def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDif
         if entry["url"] not in old_urls and entry["source"] not in moved_sources
     )
     return ManifestDiff(tuple(url_changes), tuple(owner_changes), added)
+
+
+BASELINE_VERSION = 1
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be read; the message names the file."""
+
+
+def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
+    """What the guard remembers of a thing: no more than it compares."""
+    return {"url": url, "source": source, "owner": owner}
+
+
+def load_baseline(path: Path) -> list[dict[str, str]]:
+    """Read the guard's baseline. Raises BaselineError naming the file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BaselineError(f"{path}: not a readable baseline ({error})") from None
+    things = document.get("things") if isinstance(document, dict) else None
+    if (
+        document.get("baseline_version") != BASELINE_VERSION  # type: ignore[union-attr]
+        or not isinstance(things, list)
+        or not all(
+            isinstance(t, dict)
+            and isinstance(t.get("url"), str)
+            and isinstance(t.get("source"), str)
+            for t in things
+        )
+    ):
+        raise BaselineError(f"{path}: not a pelican-flattr URL baseline, version 1")
+    return things
+
+
+def write_baseline(path: Path, things: Iterable[Entry]) -> None:
+    """Write the baseline atomically, one thing per line."""
+    from .manifest import json_lines, write_atomically
+
+    write_atomically(
+        path, json_lines({"baseline_version": BASELINE_VERSION}, "things", things)
+    )
 
 
 def next_baseline(

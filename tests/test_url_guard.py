@@ -30,7 +30,7 @@ def two_articles(slug="first-slug", **meta):
 def test_first_build_has_nothing_to_compare(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     assert guard_lines(flattr_log) == []
-    baseline = tmp_path / "cache" / "pelican-flattr" / "previous-manifest.json"
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
     assert len(json.loads(baseline.read_text())["things"]) == 2
 
 
@@ -111,7 +111,7 @@ def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
 
 def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
-    baseline = tmp_path / "cache" / "pelican-flattr" / "previous-manifest.json"
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
     before = baseline.read_bytes()
     with pytest.raises(FlattrBuildError):
         build(
@@ -169,3 +169,18 @@ def test_compare_manifests():
     assert [e["url"] for e in diff.added] == ["u4"]
     assert diff.orphans_flattrs
     assert not compare_manifests(new, new).orphans_flattrs
+
+
+def test_baseline_holds_only_what_the_guard_compares(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    document = json.loads(baseline.read_text())
+    assert document["baseline_version"] == 1
+    assert {"url": OLD, "source": "a.md", "owner": "alice"} in document["things"]
+    assert all(set(t) == {"url", "source", "owner"} for t in document["things"])
+    baseline.write_text("{broken")
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert any(str(baseline) in m and "starting a new baseline" in m for m in messages)
+    assert guard_lines(flattr_log) == []  # nothing to compare with
+    assert json.loads(baseline.read_text())["baseline_version"] == 1
