@@ -10,6 +10,7 @@ between a plugin nobody notices and one that doubles the build time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
@@ -96,8 +97,13 @@ def button(content_thing: ContentThing, style: str | None = None) -> Markup:
     return embedded_button(content_thing, compact=style == "compact")
 
 
-def head(content_thing: ContentThing, skip: frozenset[str] = frozenset()) -> Markup:
-    """The payment link and Open Graph tags, leaving out properties in ``skip``."""
+def head(
+    content_thing: ContentThing,
+    open_graph: Iterable[tuple[str, str]] = (),
+    skip: frozenset[str] = frozenset(),
+) -> Markup:
+    """The payment link and the ``open_graph`` (property, content) tags,
+    leaving out properties in ``skip``."""
     # escape() (C-accelerated) per value, not Markup.format: this runs for
     # every page, and the formatter costs ten times as much.
     tags = [
@@ -106,7 +112,7 @@ def head(content_thing: ContentThing, skip: frozenset[str] = frozenset()) -> Mar
     ]
     tags.extend(
         f'<meta property="{escape(prop)}" content="{escape(value)}">'
-        for prop, value in content_thing.open_graph
+        for prop, value in open_graph
         if prop not in skip
     )
     return Markup("\n".join(tags))
@@ -133,6 +139,7 @@ def inject(
     content_thing: ContentThing | None,
     body_html: str,
     needs_loader: bool,
+    open_graph: Iterable[tuple[str, str]] = (),
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -150,7 +157,7 @@ def inject(
         head_part = page[:head_end]
         if PAYMENT_LINK_START not in head_part:
             skip = frozenset(_PROPERTY.findall(head_part))
-            tags = head(content_thing, skip)
+            tags = head(content_thing, open_graph, skip)
             page = f"{page[:head_end]}{tags}\n{page[head_end:]}"
             head_end += len(tags) + 1
             changed = True

@@ -32,7 +32,7 @@ from . import markup
 from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
 from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
-from .resolve import ContentThing, resolve
+from .resolve import ContentThing, open_graph, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, thing_description, thing_title
 from .url_guard import (
@@ -276,10 +276,11 @@ def _fail_if_strict() -> None:
 def flattr_head(content: Any = None) -> Markup:
     """Jinja helper: payment link and Open Graph tags for ``content``."""
     content_thing = _content_thing(content)
-    if content_thing is None:
+    settings = _build.settings
+    if content_thing is None or settings is None:
         return Markup("")
     _build.page.heads.add(id(content_thing))
-    return markup.head(content_thing)
+    return markup.head(content_thing, open_graph(content, content_thing, settings))
 
 
 def flattr_button(content: Any = None, style: str | None = None) -> Markup:
@@ -357,7 +358,8 @@ def inject_into_written_page(path: str, context: dict[str, Any]) -> None:
     with open(path, encoding="utf-8", newline="") as stream:
         page = stream.read()
     body_html = content.content if content_thing is not None else ""
-    updated = markup.inject(page, content_thing, body_html, needs_loader)
+    pairs = open_graph(content, content_thing, settings) if content_thing else ()
+    updated = markup.inject(page, content_thing, body_html, needs_loader, pairs)
     if updated is not None:
         with open(path, "w", encoding="utf-8", newline="") as stream:
             stream.write(updated)

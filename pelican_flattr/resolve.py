@@ -54,8 +54,7 @@ class ContentThing:
     # The written page, relative to the output folder (Pelican's save_as).
     page: str
     button_style: str
-    # (property, content) pairs for <meta property=...>; empty when disabled.
-    open_graph: tuple[tuple[str, str], ...] = ()
+    is_article: bool = True
 
     @property
     def url(self) -> str:
@@ -190,14 +189,25 @@ def _absolute(url: str, settings: FlattrSettings) -> str:
     return f"{settings.siteurl}/{url.lstrip('/')}"
 
 
-def _open_graph(
-    content: Any, thing: Thing, settings: FlattrSettings, is_article: bool
+def open_graph(
+    content: Any, content_thing: ContentThing, settings: FlattrSettings
 ) -> tuple[tuple[str, str], ...]:
+    """(property, content) pairs for ``<meta property=...>`` of ``content``.
+
+    Built when the page's head is rendered rather than kept on every
+    article: on a large site they would be the plugin's largest memory cost.
+    """
+    if not settings.open_graph:
+        return ()
+    thing, is_article = content_thing.thing, content_thing.is_article
+    description = thing.description
+    if "\n" in description or len(description) > 300:
+        description = shorten(" ".join(description.split()), 300)
     pairs = [
         ("og:title", thing.title),
         ("og:type", "article" if is_article else "website"),
         ("og:url", thing.url),
-        ("og:description", shorten(" ".join(thing.description.split()), 300)),
+        ("og:description", description),
     ]
     if settings.site_name:
         pairs.append(("og:site_name", strip_html(settings.site_name)))
@@ -263,16 +273,13 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
         tags=tags,
         hidden=settings.hidden if hidden is None else hidden,
     )
-    open_graph = (
-        _open_graph(content, thing, settings, is_article) if settings.open_graph else ()
-    )
     return Resolution(
         content_thing=ContentThing(
             thing=thing,
             source=str(content.relative_source_path).replace("\\", "/"),
             page=str(content.save_as).replace("\\", "/"),
             button_style=settings.button,
-            open_graph=open_graph,
+            is_article=is_article,
         ),
         language_fallback=fallback,
     )
