@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps
+.PHONY: demo test lint format clean system-deps bench bench-webhook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ system-deps:
 
 test: lint system-deps
 	$(BIN)/python -m pytest
+
+# Figures, not tests: see docs/performance.md and docs/webhooks.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 5
+
+bench-webhook: $(STAMP)
+	$(BIN)/python benchmarks/webhook_bench.py
 
 clean:
 	rm -rf $(VENV) sample_site/output .cache/node

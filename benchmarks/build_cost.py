@@ -1,0 +1,192 @@
+"""What pelican-flattr adds to ``pelican content``: time, memory, audit.
+
+For each N it generates a seeded synthetic site (site_generator.py), then
+builds it with plain Pelican and with the plugin fully on (injection into
+notmyidea, Open Graph, payment links in every feed, the manifest, and the
+URL guard against the previous build's manifest), each build in a fresh
+``pelican`` process, alternating the two after a warm-up pair. It reports
+the median wall-time ratio and the peak-RSS ratio, the time of
+``pelican-flattr audit`` as a ratio to the plain build, and the same
+with/without ratio for a content-cached rebuild after one article changed.
+Before any figure it audits the plugin's output: a fast build with missing
+buttons is a failure.
+
+    .venv/bin/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pelican
+from site_generator import authors, generate, settings
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def machine() -> str:
+    """CPU model, cores, Python and Pelican: where the figures come from."""
+    model = platform.machine()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Pelican {pelican.__version__}, {date.today().isoformat()}"
+    )
+
+
+def write_conf(path: Path, values: dict[str, object]) -> Path:
+    path.write_text("".join(f"{k} = {v!r}\n" for k, v in values.items()))
+    return path
+
+
+def run_build(conf: Path, content: Path) -> tuple[float, int]:
+    """One ``pelican`` process: (wall seconds, peak RSS in KiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(BIN / "pelican"), str(content), "-s", str(conf), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0:
+        raise SystemExit(f"build failed ({conf.name}):\n{errors}")
+    return elapsed, usage.ru_maxrss
+
+
+def audit(output: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "pelican-flattr"), "audit", str(output), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return time.perf_counter() - started, json.loads(result.stdout or "{}")
+
+
+def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
+    root = HERE / ".sites" / str(size)
+    content = generate(root, size)
+    confs = {}
+    for variant in ("plain", "plugin"):
+        values = settings(plugin=variant == "plugin")
+        for cached in (False, True):
+            name = f"{variant}{'-cached' if cached else ''}"
+            values.update(
+                PATH=str(content),
+                OUTPUT_PATH=str(root / f"out-{name}"),
+                CACHE_PATH=str(root / f"cache-{name}"),
+                CACHE_CONTENT=cached,
+                LOAD_CONTENT_CACHE=cached,
+            )
+            confs[name] = write_conf(root / f"{name}.py", values)
+    # Warm-up: file caches, and the URL guard's baseline for the plugin.
+    run_build(confs["plain"], content)
+    run_build(confs["plugin"], content)
+    times = {"plain": [], "plugin": []}
+    rss = {"plain": [], "plugin": []}
+    for pair in range(pairs):
+        order = ("plain", "plugin") if pair % 2 == 0 else ("plugin", "plain")
+        for variant in order:
+            elapsed, peak = run_build(confs[variant], content)
+            times[variant].append(elapsed)
+            rss[variant].append(peak)
+
+    output = root / "out-plugin"
+    audit_time, report = audit(output)
+    mapped = {name for name, identity in authors().items() if identity}
+    expected = 4 + sum(
+        1
+        for path in content.glob("article-*.md")
+        if path.read_text(encoding="utf-8").split("\n", 2)[1][len("Author: ") :]
+        in mapped
+    )
+    if not report.get("ok") or report.get("things") != expected:
+        raise SystemExit(
+            f"N={size}: the plugin build is incomplete or wrong: audit ok="
+            f"{report.get('ok')}, things={report.get('things')} (expected "
+            f"{expected}), problems={report.get('problems', [])[:5]}"
+        )
+
+    # Content caching: prime, then rebuild after one article changed.
+    run_build(confs["plain-cached"], content)
+    run_build(confs["plugin-cached"], content)
+    cached = {"plain-cached": [], "plugin-cached": []}
+    changed = content / "article-0.md"
+    original = changed.read_text(encoding="utf-8")
+    try:
+        for pair in range(cached_pairs):
+            changed.write_text(original + f"\nEdited {pair}.\n", encoding="utf-8")
+            for variant in ("plain-cached", "plugin-cached"):
+                cached[variant].append(run_build(confs[variant], content)[0])
+    finally:
+        changed.write_text(original, encoding="utf-8")
+
+    plain = statistics.median(times["plain"])
+    return {
+        "size": size,
+        "plain_s": plain,
+        "plugin_s": statistics.median(times["plugin"]),
+        "time_ratio": statistics.median(times["plugin"]) / plain,
+        "rss_ratio": statistics.median(rss["plugin"]) / statistics.median(rss["plain"]),
+        "plain_rss_mib": statistics.median(rss["plain"]) / 1024,
+        "audit_s": audit_time,
+        "audit_ratio": audit_time / plain,
+        "cached_ratio": statistics.median(cached["plugin-cached"])
+        / statistics.median(cached["plain-cached"]),
+        "things": expected,
+        "per_article_ms": (statistics.median(times["plugin"]) - plain) / size * 1000,
+    }
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| articles | plain build | with plugin | time ratio | peak-RSS ratio "
+        "| audit / plain | cached rebuild ratio | plugin cost per article |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['size']:,} | {r['plain_s']:.2f} s | {r['plugin_s']:.2f} s "
+            f"| {r['time_ratio']:.3f} | {r['rss_ratio']:.3f} | {r['audit_ratio']:.3f} "
+            f"| {r['cached_ratio']:.3f} | {r['per_article_ms']:.3f} ms |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--cached-pairs", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for size in args.sizes:
+        rows.append(measure(size, args.pairs, args.cached_pairs))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    text = (
+        f"{table(rows)}\n\nMachine: {machine()}; {args.pairs} pairs after a warm-up.\n"
+    )
+    print("\n" + text)
+    (HERE / "results.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
