@@ -303,3 +303,21 @@ class FlattrApiStub:
                 {"error": "not_found", "error_description": "No such user"},
             )
         return 200, json_type, {"identity": identity}
+
+
+START = 1_700_000_000.0
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

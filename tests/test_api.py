@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from flattr_api_stub import TOKEN, FlattrApiStub
+from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,23 +22,6 @@ from pelican_flattr.api import (
     local_time,
 )
 from pelican_flattr.identifiers import IdentifierError, hash_email
-
-START = 1_700_000_000.0
-
-
-class FakeClock:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

@@ -12,32 +12,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from flattr_api_stub import TOKEN, FlattrApiStub
+from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 
 from pelican_flattr import verify
 from pelican_flattr.api import RESET_MARGIN, local_time
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
 
-START = 1_700_000_000.0
 SCRIPT = Path(sys.executable).with_name("pelican-flattr")
 CAROL = "carol@example.org"
 CAROL_ID = f"email:{hash_email(CAROL)}"
-
-
-class FakeClock:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
