@@ -135,3 +135,20 @@ def test_lenient_pelican_command_exits_0(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     assert "flattr_owner" in result.stdout + result.stderr
     assert sys.executable  # the subprocess used the project's own environment
+
+
+def test_two_articles_pinned_to_one_url_are_not_merged(site, flattr_log):
+    pinned = "https://blog.example.org/the-one-url/"
+    files = {
+        "first.md": article("The first article", "Alice", flattr_url=pinned),
+        "second.md": article("The second article", "Alice", flattr_url=pinned),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"first.md"}
+    assert flattr_buttons(page(output / "the-second-article.html")) == []
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert any(
+        e.startswith("pelican-flattr: second.md: its thing URL " + pinned)
+        and "already the thing of first.md" in e
+        for e in errors
+    )
