@@ -4,18 +4,22 @@ A build flows through five receivers (see docs/architecture.md):
 
 1. ``start_build`` (``get_generators``, at the start of every ``run()``):
    resets per-build state, so ``pelican --autoreload`` never doubles anything.
-2. ``add_template_helpers`` (``generator_init``): ``flattr_head``,
-   ``flattr_button`` and ``flattr_script`` become Jinja globals.
+2. ``prepare_templates`` (``generator_init``): ``flattr_head``,
+   ``flattr_button``, ``flattr_script`` and ``flattr_pending`` become Jinja
+   globals, and the generator's templates complete each page they render
+   (``complete_page``) with what the helpers did not put there, before
+   Pelican writes it: no page is read back.
 3. ``attach_things`` (``all_generators_finalized``, once every content file
    is read and before anything is written): resolves each article (and page)
    into ``content.flattr``, logs every problem once, fails a strict build.
-4. ``inject_into_written_page`` (``content_written``): adds to pages whose
-   theme does not use the helpers what they lack.
-5. ``write_manifest`` (``finalized``): writes the manifest.
+4. ``add_payment_links_to_feed`` and ``record_feed`` (``feed_generated``,
+   ``feed_written``): payment links in feeds, and which feed carries what.
+5. ``write_manifest`` (``finalized``): writes the manifest, guards URLs.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -68,8 +72,8 @@ class FlattrBuildError(SystemExit):
 class PageRender:
     """What the template helpers put into the page being rendered.
 
-    Pelican renders one page, writes it and sends ``content_written`` before
-    it renders the next, so this is reset after every written file.
+    Reset as each top-level template starts rendering (pages are rendered
+    one at a time), read by ``complete_page`` when it ends.
     """
 
     heads: set[int] = field(default_factory=set)  # id() of ContentThings
@@ -176,7 +180,7 @@ def attach_things(generators: list[Any]) -> None:
     if settings is None:
         _fail_if_strict()
         return
-    owners_by_url: dict[str, str] = {}
+    sources_by_url: dict[str, str] = {}
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
@@ -203,7 +207,7 @@ def attach_things(generators: list[Any]) -> None:
                 source,
                 settings.language,
             )
-        earlier = owners_by_url.setdefault(content_thing.url, source)
+        earlier = sources_by_url.setdefault(content_thing.url, source)
         if earlier != source:
             _report(
                 f"{source}: its thing URL {content_thing.url} is already the "
@@ -335,34 +339,63 @@ TEMPLATE_HELPERS = {
 }
 
 
-def add_template_helpers(generator: Any) -> None:
-    """Make the helpers available to every template of every generator."""
+def prepare_templates(generator: Any) -> None:
+    """Give every template of the generator the helpers; complete its pages."""
     env = getattr(generator, "env", None)
-    if env is not None and _build.active:
-        env.globals.update(TEMPLATE_HELPERS)
+    if env is None or not _build.active:
+        return
+    env.globals.update(TEMPLATE_HELPERS)
+    # Set before the generator loads any template: Jinja builds each one from
+    # the environment's template_class.
+    env.template_class = _completing(env.template_class)
 
 
-def inject_into_written_page(path: str, context: dict[str, Any]) -> None:
-    """Complete a written page whose theme does not use the helpers."""
-    rendered, _build.page = _build.page, PageRender()
+class _CompletesPages:
+    """Mixed in front of a Jinja template class: ``render()`` returns the
+    page completed by ``complete_page``.
+
+    Placing the markup in the rendered string, before Pelican writes it,
+    costs a few string searches; reading every written page back and
+    writing it again cost more than the rest of the plugin together.
+    Includes and parent templates are not rendered through ``render()``, so
+    this runs once per written page.
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        _build.page = PageRender()
+        page = super().render(*args, **kwargs)  # type: ignore[misc]
+        return complete_page(page, dict(*args, **kwargs))
+
+
+@functools.cache
+def _completing(template_class: type) -> type:
+    if issubclass(template_class, _CompletesPages):
+        return template_class
+    return type(template_class.__name__, (_CompletesPages, template_class), {})
+
+
+def complete_page(page: str, context: dict[str, Any]) -> str:
+    """Add to a rendered page what its theme's templates did not print.
+
+    Themes that call the helpers get nothing added; others (such as
+    ``notmyidea``) get the head tags, the button and, for an embedded
+    button, load.js (see ``markup.inject``).
+    """
+    rendered = _build.page
     settings = _build.settings
     if settings is None or not settings.inject:
-        return
+        return page
     content = context.get("article") or context.get("page")
     content_thing = _content_thing(content)
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if content_thing is None and not needs_loader:
-        return
+        return page
     if content_thing is not None and rendered.complete_for(content_thing):
-        return  # the theme used the helpers: no need to read the page back
-    with open(path, encoding="utf-8", newline="") as stream:
-        page = stream.read()
+        return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
     updated = markup.inject(page, content_thing, body_html, needs_loader, pairs)
-    if updated is not None:
-        with open(path, "w", encoding="utf-8", newline="") as stream:
-            stream.write(updated)
+    return page if updated is None else updated
 
 
 def add_payment_links_to_feed(context: Any, feed: Any) -> None:
@@ -446,9 +479,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
     signals.get_generators.connect(start_build)
-    signals.generator_init.connect(add_template_helpers)
+    signals.generator_init.connect(prepare_templates)
     signals.all_generators_finalized.connect(attach_things)
-    signals.content_written.connect(inject_into_written_page)
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)
     signals.finalized.connect(write_manifest)
