@@ -40,15 +40,13 @@ def plain_button(content_thing: ContentThing) -> Markup:
 
     It loads nothing from Flattr until the reader clicks it.
     """
+    # escape() per value rather than Markup.format: see head().
     return Markup(
-        '<a class="{cls} {cls}--plain" href="{href}" rel="nofollow" '
-        'aria-label="Flattr this: support “{title}” on flattr.com">'
-        '{badge} <span class="{cls}__text">Flattr this</span></a>'
-    ).format(
-        cls=BUTTON_CLASS,
-        href=content_thing.auto_submit_url,
-        title=content_thing.thing.title,
-        badge=_BADGE,
+        f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
+        f'href="{escape(content_thing.auto_submit_url)}" rel="nofollow" '
+        'aria-label="Flattr this: support “'
+        f'{escape(content_thing.thing.title)}” on flattr.com">'
+        f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span></a>'
     )
 
 

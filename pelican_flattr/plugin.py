@@ -36,7 +36,7 @@ from . import markup
 from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
 from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
-from .resolve import ContentThing, open_graph, resolve
+from .resolve import ContentThing, Resolution, open_graph, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, thing_description, thing_title
 from .url_guard import (
@@ -105,7 +105,7 @@ class BuildState:
     page: PageRender = field(default_factory=lambda: PageRender())
     # Feeds: article.url -> its thing, and the feed files that carry it.
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
-    feeds_by_source: dict[str, set[str]] = field(default_factory=dict)
+    feeds_by_source: dict[str, list[str]] = field(default_factory=dict)
     site_payment_url: str | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
@@ -185,18 +185,11 @@ def attach_things(generators: list[Any]) -> None:
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         outcome = resolve(content, settings, is_article)
-        source = content.relative_source_path
-        if outcome.problem:
-            _report(f"{source}: {outcome.problem}; it gets no Flattr button")
-            continue
-        if outcome.notice:
-            logger.warning(
-                "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
-            )
-            continue
         content_thing = outcome.content_thing
         if content_thing is None:
-            continue  # opted out with "flattr: no"
+            _say_why_not(content, outcome)
+            continue
+        source = content_thing.source
         lang = outcome.language_fallback
         if lang and lang not in warned_languages:
             warned_languages.add(lang)
@@ -218,12 +211,23 @@ def attach_things(generators: list[Any]) -> None:
         content.flattr = content_thing
         _build.content_things.append(content_thing)
         if is_article:
-            _build.things_by_content_url[content.url] = content_thing
+            _build.things_by_content_url[content_thing.content_url] = content_thing
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         _build.pending_notices = _read_notices(settings)
     _fail_if_strict()
+
+
+def _say_why_not(content: Any, outcome: Resolution) -> None:
+    """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out)."""
+    source = content.relative_source_path
+    if outcome.problem:
+        _report(f"{source}: {outcome.problem}; it gets no Flattr button")
+    elif outcome.notice:
+        logger.warning(
+            "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
+        )
 
 
 def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
@@ -418,7 +422,9 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
             key = item_key(item.get("link") or "", feed_link)
             content_thing = _build.things_by_content_url.get(key)
             if content_thing is not None:
-                _build.feeds_by_source.setdefault(content_thing.source, set()).add(
+                # A list, not a set: a few pointers instead of a hash table
+                # per thing; the manifest sorts and de-duplicates.
+                _build.feeds_by_source.setdefault(content_thing.source, []).append(
                     relative
                 )
 

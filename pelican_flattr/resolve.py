@@ -19,6 +19,7 @@ from .thing import (
     CATEGORIES,
     Thing,
     check_thing_url,
+    first_words,
     flattr_language,
     html_lang,
     shorten,
@@ -45,7 +46,7 @@ _FALSE = {"no", "false", "off", "0"}
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContentThing:
     """What templates see as ``article.flattr``: a thing and how to show it."""
 
@@ -55,6 +56,9 @@ class ContentThing:
     page: str
     button_style: str
     is_article: bool = True
+    # Pelican's ``content.url``, relative to SITEURL: what feed entries link
+    # to. Kept because Pelican recomputes it on every access.
+    content_url: str = ""
 
     @property
     def url(self) -> str:
@@ -163,21 +167,23 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if isinstance(summary, str) and summary.strip():
         return summary
     raw = getattr(content, "_content", "") or ""
-    words = strip_html(raw).split()
     limit = settings.summary_max_length
-    if limit is not None and len(words) > limit:
+    if limit is None:
+        return strip_html(raw)
+    words = first_words(raw, limit)
+    if len(words) > limit:
         return " ".join(words[:limit]) + " …"
     return " ".join(words)
 
 
-def _thing_url(content: Any, settings: FlattrSettings) -> str:
+def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     pinned = _text_field(content.metadata, PINNED_URL)
     if pinned:
         reason = check_thing_url(pinned)
         if reason:
             raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {pinned!r}")
         return pinned
-    return f"{settings.siteurl}/{content.url}"
+    return f"{settings.siteurl}/{content_url}"
 
 
 def _absolute(url: str, settings: FlattrSettings) -> str:
@@ -259,7 +265,8 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
             own = [tag.name for tag in getattr(content, "tags", None) or ()]
             tags = thing_tags(own, settings.tags)
         hidden = _bool_field(metadata, HIDDEN)
-        url = _thing_url(content, settings)
+        content_url = content.url
+        url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         return Resolution(problem=str(error))
     title = thing_title(getattr(content, "title", ""), settings.site_name)
@@ -280,6 +287,7 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
             page=str(content.save_as).replace("\\", "/"),
             button_style=settings.button,
             is_article=is_article,
+            content_url=content_url,
         ),
         language_fallback=fallback,
     )

@@ -3,7 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pelican_flattr.identifiers import Owner
@@ -13,6 +13,7 @@ from pelican_flattr.thing import (
     FLATTR_LANGUAGE_CODES,
     Thing,
     check_thing_url,
+    first_words,
     flattr_language,
     html_lang,
     shorten,
@@ -57,6 +58,52 @@ def test_language_mapping(code, expected):
 )
 def test_html_lang_is_valid_bcp47(flattr, html):
     assert html_lang(flattr) == html
+
+
+# Fragments an article's HTML is made of, including the ones that make a
+# cut prefix unsafe: inline tags inside words, block tags, entities,
+# comments and script/style elements that would hide text if cut open.
+HTML_FRAGMENTS = st.sampled_from(
+    [
+        "word",
+        "Wörd",
+        " ",
+        "\n",
+        "<p>",
+        "</p>",
+        "<em>",
+        "</em>",
+        "<br>",
+        '<h2 id="x">',
+        "</h2>",
+        "&amp;",
+        "&lt;",
+        ":",
+        '<a href="/a?b=1&amp;c=2" title="x > y">',
+        "</a>",
+        "<!-- a comment > with words -->",
+        "<script>if (a > b) { hidden(); }</script>",
+        "<STYLE>p { color: red }</STYLE>",
+        "<template><p>hidden words</p></template>",
+        "a < b",
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(HTML_FRAGMENTS, max_size=600).map("".join),
+    st.integers(min_value=0, max_value=12),
+)
+def test_first_words_equals_stripping_the_whole(html, count):
+    assert first_words(html, count) == strip_html(html).split()[: count + 1]
+
+
+def test_first_words_does_not_trust_a_word_cut_at_the_prefix_end():
+    # The first prefix tried ends right after "<em>": "tail" goes on as
+    # "tailcontinues" past it.
+    text = "<p>" + "x" * 80 + " tail<em>continues</em> more" + " filler" * 40
+    assert first_words(text, 1) == ["x" * 80, "tailcontinues"]
 
 
 def test_strip_html_keeps_text_only():
