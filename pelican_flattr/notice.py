@@ -10,13 +10,16 @@ out entirely and the notice says to ask the site's editors instead.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .identifiers import Owner
 from .thing import check_thing_url
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
 
     Raises sqlite3.Error (or OSError) when the store cannot be read.
     """
+    # Imported here: every build imports this module, few read a store, and
+    # sqlite3 adds a megabyte to the build's memory.
+    import sqlite3
+
     uri = f"{path.resolve().as_uri()}?mode=ro"
     connection = sqlite3.connect(uri, uri=True, timeout=10)
     try:

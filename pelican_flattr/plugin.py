@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -239,6 +238,8 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
             path,
         )
         return {}
+    import sqlite3  # only with FLATTR_STORE; see read_pending_totals
+
     try:
         totals = read_pending_totals(path)
     except (sqlite3.Error, OSError) as error:

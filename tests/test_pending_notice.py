@@ -62,3 +62,15 @@ def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):
     output = build_sample_site(tmp_path, FLATTR_STORE=str(tmp_path / "none.db"))
     assert notice(output, "bob-builder") is None
     assert any("does not exist" in r.getMessage() for r in flattr_log.records)
+
+
+def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):
+    store = tmp_path / "store.sqlite3"
+    store.write_text("not a database\n" * 100)
+    output = build_sample_site(tmp_path, FLATTR_STORE=str(store))
+    assert notice(output, "bob-builder") is None
+    assert (output / "author" / "bob-builder.html").is_file()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(
+        f"FLATTR_STORE {store} cannot be read" in message for message in warnings
+    ), warnings
