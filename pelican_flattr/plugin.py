@@ -41,9 +41,9 @@ from .thing import Thing, thing_description, thing_title
 from .url_guard import (
     BaselineError,
     baseline_entry,
-    compare_manifests,
     load_baseline,
     next_baseline,
+    url_changes,
     write_baseline,
 )
 
@@ -456,17 +456,15 @@ def write_manifest(pelican: Any) -> None:
 def guard_thing_urls(settings: FlattrSettings) -> None:
     """Warn about every thing URL of the baseline that this build dropped."""
     path = settings.url_baseline_path
-    old: list[dict[str, str]] = []
+    things = sorted(_build.content_things, key=lambda ct: (ct.url, ct.source))
+    new_urls = {ct.url for ct in things}
+    vanished: list[dict[str, str]] = []
     if path.exists():
         try:
-            old = load_baseline(path)
+            vanished = load_baseline(path, keep=lambda e: e["url"] not in new_urls)
         except BaselineError as error:
             logger.warning("pelican-flattr: %s; starting a new baseline", error)
-    new = [
-        baseline_entry(ct.url, ct.source, ct.thing.owner.value)
-        for ct in _build.content_things
-    ]
-    changes = compare_manifests(old, new).url_changes
+    changes = url_changes(vanished, new_urls, {ct.source: ct.url for ct in things})
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
     for change in unresolved:
         message = f"{change.describe()}. Fix: {change.advice()}"
@@ -475,8 +473,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         else:
             logger.warning("pelican-flattr: %s", message)
     _fail_if_strict()
+    new = (baseline_entry(ct.url, ct.source, ct.thing.owner.value) for ct in things)
     try:
-        write_baseline(path, next_baseline(old, new, unresolved))
+        write_baseline(path, next_baseline(vanished, new, unresolved))
     except OSError as error:
         logger.warning(
             "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error

@@ -13,8 +13,9 @@ or accepts the change (``FLATTR_ACCEPT_URL_CHANGES``).
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,37 +89,43 @@ def _owner(entry: Entry) -> str:
     return str(owner.get("value", "")) if isinstance(owner, Mapping) else str(owner)
 
 
+def url_changes(
+    old: Iterable[Entry],
+    new_urls: Container[str],
+    new_url_by_source: Mapping[str, str],
+) -> list[UrlChange]:
+    """The old things whose URL the new build lacks, by source: each with
+    the new URL of its source, or None when the source is gone."""
+    return [
+        UrlChange(entry["source"], entry["url"], new_url_by_source.get(entry["source"]))
+        for entry in sorted(old, key=lambda e: (e["source"], e["url"]))
+        if entry["url"] not in new_urls
+    ]
+
+
 def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDiff:
     """Compare two manifests' ``things`` lists."""
     old = list(old)
     new = list(new)
     new_by_url = {entry["url"]: entry for entry in new}
-    new_by_source = {entry["source"]: entry for entry in new}
-    old_urls = {entry["url"] for entry in old}
-    url_changes = []
+    changes = url_changes(
+        old, new_by_url, {entry["source"]: entry["url"] for entry in new}
+    )
     owner_changes = []
-    moved_sources = set()
     for entry in sorted(old, key=lambda e: (e["source"], e["url"])):
-        url, source = entry["url"], entry["source"]
-        if url in new_by_url:
-            now = new_by_url[url]
-            if _owner(now) != _owner(entry):
-                owner_changes.append(
-                    OwnerChange(url, now["source"], _owner(entry), _owner(now))
-                )
-            continue
-        successor = new_by_source.get(source)
-        if successor is not None:
-            moved_sources.add(source)
-            url_changes.append(UrlChange(source, url, successor["url"]))
-        else:
-            url_changes.append(UrlChange(source, url, None))
+        now = new_by_url.get(entry["url"])
+        if now is not None and _owner(now) != _owner(entry):
+            owner_changes.append(
+                OwnerChange(entry["url"], now["source"], _owner(entry), _owner(now))
+            )
+    old_urls = {entry["url"] for entry in old}
+    moved_sources = {change.source for change in changes if change.new_url}
     added = tuple(
         entry
         for entry in sorted(new, key=lambda e: e["url"])
         if entry["url"] not in old_urls and entry["source"] not in moved_sources
     )
-    return ManifestDiff(tuple(url_changes), tuple(owner_changes), added)
+    return ManifestDiff(tuple(changes), tuple(owner_changes), added)
 
 
 BASELINE_VERSION = 1
@@ -133,25 +140,51 @@ def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
     return {"url": url, "source": source, "owner": owner}
 
 
-def load_baseline(path: Path) -> list[dict[str, str]]:
-    """Read the guard's baseline. Raises BaselineError naming the file."""
+def _is_entry(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("url"), str)
+        and isinstance(value.get("source"), str)
+    )
+
+
+def load_baseline(
+    path: Path, keep: Callable[[Entry], bool] = lambda entry: True
+) -> list[dict[str, str]]:
+    """Read the guard's baseline, keeping only the entries ``keep`` accepts.
+
+    Read a line at a time, since the baseline is written one thing per line:
+    the guard runs when the build's memory is at its peak, and keeps only
+    the few entries whose URL vanished, never the whole baseline. (Lines laid
+    out otherwise, say by a pretty-printer, are parsed as one document.)
+    Raises BaselineError naming the file.
+    """
+    kept: list[dict[str, str]] = []
+    skeleton: list[str] = []
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        with path.open(encoding="utf-8") as stream:
+            for line in stream:
+                text = line.rstrip().removesuffix(",")
+                if not (text.startswith("    {") and text.endswith("}")):
+                    skeleton.append(line)
+                    continue
+                entry = json.loads(text)
+                if not _is_entry(entry):
+                    raise BaselineError(f"{path}: not a pelican-flattr URL baseline")
+                if keep(entry):
+                    kept.append(entry)
+        document = json.loads("".join(skeleton))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a readable baseline ({error})") from None
     things = document.get("things") if isinstance(document, dict) else None
     if (
         document.get("baseline_version") != BASELINE_VERSION  # type: ignore[union-attr]
         or not isinstance(things, list)
-        or not all(
-            isinstance(t, dict)
-            and isinstance(t.get("url"), str)
-            and isinstance(t.get("source"), str)
-            for t in things
-        )
+        or not all(_is_entry(thing) for thing in things)
     ):
         raise BaselineError(f"{path}: not a pelican-flattr URL baseline, version 1")
-    return things
+    kept.extend(thing for thing in things if keep(thing))
+    return kept
 
 
 def write_baseline(path: Path, things: Iterable[Entry]) -> None:
@@ -165,19 +198,26 @@ def write_baseline(path: Path, things: Iterable[Entry]) -> None:
 
 def next_baseline(
     old: Iterable[Entry], new: Iterable[Entry], unresolved: Iterable[UrlChange]
-) -> list[Entry]:
-    """The baseline to keep after a build.
+) -> Iterator[Entry]:
+    """The baseline to keep after a build, sorted by URL and source.
 
     The new build's things, except that for every unresolved change the old
     entry stays (and the new URL of that source waits), so that the warning
-    repeats until the operator pins or accepts.
+    repeats until the operator pins or accepts. ``new`` must come sorted by
+    (url, source); it is passed through, not copied.
     """
     unresolved = list(unresolved)
     kept_urls = {change.old_url for change in unresolved}
     held_sources = {change.source for change in unresolved if change.new_url}
-    baseline = [entry for entry in old if entry["url"] in kept_urls]
-    baseline.extend(entry for entry in new if entry["source"] not in held_sources)
-    return sorted(baseline, key=lambda e: (e["url"], e["source"]))
+    kept = sorted(
+        (entry for entry in old if entry["url"] in kept_urls),
+        key=lambda e: (e["url"], e["source"]),
+    )
+    return heapq.merge(
+        kept,
+        (entry for entry in new if entry["source"] not in held_sources),
+        key=lambda e: (e["url"], e["source"]),
+    )
 
 
 def add_command(subparsers: Any) -> None:

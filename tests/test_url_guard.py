@@ -184,3 +184,43 @@ def test_baseline_holds_only_what_the_guard_compares(tmp_path, flattr_log):
     assert any(str(baseline) in m and "starting a new baseline" in m for m in messages)
     assert guard_lines(flattr_log) == []  # nothing to compare with
     assert json.loads(baseline.read_text())["baseline_version"] == 1
+
+
+def test_baseline_rewritten_by_hand_in_another_layout_still_guards(
+    tmp_path, flattr_log
+):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    # Pretty-printed by another tool: no longer one thing per line.
+    baseline.write_text(json.dumps(json.loads(baseline.read_text()), indent=2))
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        '    {"url": 7, "source": "a.md"},\n',
+        '    {"url": "https://x.example/", "source": "a.md",\n',
+        "    {not json},\n",
+    ],
+)
+def test_a_broken_baseline_line_starts_a_new_baseline(tmp_path, flattr_log, bad_line):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    lines = baseline.read_text().splitlines(keepends=True)
+    lines.insert(3, bad_line)
+    baseline.write_text("".join(lines))
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert any(
+        str(baseline) in m and "not a" in m and "starting a new baseline" in m
+        for m in messages
+    ), messages
+    assert guard_lines(flattr_log) == []
+    things = json.loads(baseline.read_text())["things"]
+    assert {t["url"] for t in things} == {
+        "https://blog.example.org/second-slug.html",
+        "https://blog.example.org/b.html",
+    }
