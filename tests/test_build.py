@@ -359,3 +359,43 @@ def test_a_later_build_without_the_plugin_is_untouched(site):
     for path in without.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "flattr" not in text.lower(), path
+
+
+OTHER_PLUGIN = """
+from jinja2 import Template
+from pelican import signals
+
+
+class StampingTemplate(Template):
+    def render(self, *args, **kwargs):
+        page = super().render(*args, **kwargs)
+        return page.replace("</body>", "<!-- stamped by other_plugin --></body>")
+
+
+def use_stamping_templates(generator):
+    generator.env.template_class = StampingTemplate
+
+
+def register():
+    signals.generator_init.connect(use_stamping_templates)
+"""
+
+
+def test_another_plugins_template_class_keeps_its_effect_and_ours(site, tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "other_plugin.py").write_text(OTHER_PLUGIN, encoding="utf-8")
+    output = site(
+        community(),
+        theme="notmyidea",
+        FLATTR_AUTHORS=AUTHORS,
+        PLUGIN_PATHS=[str(plugins)],
+        PLUGINS=["other_plugin", "pelican_flattr"],
+    )
+    things = manifest_things(output)
+    html_path = output / urlsplit(things["alice.md"]["url"]).path.lstrip("/")
+    text = html_path.read_text(encoding="utf-8")
+    assert "<!-- stamped by other_plugin --></body>" in text
+    soup = page(html_path)
+    assert len(flattr_buttons(soup)) == 1
+    assert len(payment_links(soup)) == 1
