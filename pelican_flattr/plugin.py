@@ -1,17 +1,19 @@
 """Pelican wiring: signals in, things attached to content, markup and manifest out.
 
-A build flows through five receivers (see docs/architecture.md):
+A build flows through these receivers (see docs/architecture.md):
 
 1. ``start_build`` (``get_generators``, at the start of every ``run()``):
    resets per-build state, so ``pelican --autoreload`` never doubles anything.
-2. ``prepare_templates`` (``generator_init``): ``flattr_head``,
+2. ``add_template_helpers`` (``generator_init``): ``flattr_head``,
    ``flattr_button``, ``flattr_script`` and ``flattr_pending`` become Jinja
-   globals, and the generator's templates complete each page they render
-   (``complete_page``) with what the helpers did not put there, before
-   Pelican writes it: no page is read back.
-3. ``attach_things`` (``all_generators_finalized``, once every content file
-   is read and before anything is written): resolves each article (and page)
-   into ``content.flattr``, logs every problem once, fails a strict build.
+   globals.
+3. ``complete_rendered_pages`` and ``attach_things``
+   (``all_generators_finalized``, once every content file is read and
+   before anything is rendered): the generators' templates will complete
+   each page they render (``complete_page``) with what the helpers did not
+   put there, before Pelican writes it, so no page is read back; and each
+   article (and page) is resolved into ``content.flattr``, every problem
+   logged once, a strict build failed.
 4. ``add_payment_links_to_feed`` and ``record_feed`` (``feed_generated``,
    ``feed_written``): payment links in feeds, and which feed carries what.
 5. ``write_manifest`` (``finalized``): writes the manifest, guards URLs.
@@ -344,15 +346,28 @@ TEMPLATE_HELPERS = {
 }
 
 
-def prepare_templates(generator: Any) -> None:
-    """Give every template of the generator the helpers; complete its pages."""
+def add_template_helpers(generator: Any) -> None:
+    """Make the helpers available to every template of every generator."""
     env = getattr(generator, "env", None)
-    if env is None or not _build.active:
+    if env is not None and _build.active:
+        env.globals.update(TEMPLATE_HELPERS)
+
+
+def complete_rendered_pages(generators: list[Any]) -> None:
+    """Have every generator's templates complete the pages they render.
+
+    Done once all generators exist and before any of them loads a template
+    (Pelican loads them in ``generate_output``): Jinja builds each template
+    from its environment's ``template_class``, and by now any other plugin
+    that sets its own class on ``generator_init`` has done so, whatever the
+    order of ``PLUGINS``; ours is mixed in front of it.
+    """
+    if not _build.active:
         return
-    env.globals.update(TEMPLATE_HELPERS)
-    # Set before the generator loads any template: Jinja builds each one from
-    # the environment's template_class.
-    env.template_class = _completing(env.template_class)
+    for generator in generators:
+        env = getattr(generator, "env", None)
+        if env is not None:
+            env.template_class = _completing(env.template_class)
 
 
 class _CompletesPages:
@@ -485,7 +500,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
     signals.get_generators.connect(start_build)
-    signals.generator_init.connect(prepare_templates)
+    signals.generator_init.connect(add_template_helpers)
+    signals.all_generators_finalized.connect(complete_rendered_pages)
     signals.all_generators_finalized.connect(attach_things)
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)

@@ -1,6 +1,7 @@
 """Real Pelican builds: every owned article becomes a thing, shown once, right."""
 
 import re
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import (
     page,
     payment_links,
 )
+from pelican import signals
 
 from pelican_flattr.plugin import FlattrBuildError
 
@@ -381,16 +383,33 @@ def register():
 """
 
 
-def test_another_plugins_template_class_keeps_its_effect_and_ours(site, tmp_path):
+@pytest.fixture
+def other_plugin(tmp_path):
+    """A plugin of its own Jinja template class, disconnected afterwards:
+    blinker would otherwise keep it for every later build of the session."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / "other_plugin.py").write_text(OTHER_PLUGIN, encoding="utf-8")
+    yield plugins
+    module = sys.modules.pop("other_plugin", None)
+    if module is not None:
+        signals.generator_init.disconnect(module.use_stamping_templates)
+
+
+@pytest.mark.parametrize(
+    "plugins",
+    [["other_plugin", "pelican_flattr"], ["pelican_flattr", "other_plugin"]],
+    ids=["other-first", "flattr-first"],
+)
+def test_another_plugins_template_class_keeps_its_effect_and_ours(
+    site, other_plugin, plugins
+):
     output = site(
         community(),
         theme="notmyidea",
         FLATTR_AUTHORS=AUTHORS,
-        PLUGIN_PATHS=[str(plugins)],
-        PLUGINS=["other_plugin", "pelican_flattr"],
+        PLUGIN_PATHS=[str(other_plugin)],
+        PLUGINS=plugins,
     )
     things = manifest_things(output)
     html_path = output / urlsplit(things["alice.md"]["url"]).path.lstrip("/")
