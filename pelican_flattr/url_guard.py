@@ -178,7 +178,8 @@ def load_baseline(
         raise BaselineError(f"{path}: not a readable baseline ({error})") from None
     things = document.get("things") if isinstance(document, dict) else None
     if (
-        document.get("baseline_version") != BASELINE_VERSION  # type: ignore[union-attr]
+        not isinstance(document, dict)
+        or document.get("baseline_version") != BASELINE_VERSION
         or not isinstance(things, list)
         or not all(_is_entry(thing) for thing in things)
     ):

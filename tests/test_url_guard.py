@@ -204,14 +204,18 @@ def test_baseline_rewritten_by_hand_in_another_layout_still_guards(
         '    {"url": 7, "source": "a.md"},\n',
         '    {"url": "https://x.example/", "source": "a.md",\n',
         "    {not json},\n",
+        None,  # the whole file a JSON list
     ],
 )
 def test_a_broken_baseline_line_starts_a_new_baseline(tmp_path, flattr_log, bad_line):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
-    lines = baseline.read_text().splitlines(keepends=True)
-    lines.insert(3, bad_line)
-    baseline.write_text("".join(lines))
+    if bad_line is None:
+        baseline.write_text("[1, 2]\n")
+    else:
+        lines = baseline.read_text().splitlines(keepends=True)
+        lines.insert(3, bad_line)
+        baseline.write_text("".join(lines))
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
     messages = [r.getMessage() for r in flattr_log.records]
     assert any(
