@@ -89,6 +89,10 @@ def _owner(entry: Entry) -> str:
     return str(owner.get("value", "")) if isinstance(owner, Mapping) else str(owner)
 
 
+def _by_source(entry: Entry) -> tuple[str, str]:
+    return entry["source"], entry["url"]
+
+
 def url_changes(
     old: Iterable[Entry],
     new_urls: Container[str],
@@ -98,21 +102,21 @@ def url_changes(
     the new URL of its source, or None when the source is gone."""
     return [
         UrlChange(entry["source"], entry["url"], new_url_by_source.get(entry["source"]))
-        for entry in sorted(old, key=lambda e: (e["source"], e["url"]))
+        for entry in sorted(old, key=_by_source)
         if entry["url"] not in new_urls
     ]
 
 
 def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDiff:
     """Compare two manifests' ``things`` lists."""
-    old = list(old)
+    old = sorted(old, key=_by_source)
     new = list(new)
     new_by_url = {entry["url"]: entry for entry in new}
     changes = url_changes(
         old, new_by_url, {entry["source"]: entry["url"] for entry in new}
     )
     owner_changes = []
-    for entry in sorted(old, key=lambda e: (e["source"], e["url"])):
+    for entry in old:
         now = new_by_url.get(entry["url"])
         if now is not None and _owner(now) != _owner(entry):
             owner_changes.append(
