@@ -39,7 +39,7 @@ from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, Resolution, open_graph, resolve
 from .settings import FlattrSettings, read_settings
-from .thing import Thing, thing_description, thing_title
+from .thing import Thing, strip_html, thing_description, thing_title
 from .url_guard import (
     BaselineError,
     baseline_entry,
@@ -262,7 +262,9 @@ def site_thing(settings: FlattrSettings) -> Thing:
         url=f"{settings.siteurl}/",
         owner=settings.username,  # type: ignore[arg-type]
         title=title,
-        description=thing_description(settings.site_subtitle, title),
+        description=thing_description(
+            strip_html(settings.site_subtitle, keep_breaks=True), title
+        ),
         category=settings.category,
         language=settings.language,
         tags=settings.tags,

@@ -159,13 +159,14 @@ def _language(content: Any, settings: FlattrSettings) -> tuple[str, str | None]:
 
 
 def _summary_text(content: Any, settings: FlattrSettings) -> str:
-    """The summary as Pelican would show it, without touching its memoized
-    ``summary``/``content`` properties: reading those before Pelican has
-    refreshed intersite links would freeze unresolved links into the pages.
+    """The summary as Pelican would show it, as plain text, without
+    touching its memoized ``summary``/``content`` properties: reading those
+    before Pelican has refreshed intersite links would freeze unresolved
+    links into the pages.
     """
     summary = content.metadata.get("summary")
     if isinstance(summary, str) and summary.strip():
-        return summary
+        return strip_html(summary, keep_breaks=True)
     raw = getattr(content, "_content", "") or ""
     limit = settings.summary_max_length
     if limit is None:

@@ -418,3 +418,23 @@ def test_another_plugins_template_class_keeps_its_effect_and_ours(
     soup = page(html_path)
     assert len(flattr_buttons(soup)) == 1
     assert len(payment_links(soup)) == 1
+
+
+def test_description_keeps_text_that_names_a_tag(site):
+    # The body and the summary say "&lt;b&gt;": their text is "<b>", which
+    # a second pass of HTML stripping would delete.
+    body = "Wrap a word in &lt;b&gt; to make it bold, and &amp;amp; stays."
+    files = {
+        "body.md": article("From the body", "Alice", body),
+        "summary.md": article(
+            "From the summary", "Alice", "Text.", summary="Use &lt;b&gt; tags"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert things["body.md"]["description"] == (
+        "Wrap a word in <b> to make it bold, and &amp; stays."
+    )
+    assert things["summary.md"]["description"] == "Use <b> tags"
+    soup = page(output / "from-the-body.html")
+    assert og(soup, "og:description") == [things["body.md"]["description"]]

@@ -1,5 +1,7 @@
 """The thing's fields obey Flattr's rules, and its auto-submit URL encodes them."""
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -8,6 +10,8 @@ from hypothesis import strategies as st
 
 from pelican_flattr.identifiers import Owner
 from pelican_flattr.thing import (
+    _BLOCK_TAG,
+    _TAG,
     AUTO_SUBMIT_BASE,
     CATEGORIES,
     FLATTR_LANGUAGE_CODES,
@@ -111,6 +115,41 @@ def test_strip_html_keeps_text_only():
     assert strip_html(html) == "Fish & chips"
     assert strip_html("a < b and c > d") == "a < b and c > d"
     assert strip_html("one<br>two<br/>three", keep_breaks=True) == "one\ntwo\nthree"
+    assert strip_html(" one \n\n  two\t\n", keep_breaks=True) == "one\ntwo"
+    assert strip_html(" one \n\n  two\t\n") == "one two"
+
+
+def _strip_html_reference(text, keep_breaks=False):
+    """strip_html written the slow, obvious way: every step, every time."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    text = re.sub(
+        r"<(script|style|template)\b[^>]*>.*?</\1\s*>",
+        "",
+        text,
+        flags=re.IGNORECASE | re.DOTALL,
+    )
+    if keep_breaks:
+        text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+    text = html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))
+    if not keep_breaks:
+        return " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(HTML_FRAGMENTS | st.sampled_from(["\t", "\u00a0", "<BR/>"])).map("".join)
+)
+def test_strip_html_takes_its_shortcuts_without_changing_the_result(text):
+    for keep_breaks in (False, True):
+        assert strip_html(text, keep_breaks) == _strip_html_reference(text, keep_breaks)
+
+
+def test_strip_html_returns_unchanged_text_itself():
+    title = "".join(["A title that needs ", "no change"])  # not interned
+    assert strip_html(title) is title
+    assert thing_title(title) is title
 
 
 def test_shorten_cuts_at_a_word_boundary():
@@ -143,10 +182,17 @@ def test_title_is_never_short_or_long():
 
 
 def test_description_falls_back_and_is_cut():
-    assert thing_description("<p>ok</p>", "The fallback title") == "The fallback title"
-    long = thing_description("<p>" + "lorem ipsum " * 200 + "</p>", "t" * 5)
+    assert thing_description(" ok ", "The fallback title") == "The fallback title"
+    long = thing_description("lorem ipsum " * 200, "t" * 5)
     assert len(long) <= 1000 and long.endswith("…")
-    assert thing_description("<p>one</p><p>two</p>", "x" * 5) == "one two"
+    assert thing_description(" one two ", "x" * 5) == "one two"
+
+
+def test_description_is_plain_text_and_never_unescaped_again():
+    # The text of "<p>Use &lt;b&gt; for bold</p>" names a tag; stripping it
+    # twice would delete it.
+    text = strip_html("<p>Use &lt;b&gt; for bold</p>")
+    assert thing_description(text, "fallback") == "Use <b> for bold"
 
 
 def test_tags_hold_neither_comma_nor_semicolon():
