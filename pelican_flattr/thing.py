@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from .identifiers import Owner
 
@@ -59,7 +60,7 @@ class Thing:
 
     def __post_init__(self) -> None:
         query = "&".join(
-            f"{name}={quote(value, safe='')}" for name, value in self.parameters()
+            f"{name}={percent_encode(value)}" for name, value in self.parameters()
         )
         object.__setattr__(self, "auto_submit_url", f"{AUTO_SUBMIT_BASE}?{query}")
 
@@ -78,6 +79,31 @@ class Thing:
         if self.hidden:
             params.append(("hidden", "1"))
         return params
+
+
+class _PercentEncoding(dict[int, str]):
+    """Code point -> its UTF-8 bytes percent-encoded (RFC 3986), learnt
+    the first time a character is met; unreserved characters map to
+    themselves."""
+
+    def __missing__(self, code: int) -> str:
+        encoded = "".join(f"%{byte:02X}" for byte in chr(code).encode("utf-8"))
+        self[code] = encoded
+        return encoded
+
+
+_PERCENT_ENCODING = _PercentEncoding(
+    {ord(c): c for c in string.ascii_letters + string.digits + "-._~"}
+)
+
+
+def percent_encode(value: str) -> str:
+    """``urllib.parse.quote(value, safe="")``, in one C-level pass.
+
+    quote() calls a Python function per byte; every thing's title and
+    description go through this, so it is a measurable part of a build.
+    """
+    return value.translate(_PERCENT_ENCODING)
 
 
 def flattr_language(code: object) -> str | None:
@@ -124,6 +150,16 @@ _BLOCK_TAG = re.compile(
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
+def _html_text(html_text: str, keep_breaks: bool = False) -> str:
+    """The text of an HTML fragment, unescaped, its whitespace untouched."""
+    if "<" in html_text:  # every pattern below starts with "<"
+        html_text = _DROPPED_ELEMENTS.sub("", _COMMENT.sub("", html_text))
+        if keep_breaks:
+            html_text = _BREAK.sub("\n", html_text)
+        html_text = _TAG.sub("", _BLOCK_TAG.sub(" ", html_text))
+    return html.unescape(html_text)
+
+
 def strip_html(text: str, keep_breaks: bool = False) -> str:
     """Plain text from an HTML fragment, whitespace collapsed.
 
@@ -131,13 +167,7 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
     per run of empty lines), as Flattr keeps them in descriptions;
     otherwise all whitespace folds into single spaces.
     """
-    plain = text
-    if "<" in plain:  # every pattern below starts with "<"
-        plain = _DROPPED_ELEMENTS.sub("", _COMMENT.sub("", plain))
-        if keep_breaks:
-            plain = _BREAK.sub("\n", plain)
-        plain = _TAG.sub("", _BLOCK_TAG.sub(" ", plain))
-    plain = html.unescape(plain)
+    plain = _html_text(text, keep_breaks)
     if keep_breaks and "\n" in plain:
         lines = (" ".join(line.split()) for line in plain.split("\n"))
         plain = "\n".join(line for line in lines if line)
@@ -154,24 +184,25 @@ _UNSAFE_TO_CUT = re.compile(r"<(?:!--|script|style|template)", re.IGNORECASE)
 def first_words(text: str, count: int) -> list[str]:
     """``strip_html(text).split()[:count + 1]``, stripping only what it needs.
 
-    A summary of 50 words rarely needs more than the first few kilobytes of
-    an article, and stripping the whole of every article was a measurable
+    A summary of 50 words rarely needs more than the first kilobyte of an
+    article, and stripping the whole of every article was a measurable
     part of a large build. Prefixes end right after a ``>``, so no tag or
     entity is cut; one with a comment, script, style or template element is
     not trusted (its end may lie beyond the cut), and the whole is stripped.
-    A prefix counts only when it has two words more than needed: the last
-    word of a prefix may continue past the cut.
+    A word counts only when whitespace follows it inside the prefix: the
+    last word of a prefix may continue past the cut.
     """
-    size = 32 * (count + 2)
+    size = 16 * (count + 2)
     while size < len(text):
         prefix = text[: text.rfind(">", 0, size) + 1]
         if _UNSAFE_TO_CUT.search(prefix):
             break
-        words = strip_html(prefix).split()
-        if len(words) >= count + 2:
+        # count + 1 words, each followed by whitespace, and the rest.
+        words = _html_text(prefix).split(None, count + 1)
+        if len(words) == count + 2:
             return words[: count + 1]
         size *= 4
-    return strip_html(text).split()[: count + 1]
+    return _html_text(text).split()[: count + 1]
 
 
 def shorten(text: str, limit: int, ellipsis: str = "…") -> str:

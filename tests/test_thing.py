@@ -2,7 +2,7 @@
 
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +20,7 @@ from pelican_flattr.thing import (
     first_words,
     flattr_language,
     html_lang,
+    percent_encode,
     shorten,
     strip_html,
     thing_description,
@@ -286,3 +287,9 @@ def test_auto_submit_url_round_trips(
     assert parsed["title"] == [title] and parsed["description"] == [description]
     assert parsed.get("tags", [""])[0].split(",") == (list(tags) or [""])
     assert ("hidden" in parsed) is hidden
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_percent_encode_is_quote_with_nothing_safe(text):
+    assert percent_encode(text) == quote(text, safe="")
