@@ -11,7 +11,7 @@ written by feedgenerator's own XML writer, escaped once, still well formed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from feedgenerator import Rss201rev2Feed
@@ -75,20 +75,28 @@ def tag_feed(
     feed: Any,
     things_by_content_url: Mapping[str, Any],
     site_payment_url: str | None,
+    payment_urls: MutableMapping[str, str] | None = None,
 ) -> list[str]:
     """Tag the feed's items with their payment links; return their keys.
 
     ``things_by_content_url`` maps ``article.url`` to an object with an
-    ``auto_submit_url`` (a ContentThing). The whole feed gets
+    ``auto_submit_url`` (a ContentThing). ``payment_urls``, when given,
+    keeps each URL built, by the same key, for the next feeds: a site's
+    feeds share most of their items (atom and RSS, all and by author),
+    and building the URL is the costly part. The whole feed gets
     ``site_payment_url`` when given.
     """
     feed_link = feed.feed.get("link") or ""
+    known = {} if payment_urls is None else payment_urls
     tagged = []
     for item in feed.items:
         key = item_key(item.get("link") or "", feed_link)
         content_thing = things_by_content_url.get(key)
         if content_thing is not None:
-            item[ITEM_PAYMENT_KEY] = content_thing.auto_submit_url
+            url = known.get(key)
+            if url is None:
+                url = known[key] = content_thing.auto_submit_url
+            item[ITEM_PAYMENT_KEY] = url
             tagged.append(key)
     if site_payment_url:
         feed.feed[FEED_PAYMENT_KEY] = site_payment_url

@@ -9,6 +9,8 @@ between a plugin nobody notices and one that doubles the build time.
 
 from __future__ import annotations
 
+import functools
+import html
 import re
 from collections.abc import Iterable
 
@@ -102,18 +104,31 @@ def head(
 ) -> Markup:
     """The payment link and the ``open_graph`` (property, content) tags,
     leaving out properties in ``skip``."""
-    # escape() (C-accelerated) per value, not Markup.format: this runs for
-    # every page, and the formatter costs ten times as much.
     tags = [
         '<link rel="payment" type="text/html" title="Flattr this!" '
-        f'href="{escape(content_thing.auto_submit_url)}">'
+        f'href="{_attribute(content_thing.auto_submit_url)}">'
     ]
     tags.extend(
-        f'<meta property="{escape(prop)}" content="{escape(value)}">'
+        f'{_meta_start(prop)}{_attribute(value)}">'
         for prop, value in open_graph
         if prop not in skip
     )
     return Markup("\n".join(tags))
+
+
+def _attribute(value: str) -> str:
+    """``value`` escaped for a double-quoted attribute.
+
+    What markupsafe's escape() does, without a Markup object per value:
+    every article page's head has a dozen values, and building them was
+    half the time of its head tags.
+    """
+    return html.escape(value, quote=True)
+
+
+@functools.lru_cache(maxsize=256)  # a few property names, on every page
+def _meta_start(prop: str) -> str:
+    return f'<meta property="{_attribute(prop)}" content="'
 
 
 _PROPERTY = re.compile(r"""property\s*=\s*["']?((?:og|article):[A-Za-z_:]+)""")

@@ -243,6 +243,13 @@ def open_graph(
     return tuple(pairs)
 
 
+def _page(content: Any, content_url: str) -> str:
+    """The written page: Pelican's ``save_as``, the same string as the URL
+    when they are equal (as with Pelican's default ``ARTICLE_URL``)."""
+    page = str(content.save_as).replace("\\", "/")
+    return content_url if page == content_url else page
+
+
 def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolution:
     """Decide whether ``content`` gets a thing, and build it."""
     metadata = content.metadata
@@ -285,7 +292,7 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
         content_thing=ContentThing(
             thing=thing,
             source=str(content.relative_source_path).replace("\\", "/"),
-            page=str(content.save_as).replace("\\", "/"),
+            page=_page(content, content_url),
             button_style=settings.button,
             is_article=is_article,
             content_url=content_url,

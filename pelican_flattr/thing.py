@@ -42,27 +42,72 @@ DESCRIPTION_LIMITS = (5, 1000)
 
 
 # slots: a site of 20,000 articles holds 20,000 things for the whole build.
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Thing:
-    """Everything Flattr is told about one thing, already within its rules."""
+    """Everything Flattr is told about one thing, already within its rules.
+
+    ``Thing(url, owner, title, description, category, language, tags=(),
+    hidden=False)``.
+    """
 
     url: str
     owner: Owner
     title: str
-    description: str
+    # The description is kept as UTF-8 and read as ``description``: it is
+    # the longest text of a thing, and a str with one character beyond
+    # Latin-1 takes two or four bytes for each of its characters.
+    description_utf8: bytes = field(repr=False)
     category: str
     language: str
-    tags: tuple[str, ...] = ()
-    hidden: bool = False
-    # Derived from the fields above, once: every page, feed entry and
-    # manifest line of the thing needs it.
-    auto_submit_url: str = field(init=False, repr=False, compare=False)
+    tags: tuple[str, ...]
+    hidden: bool
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        url: str,
+        owner: Owner,
+        title: str,
+        description: str,
+        category: str,
+        language: str,
+        tags: tuple[str, ...] = (),
+        hidden: bool = False,
+    ) -> None:
+        set_field = object.__setattr__  # frozen: as dataclasses' own __init__
+        set_field(self, "url", url)
+        set_field(self, "owner", owner)
+        set_field(self, "title", title)
+        set_field(self, "description_utf8", description.encode("utf-8"))
+        set_field(self, "category", category)
+        set_field(self, "language", language)
+        set_field(self, "tags", tags)
+        set_field(self, "hidden", hidden)
+
+    @property
+    def description(self) -> str:
+        """What the thing is about: plain text, 5-1000 characters."""
+        return self.description_utf8.decode("utf-8")
+
+    @property
+    def auto_submit_url(self) -> str:
+        """The URL that creates the thing on its first flattr: the JS-free
+        button's target and the payment link.
+
+        Built when asked for, not kept: percent-encoded, it is the largest
+        value of a thing, and a build holds every thing to its end. The
+        last one built is remembered, as a page asks for it twice in a row
+        (payment link, then button).
+        """
+        global _last_auto_submit
+        last = _last_auto_submit
+        if last is not None and last[0] is self:
+            return last[1]
         query = "&".join(
             f"{name}={percent_encode(value)}" for name, value in self.parameters()
         )
-        object.__setattr__(self, "auto_submit_url", f"{AUTO_SUBMIT_BASE}?{query}")
+        url = f"{AUTO_SUBMIT_BASE}?{query}"
+        _last_auto_submit = (self, url)
+        return url
 
     def parameters(self) -> list[tuple[str, str]]:
         """The auto-submit parameters, in a stable order, empty ones left out."""
@@ -81,29 +126,39 @@ class Thing:
         return params
 
 
-class _PercentEncoding(dict[int, str]):
-    """Code point -> its UTF-8 bytes percent-encoded (RFC 3986), learnt
-    the first time a character is met; unreserved characters map to
-    themselves."""
+# (thing, its auto-submit URL): see Thing.auto_submit_url.
+_last_auto_submit: tuple[Thing, str] | None = None
 
-    def __missing__(self, code: int) -> str:
-        encoded = "".join(f"%{byte:02X}" for byte in chr(code).encode("utf-8"))
-        self[code] = encoded
+
+class _PercentEncoded(dict[str, str]):
+    """Character -> its UTF-8 bytes percent-encoded (RFC 3986), learnt the
+    first time the character is met."""
+
+    def __missing__(self, char: str) -> str:
+        encoded = "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+        self[char] = encoded
         return encoded
 
 
-_PERCENT_ENCODING = _PercentEncoding(
-    {ord(c): c for c in string.ascii_letters + string.digits + "-._~"}
-)
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+_PERCENT_ENCODED = _PercentEncoded()
 
 
 def percent_encode(value: str) -> str:
-    """``urllib.parse.quote(value, safe="")``, in one C-level pass.
+    """``urllib.parse.quote(value, safe="")``, faster.
 
-    quote() calls a Python function per byte; every thing's title and
-    description go through this, so it is a measurable part of a build.
+    quote() calls a Python function per byte, and every thing's title and
+    description go through this on each page, feed and manifest that shows
+    the thing. A text has few distinct characters to encode (spaces,
+    punctuation, accented letters): one C-level ``replace`` each.
     """
-    return value.translate(_PERCENT_ENCODING)
+    unsafe = set(value).difference(_UNRESERVED)
+    if "%" in unsafe:  # first, so that no encoding is encoded again
+        value = value.replace("%", "%25")
+        unsafe.discard("%")
+    for char in unsafe:
+        value = value.replace(char, _PERCENT_ENCODED[char])
+    return value
 
 
 def flattr_language(code: object) -> str | None:

@@ -293,3 +293,39 @@ def test_auto_submit_url_round_trips(
 @given(st.text())
 def test_percent_encode_is_quote_with_nothing_safe(text):
     assert percent_encode(text) == quote(text, safe="")
+
+
+def test_auto_submit_url_is_built_for_each_thing_and_reused_in_a_row():
+    first = Thing(
+        "https://a.example/1",
+        Owner("flattr_user", "alice"),
+        "First",
+        "One.",
+        "text",
+        "en_GB",
+    )
+    second = Thing(
+        "https://a.example/2",
+        Owner("flattr_user", "bob"),
+        "Second",
+        "Two.",
+        "text",
+        "en_GB",
+    )
+    urls = [first.auto_submit_url, second.auto_submit_url, first.auto_submit_url]
+    assert urls[0] == urls[2] != urls[1]
+    assert parse_qs(urlsplit(urls[1]).query)["url"] == ["https://a.example/2"]
+    assert first.auto_submit_url is first.auto_submit_url  # one page, one build
+
+
+def test_description_reads_back_as_given():
+    text = "Kärna 回路 😀\nsecond line"
+    thing = Thing(
+        "https://e.org/", Owner("flattr_user", "a"), "Title", text, "text", "sv_SE"
+    )
+    twin = Thing(
+        "https://e.org/", Owner("flattr_user", "a"), "Title", text, "text", "sv_SE"
+    )
+    assert thing.description == text
+    assert thing == twin and hash(thing) == hash(twin)
+    assert parse_qs(urlsplit(thing.auto_submit_url).query)["description"] == [text]
