@@ -1,10 +1,12 @@
 """HTML for a thing: buttons, head tags, the load.js loader, and injection.
 
-Every value goes into HTML through ``markupsafe`` exactly once, so the
-``&`` separators of an auto-submit URL become ``&amp;`` and nothing becomes
-``&amp;amp;``. Injection into a written page works on the page as a string
-(one ``find`` per landmark) instead of re-parsing it: it is the difference
-between a plugin nobody notices and one that doubles the build time.
+Every value goes into HTML escaped exactly once (by ``markupsafe``, or
+by ``html.escape`` where a page's dozen head values would otherwise each
+build a Markup object), so the ``&`` separators of an auto-submit URL
+become ``&amp;`` and nothing becomes ``&amp;amp;``. Injection into a
+written page works on the page as a string (one ``find`` per landmark)
+instead of re-parsing it: it is the difference between a plugin nobody
+notices and one that doubles the build time.
 """
 
 from __future__ import annotations
