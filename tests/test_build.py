@@ -438,3 +438,31 @@ def test_description_keeps_text_that_names_a_tag(site):
     assert things["summary.md"]["description"] == "Use <b> tags"
     soup = page(output / "from-the-body.html")
     assert og(soup, "og:description") == [things["body.md"]["description"]]
+
+
+def test_every_content_object_has_its_flattr_attribute_from_the_start(site):
+    # Reserved as Pelican creates each object (so that CPython keeps sharing
+    # the articles' attribute table): drafts and articles without an owner
+    # have it too, as None, and a theme can test it on any of them.
+    seen = []
+
+    def keep_drafts(generator):
+        seen.extend(generator.drafts)
+        seen.extend(generator.articles)
+
+    signals.article_generator_finalized.connect(keep_drafts)
+    try:
+        site(
+            {
+                "owned.md": article("Owned", "Alice"),
+                "nobody.md": article("Nobody's", "Zed"),
+                "draft.md": article("A draft", "Alice", Status="draft"),
+            },
+            FLATTR_AUTHORS=AUTHORS,
+        )
+    finally:
+        signals.article_generator_finalized.disconnect(keep_drafts)
+    by_title = {content.title: content for content in seen}
+    assert by_title["A draft"].flattr is None
+    assert by_title["Nobody's"].flattr is None
+    assert by_title["Owned"].flattr.url.endswith("/owned.html")
