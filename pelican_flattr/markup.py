@@ -39,15 +39,19 @@ _BADGE = Markup(
 )
 
 
-def plain_button(content_thing: ContentThing) -> Markup:
+def plain_button(
+    content_thing: ContentThing, auto_submit_url: str | None = None
+) -> Markup:
     """The JS-free button: a link to the auto-submit URL with an inline badge.
 
     It loads nothing from Flattr until the reader clicks it.
+    ``auto_submit_url``, when the caller has it, saves building it again.
     """
+    href = auto_submit_url or content_thing.auto_submit_url
     # escape() per value rather than Markup.format: see head().
     return Markup(
         f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
-        f'href="{escape(content_thing.auto_submit_url)}" rel="nofollow" '
+        f'href="{escape(href)}" rel="nofollow" '
         'aria-label="Flattr this: support “'
         f'{escape(content_thing.thing.title)}” on flattr.com">'
         f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span></a>'
@@ -91,11 +95,15 @@ def embedded_button(content_thing: ContentThing, compact: bool = False) -> Marku
     return Markup("<a {}>{}</a>").format(rendered, description)
 
 
-def button(content_thing: ContentThing, style: str | None = None) -> Markup:
+def button(
+    content_thing: ContentThing,
+    style: str | None = None,
+    auto_submit_url: str | None = None,
+) -> Markup:
     """The button in ``style`` (default: the content's configured style)."""
     style = style or content_thing.button_style
     if style == "plain":
-        return plain_button(content_thing)
+        return plain_button(content_thing, auto_submit_url)
     return embedded_button(content_thing, compact=style == "compact")
 
 
@@ -103,12 +111,14 @@ def head(
     content_thing: ContentThing,
     open_graph: Iterable[tuple[str, str]] = (),
     skip: frozenset[str] = frozenset(),
+    auto_submit_url: str | None = None,
 ) -> Markup:
     """The payment link and the ``open_graph`` (property, content) tags,
     leaving out properties in ``skip``."""
+    href = auto_submit_url or content_thing.auto_submit_url
     tags = [
         '<link rel="payment" type="text/html" title="Flattr this!" '
-        f'href="{_attribute(content_thing.auto_submit_url)}">'
+        f'href="{_attribute(href)}">'
     ]
     tags.extend(
         f'{_meta_start(prop)}{_attribute(value)}">'
@@ -155,6 +165,7 @@ def inject(
     body_html: str,
     needs_loader: bool,
     open_graph: Iterable[tuple[str, str]] = (),
+    auto_submit_url: str | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -172,13 +183,14 @@ def inject(
         head_part = page[:head_end]
         if PAYMENT_LINK_START not in head_part:
             skip = frozenset(_PROPERTY.findall(head_part))
-            tags = head(content_thing, open_graph, skip)
+            tags = head(content_thing, open_graph, skip, auto_submit_url)
             page = f"{page[:head_end]}{tags}\n{page[head_end:]}"
             head_end += len(tags) + 1
             changed = True
     body_start = max(head_end, 0)
     if content_thing is not None and page.find(BUTTON_CLASS, body_start) < 0:
-        block = f'\n<div class="flattr-injected">{button(content_thing)}</div>\n'
+        shown = button(content_thing, None, auto_submit_url)
+        block = f'\n<div class="flattr-injected">{shown}</div>\n'
         at = page.find(body_html, body_start) if len(body_html) > 20 else -1
         if at >= 0:
             at += len(body_html)

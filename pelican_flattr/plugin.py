@@ -34,7 +34,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
-from .feeds import ITEM_PAYMENT_KEY, item_key, tag_feed
+from .feeds import ITEM_PAYMENT_KEY, PaymentLink, item_key, tag_feed
 from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, Resolution, open_graph, resolve
@@ -107,9 +107,11 @@ class BuildState:
     # Feeds: article.url -> its thing, and the feed files that carry it.
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
     feeds_by_source: dict[str, list[str]] = field(default_factory=dict)
-    # The auto-submit URLs of the things feeds carry, by article.url: at
-    # most FEED_MAX_ITEMS per feed, most of them in several feeds.
-    feed_payment_urls: dict[str, str] = field(default_factory=dict)
+    # The payment links of the things feeds carry, by article.url: at most
+    # FEED_MAX_ITEMS per feed, most of them in several feeds. Pelican writes
+    # an article generator's feeds before its pages, so each article page
+    # takes its auto-submit URL from here instead of building it again.
+    feed_payment_links: dict[str, PaymentLink] = field(default_factory=dict)
     site_payment_url: str | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
@@ -296,7 +298,11 @@ def flattr_head(content: Any = None) -> Markup:
     if content_thing is None or settings is None:
         return Markup("")
     _build.page.heads.add(id(content_thing))
-    return markup.head(content_thing, open_graph(content, content_thing, settings))
+    return markup.head(
+        content_thing,
+        open_graph(content, content_thing, settings),
+        auto_submit_url=_auto_submit_url(content_thing),
+    )
 
 
 def flattr_button(content: Any = None, style: str | None = None) -> Markup:
@@ -308,7 +314,7 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     _build.page.buttons.add(id(content_thing))
     if style != "plain":
         _build.page.needs_loader = True
-    return markup.button(content_thing, style)
+    return markup.button(content_thing, style, _auto_submit_url(content_thing))
 
 
 def flattr_script() -> Markup:
@@ -322,6 +328,22 @@ def flattr_script() -> Markup:
         return Markup("")
     _build.page.has_loader = True
     return markup.LOADER_TAG
+
+
+def _auto_submit_url(content_thing: ContentThing) -> str:
+    """The thing's auto-submit URL, taken from the feeds when they built it."""
+    return _feed_url(content_thing) or content_thing.auto_submit_url
+
+
+def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
+    """The auto-submit URL the feeds built for this thing, if they did;
+    ``take`` forgets it (its own page is the last to need it)."""
+    key = content_thing.content_url
+    links = _build.feed_payment_links
+    link = links.pop(key, None) if take else links.get(key)
+    if link is not None and _build.things_by_content_url.get(key) is content_thing:
+        return link.url
+    return None
 
 
 def _content_thing(content: Any) -> ContentThing | None:
@@ -388,10 +410,6 @@ class _CompletesPages:
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         _build.page = PageRender()
-        if _build.feed_payment_urls:
-            # Pelican writes the articles' feeds before their pages: let the
-            # pages reuse the memory (a later feed would rebuild what it needs).
-            _build.feed_payment_urls.clear()
         page = super().render(*args, **kwargs)  # type: ignore[misc]
         # Pelican passes one dict; copying its few hundred keys for every
         # page would be waste.
@@ -415,18 +433,21 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     """
     rendered = _build.page
     settings = _build.settings
-    if settings is None or not settings.inject:
+    if settings is None:
         return page
     content = context.get("article") or context.get("page")
     content_thing = _content_thing(content)
+    feed_url = _feed_url(content_thing, take=True) if content_thing else None
     needs_loader = rendered.needs_loader and not rendered.has_loader
-    if content_thing is None and not needs_loader:
+    if not settings.inject or (content_thing is None and not needs_loader):
         return page
     if content_thing is not None and rendered.complete_for(content_thing):
         return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
-    updated = markup.inject(page, content_thing, body_html, needs_loader, pairs)
+    updated = markup.inject(
+        page, content_thing, body_html, needs_loader, pairs, feed_url
+    )
     return page if updated is None else updated
 
 
@@ -439,7 +460,7 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
         feed,
         _build.things_by_content_url,
         _build.site_payment_url,
-        _build.feed_payment_urls,
+        _build.feed_payment_links,
     )
 
 

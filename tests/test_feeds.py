@@ -5,7 +5,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
-from conftest import SITEURL, article, manifest_things
+from conftest import (
+    SITEURL,
+    article,
+    flattr_buttons,
+    manifest_things,
+    page,
+)
+from conftest import payment_links as page_payment_links
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
 PINNED = "https://old.example.org/2019/pinned/"
@@ -158,3 +165,23 @@ def test_feeds_can_be_left_alone(site):
     parsed = read_feeds(output)["all.atom.xml"]
     assert all(payment_links(e.links) == [] for e in parsed.entries)
     assert all(t["feeds"] == [] for t in manifest_things(output).values())
+
+
+def test_each_page_shows_the_payment_url_its_feeds_carry(site):
+    # Pelican writes the feeds before the article pages, and each page takes
+    # its thing's URL from the feeds: never another thing's. The same slug in
+    # two languages and a pinned URL are the cases where keys could mix.
+    output = site(files(), FLATTR_AUTHORS=AUTHORS, **EVERY_FEED)
+    feed_urls = {
+        link["href"]
+        for parsed in read_feeds(output).values()
+        for entry in parsed.entries
+        for link in payment_links(entry.get("links", []))
+    }
+    things = manifest_things(output)
+    assert {t["auto_submit_url"] for t in things.values()} == feed_urls
+    for source, thing in things.items():
+        soup = page(output / thing["page"])
+        hrefs = [a["href"] for a in flattr_buttons(soup)]
+        hrefs += [link["href"] for link in page_payment_links(soup)]
+        assert hrefs == [thing["auto_submit_url"]] * 2, source
