@@ -177,20 +177,22 @@ def inject(
     * Before ``</body>``: load.js, once, when an embedded button is on the
       page and the loader is not.
     """
-    changed = False
+    # Every insertion point is found in the page as rendered, and the page
+    # is copied once at the end: each copy of a ~60 KB page costs more than
+    # finding a landmark in it.
+    insertions: list[tuple[int, str]] = []
     head_end = _find_ci(page, "</head>")
-    if content_thing is not None and head_end >= 0:
-        head_part = page[:head_end]
-        if PAYMENT_LINK_START not in head_part:
-            skip = frozenset(_PROPERTY.findall(head_part))
-            tags = head(content_thing, open_graph, skip, auto_submit_url)
-            page = f"{page[:head_end]}{tags}\n{page[head_end:]}"
-            head_end += len(tags) + 1
-            changed = True
+    if (
+        content_thing is not None
+        and head_end >= 0
+        and page.find(PAYMENT_LINK_START, 0, head_end) < 0
+    ):
+        skip = frozenset(_PROPERTY.findall(page, 0, head_end))
+        tags = head(content_thing, open_graph, skip, auto_submit_url)
+        insertions.append((head_end, f"{tags}\n"))
     body_start = max(head_end, 0)
+    button_added = False
     if content_thing is not None and page.find(BUTTON_CLASS, body_start) < 0:
-        shown = button(content_thing, None, auto_submit_url)
-        block = f'\n<div class="flattr-injected">{shown}</div>\n'
         at = page.find(body_html, body_start) if len(body_html) > 20 else -1
         if at >= 0:
             at += len(body_html)
@@ -200,13 +202,24 @@ def inject(
                 if at >= 0:
                     break
         if at >= 0:
-            page = page[:at] + block + page[at:]
-            changed = True
-    if content_thing is not None and content_thing.button_style != "plain":
-        needs_loader = True
-    if needs_loader and LOADER_URL not in page and "FlattrButton" in page:
+            shown = button(content_thing, None, auto_submit_url)
+            insertions.append((at, f'\n<div class="flattr-injected">{shown}</div>\n'))
+            button_added = True
+    embedded = content_thing is not None and content_thing.button_style != "plain"
+    if (
+        (needs_loader or embedded)
+        and LOADER_URL not in page
+        and ((button_added and embedded) or "FlattrButton" in page)
+    ):
         at = _find_ci(page, "</body>", body_start, last=True)
-        tag = f"{LOADER_TAG}\n"
-        page = page + tag if at < 0 else page[:at] + tag + page[at:]
-        changed = True
-    return page if changed else None
+        insertions.append((len(page) if at < 0 else at, f"{LOADER_TAG}\n"))
+    if not insertions:
+        return None
+    # sorted() is stable: a button and the loader at the same landmark stay
+    # in that order.
+    pieces, done = [], 0
+    for at, text in sorted(insertions, key=lambda insertion: insertion[0]):
+        pieces += (page[done:at], text)
+        done = at
+    pieces.append(page[done:])
+    return "".join(pieces)
