@@ -113,6 +113,9 @@ class BuildState:
     # takes its auto-submit URL from here instead of building it again.
     feed_payment_links: dict[str, PaymentLink] = field(default_factory=dict)
     site_payment_url: str | None = None
+    # The feed being written and the keys of its tagged items: Pelican
+    # writes each feed right after handing it to plugins.
+    feed_being_written: tuple[Any, list[str]] | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
 
@@ -456,12 +459,13 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     settings = _build.settings
     if settings is None or not settings.feeds:
         return
-    tag_feed(
+    tagged = tag_feed(
         feed,
         _build.things_by_content_url,
         _build.site_payment_url,
         _build.feed_payment_links,
     )
+    _build.feed_being_written = (feed, tagged)
 
 
 def record_feed(path: str, context: Any, feed: Any) -> None:
@@ -470,17 +474,24 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
     if settings is None:
         return
     relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
-    feed_link = feed.feed.get("link") or ""
-    for item in feed.items:
-        if ITEM_PAYMENT_KEY in item:
-            key = item_key(item.get("link") or "", feed_link)
-            content_thing = _build.things_by_content_url.get(key)
-            if content_thing is not None:
-                # A list, not a set: a few pointers instead of a hash table
-                # per thing; the manifest sorts and de-duplicates.
-                _build.feeds_by_source.setdefault(content_thing.source, []).append(
-                    relative
-                )
+    being_written = _build.feed_being_written
+    _build.feed_being_written = None
+    if being_written is not None and being_written[0] is feed:
+        keys: list[str] = being_written[1]
+    else:  # handed to plugins some other way: read the items again
+        feed_link = feed.feed.get("link") or ""
+        keys = [
+            item_key(item.get("link") or "", feed_link)
+            for item in feed.items
+            if ITEM_PAYMENT_KEY in item
+        ]
+    things, feeds_by_source = _build.things_by_content_url, _build.feeds_by_source
+    for key in keys:
+        content_thing = things.get(key)
+        if content_thing is not None:
+            # A list, not a set: a few pointers instead of a hash table per
+            # thing; the manifest sorts and de-duplicates.
+            feeds_by_source.setdefault(content_thing.source, []).append(relative)
 
 
 def write_manifest(pelican: Any) -> None:

@@ -9,6 +9,7 @@ object shaped like Pelican's ``Article`` or ``Page`` works.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -217,8 +218,8 @@ def open_graph(
         ("og:description", description),
     ]
     if settings.site_name:
-        pairs.append(("og:site_name", strip_html(settings.site_name)))
-    pairs.append(("og:locale", html_lang(thing.language).replace("-", "_")))
+        pairs.append(("og:site_name", _plain_site_name(settings.site_name)))
+    pairs.append(("og:locale", _og_locale(thing.language)))
     for field in IMAGE_FIELDS:
         image = _text_field(content.metadata, field)
         if image:
@@ -230,9 +231,12 @@ def open_graph(
         return tuple(pairs)
     date = getattr(content, "date", None)
     if date is not None:
-        pairs.append(("article:published_time", date.isoformat()))
-        modified = getattr(content, "modified", None) or date
-        pairs.append(("article:modified_time", modified.isoformat()))
+        published = date.isoformat()
+        pairs.append(("article:published_time", published))
+        modified = getattr(content, "modified", None)
+        pairs.append(
+            ("article:modified_time", modified.isoformat() if modified else published)
+        )
     for author in getattr(content, "authors", None) or ():
         pairs.append(("article:author", str(author.name)))
     category = getattr(content, "category", None)
@@ -241,6 +245,15 @@ def open_graph(
     for tag in getattr(content, "tags", None) or ():
         pairs.append(("article:tag", str(tag.name)))
     return tuple(pairs)
+
+
+# Every page of a build asks for the same few: cleaned once.
+_plain_site_name = functools.lru_cache(maxsize=8)(strip_html)
+
+
+@functools.lru_cache(maxsize=64)
+def _og_locale(flattr_code: str) -> str:
+    return html_lang(flattr_code).replace("-", "_")
 
 
 def _page(content: Any, content_url: str) -> str:
