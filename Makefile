@@ -59,7 +59,7 @@ test: lint system-deps
 
 # Figures, not tests: see docs/performance.md and docs/webhooks.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 5
+	$(BIN)/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 7
 
 bench-webhook: $(STAMP)
 	$(BIN)/python benchmarks/webhook_bench.py
