@@ -159,6 +159,25 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     return index
 
 
+def _end_of(page: str, body_html: str, start: int) -> int:
+    """Where the first ``body_html`` in ``page[start:]`` ends, or -1.
+
+    Found by its last characters, then compared whole: ``find`` with a
+    needle of a few kilobytes first spends longer preparing it than a short
+    needle takes to find.
+    """
+    tail = body_html[-64:]
+    at = page.find(tail, start)
+    while at >= 0:
+        end = at + len(tail)
+        if end - len(body_html) >= start and page.startswith(
+            body_html, end - len(body_html)
+        ):
+            return end
+        at = page.find(tail, at + 1)
+    return -1
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -193,10 +212,8 @@ def inject(
     body_start = max(head_end, 0)
     button_added = False
     if content_thing is not None and page.find(BUTTON_CLASS, body_start) < 0:
-        at = page.find(body_html, body_start) if len(body_html) > 20 else -1
-        if at >= 0:
-            at += len(body_html)
-        else:
+        at = _end_of(page, body_html, body_start) if len(body_html) > 20 else -1
+        if at < 0:
             for landmark in ("</article>", "</main>", "</body>"):
                 at = _find_ci(page, landmark, body_start, last=True)
                 if at >= 0:

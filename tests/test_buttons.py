@@ -5,8 +5,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import article, flattr_buttons, manifest_things, og, page, payment_links
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pelican_flattr.markup import LOADER_URL
+from pelican_flattr.markup import LOADER_URL, _end_of
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 
@@ -216,3 +218,19 @@ def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
     (link,) = payment_links(soup)
     assert link.parent.name == "head"
     assert len(og(soup, "og:url")) == 1
+
+
+# A small alphabet, so that bodies repeat and overlap inside pages, and
+# bodies longer than the 64 characters _end_of searches for first.
+_PIECES = st.text(alphabet="ab</>", max_size=200)
+
+
+@given(_PIECES, st.text(alphabet="ab</>", min_size=1, max_size=160), _PIECES,
+       st.integers(0, 250))  # fmt: skip
+def test_end_of_is_where_find_puts_the_end_of_the_first_body(
+    before, body, after, start
+):
+    for page_text in (before + body + after, before + after):
+        found = page_text.find(body, start)
+        expected = found + len(body) if found >= 0 else -1
+        assert _end_of(page_text, body, start) == expected
