@@ -6,10 +6,10 @@ notmyidea, Open Graph, payment links in every feed, the manifest, and the
 URL guard against the previous build's manifest), each build in a fresh
 ``pelican`` process, alternating the two after a warm-up pair. It reports
 the median of the pairs' wall-time ratios (the two builds of a pair run
-back to back, so a machine that slows down for a while slows both) and the
-peak-RSS ratio, the time of
-``pelican-flattr audit`` as a ratio to the plain build, and the same
-with/without ratio for a content-cached rebuild after one article changed.
+back to back, so a machine that slows down for a while slows both), the
+same for CPU time, the peak-RSS ratio, the time of ``pelican-flattr
+audit`` as a ratio to the plain build, and the same with/without ratio
+for a content-cached rebuild after one article changed.
 Before any figure it audits the plugin's output: a fast build with missing
 buttons is a failure.
 
@@ -57,8 +57,8 @@ def write_conf(path: Path, values: dict[str, object]) -> Path:
     return path
 
 
-def run_build(conf: Path, content: Path) -> tuple[float, int]:
-    """One ``pelican`` process: (wall seconds, peak RSS in KiB)."""
+def run_build(conf: Path, content: Path) -> tuple[float, int, float]:
+    """One ``pelican`` process: (wall seconds, peak RSS in KiB, CPU seconds)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(BIN / "pelican"), str(content), "-s", str(conf), "-q"],
@@ -71,7 +71,7 @@ def run_build(conf: Path, content: Path) -> tuple[float, int]:
     errors = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"build failed ({conf.name}):\n{errors}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def audit(output: Path) -> tuple[float, dict]:
@@ -106,12 +106,14 @@ def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
     run_build(confs["plugin"], content)
     times = {"plain": [], "plugin": []}
     rss = {"plain": [], "plugin": []}
+    cpu = {"plain": [], "plugin": []}
     for pair in range(pairs):
         order = ("plain", "plugin") if pair % 2 == 0 else ("plugin", "plain")
         for variant in order:
-            elapsed, peak = run_build(confs[variant], content)
+            elapsed, peak, cpu_seconds = run_build(confs[variant], content)
             times[variant].append(elapsed)
             rss[variant].append(peak)
+            cpu[variant].append(cpu_seconds)
 
     output = root / "out-plugin"
     audit_time, report = audit(output)
@@ -154,6 +156,11 @@ def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
         "plugin_s": statistics.median(times["plugin"]),
         "time_ratio": statistics.median(pair_ratios),
         "pair_ratios": pair_ratios,
+        # The same for the CPU time of each build (user + system): the
+        # scheduling and I/O waits of a shared machine are not in it.
+        "cpu_ratio": statistics.median(
+            a / b for a, b in zip(cpu["plugin"], cpu["plain"], strict=True)
+        ),
         "rss_ratio": statistics.median(rss["plugin"]) / statistics.median(rss["plain"]),
         "plain_rss_mib": statistics.median(rss["plain"]) / 1024,
         "audit_s": audit_time,
@@ -168,14 +175,16 @@ def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| articles | plain build | with plugin | time ratio | peak-RSS ratio "
-        "| audit / plain | cached rebuild ratio | plugin cost per article |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| articles | plain build | with plugin | time ratio | CPU-time ratio "
+        "| peak-RSS ratio | audit / plain | cached rebuild ratio "
+        "| plugin cost per article |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(
             f"| {r['size']:,} | {r['plain_s']:.2f} s | {r['plugin_s']:.2f} s "
-            f"| {r['time_ratio']:.3f} | {r['rss_ratio']:.3f} | {r['audit_ratio']:.3f} "
+            f"| {r['time_ratio']:.3f} | {r['cpu_ratio']:.3f} | {r['rss_ratio']:.3f} "
+            f"| {r['audit_ratio']:.3f} "
             f"| {r['cached_ratio']:.3f} | {r['per_article_ms']:.3f} ms |"
         )
     return "\n".join(lines)
