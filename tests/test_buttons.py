@@ -234,3 +234,33 @@ def test_end_of_is_where_find_puts_the_end_of_the_first_body(
         found = page_text.find(body, start)
         expected = found + len(body) if found >= 0 else -1
         assert _end_of(page_text, body, start) == expected
+
+
+def test_helpers_reach_includes_and_imported_macros(site, tmp_path):
+    # The helpers are found by the context every template renders with,
+    # including an include's and a macro module imported without context,
+    # where Jinja globals would also be found.
+    templates = tmp_path / "include-theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "flattr_bits.html").write_text("{{ flattr_button(article) }}")
+    (templates / "macros.html").write_text(
+        "{% macro head_of(item) %}{{ flattr_head(item) }}{% endmacro %}"
+    )
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}\n'
+        '{% import "macros.html" as flattr_macros %}\n'
+        "{% block head %}{{ super() }}{{ flattr_macros.head_of(article) }}"
+        "{% endblock %}\n"
+        '{% block content %}{{ super() }}{% include "flattr_bits.html" %}'
+        "{% endblock %}\n"
+    )
+    output = site(
+        three_articles(),
+        theme=str(tmp_path / "include-theme"),
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    thing = manifest_things(output)["a.md"]
+    soup = page(output / "first-of-three.html")
+    assert [b["href"] for b in flattr_buttons(soup)] == [thing["auto_submit_url"]]
+    assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
+    assert soup.select_one(".flattr-injected") is None
