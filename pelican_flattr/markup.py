@@ -116,14 +116,15 @@ def head(
     """The payment link and the ``open_graph`` (property, content) tags,
     leaving out properties in ``skip``."""
     href = auto_submit_url or content_thing.auto_submit_url
+    shown = [(prop, value) for prop, value in open_graph if prop not in skip]
+    values = _attributes([value for _, value in shown])
     tags = [
         '<link rel="payment" type="text/html" title="Flattr this!" '
         f'href="{_attribute(href)}">'
     ]
     tags.extend(
-        f'{_meta_start(prop)}{_attribute(value)}">'
-        for prop, value in open_graph
-        if prop not in skip
+        f'{_meta_start(prop)}{value}">'
+        for (prop, _), value in zip(shown, values, strict=True)
     )
     return Markup("\n".join(tags))
 
@@ -136,6 +137,21 @@ def _attribute(value: str) -> str:
     half the time of its head tags.
     """
     return html.escape(value, quote=True)
+
+
+_SEPARATOR = "\x00"
+
+
+def _attributes(values: list[str]) -> list[str]:
+    """``_attribute`` of each value, from one escape of them all, joined.
+
+    Escaping works character by character, so the escaped joint splits back
+    into the escaped values, unless one of them holds the separator.
+    """
+    escaped = _attribute(_SEPARATOR.join(values)).split(_SEPARATOR)
+    if len(escaped) == len(values):
+        return escaped
+    return [_attribute(value) for value in values]
 
 
 @functools.lru_cache(maxsize=256)  # a few property names, on every page

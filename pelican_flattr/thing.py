@@ -222,8 +222,15 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 def _html_text(html_text: str, keep_breaks: bool = False) -> str:
     """The text of an HTML fragment, unescaped, its whitespace untouched."""
-    if "<" in html_text:  # every pattern below starts with "<"
+    if "<" in html_text:  # every pattern here starts with "<"
         html_text = _DROPPED_ELEMENTS.sub("", _COMMENT.sub("", html_text))
+    return _tag_free_text(html_text, keep_breaks)
+
+
+def _tag_free_text(html_text: str, keep_breaks: bool = False) -> str:
+    """``_html_text`` of a fragment known to hold no comment, script, style
+    or template element."""
+    if "<" in html_text:
         if keep_breaks:
             html_text = _BREAK.sub("\n", html_text)
         html_text = _TAG.sub("", _BLOCK_TAG.sub(" ", html_text))
@@ -268,7 +275,7 @@ def first_words(text: str, count: int) -> list[str]:
         if _UNSAFE_TO_CUT.search(prefix):
             break
         # count + 1 words, each followed by whitespace, and the rest.
-        words = _html_text(prefix).split(None, count + 1)
+        words = _tag_free_text(prefix).split(None, count + 1)
         if len(words) == count + 2:
             return words[: count + 1]
         size *= 4

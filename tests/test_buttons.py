@@ -8,7 +8,7 @@ from conftest import article, flattr_buttons, manifest_things, og, page, payment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pelican_flattr.markup import LOADER_URL, _end_of
+from pelican_flattr.markup import LOADER_URL, _attribute, _attributes, _end_of
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 
@@ -264,3 +264,8 @@ def test_helpers_reach_includes_and_imported_macros(site, tmp_path):
     assert [b["href"] for b in flattr_buttons(soup)] == [thing["auto_submit_url"]]
     assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
     assert soup.select_one(".flattr-injected") is None
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("a&<>\"'\x00 é回"), max_size=12)))
+def test_attributes_escapes_each_value_as_alone(values):
+    assert _attributes(values) == [_attribute(value) for value in values]
