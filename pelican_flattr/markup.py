@@ -213,8 +213,8 @@ def inject(
       page and the loader is not.
     """
     # Every insertion point is found in the page as rendered, and the page
-    # is copied once at the end: each copy of a ~60 KB page costs more than
-    # finding a landmark in it.
+    # is copied once at the end: inserting piece by piece copied the whole
+    # page (two slices and the result) for each piece.
     insertions: list[tuple[int, str]] = []
     head_end = _find_ci(page, "</head>")
     if (

@@ -403,7 +403,7 @@ class _ProvidesHelpers:
     150 names) into a new dict for every page it renders and again for
     every include, and four more names are four more on every copy. On the
     benchmark's site they also pushed those dicts past a size at which
-    CPython grows them: ~12 % of the plugin's whole cost.
+    CPython grows them: 8 to 12 % of the plugin's whole cost.
     """
 
     def resolve_or_missing(self, key: str) -> Any:

@@ -104,7 +104,7 @@ class Thing:
         if last is not None and last[0] is self:
             return last[1]
         # parameters(), encoded: the values that repeat across things are
-        # encoded once per build.
+        # encoded once, not once per thing.
         owner, repeated = self.owner, _percent_encode_repeated
         url = (
             f"{AUTO_SUBMIT_BASE}?url={percent_encode(self.url)}"
