@@ -33,7 +33,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
-from .feeds import ITEM_PAYMENT_KEY, PaymentLink, item_key, tag_feed
+from .feeds import PaymentLink, tag_feed
 from .manifest import manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, Resolution, open_graph, resolve
@@ -496,20 +496,13 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
     settings = _build.settings
     if settings is None:
         return
-    relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
     being_written = _build.feed_being_written
     _build.feed_being_written = None
-    if being_written is not None and being_written[0] is feed:
-        keys: list[str] = being_written[1]
-    else:  # handed to plugins some other way: read the items again
-        feed_link = feed.feed.get("link") or ""
-        keys = [
-            item_key(item.get("link") or "", feed_link)
-            for item in feed.items
-            if ITEM_PAYMENT_KEY in item
-        ]
+    if being_written is None or being_written[0] is not feed:
+        return  # not a feed this plugin tagged (FLATTR_FEEDS off)
+    relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
     things, feeds_by_source = _build.things_by_content_url, _build.feeds_by_source
-    for key in keys:
+    for key in being_written[1]:
         content_thing = things.get(key)
         if content_thing is not None:
             # A list, not a set: a few pointers instead of a hash table per
