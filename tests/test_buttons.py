@@ -8,7 +8,13 @@ from conftest import article, flattr_buttons, manifest_things, og, page, payment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pelican_flattr.markup import LOADER_URL, _attribute, _attributes, _end_of
+from pelican_flattr.markup import (
+    LOADER_URL,
+    _attribute,
+    _attributes,
+    _end_of,
+    _url_attribute,
+)
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 
@@ -269,3 +275,8 @@ def test_helpers_reach_includes_and_imported_macros(site, tmp_path):
 @given(st.lists(st.text(alphabet=st.sampled_from("a&<>\"'\x00 é回"), max_size=12)))
 def test_attributes_escapes_each_value_as_alone(values):
     assert _attributes(values) == [_attribute(value) for value in values]
+
+
+@given(st.text(alphabet=st.sampled_from("a%&=?<>\"' /é"), max_size=40) | st.text())
+def test_url_attribute_escapes_like_attribute(url):
+    assert _url_attribute(url) == _attribute(url)
