@@ -30,6 +30,7 @@ from jinja2 import Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican import signals
+from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
@@ -117,6 +118,11 @@ class BuildState:
     feed_being_written: tuple[Any, list[str]] | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
+    # Pelican's PATH, absolute, with a trailing "/": see _source().
+    content_root: str = ""
+    # (content class, in the default language) -> whether Pelican's URL and
+    # SAVE_AS settings for it are the same: see _save_as_is_url().
+    save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
 
 
 _build = BuildState()
@@ -132,6 +138,13 @@ def start_build(pelican: Any) -> None:
         _build.strict = False
         return
     _build.active = True
+    _build.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
+    _build.save_as_is_url = {
+        (cls, default_lang): pelican.settings.get(f"{kind}_{lang}URL")
+        == pelican.settings.get(f"{kind}_{lang}SAVE_AS")
+        for cls, kind in ((Article, "ARTICLE"), (Page, "PAGE"))
+        for default_lang, lang in ((True, ""), (False, "LANG_"))
+    }
     flattr_settings, problems = read_settings(pelican.settings)
     _build.settings = flattr_settings
     for problem in problems:
@@ -192,7 +205,13 @@ def attach_things(generators: list[Any]) -> None:
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
-        outcome = resolve(content, settings, is_article)
+        outcome = resolve(
+            content,
+            settings,
+            is_article,
+            source=_source(content),
+            save_as_is_url=_save_as_is_url(content),
+        )
         content_thing = outcome.content_thing
         if content_thing is None:
             _say_why_not(content, outcome)
@@ -225,6 +244,39 @@ def attach_things(generators: list[Any]) -> None:
     if settings.store_path is not None:
         _build.pending_notices = _read_notices(settings)
     _fail_if_strict()
+
+
+def _source(content: Any) -> str | None:
+    """Pelican's ``relative_source_path`` of ``content`` when the source path
+    is plainly under PATH (absolute, normalised), or None to ask Pelican:
+    its answer costs two ``abspath`` and a ``relpath`` per article."""
+    path = getattr(content, "source_path", None)
+    root = _build.content_root
+    if os.sep != "/" or not isinstance(path, str) or not path.startswith(root):
+        return None
+    relative = path[len(root) :]
+    if relative.startswith(".") or "/." in relative or "//" in relative:
+        return None  # ".", ".." or a hidden name: let Pelican normalise it
+    return relative if relative and not relative.endswith("/") else None
+
+
+def _save_as_is_url(content: Any) -> bool:
+    """Whether Pelican's ``save_as`` of ``content`` is its ``url``, without
+    asking Pelican for both (each expands its settings anew).
+
+    Pelican expands the same URL_FORMAT values into the class's (or, for a
+    translation, its LANG_) URL and SAVE_AS settings, unless the metadata
+    overrides either: the same settings give the same string.
+    """
+    same = _build.save_as_is_url.get(
+        (type(content), getattr(content, "in_default_lang", None))
+    )
+    return bool(
+        same
+        and getattr(content, "status", None) != "draft"
+        and not hasattr(content, "override_url")
+        and not hasattr(content, "override_save_as")
+    )
 
 
 def _say_why_not(content: Any, outcome: Resolution) -> None:

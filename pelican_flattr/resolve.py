@@ -263,8 +263,19 @@ def _page(content: Any, content_url: str) -> str:
     return content_url if page == content_url else page
 
 
-def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolution:
-    """Decide whether ``content`` gets a thing, and build it."""
+def resolve(
+    content: Any,
+    settings: FlattrSettings,
+    is_article: bool,
+    source: str | None = None,
+    save_as_is_url: bool = False,
+) -> Resolution:
+    """Decide whether ``content`` gets a thing, and build it.
+
+    ``source`` (the content's ``relative_source_path``) and whether its
+    ``save_as`` is its ``url`` are asked of ``content`` unless the caller,
+    who may know them more cheaply, says.
+    """
     metadata = content.metadata
     try:
         if _bool_field(metadata, OPT_OUT) is False:
@@ -304,8 +315,8 @@ def resolve(content: Any, settings: FlattrSettings, is_article: bool) -> Resolut
     return Resolution(
         content_thing=ContentThing(
             thing=thing,
-            source=str(content.relative_source_path).replace("\\", "/"),
-            page=_page(content, content_url),
+            source=source or str(content.relative_source_path).replace("\\", "/"),
+            page=content_url if save_as_is_url else _page(content, content_url),
             button_style=settings.button,
             is_article=is_article,
             content_url=content_url,

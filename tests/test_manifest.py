@@ -4,7 +4,7 @@ import json
 
 import jsonschema
 import pytest
-from conftest import article
+from conftest import article, build
 
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
@@ -40,6 +40,68 @@ def test_same_content_gives_byte_identical_manifests(site):
     urls = [thing["url"] for thing in document["things"]]
     assert urls == sorted(urls) and len(urls) == 5
     assert one.endswith(b"}\n") and "Ärliga".encode() in one  # stable, readable UTF-8
+
+
+PRETTY = {
+    "ARTICLE_URL": "posts/{slug}/",
+    "ARTICLE_SAVE_AS": "posts/{slug}/index.html",
+    "ARTICLE_LANG_URL": "{lang}/posts/{slug}/",
+    "ARTICLE_LANG_SAVE_AS": "{lang}/posts/{slug}/index.html",
+}
+LANG_ONLY = {
+    "ARTICLE_LANG_URL": "{lang}/{slug}/",
+    "ARTICLE_LANG_SAVE_AS": "{lang}/{slug}/index.html",
+}
+
+
+@pytest.mark.parametrize("root", ["plain", ".hidden"])
+@pytest.mark.parametrize(
+    ("layout", "pages"),
+    [
+        ({}, ["first.html", "second.html", "first-fr.html", "linked.html"]),
+        (
+            PRETTY,
+            [
+                "posts/first/index.html",
+                "posts/second/index.html",
+                "fr/posts/first/index.html",
+                "posts/linked/index.html",
+            ],
+        ),
+        (
+            LANG_ONLY,
+            ["first.html", "second.html", "fr/first/index.html", "linked.html"],
+        ),
+    ],
+    ids=["url-is-save-as", "pretty-urls", "translations-differ"],
+)
+def test_manifest_names_the_source_and_the_page_pelican_wrote(
+    tmp_path, root, layout, pages
+):
+    # Sources in subfolders, under a content folder whose path may hold a
+    # hidden folder's name; pages saved under their URL or not, a
+    # translation, and metadata overriding one of save_as and url.
+    output = build(
+        tmp_path / root,
+        {
+            "a.md": article("First", slug="first"),
+            "sub/dir/b.md": article("Second", slug="second"),
+            "c.md": article("Premier", slug="first", lang="fr"),
+            "d.md": article("Moved", slug="moved", save_as="custom/moved-here.html"),
+            "e.md": article("Linked", slug="linked", url="elsewhere/linked/"),
+        },
+        FLATTR_USERNAME="alice",
+        **layout,
+    )
+    things = {
+        t["source"]: t for t in load_manifest(output / "flattr-manifest.json")["things"]
+    }
+    expected = dict(zip(["a.md", "sub/dir/b.md", "c.md", "e.md"], pages, strict=True))
+    expected["d.md"] = "custom/moved-here.html"
+    assert {source: thing["page"] for source, thing in things.items()} == expected
+    for thing in things.values():
+        assert (output / thing["page"]).is_file(), thing["page"]
+    assert things["e.md"]["url"] == "https://blog.example.org/elsewhere/linked/"
 
 
 def test_manifest_follows_its_schema(site):
