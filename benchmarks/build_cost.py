@@ -4,7 +4,9 @@ For each N it generates a seeded synthetic site (site_generator.py), then
 builds it with plain Pelican and with the plugin fully on (injection into
 notmyidea, Open Graph, payment links in every feed, the manifest, and the
 URL guard against the previous build's manifest), each build in a fresh
-``pelican`` process, alternating the two after a warm-up pair. It reports
+``pelican`` process, alternating the two after a warm-up pair, for at least
+``--pairs`` pairs and ``--min-seconds`` per size (a small site gets more
+pairs, its builds being short and their ratios noisier). It reports
 the median of the pairs' wall-time ratios (the two builds of a pair run
 back to back, so a machine that slows down for a while slows both), the
 same for CPU time, the peak-RSS ratio, the time of ``pelican-flattr
@@ -85,7 +87,9 @@ def audit(output: Path) -> tuple[float, dict]:
     return time.perf_counter() - started, json.loads(result.stdout or "{}")
 
 
-def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
+def measure(
+    size: int, pairs: int, cached_pairs: int, min_seconds: float
+) -> dict[str, object]:
     root = HERE / ".sites" / str(size)
     content = generate(root, size)
     confs = {}
@@ -107,8 +111,14 @@ def measure(size: int, pairs: int, cached_pairs: int) -> dict[str, object]:
     times = {"plain": [], "plugin": []}
     rss = {"plain": [], "plugin": []}
     cpu = {"plain": [], "plugin": []}
-    for pair in range(pairs):
+    # At least ``pairs`` pairs, and more until ``min_seconds`` have gone by:
+    # on a shared machine one pair's ratio can be off by 20 %, and a small
+    # site's builds are short enough to afford many more of them.
+    started = time.perf_counter()
+    pair = 0
+    while pair < pairs or time.perf_counter() - started < min_seconds:
         order = ("plain", "plugin") if pair % 2 == 0 else ("plugin", "plain")
+        pair += 1
         for variant in order:
             elapsed, peak, cpu_seconds = run_build(confs[variant], content)
             times[variant].append(elapsed)
@@ -193,7 +203,13 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
-    parser.add_argument("--pairs", type=int, default=7)
+    parser.add_argument("--pairs", type=int, default=7, help="at least this many")
+    parser.add_argument(
+        "--min-seconds",
+        type=float,
+        default=300,
+        help="and more pairs until this long has been spent on them, per size",
+    )
     parser.add_argument("--cached-pairs", type=int, default=3)
     args = parser.parse_args()
     # pip compiles an installed package's bytecode, as it did Pelican's; an
@@ -202,17 +218,19 @@ def main() -> int:
     compileall.compile_dir(Path(pelican_flattr.__file__).parent, quiet=1)
     rows = []
     for size in args.sizes:
-        rows.append(measure(size, args.pairs, args.cached_pairs))
+        rows.append(measure(size, args.pairs, args.cached_pairs, args.min_seconds))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
         ratios = ", ".join(f"{ratio:.3f}" for ratio in rows[-1]["pair_ratios"])
         print(f"  time ratio of each pair: {ratios}", flush=True)
     pairs = "\n".join(
-        f"- {row['size']:,}: " + ", ".join(f"{r:.3f}" for r in row["pair_ratios"])
+        f"- {row['size']:,} ({len(row['pair_ratios'])} pairs): "
+        + ", ".join(f"{r:.3f}" for r in row["pair_ratios"])
         for row in rows
     )
     text = (
-        f"{table(rows)}\n\nMachine: {machine()}; {args.pairs} pairs after a "
-        "warm-up; the time ratio is the median of the pairs' ratios:\n\n"
+        f"{table(rows)}\n\nMachine: {machine()}; after a warm-up, at least "
+        f"{args.pairs} pairs and {args.min_seconds:.0f} s of them per size; the "
+        "time ratio is the median of the pairs' ratios:\n\n"
         f"{pairs}\n"
     )
     print("\n" + text)
