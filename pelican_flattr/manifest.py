@@ -34,28 +34,38 @@ def manifest_entry(
 ) -> dict[str, Any]:
     """The manifest's record of one thing, and the feeds that carry it."""
     thing = content_thing.thing
+    # In the order of the keys: written as is, the same text as sorted.
     return {
-        "url": thing.url,
-        "source": content_thing.source,
-        "page": content_thing.page,
-        "owner": {"kind": thing.owner.kind, "value": thing.owner.value},
-        "title": thing.title,
-        "description": thing.description,
-        "category": thing.category,
-        "language": thing.language,
-        "tags": list(thing.tags),
-        "hidden": thing.hidden,
         "auto_submit_url": thing.auto_submit_url,
         "button": content_thing.button_style,
+        "category": thing.category,
+        "description": thing.description,
         "feeds": sorted(set(feeds)),
+        "hidden": thing.hidden,
+        "language": thing.language,
+        "owner": {"kind": thing.owner.kind, "value": thing.owner.value},
+        "page": content_thing.page,
+        "source": content_thing.source,
+        "tags": list(thing.tags),
+        "title": thing.title,
+        "url": thing.url,
     }
 
 
+def manifest_line(content_thing: ContentThing, feeds: Iterable[str] = ()) -> str:
+    """``manifest_entry`` as the JSON text the manifest holds for it."""
+    return _dump_in_order(manifest_entry(content_thing, feeds))
+
+
 def json_lines(
-    header: Mapping[str, Any], name: str, items: Iterable[Any]
+    header: Mapping[str, Any],
+    name: str,
+    items: Iterable[Any],
+    items_are_json: bool = False,
 ) -> Iterator[str]:
     """A JSON object as text chunks: ``header``'s keys, then ``name`` as a
-    list with one item per line. Keys sorted, UTF-8, one newline at the end.
+    list with one item per line (``items`` already JSON text when
+    ``items_are_json``). Keys sorted, UTF-8, one newline at the end.
 
     Streamed, so that a large list is never held twice as text, and written
     by json's C encoder (an indented dump falls back to pure Python).
@@ -70,7 +80,8 @@ def json_lines(
             continue
         empty = True
         for position, item in enumerate(items):
-            yield ("[" if position == 0 else ",") + f"\n    {_dump(item)}"
+            text = item if items_are_json else _dump(item)
+            yield ("[" if position == 0 else ",") + f"\n    {text}"
             empty = False
         yield "[]" if empty else "\n  ]"
     yield "\n}\n"
@@ -79,6 +90,10 @@ def json_lines(
 # What json.dumps(value, sort_keys=True, ensure_ascii=False) does, without
 # building an encoder for each of a build's thousands of lines.
 _dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+# The same for a manifest entry: its keys are inserted in order, at every
+# level, and it holds no cycle. Sorting and the cycle check were a third of
+# the time of each line.
+_dump_in_order = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def manifest_chunks(
@@ -90,9 +105,9 @@ def manifest_chunks(
     bytes. Things are sorted by URL; each entry is built as it is written."""
     feeds_by_source = feeds_by_source or {}
     ordered = sorted(content_things, key=lambda ct: (ct.url, ct.source))
-    entries = (manifest_entry(ct, feeds_by_source.get(ct.source, ())) for ct in ordered)
+    lines = (manifest_line(ct, feeds_by_source.get(ct.source, ())) for ct in ordered)
     return json_lines(
-        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl}, "things", entries
+        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl}, "things", lines, True
     )
 
 

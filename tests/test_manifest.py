@@ -5,13 +5,20 @@ import json
 import jsonschema
 import pytest
 from conftest import article, build
+from hypothesis import given
+from hypothesis import strategies as st
+from test_thing import _owner, _tag, _text
 
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
     ManifestError,
     load_manifest,
+    manifest_entry,
+    manifest_line,
     write_atomically,
 )
+from pelican_flattr.resolve import ContentThing
+from pelican_flattr.thing import CATEGORIES, Thing
 
 AUTHORS = {
     "Alice": "alice",
@@ -180,3 +187,32 @@ def test_unreadable_manifests_name_the_file(tmp_path, text, says):
     assert str(path) in str(raised.value) and says in str(raised.value)
     with pytest.raises(ManifestError, match="no such manifest"):
         load_manifest(tmp_path / "missing.json")
+
+
+_things = st.builds(
+    Thing,
+    url=st.text(max_size=30).map(lambda path: "https://example.org/" + path),
+    owner=_owner,
+    title=_text,
+    description=_text,
+    category=st.sampled_from(CATEGORIES),
+    language=st.just("en_GB"),
+    tags=st.lists(_tag, max_size=4, unique=True).map(tuple),
+    hidden=st.booleans(),
+)
+
+
+def _sorted_dump(entry):
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False)
+
+
+@given(
+    thing=_things,
+    source=st.text(max_size=20),
+    feeds=st.lists(st.text(max_size=10), max_size=3),
+)
+def test_manifest_line_is_its_entry_dumped_with_sorted_keys(thing, source, feeds):
+    content_thing = ContentThing(thing, source, "page.html", "plain")
+    line = manifest_line(content_thing, feeds)
+    assert line == _sorted_dump(manifest_entry(content_thing, feeds))
+    assert json.loads(line)["auto_submit_url"] == thing.auto_submit_url
