@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .resolve import ContentThing
 
@@ -30,13 +30,16 @@ class ManifestError(ValueError):
 
 
 def manifest_entry(
-    content_thing: ContentThing, feeds: Iterable[str] = ()
+    content_thing: ContentThing,
+    feeds: Iterable[str] = (),
+    auto_submit_url: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest's record of one thing, and the feeds that carry it."""
+    """The manifest's record of one thing, and the feeds that carry it
+    (``auto_submit_url``: the thing's, when the caller has it)."""
     thing = content_thing.thing
     # In the order of the keys: written as is, the same text as sorted.
     return {
-        "auto_submit_url": thing.auto_submit_url,
+        "auto_submit_url": auto_submit_url or thing.auto_submit_url,
         "button": content_thing.button_style,
         "category": thing.category,
         "description": thing.description,
@@ -52,9 +55,13 @@ def manifest_entry(
     }
 
 
-def manifest_line(content_thing: ContentThing, feeds: Iterable[str] = ()) -> str:
+def manifest_line(
+    content_thing: ContentThing,
+    feeds: Iterable[str] = (),
+    auto_submit_url: str | None = None,
+) -> str:
     """``manifest_entry`` as the JSON text the manifest holds for it."""
-    return _dump_in_order(manifest_entry(content_thing, feeds))
+    return _dump_in_order(manifest_entry(content_thing, feeds, auto_submit_url))
 
 
 def json_lines(
@@ -100,15 +107,88 @@ def manifest_chunks(
     siteurl: str,
     content_things: Iterable[ContentThing],
     feeds_by_source: Mapping[str, Iterable[str]] | None = None,
+    auto_submit_urls: Callable[[str], str | None] | None = None,
 ) -> Iterator[str]:
     """The manifest's text, in chunks: the same things always give the same
-    bytes. Things are sorted by URL; each entry is built as it is written."""
+    bytes. Things are sorted by URL; each entry is built as it is written.
+
+    ``auto_submit_urls`` maps a thing URL to its auto-submit URL when that
+    was kept (see ``UrlSpool``), or to None.
+    """
     feeds_by_source = feeds_by_source or {}
+    kept = auto_submit_urls or (lambda url: None)
     ordered = sorted(content_things, key=lambda ct: (ct.url, ct.source))
-    lines = (manifest_line(ct, feeds_by_source.get(ct.source, ())) for ct in ordered)
+    lines = (
+        manifest_line(ct, feeds_by_source.get(ct.source, ()), kept(ct.url))
+        for ct in ordered
+    )
     return json_lines(
         {"schema_version": SCHEMA_VERSION, "siteurl": siteurl}, "things", lines, True
     )
+
+
+class UrlSpool:
+    """Auto-submit URLs set aside on disk as pages use them, for the manifest.
+
+    Building a thing's URL again for its manifest line costs ~14 µs; keeping
+    every URL in memory until the manifest is written, ~1 KB per thing for
+    the whole build. Here each costs a buffered write, one number kept by
+    thing URL, and a read when the manifest is written. An I/O error
+    switches it off: the manifest then builds the URLs again.
+    """
+
+    _LENGTH_BITS = 24  # a span is offset << 24 | length; URLs are < 16 MiB
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._size = 0
+        self._spans: dict[str, int] = {}
+        self._off = False
+        self._read_since_write = False
+
+    def put(self, thing_url: str, auto_submit_url: str) -> None:
+        """Keep ``auto_submit_url`` for the thing at ``thing_url``."""
+        if self._off:
+            return
+        data = auto_submit_url.encode("utf-8")
+        if len(data) >> self._LENGTH_BITS:
+            return
+        try:
+            if self._file is None:
+                # Kept open from page to page until close().
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115
+            elif self._read_since_write:
+                self._file.seek(self._size)
+                self._read_since_write = False
+            self._file.write(data)
+        except OSError:
+            self.close()
+            self._off = True
+            return
+        self._spans[thing_url] = self._size << self._LENGTH_BITS | len(data)
+        self._size += len(data)
+
+    def get(self, thing_url: str) -> str | None:
+        """The auto-submit URL kept for ``thing_url``, or None."""
+        span = self._spans.get(thing_url)
+        if span is None or self._file is None:
+            return None
+        length = span & ((1 << self._LENGTH_BITS) - 1)
+        self._read_since_write = True
+        try:
+            self._file.seek(span >> self._LENGTH_BITS)
+            data = self._file.read(length)
+        except OSError:
+            return None
+        return data.decode("utf-8") if len(data) == length else None
+
+    def close(self) -> None:
+        """Forget everything kept and delete the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._spans = {}
+        self._size = 0
 
 
 def write_atomically(path: Path, text: str | Iterable[str]) -> None:

@@ -35,7 +35,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
 from .feeds import PaymentLink, tag_feed
-from .manifest import manifest_chunks, write_atomically
+from .manifest import UrlSpool, manifest_chunks, write_atomically
 from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, Resolution, open_graph, resolve
 from .settings import FlattrSettings, read_settings
@@ -118,6 +118,8 @@ class BuildState:
     feed_being_written: tuple[Any, list[str]] | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
+    # The auto-submit URL each page used, for the manifest.
+    url_spool: UrlSpool = field(default_factory=UrlSpool)
     # Pelican's PATH, absolute, with a trailing "/": see _source().
     content_root: str = ""
     # (content class, in the default language) -> whether Pelican's URL and
@@ -131,6 +133,7 @@ _build = BuildState()
 def start_build(pelican: Any) -> None:
     """Forget the previous run's things; read and validate the settings."""
     global _build
+    _build.url_spool.close()  # a previous run that ended early
     _build = BuildState(strict=pelican.settings.get("FLATTR_STRICT") is True)
     if not _loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
@@ -507,7 +510,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
 
     Themes that call the helpers get nothing added; others (such as
     ``notmyidea``) get the head tags, the button and, for an embedded
-    button, load.js (see ``markup.inject``).
+    button, load.js (see ``markup.inject``). The page's auto-submit URL is
+    set aside for the manifest.
     """
     rendered = _build.page
     settings = _build.settings
@@ -515,7 +519,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     content = context.get("article") or context.get("page")
     content_thing = _content_thing(content)
-    feed_url = _feed_url(content_thing, take=True) if content_thing else None
+    url = None
+    if content_thing is not None:
+        url = _feed_url(content_thing, take=True) or content_thing.auto_submit_url
+        _build.url_spool.put(content_thing.url, url)
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject or (content_thing is None and not needs_loader):
         return page
@@ -523,9 +530,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
-    updated = markup.inject(
-        page, content_thing, body_html, needs_loader, pairs, feed_url
-    )
+    updated = markup.inject(page, content_thing, body_html, needs_loader, pairs, url)
     return page if updated is None else updated
 
 
@@ -568,7 +573,10 @@ def write_manifest(pelican: Any) -> None:
     if settings is None:
         return
     chunks = manifest_chunks(
-        settings.siteurl, _build.content_things, _build.feeds_by_source
+        settings.siteurl,
+        _build.content_things,
+        _build.feeds_by_source,
+        _build.url_spool.get,
     )
     try:
         write_atomically(settings.manifest_path, chunks)
@@ -576,6 +584,8 @@ def write_manifest(pelican: Any) -> None:
         _report(f"FLATTR_MANIFEST: cannot write {settings.manifest_path}: {error}")
         _fail_if_strict()
         return
+    finally:
+        _build.url_spool.close()
     logger.info(
         "pelican-flattr: %d things, manifest %s",
         len(_build.content_things),

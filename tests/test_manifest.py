@@ -9,10 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
 
+from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
     ManifestError,
+    UrlSpool,
     load_manifest,
+    manifest_chunks,
     manifest_entry,
     manifest_line,
     write_atomically,
@@ -216,3 +219,44 @@ def test_manifest_line_is_its_entry_dumped_with_sorted_keys(thing, source, feeds
     line = manifest_line(content_thing, feeds)
     assert line == _sorted_dump(manifest_entry(content_thing, feeds))
     assert json.loads(line)["auto_submit_url"] == thing.auto_submit_url
+
+
+@given(st.dictionaries(st.text(max_size=30), st.text(max_size=300), max_size=40))
+def test_url_spool_gives_back_what_it_kept(urls):
+    spool = UrlSpool()
+    kept = {}
+    for key, url in urls.items():
+        for value in ("stale" + url, url):  # the last one kept wins
+            spool.put(key, value)
+            kept[key] = value
+            # Reading the oldest between writes must not move the next write.
+            oldest = next(iter(kept))
+            assert spool.get(oldest) == kept[oldest]
+    # Read back out of order, as the manifest does (sorted by thing URL).
+    for key in sorted(urls, reverse=True):
+        assert spool.get(key) == urls[key]
+    assert spool.get("k" * 31) is None  # longer than any key kept
+    spool.close()
+    assert all(spool.get(key) is None for key in urls)
+
+
+def test_manifest_takes_the_kept_auto_submit_url():
+    thing = Thing(
+        "https://example.org/a",
+        parse_owner("alice"),
+        "A title",
+        "Words.",
+        "text",
+        "en_GB",
+        (),
+        False,
+    )
+    content_thing = ContentThing(thing, "a.md", "a.html", "plain")
+    text = "".join(
+        manifest_chunks(
+            "https://example.org", [content_thing], {}, {thing.url: "kept"}.get
+        )
+    )
+    assert json.loads(text)["things"][0]["auto_submit_url"] == "kept"
+    text = "".join(manifest_chunks("https://example.org", [content_thing], {}, {}.get))
+    assert json.loads(text)["things"][0]["auto_submit_url"] == thing.auto_submit_url
