@@ -50,6 +50,7 @@ def plain_button(
 
 
 def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
+    """``plain_button()``'s text, its href already escaped."""
     return (
         f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
         f'href="{escaped_href}" rel="nofollow" '
@@ -124,7 +125,7 @@ def _head(
     escaped_href: str, open_graph: Iterable[tuple[str, str]], skip: frozenset[str]
 ) -> list[str]:
     """``head()`` as pieces of text, for the caller to join with others."""
-    if skip:
+    if skip or not isinstance(open_graph, (tuple, list)):  # read twice below
         open_graph = [pair for pair in open_graph if pair[0] not in skip]
     pieces = _head_template(tuple([prop for prop, _ in open_graph])).copy()
     # Every article page has a dozen values; only a few sequences of

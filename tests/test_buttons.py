@@ -8,13 +8,17 @@ from conftest import article, flattr_buttons, manifest_things, og, page, payment
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
     LOADER_URL,
     _attribute,
     _attributes,
     _end_of,
     _url_attribute,
+    head,
 )
+from pelican_flattr.resolve import ContentThing
+from pelican_flattr.thing import Thing
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 
@@ -280,3 +284,23 @@ def test_attributes_escapes_each_value_as_alone(values):
 @given(st.text(alphabet=st.sampled_from("a%&=?<>\"' /é"), max_size=40) | st.text())
 def test_url_attribute_escapes_like_attribute(url):
     assert _url_attribute(url) == _attribute(url)
+
+
+def test_head_reads_open_graph_pairs_from_any_iterable():
+    thing = Thing(
+        "https://example.org/a",
+        parse_owner("alice"),
+        "A <b> & 'c'",
+        "Words.",
+        "text",
+        "en_GB",
+        (),
+        False,
+    )
+    content_thing = ContentThing(thing, "a.md", "a.html", "plain")
+    pairs = (("og:title", thing.title), ("og:type", "article"), ("og:url", thing.url))
+    from_tuple = head(content_thing, pairs)
+    assert head(content_thing, iter(pairs)) == from_tuple
+    assert 'content="A &lt;b&gt; &amp; &#39;c&#39;"' in from_tuple
+    without_type = head(content_thing, iter(pairs), frozenset({"og:type"}))
+    assert "og:type" not in without_type and "og:url" in without_type
