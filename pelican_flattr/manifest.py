@@ -123,7 +123,10 @@ def manifest_chunks(
         for ct in ordered
     )
     return json_lines(
-        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl}, "things", lines, True
+        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl},
+        "things",
+        lines,
+        items_are_json=True,
     )
 
 
