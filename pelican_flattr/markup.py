@@ -3,9 +3,9 @@
 Every value goes into HTML escaped exactly once, by ``markupsafe`` (a
 page's dozen head values in one call), so the ``&`` separators of an
 auto-submit URL become ``&amp;`` and nothing becomes ``&amp;amp;``.
-Injection into a written page works on the page as a string (one ``find`` per landmark)
-instead of re-parsing it: it is the difference between a plugin nobody
-notices and one that doubles the build time.
+Injection into a written page works on the page as a string (one
+``find`` per landmark) instead of re-parsing it: it is the difference
+between a plugin nobody notices and one that doubles the build time.
 """
 
 from __future__ import annotations

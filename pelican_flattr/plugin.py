@@ -255,7 +255,12 @@ def _source(content: Any) -> str | None:
     its answer costs two ``abspath`` and a ``relpath`` per article."""
     path = getattr(content, "source_path", None)
     root = _build.content_root
-    if os.sep != "/" or not isinstance(path, str) or not path.startswith(root):
+    if (
+        os.sep != "/"
+        or not root
+        or not isinstance(path, str)
+        or not path.startswith(root)
+    ):
         return None
     relative = path[len(root) :]
     if relative.startswith(".") or "/." in relative or "//" in relative:
@@ -387,9 +392,10 @@ def flattr_script() -> Markup:
     return markup.LOADER_TAG
 
 
-def _auto_submit_url(content_thing: ContentThing) -> str:
-    """The thing's auto-submit URL, taken from the feeds when they built it."""
-    return _feed_url(content_thing) or content_thing.auto_submit_url
+def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
+    """The thing's auto-submit URL, taken from the feeds when they built it
+    (``take``: see ``_feed_url``)."""
+    return _feed_url(content_thing, take) or content_thing.auto_submit_url
 
 
 def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
@@ -521,7 +527,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     content_thing = _content_thing(content)
     url = None
     if content_thing is not None:
-        url = _feed_url(content_thing, take=True) or content_thing.auto_submit_url
+        url = _auto_submit_url(content_thing, take=True)
         _build.url_spool.put(content_thing.url, url)
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject or (content_thing is None and not needs_loader):
