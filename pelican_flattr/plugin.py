@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -43,6 +44,7 @@ from .thing import Thing, strip_html, thing_description, thing_title
 from .url_guard import (
     BaselineError,
     baseline_entry,
+    holds_baseline,
     load_baseline,
     next_baseline,
     url_changes,
@@ -605,6 +607,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     """Warn about every thing URL of the baseline that this build dropped."""
     path = settings.url_baseline_path
     things = sorted(_build.content_things, key=lambda ct: (ct.url, ct.source))
+
+    def new_entries() -> Iterator[dict[str, str]]:
+        for ct in things:
+            yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+
+    if holds_baseline(path, new_entries()):
+        return  # the same things as the last build: nothing vanished
     new_urls = {ct.url for ct in things}
     vanished: list[dict[str, str]] = []
     if path.exists():
@@ -621,9 +630,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         else:
             logger.warning("pelican-flattr: %s", message)
     _fail_if_strict()
-    new = (baseline_entry(ct.url, ct.source, ct.thing.owner.value) for ct in things)
     try:
-        write_baseline(path, next_baseline(vanished, new, unresolved))
+        write_baseline(path, next_baseline(vanished, new_entries(), unresolved))
     except OSError as error:
         logger.warning(
             "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error

@@ -192,13 +192,36 @@ def load_baseline(
     return kept
 
 
+def _baseline_chunks(things: Iterable[Entry]) -> Iterator[str]:
+    from .manifest import json_lines
+
+    return json_lines({"baseline_version": BASELINE_VERSION}, "things", things)
+
+
 def write_baseline(path: Path, things: Iterable[Entry]) -> None:
     """Write the baseline atomically, one thing per line."""
-    from .manifest import json_lines, write_atomically
+    from .manifest import write_atomically
 
-    write_atomically(
-        path, json_lines({"baseline_version": BASELINE_VERSION}, "things", things)
-    )
+    write_atomically(path, _baseline_chunks(things))
+
+
+def holds_baseline(path: Path, things: Iterable[Entry]) -> bool:
+    """Whether ``path`` holds, byte for byte, the baseline of ``things``
+    (as ``write_baseline`` writes it).
+
+    The common case, a build with the same things as the last: then no URL
+    vanished, and the baseline need be neither parsed nor written again.
+    Compared chunk by chunk, never held whole.
+    """
+    try:
+        with path.open("rb") as stream:
+            for chunk in _baseline_chunks(things):
+                data = chunk.encode("utf-8")
+                if stream.read(len(data)) != data:
+                    return False
+            return stream.read(1) == b""
+    except OSError:
+        return False
 
 
 def next_baseline(

@@ -6,7 +6,12 @@ import pytest
 from conftest import article, build, manifest_things
 
 from pelican_flattr.plugin import FlattrBuildError
-from pelican_flattr.url_guard import compare_manifests
+from pelican_flattr.url_guard import (
+    baseline_entry,
+    compare_manifests,
+    holds_baseline,
+    write_baseline,
+)
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
 OLD = "https://blog.example.org/first-slug.html"
@@ -124,6 +129,51 @@ def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     assert any(
         r.levelname == "ERROR" and OLD in r.getMessage() for r in flattr_log.records
     )
+
+
+def test_an_unchanged_build_leaves_the_baseline_alone(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    before = baseline.stat()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    after = baseline.stat()
+    # Not written again: the same file, untouched.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # An owner change keeps every URL, and the baseline follows it silently.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS={**AUTHORS, "Bob": "bob"})
+    owners = {
+        t["source"]: t["owner"] for t in json.loads(baseline.read_text())["things"]
+    }
+    assert owners == {"a.md": "alice", "b.md": "bob"}
+    assert guard_lines(flattr_log) == []
+
+
+def _entries():
+    return [
+        baseline_entry("https://x.example/a", "a.md", "alice"),
+        baseline_entry("https://x.example/ü", "ü.md", "email:0123"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "holds"),
+    [
+        (lambda data: data, True),
+        (lambda data: data + b" ", False),
+        (lambda data: data[:-1], False),
+        (lambda data: data.replace(b"alice", b"alicf"), False),
+        (lambda data: b"", False),
+        (None, False),  # no file
+    ],
+)
+def test_holds_baseline_compares_every_byte(tmp_path, edit, holds):
+    path = tmp_path / "baseline.json"
+    write_baseline(path, _entries())
+    if edit is None:
+        path.unlink()
+    else:
+        path.write_bytes(edit(path.read_bytes()))
+    assert holds_baseline(path, iter(_entries())) is holds
 
 
 def test_baseline_survives_delete_output_directory(tmp_path, flattr_log):
