@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps bench bench-webhook
+.PHONY: demo test lint format clean system-deps bench bench-instructions bench-webhook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ test: lint system-deps
 # Figures, not tests: see docs/performance.md and docs/webhooks.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 7
+
+# Instructions counted by callgrind (needs valgrind): the figure a shared
+# machine cannot blur.
+bench-instructions: $(STAMP)
+	$(BIN)/python benchmarks/instructions.py --sizes 1000
 
 bench-webhook: $(STAMP)
 	$(BIN)/python benchmarks/webhook_bench.py

@@ -87,9 +87,9 @@ def audit(output: Path) -> tuple[float, dict]:
     return time.perf_counter() - started, json.loads(result.stdout or "{}")
 
 
-def measure(
-    size: int, pairs: int, cached_pairs: int, min_seconds: float
-) -> dict[str, object]:
+def site_confs(size: int) -> tuple[Path, dict[str, Path]]:
+    """The seeded site of ``size`` articles, and a Pelican settings file for
+    each build: plain, plugin, and both with content caching."""
     root = HERE / ".sites" / str(size)
     content = generate(root, size)
     confs = {}
@@ -105,6 +105,23 @@ def measure(
                 LOAD_CONTENT_CACHE=cached,
             )
             confs[name] = write_conf(root / f"{name}.py", values)
+    return content, confs
+
+
+def compile_plugin() -> None:
+    """Compile the plugin's bytecode, as pip does for an installed package.
+
+    An editable checkout (under PYTHONDONTWRITEBYTECODE) would otherwise
+    recompile the plugin in every build and charge it to the plugin.
+    """
+    compileall.compile_dir(Path(pelican_flattr.__file__).parent, quiet=1)
+
+
+def measure(
+    size: int, pairs: int, cached_pairs: int, min_seconds: float
+) -> dict[str, object]:
+    content, confs = site_confs(size)
+    root = content.parent
     # Warm-up: file caches, and the URL guard's baseline for the plugin.
     run_build(confs["plain"], content)
     run_build(confs["plugin"], content)
@@ -212,10 +229,7 @@ def main() -> int:
     )
     parser.add_argument("--cached-pairs", type=int, default=3)
     args = parser.parse_args()
-    # pip compiles an installed package's bytecode, as it did Pelican's; an
-    # editable checkout (under PYTHONDONTWRITEBYTECODE) would otherwise
-    # recompile the plugin in every build and charge it to the plugin.
-    compileall.compile_dir(Path(pelican_flattr.__file__).parent, quiet=1)
+    compile_plugin()
     rows = []
     for size in args.sizes:
         rows.append(measure(size, args.pairs, args.cached_pairs, args.min_seconds))

@@ -1,0 +1,90 @@
+"""Count what pelican-flattr adds to a build in instructions, with callgrind.
+
+On a shared machine a build's time moves by as much as the plugin's whole
+cost from one minute to the next (see docs/performance.md). The number of
+instructions a build executes does not: this script builds each seeded
+site of build_cost.py once with plain Pelican and once with the plugin fully
+on, both under ``valgrind --tool=callgrind`` at the same time (one per core;
+a count does not depend on what else runs), and reports their ratio.
+Callgrind runs a build ~50 times slower: ~5 minutes at 1,000 articles.
+
+    .venv/bin/python benchmarks/instructions.py --sizes 1000
+
+It needs valgrind (``apt-get install valgrind``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from build_cost import BIN, compile_plugin, run_build, site_confs
+
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def count_instructions(conf: Path, content: Path) -> subprocess.Popen[bytes]:
+    """Start one build under callgrind; its stderr ends with the count."""
+    return subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            # The profile itself is not needed: the total is in the log.
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            str(BIN / "pelican"),
+            str(content),
+            "-s",
+            str(conf),
+            "-q",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # The same dict and set layouts in both builds.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+
+
+def collected(process: subprocess.Popen[bytes], name: str) -> int:
+    _, errors = process.communicate()
+    text = errors.decode(errors="replace")
+    match = _COLLECTED.search(text)
+    if process.returncode != 0 or match is None:
+        raise SystemExit(f"the {name} build failed under callgrind:\n{text[-2000:]}")
+    return int(match.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: apt-get install valgrind")
+    compile_plugin()
+    print("| articles | plain Pelican | with plugin | instruction ratio |")
+    print("| --- | --- | --- | --- |")
+    for size in args.sizes:
+        content, confs = site_confs(size)
+        # As in build_cost.py: the URL guard compares with a previous build.
+        run_build(confs["plugin"], content)
+        running = {
+            name: count_instructions(confs[name], content)
+            for name in ("plain", "plugin")
+        }
+        counts = {name: collected(process, name) for name, process in running.items()}
+        print(
+            f"| {size:,} | {counts['plain'] / 1e9:.3f} G "
+            f"| {counts['plugin'] / 1e9:.3f} G "
+            f"| {counts['plugin'] / counts['plain']:.4f} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
