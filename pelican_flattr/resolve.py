@@ -269,12 +269,13 @@ def resolve(
     is_article: bool,
     source: str | None = None,
     save_as_is_url: bool = False,
+    content_url: str | None = None,
 ) -> Resolution:
     """Decide whether ``content`` gets a thing, and build it.
 
-    ``source`` (the content's ``relative_source_path``) and whether its
-    ``save_as`` is its ``url`` are asked of ``content`` unless the caller,
-    who may know them more cheaply, says.
+    ``source`` (the content's ``relative_source_path``), whether its
+    ``save_as`` is its ``url``, and its ``url`` are asked of ``content``
+    unless the caller, who may know them more cheaply, says.
     """
     metadata = content.metadata
     try:
@@ -297,7 +298,8 @@ def resolve(
             own = [tag.name for tag in getattr(content, "tags", None) or ()]
             tags = thing_tags(own, settings.tags)
         hidden = _bool_field(metadata, HIDDEN)
-        content_url = content.url
+        if content_url is None:
+            content_url = content.url
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         return Resolution(problem=str(error))

@@ -114,6 +114,69 @@ def test_manifest_names_the_source_and_the_page_pelican_wrote(
     assert things["e.md"]["url"] == "https://blog.example.org/elsewhere/linked/"
 
 
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {},  # Pelican's defaults: {slug}.html, pages/{slug}.html, and -{lang}
+        PRETTY,
+        {"ARTICLE_URL": "{date:%Y}/{date:%m}/{slug}/", "PAGE_URL": "{slug}/"},
+        {
+            "ARTICLE_URL": "{category}/{slug}.html",
+            "ARTICLE_LANG_URL": "{author}/{slug}",
+        },
+        {
+            "ARTICLE_URL": "{slug!s}/{lang:.1}.html",
+            "PAGE_LANG_URL": "{lang}{{x}}{slug}",
+        },
+    ],
+    ids=["defaults", "pretty", "dates", "category-author", "spec-and-braces"],
+)
+def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
+    # The plugin formats Pelican's URL settings itself when they read only
+    # {slug} and {lang}; every URL must be the one Pelican's own url gives.
+    from pelican import signals
+
+    pelican_urls = {}
+
+    def remember(generators):
+        for generator in generators:
+            for name in (
+                "articles",
+                "translations",
+                "hidden_articles",
+                "pages",
+                "hidden_pages",
+                "hidden_translations",
+            ):
+                for content in getattr(generator, name, ()):
+                    pelican_urls[content.relative_source_path] = content.url
+
+    signals.all_generators_finalized.connect(remember)
+    try:
+        output = build(
+            tmp_path,
+            {
+                "a.md": article("First", slug="first", category="Tools"),
+                "b.md": article("Premier", slug="first", lang="fr"),
+                "c.md": article("Quiet", slug="quiet", status="hidden"),
+                "d.md": article("Elsewhere", slug="d", url="moved/here/"),
+                "pages/p.md": "Title: About\nAuthor: Alice\nSlug: about\n\nAbout us.\n",
+                "pages/q.md": "Title: À propos\nAuthor: Alice\nSlug: about\nLang: fr"
+                "\n\nÀ propos.\n",
+            },
+            FLATTR_USERNAME="alice",
+            FLATTR_PAGES=True,
+            **layout,
+        )
+    finally:
+        signals.all_generators_finalized.disconnect(remember)
+    things = load_manifest(output / "flattr-manifest.json")["things"]
+    assert len(things) == 6
+    for thing in things:
+        expected = f"https://blog.example.org/{pelican_urls[thing['source']]}"
+        assert thing["url"] == expected, thing["source"]
+
+
 def test_manifest_follows_its_schema(site):
     output = site(
         files(), FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_BUTTON="js"
