@@ -20,6 +20,7 @@ from pelican_flattr.manifest import (
     manifest_line,
     write_atomically,
 )
+from pelican_flattr.plugin import _contents
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import CATEGORIES, Thing
 
@@ -139,17 +140,8 @@ def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
     pelican_urls = {}
 
     def remember(generators):
-        for generator in generators:
-            for name in (
-                "articles",
-                "translations",
-                "hidden_articles",
-                "pages",
-                "hidden_pages",
-                "hidden_translations",
-            ):
-                for content in getattr(generator, name, ()):
-                    pelican_urls[content.relative_source_path] = content.url
+        for content, _ in _contents(generators, pages=True):
+            pelican_urls[content.relative_source_path] = content.url
 
     signals.all_generators_finalized.connect(remember)
     try:
