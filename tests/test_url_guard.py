@@ -4,12 +4,16 @@ import json
 
 import pytest
 from conftest import article, build, manifest_things
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.url_guard import (
+    _baseline_line,
     baseline_entry,
     compare_manifests,
     holds_baseline,
+    load_baseline,
     write_baseline,
 )
 
@@ -174,6 +178,47 @@ def test_holds_baseline_compares_every_byte(tmp_path, edit, holds):
     else:
         path.write_bytes(edit(path.read_bytes()))
     assert holds_baseline(path, iter(_entries())) is holds
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@given(url=st.text(), source=st.text(), owner=st.text())
+def test_a_baseline_line_is_its_entry_dumped(url, source, owner):
+    entry = baseline_entry(url, source, owner)
+    line = _baseline_line(entry)
+    assert line == json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    assert json.loads(line) == entry
+
+
+@given(
+    entry=st.dictionaries(
+        st.sampled_from(["url", "source", "owner", "note"]), _json_values
+    )
+)
+def test_a_baseline_line_of_any_other_entry_is_json_dumps(entry):
+    # Entries read back from an older or hand-edited baseline.
+    assert _baseline_line(entry) == json.dumps(
+        entry, sort_keys=True, ensure_ascii=False
+    )
+
+
+def test_written_baseline_reads_back_whatever_its_text(tmp_path):
+    entries = [
+        baseline_entry('https://x.example/"q"', "dir\\a.md", "line\nbreak"),
+        baseline_entry("https://x.example/\u2028", "\x00.md", "emoji \U0001f600"),
+    ]
+    path = tmp_path / "baseline.json"
+    write_baseline(path, entries)
+    assert load_baseline(path) == entries
+    assert holds_baseline(path, iter(entries))
 
 
 def test_baseline_survives_delete_output_directory(tmp_path, flattr_log):
