@@ -26,7 +26,7 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Undefined
 from jinja2.utils import missing
@@ -38,7 +38,6 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from . import markup
 from .feeds import PaymentLink, tag_feed
 from .manifest import UrlSpool, manifest_chunks, write_atomically
-from .notice import PendingNotice, notices_by_author, read_pending_totals
 from .resolve import ContentThing, Resolution, open_graph, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, strip_html, thing_description, thing_title
@@ -51,6 +50,9 @@ from .url_guard import (
     url_changes,
     write_baseline,
 )
+
+if TYPE_CHECKING:
+    from .notice import PendingNotice
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -360,7 +362,10 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
             path,
         )
         return {}
-    import sqlite3  # only with FLATTR_STORE; see read_pending_totals
+    # Only with FLATTR_STORE: a build without it never imports them.
+    import sqlite3
+
+    from .notice import notices_by_author, read_pending_totals
 
     try:
         totals = read_pending_totals(path)
