@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import math
 import os
 import platform
 import statistics
@@ -200,17 +201,41 @@ def measure(
     }
 
 
+def median_interval(
+    values: list[float], confidence: float = 0.95
+) -> tuple[float, float]:
+    """A distribution-free confidence interval for the median of ``values``.
+
+    The k-th smallest and k-th largest values, k as large as keeps the
+    chance that the median lies outside below 1 - ``confidence``: the number
+    of values under the median is Binomial(n, 1/2) whatever their
+    distribution. With too few values for that, the whole range.
+    """
+    ordered = sorted(values)
+    count = len(ordered)
+    tail, below, k = (1 - confidence) / 2, 0.0, 1
+    for i in range(count // 2):
+        below += math.comb(count, i) / 2**count  # P(exactly i values below)
+        if below > tail:
+            break
+        k = i + 1
+    return ordered[k - 1], ordered[count - k]
+
+
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| articles | plain build | with plugin | time ratio | CPU-time ratio "
+        "| articles | plain build | with plugin | time ratio | its 95 % interval "
+        "| CPU-time ratio "
         "| peak-RSS ratio | audit / plain | cached rebuild ratio "
         "| plugin cost per article |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
+        low, high = median_interval(r["pair_ratios"])
         lines.append(
             f"| {r['size']:,} | {r['plain_s']:.2f} s | {r['plugin_s']:.2f} s "
-            f"| {r['time_ratio']:.3f} | {r['cpu_ratio']:.3f} | {r['rss_ratio']:.3f} "
+            f"| {r['time_ratio']:.3f} | {low:.3f}–{high:.3f} "
+            f"| {r['cpu_ratio']:.3f} | {r['rss_ratio']:.3f} "
             f"| {r['audit_ratio']:.3f} "
             f"| {r['cached_ratio']:.3f} | {r['per_article_ms']:.3f} ms |"
         )
@@ -224,7 +249,7 @@ def main() -> int:
     parser.add_argument(
         "--min-seconds",
         type=float,
-        default=300,
+        default=600,
         help="and more pairs until this long has been spent on them, per size",
     )
     parser.add_argument("--cached-pairs", type=int, default=3)
@@ -244,7 +269,8 @@ def main() -> int:
     text = (
         f"{table(rows)}\n\nMachine: {machine()}; after a warm-up, at least "
         f"{args.pairs} pairs and {args.min_seconds:.0f} s of them per size; the "
-        "time ratio is the median of the pairs' ratios:\n\n"
+        "time ratio is the median of the pairs' ratios, given with a "
+        "distribution-free 95 % confidence interval for that median:\n\n"
         f"{pairs}\n"
     )
     print("\n" + text)

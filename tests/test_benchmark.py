@@ -1,0 +1,70 @@
+"""The benchmark's own parts: its seeded site and its statistics."""
+
+import math
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from build_cost import median_interval
+from site_generator import authors, generate
+
+
+def _files(content):
+    return {
+        path.relative_to(content).as_posix(): path.read_bytes()
+        for path in sorted(content.rglob("*.md"))
+    }
+
+
+def test_the_same_size_always_gives_the_same_site(tmp_path):
+    first = _files(generate(tmp_path / "a", 40))
+    assert first == _files(generate(tmp_path / "b", 40))
+    assert first != _files(generate(tmp_path / "c", 41))
+    assert len(first) == 40 + 4  # articles and pages
+
+
+def test_the_site_mixes_every_kind_of_identity():
+    identities = authors().values()
+    assert len(identities) == 20
+    kinds = {
+        "none" if identity is None else identity.split(":")[0]
+        for identity in identities
+    }
+    assert {"none", "twitter", "email", "partner"} < kinds
+    assert any(identity and ":" not in identity for identity in identities)
+
+
+@pytest.mark.parametrize(
+    ("count", "rank"),
+    # rank: the k-th smallest and k-th largest bound the median with at
+    # least 95 % confidence, k as large as possible (binomial tables).
+    [(5, 1), (7, 1), (9, 2), (15, 4), (31, 10), (60, 22)],
+)
+def test_the_median_interval_takes_the_binomial_ranks(count, rank):
+    values = [float(v) for v in range(count)]
+    random.Random(count).shuffle(values)
+    assert median_interval(values) == (rank - 1, count - rank)
+    # With one more value cut from each end, the chance of missing the
+    # median would exceed 5 %; with the ranks chosen, it does not.
+    miss = 2 * sum(math.comb(count, i) for i in range(rank)) / 2**count
+    closer = 2 * sum(math.comb(count, i) for i in range(rank + 1)) / 2**count
+    assert miss <= 0.05 or rank == 1
+    assert closer > 0.05
+
+
+def test_the_median_interval_holds_the_median_95_times_in_100():
+    # A skewed distribution, as build times are: exponential, median ln 2.
+    chooser = random.Random(7)
+    trials = 2000
+    held = sum(
+        low <= math.log(2) <= high
+        for low, high in (
+            median_interval([chooser.expovariate(1) for _ in range(15)])
+            for _ in range(trials)
+        )
+    )
+    assert 0.95 <= held / trials <= 0.995
