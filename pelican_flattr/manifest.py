@@ -36,9 +36,9 @@ def manifest_entry(
     auto_submit_url: str | None = None,
 ) -> dict[str, Any]:
     """The manifest's record of one thing, and the feeds that carry it
-    (``auto_submit_url``: the thing's, when the caller has it)."""
+    (``auto_submit_url``: the thing's, when the caller has it); what
+    ``load_manifest`` gives back for it. ``manifest_line`` writes it."""
     thing = content_thing.thing
-    # In the order of the keys: written as is, the same text as sorted.
     return {
         "auto_submit_url": auto_submit_url or thing.auto_submit_url,
         "button": content_thing.button_style,
@@ -64,11 +64,11 @@ def manifest_line(
     """``manifest_entry`` as the JSON text the manifest holds for it: what
     ``json.dumps(entry, sort_keys=True, ensure_ascii=False)`` gives.
 
-    Put together from json's own string encoder rather than by encoding the
-    dict: a build writes one per thing, and json's generic path cost ~10 µs
-    each, most of it walking the dict and building an encoder per call.
+    Put together from json's own string encoder (the C function json.dumps
+    calls for every string) rather than by encoding the dict: a build
+    writes one per thing, and json's generic path cost ~10 µs each, most of
+    it walking the dict and building an encoder per call.
     """
-    # json's own encoder of one str (in C), which json.dumps calls too.
     thing, text = content_thing.thing, encode_basestring
     owner = thing.owner
     # Keys in sorted order; separators as json.dumps writes them.
