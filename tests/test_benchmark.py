@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from build_cost import median_interval
+from build_cost import median_interval, pair_order
 from site_generator import authors, generate
 
 
@@ -68,3 +68,9 @@ def test_the_median_interval_holds_the_median_95_times_in_100():
         )
     )
     assert 0.95 <= held / trials <= 0.995
+
+
+def test_the_builds_of_a_pair_take_turns_at_going_first():
+    orders = [pair_order(pair, "plain", "plugin") for pair in range(6)]
+    assert all(sorted(order) == ["plain", "plugin"] for order in orders)
+    assert [order[0] for order in orders] == ["plain", "plugin"] * 3
