@@ -3,13 +3,14 @@
 import math
 import random
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from build_cost import median_interval, pair_order
+from build_cost import median_interval, pair_numbers, pair_order
 from site_generator import authors, generate
 
 
@@ -74,3 +75,15 @@ def test_the_builds_of_a_pair_take_turns_at_going_first():
     orders = [pair_order(pair, "plain", "plugin") for pair in range(6)]
     assert all(sorted(order) == ["plain", "plugin"] for order in orders)
     assert [order[0] for order in orders] == ["plain", "plugin"] * 3
+
+
+def test_pairs_go_on_until_their_time_is_spent():
+    assert list(pair_numbers(3, 0)) == [0, 1, 2]
+    started = time.perf_counter()
+    numbers = []
+    for number in pair_numbers(1, 0.05):
+        numbers.append(number)
+        time.sleep(0.02)
+    assert numbers == list(range(len(numbers)))
+    assert len(numbers) >= 2  # more than the minimum: time was left
+    assert time.perf_counter() - started >= 0.05
