@@ -208,6 +208,34 @@ def test_theme_own_open_graph_is_not_repeated(site, tmp_path):
     assert len(og(soup, "og:url")) == 1 and len(payment_links(soup)) == 1
 
 
+def test_open_graph_description_is_one_line_of_at_most_300_characters(site):
+    words = " ".join(f"word{n}" for n in range(80))  # ~550 characters
+    files = {
+        "breaks.md": article("Line breaks", summary="First line<br>second line"),
+        "long.md": article("Long summary", summary=words),
+        "both.md": article("Long with breaks", summary=f"{words}<br>{words}"),
+        "short.md": article("Short summary", summary="Five words and no more"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert things["breaks.md"]["description"] == "First line\nsecond line"
+    expected = {
+        "breaks.md": "First line second line",
+        "short.md": "Five words and no more",
+    }
+    for source, thing in things.items():
+        (shown,) = og(page(output / thing["page"]), "og:description")
+        folded = " ".join(thing["description"].split())
+        if source in expected:
+            assert shown == expected[source] == folded
+            continue
+        # Cut at a word boundary, never mid-word, with an ellipsis.
+        assert len(shown) <= 300 and shown.endswith("…") and "\n" not in shown
+        kept = shown.removesuffix("…")
+        assert folded.startswith(kept) and folded[len(kept)] == " "
+        assert len(kept) > 250
+
+
 def test_injection_can_be_switched_off(site):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     soup = page(output / "first-of-three.html")
