@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps bench bench-instructions bench-webhook
+.PHONY: demo test lint format clean system-deps bench bench-instructions bench-receivers bench-webhook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench: $(STAMP)
 # machine cannot blur.
 bench-instructions: $(STAMP)
 	$(BIN)/python benchmarks/instructions.py --sizes 1000
+
+# Timers around each of the plugin's receivers in one real build per size:
+# where its time goes, and whether any part grows faster than N.
+bench-receivers: $(STAMP)
+	$(BIN)/python benchmarks/receivers.py --sizes 1000 5000 20000
 
 bench-webhook: $(STAMP)
 	$(BIN)/python benchmarks/webhook_bench.py

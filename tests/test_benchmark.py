@@ -1,7 +1,9 @@
 """The benchmark's own parts: its seeded site and its statistics."""
 
+import json
 import math
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -10,8 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from build_cost import median_interval, pair_numbers, pair_order
-from site_generator import authors, generate
+from build_cost import median_interval, pair_numbers, pair_order, write_conf
+from receivers import RECEIVERS, table
+from site_generator import authors, generate, settings
+
+RECEIVERS_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "receivers.py"
 
 
 def _files(content):
@@ -87,3 +92,42 @@ def test_pairs_go_on_until_their_time_is_spent():
     assert numbers == list(range(len(numbers)))
     assert len(numbers) >= 2  # more than the minimum: time was left
     assert time.perf_counter() - started >= 0.05
+
+
+def test_receivers_times_every_piece_of_a_real_build(tmp_path):
+    content = generate(tmp_path / "site", 30)
+    values = settings(plugin=True)
+    output = tmp_path / "output"
+    values.update(
+        PATH=str(content), OUTPUT_PATH=str(output), CACHE_PATH=str(tmp_path / "cache")
+    )
+    conf = write_conf(tmp_path / "plugin.py", values)
+    # In a process of its own: the timers replace the plugin's functions.
+    child = subprocess.run(
+        [sys.executable, str(RECEIVERS_SCRIPT), "--conf", str(conf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(child.stdout.splitlines()[-1])
+    manifest = json.loads((output / "flattr-manifest.json").read_text("utf-8"))
+    things = len(manifest["things"])
+    assert result["things"] == things > 20
+
+    calls = result["calls"]
+    assert set(calls) == {label for _, _, label in RECEIVERS}
+    assert calls["attach_things"] == calls["write_manifest"] == 1
+    assert calls["  resolve"] == 30 + 4  # every article and page
+    assert calls["  open_graph"] == calls["  markup.inject"] == things
+    # Every page written, index, tags and categories too, is completed.
+    written = len(list(output.rglob("*.html")))
+    assert calls["complete_page"] == written > things
+    # Each feed entry of a thing gets its payment link.
+    entries = sum(len(thing["feeds"]) for thing in manifest["things"])
+    assert calls["feeds: writing payment links"] == entries > 0
+    assert all(result["seconds"][label] > 0 for label in calls)
+    assert 0 < result["seconds"]["attach_things"] < result["build_s"]
+
+    shown = table(30, result)
+    assert f"{things:,} things" in shown
+    assert "| ↳ resolve | 34 |" in shown
