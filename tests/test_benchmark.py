@@ -130,4 +130,4 @@ def test_receivers_times_every_piece_of_a_real_build(tmp_path):
 
     shown = table(30, result)
     assert f"{things:,} things" in shown
-    assert "| ↳ resolve | 34 |" in shown
+    assert "| ↳ `resolve` | 34 |" in shown
