@@ -218,6 +218,7 @@ def test_open_graph_description_is_one_line_of_at_most_300_characters(site):
     }
     output = site(files, FLATTR_AUTHORS=AUTHORS)
     things = manifest_things(output)
+    assert set(things) == set(files)  # every case below is checked
     assert things["breaks.md"]["description"] == "First line\nsecond line"
     expected = {
         "breaks.md": "First line second line",
