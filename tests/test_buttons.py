@@ -1,5 +1,6 @@
 """Button styles, hostile text, template helpers and what the page loads."""
 
+import html
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
     LOADER_URL,
+    _ascii_html,
     _attribute,
     _attributes,
     _end_of,
@@ -333,3 +335,59 @@ def test_head_reads_open_graph_pairs_from_any_iterable():
     assert 'content="A &lt;b&gt; &amp; &#39;c&#39;"' in from_tuple
     without_type = head(content_thing, iter(pairs), frozenset({"og:type"}))
     assert "og:type" not in without_type and "og:url" in without_type
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_ascii_page_stays_ascii_with_what_the_plugin_adds(site, style):
+    # A cut description ends with "…", a short title gets " – SITENAME":
+    # on a page that is otherwise all ASCII they are written as references.
+    words = " ".join(f"word{n}" for n in range(80))
+    files = {"long.md": article("Long ASCII piece", body=words), "hi.md": article("Hi")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    things = manifest_things(output)
+    assert set(things) == set(files)
+    for thing in things.values():
+        raw = (output / thing["page"]).read_bytes()
+        assert raw.isascii(), thing["page"]
+    long_page = page(output / things["long.md"]["page"])
+    (description,) = og(long_page, "og:description")
+    assert description.endswith("…") and things["long.md"]["description"].endswith("…")
+    hi_page = page(output / things["hi.md"]["page"])
+    assert og(hi_page, "og:title") == ["Hi – Example Community"]
+    (button,) = flattr_buttons(hi_page)
+    if style == "plain":
+        label = "Flattr this: support “Hi – Example Community” on flattr.com"
+        assert button["aria-label"] == label
+    else:
+        assert button["title"] == "Hi – Example Community"
+
+
+def test_button_helper_writes_only_ascii_of_its_own(site, tmp_path):
+    # The theme prints the button itself, so nothing is injected: the
+    # button's own words must not make an ASCII page wide.
+    output = site(
+        three_articles(), theme=helper_theme(tmp_path), FLATTR_AUTHORS=AUTHORS
+    )
+    raw = (output / "first-of-three.html").read_bytes()
+    assert raw.isascii() and b"flattr-injected" not in raw
+    (button,) = flattr_buttons(page(output / "first-of-three.html"))
+    assert "“First of three”" in button["aria-label"]
+
+
+def test_non_ascii_page_keeps_the_characters_it_is_given(site):
+    files = {"long.md": article("Ünïcode piece", body=" ".join(["wörd"] * 80))}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    (thing,) = manifest_things(output).values()
+    text = (output / thing["page"]).read_text(encoding="utf-8")
+    assert "&#8230;" not in text and "…" in text
+    (description,) = og(page(output / thing["page"]), "og:description")
+    assert description.startswith("wörd wörd") and description.endswith("…")
+
+
+@given(st.text())
+def test_ascii_html_reads_back_as_the_same_text(text):
+    escaped = _attribute(text)
+    converted = _ascii_html(escaped)
+    assert html.unescape(converted) == text
+    if not any("\x80" <= character <= "\x9f" for character in text):
+        assert converted.isascii()
