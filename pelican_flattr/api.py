@@ -38,13 +38,20 @@ from urllib.parse import quote
 
 import httpx
 
-from .identifiers import IdentifierError, parse_owner, parse_partner_identifier
+from .identifiers import (
+    IdentifierError,
+    parse_owner,
+    parse_partner_identifier,
+    redact_addresses,
+)
 
 DEFAULT_BASE_URL = "https://api.flattr.com/rest/v2"
 # Seconds to wait for an answer (read, write, pool); connecting gets less,
 # because a host that does not accept a connection in 5 s is not coming.
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
+MAX_TIMEOUT = 3600.0
+TIMEOUT_RULE = f"the timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds"
 # Pause before the single retry of a request that could not connect. Only a
 # failed *connection* is retried: the request never reached Flattr then, so
 # nothing is sent twice. A timeout after sending is not retried.
@@ -63,6 +70,9 @@ MAX_RATE_LIMIT_WAITS = 3
 USER_AGENT = "pelican-flattr (verify)"
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+# 9999-12-31 23:59:59 UTC: the last time datetime can show.
+_LAST_UNIX_TIME = 253_402_300_799
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -93,6 +103,9 @@ class RateLimit:
             name: _header_int(headers.get(f"X-RateLimit-{name.capitalize()}"))
             for name in ("limit", "remaining", "current", "reset")
         }
+        reset = values["reset"]
+        if reset is not None and not 0 <= reset <= _LAST_UNIX_TIME:
+            values["reset"] = None  # not a time: as if the header were missing
         if all(value is None for value in values.values()):
             return None
         return cls(**values)
@@ -306,8 +319,8 @@ class FlattrClient:
     ) -> None:
         self._token = check_token(token)
         self.base_url = check_base_url(base_url)
-        if not timeout > 0:
-            raise ValueError("the timeout must be a positive number of seconds")
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise ValueError(TIMEOUT_RULE)
         self.timeout = float(timeout)
         self.clock = clock
         self.sleep = sleep
@@ -324,6 +337,9 @@ class FlattrClient:
             # A redirect would carry the token elsewhere; Flattr's API never
             # sent one, so it is reported instead of followed.
             follow_redirects=False,
+            # Plain http is allowed only to this machine: an HTTP_PROXY from
+            # the environment would carry the token across the network.
+            trust_env=not self.base_url.startswith("http:"),
             transport=transport,
         )
 
@@ -500,7 +516,7 @@ class FlattrClient:
         """Server-supplied text made safe to print: one line, bounded, and
         without the token even if a misbehaving server echoed it back."""
         text = _CONTROL.sub(" ", text).strip()
-        text = text.replace(self._token, "[token]")
+        text = redact_addresses(text.replace(self._token, "[token]"))
         return text if len(text) <= 300 else text[:297] + "..."
 
 

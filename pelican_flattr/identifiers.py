@@ -32,8 +32,11 @@ _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # an address from a typo without pretending to validate mail delivery.
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
-# hold ";" or whitespace, which would break load.js's rel/rev syntax.
-_PARTNER = re.compile(r"partner:([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.@+-]{1,128})")
+# hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
+# an id that is an email address would be published in every button.
+_PARTNER = re.compile(r"partner:([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
+# Anything shaped like an address, in text that repeats what someone wrote.
+_ADDRESS_LIKE = re.compile(r"[^@\s'\"<>()\[\],;:/]+@[^@\s'\"<>()\[\],;:/]+")
 
 SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
@@ -79,6 +82,13 @@ class Owner:
 def hash_email(address: str) -> str:
     """Flattr's email hash: MD5 of the trimmed, lower-cased address, as hex."""
     return hashlib.md5(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def redact_addresses(text: str) -> str:
+    """``text`` with everything shaped like an email address replaced by
+    ``[address]``: for log lines and messages that repeat what a settings
+    file, a request or a server said."""
+    return _ADDRESS_LIKE.sub("[address]", text) if "@" in text else text
 
 
 def _describe(value: str) -> str:
@@ -137,9 +147,15 @@ def parse_owner(value: object) -> Owner:
     if scheme == "partner":
         if _PARTNER.fullmatch(text):
             return Owner("partner", text)
+        if "@" in text:
+            raise IdentifierError(
+                f"{_describe(text)} is not a partner identifier: its ID may not "
+                "hold an at sign; for an email address write email:ADDRESS, which is "
+                "hashed"
+            )
         raise IdentifierError(
             f"{_describe(text)} is not a partner identifier: write "
-            "partner:NAMESPACE:ID (letters, digits, '_', '-', '.'; no spaces or ';')"
+            "partner:NAMESPACE:ID (letters, digits, '_', '-', '.', and '+' in the ID)"
         )
     raise IdentifierError(
         f"{_describe(text)} has an unsupported scheme {scheme!r}; expected "

@@ -73,28 +73,44 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             isolation_level=None,
             check_same_thread=False,
         )
+    except sqlite3.Error as error:
+        raise StoreError(f"store {path}: {error}") from None
+    try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA journal_mode = WAL")
         # FULL makes each commit durable against power loss as well as a
         # killed process; the cost is one fsync per delivery.
         connection.execute("PRAGMA synchronous = FULL")
         _migrate(connection, path)
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"store {path}: {error}") from None
+    except BaseException as error:
+        connection.close()
+        if isinstance(error, sqlite3.Error):
+            raise StoreError(f"store {path}: {error}") from None
+        raise
     return connection
 
 
+def _schema_version(connection: sqlite3.Connection, path: Path) -> int:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"store {path} has schema version {version}, newer than the "
+            f"{SCHEMA_VERSION} this pelican-flattr understands; upgrade "
+            "pelican-flattr"
+        )
+    return version
+
+
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    # Every receiver thread, build and verify opens the store: only one that
+    # has a migration to do takes the write lock, so an open never waits
+    # behind (or fails on) a writer holding it.
+    if _schema_version(connection, path) == SCHEMA_VERSION:
+        return
     connection.execute("BEGIN IMMEDIATE")
     try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"store {path} has schema version {version}, newer than the "
-                f"{SCHEMA_VERSION} this pelican-flattr understands; upgrade "
-                "pelican-flattr"
-            )
-        for number in range(version, SCHEMA_VERSION):
+        # Again under the lock: another process may have migrated meanwhile.
+        for number in range(_schema_version(connection, path), SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)

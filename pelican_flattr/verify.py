@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import sqlite3
 import sys
 import time
@@ -32,6 +31,8 @@ from typing import Any
 from .api import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    TIMEOUT_RULE,
     CouldNotReachFlattr,
     FlattrClient,
     RateLimit,
@@ -42,7 +43,12 @@ from .api import (
     local_time,
     verify_url,
 )
-from .identifiers import IdentifierError, parse_owner, parse_partner_identifier
+from .identifiers import (
+    IdentifierError,
+    parse_owner,
+    parse_partner_identifier,
+    redact_addresses,
+)
 from .store import StoreError, open_store
 
 TOKEN_ENV = "FLATTR_TOKEN"
@@ -59,7 +65,6 @@ EXIT_UNREACHABLE = 3
 # Refusals that would repeat for every identity of a batch: stop at once
 # rather than spend the budget on answers known in advance.
 _STOP_CODES = frozenset({"invalid_scope", "insufficient_scope", "rate_limit_exceeded"})
-_ADDRESS = re.compile(r"[^@\s'\"<>()\[\],;:]+@[^@\s'\"<>()\[\],;:]+")
 
 # The clock and the sleep of the pacing; tests replace them so that waiting
 # for a rate limit reset takes no time.
@@ -156,7 +161,9 @@ def read_csv(path: Path) -> Plan:
     except UnicodeDecodeError:
         return Plan(problems=(f"{path}: not UTF-8 text",))
     except (OSError, csv.Error) as error:
-        return Plan(problems=(f"{path}: cannot be read: {_redact(str(error))}",))
+        return Plan(
+            problems=(f"{path}: cannot be read: {redact_addresses(str(error))}",)
+        )
 
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
     if not rows:
@@ -226,7 +233,7 @@ def read_pelicanconf(path: Path) -> Plan:
         return Plan(
             problems=(
                 f"{path}: cannot be read as Pelican settings: "
-                f"{type(error).__name__}: {_redact(str(error))}",
+                f"{type(error).__name__}: {redact_addresses(str(error))}",
             )
         )
     problems: list[str] = []
@@ -290,7 +297,11 @@ def read_pelicanconf(path: Path) -> Plan:
 
     store = settings.get("FLATTR_STORE")
     store_path = None
-    if store:
+    if store and not isinstance(store, (str, os.PathLike)):
+        problems.append(
+            f"{path}: FLATTR_STORE must be a path, not {type(store).__name__}"
+        )
+    elif store:
         store_path = Path(os.fspath(store))
         if not store_path.is_absolute():
             store_path = path.resolve().parent / store_path
@@ -323,11 +334,6 @@ def _deduplicated(
                 "one account"
             )
     return Plan(tuple(kept), tuple(skipped), tuple(problems), store)
-
-
-def _redact(text: str) -> str:
-    """Error text from a settings file or parser, without email addresses."""
-    return _ADDRESS.sub("[address]", text)
 
 
 # -- the store --------------------------------------------------------------
@@ -551,8 +557,8 @@ def run_verify(args: argparse.Namespace) -> int:
     except ValueError as error:
         return report.usage([f"--api-url: {error}"])
     report.api_url = base_url
-    if not args.timeout > 0:
-        return report.usage(["--timeout must be a positive number of seconds"])
+    if not 0 < args.timeout <= MAX_TIMEOUT:
+        return report.usage([f"--timeout: {TIMEOUT_RULE}"])
 
     token, source = _token(args)
     report.token_source = source

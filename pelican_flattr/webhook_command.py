@@ -18,6 +18,7 @@ import secrets
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,13 +47,37 @@ def _settings(path: str | None) -> dict[str, Any]:
 
 def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
     """--store, else FLATTR_STORE (relative to the settings file's folder, as
-    Pelican takes its own paths and as ``verify`` does), else the default."""
+    Pelican takes its own paths and as ``verify`` does), else the default.
+
+    Raises ValueError for a FLATTR_STORE that is not a path.
+    """
     if args.store:
         return Path(args.store)
     configured = settings.get("FLATTR_STORE")
     if configured and args.settings:
+        if not isinstance(configured, (str, os.PathLike)):
+            raise ValueError(
+                f"{args.settings}: FLATTR_STORE must be a path, not "
+                f"{type(configured).__name__}"
+            )
         return Path(args.settings).resolve().parent / configured
     return Path(DEFAULT_STORE)
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            message = f"{text!r} is not a whole number"
+            raise argparse.ArgumentTypeError(message) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return read
 
 
 def add_command(subparsers: Any) -> None:
@@ -76,11 +101,16 @@ def add_command(subparsers: Any) -> None:
         f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765, help="default: 8765")
+    serve.add_argument(
+        "--port",
+        type=_int_in(0, 65535),
+        default=8765,
+        help="default: 8765; 0 for any free port",
+    )
     serve.add_argument("--store", metavar="FILE", help="the SQLite store")
     serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
     serve.add_argument("--settings", metavar="PELICANCONF")
-    serve.add_argument("--threads", type=int, default=8, help="default: 8")
+    serve.add_argument("--threads", type=_int_in(1, 1024), default=8, help="default: 8")
     serve.set_defaults(handler=run_serve)
     token = actions.add_parser(
         "token",
@@ -129,13 +159,16 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as error:  # a settings file is Python: anything can fail
         return cli.usage_error(f"cannot read {args.settings}: {error}")
     token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
-    if not TOKEN_PATTERN.fullmatch(token):
+    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
         return cli.usage_error(
             f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )
-    store = _store_path(args, settings)
+    try:
+        store = _store_path(args, settings)
+    except ValueError as error:
+        return cli.usage_error(str(error))
     try:
         app = WebhookApp(store, token)
     except Exception as error:  # the store's folder, permissions, schema
@@ -157,7 +190,8 @@ def run_serve(args: argparse.Namespace) -> int:
             ident=None,
             max_request_body_size=MAX_BODY + 1,
         )
-    except OSError as error:
+    except (OSError, ValueError) as error:
+        # waitress raises ValueError for a host it cannot resolve.
         return cli.usage_error(f"cannot listen on {args.host}:{args.port}: {error}")
 
     def stop(signum: int, frame: Any) -> None:
@@ -188,8 +222,14 @@ def claim_url_for(stored: str, plain_address: str | None) -> str:
     return stored.rstrip("/") + "/" + quote(plain_address, safe="")
 
 
-def pending_rows(store: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``pending`` report, one dict per owner identifier, newest first."""
+def pending_rows(
+    store: Path, settings: dict[str, Any], problems: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The ``pending`` report, one dict per owner identifier, newest first.
+
+    An unusable ``FLATTR_AUTHORS`` entry is left out, and said in
+    ``problems``: the report still shows what the store holds.
+    """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}
     mapping = settings.get("FLATTR_AUTHORS") or {}
@@ -198,7 +238,9 @@ def pending_rows(store: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
     for name, value in mapping.items():
         try:
             owner = parse_owner(value)
-        except IdentifierError:
+        except IdentifierError as error:
+            if problems is not None:
+                problems.append(f"FLATTR_AUTHORS[{str(name)!r}] {error}; left out")
             continue
         authors.setdefault(owner.value, []).append(str(name))
         text = str(value).strip()
@@ -231,13 +273,19 @@ def run_pending(args: argparse.Namespace) -> int:
         settings = _settings(args.settings)
     except Exception as error:  # a settings file is Python: anything can fail
         return cli.usage_error(f"cannot read {args.settings}: {error}")
-    store = _store_path(args, settings)
+    try:
+        store = _store_path(args, settings)
+    except ValueError as error:
+        return cli.usage_error(str(error))
     if not store.is_file():
         return cli.usage_error(f"{store}: no such store")
+    problems: list[str] = []
     try:
-        rows = pending_rows(store, settings)
+        rows = pending_rows(store, settings, problems)
     except (sqlite3.Error, ValueError) as error:
         return cli.usage_error(f"{args.settings or store}: {error}")
+    for problem in problems:
+        print(f"pelican-flattr: {args.settings}: {problem}", file=sys.stderr)
     if args.json:
         cli.print_json({"store": str(store), "owners": rows})
         return 0

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .identifiers import IdentifierError, parse_partner_identifier
-from .store import open_store
+from .identifiers import IdentifierError, parse_partner_identifier, redact_addresses
+from .store import StoreError, open_store
 from .thing import check_thing_url
 
 MAX_BODY = 64 * 1024
@@ -49,6 +49,8 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # C0 and C1 controls and DEL: never part of an id, a username or a URL, and
 # they would reach terminals (``pending``) and author pages (claim URLs).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# An address in a form body, its "@" as it is or percent-encoded.
+_BODY_ADDRESS = re.compile(rb"[^&=@\s]+(?:@|%40)[^&=@\s]+")
 _CLICKS = re.compile(r"[0-9]{1,18}")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -95,7 +97,8 @@ def parse_form(body: bytes) -> dict[str, str]:
     form: dict[str, str] = {}
     for name, value in pairs:
         if name in form:
-            raise Refusal(400, f"parameter {name[:50]!r} is repeated", name[:50])
+            shown = redact_addresses(name[:50])
+            raise Refusal(400, f"parameter {shown!r} is repeated", shown)
         form[name] = value
     return form
 
@@ -115,8 +118,10 @@ def _no_controls(name: str, value: str) -> None:
 
 def _loggable(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` with control characters escaped, so that a
-    request cannot forge or split a log line."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
+    request cannot forge or split a log line, and without email addresses."""
+    return redact_addresses(
+        _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
+    )
 
 
 def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
@@ -190,10 +195,12 @@ def store_pending_click(
 def store_ignored(
     connection: sqlite3.Connection, event: str, body: bytes, received_at: str
 ) -> None:
-    """Keep a bounded copy of an event this receiver does not process."""
+    """Keep a bounded copy of an event this receiver does not process,
+    without the email addresses it may carry."""
+    kept = _BODY_ADDRESS.sub(b"[address]", body[:IGNORED_BODY_KEPT])
     connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
-        (event[:EVENT_NAME_KEPT], body[:IGNORED_BODY_KEPT], received_at),
+        (redact_addresses(event[:EVENT_NAME_KEPT]), kept, received_at),
     )
 
 
@@ -252,9 +259,16 @@ class WebhookApp:
             document = {"error": refusal.message}
             if refusal.field:
                 document["field"] = refusal.field
-        except sqlite3.Error as error:
+        except (sqlite3.Error, StoreError) as error:
+            # Locked past the busy timeout, a full disk, a store migrated by
+            # a newer release: Flattr should retry, and the log says why.
             logger.error("store %s: %s", self.store_path, error)
             status, document = 503, {"error": "the store is unavailable; retry later"}
+        except Exception:
+            # Left to the WSGI server, a traceback would be logged with the
+            # request's path, which holds the secret token.
+            logger.exception("unexpected error while handling a delivery")
+            status, document = 500, {"error": "internal error; retry later"}
         path = environ.get("PATH_INFO", "")
         logger.info(
             "%s %s %d %s %.1fms",
@@ -293,7 +307,8 @@ class WebhookApp:
         received_at = now_utc()
         if event != PENDING_CLICK:
             store_ignored(self._connection(), event, body, received_at)
-            return 202, {"status": "ignored", "event": event[:EVENT_NAME_KEPT]}, event
+            shown = redact_addresses(event[:EVENT_NAME_KEPT])
+            return 202, {"status": "ignored", "event": shown}, event
         click = parse_pending_click(form)
         stored = store_pending_click(self._connection(), click, received_at)
         return 200, {"status": "stored" if stored else "duplicate"}, event
@@ -307,5 +322,6 @@ _REASONS = {
     405: "Method Not Allowed",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    500: "Internal Server Error",
     503: "Service Unavailable",
 }

@@ -58,6 +58,11 @@ SCRIPTED = {
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),
+    "echo_address": (
+        400,
+        "application/json",
+        {"error": "validation", "error_description": "carol@example.org is taken"},
+    ),
     "echo_token": (
         400,
         "application/json",

@@ -346,6 +346,41 @@ def test_the_default_base_url():
     )
 
 
+def test_a_server_error_never_repeats_an_address(client, stub):
+    stub.script("echo_address")
+    with pytest.raises(RefusedByFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert "[address] is taken" in str(raised.value)
+    assert "@" not in str(raised.value)
+
+
+@pytest.mark.parametrize("reset", [99_999_999_999_999, 10**300])
+def test_a_reset_time_that_is_no_time_is_ignored(clock, reset):
+    # It used to end a successful verify in a traceback (year out of range).
+    with (
+        FlattrApiStub(clock=clock, reset=reset) as server,
+        FlattrClient(TOKEN, server.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        result = c.verify("partner:ns:1")
+    assert result.status == 200
+    assert result.rate_limit.reset is None
+    assert result.rate_limit.remaining == 4999
+    assert "resets" not in result.rate_limit.describe()
+
+
+def test_a_proxy_never_sees_the_token_for_a_loopback_url(stub, monkeypatch):
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen()
+    proxy.settimeout(0.5)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+    with proxy, FlattrClient(TOKEN, stub.url, timeout=2) as c:
+        assert c.verify("partner:ns:1").status == 200
+        with pytest.raises(TimeoutError):
+            proxy.accept()  # nothing connected to the proxy
+    assert len(stub.requests) == 1
+
+
 def test_rate_limit_headers():
     assert RateLimit.from_headers({}) is None
     headers = {

@@ -10,6 +10,7 @@ from pelican_flattr.identifiers import (
     hash_email,
     parse_owner,
     parse_partner_identifier,
+    redact_addresses,
 )
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
@@ -25,7 +26,7 @@ CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
         ("email:  Carol@Example.ORG ", Owner("email", f"email:{CAROL_MD5}")),
         (f"email:{CAROL_MD5.upper()}", Owner("email", f"email:{CAROL_MD5}")),
         ("partner:examplesite:123", Owner("partner", "partner:examplesite:123")),
-        ("partner:ns:a.b-c_d@e", Owner("partner", "partner:ns:a.b-c_d@e")),
+        ("partner:ns:a.b-c_d+e", Owner("partner", "partner:ns:a.b-c_d+e")),
     ],
 )
 def test_supported_forms(value, expected):
@@ -57,6 +58,8 @@ def test_email_hash_is_flattrs():
         ("partner:ns", "partner:NAMESPACE:ID"),
         ("partner:ns:a;b", "partner:NAMESPACE:ID"),
         ("partner:n s:1", "partner:NAMESPACE:ID"),
+        # Published in every button: an ID that could be an address is refused.
+        ("partner:ns:erin@example.org", "may not hold an at sign"),
         ("facebook:user:1", "unsupported scheme 'facebook'"),
         ("alice smith", "not a valid Flattr username"),
         ("carol@example.org", "write it as email:ADDRESS"),
@@ -70,7 +73,13 @@ def test_refusals_say_what_is_wrong(value, says):
 
 @pytest.mark.parametrize(
     "value",
-    ["email:carol@example", "carol@example.org", "email:x@y@z.org", "EMAIL:a@b"],
+    [
+        "email:carol@example",
+        "carol@example.org",
+        "email:x@y@z.org",
+        "EMAIL:a@b",
+        "partner:ns:erin@example.org",
+    ],
 )
 def test_refusals_never_repeat_an_address(value):
     with pytest.raises(IdentifierError) as raised:
@@ -82,3 +91,19 @@ def test_partner_identifier_refuses_usernames():
     assert parse_partner_identifier("twitter:user:id:5").kind == "twitter"
     with pytest.raises(IdentifierError, match="is a Flattr username"):
         parse_partner_identifier("alice")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET /carol@example.org 404", "GET /[address] 404"),
+        (
+            "identity partner:ns:erin@example.org refused",
+            "identity partner:ns:[address] refused",
+        ),
+        ("'a@b' and <c@d.e>", "'[address]' and <[address]>"),
+        ("no address here", "no address here"),
+    ],
+)
+def test_redact_addresses(text, expected):
+    assert redact_addresses(text) == expected

@@ -218,7 +218,8 @@ def test_nothing_listens(clock, capsys):
         (["--from", "x.csv", "--username", "alice"], "--username goes with --identity"),
         (["--from", "authors.txt"], "expected a .csv file"),
         (["--from", "missing.csv"], "missing.csv: no such file"),
-        (["--identity", "partner:ns:1", "--timeout", "0"], "--timeout must be"),
+        (["--identity", "partner:ns:1", "--timeout", "0"], "--timeout: the timeout"),
+        (["--identity", "partner:ns:1", "--timeout", "inf"], "at most 3600 seconds"),
         (
             ["--identity", "partner:ns:1", "--api-url", "http://flattr.example/v2"],
             "plain http to another machine",

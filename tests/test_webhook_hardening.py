@@ -121,3 +121,104 @@ def test_pending_refuses_an_authors_list(tmp_path, capsys):
     args = ["pending", "--store", str(store), "--settings", str(settings)]
     assert main(args) == 2
     assert "FLATTR_AUTHORS must be a dict" in capsys.readouterr().err
+
+
+def test_a_store_from_a_newer_release_gets_503_and_no_traceback(tmp_path):
+    # Each server thread opens the store on its first delivery; a failure
+    # there used to reach waitress, which answered 500 and logged a
+    # traceback with the request's path: the secret token.
+    server = ReceiverProcess(tmp_path / "store.sqlite3", tmp_path / "log").start()
+    try:
+        with sqlite3.connect(server.store) as connection:
+            connection.execute("PRAGMA user_version = 99")
+        answer = httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        assert answer.status_code == 503
+        assert answer.json() == {"error": "the store is unavailable; retry later"}
+        with sqlite3.connect(server.store) as connection:
+            connection.execute("PRAGMA user_version = 1")
+        answer = httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        assert answer.status_code == 200 and answer.json() == {"status": "stored"}
+    finally:
+        assert server.stop() == 0
+    log = server.text()
+    assert "schema version 99, newer than" in log
+    assert TOKEN not in log and "Traceback" not in log
+
+
+def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode({"_event": "carol@example.org", "email": "dave@example.org"}),
+        headers=FORM,
+    )
+    assert answer.status_code == 202
+    assert answer.json() == {"status": "ignored", "event": "[address]"}
+    repeated = httpx.post(
+        receiver.url, content=b"_event=x&erin%40example.org=1&erin%40example.org=2",
+        headers=FORM,
+    )  # fmt: skip
+    assert repeated.status_code == 400
+    assert "@" not in repeated.text and repeated.json()["field"] == "[address]"
+    assert (
+        httpx.get(f"http://127.0.0.1:{receiver.port}/frank@example.org").status_code
+        == 404
+    )
+    with sqlite3.connect(receiver.store) as connection:
+        kept = connection.execute(
+            "SELECT event, raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert kept == ("[address]", b"_event=[address]&email=[address]")
+    log = receiver.text()
+    for name in ("carol", "dave", "erin", "frank"):
+        assert f"{name}@" not in log and f"{name}%40" not in log
+    assert "GET /[address] 404" in log
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--port", "70000", "70000 is not from 0 to 65535"),
+        ("--port", "-5", "-5 is not from 0 to 65535"),
+        ("--threads", "0", "0 is not from 1 to 1024"),
+        ("--port", "eighty", "'eighty' is not a whole number"),
+    ],
+)
+def test_serve_options_out_of_range_are_usage_errors(
+    tmp_path, capsys, option, value, says
+):
+    with pytest.raises(SystemExit) as exited:
+        main(["webhook", "serve", "--store", str(tmp_path / "s.db"), option, value])
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_serve_and_pending_name_settings_of_the_wrong_type(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text("FLATTR_WEBHOOK_TOKEN = 12345\n")
+    assert main(["webhook", "serve", "--settings", str(settings)]) == 2
+    assert "a web hook token of at least 32" in capsys.readouterr().err
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    settings.write_text("FLATTR_STORE = 5\n")
+    for command in (["webhook", "serve"], ["pending"]):
+        assert main([*command, "--settings", str(settings)]) == 2
+        assert "FLATTR_STORE must be a path, not int" in capsys.readouterr().err
+    address = "no.such.host.invalid"
+    store = str(tmp_path / "s.db")
+    assert main(["webhook", "serve", "--store", store, "--host", address]) == 2
+    assert f"cannot listen on {address}:8765" in capsys.readouterr().err
+
+
+def test_pending_names_an_unusable_author_entry(tmp_path, capsys):
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "s.db"
+    open_store(store).close()
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text('FLATTR_AUTHORS = {"Bob": "twitter:bob", "Al": "alice"}\n')
+    assert main(["pending", "--store", str(store), "--settings", str(settings)]) == 0
+    err = capsys.readouterr().err
+    assert "FLATTR_AUTHORS['Bob'] 'twitter:bob' is not a twitter identifier" in err
+    assert "Al" not in err
