@@ -28,9 +28,14 @@ OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TWITTER = re.compile(r"twitter:user:id:([0-9]{1,20})")
 _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
-# One "@" with something on each side and a dot in the domain: enough to tell
-# an address from a typo without pretending to validate mail delivery.
-_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# One "@", a local part and a dotted domain, without the punctuation that
+# surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
+# value would be hashed into an owner nobody can claim. Not a validation of
+# mail delivery.
+_NOT_IN_ADDRESS = r"\s@<>()\[\]\\,;:\""
+_EMAIL_ADDRESS = re.compile(
+    rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}.]+(?:\.[^{_NOT_IN_ADDRESS}.]+)+"
+)
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
@@ -141,7 +146,8 @@ def parse_owner(value: object) -> Owner:
         if _EMAIL_ADDRESS.fullmatch(rest):
             return Owner("email", "email:" + hash_email(rest))
         raise IdentifierError(
-            f"{_describe(text)} is not usable: write email:ADDRESS or "
+            f"{_describe(text)} is not usable: write email:ADDRESS (the address "
+            "alone, without 'mailto:', '<>' or punctuation around it) or "
             "email:MD5HEX (32 hexadecimal digits)"
         )
     if scheme == "partner":
@@ -157,8 +163,10 @@ def parse_owner(value: object) -> Owner:
             f"{_describe(text)} is not a partner identifier: write "
             "partner:NAMESPACE:ID (letters, digits, '_', '-', '.', and '+' in the ID)"
         )
+    # The scheme is what comes before the first ":", which may be an address.
+    shown = f" {scheme!r}" if "@" not in scheme else ""
     raise IdentifierError(
-        f"{_describe(text)} has an unsupported scheme {scheme!r}; expected "
+        f"{_describe(text)} has an unsupported scheme{shown}; expected "
         f"{SUPPORTED_FORMS}"
     )
 

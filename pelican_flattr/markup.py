@@ -26,6 +26,13 @@ LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
 # page that already used the template helpers is recognised.
 BUTTON_CLASS = "flattr-button"
 PAYMENT_LINK_START = '<link rel="payment"'
+# How a page shows that it holds a button or the loader already. Each mark
+# starts with "<", which an article's own text (a post about the plugin,
+# quoting its markup) always carries escaped.
+_BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
+_BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
+_EMBEDDED_MARK = '<a class="FlattrButton '
+_LOADER_MARK = f'<script src="{LOADER_URL}"'
 
 _BADGE = Markup(
     '<svg class="flattr-button__badge" width="16" height="16" viewBox="0 0 16 16"'
@@ -220,6 +227,16 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     return index
 
 
+def _shows_button(page: str, start: int) -> bool:
+    """True when ``page[start:]`` holds a button this plugin rendered."""
+    at = page.find(_BUTTON_MARK, start)
+    while at >= 0:
+        if page.endswith(_BUTTON_OPENINGS, 0, at):
+            return True
+        at = page.find(_BUTTON_MARK, at + 1)
+    return False
+
+
 def _end_of(page: str, body_html: str, start: int) -> int:
     """Where the first ``body_html`` in ``page[start:]`` ends, or -1.
 
@@ -276,7 +293,7 @@ def inject(
         insertions.append((head_end, tags))
     body_start = max(head_end, 0)
     button_added = False
-    if content_thing is not None and page.find(BUTTON_CLASS, body_start) < 0:
+    if content_thing is not None and not _shows_button(page, body_start):
         at = _end_of(page, body_html, body_start) if len(body_html) > 20 else -1
         if at < 0:
             for landmark in ("</article>", "</main>", "</body>"):
@@ -295,8 +312,8 @@ def inject(
     embedded = content_thing is not None and content_thing.button_style != "plain"
     if (
         (needs_loader or embedded)
-        and LOADER_URL not in page
-        and ((button_added and embedded) or "FlattrButton" in page)
+        and _LOADER_MARK not in page
+        and ((button_added and embedded) or _EMBEDDED_MARK in page)
     ):
         at = _find_ci(page, "</body>", body_start, last=True)
         insertions.append((len(page) if at < 0 else at, [LOADER_TAG, "\n"]))

@@ -234,6 +234,8 @@ def attach_things(generators: list[Any]) -> None:
             _say_why_not(content, outcome)
             continue
         source = content_thing.source
+        if outcome.warning:
+            logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         lang = outcome.language_fallback
         if lang and lang not in warned_languages:
             warned_languages.add(lang)
@@ -256,11 +258,50 @@ def attach_things(generators: list[Any]) -> None:
         _build.content_things.append(content_thing)
         if is_article:
             _build.things_by_content_url[content_thing.content_url] = content_thing
+    _warn_about_unknown_authors(generators, settings)
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         _build.pending_notices = _read_notices(settings)
     _fail_if_strict()
+
+
+_CONTENT_LISTS = (
+    "articles",
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+    "draft_translations",
+)
+
+
+def _warn_about_unknown_authors(
+    generators: list[Any], settings: FlattrSettings
+) -> None:
+    """Warn about every ``FLATTR_AUTHORS`` key that names no author, by name
+    or slug, of any content, drafts included: most likely a typo, which
+    would give that author's things to ``FLATTR_USERNAME`` without a word."""
+    mapped = settings.authors.keys() | settings.unusable_authors.keys()
+    if not mapped:
+        return
+    authors: dict[str, Any] = {}
+    for generator in generators:
+        for name in _CONTENT_LISTS:
+            for content in getattr(generator, name, None) or ():
+                for author in getattr(content, "authors", None) or ():
+                    authors.setdefault(author.name, author)
+    known = authors.keys() | {getattr(a, "slug", None) for a in authors.values()}
+    for key in sorted(mapped - known):
+        logger.warning(
+            "pelican-flattr: FLATTR_AUTHORS[%r] names no author of this site "
+            "(by name or slug); check its spelling",
+            key,
+        )
 
 
 def _source(content: Any) -> str | None:

@@ -10,9 +10,11 @@ object shaped like Pelican's ``Article`` or ``Page`` works.
 from __future__ import annotations
 
 import functools
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from .identifiers import IdentifierError, Owner, parse_owner
 from .settings import FlattrSettings
@@ -88,6 +90,8 @@ class Resolution:
     problem: str | None = None
     notice: str | None = None
     language_fallback: str | None = None
+    # Something that costs the page an Open Graph tag, not its button.
+    warning: str | None = None
 
 
 class _FieldError(Exception):
@@ -171,6 +175,8 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if isinstance(summary, str) and summary.strip():
         return strip_html(summary, keep_breaks=True)
     raw = getattr(content, "_content", "") or ""
+    if settings.summary_max_paragraphs is not None or 'class="contents' in raw:
+        raw = _as_pelican_summarises(raw, settings.summary_max_paragraphs)
     limit = settings.summary_max_length
     if limit is None:
         return strip_html(raw)
@@ -178,6 +184,19 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if len(words) > limit:
         return " ".join(words[:limit]) + " …"
     return " ".join(words)
+
+
+def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
+    """The body cut to ``SUMMARY_MAX_PARAGRAPHS`` and without a
+    reStructuredText table of contents, as Pelican builds its summary (with
+    the Pelican at hand: older ones do neither)."""
+    from pelican import utils
+
+    cut = getattr(utils, "truncate_html_paragraphs", None)
+    if max_paragraphs is not None and cut is not None:
+        html = cut(html, max_paragraphs)
+    strip_toc = getattr(utils, "strip_toc_elements_from_html", None)
+    return html if strip_toc is None else strip_toc(html)
 
 
 def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
@@ -190,13 +209,55 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     return f"{settings.siteurl}/{content_url}"
 
 
-def _absolute(url: str, settings: FlattrSettings) -> str:
-    for prefix in _LINK_PREFIXES:
-        if url.startswith(prefix):
-            url = url[len(prefix) :]
-    if check_thing_url(url) is None:
-        return url
-    return f"{settings.siteurl}/{url.lstrip('/')}"
+def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:
+    """The absolute ``og:image`` URL of ``content`` (None when there is none
+    or it is unusable), and what is wrong with the field, for the log."""
+    for field in IMAGE_FIELDS:
+        value = content.metadata.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return None, f"metadata '{field}' must be a single value; no og:image"
+        value = value.strip()
+        if not value:
+            continue
+        url, found = _image_url(value, content, settings)
+        reason = check_thing_url(url)
+        if reason is not None:
+            return None, f"metadata '{field}' {reason}: {value!r}; no og:image"
+        if not found:
+            return url, f"metadata '{field}' links to {value!r}, not a file of the site"
+        return url, None
+    return None, None
+
+
+def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str, bool]:
+    """``value`` as an absolute URL, and False for a ``{static}``,
+    ``{attach}`` or ``{filename}`` link to a file that is not in the site.
+
+    Links are resolved as Pelican resolves them in a body: from the
+    content's own folder unless they start with "/", to the linked file's
+    URL (which ``{attach}`` moves). A link to a missing file keeps its path,
+    as Pelican keeps it in a body.
+    """
+    prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
+    if prefix is None:
+        if "://" in value or value.startswith("//"):
+            return value, True
+        return f"{settings.siteurl}/{value.lstrip('/')}", True
+    path = unquote(value[len(prefix) :])
+    if path.startswith("/"):
+        path = path[1:]
+    else:
+        folder = str(getattr(content, "relative_dir", "") or "").replace("\\", "/")
+        path = posixpath.normpath(posixpath.join(folder, path))
+    context = getattr(content, "_context", None) or {}
+    kinds = ("generated_content", "static_content")
+    for kind in kinds if prefix == "{filename}" else kinds[1:]:
+        linked = context.get(kind, {}).get(path)
+        if linked is not None:
+            return f"{settings.siteurl}/{str(linked.url).lstrip('/')}", True
+    return f"{settings.siteurl}/{path}", False
 
 
 def open_graph(
@@ -226,14 +287,11 @@ def open_graph(
     ]
     if settings.site_name:
         pairs.append(("og:site_name", _plain_site_name(settings.site_name)))
-    pairs.append(("og:locale", _og_locale(thing.language)))
-    for field in IMAGE_FIELDS:
-        image = _text_field(content.metadata, field)
-        if image:
-            absolute = _absolute(image, settings)
-            if check_thing_url(absolute) is None:
-                pairs.append(("og:image", absolute))
-            break
+    page_lang = getattr(content, "lang", None)
+    pairs.append(("og:locale", _og_locale(str(page_lang or ""), thing.language)))
+    image = _image(content, settings)[0]  # warned about when resolved
+    if image:
+        pairs.append(("og:image", image))
     if not is_article:
         return tuple(pairs)
     date = getattr(content, "date", None)
@@ -259,8 +317,25 @@ _plain_site_name = functools.lru_cache(maxsize=8)(strip_html)
 
 
 @functools.lru_cache(maxsize=64)
-def _og_locale(flattr_code: str) -> str:
-    return html_lang(flattr_code).replace("-", "_")
+def _og_locale(page_lang: str, flattr_code: str) -> str:
+    """``og:locale`` (language_TERRITORY) for a page in ``page_lang``.
+
+    The page's language, not the thing's Flattr code, which may be the site
+    default standing in for a language Flattr never had. A language without
+    a territory takes the Flattr code's when they are the same language
+    (``en`` becomes ``en_GB``).
+    """
+    flattr_locale = html_lang(flattr_code).replace("-", "_")
+    base, _, rest = page_lang.strip().replace("-", "_").partition("_")
+    if not base.isalpha():
+        return flattr_locale
+    base = base.lower()
+    region = rest.rpartition("_")[2]
+    if len(region) == 2 and region.isalpha():
+        return f"{base}_{region.upper()}"
+    if flattr_locale.partition("_")[0] == base:
+        return flattr_locale
+    return base
 
 
 def _page(content: Any, content_url: str) -> str:
@@ -331,4 +406,5 @@ def resolve(
             content_url=content_url,
         ),
         language_fallback=fallback,
+        warning=_image(content, settings)[1] if settings.open_graph else None,
     )

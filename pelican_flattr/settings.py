@@ -73,6 +73,7 @@ class FlattrSettings:
     store_path: Path | None = None
     site_subtitle: str = ""
     summary_max_length: int | None = 50
+    summary_max_paragraphs: int | None = None
 
 
 def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
@@ -89,10 +90,21 @@ def _strings(
     value = settings.get(name) or ()
     if isinstance(value, str):
         value = split_tags(value)
-    if not all(isinstance(item, str) for item in value):
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(item, str) for item in value
+    ):
         problems.append(f"{name} must be a list of {what}")
         return ()
     return tuple(value)
+
+
+def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
+    """The path setting ``name``, or None when unset or not a path."""
+    value = settings.get(name)
+    if value and not isinstance(value, (str, os.PathLike)):
+        problems.append(f"{name} must be a file path, not {value!r}")
+        return None
+    return value or None
 
 
 def read_settings(
@@ -169,21 +181,18 @@ def read_settings(
             f"FLATTR_BUTTON is {button!r}; choose one of {', '.join(BUTTON_STYLES)}"
         )
 
-    manifest = settings.get("FLATTR_MANIFEST") or DEFAULTS["FLATTR_MANIFEST"]
     output_path = str(settings.get("OUTPUT_PATH") or "output")
-    manifest_path = Path(output_path, os.fspath(manifest))
-
-    baseline = settings.get("FLATTR_URL_BASELINE") or Path(
+    manifest = _path(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
+    manifest_path = Path(output_path, manifest)
+    baseline = _path(settings, "FLATTR_URL_BASELINE", fatal) or Path(
         str(settings.get("CACHE_PATH") or "cache"),
         "pelican-flattr",
         "url-baseline.json",
     )
-    store = settings.get("FLATTR_STORE")
-    if store and not isinstance(store, (str, os.PathLike)):
-        fatal.append(f"FLATTR_STORE must be a file path, not {store!r}")
-        store = None
+    store = _path(settings, "FLATTR_STORE", fatal)
 
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
+    paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
     result = FlattrSettings(
         siteurl=siteurl,
         site_name=str(settings.get("SITENAME") or ""),
@@ -202,14 +211,15 @@ def read_settings(
         manifest_path=manifest_path,
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
-        url_baseline_path=Path(os.fspath(baseline)),
+        url_baseline_path=Path(baseline),
         accepted_url_changes=frozenset(
             _strings(settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", fatal)
         ),
         strict=_bool(settings, "FLATTR_STRICT", fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
-        store_path=Path(os.fspath(store)) if store else None,
+        store_path=Path(store) if store else None,
         summary_max_length=summary_max if isinstance(summary_max, int) else None,
+        summary_max_paragraphs=paragraphs if isinstance(paragraphs, int) else None,
     )
     if fatal:
         return None, fatal + author_problems

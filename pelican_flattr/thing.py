@@ -345,9 +345,13 @@ def check_thing_url(url: str) -> str | None:
         return "is empty"
     if url != url.strip() or any(ch.isspace() for ch in url):
         return "contains whitespace"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as error:  # an unclosed "[", a host that NFKC changes
+        return f"is not a valid URL ({error})"
     if parts.scheme not in ("http", "https"):
         return "must be an absolute http:// or https:// URL"
-    if not parts.netloc or parts.hostname is None:
+    if not parts.netloc or hostname is None:
         return "has no host name"
     return None

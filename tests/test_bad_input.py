@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, article, flattr_buttons, manifest_things, page
+from conftest import ROOT, SITEURL, article, flattr_buttons, manifest_things, og, page
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
 
@@ -16,12 +16,17 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
         (
             {"flattr_owner": "email:nobody"},
             "flattr_owner",
-            "email:ADDRESS or email:MD5HEX",
+            "or email:MD5HEX",
         ),
         ({"flattr_category": "blog"}, "flattr_category", "choose one of text, images"),
         ({"flattr_language": "klingon"}, "flattr_language", "no code for"),
         ({"flattr_url": "/relative/url/"}, "flattr_url", "absolute http"),
         ({"flattr_url": "https://x.org/a b"}, "flattr_url", "whitespace"),
+        (
+            {"flattr_url": "https://[2001:db8::1/old-post/"},
+            "flattr_url",
+            "is not a valid URL (Invalid IPv6 URL)",
+        ),
         ({"flattr_hidden": "perhaps"}, "flattr_hidden", "write yes or no"),
         ({"flattr": "maybe"}, "'flattr'", "write yes or no"),
     ],
@@ -76,6 +81,12 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs",
         ),
         ({"FLATTR_PAGES": "yes"}, "FLATTR_PAGES must be True or False, not 'yes'"),
+        # Each of these used to end the build in a traceback.
+        ({"FLATTR_TAGS": 5}, "FLATTR_TAGS must be a list of strings"),
+        ({"FLATTR_ACCEPT_URL_CHANGES": True}, "FLATTR_ACCEPT_URL_CHANGES must be a"),
+        ({"FLATTR_MANIFEST": 5}, "FLATTR_MANIFEST must be a file path, not 5"),
+        ({"FLATTR_URL_BASELINE": 5}, "FLATTR_URL_BASELINE must be a file path"),
+        ({"FLATTR_SITEURL": "https://[example.org"}, "needs absolute thing URLs"),
     ],
 )
 def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
@@ -152,3 +163,99 @@ def test_two_articles_pinned_to_one_url_are_not_merged(site, flattr_log):
         and "already the thing of first.md" in e
         for e in errors
     )
+
+
+def _messages(log, word: str) -> list[str]:
+    return [r.getMessage() for r in log.records if word in r.getMessage()]
+
+
+IMAGE_CASES = [
+    # (metadata, the og:image expected, what the warning says)
+    ({"og_image": "{static}/images/cover.png"}, "/images/cover.png", None),
+    ({"og_image": "{static}images/cover.png"}, "/posts/images/cover.png", None),
+    ({"image": "{static}../images/cover.png"}, "/images/cover.png", None),
+    ({"og_image": " "}, None, None),
+    (
+        {"og_image": "https://cdn.example.net/c.png"},
+        "https://cdn.example.net/c.png",
+        None,
+    ),
+    (
+        {"og_image": "{static}/images/missing.png"},
+        "/images/missing.png",
+        "metadata 'og_image' links to '{static}/images/missing.png', not a file",
+    ),
+    (
+        {"og_image": "https://[cdn.example.net/c.png"},
+        None,
+        "metadata 'og_image' is not a valid URL (Invalid IPv6 URL)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("meta", "expected", "says"), IMAGE_CASES)
+def test_og_image_fields(site, flattr_log, meta, expected, says):
+    files = {
+        "posts/a.md": article("An illustrated post", "Alice", **meta),
+        "posts/images/cover.png": "not really a PNG",
+        "images/cover.png": "not really a PNG either",
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, STATIC_PATHS=["images", "posts"])
+    if expected is not None and expected.startswith("/"):
+        expected = SITEURL + expected
+    images = og(page(output / "an-illustrated-post.html"), "og:image")
+    assert images == ([expected] if expected else [])
+    if expected and expected.startswith(SITEURL) and says is None:
+        assert (output / expected[len(SITEURL) + 1 :]).is_file()
+    warnings = _messages(flattr_log, "og_image")
+    if says is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert warning.startswith("pelican-flattr: posts/a.md: ") and says in warning
+    assert "posts/a.md" in manifest_things(output)  # the button stays
+
+
+def test_image_metadata_given_twice_costs_only_the_og_image(site, flattr_log):
+    # Pelican's HTML reader makes a list of a repeated <meta name="image">;
+    # it used to end the build in a traceback.
+    html = """<html><head><title>An HTML post</title>
+    <meta name="date" content="2024-01-01" /><meta name="author" content="Alice" />
+    <meta name="image" content="/images/a.png" /><meta name="image" content="/b.png" />
+    </head><body><p>Body of an HTML article with enough words.</p></body></html>"""
+    output = site({"h.html": html}, FLATTR_AUTHORS=AUTHORS)
+    soup = page(output / "an-html-post.html")
+    assert og(soup, "og:image") == []
+    assert len(flattr_buttons(soup)) == 1
+    assert any(
+        "h.html: metadata 'image' must be a single value" in r.getMessage()
+        for r in flattr_log.records
+    )
+
+
+def test_a_misspelt_author_key_is_named(site, flattr_log):
+    files = {"p.md": article("A post by Carol", "Carol Chen")}
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Carol Chén": "carol_f", "Alice": "alice", "bob": "bob_f"},
+        FLATTR_USERNAME="siteowner",
+    )
+    assert manifest_things(output)["p.md"]["owner"]["value"] == "siteowner"
+    warnings = _messages(flattr_log, "names no author")
+    # Alice has no article here either.
+    assert warnings == [
+        "pelican-flattr: FLATTR_AUTHORS['Alice'] names no author of this site "
+        "(by name or slug); check its spelling",
+        "pelican-flattr: FLATTR_AUTHORS['Carol Chén'] names no author of this site "
+        "(by name or slug); check its spelling",
+        "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "
+        "(by name or slug); check its spelling",
+    ]
+    # A key may be an author's slug, and an author of drafts only is known.
+    files = {
+        "p.md": article("A post by Bob", "Bob"),
+        "d.md": article("Draft", "Alice", status="draft"),
+    }
+    quiet = site(files, FLATTR_AUTHORS={"bob": "bob_f", "Alice": "alice"})
+    assert manifest_things(quiet)["p.md"]["owner"]["value"] == "bob_f"
+    assert _messages(flattr_log, "names no author") == warnings

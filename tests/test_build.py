@@ -221,8 +221,56 @@ def test_translations_are_things_of_their_own(site, flattr_log):
     }
     soup = page(output / "solder-de.html")
     assert og(soup, "og:locale") == ["de_DE"]
+    # The page's language, not the English its thing stands in with.
+    assert og(page(output / "esperanto-unu-eo.html"), "og:locale") == ["eo"]
     warnings = [r.getMessage() for r in flattr_log.records if "'eo'" in r.getMessage()]
     assert len(warnings) == 1 and "en_GB" in warnings[0]
+
+
+def test_og_locale_keeps_the_pages_territory(site):
+    output = site(
+        {"a.md": article("Olá mundo", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_LANG="pt-BR",
+    )
+    assert manifest_things(output)["a.md"]["language"] == "pt_PT"
+    assert og(page(output / "ola-mundo.html"), "og:locale") == ["pt_BR"]
+
+
+def test_description_is_pelicans_summary_by_paragraphs_and_without_a_toc(site):
+    body = """
+        Only the first paragraph is the summary.
+
+        ## A heading
+
+        A second paragraph that Pelican leaves out of the summary.
+    """
+    rst = """\
+Contents first
+##############
+
+:author: Alice
+:date: 2024-03-01 10:00
+
+.. contents::
+
+Introduction
+============
+
+The introduction says what the piece is about, in enough words.
+"""
+    output = site(
+        {"a.md": article("By paragraphs", "Alice", body)},
+        FLATTR_AUTHORS=AUTHORS,
+        SUMMARY_MAX_PARAGRAPHS=1,
+    )
+    description = manifest_things(output)["a.md"]["description"]
+    assert description == "Only the first paragraph is the summary."
+    # Not "Contents Introduction The introduction...": the table of contents
+    # goes, as it goes from Pelican's summary.
+    output = site({"b.rst": rst}, FLATTR_AUTHORS=AUTHORS)
+    description = manifest_things(output)["b.rst"]["description"]
+    assert description.startswith("Introduction The introduction")
 
 
 def test_default_language_follows_default_lang(site):

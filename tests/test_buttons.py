@@ -391,3 +391,24 @@ def test_ascii_html_reads_back_as_the_same_text(text):
     assert html.unescape(converted) == text
     if not any("\x80" <= character <= "\x9f" for character in text):
         assert converted.isascii()
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_an_article_quoting_the_plugins_markup_still_gets_its_button(site, style):
+    # "Is there a button or a loader already?" once matched the article's
+    # own text: a post about styling the button lost it.
+    body = """
+        Style it with `.flattr-button flattr-button--plain`, or copy
+        `<a class="flattr-button flattr-button--plain" href="#">`. The loader
+        is https://api.flattr.com/js/0.6/load.js?mode=auto and the class
+        FlattrButton marks what it replaces.
+
+            <a class="FlattrButton flattr-button flattr-button--js" href="#">x</a>
+            <script src="https://api.flattr.com/js/0.6/load.js?mode=auto"></script>
+    """
+    files = {"a.md": article("Styling the button", "Alice", body)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    soup = page(output / "styling-the-button.html")
+    assert len(flattr_buttons(soup)) == 1
+    loaders = loader_scripts(soup)
+    assert len(loaders) == (0 if style == "plain" else 1)

@@ -216,6 +216,9 @@ def test_tags_hold_neither_comma_nor_semicolon():
         ("https:///nohost", False),
         ("https://example.org/a b", False),
         ("", False),
+        # urlsplit raises for these: a reason, not a traceback.
+        ("https://[2001:db8::1/old-post/", False),
+        ("https://ex\uff0fample.org/a", False),
     ],
 )
 def test_thing_url_check(url, ok):
