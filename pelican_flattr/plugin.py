@@ -47,6 +47,7 @@ from .url_guard import (
     holds_baseline,
     load_baseline,
     next_baseline,
+    set_aside,
     url_changes,
     write_baseline,
 )
@@ -701,7 +702,8 @@ def write_manifest(pelican: Any) -> None:
 
 
 def guard_thing_urls(settings: FlattrSettings) -> None:
-    """Warn about every thing URL of the baseline that this build dropped."""
+    """Warn about every thing URL of the baseline that this build dropped
+    or gave to another source file."""
     path = settings.url_baseline_path
     things = sorted(_build.content_things, key=lambda ct: (ct.url, ct.source))
 
@@ -709,26 +711,47 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         for ct in things:
             yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
 
-    if holds_baseline(path, new_entries()):
-        return  # the same things as the last build: nothing vanished
-    new_urls = {ct.url for ct in things}
-    vanished: list[dict[str, str]] = []
-    if path.exists():
-        try:
-            vanished = load_baseline(path, keep=lambda e: e["url"] not in new_urls)
-        except BaselineError as error:
-            logger.warning("pelican-flattr: %s; starting a new baseline", error)
-    changes = url_changes(vanished, new_urls, {ct.source: ct.url for ct in things})
-    unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
-    for change in unresolved:
-        message = f"{change.describe()}. Fix: {change.advice()}"
+    def warn(message: str) -> None:
         if settings.strict:
             _report(message)
         else:
             logger.warning("pelican-flattr: %s", message)
+
+    if holds_baseline(path, new_entries()):
+        return  # the same things as the last build: nothing vanished
+    source_by_url = {ct.url: ct.source for ct in things}
+    changed: list[dict[str, str]] = []
+    if path.exists():
+        try:
+            # Only the entries whose URL is no longer their source's.
+            changed = load_baseline(
+                path, keep=lambda e: source_by_url.get(e["url"]) != e["source"]
+            )
+        except BaselineError as error:
+            # Kept, not overwritten: it holds the changes since the last
+            # readable baseline, which this build can no longer report.
+            try:
+                aside = set_aside(path)
+            except OSError as move_error:
+                warn(
+                    f"{error}; cannot move it aside ({move_error}), so the URL "
+                    "guard leaves it as it is and checks nothing: repair or "
+                    "delete it"
+                )
+                _fail_if_strict()
+                return
+            warn(
+                f"{error}; moved it to {aside} and started a new baseline, so "
+                "URL changes since the last readable baseline go unreported: "
+                f"repair it and put it back as {path} to check them, or delete it"
+            )
+    changes = url_changes(changed, source_by_url, {ct.source: ct.url for ct in things})
+    unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
+    for change in unresolved:
+        warn(f"{change.describe()}. Fix: {change.advice()}")
     _fail_if_strict()
     try:
-        write_baseline(path, next_baseline(vanished, new_entries(), unresolved))
+        write_baseline(path, next_baseline(changed, new_entries(), unresolved))
     except OSError as error:
         logger.warning(
             "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error

@@ -2,20 +2,25 @@
 
 Flattr keys a thing on its exact URL, so a new slug, ``ARTICLE_URL`` or
 ``SITEURL`` silently starts a new thing and leaves every flattr the old URL
-earned behind. ``compare_manifests`` tells what changed between two
-manifests; the build-time guard and ``pelican-flattr diff`` both use it.
+earned behind; and a URL that passes to another source file passes its
+flattrs with it. ``url_changes`` finds both, comparing URLs and source files
+only: the build-time guard calls it directly, and ``compare_manifests``
+(for ``pelican-flattr diff``) adds owner changes and new things.
 
-The guard keeps a *baseline*: the manifest of the last build, except that a
-thing whose URL vanished without being accepted stays in it with its old URL,
-so the warning repeats until the operator pins the old URL (``Flattr_url``)
-or accepts the change (``FLATTR_ACCEPT_URL_CHANGES``).
+The guard keeps a *baseline*: the URL, source and owner of each thing of the
+last build, except that a thing whose URL vanished or passed to another
+source without being accepted stays in it with its old URL, so the warning
+repeats until the operator pins the old URL (``Flattr_url``) or accepts the
+change (``FLATTR_ACCEPT_URL_CHANGES``).
 """
 
 from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
@@ -26,14 +31,24 @@ Entry = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class UrlChange:
-    """A thing URL of the old manifest that the new one no longer has."""
+    """A thing URL of the old manifest that no longer belongs to its source
+    in the new one: gone, or now another source's."""
 
     source: str
     old_url: str
     new_url: str | None  # None: the source itself is gone from the new build
+    # The source that has old_url now, when the source itself has a new URL.
+    taken_by: str | None = None
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
+        if self.taken_by is not None:
+            return (
+                f"to keep its flattrs with {self.source}, give {self.taken_by} "
+                f"another slug and add 'Flattr_url: {self.old_url}' to "
+                f"{self.source}; if {self.taken_by} is meant to take them over, "
+                "add the old URL to FLATTR_ACCEPT_URL_CHANGES"
+            )
         if self.new_url is None:
             return (
                 f"if {self.source} was renamed or moved, add "
@@ -49,6 +64,13 @@ class UrlChange:
 
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
+        if self.taken_by is not None:
+            return (
+                f"{self.source}: thing URL changed from {self.old_url} to "
+                f"{self.new_url}, and {self.taken_by} now has its old "
+                f"thing URL {self.old_url}: the flattrs of that URL go to "
+                f"{self.taken_by}'s thing"
+            )
         if self.new_url is None:
             return (
                 f"{self.source}: gone from this build, so its thing "
@@ -80,7 +102,8 @@ class ManifestDiff:
 
     @property
     def orphans_flattrs(self) -> bool:
-        """True when some old thing URL would lose its flattrs."""
+        """True when some old thing URL would lose its flattrs, or pass them
+        to another source."""
         return bool(self.url_changes)
 
 
@@ -96,16 +119,30 @@ def _by_source(entry: Entry) -> tuple[str, str]:
 
 def url_changes(
     old: Iterable[Entry],
-    new_urls: Container[str],
+    new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
 ) -> list[UrlChange]:
-    """The old things whose URL the new build lacks, by source: each with
-    the new URL of its source, or None when the source is gone."""
-    return [
-        UrlChange(entry["source"], entry["url"], new_url_by_source.get(entry["source"]))
-        for entry in sorted(old, key=_by_source)
-        if entry["url"] not in new_urls
-    ]
+    """The old things whose URL is no longer their source's in the new build,
+    by source: each with the new URL of its source (None when the source is
+    gone) and the source that has the old URL now (None when none has).
+
+    A source that is gone while another has its URL was moved or renamed
+    (``a.md`` to ``2019/a.md``): its URL, and its flattrs, stay with the same
+    article, so that is no change. A source that is still there under another
+    URL while another source has its old one is a change: the flattrs of
+    the old URL would go to another article.
+    """
+    changes = []
+    for entry in sorted(old, key=_by_source):
+        source, url = entry["source"], entry["url"]
+        taken_by = new_source_by_url.get(url)
+        if taken_by == source:
+            continue
+        new_url = new_url_by_source.get(source)
+        if taken_by is not None and new_url is None:
+            continue  # moved or renamed
+        changes.append(UrlChange(source, url, new_url, taken_by))
+    return changes
 
 
 def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDiff:
@@ -114,7 +151,9 @@ def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDif
     new = list(new)
     new_by_url = {entry["url"]: entry for entry in new}
     changes = url_changes(
-        old, new_by_url, {entry["source"]: entry["url"] for entry in new}
+        old,
+        {entry["url"]: entry["source"] for entry in new},
+        {entry["source"]: entry["url"] for entry in new},
     )
     owner_changes = []
     for entry in old:
@@ -141,7 +180,8 @@ class BaselineError(ValueError):
 
 
 def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
-    """What the guard remembers of a thing: no more than it compares."""
+    """What the guard remembers of a thing: the URL and source it compares,
+    and the owner, for whoever reads the baseline (it compares no owners)."""
     return {"url": url, "source": source, "owner": owner}
 
 
@@ -203,12 +243,23 @@ def _baseline_chunks(things: Iterable[Entry]) -> Iterator[str]:
 
 
 _ENTRY_KEYS = {"owner", "source", "url"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match[0]):04x}"
 
 
 def _baseline_line(entry: Entry) -> str:
     """``json.dumps(entry, sort_keys=True, ensure_ascii=False)``, put
     together directly for an entry of ``baseline_entry``'s shape: every
-    build compares (or writes) one per thing."""
+    build compares (or writes) one per thing.
+
+    A lone surrogate, which is what Python makes of a file name that is not
+    UTF-8, is written as a ``\\uXXXX`` escape: UTF-8 cannot encode it, and
+    json reads the escape back as the same surrogate, so that the source
+    still matches the file's name in the next build.
+    """
     url, source, owner = entry.get("url"), entry.get("source"), entry.get("owner")
     if (
         entry.keys() == _ENTRY_KEYS
@@ -216,11 +267,14 @@ def _baseline_line(entry: Entry) -> str:
         and isinstance(source, str)
         and isinstance(owner, str)
     ):
-        return (
+        line = (
             f'{{"owner": {encode_basestring(owner)}, '
             f'"source": {encode_basestring(source)}, "url": {encode_basestring(url)}}}'
         )
-    return json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    else:
+        line = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    # isascii() is a flag lookup: the search costs only non-ASCII lines.
+    return line if line.isascii() else _SURROGATE.sub(_escape_surrogate, line)
 
 
 def write_baseline(path: Path, things: Iterable[Entry]) -> None:
@@ -228,6 +282,19 @@ def write_baseline(path: Path, things: Iterable[Entry]) -> None:
     from .manifest import write_atomically
 
     write_atomically(path, _baseline_chunks(things))
+
+
+def set_aside(path: Path) -> Path:
+    """Rename an unreadable baseline to ``NAME.unreadable`` beside it (or
+    ``NAME.unreadable-2`` and on, never over an earlier one) and return its
+    new path, so that the next baseline does not destroy it."""
+    aside = path.with_name(f"{path.name}.unreadable")
+    number = 1
+    while os.path.lexists(aside):
+        number += 1
+        aside = path.with_name(f"{path.name}.unreadable-{number}")
+    path.rename(aside)
+    return aside
 
 
 def holds_baseline(path: Path, things: Iterable[Entry]) -> bool:
@@ -260,10 +327,10 @@ def next_baseline(
     (url, source); it is passed through, not copied.
     """
     unresolved = list(unresolved)
-    kept_urls = {change.old_url for change in unresolved}
+    kept_entries = {(change.old_url, change.source) for change in unresolved}
     held_sources = {change.source for change in unresolved if change.new_url}
     kept = sorted(
-        (entry for entry in old if entry["url"] in kept_urls),
+        (entry for entry in old if (entry["url"], entry["source"]) in kept_entries),
         key=lambda e: (e["url"], e["source"]),
     )
     return heapq.merge(
@@ -280,12 +347,14 @@ def add_command(subparsers: Any) -> None:
         help="compare two manifests and say which flattrs a change would strand",
         description=(
             "Compare an old and a new manifest: things that disappeared, things "
-            "whose URL changed for the same source file, owner changes and new "
-            "things. Flattr keys a thing on its exact URL, so a changed or "
-            "vanished URL leaves its flattrs behind."
+            "whose URL changed for the same source file, URLs that passed to "
+            "another source file, owner changes and new things. Flattr keys a "
+            "thing on its exact URL, so a changed or vanished URL leaves its "
+            "flattrs behind, and a URL that passes to another source passes "
+            "its flattrs with it."
         ),
-        epilog="Exit status: 0 when no flattrs would be orphaned, 1 when some "
-        "would, 2 when a manifest cannot be read.",
+        epilog="Exit status: 0 when no flattrs would be orphaned or passed to "
+        "another source, 1 when some would, 2 when a manifest cannot be read.",
     )
     parser.add_argument("old", metavar="OLD_MANIFEST")
     parser.add_argument("new", metavar="NEW_MANIFEST")
@@ -309,7 +378,12 @@ def run_diff(args: Any) -> int:
             {
                 "orphans_flattrs": diff.orphans_flattrs,
                 "disappeared": [
-                    {"source": c.source, "url": c.old_url, "fix": c.advice()}
+                    {
+                        "source": c.source,
+                        "url": c.old_url,
+                        "taken_by": c.taken_by,
+                        "fix": c.advice(),
+                    }
                     for c in diff.url_changes
                     if c.new_url is None
                 ],
@@ -318,6 +392,7 @@ def run_diff(args: Any) -> int:
                         "source": c.source,
                         "old_url": c.old_url,
                         "new_url": c.new_url,
+                        "taken_by": c.taken_by,
                         "fix": c.advice(),
                     }
                     for c in diff.url_changes
@@ -340,7 +415,8 @@ def run_diff(args: Any) -> int:
             (
                 "disappeared" if c.new_url is None else "URL changed",
                 c.source,
-                c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}",
+                (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
+                + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
                 c.advice(),
             )
             for c in diff.url_changes
@@ -353,8 +429,8 @@ def run_diff(args: Any) -> int:
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
         lost = len(diff.url_changes)
         cli.print_line(
-            f"{lost} thing URLs would strand their flattrs; pin the old URLs with "
-            "Flattr_url"
+            f"{lost} thing URLs would strand their flattrs or pass them to another "
+            "source; see the notes"
             if lost
             else "No flattrs would be orphaned."
         )

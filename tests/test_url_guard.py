@@ -7,6 +7,7 @@ from conftest import article, build, manifest_things
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pelican_flattr.cli import main
 from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.url_guard import (
     _baseline_line,
@@ -19,6 +20,7 @@ from pelican_flattr.url_guard import (
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
 OLD = "https://blog.example.org/first-slug.html"
+BASELINE = ("cache", "pelican-flattr", "url-baseline.json")
 
 
 def guard_lines(log):
@@ -276,9 +278,10 @@ def test_baseline_holds_only_what_the_guard_compares(tmp_path, flattr_log):
     baseline.write_text("{broken")
     build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
     messages = [r.getMessage() for r in flattr_log.records]
-    assert any(str(baseline) in m and "starting a new baseline" in m for m in messages)
+    assert any(str(baseline) in m and "started a new baseline" in m for m in messages)
     assert guard_lines(flattr_log) == []  # nothing to compare with
     assert json.loads(baseline.read_text())["baseline_version"] == 1
+    assert baseline.with_name(baseline.name + ".unreadable").read_text() == "{broken"
 
 
 def test_baseline_rewritten_by_hand_in_another_layout_still_guards(
@@ -314,7 +317,7 @@ def test_a_broken_baseline_line_starts_a_new_baseline(tmp_path, flattr_log, bad_
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
     messages = [r.getMessage() for r in flattr_log.records]
     assert any(
-        str(baseline) in m and "not a" in m and "starting a new baseline" in m
+        str(baseline) in m and "not a" in m and "started a new baseline" in m
         for m in messages
     ), messages
     assert guard_lines(flattr_log) == []
@@ -323,3 +326,157 @@ def test_a_broken_baseline_line_starts_a_new_baseline(tmp_path, flattr_log, bad_
         "https://blog.example.org/second-slug.html",
         "https://blog.example.org/b.html",
     }
+
+
+# A URL that passes to another source passes its flattrs with it.
+
+
+def test_a_url_taken_over_by_another_source_warns(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    # a.md moves to a new slug, and a new article takes the old one.
+    files = {
+        **two_articles(slug="first-slug-2019"),
+        "c.md": article("Article C", "Alice", slug="first-slug"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: a.md: thing URL changed from {OLD} to "
+        "https://blog.example.org/first-slug-2019.html, and c.md now has its old "
+        f"thing URL {OLD}: the flattrs of that URL go to c.md's thing"
+    )
+    assert "give c.md another slug" in line and f"'Flattr_url: {OLD}' to a.md" in line
+    # It repeats until accepted, and strict fails the build on it.
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert len(guard_lines(flattr_log)) == 2
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert guard_lines(flattr_log) == []
+
+
+def test_two_sources_swapping_slugs_warn_for_both(tmp_path, flattr_log):
+    same_owner = {"Alice": "alice", "Bob": "alice"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=same_owner)
+    swapped = {
+        "a.md": article("Article A", "Alice", slug="b"),
+        "b.md": article("Article B", "Bob", slug="first-slug"),
+    }
+    build(tmp_path, swapped, FLATTR_AUTHORS=same_owner)
+    lines = guard_lines(flattr_log)
+    assert len(lines) == 2
+    assert any(
+        line.startswith("pelican-flattr: a.md: ") and "b.md now" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("pelican-flattr: b.md: ") and "a.md now" in line
+        for line in lines
+    )
+
+
+def test_a_source_moved_with_its_url_is_no_change(tmp_path, flattr_log):
+    # a.md moved to 2019/a.md (or renamed) keeps its URL, and its flattrs go
+    # on to the same article: reorganising the content folder warns nothing.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").unlink()
+    files = {"2019/a.md": article("Article A", "Alice", slug="first-slug")}
+    output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output)["2019/a.md"]["url"] == OLD
+    assert guard_lines(flattr_log) == []
+
+
+def test_diff_reports_a_url_taken_over(tmp_path, capsys):
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    files = {
+        **two_articles(slug="first-slug-2019"),
+        "c.md": article("Article C", "Alice", slug="first-slug"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()  # Pelican's own summary of the builds
+    assert main(["diff", str(old), new, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["orphans_flattrs"] is True
+    (change,) = report["url_changed"]
+    assert (change["source"], change["old_url"], change["taken_by"]) == (
+        "a.md",
+        OLD,
+        "c.md",
+    )
+    assert report["new"] == [] and report["owner_changed"] == []
+    assert main(["diff", str(old), new]) == 1
+    text = capsys.readouterr().out
+    assert "c.md" in text  # the table wraps its cells: no longer phrases
+    assert "1 thing URLs would strand their flattrs or pass them" in text
+
+
+def test_compare_manifests_follows_sources():
+    old = [entry("u1", "a.md"), entry("u2", "b.md"), entry("u3", "c.md")]
+    # a.md and b.md swap URLs; c.md moved to d.md with its URL.
+    new = [entry("u2", "a.md"), entry("u1", "b.md"), entry("u3", "d.md")]
+    diff = compare_manifests(old, new)
+    assert [(c.source, c.old_url, c.new_url, c.taken_by) for c in diff.url_changes] == [
+        ("a.md", "u1", "u2", "b.md"),
+        ("b.md", "u2", "u1", "a.md"),
+    ]
+    assert diff.orphans_flattrs
+
+
+# A baseline that cannot be read is kept, never overwritten.
+
+
+def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.write_text("{broken")
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.read_text() == "{broken"
+    (message,) = [
+        r.getMessage() for r in flattr_log.records if str(aside) in r.getMessage()
+    ]
+    assert message.startswith(f"pelican-flattr: {baseline}: not a readable baseline")
+    assert f"moved it to {aside} and started a new baseline" in message
+    assert f"put it back as {baseline}" in message
+    # A second unreadable baseline never replaces the first one kept.
+    baseline.write_text("{broken again")
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    assert aside.read_text() == "{broken"
+    assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
+
+
+def test_strict_fails_on_an_unreadable_baseline(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.write_text("{broken")
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            two_articles(slug="other"),
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_STRICT=True,
+        )
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.read_text() == "{broken"
+    assert any(
+        r.levelname == "ERROR" and str(baseline) in r.getMessage()
+        for r in flattr_log.records
+    )
+
+
+# A file name that is not UTF-8 reaches Python as a str with surrogates.
+
+
+def test_a_source_name_that_is_not_utf8_round_trips(tmp_path):
+    source = b"caf\xe9.md".decode("utf-8", "surrogateescape")
+    entries = [baseline_entry("https://x.example/cafe.html", source, "alice")]
+    path = tmp_path / "baseline.json"
+    write_baseline(path, entries)
+    assert b'"source": "caf\\udce9.md"' in path.read_bytes()
+    assert load_baseline(path) == entries
+    assert holds_baseline(path, iter(entries))
