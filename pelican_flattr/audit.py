@@ -1,13 +1,17 @@
 """``pelican-flattr audit``: check a built site against its manifest.
 
 For every thing of the manifest: its page exists and carries exactly one
-button, one payment link and one set of Open Graph tags, all pointing at the
-manifest's URLs; every feed the manifest names carries its payment link.
-Across the whole output tree: no plain email address of an email owner, and
-no button or payment link pointing at a URL the manifest doesn't know.
+button, one payment link and (unless the manifest says Open Graph was off)
+one set of Open Graph tags, all pointing at the manifest's URLs; every feed
+the manifest names carries its payment link. Across the whole output tree:
+no plain email address of an email owner, no button or payment link
+pointing at a URL the manifest doesn't know, and embedded buttons with the
+thing's owner and load.js beside them.
 
 Pages are scanned with regular expressions for the few tags that matter,
 not parsed whole: an audit must stay cheaper than the build it checks.
+Only HTML pages and feeds are read whole; other files are scanned for
+addresses in chunks, and not at all when they look binary.
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ import html
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .identifiers import IdentifierError, parse_owner
-from .manifest import ManifestError, load_manifest
-from .markup import BUTTON_CLASS
+from .identifiers import IdentifierError, parse_owner, redact_addresses
+from .manifest import ManifestError, load_manifest, portable_path
+from .markup import BUTTON_CLASS, LOADER_URL
 
 MANIFEST_NAME = "flattr-manifest.json"
 # Open Graph properties that may rightly appear more than once on a page.
@@ -35,9 +39,16 @@ HTML_SUFFIXES = (".html", ".htm")
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-# A start tag of the three elements that matter, quoted attributes allowed
-# to hold ">".
-_TAG = re.compile(rb"""<(a|link|meta)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+# Files other than pages and feeds are scanned in chunks of this size, each
+# with the end of the one before, so that an address across two is seen.
+CHUNK_SIZE = 1 << 20
+CHUNK_OVERLAP = 1024
+
+# A start tag of the elements that matter, quoted attributes allowed to
+# hold ">".
+_TAG = re.compile(rb"""<(a|link|meta|script)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+# Tags in a comment do nothing in a browser, so they count for nothing here.
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
 _ATTRIBUTE = re.compile(
     rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
 )
@@ -45,6 +56,17 @@ _HEAD_END = re.compile(rb"</head\s*>", re.I)
 _EMAIL = re.compile(
     rb"[A-Za-z0-9._%+-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
 )
+_ENCODED_AT = re.compile(rb"&#0*64;|&#x0*40;|&commat;", re.I)
+_LOCAL_PART_END = re.compile(r"[a-z0-9._+-]+$")
+# An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
+# (redact_addresses handles the "@" form).
+_ENCODED_ADDRESS = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40[^\s'\"<>&?=%]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with every email address, plain or percent-encoded, replaced
+    by ``[address]``: an audit report must never repeat one."""
+    return _ENCODED_ADDRESS.sub("[address]", redact_addresses(text))
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,7 @@ class _PageTags:
     buttons: list[dict[str, str]] = field(default_factory=list)
     payment_links: list[dict[str, str]] = field(default_factory=list)
     payment_links_in_head: int = 0
+    has_loader: bool = False  # a <script> loads Flattr's load.js
     # Open Graph and article: property -> every content given for it.
     open_graph: dict[str, list[str]] = field(default_factory=dict)
 
@@ -91,15 +114,25 @@ class _PageTags:
 def scan_page(data: bytes) -> _PageTags:
     """The Flattr-related tags of one HTML page."""
     tags = _PageTags()
+    if b"<!--" in data:  # blanked, not removed: offsets stay as they were
+        data = _COMMENT.sub(lambda match: b" " * len(match.group(0)), data)
     head_end = _HEAD_END.search(data)
     head_limit = head_end.start() if head_end else -1
     for match in _TAG.finditer(data):
         raw = match.group(2)
-        if b"flattr" not in raw.lower() and b"payment" not in raw and b"og:" not in raw:
+        if (
+            b"payment" not in raw
+            and b"og:" not in raw
+            and b"article:" not in raw
+            and b"flattr" not in raw.lower()
+        ):
             continue
         element = match.group(1).lower()
         attributes = _attributes(raw)
-        if element == b"a":
+        if element == b"script":
+            src = attributes.get("src", "")
+            tags.has_loader |= "flattr.com/js/" in src and "/load.js" in src
+        elif element == b"a":
             classes = attributes.get("class", "").split()
             if BUTTON_CLASS in classes or "FlattrButton" in classes:
                 tags.buttons.append(attributes)
@@ -146,12 +179,14 @@ class _Auditor:
     ) -> None:
         self.output = output
         self.things = manifest["things"]
-        siteurl = manifest.get("siteurl", "").rstrip("/")
+        # Manifests of older versions hold no open_graph: they always had it.
+        self.open_graph = manifest.get("open_graph", True)
+        siteurl = manifest["siteurl"].rstrip("/")
         self.by_page = {thing["page"]: thing for thing in self.things}
         self.by_link = {f"{siteurl}/{thing['page']}": thing for thing in self.things}
         self.by_link.update({thing["url"]: thing for thing in self.things})
-        self.auto_submit_urls = {thing["auto_submit_url"] for thing in self.things}
-        self.thing_urls = {thing["url"] for thing in self.things}
+        self.by_auto_submit_url = {t["auto_submit_url"]: t for t in self.things}
+        self.by_url = {thing["url"]: thing for thing in self.things}
         self.email_owners = {
             thing["owner"]["value"][len("email:") :]: thing
             for thing in self.things
@@ -164,61 +199,82 @@ class _Auditor:
             for form in (address.encode(), address.replace("@", "%40").encode())
         }
         self.feeds_seen: set[tuple[str, str]] = set()
+        self.files_seen: set[str] = set()
         self.report = AuditReport(things=len(self.things))
 
     def problem(self, file: str, problem: str, expected: str = "") -> None:
-        self.report.problems.append(Problem(file, problem, expected))
+        self.report.problems.append(Problem(file, redact(problem), redact(expected)))
 
     def check_file(self, path: Path) -> None:
-        relative = path.relative_to(self.output).as_posix()
-        data = path.read_bytes()
-        self.report.files += 1
-        self.check_privacy(relative, data)
+        # Escaped as the manifest records a name that is not UTF-8.
+        relative = portable_path(path.relative_to(self.output).as_posix())
         suffix = path.suffix.lower()
-        if suffix in HTML_SUFFIXES:
-            self.check_page(relative, scan_page(data))
-        elif suffix in FEED_SUFFIXES:
-            self.check_feed(relative, data)
+        self.report.files += 1
+        self.files_seen.add(relative)
+        try:
+            with path.open("rb") as stream:
+                start = stream.read(CHUNK_SIZE)
+                if suffix in HTML_SUFFIXES or (
+                    suffix in FEED_SUFFIXES
+                    and (b"<feed" in start[:4096] or b"<rss" in start[:4096])
+                ):
+                    data = start + stream.read()
+                    self.check_privacy(relative, _with_entities_decoded(data))
+                    if suffix in HTML_SUFFIXES:
+                        self.check_page(relative, scan_page(data))
+                    else:
+                        self.check_feed(relative, data)
+                elif b"\0" not in start[:8192]:  # not binary, by git's rule
+                    self.check_privacy(relative, _chunks(start, stream))
+        except OSError as error:
+            self.problem(relative, f"cannot be read ({error.strerror or error})")
 
-    def check_privacy(self, relative: str, data: bytes) -> None:
-        if b"@" not in data and b"%40" not in data:
-            return
-        lowered = data.lower()
-        for form, name in self.plain_addresses.items():
-            if form in lowered:
-                self.problem(
-                    relative,
-                    f"holds the plain email address of author {name!r} "
-                    "(from FLATTR_AUTHORS)",
-                    "only email:<md5> may be published",
-                )
-        if not self.email_owners:
-            return
-        for match in _EMAIL.finditer(data):
-            address = unquote_to_bytes(match.group(0)).decode("utf-8", "replace")
-            digest = hashlib.md5(address.strip().lower().encode()).hexdigest()
-            thing = self.email_owners.get(digest)
-            if thing is not None:
-                self.problem(
-                    relative,
-                    f"holds the plain email address behind owner email:{digest} "
-                    f"(thing {thing['url']})",
-                    "only email:<md5> may be published",
-                )
+    def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
+        names, digests = set(), set()
+        for chunk in chunks:
+            if b"@" not in chunk and b"%40" not in chunk:
+                continue
+            lowered = chunk.lower()
+            for form, name in self.plain_addresses.items():
+                if form in lowered:
+                    names.add(name)
+            if not self.email_owners:
+                continue
+            for match in _EMAIL.finditer(chunk):
+                for address in _candidate_addresses(match.group(0)):
+                    digest = hashlib.md5(address.encode()).hexdigest()
+                    if digest in self.email_owners:
+                        digests.add(digest)
+        for name in sorted(names):
+            self.problem(
+                relative,
+                f"holds the plain email address of author {name!r} "
+                "(from FLATTR_AUTHORS)",
+                "only email:<md5> may be published",
+            )
+        for digest in sorted(digests):
+            self.problem(
+                relative,
+                f"holds the plain email address behind owner email:{digest} "
+                f"(thing {self.email_owners[digest]['url']})",
+                "only email:<md5> may be published",
+            )
 
     def check_page(self, relative: str, tags: _PageTags) -> None:
         for button in tags.buttons:
             href = button.get("href", "")
-            if href not in self.auto_submit_urls and href not in self.thing_urls:
+            if href not in self.by_auto_submit_url and href not in self.by_url:
                 self.problem(
                     relative,
                     f"a Flattr button points at {href!r}, which the manifest "
                     "doesn't know",
                     "the auto-submit URL or thing URL of a manifest thing",
                 )
+            elif "FlattrButton" in button.get("class", "").split():
+                self.check_embedded_button(relative, button, tags.has_loader)
         for link in tags.payment_links:
             href = link.get("href", "")
-            if href not in self.auto_submit_urls:
+            if href not in self.by_auto_submit_url:
                 self.problem(
                     relative,
                     f"a payment link points at {href!r}, which the manifest "
@@ -231,11 +287,13 @@ class _Auditor:
         auto, url = thing["auto_submit_url"], thing["url"]
         expected_href = auto if thing["button"] == "plain" else url
         hrefs = [button.get("href", "") for button in tags.buttons]
-        if hrefs.count(expected_href) != 1:
+        # A template may render another style than FLATTR_BUTTON
+        # (flattr_button(article, style="compact")): either href is its own.
+        own = hrefs.count(auto) + hrefs.count(url)
+        if own != 1:
             self.problem(
                 relative,
-                f"has {hrefs.count(expected_href)} Flattr buttons for its thing "
-                f"({len(hrefs)} in all)",
+                f"has {own} Flattr buttons for its thing ({len(hrefs)} in all)",
                 f"exactly one {thing['button']} button with href {expected_href}",
             )
         links = [link.get("href", "") for link in tags.payment_links]
@@ -246,6 +304,43 @@ class _Auditor:
                 "in <head>)",
                 f'one <link rel="payment" href="{auto}"> in <head>',
             )
+        if self.open_graph:
+            self.check_open_graph(relative, tags, url)
+        for prop, values in sorted(tags.open_graph.items()):
+            if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
+                self.problem(
+                    relative,
+                    f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
+                    f"at most one {prop}",
+                )
+
+    def check_embedded_button(
+        self, relative: str, button: Mapping[str, str], has_loader: bool
+    ) -> None:
+        """A js or compact button: load.js on its page to show it (it is
+        hidden until then), and its thing's owner, or a flattr would create
+        the thing for someone else."""
+        thing = self.by_url.get(button.get("href", ""))
+        if thing is None:  # one pointing at an auto-submit URL: no owner here
+            return
+        owner = thing["owner"]
+        name = "uid" if owner["kind"] == "flattr_user" else "owner"
+        given = button.get(f"data-flattr-{name}")
+        if given != owner["value"]:
+            self.problem(
+                relative,
+                f"the Flattr button of {thing['url']} has data-flattr-{name} {given!r}",
+                f'data-flattr-{name}="{owner["value"]}", the owner in the manifest',
+            )
+        if not has_loader:
+            self.problem(
+                relative,
+                f"the Flattr button of {thing['url']} is hidden: no load.js "
+                "on the page",
+                f'<script src="{LOADER_URL}" async></script>',
+            )
+
+    def check_open_graph(self, relative: str, tags: _PageTags, url: str) -> None:
         og_urls = tags.open_graph.get("og:url", [])
         if og_urls != [url]:
             self.problem(
@@ -257,25 +352,26 @@ class _Auditor:
                 self.problem(
                     relative, f"has {count} {prop} tags", f"exactly one {prop}"
                 )
-        for prop, values in sorted(tags.open_graph.items()):
-            if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
-                self.problem(
-                    relative,
-                    f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
-                    f"at most one {prop}",
-                )
 
     def check_feed(self, relative: str, data: bytes) -> None:
         try:
             entries = list(_feed_entries(data))
         except ET.ParseError as error:
-            if data.lstrip()[:5] in (b"<?xml", b"<feed", b"<rss "):
-                self.problem(relative, f"is not well-formed XML ({error})")
+            self.problem(relative, f"is not well-formed XML ({error})")
             return
         for link, payments in entries:
             thing = self.by_link.get(link.removesuffix("?ref=feed"))
+            # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or
+            # a pinned Flattr_url may not match: the payment link tells.
+            known = {
+                self.by_auto_submit_url[href]["url"]
+                for href in payments
+                if href in self.by_auto_submit_url
+            }
+            if thing is None and len(known) == 1:
+                thing = self.by_url[known.pop()]
             for href in payments:
-                if href not in self.auto_submit_urls:
+                if href not in self.by_auto_submit_url:
                     self.problem(
                         relative,
                         f"the entry {link} has a payment link to {href!r}, which "
@@ -295,9 +391,9 @@ class _Auditor:
 
     def finish(self) -> AuditReport:
         for thing in self.things:
-            if not (self.output / thing["page"]).is_file():
+            if thing["page"] not in self.files_seen:
                 self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
-            for feed in thing.get("feeds", ()):
+            for feed in thing["feeds"]:
                 if (thing["url"], feed) not in self.feeds_seen:
                     self.problem(
                         feed,
@@ -307,10 +403,45 @@ class _Auditor:
         return self.report
 
 
+def _with_entities_decoded(data: bytes) -> list[bytes]:
+    """``data``, and when it spells "@" as a character reference (as
+    Markdown does to hide the address of an autolink), the text it shows."""
+    if not _ENCODED_AT.search(data):
+        return [data]
+    return [data, html.unescape(data.decode("utf-8", "replace")).encode()]
+
+
+def _candidate_addresses(found: bytes) -> Iterator[str]:
+    """The lower-cased addresses a match of _EMAIL may be: once decoded, its
+    local part may begin with a "mailto:", and its domain may run into the
+    next sentence ("carol@example.org.Thanks"), so every shorter domain too."""
+    address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
+    local, _, domain = address.rpartition("@")
+    local = _LOCAL_PART_END.search(local)
+    labels = domain.split(".")
+    for end in range(len(labels), 1, -1):
+        yield f"{local.group(0) if local else ''}@{'.'.join(labels[:end])}"
+
+
+def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
+    """``start`` and the rest of ``stream``, in chunks of CHUNK_SIZE that
+    each begin with the last CHUNK_OVERLAP bytes of the one before."""
+    chunk = start
+    while chunk:
+        yield chunk
+        more = stream.read(CHUNK_SIZE)
+        chunk = chunk[-CHUNK_OVERLAP:] + more if more else b""
+
+
 def site_files(output: Path) -> list[Path]:
-    """Every file of the output tree, in a stable order."""
+    """Every regular file of the output tree (a link to one included), in a
+    stable order. Anything else is skipped, never opened: a broken link
+    cannot be read, and reading a FIFO would wait for ever."""
     return sorted(
-        Path(folder, name) for folder, _, names in os.walk(output) for name in names
+        path
+        for folder, _, names in os.walk(output)
+        for path in (Path(folder, name) for name in names)
+        if path.is_file()
     )
 
 
@@ -338,13 +469,36 @@ def audit_site(
     return auditor.finish()
 
 
+class SettingsError(ValueError):
+    """A settings file that cannot be read; the message names the file."""
+
+
 def plain_addresses_from_settings(path: str | Path) -> dict[str, str]:
-    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name."""
+    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name.
+
+    Raises SettingsError, naming the file, when it is missing, fails to run
+    or holds no dict in FLATTR_AUTHORS; the error never repeats an address.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"{path}: no such settings file")
     from pelican.settings import read_settings
 
-    settings = read_settings(str(path))
+    try:
+        settings = read_settings(str(path))
+    except Exception as error:  # running a settings file can raise anything
+        raise SettingsError(
+            f"{path}: cannot be read as Pelican settings: "
+            f"{type(error).__name__}: {redact_addresses(str(error))}"
+        ) from None
+    authors = settings.get("FLATTR_AUTHORS") or {}
+    if not isinstance(authors, Mapping):
+        raise SettingsError(
+            f"{path}: FLATTR_AUTHORS must be a dict keyed by author name, not "
+            f"{type(authors).__name__}"
+        )
     found = {}
-    for name, value in (settings.get("FLATTR_AUTHORS") or {}).items():
+    for name, value in authors.items():
         if isinstance(value, str) and value.strip().lower().startswith("email:"):
             address = value.strip()[len("email:") :].strip().lower()
             try:
@@ -392,12 +546,14 @@ def run_audit(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if not output.is_dir():
         return cli.usage_error(f"{output}: no such output folder")
-    addresses = plain_addresses_from_settings(args.settings) if args.settings else {}
     try:
+        addresses = (
+            plain_addresses_from_settings(args.settings) if args.settings else {}
+        )
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(output, args.manifest, addresses, advance)
-    except ManifestError as error:
-        return cli.usage_error(str(error))
+    except (ManifestError, SettingsError) as error:
+        return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]
     if args.json:
         cli.print_json(

@@ -3,7 +3,8 @@
 Every subcommand module exposes ``add_command(subparsers)``, which adds its
 parser and sets ``handler`` to a function taking the parsed arguments and
 returning the exit status: 0 on success, 1 when problems were found, 2 for a
-usage error, and other codes as each subcommand documents.
+usage error, 130 when interrupted, 141 when stdout was closed early (as by
+``| head``), and other codes as each subcommand documents.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,10 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()  # so that a closed pipe shows here, not at exit
+        return status
     except KeyboardInterrupt:
         print("pelican-flattr: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader has gone (``| head``): stop quietly, as a filter does.
+        # Python flushes stdout again at exit, so point it at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as the shell reports a process it killed
 
 
 def usage_error(message: str) -> int:

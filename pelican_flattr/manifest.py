@@ -9,6 +9,7 @@ its JSON Schema.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,13 +22,39 @@ from .resolve import ContentThing
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
-
-# Fields every consumer (audit, diff, the URL guard) relies on.
-_REQUIRED_TEXT = ("url", "source", "page", "auto_submit_url")
+logger = logging.getLogger("pelican_flattr")
 
 
 class ManifestError(ValueError):
     """A manifest file that cannot be read; the message names the file."""
+
+
+def portable_path(name: str) -> str:
+    """``name`` (a path Python read from the file system) as text that can
+    be written as UTF-8: a byte that is not UTF-8, which Python keeps as a
+    lone surrogate, becomes a ``\\xNN`` escape. Other names are unchanged.
+    """
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
+def _recorded_path(name: str, what: str) -> str:
+    """``portable_path(name)``, saying so when the name had to be escaped:
+    the manifest then holds a name that is not quite the file's."""
+    recorded = portable_path(name)
+    if recorded != name:
+        logger.warning(
+            "pelican-flattr: the %s name %s is not valid UTF-8; the manifest "
+            "records it so, with \\xNN escapes. Rename the file.",
+            what,
+            recorded,
+        )
+    return recorded
 
 
 def manifest_entry(
@@ -44,12 +71,12 @@ def manifest_entry(
         "button": content_thing.button_style,
         "category": thing.category,
         "description": thing.description,
-        "feeds": sorted(set(feeds)),
+        "feeds": sorted({portable_path(feed) for feed in feeds}),
         "hidden": thing.hidden,
         "language": thing.language,
         "owner": {"kind": thing.owner.kind, "value": thing.owner.value},
-        "page": content_thing.page,
-        "source": content_thing.source,
+        "page": portable_path(content_thing.page),
+        "source": portable_path(content_thing.source),
         "tags": list(thing.tags),
         "title": thing.title,
         "url": thing.url,
@@ -77,12 +104,12 @@ def manifest_line(
         f', "button": {text(content_thing.button_style)}'
         f', "category": {text(thing.category)}'
         f', "description": {text(thing.description)}'
-        f', "feeds": {_json_strings(sorted(set(feeds)))}'
+        f', "feeds": {_json_strings(sorted({portable_path(f) for f in feeds}))}'
         f', "hidden": {"true" if thing.hidden else "false"}'
         f', "language": {text(thing.language)}'
         f', "owner": {{"kind": {text(owner.kind)}, "value": {text(owner.value)}}}'
-        f', "page": {text(content_thing.page)}'
-        f', "source": {text(content_thing.source)}'
+        f', "page": {text(_recorded_path(content_thing.page, "page"))}'
+        f', "source": {text(_recorded_path(content_thing.source, "content file"))}'
         f', "tags": {_json_strings(thing.tags)}'
         f', "title": {text(thing.title)}'
         f', "url": {text(thing.url)}}}'
@@ -134,12 +161,14 @@ def manifest_chunks(
     content_things: Iterable[ContentThing],
     feeds_by_source: Mapping[str, Iterable[str]] | None = None,
     auto_submit_urls: Callable[[str], str | None] | None = None,
+    open_graph: bool = True,
 ) -> Iterator[str]:
     """The manifest's text, in chunks: the same things always give the same
     bytes. Things are sorted by URL; each entry is built as it is written.
 
     ``auto_submit_urls`` maps a thing URL to its auto-submit URL when that
-    was kept (see ``UrlSpool``), or to None.
+    was kept (see ``UrlSpool``), or to None. ``open_graph``: whether the
+    pages carry Open Graph tags (FLATTR_OPEN_GRAPH), which the audit checks.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
@@ -149,7 +178,11 @@ def manifest_chunks(
         for ct in ordered
     )
     return json_lines(
-        {"schema_version": SCHEMA_VERSION, "siteurl": siteurl},
+        {
+            "open_graph": open_graph,
+            "schema_version": SCHEMA_VERSION,
+            "siteurl": siteurl,
+        },
         "things",
         lines,
         items_are_json=True,
@@ -226,7 +259,11 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        # A lone surrogate (a file name that is not UTF-8) becomes its JSON
+        # escape, which reads back as the same string, rather than an error.
+        with os.fdopen(
+            handle, "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+        ) as stream:
             stream.writelines([text] if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
@@ -238,8 +275,9 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
-    """Read a manifest, checking its schema version and the fields every
-    consumer relies on. Raises ManifestError naming the file."""
+    """Read a manifest, checking its schema version and that every field
+    the schema requires is there with the right type (patterns and lengths
+    are not checked). Raises ManifestError naming the file and the field."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -255,15 +293,45 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
             f"{path}: schema_version is {version!r}; this pelican-flattr reads "
             f"version {SCHEMA_VERSION}"
         )
-    things = document.get("things")
-    if not isinstance(things, list):
-        raise ManifestError(f"{path}: 'things' must be a list")
-    for index, entry in enumerate(things):
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(key), str)
-            for key in ("url", "source", "auto_submit_url")
-        ):
-            raise ManifestError(
-                f"{path}: things[{index}] lacks a url, source or auto_submit_url"
-            )
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    problem = _schema_problem(document, schema, "", schema["$defs"])
+    if problem:
+        raise ManifestError(f"{path}: {problem}")
     return document
+
+
+_JSON_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict}
+
+
+def _schema_problem(
+    value: Any, schema: Mapping[str, Any], where: str, definitions: Mapping[str, Any]
+) -> str | None:
+    """What is wrong with ``value`` at ``where`` by the types, enums and
+    required fields of ``schema``, or None: the part of the schema every
+    consumer relies on, checked without a JSON Schema library."""
+    if "$ref" in schema:
+        schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
+    name = where or "the manifest"
+    expected = schema.get("type")
+    if expected in _JSON_TYPES and not isinstance(value, _JSON_TYPES[expected]):
+        return f"{name} must be a JSON {expected}, not {type(value).__name__}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{name} must be one of {', '.join(map(str, schema['enum']))}"
+    if isinstance(value, dict):
+        for key in schema.get("required", ()):
+            if key not in value:
+                return f"{where + '.' if where else ''}{key} is missing"
+        for key, subschema in schema.get("properties", {}).items():
+            if key in value:
+                field = f"{where}.{key}" if where else key
+                problem = _schema_problem(value[key], subschema, field, definitions)
+                if problem:
+                    return problem
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problem = _schema_problem(
+                item, schema["items"], f"{where}[{index}]", definitions
+            )
+            if problem:
+                return problem
+    return None

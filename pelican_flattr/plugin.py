@@ -683,6 +683,7 @@ def write_manifest(pelican: Any) -> None:
         _build.content_things,
         _build.feeds_by_source,
         _build.url_spool.get,
+        open_graph=settings.open_graph,
     )
     try:
         write_atomically(settings.manifest_path, chunks)

@@ -1,13 +1,14 @@
 """``pelican-flattr audit``: passes on the sample site, fails on tampered copies."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_SITE, manifest_things
+from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
 
 from pelican_flattr.cli import main
 
@@ -35,15 +36,20 @@ def test_audit_passes_on_the_sample_site(sample_output, capsys):
     assert "no problems" in capsys.readouterr().out
 
 
-def test_installed_console_script(sample_output):
+def audit_in_child(output: Path) -> subprocess.CompletedProcess:
+    """``pelican-flattr audit OUTPUT --json`` through the installed script."""
     script = Path(sys.executable).with_name("pelican-flattr")
-    result = subprocess.run(
-        [str(script), "audit", str(sample_output), "--json"],
+    return subprocess.run(
+        [str(script), "audit", str(output), "--json"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_installed_console_script(sample_output):
+    result = audit_in_child(sample_output)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ok"] is True
 
@@ -214,3 +220,274 @@ def test_second_set_of_open_graph_tags(copy, capsys):
             "expected": "at most one og:description",
         }
     ]
+
+
+# --- Sites the plugin built correctly pass, in every documented setup. ---
+
+AUTHORS = {"Alice": "alice_f", "Carol": "email:Carol@Example.org"}
+
+
+def two_articles(**meta):
+    return {
+        "a.md": article("First article", "Alice", tags="x, y", **meta),
+        "b.md": article("Second article", "Carol", slug="second-article"),
+    }
+
+
+def build_and_audit(site, capsys, files=None, theme=None, **settings):
+    settings = {
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "FEED_ALL_RSS": "feeds/all.rss.xml",
+        "FLATTR_AUTHORS": AUTHORS,
+        **settings,
+    }
+    output = site(files or two_articles(), theme, **settings)
+    capsys.readouterr()  # what Pelican printed
+    status = main(["audit", str(output), "--json"])
+    return output, status, json.loads(capsys.readouterr().out)
+
+
+def test_flattr_siteurl_other_than_siteurl_passes(site, capsys):
+    output, status, report = build_and_audit(
+        site, capsys, SITEURL="http://localhost:8000", FLATTR_SITEURL=SITEURL
+    )
+    assert report["problems"] == [] and status == 0
+    # The feeds this covers really were checked: the manifest names them.
+    assert "feeds/all.rss.xml" in manifest_things(output)["a.md"]["feeds"]
+
+
+def test_pinned_thing_url_with_pretty_urls_passes(site, capsys):
+    old = f"{SITEURL}/2019/old-first.html"
+    output, status, report = build_and_audit(
+        site,
+        capsys,
+        two_articles(flattr_url=old),
+        ARTICLE_URL="{slug}/",
+        ARTICLE_SAVE_AS="{slug}/index.html",
+    )
+    assert report["problems"] == [] and status == 0
+    thing = manifest_things(output)["a.md"]
+    assert thing["url"] == old and "feeds/all.atom.xml" in thing["feeds"]
+
+
+def test_open_graph_off_passes_and_is_recorded(site, capsys):
+    output, status, report = build_and_audit(site, capsys, FLATTR_OPEN_GRAPH=False)
+    assert report["problems"] == [] and status == 0
+    path = output / "flattr-manifest.json"
+    manifest = json.loads(path.read_text())
+    assert manifest["open_graph"] is False
+    # A manifest from before the field still gets its Open Graph checked:
+    # Open Graph was always on then.
+    del manifest["open_graph"]
+    path.write_text(json.dumps(manifest))
+    assert main(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert {p["problem"] for p in problems} == {
+        "has og:url []",
+        "has 0 og:title tags",
+        "has 0 og:type tags",
+    }
+
+
+def test_helper_button_of_another_style_passes(site, capsys, tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(SAMPLE_SITE.parent / "theme", theme)
+    template = theme / "templates" / "article.html"
+    text = template.read_text()
+    assert "flattr_button(article)" in text
+    compact = 'flattr_button(article, style="compact")'
+    template.write_text(text.replace("flattr_button(article)", compact))
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert report["problems"] == [] and status == 0
+    # The page really shows the compact button, not the configured plain one.
+    assert 'data-flattr-button="compact"' in (output / "first-article.html").read_text()
+
+
+# --- Bad input is a usage error naming the file and field, never a traceback. ---
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda m: m["things"][0].pop("page"), "things[0].page is missing"),
+        (lambda m: m["things"][0].pop("owner"), "things[0].owner is missing"),
+        (lambda m: m["things"][0]["owner"].pop("kind"), "things[0].owner.kind is"),
+        (lambda m: m["things"][0].pop("button"), "things[0].button is missing"),
+        (lambda m: m["things"][0].update(button="big"), "things[0].button must be"),
+        (lambda m: m.update(siteurl=None), "siteurl must be a JSON string"),
+        (lambda m: m["things"][0].update(feeds="f.xml"), "things[0].feeds must be"),
+        (lambda m: m["things"][0].update(feeds=[1]), "things[0].feeds[0] must be"),
+    ],
+)
+def test_manifest_with_a_bad_field_is_a_usage_error(copy, capsys, change, says):
+    path = copy / "flattr-manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+    assert main(["audit", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and says in error
+    # diff refuses it too, rather than reading a missing owner as "changed".
+    assert main(["diff", str(path), str(path)]) == 2
+    assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (None, "no such settings file"),
+        ("FLATTR_AUTHORS = {\n", "SyntaxError"),
+        ('raise ValueError("ask carol@example.org")', "ValueError: ask [address]"),
+        ('FLATTR_AUTHORS = ["x"]', "FLATTR_AUTHORS must be a dict"),
+    ],
+)
+def test_unreadable_settings_are_a_usage_error(
+    sample_output, tmp_path, capsys, text, says
+):
+    settings = tmp_path / "pelicanconf.py"
+    if text is not None:
+        settings.write_text(text)
+    assert main(["audit", str(sample_output), "--settings", str(settings)]) == 2
+    error = capsys.readouterr().err
+    assert str(settings) in error and says in error and "carol@" not in error
+
+
+def test_links_and_fifos_in_the_output_are_skipped(copy, capsys):
+    (copy / "theme" / "broken.css").symlink_to(copy / "nowhere.css")
+    (copy / "theme" / "linked.html").symlink_to(copy / "pages" / "about.html")
+    os.mkfifo(copy / "pipe.txt")
+    # In a child process: reading the FIFO would block for ever.
+    result = audit_in_child(copy)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    # The link to a regular file is audited as one; the others are skipped.
+    assert (
+        report["files"]
+        == sum(1 for p in copy.rglob("*") if p.is_file() and not p.is_symlink()) + 1
+    )
+
+
+# --- The report never repeats an address, plain or percent-encoded. ---
+
+
+def test_report_never_repeats_an_address(copy, capsys):
+    thing = next(
+        t for t in manifest_things(copy).values() if t["owner"]["kind"] == "email"
+    )
+    hashed = thing["owner"]["value"].replace(":", "%3A")
+    leaked = "email%3Acarol%40example.org"
+    changed = [copy / thing["page"], *(copy / feed for feed in thing["feeds"])]
+    for path in changed:
+        text = path.read_text(encoding="utf-8")
+        assert hashed in text
+        path.write_text(text.replace(hashed, leaked), encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert any("[address]" in p["problem"] for p in report["problems"])
+    dumped = json.dumps(report).lower()
+    assert "carol%40" not in dumped and "carol@" not in dumped
+
+
+# --- Broken sites fail. ---
+
+
+def replace_in(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page_path = output / "first-article.html"
+    replace_in(page_path, 'data-flattr-uid="alice_f"', 'data-flattr-uid="mallory"')
+    status, report = audit_json(output, capsys)
+    assert status == 1
+    assert [p["problem"] for p in report["problems"]] == [
+        f"the Flattr button of {SITEURL}/first-article.html has "
+        "data-flattr-uid 'mallory'"
+    ]
+    text = page_path.read_text(encoding="utf-8")
+    loader = next(line for line in text.splitlines() if "load.js" in line)
+    page_path.write_text(text.replace(loader, ""), encoding="utf-8")
+    status, report = audit_json(output, capsys)
+    assert any("no load.js" in p["problem"] for p in report["problems"])
+
+
+def test_tags_in_a_comment_count_for_nothing(copy, capsys):
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    for start, end in (
+        ('<link rel="payment"', ">"),
+        ('<a class="flattr-button', "</a>"),
+    ):
+        begin = text.index(start)
+        stop = text.index(end, begin) + len(end)
+        text = text[:begin] + "<!--" + text[begin:stop] + "-->" + text[stop:]
+    path.write_text(text, encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert {p["problem"] for p in report["problems"]} == {
+        "has 0 Flattr buttons for its thing (0 in all)",
+        "has 0 payment links (0 in <head>)",
+    }
+
+
+def test_duplicate_article_properties(copy, capsys):
+    thing = a_thing(copy)
+    replace_in(
+        copy / thing["page"],
+        "</head>",
+        # The page has one already, from the plugin's Open Graph tags.
+        '<meta property="article:section" content="again"></head>',
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [p["problem"] for p in report["problems"]] == [
+        "has 2 article:section tags (two sets of Open Graph tags?)"
+    ]
+
+
+# --- Other files are read in bounded chunks, binaries not at all. ---
+
+
+def test_memory_does_not_grow_with_the_largest_file(copy):
+    import tracemalloc
+
+    from pelican_flattr.audit import CHUNK_SIZE, audit_site
+
+    size = 40 * CHUNK_SIZE
+    # A text file with an address across the boundary of two chunks...
+    with (copy / "big.txt").open("wb") as stream:
+        stream.write(b"x" * (3 * CHUNK_SIZE - 5) + b" carol@example.org " + b"x" * size)
+    # ... and a binary one, which is not scanned at all.
+    (copy / "episode.mp3").write_bytes(b"\0carol@example.org" + b"\0" * size)
+    tracemalloc.start()
+    try:
+        report = audit_site(copy)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * CHUNK_SIZE < size
+    assert [p.file for p in report.problems] == ["big.txt"]
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "url=mailto%3Acarol%40example.org",
+        # What Markdown makes of <carol@example.org>, to hide it from robots.
+        "".join(f"&#{ord(c)};" for c in "carol@example.org"),
+        "carol@example.org.Thanks",
+    ],
+)
+def test_leaked_address_in_another_form(copy, capsys, leak):
+    replace_in(copy / "pages" / "about.html", "</main>", f"<p>{leak}</p></main>")
+    # Without the settings file: only the hash of the email owner finds it.
+    assert main(["audit", str(copy), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [p["file"] for p in problems] == ["pages/about.html"]
+    assert "email:" in problems[0]["problem"]

@@ -233,8 +233,15 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
         ("{not json", "not a readable JSON manifest"),
         ("[]", "expected a JSON object"),
         ('{"schema_version": 99, "things": []}', "schema_version is 99"),
-        ('{"schema_version": 1, "things": {}}', "'things' must be a list"),
-        ('{"schema_version": 1, "things": [{"url": 1}]}', "things[0] lacks"),
+        ('{"schema_version": 1, "things": []}', "siteurl is missing"),
+        (
+            '{"schema_version": 1, "siteurl": "https://x.org/", "things": {}}',
+            "things must be a JSON array, not dict",
+        ),
+        (
+            '{"schema_version": 1, "siteurl": "https://x.org/", "things": [{}]}',
+            "things[0].url is missing",
+        ),
     ],
 )
 def test_unreadable_manifests_name_the_file(tmp_path, text, says):
@@ -315,3 +322,21 @@ def test_manifest_takes_the_kept_auto_submit_url():
     assert json.loads(text)["things"][0]["auto_submit_url"] == "kept"
     text = "".join(manifest_chunks("https://example.org", [content_thing], {}, {}.get))
     assert json.loads(text)["things"][0]["auto_submit_url"] == thing.auto_submit_url
+
+
+def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
+    content = tmp_path / "content"
+    content.mkdir()
+    name = b"caf\xe9.md"  # Latin-1, as an old editor might have saved it
+    with open(bytes(content) + b"/" + name, "w", encoding="utf-8") as stream:
+        stream.write(article("Third article about coffee", "Alice"))
+    output = build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    # The manifest is written, valid UTF-8 and valid by its schema; the name
+    # is recorded with the byte escaped, and the build log says so.
+    data = (output / "flattr-manifest.json").read_bytes()
+    document = load_manifest(output / "flattr-manifest.json")
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.validate(json.loads(data.decode("utf-8")), schema)
+    sources = [thing["source"] for thing in document["things"]]
+    assert "caf\\xe9.md" in sources and len(sources) == 5
+    assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
