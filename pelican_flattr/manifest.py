@@ -46,6 +46,8 @@ def portable_path(name: str) -> str:
 def _recorded_path(name: str, what: str) -> str:
     """``portable_path(name)``, saying so when the name had to be escaped:
     the manifest then holds a name that is not quite the file's."""
+    if name.isascii():  # nearly every name: no call, no comparison
+        return name
     recorded = portable_path(name)
     if recorded != name:
         logger.warning(
@@ -94,7 +96,9 @@ def manifest_line(
     Put together from json's own string encoder (the C function json.dumps
     calls for every string) rather than by encoding the dict: a build
     writes one per thing, and json's generic path cost ~10 µs each, most of
-    it walking the dict and building an encoder per call.
+    it walking the dict and building an encoder per call. ``feeds`` are
+    taken as the manifest holds them (``portable_path``), as the plugin
+    records them.
     """
     thing, text = content_thing.thing, encode_basestring
     owner = thing.owner
@@ -104,7 +108,7 @@ def manifest_line(
         f', "button": {text(content_thing.button_style)}'
         f', "category": {text(thing.category)}'
         f', "description": {text(thing.description)}'
-        f', "feeds": {_json_strings(sorted({portable_path(f) for f in feeds}))}'
+        f', "feeds": {_json_strings(sorted(set(feeds)))}'
         f', "hidden": {"true" if thing.hidden else "false"}'
         f', "language": {text(thing.language)}'
         f', "owner": {{"kind": {text(owner.kind)}, "value": {text(owner.value)}}}'

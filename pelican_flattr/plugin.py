@@ -37,7 +37,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
 from .feeds import PaymentLink, tag_feed
-from .manifest import UrlSpool, manifest_chunks, write_atomically
+from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
 from .resolve import ContentThing, Resolution, open_graph, resolve
 from .settings import FlattrSettings, read_settings
 from .thing import Thing, strip_html, thing_description, thing_title
@@ -267,8 +267,9 @@ def attach_things(generators: list[Any]) -> None:
     _fail_if_strict()
 
 
+# Every list of content a generator keeps but "articles", whose authors
+# Pelican has already gathered (ArticlesGenerator.authors).
 _CONTENT_LISTS = (
-    "articles",
     "translations",
     "hidden_articles",
     "hidden_translations",
@@ -292,6 +293,9 @@ def _warn_about_unknown_authors(
         return
     authors: dict[str, Any] = {}
     for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for author, _ in generator.authors:
+                authors.setdefault(author.name, author)
         for name in _CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
                 for author in getattr(content, "authors", None) or ():
@@ -664,6 +668,7 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
     if being_written is None or being_written[0] is not feed:
         return  # not a feed this plugin tagged (FLATTR_FEEDS off)
     relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
+    relative = portable_path(relative)  # once per feed, not per manifest line
     things, feeds_by_source = _build.things_by_content_url, _build.feeds_by_source
     for key in being_written[1]:
         content_thing = things.get(key)
