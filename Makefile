@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps bench bench-instructions bench-receivers bench-webhook
+.PHONY: demo test lint format clean system-deps bench bench-instructions bench-receivers bench-phases bench-webhook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ bench-instructions: $(STAMP)
 # where its time goes, and whether any part grows faster than N.
 bench-receivers: $(STAMP)
 	$(BIN)/python benchmarks/receivers.py --sizes 1000 5000 20000
+
+# CPU time per phase of a build (reading, writing, ...), plain and with the
+# plugin, in alternating pairs: where the plugin's extra time falls.
+bench-phases: $(STAMP)
+	$(BIN)/python benchmarks/phases.py --sizes 1000 --pairs 30
 
 bench-webhook: $(STAMP)
 	$(BIN)/python benchmarks/webhook_bench.py

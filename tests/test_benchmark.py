@@ -13,10 +13,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from build_cost import median_interval, pair_numbers, pair_order, write_conf
+from phases import PHASES, build, phase_seconds, report
 from receivers import RECEIVERS, table
 from site_generator import authors, generate, settings
 
-RECEIVERS_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "receivers.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+RECEIVERS_SCRIPT = BENCHMARKS / "receivers.py"
 
 
 def _files(content):
@@ -131,3 +133,76 @@ def test_receivers_times_every_piece_of_a_real_build(tmp_path):
     shown = table(30, result)
     assert f"{things:,} things" in shown
     assert "| ↳ `resolve` | 34 |" in shown
+
+
+def test_phases_are_the_differences_between_marks():
+    marks = [[0.2, 0.05], [1.7, 0.15], [1.75, 0.15], [2.0, 0.2], [4.5, 0.4]]
+    seconds = phase_seconds([*marks, [4.7, 0.4]])
+    assert list(seconds) == list(PHASES)
+    expected = {
+        "start": (0.2, 0.05),
+        "reading": (1.5, 0.1),
+        "attaching": (0.05, 0.0),
+        "feeds": (0.25, 0.05),
+        "pages": (2.5, 0.2),
+        "ending": (0.2, 0.0),
+    }
+    assert {phase: pytest.approx(pair) for phase, pair in expected.items()} == seconds
+    with pytest.raises(SystemExit, match="5 phases"):
+        phase_seconds(marks)
+
+
+def test_the_phase_report_takes_the_median_of_the_pairs_differences():
+    def run(pages_user, pages_system):
+        return {
+            phase: (pages_user, pages_system) if phase == "pages" else (1.0, 0.0)
+            for phase in PHASES
+        }
+
+    runs = {
+        "plain": [run(3.0, 0.5), run(4.0, 0.5), run(3.5, 0.5)],
+        # Differences in user time: +0.5, +0.1, +0.2; in system: 0, +0.1, 0.
+        "plugin": [run(3.5, 0.5), run(4.1, 0.6), run(3.7, 0.5)],
+    }
+    rows = {
+        line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:]
+        for line in report(1000, runs).splitlines()
+        if line.startswith("| ") and "---" not in line
+    }
+    assert rows["pages"] == ["4.000", "4.200", "+0.200", "+0.200", "+0.000"]
+    assert rows["reading"] == ["1.000", "1.000", "+0.000", "+0.000", "+0.000"]
+    # The whole build: five phases of 1 s besides the pages.
+    assert rows["whole build"] == ["9.000", "9.200", "+0.200", "+0.200", "+0.000"]
+
+
+def test_the_phase_timer_leaves_the_plugin_out_of_a_plain_build():
+    # Loaded as a plugin by both builds: importing it must not import
+    # pelican_flattr, or the plain build would pay for the plugin's import.
+    child = subprocess.run(
+        [sys.executable, "-c", "import phases, sys; print(sorted(sys.modules))"],
+        env={"PYTHONPATH": str(BENCHMARKS)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "'phases'" in child.stdout
+    assert "'pelican_flattr'" not in child.stdout
+
+
+@pytest.mark.parametrize("variant", ["plain", "plugin"])
+def test_the_phase_timer_notes_every_phase_of_a_real_build(tmp_path, variant):
+    content = generate(tmp_path / "site", 30)
+    values = settings(plugin=variant == "plugin")
+    output = tmp_path / "output"
+    values.update(
+        PLUGINS=["phases", *values["PLUGINS"]],
+        PATH=str(content),
+        OUTPUT_PATH=str(output),
+        CACHE_PATH=str(tmp_path / "cache"),
+    )
+    conf = write_conf(tmp_path / f"{variant}.py", values)
+    seconds = build(conf, content, tmp_path / "marks.json")
+    assert list(seconds) == list(PHASES)
+    assert all(user >= 0 and system >= 0 for user, system in seconds.values())
+    assert seconds["reading"][0] > 0 and seconds["pages"][0] > 0
+    assert (output / "flattr-manifest.json").exists() is (variant == "plugin")
