@@ -71,7 +71,7 @@ bench-instructions: $(STAMP)
 bench-receivers: $(STAMP)
 	$(BIN)/python benchmarks/receivers.py --sizes 1000 5000 20000
 
-# CPU time per phase of a build (reading, writing, ...), plain and with the
+# CPU time per phase of a build (reading, feeds, pages...), plain and with the
 # plugin, in alternating pairs: where the plugin's extra time falls.
 bench-phases: $(STAMP)
 	$(BIN)/python benchmarks/phases.py --sizes 1000 --pairs 30
