@@ -156,12 +156,15 @@ def main() -> int:
     return 0
 
 
-def _seconds(run: dict[str, tuple[float, float]], phase: str, parts: str) -> float:
-    """``phase``'s CPU seconds (or the whole build's): ``parts`` "user",
-    "system" or both."""
+USER, SYSTEM = (0,), (1,)  # which of a phase's (user, system) seconds to add
+
+
+def _seconds(
+    run: dict[str, tuple[float, float]], phase: str, parts: tuple[int, ...]
+) -> float:
+    """``phase``'s CPU seconds (or the whole build's), user or system or both."""
     phases = PHASES if phase == "whole build" else (phase,)
-    chosen = [i for i, part in enumerate(("user", "system")) if part in parts]
-    return sum(run[name][i] for name in phases for i in chosen)
+    return sum(run[name][part] for name in phases for part in parts)
 
 
 def report(size: int, runs: dict[str, list[dict[str, tuple[float, float]]]]) -> str:
@@ -173,20 +176,23 @@ def report(size: int, runs: dict[str, list[dict[str, tuple[float, float]]]]) -> 
         "| in system time |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
+    both = USER + SYSTEM
     for phase in (*PHASES, "whole build"):
 
-        def seconds(variant: str, parts: str, phase: str = phase) -> list[float]:
+        def seconds(
+            variant: str, parts: tuple[int, ...], phase: str = phase
+        ) -> list[float]:
             return [_seconds(run, phase, parts) for run in runs[variant]]
 
-        def difference(parts: str) -> float:
+        def difference(parts: tuple[int, ...]) -> float:
             pairs = zip(seconds("plain", parts), seconds("plugin", parts), strict=True)
             return statistics.median(plugin - plain for plain, plugin in pairs)
 
         lines.append(
-            f"| {phase} | {statistics.median(seconds('plain', 'user system')):.3f} "
-            f"| {statistics.median(seconds('plugin', 'user system')):.3f} "
-            f"| {difference('user system'):+.3f} | {difference('user'):+.3f} "
-            f"| {difference('system'):+.3f} |"
+            f"| {phase} | {statistics.median(seconds('plain', both)):.3f} "
+            f"| {statistics.median(seconds('plugin', both)):.3f} "
+            f"| {difference(both):+.3f} | {difference(USER):+.3f} "
+            f"| {difference(SYSTEM):+.3f} |"
         )
     return "\n".join(lines) + "\n"
 
