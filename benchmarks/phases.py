@@ -2,8 +2,9 @@
 
 Builds the benchmark's site (build_cost.py's plain and plugin settings)
 in alternating pairs, each build in a fresh ``pelican`` process with a
-small timing plugin (this file) loaded in both. It notes the process's user and
-system CPU time where Pelican's signals mark the phases of a build:
+small timing plugin (this file) loaded in both. It notes the process's
+user and system CPU time where Pelican's signals mark the phases of a
+build:
 
 * **start**: the interpreter, imports, settings and plugins, to
   ``initialized``;
@@ -100,15 +101,21 @@ def phase_seconds(marks: list[list[float]]) -> dict[str, tuple[float, float]]:
     }
 
 
+def build_env(log: Path) -> dict[str, str]:
+    """The environment of a build: this file importable as a plugin, in
+    front of any PYTHONPATH already set (a worktree's plugin, say)."""
+    paths = [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, _LOG: str(log), "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def build(conf: Path, content: Path, log: Path) -> dict[str, tuple[float, float]]:
     """One ``pelican`` process; its phases' (user, system) CPU seconds."""
     from build_cost import BIN
 
     log.unlink(missing_ok=True)
-    env = {**os.environ, _LOG: str(log), "PYTHONPATH": str(HERE)}
     process = subprocess.run(
         [str(BIN / "pelican"), str(content), "-s", str(conf), "-q"],
-        env=env,
+        env=build_env(log),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

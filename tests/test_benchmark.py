@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from build_cost import median_interval, pair_numbers, pair_order, write_conf
-from phases import PHASES, build, phase_seconds, report
+from phases import PHASES, build, build_env, phase_seconds, report
 from receivers import RECEIVERS, table
 from site_generator import authors, generate, settings
 
@@ -187,6 +188,18 @@ def test_the_phase_timer_leaves_the_plugin_out_of_a_plain_build():
     )
     assert "'phases'" in child.stdout
     assert "'pelican_flattr'" not in child.stdout
+
+
+def test_a_phase_build_keeps_the_pythonpath_it_was_given(monkeypatch, tmp_path):
+    # A worktree's plugin comes first on PYTHONPATH: the builds must use it.
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/worktree")
+    env = build_env(tmp_path / "marks.json")
+    assert env["PYTHONPATH"].split(os.pathsep) == [
+        str(BENCHMARKS),
+        "/somewhere/worktree",
+    ]
+    monkeypatch.delenv("PYTHONPATH")
+    assert build_env(tmp_path / "marks.json")["PYTHONPATH"] == str(BENCHMARKS)
 
 
 @pytest.mark.parametrize("variant", ["plain", "plugin"])
