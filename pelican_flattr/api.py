@@ -71,8 +71,10 @@ USER_AGENT = "pelican-flattr (verify)"
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
-# 9999-12-31 23:59:59 UTC: the last time datetime can show.
-_LAST_UNIX_TIME = 253_402_300_799
+# 9999-12-30 23:59:59 UTC: a day before the last time datetime can show,
+# so that the time is still a datetime in every local zone (offsets stay
+# within a day), as local_time() shows it.
+_LAST_UNIX_TIME = 253_402_300_799 - 86_400
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -525,7 +527,9 @@ def _json(body: bytes) -> Any:
         return None
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: nested deeper than Python's stack, such as a body
+        # of a million "[": not an answer either.
         return None
 
 

@@ -289,6 +289,10 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: no such manifest") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise ManifestError(
+            f"{path}: not a readable JSON manifest (nested too deep)"
+        ) from None
     if not isinstance(document, dict):
         raise ManifestError(f"{path}: expected a JSON object")
     version = document.get("schema_version")

@@ -221,6 +221,10 @@ def load_baseline(
         document = json.loads("".join(skeleton))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a readable baseline ({error})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise BaselineError(
+            f"{path}: not a readable baseline (nested too deep)"
+        ) from None
     things = document.get("things") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)

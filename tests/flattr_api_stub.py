@@ -58,6 +58,8 @@ SCRIPTED = {
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),
+    # Nested deeper than Python's stack: json raises RecursionError for it.
+    "deep_json_200": (200, "application/json;charset=utf-8", "[" * 100_000),
     "echo_address": (
         400,
         "application/json",

@@ -368,6 +368,46 @@ def test_a_reset_time_that_is_no_time_is_ignored(clock, reset):
     assert "resets" not in result.rate_limit.describe()
 
 
+def test_a_json_body_nested_too_deep_is_not_an_answer(client, stub):
+    stub.script("deep_json_200")
+    with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
+        client.verify("partner:ns:1", "alice")
+
+
+@pytest.fixture
+def far_east(monkeypatch):
+    """The local zone furthest east of UTC, +14:00 (Kiribati)."""
+    monkeypatch.setenv("TZ", "Etc/GMT-14")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("reset", "kept"),
+    [
+        (api._LAST_UNIX_TIME, True),  # 9999-12-30 23:59:59 UTC
+        (253_402_300_799, False),  # 9999-12-31 23:59:59 UTC: past 9999 at +14
+    ],
+)
+def test_the_last_reset_time_shows_in_a_zone_east_of_utc(clock, far_east, reset, kept):
+    # The reset's local time once overflowed datetime there: a traceback
+    # after a successful verify.
+    with (
+        FlattrApiStub(clock=clock, reset=reset) as server,
+        FlattrClient(TOKEN, server.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        result = c.verify("partner:ns:1")
+    assert result.status == 200
+    described = result.rate_limit.describe()
+    if kept:
+        assert result.rate_limit.reset == reset
+        assert "resets at 9999-12-31 13:59:59" in described
+    else:
+        assert result.rate_limit.reset is None and "resets" not in described
+
+
 def test_a_proxy_never_sees_the_token_for_a_loopback_url(stub, monkeypatch):
     proxy = socket.socket()
     proxy.bind(("127.0.0.1", 0))

@@ -231,6 +231,7 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     ("text", "says"),
     [
         ("{not json", "not a readable JSON manifest"),
+        ("[" * 100_000, "not a readable JSON manifest (nested too deep)"),
         ("[]", "expected a JSON object"),
         ('{"schema_version": 99, "things": []}', "schema_version is 99"),
         ('{"schema_version": 1, "things": []}', "siteurl is missing"),

@@ -302,6 +302,7 @@ def test_baseline_rewritten_by_hand_in_another_layout_still_guards(
         '    {"url": 7, "source": "a.md"},\n',
         '    {"url": "https://x.example/", "source": "a.md",\n',
         "    {not json},\n",
+        '    {"url": ' + "[" * 100_000 + "},\n",  # nested too deep for json
         None,  # the whole file a JSON list
     ],
 )
