@@ -22,10 +22,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import stat
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Undefined
@@ -399,13 +401,36 @@ def _say_why_not(content: Any, outcome: Resolution) -> None:
         )
 
 
+_MISSING = "does not exist (yet)"
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a file to read: None when it is one, ``_MISSING``
+    when nothing is there, or the reason.
+
+    Unlike ``Path.is_file()``, which in Python 3.11 raises for a folder the
+    build may not enter or a name too long, and would end the build in a
+    traceback.
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return _MISSING
+    except OSError as error:
+        return f"cannot be examined ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a file"
+
+
 def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     path = settings.store_path
-    if path is None or not path.is_file():
+    problem = _MISSING if path is None else _file_problem(path)
+    if problem is not None:
         logger.warning(
-            "pelican-flattr: FLATTR_STORE %s does not exist (yet); no pending "
-            "flattr notices this build",
+            "pelican-flattr: FLATTR_STORE %s %s; no pending flattr notices this build",
             path,
+            problem,
         )
         return {}
     # Only with FLATTR_STORE: a build without it never imports them.
@@ -723,11 +748,21 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         else:
             logger.warning("pelican-flattr: %s", message)
 
-    if holds_baseline(path, new_entries()):
+    problem = _file_problem(path)
+    if problem not in (None, _MISSING):
+        # Never moved aside or replaced: it may be a folder someone needs
+        # (such as Pelican's cache).
+        warn(
+            f"FLATTR_URL_BASELINE {path} {problem}, so the URL guard checks "
+            "nothing: point it at a file (or leave it unset for the default)"
+        )
+        _fail_if_strict()
+        return
+    if problem is None and holds_baseline(path, new_entries()):
         return  # the same things as the last build: nothing vanished
     source_by_url = {ct.url: ct.source for ct in things}
     changed: list[dict[str, str]] = []
-    if path.exists():
+    if problem is None:
         try:
             # Only the entries whose URL is no longer their source's.
             changed = load_baseline(

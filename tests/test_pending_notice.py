@@ -1,5 +1,6 @@
 """Author pages tell owners without a Flattr account what waits for them."""
 
+import pytest
 from conftest import build_sample_site, page
 
 from pelican_flattr.identifiers import hash_email
@@ -62,6 +63,24 @@ def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):
     output = build_sample_site(tmp_path, FLATTR_STORE=str(tmp_path / "none.db"))
     assert notice(output, "bob-builder") is None
     assert any("does not exist" in r.getMessage() for r in flattr_log.records)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("folder", "is a folder, not a file"), ("x" * 300, "cannot be examined")],
+)
+def test_a_store_that_is_no_file_costs_the_notices_not_the_build(
+    tmp_path, flattr_log, name, problem
+):
+    store = tmp_path / name
+    if name == "folder":
+        store.mkdir()
+    output = build_sample_site(tmp_path / "site", FLATTR_STORE=str(store))
+    assert notice(output, "bob-builder") is None
+    assert (output / "author" / "bob-builder.html").is_file()
+    assert any(
+        f"FLATTR_STORE {store} {problem}" in r.getMessage() for r in flattr_log.records
+    )
 
 
 def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):

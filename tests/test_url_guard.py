@@ -470,6 +470,48 @@ def test_strict_fails_on_an_unreadable_baseline(tmp_path, flattr_log):
     )
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_baseline_setting_that_names_a_folder_leaves_it_alone(
+    tmp_path, flattr_log, strict
+):
+    # As FLATTR_URL_BASELINE = "cache": the folder is Pelican's, never moved
+    # aside or replaced by a file.
+    folder = tmp_path / "cache"
+    (folder / "kept").mkdir(parents=True)
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(folder)}
+    if strict:
+        with pytest.raises(FlattrBuildError):
+            build(tmp_path, two_articles(), FLATTR_STRICT=True, **settings)
+    else:
+        output = build(tmp_path, two_articles(), **settings)
+        assert len(manifest_things(output)) == 2
+    assert folder.is_dir() and (folder / "kept").is_dir()
+    assert not list(tmp_path.glob("cache.unreadable*"))
+    (message,) = [
+        r.getMessage() for r in flattr_log.records if str(folder) in r.getMessage()
+    ]
+    assert (
+        f"FLATTR_URL_BASELINE {folder} is a folder, not a file, so the URL guard "
+        "checks nothing" in message
+    )
+
+
+def test_a_baseline_name_the_system_refuses_is_a_warning(tmp_path, flattr_log):
+    baseline = tmp_path / ("x" * 300)
+    output = build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_URL_BASELINE=str(baseline),
+    )
+    assert len(manifest_things(output)) == 2
+    assert any(
+        f"FLATTR_URL_BASELINE {baseline} cannot be examined (File name too long)"
+        in r.getMessage()
+        for r in flattr_log.records
+    )
+
+
 # A file name that is not UTF-8 reaches Python as a str with surrogates.
 
 
