@@ -31,6 +31,7 @@ from urllib.parse import unquote_to_bytes
 from .identifiers import IdentifierError, parse_owner, redact_addresses
 from .manifest import ManifestError, load_manifest, portable_path
 from .markup import BUTTON_CLASS, LOADER_URL
+from .settings import SettingsFileError, read_settings_file
 
 MANIFEST_NAME = "flattr-manifest.json"
 # Open Graph properties that may rightly appear more than once on a page.
@@ -469,31 +470,16 @@ def audit_site(
     return auditor.finish()
 
 
-class SettingsError(ValueError):
-    """A settings file that cannot be read; the message names the file."""
-
-
 def plain_addresses_from_settings(path: str | Path) -> dict[str, str]:
     """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name.
 
-    Raises SettingsError, naming the file, when it is missing, fails to run
+    Raises SettingsFileError, naming the file, when it is missing, fails to run
     or holds no dict in FLATTR_AUTHORS; the error never repeats an address.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise SettingsError(f"{path}: no such settings file")
-    from pelican.settings import read_settings
-
-    try:
-        settings = read_settings(str(path))
-    except Exception as error:  # running a settings file can raise anything
-        raise SettingsError(
-            f"{path}: cannot be read as Pelican settings: "
-            f"{type(error).__name__}: {redact_addresses(str(error))}"
-        ) from None
+    settings = read_settings_file(path)
     authors = settings.get("FLATTR_AUTHORS") or {}
     if not isinstance(authors, Mapping):
-        raise SettingsError(
+        raise SettingsFileError(
             f"{path}: FLATTR_AUTHORS must be a dict keyed by author name, not "
             f"{type(authors).__name__}"
         )
@@ -552,7 +538,7 @@ def run_audit(args: argparse.Namespace) -> int:
         )
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(output, args.manifest, addresses, advance)
-    except (ManifestError, SettingsError) as error:
+    except (ManifestError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]
     if args.json:

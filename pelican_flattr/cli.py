@@ -60,6 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python flushes stdout again at exit, so point it at /dev/null.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as the shell reports a process it killed
+    except OSError as error:
+        # A file or folder the command needs, unusable in a way its own
+        # checks did not foresee (a folder it may not enter, a name too long):
+        # one line that names it, not a traceback.
+        return usage_error(_describe_os_error(error))
+
+
+def _describe_os_error(error: OSError) -> str:
+    from .identifiers import redact_addresses
+
+    where = error.filename
+    text = f"{where}: {error.strerror}" if where and error.strerror else str(error)
+    return redact_addresses(text)
 
 
 def usage_error(message: str) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .identifiers import IdentifierError, Owner, parse_owner
+from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
 from .thing import CATEGORIES, check_thing_url, flattr_language, split_tags
 
 BUTTON_STYLES = ("plain", "js", "compact")
@@ -105,6 +105,33 @@ def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
         problems.append(f"{name} must be a file path, not {value!r}")
         return None
     return value or None
+
+
+class SettingsFileError(ValueError):
+    """A Pelican settings file that is missing or fails to run.
+
+    The message names the file and never repeats an email address.
+    """
+
+
+def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Pelican's settings from the file at ``path``, as ``pelican -s`` reads
+    them: for the commands that take ``--settings``.
+
+    Raises SettingsFileError. Running a settings file can raise anything,
+    and what it raised may quote an author's address: never shown.
+    """
+    if not os.path.isfile(path):  # unlike Path.is_file(), never raises
+        raise SettingsFileError(f"{path}: no such settings file")
+    from pelican.settings import read_settings as read_pelican_settings
+
+    try:
+        return read_pelican_settings(str(path))
+    except Exception as error:
+        raise SettingsFileError(
+            f"{path}: cannot be read as Pelican settings: "
+            f"{type(error).__name__}: {redact_addresses(str(error))}"
+        ) from None
 
 
 def read_settings(

@@ -49,6 +49,7 @@ from .identifiers import (
     parse_partner_identifier,
     redact_addresses,
 )
+from .settings import SettingsFileError, read_settings_file
 from .store import StoreError, open_store
 
 TOKEN_ENV = "FLATTR_TOKEN"
@@ -223,19 +224,10 @@ def read_pelicanconf(path: Path) -> Plan:
     no verify; authors with an identifier but no account are skipped.
     ``FLATTR_STORE``, relative to the settings file, names the store.
     """
-    if not path.is_file():
-        return Plan(problems=(f"{path}: no such file",))
-    from pelican.settings import read_settings
-
     try:
-        settings = read_settings(str(path))
-    except Exception as error:  # running a settings file can raise anything
-        return Plan(
-            problems=(
-                f"{path}: cannot be read as Pelican settings: "
-                f"{type(error).__name__}: {redact_addresses(str(error))}",
-            )
-        )
+        settings = read_settings_file(path)
+    except SettingsFileError as error:
+        return Plan(problems=(str(error),))
     problems: list[str] = []
     authors = settings.get("FLATTR_AUTHORS") or {}
     accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS") or {}

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
+from .settings import SettingsFileError, read_settings_file
 from .webhook_receiver import (
     MAX_BODY,
     ROUTE_PREFIX,
@@ -38,11 +39,8 @@ DEFAULT_STORE = "flattr-store.sqlite3"
 
 
 def _settings(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from pelican.settings import read_settings
-
-    return read_settings(path)
+    """--settings, read; no settings without it. Raises SettingsFileError."""
+    return read_settings_file(path) if path else {}
 
 
 def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
@@ -156,8 +154,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     try:
         settings = _settings(args.settings)
-    except Exception as error:  # a settings file is Python: anything can fail
-        return cli.usage_error(f"cannot read {args.settings}: {error}")
+    except SettingsFileError as error:
+        return cli.usage_error(str(error))
     token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
     if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
         return cli.usage_error(
@@ -271,8 +269,8 @@ def run_pending(args: argparse.Namespace) -> int:
 
     try:
         settings = _settings(args.settings)
-    except Exception as error:  # a settings file is Python: anything can fail
-        return cli.usage_error(f"cannot read {args.settings}: {error}")
+    except SettingsFileError as error:
+        return cli.usage_error(str(error))
     try:
         store = _store_path(args, settings)
     except ValueError as error:
@@ -282,8 +280,10 @@ def run_pending(args: argparse.Namespace) -> int:
     problems: list[str] = []
     try:
         rows = pending_rows(store, settings, problems)
-    except (sqlite3.Error, ValueError) as error:
-        return cli.usage_error(f"{args.settings or store}: {error}")
+    except sqlite3.Error as error:
+        return cli.usage_error(f"{store}: not a readable store ({error})")
+    except ValueError as error:  # FLATTR_AUTHORS, from the settings file
+        return cli.usage_error(f"{args.settings}: {error}")
     for problem in problems:
         print(f"pelican-flattr: {args.settings}: {problem}", file=sys.stderr)
     if args.json:

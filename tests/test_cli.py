@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pelican_flattr import cli
 
 
@@ -36,3 +38,22 @@ def test_output_to_a_closed_pipe_is_no_traceback(sample_output):
     )
     os.close(writer)
     assert result.stderr == "" and result.returncode == 141
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{long}"],
+        ["pending", "--store", "{long}"],
+        ["diff", "{long}", "{long}"],
+    ],
+)
+def test_a_path_the_system_refuses_is_named_not_a_traceback(tmp_path, capsys, command):
+    # Path.is_file() and friends raise for a name longer than the system
+    # allows (and for a folder that may not be entered, which root, running
+    # these tests, never meets).
+    long = str(tmp_path / ("x" * 300))
+    assert cli.main([part.format(long=long) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pelican-flattr: {long}")
+    assert "Traceback" not in err and err.count("\n") == 1

@@ -81,6 +81,39 @@ def test_missing_store_is_a_usage_error(tmp_path, capsys):
     assert "no such store" in capsys.readouterr().err
 
 
+def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
+    store = tmp_path / "store.sqlite3"
+    store.write_text("not a database\n" * 100)
+    assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pelican-flattr: {store}: not a readable store")
+    assert SETTINGS not in err  # the settings file is not at fault
+
+
+def test_authors_that_are_no_dict_name_the_settings_file(store, tmp_path, capsys):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = ["carol@example.org"]\n')
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pelican-flattr: {conf}: FLATTR_AUTHORS must be a dict")
+    assert "@" not in err
+
+
+@pytest.mark.parametrize("command", [["pending"], ["webhook", "serve"]])
+def test_a_failing_settings_file_never_repeats_an_address(
+    store, tmp_path, capsys, command
+):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('raise ValueError("ask carol@example.org")\n')
+    assert main([*command, "--store", str(store), "--settings", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"{conf}: cannot be read as Pelican settings: ValueError: ask [address]" in err
+    )
+    assert "carol@" not in err
+
+
 def test_store_from_settings_is_relative_to_the_settings_file(
     store, tmp_path, monkeypatch, capsys
 ):

@@ -101,7 +101,7 @@ def test_serve_usage_errors_are_not_tracebacks(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--settings", "none.py"]) == 2
-    assert "cannot read none.py" in capsys.readouterr().err
+    assert "none.py: no such settings file" in capsys.readouterr().err
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
