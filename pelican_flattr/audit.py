@@ -54,11 +54,22 @@ _ATTRIBUTE = re.compile(
     rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
 )
 _HEAD_END = re.compile(rb"</head\s*>", re.I)
-_EMAIL = re.compile(
-    rb"[A-Za-z0-9._%+-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
-)
+# An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
+# part of anything but spaces and the punctuation that surrounds an address
+# in text (so "o'brien" and "josé" too), and a domain of letters, digits
+# and hyphens, non-ASCII ones included.
+# Each is matched on either side of an "@" found first, so that a long run
+# of text without spaces (minified code) is never matched position by
+# position.
+_AT = re.compile(rb"@|%40")
+_LOCAL_PART = re.compile(rb'[^\s@<>()\[\]\\,;:"]{1,64}\Z')
+_DOMAIN = re.compile(rb"[A-Za-z0-9\x80-\xff-]{1,63}(?:\.[A-Za-z0-9\x80-\xff-]{1,63})+")
 _ENCODED_AT = re.compile(rb"&#0*64;|&#x0*40;|&commat;", re.I)
-_LOCAL_PART_END = re.compile(r"[a-z0-9._+-]+$")
+# How an escaped page spells the apostrophe of an address such as
+# o'brien@example.org (markupsafe: &#39;, html.escape: &#x27;).
+_ENCODED_APOSTROPHE = re.compile(rb"&#0*39;|&#x0*27;|&apos;", re.I)
+_LAST_WORD_START = re.compile(r"(?<=[^\w])(?=\w)")
+_LABEL = re.compile(r"[\w-]+")
 # An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
 # (redact_addresses handles the "@" form).
 _ENCODED_ADDRESS = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40[^\s'\"<>&?=%]+")
@@ -241,8 +252,8 @@ class _Auditor:
                     names.add(name)
             if not self.email_owners:
                 continue
-            for match in _EMAIL.finditer(chunk):
-                for address in _candidate_addresses(match.group(0)):
+            for found in _addresses_in(chunk):
+                for address in _candidate_addresses(found):
                     digest = hashlib.md5(address.encode()).hexdigest()
                     if digest in self.email_owners:
                         digests.add(digest)
@@ -405,23 +416,52 @@ class _Auditor:
 
 
 def _with_entities_decoded(data: bytes) -> list[bytes]:
-    """``data``, and when it spells "@" as a character reference (as
-    Markdown does to hide the address of an autolink), the text it shows."""
-    if not _ENCODED_AT.search(data):
+    """``data``, and the text it shows when it spells "@" as a character
+    reference (as Markdown does to hide the address of an autolink), or
+    holds an "@" and an escaped apostrophe."""
+    if not _ENCODED_AT.search(data) and not (
+        b"@" in data and _ENCODED_APOSTROPHE.search(data)
+    ):
         return [data]
     return [data, html.unescape(data.decode("utf-8", "replace")).encode()]
 
 
+def _addresses_in(chunk: bytes) -> Iterator[bytes]:
+    """Each address-shaped text around an "@" (or "%40") of ``chunk``."""
+    for at in _AT.finditer(chunk):
+        local = _LOCAL_PART.search(chunk, max(0, at.start() - 64), at.start())
+        domain = _DOMAIN.match(chunk, at.end())
+        if local and domain:
+            yield chunk[local.start() : domain.end()]
+
+
 def _candidate_addresses(found: bytes) -> Iterator[str]:
-    """The lower-cased addresses a match of _EMAIL may be: once decoded, its
-    local part may begin with a "mailto:", and its domain may run into the
-    next sentence ("carol@example.org.Thanks"), so every shorter domain too."""
+    """The lower-cased addresses an address-shaped text may be.
+
+    Once decoded, its local part may begin with text that is not part of
+    the address ("mailto:", "?to=", a quote), so it and every ending of it
+    that starts a word count ("o'brien" and "brien"). Its domain may run
+    into the next sentence ("carol@example.org.Thanks",
+    "carol@example.org…"), so every shorter domain counts too.
+    """
     address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
-    local = _LOCAL_PART_END.search(local)
+    local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
+    locals_ = [local, *(local[m.start() :] for m in _LAST_WORD_START.finditer(local))]
     labels = domain.split(".")
-    for end in range(len(labels), 1, -1):
-        yield f"{local.group(0) if local else ''}@{'.'.join(labels[:end])}"
+    spellings = [labels]
+    word = _LABEL.match(labels[-1])  # "org…" -> "org"
+    if word and word.end() < len(labels[-1]):
+        spellings.append([*labels[:-1], word.group(0)])
+    domains = {
+        ".".join(spelling[:end])
+        for spelling in spellings
+        for end in range(len(spelling), 1, -1)
+    }
+    for part in locals_:
+        for host in sorted(domains):
+            if part:
+                yield f"{part}@{host}"
 
 
 def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
