@@ -62,13 +62,14 @@ _HEAD_END = re.compile(rb"</head\s*>", re.I)
 # of text without spaces (minified code) is never matched position by
 # position.
 _AT = re.compile(rb"@|%40")
-_LOCAL_PART = re.compile(rb'[^\s@<>()\[\]\\,;:"]{1,64}\Z')
-_DOMAIN = re.compile(rb"[A-Za-z0-9\x80-\xff-]{1,63}(?:\.[A-Za-z0-9\x80-\xff-]{1,63})+")
+# 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
+_LOCAL_PART = re.compile(rb'[^\s@<>()\[\]\\,;:"]{1,192}\Z')
+_DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%[0-9A-Fa-f]{2}){1,63}"  # "%C3%A4": ä
+_DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb")+")
 _ENCODED_AT = re.compile(rb"&#0*64;|&#x0*40;|&commat;", re.I)
 # How an escaped page spells the apostrophe of an address such as
 # o'brien@example.org (markupsafe: &#39;, html.escape: &#x27;).
 _ENCODED_APOSTROPHE = re.compile(rb"&#0*39;|&#x0*27;|&apos;", re.I)
-_LAST_WORD_START = re.compile(r"(?<=[^\w])(?=\w)")
 _LABEL = re.compile(r"[\w-]+")
 # An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
 # (redact_addresses handles the "@" form).
@@ -429,7 +430,7 @@ def _with_entities_decoded(data: bytes) -> list[bytes]:
 def _addresses_in(chunk: bytes) -> Iterator[bytes]:
     """Each address-shaped text around an "@" (or "%40") of ``chunk``."""
     for at in _AT.finditer(chunk):
-        local = _LOCAL_PART.search(chunk, max(0, at.start() - 64), at.start())
+        local = _LOCAL_PART.search(chunk, max(0, at.start() - 192), at.start())
         domain = _DOMAIN.match(chunk, at.end())
         if local and domain:
             yield chunk[local.start() : domain.end()]
@@ -439,15 +440,20 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
     """The lower-cased addresses an address-shaped text may be.
 
     Once decoded, its local part may begin with text that is not part of
-    the address ("mailto:", "?to=", a quote), so it and every ending of it
-    that starts a word count ("o'brien" and "brien"). Its domain may run
+    the address ("?to=", a quote), so the whole and every ending of it that
+    follows a character other than a letter or digit count ("o'brien" and
+    "brien"). Its domain may run
     into the next sentence ("carol@example.org.Thanks",
     "carol@example.org…"), so every shorter domain counts too.
     """
     address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
     local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
-    locals_ = [local, *(local[m.start() :] for m in _LAST_WORD_START.finditer(local))]
+    locals_ = [
+        local[start:]
+        for start in range(len(local))
+        if start == 0 or not local[start - 1].isalnum()
+    ]
     labels = domain.split(".")
     spellings = [labels]
     word = _LABEL.match(labels[-1])  # "org…" -> "org"
@@ -460,8 +466,7 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
     }
     for part in locals_:
         for host in sorted(domains):
-            if part:
-                yield f"{part}@{host}"
+            yield f"{part}@{host}"
 
 
 def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:

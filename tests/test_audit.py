@@ -6,11 +6,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from pelican_flattr.audit import _addresses_in, _candidate_addresses
 from pelican_flattr.cli import main
+from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
 
 SETTINGS = str(SAMPLE_SITE / "pelicanconf.py")
 
@@ -523,3 +528,36 @@ def test_leaked_address_that_is_not_plain_ascii(site, capsys, address, leak):
     assert problem["file"] == "post.html"
     assert "plain email address behind owner email:" in problem["problem"]
     assert address.split("@")[0] not in out
+
+
+# Any address the author mapping takes is found, whatever text surrounds it.
+_LOCAL_CHARS = st.sampled_from([*"abcXYZ0189._+-'!#$*/=?^`{|}~", "é", "ø", "ß"])
+_LABEL = st.text(st.sampled_from([*"abz09-", "ä", "ñ"]), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    local=st.text(_LOCAL_CHARS, min_size=1, max_size=64),
+    labels=st.lists(_LABEL, min_size=2, max_size=3),
+    before=st.sampled_from(["", " ", "(", "<p>", "mailto:", '"', "?to=", "«"]),
+    after=st.sampled_from(["", " ", ".", ")", "…", "</p>", ", ", ".Thanks", "»"]),
+    percent_encoded=st.booleans(),
+)
+def test_any_address_the_mapping_takes_is_found(
+    local, labels, before, after, percent_encoded
+):
+    assume(len(local.encode()) <= 64)  # RFC 5321: 64 octets at most
+    address = f"{local}@{'.'.join(labels)}"
+    try:
+        owner = parse_owner(f"email:{address}")
+    except IdentifierError:
+        assume(False)
+    written = quote(address, safe="") if percent_encoded else address
+    text = f"x {before}{written}{after} y".encode()
+    found = {
+        hash_email(candidate)
+        for match in _addresses_in(text)
+        for candidate in _candidate_addresses(match)
+    }
+    assert owner.value == f"email:{hash_email(address)}"
+    assert hash_email(address) in found
