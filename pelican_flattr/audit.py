@@ -57,10 +57,9 @@ _HEAD_END = re.compile(rb"</head\s*>", re.I)
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
 # in text (so "o'brien" and "josé" too), and a domain of letters, digits
-# and hyphens, non-ASCII ones included.
-# Each is matched on either side of an "@" found first, so that a long run
-# of text without spaces (minified code) is never matched position by
-# position.
+# and hyphens, non-ASCII (or percent-encoded) ones included. Each side is
+# matched from an "@" found first, so that a long run of text without
+# spaces (minified code) is never matched position by position.
 _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
 _LOCAL_PART = re.compile(rb'[^\s@<>()\[\]\\,;:"]{1,192}\Z')
@@ -442,9 +441,9 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
     Once decoded, its local part may begin with text that is not part of
     the address ("?to=", a quote), so the whole and every ending of it that
     follows a character other than a letter or digit count ("o'brien" and
-    "brien"). Its domain may run
-    into the next sentence ("carol@example.org.Thanks",
-    "carol@example.org…"), so every shorter domain counts too.
+    "brien"). Its domain may run into the next sentence
+    ("carol@example.org.Thanks", "carol@example.org…"), so every shorter
+    domain counts too, and the last label cut where its letters end.
     """
     address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
