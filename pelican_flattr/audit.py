@@ -28,7 +28,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .identifiers import IdentifierError, parse_owner, redact_addresses
+from .identifiers import (
+    NOT_IN_ADDRESS,
+    IdentifierError,
+    parse_owner,
+    redact_addresses,
+)
 from .manifest import ManifestError, load_manifest, portable_path
 from .markup import BUTTON_CLASS, LOADER_URL
 from .settings import SettingsFileError, read_settings_file
@@ -62,7 +67,7 @@ _HEAD_END = re.compile(rb"</head\s*>", re.I)
 # spaces (minified code) is never matched position by position.
 _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
-_LOCAL_PART = re.compile(rb'[^\s@<>()\[\]\\,;:"]{1,192}\Z')
+_LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
 _DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%[0-9A-Fa-f]{2}){1,63}"  # "%C3%A4": ä
 _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb")+")
 _ENCODED_AT = re.compile(rb"&#0*64;|&#x0*40;|&commat;", re.I)
@@ -448,7 +453,7 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
     address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
     local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
-    locals_ = [
+    local_parts = [
         local[start:]
         for start in range(len(local))
         if start == 0 or not local[start - 1].isalnum()
@@ -463,8 +468,8 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
         for spelling in spellings
         for end in range(len(spelling), 1, -1)
     }
-    for part in locals_:
-        for host in sorted(domains):
+    for part in local_parts:
+        for host in domains:
             yield f"{part}@{host}"
 
 
