@@ -29,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,12 @@ MAX_WAIT = 3600.0 + 60.0
 RESET_MARGIN = 1.0
 # How many times one identity waits for the budget before the client gives up.
 MAX_RATE_LIMIT_WAITS = 3
+# Flattr's answers are a few hundred bytes; anything longer is not Flattr.
+MAX_ANSWER_BYTES = 1 << 20
+# httpx's timeouts restart with every byte received, so a server sending one
+# byte a second would never time out: each request also has a deadline,
+# this much after the timeout, for httpx's own errors to come first.
+DEADLINE_SLACK = 1.0
 
 USER_AGENT = "pelican-flattr (verify)"
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
@@ -257,12 +264,32 @@ def check_base_url(value: str) -> str:
         raise ValueError(
             "the API base URL must not carry credentials, a query or a fragment"
         )
+    if not _is_loopback(url.host) and not _is_host_name(url.host):
+        raise ValueError(
+            "the API base URL's host is not a valid host name (an empty label, "
+            "or one longer than 63 characters)"
+        )
     if url.scheme == "http" and not _is_loopback(url.host):
         raise ValueError(
             "the API base URL uses plain http to another machine; the token "
             "would travel in clear: use https"
         )
     return str(url).rstrip("/")
+
+
+def _is_host_name(host: str) -> bool:
+    """True when ``host`` can be looked up: an IP address, or a name whose
+    labels IDNA can encode (the resolver would otherwise raise UnicodeError)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:
@@ -373,9 +400,9 @@ class FlattrClient:
         """
         sent = parse_partner_identifier(identity).value
         url = self.endpoint(username)
-        response = self._post(url, {"identity": sent})
-        self.rate_limit = RateLimit.from_headers(response.headers)
-        return self._result(response, sent, username)
+        answer = self._post(url, {"identity": sent})
+        self.rate_limit = RateLimit.from_headers(answer.headers)
+        return self._result(answer, sent, username)
 
     def verify_paced(
         self,
@@ -420,11 +447,16 @@ class FlattrClient:
         if delay > 0:
             self.sleep(delay)
 
-    def _post(self, url: str, form: dict[str, str]) -> httpx.Response:
+    def _post(self, url: str, form: dict[str, str]) -> _Answer:
         where = self._where()
+        did_not_answer = (
+            f"Flattr's API at {where} did not answer within {self.timeout:g} "
+            "seconds; the verification may or may not have been made, and "
+            "repeating it is harmless"
+        )
         for attempt in (1, 2):
             try:
-                return self._http.post(url, data=form)
+                return self._exchange_by_deadline(url, form)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 if attempt == 2:
                     raise CouldNotReachFlattr(
@@ -432,24 +464,66 @@ class FlattrClient:
                         f"twice): {self._clean(str(error)) or type(error).__name__}"
                     ) from None
                 self.sleep(RETRY_DELAY)
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, _DeadlinePassed):
+                raise CouldNotReachFlattr(did_not_answer) from None
+            except _AnswerTooLong:
                 raise CouldNotReachFlattr(
-                    f"Flattr's API at {where} did not answer within "
-                    f"{self.timeout:g} seconds; the verification may or may not "
-                    "have been made, and repeating it is harmless"
+                    f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
+                    "KiB, which Flattr's API never does: check the API base URL"
                 ) from None
             except httpx.HTTPError as error:
                 raise CouldNotReachFlattr(
                     f"the connection to Flattr's API at {where} failed: "
                     f"{self._clean(str(error)) or type(error).__name__}"
                 ) from None
+            except UnicodeError:
+                # The resolver's IDNA encoding; check_base_url() refuses
+                # such hosts, so only a host it could not foresee ends here.
+                raise CouldNotReachFlattr(
+                    f"could not look up the host of {where}: not a valid host name"
+                ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _result(
-        self, response: httpx.Response, sent: str, username: str | None
-    ) -> VerifyResult:
-        status = response.status_code
-        body = response.content
+    def _exchange_by_deadline(self, url: str, form: dict[str, str]) -> _Answer:
+        """``_exchange`` in a worker thread, given up on after the deadline.
+
+        A worker still stuck on a trickling server is left behind: it is a
+        daemon thread, so it never keeps the process from exiting.
+        """
+        outcome: list[_Answer | BaseException] = []
+
+        def exchange() -> None:
+            try:
+                outcome.append(self._exchange(url, form))
+            except BaseException as error:  # handed to the caller's thread
+                outcome.append(error)
+
+        worker = threading.Thread(target=exchange, name="flattr-api", daemon=True)
+        worker.start()
+        worker.join(self.timeout + DEADLINE_SLACK)
+        if not outcome:
+            raise _DeadlinePassed
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def _exchange(self, url: str, form: dict[str, str]) -> _Answer:
+        with self._http.stream("POST", url, data=form) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise _AnswerTooLong
+            return _Answer(
+                response.status_code,
+                response.reason_phrase,
+                response.headers,
+                bytes(body),
+            )
+
+    def _result(self, answer: _Answer, sent: str, username: str | None) -> VerifyResult:
+        status = answer.status
+        body = answer.body
         document = _json(body)
         rate_limit = self.rate_limit
         who = f"Flattr user {username}" if username else "the token's own account"
@@ -457,7 +531,7 @@ class FlattrClient:
             if body.strip() and document is None:
                 raise CouldNotReachFlattr(
                     f"{self._where()} answered {status} but not with JSON "
-                    f"({self._content_type(response)}); this is not Flattr's "
+                    f"({self._content_type(answer)}); this is not Flattr's "
                     "API: check the API base URL",
                     status=status,
                     rate_limit=rate_limit,
@@ -487,21 +561,21 @@ class FlattrClient:
         what = (
             "an empty body"
             if not body.strip()
-            else f"a {self._content_type(response)} body instead of a JSON error"
+            else f"a {self._content_type(answer)} body instead of a JSON error"
         )
-        answer = f"{status} {response.reason_phrase}".strip()
+        said = self._clean(f"{status} {answer.reason}")
         if status >= 500:
-            message = f"Flattr's API failed: {answer} with {what}; try again later"
+            message = f"Flattr's API failed: {said} with {what}; try again later"
         elif 300 <= status < 400:
-            location = self._clean(response.headers.get("Location", ""))
+            location = self._clean(answer.headers.get("Location", ""))
             message = (
-                f"{self._where()} redirected ({answer}"
+                f"{self._where()} redirected ({said}"
                 + (f" to {location}" if location else "")
                 + "), which Flattr's API never does: check the API base URL"
             )
         else:
             message = (
-                f"{self._where()} answered {answer} with {what}: not an answer "
+                f"{self._where()} answered {said} with {what}: not an answer "
                 "Flattr's API gives; check the API base URL"
             )
         raise CouldNotReachFlattr(message, status=status, rate_limit=rate_limit)
@@ -509,10 +583,9 @@ class FlattrClient:
     def _where(self) -> str:
         return self.base_url
 
-    @staticmethod
-    def _content_type(response: httpx.Response) -> str:
-        value = response.headers.get("Content-Type", "").split(";")[0].strip()
-        return _CONTROL.sub("", value)[:64] or "non-JSON"
+    def _content_type(self, answer: _Answer) -> str:
+        value = answer.headers.get("Content-Type", "").split(";")[0]
+        return self._clean(value)[:64] or "non-JSON"
 
     def _clean(self, text: str) -> str:
         """Server-supplied text made safe to print: one line, bounded, and
@@ -520,6 +593,24 @@ class FlattrClient:
         text = _CONTROL.sub(" ", text).strip()
         text = redact_addresses(text.replace(self._token, "[token]"))
         return text if len(text) <= 300 else text[:297] + "..."
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the server answered, read in full (at most MAX_ANSWER_BYTES)."""
+
+    status: int
+    reason: str
+    headers: httpx.Headers
+    body: bytes
+
+
+class _DeadlinePassed(Exception):
+    """The exchange outlasted its deadline (a server trickling bytes)."""
+
+
+class _AnswerTooLong(Exception):
+    """The answer's body passed MAX_ANSWER_BYTES."""
 
 
 def _json(body: bytes) -> Any:

@@ -10,6 +10,7 @@ assert what was sent and, above all, what was not.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -26,6 +27,17 @@ _IDENTITY = re.compile(
     r"twitter:user:id:[0-9]+|email:[0-9a-f]{32}|partner:[A-Za-z0-9_.-]+:[A-Za-z0-9_.@+-]+"
 )
 _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
+
+# Answers written on the socket by hand: a server trickling its headers or
+# its body a byte at a time, one echoing the token where no JSON is parsed,
+# one whose body never ends.
+RAW_MODES = (
+    "trickle_headers",
+    "trickle_body",
+    "echo_token_reason",
+    "echo_token_content_type",
+    "endless",
+)
 
 # Scripted answers, by name. Each is (status, content type, body).
 SCRIPTED = {
@@ -130,8 +142,9 @@ class FlattrApiStub:
 
     def script(self, mode: str, *, identity: str | None = None, times: int = 1) -> None:
         """Answer the next ``times`` requests (for ``identity`` only, if
-        given) with ``mode``: a key of SCRIPTED, ``slow`` or ``drop``."""
-        assert mode in SCRIPTED or mode in ("slow", "drop"), mode
+        given) with ``mode``: a key of SCRIPTED, ``slow``, ``drop`` or one
+        of RAW_MODES."""
+        assert mode in SCRIPTED or mode in ("slow", "drop", *RAW_MODES), mode
         with self._lock:
             self._rules.append(Rule(mode, identity, times))
 
@@ -209,6 +222,11 @@ class FlattrApiStub:
         if mode == "slow":
             self._release.wait(self.slow_seconds)
             mode = None
+        if mode in RAW_MODES:
+            # OSError: the client gave up, as it should.
+            with contextlib.suppress(OSError):
+                self._answer_raw(handler, received, mode)
+            return
         status, content_type, payload = self._answer(handler, received, mode)
         data = payload if isinstance(payload, str) else json.dumps(payload)
         data_bytes = data.encode("utf-8")
@@ -222,6 +240,42 @@ class FlattrApiStub:
             handler.wfile.write(data_bytes)
         except OSError:
             pass  # the client gave up (a timeout test): nothing to answer
+
+    def _answer_raw(self, handler, received: Received, mode: str) -> None:
+        """Answers no well-behaved server gives, written byte by byte."""
+        handler.close_connection = True
+        out = handler.connection
+        authorization = received.headers.get("Authorization", "")
+        if mode in ("trickle_headers", "trickle_body"):
+            body = b'{"identity": "x"}' * 40
+            head = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+            )
+            if mode == "trickle_body":
+                out.sendall(head)
+            for byte in (head if mode == "trickle_headers" else b"") + body:
+                if self._release.wait(0.05):
+                    return
+                out.sendall(bytes([byte]))
+        elif mode == "echo_token_reason":
+            out.sendall(
+                f"HTTP/1.1 502 {authorization}\r\nContent-Length: 0\r\n\r\n".encode()
+            )
+        elif mode == "echo_token_content_type":
+            out.sendall(
+                b"HTTP/1.1 500 Oops\r\nContent-Type: text/"
+                + authorization.replace(" ", "-").encode()
+                + b"\r\nContent-Length: 4\r\n\r\nOops"
+            )
+        elif mode == "endless":
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            chunk = b"[" * 65536
+            while not self._release.is_set():
+                out.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
     def _take_rule(self, identity: str | None) -> str | None:
         for rule in list(self._rules):

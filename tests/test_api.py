@@ -212,6 +212,31 @@ def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock):
     assert clock.sleeps == []
 
 
+@pytest.mark.parametrize("mode", ["trickle_headers", "trickle_body"])
+def test_a_server_trickling_its_answer_still_hits_the_timeout(stub, clock, mode):
+    # httpx's timeout restarts with every byte; the deadline does not.
+    stub.script(mode)
+    with FlattrClient(
+        TOKEN, stub.url, timeout=0.5, clock=clock, sleep=clock.sleep
+    ) as c:
+        started = time.monotonic()
+        with pytest.raises(CouldNotReachFlattr) as raised:
+            c.verify("partner:ns:1", "alice")
+        elapsed = time.monotonic() - started
+    assert "did not answer within 0.5 seconds" in str(raised.value)
+    assert elapsed < 0.5 + api.DEADLINE_SLACK + 1
+    assert len(stub.requests) == 1
+
+
+def test_an_endless_answer_is_cut_off(stub, clock):
+    stub.script("endless")
+    with (
+        FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr, match="more than 1024 KiB"),
+    ):
+        c.verify("partner:ns:1", "alice")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -291,6 +316,8 @@ def test_the_token_never_appears_in_errors_or_repr(stub, clock):
             "html_500",
             "empty_502",
             "slow",
+            "echo_token_reason",
+            "echo_token_content_type",
             "rate_limited",  # last: it uses up the budget
         ):
             stub.script(mode)
@@ -298,9 +325,11 @@ def test_the_token_never_appears_in_errors_or_repr(stub, clock):
                 c.verify("partner:ns:1", "alice")
             messages.append(str(raised.value))
             messages.append(repr(raised.value))
-    assert len(messages) == 14
+    assert len(messages) == 18
     assert all(TOKEN not in message for message in messages)
     assert "bad header Bearer [token]" in messages[0]
+    assert "502 Bearer [token]" in messages[12]
+    assert "text/Bearer-[token] body" in messages[14]
     unreachable = f"http://127.0.0.1:{free_port()}/rest/v2"
     with (
         FlattrClient(TOKEN, unreachable, clock=clock, sleep=clock.sleep) as c,
@@ -327,6 +356,9 @@ def test_a_bad_token_is_rejected_without_repeating_it():
         ("ftp://api.flattr.com/", False),
         ("api.flattr.com/rest/v2", False),
         ("https://user:pw@api.flattr.com/rest/v2", False),
+        ("https://api..flattr.com/rest/v2", False),  # an empty label
+        (f"https://{'a' * 64}.com/rest/v2", False),  # a label too long
+        ("https://bücher.example/rest/v2", True),  # IDNA encodes it
     ],
 )
 def test_base_url(url, ok):
