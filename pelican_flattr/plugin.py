@@ -40,8 +40,13 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from . import markup
 from .feeds import PaymentLink, tag_feed
 from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
-from .resolve import ContentThing, Resolution, open_graph, resolve
-from .settings import FlattrSettings, read_settings
+from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
+from .settings import (
+    FlattrSettings,
+    read_settings,
+    scrub_addresses,
+    scrubbed_owner,
+)
 from .thing import Thing, strip_html, thing_description, thing_title
 from .url_guard import (
     BaselineError,
@@ -128,6 +133,9 @@ class BuildState:
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
+    # Whether some content's owner metadata held an address: the readers'
+    # caches then need it hashed too (see _hide_addresses_in_reader_caches).
+    addresses_in_metadata: bool = False
     # Pelican's PATH, absolute, with a trailing "/": see _source().
     content_root: str = ""
     # (content class, in the default language) -> whether Pelican's URL and
@@ -170,6 +178,17 @@ def start_build(pelican: Any) -> None:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def hide_addresses(pelican: Any) -> None:
+    """Hash every address in the owners of Pelican's own settings, before
+    Pelican copies them into the context every content object keeps.
+
+    Pelican pickles both with each article it caches (``CACHE_CONTENT``),
+    and the cache is a file the build writes.
+    """
+    if _loaded_by(pelican):
+        scrub_addresses(pelican.settings)
 
 
 def _loaded_by(pelican: Any) -> bool:
@@ -220,6 +239,8 @@ def attach_things(generators: list[Any]) -> None:
     if settings is None:
         _fail_if_strict()
         return
+    if _build.addresses_in_metadata:
+        _hide_addresses_in_reader_caches(generators)
     sources_by_url: dict[str, str] = {}
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
@@ -282,6 +303,33 @@ _CONTENT_LISTS = (
     "draft_pages",
     "draft_translations",
 )
+
+
+def _hide_addresses_in_reader_caches(generators: list[Any]) -> None:
+    """Hash the owner addresses in what Pelican's readers cached, and save
+    their caches again.
+
+    A reader caches its own copy of each file's metadata, saved before any
+    plugin sees the content; rare (an ``email:ADDRESS`` in an article's
+    metadata, with content caching on), so the second save costs nothing
+    on other sites. The cache's layout is Pelican's (path -> (file stamp,
+    (content, metadata))): anything else is left alone.
+    """
+    for generator in generators:
+        readers = getattr(generator, "readers", None)
+        cached = getattr(readers, "_cache", None)
+        if not isinstance(cached, dict):
+            continue
+        changed = False
+        for entry in cached.values():
+            data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+            metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+            owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
+            if isinstance(owner, str) and "@" in owner:
+                metadata[OWNER] = scrubbed_owner(owner)  # type: ignore[index]
+                changed = True
+        if changed:
+            readers.save_cache()
 
 
 def _warn_about_unknown_authors(
@@ -809,10 +857,20 @@ def reserve_flattr_attribute(content: Any) -> None:
     """
     if _build.active:
         content.flattr = None
+        owner = content.metadata.get(OWNER)
+        if isinstance(owner, str) and "@" in owner:
+            # Pelican's content cache pickles the metadata: hashed here,
+            # and in the readers' cache (which keeps its own copy) later.
+            hashed = scrubbed_owner(owner)
+            content.metadata[OWNER] = hashed
+            if getattr(content, OWNER, None) == owner:  # Pelican copies each field
+                setattr(content, OWNER, hashed)
+            _build.addresses_in_metadata = True
 
 
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
+    signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(start_build)
     signals.content_object_init.connect(reserve_flattr_attribute)
     signals.all_generators_finalized.connect(prepare_templates)

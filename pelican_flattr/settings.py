@@ -43,6 +43,40 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+def scrub_addresses(settings: dict[str, Any]) -> None:
+    """Put in Pelican's own settings, for every owner the plugin reads, the
+    form Flattr receives (``email:<md5>``) instead of a plain address.
+
+    Pelican pickles its settings with every article it caches
+    (``CACHE_CONTENT``), and the cache is a file the build writes. An entry
+    that is not usable keeps its place with any address in it hidden, so
+    the next run of an autoreloading build reports it again.
+    """
+    authors = settings.get("FLATTR_AUTHORS")
+    if isinstance(authors, Mapping):
+        settings["FLATTR_AUTHORS"] = {
+            name: scrubbed_owner(value) for name, value in authors.items()
+        }
+    if isinstance(settings.get("FLATTR_USERNAME"), str):
+        settings["FLATTR_USERNAME"] = scrubbed_owner(settings["FLATTR_USERNAME"])
+
+
+def scrubbed_owner(value: object) -> object:
+    """``value`` as Flattr would receive it when it names an owner, with
+    any address in it hidden when it does not."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_owner(value).value
+    except IdentifierError:
+        if "@" not in value:
+            return value
+        # Even a broken address ("email:someone@") says who it is: the kind
+        # stays, so that the next run reports the same mistake.
+        kind, colon, _ = value.partition(":")
+        return f"{kind}{colon}[address hidden]" if colon else "[address hidden]"
+
+
 @dataclass(frozen=True)
 class FlattrSettings:
     """The plugin's configuration for one build."""
