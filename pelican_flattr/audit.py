@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from .feeds import as_feed_writes
 from .identifiers import (
     NOT_IN_ADDRESS,
     IdentifierError,
@@ -200,8 +201,12 @@ class _Auditor:
         self.open_graph = manifest.get("open_graph", True)
         siteurl = manifest["siteurl"].rstrip("/")
         self.by_page = {thing["page"]: thing for thing in self.things}
-        self.by_link = {f"{siteurl}/{thing['page']}": thing for thing in self.things}
-        self.by_link.update({thing["url"]: thing for thing in self.things})
+        # Feeds write each entry's link percent-encoded where it is not
+        # plain ASCII: both sides are compared in that form.
+        self.by_link = {
+            as_feed_writes(f"{siteurl}/{thing['page']}"): thing for thing in self.things
+        }
+        self.by_link.update({as_feed_writes(t["url"]): t for t in self.things})
         self.by_auto_submit_url = {t["auto_submit_url"]: t for t in self.things}
         self.by_url = {thing["url"]: thing for thing in self.things}
         self.email_owners = {
@@ -377,7 +382,7 @@ class _Auditor:
             self.problem(relative, f"is not well-formed XML ({error})")
             return
         for link, payments in entries:
-            thing = self.by_link.get(link.removesuffix("?ref=feed"))
+            thing = self.by_link.get(as_feed_writes(link.removesuffix("?ref=feed")))
             # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or
             # a pinned Flattr_url may not match: the payment link tells.
             known = {

@@ -12,11 +12,13 @@ once, still well formed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from feedgenerator import Rss201rev2Feed
+from feedgenerator.django.utils.encoding import iri_to_uri
 
 # Keys this plugin adds to feedgenerator's item and feed dicts.
 ITEM_PAYMENT_KEY = "flattr_payment_url"
@@ -80,8 +82,22 @@ def with_payment_links(feed: Any) -> None:
     feed.__class__ = _PAYMENT_CLASSES[cls]
 
 
+# What iri_to_uri() leaves as it is: a URL made only of these needs no call.
+_URI_AS_IS = re.compile(r"[A-Za-z0-9_.~/#%\[\]=:;$&()+,!?*@'-]*")
+
+
+def as_feed_writes(url: str) -> str:
+    """``url`` as feedgenerator writes it in a feed: percent-encoded where
+    it is not plain ASCII (a slug with "å" or a space), as an item's link.
+
+    Applying it twice changes nothing: ``%`` is left as it is.
+    """
+    return url if _URI_AS_IS.fullmatch(url) else iri_to_uri(url)
+
+
 def item_key(link: str, feed_link: str) -> str:
-    """The content URL (Pelican's ``article.url``) behind an item's link.
+    """The content URL (Pelican's ``article.url``, ``as_feed_writes`` it)
+    behind an item's link.
 
     Pelican builds an item's link as SITEURL + "/" + article.url, plus
     "?ref=feed" with FEED_APPEND_REF; the feed's own link is SITEURL + "/".
@@ -101,7 +117,8 @@ def tag_feed(
 ) -> list[str]:
     """Tag the feed's items with their payment links; return their keys.
 
-    ``things_by_content_url`` maps ``article.url`` to an object with an
+    ``things_by_content_url`` maps ``article.url`` (``as_feed_writes`` it)
+    to an object with an
     ``auto_submit_url`` (a ContentThing). ``payment_links``, when given,
     keeps each link built, by the same key, for the next feeds: a site's
     feeds share most of their items (atom and RSS, all and by author),

@@ -38,7 +38,7 @@ from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import markup
-from .feeds import PaymentLink, tag_feed
+from .feeds import PaymentLink, as_feed_writes, tag_feed
 from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
 from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
 from .settings import (
@@ -281,7 +281,8 @@ def attach_things(generators: list[Any]) -> None:
         content.flattr = content_thing
         _build.content_things.append(content_thing)
         if is_article:
-            _build.things_by_content_url[content_thing.content_url] = content_thing
+            key = as_feed_writes(content_thing.content_url)
+            _build.things_by_content_url[key] = content_thing
     _warn_about_unknown_authors(generators, settings)
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
@@ -578,7 +579,7 @@ def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
 def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
     """The auto-submit URL the feeds built for this thing, if they did;
     ``take`` forgets it (its own page is the last to need it)."""
-    key = content_thing.content_url
+    key = as_feed_writes(content_thing.content_url)
     links = _build.feed_payment_links
     link = links.pop(key, None) if take else links.get(key)
     if link is not None and _build.things_by_content_url.get(key) is content_thing:

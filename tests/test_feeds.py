@@ -14,6 +14,8 @@ from conftest import (
 )
 from conftest import payment_links as page_payment_links
 
+from pelican_flattr.cli import main as audit_main_cli
+
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
 PINNED = "https://old.example.org/2019/pinned/"
 
@@ -122,6 +124,44 @@ def test_every_feed_entry_of_an_owned_article_has_one_payment_link(site, append_
             "tag-ab.rss.xml",
         )
     )
+
+
+def audit_main(args):
+    return audit_main_cli(["audit", *args])
+
+
+def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
+    # feedgenerator percent-encodes each entry's link; Pelican's URL is not.
+    files = {
+        "cafe.md": article("Kaffe på Café Ölstugan", "Alice", slug="kaffe-på café"),
+        "plain.md": article("Plain ascii post", "Alice"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    things = manifest_things(output)
+    assert things["cafe.md"]["url"] == f"{SITEURL}/kaffe-på café.html"
+    assert sorted(things["cafe.md"]["feeds"]) == [
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+    ]
+    for name, feed in read_feeds(output).items():
+        by_link = {entry.link: entry for entry in feed.entries}
+        cafe = by_link[f"{SITEURL}/kaffe-p%C3%A5%20caf%C3%A9.html"]
+        assert [link.href for link in payment_links(cafe.links)] == [
+            things["cafe.md"]["auto_submit_url"]
+        ], name
+    assert audit_main([str(output)]) == 0
+    # And the audit sees such an entry lose its payment link.
+    atom = output / "feeds" / "all.atom.xml"
+    text = atom.read_text(encoding="utf-8")
+    start = text.index('<link href="https://flattr.com/', text.index("kaffe-p%C3%A5"))
+    assert text.index('rel="payment"', start) < text.index(">", start)
+    atom.write_text(text[:start] + text[text.index(">", start) + 1 :], "utf-8")
+    assert audit_main([str(output)]) == 1
 
 
 def test_rss_uses_the_atom_namespace(site):
