@@ -155,7 +155,11 @@ def scan_page(data: bytes) -> _PageTags:
             if BUTTON_CLASS in classes or "FlattrButton" in classes:
                 tags.buttons.append(attributes)
         elif element == b"link":
-            if "payment" in attributes.get("rel", "").split():
+            # rel="payment" is for any service (Liberapay, Patreon...): only
+            # the links to Flattr are this plugin's.
+            if "payment" in attributes.get("rel", "").split() and _is_flattr(
+                attributes.get("href", "")
+            ):
                 tags.payment_links.append(attributes)
                 tags.payment_links_in_head += match.start() < head_limit
         elif attributes.get("property", "").startswith(("og:", "article:")):
@@ -175,7 +179,7 @@ def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
                 rel = element.get("rel", "alternate")
                 if rel == "alternate" and not link:
                     link = element.get("href", "")
-                elif rel == "payment":
+                elif rel == "payment" and _is_flattr(element.get("href", "")):
                     payments.append(element.get("href", ""))
             yield link, payments
     elif root.tag == "rss":
@@ -184,8 +188,16 @@ def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
                 element.get("href", "")
                 for element in item.findall(f"{ATOM}link")
                 if element.get("rel") == "payment"
+                and _is_flattr(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments
+
+
+def _is_flattr(href: str) -> bool:
+    """True for a link to Flattr (an auto-submit URL or any other page)."""
+    return (
+        href.strip().lower().startswith(("https://flattr.com/", "http://flattr.com/"))
+    )
 
 
 class _Auditor:

@@ -33,6 +33,7 @@ _BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
 _BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _LOADER_MARK = f'<script src="{LOADER_URL}"'
+_FLATTR_HREF = 'href="https://flattr.com/'
 
 _BADGE = Markup(
     '<svg class="flattr-button__badge" width="16" height="16" viewBox="0 0 16 16"'
@@ -227,6 +228,19 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     return index
 
 
+def _has_flattr_payment_link(page: str, end: int) -> bool:
+    """True when ``page[:end]`` holds a payment link to Flattr, as the
+    ``flattr_head`` helper writes it. A theme's own payment link to another
+    service (Liberapay, Patreon...) does not count."""
+    at = page.find(PAYMENT_LINK_START, 0, end)
+    while at >= 0:
+        close = page.find(">", at, end)
+        if page.find(_FLATTR_HREF, at, end if close < 0 else close) >= 0:
+            return True
+        at = page.find(PAYMENT_LINK_START, at + 1, end)
+    return False
+
+
 def _shows_button(page: str, start: int) -> bool:
     """True when ``page[start:]`` holds a button this plugin rendered."""
     at = page.find(_BUTTON_MARK, start)
@@ -285,7 +299,7 @@ def inject(
     if (
         content_thing is not None
         and head_end >= 0
-        and page.find(PAYMENT_LINK_START, 0, head_end) < 0
+        and not _has_flattr_payment_link(page, head_end)
     ):
         skip = frozenset(_PROPERTY.findall(page, 0, head_end))
         tags = _head(escaped_href, open_graph, skip)

@@ -17,6 +17,7 @@ from conftest import (
 )
 from pelican import signals
 
+from pelican_flattr.cli import main as audit_command
 from pelican_flattr.plugin import FlattrBuildError
 
 AUTHORS = {
@@ -543,3 +544,26 @@ def test_every_content_object_has_its_flattr_attribute_from_the_start(site):
     assert by_title["A draft"].flattr is None
     assert by_title["Nobody's"].flattr is None
     assert by_title["Owned"].flattr.url.endswith("/owned.html")
+
+
+def test_a_theme_payment_link_to_another_service_is_not_taken_for_flattrs(
+    site, tmp_path
+):
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "base.html").write_text(
+        '{% extends "!theme/base.html" %}{% block head %}{{ super() }}'
+        '<link rel="payment" href="https://liberapay.com/site/donate">'
+        "{% endblock %}"
+    )
+    output = site(
+        community(), FLATTR_AUTHORS=AUTHORS, THEME_TEMPLATES_OVERRIDES=[str(overrides)]
+    )
+    soup = page(output / "alice-writes-things.html")
+    hrefs = [link["href"] for link in payment_links(soup)]
+    assert hrefs[0] == "https://liberapay.com/site/donate"
+    assert len(hrefs) == 2 and hrefs[1].startswith("https://flattr.com/submit/auto?")
+    assert og(soup, "og:title") == ["Alice writes things"]
+    assert len(flattr_buttons(soup)) == 1
+    # The audit counts only the links to Flattr.
+    assert audit_command(["audit", str(output)]) == 0
