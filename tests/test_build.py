@@ -567,3 +567,29 @@ def test_a_theme_payment_link_to_another_service_is_not_taken_for_flattrs(
     assert len(flattr_buttons(soup)) == 1
     # The audit counts only the links to Flattr.
     assert audit_command(["audit", str(output)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        # reStructuredText gives Pelican its title as HTML, Markdown as written.
+        (
+            "fish.rst",
+            "Fish & Chips <b>\n################\n\n:author: Alice\n"
+            ":date: 2024-03-01 10:00\n\n" + BODY,
+        ),
+        ("fish.md", article("Fish &amp; Chips &lt;b&gt;", "Alice", BODY)),
+    ],
+)
+def test_the_project_theme_shows_a_title_escaped_once(site, name, text):
+    from conftest import ROOT
+
+    output = site({name: text}, theme=str(ROOT / "theme"), FLATTR_AUTHORS=AUTHORS)
+    html = next(output.glob("fish-chips*.html")).read_text(encoding="utf-8")
+    assert "&amp;amp;" not in html and "&amp;lt;" not in html
+    soup = page(next(output.glob("fish-chips*.html")))
+    assert soup.h1.get_text() == "Fish & Chips <b>"
+    assert soup.title.get_text().startswith("Fish & Chips <b> · ")
+    assert og(soup, "og:title") == ["Fish & Chips <b>"]
+    button = flattr_buttons(soup)[0]
+    assert "Fish & Chips <b>" in button["aria-label"]
