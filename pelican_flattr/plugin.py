@@ -19,6 +19,7 @@ A build flows through these receivers (see docs/architecture.md):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -36,6 +37,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.urlwrappers import Author
 
 from . import markup
 from .feeds import PaymentLink, as_feed_writes, tag_feed
@@ -173,11 +175,24 @@ def start_build(pelican: Any) -> None:
         for key, setting in _URL_SETTING.items()
     }
     flattr_settings, problems = read_settings(pelican.settings)
+    if flattr_settings is not None:
+        flattr_settings = dataclasses.replace(
+            flattr_settings, author_slugs=_author_slugs(flattr_settings, pelican)
+        )
     _build.settings = flattr_settings
     for problem in problems:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
+    """The slug of each ``FLATTR_AUTHORS`` key, as the site slugifies author
+    names, -> the key; the first key wins a slug two of them share."""
+    slugs: dict[str, str] = {}
+    for key in (*settings.authors, *settings.unusable_authors):
+        slugs.setdefault(Author(key, pelican.settings).slug, key)
+    return slugs
 
 
 def hide_addresses(pelican: Any) -> None:
@@ -351,13 +366,18 @@ def _warn_about_unknown_authors(
             for content in getattr(generator, name, None) or ():
                 for author in getattr(content, "authors", None) or ():
                     authors.setdefault(author.name, author)
-    known = authors.keys() | {getattr(a, "slug", None) for a in authors.values()}
+    slugs = {getattr(a, "slug", None) for a in authors.values()}
+    known = authors.keys() | slugs
+    known |= {key for slug, key in settings.author_slugs.items() if slug in slugs}
     for key in sorted(mapped - known):
-        logger.warning(
-            "pelican-flattr: FLATTR_AUTHORS[%r] names no author of this site "
-            "(by name or slug); check its spelling",
-            key,
+        message = (
+            f"FLATTR_AUTHORS[{key!r}] names no author of this site (by name or "
+            "slug); check its spelling"
         )
+        if _build.strict:
+            _report(message)  # a typo gives that author's things to another
+        else:
+            logger.warning("pelican-flattr: %s", message)
 
 
 def _source(content: Any) -> str | None:

@@ -129,7 +129,8 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
-        for key in (author.name, getattr(author, "slug", None)):
+        slug = getattr(author, "slug", None)
+        for key in (author.name, slug, settings.author_slugs.get(slug)):
             if key in settings.authors:
                 return settings.authors[key], ""
             if key in settings.unusable_authors:

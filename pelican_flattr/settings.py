@@ -89,6 +89,9 @@ class FlattrSettings:
     # silently different owner.
     authors: Mapping[str, Owner] = field(default_factory=dict)
     unusable_authors: Mapping[str, str] = field(default_factory=dict)
+    # The slug of each key -> the key, as the site slugifies author names:
+    # Pelican takes "Bob Builder" and "bob builder" for one author.
+    author_slugs: Mapping[str, str] = field(default_factory=dict)
     category: str = "text"
     language: str = "en_GB"
     tags: tuple[str, ...] = ()

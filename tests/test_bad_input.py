@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import SITEURL, article, flattr_buttons, manifest_things, og, page
 
+from pelican_flattr.plugin import FlattrBuildError
+
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
 
 
@@ -239,7 +241,7 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     files = {"p.md": article("A post by Carol", "Carol Chen")}
     output = site(
         files,
-        FLATTR_AUTHORS={"Carol Chén": "carol_f", "Alice": "alice", "bob": "bob_f"},
+        FLATTR_AUTHORS={"Carol Chan": "carol_f", "Alice": "alice", "bob": "bob_f"},
         FLATTR_USERNAME="siteowner",
     )
     assert manifest_things(output)["p.md"]["owner"]["value"] == "siteowner"
@@ -248,7 +250,7 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     assert warnings == [
         "pelican-flattr: FLATTR_AUTHORS['Alice'] names no author of this site "
         "(by name or slug); check its spelling",
-        "pelican-flattr: FLATTR_AUTHORS['Carol Chén'] names no author of this site "
+        "pelican-flattr: FLATTR_AUTHORS['Carol Chan'] names no author of this site "
         "(by name or slug); check its spelling",
         "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "
         "(by name or slug); check its spelling",
@@ -261,3 +263,38 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     quiet = site(files, FLATTR_AUTHORS={"bob": "bob_f", "Alice": "alice"})
     assert manifest_things(quiet)["p.md"]["owner"]["value"] == "bob_f"
     assert _messages(flattr_log, "names no author") == warnings
+
+
+def test_an_author_key_matches_every_spelling_pelican_takes_for_that_author(
+    site, flattr_log
+):
+    # Pelican gives "Bob Builder", "bob builder" and "Bob Büilder" one slug,
+    # and so one author page: they are one author, and one owner.
+    files = {
+        "a.md": article("First post by Bob", "Bob Builder"),
+        "b.md": article("Second post by Bob", "bob builder"),
+        "c.md": article("Third post by Bob", "Bob Büilder"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS={"BOB BUILDER": "twitter:user:id:783214"},
+        FLATTR_USERNAME="hackspace",
+    )
+    owners = {s: t["owner"]["value"] for s, t in manifest_things(output).items()}
+    assert owners == dict.fromkeys(("a.md", "b.md", "c.md"), "twitter:user:id:783214")
+    assert _messages(flattr_log, "names no author") == []
+
+
+def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
+    files = {"p.md": article("A post by Bob", "Bob Builder")}
+    with pytest.raises(FlattrBuildError):
+        site(
+            files,
+            FLATTR_AUTHORS={"Bob Bulder": "twitter:user:id:783214"},
+            FLATTR_USERNAME="hackspace",
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "names no author") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this site "
+        "(by name or slug); check its spelling"
+    ]
