@@ -257,6 +257,11 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     for kind in kinds if prefix == "{filename}" else kinds[1:]:
         linked = context.get(kind, {}).get(path)
         if linked is not None:
+            if prefix == "{attach}" and hasattr(linked, "attach_to"):
+                # As Pelican does for an {attach} link in the body, and
+                # before reading its URL: reading it pins the file where it
+                # is, and a later attach_to() would only warn.
+                linked.attach_to(content)
             return f"{settings.siteurl}/{str(linked.url).lstrip('/')}", True
     return f"{settings.siteurl}/{path}", False
 

@@ -594,3 +594,32 @@ def test_the_project_theme_shows_a_title_escaped_once(site, name, text):
     assert og(soup, "og:title") == ["Fish & Chips <b>"]
     button = flattr_buttons(soup)[0]
     assert "Fish & Chips <b>" in button["aria-label"]
+
+
+@pytest.mark.parametrize("body_links_it", [True, False])
+def test_an_attached_og_image_goes_where_pelican_attaches_it(
+    site, flattr_log, caplog, body_links_it
+):
+    # Reading a static file's URL before Pelican attaches it pins the file
+    # to its old place: the body's {attach} link could no longer move it.
+    body = BODY + ("\n![cover]({attach}images/cover.png)\n" if body_links_it else "")
+    files = {
+        "images/cover.png": "not really a PNG",
+        "a.md": article(
+            "Attach post", "Alice", body, og_image="{attach}images/cover.png"
+        ),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        ARTICLE_URL="posts/{slug}/",
+        ARTICLE_SAVE_AS="posts/{slug}/index.html",
+    )
+    attached = f"{SITEURL}/posts/attach-post/images/cover.png"
+    assert (output / "posts" / "attach-post" / "images" / "cover.png").is_file()
+    assert not (output / "images" / "cover.png").exists()
+    soup = page(output / "posts" / "attach-post" / "index.html")
+    assert og(soup, "og:image") == [attached]
+    if body_links_it:
+        assert soup.find("img", alt="cover")["src"] == attached
+    assert not any("cannot relocate" in r.getMessage() for r in caplog.records)
