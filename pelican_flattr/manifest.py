@@ -63,6 +63,7 @@ def manifest_entry(
     content_thing: ContentThing,
     feeds: Iterable[str] = (),
     auto_submit_url: str | None = None,
+    button_style: str | None = None,
 ) -> dict[str, Any]:
     """The manifest's record of one thing, and the feeds that carry it
     (``auto_submit_url``: the thing's, when the caller has it); what
@@ -70,7 +71,7 @@ def manifest_entry(
     thing = content_thing.thing
     return {
         "auto_submit_url": auto_submit_url or thing.auto_submit_url,
-        "button": content_thing.button_style,
+        "button": button_style or content_thing.button_style,
         "category": thing.category,
         "description": thing.description,
         "feeds": sorted({portable_path(feed) for feed in feeds}),
@@ -89,6 +90,7 @@ def manifest_line(
     content_thing: ContentThing,
     feeds: Iterable[str] = (),
     auto_submit_url: str | None = None,
+    button_style: str | None = None,
 ) -> str:
     """``manifest_entry`` as the JSON text the manifest holds for it: what
     ``json.dumps(entry, sort_keys=True, ensure_ascii=False)`` gives.
@@ -98,14 +100,15 @@ def manifest_line(
     writes one per thing, and json's generic path cost ~10 µs each, most of
     it walking the dict and building an encoder per call. ``feeds`` are
     taken as the manifest holds them (``portable_path``), as the plugin
-    records them.
+    records them. ``button_style``: the style the page shows, when a
+    template chose another than the configured one.
     """
     thing, text = content_thing.thing, encode_basestring
     owner = thing.owner
     # Keys in sorted order; separators as json.dumps writes them.
     return (
         f'{{"auto_submit_url": {text(auto_submit_url or thing.auto_submit_url)}'
-        f', "button": {text(content_thing.button_style)}'
+        f', "button": {text(button_style or content_thing.button_style)}'
         f', "category": {text(thing.category)}'
         f', "description": {text(thing.description)}'
         f', "feeds": {_json_strings(sorted(set(feeds)))}'
@@ -166,6 +169,7 @@ def manifest_chunks(
     feeds_by_source: Mapping[str, Iterable[str]] | None = None,
     auto_submit_urls: Callable[[str], str | None] | None = None,
     open_graph: bool = True,
+    shown_styles: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """The manifest's text, in chunks: the same things always give the same
     bytes. Things are sorted by URL; each entry is built as it is written.
@@ -173,12 +177,17 @@ def manifest_chunks(
     ``auto_submit_urls`` maps a thing URL to its auto-submit URL when that
     was kept (see ``UrlSpool``), or to None. ``open_graph``: whether the
     pages carry Open Graph tags (FLATTR_OPEN_GRAPH), which the audit checks.
+    ``shown_styles`` maps a thing URL to the button style its page shows
+    where a template chose another than the configured one.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
     ordered = sorted(content_things, key=lambda ct: (ct.url, ct.source))
+    styles = shown_styles or {}
     lines = (
-        manifest_line(ct, feeds_by_source.get(ct.source, ()), kept(ct.url))
+        manifest_line(
+            ct, feeds_by_source.get(ct.source, ()), kept(ct.url), styles.get(ct.url)
+        )
         for ct in ordered
     )
     return json_lines(

@@ -44,6 +44,7 @@ from .feeds import PaymentLink, as_feed_writes, tag_feed
 from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
 from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
 from .settings import (
+    BUTTON_STYLES,
     FlattrSettings,
     read_settings,
     scrub_addresses,
@@ -94,6 +95,9 @@ class PageRender:
 
     heads: set[int] = field(default_factory=set)  # id() of ContentThings
     buttons: set[int] = field(default_factory=set)
+    # id() of a ContentThing -> the style its button was shown in, when a
+    # template asked for another than the configured one.
+    styles: dict[int, str] = field(default_factory=dict)
     needs_loader: bool = False  # an embedded button was rendered
     has_loader: bool = False  # flattr_script() printed load.js
 
@@ -133,6 +137,9 @@ class BuildState:
     feed_being_written: tuple[Any, list[str]] | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
+    # Thing URL -> the button style its page shows, where a template chose
+    # another than the configured one, for the manifest.
+    shown_styles: dict[str, str] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
     # Whether some content's owner metadata held an address: the readers'
@@ -570,7 +577,18 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     content_thing = _content_thing(content)
     if content_thing is None:
         return Markup("")
-    style = style or content_thing.button_style
+    if style is None:
+        style = content_thing.button_style
+    elif style not in BUTTON_STYLES:
+        problem = (
+            f"a template calls flattr_button() with style {style!r}, not one of "
+            f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
+        )
+        if problem not in _build.problems:
+            _report(problem)
+        style = content_thing.button_style
+    if style != content_thing.button_style:
+        _build.page.styles[id(content_thing)] = style
     _build.page.buttons.add(id(content_thing))
     if style != "plain":
         _build.page.needs_loader = True
@@ -727,6 +745,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if content_thing is not None:
         url = _auto_submit_url(content_thing, take=True)
         _build.url_spool.put(content_thing.url, url)
+        if rendered.styles:
+            style = rendered.styles.get(id(content_thing))
+            if style is not None:  # the manifest records what the page shows
+                _build.shown_styles[content_thing.url] = style
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject or (content_thing is None and not needs_loader):
         return page
@@ -783,6 +805,7 @@ def write_manifest(pelican: Any) -> None:
         _build.feeds_by_source,
         _build.url_spool.get,
         open_graph=settings.open_graph,
+        shown_styles=_build.shown_styles,
     )
     try:
         write_atomically(settings.manifest_path, chunks)

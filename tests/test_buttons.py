@@ -9,6 +9,7 @@ from conftest import article, flattr_buttons, manifest_things, og, page, payment
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
     LOADER_URL,
@@ -412,3 +413,32 @@ def test_an_article_quoting_the_plugins_markup_still_gets_its_button(site, style
     assert len(flattr_buttons(soup)) == 1
     loaders = loader_scripts(soup)
     assert len(loaders) == (0 if style == "plain" else 1)
+
+
+@pytest.mark.parametrize("asked", ["compact", "big"])
+def test_the_manifest_records_the_style_a_template_shows(site, tmp_path, caplog, asked):
+    theme = helper_theme(tmp_path)
+    article_html = Path(theme) / "templates" / "article.html"
+    article_html.write_text(
+        article_html.read_text().replace(
+            "flattr_button(article)", f'flattr_button(article, "{asked}")'
+        )
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    soup = page(output / "first-of-three.html")
+    (button,) = flattr_buttons(soup)
+    first = next(t for t in things.values() if t["page"] == "first-of-three.html")
+    if asked == "compact":
+        assert button["data-flattr-button"] == "compact"
+        assert first["button"] == "compact"
+    else:  # not a style: the configured one, and the template named
+        assert "flattr-button--plain" in button["class"]
+        assert first["button"] == "plain"
+        assert (
+            "a template calls flattr_button() with style 'big', not one of plain, "
+            "js, compact: the configured style is shown instead"
+        ) in [r.getMessage().removeprefix("pelican-flattr: ") for r in caplog.records]
+    # Each article's own page decides (the index shows the configured one).
+    assert {t["button"] for t in things.values()} == {first["button"]}
+    assert audit_command(["audit", str(output)]) == 0
