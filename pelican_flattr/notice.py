@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .identifiers import Owner
+from .store import MAX_CLICKS
 from .thing import check_thing_url
 
 if TYPE_CHECKING:
@@ -45,14 +46,15 @@ class PendingNotice:
 
 
 # Deliveries may repeat and arrive out of order: a thing counts once, with
-# the highest total seen.
-_TOTALS = """
+# the highest total seen (capped: see MAX_CLICKS).
+_TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT claim_url FROM pending_flattrs AS newest
              WHERE newest.thing_owner_id = owner
              ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
       FROM (SELECT thing_owner_id AS owner, thing_id,
-                   MAX(thing_clicks_total) AS clicks, MAX(received_at) AS latest
+                   MIN(MAX(thing_clicks_total), {MAX_CLICKS}) AS clicks,
+                   MAX(received_at) AS latest
               FROM pending_flattrs GROUP BY thing_owner_id, thing_id)
      GROUP BY owner
 """

@@ -17,6 +17,10 @@ import sqlite3
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
+# The most flattrs one thing's total may hold: the receiver refuses more,
+# and reports cap what older versions stored, so that SQLite's SUM of the
+# totals can never overflow (which makes the whole query fail).
+MAX_CLICKS = 1_000_000_000
 
 # Each entry is the SQL that moves the schema from version N to N + 1.
 MIGRATIONS: tuple[str, ...] = (

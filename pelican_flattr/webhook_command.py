@@ -291,7 +291,7 @@ def run_pending(args: argparse.Namespace) -> int:
         return 0
     cli.print_table(
         "Flattrs waiting to be claimed (private)",
-        ("owner", "authors", "things", "flattrs", "latest", "claim URL"),
+        ("owner", "authors", "things", "flattrs", "latest"),
         [
             (
                 row["owner"],
@@ -299,10 +299,16 @@ def run_pending(args: argparse.Namespace) -> int:
                 row["things"],
                 row["flattrs"],
                 row["latest"],
-                row["claim_url"] or "(email owner: address unknown, see --settings)",
             )
             for row in rows
         ],
     )
+    # Below the table, each on a line of its own: a table cell folds a long
+    # URL into pieces that cannot be copied.
+    if rows:
+        cli.print_line("Claim URLs, to pass on to each owner:")
+    for row in rows:
+        url = row["claim_url"] or "(email owner: address unknown, see --settings)"
+        cli.print_line(f"{row['owner']}  {url}")
     cli.print_line(f"{len(rows)} owners with pending flattrs.")
     return 0

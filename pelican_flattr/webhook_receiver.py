@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from .identifiers import IdentifierError, parse_partner_identifier, redact_addresses
-from .store import StoreError, open_store
+from .store import MAX_CLICKS, StoreError, open_store
 from .thing import check_thing_url
 
 MAX_BODY = 64 * 1024
@@ -51,7 +51,8 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An address in a form body, its "@" as it is or percent-encoded.
 _BODY_ADDRESS = re.compile(rb"[^&=@\s]+(?:@|%40)[^&=@\s]+")
-_CLICKS = re.compile(r"[0-9]{1,18}")
+# A count of flattrs, at most MAX_CLICKS (see store.py).
+_CLICKS = re.compile(r"[0-9]{1,10}")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -78,29 +79,40 @@ class PendingClick:
 
 def parse_form(body: bytes) -> dict[str, str]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
-    UTF-8 values, each parameter once. Raises Refusal(400)."""
-    if _BROKEN_PERCENT.search(body):
-        raise Refusal(400, "the body has a broken percent escape")
-    try:
-        text = body.decode("ascii")
-        pairs = parse_qsl(
-            text,
-            keep_blank_values=True,
-            strict_parsing=bool(text),
-            encoding="utf-8",
-            errors="strict",
-        )
-    except UnicodeDecodeError:
-        raise Refusal(400, "the body is not valid UTF-8 form data") from None
-    except ValueError:
-        raise Refusal(400, "the body is not valid form data") from None
+    UTF-8 values, each parameter once. Raises Refusal(400) naming the
+    parameter at fault."""
     form: dict[str, str] = {}
-    for name, value in pairs:
+    if not body:
+        return form
+    for part in body.split(b"&"):
+        raw_name, equals, raw_value = part.partition(b"=")
+        name = _form_text(raw_name, None)
+        shown = redact_addresses(_CONTROL.sub("?", name[:50]))
+        if not name:
+            raise Refusal(400, "the body has a parameter without a name")
+        if not equals:
+            raise Refusal(400, f"parameter {shown!r} has no value (name=value)", shown)
+        value = _form_text(raw_value, shown)
         if name in form:
-            shown = redact_addresses(name[:50])
             raise Refusal(400, f"parameter {shown!r} is repeated", shown)
         form[name] = value
     return form
+
+
+def _form_text(raw: bytes, field: str | None) -> str:
+    """One name or value of a form body, decoded; Refusal(400) names the
+    parameter (``field``; None while its name is being decoded)."""
+    where = "a parameter name" if field is None else f"parameter {field!r}"
+    if not raw.isascii():
+        raise Refusal(
+            400, f"{where} holds raw non-ASCII bytes (percent-encode them)", field
+        )
+    if _BROKEN_PERCENT.search(raw):
+        raise Refusal(400, f"{where} has a broken percent escape", field)
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(400, f"{where} is not valid UTF-8", field) from None
 
 
 def _required(form: Mapping[str, str], name: str) -> str:
@@ -140,10 +152,10 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             400, "thing_owner_id must be email:MD5HEX, not an address", "thing_owner_id"
         )
     clicks = _required(form, "thing_clicks_total")
-    if not _CLICKS.fullmatch(clicks):
+    if not _CLICKS.fullmatch(clicks) or int(clicks) > MAX_CLICKS:
         raise Refusal(
             400,
-            "thing_clicks_total must be a non-negative whole number",
+            f"thing_clicks_total must be a whole number from 0 to {MAX_CLICKS:,}",
             "thing_clicks_total",
         )
     claim_url = _required(form, "claim_url")
@@ -211,7 +223,9 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
         try:
             length = int(length_text)
         except ValueError:
-            raise Refusal(400, "Content-Length is not a number") from None
+            length = -1
+        if length < 0:
+            raise Refusal(400, "Content-Length is not a whole number of bytes")
         if length > MAX_BODY:
             raise Refusal(413, f"the body is over {MAX_BODY} bytes")
         return stream.read(length)

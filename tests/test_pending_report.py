@@ -70,10 +70,46 @@ def test_without_the_mapping_an_email_claim_url_is_withheld(store, capsys):
     assert owners[CAROL]["claim_url_complete"] is False
 
 
-def test_pending_table_for_people(store, capsys):
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_pending_table_for_people(store, capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)  # piped, or a narrow terminal
     assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 0
     out = capsys.readouterr().out
-    assert "Bob Builder" in out and "3 owners with pending flattrs." in out
+    assert "3 owners with pending flattrs." in out
+    assert columns == "40" or "Bob Builder" in out  # 40: folded in the table
+    # Each claim URL whole on one line, ready to copy.
+    lines = out.splitlines()
+    for url in (
+        "https://flattr.com/claim/b2/owner",
+        "https://flattr.com/claim/c1/owner/carol%40example.org",
+        "https://flattr.com/claim/x1/owner",
+    ):
+        assert any(line.endswith(url) for line in lines), (url, out)
+
+
+def test_totals_stored_by_older_versions_cannot_break_the_report(tmp_path, capsys):
+    # Totals up to 18 digits were once accepted: their sum overflowed SQLite.
+    from pelican_flattr.store import MAX_CLICKS, open_store
+
+    path = tmp_path / "store.sqlite3"
+    with open_store(path) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    f"t{i}",
+                    999_999_999_999_999_999,
+                    "partner:ns:9",
+                    "",
+                    "https://flattr.com/c",
+                    "2024",
+                )
+                for i in range(10)
+            ],
+        )
+    assert main(["pending", "--store", str(path), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert (row["things"], row["flattrs"]) == (10, 10 * MAX_CLICKS)
 
 
 def test_missing_store_is_a_usage_error(tmp_path, capsys):

@@ -83,7 +83,7 @@ HOSTILE = [
         "POST",
         None,
         400,
-        None,
+        "thing_id",
     ),
     (
         "non-UTF-8 escapes",
@@ -92,7 +92,7 @@ HOSTILE = [
         "POST",
         None,
         400,
-        None,
+        "thing_id",
     ),
     (
         "raw non-ASCII",
@@ -101,7 +101,25 @@ HOSTILE = [
         "POST",
         None,
         400,
+        "thing_id",
+    ),
+    (
+        "a parameter without a value",
+        b"_event=pendingclickcreate&claim_url",
+        FORM,
+        "POST",
         None,
+        400,
+        "claim_url",
+    ),
+    (
+        "too many flattrs",
+        dict(PENDING, thing_clicks_total="1000000001"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
     ),
     (
         "repeated parameter",
@@ -268,3 +286,30 @@ def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     assert "letters, digits" in capsys.readouterr().err
     assert main(["webhook", "token"]) == 0
     assert len(capsys.readouterr().out.strip()) >= 40
+
+
+def test_a_negative_content_length_is_refused_under_any_wsgi_server(tmp_path):
+    # Waitress refuses it itself; another server may hand it over.
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    from pelican_flattr.webhook_receiver import WebhookApp
+
+    token = "t" * 40
+    app = WebhookApp(tmp_path / "store.sqlite3", token)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": f"/hooks/{token}",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": "-1",
+        "wsgi.input": io.BytesIO(urlencode(PENDING).encode() * 3000),
+    }
+    setup_testing_defaults(environ)
+    statuses = []
+    body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["400 Bad Request"]
+    assert b"Content-Length is not a whole number of bytes" in body
+    with sqlite3.connect(tmp_path / "store.sqlite3") as connection:
+        count = connection.execute("SELECT COUNT(*) FROM pending_flattrs")
+        assert count.fetchone() == (0,)
+        assert connection.execute("SELECT * FROM ignored_events").fetchall() == []
