@@ -46,7 +46,11 @@ class PendingNotice:
 
 
 # Deliveries may repeat and arrive out of order: a thing counts once, with
-# the highest total seen (capped: see MAX_CLICKS).
+# the highest total seen (capped: see MAX_CLICKS). Once an identity is
+# verified (``pelican-flattr verify``, recorded in the same store), Flattr
+# hands its pending things to the account: what arrived until then no
+# longer waits. julianday() reads both stored forms of a UTC time ("Z",
+# "+00:00").
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT claim_url FROM pending_flattrs AS newest
@@ -55,7 +59,13 @@ _TOTALS = f"""
       FROM (SELECT thing_owner_id AS owner, thing_id,
                    MIN(MAX(thing_clicks_total), {MAX_CLICKS}) AS clicks,
                    MAX(received_at) AS latest
-              FROM pending_flattrs GROUP BY thing_owner_id, thing_id)
+              FROM pending_flattrs AS event
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM verified_identities AS verified
+                    WHERE verified.identity = event.thing_owner_id
+                      AND julianday(event.received_at)
+                          <= julianday(verified.verified_at))
+             GROUP BY thing_owner_id, thing_id)
      GROUP BY owner
 """
 

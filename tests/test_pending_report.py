@@ -161,3 +161,59 @@ def test_store_from_settings_is_relative_to_the_settings_file(
     monkeypatch.chdir(tmp_path)  # not the settings file's folder
     assert main(["pending", "--settings", str(conf), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["store"] == str(site / "flattr.db")
+
+
+def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, capsys):
+    # Flattr hands an identity's pending things to the account that
+    # verifies it; `verify` records that in the same store.
+    from pelican_flattr.store import open_store
+
+    path = tmp_path / "store.sqlite3"
+    with open_store(path) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ("a1", 2, "partner:ns:1", "", "https://flattr.com/c/a1", at)
+                for at in ("2024-01-01T00:00:00Z",)
+            ]
+            + [
+                (
+                    "b1",
+                    3,
+                    "partner:ns:2",
+                    "",
+                    "https://flattr.com/c/b1",
+                    "2024-01-01T00:00:00Z",
+                ),
+                (
+                    "b2",
+                    5,
+                    "partner:ns:2",
+                    "",
+                    "https://flattr.com/c/b2",
+                    "2024-03-01T00:00:00Z",
+                ),
+                (
+                    "c1",
+                    7,
+                    "partner:ns:3",
+                    "",
+                    "https://flattr.com/c/c1",
+                    "2024-03-01T00:00:00Z",
+                ),
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO verified_identities VALUES (?, ?, ?)",
+            [
+                ("partner:ns:1", "alice", "2024-02-01T00:00:00+00:00"),
+                ("partner:ns:2", "bob", "2024-02-01T00:00:00+00:00"),
+            ],
+        )
+    assert main(["pending", "--store", str(path), "--json"]) == 0
+    owners = {
+        row["owner"]: (row["things"], row["flattrs"])
+        for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    # ns:1 verified after its one event; ns:2 has one event since; ns:3 never.
+    assert owners == {"partner:ns:2": (1, 5), "partner:ns:3": (1, 7)}
