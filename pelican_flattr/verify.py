@@ -53,6 +53,7 @@ from .settings import SettingsFileError, read_settings_file
 from .store import StoreError, open_store
 
 TOKEN_ENV = "FLATTR_TOKEN"
+API_URL_ENV = "FLATTR_API_URL"
 DEFAULT_STORE = "flattr-store.sqlite3"
 # The username recorded for ``POST /user/verify``, whose account is the
 # token's own and has no name the command knows.
@@ -62,6 +63,7 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130  # what the command returns on Ctrl-C (see cli.main)
 
 # Refusals that would repeat for every identity of a batch: stop at once
 # rather than spend the budget on answers known in advance.
@@ -392,7 +394,12 @@ def run_requests(
         elif client is None:
             outcome = Outcome(request, "would send")
         else:
-            outcome = _send(client, connection, request, batch, on_wait)
+            try:
+                outcome = _send(client, connection, request, batch, on_wait)
+            except NotRecorded as failure:
+                outcomes.append(failure.outcome)
+                on_outcome(failure.outcome)
+                raise
             if outcome.status == "not reached" or outcome.code in _STOP_CODES:
                 stopped = "not sent: the run stopped at an earlier identity"
         outcomes.append(outcome)
@@ -418,8 +425,29 @@ def _send(
     except CouldNotReachFlattr as error:
         return Outcome(request, "not reached", error.message)
     if connection is not None:
-        record(connection, request, clock())
+        try:
+            record(connection, request, clock())
+        except (sqlite3.Error, StoreError) as error:
+            raise NotRecorded(
+                Outcome(
+                    request,
+                    "verified",
+                    "verified at Flattr, but the store could not record it "
+                    f"({error}): a rerun sends it again, which is harmless",
+                ),
+                error,
+            ) from error
     return Outcome(request, "verified")
+
+
+class NotRecorded(Exception):
+    """Flattr verified an identity and the store failed to record it: the
+    run stops, and the outcome is still reported."""
+
+    def __init__(self, outcome: Outcome, error: Exception) -> None:
+        super().__init__(str(error))
+        self.outcome = outcome
+        self.error = error
 
 
 def exit_status(outcomes: Sequence[Outcome]) -> int:
@@ -500,9 +528,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--api-url",
         metavar="URL",
-        default=os.environ.get("FLATTR_API_URL") or DEFAULT_BASE_URL,
-        help="the REST API base URL (default: FLATTR_API_URL, else "
-        f"{DEFAULT_BASE_URL})",
+        help=f"the REST API base URL (default: {API_URL_ENV}, else {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
         "--store",
@@ -544,10 +570,11 @@ def run_verify(args: argparse.Namespace) -> int:
             return report.usage(list(plan.problems), plan)
     report.plan = plan
 
+    api_url, api_url_source = _api_url(args)
     try:
-        base_url = check_base_url(args.api_url)
+        base_url = check_base_url(api_url)
     except ValueError as error:
-        return report.usage([f"--api-url: {error}"])
+        return report.usage([f"{api_url_source}: {error}"])
     report.api_url = base_url
     if not 0 < args.timeout <= MAX_TIMEOUT:
         return report.usage([f"--timeout: {TIMEOUT_RULE}"])
@@ -593,16 +620,22 @@ def run_verify(args: argparse.Namespace) -> int:
                 advance=advance,
             )
     except KeyboardInterrupt:
+        report.rate_limit = client.rate_limit if client is not None else None
         report.interrupted()
         raise
-    except (sqlite3.Error, StoreError) as error:
+    except NotRecorded as failure:
+        report.rate_limit = client.rate_limit if client is not None else None
         return report.usage(
             [
-                f"store {store_path}: {error}; the run stopped (if a success "
-                "was being recorded, that identity is verified at Flattr but not "
-                "in the store: a rerun sends it again, which is harmless)"
+                f"store {store_path}: {failure.error}; the run stopped after "
+                f"{failure.outcome.request.identity}, which Flattr verified but "
+                "the store could not record (a rerun sends it again, which is "
+                "harmless)"
             ]
         )
+    except (sqlite3.Error, StoreError) as error:
+        report.rate_limit = client.rate_limit if client is not None else None
+        return report.usage([f"store {store_path}: {error}; the run stopped"])
     finally:
         if client is not None:
             client.close()
@@ -629,6 +662,16 @@ def _single_plan(identity: str, username: str | None) -> tuple[Plan, list[str]]:
     if problems or sent is None:
         return Plan(), problems
     return Plan(requests=(Request(sent, username, "--identity"),)), []
+
+
+def _api_url(args: argparse.Namespace) -> tuple[str, str]:
+    """The API base URL, and where it came from (for messages)."""
+    if args.api_url is not None:
+        return args.api_url, "--api-url"
+    value = os.environ.get(API_URL_ENV)
+    if value:
+        return value, API_URL_ENV
+    return DEFAULT_BASE_URL, "the default API URL"
 
 
 def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -698,6 +741,10 @@ class _Report:
         )
 
     def interrupted(self) -> None:
+        """Say what was done; with --json, still print the document (with
+        ``"interrupted": true`` and the exit status 130)."""
+        from . import cli
+
         verified = sum(1 for outcome in self.done if outcome.status == "verified")
         print(
             f"pelican-flattr: stopped after {verified} new verifications, each "
@@ -705,6 +752,10 @@ class _Report:
             file=sys.stderr,
             flush=True,
         )
+        if self.args.json:
+            document = self._document(self.done, EXIT_INTERRUPTED)
+            document["interrupted"] = True
+            cli.print_json(document)
 
     # at the end
 

@@ -685,3 +685,61 @@ def test_the_token_never_appears_in_any_output(stub, capsys, tmp_path):
     assert result.returncode == 1  # the stub's budget is used up by now
     assert json.loads(result.stdout)["results"][0]["error"] == "rate_limit_exceeded"
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monkeypatch):
+    monkeypatch.setenv("FLATTR_API_URL", "http://api.flattr.com/rest/v2")
+    status, _, err = run(capsys, "--identity", "partner:ns:1")
+    assert status == verify.EXIT_USAGE
+    assert "verify: FLATTR_API_URL: the API base URL uses plain http" in err
+    assert "--api-url" not in err
+    assert stub.requests == []
+
+
+def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_path):
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "flattr-store.sqlite3"
+    with open_store(store) as connection:
+        connection.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON verified_identities "
+            "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"
+        )
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    )
+    status, document, err = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_USAGE
+    (result,) = document["results"]
+    assert (result["identity"], result["outcome"]) == ("partner:ns:1", "verified")
+    assert "the store could not record it" in result["message"]
+    assert document["rate_limit"] is not None
+    assert (
+        "partner:ns:1, which Flattr verified but the store could not"
+        in (document["problems"][0])
+    )
+    assert "nothing was sent" not in err
+    assert stub.identities() == ["partner:ns:1"]  # the run stopped there
+
+
+def test_an_interrupted_json_run_still_prints_its_document(
+    stub, capsys, tmp_path, monkeypatch
+):
+    def interrupt(seconds):
+        raise KeyboardInterrupt  # Ctrl-C while waiting for the rate limit
+
+    monkeypatch.setattr(verify, "sleep", interrupt)
+    stub.script("rate_limited", identity="partner:ns:2")
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    )
+    status, out, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--json"
+    )
+    assert status == 130
+    document = json.loads(out)
+    assert document["interrupted"] is True and document["exit_status"] == 130
+    assert [r["outcome"] for r in document["results"]] == ["verified"]
+    assert "stopped after 1 new verifications" in err
