@@ -2,6 +2,11 @@
 
 A build flows through these receivers (see docs/architecture.md):
 
+0. ``hide_addresses`` (``initialized``, once per Pelican object): every
+   ``email:ADDRESS`` owner in Pelican's own settings becomes its hash, as
+   Pelican's content cache pickles the settings
+   (``reserve_flattr_attribute``, on ``content_object_init``, does the same
+   for an article's owner metadata).
 1. ``start_build`` (``get_generators``, at the start of every ``run()``):
    resets per-build state, so ``pelican --autoreload`` never doubles anything.
 2. ``prepare_templates`` and ``attach_things`` (``all_generators_finalized``,
@@ -822,6 +827,9 @@ def write_manifest(pelican: Any) -> None:
     )
     if settings.url_guard:
         guard_thing_urls(settings)
+    # Problems found while pages were written (a template's wrong helper
+    # argument) fail a strict build too, whatever the guard found.
+    _fail_if_strict()
 
 
 def guard_thing_urls(settings: FlattrSettings) -> None:
@@ -892,7 +900,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
 
 
 def reserve_flattr_attribute(content: Any) -> None:
-    """Give each content object its ``flattr`` attribute as it is created.
+    """Give each content object its ``flattr`` attribute as it is created,
+    and hash an address in its owner metadata.
 
     CPython shares one table of attribute names among a class's instances
     while they are all set in the same order; an attribute added later to
@@ -901,12 +910,13 @@ def reserve_flattr_attribute(content: Any) -> None:
     """
     if _build.active:
         content.flattr = None
-        owner = content.metadata.get(OWNER)
+        metadata = getattr(content, "metadata", None)
+        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
         if isinstance(owner, str) and "@" in owner:
             # Pelican's content cache pickles the metadata: hashed here,
             # and in the readers' cache (which keeps its own copy) later.
             hashed = scrubbed_owner(owner)
-            content.metadata[OWNER] = hashed
+            metadata[OWNER] = hashed
             if getattr(content, OWNER, None) == owner:  # Pelican copies each field
                 setattr(content, OWNER, hashed)
             _build.addresses_in_metadata = True

@@ -20,6 +20,7 @@ from pelican_flattr.markup import (
     _url_attribute,
     head,
 )
+from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import Thing
 
@@ -439,6 +440,13 @@ def test_the_manifest_records_the_style_a_template_shows(site, tmp_path, caplog,
             "a template calls flattr_button() with style 'big', not one of plain, "
             "js, compact: the configured style is shown instead"
         ) in [r.getMessage().removeprefix("pelican-flattr: ") for r in caplog.records]
+        with pytest.raises(FlattrBuildError):  # a problem like any other
+            site(
+                three_articles(),
+                theme=theme,
+                FLATTR_AUTHORS=AUTHORS,
+                FLATTR_STRICT=True,
+            )
     # Each article's own page decides (the index shows the configured one).
     assert {t["button"] for t in things.values()} == {first["button"]}
     assert audit_command(["audit", str(output)]) == 0
