@@ -196,8 +196,17 @@ def test_an_empty_success_body_is_a_success(client, stub):
     assert client.verify("partner:ns:1", "alice").status == 200
 
 
-def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock):
-    stub.script("slow")
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "slow",
+        # httpx's timeout restarts with every byte; the deadline does not.
+        "trickle_headers",
+        "trickle_body",
+    ],
+)
+def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock, mode):
+    stub.script(mode)
     with FlattrClient(
         TOKEN, stub.url, timeout=0.3, clock=clock, sleep=clock.sleep
     ) as c:
@@ -206,26 +215,10 @@ def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock):
             c.verify("partner:ns:1", "alice")
         elapsed = time.monotonic() - started
     assert "did not answer within 0.3 seconds" in str(raised.value)
-    assert elapsed < 3
+    assert elapsed < 0.3 + api.DEADLINE_SLACK + 1
     # Sent once: the request reached the server, so it is not repeated.
     assert len(stub.requests) == 1
     assert clock.sleeps == []
-
-
-@pytest.mark.parametrize("mode", ["trickle_headers", "trickle_body"])
-def test_a_server_trickling_its_answer_still_hits_the_timeout(stub, clock, mode):
-    # httpx's timeout restarts with every byte; the deadline does not.
-    stub.script(mode)
-    with FlattrClient(
-        TOKEN, stub.url, timeout=0.5, clock=clock, sleep=clock.sleep
-    ) as c:
-        started = time.monotonic()
-        with pytest.raises(CouldNotReachFlattr) as raised:
-            c.verify("partner:ns:1", "alice")
-        elapsed = time.monotonic() - started
-    assert "did not answer within 0.5 seconds" in str(raised.value)
-    assert elapsed < 0.5 + api.DEADLINE_SLACK + 1
-    assert len(stub.requests) == 1
 
 
 def test_an_endless_answer_is_cut_off(stub, clock):
