@@ -609,6 +609,7 @@ def run_verify(args: argparse.Namespace) -> int:
             client = FlattrClient(
                 token, base_url, timeout=args.timeout, clock=clock, sleep=sleep
             )
+            report.client = client
         with _progress(args, batch) as advance:
             outcomes = run_requests(
                 plan.requests,
@@ -620,11 +621,9 @@ def run_verify(args: argparse.Namespace) -> int:
                 advance=advance,
             )
     except KeyboardInterrupt:
-        report.rate_limit = client.rate_limit if client is not None else None
         report.interrupted()
         raise
     except NotRecorded as failure:
-        report.rate_limit = client.rate_limit if client is not None else None
         return report.usage(
             [
                 f"store {store_path}: {failure.error}; the run stopped after "
@@ -634,14 +633,12 @@ def run_verify(args: argparse.Namespace) -> int:
             ]
         )
     except (sqlite3.Error, StoreError) as error:
-        report.rate_limit = client.rate_limit if client is not None else None
         return report.usage([f"store {store_path}: {error}; the run stopped"])
     finally:
         if client is not None:
             client.close()
         if connection is not None:
             connection.close()
-    report.rate_limit = client.rate_limit if client is not None else None
     status = exit_status(outcomes)
     report.finish(outcomes, status)
     return status
@@ -701,8 +698,13 @@ class _Report:
         self.api_url = ""
         self.store: Path | None = None
         self.token_source: str | None = None
-        self.rate_limit: RateLimit | None = None
+        # The budget its latest answer reported, however the run ends.
+        self.client: FlattrClient | None = None
         self.done: list[Outcome] = []
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        return None if self.client is None else self.client.rate_limit
 
     # while running
 

@@ -169,38 +169,15 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
     from pelican_flattr.store import open_store
 
     path = tmp_path / "store.sqlite3"
+    january, march = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z"
     with open_store(path) as connection:
         connection.executemany(
             "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
             [
-                ("a1", 2, "partner:ns:1", "", "https://flattr.com/c/a1", at)
-                for at in ("2024-01-01T00:00:00Z",)
-            ]
-            + [
-                (
-                    "b1",
-                    3,
-                    "partner:ns:2",
-                    "",
-                    "https://flattr.com/c/b1",
-                    "2024-01-01T00:00:00Z",
-                ),
-                (
-                    "b2",
-                    5,
-                    "partner:ns:2",
-                    "",
-                    "https://flattr.com/c/b2",
-                    "2024-03-01T00:00:00Z",
-                ),
-                (
-                    "c1",
-                    7,
-                    "partner:ns:3",
-                    "",
-                    "https://flattr.com/c/c1",
-                    "2024-03-01T00:00:00Z",
-                ),
+                ("a1", 2, "partner:ns:1", "", "https://flattr.com/c/a1", january),
+                ("b1", 3, "partner:ns:2", "", "https://flattr.com/c/b1", january),
+                ("b2", 5, "partner:ns:2", "", "https://flattr.com/c/b2", march),
+                ("c1", 7, "partner:ns:3", "", "https://flattr.com/c/c1", march),
             ],
         )
         connection.executemany(
