@@ -8,9 +8,11 @@ its JSON Schema.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
@@ -288,15 +290,21 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
-    """Read a manifest, checking its schema version and that every field
-    the schema requires is there with the right type (patterns and lengths
-    are not checked). Raises ManifestError naming the file and the field."""
+    """Read a manifest, checking its schema version and every field by the
+    schema's types, enums, patterns and required fields (lengths are not
+    checked). Raises ManifestError naming the file and the field, never
+    repeating a value, which could be an address someone put there."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        if not path.is_file():  # a FIFO would be waited on for ever
+            what = "no such manifest" if not path.exists() else "not a regular file"
+            raise ManifestError(f"{path}: {what}")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
+    try:
+        document = json.loads(text)
+    except ValueError as error:  # broken JSON, or an integer of 5,000 digits
         raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise ManifestError(
@@ -305,16 +313,27 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ManifestError(f"{path}: expected a JSON object")
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:  # True == 1
+        said = repr(version) if type(version) is int else f"a {_json_type(version)}"
         raise ManifestError(
-            f"{path}: schema_version is {version!r}; this pelican-flattr reads "
+            f"{path}: schema_version is {said}; this pelican-flattr reads "
             f"version {SCHEMA_VERSION}"
         )
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    problem = _schema_problem(document, schema, "", schema["$defs"])
+    problem = _schema_problem(document, _schema(), "", _schema()["$defs"])
     if problem:
         raise ManifestError(f"{path}: {problem}")
     return document
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "boolean", int: "number", float: "number", str: "string"}
+    names.update({list: "array", dict: "object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
 
 
 _JSON_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict}
@@ -323,27 +342,39 @@ _JSON_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict}
 def _schema_problem(
     value: Any, schema: Mapping[str, Any], where: str, definitions: Mapping[str, Any]
 ) -> str | None:
-    """What is wrong with ``value`` at ``where`` by the types, enums and
-    required fields of ``schema``, or None: the part of the schema every
-    consumer relies on, checked without a JSON Schema library."""
+    """What is wrong with ``value`` at ``where`` by the types, enums,
+    patterns and required fields of ``schema`` (and its ``allOf`` of
+    if-then rules on one property), or None: the part of the schema every
+    consumer relies on, checked without a JSON Schema library. The message
+    names the field and what it must be, never the value."""
     if "$ref" in schema:
         schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
     name = where or "the manifest"
     expected = schema.get("type")
     if expected in _JSON_TYPES and not isinstance(value, _JSON_TYPES[expected]):
-        return f"{name} must be a JSON {expected}, not {type(value).__name__}"
+        return f"{name} must be a JSON {expected}, not {_json_type(value)}"
     if "enum" in schema and value not in schema["enum"]:
         return f"{name} must be one of {', '.join(map(str, schema['enum']))}"
+    pattern = schema.get("pattern")
+    if pattern is not None and isinstance(value, str) and not _matches(pattern, value):
+        return f"{name} does not match {pattern}"
     if isinstance(value, dict):
         for key in schema.get("required", ()):
             if key not in value:
                 return f"{where + '.' if where else ''}{key} is missing"
-        for key, subschema in schema.get("properties", {}).items():
-            if key in value:
-                field = f"{where}.{key}" if where else key
-                problem = _schema_problem(value[key], subschema, field, definitions)
-                if problem:
-                    return problem
+        rules = [schema.get("properties", {})]
+        rules += [
+            rule["then"].get("properties", {})
+            for rule in schema.get("allOf", ())
+            if _holds(value, rule.get("if", {}))
+        ]
+        for properties in rules:
+            for key, subschema in properties.items():
+                if key in value:
+                    field = f"{where}.{key}" if where else key
+                    problem = _schema_problem(value[key], subschema, field, definitions)
+                    if problem:
+                        return problem
     if isinstance(value, list) and "items" in schema:
         for index, item in enumerate(value):
             problem = _schema_problem(
@@ -352,3 +383,21 @@ def _schema_problem(
             if problem:
                 return problem
     return None
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return _pattern(pattern).search(value) is not None
+
+
+def _holds(value: Mapping[str, Any], condition: Mapping[str, Any]) -> bool:
+    """An ``if`` of the schema's: every property named is there with its
+    ``const``."""
+    return all(
+        key in value and value[key] == rule.get("const")
+        for key, rule in condition.get("properties", {}).items()
+    )

@@ -1,6 +1,8 @@
 """The manifest: complete, valid against its schema, byte-identical across builds."""
 
 import json
+import os
+import re
 
 import jsonschema
 import pytest
@@ -237,12 +239,17 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
         ('{"schema_version": 1, "things": []}', "siteurl is missing"),
         (
             '{"schema_version": 1, "siteurl": "https://x.org/", "things": {}}',
-            "things must be a JSON array, not dict",
+            "things must be a JSON array, not object",
         ),
         (
             '{"schema_version": 1, "siteurl": "https://x.org/", "things": [{}]}',
             "things[0].url is missing",
         ),
+        # json refuses integers of more than 4,300 digits with a ValueError.
+        ('{"schema_version": ' + "1" * 5000 + "}", "not a readable JSON manifest"),
+        ('{"schema_version": true, "things": []}', "schema_version is a boolean"),
+        # A value is never repeated: it could be an address.
+        ('{"schema_version": "carol@example.org"}', "schema_version is a string"),
     ],
 )
 def test_unreadable_manifests_name_the_file(tmp_path, text, says):
@@ -251,8 +258,61 @@ def test_unreadable_manifests_name_the_file(tmp_path, text, says):
     with pytest.raises(ManifestError) as raised:
         load_manifest(path)
     assert str(path) in str(raised.value) and says in str(raised.value)
+    assert "carol@" not in str(raised.value)
     with pytest.raises(ManifestError, match="no such manifest"):
         load_manifest(tmp_path / "missing.json")
+
+
+def test_a_manifest_that_is_not_a_regular_file_is_refused_unread(tmp_path):
+    fifo = tmp_path / "manifest.json"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
+    with pytest.raises(ManifestError, match="not a regular file"):
+        load_manifest(fifo)
+    with pytest.raises(ManifestError, match="not a regular file"):
+        load_manifest(tmp_path)
+
+
+VALID_THING = {
+    "url": "https://x.org/a.html",
+    "source": "a.md",
+    "page": "a.html",
+    "owner": {"kind": "email", "value": "email:" + "0" * 32},
+    "title": "A title",
+    "description": "A description",
+    "category": "text",
+    "language": "en_GB",
+    "tags": ["a"],
+    "hidden": False,
+    "auto_submit_url": "https://flattr.com/submit/auto?url=https%3A%2F%2Fx.org%2Fa.html",
+    "button": "plain",
+    "feeds": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        # A hand-edited manifest with a plain address: published with the
+        # site if it were accepted, and the audit would pass it.
+        ("owner", {"kind": "email", "value": "email:carol@example.org"}, "owner.value"),
+        ("owner", {"kind": "twitter", "value": "twitter:carol"}, "owner.value"),
+        ("url", "ftp://x.org/a", "url does not match"),
+        ("language", "english", "language does not match"),
+        ("auto_submit_url", "https://evil.example/submit", "auto_submit_url"),
+        ("tags", ["a,b"], "tags[0] does not match"),
+    ],
+)
+def test_fields_are_checked_by_the_schemas_patterns(tmp_path, field, value, says):
+    thing = {**VALID_THING, field: value}
+    path = tmp_path / "m.json"
+    document = {"schema_version": 1, "siteurl": "https://x.org/", "things": [thing]}
+    path.write_text(json.dumps(document))
+    with pytest.raises(ManifestError, match=re.escape(says)) as raised:
+        load_manifest(path)
+    assert "things[0]." in str(raised.value)
+    assert "carol" not in str(raised.value)
+    path.write_text(json.dumps({**document, "things": [VALID_THING]}))
+    assert load_manifest(path)["things"] == [VALID_THING]
 
 
 _things = st.builds(
