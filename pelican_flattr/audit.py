@@ -34,6 +34,7 @@ from .identifiers import (
     IdentifierError,
     parse_owner,
     redact_addresses,
+    redact_around,
 )
 from .manifest import ManifestError, load_manifest, portable_path
 from .markup import BUTTON_CLASS, LOADER_URL
@@ -55,11 +56,14 @@ CHUNK_OVERLAP = 1024
 # hold ">".
 _TAG = re.compile(rb"""<(a|link|meta|script)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
 # Tags in a comment do nothing in a browser, so they count for nothing here.
-_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
+# "<!-->" and "<!--->" are whole (empty) comments; "--!>" ends one too.
+_COMMENT = re.compile(rb"<!--(?:-?>|.*?(?:--!?>|$))", re.S)
 _ATTRIBUTE = re.compile(
     rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
 )
-_HEAD_END = re.compile(rb"</head\s*>", re.I)
+# Where the head ends: at "</head>", or where the body starts when a
+# minifier left out the optional "</head>".
+_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.I)
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
 # in text (so "o'brien" and "josé" too), and a domain of letters, digits
@@ -70,21 +74,26 @@ _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
 _LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
 _DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%[0-9A-Fa-f]{2}){1,63}"  # "%C3%A4": ä
-_DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb")+")
-_ENCODED_AT = re.compile(rb"&#0*64;|&#x0*40;|&commat;", re.I)
-# How an escaped page spells the apostrophe of an address such as
-# o'brien@example.org (markupsafe: &#39;, html.escape: &#x27;).
-_ENCODED_APOSTROPHE = re.compile(rb"&#0*39;|&#x0*27;|&apos;", re.I)
+# At most 127 labels, as in DNS: every shorter domain is tried in turn.
+_DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
+# "@", or the end of a character reference to it, with or without its ";"
+# (a browser reads "&#64" too).
+_AT_OR_ITS_REFERENCE = re.compile(rb"@|#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;", re.I)
 _LABEL = re.compile(r"[\w-]+")
 # An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
-# (redact_addresses handles the "@" form).
-_ENCODED_ADDRESS = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40[^\s'\"<>&?=%]+")
+# (redact_addresses handles the "@" form): runs of these around a "%40".
+_ENCODED_AT_SIGN = re.compile("%(?:25)?40")
+_ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
+_ENCODED_DOMAIN = re.compile(r"[^\s'\"<>&?=%]+")
 
 
 def redact(text: str) -> str:
     """``text`` with every email address, plain or percent-encoded, replaced
     by ``[address]``: an audit report must never repeat one."""
-    return _ENCODED_ADDRESS.sub("[address]", redact_addresses(text))
+    text = redact_addresses(text)
+    if "%" not in text:
+        return text
+    return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
 
 
 @dataclass(frozen=True)
@@ -248,15 +257,20 @@ class _Auditor:
         try:
             with path.open("rb") as stream:
                 start = stream.read(CHUNK_SIZE)
-                if suffix in HTML_SUFFIXES or (
+                # A thing's page is one whatever its name ends with.
+                is_page = suffix in HTML_SUFFIXES or relative in self.by_page
+                if is_page or (
                     suffix in FEED_SUFFIXES
                     and (b"<feed" in start[:4096] or b"<rss" in start[:4096])
                 ):
                     data = start + stream.read()
-                    self.check_privacy(relative, _with_entities_decoded(data))
-                    if suffix in HTML_SUFFIXES:
+                    if is_page:
+                        self.check_privacy(relative, _with_entities_decoded(data))
                         self.check_page(relative, scan_page(data))
                     else:
+                        # A feed escapes the HTML it carries once more.
+                        decoded = _with_entities_decoded(data, times=2)
+                        self.check_privacy(relative, decoded)
                         self.check_feed(relative, data)
                 elif b"\0" not in start[:8192]:  # not binary, by git's rule
                     self.check_privacy(relative, _chunks(start, stream))
@@ -390,7 +404,9 @@ class _Auditor:
     def check_feed(self, relative: str, data: bytes) -> None:
         try:
             entries = list(_feed_entries(data))
-        except ET.ParseError as error:
+        # LookupError: an encoding Python does not know, as in
+        # <?xml encoding="x-mac-roman"?>.
+        except (ET.ParseError, LookupError, ValueError) as error:
             self.problem(relative, f"is not well-formed XML ({error})")
             return
         for link, payments in entries:
@@ -437,15 +453,20 @@ class _Auditor:
         return self.report
 
 
-def _with_entities_decoded(data: bytes) -> list[bytes]:
-    """``data``, and the text it shows when it spells "@" as a character
-    reference (as Markdown does to hide the address of an autolink), or
-    holds an "@" and an escaped apostrophe."""
-    if not _ENCODED_AT.search(data) and not (
-        b"@" in data and _ENCODED_APOSTROPHE.search(data)
-    ):
-        return [data]
-    return [data, html.unescape(data.decode("utf-8", "replace")).encode()]
+def _with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
+    """``data``, and the text it shows when an address in it may be spelt
+    with character references: an "@" as one (as Markdown hides the address
+    of an autolink), or an "@" beside any reference ("c&#x61;rol@",
+    "o&#39;brien@"). ``times`` over for text escaped more than once (HTML
+    in a feed)."""
+    texts = [data]
+    for _ in range(times):
+        # Any "@" it may hold, however many times escaped ("&amp;#64;").
+        if b"&" not in data or not _AT_OR_ITS_REFERENCE.search(data):
+            break
+        data = html.unescape(data.decode("utf-8", "replace")).encode()
+        texts.append(data)
+    return texts
 
 
 def _addresses_in(chunk: bytes) -> Iterator[bytes]:
@@ -500,16 +521,36 @@ def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
         chunk = chunk[-CHUNK_OVERLAP:] + more if more else b""
 
 
-def site_files(output: Path) -> list[Path]:
-    """Every regular file of the output tree (a link to one included), in a
-    stable order. Anything else is skipped, never opened: a broken link
-    cannot be read, and reading a FIFO would wait for ever."""
-    return sorted(
-        path
-        for folder, _, names in os.walk(output)
-        for path in (Path(folder, name) for name in names)
-        if path.is_file()
-    )
+def site_files(output: Path, unreadable: list[Path] | None = None) -> list[Path]:
+    """Every regular file of the output tree, in a stable order.
+
+    Links to files and folders are followed, as a web server serving the
+    tree follows them; a folder reached twice (a link back up) is walked
+    once. Anything else is skipped, never opened: a broken link cannot be
+    read, and reading a FIFO would wait for ever. Folders that cannot be
+    listed are added to ``unreadable``.
+    """
+    seen: set[tuple[int, int]] = set()
+    files = []
+
+    def on_error(error: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(Path(error.filename))
+
+    for folder, folders, names in os.walk(output, onerror=on_error, followlinks=True):
+        try:
+            status = os.stat(folder)
+        except OSError:
+            folders[:] = []
+            continue
+        if (status.st_dev, status.st_ino) in seen:
+            folders[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        files += (
+            path for path in (Path(folder, name) for name in names) if path.is_file()
+        )
+    return sorted(files)
 
 
 def audit_site(
@@ -528,7 +569,11 @@ def audit_site(
     manifest_path = Path(manifest_path) if manifest_path else output / MANIFEST_NAME
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
-    files = site_files(output)
+    unreadable: list[Path] = []
+    files = site_files(output, unreadable)
+    for folder in unreadable:
+        relative = portable_path(folder.relative_to(output).as_posix())
+        auditor.problem(relative, "cannot be read: its files are not checked")
     for done, path in enumerate(files, 1):
         auditor.check_file(path)
         if progress is not None:

@@ -83,15 +83,34 @@ def usage_error(message: str) -> int:
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout, for scripts."""
-    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
-    sys.stdout.write("\n")
+    text = json.dumps(
+        _printable(document), indent=2, ensure_ascii=False, sort_keys=True
+    )
+    sys.stdout.write(text + "\n")
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every file name that is not UTF-8 escaped (see
+    ``portable_path``): a UTF-8 stdout cannot write it as it is, and would
+    stop half-way through a document with a traceback."""
+    from .manifest import portable_path
+
+    if isinstance(value, str):
+        return portable_path(value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(item) for item in value]
+    return value
 
 
 def print_line(text: str) -> None:
     """A line for people on stdout."""
     from rich.console import Console
 
-    Console(soft_wrap=True, emoji=False).print(text, markup=False, highlight=False)
+    Console(soft_wrap=True, emoji=False).print(
+        _printable(text), markup=False, highlight=False
+    )
 
 
 def print_table(
@@ -110,7 +129,7 @@ def print_table(
     for row in rows:
         # Text, not markup: cells hold data (claim URLs from web hooks) in
         # which "[...]" must show as written.
-        table.add_row(*(Text(str(cell)) for cell in row))
+        table.add_row(*(Text(_printable(str(cell))) for cell in row))
     Console(emoji=False).print(table)
 
 

@@ -41,8 +41,10 @@ _EMAIL_ADDRESS = re.compile(
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
 _PARTNER = re.compile(r"partner:([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
-# Anything shaped like an address, in text that repeats what someone wrote.
-_ADDRESS_LIKE = re.compile(r"[^@\s'\"<>()\[\],;:/]+@[^@\s'\"<>()\[\],;:/]+")
+# Anything shaped like an address, in text that repeats what someone wrote:
+# a run of these characters on each side of an "@".
+_AT_SIGN = re.compile("@")
+_ADDRESS_RUN = re.compile(r"[^@\s'\"<>()\[\],;:/]+")
 
 SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
@@ -94,7 +96,41 @@ def redact_addresses(text: str) -> str:
     """``text`` with everything shaped like an email address replaced by
     ``[address]``: for log lines and messages that repeat what a settings
     file, a request or a server said."""
-    return _ADDRESS_LIKE.sub("[address]", text) if "@" in text else text
+    if "@" not in text:
+        return text
+    return redact_around(text, _AT_SIGN, _ADDRESS_RUN, _ADDRESS_RUN)
+
+
+def redact_around(
+    text: str, sign: re.Pattern[str], before: re.Pattern[str], after: re.Pattern[str]
+) -> str:
+    """``text`` with every run of ``before`` characters, a ``sign`` and a
+    run of ``after`` characters replaced by ``[address]``.
+
+    Each run is found from a sign outwards. One regular expression for the
+    whole would try every start of a long run that has no sign, in time
+    quadratic in its length, and the text can be a megabyte a server sent.
+    ``before`` must not match across a sign: each local part is looked for
+    only after the previous one, which keeps the whole pass linear.
+    """
+    pieces: list[str] = []
+    done = searched = 0
+    for found in sign.finditer(text):
+        at = found.start()
+        if at < done:
+            continue
+        # The local part, read backwards from the sign.
+        local = before.match(text[max(done, searched) : at][::-1])
+        searched = found.end()
+        domain = after.match(text, found.end()) if local else None
+        if domain is None:
+            continue
+        pieces += (text[done : at - local.end()], "[address]")  # type: ignore[union-attr]
+        done = domain.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _describe(value: str) -> str:

@@ -490,6 +490,10 @@ def test_memory_does_not_grow_with_the_largest_file(copy):
         "carol@example.org…",
         "'carol@example.org'",
         "mailto:?to=carol@example.org",
+        # A browser shows each of these as the address too.
+        "c&#x61;rol@example.org",
+        "carol&#64example.org",
+        "carol&commat;example.org",
     ],
 )
 def test_leaked_address_in_another_form(copy, capsys, leak):
@@ -561,3 +565,105 @@ def test_any_address_the_mapping_takes_is_found(
     }
     assert owner.value == f"email:{hash_email(address)}"
     assert hash_email(address) in found
+
+
+# --- What the review of the audit found. ---
+
+
+def test_address_escaped_twice_in_a_feed_is_found(copy, capsys):
+    # A feed carries the page's HTML escaped once more: Markdown's hidden
+    # autolink becomes "&amp;#99;...", which a feed reader shows as text.
+    thing = a_thing(copy)
+    feed = copy / thing["feeds"][0]
+    hidden = "".join(f"&amp;#{ord(c)};" for c in "carol@example.org")
+    replace_in(feed, "</summary>", f"{hidden}</summary>")
+    assert main(["audit", str(copy), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [p["file"] for p in problems] == [thing["feeds"][0]]
+    assert "plain email address" in problems[0]["problem"]
+
+
+def test_a_feed_in_an_unknown_encoding_is_a_problem_not_a_traceback(copy, capsys):
+    (copy / "old.rss").write_text(
+        '<?xml version="1.0" encoding="x-no-such-encoding"?><rss><channel/></rss>'
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"][:26]) for p in report["problems"]] == [
+        ("old.rss", "is not well-formed XML (un")
+    ]
+
+
+def test_a_page_whatever_its_name_ends_with_is_checked(copy, capsys):
+    thing = a_thing(copy)
+    manifest = copy / "flattr-manifest.json"
+    replace_in(manifest, f'"page": "{thing["page"]}"', '"page": "notes/welcome"')
+    (copy / "notes").mkdir()
+    (copy / thing["page"]).rename(copy / "notes" / "welcome")
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+    replace_in(copy / "notes" / "welcome", 'class="flattr-button', 'class="other')
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        ("notes/welcome", "has 0 Flattr buttons for its thing (0 in all)")
+    ]
+
+
+def test_minified_head_and_empty_comments_are_read_as_a_browser_does(copy, capsys):
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    replace_in(page, "</head>", "")  # optional in HTML; minifiers drop it
+    replace_in(page, '<a class="flattr-button', '<!--><a class="flattr-button')
+    replace_in(page, "<body", "<!---><body")
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+
+
+def test_linked_folders_are_walked_once(copy, capsys):
+    # A web server serves a linked folder; a link back up must not loop.
+    pages = copy / "pages"
+    elsewhere = copy.parent / "pages-elsewhere"
+    pages.rename(elsewhere)
+    pages.symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "up").symlink_to(copy, target_is_directory=True)
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+    replace_in(pages / "about.html", "</main>", "<p>carol@example.org</p></main>")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert {p["file"] for p in report["problems"]} == {"pages/about.html"}
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(copy, capsys, monkeypatch):
+    # Root may list any folder, so the refusal is injected where os.walk
+    # asks for it.
+    listing = os.scandir
+    blocked = str(copy / "pages")
+
+    def scandir(path="."):
+        if os.fspath(path) == blocked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    problems = {(p["file"], p["problem"]) for p in report["problems"]}
+    assert ("pages", "cannot be read: its files are not checked") in problems
+
+
+def test_json_report_on_a_folder_name_that_is_not_utf8(copy, tmp_path):
+    named = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    copy.rename(named)
+    script = Path(sys.executable).with_name("pelican-flattr")
+    result = subprocess.run(
+        [str(script), "audit", str(named), "--json"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.decode("utf-8"))
+    assert report["ok"] is True and report["output"].endswith("caf\\xe9")
