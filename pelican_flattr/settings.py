@@ -113,35 +113,52 @@ class FlattrSettings:
     summary_max_paragraphs: int | None = None
 
 
+def _shown(value: Any) -> str:
+    """A setting's value as a message may repeat it: short, and without an
+    address, which a value put in the wrong setting may hold."""
+    text = redact_addresses(repr(value))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = settings.get(name, DEFAULTS[name])
     if isinstance(value, bool):
         return value
-    problems.append(f"{name} must be True or False, not {value!r}")
+    problems.append(f"{name} must be True or False, not {_shown(value)}")
     return bool(DEFAULTS[name])
 
 
 def _strings(
-    settings: Mapping[str, Any], name: str, what: str, problems: list[str]
+    settings: Mapping[str, Any],
+    name: str,
+    what: str,
+    problems: list[str],
+    split: bool = True,
 ) -> tuple[str, ...]:
-    value = settings.get(name) or ()
+    """A list setting; a string is split as tags are (``split``) or taken as
+    the list's one item (a URL may hold a comma)."""
+    value = settings.get(name)
+    if value is None:
+        return ()
     if isinstance(value, str):
-        value = split_tags(value)
-    if not isinstance(value, (list, tuple)) or not all(
+        value = split_tags(value) if split else [value]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(
         isinstance(item, str) for item in value
     ):
-        problems.append(f"{name} must be a list of {what}")
+        problems.append(f"{name} must be a list of {what}, not {_shown(value)}")
         return ()
     return tuple(value)
 
 
 def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
-    """The path setting ``name``, or None when unset or not a path."""
+    """The path setting ``name``, or None when unset (None) or not a path."""
     value = settings.get(name)
-    if value and not isinstance(value, (str, os.PathLike)):
-        problems.append(f"{name} must be a file path, not {value!r}")
+    if value is None:
         return None
-    return value or None
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        problems.append(f"{name} must be a file path, not {_shown(value)}")
+        return None
+    return value
 
 
 class SettingsFileError(ValueError):
@@ -188,7 +205,7 @@ def read_settings(
     siteurl = str(siteurl).rstrip("/")
     if check_thing_url(siteurl + "/") is not None:
         fatal.append(
-            f"{source} is {siteurl!r}, but Flattr needs absolute thing URLs: set "
+            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing URLs: set "
             "SITEURL = 'https://your.site' in your settings file, or keep a "
             "local SITEURL for development and set FLATTR_SITEURL = "
             "'https://your.site' so that buttons still name the public URL"
@@ -204,7 +221,9 @@ def read_settings(
 
     authors: dict[str, Owner] = {}
     unusable: dict[str, str] = {}
-    raw_authors = settings.get("FLATTR_AUTHORS") or {}
+    raw_authors = settings.get("FLATTR_AUTHORS")
+    if raw_authors is None:
+        raw_authors = {}
     if not isinstance(raw_authors, Mapping):
         fatal.append(
             "FLATTR_AUTHORS must be a dict of author name -> Flattr username "
@@ -222,7 +241,8 @@ def read_settings(
     category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     if category not in CATEGORIES:
         fatal.append(
-            f"FLATTR_CATEGORY is {category!r}; choose one of {', '.join(CATEGORIES)}"
+            f"FLATTR_CATEGORY is {_shown(category)}; "
+            f"choose one of {', '.join(CATEGORIES)}"
         )
 
     raw_language = settings.get("FLATTR_LANGUAGE")
@@ -230,7 +250,7 @@ def read_settings(
         language = flattr_language(raw_language)
         if language is None:
             fatal.append(
-                f"FLATTR_LANGUAGE is {raw_language!r}, which Flattr has no code "
+                f"FLATTR_LANGUAGE is {_shown(raw_language)}, which Flattr has no code "
                 "for; use a code such as en_GB, de_DE or sv_SE (see the README)"
             )
     else:
@@ -242,7 +262,8 @@ def read_settings(
     button = settings.get("FLATTR_BUTTON", DEFAULTS["FLATTR_BUTTON"])
     if button not in BUTTON_STYLES:
         fatal.append(
-            f"FLATTR_BUTTON is {button!r}; choose one of {', '.join(BUTTON_STYLES)}"
+            f"FLATTR_BUTTON is {_shown(button)}; "
+            f"choose one of {', '.join(BUTTON_STYLES)}"
         )
 
     output_path = str(settings.get("OUTPUT_PATH") or "output")
@@ -277,7 +298,13 @@ def read_settings(
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
         url_baseline_path=Path(baseline),
         accepted_url_changes=frozenset(
-            _strings(settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", fatal)
+            _strings(
+                settings,
+                "FLATTR_ACCEPT_URL_CHANGES",
+                "old thing URLs",
+                fatal,
+                split=False,
+            )
         ),
         strict=_bool(settings, "FLATTR_STRICT", fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),

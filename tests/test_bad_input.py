@@ -90,6 +90,18 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_MANIFEST": 5}, "FLATTR_MANIFEST must be a file path, not 5"),
         ({"FLATTR_URL_BASELINE": 5}, "FLATTR_URL_BASELINE must be a file path"),
         ({"FLATTR_SITEURL": "https://[example.org"}, "needs absolute thing URLs"),
+        # Values that are false, but not None, were taken as unset.
+        ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
+        ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
+        ({"FLATTR_STORE": []}, "FLATTR_STORE must be a file path, not []"),
+        ({"FLATTR_TAGS": 0}, "FLATTR_TAGS must be a list of strings, not 0"),
+        ({"FLATTR_AUTHORS": []}, "FLATTR_AUTHORS must be a dict"),
+        # A value never repeats an address, whatever setting it landed in.
+        (
+            {"FLATTR_HIDDEN": "email:carol@example.org"},
+            "FLATTR_HIDDEN must be True or False, not 'email:[address]'",
+        ),
+        ({"FLATTR_BUTTON": "carol@example.org"}, "FLATTR_BUTTON is '[address]'"),
     ],
 )
 def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
@@ -99,6 +111,18 @@ def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
     assert flattr_buttons(page(output / "some-article.html")) == []
     errors = " | ".join(r.getMessage() for r in flattr_log.records)
     assert says in errors
+    assert "carol@" not in errors
+
+
+def test_one_accepted_url_change_may_be_given_as_a_string(tmp_path):
+    # A URL may hold a comma: the string is the one URL, not a list of them.
+    from pelican_flattr.settings import read_settings
+
+    url = "https://example.org/a,b.html"
+    settings, problems = read_settings(
+        {"SITEURL": "https://example.org", "FLATTR_ACCEPT_URL_CHANGES": url}
+    )
+    assert problems == [] and settings.accepted_url_changes == {url}
 
 
 def test_flattr_siteurl_serves_a_local_siteurl(site):
