@@ -55,7 +55,13 @@ from .settings import (
     scrub_addresses,
     scrubbed_owner,
 )
-from .thing import Thing, strip_html, thing_description, thing_title
+from .thing import (
+    Thing,
+    is_development_url,
+    strip_html,
+    thing_description,
+    thing_title,
+)
 from .url_guard import (
     BaselineError,
     baseline_entry,
@@ -825,7 +831,15 @@ def write_manifest(pelican: Any) -> None:
         len(_build.content_things),
         settings.manifest_path,
     )
-    if settings.url_guard:
+    if settings.url_guard and is_development_url(settings.siteurl):
+        # A development build's URLs must neither be compared with the
+        # published site's baseline nor replace it.
+        logger.info(
+            "pelican-flattr: URL guard skipped: %s is a development address; "
+            "this build's thing URLs are neither compared nor remembered",
+            settings.siteurl,
+        )
+    elif settings.url_guard:
         guard_thing_urls(settings)
     # Problems found while pages were written (a template's wrong helper
     # argument) fail a strict build too, whatever the guard found.
@@ -894,9 +908,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     try:
         write_baseline(path, next_baseline(changed, new_entries(), unresolved))
     except OSError as error:
-        logger.warning(
-            "pelican-flattr: cannot keep the URL guard's baseline %s: %s", path, error
-        )
+        # The next build would compare nothing: a problem like any other.
+        warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
+        _fail_if_strict()
 
 
 def reserve_flattr_attribute(content: Any) -> None:

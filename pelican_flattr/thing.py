@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import ipaddress
 import re
 import string
 from dataclasses import dataclass, field
@@ -355,3 +356,25 @@ def check_thing_url(url: str) -> str | None:
     if not parts.netloc or hostname is None:
         return "has no host name"
     return None
+
+
+# Names that never reach the public internet (RFC 6761, 6762 and 2606).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".internal")
+
+
+def is_development_url(url: str) -> bool:
+    """True when ``url``'s host is this machine or a name reserved for
+    testing (``localhost``, ``127.0.0.1``, ``[::1]``, ``site.test``...):
+    the SITEURL of a development build, under which no reader can flattr.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified or address.is_link_local

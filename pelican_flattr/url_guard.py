@@ -42,6 +42,13 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
+        if self.taken_by is not None and self.new_url is None:
+            return (
+                f"if {self.taken_by} is meant to take them over, add the old URL "
+                "to FLATTR_ACCEPT_URL_CHANGES; if not, give it its own thing URL "
+                f"back (its slug, or 'Flattr_url:'), and add 'Flattr_url: "
+                f"{self.old_url}' to {self.source} wherever it went"
+            )
         if self.taken_by is not None:
             return (
                 f"to keep its flattrs with {self.source}, give {self.taken_by} "
@@ -64,6 +71,13 @@ class UrlChange:
 
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
+        if self.taken_by is not None and self.new_url is None:
+            return (
+                f"{self.source}: gone from this build, and {self.taken_by} "
+                f"(another source of the last build) now has its thing URL "
+                f"{self.old_url}: the flattrs of that URL go to "
+                f"{self.taken_by}'s thing"
+            )
         if self.taken_by is not None:
             return (
                 f"{self.source}: thing URL changed from {self.old_url} to "
@@ -126,20 +140,27 @@ def url_changes(
     by source: each with the new URL of its source (None when the source is
     gone) and the source that has the old URL now (None when none has).
 
-    A source that is gone while another has its URL was moved or renamed
-    (``a.md`` to ``2019/a.md``): its URL, and its flattrs, stay with the same
-    article, so that is no change. A source that is still there under another
-    URL while another source has its old one is a change: the flattrs of
-    the old URL would go to another article.
+    A source that is gone while a source new to this build has its URL was
+    moved or renamed (``a.md`` to ``2019/a.md``): its URL, and its flattrs,
+    stay with the same article, so that is no change. A source that is
+    still there under another URL while another source has its old one is a
+    change, and so is a source that is gone while one of the old build has
+    its URL: either way the flattrs of the old URL would go to another
+    article.
+
+    ``old`` must hold every old entry of a source that has another URL now
+    (the guard passes only the entries whose URL is not their source's).
     """
+    old = sorted(old, key=_by_source)
+    old_sources = {entry["source"] for entry in old}
     changes = []
-    for entry in sorted(old, key=_by_source):
+    for entry in old:
         source, url = entry["source"], entry["url"]
         taken_by = new_source_by_url.get(url)
         if taken_by == source:
             continue
         new_url = new_url_by_source.get(source)
-        if taken_by is not None and new_url is None:
+        if taken_by is not None and new_url is None and taken_by not in old_sources:
             continue  # moved or renamed
         changes.append(UrlChange(source, url, new_url, taken_by))
     return changes
@@ -219,7 +240,10 @@ def load_baseline(
                 if keep(entry):
                     kept.append(entry)
         document = json.loads("".join(skeleton))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except BaselineError:
+        raise
+    # ValueError: broken JSON, or an integer of 5,000 digits.
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BaselineError(f"{path}: not a readable baseline ({error})") from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise BaselineError(
@@ -327,8 +351,11 @@ def next_baseline(
 
     The new build's things, except that for every unresolved change the old
     entry stays (and the new URL of that source waits), so that the warning
-    repeats until the operator pins or accepts. ``new`` must come sorted by
-    (url, source); it is passed through, not copied.
+    repeats until the operator pins or accepts. The new URL is not guarded
+    while it waits: pinning the old URL back, as the warning advises, must
+    silence the guard, even for a whole site that moved and came back
+    (a strict build never publishes the new URL). ``new`` must come sorted
+    by (url, source); it is passed through, not copied.
     """
     unresolved = list(unresolved)
     kept_entries = {(change.old_url, change.source) for change in unresolved}

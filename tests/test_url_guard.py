@@ -1,6 +1,7 @@
 """The URL guard: a thing URL that vanishes between builds is never silent."""
 
 import json
+import logging
 
 import pytest
 from conftest import article, build, manifest_things
@@ -523,3 +524,89 @@ def test_a_source_name_that_is_not_utf8_round_trips(tmp_path):
     assert b'"source": "caf\\udce9.md"' in path.read_bytes()
     assert load_baseline(path) == entries
     assert holds_baseline(path, iter(entries))
+
+
+# --- What the review of the guard found. ---
+
+
+def test_a_source_of_the_last_build_taking_a_deleted_ones_url_warns(
+    tmp_path, flattr_log
+):
+    # a.md is deleted and b.md takes its URL: not a move, since b.md was
+    # there before with its own URL. a.md's flattrs pass to b.md's thing.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").unlink()
+    files = {"b.md": article("Article B", "Bob", slug="first-slug")}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    lines = guard_lines(flattr_log)
+    assert len(lines) == 2
+    assert any(
+        line.startswith("pelican-flattr: a.md: gone from this build, and b.md")
+        and f"now has its thing URL {OLD}" in line
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith("pelican-flattr: b.md: thing URL changed") for line in lines
+    )
+    # b.md given its own URL back, as the warning advises: a.md's thing is
+    # still reported as gone, never dropped in silence.
+    flattr_log.clear()
+    build(
+        tmp_path,
+        {"b.md": article("Article B", "Bob", slug="b")},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: a.md: gone from this build") and OLD in line
+
+
+@pytest.mark.parametrize(
+    "siteurl",
+    [
+        "http://localhost:8000",
+        "http://127.0.0.1:8000",
+        "http://[::1]/",
+        "https://blog.test",
+    ],
+)
+def test_a_development_build_neither_compares_nor_replaces_the_baseline(
+    tmp_path, flattr_log, siteurl
+):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    published = baseline.read_bytes()
+    flattr_log.set_level(logging.INFO, logger="pelican_flattr")
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, SITEURL=siteurl)
+    assert guard_lines(flattr_log) == []
+    assert baseline.read_bytes() == published
+    assert any("URL guard skipped" in r.getMessage() for r in flattr_log.records)
+    # A first build on the development address leaves no baseline either.
+    baseline.unlink()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, SITEURL=siteurl)
+    assert not baseline.exists()
+
+
+def test_a_baseline_that_cannot_be_written_fails_a_strict_build(tmp_path, flattr_log):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_URL_BASELINE": str(blocker / "b.json"),
+    }
+    build(tmp_path, two_articles(), **settings)
+    assert any(
+        "FLATTR_URL_BASELINE: cannot keep the URL guard's baseline" in r.getMessage()
+        and r.levelname == "WARNING"
+        for r in flattr_log.records
+    )
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), FLATTR_STRICT=True, **settings)
+
+
+def test_a_baseline_with_an_integer_json_refuses_is_set_aside(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.write_text('{"baseline_version": ' + "1" * 5000 + ', "things": []}\n')
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert baseline.with_name("url-baseline.json.unreadable").exists()
+    assert any("not a readable baseline" in r.getMessage() for r in flattr_log.records)
