@@ -166,7 +166,8 @@ def scan_page(data: bytes) -> _PageTags:
         elif element == b"link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
             # the links to Flattr are this plugin's.
-            if "payment" in attributes.get("rel", "").split() and _is_flattr(
+            # rel values are case-insensitive: rel="Payment" is one too.
+            if "payment" in attributes.get("rel", "").lower().split() and _is_flattr(
                 attributes.get("href", "")
             ):
                 tags.payment_links.append(attributes)
@@ -230,6 +231,8 @@ class _Auditor:
         self.by_link.update({as_feed_writes(t["url"]): t for t in self.things})
         self.by_auto_submit_url = {t["auto_submit_url"]: t for t in self.things}
         self.by_url = {thing["url"]: thing for thing in self.things}
+        # A feed the manifest names is one, however long its prolog.
+        self.feed_files = {feed for thing in self.things for feed in thing["feeds"]}
         self.email_owners = {
             thing["owner"]["value"][len("email:") :]: thing
             for thing in self.things
@@ -259,9 +262,13 @@ class _Auditor:
                 start = stream.read(CHUNK_SIZE)
                 # A thing's page is one whatever its name ends with.
                 is_page = suffix in HTML_SUFFIXES or relative in self.by_page
-                if is_page or (
-                    suffix in FEED_SUFFIXES
-                    and (b"<feed" in start[:4096] or b"<rss" in start[:4096])
+                if (
+                    is_page
+                    or relative in self.feed_files
+                    or (
+                        suffix in FEED_SUFFIXES
+                        and (b"<feed" in start[:4096] or b"<rss" in start[:4096])
+                    )
                 ):
                     data = start + stream.read()
                     if is_page:
@@ -566,7 +573,10 @@ def audit_site(
     called with (done, total) as files are checked. Raises ManifestError.
     """
     output = Path(output)
-    manifest_path = Path(manifest_path) if manifest_path else output / MANIFEST_NAME
+    # "" is a path given (and refused), not the default.
+    manifest_path = (
+        output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
+    )
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []

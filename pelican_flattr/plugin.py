@@ -874,6 +874,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         return
     if problem is None and holds_baseline(path, new_entries()):
         return  # the same things as the last build: nothing vanished
+    if problem is _MISSING:
+        # Said, since a CI that does not keep the cache would never compare.
+        logger.info(
+            "pelican-flattr: no URL baseline at %s yet: nothing to compare; "
+            "this build's thing URLs start it",
+            path,
+        )
     source_by_url = {ct.url: ct.source for ct in things}
     changed: list[dict[str, str]] = []
     if problem is None:

@@ -667,3 +667,34 @@ def test_json_report_on_a_folder_name_that_is_not_utf8(copy, tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.decode("utf-8"))
     assert report["ok"] is True and report["output"].endswith("caf\\xe9")
+
+
+def test_payment_rel_in_any_letter_case_counts(copy, capsys):
+    thing = a_thing(copy)
+    replace_in(copy / thing["page"], '<link rel="payment"', '<link rel="Payment"')
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+
+
+def test_a_feed_the_manifest_names_is_read_whatever_its_prolog(copy, capsys):
+    thing = a_thing(copy)
+    feed = copy / thing["feeds"][0]
+    text = feed.read_text(encoding="utf-8")
+    declaration, rest = text.split("\n", 1)
+    assert declaration.startswith("<?xml")
+    prolog = "<!-- " + "x" * 5000 + " -->\n"
+    feed.write_text(f"{declaration}\n{prolog}{rest}", encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+    href = thing["auto_submit_url"].replace("&", "&amp;")
+    replace_in(feed, href, "https://flattr.com/submit/auto?url=x")
+    status, report = audit_json(copy, capsys)
+    assert any(
+        p["problem"] == f"does not carry the payment link of {thing['url']}"
+        for p in report["problems"]
+    )
+
+
+def test_an_empty_manifest_option_is_refused_not_defaulted(copy, capsys):
+    assert main(["audit", str(copy), "--manifest", ""]) == 2
+    assert "not a regular file" in capsys.readouterr().err

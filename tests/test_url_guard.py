@@ -40,8 +40,15 @@ def two_articles(slug="first-slug", **meta):
 
 
 def test_first_build_has_nothing_to_compare(tmp_path, flattr_log):
+    flattr_log.set_level(logging.INFO, logger="pelican_flattr")
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     assert guard_lines(flattr_log) == []
+    # Said, not silent: a CI that loses the cache would never compare.
+    assert any(
+        r.getMessage().startswith("pelican-flattr: no URL baseline at ")
+        and r.levelname == "INFO"
+        for r in flattr_log.records
+    )
     baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
     assert len(json.loads(baseline.read_text())["things"]) == 2
 
