@@ -30,13 +30,16 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 
 # Answers written on the socket by hand: a server trickling its headers or
 # its body a byte at a time, one echoing the token where no JSON is parsed,
-# one whose body never ends.
+# one whose body never ends, a redirect, and a rate-limit refusal without
+# the headers that say when the budget resets.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
     "echo_token_reason",
     "echo_token_content_type",
     "endless",
+    "redirect",
+    "rate_limited_without_reset",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -67,6 +70,8 @@ SCRIPTED = {
         "<html><body><h1>Internal Server Error</h1></body></html>",
     ),
     "html_404": (404, "text/html", "<html><body>Not here</body></html>"),
+    # A captive portal's page, with a success status.
+    "html_200": (200, "text/html", "<html>captive portal</html>"),
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),
@@ -242,14 +247,17 @@ class FlattrApiStub:
             pass  # the client gave up (a timeout test): nothing to answer
 
     def _answer_raw(self, handler, received: Received, mode: str) -> None:
-        """Answers no well-behaved server gives, written byte by byte."""
+        """Answers no well-behaved server gives, written byte by byte; each
+        says it closes the connection, as it does, so that a client never
+        sends its next request down a closed one."""
         handler.close_connection = True
         out = handler.connection
         authorization = received.headers.get("Authorization", "")
         if mode in ("trickle_headers", "trickle_body"):
             body = b'{"identity": "x"}' * 40
             head = (
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
             )
             if mode == "trickle_body":
@@ -260,17 +268,33 @@ class FlattrApiStub:
                 out.sendall(bytes([byte]))
         elif mode == "echo_token_reason":
             out.sendall(
-                f"HTTP/1.1 502 {authorization}\r\nContent-Length: 0\r\n\r\n".encode()
+                f"HTTP/1.1 502 {authorization}\r\nConnection: close\r\n"
+                "Content-Length: 0\r\n\r\n".encode()
             )
         elif mode == "echo_token_content_type":
             out.sendall(
-                b"HTTP/1.1 500 Oops\r\nContent-Type: text/"
+                b"HTTP/1.1 500 Oops\r\nConnection: close\r\nContent-Type: text/"
                 + authorization.replace(" ", "-").encode()
                 + b"\r\nContent-Length: 4\r\n\r\nOops"
             )
+        elif mode == "redirect":
+            out.sendall(
+                b"HTTP/1.1 301 Moved Permanently\r\nConnection: close\r\n"
+                b"Location: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "rate_limited_without_reset":
+            body = json.dumps(
+                {"error": "rate_limit_exceeded", "error_description": "slow down"}
+            ).encode()
+            out.sendall(
+                b"HTTP/1.1 403 Forbidden\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
         elif mode == "endless":
             out.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
                 b"Transfer-Encoding: chunked\r\n\r\n"
             )
             chunk = b"[" * 65536

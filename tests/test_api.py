@@ -6,7 +6,6 @@ import socket
 import time
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 from hypothesis import given, settings
@@ -48,6 +47,23 @@ def client(stub, clock):
         TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep
     ) as flattr:
         yield flattr
+
+
+@pytest.fixture(scope="module")
+def api_server():
+    """One stub and client for many examples of a property test."""
+    clock = FakeClock()
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        FlattrApiStub(clock=clock, users=frozenset({"alice"})) as server,
+    ):
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy"):
+            patch.delenv(name, raising=False)
+        patch.delenv("https_proxy", raising=False)
+        with FlattrClient(
+            TOKEN, server.url, timeout=5, clock=clock, sleep=clock.sleep
+        ) as flattr:
+            yield server, flattr
 
 
 def test_success_sends_a_form_encoded_identity_with_the_bearer_token(client, stub):
@@ -268,32 +284,19 @@ def test_the_retry_succeeds_when_the_server_comes_up(clock):
             server.__exit__(None, None, None)
 
 
-def test_a_redirect_is_reported_not_followed(clock):
-    transport = httpx.MockTransport(
-        lambda request: httpx.Response(
-            301, headers={"Location": "https://elsewhere.example/"}
-        )
-    )
-    with (
-        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
-        pytest.raises(CouldNotReachFlattr, match=r"redirected .* to https://elsewhere"),
+def test_a_redirect_is_reported_not_followed(stub, client):
+    stub.script("redirect")
+    with pytest.raises(
+        CouldNotReachFlattr, match=r"redirected .* to https://elsewhere"
     ):
-        c.verify("partner:ns:1", "alice")
+        client.verify("partner:ns:1", "alice")
+    assert len(stub.requests) == 1  # not followed
 
 
-def test_a_non_json_success_is_not_taken_for_one(clock):
-    transport = httpx.MockTransport(
-        lambda request: httpx.Response(
-            200,
-            text="<html>captive portal</html>",
-            headers={"Content-Type": "text/html"},
-        )
-    )
-    with (
-        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
-        pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"),
-    ):
-        c.verify("partner:ns:1", "alice")
+def test_a_non_json_success_is_not_taken_for_one(stub, client):
+    stub.script("html_200")
+    with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
+        client.verify("partner:ns:1", "alice")
 
 
 def test_the_token_never_appears_in_errors_or_repr(stub, clock):
@@ -486,20 +489,14 @@ def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
 
 
-def test_pacing_never_spins_without_a_reset_time(clock):
-    transport = httpx.MockTransport(
-        lambda request: httpx.Response(
-            403, json={"error": "rate_limit_exceeded", "error_description": "slow down"}
-        )
-    )
-    with (
-        FlattrClient(TOKEN, clock=clock, sleep=clock.sleep, transport=transport) as c,
-        pytest.raises(RateLimitExceeded, match="did not say when it resets"),
-    ):
-        c.verify_paced("partner:ns:1", "alice")
+def test_pacing_never_spins_without_a_reset_time(stub, client, clock):
+    stub.script("rate_limited_without_reset", times=api.MAX_RATE_LIMIT_WAITS + 1)
+    with pytest.raises(RateLimitExceeded, match="did not say when it resets"):
+        client.verify_paced("partner:ns:1", "alice")
     assert clock.sleeps == [api.FALLBACK_WAIT + api.RESET_MARGIN] * (
         api.MAX_RATE_LIMIT_WAITS
     )
+    assert len(stub.requests) == api.MAX_RATE_LIMIT_WAITS + 1
 
 
 @settings(max_examples=150, deadline=None)
@@ -511,23 +508,13 @@ def test_pacing_never_spins_without_a_reset_time(clock):
         ),
     )
 )
-def test_any_text_is_either_refused_locally_or_sent_as_parsed(text):
-    sent = []
-
-    def answer(request):
-        sent.append(parse_qs(request.content.decode())["identity"][0])
-        return httpx.Response(200, json={})
-
-    clock = FakeClock()
-    c = FlattrClient(
-        TOKEN, clock=clock, sleep=clock.sleep, transport=httpx.MockTransport(answer)
-    )
+def test_any_text_is_either_refused_locally_or_sent_as_parsed(api_server, text):
+    stub, client = api_server
+    before = len(stub.requests)
     try:
-        result = c.verify(text, "alice")
+        result = client.verify(text, "alice")
     except IdentifierError:
-        assert sent == []
+        assert stub.identities()[before:] == []
     else:
-        assert sent == [result.identity]
+        assert stub.identities()[before:] == [result.identity]
         assert ":" in result.identity and "@" not in result.identity
-    finally:
-        c.close()

@@ -98,7 +98,7 @@ def test_button_pointing_at_an_unknown_thing(copy, capsys):
     index = copy / "index.html"
     text = index.read_text(encoding="utf-8")
     index.write_text(
-        text.replace("url%3Dhttps", "url%3Dhttps", 1).replace(
+        text.replace(
             "submit/auto?url=https%3A%2F%2Fcommunity",
             "submit/auto?url=https%3A%2F%2Fevil",
             1,

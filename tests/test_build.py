@@ -1,6 +1,7 @@
 """Real Pelican builds: every owned article becomes a thing, shown once, right."""
 
 import gzip
+import logging
 import re
 import sys
 from urllib.parse import parse_qs, urlsplit
@@ -125,6 +126,21 @@ def test_resolution_order(site):
         "site.md": "sitewide",
         "coauthors.md": "twitter:user:id:123",
     }
+
+
+def test_site_wide_category_and_hidden(site):
+    files = {
+        "a.md": article("Site-wide fields", "Alice"),
+        "b.md": article("Its own category", "Alice", flattr_category="audio"),
+    }
+    output = site(
+        files, FLATTR_AUTHORS=AUTHORS, FLATTR_CATEGORY="software", FLATTR_HIDDEN=True
+    )
+    things = manifest_things(output)
+    assert (things["a.md"]["category"], things["a.md"]["hidden"]) == ("software", True)
+    assert things["b.md"]["category"] == "audio"
+    query = parse_qs(urlsplit(things["a.md"]["auto_submit_url"]).query)
+    assert query["category"] == ["software"] and query["hidden"] == ["1"]
 
 
 def test_metadata_overrides(site):
@@ -397,7 +413,10 @@ def test_plain_email_never_reaches_output_or_log(site, flattr_log, cache_layer):
             "FLATTR_USERNAME": "email:site@example.org",
         }
     )
+    # Every level: an address in an INFO or DEBUG line is a leak too.
+    flattr_log.set_level(logging.DEBUG, logger="pelican_flattr")
     output = site(files, FLATTR_AUTHORS=authors, **cache)
+    assert any(r.levelname == "INFO" for r in flattr_log.records)
     written = list(output.rglob("*")) + list((output.parent / "cache").rglob("*"))
     assert cache_layer is None or any("cache" in path.parts for path in written)
     for path in written:

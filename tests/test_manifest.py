@@ -227,6 +227,17 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     write_atomically(target, "two\n")
     assert target.read_text() == "two\n"
     assert [p.name for p in target.parent.iterdir()] == ["m.json"]
+    # Readable by a web server running as another user (mkstemp gives 0600).
+    assert target.stat().st_mode & 0o777 == 0o644
+
+    def chunks_then_failure():
+        yield "three\n"
+        raise RuntimeError("the build stopped half-way")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(target, chunks_then_failure())
+    assert target.read_text() == "two\n"  # the old manifest, whole
+    assert [p.name for p in target.parent.iterdir()] == ["m.json"]
 
 
 @pytest.mark.parametrize(

@@ -93,3 +93,23 @@ def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):
     assert any(
         f"FLATTR_STORE {store} cannot be read" in message for message in warnings
     ), warnings
+
+
+def test_a_stored_claim_url_that_is_not_http_is_never_a_link(tmp_path):
+    # Checked again on the way out: a store filled by an older receiver, or
+    # by hand, may hold anything.
+    store = tmp_path / "store.sqlite3"
+    connection = open_store(store)
+    with connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 2, BOB, "reader", "javascript:alert(1)", "2024-05-02T10:00:00Z"),
+        )
+    connection.close()
+    output = build_sample_site(tmp_path, FLATTR_STORE=str(store))
+    bob = notice(output, "bob-builder")
+    assert bob is not None and "flattred 1 of these posts 2 times" in " ".join(
+        bob.get_text().split()
+    )
+    assert bob.find("a") is None
+    assert b"javascript:" not in (output / "author" / "bob-builder.html").read_bytes()

@@ -567,16 +567,32 @@ def test_a_broken_pelicanconf(stub, capsys, tmp_path):
     assert stub.requests == []
 
 
-def test_the_sample_site_dry_run(stub, capsys):
-    conf = Path(__file__).resolve().parent.parent / "sample_site" / "pelicanconf.py"
+def test_the_sample_site_dry_run(stub, capsys, tmp_path):
+    sample = Path(__file__).resolve().parent.parent / "sample_site" / "pelicanconf.py"
+    # One author given a verified account, so that a run would send a request.
+    conf = tmp_path / "pelicanconf.py"
+    text = sample.read_text(encoding="utf-8").replace(
+        "HERE = Path(__file__).resolve().parent", f"HERE = Path({str(sample.parent)!r})"
+    )
+    assert "HERE = Path(__file__)" not in text
+    conf.write_text(
+        text + "FLATTR_VERIFIED_ACCOUNTS = {'Bob Builder': 'bob'}\n", encoding="utf-8"
+    )
+    store = tmp_path / "s.sqlite3"
     status, document, _ = run_json(
         capsys, "--from", str(conf), "--api-url", stub.url, "--dry-run", "--store",
-        "s.sqlite3",
+        str(store),
     )  # fmt: skip
     assert status == 0
-    assert document["results"] == []
-    assert len(document["skipped"]) == 4
-    assert stub.requests == []
+    assert document["dry_run"] is True
+    assert len(document["skipped"]) == 3
+    assert stub.requests == [] and not store.exists()
+    # Without --dry-run, the same settings do send it.
+    status, document, _ = run_json(
+        capsys, "--from", str(conf), "--api-url", stub.url, "--store", str(store)
+    )
+    assert status == 0 and document["dry_run"] is False
+    assert len(stub.requests) == 1
 
 
 # -- the installed console script ----------------------------------------------
