@@ -76,9 +76,10 @@ _LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
 _DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%[0-9A-Fa-f]{2}){1,63}"  # "%C3%A4": ä
 # At most 127 labels, as in DNS: every shorter domain is tried in turn.
 _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
-# "@", or the end of a character reference to it, with or without its ";"
-# (a browser reads "&#64" too).
-_AT_OR_ITS_REFERENCE = re.compile(rb"@|#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;", re.I)
+# A character reference to "@", with or without its ";" (a browser reads
+# "&#64" too), perhaps escaped again ("&amp;#64;" in a feed). It starts
+# with "&", a literal the regular expression engine scans for quickly.
+_AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
 _LABEL = re.compile(r"[\w-]+")
 # An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
 # (redact_addresses handles the "@" form): runs of these around a "%40".
@@ -468,8 +469,8 @@ def _with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
     in a feed)."""
     texts = [data]
     for _ in range(times):
-        # Any "@" it may hold, however many times escaped ("&amp;#64;").
-        if b"&" not in data or not _AT_OR_ITS_REFERENCE.search(data):
+        # Any "@" it may hold, however many times escaped.
+        if b"&" not in data or (b"@" not in data and not _AT_REFERENCE.search(data)):
             break
         data = html.unescape(data.decode("utf-8", "replace")).encode()
         texts.append(data)
