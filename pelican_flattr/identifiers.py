@@ -122,10 +122,12 @@ def redact_around(
         # The local part, read backwards from the sign.
         local = before.match(text[max(done, searched) : at][::-1])
         searched = found.end()
-        domain = after.match(text, found.end()) if local else None
+        if local is None:
+            continue
+        domain = after.match(text, found.end())
         if domain is None:
             continue
-        pieces += (text[done : at - local.end()], "[address]")  # type: ignore[union-attr]
+        pieces += (text[done : at - local.end()], "[address]")
         done = domain.end()
     if not pieces:
         return text

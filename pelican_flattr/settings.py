@@ -142,7 +142,7 @@ def _strings(
         return ()
     if isinstance(value, str):
         value = split_tags(value) if split else [value]
-    if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+    if not isinstance(value, (list, tuple)) or not all(
         isinstance(item, str) for item in value
     ):
         problems.append(f"{name} must be a list of {what}, not {_shown(value)}")
