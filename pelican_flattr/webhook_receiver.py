@@ -44,6 +44,12 @@ TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_TOKEN_LENGTH},}}")
 TOKEN_RULE = f"at least {MIN_TOKEN_LENGTH} characters of letters, digits, '-' and '_'"
 
 logger = logging.getLogger("pelican_flattr.webhook")
+# Importing Pelican makes every logger created afterwards drop a message it
+# has logged before (its LimitFilter): two deliveries of the same event
+# answered in the same time would leave one log line. Every request has its
+# line here.
+for _filter in list(logger.filters):
+    logger.removeFilter(_filter)
 
 _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # C0 and C1 controls and DEL: never part of an id, a username or a URL, and

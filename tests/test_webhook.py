@@ -268,16 +268,21 @@ def test_chunked_oversized_body_is_refused(receiver):
 
 
 def test_one_log_line_per_request_without_the_token(receiver):
+    # Ten deliveries of one event: Pelican's log filter, which every logger
+    # created after importing Pelican carries, dropped a line it had written
+    # before, and these differ only in their time, often the same.
     line = "POST /hooks/*** 200 pendingclickcreate"
     before = receiver.text().count(line)  # the receiver serves the module
-    post(receiver, dict(PENDING, thing_id="logged"))
+    for _ in range(10):
+        answer = post(receiver, dict(PENDING, thing_id="logged"))
+        assert answer.status_code == 200, answer.text
     deadline = time.monotonic() + 5
-    while receiver.text().count(line) == before and time.monotonic() < deadline:
+    while receiver.text().count(line) < before + 10 and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.2)  # a second line, if one were written, has come by now
+    time.sleep(0.2)  # a line too many, if one were written, has come by now
     log = receiver.text()
     assert TOKEN not in log
-    assert log.count(line) == before + 1
+    assert log.count(line) == before + 10, log[-1500:]
 
 
 def test_sigterm_stops_cleanly(tmp_path):
