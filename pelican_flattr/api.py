@@ -331,9 +331,8 @@ class FlattrClient:
 
     ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
     (None before the first one, or when it carried none). ``clock`` returns a
-    unix time and ``sleep`` waits: both are replaced in tests. ``transport``
-    is passed to httpx (tests and proxies). Use as a context manager, or call
-    ``close()``.
+    unix time and ``sleep`` waits: both are replaced in tests. Use as a
+    context manager, or call ``close()``.
     """
 
     def __init__(
@@ -344,7 +343,6 @@ class FlattrClient:
         timeout: float = DEFAULT_TIMEOUT,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._token = check_token(token)
         self.base_url = check_base_url(base_url)
@@ -369,7 +367,6 @@ class FlattrClient:
             # Plain http is allowed only to this machine: an HTTP_PROXY from
             # the environment would carry the token across the network.
             trust_env=not self.base_url.startswith("http:"),
-            transport=transport,
         )
 
     def __repr__(self) -> str:  # never the token

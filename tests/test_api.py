@@ -22,11 +22,19 @@ from pelican_flattr.api import (
 )
 from pelican_flattr.identifiers import IdentifierError, hash_email
 
+# httpx honours proxy variables; loopback traffic must not go through one.
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
+
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch):
-    # httpx honours proxy variables; loopback traffic must not go through one.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -57,9 +65,8 @@ def api_server():
         pytest.MonkeyPatch.context() as patch,
         FlattrApiStub(clock=clock, users=frozenset({"alice"})) as server,
     ):
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy"):
+        for name in PROXY_VARIABLES:
             patch.delenv(name, raising=False)
-        patch.delenv("https_proxy", raising=False)
         with FlattrClient(
             TOKEN, server.url, timeout=5, clock=clock, sleep=clock.sleep
         ) as flattr:
