@@ -51,6 +51,11 @@ SUPPORTED_FORMS = (
     "or partner:NAMESPACE:ID"
 )
 
+# What stands for an address in an owner that could not be hashed, in the
+# settings and metadata Pelican's content cache pickles (see
+# settings.scrubbed_owner). Alone, it was a plain address.
+HIDDEN_ADDRESS = "[address hidden]"
+
 
 class IdentifierError(ValueError):
     """A value that is neither a Flattr username nor a supported identifier.
@@ -99,6 +104,29 @@ def redact_addresses(text: str) -> str:
     if "@" not in text:
         return text
     return redact_around(text, _AT_SIGN, _ADDRESS_RUN, _ADDRESS_RUN)
+
+
+# An address percent-encoded in a URL or a form, as in
+# owner=email%3Acarol%40example.org, perhaps encoded again ("%2540"): runs of
+# these around the encoded "@".
+_ENCODED_AT_SIGN = re.compile("%(?:25)*40")
+_ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
+_ENCODED_DOMAIN = re.compile(r"[^\s'\"<>&?=%]+")
+
+
+def holds_at_sign(text: str) -> bool:
+    """True when ``text`` holds an "@", as it is or percent-encoded however
+    many times: a URL that may carry an address, never to be published."""
+    return "@" in text or _ENCODED_AT_SIGN.search(text) is not None
+
+
+def redact_encoded_addresses(text: str) -> str:
+    """``text`` with every email address, plain or percent-encoded (once or
+    more), replaced by ``[address]``: for what repeats a URL or a request."""
+    text = redact_addresses(text)
+    if "%" not in text:
+        return text
+    return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
 
 
 def redact_around(
@@ -159,7 +187,9 @@ def parse_owner(value: object) -> Owner:
     if not text:
         raise IdentifierError(f"is empty; expected {SUPPORTED_FORMS}")
     if ":" not in text:
-        if "@" in text:
+        # The build reads its owners once their addresses are hidden: the
+        # marker deserves the advice the address would have had.
+        if "@" in text or text == HIDDEN_ADDRESS:
             raise IdentifierError(
                 "looks like a plain email address; write it as email:ADDRESS "
                 "so that it is hashed"

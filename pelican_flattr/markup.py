@@ -212,7 +212,15 @@ def _ascii_html(text: str) -> str:
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 
-_PROPERTY = re.compile(r"""property\s*=\s*["']?((?:og|article):[A-Za-z_:]+)""")
+# An Open Graph property the theme emits: the property attribute of a <meta>
+# tag, reached attribute by attribute, so that "property=og:title" in the
+# <title>, or in another tag's attribute value (notmyidea puts the summary
+# in one), is not taken for it. Tags start with "<": the search skips from
+# one to the next, and gives up on each at its name unless it is a meta.
+_PROPERTY = re.compile(
+    r"""<(?i:meta)(?:\s+[^\s"'>/=][^\s"'>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*?"""
+    r"""\s+(?i:property)\s*=\s*["']?((?:og|article):[A-Za-z_:]+)"""
+)
 
 
 def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
@@ -301,7 +309,14 @@ def inject(
         and head_end >= 0
         and not _has_flattr_payment_link(page, head_end)
     ):
-        skip = frozenset(_PROPERTY.findall(page, 0, head_end))
+        skip: frozenset[str] = frozenset()
+        # Most themes that leave the head to the plugin emit no property;
+        # each it could emit holds one of these, two searches in C.
+        if (
+            page.find("og:", 0, head_end) >= 0
+            or page.find("article:", 0, head_end) >= 0
+        ):
+            skip = frozenset(_PROPERTY.findall(page, 0, head_end))
         tags = _head(escaped_href, open_graph, skip)
         tags.append("\n")
         insertions.append((head_end, tags))

@@ -46,6 +46,7 @@ from pelican.urlwrappers import Author
 
 from . import markup
 from .feeds import PaymentLink, as_feed_writes, tag_feed
+from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
 from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
 from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
 from .settings import (
@@ -54,12 +55,14 @@ from .settings import (
     read_settings,
     scrub_addresses,
     scrubbed_owner,
+    shown_author,
 )
 from .thing import (
     Thing,
     is_development_url,
     strip_html,
     thing_description,
+    thing_tags,
     thing_title,
 )
 from .url_guard import (
@@ -158,6 +161,10 @@ class BuildState:
     addresses_in_metadata: bool = False
     # Pelican's PATH, absolute, with a trailing "/": see _source().
     content_root: str = ""
+    # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
+    published_sources: str | None = None
+    # Whether Pelican writes a feed, which carries the site's own thing.
+    writes_feeds: bool = False
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see _save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
@@ -174,6 +181,25 @@ _URL_SETTING = {
     (Page, False): "PAGE_LANG_URL",
 }
 
+# Pelican's settings for the feeds it writes.
+_FEED_SETTINGS = (
+    "FEED_ATOM",
+    "FEED_RSS",
+    "FEED_ALL_ATOM",
+    "FEED_ALL_RSS",
+    "CATEGORY_FEED_ATOM",
+    "CATEGORY_FEED_RSS",
+    "AUTHOR_FEED_ATOM",
+    "AUTHOR_FEED_RSS",
+    "TAG_FEED_ATOM",
+    "TAG_FEED_RSS",
+    "TRANSLATION_FEED_ATOM",
+    "TRANSLATION_FEED_RSS",
+)
+
+# What the duplicate-URL check names as the source of the site's own thing.
+_SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
+
 
 def start_build(pelican: Any) -> None:
     """Forget the previous run's things; read and validate the settings."""
@@ -187,6 +213,10 @@ def start_build(pelican: Any) -> None:
         return
     _build.active = True
     _build.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
+    if pelican.settings.get("OUTPUT_SOURCES"):
+        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION")
+        _build.published_sources = str(extension or ".text")
+    _build.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
     _build.save_as_is_url = {
         key: pelican.settings.get(setting)
         == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
@@ -268,13 +298,25 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
 
 def attach_things(generators: list[Any]) -> None:
     """Give every published article (and page) its thing, or say why not."""
+    # Both whatever the settings: a build without buttons writes the
+    # readers' cache and publishes the sources all the same.
+    if _build.addresses_in_metadata:
+        _hide_addresses_in_reader_caches(generators)
+    if _build.published_sources is not None:
+        _warn_about_published_addresses(generators, _build.published_sources)
     settings = _build.settings
     if settings is None:
         _fail_if_strict()
         return
-    if _build.addresses_in_metadata:
-        _hide_addresses_in_reader_caches(generators)
     sources_by_url: dict[str, str] = {}
+    if settings.username is not None and settings.feeds and _build.writes_feeds:
+        # Flattr keeps one thing per URL, and content at the site's root
+        # would share the site's: the site keeps it. Every feed has offered
+        # the site's thing since FLATTR_USERNAME was set, so on Flattr it
+        # most likely exists, owned by FLATTR_USERNAME, and a button on the
+        # content would hand its flattrs to that owner; the content can pin
+        # another URL, where the site's follows from the settings alone.
+        sources_by_url[site_thing_url(settings)] = _SITE_THING
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
@@ -359,11 +401,101 @@ def _hide_addresses_in_reader_caches(generators: list[Any]) -> None:
             data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
             metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
             owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-            if isinstance(owner, str) and "@" in owner:
-                metadata[OWNER] = scrubbed_owner(owner)  # type: ignore[index]
+            hidden = _hidden_owner(owner)
+            if hidden is not owner:
+                metadata[OWNER] = hidden  # type: ignore[index]
                 changed = True
         if changed:
             readers.save_cache()
+
+
+def _hidden_owner(owner: object) -> object:
+    """Owner metadata with any address in it hidden: ``owner`` itself when
+    it holds none. Anything but text (a field given twice is a list) is
+    looked through, as it is rare."""
+    if owner is None or (isinstance(owner, str) and "@" not in owner):
+        return owner
+    hidden = scrubbed_owner(owner)
+    return owner if hidden == owner else hidden
+
+
+def _warn_about_published_addresses(generators: list[Any], extension: str) -> None:
+    """Name each source file that ``OUTPUT_SOURCES`` publishes with an
+    address in its owner metadata.
+
+    Pelican copies the file itself: the plugin hides the address in what
+    Pelican keeps of it, but cannot change the copy. The source file is
+    read (only where the owner metadata may stand for an address the
+    plugin hid), not the metadata, which a build from Pelican's cache gets
+    with the address hidden already.
+    """
+    found: list[tuple[str, Any]] = []
+    for generator in generators:
+        # What Pelican's SourceFileGenerator copies: published content and
+        # its translations.
+        if isinstance(generator, ArticlesGenerator):
+            published = chain(generator.articles, generator.translations)
+        elif isinstance(generator, PagesGenerator):
+            published = chain(generator.pages, generator.translations)
+        else:
+            continue
+        for content in published:
+            owner = content.metadata.get(OWNER)
+            if _may_stand_for_an_address(owner) and _names_an_owner_address(
+                content.source_path
+            ):
+                source = _source(content) or content.relative_source_path
+                found.append((str(source).replace("\\", "/"), content))
+    for source, content in sorted(found, key=lambda pair: pair[0]):
+        copy = os.path.splitext(str(content.save_as))[0].replace("\\", "/")
+        _warn(
+            f"{source}: metadata '{OWNER}' holds an email address, and "
+            f"OUTPUT_SOURCES = True publishes this source file as it is "
+            f"({copy}{extension}): write the owner there as "
+            f"{_hashed_form(content.metadata.get(OWNER))} instead"
+        )
+
+
+def _may_stand_for_an_address(owner: object) -> bool:
+    """Whether owner metadata, as the plugin leaves it, may have held an
+    address: an email owner, a hidden address, or not one value."""
+    if owner is None:
+        return False
+    if not isinstance(owner, str):
+        return True
+    return "@" in owner or HIDDEN_ADDRESS in owner or "email:" in owner.lower()
+
+
+def _names_an_owner_address(path: str) -> bool:
+    """Whether the file at ``path`` has an owner field with an address on
+    its line, in any reader's syntax (Markdown, reStructuredText, HTML)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as source:
+            return any("@" in line and OWNER in line.lower() for line in source)
+    except OSError:  # Pelican's copy fails too, and says so
+        return False
+
+
+def _hashed_form(owner: object) -> str:
+    """What to write instead of the address: the hash, when the owner was
+    one usable address (public: every button carries it)."""
+    if isinstance(owner, str):
+        try:
+            parsed = parse_owner(owner)
+        except IdentifierError:
+            pass
+        else:
+            if parsed.kind == "email":
+                return f"{parsed.value} (the hash Flattr receives)"
+    return "email:MD5HEX (the address's MD5 hash)"
+
+
+def _warn(message: str) -> None:
+    """A warning, or under ``FLATTR_STRICT`` a problem that fails the build."""
+    if _build.strict:
+        _report(message)
+    else:
+        logger.warning("pelican-flattr: %s", message)
 
 
 def _warn_about_unknown_authors(
@@ -388,14 +520,12 @@ def _warn_about_unknown_authors(
     known = authors.keys() | slugs
     known |= {key for slug, key in settings.author_slugs.items() if slug in slugs}
     for key in sorted(mapped - known):
-        message = (
-            f"FLATTR_AUTHORS[{key!r}] names no author of this site (by name or "
-            "slug); check its spelling"
+        # Under FLATTR_STRICT an error: a typo gives that author's things
+        # to another.
+        _warn(
+            f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
+            "(by name or slug); check its spelling"
         )
-        if _build.strict:
-            _report(message)  # a typo gives that author's things to another
-        else:
-            logger.warning("pelican-flattr: %s", message)
 
 
 def _source(content: Any) -> str | None:
@@ -538,11 +668,16 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     return notices_by_author(settings.authors, totals)
 
 
+def site_thing_url(settings: FlattrSettings) -> str:
+    """The thing URL of the site itself, which content at its root shares."""
+    return f"{settings.siteurl}/"
+
+
 def site_thing(settings: FlattrSettings) -> Thing:
     """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
     title = thing_title(settings.site_name or settings.siteurl)
     return Thing(
-        url=f"{settings.siteurl}/",
+        url=site_thing_url(settings),
         owner=settings.username,  # type: ignore[arg-type]
         title=title,
         description=thing_description(
@@ -550,7 +685,7 @@ def site_thing(settings: FlattrSettings) -> Thing:
         ),
         category=settings.category,
         language=settings.language,
-        tags=settings.tags,
+        tags=thing_tags(settings.tags),  # as an article's: no "," or ";"
         hidden=settings.hidden,
     )
 
@@ -933,13 +1068,15 @@ def reserve_flattr_attribute(content: Any) -> None:
         content.flattr = None
         metadata = getattr(content, "metadata", None)
         owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-        if isinstance(owner, str) and "@" in owner:
-            # Pelican's content cache pickles the metadata: hashed here,
+        if owner is None or (isinstance(owner, str) and "@" not in owner):
+            return  # nearly every article: nothing to hide, and no call made
+        hidden = _hidden_owner(owner)
+        if hidden is not owner:
+            # Pelican's content cache pickles the metadata: hidden here,
             # and in the readers' cache (which keeps its own copy) later.
-            hashed = scrubbed_owner(owner)
-            metadata[OWNER] = hashed
+            metadata[OWNER] = hidden
             if getattr(content, OWNER, None) == owner:  # Pelican copies each field
-                setattr(content, OWNER, hashed)
+                setattr(content, OWNER, hidden)
             _build.addresses_in_metadata = True
 
 

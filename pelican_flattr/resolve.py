@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .identifiers import IdentifierError, Owner, parse_owner
-from .settings import FlattrSettings
+from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
+from .settings import FlattrSettings, shown_author
 from .thing import (
     CATEGORIES,
     Thing,
+    check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
@@ -31,6 +32,7 @@ from .thing import (
     thing_description,
     thing_tags,
     thing_title,
+    url_safe,
 )
 
 # Metadata fields an author may set; Pelican lowercases metadata keys.
@@ -98,6 +100,12 @@ class _FieldError(Exception):
     pass
 
 
+def _shown(value: str) -> str:
+    """A rejected metadata value as a message repeats it: quoted, without
+    an address, which a value in the wrong field may hold."""
+    return redact_addresses(repr(value))
+
+
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     value = metadata.get(name)
     if value is None:
@@ -115,7 +123,7 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
         return True
     if value.lower() in _FALSE:
         return False
-    raise _FieldError(f"metadata '{name}' is {value!r}; write yes or no")
+    raise _FieldError(f"metadata '{name}' is {_shown(value)}; write yes or no")
 
 
 def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
@@ -135,12 +143,12 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
                 return settings.authors[key], ""
             if key in settings.unusable_authors:
                 raise _FieldError(
-                    f"author {author.name!r} has an unusable entry: "
+                    f"author {shown_author(author.name)} has an unusable entry: "
                     f"{settings.unusable_authors[key]}"
                 )
     if settings.username is not None:
         return settings.username, ""
-    who = ", ".join(repr(name) for name in names) or "no author"
+    who = ", ".join(shown_author(name) for name in names) or "no author"
     return None, (
         f"has no Flattr owner ({who}: not in FLATTR_AUTHORS, no "
         f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
@@ -153,7 +161,7 @@ def _language(content: Any, settings: FlattrSettings) -> tuple[str, str | None]:
         code = flattr_language(explicit)
         if code is None:
             raise _FieldError(
-                f"metadata '{LANGUAGE}' is {explicit!r}, which Flattr has no "
+                f"metadata '{LANGUAGE}' is {_shown(explicit)}, which Flattr has no "
                 "code for; use one such as en_GB, de_DE or sv_SE"
             )
         return code, None
@@ -203,11 +211,13 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     pinned = _text_field(content.metadata, PINNED_URL)
     if pinned:
-        reason = check_thing_url(pinned)
+        reason = check_pinned_url(pinned)
         if reason:
-            raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {pinned!r}")
+            raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
         return pinned
-    return f"{settings.siteurl}/{content_url}"
+    # A slug may hold a space, which would make the thing URL no URL: not in
+    # an href, nor as a pinned URL, which the URL guard advises when it moves.
+    return f"{settings.siteurl}/{url_safe(content_url)}"
 
 
 def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:
@@ -225,9 +235,12 @@ def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | No
         url, found = _image_url(value, content, settings)
         reason = check_thing_url(url)
         if reason is not None:
-            return None, f"metadata '{field}' {reason}: {value!r}; no og:image"
+            return None, f"metadata '{field}' {reason}: {_shown(value)}; no og:image"
         if not found:
-            return url, f"metadata '{field}' links to {value!r}, not a file of the site"
+            return (
+                url,
+                f"metadata '{field}' links to {_shown(value)}, not a file of the site",
+            )
         return url, None
     return None, None
 
@@ -375,7 +388,7 @@ def resolve(
         category = _text_field(metadata, CATEGORY) or settings.category
         if category not in CATEGORIES:
             raise _FieldError(
-                f"metadata '{CATEGORY}' is {category!r}; choose one of "
+                f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
                 f"{', '.join(CATEGORIES)}"
             )
         language, fallback = _language(content, settings)

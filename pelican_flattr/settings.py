@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
+from .identifiers import (
+    HIDDEN_ADDRESS,
+    IdentifierError,
+    Owner,
+    parse_owner,
+    redact_addresses,
+)
 from .thing import CATEGORIES, check_thing_url, flattr_language, split_tags
 
 BUTTON_STYLES = ("plain", "js", "compact")
@@ -57,24 +63,55 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
         settings["FLATTR_AUTHORS"] = {
             name: scrubbed_owner(value) for name, value in authors.items()
         }
-    if isinstance(settings.get("FLATTR_USERNAME"), str):
+    elif authors is not None:  # refused by read_settings, but pickled all the same
+        settings["FLATTR_AUTHORS"] = scrubbed_owner(authors)
+    if settings.get("FLATTR_USERNAME") is not None:
         settings["FLATTR_USERNAME"] = scrubbed_owner(settings["FLATTR_USERNAME"])
+
+
+# What a value that is neither text nor a list or tuple of values becomes
+# when it holds an address. Not text either, so that it is refused as the
+# value was ("expected text", "must be a single value"); and a builtin, as
+# Pelican unpickles its cache whether this plugin is installed or not.
+HIDDEN_VALUE = (HIDDEN_ADDRESS,)
 
 
 def scrubbed_owner(value: object) -> object:
     """``value`` as Flattr would receive it when it names an owner, with
-    any address in it hidden when it does not."""
+    any address in it hidden when it does not.
+
+    A list or tuple (the Markdown reader makes a list of a field given
+    twice) keeps its kind, each item scrubbed.
+    """
+    if isinstance(value, (list, tuple)):
+        items = [scrubbed_owner(item) for item in value]
+        if items == list(value):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
     if not isinstance(value, str):
-        return value
+        try:
+            shown = repr(value)
+        except Exception:  # nothing tells what it holds: keep none of it
+            return HIDDEN_VALUE
+        return HIDDEN_VALUE if "@" in shown else value
     try:
         return parse_owner(value).value
     except IdentifierError:
         if "@" not in value:
             return value
         # Even a broken address ("email:someone@") says who it is: the kind
-        # stays, so that the next run reports the same mistake.
+        # stays, so that the next run reports the same mistake, unless it
+        # is the address ("someone@example.org:...").
         kind, colon, _ = value.partition(":")
-        return f"{kind}{colon}[address hidden]" if colon else "[address hidden]"
+        if colon and "@" not in kind:
+            return f"{kind}{colon}{HIDDEN_ADDRESS}"
+        return HIDDEN_ADDRESS
+
+
+def shown_author(name: object) -> str:
+    """An author's name (a ``FLATTR_AUTHORS`` key) as a message repeats it:
+    quoted, and without an address, which some sites name authors by."""
+    return redact_addresses(repr(str(name)))
 
 
 @dataclass(frozen=True)
@@ -234,7 +271,7 @@ def read_settings(
         try:
             authors[str(name)] = parse_owner(value)
         except IdentifierError as error:
-            reason = f"FLATTR_AUTHORS[{str(name)!r}] {error}"
+            reason = f"FLATTR_AUTHORS[{shown_author(name)}] {error}"
             unusable[str(name)] = reason
             author_problems.append(reason)
 

@@ -16,7 +16,7 @@ import string
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .identifiers import Owner
+from .identifiers import Owner, redact_encoded_addresses
 
 AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
 
@@ -295,12 +295,31 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     return head.rstrip(" ,;:.-–—") + ellipsis
 
 
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls. HTML
+# forbids them, and Flattr would keep them in the thing.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _spaced_controls(text: str) -> str:
+    """``text`` with each control character (``_CONTROL``) a space.
+
+    ``isprintable()`` first, a C loop twice as fast as the regular
+    expression: false for every control character, and true for most
+    titles, tags and summaries. Not for a text with line breaks, for which
+    it is always false.
+    """
+    if ("\n" not in text and text.isprintable()) or _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(" ", text)
+
+
 def thing_title(title: str, site_name: str = "") -> str:
     """A title of 5-100 characters from an article title that may hold HTML."""
-    text = strip_html(title)
+    text = strip_html(_spaced_controls(title))  # strip_html folds the spaces
     low, high = TITLE_LIMITS
     if len(text) < low and site_name:
-        text = f"{text} – {strip_html(site_name)}" if text else strip_html(site_name)
+        site = strip_html(_spaced_controls(site_name))
+        text = f"{text} – {site}" if text else site
     if len(text) < low:
         text = (text + " " if text else "") + "(untitled)"
         text = text if len(text) >= low else text.ljust(low, ".")
@@ -315,6 +334,10 @@ def thing_description(text: str, fallback: str) -> str:
     article about ``&lt;b&gt;`` would lose its ``<b>``.
     """
     low, high = DESCRIPTION_LIMITS
+    spaced = _spaced_controls(text)
+    if spaced is not text:  # folded again as strip_html folds, lines kept
+        lines = (" ".join(line.split()) for line in spaced.split("\n"))
+        text = "\n".join(line for line in lines if line)
     text = text.strip()
     if len(text) < low:
         text = fallback
@@ -330,6 +353,8 @@ def thing_tags(*groups: object) -> tuple[str, ...]:
     for group in groups:
         for tag in group or ():  # type: ignore[attr-defined]
             clean = " ".join(str(tag).replace(",", " ").replace(";", " ").split())
+            if not clean.isprintable():
+                clean = " ".join(_spaced_controls(clean).split())
             if clean:
                 seen.setdefault(clean.casefold(), clean)
     return tuple(seen.values())
@@ -340,17 +365,53 @@ def split_tags(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+# The ASCII characters no URL may hold as they are: controls, space, DEL and
+# these. Beyond ASCII a thing URL keeps what Pelican gave it: Flattr keys a
+# thing on its exact URL, and every thing URL so far has kept them.
+_URL_UNSAFE = re.compile('[\x00-\x20\x7f"<>\\\\^`{|}]')
+
+
+def url_safe(url: str) -> str:
+    """``url`` with each ASCII character no URL may hold percent-encoded
+    (a slug may hold a space); ``url`` itself when there is none."""
+    if _URL_UNSAFE.search(url) is None:
+        return url
+    return _URL_UNSAFE.sub(lambda found: f"%{ord(found[0]):02X}", url)
+
+
+def check_pinned_url(url: str) -> str | None:
+    """Why ``url`` cannot be a pinned thing URL, or None when it can: when
+    it is written as a computed one is (``url_safe``), so that a URL the
+    URL guard advises pinning is always one the build accepts."""
+    if not isinstance(url, str) or not url.strip():
+        return "is empty"
+    found = _URL_UNSAFE.search(url)
+    if found is None:
+        return _absolute_url_problem(url)
+    if found[0].isspace():
+        return "contains whitespace"
+    return (
+        f"holds {found[0]!r}, which no URL may hold as it is: write it as "
+        f"%{ord(found[0]):02X}"
+    )
+
+
 def check_thing_url(url: str) -> str | None:
     """Why ``url`` cannot be a thing URL, or None when it can."""
     if not isinstance(url, str) or not url.strip():
         return "is empty"
     if url != url.strip() or any(ch.isspace() for ch in url):
         return "contains whitespace"
+    return _absolute_url_problem(url)
+
+
+def _absolute_url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
     except ValueError as error:  # an unclosed "[", a host that NFKC changes
-        return f"is not a valid URL ({error})"
+        # urllib's message repeats the host part, where an address may be.
+        return f"is not a valid URL ({redact_encoded_addresses(str(error))})"
     if parts.scheme not in ("http", "https"):
         return "must be an absolute http:// or https:// URL"
     if not parts.netloc or hostname is None:

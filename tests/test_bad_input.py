@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import SITEURL, article, flattr_buttons, manifest_things, og, page
@@ -25,6 +26,17 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
         ({"flattr_language": "klingon"}, "flattr_language", "no code for"),
         ({"flattr_url": "/relative/url/"}, "flattr_url", "absolute http"),
         ({"flattr_url": "https://x.org/a b"}, "flattr_url", "whitespace"),
+        # Nothing a computed thing URL never holds: it would be no URL in href.
+        (
+            {"flattr_url": "https://x.org/a<b>"},
+            "flattr_url",
+            "holds '<', which no URL may hold as it is: write it as %3C",
+        ),
+        (
+            {"flattr_url": "https://x.org/a|b"},
+            "flattr_url",
+            "holds '|', which no URL may hold as it is: write it as %7C",
+        ),
         (
             {"flattr_url": "https://[2001:db8::1/old-post/"},
             "flattr_url",
@@ -322,3 +334,119 @@ def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this site "
         "(by name or slug); check its spelling"
     ]
+
+
+def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
+    site, flattr_log
+):
+    import feedparser
+
+    home = "Title: Welcome home\nAuthor: Carol\nURL:\nsave_as: index.html\n\n"
+    files = {
+        "a.md": article("An article here", "Carol"),
+        "pages/home.md": home + "The home page of the site, with enough words.\n",
+        "pinned.md": article("Pinned to the root", "Carol", flattr_url=SITEURL + "/"),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Carol": "twitter:user:id:42"},
+        "FLATTR_USERNAME": "siteowner",
+        "FLATTR_PAGES": True,
+        "INDEX_SAVE_AS": "blog/index.html",
+    }
+    output = site(files, FEED_ALL_ATOM="feeds/all.atom.xml", **settings)
+    assert set(manifest_things(output)) == {"a.md"}
+    assert flattr_buttons(page(output / "index.html")) == []
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: {source}: its thing URL {SITEURL}/ is already the thing "
+        "of the site itself (FLATTR_USERNAME's payment link in every feed); "
+        "Flattr would merge them, so it gets no Flattr button (pin a different "
+        "flattr_url)"
+        for source in ("pinned.md", "pages/home.md")
+    ]
+    # The site thing keeps its URL and its owner.
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes()).feed
+    (link,) = [link for link in feed.links if link.rel == "payment"]
+    query = parse_qs(urlsplit(link.href).query)
+    assert (query["url"], query["user_id"]) == ([SITEURL + "/"], ["siteowner"])
+    # Without a feed the site thing is published nowhere: no collision.
+    flattr_log.clear()
+    del files["pinned.md"]
+    quiet = site(files, **settings)
+    assert set(manifest_things(quiet)) == {"a.md", "pages/home.md"}
+    assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+
+
+def test_a_plain_address_as_owner_says_how_to_write_it(site, flattr_log):
+    files = {
+        "d.md": article(
+            "Plain address owner", "Zed", flattr_owner="gina.secret@example.org"
+        ),
+        "z.md": article("Zed writes here", "Zed Two"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Zed Two": "zed.secret@example.org"})
+    assert manifest_things(output) == {}
+    says = (
+        "looks like a plain email address; write it as email:ADDRESS so that "
+        "it is hashed"
+    )
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert f"pelican-flattr: settings: FLATTR_AUTHORS['Zed Two'] {says}" in messages
+    assert (
+        f"pelican-flattr: d.md: metadata 'flattr_owner' {says}; it gets no "
+        "Flattr button"
+    ) in messages
+    assert not any("@" in message for message in messages)
+
+
+def test_an_author_named_by_an_address_is_never_repeated(site, flattr_log):
+    files = {
+        "c.md": article("By an address", "carol.secret@example.org"),
+        "e.md": article("Nobody owns it", "erin.secret@example.org"),
+    }
+    site(
+        files,
+        FLATTR_AUTHORS={
+            "carol.secret@example.org": "twitter:user:id:@carol",
+            "dave.secret@example.org": "dave_f",
+        },
+    )
+    messages = [
+        r.getMessage() for r in flattr_log.records if r.name == "pelican_flattr"
+    ]
+    assert any(
+        m.startswith("pelican-flattr: settings: FLATTR_AUTHORS['[address]'] ")
+        for m in messages
+    )
+    assert any(
+        m.startswith("pelican-flattr: c.md: author '[address]' has an unusable entry")
+        for m in messages
+    )
+    assert (
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this site "
+        "(by name or slug); check its spelling"
+    ) in messages
+    assert any("e.md has no Flattr owner ('[address]':" in m for m in messages)
+    assert not any("@" in message for message in messages)
+
+
+def test_a_rejected_metadata_value_never_repeats_an_address(site, flattr_log):
+    # A value in the wrong field is repeated to say what is wrong with it.
+    address = "carol.secret@example.org"
+    files = {
+        "a.md": article("Hidden field", "Alice", flattr_hidden=address),
+        "b.md": article("Category field", "Alice", flattr_category=address),
+        "c.md": article("Language field", "Alice", flattr_language=address),
+        "d.md": article("Pinned field", "Alice", flattr_url=f"mailto:{address}"),
+        "e.md": article("Opt-out field", "Alice", flattr=address),
+        "f.md": article("Image field", "Alice", og_image=f"{{static}}/{address}"),
+    }
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    messages = [
+        r.getMessage() for r in flattr_log.records if r.name == "pelican_flattr"
+    ]
+    for source in ("a.md", "b.md", "c.md", "d.md", "e.md", "f.md"):
+        assert any(
+            m.startswith(f"pelican-flattr: {source}: metadata ") for m in messages
+        )
+    assert not any("@" in message for message in messages), messages

@@ -642,3 +642,153 @@ def test_an_attached_og_image_goes_where_pelican_attaches_it(
     if body_links_it:
         assert soup.find("img", alt="cover")["src"] == attached
     assert not any("cannot relocate" in r.getMessage() for r in caplog.records)
+
+
+def _file_bytes(path):
+    """A written file's bytes, lower-cased, gunzipped when Pelican gzipped it."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.lower()
+
+
+def _owner_twice(title, address):
+    # The Markdown reader makes a list of a field given twice.
+    return article(title, "Zed").replace(
+        "\n\n", f"\nFlattr_owner: {address}\nFlattr_owner: {address}\n\n", 1
+    )
+
+
+def _flattr_messages(log):
+    return [r.getMessage() for r in log.records if r.name == "pelican_flattr"]
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
+    tmp_path, flattr_log, cache_layer
+):
+    from conftest import build
+
+    files = {
+        "twice.md": _owner_twice("Owner given twice", "email:erin.secret@example.org"),
+        "zed.md": article("Zed writes here", "Zed"),
+        "amy.md": article("Amy writes here", "Amy"),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "FLATTR_AUTHORS": {
+            "Zed": ("email:zed.secret@example.org",),
+            "Amy": ["nobody", {"to": "amy.secret@example.org"}],
+            # The text before the first colon is no kind of owner to keep.
+            "Bea": "bea.secret@example.org:x",
+        },
+    }
+    build(tmp_path, files, **settings)
+    # A rebuild from the cache reports the same problems as the first build.
+    build(tmp_path, {}, **settings)
+    # An unusable FLATTR_USERNAME stops every button: a build of its own.
+    site_owner = ["email:site.secret@example.org"]
+    build(tmp_path / "username", files, **dict(settings, FLATTR_USERNAME=site_owner))
+    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
+    assert {p.name for p in cache_files} >= {
+        "ArticlesGenerator"
+        if cache_layer == "generator"
+        else "ArticlesGenerator-Readers"
+    }
+    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
+        assert b"secret@" not in _file_bytes(path), path
+    messages = _flattr_messages(flattr_log)
+    assert not any("@" in message for message in messages)
+    assert sum("settings: FLATTR_USERNAME expected text (" in m for m in messages) == 1
+    # Once per build (the last build resolves no article).
+    for says, count in (
+        ("settings: FLATTR_AUTHORS['Zed'] expected text (", 3),
+        ("settings: FLATTR_AUTHORS['Amy'] expected text (", 3),
+        ("settings: FLATTR_AUTHORS['Bea'] looks like a plain email address", 3),
+        ("twice.md: metadata 'flattr_owner' must be a single value", 2),
+    ):
+        assert sum(says in m for m in messages) == count, says
+
+
+MD5_OF_DAVE = "a18e07d2bda4c3a074261d4d98826cea"
+
+
+def _published_source_warnings(log):
+    return [m for m in _flattr_messages(log) if "OUTPUT_SOURCES" in m]
+
+
+def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log):
+    from conftest import build
+
+    files = {
+        "a.md": article(
+            "Owner in metadata", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+        "hashed.md": article(
+            "Owner hashed already", "Zed", flattr_owner="email:" + MD5_OF_DAVE
+        ),
+        "twice.md": _owner_twice("Owner given twice", "email:erin.secret@example.org"),
+        "plain.md": article(
+            "Plain address owner", "Zed", flattr_owner="gina.secret@example.org"
+        ),
+        # Pelican publishes no draft's source.
+        "draft.md": article(
+            "Draft owner",
+            "Zed",
+            flattr_owner="email:x.secret@example.org",
+            status="draft",
+        ),
+        "pages/about.md": article(
+            "About this", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+    }
+    settings = {
+        "OUTPUT_SOURCES": True,
+        "FLATTR_USERNAME": "siteowner",
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+    }
+    output = build(tmp_path, files, **settings)
+    # The plugin cannot rewrite Pelican's copy: the warning is the fix.
+    assert b"dave.secret@" in (output / "owner-in-metadata.text").read_bytes()
+    first = _published_source_warnings(flattr_log)
+    assert first == [
+        "pelican-flattr: a.md: metadata 'flattr_owner' holds an email address, "
+        "and OUTPUT_SOURCES = True publishes this source file as it is "
+        "(owner-in-metadata.text): write the owner there as "
+        f"email:{MD5_OF_DAVE} (the hash Flattr receives) instead",
+        "pelican-flattr: pages/about.md: metadata 'flattr_owner' holds an email "
+        "address, and OUTPUT_SOURCES = True publishes this source file as it is "
+        "(pages/about-this.text): write the owner there as "
+        f"email:{MD5_OF_DAVE} (the hash Flattr receives) instead",
+        "pelican-flattr: plain.md: metadata 'flattr_owner' holds an email address, "
+        "and OUTPUT_SOURCES = True publishes this source file as it is "
+        "(plain-address-owner.text): write the owner there as email:MD5HEX "
+        "(the address's MD5 hash) instead",
+        "pelican-flattr: twice.md: metadata 'flattr_owner' holds an email address, "
+        "and OUTPUT_SOURCES = True publishes this source file as it is "
+        "(owner-given-twice.text): write the owner there as email:MD5HEX "
+        "(the address's MD5 hash) instead",
+    ]
+    # A rebuild from the cache publishes the sources again: said again.
+    flattr_log.clear()
+    build(tmp_path, {}, **settings)
+    assert _published_source_warnings(flattr_log) == first
+    assert not any("@" in m for m in _flattr_messages(flattr_log))
+    # Like every other problem, it fails a strict build.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, {}, FLATTR_STRICT=True, **settings)
+    assert _published_source_warnings(flattr_log) == first
+    assert all(
+        r.levelname == "ERROR"
+        for r in flattr_log.records
+        if "OUTPUT_SOURCES" in r.getMessage()
+    )
+    # Without OUTPUT_SOURCES the source stays private: nothing to say.
+    flattr_log.clear()
+    build(tmp_path, {}, **dict(settings, OUTPUT_SOURCES=False))
+    assert _published_source_warnings(flattr_log) == []

@@ -451,3 +451,104 @@ def test_the_manifest_records_the_style_a_template_shows(site, tmp_path, caplog,
     # Each article's own page decides (the index shows the configured one).
     assert {t["button"] for t in things.values()} == {first["button"]}
     assert audit_command(["audit", str(output)]) == 0
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_open_graph_properties_named_in_the_heads_text_are_still_given(site, theme):
+    # The title goes into <title>, the summary into notmyidea's description
+    # meta tag and each tag into simple's: none of them is a property.
+    body = "It says property=og:description and property='og:locale' in words."
+    files = {
+        "og.md": article(
+            "Why property=og:title and property=og:url matter",
+            "Alice",
+            body,
+            tags="property=og:type",
+            description='property="og:site_name"',
+        )
+    }
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["og.md"]
+    soup = page(output / thing["page"])
+    assert og(soup, "og:title") == [thing["title"]]
+    assert og(soup, "og:url") == [thing["url"]]
+    for prop in ("og:type", "og:description", "og:site_name", "og:locale"):
+        assert len(og(soup, prop)) == 1, prop
+    assert audit_command(["audit", str(output)]) == 0
+
+
+# How themes write the Open Graph tags they emit themselves, by article.
+THEME_OG_TAGS = {
+    "first": '<meta property="og:title" content="Theme">',
+    "second": "<meta content='Theme' property='og:title'>",
+    "third": '<META\n  name="x" PROPERTY = og:title content="Theme" />',
+    "fourth": '<meta data-x="a > b" property="og:title" content="Theme">',
+}
+
+
+def test_a_property_the_theme_emits_is_found_in_any_spelling(site, tmp_path):
+    templates = tmp_path / "og-theme" / "templates"
+    templates.mkdir(parents=True)
+    choose = "".join(
+        f"{{% if article.slug.startswith('{name}') %}}{tag}{{% endif %}}"
+        for name, tag in THEME_OG_TAGS.items()
+    )
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}\n'
+        "{% block head %}{{ super() }}" + choose + "{% endblock %}\n"
+    )
+    files = dict(three_articles(), **{"d.md": article("Fourth of four", "Alice")})
+    output = site(files, theme=str(tmp_path / "og-theme"), FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        soup = page(output / thing["page"])
+        assert og(soup, "og:title") == ["Theme"], thing["page"]
+        assert len(og(soup, "og:url")) == 1
+
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls.
+CONTROLS = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
+CONTROLS += [chr(c) for c in range(0x80, 0xA0)]
+
+
+def _has_control(text):
+    return any(character in CONTROLS for character in text)
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_control_characters_never_reach_a_things_fields(site, style):
+    files = {
+        "c.md": article(
+            "Ctl\x01title \x0b here",
+            "Alice",
+            flattr_tags="ok, bad\x01tag\x1b",
+            summary="summary with a bell \x07 and ESC \x1b and C1 \x85\x9b done.",
+        ),
+        "d.md": article(
+            "Body\x7f with DEL",
+            "Alice",
+            "A body with a bell\x07 and an escape\x1b[0m in its words, here.",
+        ),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON=style,
+        FLATTR_TAGS=["site\x9btag"],
+    )
+    things = manifest_things(output)
+    c, d = things["c.md"], things["d.md"]
+    assert (c["title"], c["tags"]) == ("Ctl title here", ["ok", "bad tag"])
+    assert c["description"] == "summary with a bell and ESC and C1 done."
+    assert (d["title"], d["tags"]) == ("Body with DEL", ["site tag"])
+    assert (
+        d["description"] == "A body with a bell and an escape [0m in its words, here."
+    )
+    for thing in things.values():
+        query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
+        assert not any(_has_control(v) for values in query.values() for v in values)
+        soup = page(output / thing["page"])
+        (button,) = flattr_buttons(soup)
+        shown = [*og(soup, "og:title"), *og(soup, "og:description")]
+        shown += [button.get(name, "") for name in button.attrs if name != "class"]
+        shown.append(button.get_text())
+        assert shown and not any(_has_control(text) for text in shown), shown

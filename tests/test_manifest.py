@@ -24,7 +24,7 @@ from pelican_flattr.manifest import (
 )
 from pelican_flattr.plugin import _contents
 from pelican_flattr.resolve import ContentThing
-from pelican_flattr.thing import CATEGORIES, Thing
+from pelican_flattr.thing import CATEGORIES, Thing, url_safe
 
 AUTHORS = {
     "Alice": "alice",
@@ -167,7 +167,7 @@ def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
     things = load_manifest(output / "flattr-manifest.json")["things"]
     assert len(things) == 6
     for thing in things:
-        expected = f"https://blog.example.org/{pelican_urls[thing['source']]}"
+        expected = f"https://blog.example.org/{url_safe(pelican_urls[thing['source']])}"
         assert thing["url"] == expected, thing["source"]
 
 

@@ -2,7 +2,7 @@
 
 import html
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +16,7 @@ from pelican_flattr.thing import (
     CATEGORIES,
     FLATTR_LANGUAGE_CODES,
     Thing,
+    check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
@@ -26,6 +27,7 @@ from pelican_flattr.thing import (
     thing_description,
     thing_tags,
     thing_title,
+    url_safe,
 )
 
 
@@ -225,6 +227,13 @@ def test_thing_url_check(url, ok):
     assert (check_thing_url(url) is None) is ok
 
 
+def test_a_url_problem_never_repeats_an_address():
+    # urllib's own message quotes the host part.
+    problem = check_thing_url("https://carol@example.org\uff0f/x")
+    assert problem is not None and "not a valid URL" in problem
+    assert "carol" not in problem
+
+
 def test_never_both_owner_and_user_id():
     base = dict(title="Title", description="Words", category="text", language="en_GB")
     user = Thing(url="https://e.org/", owner=Owner("flattr_user", "alice"), **base)
@@ -332,3 +341,76 @@ def test_description_reads_back_as_given():
     assert thing.description == text
     assert thing == twin and hash(thing) == hash(twin)
     assert parse_qs(urlsplit(thing.auto_submit_url).query)["description"] == [text]
+
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def test_a_things_text_drops_control_characters():
+    assert thing_title("Ctl\x01title \x0b here") == "Ctl title here"
+    assert thing_title("\x07\x1b") == "(untitled)"
+    assert thing_description("a \x07 b\nc\x1bd\x85", "fallback") == "a b\nc d"
+    assert thing_description("\x01\x02\x03\x04\x05\x06", "fallback") == "fallback"
+    assert thing_tags(["bad\x01tag\x1b", "\x07"], ["site\x9btag"]) == (
+        "bad tag",
+        "site tag",
+    )
+
+
+@given(st.text(), st.text())
+def test_no_control_character_reaches_a_things_text(text, other):
+    assert not CONTROL.search(thing_title(text, other))
+    description = thing_description(text, thing_title(other))
+    assert not CONTROL.search(description)
+    assert description == description.strip() and "  " not in description
+    assert not any(CONTROL.search(tag) for tag in thing_tags([text, other]))
+
+
+@pytest.mark.parametrize(
+    ("path", "encoded"),
+    [
+        ("smörgås bord.html", "smörgås%20bord.html"),
+        ("2024/plain-slug/", "2024/plain-slug/"),
+        ('a"b<c>d\\e^f`g{h|i}j', "a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7Dj"),
+        ("tab\there\x01\x7f", "tab%09here%01%7F"),
+        # Allowed in a URL, or beyond ASCII: the thing URL keeps them.
+        ("100%?x=1#top ünï\u00a0", "100%?x=1#top%20ünï\u00a0"),
+    ],
+)
+def test_url_safe_encodes_only_what_no_url_may_hold(path, encoded):
+    assert url_safe(path) == encoded
+    if path == encoded:
+        assert url_safe(path) is path  # nothing to do: nothing built
+
+
+@given(st.text())
+def test_a_computed_thing_url_can_always_be_pinned(path):
+    url = "https://example.org/" + url_safe(path)
+    assert check_pinned_url(url) is None
+    assert url_safe(url) == url
+    if "%" not in path:
+        assert unquote(url_safe(path)) == path
+    assert [c for c in url if not c.isascii()] == [c for c in path if not c.isascii()]
+
+
+@given(st.text())
+def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
+    url = "https://example.org/" + path
+    if check_pinned_url(url) is None:
+        assert url_safe(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://example.org/a b", "contains whitespace"),
+        ("https://example.org/a\tb", "contains whitespace"),
+        ("https://example.org/a<b", "holds '<', which no URL may hold as it is"),
+        ("https://example.org/a\x01", "write it as %01"),
+        ("/relative/", "must be an absolute http:// or https:// URL"),
+        ("", "is empty"),
+    ],
+)
+def test_pinned_url_check(url, says):
+    assert says in check_pinned_url(url)

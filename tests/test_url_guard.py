@@ -617,3 +617,26 @@ def test_a_baseline_with_an_integer_json_refuses_is_set_aside(tmp_path, flattr_l
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     assert baseline.with_name("url-baseline.json.unreadable").exists()
     assert any("not a readable baseline" in r.getMessage() for r in flattr_log.records)
+
+
+def test_a_slug_with_a_space_gives_a_thing_url_the_guard_can_pin(tmp_path, flattr_log):
+    from conftest import og, page
+
+    old = "https://blog.example.org/smörgås%20bord.html"
+    output = build(tmp_path, two_articles(slug="smörgås bord"), FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["a.md"]
+    assert thing["url"] == old and thing["page"] == "smörgås bord.html"
+    assert og(page(output / thing["page"]), "og:url") == [old]
+    build(tmp_path, two_articles(slug="smorgasbord"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert f"add 'Flattr_url: {old}' to a.md" in line
+    # Doing as the warning says keeps the thing, without another word.
+    flattr_log.clear()
+    output = build(
+        tmp_path,
+        two_articles(slug="smorgasbord", flattr_url=old),
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert manifest_things(output)["a.md"]["url"] == old
+    assert [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"] == []
+    assert guard_lines(flattr_log) == []
