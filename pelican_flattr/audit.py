@@ -33,9 +33,8 @@ from .identifiers import (
     NOT_IN_ADDRESS,
     IdentifierError,
     parse_owner,
-    redact_addresses,
-    redact_around,
 )
+from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, load_manifest, portable_path
 from .markup import BUTTON_CLASS, LOADER_URL
 from .settings import SettingsFileError, read_settings_file
@@ -81,20 +80,6 @@ _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 # with "&", a literal the regular expression engine scans for quickly.
 _AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
 _LABEL = re.compile(r"[\w-]+")
-# An address percent-encoded in a URL, as in owner=email%3Acarol%40example.org
-# (redact_addresses handles the "@" form): runs of these around a "%40".
-_ENCODED_AT_SIGN = re.compile("%(?:25)?40")
-_ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
-_ENCODED_DOMAIN = re.compile(r"[^\s'\"<>&?=%]+")
-
-
-def redact(text: str) -> str:
-    """``text`` with every email address, plain or percent-encoded, replaced
-    by ``[address]``: an audit report must never repeat one."""
-    text = redact_addresses(text)
-    if "%" not in text:
-        return text
-    return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
 
 
 @dataclass(frozen=True)

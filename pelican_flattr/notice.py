@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .identifiers import Owner
+from .identifiers import Owner, holds_at_sign
 from .store import MAX_CLICKS
 from .thing import check_thing_url
 
@@ -109,8 +109,12 @@ def notices_by_author(
             flattrs=found.flattrs,
             latest=found.latest,
             owner_kind=owner.kind,
+            # A store filled before the receiver refused claim URLs holding
+            # an "@" may still have one: never published.
             claim_url=None
-            if owner.kind == "email" or check_thing_url(found.claim_url)
+            if owner.kind == "email"
+            or check_thing_url(found.claim_url)
+            or holds_at_sign(found.claim_url)
             else found.claim_url,
         )
     return notices

@@ -27,9 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from .identifiers import IdentifierError, parse_partner_identifier, redact_addresses
+from .identifiers import (
+    IdentifierError,
+    holds_at_sign,
+    parse_partner_identifier,
+    redact_around,
+)
+from .identifiers import redact_encoded_addresses as redact
 from .store import MAX_CLICKS, StoreError, open_store
 from .thing import check_thing_url
 
@@ -55,11 +61,19 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # C0 and C1 controls and DEL: never part of an id, a username or a URL, and
 # they would reach terminals (``pending``) and author pages (claim URLs).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# An address in a form body, its "@" as it is or percent-encoded.
-_BODY_ADDRESS = re.compile(rb"[^&=@\s]+(?:@|%40)[^&=@\s]+")
+# What a log line escapes: control characters, and the two separators that
+# Python's splitlines() (and so many log readers) take for line breaks.
+_LOG_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# An address in a form body, its "@" as it is or percent-encoded (once
+# more for each "%25"): runs of anything but separators around such a sign.
+_BODY_AT_SIGN = re.compile(r"@|%(?:25)*40")
+_BODY_ADDRESS_RUN = re.compile(r"[^&=@\s]+")
 # A count of flattrs, at most MAX_CLICKS (see store.py).
 _CLICKS = re.compile(r"[0-9]{1,10}")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+# What a form body may be declared in: UTF-8, which is also what a body
+# without a charset is read as, and its ASCII subset.
+_CHARSETS = ("utf-8", "us-ascii")
 
 
 class Refusal(Exception):
@@ -85,15 +99,19 @@ class PendingClick:
 
 def parse_form(body: bytes) -> dict[str, str]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
-    UTF-8 values, each parameter once. Raises Refusal(400) naming the
-    parameter at fault."""
+    UTF-8 values, each parameter once; empty pieces ("a=1&") are skipped.
+    Raises Refusal(400) naming the parameter at fault."""
     form: dict[str, str] = {}
     if not body:
         return form
     for part in body.split(b"&"):
+        if not part:
+            # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
+            # loses nothing, and refusing it would lose the delivery.
+            continue
         raw_name, equals, raw_value = part.partition(b"=")
         name = _form_text(raw_name, None)
-        shown = redact_addresses(_CONTROL.sub("?", name[:50]))
+        shown = _CONTROL.sub("?", redact(name))[:50]
         if not name:
             raise Refusal(400, "the body has a parameter without a name")
         if not equals:
@@ -137,9 +155,14 @@ def _no_controls(name: str, value: str) -> None:
 def _loggable(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` with control characters escaped, so that a
     request cannot forge or split a log line, and without email addresses."""
-    return redact_addresses(
-        _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
-    )
+    # Redacted whole before the cut, which could leave half an address
+    # that no longer looks like one.
+    return _LOG_UNSAFE.sub(_escaped, redact(text)[:limit])
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
@@ -165,6 +188,26 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             "thing_clicks_total",
         )
     claim_url = _required(form, "claim_url")
+    if holds_at_sign(claim_url):
+        # Flattr's claim URLs never hold the owner's address: whoever sends
+        # an email owner the link appends it privately. Stored, it would be
+        # published on author pages.
+        raise Refusal(
+            400,
+            "claim_url holds an email address or an '@' (plain or "
+            "percent-encoded); Flattr's claim URLs never do",
+            "claim_url",
+        )
+    try:
+        _ = urlsplit(claim_url).hostname
+    except ValueError:
+        # check_thing_url would repeat urllib's message, and with it the
+        # URL's host part, which may be anything.
+        raise Refusal(
+            400,
+            "claim_url is not a valid URL: its host part cannot be read",
+            "claim_url",
+        ) from None
     problem = check_thing_url(claim_url)
     if problem or len(claim_url) > 2048:
         raise Refusal(
@@ -215,11 +258,39 @@ def store_ignored(
 ) -> None:
     """Keep a bounded copy of an event this receiver does not process,
     without the email addresses it may carry."""
-    kept = _BODY_ADDRESS.sub(b"[address]", body[:IGNORED_BODY_KEPT])
+    # Found from each sign outwards: one regular expression for the whole
+    # would take time quadratic in a run without one.
+    kept = redact_around(
+        body[:IGNORED_BODY_KEPT].decode("latin-1"),
+        _BODY_AT_SIGN,
+        _BODY_ADDRESS_RUN,
+        _BODY_ADDRESS_RUN,
+    ).encode("latin-1")
     connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
-        (redact_addresses(event[:EVENT_NAME_KEPT]), kept, received_at),
+        (redact(event)[:EVENT_NAME_KEPT], kept, received_at),
     )
+
+
+def _check_content_type(value: str) -> None:
+    """Refusal(415) unless ``value`` is the form type, in UTF-8 if it says."""
+    media_type, *parameters = value.split(";")
+    if media_type.strip().lower() != _FORM_TYPE:
+        raise Refusal(415, f"the body must be {_FORM_TYPE}")
+    for parameter in parameters:
+        name, _, charset = parameter.partition("=")
+        if name.strip().lower() != "charset":
+            continue
+        charset = charset.strip()
+        if len(charset) >= 2 and charset[0] == charset[-1] == '"':
+            charset = charset[1:-1]
+        if charset.lower() not in _CHARSETS:
+            # Read as UTF-8, another charset's bytes would be stored wrong.
+            raise Refusal(
+                415,
+                "the Content-Type's charset parameter must be utf-8 or us-ascii "
+                "(or left out, which means utf-8)",
+            )
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
@@ -234,12 +305,33 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
             raise Refusal(400, "Content-Length is not a whole number of bytes")
         if length > MAX_BODY:
             raise Refusal(413, f"the body is over {MAX_BODY} bytes")
-        return stream.read(length)
-    # No length (chunked): read one byte past the limit to know it is over.
-    body = stream.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
+        body = stream.read(length)
+        if len(body) < length:
+            # The client went away: what came may parse, cut, as valid.
+            raise Refusal(400, "the body is shorter than its Content-Length")
+        return body
+    if not environ.get("wsgi.input_terminated"):
+        # PEP 3333: without a length, such a server's input may be the raw
+        # socket, and reading it would wait for the client to hang up. No
+        # length and no Transfer-Encoding is a request without a body.
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            raise Refusal(
+                411, "a body sent chunked needs a Content-Length under this server"
+            )
+        return b""
+    # A terminated input (a chunked body): read one byte past the limit to
+    # know it is over.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY:
+        chunk = stream.read(MAX_BODY + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_BODY:
         raise Refusal(413, f"the body is over {MAX_BODY} bytes")
-    return body
+    return b"".join(chunks)
 
 
 StartResponse = Callable[..., Any]
@@ -256,6 +348,8 @@ class WebhookApp:
             )
         self.store_path = Path(store_path)
         self._route = (ROUTE_PREFIX + token).encode()
+        # In any case: a lower-cased token would still give most of it away.
+        self._token = re.compile(re.escape(token), re.I)
         self._local = threading.local()
         open_store(self.store_path).close()  # create and migrate it up front
 
@@ -276,9 +370,10 @@ class WebhookApp:
             status, document, event = self._handle(environ)
         except Refusal as refusal:
             status = refusal.status
-            document = {"error": refusal.message}
+            # Refusals may repeat what the request held (a name, an owner).
+            document = {"error": redact(refusal.message)}
             if refusal.field:
-                document["field"] = refusal.field
+                document["field"] = redact(refusal.field)
         except (sqlite3.Error, StoreError) as error:
             # Locked past the busy timeout, a full disk, a store migrated by
             # a newer release: Flattr should retry, and the log says why.
@@ -289,15 +384,12 @@ class WebhookApp:
             # request's path, which holds the secret token.
             logger.exception("unexpected error while handling a delivery")
             status, document = 500, {"error": "internal error; retry later"}
-        path = environ.get("PATH_INFO", "")
         logger.info(
             "%s %s %d %s %.1fms",
-            _loggable(environ.get("REQUEST_METHOD", "-"), 20),
-            ROUTE_PREFIX + "***"
-            if path.startswith(ROUTE_PREFIX)
-            else _loggable(path, 100),
+            self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
+            self._for_log(environ.get("PATH_INFO", ""), 100),
             status,
-            _loggable(event, EVENT_NAME_KEPT),
+            self._for_log(event, EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
         )
         body = json.dumps(document).encode()
@@ -310,15 +402,19 @@ class WebhookApp:
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
 
+    def _for_log(self, text: str, limit: int) -> str:
+        # The token is hidden wherever it is: a registration with a prefix
+        # ("/flattr/hooks/...") or another case gets 404, and its log line
+        # must not give the secret away.
+        return _loggable(self._token.sub("***", text), limit)
+
     def _handle(self, environ: Mapping[str, Any]) -> tuple[int, dict[str, Any], str]:
         path = environ.get("PATH_INFO", "").encode("latin-1", "replace")
         if not hmac.compare_digest(path, self._route):
             raise Refusal(404, "not found")
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refusal(405, "only POST is accepted")
-        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if content_type != _FORM_TYPE:
-            raise Refusal(415, f"the body must be {_FORM_TYPE}")
+        _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
         form = parse_form(body)
         event = form.get("_event", "")
@@ -327,7 +423,7 @@ class WebhookApp:
         received_at = now_utc()
         if event != PENDING_CLICK:
             store_ignored(self._connection(), event, body, received_at)
-            shown = redact_addresses(event[:EVENT_NAME_KEPT])
+            shown = redact(event)[:EVENT_NAME_KEPT]
             return 202, {"status": "ignored", "event": shown}, event
         click = parse_pending_click(form)
         stored = store_pending_click(self._connection(), click, received_at)
@@ -340,6 +436,7 @@ _REASONS = {
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
+    411: "Length Required",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",

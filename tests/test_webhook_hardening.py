@@ -2,6 +2,7 @@
 
 import socket
 import sqlite3
+import time
 from urllib.parse import urlencode
 
 import httpx
@@ -40,13 +41,17 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         b"Host: x\r\nConnection: close\r\n\r\n",
     )
     assert status == b"HTTP/1.1 404 Not Found"
-    post = httpx.post(
-        receiver.url, content=urlencode({"_event": "x\nFORGED"}), headers=FORM
-    )
-    assert post.status_code == 202
+    for separator in ("\n", "\u2028", "\u2029"):  # all three end a line here
+        post = httpx.post(
+            receiver.url,
+            content=urlencode({"_event": f"x{separator}FORGED"}),
+            headers=FORM,
+        )
+        assert post.status_code == 202
     lines = receiver.text().splitlines()
     assert not any(line.startswith("FORGED") for line in lines)
     assert any("GET /\\x0aFORGED" in line for line in lines)
+    assert any("x\\u2028FORGED" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -222,3 +227,158 @@ def test_pending_names_an_unusable_author_entry(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "FLATTR_AUTHORS['Bob'] 'twitter:bob' is not a twitter identifier" in err
     assert "Al" not in err
+
+
+def log_lines_with(receiver, text: str, count: int) -> str:
+    """The log, once it holds ``count`` lines with ``text`` (or after 5 s)."""
+    deadline = time.monotonic() + 5
+    while receiver.text().count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return receiver.text()
+
+
+def test_the_token_reaches_no_log_line_whatever_the_path(receiver):
+    # A URL registered behind a proxy that keeps its prefix, or typed in
+    # another case, gets 404; the log line of each held the token.
+    paths = [
+        f"/flattr/hooks/{TOKEN}",
+        f"/Hooks/{TOKEN}",
+        f"/HOOKS/{TOKEN.upper()}",
+        f"/{TOKEN.lower()}/hooks/{TOKEN}/",
+    ]
+    for path in paths:
+        answer = httpx.post(
+            f"{receiver.base}{path}?token={TOKEN}",
+            content=urlencode(PENDING),
+            headers=FORM,
+        )
+        assert answer.status_code == 404
+    log = log_lines_with(receiver, "POST /***/hooks/***/ 404", 1)
+    assert TOKEN.lower() not in log.lower()
+    for shown in ("/flattr/hooks/***", "/Hooks/***", "/HOOKS/***", "/***/hooks/***/"):
+        assert f"POST {shown} 404 - " in log
+
+
+@pytest.mark.parametrize(
+    "claim_url",
+    [
+        "https://flattr.com/claim/thing/1/owner/carol%40example.org",
+        "https://flattr.com/claim/thing/1/owner/carol@example.org",
+        "https://flattr.com/claim/thing/1/owner/carol%2540example.org",
+        "https://flattr.com/claim/thing/1/owner/carol%252540example.org",
+        "https://carol@flattr.com/claim/thing/1",
+    ],
+)
+def test_a_claim_url_holding_an_address_is_refused(receiver, claim_url):
+    # Stored, it would be published on the author's page.
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_id="claim", claim_url=claim_url)),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["field"] == "claim_url"
+    assert "address" in answer.json()["error"] and "carol" not in answer.text
+    assert rows(receiver) == before
+    assert "carol" not in receiver.text()
+
+
+def test_percent_encoded_addresses_reach_neither_the_log_nor_the_answers(receiver):
+    assert httpx.get(f"{receiver.base}/frank%2540example.org").status_code == 404
+    ignored = httpx.post(
+        receiver.url, content=b"_event=grace%2540example.org", headers=FORM
+    )
+    assert ignored.json() == {"status": "ignored", "event": "[address]"}
+    with sqlite3.connect(receiver.store) as connection:
+        kept = connection.execute(
+            "SELECT event, raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert kept == ("[address]", b"_event=[address]")
+    repeated = httpx.post(
+        receiver.url,
+        content=b"_event=x&heidi%2540example.org=1&heidi%2540example.org=2",
+        headers=FORM,
+    )
+    assert repeated.status_code == 400 and repeated.json()["field"] == "[address]"
+    owner = httpx.post(
+        receiver.url,
+        content=urlencode(
+            dict(PENDING, thing_owner_id="partner:ns:ivan%40example.org")
+        ),
+        headers=FORM,
+    )
+    assert owner.status_code == 400 and owner.json()["field"] == "thing_owner_id"
+    # urllib's own message would repeat the host: words of the receiver's.
+    unreadable = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, claim_url="https://judy\uff0fexample.org/")),
+        headers=FORM,
+    )
+    assert unreadable.status_code == 400
+    assert unreadable.json() == {
+        "error": "claim_url is not a valid URL: its host part cannot be read",
+        "field": "claim_url",
+    }
+    answers = [ignored.text, repeated.text, owner.text, unreadable.text]
+    log = log_lines_with(receiver, "GET /[address] 404", 1)
+    for name in ("frank", "grace", "heidi", "ivan", "judy"):
+        assert not any(name in text for text in [*answers, log])
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded; charset=iso-8859-1",
+        'application/x-www-form-urlencoded; charset="ISO-8859-1"',
+        "application/x-www-form-urlencoded;charset=windows-1252",
+        "application/x-www-form-urlencoded; boundary=x; charset=utf-16",
+    ],
+)
+def test_a_charset_other_than_utf_8_is_refused(receiver, content_type):
+    # Read as UTF-8, "caf%E9" in Latin-1 fails and "caf%C3%A9" is stored as
+    # a word its sender did not mean.
+    before = rows(receiver)
+    body = urlencode(dict(PENDING, thing_id="caf\u00e9-latin")).encode()
+    answer = httpx.post(
+        receiver.url, content=body, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 415
+    assert "charset parameter" in answer.json()["error"]
+    assert rows(receiver) == before
+
+
+@pytest.mark.parametrize(
+    "parameters", ["; charset=UTF-8", '; charset="utf-8"', ";Charset=us-ascii", ""]
+)
+def test_utf_8_declared_or_not_is_accepted(receiver, parameters):
+    thing = f"caf\u00e9-{parameters}"
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_id=thing)),
+        headers={"Content-Type": "application/x-www-form-urlencoded" + parameters},
+    )
+    assert answer.json() == {"status": "stored"}
+    assert any(row[0] == thing for row in rows(receiver))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(b"", b"&"), (b"", b"&&"), (b"&", b""), (b"&&", b"&")]
+)
+def test_empty_pieces_of_a_body_are_skipped(receiver, before, after):
+    # As browsers and the WHATWG URL standard read forms: a sender's
+    # trailing "&" used to lose the delivery.
+    thing = f"pieces-{before!r}-{after!r}"
+    event = urlencode(dict(PENDING, thing_id=thing)).encode()
+    body = before + event.replace(b"&", b"&&", 1) + after
+    answer = httpx.post(receiver.url, content=body, headers=FORM)
+    assert answer.json() == {"status": "stored"}
+    assert any(row[0] == thing for row in rows(receiver))
+
+
+def test_a_value_without_a_name_is_still_refused(receiver):
+    answer = httpx.post(
+        receiver.url, content=urlencode(PENDING).encode() + b"&=x", headers=FORM
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "the body has a parameter without a name"}
