@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -260,7 +262,9 @@ def check_base_url(value: str) -> str:
             "the API base URL must be an absolute http(s) URL, such as "
             f"{DEFAULT_BASE_URL}"
         )
-    if url.userinfo or url.query or url.fragment:
+    # An empty query or fragment ("…/v2?") is falsy in httpx.URL, but would
+    # still swallow the path appended to the base URL.
+    if url.userinfo or "?" in value or "#" in value:
         raise ValueError(
             "the API base URL must not carry credentials, a query or a fragment"
         )
@@ -534,9 +538,29 @@ class FlattrClient:
                     rate_limit=rate_limit,
                 )
             return VerifyResult(sent, username, status, rate_limit)
+        said = self._clean(f"{status} {answer.reason}")
+        if 300 <= status < 400:
+            # Whatever its body says: following it, or taking it for
+            # Flattr's own refusal, would both be wrong.
+            location = self._clean(answer.headers.get("Location", ""))
+            raise CouldNotReachFlattr(
+                f"{self._where()} redirected ({said}"
+                + (f" to {location}" if location else "")
+                + "), which Flattr's API never does: check the API base URL",
+                status=status,
+                rate_limit=rate_limit,
+            )
+        code = description = ""
         if isinstance(document, dict) and isinstance(document.get("error"), str):
             code = self._clean(document["error"])[:64]
             description = self._clean(str(document.get("error_description") or ""))
+        if status == 429:
+            # Flattr itself answers 403 rate_limit_exceeded, but a gateway in
+            # front of it says the same with HTTP's own status, perhaps with
+            # Retry-After: waited for all the same, never sent on regardless.
+            rate_limit = _with_retry_after(rate_limit, answer.headers, self.clock())
+            code = code or "too_many_requests"  # HTTP's name for 429
+        if code:
             if status >= 500:
                 raise CouldNotReachFlattr(
                     f"Flattr's API failed ({status} {code}"
@@ -545,9 +569,8 @@ class FlattrClient:
                     status=status,
                     rate_limit=rate_limit,
                 )
-            kind = (
-                RateLimitExceeded if code == "rate_limit_exceeded" else RefusedByFlattr
-            )
+            limited = code == "rate_limit_exceeded" or status == 429
+            kind = RateLimitExceeded if limited else RefusedByFlattr
             raise kind(
                 _refusal(code, description, status, sent, who, username, rate_limit),
                 code=code,
@@ -560,16 +583,8 @@ class FlattrClient:
             if not body.strip()
             else f"a {self._content_type(answer)} body instead of a JSON error"
         )
-        said = self._clean(f"{status} {answer.reason}")
         if status >= 500:
             message = f"Flattr's API failed: {said} with {what}; try again later"
-        elif 300 <= status < 400:
-            location = self._clean(answer.headers.get("Location", ""))
-            message = (
-                f"{self._where()} redirected ({said}"
-                + (f" to {location}" if location else "")
-                + "), which Flattr's API never does: check the API base URL"
-            )
         else:
             message = (
                 f"{self._where()} answered {said} with {what}: not an answer "
@@ -621,6 +636,27 @@ def _json(body: bytes) -> Any:
         return None
 
 
+def _with_retry_after(
+    rate_limit: RateLimit | None, headers: Mapping[str, str], now: float
+) -> RateLimit | None:
+    """``rate_limit`` with its reset taken from ``Retry-After`` (seconds, or
+    an HTTP date) when the X-RateLimit-Reset header gave none."""
+    if rate_limit is not None and rate_limit.reset is not None:
+        return rate_limit
+    value = (headers.get("Retry-After") or "").strip()
+    reset = None
+    if value.isdigit() and len(value) < 12:
+        reset = math.ceil(now) + int(value)
+    elif value:
+        try:
+            reset = int(parsedate_to_datetime(value).timestamp())
+        except (TypeError, ValueError, OverflowError, IndexError):
+            reset = None  # not a date: as if the header were missing
+    if reset is None or not 0 <= reset <= _LAST_UNIX_TIME:
+        return rate_limit
+    return replace(rate_limit or RateLimit(), reset=reset)
+
+
 def _refusal(
     code: str,
     description: str,
@@ -641,7 +677,7 @@ def _refusal(
             "is not allowed to verify it (only a registered partner may, and "
             "only for identities it vouches for)"
         )
-    if code == "rate_limit_exceeded":
+    if code == "rate_limit_exceeded" or status == 429:
         when = (
             f"it resets at {local_time(rate_limit.reset)}"
             if rate_limit is not None and rate_limit.reset is not None

@@ -14,10 +14,11 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -28,9 +29,59 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors never repeat a secret.
+
+    argparse quotes what it could not parse: ``--tokne SECRET`` (a typo) or
+    ``--t=SECRET`` (an abbreviation that is ambiguous) would put a token on
+    a terminal or in a CI log. Subparsers are made of the same class.
+    """
+
+    hidden: tuple[str, ...] = ()
+
+    def error(self, message: str) -> NoReturn:
+        for secret in self.hidden:
+            # Only where argparse quotes it whole: a short value ("a") must
+            # not turn every "a" of the message into "[hidden]".
+            whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
+            message = re.sub(whole, "[hidden]", message)
+        super().error(message)
+
+
+def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
+    """The values in ``argv`` that may be secrets: the value given to what
+    argparse could take for ``--token`` (an abbreviation such as ``--tok``),
+    and to any option not in ``known`` (a misspelling such as ``--tokne``).
+    The values of known options, such as ``--timeout abc``, stay shown."""
+    secrets = []
+    for index, argument in enumerate(argv):
+        if not argument.startswith("--") or argument == "--":
+            continue
+        name, equals, value = argument.partition("=")
+        if not (len(name) > 2 and "--token".startswith(name)) and name in known:
+            continue
+        if equals:
+            secrets.append(value)
+        elif index + 1 < len(argv):
+            secrets.append(argv[index + 1])
+    # The longest first, so that a secret holding another is hidden whole.
+    return tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+
+def _option_names(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """Every long option of ``parser`` and of its subcommands."""
+    names: set[str] = set()
+    for action in parser._actions:
+        names.update(name for name in action.option_strings if name.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                names |= _option_names(subparser)
+    return frozenset(names)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pelican-flattr",
         description="Tools for the Flattr things of a Pelican site.",
     )
@@ -43,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
+    _Parser.hidden = _secrets_in(
+        sys.argv[1:] if argv is None else argv, _option_names(parser)
+    )
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -13,8 +13,11 @@ be published with the site.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_MS = 10_000
 # The most flattrs one thing's total may hold: the receiver refuses more,
@@ -52,6 +55,28 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path | None:
+    """``FLATTR_STORE`` of a settings file, for the commands that take
+    ``--settings``: None when unset.
+
+    A relative path is taken from the folder the command runs in, as the
+    build takes it: Pelican never tells a plugin where its settings file
+    is, and one setting must name one file for the build and the commands.
+    Raises ValueError, naming the file and the setting, for a value that is
+    not a path (an empty string included: it would name no file).
+    """
+    value = settings.get("FLATTR_STORE")
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(
+            f"{settings_file}: FLATTR_STORE must be a path, not {type(value).__name__}"
+        )
+    if not os.fspath(value):
+        raise ValueError(f"{settings_file}: FLATTR_STORE must be a path, not ''")
+    return Path(value)
 
 
 class StoreError(RuntimeError):

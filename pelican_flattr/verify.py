@@ -49,8 +49,8 @@ from .identifiers import (
     parse_partner_identifier,
     redact_addresses,
 )
-from .settings import SettingsFileError, read_settings_file
-from .store import StoreError, open_store
+from .settings import SettingsFileError, read_settings_file, shown_author
+from .store import StoreError, configured_store, open_store
 
 TOKEN_ENV = "FLATTR_TOKEN"
 API_URL_ENV = "FLATTR_API_URL"
@@ -155,6 +155,9 @@ def read_csv(path: Path) -> Plan:
     Problems name the file, the line and the column; they never repeat an
     email address.
     """
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A FIFO or a device would be read until it ends, perhaps never.
+        return Plan(problems=(f"{path}: not a regular file",))
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -224,15 +227,20 @@ def read_pelicanconf(path: Path) -> Plan:
     identifier; ``FLATTR_VERIFIED_ACCOUNTS`` maps the same author to the
     Flattr account that claimed the identifier. Authors with a username need
     no verify; authors with an identifier but no account are skipped.
-    ``FLATTR_STORE``, relative to the settings file, names the store.
+    ``FLATTR_STORE`` names the store (a relative path is taken from the
+    current folder, as the build takes it).
     """
     try:
         settings = read_settings_file(path)
     except SettingsFileError as error:
         return Plan(problems=(str(error),))
     problems: list[str] = []
-    authors = settings.get("FLATTR_AUTHORS") or {}
-    accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS") or {}
+    # Only None is unset: an empty list where a dict belongs is a mistake
+    # the build refuses too, not "nothing to verify".
+    authors = settings.get("FLATTR_AUTHORS")
+    authors = {} if authors is None else authors
+    accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS")
+    accounts = {} if accounts is None else accounts
     for name, value in (
         ("FLATTR_AUTHORS", authors),
         ("FLATTR_VERIFIED_ACCOUNTS", accounts),
@@ -242,13 +250,17 @@ def read_pelicanconf(path: Path) -> Plan:
                 f"{path}: {name} must be a dict keyed by author name, not "
                 f"{type(value).__name__}"
             )
+    try:
+        store_path = configured_store(settings, path)
+    except ValueError as error:
+        problems.append(str(error))
     if problems:
         return Plan(problems=tuple(problems))
 
     entries: list[Request] = []
     skipped: list[Skipped] = []
     for author, value in authors.items():
-        where = f"FLATTR_AUTHORS[{str(author)!r}]"
+        where = f"FLATTR_AUTHORS[{shown_author(author)}]"
         try:
             owner = parse_owner(value)
         except IdentifierError as error:
@@ -275,7 +287,7 @@ def read_pelicanconf(path: Path) -> Plan:
             username = check_username(accounts[author])
         except IdentifierError as error:
             problems.append(
-                f"{path}: FLATTR_VERIFIED_ACCOUNTS[{str(author)!r}] {error}"
+                f"{path}: FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}] {error}"
             )
             continue
         entries.append(Request(owner.value, username, where))
@@ -283,22 +295,12 @@ def read_pelicanconf(path: Path) -> Plan:
         if author not in authors:
             skipped.append(
                 Skipped(
-                    f"FLATTR_VERIFIED_ACCOUNTS[{str(author)!r}]",
+                    f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]",
                     None,
                     "names no author of FLATTR_AUTHORS; ignored",
                 )
             )
 
-    store = settings.get("FLATTR_STORE")
-    store_path = None
-    if store and not isinstance(store, (str, os.PathLike)):
-        problems.append(
-            f"{path}: FLATTR_STORE must be a path, not {type(store).__name__}"
-        )
-    elif store:
-        store_path = Path(os.fspath(store))
-        if not store_path.is_absolute():
-            store_path = path.resolve().parent / store_path
     return _deduplicated(entries, skipped, problems, store=store_path)
 
 

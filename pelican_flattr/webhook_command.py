@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
-from .settings import SettingsFileError, read_settings_file
+from .settings import SettingsFileError, read_settings_file, shown_author
+from .store import configured_store
 from .webhook_receiver import (
     MAX_BODY,
     ROUTE_PREFIX,
@@ -44,22 +45,15 @@ def _settings(path: str | None) -> dict[str, Any]:
 
 
 def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
-    """--store, else FLATTR_STORE (relative to the settings file's folder, as
-    Pelican takes its own paths and as ``verify`` does), else the default.
+    """--store, else FLATTR_STORE of --settings (a relative one taken from the
+    current folder, as the build takes it), else the default.
 
     Raises ValueError for a FLATTR_STORE that is not a path.
     """
     if args.store:
         return Path(args.store)
-    configured = settings.get("FLATTR_STORE")
-    if configured and args.settings:
-        if not isinstance(configured, (str, os.PathLike)):
-            raise ValueError(
-                f"{args.settings}: FLATTR_STORE must be a path, not "
-                f"{type(configured).__name__}"
-            )
-        return Path(args.settings).resolve().parent / configured
-    return Path(DEFAULT_STORE)
+    configured = configured_store(settings, args.settings) if args.settings else None
+    return configured or Path(DEFAULT_STORE)
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:
@@ -230,7 +224,9 @@ def pending_rows(
     """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}
-    mapping = settings.get("FLATTR_AUTHORS") or {}
+    mapping = settings.get("FLATTR_AUTHORS")
+    if mapping is None:
+        mapping = {}
     if not isinstance(mapping, dict):
         raise ValueError("FLATTR_AUTHORS must be a dict keyed by author name")
     for name, value in mapping.items():
@@ -238,7 +234,9 @@ def pending_rows(
             owner = parse_owner(value)
         except IdentifierError as error:
             if problems is not None:
-                problems.append(f"FLATTR_AUTHORS[{str(name)!r}] {error}; left out")
+                problems.append(
+                    f"FLATTR_AUTHORS[{shown_author(name)}] {error}; left out"
+                )
             continue
         authors.setdefault(owner.value, []).append(str(name))
         text = str(value).strip()

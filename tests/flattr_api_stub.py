@@ -30,8 +30,9 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 
 # Answers written on the socket by hand: a server trickling its headers or
 # its body a byte at a time, one echoing the token where no JSON is parsed,
-# one whose body never ends, a redirect, and a rate-limit refusal without
-# the headers that say when the budget resets.
+# one whose body never ends, redirects (one with a JSON error body), a
+# rate-limit refusal without the headers that say when the budget resets,
+# and HTTP's 429 as a gateway in front of an API answers it.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
@@ -39,7 +40,10 @@ RAW_MODES = (
     "echo_token_content_type",
     "endless",
     "redirect",
+    "redirect_json",
     "rate_limited_without_reset",
+    "too_many_requests",
+    "too_many_requests_json",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -282,14 +286,30 @@ class FlattrApiStub:
                 b"HTTP/1.1 301 Moved Permanently\r\nConnection: close\r\n"
                 b"Location: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"
             )
-        elif mode == "rate_limited_without_reset":
-            body = json.dumps(
-                {"error": "rate_limit_exceeded", "error_description": "slow down"}
-            ).encode()
+        elif mode == "redirect_json":
             out.sendall(
-                b"HTTP/1.1 403 Forbidden\r\nConnection: close\r\n"
-                b"Content-Type: application/json\r\n"
-                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                _json_answer(
+                    b"308 Permanent Redirect",
+                    {"error": "moved_permanently", "error_description": "see Location"},
+                    b"Location: https://elsewhere.example/\r\n",
+                )
+            )
+        elif mode == "too_many_requests":
+            out.sendall(
+                b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                b"Content-Type: text/plain\r\nRetry-After: 120\r\n"
+                b"Content-Length: 9\r\n\r\nslow down"
+            )
+        elif mode == "too_many_requests_json":
+            out.sendall(
+                _json_answer(b"429 Too Many Requests", {"error": "too_many_requests"})
+            )
+        elif mode == "rate_limited_without_reset":
+            out.sendall(
+                _json_answer(
+                    b"403 Forbidden",
+                    {"error": "rate_limit_exceeded", "error_description": "slow down"},
+                )
             )
         elif mode == "endless":
             out.sendall(
@@ -388,6 +408,16 @@ class FlattrApiStub:
                 {"error": "not_found", "error_description": "No such user"},
             )
         return 200, json_type, {"identity": identity}
+
+
+def _json_answer(status: bytes, document: dict, headers: bytes = b"") -> bytes:
+    """A JSON answer written by hand, saying it closes its connection."""
+    body = json.dumps(document).encode()
+    return (
+        b"HTTP/1.1 " + status + b"\r\nConnection: close\r\n" + headers
+        + b"Content-Type: application/json\r\n"
+        + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
 
 
 START = 1_700_000_000.0

@@ -300,6 +300,12 @@ def test_a_redirect_is_reported_not_followed(stub, client):
     assert len(stub.requests) == 1  # not followed
 
 
+def test_a_redirect_with_a_json_error_body_is_no_refusal(stub, client):
+    stub.script("redirect_json")
+    with pytest.raises(CouldNotReachFlattr, match=r"redirected \(308 .* to https://"):
+        client.verify("partner:ns:1", "alice")
+
+
 def test_a_non_json_success_is_not_taken_for_one(stub, client):
     stub.script("html_200")
     with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
@@ -359,6 +365,8 @@ def test_a_bad_token_is_rejected_without_repeating_it():
         ("ftp://api.flattr.com/", False),
         ("api.flattr.com/rest/v2", False),
         ("https://user:pw@api.flattr.com/rest/v2", False),
+        ("https://api.flattr.com/rest/v2?", False),  # an empty query
+        ("https://api.flattr.com/rest/v2#", False),  # an empty fragment
         ("https://api..flattr.com/rest/v2", False),  # an empty label
         (f"https://{'a' * 64}.com/rest/v2", False),  # a label too long
         ("https://bücher.example/rest/v2", True),  # IDNA encodes it
@@ -494,6 +502,44 @@ def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     assert waits == [stub.reset - 3600]  # the reset the 403 named
     assert clock.sleeps == [3600 + api.RESET_MARGIN]
     assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
+
+
+def test_a_429_with_retry_after_is_waited_for(client, stub, clock):
+    stub.script("too_many_requests")
+    waits = []
+    result = client.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+    assert result.status == 200
+    assert waits == [START + 120]
+    assert clock.sleeps == [120 + api.RESET_MARGIN]
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
+
+
+def test_a_429_says_it_is_a_rate_limit(client, stub):
+    stub.script("too_many_requests_json")
+    with pytest.raises(RateLimitExceeded, match=r"rate limit is used up \(429 too_"):
+        client.verify("partner:ns:1", "alice")
+
+
+def test_a_429_without_retry_after_waits_the_fallback(client, stub, clock):
+    stub.script("too_many_requests_json")
+    assert client.verify_paced("partner:ns:1", "alice").status == 200
+    assert clock.sleeps == [api.FALLBACK_WAIT + api.RESET_MARGIN]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", START + 120),
+        ("Tue, 14 Nov 2023 23:13:20 GMT", START + 3600),
+        ("soon", None),
+        ("-5", None),
+        ("9" * 20, None),
+    ],
+)
+def test_retry_after(value, expected):
+    # START is 2023-11-14 22:13:20 UTC.
+    limit = api._with_retry_after(None, {"Retry-After": value}, START)
+    assert (limit.reset if limit else None) == expected
 
 
 def test_pacing_never_spins_without_a_reset_time(stub, client, clock):

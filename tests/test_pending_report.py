@@ -153,17 +153,53 @@ def test_a_failing_settings_file_never_repeats_an_address(
     assert "carol@" not in err
 
 
-def test_store_from_settings_is_relative_to_the_settings_file(
+def test_a_relative_store_is_taken_from_the_current_folder(
     store, tmp_path, monkeypatch, capsys
 ):
+    # As the build takes it: one setting, one file, wherever the settings
+    # file is.
     site = tmp_path / "site"
     site.mkdir()
-    (site / "flattr.db").write_bytes(store.read_bytes())
+    (tmp_path / "flattr.db").write_bytes(store.read_bytes())
     conf = site / "pelicanconf.py"
     conf.write_text('FLATTR_STORE = "flattr.db"\nTIMEZONE = "UTC"\n')
     monkeypatch.chdir(tmp_path)  # not the settings file's folder
     assert main(["pending", "--settings", str(conf), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["store"] == str(site / "flattr.db")
+    assert json.loads(capsys.readouterr().out)["store"] == "flattr.db"
+    assert not (site / "flattr.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("FLATTR_STORE = ''", "FLATTR_STORE must be a path, not ''"),
+        ("FLATTR_AUTHORS = []", "FLATTR_AUTHORS must be a dict keyed by author name"),
+    ],
+)
+def test_settings_of_the_wrong_type_are_refused(
+    store, tmp_path, monkeypatch, capsys, setting, expected
+):
+    monkeypatch.chdir(tmp_path)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"{setting}\nTIMEZONE = 'UTC'\n")
+    # FLATTR_AUTHORS is read once a store is open: give it one.
+    given_store = ["--store", str(store)] if "AUTHORS" in setting else []
+    assert main(["pending", "--settings", str(conf), *given_store]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_an_author_named_by_an_address_is_never_printed(
+    store, tmp_path, monkeypatch, capsys
+):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"carol@example.org": "twitter:carol"}\nTIMEZONE = "UTC"\n'
+    )
+    main(["pending", "--settings", str(conf), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert "FLATTR_AUTHORS['[address]'] 'twitter:carol' is not" in err
+    assert "example.org" not in err
 
 
 def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, capsys):

@@ -414,6 +414,28 @@ def test_a_batch_paces_itself_to_the_budget(clock, capsys, tmp_path):
     assert "5 identities: 5 verified" in out
 
 
+def test_a_429_from_a_gateway_is_waited_for_in_a_batch(stub, clock, capsys, tmp_path):
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("too_many_requests", identity="partner:ns:1")
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, out + err
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1", "partner:ns:2"]
+    assert clock.sleeps == [120 + RESET_MARGIN]  # Retry-After: 120
+    assert "2 identities: 2 verified" in out
+
+
+def test_a_redirect_with_a_json_body_stops_the_batch(stub, capsys, tmp_path):
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("redirect_json")
+    status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_UNREACHABLE
+    assert "not reached       partner:ns:1" in out
+    assert "redirected (308 Permanent Redirect to https://elsewhere" in out
+    assert stub.identities() == ["partner:ns:1"]
+
+
 def test_a_403_then_the_batch_waits_and_succeeds(stub, clock, capsys, tmp_path):
     rows = [
         ("alice", "partner:ns:1"),
@@ -514,6 +536,7 @@ FLATTR_STORE = "private/flattr.sqlite3"
 def test_a_batch_from_pelicanconf(stub, capsys, tmp_path):
     site = tmp_path / "site"
     (site / "private").mkdir(parents=True)
+    (tmp_path / "private").mkdir()  # the current folder's
     conf = site / "pelicanconf.py"
     conf.write_text(PELICANCONF, encoding="utf-8")
     status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
@@ -533,12 +556,100 @@ def test_a_batch_from_pelicanconf(stub, capsys, tmp_path):
     ) in out
     assert "2 identities: 2 verified, 2 skipped" in out
     assert "example.org" not in out + err
-    # FLATTR_STORE is relative to the settings file, like Pelican's own paths.
-    assert recorded(site / "private" / "flattr.sqlite3") == [
+    # FLATTR_STORE is relative to the current folder, as the build takes it.
+    assert recorded(tmp_path / "private" / "flattr.sqlite3") == [
         (CAROL_ID, "carol"),
         ("partner:hackspace:1042", "dmitri"),
     ]
     assert not (tmp_path / "flattr-store.sqlite3").exists()
+    assert not (site / "private" / "flattr.sqlite3").exists()
+
+
+def test_verify_and_the_build_read_one_store(stub, capsys, tmp_path, monkeypatch):
+    from pelican.settings import read_settings as read_pelican_settings
+
+    from pelican_flattr.settings import read_settings
+
+    site = tmp_path / "site"
+    site.mkdir()
+    conf = site / "pelicanconf.py"
+    conf.write_text(PELICANCONF + "SITEURL = 'https://example.org'\n", "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "private").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # neither the settings file's folder nor its parent
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 0, err
+    flattr_settings, problems = read_settings(read_pelican_settings(str(conf)))
+    assert problems == []
+    assert flattr_settings.store_path.resolve() == (
+        elsewhere / "private" / "flattr.sqlite3"
+    )
+    assert recorded(flattr_settings.store_path) == [
+        (CAROL_ID, "carol"),
+        ("partner:hackspace:1042", "dmitri"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (
+            "FLATTR_AUTHORS = []",
+            "FLATTR_AUTHORS must be a dict keyed by author name, not list",
+        ),
+        (
+            "FLATTR_AUTHORS = ''",
+            "FLATTR_AUTHORS must be a dict keyed by author name, not str",
+        ),
+        (
+            "FLATTR_VERIFIED_ACCOUNTS = []",
+            "FLATTR_VERIFIED_ACCOUNTS must be a dict keyed by author name, not list",
+        ),
+        ("FLATTR_STORE = ''", "FLATTR_STORE must be a path, not ''"),
+        ("FLATTR_STORE = 5", "FLATTR_STORE must be a path, not int"),
+    ],
+)
+def test_pelicanconf_settings_of_the_wrong_type(
+    stub, capsys, tmp_path, setting, expected
+):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF + setting + "\n", encoding="utf-8")
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2, out
+    assert f"{conf}: {expected}" in err
+    assert stub.requests == []
+    assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_an_author_named_by_an_address_is_never_printed(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'FLATTR_AUTHORS = {{"{CAROL}": "email:{CAROL}", "dave@example.org": '
+        '"partner:ns:2", "erin@example.org": "partner:bad id"}\n'
+        f'FLATTR_VERIFIED_ACCOUNTS = {{"{CAROL}": "carol", "frank@example.org": '
+        '"x"}\n',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--from", str(conf), "--dry-run")
+    assert status == 2  # erin's identity is unusable
+    assert "FLATTR_AUTHORS['[address]'] 'partner:bad id' is not" in err
+    conf.write_text(
+        conf.read_text("utf-8").replace('"partner:bad id"', '"partner:ns:3"'), "utf-8"
+    )
+    for extra in ([], ["--json"]):
+        status, out, err = run(capsys, "--from", str(conf), "--dry-run", *extra)
+        assert status == 0, err
+        assert "FLATTR_AUTHORS['[address]']" in out
+        assert "FLATTR_VERIFIED_ACCOUNTS['[address]']" in out
+        assert "example.org" not in out + err
+
+
+def test_a_fifo_is_refused_not_read(stub, capsys, tmp_path):
+    fifo = tmp_path / "identities.csv"
+    os.mkfifo(fifo)
+    status, _, err = run(capsys, "--from", str(fifo), "--dry-run")
+    assert status == 2
+    assert f"{fifo}: not a regular file" in err
 
 
 def test_pelicanconf_problems(stub, capsys, tmp_path):
@@ -701,6 +812,31 @@ def test_the_token_never_appears_in_any_output(stub, capsys, tmp_path):
     assert result.returncode == 1  # the stub's budget is used up by now
     assert json.loads(result.stdout)["results"][0]["error"] == "rate_limit_exceeded"
     assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--t=" + TOKEN],  # ambiguous: --token or --timeout
+        ["--tokne", TOKEN],  # a misspelling
+        ["--tokne=" + TOKEN],
+        ["--to", TOKEN, "--bogus"],  # an abbreviation, and another mistake
+    ],
+)
+def test_a_usage_error_never_repeats_the_token(capsys, arguments):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["verify", "--identity", "partner:ns:1", *arguments])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err
+    assert TOKEN not in err
+    assert "[hidden]" in err or "--bogus" in err
+
+
+def test_a_usage_error_still_shows_other_values(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--identity", "partner:ns:1", "--token=a", "--timeout", "abc"])
+    assert "argument --timeout: invalid float value: 'abc'" in capsys.readouterr().err
 
 
 def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monkeypatch):
