@@ -160,6 +160,13 @@ def _loggable(text: str, limit: int) -> str:
     return _LOG_UNSAFE.sub(_escaped, redact(text)[:limit])
 
 
+def _path_for_log(path: str) -> str:
+    """``path`` with whatever follows the route prefix hidden, in any case:
+    a token one character off is still nearly all of the secret."""
+    at = path.lower().find(ROUTE_PREFIX)
+    return path if at < 0 else path[: at + len(ROUTE_PREFIX)] + "***"
+
+
 def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -387,7 +394,7 @@ class WebhookApp:
         logger.info(
             "%s %s %d %s %.1fms",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
-            self._for_log(environ.get("PATH_INFO", ""), 100),
+            self._for_log(_path_for_log(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(event, EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,

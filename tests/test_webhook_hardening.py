@@ -245,6 +245,8 @@ def test_the_token_reaches_no_log_line_whatever_the_path(receiver):
         f"/Hooks/{TOKEN}",
         f"/HOOKS/{TOKEN.upper()}",
         f"/{TOKEN.lower()}/hooks/{TOKEN}/",
+        f"/hooks/{TOKEN}x",  # one character off: still nearly all of it
+        f"/hooks/{TOKEN[:-1]}",
     ]
     for path in paths:
         answer = httpx.post(
@@ -253,9 +255,9 @@ def test_the_token_reaches_no_log_line_whatever_the_path(receiver):
             headers=FORM,
         )
         assert answer.status_code == 404
-    log = log_lines_with(receiver, "POST /***/hooks/***/ 404", 1)
-    assert TOKEN.lower() not in log.lower()
-    for shown in ("/flattr/hooks/***", "/Hooks/***", "/HOOKS/***", "/***/hooks/***/"):
+    log = log_lines_with(receiver, "POST /hooks/*** 404", 2)
+    assert TOKEN[:-1].lower() not in log.lower()
+    for shown in ("/flattr/hooks/***", "/Hooks/***", "/HOOKS/***", "/***/hooks/***"):
         assert f"POST {shown} 404 - " in log
 
 
