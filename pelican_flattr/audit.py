@@ -3,7 +3,10 @@
 For every thing of the manifest: its page exists and carries exactly one
 button, one payment link and (unless the manifest says Open Graph was off)
 one set of Open Graph tags, all pointing at the manifest's URLs; every feed
-the manifest names carries its payment link. Across the whole output tree:
+entry of a thing carries exactly its payment link, and every feed the
+manifest names carries it, unless the manifest says the build put payment
+links in no feed (FLATTR_FEEDS off): then no entry may carry one. Across
+the whole output tree:
 no plain email address of an email owner, no button or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
 thing's owner and load.js beside them.
@@ -207,6 +210,8 @@ class _Auditor:
         self.things = manifest["things"]
         # Manifests of older versions hold no open_graph: they always had it.
         self.open_graph = manifest.get("open_graph", True)
+        # Nor feed_payment_links: they always put payment links in feeds.
+        self.feed_payment_links = manifest.get("feed_payment_links", True)
         siteurl = manifest["siteurl"].rstrip("/")
         self.by_page = {thing["page"]: thing for thing in self.things}
         # Feeds write each entry's link percent-encoded where it is not
@@ -412,7 +417,7 @@ class _Auditor:
                 if href in self.by_auto_submit_url
             }
             if thing is None and len(known) == 1:
-                thing = self.by_url[known.pop()]
+                thing = self.by_url[next(iter(known))]
             for href in payments:
                 if href not in self.by_auto_submit_url:
                     self.problem(
@@ -421,6 +426,24 @@ class _Auditor:
                         "the manifest doesn't know",
                         "the auto-submit URL of a manifest thing",
                     )
+            if not self.feed_payment_links:
+                # No entry needs a payment link. One to a thing is a problem
+                # all the same, though it points at the right thing today:
+                # the build wrote it into no feed, so it is a feed left by a
+                # build with FLATTR_FEEDS on or another plugin's, which no
+                # build keeps up to date (a new owner or title leaves it
+                # behind); the manifest lists no feed for the thing; and the
+                # operator switched feed links off. Links the manifest
+                # doesn't know were reported above.
+                if known:
+                    self.problem(
+                        relative,
+                        f"the entry {link} has {len(payments)} payment links, "
+                        "though the manifest says the build put none in feeds",
+                        "no payment link: FLATTR_FEEDS is off (a feed left "
+                        "from an earlier build?)",
+                    )
+                continue
             if thing is None:
                 continue
             if payments != [thing["auto_submit_url"]]:

@@ -172,6 +172,7 @@ def manifest_chunks(
     auto_submit_urls: Callable[[str], str | None] | None = None,
     open_graph: bool = True,
     shown_styles: Mapping[str, str] | None = None,
+    feed_payment_links: bool = True,
 ) -> Iterator[str]:
     """The manifest's text, in chunks: the same things always give the same
     bytes. Things are sorted by URL; each entry is built as it is written.
@@ -181,6 +182,8 @@ def manifest_chunks(
     pages carry Open Graph tags (FLATTR_OPEN_GRAPH), which the audit checks.
     ``shown_styles`` maps a thing URL to the button style its page shows
     where a template chose another than the configured one.
+    ``feed_payment_links``: whether the build put payment links in feeds
+    (FLATTR_FEEDS), which the audit otherwise requires of every entry.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
@@ -194,6 +197,7 @@ def manifest_chunks(
     )
     return json_lines(
         {
+            "feed_payment_links": feed_payment_links,
             "open_graph": open_graph,
             "schema_version": SCHEMA_VERSION,
             "siteurl": siteurl,
@@ -292,7 +296,8 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 def load_manifest(path: str | Path) -> dict[str, Any]:
     """Read a manifest, checking its schema version and every field by the
     schema's types, enums, patterns and required fields (lengths are not
-    checked). Raises ManifestError naming the file and the field, never
+    checked), and that no thing lists a feed when feed_payment_links is
+    false. Raises ManifestError naming the file and the field, never
     repeating a value, which could be an address someone put there."""
     path = Path(path)
     try:
@@ -320,9 +325,28 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
             f"version {SCHEMA_VERSION}"
         )
     problem = _schema_problem(document, _schema(), "", _schema()["$defs"])
+    if problem is None and document.get("feed_payment_links") is False:
+        problem = _feeds_listed(document["things"])
     if problem:
         raise ManifestError(f"{path}: {problem}")
     return document
+
+
+def _feeds_listed(things: list[dict[str, Any]]) -> str | None:
+    """What is wrong with the things of a manifest whose build put no
+    payment link in feeds: the first that still lists a feed; or None.
+
+    The schema says so too (its ``allOf``), by a ``maxItems`` the schema
+    check leaves alone; said here with the reason. The audit would
+    otherwise both expect the link in that feed and refuse it there.
+    """
+    for index, thing in enumerate(things):
+        if thing["feeds"]:
+            return (
+                f"things[{index}].feeds must be empty: feed_payment_links is "
+                "false (the build put no payment link in any feed)"
+            )
+    return None
 
 
 @functools.cache

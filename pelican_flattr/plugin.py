@@ -197,6 +197,10 @@ _FEED_SETTINGS = (
     "TRANSLATION_FEED_RSS",
 )
 
+# The web hook receiver's secret, which a settings file may hold (see
+# webhook_command.TOKEN_ENV; not imported, to keep the build's imports few).
+WEBHOOK_TOKEN_SETTING = "FLATTR_WEBHOOK_TOKEN"
+
 # What the duplicate-URL check names as the source of the site's own thing.
 _SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
 
@@ -244,14 +248,18 @@ def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
 
 
 def hide_addresses(pelican: Any) -> None:
-    """Hash every address in the owners of Pelican's own settings, before
-    Pelican copies them into the context every content object keeps.
+    """Hash every address in the owners of Pelican's own settings, and drop
+    the web hook token, before Pelican copies them into the context every
+    content object keeps.
 
     Pelican pickles both with each article it caches (``CACHE_CONTENT``),
     and the cache is a file the build writes.
     """
     if _loaded_by(pelican):
         scrub_addresses(pelican.settings)
+        # `webhook serve --settings` reads the token from the file itself;
+        # no build needs it.
+        pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
 
 
 def _loaded_by(pelican: Any) -> bool:
@@ -346,6 +354,10 @@ def attach_things(generators: list[Any]) -> None:
                 settings.language,
             )
         earlier = sources_by_url.setdefault(content_thing.url, source)
+        if earlier == _SITE_THING and content_thing.thing.owner == settings.username:
+            # The site owner's own page at the root: one thing for one owner
+            # whichever Flattr keeps, so nothing is lost.
+            sources_by_url[content_thing.url] = earlier = source
         if earlier != source:
             _report(
                 f"{source}: its thing URL {content_thing.url} is already the "
@@ -952,6 +964,7 @@ def write_manifest(pelican: Any) -> None:
         _build.url_spool.get,
         open_graph=settings.open_graph,
         shown_styles=_build.shown_styles,
+        feed_payment_links=settings.feeds,
     )
     try:
         write_atomically(settings.manifest_path, chunks)

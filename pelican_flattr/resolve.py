@@ -258,7 +258,7 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     if prefix is None:
         if "://" in value or value.startswith("//"):
             return value, True
-        return f"{settings.siteurl}/{value.lstrip('/')}", True
+        return f"{settings.files_url}/{value.lstrip('/')}", True
     path = unquote(value[len(prefix) :])
     if path.startswith("/"):
         path = path[1:]
@@ -275,8 +275,8 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
                 # before reading its URL: reading it pins the file where it
                 # is, and a later attach_to() would only warn.
                 linked.attach_to(content)
-            return f"{settings.siteurl}/{str(linked.url).lstrip('/')}", True
-    return f"{settings.siteurl}/{path}", False
+            return f"{settings.files_url}/{str(linked.url).lstrip('/')}", True
+    return f"{settings.files_url}/{path}", False
 
 
 def open_graph(

@@ -119,6 +119,10 @@ class FlattrSettings:
     """The plugin's configuration for one build."""
 
     siteurl: str
+    # Where the site's own files are, for og:image: SITEURL when it is
+    # absolute (FLATTR_SITEURL may keep an old base for the thing URLs
+    # after a move, while the files are on the new one), else siteurl.
+    files_url: str = ""
     site_name: str = ""
     username: Owner | None = None
     # Author name (or slug) -> owner; authors whose entry is unusable map to
@@ -315,8 +319,12 @@ def read_settings(
 
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
+    files_url = str(settings.get("SITEURL") or "").rstrip("/")
+    if check_thing_url(files_url + "/") is not None:
+        files_url = siteurl
     result = FlattrSettings(
         siteurl=siteurl,
+        files_url=files_url,
         site_name=str(settings.get("SITENAME") or ""),
         username=username,
         authors=authors,

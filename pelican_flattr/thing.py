@@ -14,7 +14,7 @@ import ipaddress
 import re
 import string
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .identifiers import Owner, redact_encoded_addresses
 
@@ -365,24 +365,25 @@ def split_tags(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-# The ASCII characters no URL may hold as they are: controls, space, DEL and
-# these. Beyond ASCII a thing URL keeps what Pelican gave it: Flattr keys a
-# thing on its exact URL, and every thing URL so far has kept them.
-_URL_UNSAFE = re.compile('[\x00-\x20\x7f"<>\\\\^`{|}]')
+# Whitespace (Unicode's included) and control characters: no URL holds
+# them as they are, and no pinned URL may (check_pinned_url). A thing URL
+# keeps every other character as Pelican gave it, "|" and "{" included:
+# Flattr keys a thing on its exact URL, and earlier builds published them so.
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def url_safe(url: str) -> str:
-    """``url`` with each ASCII character no URL may hold percent-encoded
+    """``url`` with each whitespace or control character percent-encoded
     (a slug may hold a space); ``url`` itself when there is none."""
     if _URL_UNSAFE.search(url) is None:
         return url
-    return _URL_UNSAFE.sub(lambda found: f"%{ord(found[0]):02X}", url)
+    return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
 
 
 def check_pinned_url(url: str) -> str | None:
-    """Why ``url`` cannot be a pinned thing URL, or None when it can: when
-    it is written as a computed one is (``url_safe``), so that a URL the
-    URL guard advises pinning is always one the build accepts."""
+    """Why ``url`` cannot be a pinned thing URL, or None when it can: it may
+    hold what a computed one may (``url_safe``), so that a URL the URL guard
+    advises pinning is one the build accepts."""
     if not isinstance(url, str) or not url.strip():
         return "is empty"
     found = _URL_UNSAFE.search(url)
@@ -391,8 +392,8 @@ def check_pinned_url(url: str) -> str | None:
     if found[0].isspace():
         return "contains whitespace"
     return (
-        f"holds {found[0]!r}, which no URL may hold as it is: write it as "
-        f"%{ord(found[0]):02X}"
+        f"holds the control character {found[0]!r}: write it as "
+        f"{quote(found[0], safe='')}"
     )
 
 

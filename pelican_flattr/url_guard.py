@@ -42,6 +42,14 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
+        if any(ch.isspace() or not ch.isprintable() for ch in self.old_url):
+            # A slug with a space gave such URLs before they were
+            # percent-encoded: no URL, and so nothing a pin may hold.
+            return (
+                "the old URL holds whitespace or a control character, which no "
+                "URL may hold and so no 'Flattr_url:' either: add the old URL to "
+                "FLATTR_ACCEPT_URL_CHANGES"
+            )
         if self.taken_by is not None and self.new_url is None:
             return (
                 f"if {self.taken_by} is meant to take them over, add the old URL "

@@ -294,6 +294,75 @@ def test_open_graph_off_passes_and_is_recorded(site, capsys):
     }
 
 
+def test_feeds_off_passes_and_is_recorded(site, capsys):
+    output, status, report = build_and_audit(site, capsys, FLATTR_FEEDS=False)
+    assert report["problems"] == [] and status == 0
+    path = output / "flattr-manifest.json"
+    manifest = json.loads(path.read_text())
+    assert manifest["feed_payment_links"] is False
+    assert all(thing["feeds"] == [] for thing in manifest["things"])
+    # A manifest from before the field still has its feeds checked: the
+    # plugin always put payment links there then. That these are the four
+    # entries also shows the feeds were read with the field present.
+    del manifest["feed_payment_links"]
+    path.write_text(json.dumps(manifest))
+    assert main(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert sorted((p["file"], p["problem"]) for p in problems) == [
+        (feed, f"the entry {SITEURL}/{page} has 0 payment links")
+        for feed in ("feeds/all.atom.xml", "feeds/all.rss.xml")
+        for page in ("first-article.html", "second-article.html")
+    ]
+
+
+def test_feeds_off_still_audits_what_feeds_carry(site, capsys):
+    output, status, report = build_and_audit(site, capsys, FLATTR_FEEDS=False)
+    assert status == 0, report["problems"]
+    first = manifest_things(output)["a.md"]
+    atom, rss = output / "feeds" / "all.atom.xml", output / "feeds" / "all.rss.xml"
+    # The first thing's own payment link, as a build with feeds on wrote it.
+    own = first["auto_submit_url"].replace("&", "&amp;")
+    replace_in(
+        atom,
+        f'<link href="{SITEURL}/first-article.html" rel="alternate"/>',
+        f'<link href="{SITEURL}/first-article.html" rel="alternate"/>'
+        f'<link href="{own}" rel="payment"/>',
+    )
+    replace_in(atom, "A first paragraph", "Ask carol@example.org. A first paragraph")
+    unknown = "https://flattr.com/submit/auto?url=x"
+    replace_in(
+        rss,
+        f"<link>{SITEURL}/second-article.html</link>",
+        f"<link>{SITEURL}/second-article.html</link>"
+        f'<atom:link href="{unknown}" rel="payment"/>',
+    )
+    (output / "feeds" / "broken.atom.xml").write_text("<feed><entry></feed>")
+    assert main(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    second = manifest_things(output)["b.md"]
+    assert sorted((p["file"], p["problem"]) for p in problems) == [
+        (
+            "feeds/all.atom.xml",
+            f"holds the plain email address behind owner {second['owner']['value']} "
+            f"(thing {second['url']})",
+        ),
+        (
+            "feeds/all.atom.xml",
+            f"the entry {SITEURL}/first-article.html has 1 payment links, though "
+            "the manifest says the build put none in feeds",
+        ),
+        (
+            "feeds/all.rss.xml",
+            f"the entry {SITEURL}/second-article.html has a payment link to "
+            f"{unknown!r}, which the manifest doesn't know",
+        ),
+        (
+            "feeds/broken.atom.xml",
+            "is not well-formed XML (mismatched tag: line 1, column 15)",
+        ),
+    ]
+
+
 def test_helper_button_of_another_style_passes(site, capsys, tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(SAMPLE_SITE.parent / "theme", theme)

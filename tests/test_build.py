@@ -327,6 +327,35 @@ def test_open_graph_tags(site):
     assert og(soup, "article:tag") == ["one", "two"]
 
 
+@pytest.mark.parametrize(
+    ("siteurl", "image_base"),
+    [
+        # A moved site keeps its thing URLs on the old base; its files are
+        # on the new one.
+        ("https://new.example.net", "https://new.example.net"),
+        # A development build's files are where it serves them.
+        ("http://localhost:8000", "http://localhost:8000"),
+        # Without an absolute SITEURL, FLATTR_SITEURL is the only base.
+        ("", "http://old.example.org"),
+    ],
+)
+def test_og_image_is_a_file_of_the_site_as_built(site, siteurl, image_base):
+    files = {
+        "a.md": article("Moved", "Alice", og_image="{static}/images/cover.png"),
+        "b.md": article("Relative", "Alice", image="images/cover.png"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        SITEURL=siteurl,
+        FLATTR_SITEURL="http://old.example.org",
+    )
+    for name in ("moved.html", "relative.html"):
+        soup = page(output / name)
+        assert og(soup, "og:image") == [f"{image_base}/images/cover.png"]
+        assert og(soup, "og:url") == [f"http://old.example.org/{name}"]
+
+
 def test_open_graph_can_be_switched_off(site):
     output = site(
         {"a.md": article("No Open Graph", "Alice")},
@@ -792,3 +821,21 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     flattr_log.clear()
     build(tmp_path, {}, **dict(settings, OUTPUT_SOURCES=False))
     assert _published_source_warnings(flattr_log) == []
+
+
+def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
+    from conftest import build
+
+    token = "tokenfortestsonly" * 3
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "FLATTR_AUTHORS": {"Zed": "zed_flattrs"},
+        "FLATTR_WEBHOOK_TOKEN": token,  # for `webhook serve --settings`
+    }
+    build(tmp_path, {"zed.md": article("Zed writes here", "Zed")}, **settings)
+    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
+    assert {p.name for p in cache_files} >= {"ArticlesGenerator"}
+    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
+        assert token.encode() not in _file_bytes(path), path

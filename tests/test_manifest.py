@@ -24,7 +24,7 @@ from pelican_flattr.manifest import (
 )
 from pelican_flattr.plugin import _contents
 from pelican_flattr.resolve import ContentThing
-from pelican_flattr.thing import CATEGORIES, Thing, url_safe
+from pelican_flattr.thing import CATEGORIES, Thing
 
 AUTHORS = {
     "Alice": "alice",
@@ -167,7 +167,7 @@ def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
     things = load_manifest(output / "flattr-manifest.json")["things"]
     assert len(things) == 6
     for thing in things:
-        expected = f"https://blog.example.org/{url_safe(pelican_urls[thing['source']])}"
+        expected = f"https://blog.example.org/{pelican_urls[thing['source']]}"
         assert thing["url"] == expected, thing["source"]
 
 
@@ -324,6 +324,43 @@ def test_fields_are_checked_by_the_schemas_patterns(tmp_path, field, value, says
     assert "carol" not in str(raised.value)
     path.write_text(json.dumps({**document, "things": [VALID_THING]}))
     assert load_manifest(path)["things"] == [VALID_THING]
+
+
+def test_feed_payment_links_is_checked(tmp_path):
+    path = tmp_path / "m.json"
+    schema = json.loads(SCHEMA_PATH.read_text())
+    listed = {**VALID_THING, "feeds": ["feeds/all.atom.xml"]}
+
+    def document(things, **header):
+        return {
+            "schema_version": 1,
+            "siteurl": "https://x.org/",
+            "things": things,
+            **header,
+        }
+
+    # Absent (an older manifest) or true: a thing may list its feeds.
+    for header in ({}, {"feed_payment_links": True}):
+        path.write_text(json.dumps(document([listed], **header)))
+        assert load_manifest(path)["things"] == [listed]
+    accepted = document([VALID_THING], feed_payment_links=False)
+    path.write_text(json.dumps(accepted))
+    assert load_manifest(path)["feed_payment_links"] is False
+    jsonschema.validate(accepted, schema)
+    # A value is never repeated: it could be an address.
+    path.write_text(json.dumps(document([], feed_payment_links="carol@example.org")))
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(path)
+    assert "feed_payment_links must be a JSON boolean, not string" in str(raised.value)
+    assert "carol" not in str(raised.value)
+    # Off, yet a thing says a feed carries its link: the audit would both
+    # require that link and refuse it.
+    contradictory = document([VALID_THING, listed], feed_payment_links=False)
+    path.write_text(json.dumps(contradictory))
+    with pytest.raises(ManifestError, match=re.escape("things[1].feeds must be empty")):
+        load_manifest(path)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(contradictory, schema)
 
 
 _things = st.builds(

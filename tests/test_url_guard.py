@@ -640,3 +640,31 @@ def test_a_slug_with_a_space_gives_a_thing_url_the_guard_can_pin(tmp_path, flatt
     assert manifest_things(output)["a.md"]["url"] == old
     assert [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"] == []
     assert guard_lines(flattr_log) == []
+
+
+def test_a_url_with_a_raw_space_from_an_earlier_build_is_accepted_not_pinned(
+    tmp_path, flattr_log
+):
+    # Earlier versions published a slug's space as it was: no URL, and so
+    # no pin either. The guard says what can be done about it.
+    build(tmp_path, two_articles(slug="smörgås bord"), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    encoded = "https://blog.example.org/smörgås%20bord.html"
+    raw = "https://blog.example.org/smörgås bord.html"
+    text = baseline.read_text("utf-8")
+    assert encoded in text
+    baseline.write_text(text.replace(encoded, raw), "utf-8")
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="smörgås bord"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert f"from {raw} to {encoded}" in line
+    assert "add the old URL to FLATTR_ACCEPT_URL_CHANGES" in line
+    assert "add 'Flattr_url:" not in line  # it would be refused
+    flattr_log.clear()
+    build(
+        tmp_path,
+        two_articles(slug="smörgås bord"),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_ACCEPT_URL_CHANGES=[raw],
+    )
+    assert guard_lines(flattr_log) == []
