@@ -45,7 +45,7 @@ from .identifiers import (
     IdentifierError,
     parse_owner,
     parse_partner_identifier,
-    redact_addresses,
+    redact_encoded_addresses,
 )
 
 DEFAULT_BASE_URL = "https://api.flattr.com/rest/v2"
@@ -349,6 +349,8 @@ class FlattrClient:
         sleep: Sleep = time.sleep,
     ) -> None:
         self._token = check_token(token)
+        # Any case: a server that echoes the token may have upper-cased it.
+        self._token_pattern = re.compile(re.escape(self._token), re.IGNORECASE)
         self.base_url = check_base_url(base_url)
         if not 0 < timeout <= MAX_TIMEOUT:
             raise ValueError(TIMEOUT_RULE)
@@ -601,9 +603,11 @@ class FlattrClient:
 
     def _clean(self, text: str) -> str:
         """Server-supplied text made safe to print: one line, bounded, and
-        without the token even if a misbehaving server echoed it back."""
+        without the token (in any case) or an email address (plain or
+        percent-encoded, as a Location URL holds it) even if a misbehaving
+        server echoed them back."""
         text = _CONTROL.sub(" ", text).strip()
-        text = redact_addresses(text.replace(self._token, "[token]"))
+        text = redact_encoded_addresses(self._token_pattern.sub("[token]", text))
         return text if len(text) <= 300 else text[:297] + "..."
 
 

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
+import io
 import json
 import os
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -48,14 +53,22 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+# What people write for "--": the ASCII hyphen, and the dashes a document or
+# a word processor puts in its place (em, en, hyphen, minus), which argparse
+# takes for no option at all.
+_DASHES = "-\u2014\u2013\u2010\u2212"
+
+
 def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
     """The values in ``argv`` that may be secrets: the value given to what
     argparse could take for ``--token`` (an abbreviation such as ``--tok``),
-    and to any option not in ``known`` (a misspelling such as ``--tokne``).
-    The values of known options, such as ``--timeout abc``, stay shown."""
+    and to anything written as an option that is not in ``known``: a
+    misspelling (``--tokne``), one dash (``-token``) or a dash pasted from a
+    document (``\u2014token``). The values of known options, such as
+    ``--timeout abc``, stay shown."""
     secrets = []
     for index, argument in enumerate(argv):
-        if not argument.startswith("--") or argument == "--":
+        if not argument.startswith(tuple(_DASHES)) or argument in ("-", "--"):
             continue
         name, equals, value = argument.partition("=")
         if not (len(name) > 2 and "--token".startswith(name)) and name in known:
@@ -69,10 +82,11 @@ def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
 
 
 def _option_names(parser: argparse.ArgumentParser) -> frozenset[str]:
-    """Every long option of ``parser`` and of its subcommands."""
+    """Every option string (``--token``, ``-h``) of ``parser`` and of its
+    subcommands."""
     names: set[str] = set()
     for action in parser._actions:
-        names.update(name for name in action.option_strings if name.startswith("--"))
+        names.update(action.option_strings)
         if isinstance(action, argparse._SubParsersAction):
             for subparser in action.choices.values():
                 names |= _option_names(subparser)
@@ -140,7 +154,25 @@ def print_json(document: Any) -> None:
     text = json.dumps(
         _printable(document), indent=2, ensure_ascii=False, sort_keys=True
     )
-    sys.stdout.write(text + "\n")
+    _write_all(text + "\n")
+
+
+def _write_all(text: str) -> None:
+    """Write ``text`` to stdout whole, or raise (BrokenPipeError: 141).
+
+    Under ``python -u`` (PYTHONUNBUFFERED) stdout writes straight to the
+    file, and one write to a pipe whose reader has just gone can write part
+    of the text and report no error: the command would end with 0.
+    """
+    stream = sys.stdout
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        stream.write(text)
+        return
+    stream.flush()
+    view = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    while view:  # os.write raises where the raw write would return None
+        view = view[os.write(raw.fileno(), view) :]
 
 
 def _printable(value: Any) -> Any:
@@ -158,13 +190,31 @@ def _printable(value: Any) -> Any:
     return value
 
 
+def console(stderr: bool = False) -> Console:
+    """A rich Console on stdout (or stderr), for every output of the command."""
+    return _console_class()(stderr=stderr, emoji=False)
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console  # not before a command prints
+
+    class PipeAwareConsole(Console):
+        """rich ends the process with status 1 when its stream is closed
+        early, the status by which ``verify`` says Flattr refused an
+        identity: this one lets the error through, for ``main`` to end
+        with 141 as documented."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # leaving a Progress must not write again
+            raise BrokenPipeError
+
+    return PipeAwareConsole
+
+
 def print_line(text: str) -> None:
     """A line for people on stdout."""
-    from rich.console import Console
-
-    Console(soft_wrap=True, emoji=False).print(
-        _printable(text), markup=False, highlight=False
-    )
+    console().print(_printable(text), markup=False, highlight=False, soft_wrap=True)
 
 
 def print_table(
@@ -173,7 +223,6 @@ def print_table(
     """A table for people on stdout; nothing when there are no rows."""
     if not rows:
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -184,7 +233,7 @@ def print_table(
         # Text, not markup: cells hold data (claim URLs from web hooks) in
         # which "[...]" must show as written.
         table.add_row(*(Text(_printable(str(cell))) for cell in row))
-    Console(emoji=False).print(table)
+    console().print(table)
 
 
 @contextlib.contextmanager
@@ -194,11 +243,10 @@ def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], 
     if not enabled or not sys.stderr.isatty():
         yield lambda done, total: None
         return
-    from rich.console import Console
     from rich.progress import Progress
 
     started = time.monotonic()
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress(console=console(stderr=True), transient=True) as bar:
         task = None
 
         def advance(done: int, total: int) -> None:

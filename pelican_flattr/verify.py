@@ -854,11 +854,12 @@ class _Report:
 
 
 def _print_line(text: str) -> None:
-    """A line for people on stdout, printed as is: rich would otherwise turn
-    ``partner:x:1`` into an emoji (``:x:``) and colour numbers."""
-    from rich.console import Console
+    """A line for people on stdout, printed as is (rich would otherwise turn
+    ``partner:x:1`` into an emoji and colour numbers), through the console
+    that ends a command whose reader stopped early with status 141."""
+    from . import cli
 
-    Console(soft_wrap=True, emoji=False, markup=False, highlight=False).print(text)
+    cli.print_line(text)
 
 
 def _skipped_json(skipped: Skipped) -> dict[str, Any]:

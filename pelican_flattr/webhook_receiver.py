@@ -160,11 +160,19 @@ def _loggable(text: str, limit: int) -> str:
     return _LOG_UNSAFE.sub(_escaped, redact(text)[:limit])
 
 
+# A run of URL-safe characters as long as most of a token (TOKEN_PATTERN
+# asks for 32 or more): a probe's path rarely holds one, and a token typed
+# one character off, or under another prefix, is still nearly all secret.
+_TOKEN_LIKE_RUN = re.compile(r"[A-Za-z0-9_-]{24,}")
+
+
 def _path_for_log(path: str) -> str:
-    """``path`` with whatever follows the route prefix hidden, in any case:
-    a token one character off is still nearly all of the secret."""
+    """``path`` with whatever follows the route prefix (in any case), and
+    any other run that could be most of a token, hidden."""
     at = path.lower().find(ROUTE_PREFIX)
-    return path if at < 0 else path[: at + len(ROUTE_PREFIX)] + "***"
+    if at >= 0:
+        path = path[: at + len(ROUTE_PREFIX)] + "***"
+    return _TOKEN_LIKE_RUN.sub("***", path)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -279,8 +287,9 @@ def store_ignored(
     )
 
 
-def _check_content_type(value: str) -> None:
-    """Refusal(415) unless ``value`` is the form type, in UTF-8 if it says."""
+def _check_content_type(value: str) -> bool:
+    """Refusal(415) unless ``value`` is the form type; whether the charset
+    it declares (if any) reads as UTF-8 does."""
     media_type, *parameters = value.split(";")
     if media_type.strip().lower() != _FORM_TYPE:
         raise Refusal(415, f"the body must be {_FORM_TYPE}")
@@ -292,12 +301,21 @@ def _check_content_type(value: str) -> None:
         if len(charset) >= 2 and charset[0] == charset[-1] == '"':
             charset = charset[1:-1]
         if charset.lower() not in _CHARSETS:
-            # Read as UTF-8, another charset's bytes would be stored wrong.
-            raise Refusal(
-                415,
-                "the Content-Type's charset parameter must be utf-8 or us-ascii "
-                "(or left out, which means utf-8)",
-            )
+            return False
+    return True
+
+
+def _check_charset(body: bytes) -> None:
+    """Refusal(415) for a body in another charset than UTF-8 that holds more
+    than ASCII once percent-decoded: read as UTF-8, its bytes would be
+    stored wrong. Pure ASCII reads the same in any of them, and some HTTP
+    clients declare ISO-8859-1 whatever they send."""
+    if not unquote_to_bytes(body).isascii():
+        raise Refusal(
+            415,
+            "the Content-Type's charset parameter must be utf-8 or us-ascii "
+            "(or left out, which means utf-8) for a body beyond ASCII",
+        )
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
@@ -421,8 +439,10 @@ class WebhookApp:
             raise Refusal(404, "not found")
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refusal(405, "only POST is accepted")
-        _check_content_type(environ.get("CONTENT_TYPE", ""))
+        reads_as_utf8 = _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
+        if not reads_as_utf8:
+            _check_charset(body)
         form = parse_form(body)
         event = form.get("_event", "")
         if not event:

@@ -41,6 +41,7 @@ RAW_MODES = (
     "endless",
     "redirect",
     "redirect_json",
+    "redirect_echo",
     "rate_limited_without_reset",
     "too_many_requests",
     "too_many_requests_json",
@@ -85,6 +86,12 @@ SCRIPTED = {
         400,
         "application/json",
         {"error": "validation", "error_description": "carol@example.org is taken"},
+    ),
+    # As a form or a URL carries it.
+    "echo_encoded_address": (
+        400,
+        "application/json",
+        {"error": "validation", "error_description": "carol%40example.org is taken"},
     ),
     "echo_token": (
         400,
@@ -285,6 +292,14 @@ class FlattrApiStub:
             out.sendall(
                 b"HTTP/1.1 301 Moved Permanently\r\nConnection: close\r\n"
                 b"Location: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "redirect_echo":
+            token = authorization.removeprefix("Bearer ").upper()
+            out.sendall(
+                b"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: "
+                b"https://elsewhere.example/?email=carol%40example.org&tok="
+                + token.encode()
+                + b"\r\nContent-Length: 0\r\n\r\n"
             )
         elif mode == "redirect_json":
             out.sendall(

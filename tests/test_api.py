@@ -306,6 +306,17 @@ def test_a_redirect_with_a_json_error_body_is_no_refusal(stub, client):
         client.verify("partner:ns:1", "alice")
 
 
+def test_a_redirect_never_repeats_the_token_or_an_address_in_any_form(stub, client):
+    # The Location is shown to help find a wrong API URL; a server may put
+    # the token in it upper-cased, and an address percent-encoded.
+    stub.script("redirect_echo")
+    with pytest.raises(CouldNotReachFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    message = str(raised.value)
+    assert "?email=[address]&tok=[token]" in message, message
+    assert TOKEN not in message.lower() and "carol" not in message
+
+
 def test_a_non_json_success_is_not_taken_for_one(stub, client):
     stub.script("html_200")
     with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
@@ -395,6 +406,14 @@ def test_a_server_error_never_repeats_an_address(client, stub):
         client.verify("partner:ns:1", "alice")
     assert "[address] is taken" in str(raised.value)
     assert "@" not in str(raised.value)
+
+
+def test_a_refusal_never_repeats_a_percent_encoded_address(client, stub):
+    stub.script("echo_encoded_address")
+    with pytest.raises(RefusedByFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert raised.value.description == "[address] is taken"
+    assert "carol" not in str(raised.value)
 
 
 @pytest.mark.parametrize("reset", [99_999_999_999_999, 10**300])

@@ -3,11 +3,15 @@
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
 from pelican_flattr import cli
+
+SCRIPT = Path(sys.executable).with_name("pelican-flattr")
 
 
 def test_identifiers_print_as_written(capsys):
@@ -25,11 +29,10 @@ def test_no_subcommand_is_a_usage_error(capsys):
 
 def test_output_to_a_closed_pipe_is_no_traceback(sample_output):
     # As `pelican-flattr audit --json | head -1` once the reader has gone.
-    script = Path(sys.executable).with_name("pelican-flattr")
     reader, writer = os.pipe()
     os.close(reader)
     result = subprocess.run(
-        [str(script), "audit", str(sample_output), "--json"],
+        [str(SCRIPT), "audit", str(sample_output), "--json"],
         stdout=writer,
         stderr=subprocess.PIPE,
         text=True,
@@ -38,6 +41,95 @@ def test_output_to_a_closed_pipe_is_no_traceback(sample_output):
     )
     os.close(writer)
     assert result.stderr == "" and result.returncode == 141
+
+
+@pytest.fixture
+def crowded_store(tmp_path):
+    """A store of 3,000 waiting owners: far more than a pipe holds, in the
+    table and in the lines below it, so that a reader that stops early is
+    gone before either is written."""
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "store.sqlite3"
+    with open_store(store) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (f"t{n}", 1, f"partner:ns:{n}", "", f"https://flattr.com/c/{n}", "2024")
+                for n in range(3000)
+            ],
+        )
+    return store
+
+
+def status_when_the_reader_stops(
+    arguments: list[str], read: Callable[[IO[bytes]], None], **popen: Any
+) -> int:
+    """Run the command, ``read`` some of its output, close the pipe; the
+    exit status, once it is clear that nothing went to stderr but a line."""
+    process = subprocess.Popen(
+        [str(SCRIPT), *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
+    try:
+        read(process.stdout)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        status = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in err, err
+    return status
+
+
+def read_until(text: str) -> Callable[[IO[bytes]], None]:
+    def read(stdout: IO[bytes]) -> None:
+        for line in stdout:
+            if text.encode() in line:
+                return
+        pytest.fail(f"no line holds {text!r}")
+
+    return read
+
+
+@pytest.mark.parametrize(
+    "last_line",
+    [
+        "Flattrs waiting to be claimed",  # `| head -1`: gone within the table
+        "Claim URLs, to pass on to each owner:",  # `| sed '/Claim/q'`: the lines
+    ],
+)
+def test_a_reader_that_stops_early_ends_the_command_with_141(crowded_store, last_line):
+    # rich ends a process whose stdout is closed with status 1, which
+    # scripts read as "problems found" (for verify: Flattr refused one).
+    arguments = ["pending", "--store", str(crowded_store)]
+    assert status_when_the_reader_stops(arguments, read_until(last_line)) == 141
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_json_document_cut_short_ends_with_141(crowded_store, unbuffered):
+    # Under PYTHONUNBUFFERED one write of the whole document could write
+    # part of it, say nothing, and end the command with 0.
+    arguments = ["pending", "--store", str(crowded_store), "--json"]
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    status = status_when_the_reader_stops(arguments, read_until("{"), env=env)
+    assert status == 141
+
+
+def test_verify_stops_with_141_when_its_reader_does(tmp_path):
+    # verify prints a line per identity; 1 would mean "Flattr refused one".
+    rows = "\n".join(f"user{n},partner:ns:{n}" for n in range(5000))
+    batch = tmp_path / "many.csv"
+    batch.write_text(f"username,identity\n{rows}\n", encoding="utf-8")
+    arguments = ["verify", "--from", str(batch), "--dry-run"]
+    status = status_when_the_reader_stops(
+        arguments, read_until("would send"), cwd=tmp_path
+    )
+    assert status == 141
 
 
 @pytest.mark.parametrize(

@@ -153,20 +153,47 @@ def test_a_failing_settings_file_never_repeats_an_address(
     assert "carol@" not in err
 
 
+def settings_naming(tmp_path, store, copy_in):
+    """tmp_path/site/pelicanconf.py naming the store "flattr.db", and a copy
+    of ``store`` as ``copy_in``/flattr.db; the site folder and the file."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (copy_in / "flattr.db").write_bytes(store.read_bytes())
+    conf = site / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "flattr.db"\nTIMEZONE = "UTC"\n')
+    return site, conf
+
+
 def test_a_relative_store_is_taken_from_the_current_folder(
     store, tmp_path, monkeypatch, capsys
 ):
     # As the build takes it: one setting, one file, wherever the settings
     # file is.
-    site = tmp_path / "site"
-    site.mkdir()
-    (tmp_path / "flattr.db").write_bytes(store.read_bytes())
-    conf = site / "pelicanconf.py"
-    conf.write_text('FLATTR_STORE = "flattr.db"\nTIMEZONE = "UTC"\n')
+    site, conf = settings_naming(tmp_path, store, copy_in=tmp_path)
     monkeypatch.chdir(tmp_path)  # not the settings file's folder
     assert main(["pending", "--settings", str(conf), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["store"] == "flattr.db"
     assert not (site / "flattr.db").exists()
+
+
+def test_a_store_beside_the_settings_file_is_not_silently_left_behind(
+    store, tmp_path, monkeypatch, capsys
+):
+    # Earlier versions took a relative FLATTR_STORE from the settings file's
+    # folder: a store there, and none here, is named, not replaced.
+    site, conf = settings_naming(tmp_path, store, copy_in=tmp_path / "site")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", "t" * 40)
+    commands = [
+        ["pending", "--settings", str(conf)],
+        ["webhook", "serve", "--settings", str(conf)],
+        ["verify", "--from", str(conf), "--dry-run"],
+    ]
+    for command in commands:
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"there is one at {site / 'flattr.db'}: run from {site}" in err
+    assert not (tmp_path / "flattr.db").exists()
 
 
 @pytest.mark.parametrize(
