@@ -45,12 +45,28 @@ class _Parser(argparse.ArgumentParser):
     hidden: tuple[str, ...] = ()
 
     def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # Arguments nothing expected, such as a token pasted without its
+            # option ("serve SECRET", "-- token SECRET"): the options among
+            # them are shown, to say what went wrong, and no value.
+            words = message[len(prefix) :].split(" ")
+            shown = [
+                _option_only(word) if word.startswith(tuple(_DASHES)) else "[hidden]"
+                for word in words
+            ]
+            message = prefix + " ".join(shown)
         for secret in self.hidden:
             # Only where argparse quotes it whole: a short value ("a") must
             # not turn every "a" of the message into "[hidden]".
             whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
             message = re.sub(whole, "[hidden]", message)
         super().error(message)
+
+
+def _option_only(word: str) -> str:
+    name, equals, _ = word.partition("=")
+    return f"{name}=[hidden]" if equals else name
 
 
 # What people write for "--": the ASCII hyphen, and the dashes a document or
@@ -71,7 +87,11 @@ def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
         if not argument.startswith(tuple(_DASHES)) or argument in ("-", "--"):
             continue
         name, equals, value = argument.partition("=")
-        if not (len(name) > 2 and "--token".startswith(name)) and name in known:
+        # argparse takes a long option's unique abbreviation for it.
+        means = [option for option in known if option.startswith(name)]
+        if len(name) > 2 and "--token" in means:
+            pass  # the token, or an abbreviation that may stand for it
+        elif name in known or (name.startswith("--") and len(means) == 1):
             continue
         if equals:
             secrets.append(value)

@@ -195,9 +195,12 @@ def manifest_chunks(
         )
         for ct in ordered
     )
+    # Written only when false: a manifest of the default build stays what
+    # consumers of schema version 1 validated before the field existed.
+    header = {} if feed_payment_links else {"feed_payment_links": False}
     return json_lines(
         {
-            "feed_payment_links": feed_payment_links,
+            **header,
             "open_graph": open_graph,
             "schema_version": SCHEMA_VERSION,
             "siteurl": siteurl,

@@ -436,10 +436,11 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
     address in its owner metadata.
 
     Pelican copies the file itself: the plugin hides the address in what
-    Pelican keeps of it, but cannot change the copy. The source file is
-    read (only where the owner metadata may stand for an address the
-    plugin hid), not the metadata, which a build from Pelican's cache gets
-    with the address hidden already.
+    Pelican keeps of it, but cannot change the copy. An email owner's
+    metadata holds its hash by now (from the cache too), so a source whose
+    text lacks that hash wrote the address, in whatever syntax and over
+    however many lines; a hidden marker stands for an address that could
+    not be hashed.
     """
     found: list[tuple[str, Any]] = []
     for generator in generators:
@@ -453,8 +454,8 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
             continue
         for content in published:
             owner = content.metadata.get(OWNER)
-            if _may_stand_for_an_address(owner) and _names_an_owner_address(
-                content.source_path
+            if owner is not None and _source_holds_an_address(
+                owner, content.source_path
             ):
                 source = _source(content) or content.relative_source_path
                 found.append((str(source).replace("\\", "/"), content))
@@ -468,24 +469,26 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
         )
 
 
-def _may_stand_for_an_address(owner: object) -> bool:
-    """Whether owner metadata, as the plugin leaves it, may have held an
-    address: an email owner, a hidden address, or not one value."""
-    if owner is None:
+def _source_holds_an_address(owner: object, path: str) -> bool:
+    """Whether the source at ``path`` wrote an address for ``owner``, the
+    owner metadata as the plugin left it (hashed, or hidden)."""
+    values = owner if isinstance(owner, (list, tuple)) else [owner]
+    texts = [value for value in values if isinstance(value, str)]
+    if len(texts) < len(values) or any(HIDDEN_ADDRESS in text for text in texts):
+        return True  # an address that could not be hashed was hidden
+    hashes = [
+        text.partition(":")[2].strip().lower()
+        for text in texts
+        if text.strip().lower().startswith("email:")
+    ]
+    if not hashes:
         return False
-    if not isinstance(owner, str):
-        return True
-    return "@" in owner or HIDDEN_ADDRESS in owner or "email:" in owner.lower()
-
-
-def _names_an_owner_address(path: str) -> bool:
-    """Whether the file at ``path`` has an owner field with an address on
-    its line, in any reader's syntax (Markdown, reStructuredText, HTML)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as source:
-            return any("@" in line and OWNER in line.lower() for line in source)
+            written = source.read().lower()
     except OSError:  # Pelican's copy fails too, and says so
         return False
+    return any(digest not in written for digest in hashes)
 
 
 def _hashed_form(owner: object) -> str:

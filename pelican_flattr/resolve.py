@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
+from .identifiers import (
+    IdentifierError,
+    Owner,
+    parse_owner,
+    redact_encoded_addresses,
+)
 from .settings import FlattrSettings, shown_author
 from .thing import (
     CATEGORIES,
     Thing,
-    check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
@@ -103,7 +107,7 @@ class _FieldError(Exception):
 def _shown(value: str) -> str:
     """A rejected metadata value as a message repeats it: quoted, without
     an address, which a value in the wrong field may hold."""
-    return redact_addresses(repr(value))
+    return redact_encoded_addresses(repr(value))
 
 
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
@@ -211,7 +215,7 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     pinned = _text_field(content.metadata, PINNED_URL)
     if pinned:
-        reason = check_pinned_url(pinned)
+        reason = check_thing_url(pinned)
         if reason:
             raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
         return pinned

@@ -21,7 +21,13 @@ from .identifiers import (
     parse_owner,
     redact_addresses,
 )
-from .thing import CATEGORIES, check_thing_url, flattr_language, split_tags
+from .thing import (
+    CATEGORIES,
+    check_thing_url,
+    flattr_language,
+    is_development_url,
+    split_tags,
+)
 
 BUTTON_STYLES = ("plain", "js", "compact")
 
@@ -119,9 +125,9 @@ class FlattrSettings:
     """The plugin's configuration for one build."""
 
     siteurl: str
-    # Where the site's own files are, for og:image: SITEURL when it is
-    # absolute (FLATTR_SITEURL may keep an old base for the thing URLs
-    # after a move, while the files are on the new one), else siteurl.
+    # Where the site's own files are, for og:image: SITEURL when it is a
+    # public absolute URL (FLATTR_SITEURL may keep an old base for the thing
+    # URLs after a move, while the files are on the new one), else siteurl.
     files_url: str = ""
     site_name: str = ""
     username: Owner | None = None
@@ -320,8 +326,8 @@ def read_settings(
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
     files_url = str(settings.get("SITEURL") or "").rstrip("/")
-    if check_thing_url(files_url + "/") is not None:
-        files_url = siteurl
+    if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
+        files_url = siteurl  # a preview of a published page needs its image
     result = FlattrSettings(
         siteurl=siteurl,
         files_url=files_url,

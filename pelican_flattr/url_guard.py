@@ -26,6 +26,8 @@ from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
 from typing import Any
 
+from .thing import url_safe
+
 Entry = Mapping[str, Any]
 
 
@@ -42,7 +44,7 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
-        if any(ch.isspace() or not ch.isprintable() for ch in self.old_url):
+        if url_safe(self.old_url) != self.old_url:
             # A slug with a space gave such URLs before they were
             # percent-encoded: no URL, and so nothing a pin may hold.
             return (

@@ -133,14 +133,14 @@ class _Tally:
 # -- reading FILE -----------------------------------------------------------
 
 
-def read_plan(path: str | Path) -> Plan:
+def read_plan(path: str | Path, store_given: bool = False) -> Plan:
     """Read ``--from FILE``: a ``.csv`` of ``username,identity`` or a ``.py``
     Pelican settings file. Every entry is checked; nothing is sent."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_csv(path)
     if path.suffix.lower() == ".py":
-        return read_pelicanconf(path)
+        return read_pelicanconf(path, store_given)
     return Plan(
         problems=(
             f"{path}: expected a .csv file (username,identity) or a Pelican "
@@ -220,7 +220,7 @@ def read_csv(path: Path) -> Plan:
     return _deduplicated(entries, [], problems, store=None)
 
 
-def read_pelicanconf(path: Path) -> Plan:
+def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     """The author mapping of a Pelican settings file.
 
     ``FLATTR_AUTHORS`` maps an author to a Flattr username or an owner
@@ -228,7 +228,7 @@ def read_pelicanconf(path: Path) -> Plan:
     Flattr account that claimed the identifier. Authors with a username need
     no verify; authors with an identifier but no account are skipped.
     ``FLATTR_STORE`` names the store (a relative path is taken from the
-    current folder, as the build takes it).
+    current folder, as the build takes it), unless ``store_given`` (--store).
     """
     try:
         settings = read_settings_file(path)
@@ -250,10 +250,12 @@ def read_pelicanconf(path: Path) -> Plan:
                 f"{path}: {name} must be a dict keyed by author name, not "
                 f"{type(value).__name__}"
             )
-    try:
-        store_path = configured_store(settings, path)
-    except ValueError as error:
-        problems.append(str(error))
+    store_path = None
+    if not store_given:  # --store wins, whatever FLATTR_STORE says
+        try:
+            store_path = configured_store(settings, path)
+        except ValueError as error:
+            problems.append(str(error))
     if problems:
         return Plan(problems=tuple(problems))
 
@@ -567,7 +569,7 @@ def run_verify(args: argparse.Namespace) -> int:
         if problems:
             return report.usage(problems)
     else:
-        plan = read_plan(args.from_file)
+        plan = read_plan(args.from_file, store_given=bool(args.store))
         if plan.problems:
             return report.usage(list(plan.problems), plan)
     report.plan = plan

@@ -15,6 +15,7 @@ waitress.
 
 from __future__ import annotations
 
+import codecs
 import hmac
 import json
 import logging
@@ -73,7 +74,7 @@ _CLICKS = re.compile(r"[0-9]{1,10}")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 # What a form body may be declared in: UTF-8, which is also what a body
 # without a charset is read as, and its ASCII subset.
-_CHARSETS = ("utf-8", "us-ascii")
+_CHARSETS = ("utf-8", "ascii")  # as codecs.lookup() names them
 
 
 class Refusal(Exception):
@@ -164,6 +165,7 @@ def _loggable(text: str, limit: int) -> str:
 # asks for 32 or more): a probe's path rarely holds one, and a token typed
 # one character off, or under another prefix, is still nearly all secret.
 _TOKEN_LIKE_RUN = re.compile(r"[A-Za-z0-9_-]{24,}")
+_NOT_TOKEN_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def _path_for_log(path: str) -> str:
@@ -300,7 +302,11 @@ def _check_content_type(value: str) -> bool:
         charset = charset.strip()
         if len(charset) >= 2 and charset[0] == charset[-1] == '"':
             charset = charset[1:-1]
-        if charset.lower() not in _CHARSETS:
+        try:  # Python's codec names know the aliases ("utf8", "ascii")
+            name = codecs.lookup(charset).name
+        except LookupError:
+            return False
+        if name not in _CHARSETS:
             return False
     return True
 
@@ -375,6 +381,13 @@ class WebhookApp:
         self._route = (ROUTE_PREFIX + token).encode()
         # In any case: a lower-cased token would still give most of it away.
         self._token = re.compile(re.escape(token), re.I)
+        # Overlapping sixteenths of it: a path holding one, once its
+        # separators are gone, holds a piece of the secret however it was
+        # cut ("/x/<first half>/<second half>").
+        lowered = token.lower()
+        self._token_pieces = tuple(
+            lowered[at : at + 16] for at in range(0, len(lowered) - 15, 4)
+        )
         self._local = threading.local()
         open_store(self.store_path).close()  # create and migrate it up front
 
@@ -412,7 +425,7 @@ class WebhookApp:
         logger.info(
             "%s %s %d %s %.1fms",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
-            self._for_log(_path_for_log(environ.get("PATH_INFO", "")), 100),
+            self._for_log(self._path_for_log(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(event, EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
@@ -426,6 +439,13 @@ class WebhookApp:
             headers.append(("Allow", "POST"))
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
+
+    def _path_for_log(self, path: str) -> str:
+        shown = self._token.sub("***", _path_for_log(path))
+        collapsed = _NOT_TOKEN_CHARS.sub("", shown).lower()
+        if any(piece in collapsed for piece in self._token_pieces):
+            return "/***"
+        return shown
 
     def _for_log(self, text: str, limit: int) -> str:
         # The token is hidden wherever it is: a registration with a prefix

@@ -225,6 +225,11 @@ IMAGE_CASES = [
         None,
         "metadata 'og_image' is not a valid URL (Invalid IPv6 URL)",
     ),
+    (
+        {"og_image": "https://cdn.example.net/i\x7fmg.png"},
+        None,
+        "metadata 'og_image' holds the control character '\\x7f'",
+    ),
 ]
 
 

@@ -333,8 +333,9 @@ def test_open_graph_tags(site):
         # A moved site keeps its thing URLs on the old base; its files are
         # on the new one.
         ("https://new.example.net", "https://new.example.net"),
-        # A development build's files are where it serves them.
-        ("http://localhost:8000", "http://localhost:8000"),
+        # A development SITEURL (RELATIVE_URLS, FLATTR_SITEURL set as the
+        # README advises): a preview of the published page needs its image.
+        ("http://localhost:8000", "http://old.example.org"),
         # Without an absolute SITEURL, FLATTR_SITEURL is the only base.
         ("", "http://old.example.org"),
     ],
@@ -820,6 +821,49 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     # Without OUTPUT_SOURCES the source stays private: nothing to say.
     flattr_log.clear()
     build(tmp_path, {}, **dict(settings, OUTPUT_SOURCES=False))
+    assert _published_source_warnings(flattr_log) == []
+
+
+def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
+    from conftest import build
+
+    html = (
+        "<html><head><title>An HTML article</title>\n"
+        '<meta name="date" content="2024-03-01" />\n'
+        '<meta name="authors" content="Zed" />\n'
+        '<meta name="flattr_owner"\n      content="email:dave.secret@example.org" />\n'
+        "</head><body><p>Words in HTML, enough of them.</p></body></html>\n"
+    )
+    rest = (
+        "A reST article\n##############\n\n:date: 2024-03-02\n:authors: Zed\n"
+        ":flattr_owner: email:dave.secret@example.org\n\nWords in reST, enough.\n"
+    )
+    files = {
+        "html-article.html": html,
+        "rest-article.rst": rest,
+        # Already hashed; the body shows readers how an address is written.
+        "howto.md": article(
+            "How to name an owner",
+            "Zed",
+            "Write `Flattr_owner: email:you@example.org` in your article.",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
+    }
+    settings = {"OUTPUT_SOURCES": True, "FLATTR_USERNAME": "siteowner"}
+    build(tmp_path, files, **settings)
+    warned = _published_source_warnings(flattr_log)
+    assert [m.split(":")[1].strip() for m in warned] == [
+        "html-article.html",
+        "rest-article.rst",
+    ]
+    # Nothing to fix in howto.md: a strict build of it alone passes.
+    flattr_log.clear()
+    build(
+        tmp_path / "alone",
+        {"howto.md": files["howto.md"]},
+        FLATTR_STRICT=True,
+        **settings,
+    )
     assert _published_source_warnings(flattr_log) == []
 
 

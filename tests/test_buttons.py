@@ -483,6 +483,8 @@ THEME_OG_TAGS = {
     "second": "<meta content='Theme' property='og:title'>",
     "third": '<META\n  name="x" PROPERTY = og:title content="Theme" />',
     "fourth": '<meta data-x="a > b" property="og:title" content="Theme">',
+    # An article: property alone, and no "og:" anywhere in the head.
+    "fifth": '<meta property="article:author" content="Theme">',
 }
 
 
@@ -497,12 +499,22 @@ def test_a_property_the_theme_emits_is_found_in_any_spelling(site, tmp_path):
         '{% extends "!simple/article.html" %}\n'
         "{% block head %}{{ super() }}" + choose + "{% endblock %}\n"
     )
-    files = dict(three_articles(), **{"d.md": article("Fourth of four", "Alice")})
+    files = dict(
+        three_articles(),
+        **{
+            "d.md": article("Fourth of four", "Alice"),
+            "e.md": article("Fifth of four", "Alice"),
+        },
+    )
     output = site(files, theme=str(tmp_path / "og-theme"), FLATTR_AUTHORS=AUTHORS)
     for thing in manifest_things(output).values():
         soup = page(output / thing["page"])
-        assert og(soup, "og:title") == ["Theme"], thing["page"]
         assert len(og(soup, "og:url")) == 1
+        if thing["page"].startswith("fifth"):
+            assert og(soup, "article:author") == ["Theme"]
+            assert og(soup, "og:title") == [thing["title"]]
+        else:
+            assert og(soup, "og:title") == ["Theme"], thing["page"]
 
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls.

@@ -180,6 +180,8 @@ def test_manifest_follows_its_schema(site):
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(document, schema)
     assert document["schema_version"] == 1
+    # The default build's header is what schema version 1 always had.
+    assert set(document) == {"open_graph", "schema_version", "siteurl", "things"}
     entry = next(t for t in document["things"] if t["source"] == "m.md")
     assert entry == {
         "url": "https://blog.example.org/mail-owner-article.html",

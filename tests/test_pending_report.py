@@ -194,6 +194,18 @@ def test_a_store_beside_the_settings_file_is_not_silently_left_behind(
         err = capsys.readouterr().err
         assert f"there is one at {site / 'flattr.db'}: run from {site}" in err
     assert not (tmp_path / "flattr.db").exists()
+    # Run from the settings file's folder, it is that store; and --store
+    # names the store whatever FLATTR_STORE says.
+    elsewhere = tmp_path / "elsewhere.db"
+    elsewhere.write_bytes(store.read_bytes())
+    for folder, extra in ((site, []), (tmp_path, ["--store", str(elsewhere)])):
+        monkeypatch.chdir(folder)
+        assert main([*commands[0], *extra, "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)["store"]
+        assert shown == (str(elsewhere) if extra else "flattr.db")
+        assert main([*commands[2], *extra]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+    assert not (tmp_path / "flattr.db").exists()
 
 
 @pytest.mark.parametrize(
@@ -216,7 +228,7 @@ def test_settings_of_the_wrong_type_are_refused(
     assert not (tmp_path / "flattr-store.sqlite3").exists()
 
 
-def test_an_author_named_by_an_address_is_never_printed(
+def test_an_author_named_by_an_address_is_never_in_a_message(
     store, tmp_path, monkeypatch, capsys
 ):
     conf = tmp_path / "pelicanconf.py"

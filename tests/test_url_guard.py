@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pelican_flattr.cli import main
 from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.url_guard import (
+    UrlChange,
     _baseline_line,
     baseline_entry,
     compare_manifests,
@@ -668,3 +669,21 @@ def test_a_url_with_a_raw_space_from_an_earlier_build_is_accepted_not_pinned(
         FLATTR_ACCEPT_URL_CHANGES=[raw],
     )
     assert guard_lines(flattr_log) == []
+
+
+@pytest.mark.parametrize(
+    ("old_url", "pinnable"),
+    [
+        ("https://x.example/a b.html", False),
+        ("https://x.example/a\x01b.html", False),
+        # Not printable, but nothing a URL may not hold: a pin keeps it.
+        ("https://x.example/he\u200fbrew.html", True),
+        ("https://x.example/a|b{c}.html", True),
+    ],
+)
+def test_the_advice_pins_whatever_a_pin_may_hold(old_url, pinnable):
+    from pelican_flattr.thing import check_thing_url
+
+    advice = UrlChange("a.md", old_url, "https://x.example/new.html").advice()
+    assert (f"add 'Flattr_url: {old_url}'" in advice) is pinnable
+    assert (check_thing_url(old_url) is None) is pinnable

@@ -830,6 +830,9 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
         [*ONE_IDENTITY, "\u2013token", TOKEN],  # en dash
         [*ONE_IDENTITY, "\u2013token=" + TOKEN],
         ["webhook", "serve", "-token", TOKEN],
+        # The token without its option: nothing expected it.
+        [*ONE_IDENTITY, "--", "token", TOKEN],
+        ["webhook", "serve", TOKEN],
     ],
 )
 def test_a_usage_error_never_repeats_the_token(capsys, command):
@@ -841,9 +844,14 @@ def test_a_usage_error_never_repeats_the_token(capsys, command):
     assert TOKEN not in err
 
 
-def test_a_usage_error_still_shows_other_values(capsys):
+@pytest.mark.parametrize(
+    "timeout",
+    [["--timeout", "abc"], ["--timeout=abc"], ["--time", "abc"], ["--time=abc"]],
+)
+def test_a_usage_error_still_shows_other_values(capsys, timeout):
+    # "--time" is argparse's abbreviation of --timeout, and of nothing else.
     with pytest.raises(SystemExit):
-        main(["verify", "--identity", "partner:ns:1", "--token=a", "--timeout", "abc"])
+        main(["verify", "--identity", "partner:ns:1", "--token=a", *timeout])
     assert "argument --timeout: invalid float value: 'abc'" in capsys.readouterr().err
 
 
