@@ -51,11 +51,9 @@ class _Parser(argparse.ArgumentParser):
             # option ("serve SECRET", "-- token SECRET"): the options among
             # them are shown, to say what went wrong, and no value.
             words = message[len(prefix) :].split(" ")
-            shown = [
-                _option_only(word) if word.startswith(tuple(_DASHES)) else "[hidden]"
-                for word in words
-            ]
-            message = prefix + " ".join(shown)
+            message = prefix + " ".join(_option_only(word) for word in words)
+        # "pelican-flattr SECRET": argparse quotes it as an invalid command.
+        message = _INVALID_CHOICE.sub(_choice_shown, message)
         for secret in self.hidden:
             # Only where argparse quotes it whole: a short value ("a") must
             # not turn every "a" of the message into "[hidden]".
@@ -64,9 +62,29 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+# What an option's name looks like; a token can start with "-" too
+# (secrets.token_urlsafe), but is longer and may hold "_".
+_OPTION_NAME = re.compile(
+    r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][A-Za-z0-9-]{0,19}"
+)
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
+
+
 def _option_only(word: str) -> str:
+    """An unrecognized argument as a usage error shows it: an option's name
+    (its value hidden), and nothing of a value."""
     name, equals, _ = word.partition("=")
+    if not _OPTION_NAME.fullmatch(name):
+        return "[hidden]"
     return f"{name}=[hidden]" if equals else name
+
+
+def _choice_shown(found: re.Match[str]) -> str:
+    """A mistyped command is short and worth showing; a secret is not."""
+    word = found[1]
+    return (
+        found[0] if re.fullmatch(r"[a-z-]{1,20}", word) else "invalid choice: [hidden]"
+    )
 
 
 # What people write for "--": the ASCII hyphen, and the dashes a document or

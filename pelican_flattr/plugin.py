@@ -474,21 +474,25 @@ def _source_holds_an_address(owner: object, path: str) -> bool:
     owner metadata as the plugin left it (hashed, or hidden)."""
     values = owner if isinstance(owner, (list, tuple)) else [owner]
     texts = [value for value in values if isinstance(value, str)]
-    if len(texts) < len(values) or any(HIDDEN_ADDRESS in text for text in texts):
-        return True  # an address that could not be hashed was hidden
+    # An address that could not be hashed was hidden: no hash to look for.
+    hidden = len(texts) < len(values) or any(HIDDEN_ADDRESS in t for t in texts)
     hashes = [
         text.partition(":")[2].strip().lower()
         for text in texts
         if text.strip().lower().startswith("email:")
     ]
-    if not hashes:
+    if not hashes and not hidden:
         return False
     try:
         with open(path, encoding="utf-8", errors="replace") as source:
             written = source.read().lower()
     except OSError:  # Pelican's copy fails too, and says so
         return False
-    return any(digest not in written for digest in hashes)
+    # An owner the file never names came from the settings (DEFAULT_METADATA,
+    # PATH_METADATA...), which Pelican does not publish.
+    if OWNER not in written or "@" not in written:
+        return False
+    return hidden or any(digest not in written for digest in hashes)
 
 
 def _hashed_form(owner: object) -> str:

@@ -366,16 +366,17 @@ def split_tags(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-# Whitespace (Unicode's included) and control characters: no URL holds
-# them as they are, and no pinned URL may (check_thing_url). A thing URL
-# keeps every other character as Pelican gave it, "|" and "{" included:
+# ASCII whitespace and control characters: no URL holds them as they are,
+# and no pinned URL may (check_thing_url). A thing URL keeps every other
+# character as Pelican gave it, "|", "{" and all beyond ASCII included:
 # Flattr keys a thing on its exact URL, and earlier builds published them so.
-_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def url_safe(url: str) -> str:
-    """``url`` with each whitespace or control character percent-encoded
-    (a slug may hold a space); ``url`` itself when there is none."""
+    """``url`` with each ASCII whitespace or control character
+    percent-encoded (a slug may hold a space); ``url`` itself when there is
+    none."""
     if _URL_UNSAFE.search(url) is None:
         return url
     return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)

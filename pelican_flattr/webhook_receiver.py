@@ -290,8 +290,8 @@ def store_ignored(
 
 
 def _check_content_type(value: str) -> bool:
-    """Refusal(415) unless ``value`` is the form type; whether the charset
-    it declares (if any) reads as UTF-8 does."""
+    """Refusal(415) unless ``value`` is the form type in a charset that
+    reads ASCII as ASCII; whether that charset (if any) is UTF-8's."""
     media_type, *parameters = value.split(";")
     if media_type.strip().lower() != _FORM_TYPE:
         raise Refusal(415, f"the body must be {_FORM_TYPE}")
@@ -302,26 +302,34 @@ def _check_content_type(value: str) -> bool:
         charset = charset.strip()
         if len(charset) >= 2 and charset[0] == charset[-1] == '"':
             charset = charset[1:-1]
-        try:  # Python's codec names know the aliases ("utf8", "ascii")
-            name = codecs.lookup(charset).name
-        except LookupError:
-            return False
-        if name not in _CHARSETS:
-            return False
+        try:  # Python's codec names know the aliases ("utf8", "latin1")
+            codec = codecs.lookup(charset).name
+        except (LookupError, ValueError):  # unknown, or a NUL in the name
+            codec = ""
+        if codec in _CHARSETS:
+            continue
+        if not codec.startswith(_ASCII_SUPERSETS):
+            # UTF-16, UTF-7, ISO-2022...: their ASCII bytes are not ASCII.
+            raise Refusal(415, _CHARSET_RULE)
+        return False
     return True
+
+
+_CHARSET_RULE = (
+    "the Content-Type's charset parameter must be utf-8 or us-ascii "
+    "(or left out, which means utf-8)"
+)
+# Charsets whose bytes below 0x80 are ASCII: a body of ASCII alone reads the
+# same in them as in UTF-8 (some clients always declare ISO-8859-1).
+_ASCII_SUPERSETS = ("iso8859-", "cp125", "koi8-")
 
 
 def _check_charset(body: bytes) -> None:
     """Refusal(415) for a body in another charset than UTF-8 that holds more
     than ASCII once percent-decoded: read as UTF-8, its bytes would be
-    stored wrong. Pure ASCII reads the same in any of them, and some HTTP
-    clients declare ISO-8859-1 whatever they send."""
+    stored wrong."""
     if not unquote_to_bytes(body).isascii():
-        raise Refusal(
-            415,
-            "the Content-Type's charset parameter must be utf-8 or us-ascii "
-            "(or left out, which means utf-8) for a body beyond ASCII",
-        )
+        raise Refusal(415, _CHARSET_RULE + " for a body beyond ASCII")
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:

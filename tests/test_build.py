@@ -865,6 +865,18 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
         **settings,
     )
     assert _published_source_warnings(flattr_log) == []
+    # Nor where the owner comes from the settings, which are not published,
+    # be it an address (hashed by the plugin) or its hash.
+    owners = ["email:dave.secret@example.org", f"email:{MD5_OF_DAVE}"]
+    for number, owner in enumerate(owners):
+        build(
+            tmp_path / f"defaults{number}",
+            {"plain.md": article("No owner line", "Zed", "Write to me@example.org.")},
+            FLATTR_STRICT=True,
+            DEFAULT_METADATA={"flattr_owner": owner},
+            **settings,
+        )
+        assert _published_source_warnings(flattr_log) == []
 
 
 def test_the_web_hook_token_never_reaches_the_cache(tmp_path):

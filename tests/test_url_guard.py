@@ -678,6 +678,7 @@ def test_a_url_with_a_raw_space_from_an_earlier_build_is_accepted_not_pinned(
         ("https://x.example/a\x01b.html", False),
         # Not printable, but nothing a URL may not hold: a pin keeps it.
         ("https://x.example/he\u200fbrew.html", True),
+        ("https://x.example/caf\u00e9\u00a0bar.html", True),
         ("https://x.example/a|b{c}.html", True),
     ],
 )

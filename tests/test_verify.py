@@ -833,6 +833,9 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
         # The token without its option: nothing expected it.
         [*ONE_IDENTITY, "--", "token", TOKEN],
         ["webhook", "serve", TOKEN],
+        ["webhook", "serve", "-" + TOKEN],  # token_urlsafe may start so
+        ["webhook", TOKEN],  # an invalid command, argparse says
+        [TOKEN],
     ],
 )
 def test_a_usage_error_never_repeats_the_token(capsys, command):
@@ -842,6 +845,17 @@ def test_a_usage_error_never_repeats_the_token(capsys, command):
     err = capsys.readouterr().err
     assert "error:" in err and "[hidden]" in err
     assert TOKEN not in err
+
+
+def test_a_mistyped_command_or_option_is_still_named(capsys):
+    for command, shown in (
+        (["audti"], "invalid choice: 'audti'"),
+        ([*ONE_IDENTITY, "--bogus"], "unrecognized arguments: --bogus"),
+        ([*ONE_IDENTITY, "--bogus=1"], "unrecognized arguments: --bogus=[hidden]"),
+    ):
+        with pytest.raises(SystemExit):
+            main(command)
+        assert shown in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

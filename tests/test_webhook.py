@@ -443,3 +443,28 @@ def test_a_body_cut_short_of_its_content_length_is_refused(wsgiref_server):
     with sqlite3.connect(store) as connection:
         count = connection.execute("SELECT COUNT(*) FROM pending_flattrs")
         assert count.fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("charset", "status"),
+    [
+        ("iso-8859-1", "200 OK"),
+        ("cp1252", "200 OK"),
+        # Their ASCII bytes are not ASCII text: refused whatever the body.
+        ("utf-16", "415 Unsupported Media Type"),
+        ("utf-7", "415 Unsupported Media Type"),
+        ("iso-2022-jp", "415 Unsupported Media Type"),
+        ("utf-8\x00", "415 Unsupported Media Type"),  # not a 500
+        ("no-such-charset", "415 Unsupported Media Type"),
+    ],
+)
+def test_an_ascii_body_is_read_only_in_a_charset_that_keeps_ascii(
+    tmp_path, charset, status
+):
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    event = urlencode(dict(PENDING, thing_id="ascii-only")).encode()
+    content_type = f"application/x-www-form-urlencoded; charset={charset}"
+    answer = call_app(
+        app, event, CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(event))
+    )
+    assert answer[0] == status
