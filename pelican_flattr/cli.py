@@ -64,9 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
 # What an option's name looks like; a token can start with "-" too
 # (secrets.token_urlsafe), but is longer and may hold "_".
-_OPTION_NAME = re.compile(
-    r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][A-Za-z0-9-]{0,19}"
-)
+_OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,19}")
 _INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
 
 
@@ -83,7 +81,7 @@ def _choice_shown(found: re.Match[str]) -> str:
     """A mistyped command is short and worth showing; a secret is not."""
     word = found[1]
     return (
-        found[0] if re.fullmatch(r"[a-z-]{1,20}", word) else "invalid choice: [hidden]"
+        found[0] if re.fullmatch(r"[\w-]{1,20}", word) else "invalid choice: [hidden]"
     )
 
 
@@ -104,6 +102,10 @@ def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
     for index, argument in enumerate(argv):
         if not argument.startswith(tuple(_DASHES)) or argument in ("-", "--"):
             continue
+        if not argument.startswith("--") and len(argument) > 2:
+            # "-hSECRET": argparse reads a short option and its value, and
+            # quotes the value ("ignored explicit argument").
+            secrets += [argument[1:], argument[2:]]
         name, equals, value = argument.partition("=")
         # argparse takes a long option's unique abbreviation for it.
         means = [option for option in known if option.startswith(name)]

@@ -489,8 +489,9 @@ def _source_holds_an_address(owner: object, path: str) -> bool:
     except OSError:  # Pelican's copy fails too, and says so
         return False
     # An owner the file never names came from the settings (DEFAULT_METADATA,
-    # PATH_METADATA...), which Pelican does not publish.
-    if OWNER not in written or "@" not in written:
+    # PATH_METADATA...), which Pelican does not publish. One it names but
+    # whose hash it lacks was written as an address, "@" or "&#64;" alike.
+    if OWNER not in written:
         return False
     return hidden or any(digest not in written for digest in hashes)
 

@@ -26,6 +26,7 @@ from .settings import FlattrSettings, shown_author
 from .thing import (
     CATEGORIES,
     Thing,
+    check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
@@ -215,7 +216,7 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     pinned = _text_field(content.metadata, PINNED_URL)
     if pinned:
-        reason = check_thing_url(pinned)
+        reason = check_pinned_url(pinned)
         if reason:
             raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
         return pinned

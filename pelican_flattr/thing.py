@@ -382,21 +382,49 @@ def url_safe(url: str) -> str:
     return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
 
 
+# Any whitespace and any control character (C0, DEL, C1): none belongs in
+# a site's base, an og:image or a claim URL.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def check_thing_url(url: str) -> str | None:
-    """Why ``url`` cannot be a thing URL (a pinned one, the site's, an
-    og:image), or None when it can. It may hold what a computed thing URL
-    holds (``url_safe``), so that a URL the URL guard advises pinning is one
-    the build accepts."""
+    """Why ``url`` cannot be an absolute URL the plugin publishes or stores
+    (the site's base, an og:image, a claim URL), or None when it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "is empty"
+    found = _NOT_IN_URL.search(url)
+    if found is not None:
+        return _unsafe_character(found[0])
+    return _absolute_url_problem(url)
+
+
+def check_pinned_url(url: str) -> str | None:
+    """Why ``url`` cannot be a pinned thing URL (``Flattr_url``), or None.
+
+    Its path may hold what a computed thing URL holds (``url_safe``), which
+    earlier builds published (a no-break space in a slug), so that a URL
+    the URL guard advises pinning is one the build accepts; its scheme and
+    host are checked as any URL's.
+    """
     if not isinstance(url, str) or not url.strip():
         return "is empty"
     found = _URL_UNSAFE.search(url)
-    if found is None:
-        return _absolute_url_problem(url)
-    if found[0].isspace():
+    if found is not None:
+        return _unsafe_character(found[0])
+    problem = _absolute_url_problem(url)
+    if problem is None:
+        found = _NOT_IN_URL.search(urlsplit(url).netloc)
+        if found is not None:
+            return _unsafe_character(found[0])
+    return problem
+
+
+def _unsafe_character(character: str) -> str:
+    if character.isspace():
         return "contains whitespace"
     return (
-        f"holds the control character {found[0]!r}: write it as "
-        f"{quote(found[0], safe='')}"
+        f"holds the control character {character!r}: write it as "
+        f"{quote(character, safe='')}"
     )
 
 

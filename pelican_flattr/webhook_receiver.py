@@ -289,9 +289,9 @@ def store_ignored(
     )
 
 
-def _check_content_type(value: str) -> bool:
-    """Refusal(415) unless ``value`` is the form type in a charset that
-    reads ASCII as ASCII; whether that charset (if any) is UTF-8's."""
+def _check_content_type(value: str) -> str | None:
+    """Refusal(415) unless ``value`` is the form type in a charset Python
+    knows; the charset's codec when it is not UTF-8's (or ASCII's)."""
     media_type, *parameters = value.split(";")
     if media_type.strip().lower() != _FORM_TYPE:
         raise Refusal(415, f"the body must be {_FORM_TYPE}")
@@ -302,34 +302,35 @@ def _check_content_type(value: str) -> bool:
         charset = charset.strip()
         if len(charset) >= 2 and charset[0] == charset[-1] == '"':
             charset = charset[1:-1]
+        if not charset:
+            continue  # said nothing: UTF-8, as without the parameter
         try:  # Python's codec names know the aliases ("utf8", "latin1")
             codec = codecs.lookup(charset).name
         except (LookupError, ValueError):  # unknown, or a NUL in the name
-            codec = ""
-        if codec in _CHARSETS:
-            continue
-        if not codec.startswith(_ASCII_SUPERSETS):
-            # UTF-16, UTF-7, ISO-2022...: their ASCII bytes are not ASCII.
-            raise Refusal(415, _CHARSET_RULE)
-        return False
-    return True
+            raise Refusal(415, _CHARSET_RULE) from None
+        return None if codec in _CHARSETS else codec
+    return None
 
 
 _CHARSET_RULE = (
     "the Content-Type's charset parameter must be utf-8 or us-ascii "
-    "(or left out, which means utf-8)"
+    "(or left out, which means utf-8), or one in which the body reads as "
+    "it does in UTF-8"
 )
-# Charsets whose bytes below 0x80 are ASCII: a body of ASCII alone reads the
-# same in them as in UTF-8 (some clients always declare ISO-8859-1).
-_ASCII_SUPERSETS = ("iso8859-", "cp125", "koi8-")
 
 
-def _check_charset(body: bytes) -> None:
-    """Refusal(415) for a body in another charset than UTF-8 that holds more
-    than ASCII once percent-decoded: read as UTF-8, its bytes would be
-    stored wrong."""
-    if not unquote_to_bytes(body).isascii():
-        raise Refusal(415, _CHARSET_RULE + " for a body beyond ASCII")
+def _check_charset(body: bytes, codec: str) -> None:
+    """Refusal(415) unless the body, percent-decoded, reads in ``codec`` as
+    it reads in UTF-8, as it is then stored: so for a body of plain ASCII
+    in most charsets (some clients always declare ISO-8859-1), and never
+    in UTF-16, UTF-7 or ISO-2022, whose bytes mean other text."""
+    raw = unquote_to_bytes(body)
+    try:
+        same = raw.decode(codec) == raw.decode("utf-8")
+    except (UnicodeDecodeError, LookupError):
+        same = False
+    if not same:
+        raise Refusal(415, _CHARSET_RULE)
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
@@ -467,10 +468,10 @@ class WebhookApp:
             raise Refusal(404, "not found")
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refusal(405, "only POST is accepted")
-        reads_as_utf8 = _check_content_type(environ.get("CONTENT_TYPE", ""))
+        codec = _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
-        if not reads_as_utf8:
-            _check_charset(body)
+        if codec is not None:
+            _check_charset(body, codec)
         form = parse_form(body)
         event = form.get("_event", "")
         if not event:

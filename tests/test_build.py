@@ -831,7 +831,9 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
         "<html><head><title>An HTML article</title>\n"
         '<meta name="date" content="2024-03-01" />\n'
         '<meta name="authors" content="Zed" />\n'
-        '<meta name="flattr_owner"\n      content="email:dave.secret@example.org" />\n'
+        # Over two lines, and "@" as a character reference.
+        '<meta name="flattr_owner"\n'
+        '      content="email:dave.secret&#64;example.org" />\n'
         "</head><body><p>Words in HTML, enough of them.</p></body></html>\n"
     )
     rest = (

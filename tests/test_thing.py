@@ -16,6 +16,7 @@ from pelican_flattr.thing import (
     CATEGORIES,
     FLATTR_LANGUAGE_CODES,
     Thing,
+    check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
@@ -220,12 +221,29 @@ def test_tags_hold_neither_comma_nor_semicolon():
         # urlsplit raises for these: a reason, not a traceback.
         ("https://[2001:db8::1/old-post/", False),
         ("https://ex\uff0fample.org/a", False),
-        # Beyond ASCII, earlier builds published these in thing URLs.
-        ("https://example.org/caf\u00e9\u00a0bar\u3000.html", True),
+        # Whitespace of any kind, a control character of any kind.
+        ("https://example.org\u00a0/a", False),
+        ("https://example.org/a\u3000b", False),
+        ("https://example.org/a\x85b", False),
     ],
 )
 def test_thing_url_check(url, ok):
     assert (check_thing_url(url) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        # Beyond ASCII, earlier builds published these in thing URLs' paths.
+        ("https://example.org/caf\u00e9\u00a0bar\u3000\x85.html", True),
+        # Not in the host.
+        ("https://example.org\u00a0/a", False),
+        ("https://exa\u3000mple.org/a", False),
+        ("https://example.org/a b", False),
+    ],
+)
+def test_a_pin_holds_what_a_computed_thing_url_holds(url, ok):
+    assert (check_pinned_url(url) is None) is ok
 
 
 def test_a_url_problem_never_repeats_an_address():
@@ -397,7 +415,7 @@ def _encoded_one_by_one(text: str) -> str:
 @given(st.text())
 def test_a_computed_thing_url_can_always_be_pinned(path):
     url = "https://example.org/" + url_safe(path)
-    assert check_thing_url(url) is None
+    assert check_pinned_url(url) is None
     assert url_safe(url) == url
     assert url_safe(path) == _encoded_one_by_one(path)
     if "%" not in path:
@@ -407,7 +425,7 @@ def test_a_computed_thing_url_can_always_be_pinned(path):
 @given(st.text())
 def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
     url = "https://example.org/" + path
-    if check_thing_url(url) is None:
+    if check_pinned_url(url) is None:
         assert url_safe(url) == url
 
 
@@ -423,4 +441,4 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
     ],
 )
 def test_pinned_url_check(url, says):
-    assert says in check_thing_url(url)
+    assert says in check_pinned_url(url)

@@ -683,8 +683,8 @@ def test_a_url_with_a_raw_space_from_an_earlier_build_is_accepted_not_pinned(
     ],
 )
 def test_the_advice_pins_whatever_a_pin_may_hold(old_url, pinnable):
-    from pelican_flattr.thing import check_thing_url
+    from pelican_flattr.thing import check_pinned_url
 
     advice = UrlChange("a.md", old_url, "https://x.example/new.html").advice()
     assert (f"add 'Flattr_url: {old_url}'" in advice) is pinnable
-    assert (check_thing_url(old_url) is None) is pinnable
+    assert (check_pinned_url(old_url) is None) is pinnable

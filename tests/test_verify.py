@@ -834,6 +834,7 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
         [*ONE_IDENTITY, "--", "token", TOKEN],
         ["webhook", "serve", TOKEN],
         ["webhook", "serve", "-" + TOKEN],  # token_urlsafe may start so
+        ["webhook", "serve", "-h" + TOKEN],  # read as -h with a value
         ["webhook", TOKEN],  # an invalid command, argparse says
         [TOKEN],
     ],
@@ -852,6 +853,8 @@ def test_a_mistyped_command_or_option_is_still_named(capsys):
         (["audti"], "invalid choice: 'audti'"),
         ([*ONE_IDENTITY, "--bogus"], "unrecognized arguments: --bogus"),
         ([*ONE_IDENTITY, "--bogus=1"], "unrecognized arguments: --bogus=[hidden]"),
+        ([*ONE_IDENTITY, "--dry_run"], "unrecognized arguments: --dry_run"),
+        (["Verify"], "invalid choice: 'Verify'"),
     ):
         with pytest.raises(SystemExit):
             main(command)

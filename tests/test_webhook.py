@@ -450,15 +450,15 @@ def test_a_body_cut_short_of_its_content_length_is_refused(wsgiref_server):
     [
         ("iso-8859-1", "200 OK"),
         ("cp1252", "200 OK"),
-        # Their ASCII bytes are not ASCII text: refused whatever the body.
+        ("Shift_JIS", "200 OK"),
+        ("", "200 OK"),  # says nothing: UTF-8
+        # Its bytes mean other text than UTF-8's: refused whatever the body.
         ("utf-16", "415 Unsupported Media Type"),
-        ("utf-7", "415 Unsupported Media Type"),
-        ("iso-2022-jp", "415 Unsupported Media Type"),
         ("utf-8\x00", "415 Unsupported Media Type"),  # not a 500
         ("no-such-charset", "415 Unsupported Media Type"),
     ],
 )
-def test_an_ascii_body_is_read_only_in_a_charset_that_keeps_ascii(
+def test_an_ascii_body_is_read_in_a_charset_where_it_means_the_same(
     tmp_path, charset, status
 ):
     app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
@@ -468,3 +468,14 @@ def test_an_ascii_body_is_read_only_in_a_charset_that_keeps_ascii(
         app, event, CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(event))
     )
     assert answer[0] == status
+
+
+def test_ascii_bytes_that_mean_other_text_in_the_charset_are_refused(tmp_path):
+    # In ISO-2022-JP, ESC $ B switches to JIS X 0208: "$\"" is then a kana.
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    event = urlencode(PENDING).encode() + b"&x=%1B%24B%24%22%1B%28B"
+    content_type = "application/x-www-form-urlencoded; charset=iso-2022-jp"
+    answer = call_app(
+        app, event, CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(event))
+    )
+    assert answer[0] == "415 Unsupported Media Type"
