@@ -54,6 +54,9 @@ class _Parser(argparse.ArgumentParser):
             message = prefix + " ".join(_option_only(word) for word in words)
         # "pelican-flattr SECRET": argparse quotes it as an invalid command.
         message = _INVALID_CHOICE.sub(_choice_shown, message)
+        # "-hSECRET", "--json=SECRET": a flag given a value, which argparse
+        # quotes; a flag's value is never worth showing.
+        message = _IGNORED_VALUE.sub("ignored explicit argument '[hidden]'", message)
         for secret in self.hidden:
             # Only where argparse quotes it whole: a short value ("a") must
             # not turn every "a" of the message into "[hidden]".
@@ -66,6 +69,7 @@ class _Parser(argparse.ArgumentParser):
 # (secrets.token_urlsafe), but is longer and may hold "_".
 _OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,19}")
 _INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
+_IGNORED_VALUE = re.compile(r"ignored explicit argument '.*'")
 
 
 def _option_only(word: str) -> str:
@@ -102,10 +106,6 @@ def _secrets_in(argv: Sequence[str], known: frozenset[str]) -> tuple[str, ...]:
     for index, argument in enumerate(argv):
         if not argument.startswith(tuple(_DASHES)) or argument in ("-", "--"):
             continue
-        if not argument.startswith("--") and len(argument) > 2:
-            # "-hSECRET": argparse reads a short option and its value, and
-            # quotes the value ("ignored explicit argument").
-            secrets += [argument[1:], argument[2:]]
         name, equals, value = argument.partition("=")
         # argparse takes a long option's unique abbreviation for it.
         means = [option for option in known if option.startswith(name)]

@@ -436,11 +436,7 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
     address in its owner metadata.
 
     Pelican copies the file itself: the plugin hides the address in what
-    Pelican keeps of it, but cannot change the copy. An email owner's
-    metadata holds its hash by now (from the cache too), so a source whose
-    text lacks that hash wrote the address, in whatever syntax and over
-    however many lines; a hidden marker stands for an address that could
-    not be hashed.
+    Pelican keeps of it, but cannot change the copy.
     """
     found: list[tuple[str, Any]] = []
     for generator in generators:
@@ -453,10 +449,7 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
         else:
             continue
         for content in published:
-            owner = content.metadata.get(OWNER)
-            if owner is not None and _source_holds_an_address(
-                owner, content.source_path
-            ):
+            if _written_owner_holds_an_address(generator, content):
                 source = _source(content) or content.relative_source_path
                 found.append((str(source).replace("\\", "/"), content))
     for source, content in sorted(found, key=lambda pair: pair[0]):
@@ -469,31 +462,33 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
         )
 
 
-def _source_holds_an_address(owner: object, path: str) -> bool:
-    """Whether the source at ``path`` wrote an address for ``owner``, the
-    owner metadata as the plugin left it (hashed, or hidden)."""
-    values = owner if isinstance(owner, (list, tuple)) else [owner]
-    texts = [value for value in values if isinstance(value, str)]
-    # An address that could not be hashed was hidden: no hash to look for.
-    hidden = len(texts) < len(values) or any(HIDDEN_ADDRESS in t for t in texts)
-    hashes = [
-        text.partition(":")[2].strip().lower()
-        for text in texts
-        if text.strip().lower().startswith("email:")
-    ]
-    if not hashes and not hidden:
+def _written_owner_holds_an_address(generator: Any, content: Any) -> bool:
+    """Whether the owner the source file itself writes holds an "@".
+
+    The metadata holds the address hashed by now (from the cache too), and
+    an owner may come from the settings (DEFAULT_METADATA...), which are
+    not published: so the file is read again with Pelican's own reader,
+    which decodes what it decodes ("&#64;" in HTML), but only for content
+    whose owner may have been an address.
+    """
+    owner = content.metadata.get(OWNER)
+    if owner is None or (
+        isinstance(owner, str)
+        and "email:" not in owner.lower()
+        and HIDDEN_ADDRESS not in owner
+    ):
+        return False
+    path = str(content.source_path)
+    reader = generator.readers.readers.get(os.path.splitext(path)[1][1:])
+    if reader is None:
         return False
     try:
-        with open(path, encoding="utf-8", errors="replace") as source:
-            written = source.read().lower()
-    except OSError:  # Pelican's copy fails too, and says so
+        _, metadata = reader.read(path)
+    except Exception:  # Pelican read it once; its copy says what goes wrong
         return False
-    # An owner the file never names came from the settings (DEFAULT_METADATA,
-    # PATH_METADATA...), which Pelican does not publish. One it names but
-    # whose hash it lacks was written as an address, "@" or "&#64;" alike.
-    if OWNER not in written:
-        return False
-    return hidden or any(digest not in written for digest in hashes)
+    written = metadata.get(OWNER)
+    values = written if isinstance(written, (list, tuple)) else [written]
+    return any("@" in str(value) for value in values if value is not None)
 
 
 def _hashed_form(owner: object) -> str:

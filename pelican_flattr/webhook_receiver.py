@@ -295,6 +295,7 @@ def _check_content_type(value: str) -> str | None:
     media_type, *parameters = value.split(";")
     if media_type.strip().lower() != _FORM_TYPE:
         raise Refusal(415, f"the body must be {_FORM_TYPE}")
+    charsets = set()
     for parameter in parameters:
         name, _, charset = parameter.partition("=")
         if name.strip().lower() != "charset":
@@ -305,11 +306,13 @@ def _check_content_type(value: str) -> str | None:
         if not charset:
             continue  # said nothing: UTF-8, as without the parameter
         try:  # Python's codec names know the aliases ("utf8", "latin1")
-            codec = codecs.lookup(charset).name
+            charsets.add(codecs.lookup(charset).name)
         except (LookupError, ValueError):  # unknown, or a NUL in the name
             raise Refusal(415, _CHARSET_RULE) from None
-        return None if codec in _CHARSETS else codec
-    return None
+    if len(charsets) > 1:  # which one to believe?
+        raise Refusal(415, _CHARSET_RULE)
+    codec = charsets.pop() if charsets else None
+    return None if codec in _CHARSETS else codec
 
 
 _CHARSET_RULE = (
@@ -327,7 +330,7 @@ def _check_charset(body: bytes, codec: str) -> None:
     raw = unquote_to_bytes(body)
     try:
         same = raw.decode(codec) == raw.decode("utf-8")
-    except (UnicodeDecodeError, LookupError):
+    except (ValueError, LookupError):  # UnicodeError too ("undefined")
         same = False
     if not same:
         raise Refusal(415, _CHARSET_RULE)

@@ -873,7 +873,13 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     for number, owner in enumerate(owners):
         build(
             tmp_path / f"defaults{number}",
-            {"plain.md": article("No owner line", "Zed", "Write to me@example.org.")},
+            {
+                "plain.md": article(
+                    "No owner line",
+                    "Zed",
+                    "Our flattr_owner comes from the settings; mail me@example.org.",
+                )
+            },
             FLATTR_STRICT=True,
             DEFAULT_METADATA={"flattr_owner": owner},
             **settings,

@@ -835,6 +835,8 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
         ["webhook", "serve", TOKEN],
         ["webhook", "serve", "-" + TOKEN],  # token_urlsafe may start so
         ["webhook", "serve", "-h" + TOKEN],  # read as -h with a value
+        ["--help=" + TOKEN],  # a flag given a value
+        ["audit", "out", "--json=" + TOKEN],
         ["webhook", TOKEN],  # an invalid command, argparse says
         [TOKEN],
     ],

@@ -456,6 +456,10 @@ def test_a_body_cut_short_of_its_content_length_is_refused(wsgiref_server):
         ("utf-16", "415 Unsupported Media Type"),
         ("utf-8\x00", "415 Unsupported Media Type"),  # not a 500
         ("no-such-charset", "415 Unsupported Media Type"),
+        ("undefined", "415 Unsupported Media Type"),  # a codec that refuses all
+        ("punycode", "415 Unsupported Media Type"),
+        ("utf-8; charset=utf-16", "415 Unsupported Media Type"),  # which one?
+        ("utf-8; charset=utf8", "200 OK"),  # one charset, twice
     ],
 )
 def test_an_ascii_body_is_read_in_a_charset_where_it_means_the_same(
