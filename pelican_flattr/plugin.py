@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import stat
 import string
 from collections.abc import Iterator
@@ -163,6 +164,8 @@ class BuildState:
     content_root: str = ""
     # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
     published_sources: str | None = None
+    # With it, the published content: see warn_about_published_addresses().
+    owner_sources: list[OwnerSource] = field(default_factory=list)
     # Whether Pelican writes a feed, which carries the site's own thing.
     writes_feeds: bool = False
     # (content class, in the default language) -> whether Pelican's URL and
@@ -311,7 +314,7 @@ def attach_things(generators: list[Any]) -> None:
     if _build.addresses_in_metadata:
         _hide_addresses_in_reader_caches(generators)
     if _build.published_sources is not None:
-        _warn_about_published_addresses(generators, _build.published_sources)
+        _build.owner_sources = _published_content(generators)
     settings = _build.settings
     if settings is None:
         _fail_if_strict()
@@ -431,17 +434,25 @@ def _hidden_owner(owner: object) -> object:
     return owner if hidden == owner else hidden
 
 
-def _warn_about_published_addresses(generators: list[Any], extension: str) -> None:
-    """Name each source file that ``OUTPUT_SOURCES`` publishes with an
-    address in its owner metadata.
+@dataclass(frozen=True)
+class OwnerSource:
+    """Published content, for the check of its published source: the
+    source file, its page (Pelican names the copy after it), its owner
+    metadata, the hashes that owner stands for, and whether it hid an
+    address it could not hash."""
 
-    Pelican copies the file itself: the plugin hides the address in what
-    Pelican keeps of it, but cannot change the copy.
-    """
-    found: list[tuple[str, Any]] = []
+    source: str
+    save_as: str
+    owner: object
+    digests: frozenset[str]
+    hidden: bool
+
+
+def _published_content(generators: list[Any]) -> list[OwnerSource]:
+    """What Pelican's SourceFileGenerator copies: published content and its
+    translations."""
+    found = []
     for generator in generators:
-        # What Pelican's SourceFileGenerator copies: published content and
-        # its translations.
         if isinstance(generator, ArticlesGenerator):
             published = chain(generator.articles, generator.translations)
         elif isinstance(generator, PagesGenerator):
@@ -449,46 +460,97 @@ def _warn_about_published_addresses(generators: list[Any], extension: str) -> No
         else:
             continue
         for content in published:
-            if _written_owner_holds_an_address(generator, content):
-                source = _source(content) or content.relative_source_path
-                found.append((str(source).replace("\\", "/"), content))
-    for source, content in sorted(found, key=lambda pair: pair[0]):
-        copy = os.path.splitext(str(content.save_as))[0].replace("\\", "/")
-        _warn(
-            f"{source}: metadata '{OWNER}' holds an email address, and "
-            f"OUTPUT_SOURCES = True publishes this source file as it is "
-            f"({copy}{extension}): write the owner there as "
-            f"{_hashed_form(content.metadata.get(OWNER))} instead"
-        )
+            owner = content.metadata.get(OWNER)
+            values = owner if isinstance(owner, (list, tuple)) else [owner]
+            texts = [value for value in values if isinstance(value, str)]
+            digests = frozenset(
+                text.partition(":")[2].strip().lower()
+                for text in texts
+                if text.strip().lower().startswith("email:")
+                and HIDDEN_ADDRESS not in text
+            )
+            hidden = any(HIDDEN_ADDRESS in text for text in texts) or (
+                owner is not None and len(texts) < len(values)
+            )
+            source = _source(content) or str(content.relative_source_path)
+            found.append(
+                OwnerSource(
+                    source.replace("\\", "/"),
+                    str(content.save_as),
+                    owner,
+                    digests,
+                    hidden,
+                )
+            )
+    return found
 
 
-def _written_owner_holds_an_address(generator: Any, content: Any) -> bool:
-    """Whether the owner the source file itself writes holds an "@".
+# The owner field as the core readers' syntax writes it, at the start of a
+# line: Markdown ("Flattr_owner: ..."), reStructuredText (":flattr_owner:
+# ..."), and an HTML <meta> over any number of lines. Its value is what is
+# looked at for an address: a field given twice (which reStructuredText
+# reads as its last) is found all the same.
+_OWNER_FIELD = re.compile(
+    rb"(?im)^(?::?flattr_owner:)[ \t]*(.*)$"
+    rb"|<meta\s+name=[\"']?flattr_owner[\"']?\s+content=[\"']?([^\"'>]*)"
+)
 
-    The metadata holds the address hashed by now (from the cache too), and
-    an owner may come from the settings (DEFAULT_METADATA...), which are
-    not published: so the file is read again with Pelican's own reader,
-    which decodes what it decodes ("&#64;" in HTML), but only for content
-    whose owner may have been an address.
+
+def warn_about_published_addresses(pelican: Any) -> None:
+    """Name each source file that ``OUTPUT_SOURCES`` published with an
+    owner's address in it.
+
+    Pelican copies the file itself: the plugin hides the address in what
+    Pelican keeps of it, but cannot change the copy. So the copy is read as
+    the audit reads a file (an address spelt "&#64;" too): it is named when
+    it holds the address behind its owner's hash, any address for an owner
+    that hid one, or an address in an owner field of its own (one Pelican's
+    reader dropped). An owner from the settings is not in the copy.
     """
-    owner = content.metadata.get(OWNER)
-    if owner is None or (
-        isinstance(owner, str)
-        and "email:" not in owner.lower()
-        and HIDDEN_ADDRESS not in owner
-    ):
-        return False
-    path = str(content.source_path)
-    reader = generator.readers.readers.get(os.path.splitext(path)[1][1:])
-    if reader is None:
-        return False
-    try:
-        _, metadata = reader.read(path)
-    except Exception:  # Pelican read it once; its copy says what goes wrong
-        return False
-    written = metadata.get(OWNER)
-    values = written if isinstance(written, (list, tuple)) else [written]
-    return any("@" in str(value) for value in values if value is not None)
+    extension = _build.published_sources
+    if extension is None or not _build.owner_sources:
+        return
+    import hashlib
+
+    from .audit import _addresses_in, _candidate_addresses, _with_entities_decoded
+
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    for entry in sorted(_build.owner_sources, key=lambda entry: entry.source):
+        copy = os.path.splitext(entry.save_as)[0].replace("\\", "/") + extension
+        try:
+            data = (output / copy).read_bytes()
+        except OSError:
+            continue  # Pelican did not write it, and says why
+        if b"@" not in data and b"&" not in data:
+            continue  # the common case: no address can be in it
+        texts = _with_entities_decoded(data)
+        fields = [
+            value
+            for text in texts
+            for found in _OWNER_FIELD.finditer(text)
+            for value in found.groups()
+            if value
+        ]
+        if any(True for value in fields for _ in _addresses_in(value)):
+            leaked = True
+        elif entry.digests or entry.hidden:
+            digests = (
+                hashlib.md5(address.encode()).hexdigest()
+                for text in texts
+                for shaped in _addresses_in(text)
+                for address in _candidate_addresses(shaped)
+            )
+            leaked = any(entry.hidden or d in entry.digests for d in digests)
+        else:
+            leaked = False
+        if leaked:
+            _warn(
+                f"{entry.source}: metadata '{OWNER}' holds an email address, and "
+                f"OUTPUT_SOURCES = True publishes this source file as it is "
+                f"({copy}): write the owner there as "
+                f"{_hashed_form(entry.owner)} instead"
+            )
+    _fail_if_strict()
 
 
 def _hashed_form(owner: object) -> str:
@@ -1105,4 +1167,5 @@ def register() -> None:
     signals.all_generators_finalized.connect(attach_things)
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)
+    signals.finalized.connect(warn_about_published_addresses)
     signals.finalized.connect(write_manifest)

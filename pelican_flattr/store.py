@@ -65,7 +65,9 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
     build takes it: Pelican never tells a plugin where its settings file
     is, and one setting must name one file for the build and the commands.
     Raises ValueError, naming the file and the setting, for a value that is
-    not a path (an empty string included: it would name no file).
+    not a path (an empty string included: it would name no file), and for a
+    relative one with no store in the current folder but one beside the
+    settings file, where earlier versions looked.
     """
     value = settings.get("FLATTR_STORE")
     if value is None:
