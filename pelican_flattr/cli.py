@@ -68,8 +68,10 @@ class _Parser(argparse.ArgumentParser):
 # What an option's name looks like; a token can start with "-" too
 # (secrets.token_urlsafe), but is longer and may hold "_".
 _OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,19}")
-_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
-_IGNORED_VALUE = re.compile(r"ignored explicit argument '.*'")
+# What argparse quotes with %r: in single quotes, or in double quotes when
+# the text holds one, up to the list of choices or the end of the message.
+_INVALID_CHOICE = re.compile(r"invalid choice: (.*?)(?= \(choose from |$)")
+_IGNORED_VALUE = re.compile(r"ignored explicit argument .*")
 
 
 def _option_only(word: str) -> str:
@@ -83,10 +85,8 @@ def _option_only(word: str) -> str:
 
 def _choice_shown(found: re.Match[str]) -> str:
     """A mistyped command is short and worth showing; a secret is not."""
-    word = found[1]
-    return (
-        found[0] if re.fullmatch(r"[\w-]{1,20}", word) else "invalid choice: [hidden]"
-    )
+    shown = re.fullmatch(r"'[\w-]{1,20}'", found[1])
+    return found[0] if shown else "invalid choice: '[hidden]'"
 
 
 # What people write for "--": the ASCII hyphen, and the dashes a document or

@@ -837,6 +837,8 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
         ["webhook", "serve", "-h" + TOKEN],  # read as -h with a value
         ["--help=" + TOKEN],  # a flag given a value
         ["audit", "out", "--json=" + TOKEN],
+        ["--help=a'" + TOKEN],  # quoted in double quotes, then
+        ["a'" + TOKEN],
         ["webhook", TOKEN],  # an invalid command, argparse says
         [TOKEN],
     ],
