@@ -221,8 +221,9 @@ def start_build(pelican: Any) -> None:
     _build.active = True
     _build.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
     if pelican.settings.get("OUTPUT_SOURCES"):
-        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION")
-        _build.published_sources = str(extension or ".text")
+        # As Pelican names the copy: an empty extension is no extension.
+        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
+        _build.published_sources = str(extension)
     _build.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
     _build.save_as_is_url = {
         key: pelican.settings.get(setting)
@@ -485,70 +486,66 @@ def _published_content(generators: list[Any]) -> list[OwnerSource]:
     return found
 
 
-# The owner field as the core readers' syntax writes it, at the start of a
-# line: Markdown ("Flattr_owner: ..."), reStructuredText (":flattr_owner:
-# ..."), and an HTML <meta> over any number of lines. Its value is what is
-# looked at for an address: a field given twice (which reStructuredText
-# reads as its last) is found all the same.
+# An owner field as the core readers write it, at the start of a line:
+# Markdown ("Flattr_owner: ..."), reStructuredText (":flattr_owner: ..."),
+# or an HTML <meta>. Looked for only in the copy of a source whose owner is
+# a known mistake (an address that could not be hashed).
 _OWNER_FIELD = re.compile(
     rb"(?im)^(?::?flattr_owner:)[ \t]*(.*)$"
     rb"|<meta\s+name=[\"']?flattr_owner[\"']?\s+content=[\"']?([^\"'>]*)"
 )
+# Anything with an "@" between separators, for the addresses to hash.
+_AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]*@[^\s<>()\[\]{}\"',;`]+")
 
 
 def warn_about_published_addresses(pelican: Any) -> None:
-    """Name each source file that ``OUTPUT_SOURCES`` published with an
-    owner's address in it.
+    """Name each source file that ``OUTPUT_SOURCES`` published with the
+    plain address of its own email owner in it.
 
     Pelican copies the file itself: the plugin hides the address in what
-    Pelican keeps of it, but cannot change the copy. So the copy is read as
-    the audit reads a file (an address spelt "&#64;" too): it is named when
-    it holds the address behind its owner's hash, any address for an owner
-    that hid one, or an address in an owner field of its own (one Pelican's
-    reader dropped). An owner from the settings is not in the copy.
+    Pelican keeps of it, but cannot change the copy. So the copy of each
+    content with an email owner is read once written, "&#64;" decoded, and
+    every text around an "@" hashed: the copy is named when it holds the
+    address behind its owner's hash, whatever the reader or the syntax. An
+    owner from DEFAULT_METADATA is not in the copy, unless its text quotes
+    the address (which the audit would report too). Pelican's
+    reStructuredText reader keeps only the last of a field given twice: an
+    address in the first never reaches the plugin, and is not looked for.
     """
     extension = _build.published_sources
-    if extension is None or not _build.owner_sources:
+    entries = [e for e in _build.owner_sources if e.digests or e.hidden]
+    if extension is None or not entries:
         return
     import hashlib
 
-    from .audit import _addresses_in, _candidate_addresses, _with_entities_decoded
+    from .audit import _candidate_addresses, _with_entities_decoded
 
     output = Path(pelican.settings["OUTPUT_PATH"])
-    for entry in sorted(_build.owner_sources, key=lambda entry: entry.source):
+    for entry in sorted(entries, key=lambda entry: entry.source):
         copy = os.path.splitext(entry.save_as)[0].replace("\\", "/") + extension
         try:
             data = (output / copy).read_bytes()
         except OSError:
             continue  # Pelican did not write it, and says why
-        if b"@" not in data and b"&" not in data:
-            continue  # the common case: no address can be in it
         texts = _with_entities_decoded(data)
-        fields = [
-            value
-            for text in texts
-            for found in _OWNER_FIELD.finditer(text)
-            for value in found.groups()
-            if value
-        ]
-        if any(True for value in fields for _ in _addresses_in(value)):
-            leaked = True
-        elif entry.digests or entry.hidden:
-            digests = (
-                hashlib.md5(address.encode()).hexdigest()
-                for text in texts
-                for shaped in _addresses_in(text)
-                for address in _candidate_addresses(shaped)
+        if entry.hidden:  # no hash: an address in its owner field
+            fields = (
+                v for t in texts for f in _OWNER_FIELD.finditer(t) for v in f.groups()
             )
-            leaked = any(entry.hidden or d in entry.digests for d in digests)
+            leaked = any(value and b"@" in value for value in fields)
         else:
-            leaked = False
+            leaked = any(
+                hashlib.md5(address.encode()).hexdigest() in entry.digests
+                for text in texts
+                for token in _AT_TOKEN.findall(text)
+                for address in _candidate_addresses(token)
+            )
         if leaked:
             _warn(
-                f"{entry.source}: metadata '{OWNER}' holds an email address, and "
-                f"OUTPUT_SOURCES = True publishes this source file as it is "
-                f"({copy}): write the owner there as "
-                f"{_hashed_form(entry.owner)} instead"
+                f"{entry.source}: OUTPUT_SOURCES = True publishes this source "
+                f"file as it is ({copy}), and it holds the plain email address "
+                f"of its owner: write the owner as {_hashed_form(entry.owner)} "
+                "and keep the address out of the file"
             )
     _fail_if_strict()
 

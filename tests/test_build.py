@@ -745,6 +745,14 @@ def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
 MD5_OF_DAVE = "a18e07d2bda4c3a074261d4d98826cea"
 
 
+def _published_warning(source, copy, form):
+    return (
+        f"pelican-flattr: {source}: OUTPUT_SOURCES = True publishes this source "
+        f"file as it is ({copy}), and it holds the plain email address of its "
+        f"owner: write the owner as {form} and keep the address out of the file"
+    )
+
+
 def _published_source_warnings(log):
     return [m for m in _flattr_messages(log) if "OUTPUT_SOURCES" in m]
 
@@ -785,23 +793,13 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     # The plugin cannot rewrite Pelican's copy: the warning is the fix.
     assert b"dave.secret@" in (output / "owner-in-metadata.text").read_bytes()
     first = _published_source_warnings(flattr_log)
+    hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
+    unknown = "email:MD5HEX (the address's MD5 hash)"
     assert first == [
-        "pelican-flattr: a.md: metadata 'flattr_owner' holds an email address, "
-        "and OUTPUT_SOURCES = True publishes this source file as it is "
-        "(owner-in-metadata.text): write the owner there as "
-        f"email:{MD5_OF_DAVE} (the hash Flattr receives) instead",
-        "pelican-flattr: pages/about.md: metadata 'flattr_owner' holds an email "
-        "address, and OUTPUT_SOURCES = True publishes this source file as it is "
-        "(pages/about-this.text): write the owner there as "
-        f"email:{MD5_OF_DAVE} (the hash Flattr receives) instead",
-        "pelican-flattr: plain.md: metadata 'flattr_owner' holds an email address, "
-        "and OUTPUT_SOURCES = True publishes this source file as it is "
-        "(plain-address-owner.text): write the owner there as email:MD5HEX "
-        "(the address's MD5 hash) instead",
-        "pelican-flattr: twice.md: metadata 'flattr_owner' holds an email address, "
-        "and OUTPUT_SOURCES = True publishes this source file as it is "
-        "(owner-given-twice.text): write the owner there as email:MD5HEX "
-        "(the address's MD5 hash) instead",
+        _published_warning("a.md", "owner-in-metadata.text", hashed),
+        _published_warning("pages/about.md", "pages/about-this.text", hashed),
+        _published_warning("plain.md", "plain-address-owner.text", unknown),
+        _published_warning("twice.md", "owner-given-twice.text", unknown),
     ]
     # A rebuild from the cache publishes the sources again: said again.
     flattr_log.clear()
@@ -842,17 +840,20 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
         "A reST article\n##############\n\n:date: 2024-03-02\n:authors: Zed\n"
         ":flattr_owner: email:dave.secret@example.org\n\nWords in reST, enough.\n"
     )
-    # Given twice, reStructuredText keeps the last value: the address is in
-    # the file all the same.
-    rest_twice = (
-        "Another reST one\n################\n\n:date: 2024-03-03\n:authors: Zed\n"
-        ":flattr_owner: email:dave.secret@example.org\n:flattr_owner: alice\n\n"
-        "Words in reST, enough.\n"
-    )
     files = {
         "html-article.html": html,
         "rest-article.rst": rest,
-        "rest-twice.rst": rest_twice,
+        # A domain the audit's address pattern does not take ("_").
+        "underscore.md": article(
+            "Underscore domain", "Zed", flattr_owner="email:dave@mail_srv.example.org"
+        ),
+        # Its owner hashed; a fenced block shows how to write one.
+        "fenced.md": article(
+            "How to write an owner",
+            "Zed",
+            "```\nFlattr_owner: email:you@example.org\n```",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
         # Already hashed; the body shows readers how an address is written.
         "howto.md": article(
             "How to name an owner",
@@ -867,7 +868,7 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     assert [m.split(":")[1].strip() for m in warned] == [
         "html-article.html",
         "rest-article.rst",
-        "rest-twice.rst",
+        "underscore.md",
     ]
     # Nothing to fix in howto.md: a strict build of it alone passes.
     flattr_log.clear()
@@ -880,6 +881,17 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     assert _published_source_warnings(flattr_log) == []
     # Nor where the owner comes from the settings, which are not published,
     # be it an address (hashed by the plugin) or its hash.
+    # An empty extension is none: Pelican writes the copy as "no-extension".
+    flattr_log.clear()
+    build(
+        tmp_path / "bare",
+        {"a.md": article("No extension", "Zed", flattr_owner="email:d@example.org")},
+        OUTPUT_SOURCES_EXTENSION="",
+        **settings,
+    )
+    (warning,) = _published_source_warnings(flattr_log)
+    assert "(no-extension)" in warning
+    flattr_log.clear()
     owners = ["email:dave.secret@example.org", f"email:{MD5_OF_DAVE}"]
     for number, owner in enumerate(owners):
         build(
