@@ -83,6 +83,7 @@ _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 # with "&", a literal the regular expression engine scans for quickly.
 _AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
 _LABEL = re.compile(r"[\w-]+")
+_ALNUM = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -263,11 +264,11 @@ class _Auditor:
                 ):
                     data = start + stream.read()
                     if is_page:
-                        self.check_privacy(relative, _with_entities_decoded(data))
+                        self.check_privacy(relative, with_entities_decoded(data))
                         self.check_page(relative, scan_page(data))
                     else:
                         # A feed escapes the HTML it carries once more.
-                        decoded = _with_entities_decoded(data, times=2)
+                        decoded = with_entities_decoded(data, times=2)
                         self.check_privacy(relative, decoded)
                         self.check_feed(relative, data)
                 elif b"\0" not in start[:8192]:  # not binary, by git's rule
@@ -286,8 +287,8 @@ class _Auditor:
                     names.add(name)
             if not self.email_owners:
                 continue
-            for found in _addresses_in(chunk):
-                for address in _candidate_addresses(found):
+            for found in addresses_in(chunk):
+                for address in candidate_addresses(found):
                     digest = hashlib.md5(address.encode()).hexdigest()
                     if digest in self.email_owners:
                         digests.add(digest)
@@ -469,7 +470,7 @@ class _Auditor:
         return self.report
 
 
-def _with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
+def with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
     """``data``, and the text it shows when an address in it may be spelt
     with character references: an "@" as one (as Markdown hides the address
     of an autolink), or an "@" beside any reference ("c&#x61;rol@",
@@ -485,7 +486,7 @@ def _with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
     return texts
 
 
-def _addresses_in(chunk: bytes) -> Iterator[bytes]:
+def addresses_in(chunk: bytes) -> Iterator[bytes]:
     """Each address-shaped text around an "@" (or "%40") of ``chunk``."""
     for at in _AT.finditer(chunk):
         local = _LOCAL_PART.search(chunk, max(0, at.start() - 192), at.start())
@@ -494,7 +495,7 @@ def _addresses_in(chunk: bytes) -> Iterator[bytes]:
             yield chunk[local.start() : domain.end()]
 
 
-def _candidate_addresses(found: bytes) -> Iterator[str]:
+def candidate_addresses(found: bytes) -> Iterator[str]:
     """The lower-cased addresses an address-shaped text may be.
 
     Once decoded, its local part may begin with text that is not part of
@@ -514,9 +515,11 @@ def _candidate_addresses(found: bytes) -> Iterator[str]:
     ]
     labels = domain.split(".")
     spellings = [labels]
-    word = _LABEL.match(labels[-1])  # "org…" -> "org"
-    if word and word.end() < len(labels[-1]):
-        spellings.append([*labels[:-1], word.group(0)])
+    # "org…" -> "org"; "org--or" (a dash after it) -> "org" too.
+    for pattern in (_LABEL, _ALNUM):
+        word = pattern.match(labels[-1])
+        if word and word.end() < len(labels[-1]):
+            spellings.append([*labels[:-1], word.group(0)])
     domains = {
         ".".join(spelling[:end])
         for spelling in spellings

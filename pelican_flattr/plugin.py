@@ -164,7 +164,8 @@ class BuildState:
     content_root: str = ""
     # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
     published_sources: str | None = None
-    # With it, the published content: see warn_about_published_addresses().
+    # With it, the published content with an email owner: see
+    # warn_about_published_addresses().
     owner_sources: list[OwnerSource] = field(default_factory=list)
     # Whether Pelican writes a feed, which carries the site's own thing.
     writes_feeds: bool = False
@@ -437,10 +438,10 @@ def _hidden_owner(owner: object) -> object:
 
 @dataclass(frozen=True)
 class OwnerSource:
-    """Published content, for the check of its published source: the
-    source file, its page (Pelican names the copy after it), its owner
-    metadata, the hashes that owner stands for, and whether it hid an
-    address it could not hash."""
+    """Published content with an email owner, for the check of its
+    published source: the source file, its page (Pelican names the copy
+    after it), its owner metadata, the hashes that owner stands for, and
+    whether it hid an address it could not hash."""
 
     source: str
     save_as: str
@@ -450,8 +451,8 @@ class OwnerSource:
 
 
 def _published_content(generators: list[Any]) -> list[OwnerSource]:
-    """What Pelican's SourceFileGenerator copies: published content and its
-    translations."""
+    """Of what Pelican's SourceFileGenerator copies (published content and
+    its translations), what has an email owner, or hid an address."""
     found = []
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
@@ -473,6 +474,8 @@ def _published_content(generators: list[Any]) -> list[OwnerSource]:
             hidden = any(HIDDEN_ADDRESS in text for text in texts) or (
                 owner is not None and len(texts) < len(values)
             )
+            if not digests and not hidden:
+                continue  # no address of its owner can be in its source
             source = _source(content) or str(content.relative_source_path)
             found.append(
                 OwnerSource(
@@ -486,16 +489,10 @@ def _published_content(generators: list[Any]) -> list[OwnerSource]:
     return found
 
 
-# An owner field as the core readers write it, at the start of a line:
-# Markdown ("Flattr_owner: ..."), reStructuredText (":flattr_owner: ..."),
-# or an HTML <meta>. Looked for only in the copy of a source whose owner is
-# a known mistake (an address that could not be hashed).
-_OWNER_FIELD = re.compile(
-    rb"(?im)^(?::?flattr_owner:)[ \t]*(.*)$"
-    rb"|<meta\s+name=[\"']?flattr_owner[\"']?\s+content=[\"']?([^\"'>]*)"
-)
-# Anything with an "@" between separators, for the addresses to hash.
-_AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]*@[^\s<>()\[\]{}\"',;`]+")
+# Anything with an "@" between separators, for the addresses to hash: what
+# the audit's address pattern leaves out ("_" in a domain), bounded as an
+# address is (64 characters before the "@", 255 after).
+_AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
 
 
 def warn_about_published_addresses(pelican: Any) -> None:
@@ -505,20 +502,21 @@ def warn_about_published_addresses(pelican: Any) -> None:
     Pelican copies the file itself: the plugin hides the address in what
     Pelican keeps of it, but cannot change the copy. So the copy of each
     content with an email owner is read once written, "&#64;" decoded, and
-    every text around an "@" hashed: the copy is named when it holds the
-    address behind its owner's hash, whatever the reader or the syntax. An
+    every text around an "@" hashed, as the audit finds them and more: the
+    copy is named when it holds the address behind its owner's hash (any
+    address, for an owner that could not be hashed). An
     owner from DEFAULT_METADATA is not in the copy, unless its text quotes
     the address (which the audit would report too). Pelican's
     reStructuredText reader keeps only the last of a field given twice: an
     address in the first never reaches the plugin, and is not looked for.
     """
     extension = _build.published_sources
-    entries = [e for e in _build.owner_sources if e.digests or e.hidden]
+    entries = _build.owner_sources
     if extension is None or not entries:
         return
     import hashlib
 
-    from .audit import _candidate_addresses, _with_entities_decoded
+    from .audit import addresses_in, candidate_addresses, with_entities_decoded
 
     output = Path(pelican.settings["OUTPUT_PATH"])
     for entry in sorted(entries, key=lambda entry: entry.source):
@@ -527,18 +525,19 @@ def warn_about_published_addresses(pelican: Any) -> None:
             data = (output / copy).read_bytes()
         except OSError:
             continue  # Pelican did not write it, and says why
-        texts = _with_entities_decoded(data)
-        if entry.hidden:  # no hash: an address in its owner field
-            fields = (
-                v for t in texts for f in _OWNER_FIELD.finditer(t) for v in f.groups()
-            )
-            leaked = any(value and b"@" in value for value in fields)
+        texts = with_entities_decoded(data)
+        shaped = {
+            token
+            for text in texts
+            for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
+        }
+        if entry.hidden:  # an address it could not hash: any address counts
+            leaked = bool(shaped)
         else:
             leaked = any(
                 hashlib.md5(address.encode()).hexdigest() in entry.digests
-                for text in texts
-                for token in _AT_TOKEN.findall(text)
-                for address in _candidate_addresses(token)
+                for token in shaped
+                for address in candidate_addresses(token)
             )
         if leaked:
             _warn(

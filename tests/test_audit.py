@@ -13,7 +13,7 @@ from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pelican_flattr.audit import _addresses_in, _candidate_addresses
+from pelican_flattr.audit import addresses_in, candidate_addresses
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
 
@@ -629,8 +629,8 @@ def test_any_address_the_mapping_takes_is_found(
     text = f"x {before}{written}{after} y".encode()
     found = {
         hash_email(candidate)
-        for match in _addresses_in(text)
-        for candidate in _candidate_addresses(match)
+        for match in addresses_in(text)
+        for candidate in candidate_addresses(match)
     }
     assert owner.value == f"email:{hash_email(address)}"
     assert hash_email(address) in found

@@ -843,6 +843,26 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     files = {
         "html-article.html": html,
         "rest-article.rst": rest,
+        # Its owner hashed, and its address in the text, spelt as Markdown,
+        # a link or a dash may spell it.
+        "emphasis.md": article(
+            "In emphasis",
+            "Zed",
+            "Mail _dave.secret@example.org_ or not.",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
+        "mailto.md": article(
+            "In a link",
+            "Zed",
+            "[Mail](mailto:dave.secret%40example.org) me.",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
+        "dashed.md": article(
+            "With a dash",
+            "Zed",
+            "Mail dave.secret@example.org--or call.",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
         # A domain the audit's address pattern does not take ("_").
         "underscore.md": article(
             "Underscore domain", "Zed", flattr_owner="email:dave@mail_srv.example.org"
@@ -866,7 +886,10 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     warned = _published_source_warnings(flattr_log)
     assert [m.split(":")[1].strip() for m in warned] == [
+        "dashed.md",
+        "emphasis.md",
         "html-article.html",
+        "mailto.md",
         "rest-article.rst",
         "underscore.md",
     ]
@@ -908,6 +931,15 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
             **settings,
         )
         assert _published_source_warnings(flattr_log) == []
+    # An address that could not be hashed (no "email:", itself an error):
+    # any address in the copy would be named; this copy holds none.
+    build(
+        tmp_path / "unhashed",
+        {"plain.md": article("No address here", "Zed", "Words, and no more.")},
+        DEFAULT_METADATA={"flattr_owner": "dave.secret@example.org"},
+        **settings,
+    )
+    assert _published_source_warnings(flattr_log) == []
 
 
 def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
