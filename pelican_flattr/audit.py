@@ -84,6 +84,7 @@ _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 _AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
 _LABEL = re.compile(r"[\w-]+")
 _ALNUM = re.compile(r"[^\W_]+")
+_ASCII_LABEL = re.compile(r"[a-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -508,15 +509,21 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
     address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
     local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
+    # Where a local part may start: after a character that is not a letter
+    # or digit, or where ASCII follows other letters (Chinese and Japanese
+    # put no space before an address: "请发邮件到dave@...").
     local_parts = [
         local[start:]
         for start in range(len(local))
-        if start == 0 or not local[start - 1].isalnum()
+        if start == 0
+        or not local[start - 1].isalnum()
+        or (not local[start - 1].isascii() and local[start].isascii())
     ]
     labels = domain.split(".")
     spellings = [labels]
-    # "org…" -> "org"; "org--or" (a dash after it) -> "org" too.
-    for pattern in (_LABEL, _ALNUM):
+    # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no space
+    # after it) -> "org" too.
+    for pattern in (_LABEL, _ALNUM, _ASCII_LABEL):
         word = pattern.match(labels[-1])
         if word and word.end() < len(labels[-1]):
             spellings.append([*labels[:-1], word.group(0)])

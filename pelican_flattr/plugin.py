@@ -440,19 +440,18 @@ def _hidden_owner(owner: object) -> object:
 class OwnerSource:
     """Published content with an email owner, for the check of its
     published source: the source file, its page (Pelican names the copy
-    after it), its owner metadata, the hashes that owner stands for, and
-    whether it hid an address it could not hash."""
+    after it), its owner metadata, and the hashes that owner stands for."""
 
     source: str
     save_as: str
     owner: object
     digests: frozenset[str]
-    hidden: bool
 
 
 def _published_content(generators: list[Any]) -> list[OwnerSource]:
     """Of what Pelican's SourceFileGenerator copies (published content and
-    its translations), what has an email owner, or hid an address."""
+    its translations), what has an email owner. An owner that hid an
+    address it could not hash is an error of its own, naming the file."""
     found = []
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
@@ -471,11 +470,8 @@ def _published_content(generators: list[Any]) -> list[OwnerSource]:
                 if text.strip().lower().startswith("email:")
                 and HIDDEN_ADDRESS not in text
             )
-            hidden = any(HIDDEN_ADDRESS in text for text in texts) or (
-                owner is not None and len(texts) < len(values)
-            )
-            if not digests and not hidden:
-                continue  # no address of its owner can be in its source
+            if not digests:
+                continue  # no address of its owner to look for
             source = _source(content) or str(content.relative_source_path)
             found.append(
                 OwnerSource(
@@ -483,7 +479,6 @@ def _published_content(generators: list[Any]) -> list[OwnerSource]:
                     str(content.save_as),
                     owner,
                     digests,
-                    hidden,
                 )
             )
     return found
@@ -503,10 +498,10 @@ def warn_about_published_addresses(pelican: Any) -> None:
     Pelican keeps of it, but cannot change the copy. So the copy of each
     content with an email owner is read once written, "&#64;" decoded, and
     every text around an "@" hashed, as the audit finds them and more: the
-    copy is named when it holds the address behind its owner's hash (any
-    address, for an owner that could not be hashed). An
+    copy is named when it holds the address behind its owner's hash. An
     owner from DEFAULT_METADATA is not in the copy, unless its text quotes
-    the address (which the audit would report too). Pelican's
+    the address (which the audit would report too). An address that could
+    not be hashed is an error of its own, naming the file. Pelican's
     reStructuredText reader keeps only the last of a field given twice: an
     address in the first never reaches the plugin, and is not looked for.
     """
@@ -531,14 +526,11 @@ def warn_about_published_addresses(pelican: Any) -> None:
             for text in texts
             for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
         }
-        if entry.hidden:  # an address it could not hash: any address counts
-            leaked = bool(shaped)
-        else:
-            leaked = any(
-                hashlib.md5(address.encode()).hexdigest() in entry.digests
-                for token in shaped
-                for address in candidate_addresses(token)
-            )
+        leaked = any(
+            hashlib.md5(address.encode()).hexdigest() in entry.digests
+            for token in shaped
+            for address in candidate_addresses(token)
+        )
         if leaked:
             _warn(
                 f"{entry.source}: OUTPUT_SOURCES = True publishes this source "

@@ -793,12 +793,12 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     # The plugin cannot rewrite Pelican's copy: the warning is the fix.
     assert b"dave.secret@" in (output / "owner-in-metadata.text").read_bytes()
     first = _published_source_warnings(flattr_log)
+    # plain.md's owner could not be hashed: an error of its own names it.
     hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
     unknown = "email:MD5HEX (the address's MD5 hash)"
     assert first == [
         _published_warning("a.md", "owner-in-metadata.text", hashed),
         _published_warning("pages/about.md", "pages/about-this.text", hashed),
-        _published_warning("plain.md", "plain-address-owner.text", unknown),
         _published_warning("twice.md", "owner-given-twice.text", unknown),
     ]
     # A rebuild from the cache publishes the sources again: said again.
@@ -863,6 +863,13 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
             "Mail dave.secret@example.org--or call.",
             flattr_owner="email:" + MD5_OF_DAVE,
         ),
+        # No space around it, as in Chinese text.
+        "cjk.md": article(
+            "CJK text",
+            "Zed",
+            "请发邮件到dave.secret@example.org联系我。",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
         # A domain the audit's address pattern does not take ("_").
         "underscore.md": article(
             "Underscore domain", "Zed", flattr_owner="email:dave@mail_srv.example.org"
@@ -886,6 +893,7 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     warned = _published_source_warnings(flattr_log)
     assert [m.split(":")[1].strip() for m in warned] == [
+        "cjk.md",
         "dashed.md",
         "emphasis.md",
         "html-article.html",
@@ -931,11 +939,15 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
             **settings,
         )
         assert _published_source_warnings(flattr_log) == []
-    # An address that could not be hashed (no "email:", itself an error):
-    # any address in the copy would be named; this copy holds none.
+    # An address that could not be hashed (no "email:") is an error of its
+    # own; other texts around an "@" are not the owner's address.
     build(
         tmp_path / "unhashed",
-        {"plain.md": article("No address here", "Zed", "Words, and no more.")},
+        {
+            "plain.md": article(
+                "Other addresses", "Zed", "Use `@property`, or info@example.org."
+            )
+        },
         DEFAULT_METADATA={"flattr_owner": "dave.secret@example.org"},
         **settings,
     )
