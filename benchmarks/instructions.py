@@ -28,7 +28,9 @@ from build_cost import BIN, compile_plugin, run_build, site_confs
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def count_instructions(conf: Path, content: Path) -> subprocess.Popen[bytes]:
+def count_instructions(
+    conf: Path, content: Path, hash_seed: int
+) -> subprocess.Popen[bytes]:
     """Start one build under callgrind; its stderr ends with the count."""
     return subprocess.Popen(
         [
@@ -46,7 +48,7 @@ def count_instructions(conf: Path, content: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         # The same dict and set layouts in both builds.
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env={**os.environ, "PYTHONHASHSEED": str(hash_seed)},
     )
 
 
@@ -62,7 +64,17 @@ def collected(process: subprocess.Popen[bytes], name: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
+    parser.add_argument(
+        "--hash-seed",
+        type=int,
+        default=0,
+        help="PYTHONHASHSEED of both builds (default 0); a timed build gets a "
+        "random one, so counting a few seeds shows whether the count depends "
+        "on it",
+    )
     args = parser.parse_args()
+    if not 0 <= args.hash_seed <= 4294967295:
+        parser.error("--hash-seed: PYTHONHASHSEED takes 0 to 4294967295")
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: apt-get install valgrind")
     compile_plugin()
@@ -75,7 +87,7 @@ def main() -> int:
         for name in ("plain", "plugin"):
             run_build(confs[name], content)
         running = {
-            name: count_instructions(confs[name], content)
+            name: count_instructions(confs[name], content, args.hash_seed)
             for name in ("plain", "plugin")
         }
         counts = {name: collected(process, name) for name, process in running.items()}

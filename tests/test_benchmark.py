@@ -219,3 +219,17 @@ def test_the_phase_timer_notes_every_phase_of_a_real_build(tmp_path, variant):
     assert all(user >= 0 and system >= 0 for user, system in seconds.values())
     assert seconds["reading"][0] > 0 and seconds["pages"][0] > 0
     assert (output / "flattr-manifest.json").exists() is (variant == "plugin")
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296"])
+def test_the_instruction_count_refuses_a_hash_seed_python_would_refuse(seed):
+    # Refused before any build or valgrind: Python itself would stop both
+    # builds with a less helpful message, under callgrind.
+    child = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "instructions.py"), "--hash-seed", seed],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert child.returncode == 2
+    assert "--hash-seed: PYTHONHASHSEED takes 0 to 4294967295" in child.stderr
