@@ -42,6 +42,8 @@ import pelican_flattr
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+# The output folder the timed builds share (see site_confs).
+SHARED_OUTPUT = "out-timed"
 
 
 def machine() -> str:
@@ -90,19 +92,36 @@ def audit(output: Path) -> tuple[float, dict]:
     return time.perf_counter() - started, json.loads(result.stdout or "{}")
 
 
-def site_confs(size: int) -> tuple[Path, dict[str, Path]]:
-    """The seeded site of ``size`` articles, and a Pelican settings file for
-    each build: plain, plugin, and both with content caching."""
-    root = HERE / ".sites" / str(size)
+def site_confs(
+    size: int, shared_output: bool = False, root: Path | None = None
+) -> tuple[Path, dict[str, Path]]:
+    """The seeded site of ``size`` articles (in ``root``, by default
+    ``.sites/SIZE``), and a Pelican settings file for each build: plain,
+    plugin, and both with content caching.
+
+    With ``shared_output`` the plain and the plugin build write to one
+    output folder in turn (the cached builds to another), each keeping its
+    own cache. Where a folder lies on the disk changes what creating its
+    files costs: on ext4 without a journal, as on this project's machines,
+    each new file's inode is found by stepping over every inode freed in
+    the last few minutes (the previous build's output, which Pelican
+    deletes), and a build's kernel time moved by ~1 % of the build with its
+    folder, whichever build wrote there (docs/performance.md, round 14).
+    Builds that run at the same time (instructions.py) need folders of their
+    own.
+    """
+    root = root or HERE / ".sites" / str(size)
     content = generate(root, size)
     confs = {}
     for variant in ("plain", "plugin"):
         values = settings(plugin=variant == "plugin")
         for cached in (False, True):
-            name = f"{variant}{'-cached' if cached else ''}"
+            suffix = "-cached" if cached else ""
+            name = f"{variant}{suffix}"
+            output = f"{SHARED_OUTPUT}{suffix}" if shared_output else f"out-{name}"
             values.update(
                 PATH=str(content),
-                OUTPUT_PATH=str(root / f"out-{name}"),
+                OUTPUT_PATH=str(root / output),
                 CACHE_PATH=str(root / f"cache-{name}"),
                 CACHE_CONTENT=cached,
                 LOAD_CONTENT_CACHE=cached,
@@ -142,25 +161,34 @@ def pair_order(pair: int, first: str, second: str) -> tuple[str, str]:
 
 
 def measure(
-    size: int, pairs: int, min_seconds: float, cached_pairs: int, cached_seconds: float
+    size: int,
+    pairs: int,
+    min_seconds: float,
+    cached_pairs: int,
+    cached_seconds: float,
+    root: Path | None = None,
 ) -> dict[str, object]:
-    content, confs = site_confs(size)
-    root = content.parent
+    """Every figure of one size: the pairs, the audit, the cached pairs."""
+    content, confs = site_confs(size, shared_output=True, root=root)
     # Warm-up: file caches, and the URL guard's baseline for the plugin.
     run_build(confs["plain"], content)
     run_build(confs["plugin"], content)
     times = {"plain": [], "plugin": []}
     rss = {"plain": [], "plugin": []}
     cpu = {"plain": [], "plugin": []}
+    last = "plugin"
     for pair in pair_numbers(pairs, min_seconds):
         for variant in pair_order(pair, "plain", "plugin"):
             elapsed, peak, cpu_seconds = run_build(confs[variant], content)
             times[variant].append(elapsed)
             rss[variant].append(peak)
             cpu[variant].append(cpu_seconds)
+            last = variant
+    if last != "plugin":
+        # The shared folder holds the plain build's output now.
+        run_build(confs["plugin"], content)
 
-    output = root / "out-plugin"
-    audit_time, report = audit(output)
+    audit_time, report = audit(content.parent / SHARED_OUTPUT)
     mapped = {name for name, identity in authors().items() if identity}
     expected = 4 + sum(
         1

@@ -144,7 +144,8 @@ def main() -> int:
             values.update(
                 PLUGINS=["phases", *values["PLUGINS"]],  # type: ignore[list-item]
                 PATH=str(content),
-                OUTPUT_PATH=str(root / f"out-phases-{variant}"),
+                # One folder for both, as build_cost.py's: see its site_confs.
+                OUTPUT_PATH=str(root / "out-phases"),
                 CACHE_PATH=str(root / f"cache-phases-{variant}"),
             )
             confs[variant] = write_conf(root / f"phases-{variant}.py", values)

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import random
+import runpy
 import subprocess
 import sys
 import time
@@ -13,7 +14,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from build_cost import median_interval, pair_numbers, pair_order, write_conf
+from build_cost import (
+    measure,
+    median_interval,
+    pair_numbers,
+    pair_order,
+    site_confs,
+    write_conf,
+)
 from phases import PHASES, build, build_env, phase_seconds, report
 from receivers import RECEIVERS, table
 from site_generator import authors, generate, settings
@@ -95,6 +103,32 @@ def test_pairs_go_on_until_their_time_is_spent():
     assert numbers == list(range(len(numbers)))
     assert len(numbers) >= 2  # more than the minimum: time was left
     assert time.perf_counter() - started >= 0.05
+
+
+def test_the_timed_builds_share_one_output_folder_and_keep_their_caches(tmp_path):
+    _, confs = site_confs(10, shared_output=True, root=tmp_path)
+    shared = {name: runpy.run_path(str(conf)) for name, conf in confs.items()}
+    outputs = {name: values["OUTPUT_PATH"] for name, values in shared.items()}
+    assert outputs["plain"] == outputs["plugin"]
+    assert outputs["plain-cached"] == outputs["plugin-cached"] != outputs["plain"]
+    assert len({values["CACHE_PATH"] for values in shared.values()}) == 4
+    # Builds that run at the same time (instructions.py) write apart.
+    _, confs = site_confs(10, root=tmp_path)
+    apart = {runpy.run_path(str(conf))["OUTPUT_PATH"] for conf in confs.values()}
+    assert len(apart) == 4
+
+
+def test_the_benchmark_audits_the_plugin_build_whichever_build_ran_last(tmp_path):
+    # The second pair ends with the plain build, in the folder both share:
+    # an audit of that output finds no thing and fails the benchmark.
+    row = measure(20, 2, 0, 1, 0, root=tmp_path)
+    assert len(row["pair_ratios"]) == 2
+    assert len(row["cached_pair_ratios"]) == 1
+    assert row["things"] > 4  # articles of mapped authors, and the pages
+    manifest = json.loads(
+        (tmp_path / "out-timed" / "flattr-manifest.json").read_text("utf-8")
+    )
+    assert len(manifest["things"]) == row["things"]
 
 
 def test_receivers_times_every_piece_of_a_real_build(tmp_path):
