@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from build_cost import (
+    SHARED_OUTPUT,
     measure,
     median_interval,
     pair_numbers,
@@ -126,7 +127,7 @@ def test_the_benchmark_audits_the_plugin_build_whichever_build_ran_last(tmp_path
     assert len(row["cached_pair_ratios"]) == 1
     assert row["things"] > 4  # articles of mapped authors, and the pages
     manifest = json.loads(
-        (tmp_path / "out-timed" / "flattr-manifest.json").read_text("utf-8")
+        (tmp_path / SHARED_OUTPUT / "flattr-manifest.json").read_text("utf-8")
     )
     assert len(manifest["things"]) == row["things"]
 
