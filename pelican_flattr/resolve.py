@@ -22,7 +22,7 @@ from .identifiers import (
     parse_owner,
     redact_encoded_addresses,
 )
-from .settings import FlattrSettings, shown_author
+from .settings import OWNER_METADATA, FlattrSettings, shown_author
 from .thing import (
     CATEGORIES,
     Thing,
@@ -42,7 +42,7 @@ from .thing import (
 
 # Metadata fields an author may set; Pelican lowercases metadata keys.
 OPT_OUT = "flattr"
-OWNER = "flattr_owner"
+OWNER = OWNER_METADATA
 CATEGORY = "flattr_category"
 LANGUAGE = "flattr_language"
 TAGS = "flattr_tags"

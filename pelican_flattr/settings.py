@@ -73,6 +73,34 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
         settings["FLATTR_AUTHORS"] = scrubbed_owner(authors)
     if settings.get("FLATTR_USERNAME") is not None:
         settings["FLATTR_USERNAME"] = scrubbed_owner(settings["FLATTR_USERNAME"])
+    # An owner given for every article, or for some files, is metadata that
+    # Pelican merges into each article's, and its settings go into the cache
+    # with the articles all the same.
+    defaults = settings.get("DEFAULT_METADATA")
+    if isinstance(defaults, Mapping):
+        settings["DEFAULT_METADATA"] = _scrubbed_metadata(defaults)
+    by_path = settings.get("EXTRA_PATH_METADATA")
+    if isinstance(by_path, Mapping):
+        settings["EXTRA_PATH_METADATA"] = {
+            path: _scrubbed_metadata(fields) if isinstance(fields, Mapping) else fields
+            for path, fields in by_path.items()
+        }
+
+
+# The metadata field that names an article's owner (Pelican lowercases the
+# fields it reads from files; those in the settings keep their case, and
+# any case is scrubbed).
+OWNER_METADATA = "flattr_owner"
+
+
+def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
+    """A copy of ``fields`` with every owner field scrubbed."""
+    return {
+        key: scrubbed_owner(value)
+        if isinstance(key, str) and key.lower() == OWNER_METADATA
+        else value
+        for key, value in fields.items()
+    }
 
 
 # What a value that is neither text nor a list or tuple of values becomes

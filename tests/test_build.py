@@ -1,6 +1,7 @@
 """Real Pelican builds: every owned article becomes a thing, shown once, right."""
 
 import gzip
+import hashlib
 import logging
 import re
 import sys
@@ -743,6 +744,55 @@ def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
 
 
 MD5_OF_DAVE = "a18e07d2bda4c3a074261d4d98826cea"
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_an_owner_address_in_the_metadata_settings_never_reaches_the_cache(
+    tmp_path, flattr_log, cache_layer
+):
+    """An owner for every article (DEFAULT_METADATA) or for some files
+    (EXTRA_PATH_METADATA) sits in Pelican's settings, which the content cache
+    pickles with every article that has an author, category or tag."""
+    from conftest import build
+
+    files = {
+        "zed.md": article("Zed writes here", "Zed"),
+        "extra.md": article("Amy writes there", "Amy"),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "DEFAULT_METADATA": {"flattr_owner": "email:Dave.Secret@example.org"},
+        "EXTRA_PATH_METADATA": {
+            "extra.md": {"flattr_owner": "email:amy.secret@example.org"},
+            # Any letter case: Pelican keeps a settings key's case.
+            "zed.md": {"Flattr_Owner": "email:zed.secret@example.org"},
+        },
+    }
+    output = build(tmp_path, files, **settings)
+    # The owners still reach Flattr, hashed as the address would be.
+    owners = {
+        source: entry["owner"] for source, entry in manifest_things(output).items()
+    }
+    assert owners == {
+        "zed.md": {"kind": "email", "value": f"email:{MD5_OF_DAVE}"},
+        "extra.md": {
+            "kind": "email",
+            "value": "email:" + hashlib.md5(b"amy.secret@example.org").hexdigest(),
+        },
+    }
+    # A rebuild from the cache, which keeps what the first build pickled.
+    assert manifest_things(build(tmp_path, {}, **settings)) == manifest_things(output)
+    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
+    assert {p.name for p in cache_files} >= {
+        "ArticlesGenerator"
+        if cache_layer == "generator"
+        else "ArticlesGenerator-Readers"
+    }
+    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
+        assert b"secret@" not in _file_bytes(path), path
+    assert not any("@" in message for message in _flattr_messages(flattr_log))
 
 
 def _published_warning(source, copy, form):
