@@ -694,6 +694,19 @@ def _flattr_messages(log):
     return [r.getMessage() for r in log.records if r.name == "pelican_flattr"]
 
 
+def _assert_no_secret_address_written(tmp_path, cache_layer):
+    """No cache file or built file under ``tmp_path`` holds a "secret@"
+    address, and the cache ``cache_layer`` writes is among them."""
+    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
+    assert {p.name for p in cache_files} >= {
+        "ArticlesGenerator"
+        if cache_layer == "generator"
+        else "ArticlesGenerator-Readers"
+    }
+    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
+        assert b"secret@" not in _file_bytes(path), path
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
@@ -722,14 +735,7 @@ def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
     # An unusable FLATTR_USERNAME stops every button: a build of its own.
     site_owner = ["email:site.secret@example.org"]
     build(tmp_path / "username", files, **dict(settings, FLATTR_USERNAME=site_owner))
-    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
-    assert {p.name for p in cache_files} >= {
-        "ArticlesGenerator"
-        if cache_layer == "generator"
-        else "ArticlesGenerator-Readers"
-    }
-    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
-        assert b"secret@" not in _file_bytes(path), path
+    _assert_no_secret_address_written(tmp_path, cache_layer)
     messages = _flattr_messages(flattr_log)
     assert not any("@" in message for message in messages)
     assert sum("settings: FLATTR_USERNAME expected text (" in m for m in messages) == 1
@@ -784,14 +790,7 @@ def test_an_owner_address_in_the_metadata_settings_never_reaches_the_cache(
     }
     # A rebuild from the cache, which keeps what the first build pickled.
     assert manifest_things(build(tmp_path, {}, **settings)) == manifest_things(output)
-    cache_files = [p for p in tmp_path.rglob("cache/**/*") if p.is_file()]
-    assert {p.name for p in cache_files} >= {
-        "ArticlesGenerator"
-        if cache_layer == "generator"
-        else "ArticlesGenerator-Readers"
-    }
-    for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
-        assert b"secret@" not in _file_bytes(path), path
+    _assert_no_secret_address_written(tmp_path, cache_layer)
     assert not any("@" in message for message in _flattr_messages(flattr_log))
 
 
