@@ -39,7 +39,7 @@ from .identifiers import (
 )
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, load_manifest, portable_path
-from .markup import BUTTON_CLASS, LOADER_URL
+from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, TEXT_ELEMENTS
 from .settings import SettingsFileError, read_settings_file
 
 MANIFEST_NAME = "flattr-manifest.json"
@@ -54,18 +54,28 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CHUNK_SIZE = 1 << 20
 CHUNK_OVERLAP = 1024
 
-# A start tag of the elements that matter, quoted attributes allowed to
-# hold ">".
-_TAG = re.compile(rb"""<(a|link|meta|script)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+# Any tag, its quoted attribute values read whole (a "<" in one starts no
+# tag, as in a browser: notmyidea prints the summary unescaped in one);
+# the elements that matter with their attributes, any other by its name.
+_TAG = re.compile(
+    rb"""<(?:(a|link|meta|script)\b((?:[^>"']|"[^"]*"|'[^']*')*)>"""
+    rb"""|(/?[A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>)""",
+    re.I,
+)
+# An element whose content a browser reads as text, not tags: a <title>
+# that quotes "<link rel=payment ...>" holds no payment link.
+_TEXT_ELEMENT = re.compile(
+    rb"""<(%s)\b(?:[^>"']|"[^"]*"|'[^']*')*>(.*?)</\1\s*>"""
+    % b"|".join(name.encode() for name in sorted(TEXT_ELEMENTS)),
+    re.I | re.S,
+)
+_HEAD_ELEMENTS = frozenset(name.encode() for name in HEAD_ELEMENTS)
 # Tags in a comment do nothing in a browser, so they count for nothing here.
 # "<!-->" and "<!--->" are whole (empty) comments; "--!>" ends one too.
 _COMMENT = re.compile(rb"<!--(?:-?>|.*?(?:--!?>|$))", re.S)
 _ATTRIBUTE = re.compile(
     rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
 )
-# Where the head ends: at "</head>", or where the body starts when a
-# minifier left out the optional "</head>".
-_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.I)
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
 # in text (so "o'brien" and "josé" too), and a domain of letters, digits
@@ -134,9 +144,18 @@ def scan_page(data: bytes) -> _PageTags:
     tags = _PageTags()
     if b"<!--" in data:  # blanked, not removed: offsets stay as they were
         data = _COMMENT.sub(lambda match: b" " * len(match.group(0)), data)
-    head_end = _HEAD_END.search(data)
-    head_limit = head_end.start() if head_end else -1
+    data = _TEXT_ELEMENT.sub(_blank_text, data)
+    # Where the head ends: at "</head>", or where the body starts when a
+    # minifier left out the optional "</head>" (any tag a head cannot hold).
+    head_limit = -1
     for match in _TAG.finditer(data):
+        element = match.group(1)
+        if head_limit < 0:
+            name = (element or match.group(3)).lower()
+            if name == b"/head" or (name[:1] != b"/" and name not in _HEAD_ELEMENTS):
+                head_limit = match.start()
+        if element is None:
+            continue
         raw = match.group(2)
         if (
             b"payment" not in raw
@@ -145,7 +164,7 @@ def scan_page(data: bytes) -> _PageTags:
             and b"flattr" not in raw.lower()
         ):
             continue
-        element = match.group(1).lower()
+        element = element.lower()
         attributes = _attributes(raw)
         if element == b"script":
             src = attributes.get("src", "")
@@ -162,12 +181,23 @@ def scan_page(data: bytes) -> _PageTags:
                 attributes.get("href", "")
             ):
                 tags.payment_links.append(attributes)
-                tags.payment_links_in_head += match.start() < head_limit
+                tags.payment_links_in_head += head_limit < 0  # not ended yet
         elif attributes.get("property", "").startswith(("og:", "article:")):
             tags.open_graph.setdefault(attributes["property"], []).append(
                 attributes.get("content", "")
             )
     return tags
+
+
+def _blank_text(match: re.Match[bytes]) -> bytes:
+    """A text-only element with any "<" in its text blanked, its tags kept
+    (a ``<script src>`` is load.js) and its length unchanged."""
+    text = match.group(2)
+    if b"<" not in text:
+        return match.group(0)
+    start, end = match.start(2) - match.start(), match.end(2) - match.start()
+    whole = match.group(0)
+    return whole[:start] + b" " * len(text) + whole[end:]
 
 
 def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:

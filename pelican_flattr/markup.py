@@ -11,8 +11,9 @@ between a plugin nobody notices and one that doubles the build time.
 from __future__ import annotations
 
 import functools
+import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from markupsafe import Markup, escape
 
@@ -33,7 +34,7 @@ _BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
 _BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _LOADER_MARK = f'<script src="{LOADER_URL}"'
-_FLATTR_HREF = 'href="https://flattr.com/'
+_FLATTR_URL = "https://flattr.com/"
 
 _BADGE = Markup(
     '<svg class="flattr-button__badge" width="16" height="16" viewBox="0 0 16 16"'
@@ -212,15 +213,102 @@ def _ascii_html(text: str) -> str:
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 
-# An Open Graph property the theme emits: the property attribute of a <meta>
-# tag, reached attribute by attribute, so that "property=og:title" in the
-# <title>, or in another tag's attribute value (notmyidea puts the summary
-# in one), is not taken for it. Tags start with "<": the search skips from
-# one to the next, and gives up on each at its name unless it is a meta.
-_PROPERTY = re.compile(
-    r"""<(?i:meta)(?:\s+[^\s"'>/=][^\s"'>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*?"""
-    r"""\s+(?i:property)\s*=\s*["']?((?:og|article):[A-Za-z_:]+)"""
+# A tag where a browser reads one, from its "<": a comment, or a start or
+# end tag whose quoted attribute values are read whole, so that a "<" in
+# one (notmyidea prints the summary unescaped in an attribute) starts no
+# tag. "<!-->", "<!--->" and "--!>" end comments, as in a browser.
+_TAG = re.compile(
+    r"""<(?:!--(?:-?>|.*?(?:--!?>|\Z))"""
+    r"""|(/?)([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>)""",
+    re.S,
 )
+_ATTRIBUTE = re.compile(
+    r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
+)
+# Elements whose content a browser reads as text up to their end tag (the
+# audit reads pages the same way), and those that may stand in a head: any
+# other start tag ends the head.
+TEXT_ELEMENTS = frozenset(
+    {"title", "textarea", "script", "style", "xmp", "iframe", "noembed", "noframes"}
+)
+HEAD_ELEMENTS = frozenset(
+    {"html", "head", "title", "base", "basefont", "bgsound", "link", "meta"}
+    | {"noframes", "noscript", "script", "style", "template"}
+)
+
+
+def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
+    """The tags of ``page[:end]`` as a browser reads them: (name, attribute
+    text, where the tag starts), the name lower-cased, with a "/" in front
+    for an end tag. A comment, a quoted attribute value and the text of a
+    ``<title>`` or ``<script>`` hold no tag, whatever they say.
+
+    Themes print text unescaped in such places (notmyidea: the title and
+    summary, after ``striptags`` has turned ``&lt;/head&gt;`` back into
+    ``</head>``); finding a landmark with ``find`` alone would take it for
+    the page's own.
+    """
+    at = page.find("<", 0, end)
+    while at >= 0:
+        match = _TAG.match(page, at, end)
+        if match is None:  # a "<" in text
+            at = page.find("<", at + 1, end)
+            continue
+        at = match.end()
+        name = match.group(2)
+        if name is not None:
+            name = name.lower()
+            if match.group(1):
+                yield f"/{name}", "", match.start()
+            else:
+                yield name, match.group(3), match.start()
+                if name in TEXT_ELEMENTS:
+                    at = _find_ci(page, f"</{name}", at)
+                    if at < 0 or at >= end:
+                        return
+                    continue  # at its end tag
+        at = page.find("<", at, end)
+
+
+def _attribute_values(text: str) -> dict[str, str]:
+    """A tag's attributes (the text after its name): name -> value, the
+    first of a name given twice, as a browser keeps it."""
+    values: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        value = next((v for v in match.groups()[1:] if v is not None), "")
+        values.setdefault(match.group(1).lower(), html.unescape(value))
+    return values
+
+
+def _head_end(page: str) -> int:
+    """Where ``page``'s head ends: at its ``</head>``, or where its body
+    starts when that tag is left out; -1 when the page has neither.
+
+    A page with one ``</head>`` (as the theme spells it) ends its head
+    there: a page that leaves the tag out and quotes it in its head's text
+    would be read wrong, which no theme seen so far does.
+    """
+    at = _find_ci(page, "</head>")
+    if at >= 0 and page.find(page[at : at + 6], at + 7) < 0:
+        # The only one on the page, spelt as the theme spells it: no text
+        # before it held another (the usual page, found with two searches).
+        return at
+    for name, _, start in _tags(page, len(page)):
+        if name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):
+            return start
+    return -1
+
+
+def _theme_properties(page: str, end: int) -> frozenset[str]:
+    """The Open Graph (``og:``, ``article:``) properties of the ``<meta>``
+    tags in ``page[:end]``."""
+    found = set()
+    for name, attributes, _ in _tags(page, end):
+        if name == "meta":
+            prop = _attribute_values(attributes).get("property", "")
+            if prop.startswith(("og:", "article:")):
+                found.add(prop)
+    return frozenset(found)
 
 
 def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
@@ -239,13 +327,16 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
 def _has_flattr_payment_link(page: str, end: int) -> bool:
     """True when ``page[:end]`` holds a payment link to Flattr, as the
     ``flattr_head`` helper writes it. A theme's own payment link to another
-    service (Liberapay, Patreon...) does not count."""
-    at = page.find(PAYMENT_LINK_START, 0, end)
-    while at >= 0:
-        close = page.find(">", at, end)
-        if page.find(_FLATTR_HREF, at, end if close < 0 else close) >= 0:
-            return True
-        at = page.find(PAYMENT_LINK_START, at + 1, end)
+    service (Liberapay, Patreon...) does not count, nor one quoted in text."""
+    if page.find(PAYMENT_LINK_START, 0, end) < 0:
+        return False  # nearly every page the plugin completes
+    for name, attributes, _ in _tags(page, end):
+        if name == "link":
+            values = _attribute_values(attributes)
+            if "payment" in values.get("rel", "").lower().split() and values.get(
+                "href", ""
+            ).startswith(_FLATTR_URL):
+                return True
     return False
 
 
@@ -303,7 +394,7 @@ def inject(
     escaped_href = ""
     if content_thing is not None:
         escaped_href = _url_attribute(auto_submit_url or content_thing.auto_submit_url)
-    head_end = _find_ci(page, "</head>")
+    head_end = _head_end(page)
     if (
         content_thing is not None
         and head_end >= 0
@@ -316,7 +407,7 @@ def inject(
             page.find("og:", 0, head_end) >= 0
             or page.find("article:", 0, head_end) >= 0
         ):
-            skip = frozenset(_PROPERTY.findall(page, 0, head_end))
+            skip = _theme_properties(page, head_end)
         tags = _head(escaped_href, open_graph, skip)
         tags.append("\n")
         insertions.append((head_end, tags))

@@ -92,6 +92,15 @@ def page(path: Path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def page_as_browsers_read_it(path: Path):
+    """A built page, parsed by html5lib, which follows the HTML standard's
+    parsing rules as browsers do: the text of a ``<title>`` holds no tags,
+    and text after a stray ``</head>`` goes where a browser puts it."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
+
+
 def manifest_things(output: Path, name: str = "flattr-manifest.json") -> dict:
     """The manifest's things keyed by source file."""
     import json

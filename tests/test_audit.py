@@ -227,6 +227,55 @@ def test_second_set_of_open_graph_tags(copy, capsys):
     ]
 
 
+def _payment_link_into_title(text):
+    """The page's payment link moved into its <title>'s text."""
+    start = text.index('<link rel="payment"')
+    link = text[start : text.index(">", start) + 1]
+    text = text.replace(link, "", 1)
+    return text.replace("</title>", f"{link}</title>", 1)
+
+
+# Markup in text or in an attribute value, where a browser sees no tag.
+QUOTED_MARKUP = {
+    "a payment link in the title": (_payment_link_into_title, 1),
+    "a property in an attribute": (
+        lambda text: text.replace(
+            "</body>",
+            '<span title="<meta property=og:description content=again>">'
+            "?</span></body>",
+            1,
+        ),
+        0,
+    ),
+    "a button in a script": (
+        lambda text: text.replace(
+            "</body>",
+            '<script>let b = \'<a class="flattr-button flattr-button--plain" '
+            'href="https://flattr.com/submit/auto?url=x">\';</script></body>',
+            1,
+        ),
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "change, status", QUOTED_MARKUP.values(), ids=list(QUOTED_MARKUP)
+)
+def test_markup_in_text_or_attributes_is_read_as_browsers_read_it(
+    copy, capsys, change, status
+):
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    found, report = audit_json(copy, capsys)
+    assert found == status, report
+    if status:
+        (problem,) = report["problems"]
+        assert problem["file"] == thing["page"]
+        assert problem["problem"] == "has 0 payment links (0 in <head>)"
+
+
 # --- Sites the plugin built correctly pass, in every documented setup. ---
 
 AUTHORS = {"Alice": "alice_f", "Carol": "email:Carol@Example.org"}

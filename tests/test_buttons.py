@@ -5,7 +5,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import article, flattr_buttons, manifest_things, og, page, payment_links
+from conftest import (
+    article,
+    flattr_buttons,
+    manifest_things,
+    og,
+    page,
+    page_as_browsers_read_it,
+    payment_links,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +25,7 @@ from pelican_flattr.markup import (
     _attribute,
     _attributes,
     _end_of,
+    _head_end,
     _url_attribute,
     head,
 )
@@ -475,6 +484,69 @@ def test_open_graph_properties_named_in_the_heads_text_are_still_given(site, the
     for prop in ("og:type", "og:description", "og:site_name", "og:locale"):
         assert len(og(soup, prop)) == 1, prop
     assert audit_command(["audit", str(output)]) == 0
+
+
+# Text that notmyidea prints unescaped in the head: the title in <title>,
+# the summary in a meta tag's attribute (its striptags filter turns
+# "&lt;/head&gt;" back into "</head>"). None of it is a landmark.
+HEAD_TEXTS = {
+    "title": ("Why &lt;/head&gt; matters", "About the head element and its end."),
+    "summary": (
+        "Script placement",
+        "Put the script tag right before `</head>` in your page, not `<body>`.",
+    ),
+    "property": (
+        "Open Graph basics",
+        "Add `<meta property=og:title content=Hello>` to your page head.",
+    ),
+    # In the title: a '"' in the summary would end notmyidea's attribute.
+    "payment link": (
+        'Copy &lt;link rel="payment" href="https://flattr.com/submit/auto"&gt;',
+        "A post about payment links and where they go.",
+    ),
+}
+
+
+@pytest.mark.parametrize("title, body", HEAD_TEXTS.values(), ids=list(HEAD_TEXTS))
+def test_markup_quoted_in_the_heads_text_is_no_landmark(site, title, body):
+    output = site({"a.md": article(title, "Alice", body)}, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["a.md"]
+    soup = page_as_browsers_read_it(output / thing["page"])
+    assert "Flattr" not in soup.title.string
+    links = payment_links(soup)
+    assert [link["href"] for link in links] == [thing["auto_submit_url"]]
+    assert links[0].parent.name == "head"
+    description = soup.find("meta", attrs={"name": "description"})["content"]
+    assert "flattr" not in description.lower()
+    # Every property once, from the plugin, in the head.
+    assert og(soup, "og:title") == [thing["title"]]
+    assert og(soup, "og:url") == [thing["url"]]
+    for meta in soup.find_all("meta", property=True):
+        assert meta.parent.name == "head", meta
+    assert audit_command(["audit", str(output)]) == 0
+
+
+HEAD_ENDS = [
+    # (page, what the head ends at: the text found there)
+    ("<html><head><title>x</title></head><body>", "</head><body>"),
+    ('<title>A </head> B</title><meta content="</head>"></head><p>', "</head><p>"),
+    ("<head><!-- </head> --><title>x</title></head >\n<body>", "</head >"),
+    ('<head><script>"</head>"</script></head><body>', "</head><body>"),
+    ("<HEAD><STYLE>/* </HEAD> */</STYLE></HEAD><BODY>", "</HEAD><BODY>"),
+    # The optional </head> left out: the head ends where the body starts.
+    ("<head><title>x</title><body><p>", "<body><p>"),
+    ("<head><title>x</title><div>", "<div>"),
+    ("<p>no head at all", "<p>no"),
+]
+
+
+@pytest.mark.parametrize("text, end", HEAD_ENDS)
+def test_head_end_is_where_a_browser_ends_the_head(text, end):
+    assert text[_head_end(text) :].startswith(end)
+
+
+def test_a_page_with_no_tag_has_no_head_end():
+    assert _head_end("just text, no tags </ not one") == -1
 
 
 # How themes write the Open Graph tags they emit themselves, by article.
