@@ -539,6 +539,19 @@ class FlattrClient:
                     status=status,
                     rate_limit=rate_limit,
                 )
+            if isinstance(document, dict) and "error" in document:
+                # Flattr's errors come with a 4xx or 5xx status: taking this
+                # for a success would mark an identity verified that is not.
+                error = self._clean(str(document["error"]))[:64]
+                detail = self._clean(str(document.get("error_description") or ""))
+                raise CouldNotReachFlattr(
+                    f"{self._where()} answered {status} with an error ({error}"
+                    + (f": {detail}" if detail else "")
+                    + f"), which Flattr's API never does; {sent} is not taken "
+                    "as verified: check the API base URL, then try again",
+                    status=status,
+                    rate_limit=rate_limit,
+                )
             return VerifyResult(sent, username, status, rate_limit)
         said = self._clean(f"{status} {answer.reason}")
         if 300 <= status < 400:

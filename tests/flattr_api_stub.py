@@ -77,6 +77,12 @@ SCRIPTED = {
     "html_404": (404, "text/html", "<html><body>Not here</body></html>"),
     # A captive portal's page, with a success status.
     "html_200": (200, "text/html", "<html>captive portal</html>"),
+    # Flattr's error document with a success status: no answer Flattr gives.
+    "error_200": (
+        200,
+        "application/json;charset=utf-8",
+        {"error": "unauthorized", "error_description": "Not allowed to verify"},
+    ),
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),

@@ -323,6 +323,18 @@ def test_a_non_json_success_is_not_taken_for_one(stub, client):
         client.verify("partner:ns:1", "alice")
 
 
+def test_an_error_document_with_a_success_status_is_no_success(stub, client):
+    # Flattr sends its errors with a 4xx or 5xx status; whatever says "200"
+    # and "error" at once, the identity is not taken for verified.
+    stub.script("error_200")
+    with pytest.raises(
+        CouldNotReachFlattr,
+        match=r"answered 200 with an error \(unauthorized: Not allowed to verify\)",
+    ) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert "not taken as verified" in str(raised.value)
+
+
 def test_the_token_never_appears_in_errors_or_repr(stub, clock):
     messages = []
     with FlattrClient(
