@@ -285,11 +285,12 @@ def _head_end(page: str) -> int:
     starts when that tag is left out; -1 when the page has neither.
 
     A page with one ``</head>`` (as the theme spells it) ends its head
-    there: a page that leaves the tag out and quotes it in its head's text
-    would be read wrong, which no theme seen so far does.
+    there: a page that leaves the tag out, or spells it ``</head >``, and
+    quotes ``</head>`` in its head's text would be read wrong, which no
+    theme seen so far does.
     """
     at = _find_ci(page, "</head>")
-    if at >= 0 and page.find(page[at : at + 6], at + 7) < 0:
+    if at >= 0 and page.find(page[at : at + 7], at + 7) < 0:
         # The only one on the page, spelt as the theme spells it: no text
         # before it held another (the usual page, found with two searches).
         return at

@@ -17,6 +17,7 @@ from conftest import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pelican_flattr import markup
 from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
@@ -530,7 +531,8 @@ HEAD_ENDS = [
     # (page, what the head ends at: the text found there)
     ("<html><head><title>x</title></head><body>", "</head><body>"),
     ('<title>A </head> B</title><meta content="</head>"></head><p>', "</head><p>"),
-    ("<head><!-- </head> --><title>x</title></head >\n<body>", "</head >"),
+    ("<head><!-- </head> --><title>x</title></head>\n<body>", "</head>\n"),
+    ("<head><title>x</title></head >\n<body>", "</head >"),
     ('<head><script>"</head>"</script></head><body>', "</head><body>"),
     ("<HEAD><STYLE>/* </HEAD> */</STYLE></HEAD><BODY>", "</HEAD><BODY>"),
     # The optional </head> left out: the head ends where the body starts.
@@ -543,6 +545,16 @@ HEAD_ENDS = [
 @pytest.mark.parametrize("text, end", HEAD_ENDS)
 def test_head_end_is_where_a_browser_ends_the_head(text, end):
     assert text[_head_end(text) :].startswith(end)
+
+
+def test_a_usual_page_is_not_read_tag_by_tag(site, monkeypatch):
+    # notmyidea's pages hold one </head> and a </header> after it: two
+    # searches find the head's end, and every article page pays only those.
+    read = []
+    monkeypatch.setattr(markup, "_tags", lambda *args: read.append(args) or iter(()))
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert len(payment_links(page(output / "first-of-three.html"))) == 1
+    assert read == []
 
 
 def test_a_page_with_no_tag_has_no_head_end():
