@@ -57,6 +57,7 @@ from .settings import (
     scrub_addresses,
     scrubbed_owner,
     shown_author,
+    strict_build,
 )
 from .thing import (
     Thing,
@@ -213,7 +214,7 @@ def start_build(pelican: Any) -> None:
     """Forget the previous run's things; read and validate the settings."""
     global _build
     _build.url_spool.close()  # a previous run that ended early
-    _build = BuildState(strict=pelican.settings.get("FLATTR_STRICT") is True)
+    _build = BuildState(strict=strict_build(pelican.settings))
     if not _loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.

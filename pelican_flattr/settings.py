@@ -203,6 +203,28 @@ def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     return bool(DEFAULTS[name])
 
 
+def strict_build(settings: Mapping[str, Any]) -> bool:
+    """Whether ``FLATTR_STRICT`` in Pelican's ``settings`` asks for a strict
+    build: True, or any value but True and False (which ``read_settings``
+    reports).
+
+    Whoever wrote ``1`` or ``"yes"`` wanted a strict build: taking it as off
+    would publish a broken site with exit status 0.
+    """
+    return settings.get("FLATTR_STRICT", DEFAULTS["FLATTR_STRICT"]) is not False
+
+
+def _strict(settings: Mapping[str, Any], problems: list[str]) -> bool:
+    value = settings.get("FLATTR_STRICT", DEFAULTS["FLATTR_STRICT"])
+    if not isinstance(value, bool):
+        problems.append(
+            f"FLATTR_STRICT must be True or False, not {_shown(value)}; taken as "
+            "True, so this build fails (write FLATTR_STRICT = False for a build "
+            "that only warns)"
+        )
+    return strict_build(settings)
+
+
 def _strings(
     settings: Mapping[str, Any],
     name: str,
@@ -385,7 +407,7 @@ def read_settings(
                 split=False,
             )
         ),
-        strict=_bool(settings, "FLATTR_STRICT", fatal),
+        strict=_strict(settings, fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
         store_path=Path(store) if store else None,
         summary_max_length=summary_max if isinstance(summary_max, int) else None,

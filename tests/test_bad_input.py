@@ -183,6 +183,29 @@ def test_lenient_pelican_command_exits_0(tmp_path):
     assert "flattr_owner" in result.stdout + result.stderr
 
 
+def test_a_strict_value_that_is_not_a_bool_fails_the_pelican_command(tmp_path):
+    # Whoever wrote it wanted a strict build: it used to be taken as off,
+    # and the site published without buttons, with exit status 0.
+    result = _pelican(tmp_path, "FLATTR_STRICT=1")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    assert "FLATTR_STRICT" in output
+
+
+@pytest.mark.parametrize("value", ["yes", 0, None])
+def test_a_strict_value_that_is_not_a_bool_is_named_and_taken_as_true(
+    site, flattr_log, value
+):
+    with pytest.raises(FlattrBuildError):
+        site({"a.md": article("Some article", "Alice")}, FLATTR_STRICT=value)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert (
+        f"pelican-flattr: settings: FLATTR_STRICT must be True or False, not "
+        f"{value!r}; taken as True, so this build fails" in errors[0]
+    )
+
+
 def test_two_articles_pinned_to_one_url_are_not_merged(site, flattr_log):
     pinned = "https://blog.example.org/the-one-url/"
     files = {
