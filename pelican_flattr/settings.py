@@ -252,10 +252,27 @@ def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
     value = settings.get(name)
     if value is None:
         return None
-    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not isinstance(path, str) or not path:
         problems.append(f"{name} must be a file path, not {_shown(value)}")
         return None
+    if "\0" in path:
+        problems.append(nul_in_path(name, value))
+        return None
     return value
+
+
+def nul_in_path(name: str, value: object) -> str:
+    """What to say of the path setting ``name`` when its ``value`` holds a
+    NUL character.
+
+    Every file system call refuses one with a ValueError, which would end
+    the build or the command in a traceback.
+    """
+    return (
+        f"{name} {_shown(value)} holds a NUL character ('\\x00'), which no "
+        "file name can hold"
+    )
 
 
 class SettingsFileError(ValueError):
@@ -366,10 +383,16 @@ def read_settings(
     output_path = str(settings.get("OUTPUT_PATH") or "output")
     manifest = _path(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
     manifest_path = Path(output_path, manifest)
+    cache = str(settings.get("CACHE_PATH") or "cache")
+    if settings.get("FLATTR_URL_BASELINE") is None and "\0" in cache:
+        # Pelican reads no cache with CACHE_CONTENT off, but the URL guard
+        # would still keep its baseline there.
+        fatal.append(
+            f"{nul_in_path('CACHE_PATH', cache)}, and the URL guard keeps its "
+            "baseline in it (unless FLATTR_URL_BASELINE says where)"
+        )
     baseline = _path(settings, "FLATTR_URL_BASELINE", fatal) or Path(
-        str(settings.get("CACHE_PATH") or "cache"),
-        "pelican-flattr",
-        "url-baseline.json",
+        cache, "pelican-flattr", "url-baseline.json"
     )
     store = _path(settings, "FLATTR_STORE", fatal)
 

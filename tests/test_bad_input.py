@@ -102,6 +102,21 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
         ({"FLATTR_STORE": []}, "FLATTR_STORE must be a file path, not []"),
         ({"FLATTR_TAGS": 0}, "FLATTR_TAGS must be a list of strings, not 0"),
+        # No file name holds a NUL: each used to end the build in a traceback.
+        (
+            {"FLATTR_MANIFEST": "a\x00b.json"},
+            "FLATTR_MANIFEST 'a\\x00b.json' holds a NUL character",
+        ),
+        (
+            {"FLATTR_URL_BASELINE": "/tmp/a\x00b"},
+            "FLATTR_URL_BASELINE '/tmp/a\\x00b' holds a NUL character",
+        ),
+        ({"FLATTR_STORE": "/tmp/a\x00b"}, "FLATTR_STORE '/tmp/a\\x00b' holds a NUL"),
+        (
+            {"CACHE_PATH": "/tmp/a\x00b"},
+            "CACHE_PATH '/tmp/a\\x00b' holds a NUL character ('\\x00'), which no "
+            "file name can hold, and the URL guard keeps its baseline in it",
+        ),
         ({"FLATTR_AUTHORS": []}, "FLATTR_AUTHORS must be a dict"),
         # A value never repeats an address, whatever setting it landed in.
         (
