@@ -8,11 +8,13 @@ its JSON Schema.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
@@ -273,6 +275,70 @@ class UrlSpool:
             self._file = None
         self._spans = {}
         self._size = 0
+
+
+# How much of an existing file not_a_manifest reads: a manifest's header
+# (schema_version and the few fields sorted before it) opens the file,
+# however many things follow it.
+_HEAD_BYTES = 8192
+
+# One key of a JSON object and its colon, for reading a manifest's header.
+_KEY = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:\s*')
+_COMMA = re.compile(r"\s*,")
+_decoder = json.JSONDecoder()
+
+
+def not_a_manifest(path: Path) -> str | None:
+    """What is at ``path`` when it is not a manifest, which a manifest must
+    not replace: a content or settings file, a page the build wrote, a
+    folder. None when there is nothing or a manifest.
+
+    Reads no more than the first few KB of a file, whatever its size.
+    Raises OSError when ``path`` cannot be examined or read.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # nothing to lose; writing says what is wrong with the path
+    if stat.S_ISDIR(mode):
+        return "is a folder"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"  # a FIFO would be waited on for ever
+    with open(path, "rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    return None if _opens_a_manifest(head) else "is not a pelican-flattr manifest"
+
+
+def _opens_a_manifest(head: bytes) -> bool:
+    """Whether ``head``, the start of a file, opens a JSON object with an
+    integer ``schema_version`` among the keys before the first that the
+    head cuts off (the manifest's ``things``, on a large site).
+
+    Any JSON layout counts, so that a manifest someone reformatted is
+    still one; a URL baseline (``baseline_version``) is not.
+    """
+    # An incremental decoder leaves out a character the head cuts in two.
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return False
+    start = re.match(r"\s*{", text)
+    if start is None:
+        return False
+    decode, index = _decoder.raw_decode, start.end()
+    while (key := _KEY.match(text, index)) is not None:
+        try:
+            name = json.loads(key.group(1))
+            value, index = decode(text, key.end())
+        except (ValueError, RecursionError):
+            return False  # cut off by the head, or no JSON
+        if name == "schema_version":
+            return type(value) is int  # True is no version
+        comma = _COMMA.match(text, index)
+        if comma is None:
+            return False
+        index = comma.end()
+    return False
 
 
 def write_atomically(path: Path, text: str | Iterable[str]) -> None:

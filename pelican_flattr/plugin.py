@@ -48,7 +48,13 @@ from pelican.urlwrappers import Author
 from . import markup
 from .feeds import PaymentLink, as_feed_writes, tag_feed
 from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
-from .manifest import UrlSpool, manifest_chunks, portable_path, write_atomically
+from .manifest import (
+    UrlSpool,
+    manifest_chunks,
+    not_a_manifest,
+    portable_path,
+    write_atomically,
+)
 from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
 from .settings import (
     BUTTON_STYLES,
@@ -57,6 +63,7 @@ from .settings import (
     scrub_addresses,
     scrubbed_owner,
     shown_author,
+    strict_build,
 )
 from .thing import (
     Thing,
@@ -213,7 +220,7 @@ def start_build(pelican: Any) -> None:
     """Forget the previous run's things; read and validate the settings."""
     global _build
     _build.url_spool.close()  # a previous run that ended early
-    _build = BuildState(strict=pelican.settings.get("FLATTR_STRICT") is True)
+    _build = BuildState(strict=strict_build(pelican.settings))
     if not _loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.
@@ -1019,18 +1026,30 @@ def write_manifest(pelican: Any) -> None:
         shown_styles=_build.shown_styles,
         feed_payment_links=settings.feeds,
     )
+    path = settings.manifest_path
     try:
-        write_atomically(settings.manifest_path, chunks)
+        # Only a manifest is replaced: FLATTR_MANIFEST may name an article,
+        # the settings file or a page this build wrote, by mistake.
+        in_the_way = not_a_manifest(path)
+        if in_the_way is None:
+            write_atomically(path, chunks)
     except OSError as error:
-        _report(f"FLATTR_MANIFEST: cannot write {settings.manifest_path}: {error}")
+        _report(f"FLATTR_MANIFEST: cannot write {path}: {error}")
         _fail_if_strict()
         return
     finally:
         _build.url_spool.close()
+    if in_the_way is not None:
+        _report(
+            f"FLATTR_MANIFEST: {path} {in_the_way}, so it is left as it is and "
+            "no manifest was written: point FLATTR_MANIFEST at a file of its own"
+        )
+        _fail_if_strict()
+        return
     logger.info(
         "pelican-flattr: %d things, manifest %s",
         len(_build.content_things),
-        settings.manifest_path,
+        path,
     )
     if settings.url_guard and is_development_url(settings.siteurl):
         # A development build's URLs must neither be compared with the

@@ -203,6 +203,28 @@ def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     return bool(DEFAULTS[name])
 
 
+def strict_build(settings: Mapping[str, Any]) -> bool:
+    """Whether ``FLATTR_STRICT`` in Pelican's ``settings`` asks for a strict
+    build: True, or any value but True and False (which ``read_settings``
+    reports).
+
+    Whoever wrote ``1`` or ``"yes"`` wanted a strict build: taking it as off
+    would publish a broken site with exit status 0.
+    """
+    return settings.get("FLATTR_STRICT", DEFAULTS["FLATTR_STRICT"]) is not False
+
+
+def _strict(settings: Mapping[str, Any], problems: list[str]) -> bool:
+    value = settings.get("FLATTR_STRICT", DEFAULTS["FLATTR_STRICT"])
+    if not isinstance(value, bool):
+        problems.append(
+            f"FLATTR_STRICT must be True or False, not {_shown(value)}; taken as "
+            "True, so this build fails (write FLATTR_STRICT = False for a build "
+            "that only warns)"
+        )
+    return strict_build(settings)
+
+
 def _strings(
     settings: Mapping[str, Any],
     name: str,
@@ -230,10 +252,27 @@ def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
     value = settings.get(name)
     if value is None:
         return None
-    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not isinstance(path, str) or not path:
         problems.append(f"{name} must be a file path, not {_shown(value)}")
         return None
+    if "\0" in path:
+        problems.append(nul_in_path(name, value))
+        return None
     return value
+
+
+def nul_in_path(name: str, value: object) -> str:
+    """What to say of the path setting ``name`` when its ``value`` holds a
+    NUL character.
+
+    Every file system call refuses one with a ValueError, which would end
+    the build or the command in a traceback.
+    """
+    return (
+        f"{name} {_shown(value)} holds a NUL character ('\\x00'), which no "
+        "file name can hold"
+    )
 
 
 class SettingsFileError(ValueError):
@@ -344,10 +383,16 @@ def read_settings(
     output_path = str(settings.get("OUTPUT_PATH") or "output")
     manifest = _path(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
     manifest_path = Path(output_path, manifest)
+    cache = str(settings.get("CACHE_PATH") or "cache")
+    if settings.get("FLATTR_URL_BASELINE") is None and "\0" in cache:
+        # Pelican reads no cache with CACHE_CONTENT off, but the URL guard
+        # would still keep its baseline there.
+        fatal.append(
+            f"{nul_in_path('CACHE_PATH', cache)}, and the URL guard keeps its "
+            "baseline in it (unless FLATTR_URL_BASELINE says where)"
+        )
     baseline = _path(settings, "FLATTR_URL_BASELINE", fatal) or Path(
-        str(settings.get("CACHE_PATH") or "cache"),
-        "pelican-flattr",
-        "url-baseline.json",
+        cache, "pelican-flattr", "url-baseline.json"
     )
     store = _path(settings, "FLATTR_STORE", fatal)
 
@@ -385,7 +430,7 @@ def read_settings(
                 split=False,
             )
         ),
-        strict=_bool(settings, "FLATTR_STRICT", fatal),
+        strict=_strict(settings, fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
         store_path=Path(store) if store else None,
         summary_max_length=summary_max if isinstance(summary_max, int) else None,

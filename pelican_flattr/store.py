@@ -78,6 +78,10 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
         )
     if not os.fspath(value):
         raise ValueError(f"{settings_file}: FLATTR_STORE must be a path, not ''")
+    if "\0" in str(os.fspath(value)):
+        from .settings import nul_in_path  # only the commands get here
+
+        raise ValueError(f"{settings_file}: {nul_in_path('FLATTR_STORE', value)}")
     path = Path(value)
     beside = Path(os.fspath(settings_file)).resolve().parent / path
     if not path.is_absolute() and not path.exists() and beside.is_file():

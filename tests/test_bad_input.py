@@ -102,6 +102,21 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
         ({"FLATTR_STORE": []}, "FLATTR_STORE must be a file path, not []"),
         ({"FLATTR_TAGS": 0}, "FLATTR_TAGS must be a list of strings, not 0"),
+        # No file name holds a NUL: each used to end the build in a traceback.
+        (
+            {"FLATTR_MANIFEST": "a\x00b.json"},
+            "FLATTR_MANIFEST 'a\\x00b.json' holds a NUL character",
+        ),
+        (
+            {"FLATTR_URL_BASELINE": "/tmp/a\x00b"},
+            "FLATTR_URL_BASELINE '/tmp/a\\x00b' holds a NUL character",
+        ),
+        ({"FLATTR_STORE": "/tmp/a\x00b"}, "FLATTR_STORE '/tmp/a\\x00b' holds a NUL"),
+        (
+            {"CACHE_PATH": "/tmp/a\x00b"},
+            "CACHE_PATH '/tmp/a\\x00b' holds a NUL character ('\\x00'), which no "
+            "file name can hold, and the URL guard keeps its baseline in it",
+        ),
         ({"FLATTR_AUTHORS": []}, "FLATTR_AUTHORS must be a dict"),
         # A value never repeats an address, whatever setting it landed in.
         (
@@ -181,6 +196,29 @@ def test_lenient_pelican_command_exits_0(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert "flattr_owner" in result.stdout + result.stderr
+
+
+def test_a_strict_value_that_is_not_a_bool_fails_the_pelican_command(tmp_path):
+    # Whoever wrote it wanted a strict build: it used to be taken as off,
+    # and the site published without buttons, with exit status 0.
+    result = _pelican(tmp_path, "FLATTR_STRICT=1")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    assert "FLATTR_STRICT" in output
+
+
+@pytest.mark.parametrize("value", ["yes", 0, None])
+def test_a_strict_value_that_is_not_a_bool_is_named_and_taken_as_true(
+    site, flattr_log, value
+):
+    with pytest.raises(FlattrBuildError):
+        site({"a.md": article("Some article", "Alice")}, FLATTR_STRICT=value)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert (
+        f"pelican-flattr: settings: FLATTR_STRICT must be True or False, not "
+        f"{value!r}; taken as True, so this build fails" in errors[0]
+    )
 
 
 def test_two_articles_pinned_to_one_url_are_not_merged(site, flattr_log):

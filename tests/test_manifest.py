@@ -20,9 +20,10 @@ from pelican_flattr.manifest import (
     manifest_chunks,
     manifest_entry,
     manifest_line,
+    not_a_manifest,
     write_atomically,
 )
-from pelican_flattr.plugin import _contents
+from pelican_flattr.plugin import FlattrBuildError, _contents
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import CATEGORIES, Thing
 
@@ -221,6 +222,79 @@ def test_manifest_path_is_configurable(site, tmp_path):
     assert len(load_manifest(target)["things"]) == 4
     relative = site(files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST="meta/flattr.json")
     assert (relative / "meta" / "flattr.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "target"),
+    [
+        ("../content/z.md", "content/z.md"),  # an article
+        ("../pelicanconf.py", "pelicanconf.py"),
+        ("index.html", "output/index.html"),  # a page this build wrote
+        ("theme", "output/theme"),  # a folder
+    ],
+)
+@pytest.mark.parametrize("strict", [False, True])
+def test_the_manifest_never_replaces_what_is_not_a_manifest(
+    tmp_path, flattr_log, setting, target, strict
+):
+    # It used to replace any file with the manifest, silently.
+    (tmp_path / "pelicanconf.py").write_text("SITENAME = 'Kept'\n")
+    options = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_MANIFEST": setting}
+    if strict:
+        with pytest.raises(FlattrBuildError):
+            build(tmp_path, files(), FLATTR_STRICT=True, **options)
+    else:
+        build(tmp_path, files(), **options)
+    kept = tmp_path / target
+    if kept.is_file():
+        assert b"schema_version" not in kept.read_bytes()
+    else:
+        assert kept.is_dir()
+    (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert error.startswith(f"pelican-flattr: FLATTR_MANIFEST: {tmp_path}/output/")
+    assert "so it is left as it is and no manifest was written" in error
+    assert not list(kept.parent.glob(f".{kept.name}.*"))  # no temporary file
+
+
+NOT_ONE = "is not a pelican-flattr manifest"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", NOT_ONE),
+        ("Title: A post\n\nschema_version: 1\n", NOT_ONE),
+        ('{"baseline_version": 1, "things": []}\n', NOT_ONE),  # the URL guard's
+        ('{"schema_version": true, "things": []}', NOT_ONE),
+        ('{"things": [], "schema_version": 1}', None),  # reformatted: still one
+        ('{"open_graph": false, "schema_version": 2, "siteurl": "x"', None),
+    ],
+)
+def test_what_a_manifest_may_replace(tmp_path, text, says):
+    path = tmp_path / "m.json"
+    path.write_text(text)
+    assert not_a_manifest(path) == says
+    assert not_a_manifest(tmp_path / "missing.json") is None
+    assert not_a_manifest(tmp_path) == "is a folder"
+    os.mkfifo(tmp_path / "fifo")  # never opened: that would wait for ever
+    assert not_a_manifest(tmp_path / "fifo") == "is not a regular file"
+
+
+def test_a_large_file_is_known_by_its_head(tmp_path, flattr_log):
+    # A site of 20,000 things has a manifest of megabytes: its header is
+    # enough to know it, and the rest is not read (nor valid JSON, here).
+    output = build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    path = output / "flattr-manifest.json"
+    header = path.read_text().partition('"things": [')[0]
+    path.write_text(header + '"things": [\n    {"cut off": "' + "x" * 10**6)
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    assert len(load_manifest(path)["things"]) == 4
+    # A large file of something else stays, whatever its tail holds.
+    other = '{"things": [' + "1, " * 10**5 + '1], "schema_version": 1}\n'
+    path.write_text(other)
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    assert path.read_text() == other
+    assert any("no manifest was written" in r.getMessage() for r in flattr_log.records)
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):

@@ -607,6 +607,10 @@ def test_verify_and_the_build_read_one_store(stub, capsys, tmp_path, monkeypatch
         ),
         ("FLATTR_STORE = ''", "FLATTR_STORE must be a path, not ''"),
         ("FLATTR_STORE = 5", "FLATTR_STORE must be a path, not int"),
+        (
+            "FLATTR_STORE = 'a\\x00b.db'",
+            "FLATTR_STORE 'a\\x00b.db' holds a NUL character ('\\x00')",
+        ),
     ],
 )
 def test_pelicanconf_settings_of_the_wrong_type(

@@ -206,10 +206,14 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     assert main(["webhook", "serve", "--settings", str(settings)]) == 2
     assert "a web hook token of at least 32" in capsys.readouterr().err
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
-    settings.write_text("FLATTR_STORE = 5\n")
-    for command in (["webhook", "serve"], ["pending"]):
-        assert main([*command, "--settings", str(settings)]) == 2
-        assert "FLATTR_STORE must be a path, not int" in capsys.readouterr().err
+    for setting, says in (
+        ("5", "FLATTR_STORE must be a path, not int"),
+        ("'s\\x00.db'", "FLATTR_STORE 's\\x00.db' holds a NUL character"),
+    ):
+        settings.write_text(f"FLATTR_STORE = {setting}\n")
+        for command in (["webhook", "serve"], ["pending"]):
+            assert main([*command, "--settings", str(settings)]) == 2
+            assert says in capsys.readouterr().err
     address = "no.such.host.invalid"
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--host", address]) == 2
