@@ -277,12 +277,12 @@ class UrlSpool:
         self._size = 0
 
 
-# How much of an existing file not_a_manifest reads: a manifest's header
-# (schema_version and the few fields sorted before it) opens the file,
-# however many things follow it.
+# How much of an existing file is read to tell what it is: a manifest's
+# header (schema_version and the few fields sorted before it) opens the
+# file, however many things follow it; so does a URL baseline's.
 _HEAD_BYTES = 8192
 
-# One key of a JSON object and its colon, for reading a manifest's header.
+# One key of a JSON object and its colon, for reading a file's header.
 _KEY = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:\s*')
 _COMMA = re.compile(r"\s*,")
 _decoder = json.JSONDecoder()
@@ -296,6 +296,18 @@ def not_a_manifest(path: Path) -> str | None:
     Reads no more than the first few KB of a file, whatever its size.
     Raises OSError when ``path`` cannot be examined or read.
     """
+    return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
+
+
+def not_a_file_of(path: Path, version_key: str, kind: str) -> str | None:
+    """What is at ``path`` when it is not ``kind``, a JSON file of this
+    project that opens with an integer ``version_key``: "is a folder", "is
+    not a regular file" or "is not KIND". None when there is nothing there,
+    or such a file (whatever follows its opening: it may be damaged).
+
+    Reads no more than the first few KB. Raises OSError when ``path``
+    cannot be examined or read.
+    """
     try:
         mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -306,16 +318,16 @@ def not_a_manifest(path: Path) -> str | None:
         return "is not a regular file"  # a FIFO would be waited on for ever
     with open(path, "rb") as stream:
         head = stream.read(_HEAD_BYTES)
-    return None if _opens_a_manifest(head) else "is not a pelican-flattr manifest"
+    return None if _opens_with(head, version_key) else f"is not {kind}"
 
 
-def _opens_a_manifest(head: bytes) -> bool:
+def _opens_with(head: bytes, version_key: str) -> bool:
     """Whether ``head``, the start of a file, opens a JSON object with an
-    integer ``schema_version`` among the keys before the first that the
-    head cuts off (the manifest's ``things``, on a large site).
+    integer ``version_key`` among the keys before the first that the head
+    cuts off (a manifest's ``things``, on a large site).
 
-    Any JSON layout counts, so that a manifest someone reformatted is
-    still one; a URL baseline (``baseline_version``) is not.
+    Any JSON layout counts, so that a file someone reformatted is still
+    one.
     """
     # An incremental decoder leaves out a character the head cuts in two.
     try:
@@ -332,7 +344,7 @@ def _opens_a_manifest(head: bytes) -> bool:
             value, index = decode(text, key.end())
         except (ValueError, RecursionError):
             return False  # cut off by the head, or no JSON
-        if name == "schema_version":
+        if name == version_key:
             return type(value) is int  # True is no version
         comma = _COMMA.match(text, index)
         if comma is None:

@@ -51,6 +51,7 @@ from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
 from .manifest import (
     UrlSpool,
     manifest_chunks,
+    not_a_file_of,
     not_a_manifest,
     portable_path,
     write_atomically,
@@ -1112,7 +1113,25 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         except BaselineError as error:
             # Kept, not overwritten: it holds the changes since the last
             # readable baseline, which this build can no longer report.
+            # Moved aside only in the plugin's own folder (the default) or
+            # when it opens as a baseline: FLATTR_URL_BASELINE may name an
+            # article or a page by mistake.
             try:
+                in_the_way = (
+                    None
+                    if path.parent.name == "pelican-flattr"
+                    else not_a_file_of(
+                        path, "baseline_version", "a pelican-flattr URL baseline"
+                    )
+                )
+                if in_the_way is not None:
+                    warn(
+                        f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
+                        "guard leaves it as it is and checks nothing: point "
+                        "FLATTR_URL_BASELINE at a file of its own"
+                    )
+                    _fail_if_strict()
+                    return
                 aside = set_aside(path)
             except OSError as move_error:
                 warn(

@@ -460,6 +460,46 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_baseline_setting_that_names_another_file_leaves_it_alone(
+    tmp_path, flattr_log, strict
+):
+    # FLATTR_URL_BASELINE naming an article by mistake: never moved aside (it
+    # would drop out of the next build) nor replaced.
+    files = two_articles()
+    article_path = tmp_path / "content" / "a.md"
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(article_path)}
+    if strict:
+        with pytest.raises(FlattrBuildError):
+            build(tmp_path, files, FLATTR_STRICT=True, **settings)
+    else:
+        build(tmp_path, files, **settings)
+    assert article_path.read_text(encoding="utf-8") == files["a.md"]
+    assert not list(article_path.parent.glob("a.md.unreadable*"))
+    (message,) = [
+        r.getMessage()
+        for r in flattr_log.records
+        if str(article_path) in r.getMessage()
+    ]
+    assert message == (
+        f"pelican-flattr: FLATTR_URL_BASELINE: {article_path} is not a "
+        "pelican-flattr URL baseline, so the URL guard leaves it as it is and "
+        "checks nothing: point FLATTR_URL_BASELINE at a file of its own"
+    )
+
+
+def test_a_damaged_baseline_elsewhere_is_still_kept_aside(tmp_path, flattr_log):
+    # One that opens as a baseline is one, wherever it is.
+    baseline = tmp_path / "guard.json"
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
+    build(tmp_path, two_articles(), **settings)
+    damaged = baseline.read_text()[:-20]
+    baseline.write_text(damaged)
+    build(tmp_path, two_articles(slug="other"), **settings)
+    assert baseline.with_name("guard.json.unreadable").read_text() == damaged
+    assert json.loads(baseline.read_text())["baseline_version"] == 1
+
+
 def test_strict_fails_on_an_unreadable_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
