@@ -220,6 +220,12 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
         if reason:
             raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
         return pinned
+    return own_thing_url(content_url, settings)
+
+
+def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
+    """The thing URL of content whose ``url`` is ``content_url`` when it
+    pins none: its page's URL under ``FLATTR_SITEURL`` (or ``SITEURL``)."""
     # A slug may hold a space, which would make the thing URL no URL: not in
     # an href, nor as a pinned URL, which the URL guard advises when it moves.
     return f"{settings.siteurl}/{url_safe(content_url)}"

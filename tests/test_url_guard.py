@@ -398,6 +398,25 @@ def test_a_source_moved_with_its_url_is_no_change(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+def test_a_pin_of_a_kept_articles_url_leaves_its_thing_and_baseline(
+    tmp_path, flattr_log
+):
+    # A new article pinning a.md's URL comes first in Pelican's order (it is
+    # newer) and used to take a.md's thing, with its baseline entry.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    before = baseline.read_bytes()
+    pinner = article("Article C", "Bob", flattr_url=OLD).replace(
+        "2024-03-01", "2024-04-01"
+    )
+    output = build(tmp_path, {"c.md": pinner}, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert set(things) == {"a.md", "b.md"}
+    assert things["a.md"]["url"] == OLD
+    assert guard_lines(flattr_log) == []
+    assert baseline.read_bytes() == before
+
+
 def test_diff_reports_a_url_taken_over(tmp_path, capsys):
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
