@@ -78,6 +78,7 @@ from .url_guard import (
     BaselineError,
     baseline_entry,
     holds_baseline,
+    in_folder,
     load_baseline,
     next_baseline,
     set_aside,
@@ -1208,7 +1209,12 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "URL changes since the last readable baseline go unreported: "
                 f"repair it and put it back as {path} to check them, or delete it"
             )
-    changes = url_changes(changed, source_by_url, {ct.source: ct.url for ct in things})
+    changes = url_changes(
+        changed,
+        source_by_url,
+        {ct.source: ct.url for ct in things},
+        in_folder(_build.content_root),
+    )
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")
