@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,11 @@ _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
 # Pelican's link syntax is not expanded in custom metadata; accept it anyway.
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
+# A URL scheme (RFC 3986, 3.1): a letter, then letters, digits, "+", "-" or
+# ".", then ":" (so before any "/"). A value with one is no path of the site.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# How much of a rejected value a message repeats: a data: URL is a whole image.
+_SHOWN_LIMIT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +113,13 @@ class _FieldError(Exception):
 
 def _shown(value: str) -> str:
     """A rejected metadata value as a message repeats it: quoted, without
-    an address, which a value in the wrong field may hold."""
-    return redact_encoded_addresses(repr(value))
+    an address, which a value in the wrong field may hold, and cut short."""
+    # Hidden before it is cut: a cut could leave part of an address that
+    # no longer looks like one.
+    shown = redact_encoded_addresses(repr(value))
+    if len(shown) <= _SHOWN_LIMIT:
+        return shown
+    return shown[: _SHOWN_LIMIT - 3] + "..."
 
 
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
@@ -267,7 +278,9 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     """
     prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
     if prefix is None:
-        if "://" in value or value.startswith("//"):
+        if _SCHEME.match(value) or value.startswith("//"):
+            # As written, for the caller to refuse unless it is http(s): a
+            # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
         return f"{settings.files_url}/{value.lstrip('/')}", True
     path = unquote(value[len(prefix) :])

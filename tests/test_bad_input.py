@@ -298,6 +298,7 @@ def _messages(log, word: str) -> list[str]:
     return [r.getMessage() for r in log.records if word in r.getMessage()]
 
 
+DATA_URL = "data:image/png;base64," + "iVBORw0KGgo" * 40
 IMAGE_CASES = [
     # (metadata, the og:image expected, what the warning says)
     ({"og_image": "{static}/images/cover.png"}, "/images/cover.png", None),
@@ -324,6 +325,28 @@ IMAGE_CASES = [
         None,
         "metadata 'og_image' holds the control character '\\x7f'",
     ),
+    # Taken from the site URL as a path, as before.
+    ({"og_image": "images/cover.png"}, "/images/cover.png", None),
+    ({"og_image": "/images/cover.png"}, "/images/cover.png", None),
+    # A URL scheme, but not http(s): no file of the site, and no image.
+    (
+        {"og_image": "javascript:alert(1)"},
+        None,
+        "metadata 'og_image' must be an absolute http:// or https:// URL: "
+        "'javascript:alert(1)'; no og:image",
+    ),
+    (
+        {"og_image": "http:images/cover.png"},
+        None,
+        "metadata 'og_image' has no host name: 'http:images/cover.png'",
+    ),
+    # The image itself: the message repeats only its start.
+    (
+        {"og_image": DATA_URL},
+        None,
+        "metadata 'og_image' must be an absolute http:// or https:// URL: "
+        f"{repr(DATA_URL)[:77]}...; no og:image",
+    ),
 ]
 
 
@@ -348,6 +371,30 @@ def test_og_image_fields(site, flattr_log, meta, expected, says):
         (warning,) = warnings
         assert warning.startswith("pelican-flattr: posts/a.md: ") and says in warning
     assert "posts/a.md" in manifest_things(output)  # the button stays
+
+
+def test_an_image_value_with_an_address_is_neither_published_nor_logged(
+    site, flattr_log
+):
+    # Before, published in the page's head as a path under the site URL.
+    files = {
+        "a.md": article("Plain address", "Alice", og_image="mailto:carol@example.org"),
+        "b.md": article(
+            "Encoded address", "Alice", image="MAILTO:carol%40example.org?x=1"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    for name in ("plain-address.html", "encoded-address.html"):
+        assert og(page(output / name), "og:image") == []
+    for path in output.rglob("*"):
+        if path.is_file():
+            assert b"carol" not in path.read_bytes(), path
+    assert sorted(_messages(flattr_log, "URL:")) == [
+        "pelican-flattr: a.md: metadata 'og_image' must be an absolute http:// "
+        "or https:// URL: 'mailto:[address]'; no og:image",
+        "pelican-flattr: b.md: metadata 'image' must be an absolute http:// or "
+        "https:// URL: 'MAILTO:[address]?x=1'; no og:image",
+    ]
 
 
 def test_image_metadata_given_twice_costs_only_the_og_image(site, flattr_log):
