@@ -56,7 +56,15 @@ from .manifest import (
     portable_path,
     write_atomically,
 )
-from .resolve import OWNER, ContentThing, Resolution, open_graph, resolve
+from .resolve import (
+    OWNER,
+    PINNED_URL,
+    ContentThing,
+    Resolution,
+    open_graph,
+    own_thing_url,
+    resolve,
+)
 from .settings import (
     BUTTON_STYLES,
     FlattrSettings,
@@ -78,6 +86,7 @@ from .url_guard import (
     BaselineError,
     baseline_entry,
     holds_baseline,
+    in_folder,
     load_baseline,
     next_baseline,
     set_aside,
@@ -329,7 +338,8 @@ def attach_things(generators: list[Any]) -> None:
     if settings is None:
         _fail_if_strict()
         return
-    sources_by_url: dict[str, str] = {}
+    # Thing URL -> the content that has it, or _SITE_THING.
+    holders: dict[str, Any] = {}
     if settings.username is not None and settings.feeds and _build.writes_feeds:
         # Flattr keeps one thing per URL, and content at the site's root
         # would share the site's: the site keeps it. Every feed has offered
@@ -337,7 +347,9 @@ def attach_things(generators: list[Any]) -> None:
         # most likely exists, owned by FLATTR_USERNAME, and a button on the
         # content would hand its flattrs to that owner; the content can pin
         # another URL, where the site's follows from the settings alone.
-        sources_by_url[site_thing_url(settings)] = _SITE_THING
+        holders[site_thing_url(settings)] = _SITE_THING
+    # id() of the things that content found later took the URL of.
+    displaced: set[int] = set()
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
@@ -366,29 +378,118 @@ def attach_things(generators: list[Any]) -> None:
                 source,
                 settings.language,
             )
-        earlier = sources_by_url.setdefault(content_thing.url, source)
-        if earlier == _SITE_THING and content_thing.thing.owner == settings.username:
+        holder = holders.setdefault(content_thing.url, content)
+        if holder is _SITE_THING and content_thing.thing.owner == settings.username:
             # The site owner's own page at the root: one thing for one owner
             # whichever Flattr keeps, so nothing is lost.
-            sources_by_url[content_thing.url] = earlier = source
-        if earlier != source:
+            holders[content_thing.url] = holder = content
+        if holder is _SITE_THING:
             _report(
                 f"{source}: its thing URL {content_thing.url} is already the "
-                f"thing of {earlier}; Flattr would merge them, so it gets no "
+                f"thing of {_SITE_THING}; Flattr would merge them, so it gets no "
                 "Flattr button (pin a different flattr_url)"
             )
             continue
+        if holder is not content:
+            held = (holder, holder.flattr)
+            if not _takes_shared_url(held, (content, content_thing), settings):
+                continue
+            holders[content_thing.url] = content
+            displaced.add(id(_displace(holder)))
         content.flattr = content_thing
         _build.content_things.append(content_thing)
         if is_article:
             key = as_feed_writes(content_thing.content_url)
             _build.things_by_content_url[key] = content_thing
+    if displaced:
+        _build.content_things = [
+            ct for ct in _build.content_things if id(ct) not in displaced
+        ]
     _warn_about_unknown_authors(generators, settings)
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         _build.pending_notices = _read_notices(settings)
     _fail_if_strict()
+
+
+def _takes_shared_url(
+    held: tuple[Any, ContentThing],
+    found: tuple[Any, ContentThing],
+    settings: FlattrSettings,
+) -> bool:
+    """Whether content ``found`` takes the thing URL of ``held``, which had
+    it first (both are (content, its thing)); the one that goes without a
+    thing is reported, with the field to change.
+
+    Content whose thing URL is its own page's keeps it from content that
+    pins it (``flattr_url``): a pin must never take another article's thing,
+    and its flattrs. Between two that pin it, or two whose pages share it,
+    the one dated earlier keeps it, else the source file that sorts first:
+    never Pelican's order, in which a new article comes first and would
+    take the thing of an older one.
+    """
+    held_own, found_own = (
+        thing.url == own_thing_url(thing.content_url, settings)
+        for _, thing in (held, found)
+    )
+    if held_own != found_own:
+        (_, kept), (_, lost) = (held, found) if held_own else (found, held)
+        _report(
+            f"{lost.source}: metadata '{PINNED_URL}' pins {lost.url}, the URL of "
+            f"{kept.source}'s own page, which keeps that thing; Flattr keeps one "
+            f"thing per URL, so {lost.source} gets no Flattr button (pin a "
+            f"different {PINNED_URL}, or remove it)"
+        )
+        return not held_own
+    keeper, loser, why = _earlier(held, found)
+    kept, lost = keeper[1], loser[1]
+    if held_own:
+        what = (
+            f"its thing URL {lost.url} is also the URL of {kept.source}'s page, "
+            f"which keeps that thing ({why})"
+        )
+        fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
+    else:
+        what = (
+            f"metadata '{PINNED_URL}' pins {lost.url}, which {kept.source} pins "
+            f"too and keeps ({why})"
+        )
+        fix = f"change the {PINNED_URL} of one of them"
+    _report(
+        f"{lost.source}: {what}; Flattr keeps one thing per URL, so "
+        f"{lost.source} gets no Flattr button ({fix})"
+    )
+    return keeper is found
+
+
+def _earlier(
+    one: tuple[Any, ContentThing], other: tuple[Any, ContentThing]
+) -> tuple[tuple[Any, ContentThing], tuple[Any, ContentThing], str]:
+    """(the earlier of two (content, thing) pairs, the later, why): by date
+    when both have one, else by source file name."""
+    dates = (getattr(one[0], "date", None), getattr(other[0], "date", None))
+    if None not in dates and dates[0] != dates[1]:
+        try:
+            first_is_one = dates[0] < dates[1]
+        except TypeError:  # one with a time zone, one without: by name
+            pass
+        else:
+            pair = (one, other) if first_is_one else (other, one)
+            return *pair, "dated earlier"
+    pair = (one, other) if one[1].source <= other[1].source else (other, one)
+    return *pair, "first by file name"
+
+
+def _displace(content: Any) -> ContentThing:
+    """Take the thing of ``content`` back, as content found later took its
+    URL, and return it (still in ``_build.content_things``)."""
+    lost: ContentThing = content.flattr
+    content.flattr = None
+    key = as_feed_writes(lost.content_url)
+    if _build.things_by_content_url.get(key) is lost:
+        del _build.things_by_content_url[key]
+    return lost
 
 
 # Every list of content a generator keeps but "articles", whose authors
@@ -1146,7 +1247,12 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "URL changes since the last readable baseline go unreported: "
                 f"repair it and put it back as {path} to check them, or delete it"
             )
-    changes = url_changes(changed, source_by_url, {ct.source: ct.url for ct in things})
+    changes = url_changes(
+        changed,
+        source_by_url,
+        {ct.source: ct.url for ct in things},
+        in_folder(_build.content_root),
+    )
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,11 @@ _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
 # Pelican's link syntax is not expanded in custom metadata; accept it anyway.
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
+# A URL scheme (RFC 3986, 3.1): a letter, then letters, digits, "+", "-" or
+# ".", then ":" (so before any "/"). A value with one is no path of the site.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# How much of a rejected value a message repeats: a data: URL is a whole image.
+_SHOWN_LIMIT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +113,13 @@ class _FieldError(Exception):
 
 def _shown(value: str) -> str:
     """A rejected metadata value as a message repeats it: quoted, without
-    an address, which a value in the wrong field may hold."""
-    return redact_encoded_addresses(repr(value))
+    an address, which a value in the wrong field may hold, and cut short."""
+    # Hidden before it is cut: a cut could leave part of an address that
+    # no longer looks like one.
+    shown = redact_encoded_addresses(repr(value))
+    if len(shown) <= _SHOWN_LIMIT:
+        return shown
+    return shown[: _SHOWN_LIMIT - 3] + "..."
 
 
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
@@ -220,6 +231,12 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
         if reason:
             raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
         return pinned
+    return own_thing_url(content_url, settings)
+
+
+def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
+    """The thing URL of content whose ``url`` is ``content_url`` when it
+    pins none: its page's URL under ``FLATTR_SITEURL`` (or ``SITEURL``)."""
     # A slug may hold a space, which would make the thing URL no URL: not in
     # an href, nor as a pinned URL, which the URL guard advises when it moves.
     return f"{settings.siteurl}/{url_safe(content_url)}"
@@ -261,7 +278,9 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     """
     prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
     if prefix is None:
-        if "://" in value or value.startswith("//"):
+        if _SCHEME.match(value) or value.startswith("//"):
+            # As written, for the caller to refuse unless it is http(s): a
+            # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
         return f"{settings.files_url}/{value.lstrip('/')}", True
     path = unquote(value[len(prefix) :])

@@ -4,8 +4,10 @@ Flattr keys a thing on its exact URL, so a new slug, ``ARTICLE_URL`` or
 ``SITEURL`` silently starts a new thing and leaves every flattr the old URL
 earned behind; and a URL that passes to another source file passes its
 flattrs with it. ``url_changes`` finds both, comparing URLs and source files
-only: the build-time guard calls it directly, and ``compare_manifests``
-(for ``pelican-flattr diff``) adds owner changes and new things.
+(and asking whether a source file without a thing is still in the content
+folder, which a moved one is not): the build-time guard calls it directly,
+and ``compare_manifests`` (for ``pelican-flattr diff``) adds owner changes,
+moves and new things.
 
 The guard keeps a *baseline*: the URL, source and owner of each thing of the
 last build, except that a thing whose URL vanished or passed to another
@@ -16,6 +18,7 @@ change (``FLATTR_ACCEPT_URL_CHANGES``).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import os
@@ -38,9 +41,12 @@ class UrlChange:
 
     source: str
     old_url: str
-    new_url: str | None  # None: the source itself is gone from the new build
-    # The source that has old_url now, when the source itself has a new URL.
+    new_url: str | None  # None: the source has no thing in the new build
+    # The source that has old_url now, if any.
     taken_by: str | None = None
+    # With no new_url: the source file is still in the content folder (a
+    # draft, an opt-out, content that failed), not gone.
+    still_there: bool = False
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
@@ -51,6 +57,19 @@ class UrlChange:
                 "the old URL holds whitespace or a control character, which no "
                 "URL may hold and so no 'Flattr_url:' either: add the old URL to "
                 "FLATTR_ACCEPT_URL_CHANGES"
+            )
+        if self.still_there and self.taken_by is not None:
+            return (
+                f"if {self.taken_by} is meant to take them over, add the old URL "
+                "to FLATTR_ACCEPT_URL_CHANGES; if not, give it another thing URL "
+                f"(its slug, or its 'Flattr_url:') and give {self.source} its "
+                "thing back (the build says why it has none)"
+            )
+        if self.still_there:
+            return (
+                f"give {self.source} its thing back (the build says why it has "
+                "none, unless it is a draft or has 'Flattr: no'), or add the old "
+                "URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
             )
         if self.taken_by is not None and self.new_url is None:
             return (
@@ -81,6 +100,21 @@ class UrlChange:
 
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
+        if self.still_there:
+            without = (
+                f"{self.source}: still in the content folder but without a "
+                "thing in this build"
+            )
+            if self.taken_by is None:
+                return (
+                    f"{without}, so its thing {self.old_url} is orphaned (its "
+                    "flattrs stay with that URL)"
+                )
+            return (
+                f"{without}, and {self.taken_by} now has its thing URL "
+                f"{self.old_url}: the flattrs of that URL go to "
+                f"{self.taken_by}'s thing"
+            )
         if self.taken_by is not None and self.new_url is None:
             return (
                 f"{self.source}: gone from this build, and {self.taken_by} "
@@ -107,6 +141,16 @@ class UrlChange:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A thing URL that passed from a source gone from the new manifest to
+    a source new to it: a file moved or renamed, its flattrs still its own."""
+
+    source: str
+    url: str
+    to: str
+
+
+@dataclass(frozen=True)
 class OwnerChange:
     """Same thing URL, different owner in the new build."""
 
@@ -123,6 +167,7 @@ class ManifestDiff:
     url_changes: tuple[UrlChange, ...] = ()
     owner_changes: tuple[OwnerChange, ...] = ()
     added: tuple[Entry, ...] = ()
+    moves: tuple[Move, ...] = ()
 
     @property
     def orphans_flattrs(self) -> bool:
@@ -141,50 +186,91 @@ def _by_source(entry: Entry) -> tuple[str, str]:
     return entry["source"], entry["url"]
 
 
+def _unknown(source: str) -> bool:
+    return False
+
+
+def in_folder(folder: str) -> Callable[[str], bool]:
+    """``source_exists`` for ``url_changes``: whether a source file is in
+    the content folder ``folder``."""
+    return functools.partial(_exists_in, folder)
+
+
+def _exists_in(folder: str, source: str) -> bool:
+    return os.path.exists(os.path.join(folder, source))
+
+
 def url_changes(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
+    source_exists: Callable[[str], bool] = _unknown,
 ) -> list[UrlChange]:
     """The old things whose URL is no longer their source's in the new build,
-    by source: each with the new URL of its source (None when the source is
-    gone) and the source that has the old URL now (None when none has).
+    by source: each with the new URL of its source (None when it has no
+    thing) and the source that has the old URL now (None when none has).
+
+    ``source_exists`` says whether a source without a thing in the new
+    build is still in the content folder; by default none is.
+
+    ``old`` must hold every old entry of a source that has another URL now
+    (the guard passes only the entries whose URL is not their source's).
+    """
+    return _compare_urls(old, new_source_by_url, new_url_by_source, source_exists)[0]
+
+
+def _compare_urls(
+    old: Iterable[Entry],
+    new_source_by_url: Mapping[str, str],
+    new_url_by_source: Mapping[str, str],
+    source_exists: Callable[[str], bool],
+) -> tuple[list[UrlChange], list[Move]]:
+    """``url_changes``'s changes, and the moves, which are none.
 
     A source that is gone while a source new to this build has its URL was
     moved or renamed (``a.md`` to ``2019/a.md``): its URL, and its flattrs,
     stay with the same article, so that is no change. A source that is
     still there under another URL while another source has its old one is a
-    change, and so is a source that is gone while one of the old build has
-    its URL: either way the flattrs of the old URL would go to another
+    change; so is one still in the content folder without a thing (a new
+    article pinned its URL while it is a draft or opted out: a move leaves
+    no file behind), and one that is gone while a source of the old build
+    has its URL: each way the flattrs of the old URL would go to another
     article.
-
-    ``old`` must hold every old entry of a source that has another URL now
-    (the guard passes only the entries whose URL is not their source's).
     """
     old = sorted(old, key=_by_source)
     old_sources = {entry["source"] for entry in old}
-    changes = []
+    changes, moves = [], []
     for entry in old:
         source, url = entry["source"], entry["url"]
         taken_by = new_source_by_url.get(url)
         if taken_by == source:
             continue
         new_url = new_url_by_source.get(source)
-        if taken_by is not None and new_url is None and taken_by not in old_sources:
-            continue  # moved or renamed
-        changes.append(UrlChange(source, url, new_url, taken_by))
-    return changes
+        # Asked only of the few sources without a thing: a file system call.
+        still_there = new_url is None and source_exists(source)
+        gone = new_url is None and not still_there
+        if gone and taken_by is not None and taken_by not in old_sources:
+            moves.append(Move(source, url, taken_by))  # moved or renamed
+            continue
+        changes.append(UrlChange(source, url, new_url, taken_by, still_there))
+    return changes, moves
 
 
-def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDiff:
-    """Compare two manifests' ``things`` lists."""
+def compare_manifests(
+    old: Iterable[Entry],
+    new: Iterable[Entry],
+    source_exists: Callable[[str], bool] = _unknown,
+) -> ManifestDiff:
+    """Compare two manifests' ``things`` lists (``source_exists``: as for
+    ``url_changes``)."""
     old = sorted(old, key=_by_source)
     new = list(new)
     new_by_url = {entry["url"]: entry for entry in new}
-    changes = url_changes(
+    changes, moves = _compare_urls(
         old,
         {entry["url"]: entry["source"] for entry in new},
         {entry["source"]: entry["url"] for entry in new},
+        source_exists,
     )
     owner_changes = []
     for entry in old:
@@ -200,7 +286,7 @@ def compare_manifests(old: Iterable[Entry], new: Iterable[Entry]) -> ManifestDif
         for entry in sorted(new, key=lambda e: e["url"])
         if entry["url"] not in old_urls and entry["source"] not in moved_sources
     )
-    return ManifestDiff(tuple(changes), tuple(owner_changes), added)
+    return ManifestDiff(tuple(changes), tuple(owner_changes), added, tuple(moves))
 
 
 BASELINE_VERSION = 1
@@ -389,16 +475,25 @@ def add_command(subparsers: Any) -> None:
         description=(
             "Compare an old and a new manifest: things that disappeared, things "
             "whose URL changed for the same source file, URLs that passed to "
-            "another source file, owner changes and new things. Flattr keys a "
-            "thing on its exact URL, so a changed or vanished URL leaves its "
-            "flattrs behind, and a URL that passes to another source passes "
-            "its flattrs with it."
+            "another source file, source files moved or renamed with their URL, "
+            "owner changes and new things. Flattr keys a thing on its exact URL, "
+            "so a changed or vanished URL leaves its flattrs behind, and a URL "
+            "that passes to another source passes its flattrs with it."
         ),
         epilog="Exit status: 0 when no flattrs would be orphaned or passed to "
         "another source, 1 when some would, 2 when a manifest cannot be read.",
     )
     parser.add_argument("old", metavar="OLD_MANIFEST")
     parser.add_argument("new", metavar="NEW_MANIFEST")
+    parser.add_argument(
+        "--content",
+        metavar="DIR",
+        help=(
+            "the content folder of the new build (Pelican's PATH), to follow "
+            "the URL guard's rule: a source file still there is never taken "
+            "for moved (a manifest lists only content with a thing)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_diff)
 
@@ -413,7 +508,12 @@ def run_diff(args: Any) -> int:
         new = load_manifest(args.new)["things"]
     except ManifestError as error:
         return cli.usage_error(str(error))
-    diff = compare_manifests(old, new)
+    source_exists = _unknown
+    if args.content is not None:
+        if not os.path.isdir(args.content):
+            return cli.usage_error(f"--content {args.content}: no such folder")
+        source_exists = in_folder(args.content)
+    diff = compare_manifests(old, new, source_exists)
     if args.json:
         cli.print_json(
             {
@@ -423,6 +523,7 @@ def run_diff(args: Any) -> int:
                         "source": c.source,
                         "url": c.old_url,
                         "taken_by": c.taken_by,
+                        "still_there": c.still_there,
                         "fix": c.advice(),
                     }
                     for c in diff.url_changes
@@ -449,12 +550,16 @@ def run_diff(args: Any) -> int:
                     for c in diff.owner_changes
                 ],
                 "new": [{"source": e["source"], "url": e["url"]} for e in diff.added],
+                "moved": [
+                    {"source": m.source, "url": m.url, "to": m.to} for m in diff.moves
+                ],
+                "content_checked": args.content is not None,
             }
         )
     else:
         rows = [
             (
-                "disappeared" if c.new_url is None else "URL changed",
+                _change_kind(c),
                 c.source,
                 (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
                 + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
@@ -467,6 +572,9 @@ def run_diff(args: Any) -> int:
             for c in diff.owner_changes
         ]
         rows += [("new", e["source"], e["url"], "") for e in diff.added]
+        rows += [
+            ("moved", m.source, m.url, _move_note(m, args.content)) for m in diff.moves
+        ]
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
         lost = len(diff.url_changes)
         cli.print_line(
@@ -476,3 +584,19 @@ def run_diff(args: Any) -> int:
             else "No flattrs would be orphaned."
         )
     return 1 if diff.orphans_flattrs else 0
+
+
+def _change_kind(change: UrlChange) -> str:
+    if change.new_url is not None:
+        return "URL changed"
+    return "no thing" if change.still_there else "disappeared"
+
+
+def _move_note(move: Move, content: str | None) -> str:
+    """Why a move strands nothing, and, unchecked, when it would."""
+    if content is not None:
+        return f"now {move.to}'s, and {move.source} is gone from {content}"
+    return (
+        f"now {move.to}'s: a file moved or renamed keeps its flattrs; if "
+        f"{move.source} is still there, they go to {move.to} (check with --content)"
+    )

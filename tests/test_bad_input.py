@@ -221,27 +221,122 @@ def test_a_strict_value_that_is_not_a_bool_is_named_and_taken_as_true(
     )
 
 
-def test_two_articles_pinned_to_one_url_are_not_merged(site, flattr_log):
+def _errors(log) -> list[str]:
+    return [
+        r.getMessage()
+        for r in log.records
+        if r.levelname == "ERROR" and "FLATTR_AUTHORS" not in r.getMessage()
+    ]
+
+
+def _dated(text: str, date: str) -> str:
+    return text.replace("Date: 2024-03-01 10:00", f"Date: {date}")
+
+
+@pytest.mark.parametrize(
+    # Dated after the first article, the one that pins comes first in
+    # Pelican's order (newest first); dated before it, second.
+    "pinner_date",
+    ["2024-02-01", "2023-12-01"],
+)
+def test_a_pin_of_another_articles_url_never_takes_its_thing(
+    site, flattr_log, pinner_date
+):
+    import feedparser
+
+    taken = f"{SITEURL}/solder-basics.html"
+    files = {
+        "a.md": _dated(article("Solder basics", "Alice"), "2024-01-01"),
+        "extra.md": _dated(
+            article("Extra article", "Bob Builder", flattr_url=taken), pinner_date
+        ),
+    }
+    authors = {"Alice": "alice_flattrs", "Bob Builder": "twitter:user:id:783214"}
+    output = site(files, FLATTR_AUTHORS=authors, FEED_ALL_ATOM="feeds/all.atom.xml")
+    things = manifest_things(output)
+    assert set(things) == {"a.md"}
+    assert (things["a.md"]["url"], things["a.md"]["owner"]["value"]) == (
+        taken,
+        "alice_flattrs",
+    )
+    assert len(flattr_buttons(page(output / "solder-basics.html"))) == 1
+    assert flattr_buttons(page(output / "extra-article.html")) == []
+    # The error blames the file that pinned, and names the field.
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: extra.md: metadata 'flattr_url' pins {taken}, the URL "
+        "of a.md's own page, which keeps that thing; Flattr keeps one thing per "
+        "URL, so extra.md gets no Flattr button (pin a different flattr_url, or "
+        "remove it)"
+    ]
+    # Only a.md's feed entry carries a payment link, and it is a.md's.
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    links = {
+        entry.title: [link.href for link in entry.links if link.rel == "payment"]
+        for entry in feed.entries
+    }
+    assert links["Extra article"] == []
+    (link,) = links["Solder basics"]
+    query = parse_qs(urlsplit(link).query)
+    assert (query["url"], query["user_id"]) == ([taken], ["alice_flattrs"])
+
+
+@pytest.mark.parametrize(
+    ("first_date", "second_date", "keeper", "why"),
+    [
+        # The older keeps it, whichever comes first in Pelican's order.
+        ("2024-01-01", "2024-02-01", "first", "dated earlier"),
+        ("2024-02-01", "2024-01-01", "second", "dated earlier"),
+        ("2024-01-01", "2024-01-01", "first", "first by file name"),
+    ],
+)
+def test_two_articles_pinned_to_one_url_are_not_merged(
+    site, flattr_log, first_date, second_date, keeper, why
+):
     pinned = "https://blog.example.org/the-one-url/"
     files = {
-        "first.md": article("The first article", "Alice", flattr_url=pinned),
-        "second.md": article("The second article", "Alice", flattr_url=pinned),
+        "first.md": _dated(
+            article("The first article", "Alice", flattr_url=pinned), first_date
+        ),
+        "second.md": _dated(
+            article("The second article", "Alice", flattr_url=pinned), second_date
+        ),
+    }
+    loser = "second" if keeper == "first" else "first"
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {f"{keeper}.md"}
+    assert flattr_buttons(page(output / f"the-{loser}-article.html")) == []
+    assert len(flattr_buttons(page(output / f"the-{keeper}-article.html"))) == 1
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: {loser}.md: metadata 'flattr_url' pins {pinned}, which "
+        f"{keeper}.md pins too and keeps ({why}); Flattr keeps one thing per URL, "
+        f"so {loser}.md gets no Flattr button (change the flattr_url of one of them)"
+    ]
+
+
+def test_two_articles_with_one_url_name_both_files(site, flattr_log):
+    # Their own URL, written to two files: the older keeps the thing.
+    files = {
+        "a.md": _dated(
+            article("Older", "Alice", url="same.html", save_as="one.html"),
+            "2024-01-01",
+        ),
+        "b.md": article("Newer", "Alice", url="same.html", save_as="two.html"),
     }
     output = site(files, FLATTR_AUTHORS=AUTHORS)
-    assert set(manifest_things(output)) == {"first.md"}
-    assert flattr_buttons(page(output / "the-second-article.html")) == []
-    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    assert any(
-        e.startswith("pelican-flattr: second.md: its thing URL " + pinned)
-        and "already the thing of first.md" in e
-        for e in errors
-    )
+    assert set(manifest_things(output)) == {"a.md"}
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: b.md: its thing URL {SITEURL}/same.html is also the URL "
+        "of a.md's page, which keeps that thing (dated earlier); Flattr keeps one "
+        "thing per URL, so b.md gets no Flattr button (give one of them another "
+        "slug or URL, or pin a different flattr_url)"
+    ]
 
 
 def _messages(log, word: str) -> list[str]:
     return [r.getMessage() for r in log.records if word in r.getMessage()]
 
 
+DATA_URL = "data:image/png;base64," + "iVBORw0KGgo" * 40
 IMAGE_CASES = [
     # (metadata, the og:image expected, what the warning says)
     ({"og_image": "{static}/images/cover.png"}, "/images/cover.png", None),
@@ -268,6 +363,28 @@ IMAGE_CASES = [
         None,
         "metadata 'og_image' holds the control character '\\x7f'",
     ),
+    # Taken from the site URL as a path, as before.
+    ({"og_image": "images/cover.png"}, "/images/cover.png", None),
+    ({"og_image": "/images/cover.png"}, "/images/cover.png", None),
+    # A URL scheme, but not http(s): no file of the site, and no image.
+    (
+        {"og_image": "javascript:alert(1)"},
+        None,
+        "metadata 'og_image' must be an absolute http:// or https:// URL: "
+        "'javascript:alert(1)'; no og:image",
+    ),
+    (
+        {"og_image": "http:images/cover.png"},
+        None,
+        "metadata 'og_image' has no host name: 'http:images/cover.png'",
+    ),
+    # The image itself: the message repeats only its start.
+    (
+        {"og_image": DATA_URL},
+        None,
+        "metadata 'og_image' must be an absolute http:// or https:// URL: "
+        f"{repr(DATA_URL)[:77]}...; no og:image",
+    ),
 ]
 
 
@@ -292,6 +409,30 @@ def test_og_image_fields(site, flattr_log, meta, expected, says):
         (warning,) = warnings
         assert warning.startswith("pelican-flattr: posts/a.md: ") and says in warning
     assert "posts/a.md" in manifest_things(output)  # the button stays
+
+
+def test_an_image_value_with_an_address_is_neither_published_nor_logged(
+    site, flattr_log
+):
+    # Before, published in the page's head as a path under the site URL.
+    files = {
+        "a.md": article("Plain address", "Alice", og_image="mailto:carol@example.org"),
+        "b.md": article(
+            "Encoded address", "Alice", image="MAILTO:carol%40example.org?x=1"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    for name in ("plain-address.html", "encoded-address.html"):
+        assert og(page(output / name), "og:image") == []
+    for path in output.rglob("*"):
+        if path.is_file():
+            assert b"carol" not in path.read_bytes(), path
+    assert sorted(_messages(flattr_log, "URL:")) == [
+        "pelican-flattr: a.md: metadata 'og_image' must be an absolute http:// "
+        "or https:// URL: 'mailto:[address]'; no og:image",
+        "pelican-flattr: b.md: metadata 'image' must be an absolute http:// or "
+        "https:// URL: 'MAILTO:[address]?x=1'; no og:image",
+    ]
 
 
 def test_image_metadata_given_twice_costs_only_the_og_image(site, flattr_log):

@@ -359,6 +359,12 @@ def test_a_url_taken_over_by_another_source_warns(tmp_path, flattr_log):
     # It repeats until accepted, and strict fails the build on it.
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
     assert len(guard_lines(flattr_log)) == 2
+    fails_strict_until_accepted(tmp_path, flattr_log, files)
+
+
+def fails_strict_until_accepted(tmp_path, flattr_log, files):
+    """A strict build of ``files`` fails on the guard's warning about OLD,
+    which accepting the change silences for good."""
     with pytest.raises(FlattrBuildError):
         build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
     flattr_log.clear()
@@ -396,6 +402,101 @@ def test_a_source_moved_with_its_url_is_no_change(tmp_path, flattr_log):
     output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
     assert manifest_things(output)["2019/a.md"]["url"] == OLD
     assert guard_lines(flattr_log) == []
+
+
+def test_a_pin_of_a_kept_articles_url_leaves_its_thing_and_baseline(
+    tmp_path, flattr_log
+):
+    # A new article pinning a.md's URL comes first in Pelican's order (it is
+    # newer) and used to take a.md's thing, with its baseline entry.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    before = baseline.read_bytes()
+    pinner = article("Article C", "Bob", flattr_url=OLD).replace(
+        "2024-03-01", "2024-04-01"
+    )
+    output = build(tmp_path, {"c.md": pinner}, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert set(things) == {"a.md", "b.md"}
+    assert things["a.md"]["url"] == OLD
+    assert guard_lines(flattr_log) == []
+    assert baseline.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "without_a_thing", [{"flattr": "no"}, {"status": "draft"}, {"flattr_owner": "x:y"}]
+)
+def test_a_url_passing_to_a_new_source_while_its_file_stays_warns(
+    tmp_path, flattr_log, without_a_thing
+):
+    # A move leaves no file behind: a.md is still there, opted out, a draft
+    # or failing, and its flattrs would go to c.md, which pins its URL.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    files = {
+        **two_articles(**without_a_thing),
+        "c.md": article("Article C", "Bob", flattr_url=OLD),
+    }
+    output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output)["c.md"]["url"] == OLD
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        "pelican-flattr: a.md: still in the content folder but without a thing "
+        f"in this build, and c.md now has its thing URL {OLD}: the flattrs of "
+        "that URL go to c.md's thing. Fix: if c.md is meant to take them over, "
+        "add the old URL to FLATTR_ACCEPT_URL_CHANGES; if not, give it another "
+        "thing URL (its slug, or its 'Flattr_url:') and give a.md its thing back"
+    ), line
+    fails_strict_until_accepted(tmp_path, flattr_log, files)
+
+
+def test_a_source_without_a_thing_is_not_called_gone(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(flattr="no"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        "pelican-flattr: a.md: still in the content folder but without a thing "
+        f"in this build, so its thing {OLD} is orphaned (its flattrs stay with "
+        "that URL). Fix: give a.md its thing back"
+    ), line
+
+
+def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    files = {
+        **two_articles(flattr="no"),
+        "c.md": article("Article C", "Bob", flattr_url=OLD),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    new = str(output / "flattr-manifest.json")
+    content = str(tmp_path / "content")
+    capsys.readouterr()
+    # From the manifests alone a.md looks moved to c.md: said, not counted.
+    assert main(["diff", str(old), new, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["moved"] == [{"source": "a.md", "url": OLD, "to": "c.md"}]
+    assert report["content_checked"] is False
+    assert main(["diff", str(old), new]) == 0
+    text = capsys.readouterr().out
+    assert "moved" in text and "--content" in text
+    # With the content folder, as the guard: a.md is still there.
+    assert main(["diff", str(old), new, "--content", content, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (change,) = report["disappeared"]
+    assert (change["source"], change["taken_by"], change["still_there"]) == (
+        "a.md",
+        "c.md",
+        True,
+    )
+    assert report["moved"] == []
+    # Gone from the folder, a.md was moved: no change.
+    (tmp_path / "content" / "a.md").unlink()
+    assert main(["diff", str(old), new, "--content", content, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["disappeared"] == [] and len(report["moved"]) == 1
+    assert main(["diff", str(old), new, "--content", str(tmp_path / "nope")]) == 2
+    assert "--content" in capsys.readouterr().err
 
 
 def test_diff_reports_a_url_taken_over(tmp_path, capsys):
