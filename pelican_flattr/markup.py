@@ -377,8 +377,14 @@ def inject(
     needs_loader: bool,
     open_graph: Iterable[tuple[str, str]] = (),
     auto_submit_url: str | None = None,
+    button_shown: bool | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
+
+    ``button_shown``: whether the template helpers rendered the content's
+    own button, when the caller knows (None: the page is searched for one
+    of the plugin's buttons; buttons of other articles, in a sidebar, would
+    count).
 
     * Before ``</head>``: the payment link and the Open Graph properties the
       page does not already carry, unless it already has a payment link.
@@ -414,7 +420,9 @@ def inject(
         insertions.append((head_end, tags))
     body_start = max(head_end, 0)
     button_added = False
-    if content_thing is not None and not _shows_button(page, body_start):
+    if button_shown is None:
+        button_shown = content_thing is not None and _shows_button(page, body_start)
+    if content_thing is not None and not button_shown:
         at = _end_of(page, body_html, body_start) if len(body_html) > 20 else -1
         if at < 0:
             for landmark in ("</article>", "</main>", "</body>"):

@@ -1076,7 +1076,12 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
-    updated = markup.inject(page, content_thing, body_html, needs_loader, pairs, url)
+    # When the helpers rendered buttons, the page's own is known to be there
+    # or not: a sidebar may show other articles' buttons.
+    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
+    updated = markup.inject(
+        page, content_thing, body_html, needs_loader, pairs, url, shown
+    )
     return page if updated is None else updated
 
 

@@ -547,6 +547,28 @@ def test_head_end_is_where_a_browser_ends_the_head(text, end):
     assert text[_head_end(text) :].startswith(end)
 
 
+def test_other_articles_buttons_in_a_sidebar_leave_the_own_one_injected(site, tmp_path):
+    # The theme shows the other articles' buttons and leaves the page's own
+    # to the plugin, which once took any button of its own for that one.
+    templates = tmp_path / "sidebar-theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
+        "<aside>{% for a in articles %}{% if a != article %}"
+        "{{ flattr_button(a) }}{% endif %}{% endfor %}</aside>{% endblock %}"
+    )
+    output = site(
+        three_articles(),
+        theme=str(tmp_path / "sidebar-theme"),
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output).values()
+    for thing in things:
+        hrefs = [b["href"] for b in flattr_buttons(page(output / thing["page"]))]
+        assert sorted(hrefs) == sorted(t["auto_submit_url"] for t in things)
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def test_a_usual_page_is_not_read_tag_by_tag(site, monkeypatch):
     # notmyidea's pages hold one </head> and a </header> after it: two
     # searches find the head's end, and every article page pays only those.
