@@ -113,6 +113,9 @@ class AuditReport:
     things: int = 0
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Folders with a manifest of their own (a language's site that
+    # i18n_subsites writes inside the main one): audited on their own.
+    other_sites: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -577,14 +580,20 @@ def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
         chunk = chunk[-CHUNK_OVERLAP:] + more if more else b""
 
 
-def site_files(output: Path, unreadable: list[Path] | None = None) -> list[Path]:
+def site_files(
+    output: Path,
+    unreadable: list[Path] | None = None,
+    other_sites: list[Path] | None = None,
+) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
     Links to files and folders are followed, as a web server serving the
     tree follows them; a folder reached twice (a link back up) is walked
     once. Anything else is skipped, never opened: a broken link cannot be
     read, and reading a FIFO would wait for ever. Folders that cannot be
-    listed are added to ``unreadable``.
+    listed are added to ``unreadable``. With ``other_sites``, a folder below
+    ``output`` that holds a manifest of its own is another site's output,
+    left out and added to it.
     """
     seen: set[tuple[int, int]] = set()
     files = []
@@ -603,6 +612,11 @@ def site_files(output: Path, unreadable: list[Path] | None = None) -> list[Path]
             folders[:] = []
             continue
         seen.add((status.st_dev, status.st_ino))
+        below = len(seen) > 1  # the root is walked first
+        if other_sites is not None and below and MANIFEST_NAME in names:
+            other_sites.append(Path(folder))
+            folders[:] = []
+            continue
         files += (
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
@@ -629,10 +643,14 @@ def audit_site(
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []
-    files = site_files(output, unreadable)
+    other_sites: list[Path] = []
+    files = site_files(output, unreadable, other_sites)
     for folder in unreadable:
         relative = portable_path(folder.relative_to(output).as_posix())
         auditor.problem(relative, "cannot be read: its files are not checked")
+    auditor.report.other_sites = [
+        portable_path(folder.relative_to(output).as_posix()) for folder in other_sites
+    ]
     for done, path in enumerate(files, 1):
         auditor.check_file(path)
         if progress is not None:
@@ -718,6 +736,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 "output": str(output),
                 "things": report.things,
                 "files": report.files,
+                "other_sites": report.other_sites,
                 "problems": [
                     {"file": f, "problem": p, "expected": e} for f, p, e in rows
                 ],
@@ -733,4 +752,10 @@ def run_audit(args: argparse.Namespace) -> int:
             f"{report.things} things, {report.files} files checked: "
             + ("no problems" if report.ok else f"{len(rows)} problems")
         )
+        for folder in report.other_sites:
+            cli.print_line(
+                f"{folder}/ holds a manifest of its own: another site's output, "
+                f"not checked here (audit it on its own: pelican-flattr audit "
+                f"{Path(output, folder)})"
+            )
     return 0 if report.ok else 1

@@ -31,6 +31,7 @@ import os
 import re
 import stat
 import string
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -148,6 +149,7 @@ class BuildState:
     """Everything one ``run()`` learns; replaced at the start of the next."""
 
     settings: FlattrSettings | None = None
+    pelican: Any = None  # the Pelican whose run() this is
     # Read apart from the other settings: it must hold when they are unusable.
     strict: bool = False
     # False when the running Pelican did not load this plugin.
@@ -192,6 +194,9 @@ class BuildState:
 
 
 _build = BuildState()
+# The builds that a build now running was started from inside (see
+# start_build), innermost last.
+_outer_builds: list[BuildState] = []
 
 # Pelican's URL setting for each content class: the class's own, or for a
 # translation its LANG_ one. Each has its SAVE_AS twin (ARTICLE_SAVE_AS...).
@@ -227,10 +232,20 @@ _SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
 
 
 def start_build(pelican: Any) -> None:
-    """Forget the previous run's things; read and validate the settings."""
+    """Forget the previous run's things; read and validate the settings.
+
+    A build run from inside another (i18n_subsites runs each language's
+    site from the main build's ``get_writer``) keeps the outer build's state
+    aside, and ``end_build`` gives it back: the outer build's feeds, pages
+    and manifest are written after the inner one ends.
+    """
     global _build
-    _build.url_spool.close()  # a previous run that ended early
-    _build = BuildState(strict=strict_build(pelican.settings))
+    if _build.pelican is not None and _still_running(_build.pelican):
+        _outer_builds.append(_build)
+    else:
+        _build.url_spool.close()  # a previous run that ended early
+        _outer_builds.clear()
+    _build = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
     if not _loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.
@@ -258,6 +273,36 @@ def start_build(pelican: Any) -> None:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def finish_build(pelican: Any) -> None:
+    """The build's last steps, in this order (blinker calls the receivers
+    of one signal in no set order)."""
+    try:
+        warn_about_published_addresses(pelican)
+        write_manifest(pelican)
+    finally:
+        end_build(pelican)
+
+
+def end_build(pelican: Any) -> None:
+    """Give the outer build its state back when a build run from inside it
+    ends (see ``start_build``)."""
+    global _build
+    if _outer_builds and _build.pelican is pelican:
+        _build.url_spool.close()
+        _build = _outer_builds.pop()
+
+
+def _still_running(pelican: Any) -> bool:
+    """Whether ``pelican``'s ``run()`` is on the call stack: a build started
+    now runs inside it. A build that failed is not, whatever its state."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run" and frame.f_locals.get("self") is pelican:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
@@ -1304,5 +1349,4 @@ def register() -> None:
     signals.all_generators_finalized.connect(attach_things)
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)
-    signals.finalized.connect(warn_about_published_addresses)
-    signals.finalized.connect(write_manifest)
+    signals.finalized.connect(finish_build)

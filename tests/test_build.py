@@ -512,17 +512,107 @@ def register():
 """
 
 
-@pytest.fixture
-def other_plugin(tmp_path):
-    """A plugin of its own Jinja template class, disconnected afterwards:
-    blinker would otherwise keep it for every later build of the session."""
+def _plugin_folder(tmp_path, name, source, signal, receiver):
+    """A folder holding plugin ``name``, then its ``receiver`` disconnected
+    from ``signal``: blinker would otherwise keep it for every later build
+    of the session."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "other_plugin.py").write_text(OTHER_PLUGIN, encoding="utf-8")
+    (plugins / f"{name}.py").write_text(source, encoding="utf-8")
     yield plugins
-    module = sys.modules.pop("other_plugin", None)
+    module = sys.modules.pop(name, None)
     if module is not None:
-        signals.generator_init.disconnect(module.use_stamping_templates)
+        signal.disconnect(getattr(module, receiver))
+
+
+@pytest.fixture
+def other_plugin(tmp_path):
+    """A plugin of its own Jinja template class."""
+    yield from _plugin_folder(
+        tmp_path,
+        "other_plugin",
+        OTHER_PLUGIN,
+        signals.generator_init,
+        "use_stamping_templates",
+    )
+
+
+SUBSITE_PLUGIN = """
+from pelican import Pelican, signals
+
+
+def build_subsite(pelican):
+    # As i18n_subsites does: each language's site is a whole build, run
+    # from the main build's get_writer, before its feeds and pages.
+    subsite = pelican.settings.get("TEST_SUBSITE")
+    if subsite:
+        settings = dict(pelican.settings, TEST_SUBSITE=None, **subsite)
+        Pelican(settings).run()
+
+
+def register():
+    signals.get_writer.connect(build_subsite)
+"""
+
+
+@pytest.fixture
+def subsite_plugin(tmp_path):
+    """A plugin that builds a second site from inside the main build."""
+    yield from _plugin_folder(
+        tmp_path, "subsite_plugin", SUBSITE_PLUGIN, signals.get_writer, "build_subsite"
+    )
+
+
+def test_a_build_run_inside_another_leaves_it_its_own_things(
+    tmp_path, subsite_plugin, capsys
+):
+    import feedparser
+    from conftest import build
+
+    sub = tmp_path / "sub"
+    (sub / "content").mkdir(parents=True)
+    (sub / "content" / "alpha.md").write_text(
+        article("Alpha auf Deutsch", "Bob", Slug="alpha"), encoding="utf-8"
+    )
+    files = {
+        "alpha.md": article("Alpha in English", "Alice", Slug="alpha"),
+        "beta.md": article("Beta in English", "Bob"),
+    }
+    output = build(
+        tmp_path / "main",
+        files,
+        FLATTR_AUTHORS={"Alice": "alice", "Bob": "bob"},
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        PLUGIN_PATHS=[str(subsite_plugin)],
+        PLUGINS=["subsite_plugin", "pelican_flattr"],
+        TEST_SUBSITE={
+            "PATH": str(sub / "content"),
+            # Inside the main site's, as i18n_subsites writes it.
+            "OUTPUT_PATH": str(tmp_path / "main" / "output" / "de"),
+            "SITEURL": f"{SITEURL}/de",
+            "CACHE_PATH": str(sub / "cache"),
+        },
+    )
+    owners = {
+        source: (thing["url"], thing["owner"]["value"])
+        for source, thing in manifest_things(output).items()
+    }
+    assert owners == {
+        "alpha.md": (f"{SITEURL}/alpha.html", "alice"),
+        "beta.md": (f"{SITEURL}/beta-in-english.html", "bob"),
+    }
+    assert set(manifest_things(output / "de")) == {"alpha.md"}
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    for entry in feed.entries:
+        (payment,) = [link.href for link in entry.links if link.rel == "payment"]
+        query = parse_qs(urlsplit(payment).query)
+        assert query["url"] == [entry.link], entry.title
+    # Each site is audited against its own manifest; the main site's audit
+    # leaves the other's folder to it, and says so.
+    assert audit_command(["audit", str(output / "de")]) == 0
+    capsys.readouterr()
+    assert audit_command(["audit", str(output)]) == 0
+    assert "de/ holds a manifest of its own" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
