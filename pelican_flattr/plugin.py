@@ -150,6 +150,7 @@ class BuildState:
 
     settings: FlattrSettings | None = None
     pelican: Any = None  # the Pelican whose run() this is
+    generators: list[Any] = field(default_factory=list)
     # Read apart from the other settings: it must hold when they are unusable.
     strict: bool = False
     # False when the running Pelican did not load this plugin.
@@ -1026,15 +1027,26 @@ def prepare_templates(generators: list[Any]) -> None:
     from its environment's ``template_class`` and each render's context from
     its ``context_class``, and by now any other plugin that sets its own
     class on ``generator_init`` has done so, whatever the order of
-    ``PLUGINS``; ours are mixed in front of them.
+    ``PLUGINS``; ours are mixed in front of them. One that sets its own on
+    ``all_generators_finalized`` too: ``get_writer`` comes next, and
+    ``keep_templates_completing`` does this again there.
     """
     if not _build.active:
         return
+    _build.generators = generators
     for generator in generators:
         env = getattr(generator, "env", None)
         if env is not None:
             env.template_class = _completing(env.template_class)
             env.context_class = _providing_helpers(env.context_class)
+
+
+def keep_templates_completing(pelican: Any) -> None:
+    """``prepare_templates`` again, right before Pelican loads the first
+    template: a plugin that set its own class after ours, on the same
+    signal, would otherwise have left every page without its button."""
+    if _build.active and _build.pelican is pelican:
+        prepare_templates(_build.generators)
 
 
 class _ProvidesHelpers:
@@ -1349,4 +1361,5 @@ def register() -> None:
     signals.all_generators_finalized.connect(attach_things)
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)
+    signals.get_writer.connect(keep_templates_completing)
     signals.finalized.connect(finish_build)

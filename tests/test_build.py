@@ -507,22 +507,30 @@ def use_stamping_templates(generator):
     generator.env.template_class = StampingTemplate
 
 
+def use_stamping_templates_late(generators):
+    for generator in generators:
+        if hasattr(generator, "env"):
+            generator.env.template_class = StampingTemplate
+
+
 def register():
     signals.generator_init.connect(use_stamping_templates)
+    signals.all_generators_finalized.connect(use_stamping_templates_late)
 """
 
 
-def _plugin_folder(tmp_path, name, source, signal, receiver):
-    """A folder holding plugin ``name``, then its ``receiver`` disconnected
-    from ``signal``: blinker would otherwise keep it for every later build
-    of the session."""
+def _plugin_folder(tmp_path, name, source, *receivers):
+    """A folder holding plugin ``name``, then its ``receivers`` ((signal,
+    function name) pairs) disconnected: blinker would otherwise keep them
+    for every later build of the session."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / f"{name}.py").write_text(source, encoding="utf-8")
     yield plugins
     module = sys.modules.pop(name, None)
     if module is not None:
-        signal.disconnect(getattr(module, receiver))
+        for signal, receiver in receivers:
+            signal.disconnect(getattr(module, receiver))
 
 
 @pytest.fixture
@@ -532,8 +540,9 @@ def other_plugin(tmp_path):
         tmp_path,
         "other_plugin",
         OTHER_PLUGIN,
-        signals.generator_init,
-        "use_stamping_templates",
+        (signals.generator_init, "use_stamping_templates"),
+        # Set again once all generators exist, as some plugins do.
+        (signals.all_generators_finalized, "use_stamping_templates_late"),
     )
 
 
@@ -559,7 +568,10 @@ def register():
 def subsite_plugin(tmp_path):
     """A plugin that builds a second site from inside the main build."""
     yield from _plugin_folder(
-        tmp_path, "subsite_plugin", SUBSITE_PLUGIN, signals.get_writer, "build_subsite"
+        tmp_path,
+        "subsite_plugin",
+        SUBSITE_PLUGIN,
+        (signals.get_writer, "build_subsite"),
     )
 
 
