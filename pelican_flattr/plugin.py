@@ -44,6 +44,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
 from . import markup
@@ -247,6 +248,7 @@ def start_build(pelican: Any) -> None:
         _build.url_spool.close()  # a previous run that ended early
         _outer_builds.clear()
     _build = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
+    _forget_logged_warnings()
     if not _loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.
@@ -274,6 +276,27 @@ def start_build(pelican: Any) -> None:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _forget_logged_warnings() -> None:
+    """Let this build log the plugin's warnings again.
+
+    Pelican's log filter shows a warning once per process, so under
+    ``pelican --autoreload`` a URL guard warning, which stands until the
+    operator acts, showed on the first build only. Pelican's own messages
+    are left as its filter keeps them.
+    """
+    shown = getattr(LimitFilter, "_raised_messages", None)
+    if isinstance(shown, set):
+        shown.difference_update(
+            [
+                key
+                for key in shown
+                if isinstance(key, tuple)
+                and len(key) == 2
+                and str(key[1]).startswith("pelican-flattr:")
+            ]
+        )
 
 
 def finish_build(pelican: Any) -> None:

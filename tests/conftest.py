@@ -28,10 +28,13 @@ def build(
     tmp_path: Path,
     files: dict[str, str],
     theme: str | None = None,
+    fresh_log: bool = True,
     **settings: object,
 ) -> Path:
     """Build a site from ``files`` (paths under the content dir) and return
-    the output directory. ``settings`` override Pelican's defaults."""
+    the output directory. ``settings`` override Pelican's defaults.
+    ``fresh_log``: clear Pelican's log filter first, as a new process has it
+    (not as ``pelican --autoreload`` does)."""
     content = tmp_path / "content"
     output = tmp_path / "output"
     for name, text in files.items():
@@ -60,8 +63,9 @@ def build(
     override.update(settings)
     # Pelican's log filter drops a message it has seen before in this
     # process; every build here must log afresh.
-    LimitFilter._raised_messages.clear()
-    LimitFilter._group_count.clear()
+    if fresh_log:
+        LimitFilter._raised_messages.clear()
+        LimitFilter._group_count.clear()
     pelican_settings = read_settings(path=None, override=override)
     Pelican(settings=pelican_settings).run()
     return output

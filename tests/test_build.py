@@ -480,6 +480,23 @@ def test_strict_build_fails_with_one_clear_message(site, flattr_log):
     assert set(manifest_things(output)) == {"ok.md"}
 
 
+def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr_log):
+    # As pelican --autoreload runs them: Pelican's log filter is not cleared
+    # between builds, and shows a message once per process.
+    from conftest import build
+
+    files = {"a.md": article("Alice writes", "Alice")}
+    authors = {"Alice": "alice", "Nobody": "nobody"}
+    for fresh_log in (True, False):
+        build(tmp_path, files, fresh_log=fresh_log, FLATTR_AUTHORS=authors)
+    warnings = [
+        r.getMessage()
+        for r in flattr_log.records
+        if "FLATTR_AUTHORS['Nobody'] names no author" in r.getMessage()
+    ]
+    assert len(warnings) == 2
+
+
 def test_a_later_build_without_the_plugin_is_untouched(site):
     """Receivers stay connected after a build; a plugin-free build must not
     get buttons, feeds links or a manifest from them."""
