@@ -49,6 +49,15 @@ def loader_scripts(soup):
     return [s for s in soup.find_all("script") if s.get("src") == LOADER_URL]
 
 
+def simple_child_theme(tmp_path, name, article_html):
+    """A theme named ``name`` whose article.html is ``article_html`` (which
+    may extend "!simple/article.html"); its path, for ``site(theme=...)``."""
+    templates = tmp_path / name / "templates"
+    templates.mkdir(parents=True)
+    (templates / "article.html").write_text(article_html)
+    return str(tmp_path / name)
+
+
 def test_plain_button_loads_nothing_from_flattr(site):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     soup = page(output / "first-of-three.html")
@@ -206,16 +215,14 @@ def test_theme_forgetting_flattr_script_still_gets_one_loader(site, tmp_path):
 
 
 def test_theme_own_open_graph_is_not_repeated(site, tmp_path):
-    templates = tmp_path / "og-theme" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "article.html").write_text(
+    theme = simple_child_theme(
+        tmp_path,
+        "og-theme",
         '{% extends "!simple/article.html" %}\n'
         '{% block head %}{{ super() }}<meta property="og:title" content="Theme title">'
-        "<meta property='og:type' content='article'>{% endblock %}\n"
+        "<meta property='og:type' content='article'>{% endblock %}\n",
     )
-    output = site(
-        three_articles(), theme=str(tmp_path / "og-theme"), FLATTR_AUTHORS=AUTHORS
-    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     soup = page(output / "first-of-three.html")
     assert og(soup, "og:title") == ["Theme title"]
     assert og(soup, "og:type") == ["article"]
@@ -550,18 +557,14 @@ def test_head_end_is_where_a_browser_ends_the_head(text, end):
 def test_other_articles_buttons_in_a_sidebar_leave_the_own_one_injected(site, tmp_path):
     # The theme shows the other articles' buttons and leaves the page's own
     # to the plugin, which once took any button of its own for that one.
-    templates = tmp_path / "sidebar-theme" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "article.html").write_text(
+    theme = simple_child_theme(
+        tmp_path,
+        "sidebar-theme",
         '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
         "<aside>{% for a in articles %}{% if a != article %}"
-        "{{ flattr_button(a) }}{% endif %}{% endfor %}</aside>{% endblock %}"
+        "{{ flattr_button(a) }}{% endif %}{% endfor %}</aside>{% endblock %}",
     )
-    output = site(
-        three_articles(),
-        theme=str(tmp_path / "sidebar-theme"),
-        FLATTR_AUTHORS=AUTHORS,
-    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     things = manifest_things(output).values()
     for thing in things:
         hrefs = [b["href"] for b in flattr_buttons(page(output / thing["page"]))]
@@ -595,15 +598,15 @@ THEME_OG_TAGS = {
 
 
 def test_a_property_the_theme_emits_is_found_in_any_spelling(site, tmp_path):
-    templates = tmp_path / "og-theme" / "templates"
-    templates.mkdir(parents=True)
     choose = "".join(
         f"{{% if article.slug.startswith('{name}') %}}{tag}{{% endif %}}"
         for name, tag in THEME_OG_TAGS.items()
     )
-    (templates / "article.html").write_text(
+    theme = simple_child_theme(
+        tmp_path,
+        "og-theme",
         '{% extends "!simple/article.html" %}\n'
-        "{% block head %}{{ super() }}" + choose + "{% endblock %}\n"
+        "{% block head %}{{ super() }}" + choose + "{% endblock %}\n",
     )
     files = dict(
         three_articles(),
@@ -612,7 +615,7 @@ def test_a_property_the_theme_emits_is_found_in_any_spelling(site, tmp_path):
             "e.md": article("Fifth of four", "Alice"),
         },
     )
-    output = site(files, theme=str(tmp_path / "og-theme"), FLATTR_AUTHORS=AUTHORS)
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
     for thing in manifest_things(output).values():
         soup = page(output / thing["page"])
         assert len(og(soup, "og:url")) == 1
