@@ -242,7 +242,9 @@ def start_build(pelican: Any) -> None:
     and manifest are written after the inner one ends.
     """
     global _build
-    if _build.pelican is not None and _still_running(_build.pelican):
+    outer = _build.pelican
+    # Not the same Pelican: `pelican --autoreload` runs one instance again.
+    if outer is not None and outer is not pelican and _still_running(outer):
         _outer_builds.append(_build)
     else:
         _build.url_spool.close()  # a previous run that ended early

@@ -497,6 +497,38 @@ def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr
     assert len(warnings) == 2
 
 
+def test_one_pelican_run_again_keeps_no_earlier_build(tmp_path):
+    # pelican --autoreload runs the same Pelican again: that run is no build
+    # inside the last one, whose state must not be kept aside.
+    from conftest import build
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    from pelican_flattr import plugin
+
+    output = build(tmp_path, {"a.md": article("Alice writes", "Alice")})
+    settings = read_settings(
+        path=None,
+        override={
+            "PATH": str(tmp_path / "content"),
+            "OUTPUT_PATH": str(output),
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "SITEURL": SITEURL,
+            "PLUGINS": ["pelican_flattr"],
+            "FLATTR_USERNAME": "site_owner",
+        },
+    )
+    pelican = Pelican(settings=settings)
+    states = []
+    for _ in range(2):
+        pelican.run()
+        assert plugin._outer_builds == []
+        states.append(plugin._build)
+    # The second run's own state, not the first's given back.
+    assert states[1] is not states[0] and states[1].pelican is pelican
+    assert set(manifest_things(output)) == {"a.md"}
+
+
 def test_a_later_build_without_the_plugin_is_untouched(site):
     """Receivers stay connected after a build; a plugin-free build must not
     get buttons, feeds links or a manifest from them."""
