@@ -375,6 +375,8 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     from pelican import Pelican
     from pelican.settings import read_settings
 
+    from pelican_flattr import plugin
+
     output = build(tmp_path, community(), FLATTR_AUTHORS=AUTHORS)
     settings = read_settings(
         path=None,
@@ -391,10 +393,15 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     )
     pelican = Pelican(settings=settings)
     pelican.run()
+    first_state = plugin._build
     first = (output / "flattr-manifest.json").read_bytes()
     carol = manifest_things(output)["carol.md"]["owner"]
     (tmp_path / "content" / "bob.md").unlink()
     pelican.run()
+    # The same Pelican run again is no build inside the last one: the
+    # second run keeps its own state, and none is kept aside.
+    assert plugin._outer_builds == []
+    assert plugin._build is not first_state and plugin._build.pelican is pelican
     things = manifest_things(output)
     assert "bob.md" not in things and len(things) == 3
     # The settings now hold Carol's address hashed: the same owner again.
@@ -495,38 +502,6 @@ def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr
         if "FLATTR_AUTHORS['Nobody'] names no author" in r.getMessage()
     ]
     assert len(warnings) == 2
-
-
-def test_one_pelican_run_again_keeps_no_earlier_build(tmp_path):
-    # pelican --autoreload runs the same Pelican again: that run is no build
-    # inside the last one, whose state must not be kept aside.
-    from conftest import build
-    from pelican import Pelican
-    from pelican.settings import read_settings
-
-    from pelican_flattr import plugin
-
-    output = build(tmp_path, {"a.md": article("Alice writes", "Alice")})
-    settings = read_settings(
-        path=None,
-        override={
-            "PATH": str(tmp_path / "content"),
-            "OUTPUT_PATH": str(output),
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "SITEURL": SITEURL,
-            "PLUGINS": ["pelican_flattr"],
-            "FLATTR_USERNAME": "site_owner",
-        },
-    )
-    pelican = Pelican(settings=settings)
-    states = []
-    for _ in range(2):
-        pelican.run()
-        assert plugin._outer_builds == []
-        states.append(plugin._build)
-    # The second run's own state, not the first's given back.
-    assert states[1] is not states[0] and states[1].pelican is pelican
-    assert set(manifest_things(output)) == {"a.md"}
 
 
 def test_a_later_build_without_the_plugin_is_untouched(site):
