@@ -190,6 +190,12 @@ class BuildState:
     owner_sources: list[OwnerSource] = field(default_factory=list)
     # Whether Pelican writes a feed, which carries the site's own thing.
     writes_feeds: bool = False
+    # FLATTR_AUTHORS keys that name no author of this build's content, and
+    # those that do, with the builds run inside it (see end_build); and the
+    # keys already warned about.
+    unknown_authors: set[str] = field(default_factory=set)
+    known_authors: set[str] = field(default_factory=set)
+    warned_authors: set[str] = field(default_factory=set)
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see _save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
@@ -305,6 +311,9 @@ def finish_build(pelican: Any) -> None:
     """The build's last steps, in this order (blinker calls the receivers
     of one signal in no set order)."""
     try:
+        if not _is_inner(pelican):
+            _warn_about_unknown_authors()
+            _fail_if_strict()  # before the manifest, as when said earlier
         warn_about_published_addresses(pelican)
         write_manifest(pelican)
     finally:
@@ -315,9 +324,19 @@ def end_build(pelican: Any) -> None:
     """Give the outer build its state back when a build run from inside it
     ends (see ``start_build``)."""
     global _build
-    if _outer_builds and _build.pelican is pelican:
+    if _is_inner(pelican):
         _build.url_spool.close()
-        _build = _outer_builds.pop()
+        inner, _build = _build, _outer_builds.pop()
+        # Each language's site of i18n_subsites holds only its language's
+        # content: an author is unknown when no site of the run knows them.
+        _build.unknown_authors |= inner.unknown_authors
+        _build.known_authors |= inner.known_authors
+
+
+def _is_inner(pelican: Any) -> bool:
+    """Whether the build of ``pelican`` runs inside another (see
+    ``start_build``)."""
+    return bool(_outer_builds) and _build.pelican is pelican
 
 
 def _still_running(pelican: Any) -> bool:
@@ -476,7 +495,11 @@ def attach_things(generators: list[Any]) -> None:
         _build.content_things = [
             ct for ct in _build.content_things if id(ct) not in displaced
         ]
-    _warn_about_unknown_authors(generators, settings)
+    _sort_author_keys(generators, settings)
+    if not _outer_builds and not _build.pelican.settings.get("I18N_SUBSITES"):
+        # Said now, so that a strict build fails before writing a page;
+        # with subsites, once all of them are read (see end_build).
+        _warn_about_unknown_authors()
     if settings.username is not None:
         _build.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
@@ -743,12 +766,11 @@ def _warn(message: str) -> None:
         logger.warning("pelican-flattr: %s", message)
 
 
-def _warn_about_unknown_authors(
-    generators: list[Any], settings: FlattrSettings
-) -> None:
-    """Warn about every ``FLATTR_AUTHORS`` key that names no author, by name
-    or slug, of any content, drafts included: most likely a typo, which
-    would give that author's things to ``FLATTR_USERNAME`` without a word."""
+def _sort_author_keys(generators: list[Any], settings: FlattrSettings) -> None:
+    """Note which ``FLATTR_AUTHORS`` keys name an author, by name or slug, of
+    any content, drafts included, and which name none: most likely a typo,
+    which would give that author's things to ``FLATTR_USERNAME`` without a
+    word."""
     mapped = settings.authors.keys() | settings.unusable_authors.keys()
     if not mapped:
         return
@@ -764,7 +786,16 @@ def _warn_about_unknown_authors(
     slugs = {getattr(a, "slug", None) for a in authors.values()}
     known = authors.keys() | slugs
     known |= {key for slug, key in settings.author_slugs.items() if slug in slugs}
-    for key in sorted(mapped - known):
+    _build.known_authors |= mapped & known
+    _build.unknown_authors |= mapped - known
+
+
+def _warn_about_unknown_authors() -> None:
+    """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
+    build (or of any build run inside it), once."""
+    unknown = _build.unknown_authors - _build.known_authors - _build.warned_authors
+    _build.warned_authors |= unknown
+    for key in sorted(unknown):
         # Under FLATTR_STRICT an error: a typo gives that author's things
         # to another.
         _warn(

@@ -5,6 +5,7 @@ import hashlib
 import logging
 import re
 import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -649,6 +650,105 @@ def test_a_build_run_inside_another_leaves_it_its_own_things(
     capsys.readouterr()
     assert audit_command(["audit", str(output)]) == 0
     assert "de/ holds a manifest of its own" in capsys.readouterr().out
+
+
+I18N_FILES = {
+    "hello.md": article("Hello in English", "Alice", Slug="hello", Lang="en"),
+    "hallo.md": article("Hallo auf Deutsch", "Alice", Slug="hello", Lang="de"),
+    "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+}
+# One build in a process of its own: i18n_subsites stays connected to
+# Pelican's signals for the life of a process, and would act on every
+# later build of the test session. Prints the plugin's warnings and the
+# exit status as JSON.
+I18N_CHILD = """
+import json, logging, sys
+from pathlib import Path
+
+tests, folder, request = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import build
+
+messages = []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("pelican_flattr").addHandler(handler)
+files, settings = json.loads(request)
+try:
+    build(Path(folder), files, **settings)
+    status = 0
+except SystemExit as exit:
+    status = exit.code
+print(json.dumps({"messages": messages, "status": status}))
+"""
+
+
+def _i18n_build(folder, **settings):
+    """(the plugin's warnings, exit status) of a build with i18n_subsites."""
+    import json
+    import subprocess
+
+    settings = {
+        "PLUGINS": ["i18n_subsites", "pelican_flattr"],
+        "I18N_SUBSITES": {"de": {}},
+        **settings,
+    }
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            I18N_CHILD,
+            str(Path(__file__).parent),
+            str(folder),
+            json.dumps([I18N_FILES, settings]),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(child.stdout.splitlines()[-1])
+    return result["messages"], result["status"]
+
+
+@pytest.mark.parametrize("untranslated", ["hide", "remove"])
+def test_i18n_subsites_warn_once_of_an_author_no_language_knows(tmp_path, untranslated):
+    # The real i18n_subsites: each language's site is a build of its own,
+    # holding only that language's content (with "remove", not even as
+    # drafts). Bernd writes only in German, and is no typo.
+    authors = {"Alice": "alice", "Bernd": "bernd"}
+    messages, status = _i18n_build(
+        tmp_path / "typo",
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS={**authors, "Nobody": "nobody"},
+    )
+    assert (messages, status) == (
+        [
+            "pelican-flattr: FLATTR_AUTHORS['Nobody'] names no author of this "
+            "site (by name or slug); check its spelling"
+        ],
+        0,
+    )
+    output = tmp_path / "typo" / "output"
+    assert manifest_things(output / "de")["nur.md"]["owner"]["value"] == "bernd"
+    assert manifest_things(output)["hello.md"]["owner"]["value"] == "alice"
+
+    # Strict: a site where every key names someone builds; a typo fails it.
+    messages, status = _i18n_build(
+        tmp_path / "strict",
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS=authors,
+        FLATTR_STRICT=True,
+    )
+    assert (messages, status) == ([], 0)
+    messages, status = _i18n_build(
+        tmp_path / "strict-typo",
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS={**authors, "Bernt": "bernd"},
+        FLATTR_STRICT=True,
+    )
+    assert status == 1
+    assert "FLATTR_AUTHORS['Bernt'] names no author" in messages[0]
+    assert not (tmp_path / "strict-typo" / "output" / "flattr-manifest.json").exists()
 
 
 @pytest.mark.parametrize(
