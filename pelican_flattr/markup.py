@@ -280,19 +280,23 @@ def _attribute_values(text: str) -> dict[str, str]:
     return values
 
 
+# An end tag of the head in any letter case and spelling ("</head >"), and
+# not "</header>", which notmyidea's pages hold.
+_HEAD_END_TAG = re.compile(r"</head[\s/>]", re.IGNORECASE)
+
+
 def _head_end(page: str) -> int:
     """Where ``page``'s head ends: at its ``</head>``, or where its body
     starts when that tag is left out; -1 when the page has neither.
 
-    A page with one ``</head>`` (as the theme spells it) ends its head
-    there: a page that leaves the tag out, or spells it ``</head >``, and
-    quotes ``</head>`` in its head's text would be read wrong, which no
-    theme seen so far does.
+    A page with one ``</head>`` ends its head there: a page that leaves
+    the tag out and quotes ``</head>`` in its head's text would be read
+    wrong, which no theme seen so far does.
     """
     at = _find_ci(page, "</head>")
-    if at >= 0 and page.find(page[at : at + 7], at + 7) < 0:
-        # The only one on the page, spelt as the theme spells it: no text
-        # before it held another (the usual page, found with two searches).
+    if at >= 0 and _HEAD_END_TAG.search(page, at + 7) is None:
+        # The only one on the page, however spelt: no text before it held
+        # another (the usual page, found with two searches).
         return at
     for name, _, start in _tags(page, len(page)):
         if name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):

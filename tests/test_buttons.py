@@ -540,6 +540,10 @@ HEAD_ENDS = [
     ('<title>A </head> B</title><meta content="</head>"></head><p>', "</head><p>"),
     ("<head><!-- </head> --><title>x</title></head>\n<body>", "</head>\n"),
     ("<head><title>x</title></head >\n<body>", "</head >"),
+    # A quoted one first, then the page's own in another spelling.
+    ("<title>A </head> B</title></head >\n<body>", "</head >"),
+    ("<title>A </head> B</title></HEAD><body>", "</HEAD><body>"),
+    ("<title>A </head> B</title></Head\n><body>", "</Head\n><body>"),
     ('<head><script>"</head>"</script></head><body>', "</head><body>"),
     ("<HEAD><STYLE>/* </HEAD> */</STYLE></HEAD><BODY>", "</HEAD><BODY>"),
     # The optional </head> left out: the head ends where the body starts.
