@@ -199,6 +199,9 @@ class BuildState:
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see _save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
+    # With i18n_subsites, the languages that have a site other than this
+    # one: see _contents().
+    other_sites_languages: frozenset[str] = frozenset()
 
 
 _build = BuildState()
@@ -274,6 +277,15 @@ def start_build(pelican: Any) -> None:
         == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
         for key, setting in _URL_SETTING.items()
     }
+    subsites = pelican.settings.get("I18N_SUBSITES")
+    if isinstance(subsites, dict) and subsites:
+        # Each language's site is a build of its own, the main site's
+        # outermost; each overrides DEFAULT_LANG with its language.
+        main = _outer_builds[0].pelican if _outer_builds else pelican
+        languages = {*subsites, main.settings.get("DEFAULT_LANG")}
+        _build.other_sites_languages = frozenset(
+            languages - {pelican.settings.get("DEFAULT_LANG")}
+        )
     flattr_settings, problems = read_settings(pelican.settings)
     if flattr_settings is not None:
         flattr_settings = dataclasses.replace(
@@ -390,7 +402,16 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
     """Published content, articles first: (content, is_article) pairs.
 
     Drafts never get a thing: their URL is not public and would change.
+    Nor does hidden content in the language of another site of
+    i18n_subsites, which hides untranslated pages so and keeps hidden
+    articles in every site: that site publishes it with its thing, and a
+    thing for each hidden copy would split its flattrs.
     """
+    elsewhere = _build.other_sites_languages
+
+    def hidden(contents: list[Any]) -> Iterator[Any]:
+        return (c for c in contents if getattr(c, "lang", None) not in elsewhere)
+
     found: list[tuple[Any, bool]] = []
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
@@ -399,8 +420,8 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
                 for article in chain(
                     generator.articles,
                     generator.translations,
-                    generator.hidden_articles,
-                    generator.hidden_translations,
+                    hidden(generator.hidden_articles),
+                    hidden(generator.hidden_translations),
                 )
             )
         elif pages and isinstance(generator, PagesGenerator):
@@ -409,8 +430,8 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
                 for page in chain(
                     generator.pages,
                     generator.translations,
-                    generator.hidden_pages,
-                    generator.hidden_translations,
+                    hidden(generator.hidden_pages),
+                    hidden(generator.hidden_translations),
                 )
             )
     return found
