@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import logging
 import os
+import posixpath
 import re
 import stat
 import string
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from jinja2 import Undefined
 from jinja2.utils import missing
@@ -286,7 +288,7 @@ def start_build(pelican: Any) -> None:
         _build.other_sites_languages = frozenset(
             languages - {pelican.settings.get("DEFAULT_LANG")}
         )
-    flattr_settings, problems = read_settings(pelican.settings)
+    flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     if flattr_settings is not None:
         flattr_settings = dataclasses.replace(
             flattr_settings, author_slugs=_author_slugs(flattr_settings, pelican)
@@ -296,6 +298,31 @@ def start_build(pelican: Any) -> None:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings``, where a build runs inside another with the outermost
+    build's ``FLATTR_SITEURL``, with this site's path below that build's
+    ``SITEURL`` added to it.
+
+    i18n_subsites gives each language's site the main site's settings and
+    its own SITEURL, the main one's with the language below it. The same
+    FLATTR_SITEURL in every site would give the articles that share a slug,
+    one per language and maybe each by another author, one thing URL.
+    """
+    base = settings.get("FLATTR_SITEURL")
+    if not _outer_builds or not isinstance(base, str) or not base:
+        return settings
+    main = _outer_builds[0].pelican.settings
+    if base != main.get("FLATTR_SITEURL"):
+        return settings  # set for this site
+    below = posixpath.relpath(
+        urlsplit(str(settings.get("SITEURL") or "")).path or "/",
+        urlsplit(str(main.get("SITEURL") or "")).path or "/",
+    )
+    if below == "." or below.startswith(".."):
+        return settings
+    return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
 
 
 def _forget_logged_warnings() -> None:

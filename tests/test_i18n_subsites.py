@@ -193,3 +193,23 @@ def test_content_hidden_in_another_languages_site_gets_no_thing(tmp_path):
         assert not flattr_buttons(soup) and not payment_links(soup), copy
     for site in ("", "de", "fr"):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+@pytest.mark.parametrize(
+    "siteurl", ["", "https://new.example.org"], ids=["relative", "moved"]
+)
+def test_flattr_siteurl_takes_each_languages_site_under_its_own_path(tmp_path, siteurl):
+    # FLATTR_SITEURL names the public site when SITEURL is relative, or the
+    # old base of a site that moved. i18n_subsites puts each language's
+    # site under SITEURL/LANG, and its things belong there too: otherwise
+    # three articles by three authors that share a slug share one thing.
+    built = i18n_build(
+        tmp_path, FILES, **SETTINGS, SITEURL=siteurl, FLATTR_SITEURL=SITEURL
+    )
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for site, things in EXPECTED.items():
+        assert _things(output / site) == things, site
+    _no_url_of_two_owners(output, EXPECTED)
+    for site in ("de", "fr"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
