@@ -291,7 +291,9 @@ def start_build(pelican: Any) -> None:
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     if flattr_settings is not None:
         flattr_settings = dataclasses.replace(
-            flattr_settings, author_slugs=_author_slugs(flattr_settings, pelican)
+            flattr_settings,
+            author_slugs=_author_slugs(flattr_settings, pelican),
+            url_baseline_path=_own_baseline(flattr_settings, pelican),
         )
     _build.settings = flattr_settings
     for problem in problems:
@@ -323,6 +325,27 @@ def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
     if below == "." or below.startswith(".."):
         return settings
     return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
+
+
+def _own_baseline(settings: FlattrSettings, pelican: Any) -> Path:
+    """The URL baseline of this build: a build run inside another that
+    would keep its baseline in the same file gets one named for its
+    language (``url-baseline.de.json``).
+
+    i18n_subsites gives each language's site the main site's
+    FLATTR_URL_BASELINE; sharing one, each site would take the others'
+    things for vanished ones and overwrite their baseline, on every build.
+    """
+    path = settings.url_baseline_path
+    taken = {
+        outer.settings.url_baseline_path
+        for outer in _outer_builds
+        if outer.settings is not None
+    }
+    lang = str(pelican.settings.get("DEFAULT_LANG") or "")
+    if path not in taken or not lang:
+        return path
+    return path.with_name(f"{path.stem}.{lang}{path.suffix}")
 
 
 def _forget_logged_warnings() -> None:

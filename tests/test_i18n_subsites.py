@@ -213,3 +213,30 @@ def test_flattr_siteurl_takes_each_languages_site_under_its_own_path(tmp_path, s
     _no_url_of_two_owners(output, EXPECTED)
     for site in ("de", "fr"):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
+    # FLATTR_URL_BASELINE (an absolute path, as the README advises) reaches
+    # every language's site as it is. Sharing one baseline, each site took
+    # the others' things for vanished ones, on every build.
+    settings = dict(SETTINGS, FLATTR_URL_BASELINE=str(tmp_path / "url-baseline.json"))
+    for _ in range(2):
+        built = i18n_build(tmp_path, FILES, **settings)
+        assert (built.messages, built.status) == ([], 0)
+    strict = i18n_build(tmp_path, FILES, **settings, FLATTR_STRICT=True)
+    assert (strict.messages, strict.status) == ([], 0)
+    assert sorted(p.name for p in tmp_path.glob("url-baseline*")) == [
+        "url-baseline.de.json",
+        "url-baseline.fr.json",
+        "url-baseline.json",
+    ]
+    # A real change in one language is reported, once, by its own site.
+    moved = dict(
+        FILES, **{"nur.md": article("Nur auf Deutsch", "Bernd", Slug="nur", Lang="de")}
+    )
+    built = i18n_build(tmp_path, moved, **settings)
+    (message,) = built.messages
+    assert (
+        f"nur.md: thing URL changed from {SITEURL}/de/nur-auf-deutsch.html "
+        f"to {SITEURL}/de/nur.html"
+    ) in message
