@@ -240,3 +240,28 @@ def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
         f"nur.md: thing URL changed from {SITEURL}/de/nur-auf-deutsch.html "
         f"to {SITEURL}/de/nur.html"
     ) in message
+
+
+def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path):
+    # A language's site may map its own authors (its settings in
+    # I18N_SUBSITES). Pelican pickles every site's settings, I18N_SUBSITES
+    # included, with each article it caches.
+    built = i18n_build(
+        tmp_path,
+        {
+            "hello.md": article("Hello in English", "Alice", Lang="en"),
+            "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+        },
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": f"email:{ADDRESS}"}}},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        CACHE_CONTENT=True,
+        LOAD_CONTENT_CACHE=True,
+    )
+    assert (built.messages, built.status) == ([], 0)
+    assert manifest_things(tmp_path / "output" / "de")["nur.md"]["owner"] == {
+        "kind": "email",
+        "value": BERND,
+    }
+    assert list((tmp_path / "cache").rglob("*Readers"))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and _holds_address(p)]
+    assert not [line for line in built.log if ADDRESS in line]
