@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import logging
 import os
+import posixpath
 import re
 import stat
 import string
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from jinja2 import Undefined
 from jinja2.utils import missing
@@ -199,6 +201,9 @@ class BuildState:
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see _save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
+    # With i18n_subsites, the languages that have a site other than this
+    # one: see _contents().
+    other_sites_languages: frozenset[str] = frozenset()
 
 
 _build = BuildState()
@@ -274,16 +279,73 @@ def start_build(pelican: Any) -> None:
         == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
         for key, setting in _URL_SETTING.items()
     }
-    flattr_settings, problems = read_settings(pelican.settings)
+    subsites = pelican.settings.get("I18N_SUBSITES")
+    if isinstance(subsites, dict) and subsites:
+        # Each language's site is a build of its own, the main site's
+        # outermost; each overrides DEFAULT_LANG with its language.
+        main = _outer_builds[0].pelican if _outer_builds else pelican
+        languages = {*subsites, main.settings.get("DEFAULT_LANG")}
+        _build.other_sites_languages = frozenset(
+            languages - {pelican.settings.get("DEFAULT_LANG")}
+        )
+    flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     if flattr_settings is not None:
         flattr_settings = dataclasses.replace(
-            flattr_settings, author_slugs=_author_slugs(flattr_settings, pelican)
+            flattr_settings,
+            author_slugs=_author_slugs(flattr_settings, pelican),
+            url_baseline_path=_own_baseline(flattr_settings, pelican),
         )
     _build.settings = flattr_settings
     for problem in problems:
         _report(f"settings: {problem}")
     if flattr_settings is None:
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings``, where a build runs inside another with the outermost
+    build's ``FLATTR_SITEURL``, with this site's path below that build's
+    ``SITEURL`` added to it.
+
+    i18n_subsites gives each language's site the main site's settings and
+    its own SITEURL, the main one's with the language below it. The same
+    FLATTR_SITEURL in every site would give the articles that share a slug,
+    one per language and maybe each by another author, one thing URL.
+    """
+    base = settings.get("FLATTR_SITEURL")
+    if not _outer_builds or not isinstance(base, str) or not base:
+        return settings
+    main = _outer_builds[0].pelican.settings
+    if base != main.get("FLATTR_SITEURL"):
+        return settings  # set for this site
+    below = posixpath.relpath(
+        urlsplit(str(settings.get("SITEURL") or "")).path or "/",
+        urlsplit(str(main.get("SITEURL") or "")).path or "/",
+    )
+    if below == "." or below.startswith(".."):
+        return settings
+    return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
+
+
+def _own_baseline(settings: FlattrSettings, pelican: Any) -> Path:
+    """The URL baseline of this build: a build run inside another that
+    would keep its baseline in the same file gets one named for its
+    language (``url-baseline.de.json``).
+
+    i18n_subsites gives each language's site the main site's
+    FLATTR_URL_BASELINE; sharing one, each site would take the others'
+    things for vanished ones and overwrite their baseline, on every build.
+    """
+    path = settings.url_baseline_path
+    taken = {
+        outer.settings.url_baseline_path
+        for outer in _outer_builds
+        if outer.settings is not None
+    }
+    lang = str(pelican.settings.get("DEFAULT_LANG") or "")
+    if path not in taken or not lang:
+        return path
+    return path.with_name(f"{path.stem}.{lang}{path.suffix}")
 
 
 def _forget_logged_warnings() -> None:
@@ -390,7 +452,16 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
     """Published content, articles first: (content, is_article) pairs.
 
     Drafts never get a thing: their URL is not public and would change.
+    Nor does hidden content in the language of another site of
+    i18n_subsites, which hides untranslated pages so and keeps hidden
+    articles in every site: that site publishes it with its thing, and a
+    thing for each hidden copy would split its flattrs.
     """
+    elsewhere = _build.other_sites_languages
+
+    def hidden(contents: list[Any]) -> Iterator[Any]:
+        return (c for c in contents if getattr(c, "lang", None) not in elsewhere)
+
     found: list[tuple[Any, bool]] = []
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
@@ -399,8 +470,8 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
                 for article in chain(
                     generator.articles,
                     generator.translations,
-                    generator.hidden_articles,
-                    generator.hidden_translations,
+                    hidden(generator.hidden_articles),
+                    hidden(generator.hidden_translations),
                 )
             )
         elif pages and isinstance(generator, PagesGenerator):
@@ -409,8 +480,8 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
                 for page in chain(
                     generator.pages,
                     generator.translations,
-                    generator.hidden_pages,
-                    generator.hidden_translations,
+                    hidden(generator.hidden_pages),
+                    hidden(generator.hidden_translations),
                 )
             )
     return found

@@ -85,6 +85,21 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
             path: _scrubbed_metadata(fields) if isinstance(fields, Mapping) else fields
             for path, fields in by_path.items()
         }
+    # i18n_subsites: each language's site's own settings, which Pelican
+    # pickles with every site's and which become that site's settings.
+    subsites = settings.get("I18N_SUBSITES")
+    if isinstance(subsites, Mapping):
+        settings["I18N_SUBSITES"] = {
+            lang: _scrubbed_settings(own) if isinstance(own, Mapping) else own
+            for lang, own in subsites.items()
+        }
+
+
+def _scrubbed_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``settings`` scrubbed as ``scrub_addresses`` does."""
+    copy = dict(settings)
+    scrub_addresses(copy)
+    return copy
 
 
 # The metadata field that names an article's owner (Pelican lowercases the

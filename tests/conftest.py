@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from pelican import Pelican
@@ -150,3 +154,64 @@ def build_sample_site(root: Path, **settings: object) -> Path:
 def sample_output(tmp_path_factory) -> Path:
     """The sample site, built once for the session; copy it before changing it."""
     return build_sample_site(tmp_path_factory.mktemp("sample"))
+
+
+# One build in a process of its own: i18n_subsites stays connected to
+# Pelican's signals for the life of a process, and would act on every
+# later build of the test session. Prints the plugin's warnings, every
+# log line and the exit status as JSON.
+I18N_CHILD = """
+import json, logging, sys
+from pathlib import Path
+
+tests, folder, request = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import build
+
+messages, log = [], []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("pelican_flattr").addHandler(handler)
+every = logging.Handler(logging.DEBUG)
+every.emit = lambda record: log.append(record.getMessage())
+logging.getLogger().addHandler(every)
+logging.getLogger().setLevel(logging.DEBUG)
+files, settings = json.loads(request)
+try:
+    build(Path(folder), files, **settings)
+    status = 0
+except SystemExit as exit:
+    status = exit.code
+print(json.dumps({"messages": messages, "log": log, "status": status}))
+"""
+
+
+class I18nBuild(NamedTuple):
+    messages: list[str]  # the plugin's warnings and errors
+    status: int
+    log: list[str]  # every log line, of every logger and level
+
+
+def i18n_build(folder: Path, files: dict[str, str], **settings: object) -> I18nBuild:
+    """A build of ``files`` with i18n_subsites (a German site by default),
+    run by ``build`` in a child process."""
+    settings = {
+        "PLUGINS": ["i18n_subsites", "pelican_flattr"],
+        "I18N_SUBSITES": {"de": {}},
+        **settings,
+    }
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            I18N_CHILD,
+            str(Path(__file__).parent),
+            str(folder),
+            json.dumps([files, settings]),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(child.stdout.splitlines()[-1])
+    return I18nBuild(result["messages"], result["status"], result["log"])

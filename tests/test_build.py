@@ -5,7 +5,6 @@ import hashlib
 import logging
 import re
 import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +12,7 @@ from conftest import (
     SITEURL,
     article,
     flattr_buttons,
+    i18n_build,
     manifest_things,
     og,
     page,
@@ -657,57 +657,12 @@ I18N_FILES = {
     "hallo.md": article("Hallo auf Deutsch", "Alice", Slug="hello", Lang="de"),
     "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
 }
-# One build in a process of its own: i18n_subsites stays connected to
-# Pelican's signals for the life of a process, and would act on every
-# later build of the test session. Prints the plugin's warnings and the
-# exit status as JSON.
-I18N_CHILD = """
-import json, logging, sys
-from pathlib import Path
-
-tests, folder, request = sys.argv[1:]
-sys.path.insert(0, tests)
-from conftest import build
-
-messages = []
-handler = logging.Handler(logging.WARNING)
-handler.emit = lambda record: messages.append(record.getMessage())
-logging.getLogger("pelican_flattr").addHandler(handler)
-files, settings = json.loads(request)
-try:
-    build(Path(folder), files, **settings)
-    status = 0
-except SystemExit as exit:
-    status = exit.code
-print(json.dumps({"messages": messages, "status": status}))
-"""
 
 
 def _i18n_build(folder, **settings):
     """(the plugin's warnings, exit status) of a build with i18n_subsites."""
-    import json
-    import subprocess
-
-    settings = {
-        "PLUGINS": ["i18n_subsites", "pelican_flattr"],
-        "I18N_SUBSITES": {"de": {}},
-        **settings,
-    }
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            I18N_CHILD,
-            str(Path(__file__).parent),
-            str(folder),
-            json.dumps([I18N_FILES, settings]),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(child.stdout.splitlines()[-1])
-    return result["messages"], result["status"]
+    built = i18n_build(folder, I18N_FILES, **settings)
+    return built.messages, built.status
 
 
 @pytest.mark.parametrize("untranslated", ["hide", "remove"])

@@ -1,0 +1,267 @@
+"""Multi-language sites built with the real i18n_subsites plugin.
+
+Every build runs in a child process (``i18n_build``): i18n_subsites stays
+connected to Pelican's signals for the life of a process.
+"""
+
+import gzip
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+import pytest
+from conftest import (
+    SITEURL,
+    article,
+    flattr_buttons,
+    i18n_build,
+    manifest_things,
+    og,
+    page_as_browsers_read_it,
+    payment_links,
+)
+
+from pelican_flattr.cli import main as pelican_flattr
+
+ADDRESS = "bernd@example.org"
+BERND = "email:" + hashlib.md5(ADDRESS.encode()).hexdigest()
+AUTHORS = {"Alice": "alice", "Bernd": f"email:{ADDRESS}", "Carol": "twitter:user:id:42"}
+
+
+def _page(title: str, author: str, lang: str, **meta: str) -> str:
+    lines = [f"Title: {title}", f"Author: {author}", f"Lang: {lang}"]
+    lines += [f"{key}: {value}" for key, value in meta.items()]
+    return "\n".join(lines) + f"\n\nThe page {title}, long enough for a summary.\n"
+
+
+# English (the main site), German and French: one article in all three,
+# sharing a slug, each by another author; untranslated articles and pages.
+FILES = {
+    "hello.md": article("Hello in English", "Alice", Slug="hello", Lang="en"),
+    "hallo.md": article("Hallo auf Deutsch", "Bernd", Slug="hello", Lang="de"),
+    "bonjour.md": article("Bonjour en francais", "Carol", Slug="hello", Lang="fr"),
+    "only.md": article("Only in English", "Carol", Lang="en"),
+    "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+    "pages/about.md": _page("About us", "Alice", "en", Slug="about"),
+    "pages/ueber.md": _page("Ueber uns", "Bernd", "de", Slug="about"),
+    "pages/impressum.md": _page("Impressum", "Bernd", "de"),
+}
+SETTINGS = {
+    "I18N_SUBSITES": {"de": {"SITENAME": "Beispiel"}, "fr": {}},
+    "FLATTR_AUTHORS": AUTHORS,
+    "FLATTR_USERNAME": "siteowner",
+    "FLATTR_PAGES": True,
+    "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "FEED_ALL_RSS": "feeds/all.rss.xml",
+    "TRANSLATION_FEED_ATOM": "feeds/all-{lang}.atom.xml",
+    "AUTHOR_FEED_ATOM": "feeds/{slug}.atom.xml",
+}
+# Each site's things: source -> (URL, owner, Flattr language).
+EXPECTED = {
+    "": {
+        "hello.md": (f"{SITEURL}/hello.html", "alice", "en_GB"),
+        "only.md": (f"{SITEURL}/only-in-english.html", "twitter:user:id:42", "en_GB"),
+        "pages/about.md": (f"{SITEURL}/pages/about.html", "alice", "en_GB"),
+    },
+    "de": {
+        "hallo.md": (f"{SITEURL}/de/hello.html", BERND, "de_DE"),
+        "nur.md": (f"{SITEURL}/de/nur-auf-deutsch.html", BERND, "de_DE"),
+        "pages/ueber.md": (f"{SITEURL}/de/pages/about.html", BERND, "de_DE"),
+        "pages/impressum.md": (f"{SITEURL}/de/pages/impressum.html", BERND, "de_DE"),
+    },
+    "fr": {
+        "bonjour.md": (f"{SITEURL}/fr/hello.html", "twitter:user:id:42", "fr_FR"),
+    },
+}
+
+
+def _things(output: Path) -> dict[str, tuple[str, str, str]]:
+    return {
+        source: (thing["url"], thing["owner"]["value"], thing["language"])
+        for source, thing in manifest_things(output).items()
+    }
+
+
+def _no_url_of_two_owners(output: Path, sites) -> None:
+    owners: dict[str, set[str]] = {}
+    for site in sites:
+        for url, owner, _ in _things(output / site).values():
+            owners.setdefault(url, set()).add(owner)
+    assert {url: o for url, o in owners.items() if len(o) > 1} == {}
+
+
+def _holds_address(path: Path) -> bool:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # Pelican's content cache is gzipped
+        data = gzip.decompress(data)
+    return ADDRESS.encode() in data
+
+
+@pytest.mark.parametrize("theme", [None, "simple"], ids=["notmyidea", "simple"])
+def test_each_languages_site_has_its_own_things(tmp_path, theme, capsys):
+    settings = dict(SETTINGS, THEME=theme) if theme else SETTINGS
+    built = i18n_build(tmp_path, FILES, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for site, things in EXPECTED.items():
+        assert _things(output / site) == things, site
+    _no_url_of_two_owners(output, EXPECTED)
+
+    for site, things in EXPECTED.items():
+        for source, thing in manifest_things(output / site).items():
+            soup = page_as_browsers_read_it(output / site / thing["page"])
+            assert len(flattr_buttons(soup)) == 1, source
+            (link,) = payment_links(soup)
+            assert link["href"] == thing["auto_submit_url"]
+            assert og(soup, "og:url") == [things[source][0]]
+        # The drafts made of the other languages' articles get nothing.
+        for draft in (output / site / "drafts").glob("*.html"):
+            soup = page_as_browsers_read_it(draft)
+            assert not flattr_buttons(soup) and not payment_links(soup), draft
+        # Each entry of the site's own articles pays the entry's link.
+        urls = {url for url, _, _ in things.values()}
+        feeds = list((output / site / "feeds").glob("*.xml"))
+        assert feeds, site
+        for feed_file in feeds:
+            feed = feedparser.parse(feed_file.read_bytes())
+            for entry in feed.entries:
+                paid = [
+                    parse_qs(urlsplit(link.href).query)["url"]
+                    for link in entry.links
+                    if link.rel == "payment"
+                ]
+                assert paid == ([[entry.link]] if entry.link in urls else []), (
+                    feed_file,
+                    entry.link,
+                )
+
+    # Each site passes its own audit; the main site's names the others.
+    for site in ("de", "fr"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
+    capsys.readouterr()
+    assert pelican_flattr(["audit", str(output)]) == 0
+    report = capsys.readouterr().out
+    assert "de/ holds a manifest of its own" in report
+    assert "fr/ holds a manifest of its own" in report
+
+    # No address in any file of the build, nor in any log line.
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and _holds_address(p)]
+    assert not [line for line in built.log if ADDRESS in line]
+
+    # The same site again: no URL changes; and strict, it builds.
+    again = i18n_build(tmp_path, FILES, **settings)
+    assert (again.messages, again.status) == ([], 0)
+    strict = i18n_build(tmp_path, FILES, FLATTR_STRICT=True, **settings)
+    assert (strict.messages, strict.status) == ([], 0)
+
+
+def test_content_hidden_in_another_languages_site_gets_no_thing(tmp_path):
+    # i18n_subsites hides each untranslated page in the sites of the other
+    # languages (I18N_UNTRANSLATED_PAGES defaults to "hide"), and keeps a
+    # hidden article in every site: still written there, but its own
+    # language's site publishes it, with its thing. Another thing on the
+    # hidden copy would split its flattrs, once per language.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "geheim.md": article("Geheim", "Bernd", Lang="de", Status="hidden"),
+        "secret.md": article("Secret", "Alice", Lang="en", Status="hidden"),
+        "pages/impressum.md": _page("Impressum", "Bernd", "de"),
+        "pages/about.md": _page("About us", "Alice", "en"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+        FLATTR_PAGES=True,
+    )
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    assert _things(output) == {
+        "hello.md": (f"{SITEURL}/hello-in-english.html", "alice", "en_GB"),
+        "secret.md": (f"{SITEURL}/secret.html", "alice", "en_GB"),
+        "pages/about.md": (f"{SITEURL}/pages/about-us.html", "alice", "en_GB"),
+    }
+    assert _things(output / "de") == {
+        "geheim.md": (f"{SITEURL}/de/geheim.html", "bernd", "de_DE"),
+        "pages/impressum.md": (f"{SITEURL}/de/pages/impressum.html", "bernd", "de_DE"),
+    }
+    assert _things(output / "fr") == {}
+    for copy in ("pages/impressum-de.html", "geheim-de.html", "fr/secret-en.html"):
+        soup = page_as_browsers_read_it(output / copy)
+        assert not flattr_buttons(soup) and not payment_links(soup), copy
+    for site in ("", "de", "fr"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+@pytest.mark.parametrize(
+    "siteurl", ["", "https://new.example.org"], ids=["relative", "moved"]
+)
+def test_flattr_siteurl_takes_each_languages_site_under_its_own_path(tmp_path, siteurl):
+    # FLATTR_SITEURL names the public site when SITEURL is relative, or the
+    # old base of a site that moved. i18n_subsites puts each language's
+    # site under SITEURL/LANG, and its things belong there too: otherwise
+    # three articles by three authors that share a slug share one thing.
+    built = i18n_build(
+        tmp_path, FILES, **SETTINGS, SITEURL=siteurl, FLATTR_SITEURL=SITEURL
+    )
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for site, things in EXPECTED.items():
+        assert _things(output / site) == things, site
+    _no_url_of_two_owners(output, EXPECTED)
+    for site in ("de", "fr"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
+    # FLATTR_URL_BASELINE (an absolute path, as the README advises) reaches
+    # every language's site as it is. Sharing one baseline, each site took
+    # the others' things for vanished ones, on every build.
+    settings = dict(SETTINGS, FLATTR_URL_BASELINE=str(tmp_path / "url-baseline.json"))
+    for _ in range(2):
+        built = i18n_build(tmp_path, FILES, **settings)
+        assert (built.messages, built.status) == ([], 0)
+    strict = i18n_build(tmp_path, FILES, **settings, FLATTR_STRICT=True)
+    assert (strict.messages, strict.status) == ([], 0)
+    assert sorted(p.name for p in tmp_path.glob("url-baseline*")) == [
+        "url-baseline.de.json",
+        "url-baseline.fr.json",
+        "url-baseline.json",
+    ]
+    # A real change in one language is reported, once, by its own site.
+    moved = dict(
+        FILES, **{"nur.md": article("Nur auf Deutsch", "Bernd", Slug="nur", Lang="de")}
+    )
+    built = i18n_build(tmp_path, moved, **settings)
+    (message,) = built.messages
+    assert (
+        f"nur.md: thing URL changed from {SITEURL}/de/nur-auf-deutsch.html "
+        f"to {SITEURL}/de/nur.html"
+    ) in message
+
+
+def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path):
+    # A language's site may map its own authors (its settings in
+    # I18N_SUBSITES). Pelican pickles every site's settings, I18N_SUBSITES
+    # included, with each article it caches.
+    built = i18n_build(
+        tmp_path,
+        {
+            "hello.md": article("Hello in English", "Alice", Lang="en"),
+            "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+        },
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": f"email:{ADDRESS}"}}},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        CACHE_CONTENT=True,
+        LOAD_CONTENT_CACHE=True,
+    )
+    assert (built.messages, built.status) == ([], 0)
+    assert manifest_things(tmp_path / "output" / "de")["nur.md"]["owner"] == {
+        "kind": "email",
+        "value": BERND,
+    }
+    assert list((tmp_path / "cache").rglob("*Readers"))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and _holds_address(p)]
+    assert not [line for line in built.log if ADDRESS in line]
