@@ -201,3 +201,39 @@ def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
     assert [r for r in flattr_log.records if r.name == "pelican_flattr"] == []
     assert flattr_buttons(page(output / "pages/about-us.html")) == []
     assert flattr_buttons(page(output / "index.html")) == []
+
+
+def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
+    # As the README advises: flattr_head prints every property, so such a
+    # theme turns the plugin's off and gets the payment link alone.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+            '{{ super() }}<meta property="og:title" content="Theme title">'
+            f"{HEAD}{{% endblock %}}"
+        },
+    )
+    output = site(
+        articles(1),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_OPEN_GRAPH=False,
+    )
+    soup = page(output / "article-number-0.html")
+    assert og(soup, "og:title") == ["Theme title"]
+    assert len(payment_links(soup)) == 1 and len(flattr_buttons(soup)) == 1
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
+    sample_output,
+):
+    readme = (ROOT / "sample_site" / "README.md").read_text(encoding="utf-8")
+    assert "the home page and the `workshop` category\nhave several pages" in readme
+    paginated = {
+        path.relative_to(sample_output).as_posix()
+        for path in sample_output.rglob("*.html")
+        if page(path).select_one("nav.pagination a[rel=prev]")
+    }
+    assert paginated == {"index2.html", "index3.html", "category/workshop2.html"}
