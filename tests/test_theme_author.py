@@ -237,3 +237,23 @@ def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
         if page(path).select_one("nav.pagination a[rel=prev]")
     }
     assert paginated == {"index2.html", "index3.html", "category/workshop2.html"}
+
+
+def test_the_themes_site_name_is_read_as_html_as_the_plugin_reads_it(site):
+    # Pelican's own themes print SITENAME and SITESUBTITLE as HTML, and so
+    # does the plugin's og:site_name: theme/ escaped them again.
+    output = site(
+        articles(1),
+        theme=str(ROOT / "theme"),
+        FLATTR_AUTHORS=AUTHORS,
+        SITENAME="Ops &amp; Dev <em>Club</em>",
+        SITESUBTITLE="Fixing &amp; making",
+    )
+    for name in ("article-number-0.html", "index.html", "pages/about-us.html"):
+        assert "&amp;amp;" not in (output / name).read_text(encoding="utf-8")
+        soup = page(output / name)
+        assert soup.title.string.endswith("Ops & Dev Club")
+        assert soup.select_one(".site-title").get_text() == "Ops & Dev Club"
+        assert soup.select_one(".site-subtitle").get_text() == "Fixing & making"
+    soup = page(output / "article-number-0.html")
+    assert og(soup, "og:site_name") == ["Ops & Dev Club"]
