@@ -44,7 +44,7 @@ from jinja2 import Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican import signals
-from pelican.contents import Article, Page
+from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
@@ -136,6 +136,8 @@ class PageRender:
     styles: dict[int, str] = field(default_factory=dict)
     needs_loader: bool = False  # an embedded button was rendered
     has_loader: bool = False  # flattr_script() printed load.js
+    # The page's template, for messages about a helper called wrongly.
+    template: str | None = None
 
     def complete_for(self, content_thing: ContentThing) -> bool:
         """True when the helpers already gave the page all it needs."""
@@ -1053,7 +1055,7 @@ def _fail_if_strict() -> None:
 
 def flattr_head(content: Any = None) -> Markup:
     """Jinja helper: payment link and Open Graph tags for ``content``."""
-    content_thing = _content_thing(content)
+    content_thing = _helper_content_thing("flattr_head", content)
     settings = _build.settings
     if content_thing is None or settings is None:
         return Markup("")
@@ -1067,7 +1069,7 @@ def flattr_head(content: Any = None) -> Markup:
 
 def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     """Jinja helper: the button for ``content`` (in ``style``, if given)."""
-    content_thing = _content_thing(content)
+    content_thing = _helper_content_thing("flattr_button", content)
     if content_thing is None:
         return Markup("")
     if style is None:
@@ -1118,6 +1120,39 @@ def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
     return None
 
 
+def _helper_content_thing(helper: str, content: Any) -> ContentThing | None:
+    """``_content_thing(content)`` for a helper, reporting a value that is
+    no article or page at all (a string, a list, an author).
+
+    Such a call is a mistake in the theme, which would otherwise only see
+    the button missing, or placed by injection instead of where it asked.
+    Nothing, None and content without a thing are quiet: base templates
+    pass ``article`` on every page.
+    """
+    content_thing = _content_thing(content)
+    if content_thing is None and not (
+        content is None or isinstance(content, (Undefined, Content))
+    ):
+        _report_misused_helper(helper, content, "an article or page")
+    return content_thing
+
+
+def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
+    """Report a helper given the wrong kind of value, once per template.
+
+    The value's type is named, never the value: a string may hold an
+    owner's email address.
+    """
+    template = _build.page.template or "a template"
+    kind = type(value).__name__
+    problem = (
+        f"{template}: {helper}() takes {wanted}, not "
+        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: it prints nothing there"
+    )
+    if problem not in _build.problems:
+        _report(problem)
+
+
 def _content_thing(content: Any) -> ContentThing | None:
     if content is None or isinstance(content, Undefined):
         return None
@@ -1131,6 +1166,9 @@ def flattr_pending(author: Any = None) -> PendingNotice | None:
     Needs ``FLATTR_STORE``. The notice never holds an email address.
     """
     if author is None or isinstance(author, Undefined):
+        return None
+    if isinstance(author, Content):
+        _report_misused_helper("flattr_pending", author, "an author or author name")
         return None
     notices = _build.pending_notices
     name = getattr(author, "name", author)
@@ -1216,7 +1254,7 @@ class _CompletesPages:
     """
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        _build.page = PageRender()
+        _build.page = PageRender(template=getattr(self, "name", None))
         page = super().render(*args, **kwargs)  # type: ignore[misc]
         # Pelican passes one dict; copying its few hundred keys for every
         # page would be waste.

@@ -1,0 +1,259 @@
+"""What a theme author meets: the README's template snippets in real child
+themes, and the helpers called the wrong way."""
+
+import pytest
+from conftest import (
+    ROOT,
+    article,
+    flattr_buttons,
+    manifest_things,
+    og,
+    page,
+    payment_links,
+)
+
+from pelican_flattr.cli import main as audit_command
+from pelican_flattr.plugin import FlattrBuildError
+
+AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+# The "Template helpers" snippets of the README, as a theme author pastes them.
+HEAD = (
+    '{% if "pelican_flattr" is plugin_enabled %}{{ flattr_head(article) }}{% endif %}'
+)
+BUTTON = (
+    "{{ article.content }}\n"
+    '{% if "pelican_flattr" is plugin_enabled %}{{ flattr_button(article) }}{% endif %}'
+)
+PAGE_HEAD = (
+    '{% if "pelican_flattr" is plugin_enabled %}{{ flattr_head(page) }}{% endif %}'
+)
+PAGE_BUTTON = (
+    "{{ page.content }}\n"
+    '{% if "pelican_flattr" is plugin_enabled %}{{ flattr_button(page) }}{% endif %}'
+)
+SCRIPT = '{% if "pelican_flattr" is plugin_enabled %}{{ flattr_script() }}{% endif %}'
+
+
+def articles(count=3):
+    files = {
+        f"a{n}.md": article(f"Article number {n}", "Alice" if n % 2 else "Bob").replace(
+            "2024-03-01", f"2024-03-0{n + 1}"
+        )
+        for n in range(count)
+    }
+    files["pages/about.md"] = "Title: About us\nAuthor: Alice\n\nAbout this site.\n"
+    return files
+
+
+def child_theme(tmp_path, templates: dict[str, str]):
+    """Templates that override those of the site's THEME, for
+    THEME_TEMPLATES_OVERRIDES (they extend "!theme/NAME")."""
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    for name, text in templates.items():
+        (folder / name).write_text(text)
+    return [str(folder)]
+
+
+def loaders(soup):
+    return [s for s in soup.find_all("script") if "load.js" in (s.get("src") or "")]
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_the_readmes_snippets_in_a_child_of_notmyidea(site, tmp_path, style):
+    for snippet in (HEAD, BUTTON, PAGE_HEAD, PAGE_BUTTON, SCRIPT):
+        assert snippet in README
+    overrides = child_theme(
+        tmp_path,
+        {
+            # notmyidea's base.html has no block after the content: load.js
+            # comes at the end of it.
+            "article.html": '{% extends "!theme/article.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+            f"{{% block content %}}<main>{BUTTON}</main>{SCRIPT}{{% endblock %}}\n",
+            "page.html": '{% extends "!theme/page.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{PAGE_HEAD}{{% endblock %}}\n"
+            "{% block content %}"
+            f"<main>{PAGE_BUTTON}</main>{SCRIPT}{{% endblock %}}\n",
+        },
+    )
+    output = site(
+        articles(),
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        FLATTR_BUTTON=style,
+    )
+    things = manifest_things(output)
+    assert len(things) == 4
+    for thing in things.values():
+        soup = page(output / thing["page"])
+        (button,) = flattr_buttons(soup)
+        assert button["href"] == thing["auto_submit_url" if style == "plain" else "url"]
+        (link,) = payment_links(soup)
+        assert link["href"] == thing["auto_submit_url"]
+        assert link.parent.name == "head"
+        assert og(soup, "og:url") == [thing["url"]]
+        assert soup.select_one(".flattr-injected") is None  # the theme placed it
+        assert len(loaders(soup)) == (style != "plain")
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_listings_of_a_child_of_the_plugins_theme_show_each_articles_button(
+    site, tmp_path
+):
+    # Every listing page (home, category, tag, author, each paginated) shows
+    # the button of each article it lists, inside that article's summary.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "index.html": '{% extends "!theme/index.html" %}'
+            "{% block content_title %}<h1>Child</h1>{% endblock %}"
+        },
+    )
+    files = articles(5)
+    for name in list(files)[:5]:
+        files[name] = files[name].replace("Date:", "Tags: t\nDate:")
+    output = site(
+        files,
+        theme=str(ROOT / "theme"),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_PAGINATION=2,
+        TAG_FEED_ATOM=None,
+    )
+    by_url = {t["url"]: t for t in manifest_things(output).values()}
+    listings = ["index.html", "index2.html", "index3.html", "tag/t2.html"]
+    listings += ["author/alice.html", "author/bob2.html", "category/misc3.html"]
+    for listing in listings:
+        soup = page(output / listing)
+        summaries = soup.select("article.summary")
+        assert summaries, listing
+        for summary in summaries:
+            link = summary.find("a", rel="bookmark")["href"]
+            thing = by_url[link]
+            assert [b["href"] for b in flattr_buttons(summary)] == [
+                thing["auto_submit_url"]
+            ]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+WRONG_CALLS = {
+    'flattr_button("article")': "article.html: flattr_button() takes an article "
+    "or page, not a str: it prints nothing there",
+    "flattr_head(articles)": "article.html: flattr_head() takes an article or page, "
+    "not a list: it prints nothing there",
+    "flattr_button(article.author)": "article.html: flattr_button() takes an "
+    "article or page, not an Author: it prints nothing there",
+    "flattr_pending(article)": "article.html: flattr_pending() takes an author or "
+    "author name, not an Article: it prints nothing there",
+}
+
+
+@pytest.mark.parametrize("call", WRONG_CALLS)
+def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, call):
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            f"{{% block content %}}{{{{ super() }}}}{{{{ {call} }}}}{{% endblock %}}"
+        },
+    )
+    files = articles()
+    output = site(files, THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in flattr_log.records]
+    # Once, however many pages make the call, naming the template and helper.
+    assert messages.count(f"pelican-flattr: {WRONG_CALLS[call]}") == 1
+    # The page still gets its button, from injection.
+    soup = page(output / "article-number-0.html")
+    assert len(flattr_buttons(soup)) == 1 and len(payment_links(soup)) == 1
+    with pytest.raises(FlattrBuildError):  # a problem like any other
+        site(
+            files,
+            THEME_TEMPLATES_OVERRIDES=overrides,
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_STRICT=True,
+            FLATTR_URL_GUARD=False,
+        )
+
+
+def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
+    # No argument, None, an undefined name (base.html passes `article` on
+    # every page) and a page without a thing (FLATTR_PAGES is off).
+    calls = (
+        "{{ flattr_head() }}{{ flattr_button() }}{{ flattr_button(None) }}"
+        "{{ flattr_head(article) }}{{ flattr_button(page) }}{{ flattr_head(page) }}"
+        "{{ flattr_pending() }}{{ flattr_pending(None) }}{{ flattr_script() }}"
+    )
+    overrides = child_theme(
+        tmp_path,
+        {
+            "base.html": '{% extends "!simple/base.html" %}'
+            f"{{% block content %}}{calls}{{{{ super() }}}}{{% endblock %}}"
+        },
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+    )
+    assert [r for r in flattr_log.records if r.name == "pelican_flattr"] == []
+    assert flattr_buttons(page(output / "pages/about-us.html")) == []
+    assert flattr_buttons(page(output / "index.html")) == []
+
+
+def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
+    # As the README advises: flattr_head prints every property, so such a
+    # theme turns the plugin's off and gets the payment link alone.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+            '{{ super() }}<meta property="og:title" content="Theme title">'
+            f"{HEAD}{{% endblock %}}"
+        },
+    )
+    output = site(
+        articles(1),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_OPEN_GRAPH=False,
+    )
+    soup = page(output / "article-number-0.html")
+    assert og(soup, "og:title") == ["Theme title"]
+    assert len(payment_links(soup)) == 1 and len(flattr_buttons(soup)) == 1
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
+    sample_output,
+):
+    readme = (ROOT / "sample_site" / "README.md").read_text(encoding="utf-8")
+    assert "the home page and the `workshop` category\nhave several pages" in readme
+    paginated = {
+        path.relative_to(sample_output).as_posix()
+        for path in sample_output.rglob("*.html")
+        if page(path).select_one("nav.pagination a[rel=prev]")
+    }
+    assert paginated == {"index2.html", "index3.html", "category/workshop2.html"}
+
+
+def test_the_themes_site_name_is_read_as_html_as_the_plugin_reads_it(site):
+    # Pelican's own themes print SITENAME and SITESUBTITLE as HTML, and so
+    # does the plugin's og:site_name: theme/ escaped them again.
+    output = site(
+        articles(1),
+        theme=str(ROOT / "theme"),
+        FLATTR_AUTHORS=AUTHORS,
+        SITENAME="Ops &amp; Dev <em>Club</em>",
+        SITESUBTITLE="Fixing &amp; making",
+    )
+    for name in ("article-number-0.html", "index.html", "pages/about-us.html"):
+        assert "&amp;amp;" not in (output / name).read_text(encoding="utf-8")
+        soup = page(output / name)
+        assert soup.title.string.endswith("Ops & Dev Club")
+        assert soup.select_one(".site-title").get_text() == "Ops & Dev Club"
+        assert soup.select_one(".site-subtitle").get_text() == "Fixing & making"
+    soup = page(output / "article-number-0.html")
+    assert og(soup, "og:site_name") == ["Ops & Dev Club"]
