@@ -295,7 +295,16 @@ def start_build(pelican: Any) -> None:
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
-            url_baseline_path=_own_baseline(flattr_settings, pelican),
+            url_baseline_path=_own_path(
+                flattr_settings.url_baseline_path,
+                {o.settings.url_baseline_path for o in _outer_builds if o.settings},
+                pelican,
+            ),
+            manifest_path=_own_path(
+                flattr_settings.manifest_path,
+                {o.settings.manifest_path for o in _outer_builds if o.settings},
+                pelican,
+            ),
         )
     _build.settings = flattr_settings
     for problem in problems:
@@ -329,21 +338,17 @@ def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
     return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
 
 
-def _own_baseline(settings: FlattrSettings, pelican: Any) -> Path:
-    """The URL baseline of this build: a build run inside another that
-    would keep its baseline in the same file gets one named for its
-    language (``url-baseline.de.json``).
+def _own_path(path: Path, taken: set[Path], pelican: Any) -> Path:
+    """``path``, or where a build run inside another would write the same
+    file as an outer build, the same named for its language
+    (``url-baseline.de.json``).
 
     i18n_subsites gives each language's site the main site's
-    FLATTR_URL_BASELINE; sharing one, each site would take the others'
-    things for vanished ones and overwrite their baseline, on every build.
+    FLATTR_URL_BASELINE and FLATTR_MANIFEST: an absolute path would be one
+    file for all. Sharing a baseline, each site would take the others'
+    things for vanished ones and overwrite it, on every build; sharing a
+    manifest, the last site's would stand for all.
     """
-    path = settings.url_baseline_path
-    taken = {
-        outer.settings.url_baseline_path
-        for outer in _outer_builds
-        if outer.settings is not None
-    }
     lang = str(pelican.settings.get("DEFAULT_LANG") or "")
     if path not in taken or not lang:
         return path

@@ -242,6 +242,23 @@ def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
     ) in message
 
 
+def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
+    # FLATTR_MANIFEST as an absolute path reaches every language's site as
+    # it is: each wrote the same file, and the last one's stood for all.
+    manifest = tmp_path / "manifest.json"
+    built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_MANIFEST=str(manifest))
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for lang, expected in EXPECTED.items():
+        path = manifest.with_name(f"manifest.{lang}.json") if lang else manifest
+        things = manifest_things(path.parent, path.name)
+        assert set(things) == set(expected), lang
+        if lang:  # the main site's audit would read theirs as its own pages
+            audited = ["audit", str(output / lang), "--manifest", str(path)]
+            assert pelican_flattr(audited) == 0
+    capsys.readouterr()
+
+
 def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path):
     # A language's site may map its own authors (its settings in
     # I18N_SUBSITES). Pelican pickles every site's settings, I18N_SUBSITES
