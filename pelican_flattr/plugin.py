@@ -307,9 +307,8 @@ def start_build(pelican: Any) -> None:
             ),
         )
     _build.settings = flattr_settings
-    for problem in problems:
-        _report(f"settings: {problem}")
-    if flattr_settings is None:
+    said = [_report(f"settings: {problem}") for problem in problems]
+    if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 
 
@@ -450,9 +449,19 @@ def _loaded_by(pelican: Any) -> bool:
     )
 
 
-def _report(problem: str) -> None:
+def _report(problem: str) -> bool:
+    """Count ``problem`` against the build and log it; return whether it
+    was logged now.
+
+    A build run inside another that found the same problem leaves it to
+    that one's message: i18n_subsites gives each language's site the main
+    site's settings, and one mistake logged once per language is noise.
+    """
     _build.problems.append(problem)
+    if any(problem in outer.problems for outer in _outer_builds):
+        return False
     logger.error("pelican-flattr: %s", problem)
+    return True
 
 
 def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:

@@ -259,6 +259,28 @@ def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_settings_mistake_is_said_once_not_once_per_language(tmp_path):
+    built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_CATEGORY="bogus")
+    assert built.status == 0
+    (mistake,) = [m for m in built.messages if "FLATTR_CATEGORY" in m]
+    assert mistake.startswith("pelican-flattr: settings: FLATTR_CATEGORY")
+    assert built.messages == [
+        mistake,
+        "pelican-flattr: no Flattr buttons this build (see above)",
+    ]
+    # A language's own mistake is its own to say.
+    own = {"de": {"FLATTR_BUTTON": "huge"}, "fr": {}}
+    built = i18n_build(tmp_path / "own", FILES, **dict(SETTINGS, I18N_SUBSITES=own))
+    assert [m for m in built.messages if "FLATTR_BUTTON" in m] == [
+        "pelican-flattr: settings: FLATTR_BUTTON is 'huge'; choose one of "
+        "plain, js, compact"
+    ]
+    assert (
+        built.messages.count("pelican-flattr: no Flattr buttons this build (see above)")
+        == 1
+    )
+
+
 def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path):
     # A language's site may map its own authors (its settings in
     # I18N_SUBSITES). Pelican pickles every site's settings, I18N_SUBSITES
