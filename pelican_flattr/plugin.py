@@ -1090,7 +1090,8 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
         style = content_thing.button_style
     elif style not in BUTTON_STYLES:
         problem = (
-            f"a template calls flattr_button() with style {style!r}, not one of "
+            f"{_build.page.template or 'a template'}: flattr_button() is called "
+            f"with style {style!r}, not one of "
             f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
         )
         if problem not in _build.problems:
