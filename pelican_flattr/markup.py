@@ -345,6 +345,12 @@ def _has_flattr_payment_link(page: str, end: int) -> bool:
     return False
 
 
+def head_has_payment_link(page: str) -> bool:
+    """True when ``page``'s head holds a payment link to Flattr."""
+    end = _head_end(page)
+    return end >= 0 and _has_flattr_payment_link(page, end)
+
+
 def _shows_button(page: str, start: int) -> bool:
     """True when ``page[start:]`` holds a button this plugin rendered."""
     at = page.find(_BUTTON_MARK, start)

@@ -280,6 +280,38 @@ def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
     assert len(og(soup, "og:url")) == 1
 
 
+def test_flattr_head_printed_outside_the_head_is_reported(site, tmp_path, caplog):
+    # A theme author's slip: the helper in the content block. Its tags are
+    # in the body, where they count for nothing; the head gets them anyway.
+    theme = simple_child_theme(
+        tmp_path,
+        "head-in-body",
+        '{% extends "!simple/article.html" %}{% block content %}'
+        "{{ flattr_head(article) }}{{ super() }}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    soup = page_as_browsers_read_it(output / "first-of-three.html")
+    assert [link.parent.name for link in payment_links(soup)].count("head") == 1
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_head() prints outside <head>, where "
+        "its tags do nothing: call it inside <head>"
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    # In its place, it is no problem.
+    theme = simple_child_theme(
+        tmp_path,
+        "head-in-head",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}",
+    )
+    caplog.clear()
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    assert len(payment_links(page(output / "first-of-three.html"))) == 1
+
+
 # A small alphabet, so that bodies repeat and overlap inside pages, and
 # bodies longer than the 64 characters _end_of searches for first.
 _PIECES = st.text(alphabet="ab</>", max_size=200)
