@@ -45,6 +45,9 @@ from .settings import SettingsFileError, read_settings_file
 MANIFEST_NAME = "flattr-manifest.json"
 # Open Graph properties that may rightly appear more than once on a page.
 MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
+# Those a thing's page must hold exactly once, when the manifest says Open
+# Graph was on: a second one is one problem, not two.
+_CHECKED_ONCE = ("og:url", "og:title", "og:type")
 HTML_SUFFIXES = (".html", ".htm")
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -388,6 +391,8 @@ class _Auditor:
         if self.open_graph:
             self.check_open_graph(relative, tags, url)
         for prop, values in sorted(tags.open_graph.items()):
+            if self.open_graph and prop in _CHECKED_ONCE:
+                continue  # check_open_graph() has said it
             if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
                 self.problem(
                     relative,
@@ -427,7 +432,7 @@ class _Auditor:
             self.problem(
                 relative, f"has og:url {og_urls!r}", f"exactly one og:url {url}"
             )
-        for prop in ("og:title", "og:type"):
+        for prop in _CHECKED_ONCE[1:]:
             if len(tags.open_graph.get(prop, [])) != 1:
                 count = len(tags.open_graph.get(prop, []))
                 self.problem(

@@ -227,6 +227,22 @@ def test_second_set_of_open_graph_tags(copy, capsys):
     ]
 
 
+@pytest.mark.parametrize("prop", ["og:title", "og:url", "og:type"])
+def test_a_second_property_that_must_be_single_is_one_problem(copy, capsys, prop):
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("</head>", f'<meta property="{prop}" content="again"></head>'),
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == thing["page"]
+    assert problem["expected"].startswith(f"exactly one {prop}")
+
+
 def _payment_link_into_title(text):
     """The page's payment link moved into its <title>'s text."""
     start = text.index('<link rel="payment"')
