@@ -432,7 +432,7 @@ class _Auditor:
             self.problem(
                 relative, f"has og:url {og_urls!r}", f"exactly one og:url {url}"
             )
-        for prop in _CHECKED_ONCE[1:]:
+        for prop in ("og:title", "og:type"):
             if len(tags.open_graph.get(prop, [])) != 1:
                 count = len(tags.open_graph.get(prop, []))
                 self.problem(

@@ -582,7 +582,7 @@ def attach_things(generators: list[Any]) -> None:
         _build.content_things = [
             ct for ct in _build.content_things if id(ct) not in displaced
         ]
-    _sort_author_keys(generators, settings)
+    _classify_author_keys(generators, settings)
     if not _outer_builds and not _build.pelican.settings.get("I18N_SUBSITES"):
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see end_build).
@@ -853,7 +853,7 @@ def _warn(message: str) -> None:
         logger.warning("pelican-flattr: %s", message)
 
 
-def _sort_author_keys(generators: list[Any], settings: FlattrSettings) -> None:
+def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> None:
     """Note which ``FLATTR_AUTHORS`` keys name an author, by name or slug, of
     any content, drafts included, and which name none: most likely a typo,
     which would give that author's things to ``FLATTR_USERNAME`` without a
