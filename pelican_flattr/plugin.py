@@ -281,8 +281,8 @@ def start_build(pelican: Any) -> None:
         == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
         for key, setting in _URL_SETTING.items()
     }
-    subsites = pelican.settings.get("I18N_SUBSITES")
-    if isinstance(subsites, dict) and subsites:
+    subsites = _i18n_subsites(pelican)
+    if subsites:
         # Each language's site is a build of its own, the main site's
         # outermost; each overrides DEFAULT_LANG with its language.
         main = _outer_builds[0].pelican if _outer_builds else pelican
@@ -310,6 +310,19 @@ def start_build(pelican: Any) -> None:
     said = [_report(f"settings: {problem}") for problem in problems]
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _i18n_subsites(pelican: Any) -> dict[str, Any]:
+    """``I18N_SUBSITES`` when the i18n_subsites plugin builds them, else {}:
+    the setting left in a site's settings without the plugin builds no
+    other language's site, and must not take that site's content from it."""
+    subsites = pelican.settings.get("I18N_SUBSITES")
+    if not isinstance(subsites, dict) or not any(
+        getattr(plugin, "__name__", "").rpartition(".")[2] == "i18n_subsites"
+        for plugin in getattr(pelican, "plugins", ())
+    ):
+        return {}
+    return subsites
 
 
 def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
@@ -583,7 +596,7 @@ def attach_things(generators: list[Any]) -> None:
             ct for ct in _build.content_things if id(ct) not in displaced
         ]
     _classify_author_keys(generators, settings)
-    if not _outer_builds and not _build.pelican.settings.get("I18N_SUBSITES"):
+    if not _outer_builds and not _i18n_subsites(_build.pelican):
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see end_build).
         _warn_about_unknown_authors()

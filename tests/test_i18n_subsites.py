@@ -23,6 +23,7 @@ from conftest import (
 )
 
 from pelican_flattr.cli import main as pelican_flattr
+from pelican_flattr.plugin import FlattrBuildError
 
 ADDRESS = "bernd@example.org"
 BERND = "email:" + hashlib.md5(ADDRESS.encode()).hexdigest()
@@ -193,6 +194,29 @@ def test_content_hidden_in_another_languages_site_gets_no_thing(tmp_path):
         assert not flattr_buttons(soup) and not payment_links(soup), copy
     for site in ("", "de", "fr"):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+def test_i18n_subsites_settings_without_the_plugin_change_nothing(tmp_path):
+    # I18N_SUBSITES left in the settings of a site that no longer loads
+    # i18n_subsites: no other language's site is built, so the hidden
+    # German article is this site's to give a thing, and a typo is said
+    # before any page is written.
+    from conftest import build
+
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "geheim.md": article("Geheim", "Bernd", Lang="de", Status="hidden"),
+    }
+    settings = {
+        "I18N_SUBSITES": {"de": {}},
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": "bernd"},
+    }
+    output = build(tmp_path / "site", files, **settings)
+    assert set(manifest_things(output)) == {"hello.md", "geheim.md"}
+    typo = dict(settings, FLATTR_AUTHORS={"Alice": "alice", "Bernt": "bernd"})
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_STRICT=True, **typo)
+    assert not list((tmp_path / "strict" / "output").glob("*.html"))
 
 
 @pytest.mark.parametrize(
