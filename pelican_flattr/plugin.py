@@ -1102,13 +1102,10 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     if style is None:
         style = content_thing.button_style
     elif style not in BUTTON_STYLES:
-        problem = (
-            f"{_build.page.template or 'a template'}: flattr_button() is called "
-            f"with style {style!r}, not one of "
+        _report_in_template(
+            f"flattr_button() is called with style {style!r}, not one of "
             f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
         )
-        if problem not in _build.problems:
-            _report(problem)
         style = content_thing.button_style
     if style != content_thing.button_style:
         _build.page.styles[id(content_thing)] = style
@@ -1171,12 +1168,17 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
     The value's type is named, never the value: a string may hold an
     owner's email address.
     """
-    template = _build.page.template or "a template"
     kind = type(value).__name__
-    problem = (
-        f"{template}: {helper}() takes {wanted}, not "
+    _report_in_template(
+        f"{helper}() takes {wanted}, not "
         f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: it prints nothing there"
     )
+
+
+def _report_in_template(problem: str) -> None:
+    """Report a mistake of the page's template, named first, once: the
+    template renders it again for every page it makes."""
+    problem = f"{_build.page.template or 'a template'}: {problem}"
     if problem not in _build.problems:
         _report(problem)
 
@@ -1331,12 +1333,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     ):
         # Its tags count only in the head: a browser, a feed reader and the
         # audit look nowhere else. Injection adds them there all the same.
-        problem = (
-            f"{rendered.template or 'a template'}: flattr_head() prints outside "
-            "<head>, where its tags do nothing: call it inside <head>"
+        _report_in_template(
+            "flattr_head() prints outside <head>, where its tags do nothing: "
+            "call it inside <head>"
         )
-        if problem not in _build.problems:
-            _report(problem)
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
     # When the helpers rendered buttons, the page's own is known to be there
