@@ -35,13 +35,13 @@ from typing import Any
 RECEIVERS = [
     ("plugin", "reserve_flattr_attribute", "reserve_flattr_attribute"),
     ("plugin", "attach_things", "attach_things"),
-    ("plugin", "resolve", "  resolve"),
+    ("attach", "resolve", "  resolve"),
     ("plugin", "add_payment_links_to_feed", "add_payment_links_to_feed"),
     ("_PaymentLinks", "_payment_link", "feeds: writing payment links"),
     ("plugin", "record_feed", "record_feed"),
-    ("plugin", "complete_page", "complete_page"),
-    ("plugin", "_auto_submit_url", "  the page's auto-submit URL"),
-    ("plugin", "open_graph", "  open_graph"),
+    ("templates", "complete_page", "complete_page"),
+    ("templates", "_auto_submit_url", "  the page's auto-submit URL"),
+    ("templates", "open_graph", "  open_graph"),
     ("markup", "inject", "  markup.inject"),
     ("plugin", "write_manifest", "write_manifest"),
     ("plugin", "guard_thing_urls", "  guard_thing_urls"),
@@ -53,9 +53,16 @@ def timed_build(conf: Path) -> dict[str, Any]:
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    from pelican_flattr import feeds, markup, plugin
+    from pelican_flattr import attach, feeds, markup, plugin, templates
+    from pelican_flattr import build as flattr_build
 
-    owners = {"plugin": plugin, "markup": markup, "_PaymentLinks": feeds._PaymentLinks}
+    owners = {
+        "plugin": plugin,
+        "attach": attach,
+        "templates": templates,
+        "markup": markup,
+        "_PaymentLinks": feeds._PaymentLinks,
+    }
     seconds: dict[str, float] = defaultdict(float)
     in_gc: dict[str, float] = defaultdict(float)
     calls: Counter[str] = Counter()
@@ -97,7 +104,7 @@ def timed_build(conf: Path) -> dict[str, Any]:
     build = time.perf_counter() - started
     return {
         "build_s": build,
-        "things": len(plugin._build.content_things),
+        "things": len(flattr_build.current.content_things),
         "seconds": dict(seconds),
         "gc_seconds": dict(in_gc),
         "calls": dict(calls),

@@ -280,6 +280,28 @@ class UrlSpool:
 # How much of an existing file is read to tell what it is: a manifest's
 # header (schema_version and the few fields sorted before it) opens the
 # file, however many things follow it; so does a URL baseline's.
+MISSING = "does not exist (yet)"
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a file to read: None when it is one, ``MISSING``
+    when nothing is there, or the reason.
+
+    Unlike ``Path.is_file()``, which in Python 3.11 raises for a folder the
+    build may not enter or a name too long, and would end the build in a
+    traceback.
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return MISSING
+    except OSError as error:
+        return f"cannot be examined ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a file"
+
+
 _HEAD_BYTES = 8192
 
 # One key of a JSON object and its colon, for reading a file's header.

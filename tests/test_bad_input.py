@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import SITEURL, article, flattr_buttons, manifest_things, og, page
 
-from pelican_flattr.plugin import FlattrBuildError
+from pelican_flattr.build import FlattrBuildError
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
 

@@ -20,8 +20,8 @@ from conftest import (
 )
 from pelican import signals
 
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
-from pelican_flattr.plugin import FlattrBuildError
 
 AUTHORS = {
     "Alice": "alice",
@@ -376,7 +376,7 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    from pelican_flattr import plugin
+    from pelican_flattr import build as flattr_build
 
     output = build(tmp_path, community(), FLATTR_AUTHORS=AUTHORS)
     settings = read_settings(
@@ -394,15 +394,18 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     )
     pelican = Pelican(settings=settings)
     pelican.run()
-    first_state = plugin._build
+    first_state = flattr_build.current
     first = (output / "flattr-manifest.json").read_bytes()
     carol = manifest_things(output)["carol.md"]["owner"]
     (tmp_path / "content" / "bob.md").unlink()
     pelican.run()
     # The same Pelican run again is no build inside the last one: the
     # second run keeps its own state, and none is kept aside.
-    assert plugin._outer_builds == []
-    assert plugin._build is not first_state and plugin._build.pelican is pelican
+    assert flattr_build.outer_builds == []
+    assert (
+        flattr_build.current is not first_state
+        and flattr_build.current.pelican is pelican
+    )
     things = manifest_things(output)
     assert "bob.md" not in things and len(things) == 3
     # The settings now hold Carol's address hashed: the same owner again.

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pelican_flattr import markup
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
@@ -30,7 +31,6 @@ from pelican_flattr.markup import (
     _url_attribute,
     head,
 )
-from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import Thing
 

@@ -22,8 +22,8 @@ from conftest import (
     payment_links,
 )
 
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as pelican_flattr
-from pelican_flattr.plugin import FlattrBuildError
 
 ADDRESS = "bernd@example.org"
 BERND = "email:" + hashlib.md5(ADDRESS.encode()).hexdigest()

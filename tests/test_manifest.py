@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
 
+from pelican_flattr.attach import _contents
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
@@ -23,7 +25,6 @@ from pelican_flattr.manifest import (
     not_a_manifest,
     write_atomically,
 )
-from pelican_flattr.plugin import FlattrBuildError, _contents
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import CATEGORIES, Thing
 

@@ -12,8 +12,8 @@ from conftest import (
     payment_links,
 )
 
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
-from pelican_flattr.plugin import FlattrBuildError
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 README = (ROOT / "README.md").read_text(encoding="utf-8")

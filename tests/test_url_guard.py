@@ -8,8 +8,8 @@ from conftest import article, build, manifest_things
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
-from pelican_flattr.plugin import FlattrBuildError
 from pelican_flattr.url_guard import (
     UrlChange,
     _baseline_line,

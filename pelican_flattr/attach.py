@@ -1,0 +1,441 @@
+"""Content to things: every published article and page resolved into its
+``flattr`` attribute, each problem said once, a strict build failed."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import string
+from collections.abc import Iterator
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from pelican.generators import ArticlesGenerator, PagesGenerator
+
+from . import build
+from .feeds import as_feed_writes
+from .manifest import MISSING, file_problem
+from .privacy import hidden_owner, hide_addresses_in_reader_caches, published_content
+from .resolve import OWNER, PINNED_URL, ContentThing, Resolution, own_thing_url, resolve
+from .settings import FlattrSettings, shown_author
+from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
+
+if TYPE_CHECKING:
+    from .notice import PendingNotice
+
+logger = logging.getLogger("pelican_flattr")
+
+
+# What the duplicate-URL check names as the source of the site's own thing.
+_SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
+
+
+def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
+    """Published content, articles first: (content, is_article) pairs.
+
+    Drafts never get a thing: their URL is not public and would change.
+    Nor does hidden content in the language of another site of
+    i18n_subsites, which hides untranslated pages so and keeps hidden
+    articles in every site: that site publishes it with its thing, and a
+    thing for each hidden copy would split its flattrs.
+    """
+    elsewhere = build.current.other_sites_languages
+
+    def hidden(contents: list[Any]) -> Iterator[Any]:
+        return (c for c in contents if getattr(c, "lang", None) not in elsewhere)
+
+    found: list[tuple[Any, bool]] = []
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            found.extend(
+                (article, True)
+                for article in chain(
+                    generator.articles,
+                    generator.translations,
+                    hidden(generator.hidden_articles),
+                    hidden(generator.hidden_translations),
+                )
+            )
+        elif pages and isinstance(generator, PagesGenerator):
+            found.extend(
+                (page, False)
+                for page in chain(
+                    generator.pages,
+                    generator.translations,
+                    hidden(generator.hidden_pages),
+                    hidden(generator.hidden_translations),
+                )
+            )
+    return found
+
+
+def attach_things(generators: list[Any]) -> None:
+    """Give every published article (and page) its thing, or say why not."""
+    state = build.current
+    # Both whatever the settings: a build without buttons writes the
+    # readers' cache and publishes the sources all the same.
+    if state.addresses_in_metadata:
+        hide_addresses_in_reader_caches(generators)
+    if state.published_sources is not None:
+        state.owner_sources = published_content(generators)
+    settings = state.settings
+    if settings is None:
+        build.fail_if_strict()
+        return
+    # Thing URL -> the content that has it, or _SITE_THING.
+    holders: dict[str, Any] = {}
+    if settings.username is not None and settings.feeds and state.writes_feeds:
+        # Flattr keeps one thing per URL, and content at the site's root
+        # would share the site's: the site keeps it. Every feed has offered
+        # the site's thing since FLATTR_USERNAME was set, so on Flattr it
+        # most likely exists, owned by FLATTR_USERNAME, and a button on the
+        # content would hand its flattrs to that owner; the content can pin
+        # another URL, where the site's follows from the settings alone.
+        holders[site_thing_url(settings)] = _SITE_THING
+    # id() of the things that content found later took the URL of.
+    displaced: set[int] = set()
+    warned_languages: set[str] = set()
+    for content, is_article in _contents(generators, settings.pages):
+        content.flattr = None
+        outcome = resolve(
+            content,
+            settings,
+            is_article,
+            source=build.source_of(content),
+            save_as_is_url=_save_as_is_url(content),
+            content_url=_content_url(content),
+        )
+        content_thing = outcome.content_thing
+        if content_thing is None:
+            _say_why_not(content, outcome)
+            continue
+        source = content_thing.source
+        if outcome.warning:
+            logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
+        lang = outcome.language_fallback
+        if lang and lang not in warned_languages:
+            warned_languages.add(lang)
+            logger.warning(
+                "pelican-flattr: Flattr has no code for language %r (first seen "
+                "in %s); its things use %s",
+                lang,
+                source,
+                settings.language,
+            )
+        holder = holders.setdefault(content_thing.url, content)
+        if holder is _SITE_THING and content_thing.thing.owner == settings.username:
+            # The site owner's own page at the root: one thing for one owner
+            # whichever Flattr keeps, so nothing is lost.
+            holders[content_thing.url] = holder = content
+        if holder is _SITE_THING:
+            build.report(
+                f"{source}: its thing URL {content_thing.url} is already the "
+                f"thing of {_SITE_THING}; Flattr would merge them, so it gets no "
+                "Flattr button (pin a different flattr_url)"
+            )
+            continue
+        if holder is not content:
+            held = (holder, holder.flattr)
+            if not _takes_shared_url(held, (content, content_thing), settings):
+                continue
+            holders[content_thing.url] = content
+            displaced.add(id(_displace(holder)))
+        content.flattr = content_thing
+        state.content_things.append(content_thing)
+        if is_article:
+            key = as_feed_writes(content_thing.content_url)
+            state.things_by_content_url[key] = content_thing
+    if displaced:
+        state.content_things = [
+            ct for ct in state.content_things if id(ct) not in displaced
+        ]
+    _classify_author_keys(generators, settings)
+    if not build.outer_builds and not build.i18n_subsites(state.pelican):
+        # Said now, so that a strict build fails before writing a page;
+        # with subsites, once all of them are read (see end_build).
+        warn_about_unknown_authors()
+    if settings.username is not None:
+        state.site_payment_url = site_thing(settings).auto_submit_url
+    if settings.store_path is not None:
+        state.pending_notices = _read_notices(settings)
+    build.fail_if_strict()
+
+
+def _takes_shared_url(
+    held: tuple[Any, ContentThing],
+    found: tuple[Any, ContentThing],
+    settings: FlattrSettings,
+) -> bool:
+    """Whether content ``found`` takes the thing URL of ``held``, which had
+    it first (both are (content, its thing)); the one that goes without a
+    thing is reported, with the field to change.
+
+    Content whose thing URL is its own page's keeps it from content that
+    pins it (``flattr_url``): a pin must never take another article's thing,
+    and its flattrs. Between two that pin it, or two whose pages share it,
+    the one dated earlier keeps it, else the source file that sorts first:
+    never Pelican's order, in which a new article comes first and would
+    take the thing of an older one.
+    """
+    held_own, found_own = (
+        thing.url == own_thing_url(thing.content_url, settings)
+        for _, thing in (held, found)
+    )
+    if held_own != found_own:
+        (_, kept), (_, lost) = (held, found) if held_own else (found, held)
+        build.report(
+            f"{lost.source}: metadata '{PINNED_URL}' pins {lost.url}, the URL of "
+            f"{kept.source}'s own page, which keeps that thing; Flattr keeps one "
+            f"thing per URL, so {lost.source} gets no Flattr button (pin a "
+            f"different {PINNED_URL}, or remove it)"
+        )
+        return not held_own
+    keeper, loser, why = _earlier(held, found)
+    kept, lost = keeper[1], loser[1]
+    if held_own:
+        what = (
+            f"its thing URL {lost.url} is also the URL of {kept.source}'s page, "
+            f"which keeps that thing ({why})"
+        )
+        fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
+    else:
+        what = (
+            f"metadata '{PINNED_URL}' pins {lost.url}, which {kept.source} pins "
+            f"too and keeps ({why})"
+        )
+        fix = f"change the {PINNED_URL} of one of them"
+    build.report(
+        f"{lost.source}: {what}; Flattr keeps one thing per URL, so "
+        f"{lost.source} gets no Flattr button ({fix})"
+    )
+    return keeper is found
+
+
+def _earlier(
+    one: tuple[Any, ContentThing], other: tuple[Any, ContentThing]
+) -> tuple[tuple[Any, ContentThing], tuple[Any, ContentThing], str]:
+    """(the earlier of two (content, thing) pairs, the later, why): by date
+    when both have one, else by source file name."""
+    dates = (getattr(one[0], "date", None), getattr(other[0], "date", None))
+    if None not in dates and dates[0] != dates[1]:
+        try:
+            first_is_one = dates[0] < dates[1]
+        except TypeError:  # one with a time zone, one without: by name
+            pass
+        else:
+            pair = (one, other) if first_is_one else (other, one)
+            return *pair, "dated earlier"
+    pair = (one, other) if one[1].source <= other[1].source else (other, one)
+    return *pair, "first by file name"
+
+
+def _displace(content: Any) -> ContentThing:
+    """Take the thing of ``content`` back, as content found later took its
+    URL, and return it (still in ``state.content_things``)."""
+    state = build.current
+    lost: ContentThing = content.flattr
+    content.flattr = None
+    key = as_feed_writes(lost.content_url)
+    if state.things_by_content_url.get(key) is lost:
+        del state.things_by_content_url[key]
+    return lost
+
+
+# Every list of content a generator keeps but "articles", whose authors
+# Pelican has already gathered (ArticlesGenerator.authors).
+_CONTENT_LISTS = (
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+    "draft_translations",
+)
+
+
+def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> None:
+    """Note which ``FLATTR_AUTHORS`` keys name an author, by name or slug, of
+    any content, drafts included, and which name none: most likely a typo,
+    which would give that author's things to ``FLATTR_USERNAME`` without a
+    word."""
+    mapped = settings.authors.keys() | settings.unusable_authors.keys()
+    if not mapped:
+        return
+    authors: dict[str, Any] = {}
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for author, _ in generator.authors:
+                authors.setdefault(author.name, author)
+        for name in _CONTENT_LISTS:
+            for content in getattr(generator, name, None) or ():
+                for author in getattr(content, "authors", None) or ():
+                    authors.setdefault(author.name, author)
+    slugs = {getattr(a, "slug", None) for a in authors.values()}
+    known = authors.keys() | slugs
+    known |= {key for slug, key in settings.author_slugs.items() if slug in slugs}
+    build.current.known_authors |= mapped & known
+    build.current.unknown_authors |= mapped - known
+
+
+def warn_about_unknown_authors() -> None:
+    """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
+    build (or of any build run inside it), once."""
+    state = build.current
+    unknown = state.unknown_authors - state.known_authors - state.warned_authors
+    state.warned_authors |= unknown
+    for key in sorted(unknown):
+        # Under FLATTR_STRICT an error: a typo gives that author's things
+        # to another.
+        build.warn(
+            f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
+            "(by name or slug); check its spelling"
+        )
+
+
+def _content_url(content: Any) -> str:
+    """Pelican's ``content.url``, formatted here when its URL setting reads
+    nothing but ``{slug}`` and ``{lang}`` (Pelican's defaults do).
+
+    Pelican builds a whole dict of the metadata for every access (its
+    relative source path included): ~11 µs per article, the costliest part
+    of resolving it. Its ``url_format`` gives ``slug`` and ``lang`` as
+    ``getattr(content, "slug", "")`` and ``getattr(content, "lang", "en")``;
+    any other field, a draft, a metadata ``url`` or a subclass of Pelican's
+    own classes is left to Pelican.
+    """
+    setting = build.URL_SETTINGS.get(
+        (type(content), getattr(content, "in_default_lang", None))
+    )
+    if (
+        setting is None
+        or getattr(content, "status", None) == "draft"
+        or hasattr(content, "override_url")
+    ):
+        return content.url
+    url_format = getattr(content, "settings", {}).get(setting)
+    if url_format is None or not _reads_only_slug_and_lang(str(url_format)):
+        return content.url
+    return str(url_format).format(
+        slug=getattr(content, "slug", ""), lang=getattr(content, "lang", "en")
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _reads_only_slug_and_lang(url_format: str) -> bool:
+    try:
+        parsed = list(string.Formatter().parse(url_format))
+    except ValueError:  # not a valid format: Pelican says so
+        return False
+    return all(
+        field in ("slug", "lang") and "{" not in (spec or "")
+        for _, field, spec, _ in parsed
+        if field is not None
+    )
+
+
+def _save_as_is_url(content: Any) -> bool:
+    """Whether Pelican's ``save_as`` of ``content`` is its ``url``, without
+    asking Pelican for both (each expands its settings anew).
+
+    Pelican expands the same URL_FORMAT values into the class's (or, for a
+    translation, its LANG_) URL and SAVE_AS settings, unless the metadata
+    overrides either: the same settings give the same string.
+    """
+    same = build.current.save_as_is_url.get(
+        (type(content), getattr(content, "in_default_lang", None))
+    )
+    return bool(
+        same
+        and getattr(content, "status", None) != "draft"
+        and not hasattr(content, "override_url")
+        and not hasattr(content, "override_save_as")
+    )
+
+
+def _say_why_not(content: Any, outcome: Resolution) -> None:
+    """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out)."""
+    source = content.relative_source_path
+    if outcome.problem:
+        build.report(f"{source}: {outcome.problem}; it gets no Flattr button")
+    elif outcome.notice:
+        logger.warning(
+            "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
+        )
+
+
+def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
+    path = settings.store_path
+    problem = MISSING if path is None else file_problem(path)
+    if problem is not None:
+        logger.warning(
+            "pelican-flattr: FLATTR_STORE %s %s; no pending flattr notices this build",
+            path,
+            problem,
+        )
+        return {}
+    # Only with FLATTR_STORE: a build without it never imports them.
+    import sqlite3
+
+    from .notice import notices_by_author, read_pending_totals
+
+    try:
+        totals = read_pending_totals(path)
+    except (sqlite3.Error, OSError) as error:
+        logger.warning(
+            "pelican-flattr: FLATTR_STORE %s cannot be read (%s); no pending "
+            "flattr notices this build",
+            path,
+            error,
+        )
+        return {}
+    return notices_by_author(settings.authors, totals)
+
+
+def site_thing_url(settings: FlattrSettings) -> str:
+    """The thing URL of the site itself, which content at its root shares."""
+    return f"{settings.siteurl}/"
+
+
+def site_thing(settings: FlattrSettings) -> Thing:
+    """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
+    title = thing_title(settings.site_name or settings.siteurl)
+    return Thing(
+        url=site_thing_url(settings),
+        owner=settings.username,  # type: ignore[arg-type]
+        title=title,
+        description=thing_description(
+            strip_html(settings.site_subtitle, keep_breaks=True), title
+        ),
+        category=settings.category,
+        language=settings.language,
+        tags=thing_tags(settings.tags),  # as an article's: no "," or ";"
+        hidden=settings.hidden,
+    )
+
+
+def reserve_flattr_attribute(content: Any) -> None:
+    """Give each content object its ``flattr`` attribute as it is created,
+    and hash an address in its owner metadata.
+
+    CPython shares one table of attribute names among a class's instances
+    while they are all set in the same order; an attribute added later to
+    an object with many could give each its own dictionary instead (about
+    1.5 KB per article, depending on the run's hash seed).
+    """
+    if build.current.active:
+        content.flattr = None
+        metadata = getattr(content, "metadata", None)
+        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
+        if owner is None or (isinstance(owner, str) and "@" not in owner):
+            return  # nearly every article: nothing to hide, and no call made
+        hidden = hidden_owner(owner)
+        if hidden is not owner:
+            # Pelican's content cache pickles the metadata: hidden here,
+            # and in the readers' cache (which keeps its own copy) later.
+            metadata[OWNER] = hidden
+            if getattr(content, OWNER, None) == owner:  # Pelican copies each field
+                setattr(content, OWNER, hidden)
+            build.current.addresses_in_metadata = True

@@ -1,0 +1,420 @@
+"""The build now running: its state, its start and end, and its problems.
+
+Pelican runs builds one after another in one process (``pelican
+--autoreload``), and i18n_subsites runs each language's site from inside
+the main site's build. So everything a build learns lives in one
+``BuildState``, ``current``, replaced when a build starts; a build started
+inside another sets the outer one's aside in ``outer_builds`` and gives it
+back when it ends. Other modules read ``build.current`` each time, never a
+copy of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import posixpath
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pelican.contents import Article, Page
+from pelican.log import LimitFilter
+from pelican.urlwrappers import Author
+
+from .feeds import PaymentLink
+from .manifest import UrlSpool
+from .resolve import ContentThing
+from .settings import FlattrSettings, read_settings, strict_build
+
+if TYPE_CHECKING:
+    from .notice import PendingNotice
+    from .privacy import OwnerSource
+
+logger = logging.getLogger("pelican_flattr")
+
+
+class FlattrBuildError(SystemExit):
+    """Ends a strict build that found problems, with exit status 1.
+
+    A SystemExit rather than an Exception on purpose: Pelican logs any
+    Exception with its traceback, and a user's mistake deserves one clear
+    line. Code that runs Pelican itself can catch it like any exception.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = 1
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class PageRender:
+    """What the template helpers put into the page being rendered.
+
+    Reset as each top-level template starts rendering (pages are rendered
+    one at a time), read by ``complete_page`` when it ends.
+    """
+
+    heads: set[int] = field(default_factory=set)  # id() of ContentThings
+    buttons: set[int] = field(default_factory=set)
+    # id() of a ContentThing -> the style its button was shown in, when a
+    # template asked for another than the configured one.
+    styles: dict[int, str] = field(default_factory=dict)
+    needs_loader: bool = False  # an embedded button was rendered
+    has_loader: bool = False  # flattr_script() printed load.js
+    # The page's template, for messages about a helper called wrongly.
+    template: str | None = None
+
+    def complete_for(self, content_thing: ContentThing) -> bool:
+        """True when the helpers already gave the page all it needs."""
+        key = id(content_thing)
+        return (
+            key in self.heads
+            and key in self.buttons
+            and (self.has_loader or not self.needs_loader)
+        )
+
+
+@dataclass
+class BuildState:
+    """Everything one ``run()`` learns; replaced at the start of the next."""
+
+    settings: FlattrSettings | None = None
+    pelican: Any = None  # the Pelican whose run() this is
+    generators: list[Any] = field(default_factory=list)
+    # Read apart from the other settings: it must hold when they are unusable.
+    strict: bool = False
+    # False when the running Pelican did not load this plugin.
+    active: bool = False
+    content_things: list[ContentThing] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    page: PageRender = field(default_factory=lambda: PageRender())
+    # Feeds: article.url -> its thing, and the feed files that carry it.
+    things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
+    feeds_by_source: dict[str, list[str]] = field(default_factory=dict)
+    # The payment links of the things feeds carry, by article.url: at most
+    # FEED_MAX_ITEMS per feed, most of them in several feeds. Pelican writes
+    # an article generator's feeds before its pages, so each article page
+    # takes its auto-submit URL from here instead of building it again.
+    feed_payment_links: dict[str, PaymentLink] = field(default_factory=dict)
+    site_payment_url: str | None = None
+    # The feed being written and the keys of its tagged items: Pelican
+    # writes each feed right after handing it to plugins.
+    feed_being_written: tuple[Any, list[str]] | None = None
+    # Author name -> flattrs waiting for them (FLATTR_STORE).
+    pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
+    # Thing URL -> the button style its page shows, where a template chose
+    # another than the configured one, for the manifest.
+    shown_styles: dict[str, str] = field(default_factory=dict)
+    # The auto-submit URL each page used, for the manifest.
+    url_spool: UrlSpool = field(default_factory=UrlSpool)
+    # Whether some content's owner metadata held an address: the readers'
+    # caches then need it hashed too (see hide_addresses_in_reader_caches).
+    addresses_in_metadata: bool = False
+    # Pelican's PATH, absolute, with a trailing "/": see source_of().
+    content_root: str = ""
+    # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
+    published_sources: str | None = None
+    # With it, the published content with an email owner: see
+    # warn_about_published_addresses().
+    owner_sources: list[OwnerSource] = field(default_factory=list)
+    # Whether Pelican writes a feed, which carries the site's own thing.
+    writes_feeds: bool = False
+    # FLATTR_AUTHORS keys that name no author of this build's content, and
+    # those that do, with the builds run inside it (see end_build); and the
+    # keys already warned about.
+    unknown_authors: set[str] = field(default_factory=set)
+    known_authors: set[str] = field(default_factory=set)
+    warned_authors: set[str] = field(default_factory=set)
+    # (content class, in the default language) -> whether Pelican's URL and
+    # SAVE_AS settings for it are the same: see attach._save_as_is_url().
+    save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
+    # With i18n_subsites, the languages that have a site other than this
+    # one: see attach._contents().
+    other_sites_languages: frozenset[str] = frozenset()
+
+
+current = BuildState()
+
+
+# The builds that a build now running was started from inside (see
+# start_build), innermost last.
+outer_builds: list[BuildState] = []
+
+
+# Pelican's URL setting for each content class: the class's own, or for a
+# translation its LANG_ one. Each has its SAVE_AS twin (ARTICLE_SAVE_AS...).
+URL_SETTINGS = {
+    (Article, True): "ARTICLE_URL",
+    (Article, False): "ARTICLE_LANG_URL",
+    (Page, True): "PAGE_URL",
+    (Page, False): "PAGE_LANG_URL",
+}
+
+
+# Pelican's settings for the feeds it writes.
+_FEED_SETTINGS = (
+    "FEED_ATOM",
+    "FEED_RSS",
+    "FEED_ALL_ATOM",
+    "FEED_ALL_RSS",
+    "CATEGORY_FEED_ATOM",
+    "CATEGORY_FEED_RSS",
+    "AUTHOR_FEED_ATOM",
+    "AUTHOR_FEED_RSS",
+    "TAG_FEED_ATOM",
+    "TAG_FEED_RSS",
+    "TRANSLATION_FEED_ATOM",
+    "TRANSLATION_FEED_RSS",
+)
+
+
+def start_build(pelican: Any) -> None:
+    """Forget the previous run's things; read and validate the settings.
+
+    A build run from inside another (i18n_subsites runs each language's
+    site from the main build's ``get_writer``) keeps the outer build's state
+    aside, and ``end_build`` gives it back: the outer build's feeds, pages
+    and manifest are written after the inner one ends.
+    """
+    global current
+    outer = current.pelican
+    # Not the same Pelican: `pelican --autoreload` runs one instance again.
+    if outer is not None and outer is not pelican and _still_running(outer):
+        outer_builds.append(current)
+    else:
+        current.url_spool.close()  # a previous run that ended early
+        outer_builds.clear()
+    current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
+    _forget_logged_warnings()
+    if not loaded_by(pelican):
+        # Blinker keeps receivers connected for the life of the process, so
+        # a later Pelican without this plugin still calls them: stay idle.
+        current.strict = False
+        return
+    current.active = True
+    current.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
+    if pelican.settings.get("OUTPUT_SOURCES"):
+        # As Pelican names the copy: an empty extension is no extension.
+        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
+        current.published_sources = str(extension)
+    current.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
+    current.save_as_is_url = {
+        key: pelican.settings.get(setting)
+        == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
+        for key, setting in URL_SETTINGS.items()
+    }
+    subsites = i18n_subsites(pelican)
+    if subsites:
+        # Each language's site is a build of its own, the main site's
+        # outermost; each overrides DEFAULT_LANG with its language.
+        main = outer_builds[0].pelican if outer_builds else pelican
+        languages = {*subsites, main.settings.get("DEFAULT_LANG")}
+        current.other_sites_languages = frozenset(
+            languages - {pelican.settings.get("DEFAULT_LANG")}
+        )
+    flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
+    if flattr_settings is not None:
+        flattr_settings = dataclasses.replace(
+            flattr_settings,
+            author_slugs=_author_slugs(flattr_settings, pelican),
+            url_baseline_path=_own_path(
+                flattr_settings.url_baseline_path,
+                {o.settings.url_baseline_path for o in outer_builds if o.settings},
+                pelican,
+            ),
+            manifest_path=_own_path(
+                flattr_settings.manifest_path,
+                {o.settings.manifest_path for o in outer_builds if o.settings},
+                pelican,
+            ),
+        )
+    current.settings = flattr_settings
+    said = [report(f"settings: {problem}") for problem in problems]
+    if flattr_settings is None and any(said):
+        logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def i18n_subsites(pelican: Any) -> dict[str, Any]:
+    """``I18N_SUBSITES`` when the i18n_subsites plugin builds them, else {}:
+    the setting left in a site's settings without the plugin builds no
+    other language's site, and must not take that site's content from it."""
+    subsites = pelican.settings.get("I18N_SUBSITES")
+    if not isinstance(subsites, dict) or not any(
+        getattr(plugin, "__name__", "").rpartition(".")[2] == "i18n_subsites"
+        for plugin in getattr(pelican, "plugins", ())
+    ):
+        return {}
+    return subsites
+
+
+def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings``, where a build runs inside another with the outermost
+    build's ``FLATTR_SITEURL``, with this site's path below that build's
+    ``SITEURL`` added to it.
+
+    i18n_subsites gives each language's site the main site's settings and
+    its own SITEURL, the main one's with the language below it. The same
+    FLATTR_SITEURL in every site would give the articles that share a slug,
+    one per language and maybe each by another author, one thing URL.
+    """
+    base = settings.get("FLATTR_SITEURL")
+    if not outer_builds or not isinstance(base, str) or not base:
+        return settings
+    main = outer_builds[0].pelican.settings
+    if base != main.get("FLATTR_SITEURL"):
+        return settings  # set for this site
+    below = posixpath.relpath(
+        urlsplit(str(settings.get("SITEURL") or "")).path or "/",
+        urlsplit(str(main.get("SITEURL") or "")).path or "/",
+    )
+    if below == "." or below.startswith(".."):
+        return settings
+    return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
+
+
+def _own_path(path: Path, taken: set[Path], pelican: Any) -> Path:
+    """``path``, or where a build run inside another would write the same
+    file as an outer build, the same named for its language
+    (``url-baseline.de.json``).
+
+    i18n_subsites gives each language's site the main site's
+    FLATTR_URL_BASELINE and FLATTR_MANIFEST: an absolute path would be one
+    file for all. Sharing a baseline, each site would take the others'
+    things for vanished ones and overwrite it, on every build; sharing a
+    manifest, the last site's would stand for all.
+    """
+    lang = str(pelican.settings.get("DEFAULT_LANG") or "")
+    if path not in taken or not lang:
+        return path
+    return path.with_name(f"{path.stem}.{lang}{path.suffix}")
+
+
+def _forget_logged_warnings() -> None:
+    """Let this build log the plugin's warnings again.
+
+    Pelican's log filter shows a warning once per process, so under
+    ``pelican --autoreload`` a URL guard warning, which stands until the
+    operator acts, showed on the first build only. Pelican's own messages
+    are left as its filter keeps them.
+    """
+    shown = getattr(LimitFilter, "_raised_messages", None)
+    if isinstance(shown, set):
+        shown.difference_update(
+            [
+                key
+                for key in shown
+                if isinstance(key, tuple)
+                and len(key) == 2
+                and str(key[1]).startswith("pelican-flattr:")
+            ]
+        )
+
+
+def end_build(pelican: Any) -> None:
+    """Give the outer build its state back when a build run from inside it
+    ends (see ``start_build``)."""
+    global current
+    if is_inner(pelican):
+        current.url_spool.close()
+        inner, current = current, outer_builds.pop()
+        # Each language's site of i18n_subsites holds only its language's
+        # content: an author is unknown when no site of the run knows them.
+        current.unknown_authors |= inner.unknown_authors
+        current.known_authors |= inner.known_authors
+
+
+def is_inner(pelican: Any) -> bool:
+    """Whether the build of ``pelican`` runs inside another (see
+    ``start_build``)."""
+    return bool(outer_builds) and current.pelican is pelican
+
+
+def _still_running(pelican: Any) -> bool:
+    """Whether ``pelican``'s ``run()`` is on the call stack: a build started
+    now runs inside it. A build that failed is not, whatever its state."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run" and frame.f_locals.get("self") is pelican:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
+    """The slug of each ``FLATTR_AUTHORS`` key, as the site slugifies author
+    names, -> the key; the first key wins a slug two of them share."""
+    slugs: dict[str, str] = {}
+    for key in (*settings.authors, *settings.unusable_authors):
+        slugs.setdefault(Author(key, pelican.settings).slug, key)
+    return slugs
+
+
+def loaded_by(pelican: Any) -> bool:
+    return any(
+        getattr(plugin, "__name__", "").split(".")[0] == __name__.split(".")[0]
+        for plugin in getattr(pelican, "plugins", ())
+    )
+
+
+def report(problem: str) -> bool:
+    """Count ``problem`` against the build and log it; return whether it
+    was logged now.
+
+    A build run inside another that found the same problem leaves it to
+    that one's message: i18n_subsites gives each language's site the main
+    site's settings, and one mistake logged once per language is noise.
+    """
+    current.problems.append(problem)
+    if any(problem in outer.problems for outer in outer_builds):
+        return False
+    logger.error("pelican-flattr: %s", problem)
+    return True
+
+
+def warn(message: str) -> None:
+    """A warning, or under ``FLATTR_STRICT`` a problem that fails the build."""
+    if current.strict:
+        report(message)
+    else:
+        logger.warning("pelican-flattr: %s", message)
+
+
+def source_of(content: Any) -> str | None:
+    """Pelican's ``relative_source_path`` of ``content`` when the source path
+    is plainly under PATH (absolute, normalised), or None to ask Pelican:
+    its answer costs two ``abspath`` and a ``relpath`` per article."""
+    path = getattr(content, "source_path", None)
+    root = current.content_root
+    if (
+        os.sep != "/"
+        or not root
+        or not isinstance(path, str)
+        or not path.startswith(root)
+    ):
+        return None
+    relative = path[len(root) :]
+    if relative.startswith(".") or "/." in relative or "//" in relative:
+        return None  # ".", ".." or a hidden name: let Pelican normalise it
+    return relative if relative and not relative.endswith("/") else None
+
+
+def fail_if_strict() -> None:
+    if current.strict and current.problems:
+        count = len(current.problems)
+        logger.critical(
+            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed",
+            count,
+            "s" if count > 1 else "",
+        )
+        raise FlattrBuildError(
+            f"pelican-flattr: build failed: {count} problem"
+            f"{'s' if count > 1 else ''} (FLATTR_STRICT)"
+        )

@@ -1,0 +1,200 @@
+"""Owners' plain email addresses kept out of everything a build writes.
+
+An ``email:ADDRESS`` owner is public only as its MD5 hash. The settings
+module hashes it wherever the plugin reads it; this module hashes it where
+Pelican keeps its own copies (its settings, its content cache, its readers'
+cache) and names a published source file (``OUTPUT_SOURCES``) that still
+holds one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from pelican.generators import ArticlesGenerator, PagesGenerator
+
+from . import build
+from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
+from .resolve import OWNER
+from .settings import scrub_addresses, scrubbed_owner
+
+# The web hook receiver's secret, which a settings file may hold (see
+# webhook_command.TOKEN_ENV; not imported, to keep the build's imports few).
+WEBHOOK_TOKEN_SETTING = "FLATTR_WEBHOOK_TOKEN"
+
+
+def hide_addresses(pelican: Any) -> None:
+    """Hash every address in the owners of Pelican's own settings, and drop
+    the web hook token, before Pelican copies them into the context every
+    content object keeps.
+
+    Pelican pickles both with each article it caches (``CACHE_CONTENT``),
+    and the cache is a file the build writes.
+    """
+    if build.loaded_by(pelican):
+        scrub_addresses(pelican.settings)
+        # `webhook serve --settings` reads the token from the file itself;
+        # no build needs it.
+        pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
+
+
+def hide_addresses_in_reader_caches(generators: list[Any]) -> None:
+    """Hash the owner addresses in what Pelican's readers cached, and save
+    their caches again.
+
+    A reader caches its own copy of each file's metadata, saved before any
+    plugin sees the content; rare (an ``email:ADDRESS`` in an article's
+    metadata, with content caching on), so the second save costs nothing
+    on other sites. The cache's layout is Pelican's (path -> (file stamp,
+    (content, metadata))): anything else is left alone.
+    """
+    for generator in generators:
+        readers = getattr(generator, "readers", None)
+        cached = getattr(readers, "_cache", None)
+        if not isinstance(cached, dict):
+            continue
+        changed = False
+        for entry in cached.values():
+            data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+            metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+            owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
+            hidden = hidden_owner(owner)
+            if hidden is not owner:
+                metadata[OWNER] = hidden  # type: ignore[index]
+                changed = True
+        if changed:
+            readers.save_cache()
+
+
+def hidden_owner(owner: object) -> object:
+    """Owner metadata with any address in it hidden: ``owner`` itself when
+    it holds none. Anything but text (a field given twice is a list) is
+    looked through, as it is rare."""
+    if owner is None or (isinstance(owner, str) and "@" not in owner):
+        return owner
+    hidden = scrubbed_owner(owner)
+    return owner if hidden == owner else hidden
+
+
+@dataclass(frozen=True)
+class OwnerSource:
+    """Published content with an email owner, for the check of its
+    published source: the source file, its page (Pelican names the copy
+    after it), its owner metadata, and the hashes that owner stands for."""
+
+    source: str
+    save_as: str
+    owner: object
+    digests: frozenset[str]
+
+
+def published_content(generators: list[Any]) -> list[OwnerSource]:
+    """Of what Pelican's SourceFileGenerator copies (published content and
+    its translations), what has an email owner. An owner that hid an
+    address it could not hash is an error of its own, naming the file."""
+    found = []
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            published = chain(generator.articles, generator.translations)
+        elif isinstance(generator, PagesGenerator):
+            published = chain(generator.pages, generator.translations)
+        else:
+            continue
+        for content in published:
+            owner = content.metadata.get(OWNER)
+            values = owner if isinstance(owner, (list, tuple)) else [owner]
+            texts = [value for value in values if isinstance(value, str)]
+            digests = frozenset(
+                text.partition(":")[2].strip().lower()
+                for text in texts
+                if text.strip().lower().startswith("email:")
+                and HIDDEN_ADDRESS not in text
+            )
+            if not digests:
+                continue  # no address of its owner to look for
+            source = build.source_of(content) or str(content.relative_source_path)
+            found.append(
+                OwnerSource(
+                    source.replace("\\", "/"),
+                    str(content.save_as),
+                    owner,
+                    digests,
+                )
+            )
+    return found
+
+
+# Anything with an "@" between separators, for the addresses to hash: what
+# the audit's address pattern leaves out ("_" in a domain), bounded as an
+# address is (64 characters before the "@", 255 after).
+_AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
+
+
+def warn_about_published_addresses(pelican: Any) -> None:
+    """Name each source file that ``OUTPUT_SOURCES`` published with the
+    plain address of its own email owner in it.
+
+    Pelican copies the file itself: the plugin hides the address in what
+    Pelican keeps of it, but cannot change the copy. So the copy of each
+    content with an email owner is read once written, "&#64;" decoded, and
+    every text around an "@" hashed, as the audit finds them and more: the
+    copy is named when it holds the address behind its owner's hash. An
+    owner from DEFAULT_METADATA is not in the copy, unless its text quotes
+    the address (which the audit would report too). An address that could
+    not be hashed is an error of its own, naming the file. Pelican's
+    reStructuredText reader keeps only the last of a field given twice: an
+    address in the first never reaches the plugin, and is not looked for.
+    """
+    extension = build.current.published_sources
+    entries = build.current.owner_sources
+    if extension is None or not entries:
+        return
+    import hashlib
+
+    from .audit import addresses_in, candidate_addresses, with_entities_decoded
+
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    for entry in sorted(entries, key=lambda entry: entry.source):
+        copy = os.path.splitext(entry.save_as)[0].replace("\\", "/") + extension
+        try:
+            data = (output / copy).read_bytes()
+        except OSError:
+            continue  # Pelican did not write it, and says why
+        texts = with_entities_decoded(data)
+        shaped = {
+            token
+            for text in texts
+            for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
+        }
+        leaked = any(
+            hashlib.md5(address.encode()).hexdigest() in entry.digests
+            for token in shaped
+            for address in candidate_addresses(token)
+        )
+        if leaked:
+            build.warn(
+                f"{entry.source}: OUTPUT_SOURCES = True publishes this source "
+                f"file as it is ({copy}), and it holds the plain email address "
+                f"of its owner: write the owner as {_hashed_form(entry.owner)} "
+                "and keep the address out of the file"
+            )
+    build.fail_if_strict()
+
+
+def _hashed_form(owner: object) -> str:
+    """What to write instead of the address: the hash, when the owner was
+    one usable address (public: every button carries it)."""
+    if isinstance(owner, str):
+        try:
+            parsed = parse_owner(owner)
+        except IdentifierError:
+            pass
+        else:
+            if parsed.kind == "email":
+                return f"{parsed.value} (the hash Flattr receives)"
+    return "email:MD5HEX (the address's MD5 hash)"

@@ -1,0 +1,295 @@
+"""What themes see: the template helpers, and each rendered page completed
+with what its templates did not print, before Pelican writes it."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Undefined
+from jinja2.utils import missing
+from markupsafe import Markup
+from pelican.contents import Content
+
+from . import build, markup
+from .build import PageRender
+from .feeds import as_feed_writes
+from .resolve import ContentThing, open_graph
+from .settings import BUTTON_STYLES
+
+if TYPE_CHECKING:
+    from .notice import PendingNotice
+
+
+def flattr_head(content: Any = None) -> Markup:
+    """Jinja helper: payment link and Open Graph tags for ``content``."""
+    state = build.current
+    content_thing = _helper_content_thing("flattr_head", content)
+    settings = state.settings
+    if content_thing is None or settings is None:
+        return Markup("")
+    state.page.heads.add(id(content_thing))
+    return markup.head(
+        content_thing,
+        open_graph(content, content_thing, settings),
+        auto_submit_url=_auto_submit_url(content_thing),
+    )
+
+
+def flattr_button(content: Any = None, style: str | None = None) -> Markup:
+    """Jinja helper: the button for ``content`` (in ``style``, if given)."""
+    state = build.current
+    content_thing = _helper_content_thing("flattr_button", content)
+    if content_thing is None:
+        return Markup("")
+    if style is None:
+        style = content_thing.button_style
+    elif style not in BUTTON_STYLES:
+        _report_in_template(
+            f"flattr_button() is called with style {style!r}, not one of "
+            f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
+        )
+        style = content_thing.button_style
+    if style != content_thing.button_style:
+        state.page.styles[id(content_thing)] = style
+    state.page.buttons.add(id(content_thing))
+    if style != "plain":
+        state.page.needs_loader = True
+    return markup.button(content_thing, style, _auto_submit_url(content_thing))
+
+
+def flattr_script() -> Markup:
+    """Jinja helper: load.js, once, on a page that shows an embedded button.
+
+    Call it near the end of ``<body>``, after the buttons: it prints nothing
+    on pages without one, so they load nothing from Flattr. (Where it comes
+    too early, the loader is added before ``</body>`` after writing.)
+    """
+    state = build.current
+    if not state.page.needs_loader or state.page.has_loader:
+        return Markup("")
+    state.page.has_loader = True
+    return markup.LOADER_TAG
+
+
+def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
+    """The thing's auto-submit URL, taken from the feeds when they built it
+    (``take``: see ``_feed_url``)."""
+    return _feed_url(content_thing, take) or content_thing.auto_submit_url
+
+
+def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
+    """The auto-submit URL the feeds built for this thing, if they did;
+    ``take`` forgets it (its own page is the last to need it)."""
+    state = build.current
+    key = as_feed_writes(content_thing.content_url)
+    links = state.feed_payment_links
+    link = links.pop(key, None) if take else links.get(key)
+    if link is not None and state.things_by_content_url.get(key) is content_thing:
+        return link.url
+    return None
+
+
+def _helper_content_thing(helper: str, content: Any) -> ContentThing | None:
+    """``_content_thing(content)`` for a helper, reporting a value that is
+    no article or page at all (a string, a list, an author).
+
+    Such a call is a mistake in the theme, which would otherwise only see
+    the button missing, or placed by injection instead of where it asked.
+    Nothing, None and content without a thing are quiet: base templates
+    pass ``article`` on every page.
+    """
+    content_thing = _content_thing(content)
+    if content_thing is None and not (
+        content is None or isinstance(content, (Undefined, Content))
+    ):
+        _report_misused_helper(helper, content, "an article or page")
+    return content_thing
+
+
+def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
+    """Report a helper given the wrong kind of value, once per template.
+
+    The value's type is named, never the value: a string may hold an
+    owner's email address.
+    """
+    kind = type(value).__name__
+    _report_in_template(
+        f"{helper}() takes {wanted}, not "
+        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: it prints nothing there"
+    )
+
+
+def _report_in_template(problem: str) -> None:
+    """Report a mistake of the page's template, named first, once: the
+    template renders it again for every page it makes."""
+    problem = f"{build.current.page.template or 'a template'}: {problem}"
+    if problem not in build.current.problems:
+        build.report(problem)
+
+
+def _content_thing(content: Any) -> ContentThing | None:
+    if content is None or isinstance(content, Undefined):
+        return None
+    value = getattr(content, "flattr", None)
+    return value if isinstance(value, ContentThing) else None
+
+
+def flattr_pending(author: Any = None) -> PendingNotice | None:
+    """Jinja helper: the flattrs waiting for ``author`` to claim, or None.
+
+    Needs ``FLATTR_STORE``. The notice never holds an email address.
+    """
+    if author is None or isinstance(author, Undefined):
+        return None
+    if isinstance(author, Content):
+        _report_misused_helper("flattr_pending", author, "an author or author name")
+        return None
+    notices = build.current.pending_notices
+    name = getattr(author, "name", author)
+    return notices.get(str(name)) or notices.get(str(getattr(author, "slug", "")))
+
+
+TEMPLATE_HELPERS = {
+    "flattr_head": flattr_head,
+    "flattr_button": flattr_button,
+    "flattr_script": flattr_script,
+    "flattr_pending": flattr_pending,
+}
+
+
+def prepare_templates(generators: list[Any]) -> None:
+    """Give every generator's templates the helpers, and have them complete
+    the pages they render.
+
+    Done once all generators exist and before any of them loads a template
+    (Pelican loads them in ``generate_output``): Jinja builds each template
+    from its environment's ``template_class`` and each render's context from
+    its ``context_class``, and by now any other plugin that sets its own
+    class on ``generator_init`` has done so, whatever the order of
+    ``PLUGINS``; ours are mixed in front of them. One that sets its own on
+    ``all_generators_finalized`` too: ``get_writer`` comes next, and
+    ``keep_templates_completing`` does this again there.
+    """
+    if not build.current.active:
+        return
+    build.current.generators = generators
+    for generator in generators:
+        env = getattr(generator, "env", None)
+        if env is not None:
+            env.template_class = _completing(env.template_class)
+            env.context_class = _providing_helpers(env.context_class)
+
+
+def keep_templates_completing(pelican: Any) -> None:
+    """``prepare_templates`` again, right before Pelican loads the first
+    template: a plugin that set its own class after ours, on the same
+    signal, would otherwise have left every page without its button."""
+    state = build.current
+    if state.active and state.pelican is pelican:
+        prepare_templates(state.generators)
+
+
+class _ProvidesHelpers:
+    """Mixed in front of a Jinja context class: a name that is neither a
+    template variable nor a global is looked up among the helpers.
+
+    Not Jinja globals: Jinja copies the globals with Pelican's context (some
+    150 names) into a new dict for every page it renders and again for
+    every include, and four more names are four more on every copy. On the
+    benchmark's site they also pushed those dicts past a size at which
+    CPython grows them: 8 to 12 % of the plugin's whole cost.
+    """
+
+    def resolve_or_missing(self, key: str) -> Any:
+        # Jinja's documented hook; its own lookup is repeated rather than
+        # called, since every name a template reads comes through here.
+        if key in self.vars:  # type: ignore[attr-defined]
+            return self.vars[key]  # type: ignore[attr-defined]
+        if key in self.parent:  # type: ignore[attr-defined]
+            return self.parent[key]  # type: ignore[attr-defined]
+        return TEMPLATE_HELPERS.get(key, missing)
+
+
+@functools.cache
+def _providing_helpers(context_class: type) -> type:
+    if issubclass(context_class, _ProvidesHelpers):
+        return context_class
+    return type(context_class.__name__, (_ProvidesHelpers, context_class), {})
+
+
+class _CompletesPages:
+    """Mixed in front of a Jinja template class: ``render()`` returns the
+    page completed by ``complete_page``.
+
+    Placing the markup in the rendered string, before Pelican writes it,
+    costs a few string searches; reading every written page back and
+    writing it again was ~40 % of the plugin's time.
+    Includes and parent templates are not rendered through ``render()``, so
+    this runs once per written page.
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        build.current.page = PageRender(template=getattr(self, "name", None))
+        page = super().render(*args, **kwargs)  # type: ignore[misc]
+        # Pelican passes one dict; copying its few hundred keys for every
+        # page would be waste.
+        one_dict = len(args) == 1 and not kwargs and isinstance(args[0], dict)
+        return complete_page(page, args[0] if one_dict else dict(*args, **kwargs))
+
+
+@functools.cache
+def _completing(template_class: type) -> type:
+    if issubclass(template_class, _CompletesPages):
+        return template_class
+    return type(template_class.__name__, (_CompletesPages, template_class), {})
+
+
+def complete_page(page: str, context: dict[str, Any]) -> str:
+    """Add to a rendered page what its theme's templates did not print.
+
+    Themes that call the helpers get nothing added; others (such as
+    ``notmyidea``) get the head tags, the button and, for an embedded
+    button, load.js (see ``markup.inject``). The page's auto-submit URL is
+    set aside for the manifest.
+    """
+    state = build.current
+    rendered = state.page
+    settings = state.settings
+    if settings is None:
+        return page
+    content = context.get("article") or context.get("page")
+    content_thing = _content_thing(content)
+    url = None
+    if content_thing is not None:
+        url = _auto_submit_url(content_thing, take=True)
+        state.url_spool.put(content_thing.url, url)
+        if rendered.styles:
+            style = rendered.styles.get(id(content_thing))
+            if style is not None:  # the manifest records what the page shows
+                state.shown_styles[content_thing.url] = style
+    needs_loader = rendered.needs_loader and not rendered.has_loader
+    if not settings.inject or (content_thing is None and not needs_loader):
+        return page
+    if content_thing is not None and rendered.complete_for(content_thing):
+        return page
+    if (
+        content_thing is not None
+        and id(content_thing) in rendered.heads
+        and not markup.head_has_payment_link(page)
+    ):
+        # Its tags count only in the head: a browser, a feed reader and the
+        # audit look nowhere else. Injection adds them there all the same.
+        _report_in_template(
+            "flattr_head() prints outside <head>, where its tags do nothing: "
+            "call it inside <head>"
+        )
+    body_html = content.content if content_thing is not None else ""
+    pairs = open_graph(content, content_thing, settings) if content_thing else ()
+    # When the helpers rendered buttons, the page's own is known to be there
+    # or not: a sidebar may show other articles' buttons.
+    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
+    updated = markup.inject(
+        page, content_thing, body_html, needs_loader, pairs, url, shown
+    )
+    return page if updated is None else updated
