@@ -231,7 +231,7 @@ def _earlier(
 
 def _displace(content: Any) -> ContentThing:
     """Take the thing of ``content`` back, as content found later took its
-    URL, and return it (still in ``state.content_things``)."""
+    URL, and return it (still in the build's ``content_things``)."""
     state = build.current
     lost: ContentThing = content.flattr
     content.flattr = None

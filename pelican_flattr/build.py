@@ -358,6 +358,7 @@ def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
 
 
 def loaded_by(pelican: Any) -> bool:
+    """Whether ``pelican`` loaded this plugin (its ``PLUGINS``)."""
     return any(
         getattr(plugin, "__name__", "").split(".")[0] == __name__.split(".")[0]
         for plugin in getattr(pelican, "plugins", ())
@@ -407,6 +408,7 @@ def source_of(content: Any) -> str | None:
 
 
 def fail_if_strict() -> None:
+    """End a ``FLATTR_STRICT`` build that has problems, with exit status 1."""
     if current.strict and current.problems:
         count = len(current.problems)
         logger.critical(
