@@ -153,6 +153,19 @@ def _no_controls(name: str, value: str) -> None:
         raise Refusal(400, f"{name} contains a control character", name)
 
 
+def _no_address(name: str, value: str) -> None:
+    """Refusal(400) for an "@", plain or percent-encoded: Flattr's thing ids
+    and usernames never hold one, and the store keeps no address (it keeps
+    none of an ignored event's body either)."""
+    if holds_at_sign(value):
+        raise Refusal(
+            400,
+            f"{name} holds an email address or an '@' (plain or "
+            "percent-encoded); Flattr's never do",
+            name,
+        )
+
+
 def _loggable(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` with control characters escaped, so that a
     request cannot forge or split a log line, and without email addresses."""
@@ -187,6 +200,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
     thing_id = _required(form, "thing_id")
     if len(thing_id) > 200:
         raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
+    _no_address("thing_id", thing_id)
     raw_owner = _required(form, "thing_owner_id")
     try:
         owner = parse_partner_identifier(raw_owner)
@@ -234,6 +248,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         )
     flattrer = form.get("flattrer_username", "").strip()
     _no_controls("flattrer_username", flattrer)
+    _no_address("flattrer_username", flattrer)
     if len(flattrer) > 200:
         raise Refusal(
             400, "flattrer_username is longer than 200 characters", "flattrer_username"

@@ -421,3 +421,28 @@ def test_a_value_without_a_name_is_still_refused(receiver):
     )
     assert answer.status_code == 400
     assert answer.json() == {"error": "the body has a parameter without a name"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("thing_id", "carol@example.org"),
+        ("thing_id", "1/carol%40example.org"),
+        ("flattrer_username", "carol@example.org"),
+        ("flattrer_username", "carol%2540example.org"),
+    ],
+)
+def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field, value):
+    # Flattr's thing ids and usernames never hold an "@"; the store keeps
+    # no address, as it keeps none of an ignored event's body.
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode({**PENDING, "thing_id": "addr", field: value}),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field
+    assert "carol" not in answer.text
+    assert rows(receiver) == before
+    assert "carol" not in receiver.text()
