@@ -291,13 +291,15 @@ def store_ignored(
     """Keep a bounded copy of an event this receiver does not process,
     without the email addresses it may carry."""
     # Found from each sign outwards: one regular expression for the whole
-    # would take time quadratic in a run without one.
+    # would take time quadratic in a run without one. Redacted whole (at
+    # most MAX_BODY) before the cut, which could leave the start of an
+    # address ("carol.chen@") that no longer looks like one.
     kept = redact_around(
-        body[:IGNORED_BODY_KEPT].decode("latin-1"),
+        body.decode("latin-1"),
         _BODY_AT_SIGN,
         _BODY_ADDRESS_RUN,
         _BODY_ADDRESS_RUN,
-    ).encode("latin-1")
+    ).encode("latin-1")[:IGNORED_BODY_KEPT]
     connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
         (redact(event)[:EVENT_NAME_KEPT], kept, received_at),

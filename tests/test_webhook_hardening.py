@@ -446,3 +446,21 @@ def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field,
     assert "carol" not in answer.text
     assert rows(receiver) == before
     assert "carol" not in receiver.text()
+
+
+@pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
+def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, address):
+    # Cut first, an address across the cut kept its local part and "@",
+    # which no longer looked like an address to redact.
+    from pelican_flattr.store import open_store
+    from pelican_flattr.webhook_receiver import IGNORED_BODY_KEPT, store_ignored
+
+    connection = open_store(tmp_path / "s.db")
+    for cut in range(len(address) + 1):
+        start = b"_event=x&p=" + b"a" * (IGNORED_BODY_KEPT - 12 - cut) + b"&e="
+        body = start + address.encode() + b"&q=" + b"b" * 100
+        store_ignored(connection, "x", body, "2024-01-01T00:00:00Z")
+    kept = [row[0] for row in connection.execute("SELECT raw_body FROM ignored_events")]
+    connection.close()
+    assert all(len(body) <= IGNORED_BODY_KEPT for body in kept)
+    assert not [body[-12:] for body in kept if b"carol" in body]
