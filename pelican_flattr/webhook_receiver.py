@@ -78,13 +78,25 @@ _CHARSETS = ("utf-8", "ascii")  # as codecs.lookup() names them
 
 
 class Refusal(Exception):
-    """A request answered with an error status; nothing is stored."""
+    """A request answered with an error status; nothing is stored.
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    ``event`` is the ``_event`` of a body refused once it was read, for the
+    log line: a delivery of Flattr's own event that fails validation must
+    stand out from a probe without one.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        event: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.event = event
 
 
 @dataclass(frozen=True)
@@ -437,6 +449,7 @@ class WebhookApp:
             status, document, event = self._handle(environ)
         except Refusal as refusal:
             status = refusal.status
+            event = refusal.event or event
             # Refusals may repeat what the request held (a name, an owner).
             document = {"error": redact(refusal.message)}
             if refusal.field:
@@ -501,7 +514,12 @@ class WebhookApp:
             store_ignored(self._connection(), event, body, received_at)
             shown = redact(event)[:EVENT_NAME_KEPT]
             return 202, {"status": "ignored", "event": shown}, event
-        click = parse_pending_click(form)
+        try:
+            click = parse_pending_click(form)
+        except Refusal as refusal:
+            raise Refusal(
+                refusal.status, refusal.message, refusal.field, event
+            ) from None
         stored = store_pending_click(self._connection(), click, received_at)
         return 200, {"status": "stored" if stored else "duplicate"}, event
 

@@ -464,3 +464,19 @@ def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, add
     connection.close()
     assert all(len(body) <= IGNORED_BODY_KEPT for body in kept)
     assert not [body[-12:] for body in kept if b"carol" in body]
+
+
+def test_a_refused_delivery_logs_its_event(receiver):
+    # A delivery of Flattr's own event that fails validation must stand out
+    # in the log from a probe without one, which logs "-".
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_clicks_total="many")),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    deadline = time.monotonic() + 5
+    line = "POST /hooks/*** 400 pendingclickcreate "
+    while line not in receiver.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert line in receiver.text()
