@@ -189,6 +189,15 @@ def read_csv(path: Path) -> Plan:
                 "username,identity",
             )
         )
+    for name in ("username", "identity"):
+        if names.count(name) > 1:
+            # Taking the first would silently leave out the other's values.
+            return Plan(
+                problems=(
+                    f"{path}:{header_line}: the header names the column {name} "
+                    "more than once; keep one",
+                )
+            )
     columns = {"username": names.index("username"), "identity": names.index("identity")}
 
     entries = []

@@ -370,6 +370,20 @@ def test_a_csv_without_its_header(stub, capsys, tmp_path):
     assert stub.requests == []
 
 
+@pytest.mark.parametrize(
+    "header", ["username,identity,Identity", "USERNAME,identity,username"]
+)
+def test_a_csv_header_naming_a_column_twice(stub, capsys, tmp_path, header):
+    # Which of the two is meant? Taking the first would silently leave out
+    # every value of the other.
+    path = tmp_path / "p.csv"
+    path.write_text(f"{header}\nbob,partner:ns:1,partner:ns:2\n", encoding="utf-8")
+    status, _, err = run(capsys, "--from", str(path), "--api-url", stub.url)
+    assert status == 2
+    assert f"{path}:1: the header names the column" in err
+    assert stub.requests == []
+
+
 def test_refusals_do_not_stop_a_batch(stub, capsys, tmp_path):
     csv_path = write_csv(
         tmp_path / "p.csv",
