@@ -255,9 +255,13 @@ def check_base_url(value: str) -> str:
     """
     try:
         url = httpx.URL(value.strip())
-    except (httpx.InvalidURL, TypeError):
+        host = url.host
+    except (httpx.InvalidURL, TypeError, UnicodeError):
+        # UnicodeError: an "xn--" label the idna library cannot decode
+        # (when the host is read), whose message would say nothing of the
+        # API base URL.
         raise ValueError("the API base URL is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise ValueError(
             "the API base URL must be an absolute http(s) URL, such as "
             f"{DEFAULT_BASE_URL}"
@@ -268,12 +272,12 @@ def check_base_url(value: str) -> str:
         raise ValueError(
             "the API base URL must not carry credentials, a query or a fragment"
         )
-    if not _is_loopback(url.host) and not _is_host_name(url.host):
+    if not _is_loopback(host) and not _is_host_name(host):
         raise ValueError(
             "the API base URL's host is not a valid host name (an empty label, "
             "or one longer than 63 characters)"
         )
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if url.scheme == "http" and not _is_loopback(host):
         raise ValueError(
             "the API base URL uses plain http to another machine; the token "
             "would travel in clear: use https"

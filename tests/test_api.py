@@ -403,6 +403,14 @@ def test_base_url(url, ok):
             api.check_base_url(url)
 
 
+@pytest.mark.parametrize("url", ["https://xn--a.com/rest/v2", "https://xn--zz.example"])
+def test_a_host_idna_cannot_read_is_refused_in_our_words(url):
+    # The idna library's own message ("Codepoint U+0080 at position 1 of
+    # '\x80' not allowed") says nothing of the API base URL.
+    with pytest.raises(ValueError, match=r"^the API base URL"):
+        api.check_base_url(url)
+
+
 def test_the_default_base_url():
     assert api.verify_url(api.DEFAULT_BASE_URL, "alice") == (
         "https://api.flattr.com/rest/v2/users/alice/verify"
