@@ -23,6 +23,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -163,6 +164,15 @@ def _required(form: Mapping[str, str], name: str) -> str:
 def _no_controls(name: str, value: str) -> None:
     if _CONTROL.search(value):
         raise Refusal(400, f"{name} contains a control character", name)
+    if any(unicodedata.category(character) == "Cf" for character in value):
+        # Bidi overrides, zero-width characters: none is part of an id, a
+        # username or Flattr's URLs, and a terminal showing `pending` would
+        # show a claim URL in another order than the one it links to.
+        raise Refusal(
+            400,
+            f"{name} contains an invisible format character (bidi, zero-width)",
+            name,
+        )
 
 
 def _no_address(name: str, value: str) -> None:

@@ -63,6 +63,12 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         ("claim_url", "https://flattr.com/claim/\x1b[31mred"),
         ("flattrer_username", "reader\x07"),
         ("flattrer_username", "rea\x85der"),
+        # Format characters: a bidi override shows the claim URL that
+        # `pending` prints reversed ("https://evil.example/<RLO>moc.rttalf").
+        ("claim_url", "https://evil.example/\u202emoc.rttalf.www//:sptth"),
+        ("claim_url", "https://flattr.com/claim/\u2066x"),
+        ("thing_id", "1\u200f"),
+        ("flattrer_username", "rea\u200bder"),
     ],
 )
 def test_control_characters_are_refused(receiver, field, value):
