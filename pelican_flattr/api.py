@@ -420,9 +420,11 @@ class FlattrClient:
     ) -> VerifyResult:
         """Like ``verify``, but spends the budget with care: when the latest
         response left no request, or Flattr answers ``rate_limit_exceeded``,
-        wait until the reset and go on. ``on_wait(reset_unix_time)`` is
-        called before each wait. Gives up (re-raising RateLimitExceeded)
-        after MAX_RATE_LIMIT_WAITS waits for the same identity.
+        wait until the reset and go on. ``on_wait(unix_time)`` is
+        called before each wait with the time it ends: the reset, or
+        MAX_WAIT from now when the reset is further away. Gives up
+        (re-raising RateLimitExceeded) after MAX_RATE_LIMIT_WAITS waits for
+        the same identity.
         """
         waits = 0
         while True:
@@ -448,9 +450,12 @@ class FlattrClient:
                 self._wait_until(reset, on_wait)
 
     def _wait_until(self, reset: int, on_wait: Callable[[int], None] | None) -> None:
-        delay = min(reset - self.clock() + RESET_MARGIN, MAX_WAIT)
+        now = self.clock()
+        delay = min(reset - now + RESET_MARGIN, MAX_WAIT)
         if on_wait is not None:
-            on_wait(reset)
+            # Cut short by MAX_WAIT (a server clock far ahead), the wait
+            # ends before the reset: announce when it ends.
+            on_wait(min(reset, math.ceil(now + delay)))
         if delay > 0:
             self.sleep(delay)
 

@@ -533,6 +533,23 @@ def test_pacing_waits_for_the_reset_instead_of_hitting_403(clock):
     assert clock.sleeps == [reset - START + api.RESET_MARGIN]
 
 
+def test_a_wait_cut_short_says_when_it_ends_not_the_far_reset(clock):
+    # A server clock days ahead: the wait is capped at MAX_WAIT, and the
+    # time announced ("waiting until ...") must be when it ends.
+    far = int(START) + 10 * 86400
+    waits = []
+    with (
+        FlattrApiStub(clock=clock, limit=1, reset=far) as stub,
+        FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        c.verify("partner:ns:0", "alice")
+        with pytest.raises(RateLimitExceeded):
+            c.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+    assert clock.sleeps[0] == api.MAX_WAIT
+    assert waits[0] == START + api.MAX_WAIT
+    assert far not in waits
+
+
 def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     stub.script("rate_limited")
     waits = []
