@@ -255,9 +255,13 @@ def check_base_url(value: str) -> str:
     """
     try:
         url = httpx.URL(value.strip())
-    except (httpx.InvalidURL, TypeError):
+        host = url.host
+    except (httpx.InvalidURL, TypeError, UnicodeError):
+        # UnicodeError: an "xn--" label the idna library cannot decode
+        # (when the host is read), whose message would say nothing of the
+        # API base URL.
         raise ValueError("the API base URL is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise ValueError(
             "the API base URL must be an absolute http(s) URL, such as "
             f"{DEFAULT_BASE_URL}"
@@ -268,12 +272,12 @@ def check_base_url(value: str) -> str:
         raise ValueError(
             "the API base URL must not carry credentials, a query or a fragment"
         )
-    if not _is_loopback(url.host) and not _is_host_name(url.host):
+    if not _is_loopback(host) and not _is_host_name(host):
         raise ValueError(
             "the API base URL's host is not a valid host name (an empty label, "
             "or one longer than 63 characters)"
         )
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if url.scheme == "http" and not _is_loopback(host):
         raise ValueError(
             "the API base URL uses plain http to another machine; the token "
             "would travel in clear: use https"
@@ -416,9 +420,11 @@ class FlattrClient:
     ) -> VerifyResult:
         """Like ``verify``, but spends the budget with care: when the latest
         response left no request, or Flattr answers ``rate_limit_exceeded``,
-        wait until the reset and go on. ``on_wait(reset_unix_time)`` is
-        called before each wait. Gives up (re-raising RateLimitExceeded)
-        after MAX_RATE_LIMIT_WAITS waits for the same identity.
+        wait until the reset and go on. ``on_wait(unix_time)`` is
+        called before each wait with the time it ends: the reset, or
+        MAX_WAIT from now when the reset is further away. Gives up
+        (re-raising RateLimitExceeded) after MAX_RATE_LIMIT_WAITS waits for
+        the same identity.
         """
         waits = 0
         while True:
@@ -444,9 +450,12 @@ class FlattrClient:
                 self._wait_until(reset, on_wait)
 
     def _wait_until(self, reset: int, on_wait: Callable[[int], None] | None) -> None:
-        delay = min(reset - self.clock() + RESET_MARGIN, MAX_WAIT)
+        now = self.clock()
+        delay = min(reset - now + RESET_MARGIN, MAX_WAIT)
         if on_wait is not None:
-            on_wait(reset)
+            # Cut short by MAX_WAIT (a server clock far ahead), the wait
+            # ends before the reset: announce when it ends.
+            on_wait(min(reset, math.ceil(now + delay)))
         if delay > 0:
             self.sleep(delay)
 

@@ -36,6 +36,7 @@ from .api import (
     CouldNotReachFlattr,
     FlattrClient,
     RateLimit,
+    RateLimitExceeded,
     RefusedByFlattr,
     check_base_url,
     check_token,
@@ -66,7 +67,8 @@ EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130  # what the command returns on Ctrl-C (see cli.main)
 
 # Refusals that would repeat for every identity of a batch: stop at once
-# rather than spend the budget on answers known in advance.
+# rather than spend the budget on answers known in advance. A rate limit
+# that outlasted the waits stops it too, whatever its code (see _send).
 _STOP_CODES = frozenset({"invalid_scope", "insufficient_scope", "rate_limit_exceeded"})
 
 # The clock and the sleep of the pacing; tests replace them so that waiting
@@ -114,12 +116,14 @@ class Outcome:
 
     ``status`` is one of ``verified``, ``already verified``, ``would send``,
     ``refused``, ``not reached`` and ``not sent`` (the batch stopped first).
+    ``stops`` is True for a refusal every later identity would get too.
     """
 
     request: Request
     status: str
     message: str = ""
     code: str | None = None
+    stops: bool = False
 
 
 @dataclass
@@ -185,6 +189,15 @@ def read_csv(path: Path) -> Plan:
                 "username,identity",
             )
         )
+    for name in ("username", "identity"):
+        if names.count(name) > 1:
+            # Taking the first would silently leave out the other's values.
+            return Plan(
+                problems=(
+                    f"{path}:{header_line}: the header names the column {name} "
+                    "more than once; keep one",
+                )
+            )
     columns = {"username": names.index("username"), "identity": names.index("identity")}
 
     entries = []
@@ -404,7 +417,11 @@ def run_requests(
                 outcomes.append(failure.outcome)
                 on_outcome(failure.outcome)
                 raise
-            if outcome.status == "not reached" or outcome.code in _STOP_CODES:
+            if (
+                outcome.status == "not reached"
+                or outcome.stops
+                or outcome.code in _STOP_CODES
+            ):
                 stopped = "not sent: the run stopped at an earlier identity"
         outcomes.append(outcome)
         on_outcome(outcome)
@@ -424,6 +441,11 @@ def _send(
             client.verify_paced(request.identity, request.username, on_wait=on_wait)
         else:
             client.verify(request.identity, request.username)
+    except RateLimitExceeded as error:
+        # Still limited after every wait: the next identity would wait as
+        # long for the same answer. A gateway's 429 carries its own code
+        # (too_many_requests, or none), so the type says it, not the code.
+        return Outcome(request, "refused", error.message, error.code, stops=True)
     except RefusedByFlattr as error:
         return Outcome(request, "refused", error.message, error.code)
     except CouldNotReachFlattr as error:

@@ -136,8 +136,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_token(args: argparse.Namespace) -> int:
     """Print a new token."""
-    print(secrets.token_urlsafe(32))
+    print(new_token())
     return 0
+
+
+def new_token() -> str:
+    """A random token of 43 URL-safe characters that does not start with
+    "-": argparse would take such a value of ``--token`` for an option."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -78,13 +79,25 @@ _CHARSETS = ("utf-8", "ascii")  # as codecs.lookup() names them
 
 
 class Refusal(Exception):
-    """A request answered with an error status; nothing is stored."""
+    """A request answered with an error status; nothing is stored.
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    ``event`` is the ``_event`` of a body refused once it was read, for the
+    log line: a delivery of Flattr's own event that fails validation must
+    stand out from a probe without one.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        event: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.event = event
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,28 @@ def _required(form: Mapping[str, str], name: str) -> str:
 def _no_controls(name: str, value: str) -> None:
     if _CONTROL.search(value):
         raise Refusal(400, f"{name} contains a control character", name)
+    if any(unicodedata.category(character) == "Cf" for character in value):
+        # Bidi overrides, zero-width characters: none is part of an id, a
+        # username or Flattr's URLs, and a terminal showing `pending` would
+        # show a claim URL in another order than the one it links to.
+        raise Refusal(
+            400,
+            f"{name} contains an invisible format character (bidi, zero-width)",
+            name,
+        )
+
+
+def _no_address(name: str, value: str) -> None:
+    """Refusal(400) for an "@", plain or percent-encoded: Flattr's thing ids
+    and usernames never hold one, and the store keeps no address (it keeps
+    none of an ignored event's body either)."""
+    if holds_at_sign(value):
+        raise Refusal(
+            400,
+            f"{name} holds an email address or an '@' (plain or "
+            "percent-encoded); Flattr's never do",
+            name,
+        )
 
 
 def _loggable(text: str, limit: int) -> str:
@@ -187,6 +222,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
     thing_id = _required(form, "thing_id")
     if len(thing_id) > 200:
         raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
+    _no_address("thing_id", thing_id)
     raw_owner = _required(form, "thing_owner_id")
     try:
         owner = parse_partner_identifier(raw_owner)
@@ -234,6 +270,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         )
     flattrer = form.get("flattrer_username", "").strip()
     _no_controls("flattrer_username", flattrer)
+    _no_address("flattrer_username", flattrer)
     if len(flattrer) > 200:
         raise Refusal(
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
@@ -276,13 +313,15 @@ def store_ignored(
     """Keep a bounded copy of an event this receiver does not process,
     without the email addresses it may carry."""
     # Found from each sign outwards: one regular expression for the whole
-    # would take time quadratic in a run without one.
+    # would take time quadratic in a run without one. Redacted whole (at
+    # most MAX_BODY) before the cut, which could leave the start of an
+    # address ("carol.chen@") that no longer looks like one.
     kept = redact_around(
-        body[:IGNORED_BODY_KEPT].decode("latin-1"),
+        body.decode("latin-1"),
         _BODY_AT_SIGN,
         _BODY_ADDRESS_RUN,
         _BODY_ADDRESS_RUN,
-    ).encode("latin-1")
+    ).encode("latin-1")[:IGNORED_BODY_KEPT]
     connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
         (redact(event)[:EVENT_NAME_KEPT], kept, received_at),
@@ -420,6 +459,7 @@ class WebhookApp:
             status, document, event = self._handle(environ)
         except Refusal as refusal:
             status = refusal.status
+            event = refusal.event or event
             # Refusals may repeat what the request held (a name, an owner).
             document = {"error": redact(refusal.message)}
             if refusal.field:
@@ -484,7 +524,12 @@ class WebhookApp:
             store_ignored(self._connection(), event, body, received_at)
             shown = redact(event)[:EVENT_NAME_KEPT]
             return 202, {"status": "ignored", "event": shown}, event
-        click = parse_pending_click(form)
+        try:
+            click = parse_pending_click(form)
+        except Refusal as refusal:
+            raise Refusal(
+                refusal.status, refusal.message, refusal.field, event
+            ) from None
         stored = store_pending_click(self._connection(), click, received_at)
         return 200, {"status": "stored" if stored else "duplicate"}, event
 

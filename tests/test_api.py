@@ -403,6 +403,14 @@ def test_base_url(url, ok):
             api.check_base_url(url)
 
 
+@pytest.mark.parametrize("url", ["https://xn--a.com/rest/v2", "https://xn--zz.example"])
+def test_a_host_idna_cannot_read_is_refused_in_our_words(url):
+    # The idna library's own message ("Codepoint U+0080 at position 1 of
+    # '\x80' not allowed") says nothing of the API base URL.
+    with pytest.raises(ValueError, match=r"^the API base URL"):
+        api.check_base_url(url)
+
+
 def test_the_default_base_url():
     assert api.verify_url(api.DEFAULT_BASE_URL, "alice") == (
         "https://api.flattr.com/rest/v2/users/alice/verify"
@@ -523,6 +531,23 @@ def test_pacing_waits_for_the_reset_instead_of_hitting_403(clock):
     assert statuses == ["partner:ns:0", "partner:ns:1", "partner:ns:2"]
     assert waits == [reset]
     assert clock.sleeps == [reset - START + api.RESET_MARGIN]
+
+
+def test_a_wait_cut_short_says_when_it_ends_not_the_far_reset(clock):
+    # A server clock days ahead: the wait is capped at MAX_WAIT, and the
+    # time announced ("waiting until ...") must be when it ends.
+    far = int(START) + 10 * 86400
+    waits = []
+    with (
+        FlattrApiStub(clock=clock, limit=1, reset=far) as stub,
+        FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        c.verify("partner:ns:0", "alice")
+        with pytest.raises(RateLimitExceeded):
+            c.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+    assert clock.sleeps[0] == api.MAX_WAIT
+    assert waits[0] == START + api.MAX_WAIT
+    assert far not in waits
 
 
 def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):

@@ -15,7 +15,7 @@ import pytest
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 
 from pelican_flattr import verify
-from pelican_flattr.api import RESET_MARGIN, local_time
+from pelican_flattr.api import MAX_RATE_LIMIT_WAITS, RESET_MARGIN, local_time
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
 
@@ -367,6 +367,20 @@ def test_a_csv_without_its_header(stub, capsys, tmp_path):
     status, _, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
     assert status == 2
     assert f"{csv_path}:1: the first line must be the header username,identity" in err
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize(
+    "header", ["username,identity,Identity", "USERNAME,identity,username"]
+)
+def test_a_csv_header_naming_a_column_twice(stub, capsys, tmp_path, header):
+    # Which of the two is meant? Taking the first would silently leave out
+    # every value of the other.
+    path = tmp_path / "p.csv"
+    path.write_text(f"{header}\nbob,partner:ns:1,partner:ns:2\n", encoding="utf-8")
+    status, _, err = run(capsys, "--from", str(path), "--api-url", stub.url)
+    assert status == 2
+    assert f"{path}:1: the header names the column" in err
     assert stub.requests == []
 
 
@@ -936,3 +950,21 @@ def test_an_interrupted_json_run_still_prints_its_document(
     assert document["interrupted"] is True and document["exit_status"] == 130
     assert [r["outcome"] for r in document["results"]] == ["verified"]
     assert "stopped after 1 new verifications" in err
+
+
+@pytest.mark.parametrize("mode", ["rate_limited_without_reset", "too_many_requests"])
+def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
+    mode, stub, clock, capsys, tmp_path
+):
+    # A 429 from a gateway is a rate limit like Flattr's own 403, whatever
+    # its error code: once it outlasted the waits, the next identity would
+    # wait as long again for the same answer.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script(mode, times=MAX_RATE_LIMIT_WAITS + 1)
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_REFUSED
+    assert [r["outcome"] for r in document["results"]] == ["refused", "not sent"]
+    assert stub.identities() == ["partner:ns:1"] * (MAX_RATE_LIMIT_WAITS + 1)

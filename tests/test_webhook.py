@@ -313,6 +313,17 @@ def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     assert tokens[0] != tokens[1]
 
 
+def test_a_new_token_can_be_given_to_the_token_option(capsys):
+    # One random token in 64 started with "-", which argparse takes for an
+    # option: "serve --token -Xy..." then said "expected one argument".
+    from pelican_flattr.cli import main
+
+    for _ in range(2000):
+        assert main(["webhook", "token"]) == 0
+        token = capsys.readouterr().out.strip()
+        assert not token.startswith("-"), token
+
+
 def test_a_negative_content_length_is_refused_under_any_wsgi_server(tmp_path):
     # Waitress refuses it itself; another server may hand it over.
     token = "t" * 40

@@ -63,6 +63,12 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         ("claim_url", "https://flattr.com/claim/\x1b[31mred"),
         ("flattrer_username", "reader\x07"),
         ("flattrer_username", "rea\x85der"),
+        # Format characters: a bidi override shows the claim URL that
+        # `pending` prints reversed ("https://evil.example/<RLO>moc.rttalf").
+        ("claim_url", "https://evil.example/\u202emoc.rttalf.www//:sptth"),
+        ("claim_url", "https://flattr.com/claim/\u2066x"),
+        ("thing_id", "1\u200f"),
+        ("flattrer_username", "rea\u200bder"),
     ],
 )
 def test_control_characters_are_refused(receiver, field, value):
@@ -421,3 +427,62 @@ def test_a_value_without_a_name_is_still_refused(receiver):
     )
     assert answer.status_code == 400
     assert answer.json() == {"error": "the body has a parameter without a name"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("thing_id", "carol@example.org"),
+        ("thing_id", "1/carol%40example.org"),
+        ("flattrer_username", "carol@example.org"),
+        ("flattrer_username", "carol%2540example.org"),
+    ],
+)
+def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field, value):
+    # Flattr's thing ids and usernames never hold an "@"; the store keeps
+    # no address, as it keeps none of an ignored event's body.
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode({**PENDING, "thing_id": "addr", field: value}),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field
+    assert "carol" not in answer.text
+    assert rows(receiver) == before
+    assert "carol" not in receiver.text()
+
+
+@pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
+def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, address):
+    # Cut first, an address across the cut kept its local part and "@",
+    # which no longer looked like an address to redact.
+    from pelican_flattr.store import open_store
+    from pelican_flattr.webhook_receiver import IGNORED_BODY_KEPT, store_ignored
+
+    connection = open_store(tmp_path / "s.db")
+    for cut in range(len(address) + 1):
+        start = b"_event=x&p=" + b"a" * (IGNORED_BODY_KEPT - 12 - cut) + b"&e="
+        body = start + address.encode() + b"&q=" + b"b" * 100
+        store_ignored(connection, "x", body, "2024-01-01T00:00:00Z")
+    kept = [row[0] for row in connection.execute("SELECT raw_body FROM ignored_events")]
+    connection.close()
+    assert all(len(body) <= IGNORED_BODY_KEPT for body in kept)
+    assert not [body[-12:] for body in kept if b"carol" in body]
+
+
+def test_a_refused_delivery_logs_its_event(receiver):
+    # A delivery of Flattr's own event that fails validation must stand out
+    # in the log from a probe without one, which logs "-".
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_clicks_total="many")),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    deadline = time.monotonic() + 5
+    line = "POST /hooks/*** 400 pendingclickcreate "
+    while line not in receiver.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert line in receiver.text()
