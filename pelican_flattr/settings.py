@@ -310,7 +310,9 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     try:
         return read_pelican_settings(str(path))
-    except Exception as error:
+    except (Exception, SystemExit) as error:
+        # SystemExit too: a sys.exit() in the file would end the command
+        # with the file's own status and words, unredacted.
         raise SettingsFileError(
             f"{path}: cannot be read as Pelican settings: "
             f"{type(error).__name__}: {redact_addresses(str(error))}"

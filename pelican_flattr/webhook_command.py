@@ -149,6 +149,11 @@ def new_token() -> str:
             return token
 
 
+def _url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
@@ -200,7 +205,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     print(
-        f"pelican-flattr webhook: listening on http://{server.effective_host}:"
+        f"pelican-flattr webhook: listening on http://{_url_host(server.effective_host)}:"
         f"{server.effective_port}{ROUTE_PREFIX}*** (store {store})",
         file=sys.stderr,
         flush=True,

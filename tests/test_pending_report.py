@@ -153,6 +153,23 @@ def test_a_failing_settings_file_never_repeats_an_address(
     assert "carol@" not in err
 
 
+@pytest.mark.parametrize(
+    ("exit_call", "shown"),
+    [('sys.exit("ask carol@example.org")', "ask [address]"), ("sys.exit(3)", "3")],
+)
+def test_a_settings_file_that_exits_is_a_usage_error(
+    store, tmp_path, capsys, exit_call, shown
+):
+    """sys.exit() in a settings file ends no command with its own status,
+    nor prints what it was given unredacted."""
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"import sys\n{exit_call}\n")
+    assert main(["pending", "--store", str(store), "--settings", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert f"{conf}: cannot be read as Pelican settings: SystemExit: {shown}" in err
+    assert "carol@" not in err
+
+
 def settings_naming(tmp_path, store, copy_in):
     """tmp_path/site/pelicanconf.py naming the store "flattr.db", and a copy
     of ``store`` as ``copy_in``/flattr.db; the site folder and the file."""

@@ -295,6 +295,27 @@ def test_sigterm_stops_cleanly(tmp_path):
     assert "stopped" in server.text() and "Traceback" not in server.text()
 
 
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_serve_on_ipv6_prints_a_url_that_works(tmp_path):
+    """The "listening on" line is a URL an operator can paste: an IPv6
+    address in brackets."""
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log", host="::1").start()
+    try:
+        assert f"listening on http://[::1]:{server.port}/hooks/***" in server.text()
+        assert post(server, PENDING).status_code == 200
+    finally:
+        assert server.stop(signal.SIGTERM) == 0
+
+
 def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     from pelican_flattr.cli import main
 

@@ -1,4 +1,4 @@
-"""The web hook receiver as a separate process on 127.0.0.1, for tests."""
+"""The web hook receiver as a separate process on 127.0.0.1 (or ::1), for tests."""
 
 from __future__ import annotations
 
@@ -24,16 +24,20 @@ PENDING = {
 class ReceiverProcess:
     """``pelican-flattr webhook serve`` on a free port; its log in a file."""
 
-    def __init__(self, store: Path, log: Path) -> None:
+    def __init__(self, store: Path, log: Path, host: str = "127.0.0.1") -> None:
         self.store = store
         self.log = log
+        # As a URL writes it: an IPv6 address in brackets.
+        self.host = f"[{host}]" if ":" in host else host
+        self._bind = host
         self.process: subprocess.Popen | None = None
         self.port = 0
 
     def start(self) -> ReceiverProcess:
         command = [
             sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
-            "--port", "0", "--store", str(self.store), "--threads", "8",
+            "--host", self._bind, "--port", "0", "--store", str(self.store),
+            "--threads", "8",
         ]  # fmt: skip
         env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
         with open(self.log, "ab") as log:
@@ -42,7 +46,9 @@ class ReceiverProcess:
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            found = re.findall(r"listening on http://127\.0\.0\.1:(\d+)", self.text())
+            found = re.findall(
+                rf"listening on http://{re.escape(self.host)}:(\d+)/", self.text()
+            )
             if found:
                 self.port = int(found[-1])
                 return self
@@ -56,11 +62,11 @@ class ReceiverProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/{TOKEN}"
+        return f"http://{self.host}:{self.port}/hooks/{TOKEN}"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.process is not None
