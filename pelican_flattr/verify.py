@@ -165,7 +165,12 @@ def read_csv(path: Path) -> Plan:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader]
+            # (first line, last line, row): a quoted field may span lines.
+            rows: list[tuple[int, int, list[str]]] = []
+            end = 0
+            for row in reader:
+                rows.append((end + 1, reader.line_num, row))
+                end = reader.line_num
     except FileNotFoundError:
         return Plan(problems=(f"{path}: no such file",))
     except UnicodeDecodeError:
@@ -175,12 +180,12 @@ def read_csv(path: Path) -> Plan:
             problems=(f"{path}: cannot be read: {redact_addresses(str(error))}",)
         )
 
-    rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
+    rows = [entry for entry in rows if any(cell.strip() for cell in entry[2])]
     if not rows:
         return Plan(
             problems=(f"{path}: is empty; expected a header username,identity",)
         )
-    header_line, header = rows[0]
+    header_line, _, header = rows[0]
     names = [cell.strip().lower() for cell in header]
     if "username" not in names or "identity" not in names:
         return Plan(
@@ -202,8 +207,16 @@ def read_csv(path: Path) -> Plan:
 
     entries = []
     problems = []
-    for line, row in rows[1:]:
+    for line, last_line, row in rows[1:]:
         where = f"{path}:{line}"
+        if last_line > line:
+            # An identity or a username never holds a line break: a quote
+            # left open swallowed the lines after it.
+            problems.append(
+                f"{where}: a quoted field runs from this line to line {last_line} "
+                "(a quote left open?); each row of username,identity is one line"
+            )
+            continue
         cells = {
             name: row[index].strip() if index < len(row) else ""
             for name, index in columns.items()

@@ -384,6 +384,25 @@ def test_a_csv_header_naming_a_column_twice(stub, capsys, tmp_path, header):
     assert stub.requests == []
 
 
+def test_a_csv_quote_left_open_is_named_where_it_opens(stub, capsys, tmp_path):
+    # The open quote swallows every line after it into one field: the
+    # message must point at the quote, not at the end of the file.
+    path = tmp_path / "p.csv"
+    path.write_text(
+        f'username,identity\nalice,partner:ns:1\n"bob,partner:ns:2\n'
+        f"carol,{CAROL}\ndave,partner:ns:4\n",
+        encoding="utf-8",
+    )
+    status, document, err = run_json(capsys, "--from", str(path), "--api-url", stub.url)
+    assert status == 2
+    assert document["problems"] == [
+        f"{path}:3: a quoted field runs from this line to line 5 (a quote left "
+        "open?); each row of username,identity is one line"
+    ]
+    assert "example.org" not in json.dumps(document) + err
+    assert stub.requests == []
+
+
 def test_refusals_do_not_stop_a_batch(stub, capsys, tmp_path):
     csv_path = write_csv(
         tmp_path / "p.csv",
