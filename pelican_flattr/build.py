@@ -28,7 +28,7 @@ from pelican.urlwrappers import Author
 from .feeds import PaymentLink
 from .manifest import UrlSpool
 from .resolve import ContentThing
-from .settings import FlattrSettings, read_settings, strict_build
+from .settings import FlattrSettings, read_settings, strict_build, unknown_settings
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -238,6 +238,9 @@ def start_build(pelican: Any) -> None:
         )
     current.settings = flattr_settings
     said = [report(f"settings: {problem}") for problem in problems]
+    if not outer_builds:  # a language's site of i18n_subsites has the same
+        for message in unknown_settings(pelican.settings):
+            warn(message)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 

@@ -8,6 +8,7 @@ It never raises for a user mistake. A plain email address from
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,34 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_STRICT": False,
     "FLATTR_STORE": None,
 }
+
+# Settings that the commands read from the same settings file
+# (docs/verify.md, docs/webhooks.md).
+COMMAND_SETTINGS = ("FLATTR_VERIFIED_ACCOUNTS", "FLATTR_WEBHOOK_TOKEN")
+
+
+def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
+    """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
+    does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
+    ignored without a word, and the articles it was meant for go to
+    ``FLATTR_USERNAME``, or without a button."""
+    known = {*DEFAULTS, *COMMAND_SETTINGS}
+    # Compared without the prefix that every name shares.
+    by_rest = {name.removeprefix("FLATTR_"): name for name in sorted(known)}
+    messages = []
+    for name in sorted(key for key in settings if isinstance(key, str)):
+        if not name.startswith("FLATTR_") or name in known:
+            continue
+        close = difflib.get_close_matches(name.removeprefix("FLATTR_"), by_rest, n=1)
+        hint = (
+            f"; did you mean {by_rest[close[0]]}?"
+            if close
+            else " (the README lists every setting)"
+        )
+        messages.append(
+            f"{name} is no setting of pelican-flattr, so it is ignored{hint}"
+        )
+    return messages
 
 
 def scrub_addresses(settings: dict[str, Any]) -> None:

@@ -640,3 +640,50 @@ def test_a_rejected_metadata_value_never_repeats_an_address(site, flattr_log):
             m.startswith(f"pelican-flattr: {source}: metadata ") for m in messages
         )
     assert not any("@" in message for message in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("FLATTR_AUTHOR", "; did you mean FLATTR_AUTHORS?"),
+        ("FLATTR_SITE_URL", "; did you mean FLATTR_SITEURL?"),
+        ("FLATTR_OWNER", " (the README lists every setting)"),
+    ],
+)
+def test_a_misspelt_setting_is_named(site, flattr_log, name, says):
+    # It used to be ignored without a word: the articles it was meant for
+    # went to FLATTR_USERNAME, or without a button.
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_USERNAME="siteowner",
+        **{name: {"Alice": "alice"}},
+    )
+    assert manifest_things(output)["a.md"]["owner"]["value"] == "siteowner"
+    assert _messages(flattr_log, name) == [
+        f"pelican-flattr: {name} is no setting of pelican-flattr, so it is "
+        f"ignored{says}"
+    ]
+
+
+def test_a_misspelt_setting_fails_a_strict_build(site, flattr_log):
+    with pytest.raises(FlattrBuildError):
+        site(
+            {"a.md": article("Some article", "Alice")},
+            FLATTR_AUTHORS={"Alice": "alice"},
+            FLATTR_PAGE=True,
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "FLATTR_PAGE ") == [
+        "pelican-flattr: FLATTR_PAGE is no setting of pelican-flattr, so it is "
+        "ignored; did you mean FLATTR_PAGES?"
+    ]
+
+
+def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log):
+    # verify reads FLATTR_VERIFIED_ACCOUNTS from the same pelicanconf.
+    site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_VERIFIED_ACCOUNTS={"Alice": "alice"},
+    )
+    assert _messages(flattr_log, "is no setting") == []
