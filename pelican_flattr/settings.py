@@ -362,11 +362,18 @@ def read_settings(
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
     if check_thing_url(siteurl + "/") is not None:
-        fatal.append(
-            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing URLs: set "
-            "SITEURL = 'https://your.site' in your settings file, or keep a "
-            "local SITEURL for development and set FLATTR_SITEURL = "
+        # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.
+        advice = (
+            "write it as an absolute http or https URL, such as FLATTR_SITEURL = "
+            "'https://your.site'"
+            if source == "FLATTR_SITEURL"
+            else "set SITEURL = 'https://your.site' in your settings file, or keep "
+            "a local SITEURL for development and set FLATTR_SITEURL = "
             "'https://your.site' so that buttons still name the public URL"
+        )
+        fatal.append(
+            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing "
+            f"URLs: {advice}"
         )
 
     username = None

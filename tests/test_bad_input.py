@@ -687,3 +687,19 @@ def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log)
         FLATTR_VERIFIED_ACCOUNTS={"Alice": "alice"},
     )
     assert _messages(flattr_log, "is no setting") == []
+
+
+def test_a_relative_flattr_siteurl_is_the_setting_to_fix(site, flattr_log):
+    # The advice used to be the one for SITEURL: set SITEURL, or keep it
+    # local and set FLATTR_SITEURL, which was already set, and wins.
+    site(
+        {"a.md": article("Some article", "Alice")},
+        SITEURL="",
+        FLATTR_SITEURL="community.example.org/",
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    assert _messages(flattr_log, "FLATTR_SITEURL is") == [
+        "pelican-flattr: settings: FLATTR_SITEURL is 'community.example.org', but "
+        "Flattr needs absolute thing URLs: write it as an absolute http or https "
+        "URL, such as FLATTR_SITEURL = 'https://your.site'"
+    ]
