@@ -645,6 +645,13 @@ def audit_site(
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
     )
+    if manifest_path == output / MANIFEST_NAME and not os.path.lexists(manifest_path):
+        # Where the build writes it: it wrote none.
+        raise ManifestError(
+            f"{manifest_path}: no such manifest: build the site with PLUGINS = "
+            "['pelican_flattr'] and no error from pelican-flattr in the build's "
+            "log, or give the manifest's path (FLATTR_MANIFEST) with --manifest"
+        )
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []

@@ -176,6 +176,21 @@ def test_unreadable_manifest_is_a_usage_error(tmp_path, capsys):
     assert "no such output folder" in capsys.readouterr().err
 
 
+def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(site, capsys):
+    # A site built without the plugin in PLUGINS, or whose settings the
+    # build refused, has no manifest: "no such manifest" alone said neither.
+    files = {"a.md": article("Some article", "Alice")}
+    for override in ({"PLUGINS": []}, {"SITEURL": ""}):
+        output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **override)
+        assert main(["audit", str(output)]) == 2
+        assert capsys.readouterr().err == (
+            f"pelican-flattr: {output / 'flattr-manifest.json'}: no such "
+            "manifest: build the site with PLUGINS = ['pelican_flattr'] and "
+            "no error from pelican-flattr in the build's log, or give the "
+            "manifest's path (FLATTR_MANIFEST) with --manifest\n"
+        )
+
+
 def test_diff_reports_what_would_be_orphaned(sample_output, tmp_path, capsys):
     old = json.loads((sample_output / "flattr-manifest.json").read_text())
     new = json.loads(json.dumps(old))
