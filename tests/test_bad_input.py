@@ -703,3 +703,26 @@ def test_a_relative_flattr_siteurl_is_the_setting_to_fix(site, flattr_log):
         "Flattr needs absolute thing URLs: write it as an absolute http or https "
         "URL, such as FLATTR_SITEURL = 'https://your.site'"
     ]
+
+
+def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
+    site, flattr_log
+):
+    # Pelican prints author names on every page it writes: the address the
+    # plugin hashes is published all the same, and only the audit said so.
+    address = "frank@example.org"
+    files = {"f.md": article("A post by an address", address)}
+    output = site(files, FLATTR_AUTHORS={address: f"email:{address}"})
+    assert manifest_things(output)["f.md"]["owner"]["kind"] == "email"
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == [
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
+        "address of their email owner, and Pelican prints author names on "
+        "the pages and feeds it writes: the address is published all the "
+        "same. Name the author otherwise in the content's Author field (and "
+        "in this key)"
+    ]
+    # Another address, or the author's name, is no such case.
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={address: "email:carol@example.org"})
+    assert _messages(flattr_log, "names an author by") == []
