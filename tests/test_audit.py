@@ -846,4 +846,4 @@ def test_a_feed_the_manifest_names_is_read_whatever_its_prolog(copy, capsys):
 
 def test_an_empty_manifest_option_is_refused_not_defaulted(copy, capsys):
     assert main(["audit", str(copy), "--manifest", ""]) == 2
-    assert "not a regular file" in capsys.readouterr().err
+    assert "a folder, not a manifest" in capsys.readouterr().err
