@@ -19,6 +19,7 @@ from .identifiers import (
     HIDDEN_ADDRESS,
     IdentifierError,
     Owner,
+    is_handle,
     parse_owner,
     redact_addresses,
 )
@@ -175,7 +176,7 @@ def scrubbed_owner(value: object) -> object:
     try:
         return parse_owner(value).value
     except IdentifierError:
-        if "@" not in value:
+        if "@" not in value or is_handle(value):
             return value
         # Even a broken address ("email:someone@") says who it is: the kind
         # stays, so that the next run reports the same mistake, unless it

@@ -726,3 +726,17 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     flattr_log.clear()
     site(files, FLATTR_AUTHORS={address: "email:carol@example.org"})
     assert _messages(flattr_log, "names an author by") == []
+
+
+def test_a_handle_with_an_at_sign_is_no_email_address(site, flattr_log):
+    # "@bob_builder" was taken for a plain address, and the advice was to
+    # write it as email:ADDRESS, which it is not.
+    files = {"b.md": article("A post by Bob", "Bob")}
+    output = site(files, FLATTR_AUTHORS={"Bob": "@bob_builder"})
+    assert manifest_things(output) == {}
+    assert _messages(flattr_log, "settings: FLATTR_AUTHORS") == [
+        "pelican-flattr: settings: FLATTR_AUTHORS['Bob'] '@bob_builder' is a "
+        "handle: write a Flattr username without the '@' (bob_builder), or "
+        "twitter:user:id:NUMBER for a Twitter account (its numeric id, not "
+        "the handle)"
+    ]
