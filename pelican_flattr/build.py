@@ -146,6 +146,8 @@ class BuildState:
     # With i18n_subsites, the languages that have a site other than this
     # one: see attach._contents().
     other_sites_languages: frozenset[str] = frozenset()
+    # Warnings said once per build, however many pages repeat them.
+    said: set[str] = field(default_factory=set)
 
 
 current = BuildState()
