@@ -267,9 +267,10 @@ class _Auditor:
             for thing in self.things
             if thing["owner"]["kind"] == "email"
         }
-        # Lower-cased address (and its percent-encoded form) -> author name.
+        # Lower-cased address (and its percent-encoded form) -> author name,
+        # and the owner's hash, by which an email owner's address is found.
         self.plain_addresses = {
-            form: name
+            form: (name, hashlib.md5(address.encode()).hexdigest())
             for address, name in plain_addresses.items()
             for form in (address.encode(), address.replace("@", "%40").encode())
         }
@@ -319,9 +320,9 @@ class _Auditor:
             if b"@" not in chunk and b"%40" not in chunk:
                 continue
             lowered = chunk.lower()
-            for form, name in self.plain_addresses.items():
+            for form, author in self.plain_addresses.items():
                 if form in lowered:
-                    names.add(name)
+                    names.add(author)
             if not self.email_owners:
                 continue
             for found in addresses_in(chunk):
@@ -329,11 +330,19 @@ class _Auditor:
                     digest = hashlib.md5(address.encode()).hexdigest()
                     if digest in self.email_owners:
                         digests.add(digest)
-        for name in sorted(names):
+        for name, digest in sorted(names):
+            # Found by its hash too: one address, one problem.
+            behind = (
+                f", behind owner email:{digest} "
+                f"(thing {self.email_owners[digest]['url']})"
+                if digest in digests
+                else ""
+            )
+            digests.discard(digest)
             self.problem(
                 relative,
                 f"holds the plain email address of author {name!r} "
-                "(from FLATTR_AUTHORS)",
+                f"(from FLATTR_AUTHORS){behind}",
                 "only email:<md5> may be published",
             )
         for digest in sorted(digests):
@@ -645,6 +654,13 @@ def audit_site(
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
     )
+    if manifest_path == output / MANIFEST_NAME and not os.path.lexists(manifest_path):
+        # Where the build writes it: it wrote none.
+        raise ManifestError(
+            f"{manifest_path}: no such manifest: build the site with PLUGINS = "
+            "['pelican_flattr'] and no error from pelican-flattr in the build's "
+            "log, or give the manifest's path (FLATTR_MANIFEST) with --manifest"
+        )
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []

@@ -26,9 +26,16 @@ from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
 from .feeds import PaymentLink
+from .identifiers import hash_email
 from .manifest import UrlSpool
 from .resolve import ContentThing
-from .settings import FlattrSettings, read_settings, strict_build
+from .settings import (
+    FlattrSettings,
+    read_settings,
+    shown_author,
+    strict_build,
+    unknown_settings,
+)
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -139,6 +146,8 @@ class BuildState:
     # With i18n_subsites, the languages that have a site other than this
     # one: see attach._contents().
     other_sites_languages: frozenset[str] = frozenset()
+    # Warnings said once per build, however many pages repeat them.
+    said: set[str] = field(default_factory=set)
 
 
 current = BuildState()
@@ -238,8 +247,28 @@ def start_build(pelican: Any) -> None:
         )
     current.settings = flattr_settings
     said = [report(f"settings: {problem}") for problem in problems]
+    if not outer_builds:  # a language's site of i18n_subsites has the same
+        for message in unknown_settings(pelican.settings):
+            warn(message)
+        if flattr_settings is not None:
+            _warn_about_authors_named_by_their_address(flattr_settings)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None:
+    """Warn about each ``FLATTR_AUTHORS`` key that is the address of its own
+    email owner: Pelican prints author names on the pages and feeds it
+    writes, so the hash keeps nothing private (the audit reports it)."""
+    for name, owner in settings.authors.items():
+        if owner.kind == "email" and owner.value == f"email:{hash_email(name)}":
+            warn(
+                f"FLATTR_AUTHORS[{shown_author(name)}] names an author by the "
+                "address of their email owner, and Pelican prints author names "
+                "on the pages and feeds it writes: the address is published all "
+                "the same. Name the author otherwise in the content's Author "
+                "field (and in this key)"
+            )
 
 
 def i18n_subsites(pelican: Any) -> dict[str, Any]:

@@ -171,6 +171,16 @@ def _describe(value: str) -> str:
     return repr(shown)
 
 
+# A handle as people write it for Twitter (or a username, by mistake): no
+# address, which has something before its "@", nor a domain, which has a dot.
+_HANDLE = re.compile(r"@[A-Za-z0-9_-]{1,64}")
+
+
+def is_handle(text: str) -> bool:
+    """True for ``@name``: a handle, which holds no email address."""
+    return _HANDLE.fullmatch(text.strip()) is not None
+
+
 def parse_owner(value: object) -> Owner:
     """Read a Flattr username or an owner identifier.
 
@@ -187,6 +197,12 @@ def parse_owner(value: object) -> Owner:
     if not text:
         raise IdentifierError(f"is empty; expected {SUPPORTED_FORMS}")
     if ":" not in text:
+        if is_handle(text):
+            raise IdentifierError(
+                f"{text!r} is a handle: write a Flattr username without the '@' "
+                f"({text[1:]}), or twitter:user:id:NUMBER for a Twitter account "
+                "(its numeric id, not the handle)"
+            )
         # The build reads its owners once their addresses are hidden: the
         # marker deserves the advice the address would have had.
         if "@" in text or text == HIDDEN_ADDRESS:

@@ -404,6 +404,11 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     repeating a value, which could be an address someone put there."""
     path = Path(path)
     try:
+        if path.is_dir():  # an output folder, given for its manifest
+            raise ManifestError(
+                f"{path}: a folder, not a manifest: give the manifest in it "
+                f"({path / 'flattr-manifest.json'})"
+            )
         if not path.is_file():  # a FIFO would be waited on for ever
             what = "no such manifest" if not path.exists() else "not a regular file"
             raise ManifestError(f"{path}: {what}")
@@ -420,6 +425,12 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(document, dict):
         raise ManifestError(f"{path}: expected a JSON object")
+    if "baseline_version" in document and "schema_version" not in document:
+        raise ManifestError(
+            f"{path}: the URL guard's baseline, not a manifest: give a copy of "
+            "an earlier build's flattr-manifest.json (the build compares each "
+            "new build with the baseline itself)"
+        )
     version = document.get("schema_version")
     if type(version) is not int or version != SCHEMA_VERSION:  # True == 1
         said = repr(version) if type(version) is int else f"a {_json_type(version)}"

@@ -8,6 +8,7 @@ It never raises for a user mistake. A plain email address from
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .identifiers import (
     HIDDEN_ADDRESS,
     IdentifierError,
     Owner,
+    is_handle,
     parse_owner,
     redact_addresses,
 )
@@ -53,6 +55,34 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_STRICT": False,
     "FLATTR_STORE": None,
 }
+
+# Settings that the commands read from the same settings file
+# (docs/verify.md, docs/webhooks.md).
+COMMAND_SETTINGS = ("FLATTR_VERIFIED_ACCOUNTS", "FLATTR_WEBHOOK_TOKEN")
+
+
+def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
+    """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
+    does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
+    ignored without a word, and the articles it was meant for go to
+    ``FLATTR_USERNAME``, or without a button."""
+    known = {*DEFAULTS, *COMMAND_SETTINGS}
+    # Compared without the prefix that every name shares.
+    by_rest = {name.removeprefix("FLATTR_"): name for name in sorted(known)}
+    messages = []
+    for name in sorted(key for key in settings if isinstance(key, str)):
+        if not name.startswith("FLATTR_") or name in known:
+            continue
+        close = difflib.get_close_matches(name.removeprefix("FLATTR_"), by_rest, n=1)
+        hint = (
+            f"; did you mean {by_rest[close[0]]}?"
+            if close
+            else " (the README lists every setting)"
+        )
+        messages.append(
+            f"{name} is no setting of pelican-flattr, so it is ignored{hint}"
+        )
+    return messages
 
 
 def scrub_addresses(settings: dict[str, Any]) -> None:
@@ -146,7 +176,7 @@ def scrubbed_owner(value: object) -> object:
     try:
         return parse_owner(value).value
     except IdentifierError:
-        if "@" not in value:
+        if "@" not in value or is_handle(value):
             return value
         # Even a broken address ("email:someone@") says who it is: the kind
         # stays, so that the next run reports the same mistake, unless it
@@ -335,11 +365,18 @@ def read_settings(
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
     if check_thing_url(siteurl + "/") is not None:
-        fatal.append(
-            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing URLs: set "
-            "SITEURL = 'https://your.site' in your settings file, or keep a "
-            "local SITEURL for development and set FLATTR_SITEURL = "
+        # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.
+        advice = (
+            "write it as an absolute http or https URL, such as FLATTR_SITEURL = "
+            "'https://your.site'"
+            if source == "FLATTR_SITEURL"
+            else "set SITEURL = 'https://your.site' in your settings file, or keep "
+            "a local SITEURL for development and set FLATTR_SITEURL = "
             "'https://your.site' so that buttons still name the public URL"
+        )
+        fatal.append(
+            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing "
+            f"URLs: {advice}"
         )
 
     username = None

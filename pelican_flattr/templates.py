@@ -128,6 +128,35 @@ def _report_in_template(problem: str) -> None:
         build.report(problem)
 
 
+def _say_what_goes_without(
+    rendered: PageRender, content_thing: ContentThing, needs_loader: bool
+) -> None:
+    """With ``FLATTR_INJECT`` off, warn once per template about the helpers
+    it did not call for its own content: nothing else adds what they print
+    (the audit reports each page)."""
+    key = id(content_thing)
+    missing = [
+        helper
+        for helper, printed in (
+            ("flattr_head()", key in rendered.heads),
+            ("flattr_button()", key in rendered.buttons),
+            ("flattr_script()", not needs_loader),
+        )
+        if not printed
+    ]
+    if not missing:
+        return
+    message = (
+        f"{rendered.template or 'a template'}: prints no {', '.join(missing)} "
+        "for its own article or page, and FLATTR_INJECT is off, so nothing adds "
+        "them: its pages go without (call them in the template, or leave "
+        "FLATTR_INJECT on)"
+    )
+    if message not in build.current.said:
+        build.current.said.add(message)
+        build.warn(message)
+
+
 def _content_thing(content: Any) -> ContentThing | None:
     if content is None or isinstance(content, Undefined):
         return None
@@ -269,7 +298,11 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             if style is not None:  # the manifest records what the page shows
                 state.shown_styles[content_thing.url] = style
     needs_loader = rendered.needs_loader and not rendered.has_loader
-    if not settings.inject or (content_thing is None and not needs_loader):
+    if not settings.inject:
+        if content_thing is not None:
+            _say_what_goes_without(rendered, content_thing, needs_loader)
+        return page
+    if content_thing is None and not needs_loader:
         return page
     if content_thing is not None and rendered.complete_for(content_thing):
         return page

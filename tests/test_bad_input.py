@@ -640,3 +640,103 @@ def test_a_rejected_metadata_value_never_repeats_an_address(site, flattr_log):
             m.startswith(f"pelican-flattr: {source}: metadata ") for m in messages
         )
     assert not any("@" in message for message in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("FLATTR_AUTHOR", "; did you mean FLATTR_AUTHORS?"),
+        ("FLATTR_SITE_URL", "; did you mean FLATTR_SITEURL?"),
+        ("FLATTR_OWNER", " (the README lists every setting)"),
+    ],
+)
+def test_a_misspelt_setting_is_named(site, flattr_log, name, says):
+    # It used to be ignored without a word: the articles it was meant for
+    # went to FLATTR_USERNAME, or without a button.
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_USERNAME="siteowner",
+        **{name: {"Alice": "alice"}},
+    )
+    assert manifest_things(output)["a.md"]["owner"]["value"] == "siteowner"
+    assert _messages(flattr_log, name) == [
+        f"pelican-flattr: {name} is no setting of pelican-flattr, so it is "
+        f"ignored{says}"
+    ]
+
+
+def test_a_misspelt_setting_fails_a_strict_build(site, flattr_log):
+    with pytest.raises(FlattrBuildError):
+        site(
+            {"a.md": article("Some article", "Alice")},
+            FLATTR_AUTHORS={"Alice": "alice"},
+            FLATTR_PAGE=True,
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "FLATTR_PAGE ") == [
+        "pelican-flattr: FLATTR_PAGE is no setting of pelican-flattr, so it is "
+        "ignored; did you mean FLATTR_PAGES?"
+    ]
+
+
+def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log):
+    # verify reads FLATTR_VERIFIED_ACCOUNTS from the same pelicanconf.
+    site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_VERIFIED_ACCOUNTS={"Alice": "alice"},
+    )
+    assert _messages(flattr_log, "is no setting") == []
+
+
+def test_a_relative_flattr_siteurl_is_the_setting_to_fix(site, flattr_log):
+    # The advice used to be the one for SITEURL: set SITEURL, or keep it
+    # local and set FLATTR_SITEURL, which was already set, and wins.
+    site(
+        {"a.md": article("Some article", "Alice")},
+        SITEURL="",
+        FLATTR_SITEURL="community.example.org/",
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    assert _messages(flattr_log, "FLATTR_SITEURL is") == [
+        "pelican-flattr: settings: FLATTR_SITEURL is 'community.example.org', but "
+        "Flattr needs absolute thing URLs: write it as an absolute http or https "
+        "URL, such as FLATTR_SITEURL = 'https://your.site'"
+    ]
+
+
+def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
+    site, flattr_log
+):
+    # Pelican prints author names on every page it writes: the address the
+    # plugin hashes is published all the same, and only the audit said so.
+    address = "frank@example.org"
+    files = {"f.md": article("A post by an address", address)}
+    output = site(files, FLATTR_AUTHORS={address: f"email:{address}"})
+    assert manifest_things(output)["f.md"]["owner"]["kind"] == "email"
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == [
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
+        "address of their email owner, and Pelican prints author names on "
+        "the pages and feeds it writes: the address is published all the "
+        "same. Name the author otherwise in the content's Author field (and "
+        "in this key)"
+    ]
+    # Another address, or the author's name, is no such case.
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={address: "email:carol@example.org"})
+    assert _messages(flattr_log, "names an author by") == []
+
+
+def test_a_handle_with_an_at_sign_is_no_email_address(site, flattr_log):
+    # "@bob_builder" was taken for a plain address, and the advice was to
+    # write it as email:ADDRESS, which it is not.
+    files = {"b.md": article("A post by Bob", "Bob")}
+    output = site(files, FLATTR_AUTHORS={"Bob": "@bob_builder"})
+    assert manifest_things(output) == {}
+    assert _messages(flattr_log, "settings: FLATTR_AUTHORS") == [
+        "pelican-flattr: settings: FLATTR_AUTHORS['Bob'] '@bob_builder' is a "
+        "handle: write a Flattr username without the '@' (bob_builder), or "
+        "twitter:user:id:NUMBER for a Twitter account (its numeric id, not "
+        "the handle)"
+    ]

@@ -265,6 +265,28 @@ def test_injection_can_be_switched_off(site):
     assert len(manifest_things(output)) == 3
 
 
+def test_injection_off_under_a_theme_without_helpers_is_said(
+    site, tmp_path, flattr_log
+):
+    # notmyidea calls no helper: with FLATTR_INJECT off, no page has a
+    # button or a payment link, and the build used to say nothing (only the
+    # audit did, a problem for each page).
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    assert len(manifest_things(output)) == 3
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == [
+        "pelican-flattr: article.html: prints no flattr_head(), flattr_button() "
+        "for its own article or page, and FLATTR_INJECT is off, so nothing adds "
+        "them: its pages go without (call them in the template, or leave "
+        "FLATTR_INJECT on)"
+    ]
+    # A theme that calls them all is left in peace.
+    flattr_log.clear()
+    theme = helper_theme(tmp_path)
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    assert [r.getMessage() for r in flattr_log.records] == []
+
+
 def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
     theme = helper_theme(tmp_path)
     article_html = Path(theme) / "templates" / "article.html"

@@ -356,7 +356,7 @@ def test_a_manifest_that_is_not_a_regular_file_is_refused_unread(tmp_path):
     os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
     with pytest.raises(ManifestError, match="not a regular file"):
         load_manifest(fifo)
-    with pytest.raises(ManifestError, match="not a regular file"):
+    with pytest.raises(ManifestError, match="a folder, not a manifest"):
         load_manifest(tmp_path)
 
 

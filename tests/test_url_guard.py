@@ -829,3 +829,24 @@ def test_the_advice_pins_whatever_a_pin_may_hold(old_url, pinnable):
     advice = UrlChange("a.md", old_url, "https://x.example/new.html").advice()
     assert (f"add 'Flattr_url: {old_url}'" in advice) is pinnable
     assert (check_pinned_url(old_url) is None) is pinnable
+
+
+def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
+    # An operator's first guesses for OLD_MANIFEST: the output folder, and
+    # the URL guard's baseline, which the build keeps. Both used to get a
+    # riddle ("not a regular file", "schema_version is a null").
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = output / "flattr-manifest.json"
+    capsys.readouterr()
+    assert main(["diff", str(output), str(manifest)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {output}: a folder, not a manifest: give the "
+        f"manifest in it ({manifest})\n"
+    )
+    baseline = tmp_path.joinpath(*BASELINE)
+    assert main(["diff", str(baseline), str(manifest)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {baseline}: the URL guard's baseline, not a "
+        "manifest: give a copy of an earlier build's flattr-manifest.json "
+        "(the build compares each new build with the baseline itself)\n"
+    )
