@@ -358,9 +358,9 @@ def _save_as_is_url(content: Any) -> bool:
 def _say_why_not(content: Any, outcome: Resolution) -> None:
     """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out)."""
     source = content.relative_source_path
-    if outcome.problem:
-        build.report(f"{source}: {outcome.problem}; it gets no Flattr button")
-    elif outcome.notice:
+    for problem in outcome.problems:
+        build.report(f"{source}: {problem}; it gets no Flattr button")
+    if outcome.notice:
         logger.warning(
             "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
         )

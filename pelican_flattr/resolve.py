@@ -93,14 +93,15 @@ class ContentThing:
 class Resolution:
     """The outcome for one content object.
 
-    Exactly one of ``content_thing``, ``problem`` (an error in the author's
-    input), ``notice`` (no owner: worth saying, not an error) is set, or none
+    Exactly one of ``content_thing``, ``problems`` (errors in the author's
+    input, one per field), ``notice`` (no owner: worth saying, not an error)
+    is set, or none
     of them for a deliberate opt-out. ``language_fallback`` names a language
     Flattr has no code for, so that the caller can warn once per language.
     """
 
     content_thing: ContentThing | None = None
-    problem: str | None = None
+    problems: tuple[str, ...] = ()
     notice: str | None = None
     language_fallback: str | None = None
     # Something that costs the page an Open Graph tag, not its button.
@@ -129,6 +130,17 @@ def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise _FieldError(f"metadata '{name}' must be a single value")
     return value.strip()
+
+
+def _text_field_or_none(
+    metadata: Mapping[str, Any], name: str, problems: list[str]
+) -> str | None:
+    """``_text_field``, or None with its problem added to ``problems``."""
+    try:
+        return _text_field(metadata, name)
+    except _FieldError as error:
+        problems.append(str(error))
+        return None
 
 
 def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
@@ -403,31 +415,49 @@ def resolve(
     unless the caller, who may know them more cheaply, says.
     """
     metadata = content.metadata
+    # Every field is checked, so that one build names all of an article's
+    # mistakes: fixing them one build at a time would be a chore.
+    problems: list[str] = []
     try:
         if _bool_field(metadata, OPT_OUT) is False:
             return Resolution()
+    except _FieldError as error:
+        problems.append(str(error))
+    try:
         owner, why_none = _owner(content, settings)
-        if owner is None:
-            return Resolution(notice=why_none)
-        category = _text_field(metadata, CATEGORY) or settings.category
-        if category not in CATEGORIES:
-            raise _FieldError(
-                f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
-                f"{', '.join(CATEGORIES)}"
-            )
+    except _FieldError as error:
+        problems.append(str(error))
+        owner = why_none = None
+    if owner is None and not problems:
+        return Resolution(notice=why_none)
+    category = _text_field_or_none(metadata, CATEGORY, problems) or settings.category
+    if category not in CATEGORIES:
+        problems.append(
+            f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
+            f"{', '.join(CATEGORIES)}"
+        )
+    try:
         language, fallback = _language(content, settings)
-        explicit_tags = _text_field(metadata, TAGS)
-        if explicit_tags is not None:
-            tags = thing_tags(split_tags(explicit_tags))
-        else:
-            own = [tag.name for tag in getattr(content, "tags", None) or ()]
-            tags = thing_tags(own, settings.tags)
+    except _FieldError as error:
+        problems.append(str(error))
+    explicit_tags = _text_field_or_none(metadata, TAGS, problems)
+    if explicit_tags is not None:
+        tags = thing_tags(split_tags(explicit_tags))
+    else:
+        own = [tag.name for tag in getattr(content, "tags", None) or ()]
+        tags = thing_tags(own, settings.tags)
+    try:
         hidden = _bool_field(metadata, HIDDEN)
-        if content_url is None:
-            content_url = content.url
+    except _FieldError as error:
+        problems.append(str(error))
+    if content_url is None:
+        content_url = content.url
+    try:
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
-        return Resolution(problem=str(error))
+        problems.append(str(error))
+    if problems or owner is None:
+        return Resolution(problems=tuple(problems))
     title = thing_title(getattr(content, "title", ""), settings.site_name)
     thing = Thing(
         url=url,

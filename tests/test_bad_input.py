@@ -49,15 +49,61 @@ def test_bad_metadata(site, flattr_log, meta, field, says):
     output = site(files, FLATTR_AUTHORS=AUTHORS)
     assert set(manifest_things(output)) == {"good.md"}
     assert flattr_buttons(page(output / "the-bad-article.html")) == []
-    errors = [
-        r.getMessage()
-        for r in flattr_log.records
-        if r.levelname == "ERROR" and "settings:" not in r.getMessage()
-    ]
+    errors = article_errors(flattr_log)
     assert len(errors) == 1
     assert errors[0].startswith("pelican-flattr: bad.md: ")
     assert field in errors[0] and says in errors[0]
     assert "gets no Flattr button" in errors[0]
+
+
+def article_errors(flattr_log):
+    """The errors logged, but for the settings' (AUTHORS maps Bob wrongly)."""
+    return [
+        r.getMessage()
+        for r in flattr_log.records
+        if r.levelname == "ERROR" and "settings:" not in r.getMessage()
+    ]
+
+
+def test_every_bad_field_of_an_article_is_named_in_one_build(site, flattr_log):
+    """Fixing one field at a time, a build at a time, would be a chore."""
+    files = {
+        "bad.md": article(
+            "The bad article",
+            "Alice",
+            flattr_owner="twiter:user:id:1",
+            flattr_category="blog",
+            flattr_language="klingon",
+            flattr_hidden="perhaps",
+            flattr_url="/relative/url/",
+        ),
+        "good.md": article("The good article", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"good.md"}
+    errors = article_errors(flattr_log)
+    named = [
+        field
+        for field in (
+            "flattr_owner",
+            "flattr_category",
+            "flattr_language",
+            "flattr_hidden",
+            "flattr_url",
+        )
+        if any(f"metadata '{field}'" in error for error in errors)
+    ]
+    assert len(errors) == 5, errors
+    assert len(named) == 5, errors
+    assert all(e.startswith("pelican-flattr: bad.md: metadata '") for e in errors)
+
+
+def test_a_bad_opt_out_field_is_named_with_the_others(site, flattr_log):
+    files = {"bad.md": article("Bad", "Alice", flattr="maybe", flattr_category="x")}
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    errors = article_errors(flattr_log)
+    assert len(errors) == 2, errors
+    assert "metadata 'flattr'" in errors[0] and "flattr_category" in errors[1]
 
 
 def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_log):
