@@ -765,13 +765,14 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     else:
         cli.print_table(
-            f"{len(rows)} problems" if rows else "",
+            cli.counted(len(rows), "problem") if rows else "",
             ("file", "problem", "expected"),
             rows,
         )
         cli.print_line(
-            f"{report.things} things, {report.files} files checked: "
-            + ("no problems" if report.ok else f"{len(rows)} problems")
+            f"{cli.counted(report.things, 'thing')}, "
+            f"{cli.counted(report.files, 'file')} checked: "
+            + ("no problems" if report.ok else cli.counted(len(rows), "problem"))
         )
         for folder in report.other_sites:
             cli.print_line(

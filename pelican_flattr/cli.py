@@ -252,6 +252,11 @@ def _console_class() -> type[Console]:
     return PipeAwareConsole
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 thing``, ``2 things``: a count for people."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def print_line(text: str) -> None:
     """A line for people on stdout."""
     console().print(_printable(text), markup=False, highlight=False, soft_wrap=True)

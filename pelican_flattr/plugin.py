@@ -145,9 +145,11 @@ def write_manifest(pelican: Any) -> None:
         )
         build.fail_if_strict()
         return
+    count = len(state.content_things)
     logger.info(
-        "pelican-flattr: %d things, manifest %s",
-        len(state.content_things),
+        "pelican-flattr: %d thing%s, manifest %s",
+        count,
+        "" if count == 1 else "s",
         path,
     )
     if settings.url_guard and is_development_url(settings.siteurl):

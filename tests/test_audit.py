@@ -1,6 +1,7 @@
 """``pelican-flattr audit``: passes on the sample site, fails on tampered copies."""
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from pelican_flattr import cli
 from pelican_flattr.audit import addresses_in, candidate_addresses
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
@@ -39,6 +41,28 @@ def test_audit_passes_on_the_sample_site(sample_output, capsys):
     assert report["things"] == len(manifest_things(sample_output)) > 10
     assert main(["audit", str(sample_output)]) == 0
     assert "no problems" in capsys.readouterr().out
+
+
+def test_the_summary_counts_in_words(tmp_path, capsys, caplog):
+    """One thing is "1 thing", not "1 things"; the build's log line too."""
+    from conftest import article, build
+
+    caplog.set_level(logging.INFO, logger="pelican_flattr")
+
+    output = build(tmp_path, {"a.md": article("Only one", "Alice")},
+                   FLATTR_AUTHORS={"Alice": "alice"})  # fmt: skip
+    assert main(["audit", str(output)]) == 0
+    summary = capsys.readouterr().out
+    assert "1 thing, " in summary and "1 things" not in summary
+    assert any(
+        r.getMessage().startswith("pelican-flattr: 1 thing, manifest ")
+        for r in caplog.records
+    )
+    assert [cli.counted(n, "problem") for n in (0, 1, 2)] == [
+        "0 problems",
+        "1 problem",
+        "2 problems",
+    ]
 
 
 def audit_in_child(output: Path) -> subprocess.CompletedProcess:
