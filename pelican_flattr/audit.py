@@ -40,7 +40,7 @@ from .identifiers import (
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, load_manifest, portable_path
 from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, TEXT_ELEMENTS
-from .settings import SettingsFileError, read_settings_file
+from .settings import SettingsFileError, path_setting, read_settings_file
 
 MANIFEST_NAME = "flattr-manifest.json"
 # Open Graph properties that may rightly appear more than once on a page.
@@ -659,7 +659,7 @@ def audit_site(
         raise ManifestError(
             f"{manifest_path}: no such manifest: build the site with PLUGINS = "
             "['pelican_flattr'] and no error from pelican-flattr in the build's "
-            "log, or give the manifest's path (FLATTR_MANIFEST) with --manifest"
+            "log; with FLATTR_MANIFEST set, give --settings or --manifest"
         )
     manifest = load_manifest(manifest_path)
     auditor = _Auditor(output, manifest, plain_addresses or {})
@@ -679,13 +679,30 @@ def audit_site(
     return auditor.finish()
 
 
-def plain_addresses_from_settings(path: str | Path) -> dict[str, str]:
+def manifest_from_settings(
+    settings: Mapping[str, Any], path: str | Path, output: Path
+) -> Path | None:
+    """The manifest ``FLATTR_MANIFEST`` of the settings file at ``path``
+    names, for the audit of ``output``: a relative path is taken in
+    ``output``, as the build takes it in its OUTPUT_PATH. None when unset.
+
+    Raises SettingsFileError, naming the file, for a value that is no path.
+    """
+    problems: list[str] = []
+    value = path_setting(settings, "FLATTR_MANIFEST", problems)
+    if problems:
+        raise SettingsFileError(f"{path}: {problems[0]}")
+    return None if value is None else output / value
+
+
+def plain_addresses_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> dict[str, str]:
     """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name.
 
-    Raises SettingsFileError, naming the file, when it is missing, fails to run
-    or holds no dict in FLATTR_AUTHORS; the error never repeats an address.
+    Raises SettingsFileError, naming the settings file at ``path``, when it
+    holds no dict in FLATTR_AUTHORS; the error never repeats an address.
     """
-    settings = read_settings_file(path)
     authors = settings.get("FLATTR_AUTHORS") or {}
     if not isinstance(authors, Mapping):
         raise SettingsFileError(
@@ -728,7 +745,7 @@ def add_command(subparsers: Any) -> None:
         "--settings",
         metavar="PELICANCONF",
         help="read FLATTR_AUTHORS from this settings file to look for its plain "
-        "email addresses too",
+        "email addresses too, and FLATTR_MANIFEST (unless --manifest is given)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)
@@ -741,12 +758,16 @@ def run_audit(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if not output.is_dir():
         return cli.usage_error(f"{output}: no such output folder")
+    manifest = args.manifest
+    addresses: dict[str, str] = {}
     try:
-        addresses = (
-            plain_addresses_from_settings(args.settings) if args.settings else {}
-        )
+        if args.settings:
+            settings = read_settings_file(args.settings)
+            addresses = plain_addresses_from_settings(settings, args.settings)
+            if manifest is None:
+                manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
-            report = audit_site(output, args.manifest, addresses, advance)
+            report = audit_site(output, manifest, addresses, advance)
     except (ManifestError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]

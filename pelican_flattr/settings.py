@@ -292,7 +292,7 @@ def _strings(
     return tuple(value)
 
 
-def _path(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
+def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
     """The path setting ``name``, or None when unset (None) or not a path."""
     value = settings.get(name)
     if value is None:
@@ -435,7 +435,9 @@ def read_settings(
         )
 
     output_path = str(settings.get("OUTPUT_PATH") or "output")
-    manifest = _path(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
+    manifest = (
+        path_setting(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
+    )
     manifest_path = Path(output_path, manifest)
     cache = str(settings.get("CACHE_PATH") or "cache")
     if settings.get("FLATTR_URL_BASELINE") is None and "\0" in cache:
@@ -445,10 +447,10 @@ def read_settings(
             f"{nul_in_path('CACHE_PATH', cache)}, and the URL guard keeps its "
             "baseline in it (unless FLATTR_URL_BASELINE says where)"
         )
-    baseline = _path(settings, "FLATTR_URL_BASELINE", fatal) or Path(
+    baseline = path_setting(settings, "FLATTR_URL_BASELINE", fatal) or Path(
         cache, "pelican-flattr", "url-baseline.json"
     )
-    store = _path(settings, "FLATTR_STORE", fatal)
+    store = path_setting(settings, "FLATTR_STORE", fatal)
 
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")

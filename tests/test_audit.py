@@ -210,9 +210,33 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(site, capsys
         assert capsys.readouterr().err == (
             f"pelican-flattr: {output / 'flattr-manifest.json'}: no such "
             "manifest: build the site with PLUGINS = ['pelican_flattr'] and "
-            "no error from pelican-flattr in the build's log, or give the "
-            "manifest's path (FLATTR_MANIFEST) with --manifest\n"
+            "no error from pelican-flattr in the build's log; with "
+            "FLATTR_MANIFEST set, give --settings or --manifest\n"
         )
+
+
+def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
+    """With --settings, the audit finds the manifest where FLATTR_MANIFEST
+    put it; --manifest still wins, and a value that is no path is named."""
+    files = {"a.md": article("Some article", "Alice")}
+    output = site(
+        files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_MANIFEST="meta/things.json"
+    )
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_MANIFEST = 'meta/things.json'\n", encoding="utf-8")
+    assert main(["audit", str(output)]) == 2
+    capsys.readouterr()
+    assert main(["audit", str(output), "--settings", str(conf)]) == 0
+    assert "1 thing, " in capsys.readouterr().out
+    elsewhere = tmp_path / "elsewhere.json"
+    command = ["audit", str(output), "--settings", str(conf), "--manifest"]
+    assert main([*command, str(elsewhere)]) == 2
+    assert f"{elsewhere}: no such manifest" in capsys.readouterr().err
+    conf.write_text("FLATTR_MANIFEST = 3\n", encoding="utf-8")
+    assert main(["audit", str(output), "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {conf}: FLATTR_MANIFEST must be a file path, not 3\n"
+    )
 
 
 def test_diff_reports_what_would_be_orphaned(sample_output, tmp_path, capsys):
