@@ -1203,3 +1203,29 @@ def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
     assert {p.name for p in cache_files} >= {"ArticlesGenerator"}
     for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
         assert token.encode() not in _file_bytes(path), path
+
+
+def test_an_address_in_a_misspelt_setting_never_reaches_the_cache(tmp_path, flattr_log):
+    """A FLATTR_ name the plugin does not read is most likely one that it
+    does, misspelt: the build ignores it with a warning, but Pelican still
+    pickles it with every article it caches."""
+    from conftest import build
+
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "FLATTR_AUTHOR": {"Zed": "email:zed.secret@example.org"},
+        "FLATTR_USERNAMES": "email:site.secret@example.org",
+        "FLATTR_OWNERS": ["email:amy.secret@example.org"],
+    }
+    build(tmp_path, {"zed.md": article("Zed writes here", "Zed")}, **settings)
+    _assert_no_secret_address_written(tmp_path, "generator")
+    messages = _flattr_messages(flattr_log)
+    assert not any("@" in message for message in messages)
+    # Still named, with the setting meant.
+    assert any(
+        "FLATTR_AUTHOR is no setting of pelican-flattr" in m
+        and "did you mean FLATTR_AUTHORS?" in m
+        for m in messages
+    )
