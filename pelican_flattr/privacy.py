@@ -43,32 +43,35 @@ def hide_addresses(pelican: Any) -> None:
         pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
 
 
-def hide_addresses_in_reader_caches(generators: list[Any]) -> None:
-    """Hash the owner addresses in what Pelican's readers cached, and save
-    their caches again.
-
-    A reader caches its own copy of each file's metadata, saved before any
-    plugin sees the content; rare (an ``email:ADDRESS`` in an article's
-    metadata, with content caching on), so the second save costs nothing
-    on other sites. The cache's layout is Pelican's (path -> (file stamp,
-    (content, metadata))): anything else is left alone.
+def note_readers(readers: Any) -> None:
+    """Keep each of the build's readers (one per generator): its cache keeps
+    its own copy of each file's metadata (see hide_address_in_reader_caches).
     """
-    for generator in generators:
-        readers = getattr(generator, "readers", None)
+    if build.current.active:
+        build.current.readers.append(readers)
+
+
+def hide_address_in_reader_caches(path: object) -> None:
+    """Hash the owner address in what Pelican's readers cached of the file
+    at ``path``, while the cache is still in memory.
+
+    A reader caches its own copy of each file's metadata as it reads it,
+    and saves the cache once the generator has read every file: a build
+    that stops before the plugin sees them all (``pelican --fatal``, an
+    error in another plugin) keeps the file as it was saved, so the copy is
+    hashed before Pelican saves it, as each content object is made. The
+    cache's layout is Pelican's (path -> (file stamp, (content,
+    metadata))): anything else is left alone.
+    """
+    for readers in build.current.readers:
         cached = getattr(readers, "_cache", None)
-        if not isinstance(cached, dict):
-            continue
-        changed = False
-        for entry in cached.values():
-            data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
-            metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
-            owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-            hidden = hidden_owner(owner)
-            if hidden is not owner:
-                metadata[OWNER] = hidden  # type: ignore[index]
-                changed = True
-        if changed:
-            readers.save_cache()
+        entry = cached.get(path) if isinstance(cached, dict) else None
+        data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+        metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
+        hidden = hidden_owner(owner)
+        if hidden is not owner:
+            metadata[OWNER] = hidden  # type: ignore[index]
 
 
 def hidden_owner(owner: object) -> object:

@@ -4,7 +4,9 @@ import gzip
 import hashlib
 import logging
 import re
+import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -1185,6 +1187,50 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
         **settings,
     )
     assert _published_source_warnings(flattr_log) == []
+
+
+def test_an_owner_address_never_reaches_the_readers_cache_of_a_build_that_stops(
+    tmp_path,
+):
+    """Pelican saves the articles' readers' cache as soon as it has read
+    them; the build may stop before the plugin sees every file (here
+    ``pelican --fatal errors``, at a page with no title), and the cache file
+    stays as it was written."""
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    owner = "email:dave.secret@example.org"
+    (content / "a.md").write_text(article("Owner here", "Zed", flattr_owner=owner))
+    (content / "pages" / "z.md").write_text("Author: Zed\n\nNo title.\n")
+    pelican = Path(sys.executable).with_name("pelican")
+    result = subprocess.run(
+        [
+            str(pelican),
+            str(content),
+            "-o",
+            str(tmp_path / "output"),
+            "--cache-path",
+            str(tmp_path / "cache"),
+            "--fatal",
+            "errors",
+            "-e",
+            'PLUGINS=["pelican_flattr"]',
+            'SITEURL="https://example.org"',
+            'TIMEZONE="UTC"',
+            "CACHE_CONTENT=true",
+            "LOAD_CONTENT_CACHE=true",
+            'CONTENT_CACHING_LAYER="reader"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "'title'" in result.stdout + result.stderr  # it stopped at the page
+    assert "secret@" not in result.stdout + result.stderr
+    cache = tmp_path / "cache" / "ArticlesGenerator-Readers"
+    assert cache.is_file()
+    assert b"secret@" not in _file_bytes(cache)
 
 
 def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
