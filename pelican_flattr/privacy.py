@@ -137,6 +137,18 @@ def published_content(generators: list[Any]) -> list[OwnerSource]:
 # address is (64 characters before the "@", 255 after).
 _AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
 
+# A backslash escape of reStructuredText: a backslash and whitespace
+# (a line break, and the indentation after it) are dropped, a backslash
+# before any other character is.
+_REST_ESCAPE = re.compile(rb"\\(?:\s+|(.))", re.DOTALL)
+
+
+def _without_escapes(text: bytes) -> bytes:
+    """``text`` as reStructuredText reads it once escaped: ``\\@`` is "@",
+    and ``exa\\`` at the end of a line, followed by ``mple.org``, is
+    ``example.org``, in the owner the reader gives the plugin."""
+    return _REST_ESCAPE.sub(lambda escape: escape.group(1) or b"", text)
+
 
 def warn_about_published_addresses(pelican: Any) -> None:
     """Name each source file that ``OUTPUT_SOURCES`` published with the
@@ -146,7 +158,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
     Pelican keeps of it, but cannot change the copy. So the copy of each
     content with an email owner is read once written, "&#64;" decoded, and
     every text around an "@" hashed, as the audit finds them and more: the
-    copy is named when it holds the address behind its owner's hash. An
+    copy is named when it holds the address behind its owner's hash (with
+    reStructuredText's backslash escapes read, as its reader reads them). An
     owner from DEFAULT_METADATA is not in the copy, unless its text quotes
     the address (which the audit would report too). An address that could
     not be hashed is an error of its own, naming the file. Pelican's
@@ -169,6 +182,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
         except OSError:
             continue  # Pelican did not write it, and says why
         texts = with_entities_decoded(data)
+        if b"\\" in data:  # as the reST reader took the owner from it
+            texts += [_without_escapes(text) for text in texts]
         shaped = {
             token
             for text in texts

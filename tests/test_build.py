@@ -1059,6 +1059,38 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_a_published_rest_owner_address_is_found_through_its_escapes(
+    tmp_path, flattr_log
+):
+    """reStructuredText drops a backslash before any character, and an
+    escaped line break with the spaces after it: the owner is hashed from
+    the address, while the published copy spells it with the escapes."""
+    from conftest import build
+
+    def rest(title, owner):
+        return (
+            f"{title}\n{'#' * len(title)}\n\n:date: 2024-03-02\n:authors: Zed\n"
+            f":flattr_owner: {owner}\n\nWords in reST, enough.\n"
+        )
+
+    files = {
+        "at.rst": rest("Escaped at", "email:dave.secret\\@example.org"),
+        "letter.rst": rest("Escaped letter", "email:d\\ave.secret@example.org"),
+        "broken.rst": rest("Over two lines", "email:dave.secret@exa\\\n  mple.org"),
+    }
+    output = build(tmp_path, files, OUTPUT_SOURCES=True)
+    # Each is the owner Flattr receives for the address.
+    assert {entry["owner"]["value"] for entry in manifest_things(output).values()} == {
+        f"email:{MD5_OF_DAVE}"
+    }
+    hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
+    assert _published_source_warnings(flattr_log) == [
+        _published_warning("at.rst", "escaped-at.text", hashed),
+        _published_warning("broken.rst", "over-two-lines.text", hashed),
+        _published_warning("letter.rst", "escaped-letter.text", hashed),
+    ]
+
+
 def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     from conftest import build
 
