@@ -15,7 +15,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from . import build
 from .feeds import as_feed_writes
 from .manifest import MISSING, file_problem
-from .privacy import hidden_owner, hide_addresses_in_reader_caches, published_content
+from .privacy import hidden_owner, hide_address_in_reader_caches, published_content
 from .resolve import OWNER, PINNED_URL, ContentThing, Resolution, own_thing_url, resolve
 from .settings import FlattrSettings, shown_author
 from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
@@ -72,10 +72,8 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
 def attach_things(generators: list[Any]) -> None:
     """Give every published article (and page) its thing, or say why not."""
     state = build.current
-    # Both whatever the settings: a build without buttons writes the
-    # readers' cache and publishes the sources all the same.
-    if state.addresses_in_metadata:
-        hide_addresses_in_reader_caches(generators)
+    # Whatever the settings: a build without buttons publishes the sources
+    # all the same.
     if state.published_sources is not None:
         state.owner_sources = published_content(generators)
     settings = state.settings
@@ -434,8 +432,8 @@ def reserve_flattr_attribute(content: Any) -> None:
         hidden = hidden_owner(owner)
         if hidden is not owner:
             # Pelican's content cache pickles the metadata: hidden here,
-            # and in the readers' cache (which keeps its own copy) later.
+            # and in the readers' cache, which keeps its own copy.
             metadata[OWNER] = hidden
             if getattr(content, OWNER, None) == owner:  # Pelican copies each field
                 setattr(content, OWNER, hidden)
-            build.current.addresses_in_metadata = True
+            hide_address_in_reader_caches(getattr(content, "source_path", None))

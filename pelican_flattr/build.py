@@ -122,9 +122,9 @@ class BuildState:
     shown_styles: dict[str, str] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
-    # Whether some content's owner metadata held an address: the readers'
-    # caches then need it hashed too (see hide_addresses_in_reader_caches).
-    addresses_in_metadata: bool = False
+    # Pelican's readers of this build, one per generator: their caches keep
+    # each file's metadata as read (see privacy.hide_address_in_reader_caches).
+    readers: list[Any] = field(default_factory=list)
     # Pelican's PATH, absolute, with a trailing "/": see source_of().
     content_root: str = ""
     # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.

@@ -9,7 +9,9 @@ A build flows through them in this order (see docs/architecture.md):
    ``run()``): resets per-build state, so ``pelican --autoreload`` never
    doubles anything, and reads the settings.
 2. ``attach.reserve_flattr_attribute`` (``content_object_init``): each
-   content object's ``flattr``, and its owner metadata's address hashed.
+   content object's ``flattr``, and its owner metadata's address hashed,
+   in the readers' cache too (``privacy.note_readers``, ``readers_init``,
+   keeps each generator's readers).
 3. ``templates.prepare_templates`` and ``attach.attach_things``
    (``all_generators_finalized``, once every content file is read and
    before anything is rendered): every template finds the helpers and
@@ -42,7 +44,7 @@ from .manifest import (
     portable_path,
     write_atomically,
 )
-from .privacy import hide_addresses, warn_about_published_addresses
+from .privacy import hide_addresses, note_readers, warn_about_published_addresses
 from .settings import FlattrSettings
 from .templates import keep_templates_completing, prepare_templates
 from .thing import is_development_url
@@ -268,6 +270,7 @@ def register() -> None:
     """Connect the plugin to Pelican's signals."""
     signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(build.start_build)
+    signals.readers_init.connect(note_readers)
     signals.content_object_init.connect(reserve_flattr_attribute)
     signals.all_generators_finalized.connect(prepare_templates)
     signals.all_generators_finalized.connect(attach_things)

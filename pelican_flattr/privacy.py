@@ -43,32 +43,35 @@ def hide_addresses(pelican: Any) -> None:
         pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
 
 
-def hide_addresses_in_reader_caches(generators: list[Any]) -> None:
-    """Hash the owner addresses in what Pelican's readers cached, and save
-    their caches again.
-
-    A reader caches its own copy of each file's metadata, saved before any
-    plugin sees the content; rare (an ``email:ADDRESS`` in an article's
-    metadata, with content caching on), so the second save costs nothing
-    on other sites. The cache's layout is Pelican's (path -> (file stamp,
-    (content, metadata))): anything else is left alone.
+def note_readers(readers: Any) -> None:
+    """Keep each of the build's readers (one per generator): its cache keeps
+    its own copy of each file's metadata (see hide_address_in_reader_caches).
     """
-    for generator in generators:
-        readers = getattr(generator, "readers", None)
+    if build.current.active:
+        build.current.readers.append(readers)
+
+
+def hide_address_in_reader_caches(path: object) -> None:
+    """Hash the owner address in what Pelican's readers cached of the file
+    at ``path``, while the cache is still in memory.
+
+    A reader caches its own copy of each file's metadata as it reads it,
+    and saves the cache once the generator has read every file: a build
+    that stops before the plugin sees them all (``pelican --fatal``, an
+    error in another plugin) keeps the file as it was saved, so the copy is
+    hashed before Pelican saves it, as each content object is made. The
+    cache's layout is Pelican's (path -> (file stamp, (content,
+    metadata))): anything else is left alone.
+    """
+    for readers in build.current.readers:
         cached = getattr(readers, "_cache", None)
-        if not isinstance(cached, dict):
-            continue
-        changed = False
-        for entry in cached.values():
-            data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
-            metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
-            owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-            hidden = hidden_owner(owner)
-            if hidden is not owner:
-                metadata[OWNER] = hidden  # type: ignore[index]
-                changed = True
-        if changed:
-            readers.save_cache()
+        entry = cached.get(path) if isinstance(cached, dict) else None
+        data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+        metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
+        hidden = hidden_owner(owner)
+        if hidden is not owner:
+            metadata[OWNER] = hidden  # type: ignore[index]
 
 
 def hidden_owner(owner: object) -> object:
@@ -134,6 +137,18 @@ def published_content(generators: list[Any]) -> list[OwnerSource]:
 # address is (64 characters before the "@", 255 after).
 _AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
 
+# A backslash escape of reStructuredText: a backslash and whitespace
+# (a line break, and the indentation after it) are dropped, a backslash
+# before any other character is.
+_REST_ESCAPE = re.compile(rb"\\(?:\s+|(.))", re.DOTALL)
+
+
+def _without_escapes(text: bytes) -> bytes:
+    """``text`` as reStructuredText reads it once escaped: ``\\@`` is "@",
+    and ``exa\\`` at the end of a line, followed by ``mple.org``, is
+    ``example.org``, in the owner the reader gives the plugin."""
+    return _REST_ESCAPE.sub(lambda escape: escape.group(1) or b"", text)
+
 
 def warn_about_published_addresses(pelican: Any) -> None:
     """Name each source file that ``OUTPUT_SOURCES`` published with the
@@ -143,7 +158,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
     Pelican keeps of it, but cannot change the copy. So the copy of each
     content with an email owner is read once written, "&#64;" decoded, and
     every text around an "@" hashed, as the audit finds them and more: the
-    copy is named when it holds the address behind its owner's hash. An
+    copy is named when it holds the address behind its owner's hash (with
+    reStructuredText's backslash escapes read, as its reader reads them). An
     owner from DEFAULT_METADATA is not in the copy, unless its text quotes
     the address (which the audit would report too). An address that could
     not be hashed is an error of its own, naming the file. Pelican's
@@ -166,6 +182,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
         except OSError:
             continue  # Pelican did not write it, and says why
         texts = with_entities_decoded(data)
+        if b"\\" in data:  # as the reST reader took the owner from it
+            texts += [_without_escapes(text) for text in texts]
         shaped = {
             token
             for text in texts

@@ -61,17 +61,24 @@ DEFAULTS: dict[str, object] = {
 COMMAND_SETTINGS = ("FLATTR_VERIFIED_ACCOUNTS", "FLATTR_WEBHOOK_TOKEN")
 
 
+_KNOWN = frozenset({*DEFAULTS, *COMMAND_SETTINGS})
+
+
+def is_unknown_setting(name: object) -> bool:
+    """Whether ``name`` is a ``FLATTR_*`` name that the plugin does not read."""
+    return isinstance(name, str) and name.startswith("FLATTR_") and name not in _KNOWN
+
+
 def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
     does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
     ignored without a word, and the articles it was meant for go to
     ``FLATTR_USERNAME``, or without a button."""
-    known = {*DEFAULTS, *COMMAND_SETTINGS}
     # Compared without the prefix that every name shares.
-    by_rest = {name.removeprefix("FLATTR_"): name for name in sorted(known)}
+    by_rest = {name.removeprefix("FLATTR_"): name for name in sorted(_KNOWN)}
     messages = []
     for name in sorted(key for key in settings if isinstance(key, str)):
-        if not name.startswith("FLATTR_") or name in known:
+        if not is_unknown_setting(name):
             continue
         close = difflib.get_close_matches(name.removeprefix("FLATTR_"), by_rest, n=1)
         hint = (
@@ -103,6 +110,16 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
         settings["FLATTR_AUTHORS"] = scrubbed_owner(authors)
     if settings.get("FLATTR_USERNAME") is not None:
         settings["FLATTR_USERNAME"] = scrubbed_owner(settings["FLATTR_USERNAME"])
+    # A FLATTR_ name the plugin does not read is most likely one it does,
+    # misspelt (FLATTR_AUTHOR): ignored, with a warning, and pickled all the
+    # same.
+    for name in [key for key in settings if is_unknown_setting(key)]:
+        value = settings[name]
+        settings[name] = (
+            {key: scrubbed_owner(item) for key, item in value.items()}
+            if isinstance(value, Mapping)
+            else scrubbed_owner(value)
+        )
     # An owner given for every article, or for some files, is metadata that
     # Pelican merges into each article's, and its settings go into the cache
     # with the articles all the same.

@@ -4,7 +4,9 @@ import gzip
 import hashlib
 import logging
 import re
+import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -1057,6 +1059,38 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_a_published_rest_owner_address_is_found_through_its_escapes(
+    tmp_path, flattr_log
+):
+    """reStructuredText drops a backslash before any character, and an
+    escaped line break with the spaces after it: the owner is hashed from
+    the address, while the published copy spells it with the escapes."""
+    from conftest import build
+
+    def rest(title, owner):
+        return (
+            f"{title}\n{'#' * len(title)}\n\n:date: 2024-03-02\n:authors: Zed\n"
+            f":flattr_owner: {owner}\n\nWords in reST, enough.\n"
+        )
+
+    files = {
+        "at.rst": rest("Escaped at", "email:dave.secret\\@example.org"),
+        "letter.rst": rest("Escaped letter", "email:d\\ave.secret@example.org"),
+        "broken.rst": rest("Over two lines", "email:dave.secret@exa\\\n  mple.org"),
+    }
+    output = build(tmp_path, files, OUTPUT_SOURCES=True)
+    # Each is the owner Flattr receives for the address.
+    assert {entry["owner"]["value"] for entry in manifest_things(output).values()} == {
+        f"email:{MD5_OF_DAVE}"
+    }
+    hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
+    assert _published_source_warnings(flattr_log) == [
+        _published_warning("at.rst", "escaped-at.text", hashed),
+        _published_warning("broken.rst", "over-two-lines.text", hashed),
+        _published_warning("letter.rst", "escaped-letter.text", hashed),
+    ]
+
+
 def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     from conftest import build
 
@@ -1187,6 +1221,50 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_an_owner_address_never_reaches_the_readers_cache_of_a_build_that_stops(
+    tmp_path,
+):
+    """Pelican saves the articles' readers' cache as soon as it has read
+    them; the build may stop before the plugin sees every file (here
+    ``pelican --fatal errors``, at a page with no title), and the cache file
+    stays as it was written."""
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    owner = "email:dave.secret@example.org"
+    (content / "a.md").write_text(article("Owner here", "Zed", flattr_owner=owner))
+    (content / "pages" / "z.md").write_text("Author: Zed\n\nNo title.\n")
+    pelican = Path(sys.executable).with_name("pelican")
+    result = subprocess.run(
+        [
+            str(pelican),
+            str(content),
+            "-o",
+            str(tmp_path / "output"),
+            "--cache-path",
+            str(tmp_path / "cache"),
+            "--fatal",
+            "errors",
+            "-e",
+            'PLUGINS=["pelican_flattr"]',
+            'SITEURL="https://example.org"',
+            'TIMEZONE="UTC"',
+            "CACHE_CONTENT=true",
+            "LOAD_CONTENT_CACHE=true",
+            'CONTENT_CACHING_LAYER="reader"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "'title'" in result.stdout + result.stderr  # it stopped at the page
+    assert "secret@" not in result.stdout + result.stderr
+    cache = tmp_path / "cache" / "ArticlesGenerator-Readers"
+    assert cache.is_file()
+    assert b"secret@" not in _file_bytes(cache)
+
+
 def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
     from conftest import build
 
@@ -1203,3 +1281,29 @@ def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
     assert {p.name for p in cache_files} >= {"ArticlesGenerator"}
     for path in cache_files + [p for p in tmp_path.rglob("output/**/*") if p.is_file()]:
         assert token.encode() not in _file_bytes(path), path
+
+
+def test_an_address_in_a_misspelt_setting_never_reaches_the_cache(tmp_path, flattr_log):
+    """A FLATTR_ name the plugin does not read is most likely one that it
+    does, misspelt: the build ignores it with a warning, but Pelican still
+    pickles it with every article it caches."""
+    from conftest import build
+
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "FLATTR_AUTHOR": {"Zed": "email:zed.secret@example.org"},
+        "FLATTR_USERNAMES": "email:site.secret@example.org",
+        "FLATTR_OWNERS": ["email:amy.secret@example.org"],
+    }
+    build(tmp_path, {"zed.md": article("Zed writes here", "Zed")}, **settings)
+    _assert_no_secret_address_written(tmp_path, "generator")
+    messages = _flattr_messages(flattr_log)
+    assert not any("@" in message for message in messages)
+    # Still named, with the setting meant.
+    assert any(
+        "FLATTR_AUTHOR is no setting of pelican-flattr" in m
+        and "did you mean FLATTR_AUTHORS?" in m
+        for m in messages
+    )
