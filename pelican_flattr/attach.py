@@ -15,8 +15,17 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from . import build
 from .feeds import as_feed_writes
 from .manifest import MISSING, file_problem
-from .privacy import hidden_owner, hide_address_in_reader_caches, published_content
-from .resolve import OWNER, PINNED_URL, ContentThing, Resolution, own_thing_url, resolve
+from .privacy import hide_owner_addresses, published_content
+from .resolve import (
+    OWNER,
+    PINNED_URL,
+    ContentThing,
+    Resolution,
+    closest_field,
+    own_thing_url,
+    resolve,
+    unknown_fields,
+)
 from .settings import FlattrSettings, shown_author
 from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
 
@@ -95,6 +104,9 @@ def attach_things(generators: list[Any]) -> None:
     warned_languages: set[str] = set()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
+        misspelt = unknown_fields(content.metadata)
+        if misspelt:
+            _warn_about_unknown_fields(content, misspelt)
         outcome = resolve(
             content,
             settings,
@@ -157,6 +169,20 @@ def attach_things(generators: list[Any]) -> None:
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
+
+
+def _warn_about_unknown_fields(content: Any, names: list[str]) -> None:
+    """Name each metadata field of ``content`` that looks like one of this
+    plugin's but is none: ignored, it would leave the article to its
+    author's owner (or to the settings) without a word."""
+    source = build.source_of(content) or content.relative_source_path
+    for name in names:
+        meant = closest_field(name)
+        hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
+        build.warn_once(
+            f"{source}: metadata '{name}' is no field of pelican-flattr, so it "
+            f"is ignored{hint}"
+        )
 
 
 def _takes_shared_url(
@@ -426,14 +452,12 @@ def reserve_flattr_attribute(content: Any) -> None:
     if build.current.active:
         content.flattr = None
         metadata = getattr(content, "metadata", None)
-        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-        if owner is None or (isinstance(owner, str) and "@" not in owner):
-            return  # nearly every article: nothing to hide, and no call made
-        hidden = hidden_owner(owner)
-        if hidden is not owner:
-            # Pelican's content cache pickles the metadata: hidden here,
-            # and in the readers' cache, which keeps its own copy.
-            metadata[OWNER] = hidden
-            if getattr(content, OWNER, None) == owner:  # Pelican copies each field
-                setattr(content, OWNER, hidden)
-            hide_address_in_reader_caches(getattr(content, "source_path", None))
+        if not isinstance(metadata, dict):
+            return
+        # A misspelt owner field may hold an address as well as the owner's.
+        names = unknown_fields(metadata)
+        owner = metadata.get(OWNER)
+        if owner is not None and not (isinstance(owner, str) and "@" not in owner):
+            names.append(OWNER)
+        if names:  # rare: nearly every article has nothing to hide
+            hide_owner_addresses(content, names)

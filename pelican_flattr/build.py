@@ -146,7 +146,7 @@ class BuildState:
     # With i18n_subsites, the languages that have a site other than this
     # one: see attach._contents().
     other_sites_languages: frozenset[str] = frozenset()
-    # Warnings said once per build, however many pages repeat them.
+    # Warnings said once in a run (see warn_once).
     said: set[str] = field(default_factory=set)
 
 
@@ -415,6 +415,15 @@ def warn(message: str) -> None:
         report(message)
     else:
         logger.warning("pelican-flattr: %s", message)
+
+
+def warn_once(message: str) -> None:
+    """``warn``, once in a run, however many pages (or the sites of
+    i18n_subsites, each a build of its own) would repeat it."""
+    if any(message in each.said for each in (*outer_builds, current)):
+        return
+    current.said.add(message)
+    warn(message)
 
 
 def source_of(content: Any) -> str | None:

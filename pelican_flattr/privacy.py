@@ -51,9 +51,29 @@ def note_readers(readers: Any) -> None:
         build.current.readers.append(readers)
 
 
-def hide_address_in_reader_caches(path: object) -> None:
-    """Hash the owner address in what Pelican's readers cached of the file
-    at ``path``, while the cache is still in memory.
+def hide_owner_addresses(content: Any, names: list[str]) -> None:
+    """Hash the address in each owner field ``names`` of ``content``: in its
+    metadata, in Pelican's copy of the field as an attribute, and in the
+    readers' cached copy (see hide_address_in_reader_caches).
+
+    Pelican's content cache pickles the metadata. A misspelt owner field
+    (``flattr_ownr``) is ignored, but pickled all the same.
+    """
+    metadata = content.metadata
+    for name in names:
+        value = metadata.get(name)
+        hidden = hidden_owner(value)
+        if hidden is not value:
+            metadata[name] = hidden
+            if getattr(content, name, None) == value:  # Pelican copies each field
+                setattr(content, name, hidden)
+            hide_address_in_reader_caches(getattr(content, "source_path", None), name)
+
+
+def hide_address_in_reader_caches(path: object, name: str) -> None:
+    """Hash the address in the metadata field ``name`` of what Pelican's
+    readers cached of the file at ``path``, while the cache is still in
+    memory.
 
     A reader caches its own copy of each file's metadata as it reads it,
     and saves the cache once the generator has read every file: a build
@@ -68,10 +88,10 @@ def hide_address_in_reader_caches(path: object) -> None:
         entry = cached.get(path) if isinstance(cached, dict) else None
         data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
         metadata = data[1] if isinstance(data, tuple) and len(data) == 2 else None
-        owner = metadata.get(OWNER) if isinstance(metadata, dict) else None
-        hidden = hidden_owner(owner)
-        if hidden is not owner:
-            metadata[OWNER] = hidden  # type: ignore[index]
+        value = metadata.get(name) if isinstance(metadata, dict) else None
+        hidden = hidden_owner(value)
+        if hidden is not value:
+            metadata[name] = hidden  # type: ignore[index]
 
 
 def hidden_owner(owner: object) -> object:

@@ -9,6 +9,7 @@ object shaped like Pelican's ``Article`` or ``Page`` works.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import posixpath
 import re
@@ -50,6 +51,7 @@ TAGS = "flattr_tags"
 HIDDEN = "flattr_hidden"
 PINNED_URL = "flattr_url"
 IMAGE_FIELDS = ("og_image", "image")
+FIELDS = frozenset({OPT_OUT, OWNER, CATEGORY, LANGUAGE, TAGS, HIDDEN, PINNED_URL})
 # og:description is cut here: what link previews show of it.
 OPEN_GRAPH_DESCRIPTION_LIMIT = 300
 
@@ -121,6 +123,23 @@ def _shown(value: str) -> str:
     if len(shown) <= _SHOWN_LIMIT:
         return shown
     return shown[: _SHOWN_LIMIT - 3] + "..."
+
+
+def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
+    """The names in ``metadata`` that start as this plugin's fields do but
+    are none of them: most likely one misspelt (``Flattr_ownr``), which
+    would be ignored without a word."""
+    return [
+        name
+        for name in metadata
+        if isinstance(name, str) and name.startswith(OPT_OUT) and name not in FIELDS
+    ]
+
+
+def closest_field(name: str) -> str | None:
+    """The field of this plugin that ``name`` most likely misspells."""
+    found = difflib.get_close_matches(name.replace("-", "_"), sorted(FIELDS), n=1)
+    return found[0] if found else None
 
 
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:

@@ -152,9 +152,7 @@ def _say_what_goes_without(
         "them: its pages go without (call them in the template, or leave "
         "FLATTR_INJECT on)"
     )
-    if message not in build.current.said:
-        build.current.said.add(message)
-        build.warn(message)
+    build.warn_once(message)
 
 
 def _content_thing(content: Any) -> ContentThing | None:

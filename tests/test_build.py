@@ -1307,3 +1307,47 @@ def test_an_address_in_a_misspelt_setting_never_reaches_the_cache(tmp_path, flat
         and "did you mean FLATTR_AUTHORS?" in m
         for m in messages
     )
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_a_misspelt_metadata_field_is_named_and_its_address_hidden(
+    tmp_path, flattr_log, cache_layer
+):
+    """``Flattr_ownr:`` was ignored without a word: the article went to its
+    author's owner, and the address it held went into the content cache."""
+    from conftest import build
+
+    files = {
+        "zed.md": article(
+            "Zed writes here", "Zed", Flattr_ownr="email:zed.secret@example.org"
+        ),
+        "amy.md": article("Amy writes here", "Amy", **{"Flattr-category": "images"}),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "FLATTR_AUTHORS": {"Zed": "zed", "Amy": "amy"},
+    }
+    output = build(tmp_path, files, **settings)
+    _assert_no_secret_address_written(tmp_path, cache_layer)
+    messages = _flattr_messages(flattr_log)
+    assert not any("@" in message for message in messages)
+    assert (
+        "pelican-flattr: zed.md: metadata 'flattr_ownr' is no field of "
+        "pelican-flattr, so it is ignored; did you mean 'flattr_owner'?"
+    ) in messages
+    assert (
+        "pelican-flattr: amy.md: metadata 'flattr-category' is no field of "
+        "pelican-flattr, so it is ignored; did you mean 'flattr_category'?"
+    ) in messages
+    # Ignored, as said: each article keeps its author's owner.
+    things = manifest_things(output)
+    assert things["zed.md"]["owner"]["value"] == "zed"
+    assert things["amy.md"]["category"] == "text"
+    # A rebuild from the cache says it again.
+    flattr_log.clear()
+    build(tmp_path, files, **settings)
+    assert any("'flattr_ownr'" in m for m in _flattr_messages(flattr_log))
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, files, **settings, FLATTR_STRICT=True)
