@@ -475,7 +475,7 @@ def resolve(
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         problems.append(str(error))
-    if problems or owner is None:
+    if problems:  # an owner that could not be read is among them
         return Resolution(problems=tuple(problems))
     title = thing_title(getattr(content, "title", ""), settings.site_name)
     thing = Thing(
