@@ -25,7 +25,6 @@ from pelican.contents import Article, Page
 from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
-from .feeds import PaymentLink
 from .identifiers import hash_email
 from .manifest import UrlSpool
 from .resolve import ContentThing
@@ -106,11 +105,12 @@ class BuildState:
     # Feeds: article.url -> its thing, and the feed files that carry it.
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
     feeds_by_source: dict[str, list[str]] = field(default_factory=dict)
-    # The payment links of the things feeds carry, by article.url: at most
-    # FEED_MAX_ITEMS per feed, most of them in several feeds. Pelican writes
-    # an article generator's feeds before its pages, so each article page
-    # takes its auto-submit URL from here instead of building it again.
-    feed_payment_links: dict[str, PaymentLink] = field(default_factory=dict)
+    # The payment links' hrefs (quoted auto-submit URLs) of the things feeds
+    # carry, by article.url: at most FEED_MAX_ITEMS per feed, most of them
+    # in several feeds. Pelican writes an article generator's feeds before
+    # its pages, so each article page takes its auto-submit URL from here
+    # instead of building it again.
+    feed_payment_hrefs: dict[str, str] = field(default_factory=dict)
     site_payment_url: str | None = None
     # The feed being written and the keys of its tagged items: Pelican
     # writes each feed right after handing it to plugins.

@@ -12,16 +12,16 @@ once, still well formed.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from feedgenerator import Rss201rev2Feed
 from feedgenerator.django.utils.encoding import iri_to_uri
 
-# Keys this plugin adds to feedgenerator's item and feed dicts.
-ITEM_PAYMENT_KEY = "flattr_payment_url"
+# Keys this plugin adds to feedgenerator's feed and item dicts.
 FEED_PAYMENT_KEY = "flattr_payment_url"
 REF_SUFFIX = "?ref=feed"
 # The item's payment URL quoted as an XML attribute value, as written.
@@ -29,16 +29,24 @@ _ITEM_HREF_KEY = "flattr_payment_href"
 _PAYMENT_ATTRIBUTES = 'rel="payment" type="text/html"'
 
 
-class PaymentLink(NamedTuple):
-    """A thing's auto-submit URL, and the same quoted for an XML attribute."""
+def payment_href(url: str) -> str:
+    """``url`` quoted as the value of an XML attribute, quotes included:
+    the payment link's ``href`` as the feeds write it."""
+    return quoteattr(url)
 
-    url: str
-    href: str
 
+def url_of_href(href: str) -> str:
+    """The URL that ``payment_href`` quoted.
 
-def payment_link(url: str) -> PaymentLink:
-    """The payment link to ``url``, quoted once for all the feeds that carry it."""
-    return PaymentLink(url, quoteattr(url))
+    Only the quoted form is kept for the pages, a kilobyte less per thing
+    the feeds carry: an auto-submit URL escapes nothing but its ``&``
+    separators (its values are percent-encoded), which one ``replace``
+    restores.
+    """
+    quoted = href[1:-1]
+    if href[0] == '"' and quoted.count("&") == quoted.count("&amp;"):
+        return quoted.replace("&amp;", "&")
+    return html.unescape(quoted)
 
 
 class _PaymentLinks:
@@ -60,7 +68,7 @@ class _PaymentLinks:
         super().add_root_elements(handler)  # type: ignore[misc]
         url = self.feed.get(FEED_PAYMENT_KEY)  # type: ignore[attr-defined]
         if url:
-            self._payment_link(handler, quoteattr(url))
+            self._payment_link(handler, payment_href(url))
 
     def add_item_elements(self, handler: Any, item: Mapping[str, Any]) -> None:
         super().add_item_elements(handler, item)  # type: ignore[misc]
@@ -113,30 +121,29 @@ def tag_feed(
     feed: Any,
     things_by_content_url: Mapping[str, Any],
     site_payment_url: str | None,
-    payment_links: MutableMapping[str, PaymentLink] | None = None,
+    payment_hrefs: MutableMapping[str, str] | None = None,
 ) -> list[str]:
     """Tag the feed's items with their payment links; return their keys.
 
     ``things_by_content_url`` maps ``article.url`` (``as_feed_writes`` it)
     to an object with an
-    ``auto_submit_url`` (a ContentThing). ``payment_links``, when given,
-    keeps each link built, by the same key, for the next feeds: a site's
+    ``auto_submit_url`` (a ContentThing). ``payment_hrefs``, when given,
+    keeps each link's quoted URL, by the same key, for the next feeds: a site's
     feeds share most of their items (atom and RSS, all and by author),
     and building the URL is the costly part. The whole feed gets
     ``site_payment_url`` when given.
     """
     feed_link = feed.feed.get("link") or ""
-    known = {} if payment_links is None else payment_links
+    known = {} if payment_hrefs is None else payment_hrefs
     tagged = []
     for item in feed.items:
         key = item_key(item.get("link") or "", feed_link)
         content_thing = things_by_content_url.get(key)
         if content_thing is not None:
-            link = known.get(key)
-            if link is None:
-                link = known[key] = payment_link(content_thing.auto_submit_url)
-            item[ITEM_PAYMENT_KEY] = link.url
-            item[_ITEM_HREF_KEY] = link.href
+            href = known.get(key)
+            if href is None:
+                href = known[key] = payment_href(content_thing.auto_submit_url)
+            item[_ITEM_HREF_KEY] = href
             tagged.append(key)
     if site_payment_url:
         feed.feed[FEED_PAYMENT_KEY] = site_payment_url

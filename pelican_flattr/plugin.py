@@ -86,7 +86,7 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
         feed,
         state.things_by_content_url,
         state.site_payment_url,
-        state.feed_payment_links,
+        state.feed_payment_hrefs,
     )
     state.feed_being_written = (feed, tagged)
 

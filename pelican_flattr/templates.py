@@ -13,7 +13,7 @@ from pelican.contents import Content
 
 from . import build, markup
 from .build import PageRender
-from .feeds import as_feed_writes
+from .feeds import as_feed_writes, url_of_href
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
 
@@ -83,10 +83,10 @@ def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
     ``take`` forgets it (its own page is the last to need it)."""
     state = build.current
     key = as_feed_writes(content_thing.content_url)
-    links = state.feed_payment_links
-    link = links.pop(key, None) if take else links.get(key)
-    if link is not None and state.things_by_content_url.get(key) is content_thing:
-        return link.url
+    hrefs = state.feed_payment_hrefs
+    href = hrefs.pop(key, None) if take else hrefs.get(key)
+    if href is not None and state.things_by_content_url.get(key) is content_thing:
+        return url_of_href(href)
     return None
 
 

@@ -13,8 +13,12 @@ from conftest import (
     page,
 )
 from conftest import payment_links as page_payment_links
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pelican_flattr.cli import main as audit_main_cli
+from pelican_flattr.feeds import payment_href, url_of_href
+from pelican_flattr.thing import percent_encode
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
 PINNED = "https://old.example.org/2019/pinned/"
@@ -226,3 +230,20 @@ def test_each_page_shows_the_payment_url_its_feeds_carry(site):
         hrefs = [a["href"] for a in flattr_buttons(soup)]
         hrefs += [link["href"] for link in page_payment_links(soup)]
         assert hrefs == [thing["auto_submit_url"]] * 2, source
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_the_url_a_page_takes_from_the_feeds_is_the_one_they_quoted(url):
+    # Pages keep only the quoted href the feeds wrote; any URL comes back.
+    assert url_of_href(payment_href(url)) == url
+
+
+@given(st.lists(st.tuples(st.text(min_size=1), st.text()), max_size=6))
+def test_an_auto_submit_url_is_quoted_with_its_separators_only(parameters):
+    url = "https://flattr.com/submit/auto?" + "&".join(
+        f"{percent_encode(name)}={percent_encode(value)}" for name, value in parameters
+    )
+    href = payment_href(url)
+    assert href == '"' + url.replace("&", "&amp;") + '"'
+    assert url_of_href(href) == url
