@@ -9,7 +9,6 @@ object shaped like Pelican's ``Article`` or ``Page`` works.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import posixpath
 import re
@@ -138,6 +137,8 @@ def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
 
 def closest_field(name: str) -> str | None:
     """The field of this plugin that ``name`` most likely misspells."""
+    import difflib  # only for a misspelt field: see settings.unknown_settings
+
     found = difflib.get_close_matches(name.replace("-", "_"), sorted(FIELDS), n=1)
     return found[0] if found else None
 

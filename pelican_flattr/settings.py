@@ -8,7 +8,6 @@ It never raises for a user mistake. A plain email address from
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,6 +79,10 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     for name in sorted(key for key in settings if isinstance(key, str)):
         if not is_unknown_setting(name):
             continue
+        # Imported here: only a misspelt setting needs it, and a build pays
+        # ~1.5 ms to import it.
+        import difflib
+
         close = difflib.get_close_matches(name.removeprefix("FLATTR_"), by_rest, n=1)
         hint = (
             f"; did you mean {by_rest[close[0]]}?"
