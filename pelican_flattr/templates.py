@@ -4,6 +4,8 @@ with what its templates did not print, before Pelican writes it."""
 from __future__ import annotations
 
 import functools
+import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Undefined
@@ -177,11 +179,43 @@ def flattr_pending(author: Any = None) -> PendingNotice | None:
     return notices.get(str(name)) or notices.get(str(getattr(author, "slug", "")))
 
 
+def _reporting_wrong_arguments(
+    helper: Callable[..., Any], nothing: Any
+) -> Callable[..., Any]:
+    """``helper`` as templates call it: given arguments it cannot take, it
+    returns ``nothing`` and the mistake is reported, once per template,
+    instead of a traceback that ends the build.
+
+    The arguments are checked only once the call has failed, so a right
+    call costs no more than before. The report names the parameters, never
+    a value: a string may hold an owner's email address.
+    """
+    parameters = ", ".join(inspect.signature(helper).parameters)
+    takes = f"({parameters})" if parameters else "none"
+
+    @functools.wraps(helper)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return helper(*args, **kwargs)
+        except TypeError:
+            try:
+                inspect.signature(helper).bind(*args, **kwargs)
+            except TypeError as wrong:
+                _report_in_template(
+                    f"{helper.__name__}() is called with arguments it cannot "
+                    f"take ({wrong}): it takes {takes}, and prints nothing there"
+                )
+                return nothing
+            raise  # the arguments fit: a fault of the plugin's own
+
+    return call
+
+
 TEMPLATE_HELPERS = {
-    "flattr_head": flattr_head,
-    "flattr_button": flattr_button,
-    "flattr_script": flattr_script,
-    "flattr_pending": flattr_pending,
+    "flattr_head": _reporting_wrong_arguments(flattr_head, Markup("")),
+    "flattr_button": _reporting_wrong_arguments(flattr_button, Markup("")),
+    "flattr_script": _reporting_wrong_arguments(flattr_script, Markup("")),
+    "flattr_pending": _reporting_wrong_arguments(flattr_pending, None),
 }
 
 

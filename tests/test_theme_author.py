@@ -14,6 +14,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
+from pelican_flattr.templates import _reporting_wrong_arguments
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -150,6 +151,23 @@ WRONG_CALLS = {
     "article or page, not an Author: it prints nothing there",
     "flattr_pending(article)": "article.html: flattr_pending() takes an author or "
     "author name, not an Article: it prints nothing there",
+    # Arguments a helper cannot take: a report, not a traceback ending the
+    # build. Parameters are named, values never (one may be an address).
+    'flattr_button(article, "plain", "a@example.org")': "article.html: "
+    "flattr_button() is called with arguments it cannot take (too many "
+    "positional arguments): it takes (content, style), and prints nothing there",
+    'flattr_button(article, styel="js")': "article.html: flattr_button() is "
+    "called with arguments it cannot take (got an unexpected keyword argument "
+    "'styel'): it takes (content, style), and prints nothing there",
+    "flattr_head(article, content=article)": "article.html: flattr_head() is "
+    "called with arguments it cannot take (multiple values for argument "
+    "'content'): it takes (content), and prints nothing there",
+    "flattr_script(article)": "article.html: flattr_script() is called with "
+    "arguments it cannot take (too many positional arguments): it takes none, "
+    "and prints nothing there",
+    "flattr_pending(article.author, 2)": "article.html: flattr_pending() is "
+    "called with arguments it cannot take (too many positional arguments): it "
+    "takes (author), and prints nothing there",
 }
 
 
@@ -178,6 +196,15 @@ def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, c
             FLATTR_STRICT=True,
             FLATTR_URL_GUARD=False,
         )
+
+
+def test_a_helper_fault_with_fitting_arguments_is_not_blamed_on_the_theme():
+    def faulty_helper(content=None):
+        return len(content)  # a TypeError of the helper's own
+
+    helper = _reporting_wrong_arguments(faulty_helper, "")
+    with pytest.raises(TypeError, match="has no len"):
+        helper(3)
 
 
 def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
