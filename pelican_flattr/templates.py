@@ -76,8 +76,15 @@ def flattr_script() -> Markup:
 
 def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
     """The thing's auto-submit URL, taken from the feeds when they built it
-    (``take``: see ``_feed_url``)."""
-    return _feed_url(content_thing, take) or content_thing.auto_submit_url
+    (``take``: see ``_feed_url``), or from the spool once its own page has
+    set it aside there: a theme that shows a button beside each summary
+    asks for it again on every listing the thing is on (index, category,
+    tag and author pages), which Pelican writes after the articles.
+    Reading it back costs a tenth of building it again."""
+    url = _feed_url(content_thing, take)
+    if url is None and not take:
+        url = build.current.url_spool.get(content_thing.url)
+    return url or content_thing.auto_submit_url
 
 
 def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
