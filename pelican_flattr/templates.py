@@ -197,7 +197,8 @@ def _reporting_wrong_arguments(
     call costs no more than before. The report names the parameters, never
     a value: a string may hold an owner's email address.
     """
-    parameters = ", ".join(inspect.signature(helper).parameters)
+    signature = inspect.signature(helper)
+    parameters = ", ".join(signature.parameters)
     takes = f"({parameters})" if parameters else "none"
 
     @functools.wraps(helper)
@@ -206,7 +207,7 @@ def _reporting_wrong_arguments(
             return helper(*args, **kwargs)
         except TypeError:
             try:
-                inspect.signature(helper).bind(*args, **kwargs)
+                signature.bind(*args, **kwargs)
             except TypeError as wrong:
                 _report_in_template(
                     f"{helper.__name__}() is called with arguments it cannot "
