@@ -23,7 +23,18 @@ from .identifiers import (
     parse_owner,
     redact_encoded_addresses,
 )
-from .settings import OWNER_METADATA, FlattrSettings, shown_author
+from .settings import (
+    CATEGORY_METADATA,
+    HIDDEN_METADATA,
+    LANGUAGE_METADATA,
+    METADATA_FIELDS,
+    OPT_OUT,
+    OWNER_METADATA,
+    PINNED_URL_METADATA,
+    TAGS_METADATA,
+    FlattrSettings,
+    shown_author,
+)
 from .thing import (
     CATEGORIES,
     Thing,
@@ -41,16 +52,15 @@ from .thing import (
     url_safe,
 )
 
-# Metadata fields an author may set; Pelican lowercases metadata keys.
-OPT_OUT = "flattr"
+# Metadata fields an author may set (settings.py names them all).
 OWNER = OWNER_METADATA
-CATEGORY = "flattr_category"
-LANGUAGE = "flattr_language"
-TAGS = "flattr_tags"
-HIDDEN = "flattr_hidden"
-PINNED_URL = "flattr_url"
+CATEGORY = CATEGORY_METADATA
+LANGUAGE = LANGUAGE_METADATA
+TAGS = TAGS_METADATA
+HIDDEN = HIDDEN_METADATA
+PINNED_URL = PINNED_URL_METADATA
 IMAGE_FIELDS = ("og_image", "image")
-FIELDS = frozenset({OPT_OUT, OWNER, CATEGORY, LANGUAGE, TAGS, HIDDEN, PINNED_URL})
+FIELDS = METADATA_FIELDS
 # og:description is cut here: what link previews show of it.
 OPEN_GRAPH_DESCRIPTION_LIMIT = 300
 
@@ -148,7 +158,10 @@ def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _FieldError(f"metadata '{name}' must be a single value")
+        if isinstance(value, (list, tuple)):  # a field given twice in a file
+            raise _FieldError(f"metadata '{name}' must be a single value")
+        # DEFAULT_METADATA and EXTRA_PATH_METADATA take any Python value.
+        raise _FieldError(f"metadata '{name}' must be text, not {type(value).__name__}")
     return value.strip()
 
 
@@ -164,6 +177,8 @@ def _text_field_or_none(
 
 
 def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
+    if isinstance(metadata.get(name), bool):  # {"flattr_hidden": True} in settings
+        return metadata[name]
     value = _text_field(metadata, name)
     if value is None or value == "":
         return None
@@ -476,9 +491,14 @@ def resolve(
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         problems.append(str(error))
+    # Pelican's own field, read here for the thing's title: a Title given
+    # twice makes a list, which Pelican prints as it is.
+    title = getattr(content, "title", "")
+    if not isinstance(title, str):
+        problems.append("metadata 'title' must be a single value")
     if problems:  # an owner that could not be read is among them
         return Resolution(problems=tuple(problems))
-    title = thing_title(getattr(content, "title", ""), settings.site_name)
+    title = thing_title(title, settings.site_name)
     thing = Thing(
         url=url,
         owner=owner,

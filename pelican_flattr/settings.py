@@ -152,20 +152,48 @@ def _scrubbed_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
-# The metadata field that names an article's owner (Pelican lowercases the
-# fields it reads from files; those in the settings keep their case, and
-# any case is scrubbed).
+# The metadata fields of an article (or page) that this plugin reads
+# (resolve.py). Pelican lowercases the names it reads from files; those in
+# its settings keep their case, and scrub_addresses lowercases them.
+OPT_OUT = "flattr"
 OWNER_METADATA = "flattr_owner"
+CATEGORY_METADATA = "flattr_category"
+LANGUAGE_METADATA = "flattr_language"
+TAGS_METADATA = "flattr_tags"
+HIDDEN_METADATA = "flattr_hidden"
+PINNED_URL_METADATA = "flattr_url"
+METADATA_FIELDS = frozenset(
+    {
+        OPT_OUT,
+        OWNER_METADATA,
+        CATEGORY_METADATA,
+        LANGUAGE_METADATA,
+        TAGS_METADATA,
+        HIDDEN_METADATA,
+        PINNED_URL_METADATA,
+    }
+)
 
 
 def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
-    """A copy of ``fields`` with every owner field scrubbed."""
-    return {
-        key: scrubbed_owner(value)
-        if isinstance(key, str) and key.lower() == OWNER_METADATA
-        else value
-        for key, value in fields.items()
-    }
+    """A copy of ``fields`` (``DEFAULT_METADATA``, or one file's in
+    ``EXTRA_PATH_METADATA``) as a file's metadata reaches the plugin: the
+    names of its fields lowercased, as Pelican lowercases those it reads
+    from files (``Flattr_owner`` would otherwise be ignored), and an address
+    hidden in every one that may name an owner: the owner's, and one that
+    misspells a field of the plugin's.
+
+    A name given twice, in two letter cases, keeps the last value, as
+    Pelican's attribute of that name does.
+    """
+    copy: dict[Any, Any] = {}
+    for key, value in fields.items():
+        if isinstance(key, str) and key[: len(OPT_OUT)].lower() == OPT_OUT:
+            key = key.lower()
+            if key == OWNER_METADATA or key not in METADATA_FIELDS:
+                value = scrubbed_owner(value)
+        copy[key] = value
+    return copy
 
 
 # What a value that is neither text nor a list or tuple of values becomes

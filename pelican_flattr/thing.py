@@ -292,7 +292,10 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     boundary = cut.rfind(" ")
     # A single giant word has no boundary worth keeping: cut it mid-word.
     head = cut[:boundary] if boundary > room // 2 else cut[:room]
-    return head.rstrip(" ,;:.-–—") + ellipsis
+    # Trailing punctuation goes before the ellipsis, unless it is most of
+    # the text: a title of dashes would become "…", below Flattr's minimum.
+    trimmed = head.rstrip(" ,;:.-–—")
+    return (trimmed if len(trimmed) > room // 2 else head) + ellipsis
 
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls. HTML
@@ -362,8 +365,13 @@ def thing_tags(*groups: object) -> tuple[str, ...]:
 
 
 def split_tags(value: str) -> list[str]:
-    """Tags written in metadata as ``a, b, c``."""
-    return [part.strip() for part in value.split(",") if part.strip()]
+    """Tags written in metadata as ``a, b, c``, or ``a; b; c`` as Pelican
+    splits its own ``Tags`` field: on semicolons when there is one."""
+    return [
+        part.strip()
+        for part in value.split(";" if ";" in value else ",")
+        if part.strip()
+    ]
 
 
 # ASCII whitespace and control characters: no URL holds them as they are,

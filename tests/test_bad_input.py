@@ -786,3 +786,81 @@ def test_a_handle_with_an_at_sign_is_no_email_address(site, flattr_log):
         "twitter:user:id:NUMBER for a Twitter account (its numeric id, not "
         "the handle)"
     ]
+
+
+def test_a_title_given_twice_is_named_without_a_traceback(site, flattr_log):
+    """The Markdown reader makes a list of a field given twice; Pelican
+    builds the page all the same, and only that article loses its button."""
+    twice = article("First title", "Alice").replace(
+        "Title: First title\n", "Title: First title\nTitle: Second title\nSlug: twice\n"
+    )
+    files = {"twice.md": twice, "good.md": article("The good article", "Alice")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"good.md"}
+    assert flattr_buttons(page(output / "twice.html")) == []
+    assert article_errors(flattr_log) == [
+        "pelican-flattr: twice.md: metadata 'title' must be a single value; "
+        "it gets no Flattr button"
+    ]
+
+
+def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_log):
+    """Pelican lowercases the fields it reads from files, not those in
+    DEFAULT_METADATA and EXTRA_PATH_METADATA; the README spells them
+    ``Flattr_owner``. A file's own owner must not lose to the default."""
+    files = {
+        "a.md": article("Article A", "Alice"),
+        "b.md": article("Article B", "Alice"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_METADATA={"Flattr_Owner": "partner:ns:1"},
+        EXTRA_PATH_METADATA={
+            "a.md": {"Flattr_owner": "partner:ns:2", "FLATTR_HIDDEN": "yes"},
+            "b.md": {"Flattr_Ownr": "partner:ns:3"},
+        },
+    )
+    things = manifest_things(output)
+    assert things["a.md"]["owner"]["value"] == "partner:ns:2"
+    assert things["a.md"]["hidden"] is True
+    assert things["b.md"]["owner"]["value"] == "partner:ns:1"
+    assert things["b.md"]["hidden"] is False
+    warnings = [r.getMessage() for r in flattr_log.records if "b.md" in r.getMessage()]
+    assert warnings == [
+        "pelican-flattr: b.md: metadata 'flattr_ownr' is no field of pelican-flattr, "
+        "so it is ignored; did you mean 'flattr_owner'?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "hidden", "says"),
+    [
+        ({"flattr_hidden": True}, True, None),
+        ({"Flattr_hidden": False}, False, None),
+        ({"flattr": False}, None, None),  # opted out: no thing
+        (
+            {"flattr_category": 3},
+            None,
+            "metadata 'flattr_category' must be text, not int",
+        ),
+    ],
+)
+def test_python_values_in_the_metadata_settings(site, flattr_log, fields, hidden, says):
+    """DEFAULT_METADATA takes any Python value: True is as good as "yes"."""
+    output = site(
+        {"a.md": article("Article A", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_METADATA=fields,
+    )
+    things = manifest_things(output)
+    if hidden is None:
+        assert things == {}
+    else:
+        assert things["a.md"]["hidden"] is hidden
+    errors = article_errors(flattr_log)
+    assert errors == (
+        []
+        if says is None
+        else [f"pelican-flattr: a.md: {says}; it gets no Flattr button"]
+    )

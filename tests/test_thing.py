@@ -23,6 +23,7 @@ from pelican_flattr.thing import (
     html_lang,
     percent_encode,
     shorten,
+    split_tags,
     strip_html,
     thing_description,
     thing_tags,
@@ -182,6 +183,41 @@ def test_title_is_never_short_or_long():
     assert len(thing_title("Hi", "")) >= 5
     long = thing_title("word " * 60, "Site")
     assert 5 <= len(long) <= 100 and long.endswith("…")
+
+
+@pytest.mark.parametrize("filler", ["-", ".", " ,", "–— ", ";:"])
+def test_a_cut_never_leaves_less_than_flattr_takes(filler):
+    """Punctuation before the ellipsis goes, unless it is most of the text:
+    a title of dashes must not shrink to a lone "…"."""
+    title = thing_title(filler * 200, "Site")
+    assert 5 <= len(title) <= 100 and title.endswith("…")
+    description = thing_description(filler * 2000, "Fallback title")
+    assert 5 <= len(description) <= 1000 and description.endswith("…")
+
+
+@settings(max_examples=300)
+@given(
+    text=st.text(alphabet=st.sampled_from(" ,;:.-–—ab\n<>&"), max_size=3000),
+    site_name=st.text(max_size=30),
+)
+def test_titles_and_descriptions_always_fit_flattr_limits(text, site_name):
+    title = thing_title(text, site_name)
+    assert 5 <= len(title) <= 100
+    assert 5 <= len(thing_description(text, title)) <= 1000
+
+
+@pytest.mark.parametrize(
+    ("written", "tags"),
+    [
+        ("rust, embedded", ["rust", "embedded"]),
+        # As Pelican splits its own Tags: on semicolons when there is one.
+        ("rust; embedded; C, C++", ["rust", "embedded", "C, C++"]),
+        (" ; a;;b ; ", ["a", "b"]),
+        ("", []),
+    ],
+)
+def test_split_tags_as_pelican_splits_its_tags(written, tags):
+    assert split_tags(written) == tags
 
 
 def test_description_falls_back_and_is_cut():
