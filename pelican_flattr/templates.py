@@ -344,19 +344,17 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     if content_thing is None and not needs_loader:
         return page
-    if content_thing is not None and rendered.complete_for(content_thing):
-        return page
-    if (
-        content_thing is not None
-        and id(content_thing) in rendered.heads
-        and not markup.head_has_payment_link(page)
-    ):
-        # Its tags count only in the head: a browser, a feed reader and the
-        # audit look nowhere else. Injection adds them there all the same.
-        _report_in_template(
-            "flattr_head() prints outside <head>, where its tags do nothing: "
-            "call it inside <head>"
-        )
+    if content_thing is not None and id(content_thing) in rendered.heads:
+        if not markup.head_has_payment_link(page):
+            # Its tags count only in the head: a browser, a feed reader and
+            # the audit look nowhere else. Injection adds them there all the
+            # same, whatever else the helpers printed.
+            _report_in_template(
+                "flattr_head() prints outside <head>, where its tags do "
+                "nothing: call it inside <head>"
+            )
+        elif rendered.complete_for(content_thing):
+            return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
     # When the helpers rendered buttons, the page's own is known to be there

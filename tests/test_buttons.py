@@ -302,18 +302,23 @@ def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
     assert len(og(soup, "og:url")) == 1
 
 
-def test_flattr_head_printed_outside_the_head_is_reported(site, tmp_path, caplog):
+@pytest.mark.parametrize("button", ["", "{{ flattr_button(article) }}"])
+def test_flattr_head_printed_outside_the_head_is_reported(
+    site, tmp_path, caplog, button
+):
     # A theme author's slip: the helper in the content block. Its tags are
-    # in the body, where they count for nothing; the head gets them anyway.
+    # in the body, where they count for nothing; the head gets them anyway,
+    # also when the template prints the button itself.
     theme = simple_child_theme(
         tmp_path,
         "head-in-body",
         '{% extends "!simple/article.html" %}{% block content %}'
-        "{{ flattr_head(article) }}{{ super() }}{% endblock %}",
+        "{{ flattr_head(article) }}{{ super() }}" + button + "{% endblock %}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     soup = page_as_browsers_read_it(output / "first-of-three.html")
     assert [link.parent.name for link in payment_links(soup)].count("head") == 1
+    assert len(flattr_buttons(soup)) == 1
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert messages == [
         "pelican-flattr: article.html: flattr_head() prints outside <head>, where "
