@@ -206,11 +206,16 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         )
     source_by_url = {ct.url: ct.source for ct in things}
     changed: list[dict[str, str]] = []
+    # Every source of the last build: one whose URL did not change can still
+    # have taken the URL of one that is gone now, which is no move.
+    old_sources: set[str] = set()
     if problem is None:
         try:
             # Only the entries whose URL is no longer their source's.
             changed = load_baseline(
-                path, keep=lambda e: source_by_url.get(e["url"]) != e["source"]
+                path,
+                keep=lambda e: source_by_url.get(e["url"]) != e["source"],
+                sources=old_sources,
             )
         except BaselineError as error:
             # Kept, not overwritten: it holds the changes since the last
@@ -253,6 +258,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         source_by_url,
         {ct.source: ct.url for ct in things},
         in_folder(build.current.content_root),
+        old_sources,
     )
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
     for change in unresolved:

@@ -23,7 +23,7 @@ import heapq
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
@@ -205,6 +205,7 @@ def url_changes(
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
     source_exists: Callable[[str], bool] = _unknown,
+    old_sources: Collection[str] | None = None,
 ) -> list[UrlChange]:
     """The old things whose URL is no longer their source's in the new build,
     by source: each with the new URL of its source (None when it has no
@@ -214,9 +215,13 @@ def url_changes(
     build is still in the content folder; by default none is.
 
     ``old`` must hold every old entry of a source that has another URL now
-    (the guard passes only the entries whose URL is not their source's).
+    (the guard passes only the entries whose URL is not their source's);
+    ``old_sources``, every source of the old build, when ``old`` does not
+    (by default, the sources of ``old``).
     """
-    return _compare_urls(old, new_source_by_url, new_url_by_source, source_exists)[0]
+    return _compare_urls(
+        old, new_source_by_url, new_url_by_source, source_exists, old_sources
+    )[0]
 
 
 def _compare_urls(
@@ -224,6 +229,7 @@ def _compare_urls(
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
     source_exists: Callable[[str], bool],
+    old_sources: Collection[str] | None = None,
 ) -> tuple[list[UrlChange], list[Move]]:
     """``url_changes``'s changes, and the moves, which are none.
 
@@ -238,7 +244,8 @@ def _compare_urls(
     article.
     """
     old = sorted(old, key=_by_source)
-    old_sources = {entry["source"] for entry in old}
+    if old_sources is None:
+        old_sources = {entry["source"] for entry in old}
     changes, moves = [], []
     for entry in old:
         source, url = entry["source"], entry["url"]
@@ -311,9 +318,12 @@ def _is_entry(value: object) -> bool:
 
 
 def load_baseline(
-    path: Path, keep: Callable[[Entry], bool] = lambda entry: True
+    path: Path,
+    keep: Callable[[Entry], bool] = lambda entry: True,
+    sources: set[str] | None = None,
 ) -> list[dict[str, str]]:
-    """Read the guard's baseline, keeping only the entries ``keep`` accepts.
+    """Read the guard's baseline, keeping only the entries ``keep`` accepts,
+    and adding the source of every entry to ``sources``, when given.
 
     Read a line at a time, since the baseline is written one thing per line:
     the guard runs when the build's memory is at its peak, and keeps only
@@ -335,6 +345,8 @@ def load_baseline(
                     raise BaselineError(f"{path}: not a pelican-flattr URL baseline")
                 if keep(entry):
                     kept.append(entry)
+                if sources is not None:
+                    sources.add(entry["source"])
         document = json.loads("".join(skeleton))
     except BaselineError:
         raise
@@ -354,6 +366,8 @@ def load_baseline(
     ):
         raise BaselineError(f"{path}: not a pelican-flattr URL baseline, version 1")
     kept.extend(thing for thing in things if keep(thing))
+    if sources is not None:
+        sources.update(thing["source"] for thing in things)
     return kept
 
 

@@ -449,6 +449,32 @@ def test_a_url_passing_to_a_new_source_while_its_file_stays_warns(
     fails_strict_until_accepted(tmp_path, flattr_log, files)
 
 
+def test_a_url_taken_while_its_file_stayed_is_still_no_move_once_it_is_gone(
+    tmp_path, flattr_log
+):
+    # c.md took a.md's URL while a.md was a draft (warned, and kept
+    # unresolved in the baseline); deleting a.md then is no move to c.md,
+    # which was in the last build with that URL: the warning stays.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    taken = {
+        **two_articles(status="draft"),
+        "c.md": article("Article C", "Bob", slug="first-slug"),
+    }
+    build(tmp_path, taken, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: a.md: still in the content folder")
+    (tmp_path / "content" / "a.md").unlink()
+    del taken["a.md"]
+    for _ in range(2):  # and again, until it is resolved
+        flattr_log.clear()
+        build(tmp_path, taken, FLATTR_AUTHORS=AUTHORS)
+        (line,) = guard_lines(flattr_log)
+        assert line.startswith(
+            "pelican-flattr: a.md: gone from this build, and c.md (another "
+            f"source of the last build) now has its thing URL {OLD}"
+        ), line
+
+
 def test_a_source_without_a_thing_is_not_called_gone(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(flattr="no"), FLATTR_AUTHORS=AUTHORS)
