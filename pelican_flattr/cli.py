@@ -191,9 +191,15 @@ def usage_error(message: str) -> int:
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout, for scripts."""
-    text = json.dumps(
-        _printable(document), indent=2, ensure_ascii=False, sort_keys=True
-    )
+    document = _printable(document)
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:
+        # A stdout that cannot write a character (PYTHONIOENCODING=ascii, a
+        # C locale) gets the document in ASCII: JSON escapes read back the
+        # same, where a traceback would leave half a document.
+        text = json.dumps(document, indent=2, ensure_ascii=True, sort_keys=True)
     _write_all(text + "\n")
 
 

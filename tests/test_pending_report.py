@@ -1,6 +1,9 @@
 """``pelican-flattr pending``: the operator's private view of what waits."""
 
 import json
+import os
+import subprocess
+import sys
 from urllib.parse import urlencode
 
 import httpx
@@ -290,3 +293,33 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
     }
     # ns:1 verified after its one event; ns:2 has one event since; ns:3 never.
     assert owners == {"partner:ns:2": (1, 5), "partner:ns:3": (1, 7)}
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
+    # A claim URL may hold any character; PYTHONIOENCODING=ascii (or a C
+    # locale) ended the report half-way with a traceback.
+    from pelican_flattr.store import open_store
+
+    path = tmp_path / "store.sqlite3"
+    claim_url = "https://flattr.com/claim/caf\u00e9-\u4e2d"
+    with open_store(path) as connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 2, "partner:ns:1", "", claim_url, "2024-01-01T00:00:00Z"),
+        )
+    command = [sys.executable, "-m", "pelican_flattr.cli", "pending"]
+    command += ["--store", str(path)] + (["--json"] if as_json else [])
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        env=dict(os.environ, PYTHONIOENCODING="ascii"),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    out = done.stdout.decode("ascii")
+    if as_json:
+        assert json.loads(out)["owners"][0]["claim_url"] == claim_url
+    else:
+        assert "https://flattr.com/claim/caf\\xe9-\\u4e2d" in out
