@@ -165,7 +165,9 @@ def redact_around(
 
 def _describe(value: str) -> str:
     """A printable stand-in for a rejected value that cannot leak an address."""
-    if "@" in value or value.lower().startswith("email:"):
+    # An "@" percent-encoded too: the value is cut below, and an address
+    # cut before its "%40" would no longer look like one to redact.
+    if holds_at_sign(value) or value.lower().startswith("email:"):
         return "the value (not shown: it may hold an email address)"
     shown = value if len(value) <= 80 else value[:77] + "..."
     return repr(shown)
@@ -238,7 +240,7 @@ def parse_owner(value: object) -> Owner:
     if scheme == "partner":
         if _PARTNER.fullmatch(text):
             return Owner("partner", text)
-        if "@" in text:
+        if holds_at_sign(text):
             raise IdentifierError(
                 f"{_describe(text)} is not a partner identifier: its ID may not "
                 "hold an at sign; for an email address write email:ADDRESS, which is "
@@ -249,7 +251,7 @@ def parse_owner(value: object) -> Owner:
             "partner:NAMESPACE:ID (letters, digits, '_', '-', '.', and '+' in the ID)"
         )
     # The scheme is what comes before the first ":", which may be an address.
-    shown = f" {scheme!r}" if "@" not in scheme else ""
+    shown = f" {scheme!r}" if not holds_at_sign(scheme) else ""
     raise IdentifierError(
         f"{_describe(text)} has an unsupported scheme{shown}; expected "
         f"{SUPPORTED_FORMS}"

@@ -163,3 +163,22 @@ def test_redaction_takes_linear_time(sign):
         "[address]"
     )
     assert time.process_time() - started < 2
+
+
+@pytest.mark.parametrize("prefix", ["", "twitter:", "partner:ns:", "foo:"])
+@pytest.mark.parametrize("sign", ["%40", "%2540"])
+@pytest.mark.parametrize("padding", [40, 66, 69])
+def test_refusals_never_repeat_an_encoded_address_however_cut(prefix, sign, padding):
+    # Cut at 77 characters first, "...xxcarol.chen%" no longer looked like
+    # an address to whoever redacts encoded ones afterwards.
+    value = prefix + "x" * (padding - len(prefix)) + f"carol.chen{sign}example.org"
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert "carol" not in str(raised.value) and "chen" not in str(raised.value)
+
+
+def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner("carol%40example.org: twitter:user:id:42")
+    assert "unsupported scheme;" in str(raised.value)
+    assert "carol" not in str(raised.value)
