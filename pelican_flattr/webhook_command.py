@@ -154,6 +154,17 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _listening_on(server: Any) -> list[tuple[str, str]]:
+    """Every (host, port) that a waitress server listens on."""
+    # A host that resolves to several addresses ("*", a "localhost" that is
+    # 127.0.0.1 and ::1) gets one socket each, each on its own port when
+    # --port is 0, behind a server that has no address of its own.
+    listen = getattr(server, "effective_listen", None)
+    if listen is None:
+        return [(server.effective_host, str(server.effective_port))]
+    return [(host, str(port)) for host, port in listen]
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
@@ -204,9 +215,12 @@ def run_serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    urls = " and ".join(
+        f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
+        for host, port in _listening_on(server)
+    )
     print(
-        f"pelican-flattr webhook: listening on http://{_url_host(server.effective_host)}:"
-        f"{server.effective_port}{ROUTE_PREFIX}*** (store {store})",
+        f"pelican-flattr webhook: listening on {urls} (store {store})",
         file=sys.stderr,
         flush=True,
     )

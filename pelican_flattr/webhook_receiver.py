@@ -63,9 +63,6 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # C0 and C1 controls and DEL: never part of an id, a username or a URL, and
 # they would reach terminals (``pending``) and author pages (claim URLs).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# What a log line escapes: control characters, and the two separators that
-# Python's splitlines() (and so many log readers) take for line breaks.
-_LOG_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # An address in a form body, its "@" as it is or percent-encoded (once
 # more for each "%25"): runs of anything but separators around such a sign.
 _BODY_AT_SIGN = re.compile(r"@|%(?:25)*40")
@@ -114,10 +111,20 @@ class PendingClick:
 def parse_form(body: bytes) -> dict[str, str]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
     UTF-8 values, each parameter once; empty pieces ("a=1&") are skipped.
-    Raises Refusal(400) naming the parameter at fault."""
+    Raises Refusal(400) naming the parameter at fault, with the ``_event``
+    read before it."""
     form: dict[str, str] = {}
-    if not body:
-        return form
+    try:
+        _read_form(body, form)
+    except Refusal as refusal:
+        # A delivery of Flattr's own event broken further on must stand out
+        # in the log from a probe without one.
+        refusal.event = form.get("_event")
+        raise
+    return form
+
+
+def _read_form(body: bytes, form: dict[str, str]) -> None:
     for part in body.split(b"&"):
         if not part:
             # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
@@ -125,7 +132,7 @@ def parse_form(body: bytes) -> dict[str, str]:
             continue
         raw_name, equals, raw_value = part.partition(b"=")
         name = _form_text(raw_name, None)
-        shown = _CONTROL.sub("?", redact(name))[:50]
+        shown = _shown_name(name)
         if not name:
             raise Refusal(400, "the body has a parameter without a name")
         if not equals:
@@ -134,23 +141,33 @@ def parse_form(body: bytes) -> dict[str, str]:
         if name in form:
             raise Refusal(400, f"parameter {shown!r} is repeated", shown)
         form[name] = value
-    return form
+
+
+def _shown_name(name: str) -> str:
+    """A parameter's name as an answer or a log line repeats it: without
+    addresses or control characters, and short."""
+    # Redacted whole before the cut, which could leave half an address.
+    return _CONTROL.sub("?", redact(name))[:50]
 
 
 def _form_text(raw: bytes, field: str | None) -> str:
     """One name or value of a form body, decoded; Refusal(400) names the
-    parameter (``field``; None while its name is being decoded)."""
-    where = "a parameter name" if field is None else f"parameter {field!r}"
+    parameter: ``field``, or the name as it came while a name is decoded
+    (None)."""
     if not raw.isascii():
-        raise Refusal(
-            400, f"{where} holds raw non-ASCII bytes (percent-encode them)", field
-        )
-    if _BROKEN_PERCENT.search(raw):
-        raise Refusal(400, f"{where} has a broken percent escape", field)
-    try:
-        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refusal(400, f"{where} is not valid UTF-8", field) from None
+        problem = "holds raw non-ASCII bytes (percent-encode them)"
+    elif _BROKEN_PERCENT.search(raw):
+        problem = "has a broken percent escape"
+    else:
+        try:
+            return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "is not valid UTF-8"
+    if field is None:
+        # What cannot be decoded is shown as sent, its other bytes as "?".
+        field = _shown_name(raw.decode("ascii", "replace").replace("\ufffd", "?"))
+        raise Refusal(400, f"parameter name {field!r} {problem}", field)
+    raise Refusal(400, f"parameter {field!r} {problem}", field)
 
 
 def _required(form: Mapping[str, str], name: str) -> str:
@@ -189,11 +206,21 @@ def _no_address(name: str, value: str) -> None:
 
 
 def _loggable(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` with control characters escaped, so that a
-    request cannot forge or split a log line, and without email addresses."""
+    """``text`` cut to ``limit`` with every character that is not printable
+    escaped, and without email addresses: as a log line and the store show
+    what a request sent."""
     # Redacted whole before the cut, which could leave half an address
     # that no longer looks like one.
-    return _LOG_UNSAFE.sub(_escaped, redact(text)[:limit])
+    text = redact(text)[:limit]
+    if text.isprintable():
+        return text
+    # Control characters and line separators would let a request forge or
+    # split a log line; format characters (a bidi override, a zero-width
+    # space) would show it in another order or hide part of it.
+    return "".join(
+        character if character.isprintable() else _escaped(character)
+        for character in text
+    )
 
 
 # A run of URL-safe characters as long as most of a token (TOKEN_PATTERN
@@ -212,9 +239,11 @@ def _path_for_log(path: str) -> str:
     return _TOKEN_LIKE_RUN.sub("***", path)
 
 
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _escaped(character: str) -> str:
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
@@ -311,7 +340,8 @@ def store_ignored(
     connection: sqlite3.Connection, event: str, body: bytes, received_at: str
 ) -> None:
     """Keep a bounded copy of an event this receiver does not process,
-    without the email addresses it may carry."""
+    without the email addresses it may carry, its name escaped as a log
+    line shows it."""
     # Found from each sign outwards: one regular expression for the whole
     # would take time quadratic in a run without one. Redacted whole (at
     # most MAX_BODY) before the cut, which could leave the start of an
@@ -324,7 +354,7 @@ def store_ignored(
     ).encode("latin-1")[:IGNORED_BODY_KEPT]
     connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
-        (redact(event)[:EVENT_NAME_KEPT], kept, received_at),
+        (_loggable(event, EVENT_NAME_KEPT), kept, received_at),
     )
 
 
@@ -522,7 +552,7 @@ class WebhookApp:
         received_at = now_utc()
         if event != PENDING_CLICK:
             store_ignored(self._connection(), event, body, received_at)
-            shown = redact(event)[:EVENT_NAME_KEPT]
+            shown = _loggable(event, EVENT_NAME_KEPT)
             return 202, {"status": "ignored", "event": shown}, event
         try:
             click = parse_pending_click(form)

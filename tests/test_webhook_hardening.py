@@ -1,15 +1,25 @@
 """Hardening of the web hook receiver: found by review, each a regression test."""
 
+import io
+import json
+import logging
+import os
+import re
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
 
 import httpx
 import pytest
 from webhook_server import PENDING, TOKEN, ReceiverProcess
 
 from pelican_flattr.cli import main, print_table
+from pelican_flattr.webhook_receiver import WebhookApp
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -486,3 +496,148 @@ def test_a_refused_delivery_logs_its_event(receiver):
     while line not in receiver.text() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert line in receiver.text()
+
+
+def _every_address_family() -> bool:
+    """True where "*" resolves to an IPv4 and an IPv6 address to bind."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    found = socket.getaddrinfo(
+        None, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )
+    return len({info[0] for info in found}) >= 2
+
+
+@pytest.mark.skipif(not _every_address_family(), reason="no IPv4 and IPv6 here")
+def test_serve_on_a_host_with_several_addresses_names_each(tmp_path):
+    # Waitress serves such a host ("*", a localhost that is 127.0.0.1 and
+    # ::1) with one socket per address, behind a server without an address
+    # of its own: asking it for one was a traceback once it listened.
+    log = tmp_path / "log"
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--host", "*", "--port", "0", "--store", str(tmp_path / "s.db"),
+    ]  # fmt: skip
+    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=out, env=env, stdin=subprocess.DEVNULL
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while "listening on" not in log.read_text() and time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+        text = log.read_text()
+        found = re.findall(r"http://(0\.0\.0\.0|\[::\]):(\d+)/hooks/\*\*\*", text)
+        assert len(found) == 2, text
+        for host, port in found:
+            loopback = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
+            url = f"http://{loopback}:{port}/hooks/{TOKEN}"
+            event = dict(PENDING, thing_id=f"on-{port}")
+            answer = httpx.post(url, content=urlencode(event), headers=FORM)
+            assert answer.status_code == 200, answer.text
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    assert "Traceback" not in log.read_text()
+
+
+def call_app(app, body: bytes) -> tuple[str, dict]:
+    """POST ``body`` to ``app``'s route with a real environ; (status, JSON)."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": f"/hooks/{TOKEN}",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses = []
+    answer = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    return statuses[0], json.loads(answer)
+
+
+@pytest.fixture
+def app(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    return WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+
+
+def logged(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
+@pytest.mark.parametrize(
+    ("broken", "field"),
+    [
+        (b"&claim_url=https://flattr.com/claim/%ZZ", "claim_url"),
+        (b"&flattrer_username=%FF", "flattrer_username"),
+        (b"&thing_id=again", "thing_id"),
+        (b"&thing%ZZid=1", "thing%ZZid"),
+    ],
+)
+def test_a_body_broken_after_its_event_logs_the_event(app, caplog, broken, field):
+    body = urlencode(PENDING).encode() + broken
+    status, answer = call_app(app, body)
+    assert status == "400 Bad Request" and answer["field"] == field
+    assert " 400 pendingclickcreate " in logged(caplog)[-1]
+
+
+def test_a_body_broken_before_its_event_has_no_event_to_log(app, caplog):
+    body = b"claim_url=%ZZ&" + urlencode(PENDING).encode()
+    status, answer = call_app(app, body)
+    assert status == "400 Bad Request" and answer["field"] == "claim_url"
+    assert " 400 - " in logged(caplog)[-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        (b"thing%ZZid", "thing%ZZid"),  # a broken escape
+        (b"th\xe9", "th?"),  # a raw byte beyond ASCII
+        (b"th%FF", "th%FF"),  # not UTF-8
+        (b"a\x01b%", "a?b%"),
+        (b"carol.chen%40example.org%", "[address]%"),
+        (b"carol.chen%2540example.org\xff", "[address]?"),
+        (b"n" * 70 + b"%", "n" * 50),
+    ],
+)
+def test_a_name_that_cannot_be_decoded_is_named_as_sent(app, caplog, name, field):
+    status, answer = call_app(app, b"_event=x&" + name + b"=1")
+    assert status == "400 Bad Request"
+    assert answer["field"] == field and repr(field) in answer["error"]
+    assert "carol" not in json.dumps(answer) + "\n".join(logged(caplog))
+
+
+@pytest.mark.parametrize(
+    "character", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u00ad", "\U000e0041"]
+)
+def test_format_characters_in_an_event_name_are_escaped(app, caplog, character):
+    # A bidi override would show the log line, or the stored name, in
+    # another order than it was sent; a zero-width one would hide a part.
+    event = f"thing{character}claimed"
+    status, answer = call_app(app, urlencode({"_event": event}).encode())
+    assert status == "202 Accepted"
+    escaped = "thing" + character.encode("unicode_escape").decode() + "claimed"
+    assert answer == {"status": "ignored", "event": escaped}
+    assert f" 202 {escaped} " in logged(caplog)[-1]
+    assert character not in "\n".join(logged(caplog))
+    with sqlite3.connect(app.store_path) as connection:
+        stored = connection.execute("SELECT event FROM ignored_events").fetchall()
+    assert stored == [(escaped,)]
+
+
+@pytest.mark.parametrize("sign", ["%40", "%2540"])
+@pytest.mark.parametrize("padding", [66, 69])
+def test_an_owner_cut_in_its_answer_leaves_no_part_of_an_address(app, sign, padding):
+    owner = "x" * padding + f"carol.chen{sign}example.org"
+    body = urlencode(dict(PENDING, thing_owner_id=owner)).encode()
+    status, answer = call_app(app, body)
+    assert status == "400 Bad Request" and answer["field"] == "thing_owner_id"
+    assert "carol" not in answer["error"] and "chen" not in answer["error"]
