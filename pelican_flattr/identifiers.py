@@ -26,7 +26,9 @@ OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
 # Flattr usernames were short ASCII handles; a colon would make a value
 # ambiguous with an owner identifier, so it is never allowed.
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_TWITTER = re.compile(r"twitter:user:id:([0-9]{1,20})")
+# The keywords of an identifier in any letter case, as "email:" is read:
+# written in lower case, as Flattr's documentation spells them.
+_TWITTER = re.compile(r"(?i:twitter:user:id:)([0-9]{1,20})")
 _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
@@ -40,7 +42,7 @@ _EMAIL_ADDRESS = re.compile(
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
-_PARTNER = re.compile(r"partner:([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
+_PARTNER = re.compile(r"(?i:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
 # Anything shaped like an address, in text that repeats what someone wrote:
 # a run of these characters on each side of an "@".
 _AT_SIGN = re.compile("@")
@@ -220,8 +222,9 @@ def parse_owner(value: object) -> Owner:
         )
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
-        if _TWITTER.fullmatch(text):
-            return Owner("twitter", text)
+        twitter = _TWITTER.fullmatch(text)
+        if twitter:
+            return Owner("twitter", f"twitter:user:id:{twitter[1]}")
         raise IdentifierError(
             f"{_describe(text)} is not a twitter identifier: write "
             "twitter:user:id:NUMBER with the numeric account id, not the handle"
@@ -238,8 +241,11 @@ def parse_owner(value: object) -> Owner:
             "email:MD5HEX (32 hexadecimal digits)"
         )
     if scheme == "partner":
-        if _PARTNER.fullmatch(text):
-            return Owner("partner", text)
+        partner = _PARTNER.fullmatch(text)
+        if partner:
+            # The namespace and the id keep their case: they are Flattr's
+            # and the partner's, who may tell "A" from "a".
+            return Owner("partner", f"partner:{partner[1]}:{partner[2]}")
         if holds_at_sign(text):
             raise IdentifierError(
                 f"{_describe(text)} is not a partner identifier: its ID may not "

@@ -36,6 +36,9 @@ CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
         (f"email:{CAROL_MD5.upper()}", Owner("email", f"email:{CAROL_MD5}")),
         ("partner:examplesite:123", Owner("partner", "partner:examplesite:123")),
         ("partner:ns:a.b-c_d+e", Owner("partner", "partner:ns:a.b-c_d+e")),
+        # Keywords in any case, as "EMAIL:" is read; written as documented.
+        ("Twitter:User:ID:123", Owner("twitter", "twitter:user:id:123")),
+        ("PARTNER:NameSpace:Id42", Owner("partner", "partner:NameSpace:Id42")),
     ],
 )
 def test_supported_forms(value, expected):
