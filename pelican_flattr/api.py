@@ -29,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -45,6 +46,7 @@ from .identifiers import (
     IdentifierError,
     parse_owner,
     parse_partner_identifier,
+    redact_addresses,
     redact_encoded_addresses,
 )
 
@@ -234,6 +236,13 @@ class CouldNotReachFlattr(FlattrApiError):
     that is not one of Flattr's (a proxy's HTML page, an empty body...)."""
 
 
+class UnusableEnvironment(ValueError):
+    """A variable of the environment that httpx reads (a proxy, a CA
+    certificate file or folder) holds something it cannot use. The message
+    starts with the variable's name and never shows a proxy's URL, which
+    may hold a password."""
+
+
 def check_username(value: object) -> str:
     """A Flattr username, checked with the plugin's rules before it goes
     into a URL path. Raises IdentifierError with a message safe to print."""
@@ -340,7 +349,9 @@ class FlattrClient:
     ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
     (None before the first one, or when it carried none). ``clock`` returns a
     unix time and ``sleep`` waits: both are replaced in tests. Use as a
-    context manager, or call ``close()``.
+    context manager, or call ``close()``. Creating one raises ValueError for
+    a bad token, base URL or timeout, and UnusableEnvironment for a proxy or
+    certificate variable of the environment that httpx cannot use.
     """
 
     def __init__(
@@ -353,8 +364,7 @@ class FlattrClient:
         sleep: Sleep = time.sleep,
     ) -> None:
         self._token = check_token(token)
-        # Any case: a server that echoes the token may have upper-cased it.
-        self._token_pattern = re.compile(re.escape(self._token), re.IGNORECASE)
+        self._token_pattern = _echo_pattern(self._token)
         self.base_url = check_base_url(base_url)
         if not 0 < timeout <= MAX_TIMEOUT:
             raise ValueError(TIMEOUT_RULE)
@@ -362,7 +372,7 @@ class FlattrClient:
         self.clock = clock
         self.sleep = sleep
         self.rate_limit: RateLimit | None = None
-        self._http = httpx.Client(
+        self._http = _http_client(
             timeout=httpx.Timeout(
                 self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)
             ),
@@ -424,24 +434,28 @@ class FlattrClient:
         called before each wait with the time it ends: the reset, or
         MAX_WAIT from now when the reset is further away. Gives up
         (re-raising RateLimitExceeded) after MAX_RATE_LIMIT_WAITS waits for
-        the same identity.
+        the same identity, the one before its first request included.
         """
         waits = 0
+        budget = self.rate_limit
+        # Only before the first request: after a refusal, the wait below is
+        # the one for the budget. Checked again after a wait cut short by
+        # MAX_WAIT, it would wait a second time, uncounted, before asking.
+        if (
+            budget is not None
+            and budget.exhausted
+            and budget.reset is not None
+            and budget.reset > self.clock()
+        ):
+            waits += 1
+            self._wait_until(budget.reset, on_wait)
         while True:
-            budget = self.rate_limit
-            if (
-                budget is not None
-                and budget.exhausted
-                and budget.reset is not None
-                and budget.reset > self.clock()
-            ):
-                self._wait_until(budget.reset, on_wait)
             try:
                 return self.verify(identity, username)
             except RateLimitExceeded as error:
-                waits += 1
-                if waits > MAX_RATE_LIMIT_WAITS:
+                if waits >= MAX_RATE_LIMIT_WAITS:
                     raise
+                waits += 1
                 reset = error.reset
                 if reset is None or reset <= self.clock():
                     # Flattr says the budget is gone but not until when (or
@@ -540,11 +554,13 @@ class FlattrClient:
         rate_limit = self.rate_limit
         who = f"Flattr user {username}" if username else "the token's own account"
         if 200 <= status < 300:
-            if body.strip() and document is None:
+            # Flattr documents its success without a body; a body that is
+            # not even a JSON object comes from some other server.
+            if body.strip() and not isinstance(document, dict):
                 raise CouldNotReachFlattr(
-                    f"{self._where()} answered {status} but not with JSON "
-                    f"({self._content_type(answer)}); this is not Flattr's "
-                    "API: check the API base URL",
+                    f"{self._where()} answered {status} with "
+                    f"{self._describe_body(answer, document)}; this is not "
+                    "Flattr's API: check the API base URL",
                     status=status,
                     rate_limit=rate_limit,
                 )
@@ -602,11 +618,7 @@ class FlattrClient:
                 status=status,
                 rate_limit=rate_limit,
             )
-        what = (
-            "an empty body"
-            if not body.strip()
-            else f"a {self._content_type(answer)} body instead of a JSON error"
-        )
+        what = self._describe_body(answer, document)
         if status >= 500:
             message = f"Flattr's API failed: {said} with {what}; try again later"
         else:
@@ -619,14 +631,22 @@ class FlattrClient:
     def _where(self) -> str:
         return self.base_url
 
-    def _content_type(self, answer: _Answer) -> str:
+    def _describe_body(self, answer: _Answer, document: Any) -> str:
+        """What a body that is not one of Flattr's answers holds."""
+        if not answer.body.strip():
+            return "an empty body"
         value = answer.headers.get("Content-Type", "").split(";")[0]
-        return self._clean(value)[:64] or "non-JSON"
+        content_type = self._clean(value)[:64] or "none"
+        if document is _NOT_JSON:
+            return f"a body that is not JSON in UTF-8 (Content-Type: {content_type})"
+        if not isinstance(document, dict):
+            return "JSON that is not an object"
+        return "a JSON object without a Flattr error code"
 
     def _clean(self, text: str) -> str:
         """Server-supplied text made safe to print: one line, bounded, and
-        without the token (in any case) or an email address (plain or
-        percent-encoded, as a Location URL holds it) even if a misbehaving
+        without the token or an email address (in any case, plain or
+        percent-encoded, as a Location URL holds them) even if a misbehaving
         server echoed them back."""
         text = _CONTROL.sub(" ", text).strip()
         text = redact_encoded_addresses(self._token_pattern.sub("[token]", text))
@@ -651,15 +671,97 @@ class _AnswerTooLong(Exception):
     """The answer's body passed MAX_ANSWER_BYTES."""
 
 
+def _http_client(**options: Any) -> httpx.Client:
+    """``httpx.Client(**options)``, raising UnusableEnvironment when a
+    variable of the environment it reads cannot be used: httpx's own error
+    names no variable, and is not always one a caller expects (ImportError
+    for a SOCKS proxy without socksio)."""
+    trust_env = options.get("trust_env", True)
+    if trust_env:
+        _check_certificate_variables()
+    try:
+        return httpx.Client(**options)
+    except (ValueError, ImportError, httpx.InvalidURL) as error:
+        if not trust_env:
+            raise
+        raise UnusableEnvironment(_proxy_problem(error)) from None
+    except OSError as error:  # ssl.SSLError included
+        if not trust_env or not os.environ.get("SSL_CERT_FILE"):
+            raise
+        reason = getattr(error, "reason", None) or error.strerror or str(error)
+        raise UnusableEnvironment(
+            f"SSL_CERT_FILE: cannot load CA certificates from "
+            f"{redact_addresses(os.environ['SSL_CERT_FILE'])} ({reason})"
+        ) from None
+
+
+def _check_certificate_variables() -> None:
+    # httpx reads SSL_CERT_DIR only without SSL_CERT_FILE. OpenSSL looks in
+    # the folder only when a certificate is checked, so a folder that is
+    # not there would fail every request as an unverifiable certificate.
+    folder = os.environ.get("SSL_CERT_DIR")
+    if not os.environ.get("SSL_CERT_FILE") and folder and not os.path.isdir(folder):
+        raise UnusableEnvironment(
+            f"SSL_CERT_DIR: {redact_addresses(folder)} is not a folder"
+        )
+
+
+def _proxy_problem(error: Exception) -> str:
+    """Which proxy variable httpx could not use, and why, for a message."""
+    for scheme in ("http", "https", "all"):
+        # The lower-case name wins when both are set, as in urllib.
+        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+            value = os.environ.get(name)
+            if not value:
+                continue
+            try:
+                httpx.HTTPTransport(
+                    proxy=value if "://" in value else f"http://{value}",
+                    trust_env=False,
+                )
+            except ImportError:
+                return (
+                    f"{name}: a SOCKS proxy needs the Python package socksio "
+                    "(pip install 'httpx[socks]')"
+                )
+            except (ValueError, httpx.InvalidURL):
+                return (
+                    f"{name}: not a proxy URL httpx can use (http://, https://, "
+                    "socks5:// or socks5h://, then a host and a port)"
+                )
+            break
+    # Every proxy passed: what is left is a host list httpx cannot read.
+    name = "no_proxy" if os.environ.get("no_proxy") else "NO_PROXY"
+    return f"{name}: a host httpx cannot read ({type(error).__name__})"
+
+
+def _echo_pattern(token: str) -> re.Pattern[str]:
+    """What matches ``token`` as a server may echo it: in any case (it may
+    have upper-cased it) and with any of its characters percent-encoded, as
+    a URL (a redirect's Location) or a form holds it, in either case of hex.
+    """
+    return re.compile(
+        "".join(f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token),
+        re.IGNORECASE,
+    )
+
+
+# What _json() returns for a body that is not JSON; None is JSON's null.
+_NOT_JSON = object()
+
+
 def _json(body: bytes) -> Any:
+    """The JSON document in ``body``: None when empty, _NOT_JSON when not
+    JSON in UTF-8 (RFC 8259 lets a parser ignore a leading byte order mark,
+    which some servers send)."""
     if not body.strip():
         return None
     try:
-        return json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         # RecursionError: nested deeper than Python's stack, such as a body
         # of a million "[": not an answer either.
-        return None
+        return _NOT_JSON
 
 
 def _with_retry_after(
@@ -671,7 +773,9 @@ def _with_retry_after(
         return rate_limit
     value = (headers.get("Retry-After") or "").strip()
     reset = None
-    if value.isdigit() and len(value) < 12:
+    # HTTP's seconds are ASCII digits: isdigit() alone also takes "²",
+    # which int() refuses, and other scripts' digits.
+    if value.isascii() and value.isdigit() and len(value) < 12:
         reset = math.ceil(now) + int(value)
     elif value:
         try:

@@ -38,6 +38,7 @@ from .api import (
     RateLimit,
     RateLimitExceeded,
     RefusedByFlattr,
+    UnusableEnvironment,
     check_base_url,
     check_token,
     check_username,
@@ -645,9 +646,12 @@ def run_verify(args: argparse.Namespace) -> int:
     client = None
     try:
         if not args.dry_run:
-            client = FlattrClient(
-                token, base_url, timeout=args.timeout, clock=clock, sleep=sleep
-            )
+            try:
+                client = FlattrClient(
+                    token, base_url, timeout=args.timeout, clock=clock, sleep=sleep
+                )
+            except UnusableEnvironment as error:
+                return report.usage([str(error)])
             report.client = client
         with _progress(args, batch) as advance:
             outcomes = run_requests(

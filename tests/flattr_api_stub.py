@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, quote_plus, unquote
 
 TOKEN = "stub-token-7f3c9a1e5b2d4c6e8a0b"
 LIMIT = 5000
@@ -32,7 +32,8 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 # its body a byte at a time, one echoing the token where no JSON is parsed,
 # one whose body never ends, redirects (one with a JSON error body), a
 # rate-limit refusal without the headers that say when the budget resets,
-# and HTTP's 429 as a gateway in front of an API answers it.
+# HTTP's 429 as a gateway in front of an API answers it (one with a
+# Retry-After that is no number), and the token echoed percent-encoded.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
@@ -45,6 +46,9 @@ RAW_MODES = (
     "rate_limited_without_reset",
     "too_many_requests",
     "too_many_requests_json",
+    "too_many_requests_superscript",
+    "redirect_echo_encoded",
+    "echo_encoded_token",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -86,6 +90,12 @@ SCRIPTED = {
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),
+    # A success behind a UTF-8 byte order mark, which RFC 8259 lets a
+    # parser ignore.
+    "bom_200": (200, "application/json;charset=utf-8", '\ufeff{"identity": "x"}'),
+    "null_200": (200, "application/json;charset=utf-8", "null"),
+    # JSON, but no error code Flattr's API gives.
+    "error_object_401": (401, "application/json", {"error": {"code": 401}}),
     # Nested deeper than Python's stack: json raises RecursionError for it.
     "deep_json_200": (200, "application/json;charset=utf-8", "[" * 100_000),
     "echo_address": (
@@ -320,6 +330,30 @@ class FlattrApiStub:
                 b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
                 b"Content-Type: text/plain\r\nRetry-After: 120\r\n"
                 b"Content-Length: 9\r\n\r\nslow down"
+            )
+        elif mode == "too_many_requests_superscript":
+            # "²" passes str.isdigit(), yet int() refuses it.
+            out.sendall(
+                b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                b"Retry-After: \xc2\xb2\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "redirect_echo_encoded":
+            # As a URL carries it, with lower-case hex.
+            token = quote(authorization.removeprefix("Bearer "), safe="").lower()
+            out.sendall(
+                b"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: "
+                b"https://elsewhere.example/?tok=" + token.encode()
+                + b"\r\nContent-Length: 0\r\n\r\n"
+            )  # fmt: skip
+        elif mode == "echo_encoded_token":
+            # As a form carries it, and as a URL path does (keeping "/").
+            token = authorization.removeprefix("Bearer ")
+            said = f"bad token {quote_plus(token)} in {quote(token)}"
+            out.sendall(
+                _json_answer(
+                    b"400 Bad Request",
+                    {"error": "invalid_request", "error_description": said},
+                )
             )
         elif mode == "too_many_requests_json":
             out.sendall(

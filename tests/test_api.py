@@ -185,8 +185,8 @@ def test_a_500_with_an_html_body(client, stub):
         client.verify("partner:ns:1", "alice")
     assert raised.value.status == 500
     assert str(raised.value) == (
-        "Flattr's API failed: 500 Internal Server Error with a text/html body "
-        "instead of a JSON error; try again later"
+        "Flattr's API failed: 500 Internal Server Error with a body that is not "
+        "JSON in UTF-8 (Content-Type: text/html); try again later"
     )
     assert "<html>" not in str(raised.value)
 
@@ -202,7 +202,9 @@ def test_a_500_with_a_json_error(client, stub):
     [
         ("empty_502", "Flattr's API failed: 502 Bad Gateway with an empty body"),
         ("empty_401", "answered 401 Unauthorized with an empty body: not an answer"),
-        ("html_404", "answered 404 Not Found with a text/html body instead of"),
+        ("html_404", "404 Not Found with a body that is not JSON in UTF-8 (Co"),
+        # JSON, but not Flattr's: once described as not JSON at all.
+        ("error_object_401", "401 Unauthorized with a JSON object without a Fl"),
     ],
 )
 def test_an_error_without_flattrs_json(client, stub, mode, expected):
@@ -317,9 +319,46 @@ def test_a_redirect_never_repeats_the_token_or_an_address_in_any_form(stub, clie
     assert TOKEN not in message.lower() and "carol" not in message
 
 
+# "+", "/" and "=" are what percent-encoding changes in a token.
+ENCODED_TOKEN = "Zy9+ab/cd=QwErTy12"
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown"),
+    [
+        ("redirect_echo_encoded", "to https://elsewhere.example/?tok=[token])"),
+        ("echo_encoded_token", "bad token [token] in [token])"),
+    ],
+)
+def test_a_percent_encoded_token_is_never_repeated(clock, mode, shown):
+    with (
+        FlattrApiStub(clock=clock, token=ENCODED_TOKEN) as server,
+        FlattrClient(ENCODED_TOKEN, server.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        server.script(mode)
+        with pytest.raises(api.FlattrApiError) as raised:
+            c.verify("partner:ns:1", "alice")
+    assert shown in str(raised.value), raised.value
+    assert "QwErTy12".lower() not in str(raised.value).lower()
+
+
 def test_a_non_json_success_is_not_taken_for_one(stub, client):
     stub.script("html_200")
-    with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
+    with pytest.raises(CouldNotReachFlattr, match="200 with a body that is not JSON"):
+        client.verify("partner:ns:1", "alice")
+
+
+def test_a_success_behind_a_byte_order_mark_is_one(stub, client):
+    stub.script("bom_200")
+    assert client.verify("partner:ns:1", "alice").status == 200
+
+
+def test_json_that_is_no_object_is_described_as_such(stub, client):
+    # Not "not with JSON (application/json)": it is JSON, just not Flattr's.
+    stub.script("null_200")
+    with pytest.raises(
+        CouldNotReachFlattr, match=r"answered 200 with JSON that is not an object;"
+    ):
         client.verify("partner:ns:1", "alice")
 
 
@@ -361,7 +400,7 @@ def test_the_token_never_appears_in_errors_or_repr(stub, clock):
     assert all(TOKEN not in message for message in messages)
     assert "bad header Bearer [token]" in messages[0]
     assert "502 Bearer [token]" in messages[12]
-    assert "text/Bearer-[token] body" in messages[14]
+    assert "(Content-Type: text/Bearer-[token])" in messages[14]
     unreachable = f"http://127.0.0.1:{free_port()}/rest/v2"
     with (
         FlattrClient(TOKEN, unreachable, clock=clock, sleep=clock.sleep) as c,
@@ -452,7 +491,7 @@ def test_a_reset_time_that_is_no_time_is_ignored(clock, reset):
 
 def test_a_json_body_nested_too_deep_is_not_an_answer(client, stub):
     stub.script("deep_json_200")
-    with pytest.raises(CouldNotReachFlattr, match="200 but not with JSON"):
+    with pytest.raises(CouldNotReachFlattr, match="200 with a body that is not JSON"):
         client.verify("partner:ns:1", "alice")
 
 
@@ -550,6 +589,21 @@ def test_a_wait_cut_short_says_when_it_ends_not_the_far_reset(clock):
     assert far not in waits
 
 
+def test_every_wait_cut_short_counts_towards_giving_up(clock):
+    # After a wait cut short, the budget still looks used up: checking it
+    # again before asking used to wait once more, uncounted (six waits).
+    far = int(START) + 10 * 86400
+    with (
+        FlattrApiStub(clock=clock, limit=1, reset=far) as stub,
+        FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        c.verify("partner:ns:0", "alice")
+        with pytest.raises(RateLimitExceeded):
+            c.verify_paced("partner:ns:1", "alice")
+    assert clock.sleeps == [api.MAX_WAIT] * api.MAX_RATE_LIMIT_WAITS
+    assert stub.identities().count("partner:ns:1") == api.MAX_RATE_LIMIT_WAITS
+
+
 def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     stub.script("rate_limited")
     waits = []
@@ -576,8 +630,11 @@ def test_a_429_says_it_is_a_rate_limit(client, stub):
         client.verify("partner:ns:1", "alice")
 
 
-def test_a_429_without_retry_after_waits_the_fallback(client, stub, clock):
-    stub.script("too_many_requests_json")
+@pytest.mark.parametrize(
+    "mode", ["too_many_requests_json", "too_many_requests_superscript"]
+)
+def test_a_429_without_retry_after_waits_the_fallback(client, stub, clock, mode):
+    stub.script(mode)  # the second's Retry-After, "²", is no number
     assert client.verify_paced("partner:ns:1", "alice").status == 200
     assert clock.sleeps == [api.FALLBACK_WAIT + api.RESET_MARGIN]
 
@@ -590,6 +647,8 @@ def test_a_429_without_retry_after_waits_the_fallback(client, stub, clock):
         ("soon", None),
         ("-5", None),
         ("9" * 20, None),
+        ("\u00b2", None),  # isdigit(), yet no number int() reads
+        ("\u0661\u0662", None),  # Arabic-Indic digits: no HTTP number either
     ],
 )
 def test_retry_after(value, expected):

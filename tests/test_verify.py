@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -172,7 +173,7 @@ def test_a_single_rate_limit_answer_is_reported_not_waited_for(stub, capsys, clo
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
-        ("html_500", "500 Internal Server Error with a text/html body"),
+        ("html_500", "500 Internal Server Error with a body that is not JSON"),
         ("empty_502", "502 Bad Gateway with an empty body"),
         ("empty_401", "401 Unauthorized with an empty body"),
         ("server_error_json", "Flattr's API failed (500 server_error: Something"),
@@ -919,6 +920,58 @@ def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monke
     assert status == verify.EXIT_USAGE
     assert "verify: FLATTR_API_URL: the API base URL uses plain http" in err
     assert "--api-url" not in err
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "HTTPS_PROXY",
+            "foo://user:hunter2@proxy.example:3128",
+            "HTTPS_PROXY: not a proxy URL httpx can use",
+        ),
+        (
+            "https_proxy",
+            "socks5://user:hunter2@127.0.0.1:1080",
+            "https_proxy: a SOCKS proxy needs the Python package socksio",
+        ),
+        (
+            "SSL_CERT_FILE",
+            "{tmp}/missing.pem",
+            "SSL_CERT_FILE: cannot load CA certificates from {tmp}/missing.pem "
+            "(No such file or directory)",
+        ),
+        (
+            "SSL_CERT_FILE",
+            "{tmp}/notes.txt",  # a file, but no certificates
+            "SSL_CERT_FILE: cannot load CA certificates from {tmp}/notes.txt (",
+        ),
+        (
+            "SSL_CERT_DIR",
+            "{tmp}/missing",
+            "SSL_CERT_DIR: {tmp}/missing is not a folder",
+        ),
+    ],
+)
+def test_an_unusable_proxy_or_certificate_variable_is_named(
+    stub, capsys, monkeypatch, tmp_path, name, value, expected
+):
+    # httpx's own errors named no variable, and a SOCKS proxy without
+    # socksio (or a missing certificate file) ended in a traceback.
+    if "socks" in value and importlib.util.find_spec("socksio") is not None:
+        pytest.skip("socksio is installed: httpx can use a SOCKS proxy")
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    # https, or the variables are not read; nothing must reach the stub.
+    api_url = stub.url.replace("http:", "https:")
+    status, out, err = run(capsys, "--identity", "partner:ns:1", "--api-url", api_url)
+    assert status == verify.EXIT_USAGE, err
+    assert err.startswith(f"pelican-flattr: verify: {expected.format(tmp=tmp_path)}")
+    assert "nothing was sent" in err
+    assert "hunter2" not in out + err and "Traceback" not in out + err
     assert stub.requests == []
 
 
