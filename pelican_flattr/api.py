@@ -554,9 +554,10 @@ class FlattrClient:
         rate_limit = self.rate_limit
         who = f"Flattr user {username}" if username else "the token's own account"
         if 200 <= status < 300:
-            # Flattr documents its success without a body; a body that is
-            # not even a JSON object comes from some other server.
-            if body.strip() and not isinstance(document, dict):
+            # Flattr documents a JSON success and not its body, which may
+            # be any JSON ([] or null, as some APIs answer): a body that is
+            # not JSON at all comes from some other server.
+            if body.strip() and document is _NOT_JSON:
                 raise CouldNotReachFlattr(
                     f"{self._where()} answered {status} with "
                     f"{self._describe_body(answer, document)}; this is not "
