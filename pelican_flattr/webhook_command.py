@@ -165,6 +165,29 @@ def _listening_on(server: Any) -> list[tuple[str, str]]:
     return [(host, str(port)) for host, port in listen]
 
 
+class _TokenHidden(logging.Filter):
+    """Rewrites a log record's message without the receiver's token."""
+
+    def __init__(self, app: WebhookApp) -> None:
+        super().__init__()
+        self._app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._app.hide_token(record.getMessage())
+        record.args = None
+        return True
+
+
+def hide_token_from_waitress(app: WebhookApp) -> None:
+    """Hide the token in waitress's own log lines, some of which name the
+    request's path ("Client disconnected while serving /hooks/<token>"),
+    as the receiver hides it in its own."""
+    for name in ("waitress", "waitress.queue"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _TokenHidden) for f in log.filters):
+            log.addFilter(_TokenHidden(app))
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
@@ -195,6 +218,7 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
+    hide_token_from_waitress(app)
     try:
         # waitress buffers a whole body (up to 1 GiB by default) before the
         # app sees the request, even for a wrong token: cap it at the app's

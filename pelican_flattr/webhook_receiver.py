@@ -522,6 +522,11 @@ class WebhookApp:
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
 
+    def hide_token(self, text: str) -> str:
+        """``text`` (a log line that may name a request's path) without
+        this receiver's token, nor anything that could be most of it."""
+        return self._path_for_log(text)
+
     def _path_for_log(self, path: str) -> str:
         shown = self._token.sub("***", _path_for_log(path))
         collapsed = _NOT_TOKEN_CHARS.sub("", shown).lower()

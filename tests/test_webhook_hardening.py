@@ -641,3 +641,24 @@ def test_an_owner_cut_in_its_answer_leaves_no_part_of_an_address(app, sign, padd
     status, answer = call_app(app, body)
     assert status == "400 Bad Request" and answer["field"] == "thing_owner_id"
     assert "carol" not in answer["error"] and "chen" not in answer["error"]
+
+
+def test_waitress_log_lines_never_name_the_token(tmp_path, caplog):
+    """waitress logs "Client disconnected while serving <path>" itself, and
+    the path holds the secret token."""
+    from pelican_flattr.webhook_command import hide_token_from_waitress
+
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    hide_token_from_waitress(app)
+    caplog.set_level(logging.INFO, logger="waitress")
+    waitress_log = logging.getLogger("waitress")
+    # waitress puts the path into the message itself, before logging it.
+    waitress_log.info(f"Client disconnected while serving /hooks/{TOKEN}")
+    waitress_log.exception("Exception while serving %s", f"/HOOKS/{TOKEN.upper()}")
+    logging.getLogger("waitress.queue").warning("queue depth 3 for /x/%s", TOKEN)
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        "Client disconnected while serving /hooks/***",
+        "Exception while serving /HOOKS/***",
+        "queue depth 3 for /x/***",
+    ]
