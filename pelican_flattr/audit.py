@@ -11,8 +11,10 @@ no plain email address of an email owner, no button or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
 thing's owner and load.js beside them.
 
-Pages are scanned with regular expressions for the few tags that matter,
-not parsed whole: an audit must stay cheaper than the build it checks.
+Pages are read tag by tag as a browser reads them (comments, quoted
+attribute values and the text of a <title> or <script> hold no tag), with
+the build's own reader, for the few tags that matter, not parsed whole: an
+audit must stay cheaper than the build it checks.
 Only HTML pages and feeds are read whole; other files are scanned for
 addresses in chunks, and not at all when they look binary.
 """
@@ -39,10 +41,12 @@ from .identifiers import (
 )
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, load_manifest, portable_path
-from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, TEXT_ELEMENTS
+from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
 from .settings import SettingsFileError, path_setting, read_settings_file
 
 MANIFEST_NAME = "flattr-manifest.json"
+# The elements of a page the audit reads the attributes of.
+_ELEMENTS = frozenset({"a", "link", "meta", "script"})
 # Open Graph properties that may rightly appear more than once on a page.
 MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
 # Those a thing's page must hold exactly once, when the manifest says Open
@@ -57,28 +61,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CHUNK_SIZE = 1 << 20
 CHUNK_OVERLAP = 1024
 
-# Any tag, its quoted attribute values read whole (a "<" in one starts no
-# tag, as in a browser: notmyidea prints the summary unescaped in one);
-# the elements that matter with their attributes, any other by its name.
-_TAG = re.compile(
-    rb"""<(?:(a|link|meta|script)\b((?:[^>"']|"[^"]*"|'[^']*')*)>"""
-    rb"""|(/?[A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>)""",
-    re.I,
-)
-# An element whose content a browser reads as text, not tags: a <title>
-# that quotes "<link rel=payment ...>" holds no payment link.
-_TEXT_ELEMENT = re.compile(
-    rb"""<(%s)\b(?:[^>"']|"[^"]*"|'[^']*')*>(.*?)</\1\s*>"""
-    % b"|".join(name.encode() for name in sorted(TEXT_ELEMENTS)),
-    re.I | re.S,
-)
-_HEAD_ELEMENTS = frozenset(name.encode() for name in HEAD_ELEMENTS)
-# Tags in a comment do nothing in a browser, so they count for nothing here.
-# "<!-->" and "<!--->" are whole (empty) comments; "--!>" ends one too.
-_COMMENT = re.compile(rb"<!--(?:-?>|.*?(?:--!?>|$))", re.S)
-_ATTRIBUTE = re.compile(
-    rb"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
-)
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
 # in text (so "o'brien" and "josé" too), and a domain of letters, digits
@@ -126,15 +108,6 @@ class AuditReport:
         return not self.problems
 
 
-def _attributes(raw: bytes) -> dict[str, str]:
-    found = {}
-    for match in _ATTRIBUTE.finditer(raw):
-        name = match.group(1).decode("ascii", "replace").lower()
-        value = next((g for g in match.groups()[1:] if g is not None), b"")
-        found.setdefault(name, html.unescape(value.decode("utf-8", "replace")))
-    return found
-
-
 @dataclass
 class _PageTags:
     buttons: list[dict[str, str]] = field(default_factory=list)
@@ -148,38 +121,33 @@ class _PageTags:
 def scan_page(data: bytes) -> _PageTags:
     """The Flattr-related tags of one HTML page."""
     tags = _PageTags()
-    if b"<!--" in data:  # blanked, not removed: offsets stay as they were
-        data = _COMMENT.sub(lambda match: b" " * len(match.group(0)), data)
-    data = _TEXT_ELEMENT.sub(_blank_text, data)
+    # Read in one pass as a browser reads it, as the build reads it: a "<!--"
+    # in a <title> or a "<script>" in an attribute value starts nothing.
+    page = data.decode("utf-8", "replace")
     # Where the head ends: at "</head>", or where the body starts when a
     # minifier left out the optional "</head>" (any tag a head cannot hold).
     head_limit = -1
-    for match in _TAG.finditer(data):
-        element = match.group(1)
-        if head_limit < 0:
-            name = (element or match.group(3)).lower()
-            if name == b"/head" or (name[:1] != b"/" and name not in _HEAD_ELEMENTS):
-                head_limit = match.start()
-        if element is None:
-            continue
-        raw = match.group(2)
-        if (
-            b"payment" not in raw
-            and b"og:" not in raw
-            and b"article:" not in raw
-            and b"flattr" not in raw.lower()
+    for name, raw, start in _tags(page, len(page)):
+        if head_limit < 0 and (
+            name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
+        ):
+            head_limit = start
+        if name not in _ELEMENTS or (
+            "payment" not in raw
+            and "og:" not in raw
+            and "article:" not in raw
+            and "flattr" not in raw.lower()
         ):
             continue
-        element = element.lower()
-        attributes = _attributes(raw)
-        if element == b"script":
+        attributes = _attribute_values(raw)
+        if name == "script":
             src = attributes.get("src", "")
             tags.has_loader |= "flattr.com/js/" in src and "/load.js" in src
-        elif element == b"a":
+        elif name == "a":
             classes = attributes.get("class", "").split()
             if BUTTON_CLASS in classes or "FlattrButton" in classes:
                 tags.buttons.append(attributes)
-        elif element == b"link":
+        elif name == "link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
             # the links to Flattr are this plugin's.
             # rel values are case-insensitive: rel="Payment" is one too.
@@ -193,17 +161,6 @@ def scan_page(data: bytes) -> _PageTags:
                 attributes.get("content", "")
             )
     return tags
-
-
-def _blank_text(match: re.Match[bytes]) -> bytes:
-    """A text-only element with any "<" in its text blanked, its tags kept
-    (a ``<script src>`` is load.js) and its length unchanged."""
-    text = match.group(2)
-    if b"<" not in text:
-        return match.group(0)
-    start, end = match.start(2) - match.start(), match.end(2) - match.start()
-    whole = match.group(0)
-    return whole[:start] + b" " * len(text) + whole[end:]
 
 
 def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:

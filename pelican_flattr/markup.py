@@ -215,18 +215,6 @@ def _ascii_html(text: str) -> str:
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 
-# A tag where a browser reads one, from its "<": a comment, or a start or
-# end tag whose quoted attribute values are read whole, so that a "<" in
-# one (notmyidea prints the summary unescaped in an attribute) starts no
-# tag. "<!-->", "<!--->" and "--!>" end comments, as in a browser.
-_TAG = re.compile(
-    r"""<(?:!--(?:-?>|.*?(?:--!?>|\Z))"""
-    r"""|(/?)([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>)""",
-    re.S,
-)
-_ATTRIBUTE = re.compile(
-    r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
-)
 # Elements whose content a browser reads as text up to their end tag (the
 # audit reads pages the same way), and those that may stand in a head: any
 # other start tag ends the head.
@@ -236,6 +224,24 @@ TEXT_ELEMENTS = frozenset(
 HEAD_ELEMENTS = frozenset(
     {"html", "head", "title", "base", "basefont", "bgsound", "link", "meta"}
     | {"noframes", "noscript", "script", "style", "template"}
+)
+# A tag where a browser reads one, from its "<": a comment; a start tag of
+# an element in TEXT_ELEMENTS with its text, up to its end tag (or the end
+# of the page, as a browser reads one never closed); or any other start or
+# end tag. Quoted attribute values are read whole, so that a "<" in one
+# (notmyidea prints the summary unescaped in an attribute) starts no tag.
+# "<!-->", "<!--->" and "--!>" end comments, as in a browser. One pattern
+# for the whole page: the audit reads every page of a site with it.
+_ATTRIBUTES = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+_TAG = re.compile(
+    r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
+    rf"|((?i:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}>"
+    r"(?:.*?(?=</(?i:\1))|.*)"
+    rf"|(/?)([A-Za-z][^\s/>]*){_ATTRIBUTES}>)",
+    re.S,
+)
+_ATTRIBUTE = re.compile(
+    r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
 )
 
 
@@ -250,26 +256,15 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     ``</head>``); finding a landmark with ``find`` alone would take it for
     the page's own.
     """
-    at = page.find("<", 0, end)
-    while at >= 0:
-        match = _TAG.match(page, at, end)
-        if match is None:  # a "<" in text
-            at = page.find("<", at + 1, end)
-            continue
-        at = match.end()
-        name = match.group(2)
-        if name is not None:
-            name = name.lower()
-            if match.group(1):
-                yield f"/{name}", "", match.start()
+    for match in _TAG.finditer(page, 0, end):
+        text_element, end_tag, name, attributes = match.group(1, 3, 4, 5)
+        if text_element is not None:
+            yield text_element.lower(), match.group(2), match.start()
+        elif name is not None:
+            if end_tag:
+                yield f"/{name.lower()}", "", match.start()
             else:
-                yield name, match.group(3), match.start()
-                if name in TEXT_ELEMENTS:
-                    at = _find_ci(page, f"</{name}", at)
-                    if at < 0 or at >= end:
-                        return
-                    continue  # at its end tag
-        at = page.find("<", at, end)
+                yield name.lower(), attributes, match.start()
 
 
 def _attribute_values(text: str) -> dict[str, str]:

@@ -505,6 +505,27 @@ def test_helper_button_of_another_style_passes(site, capsys, tmp_path):
     assert 'data-flattr-button="compact"' in (output / "first-article.html").read_text()
 
 
+@pytest.mark.parametrize("button", ["plain", "js"])
+def test_markup_quoted_in_the_head_by_the_theme_passes(site, capsys, button):
+    # notmyidea prints the title unescaped in <title> and the summary in a
+    # <meta content="...">: what follows a "<!--" or "<script>" there is
+    # still the page's own markup, as a browser reads it.
+    files = {
+        "a.md": article("Writing &lt;!-- comments in HTML", "Alice"),
+        "b.md": article(
+            "Safer inline scripts",
+            "Alice",
+            summary="Why every &lt;script&gt; element needs a nonce.",
+        ),
+    }
+    output, status, report = build_and_audit(site, capsys, files, FLATTR_BUTTON=button)
+    page = (output / "writing-comments-in-html.html").read_text(encoding="utf-8")
+    assert "<title>Writing <!-- comments in HTML" in page
+    page = (output / "safer-inline-scripts.html").read_text(encoding="utf-8")
+    assert 'content="Why every <script> element' in page
+    assert report["problems"] == [] and status == 0
+
+
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
 
 
