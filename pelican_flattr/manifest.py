@@ -399,9 +399,10 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 def load_manifest(path: str | Path) -> dict[str, Any]:
     """Read a manifest, checking its schema version and every field by the
     schema's types, enums, patterns and required fields (lengths are not
-    checked), and that no thing lists a feed when feed_payment_links is
-    false. Raises ManifestError naming the file and the field, never
-    repeating a value, which could be an address someone put there."""
+    checked), that no string holds a lone surrogate, and that no thing
+    lists a feed when feed_payment_links is false. Raises ManifestError
+    naming the file and the field, never repeating a value, which could be
+    an address someone put there."""
     path = Path(path)
     try:
         if path.is_dir():  # an output folder, given for its manifest
@@ -439,11 +440,48 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
             f"version {SCHEMA_VERSION}"
         )
     problem = _schema_problem(document, _schema(), "", _schema()["$defs"])
+    if problem is None and _SURROGATE_ESCAPE.search(text):
+        problem = _lone_surrogate(document, "")
     if problem is None and document.get("feed_payment_links") is False:
         problem = _feeds_listed(document["things"])
     if problem:
         raise ManifestError(f"{path}: {problem}")
     return document
+
+
+# A JSON escape of half a UTF-16 pair ("\\ud800"), which json reads into a
+# lone surrogate: the only way a manifest read as UTF-8 can hold one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any, where: str) -> str | None:
+    """What is wrong with the first string in ``value`` (at ``where``) that
+    holds a lone surrogate, or None.
+
+    Such a string passes every pattern of the schema, and then cannot be
+    written as UTF-8 nor percent-encoded: every command would end with a
+    traceback where it prints or compares it.
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    f"{where} holds a \\uXXXX escape of half a character (a lone "
+                    "surrogate): it must be text"
+                )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = _lone_surrogate(item, f"{where}.{key}" if where else key)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _lone_surrogate(item, f"{where}[{index}]")
+            if problem:
+                return problem
+    return None
 
 
 def _feeds_listed(things: list[dict[str, Any]]) -> str | None:

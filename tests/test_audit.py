@@ -540,6 +540,11 @@ def test_markup_quoted_in_the_head_by_the_theme_passes(site, capsys, button):
         (lambda m: m.update(siteurl=None), "siteurl must be a JSON string"),
         (lambda m: m["things"][0].update(feeds="f.xml"), "things[0].feeds must be"),
         (lambda m: m["things"][0].update(feeds=[1]), "things[0].feeds[0] must be"),
+        # Half a UTF-16 pair: no text, though every pattern takes it.
+        (
+            lambda m: m["things"][0].update(url=f"{SITEURL}/\ud800"),
+            "things[0].url holds a \\uXXXX escape of half a character",
+        ),
     ],
 )
 def test_manifest_with_a_bad_field_is_a_usage_error(copy, capsys, change, says):
