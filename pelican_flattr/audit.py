@@ -555,6 +555,7 @@ def site_files(
     output: Path,
     unreadable: list[Path] | None = None,
     other_sites: list[Path] | None = None,
+    manifest: Path | None = None,
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -564,10 +565,15 @@ def site_files(
     read, and reading a FIFO would wait for ever. Folders that cannot be
     listed are added to ``unreadable``. With ``other_sites``, a folder below
     ``output`` that holds a manifest of its own is another site's output,
-    left out and added to it.
+    left out and added to it; one that holds ``manifest``, the one audited
+    (FLATTR_MANIFEST may put it in feeds/), is this site's.
     """
     seen: set[tuple[int, int]] = set()
     files = []
+    try:
+        audited = None if manifest is None else os.stat(manifest)
+    except OSError:
+        audited = None
 
     def on_error(error: OSError) -> None:
         if unreadable is not None:
@@ -584,7 +590,12 @@ def site_files(
             continue
         seen.add((status.st_dev, status.st_ino))
         below = len(seen) > 1  # the root is walked first
-        if other_sites is not None and below and MANIFEST_NAME in names:
+        if (
+            other_sites is not None
+            and below
+            and MANIFEST_NAME in names
+            and not _is_file(Path(folder, MANIFEST_NAME), audited)
+        ):
             other_sites.append(Path(folder))
             folders[:] = []
             continue
@@ -592,6 +603,15 @@ def site_files(
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
     return sorted(files)
+
+
+def _is_file(path: Path, status: os.stat_result | None) -> bool:
+    """True when ``path`` is the file ``status`` was taken of, however each
+    is spelt (a relative --manifest, a link)."""
+    try:
+        return status is not None and os.path.samestat(os.stat(path), status)
+    except OSError:
+        return False
 
 
 def audit_site(
@@ -622,7 +642,7 @@ def audit_site(
     auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []
     other_sites: list[Path] = []
-    files = site_files(output, unreadable, other_sites)
+    files = site_files(output, unreadable, other_sites, manifest_path)
     for folder in unreadable:
         relative = portable_path(folder.relative_to(output).as_posix())
         auditor.problem(relative, "cannot be read: its files are not checked")

@@ -526,6 +526,33 @@ def test_markup_quoted_in_the_head_by_the_theme_passes(site, capsys, button):
     assert report["problems"] == [] and status == 0
 
 
+def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
+    # FLATTR_MANIFEST may put the manifest among the feeds: that folder is
+    # this site's, not another site's to leave out.
+    output = site(
+        two_articles(),
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_MANIFEST="feeds/flattr-manifest.json",
+    )
+    manifest = output / "feeds" / "flattr-manifest.json"
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, "--manifest", str(manifest))
+    assert report["problems"] == [] and report["other_sites"] == [], report
+    assert status == 0
+    # The feed really was checked.
+    replace_in(output / "feeds" / "all.atom.xml", 'rel="payment"', 'rel="other"')
+    status, report = audit_json(output, capsys, "--manifest", str(manifest))
+    assert status == 1
+    assert {p["file"] for p in report["problems"]} == {"feeds/all.atom.xml"}
+    # A manifest other than the one audited still marks another site.
+    shutil.copy(manifest, output / "feeds" / "copy.json")
+    status, report = audit_json(
+        output, capsys, "--manifest", str(output / "feeds" / "copy.json")
+    )
+    assert report["other_sites"] == ["feeds"]
+
+
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
 
 
