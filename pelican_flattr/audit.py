@@ -25,13 +25,14 @@ import argparse
 import hashlib
 import html
 import os
+import posixpath
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 from .feeds import as_feed_writes
 from .identifiers import (
@@ -200,21 +201,24 @@ class _Auditor:
         output: Path,
         manifest: Mapping[str, Any],
         plain_addresses: Mapping[str, str],
+        files: Collection[str],
     ) -> None:
         self.output = output
+        self.files = files  # every file of the site, relative to output
         self.things = manifest["things"]
         # Manifests of older versions hold no open_graph: they always had it.
         self.open_graph = manifest.get("open_graph", True)
         # Nor feed_payment_links: they always put payment links in feeds.
         self.feed_payment_links = manifest.get("feed_payment_links", True)
-        siteurl = manifest["siteurl"].rstrip("/")
+        self.siteurl = as_feed_writes(manifest["siteurl"].rstrip("/"))
         self.by_page = {thing["page"]: thing for thing in self.things}
         # Feeds write each entry's link percent-encoded where it is not
         # plain ASCII: both sides are compared in that form.
-        self.by_link = {
-            as_feed_writes(f"{siteurl}/{thing['page']}"): thing for thing in self.things
+        self.by_page_link = {
+            as_feed_writes(f"{self.siteurl}/{thing['page']}"): thing
+            for thing in self.things
         }
-        self.by_link.update({as_feed_writes(t["url"]): t for t in self.things})
+        self.by_url_link = {as_feed_writes(t["url"]): t for t in self.things}
         self.by_auto_submit_url = {t["auto_submit_url"]: t for t in self.things}
         self.by_url = {thing["url"]: thing for thing in self.things}
         # A feed the manifest names is one, however long its prolog.
@@ -232,18 +236,14 @@ class _Auditor:
             for form in (address.encode(), address.replace("@", "%40").encode())
         }
         self.feeds_seen: set[tuple[str, str]] = set()
-        self.files_seen: set[str] = set()
         self.report = AuditReport(things=len(self.things))
 
     def problem(self, file: str, problem: str, expected: str = "") -> None:
         self.report.problems.append(Problem(file, redact(problem), redact(expected)))
 
-    def check_file(self, path: Path) -> None:
-        # Escaped as the manifest records a name that is not UTF-8.
-        relative = portable_path(path.relative_to(self.output).as_posix())
+    def check_file(self, path: Path, relative: str) -> None:
         suffix = path.suffix.lower()
         self.report.files += 1
-        self.files_seen.add(relative)
         try:
             with path.open("rb") as stream:
                 start = stream.read(CHUNK_SIZE)
@@ -414,7 +414,7 @@ class _Auditor:
             self.problem(relative, f"is not well-formed XML ({error})")
             return
         for link, payments in entries:
-            thing = self.by_link.get(as_feed_writes(link.removesuffix("?ref=feed")))
+            thing = self.entry_thing(as_feed_writes(link.removesuffix("?ref=feed")))
             # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or
             # a pinned Flattr_url may not match: the payment link tells.
             known = {
@@ -461,9 +461,34 @@ class _Auditor:
             else:
                 self.feeds_seen.add((thing["url"], relative))
 
+    def entry_thing(self, link: str) -> dict[str, Any] | None:
+        """The thing whose feed entry links to ``link`` (as feeds write it),
+        or None."""
+        thing = self.by_page_link.get(link)
+        if thing is not None:
+            return thing
+        # Its thing URL: the page's own with pretty URLs ("first/"), or one
+        # pinned with Flattr_url, which may be the page of an article with
+        # no thing (Flattr: no), whose entry needs no payment link.
+        thing = self.by_url_link.get(link)
+        if thing is not None and self.page_at(link) not in (None, thing["page"]):
+            return None
+        return thing
+
+    def page_at(self, link: str) -> str | None:
+        """The file of the site that ``link`` serves (a folder's index.html
+        for a link to the folder), or None."""
+        if not link.startswith(f"{self.siteurl}/"):
+            return None
+        path = unquote(link[len(self.siteurl) + 1 :])
+        for name in (path, posixpath.join(path, "index.html")):
+            if name in self.files:
+                return name
+        return None
+
     def finish(self) -> AuditReport:
         for thing in self.things:
-            if thing["page"] not in self.files_seen:
+            if thing["page"] not in self.files:
                 self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
             for feed in thing["feeds"]:
                 if (thing["url"], feed) not in self.feeds_seen:
@@ -639,18 +664,20 @@ def audit_site(
             "log; with FLATTR_MANIFEST set, give --settings or --manifest"
         )
     manifest = load_manifest(manifest_path)
-    auditor = _Auditor(output, manifest, plain_addresses or {})
     unreadable: list[Path] = []
     other_sites: list[Path] = []
     files = site_files(output, unreadable, other_sites, manifest_path)
+    # Escaped as the manifest records a name that is not UTF-8.
+    names = [portable_path(path.relative_to(output).as_posix()) for path in files]
+    auditor = _Auditor(output, manifest, plain_addresses or {}, frozenset(names))
     for folder in unreadable:
         relative = portable_path(folder.relative_to(output).as_posix())
         auditor.problem(relative, "cannot be read: its files are not checked")
     auditor.report.other_sites = [
         portable_path(folder.relative_to(output).as_posix()) for folder in other_sites
     ]
-    for done, path in enumerate(files, 1):
-        auditor.check_file(path)
+    for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
+        auditor.check_file(path, relative)
         if progress is not None:
             progress(done, len(files))
     return auditor.finish()

@@ -526,6 +526,20 @@ def test_markup_quoted_in_the_head_by_the_theme_passes(site, capsys, button):
     assert report["problems"] == [] and status == 0
 
 
+def test_thing_url_pinned_at_a_page_without_a_thing_passes(site, capsys):
+    # The feed entry of the article opted out links to its own page, which
+    # is the other article's pinned thing URL: it needs no payment link.
+    files = {
+        "a.md": article("Alpha post", slug="alpha", flattr="no"),
+        "b.md": article("Beta post", slug="beta", flattr_url=f"{SITEURL}/alpha.html"),
+    }
+    output, status, report = build_and_audit(site, capsys, files)
+    assert report["problems"] == [] and status == 0
+    (thing,) = manifest_things(output).values()
+    assert thing["url"] == f"{SITEURL}/alpha.html"
+    assert "feeds/all.atom.xml" in thing["feeds"]  # its own entry was checked
+
+
 def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
     # FLATTR_MANIFEST may put the manifest among the feeds: that folder is
     # this site's, not another site's to leave out.
