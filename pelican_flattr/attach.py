@@ -15,9 +15,12 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from . import build
 from .feeds import as_feed_writes
 from .manifest import MISSING, file_problem
-from .privacy import hide_owner_addresses, published_content
+from .privacy import (
+    fields_that_may_hold_addresses,
+    hide_owner_addresses,
+    published_content,
+)
 from .resolve import (
-    OWNER,
     PINNED_URL,
     ContentThing,
     Resolution,
@@ -454,10 +457,8 @@ def reserve_flattr_attribute(content: Any) -> None:
         metadata = getattr(content, "metadata", None)
         if not isinstance(metadata, dict):
             return
-        # A misspelt owner field may hold an address as well as the owner's.
-        names = unknown_fields(metadata)
-        owner = metadata.get(OWNER)
-        if owner is not None and not (isinstance(owner, str) and "@" not in owner):
-            names.append(OWNER)
+        # Hashed as the file was read (hide_addresses_as_read), unless
+        # another plugin made the object or put an address in it since.
+        names = fields_that_may_hold_addresses(metadata)
         if names:  # rare: nearly every article has nothing to hide
             hide_owner_addresses(content, names)

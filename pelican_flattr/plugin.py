@@ -8,10 +8,12 @@ A build flows through them in this order (see docs/architecture.md):
 1. ``build.start_build`` (``get_generators``, at the start of every
    ``run()``): resets per-build state, so ``pelican --autoreload`` never
    doubles anything, and reads the settings.
-2. ``attach.reserve_flattr_attribute`` (``content_object_init``): each
-   content object's ``flattr``, and its owner metadata's address hashed,
-   in the readers' cache too (``privacy.note_readers``, ``readers_init``,
-   keeps each generator's readers).
+2. ``privacy.hide_addresses_as_read`` (``article_generator_context``,
+   ``page_generator_context``, as each file is read) and
+   ``attach.reserve_flattr_attribute`` (``content_object_init``): owner
+   metadata's addresses hashed, in the readers' cache too
+   (``privacy.note_readers``, ``readers_init``, keeps each generator's
+   readers), and each content object's ``flattr``.
 3. ``templates.prepare_templates`` and ``attach.attach_things``
    (``all_generators_finalized``, once every content file is read and
    before anything is rendered): every template finds the helpers and
@@ -44,7 +46,12 @@ from .manifest import (
     portable_path,
     write_atomically,
 )
-from .privacy import hide_addresses, note_readers, warn_about_published_addresses
+from .privacy import (
+    hide_addresses,
+    hide_addresses_as_read,
+    note_readers,
+    warn_about_published_addresses,
+)
 from .settings import FlattrSettings
 from .templates import keep_templates_completing, prepare_templates
 from .thing import is_development_url
@@ -277,6 +284,8 @@ def register() -> None:
     signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(build.start_build)
     signals.readers_init.connect(note_readers)
+    signals.article_generator_context.connect(hide_addresses_as_read)
+    signals.page_generator_context.connect(hide_addresses_as_read)
     signals.content_object_init.connect(reserve_flattr_attribute)
     signals.all_generators_finalized.connect(prepare_templates)
     signals.all_generators_finalized.connect(attach_things)

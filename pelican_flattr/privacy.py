@@ -20,7 +20,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import build
 from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
-from .resolve import OWNER
+from .resolve import OWNER, unknown_fields
 from .settings import scrub_addresses, scrubbed_owner
 
 # The web hook receiver's secret, which a settings file may hold (see
@@ -49,6 +49,53 @@ def note_readers(readers: Any) -> None:
     """
     if build.current.active:
         build.current.readers.append(readers)
+
+
+def fields_that_may_hold_addresses(metadata: dict[str, Any]) -> list[str]:
+    """The owner field of ``metadata`` when it may hold an address, and
+    every field that misspells one of the plugin's (it may be the owner's)."""
+    names = unknown_fields(metadata)
+    owner = metadata.get(OWNER)
+    if owner is not None and not (isinstance(owner, str) and "@" not in owner):
+        names.append(OWNER)
+    return names
+
+
+def hide_addresses_as_read(sender: Any, metadata: dict[str, Any]) -> None:
+    """Hash the addresses in a file's owner fields as Pelican reads it,
+    before it makes the content object (``article_generator_context``,
+    ``page_generator_context``), in the readers' cached copy too.
+
+    Pelican makes no content object, so sends no ``content_object_init``,
+    for a file with ``Status: skip`` or one whose content fails, but its
+    reader cache keeps their metadata all the same.
+    """
+    if not build.current.active:
+        return
+    for name in fields_that_may_hold_addresses(metadata):
+        value = metadata[name]
+        hidden = hidden_owner(value)
+        if hidden is not value:
+            metadata[name] = hidden
+            _hide_cached_value(name, value, hidden)
+
+
+def _hide_cached_value(name: str, value: object, hidden: object) -> None:
+    """Put ``hidden`` in place of ``value`` in the field ``name`` of the
+    readers' cached metadata that holds this very ``value`` (Pelican's
+    metadata holds the cached copy's values themselves): the file just read
+    was cached last, unless it came from the cache of an earlier build."""
+    for readers in build.current.readers:
+        cached = getattr(readers, "_cache", None)
+        if not isinstance(cached, dict) or not cached:
+            continue
+        last = cached[next(reversed(cached))]
+        for entry in chain((last,), cached.values()):
+            data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+            fields = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+            if isinstance(fields, dict) and fields.get(name) is value:
+                fields[name] = hidden
+                return
 
 
 def hide_owner_addresses(content: Any, names: list[str]) -> None:

@@ -895,6 +895,46 @@ def _assert_no_secret_address_written(tmp_path, cache_layer):
         assert b"secret@" not in _file_bytes(path), path
 
 
+def test_an_address_in_a_skipped_file_never_reaches_the_cache(tmp_path, flattr_log):
+    """Pelican makes no content object of a file with Status: skip, and
+    sends no content_object_init for it, but its reader cache keeps the
+    file's metadata all the same."""
+    from conftest import build
+
+    files = {
+        "skipped.md": article(
+            "Not published",
+            "Zed",
+            status="skip",
+            flattr_owner="email:skipped.secret@example.org",
+        ),
+        "pages/skipped.md": article(
+            "Nor this page",
+            "Zed",
+            status="skip",
+            flattr_ownr="email:page.secret@example.org",
+        ),
+        "kept.md": article(
+            "Published", "Zed", flattr_owner="email:kept.secret@example.org"
+        ),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+        "FLATTR_PAGES": True,
+    }
+    output = build(tmp_path, files, **settings)
+    assert set(manifest_things(output)) == {"kept.md"}
+    build(tmp_path, {}, **settings)  # a rebuild from the cache
+    _assert_no_secret_address_written(tmp_path, "reader")
+    cached = b"".join(
+        _file_bytes(p) for p in tmp_path.rglob("cache/*-Readers") if p.is_file()
+    )
+    assert hashlib.md5(b"skipped.secret@example.org").hexdigest().encode() in cached
+    assert not any("@" in message for message in _flattr_messages(flattr_log))
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
