@@ -458,6 +458,13 @@ def resolve(
             return Resolution()
     except _FieldError as error:
         problems.append(str(error))
+    if content_url is None:
+        content_url = content.url
+    page = content_url if save_as_is_url else _page(content, content_url)
+    if not page:
+        # An empty SAVE_AS (or Save_as:) is Pelican's way to leave a page
+        # unwritten: nothing there to flattr, as with a draft.
+        return Resolution()
     try:
         owner, why_none = _owner(content, settings)
     except _FieldError as error:
@@ -485,8 +492,6 @@ def resolve(
         hidden = _bool_field(metadata, HIDDEN)
     except _FieldError as error:
         problems.append(str(error))
-    if content_url is None:
-        content_url = content.url
     try:
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
@@ -513,7 +518,7 @@ def resolve(
         content_thing=ContentThing(
             thing=thing,
             source=source or str(content.relative_source_path).replace("\\", "/"),
-            page=content_url if save_as_is_url else _page(content, content_url),
+            page=page,
             button_style=settings.button,
             is_article=is_article,
             content_url=content_url,

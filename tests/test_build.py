@@ -1427,3 +1427,24 @@ def test_a_misspelt_metadata_field_is_named_and_its_address_hidden(
     assert any("'flattr_ownr'" in m for m in _flattr_messages(flattr_log))
     with pytest.raises(FlattrBuildError):
         build(tmp_path, files, **settings, FLATTR_STRICT=True)
+
+
+def test_content_whose_page_is_not_written_gets_no_thing(site, flattr_log, capsys):
+    """An empty SAVE_AS (or Save_as:) is Pelican's documented way to write no
+    page for some content: no thing for it, no error, and the manifest
+    still passes its own audit."""
+    files = {
+        "a.md": article("Article A", "Alice"),
+        "pages/about.md": article("About", "Alice", save_as="", url=""),
+        "pages/team.md": article("Team", "Alice"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        ARTICLE_SAVE_AS="",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    assert set(manifest_things(output)) == {"pages/team.md"}
+    assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+    assert audit_command(["audit", str(output)]) == 0, capsys.readouterr()
