@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import string
@@ -105,6 +106,11 @@ def attach_things(generators: list[Any]) -> None:
     # id() of the things that content found later took the URL of.
     displaced: set[int] = set()
     warned_languages: set[str] = set()
+    # With i18n_subsites, an article no language's site hides (one in a
+    # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
+    # "keep") is published by several: one thing for all its copies, the
+    # main site's (resolved first), or its flattrs would be split.
+    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         misspelt = unknown_fields(content.metadata)
@@ -123,6 +129,9 @@ def attach_things(generators: list[Any]) -> None:
             _say_why_not(content, outcome)
             continue
         source = content_thing.source
+        shared = elsewhere.get(source)
+        if shared is not None:
+            content_thing = dataclasses.replace(content_thing, thing=shared)
         if outcome.warning:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         lang = outcome.language_fallback

@@ -35,6 +35,7 @@ from .settings import (
     strict_build,
     unknown_settings,
 )
+from .thing import Thing
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -148,6 +149,11 @@ class BuildState:
     other_sites_languages: frozenset[str] = frozenset()
     # Warnings said once in a run (see warn_once).
     said: set[str] = field(default_factory=set)
+    # Problems logged by the builds run inside this one (see report).
+    reported_inside: set[str] = field(default_factory=set)
+    # Source file -> its thing in a build that ran inside this one: with
+    # i18n_subsites, one article published by two languages' sites.
+    things_inside: dict[str, Thing] = field(default_factory=dict)
 
 
 current = BuildState()
@@ -358,6 +364,21 @@ def end_build(pelican: Any) -> None:
         # content: an author is unknown when no site of the run knows them.
         current.unknown_authors |= inner.unknown_authors
         current.known_authors |= inner.known_authors
+        current.reported_inside |= inner.reported_inside.union(inner.problems)
+        current.things_inside.update(inner.things_inside)
+        current.things_inside.update(
+            (ct.source, ct.thing) for ct in inner.content_things
+        )
+
+
+def thing_elsewhere_in_run() -> dict[str, Thing]:
+    """Source file -> its thing in another build of this run, the outermost
+    first: with i18n_subsites, the main site's, or an earlier language's."""
+    found: dict[str, Thing] = {}
+    for outer in reversed(outer_builds):  # the outermost wins
+        found.update(outer.things_inside)
+        found.update((ct.source, ct.thing) for ct in outer.content_things)
+    return found
 
 
 def is_inner(pelican: Any) -> bool:
@@ -403,7 +424,10 @@ def report(problem: str) -> bool:
     site's settings, and one mistake logged once per language is noise.
     """
     current.problems.append(problem)
-    if any(problem in outer.problems for outer in outer_builds):
+    if problem in current.reported_inside or any(
+        problem in outer.problems or problem in outer.reported_inside
+        for outer in outer_builds
+    ):
         return False
     logger.error("pelican-flattr: %s", problem)
     return True

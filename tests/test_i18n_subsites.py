@@ -196,6 +196,70 @@ def test_content_hidden_in_another_languages_site_gets_no_thing(tmp_path):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
 
 
+@pytest.mark.parametrize("untranslated", ["hide", "keep"])
+def test_an_article_several_sites_publish_has_one_thing(tmp_path, untranslated):
+    # An article in a language without a site of its own is published by
+    # every site; with "keep", so is an untranslated one. Each copy's
+    # button flattrs the main site's thing: a thing per copy would split
+    # its flattrs.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "hola.md": article("Hola en espanol", "Carol", Lang="es"),
+        "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS=AUTHORS,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    main = _things(output)
+    hola = main["hola.md"]
+    assert hola[0] == f"{SITEURL}/hola-en-espanol-es.html"
+    for site in ("de", "fr"):
+        things = _things(output / site)
+        assert things["hola.md"] == hola, site
+        if untranslated == "keep":
+            assert things["hello.md"] == main["hello.md"], site
+        soup = page_as_browsers_read_it(output / site / "hola-en-espanol-es.html")
+        (button,) = flattr_buttons(soup)
+        assert parse_qs(urlsplit(button["href"]).query)["url"] == [hola[0]], site
+    # The main site resolves first: its copy's thing is the one, also for an
+    # article its own language's site publishes too ("keep").
+    nur = main.get("nur.md", _things(output / "de")["nur.md"])
+    assert nur[0] == (
+        f"{SITEURL}/nur-auf-deutsch-de.html"
+        if untranslated == "keep"
+        else f"{SITEURL}/de/nur-auf-deutsch.html"
+    )
+    assert _things(output / "de")["nur.md"] == nur
+    for site in ("", "de", "fr"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+def test_a_template_mistake_is_said_once_not_once_per_language(tmp_path):
+    theme_templates = tmp_path / "overrides"
+    theme_templates.mkdir()
+    (theme_templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}'
+        '{% block content %}{{ flattr_head("oops") }}{{ super() }}{% endblock %}'
+    )
+    built = i18n_build(
+        tmp_path,
+        FILES,
+        **dict(SETTINGS, THEME="simple"),
+        THEME_TEMPLATES_OVERRIDES=[str(theme_templates)],
+    )
+    assert [m for m in built.messages if "flattr_head()" in m] == [
+        "pelican-flattr: article.html: flattr_head() takes an article or page, "
+        "not a str: it prints nothing there"
+    ]
+
+
 def test_i18n_subsites_settings_without_the_plugin_change_nothing(tmp_path):
     # I18N_SUBSITES left in the settings of a site that no longer loads
     # i18n_subsites: no other language's site is built, so the hidden
