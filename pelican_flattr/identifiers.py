@@ -28,7 +28,7 @@ OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
 # written in lower case, as Flattr's documentation spells them.
-_TWITTER = re.compile(r"(?i:twitter:user:id:)([0-9]{1,20})")
+_TWITTER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
 _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
@@ -42,7 +42,7 @@ _EMAIL_ADDRESS = re.compile(
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
-_PARTNER = re.compile(r"(?i:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
+_PARTNER = re.compile(r"(?ai:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
 # Anything shaped like an address, in text that repeats what someone wrote:
 # a run of these characters on each side of an "@".
 _AT_SIGN = re.compile("@")

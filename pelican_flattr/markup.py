@@ -230,13 +230,15 @@ HEAD_ELEMENTS = frozenset(
 # of the page, as a browser reads one never closed); or any other start or
 # end tag. Quoted attribute values are read whole, so that a "<" in one
 # (notmyidea prints the summary unescaped in an attribute) starts no tag.
-# "<!-->", "<!--->" and "--!>" end comments, as in a browser. One pattern
-# for the whole page: the audit reads every page of a site with it.
+# "<!-->", "<!--->" and "--!>" end comments, as in a browser. Names match
+# in ASCII letter case only ("ſcript" is no "script"), and "</scriptx>"
+# ends no script. One pattern for the whole page: the audit reads every
+# page of a site with it.
 _ATTRIBUTES = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
 _TAG = re.compile(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    rf"|((?i:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}>"
-    r"(?:.*?(?=</(?i:\1))|.*)"
+    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}>"
+    r"(?:.*?(?=</(?ai:\1)[\s/>])|.*)"
     rf"|(/?)([A-Za-z][^\s/>]*){_ATTRIBUTES}>)",
     re.S,
 )

@@ -705,6 +705,36 @@ def test_tags_in_a_comment_count_for_nothing(copy, capsys):
     }
 
 
+@pytest.mark.parametrize(
+    "hiding",
+    [
+        # Text that looks like a script's end tag ends nothing, in a browser.
+        '<script>var s = "</scriptx>',
+        # Nor is a name a script's when only Unicode folds it to one.
+        "<\u017fcript>",
+    ],
+)
+def test_only_a_real_script_hides_the_tags_after_it(copy, capsys, hiding):
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    text = page.read_text(encoding="utf-8")
+    link = text.index('<link rel="payment"')
+    if hiding.startswith("<script>"):
+        # The payment link inside the script's text: no link in the head.
+        end = text.index(">", link) + 1
+        text = text[:link] + hiding + text[link:end] + '";</script>' + text[end:]
+        expected = {"has 0 payment links (0 in <head>)"}
+    else:
+        # Plain text before the button: it hides nothing.
+        button = text.index('<a class="flattr-button')
+        text = text[:button] + hiding + text[button:]
+        expected = set()
+    page.write_text(text, encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert {p["problem"] for p in report["problems"]} == expected
+    assert status == (1 if expected else 0)
+
+
 def test_duplicate_article_properties(copy, capsys):
     thing = a_thing(copy)
     replace_in(

@@ -116,6 +116,15 @@ def test_refusals_never_repeat_an_address(value):
     assert "@" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "value", ["twitter:u\u017fer:id:5", "partner\u0131:ns:1", "TW\u0130TTER:user:id:5"]
+)
+def test_keywords_match_in_ascii_letter_case_only(value):
+    # "ſ" folds to "s" and "ı" to "i" in Unicode: no identifier holds them.
+    with pytest.raises(IdentifierError):
+        parse_owner(value)
+
+
 def test_partner_identifier_refuses_usernames():
     assert parse_partner_identifier("twitter:user:id:5").kind == "twitter"
     with pytest.raises(IdentifierError, match="is a Flattr username"):
