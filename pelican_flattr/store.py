@@ -57,6 +57,16 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def store_argument(value: str) -> str:
+    """The commands' ``--store``: a file's path. An empty one (a variable
+    left unset in ``--store "$STORE"``) would quietly mean the default."""
+    if not value.strip():
+        import argparse  # only the commands parse arguments
+
+        raise argparse.ArgumentTypeError("is empty: give the store's file")
+    return value
+
+
 def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path | None:
     """``FLATTR_STORE`` of a settings file, for the commands that take
     ``--settings``: None when unset.

@@ -592,7 +592,8 @@ def run_diff(args: Any) -> int:
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
         lost = len(diff.url_changes)
         cli.print_line(
-            f"{lost} thing URLs would strand their flattrs or pass them to another "
+            f"{lost} thing URL{'s' if lost > 1 else ''} would strand "
+            f"{'their' if lost > 1 else 'its'} flattrs or pass them to another "
             "source; see the notes"
             if lost
             else "No flattrs would be orphaned."

@@ -52,7 +52,7 @@ from .identifiers import (
     redact_addresses,
 )
 from .settings import SettingsFileError, read_settings_file, shown_author
-from .store import StoreError, configured_store, open_store
+from .store import StoreError, configured_store, open_store, store_argument
 
 TOKEN_ENV = "FLATTR_TOKEN"
 API_URL_ENV = "FLATTR_API_URL"
@@ -573,6 +573,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--store",
         metavar="PATH",
+        type=store_argument,
         help="the SQLite store that records successes (default: FLATTR_STORE of "
         f"the settings file with --from pelicanconf.py, else ./{DEFAULT_STORE})",
     )

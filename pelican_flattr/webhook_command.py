@@ -26,7 +26,7 @@ from urllib.parse import quote
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
 from .settings import SettingsFileError, read_settings_file, shown_author
-from .store import configured_store
+from .store import configured_store, store_argument
 from .webhook_receiver import (
     MAX_BODY,
     ROUTE_PREFIX,
@@ -99,7 +99,9 @@ def add_command(subparsers: Any) -> None:
         default=8765,
         help="default: 8765; 0 for any free port",
     )
-    serve.add_argument("--store", metavar="FILE", help="the SQLite store")
+    serve.add_argument(
+        "--store", metavar="FILE", type=store_argument, help="the SQLite store"
+    )
     serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
     serve.add_argument("--settings", metavar="PELICANCONF")
     serve.add_argument("--threads", type=_int_in(1, 1024), default=8, help="default: 8")
@@ -123,7 +125,7 @@ def add_command(subparsers: Any) -> None:
         ),
         epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
     )
-    pending.add_argument("--store", metavar="FILE")
+    pending.add_argument("--store", metavar="FILE", type=store_argument)
     pending.add_argument("--settings", metavar="PELICANCONF")
     pending.add_argument("--json", action="store_true", help="print JSON for scripts")
     pending.set_defaults(handler=run_pending)
@@ -366,5 +368,6 @@ def run_pending(args: argparse.Namespace) -> int:
     for row in rows:
         url = row["claim_url"] or "(email owner: address unknown, see --settings)"
         cli.print_line(f"{row['owner']}  {url}")
-    cli.print_line(f"{len(rows)} owners with pending flattrs.")
+    count = len(rows)
+    cli.print_line(f"{count} owner{'' if count == 1 else 's'} with pending flattrs.")
     return 0

@@ -149,3 +149,23 @@ def test_a_path_the_system_refuses_is_named_not_a_traceback(tmp_path, capsys, co
     err = capsys.readouterr().err
     assert err.startswith(f"pelican-flattr: {long}")
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["pending"],
+        ["webhook", "serve", "--token", "a" * 40],
+        ["verify", "--identity", "partner:x:1", "--dry-run"],
+    ],
+)
+def test_an_empty_store_option_is_a_usage_error(tmp_path, capsys, monkeypatch, command):
+    # --store "$STORE" with the variable unset: not quietly the default store.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main([*command, "--store", ""])
+    assert exited.value.code == 2
+    assert (
+        "argument --store: is empty: give the store's file" in capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []

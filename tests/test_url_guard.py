@@ -549,7 +549,7 @@ def test_diff_reports_a_url_taken_over(tmp_path, capsys):
     assert main(["diff", str(old), new]) == 1
     text = capsys.readouterr().out
     assert "c.md" in text  # the table wraps its cells: no longer phrases
-    assert "1 thing URLs would strand their flattrs or pass them" in text
+    assert "1 thing URL would strand its flattrs or pass them" in text
 
 
 def test_compare_manifests_follows_sources():
