@@ -121,15 +121,57 @@ def test_the_timed_builds_share_one_output_folder_and_keep_their_caches(tmp_path
 
 def test_the_benchmark_audits_the_plugin_build_whichever_build_ran_last(tmp_path):
     # The second pair ends with the plain build, in the folder both share:
-    # an audit of that output finds no thing and fails the benchmark.
-    row = measure(20, 2, 0, 1, 0, root=tmp_path)
+    # an audit of that output finds no thing and fails the benchmark. The
+    # cached rebuilds are audited too.
+    row = measure(20, 2, 0, 2, 0, root=tmp_path)
     assert len(row["pair_ratios"]) == 2
-    assert len(row["cached_pair_ratios"]) == 1
+    assert len(row["cached_pair_ratios"]) == 2
     assert row["things"] > 4  # articles of mapped authors, and the pages
-    manifest = json.loads(
-        (tmp_path / SHARED_OUTPUT / "flattr-manifest.json").read_text("utf-8")
-    )
-    assert len(manifest["things"]) == row["things"]
+    assert 0.5 < row["cached_rss_ratio"] < 2
+    for output in (SHARED_OUTPUT, f"{SHARED_OUTPUT}-cached"):
+        manifest = json.loads((tmp_path / output / "flattr-manifest.json").read_text())
+        assert len(manifest["things"]) == row["things"], output
+
+
+def test_the_cached_rebuilds_are_audited_before_any_figure(tmp_path, monkeypatch):
+    import build_cost
+
+    real_audit = build_cost.audit
+
+    def cached_output_broken(output):
+        took, report = real_audit(output)
+        if output.name.endswith("-cached"):
+            report = {**report, "ok": False}
+        return took, report
+
+    monkeypatch.setattr(build_cost, "audit", cached_output_broken)
+    with pytest.raises(SystemExit, match="the cached plugin build is incomplete"):
+        measure(20, 1, 0, 1, 0, root=tmp_path)
+
+
+@pytest.mark.parametrize(("given", "taken"), [("5", None), ("6", 6), ("60", 60)])
+def test_fewer_pairs_than_a_95_percent_range_needs_are_refused(given, taken):
+    from argparse import ArgumentTypeError
+
+    from build_cost import _pair_count
+
+    if taken is None:
+        with pytest.raises(ArgumentTypeError, match="too few"):
+            _pair_count(given)
+    else:
+        assert _pair_count(given) == taken
+
+
+def test_a_site_written_by_another_version_of_the_generator_is_written_again(
+    tmp_path,
+):
+    content = generate(tmp_path, 10)
+    fresh = _files(content)
+    (content / "article-3.md").write_text("edited by hand")
+    (tmp_path / ".complete").write_text("ok\n")  # as an older generator left it
+    assert _files(generate(tmp_path, 10)) == fresh
+    (content / "article-3.md").write_text("edited by hand")
+    assert _files(generate(tmp_path, 10)) != fresh  # the same version: kept
 
 
 def test_receivers_times_every_piece_of_a_real_build(tmp_path):
