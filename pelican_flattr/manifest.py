@@ -9,6 +9,7 @@ its JSON Schema.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import json
 import logging
@@ -271,7 +272,11 @@ class UrlSpool:
     def close(self) -> None:
         """Forget everything kept and delete the file."""
         if self._file is not None:
-            self._file.close()
+            # Closing writes what the buffer holds, which fails again on the
+            # full disk that switched the spool off: the file is closed all
+            # the same, and nothing in it is needed.
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None
         self._spans = {}
         self._size = 0

@@ -526,3 +526,75 @@ def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
     sources = [thing["source"] for thing in document["things"]]
     assert "caf\\xe9.md" in sources and len(sources) == 5
     assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
+
+
+# A Pelican plugin for the child build below: the kernel refuses to let any
+# file grow past LIMIT bytes while the pages are written (RLIMIT_FSIZE, its
+# signal ignored, so that a write fails with EFBIG as on a full disk). Pages
+# stay under it; the URL spool, a file of every page's URL, does not.
+_FILE_SIZE_LIMIT = """
+import resource, signal
+from pelican import signals
+
+LIMIT = 12_000
+
+def _limit(*args, **kwargs):
+    resource.setrlimit(
+        resource.RLIMIT_FSIZE, (LIMIT, resource.getrlimit(resource.RLIMIT_FSIZE)[1])
+    )
+
+def _lift(*args, **kwargs):
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+
+def register():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signals.all_generators_finalized.connect(_limit)
+    signals.page_writer_finalized.connect(_lift)
+"""
+
+_CHILD = """
+import json, sys
+from pathlib import Path
+tests, folder, plugins = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import article, build
+body = " ".join(["A long enough description for its auto-submit URL."] * 30)
+files = {f"a{n}.md": article(f"Article {n}", "Alice", body) for n in range(40)}
+build(Path(folder), files, theme="simple", PLUGIN_PATHS=[plugins],
+      PLUGINS=["file_size_limit", "pelican_flattr"], DEFAULT_PAGINATION=2,
+      FLATTR_AUTHORS={"Alice": "alice"})
+"""
+
+
+def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pelican_flattr.cli import main
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "file_size_limit.py").write_text(_FILE_SIZE_LIMIT)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(Path(__file__).parent),
+            str(tmp_path / "site"),
+            str(plugins),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert "Traceback" not in child.stderr and "CRITICAL" not in child.stderr
+    output = tmp_path / "site" / "output"
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    assert len(manifest["things"]) == 40
+    # The manifest built the URLs again, as the pages hold them.
+    assert main(["audit", str(output)]) == 0
