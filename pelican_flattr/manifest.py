@@ -382,8 +382,16 @@ def _opens_with(head: bytes, version_key: str) -> bool:
 
 def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Replace ``path`` with ``text`` (a string or chunks of one) so that no
-    reader sees a partial file."""
+    reader sees a partial file.
+
+    The file gets the mode a file written in place would have: the one it
+    has (an operator may have set it), or for a new one what the umask
+    leaves of 0666, as Pelican's pages get. A temporary file that a killed
+    build left beside it is removed: it would be published with the site.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
+    _remove_leftovers(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
@@ -394,11 +402,46 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
             stream.writelines([text] if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The mode ``write_atomically`` gives ``path`` (mkstemp gives 0600)."""
+    try:
+        existing = path.lstat()
+    except OSError:
+        existing = None
+    if existing is not None and stat.S_ISREG(existing.st_mode):
+        return stat.S_IMODE(existing.st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# mkstemp's name: the prefix, then eight of these.
+_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete the temporary files of ``write_atomically`` for ``path`` that
+    an earlier build, killed while writing, left behind."""
+    prefix = f".{path.name}."
+    try:
+        names = [
+            name
+            for name in os.listdir(path.parent)
+            if name.startswith(prefix)
+            and _TEMPORARY_SUFFIX.fullmatch(name[len(prefix) :])
+        ]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            (path.parent / name).unlink()
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:

@@ -123,6 +123,15 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             "or choose another path"
         )
     try:
+        # Created for its owner alone: it holds claim URLs (an email owner's
+        # is as good as the address). SQLite gives the -wal and -shm files
+        # the database's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an operator's own mode stays
+    except OSError as error:
+        raise StoreError(f"store {path}: {error.strerror or error}") from None
+    try:
         connection = sqlite3.connect(
             path,
             timeout=BUSY_TIMEOUT_MS / 1000,

@@ -304,8 +304,6 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     write_atomically(target, "two\n")
     assert target.read_text() == "two\n"
     assert [p.name for p in target.parent.iterdir()] == ["m.json"]
-    # Readable by a web server running as another user (mkstemp gives 0600).
-    assert target.stat().st_mode & 0o777 == 0o644
 
     def chunks_then_failure():
         yield "three\n"
@@ -598,3 +596,29 @@ def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
     assert len(manifest["things"]) == 40
     # The manifest built the URLs again, as the pages hold them.
     assert main(["audit", str(output)]) == 0
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
+    # As Pelican's pages get (mkstemp alone gives 0600): readable by a web
+    # server running as another user, unless the umask says otherwise.
+    target = tmp_path / "m.json"
+    old = os.umask(umask)
+    try:
+        write_atomically(target, "one\n")
+        assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+        os.chmod(target, 0o640)  # an operator's own mode stays
+        write_atomically(target, "two\n")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
+    target = tmp_path / "m.json"
+    left = tmp_path / ".m.json.k2_9xq0a"  # as mkstemp names them
+    left.write_text("half a manifest")
+    other = tmp_path / ".m.json.notes"  # not one of them
+    other.write_text("kept")
+    write_atomically(target, "whole\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.json.notes", "m.json"]

@@ -1,5 +1,7 @@
 """Author pages tell owners without a Flattr account what waits for them."""
 
+import os
+
 import pytest
 from conftest import build_sample_site, page
 
@@ -125,3 +127,26 @@ def test_a_stored_claim_url_that_is_unsafe_is_never_a_link(
     )
     assert bob.find("a") is None
     assert never_published not in (output / "author" / "bob-builder.html").read_bytes()
+
+
+def test_a_new_store_is_its_owners_alone(tmp_path):
+    """It holds claim URLs: no other user of the machine may read it, nor
+    its write-ahead log."""
+    store = tmp_path / "store.sqlite3"
+    old_mask = os.umask(0o022)
+    try:
+        connection = open_store(store)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("PRAGMA user_version")
+        connection.execute("COMMIT")
+        modes = {
+            path.name: path.stat().st_mode & 0o777
+            for path in tmp_path.iterdir()
+            if path.name.startswith("store.sqlite3")
+        }
+        connection.close()
+    finally:
+        os.umask(old_mask)
+    assert modes["store.sqlite3"] == 0o600
+    assert set(modes.values()) == {0o600}, modes
+    assert len(modes) >= 2, modes  # the -wal (and -shm) too
