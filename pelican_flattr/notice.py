@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .identifiers import Owner, holds_at_sign
 from .store import MAX_CLICKS
@@ -87,8 +87,23 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     # sqlite3 adds a megabyte to the build's memory.
     import sqlite3
 
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, timeout=10)
+    uri = path.resolve().as_uri()
+    try:
+        return _read_totals(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10))
+    except sqlite3.OperationalError as error:
+        # Reading a WAL store that no writer holds open, SQLite creates its
+        # -shm file beside it: a build that may not write in the store's
+        # folder (a deploy user reading the receiver's store) cannot. With
+        # no -wal file, nothing waits to be merged into the store, and the
+        # file can be read as it is.
+        if "readonly" not in str(error) or path.with_name(f"{path.name}-wal").exists():
+            raise
+        return _read_totals(
+            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
+        )
+
+
+def _read_totals(connection: Any) -> dict[str, PendingTotals]:
     try:
         return pending_totals(connection)
     finally:

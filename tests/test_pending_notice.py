@@ -1,6 +1,8 @@
 """Author pages tell owners without a Flattr account what waits for them."""
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 from conftest import build_sample_site, page
@@ -150,3 +152,47 @@ def test_a_new_store_is_its_owners_alone(tmp_path):
     assert modes["store.sqlite3"] == 0o600
     assert set(modes.values()) == {0o600}, modes
     assert len(modes) >= 2, modes  # the -wal (and -shm) too
+
+
+_READ_AS_ANOTHER_USER = """
+import json, os, sqlite3, sys
+from pathlib import Path
+from pelican_flattr.notice import read_pending_totals
+if os.getuid() == 0:  # root may write anywhere: read as nobody instead
+    os.setgid(65534)
+    os.setuid(65534)
+totals = read_pending_totals(Path(sys.argv[1]))
+print(json.dumps({owner: t.flattrs for owner, t in totals.items()}))
+"""
+
+
+def test_a_store_in_a_folder_the_build_may_not_write_is_read(tmp_path):
+    """A deploy user reading the receiver's store: SQLite would create the
+    -shm file of a WAL store beside it to read it, and may not."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    # Not under tmp_path, whose parents only their owner may enter.
+    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
+    store = folder / "store.sqlite3"
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    assert sorted(p.name for p in folder.iterdir()) == ["store.sqlite3"]
+    store.chmod(0o644)  # the operator lets the deploy user read it
+    folder.chmod(0o755 if os.getuid() == 0 else 0o555)
+    try:
+        read = subprocess.run(
+            [sys.executable, "-c", _READ_AS_ANOTHER_USER, str(store)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        )
+        assert read.returncode == 0, read.stderr[-1500:]
+        assert json.loads(read.stdout) == {BOB: 3}
+        assert sorted(p.name for p in folder.iterdir()) == ["store.sqlite3"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
