@@ -12,6 +12,7 @@ from jinja2 import Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican.contents import Content
+from pelican.urlwrappers import Author
 
 from . import build, markup
 from .build import PageRender
@@ -181,9 +182,21 @@ def flattr_pending(author: Any = None) -> PendingNotice | None:
     if isinstance(author, Content):
         _report_misused_helper("flattr_pending", author, "an author or author name")
         return None
-    notices = build.current.pending_notices
-    name = getattr(author, "name", author)
-    return notices.get(str(name)) or notices.get(str(getattr(author, "slug", "")))
+    state = build.current
+    notices = state.pending_notices
+    if not notices:
+        return None
+    name = str(getattr(author, "name", author))
+    slug = getattr(author, "slug", None)
+    if slug is None and state.pelican is not None:
+        slug = Author(name, state.pelican.settings).slug  # as Pelican makes it
+    # The FLATTR_AUTHORS key, found as owners are: by name, by slug, or by
+    # the slug of the key ("bob builder" is Bob Builder).
+    spelt = state.settings.author_slugs.get(slug) if state.settings else None
+    for key in (name, slug, spelt):
+        if key in notices:
+            return notices[key]
+    return None
 
 
 def _reporting_wrong_arguments(

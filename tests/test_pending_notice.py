@@ -196,3 +196,18 @@ def test_a_store_in_a_folder_the_build_may_not_write_is_read(tmp_path):
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_a_notice_finds_its_author_by_any_spelling_owners_are_found_by(tmp_path):
+    """A FLATTR_AUTHORS key matches an author by name or slug; so must the
+    notice on that author's page."""
+    store = tmp_path / "store.sqlite3"
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    output = build_sample_site(
+        tmp_path,
+        FLATTR_STORE=str(store),
+        FLATTR_AUTHORS={"bob builder": BOB, "Alice Andersson": "alice_flattrs"},
+    )
+    bob = notice(output, "bob-builder")
+    assert bob is not None
+    assert "flattred 1 of these posts 3 times" in " ".join(bob.get_text().split())

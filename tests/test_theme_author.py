@@ -288,3 +288,29 @@ def test_the_themes_site_name_is_read_as_html_as_the_plugin_reads_it(site):
         assert soup.select_one(".site-subtitle").get_text() == "Fixing & making"
     soup = page(output / "article-number-0.html")
     assert og(soup, "og:site_name") == ["Ops & Dev Club"]
+
+
+def test_the_themes_links_and_languages_are_those_the_site_has(site):
+    """theme/ links a draft's or hidden article's author and category only
+    when their pages list it (they may not exist), and writes Pelican's
+    language codes as HTML's (pt_BR is pt-BR)."""
+    files = articles(1)
+    files["draft.md"] = article(
+        "A draft", "Zed Newcomer", status="draft", category="Lasers"
+    )
+    files["hidden.md"] = article(
+        "Hidden one", "Yan Hidden", status="hidden", category="Optics"
+    )
+    files["pt.md"] = article("Em portugues", "Alice", lang="pt_BR")
+    output = site(files, theme=str(ROOT / "theme"), FLATTR_AUTHORS=AUTHORS)
+    for name in ("drafts/a-draft.html", "hidden-one.html"):
+        soup = page(output / name)
+        hrefs = [a["href"] for a in soup.select(".entry header a")]
+        assert not [h for h in hrefs if "/author/" in h or "/category/" in h], name
+        assert "Zed Newcomer" in soup.get_text() or "Yan Hidden" in soup.get_text()
+    soup = page(output / "em-portugues-pt_BR.html")
+    assert soup.html["lang"] == "pt-BR"
+    index = page(output / "index.html")
+    assert {tag["lang"] for tag in index.select("[lang]") if tag.name != "html"} == {
+        "pt-BR"
+    }
