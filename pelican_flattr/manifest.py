@@ -445,12 +445,10 @@ def _remove_leftovers(path: Path) -> None:
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
-    """Read a manifest, checking its schema version and every field by the
-    schema's types, enums, patterns and required fields (lengths are not
-    checked), that no string holds a lone surrogate, and that no thing
-    lists a feed when feed_payment_links is false. Raises ManifestError
-    naming the file and the field, never repeating a value, which could be
-    an address someone put there."""
+    """Read a manifest, checking its schema version and every field by
+    the schema (see ``_schema_problem``), that no string holds a lone
+    surrogate. Raises ManifestError naming the file and the field, never
+    repeating a value, which could be an address someone put there."""
     path = Path(path)
     try:
         if path.is_dir():  # an output folder, given for its manifest
@@ -490,8 +488,6 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     problem = _schema_problem(document, _schema(), "", _schema()["$defs"])
     if problem is None and _SURROGATE_ESCAPE.search(text):
         problem = _lone_surrogate(document, "")
-    if problem is None and document.get("feed_payment_links") is False:
-        problem = _feeds_listed(document["things"])
     if problem:
         raise ManifestError(f"{path}: {problem}")
     return document
@@ -532,23 +528,6 @@ def _lone_surrogate(value: Any, where: str) -> str | None:
     return None
 
 
-def _feeds_listed(things: list[dict[str, Any]]) -> str | None:
-    """What is wrong with the things of a manifest whose build put no
-    payment link in feeds: the first that still lists a feed; or None.
-
-    The schema says so too (its ``allOf``), by a ``maxItems`` the schema
-    check leaves alone; said here with the reason. The audit would
-    otherwise both expect the link in that feed and refuse it there.
-    """
-    for index, thing in enumerate(things):
-        if thing["feeds"]:
-            return (
-                f"things[{index}].feeds must be empty: feed_payment_links is "
-                "false (the build put no payment link in any feed)"
-            )
-    return None
-
-
 @functools.cache
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -566,40 +545,117 @@ _JSON_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict}
 def _schema_problem(
     value: Any, schema: Mapping[str, Any], where: str, definitions: Mapping[str, Any]
 ) -> str | None:
-    """What is wrong with ``value`` at ``where`` by the types, enums,
-    patterns and required fields of ``schema`` (and its ``allOf`` of
-    if-then rules on one property), or None: the part of the schema every
-    consumer relies on, checked without a JSON Schema library. The message
-    names the field and what it must be, never the value."""
+    """What is wrong with ``value`` at ``where`` by ``schema``, or None.
+
+    Checked without a JSON Schema library, and only the keywords the
+    manifest's schema uses: ``type``, ``const``, ``enum``, ``pattern``,
+    ``minLength``, ``maxLength``, ``required``, ``properties``,
+    ``additionalProperties: false``, ``items``, ``maxItems``,
+    ``uniqueItems``, and an ``allOf`` of if-then rules on properties. So
+    the audit refuses what a JSON Schema validator refuses (``format`` is
+    an annotation there too). The message names the field and what it
+    must be, never the value.
+    """
     if "$ref" in schema:
         schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
     name = where or "the manifest"
     expected = schema.get("type")
     if expected in _JSON_TYPES and not isinstance(value, _JSON_TYPES[expected]):
         return f"{name} must be a JSON {expected}, not {_json_type(value)}"
-    if "enum" in schema and value not in schema["enum"]:
+    if "const" in schema and not _json_equal(value, schema["const"]):
+        return f"{name} must be {json.dumps(schema['const'])}"
+    if "enum" in schema and not any(_json_equal(value, v) for v in schema["enum"]):
         return f"{name} must be one of {', '.join(map(str, schema['enum']))}"
-    pattern = schema.get("pattern")
-    if pattern is not None and isinstance(value, str) and not _matches(pattern, value):
-        return f"{name} does not match {pattern}"
+    if isinstance(value, str):
+        return _string_problem(value, schema, name)
     if isinstance(value, dict):
-        for key in schema.get("required", ()):
-            if key not in value:
-                return f"{where + '.' if where else ''}{key} is missing"
-        rules = [schema.get("properties", {})]
-        rules += [
-            rule["then"].get("properties", {})
-            for rule in schema.get("allOf", ())
-            if _holds(value, rule.get("if", {}))
-        ]
-        for properties in rules:
-            for key, subschema in properties.items():
-                if key in value:
-                    field = f"{where}.{key}" if where else key
-                    problem = _schema_problem(value[key], subschema, field, definitions)
-                    if problem:
-                        return problem
-    if isinstance(value, list) and "items" in schema:
+        return _object_problem(value, schema, where, definitions)
+    if isinstance(value, list):
+        return _array_problem(value, schema, where, definitions)
+    return None
+
+
+def _string_problem(value: str, schema: Mapping[str, Any], name: str) -> str | None:
+    # JSON Schema counts characters (code points), as len() does.
+    if len(value) < schema.get("minLength", 0):
+        return f"{name} must be at least {schema['minLength']} characters long"
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return f"{name} must be at most {schema['maxLength']} characters long"
+    pattern = schema.get("pattern")
+    if pattern is not None and not _matches(pattern, value):
+        return f"{name} does not match {pattern}"
+    return None
+
+
+def _object_problem(
+    value: dict[str, Any],
+    schema: Mapping[str, Any],
+    where: str,
+    definitions: Mapping[str, Any],
+) -> str | None:
+    prefix = where + "." if where else ""
+    for key in schema.get("required", ()):
+        if key not in value:
+            return f"{prefix}{key} is missing"
+    properties = schema.get("properties", {})
+    if schema.get("additionalProperties") is False:
+        for key in value:
+            if key not in properties:
+                # A misspelt field is named; anything else might be an
+                # address someone pasted, and is not.
+                if _FIELD_NAME.fullmatch(key):
+                    said = f"{prefix}{key} is"
+                else:
+                    said = f"{where or 'the manifest'} has a field that is"
+                return f"{said} not in the schema (its fields: {', '.join(properties)})"
+    rules = [(properties, "")]
+    rules += [
+        (rule["then"].get("properties", {}), _condition(rule["if"]))
+        for rule in schema.get("allOf", ())
+        if _holds(value, rule.get("if", {}))
+    ]
+    for rule, condition in rules:
+        for key, subschema in rule.items():
+            if key in value:
+                problem = _schema_problem(
+                    value[key], subschema, prefix + key, definitions
+                )
+                if problem:
+                    return problem + condition
+    return None
+
+
+def _condition(condition: Mapping[str, Any]) -> str:
+    """An ``if`` of the schema's, said after a problem it led to."""
+    said = [
+        f"{key} is {json.dumps(rule.get('const'))}"
+        for key, rule in condition.get("properties", {}).items()
+    ]
+    return f" when {' and '.join(said)}"
+
+
+def _array_problem(
+    value: list[Any],
+    schema: Mapping[str, Any],
+    where: str,
+    definitions: Mapping[str, Any],
+) -> str | None:
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        most = schema["maxItems"]
+        return (
+            f"{where} must be empty"
+            if most == 0
+            else f"{where} must have at most {most} items"
+        )
+    if schema.get("uniqueItems") and not (
+        all(type(item) is str for item in value) and len(set(value)) == len(value)
+    ):
+        # Strings (every manifest's feeds) by a set; anything else, rarely,
+        # as JSON compares: true is not 1.
+        for index, item in enumerate(value):
+            if any(_json_equal(item, earlier) for earlier in value[:index]):
+                return f"{where}[{index}] repeats an earlier item"
+    if "items" in schema:
         for index, item in enumerate(value):
             problem = _schema_problem(
                 item, schema["items"], f"{where}[{index}]", definitions
@@ -607,6 +663,23 @@ def _schema_problem(
             if problem:
                 return problem
     return None
+
+
+# What a misspelt field looks like: named in a message, as a value is not.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def _json_equal(one: Any, other: Any) -> bool:
+    """Equal as JSON values are: ``true`` is not ``1``, as in Python."""
+    if isinstance(one, bool) or isinstance(other, bool):
+        return type(one) is type(other) and one == other
+    if isinstance(one, list) and isinstance(other, list):
+        return len(one) == len(other) and all(map(_json_equal, one, other))
+    if isinstance(one, dict) and isinstance(other, dict):
+        return one.keys() == other.keys() and all(
+            _json_equal(one[key], other[key]) for key in one
+        )
+    return one == other
 
 
 @functools.cache
