@@ -232,14 +232,18 @@ HEAD_ELEMENTS = frozenset(
 # (notmyidea prints the summary unescaped in an attribute) starts no tag.
 # "<!-->", "<!--->" and "--!>" end comments, as in a browser. Names match
 # in ASCII letter case only ("ſcript" is no "script"), and "</scriptx>"
-# ends no script. One pattern for the whole page: the audit reads every
-# page of a site with it.
-_ATTRIBUTES = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+# ends no script. A tag, or a quoted value in one, that the page never
+# closes runs to the end of the page, and a browser drops it: so does the
+# pattern, which matches it to the end instead of failing there and trying
+# again one character on (quadratic time on a page of unclosed "<title ").
+# One pattern for the whole page: the audit reads every page of a site
+# with it.
+_ATTRIBUTES = r"""((?:[^>"']|"[^"]*(?:"|\Z)|'[^']*(?:'|\Z))*)(>?)"""
 _TAG = re.compile(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}>"
+    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}"
     r"(?:.*?(?=</(?ai:\1)[\s/>])|.*)"
-    rf"|(/?)([A-Za-z][^\s/>]*){_ATTRIBUTES}>)",
+    rf"|(/?)([A-Za-z][^\s/>]*){_ATTRIBUTES})",
     re.S,
 )
 _ATTRIBUTE = re.compile(
@@ -259,10 +263,11 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     the page's own.
     """
     for match in _TAG.finditer(page, 0, end):
-        text_element, end_tag, name, attributes = match.group(1, 3, 4, 5)
+        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
         if text_element is not None:
-            yield text_element.lower(), match.group(2), match.start()
-        elif name is not None:
+            if closed:
+                yield text_element.lower(), match.group(2), match.start()
+        elif name is not None and match.group(7):
             if end_tag:
                 yield f"/{name.lower()}", "", match.start()
             else:

@@ -1,10 +1,12 @@
 """Button styles, hostile text, template helpers and what the page loads."""
 
 import html
+import signal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import (
     article,
     flattr_buttons,
@@ -28,6 +30,7 @@ from pelican_flattr.markup import (
     _attributes,
     _end_of,
     _head_end,
+    _tags,
     _url_attribute,
     head,
 )
@@ -643,6 +646,56 @@ def test_a_usual_page_is_not_read_tag_by_tag(site, monkeypatch):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
     assert read == []
+
+
+UNCLOSED = [
+    # (page, the tags a browser reads in it, in order)
+    ("<p>a</p><title x", ["p", "/p"]),  # a start tag the page never closes
+    ('<p>a</p><a href="x>b</a><i>', ["p", "/p"]),  # nor its quoted value
+    ("<p>a</p><b x='y>z</b>", ["p", "/p"]),
+    ("<p><a title='it>s'>x</a>", ["p", "a", "/a"]),
+    ('<div x="<b>">y</div>', ["div", "/div"]),
+    ("<head><meta><title>text, never ended", ["head", "meta", "title"]),
+]
+
+
+@pytest.mark.parametrize("text, tags", UNCLOSED)
+def test_tags_never_closed_are_dropped_as_a_browser_drops_them(text, tags):
+    assert [name for name, _, _ in _tags(text, len(text))] == tags
+    # html5lib, which follows the HTML standard, builds those elements alone
+    # (besides the html, head and body it always adds).
+    dom = BeautifulSoup(text, "html5lib")
+    built = {element.name for element in dom.find_all(True)}
+    assert built - {"html", "head", "body"} == {
+        name for name in tags if name[0] != "/"
+    } - {"html", "head", "body"}
+
+
+def test_a_tag_cut_by_the_end_of_the_range_read_is_not_read():
+    text = '<p>x<a href="y"><b>'
+    assert [name for name, _, _ in _tags(text, 8)] == ["p"]
+    assert [name for name, _, _ in _tags(text, len(text))] == ["p", "a", "b"]
+
+
+@pytest.mark.parametrize("opening", ["<title x ", '<a x="', "<meta y='", "<b "])
+def test_reading_tags_takes_linear_time(opening):
+    # Each unclosed opening once made the reader scan to the end of the page
+    # and start again one character on: 40 s for 4,000 of them. Linear, the
+    # 20,000 here take a few hundredths of a second; the alarm ends a test
+    # that would otherwise run for an hour.
+    text = "<html><head>" + opening * 20_000
+
+    def too_long(*_):
+        raise TimeoutError("reading the tags took more than 20 s")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(20)
+    try:
+        assert [name for name, _, _ in _tags(text, len(text))] == ["html", "head"]
+        assert _head_end(text) == -1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_page_with_no_tag_has_no_head_end():
