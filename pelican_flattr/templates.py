@@ -31,7 +31,7 @@ def flattr_head(content: Any = None) -> Markup:
     settings = state.settings
     if content_thing is None or settings is None:
         return Markup("")
-    state.page.heads.add(id(content_thing))
+    _note_printed(state.page.heads, "flattr_head", content_thing)
     return markup.head(
         content_thing,
         open_graph(content, content_thing, settings),
@@ -55,10 +55,20 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
         style = content_thing.button_style
     if style != content_thing.button_style:
         state.page.styles[id(content_thing)] = style
-    state.page.buttons.add(id(content_thing))
+    _note_printed(state.page.buttons, "flattr_button", content_thing)
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
+
+
+def _note_printed(printed: set[int], helper: str, content_thing: ContentThing) -> None:
+    """Note that ``helper`` printed for ``content_thing`` on this page, and
+    whether it had already."""
+    key = id(content_thing)
+    if key in printed:
+        build.current.page.repeated.add((helper, key))
+    else:
+        printed.add(key)
 
 
 def flattr_script() -> Markup:
@@ -350,6 +360,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             style = rendered.styles.get(id(content_thing))
             if style is not None:  # the manifest records what the page shows
                 state.shown_styles[content_thing.url] = style
+    if rendered.repeated and content_thing is not None:
+        _report_repeated_helpers(rendered, content_thing)
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:
@@ -377,3 +389,21 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         page, content_thing, body_html, needs_loader, pairs, url, shown
     )
     return page if updated is None else updated
+
+
+def _report_repeated_helpers(rendered: PageRender, content_thing: ContentThing) -> None:
+    """Report a helper that printed the page's own button or head tags twice.
+
+    A thing's page shows one button and one set of head tags: two payment
+    links or two ``og:title`` confuse readers and crawlers, and the audit
+    refuses such a page. Another article's button, twice in a listing, is
+    the theme's choice.
+    """
+    key = id(content_thing)
+    for helper in ("flattr_head", "flattr_button"):
+        if (helper, key) in rendered.repeated:
+            _report_in_template(
+                f"{helper}() prints for the page's own article or page more "
+                "than once; the page must show it once (the audit refuses it): "
+                "call it once"
+            )

@@ -342,6 +342,75 @@ def test_flattr_head_printed_outside_the_head_is_reported(
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        "{{ flattr_button(article) }}{{ super() }}{{ flattr_button(article) }}",
+        "{{ super() }}{{ flattr_button(article) }}{{ flattr_button(article) }}",
+    ],
+)
+def test_a_button_printed_twice_for_the_own_article_is_reported(
+    site, tmp_path, caplog, block
+):
+    # A button above and below the article: the page shows two, which the
+    # audit refuses. The build says so, once for the template.
+    theme = simple_child_theme(
+        tmp_path,
+        "twice",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
+        "{% block content %}" + block + "{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert len(flattr_buttons(page(output / "first-of-three.html"))) == 2
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_button() prints for the page's own "
+        "article or page more than once; the page must show it once (the audit "
+        "refuses it): call it once"
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+    with pytest.raises(FlattrBuildError):
+        site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+def test_flattr_head_printed_twice_is_reported(site, tmp_path, caplog):
+    theme = simple_child_theme(
+        tmp_path,
+        "head-twice",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        "{{ flattr_head(article) }}{{ flattr_head(article) }}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert len(payment_links(page(output / "first-of-three.html"))) == 2
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_head() prints for the page's own "
+        "article or page more than once; the page must show it once (the audit "
+        "refuses it): call it once"
+    ]
+
+
+def test_other_articles_buttons_twice_on_a_listing_are_no_problem(
+    site, tmp_path, caplog
+):
+    # An index that shows each article's button twice (the theme's choice):
+    # no thing's own page is concerned.
+    theme = simple_child_theme(
+        tmp_path, "listing", '{% extends "!simple/article.html" %}'
+    )
+    index = Path(theme) / "templates" / "index.html"
+    index.write_text(
+        '{% extends "!simple/index.html" %}{% block content %}{{ super() }}'
+        "{% for a in articles %}{{ flattr_button(a) }}{{ flattr_button(a) }}"
+        "{% endfor %}{% endblock %}"
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert len(flattr_buttons(page(output / "index.html"))) == 6
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 # A small alphabet, so that bodies repeat and overlap inside pages, and
 # bodies longer than the 64 characters _end_of searches for first.
 _PIECES = st.text(alphabet="ab</>", max_size=200)
