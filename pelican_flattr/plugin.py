@@ -8,7 +8,9 @@ A build flows through them in this order (see docs/architecture.md):
 1. ``build.start_build`` (``get_generators``, at the start of every
    ``run()``): resets per-build state, so ``pelican --autoreload`` never
    doubles anything, and reads the settings.
-2. ``privacy.hide_addresses_as_read`` (``article_generator_context``,
+2. ``privacy.hide_addresses_in_context`` (``generator_init``): the same
+   again in this run's copy of them, should they have changed since.
+   ``privacy.hide_addresses_as_read`` (``article_generator_context``,
    ``page_generator_context``, as each file is read) and
    ``attach.reserve_flattr_attribute`` (``content_object_init``): owner
    metadata's addresses hashed, in the readers' cache too
@@ -49,6 +51,7 @@ from .manifest import (
 from .privacy import (
     hide_addresses,
     hide_addresses_as_read,
+    hide_addresses_in_context,
     note_readers,
     warn_about_published_addresses,
 )
@@ -283,6 +286,7 @@ def register() -> None:
     """Connect the plugin to Pelican's signals."""
     signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(build.start_build)
+    signals.generator_init.connect(hide_addresses_in_context)
     signals.readers_init.connect(note_readers)
     signals.article_generator_context.connect(hide_addresses_as_read)
     signals.page_generator_context.connect(hide_addresses_as_read)

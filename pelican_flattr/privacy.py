@@ -43,6 +43,21 @@ def hide_addresses(pelican: Any) -> None:
         pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
 
 
+def hide_addresses_in_context(generator: Any) -> None:
+    """``hide_addresses`` again for each run (``generator_init``), in the
+    settings and in the context Pelican copied from them for this run.
+
+    Code that runs one Pelican object again after changing its settings
+    (an owner added, with an address) would otherwise have that address
+    pickled with the articles: ``initialized`` comes once per object.
+    """
+    if build.current.active:
+        for settings in (generator.settings, generator.context):
+            if isinstance(settings, dict):
+                scrub_addresses(settings)
+                settings.pop(WEBHOOK_TOKEN_SETTING, None)
+
+
 def note_readers(readers: Any) -> None:
     """Keep each of the build's readers (one per generator): its cache keeps
     its own copy of each file's metadata (see hide_address_in_reader_caches).

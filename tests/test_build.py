@@ -1341,6 +1341,42 @@ def test_an_owner_address_never_reaches_the_readers_cache_of_a_build_that_stops(
     assert b"secret@" not in _file_bytes(cache)
 
 
+def test_settings_changed_between_runs_of_one_pelican_keep_addresses_out(tmp_path):
+    """Code that runs one Pelican object again after changing its settings:
+    Pelican copies them into a new context for each run, and pickles that
+    with the articles it caches."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "zed.md").write_text(article("Zed writes here", "Zed"))
+    override = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(tmp_path / "output"),
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "SITEURL": "https://example.org",
+        "PLUGINS": ["pelican_flattr"],
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "FLATTR_AUTHORS": {"Zed": "zed_flattrs"},
+    }
+    pelican = Pelican(settings=read_settings(path=None, override=override))
+    pelican.run()
+    pelican.settings["FLATTR_AUTHORS"] = {"Zed": "email:zed.secret@example.org"}
+    pelican.settings["FLATTR_WEBHOOK_TOKEN"] = "tokenfortestsonly" * 3
+    (content / "zed.md").write_text(article("Zed writes here again", "Zed"))
+    pelican.run()
+    (thing,) = manifest_things(tmp_path / "output").values()
+    digest = hashlib.md5(b"zed.secret@example.org").hexdigest()
+    assert thing["owner"]["value"] == f"email:{digest}"
+    _assert_no_secret_address_written(tmp_path, "generator")
+    for path in tmp_path.rglob("cache/**/*"):
+        if path.is_file():
+            assert b"tokenfortestsonly" not in _file_bytes(path), path
+
+
 def test_the_web_hook_token_never_reaches_the_cache(tmp_path):
     from conftest import build
 
