@@ -228,27 +228,39 @@ HEAD_ELEMENTS = frozenset(
 # A tag where a browser reads one, from its "<": a comment; a start tag of
 # an element in TEXT_ELEMENTS with its text, up to its end tag (or the end
 # of the page, as a browser reads one never closed); or any other start or
-# end tag. Quoted attribute values are read whole, so that a "<" in one
-# (notmyidea prints the summary unescaped in an attribute) starts no tag.
-# "<!-->", "<!--->" and "--!>" end comments, as in a browser. Names match
-# in ASCII letter case only ("ſcript" is no "script"), and "</scriptx>"
-# ends no script. A tag, or a quoted value in one, that the page never
-# closes runs to the end of the page, and a browser drops it: so does the
-# pattern, which matches it to the end instead of failing there and trying
-# again one character on (quadratic time on a page of unclosed "<title ").
-# One pattern for the whole page: the audit reads every page of a site
-# with it.
-_ATTRIBUTES = r"""((?:[^>"']|"[^"]*(?:"|\Z)|'[^']*(?:'|\Z))*)(>?)"""
+# end tag. Attributes are read as a browser reads them: a quote opens a
+# value only after "=" (so that a "<" in one, as notmyidea prints the
+# summary unescaped in an attribute, starts no tag), and elsewhere is part
+# of a name (a title's inch mark, 3.5", cut out of its value). "<!-->",
+# "<!--->" and "--!>" end comments, as in a browser. Names match in ASCII
+# letter case only ("ſcript" is no "script"), and "</scriptx>" ends no
+# script. A tag, or a quoted value in one, that the page never closes runs
+# to the end of the page, and a browser drops it: so does the pattern,
+# which matches it to the end instead of failing there and trying again
+# one character on (quadratic time on a page of unclosed "<title "). One
+# pattern for the whole page: the audit reads every page of a site with it.
+_SPACE = "\t\n\f\r "  # HTML's whitespace; not str.isspace()'s
+_NAME = rf"[^{_SPACE}/>=]+|=[^{_SPACE}/>=]*"
+
+
+def _value(group: str) -> str:
+    """An attribute's "=" and value, in double quotes, single quotes or
+    none, each kind in a group opened by ``group``: "(" to capture it."""
+    return (
+        rf"[{_SPACE}]*=[{_SPACE}]*(?:"
+        rf"""\"{group}[^"]*)(?:"|\Z)|'{group}[^']*)(?:'|\Z)|{group}[^{_SPACE}>]*))"""
+    )
+
+
+_ATTRIBUTES = rf"((?:[{_SPACE}/]+|(?:{_NAME})(?:{_value('(?:')})?)*)(>?)"
 _TAG = re.compile(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[\s/>]){_ATTRIBUTES}"
-    r"(?:.*?(?=</(?ai:\1)[\s/>])|.*)"
-    rf"|(/?)([A-Za-z][^\s/>]*){_ATTRIBUTES})",
+    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[{_SPACE}/>]){_ATTRIBUTES}"
+    rf"(?:.*?(?=</(?ai:\1)[{_SPACE}/>])|.*)"
+    rf"|(/?)([A-Za-z][^{_SPACE}/>]*){_ATTRIBUTES})",
     re.S,
 )
-_ATTRIBUTE = re.compile(
-    r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
-)
+_ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
 
 
 def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:

@@ -725,6 +725,13 @@ UNCLOSED = [
     ("<p><a title='it>s'>x</a>", ["p", "a", "/a"]),
     ('<div x="<b>">y</div>', ["div", "/div"]),
     ("<head><meta><title>text, never ended", ["head", "meta", "title"]),
+    # A quote opens a value only after "=": elsewhere it is part of a name,
+    # and one left over from a value cut short (notmyidea's description of a
+    # summary that ends inside a quotation; a title's inch mark) closes
+    # nothing and opens nothing.
+    ('<meta content="He said "we will" /><p>x</p>', ["meta", "p", "/p"]),
+    ('<a title="The 3.5" floppy" href=x>y</a><i>', ["a", "/a", "i"]),
+    ("<a x='it's' y=1><b>", ["a", "b"]),
 ]
 
 
@@ -738,6 +745,40 @@ def test_tags_never_closed_are_dropped_as_a_browser_drops_them(text, tags):
     assert built - {"html", "head", "body"} == {
         name for name in tags if name[0] != "/"
     } - {"html", "head", "body"}
+
+
+def test_attributes_are_read_as_a_browser_reads_them():
+    text = '<a title="The 3.5" floppy" x="1"y=\'2\' z = 3 =w q= href=a"b>'
+    ((name, attributes, _),) = _tags(text, len(text))
+    assert name == "a"
+    assert markup._attribute_values(attributes) == {
+        "title": "The 3.5",
+        'floppy"': "",
+        "x": "1",
+        "y": "2",
+        "z": "3",
+        "=w": "",
+        "q": 'href=a"b',  # the space after "=" is skipped, as a browser does
+    }
+    dom = BeautifulSoup(text, "html5lib")
+    assert dom.a.attrs == markup._attribute_values(attributes)
+
+
+def test_a_summary_cut_inside_a_quotation_leaves_the_page_whole(site):
+    # notmyidea prints the summary unescaped in <meta name="description">:
+    # one quote is left when the summary ends inside a quotation, and a
+    # title's inch mark leaves one in the permalink's title attribute.
+    said = " ".join(f"word{n}" for n in range(60))
+    files = {
+        "quote.md": article("A long quotation", "Alice", body=f'He said "{said}".'),
+        "inch.md": article('The 3.5" floppy', "Bob"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        assert len(flattr_buttons(soup)) == 1
+        assert [link.parent.name for link in payment_links(soup)] == ["head"]
+    assert audit_command(["audit", str(output)]) == 0
 
 
 def test_a_tag_cut_by_the_end_of_the_range_read_is_not_read():
