@@ -124,7 +124,8 @@ def scan_page(data: bytes) -> _PageTags:
     tags = _PageTags()
     # Read in one pass as a browser reads it, as the build reads it: a "<!--"
     # in a <title> or a "<script>" in an attribute value starts nothing.
-    page = data.decode("utf-8", "replace")
+    # A byte order mark is no text of the page: a browser drops it.
+    page = data.decode("utf-8-sig", "replace")
     # Where the head ends: at "</head>", or where the body starts when a
     # minifier left out the optional "</head>" (any tag a head cannot hold).
     head_limit = -1

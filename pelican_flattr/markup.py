@@ -225,6 +225,8 @@ HEAD_ELEMENTS = frozenset(
     {"html", "head", "title", "base", "basefont", "bgsound", "link", "meta"}
     | {"noframes", "noscript", "script", "style", "template"}
 )
+# What _tags() calls the first text outside tags: no tag's name.
+TEXT = "#text"
 # A tag where a browser reads one, from its "<": a comment; a start tag of
 # an element in TEXT_ELEMENTS with its text, up to its end tag (or the end
 # of the page, as a browser reads one never closed); or any other start or
@@ -255,6 +257,8 @@ def _value(group: str) -> str:
 _ATTRIBUTES = rf"((?:[{_SPACE}/]+|(?:{_NAME})(?:{_value('(?:')})?)*)(>?)"
 _TAG = re.compile(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
+    # A doctype, "<?xml ...>", "</ >", "</3": a bogus comment to a browser.
+    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
     rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[{_SPACE}/>]){_ATTRIBUTES}"
     rf"(?:.*?(?=</(?ai:\1)[{_SPACE}/>])|.*)"
     rf"|(/?)([A-Za-z][^{_SPACE}/>]*){_ATTRIBUTES})",
@@ -266,15 +270,23 @@ _ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
 def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     """The tags of ``page[:end]`` as a browser reads them: (name, attribute
     text, where the tag starts), the name lower-cased, with a "/" in front
-    for an end tag. A comment, a quoted attribute value and the text of a
-    ``<title>`` or ``<script>`` hold no tag, whatever they say.
+    for an end tag; and, among them, the first text outside tags and
+    comments, named ``TEXT``: text ends the head as an element that may
+    not stand in a head does. A comment, a quoted attribute value and the
+    text of a ``<title>`` or ``<script>`` hold no tag, whatever they say.
 
     Themes print text unescaped in such places (notmyidea: the title and
     summary, after ``striptags`` has turned ``&lt;/head&gt;`` back into
     ``</head>``); finding a landmark with ``find`` alone would take it for
     the page's own.
     """
+    after = 0  # the end of the last match, while no text has been found
     for match in _TAG.finditer(page, 0, end):
+        if after >= 0:
+            text = _first_text(page, after, match.start())
+            if text >= 0:
+                yield TEXT, "", text
+            after = -1 if text >= 0 else match.end()
         text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
         if text_element is not None:
             if closed:
@@ -284,6 +296,15 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
                 yield f"/{name.lower()}", "", match.start()
             else:
                 yield name.lower(), attributes, match.start()
+    if after >= 0 and _first_text(page, after, end) >= 0:
+        yield TEXT, "", _first_text(page, after, end)
+
+
+def _first_text(page: str, start: int, stop: int) -> int:
+    """Where the first character of ``page[start:stop]`` that is not HTML
+    whitespace is, or -1."""
+    rest = page[start:stop].lstrip(_SPACE)
+    return stop - len(rest) if rest else -1
 
 
 def _attribute_values(text: str) -> dict[str, str]:
@@ -303,7 +324,8 @@ _HEAD_END_TAG = re.compile(r"</head[\s/>]", re.IGNORECASE)
 
 def _head_end(page: str) -> int:
     """Where ``page``'s head ends: at its ``</head>``, or where its body
-    starts when that tag is left out; -1 when the page has neither.
+    starts when that tag is left out (an element or text that a head cannot
+    hold); -1 when the page has neither.
 
     A page with one ``</head>`` ends its head there: a page that leaves
     the tag out and quotes ``</head>`` in its head's text would be read
@@ -314,10 +336,47 @@ def _head_end(page: str) -> int:
         # The only one on the page, however spelt: no text before it held
         # another (the usual page, found with two searches).
         return at
+    seen_tag = False
+    text = -1  # text before any tag ends the head only on a page with tags
     for name, _, start in _tags(page, len(page)):
-        if name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):
+        if name == TEXT:
+            if seen_tag:
+                return start
+            text = start
+        elif text >= 0:
+            return text
+        elif name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):
             return start
+        seen_tag = True
     return -1
+
+
+def _head_start(page: str, head_end: int) -> int:
+    """Where the plugin's head tags go: right after the page's
+    ``<meta charset>`` (which must stay in its first 1,024 bytes), else
+    right after its ``<head>`` tag; ``head_end`` for a page with neither
+    before it (spelt in lower case, as every theme seen so far does).
+
+    Early, because themes print text into the head unescaped (notmyidea:
+    the summary, in its description ``<meta>``), and a quote and a ">" in
+    it leave text there, which ends the head for a browser: any tag after
+    it is in the body, where no reader of payment links looks.
+    """
+    at = page.find("<meta charset", 0, head_end)
+    if at >= 0:
+        close = page.find(">", at, head_end)
+        if close >= 0:
+            return close + 1
+    at = page.find("<head", 0, head_end)
+    while at >= 0:
+        close = at + 5
+        if page.startswith(">", close):
+            return close + 1
+        if close < len(page) and page[close] in _SPACE + "/":  # not <header>
+            close = page.find(">", close, head_end)
+            return head_end if close < 0 else close + 1
+        at = page.find("<head", close, head_end)
+    return head_end
 
 
 def _theme_properties(page: str, end: int) -> frozenset[str]:
@@ -449,8 +508,12 @@ def inject(
         ):
             skip = _theme_properties(page, head_end)
         tags = _head(escaped_href, open_graph, skip)
-        tags.append("\n")
-        insertions.append((head_end, tags))
+        at = _head_start(page, head_end)
+        if at == head_end:
+            tags.append("\n")
+        else:
+            tags.insert(0, "\n")
+        insertions.append((at, tags))
     body_start = max(head_end, 0)
     button_added = False
     if button_shown is None:

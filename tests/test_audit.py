@@ -914,6 +914,26 @@ def test_minified_head_and_empty_comments_are_read_as_a_browser_does(copy, capsy
     assert status == 0, report["problems"]
 
 
+def test_text_in_the_head_ends_it_as_a_browser_does(copy, capsys):
+    # A theme that prints a summary unescaped in an attribute can leave
+    # text in the head ('content="Press "Ctrl" -> "S" to save."'): a browser
+    # ends the head there, and a payment link after it is in the body.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    replace_in(page, '<link rel="payment"', '"S" to save." /><link rel="payment"')
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (thing["page"], "has 1 payment links (0 in <head>)")
+    ]
+    # A comment, or whitespace and a doctype, is no text; nor is a byte
+    # order mark, which a browser drops.
+    replace_in(page, '"S" to save." />', "<!-- S -->\n\t")
+    page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes())
+    status, report = audit_json(copy, capsys)
+    assert status == 0, report["problems"]
+
+
 def test_linked_folders_are_walked_once(copy, capsys):
     # A web server serves a linked folder; a link back up must not loop.
     pages = copy / "pages"

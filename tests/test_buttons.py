@@ -25,6 +25,7 @@ from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
     LOADER_URL,
+    TEXT,
     _ascii_html,
     _attribute,
     _attributes,
@@ -681,6 +682,9 @@ HEAD_ENDS = [
     ("<head><title>x</title><body><p>", "<body><p>"),
     ("<head><title>x</title><div>", "<div>"),
     ("<p>no head at all", "<p>no"),
+    # Text ends the head, as in a browser: here what a theme printed
+    # unescaped in an attribute left ("b" -> ends the tag).
+    ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
 ]
 
 
@@ -737,7 +741,7 @@ UNCLOSED = [
 
 @pytest.mark.parametrize("text, tags", UNCLOSED)
 def test_tags_never_closed_are_dropped_as_a_browser_drops_them(text, tags):
-    assert [name for name, _, _ in _tags(text, len(text))] == tags
+    assert [name for name, _, _ in _tags(text, len(text)) if name != TEXT] == tags
     # html5lib, which follows the HTML standard, builds those elements alone
     # (besides the html, head and body it always adds).
     dom = BeautifulSoup(text, "html5lib")
@@ -764,7 +768,7 @@ def test_attributes_are_read_as_a_browser_reads_them():
     assert dom.a.attrs == markup._attribute_values(attributes)
 
 
-def test_a_summary_cut_inside_a_quotation_leaves_the_page_whole(site):
+def test_quotes_a_theme_leaves_in_its_head_leave_the_plugins_tags_there(site):
     # notmyidea prints the summary unescaped in <meta name="description">:
     # one quote is left when the summary ends inside a quotation, and a
     # title's inch mark leaves one in the permalink's title attribute.
@@ -772,19 +776,28 @@ def test_a_summary_cut_inside_a_quotation_leaves_the_page_whole(site):
     files = {
         "quote.md": article("A long quotation", "Alice", body=f'He said "{said}".'),
         "inch.md": article('The 3.5" floppy', "Bob"),
+        # A quote, then "->": the tag ends there, and what the summary has
+        # left is text in the head, which ends it for a browser.
+        "keys.md": article(
+            "Saving files", "Alice", body='Press "Ctrl" -> "S" to save.'
+        ),
     }
     output = site(files, FLATTR_AUTHORS=AUTHORS)
-    for thing in manifest_things(output).values():
+    things = manifest_things(output).values()
+    assert len(things) == 3
+    for thing in things:
         soup = page_as_browsers_read_it(output / thing["page"])
         assert len(flattr_buttons(soup)) == 1
         assert [link.parent.name for link in payment_links(soup)] == ["head"]
+        for meta in soup.find_all("meta", property=True):
+            assert meta.parent.name == "head", meta
     assert audit_command(["audit", str(output)]) == 0
 
 
 def test_a_tag_cut_by_the_end_of_the_range_read_is_not_read():
     text = '<p>x<a href="y"><b>'
-    assert [name for name, _, _ in _tags(text, 8)] == ["p"]
-    assert [name for name, _, _ in _tags(text, len(text))] == ["p", "a", "b"]
+    assert [name for name, _, _ in _tags(text, 8)] == ["p", TEXT]
+    assert [name for name, _, _ in _tags(text, len(text))] == ["p", TEXT, "a", "b"]
 
 
 @pytest.mark.parametrize("opening", ["<title x ", '<a x="', "<meta y='", "<b "])
@@ -806,6 +819,25 @@ def test_reading_tags_takes_linear_time(opening):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+TEXTS = [
+    # (page, where its first text outside tags and comments is: the text
+    # found there, or None)
+    ("<!DOCTYPE html>\n<html> <head>\n<title>t</title>", None),
+    ("<?xml version='1.0'?><html></ ><!-- c --><head>\t\f\r\n", None),
+    ("<head><meta>&nbsp;<link>", "&nbsp;"),
+    ("<head><meta>\xa0<link>", "\xa0"),  # no whitespace to HTML
+    ('<head><meta content="a "b" -> "c" d." /><link>', '"c" d.'),
+    ("<head><title>a</title><style>b</style>text", "text"),
+    ("<p>one</p> two", "one"),
+]
+
+
+@pytest.mark.parametrize("text, found", TEXTS)
+def test_the_first_text_outside_tags_is_read(text, found):
+    at = [start for name, _, start in _tags(text, len(text)) if name == TEXT]
+    assert at == ([] if found is None else [text.index(found)])
 
 
 def test_a_page_with_no_tag_has_no_head_end():
