@@ -43,7 +43,9 @@ from urllib.parse import quote
 import httpx
 
 from .identifiers import (
+    HIDDEN_ADDRESS,
     IdentifierError,
+    is_handle,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
@@ -246,6 +248,20 @@ class UnusableEnvironment(ValueError):
 def check_username(value: object) -> str:
     """A Flattr username, checked with the plugin's rules before it goes
     into a URL path. Raises IdentifierError with a message safe to print."""
+    # parse_owner's advice leads to owner identifiers (email:ADDRESS,
+    # twitter:user:id:NUMBER), each refused here in turn: an account is
+    # named by its username alone.
+    if isinstance(value, str) and is_handle(value):
+        # A handle holds no address: it may be shown.
+        raise IdentifierError(
+            f"{value.strip()!r} is a handle: write the Flattr username without "
+            f"the '@' ({value.strip()[1:]})"
+        )
+    if isinstance(value, str) and ("@" in value or HIDDEN_ADDRESS in value):
+        raise IdentifierError(
+            "expects the Flattr account's username (letters, digits, '_', '-' "
+            "and '.'), not an email address"
+        )
     owner = parse_owner(value)
     if owner.kind != "flattr_user":
         raise IdentifierError(

@@ -253,15 +253,20 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
     _no_address("thing_id", thing_id)
     raw_owner = _required(form, "thing_owner_id")
+    if holds_at_sign(raw_owner):
+        # Flattr only ever knew the hash; a plain address here is not Flattr.
+        # Checked first: the identifier parser would advise email:ADDRESS,
+        # which a configuration may hold but a delivery may not.
+        raise Refusal(
+            400,
+            "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends "
+            "an email owner as email:MD5HEX, never as an address",
+            "thing_owner_id",
+        )
     try:
         owner = parse_partner_identifier(raw_owner)
     except IdentifierError as error:
         raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
-    if owner.kind == "email" and "@" in raw_owner:
-        # Flattr only ever knew the hash; a plain address here is not Flattr.
-        raise Refusal(
-            400, "thing_owner_id must be email:MD5HEX, not an address", "thing_owner_id"
-        )
     clicks = _required(form, "thing_clicks_total")
     if not _CLICKS.fullmatch(clicks) or int(clicks) > MAX_CLICKS:
         raise Refusal(

@@ -350,8 +350,8 @@ def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
         f"{csv_path}:5: column identity the value (not shown: it may hold an email "
         "address) is not a twitter identifier: write twitter:user:id:NUMBER with "
         "the numeric account id, not the handle",
-        f"{csv_path}:6: column username looks like a plain email address; write it "
-        "as email:ADDRESS so that it is hashed",
+        f"{csv_path}:6: column username expects the Flattr account's username "
+        "(letters, digits, '_', '-' and '.'), not an email address",
         f"{csv_path}:8: column identity is empty",
         f"{csv_path}:7: the identity partner:ns:1 is also given for another Flattr "
         f"user at {csv_path}:2; an identity belongs to one account",
@@ -359,6 +359,58 @@ def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
     assert "example.org" not in json.dumps(document) + err
     assert stub.requests == []
     assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+USERNAME_NOT_ADDRESS = (
+    "expects the Flattr account's username (letters, digits, '_', '-' and '.'), "
+    "not an email address"
+)
+
+
+@pytest.mark.parametrize("username", ["bob@example.org", "email:bob@example.org"])
+def test_an_address_as_username_is_never_advised_as_email_address(
+    stub, capsys, username
+):
+    # Advice to write email:ADDRESS, which names an identity, would be
+    # refused in turn: a username, with or without "email:", is the account's.
+    status, out, err = run(
+        capsys, "--identity", "twitter:user:id:5", "--username", username,
+        "--api-url", stub.url, "--dry-run",
+    )  # fmt: skip
+    assert status == 2
+    assert f"--username {USERNAME_NOT_ADDRESS}" in err
+    assert "email:ADDRESS" not in err and "identifier" not in err
+    assert "bob@" not in out + err
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize("username", ["bob@example.org", "email:bob@example.org"])
+def test_an_address_as_verified_account_is_never_advised_as_email_address(
+    stub, capsys, tmp_path, username
+):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Bob Builder": "twitter:user:id:5"}\n'
+        f'FLATTR_VERIFIED_ACCOUNTS = {{"Bob Builder": "{username}"}}\n',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--from", str(conf), "--dry-run")
+    assert status == 2
+    assert (
+        f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Bob Builder'] {USERNAME_NOT_ADDRESS}" in err
+    )
+    assert "email:ADDRESS" not in err and "identifier" not in err
+    assert "bob@" not in out + err
+
+
+def test_a_handle_as_username_is_advised_as_a_username_only(stub, capsys):
+    status, _, err = run(
+        capsys, "--identity", "twitter:user:id:5", "--username", "@bob",
+        "--api-url", stub.url, "--dry-run",
+    )  # fmt: skip
+    assert status == 2
+    assert "--username '@bob' is a handle: write the Flattr username without " in err
+    assert "twitter:user:id:NUMBER" not in err
 
 
 def test_a_csv_without_its_header(stub, capsys, tmp_path):
@@ -701,7 +753,10 @@ def test_pelicanconf_problems(stub, capsys, tmp_path):
     status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
     assert status == 2
     assert f"{conf}: FLATTR_AUTHORS['Dmitri Ivanov'] 'partner:hack space' is not" in err
-    assert f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Carol Chen'] looks like a plain" in err
+    assert (
+        f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Carol Chen'] expects the Flattr "
+        "account's username" in err
+    )
     assert "example.org" not in err
     assert stub.requests == []
 

@@ -662,3 +662,19 @@ def test_waitress_log_lines_never_name_the_token(tmp_path, caplog):
         "Exception while serving /HOOKS/***",
         "queue depth 3 for /x/***",
     ]
+
+
+@pytest.mark.parametrize(
+    "owner", ["bob@example.org", "email:bob@example.org", "partner:ns:bob@example.org"]
+)
+def test_an_address_as_owner_is_answered_with_the_form_flattr_sends(app, owner):
+    # The identifier parser's advice, email:ADDRESS, is what a configuration
+    # may hold; a delivery holding it would be refused in turn.
+    body = urlencode(dict(PENDING, thing_owner_id=owner)).encode()
+    status, answer = call_app(app, body)
+    assert status == "400 Bad Request" and answer["field"] == "thing_owner_id"
+    assert answer["error"] == (
+        "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends an "
+        "email owner as email:MD5HEX, never as an address"
+    )
+    assert "email:ADDRESS" not in answer["error"] and "bob" not in answer["error"]
