@@ -189,7 +189,9 @@ def flattr_pending(author: Any = None) -> PendingNotice | None:
     """
     if author is None or isinstance(author, Undefined):
         return None
-    if isinstance(author, Content):
+    if not isinstance(author, (Author, str)):
+        # An article, a list of authors, a number: a name made of it would
+        # match no author, and Pelican would warn that it cannot slugify it.
         _report_misused_helper("flattr_pending", author, "an author or author name")
         return None
     state = build.current

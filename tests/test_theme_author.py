@@ -1,6 +1,7 @@
 """What a theme author meets: the README's template snippets in real child
 themes, and the helpers called the wrong way."""
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
+from pelican_flattr.store import open_store
 from pelican_flattr.templates import _reporting_wrong_arguments
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
@@ -200,6 +202,52 @@ def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, c
             FLATTR_STRICT=True,
             FLATTR_URL_GUARD=False,
         )
+
+
+@pytest.mark.parametrize(
+    ("call", "kind"), [("article.authors", "a list"), ("42", "an int")]
+)
+def test_flattr_pending_given_no_author_says_so_with_a_store(
+    site, tmp_path, caplog, call, kind
+):
+    # With notices to look through, such a value was made an author name:
+    # no notice, nothing reported, and Pelican warning about its slug.
+    store = tmp_path / "store.sqlite3"
+    connection = open_store(store)
+    with connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 3, AUTHORS["Bob"], "reader", "https://flattr.com/claim/thing/t1",
+             "2024-05-02T10:00:00Z"),
+        )  # fmt: skip
+    connection.close()
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block content %}'
+            f"{{{{ super() }}}}<p id=pending>{{{{ flattr_pending({call}) is none }}}}"
+            "</p>{% endblock %}"
+        },
+    )
+    caplog.set_level(logging.WARNING)
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_STORE=str(store),
+    )
+    messages = [r.getMessage() for r in caplog.records]
+    assert (
+        messages.count(
+            f"pelican-flattr: article.html: flattr_pending() takes an author or "
+            f"author name, not {kind}: it prints nothing there"
+        )
+        == 1
+    )
+    assert not [m for m in messages if "slug" in m]
+    assert page(output / "article-number-0.html").select_one("#pending").text == (
+        "True"
+    )
 
 
 def test_a_helper_fault_with_fitting_arguments_is_not_blamed_on_the_theme():
