@@ -356,9 +356,10 @@ def _opens_with(head: bytes, version_key: str) -> bool:
     Any JSON layout counts, so that a file someone reformatted is still
     one.
     """
-    # An incremental decoder leaves out a character the head cuts in two.
+    # An incremental decoder leaves out a character the head cuts in two;
+    # "utf-8-sig" drops the byte order mark an editor may have saved.
     try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
     except UnicodeDecodeError:
         return False
     start = re.match(r"\s*{", text)
@@ -459,7 +460,9 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
         if not path.is_file():  # a FIFO would be waited on for ever
             what = "no such manifest" if not path.exists() else "not a regular file"
             raise ManifestError(f"{path}: {what}")
-        text = path.read_text(encoding="utf-8")
+        # "utf-8-sig": a manifest saved by an editor may open with a byte
+        # order mark, which json refuses.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
     try:

@@ -334,7 +334,9 @@ def load_baseline(
     kept: list[dict[str, str]] = []
     skeleton: list[str] = []
     try:
-        with path.open(encoding="utf-8") as stream:
+        # "utf-8-sig": an editor may save UTF-8 with a byte order mark,
+        # which json refuses, and the baseline would be moved aside.
+        with path.open(encoding="utf-8-sig") as stream:
             for line in stream:
                 text = line.rstrip().removesuffix(",")
                 if not (text.startswith("    {") and text.endswith("}")):

@@ -13,6 +13,7 @@ from test_thing import _owner, _tag, _text
 
 from pelican_flattr.attach import _contents
 from pelican_flattr.build import FlattrBuildError
+from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
@@ -279,6 +280,23 @@ def test_what_a_manifest_may_replace(tmp_path, text, says):
     assert not_a_manifest(tmp_path) == "is a folder"
     os.mkfifo(tmp_path / "fifo")  # never opened: that would wait for ever
     assert not_a_manifest(tmp_path / "fifo") == "is not a regular file"
+
+
+def test_a_manifest_saved_with_a_byte_order_mark_is_read_and_replaced(
+    tmp_path, flattr_log
+):
+    # An operator's editor may save UTF-8 with a mark first: the audit, diff
+    # and the next build must still know the manifest.
+    output = build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    path = output / "flattr-manifest.json"
+    written = path.read_text("utf-8")
+    path.write_text("\ufeff" + written, "utf-8")
+    assert not_a_manifest(path) is None
+    assert len(load_manifest(path)["things"]) == 4
+    assert audit_command(["audit", str(output)]) == 0
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    assert path.read_text("utf-8") == written
+    assert not [r for r in flattr_log.records if r.levelname == "ERROR"]
 
 
 def test_a_large_file_is_known_by_its_head(tmp_path, flattr_log):

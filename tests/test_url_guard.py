@@ -627,6 +627,48 @@ def test_a_damaged_baseline_elsewhere_is_still_kept_aside(tmp_path, flattr_log):
     assert json.loads(baseline.read_text())["baseline_version"] == 1
 
 
+BOM = "\ufeff"  # what an editor that saves "UTF-8 with BOM" writes first
+
+
+def test_a_baseline_saved_with_a_byte_order_mark_still_guards(tmp_path, flattr_log):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.write_text(BOM + baseline.read_text("utf-8"), "utf-8")
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+    assert not list(baseline.parent.glob("*.unreadable*"))
+
+
+def test_a_damaged_baseline_with_a_byte_order_mark_elsewhere_is_kept_aside(
+    tmp_path, flattr_log
+):
+    # Known as a baseline by its opening, the mark notwithstanding: moved
+    # aside, not left in place as some other file.
+    baseline = tmp_path / "guard.json"
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
+    build(tmp_path, two_articles(), **settings)
+    damaged = BOM + baseline.read_text("utf-8")[:-20]
+    baseline.write_text(damaged, "utf-8")
+    build(tmp_path, two_articles(slug="other"), **settings)
+    aside = baseline.with_name("guard.json.unreadable")
+    assert aside.read_text("utf-8") == damaged
+    assert json.loads(baseline.read_text("utf-8"))["baseline_version"] == 1
+
+
+def test_diff_reads_manifests_saved_with_a_byte_order_mark(tmp_path, capsys):
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_text(BOM + (output / "flattr-manifest.json").read_text("utf-8"), "utf-8")
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    new = tmp_path / "new.json"
+    new.write_text(BOM + (output / "flattr-manifest.json").read_text("utf-8"), "utf-8")
+    capsys.readouterr()
+    assert main(["diff", str(old), str(new), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["url_changed"]
+    assert (change["source"], change["old_url"]) == ("a.md", OLD)
+
+
 def test_strict_fails_on_an_unreadable_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
