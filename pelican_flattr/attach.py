@@ -82,6 +82,29 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
     return found
 
 
+# Every list of pages a PagesGenerator keeps.
+_PAGE_LISTS = (
+    "pages",
+    "translations",
+    "hidden_pages",
+    "hidden_translations",
+    "draft_pages",
+    "draft_translations",
+)
+
+
+def page_sources(generators: list[Any]) -> set[str]:
+    """The source file of every page, drafts and hidden ones included: with
+    FLATTR_PAGES off none has a thing, and the URL guard says so."""
+    return {
+        build.source_of(page) or page.relative_source_path
+        for generator in generators
+        if isinstance(generator, PagesGenerator)
+        for name in _PAGE_LISTS
+        for page in getattr(generator, name, ())
+    }
+
+
 def attach_things(generators: list[Any]) -> None:
     """Give every published article (and page) its thing, or say why not."""
     state = build.current

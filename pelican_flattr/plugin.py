@@ -29,6 +29,7 @@ A build flows through them in this order (see docs/architecture.md):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator
@@ -37,7 +38,12 @@ from typing import Any
 from pelican import signals
 
 from . import build
-from .attach import attach_things, reserve_flattr_attribute, warn_about_unknown_authors
+from .attach import (
+    attach_things,
+    page_sources,
+    reserve_flattr_attribute,
+    warn_about_unknown_authors,
+)
 from .feeds import tag_feed
 from .manifest import (
     MISSING,
@@ -271,6 +277,16 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         old_sources,
     )
     unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
+    if not settings.pages and any(c.still_there for c in unresolved):
+        # A page has no thing because of the setting, of which the build
+        # says nothing else. Asked only when a source without a thing is.
+        pages = page_sources(build.current.generators)
+        unresolved = [
+            dataclasses.replace(c, pages_off=True)
+            if c.still_there and c.source in pages
+            else c
+            for c in unresolved
+        ]
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")
     build.fail_if_strict()

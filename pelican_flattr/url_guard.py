@@ -47,6 +47,9 @@ class UrlChange:
     # With no new_url: the source file is still in the content folder (a
     # draft, an opt-out, content that failed), not gone.
     still_there: bool = False
+    # Still there, and a page while FLATTR_PAGES is off: the setting is why
+    # it has no thing, which the build says nowhere else.
+    pages_off: bool = False
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
@@ -59,11 +62,23 @@ class UrlChange:
                 "FLATTR_ACCEPT_URL_CHANGES"
             )
         if self.still_there and self.taken_by is not None:
+            why = (
+                "set FLATTR_PAGES = True: it is a page, and FLATTR_PAGES is off"
+                if self.pages_off
+                else "the build says why it has none"
+            )
             return (
                 f"if {self.taken_by} is meant to take them over, add the old URL "
                 "to FLATTR_ACCEPT_URL_CHANGES; if not, give it another thing URL "
                 f"(its slug, or its 'Flattr_url:') and give {self.source} its "
-                "thing back (the build says why it has none)"
+                f"thing back ({why})"
+            )
+        if self.pages_off:
+            return (
+                f"{self.source} is a page, and FLATTR_PAGES is off, so no page "
+                "has a thing: set FLATTR_PAGES = True to give it its thing back, "
+                "or add the old URL to FLATTR_ACCEPT_URL_CHANGES if pages go "
+                "without one on purpose"
             )
         if self.still_there:
             return (

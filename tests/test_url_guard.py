@@ -486,6 +486,38 @@ def test_a_source_without_a_thing_is_not_called_gone(tmp_path, flattr_log):
     ), line
 
 
+def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(tmp_path, flattr_log):
+    # The build says nothing of a page without a thing when FLATTR_PAGES is
+    # off: the advice must name the setting, not point at the build.
+    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
+    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    build(tmp_path, files, FLATTR_PAGES=False, **settings)
+    (line,) = guard_lines(flattr_log)
+    assert line == (
+        "pelican-flattr: pages/about.md: still in the content folder but "
+        "without a thing in this build, so its thing "
+        "https://blog.example.org/pages/about.html is orphaned (its flattrs stay "
+        "with that URL). Fix: pages/about.md is a page, and FLATTR_PAGES is off, "
+        "so no page has a thing: set FLATTR_PAGES = True to give it its thing "
+        "back, or add the old URL to FLATTR_ACCEPT_URL_CHANGES if pages go "
+        "without one on purpose"
+    )
+    # Pages on, a page that opts out is no longer about the setting.
+    flattr_log.clear()
+    files["pages/about.md"] = "Title: About\nFlattr: no\n\nAbout us.\n"
+    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    (line,) = guard_lines(flattr_log)
+    assert "Fix: give pages/about.md its thing back (the build says why" in line
+    assert "FLATTR_PAGES" not in line
+    # Its URL taken by another source meanwhile: the setting still named.
+    taken = UrlChange("pages/about.md", OLD, None, "c.md", True, pages_off=True)
+    assert taken.advice().endswith(
+        "give pages/about.md its thing back (set FLATTR_PAGES = True: it is a "
+        "page, and FLATTR_PAGES is off)"
+    )
+
+
 def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
