@@ -22,6 +22,7 @@ addresses in chunks, and not at all when they look binary.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import hashlib
 import html
 import os
@@ -41,7 +42,7 @@ from .identifiers import (
     parse_owner,
 )
 from .identifiers import redact_encoded_addresses as redact
-from .manifest import ManifestError, load_manifest, portable_path
+from .manifest import ManifestError, load_manifest, not_a_manifest, portable_path
 from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
 from .settings import SettingsFileError, path_setting, read_settings_file
 
@@ -582,6 +583,7 @@ def site_files(
     unreadable: list[Path] | None = None,
     other_sites: list[Path] | None = None,
     manifest: Path | None = None,
+    own_folders: Collection[str] = (),
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -591,8 +593,10 @@ def site_files(
     read, and reading a FIFO would wait for ever. Folders that cannot be
     listed are added to ``unreadable``. With ``other_sites``, a folder below
     ``output`` that holds a manifest of its own is another site's output,
-    left out and added to it; one that holds ``manifest``, the one audited
-    (FLATTR_MANIFEST may put it in feeds/), is this site's.
+    left out and added to it, unless it holds ``manifest``, the one audited
+    (FLATTR_MANIFEST may put it in feeds/), or is one of ``own_folders``
+    (relative to ``output``, as ``site_folders`` gives them): both are
+    this site's.
     """
     seen: set[tuple[int, int]] = set()
     files = []
@@ -621,6 +625,10 @@ def site_files(
             and below
             and MANIFEST_NAME in names
             and not _is_file(Path(folder, MANIFEST_NAME), audited)
+            # A manifest that a build with another FLATTR_MANIFEST left
+            # among this site's pages or feeds makes them no other site's.
+            and portable_path(Path(folder).relative_to(output).as_posix())
+            not in own_folders
         ):
             other_sites.append(Path(folder))
             folders[:] = []
@@ -629,6 +637,33 @@ def site_files(
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
     return sorted(files)
+
+
+def site_folders(manifest: Mapping[str, Any]) -> frozenset[str]:
+    """Every folder that holds a page or feed of ``manifest``'s things, or
+    holds one that does, relative to the output as the manifest names
+    them: the folders of the site it describes."""
+    folders: set[str] = set()
+    for thing in manifest["things"]:
+        for name in (thing["page"], *thing["feeds"]):
+            folder = posixpath.dirname(name)
+            while folder and folder not in folders:
+                folders.add(folder)
+                folder = posixpath.dirname(folder)
+    return frozenset(folders)
+
+
+def _is_earlier_manifest(path: Path, audited: Path) -> bool:
+    """Whether ``path`` is a pelican-flattr manifest other than ``audited``
+    and no copy of it."""
+    try:
+        return (
+            not os.path.samefile(path, audited)
+            and not_a_manifest(path) is None
+            and not filecmp.cmp(path, audited, shallow=False)
+        )
+    except OSError:
+        return False  # check_file says what is wrong with it
 
 
 def _is_file(path: Path, status: os.stat_result | None) -> bool:
@@ -667,10 +702,23 @@ def audit_site(
     manifest = load_manifest(manifest_path)
     unreadable: list[Path] = []
     other_sites: list[Path] = []
-    files = site_files(output, unreadable, other_sites, manifest_path)
+    files = site_files(
+        output, unreadable, other_sites, manifest_path, site_folders(manifest)
+    )
     # Escaped as the manifest records a name that is not UTF-8.
     names = [portable_path(path.relative_to(output).as_posix()) for path in files]
     auditor = _Auditor(output, manifest, plain_addresses or {}, frozenset(names))
+    for path, relative in zip(files, names, strict=True):
+        if path.name == MANIFEST_NAME and _is_earlier_manifest(path, manifest_path):
+            # Published with the site, it would describe things and owners
+            # the site no longer has, at a URL readers may still fetch.
+            auditor.problem(
+                relative,
+                f"is a manifest other than the one audited ({manifest_path}): "
+                "one left by a build with another FLATTR_MANIFEST?",
+                "the site's own manifest only: delete this one (or audit with "
+                "it: --manifest, or --settings for FLATTR_MANIFEST)",
+            )
     for folder in unreadable:
         relative = portable_path(folder.relative_to(output).as_posix())
         auditor.problem(relative, "cannot be read: its files are not checked")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import feedparser
 import pytest
 from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
 from hypothesis import assume, given, settings
@@ -559,12 +560,63 @@ def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
     status, report = audit_json(output, capsys, "--manifest", str(manifest))
     assert status == 1
     assert {p["file"] for p in report["problems"]} == {"feeds/all.atom.xml"}
-    # A manifest other than the one audited still marks another site.
-    shutil.copy(manifest, output / "feeds" / "copy.json")
-    status, report = audit_json(
-        output, capsys, "--manifest", str(output / "feeds" / "copy.json")
+    # Audited with a copy, the site is the same: no other site, and the
+    # copy's original is no manifest of an earlier build.
+    shutil.copy(manifest, output / "copy.json")
+    status, report = audit_json(output, capsys, "--manifest", str(output / "copy.json"))
+    assert report["other_sites"] == [] and status == 1
+    assert {p["file"] for p in report["problems"]} == {"feeds/all.atom.xml"}
+    # A folder with a manifest of its own, below which the one audited
+    # lists no page or feed, is another site's.
+    document = json.loads(manifest.read_text())
+    for thing in document["things"]:
+        thing["feeds"] = []
+    (output / "copy.json").write_text(json.dumps(document))
+    status, report = audit_json(output, capsys, "--manifest", str(output / "copy.json"))
+    assert report["other_sites"] == ["feeds"] and status == 0, report
+
+
+def test_a_manifest_an_earlier_build_left_hides_no_folder(tmp_path, capsys):
+    # FLATTR_MANIFEST moved from feeds/ back to the output root, the old
+    # manifest stays in feeds/ (Pelican deletes no output by default): the
+    # feeds beside it are this site's all the same, and checked, the one
+    # the new build no longer writes, paying Alice's old owner, too.
+    from conftest import build
+
+    feeds = {"FEED_ALL_ATOM": "feeds/all.atom.xml", "FEED_ALL_RSS": None}
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS={**AUTHORS, "Alice": "alice_before"},
+        FLATTR_MANIFEST="feeds/flattr-manifest.json",
+        **{**feeds, "FEED_ALL_RSS": "feeds/all.rss.xml"},
     )
-    assert report["other_sites"] == ["feeds"]
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, **feeds)
+    capsys.readouterr()
+    status = main(["audit", str(output), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1 and report["other_sites"] == []
+    problems = sorted((p["file"], p["problem"]) for p in report["problems"])
+    (old_link,) = [
+        link.href
+        for entry in feedparser.parse(output / "feeds" / "all.rss.xml").entries
+        for link in entry.links
+        if link.rel == "payment" and "alice_before" in link.href
+    ]
+    entry = f"the entry {SITEURL}/first-article.html"
+    assert problems == [
+        ("feeds/all.rss.xml", f"{entry} has 1 payment links"),
+        (
+            "feeds/all.rss.xml",
+            f"{entry} has a payment link to {old_link!r}, which the manifest "
+            "doesn't know",
+        ),
+        (
+            "feeds/flattr-manifest.json",
+            f"is a manifest other than the one audited ({output}/flattr-manifest.json)"
+            ": one left by a build with another FLATTR_MANIFEST?",
+        ),
+    ], report
 
 
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
