@@ -24,7 +24,9 @@ A build flows through them in this order (see docs/architecture.md):
    ``content.flattr``.
 4. ``add_payment_links_to_feed`` and ``record_feed`` (``feed_generated``,
    ``feed_written``): payment links in feeds, and which feed carries what.
-5. ``finish_build`` (``finalized``): writes the manifest, guards URLs.
+5. ``finish_build`` (``finalized``): writes the manifest (or, when the
+   settings were refused, removes the one an earlier build left), guards
+   URLs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -61,7 +64,7 @@ from .privacy import (
     note_readers,
     warn_about_published_addresses,
 )
-from .settings import FlattrSettings
+from .settings import DEFAULTS, FlattrSettings, path_setting
 from .templates import keep_templates_completing, prepare_templates
 from .thing import is_development_url
 from .url_guard import (
@@ -133,6 +136,8 @@ def write_manifest(pelican: Any) -> None:
     state = build.current
     settings = state.settings
     if settings is None:
+        if state.active:  # the settings were refused
+            remove_earlier_manifest(pelican)
         return
     chunks = manifest_chunks(
         settings.siteurl,
@@ -183,6 +188,59 @@ def write_manifest(pelican: Any) -> None:
     # Problems found while pages were written (a template's wrong helper
     # argument) fail a strict build too, whatever the guard found.
     build.fail_if_strict()
+
+
+def remove_earlier_manifest(pelican: Any) -> None:
+    """Remove the manifest that an earlier build left where this one, whose
+    settings were refused, would have written its own.
+
+    This build made no things, and its pages have no buttons: left in
+    place, the manifest would describe buttons the site lacks, and a deploy
+    would publish it. Only a pelican-flattr manifest is removed
+    (FLATTR_MANIFEST may name an article or a page by mistake), and nothing
+    when FLATTR_MANIFEST is itself refused: where it points is not known.
+    """
+    path = _manifest_path_of(pelican)
+    if path is None:
+        return
+    taken = {
+        outer.settings.manifest_path
+        if outer.settings
+        else _manifest_path_of(outer.pelican)
+        for outer in build.outer_builds
+    }
+    # As start_build names it: a language's site of i18n_subsites, given a
+    # path an outer build writes, writes its own named for its language.
+    path = build._own_path(path, taken, pelican)
+    try:
+        if file_problem(path) is not None or not_a_manifest(path) is not None:
+            return  # nothing there, or not a manifest: not this build's to remove
+        path.unlink()
+    except OSError as error:
+        logger.warning(
+            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
+            "earlier build, %s, though this build made no things: %s",
+            path,
+            error,
+        )
+        return
+    logger.warning(
+        "pelican-flattr: removed the manifest of an earlier build: %s, since "
+        "this build made no things",
+        path,
+    )
+
+
+def _manifest_path_of(pelican: Any) -> Path | None:
+    """Where the build of ``pelican`` writes its manifest, as
+    ``read_settings`` takes it, whatever its other settings; None when
+    FLATTR_MANIFEST is refused."""
+    problems: list[str] = []
+    value = path_setting(pelican.settings, "FLATTR_MANIFEST", problems)
+    if problems:
+        return None
+    output = str(pelican.settings.get("OUTPUT_PATH") or "output")
+    return Path(output, value or str(DEFAULTS["FLATTR_MANIFEST"]))
 
 
 def guard_thing_urls(settings: FlattrSettings) -> None:

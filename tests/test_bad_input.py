@@ -182,6 +182,43 @@ def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
     assert "carol@" not in errors
 
 
+def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flattr_log):
+    # Pelican deletes no output by default: the manifest of the last good
+    # build described buttons the pages no longer had, and was deployed.
+    from conftest import build
+
+    files = {"a.md": article("Some article", "Alice")}
+    options = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    output = build(tmp_path, files, **options)
+    manifest = output / "flattr-manifest.json"
+    before = manifest.read_bytes()
+    assert "a.md" in manifest_things(output)
+
+    def removals() -> list[str]:
+        said = [r.getMessage() for r in flattr_log.records]
+        flattr_log.clear()
+        return [m for m in said if "removed the manifest" in m]
+
+    # FLATTR_MANIFEST refused: where the manifest is, is not known.
+    build(tmp_path, files, **options, SITEURL="", FLATTR_MANIFEST=5)
+    assert removals() == [] and manifest.read_bytes() == before
+    # Anything but a manifest is left as it is.
+    build(tmp_path, files, **options, SITEURL="", FLATTR_MANIFEST="some-article.html")
+    assert removals() == [] and manifest.read_bytes() == before
+    assert (output / "some-article.html").is_file()
+
+    build(tmp_path, files, **options, SITEURL="")
+    assert removals() == [
+        f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
+        "since this build made no things"
+    ]
+    assert not manifest.exists()
+    assert flattr_buttons(page(output / "some-article.html")) == []
+    # Nothing left to remove, nothing said.
+    build(tmp_path, files, **options, SITEURL="")
+    assert removals() == []
+
+
 def test_one_accepted_url_change_may_be_given_as_a_string(tmp_path):
     # A URL may hold a comma: the string is the one URL, not a list of them.
     from pelican_flattr.settings import read_settings

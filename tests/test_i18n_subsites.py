@@ -347,6 +347,26 @@ def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_refused_settings_remove_every_languages_earlier_manifest(tmp_path):
+    # Each language's site removes its own, where it wrote it: named for its
+    # language beside the one FLATTR_MANIFEST sets.
+    manifest = tmp_path / "manifest.json"
+    settings = dict(SETTINGS, FLATTR_MANIFEST=str(manifest))
+    assert i18n_build(tmp_path, FILES, **settings).status == 0
+    paths = [manifest.with_name(f"manifest.{lang}.json") for lang in ("de", "fr")]
+    paths.append(manifest)
+    assert all(path.is_file() for path in paths)
+    built = i18n_build(tmp_path, FILES, **dict(settings, SITEURL=""))
+    assert built.status == 0
+    assert not [path for path in paths if path.exists()]
+    said = [m for m in built.messages if "removed the manifest" in m]
+    assert sorted(said) == sorted(
+        f"pelican-flattr: removed the manifest of an earlier build: {path}, "
+        "since this build made no things"
+        for path in paths
+    )
+
+
 def test_a_settings_mistake_is_said_once_not_once_per_language(tmp_path):
     built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_CATEGORY="bogus")
     assert built.status == 0
