@@ -242,12 +242,12 @@ def start_build(pelican: Any) -> None:
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
-            url_baseline_path=_own_path(
+            url_baseline_path=own_path(
                 flattr_settings.url_baseline_path,
                 {o.settings.url_baseline_path for o in outer_builds if o.settings},
                 pelican,
             ),
-            manifest_path=_own_path(
+            manifest_path=own_path(
                 flattr_settings.manifest_path,
                 {o.settings.manifest_path for o in outer_builds if o.settings},
                 pelican,
@@ -317,7 +317,7 @@ def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
     return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
 
 
-def _own_path(path: Path, taken: set[Path], pelican: Any) -> Path:
+def own_path(path: Path, taken: set[Path], pelican: Any) -> Path:
     """``path``, or where a build run inside another would write the same
     file as an outer build, the same named for its language
     (``url-baseline.de.json``).

@@ -211,7 +211,7 @@ def remove_earlier_manifest(pelican: Any) -> None:
     }
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
-    path = build._own_path(path, taken, pelican)
+    path = build.own_path(path, taken, pelican)
     try:
         if file_problem(path) is not None or not_a_manifest(path) is not None:
             return  # nothing there, or not a manifest: not this build's to remove
