@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import logging
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,10 @@ from .resolve import (
     PINNED_URL,
     ContentThing,
     Resolution,
-    closest_field,
+    from_defaults,
     own_thing_url,
     resolve,
+    unknown_field_message,
     unknown_fields,
 )
 from .settings import FlattrSettings, shown_author
@@ -134,11 +135,14 @@ def attach_things(generators: list[Any]) -> None:
     # "keep") is published by several: one thing for all its copies, the
     # main site's (resolved first), or its flattrs would be split.
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
+    if not isinstance(defaults, Mapping):
+        defaults = {}
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         misspelt = unknown_fields(content.metadata)
         if misspelt:
-            _warn_about_unknown_fields(content, misspelt)
+            _warn_about_unknown_fields(content, misspelt, defaults)
         outcome = resolve(
             content,
             settings,
@@ -206,18 +210,17 @@ def attach_things(generators: list[Any]) -> None:
     build.fail_if_strict()
 
 
-def _warn_about_unknown_fields(content: Any, names: list[str]) -> None:
+def _warn_about_unknown_fields(
+    content: Any, names: list[str], defaults: Mapping[str, Any]
+) -> None:
     """Name each metadata field of ``content`` that looks like one of this
     plugin's but is none: ignored, it would leave the article to its
-    author's owner (or to the settings) without a word."""
+    author's owner (or to the settings) without a word. One that
+    ``DEFAULT_METADATA`` gave it was named for the setting, once."""
     source = build.source_of(content) or content.relative_source_path
     for name in names:
-        meant = closest_field(name)
-        hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
-        build.warn_once(
-            f"{source}: metadata '{name}' is no field of pelican-flattr, so it "
-            f"is ignored{hint}"
-        )
+        if not from_defaults(content.metadata, name, defaults):
+            build.warn_once(f"{source}: {unknown_field_message(name)}")
 
 
 def _takes_shared_url(

@@ -27,7 +27,11 @@ from pelican.urlwrappers import Author
 
 from .identifiers import hash_email
 from .manifest import UrlSpool
-from .resolve import ContentThing
+from .resolve import (
+    ContentThing,
+    settings_metadata_problems,
+    unknown_default_fields,
+)
 from .settings import (
     FlattrSettings,
     read_settings,
@@ -238,6 +242,14 @@ def start_build(pelican: Any) -> None:
             languages - {pelican.settings.get("DEFAULT_LANG")}
         )
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
+    # Values Pelican gives every article: a bad one is said once, here, and
+    # leaves every article without a button, as it would one by one.
+    default_problems = settings_metadata_problems(
+        pelican.settings.get("DEFAULT_METADATA")
+    )
+    if default_problems:
+        problems += default_problems
+        flattr_settings = None
     if flattr_settings is not None:
         flattr_settings = dataclasses.replace(
             flattr_settings,
@@ -257,6 +269,8 @@ def start_build(pelican: Any) -> None:
     said = [report(f"settings: {problem}") for problem in problems]
     if not outer_builds:  # a language's site of i18n_subsites has the same
         for message in unknown_settings(pelican.settings):
+            warn(message)
+        for message in unknown_default_fields(pelican.settings):
             warn(message)
         if flattr_settings is not None:
             _warn_about_authors_named_by_their_address(flattr_settings)

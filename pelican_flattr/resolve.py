@@ -153,6 +153,36 @@ def closest_field(name: str) -> str | None:
     return found[0] if found else None
 
 
+def unknown_field_message(name: str) -> str:
+    """What to say of ``name``, one of ``unknown_fields``."""
+    meant = closest_field(name)
+    hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
+    return f"metadata '{name}' is no field of pelican-flattr, so it is ignored{hint}"
+
+
+def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:
+    """What to say, once for the setting, of each field in
+    ``DEFAULT_METADATA`` that ``unknown_fields`` names: every article has
+    it, and would otherwise say it as its own (see ``from_defaults``)."""
+    defaults = settings.get("DEFAULT_METADATA")
+    if not isinstance(defaults, Mapping):
+        return []
+    return [
+        f"DEFAULT_METADATA: {unknown_field_message(name)}"
+        for name in unknown_fields(defaults)
+    ]
+
+
+def from_defaults(
+    metadata: Mapping[str, Any], name: str, defaults: Mapping[str, Any]
+) -> bool:
+    """Whether field ``name`` of an article's ``metadata`` is the value
+    Pelican gave it from ``DEFAULT_METADATA`` (``defaults``): the very
+    object, as Pelican passes such values on untouched; a file's own value
+    is text read from the file."""
+    return name in defaults and metadata.get(name) is defaults[name]
+
+
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     value = metadata.get(name)
     if value is None:
@@ -176,6 +206,57 @@ def _text_field_or_none(
         return None
 
 
+def _tags_field_or_none(
+    metadata: Mapping[str, Any], problems: list[str]
+) -> list[str] | None:
+    """The tags ``flattr_tags`` gives, or None when it is not there (or,
+    with its problem added to ``problems``, unusable).
+
+    Text is split as Pelican splits ``Tags``. A list of texts is taken
+    item by item, as Pelican takes ``Tags`` given twice in a file, and as
+    a Python list in ``DEFAULT_METADATA`` reads.
+    """
+    value = metadata.get(TAGS)
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(item, str) for item in value):
+            return list(value)
+        problems.append(f"metadata '{TAGS}' must be text, or a list of texts")
+        return None
+    text = _text_field_or_none(metadata, TAGS, problems)
+    return None if text is None else split_tags(text)
+
+
+def settings_metadata_problems(fields: Any) -> list[str]:
+    """What is wrong with this plugin's fields in ``DEFAULT_METADATA``
+    (``fields``, names lowercased as ``scrub_addresses`` leaves them): each
+    problem, said once for the setting, where every article would otherwise
+    repeat it as its own. Pelican gives every article these values, so a
+    bad one leaves none with a button."""
+    if not isinstance(fields, Mapping):
+        return []
+    metadata = {key: fields[key] for key in METADATA_FIELDS if key in fields}
+    problems: list[str] = []
+    checks = [
+        lambda: _bool_field(metadata, OPT_OUT),
+        lambda: _bool_field(metadata, HIDDEN),
+        lambda: _explicit_owner(metadata),
+        lambda: _checked_category(_text_field(metadata, CATEGORY) or CATEGORIES[0]),
+        lambda: _explicit_language(metadata),
+    ]
+    for check in checks:
+        try:
+            check()
+        except _FieldError as error:
+            problems.append(str(error))
+    _tags_field_or_none(metadata, problems)
+    if metadata.get(PINNED_URL):
+        problems.append(
+            f"metadata '{PINNED_URL}' would give every article one thing URL, "
+            "and the first article all the flattrs: pin URLs in each file"
+        )
+    return [f"DEFAULT_METADATA: {problem}" for problem in problems]
+
+
 def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
     if isinstance(metadata.get(name), bool):  # {"flattr_hidden": True} in settings
         return metadata[name]
@@ -191,12 +272,9 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
 
 def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
     """The owner and, when there is none, why (a sentence for the log)."""
-    explicit = _text_field(content.metadata, OWNER)
-    if explicit:
-        try:
-            return parse_owner(explicit), ""
-        except IdentifierError as error:
-            raise _FieldError(f"metadata '{OWNER}' {error}") from None
+    explicit = _explicit_owner(content.metadata)
+    if explicit is not None:
+        return explicit, ""
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
@@ -218,16 +296,42 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
     )
 
 
+def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
+    explicit = _text_field(metadata, OWNER)
+    if not explicit:
+        return None
+    try:
+        return parse_owner(explicit)
+    except IdentifierError as error:
+        raise _FieldError(f"metadata '{OWNER}' {error}") from None
+
+
+def _checked_category(category: str) -> str:
+    if category not in CATEGORIES:
+        raise _FieldError(
+            f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
+            f"{', '.join(CATEGORIES)}"
+        )
+    return category
+
+
+def _explicit_language(metadata: Mapping[str, Any]) -> str | None:
+    explicit = _text_field(metadata, LANGUAGE)
+    if not explicit:
+        return None
+    code = flattr_language(explicit)
+    if code is None:
+        raise _FieldError(
+            f"metadata '{LANGUAGE}' is {_shown(explicit)}, which Flattr has no "
+            "code for; use one such as en_GB, de_DE or sv_SE"
+        )
+    return code
+
+
 def _language(content: Any, settings: FlattrSettings) -> tuple[str, str | None]:
-    explicit = _text_field(content.metadata, LANGUAGE)
-    if explicit:
-        code = flattr_language(explicit)
-        if code is None:
-            raise _FieldError(
-                f"metadata '{LANGUAGE}' is {_shown(explicit)}, which Flattr has no "
-                "code for; use one such as en_GB, de_DE or sv_SE"
-            )
-        return code, None
+    explicit = _explicit_language(content.metadata)
+    if explicit is not None:
+        return explicit, None
     lang = getattr(content, "lang", None)
     if not lang:
         return settings.language, None
@@ -473,18 +577,17 @@ def resolve(
     if owner is None and not problems:
         return Resolution(notice=why_none)
     category = _text_field_or_none(metadata, CATEGORY, problems) or settings.category
-    if category not in CATEGORIES:
-        problems.append(
-            f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
-            f"{', '.join(CATEGORIES)}"
-        )
+    try:
+        _checked_category(category)
+    except _FieldError as error:
+        problems.append(str(error))
     try:
         language, fallback = _language(content, settings)
     except _FieldError as error:
         problems.append(str(error))
-    explicit_tags = _text_field_or_none(metadata, TAGS, problems)
+    explicit_tags = _tags_field_or_none(metadata, problems)
     if explicit_tags is not None:
-        tags = thing_tags(split_tags(explicit_tags))
+        tags = thing_tags(explicit_tags)
     else:
         own = [tag.name for tag in getattr(content, "tags", None) or ()]
         tags = thing_tags(own, settings.tags)

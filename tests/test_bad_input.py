@@ -871,19 +871,15 @@ def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_
 
 
 @pytest.mark.parametrize(
-    ("fields", "hidden", "says"),
+    ("fields", "hidden"),
     [
-        ({"flattr_hidden": True}, True, None),
-        ({"Flattr_hidden": False}, False, None),
-        ({"flattr": False}, None, None),  # opted out: no thing
-        (
-            {"flattr_category": 3},
-            None,
-            "metadata 'flattr_category' must be text, not int",
-        ),
+        ({"flattr_hidden": True}, True),
+        ({"Flattr_hidden": False}, False),
+        ({"flattr": False}, None),  # opted out: no thing
+        ({"flattr_tags": ["one", "two, three"]}, False),  # as FLATTR_TAGS
     ],
 )
-def test_python_values_in_the_metadata_settings(site, flattr_log, fields, hidden, says):
+def test_python_values_in_the_metadata_settings(site, flattr_log, fields, hidden):
     """DEFAULT_METADATA takes any Python value: True is as good as "yes"."""
     output = site(
         {"a.md": article("Article A", "Alice")},
@@ -895,9 +891,52 @@ def test_python_values_in_the_metadata_settings(site, flattr_log, fields, hidden
         assert things == {}
     else:
         assert things["a.md"]["hidden"] is hidden
-    errors = article_errors(flattr_log)
-    assert errors == (
-        []
-        if says is None
-        else [f"pelican-flattr: a.md: {says}; it gets no Flattr button"]
+    if "flattr_tags" in fields:
+        assert things["a.md"]["tags"] == ["one", "two three"]
+    assert article_errors(flattr_log) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"flattr_category": 3}, "metadata 'flattr_category' must be text, not int"),
+        ({"Flattr_category": "txt"}, "metadata 'flattr_category' is 'txt'; choose"),
+        ({"flattr_hidden": "maybe"}, "metadata 'flattr_hidden' is 'maybe'; write yes"),
+        ({"flattr_language": "xx"}, "metadata 'flattr_language' is 'xx', which"),
+        ({"flattr_owner": "twitter:bob"}, "metadata 'flattr_owner' "),
+        ({"flattr_tags": [1]}, "metadata 'flattr_tags' must be text, or a list"),
+        ({"flattr_url": "https://x.org/"}, "metadata 'flattr_url' would give every"),
+    ],
+)
+def test_a_bad_value_in_default_metadata_is_said_once_for_the_setting(
+    site, flattr_log, fields, says
+):
+    # Pelican gives every article these values: said once, naming the
+    # setting, instead of once per article naming a file that has no such
+    # field.
+    files = {f"{n}.md": article(f"Article number {n}", "Alice") for n in range(3)}
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, DEFAULT_METADATA=fields)
+    assert not (output / "flattr-manifest.json").exists()
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 2, errors
+    assert errors[0].startswith(f"pelican-flattr: settings: DEFAULT_METADATA: {says}")
+    assert errors[1] == "pelican-flattr: no Flattr buttons this build (see above)"
+
+
+def test_a_misspelt_field_in_default_metadata_is_said_once_for_the_setting(
+    site, flattr_log
+):
+    files = {f"{n}.md": article(f"Article number {n}", "Alice") for n in range(3)}
+    files["own.md"] = article("Its own misspelling", "Alice", flattr_langauge="sv")
+    site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        DEFAULT_METADATA={"Flattr_Langauge": "de"},
     )
+    warnings = [r.getMessage() for r in flattr_log.records]
+    hint = "is no field of pelican-flattr, so it is ignored; did you mean"
+    assert warnings == [
+        f"pelican-flattr: DEFAULT_METADATA: metadata 'flattr_langauge' {hint} "
+        "'flattr_language'?",
+        f"pelican-flattr: own.md: metadata 'flattr_langauge' {hint} 'flattr_language'?",
+    ]
