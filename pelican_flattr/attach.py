@@ -12,6 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.urlwrappers import Author
 
 from . import build
 from .feeds import as_feed_writes
@@ -322,7 +323,8 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
     """Note which ``FLATTR_AUTHORS`` keys name an author, by name or slug, of
     any content, drafts included, and which name none: most likely a typo,
     which would give that author's things to ``FLATTR_USERNAME`` without a
-    word."""
+    word. Keys that name one author are warned about (see
+    ``_warn_about_keys_of_one_author``)."""
     mapped = settings.authors.keys() | settings.unusable_authors.keys()
     if not mapped:
         return
@@ -336,10 +338,92 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
                 for author in getattr(content, "authors", None) or ():
                     authors.setdefault(author.name, author)
     slugs = {getattr(a, "slug", None) for a in authors.values()}
+    keys_by_slug = _keys_by_slug(settings)
     known = authors.keys() | slugs
-    known |= {key for slug, key in settings.author_slugs.items() if slug in slugs}
+    # Every key with an author's slug: a second key for one author is no
+    # typo, and is warned about as what it is.
+    known |= {key for slug in slugs for key in keys_by_slug.get(slug, ())}
     build.current.known_authors |= mapped & known
     build.current.unknown_authors |= mapped - known
+    shared = {
+        slug: keys
+        for slug, keys in keys_by_slug.items()
+        if len(keys) > 1 and slug in slugs
+    }
+    if shared:
+        _warn_about_keys_of_one_author(generators, shared, mapped)
+
+
+def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
+    """Each slug of a ``FLATTR_AUTHORS`` key, as the site slugifies author
+    names, -> the keys with it, the one ``author_slugs`` keeps first.
+
+    ``author_slugs`` holds one key per slug: only the other keys (seldom
+    any) are slugified again.
+    """
+    first = {key: slug for slug, key in settings.author_slugs.items()}
+    site_settings = build.current.pelican.settings
+    keys_by_slug: dict[str, list[str]] = {}
+    for key in (*settings.authors, *settings.unusable_authors):
+        slug = first.get(key)
+        if slug is None:
+            slug = Author(key, site_settings).slug
+        keys_by_slug.setdefault(slug, []).append(key)
+    return keys_by_slug
+
+
+def _warn_about_keys_of_one_author(
+    generators: list[Any], shared: dict[str, list[str]], mapped: set[str]
+) -> None:
+    """Warn about ``FLATTR_AUTHORS`` keys that one author of the content has
+    (``shared``: their slug -> them), naming the ones the content takes.
+
+    Pelican takes "Bob Builder" and "bob builder" for one author, with one
+    author page. An article takes the key that is its author's name as
+    written, else the one that is the author's slug, else the first of them
+    (as ``resolve`` looks them up): the other keys are ignored, or, where
+    articles spell the author in more than one way, the author's things
+    are split between two owners.
+    """
+    spellings: set[tuple[str, str]] = set()  # (name, slug) as content has them
+    for generator in generators:
+        for name in ("articles", *_CONTENT_LISTS):
+            for content in getattr(generator, name, None) or ():
+                for author in getattr(content, "authors", None) or ():
+                    slug = getattr(author, "slug", None)
+                    if slug in shared:
+                        spellings.add((author.name, slug))
+    for slug, keys in shared.items():
+        fallback = slug if slug in mapped else keys[0]
+        taken = {
+            name if name in mapped else fallback
+            for name, each in spellings
+            if each == slug
+        }
+        used = [key for key in keys if key in taken]
+        if not used:  # only a key outside them, one Pelican slugifies anew
+            continue
+        ignored = [key for key in keys if key not in taken]
+        if len(used) == 1:
+            outcome = f"this site's content takes {_keys(used)} and ignores"
+        else:
+            outcome = (
+                "this site's content spells the author in ways that split their "
+                f"things between {_keys(used)}"
+            )
+            outcome += ", and ignores" if ignored else ""
+        build.warn_once(
+            f"{_keys(keys)} name one author, as Pelican takes author names with "
+            "one slug for one author; an article takes the key that is its "
+            f"author's name as written, else {_keys([fallback])}, so {outcome}"
+            f"{' ' + _keys(ignored) if ignored else ''}: keep one key per author"
+        )
+
+
+def _keys(keys: list[str]) -> str:
+    """``FLATTR_AUTHORS`` keys as a message names them: never an address."""
+    named = [f"FLATTR_AUTHORS[{shown_author(key)}]" for key in keys]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
 
 
 def warn_about_unknown_authors() -> None:

@@ -416,7 +416,9 @@ def _still_running(pelican: Any) -> bool:
 
 def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
     """The slug of each ``FLATTR_AUTHORS`` key, as the site slugifies author
-    names, -> the key; the first key wins a slug two of them share."""
+    names, -> the key; the first key wins a slug two of them share (a
+    usable entry before an unusable one). ``resolve`` takes it for an author
+    spelt as no key; attach warns about such keys."""
     slugs: dict[str, str] = {}
     for key in (*settings.authors, *settings.unusable_authors):
         slugs.setdefault(Author(key, pelican.settings).slug, key)

@@ -583,6 +583,89 @@ def test_an_author_key_matches_every_spelling_pelican_takes_for_that_author(
     assert _messages(flattr_log, "names no author") == []
 
 
+ONE_AUTHOR = (
+    "name one author, as Pelican takes author names with one slug for one "
+    "author; an article takes the key that is its author's name as written, else "
+)
+
+
+def _owners(output: Path) -> dict[str, str]:
+    return {s: t["owner"]["value"] for s, t in manifest_things(output).items()}
+
+
+def test_two_author_keys_for_one_author_are_named_with_the_one_used(site, flattr_log):
+    # "bob builder" is Bob Builder (one slug), spelt right: not a typo, but
+    # a second entry that the exact name's hides.
+    files = {"a.md": article("First post by Bob", "Bob Builder")}
+    both = {"Bob Builder": "twitter:user:id:783214", "bob builder": "bob_new"}
+    output = site(files, FLATTR_AUTHORS=both, FLATTR_USERNAME="hackspace")
+    assert _owners(output) == {"a.md": "twitter:user:id:783214"}
+    assert _messages(flattr_log, "names no author") == []
+    assert _messages(flattr_log, "one author") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] and "
+        f"FLATTR_AUTHORS['bob builder'] {ONE_AUTHOR}FLATTR_AUTHORS['Bob Builder'], "
+        "so this site's content takes FLATTR_AUTHORS['Bob Builder'] and ignores "
+        "FLATTR_AUTHORS['bob builder']: keep one key per author"
+    ]
+    # Neither spelt as the content has it: the first key, said once
+    # however many articles.
+    flattr_log.clear()
+    files = {
+        "a.md": article("First post by Alice", "Alice Andersson"),
+        "b.md": article("Second post by Alice", "Alice Andersson"),
+    }
+    alice = {"alice andersson": "alice_old", "ALICE ANDERSSON": "alice_new"}
+    output = site(files, FLATTR_AUTHORS=alice)
+    assert _owners(output) == {"a.md": "alice_old", "b.md": "alice_old"}
+    assert _messages(flattr_log, "names no author") == []
+    assert _messages(flattr_log, "one author") == [
+        "pelican-flattr: FLATTR_AUTHORS['alice andersson'] and "
+        f"FLATTR_AUTHORS['ALICE ANDERSSON'] {ONE_AUTHOR}"
+        "FLATTR_AUTHORS['alice andersson'], so this site's content takes "
+        "FLATTR_AUTHORS['alice andersson'] and ignores "
+        "FLATTR_AUTHORS['ALICE ANDERSSON']: keep one key per author"
+    ]
+
+
+def test_two_author_keys_for_one_author_may_split_their_things(site, flattr_log):
+    # A key that is the author's slug comes before the first key.
+    files = {
+        "a.md": article("First post by Bob", "Bob Builder"),
+        "b.md": article("Second post by Bob", "BOB BUILDER"),
+    }
+    keys = {"Bob Builder": "bob_old", "bob b": "bob_b", "bob-builder": "bob_new"}
+    output = site(files, FLATTR_AUTHORS=keys, FLATTR_USERNAME="hackspace")
+    assert _owners(output) == {"a.md": "bob_old", "b.md": "bob_new"}
+    assert _messages(flattr_log, "one author") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] and "
+        f"FLATTR_AUTHORS['bob-builder'] {ONE_AUTHOR}FLATTR_AUTHORS['bob-builder'], "
+        "so this site's content spells the author in ways that split their things "
+        "between FLATTR_AUTHORS['Bob Builder'] and FLATTR_AUTHORS['bob-builder']: "
+        "keep one key per author"
+    ]
+    assert _messages(flattr_log, "names no author") == [
+        "pelican-flattr: FLATTR_AUTHORS['bob b'] names no author of this site "
+        "(by name or slug); check its spelling"
+    ]
+
+
+def test_two_author_keys_for_one_author_fail_a_strict_build(site, flattr_log):
+    # Two spellings of an address: neither is repeated.
+    files = {"c.md": article("By an address", "carol.secret@example.org")}
+    keys = {"carol.secret@example.org": "carol_f", "Carol.Secret@example.org": "c"}
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=keys, FLATTR_STRICT=True)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert (
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] and "
+        f"FLATTR_AUTHORS['[address]'] {ONE_AUTHOR}FLATTR_AUTHORS['[address]'], so "
+        "this site's content takes FLATTR_AUTHORS['[address]'] and ignores "
+        "FLATTR_AUTHORS['[address]']: keep one key per author"
+    ) in errors
+    assert _messages(flattr_log, "names no author") == []
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+
+
 def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
     files = {"p.md": article("A post by Bob", "Bob Builder")}
     with pytest.raises(FlattrBuildError):

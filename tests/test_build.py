@@ -713,6 +713,30 @@ def test_i18n_subsites_warn_once_of_an_author_no_language_knows(tmp_path, untran
     assert not (tmp_path / "strict-typo" / "output" / "flattr-manifest.json").exists()
 
 
+@pytest.mark.parametrize("untranslated", ["hide", "remove"])
+def test_i18n_subsites_warn_once_of_two_keys_for_one_author(tmp_path, untranslated):
+    # Bernd writes only in German: with "remove" the main site has no
+    # article of his, with "hide" a hidden copy; said once either way.
+    messages, status = _i18n_build(
+        tmp_path,
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd", "bernd": "bernd_new"},
+    )
+    assert (messages, status) == (
+        [
+            "pelican-flattr: FLATTR_AUTHORS['Bernd'] and FLATTR_AUTHORS['bernd'] "
+            "name one author, as Pelican takes author names with one slug for one "
+            "author; an article takes the key that is its author's name as "
+            "written, else FLATTR_AUTHORS['bernd'], so this site's content takes "
+            "FLATTR_AUTHORS['Bernd'] and ignores FLATTR_AUTHORS['bernd']: keep one "
+            "key per author"
+        ],
+        0,
+    )
+    output = tmp_path / "output"
+    assert manifest_things(output / "de")["nur.md"]["owner"]["value"] == "bernd"
+
+
 @pytest.mark.parametrize(
     "plugins",
     [["other_plugin", "pelican_flattr"], ["pelican_flattr", "other_plugin"]],
