@@ -130,7 +130,6 @@ def attach_things(generators: list[Any]) -> None:
         holders[site_thing_url(settings)] = _SITE_THING
     # id() of the things that content found later took the URL of.
     displaced: set[int] = set()
-    warned_languages: set[str] = set()
     # With i18n_subsites, an article no language's site hides (one in a
     # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
     # "keep") is published by several: one thing for all its copies, the
@@ -162,16 +161,8 @@ def attach_things(generators: list[Any]) -> None:
             content_thing = dataclasses.replace(content_thing, thing=shared)
         if outcome.warning:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
-        lang = outcome.language_fallback
-        if lang and lang not in warned_languages:
-            warned_languages.add(lang)
-            logger.warning(
-                "pelican-flattr: Flattr has no code for language %r (first seen "
-                "in %s); its things use %s",
-                lang,
-                source,
-                settings.language,
-            )
+        if outcome.language_fallback:
+            _warn_about_language(outcome.language_fallback, content_thing)
         holder = holders.setdefault(content_thing.url, content)
         if holder is _SITE_THING and content_thing.thing.owner == settings.username:
             # The site owner's own page at the root: one thing for one owner
@@ -209,6 +200,25 @@ def attach_things(generators: list[Any]) -> None:
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
+
+
+def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
+    """Warn, once in a run, that Flattr has no code for ``lang``, naming the
+    language the thing of ``content_thing`` has instead.
+
+    Not this site's default: with i18n_subsites a copy of an article takes
+    the main site's thing, and its language. A warning only, even under
+    FLATTR_STRICT: the thing is published correctly all the same.
+    """
+    used = content_thing.thing.language
+    if build.first_in_run(f"language {lang!r} -> {used}"):
+        logger.warning(
+            "pelican-flattr: Flattr has no code for language %r (first seen in "
+            "%s); its things use %s",
+            lang,
+            content_thing.source,
+            used,
+        )
 
 
 def _warn_about_unknown_fields(

@@ -462,10 +462,19 @@ def warn(message: str) -> None:
 def warn_once(message: str) -> None:
     """``warn``, once in a run, however many pages (or the sites of
     i18n_subsites, each a build of its own) would repeat it."""
-    if any(message in each.said for each in (*outer_builds, current)):
-        return
-    current.said.add(message)
-    warn(message)
+    if first_in_run(message):
+        warn(message)
+
+
+def first_in_run(key: str) -> bool:
+    """Whether neither this build nor one it runs inside has noted ``key``;
+    note it. Outer builds attach things before the builds run inside them
+    (i18n_subsites runs each language's site from the main build's
+    ``get_writer``), so a key noted then is known to all of them."""
+    if any(key in each.said for each in (*outer_builds, current)):
+        return False
+    current.said.add(key)
+    return True
 
 
 def source_of(content: Any) -> str | None:

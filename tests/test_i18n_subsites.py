@@ -241,6 +241,37 @@ def test_an_article_several_sites_publish_has_one_thing(tmp_path, untranslated):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
 
 
+@pytest.mark.parametrize("untranslated", ["hide", "keep"])
+def test_a_language_flattr_lacks_is_said_once_with_the_code_its_thing_has(
+    tmp_path, untranslated
+):
+    # Every site publishes an article in Klingon, which has no site of its
+    # own: each copy takes the main site's thing, in its language, en_GB.
+    # Not de_DE, the German site's default, nor once per site.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "klingon.md": article("nuqneH", "Alice", Lang="tlh"),
+        "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        I18N_UNTRANSLATED_ARTICLES=untranslated,
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+    )
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: Flattr has no code for language 'tlh' (first seen in "
+            "klingon.md); its things use en_GB"
+        ],
+        0,
+    )
+    output = tmp_path / "output"
+    for site in ("", "de", "fr"):
+        assert _things(output / site)["klingon.md"][2] == "en_GB", site
+
+
 def test_a_template_mistake_is_said_once_not_once_per_language(tmp_path):
     theme_templates = tmp_path / "overrides"
     theme_templates.mkdir()
