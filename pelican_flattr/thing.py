@@ -206,35 +206,66 @@ def html_lang(flattr_code: str) -> str:
     return f"{base}-{region}" if region else base
 
 
-_DROPPED_ELEMENTS = re.compile(
-    r"<(script|style|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+# HTML's whitespace (not str.isspace()'s) and the block-level elements,
+# whose tags separate words; inline ones ("<em>tools</em>:") must not add a
+# space.
+_SPACE = "\t\n\f\r "
+_BLOCK_NAMES = (
+    "p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|hr"
+    "|section|article|header|footer|aside|nav|main|figure|figcaption"
 )
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A tag where a browser reads one: "<" or "</" and a letter ("a < b" in a
+# title is text), up to the ">" that ends it, which a quoted attribute
+# value does not: <abbr title="as in a > b">. A quote opens a value only
+# after "=" (elsewhere it is part of an attribute's name). A tag, or a
+# value in one, that the text never closes runs to its end, and a browser
+# drops it: so does the pattern, which thus never fails once started (no
+# backtracking). A tag with no quote before its first ">" ends there, the
+# usual tag, found by one scan. The "block" group is set for a block-level
+# tag. Names match in ASCII letter case only, as a browser matches them,
+# in lower case first: a case-insensitive name fails more slowly than a
+# name that fails at its first letter.
+_TAG_PATTERN = (
+    rf"</?(?:(?P<block>{_BLOCK_NAMES}|(?=[A-Za-z]*[A-Z])(?ai:{_BLOCK_NAMES}))"
+    rf"(?=[{_SPACE}/>]|\Z)|[A-Za-z][^{_SPACE}/>]*)"
+    rf"""(?:[^>"']*>|(?:[{_SPACE}/]+|(?:[^{_SPACE}/>=]+|=[^{_SPACE}/>=]*)"""
+    rf"""(?:[{_SPACE}]*=[{_SPACE}]*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)"""
+    rf"|[^{_SPACE}>]*))?)*(?:>|\Z))"
+)
+_TAG = re.compile(_TAG_PATTERN)
+# Tags, and what a reader never sees, read in one pass from the left (a
+# "<!--" in an attribute value or a script starts no comment): comments,
+# ended as a browser ends them ("<!-->" and "<!--->" are whole ones, "--!>"
+# ends one, and one never closed runs to the end), and the script, style
+# and template elements.
+_MARKUP = re.compile(
+    r"<!--(?:-?>|.*?(?:--!?>|\Z))"
+    r"|<(?ai:(?P<hidden>script|style|template))\b[^>]*>.*?</(?ai:(?P=hidden))\s*>"
+    rf"|{_TAG_PATTERN}",
+    re.DOTALL,
+)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-# Only real tags: "a < b" in a title is text, not markup. Block-level tags
-# separate words; inline ones ("<em>tools</em>:") must not add a space.
-_BLOCK_TAG = re.compile(
-    r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|hr"
-    r"|section|article|header|footer|aside|nav|main|figure|figcaption)\b[^>]*>",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def _gap(markup: re.Match[str]) -> str:
+    """What a tag, comment or hidden element leaves in the text."""
+    return " " if markup.lastgroup == "block" else ""
 
 
 def _html_text(html_text: str, keep_breaks: bool = False) -> str:
     """The text of an HTML fragment, unescaped, its whitespace untouched."""
     if "<" in html_text:  # every pattern here starts with "<"
-        html_text = _DROPPED_ELEMENTS.sub("", _COMMENT.sub("", html_text))
-    return _tag_free_text(html_text, keep_breaks)
+        if keep_breaks:
+            html_text = _BREAK.sub("\n", html_text)
+        html_text = _MARKUP.sub(_gap, html_text)
+    return html.unescape(html_text)
 
 
-def _tag_free_text(html_text: str, keep_breaks: bool = False) -> str:
+def _tag_free_text(html_text: str) -> str:
     """``_html_text`` of a fragment known to hold no comment, script, style
     or template element."""
     if "<" in html_text:
-        if keep_breaks:
-            html_text = _BREAK.sub("\n", html_text)
-        html_text = _TAG.sub("", _BLOCK_TAG.sub(" ", html_text))
+        html_text = _TAG.sub(_gap, html_text)
     return html.unescape(html_text)
 
 
@@ -256,7 +287,8 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
     return text if plain == text else plain
 
 
-_UNSAFE_TO_CUT = re.compile(r"<(?:!--|script|style|template)", re.IGNORECASE)
+# What _MARKUP reads as a comment or a hidden element.
+_UNSAFE_TO_CUT = re.compile(r"<(?:!--|(?ai:script|style|template))")
 
 
 def first_words(text: str, count: int) -> list[str]:

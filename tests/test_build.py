@@ -781,6 +781,21 @@ def test_description_keeps_text_that_names_a_tag(site):
     assert og(soup, "og:description") == [things["body.md"]["description"]]
 
 
+def test_description_reads_tags_as_a_browser_does(site):
+    # A ">" in a quoted attribute value ends no tag.
+    body = (
+        'Use <abbr title="greater than, as in a > b">GT</abbr> and '
+        '<abbr title="less than">LT</abbr> to compare values.'
+    )
+    output = site(
+        {"abbr.md": article("Compare", "Alice", body)}, FLATTR_AUTHORS=AUTHORS
+    )
+    thing = manifest_things(output)["abbr.md"]
+    assert thing["description"] == "Use GT and LT to compare values."
+    soup = page(output / thing["page"])
+    assert og(soup, "og:description") == [thing["description"]]
+
+
 def test_every_content_object_has_its_flattr_attribute_from_the_start(site):
     # Reserved as Pelican creates each object (so that CPython keeps sharing
     # the articles' attribute table): drafts and articles without an owner
