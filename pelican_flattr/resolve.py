@@ -43,6 +43,7 @@ from .thing import (
     first_words,
     flattr_language,
     html_lang,
+    printable_text,
     shorten,
     split_tags,
     strip_html,
@@ -479,8 +480,9 @@ def open_graph(
         ("og:url", thing.url),
         ("og:description", description),
     ]
-    if settings.site_name:
-        pairs.append(("og:site_name", _plain_site_name(settings.site_name)))
+    site_name = _plain_site_name(settings.site_name) if settings.site_name else ""
+    if site_name:
+        pairs.append(("og:site_name", site_name))
     page_lang = getattr(content, "lang", None)
     pairs.append(("og:locale", _og_locale(str(page_lang or ""), thing.language)))
     image = _image(content, settings)[0]  # warned about when resolved
@@ -496,18 +498,30 @@ def open_graph(
         pairs.append(
             ("article:modified_time", modified.isoformat() if modified else published)
         )
+    # Pelican keeps control characters in names, and HTML forbids them:
+    # cleaned as a thing's tags are, after one isprintable() (false also
+    # for a no-break space, which printable_text() keeps as it is).
     for author in getattr(content, "authors", None) or ():
-        pairs.append(("article:author", str(author.name)))
+        name = str(author.name)
+        if name.isprintable() or (name := printable_text(name)):
+            pairs.append(("article:author", name))
     category = getattr(content, "category", None)
     if category is not None:
-        pairs.append(("article:section", str(category.name)))
+        name = str(category.name)
+        if name.isprintable() or (name := printable_text(name)):
+            pairs.append(("article:section", name))
     for tag in getattr(content, "tags", None) or ():
-        pairs.append(("article:tag", str(tag.name)))
+        name = str(tag.name)
+        if name.isprintable() or (name := printable_text(name)):
+            pairs.append(("article:tag", name))
     return tuple(pairs)
 
 
-# Every page of a build asks for the same few: cleaned once.
-_plain_site_name = functools.lru_cache(maxsize=8)(strip_html)
+# Every page of a build asks for the same few: cleaned once, as a thing's
+# title is (which may end with the site name).
+@functools.lru_cache(maxsize=8)
+def _plain_site_name(site_name: str) -> str:
+    return strip_html(printable_text(site_name))
 
 
 @functools.lru_cache(maxsize=64)

@@ -349,6 +349,14 @@ def _spaced_controls(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def printable_text(text: str) -> str:
+    """``text`` with each control character a space and its whitespace then
+    folded, as a thing's tags are cleaned; ``text`` itself when it holds no
+    control character (one ``isprintable()`` for the usual name)."""
+    spaced = _spaced_controls(text)
+    return text if spaced is text else " ".join(spaced.split())
+
+
 def thing_title(title: str, site_name: str = "") -> str:
     """A title of 5-100 characters from an article title that may hold HTML."""
     text = strip_html(_spaced_controls(title))  # strip_html folds the spaces

@@ -931,3 +931,19 @@ def test_control_characters_never_reach_a_things_fields(site, style):
         shown += [button.get(name, "") for name in button.attrs if name != "class"]
         shown.append(button.get_text())
         assert shown and not any(_has_control(text) for text in shown), shown
+
+
+def test_control_characters_never_reach_open_graph_tags(site):
+    files = {
+        "c.md": article("Hi", "Al\x85ice", category="Cat\x85x", tags="t\x00ag, ok")
+    }
+    output = site(files, FLATTR_USERNAME="alice", SITENAME="Si\x07te")
+    (thing,) = manifest_things(output).values()
+    soup = page(output / thing["page"])
+    assert og(soup, "og:site_name") == ["Si te"]
+    assert og(soup, "og:title") == ["Hi – Si te"] == [thing["title"]]
+    assert og(soup, "article:author") == ["Al ice"]
+    assert og(soup, "article:section") == ["Cat x"]
+    assert og(soup, "article:tag") == ["t ag", "ok"] == thing["tags"]
+    for meta in soup.find_all("meta", property=True):
+        assert not _has_control(meta["content"]), meta

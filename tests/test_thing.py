@@ -24,6 +24,7 @@ from pelican_flattr.thing import (
     flattr_language,
     html_lang,
     percent_encode,
+    printable_text,
     shorten,
     split_tags,
     strip_html,
@@ -469,6 +470,13 @@ def test_a_things_text_drops_control_characters():
         "bad tag",
         "site tag",
     )
+
+
+def test_printable_text_spaces_control_characters_and_keeps_the_rest():
+    assert printable_text("t\x00ag  and\x85 more") == "t ag and more"
+    assert printable_text("\x07") == ""
+    for name in ("".join(["Al", "ice"]), "Jean\u00a0Dupont  Jr", "tab\there"):
+        assert printable_text(name) is name
 
 
 @given(st.text(), st.text())
