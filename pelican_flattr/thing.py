@@ -446,17 +446,27 @@ def check_thing_url(url: str) -> str | None:
     return _absolute_url_problem(url)
 
 
+# What no pinned URL may hold as it is: what url_safe() encodes, and '"',
+# "<" and ">", which a browser percent-encodes in every part of a URL it
+# reads from a page (an embedded button's link would name another URL,
+# which the HTML checker refuses). A computed thing URL keeps them as
+# earlier builds published them; only a Slug: or URL: that holds them
+# gives one (Pelican's slugs drop them).
+_NOT_IN_PIN = re.compile(r'[\x00-\x20\x7f"<>]')
+
+
 def check_pinned_url(url: str) -> str | None:
     """Why ``url`` cannot be a pinned thing URL (``Flattr_url``), or None.
 
     Its path may hold what a computed thing URL holds (``url_safe``), which
     earlier builds published (a no-break space in a slug), so that a URL
-    the URL guard advises pinning is one the build accepts; its scheme and
-    host are checked as any URL's.
+    the URL guard advises pinning is one the build accepts; but not '"',
+    "<" or ">" (``_NOT_IN_PIN``). Its scheme and host are checked as any
+    URL's.
     """
     if not isinstance(url, str) or not url.strip():
         return "is empty"
-    found = _URL_UNSAFE.search(url)
+    found = _NOT_IN_PIN.search(url)
     if found is not None:
         return _unsafe_character(found[0])
     problem = _absolute_url_problem(url)
@@ -470,10 +480,8 @@ def check_pinned_url(url: str) -> str | None:
 def _unsafe_character(character: str) -> str:
     if character.isspace():
         return "contains whitespace"
-    return (
-        f"holds the control character {character!r}: write it as "
-        f"{quote(character, safe='')}"
-    )
+    kind = "character" if character in '"<>' else "control character"
+    return f"holds the {kind} {character!r}: write it as {quote(character, safe='')}"
 
 
 def _absolute_url_problem(url: str) -> str | None:

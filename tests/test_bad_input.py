@@ -32,6 +32,12 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             "flattr_url",
             "holds the control character '\\x7f': write it as %7F",
         ),
+        # Nor what a browser changes in any URL: an embedded button's link.
+        (
+            {"flattr_url": 'https://x.org/p?a=1&b="2"&c=<3>'},
+            "flattr_url",
+            "holds the character '\"': write it as %22",
+        ),
         (
             {"flattr_url": "https://[2001:db8::1/old-post/"},
             "flattr_url",

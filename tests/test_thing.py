@@ -335,6 +335,10 @@ def test_thing_url_check(url, ok):
         ("https://example.org\u00a0/a", False),
         ("https://exa\u3000mple.org/a", False),
         ("https://example.org/a b", False),
+        # Nor what a browser would change: an embedded button's link.
+        ('https://example.org/p?a=1&b="2"&c=<3>', False),
+        ("https://example.org/a>b", False),
+        ("https://example.org/p?a=1&b=%222%22&c=%3C3%3E", True),
     ],
 )
 def test_a_pin_holds_what_a_computed_thing_url_holds(url, ok):
@@ -514,7 +518,9 @@ def _encoded_one_by_one(text: str) -> str:
     return "".join(quote(c) if ord(c) <= 0x20 or ord(c) == 0x7F else c for c in text)
 
 
-@given(st.text())
+# A Slug: holding '"', "<" or ">" gives a thing URL that keeps them, as
+# earlier builds published it, and that no pin may hold.
+@given(st.text().filter(lambda path: not set(path) & set('"<>')))
 def test_a_computed_thing_url_can_always_be_pinned(path):
     url = "https://example.org/" + url_safe(path)
     assert check_pinned_url(url) is None
@@ -538,6 +544,12 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ("https://example.org/a\tb", "contains whitespace"),
         ("https://example.org/a\x01", "holds the control character '\\x01'"),
         ("https://example.org/a\x01", "write it as %01"),
+        (
+            'https://example.org/p?a=1&b="2"&c=<3>',
+            "holds the character '\"': write it as %22",
+        ),
+        ("https://example.org/a<b", "holds the character '<': write it as %3C"),
+        ("https://example.org/a>b", "holds the character '>': write it as %3E"),
         ("/relative/", "must be an absolute http:// or https:// URL"),
         ("", "is empty"),
     ],
