@@ -29,7 +29,7 @@ from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
 from typing import Any
 
-from .thing import url_safe
+from .thing import check_pinned_url
 
 Entry = Mapping[str, Any]
 
@@ -53,13 +53,13 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
-        if url_safe(self.old_url) != self.old_url:
-            # A slug with a space gave such URLs before they were
+        if check_pinned_url(self.old_url) is not None:
+            # A slug with a space (or a '"') gave such URLs before they were
             # percent-encoded: no URL, and so nothing a pin may hold.
             return (
-                "the old URL holds whitespace or a control character, which no "
-                "URL may hold and so no 'Flattr_url:' either: add the old URL to "
-                "FLATTR_ACCEPT_URL_CHANGES"
+                "the old URL holds whitespace, a control character or one of "
+                "'\"<>', which no URL may hold and so no 'Flattr_url:' either: "
+                "add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         if self.still_there and self.taken_by is not None:
             why = (

@@ -921,6 +921,9 @@ def test_a_url_with_a_raw_space_from_an_earlier_build_is_accepted_not_pinned(
         ("https://x.example/he\u200fbrew.html", True),
         ("https://x.example/caf\u00e9\u00a0bar.html", True),
         ("https://x.example/a|b{c}.html", True),
+        # A slug with a quote gave such URLs; a pin refuses the quote.
+        ('https://x.example/the-3.5"-floppy.html', False),
+        ("https://x.example/a<b>.html", False),
     ],
 )
 def test_the_advice_pins_whatever_a_pin_may_hold(old_url, pinnable):
