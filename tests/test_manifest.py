@@ -479,7 +479,7 @@ _json_values = st.one_of(
     st.integers(-1, 2),
     st.none(),
     st.lists(st.sampled_from(["a", "b", "", "a,b", 1, True]), max_size=3),
-    st.just({}),
+    st.builds(dict),  # a new one each time: the edits below change it
 )
 _THING_FIELDS = [*sorted(VALID_THING), "titel"]
 _OWNER_FIELDS = ["kind", "value", "extra"]
