@@ -498,23 +498,29 @@ def open_graph(
         pairs.append(
             ("article:modified_time", modified.isoformat() if modified else published)
         )
-    # Pelican keeps control characters in names, and HTML forbids them:
-    # cleaned as a thing's tags are, after one isprintable() (false also
-    # for a no-break space, which printable_text() keeps as it is).
     for author in getattr(content, "authors", None) or ():
-        name = str(author.name)
-        if name.isprintable() or (name := printable_text(name)):
-            pairs.append(("article:author", name))
+        _add_name(pairs, "article:author", author.name)
     category = getattr(content, "category", None)
     if category is not None:
-        name = str(category.name)
-        if name.isprintable() or (name := printable_text(name)):
-            pairs.append(("article:section", name))
+        _add_name(pairs, "article:section", category.name)
     for tag in getattr(content, "tags", None) or ():
-        name = str(tag.name)
-        if name.isprintable() or (name := printable_text(name)):
-            pairs.append(("article:tag", name))
+        _add_name(pairs, "article:tag", tag.name)
     return tuple(pairs)
+
+
+def _add_name(pairs: list[tuple[str, str]], prop: str, name: object) -> None:
+    """Add a Pelican name (author, category, tag) as ``prop``'s value.
+
+    Pelican keeps control characters in names, and HTML forbids them:
+    cleaned as a thing's tags are, after one isprintable() (false also for
+    a no-break space, which printable_text() keeps as it is); a name left
+    empty is no value.
+    """
+    text = str(name)
+    if not text.isprintable():
+        text = printable_text(text)
+    if text:
+        pairs.append((prop, text))
 
 
 # Every page of a build asks for the same few: cleaned once, as a thing's
