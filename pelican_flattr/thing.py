@@ -431,8 +431,10 @@ def url_safe(url: str) -> str:
 
 
 # Any whitespace and any control character (C0, DEL, C1): none belongs in
-# a site's base, an og:image or a claim URL.
+# a site's base, an og:image or a claim URL, nor '"', "<" or ">", which no
+# URL holds as they are (see _NOT_IN_PIN).
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>]')
 
 
 def check_thing_url(url: str) -> str | None:
@@ -440,7 +442,7 @@ def check_thing_url(url: str) -> str | None:
     (the site's base, an og:image, a claim URL), or None when it can."""
     if not isinstance(url, str) or not url.strip():
         return "is empty"
-    found = _NOT_IN_URL.search(url)
+    found = _NOT_IN_PUBLISHED_URL.search(url)
     if found is not None:
         return _unsafe_character(found[0])
     return _absolute_url_problem(url)

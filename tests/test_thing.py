@@ -320,6 +320,10 @@ def test_tags_hold_neither_comma_nor_semicolon():
         ("https://example.org\u00a0/a", False),
         ("https://example.org/a\u3000b", False),
         ("https://example.org/a\x85b", False),
+        # Nor what no URL holds as it is, which the HTML checker refuses.
+        ('https://example.org/a"b.png', False),
+        ("https://example.org/<b>.png", False),
+        ("https://example.org/a%22b.png", True),
     ],
 )
 def test_thing_url_check(url, ok):
