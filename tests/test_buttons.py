@@ -343,53 +343,42 @@ def test_flattr_head_printed_outside_the_head_is_reported(
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
 
 
+_HEAD = "{{ flattr_head(article) }}"
+_BUTTON = "{{ flattr_button(article) }}"
+
+
 @pytest.mark.parametrize(
-    "block",
+    ("head", "content", "helper", "shown"),
     [
-        "{{ flattr_button(article) }}{{ super() }}{{ flattr_button(article) }}",
-        "{{ super() }}{{ flattr_button(article) }}{{ flattr_button(article) }}",
+        # A button above and below the article.
+        (_HEAD, _BUTTON + "{{ super() }}" + _BUTTON, "flattr_button", flattr_buttons),
+        (_HEAD, "{{ super() }}" + _BUTTON * 2, "flattr_button", flattr_buttons),
+        (_HEAD * 2, "{{ super() }}" + _BUTTON, "flattr_head", payment_links),
     ],
 )
-def test_a_button_printed_twice_for_the_own_article_is_reported(
-    site, tmp_path, caplog, block
+def test_a_helper_printed_twice_for_the_own_article_is_reported(
+    site, tmp_path, caplog, head, content, helper, shown
 ):
-    # A button above and below the article: the page shows two, which the
-    # audit refuses. The build says so, once for the template.
+    # The page shows two, which the audit refuses. The build says so, once
+    # for the template.
     theme = simple_child_theme(
         tmp_path,
         "twice",
         '{% extends "!simple/article.html" %}'
-        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
-        "{% block content %}" + block + "{% endblock %}",
+        "{% block head %}{{ super() }}" + head + "{% endblock %}"
+        "{% block content %}" + content + "{% endblock %}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
-    assert len(flattr_buttons(page(output / "first-of-three.html"))) == 2
+    assert len(shown(page(output / "first-of-three.html"))) == 2
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert messages == [
-        "pelican-flattr: article.html: flattr_button() prints for the page's own "
+        f"pelican-flattr: article.html: {helper}() prints for the page's own "
         "article or page more than once; the page must show it once (the audit "
         "refuses it): call it once"
     ]
     assert audit_command(["audit", str(output)]) == 1
     with pytest.raises(FlattrBuildError):
         site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
-
-
-def test_flattr_head_printed_twice_is_reported(site, tmp_path, caplog):
-    theme = simple_child_theme(
-        tmp_path,
-        "head-twice",
-        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
-        "{{ flattr_head(article) }}{{ flattr_head(article) }}{% endblock %}",
-    )
-    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
-    assert len(payment_links(page(output / "first-of-three.html"))) == 2
-    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert messages == [
-        "pelican-flattr: article.html: flattr_head() prints for the page's own "
-        "article or page more than once; the page must show it once (the audit "
-        "refuses it): call it once"
-    ]
 
 
 def test_other_articles_buttons_twice_on_a_listing_are_no_problem(
