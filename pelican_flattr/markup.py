@@ -296,8 +296,10 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
                 yield f"/{name.lower()}", "", match.start()
             else:
                 yield name.lower(), attributes, match.start()
-    if after >= 0 and _first_text(page, after, end) >= 0:
-        yield TEXT, "", _first_text(page, after, end)
+    if after >= 0:
+        text = _first_text(page, after, end)
+        if text >= 0:
+            yield TEXT, "", text
 
 
 def _first_text(page: str, start: int, stop: int) -> int:
@@ -336,18 +338,16 @@ def _head_end(page: str) -> int:
         # The only one on the page, however spelt: no text before it held
         # another (the usual page, found with two searches).
         return at
-    seen_tag = False
-    text = -1  # text before any tag ends the head only on a page with tags
-    for name, _, start in _tags(page, len(page)):
+    text = -1
+    for index, (name, _, start) in enumerate(_tags(page, len(page))):
         if name == TEXT:
-            if seen_tag:
+            if index:
                 return start
-            text = start
+            text = start  # before any tag: the head's end if a tag follows
         elif text >= 0:
             return text
         elif name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):
             return start
-        seen_tag = True
     return -1
 
 

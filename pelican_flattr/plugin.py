@@ -64,7 +64,7 @@ from .privacy import (
     note_readers,
     warn_about_published_addresses,
 )
-from .settings import DEFAULTS, FlattrSettings, path_setting
+from .settings import FlattrSettings, manifest_path_setting
 from .templates import keep_templates_completing, prepare_templates
 from .thing import is_development_url
 from .url_guard import (
@@ -236,11 +236,8 @@ def _manifest_path_of(pelican: Any) -> Path | None:
     ``read_settings`` takes it, whatever its other settings; None when
     FLATTR_MANIFEST is refused."""
     problems: list[str] = []
-    value = path_setting(pelican.settings, "FLATTR_MANIFEST", problems)
-    if problems:
-        return None
-    output = str(pelican.settings.get("OUTPUT_PATH") or "output")
-    return Path(output, value or str(DEFAULTS["FLATTR_MANIFEST"]))
+    path = manifest_path_setting(pelican.settings, problems)
+    return None if problems else path
 
 
 def guard_thing_urls(settings: FlattrSettings) -> None:

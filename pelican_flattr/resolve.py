@@ -241,7 +241,7 @@ def settings_metadata_problems(fields: Any) -> list[str]:
         lambda: _bool_field(metadata, OPT_OUT),
         lambda: _bool_field(metadata, HIDDEN),
         lambda: _explicit_owner(metadata),
-        lambda: _checked_category(_text_field(metadata, CATEGORY) or CATEGORIES[0]),
+        lambda: _explicit_category(metadata),
         lambda: _explicit_language(metadata),
     ]
     for check in checks:
@@ -307,7 +307,10 @@ def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
         raise _FieldError(f"metadata '{OWNER}' {error}") from None
 
 
-def _checked_category(category: str) -> str:
+def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
+    category = _text_field(metadata, CATEGORY)
+    if not category:
+        return None
     if category not in CATEGORIES:
         raise _FieldError(
             f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
@@ -596,9 +599,10 @@ def resolve(
         owner = why_none = None
     if owner is None and not problems:
         return Resolution(notice=why_none)
-    category = _text_field_or_none(metadata, CATEGORY, problems) or settings.category
+    # FLATTR_CATEGORY was checked with the settings.
+    category = settings.category
     try:
-        _checked_category(category)
+        category = _explicit_category(metadata) or category
     except _FieldError as error:
         problems.append(str(error))
     try:

@@ -95,6 +95,14 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     return messages
 
 
+def manifest_path_setting(settings: Mapping[str, Any], problems: list[str]) -> Path:
+    """Where the build writes its manifest: ``FLATTR_MANIFEST`` under
+    ``OUTPUT_PATH``, a problem with it added to ``problems``."""
+    output_path = str(settings.get("OUTPUT_PATH") or "output")
+    manifest = path_setting(settings, "FLATTR_MANIFEST", problems)
+    return Path(output_path, manifest or str(DEFAULTS["FLATTR_MANIFEST"]))
+
+
 def scrub_addresses(settings: dict[str, Any]) -> None:
     """Put in Pelican's own settings, for every owner the plugin reads, the
     form Flattr receives (``email:<md5>``) instead of a plain address.
@@ -482,11 +490,7 @@ def read_settings(
             f"choose one of {', '.join(BUTTON_STYLES)}"
         )
 
-    output_path = str(settings.get("OUTPUT_PATH") or "output")
-    manifest = (
-        path_setting(settings, "FLATTR_MANIFEST", fatal) or DEFAULTS["FLATTR_MANIFEST"]
-    )
-    manifest_path = Path(output_path, manifest)
+    manifest_path = manifest_path_setting(settings, fatal)
     cache = str(settings.get("CACHE_PATH") or "cache")
     if settings.get("FLATTR_URL_BASELINE") is None and "\0" in cache:
         # Pelican reads no cache with CACHE_CONTENT off, but the URL guard
@@ -520,7 +524,7 @@ def read_settings(
         pages=_bool(settings, "FLATTR_PAGES", fatal),
         inject=_bool(settings, "FLATTR_INJECT", fatal),
         open_graph=_bool(settings, "FLATTR_OPEN_GRAPH", fatal),
-        output_path=output_path,
+        output_path=str(settings.get("OUTPUT_PATH") or "output"),
         manifest_path=manifest_path,
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
