@@ -31,7 +31,6 @@ A build flows through them in this order (see docs/architecture.md):
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Iterator
@@ -76,6 +75,7 @@ from .url_guard import (
     next_baseline,
     set_aside,
     url_changes,
+    with_pages_off,
     write_baseline,
 )
 
@@ -331,17 +331,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         in_folder(build.current.content_root),
         old_sources,
     )
-    unresolved = [c for c in changes if c.old_url not in settings.accepted_url_changes]
-    if not settings.pages and any(c.still_there for c in unresolved):
-        # A page has no thing because of the setting, of which the build
-        # says nothing else. Asked only when a source without a thing is.
-        pages = page_sources(build.current.generators)
-        unresolved = [
-            dataclasses.replace(c, pages_off=True)
-            if c.still_there and c.source in pages
-            else c
-            for c in unresolved
-        ]
+    unresolved = with_pages_off(
+        (c for c in changes if c.old_url not in settings.accepted_url_changes),
+        settings.pages,
+        lambda: page_sources(build.current.generators),
+    )
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")
     build.fail_if_strict()

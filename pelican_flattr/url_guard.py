@@ -18,6 +18,7 @@ change (``FLATTR_ACCEPT_URL_CHANGES``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import heapq
 import json
@@ -237,6 +238,30 @@ def url_changes(
     return _compare_urls(
         old, new_source_by_url, new_url_by_source, source_exists, old_sources
     )[0]
+
+
+def with_pages_off(
+    changes: Iterable[UrlChange],
+    pages: bool,
+    page_sources: Callable[[], Collection[str]],
+) -> list[UrlChange]:
+    """``changes``, with each source still in the content folder that is a
+    page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off: the
+    setting is why it has no thing, which the build says nowhere else.
+
+    ``page_sources`` gives the source file of every page, asked only when a
+    source without a thing is still there.
+    """
+    changes = list(changes)
+    if pages or not any(change.still_there for change in changes):
+        return changes
+    sources = page_sources()
+    return [
+        dataclasses.replace(change, pages_off=True)
+        if change.still_there and change.source in sources
+        else change
+        for change in changes
+    ]
 
 
 def _compare_urls(
