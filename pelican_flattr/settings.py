@@ -304,6 +304,18 @@ def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     return bool(DEFAULTS[name])
 
 
+def flag_setting(settings: Mapping[str, Any], name: str) -> bool:
+    """A True-or-False setting (``FLATTR_PAGES``) of Pelican's ``settings``
+    as the build reads it, for a command that takes ``--settings``. Raises
+    ValueError, in the build's words, for any other value: the build
+    refuses it, and makes no things at all."""
+    problems: list[str] = []
+    value = _bool(settings, name, problems)
+    if problems:
+        raise ValueError(problems[0])
+    return value
+
+
 def strict_build(settings: Mapping[str, Any]) -> bool:
     """Whether ``FLATTR_STRICT`` in Pelican's ``settings`` asks for a strict
     build: True, or any value but True and False (which ``read_settings``

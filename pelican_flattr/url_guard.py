@@ -249,8 +249,10 @@ def with_pages_off(
     page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off: the
     setting is why it has no thing, which the build says nowhere else.
 
-    ``page_sources`` gives the source file of every page, asked only when a
-    source without a thing is still there.
+    The one rule of the build's guard and of ``pelican-flattr diff``.
+    ``page_sources`` gives the source file of every page (the build's
+    generators know them; the command asks Pelican, ``pages_in``), asked
+    only when a source without a thing is still there.
     """
     changes = list(changes)
     if pages or not any(change.still_there for change in changes):
@@ -262,6 +264,33 @@ def with_pages_off(
         else change
         for change in changes
     ]
+
+
+def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
+    """The source files in the content folder ``folder`` that Pelican reads
+    as pages with Pelican's ``settings`` (``PAGE_PATHS``, ``PAGE_EXCLUDES``,
+    which Pelican extends with ``ARTICLE_PATHS``, ``IGNORE_FILES`` and its
+    readers' extensions), named as a manifest names its sources.
+
+    Pelican's own search for page files, not a copy of its rules; a file
+    there that Pelican then cannot read is no page of the build, but has
+    no thing either.
+    """
+    from pelican.generators import PagesGenerator
+
+    generator = PagesGenerator(
+        context={},
+        settings=settings,
+        path=folder,
+        theme=settings["THEME"],
+        output_path=settings["OUTPUT_PATH"],
+    )
+    found = generator.get_files(
+        settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"]
+    )
+    # get_files names a page at the top of the folder "./about.md", as
+    # Pelican's relative_source_path (and so a manifest) never does.
+    return {os.path.normpath(name) for name in found}
 
 
 def _compare_urls(
@@ -537,7 +566,8 @@ def add_command(subparsers: Any) -> None:
             "that passes to another source passes its flattrs with it."
         ),
         epilog="Exit status: 0 when no flattrs would be orphaned or passed to "
-        "another source, 1 when some would, 2 when a manifest cannot be read.",
+        "another source, 1 when some would, 2 when a manifest or the settings "
+        "file cannot be read.",
     )
     parser.add_argument("old", metavar="OLD_MANIFEST")
     parser.add_argument("new", metavar="NEW_MANIFEST")
@@ -548,6 +578,16 @@ def add_command(subparsers: Any) -> None:
             "the content folder of the new build (Pelican's PATH), to follow "
             "the URL guard's rule: a source file still there is never taken "
             "for moved (a manifest lists only content with a thing)"
+        ),
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        help=(
+            "the settings file of the new build: its content folder (PATH, "
+            "unless --content is given) is checked as with --content, and a "
+            "page without a thing while FLATTR_PAGES is off is named so, as "
+            "the URL guard names it"
         ),
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -564,12 +604,34 @@ def run_diff(args: Any) -> int:
         new = load_manifest(args.new)["things"]
     except ManifestError as error:
         return cli.usage_error(str(error))
+    content, settings = args.content, None
+    if args.settings is not None:
+        try:
+            settings, pages = _diff_settings(args.settings)
+        except ValueError as error:
+            return cli.usage_error(str(error))
+        if content is None:
+            content = settings["PATH"]  # a folder, or Pelican refuses the file
     source_exists = _unknown
-    if args.content is not None:
-        if not os.path.isdir(args.content):
-            return cli.usage_error(f"--content {args.content}: no such folder")
-        source_exists = in_folder(args.content)
+    if content is not None:
+        if not os.path.isdir(content):
+            return cli.usage_error(f"--content {content}: no such folder")
+        source_exists = in_folder(content)
     diff = compare_manifests(old, new, source_exists)
+    if settings is not None:
+        try:
+            changes = with_pages_off(
+                diff.url_changes, pages, lambda: pages_in(settings, content)
+            )
+        except Exception as error:  # Pelican's code, given the user's settings
+            from .identifiers import redact_addresses
+
+            return cli.usage_error(
+                f"{args.settings}: Pelican cannot list the pages of {content}: "
+                f"{type(error).__name__}: {redact_addresses(str(error))}"
+            )
+        diff = dataclasses.replace(diff, url_changes=tuple(changes))
+    fix = functools.partial(_fix, pages_checked=settings is not None)
     if args.json:
         cli.print_json(
             {
@@ -580,7 +642,8 @@ def run_diff(args: Any) -> int:
                         "url": c.old_url,
                         "taken_by": c.taken_by,
                         "still_there": c.still_there,
-                        "fix": c.advice(),
+                        "pages_off": c.pages_off,
+                        "fix": fix(c),
                     }
                     for c in diff.url_changes
                     if c.new_url is None
@@ -591,7 +654,7 @@ def run_diff(args: Any) -> int:
                         "old_url": c.old_url,
                         "new_url": c.new_url,
                         "taken_by": c.taken_by,
-                        "fix": c.advice(),
+                        "fix": fix(c),
                     }
                     for c in diff.url_changes
                     if c.new_url is not None
@@ -609,7 +672,8 @@ def run_diff(args: Any) -> int:
                 "moved": [
                     {"source": m.source, "url": m.url, "to": m.to} for m in diff.moves
                 ],
-                "content_checked": args.content is not None,
+                "content_checked": content is not None,
+                "pages_checked": settings is not None,
             }
         )
     else:
@@ -619,7 +683,7 @@ def run_diff(args: Any) -> int:
                 c.source,
                 (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
                 + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
-                c.advice(),
+                fix(c),
             )
             for c in diff.url_changes
         ]
@@ -628,9 +692,7 @@ def run_diff(args: Any) -> int:
             for c in diff.owner_changes
         ]
         rows += [("new", e["source"], e["url"], "") for e in diff.added]
-        rows += [
-            ("moved", m.source, m.url, _move_note(m, args.content)) for m in diff.moves
-        ]
+        rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
         lost = len(diff.url_changes)
         cli.print_line(
@@ -641,6 +703,32 @@ def run_diff(args: Any) -> int:
             else "No flattrs would be orphaned."
         )
     return 1 if diff.orphans_flattrs else 0
+
+
+def _diff_settings(path: str) -> tuple[dict[str, Any], bool]:
+    """The Pelican settings of the file at ``path`` and its FLATTR_PAGES;
+    ValueError naming the file when either cannot be read."""
+    from .settings import flag_setting, read_settings_file
+
+    settings = read_settings_file(path)  # SettingsFileError is a ValueError
+    try:
+        return settings, flag_setting(settings, "FLATTR_PAGES")
+    except ValueError as error:
+        raise ValueError(
+            f"{path}: {error} (the build refuses it, and makes no things)"
+        ) from None
+
+
+def _fix(change: UrlChange, pages_checked: bool) -> str:
+    """The change's advice; for a source still there without a thing, when
+    the settings were not read, what else may be why."""
+    if change.still_there and not pages_checked:
+        # Only the settings tell a page from an article.
+        return (
+            f"{change.advice()}; a page has none either while FLATTR_PAGES "
+            "is off: give --settings to check"
+        )
+    return change.advice()
 
 
 def _change_kind(change: UrlChange) -> str:

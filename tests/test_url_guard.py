@@ -557,6 +557,84 @@ def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
     assert "--content" in capsys.readouterr().err
 
 
+PAGE_FIX = (
+    "pages/about.md is a page, and FLATTR_PAGES is off, so no page has a "
+    "thing: set FLATTR_PAGES = True to give it its thing back, or add the old "
+    "URL to FLATTR_ACCEPT_URL_CHANGES if pages go without one on purpose"
+)
+
+
+def test_diff_with_the_settings_names_flattr_pages_for_a_page(tmp_path, capsys):
+    # A page loses its thing when FLATTR_PAGES is switched off. The guard
+    # names the setting; the diff, from the manifests and the content
+    # folder alone, cannot tell a page from an article, and used to send
+    # the operator to the build for a reason it never gives.
+    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
+    output = build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    build(tmp_path, files, FLATTR_PAGES=False, **settings)
+    new = str(output / "flattr-manifest.json")
+    conf = tmp_path / "pelicanconf.py"
+    # The settings file of that build, as an operator has it: PATH is taken
+    # from its folder, as Pelican takes it.
+    conf.write_text('PATH = "content"\nFLATTR_PAGES = False\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (change,) = report["disappeared"]
+    assert change["source"] == "pages/about.md"
+    assert (change["still_there"], change["pages_off"]) == (True, True)
+    assert change["fix"] == PAGE_FIX
+    assert report["content_checked"] is True and report["pages_checked"] is True
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert "FLATTR_PAGES" in text and "the build says why" not in text
+    # --content alone cannot tell a page: the note says so, and how to check.
+    content = str(tmp_path / "content")
+    assert main(["diff", str(old), new, "--content", content, "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert change["pages_off"] is False
+    assert change["fix"].endswith(
+        "; a page has none either while FLATTR_PAGES is off: give --settings to check"
+    )
+    # FLATTR_PAGES on in the settings: the page opted out, not the setting.
+    conf.write_text('PATH = "content"\nFLATTR_PAGES = True\n', encoding="utf-8")
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert change["pages_off"] is False and "FLATTR_PAGES" not in change["fix"]
+    # An article without a thing is never taken for a page.
+    build(tmp_path, {**files, **two_articles(flattr="no")}, **settings)
+    conf.write_text('PATH = "content"\nFLATTR_PAGES = False\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    fixes = {
+        c["source"]: c["pages_off"]
+        for c in json.loads(capsys.readouterr().out)["disappeared"]
+    }
+    assert fixes == {"a.md": False, "pages/about.md": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("FLATTR_PAGES = 1\n", "FLATTR_PAGES must be True or False, not 1"),
+        # Pelican's own words.
+        ('PATH = "nowhere"\n', "You need to specify a path containing the content"),
+    ],
+)
+def test_diff_settings_it_cannot_use_are_named(tmp_path, capsys, text, error):
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = str(output / "flattr-manifest.json")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", manifest, manifest, "--settings", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pelican-flattr: {conf}: ") and error in err, err
+
+
 def test_diff_reports_a_url_taken_over(tmp_path, capsys):
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
