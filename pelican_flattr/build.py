@@ -26,7 +26,7 @@ from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
 from .identifiers import hash_email
-from .manifest import UrlSpool
+from .manifest import UrlSpool, file_problem, not_a_manifest
 from .resolve import (
     ContentThing,
     settings_metadata_problems,
@@ -34,6 +34,7 @@ from .resolve import (
 )
 from .settings import (
     FlattrSettings,
+    manifest_path_setting,
     read_settings,
     shown_author,
     strict_build,
@@ -496,9 +497,68 @@ def source_of(content: Any) -> str | None:
     return relative if relative and not relative.endswith("/") else None
 
 
+def remove_earlier_manifest(pelican: Any) -> None:
+    """Remove the manifest that an earlier build left where this one, whose
+    settings were refused, would have written its own: at its end, or
+    before ``fail_if_strict`` stops a strict one.
+
+    This build made no things, and its pages have no buttons: left in
+    place, the manifest would describe buttons the site lacks, and a deploy
+    would publish it, or an audit take it for this build's. Only a
+    pelican-flattr manifest is removed (FLATTR_MANIFEST may name an article
+    or a page by mistake), and nothing when FLATTR_MANIFEST is itself
+    refused: where it points is not known.
+    """
+    path = _manifest_path_of(pelican)
+    if path is None:
+        return
+    taken = {
+        outer.settings.manifest_path
+        if outer.settings
+        else _manifest_path_of(outer.pelican)
+        for outer in outer_builds
+    }
+    # As start_build names it: a language's site of i18n_subsites, given a
+    # path an outer build writes, writes its own named for its language.
+    path = own_path(path, taken, pelican)
+    try:
+        if file_problem(path) is not None or not_a_manifest(path) is not None:
+            return  # nothing there, or not a manifest: not this build's to remove
+        path.unlink()
+    except OSError as error:
+        logger.warning(
+            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
+            "earlier build, %s, though this build made no things: %s",
+            path,
+            error,
+        )
+        return
+    logger.warning(
+        "pelican-flattr: removed the manifest of an earlier build: %s, since "
+        "this build made no things",
+        path,
+    )
+
+
+def _manifest_path_of(pelican: Any) -> Path | None:
+    """Where the build of ``pelican`` writes its manifest, as
+    ``read_settings`` takes it, whatever its other settings; None when
+    FLATTR_MANIFEST is refused."""
+    problems: list[str] = []
+    path = manifest_path_setting(pelican.settings, problems)
+    return None if problems else path
+
+
 def fail_if_strict() -> None:
-    """End a ``FLATTR_STRICT`` build that has problems, with exit status 1."""
+    """End a ``FLATTR_STRICT`` build that has problems, with exit status 1.
+
+    A build whose settings were refused first removes the manifest an
+    earlier build left, as a lenient one does at its end: stopped before
+    Pelican's ``finalized``, it would otherwise leave it in place.
+    """
     if current.strict and current.problems:
+        if current.settings is None and current.active:
+            remove_earlier_manifest(current.pelican)
         count = len(current.problems)
         logger.critical(
             "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed",

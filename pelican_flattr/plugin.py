@@ -34,7 +34,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -63,7 +62,7 @@ from .privacy import (
     note_readers,
     warn_about_published_addresses,
 )
-from .settings import FlattrSettings, manifest_path_setting
+from .settings import FlattrSettings
 from .templates import keep_templates_completing, prepare_templates
 from .thing import is_development_url
 from .url_guard import (
@@ -137,7 +136,7 @@ def write_manifest(pelican: Any) -> None:
     settings = state.settings
     if settings is None:
         if state.active:  # the settings were refused
-            remove_earlier_manifest(pelican)
+            build.remove_earlier_manifest(pelican)
         return
     chunks = manifest_chunks(
         settings.siteurl,
@@ -188,56 +187,6 @@ def write_manifest(pelican: Any) -> None:
     # Problems found while pages were written (a template's wrong helper
     # argument) fail a strict build too, whatever the guard found.
     build.fail_if_strict()
-
-
-def remove_earlier_manifest(pelican: Any) -> None:
-    """Remove the manifest that an earlier build left where this one, whose
-    settings were refused, would have written its own.
-
-    This build made no things, and its pages have no buttons: left in
-    place, the manifest would describe buttons the site lacks, and a deploy
-    would publish it. Only a pelican-flattr manifest is removed
-    (FLATTR_MANIFEST may name an article or a page by mistake), and nothing
-    when FLATTR_MANIFEST is itself refused: where it points is not known.
-    """
-    path = _manifest_path_of(pelican)
-    if path is None:
-        return
-    taken = {
-        outer.settings.manifest_path
-        if outer.settings
-        else _manifest_path_of(outer.pelican)
-        for outer in build.outer_builds
-    }
-    # As start_build names it: a language's site of i18n_subsites, given a
-    # path an outer build writes, writes its own named for its language.
-    path = build.own_path(path, taken, pelican)
-    try:
-        if file_problem(path) is not None or not_a_manifest(path) is not None:
-            return  # nothing there, or not a manifest: not this build's to remove
-        path.unlink()
-    except OSError as error:
-        logger.warning(
-            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
-            "earlier build, %s, though this build made no things: %s",
-            path,
-            error,
-        )
-        return
-    logger.warning(
-        "pelican-flattr: removed the manifest of an earlier build: %s, since "
-        "this build made no things",
-        path,
-    )
-
-
-def _manifest_path_of(pelican: Any) -> Path | None:
-    """Where the build of ``pelican`` writes its manifest, as
-    ``read_settings`` takes it, whatever its other settings; None when
-    FLATTR_MANIFEST is refused."""
-    problems: list[str] = []
-    path = manifest_path_setting(pelican.settings, problems)
-    return None if problems else path
 
 
 def guard_thing_urls(settings: FlattrSettings) -> None:

@@ -1,5 +1,6 @@
 """Bad input: a message naming the file and field, no button, never a traceback."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -223,6 +224,70 @@ def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flat
     # Nothing left to remove, nothing said.
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == []
+
+
+def test_a_strict_build_with_refused_settings_removes_the_earlier_manifest(
+    tmp_path, flattr_log
+):
+    # A strict build stops before Pelican's `finalized`, where a lenient one
+    # removes it: the manifest of the last good build stayed, and a later
+    # audit or deploy took it for this build's.
+    from conftest import build
+
+    files = {"a.md": article("Some article", "Alice")}
+    options = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    output = build(tmp_path, files, **options)
+    manifest = output / "flattr-manifest.json"
+    assert "a.md" in manifest_things(output)
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, files, **options, FLATTR_BUTTON="huge", FLATTR_STRICT=True)
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said == [
+        "pelican-flattr: settings: FLATTR_BUTTON is 'huge'; choose one of "
+        "plain, js, compact",
+        "pelican-flattr: no Flattr buttons this build (see above)",
+        f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
+        "since this build made no things",
+        "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed",
+    ]
+    assert not manifest.exists()
+    # The rest of the output is left as it is: a strict build stops before
+    # it writes anything.
+    assert flattr_buttons(page(output / "some-article.html"))
+
+    # The pelican command: exit status 1 and the usual lines, no traceback.
+    build(tmp_path, files, **options)
+    assert manifest.is_file()
+    pelican = Path(sys.executable).with_name("pelican")
+    assert pelican.is_file(), f"no pelican script beside {sys.executable}"
+    result = subprocess.run(
+        [
+            str(pelican),
+            str(tmp_path / "content"),
+            "-o",
+            str(output),
+            "-e",
+            'PLUGINS=["pelican_flattr"]',
+            f'SITEURL="{SITEURL}"',
+            'TIMEZONE="UTC"',
+            'FLATTR_AUTHORS={"Alice": "alice"}',
+            'FLATTR_BUTTON="huge"',
+            "FLATTR_STRICT=true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=dict(os.environ, COLUMNS="1000"),  # a log line on one line
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode == 1, said
+    assert "Traceback" not in said
+    assert "settings: FLATTR_BUTTON is 'huge'" in said
+    assert f"removed the manifest of an earlier build: {manifest}," in said
+    assert "FLATTR_STRICT is on: build failed" in said
+    assert not manifest.exists()
 
 
 def test_one_accepted_url_change_may_be_given_as_a_string(tmp_path):
