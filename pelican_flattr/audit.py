@@ -103,6 +103,10 @@ class AuditReport:
     # Folders with a manifest of their own (a language's site that
     # i18n_subsites writes inside the main one): audited on their own.
     other_sites: list[str] = field(default_factory=list)
+    # Those of them whose manifest lies where the one audited lies in this
+    # output (FLATTR_MANIFEST = "feeds/flattr-manifest.json"), not at the
+    # default path -> that manifest, relative to the folder.
+    other_site_manifests: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -584,6 +588,7 @@ def site_files(
     other_sites: list[Path] | None = None,
     manifest: Path | None = None,
     own_folders: Collection[str] = (),
+    manifest_in_output: str | None = None,
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -596,7 +601,10 @@ def site_files(
     left out and added to it, unless it holds ``manifest``, the one audited
     (FLATTR_MANIFEST may put it in feeds/), or is one of ``own_folders``
     (relative to ``output``, as ``site_folders`` gives them): both are
-    this site's.
+    this site's. Its own manifest is a ``flattr-manifest.json`` in it, or a
+    pelican-flattr manifest at ``manifest_in_output``, the path of the one
+    audited relative to ``output``, taken in it: a language's site of
+    i18n_subsites writes its own there (``de/feeds/flattr-manifest.json``).
     """
     seen: set[tuple[int, int]] = set()
     files = []
@@ -623,8 +631,13 @@ def site_files(
         if (
             other_sites is not None
             and below
-            and MANIFEST_NAME in names
-            and not _is_file(Path(folder, MANIFEST_NAME), audited)
+            and (
+                (
+                    MANIFEST_NAME in names
+                    and not _is_file(Path(folder, MANIFEST_NAME), audited)
+                )
+                or _holds_manifest_at(Path(folder), manifest_in_output, audited)
+            )
             # A manifest that a build with another FLATTR_MANIFEST left
             # among this site's pages or feeds makes them no other site's.
             and portable_path(Path(folder).relative_to(output).as_posix())
@@ -637,6 +650,36 @@ def site_files(
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
     return sorted(files)
+
+
+def _holds_manifest_at(
+    folder: Path, relative: str | None, audited: os.stat_result | None
+) -> bool:
+    """Whether ``folder`` holds, at ``relative`` (the audited manifest's
+    path in the output, when it is not the default one), a pelican-flattr
+    manifest other than the one audited: a folder that merely holds a file
+    of that name (a web app's manifest.json) is no other site."""
+    if relative is None or relative == MANIFEST_NAME:
+        return False  # the default: site_files looks for it by name
+    path = folder / relative
+    try:
+        return (
+            path.is_file()
+            and not _is_file(path, audited)
+            and not_a_manifest(path) is None
+        )
+    except OSError:
+        return False
+
+
+def _path_in(output: Path, manifest: Path) -> str | None:
+    """The path of ``manifest`` relative to ``output``, ``/``-separated,
+    when it lies in it (as a relative FLATTR_MANIFEST puts it), else None."""
+    for resolved in (os.path.abspath, os.path.realpath):
+        relative = os.path.relpath(resolved(manifest), resolved(output))
+        if relative.split(os.sep)[0] not in (os.curdir, os.pardir):
+            return Path(relative).as_posix()
+    return None
 
 
 def site_folders(manifest: Mapping[str, Any]) -> frozenset[str]:
@@ -702,8 +745,16 @@ def audit_site(
     manifest = load_manifest(manifest_path)
     unreadable: list[Path] = []
     other_sites: list[Path] = []
+    # Where the manifest lies in the output: each language's site of
+    # i18n_subsites writes its own at the same path in its own folder.
+    in_output = _path_in(output, manifest_path)
     files = site_files(
-        output, unreadable, other_sites, manifest_path, site_folders(manifest)
+        output,
+        unreadable,
+        other_sites,
+        manifest_path,
+        site_folders(manifest),
+        in_output,
     )
     # Escaped as the manifest records a name that is not UTF-8.
     names = [portable_path(path.relative_to(output).as_posix()) for path in files]
@@ -725,6 +776,14 @@ def audit_site(
     auditor.report.other_sites = [
         portable_path(folder.relative_to(output).as_posix()) for folder in other_sites
     ]
+    if in_output is not None and in_output != MANIFEST_NAME:
+        auditor.report.other_site_manifests = {
+            name: in_output
+            for name, folder in zip(
+                auditor.report.other_sites, other_sites, strict=True
+            )
+            if not (folder / MANIFEST_NAME).is_file()
+        }
     for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
         auditor.check_file(path, relative)
         if progress is not None:
@@ -849,9 +908,12 @@ def run_audit(args: argparse.Namespace) -> int:
             + ("no problems" if report.ok else cli.counted(len(rows), "problem"))
         )
         for folder in report.other_sites:
+            command = f"pelican-flattr audit {Path(output, folder)}"
+            if folder in report.other_site_manifests:
+                own = Path(output, folder, report.other_site_manifests[folder])
+                command += f" --manifest {own}"
             cli.print_line(
                 f"{folder}/ holds a manifest of its own: another site's output, "
-                f"not checked here (audit it on its own: pelican-flattr audit "
-                f"{Path(output, folder)})"
+                f"not checked here (audit it on its own: {command})"
             )
     return 0 if report.ok else 1

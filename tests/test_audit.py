@@ -619,6 +619,53 @@ def test_a_manifest_an_earlier_build_left_hides_no_folder(tmp_path, capsys):
     ], report
 
 
+def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
+    # A site written inside this one's output (as i18n_subsites writes each
+    # language's) keeps its manifest where FLATTR_MANIFEST puts this one's,
+    # in its own folder: that folder is the other site's, not this one's
+    # pages. Only a folder holding flattr-manifest.json itself was taken
+    # for one.
+    relative = "meta/manifest.json"
+    output = site(two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=relative)
+    other = site(
+        {"c.md": article("Another site's article", "Alice")},
+        SITEURL="https://other.example.org",
+        FLATTR_AUTHORS={"Alice": "alice_elsewhere"},
+        FLATTR_MANIFEST=relative,
+    )
+    shutil.copytree(other, output / "elsewhere")
+    capsys.readouterr()
+
+    def audit(folder):
+        status = main(["audit", str(folder), "--manifest", str(folder / relative)])
+        said = capsys.readouterr().out
+        status_json = main(
+            ["audit", str(folder), "--manifest", str(folder / relative), "--json"]
+        )
+        assert status_json == status
+        return status, said, json.loads(capsys.readouterr().out)
+
+    status, said, report = audit(output)
+    assert (status, report["problems"], report["other_sites"]) == (0, [], ["elsewhere"])
+    assert report["things"] == 2
+    assert (
+        "elsewhere/ holds a manifest of its own: another site's output, not "
+        f"checked here (audit it on its own: pelican-flattr audit "
+        f"{output / 'elsewhere'} --manifest {output / 'elsewhere' / relative})"
+    ) in said
+    assert audit(output / "elsewhere")[0] == 0
+
+    # A file of that name that is no pelican-flattr manifest (a web app's)
+    # makes no other site: the folder's pages are checked as this site's.
+    app = output / "app"
+    (app / "meta").mkdir(parents=True)
+    (app / "meta" / "manifest.json").write_text('{"name": "An app", "icons": []}')
+    shutil.copy(output / "elsewhere" / "another-sites-article.html", app / "a.html")
+    status, _, report = audit(output)
+    assert status == 1 and report["other_sites"] == ["elsewhere"]
+    assert {p["file"] for p in report["problems"]} == {"app/a.html"}
+
+
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
 
 

@@ -6,6 +6,7 @@ connected to Pelican's signals for the life of a process.
 
 import gzip
 import hashlib
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -376,6 +377,53 @@ def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
             audited = ["audit", str(output / lang), "--manifest", str(path)]
             assert pelican_flattr(audited) == 0
     capsys.readouterr()
+
+
+def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, capsys):
+    # A relative FLATTR_MANIFEST in a subfolder puts each language's manifest
+    # there in its own output folder (de/feeds/flattr-manifest.json). The
+    # main site's audit took de/ for its own pages, and only de/feeds/ for
+    # another site: every button of de/ and fr/ was "unknown" to it.
+    relative = "feeds/flattr-manifest.json"
+    built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_MANIFEST=relative)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for site, things in EXPECTED.items():
+        assert _things(output / site / "feeds") == things, site
+    manifests = {output / site / relative for site in EXPECTED}
+    assert set(output.rglob("flattr-manifest*.json")) == manifests
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"FLATTR_MANIFEST = {relative!r}\nFLATTR_AUTHORS = {AUTHORS!r}\n")
+    capsys.readouterr()
+
+    # The main site: its own things and pages only; each language's site
+    # named, with the command that audits it.
+    for how in (["--settings", str(conf)], ["--manifest", str(output / relative)]):
+        assert pelican_flattr(["audit", str(output), "--json", *how]) == 0, how
+        report = json.loads(capsys.readouterr().out)
+        assert (report["problems"], report["other_sites"]) == ([], ["de", "fr"])
+        assert report["things"] == len(EXPECTED[""])
+    assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+    said = capsys.readouterr().out
+    for site in ("de", "fr"):
+        assert (
+            f"{site}/ holds a manifest of its own: another site's output, not "
+            f"checked here (audit it on its own: pelican-flattr audit "
+            f"{output / site} --manifest {output / site / relative})"
+        ) in said
+    # Each language's site passes its own audit, by either option.
+    for site in ("de", "fr"):
+        own = output / site
+        assert pelican_flattr(["audit", str(own), "--settings", str(conf)]) == 0
+        audited = ["audit", str(own), "--manifest", str(own / relative)]
+        assert pelican_flattr(audited) == 0
+    capsys.readouterr()
+
+    # Still the main site's own: a page of it that lost its button.
+    page = output / "hello.html"
+    page.write_text(page.read_text().replace("flattr-button", "some-button"))
+    assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 1
+    assert "hello.html" in capsys.readouterr().out
 
 
 def test_refused_settings_remove_every_languages_earlier_manifest(tmp_path):
