@@ -28,6 +28,7 @@ import html
 import os
 import posixpath
 import re
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -103,9 +104,9 @@ class AuditReport:
     # Folders with a manifest of their own (a language's site that
     # i18n_subsites writes inside the main one): audited on their own.
     other_sites: list[str] = field(default_factory=list)
-    # Those of them whose manifest lies where the one audited lies in this
-    # output (FLATTR_MANIFEST = "feeds/flattr-manifest.json"), not at the
-    # default path -> that manifest, relative to the folder.
+    # Each of them -> its manifest, relative to it: flattr-manifest.json,
+    # or where the one audited lies in this output (FLATTR_MANIFEST =
+    # "feeds/flattr-manifest.json").
     other_site_manifests: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -585,7 +586,7 @@ def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
 def site_files(
     output: Path,
     unreadable: list[Path] | None = None,
-    other_sites: list[Path] | None = None,
+    other_sites: dict[Path, str] | None = None,
     manifest: Path | None = None,
     own_folders: Collection[str] = (),
     manifest_in_output: str | None = None,
@@ -598,13 +599,11 @@ def site_files(
     read, and reading a FIFO would wait for ever. Folders that cannot be
     listed are added to ``unreadable``. With ``other_sites``, a folder below
     ``output`` that holds a manifest of its own is another site's output,
-    left out and added to it, unless it holds ``manifest``, the one audited
-    (FLATTR_MANIFEST may put it in feeds/), or is one of ``own_folders``
-    (relative to ``output``, as ``site_folders`` gives them): both are
-    this site's. Its own manifest is a ``flattr-manifest.json`` in it, or a
-    pelican-flattr manifest at ``manifest_in_output``, the path of the one
-    audited relative to ``output``, taken in it: a language's site of
-    i18n_subsites writes its own there (``de/feeds/flattr-manifest.json``).
+    left out and added to it (with the path of that manifest in it), unless
+    it holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
+    feeds/), or is one of ``own_folders`` (relative to ``output``, as
+    ``site_folders`` gives them): both are this site's. See
+    ``_own_manifest`` for what its own manifest is.
     """
     seen: set[tuple[int, int]] = set()
     files = []
@@ -628,28 +627,47 @@ def site_files(
             continue
         seen.add((status.st_dev, status.st_ino))
         below = len(seen) > 1  # the root is walked first
+        own = (
+            _own_manifest(Path(folder), names, manifest_in_output, audited)
+            if other_sites is not None and below
+            else None
+        )
         if (
-            other_sites is not None
-            and below
-            and (
-                (
-                    MANIFEST_NAME in names
-                    and not _is_file(Path(folder, MANIFEST_NAME), audited)
-                )
-                or _holds_manifest_at(Path(folder), manifest_in_output, audited)
-            )
+            own is not None
             # A manifest that a build with another FLATTR_MANIFEST left
             # among this site's pages or feeds makes them no other site's.
             and portable_path(Path(folder).relative_to(output).as_posix())
             not in own_folders
         ):
-            other_sites.append(Path(folder))
+            other_sites[Path(folder)] = own
             folders[:] = []
             continue
         files += (
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
     return sorted(files)
+
+
+def _own_manifest(
+    folder: Path,
+    names: Collection[str],
+    relative: str | None,
+    audited: os.stat_result | None,
+) -> str | None:
+    """The path in ``folder`` (whose files are ``names``) of a manifest of
+    its own, other than the one audited, or None.
+
+    That is a pelican-flattr manifest at ``relative``, the audited one's
+    path relative to the output (a language's site of i18n_subsites writes
+    its own there: ``de/feeds/flattr-manifest.json``), else a
+    ``flattr-manifest.json``. The first wins: a ``flattr-manifest.json``
+    there may be a leftover of a build with another FLATTR_MANIFEST.
+    """
+    if _holds_manifest_at(folder, relative, audited):
+        return relative
+    if MANIFEST_NAME in names and not _is_file(folder / MANIFEST_NAME, audited):
+        return MANIFEST_NAME
+    return None
 
 
 def _holds_manifest_at(
@@ -660,7 +678,7 @@ def _holds_manifest_at(
     manifest other than the one audited: a folder that merely holds a file
     of that name (a web app's manifest.json) is no other site."""
     if relative is None or relative == MANIFEST_NAME:
-        return False  # the default: site_files looks for it by name
+        return False  # the default: _own_manifest looks for it by name
     path = folder / relative
     try:
         return (
@@ -744,7 +762,7 @@ def audit_site(
         )
     manifest = load_manifest(manifest_path)
     unreadable: list[Path] = []
-    other_sites: list[Path] = []
+    other_sites: dict[Path, str] = {}
     # Where the manifest lies in the output: each language's site of
     # i18n_subsites writes its own at the same path in its own folder.
     in_output = _path_in(output, manifest_path)
@@ -773,17 +791,11 @@ def audit_site(
     for folder in unreadable:
         relative = portable_path(folder.relative_to(output).as_posix())
         auditor.problem(relative, "cannot be read: its files are not checked")
-    auditor.report.other_sites = [
-        portable_path(folder.relative_to(output).as_posix()) for folder in other_sites
-    ]
-    if in_output is not None and in_output != MANIFEST_NAME:
-        auditor.report.other_site_manifests = {
-            name: in_output
-            for name, folder in zip(
-                auditor.report.other_sites, other_sites, strict=True
-            )
-            if not (folder / MANIFEST_NAME).is_file()
-        }
+    auditor.report.other_site_manifests = {
+        portable_path(folder.relative_to(output).as_posix()): own
+        for folder, own in other_sites.items()
+    }
+    auditor.report.other_sites = list(auditor.report.other_site_manifests)
     for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
         auditor.check_file(path, relative)
         if progress is not None:
@@ -891,6 +903,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 "things": report.things,
                 "files": report.files,
                 "other_sites": report.other_sites,
+                "other_site_manifests": report.other_site_manifests,
                 "problems": [
                     {"file": f, "problem": p, "expected": e} for f, p, e in rows
                 ],
@@ -907,13 +920,22 @@ def run_audit(args: argparse.Namespace) -> int:
             f"{cli.counted(report.files, 'file')} checked: "
             + ("no problems" if report.ok else cli.counted(len(rows), "problem"))
         )
-        for folder in report.other_sites:
-            command = f"pelican-flattr audit {Path(output, folder)}"
-            if folder in report.other_site_manifests:
-                own = Path(output, folder, report.other_site_manifests[folder])
-                command += f" --manifest {own}"
+        for folder, own in report.other_site_manifests.items():
             cli.print_line(
                 f"{folder}/ holds a manifest of its own: another site's output, "
-                f"not checked here (audit it on its own: {command})"
+                "not checked here (audit it on its own: "
+                f"{_other_site_command(Path(output, folder), own, args.settings)})"
             )
     return 0 if report.ok else 1
+
+
+def _other_site_command(folder: Path, manifest: str, settings: str | None) -> str:
+    """The command that audits the other site in ``folder``, whose manifest
+    is ``manifest`` in it, with the settings file this audit was given."""
+    command = ["pelican-flattr", "audit", str(folder)]
+    # Given --settings, its FLATTR_MANIFEST would win over the default name.
+    if manifest != MANIFEST_NAME or settings:
+        command += ["--manifest", str(folder / manifest)]
+    if settings:
+        command += ["--settings", settings]
+    return shlex.join(command)

@@ -16,6 +16,7 @@ import logging
 import os
 import posixpath
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from .resolve import (
 )
 from .settings import (
     FlattrSettings,
+    baseline_path_setting,
     manifest_path_setting,
     read_settings,
     shown_author,
@@ -257,12 +259,12 @@ def start_build(pelican: Any) -> None:
             author_slugs=_author_slugs(flattr_settings, pelican),
             url_baseline_path=own_path(
                 flattr_settings.url_baseline_path,
-                {o.settings.url_baseline_path for o in outer_builds if o.settings},
+                _outer_paths("url_baseline_path", baseline_path_setting),
                 pelican,
             ),
             manifest_path=own_path(
                 flattr_settings.manifest_path,
-                {o.settings.manifest_path for o in outer_builds if o.settings},
+                _outer_paths("manifest_path", manifest_path_setting),
                 pelican,
             ),
         )
@@ -330,6 +332,29 @@ def _own_flattr_siteurl(settings: dict[str, Any]) -> dict[str, Any]:
     if below == "." or below.startswith(".."):
         return settings
     return dict(settings, FLATTR_SITEURL=f"{base.rstrip('/')}/{below}")
+
+
+def _outer_paths(
+    field_name: str, setting: Callable[[Mapping[str, Any], list[str]], Path]
+) -> set[Path]:
+    """The paths the outer builds of this one keep a file at (their
+    settings' ``field_name``, or, when their settings were refused, what
+    ``setting`` reads in their Pelican settings).
+
+    A refused build keeps its path: it removes the manifest an earlier
+    build left there, at its end, after the languages' sites have run;
+    and two languages' sites must not share the one it leaves free.
+    """
+    paths = set()
+    for outer in outer_builds:
+        if outer.settings is not None:
+            paths.add(getattr(outer.settings, field_name))
+            continue
+        problems: list[str] = []
+        path = setting(outer.pelican.settings, problems)
+        if not problems:  # refused itself: where it points is not known
+            paths.add(path)
+    return paths
 
 
 def own_path(path: Path, taken: set[Path], pelican: Any) -> Path:
@@ -509,18 +534,13 @@ def remove_earlier_manifest(pelican: Any) -> None:
     or a page by mistake), and nothing when FLATTR_MANIFEST is itself
     refused: where it points is not known.
     """
-    path = _manifest_path_of(pelican)
-    if path is None:
+    problems: list[str] = []
+    path = manifest_path_setting(pelican.settings, problems)
+    if problems:
         return
-    taken = {
-        outer.settings.manifest_path
-        if outer.settings
-        else _manifest_path_of(outer.pelican)
-        for outer in outer_builds
-    }
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
-    path = own_path(path, taken, pelican)
+    path = own_path(path, _outer_paths("manifest_path", manifest_path_setting), pelican)
     try:
         if file_problem(path) is not None or not_a_manifest(path) is not None:
             return  # nothing there, or not a manifest: not this build's to remove
@@ -538,15 +558,6 @@ def remove_earlier_manifest(pelican: Any) -> None:
         "this build made no things",
         path,
     )
-
-
-def _manifest_path_of(pelican: Any) -> Path | None:
-    """Where the build of ``pelican`` writes its manifest, as
-    ``read_settings`` takes it, whatever its other settings; None when
-    FLATTR_MANIFEST is refused."""
-    problems: list[str] = []
-    path = manifest_path_setting(pelican.settings, problems)
-    return None if problems else path
 
 
 def fail_if_strict() -> None:

@@ -73,8 +73,8 @@ from .url_guard import (
     load_baseline,
     next_baseline,
     set_aside,
+    unresolved_changes,
     url_changes,
-    with_pages_off,
     write_baseline,
 )
 
@@ -280,8 +280,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         in_folder(build.current.content_root),
         old_sources,
     )
-    unresolved = with_pages_off(
-        (c for c in changes if c.old_url not in settings.accepted_url_changes),
+    unresolved = unresolved_changes(
+        changes,
+        settings.accepted_url_changes,
         settings.pages,
         lambda: page_sources(build.current.generators),
     )

@@ -103,6 +103,14 @@ def manifest_path_setting(settings: Mapping[str, Any], problems: list[str]) -> P
     return Path(output_path, manifest or str(DEFAULTS["FLATTR_MANIFEST"]))
 
 
+def baseline_path_setting(settings: Mapping[str, Any], problems: list[str]) -> Path:
+    """Where the URL guard keeps its baseline: ``FLATTR_URL_BASELINE``, or
+    under ``CACHE_PATH``; a problem with the setting added to ``problems``."""
+    cache = str(settings.get("CACHE_PATH") or "cache")
+    baseline = path_setting(settings, "FLATTR_URL_BASELINE", problems)
+    return Path(baseline or Path(cache, "pelican-flattr", "url-baseline.json"))
+
+
 def scrub_addresses(settings: dict[str, Any]) -> None:
     """Put in Pelican's own settings, for every owner the plugin reads, the
     form Flattr receives (``email:<md5>``) instead of a plain address.
@@ -304,16 +312,29 @@ def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     return bool(DEFAULTS[name])
 
 
-def flag_setting(settings: Mapping[str, Any], name: str) -> bool:
+def flag_setting(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     """A True-or-False setting (``FLATTR_PAGES``) of Pelican's ``settings``
-    as the build reads it, for a command that takes ``--settings``. Raises
-    ValueError, in the build's words, for any other value: the build
-    refuses it, and makes no things at all."""
-    problems: list[str] = []
-    value = _bool(settings, name, problems)
-    if problems:
-        raise ValueError(problems[0])
-    return value
+    as the build reads it, for a command that takes ``--settings``; any
+    other value is added to ``problems``, in the build's words (the build
+    refuses it, and makes no things at all)."""
+    return _bool(settings, name, problems)
+
+
+def accepted_url_changes(
+    settings: Mapping[str, Any], problems: list[str]
+) -> frozenset[str]:
+    """``FLATTR_ACCEPT_URL_CHANGES``: the old thing URLs whose loss the URL
+    guard (and ``pelican-flattr diff --settings``) lets go. A string is the
+    one URL (a URL may hold a comma)."""
+    return frozenset(
+        _strings(
+            settings,
+            "FLATTR_ACCEPT_URL_CHANGES",
+            "old thing URLs",
+            problems,
+            split=False,
+        )
+    )
 
 
 def strict_build(settings: Mapping[str, Any]) -> bool:
@@ -511,9 +532,7 @@ def read_settings(
             f"{nul_in_path('CACHE_PATH', cache)}, and the URL guard keeps its "
             "baseline in it (unless FLATTR_URL_BASELINE says where)"
         )
-    baseline = path_setting(settings, "FLATTR_URL_BASELINE", fatal) or Path(
-        cache, "pelican-flattr", "url-baseline.json"
-    )
+    baseline = baseline_path_setting(settings, fatal)
     store = path_setting(settings, "FLATTR_STORE", fatal)
 
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
@@ -540,16 +559,8 @@ def read_settings(
         manifest_path=manifest_path,
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
-        url_baseline_path=Path(baseline),
-        accepted_url_changes=frozenset(
-            _strings(
-                settings,
-                "FLATTR_ACCEPT_URL_CHANGES",
-                "old thing URLs",
-                fatal,
-                split=False,
-            )
-        ),
+        url_baseline_path=baseline,
+        accepted_url_changes=accepted_url_changes(settings, fatal),
         strict=_strict(settings, fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),
         store_path=Path(store) if store else None,

@@ -240,21 +240,23 @@ def url_changes(
     )[0]
 
 
-def with_pages_off(
+def unresolved_changes(
     changes: Iterable[UrlChange],
+    accepted: Collection[str],
     pages: bool,
     page_sources: Callable[[], Collection[str]],
 ) -> list[UrlChange]:
-    """``changes``, with each source still in the content folder that is a
-    page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off: the
+    """``changes`` but those whose old URL FLATTR_ACCEPT_URL_CHANGES
+    (``accepted``) lets go, each source still in the content folder that is
+    a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off: the
     setting is why it has no thing, which the build says nowhere else.
 
-    The one rule of the build's guard and of ``pelican-flattr diff``.
-    ``page_sources`` gives the source file of every page (the build's
-    generators know them; the command asks Pelican, ``pages_in``), asked
-    only when a source without a thing is still there.
+    The one rule of the build's guard and of ``pelican-flattr diff
+    --settings``. ``page_sources`` gives the source file of every page (the
+    build's generators know them; the command asks Pelican, ``pages_in``),
+    asked only when a source without a thing is still there.
     """
-    changes = list(changes)
+    changes = [change for change in changes if change.old_url not in accepted]
     if pages or not any(change.still_there for change in changes):
         return changes
     sources = page_sources()
@@ -285,8 +287,10 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
         theme=settings["THEME"],
         output_path=settings["OUTPUT_PATH"],
     )
+    # Every extension: the readers a plugin adds (.ipynb, .org) are not
+    # loaded here. A source that had a thing was one Pelican could read.
     found = generator.get_files(
-        settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"]
+        settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"], extensions=False
     )
     # get_files names a page at the top of the folder "./about.md", as
     # Pelican's relative_source_path (and so a manifest) never does.
@@ -585,9 +589,10 @@ def add_command(subparsers: Any) -> None:
         metavar="PELICANCONF",
         help=(
             "the settings file of the new build: its content folder (PATH, "
-            "unless --content is given) is checked as with --content, and a "
-            "page without a thing while FLATTR_PAGES is off is named so, as "
-            "the URL guard names it"
+            "unless --content is given) is checked as with --content, a "
+            "page without a thing while FLATTR_PAGES is off is named so, and "
+            "the old URLs FLATTR_ACCEPT_URL_CHANGES names are let go, as the "
+            "URL guard does"
         ),
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -604,14 +609,21 @@ def run_diff(args: Any) -> int:
         new = load_manifest(args.new)["things"]
     except ManifestError as error:
         return cli.usage_error(str(error))
-    content, settings = args.content, None
+    content, settings, accepted = args.content, None, []
     if args.settings is not None:
         try:
-            settings, pages = _diff_settings(args.settings)
+            settings, pages, accepted_urls = _diff_settings(args.settings)
         except ValueError as error:
             return cli.usage_error(str(error))
         if content is None:
-            content = settings["PATH"]  # a folder, or Pelican refuses the file
+            if settings["PATH"] == os.curdir:
+                # Pelican's default, the folder the command runs in: the
+                # content folder is given to `pelican` on its command line.
+                return cli.usage_error(
+                    f"{args.settings}: PATH is not set in it, so the content "
+                    "folder is not known: give it with --content"
+                )
+            content = settings["PATH"]  # made absolute by Pelican
     source_exists = _unknown
     if content is not None:
         if not os.path.isdir(content):
@@ -619,9 +631,13 @@ def run_diff(args: Any) -> int:
         source_exists = in_folder(content)
     diff = compare_manifests(old, new, source_exists)
     if settings is not None:
+        accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
         try:
-            changes = with_pages_off(
-                diff.url_changes, pages, lambda: pages_in(settings, content)
+            changes = unresolved_changes(
+                diff.url_changes,
+                accepted_urls,
+                pages,
+                lambda: pages_in(settings, content),
             )
         except Exception as error:  # Pelican's code, given the user's settings
             from .identifiers import redact_addresses
@@ -672,6 +688,7 @@ def run_diff(args: Any) -> int:
                 "moved": [
                     {"source": m.source, "url": m.url, "to": m.to} for m in diff.moves
                 ],
+                "accepted": [{"source": c.source, "url": c.old_url} for c in accepted],
                 "content_checked": content is not None,
                 "pages_checked": settings is not None,
             }
@@ -694,6 +711,12 @@ def run_diff(args: Any) -> int:
         rows += [("new", e["source"], e["url"], "") for e in diff.added]
         rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
+        if accepted:
+            cli.print_line(
+                f"{cli.counted(len(accepted), 'old thing URL')} left out: "
+                f"FLATTR_ACCEPT_URL_CHANGES in {args.settings} lets "
+                f"{'them' if len(accepted) > 1 else 'it'} go"
+            )
         lost = len(diff.url_changes)
         cli.print_line(
             f"{lost} thing URL{'s' if lost > 1 else ''} would strand "
@@ -705,18 +728,21 @@ def run_diff(args: Any) -> int:
     return 1 if diff.orphans_flattrs else 0
 
 
-def _diff_settings(path: str) -> tuple[dict[str, Any], bool]:
-    """The Pelican settings of the file at ``path`` and its FLATTR_PAGES;
-    ValueError naming the file when either cannot be read."""
-    from .settings import flag_setting, read_settings_file
+def _diff_settings(path: str) -> tuple[dict[str, Any], bool, frozenset[str]]:
+    """The Pelican settings of the file at ``path``, its FLATTR_PAGES and
+    FLATTR_ACCEPT_URL_CHANGES, read as the build reads them; ValueError
+    naming the file when any cannot be read."""
+    from .settings import accepted_url_changes, flag_setting, read_settings_file
 
     settings = read_settings_file(path)  # SettingsFileError is a ValueError
-    try:
-        return settings, flag_setting(settings, "FLATTR_PAGES")
-    except ValueError as error:
+    problems: list[str] = []
+    pages = flag_setting(settings, "FLATTR_PAGES", problems)
+    accepted = accepted_url_changes(settings, problems)
+    if problems:
         raise ValueError(
-            f"{path}: {error} (the build refuses it, and makes no things)"
-        ) from None
+            f"{path}: {problems[0]} (the build refuses it, and makes no things)"
+        )
+    return settings, pages, accepted
 
 
 def _fix(change: UrlChange, pages_checked: bool) -> str:

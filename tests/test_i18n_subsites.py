@@ -78,10 +78,12 @@ EXPECTED = {
 }
 
 
-def _things(output: Path) -> dict[str, tuple[str, str, str]]:
+def _things(
+    output: Path, name: str = "flattr-manifest.json"
+) -> dict[str, tuple[str, str, str]]:
     return {
         source: (thing["url"], thing["owner"]["value"], thing["language"])
-        for source, thing in manifest_things(output).items()
+        for source, thing in manifest_things(output, name).items()
     }
 
 
@@ -402,15 +404,27 @@ def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, cap
         assert pelican_flattr(["audit", str(output), "--json", *how]) == 0, how
         report = json.loads(capsys.readouterr().out)
         assert (report["problems"], report["other_sites"]) == ([], ["de", "fr"])
+        assert report["other_site_manifests"] == {"de": relative, "fr": relative}
         assert report["things"] == len(EXPECTED[""])
+    # A manifest left at the default path by an earlier build, in de/: the
+    # one at the path audited is de's own, and the command names it.
+    leftover = output / "de" / "flattr-manifest.json"
+    leftover.write_bytes((output / "de" / relative).read_bytes())
     assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
     said = capsys.readouterr().out
     for site in ("de", "fr"):
         assert (
             f"{site}/ holds a manifest of its own: another site's output, not "
             f"checked here (audit it on its own: pelican-flattr audit "
-            f"{output / site} --manifest {output / site / relative})"
+            f"{output / site} --manifest {output / site / relative} "
+            f"--settings {conf})"
         ) in said
+    assert (
+        pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["other_site_manifests"] == {"de": relative, "fr": relative}
+    leftover.unlink()
     # Each language's site passes its own audit, by either option.
     for site in ("de", "fr"):
         own = output / site
@@ -444,6 +458,33 @@ def test_refused_settings_remove_every_languages_earlier_manifest(tmp_path):
         "since this build made no things"
         for path in paths
     )
+
+
+def test_refused_main_settings_leave_each_language_its_own_manifest(tmp_path):
+    # The main site's settings refused, its languages' own ones usable: the
+    # main site keeps its path (it removes its earlier manifest there, after
+    # the languages' sites have run), so each language writes its own
+    # beside it, as always. Taking the free path, both languages wrote the
+    # one file, and the main site then removed it as an earlier build's.
+    manifest = tmp_path / "manifest.json"
+    settings = dict(SETTINGS, FLATTR_MANIFEST=str(manifest))
+    assert i18n_build(tmp_path, FILES, **settings).status == 0
+    languages = {lang: manifest.with_name(f"manifest.{lang}.json") for lang in EXPECTED}
+    languages.pop("")
+    for path in languages.values():
+        path.unlink()
+    own = {"de": {"SITENAME": "Beispiel", "FLATTR_BUTTON": "plain"}}
+    own["fr"] = {"FLATTR_BUTTON": "plain"}
+    refused = dict(settings, FLATTR_BUTTON="huge", I18N_SUBSITES=own)
+    built = i18n_build(tmp_path, FILES, **refused)
+    assert built.status == 0
+    assert not manifest.exists()
+    for lang, path in languages.items():
+        assert _things(path.parent, path.name) == EXPECTED[lang], lang
+    assert [m for m in built.messages if "removed the manifest" in m] == [
+        f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
+        "since this build made no things"
+    ]
 
 
 def test_a_settings_mistake_is_said_once_not_once_per_language(tmp_path):

@@ -2,9 +2,12 @@
 
 import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from conftest import article, build, manifest_things
+from conftest import SITEURL, article, build, manifest_things
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -620,6 +623,13 @@ def test_diff_with_the_settings_names_flattr_pages_for_a_page(tmp_path, capsys):
     ("text", "error"),
     [
         ("FLATTR_PAGES = 1\n", "FLATTR_PAGES must be True or False, not 1"),
+        (
+            'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = 5\n',
+            "FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs, not 5",
+        ),
+        # Pelican's default, the folder the command runs in, is not the
+        # content folder: that is given to `pelican` on its command line.
+        ("FLATTR_PAGES = False\n", "PATH is not set in it, so the content folder"),
         # Pelican's own words.
         ('PATH = "nowhere"\n', "You need to specify a path containing the content"),
     ],
@@ -633,6 +643,98 @@ def test_diff_settings_it_cannot_use_are_named(tmp_path, capsys, text, error):
     assert main(["diff", manifest, manifest, "--settings", str(conf)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"pelican-flattr: {conf}: ") and error in err, err
+
+
+def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, capsys):
+    # As the URL guard lets it go: the page's advice says to accept its old
+    # URL, and the diff must then stop counting it.
+    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
+    output = build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    url = manifest_things(output)["pages/about.md"]["url"]
+    build(tmp_path, files, FLATTR_PAGES=False, **settings)
+    new = str(output / "flattr-manifest.json")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = [{url!r}]\n', encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["orphans_flattrs"], report["disappeared"]) == (False, [])
+    assert report["accepted"] == [{"source": "pages/about.md", "url": url}]
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"1 old thing URL left out: FLATTR_ACCEPT_URL_CHANGES in {conf} lets it go"
+        in text
+    )
+    assert "No flattrs would be orphaned." in text
+    # Without the settings, nothing is known to be accepted.
+    assert main(["diff", str(old), new, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["accepted"] == [] and len(report["disappeared"]) == 1
+
+
+def test_diff_settings_find_a_page_that_a_plugin_reads(tmp_path):
+    # A plugin's reader (readers_init) is not loaded by the command, which
+    # loads no plugin: its page files must be found all the same. Run as
+    # commands, each in a process of its own, as an operator runs them.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "xyz_reader.py").write_text(
+        "from pelican import signals\n"
+        "from pelican.readers import BaseReader\n\n"
+        "class XyzReader(BaseReader):\n"
+        "    enabled = True\n"
+        "    file_extensions = ['xyz']\n\n"
+        "    def read(self, filename):\n"
+        "        with open(filename, encoding='utf-8') as source:\n"
+        "            text = source.read()\n"
+        "        return f'<p>{text}</p>', {'title': 'About us'}\n\n"
+        "def add_reader(readers):\n"
+        "    readers.reader_classes['xyz'] = XyzReader\n\n"
+        "def register():\n"
+        "    signals.readers_init.connect(add_reader)\n",
+        encoding="utf-8",
+    )
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    (content / "a.md").write_text(article("Article A", "Alice"), encoding="utf-8")
+    (content / "pages" / "about.xyz").write_text("About us.", encoding="utf-8")
+    conf = tmp_path / "pelicanconf.py"
+    base = (
+        f'PATH = "content"\nOUTPUT_PATH = "output"\nSITEURL = "{SITEURL}"\n'
+        'TIMEZONE = "UTC"\nPLUGIN_PATHS = ["plugins"]\n'
+        'PLUGINS = ["xyz_reader", "pelican_flattr"]\nFLATTR_USERNAME = "alice"\n'
+    )
+    bin_folder = Path(sys.executable).parent
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bin_folder / command[0]), *command[1:]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+
+    conf.write_text(base + "FLATTR_PAGES = True\n", encoding="utf-8")
+    assert run("pelican", "-s", str(conf)).returncode == 0
+    manifest = tmp_path / "output" / "flattr-manifest.json"
+    assert "pages/about.xyz" in manifest_things(manifest.parent)
+    old = tmp_path / "old.json"
+    old.write_bytes(manifest.read_bytes())
+    conf.write_text(base + "FLATTR_PAGES = False\n", encoding="utf-8")
+    assert run("pelican", "-s", str(conf)).returncode == 0
+    diff = ["pelican-flattr", "diff", str(old), str(manifest)]
+    result = run(*diff, "--settings", str(conf), "--json")
+    assert result.returncode == 1, result.stderr
+    (change,) = json.loads(result.stdout)["disappeared"]
+    assert change["source"] == "pages/about.xyz"
+    assert (change["still_there"], change["pages_off"]) == (True, True)
 
 
 def test_diff_reports_a_url_taken_over(tmp_path, capsys):
