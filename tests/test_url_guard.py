@@ -567,18 +567,24 @@ PAGE_FIX = (
 )
 
 
-def test_diff_with_the_settings_names_flattr_pages_for_a_page(tmp_path, capsys):
-    # A page loses its thing when FLATTR_PAGES is switched off. The guard
-    # names the setting; the diff, from the manifests and the content
-    # folder alone, cannot tell a page from an article, and used to send
-    # the operator to the build for a reason it never gives.
+def _a_page_lost_to_flattr_pages(tmp_path):
+    """Two builds, FLATTR_PAGES on and then off: the files and settings,
+    and the paths of the old manifest (a copy) and the new one."""
     files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
     output = build(tmp_path, files, FLATTR_PAGES=True, **settings)
     old = tmp_path / "old.json"
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
     build(tmp_path, files, FLATTR_PAGES=False, **settings)
-    new = str(output / "flattr-manifest.json")
+    return files, settings, str(old), str(output / "flattr-manifest.json")
+
+
+def test_diff_with_the_settings_names_flattr_pages_for_a_page(tmp_path, capsys):
+    # A page loses its thing when FLATTR_PAGES is switched off. The guard
+    # names the setting; the diff, from the manifests and the content
+    # folder alone, cannot tell a page from an article, and used to send
+    # the operator to the build for a reason it never gives.
+    files, settings, old, new = _a_page_lost_to_flattr_pages(tmp_path)
     conf = tmp_path / "pelicanconf.py"
     # The settings file of that build, as an operator has it: PATH is taken
     # from its folder, as Pelican takes it.
@@ -648,14 +654,8 @@ def test_diff_settings_it_cannot_use_are_named(tmp_path, capsys, text, error):
 def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, capsys):
     # As the URL guard lets it go: the page's advice says to accept its old
     # URL, and the diff must then stop counting it.
-    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
-    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
-    output = build(tmp_path, files, FLATTR_PAGES=True, **settings)
-    old = tmp_path / "old.json"
-    old.write_bytes((output / "flattr-manifest.json").read_bytes())
-    url = manifest_things(output)["pages/about.md"]["url"]
-    build(tmp_path, files, FLATTR_PAGES=False, **settings)
-    new = str(output / "flattr-manifest.json")
+    _, _, old, new = _a_page_lost_to_flattr_pages(tmp_path)
+    url = manifest_things(Path(old).parent, Path(old).name)["pages/about.md"]["url"]
     conf = tmp_path / "pelicanconf.py"
     conf.write_text(
         f'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = [{url!r}]\n', encoding="utf-8"
