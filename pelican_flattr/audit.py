@@ -102,10 +102,9 @@ class AuditReport:
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
     # Folders with a manifest of their own (a language's site that
-    # i18n_subsites writes inside the main one): audited on their own.
-    other_sites: list[str] = field(default_factory=list)
-    # Each of them -> its manifest, relative to it: flattr-manifest.json,
-    # or where the one audited lies in this output (FLATTR_MANIFEST =
+    # i18n_subsites writes inside the main one), audited on their own ->
+    # that manifest, relative to the folder: flattr-manifest.json, or where
+    # the one audited lies in this output (FLATTR_MANIFEST =
     # "feeds/flattr-manifest.json").
     other_site_manifests: dict[str, str] = field(default_factory=dict)
 
@@ -113,6 +112,11 @@ class AuditReport:
     def ok(self) -> bool:
         """True when nothing is wrong."""
         return not self.problems
+
+    @property
+    def other_sites(self) -> list[str]:
+        """The folders of ``other_site_manifests``, in the order found."""
+        return list(self.other_site_manifests)
 
 
 @dataclass
@@ -795,7 +799,6 @@ def audit_site(
         portable_path(folder.relative_to(output).as_posix()): own
         for folder, own in other_sites.items()
     }
-    auditor.report.other_sites = list(auditor.report.other_site_manifests)
     for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
         auditor.check_file(path, relative)
         if progress is not None:
