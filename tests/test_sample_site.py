@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from conftest import (
     SAMPLE_SITE,
+    build_sample_site,
     flattr_buttons,
     manifest_things,
     og,
@@ -58,3 +59,59 @@ def test_sample_site_never_publishes_carols_address(sample_output):
             assert b"carol@example.org" not in data, path
             assert b"carol%40example.org" not in data, path
     assert "carol@example.org" in (SAMPLE_SITE / "pelicanconf.py").read_text()
+
+
+def _missing_link_targets(output) -> list[str]:
+    """Every link of every built page (``<a>``, ``<link>``) to a file of
+    this site that the build did not write, as "page -> href"."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote
+
+    missing = []
+    for path in sorted(output.rglob("*.html")):
+        here = PurePosixPath(path.relative_to(output).as_posix()).parent
+        for tag in page(path).find_all(["a", "link"], href=True):
+            href = tag["href"]
+            if href.startswith(SITE + "/"):
+                target = PurePosixPath(href[len(SITE) + 1 :])
+            elif urlsplit(href).scheme or href.startswith(("#", "//")):
+                continue  # another site's, or a place on this page
+            else:
+                target = here / href
+            target = PurePosixPath(unquote(urlsplit(str(target)).path))
+            parts = []  # "a/../b" as the browser reads it, without the disk
+            for part in target.parts:
+                if part == "..":
+                    parts = parts[:-1]
+                elif part != ".":
+                    parts.append(part)
+            file = output.joinpath(*parts)
+            if file.is_dir():
+                file = file / "index.html"
+            if not file.is_file():
+                missing.append(f"{path.relative_to(output)} -> {href}")
+    return missing
+
+
+def test_the_sample_site_links_only_pages_it_wrote(sample_output):
+    assert _missing_link_targets(sample_output) == []
+
+
+def test_theme_links_no_index_page_that_the_settings_leave_unwritten(tmp_path):
+    # theme/ linked archives, categories, tags and authors pages, and each
+    # author's, category's and tag's page, whether the site wrote them or not.
+    output = build_sample_site(
+        tmp_path,
+        DIRECT_TEMPLATES=["index", "archives"],
+        ARCHIVES_SAVE_AS="",
+        AUTHOR_SAVE_AS="",
+        CATEGORY_SAVE_AS="",
+        TAG_SAVE_AS="",
+    )
+    assert not any((output / name).exists() for name in ("archives.html", "tags.html"))
+    assert not (output / "author").exists() and not (output / "tag").exists()
+    assert _missing_link_targets(output) == []
+    # The names are still shown, without a link.
+    meta = page(output / "index.html").select_one("article.summary .meta")
+    assert "by Eve Example" in meta.get_text() and "in Workshop" in meta.get_text()
+    assert meta.find("a") is None
