@@ -33,6 +33,7 @@ from .settings import (
     PINNED_URL_METADATA,
     TAGS_METADATA,
     FlattrSettings,
+    misspells_a_field,
     shown_author,
 )
 from .thing import (
@@ -136,13 +137,11 @@ def _shown(value: str) -> str:
 
 
 def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
-    """The names in ``metadata`` that start as this plugin's fields do but
-    are none of them: most likely one misspelt (``Flattr_ownr``), which
-    would be ignored without a word."""
+    """The names in ``metadata`` that misspell one of this plugin's fields
+    (``Flattr_ownr``, ``flatr_owner``), which would otherwise be ignored
+    without a word."""
     return [
-        name
-        for name in metadata
-        if isinstance(name, str) and name.startswith(OPT_OUT) and name not in FIELDS
+        name for name in metadata if isinstance(name, str) and misspells_a_field(name)
     ]
 
 

@@ -8,6 +8,7 @@ It never raises for a user mistake. A plain email address from
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -191,6 +192,36 @@ METADATA_FIELDS = frozenset(
 )
 
 
+# How close a name must come to a field to be taken for it misspelt: a
+# letter or two from it (``flatr_owner``, ``fattr_hidden``, ``flatter``),
+# not a word of its own such as ``latter`` or ``platter``.
+_MISSPELLING_CUTOFF = 0.85
+
+
+@functools.lru_cache(maxsize=1024)
+def misspells_a_field(name: str) -> bool:
+    """True when metadata ``name`` is none of the plugin's fields but most
+    likely one of them misspelt: it starts as they do (``flattr_ownr``), or
+    is a letter or two from one (``flatr_owner``). Either way the field is
+    ignored, and an owner's address in it would be kept as written.
+
+    Cached: a site's files use a handful of names, each asked of once per
+    file.
+    """
+    name = name.lower()
+    if name in METADATA_FIELDS:
+        return False
+    if name.startswith(OPT_OUT):
+        return True
+    import difflib  # a handful of names per build: see unknown_settings
+
+    return bool(
+        difflib.get_close_matches(
+            name.replace("-", "_"), METADATA_FIELDS, n=1, cutoff=_MISSPELLING_CUTOFF
+        )
+    )
+
+
 def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
     """A copy of ``fields`` (``DEFAULT_METADATA``, or one file's in
     ``EXTRA_PATH_METADATA``) as a file's metadata reaches the plugin: the
@@ -204,7 +235,9 @@ def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
     """
     copy: dict[Any, Any] = {}
     for key, value in fields.items():
-        if isinstance(key, str) and key[: len(OPT_OUT)].lower() == OPT_OUT:
+        if isinstance(key, str) and (
+            key.lower() in METADATA_FIELDS or misspells_a_field(key)
+        ):
             key = key.lower()
             if key == OWNER_METADATA or key not in METADATA_FIELDS:
                 value = scrubbed_owner(value)

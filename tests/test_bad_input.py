@@ -1094,3 +1094,38 @@ def test_a_misspelt_field_in_default_metadata_is_said_once_for_the_setting(
         "'flattr_language'?",
         f"pelican-flattr: own.md: metadata 'flattr_langauge' {hint} 'flattr_language'?",
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [
+        ("flatr_owner", "flattr_owner"),
+        ("fattr_hidden", "flattr_hidden"),
+        ("flatter", "flattr"),
+        ("flatr-tags", "flattr_tags"),
+    ],
+)
+def test_a_field_a_letter_or_two_from_one_of_the_plugins_is_named(
+    site, flattr_log, field, meant
+):
+    # Only names that start with "flattr" were checked: "Flatr_owner:" was
+    # ignored without a word, and its owner was not the article's.
+    files = {"a.md": article("Article A", "Alice", **{field: "no"})}
+    site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert [r.getMessage() for r in flattr_log.records] == [
+        f"pelican-flattr: a.md: metadata '{field}' is no field of pelican-flattr, "
+        f"so it is ignored; did you mean '{meant}'?"
+    ]
+
+
+def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
+    site, flattr_log
+):
+    fields = {"latter": "x", "platter": "x", "flutter": "x", "owner": "x"}
+    fields |= {"hidden": "x", "tags_extra": "x", "language": "en", "category_2": "x"}
+    output = site(
+        {"a.md": article("Article A", "Alice", **fields)},
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    assert "a.md" in manifest_things(output)
+    assert [r.getMessage() for r in flattr_log.records] == []

@@ -989,16 +989,21 @@ def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_
         "FLATTR_USERNAME": "siteowner",
         "DEFAULT_METADATA": {"flattr_ownr": "email:dave.secret@example.org"},
         "EXTRA_PATH_METADATA": {
-            "zed.md": {"Flattr-Owner": "email:zed.secret@example.org"}
+            "zed.md": {"Flattr-Owner": "email:zed.secret@example.org"},
+            # A letter from the field, not starting as it does.
+            "yan.md": {"Flatr_owner": "email:yan.secret@example.org"},
         },
     }
-    files = {"zed.md": article("Zed writes here", "Zed")}
+    files = {
+        "zed.md": article("Zed writes here", "Zed"),
+        "yan.md": article("Yan too", "Zed", fattr_owner="email:y.secret@example.org"),
+    }
     output = build(tmp_path, files, **settings)
     assert manifest_things(output)["zed.md"]["owner"]["value"] == "siteowner"
     warned = [m for m in _flattr_messages(flattr_log) if "no field of" in m]
-    assert len(warned) == 2, warned
-    assert any("'flattr_ownr'" in m for m in warned)
-    assert any("'flattr-owner'" in m for m in warned)
+    assert len(warned) == 4, warned
+    for name in ("flattr_ownr", "flattr-owner", "flatr_owner", "fattr_owner"):
+        assert any(f"'{name}'" in m for m in warned), name
     build(tmp_path, {}, **settings)  # a rebuild from the cache
     _assert_no_secret_address_written(tmp_path, cache_layer)
     assert not any("@" in message for message in _flattr_messages(flattr_log))
