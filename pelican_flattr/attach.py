@@ -15,7 +15,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author
 
 from . import build
-from .feeds import as_feed_writes
+from .feeds import feed_key
 from .manifest import MISSING, file_problem
 from .privacy import (
     fields_that_may_hold_addresses,
@@ -184,7 +184,7 @@ def attach_things(generators: list[Any]) -> None:
         content.flattr = content_thing
         state.content_things.append(content_thing)
         if is_article:
-            key = as_feed_writes(content_thing.content_url)
+            key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing
     if displaced:
         state.content_things = [
@@ -308,7 +308,7 @@ def _displace(content: Any) -> ContentThing:
     state = build.current
     lost: ContentThing = content.flattr
     content.flattr = None
-    key = as_feed_writes(lost.content_url)
+    key = feed_key(lost.content_url)
     if state.things_by_content_url.get(key) is lost:
         del state.things_by_content_url[key]
     return lost

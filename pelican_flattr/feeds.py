@@ -103,18 +103,30 @@ def as_feed_writes(url: str) -> str:
     return url if _URI_AS_IS.fullmatch(url) else iri_to_uri(url)
 
 
-def item_key(link: str, feed_link: str) -> str:
-    """The content URL (Pelican's ``article.url``, ``as_feed_writes`` it)
-    behind an item's link.
+def feed_key(content_url: str) -> str:
+    """The key of content whose ``url`` is ``content_url`` among a feed's
+    items (see ``item_key``): ``as_feed_writes`` it, without leading
+    slashes, which a URL such as ``/posts/x/`` (an ``ARTICLE_URL`` or a
+    ``URL:`` field) has and the item's link loses."""
+    return as_feed_writes(content_url).lstrip("/")
 
-    Pelican builds an item's link as SITEURL + "/" + article.url, plus
-    "?ref=feed" with FEED_APPEND_REF; the feed's own link is SITEURL + "/".
+
+def item_key(link: str, feed_link: str) -> str:
+    """The ``feed_key`` of the content behind an item's link.
+
+    Pelican builds an item's link by joining SITEURL + "/" and article.url
+    as a browser would (without RELATIVE_URLS), plus "?ref=feed" with
+    FEED_APPEND_REF; the feed's own link is SITEURL + "/". A URL that
+    starts with "/" is joined to the site's host alone: under a SITEURL
+    with a path, its link leaves the path out, and is no page of this
+    site's (with i18n_subsites, it may be another language's), so it gets
+    no payment link.
     """
     if link.endswith(REF_SUFFIX):
         link = link[: -len(REF_SUFFIX)]
     if feed_link and link.startswith(feed_link):
-        return link[len(feed_link) :]
-    return link
+        return link[len(feed_link) :].lstrip("/")
+    return link.lstrip("/")  # RELATIVE_URLS: "/posts/x/" as written
 
 
 def tag_feed(
@@ -125,7 +137,7 @@ def tag_feed(
 ) -> list[str]:
     """Tag the feed's items with their payment links; return their keys.
 
-    ``things_by_content_url`` maps ``article.url`` (``as_feed_writes`` it)
+    ``things_by_content_url`` maps ``article.url`` (its ``feed_key``)
     to an object with an
     ``auto_submit_url`` (a ContentThing). ``payment_hrefs``, when given,
     keeps each link's quoted URL, by the same key, for the next feeds: a site's

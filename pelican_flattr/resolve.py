@@ -393,7 +393,10 @@ def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
     pins none: its page's URL under ``FLATTR_SITEURL`` (or ``SITEURL``)."""
     # A slug may hold a space, which would make the thing URL no URL: not in
     # an href, nor as a pinned URL, which the URL guard advises when it moves.
-    return f"{settings.siteurl}/{url_safe(content_url)}"
+    # A URL that starts with "/" (ARTICLE_URL = "/posts/{slug}/") is the
+    # page at SITEURL + "/posts/...", which themes link with a double slash
+    # that servers read as one.
+    return f"{settings.siteurl}/{url_safe(content_url.lstrip('/'))}"
 
 
 def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:

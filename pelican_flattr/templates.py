@@ -16,7 +16,7 @@ from pelican.urlwrappers import Author
 
 from . import build, markup
 from .build import PageRender
-from .feeds import as_feed_writes, url_of_href
+from .feeds import feed_key, url_of_href
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
 
@@ -102,7 +102,7 @@ def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
     """The auto-submit URL the feeds built for this thing, if they did;
     ``take`` forgets it (its own page is the last to need it)."""
     state = build.current
-    key = as_feed_writes(content_thing.content_url)
+    key = feed_key(content_thing.content_url)
     hrefs = state.feed_payment_hrefs
     href = hrefs.pop(key, None) if take else hrefs.get(key)
     if href is not None and state.things_by_content_url.get(key) is content_thing:

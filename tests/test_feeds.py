@@ -247,3 +247,52 @@ def test_an_auto_submit_url_is_quoted_with_its_separators_only(parameters):
     href = payment_href(url)
     assert href == '"' + url.replace("&", "&amp;") + '"'
     assert url_of_href(href) == url
+
+
+@pytest.mark.parametrize(
+    ("siteurl", "relative"),
+    [
+        ("https://blog.example.org", False),
+        ("https://blog.example.org", True),
+    ],
+)
+def test_content_urls_that_start_with_a_slash_keep_their_payment_links(
+    site, siteurl, relative
+):
+    # ARTICLE_URL = "/posts/{slug}/": the entries lost their payment links
+    # without a word, and the thing URL had "//" where the feeds have "/".
+    files = {
+        "a.md": article("First post here", "Alice"),
+        "b.md": article("Second post here", "Bob", url="/custom/beta/"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        SITEURL=siteurl,
+        RELATIVE_URLS=relative,
+        ARTICLE_URL="/posts/{slug}/",
+        ARTICLE_SAVE_AS="posts/{slug}/index.html",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    things = manifest_things(output)
+    assert things["a.md"]["url"] == f"{siteurl}/posts/first-post-here/"
+    assert things["b.md"]["url"] == f"{siteurl}/custom/beta/"
+    for thing in things.values():
+        assert thing["feeds"] == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
+    by_auto_submit_url = {t["auto_submit_url"]: t for t in things.values()}
+    for name, feed in read_feeds(output).items():
+        assert len(feed.entries) == 2, name
+        for entry in feed.entries:
+            links = payment_links(entry.links)
+            assert len(links) == 1, (name, entry.link)
+            thing = by_auto_submit_url[links[0]["href"]]
+            # The entry's own link, as Pelican writes it, ends as the thing's.
+            assert thing["url"].endswith(urlsplit(entry.link).path), entry.link
+    assert audit_main([str(output)]) == 0
+    if siteurl == SITEURL and not relative:  # the audit matches such entries
+        atom = output / "feeds" / "all.atom.xml"
+        text = atom.read_text(encoding="utf-8")
+        start = text.index('<link href="https://flattr.com/')
+        atom.write_text(text[:start] + text[text.index(">", start) + 1 :], "utf-8")
+        assert audit_main([str(output)]) == 1
