@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .identifiers import (
     HIDDEN_ADDRESS,
@@ -471,6 +472,11 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         ) from None
 
 
+def _has_query_or_fragment(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.query or parts.fragment or url.endswith(("?", "#")))
+
+
 def read_settings(
     settings: Mapping[str, Any],
 ) -> tuple[FlattrSettings | None, list[str]]:
@@ -486,7 +492,21 @@ def read_settings(
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
-    if check_thing_url(siteurl + "/") is not None:
+    base_problem = check_thing_url(siteurl + "/")
+    if base_problem is None and _has_query_or_fragment(siteurl):
+        fatal.append(
+            f"{source} is {_shown(siteurl)}, which holds a query or fragment "
+            "('?...', '#...'): every thing URL would carry it in the middle; "
+            "write the site's base URL alone, such as 'https://your.site/blog'"
+        )
+    elif base_problem is not None and "user name or password" in base_problem:
+        fatal.append(
+            f"{source} {base_problem}, which every thing URL would publish: "
+            "write the site's public URL without it"
+        )
+    elif base_problem is not None and base_problem.startswith("is not a valid"):
+        fatal.append(f"{source} is {_shown(siteurl)}, which {base_problem}")
+    elif base_problem is not None:
         # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.
         advice = (
             "write it as an absolute http or https URL, such as FLATTR_SITEURL = "

@@ -490,6 +490,7 @@ def _absolute_url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
+        parts.port  # noqa: B018 (raises for a port that is no number, or too big)
     except ValueError as error:  # an unclosed "[", a host that NFKC changes
         # urllib's message repeats the host part, where an address may be.
         return f"is not a valid URL ({redact_encoded_addresses(str(error))})"
@@ -497,6 +498,9 @@ def _absolute_url_problem(url: str) -> str | None:
         return "must be an absolute http:// or https:// URL"
     if not parts.netloc or hostname is None:
         return "has no host name"
+    if "@" in parts.netloc:
+        # Published with every button, feed entry and manifest line.
+        return "holds a user name or password before its host (user:password@)"
     return None
 
 

@@ -149,7 +149,7 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_ACCEPT_URL_CHANGES": True}, "FLATTR_ACCEPT_URL_CHANGES must be a"),
         ({"FLATTR_MANIFEST": 5}, "FLATTR_MANIFEST must be a file path, not 5"),
         ({"FLATTR_URL_BASELINE": 5}, "FLATTR_URL_BASELINE must be a file path"),
-        ({"FLATTR_SITEURL": "https://[example.org"}, "needs absolute thing URLs"),
+        ({"FLATTR_SITEURL": "https://[example.org"}, "not a valid URL (Invalid IPv6"),
         # Values that are false, but not None, were taken as unset.
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
@@ -1129,3 +1129,33 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
     )
     assert "a.md" in manifest_things(output)
     assert [r.getMessage() for r in flattr_log.records] == []
+
+
+@pytest.mark.parametrize(
+    ("siteurl", "says"),
+    [
+        ("https://blog.example.org#top", "which holds a query or fragment"),
+        ("https://blog.example.org/?lang=en", "which holds a query or fragment"),
+        ("https://blog.example.org:abc", "which is not a valid URL (Port could"),
+        (
+            "https://deploy:s3cret@blog.example.org",
+            "holds a user name or password before its host (user:password@), "
+            "which every thing URL would publish",
+        ),
+    ],
+)
+def test_a_flattr_siteurl_that_would_break_every_thing_url_is_refused(
+    site, flattr_log, siteurl, says
+):
+    # Accepted, they gave https://blog.example.org#top/a-post.html and the
+    # like, or published the password with every button.
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_SITEURL=siteurl,
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    assert not (output / "flattr-manifest.json").exists()
+    (message,) = _messages(flattr_log, "FLATTR_SITEURL ")
+    assert message.startswith("pelican-flattr: settings: FLATTR_SITEURL ")
+    assert says in message and "s3cret" not in message
+    assert flattr_buttons(page(output / "some-article.html")) == []

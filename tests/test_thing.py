@@ -556,6 +556,10 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ("https://example.org/a>b", "holds the character '>': write it as %3E"),
         ("/relative/", "must be an absolute http:// or https:// URL"),
         ("", "is empty"),
+        # Published on every page, and no URL at all to a browser.
+        ("https://example.org:abc/x", "is not a valid URL (Port could not be cast"),
+        ("https://example.org:99999/x", "is not a valid URL (Port out of range"),
+        ("https://deploy:pw@example.org/x", "holds a user name or password"),
     ],
 )
 def test_pinned_url_check(url, says):

@@ -297,6 +297,24 @@ def test_the_token_reaches_no_log_line_whatever_the_path(receiver):
 
 @pytest.mark.parametrize(
     "claim_url",
+    ["https://flattr.com:abc/claim/3001", "https://flattr.com:99999/claim/3001"],
+)
+def test_a_claim_url_whose_port_cannot_be_read_is_refused(receiver, claim_url):
+    # Stored, it was published as the author page's "Claim them" link.
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_id="port", claim_url=claim_url)),
+        headers=FORM,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == "claim_url"
+    assert "not a valid URL" in answer.json()["error"]
+    assert rows(receiver) == before
+
+
+@pytest.mark.parametrize(
+    "claim_url",
     [
         "https://flattr.com/claim/thing/1/owner/carol%40example.org",
         "https://flattr.com/claim/thing/1/owner/carol@example.org",
