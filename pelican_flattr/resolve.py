@@ -431,7 +431,8 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     Links are resolved as Pelican resolves them in a body: from the
     content's own folder unless they start with "/", to the linked file's
     URL (which ``{attach}`` moves). A link to a missing file keeps its path,
-    as Pelican keeps it in a body.
+    as Pelican keeps it in a body. A space in a file's name (``Screen
+    Shot.png``) is percent-encoded, as in a thing URL.
     """
     prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
     if prefix is None:
@@ -439,7 +440,7 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
             # As written, for the caller to refuse unless it is http(s): a
             # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
-        return f"{settings.files_url}/{value.lstrip('/')}", True
+        return url_safe(f"{settings.files_url}/{value.lstrip('/')}"), True
     path = unquote(value[len(prefix) :])
     if path.startswith("/"):
         path = path[1:]
@@ -456,8 +457,8 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
                 # before reading its URL: reading it pins the file where it
                 # is, and a later attach_to() would only warn.
                 linked.attach_to(content)
-            return f"{settings.files_url}/{str(linked.url).lstrip('/')}", True
-    return f"{settings.files_url}/{path}", False
+            return url_safe(f"{settings.files_url}/{str(linked.url).lstrip('/')}"), True
+    return url_safe(f"{settings.files_url}/{path}"), False
 
 
 def open_graph(

@@ -1159,3 +1159,24 @@ def test_a_flattr_siteurl_that_would_break_every_thing_url_is_refused(
     assert message.startswith("pelican-flattr: settings: FLATTR_SITEURL ")
     assert says in message and "s3cret" not in message
     assert flattr_buttons(page(output / "some-article.html")) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{static}/images/Screen Shot 2024.png",
+        "{static}/images/Screen%20Shot%202024.png",
+        "images/Screen Shot 2024.png",
+    ],
+)
+def test_an_image_whose_file_name_has_a_space_is_the_og_image(site, flattr_log, value):
+    # It was refused as "contains whitespace", the file published all the same.
+    files = {
+        "a.md": article("Screenshots", "Alice", og_image=value),
+        "images/Screen Shot 2024.png": "not really a PNG",
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, STATIC_PATHS=["images"])
+    (image,) = og(page(output / "screenshots.html"), "og:image")
+    assert image == f"{SITEURL}/images/Screen%20Shot%202024.png"
+    assert (output / "images" / "Screen Shot 2024.png").is_file()
+    assert _messages(flattr_log, "og_image") == []
