@@ -509,9 +509,11 @@ _LOCAL_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".internal")
 
 
 def is_development_url(url: str) -> bool:
-    """True when ``url``'s host is this machine or a name reserved for
-    testing (``localhost``, ``127.0.0.1``, ``[::1]``, ``site.test``...):
-    the SITEURL of a development build, under which no reader can flattr.
+    """True when ``url``'s host is this machine, an address or name of a
+    local network, or a name reserved for testing (``localhost``,
+    ``127.0.0.1``, ``[::1]``, ``192.168.1.10``, ``devbox``, ``site.test``...):
+    the SITEURL of a development build or preview, under which no reader
+    can flattr.
     """
     try:
         host = (urlsplit(url).hostname or "").rstrip(".").lower()
@@ -522,5 +524,10 @@ def is_development_url(url: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified or address.is_link_local
+        # A name of one label ("devbox") is resolved on the local network
+        # only: no public site has one.
+        return bool(host) and "." not in host
+    # Loopback, private (RFC 1918, fc00::/7), link-local, unspecified, and
+    # the documentation and shared ranges: none is reachable from the
+    # internet, where Flattr and readers are.
+    return not address.is_global

@@ -996,6 +996,12 @@ def test_a_source_of_the_last_build_taking_a_deleted_ones_url_warns(
         "http://127.0.0.1:8000",
         "http://[::1]/",
         "https://blog.test",
+        # A preview on the local network: a private address, or a name of
+        # one label. The guard compared them with the published baseline.
+        "http://192.168.1.10:8000",
+        "http://10.0.0.5/",
+        "http://[fd12:3456::1]:8000/",
+        "http://devbox:8000",
     ],
 )
 def test_a_development_build_neither_compares_nor_replaces_the_baseline(
