@@ -147,6 +147,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    with _stdout_escapes_what_it_cannot_write():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
+    """While a command runs, a character stdout cannot encode is written as
+    a backslash escape (``\\xe9``), and strict encoding is back afterwards.
+
+    An author's name, a claim URL or an error description from Flattr may
+    hold any character, and a stdout that cannot write one
+    (PYTHONIOENCODING=ascii, a C locale) would end the command half-way with
+    a traceback: ``verify`` would stop a batch before its remaining
+    identities were sent, and exit with 1, which says Flattr refused one.
+    """
+    stdout = sys.stdout
+    if getattr(stdout, "errors", None) != "strict" or not hasattr(
+        stdout, "reconfigure"
+    ):
+        yield
+        return
+    stdout.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        # A caller that runs main() in its own process keeps its stdout as
+        # it was; a stdout already closed or gone (``| head``) is left alone.
+        with contextlib.suppress(OSError, ValueError):
+            stdout.reconfigure(errors="strict")
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     _Parser.hidden = _secrets_in(
         sys.argv[1:] if argv is None else argv, _option_names(parser)

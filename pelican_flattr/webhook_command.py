@@ -338,12 +338,6 @@ def run_pending(args: argparse.Namespace) -> int:
         return cli.usage_error(f"{args.settings}: {error}")
     for problem in problems:
         print(f"pelican-flattr: {args.settings}: {problem}", file=sys.stderr)
-    stdout = sys.stdout
-    if getattr(stdout, "errors", None) == "strict" and hasattr(stdout, "reconfigure"):
-        # A claim URL or an author's name may hold any character, and a
-        # stdout that cannot write one (PYTHONIOENCODING=ascii, a C locale)
-        # would end the report half-way with a traceback: it gets "\xe9".
-        stdout.reconfigure(errors="backslashreplace")
     if args.json:
         cli.print_json({"store": str(store), "owners": rows})
         return 0

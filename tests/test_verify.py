@@ -873,6 +873,48 @@ def test_the_console_script_is_interrupted_and_resumes(tmp_path):
             assert TOKEN not in output
 
 
+def test_a_stdout_in_ascii_gets_every_identity_sent_and_names_escaped(tmp_path):
+    # An author's name that stdout cannot encode (PYTHONIOENCODING=ascii, a C
+    # locale) ended verify with a traceback after the first identity: the rest
+    # of the batch was never sent, and status 1 said Flattr refused one.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Zo\u00eb M\u00fcller": "partner:ns:1", "Ann": '
+        '"partner:ns:2"}\n'
+        'FLATTR_VERIFIED_ACCOUNTS = {"Zo\u00eb M\u00fcller": "alice", "Ann": '
+        '"bob"}\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store.sqlite3"
+    with FlattrApiStub() as stub:
+        command = [
+            sys.executable, "-m", "pelican_flattr.cli", "verify", "--from",
+            str(conf), "--api-url", stub.url, "--store", str(store),
+        ]  # fmt: skip
+        env = {**script_env(), "PYTHONIOENCODING": "ascii"}
+        done = subprocess.run(
+            command, capture_output=True, env=env, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert b"Traceback" not in done.stderr
+        assert stub.identities() == ["partner:ns:1", "partner:ns:2"]
+        out = done.stdout.decode("ascii")
+        assert "FLATTR_AUTHORS['Zo\\xeb M\\xfcller']" in out
+        assert "2 identities: 2 verified" in out
+        # --json still writes ASCII JSON escapes, which read back as written.
+        done = subprocess.run(
+            [*command, "--json"], capture_output=True, env=env, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        document = json.loads(done.stdout.decode("ascii"))
+        assert [r["source"] for r in document["results"]] == [
+            "FLATTR_AUTHORS['Zo\u00eb M\u00fcller']",
+            "FLATTR_AUTHORS['Ann']",
+        ]
+        assert [r["outcome"] for r in document["results"]] == ["already verified"] * 2
+    assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "bob")]
+
+
 def test_the_token_never_appears_in_any_output(stub, capsys, tmp_path):
     outputs = []
     modes = ["echo_token", "unauthorized", "not_found", "html_500", "empty_502", "slow"]
