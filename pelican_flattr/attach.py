@@ -535,16 +535,25 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     # Only with FLATTR_STORE: a build without it never imports them.
     import sqlite3
 
-    from .notice import notices_by_author, read_pending_totals
+    from .notice import (
+        notices_by_author,
+        read_pending_totals,
+        unreadable_store_cause,
+    )
 
     try:
         totals = read_pending_totals(path)
     except (sqlite3.Error, OSError) as error:
+        # SQLite says only "unable to open database file" when a deploy user
+        # may read the store but not the -wal and -shm files the receiver
+        # keeps beside it while it runs: the warning names them.
+        cause = unreadable_store_cause(path)
         logger.warning(
-            "pelican-flattr: FLATTR_STORE %s cannot be read (%s); no pending "
+            "pelican-flattr: FLATTR_STORE %s cannot be read (%s)%s; no pending "
             "flattr notices this build",
             path,
             error,
+            f", {cause}" if cause else "",
         )
         return {}
     return notices_by_author(settings.authors, totals)

@@ -10,6 +10,7 @@ out entirely and the notice says to ask the site's editors instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,41 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
         return _read_totals(
             sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
         )
+
+
+# What SQLite appends to a WAL store's name for its log and shared memory.
+WAL_ENDS = ("-wal", "-shm")
+
+
+def unreadable_wal_files(path: Path) -> list[Path]:
+    """The ``-wal`` and ``-shm`` files beside the store at ``path`` that
+    exist and that this process may not read.
+
+    SQLite keeps them while the web hook receiver runs, with the mode the
+    store had when they were made (its owner's alone, unless the operator
+    changed it before) and the receiver's group. A reader needs both: a
+    user allowed to read the store file alone gets "unable to open
+    database file".
+    """
+    return [
+        companion
+        for companion in (path.with_name(f"{path.name}{end}") for end in WAL_ENDS)
+        if os.path.exists(companion) and not os.access(companion, os.R_OK)
+    ]
+
+
+def unreadable_store_cause(path: Path) -> str:
+    """Why the store at ``path`` likely could not be read, for a message:
+    the ``-wal`` and ``-shm`` files beside it that this user may not read,
+    or "" when there are none (the cause is elsewhere)."""
+    names = [companion.name for companion in unreadable_wal_files(path)]
+    if not names:
+        return ""
+    return (
+        f"likely because this user may not read {' and '.join(names)} beside it, "
+        "which SQLite keeps while the web hook receiver runs: let it read them "
+        "as it reads the store"
+    )
 
 
 def _read_totals(connection: Any) -> dict[str, PendingTotals]:

@@ -198,6 +198,135 @@ def test_a_store_in_a_folder_the_build_may_not_write_is_read(tmp_path):
         shutil.rmtree(folder)
 
 
+# The build's reading of the store (what the plugin does with FLATTR_STORE),
+# by the deploy user; prints the plugin's warnings and the notices as JSON.
+# Everything is imported first: the interpreter's own library may be where
+# only root may read (under /root), and the build imports it lazily.
+_READ_NOTICES_AS_ANOTHER_USER = """
+import json, logging, os, sqlite3, sys
+from pelican_flattr.attach import _read_notices
+from pelican_flattr.settings import read_settings
+store, owner = sys.argv[1:]
+settings, problems = read_settings({
+    "SITEURL": "https://example.org",
+    "FLATTR_AUTHORS": {"Bob Builder": owner},
+    "FLATTR_STORE": store,
+})
+assert settings is not None, problems
+messages = []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("pelican_flattr").addHandler(handler)
+if os.getuid() == 0:  # root may read any file: read as nobody instead
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+notices = _read_notices(settings)
+flattrs = {name: notice.flattrs for name, notice in notices.items()}
+print(json.dumps({"messages": messages, "flattrs": flattrs}))
+"""
+
+
+def read_notices_as_another_user(store: Path) -> dict:
+    import subprocess
+    import sys
+
+    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+    read = subprocess.run(
+        [sys.executable, "-c", _READ_NOTICES_AS_ANOTHER_USER, str(store), BOB],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+    )
+    assert read.returncode == 0, read.stderr[-1500:]
+    return json.loads(read.stdout)
+
+
+def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path):
+    """While ``webhook serve`` runs, SQLite keeps -wal and -shm files beside
+    the store, made with the store's mode of then (its owner's alone): a
+    deploy user let read the store file alone cannot read it, and the
+    build's warning said only "unable to open database file"."""
+    import shutil
+    import tempfile
+
+    import httpx
+    from webhook_server import PENDING, ReceiverProcess
+
+    # Not under tmp_path, whose parents only their owner may enter.
+    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
+    folder.chmod(0o755)
+    store = folder / "store.sqlite3"
+    receiver = ReceiverProcess(store, tmp_path / "server.log")
+    try:
+        receiver.start()
+        assert httpx.post(receiver.url, data=PENDING).status_code == 200
+        assert PENDING["thing_owner_id"] == BOB
+        wal_files = [folder / "store.sqlite3-wal", folder / "store.sqlite3-shm"]
+        assert [path.stat().st_mode & 0o777 for path in wal_files] == [0o600] * 2
+        store.chmod(0o644)  # the operator lets the deploy user read the store
+        if os.getuid() != 0:
+            # Read as this user, who made them: take away what another user
+            # could not do.
+            for path in wal_files:
+                path.chmod(0)
+        read = read_notices_as_another_user(store)
+        assert read["flattrs"] == {}
+        assert read["messages"] == [
+            f"pelican-flattr: FLATTR_STORE {store} cannot be read (unable to open "
+            "database file), likely because this user may not read "
+            "store.sqlite3-wal and store.sqlite3-shm beside it, which SQLite keeps "
+            "while the web hook receiver runs: let it read them as it reads the "
+            "store; no pending flattr notices this build"
+        ]
+
+        # Once the deploy user may read them too (docs/webhooks.md), it reads
+        # the store while the receiver runs.
+        for path in wal_files:
+            path.chmod(0o644)
+        assert read_notices_as_another_user(store) == {
+            "messages": [],
+            "flattrs": {"Bob Builder": 3},
+        }
+    finally:
+        if receiver.process is not None:
+            assert receiver.stop() == 0
+        shutil.rmtree(folder)
+
+
+def test_the_cause_names_only_wal_files_that_exist_unreadable(tmp_path):
+    """The warning must not blame the -wal and -shm files for a store that
+    cannot be read for another reason."""
+    from pelican_flattr.notice import unreadable_store_cause
+
+    store = tmp_path / "store.sqlite3"
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    assert not (tmp_path / "store.sqlite3-wal").exists()
+    assert unreadable_store_cause(store) == ""
+    connection = open_store(store)  # as the receiver holds it while it runs
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("COMMIT")
+        wal = tmp_path / "store.sqlite3-wal"
+        assert wal.exists() and (tmp_path / "store.sqlite3-shm").exists()
+        assert unreadable_store_cause(store) == ""  # this user may read them
+        if os.getuid() == 0:
+            return  # root may read any file; the build test above reads as nobody
+        wal.chmod(0)
+        try:
+            assert unreadable_store_cause(store) == (
+                "likely because this user may not read store.sqlite3-wal beside "
+                "it, which SQLite keeps while the web hook receiver runs: let it "
+                "read them as it reads the store"
+            )
+        finally:
+            wal.chmod(0o600)
+    finally:
+        connection.close()
+
+
 def test_a_notice_finds_its_author_by_any_spelling_owners_are_found_by(tmp_path):
     """A FLATTR_AUTHORS key matches an author by name or slug; so must the
     notice on that author's page."""
