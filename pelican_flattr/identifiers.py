@@ -113,7 +113,17 @@ def redact_addresses(text: str) -> str:
 # these around the encoded "@".
 _ENCODED_AT_SIGN = re.compile("%(?:25)*40")
 _ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
-_ENCODED_DOMAIN = re.compile(r"[^\s'\"<>&?=%]+")
+# The domain, with its escapes: a non-ASCII one (bob%40%C3%BCber.de is
+# bob@über.de) is escapes from its first character, and any may be written
+# as one (%62%6F%62.de), encoded once or more ("%25C3"). Only escapes of what
+# a domain holds (letters, digits, "-", ".", "_" and the bytes of UTF-8
+# characters): a separator after it, plain or encoded ("&", "%26", "%3D"),
+# or a broken escape ("%ZZ") starts the text that follows, left as it is.
+_ENCODED_DOMAIN = re.compile(
+    r"(?:[^\s'\"<>&?=%]"
+    r"|%(?:25)*(?:[89A-Fa-f][0-9A-Fa-f]|2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]"
+    r"|5[Ff]))+"
+)
 
 
 def holds_at_sign(text: str) -> bool:

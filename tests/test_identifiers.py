@@ -16,6 +16,7 @@ from pelican_flattr.identifiers import (
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
+    redact_encoded_addresses,
 )
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
@@ -150,10 +151,18 @@ def test_redact_addresses(text, expected):
 # What redact_addresses and the audit's redact mean, as one regular
 # expression each: right, but quadratic in the length of a run with no "@".
 _ONE_REGEX = re.compile(r"[^@\s'\"<>()\[\],;:/]+@[^@\s'\"<>()\[\],;:/]+")
-_ONE_REGEX_ENCODED = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40[^\s'\"<>&?=%]+")
+# An encoded domain may hold escapes of what a domain holds: letters, digits,
+# "-", ".", "_", and the bytes of UTF-8 characters (%C3%BC is "\u00fc").
+_DOMAIN_ESCAPE = (
+    r"%(?:25)*(?:[89A-Fa-f][0-9A-Fa-f]|2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]"
+    r"|5[Ff])"
+)
+_ONE_REGEX_ENCODED = re.compile(
+    rf"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40(?:[^\s'\"<>&?=%]|{_DOMAIN_ESCAPE})+"
+)
 
 
-@given(st.text(alphabet="ab.@%2540 :/'=&", max_size=40))
+@given(st.text(alphabet="ab.@%2540 :/'=&C3Z", max_size=40))
 def test_redaction_finds_what_one_regular_expression_finds(text):
     assert redact_addresses(text) == _ONE_REGEX.sub("[address]", text)
     # The encoded form's local part stops at an earlier "%40" ("a%40b%40c"
@@ -162,6 +171,44 @@ def test_redaction_finds_what_one_regular_expression_finds(text):
     redacted = redact(text)
     assert not _ONE_REGEX.search(redacted)
     assert not _ONE_REGEX_ENCODED.search(redacted)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # bob@\u00fcber.de: a domain that starts with an escape.
+        ("bob%40%C3%BCber.de", "[address]"),
+        (
+            "https://flattr.com/claim/owner/bob%40%C3%BCber.de",
+            "https://flattr.com/claim/owner/[address]",
+        ),
+        ("bob%2540%25C3%25BCber.de", "[address]"),  # encoded twice
+        ("bob%40%c3%bcber.de", "[address]"),
+        # bob.de and example.org written as escapes only.
+        ("bob%40%62%6F%62%2E%64%65", "[address]"),
+        ("bob%40%65%78%61%6d%70%6c%65%2e%6f%72%67", "[address]"),
+        ("bob%2540%2562%256F%2562%252E%2564%2565", "[address]"),
+        # What follows is left as it is: a separator, plain or encoded, and
+        # a broken escape.
+        ("owner=bob%40%C3%BCber.de&x=1", "owner=[address]&x=1"),
+        ("bob%40%C3%BCber.de%ZZ=1", "[address]%ZZ=1"),
+        ("bob%40%C3%BCber.de%26x%3D1", "[address]%26x%3D1"),
+        ("bob%40%C3%BCber.de?x=1", "[address]?x=1"),
+        ("bob%40%C3%BCber.de%3Fx", "[address]%3Fx"),
+        ("bob%40%C3%BCber.de%20said so", "[address]%20said so"),
+        ("<bob%40%C3%BCber.de>, then", "<[address]>, then"),
+        ("bob%40%62%6F%62%2E%64%65%ZZ", "[address]%ZZ"),
+        ("bob%40%62%6F%62%2E%64%65%", "[address]%"),
+    ],
+)
+def test_an_encoded_address_with_escapes_in_its_domain_is_hidden_whole(text, expected):
+    # A domain that starts with a non-ASCII character is escapes from its
+    # first character on: it was passed through as it was, to answers, log
+    # lines and the API client's messages.
+    redacted = redact_encoded_addresses(text)
+    assert redacted == expected
+    for part in ("bob", "%C3", "%c3", "ber.de", "%62", "%65%78", "%2562"):
+        assert part not in redacted
 
 
 @pytest.mark.parametrize("sign", ["@", "%40"])

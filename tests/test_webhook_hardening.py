@@ -381,6 +381,36 @@ def test_percent_encoded_addresses_reach_neither_the_log_nor_the_answers(receive
 
 
 @pytest.mark.parametrize(
+    ("name", "address"),
+    [
+        ("kimiko", "kimiko%40%C3%BCber.de"),  # kimiko@\u00fcber.de
+        ("leonie", "leonie%2540%25C3%25BCber.de"),  # encoded twice
+        ("mirabel", "mirabel%40%62%6F%62%2E%64%65"),  # mirabel@bob.de, escapes only
+    ],
+)
+def test_an_address_whose_domain_starts_with_an_escape_is_hidden(
+    receiver, name, address
+):
+    # A non-ASCII domain is escapes from its first character: the answers and
+    # the log lines showed it whole.
+    broken = httpx.post(
+        receiver.url, content=f"_event=x&{address}%ZZ=1".encode(), headers=FORM
+    )
+    assert broken.status_code == 400
+    assert broken.json()["field"] == "[address]%ZZ"  # what follows is kept
+    line = "POST /[address] 404"
+    before = receiver.text().count(line)
+    # "%25": the server decodes the path once, into the address as above.
+    path = "/" + address.replace("%", "%25")
+    answer = httpx.post(receiver.base + path, content=b"_event=x", headers=FORM)
+    assert answer.status_code == 404
+    log = log_lines_with(receiver, line, before + 1)
+    assert log.count(line) == before + 1
+    for text in (broken.text, answer.text, log):
+        assert name not in text and "ber.de" not in text and "%62%6F" not in text
+
+
+@pytest.mark.parametrize(
     "content_type",
     [
         "application/x-www-form-urlencoded; charset=iso-8859-1",
