@@ -180,12 +180,21 @@ class _TokenHidden(logging.Filter):
         return True
 
 
-def hide_token_from_waitress(app: WebhookApp) -> None:
-    """Hide the token in waitress's own log lines, some of which name the
-    request's path ("Client disconnected while serving /hooks/<token>"),
-    as the receiver hides it in its own."""
+def prepare_waitress_logs(app: WebhookApp) -> None:
+    """Have waitress's own log lines hide the token, as the receiver's own
+    lines do (some name the request's path: "Client disconnected while
+    serving /hooks/<token>"), and keep every one of them.
+
+    This command imports Pelican, whose logger class gives every logger
+    made afterwards, waitress's among them, a filter that drops a message
+    logged before: a second "Client disconnected" would leave no line.
+    """
+    from pelican.log import LimitFilter
+
     for name in ("waitress", "waitress.queue"):
         log = logging.getLogger(name)
+        for dropping in [f for f in log.filters if isinstance(f, LimitFilter)]:
+            log.removeFilter(dropping)
         if not any(isinstance(f, _TokenHidden) for f in log.filters):
             log.addFilter(_TokenHidden(app))
 
@@ -220,7 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
-    hide_token_from_waitress(app)
+    prepare_waitress_logs(app)
     try:
         # waitress buffers a whole body (up to 1 GiB by default) before the
         # app sees the request, even for a wrong token: cap it at the app's

@@ -691,24 +691,36 @@ def test_an_owner_cut_in_its_answer_leaves_no_part_of_an_address(app, sign, padd
     assert "carol" not in answer["error"] and "chen" not in answer["error"]
 
 
-def test_waitress_log_lines_never_name_the_token(tmp_path, caplog):
+def test_waitress_log_lines_never_name_the_token_and_are_all_kept(tmp_path, caplog):
     """waitress logs "Client disconnected while serving <path>" itself, and
-    the path holds the secret token."""
-    from pelican_flattr.webhook_command import hide_token_from_waitress
+    the path holds the secret token; and Pelican's logger class, which the
+    command's loggers get, dropped a line logged before."""
+    from pelican.log import LimitFilter, LimitLogger
 
-    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
-    hide_token_from_waitress(app)
-    caplog.set_level(logging.INFO, logger="waitress")
+    from pelican_flattr.webhook_command import prepare_waitress_logs
+
     waitress_log = logging.getLogger("waitress")
-    # waitress puts the path into the message itself, before logging it.
-    waitress_log.info(f"Client disconnected while serving /hooks/{TOKEN}")
+    queue_log = logging.getLogger("waitress.queue")
+    # As in the command's process, where waitress makes its loggers after
+    # Pelican is imported; here, waitress may have been imported first.
+    for log in (waitress_log, queue_log):
+        if not any(isinstance(f, LimitFilter) for f in log.filters):
+            log.addFilter(LimitLogger.limit_filter)
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    prepare_waitress_logs(app)
+    caplog.set_level(logging.INFO, logger="waitress")
+    for _ in range(2):
+        # waitress puts the path into the message itself, before logging it.
+        waitress_log.info(f"Client disconnected while serving /hooks/{TOKEN}")
+        queue_log.warning("queue depth 3 for /x/%s", TOKEN)
     waitress_log.exception("Exception while serving %s", f"/HOOKS/{TOKEN.upper()}")
-    logging.getLogger("waitress.queue").warning("queue depth 3 for /x/%s", TOKEN)
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [
         "Client disconnected while serving /hooks/***",
-        "Exception while serving /HOOKS/***",
         "queue depth 3 for /x/***",
+        "Client disconnected while serving /hooks/***",
+        "queue depth 3 for /x/***",
+        "Exception while serving /HOOKS/***",
     ]
 
 
