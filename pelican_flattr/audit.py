@@ -199,6 +199,12 @@ def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
             yield (item.findtext("link") or "").strip(), payments
 
 
+def _is_embedded(button: Mapping[str, str]) -> bool:
+    """True for an embedded button, which load.js turns into Flattr's and
+    which links its thing URL; a plain one links the auto-submit URL."""
+    return "FlattrButton" in button.get("class", "").split()
+
+
 def _is_flattr(href: str) -> bool:
     """True for a link to Flattr (an auto-submit URL or any other page)."""
     return (
@@ -322,8 +328,10 @@ class _Auditor:
             )
 
     def check_page(self, relative: str, tags: _PageTags) -> None:
+        own_hrefs = []  # of the buttons that link what their kind needs
         for button in tags.buttons:
             href = button.get("href", "")
+            embedded = _is_embedded(button)
             if href not in self.by_auto_submit_url and href not in self.by_url:
                 self.problem(
                     relative,
@@ -331,8 +339,26 @@ class _Auditor:
                     "doesn't know",
                     "the auto-submit URL or thing URL of a manifest thing",
                 )
-            elif "FlattrButton" in button.get("class", "").split():
-                self.check_embedded_button(relative, button, tags.has_loader)
+            elif embedded and href not in self.by_url:
+                self.problem(
+                    relative,
+                    f"an embedded Flattr button (class FlattrButton) points at "
+                    f"the auto-submit URL {href!r}",
+                    "its thing URL, which load.js reads",
+                )
+            elif not embedded and href not in self.by_auto_submit_url:
+                # A link to the article itself, or an embedded button that
+                # lost its class, which load.js then leaves hidden.
+                self.problem(
+                    relative,
+                    f"a plain Flattr button (no class FlattrButton) points at "
+                    f"the thing URL {href!r}: it leads to the article, not Flattr",
+                    "the thing's auto-submit URL",
+                )
+            else:
+                own_hrefs.append(href)
+                if embedded:
+                    self.check_embedded_button(relative, button, tags.has_loader)
         for link in tags.payment_links:
             href = link.get("href", "")
             if href not in self.by_auto_submit_url:
@@ -347,14 +373,14 @@ class _Auditor:
             return
         auto, url = thing["auto_submit_url"], thing["url"]
         expected_href = auto if thing["button"] == "plain" else url
-        hrefs = [button.get("href", "") for button in tags.buttons]
         # A template may render another style than FLATTR_BUTTON
-        # (flattr_button(article, style="compact")): either href is its own.
-        own = hrefs.count(auto) + hrefs.count(url)
+        # (flattr_button(article, style="compact")): either href is its own,
+        # on the kind of button that works with it.
+        own = own_hrefs.count(auto) + own_hrefs.count(url)
         if own != 1:
             self.problem(
                 relative,
-                f"has {own} Flattr buttons for its thing ({len(hrefs)} in all)",
+                f"has {own} Flattr buttons for its thing ({len(tags.buttons)} in all)",
                 f"exactly one {thing['button']} button with href {expected_href}",
             )
         links = [link.get("href", "") for link in tags.payment_links]

@@ -784,6 +784,46 @@ def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
     assert any("no load.js" in p["problem"] for p in report["problems"])
 
 
+@pytest.mark.parametrize(
+    ("style", "damage", "says"),
+    [
+        # A theme's own link with article.flattr.url, or a plain button's
+        # href edited by hand: a link to the article itself, not to Flattr.
+        ("plain", "thing_url", "a plain Flattr button (no class FlattrButton)"),
+        # An embedded button that lost its class: load.js leaves it hidden.
+        ("js", "no_class", "a plain Flattr button (no class FlattrButton)"),
+        ("js", "auto_submit_url", "an embedded Flattr button (class FlattrButton)"),
+    ],
+)
+def test_a_button_that_links_what_its_kind_cannot_use_is_no_button(
+    site, capsys, style, damage, says
+):
+    # Any a.flattr-button whose href was the thing URL counted as the page's.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON=style)
+    assert status == 0, report["problems"]
+    thing = manifest_things(output)["a.md"]
+    page_path = output / thing["page"]
+    auto = thing["auto_submit_url"].replace("&", "&amp;")
+    text = page_path.read_text(encoding="utf-8")
+    start = text.index("flattr-button", text.index("</head>"))  # the button
+    start = text.rindex("<a ", 0, start)
+    button = text[start : text.index(">", start)]
+    if damage == "thing_url":
+        damaged = button.replace(f'href="{auto}"', f'href="{thing["url"]}"')
+    elif damage == "no_class":
+        damaged = button.replace('class="FlattrButton ', 'class="')
+    else:
+        damaged = button.replace(f'href="{thing["url"]}"', f'href="{auto}"')
+    assert damaged != button
+    page_path.write_text(text.replace(button, damaged), encoding="utf-8")
+    status, report = audit_json(output, capsys)
+    assert status == 1
+    problems = [p["problem"] for p in report["problems"] if p["file"] == thing["page"]]
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(says)
+    assert problems[1] == "has 0 Flattr buttons for its thing (1 in all)"
+
+
 def test_tags_in_a_comment_count_for_nothing(copy, capsys):
     thing = a_thing(copy)
     path = copy / thing["page"]
