@@ -695,7 +695,7 @@ def _own_manifest(
     """
     if _holds_manifest_at(folder, relative, audited):
         return relative
-    if MANIFEST_NAME in names and not _is_file(folder / MANIFEST_NAME, audited):
+    if MANIFEST_NAME in names and _is_other_manifest(folder / MANIFEST_NAME, audited):
         return MANIFEST_NAME
     return None
 
@@ -705,11 +705,17 @@ def _holds_manifest_at(
 ) -> bool:
     """Whether ``folder`` holds, at ``relative`` (the audited manifest's
     path in the output, when it is not the default one), a pelican-flattr
-    manifest other than the one audited: a folder that merely holds a file
-    of that name (a web app's manifest.json) is no other site."""
+    manifest other than the one audited."""
     if relative is None or relative == MANIFEST_NAME:
         return False  # the default: _own_manifest looks for it by name
-    path = folder / relative
+    return _is_other_manifest(folder / relative, audited)
+
+
+def _is_other_manifest(path: Path, audited: os.stat_result | None) -> bool:
+    """Whether ``path`` is a pelican-flattr manifest other than the one
+    audited: a folder that merely holds a file of that name (a web app's
+    manifest.json, an empty flattr-manifest.json) is no other site, and
+    its pages are audited with this one's."""
     try:
         return (
             path.is_file()

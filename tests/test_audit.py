@@ -160,6 +160,22 @@ def test_leaked_email_address(copy, capsys, form):
     assert status == 1 and report["problems"][0]["file"] == "pages/about.html"
 
 
+@pytest.mark.parametrize("text", ["", "{}", '{"name": "a web app"}'])
+def test_a_file_named_as_a_manifest_that_is_none_hides_no_folder(copy, capsys, text):
+    # Any flattr-manifest.json made its folder another site's, left out of
+    # the audit, privacy scan included.
+    downloads = copy / "downloads"
+    downloads.mkdir()
+    (downloads / "flattr-manifest.json").write_text(text, encoding="utf-8")
+    (downloads / "contact.html").write_text(
+        "<p>Write to carol@example.org</p>", encoding="utf-8"
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert report["other_site_manifests"] == {}
+    assert [p["file"] for p in report["problems"]] == ["downloads/contact.html"]
+
+
 def test_feed_without_payment_link(copy, capsys):
     thing = a_thing(copy)
     feed = copy / thing["feeds"][0]
