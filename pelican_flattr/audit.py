@@ -883,6 +883,8 @@ def plain_addresses_from_settings(
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr audit``."""
+    from .cli import path_argument  # cli is loaded: it asks for this
+
     parser = subparsers.add_parser(
         "audit",
         help="check a built site against its manifest",
@@ -894,15 +896,19 @@ def add_command(subparsers: Any) -> None:
         epilog="Exit status: 0 when the site is sound, 1 when problems were "
         "found, 2 when the manifest or output folder cannot be read.",
     )
-    parser.add_argument("output", metavar="OUTPUT_DIR", help="the built site")
+    parser.add_argument(
+        "output", metavar="OUTPUT_DIR", type=path_argument, help="the built site"
+    )
     parser.add_argument(
         "--manifest",
         metavar="FILE",
+        type=path_argument,
         help=f"the manifest (default: OUTPUT_DIR/{MANIFEST_NAME})",
     )
     parser.add_argument(
         "--settings",
         metavar="PELICANCONF",
+        type=path_argument,
         help="read FLATTR_AUTHORS from this settings file to look for its plain "
         "email addresses too, and FLATTR_MANIFEST (unless --manifest is given)",
     )

@@ -133,6 +133,16 @@ def _option_names(parser: argparse.ArgumentParser) -> frozenset[str]:
     return frozenset(names)
 
 
+def path_argument(value: str) -> str:
+    """A command's file or folder argument: an empty one (a variable left
+    unset in ``--manifest "$MANIFEST"``) would quietly mean the folder the
+    command runs in, and the message would name "." instead of the option.
+    """
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty: give a path")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every subcommand registered."""
     parser = _Parser(

@@ -558,6 +558,8 @@ def next_baseline(
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr diff``."""
+    from .cli import path_argument  # cli is loaded: it asks for this
+
     parser = subparsers.add_parser(
         "diff",
         help="compare two manifests and say which flattrs a change would strand",
@@ -573,11 +575,12 @@ def add_command(subparsers: Any) -> None:
         "another source, 1 when some would, 2 when a manifest or the settings "
         "file cannot be read.",
     )
-    parser.add_argument("old", metavar="OLD_MANIFEST")
-    parser.add_argument("new", metavar="NEW_MANIFEST")
+    parser.add_argument("old", metavar="OLD_MANIFEST", type=path_argument)
+    parser.add_argument("new", metavar="NEW_MANIFEST", type=path_argument)
     parser.add_argument(
         "--content",
         metavar="DIR",
+        type=path_argument,
         help=(
             "the content folder of the new build (Pelican's PATH), to follow "
             "the URL guard's rule: a source file still there is never taken "
@@ -587,6 +590,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--settings",
         metavar="PELICANCONF",
+        type=path_argument,
         help=(
             "the settings file of the new build: its content folder (PATH, "
             "unless --content is given) is checked as with --content, a "

@@ -529,6 +529,8 @@ Exit status:
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr verify``."""
+    from .cli import path_argument  # cli is loaded: it asks for this
+
     parser = subparsers.add_parser(
         "verify",
         help="link partner identifiers to Flattr accounts (REST API v2)",
@@ -551,6 +553,7 @@ def add_command(subparsers: Any) -> None:
         "--from",
         dest="from_file",
         metavar="FILE",
+        type=path_argument,
         help="verify every identity of a CSV (username,identity) or of a "
         "pelicanconf.py (FLATTR_AUTHORS and FLATTR_VERIFIED_ACCOUNTS)",
     )

@@ -74,6 +74,8 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
 
 def add_command(subparsers: Any) -> None:
     """Register ``webhook serve``, ``webhook token`` and ``pending``."""
+    from .cli import path_argument  # cli is loaded: it asks for this
+
     webhook = subparsers.add_parser(
         "webhook",
         help="receive Flattr's partner web hooks",
@@ -103,7 +105,7 @@ def add_command(subparsers: Any) -> None:
         "--store", metavar="FILE", type=store_argument, help="the SQLite store"
     )
     serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
-    serve.add_argument("--settings", metavar="PELICANCONF")
+    serve.add_argument("--settings", metavar="PELICANCONF", type=path_argument)
     serve.add_argument("--threads", type=_int_in(1, 1024), default=8, help="default: 8")
     serve.set_defaults(handler=run_serve)
     token = actions.add_parser(
@@ -126,7 +128,7 @@ def add_command(subparsers: Any) -> None:
         epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
     )
     pending.add_argument("--store", metavar="FILE", type=store_argument)
-    pending.add_argument("--settings", metavar="PELICANCONF")
+    pending.add_argument("--settings", metavar="PELICANCONF", type=path_argument)
     pending.add_argument("--json", action="store_true", help="print JSON for scripts")
     pending.set_defaults(handler=run_pending)
 

@@ -1165,5 +1165,7 @@ def test_a_feed_the_manifest_names_is_read_whatever_its_prolog(copy, capsys):
 
 
 def test_an_empty_manifest_option_is_refused_not_defaulted(copy, capsys):
-    assert main(["audit", str(copy), "--manifest", ""]) == 2
-    assert "a folder, not a manifest" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        main(["audit", str(copy), "--manifest", ""])
+    assert exited.value.code == 2
+    assert "argument --manifest: is empty: give a path" in capsys.readouterr().err

@@ -169,3 +169,30 @@ def test_an_empty_store_option_is_a_usage_error(tmp_path, capsys, monkeypatch, c
         "argument --store: is empty: give the store's file" in capsys.readouterr().err
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "argument"),
+    [
+        (["audit", ""], "OUTPUT_DIR"),
+        (["audit", "out", "--manifest", " "], "--manifest"),
+        (["audit", "out", "--settings", ""], "--settings"),
+        (["diff", "", "new.json"], "OLD_MANIFEST"),
+        (["diff", "old.json", ""], "NEW_MANIFEST"),
+        (["diff", "old.json", "new.json", "--content", ""], "--content"),
+        (["diff", "old.json", "new.json", "--settings", ""], "--settings"),
+        (["verify", "--from", "", "--dry-run"], "--from"),
+        (["pending", "--settings", ""], "--settings"),
+        (["webhook", "serve", "--settings", ""], "--settings"),
+    ],
+)
+def test_an_empty_path_is_a_usage_error_naming_it(
+    tmp_path, capsys, monkeypatch, command, argument
+):
+    # audit "" audited the folder the command ran in, and --manifest ""
+    # was named "." in a message about a folder.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(command)
+    assert exited.value.code == 2
+    assert f"argument {argument}: is empty: give a path" in capsys.readouterr().err
