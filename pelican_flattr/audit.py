@@ -256,7 +256,10 @@ class _Auditor:
         self.report = AuditReport(things=len(self.things))
 
     def problem(self, file: str, problem: str, expected: str = "") -> None:
-        self.report.problems.append(Problem(file, redact(problem), redact(expected)))
+        # A file may be named by an address too (mail-carol@example.org.html).
+        self.report.problems.append(
+            Problem(redact(file), redact(problem), redact(expected))
+        )
 
     def check_file(self, path: Path, relative: str) -> None:
         suffix = path.suffix.lower()

@@ -59,6 +59,7 @@ from .privacy import (
     hide_addresses,
     hide_addresses_as_read,
     hide_addresses_in_context,
+    hide_addresses_in_log,
     note_readers,
     warn_about_published_addresses,
 )
@@ -79,6 +80,7 @@ from .url_guard import (
 )
 
 logger = logging.getLogger("pelican_flattr")
+hide_addresses_in_log(logger)
 
 
 def finish_build(pelican: Any) -> None:

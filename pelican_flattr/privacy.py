@@ -9,6 +9,7 @@ holds one.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ from typing import Any
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import build
-from .identifiers import HIDDEN_ADDRESS, IdentifierError, parse_owner
+from .identifiers import (
+    HIDDEN_ADDRESS,
+    IdentifierError,
+    parse_owner,
+    redact_encoded_addresses,
+)
 from .resolve import OWNER, unknown_fields
 from .settings import scrub_addresses, scrubbed_owner
 
@@ -56,6 +62,28 @@ def hide_addresses_in_context(generator: Any) -> None:
             if isinstance(settings, dict):
                 scrub_addresses(settings)
                 settings.pop(WEBHOOK_TOKEN_SETTING, None)
+
+
+class _AddressesHidden(logging.Filter):
+    """Rewrites a log record's message without the email addresses in it.
+
+    The build's messages name source files and URLs as they are, and a
+    file, folder or slug may be named by an author's address
+    (``carol@example.org/notes.md``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "@" in message or "%" in message:  # "@" itself, or encoded
+            record.msg = redact_encoded_addresses(message)
+            record.args = None
+        return True
+
+
+def hide_addresses_in_log(logger: logging.Logger) -> None:
+    """Have every message of ``logger`` hide the email addresses in it."""
+    if not any(isinstance(f, _AddressesHidden) for f in logger.filters):
+        logger.addFilter(_AddressesHidden())
 
 
 def note_readers(readers: Any) -> None:

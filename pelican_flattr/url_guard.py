@@ -654,48 +654,55 @@ def run_diff(args: Any) -> int:
     fix = functools.partial(_fix, pages_checked=settings is not None)
     if args.json:
         cli.print_json(
-            {
-                "orphans_flattrs": diff.orphans_flattrs,
-                "disappeared": [
-                    {
-                        "source": c.source,
-                        "url": c.old_url,
-                        "taken_by": c.taken_by,
-                        "still_there": c.still_there,
-                        "pages_off": c.pages_off,
-                        "fix": fix(c),
-                    }
-                    for c in diff.url_changes
-                    if c.new_url is None
-                ],
-                "url_changed": [
-                    {
-                        "source": c.source,
-                        "old_url": c.old_url,
-                        "new_url": c.new_url,
-                        "taken_by": c.taken_by,
-                        "fix": fix(c),
-                    }
-                    for c in diff.url_changes
-                    if c.new_url is not None
-                ],
-                "owner_changed": [
-                    {
-                        "url": c.url,
-                        "source": c.source,
-                        "old_owner": c.old_owner,
-                        "new_owner": c.new_owner,
-                    }
-                    for c in diff.owner_changes
-                ],
-                "new": [{"source": e["source"], "url": e["url"]} for e in diff.added],
-                "moved": [
-                    {"source": m.source, "url": m.url, "to": m.to} for m in diff.moves
-                ],
-                "accepted": [{"source": c.source, "url": c.old_url} for c in accepted],
-                "content_checked": content is not None,
-                "pages_checked": settings is not None,
-            }
+            _without_addresses(
+                {
+                    "orphans_flattrs": diff.orphans_flattrs,
+                    "disappeared": [
+                        {
+                            "source": c.source,
+                            "url": c.old_url,
+                            "taken_by": c.taken_by,
+                            "still_there": c.still_there,
+                            "pages_off": c.pages_off,
+                            "fix": fix(c),
+                        }
+                        for c in diff.url_changes
+                        if c.new_url is None
+                    ],
+                    "url_changed": [
+                        {
+                            "source": c.source,
+                            "old_url": c.old_url,
+                            "new_url": c.new_url,
+                            "taken_by": c.taken_by,
+                            "fix": fix(c),
+                        }
+                        for c in diff.url_changes
+                        if c.new_url is not None
+                    ],
+                    "owner_changed": [
+                        {
+                            "url": c.url,
+                            "source": c.source,
+                            "old_owner": c.old_owner,
+                            "new_owner": c.new_owner,
+                        }
+                        for c in diff.owner_changes
+                    ],
+                    "new": [
+                        {"source": e["source"], "url": e["url"]} for e in diff.added
+                    ],
+                    "moved": [
+                        {"source": m.source, "url": m.url, "to": m.to}
+                        for m in diff.moves
+                    ],
+                    "accepted": [
+                        {"source": c.source, "url": c.old_url} for c in accepted
+                    ],
+                    "content_checked": content is not None,
+                    "pages_checked": settings is not None,
+                }
+            )
         )
     else:
         rows = [
@@ -714,6 +721,7 @@ def run_diff(args: Any) -> int:
         ]
         rows += [("new", e["source"], e["url"], "") for e in diff.added]
         rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
+        rows = _without_addresses(rows)
         cli.print_table("", ("change", "source", "thing URL", "note"), rows)
         if accepted:
             cli.print_line(
@@ -730,6 +738,21 @@ def run_diff(args: Any) -> int:
             else "No flattrs would be orphaned."
         )
     return 1 if diff.orphans_flattrs else 0
+
+
+def _without_addresses(value: Any) -> Any:
+    """``value`` (the diff's rows or document) with every email address in
+    its text hidden: a source file, folder or slug may be named by an
+    author's address (``carol@example.org/notes.md``)."""
+    from .identifiers import redact_encoded_addresses
+
+    if isinstance(value, str):
+        return redact_encoded_addresses(value)
+    if isinstance(value, dict):
+        return {key: _without_addresses(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_addresses(item) for item in value)
+    return value
 
 
 def _diff_settings(path: str) -> tuple[dict[str, Any], bool, frozenset[str]]:

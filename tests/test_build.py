@@ -1528,3 +1528,46 @@ def test_content_whose_page_is_not_written_gets_no_thing(site, flattr_log, capsy
     assert set(manifest_things(output)) == {"pages/team.md"}
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
     assert audit_command(["audit", str(output)]) == 0, capsys.readouterr()
+
+
+def test_an_address_in_a_source_path_reaches_no_log_line_nor_report(
+    tmp_path, flattr_log, capsys
+):
+    # A folder or file may be named by an author's address: the build's
+    # warnings, the URL guard's, the diff's rows and the audit's file column
+    # named it as it is.
+    from conftest import build
+
+    files = {
+        "carol@example.org/notes.md": article("Notes from Carol", "Carol"),
+        "mail-carol@example.org.md": article(
+            "Mail Carol", "Nobody", slug="mail-carol@example.org"
+        ),
+    }
+    authors = {"Carol": "email:carol@example.org"}
+    output = build(tmp_path, files, FLATTR_AUTHORS=authors)
+    first = tmp_path / "first.json"
+    first.write_bytes((output / "flattr-manifest.json").read_bytes())
+    capsys.readouterr()
+    # Pelican publishes the address in the slug's page name and links: the
+    # audit says so, naming each file without it.
+    assert audit_command(["audit", str(output), "--json"]) == 1
+    out = capsys.readouterr().out
+    assert '"file": "[address]"' in out and "carol@" not in out
+    (tmp_path / "content" / "carol@example.org" / "notes.md").unlink()
+    del files["carol@example.org/notes.md"]
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    messages = _flattr_messages(flattr_log)
+    assert any("gone from this build" in m for m in messages)  # the guard spoke
+    assert any("has no Flattr owner" in m for m in messages)
+    assert not [m for m in messages if "carol@" in m]
+    capsys.readouterr()
+    for extra in ([], ["--json"]):
+        assert (
+            audit_command(
+                ["diff", str(first), str(output / "flattr-manifest.json"), *extra]
+            )
+            == 1
+        )
+        out = capsys.readouterr().out
+        assert "[address]" in out and "carol@" not in out
