@@ -649,6 +649,9 @@ def site_files(
         if unreadable is not None:
             unreadable.append(Path(error.filename))
 
+    # Links to folders of the tree itself (rss -> feeds) are left out: the
+    # tree is walked under its own names whichever name the walk meets first.
+    real: set[tuple[int, int]] | None = None
     for folder, folders, names in os.walk(output, onerror=on_error, followlinks=True):
         try:
             status = os.stat(folder)
@@ -659,6 +662,14 @@ def site_files(
             folders[:] = []
             continue
         seen.add((status.st_dev, status.st_ino))
+        linked = [name for name in folders if os.path.islink(Path(folder, name))]
+        if linked:
+            real = _real_folders(output) if real is None else real
+            folders[:] = [
+                name
+                for name in folders
+                if name not in linked or _folder_key(Path(folder, name)) not in real
+            ]
         below = len(seen) > 1  # the root is walked first
         own = (
             _own_manifest(Path(folder), names, manifest_in_output, audited)
@@ -679,6 +690,24 @@ def site_files(
             path for path in (Path(folder, name) for name in names) if path.is_file()
         )
     return sorted(files)
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def _real_folders(output: Path) -> set[tuple[int, int]]:
+    """The (device, inode) of every folder of ``output`` reached without
+    following a link."""
+    return {
+        key
+        for folder, _, _ in os.walk(output)
+        if (key := _folder_key(Path(folder))) is not None
+    }
 
 
 def _own_manifest(

@@ -1169,3 +1169,17 @@ def test_an_empty_manifest_option_is_refused_not_defaulted(copy, capsys):
         main(["audit", str(copy), "--manifest", ""])
     assert exited.value.code == 2
     assert "argument --manifest: is empty: give a path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("alias", ["atom", "p", "zz"])
+def test_a_link_to_a_folder_of_the_site_leaves_the_audit_as_it_was(copy, capsys, alias):
+    # The tree was walked under whichever name the walk met first: a link
+    # "atom -> feeds" listed before feeds/ left every feed "missing".
+    target = "pages" if alias == "p" else "feeds"
+    (copy / alias).symlink_to(copy / target, target_is_directory=True)
+    (copy / "theme" / "up").symlink_to(copy, target_is_directory=True)
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+    assert report["files"] == sum(
+        1 for p in copy.rglob("*") if p.is_file() and not p.is_symlink()
+    )
