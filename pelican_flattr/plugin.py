@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pelican import signals
@@ -65,7 +65,7 @@ from .privacy import (
 )
 from .settings import FlattrSettings
 from .templates import keep_templates_completing, prepare_templates
-from .thing import is_development_url
+from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
     baseline_entry,
@@ -196,9 +196,19 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     or gave to another source file."""
     path = settings.url_baseline_path
     things = sorted(build.current.content_things, key=lambda ct: (ct.url, ct.source))
+    # With i18n_subsites, a language's site shares the thing of an article
+    # another site of the run published first (an untranslated one, with
+    # I18N_UNTRANSLATED_ARTICLES = "keep"): that site guards it, so it is
+    # kept out of this site's baseline. Kept in, it was reported as orphaned
+    # here once the article was translated (this site's copy gone, the
+    # thing not), on every build. The shared things still count as this
+    # build's in the comparison: a thing of this site's own that becomes a
+    # shared one changed its URL, and the warning says to which.
+    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    own = [ct for ct in things if not _guarded_elsewhere(ct.source, ct.url, elsewhere)]
 
     def new_entries() -> Iterator[dict[str, str]]:
-        for ct in things:
+        for ct in own:
             yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
 
     def warn(message: str) -> None:
@@ -234,9 +244,14 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if problem is None:
         try:
             # Only the entries whose URL is no longer their source's.
+            # Nor is a shared thing compared that a baseline written by an
+            # earlier version holds, while the other site has it still.
             changed = load_baseline(
                 path,
-                keep=lambda e: source_by_url.get(e["url"]) != e["source"],
+                keep=lambda e: (
+                    source_by_url.get(e["url"]) != e["source"]
+                    and not _guarded_elsewhere(e["source"], e["url"], elsewhere)
+                ),
                 sources=old_sources,
             )
         except BaselineError as error:
@@ -297,6 +312,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         # The next build would compare nothing: a problem like any other.
         warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
         build.fail_if_strict()
+
+
+def _guarded_elsewhere(source: str, url: str, elsewhere: Mapping[str, Thing]) -> bool:
+    """Whether another site of this run (``elsewhere``: source -> its thing
+    there) has the thing of ``source`` at ``url``, and so guards it."""
+    thing = elsewhere.get(source)
+    return thing is not None and thing.url == url
 
 
 def register() -> None:

@@ -364,6 +364,103 @@ def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
     ) in message
 
 
+BETA = article("Beta article title", Lang="en")
+BETA_DE = article(
+    "Beta article title",
+    Lang="de",
+    body="Noch ein Absatz mit genug Worten fuer eine Zusammenfassung hier.",
+)
+BETA_URL = f"{SITEURL}/beta-article-title.html"
+
+
+def _main_baseline(root: Path) -> Path:
+    return root / "cache" / "pelican-flattr" / "url-baseline.json"
+
+
+def _de_baseline(root: Path) -> Path:
+    return root / "cache" / "de" / "pelican-flattr" / "url-baseline.json"
+
+
+def _baseline_entries(path: Path) -> list[tuple[str, str]]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [(entry["source"], entry["url"]) for entry in document["things"]]
+
+
+def test_a_thing_shared_with_the_main_site_is_guarded_there_only(tmp_path):
+    # With "keep", the German site publishes the untranslated b.md with the
+    # main site's thing, and shows its button: its manifest lists it. Its
+    # URL guard kept it in its baseline too, so once b.md was translated the
+    # German site found b.md without a thing and called the main site's
+    # thing orphaned, on every build (a failed build with FLATTR_STRICT).
+    settings = {"FLATTR_USERNAME": "site", "I18N_UNTRANSLATED_ARTICLES": "keep"}
+    built = i18n_build(tmp_path, {"b.md": BETA}, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    assert _things(output / "de") == {"b.md": (BETA_URL, "site", "en_GB")}
+
+    # A real change of the shared thing is reported once: by the main site,
+    # which has the thing.
+    moved = article("Beta article title", Lang="en", Slug="beta")
+    built = i18n_build(tmp_path, {"b.md": moved}, **settings)
+    (message,) = built.messages
+    assert f"b.md: thing URL changed from {BETA_URL} to {SITEURL}/beta.html" in (
+        message
+    )
+    assert _things(output / "de")["b.md"][0] == f"{SITEURL}/beta.html"
+
+    # The old slug back (which resolves the change), and b.md translated.
+    translated = {"b.md": BETA, "b-de.md": BETA_DE}
+    for strict in (False, True):
+        built = i18n_build(tmp_path, translated, **settings, FLATTR_STRICT=strict)
+        assert (built.messages, built.status) == ([], 0)
+    de_url = f"{SITEURL}/de/beta-article-title.html"
+    assert _things(output / "de") == {"b-de.md": (de_url, "site", "de_DE")}
+    # The German site's baseline holds its own things only.
+    assert _baseline_entries(_main_baseline(tmp_path)) == [("b.md", BETA_URL)]
+    assert _baseline_entries(_de_baseline(tmp_path)) == [("b-de.md", de_url)]
+
+
+def test_a_shared_thing_an_earlier_baseline_holds_is_let_go(tmp_path):
+    # A language's baseline written before shared things were kept out of
+    # it holds the main site's thing: let go without a word while the main
+    # site has that exact thing, as the German site's own things are kept.
+    settings = {"FLATTR_USERNAME": "site", "I18N_UNTRANSLATED_ARTICLES": "keep"}
+    de_url = f"{SITEURL}/de/beta-article-title.html"
+    files = {"b.md": BETA, "b-de.md": BETA_DE}
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    de_baseline = _de_baseline(tmp_path)
+    assert _baseline_entries(de_baseline) == [("b-de.md", de_url)]
+    de_baseline.write_text(
+        json.dumps(
+            {
+                "baseline_version": 1,
+                "things": [
+                    {"owner": "site", "source": "b.md", "url": BETA_URL},
+                    {"owner": "site", "source": "b-de.md", "url": de_url},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    built = i18n_build(tmp_path, files, **settings, FLATTR_STRICT=True)
+    assert (built.messages, built.status) == ([], 0)
+    assert _baseline_entries(de_baseline) == [("b-de.md", de_url)]
+
+    # Each site still guards its own thing, and only its own.
+    moved = {
+        "b.md": article("Beta article title", Lang="en", Slug="beta"),
+        "b-de.md": article("Beta article title", Lang="de", Slug="beta"),
+    }
+    built = i18n_build(tmp_path, moved, **settings)
+    expected = [
+        f"b-de.md: thing URL changed from {de_url} to {SITEURL}/de/beta.html",
+        f"b.md: thing URL changed from {BETA_URL} to {SITEURL}/beta.html",
+    ]
+    assert len(built.messages) == 2
+    for change in expected:
+        assert [m for m in built.messages if change in m] != [], change
+
+
 def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     # FLATTR_MANIFEST as an absolute path reaches every language's site as
     # it is: each wrote the same file, and the last one's stood for all.
