@@ -828,7 +828,7 @@ def audit_site(
             "['pelican_flattr'] and no error from pelican-flattr in the build's "
             "log; with FLATTR_MANIFEST set, give --settings or --manifest"
         )
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path, pages_and_feeds=True)
     unreadable: list[Path] = []
     other_sites: dict[Path, str] = {}
     # Where the manifest lies in the output: each language's site of

@@ -445,11 +445,19 @@ def _remove_leftovers(path: Path) -> None:
             (path.parent / name).unlink()
 
 
-def load_manifest(path: str | Path) -> dict[str, Any]:
+def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[str, Any]:
     """Read a manifest, checking its schema version and every field by
     the schema (see ``_schema_problem``), that no string holds a lone
     surrogate. Raises ManifestError naming the file and the field, never
-    repeating a value, which could be an address someone put there."""
+    repeating a value, which could be an address someone put there.
+
+    Schema version 1 did without ``things[].page`` and ``things[].feeds``
+    at first. A manifest of the first version, without them, is read (the
+    diff needs only each thing's URL, source and owner) unless
+    ``pages_and_feeds`` asks for them, as the audit does: it finds each
+    thing's page and feeds by them, and refuses such a manifest, saying
+    that it is an older version's.
+    """
     path = Path(path)
     try:
         if path.is_dir():  # an output folder, given for its manifest
@@ -493,6 +501,17 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
         problem = _lone_surrogate(document, "")
     if problem:
         raise ManifestError(f"{path}: {problem}")
+    if pages_and_feeds:
+        for index, thing in enumerate(document["things"]):
+            if "page" not in thing:  # nor "feeds": the schema has both or none
+                raise ManifestError(
+                    f"{path}: things[{index}] has no page and no feeds: this "
+                    "manifest was written by an older version of pelican-flattr, "
+                    "which did not record them, and the audit finds each thing's "
+                    "page and feeds by them: build the site again with this "
+                    "version and audit that build (pelican-flattr diff still "
+                    "reads this manifest)"
+                )
     return document
 
 
@@ -552,12 +571,12 @@ def _schema_problem(
 
     Checked without a JSON Schema library, and only the keywords the
     manifest's schema uses: ``type``, ``const``, ``enum``, ``pattern``,
-    ``minLength``, ``maxLength``, ``required``, ``properties``,
-    ``additionalProperties: false``, ``items``, ``maxItems``,
-    ``uniqueItems``, and an ``allOf`` of if-then rules on properties. So
-    the audit refuses what a JSON Schema validator refuses (``format`` is
-    an annotation there too). The message names the field and what it
-    must be, never the value.
+    ``minLength``, ``maxLength``, ``required``, ``dependentRequired``,
+    ``properties``, ``additionalProperties: false``, ``items``,
+    ``maxItems``, ``uniqueItems``, and an ``allOf`` of if-then rules on
+    properties. So the audit refuses what a JSON Schema validator refuses
+    (``format`` is an annotation there too). The message names the field
+    and what it must be, never the value.
     """
     if "$ref" in schema:
         schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
@@ -600,6 +619,11 @@ def _object_problem(
     for key in schema.get("required", ()):
         if key not in value:
             return f"{prefix}{key} is missing"
+    for key, together in schema.get("dependentRequired", {}).items():
+        if key in value:
+            for other in together:
+                if other not in value:
+                    return f"{prefix}{other} is missing (it goes with {prefix}{key})"
     properties = schema.get("properties", {})
     if schema.get("additionalProperties") is False:
         for key in value:

@@ -685,6 +685,32 @@ def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
 
 
+def test_a_manifest_of_the_first_version_asks_for_a_rebuild(site, capsys):
+    # Schema version 1 had no things[].page nor things[].feeds at first
+    # (see tests/fixtures/manifest-first-version.json), and the audit finds
+    # each thing's page and feeds by them. It said "things[0].page is
+    # missing", as for a broken manifest; diff reads such a manifest.
+    files = {"a.md": article("Some article", "Alice"), "b.md": article("Other one")}
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_USERNAME="site")
+    path = output / "flattr-manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["open_graph"]  # nor did it write this
+    for thing in manifest["things"]:
+        del thing["page"], thing["feeds"]
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    capsys.readouterr()
+    assert main(["audit", str(output)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {path}: things[0] has no page and no feeds: this "
+        "manifest was written by an older version of pelican-flattr, which did "
+        "not record them, and the audit finds each thing's page and feeds by "
+        "them: build the site again with this version and audit that build "
+        "(pelican-flattr diff still reads this manifest)\n"
+    )
+    assert main(["diff", str(path), str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["url_changed"] == []
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [

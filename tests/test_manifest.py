@@ -3,6 +3,7 @@
 import json
 import os
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -466,6 +467,30 @@ def test_feed_payment_links_is_checked(tmp_path):
         load_manifest(path)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(contradictory, schema)
+
+
+def test_a_thing_of_the_first_version_has_neither_page_nor_feeds(tmp_path):
+    # The first version wrote schema version 1 without things[].page and
+    # things[].feeds; a JSON Schema validator and the loader read such a
+    # manifest, and refuse a thing with only one of the two, which no
+    # version wrote.
+    schema = json.loads(SCHEMA_PATH.read_text())
+    first = Path(__file__).parent / "fixtures" / "manifest-first-version.json"
+    document = json.loads(first.read_text())
+    jsonschema.validate(document, schema)
+    assert load_manifest(first) == document
+    with pytest.raises(ManifestError, match=re.escape("things[0] has no page and no")):
+        load_manifest(first, pages_and_feeds=True)
+    path = tmp_path / "m.json"
+    for kept, missing in (("page", "feeds"), ("feeds", "page")):
+        thing = {k: v for k, v in VALID_THING.items() if k != missing}
+        broken = {"schema_version": 1, "siteurl": "https://x.org/", "things": [thing]}
+        path.write_text(json.dumps(broken))
+        says = f"things[0].{missing} is missing (it goes with things[0].{kept})"
+        with pytest.raises(ManifestError, match=re.escape(says)):
+            load_manifest(path)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema)
 
 
 # JSON values that sit on either side of the schema's rules: lengths at

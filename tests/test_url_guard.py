@@ -764,6 +764,40 @@ def test_diff_reports_a_url_taken_over(tmp_path, capsys):
     assert "1 thing URL would strand its flattrs or pass them" in text
 
 
+# What the first version of the plugin (commit f1634c5) wrote for a.md, an
+# article("Alpha article title") with FLATTR_USERNAME = "site": schema
+# version 1, without things[].page and things[].feeds.
+FIRST_VERSION_MANIFEST = (
+    Path(__file__).parent / "fixtures" / "manifest-first-version.json"
+)
+
+
+def test_diff_reads_the_published_manifest_of_the_first_version(tmp_path, capsys):
+    # page and feeds became required later without a new schema version, and
+    # diff refused the published site's manifest ("things[0].page is
+    # missing", exit 2), though it compares only URLs, sources and owners.
+    old = str(FIRST_VERSION_MANIFEST)
+    assert "page" not in json.loads(FIRST_VERSION_MANIFEST.read_text())["things"][0]
+    files = {"a.md": article("Alpha article title", Slug="alpha-new")}
+    output = build(tmp_path, files, FLATTR_USERNAME="site")
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()  # Pelican's own summary of the build
+    assert main(["diff", old, new, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (change,) = report["url_changed"]
+    assert (change["source"], change["old_url"], change["new_url"]) == (
+        "a.md",
+        f"{SITEURL}/alpha-article-title.html",
+        f"{SITEURL}/alpha-new.html",
+    )
+    # Unchanged, the same thing is no change, read from either side.
+    build(tmp_path, {"a.md": article("Alpha article title")}, FLATTR_USERNAME="site")
+    capsys.readouterr()
+    assert main(["diff", old, new]) == 0
+    assert main(["diff", new, old]) == 0
+    assert "No flattrs would be orphaned." in capsys.readouterr().out
+
+
 def test_compare_manifests_follows_sources():
     old = [entry("u1", "a.md"), entry("u2", "b.md"), entry("u3", "c.md")]
     # a.md and b.md swap URLs; c.md moved to d.md with its URL.
