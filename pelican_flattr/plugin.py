@@ -205,7 +205,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # build's in the comparison: a thing of this site's own that becomes a
     # shared one changed its URL, and the warning says to which.
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
-    own = [ct for ct in things if not _guarded_elsewhere(ct.source, ct.url, elsewhere)]
+    own = (
+        [ct for ct in things if not _guarded_elsewhere(ct.source, ct.url, elsewhere)]
+        if elsewhere
+        else things
+    )
 
     def new_entries() -> Iterator[dict[str, str]]:
         for ct in own:
