@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,9 @@ METADATA_FIELDS = frozenset(
 _MISSPELLING_CUTOFF = 0.85
 
 
+_FIELD_LETTERS = {field: Counter(field) for field in METADATA_FIELDS}
+
+
 @functools.lru_cache(maxsize=1024)
 def misspells_a_field(name: str) -> bool:
     """True when metadata ``name`` is none of the plugin's fields but most
@@ -214,13 +218,24 @@ def misspells_a_field(name: str) -> bool:
         return False
     if name.startswith(OPT_OUT):
         return True
-    import difflib  # a handful of names per build: see unknown_settings
+    name = name.replace("-", "_")
+    # difflib's ratio is never above the share of letters two names have in
+    # common, counted here without it: Pelican's own fields ("title",
+    # "category") share too few, and a build imports difflib only for a
+    # name that may be close.
+    letters = Counter(name)
+    if not any(
+        2 * sum((letters & field_letters).values()) / (len(name) + len(field))
+        >= _MISSPELLING_CUTOFF
+        for field, field_letters in _FIELD_LETTERS.items()
+    ):
+        return False
+    import difflib
 
-    return bool(
-        difflib.get_close_matches(
-            name.replace("-", "_"), METADATA_FIELDS, n=1, cutoff=_MISSPELLING_CUTOFF
-        )
+    close = difflib.get_close_matches(
+        name, METADATA_FIELDS, n=1, cutoff=_MISSPELLING_CUTOFF
     )
+    return bool(close)
 
 
 def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
