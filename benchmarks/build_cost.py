@@ -82,6 +82,7 @@ def run_build(conf: Path, content: Path) -> tuple[float, int, float]:
 
 
 def audit(output: Path) -> tuple[float, dict]:
+    """One ``pelican-flattr audit`` of ``output``: (seconds, its report)."""
     started = time.perf_counter()
     result = subprocess.run(
         [str(BIN / "pelican-flattr"), "audit", str(output), "--json"],
@@ -90,6 +91,11 @@ def audit(output: Path) -> tuple[float, dict]:
         check=False,
     )
     return time.perf_counter() - started, json.loads(result.stdout or "{}")
+
+
+# Audits timed per size: one run's time moves with the machine as a
+# build's does, and the figure is a median as the others are.
+AUDIT_RUNS = 5
 
 
 def site_confs(
@@ -141,14 +147,15 @@ def compile_plugin() -> None:
 
 def pair_numbers(minimum: int, seconds: float) -> Iterator[int]:
     """0, 1, 2...: at least ``minimum`` pairs, and more until ``seconds``
-    have gone by since the first.
+    have gone by since the first, and an even number of them.
 
     On a shared machine one pair's ratio can be off by 20 %, and a small
     site's builds are short enough to afford many more of them.
     """
     started = time.perf_counter()
     pair = 0
-    while pair < minimum or time.perf_counter() - started < seconds:
+    # An even number: each build goes first in as many pairs as the other.
+    while pair < minimum or time.perf_counter() - started < seconds or pair % 2:
         yield pair
         pair += 1
 
@@ -188,7 +195,9 @@ def measure(
         # The shared folder holds the plain build's output now.
         run_build(confs["plugin"], content)
 
-    audit_time, report = audit(content.parent / SHARED_OUTPUT)
+    output = content.parent / SHARED_OUTPUT
+    audits = [audit(output) for _ in range(AUDIT_RUNS)]
+    audit_time = statistics.median(seconds for seconds, _ in audits)
     mapped = {name for name, identity in authors().items() if identity}
     expected = 4 + sum(
         1
@@ -196,7 +205,9 @@ def measure(
         if path.read_text(encoding="utf-8").split("\n", 2)[1][len("Author: ") :]
         in mapped
     )
-    check_complete(size, "", report, expected)
+    for _, report in audits:
+        check_complete(size, "", report, expected)
+    check_fully_on(size, output, confs["plugin"], expected)
 
     # Content caching: prime, then rebuild after one article changed.
     run_build(confs["plain-cached"], content)
@@ -262,6 +273,37 @@ def check_complete(size: int, which: str, report: dict, expected: int) -> None:
             f"N={size}: the {which}plugin build is incomplete or wrong: audit "
             f"ok={report.get('ok')}, things={report.get('things')} (expected "
             f"{expected}), problems={report.get('problems', [])[:5]}"
+        )
+
+
+def check_fully_on(size: int, output: Path, conf: Path, expected: int) -> None:
+    """Stop the benchmark unless the plugin build was fully on: the audit
+    checks what the manifest says was switched on, so a build with Open
+    Graph or feed payment links off would pass it. The manifest's opening
+    says which were on (read alone: a parent holding a large document
+    would raise the peak RSS its next children report), and the URL
+    guard's baseline in the build's cache holds every thing."""
+    with (output / "flattr-manifest.json").open(encoding="utf-8") as stream:
+        head = stream.read(4096)
+    opening = json.loads(head[: head.index('"things"')] + '"things": []}')
+    baseline = conf.parent / f"cache-{conf.stem}" / "pelican-flattr"
+    baseline /= "url-baseline.json"
+    try:
+        entries = baseline.read_text(encoding="utf-8").count('"source": ')
+    except OSError:
+        entries = 0
+    problems = [
+        what
+        for what, wrong in (
+            ("Open Graph is off", opening.get("open_graph") is not True),
+            ("feed payment links are off", opening.get("feed_payment_links") is False),
+            (f"the URL guard's baseline holds {entries} things", entries != expected),
+        )
+        if wrong
+    ]
+    if problems:
+        raise SystemExit(
+            f"N={size}: the plugin build was not fully on: {'; '.join(problems)}"
         )
 
 
@@ -386,8 +428,41 @@ def main() -> int:
         f"{pairs}\n"
     )
     print("\n" + text)
-    (HERE / "results.md").write_text(text)
+    record_results(HERE / "results.md", text, commit())
     return 0
+
+
+def record_results(results: Path, text: str, at_commit: str) -> None:
+    """Put this run first in ``results``, under a heading naming its day and
+    commit; the earlier runs stay below it, as the README and
+    docs/performance.md quote them."""
+    earlier = results.read_text(encoding="utf-8") if results.exists() else ""
+    heading = f"## Run of {date.today().isoformat()}, commit `{at_commit}`\n\n"
+    results.write_text(
+        heading + text + ("\n" + earlier if earlier else ""), encoding="utf-8"
+    )
+
+
+def commit() -> str:
+    """The checkout's commit, for the results (with "+" when it has changes)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+" if dirty else "")
 
 
 if __name__ == "__main__":

@@ -151,5 +151,11 @@ def settings(plugin: bool) -> dict[str, object]:
             FLATTR_AUTHORS={k: v for k, v in authors().items() if v},
             FLATTR_PAGES=True,
             FLATTR_TAGS=["bench"],
+            # Fully on, whatever the defaults become (build_cost.py checks
+            # the manifest and the baseline say so).
+            FLATTR_INJECT=True,
+            FLATTR_OPEN_GRAPH=True,
+            FLATTR_FEEDS=True,
+            FLATTR_URL_GUARD=True,
         )
     return common

@@ -95,7 +95,9 @@ def test_the_builds_of_a_pair_take_turns_at_going_first():
 
 
 def test_pairs_go_on_until_their_time_is_spent():
-    assert list(pair_numbers(3, 0)) == [0, 1, 2]
+    # An even number of pairs: each build goes first in as many as the other.
+    assert list(pair_numbers(3, 0)) == [0, 1, 2, 3]
+    assert list(pair_numbers(4, 0)) == [0, 1, 2, 3]
     started = time.perf_counter()
     numbers = []
     for number in pair_numbers(1, 0.05):
@@ -103,6 +105,7 @@ def test_pairs_go_on_until_their_time_is_spent():
         time.sleep(0.02)
     assert numbers == list(range(len(numbers)))
     assert len(numbers) >= 2  # more than the minimum: time was left
+    assert len(numbers) % 2 == 0
     assert time.perf_counter() - started >= 0.05
 
 
@@ -147,6 +150,43 @@ def test_the_cached_rebuilds_are_audited_before_any_figure(tmp_path, monkeypatch
     monkeypatch.setattr(build_cost, "audit", cached_output_broken)
     with pytest.raises(SystemExit, match="the cached plugin build is incomplete"):
         measure(20, 1, 0, 1, 0, root=tmp_path)
+
+
+def test_a_plugin_build_not_fully_on_stops_the_benchmark(tmp_path):
+    # The audit checks what the manifest says was on, so a build with Open
+    # Graph and the URL guard off passed it.
+    from build_cost import check_fully_on, run_build
+
+    content, confs = site_confs(20, shared_output=True, root=tmp_path)
+    conf = confs["plugin"]
+    run_build(conf, content)
+    output = tmp_path / SHARED_OUTPUT
+    expected = len(json.loads((output / "flattr-manifest.json").read_text())["things"])
+    check_fully_on(20, output, conf, expected)  # as the benchmark builds it
+    conf.write_text(
+        conf.read_text() + "FLATTR_OPEN_GRAPH = False\nFLATTR_FEEDS = False\n"
+    )
+    (tmp_path / "cache-plugin" / "pelican-flattr" / "url-baseline.json").unlink()
+    conf.write_text(conf.read_text() + "FLATTR_URL_GUARD = False\n")
+    run_build(conf, content)
+    with pytest.raises(SystemExit) as stopped:
+        check_fully_on(20, output, conf, expected)
+    assert str(stopped.value) == (
+        "N=20: the plugin build was not fully on: Open Graph is off; feed "
+        "payment links are off; the URL guard's baseline holds 0 things"
+    )
+
+
+def test_a_run_is_added_above_the_earlier_ones(tmp_path):
+    # make bench replaced the whole file, with the runs the docs quote.
+    from build_cost import record_results
+
+    results = tmp_path / "results.md"
+    record_results(results, "| first |\n", "aaaaaaa")
+    record_results(results, "| second |\n", "bbbbbbb+")
+    text = results.read_text(encoding="utf-8")
+    assert text.index("| second |") < text.index("| first |")
+    assert "commit `bbbbbbb+`" in text and "commit `aaaaaaa`" in text
 
 
 @pytest.mark.parametrize(("given", "taken"), [("5", None), ("6", 6), ("60", 60)])
