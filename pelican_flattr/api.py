@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -696,7 +696,6 @@ def _http_client(**options: Any) -> httpx.Client:
     trust_env = options.get("trust_env", True)
     if trust_env:
         _check_certificate_variables()
-        _check_proxy_ports()
     try:
         return httpx.Client(**options)
     except (ValueError, ImportError, httpx.InvalidURL) as error:
@@ -722,30 +721,6 @@ def _check_certificate_variables() -> None:
         raise UnusableEnvironment(
             f"SSL_CERT_DIR: {redact_addresses(folder)} is not a folder"
         )
-
-
-_PROXY_VARIABLES = tuple(
-    name
-    for scheme in ("http", "https", "all")
-    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY")
-)
-
-
-def _check_proxy_ports() -> None:
-    """Refuse a proxy variable whose port is no port (``:99999``,
-    ``:abc``): httpx takes it, and every request would fail as if Flattr
-    could not be reached."""
-    for name in _PROXY_VARIABLES:
-        value = os.environ.get(name)
-        if not value:
-            continue
-        try:
-            urlsplit(value if "://" in value else f"http://{value}").port  # noqa: B018
-        except ValueError:
-            raise UnusableEnvironment(
-                f"{name}: not a proxy URL httpx can use (its port is no number "
-                "from 0 to 65535)"
-            ) from None
 
 
 def _proxy_problem(error: Exception) -> str:

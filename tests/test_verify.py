@@ -1034,17 +1034,6 @@ def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monke
             "https_proxy: a SOCKS proxy needs the Python package socksio",
         ),
         (
-            # httpx took it, and verify said Flattr could not be reached.
-            "HTTPS_PROXY",
-            "http://user:hunter2@127.0.0.1:99999",
-            "HTTPS_PROXY: not a proxy URL httpx can use (its port is no number",
-        ),
-        (
-            "http_proxy",
-            "proxy.example:abc",
-            "http_proxy: not a proxy URL httpx can use (its port is no number",
-        ),
-        (
             "SSL_CERT_FILE",
             "{tmp}/missing.pem",
             "SSL_CERT_FILE: cannot load CA certificates from {tmp}/missing.pem "
