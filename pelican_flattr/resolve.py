@@ -393,10 +393,11 @@ def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
     pins none: its page's URL under ``FLATTR_SITEURL`` (or ``SITEURL``)."""
     # A slug may hold a space, which would make the thing URL no URL: not in
     # an href, nor as a pinned URL, which the URL guard advises when it moves.
-    # A URL that starts with "/" (ARTICLE_URL = "/posts/{slug}/") is the
-    # page at SITEURL + "/posts/...", which themes link with a double slash
-    # that servers read as one.
-    return f"{settings.siteurl}/{url_safe(content_url.lstrip('/'))}"
+    # A URL that starts with "/" (ARTICLE_URL = "/posts/{slug}/") keeps the
+    # "//" that themes link it with ({{ SITEURL }}/{{ article.url }}): its
+    # things have that URL on Flattr, and one slash fewer would strand their
+    # flattrs. Its feed entries are found all the same (feeds.feed_key).
+    return f"{settings.siteurl}/{url_safe(content_url)}"
 
 
 def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:
