@@ -285,15 +285,17 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             "percent-encoded); Flattr's claim URLs never do",
             "claim_url",
         )
+    # check_thing_url would repeat urllib's message, and with it the URL's
+    # host or port, which may be anything: said in the receiver's words.
+    part = "host part"
     try:
-        _ = urlsplit(claim_url).hostname
+        parts = urlsplit(claim_url)  # raises for a host that NFKC changes
+        _ = parts.hostname
+        part = "port"
+        _ = parts.port
     except ValueError:
-        # check_thing_url would repeat urllib's message, and with it the
-        # URL's host part, which may be anything.
         raise Refusal(
-            400,
-            "claim_url is not a valid URL: its host part cannot be read",
-            "claim_url",
+            400, f"claim_url is not a valid URL: its {part} cannot be read", "claim_url"
         ) from None
     problem = check_thing_url(claim_url)
     if problem or len(claim_url) > 2048:
