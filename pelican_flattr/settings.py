@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,48 +193,49 @@ METADATA_FIELDS = frozenset(
 )
 
 
-# How close a name must come to a field to be taken for it misspelt: a
-# letter or two from it (``flatr_owner``, ``fattr_hidden``, ``flatter``),
-# not a word of its own such as ``latter`` or ``platter``.
-_MISSPELLING_CUTOFF = 0.85
-
-
-_FIELD_LETTERS = {field: Counter(field) for field in METADATA_FIELDS}
-
-
 @functools.lru_cache(maxsize=1024)
 def misspells_a_field(name: str) -> bool:
     """True when metadata ``name`` is none of the plugin's fields but most
     likely one of them misspelt: it starts as they do (``flattr_ownr``), or
-    is a letter or two from one (``flatr_owner``). Either way the field is
-    ignored, and an owner's address in it would be kept as written.
+    it is one of them with ``flattr`` one slip of a key away (a letter left
+    out, added or changed, or two swapped: ``flatr_owner``, ``fattr_hidden``,
+    ``flatter``). Either way the field is ignored, and an owner's address in
+    it would be kept as written.
 
-    Cached: a site's files use a handful of names, each asked of once per
-    file.
+    Not a name of its own that merely looks alike (``flair_tags``,
+    ``latter_url``, ``flattery``): a warning for it would be noise, and an
+    error under FLATTR_STRICT. Cached: a site's files use a handful of
+    names, each asked of once per file.
     """
     name = name.lower()
     if name in METADATA_FIELDS:
         return False
     if name.startswith(OPT_OUT):
         return True
-    name = name.replace("-", "_")
-    # difflib's ratio is never above the share of letters two names have in
-    # common, counted here without it: Pelican's own fields ("title",
-    # "category") share too few, and a build imports difflib only for a
-    # name that may be close.
-    letters = Counter(name)
-    if not any(
-        2 * sum((letters & field_letters).values()) / (len(name) + len(field))
-        >= _MISSPELLING_CUTOFF
-        for field, field_letters in _FIELD_LETTERS.items()
-    ):
+    prefix, _, rest = name.replace("-", "_").partition("_")
+    if rest and f"{OPT_OUT}_{rest}" not in METADATA_FIELDS:
         return False
-    import difflib
+    return _one_slip_apart(prefix, OPT_OUT)
 
-    close = difflib.get_close_matches(
-        name, METADATA_FIELDS, n=1, cutoff=_MISSPELLING_CUTOFF
-    )
-    return bool(close)
+
+def _one_slip_apart(typed: str, meant: str) -> bool:
+    """Whether ``typed`` is ``meant`` with one letter left out, added or
+    changed, or two neighbours swapped."""
+    if typed == meant or abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) == len(meant):
+        pairs = zip(typed, meant, strict=True)
+        differ = [i for i, (a, b) in enumerate(pairs) if a != b]
+        return len(differ) == 1 or (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and typed[differ[0]] == meant[differ[1]]
+            and typed[differ[1]] == meant[differ[0]]
+        )
+    short, long = sorted((typed, meant), key=len)
+    pairs = zip(short, long, strict=False)  # the longer has one letter more
+    at = next((i for i, (a, b) in enumerate(pairs) if a != b), len(short))
+    return short[at:] == long[at + 1 :]
 
 
 def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:

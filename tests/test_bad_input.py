@@ -1103,6 +1103,7 @@ def test_a_misspelt_field_in_default_metadata_is_said_once_for_the_setting(
         ("fattr_hidden", "flattr_hidden"),
         ("flatter", "flattr"),
         ("flatr-tags", "flattr_tags"),
+        ("falttr_url", "flattr_url"),  # two letters swapped
     ],
 )
 def test_a_field_a_letter_or_two_from_one_of_the_plugins_is_named(
@@ -1123,9 +1124,14 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
 ):
     fields = {"latter": "x", "platter": "x", "flutter": "x", "owner": "x"}
     fields |= {"hidden": "x", "tags_extra": "x", "language": "en", "category_2": "x"}
+    # Close to a field by letters, but words of their own: a warning for
+    # them is noise, and an error that fails a strict build.
+    fields |= {"flair_tags": "x", "flat_url": "x", "latter_url": "x"}
+    fields |= {"platter_url": "x", "flattery": "x"}
     output = site(
         {"a.md": article("Article A", "Alice", **fields)},
         FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
     )
     assert "a.md" in manifest_things(output)
     assert [r.getMessage() for r in flattr_log.records] == []
