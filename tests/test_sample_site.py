@@ -115,3 +115,18 @@ def test_theme_links_no_index_page_that_the_settings_leave_unwritten(tmp_path):
     meta = page(output / "index.html").select_one("article.summary .meta")
     assert "by Eve Example" in meta.get_text() and "in Workshop" in meta.get_text()
     assert meta.find("a") is None
+
+
+def test_a_page_saved_in_place_of_the_index_is_the_home_link(tmp_path):
+    # Without the index template, theme/ left the site title without a link
+    # even to a static home page saved as index.html.
+    output = build_sample_site(
+        tmp_path,
+        DIRECT_TEMPLATES=["archives"],
+        EXTRA_PATH_METADATA={"pages/about.md": {"save_as": "index.html", "url": ""}},
+    )
+    assert (output / "index.html").is_file()
+    for name in ("index.html", "archives.html"):
+        link = page(output / name).select_one(".site-title a")
+        assert link is not None and link["rel"] == ["home"], name
+    assert _missing_link_targets(output) == []
