@@ -334,9 +334,15 @@ def _head_end(page: str) -> int:
     wrong, which no theme seen so far does.
     """
     at = _find_ci(page, "</head>")
-    if at >= 0 and _HEAD_END_TAG.search(page, at + 7) is None:
+    if (
+        at >= 0
+        and _HEAD_END_TAG.search(page, at + 7) is None
+        and not _inside_a_tag(page, at)
+    ):
         # The only one on the page, however spelt: no text before it held
-        # another (the usual page, found with two searches).
+        # another (the usual page, found with two searches), and not text
+        # in a tag's attribute (a theme that leaves the tag out, and prints
+        # a summary holding "</head>" into its description).
         return at
     text = -1
     for index, (name, _, start) in enumerate(_tags(page, len(page))):
@@ -363,10 +369,15 @@ def _head_start(page: str, head_end: int) -> int:
     it is in the body, where no reader of payment links looks.
     """
     at = page.find("<meta charset", 0, head_end)
-    if at >= 0:
+    if at >= 0 and page.find("<!--", 0, at) < 0:
         close = page.find(">", at, head_end)
         if close >= 0:
             return close + 1
+    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment
+    # before the real one: read the head's tags, as a browser does.
+    for name, attributes, start in _tags(page, head_end):
+        if name == "meta" and _declares_charset(_attribute_values(attributes)):
+            return _TAG.match(page, start).end()
     at = page.find("<head", 0, head_end)
     while at >= 0:
         close = at + 5
@@ -377,6 +388,28 @@ def _head_start(page: str, head_end: int) -> int:
             return head_end if close < 0 else close + 1
         at = page.find("<head", close, head_end)
     return head_end
+
+
+def _declares_charset(values: dict[str, str]) -> bool:
+    """Whether a ``<meta>`` with these attributes declares the page's
+    encoding: ``charset``, or ``http-equiv="content-type"``."""
+    return "charset" in values or (
+        values.get("http-equiv", "").lower() == "content-type"
+        and "charset" in values.get("content", "").lower()
+    )
+
+
+def _inside_a_tag(page: str, at: int) -> bool:
+    """Whether ``page[at]`` lies within a tag (an attribute's value) or a
+    comment's opening, not between tags: the last "<" before it is not
+    closed yet."""
+    return page.rfind("<", 0, at) > page.rfind(">", 0, at)
+
+
+def _in_script(page: str, at: int) -> bool:
+    """Whether ``page[at]`` lies in a ``<script>``'s text, where "</body>"
+    written in a string is no tag."""
+    return page.rfind("<script", 0, at) > page.rfind("</script", 0, at)
 
 
 def _theme_properties(page: str, end: int) -> frozenset[str]:
@@ -519,12 +552,21 @@ def inject(
     if button_shown is None:
         button_shown = content_thing is not None and _shows_button(page, body_start)
     if content_thing is not None and not button_shown:
-        at = _end_of(page, body_html, body_start) if len(body_html) > 20 else -1
+        if len(body_html) > 20:
+            at = _end_of(page, body_html, body_start)
+        elif body_html and page.count(body_html, body_start) == 1:
+            # A short body ("<p>Hi.</p>") may be any text: only once on the
+            # page is it surely the body, before the last </article> of a
+            # sidebar of related posts.
+            at = page.find(body_html, body_start) + len(body_html)
+        else:
+            at = -1
         if at < 0:
             for landmark in ("</article>", "</main>", "</body>"):
                 at = _find_ci(page, landmark, body_start, last=True)
-                if at >= 0:
+                if at >= 0 and not _in_script(page, at):
                     break
+                at = -1
         if at >= 0:
             if content_thing.button_style == "plain":
                 shown = _plain_button(content_thing, escaped_href)
@@ -541,7 +583,9 @@ def inject(
         and ((button_added and embedded) or _EMBEDDED_MARK in page)
     ):
         at = _find_ci(page, "</body>", body_start, last=True)
-        insertions.append((len(page) if at < 0 else at, [LOADER_TAG, "\n"]))
+        if at < 0 or _in_script(page, at):  # a theme may leave </body> out
+            at = len(page)
+        insertions.append((at, [LOADER_TAG, "\n"]))
     if not insertions:
         return None
     if page.isascii():  # O(1): CPython knows a string's widest character

@@ -936,3 +936,77 @@ def test_control_characters_never_reach_open_graph_tags(site):
     assert og(soup, "article:tag") == ["t ag", "ok"] == thing["tags"]
     for meta in soup.find_all("meta", property=True):
         assert not _has_control(meta["content"]), meta
+
+
+# Themes that do legitimate things the landmarks were found wrong in:
+# (theme's article.html, what the article's body is, settings).
+_HEAD = "<title>{{ article.title|striptags }}</title>"
+UNUSUAL_THEMES = {
+    # A comment quoting <meta charset> before the real one took the tags.
+    "charset quoted in a comment": (
+        "<!doctype html><html><head><!-- keep <meta charset> first -->"
+        f'<meta charset="utf-8">{_HEAD}</head><body><main>'
+        "{{ article.content }}</main></body></html>"
+    ),
+    # Spelt in capitals, it was passed over: the tags went before it, and
+    # ~3 KB put it beyond the first 1,024 bytes a browser looks in.
+    "charset in capitals": (
+        f'<!doctype html><html><head><META CHARSET="utf-8">{_HEAD}</head>'
+        "<body><main>{{ article.content }}</main></body></html>"
+    ),
+    # No </head> (HTML lets it out), and the summary's "</head>" in the
+    # description: the tags went into that attribute.
+    "no end of head": (
+        f'<!doctype html><html>{_HEAD}<meta name="description" '
+        'content="{{ article.summary|striptags }}"><main>'
+        "{{ article.content }}</main></body></html>"
+    ),
+    # No </body>, and "</body>" in a script's string of the article: load.js
+    # went into that script.
+    "no end of body": (
+        f'<!doctype html><html><head><meta charset="utf-8">{_HEAD}</head>'
+        "<body><main>{{ article.content }}</main>"
+    ),
+    # A body too short to be searched: the button went into the last
+    # </article> of the page, a related post's in the sidebar.
+    "short body and related posts": (
+        f'<!doctype html><html><head><meta charset="utf-8">{_HEAD}</head>'
+        '<body><article class="own">{{ article.content }}</article><aside>'
+        "<article>Related one</article><article>Related two</article>"
+        "</aside></body></html>"
+    ),
+}
+UNUSUAL_BODIES = {
+    # A description long enough (and percent-encoded thrice over in the
+    # payment link) to push the tags past 1,024 bytes.
+    "charset in capitals": " ".join(["Crème brûlée à Montréal, été."] * 12),
+    "no end of head": "Every page ends its head with &lt;/head&gt;, mind it.",
+    "no end of body": (
+        "A paragraph of the article that is long enough.\n\n"
+        "<script>var closing = '</body>';</script>\n\nAnd one more paragraph."
+    ),
+    "short body and related posts": "Hi.",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSUAL_THEMES))
+def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path, case):
+    theme = simple_child_theme(tmp_path, "unusual", UNUSUAL_THEMES[case])
+    body = UNUSUAL_BODIES.get(case, "A first paragraph, with enough words in it.")
+    files = {"a.md": article("Unusual theme", "Alice", body=body)}
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
+    path = output / "unusual-theme.html"
+    soup = page_as_browsers_read_it(path)
+    assert [link.parent.name for link in payment_links(soup)] == ["head"]
+    assert [m.parent.name for m in soup.find_all("meta", property="og:title")] == [
+        "head"
+    ]
+    (button,) = flattr_buttons(soup)
+    assert button.find_parent("aside") is None
+    assert button.find_parent(["main", "article"]) is not None
+    assert len(loader_scripts(soup)) == 1
+    if "charset" in UNUSUAL_THEMES[case].lower():  # where a browser looks
+        assert path.read_bytes().lower().index(b"charset") < 1024
+    if case == "no end of head":
+        description = soup.find("meta", attrs={"name": "description"})["content"]
+        assert "payment" not in description
