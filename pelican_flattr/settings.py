@@ -26,6 +26,8 @@ from .identifiers import (
 )
 from .thing import (
     CATEGORIES,
+    CREDENTIALS_IN_URL,
+    INVALID_URL,
     check_thing_url,
     flattr_language,
     is_development_url,
@@ -514,12 +516,12 @@ def read_settings(
             "('?...', '#...'): every thing URL would carry it in the middle; "
             "write the site's base URL alone, such as 'https://your.site/blog'"
         )
-    elif base_problem is not None and "user name or password" in base_problem:
+    elif base_problem == CREDENTIALS_IN_URL:
         fatal.append(
             f"{source} {base_problem}, which every thing URL would publish: "
             "write the site's public URL without it"
         )
-    elif base_problem is not None and base_problem.startswith("is not a valid"):
+    elif base_problem is not None and base_problem.startswith(INVALID_URL):
         fatal.append(f"{source} is {_shown(siteurl)}, which {base_problem}")
     elif base_problem is not None:
         # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.

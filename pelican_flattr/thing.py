@@ -486,6 +486,12 @@ def _unsafe_character(character: str) -> str:
     return f"holds the {kind} {character!r}: write it as {quote(character, safe='')}"
 
 
+# Two of _absolute_url_problem's answers, which read_settings words for
+# the site's base URL in its own way.
+INVALID_URL = "is not a valid URL"
+CREDENTIALS_IN_URL = "holds a user name or password before its host (user:password@)"
+
+
 def _absolute_url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
@@ -493,14 +499,14 @@ def _absolute_url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 (raises for a port that is no number, or too big)
     except ValueError as error:  # an unclosed "[", a host that NFKC changes
         # urllib's message repeats the host part, where an address may be.
-        return f"is not a valid URL ({redact_encoded_addresses(str(error))})"
+        return f"{INVALID_URL} ({redact_encoded_addresses(str(error))})"
     if parts.scheme not in ("http", "https"):
         return "must be an absolute http:// or https:// URL"
     if not parts.netloc or hostname is None:
         return "has no host name"
     if "@" in parts.netloc:
         # Published with every button, feed entry and manifest line.
-        return "holds a user name or password before its host (user:password@)"
+        return CREDENTIALS_IN_URL
     return None
 
 
