@@ -112,7 +112,7 @@ def site_confs(
     each new file's inode is found by stepping over every inode freed in
     the last few minutes (the previous build's output, which Pelican
     deletes), and a build's kernel time moved by ~1 % of the build with its
-    folder, whichever build wrote there (docs/performance.md, round 14).
+    folder, whichever build wrote there (docs/performance-history.md, round 14).
     Builds that run at the same time (instructions.py) need folders of their
     own.
     """
