@@ -18,9 +18,10 @@ from . import build
 from .feeds import feed_key
 from .manifest import MISSING, file_problem
 from .privacy import (
+    EVERY_CONTENT,
     fields_that_may_hold_addresses,
     hide_owner_addresses,
-    published_content,
+    published_sources,
 )
 from .resolve import (
     PINNED_URL,
@@ -84,15 +85,7 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
     return found
 
 
-# Every list of pages a PagesGenerator keeps.
-_PAGE_LISTS = (
-    "pages",
-    "translations",
-    "hidden_pages",
-    "hidden_translations",
-    "draft_pages",
-    "draft_translations",
-)
+_PAGE_LISTS = EVERY_CONTENT[PagesGenerator]
 
 
 def page_sources(generators: list[Any]) -> set[str]:
@@ -112,8 +105,10 @@ def attach_things(generators: list[Any]) -> None:
     state = build.current
     # Whatever the settings: a build without buttons publishes the sources
     # all the same.
-    if state.published_sources is not None:
-        state.owner_sources = published_content(generators)
+    if state.published_sources is not None or state.copies_static_sources:
+        state.owner_sources = published_sources(
+            generators, state.published_sources, state.copies_static_sources
+        )
     settings = state.settings
     if settings is None:
         build.fail_if_strict()

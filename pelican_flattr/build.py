@@ -139,8 +139,11 @@ class BuildState:
     content_root: str = ""
     # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
     published_sources: str | None = None
-    # With it, the published content with an email owner: see
-    # warn_about_published_addresses().
+    # Whether Pelican copies the content sources in its static paths
+    # (STATIC_EXCLUDE_SOURCES off).
+    copies_static_sources: bool = False
+    # With either, the content with an email owner whose source Pelican
+    # publishes: see warn_about_published_addresses().
     owner_sources: list[OwnerSource] = field(default_factory=list)
     # Whether Pelican writes a feed, which carries the site's own thing.
     writes_feeds: bool = False
@@ -229,6 +232,9 @@ def start_build(pelican: Any) -> None:
         # As Pelican names the copy: an empty extension is no extension.
         extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
         current.published_sources = str(extension)
+    current.copies_static_sources = not pelican.settings.get(
+        "STATIC_EXCLUDE_SOURCES", True
+    )
     current.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
     current.save_as_is_url = {
         key: pelican.settings.get(setting)

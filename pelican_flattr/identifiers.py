@@ -44,9 +44,16 @@ _EMAIL_ADDRESS = re.compile(
 # an id that is an email address would be published in every button.
 _PARTNER = re.compile(r"(?ai:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
 # Anything shaped like an address, in text that repeats what someone wrote:
-# a run of these characters on each side of an "@".
+# a run of these characters on each side of an "@". Before it, read
+# backwards from the "@": a quoted local part ("jo smith"@example.org), or a
+# run that may hold an apostrophe (o'brien@) but not start with one, which
+# is a message's quote ('bob@example.org'). After it: a domain literal
+# (bob@[192.0.2.1]), or a run.
 _AT_SIGN = re.compile("@")
-_ADDRESS_RUN = re.compile(r"[^@\s'\"<>()\[\],;:/]+")
+_LOCAL_PART_BACKWARDS = re.compile(
+    r"\"[^\"\n]{0,64}\"|[^@\s\"<>()\[\],;:/]*[^@\s'\"<>()\[\],;:/]"
+)
+_DOMAIN = re.compile(r"\[[^\]\s]{1,255}\]|[^@\s'\"<>()\[\],;:/]+")
 
 SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
@@ -105,7 +112,7 @@ def redact_addresses(text: str) -> str:
     file, a request or a server said."""
     if "@" not in text:
         return text
-    return redact_around(text, _AT_SIGN, _ADDRESS_RUN, _ADDRESS_RUN)
+    return redact_around(text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN)
 
 
 # An address percent-encoded in a URL or a form, as in
@@ -126,10 +133,18 @@ _ENCODED_DOMAIN = re.compile(
 )
 
 
+# An "@" written otherwise: percent-encoded however many times, as an HTML
+# character reference, or as a full-width or small "@" of Unicode.
+_AT_SIGN_WRITTEN_OTHERWISE = re.compile(
+    "%(?:25)*40|&(?:#0*64|#[xX]0*40|commat);?|[\uff20\ufe6b]"
+)
+
+
 def holds_at_sign(text: str) -> bool:
-    """True when ``text`` holds an "@", as it is or percent-encoded however
-    many times: a URL that may carry an address, never to be published."""
-    return "@" in text or _ENCODED_AT_SIGN.search(text) is not None
+    """True when ``text`` holds an "@", as it is or written otherwise
+    (percent-encoded however many times, as a character reference): a URL
+    or a value that may carry an address, never to be published."""
+    return "@" in text or _AT_SIGN_WRITTEN_OTHERWISE.search(text) is not None
 
 
 def redact_encoded_addresses(text: str) -> str:

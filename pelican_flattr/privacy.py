@@ -17,12 +17,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 
 from . import build
 from .identifiers import (
     HIDDEN_ADDRESS,
     IdentifierError,
+    holds_at_sign,
     parse_owner,
     redact_encoded_addresses,
 )
@@ -99,7 +100,7 @@ def fields_that_may_hold_addresses(metadata: dict[str, Any]) -> list[str]:
     every field that misspells one of the plugin's (it may be the owner's)."""
     names = unknown_fields(metadata)
     owner = metadata.get(OWNER)
-    if owner is not None and not (isinstance(owner, str) and "@" not in owner):
+    if owner is not None and not (isinstance(owner, str) and not holds_at_sign(owner)):
         names.append(OWNER)
     return names
 
@@ -188,7 +189,7 @@ def hidden_owner(owner: object) -> object:
     """Owner metadata with any address in it hidden: ``owner`` itself when
     it holds none. Anything but text (a field given twice is a list) is
     looked through, as it is rare."""
-    if owner is None or (isinstance(owner, str) and "@" not in owner):
+    if owner is None or (isinstance(owner, str) and not holds_at_sign(owner)):
         return owner
     hidden = scrubbed_owner(owner)
     return owner if hidden == owner else hidden
@@ -196,50 +197,111 @@ def hidden_owner(owner: object) -> object:
 
 @dataclass(frozen=True)
 class OwnerSource:
-    """Published content with an email owner, for the check of its
-    published source: the source file, its page (Pelican names the copy
-    after it), its owner metadata, and the hashes that owner stands for."""
+    """Content with an email owner whose source file Pelican publishes: the
+    source file, the copies (each a path in the output folder, and the
+    setting that writes it), its owner metadata, and the hashes that owner
+    stands for."""
 
     source: str
-    save_as: str
+    copies: tuple[tuple[str, str], ...]
     owner: object
     digests: frozenset[str]
 
 
-def published_content(generators: list[Any]) -> list[OwnerSource]:
-    """Of what Pelican's SourceFileGenerator copies (published content and
-    its translations), what has an email owner. An owner that hid an
-    address it could not hash is an error of its own, naming the file."""
+_PUBLISHED = {
+    ArticlesGenerator: ("articles", "translations"),
+    PagesGenerator: ("pages", "translations"),
+}
+# The lists of every content a generator makes, drafts and hidden ones
+# too: a static path copies each file in it, whatever its status.
+EVERY_CONTENT = {
+    ArticlesGenerator: (
+        "articles",
+        "translations",
+        "hidden_articles",
+        "hidden_translations",
+        "drafts",
+        "drafts_translations",
+    ),
+    PagesGenerator: (
+        "pages",
+        "translations",
+        "hidden_pages",
+        "hidden_translations",
+        "draft_pages",
+        "draft_translations",
+    ),
+}
+OUTPUT_SOURCES = "OUTPUT_SOURCES = True"
+STATIC_COPY = "STATIC_EXCLUDE_SOURCES = False, with the file in STATIC_PATHS,"
+
+
+def published_sources(
+    generators: list[Any], extension: str | None, static_copies: bool
+) -> list[OwnerSource]:
+    """Content with an email owner whose source file Pelican publishes:
+    ``OUTPUT_SOURCES`` copies each published content's (and translation's)
+    with ``extension``; with ``static_copies`` (``STATIC_EXCLUDE_SOURCES``
+    off), the static generator copies every file of ``STATIC_PATHS``,
+    content sources included. An owner that hid an address it could not
+    hash is an error of its own, naming the file."""
+    static = (
+        {
+            static.source_path: str(static.save_as)
+            for generator in generators
+            if isinstance(generator, StaticGenerator)
+            for static in generator.staticfiles
+        }
+        if static_copies
+        else {}
+    )
     found = []
     for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            published = chain(generator.articles, generator.translations)
-        elif isinstance(generator, PagesGenerator):
-            published = chain(generator.pages, generator.translations)
-        else:
+        kind = next((kind for kind in _PUBLISHED if isinstance(generator, kind)), None)
+        if kind is None:
             continue
-        for content in published:
-            owner = content.metadata.get(OWNER)
-            values = owner if isinstance(owner, (list, tuple)) else [owner]
-            texts = [value for value in values if isinstance(value, str)]
-            digests = frozenset(
-                text.partition(":")[2].strip().lower()
-                for text in texts
-                if text.strip().lower().startswith("email:")
-                and HIDDEN_ADDRESS not in text
-            )
-            if not digests:
-                continue  # no address of its owner to look for
-            source = build.source_of(content) or str(content.relative_source_path)
-            found.append(
-                OwnerSource(
-                    source.replace("\\", "/"),
-                    str(content.save_as),
-                    owner,
-                    digests,
-                )
-            )
+        names = EVERY_CONTENT[kind] if static else _PUBLISHED[kind]
+        published = _PUBLISHED[kind] if extension is not None else ()
+        seen = set()
+        for name in names:
+            for content in getattr(generator, name, ()):
+                if id(content) in seen:
+                    continue
+                seen.add(id(content))
+                copies = []
+                if name in published:
+                    stem = os.path.splitext(str(content.save_as))[0]
+                    copies.append((stem.replace("\\", "/") + extension, OUTPUT_SOURCES))
+                copy = static.get(content.source_path)
+                if copy is not None:
+                    copies.append((copy.replace("\\", "/"), STATIC_COPY))
+                digests = _owner_digests(content.metadata.get(OWNER))
+                if copies and digests:
+                    source = build.source_of(content) or str(
+                        content.relative_source_path
+                    )
+                    found.append(
+                        OwnerSource(
+                            source.replace("\\", "/"),
+                            tuple(copies),
+                            content.metadata.get(OWNER),
+                            digests,
+                        )
+                    )
     return found
+
+
+def _owner_digests(owner: object) -> frozenset[str]:
+    """The hashes of the email owners in ``owner`` metadata (a list, from a
+    field given twice), but for one whose address could not be hashed."""
+    values = owner if isinstance(owner, (list, tuple)) else [owner]
+    return frozenset(
+        text.partition(":")[2].strip().lower()
+        for text in values
+        if isinstance(text, str)
+        and text.strip().lower().startswith("email:")
+        and HIDDEN_ADDRESS not in text
+    )
 
 
 # Anything with an "@" between separators, for the addresses to hash: what
@@ -261,11 +323,12 @@ def _without_escapes(text: bytes) -> bytes:
 
 
 def warn_about_published_addresses(pelican: Any) -> None:
-    """Name each source file that ``OUTPUT_SOURCES`` published with the
-    plain address of its own email owner in it.
+    """Name each source file that Pelican published (``OUTPUT_SOURCES``, or
+    a static path that copies it) with the plain address of its own email
+    owner in it.
 
     Pelican copies the file itself: the plugin hides the address in what
-    Pelican keeps of it, but cannot change the copy. So the copy of each
+    Pelican keeps of it, but cannot change the copy. So each copy of a
     content with an email owner is read once written, "&#64;" decoded, and
     every text around an "@" hashed, as the audit finds them and more: the
     copy is named when it holds the address behind its owner's hash (with
@@ -276,9 +339,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
     reStructuredText reader keeps only the last of a field given twice: an
     address in the first never reaches the plugin, and is not looked for.
     """
-    extension = build.current.published_sources
     entries = build.current.owner_sources
-    if extension is None or not entries:
+    if not entries:
         return
     import hashlib
 
@@ -286,31 +348,31 @@ def warn_about_published_addresses(pelican: Any) -> None:
 
     output = Path(pelican.settings["OUTPUT_PATH"])
     for entry in sorted(entries, key=lambda entry: entry.source):
-        copy = os.path.splitext(entry.save_as)[0].replace("\\", "/") + extension
-        try:
-            data = (output / copy).read_bytes()
-        except OSError:
-            continue  # Pelican did not write it, and says why
-        texts = with_entities_decoded(data)
-        if b"\\" in data:  # as the reST reader took the owner from it
-            texts += [_without_escapes(text) for text in texts]
-        shaped = {
-            token
-            for text in texts
-            for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
-        }
-        leaked = any(
-            hashlib.md5(address.encode()).hexdigest() in entry.digests
-            for token in shaped
-            for address in candidate_addresses(token)
-        )
-        if leaked:
-            build.warn(
-                f"{entry.source}: OUTPUT_SOURCES = True publishes this source "
-                f"file as it is ({copy}), and it holds the plain email address "
-                f"of its owner: write the owner as {_hashed_form(entry.owner)} "
-                "and keep the address out of the file"
+        for copy, setting in entry.copies:
+            try:
+                data = (output / copy).read_bytes()
+            except OSError:
+                continue  # Pelican did not write it, and says why
+            texts = with_entities_decoded(data)
+            if b"\\" in data:  # as the reST reader took the owner from it
+                texts += [_without_escapes(text) for text in texts]
+            shaped = {
+                token
+                for text in texts
+                for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
+            }
+            leaked = any(
+                hashlib.md5(address.encode()).hexdigest() in entry.digests
+                for token in shaped
+                for address in candidate_addresses(token)
             )
+            if leaked:
+                build.warn(
+                    f"{entry.source}: {setting} publishes this source file as "
+                    f"it is ({copy}), and it holds the plain email address of "
+                    f"its owner: write the owner as {_hashed_form(entry.owner)} "
+                    "and keep the address out of the file"
+                )
     build.fail_if_strict()
 
 

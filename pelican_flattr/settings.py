@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from .identifiers import (
     HIDDEN_ADDRESS,
     IdentifierError,
     Owner,
+    holds_at_sign,
     is_handle,
     parse_owner,
     redact_addresses,
@@ -125,7 +126,14 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     the next run of an autoreloading build reports it again.
     """
     authors = settings.get("FLATTR_AUTHORS")
-    if isinstance(authors, Mapping):
+    if isinstance(authors, MutableMapping):
+        # In place: a settings file may name the same dict twice
+        # (AUTHOR_LINKS = FLATTR_AUTHORS), and Pelican pickles both names.
+        for name, value in list(authors.items()):
+            scrubbed = scrubbed_owner(value)
+            if scrubbed != value:
+                authors[name] = scrubbed
+    elif isinstance(authors, Mapping):
         settings["FLATTR_AUTHORS"] = {
             name: scrubbed_owner(value) for name, value in authors.items()
         }
@@ -287,17 +295,17 @@ def scrubbed_owner(value: object) -> object:
             shown = repr(value)
         except Exception:  # nothing tells what it holds: keep none of it
             return HIDDEN_VALUE
-        return HIDDEN_VALUE if "@" in shown else value
+        return HIDDEN_VALUE if holds_at_sign(shown) else value
     try:
         return parse_owner(value).value
     except IdentifierError:
-        if "@" not in value or is_handle(value):
+        if not holds_at_sign(value) or is_handle(value):
             return value
         # Even a broken address ("email:someone@") says who it is: the kind
         # stays, so that the next run reports the same mistake, unless it
         # is the address ("someone@example.org:...").
         kind, colon, _ = value.partition(":")
-        if colon and "@" not in kind:
+        if colon and not holds_at_sign(kind):
             return f"{kind}{colon}{HIDDEN_ADDRESS}"
         return HIDDEN_ADDRESS
 

@@ -1010,6 +1010,60 @@ def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_
 
 
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_an_encoded_or_aliased_owner_address_never_reaches_the_cache(
+    tmp_path, flattr_log, cache_layer
+):
+    """An "@" percent-encoded, as a character reference or a full-width
+    one makes no usable owner, and is hidden as a plain one is; and a
+    settings file that names FLATTR_AUTHORS twice has both names hashed."""
+    from conftest import build
+
+    authors = {
+        "Zed": "email:zed.secret%40example.org",
+        "Amy": "email:amy.secret&#64;example.org",
+        "Bea": "email:bea.secret\uff20example.org",
+        "Cy": "email:cy.secret@example.org",
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "FLATTR_USERNAME": "siteowner",
+        "FLATTR_AUTHORS": authors,
+        "AUTHOR_LINKS": authors,
+    }
+    files = {
+        "zed.md": article("Zed writes here", "Zed"),
+        "cy.md": article("Cy writes here", "Cy"),
+        "own.md": article(
+            "Own owner", "Zed", flattr_owner="email:own.secret&#x40;example.org"
+        ),
+    }
+    output = build(tmp_path, files, **settings)
+    build(tmp_path, {}, **settings)  # a rebuild from the cache
+    things = manifest_things(output)
+    assert (
+        things["cy.md"]["owner"]["value"]
+        == "email:" + hashlib.md5(b"cy.secret@example.org").hexdigest()
+    )
+    unusable = [m for m in _flattr_messages(flattr_log) if "not usable" in m]
+    assert unusable, _flattr_messages(flattr_log)
+    written = [
+        p
+        for folder in ("cache", "output")
+        for p in (tmp_path / folder).rglob("*")
+        if p.is_file()
+    ]
+    assert any(p.parent.name == "cache" for p in written)
+    for path in written:
+        data = _file_bytes(path)
+        for name in (b"zed.secret", b"amy.secret", b"bea.secret", b"own.secret"):
+            assert name not in data, (name, path)
+        assert b"cy.secret" not in data, path
+    assert not any("secret" in m for m in _flattr_messages(flattr_log))
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
 ):
@@ -1100,16 +1154,16 @@ def test_an_owner_address_in_the_metadata_settings_never_reaches_the_cache(
     assert not any("@" in message for message in _flattr_messages(flattr_log))
 
 
-def _published_warning(source, copy, form):
+def _published_warning(source, copy, form, setting="OUTPUT_SOURCES = True"):
     return (
-        f"pelican-flattr: {source}: OUTPUT_SOURCES = True publishes this source "
+        f"pelican-flattr: {source}: {setting} publishes this source "
         f"file as it is ({copy}), and it holds the plain email address of its "
         f"owner: write the owner as {form} and keep the address out of the file"
     )
 
 
-def _published_source_warnings(log):
-    return [m for m in _flattr_messages(log) if "OUTPUT_SOURCES" in m]
+def _published_source_warnings(log, setting="OUTPUT_SOURCES"):
+    return [m for m in _flattr_messages(log) if setting in m]
 
 
 def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log):
@@ -1177,6 +1231,62 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     flattr_log.clear()
     build(tmp_path, {}, **dict(settings, OUTPUT_SOURCES=False))
     assert _published_source_warnings(flattr_log) == []
+
+
+def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
+    tmp_path, flattr_log
+):
+    """With STATIC_EXCLUDE_SOURCES off, a static path that holds content
+    copies each source file as it is, drafts too: the copy is named as an
+    OUTPUT_SOURCES copy is."""
+    from conftest import build
+
+    files = {
+        "posts/a.md": article(
+            "Owner in metadata", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+        "posts/draft.md": article(
+            "Draft owner",
+            "Zed",
+            flattr_owner="email:dave.secret@example.org",
+            status="draft",
+        ),
+        "posts/hashed.md": article(
+            "Owner hashed already", "Zed", flattr_owner="email:" + MD5_OF_DAVE
+        ),
+        # Outside the static path: Pelican copies nothing of it.
+        "other/b.md": article(
+            "Not copied", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+    }
+    settings = {
+        "STATIC_PATHS": ["posts"],
+        "ARTICLE_PATHS": ["posts", "other"],
+        "STATIC_EXCLUDE_SOURCES": False,
+        "FLATTR_USERNAME": "siteowner",
+    }
+    output = build(tmp_path, files, **settings)
+    assert b"dave.secret@" in (output / "posts" / "a.md").read_bytes()
+    hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
+    static = "STATIC_EXCLUDE_SOURCES = False, with the file in STATIC_PATHS,"
+    assert _published_source_warnings(flattr_log, static) == [
+        _published_warning("posts/a.md", "posts/a.md", hashed, static),
+        _published_warning("posts/draft.md", "posts/draft.md", hashed, static),
+    ]
+    # With both, each copy is named for the setting that wrote it.
+    flattr_log.clear()
+    build(tmp_path, {}, OUTPUT_SOURCES=True, **settings)
+    assert _flattr_messages(flattr_log) == [
+        _published_warning("other/b.md", "not-copied.text", hashed),
+        _published_warning("posts/a.md", "owner-in-metadata.text", hashed),
+        _published_warning("posts/a.md", "posts/a.md", hashed, static),
+        _published_warning("posts/draft.md", "posts/draft.md", hashed, static),
+    ]
+    # Pelican's default leaves content sources out of its static paths.
+    flattr_log.clear()
+    build(tmp_path / "default", files, **dict(settings, STATIC_EXCLUDE_SOURCES=True))
+    assert not (tmp_path / "default" / "output" / "posts" / "a.md").exists()
+    assert _flattr_messages(flattr_log) == []
 
 
 def test_a_published_rest_owner_address_is_found_through_its_escapes(
