@@ -338,11 +338,15 @@ def _head_end(page: str) -> int:
         at >= 0
         and _HEAD_END_TAG.search(page, at + 7) is None
         and not _inside_a_tag(page, at)
+        and page.count("</title", 0, at) < 2
     ):
         # The only one on the page, however spelt: no text before it held
         # another (the usual page, found with two searches), and not text
         # in a tag's attribute (a theme that leaves the tag out, and prints
-        # a summary holding "</head>" into its description).
+        # a summary holding "</head>" into its description). Nor did a
+        # title end early: a theme that prints a title holding "</title>"
+        # (after striptags, from "&lt;/title&gt;") leaves the rest of it as
+        # text, which ends the head there.
         return at
     text = -1
     for index, (name, _, start) in enumerate(_tags(page, len(page))):
@@ -388,6 +392,10 @@ def _head_start(page: str, head_end: int) -> int:
             return head_end if close < 0 else close + 1
         at = page.find("<head", close, head_end)
     return head_end
+
+
+# How far into a page a browser looks for its <meta charset>.
+_CHARSET_BYTES = 1024
 
 
 def _declares_charset(values: dict[str, str]) -> bool:
@@ -542,6 +550,13 @@ def inject(
             skip = _theme_properties(page, head_end)
         tags = _head(escaped_href, open_graph, skip)
         at = _head_start(page, head_end)
+        if page.find("<meta charset", 0, at) < 0 and (
+            0 <= page.find("<meta charset", at) < _CHARSET_BYTES
+        ):
+            # The page declares its encoding past its head's end (text there
+            # ended the head early): the tags would push it out of the first
+            # 1,024 bytes, where a browser looks for it. Pelican writes UTF-8.
+            tags.insert(0, '<meta charset="utf-8">\n')
         if at == head_end:
             tags.append("\n")
         else:

@@ -655,6 +655,28 @@ def test_markup_quoted_in_the_heads_text_is_no_landmark(site, title, body):
     assert audit_command(["audit", str(output)]) == 0
 
 
+def test_a_title_that_ends_early_leaves_the_plugins_tags_in_the_head(site):
+    # simple prints the title, striptags turning "&lt;/title&gt;" back into
+    # "</title>", before its <meta charset>: the rest of the title is text,
+    # which ends the head there, and the charset declaration is in the body.
+    title = "Why &lt;/title&gt; matters"
+    output = site(
+        {"a.md": article(title, "Alice")}, theme="simple", **{"FLATTR_AUTHORS": AUTHORS}
+    )
+    thing = manifest_things(output)["a.md"]
+    raw = (output / thing["page"]).read_bytes()
+    soup = page_as_browsers_read_it(output / thing["page"])
+    links = payment_links(soup)
+    assert [link["href"] for link in links] == [thing["auto_submit_url"]]
+    assert links[0].parent.name == "head"
+    for meta in soup.find_all("meta", property=True):
+        assert meta.parent.name == "head", meta
+    # A browser looks for the encoding in the first 1,024 bytes: the
+    # plugin's tags, ~2 KB, would have pushed the theme's out of them.
+    assert 0 <= raw.find(b'<meta charset="utf-8">') < 1024
+    assert audit_command(["audit", str(output)]) == 0
+
+
 HEAD_ENDS = [
     # (page, what the head ends at: the text found there)
     ("<html><head><title>x</title></head><body>", "</head><body>"),
@@ -667,6 +689,9 @@ HEAD_ENDS = [
     ("<title>A </head> B</title></Head\n><body>", "</Head\n><body>"),
     ('<head><script>"</head>"</script></head><body>', "</head><body>"),
     ("<HEAD><STYLE>/* </HEAD> */</STYLE></HEAD><BODY>", "</HEAD><BODY>"),
+    # A title that ends early (a theme printed "</title>" in it) leaves
+    # text, which ends the head before its one </head>.
+    ('<head><title>A </title> B</title><meta charset="utf-8"></head>', "B</title>"),
     # The optional </head> left out: the head ends where the body starts.
     ("<head><title>x</title><body><p>", "<body><p>"),
     ("<head><title>x</title><div>", "<div>"),
