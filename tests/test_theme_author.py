@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import (
     ROOT,
+    SITEURL,
     article,
     flattr_buttons,
     manifest_things,
@@ -362,3 +363,37 @@ def test_the_themes_links_and_languages_are_those_the_site_has(site):
     assert {tag["lang"] for tag in index.select("[lang]") if tag.name != "html"} == {
         "pt-BR"
     }
+
+
+def test_the_themes_links_are_escaped_as_attribute_values(site):
+    """Pelican's Jinja does not autoescape: a slug holding a quote added an
+    attribute to every link theme/ printed of it, and one holding "&amp;"
+    linked a page that does not exist."""
+    from urllib.parse import unquote
+
+    files = {
+        "quote.md": article("Quoted slug", "Alice", slug='x" onmouseover="alert(1)'),
+        "amp.md": article("Ampersand slug", "Bob", slug="a&amp;b"),
+    }
+    output = site(
+        files,
+        theme=str(ROOT / "theme"),
+        FLATTR_AUTHORS=AUTHORS,
+        MENUITEMS=[("Shop", 'https://shop.example.org/?a=1&b="2"')],
+    )
+    things = manifest_things(output)
+    assert len(things) == 2
+    pages = [output / "index.html", output / "archives.html"]
+    pages += [output / thing["page"] for thing in things.values()]
+    for path in pages:
+        soup = page(path)
+        assert not soup.select("[onmouseover]"), path
+        links = soup.select(f"a[href^='{SITEURL}/']")
+        assert len(links) >= 5, path
+        for link in links:
+            target = unquote(link["href"].removeprefix(f"{SITEURL}/"))
+            assert (output / target.split("#")[0]).exists(), (path, target)
+        menu = soup.find("a", string="Shop")
+        assert menu["href"] == 'https://shop.example.org/?a=1&b="2"'
+    index_links = {a["href"] for a in page(output / "index.html").select("h2 a")}
+    assert index_links == {f"{SITEURL}/{t['page']}" for t in things.values()}
