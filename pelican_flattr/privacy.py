@@ -28,7 +28,14 @@ from .identifiers import (
     redact_encoded_addresses,
 )
 from .resolve import OWNER, unknown_fields
-from .settings import scrub_addresses, scrubbed_owner
+from .settings import (
+    CATEGORY_METADATA,
+    HIDDEN_METADATA,
+    LANGUAGE_METADATA,
+    OPT_OUT,
+    scrub_addresses,
+    scrubbed_owner,
+)
 
 # The web hook receiver's secret, which a settings file may hold (see
 # webhook_command.TOKEN_ENV; not imported, to keep the build's imports few).
@@ -90,18 +97,51 @@ def hide_addresses_in_log(logger: logging.Logger) -> None:
 def note_readers(readers: Any) -> None:
     """Keep each of the build's readers (one per generator): its cache keeps
     its own copy of each file's metadata (see hide_address_in_reader_caches).
+
+    Each file's metadata is also hashed as the reader caches it. Pelican
+    caches a file as soon as it is read, before ``article_generator_context``:
+    a file that fails after that (``TYPOGRIFY`` without typogrify, another
+    plugin's receiver raising) never reaches the plugin, and its cache entry
+    is saved all the same. Pelican has no signal in between, so its
+    ``cache_data`` is wrapped, on this readers object only.
     """
-    if build.current.active:
-        build.current.readers.append(readers)
+    if not build.current.active:
+        return
+    build.current.readers.append(readers)
+    cache_data = getattr(readers, "cache_data", None)
+    if callable(cache_data):
+
+        def cache_with_addresses_hidden(filename: Any, data: Any) -> Any:
+            fields = data[1] if isinstance(data, tuple) and len(data) == 2 else None
+            if isinstance(fields, dict):
+                for name in fields_that_may_hold_addresses(fields):
+                    fields[name] = hidden_owner(fields[name])
+            return cache_data(filename, data)
+
+        readers.cache_data = cache_with_addresses_hidden
+
+
+# The plugin's fields whose values are words (yes, no, a category, a
+# language): an address in one is the owner given in the wrong field
+# ("Flattr: email:..."), refused, and pickled all the same. Not flattr_url
+# and flattr_tags, which are published as written.
+_WORD_FIELDS = (OPT_OUT, CATEGORY_METADATA, LANGUAGE_METADATA, HIDDEN_METADATA)
 
 
 def fields_that_may_hold_addresses(metadata: dict[str, Any]) -> list[str]:
-    """The owner field of ``metadata`` when it may hold an address, and
-    every field that misspells one of the plugin's (it may be the owner's)."""
+    """The owner field of ``metadata`` when it may hold an address, every
+    field that misspells one of the plugin's (it may be the owner's), and
+    any of the plugin's fields of words that holds an address."""
     names = unknown_fields(metadata)
     owner = metadata.get(OWNER)
     if owner is not None and not (isinstance(owner, str) and not holds_at_sign(owner)):
         names.append(OWNER)
+    names += [
+        name
+        for name in _WORD_FIELDS
+        if isinstance(metadata.get(name), (str, list, tuple))
+        and holds_at_sign(str(metadata[name]))
+    ]
     return names
 
 
@@ -275,7 +315,15 @@ def published_sources(
                 copy = static.get(content.source_path)
                 if copy is not None:
                     copies.append((copy.replace("\\", "/"), STATIC_COPY))
-                digests = _owner_digests(content.metadata.get(OWNER))
+                # A misspelt owner field, or the owner in a field of words,
+                # is hashed too, and the copy may hold its address.
+                metadata = content.metadata
+                digests = _owner_digests(
+                    [
+                        metadata.get(name)
+                        for name in (OWNER, *unknown_fields(metadata), *_WORD_FIELDS)
+                    ]
+                )
                 if copies and digests:
                     source = build.source_of(content) or str(
                         content.relative_source_path
@@ -291,13 +339,18 @@ def published_sources(
     return found
 
 
-def _owner_digests(owner: object) -> frozenset[str]:
-    """The hashes of the email owners in ``owner`` metadata (a list, from a
-    field given twice), but for one whose address could not be hashed."""
-    values = owner if isinstance(owner, (list, tuple)) else [owner]
+def _owner_digests(values: list[object]) -> frozenset[str]:
+    """The hashes of the email owners in metadata ``values`` (each may be a
+    list, from a field given twice), but for one whose address could not be
+    hashed."""
+    texts = [
+        text
+        for value in values
+        for text in (value if isinstance(value, (list, tuple)) else [value])
+    ]
     return frozenset(
         text.partition(":")[2].strip().lower()
-        for text in values
+        for text in texts
         if isinstance(text, str)
         and text.strip().lower().startswith("email:")
         and HIDDEN_ADDRESS not in text

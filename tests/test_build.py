@@ -974,6 +974,51 @@ def test_an_address_in_a_skipped_file_never_reaches_the_cache(tmp_path, flattr_l
     assert not any("@" in message for message in _flattr_messages(flattr_log))
 
 
+def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
+    tmp_path, flattr_log
+):
+    """Pelican caches a file as soon as its reader has read it: a file that
+    fails before the plugin's receiver sees it (here another plugin's
+    receiver, called first, raises) keeps its cache entry all the same."""
+    from conftest import build
+    from pelican import signals
+
+    from pelican_flattr.privacy import hide_addresses_as_read
+
+    def fails_on_one_file(sender, metadata):
+        if metadata.get("title") == "Fails":
+            raise ValueError("another plugin cannot handle this file")
+
+    files = {
+        "fails.md": article(
+            "Fails", "Zed", flattr_owner="email:fails.secret@example.org"
+        ),
+        "kept.md": article(
+            "Published", "Zed", flattr_owner="email:kept.secret@example.org"
+        ),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+    }
+    # Blinker calls receivers in the order they were connected.
+    signal = signals.article_generator_context
+    signal.disconnect(hide_addresses_as_read)
+    signal.connect(fails_on_one_file)
+    signal.connect(hide_addresses_as_read)
+    try:
+        output = build(tmp_path, files, **settings)
+    finally:
+        signal.disconnect(fails_on_one_file)
+    assert set(manifest_things(output)) == {"kept.md"}
+    cached = b"".join(
+        _file_bytes(p) for p in tmp_path.rglob("cache/*-Readers") if p.is_file()
+    )
+    assert hashlib.md5(b"fails.secret@example.org").hexdigest().encode() in cached
+    _assert_no_secret_address_written(tmp_path, "reader")
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
@@ -1287,6 +1332,46 @@ def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     build(tmp_path / "default", files, **dict(settings, STATIC_EXCLUDE_SOURCES=True))
     assert not (tmp_path / "default" / "output" / "posts" / "a.md").exists()
     assert _flattr_messages(flattr_log) == []
+
+
+def test_an_owner_address_in_another_field_is_hashed_and_its_copy_named(
+    tmp_path, flattr_log
+):
+    """An owner given in a misspelt field, or in one of the plugin's fields
+    of words ("Flattr: email:..."), is refused, hashed where Pelican keeps
+    it, and named in the copy OUTPUT_SOURCES publishes."""
+    from conftest import build
+
+    files = {
+        "ownr.md": article(
+            "Misspelt owner", "Zed", flattr_ownr="email:dave.secret@example.org"
+        ),
+        "opt.md": article(
+            "Owner as opt out", "Zed", flattr="email:dave.secret@example.org"
+        ),
+        "hidden.md": article(
+            "Owner as hidden", "Zed", flattr_hidden="email:dave.secret@example.org"
+        ),
+    }
+    settings = {
+        "OUTPUT_SOURCES": True,
+        "FLATTR_USERNAME": "siteowner",
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+    }
+    build(tmp_path, files, **settings)
+    unknown = "email:MD5HEX (the address's MD5 hash)"
+    assert _published_source_warnings(flattr_log) == [
+        _published_warning("hidden.md", "owner-as-hidden.text", unknown),
+        _published_warning("opt.md", "owner-as-opt-out.text", unknown),
+        _published_warning("ownr.md", "misspelt-owner.text", unknown),
+    ]
+    cache = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert cache
+    for path in cache + [p for p in (tmp_path / "output").rglob("*.html")]:
+        assert b"dave.secret" not in _file_bytes(path), path
+    assert not any("secret" in m for m in _flattr_messages(flattr_log))
 
 
 def test_a_published_rest_owner_address_is_found_through_its_escapes(
