@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from .identifiers import (
     IdentifierError,
@@ -432,8 +432,9 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     Links are resolved as Pelican resolves them in a body: from the
     content's own folder unless they start with "/", to the linked file's
     URL (which ``{attach}`` moves). A link to a missing file keeps its path,
-    as Pelican keeps it in a body. A space in a file's name (``Screen
-    Shot.png``) is percent-encoded, as in a thing URL.
+    as Pelican keeps it in a body. The file's path is percent-encoded
+    (``Screen Shot.png``, ``a#1.png``); a value that is no such link is a
+    URL already, and only its whitespace is.
     """
     prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
     if prefix is None:
@@ -458,8 +459,15 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
                 # before reading its URL: reading it pins the file where it
                 # is, and a later attach_to() would only warn.
                 linked.attach_to(content)
-            return url_safe(f"{settings.files_url}/{str(linked.url).lstrip('/')}"), True
-    return url_safe(f"{settings.files_url}/{path}"), False
+            return f"{settings.files_url}/{_file_path(str(linked.url))}", True
+    return f"{settings.files_url}/{_file_path(path)}", False
+
+
+def _file_path(path: str) -> str:
+    """A file's path as a URL path: every character a URL path cannot hold
+    as it is percent-encoded, "#", "?" and "%" included (``a#1.png`` is a
+    file's name, not ``a`` and a fragment; ``100%.png`` no escape)."""
+    return quote(path.lstrip("/"), safe="/!$&'()*+,;=:@~")
 
 
 def open_graph(

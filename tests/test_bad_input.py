@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from conftest import SITEURL, article, flattr_buttons, manifest_things, og, page
@@ -1165,6 +1165,36 @@ def test_a_flattr_siteurl_that_would_break_every_thing_url_is_refused(
     assert message.startswith("pelican-flattr: settings: FLATTR_SITEURL ")
     assert says in message and "s3cret" not in message
     assert flattr_buttons(page(output / "some-article.html")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "link", "encoded"),
+    [
+        ("a#1.png", "a%231.png", "a%231.png"),
+        ("q?x.png", "q%3Fx.png", "q%3Fx.png"),
+        ("100%.png", "100%25.png", "100%25.png"),
+        ("a%20b.png", "a%2520b.png", "a%2520b.png"),
+        ("caf\u00e9.png", "caf\u00e9.png", "caf%C3%A9.png"),
+    ],
+)
+def test_an_image_file_named_with_url_characters_is_its_og_image(
+    site, flattr_log, name, link, encoded
+):
+    # "#", "?" and "%" in a file's name are no fragment, query or escape:
+    # the og:image took "a#1.png" for "a", and "a%20b.png" for "a b.png".
+    files = {
+        "a.md": article("Pictures", "Alice", og_image="{static}/images/" + link),
+        f"images/{name}": "not really a PNG",
+        "images/a b.png": "another file",
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, STATIC_PATHS=["images"])
+    (image,) = og(page(output / "pictures.html"), "og:image")
+    assert image == f"{SITEURL}/images/{encoded}"
+    assert (output / "images" / unquote(encoded)).is_file()
+    assert _messages(flattr_log, "og_image") == []
+    from pelican_flattr.cli import main as pelican_flattr
+
+    assert pelican_flattr(["audit", str(output)]) == 0
 
 
 @pytest.mark.parametrize(
