@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import importlib
 import io
@@ -157,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    if sys.stdout is None:
+        # Started with stdout closed (``>&-``): Python has no stream to give
+        # the command, whose report would be lost, and says so only with a
+        # traceback at its first write.
+        if sys.stderr is not None:
+            print("pelican-flattr: standard output is closed", file=sys.stderr)
+        return 2
     with _stdout_escapes_what_it_cannot_write():
         return _run(argv)
 
@@ -221,6 +229,10 @@ def _describe_os_error(error: OSError) -> str:
     from .identifiers import redact_addresses
 
     where = error.filename
+    if where is None and error.errno == errno.ENOSPC:
+        # Every file the commands write is named in its error: one without
+        # a name is the output they print (stdout on /dev/full, a full disk).
+        where = "standard output"
     text = f"{where}: {error.strerror}" if where and error.strerror else str(error)
     return redact_addresses(text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -480,14 +481,25 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     them: for the commands that take ``--settings``.
 
     Raises SettingsFileError. Running a settings file can raise anything,
-    and what it raised may quote an author's address: never shown.
+    and what it raised may quote an author's address: never shown. A
+    ``FLATTR_*`` name the plugin does not read is said on stderr, as the
+    build warns of it: a misspelt ``FLATTR_STORE`` would have ``webhook
+    serve`` keep deliveries in another store without a word.
     """
+    if os.path.isdir(path):
+        raise SettingsFileError(f"{path}: is a folder, not a settings file")
     if not os.path.isfile(path):  # unlike Path.is_file(), never raises
         raise SettingsFileError(f"{path}: no such settings file")
+    if not str(path).endswith(".py"):
+        # Pelican imports the file as a module, by its suffix.
+        raise SettingsFileError(
+            f"{path}: Pelican reads settings only from a Python file whose "
+            "name ends in .py"
+        )
     from pelican.settings import read_settings as read_pelican_settings
 
     try:
-        return read_pelican_settings(str(path))
+        settings = read_pelican_settings(str(path))
     except (Exception, SystemExit) as error:
         # SystemExit too: a sys.exit() in the file would end the command
         # with the file's own status and words, unredacted.
@@ -495,6 +507,9 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{path}: cannot be read as Pelican settings: "
             f"{type(error).__name__}: {redact_addresses(str(error))}"
         ) from None
+    for message in unknown_settings(settings):
+        print(f"pelican-flattr: {path}: {message}", file=sys.stderr)
+    return settings
 
 
 def _has_query_or_fragment(url: str) -> bool:

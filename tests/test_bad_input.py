@@ -1216,3 +1216,71 @@ def test_an_image_whose_file_name_has_a_space_is_the_og_image(site, flattr_log, 
     assert image == f"{SITEURL}/images/Screen%20Shot%202024.png"
     assert (output / "images" / "Screen Shot 2024.png").is_file()
     assert _messages(flattr_log, "og_image") == []
+
+
+def test_a_settings_file_the_commands_cannot_read_says_why(
+    sample_output, tmp_path, capsys
+):
+    """A folder, or a file Pelican cannot import (no .py suffix), each said
+    as what it is; once had a "no such settings file" for a folder and an
+    AttributeError from Pelican's import for a file without .py."""
+    from pelican_flattr.cli import main as pelican_flattr
+
+    plain = tmp_path / "pelicanconf"
+    plain.write_text('SITEURL = "https://example.org"\n')
+    for path, says in (
+        (tmp_path, "is a folder, not a settings file"),
+        (
+            plain,
+            "Pelican reads settings only from a Python file whose name ends in .py",
+        ),
+        (tmp_path / "none.py", "no such settings file"),
+    ):
+        argv = ["audit", str(sample_output), "--settings", str(path)]
+        assert pelican_flattr(argv) == 2
+        error = capsys.readouterr().err
+        assert f"{path}: {says}" in error, error
+        assert "Traceback" not in error
+
+
+def test_a_misspelt_setting_in_a_commands_settings_file_is_said(tmp_path, capsys):
+    # verify --from ignored FLATTR_VERIFIED_ACCOUNT without a word: "0
+    # identities: 1 skipped", and no hint of why.
+    from pelican_flattr.cli import main as pelican_flattr
+
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        'FLATTR_AUTHORS = {"Carol": "twitter:user:id:42"}\n'
+        'FLATTR_VERIFIED_ACCOUNT = {"Carol": "carol"}\n'
+    )
+    argv = ["verify", "--from", str(settings), "--dry-run"]
+    pelican_flattr(argv)
+    error = capsys.readouterr().err
+    assert (
+        f"pelican-flattr: {settings}: FLATTR_VERIFIED_ACCOUNT is no setting of "
+        "pelican-flattr, so it is ignored; did you mean FLATTR_VERIFIED_ACCOUNTS?"
+    ) in error
+
+
+@pytest.mark.parametrize(
+    ("stdout", "says"),
+    [
+        ("closed", "pelican-flattr: standard output is closed"),
+        ("/dev/full", "pelican-flattr: standard output: No space left on device"),
+    ],
+)
+def test_a_command_whose_stdout_cannot_be_written_says_so(stdout, says):
+    # With stdout closed, every command ended with a traceback and exit 1,
+    # the status by which verify says Flattr refused an identity.
+    script = Path(sys.executable).with_name("pelican-flattr")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(script), "webhook", "token"],
+            stdout=full if stdout == "/dev/full" else None,
+            preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == says
