@@ -631,7 +631,15 @@ def run_diff(args: Any) -> int:
     source_exists = _unknown
     if content is not None:
         if not os.path.isdir(content):
-            return cli.usage_error(f"--content {content}: no such folder")
+            given = (
+                "--content" if args.content is not None else f"{args.settings}: PATH"
+            )
+            what = (
+                "is a file, not a folder"
+                if os.path.exists(content)
+                else ("no such folder")
+            )
+            return cli.usage_error(f"{given} {content}: {what}")
         source_exists = in_folder(content)
     diff = compare_manifests(old, new, source_exists)
     if settings is not None:

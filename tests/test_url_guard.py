@@ -556,8 +556,12 @@ def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
     assert main(["diff", str(old), new, "--content", content, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["disappeared"] == [] and len(report["moved"]) == 1
-    assert main(["diff", str(old), new, "--content", str(tmp_path / "nope")]) == 2
-    assert "--content" in capsys.readouterr().err
+    nope = tmp_path / "nope"
+    assert main(["diff", str(old), new, "--content", str(nope)]) == 2
+    assert f"--content {nope}: no such folder" in capsys.readouterr().err
+    # A file: once also "no such folder".
+    assert main(["diff", str(old), new, "--content", new]) == 2
+    assert f"--content {new}: is a file, not a folder" in capsys.readouterr().err
 
 
 PAGE_FIX = (
