@@ -512,7 +512,28 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
                     "version and audit that build (pelican-flattr diff still "
                     "reads this manifest)"
                 )
+            named = [("page", thing["page"])]
+            named += [(f"feeds[{n}]", feed) for n, feed in enumerate(thing["feeds"])]
+            for field, written in named:
+                if not _inside_output(written):
+                    raise ManifestError(
+                        f"{path}: things[{index}].{field} is no path inside the "
+                        "output folder (the build writes them relative to it, "
+                        "with / separators): the manifest was changed by hand"
+                    )
     return document
+
+
+def _inside_output(written: str) -> bool:
+    """Whether ``written`` names a file under the output folder, as the
+    build records pages and feeds: relative, without ".." or a NUL, which
+    would have the audit read a file elsewhere, or fail."""
+    return (
+        "\0" not in written
+        and not written.startswith(("/", "\\"))
+        and not re.match(r"[A-Za-z]:[/\\\\]", written)
+        and ".." not in written.replace("\\", "/").split("/")
+    )
 
 
 # A JSON escape of half a UTF-16 pair ("\\ud800"), which json reads into a

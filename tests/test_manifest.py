@@ -740,3 +740,33 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     other.write_text("kept")
     write_atomically(target, "whole\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".m.json.notes", "m.json"]
+
+
+@pytest.mark.parametrize(
+    ("field", "written"),
+    [
+        ("page", "../../etc/passwd"),
+        ("page", "/etc/passwd"),
+        ("page", "posts/../../outside.html"),
+        ("page", "x\0y.html"),
+        ("feeds", "feeds/../../../etc/hostname"),
+    ],
+)
+def test_a_page_or_feed_outside_the_output_folder_is_refused(
+    site, capsys, field, written
+):
+    # The schema took them, and the audit read or looked for a file outside
+    # the site ("is missing"), or failed on the NUL.
+    output = site({"a.md": article("Article A", "Alice")}, FLATTR_USERNAME="alice")
+    path = output / "flattr-manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["things"][0][field] = [written] if field == "feeds" else written
+    path.write_text(json.dumps(manifest))
+    assert audit_command(["audit", str(output)]) == 2
+    named = "feeds[0]" if field == "feeds" else "page"
+    assert (
+        f"{path}: things[0].{named} is no path inside the output folder"
+        in capsys.readouterr().err
+    )
+    # diff reads it: it compares URLs and owners, and opens no page.
+    assert audit_command(["diff", str(path), str(path)]) == 0
