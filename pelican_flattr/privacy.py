@@ -297,33 +297,24 @@ def published_sources(
     )
     found = []
     for generator in generators:
-        kind = next((kind for kind in _PUBLISHED if isinstance(generator, kind)), None)
+        kind = next((k for k in _PUBLISHED if isinstance(generator, k)), None)
         if kind is None:
             continue
-        names = EVERY_CONTENT[kind] if static else _PUBLISHED[kind]
         published = _PUBLISHED[kind] if extension is not None else ()
         seen = set()
-        for name in names:
-            for content in getattr(generator, name, ()):
+        for listed in EVERY_CONTENT[kind] if static else _PUBLISHED[kind]:
+            for content in getattr(generator, listed, ()):
                 if id(content) in seen:
                     continue
                 seen.add(id(content))
                 copies = []
-                if name in published:
+                if listed in published:
                     stem = os.path.splitext(str(content.save_as))[0]
                     copies.append((stem.replace("\\", "/") + extension, OUTPUT_SOURCES))
                 copy = static.get(content.source_path)
                 if copy is not None:
                     copies.append((copy.replace("\\", "/"), STATIC_COPY))
-                # A misspelt owner field, or the owner in a field of words,
-                # is hashed too, and the copy may hold its address.
-                metadata = content.metadata
-                digests = _owner_digests(
-                    [
-                        metadata.get(name)
-                        for name in (OWNER, *unknown_fields(metadata), *_WORD_FIELDS)
-                    ]
-                )
+                digests = _owner_digests(content.metadata)
                 if copies and digests:
                     source = build.source_of(content) or str(
                         content.relative_source_path
@@ -339,10 +330,16 @@ def published_sources(
     return found
 
 
-def _owner_digests(values: list[object]) -> frozenset[str]:
-    """The hashes of the email owners in metadata ``values`` (each may be a
-    list, from a field given twice), but for one whose address could not be
+def _owner_digests(metadata: dict[str, Any]) -> frozenset[str]:
+    """The hashes of the email owners in ``metadata``: its owner, and an
+    owner given in a misspelt field or in a field of words, which are hashed
+    too and whose address a published copy may hold (each value may be a
+    list, from a field given twice); but for one whose address could not be
     hashed."""
+    values = [
+        metadata.get(field)
+        for field in (OWNER, *unknown_fields(metadata), *_WORD_FIELDS)
+    ]
     texts = [
         text
         for value in values
