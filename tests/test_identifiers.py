@@ -46,6 +46,10 @@ def test_supported_forms(value, expected):
     assert parse_owner(value) == expected
 
 
+def test_a_username_is_at_most_64_characters():
+    assert parse_owner("a" * 64) == Owner("flattr_user", "a" * 64)
+
+
 def test_owner_parameters():
     assert parse_owner("alice").parameter == "user_id"
     assert parse_owner("alice").button_parameter == "uid"
@@ -75,6 +79,7 @@ def test_email_hash_is_flattrs():
         ("partner:ns:erin@example.org", "may not hold an at sign"),
         ("facebook:user:1", "unsupported scheme 'facebook'"),
         ("alice smith", "not a valid Flattr username"),
+        ("a" * 65, "not a valid Flattr username"),
         ("carol@example.org", "write it as email:ADDRESS"),
     ],
 )

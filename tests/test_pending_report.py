@@ -269,11 +269,14 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
 
     path = tmp_path / "store.sqlite3"
     january, march = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z"
+    february = "2024-02-01T00:00:00Z"
     with open_store(path) as connection:
         connection.executemany(
             "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
             [
                 ("a1", 2, "partner:ns:1", "", "https://flattr.com/c/a1", january),
+                # Received in the second it was verified: handed over too.
+                ("a2", 4, "partner:ns:1", "", "https://flattr.com/c/a2", february),
                 ("b1", 3, "partner:ns:2", "", "https://flattr.com/c/b1", january),
                 ("b2", 5, "partner:ns:2", "", "https://flattr.com/c/b2", march),
                 ("c1", 7, "partner:ns:3", "", "https://flattr.com/c/c1", march),

@@ -49,6 +49,7 @@ def test_flattr_has_44_language_codes():
         ("iw", "iw_IL"),
         ("id", "in_ID"),
         ("nb", "no_NO"),
+        ("nn", "no_NO"),
         ("pt-BR", "pt_PT"),
         ("en-GB", "en_GB"),
         ("sv_SE", "sv_SE"),
