@@ -107,7 +107,52 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or is newer than this version understands."""
+    """The store cannot be opened or written, is not a store, or is newer
+    than this version understands. ``reason`` says why, for a message that
+    names the store."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"store {path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+    def message(self, settings_file: object | None = None) -> str:
+        """The message; with ``settings_file``, it says that ``FLATTR_STORE``
+        of that file names the store: the setting is what to fix."""
+        if settings_file is None:
+            return str(self)
+        return f"store {self.path} (FLATTR_STORE of {settings_file}): {self.reason}"
+
+
+def existing_store(path: Path) -> bool:
+    """True when a file is at ``path``, False when nothing is there.
+
+    Raises StoreError for anything else (a folder, a device), which SQLite
+    would report with words that say none of this. Only the file's type is
+    looked at: opening the file beside a connection to it would drop that
+    connection's locks (POSIX locks belong to the process, not to a file
+    descriptor), and SQLite reads the first bytes itself (see sqlite_problem).
+    """
+    from .manifest import MISSING, file_problem
+
+    problem = file_problem(path)
+    if problem == MISSING:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise StoreError(path, f"{path.parent} is not a folder")
+        return False
+    if problem is not None:
+        raise StoreError(path, f"{problem}; name the store's file")
+    return True
+
+
+# What a file that holds something other than an SQLite database is said
+# to be. SQLite takes an empty file for an empty database, which a store
+# not yet written is: the operator may have made it first, to give it its
+# group and mode.
+NOT_A_DATABASE = (
+    "is not an SQLite database (it holds something else); name the store's "
+    "file, or move this one away"
+)
 
 
 def open_store(path: str | Path) -> sqlite3.Connection:
@@ -117,20 +162,26 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     group writes with explicit ``BEGIN IMMEDIATE`` ... ``COMMIT``.
     """
     path = Path(path)
-    if path.parent and not path.parent.is_dir():
+    if path.parent and not path.parent.exists():
         raise StoreError(
-            f"store {path}: the folder {path.parent} does not exist; create it "
-            "or choose another path"
+            path,
+            f"the folder {path.parent} does not exist; create it or choose "
+            "another path",
         )
-    try:
-        # Created for its owner alone: it holds claim URLs (an email owner's
-        # is as good as the address). SQLite gives the -wal and -shm files
-        # the database's mode.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # an operator's own mode stays
-    except OSError as error:
-        raise StoreError(f"store {path}: {error.strerror or error}") from None
+    if not existing_store(path):
+        try:
+            # Created for its owner alone: it holds claim URLs (an email
+            # owner's is as good as the address). SQLite gives the -wal and
+            # -shm files the database's mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # made meanwhile; an operator's own mode stays
+        except OSError as error:
+            raise StoreError(
+                path,
+                f"cannot be created: the folder {path.parent} cannot be "
+                f"written ({error.strerror or error})",
+            ) from None
     try:
         connection = sqlite3.connect(
             path,
@@ -139,7 +190,7 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             check_same_thread=False,
         )
     except sqlite3.Error as error:
-        raise StoreError(f"store {path}: {error}") from None
+        raise StoreError(path, sqlite_problem(path, error)) from None
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA journal_mode = WAL")
@@ -150,18 +201,45 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     except BaseException as error:
         connection.close()
         if isinstance(error, sqlite3.Error):
-            raise StoreError(f"store {path}: {error}") from None
+            raise StoreError(path, sqlite_problem(path, error)) from None
         raise
     return connection
 
 
-def _schema_version(connection: sqlite3.Connection, path: Path) -> int:
+def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) -> str:
+    """What SQLite's ``error`` about the store at ``path`` means, to a
+    command that writes the store, or only reads it."""
+    text = str(error)
+    if "not a database" in text:
+        return NOT_A_DATABASE
+    if not writing:
+        return f"not a readable store ({text})"
+    if "readonly" not in text and "unable to open" not in text:
+        return text
+    if not os.access(path, os.W_OK):
+        return (
+            "this user may not write it (the file is read-only); let it write "
+            "the file, or choose another store"
+        )
+    folder = path.parent
+    if not os.access(folder, os.W_OK):
+        return (
+            f"the folder {folder} cannot be written, and SQLite keeps its "
+            f"journal ({path.name}-wal, {path.name}-shm) beside the store: let "
+            "this user write the folder, or choose another store"
+        )
+    return text
+
+
+def schema_version(connection: sqlite3.Connection, path: Path) -> int:
+    """The store's schema version. Raises StoreError for one newer than
+    this version of pelican-flattr understands."""
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"store {path} has schema version {version}, newer than the "
-            f"{SCHEMA_VERSION} this pelican-flattr understands; upgrade "
-            "pelican-flattr"
+            path,
+            f"has schema version {version}, newer than the {SCHEMA_VERSION} "
+            "this pelican-flattr understands; upgrade pelican-flattr",
         )
     return version
 
@@ -170,17 +248,20 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     # Every receiver thread, build and verify opens the store: only one that
     # has a migration to do takes the write lock, so an open never waits
     # behind (or fails on) a writer holding it.
-    if _schema_version(connection, path) == SCHEMA_VERSION:
+    if schema_version(connection, path) == SCHEMA_VERSION:
         return
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Again under the lock: another process may have migrated meanwhile.
-        for number in range(_schema_version(connection, path), SCHEMA_VERSION):
+        for number in range(schema_version(connection, path), SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {number + 1}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite rolls back by itself after some errors (a failed write to
+        # the disk): a ROLLBACK then would hide the error behind its own.
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise

@@ -636,6 +636,8 @@ def run_verify(args: argparse.Namespace) -> int:
         )
 
     store_path = Path(args.store) if args.store else plan.store or Path(DEFAULT_STORE)
+    # For messages: the settings file whose FLATTR_STORE names the store.
+    named_by = args.from_file if not args.store and plan.store else None
     report.store = store_path
     connection = None
     try:
@@ -643,7 +645,7 @@ def run_verify(args: argparse.Namespace) -> int:
         if not args.dry_run or store_path.exists():
             connection = open_store(store_path)
     except StoreError as error:
-        return report.usage([str(error)])
+        return report.usage([error.message(named_by)])
 
     batch = args.from_file is not None
     report.start()

@@ -26,7 +26,13 @@ from urllib.parse import quote
 from .identifiers import IdentifierError, parse_owner
 from .notice import read_pending_totals
 from .settings import SettingsFileError, read_settings_file, shown_author
-from .store import configured_store, store_argument
+from .store import (
+    StoreError,
+    configured_store,
+    existing_store,
+    sqlite_problem,
+    store_argument,
+)
 from .webhook_receiver import (
     MAX_BODY,
     ROUTE_PREFIX,
@@ -44,16 +50,21 @@ def _settings(path: str | None) -> dict[str, Any]:
     return read_settings_file(path) if path else {}
 
 
-def _store_path(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
+def _store_path(
+    args: argparse.Namespace, settings: dict[str, Any]
+) -> tuple[Path, str | None]:
     """--store, else FLATTR_STORE of --settings (a relative one taken from the
-    current folder, as the build takes it), else the default.
+    current folder, as the build takes it), else the default; and the
+    settings file when FLATTR_STORE named it, for messages.
 
     Raises ValueError for a FLATTR_STORE that is not a path.
     """
     if args.store:
-        return Path(args.store)
+        return Path(args.store), None
     configured = configured_store(settings, args.settings) if args.settings else None
-    return configured or Path(DEFAULT_STORE)
+    if configured is not None:
+        return configured, args.settings
+    return Path(DEFAULT_STORE), None
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:
@@ -219,12 +230,14 @@ def run_serve(args: argparse.Namespace) -> int:
             "'pelican-flattr webhook token'"
         )
     try:
-        store = _store_path(args, settings)
+        store, named_by = _store_path(args, settings)
     except ValueError as error:
         return cli.usage_error(str(error))
     try:
         app = WebhookApp(store, token)
-    except Exception as error:  # the store's folder, permissions, schema
+    except StoreError as error:  # the store's folder, permissions, schema
+        return cli.usage_error(error.message(named_by))
+    except Exception as error:
         return cli.usage_error(f"cannot open the store {store}: {error}")
     logging.basicConfig(
         level=logging.INFO,
@@ -335,16 +348,19 @@ def run_pending(args: argparse.Namespace) -> int:
     except SettingsFileError as error:
         return cli.usage_error(str(error))
     try:
-        store = _store_path(args, settings)
+        store, named_by = _store_path(args, settings)
     except ValueError as error:
         return cli.usage_error(str(error))
-    if not store.is_file():
-        return cli.usage_error(f"{store}: no such store")
     problems: list[str] = []
     try:
+        if not existing_store(store):
+            raise StoreError(store, "no such store")
         rows = pending_rows(store, settings, problems)
+    except StoreError as error:  # not a store
+        return cli.usage_error(error.message(named_by))
     except sqlite3.Error as error:
-        return cli.usage_error(f"{store}: not a readable store ({error})")
+        failed = StoreError(store, sqlite_problem(store, error, writing=False))
+        return cli.usage_error(failed.message(named_by))
     except ValueError as error:  # FLATTR_AUTHORS, from the settings file
         return cli.usage_error(f"{args.settings}: {error}")
     for problem in problems:

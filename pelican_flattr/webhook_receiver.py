@@ -504,7 +504,8 @@ class WebhookApp:
         except (sqlite3.Error, StoreError) as error:
             # Locked past the busy timeout, a full disk, a store migrated by
             # a newer release: Flattr should retry, and the log says why.
-            logger.error("store %s: %s", self.store_path, error)
+            named = isinstance(error, StoreError)  # its message names the store
+            logger.error("%s", error if named else f"store {self.store_path}: {error}")
             status, document = 503, {"error": "the store is unavailable; retry later"}
         except Exception:
             # Left to the WSGI server, a traceback would be logged with the

@@ -128,8 +128,29 @@ def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     store.write_text("not a database\n" * 100)
     assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"pelican-flattr: {store}: not a readable store")
+    assert err.startswith(f"pelican-flattr: store {store}: is not an SQLite database")
     assert SETTINGS not in err  # the settings file is not at fault
+
+
+@pytest.mark.parametrize(
+    ("store", "expected"),
+    [(".", "is a folder, not a file"), ("/dev/null", "is not a file")],
+)
+def test_a_store_that_is_no_file_is_named_so(
+    tmp_path, monkeypatch, capsys, store, expected
+):
+    # Both were "no such store".
+    monkeypatch.chdir(tmp_path)
+    assert main(["pending", "--store", store]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"pelican-flattr: store {store}: {expected}"
+    )
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"FLATTR_STORE = {store!r}\nTIMEZONE = 'UTC'\n")
+    assert main(["pending", "--settings", str(conf)]) == 2
+    assert (
+        f"pelican-flattr: store {store} (FLATTR_STORE of {conf}): {expected}"
+    ) in capsys.readouterr().err
 
 
 def test_authors_that_are_no_dict_name_the_settings_file(store, tmp_path, capsys):

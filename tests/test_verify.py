@@ -1137,3 +1137,49 @@ def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
     assert status == verify.EXIT_REFUSED
     assert [r["outcome"] for r in document["results"]] == ["refused", "not sent"]
     assert stub.identities() == ["partner:ns:1"] * (MAX_RATE_LIMIT_WAITS + 1)
+
+
+@pytest.mark.parametrize(
+    ("store", "expected"),
+    [
+        ("/dev/null", "store /dev/null: is not a file"),
+        (".", "store .: is a folder, not a file"),
+        ("notes.txt", "store notes.txt: is not an SQLite database"),
+        ("notes.txt/store.sqlite3", "store notes.txt/store.sqlite3: notes.txt is "),
+    ],
+)
+def test_a_store_that_is_no_store_is_named_so(stub, capsys, tmp_path, store, expected):
+    # SQLite's own words said nothing of this ("cannot rollback - no
+    # transaction is active", "unable to open database file").
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    status, _, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--store", store
+    )
+    assert status == verify.EXIT_USAGE
+    assert err.startswith(f"pelican-flattr: verify: {expected}"), err
+    assert stub.requests == []
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path):
+    # Made beforehand to give it its group and mode (docs/webhooks.md).
+    (tmp_path / "store.sqlite3").touch()
+    status, _, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url,
+        "--store", "store.sqlite3",
+    )  # fmt: skip
+    assert status == verify.EXIT_OK, err
+    assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
+
+
+def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF.replace("private/flattr.sqlite3", "private"))
+    (tmp_path / "private").mkdir()
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == verify.EXIT_USAGE
+    assert err.startswith(
+        f"pelican-flattr: verify: store private (FLATTR_STORE of {conf}): is a "
+        "folder, not a file"
+    ), err
+    assert stub.requests == []

@@ -162,7 +162,7 @@ def test_a_store_from_a_newer_release_gets_503_and_no_traceback(tmp_path):
     finally:
         assert server.stop() == 0
     log = server.text()
-    assert "schema version 99, newer than" in log
+    assert f"store {server.store}: has schema version 99, newer than" in log
     assert TOKEN not in log and "Traceback" not in log
 
 
@@ -234,6 +234,23 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--host", address]) == 2
     assert f"cannot listen on {address}:8765" in capsys.readouterr().err
+
+
+def test_serve_says_what_is_wrong_with_the_store_once(tmp_path, capsys, monkeypatch):
+    # "cannot open the store .: store .: unable to open database file"
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    assert main(["webhook", "serve", "--store", "."]) == 2
+    assert capsys.readouterr().err == (
+        "pelican-flattr: store .: is a folder, not a file; name the store's file\n"
+    )
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text("FLATTR_STORE = '/dev/null'\n")
+    assert main(["webhook", "serve", "--settings", str(settings)]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"pelican-flattr: store /dev/null (FLATTR_STORE of {settings}): is not a "
+        "file; name the store's file\n"
+    )
 
 
 def test_pending_names_an_unusable_author_entry(tmp_path, capsys):
