@@ -159,7 +159,9 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the store at ``path``.
 
     The connection is in autocommit mode (``isolation_level=None``): callers
-    group writes with explicit ``BEGIN IMMEDIATE`` ... ``COMMIT``.
+    group writes with explicit ``BEGIN IMMEDIATE`` ... ``COMMIT``. A store
+    opened only to be read may be one this user cannot write: see
+    ``check_writable``.
     """
     path = Path(path)
     if path.parent and not path.parent.exists():
@@ -204,6 +206,26 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             raise StoreError(path, sqlite_problem(path, error)) from None
         raise
     return connection
+
+
+def check_writable(connection: sqlite3.Connection, path: Path) -> None:
+    """Raise StoreError, saying why, unless the store can be written.
+
+    SQLite opens a file it may not write read-only, and says so only at the
+    first write: a receiver would listen and then answer every delivery
+    503, and verify would send before finding that it cannot record.
+    """
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # A write that changes nothing (open_store migrated the store),
+            # undone: taking the lock alone succeeds on a read-only file.
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+    except sqlite3.Error as error:
+        raise StoreError(path, sqlite_problem(path, error)) from None
 
 
 def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) -> str:

@@ -52,7 +52,13 @@ from .identifiers import (
     redact_addresses,
 )
 from .settings import SettingsFileError, read_settings_file, shown_author
-from .store import StoreError, configured_store, open_store, store_argument
+from .store import (
+    StoreError,
+    check_writable,
+    configured_store,
+    open_store,
+    store_argument,
+)
 
 TOKEN_ENV = "FLATTR_TOKEN"
 API_URL_ENV = "FLATTR_API_URL"
@@ -641,10 +647,15 @@ def run_verify(args: argparse.Namespace) -> int:
     report.store = store_path
     connection = None
     try:
-        # A dry run reads an existing store but never creates one.
+        # A dry run reads an existing store but never creates one; a run
+        # that sends needs one it can write, known before anything is sent.
         if not args.dry_run or store_path.exists():
             connection = open_store(store_path)
+            if not args.dry_run:
+                check_writable(connection, store_path)
     except StoreError as error:
+        if connection is not None:
+            connection.close()
         return report.usage([error.message(named_by)])
 
     batch = args.from_file is not None

@@ -38,7 +38,7 @@ from .identifiers import (
     redact_around,
 )
 from .identifiers import redact_encoded_addresses as redact
-from .store import MAX_CLICKS, StoreError, open_store
+from .store import MAX_CLICKS, StoreError, check_writable, open_store
 from .thing import check_thing_url
 
 MAX_BODY = 64 * 1024
@@ -477,7 +477,13 @@ class WebhookApp:
             lowered[at : at + 16] for at in range(0, len(lowered) - 15, 4)
         )
         self._local = threading.local()
-        open_store(self.store_path).close()  # create and migrate it up front
+        # Create and migrate it up front, and refuse one that cannot be
+        # written before listening rather than answer every delivery 503.
+        connection = open_store(self.store_path)
+        try:
+            check_writable(connection, self.store_path)
+        finally:
+            connection.close()
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per server thread: SQLite serialises the writers.

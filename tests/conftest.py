@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -131,6 +134,36 @@ def payment_links(soup) -> list:
 def og(soup, prop: str) -> list[str]:
     """The content of every <meta property=prop> on a page."""
     return [meta["content"] for meta in soup.find_all("meta", property=prop)]
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """``path`` (a file or a folder) made read-only for this process.
+
+    Root ignores file modes, and a process with fewer rights cannot run this
+    Python when it lives under /root: for root, the immutable attribute
+    (``chattr +i``), which stops root too. Skips the test where neither works.
+    """
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~0o222)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    try:
+        made = subprocess.run(
+            ["chattr", "+i", str(path)], capture_output=True, text=True
+        )
+    except FileNotFoundError:
+        pytest.skip("root ignores file modes, and there is no chattr here")
+    if made.returncode != 0:
+        pytest.skip(f"root ignores file modes, and chattr +i failed: {made.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def build_sample_site(root: Path, **settings: object) -> Path:

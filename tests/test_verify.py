@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import read_only
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 
 from pelican_flattr import verify
@@ -1137,6 +1138,33 @@ def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
     assert status == verify.EXIT_REFUSED
     assert [r["outcome"] for r in document["results"]] == ["refused", "not sent"]
     assert stub.identities() == ["partner:ns:1"] * (MAX_RATE_LIMIT_WAITS + 1)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_store_that_cannot_be_written_is_found_before_sending(
+    stub, capsys, tmp_path, what
+):
+    # SQLite opens a file it may not write read-only and says so only at the
+    # first write: the identity was sent, then its success not recorded.
+    from pelican_flattr.store import open_store
+
+    (tmp_path / "private").mkdir()
+    store = tmp_path / "private" / "store.sqlite3"
+    open_store(store).close()
+    with read_only(store if what == "file" else store.parent):
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--store",
+            str(store),
+        )  # fmt: skip
+    assert status == verify.EXIT_USAGE, out + err
+    assert stub.requests == []
+    assert "nothing was sent" in err
+    expected = {
+        "file": f"store {store}: this user may not write it (the file is read-only)",
+        "folder": f"store {store}: the folder {store.parent} cannot be written, "
+        "and SQLite keeps its journal (store.sqlite3-wal, store.sqlite3-shm)",
+    }[what]
+    assert expected in err
 
 
 @pytest.mark.parametrize(

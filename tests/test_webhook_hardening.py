@@ -16,6 +16,7 @@ from wsgiref.util import setup_testing_defaults
 
 import httpx
 import pytest
+from conftest import read_only
 from webhook_server import PENDING, TOKEN, ReceiverProcess
 
 from pelican_flattr.cli import main, print_table
@@ -234,6 +235,28 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--host", address]) == 2
     assert f"cannot listen on {address}:8765" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
+    # It listened, then answered every delivery 503.
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--port", "0", "--store", str(store),
+    ]  # fmt: skip
+    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    with read_only(store):
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=30
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"pelican-flattr: store {store}: this user may not write it (the file is "
+        "read-only); let it write the file, or choose another store\n"
+    )
 
 
 def test_serve_says_what_is_wrong_with_the_store_once(tmp_path, capsys, monkeypatch):
