@@ -11,10 +11,10 @@ out entirely and the notice says to ask the site's editors instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from .identifiers import Owner, holds_at_sign
 from .store import MAX_CLICKS
@@ -22,6 +22,8 @@ from .thing import check_thing_url
 
 if TYPE_CHECKING:
     import sqlite3
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,21 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
 
     Raises sqlite3.Error (or OSError) when the store cannot be read.
     """
+    return read_store(path, pending_totals)
+
+
+def read_store(path: Path, reader: Callable[[sqlite3.Connection], T]) -> T:
+    """``reader(connection)`` on the store at ``path``, opened read-only.
+
+    Raises sqlite3.Error (or OSError) when the store cannot be read.
+    """
     # Imported here: every build imports this module, few read a store, and
     # sqlite3 adds a megabyte to the build's memory.
     import sqlite3
 
     uri = path.resolve().as_uri()
     try:
-        return _read_totals(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10))
+        return _read(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10), reader)
     except sqlite3.OperationalError as error:
         # Reading a WAL store that no writer holds open, SQLite creates its
         # -shm file beside it: a build that may not write in the store's
@@ -99,8 +109,9 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
         # file can be read as it is.
         if "readonly" not in str(error) or path.with_name(f"{path.name}-wal").exists():
             raise
-        return _read_totals(
-            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
+        return _read(
+            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10),
+            reader,
         )
 
 
@@ -139,9 +150,11 @@ def unreadable_store_cause(path: Path) -> str:
     )
 
 
-def _read_totals(connection: Any) -> dict[str, PendingTotals]:
+def _read(
+    connection: sqlite3.Connection, reader: Callable[[sqlite3.Connection], T]
+) -> T:
     try:
-        return pending_totals(connection)
+        return reader(connection)
     finally:
         connection.close()
 

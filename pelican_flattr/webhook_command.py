@@ -24,12 +24,13 @@ from typing import Any
 from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner
-from .notice import read_pending_totals
+from .notice import PendingTotals, pending_totals, read_store
 from .settings import SettingsFileError, read_settings_file, shown_author
 from .store import (
     StoreError,
     configured_store,
     existing_store,
+    schema_version,
     sqlite_problem,
     store_argument,
 )
@@ -298,7 +299,9 @@ def pending_rows(
     """The ``pending`` report, one dict per owner identifier, newest first.
 
     An unusable ``FLATTR_AUTHORS`` entry is left out, and said in
-    ``problems``: the report still shows what the store holds.
+    ``problems``: the report still shows what the store holds. Raises
+    StoreError for a store newer than this version understands, and
+    sqlite3.Error for one that cannot be read.
     """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}
@@ -320,8 +323,13 @@ def pending_rows(
         text = str(value).strip()
         if owner.kind == "email" and "@" in text:
             addresses[owner.value] = text[len("email:") :].strip()
+
+    def current_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
+        schema_version(connection, store)  # a newer store may mean otherwise
+        return pending_totals(connection)
+
     rows = []
-    for owner_id, totals in read_pending_totals(store).items():
+    for owner_id, totals in read_store(store, current_totals).items():
         email = owner_id.startswith("email:")
         rows.append(
             {
@@ -356,7 +364,7 @@ def run_pending(args: argparse.Namespace) -> int:
         if not existing_store(store):
             raise StoreError(store, "no such store")
         rows = pending_rows(store, settings, problems)
-    except StoreError as error:  # not a store
+    except StoreError as error:  # not a store, or a newer one
         return cli.usage_error(error.message(named_by))
     except sqlite3.Error as error:
         failed = StoreError(store, sqlite_problem(store, error, writing=False))

@@ -153,6 +153,26 @@ def test_a_store_that_is_no_file_is_named_so(
     ) in capsys.readouterr().err
 
 
+def test_a_store_from_a_newer_release_is_refused(tmp_path, capsys):
+    # As verify and the receiver refuse it: its tables may mean otherwise.
+    from pelican_flattr.store import open_store
+
+    path = tmp_path / "store.sqlite3"
+    with open_store(path) as connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 2, "partner:ns:1", "", "https://flattr.com/c", "2024"),
+        )
+        connection.execute("PRAGMA user_version = 99")
+    assert main(["pending", "--store", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"pelican-flattr: store {path}: has schema version 99, newer than the 1 "
+        "this pelican-flattr understands; upgrade pelican-flattr\n"
+    )
+
+
 def test_authors_that_are_no_dict_name_the_settings_file(store, tmp_path, capsys):
     conf = tmp_path / "pelicanconf.py"
     conf.write_text('FLATTR_AUTHORS = ["carol@example.org"]\n')
