@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .identifiers import IdentifierError, parse_owner
+from .identifiers import IdentifierError, parse_owner, redact_addresses
 from .notice import PendingTotals, pending_totals, read_store
 from .settings import SettingsFileError, read_settings_file, shown_author
 from .store import (
@@ -319,7 +319,8 @@ def pending_rows(
                     f"FLATTR_AUTHORS[{shown_author(name)}] {error}; left out"
                 )
             continue
-        authors.setdefault(owner.value, []).append(str(name))
+        # Some sites name an author by an address: the report never shows one.
+        authors.setdefault(owner.value, []).append(redact_addresses(str(name)))
         text = str(value).strip()
         if owner.kind == "email" and "@" in text:
             addresses[owner.value] = text[len("email:") :].strip()

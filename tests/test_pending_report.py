@@ -173,6 +173,32 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_authors_named_by_an_address_are_never_shown(
+    store, tmp_path, monkeypatch, capsys, as_json
+):
+    monkeypatch.setenv("COLUMNS", "200")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "FLATTR_AUTHORS = {\n"
+        '    "carol@example.org": "email:carol@example.org",\n'
+        '    "Bob <bob@example.org>": "twitter:user:id:783214",\n'
+        '}\nTIMEZONE = "UTC"\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out, err = capsys.readouterr()
+    assert "@example.org" not in out + err
+    # The claim URL keeps the address, percent-encoded: what owners need.
+    assert "carol%40example.org" in out
+    if as_json:
+        owners = {row["owner"]: row for row in json.loads(out)["owners"]}
+        assert owners[CAROL]["authors"] == ["[address]"]
+        assert owners["twitter:user:id:783214"]["authors"] == ["Bob <[address]>"]
+    else:
+        assert "Bob <[address]>" in out
+
+
 def test_authors_that_are_no_dict_name_the_settings_file(store, tmp_path, capsys):
     conf = tmp_path / "pelicanconf.py"
     conf.write_text('FLATTR_AUTHORS = ["carol@example.org"]\n')
