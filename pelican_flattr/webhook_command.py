@@ -213,6 +213,19 @@ def prepare_waitress_logs(app: WebhookApp) -> None:
             log.addFilter(_TokenHidden(app))
 
 
+def _token(
+    args: argparse.Namespace, settings: dict[str, Any]
+) -> tuple[Any, str | None]:
+    """The token, and where it came from, for messages (None: nowhere)."""
+    if args.token:
+        return args.token, "--token"
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV], f"${TOKEN_ENV}"
+    if settings.get(TOKEN_ENV):
+        return settings[TOKEN_ENV], f"{TOKEN_ENV} in {args.settings}"
+    return "", None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
@@ -223,12 +236,17 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = _settings(args.settings)
     except SettingsFileError as error:
         return cli.usage_error(str(error))
-    token = args.token or os.environ.get(TOKEN_ENV) or settings.get(TOKEN_ENV) or ""
-    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+    token, source = _token(args, settings)
+    if source is None:
         return cli.usage_error(
             f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
+        )
+    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+        return cli.usage_error(
+            f"the web hook token from {source} must be {TOKEN_RULE} (it is not "
+            "shown); make one with 'pelican-flattr webhook token'"
         )
     try:
         store, named_by = _store_path(args, settings)

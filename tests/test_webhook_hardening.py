@@ -221,7 +221,10 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     settings = tmp_path / "pelicanconf.py"
     settings.write_text("FLATTR_WEBHOOK_TOKEN = 12345\n")
     assert main(["webhook", "serve", "--settings", str(settings)]) == 2
-    assert "a web hook token of at least 32" in capsys.readouterr().err
+    assert (
+        f"the web hook token from FLATTR_WEBHOOK_TOKEN in {settings} must be at "
+        "least 32"
+    ) in capsys.readouterr().err
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     for setting, says in (
         ("5", "FLATTR_STORE must be a path, not int"),
@@ -235,6 +238,33 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--host", address]) == 2
     assert f"cannot listen on {address}:8765" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [("option", "--token"), ("environment", "$FLATTR_WEBHOOK_TOKEN"), ("settings", "")],
+)
+def test_serve_names_where_a_token_it_refuses_came_from(
+    tmp_path, capsys, monkeypatch, given, named
+):
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    short = "tooShortToken"
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(f"FLATTR_WEBHOOK_TOKEN = {short!r}\n")
+    command = ["webhook", "serve", "--store", str(tmp_path / "s.db")]
+    if given == "option":
+        command += ["--token", short]
+    elif given == "environment":
+        monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", short)
+    else:
+        command += ["--settings", str(settings)]
+        named = f"FLATTR_WEBHOOK_TOKEN in {settings}"
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"pelican-flattr: the web hook token from {named} must be at least 32 "
+    ), err
+    assert short not in err
 
 
 def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
