@@ -51,6 +51,7 @@ from .identifiers import (
     redact_addresses,
     redact_encoded_addresses,
 )
+from .proxies import PORT_RANGE, environment_proxy
 
 DEFAULT_BASE_URL = "https://api.flattr.com/rest/v2"
 # Seconds to wait for an answer (read, write, pool); connecting gets less,
@@ -281,7 +282,11 @@ def check_base_url(value: str) -> str:
     try:
         url = httpx.URL(value.strip())
         host = url.host
-    except (httpx.InvalidURL, TypeError, UnicodeError):
+    except httpx.InvalidURL as error:
+        if str(error).startswith("Invalid port"):
+            raise ValueError("the API base URL's port is not a number") from None
+        raise ValueError("the API base URL is not a valid URL") from None
+    except (TypeError, UnicodeError):
         # UnicodeError: an "xn--" label the idna library cannot decode
         # (when the host is read), whose message would say nothing of the
         # API base URL.
@@ -302,6 +307,9 @@ def check_base_url(value: str) -> str:
             "the API base URL's host is not a valid host name (an empty label, "
             "or one longer than 63 characters)"
         )
+    if url.port is not None and url.port not in PORT_RANGE:
+        # httpx would connect to the port modulo 65536: 83537 is 18001.
+        raise ValueError(f"the API base URL's port {url.port} is not from 1 to 65535")
     if url.scheme == "http" and not _is_loopback(host):
         raise ValueError(
             "the API base URL uses plain http to another machine; the token "
@@ -363,7 +371,8 @@ class FlattrClient:
     """Calls Flattr's verify endpoints with one bearer token.
 
     ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
-    (None before the first one, or when it carried none). ``clock`` returns a
+    (None before the first one, or when it carried none); ``proxy`` the
+    proxy of the environment it goes through, if any. ``clock`` returns a
     unix time and ``sleep`` waits: both are replaced in tests. Use as a
     context manager, or call ``close()``. Creating one raises ValueError for
     a bad token, base URL or timeout, and UnusableEnvironment for a proxy or
@@ -388,6 +397,13 @@ class FlattrClient:
         self.clock = clock
         self.sleep = sleep
         self.rate_limit: RateLimit | None = None
+        # Plain http is allowed only to this machine: an HTTP_PROXY from the
+        # environment would carry the token across the network.
+        trust_env = not self.base_url.startswith("http:")
+        self.proxy = environment_proxy(self.base_url) if trust_env else None
+        problem = self.proxy.port_problem() if self.proxy else None
+        if problem:
+            raise UnusableEnvironment(problem)
         self._http = _http_client(
             timeout=httpx.Timeout(
                 self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)
@@ -400,9 +416,7 @@ class FlattrClient:
             # A redirect would carry the token elsewhere; Flattr's API never
             # sent one, so it is reported instead of followed.
             follow_redirects=False,
-            # Plain http is allowed only to this machine: an HTTP_PROXY from
-            # the environment would carry the token across the network.
-            trust_env=not self.base_url.startswith("http:"),
+            trust_env=trust_env,
         )
 
     def __repr__(self) -> str:  # never the token

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 from hypothesis import given, settings
@@ -21,6 +23,7 @@ from pelican_flattr.api import (
     local_time,
 )
 from pelican_flattr.identifiers import IdentifierError, hash_email
+from pelican_flattr.proxies import environment_proxy
 
 # httpx honours proxy variables; loopback traffic must not go through one.
 PROXY_VARIABLES = (
@@ -430,6 +433,11 @@ def test_a_bad_token_is_rejected_without_repeating_it():
         ("https://api..flattr.com/rest/v2", False),  # an empty label
         (f"https://{'a' * 64}.com/rest/v2", False),  # a label too long
         ("https://bücher.example/rest/v2", True),  # IDNA encodes it
+        ("http://127.0.0.1:65535/rest/v2", True),
+        ("http://127.0.0.1:83537/rest/v2", False),  # httpx would reach 18001
+        ("https://api.flattr.com:99999/rest/v2", False),
+        ("http://127.0.0.1:0/rest/v2", False),
+        ("http://127.0.0.1:http/rest/v2", False),
     ],
 )
 def test_base_url(url, ok):
@@ -446,6 +454,20 @@ def test_a_host_idna_cannot_read_is_refused_in_our_words(url):
     # '\x80' not allowed") says nothing of the API base URL.
     with pytest.raises(ValueError, match=r"^the API base URL"):
         api.check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    ("port", "says"),
+    [
+        ("83537", "the API base URL's port 83537 is not from 1 to 65535"),
+        ("0", "the API base URL's port 0 is not from 1 to 65535"),
+        ("x1", "the API base URL's port is not a number"),
+    ],
+)
+def test_a_port_out_of_range_is_named(port, says):
+    with pytest.raises(ValueError) as raised:
+        api.check_base_url(f"http://127.0.0.1:{port}/rest/v2")
+    assert str(raised.value) == says
 
 
 def test_the_default_base_url():
@@ -684,3 +706,73 @@ def test_any_text_is_either_refused_locally_or_sent_as_parsed(api_server, text):
     else:
         assert stub.identities()[before:] == [result.identity]
         assert ":" in result.identity and "@" not in result.identity
+
+
+def clear_proxy_variables(monkeypatch) -> None:
+    """No proxy variable of any case, nor a CGI request's (urllib then
+    ignores HTTP_PROXY)."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
+            monkeypatch.delenv(name)
+
+
+A, B = "http://127.0.0.1:3128", "http://127.0.0.1:3129"
+
+
+@pytest.mark.parametrize(
+    ("variables", "url", "expected"),
+    [
+        ({"HTTPS_PROXY": A}, "https://api.flattr.com/rest/v2", ("HTTPS_PROXY", A)),
+        ({"HTTP_PROXY": A}, "https://api.flattr.com/rest/v2", None),
+        ({"HTTP_PROXY": A}, "http://api.flattr.com/rest/v2", ("HTTP_PROXY", A)),
+        ({"https_proxy": A, "HTTPS_PROXY": B}, "https://x.example", ("https_proxy", A)),
+        ({"https_proxy": "", "HTTPS_PROXY": B}, "https://x.example", None),
+        ({"ALL_PROXY": A}, "https://x.example", ("ALL_PROXY", A)),
+        ({"all_proxy": A, "HTTPS_PROXY": B}, "https://x.example", ("HTTPS_PROXY", B)),
+        ({"HTTPS_PROXY": "127.0.0.1:3128"}, "https://x.example", ("HTTPS_PROXY", A)),
+        ({"HTTPS_PROXY": A, "NO_PROXY": "flattr.com"}, "https://api.flattr.com", None),
+        ({"HTTPS_PROXY": A, "no_proxy": ".flattr.com"}, "https://api.flattr.com", None),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": ".flattr.com"},
+            "https://flattr.com",
+            ("HTTPS_PROXY", A),
+        ),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "pi.flattr.com"},
+            "https://api.flattr.com",
+            ("HTTPS_PROXY", A),
+        ),
+        ({"HTTPS_PROXY": A, "NO_PROXY": "a.example, *"}, "https://x.example", None),
+        ({"HTTPS_PROXY": A, "NO_PROXY": "127.0.0.1"}, "https://127.0.0.1:9", None),
+        ({"HTTPS_PROXY": A, "NO_PROXY": "::1"}, "https://[::1]:9", None),
+        ({"HTTPS_PROXY": A, "NO_PROXY": "localhost"}, "https://localhost", None),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "x.example:8443"},
+            "https://x.example",
+            ("HTTPS_PROXY", A),
+        ),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "https://x.example"},
+            "https://x.example",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": A, "ALL_PROXY": B, "NO_PROXY": "all://"},
+            "https://x.example",
+            ("HTTPS_PROXY", A),
+        ),
+    ],
+)
+def test_the_proxy_found_is_the_one_httpx_uses(monkeypatch, variables, url, expected):
+    # environment_proxy() follows httpx's rules, which httpx keeps private:
+    # compared here with where an httpx client routes the URL.
+    clear_proxy_variables(monkeypatch)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    found = environment_proxy(url)
+    assert (found and (found.variable, found.url)) == (expected or None)
+    with httpx.Client() as http:
+        transport = http._transport_for_url(httpx.URL(url))
+        proxy_url = getattr(getattr(transport, "_pool", None), "_proxy_url", None)
+        routed = None if transport is http._transport else proxy_url.port
+    assert routed == (int(expected[1].rsplit(":", 1)[1]) if expected else None)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -1211,3 +1214,73 @@ def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tm
         "folder, not a file"
     ), err
     assert stub.requests == []
+
+
+def clear_proxy_variables(monkeypatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+@contextlib.contextmanager
+def listening() -> Iterator[socket.socket]:
+    """A socket on 127.0.0.1 that listens, and accepts nothing by itself."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.5)
+        yield server
+
+
+def test_an_api_port_beyond_65535_is_refused_not_wrapped(stub, capsys):
+    # httpx connected to the port modulo 65536: this one reached the stub,
+    # and the identity was reported verified.
+    port = int(stub.url.split(":")[2].split("/")[0])
+    api_url = stub.url.replace(f":{port}/", f":{port + 65536}/")
+    status, _, err = run(capsys, "--identity", "partner:ns:1", "--api-url", api_url)
+    assert status == verify.EXIT_USAGE
+    assert err.startswith(
+        f"pelican-flattr: verify: --api-url: the API base URL's port {port + 65536} "
+        "is not from 1 to 65535\n"
+    )
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_the_port_of_the_proxy_in_use_is_checked(stub, capsys, monkeypatch, name):
+    clear_proxy_variables(monkeypatch)
+    with listening() as proxy:
+        port = proxy.getsockname()[1] + 65536
+        monkeypatch.setenv(name, f"http://user:hunter2@127.0.0.1:{port}")
+        api_url = stub.url.replace("http:", "https:")
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--api-url", api_url
+        )
+        with pytest.raises(TimeoutError):
+            proxy.accept()  # nothing connected to it, on the port it wrapped to
+    assert status == verify.EXIT_USAGE, out + err
+    assert err.startswith(
+        f"pelican-flattr: verify: {name}: the proxy's port {port} is not from 1 to "
+        "65535\n"
+    )
+    assert "hunter2" not in out + err
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"HTTP_PROXY": "http://127.0.0.1:99999"},  # only for http:// URLs
+        {"HTTPS_PROXY": "http://127.0.0.1:99999", "NO_PROXY": "127.0.0.1"},
+    ],
+)
+def test_a_proxy_httpx_does_not_use_is_not_checked(
+    stub, capsys, monkeypatch, variables
+):
+    clear_proxy_variables(monkeypatch)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    api_url = stub.url.replace("http:", "https:")  # a TLS handshake with http
+    status, out, err = run(capsys, "--identity", "partner:ns:1", "--api-url", api_url)
+    assert status == verify.EXIT_UNREACHABLE, err
+    assert "could not connect to Flattr's API at https://127.0.0.1:" in out
+    assert "proxy" not in out + err
