@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -515,10 +516,7 @@ class FlattrClient:
                 return self._exchange_by_deadline(url, form)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 if attempt == 2:
-                    raise CouldNotReachFlattr(
-                        f"could not connect to Flattr's API at {where} (tried "
-                        f"twice): {self._clean(str(error)) or type(error).__name__}"
-                    ) from None
+                    raise CouldNotReachFlattr(self._not_connected(error)) from None
                 self.sleep(RETRY_DELAY)
             except (httpx.TimeoutException, _DeadlinePassed):
                 raise CouldNotReachFlattr(did_not_answer) from None
@@ -539,6 +537,22 @@ class FlattrClient:
                     f"could not look up the host of {where}: not a valid host name"
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _not_connected(self, error: httpx.TransportError) -> str:
+        """What a connection that failed twice says, naming the proxy of
+        the environment when there is one."""
+        where = f"Flattr's API at {self._where()}"
+        reason = self._clean(str(error)) or type(error).__name__
+        if self.proxy is None:
+            return f"could not connect to {where} (tried twice): {reason}"
+        proxy = f"the proxy that {self.proxy.variable} names ({self.proxy.shown})"
+        if isinstance(error, httpx.ConnectTimeout) or _tls_failed(error):
+            # TLS with the API runs through the proxy's tunnel, and a
+            # timeout may be either's: the proxy may not be at fault.
+            return (
+                f"could not connect to {where} through {proxy} (tried twice): {reason}"
+            )
+        return f"could not connect to {proxy}, for {where} (tried twice): {reason}"
 
     def _exchange_by_deadline(self, url: str, form: dict[str, str]) -> _Answer:
         """``_exchange`` in a worker thread, given up on after the deadline.
@@ -692,6 +706,17 @@ class _Answer:
     reason: str
     headers: httpx.Headers
     body: bytes
+
+
+def _tls_failed(error: BaseException) -> bool:
+    """True when ``error`` was raised by TLS (after a connection was made),
+    as httpx keeps the cause of its ConnectError."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 class _DeadlinePassed(Exception):

@@ -4,10 +4,10 @@ httpx (with ``trust_env``) reads the proxy variables as urllib does, the
 lower-case name winning: for an ``https://`` URL ``https_proxy``, else
 ``all_proxy``, unless ``no_proxy`` lists the host. ``HTTP_PROXY`` is never
 used for it. Knowing which variable is used lets the client check the
-proxy's port, which httpx does not (``:99999`` reaches port 34463). The
-rules below are httpx's (``httpx._utils.get_environment_proxies`` and
-``URLPattern``), which it keeps private; tests compare them with the
-routing of httpx itself.
+proxy's port, which httpx does not (``:99999`` reaches port 34463), and
+name the proxy when connecting to it fails. The rules below are httpx's
+(``httpx._utils.get_environment_proxies`` and ``URLPattern``), which it
+keeps private; tests compare them with the routing of httpx itself.
 """
 
 from __future__ import annotations
@@ -30,6 +30,16 @@ class EnvironmentProxy:
 
     variable: str
     url: str
+
+    @property
+    def shown(self) -> str:
+        """Its address for a message: scheme, host and port, without the
+        user name and password it may carry."""
+        try:
+            url = httpx.URL(self.url)
+            return f"{url.scheme}://{url.netloc.decode('ascii')}"
+        except (httpx.InvalidURL, UnicodeError):
+            return "(an address that cannot be read)"
 
     def port_problem(self) -> str | None:
         """Why its port cannot be used, for a message; None when it can

@@ -776,3 +776,10 @@ def test_the_proxy_found_is_the_one_httpx_uses(monkeypatch, variables, url, expe
         proxy_url = getattr(getattr(transport, "_pool", None), "_proxy_url", None)
         routed = None if transport is http._transport else proxy_url.port
     assert routed == (int(expected[1].rsplit(":", 1)[1]) if expected else None)
+
+
+def test_a_proxy_is_shown_without_its_credentials(monkeypatch):
+    clear_proxy_variables(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", "http://carol:hunter2@[::1]:3128/path?q=1")
+    found = environment_proxy("https://api.flattr.com/rest/v2")
+    assert found is not None and found.shown == "http://[::1]:3128"

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -1284,3 +1285,49 @@ def test_a_proxy_httpx_does_not_use_is_not_checked(
     assert status == verify.EXIT_UNREACHABLE, err
     assert "could not connect to Flattr's API at https://127.0.0.1:" in out
     assert "proxy" not in out + err
+
+
+def test_a_proxy_that_refuses_is_named(clock, capsys, monkeypatch):
+    # "could not connect to Flattr's API at https://...: Connection
+    # refused" sent the operator to look at Flattr, not at the proxy.
+    clear_proxy_variables(monkeypatch)
+    with listening() as closed:
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://carol:hunter2@127.0.0.1:{port}")
+    api_url = "https://api.flattr.example/rest/v2"
+    status, out, err = run(capsys, "--identity", "partner:ns:1", "--api-url", api_url)
+    assert status == verify.EXIT_UNREACHABLE
+    assert (
+        f"could not connect to the proxy that HTTPS_PROXY names "
+        f"(http://127.0.0.1:{port}), for Flattr's API at {api_url} (tried twice): "
+    ) in out
+    assert "hunter2" not in out + err and "carol" not in out + err
+
+
+def test_tls_that_fails_through_a_proxy_names_both(clock, capsys, monkeypatch):
+    # The proxy answered; TLS with what it connected to failed.
+    clear_proxy_variables(monkeypatch)
+
+    def tunnel_to_plain_http(server: socket.socket) -> None:
+        for _ in range(2):  # the first try and the retry
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)  # CONNECT api.flattr.example:443
+                connection.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                connection.recv(65536)  # the TLS client hello
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    with listening() as proxy:
+        proxy.settimeout(10)
+        port = proxy.getsockname()[1]
+        thread = threading.Thread(target=tunnel_to_plain_http, args=(proxy,))
+        thread.start()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        api_url = "https://api.flattr.example/rest/v2"
+        status, out, _ = run(capsys, "--identity", "partner:ns:1", "--api-url", api_url)
+        thread.join(10)
+    assert status == verify.EXIT_UNREACHABLE
+    assert (
+        f"could not connect to Flattr's API at {api_url} through the proxy that "
+        f"HTTPS_PROXY names (http://127.0.0.1:{port}) (tried twice): [SSL"
+    ) in out
