@@ -70,8 +70,24 @@ _KNOWN = frozenset({*DEFAULTS, *COMMAND_SETTINGS})
 
 
 def is_unknown_setting(name: object) -> bool:
-    """Whether ``name`` is a ``FLATTR_*`` name that the plugin does not read."""
-    return isinstance(name, str) and name.startswith("FLATTR_") and name not in _KNOWN
+    """Whether ``name`` is a ``FLATTR_*`` name that the plugin does not read,
+    or one of the plugin's with ``FLATTR`` one slip of a key away
+    (``FLATR_AUTHORS``, ``FLATTER_USERNAME``)."""
+    if not isinstance(name, str):
+        return False
+    if name.startswith("FLATTR_"):
+        return name not in _KNOWN
+    return _slipped_prefix_of(name) is not None
+
+
+def _slipped_prefix_of(name: str) -> str | None:
+    """The setting ``name`` stands for when it is one of the plugin's with
+    ``FLATTR`` one slip of a key away; None otherwise."""
+    prefix, underscore, rest = name.partition("_")
+    meant = f"FLATTR_{rest}"
+    if underscore and meant in _KNOWN and _one_slip_apart(prefix, "FLATTR"):
+        return meant
+    return None
 
 
 def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
@@ -85,15 +101,18 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     for name in sorted(key for key in settings if isinstance(key, str)):
         if not is_unknown_setting(name):
             continue
-        # Imported here: only a misspelt setting needs it, and a build pays
-        # ~1.5 ms to import it.
-        import difflib
+        meant = _slipped_prefix_of(name)
+        if meant is None:
+            # Imported here: only a misspelt setting needs it, and a build
+            # pays ~1.5 ms to import it.
+            import difflib
 
-        close = difflib.get_close_matches(name.removeprefix("FLATTR_"), by_rest, n=1)
+            close = difflib.get_close_matches(
+                name.removeprefix("FLATTR_"), by_rest, n=1
+            )
+            meant = by_rest[close[0]] if close else None
         hint = (
-            f"; did you mean {by_rest[close[0]]}?"
-            if close
-            else " (the README lists every setting)"
+            f"; did you mean {meant}?" if meant else " (the README lists every setting)"
         )
         messages.append(
             f"{name} is no setting of pelican-flattr, so it is ignored{hint}"

@@ -885,6 +885,10 @@ def test_a_rejected_metadata_value_never_repeats_an_address(site, flattr_log):
         ("FLATTR_AUTHOR", "; did you mean FLATTR_AUTHORS?"),
         ("FLATTR_SITE_URL", "; did you mean FLATTR_SITEURL?"),
         ("FLATTR_OWNER", " (the README lists every setting)"),
+        # FLATTR itself one slip of a key away.
+        ("FLATR_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
+        ("FLATTER_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
+        ("FALTTR_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
     ],
 )
 def test_a_misspelt_setting_is_named(site, flattr_log, name, says):
@@ -917,11 +921,14 @@ def test_a_misspelt_setting_fails_a_strict_build(site, flattr_log):
 
 
 def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log):
-    # verify reads FLATTR_VERIFIED_ACCOUNTS from the same pelicanconf.
+    # verify reads FLATTR_VERIFIED_ACCOUNTS from the same pelicanconf; a
+    # setting of one's own that merely starts alike is not named either.
     site(
         {"a.md": article("Some article", "Alice")},
         FLATTR_AUTHORS={"Alice": "alice"},
         FLATTR_VERIFIED_ACCOUNTS={"Alice": "alice"},
+        FLASK_AUTHORS={"Alice": "alice"},
+        FLAT_PAGES=True,
     )
     assert _messages(flattr_log, "is no setting") == []
 

@@ -1647,6 +1647,8 @@ def test_an_address_in_a_misspelt_setting_never_reaches_the_cache(tmp_path, flat
         "FLATTR_AUTHOR": {"Zed": "email:zed.secret@example.org"},
         "FLATTR_USERNAMES": "email:site.secret@example.org",
         "FLATTR_OWNERS": ["email:amy.secret@example.org"],
+        # FLATTR itself misspelt.
+        "FLATR_AUTHORS": {"Zed": "email:flatr.secret@example.org"},
     }
     build(tmp_path, {"zed.md": article("Zed writes here", "Zed")}, **settings)
     _assert_no_secret_address_written(tmp_path, "generator")
