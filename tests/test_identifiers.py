@@ -5,7 +5,7 @@ import re
 import time
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pelican_flattr.audit import redact
@@ -176,12 +176,15 @@ _ONE_REGEX_ENCODED = re.compile(
 
 
 @given(st.text(alphabet="ab.@%2540 :/'=&C3Z\"[]", max_size=40))
+@example("0@[0@0")
 def test_redaction_finds_what_one_regular_expression_finds(text):
     assert redact_addresses(text) == _ONE_REGEX.sub("[address]", text)
     # The encoded form's local part stops at an earlier "%40" ("a%40b%40c"
     # is "[address]%40c", where the one expression takes it all): nothing
-    # shaped like an address is left either way.
-    redacted = redact(text)
+    # shaped like an address is left either way. (The marker's own "]" may
+    # close a "@[" left before it into a domain literal, "0@[[address]":
+    # it is no text of the input's.)
+    redacted = redact(text).replace("[address]", " ")
     assert not _ONE_REGEX.search(redacted)
     assert not _ONE_REGEX_ENCODED.search(redacted)
 
