@@ -22,6 +22,7 @@ addresses in chunks, and not at all when they look binary.
 from __future__ import annotations
 
 import argparse
+import errno
 import filecmp
 import hashlib
 import html
@@ -29,6 +30,7 @@ import os
 import posixpath
 import re
 import shlex
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -628,9 +630,11 @@ def site_files(
 
     Links to files and folders are followed, as a web server serving the
     tree follows them; a folder reached twice (a link back up) is walked
-    once. Anything else is skipped, never opened: a broken link cannot be
-    read, and reading a FIFO would wait for ever. Folders that cannot be
-    listed are added to ``unreadable``. With ``other_sites``, a folder below
+    once. A link to a file this user may not reach (in a folder it may not
+    enter) is listed all the same, for ``check_file`` to say so. Anything
+    else is skipped, never opened: a broken link cannot be read, and
+    reading a FIFO would wait for ever. Folders that cannot be listed are
+    added to ``unreadable``. With ``other_sites``, a folder below
     ``output`` that holds a manifest of its own is another site's output,
     left out and added to it (with the path of that manifest in it), unless
     it holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
@@ -686,10 +690,20 @@ def site_files(
             other_sites[Path(folder)] = own
             folders[:] = []
             continue
-        files += (
-            path for path in (Path(folder, name) for name in names) if path.is_file()
-        )
+        files += filter(_is_file_to_check, (Path(folder, name) for name in names))
     return sorted(files)
+
+
+def _is_file_to_check(path: Path) -> bool:
+    """Whether ``path`` is a regular file, or may be one this user cannot
+    reach (a link into a folder it may not enter), which check_file then
+    reports; not a broken link, a FIFO or a device."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as error:
+        # No target, or a link to itself. (Not Path.is_file(): Python
+        # versions differ on EACCES, raised or taken for "no file".)
+        return error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
 
 
 def _folder_key(path: Path) -> tuple[int, int] | None:

@@ -1,11 +1,13 @@
 """``pelican-flattr audit``: passes on the sample site, fails on tampered copies."""
 
+import functools
 import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -1146,6 +1148,115 @@ def test_a_folder_that_cannot_be_listed_is_reported(copy, capsys, monkeypatch):
     assert status == 1
     problems = {(p["file"], p["problem"]) for p in report["problems"]}
     assert ("pages", "cannot be read: its files are not checked") in problems
+
+
+# --- What this user may not read: root reads any file, so as root the
+# audit runs as nobody. ---
+
+AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+AUDIT = "import sys; from pelican_flattr.cli import main; sys.exit(main())"
+
+
+@functools.cache
+def why_no_user_is_bound_by_file_modes() -> str | None:
+    """None when the audit can run as a user whom file modes bind (this one,
+    or nobody when this is root), else why not."""
+    if os.geteuid() != 0:
+        return None
+    if shutil.which("setpriv") is None:
+        return (
+            "running as root, which reads any file, and setpriv (util-linux) "
+            "is not installed to run the audit as nobody"
+        )
+    probe = run_as_a_user(["-c", "import pelican_flattr.cli"], Path("/"))
+    if probe.returncode != 0:
+        return f"nobody cannot run {sys.executable}: {probe.stderr.strip()[-300:]}"
+    return None
+
+
+def run_as_a_user(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """This Python with ``arguments``, as nobody when this is root."""
+    command = [sys.executable, *arguments]
+    if os.geteuid() == 0:
+        command = [*AS_NOBODY, *command]
+    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+    )
+
+
+@pytest.fixture
+def open_copy(sample_output):
+    """(a copy of the sample site another user may read, ``lock(path,
+    mode=0)``): not under tmp_path, whose parents only their owner may
+    enter. Locked paths get their mode back before it is removed."""
+    reason = why_no_user_is_bound_by_file_modes()
+    if reason is not None:
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="audit-"))
+    folder.chmod(0o755)
+    site = folder / "site"
+    shutil.copytree(sample_output, site)
+    locked: list[tuple[Path, int]] = []
+
+    def lock(path: Path, mode: int = 0) -> None:
+        locked.append((path, path.stat().st_mode))
+        path.chmod(mode)
+
+    try:
+        yield site, lock
+    finally:
+        for path, mode in reversed(locked):
+            path.chmod(mode)
+        shutil.rmtree(folder)
+
+
+def audit_as_a_user(output: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``pelican-flattr audit OUTPUT`` by a user whom file modes bind."""
+    return run_as_a_user(["-c", AUDIT, "audit", str(output), *extra], output.parent)
+
+
+def problems_of(result: subprocess.CompletedProcess) -> set[tuple[str, str]]:
+    assert result.returncode in (0, 1), result.stderr
+    return {(p["file"], p["problem"]) for p in json.loads(result.stdout)["problems"]}
+
+
+def real_files(output: Path) -> int:
+    return sum(1 for p in output.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_and_the_rest_is_checked(open_copy):
+    # A link to a file in a folder this user may not enter stopped the
+    # audit ("x.html: Permission denied", status 2) before it checked any.
+    site, lock = open_copy
+    locked = site.parent / "locked"
+    locked.mkdir()
+    (locked / "x.html").write_text("<p>a page</p>", encoding="utf-8")
+    (site / "x.html").symlink_to(locked / "x.html")
+    (site / "theme" / "y.css").symlink_to(locked / "y.css")
+    lock(locked)
+    lock(site / "archives.html")
+    replace_in(
+        site / "pages" / "about.html", "</main>", "<p>carol@example.org</p></main>"
+    )
+    result = audit_as_a_user(site, "--json")
+    assert result.returncode == 1, result.stderr
+    problems = problems_of(result)
+    assert {file for file, _ in problems} == {
+        "x.html",
+        "theme/y.css",
+        "archives.html",
+        "pages/about.html",
+    }
+    for file in ("x.html", "theme/y.css", "archives.html"):
+        assert (file, "cannot be read (Permission denied)") in problems
+    assert json.loads(result.stdout)["files"] == real_files(site) + 2
 
 
 def test_json_report_on_a_folder_name_that_is_not_utf8(copy, tmp_path):
