@@ -87,6 +87,11 @@ _ALNUM = re.compile(r"[^\W_]+")
 _ASCII_LABEL = re.compile(r"[a-z0-9-]+")
 
 
+class OutputFolderError(ValueError):
+    """The output folder cannot be listed, or its files opened: none of
+    them can be checked."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the built site."""
@@ -818,6 +823,26 @@ def _is_file(path: Path, status: os.stat_result | None) -> bool:
         return False
 
 
+def _check_output_folder(output: Path) -> None:
+    """Raise OutputFolderError unless this user may list ``output`` and
+    open its files: before the manifest in it is looked for, which would
+    seem missing."""
+    action = "list its files"
+    try:
+        os.scandir(output).close()
+        # Listed is not entered (mode r--): "." in it is reached as its
+        # files are.
+        action = "open its files"
+        os.stat(os.path.join(output, os.curdir))
+    except (FileNotFoundError, NotADirectoryError):
+        raise OutputFolderError(f"{output}: no such output folder") from None
+    except OSError as error:
+        raise OutputFolderError(
+            f"{output}: the output folder cannot be read "
+            f"({error.strerror or error}): this user may not {action}"
+        ) from None
+
+
 def audit_site(
     output: str | Path,
     manifest_path: str | Path | None = None,
@@ -828,9 +853,12 @@ def audit_site(
 
     ``plain_addresses`` maps lower-cased email addresses that must never be
     published to the author they belong to. ``progress``, if given, is
-    called with (done, total) as files are checked. Raises ManifestError.
+    called with (done, total) as files are checked. Raises ManifestError,
+    and OutputFolderError when this user may not list ``output`` or open
+    its files.
     """
     output = Path(output)
+    _check_output_folder(output)
     # "" is a path given (and refused), not the default.
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
@@ -979,7 +1007,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(output, manifest, addresses, advance)
-    except (ManifestError, SettingsFileError) as error:
+    except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]
     if args.json:

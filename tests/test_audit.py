@@ -1259,6 +1259,24 @@ def test_a_file_that_cannot_be_read_is_a_problem_and_the_rest_is_checked(open_co
     assert json.loads(result.stdout)["files"] == real_files(site) + 2
 
 
+@pytest.mark.parametrize(
+    ("mode", "action"),
+    [(0o000, "list its files"), (0o111, "list its files"), (0o444, "open its files")],
+    ids=["000", "111", "444"],
+)
+def test_an_output_folder_that_cannot_be_read_is_a_usage_error(open_copy, mode, action):
+    # It said "no such manifest" (000, 444: listed, not entered), or checked
+    # no file and called every page "missing" (111: entered, not listed).
+    site, lock = open_copy
+    lock(site, mode)
+    result = audit_as_a_user(site)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"pelican-flattr: {site}: the output folder cannot be read (Permission "
+        f"denied): this user may not {action}\n"
+    )
+
+
 def test_json_report_on_a_folder_name_that_is_not_utf8(copy, tmp_path):
     named = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
     copy.rename(named)
