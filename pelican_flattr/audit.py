@@ -226,9 +226,15 @@ class _Auditor:
         manifest: Mapping[str, Any],
         plain_addresses: Mapping[str, str],
         files: Collection[str],
+        unchecked_folders: Collection[str] = (),
     ) -> None:
         self.output = output
         self.files = files  # every file of the site, relative to output
+        # Those whose files were not read, each said once (relative to
+        # output, "" for output itself), and the files that could not be
+        # read: what they may hold is not reported missing.
+        self.unchecked_folders = unchecked_folders
+        self.unread: set[str] = set()
         self.things = manifest["things"]
         # Manifests of older versions hold no open_graph: they always had it.
         self.open_graph = manifest.get("open_graph", True)
@@ -296,6 +302,7 @@ class _Auditor:
                 elif b"\0" not in start[:8192]:  # not binary, by git's rule
                     self.check_privacy(relative, _chunks(start, stream))
         except OSError as error:
+            self.unread.add(relative)
             self.problem(relative, f"cannot be read ({error.strerror or error})")
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
@@ -533,17 +540,30 @@ class _Auditor:
                 return name
         return None
 
+    def not_checked(self, relative: str) -> bool:
+        """Whether ``relative`` could not be read, or lies in a folder that
+        was not: a problem says so already."""
+        if relative in self.unread:
+            return True
+        folder = relative
+        while folder:
+            folder = posixpath.dirname(folder)
+            if folder in self.unchecked_folders:
+                return True
+        return False
+
     def finish(self) -> AuditReport:
         for thing in self.things:
-            if thing["page"] not in self.files:
+            if thing["page"] not in self.files and not self.not_checked(thing["page"]):
                 self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
             for feed in thing["feeds"]:
-                if (thing["url"], feed) not in self.feeds_seen:
-                    self.problem(
-                        feed,
-                        f"does not carry the payment link of {thing['url']}",
-                        "the entry named in the manifest, with its payment link",
-                    )
+                if (thing["url"], feed) in self.feeds_seen or self.not_checked(feed):
+                    continue
+                self.problem(
+                    feed,
+                    f"does not carry the payment link of {thing['url']}",
+                    "the entry named in the manifest, with its payment link",
+                )
         return self.report
 
 
@@ -638,8 +658,9 @@ def site_files(
     once. A link to a file this user may not reach (in a folder it may not
     enter) is listed all the same, for ``check_file`` to say so. Anything
     else is skipped, never opened: a broken link cannot be read, and
-    reading a FIFO would wait for ever. Folders that cannot be listed are
-    added to ``unreadable``. With ``other_sites``, a folder below
+    reading a FIFO would wait for ever. Folders that cannot be listed, or
+    whose files cannot be reached (mode r--), are added to
+    ``unreadable``. With ``other_sites``, a folder below
     ``output`` that holds a manifest of its own is another site's output,
     left out and added to it (with the path of that manifest in it), unless
     it holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
@@ -695,8 +716,20 @@ def site_files(
             other_sites[Path(folder)] = own
             folders[:] = []
             continue
-        files += filter(_is_file_to_check, (Path(folder, name) for name in names))
+        try:
+            files += [
+                path
+                for path in (Path(folder, name) for name in names)
+                if _is_file_to_check(path)
+            ]
+        except _NotEntered as error:
+            on_error(PermissionError(error.errno, error.strerror, folder))
+            folders[:] = []
     return sorted(files)
+
+
+class _NotEntered(PermissionError):
+    """A folder that can be listed, but whose files cannot be reached."""
 
 
 def _is_file_to_check(path: Path) -> bool:
@@ -708,7 +741,15 @@ def _is_file_to_check(path: Path) -> bool:
     except OSError as error:
         # No target, or a link to itself. (Not Path.is_file(): Python
         # versions differ on EACCES, raised or taken for "no file".)
-        return error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return False
+    try:
+        os.lstat(path)
+    except PermissionError as error:  # the folder holding it: one problem
+        raise _NotEntered(error.errno, error.strerror, path) from None
+    except OSError:
+        pass
+    return True
 
 
 def _folder_key(path: Path) -> tuple[int, int] | None:
@@ -884,9 +925,20 @@ def audit_site(
         site_folders(manifest),
         in_output,
     )
-    # Escaped as the manifest records a name that is not UTF-8.
-    names = [portable_path(path.relative_to(output).as_posix()) for path in files]
-    auditor = _Auditor(output, manifest, plain_addresses or {}, frozenset(names))
+
+    def name_in_output(path: Path) -> str:
+        # Escaped as the manifest records a name that is not UTF-8.
+        return portable_path(path.relative_to(output).as_posix())
+
+    names = [name_in_output(path) for path in files]
+    unchecked = {name_in_output(folder) for folder in unreadable}
+    auditor = _Auditor(
+        output,
+        manifest,
+        plain_addresses or {},
+        frozenset(names),
+        {"" if folder == "." else folder for folder in unchecked},
+    )
     for path, relative in zip(files, names, strict=True):
         if path.name == MANIFEST_NAME and _is_earlier_manifest(path, manifest_path):
             # Published with the site, it would describe things and owners
@@ -898,9 +950,10 @@ def audit_site(
                 "the site's own manifest only: delete this one (or audit with "
                 "it: --manifest, or --settings for FLATTR_MANIFEST)",
             )
-    for folder in unreadable:
-        relative = portable_path(folder.relative_to(output).as_posix())
-        auditor.problem(relative, "cannot be read: its files are not checked")
+    for folder in sorted(unreadable):
+        auditor.problem(
+            name_in_output(folder), "cannot be read: its files are not checked"
+        )
     auditor.report.other_site_manifests = {
         portable_path(folder.relative_to(output).as_posix()): own
         for folder, own in other_sites.items()
