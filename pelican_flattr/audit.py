@@ -650,25 +650,27 @@ def site_files(
     manifest: Path | None = None,
     own_folders: Collection[str] = (),
     manifest_in_output: str | None = None,
+    linked_outside: dict[Path, str] | None = None,
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
-    Links to files and folders are followed, as a web server serving the
-    tree follows them; a folder reached twice (a link back up) is walked
-    once. A link to a file this user may not reach (in a folder it may not
-    enter) is listed all the same, for ``check_file`` to say so. Anything
-    else is skipped, never opened: a broken link cannot be read, and
-    reading a FIFO would wait for ever. Folders that cannot be listed, or
-    whose files cannot be reached (mode r--), are added to
-    ``unreadable``. With ``other_sites``, a folder below
-    ``output`` that holds a manifest of its own is another site's output,
-    left out and added to it (with the path of that manifest in it), unless
-    it holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
-    feeds/), or is one of ``own_folders`` (relative to ``output``, as
-    ``site_folders`` gives them): both are this site's. See
+    Links to files are followed, as a web server serving the tree follows
+    them; a link to a file this user may not reach (in a folder it may not
+    enter) is listed all the same, for ``check_file`` to say so. Links to
+    folders are not walked: one to a folder of the tree is walked under that
+    folder's own name, and one to a folder outside it (which may be the
+    whole file system) is added to ``linked_outside``, with the folder it
+    resolves to. Anything else is skipped, never opened: a broken link
+    cannot be read, and reading a FIFO would wait for ever. Folders that
+    cannot be listed, or whose files cannot be reached (mode r--), are
+    added to ``unreadable``. With ``other_sites``, a
+    folder below ``output`` that holds a manifest of its own is another
+    site's output, left out and added to it (with the path of that manifest
+    in it), unless it holds ``manifest``, the one audited (FLATTR_MANIFEST
+    may put it in feeds/), or is one of ``own_folders`` (relative to
+    ``output``, as ``site_folders`` gives them): both are this site's. See
     ``_own_manifest`` for what its own manifest is.
     """
-    seen: set[tuple[int, int]] = set()
     files = []
     try:
         audited = None if manifest is None else os.stat(manifest)
@@ -679,31 +681,12 @@ def site_files(
         if unreadable is not None:
             unreadable.append(Path(error.filename))
 
-    # Links to folders of the tree itself (rss -> feeds) are left out: the
-    # tree is walked under its own names whichever name the walk meets first.
-    real: set[tuple[int, int]] | None = None
-    for folder, folders, names in os.walk(output, onerror=on_error, followlinks=True):
-        try:
-            status = os.stat(folder)
-        except OSError:
-            folders[:] = []
-            continue
-        if (status.st_dev, status.st_ino) in seen:
-            folders[:] = []
-            continue
-        seen.add((status.st_dev, status.st_ino))
-        linked = [name for name in folders if os.path.islink(Path(folder, name))]
-        if linked:
-            real = _real_folders(output) if real is None else real
-            folders[:] = [
-                name
-                for name in folders
-                if name not in linked or _folder_key(Path(folder, name)) not in real
-            ]
-        below = len(seen) > 1  # the root is walked first
+    top = os.fspath(output)
+    real_output: str | None = None
+    for folder, folders, names in os.walk(top, onerror=on_error):
         own = (
             _own_manifest(Path(folder), names, manifest_in_output, audited)
-            if other_sites is not None and below
+            if other_sites is not None and folder != top
             else None
         )
         if (
@@ -716,6 +699,18 @@ def site_files(
             other_sites[Path(folder)] = own
             folders[:] = []
             continue
+        linked = [name for name in folders if os.path.islink(Path(folder, name))]
+        if linked:
+            # os.walk does not walk them; only those outside are reported.
+            folders[:] = [name for name in folders if name not in linked]
+            real_output = real_output or os.path.realpath(output)
+            for name in linked:
+                target = os.path.realpath(Path(folder, name))
+                if (
+                    os.path.commonpath((target, real_output)) != real_output
+                    and linked_outside is not None
+                ):
+                    linked_outside[Path(folder, name)] = target
         try:
             files += [
                 path
@@ -750,24 +745,6 @@ def _is_file_to_check(path: Path) -> bool:
     except OSError:
         pass
     return True
-
-
-def _folder_key(path: Path) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_dev, status.st_ino)
-
-
-def _real_folders(output: Path) -> set[tuple[int, int]]:
-    """The (device, inode) of every folder of ``output`` reached without
-    following a link."""
-    return {
-        key
-        for folder, _, _ in os.walk(output)
-        if (key := _folder_key(Path(folder))) is not None
-    }
 
 
 def _own_manifest(
@@ -914,6 +891,7 @@ def audit_site(
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     unreadable: list[Path] = []
     other_sites: dict[Path, str] = {}
+    linked_outside: dict[Path, str] = {}
     # Where the manifest lies in the output: each language's site of
     # i18n_subsites writes its own at the same path in its own folder.
     in_output = _path_in(output, manifest_path)
@@ -924,6 +902,7 @@ def audit_site(
         manifest_path,
         site_folders(manifest),
         in_output,
+        linked_outside,
     )
 
     def name_in_output(path: Path) -> str:
@@ -931,7 +910,7 @@ def audit_site(
         return portable_path(path.relative_to(output).as_posix())
 
     names = [name_in_output(path) for path in files]
-    unchecked = {name_in_output(folder) for folder in unreadable}
+    unchecked = {name_in_output(folder) for folder in [*unreadable, *linked_outside]}
     auditor = _Auditor(
         output,
         manifest,
@@ -953,6 +932,14 @@ def audit_site(
     for folder in sorted(unreadable):
         auditor.problem(
             name_in_output(folder), "cannot be read: its files are not checked"
+        )
+    for link, target in sorted(linked_outside.items()):
+        auditor.problem(
+            name_in_output(link),
+            f"is a link to {portable_path(target)}, a folder outside the output "
+            "folder: its files are not checked",
+            "its files in the output itself: a deploy may copy a link as a "
+            "link, or all it points at",
         )
     auditor.report.other_site_manifests = {
         portable_path(folder.relative_to(output).as_posix()): own
