@@ -258,8 +258,9 @@ class _Auditor:
             for thing in self.things
             if thing["owner"]["kind"] == "email"
         }
-        # Lower-cased address (and its percent-encoded form) -> author name,
-        # and the owner's hash, by which an email owner's address is found.
+        # Lower-cased address (and its percent-encoded form) -> whose it is
+        # ("author 'Carol' (from FLATTR_AUTHORS)"), and the owner's hash, by
+        # which an email owner's address is found.
         self.plain_addresses = {
             form: (name, hashlib.md5(address.encode()).hexdigest())
             for address, name in plain_addresses.items()
@@ -332,8 +333,7 @@ class _Auditor:
             digests.discard(digest)
             self.problem(
                 relative,
-                f"holds the plain email address of author {name!r} "
-                f"(from FLATTR_AUTHORS){behind}",
+                f"holds the plain email address of {name}{behind}",
                 "only email:<md5> may be published",
             )
         for digest in sorted(digests):
@@ -870,7 +870,7 @@ def audit_site(
     """Audit the built site in ``output`` against its manifest.
 
     ``plain_addresses`` maps lower-cased email addresses that must never be
-    published to the author they belong to. ``progress``, if given, is
+    published to whose they are, as the report names them. ``progress``, if given, is
     called with (done, total) as files are checked. Raises ManifestError,
     and OutputFolderError when this user may not list ``output`` or open
     its files.
@@ -971,8 +971,11 @@ def manifest_from_settings(
 def plain_addresses_from_settings(
     settings: Mapping[str, Any], path: str | Path
 ) -> dict[str, str]:
-    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` -> author name.
+    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` (and of
+    ``FLATTR_USERNAME``) -> whose they are, for the report.
 
+    An entry the build refuses (a bare ``carol@example.org``, one written
+    ``email:<carol@example.org>``) still names an address to look for.
     Raises SettingsFileError, naming the settings file at ``path``, when it
     holds no dict in FLATTR_AUTHORS; the error never repeats an address.
     """
@@ -982,17 +985,34 @@ def plain_addresses_from_settings(
             f"{path}: FLATTR_AUTHORS must be a dict keyed by author name, not "
             f"{type(authors).__name__}"
         )
+    owners = [
+        (f"author {str(name)!r} (from FLATTR_AUTHORS)", value)
+        for name, value in authors.items()
+    ]
+    owners.append(("the site (FLATTR_USERNAME)", settings.get("FLATTR_USERNAME")))
     found = {}
-    for name, value in authors.items():
-        if isinstance(value, str) and value.strip().lower().startswith("email:"):
-            address = value.strip()[len("email:") :].strip().lower()
-            try:
-                parse_owner(value)
-            except IdentifierError:
-                continue
-            if "@" in address:
-                found[address] = str(name)
+    for name, value in owners:
+        address = _address_of(value)
+        if address is not None:
+            found[address] = name
     return found
+
+
+def _address_of(owner: object) -> str | None:
+    """The lower-cased address an owner value names, usable or not: with or
+    without ``email:``, ``mailto:`` and ``<>`` around it."""
+    if not isinstance(owner, str) or "@" not in owner:
+        return None
+    text = owner.strip()
+    for prefix in ("email:", "mailto:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :].strip()
+    text = text.strip("<>,;. ")
+    try:
+        parse_owner(f"email:{text}")
+    except IdentifierError:
+        return None
+    return text.lower()
 
 
 def add_command(subparsers: Any) -> None:

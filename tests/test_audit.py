@@ -1368,3 +1368,39 @@ def test_a_link_to_a_folder_of_the_site_leaves_the_audit_as_it_was(copy, capsys,
     assert report["files"] == sum(
         1 for p in copy.rglob("*") if p.is_file() and not p.is_symlink()
     )
+
+
+def test_an_address_the_build_refuses_as_an_owner_is_still_looked_for(
+    copy, tmp_path, capsys
+):
+    # The audit looked only for usable email:ADDRESS owners: a bare address,
+    # or one written with its brackets, was skipped without a word, though
+    # the author's address it names is as private.
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        "FLATTR_AUTHORS = {\n"
+        '    "Dora": "dora@example.org",\n'
+        '    "Eve": "email:<eve@example.org>",\n'
+        '    "Fay": "twitter:user:id:42",\n'
+        "}\n"
+        'FLATTR_USERNAME = "mailto:site@example.org"\n'
+    )
+    about = copy / "pages" / "about.html"
+    about.write_text(
+        about.read_text(encoding="utf-8").replace(
+            "</main>",
+            "<p>dora@example.org, eve@example.org and site@example.org</p></main>",
+        ),
+        encoding="utf-8",
+    )
+    status = main(["audit", str(copy), "--json", "--settings", str(settings)])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1
+    messages = [p["problem"] for p in report["problems"]]
+    assert [p["file"] for p in report["problems"]] == ["pages/about.html"] * 3
+    assert sorted(messages) == [
+        "holds the plain email address of author 'Dora' (from FLATTR_AUTHORS)",
+        "holds the plain email address of author 'Eve' (from FLATTR_AUTHORS)",
+        "holds the plain email address of the site (FLATTR_USERNAME)",
+    ]
+    assert "example.org" not in json.dumps(report)
