@@ -33,7 +33,8 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 # one whose body never ends, redirects (one with a JSON error body), a
 # rate-limit refusal without the headers that say when the budget resets,
 # HTTP's 429 as a gateway in front of an API answers it (one with a
-# Retry-After that is no number), and the token echoed percent-encoded.
+# Retry-After that is no number, one with X-RateLimit-* headers but no
+# X-RateLimit-Reset), and the token echoed percent-encoded.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
@@ -45,6 +46,7 @@ RAW_MODES = (
     "redirect_echo",
     "rate_limited_without_reset",
     "too_many_requests",
+    "too_many_requests_without_reset",
     "too_many_requests_json",
     "too_many_requests_superscript",
     "redirect_echo_encoded",
@@ -330,6 +332,13 @@ class FlattrApiStub:
                 b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
                 b"Content-Type: text/plain\r\nRetry-After: 120\r\n"
                 b"Content-Length: 9\r\n\r\nslow down"
+            )
+        elif mode == "too_many_requests_without_reset":
+            # The budget's other headers do not say when it resets.
+            out.sendall(
+                b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                b"X-RateLimit-Limit: 5000\r\nX-RateLimit-Remaining: 0\r\n"
+                b"Retry-After: 120\r\nContent-Length: 0\r\n\r\n"
             )
         elif mode == "too_many_requests_superscript":
             # "²" passes str.isdigit(), yet int() refuses it.

@@ -634,8 +634,12 @@ def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
 
 
-def test_a_429_with_retry_after_is_waited_for(client, stub, clock):
-    stub.script("too_many_requests")
+@pytest.mark.parametrize(
+    "mode", ["too_many_requests", "too_many_requests_without_reset"]
+)
+def test_a_429_with_retry_after_is_waited_for(client, stub, clock, mode):
+    # X-RateLimit-* headers without X-RateLimit-Reset leave Retry-After to say.
+    stub.script(mode)
     waits = []
     result = client.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
     assert result.status == 200
