@@ -75,6 +75,18 @@ SCRIPTED = {
         "application/json;charset=utf-8",
         {"error": "server_error", "error_description": "Something broke"},
     ),
+    # A token without the scope verify needs: RFC 6750's status for the
+    # first, RFC 6749's for the second.
+    "insufficient_scope": (
+        403,
+        "application/json;charset=utf-8",
+        {"error": "insufficient_scope", "error_description": "Scope missing"},
+    ),
+    "invalid_scope": (
+        400,
+        "application/json;charset=utf-8",
+        {"error": "invalid_scope", "error_description": "Invalid scope"},
+    ),
     "html_500": (
         500,
         "text/html; charset=utf-8",

@@ -486,6 +486,28 @@ def test_refusals_do_not_stop_a_batch(stub, capsys, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("mode", ["insufficient_scope", "invalid_scope"])
+def test_a_token_without_the_scope_stops_the_batch(mode, stub, capsys, tmp_path):
+    # The token is at fault, not the identity: every other would be refused so.
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("bob", "partner:ns:2"),
+        ("carol", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script(mode)
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_REFUSED
+    first, *rest = document["results"]
+    assert (first["outcome"], first["error"]) == ("refused", mode)
+    assert "the token lacks the OAuth scope" in first["message"]
+    stopped = "not sent: the run stopped at an earlier identity"
+    assert [(r["outcome"], r["message"]) for r in rest] == [("not sent", stopped)] * 2
+    assert stub.identities() == ["partner:ns:1"]
+
+
 def test_a_batch_paces_itself_to_the_budget(clock, capsys, tmp_path):
     rows = [("alice", f"partner:ns:{n}") for n in range(5)]
     csv_path = write_csv(tmp_path / "p.csv", rows)
