@@ -200,6 +200,26 @@ def test_feed_without_payment_link(copy, capsys):
     )
 
 
+def test_feed_entry_with_its_payment_link_twice(copy, capsys):
+    # One payment link per entry: a second one, even to the same thing,
+    # leaves a feed reader to choose.
+    thing = a_thing(copy)
+    feed = copy / thing["feeds"][0]
+    text = feed.read_text(encoding="utf-8")
+    href = thing["auto_submit_url"].replace("&", "&amp;")
+    start = text.rindex("<", 0, text.index(href))
+    end = text.index(">", text.index(href)) + 1
+    feed.write_text(text[:end] + text[start:end] + text[end:], encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    problems = [p for p in report["problems"] if p["file"] == thing["feeds"][0]]
+    assert [p["problem"].split(" has ")[-1] for p in problems] == [
+        "2 payment links",
+        f"does not carry the payment link of {thing['url']}",
+    ]
+    assert problems[0]["expected"] == f"exactly one, to {thing['auto_submit_url']}"
+
+
 def test_missing_page(copy, capsys):
     thing = a_thing(copy)
     (copy / thing["page"]).unlink()
