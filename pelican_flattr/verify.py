@@ -224,6 +224,15 @@ def read_csv(path: Path) -> Plan:
                 "(a quote left open?); each row of username,identity is one line"
             )
             continue
+        if any(cell.strip() for cell in row[len(header) :]):
+            # A cell no column names: a comma inside a value, most likely
+            # ("carol,partner:ns:1,2"), which taking the named cells would
+            # cut short without a word.
+            problems.append(
+                f"{where}: the row has {len(row)} cells, the header names "
+                f"{len(header)}; quote a value that holds a comma"
+            )
+            continue
         cells = {
             name: row[index].strip() if index < len(row) else ""
             for name, index in columns.items()

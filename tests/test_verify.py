@@ -442,6 +442,25 @@ def test_a_csv_header_naming_a_column_twice(stub, capsys, tmp_path, header):
     assert stub.requests == []
 
 
+def test_a_csv_row_with_a_cell_the_header_does_not_name(stub, capsys, tmp_path):
+    # Its extra cells were dropped without a word: a comma inside a value
+    # cut it short, and whatever followed was never read.
+    path = tmp_path / "p.csv"
+    path.write_text(
+        f"username,identity\nalice,partner:ns:1\ncarol,{CAROL},extra\n"
+        "dave,partner:ns:4,\n",
+        encoding="utf-8",
+    )
+    status, document, err = run_json(capsys, "--from", str(path), "--api-url", stub.url)
+    assert status == 2
+    assert document["problems"] == [
+        f"{path}:3: the row has 3 cells, the header names 2; quote a value that "
+        "holds a comma"
+    ]
+    assert "example.org" not in json.dumps(document) + err
+    assert stub.requests == []
+
+
 def test_a_csv_quote_left_open_is_named_where_it_opens(stub, capsys, tmp_path):
     # The open quote swallows every line after it into one field: the
     # message must point at the quote, not at the end of the file.
