@@ -535,9 +535,17 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
         read_pending_totals,
         unreadable_store_cause,
     )
+    from .store import StoreError
 
     try:
         totals = read_pending_totals(path)
+    except StoreError as error:  # a newer release's store
+        logger.warning(
+            "pelican-flattr: FLATTR_STORE %s %s; no pending flattr notices this build",
+            error.path,
+            error.reason,
+        )
+        return {}
     except (sqlite3.Error, OSError) as error:
         # SQLite says only "unable to open database file" when a deploy user
         # may read the store but not the -wal and -shm files the receiver

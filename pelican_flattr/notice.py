@@ -11,10 +11,10 @@ out entirely and the notice says to ask the site's editors instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from .identifiers import Owner, holds_at_sign
 from .store import MAX_CLICKS
@@ -22,8 +22,6 @@ from .thing import check_thing_url
 
 if TYPE_CHECKING:
     import sqlite3
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,15 +82,9 @@ def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
 def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     """Open the store read-only and read the totals.
 
-    Raises sqlite3.Error (or OSError) when the store cannot be read.
-    """
-    return read_store(path, pending_totals)
-
-
-def read_store(path: Path, reader: Callable[[sqlite3.Connection], T]) -> T:
-    """``reader(connection)`` on the store at ``path``, opened read-only.
-
-    Raises sqlite3.Error (or OSError) when the store cannot be read.
+    Raises sqlite3.Error (or OSError) when the store cannot be read, and
+    StoreError for one newer than this version understands, whose tables
+    may mean something else.
     """
     # Imported here: every build imports this module, few read a store, and
     # sqlite3 adds a megabyte to the build's memory.
@@ -100,7 +92,9 @@ def read_store(path: Path, reader: Callable[[sqlite3.Connection], T]) -> T:
 
     uri = path.resolve().as_uri()
     try:
-        return _read(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10), reader)
+        return _read_totals(
+            sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10), path
+        )
     except sqlite3.OperationalError as error:
         # Reading a WAL store that no writer holds open, SQLite creates its
         # -shm file beside it: a build that may not write in the store's
@@ -109,9 +103,8 @@ def read_store(path: Path, reader: Callable[[sqlite3.Connection], T]) -> T:
         # file can be read as it is.
         if "readonly" not in str(error) or path.with_name(f"{path.name}-wal").exists():
             raise
-        return _read(
-            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10),
-            reader,
+        return _read_totals(
+            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10), path
         )
 
 
@@ -150,11 +143,14 @@ def unreadable_store_cause(path: Path) -> str:
     )
 
 
-def _read(
-    connection: sqlite3.Connection, reader: Callable[[sqlite3.Connection], T]
-) -> T:
+def _read_totals(
+    connection: sqlite3.Connection, path: Path
+) -> dict[str, PendingTotals]:
+    from .store import schema_version
+
     try:
-        return reader(connection)
+        schema_version(connection, path)
+        return pending_totals(connection)
     finally:
         connection.close()
 

@@ -24,13 +24,12 @@ from typing import Any
 from urllib.parse import quote
 
 from .identifiers import IdentifierError, parse_owner, redact_addresses
-from .notice import PendingTotals, pending_totals, read_store
+from .notice import read_pending_totals
 from .settings import SettingsFileError, read_settings_file, shown_author
 from .store import (
     StoreError,
     configured_store,
     existing_store,
-    schema_version,
     sqlite_problem,
     store_argument,
 )
@@ -343,12 +342,8 @@ def pending_rows(
         if owner.kind == "email" and "@" in text:
             addresses[owner.value] = text[len("email:") :].strip()
 
-    def current_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
-        schema_version(connection, store)  # a newer store may mean otherwise
-        return pending_totals(connection)
-
     rows = []
-    for owner_id, totals in read_store(store, current_totals).items():
+    for owner_id, totals in read_pending_totals(store).items():
         email = owner_id.startswith("email:")
         rows.append(
             {

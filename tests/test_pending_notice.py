@@ -8,7 +8,7 @@ import pytest
 from conftest import build_sample_site, page
 
 from pelican_flattr.identifiers import hash_email
-from pelican_flattr.store import open_store
+from pelican_flattr.store import SCHEMA_VERSION, open_store
 
 BOB = "twitter:user:id:783214"
 CAROL = "email:" + hash_email("carol@example.org")
@@ -97,6 +97,25 @@ def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):
     assert any(
         f"FLATTR_STORE {store} cannot be read" in message for message in warnings
     ), warnings
+
+
+def test_a_store_of_a_newer_release_costs_the_notices_not_the_build(
+    tmp_path, flattr_log
+):
+    # Its tables may mean something else: the notices were read all the same.
+    store = tmp_path / "store.sqlite3"
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    connection = open_store(store)
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
+    output = build_sample_site(tmp_path / "site", FLATTR_STORE=str(store))
+    assert notice(output, "bob-builder") is None
+    assert (output / "author" / "bob-builder.html").is_file()
+    assert [r.getMessage() for r in flattr_log.records if "99" in r.getMessage()] == [
+        f"pelican-flattr: FLATTR_STORE {store} has schema version 99, newer than "
+        f"the {SCHEMA_VERSION} this pelican-flattr understands; upgrade "
+        "pelican-flattr; no pending flattr notices this build"
+    ]
 
 
 @pytest.mark.parametrize(
