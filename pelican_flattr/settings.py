@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,17 +146,15 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     the next run of an autoreloading build reports it again.
     """
     authors = settings.get("FLATTR_AUTHORS")
-    if isinstance(authors, MutableMapping):
-        # In place: a settings file may name the same dict twice
-        # (AUTHOR_LINKS = FLATTR_AUTHORS), and Pelican pickles both names.
-        for name, value in list(authors.items()):
-            scrubbed = scrubbed_owner(value)
-            if scrubbed != value:
-                authors[name] = scrubbed
-    elif isinstance(authors, Mapping):
-        settings["FLATTR_AUTHORS"] = {
-            name: scrubbed_owner(value) for name, value in authors.items()
-        }
+    if isinstance(authors, Mapping):
+        scrubbed = {name: scrubbed_owner(value) for name, value in authors.items()}
+        # A copy, not the dict itself, which is the caller's (a settings
+        # module's, read again by the next build in the process); but every
+        # setting that names that same dict (AUTHOR_LINKS = FLATTR_AUTHORS)
+        # gets the copy too: Pelican pickles them all.
+        for name, value in list(settings.items()):
+            if value is authors:
+                settings[name] = scrubbed
     elif authors is not None:  # refused by read_settings, but pickled all the same
         settings["FLATTR_AUTHORS"] = scrubbed_owner(authors)
     if settings.get("FLATTR_USERNAME") is not None:
