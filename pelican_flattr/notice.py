@@ -86,26 +86,13 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     StoreError for one newer than this version understands, whose tables
     may mean something else.
     """
-    # Imported here: every build imports this module, few read a store, and
-    # sqlite3 adds a megabyte to the build's memory.
-    import sqlite3
+    from .store import open_store_read_only
 
-    uri = path.resolve().as_uri()
+    connection = open_store_read_only(path)
     try:
-        return _read_totals(
-            sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10), path
-        )
-    except sqlite3.OperationalError as error:
-        # Reading a WAL store that no writer holds open, SQLite creates its
-        # -shm file beside it: a build that may not write in the store's
-        # folder (a deploy user reading the receiver's store) cannot. With
-        # no -wal file, nothing waits to be merged into the store, and the
-        # file can be read as it is.
-        if "readonly" not in str(error) or path.with_name(f"{path.name}-wal").exists():
-            raise
-        return _read_totals(
-            sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10), path
-        )
+        return pending_totals(connection)
+    finally:
+        connection.close()
 
 
 # What SQLite appends to a WAL store's name for its log and shared memory.
@@ -141,18 +128,6 @@ def unreadable_store_cause(path: Path) -> str:
         "which SQLite keeps while the web hook receiver runs: let it read them "
         "as it reads the store"
     )
-
-
-def _read_totals(
-    connection: sqlite3.Connection, path: Path
-) -> dict[str, PendingTotals]:
-    from .store import schema_version
-
-    try:
-        schema_version(connection, path)
-        return pending_totals(connection)
-    finally:
-        connection.close()
 
 
 def notices_by_author(

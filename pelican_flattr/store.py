@@ -253,6 +253,42 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
     return text
 
 
+def open_store_read_only(path: Path) -> sqlite3.Connection:
+    """The store at ``path`` opened to be read, never written: by a build
+    or a dry run whose user may not write it, or its folder.
+
+    Raises sqlite3.Error (or OSError) when it cannot be read, and
+    StoreError for one newer than this version understands, whose tables
+    may mean something else.
+    """
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10)
+    try:
+        schema_version(connection, path)  # the first read
+    except sqlite3.OperationalError as error:
+        connection.close()
+        # Reading a WAL store that no writer holds open, SQLite creates its
+        # -shm file beside it: a user that may not write in the store's
+        # folder (a deploy user reading the receiver's store) cannot. With
+        # no -wal file, nothing waits to be merged into the store, and the
+        # file can be read as it is. (SQLite says "attempt to write a
+        # readonly database", or "unable to open database file" for the
+        # -shm file it could not create.)
+        cannot_write = "readonly" in str(error) or "unable to open" in str(error)
+        if not cannot_write or path.with_name(f"{path.name}-wal").exists():
+            raise
+        connection = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
+        try:
+            schema_version(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def schema_version(connection: sqlite3.Connection, path: Path) -> int:
     """The store's schema version. Raises StoreError for one newer than
     this version of pelican-flattr understands."""

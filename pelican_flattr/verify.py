@@ -53,10 +53,15 @@ from .identifiers import (
 )
 from .settings import SettingsFileError, read_settings_file, shown_author
 from .store import (
+    SCHEMA_VERSION,
     StoreError,
     check_writable,
     configured_store,
+    existing_store,
     open_store,
+    open_store_read_only,
+    schema_version,
+    sqlite_problem,
     store_argument,
 )
 
@@ -611,6 +616,21 @@ def add_command(subparsers: Any) -> None:
     parser.set_defaults(handler=run_verify)
 
 
+def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
+    """The store at ``path`` opened read-only for a dry run, or None when it
+    holds nothing recorded yet (no file, or no tables). Raises StoreError."""
+    try:
+        if not existing_store(path):
+            return None
+        connection = open_store_read_only(path)
+    except sqlite3.Error as error:
+        raise StoreError(path, sqlite_problem(path, error, writing=False)) from None
+    if schema_version(connection, path) < SCHEMA_VERSION:
+        connection.close()  # an empty file, or one made before any record
+        return None
+    return connection
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """The ``verify`` subcommand."""
     report = _Report(args)
@@ -656,12 +676,14 @@ def run_verify(args: argparse.Namespace) -> int:
     report.store = store_path
     connection = None
     try:
-        # A dry run reads an existing store but never creates one; a run
-        # that sends needs one it can write, known before anything is sent.
-        if not args.dry_run or store_path.exists():
+        # A dry run reads an existing store, even one this user may not
+        # write, and never creates one; a run that sends needs one it can
+        # write, known before anything is sent.
+        if args.dry_run:
+            connection = _recorded_so_far(store_path)
+        else:
             connection = open_store(store_path)
-            if not args.dry_run:
-                check_writable(connection, store_path)
+            check_writable(connection, store_path)
     except StoreError as error:
         if connection is not None:
             connection.close()

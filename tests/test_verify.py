@@ -1212,6 +1212,33 @@ def test_a_store_that_cannot_be_written_is_found_before_sending(
     assert expected in err
 
 
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_dry_run_reads_a_store_it_may_not_write(stub, capsys, tmp_path, what):
+    # It only reads: it opened the store to write all the same, and was
+    # refused where pending reads the same store.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    (tmp_path / "private").mkdir()
+    store = tmp_path / "private" / "store.sqlite3"
+    status, _, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--store", str(store)
+    )
+    assert status == 0, err
+    stub.requests.clear()
+    csv_path.write_text(csv_path.read_text() + "carol,partner:ns:3\n")
+    with read_only(store if what == "file" else store.parent):
+        status, document, err = run_json(
+            capsys, "--from", str(csv_path), "--store", str(store), "--dry-run"
+        )
+    assert status == 0, err
+    assert [r["outcome"] for r in document["results"]] == [
+        "already verified",
+        "already verified",
+        "would send",
+    ]
+    assert stub.requests == []
+
+
 @pytest.mark.parametrize(
     ("store", "expected"),
     [
