@@ -443,7 +443,12 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
             # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
         return url_safe(f"{settings.files_url}/{value.lstrip('/')}"), True
-    path = unquote(value[len(prefix) :])
+    # A query or fragment (cover.png?v=2) follows the file's URL, as Pelican
+    # keeps it on a link in a body.
+    written = value[len(prefix) :]
+    cut = min((at for at in map(written.find, "?#") if at >= 0), default=len(written))
+    suffix = url_safe(written[cut:])
+    path = unquote(written[:cut])
     if path.startswith("/"):
         path = path[1:]
     else:
@@ -459,8 +464,9 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
                 # before reading its URL: reading it pins the file where it
                 # is, and a later attach_to() would only warn.
                 linked.attach_to(content)
-            return f"{settings.files_url}/{_file_path(str(linked.url))}", True
-    return f"{settings.files_url}/{_file_path(path)}", False
+            url = f"{settings.files_url}/{_file_path(str(linked.url))}"
+            return url + suffix, True
+    return f"{settings.files_url}/{_file_path(path)}{suffix}", False
 
 
 def _file_path(path: str) -> str:
