@@ -141,7 +141,10 @@ def existing_store(path: Path) -> bool:
             raise StoreError(path, f"{path.parent} is not a folder")
         return False
     if problem is not None:
-        raise StoreError(path, f"{problem}; name the store's file")
+        # A folder or a device is the wrong path; a path that cannot be
+        # examined (a folder this user may not enter) says why already.
+        advice = "" if problem.startswith("cannot") else "; name the store's file"
+        raise StoreError(path, problem + advice)
     return True
 
 
