@@ -15,7 +15,8 @@ A build flows through them in this order (see docs/architecture.md):
    ``attach.reserve_flattr_attribute`` (``content_object_init``): owner
    metadata's addresses hashed, in the readers' cache too
    (``privacy.note_readers``, ``readers_init``, keeps each generator's
-   readers), and each content object's ``flattr``.
+   readers and hashes what each caches), and each content object's
+   ``flattr``.
 3. ``templates.prepare_templates`` and ``attach.attach_things``
    (``all_generators_finalized``, once every content file is read and
    before anything is rendered): every template finds the helpers and
