@@ -136,7 +136,7 @@ _ENCODED_DOMAIN = re.compile(
 # An "@" written otherwise: percent-encoded however many times, as an HTML
 # character reference, or as a full-width or small "@" of Unicode.
 _AT_SIGN_WRITTEN_OTHERWISE = re.compile(
-    "%(?:25)*40|&(?:#0*64|#[xX]0*40|commat);?|[\uff20\ufe6b]"
+    "%(?:25)*40|&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat;)|[\uff20\ufe6b]"
 )
 
 

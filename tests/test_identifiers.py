@@ -13,6 +13,7 @@ from pelican_flattr.identifiers import (
     IdentifierError,
     Owner,
     hash_email,
+    holds_at_sign,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
@@ -257,3 +258,22 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
         parse_owner("carol%40example.org: twitter:user:id:42")
     assert "unsupported scheme;" in str(raised.value)
     assert "carol" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("carol%40example.org", True),
+        ("carol%2540example.org", True),
+        ("carol&#64;example.org", True),
+        ("carol&#64example.org", True),  # a browser reads it without ";"
+        ("carol&#x40;example.org", True),
+        ("carol&commat;example.org", True),
+        ("carol\uff20example.org", True),
+        # Other characters that merely start alike.
+        ("&#640; &#x400; &commatize", False),
+        ("https://flattr.com/claim/thing/t1", False),
+    ],
+)
+def test_an_at_sign_written_otherwise_is_found(text, holds):
+    assert holds_at_sign(text) is holds
