@@ -706,10 +706,7 @@ def site_files(
             real_output = real_output or os.path.realpath(output)
             for name in linked:
                 target = os.path.realpath(Path(folder, name))
-                if (
-                    os.path.commonpath((target, real_output)) != real_output
-                    and linked_outside is not None
-                ):
+                if not _within(target, real_output) and linked_outside is not None:
                     linked_outside[Path(folder, name)] = target
         try:
             files += [
@@ -721,6 +718,14 @@ def site_files(
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
     return sorted(files)
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (both real paths)."""
+    try:
+        return os.path.commonpath((path, folder)) == folder
+    except ValueError:  # on another drive, on Windows
+        return False
 
 
 class _NotEntered(PermissionError):
@@ -852,7 +857,10 @@ def _check_output_folder(output: Path) -> None:
         # files are.
         action = "open its files"
         os.stat(os.path.join(output, os.curdir))
-    except (FileNotFoundError, NotADirectoryError):
+    except NotADirectoryError:
+        what = "is a file, not an" if output.exists() else "no such"
+        raise OutputFolderError(f"{output}: {what} output folder") from None
+    except FileNotFoundError:
         raise OutputFolderError(f"{output}: no such output folder") from None
     except OSError as error:
         raise OutputFolderError(
@@ -1055,8 +1063,6 @@ def run_audit(args: argparse.Namespace) -> int:
     from . import cli
 
     output = Path(args.output)
-    if not output.is_dir():
-        return cli.usage_error(f"{output}: no such output folder")
     manifest = args.manifest
     addresses: dict[str, str] = {}
     try:

@@ -237,6 +237,10 @@ def test_unreadable_manifest_is_a_usage_error(tmp_path, capsys):
     assert "no such manifest" in capsys.readouterr().err
     assert main(["audit", str(tmp_path / "nope")]) == 2
     assert "no such output folder" in capsys.readouterr().err
+    # A file given for the folder: it once said "no such output folder".
+    (tmp_path / "index.html").write_text("<p>a page</p>")
+    assert main(["audit", str(tmp_path / "index.html")]) == 2
+    assert "index.html: is a file, not an output folder" in capsys.readouterr().err
 
 
 def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(site, capsys):
