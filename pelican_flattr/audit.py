@@ -553,17 +553,28 @@ class _Auditor:
         return False
 
     def finish(self) -> AuditReport:
+        missing_feeds: dict[str, int] = {}
         for thing in self.things:
             if thing["page"] not in self.files and not self.not_checked(thing["page"]):
                 self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
             for feed in thing["feeds"]:
                 if (thing["url"], feed) in self.feeds_seen or self.not_checked(feed):
                     continue
+                if feed not in self.files:  # said once, below
+                    missing_feeds[feed] = missing_feeds.get(feed, 0) + 1
+                    continue
                 self.problem(
                     feed,
                     f"does not carry the payment link of {thing['url']}",
                     "the entry named in the manifest, with its payment link",
                 )
+        for feed, count in sorted(missing_feeds.items()):
+            self.problem(
+                feed,
+                "is missing",
+                f"the feed the manifest lists, with {count} payment "
+                f"link{'' if count == 1 else 's'}",
+            )
         return self.report
 
 

@@ -220,6 +220,24 @@ def test_feed_entry_with_its_payment_link_twice(copy, capsys):
     assert problems[0]["expected"] == f"exactly one, to {thing['auto_submit_url']}"
 
 
+def test_missing_feed_is_one_problem(copy, capsys):
+    # It was one "does not carry" row per thing the feed lists.
+    thing = a_thing(copy)
+    feed = thing["feeds"][0]
+    carried = sum(feed in t["feeds"] for t in manifest_things(copy).values())
+    assert carried > 1
+    (copy / feed).unlink()
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [p for p in report["problems"] if p["file"] == feed] == [
+        {
+            "file": feed,
+            "problem": "is missing",
+            "expected": f"the feed the manifest lists, with {carried} payment links",
+        }
+    ]
+
+
 def test_missing_page(copy, capsys):
     thing = a_thing(copy)
     (copy / thing["page"]).unlink()
