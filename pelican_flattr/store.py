@@ -93,14 +93,15 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
 
         raise ValueError(f"{settings_file}: {nul_in_path('FLATTR_STORE', value)}")
     path = Path(value)
-    beside = Path(os.fspath(settings_file)).resolve().parent / path
+    settings_folder = Path(os.fspath(settings_file)).resolve().parent
+    beside = settings_folder / path
     if not path.is_absolute() and not path.exists() and beside.is_file():
         # Earlier versions took it from there: a new, empty store here
         # would silently split the flattrs and verifications in two.
         raise ValueError(
             f"{settings_file}: FLATTR_STORE {path} is taken from the current "
             f"folder, as the build takes it, and there is none here, but there "
-            f"is one at {beside}: run from {beside.parent} (where the build "
+            f"is one at {beside}: run from {settings_folder} (where the build "
             "runs, too) or make FLATTR_STORE an absolute path"
         )
     return path

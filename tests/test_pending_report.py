@@ -393,3 +393,21 @@ def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
         assert json.loads(out)["owners"][0]["claim_url"] == claim_url
     else:
         assert "https://flattr.com/claim/caf\\xe9-\\u4e2d" in out
+
+
+def test_a_store_in_a_folder_beside_the_settings_file_says_where_to_run(
+    store, tmp_path, monkeypatch, capsys
+):
+    # FLATTR_STORE = "private/flattr.db": the advice named the store's own
+    # folder, from which the relative path leads to private/private/.
+    site = tmp_path / "site"
+    (site / "private").mkdir(parents=True)
+    (site / "private" / "flattr.db").write_bytes(store.read_bytes())
+    conf = site / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "private/flattr.db"\nTIMEZONE = "UTC"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["pending", "--settings", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert f"there is one at {site / 'private' / 'flattr.db'}: run from {site} " in err
+    monkeypatch.chdir(site)
+    assert main(["pending", "--settings", str(conf)]) == 0
