@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import string
 from collections.abc import Iterator, Mapping
 from itertools import chain
@@ -521,9 +522,13 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     path = settings.store_path
     problem = MISSING if path is None else file_problem(path)
     if problem is not None:
+        # A relative path is taken from the folder pelican runs in: say which.
+        where = "" if path is None or path.is_absolute() else f" (in {os.getcwd()})"
         logger.warning(
-            "pelican-flattr: FLATTR_STORE %s %s; no pending flattr notices this build",
+            "pelican-flattr: FLATTR_STORE %s%s %s; no pending flattr notices "
+            "this build",
             path,
+            where,
             problem,
         )
         return {}

@@ -354,7 +354,9 @@ class _Auditor:
                     relative,
                     f"a Flattr button points at {href!r}, which the manifest "
                     "doesn't know",
-                    "the auto-submit URL or thing URL of a manifest thing",
+                    "the auto-submit URL or thing URL of a manifest thing (a "
+                    "page an earlier build left, after a slug changed? delete "
+                    "it, or set DELETE_OUTPUT_DIRECTORY = True)",
                 )
             elif embedded and href not in self.by_url:
                 self.problem(

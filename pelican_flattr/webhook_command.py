@@ -412,5 +412,10 @@ def run_pending(args: argparse.Namespace) -> int:
         url = row["claim_url"] or "(email owner: address unknown, see --settings)"
         cli.print_line(f"{row['owner']}  {url}")
     count = len(rows)
-    cli.print_line(f"{count} owner{'' if count == 1 else 's'} with pending flattrs.")
+    # Which store: without --settings or --store it is the one in this
+    # folder, perhaps not the site's.
+    cli.print_line(
+        f"{count} owner{'' if count == 1 else 's'} with pending flattrs "
+        f"(store {store})."
+    )
     return 0

@@ -135,7 +135,9 @@ def test_button_pointing_at_an_unknown_thing(copy, capsys):
     status, report = audit_json(copy, capsys)
     assert status == 1
     assert any(
-        p["file"] == "index.html" and "doesn't know" in p["problem"]
+        p["file"] == "index.html"
+        and "doesn't know" in p["problem"]
+        and "a page an earlier build left" in p["expected"]
         for p in report["problems"]
     )
 

@@ -69,6 +69,21 @@ def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):
     assert any("does not exist" in r.getMessage() for r in flattr_log.records)
 
 
+def test_a_missing_relative_store_names_the_folder_it_was_looked_for_in(
+    tmp_path, flattr_log, monkeypatch
+):
+    # Taken from the folder pelican runs in, which the warning did not say:
+    # a build run from another folder seemed to lose the store.
+    monkeypatch.chdir(tmp_path)
+    build_sample_site(tmp_path / "site", FLATTR_STORE="private/none.db")
+    assert [
+        r.getMessage() for r in flattr_log.records if "none.db" in r.getMessage()
+    ] == [
+        f"pelican-flattr: FLATTR_STORE private/none.db (in {tmp_path}) does not "
+        "exist (yet); no pending flattr notices this build"
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [("folder", "is a folder, not a file"), ("x" * 300, "cannot be examined")],
