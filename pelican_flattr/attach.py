@@ -131,6 +131,10 @@ def attach_things(generators: list[Any]) -> None:
     # "keep") is published by several: one thing for all its copies, the
     # main site's (resolved first), or its flattrs would be split.
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    # Thing URL -> the source whose thing it is in another site of the run:
+    # a language's site on a domain of its own that keeps the main site's
+    # FLATTR_SITEURL gives its article the URL of another's.
+    url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
     defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
     if not isinstance(defaults, Mapping):
         defaults = {}
@@ -155,6 +159,16 @@ def attach_things(generators: list[Any]) -> None:
         shared = elsewhere.get(source)
         if shared is not None:
             content_thing = dataclasses.replace(content_thing, thing=shared)
+        other = url_elsewhere.get(content_thing.url, source)
+        if other != source:
+            build.report(
+                f"{source}: its thing URL {content_thing.url} is already the "
+                f"thing of {other} in another site of this build "
+                "(i18n_subsites); Flattr keeps one thing per URL, so it gets "
+                "no Flattr button: give this language's site a FLATTR_SITEURL "
+                "of its own, or pin a different flattr_url"
+            )
+            continue
         if outcome.warning:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         if outcome.language_fallback:

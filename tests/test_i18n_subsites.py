@@ -337,6 +337,31 @@ def test_flattr_siteurl_takes_each_languages_site_under_its_own_path(tmp_path, s
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
 
 
+def test_a_language_site_on_its_own_domain_never_shares_a_thing_url(tmp_path):
+    # It keeps the main site's FLATTR_SITEURL, without a path of its own:
+    # hallo.md took hello.md's URL, two owners on one thing, without a word.
+    settings = {
+        **SETTINGS,
+        "I18N_SUBSITES": {"de": {"SITEURL": "https://example.de"}, "fr": {}},
+        "FLATTR_SITEURL": SITEURL,
+    }
+    built = i18n_build(tmp_path, FILES, **settings)
+    output = tmp_path / "output"
+    said = [m for m in built.messages if "in another site of this build" in m]
+    assert len(said) == 2, said  # the article and the page
+    assert any(
+        f"hallo.md: its thing URL {SITEURL}/hello.html is already the thing of "
+        "hello.md in another site of this build (i18n_subsites)" in m
+        for m in said
+    ), said
+    assert any("pages/ueber.md: its thing URL" in m for m in said), said
+    assert "hallo.md" not in manifest_things(output / "de")
+    _no_url_of_two_owners(output, ["", "de"])
+    # A strict build fails on it.
+    strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
+    assert strict.status == 1
+
+
 def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
     # FLATTR_URL_BASELINE (an absolute path, as the README advises) reaches
     # every language's site as it is. Sharing one baseline, each site took
