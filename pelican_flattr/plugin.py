@@ -295,10 +295,15 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "URL changes since the last readable baseline go unreported: "
                 f"repair it and put it back as {path} to check them, or delete it"
             )
+    # A source this site no longer publishes may have its thing in a site
+    # run inside this one (a language's site of i18n_subsites, added since
+    # the last build): its thing URL changed, rather than went missing.
+    url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
+    url_by_source.update((ct.source, ct.url) for ct in things)
     changes = url_changes(
         changed,
         source_by_url,
-        {ct.source: ct.url for ct in things},
+        url_by_source,
         in_folder(build.current.content_root),
         old_sources,
     )

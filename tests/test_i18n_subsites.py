@@ -411,6 +411,29 @@ def _baseline_entries(path: Path) -> list[tuple[str, str]]:
     return [(entry["source"], entry["url"]) for entry in document["things"]]
 
 
+def test_a_language_site_added_moves_its_articles_things_and_says_so(tmp_path):
+    # Without a French site the main site publishes fr.md; with one, the
+    # French site does, at /fr/. The main site's guard said fr.md was
+    # "still in the content folder but without a thing", and to give it its
+    # thing back, which it had: at a new URL, whose flattrs start anew.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"de": {}}}
+    built = i18n_build(tmp_path, files, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    old_url = _things(tmp_path / "output")["seul.md"][0]
+    with_fr = {**settings, "I18N_SUBSITES": {"de": {}, "fr": {}}}
+    built = i18n_build(tmp_path, {}, **with_fr)
+    new_url = _things(tmp_path / "output" / "fr")["seul.md"][0]
+    assert new_url == f"{SITEURL}/fr/seul.html" != old_url
+    said = [m for m in built.messages if "seul.md" in m]
+    assert len(said) == 1, built.messages
+    assert f"seul.md: thing URL changed from {old_url} to {new_url}" in said[0]
+    assert f"add 'Flattr_url: {old_url}' to seul.md" in said[0]
+
+
 def test_a_thing_shared_with_the_main_site_is_guarded_there_only(tmp_path):
     # With "keep", the German site publishes the untranslated b.md with the
     # main site's thing, and shows its button: its manifest lists it. Its
