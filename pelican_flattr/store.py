@@ -266,11 +266,9 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
     may mean something else.
     """
     uri = path.resolve().as_uri()
-    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10)
     try:
-        schema_version(connection, path)  # the first read
+        return _read_only_connection(f"{uri}?mode=ro", path)
     except sqlite3.OperationalError as error:
-        connection.close()
         # Reading a WAL store that no writer holds open, SQLite creates its
         # -shm file beside it: a user that may not write in the store's
         # folder (a deploy user reading the receiver's store) cannot. With
@@ -281,12 +279,15 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
         cannot_write = "readonly" in str(error) or "unable to open" in str(error)
         if not cannot_write or path.with_name(f"{path.name}-wal").exists():
             raise
-        connection = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
-        try:
-            schema_version(connection, path)
-        except BaseException:
-            connection.close()
-            raise
+        return _read_only_connection(f"{uri}?mode=ro&immutable=1", path)
+
+
+def _read_only_connection(uri: str, path: Path) -> sqlite3.Connection:
+    """A connection to ``uri``, its schema version read (the first read),
+    or closed again."""
+    connection = sqlite3.connect(uri, uri=True, timeout=10)
+    try:
+        schema_version(connection, path)
     except BaseException:
         connection.close()
         raise
