@@ -1064,8 +1064,9 @@ def add_command(subparsers: Any) -> None:
         "--settings",
         metavar="PELICANCONF",
         type=path_argument,
-        help="read FLATTR_AUTHORS from this settings file to look for its plain "
-        "email addresses too, and FLATTR_MANIFEST (unless --manifest is given)",
+        help="read FLATTR_AUTHORS and FLATTR_USERNAME from this settings file to "
+        "look for their plain email addresses too, and FLATTR_MANIFEST (unless "
+        "--manifest is given)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)

@@ -575,8 +575,19 @@ def add_command(subparsers: Any) -> None:
         "another source, 1 when some would, 2 when a manifest or the settings "
         "file cannot be read.",
     )
-    parser.add_argument("old", metavar="OLD_MANIFEST", type=path_argument)
-    parser.add_argument("new", metavar="NEW_MANIFEST", type=path_argument)
+    parser.add_argument(
+        "old",
+        metavar="OLD_MANIFEST",
+        type=path_argument,
+        help="a copy of an earlier build's flattr-manifest.json (the URL "
+        "guard's baseline is no manifest)",
+    )
+    parser.add_argument(
+        "new",
+        metavar="NEW_MANIFEST",
+        type=path_argument,
+        help="the manifest of the newer build",
+    )
     parser.add_argument(
         "--content",
         metavar="DIR",

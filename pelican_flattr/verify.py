@@ -555,9 +555,9 @@ def add_command(subparsers: Any) -> None:
         "verify",
         help="link partner identifiers to Flattr accounts (REST API v2)",
         description=(
-            "Tell Flattr that a Flattr account owns a partner identifier, so that "
-            "the account can claim every pending thing of the identifier at once. "
-            "One identity with --identity, or many with --from FILE."
+            "Tell Flattr that a Flattr account owns a partner identifier, so\n"
+            "that the account can claim every pending thing of the identifier\n"
+            "at once. One identity with --identity, or many with --from FILE."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -113,10 +113,19 @@ def add_command(subparsers: Any) -> None:
         help="default: 8765; 0 for any free port",
     )
     serve.add_argument(
-        "--store", metavar="FILE", type=store_argument, help="the SQLite store"
+        "--store",
+        metavar="FILE",
+        type=store_argument,
+        help=f"the SQLite store (default: FLATTR_STORE of --settings, else "
+        f"./{DEFAULT_STORE})",
     )
     serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
-    serve.add_argument("--settings", metavar="PELICANCONF", type=path_argument)
+    serve.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        type=path_argument,
+        help="read FLATTR_WEBHOOK_TOKEN and FLATTR_STORE from this settings file",
+    )
     serve.add_argument("--threads", type=_int_in(1, 1024), default=8, help="default: 8")
     serve.set_defaults(handler=run_serve)
     token = actions.add_parser(
@@ -138,8 +147,20 @@ def add_command(subparsers: Any) -> None:
         ),
         epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
     )
-    pending.add_argument("--store", metavar="FILE", type=store_argument)
-    pending.add_argument("--settings", metavar="PELICANCONF", type=path_argument)
+    pending.add_argument(
+        "--store",
+        metavar="FILE",
+        type=store_argument,
+        help=f"the SQLite store (default: FLATTR_STORE of --settings, else "
+        f"./{DEFAULT_STORE})",
+    )
+    pending.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        type=path_argument,
+        help="the site's settings file: FLATTR_STORE, and FLATTR_AUTHORS for "
+        "the authors and the email owners' claim URLs",
+    )
     pending.add_argument("--json", action="store_true", help="print JSON for scripts")
     pending.set_defaults(handler=run_pending)
 
@@ -198,16 +219,18 @@ def prepare_waitress_logs(app: WebhookApp) -> None:
     lines do (some name the request's path: "Client disconnected while
     serving /hooks/<token>"), and keep every one of them.
 
-    This command imports Pelican, whose logger class gives every logger
-    made afterwards, waitress's among them, a filter that drops a message
-    logged before: a second "Client disconnected" would leave no line.
+    Pelican, once imported (to read a settings file), has a logger class
+    that gives every logger made afterwards, waitress's among them, a
+    filter that drops a message logged before: a second "Client
+    disconnected" would leave no line.
     """
-    from pelican.log import LimitFilter
-
+    pelican_log = sys.modules.get("pelican.log")
+    limit_filter = getattr(pelican_log, "LimitFilter", None)
     for name in ("waitress", "waitress.queue"):
         log = logging.getLogger(name)
-        for dropping in [f for f in log.filters if isinstance(f, LimitFilter)]:
-            log.removeFilter(dropping)
+        if limit_filter is not None:
+            for dropping in [f for f in log.filters if isinstance(f, limit_filter)]:
+                log.removeFilter(dropping)
         if not any(isinstance(f, _TokenHidden) for f in log.filters):
             log.addFilter(_TokenHidden(app))
 

@@ -1,0 +1,68 @@
+"""The Flattr rules, and the commands built on them, work where Pelican
+cannot be imported: they can be reused and tested without it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RULES = [
+    "identifiers",
+    "thing",
+    "settings",
+    "resolve",
+    "markup",
+    "manifest",
+    "feeds",
+    "url_guard",
+    "audit",
+    "api",
+    "proxies",
+    "verify",
+    "store",
+    "notice",
+    "webhook_receiver",
+    "webhook_command",
+    "cli",
+]
+
+# Runs in a child process, where an import of pelican, or of any of its
+# modules, fails as if it were not installed.
+CHILD = """
+import importlib, sys
+
+class NoPelican:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pelican" or name.startswith("pelican."):
+            raise ImportError(f"pelican is blocked: {name}")
+        return None
+
+sys.meta_path.insert(0, NoPelican())
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(sorted(m for m in sys.modules if m == "pelican" or m.startswith("pelican.")))
+"""
+
+
+def _import_without_pelican(*modules: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, *modules],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+
+
+@pytest.mark.parametrize("module", RULES)
+def test_a_rules_module_imports_without_pelican(module):
+    child = _import_without_pelican(f"pelican_flattr.{module}")
+    assert (child.returncode, child.stderr, child.stdout) == (0, "", "[]\n")
+
+
+def test_the_blocker_does_block_pelican():
+    # The wiring needs Pelican: were the blocker to let it through, every
+    # test above would pass whatever the rules import.
+    child = _import_without_pelican("pelican_flattr.plugin")
+    assert child.returncode == 1
+    assert "pelican is blocked" in child.stderr
