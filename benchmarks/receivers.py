@@ -43,8 +43,8 @@ RECEIVERS = [
     ("templates", "_auto_submit_url", "  the page's auto-submit URL"),
     ("templates", "open_graph", "  open_graph"),
     ("markup", "inject", "  markup.inject"),
-    ("plugin", "write_manifest", "write_manifest"),
-    ("plugin", "guard_thing_urls", "  guard_thing_urls"),
+    ("finish", "write_manifest", "write_manifest"),
+    ("finish", "guard_thing_urls", "  guard_thing_urls"),
 ]
 
 
@@ -53,11 +53,12 @@ def timed_build(conf: Path) -> dict[str, Any]:
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    from pelican_flattr import attach, feeds, markup, plugin, templates
+    from pelican_flattr import attach, feeds, finish, markup, plugin, templates
     from pelican_flattr import build as flattr_build
 
     owners = {
         "plugin": plugin,
+        "finish": finish,
         "attach": attach,
         "templates": templates,
         "markup": markup,

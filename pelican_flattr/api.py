@@ -128,13 +128,6 @@ class RateLimit:
         return cls(**values)
 
     @property
-    def reset_at(self) -> datetime | None:
-        """The reset time as an aware UTC datetime."""
-        if self.reset is None:
-            return None
-        return datetime.fromtimestamp(self.reset, tz=timezone.utc)
-
-    @property
     def exhausted(self) -> bool:
         """True when the response said no request is left until the reset."""
         return self.remaining is not None and self.remaining <= 0

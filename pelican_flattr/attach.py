@@ -203,7 +203,7 @@ def attach_things(generators: list[Any]) -> None:
     _classify_author_keys(generators, settings)
     if not build.outer_builds and not build.i18n_subsites(state.pelican):
         # Said now, so that a strict build fails before writing a page;
-        # with subsites, once all of them are read (see build.end_build).
+        # with subsites, once all of them are read (see finish.finish_build).
         warn_about_unknown_authors()
     if settings.username is not None:
         state.site_payment_url = site_thing(settings).auto_submit_url

@@ -572,7 +572,6 @@ def test_rate_limit_headers():
     budget = RateLimit.from_headers(headers)
     assert budget == RateLimit(5000, None, None, 1700003600)
     assert not budget.exhausted
-    assert budget.reset_at.isoformat() == "2023-11-14T23:13:20+00:00"
     assert RateLimit(5000, 0, 5000, 1).exhausted
 
 

@@ -1,0 +1,251 @@
+"""The build's last steps (``finalized``): the manifest written, and the
+thing URLs compared with the previous build's (the URL guard).
+
+The rules live in ``manifest.py`` and ``url_guard.py``; this module runs
+them on the build's state (``build.current``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import build
+from .attach import page_sources, warn_about_unknown_authors
+from .manifest import (
+    MISSING,
+    file_problem,
+    manifest_chunks,
+    not_a_file_of,
+    not_a_manifest,
+    write_atomically,
+)
+from .privacy import warn_about_published_addresses
+from .settings import FlattrSettings
+from .thing import Thing, is_development_url
+from .url_guard import (
+    BaselineError,
+    baseline_entry,
+    holds_baseline,
+    in_folder,
+    load_baseline,
+    next_baseline,
+    set_aside,
+    unresolved_changes,
+    url_changes,
+    write_baseline,
+)
+
+logger = logging.getLogger("pelican_flattr")
+
+
+def finish_build(pelican: Any) -> None:
+    """The build's last steps, in this order (blinker calls the receivers
+    of one signal in no set order)."""
+    try:
+        if not build.is_inner(pelican):
+            warn_about_unknown_authors()
+            build.fail_if_strict()  # before the manifest, as when said earlier
+        warn_about_published_addresses(pelican)
+        write_manifest(pelican)
+    finally:
+        build.end_build(pelican)
+
+
+def write_manifest(pelican: Any) -> None:
+    """Write the manifest of this build's things, then guard their URLs."""
+    state = build.current
+    settings = state.settings
+    if settings is None:
+        if state.active:  # the settings were refused
+            build.remove_earlier_manifest(pelican)
+        return
+    chunks = manifest_chunks(
+        settings.siteurl,
+        state.content_things,
+        state.feeds_by_source,
+        state.url_spool.get,
+        open_graph=settings.open_graph,
+        shown_styles=state.shown_styles,
+        feed_payment_links=settings.feeds,
+    )
+    path = settings.manifest_path
+    try:
+        # Only a manifest is replaced: FLATTR_MANIFEST may name an article,
+        # the settings file or a page this build wrote, by mistake.
+        in_the_way = not_a_manifest(path)
+        if in_the_way is None:
+            write_atomically(path, chunks)
+    except OSError as error:
+        build.report(f"FLATTR_MANIFEST: cannot write {path}: {error}")
+        build.fail_if_strict()
+        return
+    finally:
+        state.url_spool.close()
+    if in_the_way is not None:
+        build.report(
+            f"FLATTR_MANIFEST: {path} {in_the_way}, so it is left as it is and "
+            "no manifest was written: point FLATTR_MANIFEST at a file of its own"
+        )
+        build.fail_if_strict()
+        return
+    count = len(state.content_things)
+    logger.info(
+        "pelican-flattr: %d thing%s, manifest %s",
+        count,
+        "" if count == 1 else "s",
+        path,
+    )
+    if settings.url_guard and is_development_url(settings.siteurl):
+        # A development build's URLs must neither be compared with the
+        # published site's baseline nor replace it.
+        logger.info(
+            "pelican-flattr: URL guard skipped: %s is a development address; "
+            "this build's thing URLs are neither compared nor remembered",
+            settings.siteurl,
+        )
+    elif settings.url_guard:
+        guard_thing_urls(settings)
+    # Problems found while pages were written (a template's wrong helper
+    # argument) fail a strict build too, whatever the guard found.
+    build.fail_if_strict()
+
+
+def guard_thing_urls(settings: FlattrSettings) -> None:
+    """Warn about every thing URL of the baseline that this build dropped
+    or gave to another source file."""
+    path = settings.url_baseline_path
+    things = sorted(build.current.content_things, key=lambda ct: (ct.url, ct.source))
+    # With i18n_subsites, a language's site shares the thing of an article
+    # another site of the run published first (an untranslated one, with
+    # I18N_UNTRANSLATED_ARTICLES = "keep"): that site guards it, so it is
+    # kept out of this site's baseline. Kept in, it was reported as orphaned
+    # here once the article was translated (this site's copy gone, the
+    # thing not), on every build. The shared things still count as this
+    # build's in the comparison: a thing of this site's own that becomes a
+    # shared one changed its URL, and the warning says to which.
+    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    own = (
+        [ct for ct in things if not _guarded_elsewhere(ct.source, ct.url, elsewhere)]
+        if elsewhere
+        else things
+    )
+
+    def new_entries() -> Iterator[dict[str, str]]:
+        for ct in own:
+            yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+
+    def warn(message: str) -> None:
+        if settings.strict:
+            build.report(message)
+        else:
+            logger.warning("pelican-flattr: %s", message)
+
+    problem = file_problem(path)
+    if problem not in (None, MISSING):
+        # Never moved aside or replaced: it may be a folder someone needs
+        # (such as Pelican's cache).
+        warn(
+            f"FLATTR_URL_BASELINE {path} {problem}, so the URL guard checks "
+            "nothing: point it at a file (or leave it unset for the default)"
+        )
+        build.fail_if_strict()
+        return
+    if problem is None and holds_baseline(path, new_entries()):
+        return  # the same things as the last build: nothing vanished
+    if problem is MISSING:
+        # Said, since a CI that does not keep the cache would never compare.
+        logger.info(
+            "pelican-flattr: no URL baseline at %s yet: nothing to compare; "
+            "this build's thing URLs start it",
+            path,
+        )
+    source_by_url = {ct.url: ct.source for ct in things}
+    changed: list[dict[str, str]] = []
+    # Every source of the last build: one whose URL did not change can still
+    # have taken the URL of one that is gone now, which is no move.
+    old_sources: set[str] = set()
+    if problem is None:
+        try:
+            # Only the entries whose URL is no longer their source's.
+            # Nor is a shared thing compared that a baseline written by an
+            # earlier version holds, while the other site has it still.
+            changed = load_baseline(
+                path,
+                keep=lambda e: (
+                    source_by_url.get(e["url"]) != e["source"]
+                    and not _guarded_elsewhere(e["source"], e["url"], elsewhere)
+                ),
+                sources=old_sources,
+            )
+        except BaselineError as error:
+            # Kept, not overwritten: it holds the changes since the last
+            # readable baseline, which this build can no longer report.
+            # Moved aside only in the plugin's own folder (the default) or
+            # when it opens as a baseline: FLATTR_URL_BASELINE may name an
+            # article or a page by mistake.
+            try:
+                in_the_way = (
+                    None
+                    if path.parent.name == "pelican-flattr"
+                    else not_a_file_of(
+                        path, "baseline_version", "a pelican-flattr URL baseline"
+                    )
+                )
+                if in_the_way is not None:
+                    warn(
+                        f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
+                        "guard leaves it as it is and checks nothing: point "
+                        "FLATTR_URL_BASELINE at a file of its own"
+                    )
+                    build.fail_if_strict()
+                    return
+                aside = set_aside(path)
+            except OSError as move_error:
+                warn(
+                    f"{error}; cannot move it aside ({move_error}), so the URL "
+                    "guard leaves it as it is and checks nothing: repair or "
+                    "delete it"
+                )
+                build.fail_if_strict()
+                return
+            warn(
+                f"{error}; moved it to {aside} and started a new baseline, so "
+                "URL changes since the last readable baseline go unreported: "
+                f"repair it and put it back as {path} to check them, or delete it"
+            )
+    # A source this site no longer publishes may have its thing in a site
+    # run inside this one (a language's site of i18n_subsites, added since
+    # the last build): its thing URL changed, rather than went missing.
+    url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
+    url_by_source.update((ct.source, ct.url) for ct in things)
+    changes = url_changes(
+        changed,
+        source_by_url,
+        url_by_source,
+        in_folder(build.current.content_root),
+        old_sources,
+    )
+    unresolved = unresolved_changes(
+        changes,
+        settings.accepted_url_changes,
+        settings.pages,
+        lambda: page_sources(build.current.generators),
+    )
+    for change in unresolved:
+        warn(f"{change.describe()}. Fix: {change.advice()}")
+    build.fail_if_strict()
+    try:
+        write_baseline(path, next_baseline(changed, new_entries(), unresolved))
+    except OSError as error:
+        # The next build would compare nothing: a problem like any other.
+        warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
+        build.fail_if_strict()
+
+
+def _guarded_elsewhere(source: str, url: str, elsewhere: Mapping[str, Thing]) -> bool:
+    """Whether another site of this run (``elsewhere``: source -> its thing
+    there) has the thing of ``source`` at ``url``, and so guards it."""
+    thing = elsewhere.get(source)
+    return thing is not None and thing.url == url
