@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from markupsafe import Markup, escape
 
@@ -445,20 +445,23 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     return index
 
 
-def _has_flattr_payment_link(page: str, end: int) -> bool:
-    """True when ``page[:end]`` holds a payment link to Flattr, as the
-    ``flattr_head`` helper writes it. A theme's own payment link to another
-    service (Liberapay, Patreon...) does not count, nor one quoted in text."""
-    if page.find(PAYMENT_LINK_START, 0, end) < 0:
-        return False  # nearly every page the plugin completes
+def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
+    """The hrefs of the payment links to Flattr in ``page[:end]``, as the
+    ``flattr_head`` helper or a theme writes them. A theme's own payment
+    link to another service (Liberapay, Patreon...) does not count, nor one
+    quoted in text."""
+    if page.find("payment", 0, end) < 0:
+        return []  # nearly every page the plugin completes
+    hrefs = []
     for name, attributes, _ in _tags(page, end):
         if name == "link":
             values = _attribute_values(attributes)
-            if "payment" in values.get("rel", "").lower().split() and values.get(
-                "href", ""
-            ).startswith(_FLATTR_URL):
-                return True
-    return False
+            href = values.get("href", "")
+            if "payment" in values.get("rel", "").lower().split() and href.startswith(
+                _FLATTR_URL
+            ):
+                hrefs.append(href)
+    return hrefs
 
 
 def head_has_payment_link(page: str) -> bool:
@@ -471,7 +474,7 @@ def head_has_payment_link(page: str) -> bool:
     # for every page of a theme that calls the helpers): only a theme that
     # prints it inside a comment or a <title> in its head would be misread.
     own = page.find(_OWN_PAYMENT_LINK + _FLATTR_URL, 0, end)
-    return own >= 0 or _has_flattr_payment_link(page, end)
+    return own >= 0 or bool(_flattr_payment_hrefs(page, end))
 
 
 def _shows_button(page: str, start: int) -> bool:
@@ -511,16 +514,25 @@ def inject(
     open_graph: Iterable[tuple[str, str]] = (),
     auto_submit_url: str | None = None,
     button_shown: bool | None = None,
+    head_printed: bool = False,
+    other_payment_link: Callable[[ContentThing], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
     ``button_shown``: whether the template helpers rendered the content's
     own button, when the caller knows (None: the page is searched for one
     of the plugin's buttons; buttons of other articles, in a sidebar, would
-    count).
+    count). ``head_printed``: whether the helpers printed the content's
+    head tags into the head. ``other_payment_link`` is called when the head
+    holds a payment link to Flattr that is not the content's own (given
+    the content's thing).
 
-    * Before ``</head>``: the payment link and the Open Graph properties the
-      page does not already carry, unless it already has a payment link.
+    * Early in the head: the payment link and the Open Graph properties the
+      page does not already carry, unless the helpers printed them or the
+      head has the content's own payment link. A payment link to another
+      thing (a theme's site-wide one, from before the plugin) does not stand
+      in for it: the page would send its flattrs elsewhere, and have no Open
+      Graph tags.
     * Right after ``body_html`` (the content's rendered body, as the theme
       printed it), or before ``</article>`` when it cannot be found: the
       button, unless the page already shows one.
@@ -533,13 +545,17 @@ def inject(
     insertions: list[tuple[int, list[str]]] = []
     escaped_href = ""
     if content_thing is not None:
-        escaped_href = _url_attribute(auto_submit_url or content_thing.auto_submit_url)
+        auto_submit_url = auto_submit_url or content_thing.auto_submit_url
+        escaped_href = _url_attribute(auto_submit_url)
     head_end = _head_end(page)
-    if (
-        content_thing is not None
-        and head_end >= 0
-        and not _has_flattr_payment_link(page, head_end)
-    ):
+    adds_head = content_thing is not None and head_end >= 0 and not head_printed
+    if adds_head:
+        theirs = _flattr_payment_hrefs(page, head_end)
+        if auto_submit_url in theirs:
+            adds_head = False  # written by the theme as the helper writes it
+        elif theirs and other_payment_link is not None:
+            other_payment_link(content_thing)
+    if adds_head:
         skip: frozenset[str] = frozenset()
         # Most themes that leave the head to the plugin emit no property;
         # each it could emit holds one of these, two searches in C.

@@ -371,8 +371,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     if content_thing is None and not needs_loader:
         return page
+    head_printed = False
     if content_thing is not None and id(content_thing) in rendered.heads:
-        if not markup.head_has_payment_link(page):
+        head_printed = markup.head_has_payment_link(page)
+        if not head_printed:
             # Its tags count only in the head: a browser, a feed reader and
             # the audit look nowhere else. Injection adds them there all the
             # same, whatever else the helpers printed.
@@ -388,9 +390,33 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # or not: a sidebar may show other articles' buttons.
     shown = id(content_thing) in rendered.buttons if rendered.buttons else None
     updated = markup.inject(
-        page, content_thing, body_html, needs_loader, pairs, url, shown
+        page,
+        content_thing,
+        body_html,
+        needs_loader,
+        pairs,
+        url,
+        shown,
+        head_printed,
+        _report_other_payment_link,
     )
     return page if updated is None else updated
+
+
+def _report_other_payment_link(content_thing: ContentThing) -> None:
+    """Report, once per template, a payment link to Flattr in a page's head
+    that is not its content's own: a site-wide one a theme kept from before
+    the plugin, or one in text the theme prints unescaped (notmyidea's
+    title). The page gets its own all the same, and so holds two."""
+    template = build.current.page.template or "a template"
+    if build.first_in_run(f"other payment link: {template}"):
+        build.report(
+            f"{template}: the page of {content_thing.source} already has a "
+            "payment link to Flattr that is not its own thing's (a site-wide "
+            "one the theme prints?); the page gets its own too, and two "
+            "payment links leave readers to guess (the audit refuses the "
+            "page): remove the theme's"
+        )
 
 
 def _report_repeated_helpers(rendered: PageRender, content_thing: ContentThing) -> None:

@@ -1035,3 +1035,67 @@ def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path
     if case == "no end of head":
         description = soup.find("meta", attrs={"name": "description"})["content"]
         assert "payment" not in description
+
+
+SITE_WIDE_LINK = (
+    '<link rel="payment" title="Flattr" href="https://flattr.com/submit/auto?'
+    'url=https%3A%2F%2Fexample.org%2F&amp;user_id=siteowner">'
+)
+
+
+@pytest.mark.parametrize("notmyidea", [False, True], ids=["simple", "notmyidea"])
+def test_a_payment_link_to_another_thing_does_not_stand_in_for_the_own(
+    site, tmp_path, caplog, notmyidea
+):
+    # A theme that kept the site-wide link Flattr once told sites to add, or
+    # a title that notmyidea prints unescaped: the page still gets its own
+    # payment link and Open Graph tags, and the build says the head holds
+    # one to another thing, once.
+    if notmyidea:
+        theme = None
+        files = three_articles()
+        files["a.md"] = article(
+            "First &lt;/title&gt;" + html.escape(SITE_WIDE_LINK), "Alice"
+        )
+    else:
+        theme = simple_child_theme(
+            tmp_path,
+            "site-wide-link",
+            '{% extends "!simple/article.html" %}'
+            "{% block head %}{{ super() }}" + SITE_WIDE_LINK + "{% endblock %}",
+        )
+        files = three_articles()
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    shown = ["a.md"] if notmyidea else ["a.md", "b.md", "c.md"]
+    for source in shown:
+        soup = page_as_browsers_read_it(output / things[source]["page"])
+        hrefs = [link["href"] for link in payment_links(soup)]
+        assert things[source]["auto_submit_url"] in hrefs, source
+        assert [link.parent.name for link in payment_links(soup)] == ["head"] * 2
+        (og_url,) = og(soup, "og:url")
+        assert og_url == things[source]["url"]
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        f"pelican-flattr: article.html: the page of {shown[0]} already has a "
+        "payment link to Flattr that is not its own thing's (a site-wide one the "
+        "theme prints?); the page gets its own too, and two payment links leave "
+        "readers to guess (the audit refuses the page): remove the theme's"
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+def test_a_theme_writing_the_own_payment_link_gets_no_second(site, tmp_path, caplog):
+    theme = simple_child_theme(
+        tmp_path,
+        "own-link",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        '<link href="{{ article.flattr.auto_submit_url|e }}" rel="payment">'
+        "{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["a.md"]
+    soup = page_as_browsers_read_it(output / thing["page"])
+    assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
