@@ -679,4 +679,46 @@ def read_settings(
     )
     if fatal:
         return None, fatal + author_problems
+    if result.url_guard:
+        deleted = baseline_deleted_with_output(settings, baseline)
+        if deleted is not None:
+            author_problems.append(deleted)
     return result, author_problems
+
+
+def baseline_deleted_with_output(
+    settings: Mapping[str, Any], baseline: Path
+) -> str | None:
+    """Why the URL guard's ``baseline`` could never be compared: it lies in
+    the output folder, which ``DELETE_OUTPUT_DIRECTORY`` empties before
+    every build (but for the names in ``OUTPUT_RETENTION``); else None.
+
+    Every build would then find no baseline and start one, which says so
+    only in an INFO line: a changed URL would strand its flattrs unseen.
+    """
+    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+        return None
+    output = os.path.abspath(str(settings.get("OUTPUT_PATH") or "output"))
+    where = os.path.abspath(baseline)
+    try:
+        inside = where != output and os.path.commonpath([output, where]) == output
+    except ValueError:  # on two drives
+        return None
+    if not inside:
+        return None
+    top = os.path.relpath(where, output).split(os.sep)[0]
+    retention = settings.get("OUTPUT_RETENTION")
+    if isinstance(retention, (list, tuple, set, frozenset)) and top in retention:
+        return None
+    named = (
+        "FLATTR_URL_BASELINE"
+        if settings.get("FLATTR_URL_BASELINE")
+        else "CACHE_PATH, where the URL guard keeps its baseline by default,"
+    )
+    return (
+        f"the URL guard's baseline {baseline} lies in OUTPUT_PATH ({named} "
+        "points there), which DELETE_OUTPUT_DIRECTORY empties before every "
+        "build: the guard would never find a baseline to compare with, and "
+        "a changed thing URL would go unreported. Keep FLATTR_URL_BASELINE "
+        f"outside the output, or name {top!r} in OUTPUT_RETENTION"
+    )

@@ -1177,3 +1177,35 @@ def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, cap
         "manifest: give a copy of an earlier build's flattr-manifest.json "
         "(the build compares each new build with the baseline itself)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "retained"),
+    [
+        ({"FLATTR_URL_BASELINE": "output/url-baseline.json"}, "url-baseline.json"),
+        ({"FLATTR_URL_BASELINE": "output/guard/baseline.json"}, "guard"),
+        ({"CACHE_PATH": "output/cache"}, "cache"),
+    ],
+    ids=["baseline", "in-a-folder", "cache-path"],
+)
+def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
+    tmp_path, flattr_log, monkeypatch, setting, retained
+):
+    # Pelican empties the output before every build: a baseline there was
+    # never found again, and the guard stayed silent on every change.
+    monkeypatch.chdir(tmp_path)
+    settings = dict(setting, FLATTR_AUTHORS=AUTHORS, DELETE_OUTPUT_DIRECTORY=True)
+    build(tmp_path, two_articles(), **settings)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "lies in OUTPUT_PATH" in errors[0]
+    assert f"name '{retained}' in OUTPUT_RETENTION" in errors[0]
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), FLATTR_STRICT=True, **settings)
+    # Kept by OUTPUT_RETENTION, it guards as the default one does.
+    flattr_log.clear()
+    settings["OUTPUT_RETENTION"] = [retained]
+    build(tmp_path, two_articles(), **settings)
+    build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+    assert len(guard_lines(flattr_log)) == 1
