@@ -510,9 +510,22 @@ def _save_as_is_url(content: Any) -> bool:
     translation, its LANG_) URL and SAVE_AS settings, unless the metadata
     overrides either: the same settings give the same string.
     """
-    same = build.current.save_as_is_url.get(
-        (type(content), getattr(content, "in_default_lang", None))
-    )
+    key = (type(content), getattr(content, "in_default_lang", None))
+    state = build.current
+    settings = getattr(content, "settings", None)
+    if state.pelican is not None and settings is state.pelican.settings:
+        same = state.save_as_is_url.get(key)
+    else:
+        # An object from the generators' content cache keeps the settings it
+        # was read with (CONTENT_CACHING_LAYER = "generator"), and Pelican
+        # expands its URL and save_as from those, not from this build's.
+        setting = build.URL_SETTINGS.get(key)
+        same = (
+            setting is not None
+            and isinstance(settings, Mapping)
+            and settings.get(setting)
+            == settings.get(setting.removesuffix("URL") + "SAVE_AS")
+        )
     return bool(
         same
         and getattr(content, "status", None) != "draft"

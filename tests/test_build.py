@@ -437,6 +437,36 @@ def test_content_cache_keeps_buttons(tmp_path):
     assert len(flattr_buttons(page(second / "dan-writes-things.html"))) == 1
 
 
+def test_a_cached_article_keeps_the_page_its_settings_gave_it(tmp_path):
+    # The generators' cache keeps each article with the settings it was read
+    # with, and Pelican writes it where those say: the manifest must name
+    # the page Pelican wrote, not one this build's URL settings would give.
+    from conftest import build
+
+    cache = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "FLATTR_AUTHORS": AUTHORS,
+    }
+    build(
+        tmp_path,
+        community(),
+        ARTICLE_URL="{slug}/",
+        ARTICLE_SAVE_AS="{slug}/index.html",
+        **cache,
+    )
+    output = build(
+        tmp_path, {}, ARTICLE_URL="{slug}.html", ARTICLE_SAVE_AS="{slug}.html", **cache
+    )
+    things = manifest_things(output)
+    assert things
+    for source, thing in things.items():
+        assert (output / thing["page"]).is_file(), (source, thing["page"])
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("cache_layer", [None, "reader", "generator"])
 def test_plain_email_never_reaches_output_or_log(site, flattr_log, cache_layer):
     files = community(
