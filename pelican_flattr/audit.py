@@ -940,7 +940,10 @@ def audit_site(
         {"" if folder == "." else folder for folder in unchecked},
     )
     for path, relative in zip(files, names, strict=True):
-        if path.name == MANIFEST_NAME and _is_earlier_manifest(path, manifest_path):
+        # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
+        if (
+            path.name == MANIFEST_NAME or path.suffix.lower() == ".json"
+        ) and _is_earlier_manifest(path, manifest_path):
             # Published with the site, it would describe things and owners
             # the site no longer has, at a URL readers may still fetch.
             auditor.problem(

@@ -681,6 +681,32 @@ def test_a_manifest_an_earlier_build_left_hides_no_folder(tmp_path, capsys):
     ], report
 
 
+def test_a_manifest_left_under_an_earlier_name_is_a_problem(tmp_path, capsys):
+    # FLATTR_MANIFEST named meta/things.json, then the default: the old
+    # file stays, published, naming Alice's old owner.
+    from conftest import build
+
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS={**AUTHORS, "Alice": "alice_before"},
+        FLATTR_MANIFEST="meta/things.json",
+    )
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (output / "search.json").write_text('{"schema_version": "not ours", "pages": []}')
+    capsys.readouterr()
+    status = main(["audit", str(output), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (
+            "meta/things.json",
+            f"is a manifest other than the one audited ({output}/flattr-manifest.json)"
+            ": one left by a build with another FLATTR_MANIFEST?",
+        )
+    ]
+
+
 def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
     # A site written inside this one's output (as i18n_subsites writes each
     # language's) keeps its manifest where FLATTR_MANIFEST puts this one's,
