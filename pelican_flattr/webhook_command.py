@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .identifiers import IdentifierError, parse_owner, redact_addresses
+from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
 from .notice import read_pending_totals
 from .settings import SettingsFileError, read_settings_file, shown_author
 from .store import (
@@ -43,6 +43,9 @@ from .webhook_receiver import (
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
 DEFAULT_STORE = "flattr-store.sqlite3"
+# What ``pending`` shows among an owner's authors when FLATTR_USERNAME,
+# the site's own owner, is that owner.
+SITE_OWNER = "FLATTR_USERNAME"
 
 
 def _settings(path: str | None) -> dict[str, Any]:
@@ -142,8 +145,9 @@ def add_command(subparsers: Any) -> None:
         description=(
             "One row per owner identifier: things with pending flattrs, total "
             "pending flattrs, the latest event and the claim URL, with the "
-            "author it belongs to. Claim URLs of email owners get the plain "
-            "address appended, from the author mapping: keep this output private."
+            "author it belongs to (FLATTR_USERNAME for the site's own owner). "
+            "Claim URLs of email owners get the plain address appended, from "
+            "FLATTR_AUTHORS or FLATTR_USERNAME: keep this output private."
         ),
         epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
     )
@@ -158,8 +162,8 @@ def add_command(subparsers: Any) -> None:
         "--settings",
         metavar="PELICANCONF",
         type=path_argument,
-        help="the site's settings file: FLATTR_STORE, and FLATTR_AUTHORS for "
-        "the authors and the email owners' claim URLs",
+        help="the site's settings file: FLATTR_STORE, and FLATTR_AUTHORS and "
+        "FLATTR_USERNAME for the authors and the email owners' claim URLs",
     )
     pending.add_argument("--json", action="store_true", help="print JSON for scripts")
     pending.set_defaults(handler=run_pending)
@@ -338,32 +342,46 @@ def pending_rows(
 ) -> list[dict[str, Any]]:
     """The ``pending`` report, one dict per owner identifier, newest first.
 
-    An unusable ``FLATTR_AUTHORS`` entry is left out, and said in
-    ``problems``: the report still shows what the store holds. Raises
-    StoreError for a store newer than this version understands, and
-    sqlite3.Error for one that cannot be read.
+    The owners are those of ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME``,
+    which owns every thing nobody else owns: its row names it among the
+    authors (as ``FLATTR_USERNAME``) and says ``site_owner``. An unusable
+    entry of either is left out, and said in ``problems``: the report still
+    shows what the store holds. Raises StoreError for a store newer than
+    this version understands, and sqlite3.Error for one that cannot be read.
     """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}
+
+    def read_owner(value: object, where: str) -> Owner | None:
+        try:
+            owner = parse_owner(value)
+        except IdentifierError as error:
+            if problems is not None:
+                problems.append(f"{where} {error}; left out")
+            return None
+        text = str(value).strip()
+        if owner.kind == "email" and "@" in text:
+            # Only this private report completes an email owner's claim URL.
+            addresses[owner.value] = text[len("email:") :].strip()
+        return owner
+
     mapping = settings.get("FLATTR_AUTHORS")
     if mapping is None:
         mapping = {}
     if not isinstance(mapping, dict):
         raise ValueError("FLATTR_AUTHORS must be a dict keyed by author name")
     for name, value in mapping.items():
-        try:
-            owner = parse_owner(value)
-        except IdentifierError as error:
-            if problems is not None:
-                problems.append(
-                    f"FLATTR_AUTHORS[{shown_author(name)}] {error}; left out"
-                )
-            continue
-        # Some sites name an author by an address: the report never shows one.
-        authors.setdefault(owner.value, []).append(redact_addresses(str(name)))
-        text = str(value).strip()
-        if owner.kind == "email" and "@" in text:
-            addresses[owner.value] = text[len("email:") :].strip()
+        owner = read_owner(value, f"FLATTR_AUTHORS[{shown_author(name)}]")
+        if owner is not None:
+            # Some sites name an author by an address: never shown here.
+            authors.setdefault(owner.value, []).append(redact_addresses(str(name)))
+    # The plugin gives every article no author entry claims to
+    # FLATTR_USERNAME: its flattrs wait like an author's, and an email
+    # owner's claim URL needs its address just the same.
+    site_owner = None
+    if settings.get("FLATTR_USERNAME") not in (None, ""):
+        owner = read_owner(settings["FLATTR_USERNAME"], "FLATTR_USERNAME")
+        site_owner = None if owner is None else owner.value
 
     rows = []
     for owner_id, totals in read_pending_totals(store).items():
@@ -371,7 +389,9 @@ def pending_rows(
         rows.append(
             {
                 "owner": owner_id,
-                "authors": sorted(authors.get(owner_id, [])),
+                "authors": sorted(authors.get(owner_id, []))
+                + ([SITE_OWNER] if owner_id == site_owner else []),
+                "site_owner": owner_id == site_owner,
                 "things": totals.things,
                 "flattrs": totals.flattrs,
                 "latest": totals.latest,
@@ -419,7 +439,8 @@ def run_pending(args: argparse.Namespace) -> int:
         [
             (
                 row["owner"],
-                ", ".join(row["authors"]) or "(not in FLATTR_AUTHORS)",
+                ", ".join(row["authors"])
+                or "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)",
                 row["things"],
                 row["flattrs"],
                 row["latest"],
@@ -432,7 +453,10 @@ def run_pending(args: argparse.Namespace) -> int:
     if rows:
         cli.print_line("Claim URLs, to pass on to each owner:")
     for row in rows:
-        url = row["claim_url"] or "(email owner: address unknown, see --settings)"
+        url = row["claim_url"] or (
+            "(email owner: address unknown; give --settings with "
+            "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
+        )
         cli.print_line(f"{row['owner']}  {url}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this

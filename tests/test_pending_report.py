@@ -412,3 +412,65 @@ def test_a_store_in_a_folder_beside_the_settings_file_says_where_to_run(
     assert f"there is one at {site / 'private' / 'flattr.db'}: run from {site} " in err
     monkeypatch.chdir(site)
     assert main(["pending", "--settings", str(conf)]) == 0
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_flattr_username_is_an_owner_whose_claim_url_is_completed(
+    store, tmp_path, monkeypatch, capsys, as_json
+):
+    # The plugin gives every unmapped article to FLATTR_USERNAME: its
+    # flattrs showed as nobody's, and its email owner's claim URL was
+    # withheld although the settings hold the address.
+    monkeypatch.setenv("COLUMNS", "200")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_USERNAME = "email:carol@example.org"\n'
+        'FLATTR_AUTHORS = {"Xavier": "partner:elsewhere:5"}\nTIMEZONE = "UTC"\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    complete = "https://flattr.com/claim/c1/owner/carol%40example.org"
+    assert "carol@" not in out
+    if as_json:
+        owners = {row["owner"]: row for row in json.loads(out)["owners"]}
+        assert owners[CAROL]["authors"] == ["FLATTR_USERNAME"]
+        assert owners[CAROL]["site_owner"] is True
+        assert owners[CAROL]["claim_url"] == complete
+        assert owners[CAROL]["claim_url_complete"] is True
+        assert owners["partner:elsewhere:5"]["authors"] == ["Xavier"]
+        assert owners["partner:elsewhere:5"]["site_owner"] is False
+    else:
+        table_row = next(line for line in out.splitlines() if CAROL in line)
+        assert "FLATTR_USERNAME" in table_row and "neither" not in table_row
+        assert f"{CAROL}  {complete}" in out.splitlines()
+        assert "address unknown" not in out
+
+
+def test_flattr_username_shares_a_row_with_the_author_it_names(store, tmp_path, capsys):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_USERNAME = "Twitter:User:Id:783214"\n'
+        'FLATTR_AUTHORS = {"Bob": "twitter:user:id:783214"}\nTIMEZONE = "UTC"\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf), "--json"]
+    assert main(command) == 0
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    assert owners["twitter:user:id:783214"]["authors"] == ["Bob", "FLATTR_USERNAME"]
+    assert owners[CAROL]["authors"] == [] and owners[CAROL]["site_owner"] is False
+
+
+def test_an_unusable_flattr_username_is_named_and_left_out(store, tmp_path, capsys):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_USERNAME = "carol@example.org"\nTIMEZONE = "UTC"\n')
+    assert main(["pending", "--store", str(store), "--settings", str(conf)]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"pelican-flattr: {conf}: FLATTR_USERNAME looks like a plain email "
+        "address; write it as email:ADDRESS so that it is hashed; left out\n"
+    )
+    assert "carol@" not in out
+    assert f"{CAROL}  (email owner: address unknown" in out
