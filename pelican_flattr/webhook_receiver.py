@@ -16,6 +16,7 @@ waitress.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hmac
 import json
 import logging
@@ -24,7 +25,7 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,13 @@ from .identifiers import (
     redact_around,
 )
 from .identifiers import redact_encoded_addresses as redact
-from .store import MAX_CLICKS, StoreError, check_writable, open_store
+from .store import (
+    MAX_CLICKS,
+    StoreError,
+    check_writable,
+    open_store,
+    schema_version,
+)
 from .thing import check_thing_url
 
 MAX_BODY = 64 * 1024
@@ -324,8 +331,9 @@ def store_pending_click(
 ) -> bool:
     """Store ``event``; False when the same event was stored before.
 
-    The connection is in autocommit mode: the INSERT is committed (and, with
-    synchronous=FULL, on disk) when this returns.
+    With the connection in autocommit mode, the INSERT is committed (and,
+    with synchronous=FULL, on disk) when this returns; in a transaction (as
+    the receiver writes), at its COMMIT.
     """
     cursor = connection.execute(
         "INSERT OR IGNORE INTO pending_flattrs (thing_id, thing_clicks_total, "
@@ -493,6 +501,28 @@ class WebhookApp:
             self._local.connection = connection
         return connection
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection in a write transaction, committed when
+        the block ends; StoreError for a store a newer release migrated."""
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Each thread keeps its connection, whose schema was checked
+            # when it opened: a newer `pelican-flattr verify` may have
+            # migrated the store since, and its tables may mean otherwise.
+            # Read under the write lock, the version cannot change before
+            # the COMMIT; a pragma costs nothing beside the commit's fsync.
+            schema_version(connection, self.store_path)
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            # SQLite rolls back by itself after some errors (a full disk):
+            # a ROLLBACK then would hide the error behind its own.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
@@ -570,7 +600,8 @@ class WebhookApp:
             raise Refusal(400, "_event is missing", "_event")
         received_at = now_utc()
         if event != PENDING_CLICK:
-            store_ignored(self._connection(), event, body, received_at)
+            with self._writing() as connection:
+                store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)
             return 202, {"status": "ignored", "event": shown}, event
         try:
@@ -579,7 +610,8 @@ class WebhookApp:
             raise Refusal(
                 refusal.status, refusal.message, refusal.field, event
             ) from None
-        stored = store_pending_click(self._connection(), click, received_at)
+        with self._writing() as connection:
+            stored = store_pending_click(connection, click, received_at)
         return 200, {"status": "stored" if stored else "duplicate"}, event
 
 

@@ -167,6 +167,34 @@ def test_a_store_from_a_newer_release_gets_503_and_no_traceback(tmp_path):
     assert TOKEN not in log and "Traceback" not in log
 
 
+def test_a_store_migrated_while_the_receiver_runs_gets_503(tmp_path):
+    # Each server thread keeps the connection it opened, whose schema was
+    # checked then: a newer `verify` migrating the store meanwhile went on
+    # being written as this version's. One thread: the second delivery
+    # comes to the thread that answered the first.
+    server = ReceiverProcess(
+        tmp_path / "store.sqlite3", tmp_path / "log", threads=1
+    ).start()
+    try:
+        first = dict(PENDING, thing_id="before")
+        answer = httpx.post(server.url, content=urlencode(first), headers=FORM)
+        assert answer.json() == {"status": "stored"}
+        with sqlite3.connect(server.store) as connection:
+            connection.execute("PRAGMA user_version = 2")
+        for event in (dict(PENDING, thing_id="after"), {"_event": "other"}):
+            answer = httpx.post(server.url, content=urlencode(event), headers=FORM)
+            assert answer.status_code == 503, answer.text
+            assert answer.json() == {"error": "the store is unavailable; retry later"}
+        with sqlite3.connect(server.store) as connection:
+            assert connection.execute(
+                "SELECT thing_id FROM pending_flattrs"
+            ).fetchall() == [("before",)]
+            assert connection.execute("SELECT * FROM ignored_events").fetchall() == []
+    finally:
+        assert server.stop() == 0
+    assert f"store {server.store}: has schema version 2, newer than" in server.text()
+
+
 def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
     answer = httpx.post(
         receiver.url,

@@ -24,8 +24,11 @@ PENDING = {
 class ReceiverProcess:
     """``pelican-flattr webhook serve`` on a free port; its log in a file."""
 
-    def __init__(self, store: Path, log: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, store: Path, log: Path, host: str = "127.0.0.1", threads: int = 8
+    ) -> None:
         self.store = store
+        self.threads = threads
         self.log = log
         # As a URL writes it: an IPv6 address in brackets.
         self.host = f"[{host}]" if ":" in host else host
@@ -37,7 +40,7 @@ class ReceiverProcess:
         command = [
             sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
             "--host", self._bind, "--port", "0", "--store", str(self.store),
-            "--threads", "8",
+            "--threads", str(self.threads),
         ]  # fmt: skip
         env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
         with open(self.log, "ab") as log:
