@@ -104,6 +104,13 @@ class Refusal(Exception):
         self.event = event
 
 
+@dataclass
+class _Delivery:
+    """What one request turned out to hold, as far as it was read."""
+
+    event: str | None = None  # the body's _event
+
+
 @dataclass(frozen=True)
 class PendingClick:
     """``pendingclickcreate``: an unclaimed thing received a pending flattr."""
@@ -527,12 +534,15 @@ class WebhookApp:
         self, environ: Mapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         started = time.monotonic()
-        event = "-"
+        # The event's name, once it was read, whatever the answer: a 503 or
+        # a 500 for Flattr's own event is a lost delivery to look into, a
+        # 503 with "-" a probe. "-" only when none was read.
+        read = _Delivery()
         try:
-            status, document, event = self._handle(environ)
+            status, document = self._handle(environ, read)
         except Refusal as refusal:
             status = refusal.status
-            event = refusal.event or event
+            read.event = read.event or refusal.event
             # Refusals may repeat what the request held (a name, an owner).
             document = {"error": redact(refusal.message)}
             if refusal.field:
@@ -553,7 +563,7 @@ class WebhookApp:
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self._path_for_log(environ.get("PATH_INFO", "")), 100),
             status,
-            self._for_log(event, EVENT_NAME_KEPT),
+            self._for_log(read.event or "-", EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
         )
         body = json.dumps(document).encode()
@@ -584,7 +594,11 @@ class WebhookApp:
         # must not give the secret away.
         return _loggable(self._token.sub("***", text), limit)
 
-    def _handle(self, environ: Mapping[str, Any]) -> tuple[int, dict[str, Any], str]:
+    def _handle(
+        self, environ: Mapping[str, Any], read: _Delivery
+    ) -> tuple[int, dict[str, Any]]:
+        """The answer's status and document; ``read.event`` is set as soon
+        as the body's ``_event`` is known, for the log line."""
         path = environ.get("PATH_INFO", "").encode("latin-1", "replace")
         if not hmac.compare_digest(path, self._route):
             raise Refusal(404, "not found")
@@ -598,21 +612,17 @@ class WebhookApp:
         event = form.get("_event", "")
         if not event:
             raise Refusal(400, "_event is missing", "_event")
+        read.event = event
         received_at = now_utc()
         if event != PENDING_CLICK:
             with self._writing() as connection:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)
-            return 202, {"status": "ignored", "event": shown}, event
-        try:
-            click = parse_pending_click(form)
-        except Refusal as refusal:
-            raise Refusal(
-                refusal.status, refusal.message, refusal.field, event
-            ) from None
+            return 202, {"status": "ignored", "event": shown}
+        click = parse_pending_click(form)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
-        return 200, {"status": "stored" if stored else "duplicate"}, event
+        return 200, {"status": "stored" if stored else "duplicate"}
 
 
 _REASONS = {

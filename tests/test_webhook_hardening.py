@@ -842,3 +842,32 @@ def test_an_address_as_owner_is_answered_with_the_form_flattr_sends(app, owner):
         "email owner as email:MD5HEX, never as an address"
     )
     assert "email:ADDRESS" not in answer["error"] and "bob" not in answer["error"]
+
+
+@pytest.mark.parametrize("event", ["pendingclickcreate", "thingclaimed"])
+def test_a_delivery_the_store_could_not_take_logs_its_event(app, caplog, event):
+    # "-" means no event was read: a lost delivery of Flattr's own event
+    # looked like a probe.
+    with sqlite3.connect(app.store_path) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    body = urlencode(dict(PENDING, _event=event)).encode()
+    assert call_app(app, body)[0] == "503 Service Unavailable"
+    assert f" 503 {event} " in logged(caplog)[-1]
+    # Nothing read: "-", as before.
+    assert call_app(app, b"")[0] == "400 Bad Request"
+    assert " 400 - " in logged(caplog)[-1]
+
+
+def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeypatch):
+    from pelican_flattr import webhook_receiver
+
+    def fails(*args):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(webhook_receiver, "store_pending_click", fails)
+    body = urlencode(PENDING).encode()
+    assert call_app(app, body) == (
+        "500 Internal Server Error",
+        {"error": "internal error; retry later"},
+    )
+    assert " 500 pendingclickcreate " in logged(caplog)[-1]
