@@ -571,7 +571,7 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
 
     try:
         totals = read_pending_totals(path)
-    except StoreError as error:  # a newer release's store
+    except StoreError as error:  # a newer release's store, or none at all
         logger.warning(
             "pelican-flattr: FLATTR_STORE %s %s; no pending flattr notices this build",
             error.path,

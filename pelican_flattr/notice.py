@@ -84,7 +84,8 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
 
     Raises sqlite3.Error (or OSError) when the store cannot be read, and
     StoreError for one newer than this version understands, whose tables
-    may mean something else.
+    may mean something else, and for a database that is no store of this
+    program's (see check_store).
     """
     from .store import open_store_read_only
 

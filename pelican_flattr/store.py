@@ -14,10 +14,13 @@ be published with the site.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from .identifiers import redact_addresses
 
 BUSY_TIMEOUT_MS = 10_000
 # The most flattrs one thing's total may hold: the receiver refuses more,
@@ -55,6 +58,25 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+_CREATED = re.compile(r"CREATE\s+TABLE\s+(\w+)", re.IGNORECASE)
+_DROPPED = re.compile(r"DROP\s+TABLE\s+(\w+)", re.IGNORECASE)
+
+
+def _tables_at(version: int) -> frozenset[str]:
+    """The tables a store of schema ``version`` (up to this one) holds."""
+    tables: set[str] = set()
+    for migration in MIGRATIONS[:version]:
+        tables |= set(_CREATED.findall(migration))
+        tables -= set(_DROPPED.findall(migration))
+    return frozenset(tables)
+
+
+# Every table any version of the schema made: what a database that holds
+# something else was made by another program.
+OWN_TABLES = frozenset(
+    name for migration in MIGRATIONS for name in _CREATED.findall(migration)
+)
 
 
 def store_argument(value: str) -> str:
@@ -263,7 +285,8 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
 
     Raises sqlite3.Error (or OSError) when it cannot be read, and
     StoreError for one newer than this version understands, whose tables
-    may mean something else.
+    may mean something else, and for a database that is no store of this
+    program's (see check_store).
     """
     uri = path.resolve().as_uri()
     try:
@@ -283,11 +306,11 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
 
 
 def _read_only_connection(uri: str, path: Path) -> sqlite3.Connection:
-    """A connection to ``uri``, its schema version read (the first read),
-    or closed again."""
+    """A connection to ``uri``, checked to be a store of this version (the
+    first read), or closed again."""
     connection = sqlite3.connect(uri, uri=True, timeout=10)
     try:
-        schema_version(connection, path)
+        check_store(connection, path)
     except BaseException:
         connection.close()
         raise
@@ -307,16 +330,100 @@ def schema_version(connection: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+# What a database of another program is said to be, with the tables it
+# holds. Adding this program's tables to it, as an open once did, mixes
+# the flattrs into another program's data.
+FOREIGN_DATABASE = (
+    "is an SQLite database of another program, not a pelican-flattr store "
+    "(it holds {tables}); name the store's file, or move this one away"
+)
+
+# What a database whose version says other tables than it holds is said to
+# be: not made by this program (a version reset or set by hand, tables
+# copied in), and migrating it fails half-way ("table ... already exists"),
+# or writing it answers every delivery 503 ("no such table").
+DISAGREEING = (
+    "is not a pelican-flattr store: its schema version (PRAGMA user_version) "
+    "and its tables disagree ({detail}); name the store's file, or move this "
+    "one away"
+)
+
+
+def check_store(connection: sqlite3.Connection, path: Path) -> int:
+    """The schema version of the store at ``path``; 0 for a database with
+    nothing in it yet (a new store).
+
+    Raises StoreError for a store newer than this version understands, for
+    a database that holds tables of another program, and for one whose
+    version and tables disagree (pelican-flattr's tables at version 0, a
+    version without its tables): neither is a store this program made, and
+    migrating or writing it would fail half-way, or answer every delivery
+    503.
+    """
+    version, tables = _version_and_tables(connection)
+    if version > SCHEMA_VERSION:
+        # A newer release's tables are not known here: it may have added
+        # some. The version alone says what to do.
+        return schema_version(connection, path)
+    foreign = tables - OWN_TABLES
+    expected = _tables_at(version)
+    if foreign and not tables & expected:
+        # Refused before anything is created in it (version 0 expects no
+        # table); versioned, but with none of the tables its version has,
+        # it is another program's too, which set the version for its own use.
+        raise StoreError(path, FOREIGN_DATABASE.format(tables=_shown_tables(foreign)))
+    missing = expected - tables
+    if version == 0 and tables:
+        detail = f"version 0, of a new store, with {_shown_tables(tables)}"
+    elif missing:
+        detail = f"version {version} without {_shown_tables(missing)}"
+    else:
+        return version
+    raise StoreError(path, DISAGREEING.format(detail=detail))
+
+
+def _version_and_tables(connection: sqlite3.Connection) -> tuple[int, set[str]]:
+    """The schema version and the names of the tables and views, read in
+    one transaction: another process's migration committed between two
+    reads would make them disagree."""
+    begun = not connection.in_transaction
+    if begun:
+        connection.execute("BEGIN")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            )
+        }
+    finally:
+        if begun and connection.in_transaction:
+            connection.execute("ROLLBACK")  # read only: nothing to keep
+    return version, tables
+
+
+def _shown_tables(names: set[str] | frozenset[str]) -> str:
+    """Tables for a message ("the tables 'a', 'b'"): a few names, quoted
+    (a control character escaped), without addresses, which a name of
+    another program's could hold."""
+    shown = [repr(redact_addresses(name))[:40] for name in sorted(names)[:3]]
+    more = len(names) - len(shown)
+    listed = ", ".join(shown) + (f" and {more} more" if more else "")
+    return f"the table{'' if len(names) == 1 else 's'} {listed}"
+
+
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     # Every receiver thread, build and verify opens the store: only one that
     # has a migration to do takes the write lock, so an open never waits
     # behind (or fails on) a writer holding it.
-    if schema_version(connection, path) == SCHEMA_VERSION:
+    if check_store(connection, path) == SCHEMA_VERSION:
         return
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Again under the lock: another process may have migrated meanwhile.
-        for number in range(schema_version(connection, path), SCHEMA_VERSION):
+        for number in range(check_store(connection, path), SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)

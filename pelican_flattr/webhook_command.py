@@ -347,7 +347,8 @@ def pending_rows(
     authors (as ``FLATTR_USERNAME``) and says ``site_owner``. An unusable
     entry of either is left out, and said in ``problems``: the report still
     shows what the store holds. Raises StoreError for a store newer than
-    this version understands, and sqlite3.Error for one that cannot be read.
+    this version understands or a database that is no store of this
+    program's, and sqlite3.Error for one that cannot be read.
     """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from conftest import SAMPLE_SITE
-from webhook_server import PENDING, ReceiverProcess
+from webhook_server import NOT_STORES, PENDING, ReceiverProcess, make_database
 
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
@@ -474,3 +474,16 @@ def test_an_unusable_flattr_username_is_named_and_left_out(store, tmp_path, caps
     )
     assert "carol@" not in out
     assert f"{CAROL}  (email owner: address unknown" in out
+
+
+@pytest.mark.parametrize("kind", NOT_STORES)
+def test_a_database_that_is_no_store_is_named_so(tmp_path, capsys, kind):
+    # It read "no such table: pending_flattrs", or the tables of another
+    # program's database that happened to bear the names.
+    sql, says = NOT_STORES[kind]
+    store = tmp_path / "store.sqlite3"
+    make_database(store, sql)
+    assert main(["pending", "--store", str(store), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"pelican-flattr: store {store}: {says}\n"

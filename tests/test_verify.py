@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import read_only
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
+from webhook_server import NOT_STORES, make_database, tables_of
 
 from pelican_flattr import verify
 from pelican_flattr.api import MAX_RATE_LIMIT_WAITS, RESET_MARGIN, local_time
@@ -1259,6 +1260,27 @@ def test_a_store_that_is_no_store_is_named_so(stub, capsys, tmp_path, store, exp
     assert err.startswith(f"pelican-flattr: verify: {expected}"), err
     assert stub.requests == []
     assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("kind", NOT_STORES)
+def test_a_database_that_is_no_store_is_refused_before_sending(
+    stub, capsys, tmp_path, kind, dry_run
+):
+    # Another program's database got pelican-flattr's tables added to it,
+    # and one whose version and tables disagree failed in SQLite's words.
+    sql, says = NOT_STORES[kind]
+    store = tmp_path / "store.sqlite3"
+    before = make_database(store, sql)
+    status, _, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--store",
+        str(store), *(["--dry-run"] if dry_run else []),
+    )  # fmt: skip
+    assert status == verify.EXIT_USAGE, err
+    assert err.startswith(f"pelican-flattr: verify: store {store}: {says}\n"), err
+    assert "Traceback" not in err
+    assert stub.requests == []
+    assert tables_of(store) == before
 
 
 def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path):

@@ -17,7 +17,14 @@ from wsgiref.util import setup_testing_defaults
 import httpx
 import pytest
 from conftest import read_only
-from webhook_server import PENDING, TOKEN, ReceiverProcess
+from webhook_server import (
+    NOT_STORES,
+    PENDING,
+    TOKEN,
+    ReceiverProcess,
+    make_database,
+    tables_of,
+)
 
 from pelican_flattr.cli import main, print_table
 from pelican_flattr.webhook_receiver import WebhookApp
@@ -871,3 +878,23 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
         {"error": "internal error; retry later"},
     )
     assert " 500 pendingclickcreate " in logged(caplog)[-1]
+
+
+@pytest.mark.parametrize("kind", NOT_STORES)
+def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
+    # Another program's database got pelican-flattr's tables added to it;
+    # one versioned without them made the receiver listen and answer 503
+    # to everything ("no such table"); tables at version 0 ended serve
+    # with SQLite's "table pending_flattrs already exists".
+    sql, says = NOT_STORES[kind]
+    store = tmp_path / "store.sqlite3"
+    before = make_database(store, sql)
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--port", "0", "--store", str(store),
+    ]  # fmt: skip
+    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"pelican-flattr: store {store}: {says}\n"
+    assert tables_of(store) == before

@@ -76,3 +76,63 @@ class ReceiverProcess:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         return self.process.wait(timeout=20)
+
+
+# SQLite databases that are no pelican-flattr store, as a name for a test's
+# id -> (SQL that makes it, what the commands say of it).
+FOREIGN = (
+    "is an SQLite database of another program, not a pelican-flattr store (it "
+    "holds the table 'bookmarks'); name the store's file, or move this one away"
+)
+NOT_STORES = {
+    "another program's, version 0": (
+        "CREATE TABLE bookmarks (url TEXT);",
+        FOREIGN,
+    ),
+    "another program's, version 1": (
+        "CREATE TABLE bookmarks (url TEXT); PRAGMA user_version = 1;",
+        FOREIGN,
+    ),
+    "pelican-flattr's table at version 0": (
+        "CREATE TABLE pending_flattrs (thing_id TEXT);",
+        "is not a pelican-flattr store: its schema version (PRAGMA user_version) "
+        "and its tables disagree (version 0, of a new store, with the table "
+        "'pending_flattrs'); name the store's file, or move this one away",
+    ),
+    "version 1 without pending_flattrs": (
+        "CREATE TABLE ignored_events (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE verified_identities (identity TEXT);"
+        "PRAGMA user_version = 1;",
+        "is not a pelican-flattr store: its schema version (PRAGMA user_version) "
+        "and its tables disagree (version 1 without the table 'pending_flattrs'); "
+        "name the store's file, or move this one away",
+    ),
+}
+
+
+def make_database(path: Path, sql: str) -> list[tuple[str, str]]:
+    """An SQLite database at ``path`` made by ``sql``; its tables as
+    (type, name), to check later that nothing was added."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(sql)
+        return tables_of(path)
+    finally:
+        connection.close()
+
+
+def tables_of(path: Path) -> list[tuple[str, str]]:
+    """The schema of the database at ``path``, and its version."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        found = connection.execute(
+            "SELECT type, name FROM sqlite_master ORDER BY name"
+        ).fetchall()
+        return [("user_version", str(version)), *found]
+    finally:
+        connection.close()
