@@ -2,7 +2,8 @@
 
 ``serve`` runs the web hook receiver on waitress, a production-grade
 pure-Python WSGI server, on 127.0.0.1 by default (put a TLS-terminating
-proxy in front of it for Flattr). ``pending`` is the operator's private
+proxy that buffers requests in front of it for Flattr: see
+docs/webhooks.md). ``pending`` is the operator's private
 report of what waits for each owner, with the claim URLs to pass on;
 for an ``email:`` owner the claim URL only works with the plain address
 appended, so that full URL is built here, from the author mapping, and
@@ -43,6 +44,15 @@ from .webhook_receiver import (
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
 DEFAULT_STORE = "flattr-store.sqlite3"
+# Seconds waitress keeps a connection that sends nothing, and between its
+# looks for such connections: waitress's 120 and 30 let 100 connections
+# that never finish a request (its connection_limit) shut out Flattr's
+# deliveries for two minutes and more. A delivery is a few hundred bytes,
+# sent at once; a slow client is refused sooner. Any byte restarts the
+# time, so this only shortens the attack: a buffering proxy in front is
+# what stops it (docs/webhooks.md).
+CHANNEL_TIMEOUT = 30
+CLEANUP_INTERVAL = 10
 # What ``pending`` shows among an owner's authors when FLATTR_USERNAME,
 # the site's own owner, is that owner.
 SITE_OWNER = "FLATTR_USERNAME"
@@ -108,7 +118,12 @@ def add_command(subparsers: Any) -> None:
         "in --settings; the store from --store, FLATTR_STORE in --settings, or "
         f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="default: 127.0.0.1; from the internet, reach it through a reverse "
+        "proxy that buffers requests (docs/webhooks.md)",
+    )
     serve.add_argument(
         "--port",
         type=_int_in(0, 65535),
@@ -301,6 +316,8 @@ def run_serve(args: argparse.Namespace) -> int:
             threads=args.threads,
             ident=None,
             max_request_body_size=MAX_BODY + 1,
+            channel_timeout=CHANNEL_TIMEOUT,
+            cleanup_interval=CLEANUP_INTERVAL,
         )
     except (OSError, ValueError) as error:
         # waitress raises ValueError for a host it cannot resolve.

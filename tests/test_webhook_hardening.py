@@ -898,3 +898,34 @@ def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"pelican-flattr: store {store}: {says}\n"
     assert tables_of(store) == before
+
+
+def test_serve_closes_a_connection_that_sends_nothing_after_30_seconds(
+    tmp_path, monkeypatch
+):
+    # With waitress's 120 s (and a look every 30 s), 100 connections that
+    # never finish a body held its whole connection_limit, and deliveries
+    # timed out. The server serve builds is asked, not a slow client.
+    import waitress
+
+    from pelican_flattr import webhook_command
+
+    built = []
+
+    def create_server(*args, **options):
+        server = real_create_server(*args, **options)
+        built.append(server)
+        monkeypatch.setattr(server, "run", stop)
+        return server
+
+    def stop():
+        raise KeyboardInterrupt
+
+    real_create_server = waitress.create_server
+    monkeypatch.setattr(waitress, "create_server", create_server)
+    monkeypatch.setattr(webhook_command.signal, "signal", lambda *args: None)
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    store = str(tmp_path / "s.db")
+    assert main(["webhook", "serve", "--store", store, "--port", "0"]) == 0
+    (server,) = built
+    assert (server.adj.channel_timeout, server.adj.cleanup_interval) == (30, 10)
