@@ -211,6 +211,9 @@ def test_pinned_url_is_the_thing_url(site):
 def test_pages_only_when_enabled(site):
     files = {
         "pages/about.md": "Title: About us\nAuthor: Alice\n\nWho we are, and why.\n",
+        # Published, only left out of the menu: a page like any other.
+        "pages/imprint.md": "Title: Imprint\nAuthor: Alice\nStatus: hidden\n\nUs.\n",
+        "pages/draft.md": "Title: Soon\nAuthor: Alice\nStatus: draft\n\nSoon.\n",
         "a.md": article("An ordinary article", "Alice"),
     }
     without = site(files, FLATTR_AUTHORS=AUTHORS)
@@ -218,12 +221,16 @@ def test_pages_only_when_enabled(site):
     assert flattr_buttons(page(without / "pages" / "about-us.html")) == []
     with_pages = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
     things = manifest_things(with_pages)
-    assert set(things) == {"a.md", "pages/about.md"}
-    soup = page(with_pages / "pages" / "about-us.html")
-    assert [b["href"] for b in flattr_buttons(soup)] == [
-        things["pages/about.md"]["auto_submit_url"]
-    ]
-    assert og(soup, "og:type") == ["website"]
+    assert set(things) == {"a.md", "pages/about.md", "pages/imprint.md"}
+    for source, written in [
+        ("pages/about.md", "pages/about-us.html"),
+        ("pages/imprint.md", "pages/imprint.html"),
+    ]:
+        soup = page(with_pages / written)
+        assert [b["href"] for b in flattr_buttons(soup)] == [
+            things[source]["auto_submit_url"]
+        ]
+        assert og(soup, "og:type") == ["website"]
 
 
 def test_translations_are_things_of_their_own(site, flattr_log):

@@ -181,6 +181,43 @@ def test_rss_uses_the_atom_namespace(site):
     assert sorted(len(p) for p in payment) == [0, 0, 1, 1, 1, 1, 1]
 
 
+def test_each_payment_link_is_written_as_flattr_documents_it(site):
+    # Read as written, not through feedparser, which gives a link without
+    # a type "text/html" of its own: rel, type and href, in Atom and RSS.
+    output = site(
+        files(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    things = manifest_things(output).values()
+    atom = "{http://www.w3.org/2005/Atom}link"
+    for name in ("all.atom.xml", "all.rss.xml"):
+        root = ET.parse(output / "feeds" / name).getroot()
+        links = [link for link in root.iter(atom) if link.get("rel") == "payment"]
+        carried = [t for t in things if f"feeds/{name}" in t["feeds"]]
+        assert len(links) == 1 + len(carried) > 2, name  # the site's, and each
+        for link in links:
+            assert link.attrib["type"] == "text/html", name
+            assert link.attrib["href"].startswith("https://flattr.com/submit/auto?")
+            assert set(link.attrib) == {"rel", "type", "href"}, name
+
+
+def test_a_feed_without_owned_entries_keeps_the_sites_payment_link(site):
+    # Every article opted out: the feed still offers the site's own thing.
+    output = site(
+        {"out.md": article("Opted out article", "Alice", flattr="no")},
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    parsed = read_feeds(output)["all.atom.xml"]
+    (link,) = payment_links(parsed.feed.links)
+    assert parse_qs(urlsplit(link["href"]).query)["user_id"] == ["community"]
+    assert payment_links(parsed.entries[0].links) == []
+
+
 def test_site_username_gives_the_feed_a_payment_link(site):
     output = site(
         files(),

@@ -750,6 +750,10 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
         ("page", "posts/../../outside.html"),
         ("page", "x\0y.html"),
         ("feeds", "feeds/../../../etc/hostname"),
+        # Absolute on Windows, where the audit would read it there.
+        ("page", "C:/Windows/win.ini"),
+        ("feeds", "c:\\x.xml"),
+        ("page", "\\\\server\\share\\x.html"),
     ],
 )
 def test_a_page_or_feed_outside_the_output_folder_is_refused(

@@ -14,12 +14,14 @@ from hypothesis import strategies as st
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
 from pelican_flattr.url_guard import (
+    BaselineError,
     UrlChange,
     _baseline_line,
     baseline_entry,
     compare_manifests,
     holds_baseline,
     load_baseline,
+    pages_in,
     write_baseline,
 )
 
@@ -521,7 +523,9 @@ def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(tmp_path, flat
     )
 
 
-def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
+def test_diff_checks_the_content_folder_as_the_guard_does(
+    tmp_path, capsys, monkeypatch
+):
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
@@ -556,6 +560,11 @@ def test_diff_checks_the_content_folder_as_the_guard_does(tmp_path, capsys):
     assert main(["diff", str(old), new, "--content", content, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["disappeared"] == [] and len(report["moved"]) == 1
+    # The table says why, checked: not to check with --content, given.
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row, however long
+    assert main(["diff", str(old), new, "--content", content]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"a.md is gone from {content}" in text and "check with" not in text
     nope = tmp_path / "nope"
     assert main(["diff", str(old), new, "--content", str(nope)]) == 2
     assert f"--content {nope}: no such folder" in capsys.readouterr().err
@@ -1209,3 +1218,43 @@ def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
     build(tmp_path, two_articles(slug="renamed"), **settings)
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
     assert len(guard_lines(flattr_log)) == 1
+
+
+def test_a_baseline_of_another_version_is_set_aside_not_read(tmp_path, flattr_log):
+    # A newer release's baseline may mean something else by the same keys:
+    # read as this one's, its changes would be reported wrong, and the
+    # build would overwrite it.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    newer = json.loads(baseline.read_text())
+    newer["baseline_version"] = 2
+    baseline.write_text(json.dumps(newer, indent=2))
+    with pytest.raises(BaselineError, match="not a pelican-flattr URL baseline"):
+        load_baseline(baseline, keep=lambda entry: True)
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert json.loads(aside.read_text())["baseline_version"] == 2
+    assert guard_lines(flattr_log) == []  # nothing compared with it
+
+
+def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_them(
+    tmp_path,
+):
+    # PAGE_PATHS = [""]: Pelican's file search names them "./about.md", a
+    # manifest "about.md"; the diff would not know them for pages.
+    from pelican.settings import DEFAULT_CONFIG, configure_settings
+
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "about.md").write_text("Title: About\n\nUs.\n")
+    (content / "posts" / "a.md").write_text("Title: A\nDate: 2024-01-01\n\nA.\n")
+    settings = configure_settings(
+        {
+            **DEFAULT_CONFIG,
+            "PATH": str(content),
+            "OUTPUT_PATH": str(tmp_path / "output"),
+            "PAGE_PATHS": [""],
+            "ARTICLE_PATHS": ["posts"],
+        }
+    )
+    assert pages_in(settings, str(content)) == {"about.md"}
