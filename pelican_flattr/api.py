@@ -18,7 +18,8 @@ Errors come in two kinds, which callers treat differently:
 * ``RefusedByFlattr``: Flattr's API answered with one of its documented JSON
   errors (a 4xx); ``RateLimitExceeded`` is the one to wait out.
 * ``CouldNotReachFlattr``: no usable answer: connection failure, timeout,
-  5xx, or a body that is not Flattr's (HTML from a proxy, an empty body...).
+  5xx, or an answer that is not Flattr's (HTML from a proxy, an empty error
+  body, a success whose Content-Type is not JSON...).
 
 Clock and sleep are injectable so that pacing can be tested without waiting.
 Nothing here imports Pelican or knows about the command line.
@@ -229,8 +230,9 @@ class RateLimitExceeded(RefusedByFlattr):
 
 
 class CouldNotReachFlattr(FlattrApiError):
-    """No usable answer: a connection failure, a timeout, a 5xx, or a body
-    that is not one of Flattr's (a proxy's HTML page, an empty body...)."""
+    """No usable answer: a connection failure, a timeout, a 5xx, or an
+    answer that is not one of Flattr's (a proxy's HTML page, an empty error
+    body, a success whose Content-Type is not JSON...)."""
 
 
 class UnusableEnvironment(ValueError):
@@ -591,9 +593,29 @@ class FlattrClient:
         rate_limit = self.rate_limit
         who = f"Flattr user {username}" if username else "the token's own account"
         if 200 <= status < 300:
+            content_type = answer.headers.get("Content-Type")
+            if not _is_json_type(content_type):
+                # Flattr's success is documented with a JSON content type
+                # (and no body): a success of another type, even an empty
+                # one, is a captive portal's or a proxy's page, or another
+                # server behind a wrong API URL. Taken for Flattr's, it
+                # would record an identity no one verified, and every
+                # rerun would skip it.
+                shown = self._clean(content_type or "")[:64]
+                said = f"Content-Type {shown}" if shown else "no Content-Type"
+                raise CouldNotReachFlattr(
+                    f"{self._where()} answered {status} with {said} where "
+                    "Flattr's API answers JSON: this answer is not Flattr's (a "
+                    "captive portal, a proxy or a wrong API base URL?), and "
+                    f"{sent} is not taken as verified; check the network and "
+                    "the API base URL, then try again",
+                    status=status,
+                    rate_limit=rate_limit,
+                )
             # Flattr documents a JSON success and not its body, which may
-            # be any JSON ([] or null, as some APIs answer): a body that is
-            # not JSON at all comes from some other server.
+            # be empty (as its example shows it) or any JSON ([] or null, as
+            # some APIs answer): a body that is not JSON at all comes from
+            # some other server.
             if body.strip() and document is _NOT_JSON:
                 raise CouldNotReachFlattr(
                     f"{self._where()} answered {status} with "
@@ -699,6 +721,22 @@ class _Answer:
     reason: str
     headers: httpx.Headers
     body: bytes
+
+
+def _is_json_type(content_type: str | None) -> bool:
+    """True when a ``Content-Type`` header names JSON: ``application/json``
+    or a type with the ``+json`` suffix (RFC 6839, such as
+    ``application/vnd.api+json``), in any case, with or without parameters
+    (``;charset=utf-8``)."""
+    if content_type is None:
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    if not kind or not subtype:
+        return False
+    return media_type == "application/json" or (
+        subtype.endswith("+json") and len(subtype) > len("+json")
+    )
 
 
 def _tls_failed(error: BaseException) -> bool:

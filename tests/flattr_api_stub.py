@@ -1,8 +1,10 @@
 """A local stand-in for Flattr's REST API v2 verify endpoints.
 
 A real HTTP server on 127.0.0.1, in a thread, that follows the documented
-behaviour: bearer token check, a form-encoded (or JSON) ``identity``, JSON
-answers, ``X-RateLimit-*`` headers on every response and an hourly budget.
+behaviour: bearer token check, a form-encoded (or JSON) ``identity``,
+answers with a JSON content type (a success without a body, as Flattr's
+example shows it), ``X-RateLimit-*`` headers on every response and an hourly
+budget.
 Tests script failures (a 401 JSON error, a 500 HTML page, an empty body, a
 slow answer...) and read back every request it received, so that they can
 assert what was sent and, above all, what was not.
@@ -34,7 +36,9 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 # rate-limit refusal without the headers that say when the budget resets,
 # HTTP's 429 as a gateway in front of an API answers it (one with a
 # Retry-After that is no number, one with X-RateLimit-* headers but no
-# X-RateLimit-Reset), and the token echoed percent-encoded.
+# X-RateLimit-Reset), the token echoed percent-encoded, and successes
+# that are not Flattr's: a captive portal's empty page, without Flattr's
+# rate-limit headers, and a 200 without any Content-Type.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
@@ -51,6 +55,8 @@ RAW_MODES = (
     "too_many_requests_superscript",
     "redirect_echo_encoded",
     "echo_encoded_token",
+    "captive_portal_200",
+    "no_content_type_200",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -104,6 +110,14 @@ SCRIPTED = {
     "empty_502": (502, "application/json", ""),
     "empty_401": (401, "application/json", ""),
     "empty_200": (200, "application/json;charset=utf-8", ""),
+    # JSON content types other than Flattr's own: without parameters, in
+    # upper case, and a "+json" type (RFC 6839).
+    "plain_json_200": (200, "application/json", ""),
+    "upper_json_200": (200, "APPLICATION/JSON; Charset=UTF-8", ""),
+    "suffix_json_200": (200, "application/vnd.api+json", "{}"),
+    # Successes whose content type is not JSON, whatever the body holds.
+    "empty_html_200": (200, "text/html; charset=iso-8859-1", ""),
+    "json_as_text_200": (200, "text/plain", '{"identity": "x"}'),
     # A success behind a UTF-8 byte order mark, which RFC 8259 lets a
     # parser ignore.
     "bom_200": (200, "application/json;charset=utf-8", '\ufeff{"identity": "x"}'),
@@ -387,6 +401,15 @@ class FlattrApiStub:
                     {"error": "rate_limit_exceeded", "error_description": "slow down"},
                 )
             )
+        elif mode == "captive_portal_200":
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: text/html\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "no_content_type_200":
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            )
         elif mode == "endless":
             out.sendall(
                 b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
@@ -483,7 +506,9 @@ class FlattrApiStub:
                 json_type,
                 {"error": "not_found", "error_description": "No such user"},
             )
-        return 200, json_type, {"identity": identity}
+        # Flattr's documented example of a success: 200, a JSON content
+        # type and the rate-limit headers, and no body.
+        return 200, json_type, ""
 
 
 def _json_answer(status: bytes, document: dict, headers: bytes = b"") -> bytes:

@@ -218,10 +218,41 @@ def test_an_error_without_flattrs_json(client, stub, mode, expected):
     assert len(stub.requests) == 1
 
 
-def test_an_empty_success_body_is_a_success(client, stub):
-    # Flattr's documented example shows a 200 with headers and no body.
-    stub.script("empty_200")
+@pytest.mark.parametrize(
+    "mode", ["empty_200", "plain_json_200", "upper_json_200", "suffix_json_200"]
+)
+def test_an_empty_success_body_with_a_json_type_is_a_success(client, stub, mode):
+    # Flattr's documented example shows a 200 with a JSON content type, the
+    # rate-limit headers and no body: the type says it is Flattr's answer.
+    stub.script(mode)
     assert client.verify("partner:ns:1", "alice").status == 200
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        # A captive portal's empty page, without Flattr's rate-limit headers.
+        ("captive_portal_200", "Content-Type text/html"),
+        ("empty_html_200", "Content-Type text/html; charset=iso-8859-1"),
+        ("no_content_type_200", "no Content-Type"),
+        # JSON in the body does not make a text/plain answer Flattr's.
+        ("json_as_text_200", "Content-Type text/plain"),
+    ],
+)
+def test_a_success_whose_type_is_not_json_is_not_flattrs(client, stub, mode, said):
+    # Once taken for a success: the identity was recorded as verified, and
+    # every rerun skipped it.
+    stub.script(mode)
+    with pytest.raises(CouldNotReachFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert str(raised.value) == (
+        f"{stub.url} answered 200 with {said} where Flattr's API answers JSON: "
+        "this answer is not Flattr's (a captive portal, a proxy or a wrong API "
+        "base URL?), and partner:ns:1 is not taken as verified; check the "
+        "network and the API base URL, then try again"
+    )
+    assert raised.value.status == 200
+    assert len(stub.requests) == 1  # not retried: the request was made
 
 
 @pytest.mark.parametrize(
@@ -347,7 +378,7 @@ def test_a_percent_encoded_token_is_never_repeated(clock, mode, shown):
 
 def test_a_non_json_success_is_not_taken_for_one(stub, client):
     stub.script("html_200")
-    with pytest.raises(CouldNotReachFlattr, match="200 with a body that is not JSON"):
+    with pytest.raises(CouldNotReachFlattr, match="200 with Content-Type text/html "):
         client.verify("partner:ns:1", "alice")
 
 

@@ -594,6 +594,31 @@ def test_a_403_then_the_batch_waits_and_succeeds(stub, clock, capsys, tmp_path):
     assert document["rate_limit"]["remaining"] == 4998
 
 
+def test_a_captive_portals_empty_success_records_nothing(stub, capsys, tmp_path):
+    # A 200 with an empty text/html body and no rate-limit headers was taken
+    # for Flattr's success: both identities were recorded as verified, and
+    # every rerun skipped them, though Flattr never saw them.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("captive_portal_200")
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_UNREACHABLE
+    assert [r["outcome"] for r in document["results"]] == ["not reached", "not sent"]
+    assert document["results"][0]["message"].startswith(
+        f"{stub.url} answered 200 with Content-Type text/html where Flattr's API "
+        "answers JSON: this answer is not Flattr's"
+    )
+    assert recorded(tmp_path / "flattr-store.sqlite3") == []
+    assert stub.identities() == ["partner:ns:1"]
+    # Nothing recorded: the rerun sends both, to Flattr's answer this time.
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, out + err
+    assert "2 identities: 2 verified" in out
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1", "partner:ns:2"]
+
+
 def test_an_interrupted_batch_resumes_without_sending_anything_twice(
     stub, capsys, tmp_path
 ):
