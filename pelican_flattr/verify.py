@@ -17,6 +17,7 @@ reached; a refusal of one identity does not stop it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sqlite3
@@ -129,6 +130,8 @@ class Outcome:
     ``status`` is one of ``verified``, ``already verified``, ``would send``,
     ``refused``, ``not reached`` and ``not sent`` (the batch stopped first).
     ``stops`` is True for a refusal every later identity would get too.
+    ``unrecorded`` is True for a success the store does not hold (it
+    failed, or Ctrl-C came first): a rerun sends that identity again.
     """
 
     request: Request
@@ -136,6 +139,7 @@ class Outcome:
     message: str = ""
     code: str | None = None
     stops: bool = False
+    unrecorded: bool = False
 
 
 @dataclass
@@ -408,7 +412,14 @@ def record(connection: sqlite3.Connection, request: Request, when: float) -> Non
         )
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite rolls back by itself after some errors (a full disk, a
+        # failed write), and an interrupt that lands just after COMMIT
+        # finds nothing left to undo: a ROLLBACK then fails ("cannot
+        # rollback - no transaction is active"), and its error would hide
+        # the one that says what happened, or the interrupt itself.
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
         raise
 
 
@@ -445,11 +456,25 @@ def run_requests(
         elif client is None:
             outcome = Outcome(request, "would send")
         else:
+            verified = False
             try:
-                outcome = _send(client, connection, request, batch, on_wait)
+                outcome = _send(client, request, batch, on_wait)
+                if outcome is None:
+                    # Flattr verified it: from here on, Ctrl-C must not
+                    # lose that (see below).
+                    verified = True
+                    outcome = _record_success(connection, request)
             except NotRecorded as failure:
                 outcomes.append(failure.outcome)
                 on_outcome(failure.outcome)
+                raise
+            except KeyboardInterrupt:
+                if verified:
+                    # Ctrl-C while the success was being recorded, before
+                    # or after COMMIT: what the store holds says which.
+                    late = _interrupted_success(connection, request)
+                    outcomes.append(late)
+                    on_outcome(late)
                 raise
             if (
                 outcome.status == "not reached"
@@ -465,11 +490,11 @@ def run_requests(
 
 def _send(
     client: FlattrClient,
-    connection: sqlite3.Connection | None,
     request: Request,
     batch: bool,
     on_wait: Callable[[int], None] | None,
-) -> Outcome:
+) -> Outcome | None:
+    """Send one request: None when Flattr verified it, else its outcome."""
     try:
         if batch:
             client.verify_paced(request.identity, request.username, on_wait=on_wait)
@@ -484,6 +509,11 @@ def _send(
         return Outcome(request, "refused", error.message, error.code)
     except CouldNotReachFlattr as error:
         return Outcome(request, "not reached", error.message)
+    return None
+
+
+def _record_success(connection: sqlite3.Connection | None, request: Request) -> Outcome:
+    """Record what Flattr verified. Raises NotRecorded when the store fails."""
     if connection is not None:
         try:
             record(connection, request, clock())
@@ -494,10 +524,32 @@ def _send(
                     "verified",
                     "verified at Flattr, but the store could not record it "
                     f"({error}): a rerun sends it again, which is harmless",
+                    unrecorded=True,
                 ),
                 error,
             ) from error
     return Outcome(request, "verified")
+
+
+def _interrupted_success(
+    connection: sqlite3.Connection | None, request: Request
+) -> Outcome:
+    """The outcome of an identity Flattr verified when Ctrl-C stopped the
+    run as its success was being recorded: recorded or not, as the store
+    now says (COMMIT may have run just before the interrupt)."""
+    try:
+        held = connection is None or is_recorded(connection, request)
+    except sqlite3.Error:
+        held = False  # unreadable: say it may be sent again, which is harmless
+    if held:
+        return Outcome(request, "verified")
+    return Outcome(
+        request,
+        "verified",
+        "verified at Flattr, but the run was interrupted before the store "
+        "recorded it: a rerun sends it again, which is harmless",
+        unrecorded=True,
+    )
 
 
 class NotRecorded(Exception):
@@ -820,7 +872,7 @@ class _Report:
             )
             return
         line = f"{outcome.status:<16}  {request.identity} -> {who}  ({request.source})"
-        if outcome.status in ("refused", "not reached"):
+        if outcome.status in ("refused", "not reached") or outcome.unrecorded:
             line += f"\n    {outcome.message}"
         _print_line(line)
 
@@ -838,10 +890,19 @@ class _Report:
         ``"interrupted": true`` and the exit status 130)."""
         from . import cli
 
-        verified = sum(1 for outcome in self.done if outcome.status == "verified")
+        verified = [outcome for outcome in self.done if outcome.status == "verified"]
+        missing = [o.request.identity for o in verified if o.unrecorded]
+        if missing:
+            recorded = (
+                f"{len(verified) - len(missing)} recorded in {self.store}; "
+                f"{', '.join(missing)} verified at Flattr but not recorded, so "
+                "a rerun sends it again (harmless)"
+            )
+        else:
+            recorded = f"each recorded in {self.store}"
         print(
-            f"pelican-flattr: stopped after {verified} new verifications, each "
-            f"recorded in {self.store}; run the same command again to resume",
+            f"pelican-flattr: stopped after {len(verified)} new verifications, "
+            f"{recorded}; run the same command again to resume",
             file=sys.stderr,
             flush=True,
         )

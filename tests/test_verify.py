@@ -1172,6 +1172,134 @@ def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_p
     assert stub.identities() == ["partner:ns:1"]  # the run stopped there
 
 
+def store_a_page_short_of_full(store: Path, row: tuple[str, str, str]) -> int:
+    """Make ``store`` hold just enough rows that inserting ``row`` needs one
+    more page, and return its page count: with ``PRAGMA max_page_count`` at
+    that count, SQLite has no room for the page, as on a full disk."""
+    from pelican_flattr.store import open_store
+
+    with contextlib.closing(open_store(store)) as connection:
+        for number in range(10_000):
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO verified_identities VALUES (?, ?, ?)", row)
+            grew = connection.execute("PRAGMA page_count").fetchone()[0] > pages
+            connection.execute("ROLLBACK")
+            if grew:
+                return pages
+            connection.execute(
+                "INSERT INTO verified_identities VALUES (?, ?, ?)",
+                (f"partner:filler:{number:05d}", "x" * 100, row[2]),
+            )
+    raise AssertionError("the store never needed another page")
+
+
+def test_a_full_disk_while_recording_is_named_as_such(
+    stub, capsys, tmp_path, monkeypatch
+):
+    # SQLite rolls the transaction back itself when the disk is full: the
+    # ROLLBACK after it failed, and its "cannot rollback - no transaction
+    # is active" was all the operator read.
+    store = tmp_path / "flattr-store.sqlite3"
+    verified_at = "2023-11-14T22:13:20+00:00"  # START, as the store writes it
+    pages = store_a_page_short_of_full(store, ("partner:ns:1", "alice", verified_at))
+    opened = verify.open_store
+
+    def open_on_a_full_disk(path):
+        connection = opened(path)
+        # A real SQLITE_FULL from SQLite, at the store's next new page.
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+    monkeypatch.setattr(verify, "open_store", open_on_a_full_disk)
+    status, document, err = run_json(
+        capsys, "--identity", "partner:ns:1", "--username", "alice",
+        "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == verify.EXIT_USAGE, err
+    (result,) = document["results"]
+    assert result["outcome"] == "verified"
+    assert (
+        "the store could not record it (database or disk is full)"
+        in (result["message"])
+    )
+    assert document["problems"] == [
+        "store flattr-store.sqlite3: database or disk is full; the run stopped after "
+        "partner:ns:1, which Flattr verified but the store could not record (a "
+        "rerun sends it again, which is harmless)"
+    ]
+    assert "cannot rollback" not in json.dumps(document) + err
+    assert ("partner:ns:1", "alice") not in recorded(store)
+
+
+class InterruptedWhileRecording(sqlite3.Connection):
+    """A store on which Ctrl-C lands as a success is being recorded: just
+    after its row is inserted (``at = "INSERT"``) or just after COMMIT."""
+
+    at = "COMMIT"
+    recording = False
+
+    def execute(self, sql, *parameters):
+        cursor = super().execute(sql, *parameters)
+        if sql.startswith("INSERT OR REPLACE INTO verified_identities"):
+            self.recording = True
+            if self.at == "INSERT":
+                raise KeyboardInterrupt
+        elif sql == "COMMIT" and self.recording and self.at == "COMMIT":
+            raise KeyboardInterrupt
+        return cursor
+
+
+@pytest.mark.parametrize(
+    ("at", "stored", "message", "said"),
+    [
+        # The ROLLBACK that followed the interrupt failed: the stored row
+        # was reported as one the store "could not record", with status 2.
+        ("COMMIT", True, "", "each recorded in flattr-store.sqlite3"),
+        # Rolled back: once left out of the report, as if never verified.
+        (
+            "INSERT",
+            False,
+            "verified at Flattr, but the run was interrupted before the store "
+            "recorded it: a rerun sends it again, which is harmless",
+            "0 recorded in flattr-store.sqlite3; partner:ns:1 verified at Flattr "
+            "but not recorded, so a rerun sends it again (harmless)",
+        ),
+    ],
+)
+def test_ctrl_c_while_recording_reports_what_the_store_holds(
+    stub, capsys, tmp_path, monkeypatch, at, stored, message, said
+):
+    from pelican_flattr.store import open_store
+
+    class Connection(InterruptedWhileRecording):
+        pass
+
+    Connection.at = at
+
+    def open_interrupted(path):
+        open_store(path).close()  # created and migrated as the command does
+        return sqlite3.connect(path, isolation_level=None, factory=Connection)
+
+    monkeypatch.setattr(verify, "open_store", open_interrupted)
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    status, out, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--json"
+    )
+    assert status == verify.EXIT_INTERRUPTED, err
+    document = json.loads(out)
+    assert document["interrupted"] is True
+    assert [
+        (r["identity"], r["outcome"], r["message"]) for r in document["results"]
+    ] == [("partner:ns:1", "verified", message)]
+    store = tmp_path / "flattr-store.sqlite3"
+    assert recorded(store) == ([("partner:ns:1", "alice")] if stored else [])
+    assert f"stopped after 1 new verifications, {said}; run the same" in err
+    assert "could not record" not in out + err
+    assert stub.identities() == ["partner:ns:1"]
+
+
 def test_an_interrupted_json_run_still_prints_its_document(
     stub, capsys, tmp_path, monkeypatch
 ):
