@@ -84,6 +84,9 @@ EXIT_INTERRUPTED = 130  # what the command returns on Ctrl-C (see cli.main)
 # that outlasted the waits stops it too, whatever its code (see _send).
 _STOP_CODES = frozenset({"invalid_scope", "insufficient_scope", "rate_limit_exceeded"})
 
+# The outcomes of a request that went out to Flattr.
+_SENT = frozenset({"verified", "refused", "not reached"})
+
 # The clock and the sleep of the pacing; tests replace them so that waiting
 # for a rate limit reset takes no time.
 clock: Callable[[], float] = time.time
@@ -767,16 +770,19 @@ def run_verify(args: argparse.Namespace) -> int:
         report.interrupted()
         raise
     except NotRecorded as failure:
-        return report.usage(
-            [
-                f"store {store_path}: {failure.error}; the run stopped after "
-                f"{failure.outcome.request.identity}, which Flattr verified but "
-                "the store could not record (a rerun sends it again, which is "
-                "harmless)"
-            ]
+        return report.stopped_by_store(
+            f"store {store_path}: {failure.error}; the run stopped after "
+            f"{failure.outcome.request.identity}, which Flattr verified but "
+            "the store could not record (a rerun sends it again, which is "
+            "harmless)",
+            "not sent: the run stopped at an earlier identity, whose success "
+            "the store could not record",
         )
     except (sqlite3.Error, StoreError) as error:
-        return report.usage([f"store {store_path}: {error}; the run stopped"])
+        return report.stopped_by_store(
+            f"store {store_path}: {error}; the run stopped",
+            "not sent: the run stopped when the store failed",
+        )
     finally:
         if client is not None:
             client.close()
@@ -930,11 +936,34 @@ class _Report:
             cli.print_json(document)
         return EXIT_USAGE
 
-    def finish(self, outcomes: list[Outcome], status: int) -> None:
+    def stopped_by_store(self, problem: str, reason: str) -> int:
+        """The end of a run the store stopped: every identity not done yet
+        is listed as ``not sent`` (for ``reason``), with the summary, as a
+        run stopped by Flattr lists them; status 2."""
+        # The outcomes come in the order of the plan's requests: those
+        # after the last one done never went out.
+        for request in self.plan.requests[len(self.done) :]:
+            self.outcome(Outcome(request, "not sent", reason))
+        self.finish(list(self.done), EXIT_USAGE, [problem])
+        return EXIT_USAGE
+
+    def finish(
+        self, outcomes: list[Outcome], status: int, problems: Sequence[str] = ()
+    ) -> None:
+        """The summary (or the JSON document) at the end of a run that sent
+        what it could; ``problems`` stopped it (a store that failed)."""
         from . import cli
 
+        for problem in problems:
+            print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
+        if problems and not any(o.status in _SENT for o in outcomes):
+            print(
+                "pelican-flattr: verify: nothing was sent", file=sys.stderr, flush=True
+            )
         if self.args.json:
-            cli.print_json(self._document(outcomes, status))
+            document = self._document(outcomes, status)
+            document["problems"] = list(problems)
+            cli.print_json(document)
             return
         if self.args.from_file is None:  # one identity: its line said it all
             if not self.args.dry_run:

@@ -1145,6 +1145,8 @@ def test_an_unusable_proxy_or_certificate_variable_is_named(
 
 
 def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_path):
+    # The identities after it were never sent, and once vanished from both
+    # outputs, where a run stopped by Flattr lists them as "not sent".
     from pelican_flattr.store import open_store
 
     store = tmp_path / "flattr-store.sqlite3"
@@ -1153,16 +1155,28 @@ def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_p
             "CREATE TRIGGER full BEFORE INSERT ON verified_identities "
             "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"
         )
-    csv_path = write_csv(
-        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
-    )
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("bob", "partner:ns:2"),
+        ("carol", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
     status, document, err = run_json(
         capsys, "--from", str(csv_path), "--api-url", stub.url
     )
     assert status == verify.EXIT_USAGE
-    (result,) = document["results"]
-    assert (result["identity"], result["outcome"]) == ("partner:ns:1", "verified")
-    assert "the store could not record it" in result["message"]
+    assert document["exit_status"] == verify.EXIT_USAGE and not document["ok"]
+    first, *rest = document["results"]
+    assert (first["identity"], first["outcome"]) == ("partner:ns:1", "verified")
+    assert "the store could not record it" in first["message"]
+    stopped = (
+        "not sent: the run stopped at an earlier identity, whose success the "
+        "store could not record"
+    )
+    assert [(r["identity"], r["outcome"], r["message"]) for r in rest] == [
+        ("partner:ns:2", "not sent", stopped),
+        ("partner:ns:3", "not sent", stopped),
+    ]
     assert document["rate_limit"] is not None
     assert (
         "partner:ns:1, which Flattr verified but the store could not"
@@ -1170,6 +1184,22 @@ def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_p
     )
     assert "nothing was sent" not in err
     assert stub.identities() == ["partner:ns:1"]  # the run stopped there
+
+    # Nothing was recorded: the rerun sends the first again, and stops again.
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_USAGE
+    assert out.splitlines() == [
+        f"verified          partner:ns:1 -> alice  ({csv_path}:2)",
+        "    verified at Flattr, but the store could not record it (disk full "
+        "(simulated)): a rerun sends it again, which is harmless",
+        f"not sent          partner:ns:2 -> bob  ({csv_path}:3)",
+        f"not sent          partner:ns:3 -> carol  ({csv_path}:4)",
+        "3 identities: 1 verified, 2 not sent",
+        "Rate budget: 4998 of 5000 requests left; resets at "
+        + local_time(START + 3600),
+    ]
+    assert "which Flattr verified but the store could not record" in err
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
 
 
 def store_a_page_short_of_full(store: Path, row: tuple[str, str, str]) -> int:
