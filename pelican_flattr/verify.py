@@ -689,6 +689,18 @@ def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
 def run_verify(args: argparse.Namespace) -> int:
     """The ``verify`` subcommand."""
     report = _Report(args)
+    try:
+        return _verify(args, report)
+    except KeyboardInterrupt:
+        # Ctrl-C at any moment: while reading --from, or opening a store
+        # another process holds locked (SQLite waits out its busy timeout)
+        # as much as during the batch. With --json the document is still
+        # printed (cli.main then ends with status 130).
+        report.interrupted()
+        raise
+
+
+def _verify(args: argparse.Namespace, report: _Report) -> int:
     if args.username is not None and args.from_file is not None:
         return report.usage(
             ["--username goes with --identity; FILE names the accounts"]
@@ -743,6 +755,10 @@ def run_verify(args: argparse.Namespace) -> int:
         if connection is not None:
             connection.close()
         return report.usage([error.message(named_by)])
+    except BaseException:  # Ctrl-C while waiting for a lock, above all
+        if connection is not None:
+            connection.close()
+        raise
 
     batch = args.from_file is not None
     report.start()
@@ -766,9 +782,6 @@ def run_verify(args: argparse.Namespace) -> int:
                 on_wait=report.waiting,
                 advance=advance,
             )
-    except KeyboardInterrupt:
-        report.interrupted()
-        raise
     except NotRecorded as failure:
         return report.stopped_by_store(
             f"store {store_path}: {failure.error}; the run stopped after "
@@ -850,6 +863,11 @@ class _Report:
         # The budget its latest answer reported, however the run ends.
         self.client: FlattrClient | None = None
         self.done: list[Outcome] = []
+        # Whether the requests were started on, and whether the JSON
+        # document is out: an interrupt says what was done, and never
+        # prints a second document.
+        self.started = False
+        self.printed = False
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -859,6 +877,7 @@ class _Report:
 
     def start(self) -> None:
         """List the entries of FILE that need no request."""
+        self.started = True
         if self.args.json:
             return
         for skipped in self.plan.skipped:
@@ -894,34 +913,35 @@ class _Report:
     def interrupted(self) -> None:
         """Say what was done; with --json, still print the document (with
         ``"interrupted": true`` and the exit status 130)."""
-        from . import cli
 
         verified = [outcome for outcome in self.done if outcome.status == "verified"]
         missing = [o.request.identity for o in verified if o.unrecorded]
-        if missing:
-            recorded = (
-                f"{len(verified) - len(missing)} recorded in {self.store}; "
-                f"{', '.join(missing)} verified at Flattr but not recorded, so "
-                "a rerun sends it again (harmless)"
+        if not self.started:
+            # Reading FILE or opening the store: no request was made yet.
+            said = "pelican-flattr: verify: interrupted before anything was sent"
+        elif missing:
+            said = (
+                f"pelican-flattr: stopped after {len(verified)} new "
+                f"verifications, {len(verified) - len(missing)} recorded in "
+                f"{self.store}; {', '.join(missing)} verified at Flattr but not "
+                "recorded, so a rerun sends it again (harmless); run the same "
+                "command again to resume"
             )
         else:
-            recorded = f"each recorded in {self.store}"
-        print(
-            f"pelican-flattr: stopped after {len(verified)} new verifications, "
-            f"{recorded}; run the same command again to resume",
-            file=sys.stderr,
-            flush=True,
-        )
-        if self.args.json:
+            said = (
+                f"pelican-flattr: stopped after {len(verified)} new "
+                f"verifications, each recorded in {self.store}; run the same "
+                "command again to resume"
+            )
+        print(said, file=sys.stderr, flush=True)
+        if self.args.json and not self.printed:
             document = self._document(self.done, EXIT_INTERRUPTED)
             document["interrupted"] = True
-            cli.print_json(document)
+            self._print_json(document)
 
     # at the end
 
     def usage(self, problems: list[str], plan: Plan | None = None) -> int:
-        from . import cli
-
         for problem in problems:
             print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
         if not self.done:
@@ -933,7 +953,7 @@ class _Report:
             document["problems"] = problems
             if plan is not None:
                 document["skipped"] = [_skipped_json(s) for s in plan.skipped]
-            cli.print_json(document)
+            self._print_json(document)
         return EXIT_USAGE
 
     def stopped_by_store(self, problem: str, reason: str) -> int:
@@ -952,8 +972,6 @@ class _Report:
     ) -> None:
         """The summary (or the JSON document) at the end of a run that sent
         what it could; ``problems`` stopped it (a store that failed)."""
-        from . import cli
-
         for problem in problems:
             print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
         if problems and not any(o.status in _SENT for o in outcomes):
@@ -963,7 +981,7 @@ class _Report:
         if self.args.json:
             document = self._document(outcomes, status)
             document["problems"] = list(problems)
-            cli.print_json(document)
+            self._print_json(document)
             return
         if self.args.from_file is None:  # one identity: its line said it all
             if not self.args.dry_run:
@@ -996,6 +1014,13 @@ class _Report:
                 f"Successes are recorded in {self.store}; run the same command "
                 "again to resume."
             )
+
+    def _print_json(self, document: dict[str, Any]) -> None:
+        from . import cli
+
+        # Set first: an interrupt while it is written must not print another.
+        self.printed = True
+        cli.print_json(document)
 
     def _document(self, outcomes: list[Outcome], status: int) -> dict[str, Any]:
         results = []

@@ -1351,6 +1351,90 @@ def test_an_interrupted_json_run_still_prints_its_document(
     assert "stopped after 1 new verifications" in err
 
 
+def test_ctrl_c_while_reading_from_still_prints_the_json_document(
+    stub, capsys, tmp_path
+):
+    # Pelican runs the settings file: Ctrl-C may land while it does (a slow
+    # disk, an import that takes its time). The interrupt handling covered
+    # only the batch: no document was printed at all.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF + "raise KeyboardInterrupt  # Ctrl-C\n", "utf-8")
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url, "--json")
+    assert status == verify.EXIT_INTERRUPTED
+    document = json.loads(out)
+    assert document["interrupted"] is True
+    assert document["exit_status"] == verify.EXIT_INTERRUPTED
+    assert document["results"] == [] and document["store"] is None
+    assert "verify: interrupted before anything was sent" in err
+    assert stub.requests == []
+
+
+# The command with a shorter busy timeout, so that a test of Ctrl-C while it
+# waits for a lock waits 3 seconds, not 10, for SQLite to give up.
+IMPATIENT_COMMAND = """\
+import sys
+from pelican_flattr import store
+store.BUSY_TIMEOUT_MS = 3000
+from pelican_flattr.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_the_store_is_locked_still_prints_the_json_document(
+    stub, tmp_path
+):
+    # Another process writes the store: opening it waits out SQLite's busy
+    # timeout, and the operator presses Ctrl-C. No document was printed.
+    from pelican_flattr.store import open_store
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to see when the command has opened the store")
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    with contextlib.closing(sqlite3.connect(store, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # the write lock, held
+        process = subprocess.Popen(
+            [
+                sys.executable, "-c", IMPATIENT_COMMAND, "verify", "--from",
+                str(csv_path), "--api-url", stub.url, "--store", str(store),
+                "--json",
+            ],
+            env=script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # A shell may start background jobs with SIGINT ignored, and
+            # Python keeps it ignored; the operator's Ctrl-C is what we test.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )  # fmt: skip
+        try:
+            descriptors = Path(f"/proc/{process.pid}/fd")
+            for _ in range(600):  # the store opened: waiting for the lock
+                with contextlib.suppress(OSError):
+                    if any(
+                        os.readlink(fd) == str(store) for fd in descriptors.iterdir()
+                    ):
+                        break
+                assert process.poll() is None, process.communicate()
+                threading.Event().wait(0.05)
+            else:
+                raise AssertionError("the command never opened the store")
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == verify.EXIT_INTERRUPTED, out + err
+    document = json.loads(out)
+    assert document["interrupted"] is True
+    assert document["exit_status"] == verify.EXIT_INTERRUPTED
+    assert document["results"] == [] and document["store"] == str(store)
+    assert "verify: interrupted before anything was sent" in err
+    assert "Traceback" not in err
+    assert stub.requests == []
+
+
 @pytest.mark.parametrize("mode", ["rate_limited_without_reset", "too_many_requests"])
 def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
     mode, stub, clock, capsys, tmp_path
