@@ -520,6 +520,12 @@ class FlattrClient:
                     f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
                     "KiB, which Flattr's API never does: check the API base URL"
                 ) from None
+            except httpx.ProxyError as error:
+                # The proxy answered, and would not connect to the API (407,
+                # 403 to CONNECT...): not retried, as it would answer so
+                # again, and the message must send the operator to the
+                # proxy, not to Flattr.
+                raise CouldNotReachFlattr(self._proxy_refused(error)) from None
             except httpx.HTTPError as error:
                 raise CouldNotReachFlattr(
                     f"the connection to Flattr's API at {where} failed: "
@@ -548,6 +554,31 @@ class FlattrClient:
                 f"could not connect to {where} through {proxy} (tried twice): {reason}"
             )
         return f"could not connect to {proxy}, for {where} (tried twice): {reason}"
+
+    def _proxy_refused(self, error: httpx.ProxyError) -> str:
+        """What a proxy that would not connect to the API answered, naming
+        the variable that names it and its address, never its credentials
+        (not even echoed back in its answer)."""
+        where = f"Flattr's API at {self._where()}"
+        answer = self._clean(str(error))
+        if self.proxy is not None:
+            answer = self.proxy.hide_credentials(answer)
+        answer = answer or type(error).__name__
+        if self.proxy is None:  # httpx found a proxy environment_proxy did not
+            return f"the proxy refused to connect to {where}: {answer}"
+        variable = self.proxy.variable
+        advice = f"check the proxy that {variable} names"
+        if answer.startswith("407"):
+            advice = (
+                f"the proxy wants credentials it was not given, or refused "
+                f"those in {variable} (http://USER:PASSWORD@HOST:PORT)"
+            )
+        elif answer.startswith("403"):
+            advice = "the proxy does not let this user connect to that host"
+        return (
+            f"the proxy that {variable} names ({self.proxy.shown}) refused to "
+            f"connect to {where}: it answered {answer}; {advice}"
+        )
 
     def _exchange_by_deadline(self, url: str, form: dict[str, str]) -> _Answer:
         """``_exchange`` in a worker thread, given up on after the deadline.

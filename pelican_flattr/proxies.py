@@ -5,18 +5,21 @@ lower-case name winning: for an ``https://`` URL ``https_proxy``, else
 ``all_proxy``, unless ``no_proxy`` lists the host. ``HTTP_PROXY`` is never
 used for it. Knowing which variable is used lets the client check the
 proxy's port, which httpx does not (``:99999`` reaches port 34463), and
-name the proxy when connecting to it fails. The rules below are httpx's
-(``httpx._utils.get_environment_proxies`` and ``URLPattern``), which it
-keeps private; tests compare them with the routing of httpx itself.
+name the proxy when connecting to it fails, or when it refuses to connect
+to the API (without the credentials its URL may hold). The rules below are
+httpx's (``httpx._utils.get_environment_proxies`` and ``URLPattern``), which
+it keeps private; tests compare them with the routing of httpx itself.
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import re
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import httpx
 
@@ -40,6 +43,29 @@ class EnvironmentProxy:
             return f"{url.scheme}://{url.netloc.decode('ascii')}"
         except (httpx.InvalidURL, UnicodeError):
             return "(an address that cannot be read)"
+
+    def hide_credentials(self, text: str) -> str:
+        """``text`` (a proxy's answer) without the user name and password
+        of the proxy's URL, in the forms a proxy could echo them back: as
+        written, percent-decoded, and as the base64 of the Basic
+        ``Proxy-Authorization`` that httpx sends. Each becomes
+        ``[hidden]``."""
+        try:
+            url = httpx.URL(self.url)
+        except (httpx.InvalidURL, UnicodeError):
+            return text
+        user, _, password = url.userinfo.decode("ascii", "replace").partition(":")
+        secrets = {password, unquote(password)}
+        if user:
+            basic = f"{unquote(user)}:{unquote(password)}".encode()
+            secrets.add(base64.b64encode(basic).decode("ascii"))
+        # A user name is no secret on its own, and a short one would hide
+        # every word it is part of; a longer one is hidden all the same.
+        if len(user) >= 3:
+            secrets |= {user, unquote(user)}
+        for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+            text = re.sub(re.escape(secret), "[hidden]", text, flags=re.IGNORECASE)
+        return text
 
     def port_problem(self) -> str | None:
         """Why its port cannot be used, for a message; None when it can

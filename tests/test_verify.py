@@ -1688,3 +1688,64 @@ def test_tls_that_fails_through_a_proxy_names_both(clock, capsys, monkeypatch):
         f"could not connect to Flattr's API at {api_url} through the proxy that "
         f"HTTPS_PROXY names (http://127.0.0.1:{port}) (tried twice): [SSL"
     ) in out
+
+
+@pytest.mark.parametrize(
+    ("status_line", "said"),
+    [
+        (
+            "407 Proxy Authentication Required",
+            "it answered 407 Proxy Authentication Required; the proxy wants "
+            "credentials it was not given, or refused those in HTTPS_PROXY",
+        ),
+        (
+            "403 Forbidden",
+            "it answered 403 Forbidden; the proxy does not let this user connect",
+        ),
+        # A proxy that echoes the credentials it was sent, as written and
+        # as the base64 of its Proxy-Authorization: never shown.
+        (
+            "407 carol:hunter2 (Y2Fyb2w6aHVudGVyMg==) may not",
+            "it answered 407 [hidden]:[hidden] ([hidden]) may not; the proxy",
+        ),
+    ],
+)
+def test_a_proxy_that_refuses_the_tunnel_is_named(
+    clock, capsys, monkeypatch, status_line, said
+):
+    # httpx's ProxyError was reported as "the connection to Flattr's API at
+    # https://... failed: 407 Proxy Authentication Required": it sent the
+    # operator to Flattr, not to the proxy.
+    clear_proxy_variables(monkeypatch)
+    asked = []
+
+    def refuse_the_tunnel(server: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # the test is over
+            while True:
+                connection, _ = server.accept()
+                with connection:
+                    asked.append(connection.recv(65536))
+                    connection.sendall(
+                        f"HTTP/1.1 {status_line}\r\nContent-Length: 0\r\n\r\n".encode()
+                    )
+
+    with listening() as proxy:
+        proxy.settimeout(10)
+        port = proxy.getsockname()[1]
+        threading.Thread(target=refuse_the_tunnel, args=(proxy,), daemon=True).start()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://carol:hunter2@127.0.0.1:{port}")
+        api_url = "https://api.flattr.example/rest/v2"
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--api-url", api_url
+        )
+    assert status == verify.EXIT_UNREACHABLE
+    assert (
+        f"the proxy that HTTPS_PROXY names (http://127.0.0.1:{port}) refused to "
+        f"connect to Flattr's API at {api_url}: {said}"
+    ) in out, out
+    assert "connection to Flattr's API" not in out
+    assert "hunter2" not in out + err and "carol" not in out + err
+    assert "Y2Fyb2w6aHVudGVyMg" not in out + err
+    # Asked once, with the credentials: the proxy would answer so again.
+    assert len(asked) == 1 and asked[0].startswith(b"CONNECT api.flattr.example:443 ")
+    assert b"Proxy-Authorization: Basic Y2Fyb2w6aHVudGVyMg==" in asked[0]
