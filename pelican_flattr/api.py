@@ -242,29 +242,45 @@ class UnusableEnvironment(ValueError):
     may hold a password."""
 
 
+# What a Flattr username is made of, for messages about one.
+USERNAME_RULE = "letters, digits, '_', '-' and '.'"
+
+
 def check_username(value: object) -> str:
     """A Flattr username, checked with the plugin's rules before it goes
     into a URL path. Raises IdentifierError with a message safe to print."""
-    # parse_owner's advice leads to owner identifiers (email:ADDRESS,
-    # twitter:user:id:NUMBER), each refused here in turn: an account is
-    # named by its username alone.
-    if isinstance(value, str) and is_handle(value):
+    # parse_owner's messages offer every form FLATTR_AUTHORS accepts
+    # (twitter:user:id:NUMBER, email:ADDRESS...), each refused here in
+    # turn: an account is named by its username alone, and every message
+    # below says so before parse_owner can speak.
+    if not isinstance(value, str):
+        raise IdentifierError(
+            f"expects the Flattr account's username as text ({USERNAME_RULE}), "
+            f"not {type(value).__name__}"
+        )
+    if not value.strip():
+        raise IdentifierError(
+            f"is empty; expected the Flattr account's username ({USERNAME_RULE})"
+        )
+    if is_handle(value):
         # A handle holds no address: it may be shown.
         raise IdentifierError(
             f"{value.strip()!r} is a handle: write the Flattr username without "
             f"the '@' ({value.strip()[1:]})"
         )
-    if isinstance(value, str) and ("@" in value or HIDDEN_ADDRESS in value):
+    if "@" in value or HIDDEN_ADDRESS in value:
         raise IdentifierError(
-            "expects the Flattr account's username (letters, digits, '_', '-' "
-            "and '.'), not an email address"
+            f"expects the Flattr account's username ({USERNAME_RULE}), not an "
+            "email address"
         )
-    owner = parse_owner(value)
-    if owner.kind != "flattr_user":
+    if ":" in value:
+        # An owner identifier, or something like one: not shown, since
+        # "email:" may precede what is left of an address.
         raise IdentifierError(
-            "is an owner identifier, not a Flattr username (letters, digits, "
-            "'_', '-' and '.')"
+            "holds ':', as an owner identifier does; expected the Flattr "
+            f"account's username ({USERNAME_RULE})"
         )
+    owner = parse_owner(value)  # without ':', it speaks of usernames only
     return owner.value
 
 

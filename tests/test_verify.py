@@ -409,6 +409,55 @@ def test_an_address_as_verified_account_is_never_advised_as_email_address(
     assert "bob@" not in out + err
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "None",
+            "expects the Flattr account's username as text (letters, digits, '_', "
+            "'-' and '.'), not NoneType",
+        ),
+        (
+            "5",
+            "expects the Flattr account's username as text (letters, digits, '_', "
+            "'-' and '.'), not int",
+        ),
+        (
+            "''",
+            "is empty; expected the Flattr account's username (letters, digits, "
+            "'_', '-' and '.')",
+        ),
+        (
+            "'dmitri:hackspace'",
+            "holds ':', as an owner identifier does; expected the Flattr account's "
+            "username (letters, digits, '_', '-' and '.')",
+        ),
+        (
+            "'twitter:user:id:dmitri'",
+            "holds ':', as an owner identifier does; expected the Flattr account's "
+            "username (letters, digits, '_', '-' and '.')",
+        ),
+    ],
+)
+def test_a_verified_account_that_is_no_username_is_advised_as_one(
+    stub, capsys, tmp_path, value, expected
+):
+    # The advice once listed the forms of an owner identifier ("expected
+    # text (a Flattr username, twitter:user:id:NUMBER, email:ADDRESS...)"),
+    # each refused in turn: the value must be the account's username.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Dmitri Ivanov": "partner:hackspace:1042"}\n'
+        f'FLATTR_VERIFIED_ACCOUNTS = {{"Dmitri Ivanov": {value}}}\n',
+        encoding="utf-8",
+    )
+    status, _, err = run(capsys, "--from", str(conf), "--dry-run")
+    assert status == verify.EXIT_USAGE
+    assert f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Dmitri Ivanov'] {expected}\n" in err, err
+    for form in ("twitter:user:id:NUMBER", "email:ADDRESS", "partner:NAMESPACE"):
+        assert form not in err
+
+
 def test_a_handle_as_username_is_advised_as_a_username_only(stub, capsys):
     status, _, err = run(
         capsys, "--identity", "twitter:user:id:5", "--username", "@bob",
