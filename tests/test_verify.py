@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -1798,3 +1799,93 @@ def test_a_proxy_that_refuses_the_tunnel_is_named(
     # Asked once, with the credentials: the proxy would answer so again.
     assert len(asked) == 1 and asked[0].startswith(b"CONNECT api.flattr.example:443 ")
     assert b"Proxy-Authorization: Basic Y2Fyb2w6aHVudGVyMg==" in asked[0]
+
+
+# -- what a mutation review found unguarded ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["people.csv", "People.CSV"])
+def test_a_csv_saved_with_a_byte_order_mark_and_any_suffix_case(
+    stub, capsys, tmp_path, name
+):
+    # Excel's "CSV UTF-8" starts with a byte order mark; Windows names end
+    # in .CSV as often as .csv.
+    path = tmp_path / name
+    path.write_text("\ufeffusername,identity\ncarol,partner:ns:1\n", encoding="utf-8")
+    status, document, err = run_json(
+        capsys, "--from", str(path), "--api-url", stub.url, "--dry-run"
+    )
+    assert status == 0, err
+    assert [(r["identity"], r["outcome"]) for r in document["results"]] == [
+        ("partner:ns:1", "would send")
+    ]
+
+
+def test_one_identity_is_sent_even_when_the_store_has_it(stub, capsys, tmp_path):
+    # --identity always sends: an operator verifies again after Flattr
+    # lost the link. Only a batch skips what the store holds.
+    args = ["--identity", "partner:ns:1", "--username", "alice", "--api-url", stub.url]
+    assert run(capsys, *args)[0] == 0
+    status, out, _ = run(capsys, *args)
+    assert status == 0 and out.startswith("verified          partner:ns:1 -> alice")
+    assert len(stub.requests) == 2
+
+
+def test_a_batch_that_also_could_not_reach_flattr_exits_3(stub, capsys, tmp_path):
+    # 3 says "try again": a rerun resumes. A refusal before it must not
+    # hide it behind 1.
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("nobody", "partner:ns:1"), ("alice", "partner:ns:2")]
+    )
+    stub.script("html_500", identity="partner:ns:2")
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert [r["outcome"] for r in document["results"]] == ["refused", "not reached"]
+    assert status == document["exit_status"] == verify.EXIT_UNREACHABLE
+
+
+def test_the_time_of_a_verification_is_stored_in_utc(
+    stub, capsys, tmp_path, monkeypatch
+):
+    # notice.py compares it with julianday(), which reads UTC: a local time
+    # without an offset would hide or show pending flattrs hours off.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        run(
+            capsys, "--identity", "partner:ns:1", "--username", "alice",
+            "--api-url", stub.url,
+        )  # fmt: skip
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    with sqlite3.connect(tmp_path / "flattr-store.sqlite3") as connection:
+        (stored,) = connection.execute(
+            "SELECT verified_at FROM verified_identities"
+        ).fetchone()
+    assert stored == "2023-11-14T22:13:20+00:00"  # START, in UTC
+
+
+@pytest.mark.parametrize(
+    ("timeout", "accepted"), [("0", False), ("3600", True), ("3600.01", False)]
+)
+def test_the_timeout_goes_up_to_an_hour(stub, capsys, timeout, accepted):
+    status, _, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url,
+        "--timeout", timeout, "--dry-run",
+    )  # fmt: skip
+    assert (status == 0) is accepted, err
+    assert ("--timeout" in err) is not accepted
+
+
+def test_an_empty_token_variable_counts_as_none(stub, capsys, monkeypatch):
+    # A CI job expands a missing secret to an empty FLATTR_TOKEN.
+    monkeypatch.setenv("FLATTR_TOKEN", "")
+    args = ["--identity", "partner:ns:1", "--api-url", stub.url]
+    status, document, _ = run_json(capsys, *args, "--dry-run")
+    assert status == 0 and document["token_from"] is None
+    status, _, err = run(capsys, *args)
+    assert status == 2
+    assert "no token: set the environment variable FLATTR_TOKEN" in err
+    assert stub.requests == []
