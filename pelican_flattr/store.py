@@ -13,10 +13,11 @@ be published with the site.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
-import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +60,49 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_CREATED = re.compile(r"CREATE\s+TABLE\s+(\w+)", re.IGNORECASE)
-_DROPPED = re.compile(r"DROP\s+TABLE\s+(\w+)", re.IGNORECASE)
 
-
+@functools.cache
 def _tables_at(version: int) -> frozenset[str]:
-    """The tables a store of schema ``version`` (up to this one) holds."""
-    tables: set[str] = set()
-    for migration in MIGRATIONS[:version]:
-        tables |= set(_CREATED.findall(migration))
-        tables -= set(_DROPPED.findall(migration))
-    return frozenset(tables)
+    """The tables a store of schema ``version`` (up to this one) holds:
+    the migrations run in a database in memory, and SQLite asked, so that
+    any way a migration names a table (quoted, IF NOT EXISTS) counts."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        for migration in MIGRATIONS[:version]:
+            connection.executescript(migration)
+        return frozenset(_version_and_tables(connection)[1])
+    finally:
+        connection.close()
 
 
-# Every table any version of the schema made: what a database that holds
-# something else was made by another program.
-OWN_TABLES = frozenset(
-    name for migration in MIGRATIONS for name in _CREATED.findall(migration)
-)
+@functools.cache
+def _own_tables() -> frozenset[str]:
+    """Every table any version of the schema made: a database that holds
+    none of them, but others, was made by another program."""
+    return frozenset().union(*map(_tables_at, range(1, SCHEMA_VERSION + 1)))
+
+
+@contextlib.contextmanager
+def write_transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction on ``connection`` (in autocommit mode), taken at
+    once (``BEGIN IMMEDIATE``), committed when the block ends, rolled back
+    when it raises.
+
+    SQLite rolls back by itself after some errors (a full disk, a failed
+    write), and an interrupt that lands just after COMMIT finds nothing
+    left to undo: a ROLLBACK then fails ("cannot rollback - no transaction
+    is active"), and its error must not hide the one that says what
+    happened, or the interrupt itself.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+        raise
 
 
 def store_argument(value: str) -> str:
@@ -361,16 +387,19 @@ def check_store(connection: sqlite3.Connection, path: Path) -> int:
     503.
     """
     version, tables = _version_and_tables(connection)
+    if tables and not tables & _own_tables():
+        # Refused before anything is created in it, whatever its version:
+        # many programs set PRAGMA user_version for their own use.
+        raise StoreError(path, FOREIGN_DATABASE.format(tables=_shown_tables(tables)))
     if version > SCHEMA_VERSION:
         # A newer release's tables are not known here: it may have added
         # some. The version alone says what to do.
         return schema_version(connection, path)
-    foreign = tables - OWN_TABLES
     expected = _tables_at(version)
+    foreign = tables - _own_tables()
     if foreign and not tables & expected:
-        # Refused before anything is created in it (version 0 expects no
-        # table); versioned, but with none of the tables its version has,
-        # it is another program's too, which set the version for its own use.
+        # Versioned, with none of the tables its version has: another
+        # program's too, which holds one of ours by chance of naming.
         raise StoreError(path, FOREIGN_DATABASE.format(tables=_shown_tables(foreign)))
     missing = expected - tables
     if version == 0 and tables:
@@ -420,18 +449,10 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     # behind (or fails on) a writer holding it.
     if check_store(connection, path) == SCHEMA_VERSION:
         return
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(connection):
         # Again under the lock: another process may have migrated meanwhile.
         for number in range(check_store(connection, path), SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {number + 1}")
-        connection.execute("COMMIT")
-    except BaseException:
-        # SQLite rolls back by itself after some errors (a failed write to
-        # the disk): a ROLLBACK then would hide the error behind its own.
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise

@@ -17,7 +17,6 @@ reached; a refusal of one identity does not stop it.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import os
 import sqlite3
@@ -64,6 +63,7 @@ from .store import (
     schema_version,
     sqlite_problem,
     store_argument,
+    write_transaction,
 )
 
 TOKEN_ENV = "FLATTR_TOKEN"
@@ -406,24 +406,12 @@ def record(connection: sqlite3.Connection, request: Request, when: float) -> Non
     verified_at = datetime.fromtimestamp(when, tz=timezone.utc).isoformat(
         timespec="seconds"
     )
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(connection):
         connection.execute(
             "INSERT OR REPLACE INTO verified_identities "
             "(identity, username, verified_at) VALUES (?, ?, ?)",
             (request.identity, _stored_username(request), verified_at),
         )
-        connection.execute("COMMIT")
-    except BaseException:
-        # SQLite rolls back by itself after some errors (a full disk, a
-        # failed write), and an interrupt that lands just after COMMIT
-        # finds nothing left to undo: a ROLLBACK then fails ("cannot
-        # rollback - no transaction is active"), and its error would hide
-        # the one that says what happened, or the interrupt itself.
-        if connection.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")
-        raise
 
 
 def _stored_username(request: Request) -> str:

@@ -45,6 +45,7 @@ from .store import (
     check_writable,
     open_store,
     schema_version,
+    write_transaction,
 )
 from .thing import check_thing_url
 
@@ -513,8 +514,7 @@ class WebhookApp:
         """This thread's connection in a write transaction, committed when
         the block ends; StoreError for a store a newer release migrated."""
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(connection):
             # Each thread keeps its connection, whose schema was checked
             # when it opened: a newer `pelican-flattr verify` may have
             # migrated the store since, and its tables may mean otherwise.
@@ -522,13 +522,6 @@ class WebhookApp:
             # the COMMIT; a pragma costs nothing beside the commit's fsync.
             schema_version(connection, self.store_path)
             yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            # SQLite rolls back by itself after some errors (a full disk):
-            # a ROLLBACK then would hide the error behind its own.
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse
@@ -537,12 +530,12 @@ class WebhookApp:
         # The event's name, once it was read, whatever the answer: a 503 or
         # a 500 for Flattr's own event is a lost delivery to look into, a
         # 503 with "-" a probe. "-" only when none was read.
-        read = _Delivery()
+        delivery = _Delivery()
         try:
-            status, document = self._handle(environ, read)
+            status, document = self._handle(environ, delivery)
         except Refusal as refusal:
             status = refusal.status
-            read.event = read.event or refusal.event
+            delivery.event = delivery.event or refusal.event
             # Refusals may repeat what the request held (a name, an owner).
             document = {"error": redact(refusal.message)}
             if refusal.field:
@@ -563,7 +556,7 @@ class WebhookApp:
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self._path_for_log(environ.get("PATH_INFO", "")), 100),
             status,
-            self._for_log(read.event or "-", EVENT_NAME_KEPT),
+            self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
         )
         body = json.dumps(document).encode()
@@ -595,9 +588,9 @@ class WebhookApp:
         return _loggable(self._token.sub("***", text), limit)
 
     def _handle(
-        self, environ: Mapping[str, Any], read: _Delivery
+        self, environ: Mapping[str, Any], delivery: _Delivery
     ) -> tuple[int, dict[str, Any]]:
-        """The answer's status and document; ``read.event`` is set as soon
+        """The answer's status and document; ``delivery.event`` is set as soon
         as the body's ``_event`` is known, for the log line."""
         path = environ.get("PATH_INFO", "").encode("latin-1", "replace")
         if not hmac.compare_digest(path, self._route):
@@ -612,7 +605,7 @@ class WebhookApp:
         event = form.get("_event", "")
         if not event:
             raise Refusal(400, "_event is missing", "_event")
-        read.event = event
+        delivery.event = event
         received_at = now_utc()
         if event != PENDING_CLICK:
             with self._writing() as connection:

@@ -93,6 +93,11 @@ NOT_STORES = {
         "CREATE TABLE bookmarks (url TEXT); PRAGMA user_version = 1;",
         FOREIGN,
     ),
+    # Many programs set PRAGMA user_version: a high one is no newer store.
+    "another program's, version 7": (
+        "CREATE TABLE invoices (id INTEGER); PRAGMA user_version = 7;",
+        FOREIGN.replace("bookmarks", "invoices"),
+    ),
     "pelican-flattr's table at version 0": (
         "CREATE TABLE pending_flattrs (thing_id TEXT);",
         "is not a pelican-flattr store: its schema version (PRAGMA user_version) "
