@@ -576,10 +576,12 @@ class FlattrClient:
         the variable that names it and its address, never its credentials
         (not even echoed back in its answer)."""
         where = f"Flattr's API at {self._where()}"
-        answer = self._clean(str(error))
+        answer = str(error)
         if self.proxy is not None:
+            # Before _clean cuts it short: a secret cut in two would keep
+            # its start.
             answer = self.proxy.hide_credentials(answer)
-        answer = answer or type(error).__name__
+        answer = self._clean(answer) or type(error).__name__
         if self.proxy is None:  # httpx found a proxy environment_proxy did not
             return f"the proxy refused to connect to {where}: {answer}"
         variable = self.proxy.variable

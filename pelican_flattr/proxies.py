@@ -64,7 +64,13 @@ class EnvironmentProxy:
         if len(user) >= 3:
             secrets |= {user, unquote(user)}
         for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-            text = re.sub(re.escape(secret), "[hidden]", text, flags=re.IGNORECASE)
+            # Whole words only: a short password ("a") must not cut every
+            # word holding its letters ("Proxy [hidden]uthentication").
+            start = r"(?<![A-Za-z0-9])" if secret[0].isalnum() else ""
+            end = r"(?![A-Za-z0-9])" if secret[-1].isalnum() else ""
+            text = re.sub(
+                start + re.escape(secret) + end, "[hidden]", text, flags=re.IGNORECASE
+            )
         return text
 
     def port_problem(self) -> str | None:

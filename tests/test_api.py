@@ -817,3 +817,38 @@ def test_a_proxy_is_shown_without_its_credentials(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://carol:hunter2@[::1]:3128/path?q=1")
     found = environment_proxy("https://api.flattr.com/rest/v2")
     assert found is not None and found.shown == "http://[::1]:3128"
+
+
+@pytest.mark.parametrize(
+    ("url", "answer", "shown"),
+    [
+        # A short password hides the word it is, not every word holding it.
+        (
+            "http://carol:a@proxy:3128",
+            "407 Proxy Authentication Required for carol:a",
+            "407 Proxy Authentication Required for [hidden]:[hidden]",
+        ),
+        # The base64 of the Basic credentials, and the password as written.
+        (
+            "http://carol:hunter2@proxy:3128",
+            "echo Y2Fyb2w6aHVudGVyMg== and HUNTER2",
+            "echo [hidden] and [hidden]",
+        ),
+    ],
+)
+def test_a_proxys_credentials_are_hidden_in_its_answer(url, answer, shown):
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    assert EnvironmentProxy("HTTPS_PROXY", url).hide_credentials(answer) == shown
+
+
+def test_a_proxys_long_answer_is_cut_after_its_credentials_are_hidden():
+    # Cut first, a password across the cut kept its start ("S3cretP...").
+    from pelican_flattr.api import FlattrClient
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    with FlattrClient("t" * 20, "https://api.flattr.example/rest/v2") as client:
+        client.proxy = EnvironmentProxy("HTTPS_PROXY", "http://u:S3cretPassw0rd@p:1")
+        error = httpx.ProxyError("x" * 290 + " S3cretPassw0rd")
+        message = client._proxy_refused(error)
+    assert "S3cret" not in message and "x" * 200 in message
