@@ -850,6 +850,23 @@ def _is_earlier_manifest(path: Path, audited: Path) -> bool:
         return False  # check_file says what is wrong with it
 
 
+# A language's part of a file name, as build.own_path adds it: ".de",
+# ".pt-BR", ".zh_Hans".
+_LANGUAGE_PART = re.compile(r"\.[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
+
+
+def _is_language_sibling(path: Path, audited: Path) -> bool:
+    """Whether ``path`` is the manifest of another language's site of the
+    same build: i18n_subsites writes each beside ``audited`` when
+    FLATTR_MANIFEST is absolute, named for its language
+    (``manifest.de.json`` beside ``manifest.json``, or the other way)."""
+    if path.suffix != audited.suffix or os.path.abspath(path.parent) != os.path.abspath(
+        audited.parent
+    ):
+        return False
+    return _LANGUAGE_PART.sub("", path.stem) == _LANGUAGE_PART.sub("", audited.stem)
+
+
 def _is_file(path: Path, status: os.stat_result | None) -> bool:
     """True when ``path`` is the file ``status`` was taken of, however each
     is spelt (a relative --manifest, a link)."""
@@ -942,8 +959,10 @@ def audit_site(
     for path, relative in zip(files, names, strict=True):
         # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
         if (
-            path.name == MANIFEST_NAME or path.suffix.lower() == ".json"
-        ) and _is_earlier_manifest(path, manifest_path):
+            (path.name == MANIFEST_NAME or path.suffix.lower() == ".json")
+            and not _is_language_sibling(path, manifest_path)
+            and _is_earlier_manifest(path, manifest_path)
+        ):
             # Published with the site, it would describe things and owners
             # the site no longer has, at a URL readers may still fetch.
             auditor.problem(

@@ -526,6 +526,33 @@ def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_languages_manifests_beside_the_main_one_are_no_leftovers(tmp_path, capsys):
+    # An absolute FLATTR_MANIFEST inside the output: each language's site
+    # writes its own beside it (manifest.de.json), which the main site's
+    # audit took for manifests an earlier build left, to be deleted.
+    output = tmp_path / "output"
+    manifest = output / "manifest.json"
+    built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_MANIFEST=str(manifest))
+    assert (built.messages, built.status) == ([], 0)
+    assert (output / "manifest.de.json").is_file()
+    # (The languages' folders hold no manifest of their own here, so the
+    # main site's audit reads their pages as its own: a known limit.)
+
+    def leftovers() -> list[str]:
+        capsys.readouterr()
+        pelican_flattr(["audit", str(output), "--manifest", str(manifest), "--json"])
+        return [
+            p["file"]
+            for p in json.loads(capsys.readouterr().out)["problems"]
+            if p["problem"].startswith("is a manifest other than the one audited")
+        ]
+
+    assert leftovers() == []
+    # A manifest of another name there is still one to report.
+    (output / "things.json").write_bytes((output / "manifest.de.json").read_bytes())
+    assert leftovers() == ["things.json"]
+
+
 def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, capsys):
     # A relative FLATTR_MANIFEST in a subfolder puts each language's manifest
     # there in its own output folder (de/feeds/flattr-manifest.json). The
