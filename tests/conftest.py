@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -134,6 +135,18 @@ def payment_links(soup) -> list:
 def og(soup, prop: str) -> list[str]:
     """The content of every <meta property=prop> on a page."""
     return [meta["content"] for meta in soup.find_all("meta", property=prop)]
+
+
+@contextlib.contextmanager
+def sqlite_file(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite database at ``path``, committed and closed
+    when the block ends (``with sqlite3.connect(...)`` only commits)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import read_only
+from conftest import read_only, sqlite_file
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 from webhook_server import NOT_STORES, make_database, tables_of
 
@@ -70,7 +70,7 @@ def run_json(capsys, *args: str) -> tuple[int, dict, str]:
 
 
 def recorded(store: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(store) as connection:
+    with sqlite_file(store) as connection:
         return connection.execute(
             "SELECT identity, username FROM verified_identities ORDER BY identity"
         ).fetchall()
@@ -1463,7 +1463,8 @@ def test_ctrl_c_while_the_store_is_locked_still_prints_the_json_document(
             for _ in range(600):  # the store opened: waiting for the lock
                 with contextlib.suppress(OSError):
                     if any(
-                        os.readlink(fd) == str(store) for fd in descriptors.iterdir()
+                        os.readlink(fd) == os.path.realpath(store)
+                        for fd in descriptors.iterdir()
                     ):
                         break
                 assert process.poll() is None, process.communicate()
@@ -1845,12 +1846,11 @@ def test_a_batch_that_also_could_not_reach_flattr_exits_3(stub, capsys, tmp_path
     assert status == document["exit_status"] == verify.EXIT_UNREACHABLE
 
 
-def test_the_time_of_a_verification_is_stored_in_utc(
-    stub, capsys, tmp_path, monkeypatch
-):
+def test_the_time_of_a_verification_is_stored_in_utc(stub, capsys, tmp_path):
     # notice.py compares it with julianday(), which reads UTC: a local time
     # without an offset would hide or show pending flattrs hours off.
-    monkeypatch.setenv("TZ", "America/New_York")
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
     time.tzset()
     try:
         run(
@@ -1858,9 +1858,14 @@ def test_the_time_of_a_verification_is_stored_in_utc(
             "--api-url", stub.url,
         )  # fmt: skip
     finally:
-        monkeypatch.delenv("TZ")
+        # Put back by hand: monkeypatch would restore TZ after the test,
+        # without time.tzset(), and leave later tests in New York.
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
         time.tzset()
-    with sqlite3.connect(tmp_path / "flattr-store.sqlite3") as connection:
+    with sqlite_file(tmp_path / "flattr-store.sqlite3") as connection:
         (stored,) = connection.execute(
             "SELECT verified_at FROM verified_identities"
         ).fetchone()

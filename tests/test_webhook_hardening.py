@@ -16,7 +16,7 @@ from wsgiref.util import setup_testing_defaults
 
 import httpx
 import pytest
-from conftest import read_only
+from conftest import read_only, sqlite_file
 from webhook_server import (
     NOT_STORES,
     PENDING,
@@ -41,7 +41,7 @@ def receiver(tmp_path_factory):
 
 
 def rows(receiver):
-    with sqlite3.connect(receiver.store) as connection:
+    with sqlite_file(receiver.store) as connection:
         return connection.execute("SELECT * FROM pending_flattrs").fetchall()
 
 
@@ -158,12 +158,12 @@ def test_a_store_from_a_newer_release_gets_503_and_no_traceback(tmp_path):
     # traceback with the request's path: the secret token.
     server = ReceiverProcess(tmp_path / "store.sqlite3", tmp_path / "log").start()
     try:
-        with sqlite3.connect(server.store) as connection:
+        with sqlite_file(server.store) as connection:
             connection.execute("PRAGMA user_version = 99")
         answer = httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
         assert answer.status_code == 503
         assert answer.json() == {"error": "the store is unavailable; retry later"}
-        with sqlite3.connect(server.store) as connection:
+        with sqlite_file(server.store) as connection:
             connection.execute("PRAGMA user_version = 1")
         answer = httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
         assert answer.status_code == 200 and answer.json() == {"status": "stored"}
@@ -186,13 +186,13 @@ def test_a_store_migrated_while_the_receiver_runs_gets_503(tmp_path):
         first = dict(PENDING, thing_id="before")
         answer = httpx.post(server.url, content=urlencode(first), headers=FORM)
         assert answer.json() == {"status": "stored"}
-        with sqlite3.connect(server.store) as connection:
+        with sqlite_file(server.store) as connection:
             connection.execute("PRAGMA user_version = 2")
         for event in (dict(PENDING, thing_id="after"), {"_event": "other"}):
             answer = httpx.post(server.url, content=urlencode(event), headers=FORM)
             assert answer.status_code == 503, answer.text
             assert answer.json() == {"error": "the store is unavailable; retry later"}
-        with sqlite3.connect(server.store) as connection:
+        with sqlite_file(server.store) as connection:
             assert connection.execute(
                 "SELECT thing_id FROM pending_flattrs"
             ).fetchall() == [("before",)]
@@ -220,7 +220,7 @@ def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
         httpx.get(f"http://127.0.0.1:{receiver.port}/frank@example.org").status_code
         == 404
     )
-    with sqlite3.connect(receiver.store) as connection:
+    with sqlite_file(receiver.store) as connection:
         kept = connection.execute(
             "SELECT event, raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -455,7 +455,7 @@ def test_percent_encoded_addresses_reach_neither_the_log_nor_the_answers(receive
         receiver.url, content=b"_event=grace%2540example.org", headers=FORM
     )
     assert ignored.json() == {"status": "ignored", "event": "[address]"}
-    with sqlite3.connect(receiver.store) as connection:
+    with sqlite_file(receiver.store) as connection:
         kept = connection.execute(
             "SELECT event, raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -787,7 +787,7 @@ def test_format_characters_in_an_event_name_are_escaped(app, caplog, character):
     assert answer == {"status": "ignored", "event": escaped}
     assert f" 202 {escaped} " in logged(caplog)[-1]
     assert character not in "\n".join(logged(caplog))
-    with sqlite3.connect(app.store_path) as connection:
+    with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [(escaped,)]
 
@@ -855,7 +855,7 @@ def test_an_address_as_owner_is_answered_with_the_form_flattr_sends(app, owner):
 def test_a_delivery_the_store_could_not_take_logs_its_event(app, caplog, event):
     # "-" means no event was read: a lost delivery of Flattr's own event
     # looked like a probe.
-    with sqlite3.connect(app.store_path) as connection:
+    with sqlite_file(app.store_path) as connection:
         connection.execute("PRAGMA user_version = 99")
     body = urlencode(dict(PENDING, _event=event)).encode()
     assert call_app(app, body)[0] == "503 Service Unavailable"
