@@ -519,13 +519,7 @@ def _save_as_is_url(content: Any) -> bool:
         # An object from the generators' content cache keeps the settings it
         # was read with (CONTENT_CACHING_LAYER = "generator"), and Pelican
         # expands its URL and save_as from those, not from this build's.
-        setting = build.URL_SETTINGS.get(key)
-        same = (
-            setting is not None
-            and isinstance(settings, Mapping)
-            and settings.get(setting)
-            == settings.get(setting.removesuffix("URL") + "SAVE_AS")
-        )
+        same = isinstance(settings, Mapping) and build.save_as_is_url(settings, key)
     return bool(
         same
         and getattr(content, "status", None) != "draft"

@@ -186,6 +186,17 @@ URL_SETTINGS = {
 }
 
 
+def save_as_is_url(settings: Mapping[str, Any], key: tuple[type, bool]) -> bool:
+    """Whether Pelican's ``settings`` give content of ``key`` (its class,
+    and whether it is in the default language) the same URL and SAVE_AS
+    settings: its ``save_as`` is then its ``url``, unless its metadata
+    overrides either."""
+    setting = URL_SETTINGS.get(key)
+    return setting is not None and settings.get(setting) == settings.get(
+        setting.removesuffix("URL") + "SAVE_AS"
+    )
+
+
 # Pelican's settings for the feeds it writes.
 _FEED_SETTINGS = (
     "FEED_ATOM",
@@ -237,9 +248,7 @@ def start_build(pelican: Any) -> None:
     )
     current.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
     current.save_as_is_url = {
-        key: pelican.settings.get(setting)
-        == pelican.settings.get(setting.removesuffix("URL") + "SAVE_AS")
-        for key, setting in URL_SETTINGS.items()
+        key: save_as_is_url(pelican.settings, key) for key in URL_SETTINGS
     }
     subsites = i18n_subsites(pelican)
     if subsites:

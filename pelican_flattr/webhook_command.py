@@ -56,6 +56,9 @@ CLEANUP_INTERVAL = 10
 # What ``pending`` shows among an owner's authors when FLATTR_USERNAME,
 # the site's own owner, is that owner.
 SITE_OWNER = "FLATTR_USERNAME"
+STORE_HELP = (
+    f"the SQLite store (default: FLATTR_STORE of --settings, else ./{DEFAULT_STORE})"
+)
 
 
 def _settings(path: str | None) -> dict[str, Any]:
@@ -134,8 +137,7 @@ def add_command(subparsers: Any) -> None:
         "--store",
         metavar="FILE",
         type=store_argument,
-        help=f"the SQLite store (default: FLATTR_STORE of --settings, else "
-        f"./{DEFAULT_STORE})",
+        help=STORE_HELP,
     )
     serve.add_argument("--token", help=f"the URL's secret (prefer ${TOKEN_ENV})")
     serve.add_argument(
@@ -170,8 +172,7 @@ def add_command(subparsers: Any) -> None:
         "--store",
         metavar="FILE",
         type=store_argument,
-        help=f"the SQLite store (default: FLATTR_STORE of --settings, else "
-        f"./{DEFAULT_STORE})",
+        help=STORE_HELP,
     )
     pending.add_argument(
         "--settings",
