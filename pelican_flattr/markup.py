@@ -420,11 +420,27 @@ def _in_script(page: str, at: int) -> bool:
     return page.rfind("<script", 0, at) > page.rfind("</script", 0, at)
 
 
+def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
+    """``_tags(page, end)`` up to where a browser ends the head: the first
+    text outside tags, ``</head>`` or an element a head cannot hold.
+
+    ``_head_end`` takes a page's one ``</head>`` for its end, unread; text
+    a theme printed unescaped before it (notmyidea's description, a quote
+    and a ">" in the summary) has ended the head for a browser already,
+    and a tag after that text is in the body.
+    """
+    for tag in _tags(page, end):
+        name = tag[0]
+        if name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
+            return
+        yield tag
+
+
 def _theme_properties(page: str, end: int) -> frozenset[str]:
     """The Open Graph (``og:``, ``article:``) properties of the ``<meta>``
-    tags in ``page[:end]``."""
+    tags in the head, read up to ``end``."""
     found = set()
-    for name, attributes, _ in _tags(page, end):
+    for name, attributes, _ in _head_tags(page, end):
         if name == "meta":
             prop = _attribute_values(attributes).get("property", "")
             if prop.startswith(("og:", "article:")):
@@ -446,14 +462,14 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
 
 
 def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
-    """The hrefs of the payment links to Flattr in ``page[:end]``, as the
-    ``flattr_head`` helper or a theme writes them. A theme's own payment
-    link to another service (Liberapay, Patreon...) does not count, nor one
-    quoted in text."""
+    """The hrefs of the payment links to Flattr in the head, read up to
+    ``end``, as the ``flattr_head`` helper or a theme writes them. A theme's
+    own payment link to another service (Liberapay, Patreon...) does not
+    count, nor one quoted in text, nor one after text that ended the head."""
     if page.find("payment", 0, end) < 0:
         return []  # nearly every page the plugin completes
     hrefs = []
-    for name, attributes, _ in _tags(page, end):
+    for name, attributes, _ in _head_tags(page, end):
         if name == "link":
             values = _attribute_values(attributes)
             href = values.get("href", "")
@@ -464,17 +480,46 @@ def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
     return hrefs
 
 
-def head_has_payment_link(page: str) -> bool:
-    """True when ``page``'s head holds a payment link to Flattr."""
+# Where the payment link that flattr_head() printed for the page's own
+# content lies, when not in the head as a browser reads it.
+HEAD_MISSING = "missing"  # not on the page: the helper's output went unprinted
+HEAD_OUTSIDE = "outside"  # after the head's end (or where no tag is read)
+HEAD_ENDED = "ended"  # before </head>, but what came before it ended the head
+
+
+def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
+    """Where the head tags ``flattr_head()`` printed, for the thing of
+    ``auto_submit_url``, lie in ``page``: None when in its head, as a
+    browser reads it, else ``HEAD_MISSING``, ``HEAD_OUTSIDE`` or
+    ``HEAD_ENDED``.
+
+    Only for pages whose templates called the helper for their own
+    content. The link found before ``</head>`` is read as a browser reads
+    it, tag by tag up to the link: the cost is that of the head before it
+    (a theme that prints the helper early pays little), and text a theme
+    printed unescaped there (a quote and a ">" in a description) ends the
+    head before it.
+    """
+    href = _url_attribute(auto_submit_url)
+    needle = _OWN_PAYMENT_LINK + _FLATTR_URL
+    at = page.find(needle)
+    # Another thing's link first (a theme printing flattr_head() for a
+    # related article): the page's own is the one with its href.
+    while at >= 0 and not page.startswith(href, at + len(_OWN_PAYMENT_LINK)):
+        at = page.find(needle, at + 1)
+    if at < 0:
+        return HEAD_MISSING
     end = _head_end(page)
-    if end < 0:
-        return False
-    # The link flattr_head() printed, found before the head ends, settles it
-    # without reading every tag of the head (~50 µs on a notmyidea page,
-    # for every page of a theme that calls the helpers): only a theme that
-    # prints it inside a comment or a <title> in its head would be misread.
-    own = page.find(_OWN_PAYMENT_LINK + _FLATTR_URL, 0, end)
-    return own >= 0 or bool(_flattr_payment_hrefs(page, end))
+    if end < 0 or at >= end:
+        return HEAD_OUTSIDE
+    close = page.find(">", at + len(_OWN_PAYMENT_LINK) + len(href))
+    for name, _, start in _tags(page, close + 1):
+        if start == at:
+            return None if name == "link" else HEAD_OUTSIDE
+        if name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
+            return HEAD_ENDED
+    # No tag starts there: the link is in a comment, or a <title>'s text.
+    return HEAD_OUTSIDE
 
 
 def _shows_button(page: str, start: int) -> bool:

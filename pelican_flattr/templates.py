@@ -373,15 +373,14 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     head_printed = False
     if content_thing is not None and id(content_thing) in rendered.heads:
-        head_printed = markup.head_has_payment_link(page)
+        problem = markup.printed_head_problem(page, url)
+        head_printed = problem is None
         if not head_printed:
             # Its tags count only in the head: a browser, a feed reader and
             # the audit look nowhere else. Injection adds them there all the
-            # same, whatever else the helpers printed.
-            _report_in_template(
-                "flattr_head() prints outside <head>, where its tags do "
-                "nothing: call it inside <head>"
-            )
+            # same (early in the head, where text cannot have ended it),
+            # whatever else the helpers printed.
+            _report_in_template(_HEAD_PROBLEMS[problem])
         elif rendered.complete_for(content_thing):
             return page
     body_html = content.content if content_thing is not None else ""
@@ -401,6 +400,22 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_other_payment_link,
     )
     return page if updated is None else updated
+
+
+# What a template is told when flattr_head() printed the page's own head
+# tags where a browser does not read them as the head's.
+_HEAD_PROBLEMS = {
+    markup.HEAD_OUTSIDE: "flattr_head() prints outside <head>, where its tags "
+    "do nothing: call it inside <head>",
+    markup.HEAD_MISSING: "flattr_head() prints outside <head>, where its tags "
+    "do nothing: call it inside <head>",
+    markup.HEAD_ENDED: "flattr_head() prints after something that ends the "
+    'head early for a browser (text, such as an unescaped quote and ">" in '
+    "a description <meta>, or an element a head cannot hold), so its tags are "
+    "in the body, where they do nothing; the plugin adds them early in the "
+    "head instead: call flattr_head() before it (right after <meta charset>), "
+    "or escape that text",
+}
 
 
 def _report_other_payment_link(content_thing: ContentThing) -> None:

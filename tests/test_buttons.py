@@ -343,6 +343,48 @@ def test_flattr_head_printed_outside_the_head_is_reported(
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
 
 
+def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, caplog):
+    # notmyidea's description <meta>, printed unescaped, with the helper
+    # after it: the summary's quote and ">" end the tag, and the text left
+    # ends the head for a browser, before the one </head> on the page. The
+    # helper's tags are in the body; the head gets them from injection.
+    theme = simple_child_theme(
+        tmp_path,
+        "description-first",
+        '<!doctype html><html><head><meta charset="utf-8">'
+        "<title>{{ article.title|striptags|e }}</title>"
+        '<meta name="description" '
+        'content="{{ article.summary|striptags|safe|truncate(150) }}" />'
+        "{{ flattr_head(article) }}</head><body><article>{{ article.content }}"
+        "{{ flattr_button(article) }}</article></body></html>",
+    )
+    files = three_articles()
+    files["d.md"] = article("Greater than", summary='When a "b" &gt; c matters.')
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["d.md"]
+    soup = page_as_browsers_read_it(output / thing["page"])
+    in_head = [link for link in payment_links(soup) if link.parent.name == "head"]
+    assert [link["href"] for link in in_head] == [thing["auto_submit_url"]]
+    assert [m.parent.name for m in soup.find_all("meta", property="og:title")] == [
+        "head",
+        "body",  # the helper's, which the theme must move
+    ]
+    assert len(flattr_buttons(soup)) == 1
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_head() prints after something that "
+        "ends the head early for a browser (text, such as an unescaped quote and "
+        '">" in a description <meta>, or an element a head cannot hold), so its '
+        "tags are in the body, where they do nothing; the plugin adds them early "
+        "in the head instead: call flattr_head() before it (right after <meta "
+        "charset>), or escape that text"
+    ]
+    # Pages whose summary ends nothing keep the helper's tags alone.
+    other = page_as_browsers_read_it(output / "first-of-three.html")
+    assert [link.parent.name for link in payment_links(other)] == ["head"]
+    assert len(og(other, "og:title")) == 1
+
+
 _HEAD = "{{ flattr_head(article) }}"
 _BUTTON = "{{ flattr_button(article) }}"
 
