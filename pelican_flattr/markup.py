@@ -551,6 +551,78 @@ def _end_of(page: str, body_html: str, start: int) -> int:
     return -1
 
 
+def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
+    """Where the first copy of ``body_html`` in ``page[start:]`` that a
+    reader sees ends, given where the first copy ends (``end``), which
+    ``_may_be_hidden`` left in doubt; -1 when no copy is left.
+
+    A theme may print the body first where nobody sees it (a comment, a
+    ``<script type="text/x-template">``, a ``<template>``, a ``<noscript>``,
+    an ``<iframe srcdoc='...'>``), and a button after that copy would be
+    hidden with it. Each copy in doubt is settled by reading the page tag
+    by tag up to it.
+    """
+    while end >= 0:
+        hidden_until = _hidden_until(page, end - len(body_html), start)
+        if hidden_until < 0:
+            return end
+        end = _end_of(page, body_html, hidden_until)
+        if end >= 0 and not _may_be_hidden(page, end - len(body_html)):
+            return end
+    return -1
+
+
+def _may_be_hidden(page: str, at: int) -> bool:
+    """Whether the last tag before ``page[at]`` leaves open that a reader
+    does not see what starts there: it is a comment or a tag not closed
+    yet (the copy is in it, or in an attribute's value), or it opens an
+    element whose content a reader does not see as the page's (the text
+    of a ``<script>``, ``<iframe>`` or ``<textarea>``; a ``<template>``; a
+    ``<noscript>``, shown only where scripts do not run), spelt in lower
+    case as themes write it. False for the copy of the body an ordinary
+    page holds, after a tag or a closed comment: two searches, back to
+    the last "<" and on to its end.
+
+    Only what wraps the copy directly is seen: wrapped in more (a
+    ``<template>`` holding a ``<div>`` that holds the body), it is taken.
+    """
+    last = page.rfind("<", 0, at)
+    if last < 0:
+        return False
+    if page[last + 1] == "!":  # notmyidea's "<!-- /.post-info -->"
+        # A comment ends at its first "-->" ("<!-->" is one whole); no
+        # doctype comes right before a body.
+        return page.find("-->", last + 2, at) < 0
+    return page.find(">", last, at) < 0 or page.startswith(_HIDING_OPENINGS, last)
+
+
+_HIDING_OPENINGS = ("<script", "<noscript", "<template", "<iframe", "<textarea")
+
+
+def _hidden_until(page: str, at: int, start: int) -> int:
+    """Where what hides ``page[at]`` from a reader ends, the page read from
+    ``start`` as a browser reads it: a comment, the text of a ``<script>``
+    (or another element of ``TEXT_ELEMENTS``) or a tag (an attribute's
+    value) ends with its match, an open ``<template>`` or ``<noscript>``
+    just after ``at``; -1 when nothing hides it."""
+    templates, in_noscript = 0, False
+    for match in _TAG.finditer(page, start):
+        if match.start() >= at:
+            break
+        if match.end() > at:
+            return match.end()
+        end_tag, name = match.group(4, 5)
+        if name is not None and match.group(7):
+            name = name.lower()
+            if name == "template":
+                templates = max(templates + (-1 if end_tag else 1), 0)
+            elif name == "noscript":
+                # It holds text, to a browser that runs scripts: the first
+                # </noscript> ends it, however many opened.
+                in_noscript = not end_tag
+    return at + 1 if templates or in_noscript else -1
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -637,6 +709,8 @@ def inject(
             at = page.find(body_html, body_start) + len(body_html)
         else:
             at = -1
+        if at >= 0 and _may_be_hidden(page, at - len(body_html)):
+            at = _shown_end_of(page, body_html, body_start, at)
         if at < 0:
             for landmark in ("</article>", "</main>", "</body>"):
                 at = _find_ci(page, landmark, body_start, last=True)

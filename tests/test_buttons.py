@@ -1079,6 +1079,48 @@ def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path
         assert "payment" not in description
 
 
+# Themes that print the body first where no reader sees it, then in the
+# article; the button belongs after the copy a reader sees.
+_PAGE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>'
+    "<body>{}<article><h1>{{{{ article.title|striptags|e }}}}</h1>{}</article>"
+    "</body></html>"
+)
+_BODY = "{{ article.content }}"
+HIDDEN_COPIES = {
+    "comment": _PAGE.format(f"<!-- raw: {_BODY} -->", _BODY),
+    "script template": _PAGE.format(
+        f'<script type="text/x-template" id="share">{_BODY}</script>', _BODY
+    ),
+    "template": _PAGE.format(f'<template id="body">{_BODY}</template>', _BODY),
+    "noscript": _PAGE.format(f"<noscript>{_BODY}</noscript>", _BODY),
+    "srcdoc": _PAGE.format(f"<iframe sandbox srcdoc='{_BODY}'></iframe>", _BODY),
+    # The only copy is hidden: the button goes before </article>, as for a
+    # body the page does not show at all.
+    "noscript alone": _PAGE.format(
+        "", f"<div id=app></div><noscript>{_BODY}</noscript>"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_COPIES))
+def test_the_button_follows_the_copy_of_the_body_a_reader_sees(site, tmp_path, case):
+    theme = simple_child_theme(tmp_path, "hidden-copy", HIDDEN_COPIES[case])
+    body = "A first paragraph, with enough words in it.\n\nAnd a second one."
+    output = site(
+        {"a.md": article("Hidden copy", "Alice", body=body)},
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    soup = page_as_browsers_read_it(output / "hidden-copy.html")
+    (button,) = flattr_buttons(soup)
+    assert button.find_parent(["template", "noscript", "iframe"]) is None
+    assert button.find_parent("article") is not None
+    if case != "noscript alone":  # right after the article's own paragraphs
+        injected = button.find_parent(class_="flattr-injected")
+        assert injected.find_previous_sibling("p").get_text() == "And a second one."
+
+
 SITE_WIDE_LINK = (
     '<link rel="payment" title="Flattr" href="https://flattr.com/submit/auto?'
     'url=https%3A%2F%2Fexample.org%2F&amp;user_id=siteowner">'
