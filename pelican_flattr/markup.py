@@ -633,6 +633,7 @@ def inject(
     button_shown: bool | None = None,
     head_printed: bool = False,
     other_payment_link: Callable[[ContentThing], None] | None = None,
+    body_not_shown: Callable[[ContentThing, str | None, bool], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -642,7 +643,11 @@ def inject(
     count). ``head_printed``: whether the helpers printed the content's
     head tags into the head. ``other_payment_link`` is called when the head
     holds a payment link to Flattr that is not the content's own (given
-    the content's thing).
+    the content's thing). ``body_not_shown`` is called when the button
+    is due but the page shows no copy of ``body_html`` to put it after
+    (given the content's thing, the landmark the button went before
+    instead, or None when there was none, and whether the page holds
+    copies, all where no reader sees them).
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -651,8 +656,9 @@ def inject(
       in for it: the page would send its flattrs elsewhere, and have no Open
       Graph tags.
     * Right after ``body_html`` (the content's rendered body, as the theme
-      printed it), or before ``</article>`` when it cannot be found: the
-      button, unless the page already shows one.
+      printed it), or before the last ``</article>``, ``</main>`` or
+      ``</body>`` when it cannot be found: the button, unless the page
+      already shows one.
     * Before ``</body>``: load.js, once, when an embedded button is on the
       page and the loader is not.
     """
@@ -700,23 +706,33 @@ def inject(
     if button_shown is None:
         button_shown = content_thing is not None and _shows_button(page, body_start)
     if content_thing is not None and not button_shown:
+        # Whether the page shows no copy of the body: not one that is
+        # empty, or short and printed more than once (a copy, but which?).
+        lost = False
         if len(body_html) > 20:
             at = _end_of(page, body_html, body_start)
-        elif body_html and page.count(body_html, body_start) == 1:
+            lost = at < 0
+        elif body_html and (copies := page.count(body_html, body_start)) < 2:
             # A short body ("<p>Hi.</p>") may be any text: only once on the
             # page is it surely the body, before the last </article> of a
             # sidebar of related posts.
-            at = page.find(body_html, body_start) + len(body_html)
+            at = page.find(body_html, body_start) + len(body_html) if copies else -1
+            lost = not copies
         else:
             at = -1
+        hidden = False
         if at >= 0 and _may_be_hidden(page, at - len(body_html)):
             at = _shown_end_of(page, body_html, body_start, at)
+            lost = hidden = at < 0
         if at < 0:
+            landmark: str | None = None
             for landmark in ("</article>", "</main>", "</body>"):
                 at = _find_ci(page, landmark, body_start, last=True)
                 if at >= 0 and not _in_script(page, at):
                     break
                 at = -1
+            if lost and body_not_shown is not None:
+                body_not_shown(content_thing, landmark if at >= 0 else None, hidden)
         if at >= 0:
             if content_thing.button_style == "plain":
                 shown = _plain_button(content_thing, escaped_href)

@@ -398,6 +398,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         shown,
         head_printed,
         _report_other_payment_link,
+        _report_body_not_shown,
     )
     return page if updated is None else updated
 
@@ -431,6 +432,51 @@ def _report_other_payment_link(content_thing: ContentThing) -> None:
             "one the theme prints?); the page gets its own too, and two "
             "payment links leave readers to guess (the audit refuses the "
             "page): remove the theme's"
+        )
+
+
+def _report_body_not_shown(
+    content_thing: ContentThing, landmark: str | None, hidden: bool
+) -> None:
+    """Report, once per template, a page that shows no copy of its
+    content's body for injection to put the button after: a theme that
+    prints the summary on the article's own page, or filters the body, or
+    (``hidden``) prints it only where no reader sees it.
+
+    A warning when the button went before the page's last ``landmark``
+    instead (inside whatever that closes: a "Related" box, perhaps); an
+    error when the page has none, since it then has no button and the
+    audit refuses it.
+    """
+    template = build.current.page.template or "a template"
+    if not build.first_in_run(f"body not shown: {template}"):
+        return
+    if hidden:
+        shown = (
+            "shows its body only where no reader sees it (in a comment, a "
+            "script, a template, a noscript or an attribute)"
+        )
+    else:
+        shown = (
+            "does not show its body as Pelican renders it (the summary in its "
+            "place, or the body filtered)"
+        )
+    problem = (
+        f"{template}: the page of {content_thing.source} {shown}, so the "
+        "plugin cannot put the button after it"
+    )
+    advice = (
+        "call flattr_button(article), or flattr_button(page), where the button belongs"
+    )
+    if landmark is None:
+        build.report(
+            f"{problem}, and the page has no </article>, </main> or </body> "
+            f"to put it before: it has no button (the audit refuses it): {advice}"
+        )
+    else:
+        build.warn(
+            f"{problem}; it went before the page's last {landmark}, which may "
+            f"close something else (a box of related posts): {advice}"
         )
 
 

@@ -1121,6 +1121,81 @@ def test_the_button_follows_the_copy_of_the_body_a_reader_sees(site, tmp_path, c
         assert injected.find_previous_sibling("p").get_text() == "And a second one."
 
 
+def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
+    # The summary on the article's own page: injection finds no body to put
+    # the button after, and falls back to the last </article>, a related
+    # post's here. It used to say nothing.
+    theme = simple_child_theme(
+        tmp_path,
+        "summary-only",
+        '<!doctype html><html><head><meta charset="utf-8"><title>x</title>'
+        "</head><body><main><article><h1>{{ article.title|striptags|e }}</h1>"
+        '<div class="lead">{{ article.summary }}</div></article><aside><article>'
+        "<h2>Related</h2><p>Other</p></article></aside></main></body></html>",
+    )
+    body = "A first paragraph, with enough words in it.\n\nAnd a second one."
+    files = {
+        "a.md": article("Summary only", "Alice", body=body, summary="Short."),
+        # Older: Pelican writes the newest article's page first.
+        "b.md": article("Summary also", "Alice", body=body, summary="Brief.").replace(
+            "2024-03-01", "2024-02-01"
+        ),
+    }
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    soup = page_as_browsers_read_it(output / "summary-only.html")
+    assert len(flattr_buttons(soup)) == 1  # placed all the same
+    warnings = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in warnings] == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: the page of a.md does not show its "
+            "body as Pelican renders it (the summary in its place, or the body "
+            "filtered), so the plugin cannot put the button after it; it went "
+            "before the page's last </article>, which may close something else "
+            "(a box of related posts): call flattr_button(article), or "
+            "flattr_button(page), where the button belongs",
+        )
+    ]
+    # With no landmark to fall back on, the page has no button: an error.
+    (Path(theme) / "templates" / "article.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>x</title>'
+        "<div>{{ article.summary }}</div>"
+    )
+    caplog.clear()
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    assert flattr_buttons(page_as_browsers_read_it(output / "summary-only.html")) == []
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        "pelican-flattr: article.html: the page of a.md does not show its body "
+        "as Pelican renders it (the summary in its place, or the body filtered), "
+        "so the plugin cannot put the button after it, and the page has no "
+        "</article>, </main> or </body> to put it before: it has no button (the "
+        "audit refuses it): call flattr_button(article), or flattr_button(page), "
+        "where the button belongs"
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    # The body printed, but only where no reader sees it: said as it is.
+    (Path(theme) / "templates" / "article.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>x</title><article>'
+        "<noscript>{{ article.content }}</noscript></article>"
+    )
+    caplog.clear()
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    assert (
+        len(flattr_buttons(page_as_browsers_read_it(output / "summary-only.html"))) == 1
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert warnings == [
+        "pelican-flattr: article.html: the page of a.md shows its body only where "
+        "no reader sees it (in a comment, a script, a template, a noscript or an "
+        "attribute), so the plugin cannot put the button after it; it went before "
+        "the page's last </article>, which may close something else (a box of "
+        "related posts): call flattr_button(article), or flattr_button(page), "
+        "where the button belongs"
+    ]
+
+
 SITE_WIDE_LINK = (
     '<link rel="payment" title="Flattr" href="https://flattr.com/submit/auto?'
     'url=https%3A%2F%2Fexample.org%2F&amp;user_id=siteowner">'
