@@ -522,7 +522,7 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     return HEAD_OUTSIDE
 
 
-def _shows_button(page: str, start: int) -> bool:
+def shows_button(page: str, start: int = 0) -> bool:
     """True when ``page[start:]`` holds a button this plugin rendered."""
     at = page.find(_BUTTON_MARK, start)
     while at >= 0:
@@ -704,7 +704,7 @@ def inject(
     body_start = max(head_end, 0)
     button_added = False
     if button_shown is None:
-        button_shown = content_thing is not None and _shows_button(page, body_start)
+        button_shown = content_thing is not None and shows_button(page, body_start)
     if content_thing is not None and not button_shown:
         # Whether the page shows no copy of the body: not one that is
         # empty, or short and printed more than once (a copy, but which?).

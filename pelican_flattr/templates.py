@@ -148,6 +148,12 @@ def _report_in_template(problem: str) -> None:
         build.report(problem)
 
 
+def _warn_in_template(problem: str) -> None:
+    """``_report_in_template``'s warning: a mistake of the page's template
+    that the plugin made up for, so the page is whole."""
+    build.warn_once(f"{build.current.page.template or 'a template'}: {problem}")
+
+
 def _say_what_goes_without(
     rendered: PageRender, content_thing: ContentThing, needs_loader: bool
 ) -> None:
@@ -375,19 +381,38 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if content_thing is not None and id(content_thing) in rendered.heads:
         problem = markup.printed_head_problem(page, url)
         head_printed = problem is None
-        if not head_printed:
+        if problem == markup.HEAD_MISSING:
+            # Called, its output kept in a variable or escaped: the page is
+            # whole once injection adds the tags, but the theme is wrong.
+            _warn_in_template(
+                "flattr_head() is called for the page's own article or page, "
+                "but its output is not on the page (kept in a variable and "
+                "never printed, or escaped?); the plugin adds the tags to the "
+                "head instead: print it inside <head>"
+            )
+        elif not head_printed:
             # Its tags count only in the head: a browser, a feed reader and
             # the audit look nowhere else. Injection adds them there all the
             # same (early in the head, where text cannot have ended it),
             # whatever else the helpers printed.
             _report_in_template(_HEAD_PROBLEMS[problem])
-        elif rendered.complete_for(content_thing):
-            return page
+    # When the helpers rendered buttons, the page's own is known to be there
+    # or not: a sidebar may show other articles' buttons. The helpers count
+    # calls, not output: a button kept in a variable and never printed is
+    # not there, which one search of the page tells.
+    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
+    if shown and not markup.shows_button(page):
+        _warn_in_template(
+            "flattr_button() is called for the page's own article or page, but "
+            "its button is not on the page (kept in a variable and never "
+            "printed, or escaped?); the plugin adds it after the body instead: "
+            "print it where the button belongs"
+        )
+        shown = False
+    if head_printed and shown and rendered.complete_for(content_thing):
+        return page
     body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
-    # When the helpers rendered buttons, the page's own is known to be there
-    # or not: a sidebar may show other articles' buttons.
-    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
     updated = markup.inject(
         page,
         content_thing,
@@ -407,8 +432,6 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
 # tags where a browser does not read them as the head's.
 _HEAD_PROBLEMS = {
     markup.HEAD_OUTSIDE: "flattr_head() prints outside <head>, where its tags "
-    "do nothing: call it inside <head>",
-    markup.HEAD_MISSING: "flattr_head() prints outside <head>, where its tags "
     "do nothing: call it inside <head>",
     markup.HEAD_ENDED: "flattr_head() prints after something that ends the "
     'head early for a browser (text, such as an unescaped quote and ">" in '

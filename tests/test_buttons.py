@@ -385,6 +385,47 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     assert len(og(other, "og:title")) == 1
 
 
+def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, caplog):
+    # The helpers count calls, not output: kept in a variable and never
+    # printed, the button and head tags were missing from every page, and
+    # the build said nothing (or, of the head, that it printed outside it).
+    theme = simple_child_theme(
+        tmp_path,
+        "kept",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{% set h = flattr_head(article) %}"
+        "{% endblock %}{% block content %}{{ super() }}"
+        "{% set b = flattr_button(article) %}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        (button,) = flattr_buttons(soup)
+        assert button.find_parent(class_="flattr-injected") is not None
+        links = payment_links(soup)
+        assert [link.parent.name for link in links] == ["head"]
+        assert [link["href"] for link in links] == [thing["auto_submit_url"]]
+        assert len(og(soup, "og:title")) == 1
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: flattr_head() is called for the "
+            "page's own article or page, but its output is not on the page "
+            "(kept in a variable and never printed, or escaped?); the plugin "
+            "adds the tags to the head instead: print it inside <head>",
+        ),
+        (
+            "WARNING",
+            "pelican-flattr: article.html: flattr_button() is called for the "
+            "page's own article or page, but its button is not on the page "
+            "(kept in a variable and never printed, or escaped?); the plugin "
+            "adds it after the body instead: print it where the button belongs",
+        ),
+    ]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 _HEAD = "{{ flattr_head(article) }}"
 _BUTTON = "{{ flattr_button(article) }}"
 
