@@ -370,6 +370,21 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                 state.shown_styles[content_thing.url] = style
     if rendered.repeated and content_thing is not None:
         _report_repeated_helpers(rendered, content_thing)
+    if rendered.heads and (
+        content_thing is None
+        or len(rendered.heads) > 1
+        or id(content_thing) not in rendered.heads
+    ):
+        # A listing's summaries, a related article: the tags say this page
+        # is that content's, a second payment link and og: set beside the
+        # page's own (the audit refuses such an article page).
+        _report_in_template(
+            "flattr_head() is called for an article or page that is not the "
+            "page's own (a listing's, or another article's), and prints its "
+            "payment link and Open Graph tags here, where they describe the "
+            "wrong page: it belongs only on the content's own page, for its "
+            "article (or page)"
+        )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:

@@ -426,6 +426,40 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
     assert audit_command(["audit", str(output)]) == 0
 
 
+def test_flattr_head_for_another_content_is_reported(site, tmp_path, caplog):
+    # In a listing's summaries, or for a related article: the README says
+    # it counts for nothing there and the build reports it; the build said
+    # nothing, and the pages carried other things' payment links.
+    theme = simple_child_theme(
+        tmp_path,
+        "others-heads",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        "{{ flattr_head(article) }}{% for a in articles if a != article %}"
+        "{{ flattr_head(a) }}{% endfor %}{% endblock %}",
+    )
+    (Path(theme) / "templates" / "index.html").write_text(
+        '{% extends "!simple/index.html" %}{% block content %}{{ super() }}'
+        "{% for a in articles_page.object_list %}{{ flattr_head(a) }}"
+        "{% endfor %}{% endblock %}"
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert len(payment_links(page(output / "index.html"))) == 3
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    for template in ("article.html", "index.html"):
+        assert (
+            errors.count(
+                f"pelican-flattr: {template}: flattr_head() is called for an "
+                "article or page that is not the page's own (a listing's, or "
+                "another article's), and prints its payment link and Open Graph "
+                "tags here, where they describe the wrong page: it belongs only "
+                "on the content's own page, for its article (or page)"
+            )
+            == 1
+        ), errors
+    with pytest.raises(FlattrBuildError):
+        site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
 _HEAD = "{{ flattr_head(article) }}"
 _BUTTON = "{{ flattr_button(article) }}"
 
