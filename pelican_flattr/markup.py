@@ -522,6 +522,27 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     return HEAD_OUTSIDE
 
 
+def repeats_open_graph_title(page: str) -> bool:
+    """True when ``page``'s head, as a browser reads it, holds more than one
+    ``og:title`` ``<meta>``: a theme's own Open Graph tags beside those
+    ``flattr_head()`` prints.
+
+    For pages whose templates printed the helper, with Open Graph on: a
+    count of "og:title" in the head settles nearly all of them, and only
+    a head that names it twice is read tag by tag.
+    """
+    end = _head_end(page)
+    if end < 0 or page.count("og:title", 0, end) < 2:
+        return False
+    titles = 0
+    for name, attributes, _ in _head_tags(page, end):
+        if name == "meta" and _attribute_values(attributes).get("property") == (
+            "og:title"
+        ):
+            titles += 1
+    return titles > 1
+
+
 def shows_button(page: str, start: int = 0) -> bool:
     """True when ``page[start:]`` holds a button this plugin rendered."""
     at = page.find(_BUTTON_MARK, start)

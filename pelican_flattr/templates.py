@@ -385,6 +385,22 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             "wrong page: it belongs only on the content's own page, for its "
             "article (or page)"
         )
+    if (
+        content_thing is not None
+        and settings.open_graph
+        and id(content_thing) in rendered.heads
+        and ("flattr_head", id(content_thing)) not in rendered.repeated
+        and markup.repeats_open_graph_title(page)
+    ):
+        # flattr_head() prints every property: a theme with tags of its own
+        # gives readers and crawlers two titles (the audit refuses it). The
+        # helper printed twice has its own report.
+        _report_in_template(
+            "the page's head holds a second og:title beside the one "
+            "flattr_head() prints: the theme prints Open Graph tags of its own; "
+            "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the payment "
+            "link alone"
+        )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:

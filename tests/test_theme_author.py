@@ -306,6 +306,39 @@ def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
     assert audit_command(["audit", str(output)]) == 0
 
 
+@pytest.mark.parametrize("inject", [True, False])
+def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
+    site, tmp_path, flattr_log, inject
+):
+    # With FLATTR_OPEN_GRAPH on, flattr_head prints og:title too: every
+    # page had two, and the build said nothing.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+            "{{ super() }}<meta property='og:title' content='Theme title'>"
+            f"{HEAD}{{% endblock %}}"
+        },
+    )
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=inject,
+    )
+    assert len(og(page(output / "article-number-0.html"), "og:title")) == 2
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert (
+        messages.count(
+            "pelican-flattr: article.html: the page's head holds a second "
+            "og:title beside the one flattr_head() prints: the theme prints Open "
+            "Graph tags of its own; set FLATTR_OPEN_GRAPH = False, and "
+            "flattr_head() prints the payment link alone"
+        )
+        == 1
+    ), messages
+
+
 def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
     sample_output,
 ):
