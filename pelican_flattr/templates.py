@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +49,7 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     if style is None:
         style = content_thing.button_style
     elif style not in BUTTON_STYLES:
-        _report_in_template(
-            f"flattr_button() is called with style {style!r}, not one of "
-            f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
-        )
+        _report_unknown_style(style)
         style = content_thing.button_style
     if style != content_thing.button_style:
         state.page.styles[id(content_thing)] = style
@@ -59,6 +57,34 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
+
+
+# What a misspelt style looks like ("big", "Plain", "compakt"): shown as
+# it is; any other value is named by its type.
+_STYLE_LIKE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
+
+def _report_unknown_style(style: Any) -> None:
+    """Report, once per template, a button style that is none of
+    ``BUTTON_STYLES``.
+
+    A short word is quoted (a misspelt style); any other value (the
+    summary, the article itself) is named by its type: quoting it filled
+    the log with one long message per page.
+    """
+    template = build.current.page.template or "a template"
+    if not build.first_in_run(f"unknown style: {template}"):
+        return
+    if isinstance(style, str) and _STYLE_LIKE.fullmatch(style):
+        given = f"style {style!r}"
+    else:
+        kind = type(style).__name__
+        article = "an" if kind[0] in "AEIOUaeiou" else "a"
+        given = f"{article} {kind} for its style (the second argument)"
+    build.report(
+        f"{template}: flattr_button() is called with {given}, not one of "
+        f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
+    )
 
 
 def _note_printed(printed: set[int], helper: str, content_thing: ContentThing) -> None:

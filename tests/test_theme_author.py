@@ -206,6 +206,38 @@ def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, c
 
 
 @pytest.mark.parametrize(
+    ("style", "given"),
+    [
+        ("article.summary", "a str for its style (the second argument)"),
+        ("article", "an Article for its style (the second argument)"),
+        ('"Compakt"', "style 'Compakt'"),  # a misspelt style, shown
+    ],
+)
+def test_a_style_that_is_none_is_named_once_by_its_type(
+    site, tmp_path, flattr_log, style, given
+):
+    # Each page's summary was quoted whole in a message of its own.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block content %}'
+            f"{{{{ super() }}}}{{{{ flattr_button(article, {style}) }}}}"
+            "{% endblock %}"
+        },
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+    )
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == [
+        f"pelican-flattr: article.html: flattr_button() is called with {given}, "
+        "not one of plain, js, compact: the configured style is shown instead"
+    ]
+    (button,) = flattr_buttons(page(output / "article-number-0.html"))
+    assert "flattr-button--plain" in button["class"]
+
+
+@pytest.mark.parametrize(
     ("call", "kind"), [("article.authors", "a list"), ("42", "an int")]
 )
 def test_flattr_pending_given_no_author_says_so_with_a_store(
