@@ -20,6 +20,7 @@ from .build import PageRender
 from .feeds import feed_key, url_of_href
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
+from .thing import Thing
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -157,13 +158,27 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
     """Report a helper given the wrong kind of value, once per template.
 
     The value's type is named, never the value: a string may hold an
-    owner's email address.
+    owner's email address. The plugin's own values are named as a theme
+    reaches them (``article.flattr``), not by the plugin's class names.
     """
+    pending = helper == "flattr_pending"
+    # flattr_pending() gives None, which Jinja prints as "None".
+    result = "it gives None there" if pending else "it prints nothing there"
+    reached = _AS_THEMES_REACH_IT.get(type(value))
+    if reached is not None:
+        hint = "" if pending else "pass the article (or page) itself; "
+        _report_in_template(f"{helper}() takes {wanted}, not {reached}: {hint}{result}")
+        return
     kind = type(value).__name__
     _report_in_template(
         f"{helper}() takes {wanted}, not "
-        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: it prints nothing there"
+        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: {result}"
     )
+
+
+# The plugin's values a theme reaches from an article, by where it finds
+# them: "not a ContentThing" would name a class no theme author has seen.
+_AS_THEMES_REACH_IT = {ContentThing: "article.flattr", Thing: "article.flattr.thing"}
 
 
 def _report_in_template(problem: str) -> None:
@@ -226,11 +241,15 @@ def flattr_pending(author: Any = None) -> PendingNotice | None:
         # match no author, and Pelican would warn that it cannot slugify it.
         _report_misused_helper("flattr_pending", author, "an author or author name")
         return None
+    name = str(getattr(author, "name", author))
+    if not name.strip():
+        # No author's name: Pelican would warn that it cannot make a slug
+        # of it ("Unable to generate valid slug"), naming no template.
+        return None
     state = build.current
     notices = state.pending_notices
     if not notices:
         return None
-    name = str(getattr(author, "name", author))
     slug = getattr(author, "slug", None)
     if slug is None and state.pelican is not None:
         slug = Author(name, state.pelican.settings).slug  # as Pelican makes it
@@ -257,6 +276,8 @@ def _reporting_wrong_arguments(
     signature = inspect.signature(helper)
     parameters = ", ".join(signature.parameters)
     takes = f"({parameters})" if parameters else "none"
+    # What the template gets instead: Jinja prints None as "None".
+    gives = "prints nothing" if nothing is not None else "gives None"
 
     @functools.wraps(helper)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -268,7 +289,7 @@ def _reporting_wrong_arguments(
             except TypeError as wrong:
                 _report_in_template(
                     f"{helper.__name__}() is called with arguments it cannot "
-                    f"take ({wrong}): it takes {takes}, and prints nothing there"
+                    f"take ({wrong}): it takes {takes}, and {gives} there"
                 )
                 return nothing
             raise  # the arguments fit: a fault of the plugin's own

@@ -156,8 +156,17 @@ WRONG_CALLS = {
     "not a list: it prints nothing there",
     "flattr_button(article.author)": "article.html: flattr_button() takes an "
     "article or page, not an Author: it prints nothing there",
+    # Jinja prints the None it gives as "None": the message says so.
     "flattr_pending(article)": "article.html: flattr_pending() takes an author or "
-    "author name, not an Article: it prints nothing there",
+    "author name, not an Article: it gives None there",
+    # The plugin's own values, named as the theme reaches them, not by the
+    # plugin's class names (ContentThing, Thing).
+    "flattr_button(article.flattr)": "article.html: flattr_button() takes an "
+    "article or page, not article.flattr: pass the article (or page) itself; it "
+    "prints nothing there",
+    "flattr_head(article.flattr.thing)": "article.html: flattr_head() takes an "
+    "article or page, not article.flattr.thing: pass the article (or page) "
+    "itself; it prints nothing there",
     # Arguments a helper cannot take: a report, not a traceback ending the
     # build. Parameters are named, values never (one may be an address).
     'flattr_button(article, "plain", "a@example.org")': "article.html: "
@@ -174,7 +183,7 @@ WRONG_CALLS = {
     "and prints nothing there",
     "flattr_pending(article.author, 2)": "article.html: flattr_pending() is "
     "called with arguments it cannot take (too many positional arguments): it "
-    "takes (author), and prints nothing there",
+    "takes (author), and gives None there",
 }
 
 
@@ -238,7 +247,13 @@ def test_a_style_that_is_none_is_named_once_by_its_type(
 
 
 @pytest.mark.parametrize(
-    ("call", "kind"), [("article.authors", "a list"), ("42", "an int")]
+    ("call", "kind"),
+    [
+        ("article.authors", "a list"),
+        ("42", "an int"),
+        ('""', None),  # no name: None, quietly, and no slug made of it
+        ('"  "', None),
+    ],
 )
 def test_flattr_pending_given_no_author_says_so_with_a_store(
     site, tmp_path, caplog, call, kind
@@ -270,13 +285,16 @@ def test_flattr_pending_given_no_author_says_so_with_a_store(
         FLATTR_STORE=str(store),
     )
     messages = [r.getMessage() for r in caplog.records]
-    assert (
-        messages.count(
-            f"pelican-flattr: article.html: flattr_pending() takes an author or "
-            f"author name, not {kind}: it prints nothing there"
+    if kind is None:
+        assert [m for m in messages if "flattr_pending" in m] == []
+    else:
+        assert (
+            messages.count(
+                f"pelican-flattr: article.html: flattr_pending() takes an author "
+                f"or author name, not {kind}: it gives None there"
+            )
+            == 1
         )
-        == 1
-    )
     assert not [m for m in messages if "slug" in m]
     assert page(output / "article-number-0.html").select_one("#pending").text == (
         "True"
