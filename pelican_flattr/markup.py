@@ -466,8 +466,11 @@ def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
     ``end``, as the ``flattr_head`` helper or a theme writes them. A theme's
     own payment link to another service (Liberapay, Patreon...) does not
     count, nor one quoted in text, nor one after text that ended the head."""
-    if page.find("payment", 0, end) < 0:
-        return []  # nearly every page the plugin completes
+    if page.find(_FLATTR_URL, 0, end) < 0 or page.find("payment", 0, end) < 0:
+        # Nearly every page the plugin completes; a head that names Flattr
+        # or payments in its text alone (a title "Mobile payment in
+        # Kenya") is not read tag by tag either.
+        return []
     hrefs = []
     for name, attributes, _ in _head_tags(page, end):
         if name == "link":
@@ -697,7 +700,9 @@ def inject(
         theirs = _flattr_payment_hrefs(page, head_end)
         if auto_submit_url in theirs:
             adds_head = False  # written by the theme as the helper writes it
-        elif theirs and other_payment_link is not None:
+        if other_payment_link is not None and any(
+            href != auto_submit_url for href in theirs
+        ):
             other_payment_link(content_thing)
     if adds_head:
         skip: frozenset[str] = frozenset()

@@ -1320,16 +1320,25 @@ def test_a_payment_link_to_another_thing_does_not_stand_in_for_the_own(
         site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
-def test_a_theme_writing_the_own_payment_link_gets_no_second(site, tmp_path, caplog):
+@pytest.mark.parametrize("site_wide", [False, True])
+def test_a_theme_writing_the_own_payment_link_gets_no_second(
+    site, tmp_path, caplog, site_wide
+):
+    # Its own link written by the theme stands for the plugin's; a site-wide
+    # one beside it is still reported, as the audit refuses two.
     theme = simple_child_theme(
         tmp_path,
         "own-link",
         '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
         '<link href="{{ article.flattr.auto_submit_url|e }}" rel="payment">'
-        "{% endblock %}",
+        + (SITE_WIDE_LINK if site_wide else "")
+        + "{% endblock %}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     thing = manifest_things(output)["a.md"]
     soup = page_as_browsers_read_it(output / thing["page"])
-    assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
-    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    hrefs = [link["href"] for link in payment_links(soup)]
+    assert hrefs[0] == thing["auto_submit_url"] and len(hrefs) == 1 + site_wide
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == site_wide
+    assert all("not its own thing's" in error for error in errors)
