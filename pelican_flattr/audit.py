@@ -851,8 +851,9 @@ def _is_earlier_manifest(path: Path, audited: Path) -> bool:
 
 
 # A language's part of a file name, as build.own_path adds it: ".de",
-# ".pt-BR", ".zh_Hans".
-_LANGUAGE_PART = re.compile(r"\.[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
+# ".pt-BR", ".zh_Hans"; two letters, as Pelican's DEFAULT_LANG has them,
+# so that a copy kept as ".old", ".bak" or ".new" is still reported.
+_LANGUAGE_PART = re.compile(r"\.[a-z]{2}(?:[-_][A-Za-z0-9]+)*$")
 
 
 def _is_language_sibling(path: Path, audited: Path) -> bool:

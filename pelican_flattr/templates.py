@@ -460,13 +460,14 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         problem = markup.printed_head_problem(page, url)
         head_printed = problem is None
         if problem == markup.HEAD_MISSING:
-            # Called, its output kept in a variable or escaped: the page is
-            # whole once injection adds the tags, but the theme is wrong.
+            # Called, its output kept in a variable (or escaped with
+            # |forceescape): the page is whole once injection adds the
+            # tags, but the theme is wrong.
             _warn_in_template(
                 "flattr_head() is called for the page's own article or page, "
                 "but its output is not on the page (kept in a variable and "
-                "never printed, or escaped?); the plugin adds the tags to the "
-                "head instead: print it inside <head>"
+                "never printed?); the plugin adds the tags to the head "
+                "instead: print it inside <head>"
             )
         elif not head_printed:
             # Its tags count only in the head: a browser, a feed reader and
@@ -483,8 +484,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "its button is not on the page (kept in a variable and never "
-            "printed, or escaped?); the plugin adds it after the body instead: "
-            "print it where the button belongs"
+            "printed?); the plugin adds it after the body instead: print it "
+            "where the button belongs"
         )
         shown = False
     if head_printed and shown and rendered.complete_for(content_thing):
@@ -550,7 +551,9 @@ def _report_body_not_shown(
     audit refuses it.
     """
     template = build.current.page.template or "a template"
-    if not build.first_in_run(f"body not shown: {template}"):
+    # Once per template and outcome: a later page of the template that gets
+    # no button at all (no landmark) must still have its error said.
+    if not build.first_in_run(f"body not shown: {template}: {landmark is None}"):
         return
     if hidden:
         shown = (

@@ -412,15 +412,15 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
             "WARNING",
             "pelican-flattr: article.html: flattr_head() is called for the "
             "page's own article or page, but its output is not on the page "
-            "(kept in a variable and never printed, or escaped?); the plugin "
-            "adds the tags to the head instead: print it inside <head>",
+            "(kept in a variable and never printed?); the plugin adds the tags "
+            "to the head instead: print it inside <head>",
         ),
         (
             "WARNING",
             "pelican-flattr: article.html: flattr_button() is called for the "
             "page's own article or page, but its button is not on the page "
-            "(kept in a variable and never printed, or escaped?); the plugin "
-            "adds it after the body instead: print it where the button belongs",
+            "(kept in a variable and never printed?); the plugin adds it after "
+            "the body instead: print it where the button belongs",
         ),
     ]
     assert audit_command(["audit", str(output)]) == 0

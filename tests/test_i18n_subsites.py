@@ -548,9 +548,11 @@ def test_languages_manifests_beside_the_main_one_are_no_leftovers(tmp_path, caps
         ]
 
     assert leftovers() == []
-    # A manifest of another name there is still one to report.
-    (output / "things.json").write_bytes((output / "manifest.de.json").read_bytes())
-    assert leftovers() == ["things.json"]
+    # A manifest of another name there is still one to report, and so is a
+    # copy kept aside under a name that only looks like a language's.
+    for name in ("things.json", "manifest.old.json", "manifest.bak.json"):
+        (output / name).write_bytes((output / "manifest.de.json").read_bytes())
+    assert leftovers() == ["manifest.bak.json", "manifest.old.json", "things.json"]
 
 
 def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, capsys):
