@@ -428,15 +428,21 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     assert len(flattr_buttons(soup)) == 1 and len(payment_links(soup)) == 1
 
 
-def test_content_cache_keeps_buttons(tmp_path):
-    from conftest import build
-
-    cache = {
+def generator_cache(tmp_path: Path) -> dict[str, object]:
+    """Settings for Pelican's content cache, kept by the generators (which
+    cache whole content objects, their settings included)."""
+    return {
         "CACHE_CONTENT": True,
         "LOAD_CONTENT_CACHE": True,
         "CONTENT_CACHING_LAYER": "generator",
         "CACHE_PATH": str(tmp_path / "cache"),
     }
+
+
+def test_content_cache_keeps_buttons(tmp_path):
+    from conftest import build
+
+    cache = generator_cache(tmp_path)
     first = build(tmp_path, community(), FLATTR_AUTHORS=AUTHORS, **cache)
     before = (first / "flattr-manifest.json").read_bytes()
     second = build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, **cache)
@@ -450,13 +456,7 @@ def test_a_cached_article_keeps_the_page_its_settings_gave_it(tmp_path):
     # the page Pelican wrote, not one this build's URL settings would give.
     from conftest import build
 
-    cache = {
-        "CACHE_CONTENT": True,
-        "LOAD_CONTENT_CACHE": True,
-        "CONTENT_CACHING_LAYER": "generator",
-        "CACHE_PATH": str(tmp_path / "cache"),
-        "FLATTR_AUTHORS": AUTHORS,
-    }
+    cache = dict(generator_cache(tmp_path), FLATTR_AUTHORS=AUTHORS)
     build(
         tmp_path,
         community(),
