@@ -196,17 +196,30 @@ def _warn_in_template(problem: str) -> None:
 
 
 def _say_what_goes_without(
-    rendered: PageRender, content_thing: ContentThing, needs_loader: bool
+    rendered: PageRender,
+    content_thing: ContentThing,
+    needs_loader: bool,
+    page: str,
+    url: str | None,
 ) -> None:
     """With ``FLATTR_INJECT`` off, warn once per template about the helpers
-    it did not call for its own content: nothing else adds what they print
-    (the audit reports each page)."""
+    it did not print for its own content (called, their output kept in a
+    variable, counts as not printed), and report head tags printed where a
+    browser does not read them: nothing else adds what they print (the
+    audit reports each page)."""
     key = id(content_thing)
+    head = key in rendered.heads
+    if head and url is not None:
+        problem = markup.printed_head_problem(page, url)
+        head = problem != markup.HEAD_MISSING
+        if head and problem is not None:
+            _report_in_template(_head_problem(problem, injecting=False))
+    button = key in rendered.buttons and markup.shows_button(page)
     missing = [
         helper
         for helper, printed in (
-            ("flattr_head()", key in rendered.heads),
-            ("flattr_button()", key in rendered.buttons),
+            ("flattr_head()", head),
+            ("flattr_button()", button),
             ("flattr_script()", not needs_loader),
         )
         if not printed
@@ -451,7 +464,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:
-            _say_what_goes_without(rendered, content_thing, needs_loader)
+            _say_what_goes_without(rendered, content_thing, needs_loader, page, url)
         return page
     if content_thing is None and not needs_loader:
         return page
@@ -474,7 +487,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             # the audit look nowhere else. Injection adds them there all the
             # same (early in the head, where text cannot have ended it),
             # whatever else the helpers printed.
-            _report_in_template(_HEAD_PROBLEMS[problem])
+            _report_in_template(_head_problem(problem, injecting=True))
     # When the helpers rendered buttons, the page's own is known to be there
     # or not: a sidebar may show other articles' buttons. The helpers count
     # calls, not output: a button kept in a variable and never printed is
@@ -507,18 +520,23 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     return page if updated is None else updated
 
 
-# What a template is told when flattr_head() printed the page's own head
-# tags where a browser does not read them as the head's.
-_HEAD_PROBLEMS = {
-    markup.HEAD_OUTSIDE: "flattr_head() prints outside <head>, where its tags "
-    "do nothing: call it inside <head>",
-    markup.HEAD_ENDED: "flattr_head() prints after something that ends the "
-    'head early for a browser (text, such as an unescaped quote and ">" in '
-    "a description <meta>, or an element a head cannot hold), so its tags are "
-    "in the body, where they do nothing; the plugin adds them early in the "
-    "head instead: call flattr_head() before it (right after <meta charset>), "
-    "or escape that text",
-}
+def _head_problem(problem: str, injecting: bool) -> str:
+    """What a template is told when flattr_head() printed the page's own
+    head tags where a browser does not read them as the head's;
+    ``injecting``: whether the plugin adds them to the head instead."""
+    if problem == markup.HEAD_OUTSIDE:
+        return (
+            "flattr_head() prints outside <head>, where its tags do nothing: "
+            "call it inside <head>"
+        )
+    added = "; the plugin adds them early in the head instead" if injecting else ""
+    return (
+        "flattr_head() prints after something that ends the head early for a "
+        'browser (text, such as an unescaped quote and ">" in a description '
+        "<meta>, or an element a head cannot hold), so its tags are in the "
+        f"body, where they do nothing{added}: call flattr_head() before it "
+        "(right after <meta charset>), or escape that text"
+    )
 
 
 def _report_other_payment_link(content_thing: ContentThing) -> None:

@@ -383,6 +383,18 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     other = page_as_browsers_read_it(output / "first-of-three.html")
     assert [link.parent.name for link in payment_links(other)] == ["head"]
     assert len(og(other, "og:title")) == 1
+    # With FLATTR_INJECT off nothing adds them: said all the same, without
+    # promising what the plugin then does not do.
+    caplog.clear()
+    site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_head() prints after something that "
+        "ends the head early for a browser (text, such as an unescaped quote and "
+        '">" in a description <meta>, or an element a head cannot hold), so its '
+        "tags are in the body, where they do nothing: call flattr_head() before "
+        "it (right after <meta charset>), or escape that text"
+    ]
 
 
 def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, caplog):
@@ -424,6 +436,19 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
         ),
     ]
     assert audit_command(["audit", str(output)]) == 0
+    # With FLATTR_INJECT off, what is never printed is missing, and said so.
+    caplog.clear()
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: prints no flattr_head(), "
+            "flattr_button() for its own article or page, and FLATTR_INJECT is "
+            "off, so nothing adds them: its pages go without (call them in the "
+            "template, or leave FLATTR_INJECT on)",
+        )
+    ]
 
 
 def test_flattr_head_for_another_content_is_reported(site, tmp_path, caplog):
