@@ -574,6 +574,29 @@ def shows_button(page: str, start: int = 0) -> bool:
     return False
 
 
+def shows_own_button(
+    page: str, content_thing: ContentThing, auto_submit_url: str
+) -> bool:
+    """True when ``page`` holds the button the helpers render for
+    ``content_thing``, in either style: another article's button (a
+    sidebar's, a listing's) does not stand in for it.
+
+    The plain button is told by its auto-submit URL, the embedded one by
+    its thing URL: no two things share one.
+    """
+    plain = f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"'
+    return plain in page or (
+        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"' in page
+    )
+
+
+_PLAIN_OPENING = f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" href="'
+_EMBEDDED_OPENING = (
+    f'<a class="FlattrButton {BUTTON_CLASS} {BUTTON_CLASS}--js" '
+    'style="display:none;" href="'
+)
+
+
 def _end_of(page: str, body_html: str, start: int) -> int:
     """Where the first ``body_html`` in ``page[start:]`` ends, or -1.
 
@@ -620,8 +643,8 @@ def _may_be_hidden(page: str, at: int) -> bool:
     yet (the copy is in it, or in an attribute's value), or it opens an
     element whose content a reader does not see as the page's (the text
     of a ``<script>``, ``<iframe>`` or ``<textarea>``; a ``<template>``; a
-    ``<noscript>``, shown only where scripts do not run), spelt in lower
-    case as themes write it. False for the copy of the body an ordinary
+    ``<noscript>``, shown only where scripts do not run), in any letter
+    case. False for the copy of the body an ordinary
     page holds, after a tag or a closed comment: two searches, back to
     the last "<" and on to its end.
 
@@ -635,10 +658,13 @@ def _may_be_hidden(page: str, at: int) -> bool:
         # A comment ends at its first "-->" ("<!-->" is one whole); no
         # doctype comes right before a body.
         return page.find("-->", last + 2, at) < 0
-    return page.find(">", last, at) < 0 or page.startswith(_HIDING_OPENINGS, last)
+    # In any letter case, as a browser reads a tag's name ("<SCRIPT>").
+    opening = page[last : last + _LONGEST_HIDING_OPENING].lower()
+    return page.find(">", last, at) < 0 or opening.startswith(_HIDING_OPENINGS)
 
 
 _HIDING_OPENINGS = ("<script", "<noscript", "<template", "<iframe", "<textarea")
+_LONGEST_HIDING_OPENING = max(map(len, _HIDING_OPENINGS))
 
 
 def _hidden_until(page: str, at: int, start: int) -> int:

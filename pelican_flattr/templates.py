@@ -214,7 +214,9 @@ def _say_what_goes_without(
         head = problem != markup.HEAD_MISSING
         if head and problem is not None:
             _report_in_template(_head_problem(problem, injecting=False))
-    button = key in rendered.buttons and markup.shows_button(page)
+    button = key in rendered.buttons and (
+        url is not None and markup.shows_own_button(page, content_thing, url)
+    )
     missing = [
         helper
         for helper, printed in (
@@ -493,7 +495,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # calls, not output: a button kept in a variable and never printed is
     # not there, which one search of the page tells.
     shown = id(content_thing) in rendered.buttons if rendered.buttons else None
-    if shown and not markup.shows_button(page):
+    if shown and not markup.shows_own_button(page, content_thing, url):
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "its button is not on the page (kept in a variable and never "

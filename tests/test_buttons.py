@@ -397,6 +397,21 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     ]
 
 
+BUTTON_NEVER_PRINTED = (
+    "WARNING",
+    "pelican-flattr: article.html: flattr_button() is called for the page's own "
+    "article or page, but its button is not on the page (kept in a variable and "
+    "never printed?); the plugin adds it after the body instead: print it where "
+    "the button belongs",
+)
+NOTHING_ADDS_THEM = (
+    "WARNING",
+    "pelican-flattr: article.html: prints no flattr_head(), flattr_button() for "
+    "its own article or page, and FLATTR_INJECT is off, so nothing adds them: its "
+    "pages go without (call them in the template, or leave FLATTR_INJECT on)",
+)
+
+
 def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, caplog):
     # The helpers count calls, not output: kept in a variable and never
     # printed, the button and head tags were missing from every page, and
@@ -427,28 +442,48 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
             "(kept in a variable and never printed?); the plugin adds the tags "
             "to the head instead: print it inside <head>",
         ),
-        (
-            "WARNING",
-            "pelican-flattr: article.html: flattr_button() is called for the "
-            "page's own article or page, but its button is not on the page "
-            "(kept in a variable and never printed?); the plugin adds it after "
-            "the body instead: print it where the button belongs",
-        ),
+        BUTTON_NEVER_PRINTED,
     ]
     assert audit_command(["audit", str(output)]) == 0
     # With FLATTR_INJECT off, what is never printed is missing, and said so.
     caplog.clear()
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
+
+
+def test_a_button_never_printed_beside_other_articles_buttons_is_added(
+    site, tmp_path, caplog
+):
+    # A sidebar of other articles' buttons, and the page's own kept in a
+    # variable: any of the plugin's buttons on the page used to count as
+    # the page's own, and the page went without, unreported.
+    theme = simple_child_theme(
+        tmp_path,
+        "sidebar",
+        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
+        "{% set own = flattr_button(article) %}<aside>"
+        "{% for a in articles if a != article %}{{ flattr_button(a) }}"
+        "{% endfor %}</aside>{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        own = soup.find(class_="flattr-injected")
+        assert own is not None and own.find_parent("aside") is None
+        (button,) = flattr_buttons(own)
+        assert button["href"] == thing["auto_submit_url"]
+        assert len(flattr_buttons(soup)) == 3  # and the sidebar's two
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
     assert [(r.levelname, r.getMessage()) for r in messages] == [
-        (
-            "WARNING",
-            "pelican-flattr: article.html: prints no flattr_head(), "
-            "flattr_button() for its own article or page, and FLATTR_INJECT is "
-            "off, so nothing adds them: its pages go without (call them in the "
-            "template, or leave FLATTR_INJECT on)",
-        )
+        BUTTON_NEVER_PRINTED,
     ]
+    assert audit_command(["audit", str(output)]) == 0
+    # With FLATTR_INJECT off, nothing adds it: said so.
+    caplog.clear()
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
 
 
 def test_flattr_head_for_another_content_is_reported(site, tmp_path, caplog):
@@ -1193,6 +1228,10 @@ HIDDEN_COPIES = {
         f'<script type="text/x-template" id="share">{_BODY}</script>', _BODY
     ),
     "template": _PAGE.format(f'<template id="body">{_BODY}</template>', _BODY),
+    # A tag's name in any letter case, as a browser reads it.
+    "upper-case script": _PAGE.format(
+        f'<SCRIPT type="text/x-template">{_BODY}</SCRIPT>', _BODY
+    ),
     "noscript": _PAGE.format(f"<noscript>{_BODY}</noscript>", _BODY),
     "srcdoc": _PAGE.format(f"<iframe sandbox srcdoc='{_BODY}'></iframe>", _BODY),
     # The only copy is hidden: the button goes before </article>, as for a
@@ -1275,6 +1314,32 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
     ]
     with pytest.raises(FlattrBuildError):
         site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    # One template, two outcomes in one build: the first page's warning
+    # (a landmark took the button) must not silence a later page's error
+    # (none did).
+    (Path(theme) / "templates" / "article.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>x</title>'
+        "{% if article.boxed %}<article>{% endif %}<div>{{ article.summary }}"
+        "</div>{% if article.boxed %}</article>{% endif %}"
+    )
+    files["a.md"] = article("Summary only", "Alice", body=body, summary="S.", boxed="y")
+    caplog.clear()
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    assert len(flattr_buttons(page_as_browsers_read_it(output / "summary-only.html")))
+    assert flattr_buttons(page_as_browsers_read_it(output / "summary-also.html")) == []
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    of_the_body = [(level, text) for level, text in said if "its body" in text]
+    assert [(level, text.split(" as Pelican")[0]) for level, text in of_the_body] == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: the page of a.md does not show its body",
+        ),
+        (
+            "ERROR",
+            "pelican-flattr: article.html: the page of b.md does not show its body",
+        ),
+    ]
+    assert "before the page's last </article>" in of_the_body[0][1]
     # The body printed, but only where no reader sees it: said as it is.
     (Path(theme) / "templates" / "article.html").write_text(
         '<!doctype html><meta charset="utf-8"><title>x</title><article>'
