@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ def _report_unknown_style(style: Any) -> None:
     summary, the article itself) is named by its type: quoting it filled
     the log with one long message per page.
     """
-    template = build.current.page.template or "a template"
+    template = _calling_template()
     if not build.first_in_run(f"unknown style: {template}"):
         return
     if isinstance(style, str) and _STYLE_LIKE.fullmatch(style):
@@ -167,10 +168,10 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
     reached = _AS_THEMES_REACH_IT.get(type(value))
     if reached is not None:
         hint = "" if pending else "pass the article (or page) itself; "
-        _report_in_template(f"{helper}() takes {wanted}, not {reached}: {hint}{result}")
+        _report_call(f"{helper}() takes {wanted}, not {reached}: {hint}{result}")
         return
     kind = type(value).__name__
-    _report_in_template(
+    _report_call(
         f"{helper}() takes {wanted}, not "
         f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: {result}"
     )
@@ -187,6 +188,31 @@ def _report_in_template(problem: str) -> None:
     problem = f"{build.current.page.template or 'a template'}: {problem}"
     if problem not in build.current.problems:
         build.report(problem)
+
+
+def _report_call(problem: str) -> None:
+    """Report a helper's call that is wrong, naming the template that holds
+    the call, once: a call in ``base.html`` was reported again for each
+    template that extends it, under that template's name."""
+    problem = f"{_calling_template()}: {problem}"
+    if problem not in build.current.problems:
+        build.report(problem)
+
+
+def _calling_template() -> str:
+    """The name of the template whose code called the helper: the page's,
+    or one it extends, includes or takes a macro from.
+
+    Jinja runs each template's code in a namespace of its own that names
+    the template; only reports look, so a right call costs nothing.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None and template.name:
+            return template.name
+        frame = frame.f_back
+    return build.current.page.template or "a template"
 
 
 def _warn_in_template(problem: str) -> None:
@@ -302,7 +328,7 @@ def _reporting_wrong_arguments(
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as wrong:
-                _report_in_template(
+                _report_call(
                     f"{helper.__name__}() is called with arguments it cannot "
                     f"take ({wrong}): it takes {takes}, and {gives} there"
                 )

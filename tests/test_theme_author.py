@@ -214,6 +214,36 @@ def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, c
         )
 
 
+HOLDERS_OF_A_WRONG_CALL = {
+    # In base.html, which every page's template extends: reported once,
+    # under its name, not once under each template that extends it.
+    "base.html": {
+        "base.html": '{% extends "!simple/base.html" %}{% block header %}'
+        '{{ super() }}{{ flattr_button("x") }}{% endblock %}'
+    },
+    # In a macro of another template: the macro's template holds the call.
+    "macros.html": {
+        "macros.html": "{% macro flattr_for(x) %}{{ flattr_button(x) }}{% endmacro %}",
+        "article.html": '{% extends "!simple/article.html" %}'
+        '{% import "macros.html" as m %}{% block content %}{{ super() }}'
+        '{{ m.flattr_for("x") }}{% endblock %}',
+    },
+}
+
+
+@pytest.mark.parametrize("holder", sorted(HOLDERS_OF_A_WRONG_CALL))
+def test_a_wrong_call_names_the_template_that_holds_it(
+    site, tmp_path, flattr_log, holder
+):
+    overrides = child_theme(tmp_path, HOLDERS_OF_A_WRONG_CALL[holder])
+    site(articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == [
+        f"pelican-flattr: {holder}: flattr_button() takes an article or page, "
+        "not a str: it prints nothing there"
+    ]
+
+
 @pytest.mark.parametrize(
     ("style", "given"),
     [
