@@ -79,24 +79,26 @@ def write_manifest(pelican: Any) -> None:
             write_atomically(path, chunks)
     except OSError as error:
         build.report(f"FLATTR_MANIFEST: cannot write {path}: {error}")
-        build.fail_if_strict()
-        return
+    else:
+        if in_the_way is not None:
+            build.report(
+                f"FLATTR_MANIFEST: {path} {in_the_way}, so it is left as it is "
+                "and no manifest was written: point FLATTR_MANIFEST at a file of "
+                "its own"
+            )
+        else:
+            count = len(state.content_things)
+            logger.info(
+                "pelican-flattr: %d thing%s, manifest %s",
+                count,
+                "" if count == 1 else "s",
+                path,
+            )
     finally:
         state.url_spool.close()
-    if in_the_way is not None:
-        build.report(
-            f"FLATTR_MANIFEST: {path} {in_the_way}, so it is left as it is and "
-            "no manifest was written: point FLATTR_MANIFEST at a file of its own"
-        )
-        build.fail_if_strict()
-        return
-    count = len(state.content_things)
-    logger.info(
-        "pelican-flattr: %d thing%s, manifest %s",
-        count,
-        "" if count == 1 else "s",
-        path,
-    )
+    # The guard compares the build's things, not the manifest: one that
+    # could not be written must not keep a changed thing URL unsaid until
+    # it is mended (the site may be published before).
     if settings.url_guard and is_development_url(settings.siteurl):
         # A development build's URLs must neither be compared with the
         # published site's baseline nor replace it.

@@ -68,6 +68,42 @@ def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
     assert f"add 'Flattr_url: {OLD}' to a.md" in line
 
 
+@pytest.mark.parametrize("in_the_way", ["a file", "a folder"])
+def test_a_manifest_that_cannot_be_written_leaves_the_guard_on(
+    tmp_path, flattr_log, in_the_way
+):
+    # A manifest refused (FLATTR_MANIFEST naming a file of another kind) or
+    # failing to write used to return before the guard: a changed thing URL
+    # went unsaid until the manifest was mended, and the site published.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    kept = tmp_path / "notes.txt"
+    if in_the_way == "a file":
+        kept.write_text("not a manifest\n")  # refused, left as it is
+    else:
+        kept.mkdir()  # cannot be written
+    options = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_MANIFEST": str(kept)}
+    build(tmp_path, two_articles(slug="second-slug"), **options)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"pelican-flattr: FLATTR_MANIFEST: {kept}"
+    )
+    # A strict build fails on both, and the baseline keeps the old URL (an
+    # unresolved change's), to warn again.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(slug="third-slug"), FLATTR_STRICT=True, **options)
+    baseline = json.loads(tmp_path.joinpath(*BASELINE).read_text())
+    assert OLD in {entry["url"] for entry in baseline["things"]}
+    assert [r.getMessage()[:60] for r in flattr_log.records if r.levelname == "ERROR"][
+        :2
+    ] == [
+        f"pelican-flattr: FLATTR_MANIFEST: {kept}"[:60],
+        "pelican-flattr: a.md: thing URL changed from https://blog.ex",
+    ]
+
+
 def test_warning_repeats_until_pinned(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
