@@ -406,23 +406,41 @@ def load_baseline(
     """
     kept: list[dict[str, str]] = []
     skeleton: list[str] = []
+    # The file's number of each line of the skeleton: json counts lines in
+    # the text it is given, which lacks the entries' lines.
+    skeleton_numbers: list[int] = []
     try:
         # "utf-8-sig": an editor may save UTF-8 with a byte order mark,
         # which json refuses, and the baseline would be moved aside.
         with path.open(encoding="utf-8-sig") as stream:
-            for line in stream:
+            for number, line in enumerate(stream, 1):
                 text = line.rstrip().removesuffix(",")
                 if not (text.startswith("    {") and text.endswith("}")):
                     skeleton.append(line)
+                    skeleton_numbers.append(number)
                     continue
-                entry = json.loads(text)
+                try:
+                    entry = json.loads(text)
+                except json.JSONDecodeError as error:
+                    raise BaselineError(
+                        f"{path}: not a readable baseline ({_where(error, number)})"
+                    ) from None
                 if not _is_entry(entry):
-                    raise BaselineError(f"{path}: not a pelican-flattr URL baseline")
+                    raise BaselineError(
+                        f"{path}: not a pelican-flattr URL baseline (line "
+                        f'{number}: an entry needs a "url" and a "source" text)'
+                    )
                 if keep(entry):
                     kept.append(entry)
                 if sources is not None:
                     sources.add(entry["source"])
-        document = json.loads("".join(skeleton))
+        try:
+            document = json.loads("".join(skeleton))
+        except json.JSONDecodeError as error:
+            number = skeleton_numbers[min(error.lineno, len(skeleton_numbers)) - 1]
+            raise BaselineError(
+                f"{path}: not a readable baseline ({_where(error, number)})"
+            ) from None
     except BaselineError:
         raise
     # ValueError: broken JSON, or an integer of 5,000 digits.
@@ -444,6 +462,12 @@ def load_baseline(
     if sources is not None:
         sources.update(thing["source"] for thing in things)
     return kept
+
+
+def _where(error: json.JSONDecodeError, line: int) -> str:
+    """A JSON error at ``line`` of the file, for the operator who repairs
+    it: "line 5, column 31: Expecting ',' delimiter"."""
+    return f"line {line}, column {error.colno}: {error.msg}"
 
 
 def _baseline_chunks(things: Iterable[Entry]) -> Iterator[str]:

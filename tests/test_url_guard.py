@@ -273,6 +273,40 @@ def test_written_baseline_reads_back_whatever_its_text(tmp_path):
     assert holds_baseline(path, iter(entries))
 
 
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        # A closing quote deleted: json counted from the line alone, and
+        # the message said "line 1" of a file whose line 1 is "{".
+        (
+            '    {"owner": "bob", "source": "b.md, "url": "https://x.example/b"}',
+            "not a readable baseline (line 4, column 40: Expecting ',' delimiter)",
+        ),
+        (
+            '    {"owner": "bob", "source": "b.md", "url": 5}',
+            'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
+            'and a "source" text)',
+        ),
+        # Not an entry's line: read with the rest of the file.
+        (
+            "    [not json",
+            "not a readable baseline (line 4, column 6: Expecting value)",
+        ),
+    ],
+)
+def test_a_damaged_baseline_is_reported_at_its_line(tmp_path, line, says):
+    path = tmp_path / "baseline.json"
+    entries = [baseline_entry(f"https://x.example/{n}", f"{n}.md", "o") for n in "ac"]
+    write_baseline(path, entries)
+    lines = path.read_text().splitlines()
+    assert lines[3].startswith("    {")  # the second entry's line
+    lines[3] = line + ","
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == f"{path}: {says}"
+
+
 def test_baseline_survives_delete_output_directory(tmp_path, flattr_log):
     build(
         tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, DELETE_OUTPUT_DIRECTORY=True
