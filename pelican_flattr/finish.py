@@ -157,10 +157,15 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if problem is None and holds_baseline(path, new_entries()):
         return  # the same things as the last build: nothing vanished
     if problem is MISSING:
-        # Said, since a CI that does not keep the cache would never compare.
-        logger.info(
-            "pelican-flattr: no URL baseline at %s yet: nothing to compare; "
-            "this build's thing URLs start it",
+        # Said, since a CI that does not keep the cache would never compare:
+        # a warning for a strict build (publishconf.py's, as the README
+        # advises), which is the one that must not publish a moved URL
+        # unseen; a development build's first run only informs.
+        (logger.warning if settings.strict else logger.info)(
+            "pelican-flattr: no URL baseline at %s yet: this build compares no "
+            "thing URL, and starts the baseline; a build that never finds it "
+            "(a CI that does not keep CACHE_PATH) never compares: keep the file "
+            "between builds, or point FLATTR_URL_BASELINE at one that is kept",
             path,
         )
     source_by_url = {ct.url: ct.source for ct in things}

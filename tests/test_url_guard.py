@@ -45,18 +45,33 @@ def two_articles(slug="first-slug", **meta):
     }
 
 
-def test_first_build_has_nothing_to_compare(tmp_path, flattr_log):
+@pytest.mark.parametrize("strict", [False, True])
+def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
     flattr_log.set_level(logging.INFO, logger="pelican_flattr")
-    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=strict)
     assert guard_lines(flattr_log) == []
-    # Said, not silent: a CI that loses the cache would never compare.
-    assert any(
-        r.getMessage().startswith("pelican-flattr: no URL baseline at ")
-        and r.levelname == "INFO"
+    # Said, not silent: a CI that loses the cache would never compare. A
+    # strict build (publishconf.py's) warns: it is the one that publishes.
+    baseline = tmp_path.joinpath(*BASELINE)
+    said = [
+        (r.levelname, r.getMessage())
         for r in flattr_log.records
-    )
-    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+        if "no URL baseline" in r.getMessage()
+    ]
+    assert said == [
+        (
+            "WARNING" if strict else "INFO",
+            f"pelican-flattr: no URL baseline at {baseline} yet: this build compares "
+            "no thing URL, and starts the baseline; a build that never finds it (a "
+            "CI that does not keep CACHE_PATH) never compares: keep the file "
+            "between builds, or point FLATTR_URL_BASELINE at one that is kept",
+        )
+    ]
     assert len(json.loads(baseline.read_text())["things"]) == 2
+    # Found the next time: nothing more said of it.
+    flattr_log.clear()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=strict)
+    assert not [r for r in flattr_log.records if "no URL baseline" in r.getMessage()]
 
 
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
