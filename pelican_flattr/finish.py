@@ -21,7 +21,10 @@ from .manifest import (
     not_a_manifest,
     write_atomically,
 )
-from .privacy import warn_about_published_addresses
+from .privacy import (
+    warn_about_addresses_in_source_paths,
+    warn_about_published_addresses,
+)
 from .settings import FlattrSettings
 from .thing import Thing, is_development_url
 from .url_guard import (
@@ -48,6 +51,7 @@ def finish_build(pelican: Any) -> None:
             warn_about_unknown_authors()
             build.fail_if_strict()  # before the manifest, as when said earlier
         warn_about_published_addresses(pelican)
+        warn_about_addresses_in_source_paths()
         write_manifest(pelican)
     finally:
         build.end_build(pelican)

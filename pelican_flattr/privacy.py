@@ -23,6 +23,7 @@ from . import build
 from .identifiers import (
     HIDDEN_ADDRESS,
     IdentifierError,
+    hash_email,
     holds_at_sign,
     parse_owner,
     redact_encoded_addresses,
@@ -423,6 +424,43 @@ def warn_about_published_addresses(pelican: Any) -> None:
                     f"its owner: write the owner as {_hashed_form(entry.owner)} "
                     "and keep the address out of the file"
                 )
+    build.fail_if_strict()
+
+
+def warn_about_addresses_in_source_paths() -> None:
+    """Name each source file whose path holds the plain address of an
+    email owner of this build's things: a folder named after an author's
+    address (``content/carol@example.org/notes.md``).
+
+    The manifest and the URL baseline record every thing's source path,
+    as Pelican publishes a folder's name as a category's by default: the
+    build published the address and said nothing (the audit found it).
+    Only paths with an "@" in them are read.
+    """
+    things = build.current.content_things
+    named = sorted({ct.source for ct in things if "@" in ct.source})
+    if not named:
+        return
+    from .audit import addresses_in, candidate_addresses
+
+    digests = {
+        ct.thing.owner.value.removeprefix("email:")
+        for ct in things
+        if ct.thing.owner.kind == "email"
+    }
+    for source in named:
+        if any(
+            hash_email(address) in digests
+            for token in addresses_in(source.encode())
+            for address in candidate_addresses(token)
+        ):
+            # The log hides the address in the path it names.
+            build.warn(
+                f"{source}: the path of this source file holds the plain email "
+                "address of an owner, which the manifest and the URL baseline "
+                "publish with it (as Pelican does a folder's name, for its "
+                "category): rename the file or its folder"
+            )
     build.fail_if_strict()
 
 

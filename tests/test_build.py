@@ -1318,6 +1318,35 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_log):
+    # A folder named after an author's address: the manifest and the
+    # baseline record the path (Pelican makes it the category, too), and
+    # the build said nothing; only the audit found it.
+    from conftest import build
+
+    files = {
+        "carol@example.org/notes.md": article("Notes", "Carol", slug="notes"),
+        # Another address, of no owner here: a path like any other.
+        "dan@example.org/post.md": article("Post", "Alice", slug="post"),
+    }
+    authors = {"Carol": "email:carol@example.org", "Alice": "alice"}
+    build(tmp_path, files, FLATTR_AUTHORS=authors, USE_FOLDER_AS_CATEGORY=False)
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    assert said == [
+        (
+            "WARNING",
+            "pelican-flattr: [address]/notes.md: the path of this source file "
+            "holds the plain email address of an owner, which the manifest and "
+            "the URL baseline publish with it (as Pelican does a folder's name, "
+            "for its category): rename the file or its folder",
+        )
+    ]
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert any("path of this source" in r.getMessage() for r in flattr_log.records)
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
