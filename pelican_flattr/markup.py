@@ -590,6 +590,22 @@ def shows_own_button(
     )
 
 
+def own_buttons_shown(
+    page: str, content_thing: ContentThing, auto_submit_url: str
+) -> int:
+    """How many buttons the helpers rendered for ``content_thing`` ``page``
+    holds, in either style (see ``shows_own_button``)."""
+    plain = f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"'
+    embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
+    return page.count(plain) + page.count(embedded)
+
+
+def own_payment_links(page: str, auto_submit_url: str) -> int:
+    """How many payment links to ``auto_submit_url``, as this plugin writes
+    them, ``page`` holds."""
+    return page.count(f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"')
+
+
 _PLAIN_OPENING = f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" href="'
 _EMBEDDED_OPENING = (
     f'<a class="FlattrButton {BUTTON_CLASS} {BUTTON_CLASS}--js" '

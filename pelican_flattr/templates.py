@@ -456,8 +456,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             style = rendered.styles.get(id(content_thing))
             if style is not None:  # the manifest records what the page shows
                 state.shown_styles[content_thing.url] = style
-    if rendered.repeated and content_thing is not None:
-        _report_repeated_helpers(rendered, content_thing)
+    if rendered.repeated and url is not None:
+        _report_repeated_helpers(rendered, content_thing, page, url)
     if rendered.heads and (
         content_thing is None
         or len(rendered.heads) > 1
@@ -630,17 +630,25 @@ def _report_body_not_shown(
         )
 
 
-def _report_repeated_helpers(rendered: PageRender, content_thing: ContentThing) -> None:
+def _report_repeated_helpers(
+    rendered: PageRender, content_thing: ContentThing, page: str, url: str
+) -> None:
     """Report a helper that printed the page's own button or head tags twice.
 
     A thing's page shows one button and one set of head tags: two payment
     links or two ``og:title`` confuse readers and crawlers, and the audit
     refuses such a page. Another article's button, twice in a listing, is
-    the theme's choice.
+    the theme's choice. The helpers count calls: one made only to test its
+    output (``{% if flattr_button(article) %}``) prints nothing, which the
+    page tells.
     """
     key = id(content_thing)
-    for helper in ("flattr_head", "flattr_button"):
-        if (helper, key) in rendered.repeated:
+    shown = {
+        "flattr_head": lambda: markup.own_payment_links(page, url),
+        "flattr_button": lambda: markup.own_buttons_shown(page, content_thing, url),
+    }
+    for helper, count in shown.items():
+        if (helper, key) in rendered.repeated and count() > 1:
             _report_in_template(
                 f"{helper}() prints for the page's own article or page more "
                 "than once; the page must show it once (the audit refuses it): "

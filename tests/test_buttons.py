@@ -558,6 +558,41 @@ def test_a_helper_printed_twice_for_the_own_article_is_reported(
         site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
+@pytest.mark.parametrize(
+    ("head", "content"),
+    [
+        (
+            _HEAD,
+            "{{ super() }}{% if flattr_button(article) %}" + _BUTTON + "{% endif %}",
+        ),
+        ("{% if flattr_head(article) %}" + _HEAD + "{% endif %}", "{{ super() }}"),
+        # Kept once, tested once, printed once.
+        (
+            _HEAD,
+            "{% set b = flattr_button(article) %}{{ super() }}"
+            "{% if flattr_button(article) %}{{ b }}{% endif %}",
+        ),
+    ],
+)
+def test_a_helper_called_twice_but_printed_once_is_no_problem(
+    site, tmp_path, caplog, head, content
+):
+    # A call that only tests the helper's output prints nothing: it was
+    # reported as printing twice, and a strict build failed.
+    theme = simple_child_theme(
+        tmp_path,
+        "tested",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}" + head + "{% endblock %}"
+        "{% block content %}" + content + "{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    soup = page(output / "first-of-three.html")
+    assert len(flattr_buttons(soup)) == len(payment_links(soup)) == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def test_other_articles_buttons_twice_on_a_listing_are_no_problem(
     site, tmp_path, caplog
 ):
