@@ -409,6 +409,7 @@ def load_baseline(
     # The file's number of each line of the skeleton: json counts lines in
     # the text it is given, which lacks the entries' lines.
     skeleton_numbers: list[int] = []
+    number = 0
     try:
         # "utf-8-sig": an editor may save UTF-8 with a byte order mark,
         # which json refuses, and the baseline would be moved aside.
@@ -437,7 +438,13 @@ def load_baseline(
         try:
             document = json.loads("".join(skeleton))
         except json.JSONDecodeError as error:
-            number = skeleton_numbers[min(error.lineno, len(skeleton_numbers)) - 1]
+            # Past the skeleton's last line (an empty file, or one of
+            # entries alone): the file's last line.
+            number = (
+                skeleton_numbers[error.lineno - 1]
+                if error.lineno <= len(skeleton_numbers)
+                else max(number, 1)
+            )
             raise BaselineError(
                 f"{path}: not a readable baseline ({_where(error, number)})"
             ) from None

@@ -322,6 +322,23 @@ def test_a_damaged_baseline_is_reported_at_its_line(tmp_path, line, says):
     assert str(raised.value) == f"{path}: {says}"
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "line 1, column 1: Expecting value"),
+        ("\n\n", "line 2, column 1: Expecting value"),
+        # Entries alone, without the document around them.
+        ('    {"url": "u", "source": "a.md"}\n', "line 1, column 1: Expecting value"),
+    ],
+)
+def test_a_baseline_with_nothing_around_its_entries_is_reported(tmp_path, text, says):
+    path = tmp_path / "baseline.json"
+    path.write_text(text)
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == f"{path}: not a readable baseline ({says})"
+
+
 def test_baseline_survives_delete_output_directory(tmp_path, flattr_log):
     build(
         tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, DELETE_OUTPUT_DIRECTORY=True
