@@ -414,17 +414,18 @@ def split_tags(value: str) -> list[str]:
     ]
 
 
-# ASCII whitespace and control characters: no URL holds them as they are,
-# and no pinned URL may (check_thing_url). A thing URL keeps every other
+# ASCII whitespace and control characters (C0, DEL and C1, which HTML
+# forbids on a page as they are): no URL holds them as they are, and no
+# pinned URL may (check_pinned_url). A thing URL keeps every other
 # character as Pelican gave it, "|", "{" and all beyond ASCII included:
 # Flattr keys a thing on its exact URL, and earlier builds published them so.
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 def url_safe(url: str) -> str:
-    """``url`` with each ASCII whitespace or control character
-    percent-encoded (a slug may hold a space); ``url`` itself when there is
-    none."""
+    """``url`` with each ASCII whitespace or control character percent-
+    encoded (a slug may hold a space), C1 controls too; ``url`` itself when
+    there is none."""
     if _URL_UNSAFE.search(url) is None:
         return url
     return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
@@ -454,7 +455,7 @@ def check_thing_url(url: str) -> str | None:
 # which the HTML checker refuses). A computed thing URL keeps them as
 # earlier builds published them; only a Slug: or URL: that holds them
 # gives one (Pelican's slugs drop them).
-_NOT_IN_PIN = re.compile(r'[\x00-\x20\x7f"<>]')
+_NOT_IN_PIN = re.compile(r'[\x00-\x20\x7f-\x9f"<>]')
 
 
 def check_pinned_url(url: str) -> str | None:

@@ -335,7 +335,10 @@ def test_thing_url_check(url, ok):
     ("url", "ok"),
     [
         # Beyond ASCII, earlier builds published these in thing URLs' paths.
-        ("https://example.org/caf\u00e9\u00a0bar\u3000\x85.html", True),
+        ("https://example.org/caf\u00e9\u00a0bar\u3000.html", True),
+        # But no C1 control, which HTML forbids: a computed URL encodes it.
+        ("https://example.org/next\x85line.html", False),
+        ("https://example.org/a\x9fb.html", False),
         # Not in the host.
         ("https://example.org\u00a0/a", False),
         ("https://exa\u3000mple.org/a", False),
@@ -506,9 +509,12 @@ def test_no_control_character_reaches_a_things_text(text, other):
         # things on Flattr would be stranded.
         ('a"b<c>d\\e^f`g{h|i}j', 'a"b<c>d\\e^f`g{h|i}j'),
         ("tab\there\x01\x7f", "tab%09here%01%7F"),
-        # Allowed in a URL, or beyond ASCII (spaces and controls included,
-        # which earlier builds published as they were): kept.
-        ("100%?x=1#top ünï\u00a0\u3000\x85", "100%?x=1#top%20ünï\u00a0\u3000\x85"),
+        # C1 controls too: HTML forbids them on a page, even as references
+        # (which read as Windows-1252), and the HTML checker refused it.
+        ("next\x85line\x9f", "next%C2%85line%C2%9F"),
+        # Allowed in a URL, or beyond ASCII (spaces included, which earlier
+        # builds published as they were): kept.
+        ("100%?x=1#top ünï\u00a0\u3000", "100%?x=1#top%20ünï\u00a0\u3000"),
     ],
 )
 def test_url_safe_encodes_only_what_no_url_may_hold(path, encoded):
@@ -519,8 +525,10 @@ def test_url_safe_encodes_only_what_no_url_may_hold(path, encoded):
 
 def _encoded_one_by_one(text: str) -> str:
     """What url_safe must give: each ASCII whitespace or control character
-    percent-encoded, every other character as it is."""
-    return "".join(quote(c) if ord(c) <= 0x20 or ord(c) == 0x7F else c for c in text)
+    (C1 controls too) percent-encoded, every other character as it is."""
+    return "".join(
+        quote(c) if ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in text
+    )
 
 
 # A Slug: holding '"', "<" or ">" gives a thing URL that keeps them, as
