@@ -30,8 +30,10 @@ from .thing import (
     CATEGORIES,
     CREDENTIALS_IN_URL,
     INVALID_URL,
+    NOT_UNICODE,
     check_thing_url,
     flattr_language,
+    holds_lone_surrogate,
     is_development_url,
     split_tags,
 )
@@ -455,6 +457,9 @@ def _strings(
     ):
         problems.append(f"{name} must be a list of {what}, not {_shown(value)}")
         return ()
+    if any(holds_lone_surrogate(item) for item in value):
+        problems.append(f"{name} {NOT_UNICODE}")
+        return ()
     return tuple(value)
 
 
@@ -561,6 +566,8 @@ def read_settings(
             f"{source} {base_problem}, which every thing URL would publish: "
             "write the site's public URL without it"
         )
+    elif base_problem == NOT_UNICODE:
+        fatal.append(f"{source} {NOT_UNICODE}")
     elif base_problem is not None and base_problem.startswith(INVALID_URL):
         fatal.append(f"{source} is {_shown(siteurl)}, which {base_problem}")
     elif base_problem is not None:

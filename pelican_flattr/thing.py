@@ -435,7 +435,9 @@ def url_safe(url: str) -> str:
 # a site's base, an og:image or a claim URL, nor '"', "<" or ">", which no
 # URL holds as they are (see _NOT_IN_PIN).
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-_NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>]')
+# A lone surrogate too (text from bytes that are not UTF-8, such as an
+# environment variable's): no page, feed or manifest can encode it.
+_NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
 
 
 def check_thing_url(url: str) -> str | None:
@@ -483,8 +485,24 @@ def check_pinned_url(url: str) -> str | None:
 def _unsafe_character(character: str) -> str:
     if character.isspace():
         return "contains whitespace"
+    if "\ud800" <= character <= "\udfff":
+        return NOT_UNICODE
     kind = "character" if character in '"<>' else "control character"
     return f"holds the {kind} {character!r}: write it as {quote(character, safe='')}"
+
+
+# What text that is not Unicode holds: a lone surrogate, which Python
+# makes of bytes that are not UTF-8 (os.environ, a file name).
+NOT_UNICODE = (
+    "holds a lone surrogate, which no UTF-8 text can: it was read from bytes "
+    "that are not UTF-8"
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def holds_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` cannot be written as UTF-8 (see ``NOT_UNICODE``)."""
+    return _LONE_SURROGATE.search(text) is not None
 
 
 # Two of _absolute_url_problem's answers, which read_settings words for

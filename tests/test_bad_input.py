@@ -171,6 +171,17 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "file name can hold, and the URL guard keeps its baseline in it",
         ),
         ({"FLATTR_AUTHORS": []}, "FLATTR_AUTHORS must be a dict"),
+        # Text from bytes that are not UTF-8 (an environment variable's):
+        # a traceback at the first page written, before.
+        (
+            {"FLATTR_TAGS": ["ok", "\udc80bad"]},
+            "FLATTR_TAGS holds a lone surrogate, which no UTF-8 text can: it was "
+            "read from bytes that are not UTF-8",
+        ),
+        (
+            {"FLATTR_SITEURL": "https://example.org/\udc80"},
+            "FLATTR_SITEURL holds a lone surrogate, which no UTF-8 text can",
+        ),
         # A value never repeats an address, whatever setting it landed in.
         (
             {"FLATTR_HIDDEN": "email:carol@example.org"},
