@@ -510,8 +510,12 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     if os.path.isdir(path):
         raise SettingsFileError(f"{path}: is a folder, not a settings file")
-    if not os.path.isfile(path):  # unlike Path.is_file(), never raises
+    if not os.path.exists(path):  # unlike Path.exists(), never raises
         raise SettingsFileError(f"{path}: no such settings file")
+    if not os.path.isfile(path):
+        # A FIFO or a device: Pelican would wait on it for ever, or read
+        # what it was never meant to.
+        raise SettingsFileError(f"{path}: not a regular file")
     if not str(path).endswith(".py"):
         # Pelican imports the file as a module, by its suffix.
         raise SettingsFileError(

@@ -1246,15 +1246,19 @@ def test_an_image_whose_file_name_has_a_space_is_the_og_image(site, flattr_log, 
 def test_a_settings_file_the_commands_cannot_read_says_why(
     sample_output, tmp_path, capsys
 ):
-    """A folder, or a file Pelican cannot import (no .py suffix), each said
-    as what it is; once had a "no such settings file" for a folder and an
-    AttributeError from Pelican's import for a file without .py."""
+    """A folder, a FIFO, or a file Pelican cannot import (no .py suffix),
+    each said as what it is; once had a "no such settings file" for a
+    folder and a FIFO, and an AttributeError from Pelican's import for a
+    file without .py."""
     from pelican_flattr.cli import main as pelican_flattr
 
     plain = tmp_path / "pelicanconf"
     plain.write_text('SITEURL = "https://example.org"\n')
+    fifo = tmp_path / "fifo.py"
+    os.mkfifo(fifo)
     for path, says in (
         (tmp_path, "is a folder, not a settings file"),
+        (fifo, "not a regular file"),
         (
             plain,
             "Pelican reads settings only from a Python file whose name ends in .py",
