@@ -8,6 +8,7 @@ It never raises for a user mistake. A plain email address from
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -525,7 +526,10 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     from pelican.settings import read_settings as read_pelican_settings
 
     try:
-        settings = read_pelican_settings(str(path))
+        # What the file prints ("using local overrides") is for people: on
+        # stdout it would break a command's --json document.
+        with contextlib.redirect_stdout(sys.stderr):
+            settings = read_pelican_settings(str(path))
     except (Exception, SystemExit) as error:
         # SystemExit too: a sys.exit() in the file would end the command
         # with the file's own status and words, unredacted.

@@ -1,5 +1,6 @@
 """The shared output of the ``pelican-flattr`` command."""
 
+import json
 import os
 import subprocess
 import sys
@@ -199,3 +200,39 @@ def test_an_empty_path_is_a_usage_error_naming_it(
         cli.main(command)
     assert exited.value.code == 2
     assert f"argument {argument}: is empty: give a path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{output}", "--settings", "{settings}", "--json"],
+        ["diff", "{manifest}", "{manifest}", "--settings", "{settings}", "--json"],
+        ["pending", "--store", "{store}", "--settings", "{settings}", "--json"],
+        ["verify", "--from", "{settings}", "--dry-run", "--json"],
+    ],
+)
+def test_what_a_settings_file_prints_goes_to_stderr(
+    sample_output, tmp_path, capsys, monkeypatch, command
+):
+    # A settings file that prints on stdout broke every --json document.
+    from pelican_flattr.store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        f'print("using local overrides")\nPATH = {str(tmp_path)!r}\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    places = {
+        "output": sample_output,
+        "settings": settings,
+        "manifest": sample_output / "flattr-manifest.json",
+        "store": store,
+    }
+    status = cli.main([part.format(**places) for part in command])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert isinstance(json.loads(out), dict)
+    assert "using local overrides" in err
