@@ -87,10 +87,14 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     may mean something else, and for a database that is no store of this
     program's (see check_store).
     """
-    from .store import open_store_read_only
+    from .store import SCHEMA_VERSION, open_store_read_only, schema_version
 
     connection = open_store_read_only(path)
     try:
+        if schema_version(connection, path) < SCHEMA_VERSION:
+            # An empty file, or a database without tables: a store not yet
+            # written, which holds no pending flattrs (yet).
+            return {}
         return pending_totals(connection)
     finally:
         connection.close()

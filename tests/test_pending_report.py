@@ -124,6 +124,23 @@ def test_missing_store_is_a_usage_error(tmp_path, capsys):
     assert "no such store" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("kind", ["an empty file", "a database without tables"])
+def test_a_store_not_yet_written_has_nothing_pending(tmp_path, capsys, kind):
+    # docs/webhooks.md takes both for a store not yet written (the operator
+    # may make it first, for its mode), as verify --dry-run does; pending
+    # said "not a readable store (no such table: pending_flattrs)".
+    store = tmp_path / "store.sqlite3"
+    if kind == "an empty file":
+        store.touch()
+    else:
+        make_database(store, "CREATE TABLE gone (x); DROP TABLE gone;")
+        assert store.stat().st_size > 0
+    assert main(["pending", "--store", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.strip() == f"0 owners with pending flattrs (store {store})."
+
+
 def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     store = tmp_path / "store.sqlite3"
     store.write_text("not a database\n" * 100)
