@@ -294,24 +294,19 @@ def run_serve(args: argparse.Namespace) -> int:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
         return cli.usage_error(str(error))
-    try:
-        app = WebhookApp(store, token)
-    except StoreError as error:  # the store's folder, permissions, schema
-        return cli.usage_error(error.message(named_by))
-    except Exception as error:
-        return cli.usage_error(f"cannot open the store {store}: {error}")
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        stream=sys.stderr,
-    )
-    prepare_waitress_logs(app)
+    app: WebhookApp | None = None
+
+    def receive(environ: Any, start_response: Any) -> Any:
+        # The receiver, made once the server listens: waitress serves no
+        # request before server.run().
+        return app(environ, start_response)  # type: ignore[misc]
+
     try:
         # waitress buffers a whole body (up to 1 GiB by default) before the
         # app sees the request, even for a wrong token: cap it at the app's
         # own limit so that an oversized body is refused as it arrives.
         server = create_server(
-            app,
+            receive,
             host=args.host,
             port=args.port,
             threads=args.threads,
@@ -323,6 +318,23 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         # waitress raises ValueError for a host it cannot resolve.
         return cli.usage_error(f"cannot listen on {args.host}:{args.port}: {error}")
+    # Only now the store: opening it creates it, and a port already taken
+    # would leave behind an empty store, which pending would then read as
+    # one holding nothing (rather than as no store at all).
+    try:
+        app = WebhookApp(store, token)
+    except StoreError as error:  # the store's folder, permissions, schema
+        server.close()
+        return cli.usage_error(error.message(named_by))
+    except Exception as error:
+        server.close()
+        return cli.usage_error(f"cannot open the store {store}: {error}")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        stream=sys.stderr,
+    )
+    prepare_waitress_logs(app)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

@@ -329,6 +329,31 @@ def test_sigterm_stops_cleanly(tmp_path):
     assert "stopped" in server.text() and "Traceback" not in server.text()
 
 
+def test_a_port_already_taken_leaves_no_store_behind(tmp_path, capsys, monkeypatch):
+    # The store was made before the server listened: an empty one was left
+    # in the folder, which pending then read as "0 owners", not "no such
+    # store". A store that was there before stays as it was.
+    from pelican_flattr.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    kept = tmp_path / "kept.sqlite3"
+    kept.touch()  # made by the operator first, for its group and mode
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for store in ([], ["--store", str(kept)]):
+            serve = ["webhook", "serve", "--token", TOKEN, "--port", port, *store]
+            assert main(serve) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"pelican-flattr: cannot listen on 127.0.0.1:{port}")
+    assert sorted(tmp_path.iterdir()) == [kept]
+    assert kept.stat().st_size == 0
+    assert main(["pending"]) == 2
+    assert "store flattr-store.sqlite3: no such store" in capsys.readouterr().err
+
+
 def _ipv6_loopback() -> bool:
     try:
         with socket.socket(socket.AF_INET6) as probe:
