@@ -21,7 +21,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,6 +64,15 @@ class _Parser(argparse.ArgumentParser):
             whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
             message = re.sub(whole, "[hidden]", message)
         super().error(message)
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        # argparse drops an error writing --help, and the command would end
+        # with 0 and no help: it goes to _run, which says it (141 for a
+        # reader gone, 2 for a full disk), as for any other output.
+        if message and file is not None and file is sys.stdout:
+            file.write(message)
+            return
+        super()._print_message(message, file)
 
 
 # What an option's name looks like; a token can start with "-" too
@@ -201,12 +210,19 @@ def _run(argv: Sequence[str] | None) -> int:
     _Parser.hidden = _secrets_in(
         sys.argv[1:] if argv is None else argv, _option_names(parser)
     )
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:
+            # argparse printed --help (status 0) or said a usage error: a
+            # stdout that cannot take the help is said here, as for any other
+            # output; the flush at exit would fail without a word.
+            sys.stdout.flush()
+            raise
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return 2
         status = handler(args)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
@@ -215,14 +231,26 @@ def _run(argv: Sequence[str] | None) -> int:
         return 130
     except BrokenPipeError:
         # The reader has gone (``| head``): stop quietly, as a filter does.
-        # Python flushes stdout again at exit, so point it at /dev/null.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_unwritten_output()
         return 141  # 128 + SIGPIPE, as the shell reports a process it killed
     except OSError as error:
         # A file or folder the command needs, unusable in a way its own
-        # checks did not foresee (a folder it may not enter, a name too long):
-        # one line that names it, not a traceback.
-        return usage_error(_describe_os_error(error))
+        # checks did not foresee (a folder it may not enter, a name too long),
+        # or stdout itself (a full disk): one line that names it, not a
+        # traceback.
+        status = usage_error(_describe_os_error(error))
+        try:
+            sys.stdout.flush()
+        except OSError:  # stdout's own error, which the flush meets again
+            _drop_unwritten_output()
+        return status
+
+
+def _drop_unwritten_output() -> None:
+    """Point stdout at /dev/null, once it cannot be written: Python flushes
+    it again at exit, and would end with "Exception ignored" and status 120
+    for what it still holds."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _describe_os_error(error: OSError) -> str:

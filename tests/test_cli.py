@@ -236,3 +236,54 @@ def test_what_a_settings_file_prints_goes_to_stderr(
     assert status == 0, err
     assert isinstance(json.loads(out), dict)
     assert "using local overrides" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "unbuffered"),
+    [
+        (["--help"], ""),
+        (["--help"], "1"),
+        (["audit", "--help"], ""),
+        (["audit", "--help"], "1"),
+        (["webhook", "token"], ""),  # any output, when stdout is buffered
+    ],
+)
+def test_help_to_a_full_disk_is_said_as_any_output(command, unbuffered):
+    # argparse drops an error writing --help (PYTHONUNBUFFERED), or leaves it
+    # to the flush at exit: the help was lost with status 0, or with
+    # "Exception ignored" and status 120, as every command's output was when
+    # stdout is buffered.
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(SCRIPT), *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "pelican-flattr: standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
+    # As every command's output does once its reader has gone (| head).
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [str(SCRIPT), "audit", "--help"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert result.stderr == "" and result.returncode == 141
