@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
 import functools
 import importlib
@@ -33,6 +34,20 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pelican_flattr.verify",
     "pelican_flattr.webhook_command",
 )
+
+
+@dataclasses.dataclass
+class _JsonRun:
+    """A run of a command given ``--json``: whether its document is out,
+    and the usage errors said, which the document printed in its place
+    lists (see ``_print_missing_document``)."""
+
+    wanted: bool = False
+    printed: bool = False
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+
+_json_run = _JsonRun()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +78,7 @@ class _Parser(argparse.ArgumentParser):
             # not turn every "a" of the message into "[hidden]".
             whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
             message = re.sub(whole, "[hidden]", message)
+        _json_run.problems.append(message)
         super().error(message)
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
@@ -206,24 +222,29 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    global _json_run
     parser = build_parser()
-    _Parser.hidden = _secrets_in(
-        sys.argv[1:] if argv is None else argv, _option_names(parser)
-    )
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    _Parser.hidden = _secrets_in(arguments, _option_names(parser))
+    _json_run = _JsonRun(wanted=_asks_for_json(parser, arguments))
     try:
         try:
             args = parser.parse_args(argv)
-        except SystemExit:
+        except SystemExit as stop:
             # argparse printed --help (status 0) or said a usage error: a
             # stdout that cannot take the help is said here, as for any other
             # output; the flush at exit would fail without a word.
+            if stop.code != 0:
+                _print_missing_document(2)
             sys.stdout.flush()
             raise
+        _json_run.wanted = bool(getattr(args, "json", False))
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
             return 2
-        status = handler(args)
+        status = _status_of(handler, args)
+        _print_missing_document(status)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
     except KeyboardInterrupt:
@@ -234,16 +255,68 @@ def _run(argv: Sequence[str] | None) -> int:
         _drop_unwritten_output()
         return 141  # 128 + SIGPIPE, as the shell reports a process it killed
     except OSError as error:
-        # A file or folder the command needs, unusable in a way its own
-        # checks did not foresee (a folder it may not enter, a name too long),
-        # or stdout itself (a full disk): one line that names it, not a
-        # traceback.
+        # Stdout itself (a full disk), or an error that names no file: one
+        # line that says it, not a traceback. (_status_of says those of a
+        # file the command needs, before the --json document.)
         status = usage_error(_describe_os_error(error))
         try:
             sys.stdout.flush()
         except OSError:  # stdout's own error, which the flush meets again
             _drop_unwritten_output()
         return status
+
+
+def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
+    """The exit status of the command: what ``handler`` returns, 130 when
+    Ctrl-C stopped it, or 2 when a file it needs was refused in a way its own
+    checks did not foresee (a folder it may not enter, a name too long); an
+    error of stdout itself is raised, as no document can follow it."""
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("pelican-flattr: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:
+        if error.filename is None or isinstance(error, BrokenPipeError):
+            raise  # stdout's own: a full disk, a reader that has gone
+        return usage_error(_describe_os_error(error))
+
+
+def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> bool:
+    """Whether ``arguments`` give ``--json`` (or an abbreviation argparse
+    takes for it) to a command that takes it: read before argparse, whose
+    usage errors end such a run with a document too."""
+    words = list(arguments)
+    if "--" in words:
+        words = words[: words.index("--")]
+    command = next((word for word in words if not word.startswith("-")), None)
+    chosen = None
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(command or "")
+    if chosen is None or "--json" not in _option_names(chosen):
+        return False
+    return any(
+        len(name) > 2 and "--json".startswith(name)
+        for name in (word.partition("=")[0] for word in words)
+    )
+
+
+def _print_missing_document(status: int) -> None:
+    """With ``--json``, the document of a run that printed none (a usage
+    error, Ctrl-C), in the shape of verify's: ``exit_status``, the
+    ``problems`` said on stderr, and ``"interrupted": true`` after Ctrl-C.
+    A script reads one document on stdout however the command ends."""
+    if not _json_run.wanted or _json_run.printed:
+        return
+    document: dict[str, Any] = {
+        "ok": status == 0,
+        "exit_status": status,
+        "problems": list(_json_run.problems),
+    }
+    if status == 130:
+        document["interrupted"] = True
+    print_json(document)
 
 
 def _drop_unwritten_output() -> None:
@@ -266,8 +339,11 @@ def _describe_os_error(error: OSError) -> str:
 
 
 def usage_error(message: str) -> int:
-    """Say what is wrong with the command line or its files; exit status 2."""
+    """Say what is wrong with the command line or its files; exit status 2.
+    With ``--json``, the document printed in place of the command's lists
+    it too."""
     print(f"pelican-flattr: {message}", file=sys.stderr)
+    _json_run.problems.append(message)
     return 2
 
 
@@ -282,6 +358,8 @@ def print_json(document: Any) -> None:
         # C locale) gets the document in ASCII: JSON escapes read back the
         # same, where a traceback would leave half a document.
         text = json.dumps(document, indent=2, ensure_ascii=True, sort_keys=True)
+    # Set first: an interrupt while it is written must not print another.
+    _json_run.printed = True
     _write_all(text + "\n")
 
 
@@ -394,4 +472,9 @@ def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # As ``python -m pelican_flattr.cli``: the subcommands import
+    # pelican_flattr.cli, a module other than this one, which holds the
+    # run's state (whether its --json document is out).
+    from pelican_flattr.cli import main as imported_main
+
+    sys.exit(imported_main())

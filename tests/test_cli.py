@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -287,3 +288,107 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
     finally:
         os.close(writer)
     assert result.stderr == "" and result.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (
+            ["audit", "{tmp}", "--manifest", "{tmp}/none.json"],
+            "{tmp}/none.json: no such manifest",
+        ),
+        (
+            ["diff", "{manifest}", "{tmp}/none.json"],
+            "{tmp}/none.json: no such manifest",
+        ),
+        (
+            ["pending", "--store", "{tmp}/settings.py"],
+            "store {tmp}/settings.py: is not an SQLite database (it holds "
+            "something else); name the store's file, or move this one away",
+        ),
+    ],
+)
+def test_a_usage_error_still_prints_the_json_document(
+    sample_output, tmp_path, capsys, command, says
+):
+    # verify printed its document; audit, diff and pending printed nothing
+    # on stdout, where a script waited for one.
+    (tmp_path / "settings.py").write_text("SITEURL = 'https://example.org'\n")
+    places = {"tmp": tmp_path, "manifest": sample_output / "flattr-manifest.json"}
+    argv = [part.format(**places) for part in command]
+    assert cli.main([*argv, "--json"]) == 2
+    out, err = capsys.readouterr()
+    problem = says.format(**places)
+    assert err == f"pelican-flattr: {problem}\n"
+    assert json.loads(out) == {"ok": False, "exit_status": 2, "problems": [problem]}
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["audit", "--json"], "the following arguments are required: OUTPUT_DIR"),
+        (
+            ["diff", "a.json", "--js"],
+            "the following arguments are required: NEW_MANIFEST",
+        ),
+        (["pending", "--json", "--stor"], "argument --store: expected one argument"),
+        (
+            ["verify", "--identity", "partner:x:1", "--json", "--dry-runn"],
+            "unrecognized arguments: --dry-runn",
+        ),
+    ],
+)
+def test_an_argparse_error_still_prints_the_json_document(capsys, command, says):
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(command)
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert err.endswith(f"error: {says}\n")
+    assert json.loads(out) == {"ok": False, "exit_status": 2, "problems": [says]}
+
+
+# A settings file that Ctrl-C interrupts while it is read: a real SIGINT,
+# sent by the command's process to itself.
+INTERRUPTING_SETTINGS = """\
+import os, signal
+os.kill(os.getpid(), signal.SIGINT)
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{output}", "--settings", "{settings}"],
+        ["diff", "{manifest}", "{manifest}", "--settings", "{settings}"],
+        ["pending", "--settings", "{settings}"],
+    ],
+)
+def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command):
+    # verify printed its document with "interrupted": true; audit, diff and
+    # pending printed nothing on stdout, and ended with 130.
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(INTERRUPTING_SETTINGS, encoding="utf-8")
+    places = {
+        "output": sample_output,
+        "settings": settings,
+        "manifest": sample_output / "flattr-manifest.json",
+    }
+    result = subprocess.run(
+        [str(SCRIPT), *(part.format(**places) for part in command), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+        # A shell may start background jobs with SIGINT ignored, and Python
+        # keeps it ignored; the operator's Ctrl-C is what we test.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "pelican-flattr: interrupted\n"
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "exit_status": 130,
+        "interrupted": True,
+        "problems": [],
+    }

@@ -184,11 +184,12 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path, capsys):
         connection.execute("PRAGMA user_version = 99")
     assert main(["pending", "--store", str(path), "--json"]) == 2
     out, err = capsys.readouterr()
-    assert out == ""
-    assert err == (
-        f"pelican-flattr: store {path}: has schema version 99, newer than the 1 "
-        "this pelican-flattr understands; upgrade pelican-flattr\n"
+    problem = (
+        f"store {path}: has schema version 99, newer than the 1 "
+        "this pelican-flattr understands; upgrade pelican-flattr"
     )
+    assert err == f"pelican-flattr: {problem}\n"
+    assert json.loads(out) == {"ok": False, "exit_status": 2, "problems": [problem]}
 
 
 @pytest.mark.parametrize("as_json", [False, True])
@@ -502,5 +503,5 @@ def test_a_database_that_is_no_store_is_named_so(tmp_path, capsys, kind):
     make_database(store, sql)
     assert main(["pending", "--store", str(store), "--json"]) == 2
     out, err = capsys.readouterr()
-    assert out == ""
     assert err == f"pelican-flattr: store {store}: {says}\n"
+    assert json.loads(out)["problems"] == [f"store {store}: {says}"]
