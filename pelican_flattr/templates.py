@@ -456,8 +456,9 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             style = rendered.styles.get(id(content_thing))
             if style is not None:  # the manifest records what the page shows
                 state.shown_styles[content_thing.url] = style
+    printed_twice: frozenset[str] = frozenset()
     if rendered.repeated and url is not None:
-        _report_repeated_helpers(rendered, content_thing, page, url)
+        printed_twice = _report_repeated_helpers(rendered, content_thing, page, url)
     if rendered.heads and (
         content_thing is None
         or len(rendered.heads) > 1
@@ -477,7 +478,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         content_thing is not None
         and settings.open_graph
         and id(content_thing) in rendered.heads
-        and ("flattr_head", id(content_thing)) not in rendered.repeated
+        and "flattr_head" not in printed_twice
         and markup.repeats_open_graph_title(page)
     ):
         # flattr_head() prints every property: a theme with tags of its own
@@ -632,8 +633,9 @@ def _report_body_not_shown(
 
 def _report_repeated_helpers(
     rendered: PageRender, content_thing: ContentThing, page: str, url: str
-) -> None:
-    """Report a helper that printed the page's own button or head tags twice.
+) -> frozenset[str]:
+    """Report a helper that printed the page's own button or head tags
+    twice; return the helpers reported.
 
     A thing's page shows one button and one set of head tags: two payment
     links or two ``og:title`` confuse readers and crawlers, and the audit
@@ -647,6 +649,7 @@ def _report_repeated_helpers(
         "flattr_head": lambda: markup.own_payment_links(page, url),
         "flattr_button": lambda: markup.own_buttons_shown(page, content_thing, url),
     }
+    reported = []
     for helper, count in shown.items():
         if (helper, key) in rendered.repeated and count() > 1:
             _report_in_template(
@@ -654,3 +657,5 @@ def _report_repeated_helpers(
                 "than once; the page must show it once (the audit refuses it): "
                 "call it once"
             )
+            reported.append(helper)
+    return frozenset(reported)
