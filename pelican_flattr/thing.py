@@ -483,7 +483,9 @@ def check_pinned_url(url: str) -> str | None:
 
 
 def _unsafe_character(character: str) -> str:
-    if character.isspace():
+    # U+0085 is whitespace to Python, but a C1 control that no URL holds:
+    # named with its %-form, as the others are.
+    if character.isspace() and not "\x80" <= character <= "\x9f":
         return "contains whitespace"
     if "\ud800" <= character <= "\udfff":
         return NOT_UNICODE

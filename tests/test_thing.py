@@ -557,6 +557,8 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ("https://example.org/a\tb", "contains whitespace"),
         ("https://example.org/a\x01", "holds the control character '\\x01'"),
         ("https://example.org/a\x01", "write it as %01"),
+        ("https://example.org/a\x85b", "holds the control character '\\x85'"),
+        ("https://example.org/a\x85b", "write it as %C2%85"),
         (
             'https://example.org/p?a=1&b="2"&c=<3>',
             "holds the character '\"': write it as %22",
