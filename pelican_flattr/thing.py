@@ -237,10 +237,13 @@ _TAG = re.compile(_TAG_PATTERN)
 # "<!--" in an attribute value or a script starts no comment): comments,
 # ended as a browser ends them ("<!-->" and "<!--->" are whole ones, "--!>"
 # ends one, and one never closed runs to the end), and the script, style
-# and template elements.
+# and template elements, which, never closed, run to the end of the text
+# as in a browser (failing there instead, the pattern tried again at every
+# later "<": quadratic time on a body of unclosed <style>).
 _MARKUP = re.compile(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"
-    r"|<(?ai:(?P<hidden>script|style|template))\b[^>]*>.*?</(?ai:(?P=hidden))\s*>"
+    r"|<(?ai:(?P<hidden>script|style|template))\b[^>]*>"
+    r"(?:.*?</(?ai:(?P=hidden))\s*>|.*\Z)"
     rf"|{_TAG_PATTERN}",
     re.DOTALL,
 )

@@ -102,6 +102,13 @@ HTML_FRAGMENTS = st.sampled_from(
         "<STYLE>p { color: red }</STYLE>",
         "<template><p>hidden words</p></template>",
         "a < b",
+        # Opened here, perhaps closed by a later fragment.
+        "<script>",
+        "</script>",
+        "<Style media=x>",
+        "</style>",
+        "<template>",
+        "</TEMPLATE >",
     ]
 )
 
@@ -166,6 +173,13 @@ def test_strip_html_reads_tags_as_a_browser_does():
     # A tag, value or comment never closed runs to the end.
     assert strip_html('kept <abbr title="a > b') == "kept"
     assert strip_html("kept <!-- a > b") == "kept"
+    # So does a script, style or template element: its text, or the rest
+    # of the document, a browser never shows. (Read as a tag instead, each
+    # unclosed one cost a pass to the end: quadratic on many of them.)
+    assert strip_html("kept <style>a{} b</p>c") == "kept"
+    assert strip_html("kept <script>if (a < b) <p>c</p>") == "kept"
+    assert strip_html("kept <template><p>c</p> <p>d</p>") == "kept"
+    assert strip_html("<style>" * 3 + "a</style> kept") == "kept"
     assert (
         strip_html("<P>Block</P><DIV>tags</DIV>in<Em>line</Em>") == "Block tags inline"
     )
