@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 from markupsafe import Markup, escape
 
@@ -624,10 +624,15 @@ def _end_of(page: str, body_html: str, start: int) -> int:
     at = page.find(tail, start)
     while at >= 0:
         end = at + len(tail)
-        if end - len(body_html) >= start and page.startswith(
-            body_html, end - len(body_html)
-        ):
-            return end
+        if end - len(body_html) >= start:
+            if page.startswith(body_html, end - len(body_html)):
+                return end
+            # A near miss: the tail again at a body's length from here (a
+            # body of one repeated line, printed twice). Comparing at each
+            # such place is quadratic; find's search for the whole body is
+            # linear.
+            found = page.find(body_html, start)
+            return -1 if found < 0 else found + len(body_html)
         at = page.find(tail, at + 1)
     return -1
 
@@ -641,10 +646,12 @@ def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     ``<script type="text/x-template">``, a ``<template>``, a ``<noscript>``,
     an ``<iframe srcdoc='...'>``), and a button after that copy would be
     hidden with it. Each copy in doubt is settled by reading the page tag
-    by tag up to it.
+    by tag up to it, once for all of them.
     """
+    hiding = _hiding_ends(page, start)
+    next(hiding)
     while end >= 0:
-        hidden_until = _hidden_until(page, end - len(body_html), start)
+        hidden_until = hiding.send(end - len(body_html))
         if hidden_until < 0:
             return end
         end = _end_of(page, body_html, hidden_until)
@@ -683,28 +690,38 @@ _HIDING_OPENINGS = ("<script", "<noscript", "<template", "<iframe", "<textarea")
 _LONGEST_HIDING_OPENING = max(map(len, _HIDING_OPENINGS))
 
 
-def _hidden_until(page: str, at: int, start: int) -> int:
-    """Where what hides ``page[at]`` from a reader ends, the page read from
-    ``start`` as a browser reads it: a comment, the text of a ``<script>``
-    (or another element of ``TEXT_ELEMENTS``) or a tag (an attribute's
-    value) ends with its match, an open ``<template>`` or ``<noscript>``
-    just after ``at``; -1 when nothing hides it."""
+def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
+    """Sent where a copy of the body starts (further on each time), where
+    what hides it from a reader ends, the page read from ``start`` as a
+    browser reads it: a comment, the text of a ``<script>`` (or another
+    element of ``TEXT_ELEMENTS``) or a tag (an attribute's value) ends with
+    its match, an open ``<template>`` or ``<noscript>`` just after the
+    copy's start; -1 when nothing hides it.
+
+    The page is read once, however many copies are sent: read again from
+    ``start`` for each, a theme printing the body in many templates took
+    quadratic time.
+    """
     templates, in_noscript = 0, False
-    for match in _TAG.finditer(page, start):
-        if match.start() >= at:
-            break
-        if match.end() > at:
-            return match.end()
-        end_tag, name = match.group(4, 5)
-        if name is not None and match.group(7):
-            name = name.lower()
-            if name == "template":
-                templates = max(templates + (-1 if end_tag else 1), 0)
-            elif name == "noscript":
-                # It holds text, to a browser that runs scripts: the first
-                # </noscript> ends it, however many opened.
-                in_noscript = not end_tag
-    return at + 1 if templates or in_noscript else -1
+    matches = _TAG.finditer(page, start)
+    match = next(matches, None)
+    at = yield -1
+    while True:
+        while match is not None and match.end() <= at:
+            end_tag, name = match.group(4, 5)
+            if name is not None and match.group(7):
+                name = name.lower()
+                if name == "template":
+                    templates = max(templates + (-1 if end_tag else 1), 0)
+                elif name == "noscript":
+                    # It holds text, to a browser that runs scripts: the
+                    # first </noscript> ends it, however many opened.
+                    in_noscript = not end_tag
+            match = next(matches, None)
+        if match is not None and match.start() < at:
+            at = yield match.end()  # the copy is inside this match
+        else:
+            at = yield at + 1 if templates or in_noscript else -1
 
 
 def inject(

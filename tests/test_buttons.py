@@ -24,6 +24,7 @@ from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
+    _TAG,
     LOADER_URL,
     TEXT,
     _ascii_html,
@@ -31,6 +32,7 @@ from pelican_flattr.markup import (
     _attributes,
     _end_of,
     _head_end,
+    _hiding_ends,
     _tags,
     _url_attribute,
     head,
@@ -627,6 +629,45 @@ def test_end_of_is_where_find_puts_the_end_of_the_first_body(
         found = page_text.find(body, start)
         expected = found + len(body) if found >= 0 else -1
         assert _end_of(page_text, body, start) == expected
+
+
+def _hidden_until_reference(page, at, start):
+    """What hides ``page[at]``, read from ``start`` for each copy: the
+    reading _hiding_ends does once for all of them."""
+    templates, in_noscript = 0, False
+    for match in _TAG.finditer(page, start):
+        if match.start() >= at:
+            break
+        if match.end() > at:
+            return match.end()
+        end_tag, name = match.group(4, 5)
+        if name is not None and match.group(7):
+            name = name.lower()
+            if name == "template":
+                templates = max(templates + (-1 if end_tag else 1), 0)
+            elif name == "noscript":
+                in_noscript = not end_tag
+    return at + 1 if templates or in_noscript else -1
+
+
+_HIDING_PIECES = st.lists(
+    st.sampled_from(
+        ["<template>", "</template>", "<noscript>", "</noscript>", "<!-- x -->",
+         "<!--", "-->", "<script>a</script>", "<SCRIPT>", "</script>", "<p>",
+         "</p>", '<i title="', '">', "text", " "]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@given(_HIDING_PIECES, st.lists(st.integers(0, 400), max_size=8), st.integers(0, 20))
+def test_hiding_ends_reads_once_what_reading_from_the_start_finds(page, ats, start):
+    # Each copy was settled by reading the page again from its start: a
+    # theme printing the body in many <template>s took quadratic time.
+    hiding = _hiding_ends(page, start)
+    next(hiding)
+    for at in sorted(set(ats)):
+        assert hiding.send(at) == _hidden_until_reference(page, at, start)
 
 
 def test_helpers_reach_includes_and_imported_macros(site, tmp_path):
