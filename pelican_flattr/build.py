@@ -109,6 +109,10 @@ class BuildState:
     strict: bool = False
     # False when the running Pelican did not load this plugin.
     active: bool = False
+    # Whether the run reached its end (``end_build``): one that failed on
+    # the way (a template's error) is run again at once by pelican
+    # --autoreload, which must not repeat every warning on each try.
+    finished: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     page: PageRender = field(default_factory=lambda: PageRender())
@@ -230,8 +234,13 @@ def start_build(pelican: Any) -> None:
     else:
         current.url_spool.close()  # a previous run that ended early
         outer_builds.clear()
+    previous = current
     current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
-    _forget_logged_warnings()
+    if previous.pelican is not pelican or previous.finished:
+        # Not a retry of a run that failed on the way: Pelican retries one
+        # at once, without waiting for a change, many times a second, and
+        # the warnings already said would bury the error it retries for.
+        _forget_logged_warnings()
     if not loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.
@@ -414,6 +423,7 @@ def end_build(pelican: Any) -> None:
     """Give the outer build its state back when a build run from inside it
     ends (see ``start_build``)."""
     global current
+    current.finished = True
     if is_inner(pelican):
         current.url_spool.close()
         inner, current = current, outer_builds.pop()

@@ -549,6 +549,53 @@ def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr
     assert len(warnings) == 2
 
 
+def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
+    tmp_path, flattr_log
+):
+    # pelican --autoreload runs a failed run() again at once, many times a
+    # second until the template is mended: each try repeated every warning
+    # of the plugin's, and buried the one error it retries for.
+    from pelican import Pelican
+    from pelican.log import LimitFilter
+    from pelican.settings import read_settings
+
+    theme = tmp_path / "broken" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "article.html").write_text("{{ 1 // 0 }}")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    LimitFilter._raised_messages.clear()
+    pelican = Pelican(
+        read_settings(
+            None,
+            override={
+                "PATH": str(content),
+                "OUTPUT_PATH": str(tmp_path / "output"),
+                "CACHE_PATH": str(tmp_path / "cache"),
+                "SITEURL": "https://blog.example.org",
+                "PLUGINS": ["pelican_flattr"],
+                "THEME_TEMPLATES_OVERRIDES": [str(theme)],
+                "FLATTR_AUTHORS": {"Alice": "alice"},
+                "FLATTR_AUTHOR": {"Alice": "alice"},  # misspelt: a warning
+            },
+        )
+    )
+
+    def misspelt() -> int:
+        return sum("FLATTR_AUTHOR " in r.getMessage() for r in flattr_log.records)
+
+    for _ in range(3):  # as autoreload's loop: any Exception, and again
+        with pytest.raises(ZeroDivisionError):
+            pelican.run()
+    assert misspelt() == 1
+    # Mended: that run ends, and each run after it says its warnings again.
+    (theme / "article.html").unlink()
+    pelican.run()
+    pelican.run()
+    assert misspelt() == 2
+
+
 def test_a_later_build_without_the_plugin_is_untouched(site):
     """Receivers stay connected after a build; a plugin-free build must not
     get buttons, feeds links or a manifest from them."""
