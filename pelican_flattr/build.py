@@ -419,6 +419,21 @@ def _forget_logged_warnings() -> None:
         )
 
 
+def _pelican_autoreload() -> tuple[bool, Any]:
+    """Whether this build runs in ``pelican --autoreload``'s loop, and, with
+    ``--listen``, the queue on which that loop tells Pelican's own process
+    to stop (None without one). Asked only of a failed strict build."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if (
+            frame.f_code.co_name == "autoreload"
+            and frame.f_globals.get("__name__") == "pelican"
+        ):
+            return True, frame.f_locals.get("excqueue")
+        frame = frame.f_back
+    return False, None
+
+
 def end_build(pelican: Any) -> None:
     """Give the outer build its state back when a build run from inside it
     ends (see ``start_build``)."""
@@ -596,12 +611,23 @@ def fail_if_strict() -> None:
         if current.settings is None and current.active:
             remove_earlier_manifest(current.pelican)
         count = len(current.problems)
+        reloading, stop_queue = _pelican_autoreload()
         logger.critical(
-            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed",
+            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s",
             count,
             "s" if count > 1 else "",
+            "; pelican --autoreload stops here: mend them and start it again"
+            if reloading
+            else "",
         )
-        raise FlattrBuildError(
+        failed = (
             f"pelican-flattr: build failed: {count} problem"
             f"{'s' if count > 1 else ''} (FLATTR_STRICT)"
         )
+        if stop_queue is not None:
+            # With --listen, Pelican's own process waits on this queue for a
+            # reason to stop its server: the SystemExit below ends only this
+            # process, and the server went on serving the failed output while
+            # nothing rebuilt it, and said nothing.
+            stop_queue.put(failed)
+        raise FlattrBuildError(failed)

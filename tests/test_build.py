@@ -3,7 +3,9 @@
 import gzip
 import hashlib
 import logging
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -594,6 +596,52 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
     pelican.run()
     pelican.run()
     assert misspelt() == 2
+
+
+@pytest.mark.parametrize("listen", [False, True])
+def test_a_failed_strict_build_ends_pelican_autoreload_and_says_so(tmp_path, listen):
+    # With --listen, only the rebuilding process ended: Pelican's server
+    # went on serving the failed output, nothing rebuilt it, and nothing
+    # said so. Without it, the loop ended without saying it had.
+    import socket
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    conf = tmp_path / "conf.py"
+    conf.write_text(
+        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(tmp_path / 'output')!r}\n"
+        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
+        "SITEURL = 'https://blog.example.org'\nPLUGINS = ['pelican_flattr']\n"
+        "FLATTR_STRICT = True\n"
+        "FLATTR_AUTHORS = {'Alice': 'alice', 'Nobody': 'nobody'}\n"
+    )
+    command = [sys.executable, "-m", "pelican", "-s", str(conf), "--autoreload"]
+    if listen:
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        command += ["--listen", "-b", "127.0.0.1", "-p", str(port)]
+    with subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "500"},  # no message cut by the log's layout
+        start_new_session=True,  # its server's process too, if it outlives it
+    ) as ended:
+        try:
+            output, _ = ended.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(ended.pid, signal.SIGKILL)
+            pytest.fail(f"pelican went on: {ended.communicate()[0][-2000:]}")
+    said = " ".join(output.split())
+    assert "build failed; pelican --autoreload stops here" in said, said
+    if listen:  # Pelican's process stops its server, saying why
+        assert "build failed: 1 problem (FLATTR_STRICT)" in said
+    else:
+        assert ended.returncode == 1
 
 
 def test_a_later_build_without_the_plugin_is_untouched(site):
