@@ -242,7 +242,7 @@ _TAG = re.compile(_TAG_PATTERN)
 # later "<": quadratic time on a body of unclosed <style>).
 _MARKUP = re.compile(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"
-    r"|<(?ai:(?P<hidden>script|style|template))\b[^>]*>"
+    rf"|<(?ai:(?P<hidden>script|style|template))(?=[{_SPACE}/>]|\Z)[^>]*>"
     r"(?:.*?</(?ai:(?P=hidden))\s*>|.*\Z)"
     rf"|{_TAG_PATTERN}",
     re.DOTALL,

@@ -180,6 +180,9 @@ def test_strip_html_reads_tags_as_a_browser_does():
     assert strip_html("kept <script>if (a < b) <p>c</p>") == "kept"
     assert strip_html("kept <template><p>c</p> <p>d</p>") == "kept"
     assert strip_html("<style>" * 3 + "a</style> kept") == "kept"
+    # A custom element named like one is an element like any other.
+    custom = "<p>Intro.</p><template-card>Card</template-card><style-guide>Use"
+    assert strip_html(custom + "</style-guide><p>Rest.</p>") == "Intro. CardUse Rest."
     assert (
         strip_html("<P>Block</P><DIV>tags</DIV>in<Em>line</Em>") == "Block tags inline"
     )
@@ -213,6 +216,9 @@ BROWSER_FRAGMENTS = st.sampled_from(
         "-",
         "&amp;",
         "&lt;p&gt;",
+        "<style-guide>",
+        "</style-guide>",
+        "<script-runner x='a'>",
     ]
 )
 
