@@ -36,7 +36,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .feeds import as_feed_writes
 from .identifiers import (
@@ -204,6 +204,23 @@ def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
                 and _is_flattr(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments
+
+
+def _ends_as(link: str, thing: Mapping[str, Any]) -> bool:
+    """Whether ``link``'s path ends as ``thing``'s page is served ("…/x.html"
+    for "x.html", "…/posts/x/" for "posts/x/index.html"), or as its thing
+    URL does ("/custom/x/" of "https://site//custom/x/"). For an entry
+    whose link the build wrote from another base than the manifest's
+    (``FLATTR_SITEURL`` not ``SITEURL``), or from a URL setting that
+    starts with "/"."""
+    path = unquote(urlsplit(link).path)
+    page = thing["page"]
+    folder = page.removesuffix("index.html")
+    return (
+        path.endswith(f"/{page}")
+        or (folder != page and path.endswith(f"/{folder}"))
+        or (len(path) > 1 and unquote(urlsplit(thing["url"]).path).endswith(path))
+    )
 
 
 def _is_embedded(button: Mapping[str, str]) -> bool:
@@ -478,7 +495,15 @@ class _Auditor:
                 if href in self.by_auto_submit_url
             }
             if thing is None and len(known) == 1:
-                thing = self.by_url[next(iter(known))]
+                # Only for a link that names no page of this site, and ends
+                # as the thing's page does: trusted alone, a thing's link
+                # pasted into another entry vouched for itself.
+                candidate = self.by_url[next(iter(known))]
+                page = self.page_at(link)
+                if page == candidate["page"] or (
+                    page is None and _ends_as(link, candidate)
+                ):
+                    thing = candidate
             for href in payments:
                 if href not in self.by_auto_submit_url:
                     self.problem(
@@ -506,6 +531,14 @@ class _Auditor:
                     )
                 continue
             if thing is None:
+                if known:
+                    # Readers of this entry would pay another article's owner.
+                    self.problem(
+                        relative,
+                        f"the entry {link} has a payment link to the thing of "
+                        f"{sorted(known)[0]}, which is not this entry's",
+                        "no payment link to another article's thing",
+                    )
                 continue
             if payments != [thing["auto_submit_url"]]:
                 self.problem(
@@ -631,17 +664,24 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
     found: set[Any] = set()
     for separator, by_domain in index.items():
         domain_lengths = {len(domain) for domain in by_domain}
+        # A domain many authors share (the community's own): its local
+        # parts are looked up by length, not compared one by one.
+        local_lengths = {
+            domain: {len(local) for local in by_local}
+            for domain, by_local in by_domain.items()
+        }
         at = lowered.find(separator)
         while at >= 0:
             after = at + len(separator)
             for length in domain_lengths:
-                by_local = by_domain.get(lowered[after : after + length])
+                domain = lowered[after : after + length]
+                by_local = by_domain.get(domain)
                 if by_local:
-                    found.update(
-                        whose
-                        for local, whose in by_local.items()
-                        if lowered.endswith(local, 0, at)
-                    )
+                    for size in local_lengths[domain]:
+                        if size <= at:
+                            whose = by_local.get(lowered[at - size : at])
+                            if whose is not None:
+                                found.add(whose)
             at = lowered.find(separator, after)
     return found
 

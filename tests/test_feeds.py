@@ -1,5 +1,6 @@
 """Payment links in every feed Pelican writes, read back by a real feed parser."""
 
+import json
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -132,6 +133,51 @@ def test_every_feed_entry_of_an_owned_article_has_one_payment_link(site, append_
 
 def audit_main(args):
     return audit_main_cli(["audit", *args])
+
+
+def _paste_payment_link(feed, from_entry, to_entry):
+    """Copy the payment link of the entry linking ``from_entry`` into the
+    one linking ``to_entry``, in an Atom feed, as a hand edit would."""
+    text = feed.read_text(encoding="utf-8")
+    start = text.index(f'href="{from_entry}"')
+    start = text.index('<link href="https://flattr.com/', start)
+    link = text[start : text.index(">", start) + 1]
+    at = text.index(f'href="{to_entry}"')
+    at = text.index(">", at) + 1
+    feed.write_text(text[:at] + link + text[at:], encoding="utf-8")
+    return link
+
+
+@pytest.mark.parametrize("flattr_siteurl", [None, "https://www.example.com"])
+def test_the_audit_refuses_a_payment_link_on_another_articles_entry(
+    site, capsys, flattr_siteurl
+):
+    # An entry the audit could not match to a thing was taken to be the
+    # thing its payment link named: the link vouched for itself, and one
+    # pasted into another entry (readers paying the wrong owner) passed.
+    files = {
+        "a.md": article("Alpha", "Alice", slug="alpha"),
+        "b.md": article("Beta", "Bob", slug="beta"),
+        "c.md": article("Gamma", "Alice", slug="gamma", flattr="no"),
+    }
+    options = {"FEED_ALL_ATOM": "feeds/all.atom.xml", "FLATTR_AUTHORS": AUTHORS}
+    if flattr_siteurl:  # entries written from SITEURL, things from this
+        options["FLATTR_SITEURL"] = flattr_siteurl
+    output = site(files, **options)
+    assert audit_main([str(output)]) == 0  # as built: matched all the same
+    feed = output / "feeds" / "all.atom.xml"
+    built = feed.read_text(encoding="utf-8")
+    for other in ("gamma", "beta"):  # no thing; another thing
+        feed.write_text(built, encoding="utf-8")
+        _paste_payment_link(feed, f"{SITEURL}/alpha.html", f"{SITEURL}/{other}.html")
+        capsys.readouterr()
+        assert audit_main([str(output), "--json"]) == 1, other
+        problems = json.loads(capsys.readouterr().out)["problems"]
+        assert any(
+            p["file"] == "feeds/all.atom.xml"
+            and p["problem"].startswith(f"the entry {SITEURL}/{other}.html ")
+            for p in problems
+        ), problems
 
 
 def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
