@@ -229,17 +229,22 @@ def start_build(pelican: Any) -> None:
     global current
     outer = current.pelican
     # Not the same Pelican: `pelican --autoreload` runs one instance again.
-    if outer is not None and outer is not pelican and _still_running(outer):
+    inner = outer is not None and outer is not pelican and _still_running(outer)
+    # The last run's outermost build: a run that failed inside a language's
+    # site of i18n_subsites left that site's state current.
+    previous = current if inner or not outer_builds else outer_builds[0]
+    if inner:
         outer_builds.append(current)
     else:
         current.url_spool.close()  # a previous run that ended early
         outer_builds.clear()
-    previous = current
     current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
-    if previous.pelican is not pelican or previous.finished:
-        # Not a retry of a run that failed on the way: Pelican retries one
-        # at once, without waiting for a change, many times a second, and
-        # the warnings already said would bury the error it retries for.
+    if not inner and (previous.pelican is not pelican or previous.finished):
+        # Once a run, at its outermost build (a language's site logs in the
+        # same run), and not for a retry of a run that failed on the way:
+        # Pelican retries one at once, without waiting for a change, many
+        # times a second, and the warnings already said would bury the
+        # error it retries for.
         _forget_logged_warnings()
     if not loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so

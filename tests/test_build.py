@@ -551,8 +551,9 @@ def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr
     assert len(warnings) == 2
 
 
+@pytest.mark.parametrize("i18n", [False, True])
 def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
-    tmp_path, flattr_log
+    tmp_path, flattr_log, i18n
 ):
     # pelican --autoreload runs a failed run() again at once, many times a
     # second until the template is mended: each try repeated every warning
@@ -580,6 +581,15 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
                 "THEME_TEMPLATES_OVERRIDES": [str(theme)],
                 "FLATTR_AUTHORS": {"Alice": "alice"},
                 "FLATTR_AUTHOR": {"Alice": "alice"},  # misspelt: a warning
+                # A language's site runs inside each run, and logs in it.
+                **(
+                    {
+                        "PLUGINS": ["pelican_flattr", "pelican.plugins.i18n_subsites"],
+                        "I18N_SUBSITES": {"de": {}},
+                    }
+                    if i18n
+                    else {}
+                ),
             },
         )
     )
