@@ -12,12 +12,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tracked_files() -> list[str]:
+    """The files git tracks here; skipped outside a clone of the project
+    (an unpacked archive, perhaps inside another repository)."""
     try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         listed = subprocess.run(
             ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
         )
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip("not a git clone: the tracked files are unknown")
+        listed = None
+    if listed is None or Path(top.stdout.strip()) != ROOT or not listed.stdout:
+        pytest.skip("not a git clone of the project: the tracked files are unknown")
     return listed.stdout.splitlines()
 
 
