@@ -182,6 +182,20 @@ def scan_page(data: bytes) -> _PageTags:
     return tags
 
 
+def _feed_payment_links(data: bytes) -> list[str]:
+    """The Flattr payment hrefs of an Atom or RSS feed itself (the site's
+    thing), not of its entries."""
+    root = ET.fromstring(data)
+    channel = root.find("channel") if root.tag == "rss" else root
+    if channel is None:
+        return []
+    return [
+        element.get("href", "")
+        for element in channel.findall(f"{ATOM}link")
+        if element.get("rel") == "payment" and _is_flattr(element.get("href", ""))
+    ]
+
+
 def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
     """(entry link, payment hrefs) for each entry of an Atom or RSS feed."""
     root = ET.fromstring(data)
@@ -257,6 +271,7 @@ class _Auditor:
         self.open_graph = manifest.get("open_graph", True)
         # Nor feed_payment_links: they always put payment links in feeds.
         self.feed_payment_links = manifest.get("feed_payment_links", True)
+        self.site_payment_link = manifest.get("site_payment_link")
         self.siteurl = as_feed_writes(manifest["siteurl"].rstrip("/"))
         self.by_page = {thing["page"]: thing for thing in self.things}
         # Feeds write each entry's link percent-encoded where it is not
@@ -480,11 +495,25 @@ class _Auditor:
     def check_feed(self, relative: str, data: bytes) -> None:
         try:
             entries = list(_feed_entries(data))
+            own = _feed_payment_links(data)
         # LookupError: an encoding Python does not know, as in
         # <?xml encoding="x-mac-roman"?>.
         except (ET.ParseError, LookupError, ValueError) as error:
             self.problem(relative, f"is not well-formed XML ({error})")
             return
+        # The feed's own payment link, the site's thing's: one edited,
+        # doubled or added (to another owner) passed unseen.
+        site_link = self.site_payment_link if self.feed_payment_links else None
+        if own != ([site_link] if site_link else []):
+            self.problem(
+                relative,
+                f"has {len(own)} payment links of its own (the site's)"
+                + (f", to {own[0]!r}" if len(own) == 1 else ""),
+                f"exactly one, to {site_link}"
+                if site_link
+                else "none: the manifest names no site payment link (FLATTR_"
+                "USERNAME unset, or FLATTR_FEEDS off)",
+            )
         for link, payments in entries:
             thing = self.entry_thing(as_feed_writes(link.removesuffix("?ref=feed")))
             # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or

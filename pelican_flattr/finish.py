@@ -73,6 +73,7 @@ def write_manifest(pelican: Any) -> None:
         open_graph=settings.open_graph,
         shown_styles=state.shown_styles,
         feed_payment_links=settings.feeds,
+        site_payment_link=state.site_payment_url,
     )
     path = settings.manifest_path
     try:

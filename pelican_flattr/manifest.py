@@ -177,6 +177,7 @@ def manifest_chunks(
     open_graph: bool = True,
     shown_styles: Mapping[str, str] | None = None,
     feed_payment_links: bool = True,
+    site_payment_link: str | None = None,
 ) -> Iterator[str]:
     """The manifest's text, in chunks: the same things always give the same
     bytes. Things are sorted by URL; each entry is built as it is written.
@@ -188,6 +189,9 @@ def manifest_chunks(
     where a template chose another than the configured one.
     ``feed_payment_links``: whether the build put payment links in feeds
     (FLATTR_FEEDS), which the audit otherwise requires of every entry.
+    ``site_payment_link``: the auto-submit URL of the site's own thing
+    (``FLATTR_USERNAME``), the payment link of every feed, which the audit
+    checks there.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
@@ -201,7 +205,10 @@ def manifest_chunks(
     )
     # Written only when false: a manifest of the default build stays what
     # consumers of schema version 1 validated before the field existed.
-    header = {} if feed_payment_links else {"feed_payment_links": False}
+    header: dict[str, Any] = {} if feed_payment_links else {"feed_payment_links": False}
+    if feed_payment_links and site_payment_link:
+        # Written only when the feeds carry one, as feed_payment_links is.
+        header["site_payment_link"] = site_payment_link
     return json_lines(
         {
             **header,

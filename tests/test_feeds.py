@@ -180,6 +180,77 @@ def test_the_audit_refuses_a_payment_link_on_another_articles_entry(
         ), problems
 
 
+def _feed_level_edits(link):
+    """Hand edits of a feed's own payment link ``link`` (as written)."""
+    other = link.replace("user_id=community", "user_id=mallory")
+    return {
+        "to another owner": lambda text: text.replace(link, other, 1),
+        "deleted": lambda text: text.replace(link, "", 1),
+        "doubled": lambda text: text.replace(link, link + link, 1),
+    }
+
+
+@pytest.mark.parametrize("edit", ["to another owner", "deleted", "doubled"])
+def test_the_audit_checks_each_feeds_own_payment_link(site, capsys, edit):
+    # The site's payment link, under <feed> or <channel>, was never read:
+    # one sent to another owner, removed or doubled passed.
+    output = site(
+        {"a.md": article("Alpha", "Alice", slug="alpha")},
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+    )
+    header = json.loads((output / "flattr-manifest.json").read_text())
+    site_link = header["site_payment_link"]
+    assert "user_id=community" in site_link
+    assert audit_main([str(output)]) == 0
+    for name, first_entry in (("all.atom.xml", "<entry>"), ("all.rss.xml", "<item>")):
+        feed = output / "feeds" / name
+        built = feed.read_text(encoding="utf-8")
+        # The site's link: the feed's own, before its first entry.
+        owner = built.index("user_id=community")
+        assert owner < built.index(first_entry)
+        start = built.rindex("<", 0, owner)
+        link = built[start : built.index(">", owner) + 1]
+        feed.write_text(_feed_level_edits(link)[edit](built), encoding="utf-8")
+        capsys.readouterr()
+        assert audit_main([str(output), "--json"]) == 1, name
+        problems = json.loads(capsys.readouterr().out)["problems"]
+        assert [p["file"] for p in problems] == [f"feeds/{name}"], problems
+        assert "payment links of its own" in problems[0]["problem"]
+        feed.write_text(built, encoding="utf-8")
+
+
+def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, capsys):
+    # With FLATTR_FEEDS off no feed may carry a payment link, its own
+    # included: one left from an earlier build, or added, passed.
+    output = site(
+        {"a.md": article("Alpha", "Alice", slug="alpha")},
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FLATTR_FEEDS=False,
+    )
+    assert "site_payment_link" not in json.loads(
+        (output / "flattr-manifest.json").read_text()
+    )
+    assert audit_main([str(output)]) == 0
+    feed = output / "feeds" / "all.atom.xml"
+    text = feed.read_text(encoding="utf-8")
+    at = text.index("</title>") + len("</title>")
+    added = (
+        '<link href="https://flattr.com/submit/auto?url=x&amp;user_id=m" '
+        'rel="payment"/>'
+    )
+    feed.write_text(text[:at] + added + text[at:], encoding="utf-8")
+    capsys.readouterr()
+    assert audit_main([str(output), "--json"]) == 1
+    (problem,) = json.loads(capsys.readouterr().out)["problems"]
+    assert problem["file"] == "feeds/all.atom.xml"
+    assert problem["expected"].startswith("none")
+
+
 def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
     # feedgenerator percent-encodes each entry's link; Pelican's URL is not.
     files = {
