@@ -186,7 +186,12 @@ def _feed_payment_links(data: bytes) -> list[str]:
     """The Flattr payment hrefs of an Atom or RSS feed itself (the site's
     thing), not of its entries."""
     root = ET.fromstring(data)
-    channel = root.find("channel") if root.tag == "rss" else root
+    if root.tag == f"{ATOM}feed":
+        channel = root
+    elif root.tag == "rss":
+        channel = root.find("channel")
+    else:  # no feed ("<feedback>", which a first look took for one)
+        return []
     if channel is None:
         return []
     return [
@@ -218,23 +223,6 @@ def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
                 and _is_flattr(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments
-
-
-def _ends_as(link: str, thing: Mapping[str, Any]) -> bool:
-    """Whether ``link``'s path ends as ``thing``'s page is served ("…/x.html"
-    for "x.html", "…/posts/x/" for "posts/x/index.html"), or as its thing
-    URL does ("/custom/x/" of "https://site//custom/x/"). For an entry
-    whose link the build wrote from another base than the manifest's
-    (``FLATTR_SITEURL`` not ``SITEURL``), or from a URL setting that
-    starts with "/"."""
-    path = unquote(urlsplit(link).path)
-    page = thing["page"]
-    folder = page.removesuffix("index.html")
-    return (
-        path.endswith(f"/{page}")
-        or (folder != page and path.endswith(f"/{folder}"))
-        or (len(path) > 1 and unquote(urlsplit(thing["url"]).path).endswith(path))
-    )
 
 
 def _is_embedded(button: Mapping[str, str]) -> bool:
@@ -502,9 +490,13 @@ class _Auditor:
             self.problem(relative, f"is not well-formed XML ({error})")
             return
         # The feed's own payment link, the site's thing's: one edited,
-        # doubled or added (to another owner) passed unseen.
+        # doubled or added (to another owner) passed unseen. Asked of the
+        # feeds the build tagged (a feed copied from elsewhere, a static
+        # podcast.xml, has none of its own), and of every feed when the
+        # build tagged none.
         site_link = self.site_payment_link if self.feed_payment_links else None
-        if own != ([site_link] if site_link else []):
+        tagged = relative in self.feed_files or not self.feed_payment_links
+        if tagged and own != ([site_link] if site_link else []):
             self.problem(
                 relative,
                 f"has {len(own)} payment links of its own (the site's)"
@@ -515,7 +507,8 @@ class _Auditor:
                 "USERNAME unset, or FLATTR_FEEDS off)",
             )
         for link, payments in entries:
-            thing = self.entry_thing(as_feed_writes(link.removesuffix("?ref=feed")))
+            bare = as_feed_writes(link.removesuffix("?ref=feed"))
+            thing = self.entry_thing(bare)
             # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or
             # a pinned Flattr_url may not match: the payment link tells.
             known = {
@@ -524,14 +517,11 @@ class _Auditor:
                 if href in self.by_auto_submit_url
             }
             if thing is None and len(known) == 1:
-                # Only for a link that names no page of this site, and ends
-                # as the thing's page does: trusted alone, a thing's link
-                # pasted into another entry vouched for itself.
+                # Unless the entry's link serves another page of this site:
+                # trusted whatever it linked, a thing's link pasted into
+                # another article's entry vouched for itself.
                 candidate = self.by_url[next(iter(known))]
-                page = self.page_at(link)
-                if page == candidate["page"] or (
-                    page is None and _ends_as(link, candidate)
-                ):
+                if self.entry_page(bare) in (None, candidate["page"]):
                     thing = candidate
             for href in payments:
                 if href not in self.by_auto_submit_url:
@@ -601,6 +591,22 @@ class _Auditor:
         for name in (path, posixpath.join(path, "index.html")):
             if name in self.files:
                 return name
+        return None
+
+    def entry_page(self, link: str) -> str | None:
+        """The file of the site a feed entry's ``link`` serves, or None: as
+        ``page_at``, and for a link from another base (``SITEURL``, when
+        things are under ``FLATTR_SITEURL``; a relative one), the longest
+        ending of its path that names a file of the site."""
+        page = self.page_at(link)
+        if page is not None or link.startswith(f"{self.siteurl}/"):
+            return page
+        parts = unquote(urlsplit(link).path).strip("/").split("/")
+        for start in range(len(parts)):
+            path = "/".join(parts[start:])
+            for name in (path, posixpath.join(path, "index.html")):
+                if name in self.files:
+                    return name
         return None
 
     def not_checked(self, relative: str) -> bool:

@@ -180,6 +180,71 @@ def test_the_audit_refuses_a_payment_link_on_another_articles_entry(
         ), problems
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        # Pages saved as "x.html" and linked as "x", behind a rewriting
+        # server, one of them with its thing URL pinned elsewhere.
+        {"ARTICLE_URL": "{slug}", "ARTICLE_SAVE_AS": "{slug}.html"},
+        # Entry links relative ("delta.html"), things under FLATTR_SITEURL.
+        {
+            "SITEURL": "",
+            "RELATIVE_URLS": True,
+            "FLATTR_SITEURL": "https://blog.example.org",
+        },
+    ],
+    ids=["rewritten URLs", "relative URLs"],
+)
+def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
+    # An entry whose link names no page of the site is known by its
+    # payment link: the first form of the check for pasted links refused
+    # these, as built.
+    files = {
+        "d.md": article(
+            "Delta",
+            "Alice",
+            slug="delta",
+            flattr_url=PINNED.replace("pinned/", "d.html"),
+        ),
+        "e.md": article("Echo", "Bob", slug="echo"),
+    }
+    output = site(
+        files, FEED_ALL_ATOM="feeds/all.atom.xml", FLATTR_AUTHORS=AUTHORS, **settings
+    )
+    assert audit_main([str(output)]) == 0
+
+
+def test_a_payment_link_pasted_into_an_entry_is_found_with_feed_append_ref(
+    site, capsys
+):
+    # FEED_APPEND_REF adds "?ref=feed" to each entry's link: the pasted
+    # link's entry was looked up with it, found no page, and passed.
+    files = {
+        "a.md": article(
+            "Alpha", "Alice", slug="x", save_as="2024/x.html", url="2024/x.html"
+        ),
+        "b.md": article(
+            "Beta", "Bob", slug="b", flattr="no", save_as="x.html", url="x.html"
+        ),
+    }
+    output = site(
+        files,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_APPEND_REF=True,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert audit_main([str(output)]) == 0
+    _paste_payment_link(
+        output / "feeds" / "all.atom.xml",
+        f"{SITEURL}/2024/x.html?ref=feed",
+        f"{SITEURL}/x.html?ref=feed",
+    )
+    capsys.readouterr()
+    assert audit_main([str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert any("which is not this entry's" in p["problem"] for p in problems), problems
+
+
 def _feed_level_edits(link):
     """Hand edits of a feed's own payment link ``link`` (as written)."""
     other = link.replace("user_id=community", "user_id=mallory")
@@ -220,6 +285,28 @@ def test_the_audit_checks_each_feeds_own_payment_link(site, capsys, edit):
         assert [p["file"] for p in problems] == [f"feeds/{name}"], problems
         assert "payment links of its own" in problems[0]["problem"]
         feed.write_text(built, encoding="utf-8")
+
+
+def test_a_feed_the_build_did_not_write_needs_no_site_payment_link(site):
+    # A podcast feed copied as a static file, and an XML file whose first
+    # bytes read "<feed": each was required to carry the site's link.
+    files = {
+        "a.md": article("Alpha", "Alice", slug="alpha"),
+        "extra/podcast.xml": '<?xml version="1.0"?><rss version="2.0"><channel>'
+        "<title>Talks</title><link>https://talks.example.net/</link>"
+        "<item><title>One</title><link>https://talks.example.net/1</link></item>"
+        "</channel></rss>",
+        "extra/feedback.xml": "<feedback><entry>fine</entry></feedback>",
+    }
+    output = site(
+        files,
+        STATIC_PATHS=["extra"],
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+    )
+    assert (output / "extra" / "podcast.xml").exists()
+    assert audit_main([str(output)]) == 0
 
 
 def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, capsys):
