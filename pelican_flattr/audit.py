@@ -182,10 +182,9 @@ def scan_page(data: bytes) -> _PageTags:
     return tags
 
 
-def _feed_payment_links(data: bytes) -> list[str]:
-    """The Flattr payment hrefs of an Atom or RSS feed itself (the site's
-    thing), not of its entries."""
-    root = ET.fromstring(data)
+def _feed_payment_links(root: ET.Element) -> list[str]:
+    """The Flattr payment hrefs of an Atom or RSS feed (its parsed ``root``)
+    itself, the site's thing's, not of its entries."""
     if root.tag == f"{ATOM}feed":
         channel = root
     elif root.tag == "rss":
@@ -201,9 +200,9 @@ def _feed_payment_links(data: bytes) -> list[str]:
     ]
 
 
-def _feed_entries(data: bytes) -> Iterator[tuple[str, list[str]]]:
-    """(entry link, payment hrefs) for each entry of an Atom or RSS feed."""
-    root = ET.fromstring(data)
+def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
+    """(entry link, payment hrefs) for each entry of an Atom or RSS feed
+    (its parsed ``root``)."""
     if root.tag == f"{ATOM}feed":
         for entry in root.iter(f"{ATOM}entry"):
             link, payments = "", []
@@ -482,8 +481,9 @@ class _Auditor:
 
     def check_feed(self, relative: str, data: bytes) -> None:
         try:
-            entries = list(_feed_entries(data))
-            own = _feed_payment_links(data)
+            root = ET.fromstring(data)
+            entries = list(_feed_entries(root))
+            own = _feed_payment_links(root)
         # LookupError: an encoding Python does not know, as in
         # <?xml encoding="x-mac-roman"?>.
         except (ET.ParseError, LookupError, ValueError) as error:
@@ -672,20 +672,41 @@ def addresses_in(chunk: bytes) -> Iterator[bytes]:
             yield chunk[local.start() : domain.end()]
 
 
-# Where a plain address is found in a page: its separator ("@", or "%40"
-# in a URL) -> its domain -> its local part -> whose it is.
-AddressIndex = dict[bytes, dict[bytes, dict[bytes, Any]]]
+@dataclass(frozen=True)
+class _Addresses:
+    """The plain addresses of one separator ("@", or "%40" in a URL): by
+    domain, then local part, whose each is; with the lengths to slice a
+    page at, so that a domain many authors share (the community's own)
+    costs a lookup per length, not a comparison per author."""
+
+    by_domain: Mapping[bytes, Mapping[bytes, Any]]
+    domain_lengths: frozenset[int]
+    local_lengths: Mapping[bytes, frozenset[int]]
+
+
+# Where a plain address is found in a page: its separator -> its forms.
+AddressIndex = dict[bytes, _Addresses]
 
 
 def _address_index(forms: Mapping[bytes, Any]) -> AddressIndex:
     """``forms`` (lower-cased addresses, "@" or "%40" in each) indexed by
     separator, domain and local part, for ``_plain_addresses_in``."""
-    index: AddressIndex = {}
+    grouped: dict[bytes, dict[bytes, dict[bytes, Any]]] = {}
     for form, whose in forms.items():
         separator = b"%40" if b"%40" in form else b"@"
         local, _, domain = form.rpartition(separator)
-        index.setdefault(separator, {}).setdefault(domain, {})[local] = whose
-    return index
+        grouped.setdefault(separator, {}).setdefault(domain, {})[local] = whose
+    return {
+        separator: _Addresses(
+            by_domain,
+            frozenset(map(len, by_domain)),
+            {
+                domain: frozenset(map(len, locals_))
+                for domain, locals_ in by_domain.items()
+            },
+        )
+        for separator, by_domain in grouped.items()
+    }
 
 
 def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
@@ -697,22 +718,15 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
     site whose authors and pages both grow.
     """
     found: set[Any] = set()
-    for separator, by_domain in index.items():
-        domain_lengths = {len(domain) for domain in by_domain}
-        # A domain many authors share (the community's own): its local
-        # parts are looked up by length, not compared one by one.
-        local_lengths = {
-            domain: {len(local) for local in by_local}
-            for domain, by_local in by_domain.items()
-        }
+    for separator, addresses in index.items():
         at = lowered.find(separator)
         while at >= 0:
             after = at + len(separator)
-            for length in domain_lengths:
+            for length in addresses.domain_lengths:
                 domain = lowered[after : after + length]
-                by_local = by_domain.get(domain)
+                by_local = addresses.by_domain.get(domain)
                 if by_local:
-                    for size in local_lengths[domain]:
+                    for size in addresses.local_lengths[domain]:
                         if size <= at:
                             whose = by_local.get(lowered[at - size : at])
                             if whose is not None:

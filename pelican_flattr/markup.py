@@ -584,10 +584,7 @@ def shows_own_button(
     The plain button is told by its auto-submit URL, the embedded one by
     its thing URL: no two things share one.
     """
-    plain = f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"'
-    return plain in page or (
-        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"' in page
-    )
+    return own_buttons_shown(page, content_thing, auto_submit_url) > 0
 
 
 def own_buttons_shown(
