@@ -182,21 +182,20 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
 _AS_THEMES_REACH_IT = {ContentThing: "article.flattr", Thing: "article.flattr.thing"}
 
 
-def _report_in_template(problem: str) -> None:
-    """Report a mistake of the page's template, named first, once: the
-    template renders it again for every page it makes."""
-    problem = f"{build.current.page.template or 'a template'}: {problem}"
+def _report_in_template(problem: str, template: str | None = None) -> None:
+    """Report a mistake of ``template`` (by default the page's), named
+    first, once: the template renders it again for every page it makes."""
+    template = template or build.current.page.template or "a template"
+    problem = f"{template}: {problem}"
     if problem not in build.current.problems:
         build.report(problem)
 
 
 def _report_call(problem: str) -> None:
-    """Report a helper's call that is wrong, naming the template that holds
-    the call, once: a call in ``base.html`` was reported again for each
-    template that extends it, under that template's name."""
-    problem = f"{_calling_template()}: {problem}"
-    if problem not in build.current.problems:
-        build.report(problem)
+    """Report a helper's call that is wrong under the template that holds
+    the call: a call in ``base.html`` was reported again for each template
+    that extends it, under that template's name."""
+    _report_in_template(problem, _calling_template())
 
 
 def _calling_template() -> str:
