@@ -525,7 +525,8 @@ def open_graph(
     if category is not None:
         _add_name(pairs, "article:section", category.name)
     for tag in getattr(content, "tags", None) or ():
-        _add_name(pairs, "article:tag", tag.name)
+        # Folded as its Flattr tag is (thing_tags), so that both name it alike.
+        _add_name(pairs, "article:tag", " ".join(str(tag.name).split()))
     return tuple(pairs)
 
 

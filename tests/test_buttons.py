@@ -1216,6 +1216,21 @@ def test_control_characters_never_reach_open_graph_tags(site):
         assert not _has_control(meta["content"]), meta
 
 
+def test_a_tags_open_graph_name_is_its_flattr_tag(site):
+    # Pelican keeps a tag's inner whitespace as written; the Flattr tag folds
+    # it, and Open Graph must name the same tag.
+    files = {
+        "c.md": article(
+            "Hi there", "Alice", tags="line\u2028sep, no\u00a0break, two  spaces"
+        )
+    }
+    output = site(files, FLATTR_USERNAME="alice")
+    (thing,) = manifest_things(output).values()
+    soup = page(output / thing["page"])
+    expected = ["line sep", "no break", "two spaces"]
+    assert og(soup, "article:tag") == expected == thing["tags"]
+
+
 # Themes that do legitimate things the landmarks were found wrong in:
 # (theme's article.html, what the article's body is, settings).
 _HEAD = "<title>{{ article.title|striptags }}</title>"
