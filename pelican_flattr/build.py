@@ -170,6 +170,9 @@ class BuildState:
     # Source file -> its thing in a build that ran inside this one: with
     # i18n_subsites, one article published by two languages' sites.
     things_inside: dict[str, Thing] = field(default_factory=dict)
+    # The URL baselines the builds run inside this one used; None when one
+    # of them had its settings refused, so that its path is unknown.
+    baselines_inside: set[Path] | None = field(default_factory=set)
 
 
 current = BuildState()
@@ -456,6 +459,11 @@ def end_build(pelican: Any) -> None:
         current.things_inside.update(
             (ct.source, ct.thing) for ct in inner.content_things
         )
+        if inner.settings is None or inner.baselines_inside is None:
+            current.baselines_inside = None
+        elif current.baselines_inside is not None:
+            current.baselines_inside |= inner.baselines_inside
+            current.baselines_inside.add(inner.settings.url_baseline_path)
 
 
 def thing_elsewhere_in_run() -> dict[str, Thing]:

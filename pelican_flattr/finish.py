@@ -8,7 +8,8 @@ them on the build's state (``build.current``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from . import build
@@ -36,6 +37,7 @@ from .url_guard import (
     next_baseline,
     set_aside,
     unresolved_changes,
+    unused_language_baselines,
     url_changes,
     write_baseline,
 )
@@ -149,6 +151,16 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         else:
             logger.warning("pelican-flattr: %s", message)
 
+    # A language's site marks its baseline, so that the main site can tell
+    # one no build of the run used any more (its language taken out of
+    # I18N_SUBSITES): its things moved to the main site, at other URLs.
+    language = None
+    left_behind: list[tuple[Path, str]] = []
+    if build.outer_builds:
+        language = str(build.current.pelican.settings.get("DEFAULT_LANG") or "")
+    elif build.current.baselines_inside is not None:
+        left_behind = unused_language_baselines(path, build.current.baselines_inside)
+
     problem = file_problem(path)
     if problem not in (None, MISSING):
         # Never moved aside or replaced: it may be a folder someone needs
@@ -159,7 +171,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         )
         build.fail_if_strict()
         return
-    if problem is None and holds_baseline(path, new_entries()):
+    if (
+        problem is None
+        and not left_behind
+        and holds_baseline(path, new_entries(), language)
+    ):
         return  # the same things as the last build: nothing vanished
     if problem is MISSING:
         # Said, since a CI that does not keep the cache would never compare:
@@ -227,6 +243,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "URL changes since the last readable baseline go unreported: "
                 f"repair it and put it back as {path} to check them, or delete it"
             )
+    compared = _compare_left_behind(
+        left_behind, changed, old_sources, source_by_url, warn
+    )
     # A source this site no longer publishes may have its thing in a site
     # run inside this one (a language's site of i18n_subsites, added since
     # the last build): its thing URL changed, rather than went missing.
@@ -249,11 +268,75 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         warn(f"{change.describe()}. Fix: {change.advice()}")
     build.fail_if_strict()
     try:
-        write_baseline(path, next_baseline(changed, new_entries(), unresolved))
+        write_baseline(
+            path, next_baseline(changed, new_entries(), unresolved), language
+        )
     except OSError as error:
         # The next build would compare nothing: a problem like any other.
         warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
         build.fail_if_strict()
+        return
+    _retire(compared, path)
+
+
+def _compare_left_behind(
+    left_behind: list[tuple[Path, str]],
+    changed: list[dict[str, str]],
+    old_sources: set[str],
+    source_by_url: Mapping[str, str],
+    warn: Callable[[str], None],
+) -> list[tuple[Path, str]]:
+    """Add to ``changed`` the entries of language sites' baselines that no
+    build of this run used whose URL is no longer their source's, and
+    return the baselines read."""
+    seen = {(entry["url"], entry["source"]) for entry in changed}
+    compared = []
+    for other, language in left_behind:
+        try:
+            entries = load_baseline(
+                other,
+                keep=lambda e: source_by_url.get(e["url"]) != e["source"],
+                sources=old_sources,
+            )
+        except BaselineError as error:
+            warn(
+                f"{error}: the URL baseline of the language site '{language}', "
+                "which this build no longer runs, so the URL guard cannot say "
+                "where its things went: repair or delete it"
+            )
+            continue
+        for entry in entries:
+            if (entry["url"], entry["source"]) not in seen:
+                seen.add((entry["url"], entry["source"]))
+                changed.append(entry)
+        compared.append((other, language))
+    return compared
+
+
+def _retire(compared: list[tuple[Path, str]], path: Path) -> None:
+    """Move aside the language sites' baselines this build compared: the
+    main site's baseline, just written, holds what is still unresolved."""
+    for other, language in compared:
+        try:
+            retired = set_aside(other, "retired")
+        except OSError as error:
+            logger.warning(
+                "pelican-flattr: cannot move aside %s, the URL baseline of the "
+                "language site '%s', which this build no longer runs (%s): the "
+                "next build compares it again",
+                other,
+                language,
+                error,
+            )
+            continue
+        logger.info(
+            "pelican-flattr: the language site '%s' is no longer built: its URL "
+            "baseline was compared with this build's things, what is unresolved "
+            "moved to %s, and the old baseline to %s",
+            language,
+            path,
+            retired,
+        )
 
 
 def _guarded_elsewhere(source: str, url: str, elsewhere: Mapping[str, Thing]) -> bool:

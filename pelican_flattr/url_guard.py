@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import glob
 import heapq
 import json
 import os
@@ -370,6 +371,8 @@ def compare_manifests(
 
 
 BASELINE_VERSION = 1
+# The header field that marks a language site's baseline (i18n_subsites).
+_LANGUAGE_SITE = "language_site"
 
 
 class BaselineError(ValueError):
@@ -477,13 +480,14 @@ def _where(error: json.JSONDecodeError, line: int) -> str:
     return f"line {line}, column {error.colno}: {error.msg}"
 
 
-def _baseline_chunks(things: Iterable[Entry]) -> Iterator[str]:
+def _baseline_chunks(things: Iterable[Entry], language: str | None) -> Iterator[str]:
     from .manifest import json_lines
 
     lines = (_baseline_line(entry) for entry in things)
-    return json_lines(
-        {"baseline_version": BASELINE_VERSION}, "things", lines, items_are_json=True
-    )
+    header: dict[str, object] = {"baseline_version": BASELINE_VERSION}
+    if language:
+        header[_LANGUAGE_SITE] = language
+    return json_lines(header, "things", lines, items_are_json=True)
 
 
 _ENTRY_KEYS = {"owner", "source", "url"}
@@ -521,27 +525,85 @@ def _baseline_line(entry: Entry) -> str:
     return line if line.isascii() else _SURROGATE.sub(_escape_surrogate, line)
 
 
-def write_baseline(path: Path, things: Iterable[Entry]) -> None:
-    """Write the baseline atomically, one thing per line."""
+def write_baseline(
+    path: Path, things: Iterable[Entry], language: str | None = None
+) -> None:
+    """Write the baseline atomically, one thing per line; ``language``
+    marks the baseline of a language's site of i18n_subsites (see
+    ``unused_language_baselines``)."""
     from .manifest import write_atomically
 
-    write_atomically(path, _baseline_chunks(things))
+    write_atomically(path, _baseline_chunks(things, language))
 
 
-def set_aside(path: Path) -> Path:
-    """Rename an unreadable baseline to ``NAME.unreadable`` beside it (or
-    ``NAME.unreadable-2`` and on, never over an earlier one) and return its
-    new path, so that the next baseline does not destroy it."""
-    aside = path.with_name(f"{path.name}.unreadable")
+def set_aside(path: Path, why: str = "unreadable") -> Path:
+    """Rename a baseline to ``NAME.unreadable`` (or another ``why``) beside
+    it, or ``NAME.unreadable-2`` and on, never over an earlier one, and
+    return its new path, so that the next baseline does not destroy it."""
+    aside = path.with_name(f"{path.name}.{why}")
     number = 1
     while os.path.lexists(aside):
         number += 1
-        aside = path.with_name(f"{path.name}.unreadable-{number}")
+        aside = path.with_name(f"{path.name}.{why}-{number}")
     path.rename(aside)
     return aside
 
 
-def holds_baseline(path: Path, things: Iterable[Entry]) -> bool:
+def baseline_language(path: Path) -> str | None:
+    """The language whose site of i18n_subsites wrote the baseline at
+    ``path`` (``write_baseline``'s mark, in its first lines), or None: the
+    main site's, another site's, or no baseline at all."""
+    try:
+        with path.open(encoding="utf-8-sig") as stream:
+            head = [stream.readline(4096) for _ in range(3)]
+    except (OSError, UnicodeDecodeError):
+        return None
+    prefix = f"  {json.dumps(_LANGUAGE_SITE)}: "
+    for line in head:
+        if line.startswith(prefix):
+            try:
+                language = json.loads(line.removeprefix(prefix).rstrip().rstrip(","))
+            except ValueError:
+                return None
+            return language if isinstance(language, str) and language else None
+    return None
+
+
+def unused_language_baselines(
+    path: Path, used: Collection[Path]
+) -> list[tuple[Path, str]]:
+    """The baselines of language sites that no build of this run used,
+    with their language: a language taken out of ``I18N_SUBSITES`` (or
+    i18n_subsites itself), whose articles the main site now publishes at
+    other URLs. ``path`` is the main site's baseline.
+
+    Looked for where language sites keep them: beside ``path``, named for
+    their language (``url-baseline.de.json``), and, for the default path in
+    ``CACHE_PATH``, in each language's ``CACHE_PATH/LANG``. Only a baseline
+    a language site marked counts: another build's (a preview's own
+    ``CACHE_PATH`` below this one) is none of this site's business.
+    """
+    candidates = list(
+        path.parent.glob(f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}")
+    )
+    if path.parent.name == "pelican-flattr":
+        candidates += path.parent.parent.glob(
+            f"*/pelican-flattr/{glob.escape(path.name)}"
+        )
+    taken = {os.path.abspath(each) for each in (path, *used)}
+    found = []
+    for candidate in sorted(candidates):
+        if os.path.abspath(candidate) in taken or not candidate.is_file():
+            continue
+        language = baseline_language(candidate)
+        if language is not None:
+            found.append((candidate, language))
+    return found
+
+
+def holds_baseline(
+    path: Path, things: Iterable[Entry], language: str | None = None
+) -> bool:
     """Whether ``path`` holds, byte for byte, the baseline of ``things``
     (as ``write_baseline`` writes it).
 
@@ -551,7 +613,7 @@ def holds_baseline(path: Path, things: Iterable[Entry]) -> bool:
     """
     try:
         with path.open("rb") as stream:
-            for chunk in _baseline_chunks(things):
+            for chunk in _baseline_chunks(things, language):
                 data = chunk.encode("utf-8")
                 if stream.read(len(data)) != data:
                     return False

@@ -434,6 +434,80 @@ def test_a_language_site_added_moves_its_articles_things_and_says_so(tmp_path):
     assert f"add 'Flattr_url: {old_url}' to seul.md" in said[0]
 
 
+def _fr_baseline(root: Path) -> Path:
+    return root / "cache" / "fr" / "pelican-flattr" / "url-baseline.json"
+
+
+@pytest.mark.parametrize("i18n_plugin", [True, False])
+def test_a_language_site_removed_moves_its_articles_things_and_says_so(
+    tmp_path, i18n_plugin
+):
+    # The other way round: the French site's seul.md goes to the main site,
+    # at another URL. No build read the French site's baseline any more, so
+    # the move went unsaid.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    built = i18n_build(tmp_path, files, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    old_url = _things(tmp_path / "output" / "fr")["seul.md"][0]
+    assert old_url == f"{SITEURL}/fr/seul.html"
+    if i18n_plugin:
+        without_fr = {**settings, "I18N_SUBSITES": {"de": {}}}
+    else:
+        without_fr = {**settings, "PLUGINS": ["pelican_flattr"]}
+    strict = i18n_build(tmp_path, {}, **without_fr, FLATTR_STRICT=True)
+    assert strict.status == 1
+    assert _fr_baseline(tmp_path).is_file()  # a failed build retires nothing
+    for _ in range(2):  # said until pinned or accepted
+        built = i18n_build(tmp_path, {}, **without_fr)
+        new_url = _things(tmp_path / "output")["seul.md"][0]
+        assert new_url == f"{SITEURL}/seul-fr.html"
+        said = [m for m in built.messages if "seul.md" in m]
+        assert len(said) == 1, built.messages
+        assert f"seul.md: thing URL changed from {old_url} to {new_url}" in said[0]
+        assert f"add 'Flattr_url: {old_url}' to seul.md" in said[0]
+        # Its unresolved entry is in the main site's baseline now.
+        assert not _fr_baseline(tmp_path).exists()
+        assert ("seul.md", old_url) in _baseline_entries(_main_baseline(tmp_path))
+    retired = _fr_baseline(tmp_path).with_name("url-baseline.json.retired")
+    assert ("seul.md", old_url) in _baseline_entries(retired)
+    pinned = article(
+        "Seul en francais", "Alice", Lang="fr", Slug="seul", Flattr_url=old_url
+    )
+    built = i18n_build(tmp_path, {"seul.md": pinned}, **without_fr)
+    assert (built.messages, built.status) == ([], 0)
+
+
+def test_a_baseline_beside_the_main_one_is_compared_when_its_language_goes(
+    tmp_path,
+):
+    # FLATTR_URL_BASELINE set for every site: each language's beside the
+    # main one, named for its language. Another build's baseline there (a
+    # copy the operator keeps) is no language site's, and is left alone.
+    files = {
+        "hello.md": article("Hello in English", "Alice", Lang="en"),
+        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
+    }
+    baseline = tmp_path / "guard" / "urls.json"
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"fr": {}},
+        "FLATTR_URL_BASELINE": str(baseline),
+    }
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    french = baseline.with_name("urls.fr.json")
+    assert _baseline_entries(french) == [("seul.md", f"{SITEURL}/fr/seul.html")]
+    copy = baseline.with_name("urls.old.json")
+    copy.write_bytes(baseline.read_bytes().replace(b"hello.html", b"gone.html"))
+    built = i18n_build(tmp_path, {}, **{**settings, "I18N_SUBSITES": {}})
+    said = [m for m in built.messages if "thing URL" in m]
+    assert len(said) == 1 and "seul.md: thing URL changed" in said[0], said
+    assert not french.exists() and copy.is_file()
+
+
 def test_a_thing_shared_with_the_main_site_is_guarded_there_only(tmp_path):
     # With "keep", the German site publishes the untranslated b.md with the
     # main site's thing, and shows its button: its manifest lists it. Its

@@ -18,10 +18,12 @@ from pelican_flattr.url_guard import (
     UrlChange,
     _baseline_line,
     baseline_entry,
+    baseline_language,
     compare_manifests,
     holds_baseline,
     load_baseline,
     pages_in,
+    unused_language_baselines,
     write_baseline,
 )
 
@@ -245,6 +247,52 @@ def test_holds_baseline_compares_every_byte(tmp_path, edit, holds):
     else:
         path.write_bytes(edit(path.read_bytes()))
     assert holds_baseline(path, iter(_entries())) is holds
+
+
+@pytest.mark.parametrize("language", ["de", "pt-BR", 'a"b\u00e9'])
+def test_a_language_sites_baseline_says_its_language(tmp_path, language):
+    path = tmp_path / "baseline.json"
+    write_baseline(path, _entries(), language)
+    assert baseline_language(path) == language
+    assert load_baseline(path) == _entries()
+    assert holds_baseline(path, iter(_entries()), language)
+    assert not holds_baseline(path, iter(_entries()))  # the main site's differs
+    write_baseline(path, _entries())
+    assert baseline_language(path) is None
+    assert not holds_baseline(path, iter(_entries()), language)
+
+
+def test_unused_language_baselines_are_the_marked_ones_no_build_used(tmp_path):
+    main = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    write_baseline(main, _entries())
+
+    def language_baseline(path, language):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_baseline(path, _entries(), language)
+        return path
+
+    de = language_baseline(
+        tmp_path / "cache" / "de" / main.relative_to(tmp_path / "cache"), "de"
+    )
+    fr = language_baseline(
+        tmp_path / "cache" / "fr" / main.relative_to(tmp_path / "cache"), "fr"
+    )
+    beside = language_baseline(main.with_name("url-baseline.it.json"), "it")
+    # Not a language site's: a preview's own CACHE_PATH below this one, a
+    # copy, and files that are no baseline at all.
+    preview = tmp_path / "cache" / "preview" / "pelican-flattr" / "url-baseline.json"
+    preview.parent.mkdir(parents=True)
+    write_baseline(preview, _entries())
+    write_baseline(main.with_name("url-baseline.old.json"), _entries())
+    main.with_name("url-baseline.x.json").write_text("not json", encoding="utf-8")
+    main.with_name("url-baseline.y.json").mkdir()
+    assert unused_language_baselines(main, {de}) == [(fr, "fr"), (beside, "it")]
+    assert unused_language_baselines(main, {de, fr, beside}) == []
+    # A baseline set elsewhere: only the ones beside it.
+    other = tmp_path / "elsewhere" / "urls.json"
+    write_baseline(other, _entries())
+    other_de = language_baseline(other.with_name("urls.de.json"), "de")
+    assert unused_language_baselines(other, set()) == [(other_de, "de")]
 
 
 _json_values = st.recursive(
