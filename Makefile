@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps bench bench-instructions bench-receivers bench-phases bench-webhook
+.PHONY: demo test test-lowest lint format clean system-deps bench bench-instructions bench-receivers bench-phases bench-webhook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,16 @@ system-deps:
 test: lint system-deps
 	$(BIN)/python -m pytest
 
+# The suite against the lowest versions pyproject.toml allows, in a venv of
+# its own: `make test-lowest PYTHON=python3.10` checks the oldest Python too.
+LOWEST_VENV ?= .venv-lowest
+
+test-lowest: system-deps
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -e ".[test]" -c tests/lowest-versions.txt
+	$(LOWEST_VENV)/bin/python -m pytest
+
 # Figures, not tests: see docs/performance.md and docs/webhooks.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 7
@@ -80,4 +90,4 @@ bench-webhook: $(STAMP)
 	$(BIN)/python benchmarks/webhook_bench.py
 
 clean:
-	rm -rf $(VENV) sample_site/output .cache/node
+	rm -rf $(VENV) $(LOWEST_VENV) sample_site/output .cache/node

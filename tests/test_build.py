@@ -24,6 +24,7 @@ from conftest import (
     payment_links,
 )
 from pelican import signals
+from pelican import utils as pelican_utils
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
@@ -299,12 +300,20 @@ The introduction says what the piece is about, in enough words.
         SUMMARY_MAX_PARAGRAPHS=1,
     )
     description = manifest_things(output)["a.md"]["description"]
-    assert description == "Only the first paragraph is the summary."
+    # Pelican 4.10 added SUMMARY_MAX_PARAGRAPHS, 4.12 took the table of
+    # contents out of its summary; the plugin follows the Pelican at hand.
+    if hasattr(pelican_utils, "truncate_html_paragraphs"):
+        assert description == "Only the first paragraph is the summary."
+    else:
+        assert description.startswith("Only the first paragraph is the summary. A")
     # Not "Contents Introduction The introduction...": the table of contents
     # goes, as it goes from Pelican's summary.
     output = site({"b.rst": rst}, FLATTR_AUTHORS=AUTHORS)
     description = manifest_things(output)["b.rst"]["description"]
-    assert description.startswith("Introduction The introduction")
+    if hasattr(pelican_utils, "strip_toc_elements_from_html"):
+        assert description.startswith("Introduction The introduction")
+    else:
+        assert description.startswith("Contents Introduction Introduction The")
 
 
 def test_default_language_follows_default_lang(site):
@@ -940,9 +949,12 @@ def test_description_keeps_text_that_names_a_tag(site):
 
 def test_description_reads_tags_as_a_browser_does(site):
     # A ">" in a quoted attribute value ends no tag.
+    # A raw HTML block: Python-Markdown before 3.11.1 turns the ">" that
+    # ends an inline tag with a ">" in an attribute into "&gt;", and the
+    # browser then reads no "GT" at all.
     body = (
-        'Use <abbr title="greater than, as in a > b">GT</abbr> and '
-        '<abbr title="less than">LT</abbr> to compare values.'
+        '<p>Use <abbr title="greater than, as in a > b">GT</abbr> and '
+        '<abbr title="less than">LT</abbr> to compare values.</p>'
     )
     output = site(
         {"abbr.md": article("Compare", "Alice", body)}, FLATTR_AUTHORS=AUTHORS

@@ -16,6 +16,7 @@ from conftest import (
 from conftest import payment_links as page_payment_links
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pelican.settings import DEFAULT_CONFIG
 
 from pelican_flattr.cli import main as audit_main_cli
 from pelican_flattr.feeds import payment_href, url_of_href
@@ -36,6 +37,10 @@ EVERY_FEED = {
     "TRANSLATION_FEED_ATOM": "feeds/all-{lang}.atom.xml",
     "TRANSLATION_FEED_RSS": "feeds/all-{lang}.rss.xml",
 }
+# FEED_APPEND_REF came with Pelican 4.10; an older one ignores the setting.
+needs_feed_append_ref = pytest.mark.skipif(
+    "FEED_APPEND_REF" not in DEFAULT_CONFIG, reason="Pelican < 4.10: no FEED_APPEND_REF"
+)
 
 
 def files():
@@ -68,7 +73,9 @@ def read_feeds(output):
     return feeds
 
 
-@pytest.mark.parametrize("append_ref", [False, True])
+@pytest.mark.parametrize(
+    "append_ref", [False, pytest.param(True, marks=needs_feed_append_ref)]
+)
 def test_every_feed_entry_of_an_owned_article_has_one_payment_link(site, append_ref):
     output = site(
         files(), FLATTR_AUTHORS=AUTHORS, FEED_APPEND_REF=append_ref, **EVERY_FEED
@@ -214,6 +221,7 @@ def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
     assert audit_main([str(output)]) == 0
 
 
+@needs_feed_append_ref
 def test_a_payment_link_pasted_into_an_entry_is_found_with_feed_append_ref(
     site, capsys
 ):

@@ -1103,8 +1103,13 @@ ONE_IDENTITY = ["verify", "--identity", "partner:ns:1"]
 def test_a_usage_error_never_repeats_the_token(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
         main(command)
+    out, err = capsys.readouterr()
+    if command[-1] == "-h" + TOKEN and sys.version_info >= (3, 13):
+        # Python 3.13's argparse reads "-hX..." as -h and unknown short
+        # flags, and -h acts first: the help, status 0, and no token.
+        assert out.startswith("usage:") and TOKEN not in out + err
+        return
     assert exit_info.value.code == 2
-    err = capsys.readouterr().err
     assert "error:" in err and "[hidden]" in err
     assert TOKEN not in err
 
