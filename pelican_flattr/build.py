@@ -459,11 +459,13 @@ def end_build(pelican: Any) -> None:
         current.things_inside.update(
             (ct.source, ct.thing) for ct in inner.content_things
         )
-        if inner.settings is None or inner.baselines_inside is None:
+        # A language's site without the plugin keeps no baseline.
+        if inner.baselines_inside is None or (inner.active and inner.settings is None):
             current.baselines_inside = None
         elif current.baselines_inside is not None:
             current.baselines_inside |= inner.baselines_inside
-            current.baselines_inside.add(inner.settings.url_baseline_path)
+            if inner.settings is not None:
+                current.baselines_inside.add(inner.settings.url_baseline_path)
 
 
 def thing_elsewhere_in_run() -> dict[str, Thing]:

@@ -159,7 +159,17 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if build.outer_builds:
         language = str(build.current.pelican.settings.get("DEFAULT_LANG") or "")
     elif build.current.baselines_inside is not None:
-        left_behind = unused_language_baselines(path, build.current.baselines_inside)
+        # A language still in I18N_SUBSITES whose site this run did not
+        # build (i18n_subsites, after a failed run in the same process,
+        # builds none of the languages it had not reached) has not gone.
+        still_there = build.i18n_subsites(build.current.pelican)
+        left_behind = [
+            (other, lang)
+            for other, lang in unused_language_baselines(
+                path, build.current.baselines_inside
+            )
+            if lang not in still_there
+        ]
 
     problem = file_problem(path)
     if problem not in (None, MISSING):
@@ -190,6 +200,17 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             path,
         )
     source_by_url = {ct.url: ct.source for ct in things}
+    # A source this site no longer publishes may have its thing in a site
+    # run inside this one (a language's site of i18n_subsites, added since
+    # the last build): its thing URL changed, rather than went missing.
+    url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
+    url_by_source.update((ct.source, ct.url) for ct in things)
+
+    def moved(entry: dict[str, str]) -> bool:
+        """Whether no build of the run has the entry's source at its URL."""
+        url, source = entry["url"], entry["source"]
+        return source_by_url.get(url) != source and url_by_source.get(source) != url
+
     changed: list[dict[str, str]] = []
     # Every source of the last build: one whose URL did not change can still
     # have taken the URL of one that is gone now, which is no move.
@@ -202,7 +223,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             changed = load_baseline(
                 path,
                 keep=lambda e: (
-                    source_by_url.get(e["url"]) != e["source"]
+                    moved(e)
                     and not _guarded_elsewhere(e["source"], e["url"], elsewhere)
                 ),
                 sources=old_sources,
@@ -243,14 +264,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "URL changes since the last readable baseline go unreported: "
                 f"repair it and put it back as {path} to check them, or delete it"
             )
-    compared = _compare_left_behind(
-        left_behind, changed, old_sources, source_by_url, warn
-    )
-    # A source this site no longer publishes may have its thing in a site
-    # run inside this one (a language's site of i18n_subsites, added since
-    # the last build): its thing URL changed, rather than went missing.
-    url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
-    url_by_source.update((ct.source, ct.url) for ct in things)
+    compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
     changes = url_changes(
         changed,
         source_by_url,
@@ -283,19 +297,19 @@ def _compare_left_behind(
     left_behind: list[tuple[Path, str]],
     changed: list[dict[str, str]],
     old_sources: set[str],
-    source_by_url: Mapping[str, str],
+    moved: Callable[[dict[str, str]], bool],
     warn: Callable[[str], None],
 ) -> list[tuple[Path, str]]:
-    """Add to ``changed`` the entries of language sites' baselines that no
-    build of this run used whose URL is no longer their source's, and
-    return the baselines read."""
+    """Add to ``changed`` the ``moved`` entries of language sites'
+    baselines that no build of this run used, and return the baselines
+    read."""
     seen = {(entry["url"], entry["source"]) for entry in changed}
     compared = []
     for other, language in left_behind:
         try:
             entries = load_baseline(
                 other,
-                keep=lambda e: source_by_url.get(e["url"]) != e["source"],
+                keep=moved,
                 sources=old_sources,
             )
         except BaselineError as error:
@@ -329,7 +343,7 @@ def _retire(compared: list[tuple[Path, str]], path: Path) -> None:
                 error,
             )
             continue
-        logger.info(
+        logger.warning(
             "pelican-flattr: the language site '%s' is no longer built: its URL "
             "baseline was compared with this build's things, what is unresolved "
             "moved to %s, and the old baseline to %s",

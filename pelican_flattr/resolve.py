@@ -524,14 +524,22 @@ def open_graph(
     category = getattr(content, "category", None)
     if category is not None:
         _add_name(pairs, "article:section", category.name)
+    tags_seen: set[str] = set()
     for tag in getattr(content, "tags", None) or ():
-        # Folded as its Flattr tag is (thing_tags), so that both name it alike.
-        _add_name(pairs, "article:tag", " ".join(str(tag.name).split()))
+        # Its whitespace folded, and repeats dropped, as in its Flattr tag
+        # (thing_tags), which also takes "," and ";" for spaces.
+        _add_name(pairs, "article:tag", " ".join(str(tag.name).split()), tags_seen)
     return tuple(pairs)
 
 
-def _add_name(pairs: list[tuple[str, str]], prop: str, name: object) -> None:
-    """Add a Pelican name (author, category, tag) as ``prop``'s value.
+def _add_name(
+    pairs: list[tuple[str, str]],
+    prop: str,
+    name: object,
+    seen: set[str] | None = None,
+) -> None:
+    """Add a Pelican name (author, category, tag) as ``prop``'s value,
+    unless ``seen`` holds it already (in any case).
 
     Pelican keeps control characters in names, and HTML forbids them:
     cleaned as a thing's tags are, after one isprintable() (false also for
@@ -541,8 +549,14 @@ def _add_name(pairs: list[tuple[str, str]], prop: str, name: object) -> None:
     text = str(name)
     if not text.isprintable():
         text = printable_text(text)
-    if text:
-        pairs.append((prop, text))
+    if not text:
+        return
+    if seen is not None:
+        folded = text.casefold()
+        if folded in seen:
+            return
+        seen.add(folded)
+    pairs.append((prop, text))
 
 
 # Every page of a build asks for the same few: cleaned once, as a thing's

@@ -580,25 +580,37 @@ def unused_language_baselines(
     Looked for where language sites keep them: beside ``path``, named for
     their language (``url-baseline.de.json``), and, for the default path in
     ``CACHE_PATH``, in each language's ``CACHE_PATH/LANG``. Only a baseline
-    a language site marked counts: another build's (a preview's own
-    ``CACHE_PATH`` below this one) is none of this site's business.
+    a language site marked with that language counts: another build's (a
+    preview's own ``CACHE_PATH`` below this one, another site's baseline
+    named for its own languages beside this one, one set aside) is none of
+    this site's business.
     """
-    candidates = list(
-        path.parent.glob(f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}")
-    )
-    if path.parent.name == "pelican-flattr":
-        candidates += path.parent.parent.glob(
-            f"*/pelican-flattr/{glob.escape(path.name)}"
+    # Each candidate with the language its name gives it: a baseline is a
+    # language site's only where that site would have kept it.
+    candidates = [
+        (
+            candidate,
+            candidate.name[len(path.stem) + 1 : len(candidate.name) - len(path.suffix)],
         )
+        for candidate in path.parent.glob(
+            f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}"
+        )
+    ]
+    if path.parent.name == "pelican-flattr":
+        candidates += [
+            (candidate, candidate.parent.parent.name)
+            for candidate in path.parent.parent.glob(
+                f"*/pelican-flattr/{glob.escape(path.name)}"
+            )
+        ]
     taken = {os.path.abspath(each) for each in (path, *used)}
-    found = []
-    for candidate in sorted(candidates):
-        if os.path.abspath(candidate) in taken or not candidate.is_file():
-            continue
-        language = baseline_language(candidate)
-        if language is not None:
-            found.append((candidate, language))
-    return found
+    return [
+        (candidate, named)
+        for candidate, named in sorted(candidates)
+        if os.path.abspath(candidate) not in taken
+        and candidate.is_file()
+        and baseline_language(candidate) == named
+    ]
 
 
 def holds_baseline(

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from pelican import Pelican
@@ -246,18 +246,25 @@ def i18n_build(folder: Path, files: dict[str, str], **settings: object) -> I18nB
         "I18N_SUBSITES": {"de": {}},
         **settings,
     }
+    result = run_child(I18N_CHILD, folder, [files, settings])
+    return I18nBuild(result["messages"], result["status"], result["log"])
+
+
+def run_child(script: str, folder: Path, request: object) -> Any:
+    """Run ``script`` in a child Python with the arguments the tests'
+    folder, ``folder`` and ``request`` as JSON; return the JSON value it
+    prints last."""
     child = subprocess.run(
         [
             sys.executable,
             "-c",
-            I18N_CHILD,
+            script,
             str(Path(__file__).parent),
             str(folder),
-            json.dumps([files, settings]),
+            json.dumps(request),
         ],
         capture_output=True,
         text=True,
         check=True,
     )
-    result = json.loads(child.stdout.splitlines()[-1])
-    return I18nBuild(result["messages"], result["status"], result["log"])
+    return json.loads(child.stdout.splitlines()[-1])

@@ -1218,10 +1218,12 @@ def test_control_characters_never_reach_open_graph_tags(site):
 
 def test_a_tags_open_graph_name_is_its_flattr_tag(site):
     # Pelican keeps a tag's inner whitespace as written; the Flattr tag folds
-    # it, and Open Graph must name the same tag.
+    # it and drops repeats, and Open Graph must name the same tags.
     files = {
         "c.md": article(
-            "Hi there", "Alice", tags="line\u2028sep, no\u00a0break, two  spaces"
+            "Hi there",
+            "Alice",
+            tags="line\u2028sep, no\u00a0break, two  spaces, Two Spaces",
         )
     }
     output = site(files, FLATTR_USERNAME="alice")

@@ -21,6 +21,7 @@ from conftest import (
     og,
     page_as_browsers_read_it,
     payment_links,
+    run_child,
 )
 
 from pelican_flattr.build import FlattrBuildError
@@ -479,6 +480,97 @@ def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     )
     built = i18n_build(tmp_path, {"seul.md": pinned}, **without_fr)
     assert (built.messages, built.status) == ([], 0)
+
+
+SEUL_FILES = {
+    "hello.md": article("Hello in English", "Alice", Lang="en"),
+    "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
+}
+
+
+def test_a_language_site_put_back_is_no_change(tmp_path):
+    # Its old entry waits in the main site's baseline; the French site
+    # publishes seul.md at that URL again, which is no change.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    gone = i18n_build(tmp_path, {}, **{**settings, "I18N_SUBSITES": {}})
+    assert [m for m in gone.messages if "seul.md" in m]
+    for _ in range(2):  # (the first says the French site starts a baseline)
+        back = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=True)
+        assert back.status == 0
+        assert not [m for m in back.messages if "seul.md" in m], back.messages
+
+
+def test_an_unchanged_build_rewrites_no_baseline(tmp_path):
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    baselines = (_main_baseline(tmp_path), _fr_baseline(tmp_path))
+    before = [(path.stat().st_ino, path.stat().st_mtime_ns) for path in baselines]
+    assert i18n_build(tmp_path, {}, **settings).messages == []
+    after = [(path.stat().st_ino, path.stat().st_mtime_ns) for path in baselines]
+    assert after == before
+
+
+def test_a_language_site_without_the_plugin_leaves_the_others_guarded(tmp_path):
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"de": {"PLUGINS": ["i18n_subsites"]}, "fr": {}},
+    }
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    without_fr = {**settings, "I18N_SUBSITES": {"de": {"PLUGINS": ["i18n_subsites"]}}}
+    built = i18n_build(tmp_path, {}, **without_fr, FLATTR_STRICT=True)
+    assert built.status == 1
+    assert [m for m in built.messages if "seul.md: thing URL changed" in m]
+
+
+# Three runs in one process, as under pelican --autoreload: the second fails
+# in the French site, and i18n_subsites then skips that site in the third.
+_RETRY_CHILD = """
+import json, logging, sys
+from pathlib import Path
+tests, folder, request = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import build
+messages = []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("pelican_flattr").addHandler(handler)
+files, good, broken = json.loads(request)
+build(Path(folder), files, **good)
+try:
+    build(Path(folder), {}, **broken)
+except Exception:
+    pass
+messages.clear()
+build(Path(folder), {}, **good)
+print(json.dumps(messages))
+"""
+
+
+def test_a_language_still_set_but_not_built_is_not_taken_for_removed(tmp_path):
+    good = {
+        "PLUGINS": ["i18n_subsites", "pelican_flattr"],
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"de": {}, "fr": {}},
+    }
+    broken = {**good, "I18N_SUBSITES": {"de": {}, "fr": {"THEME": "/nonexistent"}}}
+    messages = run_child(_RETRY_CHILD, tmp_path, [SEUL_FILES, good, broken])
+    assert not [m for m in messages if "seul.md" in m or "'fr'" in m], messages
+    assert _fr_baseline(tmp_path).is_file()
+
+
+def test_a_language_site_with_refused_settings_leaves_the_others_alone(tmp_path):
+    # Its baseline's path is unknown: no other is taken for a removed one's.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"de": {}, "fr": {}},
+    }
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).status == 0
+    refused = {**settings, "I18N_SUBSITES": {"de": {"FLATTR_CATEGORY": "bogus"}}}
+    built = i18n_build(tmp_path, {}, **refused)
+    assert [m for m in built.messages if "FLATTR_CATEGORY" in m]
+    assert not [m for m in built.messages if "seul.md" in m]
+    assert _fr_baseline(tmp_path).is_file()
 
 
 def test_a_baseline_beside_the_main_one_is_compared_when_its_language_goes(

@@ -288,11 +288,35 @@ def test_unused_language_baselines_are_the_marked_ones_no_build_used(tmp_path):
     main.with_name("url-baseline.y.json").mkdir()
     assert unused_language_baselines(main, {de}) == [(fr, "fr"), (beside, "it")]
     assert unused_language_baselines(main, {de, fr, beside}) == []
-    # A baseline set elsewhere: only the ones beside it.
-    other = tmp_path / "elsewhere" / "urls.json"
-    write_baseline(other, _entries())
-    other_de = language_baseline(other.with_name("urls.de.json"), "de")
-    assert unused_language_baselines(other, set()) == [(other_de, "de")]
+
+
+@pytest.mark.parametrize(
+    ("main_name", "marked", "found"),
+    [
+        # Not another site's (urls.blog.de.json, for urls.blog.json), nor
+        # one marked with another language than its name gives.
+        (
+            "urls.json",
+            {"urls.de.json": "de", "urls.blog.de.json": "de", "urls.it.json": "fr"},
+            ["urls.de.json"],
+        ),
+        # Without a suffix: not one set aside.
+        (
+            "urls",
+            {"urls.fr": "fr", "urls.fr.retired": "fr", "urls.fr.unreadable": "fr"},
+            ["urls.fr"],
+        ),
+    ],
+)
+def test_a_baseline_set_elsewhere_finds_the_ones_named_for_their_language(
+    tmp_path, main_name, marked, found
+):
+    main = tmp_path / main_name
+    write_baseline(main, _entries())
+    for name, language in marked.items():
+        write_baseline(tmp_path / name, _entries(), language)
+    expected = [(tmp_path / name, marked[name]) for name in found]
+    assert unused_language_baselines(main, set()) == expected
 
 
 _json_values = st.recursive(
