@@ -596,23 +596,35 @@ def remove_earlier_manifest(pelican: Any) -> None:
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
     path = own_path(path, _outer_paths("manifest_path", manifest_path_setting), pelican)
+    # Copies a plugin such as pelican-precompress made of it for servers
+    # that serve them in its place (gzip_static): as stale as it is.
+    copies = [path.with_name(path.name + suffix) for suffix in _COMPRESSED]
+    removed: list[Path] = []
+    each = path
     try:
         if file_problem(path) is not None or not_a_manifest(path) is not None:
             return  # nothing there, or not a manifest: not this build's to remove
-        path.unlink()
+        for each in (path, *copies):
+            if each is path or file_problem(each) is None:
+                each.unlink()
+                removed.append(each)
     except OSError as error:
         logger.warning(
             "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
             "earlier build, %s, though this build made no things: %s",
-            path,
+            each,
             error,
         )
         return
     logger.warning(
         "pelican-flattr: removed the manifest of an earlier build: %s, since "
         "this build made no things",
-        path,
+        ", ".join(str(each) for each in removed),
     )
+
+
+# The compressed copies of a file that servers may send in its place.
+_COMPRESSED = (".gz", ".br", ".zst")
 
 
 def fail_if_strict() -> None:

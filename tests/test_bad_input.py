@@ -1,5 +1,6 @@
 """Bad input: a message naming the file and field, no button, never a traceback."""
 
+import gzip
 import os
 import subprocess
 import sys
@@ -225,12 +226,19 @@ def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flat
     assert removals() == [] and manifest.read_bytes() == before
     assert (output / "some-article.html").is_file()
 
+    # With the copies pelican-precompress made of it, which a server that
+    # prefers them (gzip_static) would go on sending.
+    copies = [output / f"flattr-manifest.json.{suffix}" for suffix in ("gz", "br")]
+    copies[0].write_bytes(gzip.compress(before))
+    copies[1].write_bytes(b"brotli bytes")
+    (output / "flattr-manifest.json.zst").mkdir()  # no copy: left alone
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == [
         f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
-        "since this build made no things"
+        f"{copies[0]}, {copies[1]}, since this build made no things"
     ]
-    assert not manifest.exists()
+    assert not manifest.exists() and not any(copy.exists() for copy in copies)
+    assert (output / "flattr-manifest.json.zst").is_dir()
     assert flattr_buttons(page(output / "some-article.html")) == []
     # Nothing left to remove, nothing said.
     build(tmp_path, files, **options, SITEURL="")
