@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import errno
 import filecmp
+import gzip
 import hashlib
 import html
 import os
@@ -32,6 +33,7 @@ import re
 import shlex
 import stat
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,9 +247,11 @@ class _Auditor:
         plain_addresses: Mapping[str, str],
         files: Collection[str],
         unchecked_folders: Collection[str] = (),
+        manifest_in_output: str | None = None,
     ) -> None:
         self.output = output
         self.files = files  # every file of the site, relative to output
+        self.manifest_in_output = manifest_in_output
         # Those whose files were not read, each said once (relative to
         # output, "" for output itself), and the files that could not be
         # read: what they may hold is not reported missing.
@@ -326,6 +330,46 @@ class _Auditor:
         except OSError as error:
             self.unread.add(relative)
             self.problem(relative, f"cannot be read ({error.strerror or error})")
+
+    def check_compressed_copy(self, path: Path, relative: str) -> None:
+        """Say so when ``path`` (``page.html.gz``) is no copy of the page,
+        feed or manifest beside it as built now.
+
+        A server that sends precompressed files (nginx's ``gzip_static``)
+        sends the copy in its place: an earlier build's, left by
+        pelican-precompress (which keeps an existing copy by default) in an
+        output folder Pelican does not empty, still shows the old buttons,
+        owners or an address. Only those files: a site may publish other
+        archives beside what they hold. (Brotli and zstd copies are not
+        read: the standard library cannot.)
+        """
+        original = relative.removesuffix(path.suffix)
+        suffix = Path(original).suffix.lower()
+        if (
+            original not in self.files
+            or original in self.unread
+            or not (
+                suffix in HTML_SUFFIXES
+                or suffix in FEED_SUFFIXES
+                or original in self.by_page
+                or original in self.feed_files
+                or original == self.manifest_in_output
+            )
+        ):
+            return
+        try:
+            if _holds(path.with_suffix(""), _gunzipped(path)):
+                return
+            why = "is not a compressed copy of it as built"
+        except (OSError, EOFError, zlib.error) as error:
+            why = f"cannot be decompressed ({error})"
+        self.problem(
+            relative,
+            f"{why} ({original}): an earlier build's? A server that sends "
+            "precompressed files (nginx's gzip_static) sends it in its place",
+            f"a copy of {original} as built: delete it, or compress again "
+            "(pelican-precompress: PRECOMPRESS_OVERWRITE = True)",
+        )
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
         names, digests = set(), set()
@@ -784,6 +828,22 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
             yield f"{part}@{host}"
 
 
+def _gunzipped(path: Path) -> Iterator[bytes]:
+    """The bytes a gzip file holds, a block at a time."""
+    with gzip.open(path, "rb") as stream:
+        while block := stream.read(CHUNK_SIZE):
+            yield block
+
+
+def _holds(path: Path, blocks: Iterator[bytes]) -> bool:
+    """Whether ``blocks`` are, in all, the bytes of the file at ``path``."""
+    with path.open("rb") as stream:
+        for block in blocks:
+            if stream.read(len(block)) != block:
+                return False
+        return stream.read(1) == b""
+
+
 def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
     """``start`` and the rest of ``stream``, in chunks of CHUNK_SIZE that
     each begin with the last CHUNK_OVERLAP bytes of the one before."""
@@ -1094,6 +1154,7 @@ def audit_site(
         plain_addresses or {},
         frozenset(names),
         {"" if folder == "." else folder for folder in unchecked},
+        in_output,
     )
     for path, relative in zip(files, names, strict=True):
         # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
@@ -1129,6 +1190,8 @@ def audit_site(
     }
     for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
         auditor.check_file(path, relative)
+        if path.suffix == ".gz":
+            auditor.check_compressed_copy(path, relative)
         if progress is not None:
             progress(done, len(files))
     return auditor.finish()

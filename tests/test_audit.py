@@ -1,6 +1,7 @@
 """``pelican-flattr audit``: passes on the sample site, fails on tampered copies."""
 
 import functools
+import gzip
 import json
 import logging
 import os
@@ -167,6 +168,46 @@ def test_leaked_email_address(copy, capsys, form):
     status = main(["audit", str(copy), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 1 and report["problems"][0]["file"] == "pages/about.html"
+
+
+def test_a_compressed_copy_must_hold_the_file_as_built(copy, capsys):
+    # pelican-precompress keeps an existing copy by default, and Pelican
+    # does not empty the output folder by default: nginx's gzip_static then
+    # sends the last build's page, buttons, owners and all.
+    thing = a_thing(copy)
+    page, feed = copy / thing["page"], copy / thing["feeds"][0]
+    copies = [
+        page.with_name(page.name + ".gz"),
+        feed.with_name(feed.name + ".gz"),
+        copy / "flattr-manifest.json.gz",
+    ]
+    for each in copies:
+        each.write_bytes(gzip.compress(each.with_suffix("").read_bytes()))
+    # Archives of other files are the site's own business.
+    (copy / "notes.txt").write_text("one", encoding="utf-8")
+    (copy / "notes.txt.gz").write_bytes(gzip.compress(b"another"))
+    assert audit_json(copy, capsys)[0] == 0
+    stale = page.read_bytes().replace(b"flattr-button", b"old-button")
+    copies[0].write_bytes(gzip.compress(stale))
+    copies[1].write_bytes(gzip.compress(feed.read_bytes())[:-20])  # cut short
+    copies[2].write_bytes(b"not gzip")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    found = {p["file"]: p for p in report["problems"]}
+    assert sorted(found) == sorted(
+        each.relative_to(copy).as_posix() for each in copies
+    ), report["problems"]
+    said = found[copies[0].relative_to(copy).as_posix()]
+    assert said["problem"].startswith(
+        f"is not a compressed copy of it as built ({thing['page']})"
+    )
+    assert "gzip_static" in said["problem"]
+    assert "PRECOMPRESS_OVERWRITE" in said["expected"]
+    for each in copies[1:]:
+        assert (
+            "cannot be decompressed"
+            in found[each.relative_to(copy).as_posix()]["problem"]
+        )
 
 
 @pytest.mark.parametrize("text", ["", "{}", '{"name": "a web app"}'])
