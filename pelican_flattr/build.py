@@ -309,6 +309,8 @@ def start_build(pelican: Any) -> None:
             warn(message)
         if flattr_settings is not None:
             _warn_about_authors_named_by_their_address(flattr_settings)
+            if flattr_settings.open_graph:
+                _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 
@@ -328,15 +330,41 @@ def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None
             )
 
 
+def _warn_about_a_second_open_graph(pelican: Any) -> None:
+    """Warn when pelican-seo's Open Graph enhancer is on: it adds its own
+    tags to every page once written, where the plugin cannot see them, and
+    each page would have two og:title, og:url..., which the audit refuses
+    and readers of the tags must choose between."""
+    settings = pelican.settings
+    if (
+        _loaded(pelican, "seo")
+        and settings.get("SEO_ENHANCER")
+        and settings.get("SEO_ENHANCER_OPEN_GRAPH")
+    ):
+        warn(
+            "settings: pelican-seo's SEO_ENHANCER_OPEN_GRAPH writes Open Graph "
+            "tags into every page too, so each would have two og:title, og:url "
+            "and og:type (the audit refuses them): set FLATTR_OPEN_GRAPH = "
+            "False (the payment link and the button stay) or "
+            "SEO_ENHANCER_OPEN_GRAPH = False"
+        )
+
+
+def _loaded(pelican: Any, name: str) -> bool:
+    """Whether ``pelican`` loaded the plugin ``name`` (``seo`` for
+    ``pelican.plugins.seo``)."""
+    return any(
+        getattr(plugin, "__name__", "").rpartition(".")[2] == name
+        for plugin in getattr(pelican, "plugins", ())
+    )
+
+
 def i18n_subsites(pelican: Any) -> dict[str, Any]:
     """``I18N_SUBSITES`` when the i18n_subsites plugin builds them, else {}:
     the setting left in a site's settings without the plugin builds no
     other language's site, and must not take that site's content from it."""
     subsites = pelican.settings.get("I18N_SUBSITES")
-    if not isinstance(subsites, dict) or not any(
-        getattr(plugin, "__name__", "").rpartition(".")[2] == "i18n_subsites"
-        for plugin in getattr(pelican, "plugins", ())
-    ):
+    if not isinstance(subsites, dict) or not _loaded(pelican, "i18n_subsites"):
         return {}
     return subsites
 

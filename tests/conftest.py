@@ -202,11 +202,11 @@ def sample_output(tmp_path_factory) -> Path:
     return build_sample_site(tmp_path_factory.mktemp("sample"))
 
 
-# One build in a process of its own: i18n_subsites stays connected to
-# Pelican's signals for the life of a process, and would act on every
-# later build of the test session. Prints the plugin's warnings, every
-# log line and the exit status as JSON.
-I18N_CHILD = """
+# One build in a process of its own: a namespace plugin such as
+# i18n_subsites or seo stays connected to Pelican's signals for the life of
+# a process, and would act on every later build of the test session.
+# Prints the plugin's warnings, every log line and the exit status as JSON.
+CHILD_BUILD = """
 import json, logging, sys
 from pathlib import Path
 
@@ -232,22 +232,27 @@ print(json.dumps({"messages": messages, "log": log, "status": status}))
 """
 
 
-class I18nBuild(NamedTuple):
+class ChildBuild(NamedTuple):
     messages: list[str]  # the plugin's warnings and errors
     status: int
     log: list[str]  # every log line, of every logger and level
 
 
-def i18n_build(folder: Path, files: dict[str, str], **settings: object) -> I18nBuild:
+def child_build(folder: Path, files: dict[str, str], **settings: object) -> ChildBuild:
+    """A build of ``files``, run by ``build`` in a child process."""
+    result = run_child(CHILD_BUILD, folder, [files, settings])
+    return ChildBuild(result["messages"], result["status"], result["log"])
+
+
+def i18n_build(folder: Path, files: dict[str, str], **settings: object) -> ChildBuild:
     """A build of ``files`` with i18n_subsites (a German site by default),
-    run by ``build`` in a child process."""
+    in a child process."""
     settings = {
         "PLUGINS": ["i18n_subsites", "pelican_flattr"],
         "I18N_SUBSITES": {"de": {}},
         **settings,
     }
-    result = run_child(I18N_CHILD, folder, [files, settings])
-    return I18nBuild(result["messages"], result["status"], result["log"])
+    return child_build(folder, files, **settings)
 
 
 def run_child(script: str, folder: Path, request: object) -> Any:

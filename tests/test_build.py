@@ -16,6 +16,7 @@ import pytest
 from conftest import (
     SITEURL,
     article,
+    child_build,
     flattr_buttons,
     i18n_build,
     manifest_things,
@@ -925,6 +926,35 @@ def test_another_plugins_template_class_keeps_its_effect_and_ours(
     soup = page(html_path)
     assert len(flattr_buttons(soup)) == 1
     assert len(payment_links(soup)) == 1
+
+
+def test_pelican_seos_open_graph_beside_the_plugins_is_said(tmp_path):
+    # pelican-seo adds its tags to every page once written, where the plugin
+    # cannot see them: each page had two og:title, og:url and og:type, in
+    # silence, and the audit refused every page.
+    seo = {
+        "PLUGINS": ["pelican_flattr", "seo"],
+        "FLATTR_AUTHORS": AUTHORS,
+        "SEO_ENHANCER": True,
+        "SEO_ENHANCER_OPEN_GRAPH": True,
+        "SEO_REPORT": False,  # written to the current folder
+    }
+    built = child_build(tmp_path / "both", community(), **seo)
+    (said,) = [m for m in built.messages if "SEO_ENHANCER_OPEN_GRAPH" in m]
+    assert "set FLATTR_OPEN_GRAPH = False" in said, built.messages
+    assert built.status == 0
+    output = tmp_path / "both" / "output"
+    soup = page(output / urlsplit(manifest_things(output)["alice.md"]["url"]).path[1:])
+    assert len(og(soup, "og:title")) == 2  # what the warning is about
+    assert audit_command(["audit", str(output)]) == 1
+    strict = child_build(tmp_path / "strict", community(), **seo, FLATTR_STRICT=True)
+    assert strict.status == 1
+    # Either way out is quiet, and audits clean.
+    for way_out in ({"FLATTR_OPEN_GRAPH": False}, {"SEO_ENHANCER_OPEN_GRAPH": False}):
+        folder = tmp_path / next(iter(way_out))
+        built = child_build(folder, community(), **{**seo, **way_out})
+        assert not [m for m in built.messages if "SEO" in m], built.messages
+        assert audit_command(["audit", str(folder / "output")]) == 0
 
 
 def test_description_keeps_text_that_names_a_tag(site):
