@@ -345,24 +345,35 @@ class _Auditor:
         """
         original = relative.removesuffix(path.suffix)
         suffix = Path(original).suffix.lower()
-        if (
-            original not in self.files
-            or original in self.unread
-            or not (
-                suffix in HTML_SUFFIXES
-                or suffix in FEED_SUFFIXES
-                or original in self.by_page
-                or original in self.feed_files
-                or original == self.manifest_in_output
-            )
+        if relative in self.unread or not (
+            suffix in HTML_SUFFIXES
+            or suffix in FEED_SUFFIXES
+            or original in self.by_page
+            or original in self.feed_files
+            or original == self.manifest_in_output
+            or posixpath.basename(original) == MANIFEST_NAME
         ):
             return
+        if original not in self.files:
+            if not self.not_checked(original):
+                self.problem(
+                    relative,
+                    f"is a compressed copy of {original}, which the site does not "
+                    "have: a server that sends precompressed files (nginx's "
+                    f"gzip_static) sends it at {original}'s address",
+                    "no copy of a file the site does not have: delete it",
+                )
+            return
+        if original in self.unread:
+            return  # said: "cannot be read"
         try:
             if _holds(path.with_suffix(""), _gunzipped(path)):
                 return
             why = "is not a compressed copy of it as built"
         except (OSError, EOFError, zlib.error) as error:
-            why = f"cannot be decompressed ({error})"
+            why = (
+                f"cannot be decompressed ({getattr(error, 'strerror', None) or error})"
+            )
         self.problem(
             relative,
             f"{why} ({original}): an earlier build's? A server that sends "
@@ -1169,8 +1180,9 @@ def audit_site(
                 relative,
                 f"is a manifest other than the one audited ({manifest_path}): "
                 "one left by a build with another FLATTR_MANIFEST?",
-                "the site's own manifest only: delete this one (or audit with "
-                "it: --manifest, or --settings for FLATTR_MANIFEST)",
+                "the site's own manifest only: delete this one and its "
+                "compressed copies (or audit with it: --manifest, or --settings "
+                "for FLATTR_MANIFEST)",
             )
     for folder in sorted(unreadable):
         auditor.problem(

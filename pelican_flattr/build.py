@@ -27,7 +27,13 @@ from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
 from .identifiers import hash_email
-from .manifest import UrlSpool, file_problem, not_a_manifest
+from .manifest import (
+    MISSING,
+    UrlSpool,
+    file_problem,
+    is_gzipped_manifest,
+    not_a_manifest,
+)
 from .resolve import (
     ContentThing,
     settings_metadata_problems,
@@ -309,8 +315,9 @@ def start_build(pelican: Any) -> None:
             warn(message)
         if flattr_settings is not None:
             _warn_about_authors_named_by_their_address(flattr_settings)
-            if flattr_settings.open_graph:
-                _warn_about_a_second_open_graph(pelican)
+    # Each language's site of i18n_subsites may set either of its own.
+    if flattr_settings is not None and flattr_settings.open_graph:
+        _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 
@@ -332,21 +339,21 @@ def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None
 
 def _warn_about_a_second_open_graph(pelican: Any) -> None:
     """Warn when pelican-seo's Open Graph enhancer is on: it adds its own
-    tags to every page once written, where the plugin cannot see them, and
-    each page would have two og:title, og:url..., which the audit refuses
-    and readers of the tags must choose between."""
+    tags to each article's and page's page once written, where the plugin
+    cannot see them, and each would have two og:title, og:url..., which the
+    audit refuses and readers of the tags must choose between."""
     settings = pelican.settings
     if (
         _loaded(pelican, "seo")
         and settings.get("SEO_ENHANCER")
         and settings.get("SEO_ENHANCER_OPEN_GRAPH")
     ):
-        warn(
+        warn_once(
             "settings: pelican-seo's SEO_ENHANCER_OPEN_GRAPH writes Open Graph "
-            "tags into every page too, so each would have two og:title, og:url "
-            "and og:type (the audit refuses them): set FLATTR_OPEN_GRAPH = "
-            "False (the payment link and the button stay) or "
-            "SEO_ENHANCER_OPEN_GRAPH = False"
+            "tags into every article's and page's page too, so each would have "
+            "two og:title, og:url and og:type (the audit refuses them): set "
+            "FLATTR_OPEN_GRAPH = False (the payment link and the button stay) "
+            "or SEO_ENHANCER_OPEN_GRAPH = False"
         )
 
 
@@ -624,31 +631,60 @@ def remove_earlier_manifest(pelican: Any) -> None:
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
     path = own_path(path, _outer_paths("manifest_path", manifest_path_setting), pelican)
-    # Copies a plugin such as pelican-precompress made of it for servers
-    # that serve them in its place (gzip_static): as stale as it is.
-    copies = [path.with_name(path.name + suffix) for suffix in _COMPRESSED]
-    removed: list[Path] = []
-    each = path
     try:
-        if file_problem(path) is not None or not_a_manifest(path) is not None:
-            return  # nothing there, or not a manifest: not this build's to remove
-        for each in (path, *copies):
-            if each is path or file_problem(each) is None:
-                each.unlink()
-                removed.append(each)
+        problem = file_problem(path)
+        if problem not in (None, MISSING) or (
+            problem is None and not_a_manifest(path) is not None
+        ):
+            return  # not a manifest: not this build's to remove
     except OSError as error:
         logger.warning(
             "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
             "earlier build, %s, though this build made no things: %s",
-            each,
+            path,
             error,
         )
         return
-    logger.warning(
-        "pelican-flattr: removed the manifest of an earlier build: %s, since "
-        "this build made no things",
-        ", ".join(str(each) for each in removed),
-    )
+    removed = [path] if problem is None and _removed(path, "the manifest") else []
+    # Copies that a plugin such as pelican-precompress made of it, which a
+    # server sends in its place (nginx's gzip_static): as stale as it is,
+    # and served even where the manifest is gone (a hand deleted it).
+    for copy in (path.with_name(path.name + suffix) for suffix in _COMPRESSED):
+        if file_problem(copy) is not None:
+            continue
+        if problem is None or is_gzipped_manifest(copy):
+            if _removed(copy, "a compressed copy of the manifest"):
+                removed.append(copy)
+        elif copy.suffix != ".gz":  # a copy of what, only its reader can say
+            logger.warning(
+                "pelican-flattr: FLATTR_MANIFEST: %s may be a compressed copy of "
+                "the manifest of an earlier build, which this build did not "
+                "write (it made no things): delete it if it is",
+                copy,
+            )
+    if removed:
+        logger.warning(
+            "pelican-flattr: removed the manifest of an earlier build: %s, since "
+            "this build made no things",
+            ", ".join(str(each) for each in removed),
+        )
+
+
+def _removed(path: Path, what: str) -> bool:
+    """Delete ``path``, or warn that it could not be (naming it as
+    ``what``); return whether it is gone."""
+    try:
+        path.unlink()
+    except OSError as error:
+        logger.warning(
+            "pelican-flattr: FLATTR_MANIFEST: cannot remove %s of an earlier "
+            "build, %s, though this build made no things: %s",
+            what,
+            path,
+            error.strerror or error,
+        )
+        return False
+    return True
 
 
 # The compressed copies of a file that servers may send in its place.

@@ -11,12 +11,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import gzip
 import json
 import logging
 import os
 import re
 import stat
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -332,6 +334,16 @@ def not_a_manifest(path: Path) -> str | None:
     Raises OSError when ``path`` cannot be examined or read.
     """
     return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
+
+
+def is_gzipped_manifest(path: Path) -> bool:
+    """Whether ``path`` is a gzip file of a manifest (as pelican-precompress
+    writes one beside it); reads no more than its first few KB."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            return _opens_with(stream.read(_HEAD_BYTES), "schema_version")
+    except (OSError, EOFError, zlib.error):
+        return False
 
 
 def not_a_file_of(path: Path, version_key: str, kind: str) -> str | None:

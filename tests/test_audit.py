@@ -191,19 +191,33 @@ def test_a_compressed_copy_must_hold_the_file_as_built(copy, capsys):
     copies[0].write_bytes(gzip.compress(stale))
     copies[1].write_bytes(gzip.compress(feed.read_bytes())[:-20])  # cut short
     copies[2].write_bytes(b"not gzip")
+    # A page without a thing, copied in part; and a copy of a page the site
+    # no longer has, which gzip_static still sends at its address.
+    archives = copy / "archives.html"
+    half = archives.read_bytes()[: archives.stat().st_size // 2]
+    copies.append(archives.with_name("archives.html.gz"))
+    copies[3].write_bytes(gzip.compress(half))
+    copies.append(copy / "gone.html.gz")
+    copies[4].write_bytes(gzip.compress(b"<html>"))
     status, report = audit_json(copy, capsys)
     assert status == 1
     found = {p["file"]: p for p in report["problems"]}
     assert sorted(found) == sorted(
         each.relative_to(copy).as_posix() for each in copies
     ), report["problems"]
+    assert found["archives.html.gz"]["problem"].startswith(
+        "is not a compressed copy of it as built (archives.html)"
+    )
+    assert found["gone.html.gz"]["problem"].startswith(
+        "is a compressed copy of gone.html, which the site does not have"
+    )
     said = found[copies[0].relative_to(copy).as_posix()]
     assert said["problem"].startswith(
         f"is not a compressed copy of it as built ({thing['page']})"
     )
     assert "gzip_static" in said["problem"]
     assert "PRECOMPRESS_OVERWRITE" in said["expected"]
-    for each in copies[1:]:
+    for each in copies[1:3]:
         assert (
             "cannot be decompressed"
             in found[each.relative_to(copy).as_posix()]["problem"]

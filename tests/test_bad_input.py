@@ -8,7 +8,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from conftest import SITEURL, article, flattr_buttons, manifest_things, og, page
+from conftest import (
+    SITEURL,
+    article,
+    flattr_buttons,
+    manifest_things,
+    og,
+    page,
+    read_only,
+)
 
 from pelican_flattr.build import FlattrBuildError
 
@@ -228,21 +236,96 @@ def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flat
 
     # With the copies pelican-precompress made of it, which a server that
     # prefers them (gzip_static) would go on sending.
-    copies = [output / f"flattr-manifest.json.{suffix}" for suffix in ("gz", "br")]
-    copies[0].write_bytes(gzip.compress(before))
-    copies[1].write_bytes(b"brotli bytes")
-    (output / "flattr-manifest.json.zst").mkdir()  # no copy: left alone
+    copies = [output / f"flattr-manifest.json.{suffix}" for suffix in COPIES]
+    for copy, data in zip(copies, COPIES.values(), strict=True):
+        copy.write_bytes(data(before))
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == [
         f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
-        f"{copies[0]}, {copies[1]}, since this build made no things"
+        f"{', '.join(map(str, copies))}, since this build made no things"
     ]
     assert not manifest.exists() and not any(copy.exists() for copy in copies)
-    assert (output / "flattr-manifest.json.zst").is_dir()
     assert flattr_buttons(page(output / "some-article.html")) == []
     # Nothing left to remove, nothing said.
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == []
+    # A folder named as a copy is none.
+    copies[2].mkdir()
+    build(tmp_path, files, **options)
+    build(tmp_path, files, **options, SITEURL="")
+    assert removals() == [
+        f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
+        "since this build made no things"
+    ]
+    assert copies[2].is_dir()
+
+
+# Compressed copies of a manifest, as pelican-precompress writes them.
+COPIES = {"gz": gzip.compress, "br": lambda data: b"br" + data[:9], "zst": bytes}
+
+
+def test_copies_of_a_manifest_a_hand_deleted_go_too(tmp_path, flattr_log):
+    # A deleted manifest's gzip copy is still sent at its address; one in a
+    # form the standard library cannot read is named.
+    from conftest import build
+
+    files = {"a.md": article("Some article", "Alice")}
+    output = build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    manifest = output / "flattr-manifest.json"
+    gz, br = output / "flattr-manifest.json.gz", output / "flattr-manifest.json.br"
+    gz.write_bytes(gzip.compress(manifest.read_bytes()))
+    br.write_bytes(b"brotli bytes")
+    manifest.unlink()
+    notes = output / "notes.txt.gz"  # (not named for the manifest)
+    notes.write_bytes(gzip.compress(b"notes"))
+    flattr_log.clear()
+    build(tmp_path, files, SITEURL="")
+    said = [
+        r.getMessage()
+        for r in flattr_log.records
+        if "FLATTR_MANIFEST" in r.getMessage() or "removed" in r.getMessage()
+    ]
+    assert said == [
+        f"pelican-flattr: FLATTR_MANIFEST: {br} may be a compressed copy of the "
+        "manifest of an earlier build, which this build did not write (it made "
+        "no things): delete it if it is",
+        f"pelican-flattr: removed the manifest of an earlier build: {gz}, since "
+        "this build made no things",
+    ]
+    assert not gz.exists() and br.is_file() and notes.is_file()
+    # A gzip file of something else is left as it is.
+    gz.write_bytes(gzip.compress(b"<html>"))
+    build(tmp_path, files, SITEURL="")
+    assert gz.is_file()
+
+
+def test_a_copy_that_cannot_be_removed_is_named_and_the_rest_go(tmp_path, flattr_log):
+    from conftest import build
+
+    if os.geteuid() != 0:
+        pytest.skip("only chattr +i stops unlinking one file of a folder")
+    files = {"a.md": article("Some article", "Alice")}
+    output = build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    manifest = output / "flattr-manifest.json"
+    copies = [output / f"flattr-manifest.json.{suffix}" for suffix in COPIES]
+    for copy, data in zip(copies, COPIES.values(), strict=True):
+        copy.write_bytes(data(manifest.read_bytes()))
+    flattr_log.clear()
+    with read_only(copies[0]):
+        build(tmp_path, files, SITEURL="")
+    said = [
+        r.getMessage() for r in flattr_log.records if "earlier build" in r.getMessage()
+    ]
+    assert said[0].startswith(
+        "pelican-flattr: FLATTR_MANIFEST: cannot remove a compressed copy of the "
+        f"manifest of an earlier build, {copies[0]}, though this build made no "
+        "things: "
+    )
+    assert said[1:] == [
+        f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
+        f"{copies[1]}, {copies[2]}, since this build made no things"
+    ]
+    assert copies[0].is_file() and not copies[1].exists() and not copies[2].exists()
 
 
 def test_a_strict_build_with_refused_settings_removes_the_earlier_manifest(

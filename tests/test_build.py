@@ -949,12 +949,31 @@ def test_pelican_seos_open_graph_beside_the_plugins_is_said(tmp_path):
     assert audit_command(["audit", str(output)]) == 1
     strict = child_build(tmp_path / "strict", community(), **seo, FLATTR_STRICT=True)
     assert strict.status == 1
-    # Either way out is quiet, and audits clean.
-    for way_out in ({"FLATTR_OPEN_GRAPH": False}, {"SEO_ENHANCER_OPEN_GRAPH": False}):
-        folder = tmp_path / next(iter(way_out))
+    # Either way out is quiet, and audits clean; so is pelican-seo with its
+    # enhancer off, and its settings without pelican-seo.
+    ways_out = (
+        {"FLATTR_OPEN_GRAPH": False},
+        {"SEO_ENHANCER_OPEN_GRAPH": False},
+        {"SEO_ENHANCER": False},
+        {"PLUGINS": ["pelican_flattr"]},
+    )
+    for number, way_out in enumerate(ways_out):
+        folder = tmp_path / f"way{number}"
         built = child_build(folder, community(), **{**seo, **way_out})
         assert not [m for m in built.messages if "SEO" in m], built.messages
         assert audit_command(["audit", str(folder / "output")]) == 0
+    # A language's site of i18n_subsites with the enhancer on of its own.
+    built = i18n_build(
+        tmp_path / "i18n",
+        {"hello.md": article("Hello there", "Alice", Lang="en")},
+        **{
+            **seo,
+            "SEO_ENHANCER_OPEN_GRAPH": False,
+            "PLUGINS": ["i18n_subsites", "pelican_flattr", "seo"],
+            "I18N_SUBSITES": {"de": {"SEO_ENHANCER_OPEN_GRAPH": True}, "fr": {}},
+        },
+    )
+    assert len([m for m in built.messages if "SEO_ENHANCER_OPEN_GRAPH" in m]) == 1
 
 
 def test_description_keeps_text_that_names_a_tag(site):
