@@ -16,7 +16,7 @@ least ``--cached-pairs`` and ``--cached-min-seconds`` of them).
 Before any figure it audits the plugin's output: a fast build with missing
 buttons is a failure.
 
-    .venv/bin/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 7
+    .venv-bench/bin/python benchmarks/build_cost.py --sizes 1000 5000 20000 --pairs 7
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ on, both under ``valgrind --tool=callgrind`` at the same time (one per core;
 a count does not depend on what else runs), and reports their ratio.
 Callgrind runs a build ~50 times slower: ~5 minutes at 1,000 articles.
 
-    .venv/bin/python benchmarks/instructions.py --sizes 1000
+    .venv-bench/bin/python benchmarks/instructions.py --sizes 1000
 
 It needs valgrind (``apt-get install valgrind``).
 """

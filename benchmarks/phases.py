@@ -29,7 +29,7 @@ build's, and the median of the pairs' differences in user and in system
 time. Timed on a shared machine: see docs/performance.md for how far one
 run can be trusted.
 
-    .venv/bin/python benchmarks/phases.py --sizes 1000 --pairs 30
+    .venv-bench/bin/python benchmarks/phases.py --sizes 1000 --pairs 30
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ threshold is passed pays for one, and a plain build has as many (the same
 count of each generation). So the time the collector ran inside each piece
 is shown apart, and left out of its per-thing cost.
 
-    .venv/bin/python benchmarks/receivers.py --sizes 1000 5000 20000
+    .venv-bench/bin/python benchmarks/receivers.py --sizes 1000 5000 20000
 
 The timers themselves cost ~1 µs a call: small pieces read a little high.
 """
