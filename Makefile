@@ -8,10 +8,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-lowest lint format clean system-deps bench bench-instructions bench-receivers bench-phases bench-webhook
 
+# $(call venv,FOLDER,EXTRAS[,PIP OPTIONS]): a virtual environment in FOLDER
+# with pelican-flattr and its EXTRAS installed from this clone.
+define venv
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -e ".[$(2)]" $(3)
+endef
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(call venv,$(VENV),test)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -62,9 +68,7 @@ test: lint system-deps
 LOWEST_VENV ?= .venv-lowest
 
 test-lowest: system-deps
-	$(PYTHON) -m venv $(LOWEST_VENV)
-	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOWEST_VENV)/bin/python -m pip install --quiet -e ".[test]" -c tests/lowest-versions.txt
+	$(call venv,$(LOWEST_VENV),test,-c tests/lowest-versions.txt)
 	$(LOWEST_VENV)/bin/python -m pytest
 
 # Figures, not tests: see docs/performance.md and docs/webhooks.md. The
@@ -77,9 +81,7 @@ BENCH := $(BENCH_VENV)/bin
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
 $(BENCH_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH)/python -m pip install --quiet --upgrade pip
-	$(BENCH)/python -m pip install --quiet -e ".[markdown]"
+	$(call venv,$(BENCH_VENV),markdown)
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

@@ -47,7 +47,13 @@ from .identifiers import (
     parse_owner,
 )
 from .identifiers import redact_encoded_addresses as redact
-from .manifest import ManifestError, load_manifest, not_a_manifest, portable_path
+from .manifest import (
+    ManifestError,
+    file_holds,
+    load_manifest,
+    not_a_manifest,
+    portable_path,
+)
 from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
 from .settings import SettingsFileError, path_setting, read_settings_file
 
@@ -367,7 +373,7 @@ class _Auditor:
         if original in self.unread:
             return  # said: "cannot be read"
         try:
-            if _holds(path.with_suffix(""), _gunzipped(path)):
+            if file_holds(path.with_suffix(""), _gunzipped(path)):
                 return
             why = "is not a compressed copy of it as built"
         except (OSError, EOFError, zlib.error) as error:
@@ -844,15 +850,6 @@ def _gunzipped(path: Path) -> Iterator[bytes]:
     with gzip.open(path, "rb") as stream:
         while block := stream.read(CHUNK_SIZE):
             yield block
-
-
-def _holds(path: Path, blocks: Iterator[bytes]) -> bool:
-    """Whether ``blocks`` are, in all, the bytes of the file at ``path``."""
-    with path.open("rb") as stream:
-        for block in blocks:
-            if stream.read(len(block)) != block:
-                return False
-        return stream.read(1) == b""
 
 
 def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:

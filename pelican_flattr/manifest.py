@@ -336,6 +336,16 @@ def not_a_manifest(path: Path) -> str | None:
     return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
 
 
+def file_holds(path: Path, blocks: Iterable[bytes]) -> bool:
+    """Whether the file at ``path`` holds ``blocks`` and nothing more,
+    read a block at a time, never whole. Raises OSError."""
+    with path.open("rb") as stream:
+        for block in blocks:
+            if stream.read(len(block)) != block:
+                return False
+        return stream.read(1) == b""
+
+
 def is_gzipped_manifest(path: Path) -> bool:
     """Whether ``path`` is a gzip file of a manifest (as pelican-precompress
     writes one beside it); reads no more than its first few KB."""

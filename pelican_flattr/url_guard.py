@@ -623,13 +623,11 @@ def holds_baseline(
     vanished, and the baseline need be neither parsed nor written again.
     Compared chunk by chunk, never held whole.
     """
+    from .manifest import file_holds
+
+    chunks = _baseline_chunks(things, language)
     try:
-        with path.open("rb") as stream:
-            for chunk in _baseline_chunks(things, language):
-                data = chunk.encode("utf-8")
-                if stream.read(len(data)) != data:
-                    return False
-            return stream.read(1) == b""
+        return file_holds(path, (chunk.encode("utf-8") for chunk in chunks))
     except OSError:
         return False
 
