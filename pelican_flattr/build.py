@@ -645,28 +645,37 @@ def remove_earlier_manifest(pelican: Any) -> None:
             error,
         )
         return
-    removed = [path] if problem is None and _removed(path, "the manifest") else []
+    manifest_removed = problem is None and _removed(path, "the manifest")
     # Copies that a plugin such as pelican-precompress made of it, which a
     # server sends in its place (nginx's gzip_static): as stale as it is,
-    # and served even where the manifest is gone (a hand deleted it).
+    # and served even where the manifest is gone (a hand deleted it). A
+    # gzip file is read; a Brotli or zstd one only its name vouches for.
+    copies = []
     for copy in (path.with_name(path.name + suffix) for suffix in _COMPRESSED):
         if file_problem(copy) is not None:
             continue
-        if problem is None or is_gzipped_manifest(copy):
+        if is_gzipped_manifest(copy) if copy.suffix == ".gz" else problem is None:
             if _removed(copy, "a compressed copy of the manifest"):
-                removed.append(copy)
-        elif copy.suffix != ".gz":  # a copy of what, only its reader can say
+                copies.append(str(copy))
+        elif copy.suffix != ".gz":
             logger.warning(
                 "pelican-flattr: FLATTR_MANIFEST: %s may be a compressed copy of "
                 "the manifest of an earlier build, which this build did not "
                 "write (it made no things): delete it if it is",
                 copy,
             )
-    if removed:
+    if manifest_removed:
         logger.warning(
-            "pelican-flattr: removed the manifest of an earlier build: %s, since "
-            "this build made no things",
-            ", ".join(str(each) for each in removed),
+            "pelican-flattr: removed the manifest of an earlier build: %s%s, "
+            "since this build made no things",
+            path,
+            f", with its compressed copies {', '.join(copies)}" if copies else "",
+        )
+    elif copies:
+        logger.warning(
+            "pelican-flattr: removed compressed copies of the manifest of an "
+            "earlier build: %s, since this build made no things",
+            ", ".join(copies),
         )
 
 

@@ -199,6 +199,9 @@ def test_a_compressed_copy_must_hold_the_file_as_built(copy, capsys):
     copies[3].write_bytes(gzip.compress(half))
     copies.append(copy / "gone.html.gz")
     copies[4].write_bytes(gzip.compress(b"<html>"))
+    (copy / "old").mkdir()  # a manifest's name is the manifest's
+    copies.append(copy / "old" / "flattr-manifest.json.gz")
+    copies[5].write_bytes(copies[2].read_bytes())
     status, report = audit_json(copy, capsys)
     assert status == 1
     found = {p["file"]: p for p in report["problems"]}
@@ -1421,6 +1424,22 @@ def test_a_feed_that_cannot_be_read_is_one_problem(open_copy):
     lock(site / thing["feeds"][0])
     assert problems_of(audit_as_a_user(site, "--json")) == {
         (thing["feeds"][0], "cannot be read (Permission denied)")
+    }
+
+
+def test_a_compressed_copy_or_its_page_that_cannot_be_read_is_one_problem(open_copy):
+    # Not also "cannot be decompressed", nor "not a copy of it".
+    site, lock = open_copy
+    thing = a_thing(site)
+    page, feed = site / thing["page"], site / thing["feeds"][0]
+    for each in (page, feed):
+        copy = each.with_name(each.name + ".gz")
+        copy.write_bytes(gzip.compress(each.read_bytes() + b"stale"))
+    lock(page)
+    lock(feed.with_name(feed.name + ".gz"))
+    assert problems_of(audit_as_a_user(site, "--json")) == {
+        (thing["page"], "cannot be read (Permission denied)"),
+        (thing["feeds"][0] + ".gz", "cannot be read (Permission denied)"),
     }
 
 

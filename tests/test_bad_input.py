@@ -242,22 +242,24 @@ def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flat
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == [
         f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
-        f"{', '.join(map(str, copies))}, since this build made no things"
+        f"with its compressed copies {', '.join(map(str, copies))}, since this "
+        "build made no things"
     ]
     assert not manifest.exists() and not any(copy.exists() for copy in copies)
     assert flattr_buttons(page(output / "some-article.html")) == []
     # Nothing left to remove, nothing said.
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == []
-    # A folder named as a copy is none.
+    # A folder named as a copy is none, nor a gzip file of something else.
     copies[2].mkdir()
     build(tmp_path, files, **options)
+    copies[0].write_bytes(gzip.compress(b"<html>not a manifest"))
     build(tmp_path, files, **options, SITEURL="")
     assert removals() == [
         f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
         "since this build made no things"
     ]
-    assert copies[2].is_dir()
+    assert copies[2].is_dir() and copies[0].is_file()
 
 
 # Compressed copies of a manifest, as pelican-precompress writes them.
@@ -289,8 +291,8 @@ def test_copies_of_a_manifest_a_hand_deleted_go_too(tmp_path, flattr_log):
         f"pelican-flattr: FLATTR_MANIFEST: {br} may be a compressed copy of the "
         "manifest of an earlier build, which this build did not write (it made "
         "no things): delete it if it is",
-        f"pelican-flattr: removed the manifest of an earlier build: {gz}, since "
-        "this build made no things",
+        "pelican-flattr: removed compressed copies of the manifest of an earlier "
+        f"build: {gz}, since this build made no things",
     ]
     assert not gz.exists() and br.is_file() and notes.is_file()
     # A gzip file of something else is left as it is.
@@ -323,7 +325,8 @@ def test_a_copy_that_cannot_be_removed_is_named_and_the_rest_go(tmp_path, flattr
     )
     assert said[1:] == [
         f"pelican-flattr: removed the manifest of an earlier build: {manifest}, "
-        f"{copies[1]}, {copies[2]}, since this build made no things"
+        f"with its compressed copies {copies[1]}, {copies[2]}, since this build "
+        "made no things"
     ]
     assert copies[0].is_file() and not copies[1].exists() and not copies[2].exists()
 
