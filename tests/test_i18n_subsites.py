@@ -412,17 +412,20 @@ def _baseline_entries(path: Path) -> list[tuple[str, str]]:
     return [(entry["source"], entry["url"]) for entry in document["things"]]
 
 
+# An English article, and a French one without a translation.
+SEUL_FILES = {
+    "hello.md": article("Hello in English", "Alice", Lang="en"),
+    "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
+}
+
+
 def test_a_language_site_added_moves_its_articles_things_and_says_so(tmp_path):
     # Without a French site the main site publishes fr.md; with one, the
     # French site does, at /fr/. The main site's guard said fr.md was
     # "still in the content folder but without a thing", and to give it its
     # thing back, which it had: at a new URL, whose flattrs start anew.
-    files = {
-        "hello.md": article("Hello in English", "Alice", Lang="en"),
-        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
-    }
     settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"de": {}}}
-    built = i18n_build(tmp_path, files, **settings)
+    built = i18n_build(tmp_path, SEUL_FILES, **settings)
     assert (built.messages, built.status) == ([], 0)
     old_url = _things(tmp_path / "output")["seul.md"][0]
     with_fr = {**settings, "I18N_SUBSITES": {"de": {}, "fr": {}}}
@@ -446,12 +449,8 @@ def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     # The other way round: the French site's seul.md goes to the main site,
     # at another URL. No build read the French site's baseline any more, so
     # the move went unsaid.
-    files = {
-        "hello.md": article("Hello in English", "Alice", Lang="en"),
-        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
-    }
     settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
-    built = i18n_build(tmp_path, files, **settings)
+    built = i18n_build(tmp_path, SEUL_FILES, **settings)
     assert (built.messages, built.status) == ([], 0)
     old_url = _things(tmp_path / "output" / "fr")["seul.md"][0]
     assert old_url == f"{SITEURL}/fr/seul.html"
@@ -480,12 +479,6 @@ def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     )
     built = i18n_build(tmp_path, {"seul.md": pinned}, **without_fr)
     assert (built.messages, built.status) == ([], 0)
-
-
-SEUL_FILES = {
-    "hello.md": article("Hello in English", "Alice", Lang="en"),
-    "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
-}
 
 
 def test_a_language_site_put_back_is_no_change(tmp_path):
@@ -579,17 +572,13 @@ def test_a_baseline_beside_the_main_one_is_compared_when_its_language_goes(
     # FLATTR_URL_BASELINE set for every site: each language's beside the
     # main one, named for its language. Another build's baseline there (a
     # copy the operator keeps) is no language site's, and is left alone.
-    files = {
-        "hello.md": article("Hello in English", "Alice", Lang="en"),
-        "seul.md": article("Seul en francais", "Alice", Lang="fr", Slug="seul"),
-    }
     baseline = tmp_path / "guard" / "urls.json"
     settings = {
         "FLATTR_AUTHORS": {"Alice": "alice"},
         "I18N_SUBSITES": {"fr": {}},
         "FLATTR_URL_BASELINE": str(baseline),
     }
-    assert i18n_build(tmp_path, files, **settings).messages == []
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
     french = baseline.with_name("urls.fr.json")
     assert _baseline_entries(french) == [("seul.md", f"{SITEURL}/fr/seul.html")]
     copy = baseline.with_name("urls.old.json")
