@@ -1192,6 +1192,40 @@ def test_an_address_in_a_skipped_file_never_reaches_the_cache(tmp_path, flattr_l
     assert not any("@" in message for message in _flattr_messages(flattr_log))
 
 
+@pytest.mark.parametrize("caching", [False, True])
+def test_files_are_checked_as_cached_only_when_the_reader_caches(tmp_path, caching):
+    """The readers' ``cache_data`` keeps the hashing wrapper only where
+    Pelican's reader cache keeps files: without it, each file read would pay
+    for a check whose result nobody keeps."""
+    from conftest import build
+
+    from pelican_flattr import build as build_module
+
+    build(
+        tmp_path,
+        {
+            "kept.md": article(
+                "Kept", "Zed", flattr_owner="email:kept.secret@example.org"
+            ),
+            "pages/about.md": article("About", "Zed"),
+        },
+        CACHE_CONTENT=caching,
+        LOAD_CONTENT_CACHE=caching,
+        CONTENT_CACHING_LAYER="reader",
+    )
+    # The articles', the pages' and the static files' generators each have
+    # one; the static files' reads no file, so it never learns the policy.
+    readers = build_module.current.readers
+    assert len(readers) == 3
+    wrapped = [
+        getattr(r.cache_data, "__name__", "") == "cache_with_addresses_hidden"
+        for r in readers
+    ]
+    assert wrapped.count(True) == (3 if caching else 1)
+    if caching:
+        _assert_no_secret_address_written(tmp_path, "reader")
+
+
 def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
     tmp_path, flattr_log
 ):
