@@ -23,7 +23,7 @@ from .manifest import (
     write_atomically,
 )
 from .privacy import (
-    warn_about_addresses_in_source_paths,
+    warn_about_addresses_in_things,
     warn_about_published_addresses,
 )
 from .settings import FlattrSettings
@@ -53,7 +53,7 @@ def finish_build(pelican: Any) -> None:
             warn_about_unknown_authors()
             build.fail_if_strict()  # before the manifest, as when said earlier
         warn_about_published_addresses(pelican)
-        warn_about_addresses_in_source_paths()
+        warn_about_addresses_in_things()
         write_manifest(pelican)
     finally:
         build.end_build(pelican)

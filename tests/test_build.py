@@ -1559,6 +1559,79 @@ def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_lo
     assert any("path of this source" in r.getMessage() for r in flattr_log.records)
 
 
+def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
+    """An article that asks its readers to write to its author: the page
+    shows the address, and the thing's auto-submit URL carries it into the
+    head, the button, the feeds and the manifest, and to Flattr. The build
+    names the file and the fields; the audit fails such a site."""
+    from conftest import build
+
+    files = {
+        "solder.md": article(
+            "Soldering",
+            "Carol",
+            body="Questions? Write to Carol@Example.org and I will answer.",
+        ),
+        "ask.md": article(
+            "Ask carol@example.org",
+            "Alice",
+            body="Questions? Write to carol@example.org, who knows.",
+            tags="help, carol@example.org",
+        ),
+        # An address, but of no owner: text like any other.
+        "other.md": article(
+            "Other", "Carol", body="Write to the editors at desk@example.org today."
+        ),
+        "plain.md": article("Plain", "Carol"),
+    }
+    authors = {"Carol": "email:carol@example.org", "Alice": "alice"}
+    output = build(tmp_path, files, FLATTR_AUTHORS=authors)
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    tail = (
+        "the plain email address of an owner, which its page shows and its "
+        "auto-submit URL sends to Flattr, in the page's head and button, the "
+        'feeds and the manifest: write the address another way ("carol at '
+        'example dot org"), or give the content a Summary without it'
+    )
+    assert said == [
+        (
+            "WARNING",
+            f"pelican-flattr: ask.md: the title, description and tags of this "
+            f"content hold {tail}",
+        ),
+        (
+            "WARNING",
+            f"pelican-flattr: solder.md: the description of this content holds {tail}",
+        ),
+    ]
+    # What the build names, the audit finds.
+    assert audit_command(["audit", str(output)]) == 1
+    # A title alone gets no advice about a Summary.
+    flattr_log.clear()
+    build(
+        tmp_path / "title",
+        {
+            "t.md": article("Mail carol@example.org", "Carol"),
+            # Pelican takes a slug as written: the URL holds it.
+            "u.md": article("Slugged", "Carol", slug="at-carol@example.org"),
+        },
+        FLATTR_AUTHORS={"Carol": authors["Carol"]},
+    )
+    assert [r.getMessage() for r in flattr_log.records] == [
+        f"pelican-flattr: {name}: the {field} of this content holds the plain "
+        "email address of an owner, which its page shows and its auto-submit "
+        "URL sends to Flattr, in the page's head and button, the feeds and the "
+        'manifest: write the address another way ("carol at example dot org")'
+        for name, field in (("t.md", "title"), ("u.md", "URL"))
+    ]
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert any(
+        "solder.md: the description" in r.getMessage() for r in flattr_log.records
+    )
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
