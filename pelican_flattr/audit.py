@@ -282,11 +282,13 @@ class _Auditor:
         self.by_url = {thing["url"]: thing for thing in self.things}
         # A feed the manifest names is one, however long its prolog.
         self.feed_files = {feed for thing in self.things for feed in thing["feeds"]}
-        self.email_owners = {
-            thing["owner"]["value"][len("email:") :]: thing
-            for thing in self.things
-            if thing["owner"]["kind"] == "email"
-        }
+        # An email owner's hash -> the URLs of its things, to say whose
+        # address a file holds (not which thing: any file may hold it).
+        self.email_owners: dict[str, list[str]] = {}
+        for thing in self.things:
+            if thing["owner"]["kind"] == "email":
+                digest = thing["owner"]["value"][len("email:") :]
+                self.email_owners.setdefault(digest, []).append(thing["url"])
         # Lower-cased address (and its percent-encoded form) -> whose it is
         # ("author 'Carol' (from FLATTR_AUTHORS)"), and the owner's hash, by
         # which an email owner's address is found.
@@ -404,8 +406,7 @@ class _Auditor:
         for name, digest in sorted(names):
             # Found by its hash too: one address, one problem.
             behind = (
-                f", behind owner email:{digest} "
-                f"(thing {self.email_owners[digest]['url']})"
+                f", behind owner {self._owner_of_things(digest)}"
                 if digest in digests
                 else ""
             )
@@ -418,10 +419,16 @@ class _Auditor:
         for digest in sorted(digests):
             self.problem(
                 relative,
-                f"holds the plain email address behind owner email:{digest} "
-                f"(thing {self.email_owners[digest]['url']})",
+                "holds the plain email address behind owner "
+                f"{self._owner_of_things(digest)}",
                 "only email:<md5> may be published",
             )
+
+    def _owner_of_things(self, digest: str) -> str:
+        """An email owner, named by its hash and its things."""
+        urls = self.email_owners[digest]
+        things = f"thing {urls[0]}" if len(urls) == 1 else f"{len(urls)} things"
+        return f"email:{digest} (the owner of {things})"
 
     def check_page(self, relative: str, tags: _PageTags) -> None:
         own_hrefs = []  # of the buttons that link what their kind needs

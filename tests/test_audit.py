@@ -598,7 +598,7 @@ def test_feeds_off_still_audits_what_feeds_carry(site, capsys):
         (
             "feeds/all.atom.xml",
             f"holds the plain email address behind owner {second['owner']['value']} "
-            f"(thing {second['url']})",
+            f"(the owner of thing {second['url']})",
         ),
         (
             "feeds/all.atom.xml",
@@ -1142,6 +1142,41 @@ def test_leaked_address_that_is_not_plain_ascii(site, capsys, address, leak):
     assert problem["file"] == "post.html"
     assert "plain email address behind owner email:" in problem["problem"]
     assert address.split("@")[0] not in out
+
+
+def test_leaked_address_names_its_owner_not_another_page(site, capsys):
+    # The owner of two things: the problem names the file that holds the
+    # address and whose it is, not one of the owner's things (which read as
+    # the place to look, and was the last by URL, here the clean page).
+    output = site(
+        {
+            "solder.md": article("Solder", author="Dan"),
+            "zebra.md": article("Zebra", author="Dan"),
+            "solo.md": article("Solo", author="Eve"),
+        },
+        FLATTR_AUTHORS={"Dan": "email:dan@example.org", "Eve": "email:eve@example.org"},
+    )
+    assert main(["audit", str(output), "--json"]) == 0
+    capsys.readouterr()
+    replace_in(output / "solder.html", "</body>", "<p>dan@example.org</p></body>")
+    replace_in(output / "solder.html", "</body>", "<p>eve@example.org</p></body>")
+    assert main(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    dan, eve = (hash_email(f"{name}@example.org") for name in ("dan", "eve"))
+    assert sorted((p["file"], p["problem"]) for p in problems) == sorted(
+        [
+            (
+                "solder.html",
+                "holds the plain email address behind owner "
+                f"email:{dan} (the owner of 2 things)",
+            ),
+            (
+                "solder.html",
+                "holds the plain email address behind owner "
+                f"email:{eve} (the owner of thing {SITEURL}/solo.html)",
+            ),
+        ]
+    )
 
 
 # Any address the author mapping takes is found, whatever text surrounds it.
