@@ -17,6 +17,7 @@ from pelican.urlwrappers import Author
 
 from . import build
 from .feeds import feed_key
+from .identifiers import hash_email
 from .manifest import MISSING, file_problem
 from .privacy import (
     EVERY_CONTENT,
@@ -442,16 +443,35 @@ def _warn_about_keys_of_one_author(
 
 def _keys(keys: list[str]) -> str:
     """``FLATTR_AUTHORS`` keys as a message names them: never an address."""
-    named = [f"FLATTR_AUTHORS[{shown_author(key)}]" for key in keys]
-    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    return build.listed([f"FLATTR_AUTHORS[{shown_author(key)}]" for key in keys])
 
 
 def warn_about_unknown_authors() -> None:
-    """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
-    build (or of any build run inside it), once."""
+    """Warn, once each, about every ``FLATTR_AUTHORS`` key that names no
+    author of the build (or of any build run inside it), and every one that
+    names an author by the address of their own email owner: Pelican prints
+    author names on the pages and feeds it writes, so the hash keeps nothing
+    private (the audit reports it). A key that names no author publishes
+    nothing, and is said to be a typo alone."""
     state = build.current
+    authors = state.settings.authors if state.settings is not None else {}
     unknown = state.unknown_authors - state.known_authors - state.warned_authors
-    state.warned_authors |= unknown
+    by_address = {
+        key
+        for key in state.known_authors - state.warned_authors
+        if (owner := authors.get(key)) is not None
+        and owner.kind == "email"
+        and owner.value == f"email:{hash_email(key)}"
+    }
+    state.warned_authors |= unknown | by_address
+    for key in sorted(by_address):
+        build.warn(
+            f"FLATTR_AUTHORS[{shown_author(key)}] names an author by the "
+            "address of their email owner, and Pelican prints author names "
+            "on the pages and feeds it writes: the address is published all "
+            "the same. Name the author otherwise in the content's Author "
+            "field (and in this key)"
+        )
     for key in sorted(unknown):
         # Under FLATTR_STRICT an error: a typo gives that author's things
         # to another.

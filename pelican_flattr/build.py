@@ -26,7 +26,6 @@ from pelican.contents import Article, Page
 from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
-from .identifiers import hash_email
 from .manifest import (
     MISSING,
     UrlSpool,
@@ -44,7 +43,6 @@ from .settings import (
     baseline_path_setting,
     manifest_path_setting,
     read_settings,
-    shown_author,
     strict_build,
     unknown_settings,
 )
@@ -313,28 +311,11 @@ def start_build(pelican: Any) -> None:
             warn(message)
         for message in unknown_default_fields(pelican.settings):
             warn(message)
-        if flattr_settings is not None:
-            _warn_about_authors_named_by_their_address(flattr_settings)
     # Each language's site of i18n_subsites may set either of its own.
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
-
-
-def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None:
-    """Warn about each ``FLATTR_AUTHORS`` key that is the address of its own
-    email owner: Pelican prints author names on the pages and feeds it
-    writes, so the hash keeps nothing private (the audit reports it)."""
-    for name, owner in settings.authors.items():
-        if owner.kind == "email" and owner.value == f"email:{hash_email(name)}":
-            warn(
-                f"FLATTR_AUTHORS[{shown_author(name)}] names an author by the "
-                "address of their email owner, and Pelican prints author names "
-                "on the pages and feeds it writes: the address is published all "
-                "the same. Name the author otherwise in the content's Author "
-                "field (and in this key)"
-            )
 
 
 def _warn_about_a_second_open_graph(pelican: Any) -> None:
@@ -565,6 +546,11 @@ def report(problem: str) -> bool:
         return False
     logger.error("pelican-flattr: %s", problem)
     return True
+
+
+def listed(names: list[str]) -> str:
+    """Names as a message lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def warn(message: str) -> None:

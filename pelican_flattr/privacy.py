@@ -495,7 +495,7 @@ def warn_about_addresses_in_things() -> None:
             if "description" in fields:
                 advice += ", or give the content a Summary without it"
             build.warn(
-                f"{source}: the {_listed(fields)} of this content "
+                f"{source}: the {build.listed(fields)} of this content "
                 f"{'holds' if len(fields) == 1 else 'hold'} the plain email "
                 "address of an owner, which its page shows and its auto-submit "
                 "URL sends to Flattr, in the page's head and button, the feeds "
@@ -517,11 +517,6 @@ def _texts_with_at_sign(thing: Thing) -> list[tuple[str, str]]:
     if "@" in thing.url or "%40" in thing.url:
         texts.append(("URL", unquote(thing.url)))
     return texts
-
-
-def _listed(names: list[str]) -> str:
-    """``["title", "tags"]`` as "title and tags"."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _hashed_form(owner: object) -> str:

@@ -1075,6 +1075,14 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     flattr_log.clear()
     site(files, FLATTR_AUTHORS={address: "email:carol@example.org"})
     assert _messages(flattr_log, "names an author by") == []
+    # Nor is a key that names no author of the site: nothing prints it, and
+    # it is said to be a typo alone (it was said to be published, too).
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={"carol@example.org": "email:carol@example.org"})
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this "
+        "site (by name or slug); check its spelling",
+    ]
 
 
 def test_a_handle_with_an_at_sign_is_no_email_address(site, flattr_log):
