@@ -915,12 +915,23 @@ def _with_retry_after(
         reset = math.ceil(now) + int(value)
     elif value:
         try:
-            reset = int(parsedate_to_datetime(value).timestamp())
+            reset = int(_http_date(value).timestamp())
         except (TypeError, ValueError, OverflowError, IndexError):
             reset = None  # not a date: as if the header were missing
     if reset is None or not 0 <= reset <= _LAST_UNIX_TIME:
         return rate_limit
     return replace(rate_limit or RateLimit(), reset=reset)
+
+
+def _http_date(value: str) -> datetime:
+    """An HTTP date as an aware datetime. Raises what parsedate_to_datetime
+    raises for a value that is not a date."""
+    moment = parsedate_to_datetime(value)
+    if moment.tzinfo is None:
+        # HTTP dates are in UTC; the asctime form and "-0000" say no zone,
+        # and a naive datetime's timestamp() would take the local one.
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def _refusal(

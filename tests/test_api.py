@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -709,6 +712,39 @@ def test_retry_after(value, expected):
     # START is 2023-11-14 22:13:20 UTC.
     limit = api._with_retry_after(None, {"Retry-After": value}, START)
     assert (limit.reset if limit else None) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Tue Nov 14 23:13:20 2023",  # asctime, which HTTP says is in UTC
+        "Tue, 14 Nov 2023 23:13:20 -0000",  # a zone not given
+    ],
+)
+def test_a_retry_after_date_without_a_zone_is_utc(value):
+    # Taken as local time, New York's waited five hours too long. In a
+    # process of its own, as the zone a datetime reads is the process's.
+    code = (
+        "import sys; from pelican_flattr import api; "
+        "limit = api._with_retry_after(None, {'Retry-After': sys.argv[1]}, "
+        "float(sys.argv[2])); print(limit.reset)"
+    )
+    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+    env = {
+        **os.environ,
+        "TZ": "America/New_York",
+        "PYTHONPATH": os.pathsep.join(filter(None, paths)),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code, value, str(START)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(int(START) + 3600)  # START + 1 h, in UTC
 
 
 def test_pacing_never_spins_without_a_reset_time(stub, client, clock):
