@@ -904,8 +904,11 @@ def _with_retry_after(
     rate_limit: RateLimit | None, headers: Mapping[str, str], now: float
 ) -> RateLimit | None:
     """``rate_limit`` with its reset taken from ``Retry-After`` (seconds, or
-    an HTTP date) when the X-RateLimit-Reset header gave none."""
-    if rate_limit is not None and rate_limit.reset is not None:
+    an HTTP date) when the X-RateLimit-Reset header gave none later than
+    ``now``."""
+    # A gateway may pass on a reset already past (its counter's, or a
+    # stale copy): Retry-After then says more than the fallback wait.
+    if rate_limit is not None and (rate_limit.reset or 0) > now:
         return rate_limit
     value = (headers.get("Retry-After") or "").strip()
     reset = None

@@ -36,7 +36,8 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 # rate-limit refusal without the headers that say when the budget resets,
 # HTTP's 429 as a gateway in front of an API answers it (one with a
 # Retry-After that is no number, one with X-RateLimit-* headers but no
-# X-RateLimit-Reset), the token echoed percent-encoded, and successes
+# X-RateLimit-Reset, one whose X-RateLimit-Reset is already past), the
+# token echoed percent-encoded, and successes
 # that are not Flattr's: a captive portal's empty page, without Flattr's
 # rate-limit headers, and a 200 without any Content-Type.
 RAW_MODES = (
@@ -51,6 +52,7 @@ RAW_MODES = (
     "rate_limited_without_reset",
     "too_many_requests",
     "too_many_requests_without_reset",
+    "too_many_requests_past_reset",
     "too_many_requests_json",
     "too_many_requests_superscript",
     "redirect_echo_encoded",
@@ -366,6 +368,13 @@ class FlattrApiStub:
                 b"X-RateLimit-Limit: 5000\r\nX-RateLimit-Remaining: 0\r\n"
                 b"Retry-After: 120\r\nContent-Length: 0\r\n\r\n"
             )
+        elif mode == "too_many_requests_past_reset":
+            past = str(int(self.clock()) - 10).encode()
+            out.sendall(
+                b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                b"X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: " + past
+                + b"\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"
+            )  # fmt: skip
         elif mode == "too_many_requests_superscript":
             # "²" passes str.isdigit(), yet int() refuses it.
             out.sendall(

@@ -668,10 +668,16 @@ def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
 
 
 @pytest.mark.parametrize(
-    "mode", ["too_many_requests", "too_many_requests_without_reset"]
+    "mode",
+    [
+        "too_many_requests",
+        "too_many_requests_without_reset",
+        "too_many_requests_past_reset",
+    ],
 )
 def test_a_429_with_retry_after_is_waited_for(client, stub, clock, mode):
-    # X-RateLimit-* headers without X-RateLimit-Reset leave Retry-After to say.
+    # X-RateLimit-* headers without X-RateLimit-Reset leave Retry-After to say,
+    # and so does one already past (it was taken, and the fallback waited).
     stub.script(mode)
     waits = []
     result = client.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
