@@ -85,7 +85,11 @@ DEADLINE_SLACK = 1.0
 
 USER_AGENT = "pelican-flattr (verify)"
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# What a server's text must not bring to a terminal: C0 and C1 controls
+# (C1's U+009B starts an escape sequence as ESC [ does), the line and
+# paragraph separators, and the bidi overrides and isolates that make a
+# line read otherwise than it is.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 # 9999-12-30 23:59:59 UTC: a day before the last time datetime can show,
 # so that the time is still a datetime in every local zone (offsets stay

@@ -139,6 +139,19 @@ SCRIPTED = {
         "application/json",
         {"error": "validation", "error_description": "carol%40example.org is taken"},
     ),
+    # Characters a terminal acts on or reorders: C1's CSI (U+009B) and NEL
+    # (U+0085), the line and paragraph separators, a bidi override and an
+    # isolate with its end, and C0's BEL.
+    "echo_controls": (
+        400,
+        "application/json",
+        {
+            "error": "validation",
+            "error_description": (
+                "a\u009b2Jb\u0085c\u2028d\u2029e\u202ef\u2066g\u2069h\u0007i"
+            ),
+        },
+    ),
     "echo_token": (
         400,
         "application/json",

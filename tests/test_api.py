@@ -521,6 +521,16 @@ def test_a_server_error_never_repeats_an_address(client, stub):
     assert "@" not in str(raised.value)
 
 
+def test_a_refusal_never_brings_a_control_character_to_the_terminal(client, stub):
+    # Only C0 controls and DEL were replaced: C1's CSI cleared the screen as
+    # ESC [ does, and a bidi override made the message read otherwise.
+    stub.script("echo_controls")
+    with pytest.raises(RefusedByFlattr) as caught:
+        client.verify("partner:ns:1", "alice")
+    assert caught.value.description == "a 2Jb c d e f g h i"
+    assert "(400 validation: a 2Jb c d e f g h i)" in str(caught.value)
+
+
 def test_a_refusal_never_repeats_a_percent_encoded_address(client, stub):
     stub.script("echo_encoded_address")
     with pytest.raises(RefusedByFlattr) as raised:
