@@ -897,11 +897,21 @@ def _json(body: bytes) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        return json.loads(body.decode("utf-8-sig"), parse_int=_json_int)
     except (UnicodeDecodeError, ValueError, RecursionError):
         # RecursionError: nested deeper than Python's stack, such as a body
         # of a million "[": not an answer either.
         return _NOT_JSON
+
+
+def _json_int(digits: str) -> int | str:
+    """A JSON integer as an int, or as its digits when Python refuses to
+    read one that long (over 4300 digits): still JSON, which a success may
+    hold whatever it is."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
 
 
 def _with_retry_after(

@@ -124,6 +124,8 @@ SCRIPTED = {
     # parser ignore.
     "bom_200": (200, "application/json;charset=utf-8", '\ufeff{"identity": "x"}'),
     "null_200": (200, "application/json;charset=utf-8", "null"),
+    # An integer longer than Python reads by default (4300 digits).
+    "long_int_200": (200, "application/json;charset=utf-8", "[" + "1" * 5000 + "]"),
     # JSON, but no error code Flattr's API gives.
     "error_object_401": (401, "application/json", {"error": {"code": 401}}),
     # Nested deeper than Python's stack: json raises RecursionError for it.
