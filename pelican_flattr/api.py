@@ -53,7 +53,7 @@ from .identifiers import (
     redact_addresses,
     redact_encoded_addresses,
 )
-from .proxies import PORT_RANGE, environment_proxy
+from .proxies import PORT_RANGE, EnvironmentProxy, environment_proxy
 
 DEFAULT_BASE_URL = "https://api.flattr.com/rest/v2"
 # Seconds to wait for an answer (read, write, pool); connecting gets less,
@@ -527,13 +527,21 @@ class FlattrClient:
             "repeating it is harmless"
         )
         for attempt in (1, 2):
+            sent = threading.Event()
             try:
-                return self._exchange_by_deadline(url, form)
+                return self._exchange_by_deadline(url, form, sent)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 if attempt == 2:
                     raise CouldNotReachFlattr(self._not_connected(error)) from None
                 self.sleep(RETRY_DELAY)
-            except (httpx.TimeoutException, _DeadlinePassed):
+            except httpx.TimeoutException:
+                # A proxy silent on CONNECT times out as a read: the request
+                # never went out, and the proxy is what to look at.
+                if self.proxy is not None and not sent.is_set():
+                    raise CouldNotReachFlattr(self._proxy_silent(self.proxy)) from None
+                raise CouldNotReachFlattr(did_not_answer) from None
+            except _DeadlinePassed:
+                # The worker left behind may still send the request.
                 raise CouldNotReachFlattr(did_not_answer) from None
             except _AnswerTooLong:
                 raise CouldNotReachFlattr(
@@ -575,6 +583,16 @@ class FlattrClient:
             )
         return f"could not connect to {proxy}, for {where} (tried twice): {reason}"
 
+    def _proxy_silent(self, proxy: EnvironmentProxy) -> str:
+        """What a proxy that never answered the request for a tunnel to the
+        API says, naming the variable that names it and its address."""
+        return (
+            f"the proxy that {proxy.variable} names ({proxy.shown}) "
+            f"did not answer within {self.timeout:g} seconds when asked to "
+            f"connect to Flattr's API at {self._where()}; nothing was sent to "
+            "Flattr: check the proxy, then try again"
+        )
+
     def _proxy_refused(self, error: httpx.ProxyError) -> str:
         """What a proxy that would not connect to the API answered, naming
         the variable that names it and its address, never its credentials
@@ -602,8 +620,11 @@ class FlattrClient:
             f"connect to {where}: it answered {answer}; {advice}"
         )
 
-    def _exchange_by_deadline(self, url: str, form: dict[str, str]) -> _Answer:
+    def _exchange_by_deadline(
+        self, url: str, form: dict[str, str], sent: threading.Event
+    ) -> _Answer:
         """``_exchange`` in a worker thread, given up on after the deadline.
+        ``sent`` is set once the request to the API starts out.
 
         A worker still stuck on a trickling server is left behind: it is a
         daemon thread, so it never keeps the process from exiting.
@@ -612,7 +633,7 @@ class FlattrClient:
 
         def exchange() -> None:
             try:
-                outcome.append(self._exchange(url, form))
+                outcome.append(self._exchange(url, form, sent))
             except BaseException as error:  # handed to the caller's thread
                 outcome.append(error)
 
@@ -625,8 +646,11 @@ class FlattrClient:
             raise outcome[0]
         return outcome[0]
 
-    def _exchange(self, url: str, form: dict[str, str]) -> _Answer:
-        with self._http.stream("POST", url, data=form) as response:
+    def _exchange(
+        self, url: str, form: dict[str, str], sent: threading.Event
+    ) -> _Answer:
+        trace = {"trace": _tracing_sent(sent)}
+        with self._http.stream("POST", url, data=form, extensions=trace) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
@@ -790,6 +814,20 @@ def _is_json_type(content_type: str | None) -> bool:
     return media_type == "application/json" or (
         subtype.endswith("+json") and len(subtype) > len("+json")
     )
+
+
+def _tracing_sent(sent: threading.Event) -> Callable[[str, dict[str, Any]], None]:
+    """An httpx ``trace`` extension that sets ``sent`` when the request's
+    headers start out: to the API, not a proxy's ``CONNECT`` before them."""
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        request = info.get("request")
+        if event.endswith(".send_request_headers.started") and (
+            getattr(request, "method", b"CONNECT") != b"CONNECT"
+        ):
+            sent.set()
+
+    return trace
 
 
 def _tls_failed(error: BaseException) -> bool:

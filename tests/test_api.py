@@ -283,6 +283,23 @@ def test_a_slow_server_hits_the_timeout_and_is_not_retried(stub, clock, mode):
     assert clock.sleeps == []
 
 
+def test_a_timeout_once_the_request_went_out_is_not_laid_on_a_proxy(stub, clock):
+    # Only a timeout before the request went out (on a proxy's CONNECT)
+    # says that nothing was sent: after it, Flattr may have verified.
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    stub.script("slow")
+    with FlattrClient(
+        TOKEN, stub.url, timeout=0.3, clock=clock, sleep=clock.sleep
+    ) as c:
+        # What a proxy in use sets; a loopback URL goes to the stub itself.
+        c.proxy = EnvironmentProxy("HTTPS_PROXY", "http://127.0.0.1:3128")
+        with pytest.raises(CouldNotReachFlattr) as raised:
+            c.verify("partner:ns:1", "alice")
+    assert "may or may not have been made" in str(raised.value)
+    assert "proxy" not in str(raised.value)
+
+
 def test_an_endless_answer_is_cut_off(stub, clock):
     stub.script("endless")
     with (

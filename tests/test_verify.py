@@ -1807,6 +1807,46 @@ def test_a_proxy_that_refuses_the_tunnel_is_named(
     assert b"Proxy-Authorization: Basic Y2Fyb2w6aHVudGVyMg==" in asked[0]
 
 
+def test_a_proxy_that_never_answers_the_tunnel_is_named(clock, capsys, monkeypatch):
+    # httpx's ReadTimeout on the CONNECT was reported as Flattr's API not
+    # answering, "the verification may or may not have been made", though
+    # the request never went past the proxy.
+    clear_proxy_variables(monkeypatch)
+    asked = []
+    held = []
+    done = threading.Event()
+
+    def hold_the_tunnel(server: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # the test is over
+            while not done.is_set():
+                connection, _ = server.accept()
+                held.append(connection)
+                asked.append(connection.recv(65536))
+
+    with listening() as proxy:
+        proxy.settimeout(10)
+        port = proxy.getsockname()[1]
+        threading.Thread(target=hold_the_tunnel, args=(proxy,), daemon=True).start()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://carol:hunter2@127.0.0.1:{port}")
+        api_url = "https://api.flattr.example/rest/v2"
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--api-url", api_url, "--timeout", "1"
+        )
+        done.set()
+    for connection in held:
+        connection.close()
+    assert status == verify.EXIT_UNREACHABLE
+    assert (
+        f"the proxy that HTTPS_PROXY names (http://127.0.0.1:{port}) did not answer "
+        f"within 1 seconds when asked to connect to Flattr's API at {api_url}; "
+        "nothing was sent to Flattr"
+    ) in out, out
+    assert "may or may not" not in out
+    assert "hunter2" not in out + err and "carol" not in out + err
+    # Asked once: nothing was sent, and the proxy held the whole timeout.
+    assert len(asked) == 1 and asked[0].startswith(b"CONNECT api.flattr.example:443 ")
+
+
 # -- what a mutation review found unguarded ----------------------------------
 
 
