@@ -509,18 +509,20 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     build warns of it: a misspelt ``FLATTR_STORE`` would have ``webhook
     serve`` keep deliveries in another store without a word.
     """
+    # The file may be in a folder named by an address.
+    shown = redact_addresses(os.fspath(path))
     if os.path.isdir(path):
-        raise SettingsFileError(f"{path}: is a folder, not a settings file")
+        raise SettingsFileError(f"{shown}: is a folder, not a settings file")
     if not os.path.exists(path):  # unlike Path.exists(), never raises
-        raise SettingsFileError(f"{path}: no such settings file")
+        raise SettingsFileError(f"{shown}: no such settings file")
     if not os.path.isfile(path):
         # A FIFO or a device: Pelican would wait on it for ever, or read
         # what it was never meant to.
-        raise SettingsFileError(f"{path}: not a regular file")
+        raise SettingsFileError(f"{shown}: not a regular file")
     if not str(path).endswith(".py"):
         # Pelican imports the file as a module, by its suffix.
         raise SettingsFileError(
-            f"{path}: Pelican reads settings only from a Python file whose "
+            f"{shown}: Pelican reads settings only from a Python file whose "
             "name ends in .py"
         )
     from pelican.settings import read_settings as read_pelican_settings
@@ -534,11 +536,11 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         # SystemExit too: a sys.exit() in the file would end the command
         # with the file's own status and words, unredacted.
         raise SettingsFileError(
-            f"{path}: cannot be read as Pelican settings: "
+            f"{shown}: cannot be read as Pelican settings: "
             f"{type(error).__name__}: {redact_addresses(str(error))}"
         ) from None
     for message in unknown_settings(settings):
-        print(f"pelican-flattr: {path}: {message}", file=sys.stderr)
+        print(f"pelican-flattr: {shown}: {message}", file=sys.stderr)
     return settings
 
 

@@ -166,10 +166,16 @@ def read_plan(path: str | Path, store_given: bool = False) -> Plan:
         return read_pelicanconf(path, store_given)
     return Plan(
         problems=(
-            f"{path}: expected a .csv file (username,identity) or a Pelican "
-            "settings file (.py)",
+            f"{_shown_path(path)}: expected a .csv file (username,identity) or a "
+            "Pelican settings file (.py)",
         )
     )
+
+
+def _shown_path(path: Path) -> str:
+    # FILE may be an identity given by mistake (--from email:ADDRESS), or in
+    # a folder named by an address: shown in problems and in each source.
+    return redact_addresses(str(path))
 
 
 def read_csv(path: Path) -> Plan:
@@ -178,9 +184,10 @@ def read_csv(path: Path) -> Plan:
     Problems name the file, the line and the column; they never repeat an
     email address.
     """
+    shown = _shown_path(path)
     if os.path.exists(path) and not os.path.isfile(path):
         # A FIFO or a device would be read until it ends, perhaps never.
-        return Plan(problems=(f"{path}: not a regular file",))
+        return Plan(problems=(f"{shown}: not a regular file",))
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -191,25 +198,25 @@ def read_csv(path: Path) -> Plan:
                 rows.append((end + 1, reader.line_num, row))
                 end = reader.line_num
     except FileNotFoundError:
-        return Plan(problems=(f"{path}: no such file",))
+        return Plan(problems=(f"{shown}: no such file",))
     except UnicodeDecodeError:
-        return Plan(problems=(f"{path}: not UTF-8 text",))
+        return Plan(problems=(f"{shown}: not UTF-8 text",))
     except (OSError, csv.Error) as error:
         return Plan(
-            problems=(f"{path}: cannot be read: {redact_addresses(str(error))}",)
+            problems=(f"{shown}: cannot be read: {redact_addresses(str(error))}",)
         )
 
     rows = [entry for entry in rows if any(cell.strip() for cell in entry[2])]
     if not rows:
         return Plan(
-            problems=(f"{path}: is empty; expected a header username,identity",)
+            problems=(f"{shown}: is empty; expected a header username,identity",)
         )
     header_line, _, header = rows[0]
     names = [cell.strip().lower() for cell in header]
     if "username" not in names or "identity" not in names:
         return Plan(
             problems=(
-                f"{path}:{header_line}: the first line must be the header "
+                f"{shown}:{header_line}: the first line must be the header "
                 "username,identity",
             )
         )
@@ -218,7 +225,7 @@ def read_csv(path: Path) -> Plan:
             # Taking the first would silently leave out the other's values.
             return Plan(
                 problems=(
-                    f"{path}:{header_line}: the header names the column {name} "
+                    f"{shown}:{header_line}: the header names the column {name} "
                     "more than once; keep one",
                 )
             )
@@ -227,7 +234,7 @@ def read_csv(path: Path) -> Plan:
     entries = []
     problems = []
     for line, last_line, row in rows[1:]:
-        where = f"{path}:{line}"
+        where = f"{shown}:{line}"
         if last_line > line:
             # An identity or a username never holds a line break: a quote
             # left open swallowed the lines after it.
@@ -284,6 +291,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     ``FLATTR_STORE`` names the store (a relative path is taken from the
     current folder, as the build takes it), unless ``store_given`` (--store).
     """
+    shown = _shown_path(path)
     try:
         settings = read_settings_file(path)
     except SettingsFileError as error:
@@ -301,7 +309,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     ):
         if not isinstance(value, Mapping):
             problems.append(
-                f"{path}: {name} must be a dict keyed by author name, not "
+                f"{shown}: {name} must be a dict keyed by author name, not "
                 f"{type(value).__name__}"
             )
     store_path = None
@@ -309,7 +317,8 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
         try:
             store_path = configured_store(settings, path)
         except ValueError as error:
-            problems.append(str(error))
+            # It names the settings file, and perhaps the folder it is in.
+            problems.append(redact_addresses(str(error)))
     if problems:
         return Plan(problems=tuple(problems))
 
@@ -320,7 +329,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
         try:
             owner = parse_owner(value)
         except IdentifierError as error:
-            problems.append(f"{path}: {where} {error}")
+            problems.append(f"{shown}: {where} {error}")
             continue
         if owner.kind == "flattr_user":
             skipped.append(
@@ -343,7 +352,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
             username = check_username(accounts[author])
         except IdentifierError as error:
             problems.append(
-                f"{path}: FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}] {error}"
+                f"{shown}: FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}] {error}"
             )
             continue
         entries.append(Request(owner.value, username, where))
@@ -727,7 +736,9 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
 
     store_path = Path(args.store) if args.store else plan.store or Path(DEFAULT_STORE)
     # For messages: the settings file whose FLATTR_STORE names the store.
-    named_by = args.from_file if not args.store and plan.store else None
+    named_by = (
+        _shown_path(Path(args.from_file)) if not args.store and plan.store else None
+    )
     report.store = store_path
     connection = None
     try:

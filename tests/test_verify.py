@@ -893,6 +893,67 @@ def test_a_broken_pelicanconf(stub, capsys, tmp_path):
     assert stub.requests == []
 
 
+def test_an_address_given_as_file_is_never_shown(stub, capsys):
+    # An identity mistaken for FILE was repeated whole, on stderr and in
+    # the JSON problems.
+    status, document, err = run_json(
+        capsys, "--from", f"email:{CAROL}", "--api-url", stub.url
+    )
+    assert status == 2
+    assert document["problems"] == [
+        "email:[address]: expected a .csv file (username,identity) or a Pelican "
+        "settings file (.py)"
+    ]
+    assert "example.org" not in json.dumps(document) + err
+
+
+def test_a_csv_in_a_folder_named_by_an_address_is_never_shown(stub, capsys, tmp_path):
+    (tmp_path / CAROL).mkdir()
+    given = f"{CAROL}/people.csv"  # from the current folder, tmp_path
+    write_csv(tmp_path / given, [("alice", "partner:ns:1"), ("bob", "partner:x y")])
+    status, document, err = run_json(capsys, "--from", given, "--api-url", stub.url)
+    assert status == 2
+    (problem,) = document["problems"]
+    assert problem.startswith("[address]/people.csv:3: column identity ")
+    assert "example.org" not in json.dumps(document) + err
+
+    write_csv(tmp_path / given, [("alice", "partner:ns:1")])
+    status, document, err = run_json(
+        capsys, "--from", given, "--api-url", stub.url, "--dry-run"
+    )
+    assert status == 0, err
+    assert [r["source"] for r in document["results"]] == ["[address]/people.csv:2"]
+    assert "example.org" not in json.dumps(document) + err
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        (None, "[address]/pelicanconf.py: no such settings file"),
+        ("raise KeyError('x')\n", "[address]/pelicanconf.py: cannot be read as "),
+        ("FLATTR_STORE = 3\n", "[address]/pelicanconf.py: FLATTR_STORE must be a "),
+        ("FLATTR_AUTHORS = []\n", "[address]/pelicanconf.py: FLATTR_AUTHORS must be"),
+        ('FLATTR_STORE = "."\n', "store . (FLATTR_STORE of [address]/pelicanconf.py)"),
+        (
+            'FLATTR_AUTHORS = {"Bob": "twitter:bob"}\nFLATTR_STOR = "s"\n',
+            "[address]/pelicanconf.py: FLATTR_AUTHORS['Bob'] ",
+        ),
+    ],
+)
+def test_a_pelicanconf_in_a_folder_named_by_an_address_is_never_shown(
+    stub, capsys, tmp_path, settings, said
+):
+    (tmp_path / CAROL).mkdir()
+    given = f"{CAROL}/pelicanconf.py"
+    if settings is not None:
+        (tmp_path / given).write_text(settings, encoding="utf-8")
+    status, _, err = run(capsys, "--from", given, "--api-url", stub.url)
+    assert status == 2
+    assert f"pelican-flattr: verify: {said}" in err
+    assert "example.org" not in err
+    assert stub.requests == []
+
+
 def test_the_sample_site_dry_run(stub, capsys, tmp_path):
     sample = Path(__file__).resolve().parent.parent / "sample_site" / "pelicanconf.py"
     # One author given a verified account, so that a run would send a request.
