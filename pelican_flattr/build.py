@@ -177,6 +177,9 @@ class BuildState:
     # The URL baselines the builds run inside this one used; None when one
     # of them had its settings refused, so that its path is unknown.
     baselines_inside: set[Path] | None = field(default_factory=set)
+    # The manifests this build and the builds run inside it wrote: removed
+    # when a strict build fails after writing them (see fail_if_strict).
+    manifests_written: list[Path] = field(default_factory=list)
 
 
 current = BuildState()
@@ -475,6 +478,7 @@ def end_build(pelican: Any) -> None:
         current.things_inside.update(
             (ct.source, ct.thing) for ct in inner.content_things
         )
+        current.manifests_written += inner.manifests_written
         # A language's site without the plugin keeps no baseline.
         if inner.baselines_inside is None or (inner.active and inner.settings is None):
             current.baselines_inside = None
@@ -686,6 +690,35 @@ def _removed(path: Path, what: str) -> bool:
 _COMPRESSED = (".gz", ".br", ".zst")
 
 
+def _remove_manifests_of_failed_run() -> None:
+    """Remove the manifests this run wrote before a strict build failed
+    (the URL guard found a changed thing URL, a template a misused helper):
+    Pelican has written the pages by then, and with their manifest the
+    output passed the audit, so that a deploy gated on the audit published
+    what the strict build refused. Without it, the audit refuses it."""
+    for build_state in (*outer_builds, current):
+        for path in build_state.manifests_written:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                logger.warning(
+                    "pelican-flattr: FLATTR_MANIFEST: cannot remove %s, the "
+                    "manifest of this failed build: %s; do not deploy this output",
+                    path,
+                    error.strerror or error,
+                )
+                continue
+            logger.warning(
+                "pelican-flattr: removed %s, the manifest this build wrote, as "
+                "the build failed: an audit refuses this output until a build "
+                "passes",
+                path,
+            )
+        build_state.manifests_written.clear()
+
+
 def fail_if_strict() -> None:
     """End a ``FLATTR_STRICT`` build that has problems, with exit status 1.
 
@@ -696,6 +729,7 @@ def fail_if_strict() -> None:
     if current.strict and current.problems:
         if current.settings is None and current.active:
             remove_earlier_manifest(current.pelican)
+        _remove_manifests_of_failed_run()
         count = len(current.problems)
         reloading, stop_queue = _pelican_autoreload()
         logger.critical(

@@ -84,6 +84,7 @@ def write_manifest(pelican: Any) -> None:
         in_the_way = not_a_manifest(path)
         if in_the_way is None:
             write_atomically(path, chunks)
+            state.manifests_written.append(path)
     except OSError as error:
         build.report(f"FLATTR_MANIFEST: cannot write {path}: {error}")
     else:

@@ -461,6 +461,14 @@ def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     strict = i18n_build(tmp_path, {}, **without_fr, FLATTR_STRICT=True)
     assert strict.status == 1
     assert _fr_baseline(tmp_path).is_file()  # a failed build retires nothing
+    # Nor leaves a manifest of its own, the German site's (written before
+    # the main site failed) included: the audit refuses what the build
+    # refused. (The French site's is the earlier build's: no build wrote it.)
+    output = tmp_path / "output"
+    assert not (output / "flattr-manifest.json").exists()
+    if i18n_plugin:
+        assert (output / "de" / "index.html").exists()
+        assert not (output / "de" / "flattr-manifest.json").exists()
     for _ in range(2):  # said until pinned or accepted
         built = i18n_build(tmp_path, {}, **without_fr)
         new_url = _things(tmp_path / "output")["seul.md"][0]

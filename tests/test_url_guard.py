@@ -202,6 +202,18 @@ def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     assert any(
         r.levelname == "ERROR" and OLD in r.getMessage() for r in flattr_log.records
     )
+    # Pelican wrote the pages at the new URL; with the manifest of this
+    # build beside them the audit passed them, and a deploy gated on it
+    # published the URL that strands the flattrs.
+    output = tmp_path / "output"
+    assert (output / "new.html").exists()
+    assert not (output / "flattr-manifest.json").exists()
+    assert main(["audit", str(output)]) == 2
+    assert (
+        f"pelican-flattr: removed {output / 'flattr-manifest.json'}, the manifest "
+        "this build wrote, as the build failed: an audit refuses this output "
+        "until a build passes"
+    ) in [r.getMessage() for r in flattr_log.records]
 
 
 def test_an_unchanged_build_leaves_the_baseline_alone(tmp_path, flattr_log):
