@@ -4,7 +4,8 @@ Flattr POSTs each event form-encoded to the one URL a partner registered,
 with the event's name in ``_event``. It signs nothing, so the URL carries a
 secret token; every request without it gets 404, as if nothing were here.
 A ``pendingclickcreate`` (an unclaimed thing received a pending flattr) is
-validated and stored; the answer is 2xx only once SQLite has committed it.
+validated and stored; the answer is 2xx only once SQLite has committed it
+to the file at the store's path (a store moved away is not written on).
 Deliveries may repeat and arrive out of order: an event is keyed on
 ``thing_id`` and ``thing_clicks_total``, so a repeat is stored once.
 Unknown events are kept, bounded, as ignored, and never counted.
@@ -20,6 +21,7 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -39,6 +41,7 @@ from .identifiers import (
     redact_around,
 )
 from .identifiers import redact_encoded_addresses as redact
+from .notice import WAL_ENDS
 from .store import (
     MAX_CLICKS,
     StoreError,
@@ -469,6 +472,15 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
     return b"".join(chunks)
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path``; None when none is."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 StartResponse = Callable[..., Any]
 
 
@@ -493,6 +505,7 @@ class WebhookApp:
             lowered[at : at + 16] for at in range(0, len(lowered) - 15, 4)
         )
         self._local = threading.local()
+        self._journal = [Path(f"{self.store_path}{end}") for end in WAL_ENDS]
         # Create and migrate it up front, and refuse one that cannot be
         # written before listening rather than answer every delivery 503.
         connection = open_store(self.store_path)
@@ -504,15 +517,54 @@ class WebhookApp:
     def _connection(self) -> sqlite3.Connection:
         # One connection per server thread: SQLite serialises the writers.
         connection = getattr(self._local, "connection", None)
+        if connection is not None and self._moved():
+            # A connection writes to the file it opened, wherever it went:
+            # moved or removed, every delivery would be answered "stored"
+            # and lost to the file at the path. A stat costs nothing beside
+            # the commit's fsync.
+            self._let_go_of_moved_store()
+            connection = None
         if connection is None:
             connection = open_store(self.store_path)
             self._local.connection = connection
+            self._local.opened = _file_identity(self.store_path)
+            self._local.journal = [_file_identity(path) for path in self._journal]
         return connection
+
+    def _moved(self) -> bool:
+        """True when the path no longer names the file this thread opened."""
+        return _file_identity(self.store_path) != self._local.opened
+
+    def _let_go_of_moved_store(self) -> None:
+        """Close this thread's connection to a store that is no longer at
+        its path, or raise StoreError while its -wal or -shm still are."""
+        left = [
+            path.name
+            for path, then in zip(self._journal, self._local.journal, strict=True)
+            if then is not None and _file_identity(path) == then
+        ]
+        if left:
+            # SQLite would take them for the journal of a new store at the
+            # path, and overwrite what the moved one has not merged yet.
+            raise StoreError(
+                self.store_path,
+                f"was moved or removed while the receiver ran, but "
+                f"{' and '.join(left)} stayed beside its path: stop the "
+                "receiver, then move them with the store",
+            )
+        self._local.connection.close()
+        self._local.connection = None
+        logger.warning(
+            "store %s: moved or removed while the receiver ran; writing to the "
+            "store at that path now (a new one where none is left)",
+            self.store_path,
+        )
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection in a write transaction, committed when
-        the block ends; StoreError for a store a newer release migrated."""
+        the block ends; StoreError for a store a newer release migrated, or
+        one moved away while it was written."""
         connection = self._connection()
         with write_transaction(connection):
             # Each thread keeps its connection, whose schema was checked
@@ -522,6 +574,12 @@ class WebhookApp:
             # the COMMIT; a pragma costs nothing beside the commit's fsync.
             schema_version(connection, self.store_path)
             yield connection
+        if self._moved():
+            # Committed to a file no longer at the path: answered 503, the
+            # delivery comes again, to the store that is there.
+            raise StoreError(
+                self.store_path, "was moved or removed while a delivery was written"
+            )
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -200,6 +201,112 @@ def test_a_store_migrated_while_the_receiver_runs_gets_503(tmp_path):
     finally:
         assert server.stop() == 0
     assert f"store {server.store}: has schema version 2, newer than" in server.text()
+
+
+def deliver(server, thing: str) -> httpx.Response:
+    """A delivery of ``thing`` to ``server``."""
+    event = urlencode(dict(PENDING, thing_id=thing))
+    return httpx.post(server.url, content=event, headers=FORM, timeout=30)
+
+
+def stored_things(store) -> list[str]:
+    with sqlite_file(store) as connection:
+        found = connection.execute("SELECT thing_id FROM pending_flattrs")
+        return sorted(row[0] for row in found)
+
+
+STORE_FILES = ("store.sqlite3", "store.sqlite3-wal", "store.sqlite3-shm")
+
+
+@pytest.mark.parametrize("how", ["removed", "moved"])
+def test_a_store_gone_from_its_path_is_made_anew_there(tmp_path, how):
+    # Each server thread kept its connection to the file it had opened:
+    # with the store removed or moved, every delivery was answered "stored"
+    # and went nowhere, or to the moved file.
+    store = tmp_path / "store.sqlite3"
+    away = tmp_path / "away"
+    away.mkdir()
+    server = ReceiverProcess(store, tmp_path / "log").start()
+    before = [f"before-{n}" for n in range(16)]
+    after = [f"after-{n}" for n in range(40)]
+    try:
+        # From 8 clients at once, so that every server thread opens one.
+        with ThreadPoolExecutor(8) as clients:
+            answers = list(clients.map(lambda thing: deliver(server, thing), before))
+        assert {answer.status_code for answer in answers} == {200}
+        for name in STORE_FILES:
+            if how == "removed":
+                (tmp_path / name).unlink()
+            else:
+                (tmp_path / name).rename(away / name)
+        with ThreadPoolExecutor(8) as clients:
+            answers = list(clients.map(lambda thing: deliver(server, thing), after))
+        assert {answer.status_code for answer in answers} == {200}
+        assert stored_things(store) == sorted(after)
+    finally:
+        assert server.stop() == 0
+    if how == "moved":  # with its -wal: what it held, and nothing more
+        assert stored_things(away / "store.sqlite3") == sorted(before)
+    log = server.text()
+    assert (
+        f"store {store}: moved or removed while the receiver ran; writing to the "
+        "store at that path now (a new one where none is left)"
+    ) in log
+    assert "Traceback" not in log
+
+
+def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path):
+    # A new store at the path would take the -wal left there for its own,
+    # and overwrite what the moved store had not merged yet.
+    store = tmp_path / "store.sqlite3"
+    server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
+    try:
+        assert deliver(server, "before").json() == {"status": "stored"}
+        store.rename(tmp_path / "moved.sqlite3")
+        answer = deliver(server, "after")
+        assert answer.status_code == 503, answer.text
+        assert not store.exists()
+    finally:
+        assert server.stop() == 0
+    # Moved with its -wal, as the log says, it holds every stored delivery.
+    for name in STORE_FILES[1:]:
+        (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
+    assert stored_things(tmp_path / "moved.sqlite3") == ["before"]
+    assert (
+        f"store {store}: was moved or removed while the receiver ran, but "
+        "store.sqlite3-wal and store.sqlite3-shm stayed beside its path: stop the "
+        "receiver, then move them with the store"
+    ) in server.text()
+
+
+def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
+    # Checked before the write only, a store moved while the delivery
+    # waited for the write lock took it, answered "stored".
+    store = tmp_path / "store.sqlite3"
+    away = tmp_path / "away"
+    away.mkdir()
+    server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
+    try:
+        assert deliver(server, "before").json() == {"status": "stored"}
+        holder = sqlite3.connect(store, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        with ThreadPoolExecutor(1) as client:
+            waiting = client.submit(deliver, server, "during")
+            time.sleep(1)  # it waits for the lock (10 s at most)
+            for name in STORE_FILES:
+                (tmp_path / name).rename(away / name)
+            holder.execute("ROLLBACK")
+            holder.close()
+            answer = waiting.result()
+        assert answer.status_code == 503, answer.text
+        # Flattr's retry goes to the store at the path.
+        assert deliver(server, "during").json() == {"status": "stored"}
+        assert stored_things(store) == ["during"]
+    finally:
+        assert server.stop() == 0
+    assert (
+        f"store {store}: was moved or removed while a delivery was written"
+    ) in server.text()
 
 
 def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
