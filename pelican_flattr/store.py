@@ -247,6 +247,9 @@ def open_store(path: str | Path) -> sqlite3.Connection:
         raise StoreError(path, sqlite_problem(path, error)) from None
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Before WAL mode, which is written into the file and outlives this
+        # connection: another program's database is refused as it was.
+        check_store(connection, path)
         connection.execute("PRAGMA journal_mode = WAL")
         # FULL makes each commit durable against power loss as well as a
         # killed process; the cost is one fsync per delivery.

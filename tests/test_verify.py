@@ -1656,6 +1656,7 @@ def test_a_database_that_is_no_store_is_refused_before_sending(
     sql, says = NOT_STORES[kind]
     store = tmp_path / "store.sqlite3"
     before = make_database(store, sql)
+    original = store.read_bytes()  # its journal mode too, in its header
     status, _, err = run(
         capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--store",
         str(store), *(["--dry-run"] if dry_run else []),
@@ -1664,6 +1665,7 @@ def test_a_database_that_is_no_store_is_refused_before_sending(
     assert err.startswith(f"pelican-flattr: verify: store {store}: {says}\n"), err
     assert "Traceback" not in err
     assert stub.requests == []
+    assert store.read_bytes() == original
     assert tables_of(store) == before
 
 

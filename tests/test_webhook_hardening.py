@@ -992,10 +992,12 @@ def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
     # Another program's database got pelican-flattr's tables added to it;
     # one versioned without them made the receiver listen and answer 503
     # to everything ("no such table"); tables at version 0 ended serve
-    # with SQLite's "table pending_flattrs already exists".
+    # with SQLite's "table pending_flattrs already exists". Refused, it was
+    # left in WAL mode: its header changed for good.
     sql, says = NOT_STORES[kind]
     store = tmp_path / "store.sqlite3"
     before = make_database(store, sql)
+    original = store.read_bytes()
     command = [
         sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
         "--port", "0", "--store", str(store),
@@ -1004,6 +1006,8 @@ def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"pelican-flattr: store {store}: {says}\n"
+    assert store.read_bytes() == original
+    assert sorted(tmp_path.iterdir()) == [store]
     assert tables_of(store) == before
 
 
