@@ -133,17 +133,24 @@ _ENCODED_DOMAIN = re.compile(
 )
 
 
+# The full-width and the small "@" of Unicode (U+FF20, U+FE6B), as their
+# UTF-8 bytes percent-encoded however many times, in either case: decoded,
+# they read as an "@", and NFKC (as IDNA applies it to hosts) makes one.
+ENCODED_WIDE_AT_SIGN = r"(?i:%(?:25)*EF%(?:25)*(?:BC%(?:25)*A0|B9%(?:25)*AB))"
 # An "@" written otherwise: percent-encoded however many times, as an HTML
-# character reference, or as a full-width or small "@" of Unicode.
+# character reference, or as a full-width or small "@" of Unicode, as it is
+# or percent-encoded.
 _AT_SIGN_WRITTEN_OTHERWISE = re.compile(
-    "%(?:25)*40|&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat;)|[\uff20\ufe6b]"
+    "%(?:25)*40|&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat;)|[\uff20\ufe6b]|"
+    + ENCODED_WIDE_AT_SIGN
 )
 
 
 def holds_at_sign(text: str) -> bool:
     """True when ``text`` holds an "@", as it is or written otherwise
-    (percent-encoded however many times, as a character reference): a URL
-    or a value that may carry an address, never to be published."""
+    (percent-encoded however many times, as a character reference, as a
+    full-width or small "@", plain or percent-encoded): a URL or a value
+    that may carry an address, never to be published."""
     return "@" in text or _AT_SIGN_WRITTEN_OTHERWISE.search(text) is not None
 
 

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from .identifiers import (
+    ENCODED_WIDE_AT_SIGN,
     IdentifierError,
     holds_at_sign,
     parse_partner_identifier,
@@ -75,8 +76,9 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # they would reach terminals (``pending``) and author pages (claim URLs).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An address in a form body, its "@" as it is or percent-encoded (once
-# more for each "%25"): runs of anything but separators around such a sign.
-_BODY_AT_SIGN = re.compile(r"@|%(?:25)*40")
+# more for each "%25"), or a full-width or small "@" percent-encoded: runs
+# of anything but separators around such a sign.
+_BODY_AT_SIGN = re.compile(r"@|%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
 _BODY_ADDRESS_RUN = re.compile(r"[^&=@\s]+")
 # A count of flattrs, at most MAX_CLICKS (see store.py).
 _CLICKS = re.compile(r"[0-9]{1,10}")

@@ -270,6 +270,13 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
         ("carol&#x40;example.org", True),
         ("carol&commat;example.org", True),
         ("carol\uff20example.org", True),
+        # The full-width and the small "@" percent-encoded, in either case.
+        ("carol%EF%BC%A0example.org", True),
+        ("carol%ef%bc%a0example.org", True),
+        ("carol%25EF%25BC%25A0example.org", True),
+        ("carol%EF%B9%ABexample.org", True),
+        ("carol%252525ef%2525b9%2525abexample.org", True),
+        ("carol%EF%BC%A1example.org", False),  # a full-width "A"
         # Other characters that merely start alike.
         ("&#640; &#x400; &commatize", False),
         ("https://flattr.com/claim/thing/t1", False),

@@ -539,6 +539,11 @@ def test_a_claim_url_whose_port_cannot_be_read_is_refused(receiver, claim_url):
         "https://flattr.com/claim/thing/1/owner/carol%2540example.org",
         "https://flattr.com/claim/thing/1/owner/carol%252540example.org",
         "https://carol@flattr.com/claim/thing/1",
+        # A full-width or small "@", percent-encoded, once or twice.
+        "https://flattr.com/claim/thing/1/owner/carol%EF%BC%A0example.org",
+        "https://flattr.com/claim/thing/1/owner/carol%ef%bc%a0example.org",
+        "https://flattr.com/claim/thing/1/owner/carol%25EF%25BC%25A0example.org",
+        "https://flattr.com/claim/thing/1/owner/carol%EF%B9%ABexample.org",
     ],
 )
 def test_a_claim_url_holding_an_address_is_refused(receiver, claim_url):
@@ -712,6 +717,8 @@ def test_a_value_without_a_name_is_still_refused(receiver):
         ("thing_id", "1/carol%40example.org"),
         ("flattrer_username", "carol@example.org"),
         ("flattrer_username", "carol%2540example.org"),
+        ("flattrer_username", "carol%EF%BC%A0example.org"),
+        ("flattrer_username", "carol%25ef%25b9%25abexample.org"),
     ],
 )
 def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field, value):
@@ -728,6 +735,29 @@ def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field,
     assert "carol" not in answer.text
     assert rows(receiver) == before
     assert "carol" not in receiver.text()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "carol%EF%BC%A0example.org",
+        "carol%25ef%25bc%25a0example.org",
+        "carol%EF%B9%ABexample.org",
+    ],
+)
+def test_an_address_with_a_wide_at_sign_is_not_kept_of_an_ignored_body(
+    receiver, address
+):
+    # Its full-width or small "@" percent-encoded, it was kept whole.
+    answer = httpx.post(
+        receiver.url, content=f"_event=x&e={address}&f=1".encode(), headers=FORM
+    )
+    assert answer.status_code == 202
+    with sqlite_file(receiver.store) as connection:
+        kept = connection.execute(
+            "SELECT raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert kept == (b"_event=x&e=[address]&f=1",)
 
 
 @pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
