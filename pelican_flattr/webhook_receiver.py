@@ -386,6 +386,19 @@ def store_ignored(
     )
 
 
+def _check_content_encoding(value: str) -> None:
+    """Refusal(415) for a body sent in any coding but identity."""
+    coding = value.strip()
+    if coding and coding.lower() != "identity":
+        # A compressed body would be parsed as if plain: its bytes refused
+        # for the wrong cause, or read as a form nobody sent.
+        raise Refusal(
+            415,
+            f"Content-Encoding {_loggable(coding, 40)!r} is not supported: send "
+            "the body uncompressed, without a Content-Encoding",
+        )
+
+
 def _check_content_type(value: str) -> str | None:
     """Refusal(415) unless ``value`` is the form type in a charset Python
     knows; the charset's codec when it is not UTF-8's (or ASCII's)."""
@@ -657,6 +670,7 @@ class WebhookApp:
             raise Refusal(404, "not found")
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refusal(405, "only POST is accepted")
+        _check_content_encoding(environ.get("HTTP_CONTENT_ENCODING", ""))
         codec = _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
         if codec is not None:

@@ -1,5 +1,6 @@
 """Hardening of the web hook receiver: found by review, each a regression test."""
 
+import gzip
 import io
 import json
 import logging
@@ -686,6 +687,35 @@ def test_utf_8_declared_or_not_is_accepted(receiver, parameters):
     )
     assert answer.json() == {"status": "stored"}
     assert any(row[0] == thing for row in rows(receiver))
+
+
+@pytest.mark.parametrize("coding", ["gzip", "GZIP", "br", "deflate, identity"])
+def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding):
+    # It was parsed as if plain: a gzip body refused for its "raw non-ASCII
+    # bytes", and one whose coding left it readable stored as it came.
+    with sqlite_file(receiver.store) as connection:
+        ignored = connection.execute("SELECT COUNT(*) FROM ignored_events").fetchone()
+    before = rows(receiver)
+    body = urlencode(dict(PENDING, thing_id=f"coded-{coding}")).encode()
+    for sent in (gzip.compress(body), body, b"_event=other"):
+        answer = httpx.post(
+            receiver.url, content=sent, headers={**FORM, "Content-Encoding": coding}
+        )
+        assert answer.status_code == 415, answer.text
+        assert answer.json() == {
+            "error": f"Content-Encoding {coding!r} is not supported: send the body "
+            "uncompressed, without a Content-Encoding"
+        }
+    assert rows(receiver) == before
+    with sqlite_file(receiver.store) as connection:
+        assert (
+            connection.execute("SELECT COUNT(*) FROM ignored_events").fetchone()
+            == ignored
+        )
+    # Said to be what it is, the same body is stored.
+    identity = {**FORM, "Content-Encoding": "Identity"}
+    answer = httpx.post(receiver.url, content=body, headers=identity)
+    assert answer.json() == {"status": "stored"}
 
 
 @pytest.mark.parametrize(
