@@ -82,6 +82,7 @@ _BODY_AT_SIGN = re.compile(r"@|%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
 _BODY_ADDRESS_RUN = re.compile(r"[^&=@\s]+")
 # A count of flattrs, at most MAX_CLICKS (see store.py).
 _CLICKS = re.compile(r"[0-9]{1,10}")
+_DIGITS = re.compile(r"[0-9]+")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 # What a form body may be declared in: UTF-8, which is also what a body
 # without a charset is read as, and its ASCII subset.
@@ -450,12 +451,11 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
     length_text = environ.get("CONTENT_LENGTH") or ""
     stream = environ["wsgi.input"]
     if length_text:
-        try:
-            length = int(length_text)
-        except ValueError:
-            length = -1
-        if length < 0:
+        # ASCII digits, as HTTP has it: int() also takes "+15", "1_5", " 15 "
+        # and other scripts' digits, which another server may pass on.
+        if not _DIGITS.fullmatch(length_text):
             raise Refusal(400, "Content-Length is not a whole number of bytes")
+        length = int(length_text)
         if length > MAX_BODY:
             raise Refusal(413, f"the body is over {MAX_BODY} bytes")
         body = stream.read(length)

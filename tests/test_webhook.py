@@ -441,6 +441,21 @@ def call_app(app, body: bytes, **environ):
     return statuses[0], json.loads(answer)
 
 
+@pytest.mark.parametrize("length", ["1_5", "+15", "\u0661\u0665", " 15 ", "15\n"])
+def test_a_content_length_of_other_than_ascii_digits_is_refused(tmp_path, length):
+    # Python's int() reads each as 15, the body's length: under a WSGI
+    # server that passes the header on as sent, the body was read and kept.
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    body = b"_event=unknown1"
+    assert len(body) == 15
+    assert call_app(app, body, CONTENT_LENGTH=length) == (
+        "400 Bad Request",
+        {"error": "Content-Length is not a whole number of bytes"},
+    )
+    with sqlite3.connect(tmp_path / "store.sqlite3") as connection:
+        assert connection.execute("SELECT * FROM ignored_events").fetchall() == []
+
+
 def test_a_terminated_input_without_a_length_is_read_up_to_the_limit(tmp_path):
     # Waitress hands a chunked body over with a Content-Length of its own, so
     # the app's limit on a body without one is only seen under other servers.
