@@ -290,9 +290,21 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
     if "not a database" in text:
         return NOT_A_DATABASE
     if not writing:
-        return f"not a readable store ({text})"
+        from .notice import unreadable_store_cause  # notice imports this module
+
+        # SQLite says only "unable to open database file" when the -wal and
+        # -shm files a running receiver keeps cannot be read: the build's
+        # warning names them, and so must a command that reads the store.
+        cause = unreadable_store_cause(path)
+        return f"not a readable store ({text})" + (f", {cause}" if cause else "")
     if "readonly" not in text and "unable to open" not in text:
         return text
+    if not os.access(path, os.R_OK):
+        # A file this user may not even read is not "read-only" to it.
+        return (
+            "this user may not read it (nor write it); let it read and write "
+            "the file, or choose another store"
+        )
     if not os.access(path, os.W_OK):
         return (
             "this user may not write it (the file is read-only); let it write "

@@ -2,14 +2,23 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from conftest import SAMPLE_SITE
-from webhook_server import NOT_STORES, PENDING, ReceiverProcess, make_database
+from webhook_server import (
+    NOT_STORES,
+    PENDING,
+    ReceiverProcess,
+    cli_as_another_user,
+    make_database,
+)
 
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
@@ -505,3 +514,34 @@ def test_a_database_that_is_no_store_is_named_so(tmp_path, capsys, kind):
     out, err = capsys.readouterr()
     assert err == f"pelican-flattr: store {store}: {says}\n"
     assert json.loads(out)["problems"] == [f"store {store}: {says}"]
+
+
+def test_pending_names_the_wal_files_it_may_not_read(tmp_path):
+    """A deploy user let read the store file alone, while the receiver
+    runs: SQLite says "unable to open database file", and pending said no
+    more, where the build names the -wal and -shm files."""
+    # Not under tmp_path, whose parents only their owner may enter.
+    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
+    folder.chmod(0o755)
+    store = folder / "store.sqlite3"
+    receiver = ReceiverProcess(store, tmp_path / "server.log")
+    try:
+        receiver.start()
+        assert httpx.post(receiver.url, data=PENDING).status_code == 200
+        store.chmod(0o644)  # its -wal and -shm keep the mode it had: 0600
+        if os.getuid() != 0:  # this user made them: take what another lacks
+            for end in ("-wal", "-shm"):
+                (folder / f"store.sqlite3{end}").chmod(0)
+        done = cli_as_another_user(["pending", "--store", str(store)])
+    finally:
+        if receiver.process is not None:
+            assert receiver.stop() == 0
+        shutil.rmtree(folder)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"pelican-flattr: store {store}: not a readable store (unable to open "
+        "database file), likely because this user may not read "
+        "store.sqlite3-wal and store.sqlite3-shm beside it, which SQLite keeps "
+        "while the web hook receiver runs: let it read them as it reads the "
+        "store\n"
+    )

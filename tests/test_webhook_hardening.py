@@ -6,13 +6,16 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -24,6 +27,7 @@ from webhook_server import (
     PENDING,
     TOKEN,
     ReceiverProcess,
+    cli_as_another_user,
     make_database,
     tables_of,
 )
@@ -429,6 +433,30 @@ def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
     assert done.stderr == (
         f"pelican-flattr: store {store}: this user may not write it (the file is "
         "read-only); let it write the file, or choose another store\n"
+    )
+
+
+def test_serve_says_a_store_it_may_not_read_is_so(tmp_path):
+    # It said the file was read-only, and to let the user write it.
+    from pelican_flattr.store import open_store
+
+    # Not under tmp_path, whose parents only their owner may enter.
+    folder = Path(tempfile.mkdtemp(prefix="store-"))
+    folder.chmod(0o755)
+    store = folder / "store.sqlite3"
+    try:
+        open_store(store).close()
+        store.chmod(0)
+        done = cli_as_another_user(
+            ["webhook", "serve", "--port", "0", "--store", str(store)],
+            FLATTR_WEBHOOK_TOKEN=TOKEN,
+        )
+    finally:
+        shutil.rmtree(folder)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"pelican-flattr: store {store}: this user may not read it (nor write "
+        "it); let it read and write the file, or choose another store\n"
     )
 
 

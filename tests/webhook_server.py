@@ -78,6 +78,39 @@ class ReceiverProcess:
         return self.process.wait(timeout=20)
 
 
+# The command line run by a user whom file modes bind: root may read and
+# write any file, so as root it becomes nobody, once everything it needs is
+# imported (this Python's own library may be where only root may read).
+_CLI_AS_ANOTHER_USER = """
+import encodings.idna, os, sqlite3, sys, waitress.server
+from pelican_flattr import manifest, notice, store
+from pelican_flattr.cli import build_parser, main
+build_parser()
+if os.getuid() == 0:
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def cli_as_another_user(
+    arguments: list[str], **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``pelican-flattr ARGUMENTS`` as this user, or as nobody when this is
+    root; the files it reads must be where nobody may reach them (not
+    under a test's tmp_path, whose parents only their owner may enter)."""
+    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+    return subprocess.run(
+        [sys.executable, "-c", _CLI_AS_ANOTHER_USER, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+    )
+
+
 # SQLite databases that are no pelican-flattr store, as a name for a test's
 # id -> (SQL that makes it, what the commands say of it).
 FOREIGN = (
