@@ -396,9 +396,11 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def console(stderr: bool = False) -> Console:
-    """A rich Console on stdout (or stderr), for every output of the command."""
-    return _console_class()(stderr=stderr, emoji=False)
+def console(stderr: bool = False, width: int | None = None) -> Console:
+    """A rich Console on stdout (or stderr), for every output of the command;
+    ``width`` columns wide, else as wide as the terminal (80 columns when
+    the stream is no terminal)."""
+    return _console_class()(stderr=stderr, emoji=False, width=width)
 
 
 @functools.cache
@@ -434,17 +436,33 @@ def print_table(
     """A table for people on stdout; nothing when there are no rows."""
     if not rows:
         return
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=title or None, show_lines=False, expand=False)
     for column in columns:
         table.add_column(column, overflow="fold")
-    for row in rows:
+    cells = [[_printable(str(cell)) for cell in row] for row in rows]
+    for row in cells:
         # Text, not markup: cells hold data (claim URLs from web hooks) in
         # which "[...]" must show as written.
-        table.add_row(*(Text(_printable(str(cell))) for cell in row))
-    console().print(table)
+        table.add_row(*(Text(cell) for cell in row))
+    out = console()
+    if not out.is_terminal:
+        # A log or a file: folded at 80 columns, no URL or advice ("add
+        # 'Flattr_url: ...'") was left whole to copy or to search for. Each
+        # row keeps to one line there; a terminal folds to its width.
+        widest = [
+            max(
+                cell_len(line)
+                for cell in cells_of
+                for line in cell.splitlines() or [""]
+            )
+            for cells_of in zip(columns, *cells, strict=True)
+        ]
+        out = console(width=max(out.width, sum(widest) + 3 * len(widest) + 1))
+    out.print(table)
 
 
 @contextlib.contextmanager

@@ -959,8 +959,13 @@ def test_diff_reports_a_url_taken_over(tmp_path, capsys):
     assert report["new"] == [] and report["owner_changed"] == []
     assert main(["diff", str(old), new]) == 1
     text = capsys.readouterr().out
-    assert "c.md" in text  # the table wraps its cells: no longer phrases
     assert "1 thing URL would strand its flattrs or pass them" in text
+    # Written to a file or a log, each row stays on one line, its URLs and
+    # its advice whole, to copy and to search for (folded at 80 columns,
+    # no URL of the site was left whole).
+    (row,) = [line for line in text.splitlines() if "a.md" in line]
+    assert OLD in row and f"{SITEURL}/first-slug-2019.html" in row
+    assert f"Flattr_url: {OLD}" in row
 
 
 # What the first version of the plugin (commit f1634c5) wrote for a.md, an
