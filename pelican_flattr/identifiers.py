@@ -49,11 +49,16 @@ _PARTNER = re.compile(r"(?ai:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,
 # run that may hold an apostrophe (o'brien@) but not start with one, which
 # is a message's quote ('bob@example.org'). After it: a domain literal
 # (bob@[192.0.2.1]), or a run.
-_AT_SIGN = re.compile("@")
+# The full-width and the small "@" of Unicode (U+FF20, U+FE6B) count too:
+# a reader takes either for one, and NFKC (as IDNA applies it to hosts)
+# makes one of either.
+_WIDE_AT_SIGNS = "\uff20\ufe6b"
+_AT_SIGN = re.compile(f"[@{_WIDE_AT_SIGNS}]")
 _LOCAL_PART_BACKWARDS = re.compile(
-    r"\"[^\"\n]{0,64}\"|[^@\s\"<>()\[\],;:/]*[^@\s'\"<>()\[\],;:/]"
+    rf"\"[^\"\n]{{0,64}}\"|[^@{_WIDE_AT_SIGNS}\s\"<>()\[\],;:/]*"
+    rf"[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]"
 )
-_DOMAIN = re.compile(r"\[[^\]\s]{1,255}\]|[^@\s'\"<>()\[\],;:/]+")
+_DOMAIN = re.compile(rf"\[[^\]\s]{{1,255}}\]|[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]+")
 
 SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
@@ -110,7 +115,7 @@ def redact_addresses(text: str) -> str:
     """``text`` with everything shaped like an email address replaced by
     ``[address]``: for log lines and messages that repeat what a settings
     file, a request or a server said."""
-    if "@" not in text:
+    if "@" not in text and not any(sign in text for sign in _WIDE_AT_SIGNS):
         return text
     return redact_around(text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN)
 
@@ -118,7 +123,10 @@ def redact_addresses(text: str) -> str:
 # An address percent-encoded in a URL or a form, as in
 # owner=email%3Acarol%40example.org, perhaps encoded again ("%2540"): runs of
 # these around the encoded "@".
-_ENCODED_AT_SIGN = re.compile("%(?:25)*40")
+# The full-width and the small "@", as their UTF-8 bytes percent-encoded
+# however many times, in either case.
+ENCODED_WIDE_AT_SIGN = r"(?i:%(?:25)*EF%(?:25)*(?:BC%(?:25)*A0|B9%(?:25)*AB))"
+_ENCODED_AT_SIGN = re.compile("%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
 _ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
 # The domain, with its escapes: a non-ASCII one (bob%40%C3%BCber.de is
 # bob@über.de) is escapes from its first character, and any may be written
@@ -133,10 +141,6 @@ _ENCODED_DOMAIN = re.compile(
 )
 
 
-# The full-width and the small "@" of Unicode (U+FF20, U+FE6B), as their
-# UTF-8 bytes percent-encoded however many times, in either case: decoded,
-# they read as an "@", and NFKC (as IDNA applies it to hosts) makes one.
-ENCODED_WIDE_AT_SIGN = r"(?i:%(?:25)*EF%(?:25)*(?:BC%(?:25)*A0|B9%(?:25)*AB))"
 # An "@" written otherwise: percent-encoded however many times, as an HTML
 # character reference, or as a full-width or small "@" of Unicode, as it is
 # or percent-encoded.

@@ -153,6 +153,9 @@ def test_partner_identifier_refuses_usernames():
         ("'\"jo smith\"@example.org'", "'[address]'"),
         ("'jo@[192.0.2.1]' left", "'[address]' left"),
         ("no address here", "no address here"),
+        # The full-width and the small "@", which read as one.
+        ("mail carol\uff20example.org now", "mail [address] now"),
+        ("'carol\ufe6bexample.org'", "'[address]'"),
     ],
 )
 def test_redact_addresses(text, expected):
@@ -216,6 +219,10 @@ def test_redaction_finds_what_one_regular_expression_finds(text):
         ("<bob%40%C3%BCber.de>, then", "<[address]>, then"),
         ("bob%40%62%6F%62%2E%64%65%ZZ", "[address]%ZZ"),
         ("bob%40%62%6F%62%2E%64%65%", "[address]%"),
+        # The full-width and the small "@", percent-encoded, in any case.
+        ("bob%EF%BC%A0%C3%BCber.de", "[address]"),
+        ("_event=bob%25ef%25bc%25a0%25C3%25BCber.de&x=1", "_event=[address]&x=1"),
+        ("bob%EF%B9%AB%C3%BCber.de", "[address]"),
     ],
 )
 def test_an_encoded_address_with_escapes_in_its_domain_is_hidden_whole(text, expected):

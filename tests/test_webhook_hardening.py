@@ -818,6 +818,34 @@ def test_an_address_with_a_wide_at_sign_is_not_kept_of_an_ignored_body(
     assert kept == (b"_event=x&e=[address]&f=1",)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "carol%EF%BC%A0example.org",
+        "carol%25ef%25bc%25a0example.org",
+        "carol%EF%B9%ABexample.org",
+    ],
+)
+def test_an_event_named_by_an_address_with_a_wide_at_sign_is_not_repeated(
+    receiver, caplog, address
+):
+    # Redaction looked for "@" alone: the event's name, decoded to
+    # "carol＠example.org", was in the answer, the log line and the store.
+    caplog.set_level(logging.INFO)
+    answer = httpx.post(
+        receiver.url, content=f"_event={address}".encode(), headers=FORM
+    )
+    assert answer.status_code == 202
+    with sqlite_file(receiver.store) as connection:
+        (kept,) = connection.execute(
+            "SELECT event FROM ignored_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    said = answer.text + kept + "\n".join(r.getMessage() for r in caplog.records)
+    assert "[address]" in answer.text and kept == "[address]"
+    for part in ("carol", "example"):
+        assert part not in said
+
+
 @pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
 def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, address):
     # Cut first, an address across the cut kept its local part and "@",
