@@ -202,6 +202,7 @@ def attach_things(generators: list[Any]) -> None:
             ct for ct in state.content_things if id(ct) not in displaced
         ]
     _classify_author_keys(generators, settings)
+    _warn_about_authors_named_by_their_address(settings)
     if not build.outer_builds and not build.i18n_subsites(state.pelican):
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see finish.finish_build).
@@ -447,31 +448,11 @@ def _keys(keys: list[str]) -> str:
 
 
 def warn_about_unknown_authors() -> None:
-    """Warn, once each, about every ``FLATTR_AUTHORS`` key that names no
-    author of the build (or of any build run inside it), and every one that
-    names an author by the address of their own email owner: Pelican prints
-    author names on the pages and feeds it writes, so the hash keeps nothing
-    private (the audit reports it). A key that names no author publishes
-    nothing, and is said to be a typo alone."""
+    """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
+    build (or of any build run inside it), once."""
     state = build.current
-    authors = state.settings.authors if state.settings is not None else {}
     unknown = state.unknown_authors - state.known_authors - state.warned_authors
-    by_address = {
-        key
-        for key in state.known_authors - state.warned_authors
-        if (owner := authors.get(key)) is not None
-        and owner.kind == "email"
-        and owner.value == f"email:{hash_email(key)}"
-    }
-    state.warned_authors |= unknown | by_address
-    for key in sorted(by_address):
-        build.warn(
-            f"FLATTR_AUTHORS[{shown_author(key)}] names an author by the "
-            "address of their email owner, and Pelican prints author names "
-            "on the pages and feeds it writes: the address is published all "
-            "the same. Name the author otherwise in the content's Author "
-            "field (and in this key)"
-        )
+    state.warned_authors |= unknown
     for key in sorted(unknown):
         # Under FLATTR_STRICT an error: a typo gives that author's things
         # to another.
@@ -479,6 +460,30 @@ def warn_about_unknown_authors() -> None:
             f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
             "(by name or slug); check its spelling"
         )
+
+
+def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None:
+    """Warn about each ``FLATTR_AUTHORS`` key that names an author of this
+    build by the address of their own email owner: Pelican prints author
+    names on the pages and feeds it writes, so the hash keeps nothing
+    private (the audit reports it). Said as things are attached, so that a
+    strict build stops before a page is written; a key that names no author
+    publishes nothing, and is said to be a typo alone (see
+    ``warn_about_unknown_authors``)."""
+    for key in sorted(build.current.known_authors):
+        owner = settings.authors.get(key)
+        if (
+            owner is not None
+            and owner.kind == "email"
+            and owner.value == f"email:{hash_email(key)}"
+        ):
+            build.warn_once(
+                f"FLATTR_AUTHORS[{shown_author(key)}] names an author by the "
+                "address of their email owner, and Pelican prints author names "
+                "on the pages and feeds it writes: the address is published all "
+                "the same. Name the author otherwise in the content's Author "
+                "field (and in this key)"
+            )
 
 
 def _content_url(content: Any) -> str:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from pelican.contents import Article, Page
@@ -180,6 +180,8 @@ class BuildState:
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)
+    # Whether Pelican has written this build's pages (it sends finalized).
+    pages_written: bool = False
 
 
 current = BuildState()
@@ -621,6 +623,35 @@ def remove_earlier_manifest(pelican: Any) -> None:
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
     path = own_path(path, _outer_paths("manifest_path", manifest_path_setting), pelican)
+    _remove_manifest(path, _NO_THINGS)
+
+
+class _Removal(NamedTuple):
+    """Why a manifest is removed, as the messages say it."""
+
+    whose: str  # after "the manifest"
+    why: str  # after its path, in the message that says it was removed
+    though: str  # in the message that says it could not be
+    unwritten: str  # why this build did not write a copy
+
+
+_NO_THINGS = _Removal(
+    " of an earlier build",
+    "since this build made no things",
+    "though this build made no things",
+    " (it made no things)",
+)
+_FAILED = _Removal(
+    "",
+    "as the build failed: an audit refuses this output until a build passes",
+    "though the build failed: do not deploy this output",
+    "",
+)
+
+
+def _remove_manifest(path: Path, removal: _Removal) -> None:
+    """Remove the pelican-flattr manifest at ``path``, if one is there, and
+    the compressed copies made of it; say what was removed."""
     try:
         problem = file_problem(path)
         if problem not in (None, MISSING) or (
@@ -629,13 +660,14 @@ def remove_earlier_manifest(pelican: Any) -> None:
             return  # not a manifest: not this build's to remove
     except OSError as error:
         logger.warning(
-            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
-            "earlier build, %s, though this build made no things: %s",
+            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest%s, %s, %s: %s",
+            removal.whose,
             path,
+            removal.though,
             error,
         )
         return
-    manifest_removed = problem is None and _removed(path, "the manifest")
+    manifest_removed = problem is None and _removed(path, "the manifest", removal)
     # Copies that a plugin such as pelican-precompress made of it, which a
     # server sends in its place (nginx's gzip_static): as stale as it is,
     # and served even where the manifest is gone (a hand deleted it). A
@@ -645,41 +677,46 @@ def remove_earlier_manifest(pelican: Any) -> None:
         if file_problem(copy) is not None:
             continue
         if is_gzipped_manifest(copy) if copy.suffix == ".gz" else problem is None:
-            if _removed(copy, "a compressed copy of the manifest"):
+            if _removed(copy, "a compressed copy of the manifest", removal):
                 copies.append(str(copy))
         elif copy.suffix != ".gz":
             logger.warning(
                 "pelican-flattr: FLATTR_MANIFEST: %s may be a compressed copy of "
-                "the manifest of an earlier build, which this build did not "
-                "write (it made no things): delete it if it is",
+                "the manifest%s, which this build did not write%s: delete it "
+                "if it is",
                 copy,
+                removal.whose,
+                removal.unwritten,
             )
     if manifest_removed:
         logger.warning(
-            "pelican-flattr: removed the manifest of an earlier build: %s%s, "
-            "since this build made no things",
+            "pelican-flattr: removed the manifest%s: %s%s, %s",
+            removal.whose,
             path,
             f", with its compressed copies {', '.join(copies)}" if copies else "",
+            removal.why,
         )
     elif copies:
         logger.warning(
-            "pelican-flattr: removed compressed copies of the manifest of an "
-            "earlier build: %s, since this build made no things",
+            "pelican-flattr: removed compressed copies of the manifest%s: %s, %s",
+            removal.whose,
             ", ".join(copies),
+            removal.why,
         )
 
 
-def _removed(path: Path, what: str) -> bool:
+def _removed(path: Path, what: str, removal: _Removal) -> bool:
     """Delete ``path``, or warn that it could not be (naming it as
     ``what``); return whether it is gone."""
     try:
         path.unlink()
     except OSError as error:
         logger.warning(
-            "pelican-flattr: FLATTR_MANIFEST: cannot remove %s of an earlier "
-            "build, %s, though this build made no things: %s",
+            "pelican-flattr: FLATTR_MANIFEST: cannot remove %s%s, %s, %s: %s",
             what,
+            removal.whose,
             path,
+            removal.though,
             error.strerror or error,
         )
         return False
@@ -691,32 +728,20 @@ _COMPRESSED = (".gz", ".br", ".zst")
 
 
 def _remove_manifests_of_failed_run() -> None:
-    """Remove the manifests this run wrote before a strict build failed
-    (the URL guard found a changed thing URL, a template a misused helper):
-    Pelican has written the pages by then, and with their manifest the
-    output passed the audit, so that a deploy gated on the audit published
-    what the strict build refused. Without it, the audit refuses it."""
-    for build_state in (*outer_builds, current):
-        for path in build_state.manifests_written:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as error:
-                logger.warning(
-                    "pelican-flattr: FLATTR_MANIFEST: cannot remove %s, the "
-                    "manifest of this failed build: %s; do not deploy this output",
-                    path,
-                    error.strerror or error,
-                )
-                continue
-            logger.warning(
-                "pelican-flattr: removed %s, the manifest this build wrote, as "
-                "the build failed: an audit refuses this output until a build "
-                "passes",
-                path,
-            )
-        build_state.manifests_written.clear()
+    """Remove the manifests this run wrote, and once Pelican has written the
+    pages (at ``finalized``: the URL guard found a changed thing URL, a
+    template misused a helper) the one where this build writes its own,
+    with their compressed copies: with a manifest beside them, a deploy
+    gated on the audit published the pages the strict build refused.
+    Without it, the audit refuses them."""
+    builds = (*outer_builds, current)
+    paths = [path for each in builds for path in each.manifests_written]
+    if current.pages_written and current.settings is not None:
+        paths.append(current.settings.manifest_path)
+    for path in dict.fromkeys(paths):
+        _remove_manifest(path, _FAILED)
+    for each in builds:
+        each.manifests_written.clear()
 
 
 def fail_if_strict() -> None:

@@ -420,6 +420,13 @@ def _console_class() -> type[Console]:
     return PipeAwareConsole
 
 
+def _is_a_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
+
+
 def counted(count: int, noun: str) -> str:
     """``1 thing``, ``2 things``: a count for people."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -449,7 +456,9 @@ def print_table(
         # which "[...]" must show as written.
         table.add_row(*(Text(cell) for cell in row))
     out = console()
-    if not out.is_terminal:
+    # The stream itself, not rich's is_terminal, which FORCE_COLOR (set by
+    # many CI systems for coloured logs) makes true.
+    if not _is_a_terminal(sys.stdout):
         # A log or a file: folded at 80 columns, no URL or advice ("add
         # 'Flattr_url: ...'") was left whole to copy or to search for. Each
         # row keeps to one line there; a terminal folds to its width.

@@ -48,6 +48,7 @@ logger = logging.getLogger("pelican_flattr")
 def finish_build(pelican: Any) -> None:
     """The build's last steps, in this order (blinker calls the receivers
     of one signal in no set order)."""
+    build.current.pages_written = True
     try:
         if not build.is_inner(pelican):
             warn_about_unknown_authors()

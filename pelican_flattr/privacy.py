@@ -85,8 +85,11 @@ class _AddressesHidden(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "@" in message or "%" in message:  # "@" itself, or encoded
-            record.msg = redact_encoded_addresses(message)
+        # It looks for an "@" (plain, full-width, small or encoded) first:
+        # most messages come back as they are, at once.
+        hidden = redact_encoded_addresses(message)
+        if hidden != message:
+            record.msg = hidden
             record.args = None
         return True
 
@@ -454,11 +457,19 @@ def warn_about_addresses_in_things() -> None:
     things with an "@" in one of these are read.
     """
     things = build.current.content_things
+    settings = build.current.settings
+    # FLATTR_TAGS go to every thing: said once, of the setting, below.
+    site_tags = frozenset(settings.tags if settings is not None else ())
     named = sorted(
-        (ct for ct in things if "@" in ct.source or _texts_with_at_sign(ct.thing)),
+        (
+            ct
+            for ct in things
+            if "@" in ct.source or _texts_with_at_sign(ct.thing, site_tags)
+        ),
         key=lambda ct: ct.source,
     )
-    if not named:
+    at_site_tags = [tag for tag in site_tags if "@" in tag]
+    if not named and not at_site_tags:
         return
     from .audit import addresses_in, candidate_addresses
 
@@ -475,6 +486,12 @@ def warn_about_addresses_in_things() -> None:
             for address in candidate_addresses(token)
         )
 
+    if any(holds_an_owner_address(tag) for tag in at_site_tags):
+        build.warn(
+            "FLATTR_TAGS holds the plain email address of an owner, which every "
+            "thing's tags send to Flattr, in each page's head and button, the "
+            "feeds and the manifest: take it out"
+        )
     for content_thing in named:
         source = content_thing.source
         # The log hides the address in the path it names.
@@ -487,16 +504,17 @@ def warn_about_addresses_in_things() -> None:
             )
         fields = [
             name
-            for name, text in _texts_with_at_sign(content_thing.thing)
+            for name, text in _texts_with_at_sign(content_thing.thing, site_tags)
             if holds_an_owner_address(text)
         ]
         if fields:
             advice = 'write the address another way ("carol at example dot org")'
             if "description" in fields:
                 advice += ", or give the content a Summary without it"
+            verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
             build.warn(
-                f"{source}: the {build.listed(fields)} of this content "
-                f"{'holds' if len(fields) == 1 else 'hold'} the plain email "
+                f"{source}: the {build.listed(fields)} of this content {verb} "
+                "the plain email "
                 "address of an owner, which its page shows and its auto-submit "
                 "URL sends to Flattr, in the page's head and button, the feeds "
                 f"and the manifest: {advice}"
@@ -504,16 +522,19 @@ def warn_about_addresses_in_things() -> None:
     build.fail_if_strict()
 
 
-def _texts_with_at_sign(thing: Thing) -> list[tuple[str, str]]:
+def _texts_with_at_sign(
+    thing: Thing, site_tags: frozenset[str]
+) -> list[tuple[str, str]]:
     """The fields of ``thing`` that Flattr is told, by name, that hold an
-    "@": the few where an address may be."""
+    "@": the few where an address may be. Its tags but ``site_tags``."""
     texts = []
     if "@" in thing.title:
         texts.append(("title", thing.title))
     if b"@" in thing.description_utf8:
         texts.append(("description", thing.description))
-    if any("@" in tag for tag in thing.tags):
-        texts.append(("tags", ",".join(thing.tags)))
+    own_tags = [tag for tag in thing.tags if "@" in tag and tag not in site_tags]
+    if own_tags:
+        texts.append(("tags", ",".join(own_tags)))
     if "@" in thing.url or "%40" in thing.url:
         texts.append(("URL", unquote(thing.url)))
     return texts

@@ -1559,6 +1559,22 @@ def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_lo
     assert any("path of this source" in r.getMessage() for r in flattr_log.records)
 
 
+@pytest.mark.parametrize("sign", ["\uff20", "\ufe6b"])
+def test_a_path_with_a_wide_at_sign_is_logged_without_the_address(
+    tmp_path, flattr_log, sign
+):
+    # The log's filter looked for a plain or encoded "@" before hiding
+    # anything: a folder named "carol＠example.org" was logged whole.
+    from conftest import build
+
+    folder = f"carol{sign}example.org"
+    files = {f"{folder}/notes.md": article("Notes", "Alice", flattr_category="nope")}
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    said = [r.getMessage() for r in flattr_log.records]
+    assert any(m.startswith("pelican-flattr: [address]/notes.md: ") for m in said)
+    assert not [m for m in said if "carol" in m or "example" in m]
+
+
 def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     """An article that asks its readers to write to its author: the page
     shows the address, and the thing's auto-submit URL carries it into the
@@ -1630,6 +1646,29 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     assert any(
         "solder.md: the description" in r.getMessage() for r in flattr_log.records
     )
+    # An address in FLATTR_TAGS is in every thing's tags: said once, of the
+    # setting (it was said of each article, as if its own tags held it);
+    # an article's own tags still are its own.
+    flattr_log.clear()
+    build(
+        tmp_path / "site-tags",
+        {
+            "a.md": article("A", "Carol"),
+            "b.md": article("B", "Carol"),
+            "c.md": article("C", "Carol", tags="mail carol@example.org"),
+        },
+        FLATTR_AUTHORS={"Carol": authors["Carol"]},
+        FLATTR_TAGS=["bench", "carol@example.org"],
+    )
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: FLATTR_TAGS holds the plain email address of an owner, "
+        "which every thing's tags send to Flattr, in each page's head and "
+        "button, the feeds and the manifest: take it out",
+        "pelican-flattr: c.md: the tags of this content hold the plain email "
+        "address of an owner, which its page shows and its auto-submit URL "
+        "sends to Flattr, in the page's head and button, the feeds and the "
+        'manifest: write the address another way ("carol at example dot org")',
+    ]
 
 
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(

@@ -869,3 +869,30 @@ def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path)
     assert list((tmp_path / "cache").rglob("*Readers"))
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and _holds_address(p)]
     assert not [line for line in built.log if ADDRESS in line]
+
+
+def test_a_strict_build_stops_before_publishing_an_author_named_by_address(tmp_path):
+    # Said with the unknown keys, which wait for every language's site, the
+    # warning came once Pelican had written every page of the run with the
+    # address in it (the author's name), and only then failed the build.
+    address = "carol@example.org"
+    files = {
+        "hello.md": article("Hello", address, Lang="en"),
+        "hallo.md": article("Hallo", address, Lang="de"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={address: f"email:{address}"},
+        FLATTR_STRICT=True,
+    )
+    assert built.status == 1
+    assert [m for m in built.messages if "names an author by" in m] == [
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
+        "address of their email owner, and Pelican prints author names on the "
+        "pages and feeds it writes: the address is published all the same. "
+        "Name the author otherwise in the content's Author field (and in this "
+        "key)"
+    ]
+    written = [p for p in (tmp_path / "output").rglob("*.html")]
+    assert written == []

@@ -214,6 +214,46 @@ def test_a_helper_given_no_article_or_page_says_so(site, tmp_path, flattr_log, c
         )
 
 
+def test_a_strict_build_failed_by_its_pages_leaves_no_manifest(tmp_path, flattr_log):
+    # The problem comes once Pelican has written every page: the earlier
+    # build's manifest, and the gzip copy a precompressing plugin made of
+    # it, were left beside them, and the audit passed the pages the build
+    # refused.
+    import gzip
+
+    from conftest import build
+
+    call = next(iter(WRONG_CALLS))
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            f"{{% block content %}}{{{{ super() }}}}{{{{ {call} }}}}{{% endblock %}}"
+        },
+    )
+    output = build(tmp_path, articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = output / "flattr-manifest.json"
+    copy = manifest.with_name(manifest.name + ".gz")
+    copy.write_bytes(gzip.compress(manifest.read_bytes()))
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            {},
+            THEME_TEMPLATES_OVERRIDES=overrides,
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_STRICT=True,
+        )
+    assert (output / "article-number-0.html").exists()
+    assert not manifest.exists() and not copy.exists()
+    assert audit_command(["audit", str(output)]) == 2
+    assert (
+        f"pelican-flattr: removed the manifest: {manifest}, with its compressed "
+        f"copies {copy}, as the build failed: an audit refuses this output until "
+        "a build passes"
+    ) in [r.getMessage() for r in flattr_log.records]
+
+
 HOLDERS_OF_A_WRONG_CALL = {
     # In base.html, which every page's template extends: reported once,
     # under its name, not once under each template that extends it.

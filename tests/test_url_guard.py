@@ -210,9 +210,8 @@ def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     assert not (output / "flattr-manifest.json").exists()
     assert main(["audit", str(output)]) == 2
     assert (
-        f"pelican-flattr: removed {output / 'flattr-manifest.json'}, the manifest "
-        "this build wrote, as the build failed: an audit refuses this output "
-        "until a build passes"
+        f"pelican-flattr: removed the manifest: {output / 'flattr-manifest.json'}, "
+        "as the build failed: an audit refuses this output until a build passes"
     ) in [r.getMessage() for r in flattr_log.records]
 
 
@@ -936,7 +935,8 @@ def test_diff_settings_find_a_page_that_a_plugin_reads(tmp_path):
     assert (change["still_there"], change["pages_off"]) == (True, True)
 
 
-def test_diff_reports_a_url_taken_over(tmp_path, capsys):
+@pytest.mark.parametrize("force_color", [False, True])
+def test_diff_reports_a_url_taken_over(tmp_path, capsys, monkeypatch, force_color):
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
@@ -957,6 +957,8 @@ def test_diff_reports_a_url_taken_over(tmp_path, capsys):
         "c.md",
     )
     assert report["new"] == [] and report["owner_changed"] == []
+    if force_color:  # as CI systems set it, for coloured logs
+        monkeypatch.setenv("FORCE_COLOR", "1")
     assert main(["diff", str(old), new]) == 1
     text = capsys.readouterr().out
     assert "1 thing URL would strand its flattrs or pass them" in text
