@@ -785,8 +785,12 @@ class FlattrClient:
         without the token or an email address (in any case, plain or
         percent-encoded, as a Location URL holds them) even if a misbehaving
         server echoed them back."""
-        text = _CONTROL.sub(" ", text).strip()
+        # Hidden before the controls become spaces too: an isolate or a C1
+        # character inside an address ("carol\u2069@...") would otherwise
+        # leave it as two words, "carol @example.org", that no longer look
+        # like one, yet read as one.
         text = redact_encoded_addresses(self._token_pattern.sub("[token]", text))
+        text = redact_encoded_addresses(_CONTROL.sub(" ", text).strip())
         return text if len(text) <= 300 else text[:297] + "..."
 
 

@@ -114,9 +114,11 @@ def unreadable_wal_files(path: Path) -> list[Path]:
     user allowed to read the store file alone gets "unable to open
     database file".
     """
+    # Beside the file a symlinked path names, as SQLite keeps them.
+    real = Path(os.path.realpath(path))
     return [
         companion
-        for companion in (path.with_name(f"{path.name}{end}") for end in WAL_ENDS)
+        for companion in (real.with_name(f"{real.name}{end}") for end in WAL_ENDS)
         if os.path.exists(companion) and not os.access(companion, os.R_OK)
     ]
 

@@ -301,9 +301,10 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
         return text
     if not os.access(path, os.R_OK):
         # A file this user may not even read is not "read-only" to it.
+        nor_write = "" if os.access(path, os.W_OK) else " (nor write it)"
         return (
-            "this user may not read it (nor write it); let it read and write "
-            "the file, or choose another store"
+            f"this user may not read it{nor_write}; let it read and write the "
+            "file, or choose another store"
         )
     if not os.access(path, os.W_OK):
         return (

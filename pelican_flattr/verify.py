@@ -753,7 +753,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     except StoreError as error:
         if connection is not None:
             connection.close()
-        return report.usage([error.message(named_by)])
+        return report.usage([redact_addresses(error.message(named_by))])
     except BaseException:  # Ctrl-C while waiting for a lock, above all
         if connection is not None:
             connection.close()
@@ -783,16 +783,18 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
             )
     except NotRecorded as failure:
         return report.stopped_by_store(
-            f"store {store_path}: {failure.error}; the run stopped after "
-            f"{failure.outcome.request.identity}, which Flattr verified but "
-            "the store could not record (a rerun sends it again, which is "
-            "harmless)",
+            redact_addresses(
+                f"store {store_path}: {failure.error}; the run stopped after "
+                f"{failure.outcome.request.identity}, which Flattr verified but "
+                "the store could not record (a rerun sends it again, which is "
+                "harmless)"
+            ),
             "not sent: the run stopped at an earlier identity, whose success "
             "the store could not record",
         )
     except (sqlite3.Error, StoreError) as error:
         return report.stopped_by_store(
-            f"store {store_path}: {error}; the run stopped",
+            redact_addresses(f"store {store_path}: {error}; the run stopped"),
             "not sent: the run stopped when the store failed",
         )
     finally:
@@ -869,6 +871,11 @@ class _Report:
         self.printed = False
 
     @property
+    def shown_store(self) -> str:
+        """The store's path, as messages show it (see _shown_path)."""
+        return "" if self.store is None else _shown_path(self.store)
+
+    @property
     def rate_limit(self) -> RateLimit | None:
         return None if self.client is None else self.client.rate_limit
 
@@ -922,14 +929,14 @@ class _Report:
             said = (
                 f"pelican-flattr: stopped after {len(verified)} new "
                 f"verifications, {len(verified) - len(missing)} recorded in "
-                f"{self.store}; {', '.join(missing)} verified at Flattr but not "
+                f"{self.shown_store}; {', '.join(missing)} verified at Flattr but not "
                 "recorded, so a rerun sends it again (harmless); run the same "
                 "command again to resume"
             )
         else:
             said = (
                 f"pelican-flattr: stopped after {len(verified)} new "
-                f"verifications, each recorded in {self.store}; run the same "
+                f"verifications, each recorded in {self.shown_store}; run the same "
                 "command again to resume"
             )
         print(said, file=sys.stderr, flush=True)
@@ -1010,7 +1017,7 @@ class _Report:
             _print_line(f"Rate budget: {_budget(self.rate_limit)}")
         if status == EXIT_UNREACHABLE and len(outcomes) > 1:
             _print_line(
-                f"Successes are recorded in {self.store}; run the same command "
+                f"Successes are recorded in {self.shown_store}; run the same command "
                 "again to resume."
             )
 
@@ -1045,7 +1052,7 @@ class _Report:
             "exit_status": status,
             "dry_run": bool(self.args.dry_run),
             "api_url": self.api_url or None,
-            "store": None if self.store is None else str(self.store),
+            "store": None if self.store is None else self.shown_store,
             "token_from": self.token_source,
             "results": results,
             "skipped": [_skipped_json(s) for s in self.plan.skipped],

@@ -389,8 +389,11 @@ def store_ignored(
 
 def _check_content_encoding(value: str) -> None:
     """Refusal(415) for a body sent in any coding but identity."""
-    coding = value.strip()
-    if coding and coding.lower() != "identity":
+    # A list (RFC 9110), whose empty members count for nothing: a server
+    # joins two headers of "identity" into one ("identity, identity").
+    codings = [coding.strip() for coding in value.split(",") if coding.strip()]
+    coding = next((c for c in codings if c.lower() != "identity"), "")
+    if coding:
         # A compressed body would be parsed as if plain: its bytes refused
         # for the wrong cause, or read as a form nobody sent.
         raise Refusal(
@@ -520,7 +523,6 @@ class WebhookApp:
             lowered[at : at + 16] for at in range(0, len(lowered) - 15, 4)
         )
         self._local = threading.local()
-        self._journal = [Path(f"{self.store_path}{end}") for end in WAL_ENDS]
         # Create and migrate it up front, and refuse one that cannot be
         # written before listening rather than answer every delivery 503.
         connection = open_store(self.store_path)
@@ -543,7 +545,13 @@ class WebhookApp:
             connection = open_store(self.store_path)
             self._local.connection = connection
             self._local.opened = _file_identity(self.store_path)
-            self._local.journal = [_file_identity(path) for path in self._journal]
+            # SQLite keeps the journal beside the file a symlinked path
+            # names, not beside the link.
+            real = os.path.realpath(self.store_path)
+            self._local.journal = [
+                (path, _file_identity(path))
+                for path in (Path(f"{real}{end}") for end in WAL_ENDS)
+            ]
         return connection
 
     def _moved(self) -> bool:
@@ -555,7 +563,7 @@ class WebhookApp:
         its path, or raise StoreError while its -wal or -shm still are."""
         left = [
             path.name
-            for path, then in zip(self._journal, self._local.journal, strict=True)
+            for path, then in self._local.journal
             if then is not None and _file_identity(path) == then
         ]
         if left:

@@ -141,6 +141,18 @@ SCRIPTED = {
         "application/json",
         {"error": "validation", "error_description": "carol%40example.org is taken"},
     ),
+    # An address with an isolate's end, or ESC, inside its local part:
+    # spaces there would leave two words that read as the address.
+    "echo_split_address": (
+        400,
+        "application/json",
+        {
+            "error": "validation",
+            "error_description": (
+                "carol\u2069@example.org is taken; carol\u001b@example.org too"
+            ),
+        },
+    ),
     # Characters a terminal acts on or reorders: C1's CSI (U+009B) and NEL
     # (U+0085), the line and paragraph separators, a bidi override and an
     # isolate with its end, and C0's BEL.

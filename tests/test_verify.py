@@ -954,6 +954,30 @@ def test_a_pelicanconf_in_a_folder_named_by_an_address_is_never_shown(
     assert stub.requests == []
 
 
+def test_a_store_in_a_folder_named_by_an_address_is_never_shown(stub, capsys, tmp_path):
+    # The settings file's path was hidden, and the store's beside it shown
+    # whole in the same message, and in the JSON document.
+    folder = tmp_path / CAROL
+    folder.mkdir()
+    (folder / "store.sqlite3").write_text("not a database")
+    (folder / "pelicanconf.py").write_text(
+        f"FLATTR_STORE = {str(folder / 'store.sqlite3')!r}\n"
+        "FLATTR_AUTHORS = {'Bob': 'twitter:user:id:5'}\n"
+        "FLATTR_VERIFIED_ACCOUNTS = {'Bob': 'bob'}\n",
+        encoding="utf-8",
+    )
+    given = f"{CAROL}/pelicanconf.py"
+    status, _, err = run(capsys, "--from", given, "--api-url", stub.url, "--dry-run")
+    assert status == 2
+    assert "store " in err and "[address]/store.sqlite3" in err
+    assert "example.org" not in err
+    (folder / "store.sqlite3").unlink()
+    status, document, err = run_json(capsys, "--from", given, "--api-url", stub.url)
+    assert status == 0, err
+    assert document["store"].endswith("[address]/store.sqlite3")
+    assert "example.org" not in json.dumps(document) + err
+
+
 def test_the_sample_site_dry_run(stub, capsys, tmp_path):
     sample = Path(__file__).resolve().parent.parent / "sample_site" / "pelicanconf.py"
     # One author given a verified account, so that a run would send a request.

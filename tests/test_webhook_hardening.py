@@ -260,14 +260,22 @@ def test_a_store_gone_from_its_path_is_made_anew_there(tmp_path, how):
     assert "Traceback" not in log
 
 
-def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path):
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path, linked):
     # A new store at the path would take the -wal left there for its own,
-    # and overwrite what the moved store had not merged yet.
+    # and overwrite what the moved store had not merged yet. SQLite keeps
+    # the -wal of a symlinked store beside the file the link names: looked
+    # for beside the link, it was not seen, and the deliveries were lost.
     store = tmp_path / "store.sqlite3"
+    real = tmp_path / "real" if linked else tmp_path
+    if linked:
+        real.mkdir()
+        store.symlink_to(real / "store.sqlite3")
     server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
     try:
-        assert deliver(server, "before").json() == {"status": "stored"}
-        store.rename(tmp_path / "moved.sqlite3")
+        for n in range(3):
+            assert deliver(server, f"before-{n}").json() == {"status": "stored"}
+        (real / "store.sqlite3").rename(tmp_path / "moved.sqlite3")
         answer = deliver(server, "after")
         assert answer.status_code == 503, answer.text
         assert not store.exists()
@@ -275,8 +283,10 @@ def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path):
         assert server.stop() == 0
     # Moved with its -wal, as the log says, it holds every stored delivery.
     for name in STORE_FILES[1:]:
-        (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
-    assert stored_things(tmp_path / "moved.sqlite3") == ["before"]
+        (real / name).rename(tmp_path / name.replace("store", "moved"))
+    assert stored_things(tmp_path / "moved.sqlite3") == [
+        f"before-{n}" for n in range(3)
+    ]
     assert (
         f"store {store}: was moved or removed while the receiver ran, but "
         "store.sqlite3-wal and store.sqlite3-shm stayed beside its path: stop the "
@@ -436,8 +446,10 @@ def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
     )
 
 
-def test_serve_says_a_store_it_may_not_read_is_so(tmp_path):
-    # It said the file was read-only, and to let the user write it.
+@pytest.mark.parametrize(("mode", "nor_write"), [(0, " (nor write it)"), (0o002, "")])
+def test_serve_says_a_store_it_may_not_read_is_so(tmp_path, mode, nor_write):
+    # It said the file was read-only, and to let the user write it; then
+    # that the user might not write it either, of one it may write.
     from pelican_flattr.store import open_store
 
     # Not under tmp_path, whose parents only their owner may enter.
@@ -446,7 +458,7 @@ def test_serve_says_a_store_it_may_not_read_is_so(tmp_path):
     store = folder / "store.sqlite3"
     try:
         open_store(store).close()
-        store.chmod(0)
+        store.chmod(mode)  # the other user is neither owner nor in its group
         done = cli_as_another_user(
             ["webhook", "serve", "--port", "0", "--store", str(store)],
             FLATTR_WEBHOOK_TOKEN=TOKEN,
@@ -455,8 +467,8 @@ def test_serve_says_a_store_it_may_not_read_is_so(tmp_path):
         shutil.rmtree(folder)
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        f"pelican-flattr: store {store}: this user may not read it (nor write "
-        "it); let it read and write the file, or choose another store\n"
+        f"pelican-flattr: store {store}: this user may not read it{nor_write}; "
+        "let it read and write the file, or choose another store\n"
     )
 
 
@@ -717,8 +729,17 @@ def test_utf_8_declared_or_not_is_accepted(receiver, parameters):
     assert any(row[0] == thing for row in rows(receiver))
 
 
-@pytest.mark.parametrize("coding", ["gzip", "GZIP", "br", "deflate, identity"])
-def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding):
+@pytest.mark.parametrize(
+    ("coding", "named"),
+    [
+        ("gzip", "gzip"),
+        ("GZIP", "GZIP"),
+        ("br", "br"),
+        ("deflate, identity", "deflate"),
+        ("identity, gzip", "gzip"),
+    ],
+)
+def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding, named):
     # It was parsed as if plain: a gzip body refused for its "raw non-ASCII
     # bytes", and one whose coding left it readable stored as it came.
     with sqlite_file(receiver.store) as connection:
@@ -731,7 +752,7 @@ def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding):
         )
         assert answer.status_code == 415, answer.text
         assert answer.json() == {
-            "error": f"Content-Encoding {coding!r} is not supported: send the body "
+            "error": f"Content-Encoding {named!r} is not supported: send the body "
             "uncompressed, without a Content-Encoding"
         }
     assert rows(receiver) == before
@@ -740,10 +761,16 @@ def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding):
             connection.execute("SELECT COUNT(*) FROM ignored_events").fetchone()
             == ignored
         )
-    # Said to be what it is, the same body is stored.
+    # Said to be what it is, the same body is stored; a list of nothing but
+    # identity, with empty members (RFC 9110), says the same.
     identity = {**FORM, "Content-Encoding": "Identity"}
     answer = httpx.post(receiver.url, content=body, headers=identity)
     assert answer.json() == {"status": "stored"}
+    for listed in ("identity,", "identity, identity", ",IDENTITY"):
+        again = urlencode(dict(PENDING, thing_id=f"listed-{coding}-{listed}"))
+        headers = {**FORM, "Content-Encoding": listed}
+        answer = httpx.post(receiver.url, content=again.encode(), headers=headers)
+        assert answer.json() == {"status": "stored"}, listed
 
 
 @pytest.mark.parametrize(
