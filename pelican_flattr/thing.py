@@ -13,6 +13,7 @@ import html
 import ipaddress
 import re
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -207,11 +208,11 @@ def html_lang(flattr_code: str) -> str:
 
 
 # HTML's whitespace (not str.isspace()'s) and the block-level elements,
-# whose tags separate words; inline ones ("<em>tools</em>:") must not add a
-# space.
+# whose tags separate words, as a line break does; inline ones
+# ("<em>tools</em>:") must not add a space.
 _SPACE = "\t\n\f\r "
 _BLOCK_NAMES = (
-    "p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|hr"
+    "p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|hr|br"
     "|section|article|header|footer|aside|nav|main|figure|figcaption"
 )
 # A tag where a browser reads one: "<" or "</" and a letter ("a < b" in a
@@ -325,12 +326,43 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     room = limit - len(ellipsis)
     cut = text[: room + 1]
     boundary = cut.rfind(" ")
-    # A single giant word has no boundary worth keeping: cut it mid-word.
-    head = cut[:boundary] if boundary > room // 2 else cut[:room]
+    # A single giant word has no boundary worth keeping: cut it mid-word,
+    # between characters as a reader sees them.
+    head = cut[:boundary] if boundary > room // 2 else cut[: _whole_end(text, room)]
     # Trailing punctuation goes before the ellipsis, unless it is most of
     # the text: a title of dashes would become "…", below Flattr's minimum.
     trimmed = head.rstrip(" ,;:.-–—")
     return (trimmed if len(trimmed) > room // 2 else head) + ellipsis
+
+
+# What joins the character before it into one that a reader sees, beside
+# the marks (combining accents, variation selectors, vowel signs): a
+# zero-width joiner or non-joiner, an emoji's skin tone, a tag character
+# (the flags of regions).
+_JOINERS = re.compile("[\u200c\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_REGIONAL_INDICATORS = ("\U0001f1e6", "\U0001f1ff")
+
+
+def _joins_the_one_before(character: str) -> bool:
+    return (
+        unicodedata.category(character)[0] == "M"
+        or _JOINERS.match(character) is not None
+    )
+
+
+def _whole_end(text: str, end: int) -> int:
+    """``end``, or before it, so that ``text[:end]`` ends between whole
+    characters as a reader sees them: no emoji sequence left after its
+    joiner, no mark without its letter, no flag's half."""
+    while 0 < end < len(text) and (
+        _joins_the_one_before(text[end]) or text[end - 1] == "\u200d"
+    ):
+        end -= 1
+    low, high = _REGIONAL_INDICATORS
+    run = 0
+    while run < end and low <= text[end - 1 - run] <= high:
+        run += 1
+    return end - 1 if run % 2 else end
 
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls. HTML

@@ -136,6 +136,11 @@ def test_strip_html_keeps_text_only():
     assert strip_html("one<br>two<br/>three", keep_breaks=True) == "one\ntwo\nthree"
     assert strip_html(" one \n\n  two\t\n", keep_breaks=True) == "one\ntwo"
     assert strip_html(" one \n\n  two\t\n") == "one two"
+    # A line break parts words as a space does (they were joined: "onetwo").
+    assert strip_html("one<br>two<BR/>three<br />four") == "one two three four"
+    assert first_words("Roses are red,<br>violets are blue.", 10) == (
+        ["Roses", "are", "red,", "violets", "are", "blue."]
+    )
 
 
 def _strip_html_reference(text, keep_breaks=False):
@@ -243,6 +248,37 @@ def test_shorten_cuts_at_a_word_boundary():
     assert len(cut) <= 1000 and cut.endswith("word…")
     assert shorten("alpha beta gamma delta", 15) == "alpha beta…"
     assert len(shorten("x" * 2000, 1000)) == 1000
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+SWEDEN = "\U0001f1f8\U0001f1ea"
+
+
+@pytest.mark.parametrize(
+    ("before", "whole"),
+    [
+        # A word with no space to cut at is cut mid-word: it was cut inside
+        # a character as a reader sees it, leaving a joiner fused with the
+        # ellipsis, half a flag (another flag, read with the next half), or
+        # a letter without its accent.
+        ("Family", FAMILY),
+        ("x ", SWEDEN),
+        # An odd indicator first pairs with the next: A E, S E, ... S E.
+        ("x \U0001f1e6\U0001f1ea", SWEDEN),
+        ("", "e\u0301"),
+        ("", "1\ufe0f\u20e3"),  # a keycap
+        ("", "\U0001f44b\U0001f3fd"),  # a skin tone
+    ],
+)
+def test_shorten_cuts_between_whole_characters(before, whole):
+    text = before + whole * 60
+    cut = shorten(text, 100)
+    assert len(cut) <= 100 and cut.endswith("…")
+    kept = cut[:-1]
+    assert kept == text[: len(kept)]
+    # Only whole ones after what comes before, and no fewer than fit.
+    assert (len(kept) - len(before)) % len(whole) == 0, ascii(kept[-8:])
+    assert len(kept) > 99 - len(whole)
 
 
 @pytest.mark.parametrize(
