@@ -64,10 +64,13 @@ def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
     """``plain_button()``'s text, its href already escaped."""
     return (
         f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
-        f'href="{escaped_href}" rel="nofollow" '
-        # Quotes as references: see _ascii_html().
-        'aria-label="Flattr this: support &#8220;'
-        f'{_attribute(content_thing.thing.title)}&#8221; on flattr.com">'
+        # English, whatever the page's language: read with the page's voice
+        # (German, Arabic), its words were not understood. The title is
+        # isolated, as a right-to-left one would reorder the words around it.
+        f'href="{escaped_href}" rel="nofollow" lang="en" '
+        # Quotes and isolates as references: see _ascii_html().
+        'aria-label="Flattr this: support &#8220;&#8296;'
+        f'{_attribute(content_thing.thing.title)}&#8297;&#8221; on flattr.com">'
         f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span></a>'
     )
 

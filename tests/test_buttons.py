@@ -69,7 +69,12 @@ def test_plain_button_loads_nothing_from_flattr(site):
     soup = page(output / "first-of-three.html")
     (button,) = flattr_buttons(soup)
     assert button.get_text(" ", strip=True) == "Flattr this"
-    assert button["aria-label"].startswith("Flattr this: support “First of three”")
+    # English, as its text is; the title isolated (a right-to-left one
+    # reordered the words around it).
+    assert button["lang"] == "en"
+    assert button["aria-label"] == (
+        "Flattr this: support “\u2068First of three\u2069” on flattr.com"
+    )
     assert button.find("svg")["aria-hidden"] == "true"
     # Nothing on the page fetches from Flattr: no script, image, frame,
     # stylesheet or preload. The payment link is metadata, never fetched.
@@ -749,7 +754,9 @@ def test_ascii_page_stays_ascii_with_what_the_plugin_adds(site, style):
     assert og(hi_page, "og:title") == ["Hi – Example Community"]
     (button,) = flattr_buttons(hi_page)
     if style == "plain":
-        label = "Flattr this: support “Hi – Example Community” on flattr.com"
+        label = (
+            "Flattr this: support “\u2068Hi – Example Community\u2069” on flattr.com"
+        )
         assert button["aria-label"] == label
     else:
         assert button["title"] == "Hi – Example Community"
@@ -764,7 +771,7 @@ def test_button_helper_writes_only_ascii_of_its_own(site, tmp_path):
     raw = (output / "first-of-three.html").read_bytes()
     assert raw.isascii() and b"flattr-injected" not in raw
     (button,) = flattr_buttons(page(output / "first-of-three.html"))
-    assert "“First of three”" in button["aria-label"]
+    assert "“\u2068First of three\u2069”" in button["aria-label"]
 
 
 def test_non_ascii_page_keeps_the_characters_it_is_given(site):
