@@ -89,7 +89,13 @@ _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carr
 # (C1's U+009B starts an escape sequence as ESC [ does), the line and
 # paragraph separators, and the bidi overrides and isolates that make a
 # line read otherwise than it is.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+_CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_CONTROL = re.compile(f"{_CONTROL_CHARACTERS}+")
+# Controls beside an "@": dropped, not spaced, so that an address they
+# split ("carol\n@example.org") is one again, and hidden as one.
+_CONTROL_AT_SIGN = re.compile(
+    f"{_CONTROL_CHARACTERS}+(?=@)|(?<=@){_CONTROL_CHARACTERS}+"
+)
 
 # 9999-12-30 23:59:59 UTC: a day before the last time datetime can show,
 # so that the time is still a datetime in every local zone (offsets stay
@@ -789,7 +795,8 @@ class FlattrClient:
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
-        text = redact_encoded_addresses(self._token_pattern.sub("[token]", text))
+        text = _CONTROL_AT_SIGN.sub("", self._token_pattern.sub("[token]", text))
+        text = redact_encoded_addresses(text)
         text = redact_encoded_addresses(_CONTROL.sub(" ", text).strip())
         return text if len(text) <= 300 else text[:297] + "..."
 

@@ -476,13 +476,17 @@ def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None
             owner is not None
             and owner.kind == "email"
             and owner.value == f"email:{hash_email(key)}"
+            # Once in the run (each language's site of i18n_subsites would
+            # say it again), and once for each key: the message names the
+            # owner by its hash, as the key shows as "[address]".
+            and build.first_in_run(f"author named by address {owner.value}")
         ):
-            build.warn_once(
+            build.warn(
                 f"FLATTR_AUTHORS[{shown_author(key)}] names an author by the "
-                "address of their email owner, and Pelican prints author names "
-                "on the pages and feeds it writes: the address is published all "
-                "the same. Name the author otherwise in the content's Author "
-                "field (and in this key)"
+                f"address of their email owner ({owner.value}), and Pelican "
+                "prints author names on the pages and feeds it writes: the "
+                "address is published all the same. Name the author otherwise "
+                "in the content's Author field (and in this key)"
             )
 
 

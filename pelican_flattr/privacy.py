@@ -38,7 +38,7 @@ from .settings import (
     scrub_addresses,
     scrubbed_owner,
 )
-from .thing import Thing
+from .thing import Thing, thing_tags
 
 # The web hook receiver's secret, which a settings file may hold (see
 # webhook_command.TOKEN_ENV; not imported, to keep the build's imports few).
@@ -458,8 +458,11 @@ def warn_about_addresses_in_things() -> None:
     """
     things = build.current.content_things
     settings = build.current.settings
-    # FLATTR_TAGS go to every thing: said once, of the setting, below.
-    site_tags = frozenset(settings.tags if settings is not None else ())
+    # FLATTR_TAGS go to every thing: said once, of the setting, below. As
+    # things hold them: cleaned, and one of each in any letter case.
+    site_tags = frozenset(
+        tag.casefold() for tag in thing_tags(settings.tags if settings else ())
+    )
     named = sorted(
         (
             ct
@@ -532,7 +535,9 @@ def _texts_with_at_sign(
         texts.append(("title", thing.title))
     if b"@" in thing.description_utf8:
         texts.append(("description", thing.description))
-    own_tags = [tag for tag in thing.tags if "@" in tag and tag not in site_tags]
+    own_tags = [
+        tag for tag in thing.tags if "@" in tag and tag.casefold() not in site_tags
+    ]
     if own_tags:
         texts.append(("tags", ",".join(own_tags)))
     if "@" in thing.url or "%40" in thing.url:

@@ -327,8 +327,14 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     cut = text[: room + 1]
     boundary = cut.rfind(" ")
     # A single giant word has no boundary worth keeping: cut it mid-word,
-    # between characters as a reader sees them.
-    head = cut[:boundary] if boundary > room // 2 else cut[: _whole_end(text, room)]
+    # between characters as a reader sees them, unless one of them runs
+    # over half the room (a letter under a hundred marks).
+    whole = _whole_end(text, room)
+    head = (
+        cut[:boundary]
+        if boundary > room // 2
+        else cut[: whole if whole > room // 2 else room]
+    )
     # Trailing punctuation goes before the ellipsis, unless it is most of
     # the text: a title of dashes would become "…", below Flattr's minimum.
     trimmed = head.rstrip(" ,;:.-–—")
@@ -337,10 +343,14 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
 
 # What joins the character before it into one that a reader sees, beside
 # the marks (combining accents, variation selectors, vowel signs): a
-# zero-width joiner or non-joiner, an emoji's skin tone, a tag character
-# (the flags of regions).
-_JOINERS = re.compile("[\u200c\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+# zero-width joiner or non-joiner, Thai's and Lao's AM (letters to Unicode,
+# vowel signs to a reader), an emoji's skin tone, a tag character (the
+# flags of regions).
+_JOINERS = re.compile(
+    "[\u200c\u200d\u0e33\u0eb3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
 _REGIONAL_INDICATORS = ("\U0001f1e6", "\U0001f1ff")
+_VIRAMA = 9  # its canonical combining class
 
 
 def _joins_the_one_before(character: str) -> bool:
@@ -355,7 +365,10 @@ def _whole_end(text: str, end: int) -> int:
     characters as a reader sees them: no emoji sequence left after its
     joiner, no mark without its letter, no flag's half."""
     while 0 < end < len(text) and (
-        _joins_the_one_before(text[end]) or text[end - 1] == "\u200d"
+        _joins_the_one_before(text[end])
+        or text[end - 1] == "\u200d"
+        # A virama joins the consonant after it (क् + ष is क्ष).
+        or unicodedata.combining(text[end - 1]) == _VIRAMA
     ):
         end -= 1
     low, high = _REGIONAL_INDICATORS

@@ -149,7 +149,9 @@ SCRIPTED = {
         {
             "error": "validation",
             "error_description": (
-                "carol\u2069@example.org is taken; carol\u001b@example.org too"
+                "carol\u2069@example.org is taken; carol\u001b@example.org, "
+                "carol\n@example.org, carol\u0085@example.org, "
+                "carol@\u2028example.org too"
             ),
         },
     ),

@@ -19,6 +19,7 @@ from conftest import (
 )
 
 from pelican_flattr.build import FlattrBuildError
+from pelican_flattr.identifiers import hash_email
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
 
@@ -1064,13 +1065,21 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     output = site(files, FLATTR_AUTHORS={address: f"email:{address}"})
     assert manifest_things(output)["f.md"]["owner"]["kind"] == "email"
     messages = [r.getMessage() for r in flattr_log.records]
-    assert messages == [
-        "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
-        "address of their email owner, and Pelican prints author names on "
-        "the pages and feeds it writes: the address is published all the "
-        "same. Name the author otherwise in the content's Author field (and "
-        "in this key)"
-    ]
+    assert messages == [_named_by_address(address)]
+    # Two such keys are two problems: said once in the run each, they were
+    # taken for one, their messages alike but for the address they hide.
+    flattr_log.clear()
+    dave = "dave@example.net"
+    two = {**files, "d.md": article("Another", dave)}
+    with pytest.raises(FlattrBuildError, match="2 problems"):
+        site(
+            two,
+            FLATTR_AUTHORS={address: f"email:{address}", dave: f"email:{dave}"},
+            FLATTR_STRICT=True,
+        )
+    assert sorted(_messages(flattr_log, "names an author by")) == sorted(
+        [_named_by_address(address), _named_by_address(dave)]
+    )
     # Another address, or the author's name, is no such case.
     flattr_log.clear()
     site(files, FLATTR_AUTHORS={address: "email:carol@example.org"})
@@ -1083,6 +1092,16 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this "
         "site (by name or slug); check its spelling",
     ]
+
+
+def _named_by_address(address: str) -> str:
+    return (
+        "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
+        f"address of their email owner (email:{hash_email(address)}), and "
+        "Pelican prints author names on the pages and feeds it writes: the "
+        "address is published all the same. Name the author otherwise in the "
+        "content's Author field (and in this key)"
+    )
 
 
 def test_a_handle_with_an_at_sign_is_no_email_address(site, flattr_log):

@@ -1658,7 +1658,7 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
             "c.md": article("C", "Carol", tags="mail carol@example.org"),
         },
         FLATTR_AUTHORS={"Carol": authors["Carol"]},
-        FLATTR_TAGS=["bench", "carol@example.org"],
+        FLATTR_TAGS=["bench", " Carol@example.org"],  # as written, not cleaned
     )
     assert [r.getMessage() for r in flattr_log.records] == [
         "pelican-flattr: FLATTR_TAGS holds the plain email address of an owner, "

@@ -26,6 +26,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as pelican_flattr
+from pelican_flattr.identifiers import hash_email
 
 ADDRESS = "bernd@example.org"
 BERND = "email:" + hashlib.md5(ADDRESS.encode()).hexdigest()
@@ -889,10 +890,10 @@ def test_a_strict_build_stops_before_publishing_an_author_named_by_address(tmp_p
     assert built.status == 1
     assert [m for m in built.messages if "names an author by" in m] == [
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
-        "address of their email owner, and Pelican prints author names on the "
-        "pages and feeds it writes: the address is published all the same. "
-        "Name the author otherwise in the content's Author field (and in this "
-        "key)"
+        f"address of their email owner (email:{hash_email(address)}), and "
+        "Pelican prints author names on the pages and feeds it writes: the "
+        "address is published all the same. Name the author otherwise in the "
+        "content's Author field (and in this key)"
     ]
     written = [p for p in (tmp_path / "output").rglob("*.html")]
     assert written == []

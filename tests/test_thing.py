@@ -254,6 +254,13 @@ FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 SWEDEN = "\U0001f1f8\U0001f1ea"
 
 
+def test_a_character_longer_than_half_the_room_is_cut_through():
+    # A letter under 150 accents: cut before it, nothing but the ellipsis
+    # was left, below Flattr's shortest title.
+    title = thing_title("Z" + "\u0301" * 150)
+    assert len(title) == 100 and title.startswith("Z\u0301")
+
+
 @pytest.mark.parametrize(
     ("before", "whole"),
     [
@@ -268,6 +275,10 @@ SWEDEN = "\U0001f1f8\U0001f1ea"
         ("", "e\u0301"),
         ("", "1\ufe0f\u20e3"),  # a keycap
         ("", "\U0001f44b\U0001f3fd"),  # a skin tone
+        # Thai's AM is a letter to Unicode, and a virama joins the
+        # consonant after it: "น้ำ" and "क्ष" lost their last part.
+        ("\u0e01", "\u0e19\u0e49\u0e33"),
+        ("x", "\u0915\u094d\u0937"),
     ],
 )
 def test_shorten_cuts_between_whole_characters(before, whole):
