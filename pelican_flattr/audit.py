@@ -793,14 +793,48 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
             for length in addresses.domain_lengths:
                 domain = lowered[after : after + length]
                 by_local = addresses.by_domain.get(domain)
-                if by_local:
+                if by_local and _domain_ends(lowered, after + length):
                     for size in addresses.local_lengths[domain]:
-                        if size <= at:
+                        if size <= at and _local_part_starts(lowered, at - size):
                             whose = by_local.get(lowered[at - size : at])
                             if whose is not None:
                                 found.add(whose)
             at = lowered.find(separator, after)
     return found
+
+
+# What continues a domain, as a word of it ("example.org-x" is not
+# "example.org"): ASCII letters, digits, "-", and UTF-8's bytes of other
+# letters; not "_", which no host name holds (Markdown's
+# "_carol@example.org_"). Nor does a country's code ("example.org.au").
+_WORD_BYTE = rb"[a-z0-9\-\x80-\xff]"
+_AFTER_A_DOMAIN = re.compile(_WORD_BYTE + rb"|\.[a-z]{2}(?!" + _WORD_BYTE + rb")")
+_ESCAPE_BEFORE = re.compile(rb"%[0-9a-f]{2}\Z")
+
+
+def _local_part_starts(lowered: bytes, start: int) -> bool:
+    """Whether an address can start at ``lowered[start]``: after a separator,
+    an escape ("?to%3Dcarol%40...") or another script's letters, not after
+    a letter, digit or "." "+" "-" "_" of a longer local part."""
+    if start == 0:
+        return True
+    before = lowered[start - 1]
+    if before >= 0x80:  # "请发邮件到dave@...": no space before an address
+        return True
+    if chr(before).isalnum():
+        return _ESCAPE_BEFORE.match(lowered, max(start - 3, 0), start) is not None
+    if chr(before) in _JOINS_WORDS and start > 1:
+        # Joined to a word before it, not Markdown's "_carol@..._".
+        word = lowered[start - 2]
+        return not (word >= 0x80 or chr(word).isalnum())
+    return True
+
+
+def _domain_ends(lowered: bytes, end: int) -> bool:
+    """Whether an address's domain can end at ``lowered[end]``: not inside
+    a longer label, nor before a country's two letters (".au"), which make
+    another domain."""
+    return _AFTER_A_DOMAIN.match(lowered, end) is None
 
 
 # The longest local part of an address (RFC 5321), and how many of a
@@ -809,6 +843,17 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
 # "@" gave ~12,000, ~15 ms).
 _LONGEST_LOCAL_PART = 64
 _MOST_LABELS_CUT = 10
+# What joins the words of a local part ("anna.carol", "carol+news"), when
+# a word comes before it: Markdown's "_carol@example.org_" is emphasis.
+_JOINS_WORDS = "._+-"
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether ``text[at]`` joins the word before it to the one after."""
+    return text[at] in _JOINS_WORDS and at > 0 and text[at - 1].isalnum()
+
+
+_COUNTRY_CODE = re.compile(r"[a-z]{2}")
 
 
 def candidate_addresses(found: bytes) -> Iterator[str]:
@@ -816,12 +861,17 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
 
     Once decoded, its local part may begin with text that is not part of
     the address ("?to=", a quote), so the whole and every ending of it that
-    follows a character other than a letter or digit count ("o'brien" and
-    "brien"). Its domain may run into the next sentence
-    ("carol@example.org.Thanks", "carol@example.org…"), so every shorter
-    domain counts too, and the last label cut where its letters end.
+    follows a separator count ("o'brien" and "brien"); not one that follows
+    ".", "+", "-" or "_", which join a local part's words: "anna.carol" is
+    another person's address than "carol". Its domain may run into the
+    next sentence or a file name ("carol@example.org.Thanks",
+    "carol@example.org.html", "carol@example.org…"), so shorter domains
+    count too, and the last label cut where its letters end; but not a
+    domain followed by a country's two letters, which make another one
+    ("carol@example.org.au").
     """
-    address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
+    written = unquote_to_bytes(found).decode("utf-8", "replace").strip()
+    address = written.lower()
     local, _, domain = address.rpartition("@")
     local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
     # Where a local part may start: after a character that is not a letter
@@ -831,10 +881,13 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         local[start:]
         for start in range(max(len(local) - _LONGEST_LOCAL_PART, 0), len(local))
         if start == 0
-        or not local[start - 1].isalnum()
+        or not (local[start - 1].isalnum() or _joins(local, start - 1))
         or (not local[start - 1].isascii() and local[start].isascii())
     ]
     labels = domain.split(".")
+    # The labels as written: a country's code is two lower-case letters
+    # ("au"), a sentence's next word starts with a capital ("It").
+    written_labels = written.rpartition("@")[2].split(".")
     spellings = [labels]
     # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no space
     # after it) -> "org" too.
@@ -846,6 +899,8 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         ".".join(spelling[:end])
         for spelling in spellings
         for end in range(min(len(spelling), _MOST_LABELS_CUT), 1, -1)
+        if end >= len(written_labels)
+        or not _COUNTRY_CODE.fullmatch(written_labels[end])
     }
     for part in local_parts:
         for host in domains:

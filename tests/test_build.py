@@ -1629,7 +1629,7 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
         {
             "t.md": article("Mail carol@example.org", "Carol"),
             # Pelican takes a slug as written: the URL holds it.
-            "u.md": article("Slugged", "Carol", slug="at-carol@example.org"),
+            "u.md": article("Slugged", "Carol", slug="carol@example.org"),
         },
         FLATTR_AUTHORS={"Carol": authors["Carol"]},
     )
