@@ -56,6 +56,7 @@ from .manifest import (
 )
 from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
 from .settings import SettingsFileError, path_setting, read_settings_file
+from .thing import check_thing_url
 
 MANIFEST_NAME = "flattr-manifest.json"
 # The elements of a page the audit reads the attributes of.
@@ -555,6 +556,8 @@ class _Auditor:
         # LookupError: an encoding Python does not know, as in
         # <?xml encoding="x-mac-roman"?>.
         except (ET.ParseError, LookupError, ValueError) as error:
+            # Said once: not again for each entry it was to carry.
+            self.unread.add(relative)
             self.problem(relative, f"is not well-formed XML ({error})")
             return
         # The feed's own payment link, the site's thing's: one edited,
@@ -1173,14 +1176,17 @@ def audit_site(
     manifest_path: str | Path | None = None,
     plain_addresses: Mapping[str, str] | None = None,
     progress: Any = None,
+    site: tuple[str, str] | None = None,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
     ``plain_addresses`` maps lower-cased email addresses that must never be
     published to whose they are, as the report names them. ``progress``, if given, is
-    called with (done, total) as files are checked. Raises ManifestError,
-    and OutputFolderError when this user may not list ``output`` or open
-    its files.
+    called with (done, total) as files are checked. ``site``, when the
+    settings file gives it, is the site's base URL and what names it
+    ("FLATTR_SITEURL of pelicanconf.py"). Raises ManifestError (for a
+    manifest of another site too), and OutputFolderError when this user may
+    not list ``output`` or open its files.
     """
     output = Path(output)
     _check_output_folder(output)
@@ -1196,6 +1202,8 @@ def audit_site(
             "log; with FLATTR_MANIFEST set, give --settings or --manifest"
         )
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
+    if site is not None:
+        _check_manifest_site(manifest_path, manifest["siteurl"], *site)
     unreadable: list[Path] = []
     other_sites: dict[Path, str] = {}
     linked_outside: dict[Path, str] = {}
@@ -1266,6 +1274,34 @@ def audit_site(
         if progress is not None:
             progress(done, len(files))
     return auditor.finish()
+
+
+def _check_manifest_site(path: Path, recorded: str, siteurl: str, named: str) -> None:
+    """ManifestError when the manifest at ``path`` records another site
+    than ``siteurl``: each of its pages, feed entries and buttons would be
+    reported, and none would say why. A language's site of i18n_subsites
+    lies under the site's URL."""
+    recorded = recorded.rstrip("/")
+    if recorded == siteurl or recorded.startswith(siteurl + "/"):
+        return
+    raise ManifestError(
+        f"{path}: is the manifest of {recorded}, but {named} is {siteurl}: the "
+        "manifest of another site, or a site built with other settings? Audit "
+        "with the settings file the site was built with, or its own manifest"
+    )
+
+
+def site_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> tuple[str, str] | None:
+    """The base URL the settings file at ``path`` gives its things, and
+    what names it, for the audit: None when it gives none that is absolute
+    (a development SITEURL), which the audit then does not compare."""
+    source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
+    value = str(settings.get(source) or "").rstrip("/")
+    if not value or check_thing_url(value + "/") is not None:
+        return None
+    return value, f"{source} of {path}"
 
 
 def manifest_from_settings(
@@ -1374,14 +1410,16 @@ def run_audit(args: argparse.Namespace) -> int:
     output = Path(args.output)
     manifest = args.manifest
     addresses: dict[str, str] = {}
+    site = None
     try:
         if args.settings:
             settings = read_settings_file(args.settings)
             addresses = plain_addresses_from_settings(settings, args.settings)
+            site = site_from_settings(settings, args.settings)
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
-            report = audit_site(output, manifest, addresses, advance)
+            report = audit_site(output, manifest, addresses, advance, site)
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]

@@ -39,8 +39,11 @@ def copy(sample_output, tmp_path):
     return target
 
 
-def audit_json(output, capsys, *extra):
-    status = main(["audit", str(output), "--json", "--settings", SETTINGS, *extra])
+def audit_json(output, capsys, *extra, settings=SETTINGS):
+    """The JSON report of the audit of ``output``, with the sample site's
+    settings (``settings=None``: none, for a site built with others)."""
+    given = ["--settings", settings] if settings else []
+    status = main(["audit", str(output), "--json", *given, *extra])
     report = json.loads(capsys.readouterr().out)
     return status, report
 
@@ -678,18 +681,24 @@ def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
     )
     manifest = output / "feeds" / "flattr-manifest.json"
     capsys.readouterr()
-    status, report = audit_json(output, capsys, "--manifest", str(manifest))
+    status, report = audit_json(
+        output, capsys, "--manifest", str(manifest), settings=None
+    )
     assert report["problems"] == [] and report["other_sites"] == [], report
     assert status == 0
     # The feed really was checked.
     replace_in(output / "feeds" / "all.atom.xml", 'rel="payment"', 'rel="other"')
-    status, report = audit_json(output, capsys, "--manifest", str(manifest))
+    status, report = audit_json(
+        output, capsys, "--manifest", str(manifest), settings=None
+    )
     assert status == 1
     assert {p["file"] for p in report["problems"]} == {"feeds/all.atom.xml"}
     # Audited with a copy, the site is the same: no other site, and the
     # copy's original is no manifest of an earlier build.
     shutil.copy(manifest, output / "copy.json")
-    status, report = audit_json(output, capsys, "--manifest", str(output / "copy.json"))
+    status, report = audit_json(
+        output, capsys, "--manifest", str(output / "copy.json"), settings=None
+    )
     assert report["other_sites"] == [] and status == 1
     assert {p["file"] for p in report["problems"]} == {"feeds/all.atom.xml"}
     # A folder with a manifest of its own, below which the one audited
@@ -698,7 +707,9 @@ def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
     for thing in document["things"]:
         thing["feeds"] = []
     (output / "copy.json").write_text(json.dumps(document))
-    status, report = audit_json(output, capsys, "--manifest", str(output / "copy.json"))
+    status, report = audit_json(
+        output, capsys, "--manifest", str(output / "copy.json"), settings=None
+    )
     assert report["other_sites"] == ["feeds"] and status == 0, report
 
 
@@ -949,7 +960,7 @@ def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
     assert status == 0, report["problems"]
     page_path = output / "first-article.html"
     replace_in(page_path, 'data-flattr-uid="alice_f"', 'data-flattr-uid="mallory"')
-    status, report = audit_json(output, capsys)
+    status, report = audit_json(output, capsys, settings=None)
     assert status == 1
     assert [p["problem"] for p in report["problems"]] == [
         f"the Flattr button of {SITEURL}/first-article.html has "
@@ -958,7 +969,7 @@ def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
     text = page_path.read_text(encoding="utf-8")
     loader = next(line for line in text.splitlines() if "load.js" in line)
     page_path.write_text(text.replace(loader, ""), encoding="utf-8")
-    status, report = audit_json(output, capsys)
+    status, report = audit_json(output, capsys, settings=None)
     assert any("no load.js" in p["problem"] for p in report["problems"])
 
 
@@ -994,7 +1005,7 @@ def test_a_button_that_links_what_its_kind_cannot_use_is_no_button(
         damaged = button.replace(f'href="{thing["url"]}"', f'href="{auto}"')
     assert damaged != button
     page_path.write_text(text.replace(button, damaged), encoding="utf-8")
-    status, report = audit_json(output, capsys)
+    status, report = audit_json(output, capsys, settings=None)
     assert status == 1
     problems = [p["problem"] for p in report["problems"] if p["file"] == thing["page"]]
     assert len(problems) == 2, problems
@@ -1324,6 +1335,39 @@ def test_a_feed_in_an_unknown_encoding_is_a_problem_not_a_traceback(copy, capsys
     assert status == 1
     assert [(p["file"], p["problem"][:26]) for p in report["problems"]] == [
         ("old.rss", "is not well-formed XML (un")
+    ]
+
+
+def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
+    # Copied over this site's, it gave a thousand problems on a small site
+    # (every page, entry and button), and none said why.
+    other = site({"a.md": article("Elsewhere", author="Dan")}, FLATTR_USERNAME="dan")
+    shutil.copy(other / "flattr-manifest.json", copy / "flattr-manifest.json")
+    capsys.readouterr()  # Pelican's own summary of the build
+    status, report = audit_json(copy, capsys)
+    assert status == 2
+    assert report["problems"] == [
+        f"{copy / 'flattr-manifest.json'}: is the manifest of {SITEURL}, but "
+        f"SITEURL of {SETTINGS} is https://community.example.org: the manifest "
+        "of another site, or a site built with other settings? Audit with the "
+        "settings file the site was built with, or its own manifest"
+    ]
+    # Without the settings, there is nothing to compare it with.
+    assert main(["audit", str(copy), "--json"]) == 1
+
+
+def test_a_feed_cut_short_is_said_once(copy, capsys):
+    # Cut short, as a failed upload leaves it: one problem, not one more
+    # for each entry that was to carry its payment link.
+    thing = a_thing(copy)
+    feed = copy / thing["feeds"][0]
+    entries = feed.read_bytes().count(b"<entry") + feed.read_bytes().count(b"<item")
+    assert entries > 1
+    feed.write_bytes(feed.read_bytes()[:-200])
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"][:22]) for p in report["problems"]] == [
+        (thing["feeds"][0], "is not well-formed XML")
     ]
 
 
