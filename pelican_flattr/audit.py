@@ -1423,10 +1423,14 @@ def run_audit(args: argparse.Namespace) -> int:
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]
+    status = 0 if report.ok else 1
     if args.json:
         cli.print_json(
             {
                 "ok": report.ok,
+                # As after a usage error (2) or Ctrl-C (130): a script reads
+                # one field, however the audit ended.
+                "exit_status": status,
                 "output": str(output),
                 "things": report.things,
                 "files": report.files,
@@ -1454,7 +1458,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 "not checked here (audit it on its own: "
                 f"{_other_site_command(Path(output, folder), own, args.settings)})"
             )
-    return 0 if report.ok else 1
+    return status
 
 
 def _other_site_command(folder: Path, manifest: str, settings: str | None) -> str:

@@ -51,6 +51,7 @@ def audit_json(output, capsys, *extra, settings=SETTINGS):
 def test_audit_passes_on_the_sample_site(sample_output, capsys):
     status, report = audit_json(sample_output, capsys)
     assert status == 0 and report["ok"] is True and report["problems"] == []
+    assert report["exit_status"] == 0  # as a usage error's document has it
     assert report["things"] == len(manifest_things(sample_output)) > 10
     assert main(["audit", str(sample_output)]) == 0
     assert "no problems" in capsys.readouterr().out
@@ -1365,7 +1366,7 @@ def test_a_feed_cut_short_is_said_once(copy, capsys):
     assert entries > 1
     feed.write_bytes(feed.read_bytes()[:-200])
     status, report = audit_json(copy, capsys)
-    assert status == 1
+    assert status == report["exit_status"] == 1
     assert [(p["file"], p["problem"][:22]) for p in report["problems"]] == [
         (thing["feeds"][0], "is not well-formed XML")
     ]
