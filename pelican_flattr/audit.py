@@ -240,9 +240,23 @@ def _is_embedded(button: Mapping[str, str]) -> bool:
 
 
 def _is_flattr(href: str) -> bool:
-    """True for a link to Flattr (an auto-submit URL or any other page)."""
+    """True for a link to Flattr (an auto-submit URL or any other page), its
+    scheme left out too, as a minifier may shorten it."""
     return (
-        href.strip().lower().startswith(("https://flattr.com/", "http://flattr.com/"))
+        href.strip()
+        .lower()
+        .startswith(("https://flattr.com/", "http://flattr.com/", "//flattr.com/"))
+    )
+
+
+def _without_scheme(href: str) -> str:
+    """What to add to a problem of ``href`` when it has no scheme."""
+    if not href.strip().startswith("//"):
+        return ""
+    return (
+        ": a URL without its scheme, as a minifier shortens them, which Flattr "
+        "and readers of payment links cannot take for the auto-submit URL; keep "
+        "the minifier from shortening URLs"
     )
 
 
@@ -440,7 +454,7 @@ class _Auditor:
                 self.problem(
                     relative,
                     f"a Flattr button points at {href!r}, which the manifest "
-                    "doesn't know",
+                    f"doesn't know{_without_scheme(href)}",
                     "the auto-submit URL or thing URL of a manifest thing (a "
                     "page an earlier build left, after a slug changed? delete "
                     "it, or set DELETE_OUTPUT_DIRECTORY = True)",
@@ -471,7 +485,7 @@ class _Auditor:
                 self.problem(
                     relative,
                     f"a payment link points at {href!r}, which the manifest "
-                    "doesn't know",
+                    f"doesn't know{_without_scheme(href)}",
                     "the auto-submit URL of a manifest thing",
                 )
         thing = self.by_page.get(relative)

@@ -1357,6 +1357,22 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
     assert main(["audit", str(copy), "--json"]) == 1
 
 
+def test_links_to_flattr_without_their_scheme_are_said_to_be_so(copy, capsys):
+    # A minifier that shortens URLs left "//flattr.com/...": the page was
+    # said to have no payment link, where its head showed one.
+    thing = a_thing(copy)
+    page_path = copy / thing["page"]
+    replace_in(page_path, 'href="https://flattr.com/', 'href="//flattr.com/')
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    said = [p["problem"] for p in report["problems"] if p["file"] == thing["page"]]
+    scheme = ": a URL without its scheme, as a minifier shortens them"
+    assert any(p.startswith("a payment link points at '//flattr.com/") for p in said)
+    assert any(p.startswith("a Flattr button points at '//flattr.com/") for p in said)
+    assert sum(scheme in p for p in said) == 2
+    assert "has 1 payment links (1 in <head>)" in said
+
+
 def test_a_feed_cut_short_is_said_once(copy, capsys):
     # Cut short, as a failed upload leaves it: one problem, not one more
     # for each entry that was to carry its payment link.
