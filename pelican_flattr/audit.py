@@ -439,26 +439,6 @@ class _Auditor:
                 "only email:<md5> may be published",
             )
 
-    def _all_unknown(self, hrefs: list[str]) -> bool:
-        """Whether ``hrefs`` (of buttons, payment links) are some, and link
-        none of the manifest's things."""
-        return bool(hrefs) and not any(
-            href in self.by_auto_submit_url or href in self.by_url for href in hrefs
-        )
-
-    def _leftover(self, relative: str, kind: str) -> None:
-        """One problem for a page or feed of no thing of this build whose
-        every Flattr link names a thing the manifest does not have: left
-        by an earlier build, of content since deleted or renamed. Each of
-        its links was a problem of its own, with advice for one of them."""
-        self.problem(
-            relative,
-            f"is a {kind} an earlier build left: its every Flattr link names a "
-            "thing this build does not have (content since deleted, renamed "
-            "or opted out?)",
-            "no such file: delete it, or build with DELETE_OUTPUT_DIRECTORY = True",
-        )
-
     def _owner_of_things(self, digest: str) -> str:
         """An email owner, named by its hash and its things."""
         urls = self.email_owners[digest]
@@ -466,11 +446,6 @@ class _Auditor:
         return f"email:{digest} (the owner of {things})"
 
     def check_page(self, relative: str, tags: _PageTags) -> None:
-        hrefs = [element.get("href", "") for element in tags.buttons]
-        hrefs += [link.get("href", "") for link in tags.payment_links]
-        if relative not in self.by_page and self._all_unknown(hrefs):
-            self._leftover(relative, "page")
-            return
         own_hrefs = []  # of the buttons that link what their kind needs
         for button in tags.buttons:
             href = button.get("href", "")
@@ -598,17 +573,6 @@ class _Auditor:
             # Said once: not again for each entry it was to carry.
             self.unread.add(relative)
             self.problem(relative, f"is not well-formed XML ({error})")
-            return
-        payments = [href for _, hrefs in entries for href in hrefs]
-        if (
-            relative not in self.feed_files
-            and self._all_unknown(payments)
-            and not any(
-                self.entry_thing(as_feed_writes(link.removesuffix("?ref=feed")))
-                for link, _ in entries
-            )
-        ):
-            self._leftover(relative, "feed")
             return
         # The feed's own payment link, the site's thing's: one edited,
         # doubled or added (to another owner) passed unseen. Asked of the

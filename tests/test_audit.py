@@ -511,47 +511,6 @@ def build_and_audit(site, capsys, files=None, theme=None, **settings):
     return output, status, json.loads(capsys.readouterr().out)
 
 
-def test_pages_and_feeds_an_earlier_build_left_are_one_problem_each(tmp_path, capsys):
-    # Carol's articles deleted, Pelican not told to empty the output: each
-    # of their pages got a problem per Flattr link, and their author's feed
-    # one per entry, each with advice for another cause.
-    from conftest import build
-
-    settings = {
-        "FEED_ALL_ATOM": "feeds/all.atom.xml",
-        "AUTHOR_FEED_ATOM": "feeds/{slug}.atom.xml",
-        "FLATTR_AUTHORS": AUTHORS,
-        "DELETE_OUTPUT_DIRECTORY": False,
-    }
-    files = {
-        **two_articles(),
-        "c.md": article("Third article", "Carol", slug="third-article"),
-    }
-    output = build(tmp_path, files, **settings)
-    for name in ("b.md", "c.md"):
-        (tmp_path / "content" / name).unlink()
-    build(tmp_path, {}, **settings)
-    capsys.readouterr()
-    assert main(["audit", str(output), "--json"]) == 1
-    problems = json.loads(capsys.readouterr().out)["problems"]
-    leftover = (
-        "an earlier build left: its every Flattr link names a thing this build "
-        "does not have (content since deleted, renamed or opted out?)"
-    )
-    assert sorted((p["file"], p["problem"], p["expected"]) for p in problems) == [
-        (
-            name,
-            f"is a {kind} {leftover}",
-            "no such file: delete it, or build with DELETE_OUTPUT_DIRECTORY = True",
-        )
-        for name, kind in (
-            ("feeds/carol.atom.xml", "feed"),
-            ("second-article.html", "page"),
-            ("third-article.html", "page"),
-        )
-    ]
-
-
 def test_flattr_siteurl_other_than_siteurl_passes(site, capsys):
     output, status, report = build_and_audit(
         site, capsys, SITEURL="http://localhost:8000", FLATTR_SITEURL=SITEURL
