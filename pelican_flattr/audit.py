@@ -56,7 +56,7 @@ from .manifest import (
 )
 from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
 from .settings import SettingsFileError, path_setting, read_settings_file
-from .thing import check_thing_url
+from .thing import check_thing_url, is_development_url
 
 MANIFEST_NAME = "flattr-manifest.json"
 # The elements of a page the audit reads the attributes of.
@@ -796,7 +796,8 @@ def _address_index(forms: Mapping[bytes, Any]) -> AddressIndex:
 
 def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
     """Whose addresses of ``index`` the lower-cased ``lowered`` holds, as
-    ``form in lowered`` for each would find them.
+    ``form in lowered`` for each would find them where the form starts an
+    address (see ``_local_part_starts``).
 
     Read at each separator, not once per address: searching the page for
     each author's address cost (authors x bytes), quadratic on a community
@@ -810,7 +811,7 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
             for length in addresses.domain_lengths:
                 domain = lowered[after : after + length]
                 by_local = addresses.by_domain.get(domain)
-                if by_local and _domain_ends(lowered, after + length):
+                if by_local:
                     for size in addresses.local_lengths[domain]:
                         if size <= at and _local_part_starts(lowered, at - size):
                             whose = by_local.get(lowered[at - size : at])
@@ -820,12 +821,6 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
     return found
 
 
-# What continues a domain, as a word of it ("example.org-x" is not
-# "example.org"): ASCII letters, digits, "-", and UTF-8's bytes of other
-# letters; not "_", which no host name holds (Markdown's
-# "_carol@example.org_"). Nor does a country's code ("example.org.au").
-_WORD_BYTE = rb"[a-z0-9\-\x80-\xff]"
-_AFTER_A_DOMAIN = re.compile(_WORD_BYTE + rb"|\.[a-z]{2}(?!" + _WORD_BYTE + rb")")
 _ESCAPE_BEFORE = re.compile(rb"%[0-9a-f]{2}\Z")
 
 
@@ -847,13 +842,6 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
     return True
 
 
-def _domain_ends(lowered: bytes, end: int) -> bool:
-    """Whether an address's domain can end at ``lowered[end]``: not inside
-    a longer label, nor before a country's two letters (".au"), which make
-    another domain."""
-    return _AFTER_A_DOMAIN.match(lowered, end) is None
-
-
 # The longest local part of an address (RFC 5321), and how many of a
 # domain's labels a shorter spelling of it keeps at most: bounds on the
 # candidates of one "@", each hashed (a line of dotted words around an
@@ -870,25 +858,21 @@ def _joins(text: str, at: int) -> bool:
     return text[at] in _JOINS_WORDS and at > 0 and text[at - 1].isalnum()
 
 
-_COUNTRY_CODE = re.compile(r"[a-z]{2}")
-
-
 def candidate_addresses(found: bytes) -> Iterator[str]:
     """The lower-cased addresses an address-shaped text may be.
 
     Once decoded, its local part may begin with text that is not part of
     the address ("?to=", a quote), so the whole and every ending of it that
     follows a separator count ("o'brien" and "brien"); not one that follows
-    ".", "+", "-" or "_", which join a local part's words: "anna.carol" is
-    another person's address than "carol". Its domain may run into the
-    next sentence or a file name ("carol@example.org.Thanks",
-    "carol@example.org.html", "carol@example.org…"), so shorter domains
-    count too, and the last label cut where its letters end; but not a
-    domain followed by a country's two letters, which make another one
-    ("carol@example.org.au").
+    ".", "+", "-" or "_" after a word, which join a local part's words:
+    "anna.carol" is another person's address than "carol". Its domain may
+    run into the next sentence or a file name ("carol@example.org.Thanks",
+    "carol@example.org.md", "carol@example.org…"), so every shorter domain
+    counts too, and the last label cut where its letters end: the address
+    is found in "carol@example.org.au" as well, which nothing tells from a
+    sentence or a file name.
     """
-    written = unquote_to_bytes(found).decode("utf-8", "replace").strip()
-    address = written.lower()
+    address = unquote_to_bytes(found).decode("utf-8", "replace").strip().lower()
     local, _, domain = address.rpartition("@")
     local = local.rpartition(":")[2]  # never in an address: "mailto:" and such
     # Where a local part may start: after a character that is not a letter
@@ -902,9 +886,6 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         or (not local[start - 1].isascii() and local[start].isascii())
     ]
     labels = domain.split(".")
-    # The labels as written: a country's code is two lower-case letters
-    # ("au"), a sentence's next word starts with a capital ("It").
-    written_labels = written.rpartition("@")[2].split(".")
     spellings = [labels]
     # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no space
     # after it) -> "org" too.
@@ -916,8 +897,6 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         ".".join(spelling[:end])
         for spelling in spellings
         for end in range(min(len(spelling), _MOST_LABELS_CUT), 1, -1)
-        if end >= len(written_labels)
-        or not _COUNTRY_CODE.fullmatch(written_labels[end])
     }
     for part in local_parts:
         for host in domains:
@@ -1290,32 +1269,55 @@ def audit_site(
     return auditor.finish()
 
 
-def _check_manifest_site(path: Path, recorded: str, siteurl: str, named: str) -> None:
+def _check_manifest_site(
+    path: Path, recorded: str, siteurls: tuple[str, ...], named: str
+) -> None:
     """ManifestError when the manifest at ``path`` records another site
-    than ``siteurl``: each of its pages, feed entries and buttons would be
-    reported, and none would say why. A language's site of i18n_subsites
-    lies under the site's URL."""
+    than those of ``siteurls``: each of its pages, feed entries and buttons
+    would be reported, and none would say why. A language's site of
+    i18n_subsites lies under the site's URL, or at one of its own."""
     recorded = recorded.rstrip("/")
-    if recorded == siteurl or recorded.startswith(siteurl + "/"):
+    if any(recorded == url or recorded.startswith(url + "/") for url in siteurls):
         return
     raise ManifestError(
-        f"{path}: is the manifest of {recorded}, but {named} is {siteurl}: the "
-        "manifest of another site, or a site built with other settings? Audit "
-        "with the settings file the site was built with, or its own manifest"
+        f"{path}: is the manifest of {recorded}, but {named} is {siteurls[0]}: "
+        "the manifest of another site, or a site built with other settings? "
+        "Audit with the settings file the site was built with, or its own "
+        "manifest"
     )
 
 
 def site_from_settings(
     settings: Mapping[str, Any], path: str | Path
-) -> tuple[str, str] | None:
-    """The base URL the settings file at ``path`` gives its things, and
-    what names it, for the audit: None when it gives none that is absolute
-    (a development SITEURL), which the audit then does not compare."""
+) -> tuple[tuple[str, ...], str] | None:
+    """The base URLs the settings file at ``path`` gives its things (the
+    site's first, then those of its languages' sites in ``I18N_SUBSITES``),
+    and what names the first, for the audit: None when the site's is not
+    the public one (a relative or development SITEURL, as a pelicanconf.py
+    for ``pelican --listen`` has it), which the audit then does not compare.
+    """
+    urls = [_public_siteurl(settings)]
+    if urls[0] is None:
+        return None
+    subsites = settings.get("I18N_SUBSITES")
+    if isinstance(subsites, Mapping):
+        urls += [
+            _public_siteurl(each)
+            for each in subsites.values()
+            if isinstance(each, Mapping)
+        ]
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
-    value = str(settings.get(source) or "").rstrip("/")
+    return tuple(url for url in urls if url is not None), f"{source} of {path}"
+
+
+def _public_siteurl(settings: Mapping[str, Any]) -> str | None:
+    """``FLATTR_SITEURL``, else ``SITEURL``, of ``settings`` when it is an
+    absolute URL of a public site, without its last "/"."""
+    value = settings.get("FLATTR_SITEURL") or settings.get("SITEURL")
+    value = str(value or "").rstrip("/")
     if not value or check_thing_url(value + "/") is not None:
         return None
-    return value, f"{source} of {path}"
+    return None if is_development_url(value) else value
 
 
 def manifest_from_settings(
