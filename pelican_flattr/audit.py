@@ -825,21 +825,34 @@ _ESCAPE_BEFORE = re.compile(rb"%[0-9a-f]{2}\Z")
 
 
 def _local_part_starts(lowered: bytes, start: int) -> bool:
-    """Whether an address can start at ``lowered[start]``: after a separator,
-    an escape ("?to%3Dcarol%40...") or another script's letters, not after
-    a letter, digit or "." "+" "-" "_" of a longer local part."""
-    if start == 0:
+    """Whether an address can start at ``lowered[start]``, as
+    ``candidate_addresses`` reads it decoded: after a separator (an escaped
+    one too: "?to%3Dcarol%40..."), or after another script's letters where
+    ASCII starts; not after a letter or digit, nor after "." "+" "-" "_"
+    that follow a letter ("anna.carol", "x%2Bcarol")."""
+    before, at = _character_before(lowered, start)
+    if not before:
         return True
-    before = lowered[start - 1]
-    if before >= 0x80:  # "请发邮件到dave@...": no space before an address
-        return True
-    if chr(before).isalnum():
-        return _ESCAPE_BEFORE.match(lowered, max(start - 3, 0), start) is not None
-    if chr(before) in _JOINS_WORDS and start > 1:
-        # Joined to a word before it, not Markdown's "_carol@..._".
-        word = lowered[start - 2]
-        return not (word >= 0x80 or chr(word).isalnum())
+    if not before.isascii() and lowered[start] < 0x80:
+        return True  # "请发邮件到dave@...": no space before an address
+    if before.isalnum():
+        return False
+    if before in _JOINS_WORDS:
+        return not _character_before(lowered, at)[0].isalpha()
     return True
+
+
+def _character_before(lowered: bytes, end: int) -> tuple[str, int]:
+    """The character that ends at ``lowered[end]``, decoded from an escape
+    ("%2b") or from UTF-8, and where it starts; "" at the start."""
+    if end <= 0:
+        return "", 0
+    if _ESCAPE_BEFORE.match(lowered, max(end - 3, 0), end):
+        return chr(int(lowered[end - 2 : end], 16)), end - 3
+    start = end - 1
+    while start > max(end - 4, 0) and 0x80 <= lowered[start] < 0xC0:
+        start -= 1  # back to the first byte of a UTF-8 character
+    return lowered[start:end].decode("utf-8", "replace")[-1:], start
 
 
 # The longest local part of an address (RFC 5321), and how many of a
@@ -849,13 +862,15 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
 _LONGEST_LOCAL_PART = 64
 _MOST_LABELS_CUT = 10
 # What joins the words of a local part ("anna.carol", "carol+news"), when
-# a word comes before it: Markdown's "_carol@example.org_" is emphasis.
+# a letter comes before it: Markdown's "_carol@example.org_" is emphasis.
 _JOINS_WORDS = "._+-"
 
 
 def _joins(text: str, at: int) -> bool:
-    """Whether ``text[at]`` joins the word before it to the one after."""
-    return text[at] in _JOINS_WORDS and at > 0 and text[at - 1].isalnum()
+    """Whether ``text[at]`` joins the word before it to the one after: it
+    follows a letter, not a digit ("1.carol" in a list, a date's
+    "2024-05-01-carol")."""
+    return text[at] in _JOINS_WORDS and at > 0 and text[at - 1].isalpha()
 
 
 def candidate_addresses(found: bytes) -> Iterator[str]:

@@ -1111,6 +1111,7 @@ OTHER_ADDRESSES = [
     "anna.carol@example.org",
     "anna-carol@example.org",
     "anna.carol%40example.org",
+    "?to=anna%2Bcarol%40example.org",
 ]
 
 
@@ -1122,6 +1123,10 @@ OTHER_ADDRESSES = [
         "carol@example.org.html",
         "Carol@Example.org.It was",
         "carol@example.org.md",
+        # A "." or "-" after a digit joins nothing: a list's number, a date.
+        "1.carol@example.org",
+        "2024-05-01-carol@example.org.md",
+        "—_carol@example.org_—",
         "Write to Carol (“carol@example.org”).",
         "carol@example.org—or call",
         "Mail _carol@example.org_ today",  # Markdown's emphasis, as written
@@ -1270,26 +1275,25 @@ def test_plain_addresses_are_found_as_searching_for_each_finds_them(text, forms)
 
 
 def _found_whole(form: bytes, lowered: bytes) -> bool:
-    """Whether ``form`` is in ``lowered`` where an address starts: not
-    after a letter or digit (but an escape's last digit), nor after "._+-"
-    that follow one."""
+    """Whether ``form`` is in ``lowered`` where an address starts, read as
+    decoded text: not after a letter or digit, nor after "._+-" that follow
+    a letter (an escape, "%2b", read as the character it stands for)."""
+
+    def before(end: int) -> tuple[str, int]:
+        if end >= 3 and re.fullmatch(rb"%[0-9a-f]{2}", lowered[end - 3 : end]):
+            return chr(int(lowered[end - 2 : end], 16)), end - 3
+        text = lowered[:end].decode("utf-8", "replace")
+        return text[-1:], len(text[:-1].encode("utf-8", "replace"))
+
     at = lowered.find(form)
     while at >= 0:
-        before = lowered[:at]
-        alnum = b"abcdefghijklmnopqrstuvwxyz0123456789"
-        starts = (
-            not before
-            or before[-1] >= 0x80
-            or before[-1] not in alnum + b"._+-"
-            or (before[-1] in alnum and re.search(rb"%[0-9a-f]{2}\Z", before))
-            or (
-                before[-1] in b"._+-"
-                and not (
-                    len(before) > 1 and (before[-2] >= 0x80 or before[-2] in alnum)
-                )
-            )
-        )
-        if starts:
+        char, start = before(at)
+        if (
+            not char
+            or (not char.isascii() and lowered[at] < 0x80)
+            or (not char.isalnum() and char not in "._+-")
+            or (char in "._+-" and not before(start)[0].isalpha())
+        ):
             return True
         at = lowered.find(form, at + 1)
     return False
