@@ -843,12 +843,22 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
 
 
 def _character_before(lowered: bytes, end: int) -> tuple[str, int]:
-    """The character that ends at ``lowered[end]``, decoded from an escape
-    ("%2b") or from UTF-8, and where it starts; "" at the start."""
+    """The character that ends at ``lowered[end]``, decoded from escapes
+    ("%2b", "%c3%a9") or from UTF-8, and where it starts; "" at the start."""
     if end <= 0:
         return "", 0
-    if _ESCAPE_BEFORE.match(lowered, max(end - 3, 0), end):
-        return chr(int(lowered[end - 2 : end], 16)), end - 3
+    start = end
+    # Up to four escapes: the bytes of one UTF-8 character.
+    while end - start < 12 and _ESCAPE_BEFORE.match(lowered, max(start - 3, 0), start):
+        start -= 3
+        if (
+            lowered[start + 1 : start + 3] < b"80"
+            or lowered[start + 1 : start + 3] >= b"c0"
+        ):
+            break  # an ASCII byte or the first byte of a character
+    if start < end:
+        decoded = unquote_to_bytes(lowered[start:end]).decode("utf-8", "replace")
+        return decoded[-1:], start
     start = end - 1
     while start > max(end - 4, 0) and 0x80 <= lowered[start] < 0xC0:
         start -= 1  # back to the first byte of a UTF-8 character

@@ -1112,6 +1112,7 @@ OTHER_ADDRESSES = [
     "anna-carol@example.org",
     "anna.carol%40example.org",
     "?to=anna%2Bcarol%40example.org",
+    "?to=ren%C3%A9.carol%40example.org",  # an "é" in escapes is a letter
 ]
 
 
