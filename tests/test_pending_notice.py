@@ -283,22 +283,11 @@ def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path):
     the store, made with the store's mode of then (its owner's alone): a
     deploy user let read the store file alone cannot read it, and the
     build's warning said only "unable to open database file"."""
-    import shutil
-    import tempfile
+    from webhook_server import PENDING, receiver_in_an_open_folder
 
-    import httpx
-    from webhook_server import PENDING, ReceiverProcess
-
-    # Not under tmp_path, whose parents only their owner may enter.
-    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
-    folder.chmod(0o755)
-    store = folder / "store.sqlite3"
-    receiver = ReceiverProcess(store, tmp_path / "server.log")
-    try:
-        receiver.start()
-        assert httpx.post(receiver.url, data=PENDING).status_code == 200
-        assert PENDING["thing_owner_id"] == BOB
-        wal_files = [folder / "store.sqlite3-wal", folder / "store.sqlite3-shm"]
+    assert PENDING["thing_owner_id"] == BOB
+    with receiver_in_an_open_folder(tmp_path / "server.log") as (store, _):
+        wal_files = [store.with_name(f"store.sqlite3{end}") for end in ("-wal", "-shm")]
         assert [path.stat().st_mode & 0o777 for path in wal_files] == [0o600] * 2
         store.chmod(0o644)  # the operator lets the deploy user read the store
         if os.getuid() != 0:
@@ -324,10 +313,6 @@ def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path):
             "messages": [],
             "flattrs": {"Bob Builder": 3},
         }
-    finally:
-        if receiver.process is not None:
-            assert receiver.stop() == 0
-        shutil.rmtree(folder)
 
 
 def test_the_cause_names_only_wal_files_that_exist_unreadable(tmp_path):

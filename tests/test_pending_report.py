@@ -2,11 +2,8 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -18,6 +15,7 @@ from webhook_server import (
     ReceiverProcess,
     cli_as_another_user,
     make_database,
+    receiver_in_an_open_folder,
 )
 
 from pelican_flattr.cli import main
@@ -520,23 +518,12 @@ def test_pending_names_the_wal_files_it_may_not_read(tmp_path):
     """A deploy user let read the store file alone, while the receiver
     runs: SQLite says "unable to open database file", and pending said no
     more, where the build names the -wal and -shm files."""
-    # Not under tmp_path, whose parents only their owner may enter.
-    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
-    folder.chmod(0o755)
-    store = folder / "store.sqlite3"
-    receiver = ReceiverProcess(store, tmp_path / "server.log")
-    try:
-        receiver.start()
-        assert httpx.post(receiver.url, data=PENDING).status_code == 200
+    with receiver_in_an_open_folder(tmp_path / "server.log") as (store, _):
         store.chmod(0o644)  # its -wal and -shm keep the mode it had: 0600
         if os.getuid() != 0:  # this user made them: take what another lacks
             for end in ("-wal", "-shm"):
-                (folder / f"store.sqlite3{end}").chmod(0)
+                store.with_name(f"store.sqlite3{end}").chmod(0)
         done = cli_as_another_user(["pending", "--store", str(store)])
-    finally:
-        if receiver.process is not None:
-            assert receiver.stop() == 0
-        shutil.rmtree(folder)
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
         f"pelican-flattr: store {store}: not a readable store (unable to open "

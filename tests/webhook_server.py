@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 TOKEN = "t" * 16 + "SECRET-token-for-tests-0123456789"
@@ -174,3 +178,24 @@ def tables_of(path: Path) -> list[tuple[str, str]]:
         return [("user_version", str(version)), *found]
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def receiver_in_an_open_folder(log: Path) -> Iterator[tuple[Path, ReceiverProcess]]:
+    """A receiver running on a store with one delivery in it, its -wal and
+    -shm beside it (its owner's alone), in a folder any user may enter:
+    not under tmp_path, whose parents only their owner may enter."""
+    import httpx
+
+    folder = Path(tempfile.mkdtemp(prefix="receiver-"))
+    folder.chmod(0o755)
+    store = folder / "store.sqlite3"
+    receiver = ReceiverProcess(store, log)
+    try:
+        receiver.start()
+        assert httpx.post(receiver.url, data=PENDING).status_code == 200
+        yield store, receiver
+    finally:
+        if receiver.process is not None:
+            assert receiver.stop() == 0
+        shutil.rmtree(folder)
