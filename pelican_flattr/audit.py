@@ -851,11 +851,9 @@ def _character_before(lowered: bytes, end: int) -> tuple[str, int]:
     # Up to four escapes: the bytes of one UTF-8 character.
     while end - start < 12 and _ESCAPE_BEFORE.match(lowered, max(start - 3, 0), start):
         start -= 3
-        if (
-            lowered[start + 1 : start + 3] < b"80"
-            or lowered[start + 1 : start + 3] >= b"c0"
-        ):
-            break  # an ASCII byte or the first byte of a character
+        digits = lowered[start + 1 : start + 3]
+        if not b"80" <= digits < b"c0":
+            break  # an ASCII byte, or the first byte of a character
     if start < end:
         decoded = unquote_to_bytes(lowered[start:end]).decode("utf-8", "replace")
         return decoded[-1:], start
@@ -889,7 +887,7 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
     Once decoded, its local part may begin with text that is not part of
     the address ("?to=", a quote), so the whole and every ending of it that
     follows a separator count ("o'brien" and "brien"); not one that follows
-    ".", "+", "-" or "_" after a word, which join a local part's words:
+    ".", "+", "-" or "_" after a letter, which join a local part's words:
     "anna.carol" is another person's address than "carol". Its domain may
     run into the next sentence or a file name ("carol@example.org.Thanks",
     "carol@example.org.md", "carol@example.org…"), so every shorter domain
@@ -1194,17 +1192,18 @@ def audit_site(
     manifest_path: str | Path | None = None,
     plain_addresses: Mapping[str, str] | None = None,
     progress: Any = None,
-    site: tuple[str, str] | None = None,
+    site: tuple[tuple[str, ...], str] | None = None,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
     ``plain_addresses`` maps lower-cased email addresses that must never be
     published to whose they are, as the report names them. ``progress``, if given, is
     called with (done, total) as files are checked. ``site``, when the
-    settings file gives it, is the site's base URL and what names it
-    ("FLATTR_SITEURL of pelicanconf.py"). Raises ManifestError (for a
-    manifest of another site too), and OutputFolderError when this user may
-    not list ``output`` or open its files.
+    settings file gives it, is the site's base URLs and what names the
+    first ("FLATTR_SITEURL of pelicanconf.py"; see ``site_from_settings``).
+    Raises ManifestError (for a manifest of another site too), and
+    OutputFolderError when this user may not list ``output`` or open its
+    files.
     """
     output = Path(output)
     _check_output_folder(output)
