@@ -329,12 +329,11 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     # A single giant word has no boundary worth keeping: cut it mid-word,
     # between characters as a reader sees them, unless one of them runs
     # over half the room (a letter under a hundred marks).
-    whole = _whole_end(text, room)
-    head = (
-        cut[:boundary]
-        if boundary > room // 2
-        else cut[: whole if whole > room // 2 else room]
-    )
+    if boundary > room // 2:
+        head = cut[:boundary]
+    else:
+        whole = _whole_end(text, room)
+        head = cut[: whole if whole > room // 2 else room]
     # Trailing punctuation goes before the ellipsis, unless it is most of
     # the text: a title of dashes would become "…", below Flattr's minimum.
     trimmed = head.rstrip(" ,;:.-–—")
