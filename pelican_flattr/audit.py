@@ -123,6 +123,8 @@ class AuditReport:
     # the one audited lies in this output (FLATTR_MANIFEST =
     # "feeds/flattr-manifest.json").
     other_site_manifests: dict[str, str] = field(default_factory=dict)
+    # The site the manifest records ("siteurl"), without its last "/".
+    siteurl: str = ""
 
     @property
     def ok(self) -> bool:
@@ -315,7 +317,9 @@ class _Auditor:
             }
         )
         self.feeds_seen: set[tuple[str, str]] = set()
-        self.report = AuditReport(things=len(self.things))
+        self.report = AuditReport(
+            things=len(self.things), siteurl=manifest["siteurl"].rstrip("/")
+        )
 
     def problem(self, file: str, problem: str, expected: str = "") -> None:
         # A file may be named by an address too (mail-carol@example.org.html).
@@ -1334,6 +1338,32 @@ def site_from_settings(
     return tuple(url for url in urls if url is not None), f"{source} of {path}"
 
 
+def siteurl_not_compared(
+    settings: Mapping[str, Any], path: str | Path, recorded: str
+) -> str | None:
+    """What to tell the operator when the settings file at ``path`` gives
+    no public URL to compare the manifest's (``recorded``) with, as
+    ``site_from_settings`` found; None when it gives one, or gives the same
+    URL the manifest records (a site built with those settings).
+
+    A pelicanconf.py for ``pelican --listen`` beside a publishconf.py is the
+    usual case: its FLATTR_AUTHORS serve the address check, but a manifest
+    copied from another site would pass unseen, so the audit says so.
+    """
+    if _public_siteurl(settings) is not None:
+        return None
+    source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
+    value = str(settings.get(source) or "")
+    if value.rstrip("/") == recorded.rstrip("/"):
+        return None
+    return (
+        f"The manifest's site, {recorded}, was not compared with {source} of "
+        f"{path}: that is {value!r}, not a public site's URL. To compare them, "
+        "audit with the settings file the site was published with (for a site "
+        "made by pelican-quickstart, publishconf.py)"
+    )
+
+
 def _public_siteurl(settings: Mapping[str, Any]) -> str | None:
     """``FLATTR_SITEURL``, else ``SITEURL``, of ``settings`` when it is an
     absolute URL of a public site, without its last "/"."""
@@ -1450,6 +1480,7 @@ def run_audit(args: argparse.Namespace) -> int:
     output = Path(args.output)
     manifest = args.manifest
     addresses: dict[str, str] = {}
+    settings: Mapping[str, Any] = {}
     site = None
     try:
         if args.settings:
@@ -1464,6 +1495,11 @@ def run_audit(args: argparse.Namespace) -> int:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]
     status = 0 if report.ok else 1
+    notes = []
+    if args.settings and site is None:
+        note = siteurl_not_compared(settings, args.settings, report.siteurl)
+        if note is not None:
+            notes.append(redact(note))
     if args.json:
         cli.print_json(
             {
@@ -1479,6 +1515,8 @@ def run_audit(args: argparse.Namespace) -> int:
                 "problems": [
                     {"file": f, "problem": p, "expected": e} for f, p, e in rows
                 ],
+                # What was not checked, said in words (see the text output).
+                "notes": notes,
             }
         )
     else:
@@ -1498,6 +1536,8 @@ def run_audit(args: argparse.Namespace) -> int:
                 "not checked here (audit it on its own: "
                 f"{_other_site_command(Path(output, folder), own, args.settings)})"
             )
+        for note in notes:
+            cli.print_line(note)
     return status
 
 

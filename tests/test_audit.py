@@ -25,6 +25,7 @@ from pelican_flattr.audit import (
     _plain_addresses_in,
     addresses_in,
     candidate_addresses,
+    siteurl_not_compared,
 )
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
@@ -1373,6 +1374,40 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
         )
         status, report = audit_json(copy, capsys, settings=str(settings))
         assert status == 1, report["problems"][:1]
+        # The comparison left out is said, in the JSON and in the text.
+        assert report["notes"] == (
+            [
+                f"The manifest's site, {SITEURL}, was not compared with SITEURL "
+                f"of {settings}: that is 'http://localhost:8000', not a public "
+                "site's URL. To compare them, audit with the settings file the "
+                "site was published with (for a site made by pelican-quickstart, "
+                "publishconf.py)"
+            ]
+            if name == "local.py"
+            else []
+        )
+    assert main(["audit", str(copy), "--settings", str(copy.parent / "local.py")]) == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"The manifest's site, {SITEURL}, was not compared" in said
+
+
+@pytest.mark.parametrize(
+    "settings, note",
+    [
+        ({"SITEURL": "http://localhost:8000"}, False),  # as it was built
+        ({"SITEURL": "http://localhost:8000/"}, False),
+        ({"SITEURL": ""}, True),
+        ({"SITEURL": "http://127.0.0.1:8000"}, True),
+        ({"SITEURL": "example.org"}, True),  # no scheme: not a site's URL
+        ({"SITEURL": "https://example.org"}, False),  # compared, not noted
+        ({"SITEURL": "", "FLATTR_SITEURL": "http://localhost:8000"}, False),
+    ],
+)
+def test_a_siteurl_left_uncompared_is_noted_unless_the_manifest_has_it(settings, note):
+    said = siteurl_not_compared(settings, "conf.py", "http://localhost:8000")
+    assert (said is not None) == note, said
+    if note:
+        assert f"{settings['SITEURL']!r}, not a public site's URL" in said
 
 
 def test_links_to_flattr_without_their_scheme_are_said_to_be_so(copy, capsys):
@@ -1754,4 +1789,7 @@ def test_an_address_the_build_refuses_as_an_owner_is_still_looked_for(
         "holds the plain email address of author 'Eve' (from FLATTR_AUTHORS)",
         "holds the plain email address of the site (FLATTR_USERNAME)",
     ]
-    assert "example.org" not in json.dumps(report)
+    # (The site's own URL is named, in the note on its SITEURL.)
+    assert "@example.org" not in json.dumps(report)
+    site = "https://community.example.org"  # the sample site's
+    assert report["notes"][0].startswith(f"The manifest's site, {site}, was")
