@@ -32,6 +32,7 @@ import posixpath
 import re
 import shlex
 import stat
+import unicodedata
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -91,6 +92,13 @@ _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 # "&#64" too), perhaps escaped again ("&amp;#64;" in a feed). It starts
 # with "&", a literal the regular expression engine scans for quickly.
 _AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
+# What a reader does not see inside a word: a soft hyphen, a zero-width
+# space, non-joiner or joiner, a word joiner, a zero-width no-break space
+# (UTF-8), and <wbr>. "car&shy;ol@example.org" shows the address whole.
+_UNSEEN = re.compile(
+    rb"\xc2\xad|\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf|<wbr\s*/?>",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"[\w-]+")
 _ALNUM = re.compile(r"[^\W_]+")
 _ASCII_LABEL = re.compile(r"[a-z0-9-]+")
@@ -411,9 +419,7 @@ class _Auditor:
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
         names, digests = set(), set()
-        for chunk in chunks:
-            if b"@" not in chunk and b"%40" not in chunk:
-                continue
+        for chunk in _as_seen(chunks):
             names.update(_plain_addresses_in(chunk.lower(), self.plain_addresses))
             if not self.email_owners:
                 continue
@@ -752,6 +758,16 @@ def with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
     return texts
 
 
+def _as_seen(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Those of ``chunks`` that hold an "@" (or "%40"), each as a reader
+    sees it: without the characters a browser does not show (see
+    ``_UNSEEN``). Not also as written: "anna.<wbr>carol@" reads as
+    "anna.carol@", another person's address."""
+    for chunk in chunks:
+        if b"@" in chunk or b"%40" in chunk:
+            yield _UNSEEN.sub(b"", chunk)
+
+
 def addresses_in(chunk: bytes) -> Iterator[bytes]:
     """Each address-shaped text around an "@" (or "%40") of ``chunk``."""
     for at in _AT.finditer(chunk):
@@ -815,7 +831,7 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
             for length in addresses.domain_lengths:
                 domain = lowered[after : after + length]
                 by_local = addresses.by_domain.get(domain)
-                if by_local:
+                if by_local and _domain_ends(lowered, after + length):
                     for size in addresses.local_lengths[domain]:
                         if size <= at and _local_part_starts(lowered, at - size):
                             whose = by_local.get(lowered[at - size : at])
@@ -837,13 +853,55 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
     before, at = _character_before(lowered, start)
     if not before:
         return True
-    if not before.isascii() and lowered[start] < 0x80:
+    if _starts_another_script(before, _character_at(lowered, start)):
         return True  # "请发邮件到dave@...": no space before an address
     if before.isalnum():
         return False
     if before in _JOINS_WORDS:
         return not _character_before(lowered, at)[0].isalpha()
     return True
+
+
+def _domain_ends(lowered: bytes, end: int) -> bool:
+    """Whether an address's domain can end at ``lowered[end]``, as
+    ``candidate_addresses`` cuts one: not before a letter or digit that
+    continues its last label ("example.co" in "example.com"), but before
+    anything else, letters of another script after ASCII too
+    ("example.org联系我")."""
+    after = _character_at(lowered, end)
+    if not after.isalnum():
+        return True
+    return not after.isascii() and _character_before(lowered, end)[0].isascii()
+
+
+def _starts_another_script(before: str, first: str) -> bool:
+    """Whether an address may start with ``first`` right after ``before``,
+    with no space between, as Chinese and Japanese write ("请发邮件到dave@",
+    "到émile@"): ASCII after another script's character, or letters of two
+    scripts."""
+    if before.isascii() or not first:
+        return False
+    if first.isascii():
+        return True
+    return before.isalpha() and first.isalpha() and _script(before) != _script(first)
+
+
+def _script(character: str) -> str:
+    """The first word of the character's Unicode name: its script, for
+    letters ("LATIN", "CJK", "HIRAGANA", "CYRILLIC")."""
+    return unicodedata.name(character, "").partition(" ")[0]
+
+
+_ESCAPE_AT = re.compile(rb"(?:%[0-9a-f]{2}){1,4}")
+
+
+def _character_at(lowered: bytes, start: int) -> str:
+    """The character that starts at ``lowered[start]``, decoded from escapes
+    ("%c3%a9") or from UTF-8; "" at the end."""
+    escaped = _ESCAPE_AT.match(lowered, start)
+    if escaped:
+        return unquote_to_bytes(escaped[0]).decode("utf-8", "replace")[:1]
+    return lowered[start : start + 4].decode("utf-8", "replace")[:1]
 
 
 def _character_before(lowered: bytes, end: int) -> tuple[str, int]:
@@ -910,7 +968,7 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         for start in range(max(len(local) - _LONGEST_LOCAL_PART, 0), len(local))
         if start == 0
         or not (local[start - 1].isalnum() or _joins(local, start - 1))
-        or (not local[start - 1].isascii() and local[start].isascii())
+        or _starts_another_script(local[start - 1], local[start])
     ]
     labels = domain.split(".")
     spellings = [labels]
@@ -1344,7 +1402,8 @@ def siteurl_not_compared(
     """What to tell the operator when the settings file at ``path`` gives
     no public URL to compare the manifest's (``recorded``) with, as
     ``site_from_settings`` found; None when it gives one, or gives the same
-    URL the manifest records (a site built with those settings).
+    URL the manifest records, or one below it (a site built with those
+    settings, or a language's site of it).
 
     A pelicanconf.py for ``pelican --listen`` beside a publishconf.py is the
     usual case: its FLATTR_AUTHORS serve the address check, but a manifest
@@ -1354,7 +1413,9 @@ def siteurl_not_compared(
         return None
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     value = str(settings.get(source) or "")
-    if value.rstrip("/") == recorded.rstrip("/"):
+    base, recorded = value.rstrip("/"), recorded.rstrip("/")
+    # A language's site below it (i18n_subsites), as _check_manifest_site.
+    if base and (recorded == base or recorded.startswith(base + "/")):
         return None
     return (
         f"The manifest's site, {recorded}, was not compared with {source} of "

@@ -1114,6 +1114,7 @@ OTHER_ADDRESSES = [
     "anna.carol%40example.org",
     "?to=anna%2Bcarol%40example.org",
     "?to=ren%C3%A9.carol%40example.org",  # an "é" in escapes is a letter
+    "anna.<wbr>carol@example.org",  # what a reader sees: anna.carol@...
 ]
 
 
@@ -1143,6 +1144,13 @@ OTHER_ADDRESSES = [
         "c&#x61;rol@example.org",
         "carol&#64example.org",
         "carol&commat;example.org",
+        # And these, with what a reader does not see inside the address.
+        "car&shy;ol@example.org",
+        "car\u00adol@example.org",
+        "car<wbr>ol@example.org",
+        "c<WBR />arol&#64;example.org",
+        "carol\u200b@example.org",
+        "carol@\u2060example.org",
     ],
 )
 def test_leaked_address_in_another_form(copy, capsys, text):
@@ -1287,6 +1295,11 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         text = lowered[:end].decode("utf-8", "replace")
         return text[-1:], len(text[:-1].encode("utf-8", "replace"))
 
+    def after(start: int) -> str:
+        if re.fullmatch(rb"%[0-9a-f]{2}", lowered[start : start + 3]):
+            return chr(int(lowered[start + 1 : start + 3], 16))
+        return lowered[start : start + 1].decode("utf-8", "replace")
+
     at = lowered.find(form)
     while at >= 0:
         char, start = before(at)
@@ -1295,10 +1308,48 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
             or (not char.isascii() and lowered[at] < 0x80)
             or (not char.isalnum() and char not in "._+-")
             or (char in "._+-" and not before(start)[0].isalpha())
-        ):
+        ) and not after(at + len(form)).isalnum():  # its domain ends there
             return True
         at = lowered.find(form, at + 1)
     return False
+
+
+@pytest.mark.parametrize(
+    "text, address, found",
+    [
+        # No space before an address in Chinese or Japanese.
+        ("请发邮件到dave@example.org", "dave@example.org", True),
+        ("请发邮件到émile@example.org", "émile@example.org", True),
+        ("メールはémile@example.orgまで", "émile@example.org", True),
+        ("Écrire à josé.émile@example.org", "émile@example.org", False),
+        # A domain ends where its last label's letters and digits end.
+        ("write to carol@example.com", "carol@example.co", False),
+        ("write to anna@example.dev", "anna@example.de", False),
+        ("write to anna@example.de2", "anna@example.de", False),
+        ("?to=anna%40example.de%26x=1", "anna@example.de", True),
+        ("?to=anna%40example.de%61", "anna@example.de", False),  # %61: "a"
+        ("carol@example.org联系我", "carol@example.org", True),
+        ("carol@example.org--or", "carol@example.org", True),
+        ("carol@example.org_", "carol@example.org", True),
+        ("carol@exämple.dé", "carol@exämple.dé", True),
+        ("carol@exämple.déé", "carol@exämple.dé", False),
+    ],
+)
+def test_both_address_checks_read_an_address_s_ends_alike(text, address, found):
+    # The check of the settings' plain addresses and the check of email
+    # owners' hashes must agree: one flagged carol@example.co in
+    # "carol@example.com", the other missed "到émile@".
+    # As the audit reads them from the settings (see _Auditor).
+    forms = {form.encode(): "X" for form in (address, address.replace("@", "%40"))}
+    assert (
+        bool(_plain_addresses_in(text.lower().encode(), _address_index(forms))) == found
+    )
+    hashes = {
+        hash_email(candidate)
+        for match in addresses_in(text.encode())
+        for candidate in candidate_addresses(match)
+    }
+    assert (hash_email(address) in hashes) == found
 
 
 def test_an_at_among_dotted_words_gives_a_bounded_number_of_candidates():
@@ -1396,6 +1447,9 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
     [
         ({"SITEURL": "http://localhost:8000"}, False),  # as it was built
         ({"SITEURL": "http://localhost:8000/"}, False),
+        ({"SITEURL": "http://localhost:8000/de"}, True),
+        ({"SITEURL": "http://localhost"}, True),
+        ({"SITEURL": "http://localhost:80"}, True),
         ({"SITEURL": ""}, True),
         ({"SITEURL": "http://127.0.0.1:8000"}, True),
         ({"SITEURL": "example.org"}, True),  # no scheme: not a site's URL
@@ -1408,6 +1462,15 @@ def test_a_siteurl_left_uncompared_is_noted_unless_the_manifest_has_it(settings,
     assert (said is not None) == note, said
     if note:
         assert f"{settings['SITEURL']!r}, not a public site's URL" in said
+
+
+def test_a_language_site_built_with_the_same_settings_gets_no_note():
+    # The audit command printed for a language's folder gives --settings.
+    settings = {"SITEURL": "http://localhost:8000"}
+    assert (
+        siteurl_not_compared(settings, "conf.py", "http://localhost:8000/de/") is None
+    )
+    assert siteurl_not_compared(settings, "conf.py", "http://localhost:8000de")
 
 
 def test_links_to_flattr_without_their_scheme_are_said_to_be_so(copy, capsys):
@@ -1789,7 +1852,13 @@ def test_an_address_the_build_refuses_as_an_owner_is_still_looked_for(
         "holds the plain email address of author 'Eve' (from FLATTR_AUTHORS)",
         "holds the plain email address of the site (FLATTR_USERNAME)",
     ]
-    # (The site's own URL is named, in the note on its SITEURL.)
-    assert "@example.org" not in json.dumps(report)
-    site = "https://community.example.org"  # the sample site's
-    assert report["notes"][0].startswith(f"The manifest's site, {site}, was")
+    # The site's own URL is named, in the note on its SITEURL, and nothing
+    # else on this domain.
+    (note,) = report.pop("notes")
+    assert note == (
+        "The manifest's site, https://community.example.org, was not compared "
+        f"with SITEURL of {settings}: that is '', not a public site's URL. To "
+        "compare them, audit with the settings file the site was published "
+        "with (for a site made by pelican-quickstart, publishconf.py)"
+    )
+    assert "example.org" not in json.dumps(report)
