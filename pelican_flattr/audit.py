@@ -85,18 +85,23 @@ CHUNK_OVERLAP = 1024
 _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
 _LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
-_DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%[0-9A-Fa-f]{2}){1,63}"  # "%C3%A4": ä
+# A label's escapes are those of UTF-8's bytes ("%C3%A4": ä) and of "-":
+# "%2C", "%20" or "%40" after a domain ends it ("mailto:a%40b.org%2Cc%40d").
+_DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%(?:[89A-Fa-f][0-9A-Fa-f]|2[dD])){1,63}"
 # At most 127 labels, as in DNS: every shorter domain is tried in turn.
 _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 # A character reference to "@", with or without its ";" (a browser reads
 # "&#64" too), perhaps escaped again ("&amp;#64;" in a feed). It starts
 # with "&", a literal the regular expression engine scans for quickly.
 _AT_REFERENCE = re.compile(rb"&(?:amp;)*(?i:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat;)")
-# What a reader does not see inside a word: a soft hyphen, a zero-width
-# space, non-joiner or joiner, a word joiner, a zero-width no-break space
-# (UTF-8), and <wbr>. "car&shy;ol@example.org" shows the address whole.
+# What a reader does not see inside a word, in UTF-8: a soft hyphen, the
+# combining grapheme joiner, zero-width spaces and joiners, direction marks,
+# embeddings and isolates, the word joiner and invisible operators,
+# variation selectors, a zero-width no-break space; and <wbr>.
+# "car&shy;ol@example.org" shows the address whole.
 _UNSEEN = re.compile(
-    rb"\xc2\xad|\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf|<wbr\s*/?>",
+    rb"\xc2\xad|\xcd\x8f|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]"
+    rb"|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|<wbr(?:\s[^>]*)?/?>",
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"[\w-]+")
@@ -759,13 +764,17 @@ def with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
 
 
 def _as_seen(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Those of ``chunks`` that hold an "@" (or "%40"), each as a reader
-    sees it: without the characters a browser does not show (see
-    ``_UNSEEN``). Not also as written: "anna.<wbr>carol@" reads as
-    "anna.carol@", another person's address."""
+    """Those of ``chunks`` that hold an "@" (or "%40"), each as written and,
+    where it differs, as a reader sees it: without the characters a browser
+    does not show (see ``_UNSEEN``). As written too, since a harvester
+    reads the source: "foo&#8203;carol@" holds carol's address for it, and
+    "anna.<wbr>carol@" is taken for carol's (a false alarm kept)."""
     for chunk in chunks:
         if b"@" in chunk or b"%40" in chunk:
-            yield _UNSEEN.sub(b"", chunk)
+            yield chunk
+            seen = _UNSEEN.sub(b"", chunk)
+            if len(seen) < len(chunk):
+                yield seen
 
 
 def addresses_in(chunk: bytes) -> Iterator[bytes]:
@@ -831,7 +840,7 @@ def _plain_addresses_in(lowered: bytes, index: AddressIndex) -> set[Any]:
             for length in addresses.domain_lengths:
                 domain = lowered[after : after + length]
                 by_local = addresses.by_domain.get(domain)
-                if by_local and _domain_ends(lowered, after + length):
+                if by_local:
                     for size in addresses.local_lengths[domain]:
                         if size <= at and _local_part_starts(lowered, at - size):
                             whose = by_local.get(lowered[at - size : at])
@@ -862,18 +871,6 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
     return True
 
 
-def _domain_ends(lowered: bytes, end: int) -> bool:
-    """Whether an address's domain can end at ``lowered[end]``, as
-    ``candidate_addresses`` cuts one: not before a letter or digit that
-    continues its last label ("example.co" in "example.com"), but before
-    anything else, letters of another script after ASCII too
-    ("example.org联系我")."""
-    after = _character_at(lowered, end)
-    if not after.isalnum():
-        return True
-    return not after.isascii() and _character_before(lowered, end)[0].isascii()
-
-
 def _starts_another_script(before: str, first: str) -> bool:
     """Whether an address may start with ``first`` right after ``before``,
     with no space between, as Chinese and Japanese write ("请发邮件到dave@",
@@ -883,13 +880,26 @@ def _starts_another_script(before: str, first: str) -> bool:
         return False
     if first.isascii():
         return True
-    return before.isalpha() and first.isalpha() and _script(before) != _script(first)
+    script = _unspaced_script(before)
+    return script is not None and first.isalpha() and _unspaced_script(first) != script
 
 
-def _script(character: str) -> str:
-    """The first word of the character's Unicode name: its script, for
-    letters ("LATIN", "CJK", "HIRAGANA", "CYRILLIC")."""
-    return unicodedata.name(character, "").partition(" ")[0]
+# Scripts written without spaces between words, by the first word of their
+# characters' Unicode names (Japanese mixes kanji and kana in one word).
+_UNSPACED_SCRIPTS = {
+    "CJK": "CJK",
+    "IDEOGRAPHIC": "CJK",
+    "HIRAGANA": "CJK",
+    "KATAKANA": "CJK",
+    "THAI": "THAI",
+}
+
+
+def _unspaced_script(character: str) -> str | None:
+    """The script of ``character`` when it is one written without spaces
+    ("CJK" for Chinese and Japanese, "THAI"), else None."""
+    name = unicodedata.name(character, "").removeprefix("HALFWIDTH ")
+    return _UNSPACED_SCRIPTS.get(name.partition(" ")[0])
 
 
 _ESCAPE_AT = re.compile(rb"(?:%[0-9a-f]{2}){1,4}")
@@ -971,18 +981,16 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         or _starts_another_script(local[start - 1], local[start])
     ]
     labels = domain.split(".")
-    spellings = [labels]
-    # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no space
-    # after it) -> "org" too.
-    for pattern in (_LABEL, _ALNUM, _ASCII_LABEL):
-        word = pattern.match(labels[-1])
-        if word and word.end() < len(labels[-1]):
-            spellings.append([*labels[:-1], word.group(0)])
-    domains = {".".join(spelling) for spelling in spellings} | {
-        ".".join(spelling[:end])
-        for spelling in spellings
-        for end in range(min(len(spelling), _MOST_LABELS_CUT), 1, -1)
-    }
+    domains = {domain}
+    for end in range(min(len(labels), _MOST_LABELS_CUT), 1, -1):
+        kept = labels[:end]
+        domains.add(".".join(kept))
+        # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no
+        # space after it, the next word too: "org或dave.smith") -> "org".
+        for pattern in (_LABEL, _ALNUM, _ASCII_LABEL):
+            word = pattern.match(kept[-1])
+            if word and word.end() < len(kept[-1]):
+                domains.add(".".join([*kept[:-1], word.group(0)]))
     for part in local_parts:
         for host in domains:
             yield f"{part}@{host}"
@@ -1413,10 +1421,18 @@ def siteurl_not_compared(
         return None
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     value = str(settings.get(source) or "")
-    base, recorded = value.rstrip("/"), recorded.rstrip("/")
-    # A language's site below it (i18n_subsites), as _check_manifest_site.
-    if base and (recorded == base or recorded.startswith(base + "/")):
-        return None
+    recorded = recorded.rstrip("/")
+    # A language's site below it or at one of I18N_SUBSITES, as
+    # _check_manifest_site takes them.
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.values() if isinstance(subsites, Mapping) else ()
+    for each in (settings, *languages):
+        if not isinstance(each, Mapping):
+            continue
+        base = str(each.get("FLATTR_SITEURL") or each.get("SITEURL") or "")
+        base = base.rstrip("/")
+        if base and (recorded == base or recorded.startswith(base + "/")):
+            return None
     return (
         f"The manifest's site, {recorded}, was not compared with {source} of "
         f"{path}: that is {value!r}, not a public site's URL. To compare them, "
