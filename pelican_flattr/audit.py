@@ -85,9 +85,13 @@ CHUNK_OVERLAP = 1024
 _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
 _LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
-# A label's escapes are those of UTF-8's bytes ("%C3%A4": ä) and of "-":
-# "%2C", "%20" or "%40" after a domain ends it ("mailto:a%40b.org%2Cc%40d").
-_DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|%(?:[89A-Fa-f][0-9A-Fa-f]|2[dD])){1,63}"
+# A label's escapes are those of UTF-8's bytes ("%C3%A4": ä) and of
+# letters, digits, "-" and ".": "%2C", "%20" or "%40" after a domain ends
+# it ("mailto:a%40b.org%2Cc%40d").
+_DOMAIN_ESCAPE = (
+    rb"%(?:[89A-Fa-f][0-9A-Fa-f]|2[dDeE]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])"
+)
+_DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|" + _DOMAIN_ESCAPE + rb"){1,63}"
 # At most 127 labels, as in DNS: every shorter domain is tried in turn.
 _DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
 # A character reference to "@", with or without its ";" (a browser reads
@@ -891,6 +895,7 @@ _UNSPACED_SCRIPTS = {
     "IDEOGRAPHIC": "CJK",
     "HIRAGANA": "CJK",
     "KATAKANA": "CJK",
+    "KATAKANA-HIRAGANA": "CJK",  # "ー", the prolonged sound mark
     "THAI": "THAI",
 }
 
@@ -981,9 +986,9 @@ def candidate_addresses(found: bytes) -> Iterator[str]:
         or _starts_another_script(local[start - 1], local[start])
     ]
     labels = domain.split(".")
-    domains = {domain}
-    for end in range(min(len(labels), _MOST_LABELS_CUT), 1, -1):
-        kept = labels[:end]
+    domains = set()
+    shorter = range(min(len(labels), _MOST_LABELS_CUT), 1, -1)
+    for kept in [labels, *(labels[:end] for end in shorter)]:
         domains.add(".".join(kept))
         # "org…" -> "org"; "org--or" (a dash after it) and "org联系我" (no
         # space after it, the next word too: "org或dave.smith") -> "org".

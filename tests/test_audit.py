@@ -1326,6 +1326,7 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         ("山田たろう@example.jp", "たろう@example.jp", False, False),
         ("ªémile@example.org", "émile@example.org", False, False),
         ("ＡＢémile@example.org", "émile@example.org", False, False),
+        ("管理者はサーバーémile@example.org", "émile@example.org", True, True),
         # A domain cut where its labels' letters end.
         ("carol@example.org联系我", "carol@example.org", True, True),
         (
@@ -1359,6 +1360,17 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         # address in carol@example.com.
         ("Email: carol@example.orgPhone: 555", "carol@example.org", True, False),
         ("write to carol@example.com", "carol@example.co", True, False),
+        # Letters, digits and dots escaped in a domain are still its own.
+        ("mailto:carol@%65xample.org", "carol@example.org", False, True),
+        ("mailto:carol%40ex%61mple.org", "carol@example.org", False, True),
+        ("carol%40mail%2Eexample.org", "carol@mail.example.org", False, True),
+        # Past the tenth label too.
+        (
+            "carol@a.b.c.d.e.f.g.h.i.j.example.org…",
+            "carol@a.b.c.d.e.f.g.h.i.j.example.org",
+            True,
+            True,
+        ),
     ],
 )
 def test_how_each_address_check_reads_an_address_s_ends(text, address, plain, hashed):
@@ -1386,6 +1398,11 @@ def test_an_at_among_dotted_words_gives_a_bounded_number_of_candidates():
     assert max(len(c.partition("@")[0]) for c in candidates) == 64
     assert "a=" * 32 + "@b.b" in candidates
     assert ("b." * 126 + "c") in {c.partition("@")[2] for c in candidates}
+    # Labels cut where their letters end, in three ways each ("a-é…": "a-é",
+    # "a", "a-"): four spellings of each shorter domain at most.
+    token = b"a=" * 96 + b"@" + "a-é….".encode() * 126 + b"c"
+    (found,) = addresses_in(b"see " + token + b" here")
+    assert len(set(candidate_addresses(found))) <= 33 * (4 * 9 + 4)
 
 
 # --- What the review of the audit found. ---
