@@ -428,7 +428,7 @@ class _Auditor:
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
         names, digests = set(), set()
-        for chunk in _as_seen(chunks):
+        for chunk in as_seen(chunks):
             names.update(_plain_addresses_in(chunk.lower(), self.plain_addresses))
             if not self.email_owners:
                 continue
@@ -767,7 +767,7 @@ def with_entities_decoded(data: bytes, times: int = 1) -> list[bytes]:
     return texts
 
 
-def _as_seen(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def as_seen(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Those of ``chunks`` that hold an "@" (or "%40"), each as written and,
     where it differs, as a reader sees it: without the characters a browser
     does not show (see ``_UNSEEN``). As written too, since a harvester

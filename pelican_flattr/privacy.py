@@ -407,7 +407,12 @@ def warn_about_published_addresses(pelican: Any) -> None:
         return
     import hashlib
 
-    from .audit import addresses_in, candidate_addresses, with_entities_decoded
+    from .audit import (
+        addresses_in,
+        as_seen,
+        candidate_addresses,
+        with_entities_decoded,
+    )
 
     output = Path(pelican.settings["OUTPUT_PATH"])
     for entry in sorted(entries, key=lambda entry: entry.source):
@@ -419,6 +424,7 @@ def warn_about_published_addresses(pelican: Any) -> None:
             texts = with_entities_decoded(data)
             if b"\\" in data:  # as the reST reader took the owner from it
                 texts += [_without_escapes(text) for text in texts]
+            texts = list(as_seen(texts))
             shaped = {
                 token
                 for text in texts
@@ -474,7 +480,7 @@ def warn_about_addresses_in_things() -> None:
     at_site_tags = [tag for tag in site_tags if "@" in tag]
     if not named and not at_site_tags:
         return
-    from .audit import addresses_in, candidate_addresses
+    from .audit import addresses_in, as_seen, candidate_addresses
 
     digests = {
         ct.thing.owner.value.removeprefix("email:")
@@ -485,7 +491,8 @@ def warn_about_addresses_in_things() -> None:
     def holds_an_owner_address(text: str) -> bool:
         return any(
             hash_email(address) in digests
-            for token in addresses_in(text.encode())
+            for seen in as_seen([text.encode()])
+            for token in addresses_in(seen)
             for address in candidate_addresses(token)
         )
 

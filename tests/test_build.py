@@ -1630,6 +1630,8 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
             "t.md": article("Mail carol@example.org", "Carol"),
             # Pelican takes a slug as written: the URL holds it.
             "u.md": article("Slugged", "Carol", slug="carol@example.org"),
+            # What a reader does not see hides nothing: "car-ol" at most.
+            "v.md": article("Mail car\u00adol@example.org", "Carol", slug="v"),
         },
         FLATTR_AUTHORS={"Carol": authors["Carol"]},
     )
@@ -1638,7 +1640,7 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
         "email address of an owner, which its page shows and its auto-submit "
         "URL sends to Flattr, in the page's head and button, the feeds and the "
         'manifest: write the address another way ("carol at example dot org")'
-        for name, field in (("t.md", "title"), ("u.md", "URL"))
+        for name, field in (("t.md", "title"), ("u.md", "URL"), ("v.md", "title"))
     ]
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
