@@ -86,14 +86,14 @@ _AT = re.compile(rb"@|%40")
 # 64 characters, each perhaps percent-encoded UTF-8 ("%C3%A9"): 192 bytes.
 _LOCAL_PART = re.compile(rb"[^%s]{1,192}\Z" % NOT_IN_ADDRESS.encode())
 # A label's escapes are those of UTF-8's bytes ("%C3%A4": ä) and of
-# letters, digits, "-" and ".": "%2C", "%20" or "%40" after a domain ends
-# it ("mailto:a%40b.org%2Cc%40d").
-_DOMAIN_ESCAPE = (
-    rb"%(?:[89A-Fa-f][0-9A-Fa-f]|2[dDeE]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])"
-)
+# letters, digits and "-"; a "." between labels may be escaped too ("%2E").
+# "%2C", "%20" or "%40" after a domain ends it ("mailto:a%40b.org%2Cc%40d").
+_DOMAIN_ESCAPE = rb"%(?:[89A-Fa-f][0-9A-Fa-f]|2[dD]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])"
 _DOMAIN_LABEL = rb"(?:[A-Za-z0-9\x80-\xff-]|" + _DOMAIN_ESCAPE + rb"){1,63}"
 # At most 127 labels, as in DNS: every shorter domain is tried in turn.
-_DOMAIN = re.compile(_DOMAIN_LABEL + rb"(?:\." + _DOMAIN_LABEL + rb"){1,126}")
+_DOMAIN = re.compile(
+    _DOMAIN_LABEL + rb"(?:(?:\.|%2[eE])" + _DOMAIN_LABEL + rb"){1,126}"
+)
 # A character reference to "@", with or without its ";" (a browser reads
 # "&#64" too), perhaps escaped again ("&amp;#64;" in a feed). It starts
 # with "&", a literal the regular expression engine scans for quickly.

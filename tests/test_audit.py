@@ -1364,6 +1364,13 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         ("mailto:carol@%65xample.org", "carol@example.org", False, True),
         ("mailto:carol%40ex%61mple.org", "carol@example.org", False, True),
         ("carol%40mail%2Eexample.org", "carol@mail.example.org", False, True),
+        ("mailto:carol@example%2Eorg", "carol@example.org", False, True),
+        (
+            "mailto:%63%61%72%6F%6C%40%65%78%61%6D%70%6C%65%2E%6F%72%67",
+            "carol@example.org",
+            False,
+            True,
+        ),
         # Past the tenth label too.
         (
             "carol@a.b.c.d.e.f.g.h.i.j.example.org…",
