@@ -878,8 +878,8 @@ def _local_part_starts(lowered: bytes, start: int) -> bool:
 def _starts_another_script(before: str, first: str) -> bool:
     """Whether an address may start with ``first`` right after ``before``,
     with no space between, as Chinese and Japanese write ("请发邮件到dave@",
-    "到émile@"): ASCII after another script's character, or letters of two
-    scripts."""
+    "到émile@"): ASCII after another script's character, or a letter after
+    a script written without spaces, of another script."""
     if before.isascii() or not first:
         return False
     if first.isascii():
@@ -1373,16 +1373,24 @@ def _check_manifest_site(
 ) -> None:
     """ManifestError when the manifest at ``path`` records another site
     than those of ``siteurls``: each of its pages, feed entries and buttons
-    would be reported, and none would say why. A language's site of
-    i18n_subsites lies under the site's URL, or at one of its own."""
-    recorded = recorded.rstrip("/")
-    if any(recorded == url or recorded.startswith(url + "/") for url in siteurls):
+    would be reported, and none would say why."""
+    if _is_one_of(recorded, siteurls):
         return
     raise ManifestError(
-        f"{path}: is the manifest of {recorded}, but {named} is {siteurls[0]}: "
-        "the manifest of another site, or a site built with other settings? "
-        "Audit with the settings file the site was built with, or its own "
-        "manifest"
+        f"{path}: is the manifest of {recorded.rstrip('/')}, but {named} is "
+        f"{siteurls[0]}: the manifest of another site, or a site built with "
+        "other settings? Audit with the settings file the site was built with, "
+        "or its own manifest"
+    )
+
+
+def _is_one_of(recorded: str, siteurls: Iterable[str]) -> bool:
+    """Whether the site URL a manifest records is one of ``siteurls`` (each
+    without its last "/"): one of them, or below one, as a language's site
+    of i18n_subsites lies under the site's URL, or at one of its own."""
+    recorded = recorded.rstrip("/")
+    return any(
+        url and (recorded == url or recorded.startswith(url + "/")) for url in siteurls
     )
 
 
@@ -1395,18 +1403,12 @@ def site_from_settings(
     the public one (a relative or development SITEURL, as a pelicanconf.py
     for ``pelican --listen`` has it), which the audit then does not compare.
     """
-    urls = [_public_siteurl(settings)]
+    urls = [_public_siteurl(each) for each in _sites(settings)]
     if urls[0] is None:
         return None
-    subsites = settings.get("I18N_SUBSITES")
-    if isinstance(subsites, Mapping):
-        urls += [
-            _public_siteurl(each)
-            for each in subsites.values()
-            if isinstance(each, Mapping)
-        ]
-    source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
-    return tuple(url for url in urls if url is not None), f"{source} of {path}"
+    return tuple(
+        url for url in urls if url is not None
+    ), f"{_source(settings)} of {path}"
 
 
 def siteurl_not_compared(
@@ -1414,43 +1416,51 @@ def siteurl_not_compared(
 ) -> str | None:
     """What to tell the operator when the settings file at ``path`` gives
     no public URL to compare the manifest's (``recorded``) with, as
-    ``site_from_settings`` found; None when it gives one, or gives the same
-    URL the manifest records, or one below it (a site built with those
+    ``site_from_settings`` found; None when it gives one, or when the
+    manifest's is one of the URLs it gives (a site built with those
     settings, or a language's site of it).
 
     A pelicanconf.py for ``pelican --listen`` beside a publishconf.py is the
     usual case: its FLATTR_AUTHORS serve the address check, but a manifest
     copied from another site would pass unseen, so the audit says so.
     """
-    if _public_siteurl(settings) is not None:
+    if _public_siteurl(settings) is not None or _is_one_of(
+        recorded, map(_siteurl, _sites(settings))
+    ):
         return None
-    source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
-    value = str(settings.get(source) or "")
-    recorded = recorded.rstrip("/")
-    # A language's site below it or at one of I18N_SUBSITES, as
-    # _check_manifest_site takes them.
-    subsites = settings.get("I18N_SUBSITES")
-    languages = subsites.values() if isinstance(subsites, Mapping) else ()
-    for each in (settings, *languages):
-        if not isinstance(each, Mapping):
-            continue
-        base = str(each.get("FLATTR_SITEURL") or each.get("SITEURL") or "")
-        base = base.rstrip("/")
-        if base and (recorded == base or recorded.startswith(base + "/")):
-            return None
+    source = _source(settings)
     return (
-        f"The manifest's site, {recorded}, was not compared with {source} of "
-        f"{path}: that is {value!r}, not a public site's URL. To compare them, "
-        "audit with the settings file the site was published with (for a site "
-        "made by pelican-quickstart, publishconf.py)"
+        f"The manifest's site, {recorded.rstrip('/')}, was not compared with "
+        f"{source} of {path}: that is {str(settings.get(source) or '')!r}, not a "
+        "public site's URL. To compare them, audit with the settings file the "
+        "site was published with (for a site made by pelican-quickstart, "
+        "publishconf.py)"
     )
 
 
+def _sites(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The settings of the site, then of each of its languages' sites in
+    ``I18N_SUBSITES`` (i18n_subsites)."""
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.values() if isinstance(subsites, Mapping) else ()
+    return [settings, *(each for each in languages if isinstance(each, Mapping))]
+
+
+def _source(settings: Mapping[str, Any]) -> str:
+    """The setting that gives the site's URL."""
+    return "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
+
+
+def _siteurl(settings: Mapping[str, Any]) -> str:
+    """``FLATTR_SITEURL``, else ``SITEURL``, of ``settings``, without its
+    last "/"; "" when neither is given."""
+    return str(settings.get(_source(settings)) or "").rstrip("/")
+
+
 def _public_siteurl(settings: Mapping[str, Any]) -> str | None:
-    """``FLATTR_SITEURL``, else ``SITEURL``, of ``settings`` when it is an
-    absolute URL of a public site, without its last "/"."""
-    value = settings.get("FLATTR_SITEURL") or settings.get("SITEURL")
-    value = str(value or "").rstrip("/")
+    """``_siteurl`` of ``settings`` when it is an absolute URL of a public
+    site."""
+    value = _siteurl(settings)
     if not value or check_thing_url(value + "/") is not None:
         return None
     return None if is_development_url(value) else value
