@@ -476,13 +476,16 @@ def test_serve_says_what_is_wrong_with_the_store_once(tmp_path, capsys, monkeypa
     # "cannot open the store .: store .: unable to open database file"
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     monkeypatch.chdir(tmp_path)
-    assert main(["webhook", "serve", "--store", "."]) == 2
+    # --port 0: the store is opened once the server listens, and the
+    # default port may be taken on the machine that runs the tests.
+    assert main(["webhook", "serve", "--store", ".", "--port", "0"]) == 2
     assert capsys.readouterr().err == (
         "pelican-flattr: store .: is a folder, not a file; name the store's file\n"
     )
     settings = tmp_path / "pelicanconf.py"
     settings.write_text("FLATTR_STORE = '/dev/null'\n")
-    assert main(["webhook", "serve", "--settings", str(settings)]) == 2
+    command = ["webhook", "serve", "--settings", str(settings), "--port", "0"]
+    assert main(command) == 2
     assert capsys.readouterr().err.endswith(
         f"pelican-flattr: store /dev/null (FLATTR_STORE of {settings}): is not a "
         "file; name the store's file\n"
