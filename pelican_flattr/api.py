@@ -755,7 +755,8 @@ class FlattrClient:
             limited = code == "rate_limit_exceeded" or status == 429
             kind = RateLimitExceeded if limited else RefusedByFlattr
             raise kind(
-                _refusal(code, description, status, sent, who, username, rate_limit),
+                _refusal(code, description, status, sent, who, username, rate_limit)
+                + _not_flattrs_own(self.base_url, code, username),
                 code=code,
                 description=description,
                 status=status,
@@ -998,6 +999,19 @@ def _http_date(value: str) -> datetime:
         # and a naive datetime's timestamp() would take the local one.
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
+
+
+def _not_flattrs_own(base_url: str, code: str, username: str | None) -> str:
+    """A hint for an API base URL of the operator's own: a mistyped one (its
+    path left off) answers every user as not found, as Flattr does for a
+    user who does not exist."""
+    own = base_url.rstrip("/") != DEFAULT_BASE_URL
+    if code != "not_found" or not username or not own:
+        return ""
+    return (
+        f"; if {username} is a Flattr user, check the API base URL {base_url}, "
+        "which is not Flattr's own"
+    )
 
 
 def _refusal(

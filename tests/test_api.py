@@ -180,9 +180,37 @@ def test_not_found(client, stub):
     with pytest.raises(RefusedByFlattr) as raised:
         client.verify("partner:ns:1", "nobody")
     assert raised.value.code == "not_found"
+    # The stub is not Flattr's own API address: a mistyped one (its path
+    # left off) would answer every user so.
     assert str(raised.value) == (
-        "Flattr has no user named nobody (404 not_found: No such user)"
+        "Flattr has no user named nobody (404 not_found: No such user); if "
+        f"nobody is a Flattr user, check the API base URL {stub.url}, which "
+        "is not Flattr's own"
     )
+
+
+def test_an_api_address_without_its_path_is_named_on_not_found(stub, clock):
+    # --api-url http://127.0.0.1:PORT, /rest/v2 left off: every user is
+    # "not found", and the operator must learn where to look.
+    base = stub.url.removesuffix("/rest/v2")
+    assert base != stub.url
+    with (
+        FlattrClient(TOKEN, base, clock=clock, sleep=clock.sleep) as client,
+        pytest.raises(RefusedByFlattr) as raised,
+    ):
+        client.verify("partner:ns:1", "alice")
+    assert raised.value.code == "not_found"
+    assert f"check the API base URL {base}, which is not Flattr's own" in str(
+        raised.value
+    )
+
+
+@pytest.mark.parametrize("base", [api.DEFAULT_BASE_URL, api.DEFAULT_BASE_URL + "/"])
+def test_flattrs_own_api_address_gets_no_hint(base):
+    # Flattr's own address is never the mistake; its answer stands alone.
+    assert api._not_flattrs_own(base, "not_found", "nobody") == ""
+    assert api._not_flattrs_own("http://127.0.0.1:1", "unauthorized", "x") == ""
+    assert api._not_flattrs_own("http://127.0.0.1:1", "not_found", None) == ""
 
 
 def test_a_500_with_an_html_body(client, stub):
