@@ -194,6 +194,8 @@ def attach_things(generators: list[Any]) -> None:
             displaced.add(id(_displace(holder)))
         content.flattr = content_thing
         state.content_things.append(content_thing)
+        if outcome.open_graph_texts:
+            state.open_graph_texts[source] = outcome.open_graph_texts
         if is_article:
             key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing

@@ -118,6 +118,11 @@ class BuildState:
     # --autoreload, which must not repeat every warning on each try.
     finished: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
+    # Source -> what only its page's Open Graph tags publish that holds an
+    # "@" (see resolve.Resolution.open_graph_texts).
+    open_graph_texts: dict[str, tuple[tuple[str, str], ...]] = field(
+        default_factory=dict
+    )
     problems: list[str] = field(default_factory=list)
     page: PageRender = field(default_factory=lambda: PageRender())
     # Feeds: article.url -> its thing, and the feed files that carry it.

@@ -457,13 +457,16 @@ def warn_about_addresses_in_things() -> None:
       that asks its readers to write to its author. Pelican publishes the
       text on the page, and the thing puts it in the auto-submit URL, which
       the page's head and button, the feeds and the manifest carry, and
-      which sends it to Flattr.
+      which sends it to Flattr;
+    * in what only the page's Open Graph tags add: its image's URL (a
+      folder named by the address), and an article's category.
 
     Either way the build said nothing, and only the audit found it. Only
     things with an "@" in one of these are read.
     """
     things = build.current.content_things
     settings = build.current.settings
+    open_graph_texts = build.current.open_graph_texts
     # FLATTR_TAGS go to every thing: said once, of the setting, below. As
     # things hold them: cleaned, and one of each in any letter case.
     site_tags = frozenset(
@@ -473,7 +476,9 @@ def warn_about_addresses_in_things() -> None:
         (
             ct
             for ct in things
-            if "@" in ct.source or _texts_with_at_sign(ct.thing, site_tags)
+            if "@" in ct.source
+            or ct.source in open_graph_texts
+            or _texts_with_at_sign(ct.thing, site_tags)
         ),
         key=lambda ct: ct.source,
     )
@@ -528,6 +533,19 @@ def warn_about_addresses_in_things() -> None:
                 "address of an owner, which its page shows and its auto-submit "
                 "URL sends to Flattr, in the page's head and button, the feeds "
                 f"and the manifest: {advice}"
+            )
+        fields = [
+            name
+            for name, text in open_graph_texts.get(source, ())
+            if holds_an_owner_address(text)
+        ]
+        if fields:
+            verb = "hold" if len(fields) > 1 else "holds"
+            build.warn(
+                f"{source}: the {build.listed(fields)} of this content {verb} "
+                "the plain email address of an owner, which its page's Open "
+                "Graph tags publish: write the address another way, or leave "
+                "it out"
             )
     build.fail_if_strict()
 

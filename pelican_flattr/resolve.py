@@ -119,6 +119,9 @@ class Resolution:
     language_fallback: str | None = None
     # Something that costs the page an Open Graph tag, not its button.
     warning: str | None = None
+    # (field, text) of what only the page's Open Graph tags publish, where
+    # it holds an "@": for the privacy check at the end of the build.
+    open_graph_texts: tuple[tuple[str, str], ...] = ()
 
 
 class _FieldError(Exception):
@@ -674,6 +677,10 @@ def resolve(
         tags=tags,
         hidden=settings.hidden if hidden is None else hidden,
     )
+    image_problem, open_graph_texts = None, ()
+    if settings.open_graph:
+        image, image_problem = _image(content, settings)
+        open_graph_texts = _open_graph_texts_with_at(image, content, is_article)
     return Resolution(
         content_thing=ContentThing(
             thing=thing,
@@ -684,5 +691,22 @@ def resolve(
             content_url=content_url,
         ),
         language_fallback=fallback,
-        warning=_image(content, settings)[1] if settings.open_graph else None,
+        warning=image_problem,
+        open_graph_texts=open_graph_texts,
     )
+
+
+def _open_graph_texts_with_at(
+    image: str | None, content: Any, is_article: bool
+) -> tuple[tuple[str, str], ...]:
+    """The values the page's Open Graph tags add that may hold an address
+    (an "@", as written or escaped): its image, and an article's category,
+    which ``article:section`` repeats. Tags, title and description are the
+    thing's own, and checked as such."""
+    texts = []
+    if image and ("@" in image or "%40" in image):
+        texts.append(("image (og:image)", unquote(image)))
+    category = getattr(content, "category", None) if is_article else None
+    if category is not None and "@" in (name := str(category.name)):
+        texts.append(("category (article:section)", name))
+    return tuple(texts)

@@ -1559,6 +1559,52 @@ def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_lo
     assert any("path of this source" in r.getMessage() for r in flattr_log.records)
 
 
+def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_log):
+    # og:image and article:section are the page's head's alone: an image
+    # in a folder named by the address, or a category written as it, went
+    # into them with the build silent, strict or not; only the audit said.
+    from conftest import build
+
+    files = {
+        "cover.md": article(
+            "Cover", "Carol", og_image="/images/carol@example.org/cover.png"
+        ),
+        "escaped.md": article(
+            "Escaped", "Alice", image="https://cdn.example.net/carol%40example.org.png"
+        ),
+        "section.md": article("Section", "Carol", category="carol@example.org"),
+        # An address of no owner here: an image like any other.
+        "other.md": article("Other", "Carol", og_image="/images/desk@example.org.png"),
+    }
+    authors = {"Carol": "email:carol@example.org", "Alice": "alice"}
+    output = build(tmp_path, files, FLATTR_AUTHORS=authors)
+    tail = (
+        "the plain email address of an owner, which its page's Open Graph "
+        "tags publish: write the address another way, or leave it out"
+    )
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "WARNING",
+            f"pelican-flattr: {name}: the {field} of this content holds {tail}",
+        )
+        for name, field in (
+            ("cover.md", "image (og:image)"),
+            ("escaped.md", "image (og:image)"),
+            ("section.md", "category (article:section)"),
+        )
+    ]
+    head = page(output / "cover.html").find("meta", property="og:image")
+    assert "carol@example.org" in head["content"]  # what the warning is about
+    assert audit_command(["audit", str(output)]) == 1  # what the build names
+    # Without Open Graph the head publishes neither: nothing to say.
+    flattr_log.clear()
+    build(tmp_path / "off", files, FLATTR_AUTHORS=authors, FLATTR_OPEN_GRAPH=False)
+    assert not flattr_log.records
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert any("cover.md: the image" in r.getMessage() for r in flattr_log.records)
+
+
 @pytest.mark.parametrize("sign", ["\uff20", "\ufe6b"])
 def test_a_path_with_a_wide_at_sign_is_logged_without_the_address(
     tmp_path, flattr_log, sign
