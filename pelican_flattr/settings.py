@@ -149,6 +149,7 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     the next run of an autoreloading build reports it again.
     """
     authors = settings.get("FLATTR_AUTHORS")
+    owners = _owners_with_addresses(authors, settings.get("FLATTR_USERNAME"))
     if isinstance(authors, Mapping):
         scrubbed = {name: scrubbed_owner(value) for name, value in authors.items()}
         # A copy, not the dict itself, which is the caller's (a settings
@@ -192,6 +193,47 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
             lang: _scrubbed_settings(own) if isinstance(own, Mapping) else own
             for lang, own in subsites.items()
         }
+    # Pelican keeps every upper-case name of the settings file, and pickles
+    # them all: an owner's identifier kept in a name of its own (CAROL =
+    # "email:carol@..."), or a copy of FLATTR_AUTHORS, holds the address too.
+    if owners:
+        for name, value in list(settings.items()):
+            settings[name] = _with_owners_scrubbed(value, owners)
+
+
+def _owners_with_addresses(authors: object, username: object) -> frozenset[str]:
+    """The owner values, as written, that are an ``email:`` owner's plain
+    address (and only those: a setting may hold any other text)."""
+    values = list(authors.values()) if isinstance(authors, Mapping) else []
+    values.append(username)
+    return frozenset(
+        value
+        for value in values
+        if isinstance(value, str)
+        and holds_at_sign(value)
+        and scrubbed_owner(value) != value
+    )
+
+
+def _with_owners_scrubbed(value: Any, owners: frozenset[str], depth: int = 0) -> Any:
+    """``value`` with each string of ``owners`` in it scrubbed, in plain
+    dicts, lists and tuples a few levels deep; a container is copied only
+    when something in it changed, and otherwise kept as it is."""
+    if isinstance(value, str):
+        return scrubbed_owner(value) if value in owners else value
+    kind = type(value)
+    if depth >= 3 or kind not in (dict, list, tuple):
+        return value
+    if kind is dict:
+        items = {
+            key: _with_owners_scrubbed(v, owners, depth + 1) for key, v in value.items()
+        }
+        changed = any(items[key] is not v for key, v in value.items())
+        return items if changed else value
+    scrubbed = [_with_owners_scrubbed(v, owners, depth + 1) for v in value]
+    if all(new is old for new, old in zip(scrubbed, value, strict=True)):
+        return value
+    return kind(scrubbed)
 
 
 def _scrubbed_settings(settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -1361,6 +1361,48 @@ def test_an_encoded_or_aliased_owner_address_never_reaches_the_cache(
 
 
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_an_owner_kept_in_another_setting_never_reaches_the_cache(
+    tmp_path, flattr_log, cache_layer
+):
+    """Pelican keeps, and pickles, every upper-case name of a settings
+    file: an owner written once under a name of its own, or a copy of
+    FLATTR_AUTHORS, put the address in the cache while FLATTR_AUTHORS
+    itself was hashed."""
+    from conftest import build
+
+    carol = "email:carol.secret@example.org"
+    authors = {"Carol": carol, "Alice": "alice"}
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "CAROL": carol,
+        "FLATTR_AUTHORS": authors,
+        "MY_AUTHORS": dict(authors),
+        "SOCIAL": (("mail", carol), ("web", "https://example.org/")),
+        "TEAM": {"leads": [carol, "alice"]},
+        # Another address, of no owner: the operator's own text, kept.
+        "CONTACT": "email:desk@example.org",
+    }
+    files = {"c.md": article("Carol writes", "Carol"), "a.md": article("A", "Alice")}
+    build(tmp_path, files, **settings)
+    build(tmp_path, {}, **settings)  # a rebuild from the cache
+    cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert cached
+    assert any(b"desk@example.org" in _file_bytes(p) for p in cached)
+    for path in [
+        *cached,
+        *(p for p in (tmp_path / "output").rglob("*") if p.is_file()),
+    ]:
+        assert b"carol.secret" not in _file_bytes(path), path
+    # The settings file's own values stay as written: the next build in
+    # the process (pelican --autoreload) reads them again.
+    assert authors == {"Carol": carol, "Alice": "alice"}
+    assert settings["TEAM"] == {"leads": [carol, "alice"]}
+    assert not any("secret" in m for m in _flattr_messages(flattr_log))
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
 ):
