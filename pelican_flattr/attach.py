@@ -368,6 +368,7 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
     # typo, and is warned about as what it is.
     known |= {key for slug in slugs for key in keys_by_slug.get(slug, ())}
     build.current.known_authors |= mapped & known
+    build.current.content_names_authors |= bool(authors)
     build.current.unknown_authors |= mapped - known
     shared = {
         slug: keys
@@ -455,6 +456,17 @@ def warn_about_unknown_authors() -> None:
     state = build.current
     unknown = state.unknown_authors - state.known_authors - state.warned_authors
     state.warned_authors |= unknown
+    if unknown and not state.content_names_authors:
+        # Not a misspelt key, most likely, but content Pelican did not read
+        # (the markdown package not installed, a wrong PATH), which
+        # Pelican's own warnings have explained.
+        build.warn(
+            f"FLATTR_AUTHORS names {len(unknown)} "
+            f"author{'s' if len(unknown) > 1 else ''}, but no content of this "
+            "site names an author: if the site has articles, see why Pelican "
+            "read none of them (a Markdown site needs the markdown package)"
+        )
+        return
     for key in sorted(unknown):
         # Under FLATTR_STRICT an error: a typo gives that author's things
         # to another.

@@ -712,6 +712,37 @@ def test_image_metadata_given_twice_costs_only_the_og_image(site, flattr_log):
     )
 
 
+def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt(
+    site, flattr_log
+):
+    # Without the markdown package Pelican reads no .md file (it says so),
+    # and each key was "misspelt": sending the operator the wrong way.
+    files = {"p.md": article("A post by Carol", "Carol"), "q.md": article("Q")}
+    authors = {"Carol": "carol_f", "Alice": "alice"}
+    site(files, FLATTR_AUTHORS=authors, READERS={"md": None})
+    assert _messages(flattr_log, "FLATTR_AUTHORS") == [
+        "pelican-flattr: FLATTR_AUTHORS names 2 authors, but no content of this "
+        "site names an author: if the site has articles, see why Pelican read "
+        "none of them (a Markdown site needs the markdown package)"
+    ]
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        site(
+            files,
+            FLATTR_AUTHORS={"Carol": "carol_f"},
+            READERS={"md": None},
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "names 1 author,")
+    # Read, a key that names nobody is a misspelling again.
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={**authors, "Bob": "bob"})
+    assert _messages(flattr_log, "FLATTR_AUTHORS") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
+        "(by name or slug); check its spelling"
+    ]
+
+
 def test_a_misspelt_author_key_is_named(site, flattr_log):
     files = {"p.md": article("A post by Carol", "Carol Chen")}
     output = site(
