@@ -125,7 +125,7 @@ def add_command(subparsers: Any) -> None:
         "--host",
         default="127.0.0.1",
         help="default: 127.0.0.1; from the internet, reach it through a reverse "
-        "proxy that buffers requests (docs/webhooks.md)",
+        "proxy that buffers requests (docs/webhooks.md in the repository)",
     )
     serve.add_argument(
         "--port",
