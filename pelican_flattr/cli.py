@@ -456,22 +456,43 @@ def print_table(
         # which "[...]" must show as written.
         table.add_row(*(Text(cell) for cell in row))
     out = console()
+    widest = [
+        max(cell_len(line) for cell in cells_of for line in cell.splitlines() or [""])
+        for cells_of in zip(columns, *cells, strict=True)
+    ]
+    needed = sum(widest) + 3 * len(widest) + 1
     # The stream itself, not rich's is_terminal, which FORCE_COLOR (set by
     # many CI systems for coloured logs) makes true.
     if not _is_a_terminal(sys.stdout):
         # A log or a file: folded at 80 columns, no URL or advice ("add
         # 'Flattr_url: ...'") was left whole to copy or to search for. Each
-        # row keeps to one line there; a terminal folds to its width.
-        widest = [
-            max(
-                cell_len(line)
-                for cell in cells_of
-                for line in cell.splitlines() or [""]
-            )
-            for cells_of in zip(columns, *cells, strict=True)
-        ]
-        out = console(width=max(out.width, sum(widest) + 3 * len(widest) + 1))
+        # row keeps to one line there.
+        out = console(width=max(out.width, needed))
+    elif needed > out.width:
+        # A terminal too narrow for the table folds every cell to its
+        # column, URLs and advice included: one block per row instead,
+        # each value on lines of its own, which the terminal wraps (a
+        # wrapped line copies whole).
+        _print_records(out, title, columns, cells)
+        return
     out.print(table)
+
+
+def _print_records(
+    out: Console, title: str, columns: Sequence[str], cells: list[list[str]]
+) -> None:
+    """The rows of a table as blocks: the first cell, then each other
+    ``column: value``, the value's further lines indented."""
+    from rich.text import Text
+
+    lines = [title, ""] if title else []
+    for row in cells:
+        lines.append(row[0])
+        for column, cell in zip(columns[1:], row[1:], strict=True):
+            value = "\n    ".join(cell.splitlines())
+            lines.append(f"  {column}: {value}")
+        lines.append("")
+    out.print(Text("\n".join(lines[:-1])), soft_wrap=True)
 
 
 @contextlib.contextmanager

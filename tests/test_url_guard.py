@@ -1451,3 +1451,54 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
         }
     )
     assert pages_in(settings, str(content)) == {"about.md"}
+
+
+def _on_a_terminal(command: list[str], columns: int) -> str:
+    """What ``command`` prints on a terminal ``columns`` wide (a real
+    pseudo-terminal: the command sees a TTY on stdout)."""
+    import os
+    import pty
+
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "dumb"}
+    env.pop("FORCE_COLOR", None)
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            command, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the command ended and closed its side
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_diff_on_a_narrow_terminal_keeps_each_url_and_fix_whole(tmp_path, columns):
+    # A terminal too narrow for the table folded every cell to its column:
+    # URLs and "add 'Flattr_url: ...'" came out in pieces, not to be copied.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    build(tmp_path, two_articles(slug="a-much-longer-new-slug"), FLATTR_AUTHORS=AUTHORS)
+    pelican_flattr = Path(sys.executable).with_name("pelican-flattr")
+    new = str(output / "flattr-manifest.json")
+    shown = _on_a_terminal([str(pelican_flattr), "diff", str(old), new], columns)
+    lines = shown.splitlines()
+    old_url = f"{SITEURL}/first-slug.html"
+    assert f"  thing URL: {old_url} -> {SITEURL}/a-much-longer-new-slug.html" in lines
+    assert any(
+        line.startswith(f"  note: add 'Flattr_url: {old_url}' to ") for line in lines
+    ), shown
+    assert "┃" not in shown  # no table
+    # Wide enough, the table as before.
+    assert "┃" in _on_a_terminal([str(pelican_flattr), "diff", str(old), new], 1000)
