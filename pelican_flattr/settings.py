@@ -30,7 +30,8 @@ from .identifiers import (
 from .thing import (
     CATEGORIES,
     CREDENTIALS_IN_URL,
-    INVALID_URL,
+    NO_HOST_NAME,
+    NOT_ABSOLUTE,
     NOT_UNICODE,
     check_thing_url,
     flattr_language,
@@ -620,7 +621,10 @@ def read_settings(
         )
     elif base_problem == NOT_UNICODE:
         fatal.append(f"{source} {NOT_UNICODE}")
-    elif base_problem is not None and base_problem.startswith(INVALID_URL):
+    elif base_problem is not None and base_problem not in (NOT_ABSOLUTE, NO_HOST_NAME):
+        # An absolute URL with something wrong in it (a host name browsers
+        # refuse or read as another, a port, a character): what is wrong,
+        # which the advice to write an absolute URL would not say.
         fatal.append(f"{source} is {_shown(siteurl)}, which {base_problem}")
     elif base_problem is not None:
         # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.

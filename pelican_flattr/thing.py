@@ -560,7 +560,35 @@ INVALID_URL = "is not a valid URL"
 CREDENTIALS_IN_URL = "holds a user name or password before its host (user:password@)"
 
 
+# The answers for a URL that is no absolute http(s) URL at all, which
+# read_settings answers with its advice to write one.
+NOT_ABSOLUTE = "must be an absolute http:// or https:// URL"
+NO_HOST_NAME = "has no host name"
+
+# A browser reads an http(s) URL as the WHATWG URL standard says, where
+# urllib does not: before the path, a backslash is a "/" to it (so that
+# https://example.org\evil.com/a.html is https://example.org/evil.com/a.html);
+# a host name holding one of the standard's forbidden domain code points
+# (C0 controls, space, "#%/:<>?@[\]^|" and DEL) is refused, but "%", whose
+# escapes it decodes (ex%41mple.org is example.org); so is one with an empty
+# label; and one whose last label is a number is read as an IPv4 address.
+_BEFORE_PATH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):([/\\]*)[^/\\?#]*([/\\?#]?)")
+_NOT_IN_HOST_NAME = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+_NUMBER_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+_BRACKETED_HOST = re.compile(r"\[([^\]]*)\](.*)", re.DOTALL)
+
+
 def _absolute_url_problem(url: str) -> str | None:
+    before_path = _BEFORE_PATH.match(url)
+    if (
+        before_path is not None
+        and before_path[1].lower() in ("http", "https")
+        and "\\" in before_path[2] + before_path[3]
+    ):
+        return (
+            "holds the character '\\\\' before its path: browsers read it as "
+            "'/', and so another host name or path"
+        )
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
@@ -569,12 +597,64 @@ def _absolute_url_problem(url: str) -> str | None:
         # urllib's message repeats the host part, where an address may be.
         return f"{INVALID_URL} ({redact_encoded_addresses(str(error))})"
     if parts.scheme not in ("http", "https"):
-        return "must be an absolute http:// or https:// URL"
+        return NOT_ABSOLUTE
     if not parts.netloc or hostname is None:
-        return "has no host name"
+        return NO_HOST_NAME
     if "@" in parts.netloc:
         # Published with every button, feed entry and manifest line.
         return CREDENTIALS_IN_URL
+    return _host_problem(parts.netloc)
+
+
+def _host_problem(netloc: str) -> str | None:
+    """Why the host of ``netloc`` (without a user name or password), which
+    urllib accepts, is one that browsers refuse or read as another, or None.
+    """
+    bracketed = _BRACKETED_HOST.fullmatch(netloc)
+    if bracketed is not None:
+        # urllib takes an IPvFuture ([v1.x]), a zone ([fe80::1%25eth0]) and
+        # anything after the "]" ([::1]x/): browsers refuse each.
+        literal, after = bracketed.groups()
+        if after and not after.startswith(":"):
+            return f"{INVALID_URL} (something other than a port follows its ']')"
+        try:
+            address = ipaddress.IPv6Address(literal)
+        except ValueError:
+            address = None
+        if address is None or address.scope_id is not None:
+            return (
+                f"{INVALID_URL} (what its brackets hold is no IPv6 address "
+                "without a zone, such as [2001:db8::1])"
+            )
+        return None
+    host = netloc.partition(":")[0]  # as written, not lowercased
+    found = _NOT_IN_HOST_NAME.search(host)
+    if found is not None:
+        character = found[0]
+        problem = (
+            f"holds the character {character!r} in its host name: no host name "
+            "may hold it"
+        )
+        if character == "%":
+            problem += " (browsers decode its escapes: write the name as it reads)"
+        return problem
+    # One final "." is a fully qualified name (example.org.), which browsers
+    # and DNS take as it is; any other empty label makes no name.
+    labels = (host[:-1] if host.endswith(".") else host).split(".")
+    if "" in labels:
+        return (
+            "has an empty label in its host name (a dot at its start, or two "
+            "in a row): no host name may have one"
+        )
+    if _NUMBER_LABEL.fullmatch(labels[-1]):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return (
+                "has a host name that ends in a number, which browsers read as "
+                "an IPv4 address, but is not one as they write it (such as "
+                "192.0.2.1): they refuse it, or read it as another"
+            )
     return None
 
 
