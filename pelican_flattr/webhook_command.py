@@ -361,10 +361,24 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def claim_url_for(stored: str, plain_address: str | None) -> str:
     """The claim URL to hand an owner: for an email owner, Flattr's URL
-    with the URL-encoded plain address appended."""
+    with the URL-encoded plain address appended to its path.
+
+    Flattr appends the address as the path's last segment
+    (``.../owner/foo%40example.com``): a query or fragment the claim URL
+    has (the receiver takes any absolute http(s) URL) stays after it, as it
+    came, rather than getting the address inside a query value. The path
+    ends at the first "?" or "#", as urlsplit reads it; the URL is cut there
+    by hand, not joined again with urlunsplit, which drops an empty "?" or
+    "#" and so would hand out a URL other than Flattr's.
+    """
     if plain_address is None:
         return stored
-    return stored.rstrip("/") + "/" + quote(plain_address, safe="")
+    end = min(
+        (found for found in (stored.find("?"), stored.find("#")) if found >= 0),
+        default=len(stored),
+    )
+    path_end, after = stored[:end], stored[end:]
+    return path_end.rstrip("/") + "/" + quote(plain_address, safe="") + after
 
 
 def pending_rows(
