@@ -1314,6 +1314,16 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
     ("siteurl", "says"),
     [
         ("https://blog.example.org#top", "which holds a query or fragment"),
+        # Host names a browser refuses or reads as another: accepted, every
+        # thing URL had https://example.org\evil.com/..., which it reads as
+        # https://example.org/evil.com/... (the rules: test_url_hosts.py).
+        (
+            "https://example.org\\evil.com",
+            "which holds the character '\\\\' before its path: browsers read it",
+        ),
+        ("https://example.org|x", "which holds the character '|' in its host name"),
+        ("https://ex%41mple.org", "which holds the character '%' in its host name"),
+        ("https://...", "which has an empty label in its host name"),
         ("https://blog.example.org/?lang=en", "which holds a query or fragment"),
         ("https://blog.example.org:abc", "which is not a valid URL (Port could"),
         (

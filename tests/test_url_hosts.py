@@ -117,35 +117,6 @@ def _messages(log, word: str) -> list[str]:
     return [r.getMessage() for r in log.records if word in r.getMessage()]
 
 
-@pytest.mark.parametrize(
-    ("siteurl", "says"),
-    [
-        ("https://example.org\\evil.com", BACKSLASH),
-        ("https://example.org|x", in_host("|")),
-        ("https://ex%41mple.org", in_host("%")),
-        ("https://...", EMPTY_LABEL),
-    ],
-)
-def test_a_flattr_siteurl_browsers_read_otherwise_is_refused_in_a_build(
-    site, flattr_log, siteurl, says
-):
-    # Accepted, the manifest, og:url and auto-submit URL had
-    # https://example.org\evil.com/some-article.html, which a browser
-    # reads as https://example.org/evil.com/some-article.html.
-    output = site(
-        {"a.md": article("Some article", "Alice")},
-        FLATTR_SITEURL=siteurl,
-        FLATTR_AUTHORS={"Alice": "alice"},
-    )
-    assert not (output / "flattr-manifest.json").exists()
-    (message,) = _messages(flattr_log, "FLATTR_SITEURL ")
-    assert message.startswith(
-        f"pelican-flattr: settings: FLATTR_SITEURL is {siteurl!r}, which {says}"
-    )
-    assert flattr_buttons(page(output / "some-article.html")) == []
-    assert og(page(output / "some-article.html"), "og:url") == []
-
-
 # (file, pinned URL, what its error says; None: the pin is kept)
 PINS = [
     ("backslash.md", "https://example.org\\evil.com/old.html", BACKSLASH),
