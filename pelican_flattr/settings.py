@@ -12,6 +12,7 @@ import contextlib
 import functools
 import os
 import sys
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,7 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     the next run of an autoreloading build reports it again.
     """
     authors = settings.get("FLATTR_AUTHORS")
-    owners = _owners_with_addresses(authors, settings.get("FLATTR_USERNAME"))
+    owners = _email_owners_as_written(settings)
     if isinstance(authors, Mapping):
         scrubbed = {name: scrubbed_owner(value) for name, value in authors.items()}
         # A copy, not the dict itself, which is the caller's (a settings
@@ -202,36 +203,76 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
             settings[name] = _with_owners_scrubbed(value, owners)
 
 
-def _owners_with_addresses(authors: object, username: object) -> frozenset[str]:
-    """The owner values, as written, that are an ``email:`` owner's plain
-    address (and only those: a setting may hold any other text)."""
-    values = list(authors.values()) if isinstance(authors, Mapping) else []
-    values.append(username)
-    return frozenset(
-        value
-        for value in values
-        if isinstance(value, str)
-        and holds_at_sign(value)
-        and scrubbed_owner(value) != value
-    )
+def _email_owners_as_written(settings: Mapping[str, Any], depth: int = 0) -> set[str]:
+    """The ``email:ADDRESS`` owners of ``settings``, as written: in
+    ``FLATTR_AUTHORS``, ``FLATTR_USERNAME``, the ``flattr_owner`` fields of
+    ``DEFAULT_METADATA`` and ``EXTRA_PATH_METADATA``, and each language's
+    own settings in ``I18N_SUBSITES``. Only usable ones: an entry the plugin
+    refuses (``mailto:carol@...``, a bare address) may be text the site
+    uses for itself, in a link of its own."""
+    values: list[object] = [settings.get("FLATTR_USERNAME")]
+    authors = settings.get("FLATTR_AUTHORS")
+    if isinstance(authors, Mapping):
+        values += authors.values()
+    metadata = [settings.get("DEFAULT_METADATA")]
+    by_path = settings.get("EXTRA_PATH_METADATA")
+    if isinstance(by_path, Mapping):
+        metadata += by_path.values()
+    for fields in metadata:
+        if isinstance(fields, Mapping):
+            values += [
+                value
+                for key, value in fields.items()
+                if isinstance(key, str) and key.lower() == OWNER_METADATA
+            ]
+    owners = set()
+    for value in values:
+        for text in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(text, str) and "@" in text and _is_email_owner(text):
+                owners.add(text)
+    subsites = settings.get("I18N_SUBSITES")
+    if depth == 0 and isinstance(subsites, Mapping):
+        for own in subsites.values():
+            if isinstance(own, Mapping):
+                owners |= _email_owners_as_written(own, depth + 1)
+    return owners
 
 
-def _with_owners_scrubbed(value: Any, owners: frozenset[str], depth: int = 0) -> Any:
-    """``value`` with each string of ``owners`` in it scrubbed, in plain
-    dicts, lists and tuples a few levels deep; a container is copied only
-    when something in it changed, and otherwise kept as it is."""
+def _is_email_owner(text: str) -> bool:
+    try:
+        return parse_owner(text).kind == "email"
+    except IdentifierError:
+        return False
+
+
+# The containers a setting's value is searched in for owners, copied with
+# their own type: others (a named tuple, an object) are left as they are.
+_WALKED = (dict, OrderedDict, list, tuple, set, frozenset)
+
+
+def _with_owners_scrubbed(value: Any, owners: set[str], depth: int = 0) -> Any:
+    """``value`` with each string of ``owners`` in it scrubbed, as a value,
+    a key or an item, a few levels deep; a container is copied only when
+    something in it changed, and otherwise kept as it is."""
     if isinstance(value, str):
         return scrubbed_owner(value) if value in owners else value
     kind = type(value)
-    if depth >= 3 or kind not in (dict, list, tuple):
+    if depth >= 3 or kind not in _WALKED:
         return value
-    if kind is dict:
-        items = {
-            key: _with_owners_scrubbed(v, owners, depth + 1) for key, v in value.items()
-        }
-        changed = any(items[key] is not v for key, v in value.items())
-        return items if changed else value
-    scrubbed = [_with_owners_scrubbed(v, owners, depth + 1) for v in value]
+    if kind in (dict, OrderedDict):
+        pairs = [
+            (
+                _with_owners_scrubbed(key, owners, depth + 1),
+                _with_owners_scrubbed(item, owners, depth + 1),
+            )
+            for key, item in value.items()
+        ]
+        unchanged = all(
+            new_key is key and new is item
+            for (new_key, new), (key, item) in zip(pairs, value.items(), strict=True)
+        )
+        return value if unchanged else kind(pairs)
+    scrubbed = [_with_owners_scrubbed(item, owners, depth + 1) for item in value]
     if all(new is old for new, old in zip(scrubbed, value, strict=True)):
         return value
     return kind(scrubbed)

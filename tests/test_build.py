@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -1371,20 +1372,31 @@ def test_an_owner_kept_in_another_setting_never_reaches_the_cache(
     from conftest import build
 
     carol = "email:carol.secret@example.org"
+    # The owner of every file of one folder, kept in a name of its own too.
+    dan = "email:dan.secret@example.org"
     authors = {"Carol": carol, "Alice": "alice"}
     settings = {
         "CACHE_CONTENT": True,
         "LOAD_CONTENT_CACHE": True,
         "CONTENT_CACHING_LAYER": cache_layer,
         "CAROL": carol,
+        "DAN": dan,
         "FLATTR_AUTHORS": authors,
+        "EXTRA_PATH_METADATA": {"dan/d.md": {"Flattr_owner": dan}},
         "MY_AUTHORS": dict(authors),
+        "ORDERED_AUTHORS": OrderedDict(authors),
+        "NAME_OF": {carol: "Carol"},
+        "OWNERS": frozenset({carol, "alice"}),
         "SOCIAL": (("mail", carol), ("web", "https://example.org/")),
         "TEAM": {"leads": [carol, "alice"]},
         # Another address, of no owner: the operator's own text, kept.
         "CONTACT": "email:desk@example.org",
     }
-    files = {"c.md": article("Carol writes", "Carol"), "a.md": article("A", "Alice")}
+    files = {
+        "c.md": article("Carol writes", "Carol"),
+        "a.md": article("A", "Alice"),
+        "dan/d.md": article("D", "Dan"),
+    }
     build(tmp_path, files, **settings)
     build(tmp_path, {}, **settings)  # a rebuild from the cache
     cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
@@ -1395,11 +1407,54 @@ def test_an_owner_kept_in_another_setting_never_reaches_the_cache(
         *(p for p in (tmp_path / "output").rglob("*") if p.is_file()),
     ]:
         assert b"carol.secret" not in _file_bytes(path), path
+        assert b"dan.secret" not in _file_bytes(path), path
     # The settings file's own values stay as written: the next build in
     # the process (pelican --autoreload) reads them again.
     assert authors == {"Carol": carol, "Alice": "alice"}
     assert settings["TEAM"] == {"leads": [carol, "alice"]}
     assert not any("secret" in m for m in _flattr_messages(flattr_log))
+
+
+def test_owners_given_anywhere_the_plugin_reads_them_are_hashed_in_every_setting():
+    from pelican_flattr.settings import scrub_addresses
+
+    eve, fay = "email:eve.secret@example.org", "email:fay.secret@example.org"
+    settings = {
+        "EVE": eve,
+        "FAY": [fay],
+        "DEFAULT_METADATA": {"FLATTR_OWNER": eve},
+        "I18N_SUBSITES": {"de": {"FLATTR_AUTHORS": {"Fay": fay}}},
+    }
+    scrub_addresses(settings)
+    assert "secret" not in repr(settings)
+    assert (
+        settings["EVE"] == "email:" + hashlib.md5(b"eve.secret@example.org").hexdigest()
+    )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["mailto:carol@example.org", "carol@example.org", "https://flattr.com/@carol"],
+)
+def test_the_sites_own_text_stays_as_written_beside_an_unusable_owner(
+    tmp_path, flattr_log, entry
+):
+    # An owner entry the plugin refuses is the site's own text too (the
+    # theme's mail link, a profile link): hiding its address in every
+    # setting that held it broke the page's links, the build still passing.
+    from conftest import build
+
+    social = (("mail", entry), ("web", "https://example.org/"))
+    output = build(
+        tmp_path,
+        {"c.md": article("Carol writes", "Carol")},
+        FLATTR_AUTHORS={"Carol": entry},
+        SOCIAL=social,
+        THEME="notmyidea",
+    )
+    links = [a.get("href") for a in page(output / "carol-writes.html").find_all("a")]
+    assert entry in links
+    assert any("FLATTR_AUTHORS" in m for m in _flattr_messages(flattr_log))
 
 
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
