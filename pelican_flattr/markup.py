@@ -220,7 +220,9 @@ _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 # Elements whose content a browser reads as text up to their end tag (the
 # audit reads pages the same way), and those that may stand in a head: any
-# other start tag ends the head.
+# other start tag ends the head. Inside an <svg> or a <math> (see
+# _FOREIGN_TAG) none of them holds text: <svg><title/>, <style/> and
+# <script .../> are whole, empty elements there.
 TEXT_ELEMENTS = frozenset(
     {"title", "textarea", "script", "style", "xmp", "iframe", "noembed", "noframes"}
 )
@@ -269,6 +271,252 @@ _TAG = re.compile(
 )
 _ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
 
+# Foreign content: what an <svg> or a <math> holds, which a browser reads
+# by other rules than HTML's. There a tag ending in "/>" is a whole, empty
+# element, no element holds text (an SVG <style> or <script> holds tags,
+# as any other element does), and "<![CDATA[" opens text up to "]]>".
+# Only a page (or the range of it read) that holds "<svg" or "<math" is
+# read so, by _read(): any other is read by _TAG alone, as before.
+_FOREIGN_START = re.compile(rf"<(?ai:svg|math)(?=[{_SPACE}/>])")
+# _TAG's tags without its elements of text, and with CDATA sections; the
+# text after a tag's name in one group, the spaces and "/"s that end it
+# (what tells "<x a/>", an empty element, from "<x a=b/>", whose "/" is
+# b's) in another.
+_FOREIGN_TAG = re.compile(
+    r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
+    r"|!\[CDATA\[(.*?)(?:]]>|\Z)"
+    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
+    rf"|(/?)([A-Za-z][^{_SPACE}/>]*)"
+    rf"((?:[{_SPACE}/]*(?:{_NAME})(?:{_value('(?:')})?)*([{_SPACE}/]*))(>?))",
+    re.S,
+)
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+# Start tags that end foreign content (the HTML standard's list, and <font>
+# with one of _FONT_ATTRIBUTES): the <svg> or <math> is closed, and the tag
+# is read as HTML. So are the end tags </p> and </br>.
+_BREAKOUT = frozenset(
+    {"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl"}
+    | {"dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i"}
+    | {"img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby"}
+    | {"s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u"}
+    | {"ul", "var"}
+)
+_FONT_ATTRIBUTES = frozenset({"color", "face", "size"})
+# An end tag that names no element open in foreign content may end it: a
+# browser reads it by HTML's rules, which close the element of that name
+# open around the <svg> (the <svg> with it), or ignore the tag when none is
+# open. The reader does not keep HTML's elements: it counts the start and
+# end tags of each name read by HTML's rules, and takes one to be open
+# around the <svg> when more started than ended. Approximated: a <li>
+# closed by the next <li> is counted open still, and an element between
+# (a <div> in the <span> around the <svg>), for which a browser ignores
+# the tag, goes unseen. </p> and </br> always end foreign content; the end
+# tags of these close nothing there, whatever the count.
+_CLOSING_NOTHING = frozenset(
+    {"body", "html", "head", "area", "base", "basefont", "bgsound", "col"}
+    | {"embed", "frame", "hr", "img", "input", "keygen", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+# Elements whose content is read by HTML's rules again, namespace first:
+# SVG's HTML integration points and MathML's text integration points (in
+# which <mglyph> and <malignmark> would stay MathML: read as HTML here,
+# which makes no difference to the tags read). MathML's <annotation-xml>
+# is one when its encoding is HTML's.
+_INTEGRATION_POINTS = frozenset(
+    {("svg", "foreignobject"), ("svg", "desc"), ("svg", "title")}
+    | {("math", name) for name in ("mi", "mo", "mn", "ms", "mtext")}
+)
+_HTML_ENCODINGS = ("text/html", "application/xhtml+xml")
+# The name _read() gives a CDATA section, whose text it gives as attributes.
+_CDATA = "#cdata"
+
+# What _read() gives for each match: (name, attribute text, start, end,
+# whether the tag was closed by its ">").
+_Read = tuple[str, str, int, int, bool]
+# An element of foreign content open, for _read(): (name, namespace, and,
+# for an integration point, the HTML elements open in it, by name, else
+# None).
+_Open = tuple[str, str, dict[str, int] | None]
+
+
+def _read(page: str, start: int, end: int) -> Iterator[_Read]:
+    """What ``page[start:end]`` holds, match by match, read as a browser
+    reads it, foreign content (what an ``<svg>`` or a ``<math>`` holds) by
+    its own rules: (name, attribute text, start, end, whether closed by its
+    ">") for each tag, comment (name "") or CDATA section (``_CDATA``, its
+    text as attributes). Names are lower-cased, with "/" in front for an end
+    tag, and the namespace's before a name read in foreign content
+    ("svg:title", "/math:mi"): no caller takes an SVG <a>, <link> or
+    <script> for HTML's. The ``<svg>`` or ``<math>`` start tag itself is
+    read by HTML's rules, and named as HTML names it.
+
+    Linear in the text read: each match is read once (a tag that ends
+    foreign content, twice), and each element kept open is closed once.
+
+    Approximated, as the reader does not build HTML's elements: in an
+    integration point (an SVG ``<foreignObject>``, ``<desc>`` or
+    ``<title>``; a MathML ``<mi>``...), an end tag that names an element of
+    foreign content open around it closes that element, unless an HTML
+    element of that name was opened in the integration point and not
+    closed. A browser ignores it while any HTML element is open there:
+    ``<foreignObject><p>x</foreignObject>`` leaves the <foreignObject>
+    open, and what follows is HTML. See also ``_CLOSING_NOTHING``. An
+    ``<svg>`` in a ``<select>``, which a browser drops, is read as one.
+    """
+    # The elements of foreign content open, innermost last; how many of
+    # each name.
+    stack: list[_Open] = []
+    open_names: dict[str, int] = {}
+    # Of each name: start tags read by HTML's rules, less end tags.
+    html_open: dict[str, int] = {}
+    # Where the text of the last element of text read ends: the end tag
+    # there is that element's, and closes nothing else.
+    text_end = -1
+    at = start
+    while True:
+        # HTML's rules: outside foreign content, or in an integration point
+        # (whose HTML elements are counted in ``inside``).
+        inside = stack[-1][2] if stack else None
+        if not stack or inside is not None:
+            for match in _TAG.finditer(page, at, end):
+                text_element, end_tag, name, attributes, closed = match.group(
+                    1, 4, 5, 6, 7
+                )
+                tag_start, tag_end = match.span()
+                if name is None:
+                    if text_element is None:  # a comment, a doctype...
+                        yield "", "", tag_start, tag_end, False
+                    else:
+                        yield (
+                            text_element.lower(),
+                            match.group(2),
+                            tag_start,
+                            tag_end,
+                            bool(match.group(3)),
+                        )
+                        text_end = tag_end
+                    continue
+                name = name.lower()
+                if not closed:  # runs to the end of the page: a browser drops it
+                    yield end_tag + name, attributes, tag_start, tag_end, False
+                elif end_tag:
+                    yield f"/{name}", "", tag_start, tag_end, True
+                    if tag_start == text_end:
+                        continue  # "</title>" after a <title>'s text
+                    if html_open.get(name):
+                        html_open[name] -= 1
+                    if inside and inside.get(name):
+                        inside[name] -= 1  # closes the HTML element
+                    elif open_names.get(name):
+                        _close_foreign(stack, open_names, name)
+                        inside = stack[-1][2] if stack else None
+                        if stack and inside is None:
+                            at = tag_end
+                            break
+                elif name in _FOREIGN_ROOTS:
+                    yield name, attributes, tag_start, tag_end, True
+                    self_closing = _FOREIGN_TAG.match(page, tag_start, end).group(5)
+                    if not self_closing.endswith("/"):  # "<svg/>" opens nothing
+                        _open_foreign(stack, open_names, (name, name, None))
+                        at = tag_end
+                        break
+                else:
+                    yield name, attributes, tag_start, tag_end, True
+                    html_open[name] = html_open.get(name, 0) + 1
+                    if inside is not None:
+                        inside[name] = inside.get(name, 0) + 1
+            else:
+                return
+            continue
+        for match in _FOREIGN_TAG.finditer(page, at, end):
+            cdata, end_tag, name, attributes = match.group(1, 2, 3, 4)
+            tag_start, tag_end = match.span()
+            if name is None:
+                if cdata is None:
+                    yield "", "", tag_start, tag_end, False
+                else:
+                    yield _CDATA, cdata, tag_start, tag_end, True
+                continue
+            name = name.lower()
+            top, namespace, _ = stack[-1]
+            if not match.group(6):  # runs to the end: a browser drops it
+                yield (
+                    f"{end_tag}{namespace}:{name}",
+                    attributes,
+                    tag_start,
+                    tag_end,
+                    False,
+                )
+                continue
+            if end_tag:
+                if open_names.get(name):
+                    yield f"/{namespace}:{name}", "", tag_start, tag_end, True
+                    _close_foreign(stack, open_names, name)
+                    if not stack or stack[-1][2] is not None:
+                        at = tag_end
+                        break
+                    continue
+                if name in ("p", "br") or (
+                    html_open.get(name) and name not in _CLOSING_NOTHING
+                ):
+                    _end_foreign(stack, open_names)
+                    at = tag_start  # read again, by HTML's rules
+                    break
+                # Closes nothing: a browser ignores it.
+                yield f"/{namespace}:{name}", "", tag_start, tag_end, True
+                continue
+            if name in _BREAKOUT or (
+                name == "font"
+                and not _FONT_ATTRIBUTES.isdisjoint(_attribute_values(attributes))
+            ):
+                _end_foreign(stack, open_names)
+                at = tag_start  # read again, by HTML's rules
+                break
+            if name == "svg" and top == "annotation-xml" and namespace == "math":
+                namespace = "svg"  # read by HTML's rules: an <svg> of its own
+            yield f"{namespace}:{name}", attributes, tag_start, tag_end, True
+            if match.group(5).endswith("/"):
+                continue  # "<circle/>": a whole, empty element
+            integration = (namespace, name) in _INTEGRATION_POINTS or (
+                name == "annotation-xml"
+                and namespace == "math"
+                and _attribute_values(attributes).get("encoding", "").lower()
+                in _HTML_ENCODINGS
+            )
+            _open_foreign(
+                stack, open_names, (name, namespace, {} if integration else None)
+            )
+            if integration:
+                at = tag_end
+                break
+        else:
+            return
+
+
+def _open_foreign(
+    stack: list[_Open], open_names: dict[str, int], element: _Open
+) -> None:
+    """Open an element of foreign content, for ``_read``."""
+    stack.append(element)
+    open_names[element[0]] = open_names.get(element[0], 0) + 1
+
+
+def _close_foreign(stack: list[_Open], open_names: dict[str, int], name: str) -> None:
+    """Close the innermost open element named ``name`` (one is open), and
+    every element open inside it, for ``_read``."""
+    while True:
+        closed = stack.pop()[0]
+        open_names[closed] -= 1
+        if closed == name:
+            return
+
+
+def _end_foreign(stack: list[_Open], open_names: dict[str, int]) -> None:
+    """Close the elements of foreign content open inside the innermost
+    integration point (all of them when none is open), for ``_read``."""
+    while stack and stack[-1][2] is None:
+        open_names[stack.pop()[0]] -= 1
+
 
 def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     """The tags of ``page[:end]`` as a browser reads them: (name, attribute
@@ -282,7 +530,15 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     summary, after ``striptags`` has turned ``&lt;/head&gt;`` back into
     ``</head>``); finding a landmark with ``find`` alone would take it for
     the page's own.
+
+    What an ``<svg>`` or a ``<math>`` holds is read by the rules of foreign
+    content (see ``_read``), where ``<title/>`` holds no text, and its
+    tags' names carry their namespace ("svg:title"). A page without one is
+    read by ``_TAG`` alone: the build reads every page of a site.
     """
+    if _FOREIGN_START.search(page, 0, end) is not None:
+        yield from _tags_read(page, end)
+        return
     after = 0  # the end of the last match, while no text has been found
     for match in _TAG.finditer(page, 0, end):
         if after >= 0:
@@ -299,6 +555,26 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
                 yield f"/{name.lower()}", "", match.start()
             else:
                 yield name.lower(), attributes, match.start()
+    if after >= 0:
+        text = _first_text(page, after, end)
+        if text >= 0:
+            yield TEXT, "", text
+
+
+def _tags_read(page: str, end: int) -> Iterator[tuple[str, str, int]]:
+    """``_tags`` of a page with foreign content, read by ``_read``."""
+    after = 0  # the end of the last match, while no text has been found
+    for name, attributes, start, stop, closed in _read(page, 0, end):
+        if after >= 0:
+            text = _first_text(page, after, start)
+            if text < 0 and name == _CDATA and attributes.strip(_SPACE):
+                # Its text is text: past "<![CDATA[" and any whitespace.
+                text = start + 9 + len(attributes) - len(attributes.lstrip(_SPACE))
+            if text >= 0:
+                yield TEXT, "", text
+            after = -1 if text >= 0 else stop
+        if closed and name and name != _CDATA:
+            yield name, attributes, start
     if after >= 0:
         text = _first_text(page, after, end)
         if text >= 0:
@@ -420,7 +696,17 @@ def _inside_a_tag(page: str, at: int) -> bool:
 def _in_script(page: str, at: int) -> bool:
     """Whether ``page[at]`` lies in a ``<script>``'s text, where "</body>"
     written in a string is no tag."""
-    return page.rfind("<script", 0, at) > page.rfind("</script", 0, at)
+    opened = page.rfind("<script", 0, at)
+    if opened <= page.rfind("</script", 0, at):
+        return False
+    if _FOREIGN_START.search(page, 0, opened) is None:
+        return True
+    # After an <svg>: the "<script" may be an SVG <script .../>, a whole
+    # element, or one holding tags. Read the page up to ``at``.
+    for name, _, start, stop, _ in _read(page, 0, len(page)):
+        if stop > at:
+            return start < at and name == "script"
+    return False
 
 
 def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
@@ -700,8 +986,10 @@ def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
 
     The page is read once, however many copies are sent: read again from
     ``start`` for each, a theme printing the body in many templates took
-    quadratic time.
+    quadratic time. A page with foreign content is read by ``_read``.
     """
+    if _FOREIGN_START.search(page, start) is not None:
+        return (yield from _hiding_ends_read(page, start))
     templates, in_noscript = 0, False
     matches = _TAG.finditer(page, start)
     match = next(matches, None)
@@ -720,6 +1008,28 @@ def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
             match = next(matches, None)
         if match is not None and match.start() < at:
             at = yield match.end()  # the copy is inside this match
+        else:
+            at = yield at + 1 if templates or in_noscript else -1
+
+
+def _hiding_ends_read(page: str, start: int) -> Generator[int, int, None]:
+    """``_hiding_ends`` of a page with foreign content, read by ``_read``:
+    an SVG ``<template>`` (named "svg:template") hides nothing."""
+    templates, in_noscript = 0, False
+    read = _read(page, start, len(page))
+    item = next(read, None)
+    at = yield -1
+    while True:
+        while item is not None and item[3] <= at:
+            name = item[0]
+            if item[4]:  # closed by its ">"
+                if name in ("template", "/template"):
+                    templates = max(templates + (-1 if name[0] == "/" else 1), 0)
+                elif name in ("noscript", "/noscript"):
+                    in_noscript = name[0] != "/"
+            item = next(read, None)
+        if item is not None and item[2] < at:
+            at = yield item[3]  # the copy is inside this match
         else:
             at = yield at + 1 if templates or in_noscript else -1
 
