@@ -71,6 +71,20 @@ def audit(output: Path, capsys) -> tuple[int, dict]:
     return status, json.loads(capsys.readouterr().out)
 
 
+def only_page(output: Path) -> Path:
+    """The page of the site's one thing."""
+    (thing,) = manifest_things(output).values()
+    return output / thing["page"]
+
+
+def assert_passes(output: Path, page: Path, capsys) -> None:
+    """The audit passes the site, and reads ``page``'s one button and one
+    payment link as html5lib does."""
+    status, report = audit(output, capsys)
+    assert status == 0, report["problems"]
+    assert audit_reads(page) == browsers_read(page) == (1, 1)
+
+
 def browsers_read(path: Path) -> tuple[int, int]:
     """How many of the plugin's buttons, and payment links to Flattr, the
     page holds as html5lib builds it: HTML elements, not SVG ones."""
@@ -107,23 +121,16 @@ def assert_read_as_browsers_read(output: Path) -> None:
 @pytest.mark.parametrize("inline", INLINE.values(), ids=list(INLINE))
 def test_a_page_with_inline_foreign_content_passes(site, capsys, inline):
     output = build_site(site, f"<p>An icon: {inline} inline.</p>")
-    (thing,) = manifest_things(output).values()
-    page = output / thing["page"]
+    page = only_page(output)
     assert inline in page.read_text(encoding="utf-8")  # as Markdown left it
-    status, report = audit(output, capsys)
-    assert status == 0, report["problems"]
-    assert audit_reads(page) == browsers_read(page) == (1, 1)
+    assert_passes(output, page, capsys)
     assert_read_as_browsers_read(output)
 
 
 def test_an_svg_left_open_in_a_div_ends_with_the_div(site, capsys):
     body = f'<div class="icon"><svg {ICON}><title/>{CIRCLE}</div>\n\n<p>After.</p>'
     output = build_site(site, body)
-    (thing,) = manifest_things(output).values()
-    page = output / thing["page"]
-    status, report = audit(output, capsys)
-    assert status == 0, report["problems"]
-    assert audit_reads(page) == browsers_read(page) == (1, 1)
+    assert_passes(output, only_page(output), capsys)
 
 
 SITENAMES = {
@@ -138,12 +145,9 @@ def test_foreign_content_in_the_sitename_passes(site, capsys, sitename):
     # its <title>, where it is text): every page held the SVG before its
     # button.
     output = build_site(site, SITENAME=sitename)
-    (thing,) = manifest_things(output).values()
-    page = output / thing["page"]
+    page = only_page(output)
     assert sitename in page.read_text(encoding="utf-8")
-    status, report = audit(output, capsys)
-    assert status == 0, report["problems"]
-    assert audit_reads(page) == browsers_read(page) == (1, 1)
+    assert_passes(output, page, capsys)
     assert_read_as_browsers_read(output)
 
 
@@ -166,12 +170,9 @@ SCRIPTS = {
 @pytest.mark.parametrize("body", SCRIPTS.values(), ids=list(SCRIPTS))
 def test_an_html_script_still_holds_text(site, capsys, body):
     output = build_site(site, body)
-    (thing,) = manifest_things(output).values()
-    page = output / thing["page"]
+    page = only_page(output)
     assert FAKE in page.read_text(encoding="utf-8")
-    status, report = audit(output, capsys)
-    assert status == 0, report["problems"]
-    assert audit_reads(page) == browsers_read(page) == (1, 1)
+    assert_passes(output, page, capsys)
 
 
 def _second_button(text: str) -> str:
@@ -249,9 +250,7 @@ def test_a_body_left_out_gets_its_button_after_an_svg_script(
     text = page.read_text(encoding="utf-8")
     assert text.index('<a class="flattr-button') < text.rindex("</article>")
     assert [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"] == []
-    status, report = audit(output, capsys)
-    assert status == 0, report["problems"]
-    assert audit_reads(page) == browsers_read(page) == (1, 1)
+    assert_passes(output, page, capsys)
 
 
 def test_a_body_in_a_template_after_an_svg_title_is_passed_over(
