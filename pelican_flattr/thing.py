@@ -15,7 +15,7 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .identifiers import Owner, redact_encoded_addresses
 
@@ -574,6 +574,7 @@ NO_HOST_NAME = "has no host name"
 # label; and one whose last label is a number is read as an IPv4 address.
 _BEFORE_PATH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):([/\\]*)[^/\\?#]*([/\\?#]?)")
 _NOT_IN_HOST_NAME = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NUMBER_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
 _BRACKETED_HOST = re.compile(r"\[([^\]]*)\](.*)", re.DOTALL)
 
@@ -628,27 +629,45 @@ def _host_problem(netloc: str) -> str | None:
             )
         return None
     host = netloc.partition(":")[0]  # as written, not lowercased
-    found = _NOT_IN_HOST_NAME.search(host)
+    if "%" in host:
+        # Browsers decode a host name's escapes first (ex%41mple.org is
+        # example.org, b%C3%BCcher.example bücher.example), then read the
+        # name they give; a "%" that starts no escape, they refuse.
+        if _NOT_AN_ESCAPE.search(host):
+            return (
+                "holds a '%' that starts no escape (%XX) in its host name: no "
+                "host name may hold one"
+            )
+        try:
+            host = unquote(host, errors="strict")
+        except UnicodeDecodeError:
+            return (
+                "holds escapes of bytes that are not UTF-8 text in its host "
+                "name: browsers refuse it"
+            )
+    # As browsers map a name before they read it (UTS 46): full-width
+    # letters, digits and signs are ASCII ones ("０ｘ７ｆ" is "0x7f",
+    # "｜" is "|"), and an ideographic full stop ("。") is a dot.
+    read = unicodedata.normalize("NFKC", host).replace("\u3002", ".")
+    found = _NOT_IN_HOST_NAME.search(read)
     if found is not None:
-        character = found[0]
-        problem = (
-            f"holds the character {character!r} in its host name: no host name "
-            "may hold it"
+        as_read = "" if read == netloc.partition(":")[0] else " (as browsers read it)"
+        return (
+            f"holds the character {found[0]!r} in its host name{as_read}: no "
+            "host name may hold it"
         )
-        if character == "%":
-            problem += " (browsers decode its escapes: write the name as it reads)"
-        return problem
+    host = read
     # One final "." is a fully qualified name (example.org.), which browsers
-    # and DNS take as it is; any other empty label makes no name.
+    # and DNS take as it is; any other empty label makes no name DNS has.
     labels = (host[:-1] if host.endswith(".") else host).split(".")
     if "" in labels:
         return (
             "has an empty label in its host name (a dot at its start, or two "
-            "in a row): no host name may have one"
+            "in a row), which no name in DNS has"
         )
     if _NUMBER_LABEL.fullmatch(labels[-1]):
         try:
-            ipaddress.IPv4Address(host)
+            ipaddress.IPv4Address(".".join(labels))
         except ValueError:
             return (
                 "has a host name that ends in a number, which browsers read as "

@@ -55,13 +55,14 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
-        if check_pinned_url(self.old_url) is not None:
+        unpinnable = check_pinned_url(self.old_url)
+        if unpinnable is not None:
             # A slug with a space (or a '"') gave such URLs before they were
-            # percent-encoded: no URL, and so nothing a pin may hold.
+            # percent-encoded, a host name browsers read otherwise (refused
+            # since) others: nothing a pin may hold.
             return (
-                "the old URL holds whitespace, a control character or one of "
-                "'\"<>', which no URL may hold and so no 'Flattr_url:' either: "
-                "add the old URL to FLATTR_ACCEPT_URL_CHANGES"
+                f"the old URL {unpinnable}, and so no 'Flattr_url:' may hold "
+                "it: add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         if self.still_there and self.taken_by is not None:
             why = (

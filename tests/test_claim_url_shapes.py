@@ -152,7 +152,7 @@ BACKSLASH = "holds the character '\\\\' before its path"
         ("https:\\\\flattr.com/claim/1", BACKSLASH),
         # Host names browsers refuse, or decode into another.
         ("https://flattr|com/claim/1", "holds the character '|' in its host name"),
-        ("https://fl%61ttr.com/claim/1", "holds the character '%' in its host name"),
+        ("https://fl%7Cttr.com/claim/1", "holds the character '|' in its host name"),
         ("https://flattr..com/claim/1", "has an empty label in its host name"),
     ],
 )

@@ -1502,3 +1502,22 @@ def test_diff_on_a_narrow_terminal_keeps_each_url_and_fix_whole(tmp_path, column
     assert "┃" not in shown  # no table
     # Wide enough, the table as before.
     assert "┃" in _on_a_terminal([str(pelican_flattr), "diff", str(old), new], 1000)
+
+
+@pytest.mark.parametrize(
+    ("old_url", "says"),
+    [
+        ("https://example.org/a b.html", "the old URL contains whitespace, and so"),
+        (
+            "https://www.example.123/a.html",
+            "the old URL has a host name that ends in a number",
+        ),
+    ],
+)
+def test_an_old_url_no_pin_may_hold_is_named_for_what_it_holds(old_url, says):
+    # The advice once said "whitespace, a control character or one of
+    # '"<>'" of every URL a pin refuses, host names refused since included.
+    advice = UrlChange("a.md", old_url, f"{SITEURL}/a.html").advice()
+    assert advice.startswith(says), advice
+    assert advice.endswith("add the old URL to FLATTR_ACCEPT_URL_CHANGES")
+    assert "Flattr_url: http" not in advice
