@@ -353,12 +353,15 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
     if not mapped:
         return
     authors: dict[str, Any] = {}
+    read = False
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
+            read = read or bool(generator.articles)
             for author, _ in generator.authors:
                 authors.setdefault(author.name, author)
         for name in _CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
+                read = True
                 for author in getattr(content, "authors", None) or ():
                     authors.setdefault(author.name, author)
     slugs = {getattr(a, "slug", None) for a in authors.values()}
@@ -369,6 +372,7 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
     known |= {key for slug in slugs for key in keys_by_slug.get(slug, ())}
     build.current.known_authors |= mapped & known
     build.current.content_names_authors |= bool(authors)
+    build.current.content_read |= read
     build.current.unknown_authors |= mapped - known
     shared = {
         slug: keys
@@ -459,12 +463,19 @@ def warn_about_unknown_authors() -> None:
     if unknown and not state.content_names_authors:
         # Not a misspelt key, most likely, but content Pelican did not read
         # (the markdown package not installed, a wrong PATH), which
-        # Pelican's own warnings have explained.
+        # Pelican's own warnings have explained, or content without authors.
+        count = len(unknown)
+        named = f"FLATTR_AUTHORS names {count} author{'s' if count > 1 else ''}, but "
         build.warn(
-            f"FLATTR_AUTHORS names {len(unknown)} "
-            f"author{'s' if len(unknown) > 1 else ''}, but no content of this "
-            "site names an author: if the site has articles, see why Pelican "
-            "read none of them (a Markdown site needs the markdown package)"
+            named
+            + (
+                "no content of this site names an author (no 'Author:' in its "
+                "files, and no AUTHOR setting)"
+                if state.content_read
+                else "this build read no content: if the site has articles, see "
+                "why Pelican read none of them (a Markdown site needs the "
+                "markdown package)"
+            )
         )
         return
     for key in sorted(unknown):

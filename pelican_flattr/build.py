@@ -168,6 +168,8 @@ class BuildState:
     # Whether any content read (of this build, or one run inside it) names
     # an author: with none, every key is unknown, misspelt or not.
     content_names_authors: bool = False
+    # Whether any content was read at all (drafts and hidden ones too).
+    content_read: bool = False
     warned_authors: set[str] = field(default_factory=set)
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
@@ -484,6 +486,7 @@ def end_build(pelican: Any) -> None:
         current.unknown_authors |= inner.unknown_authors
         current.known_authors |= inner.known_authors
         current.content_names_authors |= inner.content_names_authors
+        current.content_read |= inner.content_read
         current.reported_inside |= inner.reported_inside.union(inner.problems)
         current.things_inside.update(inner.things_inside)
         current.things_inside.update(

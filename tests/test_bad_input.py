@@ -721,9 +721,19 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
     authors = {"Carol": "carol_f", "Alice": "alice"}
     site(files, FLATTR_AUTHORS=authors, READERS={"md": None})
     assert _messages(flattr_log, "FLATTR_AUTHORS") == [
+        "pelican-flattr: FLATTR_AUTHORS names 2 authors, but this build read no "
+        "content: if the site has articles, see why Pelican read none of them (a "
+        "Markdown site needs the markdown package)"
+    ]
+    # Read, but naming no author (no Author:, no AUTHOR): said so, not that
+    # nothing was read.
+    flattr_log.clear()
+    site(
+        {"n.md": "Title: Nobody's\nDate: 2024-03-01\n\nText.\n"}, FLATTR_AUTHORS=authors
+    )
+    assert _messages(flattr_log, "FLATTR_AUTHORS names") == [
         "pelican-flattr: FLATTR_AUTHORS names 2 authors, but no content of this "
-        "site names an author: if the site has articles, see why Pelican read "
-        "none of them (a Markdown site needs the markdown package)"
+        "site names an author (no 'Author:' in its files, and no AUTHOR setting)"
     ]
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
@@ -733,7 +743,7 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
             READERS={"md": None},
             FLATTR_STRICT=True,
         )
-    assert _messages(flattr_log, "names 1 author,")
+    assert _messages(flattr_log, "names 1 author, but this build read no content")
     # Read, a key that names nobody is a misspelling again.
     flattr_log.clear()
     site(files, FLATTR_AUTHORS={**authors, "Bob": "bob"})

@@ -1693,6 +1693,16 @@ def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_lo
     head = page(output / "cover.html").find("meta", property="og:image")
     assert "carol@example.org" in head["content"]  # what the warning is about
     assert audit_command(["audit", str(output)]) == 1  # what the build names
+    # A folder named by the address makes the category: said once, of the
+    # path (renaming the folder mends both).
+    flattr_log.clear()
+    build(
+        tmp_path / "folder",
+        {"carol@example.org/notes.md": article("Notes", "Carol")},
+        FLATTR_AUTHORS={"Carol": authors["Carol"]},
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert len(said) == 1 and "the path of this source file" in said[0], said
     # Without Open Graph the head publishes neither: nothing to say.
     flattr_log.clear()
     build(tmp_path / "off", files, FLATTR_AUTHORS=authors, FLATTR_OPEN_GRAPH=False)
