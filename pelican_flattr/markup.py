@@ -318,10 +318,11 @@ _CLOSING_NOTHING = frozenset(
     | {"source", "track", "wbr"}
 )
 # Elements whose content is read by HTML's rules again, namespace first:
-# SVG's HTML integration points and MathML's text integration points (in
-# which <mglyph> and <malignmark> would stay MathML: read as HTML here,
-# which makes no difference to the tags read). MathML's <annotation-xml>
-# is one when its encoding is HTML's.
+# SVG's HTML integration points and MathML's text integration points.
+# MathML's <annotation-xml> is one when its encoding is HTML's. Approximated:
+# a <mglyph> or <malignmark> right in a text integration point stays MathML
+# for a browser, and is read as HTML here (a <title/> in it, then, is
+# taken for HTML's <title>, whose text runs on).
 _INTEGRATION_POINTS = frozenset(
     {("svg", "foreignobject"), ("svg", "desc"), ("svg", "title")}
     | {("math", name) for name in ("mi", "mo", "mn", "ms", "mtext")}
@@ -384,6 +385,21 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
                 )
                 tag_start, tag_end = match.span()
                 if name is None:
+                    if (
+                        inside is not None
+                        and page.startswith("<![CDATA[", tag_start)
+                        and not any(inside.values())
+                    ):
+                        # In an integration point itself (no HTML element
+                        # open in it) a browser reads CDATA as it does in
+                        # foreign content: "<![CDATA[a > b <style>]]>" is
+                        # text, not a bogus comment ending at its first ">".
+                        close = page.find("]]>", tag_start + 9, end)
+                        stop = end if close < 0 else close + 3
+                        text = page[tag_start + 9 : stop - 3 if close >= 0 else end]
+                        yield _CDATA, text, tag_start, stop, True
+                        at = stop
+                        break
                     if text_element is None:  # a comment, a doctype...
                         yield "", "", tag_start, tag_end, False
                     else:

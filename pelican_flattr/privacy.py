@@ -539,7 +539,11 @@ def warn_about_addresses_in_things() -> None:
             name
             for name, text in open_graph_texts.get(source, ())
             # A category named by the file's folder: said of the path.
-            if not (path_holds_one and name.startswith("category"))
+            if not (
+                path_holds_one
+                and name.startswith("category")
+                and text in source.split("/")[:-1]
+            )
             and holds_an_owner_address(text)
         ]
         if fields:

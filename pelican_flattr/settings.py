@@ -141,7 +141,9 @@ def baseline_path_setting(settings: Mapping[str, Any], problems: list[str]) -> P
     return Path(baseline or Path(cache, "pelican-flattr", "url-baseline.json"))
 
 
-def scrub_addresses(settings: dict[str, Any]) -> None:
+def scrub_addresses(
+    settings: dict[str, Any], inherited: frozenset[str] = frozenset()
+) -> None:
     """Put in Pelican's own settings, for every owner the plugin reads, the
     form Flattr receives (``email:<md5>``) instead of a plain address.
 
@@ -151,7 +153,8 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     the next run of an autoreloading build reports it again.
     """
     authors = settings.get("FLATTR_AUTHORS")
-    owners = _email_owners_as_written(settings)
+    # ``inherited``: the main site's owners, in a language's own settings.
+    owners = _email_owners_as_written(settings) | inherited
     if isinstance(authors, Mapping):
         scrubbed = {name: scrubbed_owner(value) for name, value in authors.items()}
         # A copy, not the dict itself, which is the caller's (a settings
@@ -192,7 +195,9 @@ def scrub_addresses(settings: dict[str, Any]) -> None:
     subsites = settings.get("I18N_SUBSITES")
     if isinstance(subsites, Mapping):
         settings["I18N_SUBSITES"] = {
-            lang: _scrubbed_settings(own) if isinstance(own, Mapping) else own
+            lang: _scrubbed_settings(own, frozenset(owners))
+            if isinstance(own, Mapping)
+            else own
             for lang, own in subsites.items()
         }
     # Pelican keeps every upper-case name of the settings file, and pickles
@@ -278,10 +283,12 @@ def _with_owners_scrubbed(value: Any, owners: set[str], depth: int = 0) -> Any:
     return kind(scrubbed)
 
 
-def _scrubbed_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+def _scrubbed_settings(
+    settings: Mapping[str, Any], inherited: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """A copy of ``settings`` scrubbed as ``scrub_addresses`` does."""
     copy = dict(settings)
-    scrub_addresses(copy)
+    scrub_addresses(copy, inherited)
     return copy
 
 

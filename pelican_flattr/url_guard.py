@@ -60,9 +60,12 @@ class UrlChange:
             # A slug with a space (or a '"') gave such URLs before they were
             # percent-encoded, a host name browsers read otherwise (refused
             # since) others: nothing a pin may hold.
+            # What is wrong, without the advice some answers add (to write
+            # a character escaped, which would make another thing URL).
+            what = unpinnable.split(": ", 1)[0]
             return (
-                f"the old URL {unpinnable}, and so no 'Flattr_url:' may hold "
-                "it: add the old URL to FLATTR_ACCEPT_URL_CHANGES"
+                f"no 'Flattr_url:' can keep the old URL, which {what}: add the "
+                "old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         if self.still_there and self.taken_by is not None:
             why = (

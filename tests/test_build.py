@@ -1423,7 +1423,10 @@ def test_owners_given_anywhere_the_plugin_reads_them_are_hashed_in_every_setting
         "EVE": eve,
         "FAY": [fay],
         "DEFAULT_METADATA": {"FLATTR_OWNER": eve},
-        "I18N_SUBSITES": {"de": {"FLATTR_AUTHORS": {"Fay": fay}}},
+        # A language's own settings hold the main site's owners too.
+        "I18N_SUBSITES": {
+            "de": {"FLATTR_AUTHORS": {"Fay": fay}, "SOCIAL": (("mail", eve),)}
+        },
     }
     scrub_addresses(settings)
     assert "secret" not in repr(settings)
@@ -1703,6 +1706,20 @@ def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_lo
     )
     said = [r.getMessage() for r in flattr_log.records]
     assert len(said) == 1 and "the path of this source file" in said[0], said
+    # A category of its own, another owner's address, is still said.
+    flattr_log.clear()
+    build(
+        tmp_path / "folder-and-category",
+        {
+            "carol@example.org/notes.md": article(
+                "Notes", "Carol", category="dave@example.org"
+            ),
+            "misc/d.md": article("D", "Dave"),
+        },
+        FLATTR_AUTHORS={"Carol": authors["Carol"], "Dave": "email:dave@example.org"},
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert [m for m in said if "the category (article:section)" in m], said
     # Without Open Graph the head publishes neither: nothing to say.
     flattr_log.clear()
     build(tmp_path / "off", files, FLATTR_AUTHORS=authors, FLATTR_OPEN_GRAPH=False)

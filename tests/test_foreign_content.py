@@ -50,6 +50,11 @@ INLINE = {
     "math script/": '<math><script src="x"/><mi>x</mi></math>',
     "math title, then style/": "<math><title>t</title><style/><mi>x</mi></math>",
     "math mi, then style/": "<math><mi>x</mi><style/></math>",
+    # CDATA right in an integration point is text to a browser, not a bogus
+    # comment ending at its first ">" (after which "<style>" ran on).
+    "svg title holding CDATA": (
+        f"<svg {ICON}><title><![CDATA[Ratio > 1 <style> tag]]></title>{CIRCLE}</svg>"
+    ),
     # Left open, the <svg> ends where a browser ends it: here at a <span>
     # start tag (below, at the </div> of the <div> around it).
     "svg left open, ended by <span>": (
