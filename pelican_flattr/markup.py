@@ -312,11 +312,12 @@ _FONT_ATTRIBUTES = frozenset({"color", "face", "size"})
 # (a <div> in the <span> around the <svg>), for which a browser ignores
 # the tag, goes unseen. </p> and </br> always end foreign content; the end
 # tags of these close nothing there, whatever the count.
-_CLOSING_NOTHING = frozenset(
-    {"body", "html", "head", "area", "base", "basefont", "bgsound", "col"}
-    | {"embed", "frame", "hr", "img", "input", "keygen", "link", "meta", "param"}
-    | {"source", "track", "wbr"}
+# HTML's void elements: a start tag is the whole element, open no longer.
+_VOID = frozenset(
+    {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr"}
+    | {"img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"}
 )
+_CLOSING_NOTHING = _VOID | {"body", "html", "head"}
 # Elements whose content is read by HTML's rules again, namespace first:
 # SVG's HTML integration points and MathML's text integration points.
 # MathML's <annotation-xml> is one when its encoding is HTML's. Approximated:
@@ -439,7 +440,9 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
                 else:
                     yield name, attributes, tag_start, tag_end, True
                     html_open[name] = html_open.get(name, 0) + 1
-                    if inside is not None:
+                    if inside is not None and name not in _VOID:
+                        # After a <br>, the integration point is the
+                        # current node again (where CDATA is text).
                         inside[name] = inside.get(name, 0) + 1
             else:
                 return

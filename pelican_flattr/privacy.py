@@ -493,6 +493,9 @@ def warn_about_addresses_in_things() -> None:
         if ct.thing.owner.kind == "email"
     }
 
+    pelican_settings = getattr(build.current.pelican, "settings", None) or {}
+    folder_is_category = pelican_settings.get("USE_FOLDER_AS_CATEGORY", True)
+
     def holds_an_owner_address(text: str) -> bool:
         return any(
             hash_email(address) in digests
@@ -538,11 +541,13 @@ def warn_about_addresses_in_things() -> None:
         fields = [
             name
             for name, text in open_graph_texts.get(source, ())
-            # A category named by the file's folder: said of the path.
+            # A category Pelican took from the file's folder: said of the
+            # path (renaming the folder mends both).
             if not (
                 path_holds_one
                 and name.startswith("category")
-                and text in source.split("/")[:-1]
+                and folder_is_category
+                and text == source.rpartition("/")[0].rpartition("/")[2]
             )
             and holds_an_owner_address(text)
         ]

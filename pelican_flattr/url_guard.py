@@ -62,7 +62,7 @@ class UrlChange:
             # since) others: nothing a pin may hold.
             # What is wrong, without the advice some answers add (to write
             # a character escaped, which would make another thing URL).
-            what = unpinnable.split(": ", 1)[0]
+            what = unpinnable.split(": ", 1)[0].replace("must be", "is not", 1)
             return (
                 f"no 'Flattr_url:' can keep the old URL, which {what}: add the "
                 "old URL to FLATTR_ACCEPT_URL_CHANGES"

@@ -1720,6 +1720,17 @@ def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_lo
     )
     said = [r.getMessage() for r in flattr_log.records]
     assert [m for m in said if "the category (article:section)" in m], said
+    # Written as the folder's name, with folders no categories: renaming
+    # the folder would not mend it, so it is said too.
+    flattr_log.clear()
+    build(
+        tmp_path / "category-as-folder",
+        {"carol@example.org/n.md": article("N", "Carol", category="carol@example.org")},
+        FLATTR_AUTHORS={"Carol": authors["Carol"]},
+        USE_FOLDER_AS_CATEGORY=False,
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert len(said) == 2 and "the category (article:section)" in said[1], said
     # Without Open Graph the head publishes neither: nothing to say.
     flattr_log.clear()
     build(tmp_path / "off", files, FLATTR_AUTHORS=authors, FLATTR_OPEN_GRAPH=False)

@@ -55,6 +55,10 @@ INLINE = {
     "svg title holding CDATA": (
         f"<svg {ICON}><title><![CDATA[Ratio > 1 <style> tag]]></title>{CIRCLE}</svg>"
     ),
+    "svg title holding CDATA after a <br>": (
+        f"<svg {ICON}><title>a<br><![CDATA[Ratio > 1 <style> tag]]></title>"
+        f"{CIRCLE}</svg>"
+    ),
     # Left open, the <svg> ends where a browser ends it: here at a <span>
     # start tag (below, at the </div> of the <div> around it).
     "svg left open, ended by <span>": (
@@ -295,6 +299,11 @@ _HTML = [
     f"<title>{_MARK}</title>",
     f"<textarea>{_MARK}</textarea>",
     f"<abbr>{_MARK}</abbr>",
+    # Text right in an integration point (also after a void element), a
+    # bogus comment up to its first ">" elsewhere in HTML.
+    f"<![CDATA[ 1 > 0 <style> {_MARK} ]]>",
+    "<br>",
+    '<img src="a.png">',
 ]
 # Whole elements in foreign content (and text, in a CDATA section). Where
 # HTML's rules read them, the first three are elements of text never

@@ -1513,6 +1513,8 @@ def test_diff_on_a_narrow_terminal_keeps_each_url_and_fix_whole(tmp_path, column
         # would be another thing URL.
         ('https://example.org/a"b.html', "holds the character '\"'"),
         ("https://example.org\\x/a.html", "holds the character '\\\\' before its path"),
+        # A baseline edited by hand.
+        ("ftp://example.org/a.html", "is not an absolute http:// or https:// URL"),
     ],
 )
 def test_an_old_url_no_pin_may_hold_is_named_for_what_it_holds(old_url, says):
