@@ -493,8 +493,12 @@ def warn_about_addresses_in_things() -> None:
         if ct.thing.owner.kind == "email"
     }
 
+    # As Pelican decides whether a file's folder names its category.
     pelican_settings = getattr(build.current.pelican, "settings", None) or {}
-    folder_is_category = pelican_settings.get("USE_FOLDER_AS_CATEGORY", True)
+    folder_is_category = bool(
+        pelican_settings.get("USE_FOLDER_AS_CATEGORY", True)
+        and pelican_settings.get("CATEGORY_SAVE_AS", True)
+    )
 
     def holds_an_owner_address(text: str) -> bool:
         return any(

@@ -568,10 +568,10 @@ NO_HOST_NAME = "has no host name"
 # A browser reads an http(s) URL as the WHATWG URL standard says, where
 # urllib does not: before the path, a backslash is a "/" to it (so that
 # https://example.org\evil.com/a.html is https://example.org/evil.com/a.html);
-# a host name holding one of the standard's forbidden domain code points
-# (C0 controls, space, "#%/:<>?@[\]^|" and DEL) is refused, but "%", whose
-# escapes it decodes (ex%41mple.org is example.org); so is one with an empty
-# label; and one whose last label is a number is read as an IPv4 address.
+# it decodes a host name's escapes and maps its full-width forms, then
+# refuses one holding a forbidden domain code point (C0 controls, space,
+# "#%/:<>?@[\]^|" and DEL); and it reads one whose last label is a number
+# as an IPv4 address. (An empty label it takes; no name in DNS has one.)
 _BEFORE_PATH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):([/\\]*)[^/\\?#]*([/\\?#]?)")
 _NOT_IN_HOST_NAME = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 _NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")

@@ -58,10 +58,10 @@ class UrlChange:
         unpinnable = check_pinned_url(self.old_url)
         if unpinnable is not None:
             # A slug with a space (or a '"') gave such URLs before they were
-            # percent-encoded, a host name browsers read otherwise (refused
-            # since) others: nothing a pin may hold.
-            # What is wrong, without the advice some answers add (to write
-            # a character escaped, which would make another thing URL).
+            # percent-encoded, and a host name browsers read otherwise was
+            # taken before it was refused: nothing a pin may hold. Said
+            # without the advice some answers add (to write a character
+            # escaped, which would make another thing URL).
             what = unpinnable.split(": ", 1)[0].replace("must be", "is not", 1)
             return (
                 f"no 'Flattr_url:' can keep the old URL, which {what}: add the "

@@ -1720,17 +1720,26 @@ def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_lo
     )
     said = [r.getMessage() for r in flattr_log.records]
     assert [m for m in said if "the category (article:section)" in m], said
-    # Written as the folder's name, with folders no categories: renaming
-    # the folder would not mend it, so it is said too.
-    flattr_log.clear()
-    build(
-        tmp_path / "category-as-folder",
-        {"carol@example.org/n.md": article("N", "Carol", category="carol@example.org")},
-        FLATTR_AUTHORS={"Carol": authors["Carol"]},
-        USE_FOLDER_AS_CATEGORY=False,
-    )
-    said = [r.getMessage() for r in flattr_log.records]
-    assert len(said) == 2 and "the category (article:section)" in said[1], said
+    # Written as the folder's name where Pelican takes no category from
+    # folders (as it decides: both settings): renaming the folder would not
+    # mend it, so it is said too.
+    for number, no_folder_categories in enumerate(
+        ({"USE_FOLDER_AS_CATEGORY": False}, {"CATEGORY_SAVE_AS": ""})
+    ):
+        flattr_log.clear()
+        build(
+            tmp_path / f"category-as-folder-{number}",
+            {
+                "carol@example.org/n.md": article(
+                    "N", "Carol", category="carol@example.org"
+                )
+            },
+            FLATTR_AUTHORS={"Carol": authors["Carol"]},
+            **no_folder_categories,
+        )
+        said = [r.getMessage() for r in flattr_log.records]
+        assert len(said) == 2, (no_folder_categories, said)
+        assert "the category (article:section)" in said[1], said
     # Without Open Graph the head publishes neither: nothing to say.
     flattr_log.clear()
     build(tmp_path / "off", files, FLATTR_AUTHORS=authors, FLATTR_OPEN_GRAPH=False)

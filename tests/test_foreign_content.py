@@ -299,12 +299,13 @@ _HTML = [
     f"<title>{_MARK}</title>",
     f"<textarea>{_MARK}</textarea>",
     f"<abbr>{_MARK}</abbr>",
-    # Text right in an integration point (also after a void element), a
-    # bogus comment up to its first ">" elsewhere in HTML.
-    f"<![CDATA[ 1 > 0 <style> {_MARK} ]]>",
-    "<br>",
-    '<img src="a.png">',
 ]
+# Drawn by _html() alone: void elements, which in foreign content would
+# end it (_BREAKOUTS); and, in an integration point, CDATA, text there
+# (after a void element too), where elsewhere in HTML it is a bogus comment
+# up to its first ">", and its "<style>" would hold the rest of the page.
+_VOIDS = ["<br>", '<img src="a.png">']
+_CDATA_TEXT = f"<![CDATA[ 1 > 0 <style> {_MARK} ]]>"
 # Whole elements in foreign content (and text, in a CDATA section). Where
 # HTML's rules read them, the first three are elements of text never
 # closed, which hold the rest of the page.
@@ -379,7 +380,8 @@ def _html(draw, depth: int, in_integration: bool) -> str:
     for _ in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["html", "svg", "math"] if depth else ["html"]))
         if kind == "html":
-            pieces.append(draw(st.sampled_from(_HTML)))
+            own = _VOIDS + ([_CDATA_TEXT] if in_integration else [])
+            pieces.append(draw(st.sampled_from(_HTML + own)))
         else:
             inner = draw(_foreign(kind, depth - 1, in_integration))
             pieces.append(_element(kind, inner))
