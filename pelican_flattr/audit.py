@@ -164,6 +164,9 @@ class _PageTags:
     open_graph: dict[str, list[str]] = field(default_factory=dict)
 
 
+_HIDING = frozenset({"template", "/template", "noscript", "/noscript"})
+
+
 def scan_page(data: bytes) -> _PageTags:
     """The Flattr-related tags of one HTML page."""
     tags = _PageTags()
@@ -174,16 +177,26 @@ def scan_page(data: bytes) -> _PageTags:
     # Where the head ends: at "</head>", or where the body starts when a
     # minifier left out the optional "</head>" (any tag a head cannot hold).
     head_limit = -1
+    # Inside a <template> (inert) or a <noscript> (shown only where scripts
+    # do not run: an embedded button's plain fallback), nothing counts.
+    hidden = 0
     for name, raw, start in _tags(page, len(page)):
         if head_limit < 0 and (
             name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
         ):
             head_limit = start
-        if name not in _ELEMENTS or (
-            "payment" not in raw
-            and "og:" not in raw
-            and "article:" not in raw
-            and "flattr" not in raw.lower()
+        if name in _HIDING:
+            hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+            continue
+        if (
+            hidden
+            or name not in _ELEMENTS
+            or (
+                "payment" not in raw
+                and "og:" not in raw
+                and "article:" not in raw
+                and "flattr" not in raw.lower()
+            )
         ):
             continue
         attributes = _attribute_values(raw)

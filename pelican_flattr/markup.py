@@ -885,7 +885,7 @@ def shows_button(page: str, start: int = 0) -> bool:
 def shows_own_button(
     page: str, content_thing: ContentThing, auto_submit_url: str
 ) -> bool:
-    """True when ``page`` holds the button the helpers render for
+    """True when ``page`` shows a reader the button the helpers render for
     ``content_thing``, in either style: another article's button (a
     sidebar's, a listing's) does not stand in for it.
 
@@ -899,10 +899,19 @@ def own_buttons_shown(
     page: str, content_thing: ContentThing, auto_submit_url: str
 ) -> int:
     """How many buttons the helpers rendered for ``content_thing`` ``page``
-    holds, in either style (see ``shows_own_button``)."""
-    plain = f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"'
-    embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
-    return page.count(plain) + page.count(embedded)
+    shows a reader, in either style (see ``shows_own_button``): not one in
+    a comment, a ``<template>`` or a ``<noscript>`` (a plain button there
+    is the fallback of an embedded one), directly around it."""
+    shown = 0
+    for opening in (
+        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"',
+        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"',
+    ):
+        at = page.find(opening)
+        while at >= 0:
+            shown += not _may_be_hidden(page, at)
+            at = page.find(opening, at + 1)
+    return shown
 
 
 def own_payment_links(page: str, auto_submit_url: str) -> int:

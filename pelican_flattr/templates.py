@@ -524,9 +524,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if shown and not markup.shows_own_button(page, content_thing, url):
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
-            "its button is not on the page (kept in a variable and never "
-            "printed?); the plugin adds it after the body instead: print it "
-            "where the button belongs"
+            "no reader sees its button (kept in a variable and never printed, "
+            "or printed in a comment, a <template> or a <noscript>?); the "
+            "plugin adds it after the body instead: print it where the button "
+            "belongs"
         )
         shown = False
     if head_printed and shown and rendered.complete_for(content_thing):

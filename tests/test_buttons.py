@@ -407,9 +407,9 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
 BUTTON_NEVER_PRINTED = (
     "WARNING",
     "pelican-flattr: article.html: flattr_button() is called for the page's own "
-    "article or page, but its button is not on the page (kept in a variable and "
-    "never printed?); the plugin adds it after the body instead: print it where "
-    "the button belongs",
+    "article or page, but no reader sees its button (kept in a variable and "
+    "never printed, or printed in a comment, a <template> or a <noscript>?); the "
+    "plugin adds it after the body instead: print it where the button belongs",
 )
 NOTHING_ADDS_THEM = (
     "WARNING",
@@ -457,6 +457,64 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
     assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "<!-- {{ flattr_button(article) }} -->",
+        "<template>{{ flattr_button(article) }}</template>",
+        "<noscript>{{ flattr_button(article) }}</noscript>",
+    ],
+    ids=["comment", "template", "noscript"],
+)
+def test_a_button_printed_where_no_reader_sees_it_is_added(
+    site, tmp_path, caplog, hidden
+):
+    # Commented out with HTML's comment rather than Jinja's, or kept in a
+    # <template>: the page showed no button, the build said nothing, and
+    # only the audit (or, for a <template>, nothing) told.
+    theme = simple_child_theme(
+        tmp_path,
+        "hidden",
+        '{% extends "!simple/article.html" %}'
+        f"{{% block content %}}{{{{ super() }}}}{hidden}{{% endblock %}}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        shown = [
+            button
+            for button in flattr_buttons(soup)
+            if not button.find_parent(["template", "noscript"])
+        ]
+        (button,) = shown
+        assert button.find_parent(class_="flattr-injected") is not None
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [BUTTON_NEVER_PRINTED]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_plain_button_in_noscript_is_the_fallback_of_an_embedded_one(
+    site, tmp_path, caplog
+):
+    # The embedded button, and the plain one where scripts do not run: one
+    # button either way, which the build called printed twice and the
+    # audit counted twice.
+    theme = simple_child_theme(
+        tmp_path,
+        "fallback",
+        '{% extends "!simple/article.html" %}'
+        '{% block content %}{{ super() }}{{ flattr_button(article, "js") }}'
+        '<noscript>{{ flattr_button(article, "plain") }}</noscript>'
+        "{{ flattr_script() }}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
+    for thing in manifest_things(output).values():
+        text = (output / thing["page"]).read_text(encoding="utf-8")
+        assert "flattr-injected" not in text
+    assert audit_command(["audit", str(output)]) == 0
 
 
 def test_a_button_never_printed_beside_other_articles_buttons_is_added(
