@@ -914,6 +914,19 @@ def own_buttons_shown(
     return shown
 
 
+def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
+    """Whether the payment link to ``auto_submit_url`` comes before the
+    page's ``<meta charset>``, and that lies past the first 1,024 bytes,
+    where a browser looks for it (the tags the helper printed there)."""
+    charset = page.find("<meta charset")
+    if charset < 0:
+        return False
+    link = page.find(
+        f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"', 0, charset
+    )
+    return link >= 0 and len(page[:charset].encode()) >= _CHARSET_BYTES
+
+
 def own_payment_links(page: str, auto_submit_url: str) -> int:
     """How many payment links to ``auto_submit_url``, as this plugin writes
     them, ``page`` holds."""

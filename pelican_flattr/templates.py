@@ -489,6 +489,16 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the payment "
             "link alone"
         )
+    if (
+        url is not None
+        and id(content_thing) in rendered.heads
+        and markup.pushes_charset_out(page, url)
+    ):
+        _warn_in_template(
+            "flattr_head() prints before <meta charset>, and its tags push that "
+            "past the first 1,024 bytes of the page, where a browser looks for "
+            "it: call flattr_head() right after <meta charset>"
+        )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:

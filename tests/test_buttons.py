@@ -495,6 +495,37 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     assert audit_command(["audit", str(output)]) == 0
 
 
+def test_head_tags_printed_before_meta_charset_are_warned_of(site, tmp_path, caplog):
+    # "At the top of the head block": in simple, before its <title> and
+    # <meta charset>, which the tags pushed past the first 1,024 bytes,
+    # where a browser looks for the encoding. The build said nothing.
+    theme = simple_child_theme(
+        tmp_path,
+        "first",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ flattr_head(article) }}{{ super() }}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        data = (output / thing["page"]).read_bytes()
+        assert data.find(b"<meta charset") >= 1024
+    assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == [
+        "pelican-flattr: article.html: flattr_head() prints before <meta charset>, "
+        "and its tags push that past the first 1,024 bytes of the page, where a "
+        "browser looks for it: call flattr_head() right after <meta charset>"
+    ]
+    # After <meta charset>, as the README shows: nothing to say.
+    caplog.clear()
+    after = simple_child_theme(
+        tmp_path,
+        "after",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}",
+    )
+    site(three_articles(), theme=after, FLATTR_AUTHORS=AUTHORS)
+    assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
+
+
 def test_a_plain_button_in_noscript_is_the_fallback_of_an_embedded_one(
     site, tmp_path, caplog
 ):
