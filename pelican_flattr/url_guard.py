@@ -36,6 +36,17 @@ from .thing import check_pinned_url
 Entry = Mapping[str, Any]
 
 
+def pin_line(source: str, url: str) -> str:
+    """The metadata that pins ``url`` in ``source``, quoted, as its reader
+    takes it: a reStructuredText field, an HTML <meta>, else Markdown's."""
+    extension = source.rpartition(".")[2].lower()
+    if extension == "rst":
+        return f"':flattr_url: {url}'"
+    if extension in ("html", "htm"):
+        return f'\'<meta name="flattr_url" content="{url}">\''
+    return f"'Flattr_url: {url}'"
+
+
 @dataclass(frozen=True)
 class UrlChange:
     """A thing URL of the old manifest that no longer belongs to its source
@@ -96,24 +107,26 @@ class UrlChange:
             return (
                 f"if {self.taken_by} is meant to take them over, add the old URL "
                 "to FLATTR_ACCEPT_URL_CHANGES; if not, give it its own thing URL "
-                f"back (its slug, or 'Flattr_url:'), and add 'Flattr_url: "
-                f"{self.old_url}' to {self.source} wherever it went"
+                f"back (its slug, or 'Flattr_url:'), and add "
+                f"{pin_line(self.source, self.old_url)} to {self.source} wherever "
+                "it went"
             )
         if self.taken_by is not None:
             return (
                 f"to keep its flattrs with {self.source}, give {self.taken_by} "
-                f"another slug and add 'Flattr_url: {self.old_url}' to "
+                f"another slug and add {pin_line(self.source, self.old_url)} to "
                 f"{self.source}; if {self.taken_by} is meant to take them over, "
                 "add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         if self.new_url is None:
             return (
                 f"if {self.source} was renamed or moved, add "
-                f"'Flattr_url: {self.old_url}' to its metadata; if it was removed "
+                f"{pin_line(self.source, self.old_url)} to its metadata; if it was "
+                "removed "
                 "on purpose, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         return (
-            f"add 'Flattr_url: {self.old_url}' to {self.source} to keep its "
+            f"add {pin_line(self.source, self.old_url)} to {self.source} to keep its "
             "flattrs, or add the old URL to FLATTR_ACCEPT_URL_CHANGES if the "
             "change is deliberate (when SITEURL changed for the whole site, "
             "FLATTR_SITEURL set to the old base keeps every thing URL)"

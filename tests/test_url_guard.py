@@ -1525,3 +1525,54 @@ def test_an_old_url_no_pin_may_hold_is_named_for_what_it_holds(old_url, says):
     assert advice.endswith(": add the old URL to FLATTR_ACCEPT_URL_CHANGES")
     assert advice.count(": ") == 1 and "write it as" not in advice, advice
     assert "Flattr_url: http" not in advice
+
+
+RST = """{title}
+{underline}
+
+:date: 2024-03-01 10:00
+:author: Alice
+:slug: {slug}
+{pin}
+A first paragraph with enough words to be a summary of this piece.
+"""
+HTML = """<html><head><title>{title}</title>
+<meta name="date" content="2024-03-01 10:00"><meta name="author" content="Alice">
+<meta name="slug" content="{slug}">{pin}</head>
+<body><p>A first paragraph with enough words to be a summary.</p></body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "template", "pin"),
+    [
+        ("a.rst", RST, ":flattr_url: {url}\n"),
+        ("a.html", HTML, '<meta name="flattr_url" content="{url}">'),
+    ],
+)
+def test_the_advice_to_pin_is_written_as_the_files_reader_takes_it(
+    tmp_path, flattr_log, name, template, pin
+):
+    # The guard always advised "Flattr_url: URL", a line a reStructuredText
+    # or HTML file does not read as metadata.
+    def source(slug: str, pinned: str = "") -> dict[str, str]:
+        title = "Article A"
+        text = template.format(
+            title=title, underline="#" * len(title), slug=slug, pin=pinned
+        )
+        return {name: text}
+
+    build(tmp_path, source("first-slug"), FLATTR_AUTHORS=AUTHORS)
+    flattr_log.clear()
+    build(tmp_path, source("new-slug"), FLATTR_AUTHORS=AUTHORS)
+    old = f"{SITEURL}/first-slug.html"
+    line = pin.format(url=old).strip()
+    (said,) = guard_lines(flattr_log)
+    assert f"add '{line}' to {name}" in said, said
+    # Followed, the advice keeps the thing URL, and the guard is quiet.
+    flattr_log.clear()
+    output = build(
+        tmp_path, source("new-slug", pin.format(url=old)), FLATTR_AUTHORS=AUTHORS
+    )
+    assert guard_lines(flattr_log) == []
+    assert manifest_things(output)[name]["url"] == old
