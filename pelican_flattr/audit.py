@@ -164,7 +164,7 @@ class _PageTags:
     open_graph: dict[str, list[str]] = field(default_factory=dict)
 
 
-_HIDING = frozenset({"template", "/template", "noscript", "/noscript"})
+_HIDING = frozenset({"template", "/template"})
 
 
 def scan_page(data: bytes) -> _PageTags:
@@ -177,8 +177,8 @@ def scan_page(data: bytes) -> _PageTags:
     # Where the head ends: at "</head>", or where the body starts when a
     # minifier left out the optional "</head>" (any tag a head cannot hold).
     head_limit = -1
-    # Inside a <template> (inert) or a <noscript> (shown only where scripts
-    # do not run: an embedded button's plain fallback), nothing counts.
+    # Inside a <template>, inert, nothing counts. (A <noscript>'s content
+    # does: crawlers, and readers without scripts, see it.)
     hidden = 0
     for name, raw, start in _tags(page, len(page)):
         if head_limit < 0 and (

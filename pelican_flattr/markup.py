@@ -900,8 +900,7 @@ def own_buttons_shown(
 ) -> int:
     """How many buttons the helpers rendered for ``content_thing`` ``page``
     shows a reader, in either style (see ``shows_own_button``): not one in
-    a comment, a ``<template>`` or a ``<noscript>`` (a plain button there
-    is the fallback of an embedded one), directly around it."""
+    a comment or a ``<template>`` directly around it."""
     shown = 0
     for opening in (
         f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"',
@@ -909,22 +908,26 @@ def own_buttons_shown(
     ):
         at = page.find(opening)
         while at >= 0:
-            shown += not _may_be_hidden(page, at)
+            shown += not _unseen_by_any_reader(page, at)
             at = page.find(opening, at + 1)
     return shown
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
     """Whether the payment link to ``auto_submit_url`` comes before the
-    page's ``<meta charset>``, and that lies past the first 1,024 bytes,
-    where a browser looks for it (the tags the helper printed there)."""
-    charset = page.find("<meta charset")
-    if charset < 0:
+    page's declaration of its encoding (``<meta charset>``, or the
+    ``http-equiv`` form, in any case), which ends past the first 1,024
+    bytes, where a browser looks for it."""
+    found = _CHARSET_DECLARATION.search(page)
+    if found is None:
         return False
     link = page.find(
-        f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"', 0, charset
+        f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"', 0, found.start()
     )
-    return link >= 0 and len(page[:charset].encode()) >= _CHARSET_BYTES
+    return link >= 0 and len(page[: found.end()].encode()) > _CHARSET_BYTES
+
+
+_CHARSET_DECLARATION = re.compile(rf"<meta[{_SPACE}/][^>]*charset[^>]*>", re.I)
 
 
 def own_payment_links(page: str, auto_submit_url: str) -> int:
@@ -1008,13 +1011,28 @@ def _may_be_hidden(page: str, at: int) -> bool:
         # A comment ends at its first "-->" ("<!-->" is one whole); no
         # doctype comes right before a body.
         return page.find("-->", last + 2, at) < 0
-    # In any letter case, as a browser reads a tag's name ("<SCRIPT>").
-    opening = page[last : last + _LONGEST_HIDING_OPENING].lower()
-    return page.find(">", last, at) < 0 or opening.startswith(_HIDING_OPENINGS)
+    # In any letter case, as a browser reads a tag's name ("<SCRIPT>"), and
+    # the whole name: a <template-card> hides nothing.
+    return page.find(">", last, at) < 0 or _HIDING_START.match(page, last) is not None
 
 
-_HIDING_OPENINGS = ("<script", "<noscript", "<template", "<iframe", "<textarea")
-_LONGEST_HIDING_OPENING = max(map(len, _HIDING_OPENINGS))
+_HIDING_START = re.compile(
+    rf"<(?i:script|noscript|template|iframe|textarea)(?=[{_SPACE}/>])"
+)
+_TEMPLATE_START = re.compile(rf"<(?i:template)(?=[{_SPACE}/>])")
+
+
+def _unseen_by_any_reader(page: str, at: int) -> bool:
+    """Whether the last tag before ``page[at]`` leaves what starts there
+    unseen, scripts or not: a comment not closed yet, or a ``<template>``
+    start tag. (A ``<noscript>``'s content is seen where scripts do not
+    run, by crawlers among them.) Only what wraps it directly is seen."""
+    last = page.rfind("<", 0, at)
+    if last < 0:
+        return False
+    if page.startswith("<!--", last):
+        return page.find("-->", last + 4, at) < 0
+    return page.find(">", last, at) >= 0 and bool(_TEMPLATE_START.match(page, last))
 
 
 def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:

@@ -495,9 +495,9 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         and markup.pushes_charset_out(page, url)
     ):
         _warn_in_template(
-            "flattr_head() prints before <meta charset>, and its tags push that "
-            "past the first 1,024 bytes of the page, where a browser looks for "
-            "it: call flattr_head() right after <meta charset>"
+            "flattr_head() prints before <meta charset>, which then ends past "
+            "the first 1,024 bytes of the page, where a browser looks for it: "
+            "call flattr_head() right after <meta charset>"
         )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
@@ -535,7 +535,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "no reader sees its button (kept in a variable and never printed, "
-            "or printed in a comment, a <template> or a <noscript>?); the "
+            "or printed in a comment or a <template>?); the "
             "plugin adds it after the body instead: print it where the button "
             "belongs"
         )

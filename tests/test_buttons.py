@@ -408,8 +408,8 @@ BUTTON_NEVER_PRINTED = (
     "WARNING",
     "pelican-flattr: article.html: flattr_button() is called for the page's own "
     "article or page, but no reader sees its button (kept in a variable and "
-    "never printed, or printed in a comment, a <template> or a <noscript>?); the "
-    "plugin adds it after the body instead: print it where the button belongs",
+    "never printed, or printed in a comment or a <template>?); the plugin adds "
+    "it after the body instead: print it where the button belongs",
 )
 NOTHING_ADDS_THEM = (
     "WARNING",
@@ -464,9 +464,8 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
     [
         "<!-- {{ flattr_button(article) }} -->",
         "<template>{{ flattr_button(article) }}</template>",
-        "<noscript>{{ flattr_button(article) }}</noscript>",
     ],
-    ids=["comment", "template", "noscript"],
+    ids=["comment", "template"],
 )
 def test_a_button_printed_where_no_reader_sees_it_is_added(
     site, tmp_path, caplog, hidden
@@ -486,7 +485,7 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
         shown = [
             button
             for button in flattr_buttons(soup)
-            if not button.find_parent(["template", "noscript"])
+            if not button.find_parent("template")
         ]
         (button,) = shown
         assert button.find_parent(class_="flattr-injected") is not None
@@ -495,7 +494,19 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     assert audit_command(["audit", str(output)]) == 0
 
 
-def test_head_tags_printed_before_meta_charset_are_warned_of(site, tmp_path, caplog):
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "{{ super() }}",  # simple's <title>, then <meta charset>
+        '<title>t</title><META CHARSET="utf-8">',
+        '<title>t</title><meta http-equiv="Content-Type" '
+        'content="text/html; charset=utf-8">',
+    ],
+    ids=["simple", "upper-case", "http-equiv"],
+)
+def test_head_tags_printed_before_meta_charset_are_warned_of(
+    site, tmp_path, caplog, declaration
+):
     # "At the top of the head block": in simple, before its <title> and
     # <meta charset>, which the tags pushed past the first 1,024 bytes,
     # where a browser looks for the encoding. The build said nothing.
@@ -503,16 +514,17 @@ def test_head_tags_printed_before_meta_charset_are_warned_of(site, tmp_path, cap
         tmp_path,
         "first",
         '{% extends "!simple/article.html" %}'
-        "{% block head %}{{ flattr_head(article) }}{{ super() }}{% endblock %}",
+        f"{{% block head %}}{{{{ flattr_head(article) }}}}{declaration}"
+        "{% endblock %}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     for thing in manifest_things(output).values():
-        data = (output / thing["page"]).read_bytes()
-        assert data.find(b"<meta charset") >= 1024
+        data = (output / thing["page"]).read_bytes().lower()
+        assert data.find(b"charset") >= 1024
     assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == [
         "pelican-flattr: article.html: flattr_head() prints before <meta charset>, "
-        "and its tags push that past the first 1,024 bytes of the page, where a "
-        "browser looks for it: call flattr_head() right after <meta charset>"
+        "which then ends past the first 1,024 bytes of the page, where a browser "
+        "looks for it: call flattr_head() right after <meta charset>"
     ]
     # After <meta charset>, as the README shows: nothing to say.
     caplog.clear()
@@ -526,19 +538,33 @@ def test_head_tags_printed_before_meta_charset_are_warned_of(site, tmp_path, cap
     assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
 
 
-def test_a_plain_button_in_noscript_is_the_fallback_of_an_embedded_one(
-    site, tmp_path, caplog
-):
-    # The embedded button, and the plain one where scripts do not run: one
-    # button either way, which the build called printed twice and the
-    # audit counted twice.
+def test_what_a_noscript_holds_counts_for_the_audit(site, tmp_path):
+    # Crawlers, and readers without scripts, see it: a second payment link
+    # there is one, as it is for the build.
     theme = simple_child_theme(
         tmp_path,
-        "fallback",
-        '{% extends "!simple/article.html" %}'
-        '{% block content %}{{ super() }}{{ flattr_button(article, "js") }}'
-        '<noscript>{{ flattr_button(article, "plain") }}</noscript>'
-        "{{ flattr_script() }}{% endblock %}",
+        "noscript",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        '<noscript><link rel="payment" href="https://flattr.com/thing/12345">'
+        "</noscript>{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    assert audit_command(["audit", str(output)]) == 1
+
+
+@pytest.mark.parametrize(
+    "wrapper", ["template-card", "noscript-note", "script-free", "textarea-like"]
+)
+def test_a_custom_element_named_like_a_hiding_one_hides_nothing(
+    site, tmp_path, caplog, wrapper
+):
+    # Only the tag's whole name tells: a <template-card> was taken for a
+    # <template>, and the page's button for one no reader sees.
+    theme = simple_child_theme(
+        tmp_path,
+        wrapper,
+        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
+        f"<{wrapper}>{{{{ flattr_button(article) }}}}</{wrapper}>{{% endblock %}}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
