@@ -918,16 +918,19 @@ def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
     page's declaration of its encoding (``<meta charset>``, or the
     ``http-equiv`` form, in any case), which ends past the first 1,024
     bytes, where a browser looks for it."""
-    found = _CHARSET_DECLARATION.search(page)
-    if found is None:
+    link = page.find(f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"')
+    if link < 0:
         return False
-    link = page.find(
-        f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"', 0, found.start()
-    )
-    return link >= 0 and len(page[: found.end()].encode()) > _CHARSET_BYTES
-
-
-_CHARSET_DECLARATION = re.compile(rf"<meta[{_SPACE}/][^>]*charset[^>]*>", re.I)
+    at = page.find("<meta charset", 0, link)
+    if at >= 0 and page.find("<!--", 0, at) < 0:
+        return False  # declared before the tags, as a theme does that calls it right
+    # Read tag by tag, as a browser does: not a "charset" in a description's
+    # text, nor a <meta charset> quoted in a comment.
+    for name, attributes, start in _tags(page, _head_end(page)):
+        if name == "meta" and _declares_charset(_attribute_values(attributes)):
+            end = _TAG.match(page, start).end()
+            return link < start and len(page[:end].encode()) > _CHARSET_BYTES
+    return False
 
 
 def own_payment_links(page: str, auto_submit_url: str) -> int:
@@ -1017,9 +1020,9 @@ def _may_be_hidden(page: str, at: int) -> bool:
 
 
 _HIDING_START = re.compile(
-    rf"<(?i:script|noscript|template|iframe|textarea)(?=[{_SPACE}/>])"
+    rf"<(?ai:script|noscript|template|iframe|textarea)(?=[{_SPACE}/>])"
 )
-_TEMPLATE_START = re.compile(rf"<(?i:template)(?=[{_SPACE}/>])")
+_TEMPLATE_START = re.compile(rf"<(?ai:template)(?=[{_SPACE}/>])")
 
 
 def _unseen_by_any_reader(page: str, at: int) -> bool:
@@ -1027,11 +1030,13 @@ def _unseen_by_any_reader(page: str, at: int) -> bool:
     unseen, scripts or not: a comment not closed yet, or a ``<template>``
     start tag. (A ``<noscript>``'s content is seen where scripts do not
     run, by crawlers among them.) Only what wraps it directly is seen."""
+    opened = page.rfind("<!--", 0, at)
+    # "<!-->" and "<!--->" are whole comments, as a browser reads them.
+    if opened >= 0 and page.find("-->", opened + 2, at) < 0:
+        return True
     last = page.rfind("<", 0, at)
-    if last < 0:
-        return False
-    if page.startswith("<!--", last):
-        return page.find("-->", last + 4, at) < 0
+    if last < 0 or page.rfind("-->", 0, at) > last:
+        return False  # no tag, or a "<" in a comment closed before ``at``
     return page.find(">", last, at) >= 0 and bool(_TEMPLATE_START.match(page, last))
 
 

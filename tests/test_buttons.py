@@ -504,6 +504,8 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     ],
     ids=["simple", "upper-case", "http-equiv"],
 )
+# (Also with a description that names a charset first, and a <meta charset>
+# quoted in a comment: neither is the declaration.)
 def test_head_tags_printed_before_meta_charset_are_warned_of(
     site, tmp_path, caplog, declaration
 ):
@@ -526,6 +528,31 @@ def test_head_tags_printed_before_meta_charset_are_warned_of(
         "which then ends past the first 1,024 bytes of the page, where a browser "
         "looks for it: call flattr_head() right after <meta charset>"
     ]
+    # A description naming "charset", and a <meta charset> quoted in a
+    # comment, before the call: not the page's declaration, which still
+    # ends past the first 1,024 bytes.
+    caplog.clear()
+    misleading = simple_child_theme(
+        tmp_path,
+        "misleading",
+        '{% extends "!simple/article.html" %}{% block head %}'
+        '<meta name="description" content="On charset">'
+        "<!-- keep <meta charset> first -->"
+        f"{{{{ flattr_head(article) }}}}{declaration}{{% endblock %}}",
+    )
+    site(three_articles(), theme=misleading, FLATTR_AUTHORS=AUTHORS)
+    assert [r for r in caplog.records if "meta charset" in r.getMessage()]
+    # No declaration at all, and a title that names one: nothing to say.
+    caplog.clear()
+    undeclared = simple_child_theme(
+        tmp_path,
+        "undeclared",
+        '{% extends "!simple/article.html" %}{% block head %}<title>t</title>'
+        "{{ flattr_head(article) }}{% endblock %}",
+    )
+    files = {"c.md": article("Charsets explained " + "x" * 900, "Alice", slug="c")}
+    site(files, theme=undeclared, FLATTR_AUTHORS=AUTHORS)
+    assert not [r for r in caplog.records if "meta charset" in r.getMessage()]
     # After <meta charset>, as the README shows: nothing to say.
     caplog.clear()
     after = simple_child_theme(
@@ -552,19 +579,31 @@ def test_what_a_noscript_holds_counts_for_the_audit(site, tmp_path):
     assert audit_command(["audit", str(output)]) == 1
 
 
-@pytest.mark.parametrize(
-    "wrapper", ["template-card", "noscript-note", "script-free", "textarea-like"]
-)
-def test_a_custom_element_named_like_a_hiding_one_hides_nothing(
-    site, tmp_path, caplog, wrapper
-):
+SHOWN_AROUND = {
+    # "<!-->" ends where it starts, and a "<template>" written in a closed
+    # comment opens nothing.
+    "downlevel-revealed": ("<!--[if !IE]><!-->", "<!--<![endif]-->"),
+    "empty-comment": ("<!-->", ""),
+    "template-quoted-in-a-comment": ("<!-- no <template> here -->", ""),
     # Only the tag's whole name tells: a <template-card> was taken for a
-    # <template>, and the page's button for one no reader sees.
+    # <template>.
+    **{name: (f"<{name}>", f"</{name}>") for name in ("template-card", "script-free")},
+    **{name: (f"<{name}>", f"</{name}>") for name in ("noscript-x", "textarea-y")},
+}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), SHOWN_AROUND.values(), ids=list(SHOWN_AROUND)
+)
+def test_a_button_that_hides_behind_nothing_is_shown(
+    site, tmp_path, caplog, before, after
+):
+    # Taken for a button no reader sees, it got a second one injected.
     theme = simple_child_theme(
         tmp_path,
-        wrapper,
+        "shown",
         '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
-        f"<{wrapper}>{{{{ flattr_button(article) }}}}</{wrapper}>{{% endblock %}}",
+        f"{before}{{{{ flattr_button(article) }}}}{after}{{% endblock %}}",
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
