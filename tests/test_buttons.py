@@ -64,6 +64,17 @@ def simple_child_theme(tmp_path, name, article_html):
     return str(tmp_path / name)
 
 
+def after_the_body_theme(tmp_path, name, after_body):
+    """``simple_child_theme`` whose article prints ``after_body`` (Jinja)
+    right after the body."""
+    return simple_child_theme(
+        tmp_path,
+        name,
+        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
+        f"{after_body}{{% endblock %}}",
+    )
+
+
 def test_plain_button_loads_nothing_from_flattr(site):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     soup = page(output / "first-of-three.html")
@@ -473,12 +484,7 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     # Commented out with HTML's comment rather than Jinja's, or kept in a
     # <template>: the page showed no button, the build said nothing, and
     # only the audit (or, for a <template>, nothing) told.
-    theme = simple_child_theme(
-        tmp_path,
-        "hidden",
-        '{% extends "!simple/article.html" %}'
-        f"{{% block content %}}{{{{ super() }}}}{hidden}{{% endblock %}}",
-    )
+    theme = after_the_body_theme(tmp_path, "hidden", hidden)
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     for thing in manifest_things(output).values():
         soup = page_as_browsers_read_it(output / thing["page"])
@@ -599,11 +605,8 @@ def test_a_button_that_hides_behind_nothing_is_shown(
     site, tmp_path, caplog, before, after
 ):
     # Taken for a button no reader sees, it got a second one injected.
-    theme = simple_child_theme(
-        tmp_path,
-        "shown",
-        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
-        f"{before}{{{{ flattr_button(article) }}}}{after}{{% endblock %}}",
+    theme = after_the_body_theme(
+        tmp_path, "shown", f"{before}{{{{ flattr_button(article) }}}}{after}"
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
