@@ -670,16 +670,9 @@ def _head_start(page: str, head_end: int) -> int:
     it leave text there, which ends the head for a browser: any tag after
     it is in the body, where no reader of payment links looks.
     """
-    at = page.find("<meta charset", 0, head_end)
-    if at >= 0 and page.find("<!--", 0, at) < 0:
-        close = page.find(">", at, head_end)
-        if close >= 0:
-            return close + 1
-    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment
-    # before the real one: read the head's tags, as a browser does.
-    for name, attributes, start in _tags(page, head_end):
-        if name == "meta" and _declares_charset(_attribute_values(attributes)):
-            return _TAG.match(page, start).end()
+    declared = _charset_declaration(page, head_end)
+    if declared is not None:
+        return declared[1]
     at = page.find("<head", 0, head_end)
     while at >= 0:
         close = at + 5
@@ -694,6 +687,23 @@ def _head_start(page: str, head_end: int) -> int:
 
 # How far into a page a browser looks for its <meta charset>.
 _CHARSET_BYTES = 1024
+
+
+def _charset_declaration(page: str, head_end: int) -> tuple[int, int] | None:
+    """Where the page's ``<meta charset>`` (or ``http-equiv`` form) starts
+    and ends, before ``head_end``, or None."""
+    at = page.find("<meta charset", 0, head_end)
+    if at >= 0 and page.find("<!--", 0, at) < 0:
+        close = page.find(">", at, head_end)
+        if close >= 0:
+            return at, close + 1
+    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment
+    # before the real one: read the head's tags, as a browser does (not a
+    # "charset" in a description's text either).
+    for name, attributes, start in _tags(page, head_end):
+        if name == "meta" and _declares_charset(_attribute_values(attributes)):
+            return start, _TAG.match(page, start).end()
+    return None
 
 
 def _declares_charset(values: dict[str, str]) -> bool:
@@ -921,16 +931,12 @@ def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
     link = page.find(f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"')
     if link < 0:
         return False
-    at = page.find("<meta charset", 0, link)
-    if at >= 0 and page.find("<!--", 0, at) < 0:
-        return False  # declared before the tags, as a theme does that calls it right
-    # Read tag by tag, as a browser does: not a "charset" in a description's
-    # text, nor a <meta charset> quoted in a comment.
-    for name, attributes, start in _tags(page, _head_end(page)):
-        if name == "meta" and _declares_charset(_attribute_values(attributes)):
-            end = _TAG.match(page, start).end()
-            return link < start and len(page[:end].encode()) > _CHARSET_BYTES
-    return False
+    declared = _charset_declaration(page, _head_end(page))
+    return (
+        declared is not None
+        and link < declared[0]
+        and len(page[: declared[1]].encode()) > _CHARSET_BYTES
+    )
 
 
 def own_payment_links(page: str, auto_submit_url: str) -> int:
