@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -250,7 +251,7 @@ def open_store(path: str | Path) -> sqlite3.Connection:
         # Before WAL mode, which is written into the file and outlives this
         # connection: another program's database is refused as it was.
         check_store(connection, path)
-        connection.execute("PRAGMA journal_mode = WAL")
+        _use_wal(connection)
         # FULL makes each commit durable against power loss as well as a
         # killed process; the cost is one fsync per delivery.
         connection.execute("PRAGMA synchronous = FULL")
@@ -261,6 +262,26 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             raise StoreError(path, sqlite_problem(path, error)) from None
         raise
     return connection
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the store in WAL mode (a no-op once it is), waiting as long as
+    the busy timeout for another connection doing the same.
+
+    Switching a new store holds a read lock while it asks for the write
+    lock, and SQLite answers "database is locked" at once, not after the
+    busy timeout, while another connection writes: two receiver threads
+    (or a receiver and verify) making the same new store refused one.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def check_writable(connection: sqlite3.Connection, path: Path) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,6 +34,7 @@ from webhook_server import (
 )
 
 from pelican_flattr.cli import main, print_table
+from pelican_flattr.store import SCHEMA_VERSION
 from pelican_flattr.webhook_receiver import WebhookApp
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -258,6 +260,32 @@ def test_a_store_gone_from_its_path_is_made_anew_there(tmp_path, how):
         "store at that path now (a new one where none is left)"
     ) in log
     assert "Traceback" not in log
+
+
+def test_a_new_store_made_by_two_connections_at_once_is_opened(tmp_path):
+    # Switching a new store to WAL, SQLite answered the second connection
+    # "database is locked" at once, without its busy timeout, while the
+    # first wrote: receiver threads making a store anew (as above), or a
+    # receiver and verify, answered a delivery 503 or failed.
+    from pelican_flattr.store import open_store, schema_version
+
+    store = tmp_path / "store.sqlite3"
+    store.touch()  # made by the operator, for its mode; or by the other
+    other = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, other.execute, ["ROLLBACK"])
+    letting_go.start()
+    try:
+        connection = open_store(store)
+    finally:
+        letting_go.join()
+        other.close()
+    try:
+        assert schema_version(connection, store) == SCHEMA_VERSION
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    finally:
+        connection.close()
 
 
 @pytest.mark.parametrize("linked", [False, True])
