@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .identifiers import Owner, holds_at_sign
-from .store import MAX_CLICKS
+from .store import MAX_CLICKS, journal_paths
 from .thing import check_thing_url
 
 if TYPE_CHECKING:
@@ -100,10 +100,6 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
         connection.close()
 
 
-# What SQLite appends to a WAL store's name for its log and shared memory.
-WAL_ENDS = ("-wal", "-shm")
-
-
 def unreadable_wal_files(path: Path) -> list[Path]:
     """The ``-wal`` and ``-shm`` files beside the store at ``path`` that
     exist and that this process may not read.
@@ -114,11 +110,9 @@ def unreadable_wal_files(path: Path) -> list[Path]:
     user allowed to read the store file alone gets "unable to open
     database file".
     """
-    # Beside the file a symlinked path names, as SQLite keeps them.
-    real = Path(os.path.realpath(path))
     return [
         companion
-        for companion in (real.with_name(f"{real.name}{end}") for end in WAL_ENDS)
+        for companion in journal_paths(path)
         if os.path.exists(companion) and not os.access(companion, os.R_OK)
     ]
 

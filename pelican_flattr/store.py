@@ -29,6 +29,8 @@ BUSY_TIMEOUT_MS = 10_000
 # and reports cap what older versions stored, so that SQLite's SUM of the
 # totals can never overflow (which makes the whole query fail).
 MAX_CLICKS = 1_000_000_000
+# What SQLite appends to a WAL store's name for its log and shared memory.
+WAL_ENDS = ("-wal", "-shm")
 
 # Each entry is the SQL that moves the schema from version N to N + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -174,6 +176,37 @@ class StoreError(RuntimeError):
         return f"store {self.path} (FLATTR_STORE of {settings_file}): {self.reason}"
 
 
+def journal_paths(path: str | Path) -> list[Path]:
+    """The ``-wal`` and ``-shm`` paths of the store at ``path``: beside the
+    file a symlinked path names, where SQLite keeps them."""
+    real = os.path.realpath(path)
+    return [Path(f"{real}{end}") for end in WAL_ENDS]
+
+
+def _no_journal_of_another_store(path: Path) -> None:
+    """Raise StoreError when a ``-wal`` or ``-shm`` file lies beside a
+    missing store: a store moved or removed without them left them, a
+    running receiver may still write into them, and SQLite would take them
+    for a new store's own journal there, and reset them (losing every
+    delivery not yet merged into the moved store). A new store's own
+    journal may lie beside its empty file: SQLite writes the first pages
+    to the -wal."""
+    left = [journal.name for journal in journal_paths(path) if journal.exists()]
+    # Looked at after the journal: a store another thread or process made
+    # meanwhile was there before its journal was.
+    if not left or os.path.exists(path):
+        return
+    raise StoreError(
+        path,
+        f"is missing, but {' and '.join(left)} of a store moved or removed "
+        f"{'are' if len(left) > 1 else 'is'} still beside its path, where a "
+        "running web hook receiver may write: stop the receiver, then move "
+        f"{'them' if len(left) > 1 else 'it'} with the store (or remove "
+        f"{'them' if len(left) > 1 else 'it'} if the store was removed on "
+        "purpose)",
+    )
+
+
 def existing_store(path: Path) -> bool:
     """True when a file is at ``path``, False when nothing is there.
 
@@ -224,6 +257,7 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             "another path",
         )
     if not existing_store(path):
+        _no_journal_of_another_store(path)
         try:
             # Created for its owner alone: it holds claim URLs (an email
             # owner's is as good as the address). SQLite gives the -wal and
@@ -339,6 +373,18 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
             f"journal ({path.name}-wal, {path.name}-shm) beside the store: let "
             "this user write the folder, or choose another store"
         )
+    unwritable = [
+        journal.name
+        for journal in journal_paths(path)
+        if journal.exists() and not os.access(journal, os.W_OK)
+    ]
+    if unwritable:
+        # Made by the web hook receiver's user while it runs.
+        return (
+            f"this user may not write {' and '.join(unwritable)} beside it, "
+            "which SQLite keeps while the web hook receiver runs: let it write "
+            "them as it writes the store, or run this as the receiver's user"
+        )
     return text
 
 
@@ -363,7 +409,7 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
         # readonly database", or "unable to open database file" for the
         # -shm file it could not create.)
         cannot_write = "readonly" in str(error) or "unable to open" in str(error)
-        if not cannot_write or path.with_name(f"{path.name}-wal").exists():
+        if not cannot_write or journal_paths(path)[0].exists():
             raise
         return _read_only_connection(f"{uri}?mode=ro&immutable=1", path)
 

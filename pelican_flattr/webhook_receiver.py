@@ -42,11 +42,11 @@ from .identifiers import (
     redact_around,
 )
 from .identifiers import redact_encoded_addresses as redact
-from .notice import WAL_ENDS
 from .store import (
     MAX_CLICKS,
     StoreError,
     check_writable,
+    journal_paths,
     open_store,
     schema_version,
     write_transaction,
@@ -542,15 +542,18 @@ class WebhookApp:
             self._let_go_of_moved_store()
             connection = None
         if connection is None:
+            before = _file_identity(self.store_path)
             connection = open_store(self.store_path)
+            opened = _file_identity(self.store_path)
+            if opened is None or before not in (None, opened):
+                # Moved between the two: the connection may be to a file
+                # no longer at the path, which no later stat would tell.
+                connection.close()
+                raise StoreError(self.store_path, "was moved or removed as it opened")
             self._local.connection = connection
-            self._local.opened = _file_identity(self.store_path)
-            # SQLite keeps the journal beside the file a symlinked path
-            # names, not beside the link.
-            real = os.path.realpath(self.store_path)
+            self._local.opened = opened
             self._local.journal = [
-                (path, _file_identity(path))
-                for path in (Path(f"{real}{end}") for end in WAL_ENDS)
+                (path, _file_identity(path)) for path in journal_paths(self.store_path)
             ]
         return connection
 
@@ -561,10 +564,13 @@ class WebhookApp:
     def _let_go_of_moved_store(self) -> None:
         """Close this thread's connection to a store that is no longer at
         its path, or raise StoreError while its -wal or -shm still are."""
+        # Only beside the file the path names now: a symlinked store
+        # pointed at another leaves the old one's journal beside it, rightly.
+        now = journal_paths(self.store_path)
         left = [
             path.name
             for path, then in self._local.journal
-            if then is not None and _file_identity(path) == then
+            if then is not None and path in now and _file_identity(path) == then
         ]
         if left:
             # SQLite would take them for the journal of a new store at the

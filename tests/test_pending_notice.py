@@ -278,18 +278,25 @@ def read_notices_as_another_user(store: Path) -> dict:
     return json.loads(read.stdout)
 
 
-def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path):
+@pytest.mark.parametrize("linked", [False, True], ids=["file", "symlink"])
+def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path, linked):
     """While ``webhook serve`` runs, SQLite keeps -wal and -shm files beside
     the store, made with the store's mode of then (its owner's alone): a
     deploy user let read the store file alone cannot read it, and the
-    build's warning said only "unable to open database file"."""
+    build's warning said only "unable to open database file". Through a
+    symlink, their absence beside the link was taken for no journal at
+    all: the store was read as if nothing waited in them, silently stale."""
     from webhook_server import PENDING, receiver_in_an_open_folder
 
     assert PENDING["thing_owner_id"] == BOB
-    with receiver_in_an_open_folder(tmp_path / "server.log") as (store, _):
-        wal_files = [store.with_name(f"store.sqlite3{end}") for end in ("-wal", "-shm")]
+    with receiver_in_an_open_folder(tmp_path / "server.log") as (real, _):
+        store = real
+        if linked:
+            store = real.with_name("linked.sqlite3")
+            store.symlink_to(real)
+        wal_files = [real.with_name(f"store.sqlite3{end}") for end in ("-wal", "-shm")]
         assert [path.stat().st_mode & 0o777 for path in wal_files] == [0o600] * 2
-        store.chmod(0o644)  # the operator lets the deploy user read the store
+        real.chmod(0o644)  # the operator lets the deploy user read the store
         if os.getuid() != 0:
             # Read as this user, who made them: take away what another user
             # could not do.

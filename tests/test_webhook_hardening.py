@@ -34,7 +34,13 @@ from webhook_server import (
 )
 
 from pelican_flattr.cli import main, print_table
-from pelican_flattr.store import SCHEMA_VERSION
+from pelican_flattr.store import (
+    SCHEMA_VERSION,
+    StoreError,
+    check_writable,
+    open_store,
+    write_transaction,
+)
 from pelican_flattr.webhook_receiver import WebhookApp
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -322,6 +328,90 @@ def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path, linked
     ) in server.text()
 
 
+def test_a_store_moved_without_its_journal_is_not_made_anew_beside_it(tmp_path):
+    # Only a connection that knew the store checked its journal: a thread
+    # with none yet, a second receiver or one restarted made a new store
+    # at the path, whose SQLite took the moved store's -wal for its own and
+    # reset it. What the moved store had not merged was lost, answered 200.
+    store = tmp_path / "store.sqlite3"
+    warm = ReceiverProcess(store, tmp_path / "warm.log", threads=1).start()
+    fresh = ReceiverProcess(store, tmp_path / "fresh.log", threads=1).start()
+    try:
+        for n in range(3):
+            assert deliver(warm, f"before-{n}").json() == {"status": "stored"}
+        store.rename(tmp_path / "moved.sqlite3")
+        for server in (fresh, warm):
+            answer = deliver(server, "after")
+            assert answer.status_code == 503, answer.text
+        assert not store.exists()
+    finally:
+        assert fresh.stop() == 0
+        assert warm.stop() == 0
+    refused = (
+        f"store {store}: is missing, but store.sqlite3-wal and store.sqlite3-shm "
+        "of a store moved or removed are still beside its path, where a running "
+        "web hook receiver may write: stop the receiver, then move them with the "
+        "store (or remove them if the store was removed on purpose)"
+    )
+    assert refused in fresh.text()
+    with pytest.raises(RuntimeError, match="receiver exited"):
+        ReceiverProcess(store, tmp_path / "restarted.log").start()
+    assert refused in (tmp_path / "restarted.log").read_text()
+    assert not store.exists()
+    for name in STORE_FILES[1:]:
+        (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
+    assert stored_things(tmp_path / "moved.sqlite3") == [
+        f"before-{n}" for n in range(3)
+    ]
+
+
+def test_a_store_whose_symlink_is_pointed_elsewhere_is_written_there(tmp_path):
+    # The old store's journal stays beside the old store, rightly: taken for
+    # one left beside the path, it had every delivery answered 503.
+    first, second = tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"
+    open_store(second).close()
+    store = tmp_path / "store.sqlite3"
+    store.symlink_to(first)
+    server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
+    try:
+        assert deliver(server, "before").json() == {"status": "stored"}
+        (tmp_path / "pointing").symlink_to(second)
+        (tmp_path / "pointing").rename(store)  # as `ln -sfn` does, at once
+        assert deliver(server, "after").json() == {"status": "stored"}
+    finally:
+        assert server.stop() == 0
+    assert stored_things(first) == ["before"]
+    assert stored_things(second) == ["after"]
+
+
+def test_a_store_moved_as_a_thread_opens_it_gets_503(tmp_path, monkeypatch, caplog):
+    # Its identity, noted after the open, was the path's next file, or none:
+    # the thread then wrote to the moved file, answered "stored", for ever.
+    import pelican_flattr.webhook_receiver as receiver
+
+    store = tmp_path / "store.sqlite3"
+    app = WebhookApp(store, TOKEN)
+    opening = receiver.open_store
+
+    def open_then_moved(path):
+        connection = opening(path)
+        for name in STORE_FILES:
+            if (tmp_path / name).exists():
+                (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
+        return connection
+
+    def delivered(thing: str) -> str:
+        return call_app(app, urlencode(dict(PENDING, thing_id=thing)).encode())[0]
+
+    monkeypatch.setattr(receiver, "open_store", open_then_moved)
+    assert delivered("moving") == "503 Service Unavailable"
+    monkeypatch.setattr(receiver, "open_store", opening)
+    assert delivered("again") == "200 OK"
+    assert stored_things(store) == ["again"]
+    assert stored_things(tmp_path / "moved.sqlite3") == []
+    assert f"store {store}: was moved or removed as it opened" in caplog.text
+
+
 def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
     # Checked before the write only, a store moved while the delivery
     # waited for the write lock took it, answered "stored".
@@ -471,6 +561,31 @@ def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
     assert done.stderr == (
         f"pelican-flattr: store {store}: this user may not write it (the file is "
         "read-only); let it write the file, or choose another store\n"
+    )
+
+
+def test_a_store_whose_journal_it_may_not_write_is_named_so(tmp_path):
+    # A second receiver, or verify, run as another user than the running
+    # receiver's, was told only "attempt to write a readonly database".
+    store = tmp_path / "store.sqlite3"
+    running = open_store(store)  # as the receiver holds it, its journal beside
+    try:
+        with write_transaction(running):
+            pass
+        wal = tmp_path / "store.sqlite3-wal"
+        with read_only(wal):
+            connection = open_store(store)
+            try:
+                with pytest.raises(StoreError) as refused:
+                    check_writable(connection, store)
+            finally:
+                connection.close()
+    finally:
+        running.close()
+    assert refused.value.reason == (
+        "this user may not write store.sqlite3-wal beside it, which SQLite keeps "
+        "while the web hook receiver runs: let it write them as it writes the "
+        "store, or run this as the receiver's user"
     )
 
 
