@@ -1589,7 +1589,7 @@ def run_audit(args: argparse.Namespace) -> int:
     site = None
     try:
         if args.settings:
-            settings = read_settings_file(args.settings)
+            settings = read_settings_file(args.settings, needs_content=False)
             addresses = plain_addresses_from_settings(settings, args.settings)
             site = site_from_settings(settings, args.settings)
             if manifest is None:

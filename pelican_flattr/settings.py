@@ -590,9 +590,16 @@ class SettingsFileError(ValueError):
     """
 
 
-def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_settings_file(
+    path: str | os.PathLike[str], *, needs_content: bool = True
+) -> dict[str, Any]:
     """Pelican's settings from the file at ``path``, as ``pelican -s`` reads
     them: for the commands that take ``--settings``.
+
+    Pelican refuses settings whose content folder (``PATH``) is missing. A
+    command that never reads the content (``needs_content=False``) reads
+    them without it, with ``PATH`` the settings file's folder: a web hook
+    receiver's host, or a deploy host, may have the settings file alone.
 
     Raises SettingsFileError. Running a settings file can raise anything,
     and what it raised may quote an author's address: never shown. A
@@ -622,8 +629,16 @@ def read_settings_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
         with contextlib.redirect_stdout(sys.stderr):
-            settings = read_pelican_settings(str(path))
+            # Made absolute beside the settings file, as Pelican makes PATH.
+            content = None if needs_content else {"PATH": os.curdir}
+            settings = read_pelican_settings(str(path), override=content)
     except (Exception, SystemExit) as error:
+        if needs_content and str(error).startswith("You need to specify a path"):
+            raise SettingsFileError(
+                f"{shown}: its content folder (PATH) does not exist here, and "
+                "Pelican reads settings only where it does: give the content "
+                "folder with --content"
+            ) from None
         # SystemExit too: a sys.exit() in the file would end the command
         # with the file's own status and words, unredacted.
         raise SettingsFileError(

@@ -747,7 +747,9 @@ def run_diff(args: Any) -> int:
     content, settings, accepted = args.content, None, []
     if args.settings is not None:
         try:
-            settings, pages, accepted_urls = _diff_settings(args.settings)
+            settings, pages, accepted_urls = _diff_settings(
+                args.settings, needs_content=content is None
+            )
         except ValueError as error:
             return cli.usage_error(str(error))
         if content is None:
@@ -894,13 +896,16 @@ def _without_addresses(value: Any) -> Any:
     return value
 
 
-def _diff_settings(path: str) -> tuple[dict[str, Any], bool, frozenset[str]]:
+def _diff_settings(
+    path: str, *, needs_content: bool
+) -> tuple[dict[str, Any], bool, frozenset[str]]:
     """The Pelican settings of the file at ``path``, its FLATTR_PAGES and
     FLATTR_ACCEPT_URL_CHANGES, read as the build reads them; ValueError
     naming the file when any cannot be read."""
     from .settings import accepted_url_changes, flag_setting, read_settings_file
 
-    settings = read_settings_file(path)  # SettingsFileError is a ValueError
+    # SettingsFileError is a ValueError.
+    settings = read_settings_file(path, needs_content=needs_content)
     problems: list[str] = []
     pages = flag_setting(settings, "FLATTR_PAGES", problems)
     accepted = accepted_url_changes(settings, problems)

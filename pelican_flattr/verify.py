@@ -293,7 +293,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     """
     shown = _shown_path(path)
     try:
-        settings = read_settings_file(path)
+        settings = read_settings_file(path, needs_content=False)
     except SettingsFileError as error:
         return Plan(problems=(str(error),))
     problems: list[str] = []

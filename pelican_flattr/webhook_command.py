@@ -63,7 +63,7 @@ STORE_HELP = (
 
 def _settings(path: str | None) -> dict[str, Any]:
     """--settings, read; no settings without it. Raises SettingsFileError."""
-    return read_settings_file(path) if path else {}
+    return read_settings_file(path, needs_content=False) if path else {}
 
 
 def _store_path(

@@ -240,6 +240,55 @@ def test_what_a_settings_file_prints_goes_to_stderr(
 
 
 @pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{output}", "--settings", "{settings}", "--json"],
+        [
+            "diff",
+            "{manifest}",
+            "{manifest}",
+            "--content",
+            "{content}",
+            "--settings",
+            "{settings}",
+            "--json",
+        ],
+        ["pending", "--store", "{store}", "--settings", "{settings}", "--json"],
+        ["verify", "--from", "{settings}", "--dry-run", "--json"],
+    ],
+)
+def test_commands_read_a_settings_file_without_its_content_folder(
+    sample_output, tmp_path, capsys, command
+):
+    # Pelican refuses settings whose PATH is missing: on the web hook
+    # receiver's host, or a deploy host, with the settings file alone,
+    # every command but a diff that reads the content failed.
+    from pelican_flattr.store import open_store
+
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        'PATH = "content"\nFLATTR_AUTHORS = {"Bob": "twitter:user:id:5"}\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    places = {
+        "output": sample_output,
+        "settings": settings,
+        "manifest": sample_output / "flattr-manifest.json",
+        "store": store,
+        "content": elsewhere,
+    }
+    status = cli.main([part.format(**places) for part in command])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert isinstance(json.loads(out), dict)
+    assert not (tmp_path / "content").exists()
+
+
+@pytest.mark.parametrize(
     ("command", "unbuffered"),
     [
         (["--help"], ""),

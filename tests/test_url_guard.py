@@ -834,8 +834,11 @@ def test_diff_with_the_settings_names_flattr_pages_for_a_page(tmp_path, capsys):
         # Pelican's default, the folder the command runs in, is not the
         # content folder: that is given to `pelican` on its command line.
         ("FLATTR_PAGES = False\n", "PATH is not set in it, so the content folder"),
-        # Pelican's own words.
-        ('PATH = "nowhere"\n', "You need to specify a path containing the content"),
+        (
+            'PATH = "nowhere"\n',
+            "its content folder (PATH) does not exist here, and Pelican reads "
+            "settings only where it does: give the content folder with --content",
+        ),
     ],
 )
 def test_diff_settings_it_cannot_use_are_named(tmp_path, capsys, text, error):
