@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("pelican_flattr")
 
 
-# What the duplicate-URL check names as the source of the site's own thing.
+# What the root-URL check names as the holder of the site's own thing.
 _SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
 
 
@@ -115,16 +115,21 @@ def attach_things(generators: list[Any]) -> None:
     if settings is None:
         build.fail_if_strict()
         return
-    # Thing URL -> the content that has it, or _SITE_THING.
+    # Thing URL -> the content that has it.
     holders: dict[str, Any] = {}
+    # The URL of the site's own thing, when the feeds offer it. Flattr keeps
+    # one thing per URL, and content at the site's root would share the
+    # site's: the site keeps it. Every feed has offered the site's thing
+    # since FLATTR_USERNAME was set, so on Flattr it most likely exists,
+    # owned by FLATTR_USERNAME, and a button on the content would hand its
+    # flattrs to that owner; the content can pin another URL, where the
+    # site's follows from the settings alone. Kept out of ``holders``, where
+    # the site owner's own content at the root goes: content found after it
+    # must still meet the site's claim, not only the rules between two
+    # contents, which could give it the URL.
+    site_url: str | None = None
     if settings.username is not None and settings.feeds and state.writes_feeds:
-        # Flattr keeps one thing per URL, and content at the site's root
-        # would share the site's: the site keeps it. Every feed has offered
-        # the site's thing since FLATTR_USERNAME was set, so on Flattr it
-        # most likely exists, owned by FLATTR_USERNAME, and a button on the
-        # content would hand its flattrs to that owner; the content can pin
-        # another URL, where the site's follows from the settings alone.
-        holders[site_thing_url(settings)] = _SITE_THING
+        site_url = site_thing_url(settings)
     # id() of the things that content found later took the URL of.
     displaced: set[int] = set()
     # With i18n_subsites, an article no language's site hides (one in a
@@ -174,18 +179,19 @@ def attach_things(generators: list[Any]) -> None:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         if outcome.language_fallback:
             _warn_about_language(outcome.language_fallback, content_thing)
-        holder = holders.setdefault(content_thing.url, content)
-        if holder is _SITE_THING and content_thing.thing.owner == settings.username:
-            # The site owner's own page at the root: one thing for one owner
-            # whichever Flattr keeps, so nothing is lost.
-            holders[content_thing.url] = holder = content
-        if holder is _SITE_THING:
+        # The site owner's own content at the root is exempt: one thing for
+        # one owner whichever Flattr keeps, so nothing is lost.
+        if (
+            content_thing.url == site_url
+            and content_thing.thing.owner != settings.username
+        ):
             build.report(
                 f"{source}: its thing URL {content_thing.url} is already the "
                 f"thing of {_SITE_THING}; Flattr would merge them, so it gets no "
                 "Flattr button (pin a different flattr_url)"
             )
             continue
+        holder = holders.setdefault(content_thing.url, content)
         if holder is not content:
             held = (holder, holder.flattr)
             if not _takes_shared_url(held, (content, content_thing), settings):

@@ -899,15 +899,35 @@ def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
     ]
 
 
+def _home(author: str) -> str:
+    """A page by ``author`` saved as the site's index.html, at the root URL."""
+    head = f"Title: Welcome home\nAuthor: {author}\nURL:\nsave_as: index.html\n\n"
+    return head + "The home page of the site, with enough words.\n"
+
+
+def _root_pin(title: str, author: str, date: str) -> str:
+    """An article by ``author`` dated ``date`` that pins the site root."""
+    return _dated(article(title, author, flattr_url=SITEURL + "/"), date)
+
+
+def _site_root_error(source: str) -> str:
+    """The error for ``source``, whose thing URL is the site's own thing's."""
+    return (
+        f"pelican-flattr: {source}: its thing URL {SITEURL}/ is already the thing "
+        "of the site itself (FLATTR_USERNAME's payment link in every feed); "
+        "Flattr would merge them, so it gets no Flattr button (pin a different "
+        "flattr_url)"
+    )
+
+
 def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
     site, flattr_log
 ):
     import feedparser
 
-    home = "Title: Welcome home\nAuthor: Carol\nURL:\nsave_as: index.html\n\n"
     files = {
         "a.md": article("An article here", "Carol"),
-        "pages/home.md": home + "The home page of the site, with enough words.\n",
+        "pages/home.md": _home("Carol"),
         "pinned.md": article("Pinned to the root", "Carol", flattr_url=SITEURL + "/"),
     }
     settings = {
@@ -920,13 +940,7 @@ def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
     assert set(manifest_things(output)) == {"a.md"}
     assert flattr_buttons(page(output / "index.html")) == []
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    assert errors == [
-        f"pelican-flattr: {source}: its thing URL {SITEURL}/ is already the thing "
-        "of the site itself (FLATTR_USERNAME's payment link in every feed); "
-        "Flattr would merge them, so it gets no Flattr button (pin a different "
-        "flattr_url)"
-        for source in ("pinned.md", "pages/home.md")
-    ]
+    assert errors == [_site_root_error(s) for s in ("pinned.md", "pages/home.md")]
     # The site thing keeps its URL and its owner.
     feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes()).feed
     (link,) = [link for link in feed.links if link.rel == "payment"]
@@ -949,6 +963,87 @@ def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
     assert manifest_things(shared)["pages/home.md"]["url"] == SITEURL + "/"
     assert len(flattr_buttons(page(shared / "index.html"))) == 1
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+
+
+@pytest.mark.parametrize(
+    ("files", "other", "other_page"),
+    [
+        # Articles are read before pages: the site owner's article first.
+        (
+            {
+                "own.md": _root_pin("Owned by the site", "Eve", "2024-01-01"),
+                "pages/home.md": _home("Alice"),
+            },
+            "pages/home.md",
+            "index.html",
+        ),
+        # The site owner's page last.
+        (
+            {
+                "pages/own.md": _home("Eve"),
+                "other.md": _root_pin("Not the site's", "Alice", "2024-01-01"),
+            },
+            "other.md",
+            "not-the-sites.html",
+        ),
+        # Two articles, newest first in Pelican's order; the other one dated
+        # earlier, then later.
+        (
+            {
+                "own.md": _root_pin("Owned by the site", "Eve", "2024-02-01"),
+                "other.md": _root_pin("Not the site's", "Alice", "2024-01-01"),
+            },
+            "other.md",
+            "not-the-sites.html",
+        ),
+        (
+            {
+                "own.md": _root_pin("Owned by the site", "Eve", "2024-01-01"),
+                "other.md": _root_pin("Not the site's", "Alice", "2024-02-01"),
+            },
+            "other.md",
+            "not-the-sites.html",
+        ),
+    ],
+    ids=["owners-article-first", "owners-page-last", "other-older", "other-newer"],
+)
+def test_the_site_owners_content_at_the_root_leaves_the_site_its_claim(
+    site, flattr_log, files, other, other_page
+):
+    import feedparser
+
+    # Eve is unmapped, so FLATTR_USERNAME owns her content: exempt, one thing
+    # of one owner with the site's. Alice's is not, whichever is read first.
+    output = site(
+        files,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS={"Alice": "alice_flattrs"},
+        FLATTR_USERNAME="siteowner",
+        FLATTR_PAGES=True,
+        INDEX_SAVE_AS="blog/index.html",
+    )
+    (own,) = set(files) - {other}
+    things = manifest_things(output)
+    assert set(things) == {own}
+    assert (things[own]["url"], things[own]["owner"]["value"]) == (
+        SITEURL + "/",
+        "siteowner",
+    )
+    assert flattr_buttons(page(output / other_page)) == []
+    assert _errors(flattr_log) == [_site_root_error(other)]
+    # Every payment link in the feed is the site's thing, of its owner.
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    hrefs = [link.href for link in feed.feed.links if link.rel == "payment"]
+    hrefs += [
+        link.href
+        for entry in feed.entries
+        for link in entry.links
+        if link.rel == "payment"
+    ]
+    assert hrefs
+    for href in hrefs:
+        query = parse_qs(urlsplit(href).query)
+        assert (query["url"], query["user_id"]) == ([SITEURL + "/"], ["siteowner"])
 
 
 def test_a_plain_address_as_owner_says_how_to_write_it(site, flattr_log):
