@@ -39,6 +39,7 @@ from .url_guard import (
     unresolved_changes,
     unused_language_baselines,
     url_changes,
+    waits,
     write_baseline,
 )
 
@@ -209,9 +210,14 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     url_by_source.update((ct.source, ct.url) for ct in things)
 
     def moved(entry: dict[str, str]) -> bool:
-        """Whether no build of the run has the entry's source at its URL."""
+        """Whether no build of the run has the entry's source at its URL,
+        which was its source's (an entry that ``waits`` never was)."""
         url, source = entry["url"], entry["source"]
-        return source_by_url.get(url) != source and url_by_source.get(source) != url
+        return (
+            source_by_url.get(url) != source
+            and url_by_source.get(source) != url
+            and not waits(entry)
+        )
 
     changed: list[dict[str, str]] = []
     # Every source of the last build: one whose URL did not change can still

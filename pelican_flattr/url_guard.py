@@ -11,9 +11,10 @@ moves and new things.
 
 The guard keeps a *baseline*: the URL, source and owner of each thing of the
 last build, except that a thing whose URL vanished or passed to another
-source without being accepted stays in it with its old URL, so the warning
-repeats until the operator pins the old URL (``Flattr_url``) or accepts the
-change (``FLATTR_ACCEPT_URL_CHANGES``).
+source without being accepted stays in it with its old URL (and the source
+that took it is marked as waiting), so the warning repeats until the
+operator pins the old URL (``Flattr_url``) or accepts the change
+(``FLATTR_ACCEPT_URL_CHANGES``), and stops when the change is undone.
 """
 
 from __future__ import annotations
@@ -390,6 +391,10 @@ def compare_manifests(
 BASELINE_VERSION = 1
 # The header field that marks a language site's baseline (i18n_subsites).
 _LANGUAGE_SITE = "language_site"
+# The entry field that marks a URL taken from another source while that
+# change is unresolved (``waits``). Optional, so version 1 still: an
+# earlier version reads it as a plain entry, as it wrote one.
+_WAITS = "unresolved"
 
 
 class BaselineError(ValueError):
@@ -659,21 +664,55 @@ def next_baseline(
     repeats until the operator pins or accepts. The new URL is not guarded
     while it waits: pinning the old URL back, as the warning advises, must
     silence the guard, even for a whole site that moved and came back
-    (a strict build never publishes the new URL). ``new`` must come sorted
-    by (url, source); it is passed through, not copied.
+    (a strict build never publishes the new URL). So too a source that took
+    the old URL: its entry is marked ``"unresolved"`` (``waits``), as the
+    URL is not its own until the change is accepted; written plainly, the
+    baseline gave the URL to both sources, and undoing the change was
+    reported as the taker's, on every build. ``new`` must come sorted by
+    (url, source); it is passed through, not copied.
     """
     unresolved = list(unresolved)
     kept_entries = {(change.old_url, change.source) for change in unresolved}
     held_sources = {change.source for change in unresolved if change.new_url}
+    taken = {
+        (change.old_url, change.taken_by) for change in unresolved if change.taken_by
+    }
     kept = sorted(
         (entry for entry in old if (entry["url"], entry["source"]) in kept_entries),
         key=lambda e: (e["url"], e["source"]),
     )
     return heapq.merge(
         kept,
-        (entry for entry in new if entry["source"] not in held_sources),
+        _with_takers_waiting(new, held_sources, taken),
         key=lambda e: (e["url"], e["source"]),
     )
+
+
+def _with_takers_waiting(
+    new: Iterable[Entry],
+    held_sources: Collection[str],
+    taken: Collection[tuple[str, str]],
+) -> Iterator[Entry]:
+    """``new`` without the entries of ``held_sources``, and with each
+    (url, source) of ``taken`` marked as waiting (see ``waits``)."""
+    for entry in new:
+        if entry["source"] in held_sources:
+            continue
+        if (entry["url"], entry["source"]) in taken:
+            entry = {**entry, _WAITS: True}
+        yield entry
+
+
+def waits(entry: Entry) -> bool:
+    """Whether a baseline entry is a URL its source took from another
+    source's thing while that change is unresolved (``next_baseline``).
+
+    The URL is still the other source's, so such an entry is never
+    compared: the taker giving it up is no change of its own. It still
+    makes its source one of the last build's, so that the other source
+    deleted later is no move to it.
+    """
+    return entry.get(_WAITS) is True
 
 
 def add_command(subparsers: Any) -> None:

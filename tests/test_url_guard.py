@@ -665,6 +665,139 @@ def test_a_url_taken_while_its_file_stayed_is_still_no_move_once_it_is_gone(
         ), line
 
 
+def baseline_things(tmp_path):
+    """The things of the URL guard's baseline, as the next build reads it."""
+    return json.loads(tmp_path.joinpath(*BASELINE).read_text())["things"]
+
+
+B_URL = "https://blog.example.org/b.html"
+C_URL = "https://blog.example.org/c.html"
+# a.md's URL taken by c.md: by a slug while a.md's changed, or by a pin
+# while a.md opted out. Either way only a.md may stand for OLD in the
+# baseline until the change is accepted.
+TAKEN_OVER = {
+    "a slug": (two_articles(slug="second-slug"), {"slug": "first-slug"}),
+    "a pin": (two_articles(flattr="no"), {"flattr_url": OLD}),
+}
+
+
+def taken_over(tmp_path, flattr_log, how):
+    """Build a.md and b.md, then again with c.md taking a.md's URL ``how``
+    (a key of TAKEN_OVER); return that second build's files."""
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    kept, c_meta = TAKEN_OVER[how]
+    files = {**kept, "c.md": article("Article C", "Bob", **c_meta)}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: a.md: ") and "c.md now has its" in line
+    # c.md is of the last build (deleting a.md now is no move), but the URL
+    # waits for the change to be resolved: it is still a.md's.
+    assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
+        {"owner": "alice", "source": "a.md", "url": OLD},
+        {
+            "owner": "twitter:user:id:9",
+            "source": "c.md",
+            "unresolved": True,
+            "url": OLD,
+        },
+    ]
+    flattr_log.clear()
+    return files
+
+
+def assert_each_url_its_own(tmp_path, flattr_log):
+    """The guard said nothing, and its baseline gives a.md its URL and c.md
+    one of its own, with nothing left waiting."""
+    assert guard_lines(flattr_log) == []
+    assert baseline_things(tmp_path) == [
+        {"owner": "twitter:user:id:9", "source": "b.md", "url": B_URL},
+        {"owner": "twitter:user:id:9", "source": "c.md", "url": C_URL},
+        {"owner": "alice", "source": "a.md", "url": OLD},
+    ]
+
+
+@pytest.mark.parametrize("how", TAKEN_OVER)
+def test_a_url_taken_over_and_given_back_silences_the_guard(tmp_path, flattr_log, how):
+    # Both undone: a.md has its URL again, c.md one of its own. The site is
+    # the first build's and a new article; the baseline used to list c.md
+    # for OLD too, and every later build reported c.md's "change" (a strict
+    # one failed) until the URL was accepted or the baseline deleted.
+    taken_over(tmp_path, flattr_log, how)
+    files = {**two_articles(), "c.md": article("Article C", "Bob", slug="c")}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert guard_lines(flattr_log) == []
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert_each_url_its_own(tmp_path, flattr_log)
+
+
+def test_a_taker_giving_the_url_up_is_no_change_of_its_own(tmp_path, flattr_log):
+    # c.md follows the advice and takes another slug while a.md stays at
+    # its new one: a.md's change is still unresolved, and only it is said.
+    taken_over(tmp_path, flattr_log, "a slug")
+    files = {
+        **two_articles(slug="second-slug"),
+        "c.md": article("Article C", "Bob", slug="c"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    lines = guard_lines(flattr_log)
+    assert len(lines) == 1 and lines[0].startswith(
+        f"pelican-flattr: a.md: thing URL changed from {OLD} to "
+        "https://blog.example.org/second-slug.html; the flattrs of the old URL "
+        "stay behind"
+    ), lines
+    # Pinned back as advised: silent from then on.
+    pinned = two_articles(slug="second-slug", flattr_url=OLD)
+    flattr_log.clear()
+    build(tmp_path, pinned, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+
+
+@pytest.mark.parametrize("how", TAKEN_OVER)
+def test_a_url_taken_over_and_accepted_passes_to_the_taker(tmp_path, flattr_log, how):
+    files = taken_over(tmp_path, flattr_log, how)
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    assert guard_lines(flattr_log) == []
+    assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
+        {"owner": "twitter:user:id:9", "source": "c.md", "url": OLD}
+    ]
+    # Accepted once is accepted: the next build, without the setting, passes.
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    # And the URL is c.md's now, guarded as any other.
+    files["c.md"] = article("Article C", "Bob", slug="c")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: c.md: thing URL changed from {OLD} to {C_URL}"
+    ), line
+
+
+def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
+    tmp_path, flattr_log
+):
+    # An earlier version wrote the taker plainly: which of the two had the
+    # URL is not in the file, so the change stays reported (on the taker)
+    # until accepted, once, as the README says.
+    files = {**two_articles(), "c.md": article("Article C", "Bob", slug="c")}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    write_baseline(
+        tmp_path.joinpath(*BASELINE),
+        [
+            baseline_entry(B_URL, "b.md", "twitter:user:id:9"),
+            baseline_entry(OLD, "a.md", "alice"),
+            baseline_entry(OLD, "c.md", "twitter:user:id:9"),
+        ],
+    )
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: c.md: thing URL changed from {OLD}")
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert_each_url_its_own(tmp_path, flattr_log)
+
+
 def test_a_source_without_a_thing_is_not_called_gone(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(flattr="no"), FLATTR_AUTHORS=AUTHORS)
