@@ -267,10 +267,16 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 )
                 build.fail_if_strict()
                 return
+            # A strict build fails on this warning, and writes no baseline.
+            started = (
+                "a new baseline starts with the next build that does not fail"
+                if build.current.strict
+                else "started a new baseline"
+            )
             warn(
-                f"{error}; moved it to {aside} and started a new baseline, so "
-                "URL changes since the last readable baseline go unreported: "
-                f"repair it and put it back as {path} to check them, or delete it"
+                f"{error}; moved it to {aside} and {started}, so URL changes "
+                "since the last readable baseline go unreported: repair it and "
+                f"put it back as {path} to check them, or delete it"
             )
     compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
     changes = url_changes(

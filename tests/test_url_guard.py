@@ -1175,6 +1175,28 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
+    tmp_path, flattr_log
+):
+    # It said "started a new baseline", and failed without writing one.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.write_text("{broken")
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    (message,) = [
+        r.getMessage() for r in flattr_log.records if str(aside) in r.getMessage()
+    ]
+    assert (
+        f"moved it to {aside} and a new baseline starts with the next build that "
+        "does not fail, so URL changes"
+    ) in message
+    assert not baseline.exists()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert baseline.exists()
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_a_baseline_setting_that_names_another_file_leaves_it_alone(
     tmp_path, flattr_log, strict
