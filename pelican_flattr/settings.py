@@ -590,16 +590,23 @@ class SettingsFileError(ValueError):
     """
 
 
+# What a command that never reads the content or the theme reads a settings
+# file with: PATH made absolute beside the file, as Pelican makes it, and
+# Pelican's own theme, which is always there.
+_WITHOUT_CONTENT = {"PATH": os.curdir, "THEME": "notmyidea"}
+
+
 def read_settings_file(
     path: str | os.PathLike[str], *, needs_content: bool = True
 ) -> dict[str, Any]:
     """Pelican's settings from the file at ``path``, as ``pelican -s`` reads
     them: for the commands that take ``--settings``.
 
-    Pelican refuses settings whose content folder (``PATH``) is missing. A
-    command that never reads the content (``needs_content=False``) reads
-    them without it, with ``PATH`` the settings file's folder: a web hook
-    receiver's host, or a deploy host, may have the settings file alone.
+    Pelican refuses settings whose content folder (``PATH``) or theme
+    folder (``THEME``) is missing. A command that never reads the content
+    (``needs_content=False``) reads them without either, with ``PATH`` the
+    settings file's folder and Pelican's own theme: a web hook receiver's
+    host, or a deploy host, may have the settings file alone.
 
     Raises SettingsFileError. Running a settings file can raise anything,
     and what it raised may quote an author's address: never shown. A
@@ -629,9 +636,9 @@ def read_settings_file(
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
         with contextlib.redirect_stdout(sys.stderr):
-            # Made absolute beside the settings file, as Pelican makes PATH.
-            content = None if needs_content else {"PATH": os.curdir}
-            settings = read_pelican_settings(str(path), override=content)
+            settings = read_pelican_settings(
+                str(path), override=None if needs_content else dict(_WITHOUT_CONTENT)
+            )
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
             raise SettingsFileError(

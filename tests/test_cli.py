@@ -260,14 +260,15 @@ def test_what_a_settings_file_prints_goes_to_stderr(
 def test_commands_read_a_settings_file_without_its_content_folder(
     sample_output, tmp_path, capsys, command
 ):
-    # Pelican refuses settings whose PATH is missing: on the web hook
-    # receiver's host, or a deploy host, with the settings file alone,
-    # every command but a diff that reads the content failed.
+    # Pelican refuses settings whose PATH or THEME folder is missing: on the
+    # web hook receiver's host, or a deploy host, with the settings file
+    # alone, every command but a diff that reads the content failed.
     from pelican_flattr.store import open_store
 
     settings = tmp_path / "pelicanconf.py"
     settings.write_text(
-        'PATH = "content"\nFLATTR_AUTHORS = {"Bob": "twitter:user:id:5"}\n',
+        'PATH = "content"\nTHEME = "site-theme"\n'
+        'FLATTR_AUTHORS = {"Bob": "twitter:user:id:5"}\n',
         encoding="utf-8",
     )
     store = tmp_path / "store.sqlite3"
@@ -286,6 +287,7 @@ def test_commands_read_a_settings_file_without_its_content_folder(
     assert status == 0, err
     assert isinstance(json.loads(out), dict)
     assert not (tmp_path / "content").exists()
+    assert not (tmp_path / "site-theme").exists()
 
 
 @pytest.mark.parametrize(
