@@ -184,18 +184,27 @@ def journal_paths(path: str | Path) -> list[Path]:
 
 
 def _no_journal_of_another_store(path: Path) -> None:
-    """Raise StoreError when a ``-wal`` or ``-shm`` file lies beside a
-    missing store: a store moved or removed without them left them, a
-    running receiver may still write into them, and SQLite would take them
-    for a new store's own journal there, and reset them (losing every
-    delivery not yet merged into the moved store). A new store's own
-    journal may lie beside its empty file: SQLite writes the first pages
-    to the -wal."""
-    left = [journal.name for journal in journal_paths(path) if journal.exists()]
+    """Raise StoreError when a ``-wal`` file that holds anything lies beside
+    a missing store: a store moved or removed without it left it, a running
+    receiver may still write into it, and SQLite would take it for a new
+    store's own journal there, and reset it (losing every delivery not yet
+    merged into the moved store).
+
+    An empty one (with its ``-shm``) holds nothing to lose: a connection
+    that only read leaves them, as it may not merge and remove them. A new
+    store's own journal may lie beside its empty file: SQLite writes the
+    first pages to the -wal.
+    """
+    journal = journal_paths(path)
+    try:
+        unmerged = os.stat(journal[0]).st_size > 0
+    except OSError:
+        unmerged = False
     # Looked at after the journal: a store another thread or process made
     # meanwhile was there before its journal was.
-    if not left or os.path.exists(path):
+    if not unmerged or os.path.exists(path):
         return
+    left = [companion.name for companion in journal if companion.exists()]
     raise StoreError(
         path,
         f"is missing, but {' and '.join(left)} of a store moved or removed "

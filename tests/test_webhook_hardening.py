@@ -365,6 +365,27 @@ def test_a_store_moved_without_its_journal_is_not_made_anew_beside_it(tmp_path):
     ]
 
 
+def test_a_store_removed_after_a_build_read_it_is_made_anew(tmp_path):
+    # A connection that only reads (a build's notices, pending, a dry run)
+    # leaves an empty -wal and the -shm: taken for a moved store's, they
+    # had a store removed on purpose refused, though they hold nothing.
+    from pelican_flattr.store import open_store_read_only
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    reading = open_store_read_only(store)
+    reading.execute("SELECT * FROM pending_flattrs").fetchall()
+    reading.close()
+    assert (tmp_path / "store.sqlite3-wal").stat().st_size == 0
+    store.unlink()
+    server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
+    try:
+        assert deliver(server, "after").json() == {"status": "stored"}
+    finally:
+        assert server.stop() == 0
+    assert stored_things(store) == ["after"]
+
+
 def test_a_store_whose_symlink_is_pointed_elsewhere_is_written_there(tmp_path):
     # The old store's journal stays beside the old store, rightly: taken for
     # one left beside the path, it had every delivery answered 503.
