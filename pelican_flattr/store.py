@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -268,18 +269,15 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     if not existing_store(path):
         _no_journal_of_another_store(path)
         try:
-            # Created for its owner alone: it holds claim URLs (an email
-            # owner's is as good as the address). SQLite gives the -wal and
-            # -shm files the database's mode.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass  # made meanwhile; an operator's own mode stays
+            _make_store(path)
         except OSError as error:
             raise StoreError(
                 path,
                 f"cannot be created: the folder {path.parent} cannot be "
                 f"written ({error.strerror or error})",
             ) from None
+        except sqlite3.Error as error:
+            raise StoreError(path, sqlite_problem(path, error)) from None
     try:
         connection = sqlite3.connect(
             path,
@@ -305,6 +303,41 @@ def open_store(path: str | Path) -> sqlite3.Connection:
             raise StoreError(path, sqlite_problem(path, error)) from None
         raise
     return connection
+
+
+def _make_store(path: Path) -> None:
+    """Make a new store at ``path``, whole, unless one is made meanwhile.
+
+    Made beside it under another name, then linked into place: made at the
+    path itself, a file put there meanwhile (a backup moved back) got the
+    new store's first pages in its journal, and several programs making it
+    at once raced to switch it to WAL mode. Created for its owner alone: it
+    holds claim URLs (an email owner's is as good as the address), and
+    SQLite gives the -wal and -shm files the database's mode.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    made = Path(name)
+    try:
+        connection = sqlite3.connect(made, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            _migrate(connection, made)
+        finally:
+            connection.close()  # merges its journal into it, and removes it
+        try:
+            os.link(made, path)
+        except FileExistsError:
+            pass  # made meanwhile, or put there: that one is the store
+        except OSError:
+            # A file system without hard links: made in place, as before.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    finally:
+        for leftover in (made, *journal_paths(made)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
 
 def _use_wal(connection: sqlite3.Connection) -> None:

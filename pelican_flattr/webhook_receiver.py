@@ -543,18 +543,22 @@ class WebhookApp:
             connection = None
         if connection is None:
             before = _file_identity(self.store_path)
+            journal = journal_paths(self.store_path)
             connection = open_store(self.store_path)
             opened = _file_identity(self.store_path)
-            if opened is None or before not in (None, opened):
-                # Moved between the two: the connection may be to a file
-                # no longer at the path, which no later stat would tell.
+            if (
+                opened is None
+                or before not in (None, opened)
+                or journal_paths(self.store_path) != journal
+            ):
+                # Moved (or a symlinked path pointed elsewhere) between the
+                # two: the connection may be to a file no longer at the
+                # path, which no later stat would tell.
                 connection.close()
                 raise StoreError(self.store_path, "was moved or removed as it opened")
             self._local.connection = connection
             self._local.opened = opened
-            self._local.journal = [
-                (path, _file_identity(path)) for path in journal_paths(self.store_path)
-            ]
+            self._local.journal = [(path, _file_identity(path)) for path in journal]
         return connection
 
     def _moved(self) -> bool:

@@ -1,5 +1,6 @@
 """Hardening of the web hook receiver: found by review, each a regression test."""
 
+import contextlib
 import gzip
 import io
 import json
@@ -365,6 +366,33 @@ def test_a_store_moved_without_its_journal_is_not_made_anew_beside_it(tmp_path):
     ]
 
 
+def test_a_store_put_in_place_while_one_is_made_is_kept(tmp_path, monkeypatch):
+    # Made at the path itself, a new store was in place, half made, when an
+    # operator put a backup back there: SQLite kept the new store's pages
+    # in the journal beside the path, and the backup read as empty.
+    import pelican_flattr.store as store_module
+
+    store, backup = tmp_path / "store.sqlite3", tmp_path / "backup.sqlite3"
+    with contextlib.closing(open_store(backup)) as kept:
+        kept.execute(
+            "INSERT INTO pending_flattrs VALUES ('from-backup', 1, "
+            "'twitter:user:id:1', 'reader', 'https://flattr.com/claim/thing/9', "
+            "'2020-01-01T00:00:00Z')"
+        )
+    migrating = store_module._migrate
+
+    def put_back_meanwhile(connection, path):
+        if backup.exists():
+            backup.rename(store)
+        return migrating(connection, path)
+
+    monkeypatch.setattr(store_module, "_migrate", put_back_meanwhile)
+    open_store(store).close()
+    monkeypatch.undo()
+    assert stored_things(store) == ["from-backup"]
+    assert [path.name for path in tmp_path.iterdir()] == ["store.sqlite3"]
+
+
 def test_a_store_removed_after_a_build_read_it_is_made_anew(tmp_path):
     # A connection that only reads (a build's notices, pending, a dry run)
     # leaves an empty -wal and the -shm: taken for a moved store's, they
@@ -421,16 +449,46 @@ def test_a_store_moved_as_a_thread_opens_it_gets_503(tmp_path, monkeypatch, capl
                 (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
         return connection
 
-    def delivered(thing: str) -> str:
-        return call_app(app, urlencode(dict(PENDING, thing_id=thing)).encode())[0]
-
     monkeypatch.setattr(receiver, "open_store", open_then_moved)
-    assert delivered("moving") == "503 Service Unavailable"
+    assert delivered_to(app, "moving") == "503 Service Unavailable"
     monkeypatch.setattr(receiver, "open_store", opening)
-    assert delivered("again") == "200 OK"
+    assert delivered_to(app, "again") == "200 OK"
     assert stored_things(store) == ["again"]
     assert stored_things(tmp_path / "moved.sqlite3") == []
     assert f"store {store}: was moved or removed as it opened" in caplog.text
+
+
+def test_a_symlink_pointed_elsewhere_as_a_thread_opens_it_gets_503_once(
+    tmp_path, monkeypatch
+):
+    # Pointed elsewhere right after the open, the thread took the journal of
+    # the store the link then named for its own store's: every later
+    # delivery was answered 503, as if it had been left beside a moved store.
+    import pelican_flattr.webhook_receiver as receiver
+
+    first, second = tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"
+    open_store(second).close()
+    store = tmp_path / "store.sqlite3"
+    store.symlink_to(first)
+    app = WebhookApp(store, TOKEN)
+    identity = receiver._file_identity
+    stats_of_the_store = []
+
+    def pointed_elsewhere_once_opened(path):
+        found = identity(path)
+        if path == store:
+            stats_of_the_store.append(found)
+            if len(stats_of_the_store) == 2:  # before the open, then after
+                (tmp_path / "pointing").symlink_to(second)
+                (tmp_path / "pointing").rename(store)
+        return found
+
+    monkeypatch.setattr(receiver, "_file_identity", pointed_elsewhere_once_opened)
+    assert delivered_to(app, "pointing") == "503 Service Unavailable"
+    monkeypatch.setattr(receiver, "_file_identity", identity)
+    assert [delivered_to(app, f"after-{n}") for n in range(2)] == ["200 OK"] * 2
+    assert stored_things(second) == ["after-0", "after-1"]
+    assert stored_things(first) == []
 
 
 def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
@@ -1122,6 +1180,11 @@ def test_serve_on_a_host_with_several_addresses_names_each(tmp_path):
             process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     assert "Traceback" not in log.read_text()
+
+
+def delivered_to(app, thing: str) -> str:
+    """The status ``app`` answers a delivery of ``thing`` with."""
+    return call_app(app, urlencode(dict(PENDING, thing_id=thing)).encode())[0]
 
 
 def call_app(app, body: bytes) -> tuple[str, dict]:
