@@ -315,6 +315,8 @@ def _make_store(path: Path) -> None:
     holds claim URLs (an email owner's is as good as the address), and
     SQLite gives the -wal and -shm files the database's mode.
     """
+    # A symlinked path whose file is missing: made where the link points.
+    path = Path(os.path.realpath(path))
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     made = Path(name)

@@ -165,10 +165,17 @@ def test_a_stored_claim_url_that_is_unsafe_is_never_a_link(
     assert never_published not in (output / "author" / "bob-builder.html").read_bytes()
 
 
-def test_a_new_store_is_its_owners_alone(tmp_path):
+@pytest.mark.parametrize("linked", [False, True], ids=["file", "dangling-symlink"])
+def test_a_new_store_is_its_owners_alone(tmp_path, linked):
     """It holds claim URLs: no other user of the machine may read it, nor
-    its write-ahead log."""
+    its write-ahead log. Named by a symlink whose file is missing, it is
+    made where the link points (SQLite made it there, with the umask's
+    mode), and only there."""
+    made_in = tmp_path / "real" if linked else tmp_path
+    made_in.mkdir(exist_ok=True)
     store = tmp_path / "store.sqlite3"
+    if linked:
+        store.symlink_to(made_in / "store.sqlite3")
     old_mask = os.umask(0o022)
     try:
         connection = open_store(store)
@@ -177,7 +184,7 @@ def test_a_new_store_is_its_owners_alone(tmp_path):
         connection.execute("COMMIT")
         modes = {
             path.name: path.stat().st_mode & 0o777
-            for path in tmp_path.iterdir()
+            for path in made_in.iterdir()
             if path.name.startswith("store.sqlite3")
         }
         connection.close()
@@ -186,6 +193,7 @@ def test_a_new_store_is_its_owners_alone(tmp_path):
     assert modes["store.sqlite3"] == 0o600
     assert set(modes.values()) == {0o600}, modes
     assert len(modes) >= 2, modes  # the -wal (and -shm) too
+    assert store.is_symlink() == linked
 
 
 _READ_AS_ANOTHER_USER = """
