@@ -590,12 +590,6 @@ class SettingsFileError(ValueError):
     """
 
 
-# What a command that never reads the content or the theme reads a settings
-# file with: PATH made absolute beside the file, as Pelican makes it, and
-# Pelican's own theme, which is always there.
-_WITHOUT_CONTENT = {"PATH": os.curdir, "THEME": "notmyidea"}
-
-
 def read_settings_file(
     path: str | os.PathLike[str], *, needs_content: bool = True
 ) -> dict[str, Any]:
@@ -603,10 +597,11 @@ def read_settings_file(
     them: for the commands that take ``--settings``.
 
     Pelican refuses settings whose content folder (``PATH``) or theme
-    folder (``THEME``) is missing. A command that never reads the content
-    (``needs_content=False``) reads them without either, with ``PATH`` the
-    settings file's folder and Pelican's own theme: a web hook receiver's
-    host, or a deploy host, may have the settings file alone.
+    folder (``THEME``) is missing. No command reads the theme: it is read
+    with Pelican's own. A command that never reads the content
+    (``needs_content=False``) reads them with ``PATH`` the settings file's
+    folder: a web hook receiver's host, or a deploy host, may have the
+    settings file alone.
 
     Raises SettingsFileError. Running a settings file can raise anything,
     and what it raised may quote an author's address: never shown. A
@@ -630,15 +625,18 @@ def read_settings_file(
             f"{shown}: Pelican reads settings only from a Python file whose "
             "name ends in .py"
         )
+    from pelican.settings import DEFAULT_THEME
     from pelican.settings import read_settings as read_pelican_settings
+
+    override = {"THEME": DEFAULT_THEME}
+    if not needs_content:
+        override["PATH"] = os.curdir  # made absolute beside the file, as Pelican does
 
     try:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
         with contextlib.redirect_stdout(sys.stderr):
-            settings = read_pelican_settings(
-                str(path), override=None if needs_content else dict(_WITHOUT_CONTENT)
-            )
+            settings = read_pelican_settings(str(path), override=override)
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
             raise SettingsFileError(

@@ -290,6 +290,18 @@ def test_commands_read_a_settings_file_without_its_content_folder(
     assert not (tmp_path / "site-theme").exists()
 
 
+def test_diff_reads_the_content_of_settings_whose_theme_folder_is_missing(
+    sample_output, tmp_path, capsys
+):
+    # No command reads the theme, but Pelican refuses settings without it.
+    (tmp_path / "content").mkdir()
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text('PATH = "content"\nTHEME = "site-theme"\n', encoding="utf-8")
+    manifest = str(sample_output / "flattr-manifest.json")
+    status = cli.main(["diff", manifest, manifest, "--settings", str(settings)])
+    assert status == 0, capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("command", "unbuffered"),
     [
