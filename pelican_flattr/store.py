@@ -185,35 +185,32 @@ def journal_paths(path: str | Path) -> list[Path]:
 
 
 def _no_journal_of_another_store(path: Path) -> None:
-    """Raise StoreError when a ``-wal`` file that holds anything lies beside
-    a missing store: a store moved or removed without it left it, a running
-    receiver may still write into it, and SQLite would take it for a new
-    store's own journal there, and reset it (losing every delivery not yet
-    merged into the moved store).
+    """Raise StoreError when a ``-wal`` or ``-shm`` file lies beside a
+    missing store: a store moved or removed without them left them, and a
+    program that still has it open (a running receiver, verify) may write
+    into them. SQLite would take them for a new store's own journal there:
+    it would reset them, losing what the moved store has not merged yet,
+    or share them with that program, mixing the two stores.
 
-    An empty one (with its ``-shm``) holds nothing to lose: a connection
-    that only read leaves them, as it may not merge and remove them. A new
-    store's own journal may lie beside its empty file: SQLite writes the
-    first pages to the -wal.
+    An empty -wal is no sign that nothing uses it (a connection that has
+    only read has one), and a connection that only read leaves them when
+    it closes: a store removed on purpose is refused until they are
+    removed too. A new store's own journal may lie beside its empty file:
+    SQLite writes the first pages to the -wal.
     """
-    journal = journal_paths(path)
-    try:
-        unmerged = os.stat(journal[0]).st_size > 0
-    except OSError:
-        unmerged = False
+    left = [journal.name for journal in journal_paths(path) if journal.exists()]
     # Looked at after the journal: a store another thread or process made
     # meanwhile was there before its journal was.
-    if not unmerged or os.path.exists(path):
+    if not left or os.path.exists(path):
         return
-    left = [companion.name for companion in journal if companion.exists()]
+    them = "them" if len(left) > 1 else "it"
     raise StoreError(
         path,
         f"is missing, but {' and '.join(left)} of a store moved or removed "
         f"{'are' if len(left) > 1 else 'is'} still beside its path, where a "
-        "running web hook receiver may write: stop the receiver, then move "
-        f"{'them' if len(left) > 1 else 'it'} with the store (or remove "
-        f"{'them' if len(left) > 1 else 'it'} if the store was removed on "
-        "purpose)",
+        "program that still has that store open (a running web hook receiver, "
+        f"verify) may write: stop it, then move {them} with the store (or "
+        f"remove {them} if the store was removed on purpose)",
     )
 
 

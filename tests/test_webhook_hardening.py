@@ -348,12 +348,7 @@ def test_a_store_moved_without_its_journal_is_not_made_anew_beside_it(tmp_path):
     finally:
         assert fresh.stop() == 0
         assert warm.stop() == 0
-    refused = (
-        f"store {store}: is missing, but store.sqlite3-wal and store.sqlite3-shm "
-        "of a store moved or removed are still beside its path, where a running "
-        "web hook receiver may write: stop the receiver, then move them with the "
-        "store (or remove them if the store was removed on purpose)"
-    )
+    refused = LEFT_BESIDE.format(store=store)
     assert refused in fresh.text()
     with pytest.raises(RuntimeError, match="receiver exited"):
         ReceiverProcess(store, tmp_path / "restarted.log").start()
@@ -393,19 +388,38 @@ def test_a_store_put_in_place_while_one_is_made_is_kept(tmp_path, monkeypatch):
     assert [path.name for path in tmp_path.iterdir()] == ["store.sqlite3"]
 
 
-def test_a_store_removed_after_a_build_read_it_is_made_anew(tmp_path):
-    # A connection that only reads (a build's notices, pending, a dry run)
-    # leaves an empty -wal and the -shm: taken for a moved store's, they
-    # had a store removed on purpose refused, though they hold nothing.
+# What a new store beside a moved store's journal is refused with.
+LEFT_BESIDE = (
+    "store {store}: is missing, but store.sqlite3-wal and store.sqlite3-shm of a "
+    "store moved or removed are still beside its path, where a program that "
+    "still has that store open (a running web hook receiver, verify) may write: "
+    "stop it, then move them with the store (or remove them if the store was "
+    "removed on purpose)"
+)
+
+
+def test_a_store_removed_while_a_program_only_read_it_is_not_made_anew(tmp_path):
+    # A connection that has only read has an empty -wal, as does one that
+    # read and closed (a build's notices, pending, a dry run) leave them:
+    # which is which cannot be told, and a new store sharing a live
+    # program's journal with its moved store mixed the two.
     from pelican_flattr.store import open_store_read_only
 
     store = tmp_path / "store.sqlite3"
     open_store(store).close()
     reading = open_store_read_only(store)
     reading.execute("SELECT * FROM pending_flattrs").fetchall()
-    reading.close()
     assert (tmp_path / "store.sqlite3-wal").stat().st_size == 0
-    store.unlink()
+    store.unlink()  # removed, or moved, while it is open
+    with pytest.raises(StoreError) as refused:
+        open_store(store)
+    assert str(refused.value) == LEFT_BESIDE.format(store=store)
+    reading.close()
+    with pytest.raises(StoreError):
+        open_store(store)  # what a closed reader leaves is no different
+    # Removed with the store, as the message says, the store is made anew.
+    for name in STORE_FILES[1:]:
+        (tmp_path / name).unlink()
     server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
     try:
         assert deliver(server, "after").json() == {"status": "stored"}
