@@ -505,6 +505,21 @@ def test_a_symlink_pointed_elsewhere_as_a_thread_opens_it_gets_503_once(
     assert stored_things(first) == []
 
 
+def waiting_for_the_lock(server, delivery, within: float = 5.0) -> None:
+    """Return once a thread of ``server`` sleeps in SQLite's busy handler
+    (nothing else in it sleeps so), or after ``within`` seconds, or once
+    ``delivery`` is done. A fixed second was not always enough for the
+    delivery to reach the lock on a loaded machine."""
+    threads = Path(f"/proc/{server.process.pid}/task")
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and not delivery.done():
+        for wchan in threads.glob("*/wchan"):
+            with contextlib.suppress(OSError):
+                if "nanosleep" in wchan.read_text():
+                    return
+        time.sleep(0.01)
+
+
 def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
     # Checked before the write only, a store moved while the delivery
     # waited for the write lock took it, answered "stored".
@@ -518,7 +533,7 @@ def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
         holder.execute("BEGIN IMMEDIATE")
         with ThreadPoolExecutor(1) as client:
             waiting = client.submit(deliver, server, "during")
-            time.sleep(1)  # it waits for the lock (10 s at most)
+            waiting_for_the_lock(server, waiting)
             for name in STORE_FILES:
                 (tmp_path / name).rename(away / name)
             holder.execute("ROLLBACK")
