@@ -268,10 +268,15 @@ def open_store(path: str | Path) -> sqlite3.Connection:
         try:
             _make_store(path)
         except OSError as error:
+            # Where it is made: a symlinked path's own folder may be fine.
+            folder = Path(os.path.realpath(path)).parent
+            why = (
+                "does not exist; create it or choose another path"
+                if isinstance(error, FileNotFoundError)
+                else f"cannot be written ({error.strerror or error})"
+            )
             raise StoreError(
-                path,
-                f"cannot be created: the folder {path.parent} cannot be "
-                f"written ({error.strerror or error})",
+                path, f"cannot be created: the folder {folder} {why}"
             ) from None
         except sqlite3.Error as error:
             raise StoreError(path, sqlite_problem(path, error)) from None

@@ -428,6 +428,18 @@ def test_a_store_removed_while_a_program_only_read_it_is_not_made_anew(tmp_path)
     assert stored_things(store) == ["after"]
 
 
+def test_a_symlinked_store_whose_folder_is_missing_names_that_folder(tmp_path):
+    # It named the link's own folder, which could be written, and said so.
+    store = tmp_path / "store.sqlite3"
+    store.symlink_to(tmp_path / "nowhere" / "store.sqlite3")
+    with pytest.raises(StoreError) as refused:
+        open_store(store)
+    assert refused.value.reason == (
+        f"cannot be created: the folder {tmp_path / 'nowhere'} does not exist; "
+        "create it or choose another path"
+    )
+
+
 def test_a_store_whose_symlink_is_pointed_elsewhere_is_written_there(tmp_path):
     # The old store's journal stays beside the old store, rightly: taken for
     # one left beside the path, it had every delivery answered 503.
