@@ -598,7 +598,8 @@ def read_settings_file(
 
     Pelican refuses settings whose content folder (``PATH``) or theme
     folder (``THEME``) is missing. No command reads the theme: it is read
-    with Pelican's own. A command that never reads the content
+    with Pelican's own, so ``THEME`` and what Pelican derives from it
+    (``CSS_FILE``) are not the build's. A command that never reads the content
     (``needs_content=False``) reads them with ``PATH`` the settings file's
     folder: a web hook receiver's host, or a deploy host, may have the
     settings file alone.

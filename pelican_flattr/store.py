@@ -270,11 +270,12 @@ def open_store(path: str | Path) -> sqlite3.Connection:
         except OSError as error:
             # Where it is made: a symlinked path's own folder may be fine.
             folder = Path(os.path.realpath(path)).parent
-            why = (
-                "does not exist; create it or choose another path"
-                if isinstance(error, FileNotFoundError)
-                else f"cannot be written ({error.strerror or error})"
-            )
+            if isinstance(error, FileNotFoundError):
+                why = "does not exist; create it or choose another path"
+            elif isinstance(error, NotADirectoryError):
+                why = "is not a folder; choose another path"
+            else:
+                why = f"cannot be written ({error.strerror or error})"
             raise StoreError(
                 path, f"cannot be created: the folder {folder} {why}"
             ) from None

@@ -337,8 +337,11 @@ def screenshot_path(name: str) -> Path:
 
 def install_axe_core() -> Path:
     """axe.min.js from the npm registry, installed once into .cache/node."""
-    if AXE_CORE_JS.is_file():
-        return AXE_CORE_JS
+    installed = AXE_CORE_JS.with_name("package.json")
+    if AXE_CORE_JS.is_file() and installed.is_file():
+        version = json.loads(installed.read_text(encoding="utf-8")).get("version")
+        if f"axe-core@{version}" == AXE_CORE_SPEC:
+            return AXE_CORE_JS
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail(
@@ -363,18 +366,20 @@ def install_axe_core() -> Path:
         "--loglevel=error",
         AXE_CORE_SPEC,
     ]
+    said = ""
     for _attempt in range(2):  # once more, after a hiccup of the registry's
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=300, check=False
-        )
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=300, check=False
+            )
+        except subprocess.TimeoutExpired:
+            said = "no answer in 300 s"
+            continue
         if result.returncode == 0 and AXE_CORE_JS.is_file():
             break
+        said = f"status {result.returncode}\n{result.stdout}\n{result.stderr}"
     else:
-        pytest.fail(
-            f"`{' '.join(command)}` failed ({result.returncode}):\n"
-            f"{result.stdout}\n{result.stderr}",
-            pytrace=False,
-        )
+        pytest.fail(f"`{' '.join(command)}` failed: {said}", pytrace=False)
     return AXE_CORE_JS
 
 

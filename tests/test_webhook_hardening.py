@@ -428,15 +428,25 @@ def test_a_store_removed_while_a_program_only_read_it_is_not_made_anew(tmp_path)
     assert stored_things(store) == ["after"]
 
 
-def test_a_symlinked_store_whose_folder_is_missing_names_that_folder(tmp_path):
+@pytest.mark.parametrize(
+    ("a_file", "says"),
+    [
+        (False, "does not exist; create it or choose another path"),
+        (True, "is not a folder; choose another path"),
+    ],
+)
+def test_a_symlinked_store_whose_folder_is_missing_names_that_folder(
+    tmp_path, a_file, says
+):
     # It named the link's own folder, which could be written, and said so.
     store = tmp_path / "store.sqlite3"
     store.symlink_to(tmp_path / "nowhere" / "store.sqlite3")
+    if a_file:
+        (tmp_path / "nowhere").write_text("")
     with pytest.raises(StoreError) as refused:
         open_store(store)
     assert refused.value.reason == (
-        f"cannot be created: the folder {tmp_path / 'nowhere'} does not exist; "
-        "create it or choose another path"
+        f"cannot be created: the folder {tmp_path / 'nowhere'} {says}"
     )
 
 
