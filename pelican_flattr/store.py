@@ -336,7 +336,8 @@ def _make_store(path: Path) -> None:
         except FileExistsError:
             pass  # made meanwhile, or put there: that one is the store
         except OSError:
-            # A file system without hard links: made in place, as before.
+            # A file system without hard links: made in place by the
+            # connection, an empty file first, for its mode.
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     finally:
@@ -351,8 +352,9 @@ def _use_wal(connection: sqlite3.Connection) -> None:
 
     Switching a new store holds a read lock while it asks for the write
     lock, and SQLite answers "database is locked" at once, not after the
-    busy timeout, while another connection writes: two receiver threads
-    (or a receiver and verify) making the same new store refused one.
+    busy timeout, while another connection writes: two programs (or
+    receiver threads) opening at once an empty file the operator made for
+    the store refused one.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
