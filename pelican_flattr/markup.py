@@ -693,13 +693,19 @@ def _charset_declaration(page: str, head_end: int) -> tuple[int, int] | None:
     """Where the page's ``<meta charset>`` (or ``http-equiv`` form) starts
     and ends, before ``head_end``, or None."""
     at = page.find("<meta charset", 0, head_end)
-    if at >= 0 and page.find("<!--", 0, at) < 0:
+    if (
+        at >= 0
+        and page.find("<!--", 0, at) < 0
+        and not _inside_a_tag(page, at)
+        and not _may_be_in_text(page, at)
+    ):
         close = page.find(">", at, head_end)
         if close >= 0:
             return at, close + 1
-    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment
-    # before the real one: read the head's tags, as a browser does (not a
-    # "charset" in a description's text either).
+    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment,
+    # an attribute or the text of a <title> or <script> before the real one
+    # (simple's title, printed with striptags, comes first): read the head's
+    # tags, as a browser does.
     for name, attributes, start in _tags(page, head_end):
         if name == "meta" and _declares_charset(_attribute_values(attributes)):
             return start, _TAG.match(page, start).end()
@@ -713,6 +719,23 @@ def _declares_charset(values: dict[str, str]) -> bool:
         values.get("http-equiv", "").lower() == "content-type"
         and "charset" in values.get("content", "").lower()
     )
+
+
+# The start tags of TEXT_ELEMENTS, spelt in lower case as themes spell them.
+_TEXT_OPENINGS = tuple(f"<{name}" for name in sorted(TEXT_ELEMENTS))
+
+
+def _may_be_in_text(page: str, at: int) -> bool:
+    """Whether ``page[at]`` may lie in the text of an element of
+    ``TEXT_ELEMENTS``: the last start tag of one before it has no end tag
+    before it. A search back for each name, for the usual page; True is
+    only a doubt, for the tag-by-tag reader to settle (the name may be
+    text itself, "<title>" in a script's string)."""
+    for opening in _TEXT_OPENINGS:
+        opened = page.rfind(opening, 0, at)
+        if opened >= 0 and page.find(f"</{opening[1:]}", opened, at) < 0:
+            return True
+    return False
 
 
 def _inside_a_tag(page: str, at: int) -> bool:

@@ -1426,6 +1426,17 @@ UNUSUAL_THEMES = {
         f'<!doctype html><html><head><meta charset="utf-8">{_HEAD}</head>'
         "<body><main>{{ article.content }}</main>"
     ),
+    # Pelican's simple theme prints the title (with striptags, which makes
+    # "&lt;meta charset&gt;" a tag's text again) before its <meta charset>:
+    # the tags went into the title's text.
+    "simple, a title quoting a charset": '{% extends "!simple/article.html" %}',
+    # A script's string quoting one before the real one: the tags went into
+    # the string, breaking the script.
+    "charset quoted in a script": (
+        "<!doctype html><html><head><script>var snippet = '<meta charset=\"utf-8\">';"
+        f'</script>{_HEAD}<meta charset="utf-8"></head><body><main>'
+        "{{ article.content }}</main></body></html>"
+    ),
     # A body too short to be searched: the button went into the last
     # </article> of the page, a related post's in the sidebar.
     "short body and related posts": (
@@ -1446,16 +1457,25 @@ UNUSUAL_BODIES = {
     ),
     "short body and related posts": "Hi.",
 }
+QUOTING_A_CHARSET = 'Always write &lt;meta charset="utf-8"&gt; first'
+UNUSUAL_TITLES = {
+    "simple, a title quoting a charset": QUOTING_A_CHARSET,
+    "charset quoted in a script": QUOTING_A_CHARSET,
+}
 
 
 @pytest.mark.parametrize("case", sorted(UNUSUAL_THEMES))
 def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path, case):
     theme = simple_child_theme(tmp_path, "unusual", UNUSUAL_THEMES[case])
     body = UNUSUAL_BODIES.get(case, "A first paragraph, with enough words in it.")
-    files = {"a.md": article("Unusual theme", "Alice", body=body)}
+    title = UNUSUAL_TITLES.get(case, "Unusual theme")
+    files = {"a.md": article(title, "Alice", body=body, slug="unusual-theme")}
     output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
     path = output / "unusual-theme.html"
     soup = page_as_browsers_read_it(path)
+    # Nothing went into the text of the title or of a script.
+    assert "Flattr" not in soup.title.get_text()
+    assert all("Flattr" not in script.get_text() for script in soup.find_all("script"))
     assert [link.parent.name for link in payment_links(soup)] == ["head"]
     assert [m.parent.name for m in soup.find_all("meta", property="og:title")] == [
         "head"
