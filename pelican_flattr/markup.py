@@ -697,7 +697,7 @@ def _charset_declaration(page: str, head_end: int) -> tuple[int, int] | None:
         at >= 0
         and page.find("<!--", 0, at) < 0
         and not _inside_a_tag(page, at)
-        and not _may_be_in_text(page, at)
+        and not _open_before(page, at, _TEXT_TAGS)
     ):
         close = page.find(">", at, head_end)
         if close >= 0:
@@ -721,19 +721,24 @@ def _declares_charset(values: dict[str, str]) -> bool:
     )
 
 
-# The start tags of TEXT_ELEMENTS, spelt in lower case as themes spell them.
-_TEXT_OPENINGS = tuple(f"<{name}" for name in sorted(TEXT_ELEMENTS))
+# The start and end tags of TEXT_ELEMENTS, spelt in lower case as themes
+# spell them; those of them a theme may print a copy of the body or a button
+# in (the others, a <title> or a <style>, hold no such thing), and of a
+# <noscript>.
+_TEXT_TAGS = tuple((f"<{name}", f"</{name}") for name in sorted(TEXT_ELEMENTS))
+_WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
+_HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
 
 
-def _may_be_in_text(page: str, at: int) -> bool:
-    """Whether ``page[at]`` may lie in the text of an element of
-    ``TEXT_ELEMENTS``: the last start tag of one before it has no end tag
-    before it. A search back for each name, for the usual page; True is
-    only a doubt, for the tag-by-tag reader to settle (the name may be
-    text itself, "<title>" in a script's string)."""
-    for opening in _TEXT_OPENINGS:
+def _open_before(page: str, at: int, tags: tuple[tuple[str, str], ...]) -> bool:
+    """Whether an element of one of these (start tag, end tag) may be open
+    at ``page[at]``: its last start tag before it has no end tag after it.
+    A search back for each, for the usual page; True is only a doubt, for
+    the tag-by-tag reader to settle (the name may be text itself, a
+    "<title>" in a script's string)."""
+    for opening, closing in tags:
         opened = page.rfind(opening, 0, at)
-        if opened >= 0 and page.find(f"</{opening[1:]}", opened, at) < 0:
+        if opened >= 0 and page.find(closing, opened, at) < 0:
             return True
     return False
 
@@ -1033,8 +1038,9 @@ def _may_be_hidden(page: str, at: int) -> bool:
     page holds, after a tag or a closed comment: two searches, back to
     the last "<" and on to its end.
 
-    Only what wraps the copy directly is seen: wrapped in more (a
-    ``<template>`` holding a ``<div>`` that holds the body), it is taken.
+    Wrapped in more (a ``<div>`` in a ``<script type="text/x-template">``
+    or a ``<template>``), the copy is in doubt when such an element's
+    start tag, spelt in lower case, is open before it (``_may_be_wrapped``).
     """
     last = page.rfind("<", 0, at)
     if last < 0:
@@ -1042,34 +1048,60 @@ def _may_be_hidden(page: str, at: int) -> bool:
     if page[last + 1] == "!":  # notmyidea's "<!-- /.post-info -->"
         # A comment ends at its first "-->" ("<!-->" is one whole); no
         # doctype comes right before a body.
-        return page.find("-->", last + 2, at) < 0
-    # In any letter case, as a browser reads a tag's name ("<SCRIPT>"), and
-    # the whole name: a <template-card> hides nothing.
-    return page.find(">", last, at) < 0 or _HIDING_START.match(page, last) is not None
+        if page.find("-->", last + 2, at) < 0:
+            return True
+    elif page.find(">", last, at) < 0 or _HIDING_START.match(page, last) is not None:
+        # In any letter case, as a browser reads a tag's name ("<SCRIPT>"),
+        # and the whole name: a <template-card> hides nothing.
+        return True
+    return _may_be_wrapped(page, at, noscript=True)
+
+
+def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
+    """Whether what starts at ``page[at]`` may be wrapped, however deeply,
+    in what no reader sees (with ``noscript``, no reader that runs
+    scripts): a comment not closed yet, a ``<script>``, ``<textarea>`` or
+    ``<iframe>`` (in whose text a ``<div>`` is text, so the element is
+    directly around the copy all the same), a ``<noscript>`` or a
+    ``<template>``.
+
+    A search or two back for each, start tags spelt in lower case as themes
+    spell them: the usual page is settled so. True is only a doubt, which
+    ``_hiding_ends`` settles, reading the page tag by tag.
+    """
+    opened = page.rfind("<!--", 0, at)
+    if opened >= 0 and page.find("-->", opened + 2, at) < 0:
+        return True
+    if _open_before(page, at, _HIDING_TAGS if noscript else _WRAPPING_TAGS):
+        return True
+    # Templates nest: counted, once a search back finds one.
+    return page.rfind("<template", 0, at) >= 0 and page.count(
+        "<template", 0, at
+    ) > page.count("</template", 0, at)
 
 
 _HIDING_START = re.compile(
     rf"<(?ai:script|noscript|template|iframe|textarea)(?=[{_SPACE}/>])"
 )
-_TEMPLATE_START = re.compile(rf"<(?ai:template)(?=[{_SPACE}/>])")
 
 
 def _unseen_by_any_reader(page: str, at: int) -> bool:
-    """Whether the last tag before ``page[at]`` leaves what starts there
-    unseen, scripts or not: a comment not closed yet, or a ``<template>``
-    start tag. (A ``<noscript>``'s content is seen where scripts do not
-    run, by crawlers among them.) Only what wraps it directly is seen."""
-    opened = page.rfind("<!--", 0, at)
-    # "<!-->" and "<!--->" are whole comments, as a browser reads them.
-    if opened >= 0 and page.find("-->", opened + 2, at) < 0:
-        return True
-    last = page.rfind("<", 0, at)
-    if last < 0 or page.rfind("-->", 0, at) > last:
-        return False  # no tag, or a "<" in a comment closed before ``at``
-    return page.find(">", last, at) >= 0 and bool(_TEMPLATE_START.match(page, last))
+    """Whether what starts at ``page[at]`` is unseen, scripts or not: in a
+    comment, in the text of an element of ``TEXT_ELEMENTS`` (a
+    ``<script>``'s string, a ``<textarea>``), or in a ``<template>``,
+    however deeply. (A ``<noscript>``'s content is seen where scripts do
+    not run, by crawlers among them.) Where ``_may_be_wrapped`` finds no
+    doubt, the page is not read tag by tag."""
+    if not _may_be_wrapped(page, at, noscript=False):
+        return False
+    hiding = _hiding_ends(page, 0, noscript_hides=False)
+    next(hiding)
+    return hiding.send(at) >= 0
 
 
-def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
+def _hiding_ends(
+    page: str, start: int, noscript_hides: bool = True
+) -> Generator[int, int, None]:
     """Sent where a copy of the body starts (further on each time), where
     what hides it from a reader ends, the page read from ``start`` as a
     browser reads it: a comment, the text of a ``<script>`` (or another
@@ -1080,9 +1112,10 @@ def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
     The page is read once, however many copies are sent: read again from
     ``start`` for each, a theme printing the body in many templates took
     quadratic time. A page with foreign content is read by ``_read``.
+    Without ``noscript_hides``, what a ``<noscript>`` holds counts as seen.
     """
     if _FOREIGN_START.search(page, start) is not None:
-        return (yield from _hiding_ends_read(page, start))
+        return (yield from _hiding_ends_read(page, start, noscript_hides))
     templates, in_noscript = 0, False
     matches = _TAG.finditer(page, start)
     match = next(matches, None)
@@ -1094,7 +1127,7 @@ def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
                 name = name.lower()
                 if name == "template":
                     templates = max(templates + (-1 if end_tag else 1), 0)
-                elif name == "noscript":
+                elif name == "noscript" and noscript_hides:
                     # It holds text, to a browser that runs scripts: the
                     # first </noscript> ends it, however many opened.
                     in_noscript = not end_tag
@@ -1105,7 +1138,9 @@ def _hiding_ends(page: str, start: int) -> Generator[int, int, None]:
             at = yield at + 1 if templates or in_noscript else -1
 
 
-def _hiding_ends_read(page: str, start: int) -> Generator[int, int, None]:
+def _hiding_ends_read(
+    page: str, start: int, noscript_hides: bool
+) -> Generator[int, int, None]:
     """``_hiding_ends`` of a page with foreign content, read by ``_read``:
     an SVG ``<template>`` (named "svg:template") hides nothing."""
     templates, in_noscript = 0, False
@@ -1118,7 +1153,7 @@ def _hiding_ends_read(page: str, start: int) -> Generator[int, int, None]:
             if item[4]:  # closed by its ">"
                 if name in ("template", "/template"):
                     templates = max(templates + (-1 if name[0] == "/" else 1), 0)
-                elif name in ("noscript", "/noscript"):
+                elif name in ("noscript", "/noscript") and noscript_hides:
                     in_noscript = name[0] != "/"
             item = next(read, None)
         if item is not None and item[2] < at:

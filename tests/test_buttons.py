@@ -419,8 +419,9 @@ BUTTON_NEVER_PRINTED = (
     "WARNING",
     "pelican-flattr: article.html: flattr_button() is called for the page's own "
     "article or page, but no reader sees its button (kept in a variable and "
-    "never printed, or printed in a comment or a <template>?); the plugin adds "
-    "it after the body instead: print it where the button belongs",
+    "never printed, or printed in a comment, a script, a <textarea> or a "
+    "<template>?); the plugin adds it after the body instead: print it where "
+    "the button belongs",
 )
 NOTHING_ADDS_THEM = (
     "WARNING",
@@ -475,15 +476,21 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
     [
         "<!-- {{ flattr_button(article) }} -->",
         "<template>{{ flattr_button(article) }}</template>",
+        "<template><div>{{ flattr_button(article) }}</div></template>",
+        '<script type="text/x-template">{{ flattr_button(article) }}</script>',
+        '<script>var html = \'{{ flattr_button(article)|replace("\'", "\\\\\'")'
+        '|replace("\\n", " ") }}\';</script>',
+        "<textarea readonly>{{ flattr_button(article) }}</textarea>",
     ],
-    ids=["comment", "template"],
+    ids=["comment", "template", "nested template", "x-template", "string", "textarea"],
 )
 def test_a_button_printed_where_no_reader_sees_it_is_added(
     site, tmp_path, caplog, hidden
 ):
-    # Commented out with HTML's comment rather than Jinja's, or kept in a
-    # <template>: the page showed no button, the build said nothing, and
-    # only the audit (or, for a <template>, nothing) told.
+    # Commented out with HTML's comment rather than Jinja's, kept in a
+    # <template>, or printed as a script's or a textarea's text: the page
+    # showed no button, the build said nothing, and only the audit (or, for
+    # a <template>, nothing) told.
     theme = after_the_body_theme(tmp_path, "hidden", hidden)
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     for thing in manifest_things(output).values():
@@ -498,6 +505,11 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
     assert [(r.levelname, r.getMessage()) for r in messages] == [BUTTON_NEVER_PRINTED]
     assert audit_command(["audit", str(output)]) == 0
+    # With FLATTR_INJECT off, the button is missing, and said so.
+    caplog.clear()
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    messages = [r for r in caplog.records if r.name == "pelican_flattr"]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
 
 
 @pytest.mark.parametrize(
@@ -1510,6 +1522,20 @@ HIDDEN_COPIES = {
         f'<SCRIPT type="text/x-template">{_BODY}</SCRIPT>', _BODY
     ),
     "noscript": _PAGE.format(f"<noscript>{_BODY}</noscript>", _BODY),
+    # Wrapped in more, as a Vue template has one root element: in a script
+    # the <div> is text, so the script is directly around the copy; a
+    # <template>, a comment or a noscript hides all it holds.
+    "script template, wrapped": _PAGE.format(
+        f'<script type="text/x-template"><div class="reader">{_BODY}</div></script>',
+        _BODY,
+    ),
+    "template, wrapped": _PAGE.format(
+        f"<template><section><div>{_BODY}</div></section></template>", _BODY
+    ),
+    "comment, wrapped": _PAGE.format(f"<!-- <div>{_BODY}</div> -->", _BODY),
+    "noscript, wrapped": _PAGE.format(
+        f"<noscript><div>{_BODY}</div></noscript>", _BODY
+    ),
     "srcdoc": _PAGE.format(f"<iframe sandbox srcdoc='{_BODY}'></iframe>", _BODY),
     # The only copy is hidden: the button goes before </article>, as for a
     # body the page does not show at all.
