@@ -55,7 +55,14 @@ from .manifest import (
     not_a_manifest,
     portable_path,
 )
-from .markup import BUTTON_CLASS, HEAD_ELEMENTS, LOADER_URL, _attribute_values, _tags
+from .markup import (
+    BUTTON_CLASS,
+    HEAD_ELEMENTS,
+    LOADER_URL,
+    _attribute_values,
+    _tags,
+    is_flattr_url,
+)
 from .settings import SettingsFileError, path_setting, read_settings_file
 from .thing import check_thing_url, is_development_url
 
@@ -211,7 +218,7 @@ def scan_page(data: bytes) -> _PageTags:
             # rel="payment" is for any service (Liberapay, Patreon...): only
             # the links to Flattr are this plugin's.
             # rel values are case-insensitive: rel="Payment" is one too.
-            if "payment" in attributes.get("rel", "").lower().split() and _is_flattr(
+            if "payment" in attributes.get("rel", "").lower().split() and is_flattr_url(
                 attributes.get("href", "")
             ):
                 tags.payment_links.append(attributes)
@@ -237,7 +244,7 @@ def _feed_payment_links(root: ET.Element) -> list[str]:
     return [
         element.get("href", "")
         for element in channel.findall(f"{ATOM}link")
-        if element.get("rel") == "payment" and _is_flattr(element.get("href", ""))
+        if element.get("rel") == "payment" and is_flattr_url(element.get("href", ""))
     ]
 
 
@@ -251,7 +258,7 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
                 rel = element.get("rel", "alternate")
                 if rel == "alternate" and not link:
                     link = element.get("href", "")
-                elif rel == "payment" and _is_flattr(element.get("href", "")):
+                elif rel == "payment" and is_flattr_url(element.get("href", "")):
                     payments.append(element.get("href", ""))
             yield link, payments
     elif root.tag == "rss":
@@ -260,7 +267,7 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
                 element.get("href", "")
                 for element in item.findall(f"{ATOM}link")
                 if element.get("rel") == "payment"
-                and _is_flattr(element.get("href", ""))
+                and is_flattr_url(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments
 
@@ -269,16 +276,6 @@ def _is_embedded(button: Mapping[str, str]) -> bool:
     """True for an embedded button, which load.js turns into Flattr's and
     which links its thing URL; a plain one links the auto-submit URL."""
     return "FlattrButton" in button.get("class", "").split()
-
-
-def _is_flattr(href: str) -> bool:
-    """True for a link to Flattr (an auto-submit URL or any other page), its
-    scheme left out too, as a minifier may shorten it."""
-    return (
-        href.strip()
-        .lower()
-        .startswith(("https://flattr.com/", "http://flattr.com/", "//flattr.com/"))
-    )
 
 
 def _without_scheme(href: str) -> str:

@@ -37,6 +37,20 @@ _BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _LOADER_MARK = f'<script src="{LOADER_URL}"'
 _FLATTR_URL = "https://flattr.com/"
+# How a link to Flattr starts, in lower case: any scheme Flattr was reached
+# by, none (as a minifier shortens a URL), and its www. host.
+_FLATTR_URL_STARTS = tuple(
+    f"{scheme}//{host}flattr.com/"
+    for scheme in ("https:", "http:", "")
+    for host in ("", "www.")
+)
+
+
+def is_flattr_url(href: str) -> bool:
+    """True for a link to Flattr (an auto-submit URL or any other page of
+    it), in any letter case, its scheme left out too."""
+    return href.strip(_SPACE).lower().startswith(_FLATTR_URL_STARTS)
+
 
 _BADGE = Markup(
     '<svg class="flattr-button__badge" width="16" height="16" viewBox="0 0 16 16"'
@@ -812,7 +826,7 @@ def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
     ``end``, as the ``flattr_head`` helper or a theme writes them. A theme's
     own payment link to another service (Liberapay, Patreon...) does not
     count, nor one quoted in text, nor one after text that ended the head."""
-    if page.find(_FLATTR_URL, 0, end) < 0 or page.find("payment", 0, end) < 0:
+    if not _names(page, end, "lattr.com/") or not _names(page, end, "ayment"):
         # Nearly every page the plugin completes; a head that names Flattr
         # or payments in its text alone (a title "Mobile payment in
         # Kenya") is not read tag by tag either.
@@ -822,11 +836,17 @@ def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
         if name == "link":
             values = _attribute_values(attributes)
             href = values.get("href", "")
-            if "payment" in values.get("rel", "").lower().split() and href.startswith(
-                _FLATTR_URL
+            if "payment" in values.get("rel", "").lower().split() and is_flattr_url(
+                href
             ):
                 hrefs.append(href)
     return hrefs
+
+
+def _names(page: str, end: int, needle: str) -> bool:
+    """Whether ``page[:end]`` holds ``needle`` in lower case or in capitals
+    (its first letter left out of it: "Flattr.com", "Payment")."""
+    return page.find(needle, 0, end) >= 0 or page.find(needle.upper(), 0, end) >= 0
 
 
 # Where the payment link that flattr_head() printed for the page's own

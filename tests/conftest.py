@@ -127,8 +127,11 @@ def flattr_buttons(soup) -> list:
 
 
 def payment_links(soup) -> list:
+    """Every payment link on a page, its rel in any letter case."""
     return [
-        link for link in soup.find_all("link") if "payment" in (link.get("rel") or [])
+        link
+        for link in soup.find_all("link")
+        if "payment" in [rel.lower() for rel in link.get("rel") or []]
     ]
 
 
