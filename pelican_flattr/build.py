@@ -85,8 +85,6 @@ class PageRender:
     # id() of a ContentThing -> the style its button was shown in, when a
     # template asked for another than the configured one.
     styles: dict[int, str] = field(default_factory=dict)
-    # (helper, id() of a ContentThing) printed more than once on this page.
-    repeated: set[tuple[str, int]] = field(default_factory=set)
     needs_loader: bool = False  # an embedded button was rendered
     has_loader: bool = False  # flattr_script() printed load.js
     # The page's template, for messages about a helper called wrongly.

@@ -940,25 +940,17 @@ def shows_button(page: str, start: int = 0) -> bool:
     return False
 
 
-def shows_own_button(
-    page: str, content_thing: ContentThing, auto_submit_url: str
-) -> bool:
-    """True when ``page`` shows a reader the button the helpers render for
-    ``content_thing``, in either style: another article's button (a
-    sidebar's, a listing's) does not stand in for it.
-
-    The plain button is told by its auto-submit URL, the embedded one by
-    its thing URL: no two things share one.
-    """
-    return own_buttons_shown(page, content_thing, auto_submit_url) > 0
-
-
 def own_buttons_shown(
     page: str, content_thing: ContentThing, auto_submit_url: str
 ) -> int:
     """How many buttons the helpers rendered for ``content_thing`` ``page``
-    shows a reader, in either style (see ``shows_own_button``): not one in
-    a comment or a ``<template>`` directly around it."""
+    shows a reader, in either style: another article's button (a
+    sidebar's, a listing's) does not stand in for it, nor one where no
+    reader sees it (``_unseen_by_any_reader``).
+
+    The plain button is told by its auto-submit URL, the embedded one by
+    its thing URL: no two things share one.
+    """
     shown = 0
     for opening in (
         f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"',

@@ -34,7 +34,7 @@ def flattr_head(content: Any = None) -> Markup:
     settings = state.settings
     if content_thing is None or settings is None:
         return Markup("")
-    _note_printed(state.page.heads, "flattr_head", content_thing)
+    state.page.heads.add(id(content_thing))
     return markup.head(
         content_thing,
         open_graph(content, content_thing, settings),
@@ -55,7 +55,7 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
         style = content_thing.button_style
     if style != content_thing.button_style:
         state.page.styles[id(content_thing)] = style
-    _note_printed(state.page.buttons, "flattr_button", content_thing)
+    state.page.buttons.add(id(content_thing))
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
@@ -87,16 +87,6 @@ def _report_unknown_style(style: Any) -> None:
         f"{template}: flattr_button() is called with {given}, not one of "
         f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
     )
-
-
-def _note_printed(printed: set[int], helper: str, content_thing: ContentThing) -> None:
-    """Note that ``helper`` printed for ``content_thing`` on this page, and
-    whether it had already."""
-    key = id(content_thing)
-    if key in printed:
-        build.current.page.repeated.add((helper, key))
-    else:
-        printed.add(key)
 
 
 def flattr_script() -> Markup:
@@ -226,6 +216,7 @@ def _say_what_goes_without(
     needs_loader: bool,
     page: str,
     url: str | None,
+    own_buttons: int | None,
 ) -> None:
     """With ``FLATTR_INJECT`` off, warn once per template about the helpers
     it did not print for its own content (called, their output kept in a
@@ -239,9 +230,7 @@ def _say_what_goes_without(
         head = problem != markup.HEAD_MISSING
         if head and problem is not None:
             _report_in_template(_head_problem(problem, injecting=False))
-    button = key in rendered.buttons and (
-        url is not None and markup.shows_own_button(page, content_thing, url)
-    )
+    button = bool(own_buttons)
     missing = [
         helper
         for helper, printed in (
@@ -455,9 +444,16 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             style = rendered.styles.get(id(content_thing))
             if style is not None:  # the manifest records what the page shows
                 state.shown_styles[content_thing.url] = style
+    # How many of the page's own buttons a reader sees, when the helpers
+    # printed one: they count calls, not output.
+    own_buttons = None
     printed_twice: frozenset[str] = frozenset()
-    if rendered.repeated and url is not None:
-        printed_twice = _report_repeated_helpers(rendered, content_thing, page, url)
+    if url is not None:
+        if id(content_thing) in rendered.buttons:
+            own_buttons = markup.own_buttons_shown(page, content_thing, url)
+        printed_twice = _report_repeated_helpers(
+            rendered, content_thing, page, url, own_buttons
+        )
     if rendered.heads and (
         content_thing is None
         or len(rendered.heads) > 1
@@ -502,7 +498,9 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:
-            _say_what_goes_without(rendered, content_thing, needs_loader, page, url)
+            _say_what_goes_without(
+                rendered, content_thing, needs_loader, page, url, own_buttons
+            )
         return page
     if content_thing is None and not needs_loader:
         return page
@@ -531,7 +529,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # calls, not output: a button kept in a variable and never printed is
     # not there, which one search of the page tells.
     shown = id(content_thing) in rendered.buttons if rendered.buttons else None
-    if shown and not markup.shows_own_button(page, content_thing, url):
+    if shown and not own_buttons:
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "no reader sees its button (kept in a variable and never printed, "
@@ -642,30 +640,35 @@ def _report_body_not_shown(
 
 
 def _report_repeated_helpers(
-    rendered: PageRender, content_thing: ContentThing, page: str, url: str
+    rendered: PageRender,
+    content_thing: ContentThing,
+    page: str,
+    url: str,
+    own_buttons: int | None,
 ) -> frozenset[str]:
     """Report a helper that printed the page's own button or head tags
-    twice; return the helpers reported.
+    twice; return the helpers reported. ``own_buttons``: how many of its
+    buttons a reader sees, when the helpers printed one.
 
     A thing's page shows one button and one set of head tags: two payment
     links or two ``og:title`` confuse readers and crawlers, and the audit
     refuses such a page. Another article's button, twice in a listing, is
-    the theme's choice. The helpers count calls: one made only to test its
-    output (``{% if flattr_button(article) %}``) prints nothing, which the
-    page tells.
+    the theme's choice. The page tells, not the calls: one made only to
+    test its output (``{% if flattr_button(article) %}``) prints nothing,
+    and one kept in a variable may be printed twice.
     """
     key = id(content_thing)
     shown = {
-        "flattr_head": lambda: markup.own_payment_links(page, url),
-        "flattr_button": lambda: markup.own_buttons_shown(page, content_thing, url),
+        "flattr_head": key in rendered.heads and markup.own_payment_links(page, url),
+        "flattr_button": own_buttons or 0,
     }
     reported = []
     for helper, count in shown.items():
-        if (helper, key) in rendered.repeated and count() > 1:
+        if count > 1:
             _report_in_template(
                 f"{helper}() prints for the page's own article or page more "
                 "than once; the page must show it once (the audit refuses it): "
-                "call it once"
+                "print it once"
             )
             reported.append(helper)
     return frozenset(reported)

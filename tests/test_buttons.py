@@ -707,6 +707,21 @@ _BUTTON = "{{ flattr_button(article) }}"
         (_HEAD, _BUTTON + "{{ super() }}" + _BUTTON, "flattr_button", flattr_buttons),
         (_HEAD, "{{ super() }}" + _BUTTON * 2, "flattr_button", flattr_buttons),
         (_HEAD * 2, "{{ super() }}" + _BUTTON, "flattr_head", payment_links),
+        # One call, its output printed twice (theme/article.html keeps the
+        # button in a variable): said nothing, or of the head that the theme
+        # printed Open Graph tags of its own, advice that left two links.
+        (
+            _HEAD,
+            "{% set b = flattr_button(article) %}{{ b }}{{ super() }}{{ b }}",
+            "flattr_button",
+            flattr_buttons,
+        ),
+        (
+            "{% set h = flattr_head(article) %}{{ h }}{{ h }}",
+            "{{ super() }}" + _BUTTON,
+            "flattr_head",
+            payment_links,
+        ),
     ],
 )
 def test_a_helper_printed_twice_for_the_own_article_is_reported(
@@ -727,7 +742,7 @@ def test_a_helper_printed_twice_for_the_own_article_is_reported(
     assert messages == [
         f"pelican-flattr: article.html: {helper}() prints for the page's own "
         "article or page more than once; the page must show it once (the audit "
-        "refuses it): call it once"
+        "refuses it): print it once"
     ]
     assert audit_command(["audit", str(output)]) == 1
     with pytest.raises(FlattrBuildError):
