@@ -789,9 +789,14 @@ def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     and a ">" in the summary) has ended the head for a browser already,
     and a tag after that text is in the body.
     """
+    templates = 0
     for tag in _tags(page, end):
         name = tag[0]
-        if name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
+        if name in ("template", "/template"):
+            templates = max(templates + (1 if name == "template" else -1), 0)
+        elif templates:
+            continue  # inert: no reader takes what a <template> holds
+        elif name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
             return
         yield tag
 
@@ -854,13 +859,16 @@ def _names(page: str, end: int, needle: str) -> bool:
 HEAD_MISSING = "missing"  # not on the page: the helper's output went unprinted
 HEAD_OUTSIDE = "outside"  # after the head's end (or where no tag is read)
 HEAD_ENDED = "ended"  # before </head>, but what came before it ended the head
+# In the head, but where no reader takes it for tags: in a comment, a
+# <template>, or the text of a <script> or <title>.
+HEAD_HIDDEN = "hidden"
 
 
 def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     """Where the head tags ``flattr_head()`` printed, for the thing of
     ``auto_submit_url``, lie in ``page``: None when in its head, as a
-    browser reads it, else ``HEAD_MISSING``, ``HEAD_OUTSIDE`` or
-    ``HEAD_ENDED``.
+    browser reads it, else ``HEAD_MISSING``, ``HEAD_OUTSIDE``,
+    ``HEAD_ENDED`` or ``HEAD_HIDDEN``.
 
     Only for pages whose templates called the helper for their own
     content. Text a theme printed unescaped before the link (a quote and a
@@ -885,23 +893,33 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         and page.rfind("<title", 0, at) <= page.rfind("</title", 0, at)
         and not _in_script(page, at)
         and page.find("<noscript", 0, at) < 0
+        and page.find("<template", 0, at) < 0
     ):
         # Every "<" before it closed, in no title's or script's text, and no
         # <noscript> (whose <img> ends the head): no unescaped ">" ended a
         # tag early and left text. The usual page of a theme that prints
         # the helper is settled so, without reading its head tag by tag
-        # (~40 us for the project's own theme).
+        # (~40 us for the project's own theme); nor a <template>, whose
+        # content is inert, before it.
         return None
     close = page.find(">", at + len(_OWN_PAYMENT_LINK) + len(href))
+    templates = 0
     for name, _, start in _tags(page, close + 1):
         if start == at:
+            if templates:
+                return HEAD_HIDDEN
             return None if name == "link" else HEAD_OUTSIDE
+        if name in ("template", "/template"):
+            templates = max(templates + (1 if name == "template" else -1), 0)
         # A <noscript> holding an <img> (a tracking pixel) ends the head too,
         # for a reader that runs no scripts, as crawlers and the audit read.
-        if name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
+        elif not templates and (
+            name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS)
+        ):
             return HEAD_ENDED
-    # No tag starts there: the link is in a comment, or a <title>'s text.
-    return HEAD_OUTSIDE
+    # No tag starts there: the link is in a comment, or the text of a
+    # <script> or <title>, in the head.
+    return HEAD_HIDDEN
 
 
 def repeats_open_graph_title(page: str) -> bool:

@@ -561,12 +561,18 @@ def _head_problem(problem: str, injecting: bool) -> str:
     """What a template is told when flattr_head() printed the page's own
     head tags where a browser does not read them as the head's;
     ``injecting``: whether the plugin adds them to the head instead."""
+    added = "; the plugin adds them early in the head instead" if injecting else ""
     if problem == markup.HEAD_OUTSIDE:
         return (
             "flattr_head() prints outside <head>, where its tags do nothing: "
             "call it inside <head>"
         )
-    added = "; the plugin adds them early in the head instead" if injecting else ""
+    if problem == markup.HEAD_HIDDEN:
+        return (
+            "flattr_head() prints in the head, but inside a comment, a "
+            "<template> or the text of a <script> or <title>, where its tags "
+            f"do nothing{added}: call it in the head itself, outside them"
+        )
     return (
         "flattr_head() prints after something that ends the head early for a "
         'browser (text, such as an unescaped quote and ">" in a description '

@@ -361,6 +361,48 @@ def test_flattr_head_printed_outside_the_head_is_reported(
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
 
 
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        '<template id="share">{}</template>',
+        "<template><div>{}</div></template>",
+        "<!-- {} -->",
+        '<script type="text/x-template">{}</script>',
+    ],
+    ids=["template", "nested template", "comment", "script"],
+)
+@pytest.mark.parametrize("inject", [True, False])
+def test_flattr_head_printed_where_no_reader_reads_it_is_reported(
+    site, tmp_path, caplog, wrapper, inject
+):
+    # In a <template> in the head, its tags were taken as printed: the page
+    # had no payment link, and the build said nothing; in a comment or a
+    # script, the build said it printed outside <head>, which it does not.
+    theme = simple_child_theme(
+        tmp_path,
+        "head-hidden",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        + wrapper.format("{{ flattr_head(article) }}")
+        + "{% endblock %}{% block content %}{{ super() }}"
+        "{{ flattr_button(article) }}{% endblock %}",
+    )
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=inject
+    )
+    soup = page_as_browsers_read_it(output / "first-of-three.html")
+    in_head = [link for link in payment_links(soup) if link.parent.name == "head"]
+    assert len(in_head) == inject  # added by injection, when it is on
+    added = "; the plugin adds them early in the head instead" if inject else ""
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: flattr_head() prints in the head, but "
+        "inside a comment, a <template> or the text of a <script> or <title>, "
+        f"where its tags do nothing{added}: call it in the head itself, outside "
+        "them"
+    ]
+    assert audit_command(["audit", str(output)]) == (0 if inject else 1)
+
+
 def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, caplog):
     # notmyidea's description <meta>, printed unescaped, with the helper
     # after it: the summary's quote and ">" end the tag, and the text left
