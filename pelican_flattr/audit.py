@@ -59,6 +59,7 @@ from .markup import (
     BUTTON_CLASS,
     HEAD_ELEMENTS,
     LOADER_URL,
+    MULTIPLE_PROPERTIES,
     _attribute_values,
     _tags,
     is_flattr_url,
@@ -69,8 +70,6 @@ from .thing import check_thing_url, is_development_url
 MANIFEST_NAME = "flattr-manifest.json"
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", "script"})
-# Open Graph properties that may rightly appear more than once on a page.
-MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
 # Those a thing's page must hold exactly once, when the manifest says Open
 # Graph was on: a second one is one problem, not two.
 _CHECKED_ONCE = ("og:url", "og:title", "og:type")

@@ -80,7 +80,9 @@ class PageRender:
     one at a time), read by ``complete_page`` when it ends.
     """
 
-    heads: set[int] = field(default_factory=set)  # id() of ContentThings
+    # id() of a ContentThing flattr_head() printed for -> the
+    # open_graph_marks of what it printed.
+    heads: dict[int, int] = field(default_factory=dict)
     buttons: set[int] = field(default_factory=set)
     # id() of a ContentThing -> the style its button was shown in, when a
     # template asked for another than the configured one.

@@ -23,6 +23,8 @@ from .thing import html_lang
 LOADER_URL = "https://api.flattr.com/js/0.6/load.js?mode=auto"
 LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
 
+# Open Graph properties that may rightly appear more than once on a page.
+MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
 # Present in every button this plugin renders, whatever the style: how a
 # page that already used the template helpers is recognised.
 BUTTON_CLASS = "flattr-button"
@@ -804,13 +806,19 @@ def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
 def _theme_properties(page: str, end: int) -> frozenset[str]:
     """The Open Graph (``og:``, ``article:``) properties of the ``<meta>``
     tags in the head, read up to ``end``."""
-    found = set()
+    return frozenset(_head_properties(page, end))
+
+
+def _head_properties(page: str, end: int) -> dict[str, int]:
+    """How many ``<meta>`` tags in the head, read up to ``end``, hold each
+    Open Graph (``og:``, ``article:``) property."""
+    found: dict[str, int] = {}
     for name, attributes, _ in _head_tags(page, end):
         if name == "meta":
             prop = _attribute_values(attributes).get("property", "")
             if prop.startswith(("og:", "article:")):
-                found.add(prop)
-    return frozenset(found)
+                found[prop] = found.get(prop, 0) + 1
+    return found
 
 
 def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
@@ -922,30 +930,35 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     return HEAD_HIDDEN
 
 
-def repeats_open_graph_title(page: str) -> bool:
-    """True when ``page``'s head, as a browser reads it, holds more than one
-    ``og:title`` ``<meta>``: a theme's own Open Graph tags beside those
-    ``flattr_head()`` prints.
+def open_graph_marks(text: str) -> int:
+    """How often ``text`` names an Open Graph property ("og:", "article:")."""
+    return text.count("og:") + text.count("article:")
 
-    For pages whose templates printed the helper, with Open Graph on: a
-    count of "og:title" in the head settles nearly all of them, and only
-    a head that names it twice is read tag by tag.
+
+def repeated_open_graph(page: str, printed: int) -> list[str]:
+    """The Open Graph properties ``page``'s head, as a browser reads it,
+    holds more than once, sorted, but those a page may rightly repeat: a
+    theme's own Open Graph tags beside those ``flattr_head()`` prints.
+
+    For pages whose templates printed the helper, with Open Graph on;
+    ``printed``: the ``open_graph_marks`` of its output. A head that names
+    them no more often than that holds no tag of the theme's (nearly every
+    such page), and is not read tag by tag.
     """
-    # One cheap bound first: most heads end at a plain "</head>", and fewer
-    # than two og:title before it settle the page without _head_end.
+    # One cheap bound: most heads end at a plain "</head>".
     plain_end = page.find("</head>")
-    if page.count("og:title", 0, len(page) if plain_end < 0 else plain_end) < 2:
-        return False
+    bound = len(page) if plain_end < 0 else plain_end
+    if page.count("og:", 0, bound) + page.count("article:", 0, bound) <= printed:
+        return []
     end = _head_end(page)
-    if end < 0 or page.count("og:title", 0, end) < 2:
-        return False
-    titles = 0
-    for name, attributes, _ in _head_tags(page, end):
-        if name == "meta" and _attribute_values(attributes).get("property") == (
-            "og:title"
-        ):
-            titles += 1
-    return titles > 1
+    if end < 0:
+        return []
+    counts = _head_properties(page, end)
+    return sorted(
+        prop
+        for prop, count in counts.items()
+        if count > 1 and prop not in MULTIPLE_PROPERTIES
+    )
 
 
 def shows_button(page: str, start: int = 0) -> bool:

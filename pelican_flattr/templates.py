@@ -34,12 +34,13 @@ def flattr_head(content: Any = None) -> Markup:
     settings = state.settings
     if content_thing is None or settings is None:
         return Markup("")
-    state.page.heads.add(id(content_thing))
-    return markup.head(
+    printed = markup.head(
         content_thing,
         open_graph(content, content_thing, settings),
         auto_submit_url=_auto_submit_url(content_thing),
     )
+    state.page.heads[id(content_thing)] = markup.open_graph_marks(printed)
+    return printed
 
 
 def flattr_button(content: Any = None, style: str | None = None) -> Markup:
@@ -474,17 +475,18 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         and settings.open_graph
         and id(content_thing) in rendered.heads
         and "flattr_head" not in printed_twice
-        and markup.repeats_open_graph_title(page)
     ):
         # flattr_head() prints every property: a theme with tags of its own
-        # gives readers and crawlers two titles (the audit refuses it). The
-        # helper printed twice has its own report.
-        _report_in_template(
-            "the page's head holds a second og:title beside the one "
-            "flattr_head() prints: the theme prints Open Graph tags of its own; "
-            "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the payment "
-            "link alone"
-        )
+        # gives readers and crawlers two titles, two URLs (the audit refuses
+        # it). The helper printed twice has its own report.
+        repeated = markup.repeated_open_graph(page, rendered.heads[id(content_thing)])
+        if repeated:
+            _report_in_template(
+                f"the page's head holds a second {_listed(repeated)} beside "
+                "flattr_head()'s: the theme prints Open Graph tags of its own; "
+                "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the "
+                "payment link alone, or remove the theme's"
+            )
     if (
         url is not None
         and id(content_thing) in rendered.heads
@@ -555,6 +557,11 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_body_not_shown,
     )
     return page if updated is None else updated
+
+
+def _listed(names: list[str]) -> str:
+    """``names`` as a sentence lists them: "a, b and c"."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def _head_problem(problem: str, injecting: bool) -> str:

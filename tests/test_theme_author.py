@@ -428,14 +428,30 @@ def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
     assert audit_command(["audit", str(output)]) == 0
 
 
+# A theme's own tags: og:title alone; or og:description and og:url, whose
+# second copies beside the helper's went unreported (the audit refuses them
+# too); og:image and article:tag, which a page may rightly repeat, are not
+# named.
+THEME_OPEN_GRAPH = {
+    "og:title": "<meta property='og:title' content='Theme title'>",
+    "og:description and og:url": (
+        '<meta property="og:description" content="Theme words">'
+        "<meta property=og:url content='{{ SITEURL }}/{{ article.url }}'>"
+        '<meta property="og:image" content="{{ SITEURL }}/theme.png">'
+        '<meta property="article:tag" content="theme">'
+    ),
+}
+
+
 @pytest.mark.parametrize("inject", [True, False])
 # Printed once, or tested first and then printed: the helper called twice
 # but printed once has no report of its own, and must not hide this one.
 @pytest.mark.parametrize(
     "head", [HEAD, f"{{% if flattr_head(article) %}}{HEAD}{{% endif %}}"]
 )
+@pytest.mark.parametrize("repeated", list(THEME_OPEN_GRAPH))
 def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
-    site, tmp_path, flattr_log, inject, head
+    site, tmp_path, flattr_log, inject, head, repeated
 ):
     # With FLATTR_OPEN_GRAPH on, flattr_head prints og:title too: every
     # page had two, and the build said nothing.
@@ -443,8 +459,7 @@ def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
         tmp_path,
         {
             "article.html": '{% extends "!simple/article.html" %}{% block head %}'
-            "{{ super() }}<meta property='og:title' content='Theme title'>"
-            f"{head}{{% endblock %}}"
+            "{{ super() }}" + THEME_OPEN_GRAPH[repeated] + f"{head}{{% endblock %}}"
         },
     )
     output = site(
@@ -453,17 +468,20 @@ def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
         FLATTR_AUTHORS=AUTHORS,
         FLATTR_INJECT=inject,
     )
-    assert len(og(page(output / "article-number-0.html"), "og:title")) == 2
+    soup = page(output / "article-number-0.html")
+    for prop in repeated.split(" and "):
+        assert len(og(soup, prop)) == 2
     messages = [r.getMessage() for r in flattr_log.records]
     assert (
         messages.count(
-            "pelican-flattr: article.html: the page's head holds a second "
-            "og:title beside the one flattr_head() prints: the theme prints Open "
-            "Graph tags of its own; set FLATTR_OPEN_GRAPH = False, and "
-            "flattr_head() prints the payment link alone"
+            f"pelican-flattr: article.html: the page's head holds a second "
+            f"{repeated} beside flattr_head()'s: the theme prints Open Graph "
+            "tags of its own; set FLATTR_OPEN_GRAPH = False, and flattr_head() "
+            "prints the payment link alone, or remove the theme's"
         )
         == 1
     ), messages
+    assert audit_command(["audit", str(output)]) == 1
 
 
 def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
