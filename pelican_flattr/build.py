@@ -83,6 +83,9 @@ class PageRender:
     # id() of a ContentThing flattr_head() printed for -> the
     # open_graph_marks of what it printed.
     heads: dict[int, int] = field(default_factory=dict)
+    # (helper, id() of a ContentThing) -> the templates that hold its calls
+    # (base.html, an include's, a macro's), for reports of where it prints.
+    callers: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     buttons: set[int] = field(default_factory=set)
     # id() of a ContentThing -> the style its button was shown in, when a
     # template asked for another than the configured one.

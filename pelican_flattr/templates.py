@@ -7,7 +7,7 @@ import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Undefined
@@ -40,6 +40,7 @@ def flattr_head(content: Any = None) -> Markup:
         auto_submit_url=_auto_submit_url(content_thing),
     )
     state.page.heads[id(content_thing)] = markup.open_graph_marks(printed)
+    _note_caller("flattr_head", content_thing)
     return printed
 
 
@@ -57,6 +58,7 @@ def flattr_button(content: Any = None, style: str | None = None) -> Markup:
     if style != content_thing.button_style:
         state.page.styles[id(content_thing)] = style
     state.page.buttons.add(id(content_thing))
+    _note_caller("flattr_button", content_thing)
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
@@ -88,6 +90,24 @@ def _report_unknown_style(style: Any) -> None:
         f"{template}: flattr_button() is called with {given}, not one of "
         f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
     )
+
+
+def _note_caller(helper: str, content_thing: ContentThing) -> None:
+    """Note the template that holds this call of ``helper``: where it
+    prints wrong, that template is named, not each one that extends it."""
+    callers = build.current.page.callers.setdefault((helper, id(content_thing)), [])
+    template = _calling_template()
+    if template not in callers:
+        callers.append(template)
+
+
+def _callers(rendered: PageRender, helper: str, keys: Iterable[int]) -> str | None:
+    """The templates that hold the calls of ``helper`` for the content of
+    ``keys`` (id()s of ContentThings), as a message names them."""
+    names: list[str] = []
+    for key in keys:
+        names += [n for n in rendered.callers.get((helper, key), ()) if n not in names]
+    return " and ".join(names) or None
 
 
 def flattr_script() -> Markup:
@@ -205,10 +225,11 @@ def _calling_template() -> str:
     return build.current.page.template or "a template"
 
 
-def _warn_in_template(problem: str) -> None:
-    """``_report_in_template``'s warning: a mistake of the page's template
-    that the plugin made up for, so the page is whole."""
-    build.warn_once(f"{build.current.page.template or 'a template'}: {problem}")
+def _warn_in_template(problem: str, template: str | None = None) -> None:
+    """``_report_in_template``'s warning: a mistake of ``template`` (by
+    default the page's) that the plugin made up for, so the page is whole."""
+    template = template or build.current.page.template or "a template"
+    build.warn_once(f"{template}: {problem}")
 
 
 def _say_what_goes_without(
@@ -230,7 +251,10 @@ def _say_what_goes_without(
         problem = markup.printed_head_problem(page, url)
         head = problem != markup.HEAD_MISSING
         if head and problem is not None:
-            _report_in_template(_head_problem(problem, injecting=False))
+            _report_in_template(
+                _head_problem(problem, injecting=False),
+                _callers(rendered, "flattr_head", [key]),
+            )
     button = bool(own_buttons)
     missing = [
         helper
@@ -455,10 +479,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         printed_twice = _report_repeated_helpers(
             rendered, content_thing, page, url, own_buttons
         )
+    own = id(content_thing)
+    own_head_callers = _callers(rendered, "flattr_head", [own])
     if rendered.heads and (
-        content_thing is None
-        or len(rendered.heads) > 1
-        or id(content_thing) not in rendered.heads
+        content_thing is None or len(rendered.heads) > 1 or own not in rendered.heads
     ):
         # A listing's summaries, a related article: the tags say this page
         # is that content's, a second payment link and og: set beside the
@@ -468,7 +492,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             "page's own (a listing's, or another article's), and prints its "
             "payment link and Open Graph tags here, where they describe the "
             "wrong page: it belongs only on the content's own page, for its "
-            "article (or page)"
+            "article (or page)",
+            _callers(rendered, "flattr_head", [k for k in rendered.heads if k != own]),
         )
     if (
         content_thing is not None
@@ -485,7 +510,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                 f"the page's head holds a second {_listed(repeated)} beside "
                 "flattr_head()'s: the theme prints Open Graph tags of its own; "
                 "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the "
-                "payment link alone, or remove the theme's"
+                "payment link alone, or remove the theme's",
+                own_head_callers,
             )
     if (
         url is not None
@@ -495,7 +521,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _warn_in_template(
             "flattr_head() prints before <meta charset>, which then ends past "
             "the first 1,024 bytes of the page, where a browser looks for it: "
-            "call flattr_head() right after <meta charset>"
+            "call flattr_head() right after <meta charset>",
+            own_head_callers,
         )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
@@ -518,14 +545,17 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                 "flattr_head() is called for the page's own article or page, "
                 "but its output is not on the page (kept in a variable and "
                 "never printed?); the plugin adds the tags to the head "
-                "instead: print it inside <head>"
+                "instead: print it inside <head>",
+                own_head_callers,
             )
         elif not head_printed:
             # Its tags count only in the head: a browser, a feed reader and
             # the audit look nowhere else. Injection adds them there all the
             # same (early in the head, where text cannot have ended it),
             # whatever else the helpers printed.
-            _report_in_template(_head_problem(problem, injecting=True))
+            _report_in_template(
+                _head_problem(problem, injecting=True), own_head_callers
+            )
     # When the helpers rendered buttons, the page's own is known to be there
     # or not: a sidebar may show other articles' buttons. The helpers count
     # calls, not output: a button kept in a variable and never printed is
@@ -537,7 +567,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             "no reader sees its button (kept in a variable and never printed, "
             "or printed in a comment, a script, a <textarea> or a <template>?); "
             "the plugin adds it "
-            "after the body instead: print it where the button belongs"
+            "after the body instead: print it where the button belongs",
+            _callers(rendered, "flattr_button", [own]),
         )
         shown = False
     if head_printed and shown and rendered.complete_for(content_thing):
@@ -681,7 +712,8 @@ def _report_repeated_helpers(
             _report_in_template(
                 f"{helper}() prints for the page's own article or page more "
                 "than once; the page must show it once (the audit refuses it): "
-                "print it once"
+                "print it once",
+                _callers(rendered, helper, [key]),
             )
             reported.append(helper)
     return frozenset(reported)

@@ -286,6 +286,40 @@ def test_a_wrong_call_names_the_template_that_holds_it(
     ]
 
 
+def test_a_misplaced_call_names_the_template_that_holds_it(site, tmp_path, flattr_log):
+    # flattr_head() in base.html's body, a second button in an include: the
+    # errors named article.html (and page.html), each template extending
+    # base.html, never base.html or the include that holds the call.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "base.html": '<!doctype html><html><head><meta charset="utf-8">'
+            "<title>t</title>{% block head %}{% endblock %}</head><body>"
+            "{{ flattr_head(article or page) }}{% block content %}{% endblock %}"
+            '{% include "share.html" %}</body></html>',
+            "share.html": '<div class="share">{{ flattr_button(article) }}</div>',
+            "article.html": '{% extends "base.html" %}{% block content %}'
+            "{{ article.content }}{{ flattr_button(article) }}{% endblock %}",
+            "page.html": '{% extends "base.html" %}{% block content %}'
+            "{{ page.content }}{% endblock %}",
+        },
+    )
+    site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+    )
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert sorted(errors) == [
+        "pelican-flattr: article.html and share.html: flattr_button() prints for "
+        "the page's own article or page more than once; the page must show it "
+        "once (the audit refuses it): print it once",
+        "pelican-flattr: base.html: flattr_head() prints outside <head>, where its "
+        "tags do nothing: call it inside <head>",
+    ]
+
+
 @pytest.mark.parametrize(
     ("style", "given"),
     [
