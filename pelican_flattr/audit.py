@@ -7,7 +7,8 @@ entry of a thing carries exactly its payment link, and every feed the
 manifest names carries it, unless the manifest says the build put payment
 links in no feed (FLATTR_FEEDS off): then no entry may carry one. Across
 the whole output tree:
-no plain email address of an email owner, no button or payment link
+no plain email address of an email owner (in a file's or folder's name
+neither, which its URL publishes), no button or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
 thing's owner and load.js beside them.
 
@@ -348,7 +349,8 @@ class _Auditor:
         )
 
     def problem(self, file: str, problem: str, expected: str = "") -> None:
-        # A file may be named by an address too (mail-carol@example.org.html).
+        # A file may be named by an address too (mail-carol@example.org.html):
+        # check_names reports it, and no report repeats it.
         self.report.problems.append(
             Problem(redact(file), redact(problem), redact(expected))
         )
@@ -436,6 +438,36 @@ class _Auditor:
         )
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
+        for leak in self._leaks(chunks):
+            self.problem(relative, f"holds {leak}", "only email:<md5> may be published")
+
+    def check_names(self, names: Iterable[str]) -> None:
+        """Report each file or folder of ``names`` (the site's files,
+        relative to the output) whose own name holds an email owner's
+        address: a web server publishes it in the URL, and an index of the
+        folder lists it. A folder is reported once, not with each file."""
+        checked: set[str] = set()
+        for name in names:
+            if "@" not in name and "%40" not in name:  # as_seen's test, cheaper
+                continue
+            parts = name.split("/")
+            for depth in range(1, len(parts) + 1):
+                path = "/".join(parts[:depth])
+                if path in checked:
+                    continue
+                checked.add(path)
+                own = parts[depth - 1].encode()
+                for leak in self._leaks([own]):
+                    self.problem(
+                        path,
+                        f"is named with {leak}: its URL publishes it",
+                        "a name without the address (only email:<md5> may be "
+                        "published): rename it (a page: its slug or save_as)",
+                    )
+
+    def _leaks(self, chunks: Iterable[bytes]) -> list[str]:
+        """Whose plain email addresses ``chunks`` hold, each said once, as a
+        problem says it ("the plain email address of ...")."""
         names, digests = set(), set()
         for chunk in as_seen(chunks):
             names.update(_plain_addresses_in(chunk.lower(), self.plain_addresses))
@@ -446,6 +478,7 @@ class _Auditor:
                     digest = hashlib.md5(address.encode()).hexdigest()
                     if digest in self.email_owners:
                         digests.add(digest)
+        leaks = []
         for name, digest in sorted(names):
             # Found by its hash too: one address, one problem.
             behind = (
@@ -454,18 +487,12 @@ class _Auditor:
                 else ""
             )
             digests.discard(digest)
-            self.problem(
-                relative,
-                f"holds the plain email address of {name}{behind}",
-                "only email:<md5> may be published",
-            )
-        for digest in sorted(digests):
-            self.problem(
-                relative,
-                "holds the plain email address behind owner "
-                f"{self._owner_of_things(digest)}",
-                "only email:<md5> may be published",
-            )
+            leaks.append(f"the plain email address of {name}{behind}")
+        leaks += [
+            f"the plain email address behind owner {self._owner_of_things(digest)}"
+            for digest in sorted(digests)
+        ]
+        return leaks
 
     def _owner_of_things(self, digest: str) -> str:
         """An email owner, named by its hash and its things."""
@@ -1352,6 +1379,7 @@ def audit_site(
                 "compressed copies (or audit with it: --manifest, or --settings "
                 "for FLATTR_MANIFEST)",
             )
+    auditor.check_names(names)
     for folder in sorted(unreadable):
         auditor.problem(
             name_in_output(folder), "cannot be read: its files are not checked"

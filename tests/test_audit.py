@@ -948,6 +948,44 @@ def test_report_never_repeats_an_address(copy, capsys):
     assert "carol%40" not in dumped and "carol@" not in dumped
 
 
+@pytest.mark.parametrize(
+    ("copies", "named"),
+    [
+        # An image saved under the address it came with.
+        ({"images/soldering.png": "images/carol@example.org.png"}, "images/"),
+        # An author's page saved under the address (AUTHOR_SAVE_AS by
+        # email): the folder, once, however many files it holds.
+        (
+            {
+                "author/carol-chen.html": "author/Carol%40Example.org/index.html",
+                "index.html": "author/Carol%40Example.org/page2.html",
+            },
+            "author/",
+        ),
+    ],
+    ids=["file", "folder"],
+)
+def test_a_name_that_holds_an_address_is_a_leak(copy, capsys, copies, named):
+    # A web server publishes a file's name in its URL, and an index of its
+    # folder lists it: the address was published, however clean the text.
+    for source, target in copies.items():
+        (copy / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(copy / source, copy / target)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == f"{named}[address]"
+    assert problem["problem"].startswith(
+        "is named with the plain email address of author 'Carol Chen'"
+    )
+    assert "its URL publishes it" in problem["problem"]
+    assert "carol@" not in json.dumps(report).lower()
+    assert "carol%40" not in json.dumps(report).lower()
+    # Without the settings file, the hash of the email owner finds it.
+    status, report = audit_json(copy, capsys, settings=None)
+    assert status == 1 and [p["file"] for p in report["problems"]] == [problem["file"]]
+
+
 # --- Broken sites fail. ---
 
 
