@@ -10,7 +10,8 @@ the whole output tree:
 no plain email address of an email owner (in a file's or folder's name
 neither, which its URL publishes), no button or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
-thing's owner and load.js beside them.
+thing's owner and a load.js beside them that shows them, both read as
+Flattr's loader reads them.
 
 Pages are read tag by tag as a browser reads them (comments, quoted
 attribute values and the text of a <title> or <script> hold no tag), with
@@ -40,7 +41,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 from .feeds import as_feed_writes
 from .identifiers import (
@@ -57,6 +58,7 @@ from .manifest import (
     portable_path,
 )
 from .markup import (
+    _SPACE,
     BUTTON_CLASS,
     HEAD_ELEMENTS,
     LOADER_URL,
@@ -166,7 +168,9 @@ class _PageTags:
     buttons: list[dict[str, str]] = field(default_factory=list)
     payment_links: list[dict[str, str]] = field(default_factory=list)
     payment_links_in_head: int = 0
-    has_loader: bool = False  # a <script> loads Flattr's load.js
+    # The attributes of each <script> whose src names a load.js on
+    # flattr.com: Flattr's loader, or what passes for it.
+    loaders: list[dict[str, str]] = field(default_factory=list)
     # Open Graph and article: property -> every content given for it.
     open_graph: dict[str, list[str]] = field(default_factory=dict)
 
@@ -208,8 +212,9 @@ def scan_page(data: bytes) -> _PageTags:
             continue
         attributes = _attribute_values(raw)
         if name == "script":
-            src = attributes.get("src", "")
-            tags.has_loader |= "flattr.com/js/" in src and "/load.js" in src
+            src = attributes.get("src", "").lower()
+            if "flattr.com/js/" in src and "/load.js" in src:
+                tags.loaders.append(attributes)
         elif name == "a":
             classes = attributes.get("class", "").split()
             if BUTTON_CLASS in classes or "FlattrButton" in classes:
@@ -270,6 +275,83 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
                 and is_flattr_url(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments
+
+
+def _button_parameters(
+    button: Mapping[str, str],
+) -> tuple[str | None, dict[str, str]]:
+    """The parameters load.js 0.6 reads from an embedded button (its
+    attributes), and the rel or rev it read them from, as written
+    (``rel="flattr;uid:alice;"``), or None for its data-flattr-*
+    attributes.
+
+    As Flattr documented the loader (and tests/fixtures/load.js mirrors
+    it): a rel (or, without one, a rev) that starts with "flattr" is read
+    as "key:value" pairs after "flattr;", and then the data attributes are
+    not read at all, so an owner added there pays someone else whatever
+    they say.
+    """
+    attribute = "rel" if button.get("rel") else "rev"
+    relation = button.get(attribute, "")
+    if not relation.startswith("flattr"):
+        return None, {
+            name[len("data-flattr-") :]: value
+            for name, value in button.items()
+            if name.startswith("data-flattr-")
+        }
+    parameters = {}
+    for pair in relation.removeprefix("flattr").removeprefix(";").split(";"):
+        key, colon, value = pair.partition(":")
+        if colon and key:
+            parameters[key.strip()] = value
+    return f"{attribute}={relation!r}", parameters
+
+
+# The types with which a browser runs a <script> (the HTML standard's
+# JavaScript MIME type essences, and "module"): any other, "text/plain"
+# say, makes it a data block that never runs.
+_SCRIPT_TYPES = frozenset(
+    {"", "module", "application/ecmascript", "application/javascript"}
+    | {"application/x-ecmascript", "application/x-javascript", "text/ecmascript"}
+    | {"text/javascript", "text/jscript", "text/livescript", "text/x-ecmascript"}
+    | {"text/x-javascript", *(f"text/javascript1.{n}" for n in range(6))}
+)
+
+
+def _loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
+    """Why the <script> ``script`` (its attributes), whose src names a
+    load.js on flattr.com, does not run Flattr's loader so that it shows
+    the buttons of the site at ``siteurl``; None when it does."""
+    kind = script.get("type", "").strip(_SPACE)
+    if kind.lower() not in _SCRIPT_TYPES:
+        return f"has type={kind!r}, which browsers do not run"
+    if "nomodule" in script:
+        return "has nomodule, which browsers that run modules skip"
+    # As a browser reads a URL: without tabs and line breaks, "\" as "/".
+    src = script.get("src", "").strip(_SPACE)
+    parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
+    if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
+        # Another host's script runs with the page's rights; another
+        # version's reading of the buttons is not the one they are made for.
+        return f"has src={src!r}, not Flattr's api.flattr.com/js/0.6/load.js"
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "") and not (
+        scheme == "http" and siteurl.lower().startswith("http:")
+    ):
+        return f"has src={src!r}: browsers block {scheme}: on an https site"
+    # mode=manual waits for the page's own script to call the loader,
+    # which the plugin never writes.
+    mode = next(
+        (
+            value
+            for key, value in parse_qsl(parts.query)
+            if key == "mode" and value != "auto"
+        ),
+        None,
+    )
+    if mode is not None:
+        return f"has src={src!r}: load.js with mode={mode} shows no button"
+    return None
 
 
 def _is_embedded(button: Mapping[str, str]) -> bool:
@@ -533,7 +615,7 @@ class _Auditor:
             else:
                 own_hrefs.append(href)
                 if embedded:
-                    self.check_embedded_button(relative, button, tags.has_loader)
+                    self.check_embedded_button(relative, button, tags.loaders)
         for link in tags.payment_links:
             href = link.get("href", "")
             if href not in self.by_auto_submit_url:
@@ -579,30 +661,54 @@ class _Auditor:
                 )
 
     def check_embedded_button(
-        self, relative: str, button: Mapping[str, str], has_loader: bool
+        self,
+        relative: str,
+        button: Mapping[str, str],
+        loaders: list[dict[str, str]],
     ) -> None:
         """A js or compact button: load.js on its page to show it (it is
-        hidden until then), and its thing's owner, or a flattr would create
-        the thing for someone else."""
+        hidden until then), and its thing's owner as load.js reads it, or a
+        flattr would create the thing for someone else."""
         thing = self.by_url.get(button.get("href", ""))
         if thing is None:  # one pointing at an auto-submit URL: no owner here
             return
+        of = f"the Flattr button of {thing['url']}"
         owner = thing["owner"]
         name = "uid" if owner["kind"] == "flattr_user" else "owner"
-        given = button.get(f"data-flattr-{name}")
-        if given != owner["value"]:
+        relation, parameters = _button_parameters(button)
+        given = parameters.get(name)
+        if relation is None and given != owner["value"]:
             self.problem(
                 relative,
-                f"the Flattr button of {thing['url']} has data-flattr-{name} {given!r}",
+                f"{of} has data-flattr-{name} {given!r}",
                 f'data-flattr-{name}="{owner["value"]}", the owner in the manifest',
             )
-        if not has_loader:
+        elif relation is not None and given != owner["value"]:
             self.problem(
                 relative,
-                f"the Flattr button of {thing['url']} is hidden: no load.js "
-                "on the page",
-                f'<script src="{LOADER_URL}" async></script>',
+                f"{of} has {relation}, which load.js reads in place of its "
+                f"data-flattr-* attributes: {name} {given!r}",
+                f'no {relation.partition("=")[0]} starting with "flattr" (the '
+                f'plugin writes none): data-flattr-{name}="{owner["value"]}", '
+                "the owner in the manifest",
             )
+        if "uid" in parameters and "owner" in parameters:
+            where = relation or "data-flattr-uid and data-flattr-owner"
+            self.problem(
+                relative,
+                f"{of} gives both uid and owner ({where}): Flattr says never to "
+                "send both, and which one it pays is not said",
+                f"{name} alone, {owner['value']}, the owner in the manifest",
+            )
+        faults = [_loader_fault(each, self.siteurl) for each in loaders]
+        if None in faults:
+            return
+        why = f"the page's load.js <script> {faults[0]}" if faults else ""
+        self.problem(
+            relative,
+            f"{of} is hidden: {why or 'no load.js on the page'}",
+            f'<script src="{LOADER_URL}" async></script>',
+        )
 
     def check_open_graph(self, relative: str, tags: _PageTags, url: str) -> None:
         og_urls = tags.open_graph.get("og:url", [])

@@ -1013,6 +1013,106 @@ def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
     assert any("no load.js" in p["problem"] for p in report["problems"])
 
 
+LOADER = '<script src="https://api.flattr.com/js/0.6/load.js?mode=auto" async>'
+BUTTON_START = '<a class="FlattrButton '
+
+
+# A loader that never shows the button, or is not Flattr's: what of the
+# plugin's <script> is replaced, by what, and what the problem says of it.
+HIDDEN = "is hidden: the page's load.js <script> has "
+FLATTRS = "api.flattr.com/js/0.6/load.js?mode="
+OTHER = "cdn.example.net/flattr.com/js/x"
+LOADER_DAMAGES = [
+    ("http", "https:", "http:", f"src='http://{FLATTRS}auto': browsers block http:"),
+    ("manual", "=auto", "=manual", f"src='https://{FLATTRS}manual': load.js with"),
+    ("other-host", "api.flattr.com/js/0.6", OTHER, f"src='https://{OTHER}/load.js"),
+    ("not-js", "<script ", '<script type="text/plain" ', "type='text/plain', which"),
+    ("nomodule", "<script ", "<script nomodule ", "nomodule, which browsers that"),
+]
+
+
+@pytest.mark.parametrize(
+    ("article_page", "old", "new", "says"),
+    [
+        # load.js reads a rel (without one, a rev) starting with "flattr" in
+        # place of the data attributes: the owner there is the one paid.
+        pytest.param(
+            "first-article.html",
+            BUTTON_START,
+            f'<a rel="flattr;uid:mallory;" {BUTTON_START[3:]}',
+            "has rel='flattr;uid:mallory;', which load.js reads in place of its "
+            "data-flattr-* attributes: uid 'mallory'",
+            id="rel",
+        ),
+        pytest.param(
+            "second-article.html",
+            BUTTON_START,
+            f'<a rev="flattr;owner:twitter:user:id:1;" {BUTTON_START[3:]}',
+            "has rev='flattr;owner:twitter:user:id:1;', which load.js reads in "
+            "place of its data-flattr-* attributes: owner 'twitter:user:id:1'",
+            id="rev",
+        ),
+        # Flattr: never send both.
+        pytest.param(
+            "first-article.html",
+            'data-flattr-uid="alice_f"',
+            'data-flattr-uid="alice_f" data-flattr-owner="twitter:user:id:1"',
+            "gives both uid and owner (data-flattr-uid and data-flattr-owner)",
+            id="uid-and-owner",
+        ),
+        *(
+            pytest.param(
+                "first-article.html",
+                LOADER,
+                LOADER.replace(part, by),
+                HIDDEN + says,
+                id=name,
+            )
+            for name, part, by, says in LOADER_DAMAGES
+        ),
+    ],
+)
+def test_an_embedded_button_is_read_as_load_js_reads_it(
+    site, capsys, article_page, old, new, says
+):
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    replace_in(output / article_page, old, new)
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == article_page
+    assert problem["problem"].startswith(
+        f"the Flattr button of {SITEURL}/{article_page} "
+    )
+    assert says in problem["problem"]
+
+
+def test_an_embedded_button_as_load_js_reads_it_passes(site, capsys):
+    # The loader without its scheme, with a JavaScript type; a rel starting
+    # with "flattr" that gives the manifest's owner: all load.js reads so.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    first = output / "first-article.html"
+    replace_in(
+        first,
+        LOADER,
+        LOADER.replace('src="https:', 'type="text/javascript" src="'),
+    )
+    replace_in(first, BUTTON_START, f'<a rel="flattr;uid:alice_f;" {BUTTON_START[3:]}')
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 0, report["problems"]
+    # Over http on a site served over http: nothing blocks it there.
+    plain_http = SITEURL.replace("https:", "http:")
+    output, status, report = build_and_audit(
+        site, capsys, FLATTR_BUTTON="js", SITEURL=plain_http
+    )
+    assert status == 0, report["problems"]
+    replace_in(output / "first-article.html", LOADER, LOADER.replace("https:", "http:"))
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 0, report["problems"]
+
+
 @pytest.mark.parametrize(
     ("style", "damage", "says"),
     [
