@@ -222,8 +222,7 @@ def scan_page(data: bytes) -> _PageTags:
         elif name == "link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
             # the links to Flattr are this plugin's.
-            # rel values are case-insensitive: rel="Payment" is one too.
-            if "payment" in attributes.get("rel", "").lower().split() and is_flattr_url(
+            if _is_payment(attributes.get("rel", "")) and is_flattr_url(
                 attributes.get("href", "")
             ):
                 tags.payment_links.append(attributes)
@@ -233,6 +232,16 @@ def scan_page(data: bytes) -> _PageTags:
                 attributes.get("content", "")
             )
     return tags
+
+
+def _is_payment(rel: str) -> bool:
+    """Whether a page's or a feed's link with ``rel`` is a payment link.
+
+    rel is a list of tokens in any letter case: a reader takes
+    rel="Payment" or rel="payment me" for one, so the audit must too, or
+    such a link to someone else's thing passes unseen.
+    """
+    return "payment" in rel.lower().split()
 
 
 def _feed_payment_links(root: ET.Element) -> list[str]:
@@ -249,7 +258,7 @@ def _feed_payment_links(root: ET.Element) -> list[str]:
     return [
         element.get("href", "")
         for element in channel.findall(f"{ATOM}link")
-        if element.get("rel") == "payment" and is_flattr_url(element.get("href", ""))
+        if _is_payment(element.get("rel", "")) and is_flattr_url(element.get("href", ""))
     ]
 
 
@@ -263,7 +272,7 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
                 rel = element.get("rel", "alternate")
                 if rel == "alternate" and not link:
                     link = element.get("href", "")
-                elif rel == "payment" and is_flattr_url(element.get("href", "")):
+                elif _is_payment(rel) and is_flattr_url(element.get("href", "")):
                     payments.append(element.get("href", ""))
             yield link, payments
     elif root.tag == "rss":
@@ -271,7 +280,7 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
             payments = [
                 element.get("href", "")
                 for element in item.findall(f"{ATOM}link")
-                if element.get("rel") == "payment"
+                if _is_payment(element.get("rel", ""))
                 and is_flattr_url(element.get("href", ""))
             ]
             yield (item.findtext("link") or "").strip(), payments

@@ -291,6 +291,39 @@ def test_feed_entry_with_its_payment_link_twice(copy, capsys):
     assert problems[0]["expected"] == f"exactly one, to {thing['auto_submit_url']}"
 
 
+@pytest.mark.parametrize(
+    ("feed", "rel", "where"),
+    [
+        ("feeds/all.atom.xml", "Payment", "entry"),
+        ("feeds/all.rss.xml", "PAYMENT", "entry"),
+        ("feeds/all.rss.xml", "nofollow payment", "entry"),
+        ("feeds/all.atom.xml", "Payment", "feed"),
+    ],
+)
+def test_a_feed_s_payment_rel_in_any_letter_case_counts(copy, capsys, feed, rel, where):
+    # As in a page: a reader takes rel="Payment" for a payment link, so one
+    # to someone else's thing passed where rel="payment" is caught.
+    other = "https://flattr.com/submit/auto?url=https%3A%2F%2Fevil.example%2F"
+    path = copy / feed
+    tag = "atom:link" if feed.endswith(".rss.xml") else "link"
+    added = f'<{tag} href="{other}" rel="{rel}" type="text/html"/>'
+    # Into the first entry, or the feed itself, before its first one.
+    at = "<entry>" if tag == "link" else "<item>"
+    text = path.read_text(encoding="utf-8")
+    if where == "entry":
+        text = text.replace(at, at + added, 1)
+        says = f"has a payment link to {other!r}, which the manifest doesn't know"
+    else:
+        text = text.replace(at, added + at, 1)
+        says = f"has 1 payment links of its own (the site's), to {other!r}"
+    path.write_text(text, encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == feed
+    assert says in problem["problem"]
+
+
 def test_missing_feed_is_one_problem(copy, capsys):
     # It was one "does not carry" row per thing the feed lists.
     thing = a_thing(copy)
