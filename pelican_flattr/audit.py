@@ -11,7 +11,8 @@ no plain email address of an email owner (in a file's or folder's name
 neither, which its URL publishes), no button or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
 thing's owner and a load.js beside them that shows them, both read as
-Flattr's loader reads them.
+Flattr's loader reads them. And the manifest's own fields of each thing
+must say what its auto_submit_url sends to Flattr.
 
 Pages are read tag by tag as a browser reads them (comments, quoted
 attribute values and the text of a <title> or <script> hold no tag), with
@@ -286,6 +287,10 @@ def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
             yield (item.findtext("link") or "").strip(), payments
 
 
+# The auto-submit parameter of an owner of each kind (Owner.parameter).
+_OWNER_PARAMETER = {"flattr_user": "user_id"}
+
+
 def _button_parameters(
     button: Mapping[str, str],
 ) -> tuple[str | None, dict[str, str]]:
@@ -445,6 +450,46 @@ class _Auditor:
         self.report.problems.append(
             Problem(redact(file), redact(problem), redact(expected))
         )
+
+    def check_manifest_fields(self, manifest: str) -> None:
+        """Say so where a thing's field in the manifest (named ``manifest``
+        in the report) is not what its auto_submit_url sends to Flattr.
+
+        The manifest records what was sent (docs/manifest.md): a field
+        edited by hand, an owner say, no page shows, and ``diff`` would
+        then report an owner change that never happened.
+        """
+        for index, thing in enumerate(self.things):
+            owner = thing["owner"]
+            fields = {
+                "url": ("url", thing["url"]),
+                _OWNER_PARAMETER.get(owner["kind"], "owner"): ("owner", owner["value"]),
+                "title": ("title", thing["title"]),
+                "description": ("description", thing["description"]),
+                "category": ("category", thing["category"]),
+                "language": ("language", thing["language"]),
+                "tags": ("tags", ",".join(thing["tags"])),
+                "hidden": ("hidden", "1" if thing["hidden"] else ""),
+            }
+            sent: dict[str, list[str]] = {}
+            query = urlsplit(thing["auto_submit_url"]).query
+            for key, value in parse_qsl(query, keep_blank_values=True):
+                sent.setdefault(key, []).append(value)
+            for key in [*fields, *(key for key in sent if key not in fields)]:
+                # Another owner's parameter (user_id beside owner) is the
+                # owner's field too.
+                name, value = fields.get(key, ("owner", ""))
+                if sent.get(key, []) == ([value] if value else []):
+                    continue
+                said = ", ".join(f"{key}={each!r}" for each in sent.get(key, []))
+                recorded = owner["value"] if name == "owner" else thing[name]
+                self.problem(
+                    manifest,
+                    f"things[{index}].{name} of {thing['url']} is {recorded!r}, "
+                    f"but its auto_submit_url sends {said or f'no {key}'}",
+                    "the fields its auto_submit_url sends to Flattr: a manifest "
+                    "edited by hand? Build the site again",
+                )
 
     def check_file(self, path: Path, relative: str) -> None:
         suffix = path.suffix.lower()
@@ -1494,6 +1539,7 @@ def audit_site(
                 "compressed copies (or audit with it: --manifest, or --settings "
                 "for FLATTR_MANIFEST)",
             )
+    auditor.check_manifest_fields(in_output or str(manifest_path))
     auditor.check_names(names)
     for folder in sorted(unreadable):
         auditor.problem(

@@ -925,6 +925,43 @@ def test_manifest_with_a_bad_field_is_a_usage_error(copy, capsys, change, says):
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "sent"),
+    [
+        ("owner", {"kind": "flattr_user", "value": "mallory"}, "user_id='alice_"),
+        ("title", "A title Flattr never got", "title='Welcome to Hackspace Notes'"),
+        ("description", "Another description", "description='"),
+        ("category", "video", "category='text'"),
+        ("language", "de_DE", "language='en_GB'"),
+        ("tags", ["other"], "tags='hackspace,meta'"),
+        ("hidden", True, "no hidden"),
+    ],
+)
+def test_a_manifest_field_its_auto_submit_url_contradicts(
+    copy, capsys, field, value, sent
+):
+    # The manifest records what was sent to Flattr: edited by hand, it
+    # passed, and diff then reported a change no page or feed has.
+    path = copy / "flattr-manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    index, thing = next(
+        (index, thing)
+        for index, thing in enumerate(manifest["things"])
+        if thing["source"] == "welcome-to-hackspace-notes.md"
+    )
+    thing[field] = value
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == "flattr-manifest.json"
+    recorded = value["value"] if field == "owner" else value
+    assert problem["problem"].startswith(
+        f"things[{index}].{field} of {thing['url']} is {recorded!r}, but its "
+        f"auto_submit_url sends {sent}"
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "says"),
     [
         (None, "no such settings file"),
