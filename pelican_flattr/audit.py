@@ -259,7 +259,8 @@ def _feed_payment_links(root: ET.Element) -> list[str]:
     return [
         element.get("href", "")
         for element in channel.findall(f"{ATOM}link")
-        if _is_payment(element.get("rel", "")) and is_flattr_url(element.get("href", ""))
+        if _is_payment(element.get("rel", ""))
+        and is_flattr_url(element.get("href", ""))
     ]
 
 
