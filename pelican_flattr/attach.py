@@ -17,12 +17,13 @@ from pelican.urlwrappers import Author
 
 from . import build
 from .feeds import feed_key
-from .identifiers import hash_email
+from .identifiers import hash_email, holds_at_sign
 from .manifest import MISSING, file_problem
 from .privacy import (
     EVERY_CONTENT,
     fields_that_may_hold_addresses,
     hide_owner_addresses,
+    holds_address_of,
     published_sources,
 )
 from .resolve import (
@@ -209,8 +210,8 @@ def attach_things(generators: list[Any]) -> None:
         state.content_things = [
             ct for ct in state.content_things if id(ct) not in displaced
         ]
-    _classify_author_keys(generators, settings)
-    _warn_about_authors_named_by_their_address(settings)
+    authors = _classify_author_keys(generators, settings)
+    _warn_about_authors_named_by_their_address(settings, authors)
     if not build.outer_builds and not build.i18n_subsites(state.pelican):
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see finish.finish_build).
@@ -349,15 +350,18 @@ _CONTENT_LISTS = (
 )
 
 
-def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> None:
+def _classify_author_keys(
+    generators: list[Any], settings: FlattrSettings
+) -> dict[str, Any]:
     """Note which ``FLATTR_AUTHORS`` keys name an author, by name or slug, of
     any content, drafts included, and which name none: most likely a typo,
     which would give that author's things to ``FLATTR_USERNAME`` without a
     word. Keys that name one author are warned about (see
-    ``_warn_about_keys_of_one_author``)."""
+    ``_warn_about_keys_of_one_author``). Returns the authors of the content,
+    by name (none when no key is set)."""
     mapped = settings.authors.keys() | settings.unusable_authors.keys()
     if not mapped:
-        return
+        return {}
     authors: dict[str, Any] = {}
     read = False
     for generator in generators:
@@ -387,6 +391,7 @@ def _classify_author_keys(generators: list[Any], settings: FlattrSettings) -> No
     }
     if shared:
         _warn_about_keys_of_one_author(generators, shared, mapped)
+    return authors
 
 
 def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
@@ -493,32 +498,60 @@ def warn_about_unknown_authors() -> None:
         )
 
 
-def _warn_about_authors_named_by_their_address(settings: FlattrSettings) -> None:
-    """Warn about each ``FLATTR_AUTHORS`` key that names an author of this
-    build by the address of their own email owner: Pelican prints author
-    names on the pages and feeds it writes, so the hash keeps nothing
-    private (the audit reports it). Said as things are attached, so that a
-    strict build stops before a page is written; a key that names no author
-    publishes nothing, and is said to be a typo alone (see
-    ``warn_about_unknown_authors``)."""
-    for key in sorted(build.current.known_authors):
-        owner = settings.authors.get(key)
+def _warn_about_authors_named_by_their_address(
+    settings: FlattrSettings, authors: Mapping[str, Any]
+) -> None:
+    """Warn about each author of this build whose name holds the address of
+    the email owner ``FLATTR_AUTHORS`` gives them (the key is that name, or
+    its slug): Pelican prints author names on the pages and feeds it writes,
+    so the hash keeps nothing private (the audit reports it). The name may
+    be the address, or hold it ("Carol Chen <carol@example.org>", a git
+    identity). Said as things are attached, so that a strict build stops
+    before a page is written; a key that names no author publishes nothing,
+    and is said to be a typo alone (see ``warn_about_unknown_authors``)."""
+    for name, author in sorted(authors.items()):
+        if not holds_at_sign(name):  # nearly every author: one look each
+            continue
+        slug = getattr(author, "slug", None)
+        # The key the author's content takes, as resolve looks it up.
+        key = next(
+            (
+                key
+                for key in (name, slug, settings.author_slugs.get(slug))
+                if key in settings.authors
+            ),
+            None,
+        )
+        owner = settings.authors.get(key) if key is not None else None
         if (
-            owner is not None
-            and owner.kind == "email"
-            and owner.value == f"email:{hash_email(key)}"
+            owner is None
+            or owner.kind != "email"
+            or not holds_address_of(name, {owner.value.removeprefix("email:")})
             # Once in the run (each language's site of i18n_subsites would
-            # say it again), and once for each key: the message names the
-            # owner by its hash, as the key shows as "[address]".
-            and build.first_in_run(f"author named by address {owner.value}")
+            # say it again), and once for each author: the message names the
+            # owner by its hash, as it shows the address as "[address]".
+            or not build.first_in_run(f"author named by address {owner.value} {name}")
         ):
-            build.warn(
-                f"FLATTR_AUTHORS[{shown_author(key)}] names an author by the "
-                f"address of their email owner ({owner.value}), and Pelican "
-                "prints author names on the pages and feeds it writes: the "
-                "address is published all the same. Name the author otherwise "
-                "in the content's Author field (and in this key)"
+            continue
+        exact = f"email:{hash_email(name)}" == owner.value
+        if key == name:
+            what = (
+                "names an author by the address"
+                if exact
+                else "names an author by a name that holds the address"
             )
+        else:
+            what = (
+                f"gives an owner to author {shown_author(name)} (by its slug), "
+                f"whose name {'is' if exact else 'holds'} the address"
+            )
+        build.warn(
+            f"FLATTR_AUTHORS[{shown_author(key)}] {what} of their email owner "
+            f"({owner.value}), and "
+            "Pelican prints author names on the pages and feeds it writes: the "
+            "address is published all the same. Name the author otherwise "
+            "in the content's Author field (and in this key)"
+        )
 
 
 def _content_url(content: Any) -> str:

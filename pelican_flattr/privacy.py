@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -485,8 +486,6 @@ def warn_about_addresses_in_things() -> None:
     at_site_tags = [tag for tag in site_tags if "@" in tag]
     if not named and not at_site_tags:
         return
-    from .audit import addresses_in, as_seen, candidate_addresses
-
     digests = {
         ct.thing.owner.value.removeprefix("email:")
         for ct in things
@@ -501,12 +500,7 @@ def warn_about_addresses_in_things() -> None:
     )
 
     def holds_an_owner_address(text: str) -> bool:
-        return any(
-            hash_email(address) in digests
-            for seen in as_seen([text.encode()])
-            for token in addresses_in(seen)
-            for address in candidate_addresses(token)
-        )
+        return holds_address_of(text, digests)
 
     if any(holds_an_owner_address(tag) for tag in at_site_tags):
         build.warn(
@@ -564,6 +558,21 @@ def warn_about_addresses_in_things() -> None:
                 "it out"
             )
     build.fail_if_strict()
+
+
+def holds_address_of(text: str, digests: Collection[str]) -> bool:
+    """Whether ``text`` holds an address whose hash is in ``digests``, as
+    the audit finds one in a built file: also where a reader sees it
+    (without invisible characters), or with text around it that an address
+    may run into."""
+    from .audit import addresses_in, as_seen, candidate_addresses
+
+    return any(
+        hash_email(address) in digests
+        for seen in as_seen([text.encode()])
+        for token in addresses_in(seen)
+        for address in candidate_addresses(token)
+    )
 
 
 def _texts_with_at_sign(

@@ -1230,6 +1230,55 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     ]
 
 
+@pytest.mark.parametrize(
+    "author, key, says",
+    [
+        # A git identity as the Author field, and as the key.
+        (
+            "Carol Chen <carol@example.org>",
+            "Carol Chen <carol@example.org>",
+            "FLATTR_AUTHORS['Carol Chen <[address]>'] names an author by a name "
+            "that holds the address",
+        ),
+        # The key is the slug of a name that is the address.
+        (
+            "carol@example.org",
+            "carolexampleorg",
+            "FLATTR_AUTHORS['carolexampleorg'] gives an owner to author "
+            "'[address]' (by its slug), whose name is the address",
+        ),
+        # The key is the slug of a name that holds it.
+        (
+            "Carol (carol@example.org)",
+            "carol-carolexampleorg",
+            "FLATTR_AUTHORS['carol-carolexampleorg'] gives an owner to author "
+            "'Carol ([address])' (by its slug), whose name holds the address",
+        ),
+    ],
+    ids=["git-identity", "slug-of-the-address", "slug-of-a-name-holding-it"],
+)
+def test_an_author_whose_name_holds_the_address_of_their_owner_stops_a_strict_build(
+    site, flattr_log, author, key, says
+):
+    # Only a name that is the key and the whole address was warned about:
+    # these published the address in every page and feed, the build silent.
+    address = "carol@example.org"
+    files = {"c.md": article("A post by Carol", author)}
+    with pytest.raises(FlattrBuildError, match="1 problem"):
+        site(files, FLATTR_AUTHORS={key: f"email:{address}"}, FLATTR_STRICT=True)
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        f"pelican-flattr: {says} of their email owner (email:{hash_email(address)}), "
+        "and Pelican prints author names on the pages and feeds it writes: the "
+        "address is published all the same. Name the author otherwise in the "
+        "content's Author field (and in this key)"
+    ]
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+    # Another owner's address in the name is not this author's to hide.
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={key: "email:dave@example.net"}, FLATTR_STRICT=True)
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == []
+
+
 def _named_by_address(address: str) -> str:
     return (
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
