@@ -111,13 +111,27 @@ def hash_email(address: str) -> str:
     return hashlib.md5(address.strip().lower().encode("utf-8")).hexdigest()
 
 
+# A locale as gettext and glibc name one, with a modifier after a plain "@"
+# (sr@latin, ca_ES@valencia, be-BY@latin): a language code, perhaps a
+# script and a territory, and a word. Nothing follows the "@" but lower-case
+# letters, never a dot, so it is neither an address an owner may have
+# (parse_owner takes only one with a dotted domain) nor one mail reaches on
+# the Internet: a message that names a language shows it as it is.
+_LOCALE_WITH_MODIFIER = re.compile(
+    r"[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))*@[a-z]{3,}"
+)
+
+
 def redact_addresses(text: str) -> str:
     """``text`` with everything shaped like an email address replaced by
     ``[address]``: for log lines and messages that repeat what a settings
-    file, a request or a server said."""
+    file, a request or a server said. A locale with a modifier (sr@latin)
+    is kept."""
     if "@" not in text and not any(sign in text for sign in _WIDE_AT_SIGNS):
         return text
-    return redact_around(text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN)
+    return redact_around(
+        text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN, _LOCALE_WITH_MODIFIER
+    )
 
 
 # An address percent-encoded in a URL or a form, as in
@@ -168,10 +182,15 @@ def redact_encoded_addresses(text: str) -> str:
 
 
 def redact_around(
-    text: str, sign: re.Pattern[str], before: re.Pattern[str], after: re.Pattern[str]
+    text: str,
+    sign: re.Pattern[str],
+    before: re.Pattern[str],
+    after: re.Pattern[str],
+    kept: re.Pattern[str] | None = None,
 ) -> str:
     """``text`` with every run of ``before`` characters, a ``sign`` and a
-    run of ``after`` characters replaced by ``[address]``.
+    run of ``after`` characters replaced by ``[address]``, but one that
+    ``kept`` matches as a whole.
 
     Each run is found from a sign outwards. One regular expression for the
     whole would try every start of a long run that has no sign, in time
@@ -193,7 +212,10 @@ def redact_around(
         domain = after.match(text, found.end())
         if domain is None:
             continue
-        pieces += (text[done : at - local.end()], "[address]")
+        start = at - local.end()
+        if kept is not None and kept.fullmatch(text, start, domain.end()):
+            continue
+        pieces += (text[done:start], "[address]")
         done = domain.end()
     if not pieces:
         return text

@@ -569,23 +569,43 @@ def _plain_site_name(site_name: str) -> str:
     return strip_html(printable_text(site_name))
 
 
+# The territory CLDR's likely subtags give a language written in a script,
+# where it is not the territory of Flattr's code for that language: Flattr's
+# one Chinese is zh_CN, whose script is the simplified one.
+_SCRIPT_TERRITORIES = {("zh", "hant"): "TW"}
+
+
 @functools.lru_cache(maxsize=64)
 def _og_locale(page_lang: str, flattr_code: str) -> str:
     """``og:locale`` (language_TERRITORY) for a page in ``page_lang``.
 
     The page's language, not the thing's Flattr code, which may be the site
-    default standing in for a language Flattr never had. A language without
-    a territory takes the Flattr code's when they are the same language
-    (``en`` becomes ``en_GB``).
+    default standing in for a language Flattr never had. A gettext modifier
+    is no part of it (``sr@latin`` is ``sr_RS``). A language without a
+    territory takes the one its script is most written in (``zh-Hant`` is
+    ``zh_TW``), else the Flattr code's when they are the same language
+    (``en`` becomes ``en_GB``); a language Flattr has no code for, without
+    one, is given alone (``uz``): a territory guessed for it would be a
+    claim the page never made, and the stand-in code's would name another
+    language.
     """
     flattr_locale = html_lang(flattr_code).replace("-", "_")
-    base, _, rest = page_lang.strip().replace("-", "_").partition("_")
+    tag = page_lang.strip().partition("@")[0]
+    base, _, rest = tag.replace("-", "_").partition("_")
     if not base.isalpha():
         return flattr_locale
     base = base.lower()
-    region = rest.rpartition("_")[2]
-    if len(region) == 2 and region.isalpha():
-        return f"{base}_{region.upper()}"
+    script = ""
+    # BCP 47's order: a script, then a territory, then variants
+    # (de-CH-1901), which say nothing of where.
+    for subtag in rest.split("_")[:2]:
+        if len(subtag) == 2 and subtag.isalpha():
+            return f"{base}_{subtag.upper()}"
+        if len(subtag) == 4 and subtag.isalpha():
+            script = subtag.lower()
+    territory = _SCRIPT_TERRITORIES.get((base, script))
+    if territory is not None:
+        return f"{base}_{territory}"
     if flattr_locale.partition("_")[0] == base:
         return flattr_locale
     return base

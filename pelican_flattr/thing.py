@@ -181,7 +181,8 @@ _percent_encode_repeated = functools.lru_cache(maxsize=4096)(percent_encode)
 def flattr_language(code: object) -> str | None:
     """Map a language code (``en``, ``pt-BR``, ``sv_SE``, ``he``) to Flattr's.
 
-    Returns None when Flattr has no code for the language.
+    A gettext locale's modifier is dropped (``sr@latin`` is Serbian, as
+    ``sr-Latn`` is). Returns None when Flattr has no code for the language.
     """
     if not isinstance(code, str):
         return None
@@ -193,7 +194,10 @@ def flattr_language(code: object) -> str | None:
     exact = f"{base}_{region.upper()}"
     if exact in FLATTR_LANGUAGE_CODES:
         return exact
-    return LANGUAGES.get(base)
+    found = LANGUAGES.get(base)
+    if found is None and "@" in text:  # rare: checked once the rest failed
+        return flattr_language(text.partition("@")[0])
+    return found
 
 
 def html_lang(flattr_code: str) -> str:

@@ -274,6 +274,45 @@ def test_og_locale_keeps_the_pages_territory(site):
     assert og(page(output / "ola-mundo.html"), "og:locale") == ["pt_BR"]
 
 
+@pytest.mark.parametrize(
+    "lang, language, locale",
+    [
+        # gettext's Serbian in Latin script: Serbian, as sr-Latn is.
+        ("sr@latin", "sr_RS", "sr_RS"),
+        ("ca_ES@valencia", "ca_ES", "ca_ES"),
+        # Traditional Chinese: Flattr's one Chinese code, but the page is
+        # not in the simplified script of zh_CN.
+        ("zh-Hant", "zh_CN", "zh_TW"),
+        ("zh-Hant-HK", "zh_CN", "zh_HK"),
+        # A variant says nothing of where: the territory before it does.
+        ("de-CH-1901", "de_DE", "de_CH"),
+        # A language Flattr never had, with no territory: the language alone.
+        ("uz@cyrillic", "en_GB", "uz"),
+    ],
+)
+def test_a_locale_with_a_script_or_modifier_is_the_pages_language(
+    site, flattr_log, lang, language, locale
+):
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_LANG=lang,
+    )
+    assert manifest_things(output)["a.md"]["language"] == language
+    assert og(page(output / "some-article.html"), "og:locale") == [locale]
+    # The tag as written: an "@" in it was taken for an address, and hidden.
+    warnings = [
+        r.getMessage() for r in flattr_log.records if "no code for" in r.getMessage()
+    ]
+    if language == "en_GB":
+        assert warnings == [
+            f"pelican-flattr: Flattr has no code for language {lang!r} (first seen "
+            "in a.md); its things use en_GB"
+        ]
+    else:
+        assert warnings == []
+
+
 def test_description_is_pelicans_summary_by_paragraphs_and_without_a_toc(site):
     body = """
         Only the first paragraph is the summary.
