@@ -496,16 +496,16 @@ def accepted_url_changes(
 ) -> frozenset[str]:
     """``FLATTR_ACCEPT_URL_CHANGES``: the old thing URLs whose loss the URL
     guard (and ``pelican-flattr diff --settings``) lets go. A string is the
-    one URL (a URL may hold a comma)."""
-    return frozenset(
-        _strings(
-            settings,
-            "FLATTR_ACCEPT_URL_CHANGES",
-            "old thing URLs",
-            problems,
-            split=False,
-        )
+    one URL (a URL may hold a comma).
+
+    Each is trimmed: no thing URL begins or ends with whitespace, and an
+    entry pasted with a space after it would never match, the guard warning
+    on every build without a word of why.
+    """
+    urls = _strings(
+        settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", problems, split=False
     )
+    return frozenset(url.strip() for url in urls)
 
 
 def strict_build(settings: Mapping[str, Any]) -> bool:

@@ -187,6 +187,20 @@ def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+@pytest.mark.parametrize("written", [f"{OLD} ", f"  {OLD}\n", f"\t{OLD}"])
+def test_an_accepted_url_with_whitespace_around_it_is_accepted(
+    tmp_path, flattr_log, written
+):
+    # Pasted with a space after it, it matched no old URL: the guard warned
+    # on every build, and nothing said the entry was why.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").unlink()
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[written])
+    assert guard_lines(flattr_log) == []
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS)
+    assert guard_lines(flattr_log) == []
+
+
 def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
