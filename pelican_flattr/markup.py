@@ -798,9 +798,49 @@ def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
             templates = max(templates + (1 if name == "template" else -1), 0)
         elif templates:
             continue  # inert: no reader takes what a <template> holds
-        elif name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS):
+        elif _ends_head(name):
             return
         yield tag
+
+
+def _ends_head(name: str) -> bool:
+    """Whether a tag of this name (from ``_tags``), or text, ends the head
+    for a browser: ``</head>``, or an element a head cannot hold."""
+    return name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS)
+
+
+# The opening of the usual page, up to its <meta charset>: a doctype, the
+# <html> and <head> start tags with plain attributes, and a <title> of
+# plain text (simple's comes first). Where the plugin's head tags go after
+# this, nothing before them ended the head, and the page is not read tag by
+# tag. A value holding "<" or ">" (a Lang: that holds markup, printed
+# unescaped into <html lang>) falls to the reader.
+_USUAL_OPENING = re.compile(
+    rf"[{_SPACE}]*(?:<!doctype html>)?"
+    rf"(?:[{_SPACE}]*<(?:html|head)(?:[{_SPACE}]+[\w:-]+(?:=\"[^\"<>]*\")?)*"
+    rf"[{_SPACE}]*/?>)*"
+    rf"(?:[{_SPACE}]*<title>[^<]*</title>)?"
+    rf"(?:[{_SPACE}]*<meta charset=\"?[\w-]+\"?[{_SPACE}]*/?>)?",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _head_ended_before(page: str, at: int) -> bool:
+    """Whether a browser has ended the page's head before ``page[at]``,
+    where the plugin puts its head tags: markup or text printed before
+    ``<head>`` or into a tag of the page's opening (notmyidea prints an
+    article's ``Lang:`` unescaped into ``<html lang>``), which would leave
+    the tags in the body, where no reader of payment links looks."""
+    opening = _USUAL_OPENING.match(page, 0, at)
+    if opening is not None and opening.end() == at:
+        return False
+    templates = 0
+    for name, _, _ in _tags(page, at):
+        if name in ("template", "/template"):
+            templates = max(templates + (1 if name == "template" else -1), 0)
+        elif not templates and _ends_head(name):
+            return True
+    return False
 
 
 def _theme_properties(page: str, end: int) -> frozenset[str]:
@@ -921,9 +961,7 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
             templates = max(templates + (1 if name == "template" else -1), 0)
         # A <noscript> holding an <img> (a tracking pixel) ends the head too,
         # for a reader that runs no scripts, as crawlers and the audit read.
-        elif not templates and (
-            name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS)
-        ):
+        elif not templates and _ends_head(name):
             return HEAD_ENDED
     # No tag starts there: the link is in a comment, or the text of a
     # <script> or <title>, in the head.
@@ -1216,6 +1254,7 @@ def inject(
     head_printed: bool = False,
     other_payment_link: Callable[[ContentThing], None] | None = None,
     body_not_shown: Callable[[ContentThing, str | None, bool], None] | None = None,
+    head_ended: Callable[[ContentThing], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1229,7 +1268,9 @@ def inject(
     is due but the page shows no copy of ``body_html`` to put it after
     (given the content's thing, the landmark the button went before
     instead, or None when there was none, and whether the page holds
-    copies, all where no reader sees them).
+    copies, all where no reader sees them). ``head_ended`` is called when
+    the head tags are due but a browser has ended the head before the place
+    they go (given the content's thing): they are added there all the same.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1273,6 +1314,8 @@ def inject(
             skip = _theme_properties(page, head_end)
         tags = _head(escaped_href, open_graph, skip)
         at = _head_start(page, head_end)
+        if head_ended is not None and _head_ended_before(page, at):
+            head_ended(content_thing)
         if page.find("<meta charset", 0, at) < 0 and (
             0 <= page.find("<meta charset", at) < _CHARSET_BYTES
         ):

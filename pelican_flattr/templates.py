@@ -586,6 +586,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         head_printed,
         _report_other_payment_link,
         _report_body_not_shown,
+        _report_head_ended,
     )
     return page if updated is None else updated
 
@@ -633,6 +634,24 @@ def _report_other_payment_link(content_thing: ContentThing) -> None:
             "one the theme prints?); the page gets its own too, and two "
             "payment links leave readers to guess (the audit refuses the "
             "page): remove the theme's"
+        )
+
+
+def _report_head_ended(content_thing: ContentThing) -> None:
+    """Report, once per template, a page whose head a browser has ended
+    before the place of the plugin's head tags: markup or text before
+    ``<head>`` or in a tag of the page's opening, as notmyidea prints an
+    article's ``Lang:`` unescaped into ``<html lang>``. The tags are in the
+    body then, where no reader of payment links looks."""
+    template = build.current.page.template or "a template"
+    if build.first_in_run(f"head ended: {template}"):
+        build.report(
+            f"{template}: the page of {content_thing.source} has markup or text "
+            "before its <head>, or in its <html> tag (a value with a quote and "
+            '">" printed unescaped, such as a Lang: in <html lang>), which ends '
+            "the head for a browser: the payment link and Open Graph tags land "
+            "in the body, where no reader looks (the audit refuses the page); "
+            "correct the value, or escape it in the theme"
         )
 
 

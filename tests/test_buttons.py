@@ -1787,6 +1787,56 @@ def test_a_payment_link_to_another_thing_does_not_stand_in_for_the_own(
         site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
+@pytest.mark.parametrize("case", ["notmyidea", "before head"])
+def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, case):
+    # notmyidea prints an article's Lang: unescaped into <html lang>: a
+    # quote and ">" then close the tag, and the markup after them ends the
+    # head before <head>, so the payment link and Open Graph tags a browser
+    # reads are in the body. The page is named, and the audit agrees.
+    files = three_articles()
+    theme = None
+    if case == "notmyidea":
+        files["a.md"] = article("First of three", "Alice", lang='en"><b>x</b>')
+    else:
+        theme = simple_child_theme(
+            tmp_path,
+            "before-head",
+            '{% extends "!simple/article.html" %}'
+            '{% block html_lang %}en"><p>Skip to content</p>{% endblock %}',
+        )
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    soup = page_as_browsers_read_it(output / manifest_things(output)["a.md"]["page"])
+    assert [link.parent.name for link in payment_links(soup)] == ["body"]
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [
+        "pelican-flattr: article.html: the page of a.md has markup or text before "
+        'its <head>, or in its <html> tag (a value with a quote and ">" printed '
+        "unescaped, such as a Lang: in <html lang>), which ends the head for a "
+        "browser: the payment link and Open Graph tags land in the body, where no "
+        "reader looks (the audit refuses the page); correct the value, or escape "
+        "it in the theme"
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />',
+        '<!doctype html><html lang="en" data-x="a>b"><head prefix="og: x">'
+        "<title>A &lt;b&gt; <c</title><meta charset=utf-8>",
+        "<!-- built --><html><head><template><p>x</p></template><meta charset=utf-8>",
+        '<html lang="en">\n  <head>\n <title>Plain</title>\n  <meta charset="utf-8">',
+    ],
+)
+def test_a_head_that_is_still_open_is_not_taken_for_ended(opening):
+    page = opening + "\n<title>t</title></head><body><p>Body</p></body></html>"
+    at = markup._head_start(page, markup._head_end(page))
+    assert page[:at].endswith(("<head>", ">")) and "</head>" not in page[:at]
+    assert not markup._head_ended_before(page, at)
+    assert markup._head_ended_before(page.replace("<head", "x<head", 1), at + 1)
+
+
 @pytest.mark.parametrize("site_wide", [False, True])
 def test_a_theme_writing_the_own_payment_link_gets_no_second(
     site, tmp_path, caplog, site_wide
