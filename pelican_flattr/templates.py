@@ -626,15 +626,13 @@ def _report_other_payment_link(content_thing: ContentThing) -> None:
     that is not its content's own: a site-wide one a theme kept from before
     the plugin, or one in text the theme prints unescaped (notmyidea's
     title). The page gets its own all the same, and so holds two."""
-    template = build.current.page.template or "a template"
-    if build.first_in_run(f"other payment link: {template}"):
-        build.report(
-            f"{template}: the page of {content_thing.source} already has a "
-            "payment link to Flattr that is not its own thing's (a site-wide "
-            "one the theme prints?); the page gets its own too, and two "
-            "payment links leave readers to guess (the audit refuses the "
-            "page): remove the theme's"
-        )
+    _report_once_per_template(
+        "other payment link",
+        f"the page of {content_thing.source} already has a payment link to "
+        "Flattr that is not its own thing's (a site-wide one the theme "
+        "prints?); the page gets its own too, and two payment links leave "
+        "readers to guess (the audit refuses the page): remove the theme's",
+    )
 
 
 def _report_head_ended(content_thing: ContentThing) -> None:
@@ -643,16 +641,24 @@ def _report_head_ended(content_thing: ContentThing) -> None:
     ``<head>`` or in a tag of the page's opening, as notmyidea prints an
     article's ``Lang:`` unescaped into ``<html lang>``. The tags are in the
     body then, where no reader of payment links looks."""
+    _report_once_per_template(
+        "head ended",
+        f"the page of {content_thing.source} has markup or text before its "
+        '<head>, or in its <html> tag (a value with a quote and ">" printed '
+        "unescaped, such as a Lang: in <html lang>), which ends the head for "
+        "a browser: the payment link and Open Graph tags land in the body, "
+        "where no reader looks (the audit refuses the page); correct the "
+        "value, or escape it in the theme",
+    )
+
+
+def _report_once_per_template(kind: str, problem: str) -> None:
+    """Report ``problem`` of a page, after its template's name, for the
+    first page of that template that has a problem of this ``kind``: the
+    others would repeat it, each naming another source."""
     template = build.current.page.template or "a template"
-    if build.first_in_run(f"head ended: {template}"):
-        build.report(
-            f"{template}: the page of {content_thing.source} has markup or text "
-            "before its <head>, or in its <html> tag (a value with a quote and "
-            '">" printed unescaped, such as a Lang: in <html lang>), which ends '
-            "the head for a browser: the payment link and Open Graph tags land "
-            "in the body, where no reader looks (the audit refuses the page); "
-            "correct the value, or escape it in the theme"
-        )
+    if build.first_in_run(f"{kind}: {template}"):
+        build.report(f"{template}: {problem}")
 
 
 def _report_body_not_shown(
