@@ -222,22 +222,24 @@ def _listening_on(server: Any) -> list[tuple[str, str]]:
 
 
 class _TokenHidden(logging.Filter):
-    """Rewrites a log record's message without the receiver's token."""
+    """Rewrites a log record's message as the receiver's own lines show a
+    path: without the token or email addresses, escaped (``log_line``)."""
 
     def __init__(self, app: WebhookApp) -> None:
         super().__init__()
         self._app = app
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._app.hide_token(record.getMessage())
+        record.msg = self._app.log_line(record.getMessage())
         record.args = None
         return True
 
 
 def prepare_waitress_logs(app: WebhookApp) -> None:
-    """Have waitress's own log lines hide the token, as the receiver's own
-    lines do (some name the request's path: "Client disconnected while
-    serving /hooks/<token>"), and keep every one of them.
+    """Have waitress's own log lines hide the token and email addresses,
+    as the receiver's own lines do (some name the request's path: "Client
+    disconnected while serving /hooks/<token>"), and keep every one of
+    them.
 
     Pelican, once imported (to read a settings file), has a logger class
     that gives every logger made afterwards, waitress's among them, a

@@ -168,7 +168,29 @@ def _shown_name(name: str) -> str:
     """A parameter's name as an answer or a log line repeats it: without
     addresses or control characters, and short."""
     # Redacted whole before the cut, which could leave half an address.
-    return _CONTROL.sub("?", redact(name))[:50]
+    return _CONTROL.sub("?", _redacted(name))[:50]
+
+
+# An "@" as an HTML character reference (&#64;, &#x40;, &commat;), as a
+# path or a value decoded once spells "%26%2364%3B": any page that shows
+# it shows an "@". The runs around it may hold references too.
+_REFERENCED_AT_SIGN = re.compile(
+    r"&(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
+)
+_REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
+# Read backwards, as redact_around reads a local part.
+_REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
+
+
+def _redacted(text: str) -> str:
+    """``text`` without email addresses: their "@" plain, percent-encoded,
+    full-width or small, or a character reference."""
+    text = redact(text)
+    if "&" not in text:
+        return text
+    return redact_around(
+        text, _REFERENCED_AT_SIGN, _REFERENCED_LOCAL_PART, _REFERENCED_DOMAIN
+    )
 
 
 def _form_text(raw: bytes, field: str | None) -> str:
@@ -226,13 +248,13 @@ def _no_address(name: str, value: str) -> None:
         )
 
 
-def _loggable(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` with every character that is not printable
-    escaped, and without email addresses: as a log line and the store show
-    what a request sent."""
+def _loggable(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` (None: whole) with every character that is
+    not printable escaped, and without email addresses: as a log line and
+    the store show what a request sent."""
     # Redacted whole before the cut, which could leave half an address
     # that no longer looks like one.
-    text = redact(text)[:limit]
+    text = _redacted(text)[:limit]
     if text.isprintable():
         return text
     # Control characters and line separators would let a request forge or
@@ -258,6 +280,21 @@ def _path_for_log(path: str) -> str:
     if at >= 0:
         path = path[: at + len(ROUTE_PREFIX)] + "***"
     return _TOKEN_LIKE_RUN.sub("***", path)
+
+
+def _as_sent(path: str) -> str:
+    """A WSGI path (PEP 3333: its bytes decoded as Latin-1) as its client
+    wrote it, in UTF-8 as clients percent-encode it; a byte that is not
+    UTF-8 shown as ``\\xNN``."""
+    if path.isascii():
+        return path
+    try:
+        sent = path.encode("latin-1")
+    except UnicodeEncodeError:  # a server that decoded it already
+        return path
+    # Read as Latin-1, a full-width "@" (EF BC A0) is no "@" to the
+    # redactor, and "café" is logged as "cafÃ©".
+    return sent.decode("utf-8", "backslashreplace")
 
 
 def _escaped(character: str) -> str:
@@ -645,7 +682,7 @@ class WebhookApp:
         logger.info(
             "%s %s %d %s %.1fms",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
-            self._for_log(self._path_for_log(environ.get("PATH_INFO", "")), 100),
+            self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
@@ -661,9 +698,17 @@ class WebhookApp:
         return [body]
 
     def hide_token(self, text: str) -> str:
-        """``text`` (a log line that may name a request's path) without
-        this receiver's token, nor anything that could be most of it."""
-        return self._path_for_log(text)
+        """``text`` (a log line that may name a request's path, as WSGI
+        hands it) read as UTF-8, without this receiver's token, nor
+        anything that could be most of it."""
+        return self._path_for_log(_as_sent(text))
+
+    def log_line(self, text: str) -> str:
+        """``text``, a server's log line that may name a request's path, as
+        the receiver's own lines show a path: read as UTF-8, its token
+        hidden (see ``hide_token``), without email addresses, and with
+        every character that is not printable escaped."""
+        return self._for_log(self.hide_token(text), None)
 
     def _path_for_log(self, path: str) -> str:
         shown = self._token.sub("***", _path_for_log(path))
@@ -672,7 +717,7 @@ class WebhookApp:
             return "/***"
         return shown
 
-    def _for_log(self, text: str, limit: int) -> str:
+    def _for_log(self, text: str, limit: int | None) -> str:
         # The token is hidden wherever it is: a registration with a prefix
         # ("/flattr/hooks/...") or another case gets 404, and its log line
         # must not give the secret away.

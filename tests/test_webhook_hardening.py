@@ -1149,6 +1149,48 @@ def test_an_event_named_by_an_address_with_a_wide_at_sign_is_not_repeated(
         assert part not in said
 
 
+def test_a_path_is_logged_as_utf_8_without_the_addresses_it_spells(receiver):
+    # The server hands the path over as Latin-1 (PEP 3333): a full-width or
+    # small "@" percent-encoded in it was no "@" to the redactor, and the
+    # line showed "carolï¼\xa0example.org"; "café" showed as "cafÃ©".
+    paths = [
+        "/carol%EF%BC%A0example.org",
+        "/dave%EF%B9%ABexample.org",
+        # Character references, decoded once by the server into "&#64;".
+        "/erin%26%2364%3Bexample.org",
+        "/frank%26%23x40%3Bexample.org",
+        "/grace%26commat%3Bexample.org",
+    ]
+    before = receiver.text().count("POST /[address] 404 - ")
+    for path in [*paths, "/x/caf%C3%A9", "/y/%FF%C3"]:
+        answer = httpx.post(receiver.base + path, content=b"_event=x", headers=FORM)
+        assert answer.status_code == 404
+    log = log_lines_with(receiver, "POST /[address] 404 - ", before + len(paths))
+    assert log.count("POST /[address] 404 - ") == before + len(paths)
+    # Read as sent; a byte that is not UTF-8 as an escape, as the rest.
+    assert "POST /x/caf\u00e9 404 - " in log and "\u00c3" not in log
+    assert "POST /y/\\xff\\xc3 404 - " in log
+    for name in ("carol", "dave", "erin", "frank", "grace", "example"):
+        assert name not in log
+
+
+@pytest.mark.parametrize(
+    "event", ["carol%26%2364%3Bexample.org", "carol%26%23X040%3Bexample.org"]
+)
+def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
+    app, caplog, event
+):
+    status, answer = call_app(app, f"_event={event}".encode())
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": "[address]"},
+    )
+    assert " 202 [address] " in logged(caplog)[-1]
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event FROM ignored_events").fetchall()
+    assert stored == [("[address]",)]
+
+
 @pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
 def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, address):
     # Cut first, an address across the cut kept its local part and "@",
@@ -1356,6 +1398,10 @@ def test_waitress_log_lines_never_name_the_token_and_are_all_kept(tmp_path, capl
         waitress_log.info(f"Client disconnected while serving /hooks/{TOKEN}")
         queue_log.warning("queue depth 3 for /x/%s", TOKEN)
     waitress_log.exception("Exception while serving %s", f"/HOOKS/{TOKEN.upper()}")
+    # waitress names the path as WSGI has it, its bytes as Latin-1: this is
+    # "/carol＠example.org", and a line feed in it would begin a new line.
+    wide = "/carol\uff20example.org".encode().decode("latin-1")
+    waitress_log.info(f"Client disconnected while serving {wide}\nFORGED")
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [
         "Client disconnected while serving /hooks/***",
@@ -1363,6 +1409,7 @@ def test_waitress_log_lines_never_name_the_token_and_are_all_kept(tmp_path, capl
         "Client disconnected while serving /hooks/***",
         "queue depth 3 for /x/***",
         "Exception while serving /HOOKS/***",
+        "Client disconnected while serving /[address]\\x0aFORGED",
     ]
 
 
