@@ -53,6 +53,12 @@ DEFAULT_STORE = "flattr-store.sqlite3"
 # what stops it (docs/webhooks.md).
 CHANNEL_TIMEOUT = 30
 CLEANUP_INTERVAL = 10
+# waitress's cap on a request body counts the bytes that came, a chunked
+# body's chunk-size lines and CRLFs among them: a body of MAX_BODY bytes
+# sent in 1-byte chunks is six times that. Its cap leaves room for such
+# framing; the receiver refuses a body over MAX_BODY itself, by the length
+# waitress hands it once the chunks are joined.
+MAX_RAW_BODY = 8 * MAX_BODY
 # What ``pending`` shows among an owner's authors when FLATTR_USERNAME,
 # the site's own owner, is that owner.
 SITE_OWNER = "FLATTR_USERNAME"
@@ -305,15 +311,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     try:
         # waitress buffers a whole body (up to 1 GiB by default) before the
-        # app sees the request, even for a wrong token: cap it at the app's
-        # own limit so that an oversized body is refused as it arrives.
+        # app sees the request, even for a wrong token: capped, a body far
+        # over the app's own limit is refused as it arrives.
         server = create_server(
             receive,
             host=args.host,
             port=args.port,
             threads=args.threads,
             ident=None,
-            max_request_body_size=MAX_BODY + 1,
+            max_request_body_size=MAX_RAW_BODY,
             channel_timeout=CHANNEL_TIMEOUT,
             cleanup_interval=CLEANUP_INTERVAL,
         )
