@@ -8,7 +8,8 @@ validated and stored; the answer is 2xx only once SQLite has committed it
 to the file at the store's path (a store moved away is not written on).
 Deliveries may repeat and arrive out of order: an event is keyed on
 ``thing_id`` and ``thing_clicks_total``, so a repeat is stored once.
-Unknown events are kept, bounded, as ignored, and never counted.
+Unknown events are kept as ignored, the newest of them and each cut short,
+and never counted.
 
 Works under any WSGI server; ``pelican-flattr webhook serve`` runs it on
 waitress.
@@ -55,6 +56,10 @@ from .thing import check_thing_url
 
 MAX_BODY = 64 * 1024
 IGNORED_BODY_KEPT = 4096  # bytes of an unknown event's body worth keeping
+# Unknown events kept, the newest: nothing reads them but an operator
+# looking into what Flattr sent, and anyone with the token could fill the
+# disk with them. About 5 MB of the store at most.
+IGNORED_EVENTS_KEPT = 1000
 EVENT_NAME_KEPT = 100
 PENDING_CLICK = "pendingclickcreate"
 ROUTE_PREFIX = "/hooks/"
@@ -407,7 +412,7 @@ def store_ignored(
 ) -> None:
     """Keep a bounded copy of an event this receiver does not process,
     without the email addresses it may carry, its name escaped as a log
-    line shows it."""
+    line shows it; only the newest ``IGNORED_EVENTS_KEPT`` are kept."""
     # Found from each sign outwards: one regular expression for the whole
     # would take time quadratic in a run without one. Redacted whole (at
     # most MAX_BODY) before the cut, which could leave the start of an
@@ -418,9 +423,16 @@ def store_ignored(
         _BODY_ADDRESS_RUN,
         _BODY_ADDRESS_RUN,
     ).encode("latin-1")[:IGNORED_BODY_KEPT]
-    connection.execute(
+    added = connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
         (_loggable(event, EVENT_NAME_KEPT), kept, received_at),
+    ).lastrowid
+    # SQLite gives a row the highest id yet, plus one, and only the oldest
+    # go: the ids of the newest are the last IGNORED_EVENTS_KEPT numbers.
+    # The pages freed take the next rows, so the file stops growing.
+    connection.execute(
+        "DELETE FROM ignored_events WHERE id <= ?",
+        (added - IGNORED_EVENTS_KEPT,),
     )
 
 

@@ -1273,6 +1273,37 @@ def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, add
     assert not [body[-12:] for body in kept if b"carol" in body]
 
 
+def test_only_the_newest_unknown_events_are_kept(tmp_path):
+    # Each row was bounded, their number not: 3,000 deliveries of an
+    # unknown event kept 3,000 rows, and anyone with the token could fill
+    # the disk.
+    from pelican_flattr.webhook_receiver import IGNORED_EVENTS_KEPT, store_ignored
+
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    connection = open_store(app.store_path)
+    body = b"_event=x&pad=" + b"a" * 60_000
+
+    def add(count: int, start: int) -> int:
+        """``count`` more events, named from ``start``; the store's pages."""
+        with write_transaction(connection):
+            for number in range(start, start + count):
+                store_ignored(connection, f"e{number}", body, "2024-01-01T00:00:00Z")
+        return connection.execute("PRAGMA page_count").fetchone()[0]
+
+    full = add(IGNORED_EVENTS_KEPT + 5, 0)
+    assert add(2 * IGNORED_EVENTS_KEPT, IGNORED_EVENTS_KEPT + 5) <= full + 2
+    assert call_app(app, b"_event=last&pad=" + b"b" * 60_000)[0] == "202 Accepted"
+    events = [
+        event
+        for (event,) in connection.execute(
+            "SELECT event FROM ignored_events ORDER BY id"
+        )
+    ]
+    connection.close()
+    newest = [f"e{number}" for number in range(3 * IGNORED_EVENTS_KEPT + 5)]
+    assert events == [*newest[-IGNORED_EVENTS_KEPT + 1 :], "last"]
+
+
 def test_a_refused_delivery_logs_its_event(receiver):
     # A delivery of Flattr's own event that fails validation must stand out
     # in the log from a probe without one, which logs "-".
