@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -104,6 +105,35 @@ class Owner:
     def is_partner_identifier(self) -> bool:
         """True for owners without a Flattr account, who claim things later."""
         return self.kind != "flattr_user"
+
+
+# The invisible characters isprintable() takes for printable: Unicode's
+# default-ignorable code points of the categories Lo and Mn (a combining
+# grapheme joiner, the Hangul fillers, the variation selectors...). A
+# reader sees none of them either.
+_PRINTABLE_INVISIBLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u3164"
+    "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
+def _invisible_character(text: str) -> str | None:
+    """The first character of ``text`` that a reader cannot see or that no
+    identifier holds (a control, format such as U+200B or U+202E,
+    separator, private-use or unassigned one, or a default-ignorable one),
+    or None. Text pasted from a page or a chat often carries one, and an
+    address holding one is hashed into an owner nobody can claim."""
+    if text.isprintable():  # one C loop for the usual value
+        found = _PRINTABLE_INVISIBLE.search(text)
+        return None if found is None else found[0]
+    return next(character for character in text if not character.isprintable())
+
+
+def _character_name(character: str) -> str:
+    """``U+200B (ZERO WIDTH SPACE)``: a character named in a message,
+    where it would show as nothing."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
 
 
 def hash_email(address: str) -> str:
@@ -258,6 +288,19 @@ def parse_owner(value: object) -> Owner:
     text = value.strip()
     if not text:
         raise IdentifierError(f"is empty; expected {SUPPORTED_FORMS}")
+    invisible = _invisible_character(text)
+    if invisible is not None:
+        # The value itself is not shown: an address may be what holds it.
+        way_out = (
+            " (or give an address that truly holds it as email:MD5HEX)"
+            if text[:6].lower() == "email:"
+            else ""
+        )
+        raise IdentifierError(
+            f"holds {_character_name(invisible)}, an invisible, control or space "
+            "character that no owner holds (pasted text often carries one): "
+            f"retype the value without it{way_out}"
+        )
     if ":" not in text:
         if is_handle(text):
             raise IdentifierError(
@@ -295,8 +338,8 @@ def parse_owner(value: object) -> Owner:
             return Owner("email", "email:" + hash_email(rest))
         raise IdentifierError(
             f"{_describe(text)} is not usable: write email:ADDRESS (the address "
-            "alone, without 'mailto:', '<>' or punctuation around it) or "
-            "email:MD5HEX (32 hexadecimal digits)"
+            "alone, without 'mailto:', '<>', punctuation or invisible characters "
+            "around or in it) or email:MD5HEX (32 hexadecimal digits)"
         )
     if scheme == "partner":
         partner = _PARTNER.fullmatch(text)

@@ -1068,6 +1068,41 @@ def test_a_plain_address_as_owner_says_how_to_write_it(site, flattr_log):
     assert not any("@" in message for message in messages)
 
 
+def test_an_owner_with_an_invisible_character_is_refused_unshown(site, flattr_log):
+    # Pasted with a zero-width space (or a bidi control), an address was
+    # hashed into an owner nobody can claim, and a strict build passed.
+    files = {
+        "zw.md": article(
+            "Pasted owner", "Alice", flattr_owner="email:zed.secret@example.com\u200b"
+        ),
+        "bidi.md": article("Bidi owner", "Alice", flattr_owner="\u202epartner:ns:1"),
+        "z.md": article("Zed writes here", "Zed"),
+        "good.md": article("The good article", "Alice"),
+    }
+    authors = {"Alice": "alice", "Zed": "email:zed.secret@exa\u200bmple.com"}
+    with pytest.raises(FlattrBuildError, match="4 problems"):
+        site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    messages = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert any(
+        m.startswith("pelican-flattr: zw.md: metadata 'flattr_owner' ")
+        and "invisible characters" in m
+        for m in messages
+    ), messages
+    assert (
+        "pelican-flattr: bidi.md: metadata 'flattr_owner' holds U+202E "
+        "(RIGHT-TO-LEFT OVERRIDE), an invisible, control or space character that "
+        "no owner holds (pasted text often carries one): retype the value without "
+        "it; it gets no Flattr button"
+    ) in messages
+    assert any(
+        m.startswith("pelican-flattr: settings: FLATTR_AUTHORS['Zed'] ")
+        and "invisible characters" in m
+        for m in messages
+    ), messages
+    assert any(m.startswith("pelican-flattr: z.md: author 'Zed' ") for m in messages)
+    assert not any("@" in m or "secret" in m for m in messages), messages
+
+
 def test_an_author_named_by_an_address_is_never_repeated(site, flattr_log):
     files = {
         "c.md": article("By an address", "carol.secret@example.org"),

@@ -36,6 +36,11 @@ CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
             Owner("email", "email:" + hash_email("o'neil+x@mail.example.co.uk")),
         ),
         (f"email:{CAROL_MD5.upper()}", Owner("email", f"email:{CAROL_MD5}")),
+        # Letters beyond ASCII are no invisible characters.
+        (
+            "email:Jörg@Bücher.example",
+            Owner("email", "email:" + hash_email("jörg@bücher.example")),
+        ),
         ("partner:examplesite:123", Owner("partner", "partner:examplesite:123")),
         ("partner:ns:a.b-c_d+e", Owner("partner", "partner:ns:a.b-c_d+e")),
         # Keywords in any case, as "EMAIL:" is read; written as documented.
@@ -121,6 +126,38 @@ def test_refusals_never_repeat_an_address(value):
     with pytest.raises(IdentifierError) as raised:
         parse_owner(value)
     assert "@" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        # Pasted text: a zero-width space after, or inside, the address.
+        ("email:zed.hidden@example.com\u200b", "U+200B (ZERO WIDTH SPACE)"),
+        ("email:zed.hidden@exa\u200bmple.com", "U+200B (ZERO WIDTH SPACE)"),
+        ("email:zed.hidden@example.com\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("email:\ufeffzed.hidden@example.com", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)"),
+        ("email:zed\u00adhidden@example.com", "U+00AD (SOFT HYPHEN)"),
+        ("email:zed.hidden@example.com\x00", "U+0000"),
+        ("email:zed\u3164@example.com", "U+3164 (HANGUL FILLER)"),
+        ("email:zed\ufe0f@example.com", "U+FE0F (VARIATION SELECTOR-16)"),
+        ("email:zed\u00a0hidden@example.com", "U+00A0 (NO-BREAK SPACE)"),
+        ("email:\u2063" + CAROL_MD5, "U+2063 (INVISIBLE SEPARATOR)"),
+        ("\u202epartner:hackspace:1", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("partner:hackspace:1\u200d", "U+200D (ZERO WIDTH JOINER)"),
+        ("twitter:user:id:\u200e42", "U+200E (LEFT-TO-RIGHT MARK)"),
+        ("alice\u2060", "U+2060 (WORD JOINER)"),
+        ("al\u034fice", "U+034F (COMBINING GRAPHEME JOINER)"),
+    ],
+)
+def test_an_invisible_or_control_character_is_named_not_hashed(value, named):
+    # Hashed, it would make an owner nobody can claim: the address the
+    # owner types into Flattr has no such character.
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    message = str(raised.value)
+    assert message.startswith(f"holds {named}, an invisible, control or space ")
+    assert "@" not in message and "zed" not in message
+    assert ("email:MD5HEX" in message) == value.startswith("email:")
 
 
 @pytest.mark.parametrize(
