@@ -45,6 +45,7 @@ from .thing import (
     flattr_language,
     html_lang,
     printable_text,
+    read_language,
     shorten,
     split_tags,
     strip_html,
@@ -117,7 +118,8 @@ class Resolution:
     problems: tuple[str, ...] = ()
     notice: str | None = None
     language_fallback: str | None = None
-    # Something that costs the page an Open Graph tag, not its button.
+    # Something that costs the page an Open Graph tag, not its button, or
+    # a region of flattr_language that Flattr has no code with.
     warning: str | None = None
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
@@ -321,30 +323,46 @@ def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
     return category
 
 
-def _explicit_language(metadata: Mapping[str, Any]) -> str | None:
+def _explicit_language(
+    metadata: Mapping[str, Any],
+) -> tuple[str | None, str | None]:
+    """The Flattr code ``flattr_language`` gives (None without the field),
+    and a warning when it names a region that code does not have."""
     explicit = _text_field(metadata, LANGUAGE)
     if not explicit:
-        return None
-    code = flattr_language(explicit)
+        return None, None
+    code, region = read_language(explicit)
     if code is None:
         raise _FieldError(
             f"metadata '{LANGUAGE}' is {_shown(explicit)}, which Flattr has no "
             "code for; use one such as en_GB, de_DE or sv_SE"
         )
-    return code
+    if region is None:
+        return code, None
+    # The field names a Flattr code: one it does not have may be a typo
+    # (de_DX). A lang's region is Pelican's, and drops silently (pt-BR).
+    return code, (
+        f"metadata '{LANGUAGE}' is {_shown(explicit)}, but Flattr has no code "
+        f"with the region {region}: the thing has {code}, its code for the "
+        "language"
+    )
 
 
-def _language(content: Any, settings: FlattrSettings) -> tuple[str, str | None]:
-    explicit = _explicit_language(content.metadata)
+def _language(
+    content: Any, settings: FlattrSettings
+) -> tuple[str, str | None, str | None]:
+    """The thing's language; the ``lang`` Flattr has no code for, if that
+    is why it is the default; a warning about ``flattr_language``."""
+    explicit, warning = _explicit_language(content.metadata)
     if explicit is not None:
-        return explicit, None
+        return explicit, None, warning
     lang = getattr(content, "lang", None)
     if not lang:
-        return settings.language, None
+        return settings.language, None, None
     code = flattr_language(lang)
     if code is None:
-        return settings.language, str(lang)
-    return code, None
+        return settings.language, str(lang), None
+    return code, None, None
 
 
 def _summary_text(content: Any, settings: FlattrSettings) -> str:
@@ -662,7 +680,7 @@ def resolve(
     except _FieldError as error:
         problems.append(str(error))
     try:
-        language, fallback = _language(content, settings)
+        language, fallback, language_warning = _language(content, settings)
     except _FieldError as error:
         problems.append(str(error))
     explicit_tags = _tags_field_or_none(metadata, problems)
@@ -711,7 +729,11 @@ def resolve(
             content_url=content_url,
         ),
         language_fallback=fallback,
-        warning=image_problem,
+        warning=(
+            image_problem
+            if language_warning is None
+            else "; ".join(filter(None, (language_warning, image_problem)))
+        ),
         open_graph_texts=open_graph_texts,
     )
 

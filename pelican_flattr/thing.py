@@ -178,26 +178,55 @@ def percent_encode(value: str) -> str:
 _percent_encode_repeated = functools.lru_cache(maxsize=4096)(percent_encode)
 
 
+# A language tag as BCP 47 shapes one (de, de-AT, sr-Latn-RS, zh-yue-HK,
+# de-CH-1901), or a gettext locale (de_AT, de_DE.UTF-8, sr@latin), "_" or
+# "-" between its parts. What follows the region is not read, but must
+# be shaped as subtags: a value with anything else after its language
+# ('de_DE"><x>') is no language tag, not German.
+_LANGUAGE_TAG = re.compile(
+    r"(?P<language>[A-Za-z]{2,8})"
+    r"(?:[_-][A-Za-z]{3}){0,3}"  # extended language (zh-yue)
+    r"(?:[_-][A-Za-z]{4})?"  # script (sr-Latn, zh-Hant)
+    r"(?:[_-](?P<region>[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:[_-][A-Za-z0-9]{1,8})*"  # variants, extensions (de-CH-1901)
+    r"(?:\.[A-Za-z0-9_-]{1,32})?"  # a gettext codeset (de_DE.UTF-8)
+    r"(?:@[A-Za-z0-9]{1,32})?"  # a gettext modifier (sr@latin)
+)
+
+
 def flattr_language(code: object) -> str | None:
     """Map a language code (``en``, ``pt-BR``, ``sv_SE``, ``he``) to Flattr's.
 
     A gettext locale's modifier is dropped (``sr@latin`` is Serbian, as
-    ``sr-Latn`` is). Returns None when Flattr has no code for the language.
+    ``sr-Latn`` is), and a region Flattr has no code for (``pt-BR`` is
+    ``pt_PT``). Returns None when Flattr has no code for the language, or
+    ``code`` is no language tag.
     """
     if not isinstance(code, str):
         return None
-    text = code.strip().replace("-", "_")
-    if not text:
-        return None
-    base, _, region = text.partition("_")
-    base = _LANGUAGE_ALIASES.get(base.lower(), base.lower())
-    exact = f"{base}_{region.upper()}"
-    if exact in FLATTR_LANGUAGE_CODES:
-        return exact
+    return read_language(code)[0]
+
+
+@functools.lru_cache(maxsize=256)
+def read_language(code: str) -> tuple[str | None, str | None]:
+    """Flattr's code for language tag ``code`` (as ``flattr_language``),
+    and the region ``code`` names that this code does not have (``DX`` of
+    ``de_DX``, ``AT`` of ``de-AT``), or None.
+
+    Cached: every article asks for its ``lang``, and a site has few.
+    """
+    tag = _LANGUAGE_TAG.fullmatch(code.strip())
+    if tag is None:
+        return None, None
+    base = tag["language"].lower()
+    base = _LANGUAGE_ALIASES.get(base, base)
+    region = tag["region"]
+    if region is not None:
+        exact = f"{base}_{region.upper()}"
+        if exact in FLATTR_LANGUAGE_CODES:
+            return exact, None
     found = LANGUAGES.get(base)
-    if found is None and "@" in text:  # rare: checked once the rest failed
-        return flattr_language(text.partition("@")[0])
-    return found
+    return found, None if found is None else region
 
 
 def html_lang(flattr_code: str) -> str:

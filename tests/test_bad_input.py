@@ -35,6 +35,8 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
         ),
         ({"flattr_category": "blog"}, "flattr_category", "choose one of text, images"),
         ({"flattr_language": "klingon"}, "flattr_language", "no code for"),
+        # No language tag, however German it starts.
+        ({"flattr_language": 'de_DE"><x>'}, "flattr_language", "no code for"),
         ({"flattr_url": "/relative/url/"}, "flattr_url", "absolute http"),
         ({"flattr_url": "https://x.org/a b"}, "flattr_url", "whitespace"),
         # Nothing a computed thing URL never holds: it would be no URL in href.
@@ -669,6 +671,53 @@ def test_og_image_fields(site, flattr_log, meta, expected, says):
         (warning,) = warnings
         assert warning.startswith("pelican-flattr: posts/a.md: ") and says in warning
     assert "posts/a.md" in manifest_things(output)  # the button stays
+
+
+def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
+    site, flattr_log
+):
+    # A mistyped region was the language's code without a word, even in a
+    # strict build; a lang's region is Pelican's, and drops as documented.
+    files = {
+        "typo.md": article("Typo region", "Alice", flattr_language="de_DX"),
+        "both.md": article(
+            "Two warnings",
+            "Alice",
+            flattr_language="de-AT",
+            og_image="{static}/images/missing.png",
+        ),
+        "lang.md": article("Austrian post", "Alice", lang="de-AT"),
+        "sr.md": article("Serbian post", "Alice", flattr_language="sr-Latn"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    things = manifest_things(output)
+    assert {source: thing["language"] for source, thing in things.items()} == {
+        "typo.md": "de_DE",
+        "both.md": "de_DE",
+        "lang.md": "de_DE",
+        "sr.md": "sr_RS",
+    }
+    assert _messages(flattr_log, "flattr_language") == [
+        "pelican-flattr: both.md: metadata 'flattr_language' is 'de-AT', but "
+        "Flattr has no code with the region AT: the thing has de_DE, its code "
+        "for the language; metadata 'og_image' links to "
+        "'{static}/images/missing.png', not a file of the site",
+        "pelican-flattr: typo.md: metadata 'flattr_language' is 'de_DX', but "
+        "Flattr has no code with the region DX: the thing has de_DE, its code "
+        "for the language",
+    ]
+    assert not any(r.levelname == "ERROR" for r in flattr_log.records)
+
+
+def test_a_lang_that_is_no_language_tag_gets_the_default_language(site, flattr_log):
+    files = {"junk.md": article("Junk language", "Alice", lang='de_DE"><x>')}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_LANGUAGE="sv_SE")
+    (thing,) = manifest_things(output).values()
+    assert thing["language"] == "sv_SE"
+    assert _messages(flattr_log, "no code for language") == [
+        "pelican-flattr: Flattr has no code for language 'de_DE\"><x>' (first "
+        "seen in junk.md); its things use sv_SE"
+    ]
 
 
 def test_an_image_value_with_an_address_is_neither_published_nor_logged(

@@ -2,6 +2,7 @@
 
 import html
 import re
+import time
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
@@ -25,6 +26,7 @@ from pelican_flattr.thing import (
     html_lang,
     percent_encode,
     printable_text,
+    read_language,
     shorten,
     split_tags,
     strip_html,
@@ -63,6 +65,54 @@ def test_flattr_has_44_language_codes():
 )
 def test_language_mapping(code, expected):
     assert flattr_language(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # Flattr's own codes, and tags with the region Flattr's code has.
+        ("sv_SE", ("sv_SE", None)),
+        ("he-IL", ("iw_IL", None)),
+        ("sr-Latn-RS", ("sr_RS", None)),
+        ("de_DE.UTF-8", ("de_DE", None)),
+        ("de_DE@euro", ("de_DE", None)),
+        ("en-GB-oxendict", ("en_GB", None)),
+        # No region: the language's code, nothing dropped.
+        ("de", ("de_DE", None)),
+        ("sr@latin", ("sr_RS", None)),
+        ("ca_ES@valencia", ("ca_ES", None)),
+        ("zh-Hant", ("zh_CN", None)),
+        # A region Flattr has no code with, real or mistyped.
+        ("de-AT", ("de_DE", "AT")),
+        ("de_DX", ("de_DE", "DX")),
+        ("de-CH-1901", ("de_DE", "CH")),
+        ("zh-Hant-TW", ("zh_CN", "TW")),
+        ("zh-yue-HK", ("zh_CN", "HK")),
+        ("es-419", ("es_ES", "419")),
+        # No language tag at all: nobody's German.
+        ('de_DE"><x>', (None, None)),
+        ("de_DE x", (None, None)),
+        ("de_", (None, None)),
+        ("de\u200b", (None, None)),
+        ("de_DE;en", (None, None)),
+        ("x-klingon", (None, None)),
+        ("klingon", (None, None)),
+        ("de-AT-", (None, None)),
+    ],
+)
+def test_read_language_names_the_region_flattr_lacks(code, expected):
+    assert read_language(code) == expected
+    assert flattr_language(code) == expected[0]
+
+
+def test_reading_a_long_language_value_takes_linear_time():
+    started = time.perf_counter()
+    for separator in "-_":
+        assert read_language("de" + f"{separator}abcdefgh" * 20_000 + "!") == (
+            None,
+            None,
+        )
+    assert time.perf_counter() - started < 1
 
 
 @pytest.mark.parametrize(
