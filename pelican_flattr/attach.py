@@ -8,7 +8,7 @@ import functools
 import logging
 import os
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from .resolve import (
     ContentThing,
     Resolution,
     from_defaults,
+    opts_out,
     own_thing_url,
     resolve,
     unknown_field_message,
@@ -100,6 +101,24 @@ def page_sources(generators: list[Any]) -> set[str]:
         if isinstance(generator, PagesGenerator)
         for name in _PAGE_LISTS
         for page in getattr(generator, name, ())
+    }
+
+
+def opted_out_sources(generators: list[Any], sources: Collection[str]) -> set[str]:
+    """Those of ``sources`` whose content says 'Flattr: no', drafts and
+    pages included: the build says nothing of an opt-out, and the URL guard
+    names it. Asked only of the few sources the guard found without a
+    thing, after the build has read every file."""
+    return {
+        source
+        for generator in generators
+        for kind, names in EVERY_CONTENT.items()
+        if isinstance(generator, kind)
+        for name in names
+        for content in getattr(generator, name, ())
+        if (source := build.source_of(content) or content.relative_source_path)
+        in sources
+        and opts_out(content.metadata)
     }
 
 

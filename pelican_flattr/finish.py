@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import build
-from .attach import page_sources, warn_about_unknown_authors
+from .attach import opted_out_sources, page_sources, warn_about_unknown_authors
 from .manifest import (
     MISSING,
     file_problem,
@@ -291,6 +291,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         settings.accepted_url_changes,
         settings.pages,
         lambda: page_sources(build.current.generators),
+        lambda sources: opted_out_sources(build.current.generators, sources),
     )
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")

@@ -275,6 +275,15 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
     raise _FieldError(f"metadata '{name}' is {_shown(value)}; write yes or no")
 
 
+def opts_out(metadata: Mapping[str, Any]) -> bool:
+    """Whether ``metadata`` says 'Flattr: no'. A value that is neither yes
+    nor no opts nothing out: ``resolve`` reports it as a problem."""
+    try:
+        return _bool_field(metadata, OPT_OUT) is False
+    except _FieldError:
+        return False
+
+
 def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
     """The owner and, when there is none, why (a sentence for the log)."""
     explicit = _explicit_owner(content.metadata)

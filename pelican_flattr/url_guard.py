@@ -40,12 +40,18 @@ Entry = Mapping[str, Any]
 def pin_line(source: str, url: str) -> str:
     """The metadata that pins ``url`` in ``source``, quoted, as its reader
     takes it: a reStructuredText field, an HTML <meta>, else Markdown's."""
+    return _field_line(source, "Flattr_url", url)
+
+
+def _field_line(source: str, name: str, value: str) -> str:
+    """The metadata field ``name`` (as Markdown writes it) with ``value`` in
+    ``source``, quoted, as its reader takes it."""
     extension = source.rpartition(".")[2].lower()
     if extension == "rst":
-        return f"':flattr_url: {url}'"
+        return f"':{name.lower()}: {value}'"
     if extension in ("html", "htm"):
-        return f'\'<meta name="flattr_url" content="{url}">\''
-    return f"'Flattr_url: {url}'"
+        return f'\'<meta name="{name.lower()}" content="{value}">\''
+    return f"'{name}: {value}'"
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,25 @@ class UrlChange:
     # Still there, and a page while FLATTR_PAGES is off: the setting is why
     # it has no thing, which the build says nowhere else.
     pages_off: bool = False
+    # Still there, with 'Flattr: no': an opt-out, which the build keeps
+    # silent, and which FLATTR_PAGES = True would not undo.
+    opted_out: bool = False
+
+    def _restore(self) -> tuple[str, str] | None:
+        """For a source still there, why it has no thing where only the
+        guard says it (said of the source), and what gives the thing back;
+        None when the build said why (or the source is a draft)."""
+        opt_out = f"remove its {_field_line(self.source, 'Flattr', 'no')}"
+        if self.opted_out and self.pages_off:
+            return (
+                "opts out, and is a page while FLATTR_PAGES is off",
+                f"{opt_out} and set FLATTR_PAGES = True",
+            )
+        if self.opted_out:
+            return "opts out", opt_out
+        if self.pages_off:
+            return "is a page, and FLATTR_PAGES is off", "set FLATTR_PAGES = True"
+        return None
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
@@ -79,10 +104,11 @@ class UrlChange:
                 f"no 'Flattr_url:' can keep the old URL, which {what}: add the "
                 "old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
+        restore = self._restore() if self.still_there else None
         if self.still_there and self.taken_by is not None:
             why = (
-                "set FLATTR_PAGES = True: it is a page, and FLATTR_PAGES is off"
-                if self.pages_off
+                f"{restore[1]}: it {restore[0]}"
+                if restore is not None
                 else "the build says why it has none"
             )
             return (
@@ -90,6 +116,14 @@ class UrlChange:
                 "to FLATTR_ACCEPT_URL_CHANGES; if not, give it another thing URL "
                 f"(its slug, or its 'Flattr_url:') and give {self.source} its "
                 f"thing back ({why})"
+            )
+        if self.opted_out and restore is not None:
+            # Named before FLATTR_PAGES: switching pages on alone gives an
+            # opted-out page no thing, and the warning would go on.
+            return (
+                f"{self.source} {restore[0]}: {restore[1]} to give it its thing "
+                "back, or add the old URL to FLATTR_ACCEPT_URL_CHANGES "
+                "if it goes without one on purpose"
             )
         if self.pages_off:
             return (
@@ -264,24 +298,34 @@ def unresolved_changes(
     accepted: Collection[str],
     pages: bool,
     page_sources: Callable[[], Collection[str]],
+    opted_out: Callable[[Collection[str]], Collection[str]] | None = None,
 ) -> list[UrlChange]:
     """``changes`` but those whose old URL FLATTR_ACCEPT_URL_CHANGES
     (``accepted``) lets go, each source still in the content folder that is
-    a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off: the
-    setting is why it has no thing, which the build says nowhere else.
+    a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off, and
+    each that ``opted_out`` names marked so: the build says neither
+    anywhere else.
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``. ``page_sources`` gives the source file of every page (the
-    build's generators know them; the command asks Pelican, ``pages_in``),
+    build's generators know them; the command asks Pelican, ``pages_in``);
+    ``opted_out``, of the sources it is given, those whose metadata says
+    'Flattr: no' (only the build, which has read them, knows). Both are
     asked only when a source without a thing is still there.
     """
     changes = [change for change in changes if change.old_url not in accepted]
-    if pages or not any(change.still_there for change in changes):
+    there = {change.source for change in changes if change.still_there}
+    if not there:
         return changes
-    sources = page_sources()
+    pages_off = set() if pages else there.intersection(page_sources())
+    out = set() if opted_out is None else there.intersection(opted_out(there))
     return [
-        dataclasses.replace(change, pages_off=True)
-        if change.still_there and change.source in sources
+        dataclasses.replace(
+            change,
+            pages_off=change.source in pages_off,
+            opted_out=change.source in out,
+        )
+        if change.still_there
         else change
         for change in changes
     ]

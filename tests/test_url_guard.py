@@ -812,14 +812,24 @@ def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
     assert_each_url_its_own(tmp_path, flattr_log)
 
 
-def test_a_source_without_a_thing_is_not_called_gone(tmp_path, flattr_log):
+@pytest.mark.parametrize(
+    ("without_a_thing", "fix"),
+    [
+        ({"status": "draft"}, "give a.md its thing back"),
+        # The build says nothing of an opt-out: the guard names it.
+        ({"flattr": "no"}, "a.md opts out: remove its 'Flattr: no'"),
+    ],
+)
+def test_a_source_without_a_thing_is_not_called_gone(
+    tmp_path, flattr_log, without_a_thing, fix
+):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
-    build(tmp_path, two_articles(flattr="no"), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(**without_a_thing), FLATTR_AUTHORS=AUTHORS)
     (line,) = guard_lines(flattr_log)
     assert line.startswith(
         "pelican-flattr: a.md: still in the content folder but without a thing "
         f"in this build, so its thing {OLD} is orphaned (its flattrs stay with "
-        "that URL). Fix: give a.md its thing back"
+        f"that URL). Fix: {fix}"
     ), line
 
 
@@ -845,7 +855,7 @@ def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(tmp_path, flat
     files["pages/about.md"] = "Title: About\nFlattr: no\n\nAbout us.\n"
     build(tmp_path, files, FLATTR_PAGES=True, **settings)
     (line,) = guard_lines(flattr_log)
-    assert "Fix: give pages/about.md its thing back (the build says why" in line
+    assert "Fix: pages/about.md opts out: remove its 'Flattr: no'" in line
     assert "FLATTR_PAGES" not in line
     # Its URL taken by another source meanwhile: the setting still named.
     taken = UrlChange("pages/about.md", OLD, None, "c.md", True, pages_off=True)
@@ -903,6 +913,75 @@ def test_diff_checks_the_content_folder_as_the_guard_does(
     # A file: once also "no such folder".
     assert main(["diff", str(old), new, "--content", new]) == 2
     assert f"--content {new}: is a file, not a folder" in capsys.readouterr().err
+
+
+def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(tmp_path, flattr_log):
+    # A page given 'Flattr: no' while FLATTR_PAGES was switched off: the fix
+    # named the setting alone, and once it was followed the warning went on,
+    # pointing at the build, which says nothing of an opt-out.
+    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
+    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    files["pages/about.md"] = "Title: About\nFlattr: no\n\nAbout us.\n"
+    orphaned = (
+        "pelican-flattr: pages/about.md: still in the content folder but "
+        "without a thing in this build, so its thing "
+        "https://blog.example.org/pages/about.html is orphaned (its flattrs stay "
+        "with that URL). Fix: pages/about.md "
+    )
+    build(tmp_path, files, FLATTR_PAGES=False, **settings)
+    assert guard_lines(flattr_log) == [
+        orphaned + "opts out, and is a page while FLATTR_PAGES is off: remove "
+        "its 'Flattr: no' and set FLATTR_PAGES = True to give it its thing back, "
+        "or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one "
+        "on purpose"
+    ]
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    assert guard_lines(flattr_log) == [
+        orphaned + "opts out: remove its 'Flattr: no' to give it its thing back, "
+        "or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one "
+        "on purpose"
+    ]
+    # Following it silences the guard.
+    flattr_log.clear()
+    files["pages/about.md"] = "Title: About\n\nAbout us.\n"
+    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    assert guard_lines(flattr_log) == []
+
+
+def _rst_article(*fields):
+    return "\n".join(
+        [
+            "Article A",
+            "#########",
+            "",
+            ":author: Alice",
+            ":date: 2024-03-01 10:00",
+            ":slug: first-slug",
+            *fields,
+            "",
+            "A first paragraph with enough words to be a summary of this piece.",
+            "",
+        ]
+    )
+
+
+def test_an_opted_out_article_whose_url_was_taken_is_told_so(tmp_path, flattr_log):
+    # The opt-out named as the file's reader takes it (a reStructuredText
+    # field here, whatever no-word it holds), not left to the build, which
+    # says nothing of it.
+    build(tmp_path, {"a.rst": _rst_article()}, FLATTR_AUTHORS=AUTHORS)
+    files = {
+        "a.rst": _rst_article(":flattr: off"),
+        "c.md": article("Article C", "Bob", flattr_url=OLD),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: a.rst: still in the content folder")
+    assert line.endswith(
+        "give a.rst its thing back (remove its ':flattr: no': it opts out)"
+    ), line
 
 
 PAGE_FIX = (
