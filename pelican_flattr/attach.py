@@ -39,6 +39,7 @@ from .resolve import (
 )
 from .settings import FlattrSettings, shown_author
 from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
+from .url_guard import BaselineError, load_baseline
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -508,13 +509,66 @@ def warn_about_unknown_authors() -> None:
             )
         )
         return
+    left_behind = _things_left_behind(unknown)
     for key in sorted(unknown):
+        count = left_behind.get(key)
+        if count:
+            # Spelt right: its author's content was deleted, or failed to
+            # read (which Pelican said). No mistake in the settings, so a
+            # warning that fails no strict build; the guard reports each
+            # thing URL that vanished.
+            logger.warning(
+                "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+                "site any more: the last build gave its owner %d thing%s that "
+                "this build lacks (deleted, or failed to read); take the key out "
+                "once the author's content is gone for good",
+                shown_author(key),
+                count,
+                "" if count == 1 else "s",
+            )
+            continue
         # Under FLATTR_STRICT an error: a typo gives that author's things
         # to another.
         build.warn(
             f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
             "(by name or slug); check its spelling"
         )
+
+
+def _things_left_behind(keys: set[str]) -> dict[str, int]:
+    """For each of ``keys`` (``FLATTR_AUTHORS`` keys that name no author of
+    this build), how many things the URL guard's baseline, the last
+    build's, gives its owner whose source has no thing in this build: a
+    misspelt key matched no author then either, so its owner has none.
+
+    Read only when a key names no author, and line by line, keeping only
+    the entries of those owners. Owners are compared as the baseline holds
+    them: an email owner by its hash.
+    """
+    state = build.current
+    settings = state.settings
+    if settings is None or not settings.url_guard:
+        return {}
+    owners = {
+        key: settings.authors[key].value for key in keys if key in settings.authors
+    }
+    wanted = set(owners.values())
+    path = settings.url_baseline_path
+    if not wanted or file_problem(path) is not None:
+        return {}  # no baseline to read: the guard says why
+    try:
+        entries = load_baseline(path, keep=lambda entry: entry.get("owner") in wanted)
+    except BaselineError:
+        return {}  # the guard reports it
+    # By source alone: a source that has a thing of another owner now was
+    # not left behind; its author's name, or the key, was changed, and a
+    # key edited into a typo must still be called one.
+    kept = {ct.source for ct in state.content_things} | state.things_inside.keys()
+    gone: dict[str, int] = {}
+    for entry in entries:
+        if entry["source"] not in kept:
+            gone[entry["owner"]] = gone.get(entry["owner"], 0) + 1
+    return {key: gone.get(owner, 0) for key, owner in owners.items()}
 
 
 def _warn_about_authors_named_by_their_address(

@@ -11,6 +11,7 @@ import pytest
 from conftest import (
     SITEURL,
     article,
+    build,
     flattr_buttons,
     manifest_things,
     og,
@@ -828,6 +829,87 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     quiet = site(files, FLATTR_AUTHORS={"bob": "bob_f", "Alice": "alice"})
     assert manifest_things(quiet)["p.md"]["owner"]["value"] == "bob_f"
     assert _messages(flattr_log, "names no author") == warnings
+
+
+GONE_AUTHORS = {"Alice": "alice", "Bob Builder": "email:bob.builder@example.org"}
+BOB_GONE = (
+    "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this site "
+    "any more: the last build gave its owner 1 thing that this build lacks "
+    "(deleted, or failed to read); take the key out once the author's content "
+    "is gone for good"
+)
+
+
+def _gone_author_files():
+    return {
+        "a.md": article("A post by Alice", "Alice", slug="a"),
+        "b.md": article("A post by Bob", "Bob Builder", slug="shelves"),
+    }
+
+
+def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
+    tmp_path, flattr_log
+):
+    # Bob's only article deleted, its removal accepted: his key was spelt
+    # right, and matched in the last build, whose URL baseline gives his
+    # owner a thing. Once called a misspelling, which failed a strict
+    # (publish) build that has nothing wrong.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    (tmp_path / "content" / "b.md").unlink()
+    flattr_log.clear()
+    settings = {
+        "FLATTR_AUTHORS": GONE_AUTHORS,
+        "FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/shelves.html"],
+    }
+    build(tmp_path, {}, FLATTR_STRICT=True, **settings)
+    assert [r.getMessage() for r in flattr_log.records] == [BOB_GONE]
+    # That build's baseline holds nothing of Bob's: the key is one that
+    # names nobody, as a misspelt one, and fails the next strict build.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, {}, FLATTR_STRICT=True, **settings)
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
+        "site (by name or slug); check its spelling"
+    ]
+
+
+def test_a_key_whose_authors_article_failed_to_read_is_no_misspelling(
+    tmp_path, flattr_log
+):
+    # Pelican cannot read b.md now: the guard reports its thing URL on every
+    # build, and the key is said to have lost its content, not misspelt.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    broken = article("A post by Bob", "Bob Builder", slug="shelves")
+    broken = broken.replace("Date: 2024-03-01 10:00", "Date: the day after")
+    for _ in range(2):
+        flattr_log.clear()
+        build(tmp_path, {"b.md": broken}, FLATTR_AUTHORS=GONE_AUTHORS)
+        assert _messages(flattr_log, "FLATTR_AUTHORS[") == [BOB_GONE]
+        assert _messages(flattr_log, "b.md: still in the content folder")
+        # The owner is an address: the baseline, and so every message,
+        # holds its hash alone.
+        assert not any("@" in r.getMessage() for r in flattr_log.records)
+
+
+def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
+    # The owner's thing of the last build is still there, now the site
+    # owner's: the key, not the content, changed.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    flattr_log.clear()
+    typo = {"Alice": "alice", "Bob Bulder": GONE_AUTHORS["Bob Builder"]}
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            {},
+            FLATTR_AUTHORS=typo,
+            FLATTR_USERNAME="hackspace",
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this "
+        "site (by name or slug); check its spelling"
+    ]
 
 
 def test_an_author_key_matches_every_spelling_pelican_takes_for_that_author(
