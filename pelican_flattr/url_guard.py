@@ -360,6 +360,32 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
     return {os.path.normpath(name) for name in found}
 
 
+def opted_out_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> set[str]:
+    """Those of ``sources`` in the content folder ``folder`` whose metadata
+    says 'Flattr: no', read with Pelican's readers and ``settings``
+    (``DEFAULT_METADATA`` too), as the build read them: ``opted_out`` for
+    ``unresolved_changes`` in ``pelican-flattr diff --settings``.
+
+    A file no reader here can read (a plugin's extension) opts nothing out.
+    """
+    from pelican.readers import Readers
+
+    from .resolve import opts_out
+
+    readers = Readers(settings)
+    found = set()
+    for source in sources:
+        try:
+            metadata = readers.read_file(base_path=folder, path=source).metadata
+        except Exception:  # Pelican's code, given any file: said by the build
+            continue
+        if opts_out(metadata):
+            found.add(source)
+    return found
+
+
 def _compare_urls(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
@@ -866,6 +892,7 @@ def run_diff(args: Any) -> int:
                 accepted_urls,
                 pages,
                 lambda: pages_in(settings, content),
+                functools.partial(opted_out_in, settings, content),
             )
         except Exception as error:  # Pelican's code, given the user's settings
             from .identifiers import redact_addresses
@@ -888,6 +915,7 @@ def run_diff(args: Any) -> int:
                             "taken_by": c.taken_by,
                             "still_there": c.still_there,
                             "pages_off": c.pages_off,
+                            "opted_out": c.opted_out,
                             "fix": fix(c),
                         }
                         for c in diff.url_changes

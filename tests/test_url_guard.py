@@ -915,13 +915,17 @@ def test_diff_checks_the_content_folder_as_the_guard_does(
     assert f"--content {new}: is a file, not a folder" in capsys.readouterr().err
 
 
-def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(tmp_path, flattr_log):
+def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(
+    tmp_path, flattr_log, capsys
+):
     # A page given 'Flattr: no' while FLATTR_PAGES was switched off: the fix
     # named the setting alone, and once it was followed the warning went on,
     # pointing at the build, which says nothing of an opt-out.
     files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
-    build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    output = build(tmp_path, files, FLATTR_PAGES=True, **settings)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
     files["pages/about.md"] = "Title: About\nFlattr: no\n\nAbout us.\n"
     orphaned = (
         "pelican-flattr: pages/about.md: still in the content folder but "
@@ -929,13 +933,23 @@ def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(tmp_path, flattr_
         "https://blog.example.org/pages/about.html is orphaned (its flattrs stay "
         "with that URL). Fix: pages/about.md "
     )
+    fix = (
+        "opts out, and is a page while FLATTR_PAGES is off: remove its "
+        "'Flattr: no' and set FLATTR_PAGES = True to give it its thing back, or "
+        "add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one on "
+        "purpose"
+    )
     build(tmp_path, files, FLATTR_PAGES=False, **settings)
-    assert guard_lines(flattr_log) == [
-        orphaned + "opts out, and is a page while FLATTR_PAGES is off: remove "
-        "its 'Flattr: no' and set FLATTR_PAGES = True to give it its thing back, "
-        "or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one "
-        "on purpose"
-    ]
+    assert guard_lines(flattr_log) == [orphaned + fix]
+    # The diff, given the settings, reads the file as the build did.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\nFLATTR_PAGES = False\n', encoding="utf-8")
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert (change["pages_off"], change["opted_out"]) == (True, True)
+    assert change["fix"] == "pages/about.md " + fix
     flattr_log.clear()
     build(tmp_path, files, FLATTR_PAGES=True, **settings)
     assert guard_lines(flattr_log) == [
