@@ -531,7 +531,8 @@ def warn_about_unknown_authors() -> None:
         # to another.
         build.warn(
             f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
-            "(by name or slug); check its spelling"
+            "(by name or slug); check its spelling, or take it out if"
+            " the author has no content left"
         )
 
 

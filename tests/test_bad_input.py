@@ -799,7 +799,8 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
     site(files, FLATTR_AUTHORS={**authors, "Bob": "bob"})
     assert _messages(flattr_log, "FLATTR_AUTHORS") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
-        "(by name or slug); check its spelling"
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ]
 
 
@@ -815,11 +816,14 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     # Alice has no article here either.
     assert warnings == [
         "pelican-flattr: FLATTR_AUTHORS['Alice'] names no author of this site "
-        "(by name or slug); check its spelling",
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Carol Chan'] names no author of this site "
-        "(by name or slug); check its spelling",
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "
-        "(by name or slug); check its spelling",
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left",
     ]
     # A key may be an author's slug, and an author of drafts only is known.
     files = {
@@ -870,7 +874,8 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
         build(tmp_path, {}, FLATTR_STRICT=True, **settings)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
-        "site (by name or slug); check its spelling"
+        "site (by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ]
 
 
@@ -908,7 +913,8 @@ def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
         )
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this "
-        "site (by name or slug); check its spelling"
+        "site (by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ]
 
 
@@ -994,7 +1000,8 @@ def test_two_author_keys_for_one_author_may_split_their_things(site, flattr_log)
     ]
     assert _messages(flattr_log, "names no author") == [
         "pelican-flattr: FLATTR_AUTHORS['bob b'] names no author of this site "
-        "(by name or slug); check its spelling"
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ]
 
 
@@ -1026,7 +1033,8 @@ def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
         )
     assert _messages(flattr_log, "names no author") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this site "
-        "(by name or slug); check its spelling"
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ]
 
 
@@ -1259,7 +1267,8 @@ def test_an_author_named_by_an_address_is_never_repeated(site, flattr_log):
     )
     assert (
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this site "
-        "(by name or slug); check its spelling"
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
     ) in messages
     assert any("e.md has no Flattr owner ('[address]':" in m for m in messages)
     assert not any("@" in message for message in messages)
@@ -1392,7 +1401,8 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     site(files, FLATTR_AUTHORS={"carol@example.org": "email:carol@example.org"})
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this "
-        "site (by name or slug); check its spelling",
+        "site (by name or slug); check its spelling, or take it out if"
+        " the author has no content left",
     ]
 
 

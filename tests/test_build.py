@@ -893,7 +893,8 @@ def test_i18n_subsites_warn_once_of_an_author_no_language_knows(tmp_path, untran
     assert (messages, status) == (
         [
             "pelican-flattr: FLATTR_AUTHORS['Nobody'] names no author of this "
-            "site (by name or slug); check its spelling"
+            "site (by name or slug); check its spelling, or take it out if"
+            " the author has no content left"
         ],
         0,
     )
