@@ -177,9 +177,11 @@ _ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
 # as one (%62%6F%62.de), encoded once or more ("%25C3"). Only escapes of what
 # a domain holds (letters, digits, "-", ".", "_" and the bytes of UTF-8
 # characters): a separator after it, plain or encoded ("&", "%26", "%3D"),
-# or a broken escape ("%ZZ") starts the text that follows, left as it is.
+# or a broken escape ("%ZZ") starts the text that follows, left as it is;
+# so does a "/" or ":", as after a plain "@" (a message naming the file
+# "carol%40example.org/notes.md: ..." keeps "/notes.md:").
 _ENCODED_DOMAIN = re.compile(
-    r"(?:[^\s'\"<>&?=%]"
+    r"(?:[^\s'\"<>&?=%/:]"
     r"|%(?:25)*(?:[89A-Fa-f][0-9A-Fa-f]|2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]"
     r"|5[Ff]))+"
 )

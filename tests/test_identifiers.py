@@ -225,7 +225,7 @@ _DOMAIN_ESCAPE = (
     r"|5[Ff])"
 )
 _ONE_REGEX_ENCODED = re.compile(
-    rf"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40(?:[^\s'\"<>&?=%]|{_DOMAIN_ESCAPE})+"
+    rf"[^\s'\"<>()\[\],;:/&?=]+%(?:25)?40(?:[^\s'\"<>&?=%/:]|{_DOMAIN_ESCAPE})+"
 )
 
 
@@ -272,6 +272,8 @@ def test_redaction_finds_what_one_regular_expression_finds(text):
         ("<bob%40%C3%BCber.de>, then", "<[address]>, then"),
         ("bob%40%62%6F%62%2E%64%65%ZZ", "[address]%ZZ"),
         ("bob%40%62%6F%62%2E%64%65%", "[address]%"),
+        # A path or a message goes on after a "/" or a ":", as after "@".
+        ("bob%40%C3%BCber.de/notes.md: a", "[address]/notes.md: a"),
         # The full-width and the small "@", percent-encoded, in any case.
         ("bob%EF%BC%A0%C3%BCber.de", "[address]"),
         ("_event=bob%25ef%25bc%25a0%25C3%25BCber.de&x=1", "_event=[address]&x=1"),
