@@ -451,7 +451,8 @@ def warn_about_addresses_in_things() -> None:
     email owner of this build's things (its own or another's):
 
     * in the file's path: a folder named after an author's address
-      (``content/carol@example.org/notes.md``), which the manifest and the
+      (``content/carol@example.org/notes.md``, or ``carol%40example.org``
+      as a file name may spell it), which the manifest and the
       URL baseline record, as Pelican publishes a folder's name as a
       category's by default;
     * in the thing's title, description or tags, or its URL: an article
@@ -477,7 +478,7 @@ def warn_about_addresses_in_things() -> None:
         (
             ct
             for ct in things
-            if "@" in ct.source
+            if _may_hold_address(ct.source)
             or ct.source in open_graph_texts
             or _texts_with_at_sign(ct.thing, site_tags)
         ),
@@ -511,7 +512,7 @@ def warn_about_addresses_in_things() -> None:
     for content_thing in named:
         source = content_thing.source
         # The log hides the address in the path it names.
-        path_holds_one = "@" in source and holds_an_owner_address(source)
+        path_holds_one = _may_hold_address(source) and holds_an_owner_address(source)
         if path_holds_one:
             build.warn(
                 f"{source}: the path of this source file holds the plain email "
@@ -575,6 +576,13 @@ def holds_address_of(text: str, digests: Collection[str]) -> bool:
     )
 
 
+def _may_hold_address(text: str) -> bool:
+    """Whether ``text`` holds an "@" as ``holds_address_of`` finds one: as
+    it is, or percent-encoded (a file named ``carol%40example.org.md``,
+    which the manifest records so)."""
+    return "@" in text or "%40" in text
+
+
 def _texts_with_at_sign(
     thing: Thing, site_tags: frozenset[str]
 ) -> list[tuple[str, str]]:
@@ -590,7 +598,7 @@ def _texts_with_at_sign(
     ]
     if own_tags:
         texts.append(("tags", ",".join(own_tags)))
-    if "@" in thing.url or "%40" in thing.url:
+    if _may_hold_address(thing.url):
         texts.append(("URL", unquote(thing.url)))
     return texts
 

@@ -1678,21 +1678,28 @@ def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_lo
 
     files = {
         "carol@example.org/notes.md": article("Notes", "Carol", slug="notes"),
+        # Percent-encoded, as the manifest records it too: it was let by.
+        "carol%40example.org/more.md": article("More", "Alice", slug="more"),
         # Another address, of no owner here: a path like any other.
         "dan@example.org/post.md": article("Post", "Alice", slug="post"),
+        "dan%40example.org/also.md": article("Also", "Alice", slug="also"),
     }
     authors = {"Carol": "email:carol@example.org", "Alice": "alice"}
-    build(tmp_path, files, FLATTR_AUTHORS=authors, USE_FOLDER_AS_CATEGORY=False)
+    output = build(
+        tmp_path, files, FLATTR_AUTHORS=authors, USE_FOLDER_AS_CATEGORY=False
+    )
     said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
     assert said == [
         (
             "WARNING",
-            "pelican-flattr: [address]/notes.md: the path of this source file "
+            f"pelican-flattr: [address]/{name}.md: the path of this source file "
             "holds the plain email address of an owner, which the manifest and "
             "the URL baseline publish with it (as Pelican does a folder's name, "
             "for its category): rename the file or its folder",
         )
+        for name in ("more", "notes")
     ]
+    assert "carol%40example.org/more.md" in manifest_things(output)
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
         build(tmp_path / "strict", files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
