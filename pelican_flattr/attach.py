@@ -24,6 +24,7 @@ from .privacy import (
     fields_that_may_hold_addresses,
     hide_owner_addresses,
     holds_address_of,
+    markup_that_may_hold_addresses,
     published_sources,
 )
 from .resolve import (
@@ -223,6 +224,9 @@ def attach_things(generators: list[Any]) -> None:
         state.content_things.append(content_thing)
         if outcome.open_graph_texts:
             state.open_graph_texts[source] = outcome.open_graph_texts
+        markup = markup_that_may_hold_addresses(content, content_thing.thing)
+        if markup:
+            state.markup_texts[source] = markup
         if is_article:
             key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing

@@ -126,6 +126,9 @@ class BuildState:
     open_graph_texts: dict[str, tuple[tuple[str, str], ...]] = field(
         default_factory=dict
     )
+    # Source -> its title's and Summary's HTML, where it may hold an address
+    # (see privacy.markup_that_may_hold_addresses).
+    markup_texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     page: PageRender = field(default_factory=lambda: PageRender())
     # Feeds: article.url -> its thing, and the feed files that carry it.

@@ -9,6 +9,7 @@ holds one.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -461,14 +462,19 @@ def warn_about_addresses_in_things() -> None:
       the page's head and button, the feeds and the manifest carry, and
       which sends it to Flattr;
     * in what only the page's Open Graph tags add: its image's URL (a
-      folder named by the address), and an article's category.
+      folder named by the address), and an article's category;
+    * in the HTML of its title or ``Summary`` as Pelican publishes it, on
+      its pages and in the feeds: a ``mailto:`` link's target, which the
+      thing's plain text leaves out.
 
     Either way the build said nothing, and only the audit found it. Only
-    things with an "@" in one of these are read.
+    things with an "@" in one of these are read. The body is not: an
+    address written there is the author's to publish.
     """
     things = build.current.content_things
     settings = build.current.settings
     open_graph_texts = build.current.open_graph_texts
+    markup = build.current.markup_texts
     # FLATTR_TAGS go to every thing: said once, of the setting, below. As
     # things hold them: cleaned, and one of each in any letter case.
     site_tags = frozenset(
@@ -480,6 +486,7 @@ def warn_about_addresses_in_things() -> None:
             for ct in things
             if _may_hold_address(ct.source)
             or ct.source in open_graph_texts
+            or ct.source in markup
             or _texts_with_at_sign(ct.thing, site_tags)
         ),
         key=lambda ct: ct.source,
@@ -525,6 +532,13 @@ def warn_about_addresses_in_things() -> None:
             for name, text in _texts_with_at_sign(content_thing.thing, site_tags)
             if holds_an_owner_address(text)
         ]
+        # Said of the thing's field already, which its HTML is made into.
+        in_markup = [
+            name
+            for name, text in markup.get(source, ())
+            if _PLAIN_FIELD[name] not in fields
+            and any(holds_an_owner_address(seen) for seen in _as_shown(text))
+        ]
         if fields:
             advice = 'write the address another way ("carol at example dot org")'
             if "description" in fields:
@@ -536,6 +550,15 @@ def warn_about_addresses_in_things() -> None:
                 "address of an owner, which its page shows and its auto-submit "
                 "URL sends to Flattr, in the page's head and button, the feeds "
                 f"and the manifest: {advice}"
+            )
+        if in_markup:
+            verb = "hold" if len(in_markup) > 1 else "holds"
+            build.warn(
+                f"{source}: the HTML of the {build.listed(in_markup)} of this "
+                f"content {verb} the plain email address of an owner (in a "
+                "link, perhaps), which Pelican publishes as it is, where the "
+                "theme or the feeds show it: write the address another way, or "
+                "leave it out"
             )
         fields = [
             name
@@ -559,6 +582,44 @@ def warn_about_addresses_in_things() -> None:
                 "it out"
             )
     build.fail_if_strict()
+
+
+# A content's fields whose HTML Pelican publishes as written (the title,
+# and FORMATTED_FIELDS' summary), and the field of the thing made from each.
+_PLAIN_FIELD = {"title": "title", "summary": "description"}
+
+
+def markup_that_may_hold_addresses(
+    content: Any, thing: Thing
+) -> tuple[tuple[str, str], ...]:
+    """The HTML of the title and ``Summary`` of ``content``, whose thing is
+    ``thing``, where it may hold an address the thing's plain text leaves
+    out (in an attribute, or past the cut): (field, HTML) for each with an
+    "@", as it is, percent-encoded (a link's ``mailto:carol%40example.org``)
+    or as a character reference (Markdown spells a ``mailto:`` autolink's
+    every letter so).
+
+    A title that is the thing's own (the very object: plain text, not cut)
+    is not read again, nor is a summary Pelican cuts from the body.
+    """
+    texts: tuple[tuple[str, str], ...] = ()
+    title = getattr(content, "title", None)
+    if title is not thing.title and _may_hold_address_in_markup(title):
+        texts += (("title", title),)
+    summary = content.metadata.get("summary")
+    if summary is not None and _may_hold_address_in_markup(summary):
+        texts += (("summary", summary),)
+    return texts
+
+
+def _may_hold_address_in_markup(text: object) -> bool:
+    """``_may_hold_address``, or a character reference ("&#64;") in it."""
+    return isinstance(text, str) and (_may_hold_address(text) or "&" in text)
+
+
+def _as_shown(markup: str) -> list[str]:
+    """``markup``, and the text its character references stand for."""
+    return [markup, html.unescape(markup)] if "&" in markup else [markup]
 
 
 def holds_address_of(text: str, digests: Collection[str]) -> bool:

@@ -1910,6 +1910,106 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     ]
 
 
+def test_an_owner_address_in_the_html_of_a_title_or_summary_is_named(
+    tmp_path, flattr_log
+):
+    """A Summary's link to another author's address: the thing's
+    description is plain text, without the link's target, and the build
+    said nothing (strict or not) while Pelican published the summary's
+    HTML in the feeds, and the audit failed the site. A title's HTML, which
+    Pelican prints as written, too. The body is not read."""
+    from conftest import build
+
+    mailto = "mailto:zed.hidden@example.com"
+    files = {
+        "zed.md": article("Zed post", "Zed"),
+        "contact.md": article(
+            "Contact", "Alice", summary=f'write to <a href="{mailto}">Zed</a>'
+        ),
+        # Percent-encoded, and as a character reference.
+        "encoded.md": article(
+            "Encoded",
+            "Alice",
+            summary="write to [Zed](mailto:zed.hidden%40example.com)",
+        ),
+        "reference.md": article(
+            "Reference",
+            "Alice",
+            summary='write to <a href="mailto:zed.hidden&#64;example.com">Zed</a>',
+        ),
+        # Past what the thing's description keeps (1,000 characters).
+        "long.md": article(
+            "Long", "Alice", summary="word " * 220 + "and zed.hidden@example.com"
+        ),
+        "title.md": article(f'Write to <a href="{mailto}">Zed</a>', "Alice"),
+        # Said of the description, as before: not twice.
+        "text.md": article("Text", "Alice", summary="write to zed.hidden@example.com"),
+        # An address of no owner, and one in the body.
+        "desk.md": article(
+            "Desk", "Alice", summary='<a href="mailto:desk@example.org">us</a>'
+        ),
+        "body.md": article(
+            "Body",
+            "Alice",
+            summary="Nothing here.",
+            body=f'Write to <a href="{mailto}">Zed</a> for more.',
+        ),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Zed": "email:zed.hidden@example.com", "Alice": "alice"},
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    }
+    output = build(tmp_path, files, **settings)
+    tail = (
+        "the plain email address of an owner (in a link, perhaps), which "
+        "Pelican publishes as it is, where the theme or the feeds show it: "
+        "write the address another way, or leave it out"
+    )
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    assert said == [
+        (
+            "WARNING",
+            f"pelican-flattr: {name}: the HTML of the {field} of this content "
+            f"holds {tail}",
+        )
+        for name, field in (
+            ("contact.md", "summary"),
+            ("encoded.md", "summary"),
+            ("long.md", "summary"),
+            ("reference.md", "summary"),
+        )
+    ] + [
+        (
+            "WARNING",
+            "pelican-flattr: text.md: the description of this content holds the "
+            "plain email address of an owner, which its page shows and its "
+            "auto-submit URL sends to Flattr, in the page's head and button, the "
+            'feeds and the manifest: write the address another way ("carol at '
+            'example dot org"), or give the content a Summary without it',
+        ),
+        (
+            "WARNING",
+            f"pelican-flattr: title.md: the HTML of the title of this content "
+            f"holds {tail}",
+        ),
+    ]
+    # What the warnings are about.
+    import feedparser
+
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    summaries = {entry.title: entry.summary for entry in feed.entries}
+    assert f'href="{mailto}"' in summaries["Contact"]
+    assert page(output / "write-to-zed.html").find("a", href=mailto)
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_STRICT=True, **settings)
+    assert any(
+        r.levelname == "ERROR"
+        and "contact.md: the HTML of the summary" in r.getMessage()
+        for r in flattr_log.records
+    )
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
