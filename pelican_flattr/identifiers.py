@@ -152,6 +152,12 @@ _LOCALE_WITH_MODIFIER = re.compile(
 )
 
 
+def is_locale_with_modifier(text: str) -> bool:
+    """Whether ``text`` is a gettext locale with a modifier (``sr@latin``),
+    whose "@" is no address's."""
+    return _LOCALE_WITH_MODIFIER.fullmatch(text.strip()) is not None
+
+
 def redact_addresses(text: str) -> str:
     """``text`` with everything shaped like an email address replaced by
     ``[address]``: for log lines and messages that repeat what a settings

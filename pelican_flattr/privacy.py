@@ -28,6 +28,7 @@ from .identifiers import (
     IdentifierError,
     hash_email,
     holds_at_sign,
+    is_locale_with_modifier,
     parse_owner,
     redact_encoded_addresses,
 )
@@ -155,7 +156,12 @@ def fields_that_may_hold_addresses(metadata: dict[str, Any]) -> list[str]:
         names.append(OWNER)
     for name in _WORD_FIELDS:  # a loop: a comprehension cost ~2 µs a file
         value = metadata.get(name)
-        if value is not None and holds_at_sign(str(value)):
+        # A language's gettext modifier (sr@latin) is no address.
+        if (
+            value is not None
+            and holds_at_sign(text := str(value))
+            and (name != LANGUAGE_METADATA or not is_locale_with_modifier(text))
+        ):
             names.append(name)
     return names
 

@@ -313,6 +313,26 @@ def test_a_locale_with_a_script_or_modifier_is_the_pages_language(
         assert warnings == []
 
 
+@pytest.mark.parametrize(
+    "value, language", [("sr@latin", "sr_RS"), ("ca_ES@valencia", "ca_ES")]
+)
+def test_flattr_language_with_a_gettext_modifier_is_no_address(site, value, language):
+    # The "@" of a modifier was taken for an address as the file was read,
+    # and the field hidden: the article lost its button as "'[address
+    # hidden]', which Flattr has no code for". An address there still is.
+    output = site(
+        {
+            "a.md": article("Some article", "Alice", flattr_language=value),
+            "b.md": article("Another", "Alice", flattr_language="carol@example.org"),
+        },
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output)
+    assert things["a.md"]["language"] == language
+    assert "b.md" not in things
+    assert "carol@example.org" not in (output / "flattr-manifest.json").read_text()
+
+
 def test_description_is_pelicans_summary_by_paragraphs_and_without_a_toc(site):
     body = """
         Only the first paragraph is the summary.
