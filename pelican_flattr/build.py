@@ -35,6 +35,7 @@ from .manifest import (
 )
 from .resolve import (
     ContentThing,
+    default_language_warning,
     settings_metadata_problems,
     unknown_default_fields,
 )
@@ -332,6 +333,9 @@ def start_build(pelican: Any) -> None:
             warn(message)
         for message in unknown_default_fields(pelican.settings):
             warn(message)
+        language_warning = default_language_warning(pelican.settings)
+        if language_warning is not None:
+            logger.warning("pelican-flattr: %s", language_warning)
     # Each language's site of i18n_subsites may set either of its own.
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)

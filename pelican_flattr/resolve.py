@@ -178,6 +178,21 @@ def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def default_language_warning(settings: Mapping[str, Any]) -> str | None:
+    """What to say, once for the setting, of a ``flattr_language`` in
+    ``DEFAULT_METADATA`` whose region Flattr has no code with: a warning
+    each article would otherwise repeat (see ``_language``), and, as for
+    the field in a file, one that fails no strict build."""
+    defaults = settings.get("DEFAULT_METADATA")
+    if not isinstance(defaults, Mapping):
+        return None
+    try:
+        warning = _explicit_language(defaults)[1]
+    except _FieldError:  # settings_metadata_problems reports it
+        return None
+    return None if warning is None else f"DEFAULT_METADATA: {warning}"
+
+
 def from_defaults(
     metadata: Mapping[str, Any], name: str, defaults: Mapping[str, Any]
 ) -> bool:
@@ -364,6 +379,14 @@ def _language(
     is why it is the default; a warning about ``flattr_language``."""
     explicit, warning = _explicit_language(content.metadata)
     if explicit is not None:
+        if warning is not None:
+            defaults = (getattr(content, "settings", None) or {}).get(
+                "DEFAULT_METADATA"
+            )
+            if isinstance(defaults, Mapping) and from_defaults(
+                content.metadata, LANGUAGE, defaults
+            ):
+                warning = None  # said once, of the setting (default_language_warning)
         return explicit, None, warning
     lang = getattr(content, "lang", None)
     if not lang:

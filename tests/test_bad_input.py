@@ -710,6 +710,30 @@ def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
     assert not any(r.levelname == "ERROR" for r in flattr_log.records)
 
 
+def test_a_default_language_region_flattr_lacks_is_warned_of_once(site, flattr_log):
+    # Every article has DEFAULT_METADATA's value: the warning is the
+    # setting's, said once, not each article's; a file's own still is.
+    files = {f"post{i}.md": article(f"Post {i}", "Alice") for i in range(3)}
+    files["own.md"] = article("Swiss post", "Alice", flattr_language="de_CH")
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
+        DEFAULT_METADATA={"Flattr_language": "de_AT"},
+    )
+    things = manifest_things(output)
+    assert {thing["language"] for thing in things.values()} == {"de_DE"}
+    assert len(things) == 4
+    assert _messages(flattr_log, "flattr_language") == [
+        "pelican-flattr: DEFAULT_METADATA: metadata 'flattr_language' is 'de_AT', "
+        "but Flattr has no code with the region AT: the thing has de_DE, its "
+        "code for the language",
+        "pelican-flattr: own.md: metadata 'flattr_language' is 'de_CH', but "
+        "Flattr has no code with the region CH: the thing has de_DE, its code "
+        "for the language",
+    ]
+
+
 def test_a_lang_that_is_no_language_tag_gets_the_default_language(site, flattr_log):
     files = {"junk.md": article("Junk language", "Alice", lang='de_DE"><x>')}
     output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_LANGUAGE="sv_SE")
