@@ -654,14 +654,17 @@ def _texts_with_at_sign(
     thing: Thing, site_tags: frozenset[str]
 ) -> list[tuple[str, str]]:
     """The fields of ``thing`` that Flattr is told, by name, that hold an
-    "@": the few where an address may be. Its tags but ``site_tags``."""
+    "@", plain or percent-encoded: the few where an address may be. Its
+    tags but ``site_tags``."""
     texts = []
-    if "@" in thing.title:
+    if _may_hold_address(thing.title):
         texts.append(("title", thing.title))
-    if b"@" in thing.description_utf8:
+    if b"@" in thing.description_utf8 or b"%40" in thing.description_utf8:
         texts.append(("description", thing.description))
     own_tags = [
-        tag for tag in thing.tags if "@" in tag and tag.casefold() not in site_tags
+        tag
+        for tag in thing.tags
+        if _may_hold_address(tag) and tag.casefold() not in site_tags
     ]
     if own_tags:
         texts.append(("tags", ",".join(own_tags)))

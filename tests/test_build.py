@@ -1889,6 +1889,8 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
             "u.md": article("Slugged", "Carol", slug="carol@example.org"),
             # What a reader does not see hides nothing: "car-ol" at most.
             "v.md": article("Mail car\u00adol@example.org", "Carol", slug="v"),
+            # Percent-encoded, as the audit finds it too.
+            "w.md": article("Mail carol%40example.org", "Carol", slug="w"),
         },
         FLATTR_AUTHORS={"Carol": authors["Carol"]},
     )
@@ -1897,7 +1899,12 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
         "email address of an owner, which its page shows and its auto-submit "
         "URL sends to Flattr, in the page's head and button, the feeds and the "
         'manifest: write the address another way ("carol at example dot org")'
-        for name, field in (("t.md", "title"), ("u.md", "URL"), ("v.md", "title"))
+        for name, field in (
+            ("t.md", "title"),
+            ("u.md", "URL"),
+            ("v.md", "title"),
+            ("w.md", "title"),
+        )
     ]
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
