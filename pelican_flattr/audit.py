@@ -369,6 +369,42 @@ def _loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
     return None
 
 
+# The fields of a thing, by the auto-submit parameter that sends each.
+_PARAMETER_FIELDS = {
+    "url": "thing URL",
+    "user_id": "owner",
+    "owner": "owner",
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "language": "language",
+    "tags": "tags",
+    "hidden": "hidden",
+}
+
+
+def _sent_otherwise(href: str, auto: str) -> str:
+    """The fields of a thing the auto-submit URL ``href`` sends otherwise
+    than ``auto`` ("owner", "owner, title and tags"), or "" when none."""
+    sent, own = _query(href), _query(auto)
+    names = list(
+        dict.fromkeys(
+            _PARAMETER_FIELDS.get(key, key)
+            for key in [*own, *sent]
+            if sent.get(key) != own.get(key)
+        )
+    )
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    """Each parameter of ``url``'s query -> its values, in order."""
+    values: dict[str, list[str]] = {}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        values.setdefault(key, []).append(value)
+    return values
+
+
 def _is_embedded(button: Mapping[str, str]) -> bool:
     """True for an embedded button, which load.js turns into Flattr's and
     which links its thing URL; a plain one links the auto-submit URL."""
@@ -472,10 +508,7 @@ class _Auditor:
                 "tags": ("tags", ",".join(thing["tags"])),
                 "hidden": ("hidden", "1" if thing["hidden"] else ""),
             }
-            sent: dict[str, list[str]] = {}
-            query = urlsplit(thing["auto_submit_url"]).query
-            for key, value in parse_qsl(query, keep_blank_values=True):
-                sent.setdefault(key, []).append(value)
+            sent = _query(thing["auto_submit_url"])
             for key in [*fields, *(key for key in sent if key not in fields)]:
                 # Another owner's parameter (user_id beside owner) is the
                 # owner's field too.
@@ -824,6 +857,12 @@ class _Auditor:
                 candidate = self.by_url[next(iter(known))]
                 if self.entry_page(bare) in (None, candidate["page"]):
                     thing = candidate
+            if thing is not None and self.feed_payment_links:
+                if payments == [thing["auto_submit_url"]]:
+                    self.feeds_seen.add((thing["url"], relative))
+                else:
+                    self.check_entry_link(relative, link, payments, thing)
+                continue
             for href in payments:
                 if href not in self.by_auto_submit_url:
                     self.problem(
@@ -850,24 +889,57 @@ class _Auditor:
                         "from an earlier build?)",
                     )
                 continue
-            if thing is None:
-                if known:
-                    # Readers of this entry would pay another article's owner.
-                    self.problem(
-                        relative,
-                        f"the entry {link} has a payment link to the thing of "
-                        f"{sorted(known)[0]}, which is not this entry's",
-                        "no payment link to another article's thing",
-                    )
-                continue
-            if payments != [thing["auto_submit_url"]]:
+            if known:
+                # Readers of this entry would pay another article's owner.
                 self.problem(
                     relative,
-                    f"the entry {link} has {len(payments)} payment links",
-                    f"exactly one, to {thing['auto_submit_url']}",
+                    f"the entry {link} has a payment link to the thing of "
+                    f"{sorted(known)[0]}, which is not this entry's",
+                    "no payment link to another article's thing",
                 )
-            else:
-                self.feeds_seen.add((thing["url"], relative))
+
+    def check_entry_link(
+        self, relative: str, link: str, payments: list[str], thing: Mapping[str, Any]
+    ) -> None:
+        """Say, in one problem, what is wrong with the payment links
+        ``payments`` of the entry ``link`` of ``thing`` in the feed
+        ``relative``: an unknown link said apart from a wrong count read as
+        a contradiction ("has 1 payment links", expected "exactly one")."""
+        auto = thing["auto_submit_url"]
+        unknown = [href for href in payments if href not in self.by_auto_submit_url]
+        if not payments:
+            said = "has no payment link"
+        elif len(payments) > 1:
+            said = f"has {len(payments)} payment links" + (
+                f", {len(unknown)} of them unknown to the manifest" if unknown else ""
+            )
+        elif unknown:
+            href = payments[0]
+            said = f"has a payment link to {href!r}, which the manifest doesn't know"
+            otherwise = _sent_otherwise(href, auto)
+            if otherwise:
+                said += f": it sends another {otherwise} than the manifest's"
+            said += _without_scheme(href)
+        else:
+            said = (
+                "has a payment link to the thing of "
+                f"{self.by_auto_submit_url[payments[0]]['url']}, not its own"
+            )
+        # The manifest names each feed the build wrote the thing's entry
+        # into: an entry in another is one the build did not write. Pelican
+        # leaves a feed it no longer writes (an author's, once their last
+        # article has another author) unless it empties the output.
+        leftover = (
+            ""
+            if relative in thing["feeds"]
+            else " (the manifest lists no entry of it in this feed: one an "
+            "earlier build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
+        )
+        self.problem(
+            relative, f"the entry {link} {said}", f"exactly one, to {auto}{leftover}"
+        )
+        # Said: not again as a feed that "does not carry" its link.
+        self.feeds_seen.add((thing["url"], relative))
 
     def entry_thing(self, link: str) -> dict[str, Any] | None:
         """The thing whose feed entry links to ``link`` (as feeds write it),
