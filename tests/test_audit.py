@@ -2125,6 +2125,55 @@ def test_an_address_the_build_refuses_as_an_owner_is_still_looked_for(
     assert "example.org" not in json.dumps(report)
 
 
+@pytest.mark.parametrize("email_owner", [False, True])
+def test_a_settings_address_is_found_in_every_spelling_without_a_thing(
+    site, tmp_path, capsys, email_owner
+):
+    # Zed has only a draft, so no thing: the manifest holds no hash of his
+    # address, and --settings is what finds it. It was found only as
+    # "a@b" or "a%40b": the decoding search ran for the manifest's email
+    # owners alone, and with one (Carol) it still knew only their hashes.
+    authors = {
+        "Alice": "email:carol@example.org" if email_owner else "alice_f",
+        "Zed": "email:zed.hidden@example.com",
+        "Zoé": "email:zoé@exämple.org",
+    }
+    output = site(
+        {
+            "a.md": article("Post", "Alice"),
+            "z.md": article("Zed's draft", "Zed", status="draft"),
+            "zo.md": article("Zoé's draft", "Zoé", status="draft"),
+        },
+        FLATTR_AUTHORS=authors,
+    )
+    capsys.readouterr()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"FLATTR_AUTHORS = {authors!r}\n", encoding="utf-8")
+    zed = "holds the plain email address of author 'Zed' (from FLATTR_AUTHORS)"
+    zoe = "holds the plain email address of author 'Zoé' (from FLATTR_AUTHORS)"
+    spellings = {
+        "mailto:zed.hidden%40example.com": zed,
+        "mailto:zed%2Ehidden%40example%2Ecom": zed,
+        f"mailto:{quote('zed.hidden@example.com', safe='')}": zed,
+        "mailto:" + "".join(f"%{byte:02X}" for byte in b"zed.hidden@example.com"): zed,
+        "mailto:zed.hidden@example%2ecom": zed,
+        f"mailto:{quote('zoé@exämple.org')}": zoe,
+        "Write to ZOÉ@EXÄMPLE.ORG": zoe,
+        # Another person's address, escaped: not Zed's.
+        "mailto:anna%2Ezed.hidden%40example.com": None,
+    }
+    page = output / "post.html"
+    built = page.read_text(encoding="utf-8")
+    for text, problem in spellings.items():
+        page.write_text(built.replace("</body>", f"<p>{text}</p></body>"), "utf-8")
+        status = main(["audit", str(output), "--json", "--settings", str(conf)])
+        out = capsys.readouterr().out
+        said = [(p["file"], p["problem"]) for p in json.loads(out)["problems"]]
+        assert said == ([("post.html", problem)] if problem else []), text
+        assert status == (1 if problem else 0)
+        assert "hidden" not in out and "exämple" not in out.lower()
+
+
 def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys):
     # Bob's only article is given to Alice and the site built again into
     # the same output: Pelican leaves Bob's author feed, whose entry still
