@@ -422,6 +422,29 @@ def _without_scheme(href: str) -> str:
     )
 
 
+def _sent_instead(href: str, thing: Mapping[str, Any] | None) -> str:
+    """What to add to a problem of an auto-submit URL ``href`` the manifest
+    doesn't know, on the page of ``thing``: what it sends otherwise than
+    the thing's own ("another owner"), which a reader of the long URLs
+    would have to find by eye."""
+    if thing is None or "/submit/auto?" not in href:
+        return ""
+    otherwise = _sent_otherwise(href, thing["auto_submit_url"])
+    return f": it sends another {otherwise} than the manifest's" if otherwise else ""
+
+
+def _own_button(thing: Mapping[str, Any]) -> str:
+    """What a thing's page must show: its one button, by the href its kind
+    needs."""
+    href = thing["auto_submit_url"] if thing["button"] == "plain" else thing["url"]
+    return f"exactly one {thing['button']} button with href {href}"
+
+
+def _own_payment_link(thing: Mapping[str, Any]) -> str:
+    """What a thing's page must hold: its one payment link, in its head."""
+    return f'one <link rel="payment" href="{thing["auto_submit_url"]}"> in <head>'
+
+
 class _Auditor:
     def __init__(
         self,
@@ -702,17 +725,40 @@ class _Auditor:
         things = f"thing {urls[0]}" if len(urls) == 1 else f"{len(urls)} things"
         return f"email:{digest} (the owner of {things})"
 
+    def _unknown(self, href: str) -> bool:
+        """Whether a button's ``href`` is no thing's of the manifest."""
+        return href not in self.by_auto_submit_url and href not in self.by_url
+
     def check_page(self, relative: str, tags: _PageTags) -> None:
+        thing = self.by_page.get(relative)
+        # A thing's page whose one button, or one payment link in its head,
+        # links what the manifest doesn't know: one problem says it, and
+        # what the link sends otherwise, not a second the page's count of
+        # its own ("has 1 payment links", expected one: a contradiction).
+        lone_button = (
+            thing is not None
+            and len(tags.buttons) == 1
+            and self._unknown(tags.buttons[0].get("href", ""))
+        )
+        links = [link.get("href", "") for link in tags.payment_links]
+        lone_link = (
+            thing is not None
+            and len(links) == 1
+            and tags.payment_links_in_head == 1
+            and links[0] not in self.by_auto_submit_url
+        )
         own_hrefs = []  # of the buttons that link what their kind needs
         for button in tags.buttons:
             href = button.get("href", "")
             embedded = _is_embedded(button)
-            if href not in self.by_auto_submit_url and href not in self.by_url:
+            if self._unknown(href):
                 self.problem(
                     relative,
                     f"a Flattr button points at {href!r}, which the manifest "
-                    f"doesn't know{_without_scheme(href)}",
-                    "the auto-submit URL or thing URL of a manifest thing (a "
+                    f"doesn't know{_sent_instead(href, thing)}{_without_scheme(href)}",
+                    _own_button(thing)
+                    if lone_button
+                    else "the auto-submit URL or thing URL of a manifest thing (a "
                     "page an earlier build left, after a slug changed? delete "
                     "it, or set DELETE_OUTPUT_DIRECTORY = True)",
                 )
@@ -736,37 +782,35 @@ class _Auditor:
                 own_hrefs.append(href)
                 if embedded:
                     self.check_embedded_button(relative, button, tags.loaders)
-        for link in tags.payment_links:
-            href = link.get("href", "")
+        for href in links:
             if href not in self.by_auto_submit_url:
                 self.problem(
                     relative,
                     f"a payment link points at {href!r}, which the manifest "
-                    f"doesn't know{_without_scheme(href)}",
-                    "the auto-submit URL of a manifest thing",
+                    f"doesn't know{_sent_instead(href, thing)}{_without_scheme(href)}",
+                    _own_payment_link(thing)
+                    if lone_link
+                    else "the auto-submit URL of a manifest thing",
                 )
-        thing = self.by_page.get(relative)
         if thing is None:
             return
         auto, url = thing["auto_submit_url"], thing["url"]
-        expected_href = auto if thing["button"] == "plain" else url
         # A template may render another style than FLATTR_BUTTON
         # (flattr_button(article, style="compact")): either href is its own,
         # on the kind of button that works with it.
         own = own_hrefs.count(auto) + own_hrefs.count(url)
-        if own != 1:
+        if own != 1 and not lone_button:
             self.problem(
                 relative,
                 f"has {own} Flattr buttons for its thing ({len(tags.buttons)} in all)",
-                f"exactly one {thing['button']} button with href {expected_href}",
+                _own_button(thing),
             )
-        links = [link.get("href", "") for link in tags.payment_links]
-        if links != [auto] or tags.payment_links_in_head != 1:
+        if not lone_link and (links != [auto] or tags.payment_links_in_head != 1):
             self.problem(
                 relative,
                 f"has {len(links)} payment links ({tags.payment_links_in_head} "
                 "in <head>)",
-                f'one <link rel="payment" href="{auto}"> in <head>',
+                _own_payment_link(thing),
             )
         if self.open_graph:
             self.check_open_graph(relative, tags, url)

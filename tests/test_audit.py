@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import feedparser
 import pytest
@@ -272,6 +272,48 @@ def test_feed_without_payment_link(copy, capsys):
     )
     # A feed the manifest names for the thing: no hint of a leftover.
     assert problem["expected"] == f"exactly one, to {thing['auto_submit_url']}"
+
+
+def test_a_page_whose_links_send_another_owner_says_each_once(copy, capsys):
+    # The page's button and payment link edited to another owner: each is
+    # one problem, saying what it sends otherwise and what the page must
+    # hold; the page's counts of its own ("has 1 payment links (1 in
+    # <head>)", expected one) were said besides, a contradiction to read.
+    thing = a_thing(copy)
+    auto = thing["auto_submit_url"]
+    query = dict(parse_qsl(urlsplit(auto).query))
+    owner_key = "owner" if "owner" in query else "user_id"
+    tampered = auto.replace(
+        f"{owner_key}={quote(query[owner_key], safe='')}", f"{owner_key}=mallory"
+    )
+    assert tampered != auto
+    replace_in(
+        copy / thing["page"],
+        auto.replace("&", "&amp;"),
+        tampered.replace("&", "&amp;"),
+        count=2,
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    said = [
+        (p["problem"], p["expected"])
+        for p in report["problems"]
+        if p["file"] == thing["page"]
+    ]
+    sends = (
+        f"{tampered!r}, which the manifest doesn't know: it sends another owner "
+        "than the manifest's"
+    )
+    assert sorted(said) == [
+        (
+            f"a Flattr button points at {sends}",
+            f"exactly one plain button with href {auto}",
+        ),
+        (
+            f"a payment link points at {sends}",
+            f'one <link rel="payment" href="{auto}"> in <head>',
+        ),
+    ]
 
 
 def test_feed_entry_with_its_payment_link_twice(copy, capsys):
@@ -1743,7 +1785,17 @@ def test_links_to_flattr_without_their_scheme_are_said_to_be_so(copy, capsys):
     assert any(p.startswith("a payment link points at '//flattr.com/") for p in said)
     assert any(p.startswith("a Flattr button points at '//flattr.com/") for p in said)
     assert sum(scheme in p for p in said) == 2
-    assert "has 1 payment links (1 in <head>)" in said
+    # Each link said once, with what the page must hold instead: not again
+    # as "has 1 payment links", which read as a contradiction.
+    assert len(said) == 2
+    expected = {
+        p["problem"][:25]: p["expected"]
+        for p in report["problems"]
+        if p["file"] == thing["page"]
+    }
+    assert expected["a payment link points at "] == (
+        f'one <link rel="payment" href="{thing["auto_submit_url"]}"> in <head>'
+    )
 
 
 def test_a_feed_cut_short_is_said_once(copy, capsys):
