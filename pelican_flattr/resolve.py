@@ -89,7 +89,8 @@ class ContentThing:
     button_style: str
     is_article: bool = True
     # Pelican's ``content.url``, relative to SITEURL: what feed entries link
-    # to. Kept because Pelican recomputes it on every access.
+    # to. Kept because Pelican recomputes it on every access. An absolute
+    # one (a link post's) is no path of the site: ``page`` stands in for it.
     content_url: str = ""
 
     @property
@@ -441,9 +442,40 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     return own_thing_url(content_url, settings)
 
 
+def _path_for_absolute_url(content_url: str, page: str) -> str:
+    """The path under the site of content whose Pelican URL, ``content_url``,
+    is absolute: its written page, ``page`` (its ``save_as``).
+
+    A link post or cross-post (``URL: https://other.example/post.html``) is
+    written by this build all the same, and that page is the address of the
+    site that serves it. Joined to SITEURL, the URL would be no address at
+    all; taken as it is, another site's, or another page's of this one.
+    The feed entries link the URL: only one that links the page is found
+    under the page's key (``feeds.item_key``), as entries linked outside
+    the site get no payment link.
+    """
+    if _is_absolute(page):
+        # Pelican writes it at output/https:/host/..., a path that no
+        # SITEURL joined to it names.
+        raise _FieldError(
+            f"its 'url' {_shown(content_url)} is an address of its own, and "
+            f"its 'save_as' {_shown(page)} no path in the output folder: no "
+            "address of the site serves it (give it a Save_as: such as "
+            "'post.html')"
+        )
+    return page
+
+
+def _is_absolute(url: str) -> bool:
+    """Whether ``url`` is an address of its own rather than a path under
+    the site: it has a scheme, or is protocol-relative (``//host/path``)."""
+    return url.startswith("//") or _SCHEME.match(url) is not None
+
+
 def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
-    """The thing URL of content whose ``url`` is ``content_url`` when it
-    pins none: its page's URL under ``FLATTR_SITEURL`` (or ``SITEURL``)."""
+    """The thing URL of content whose ``url`` is ``content_url`` (its
+    ``ContentThing.content_url``) when it pins none: its page's URL under
+    ``FLATTR_SITEURL`` (or ``SITEURL``)."""
     # A slug may hold a space, which would make the thing URL no URL: not in
     # an href, nor as a pinned URL, which the URL guard advises when it moves.
     # A URL that starts with "/" (ARTICLE_URL = "/posts/{slug}/") keeps the
@@ -491,7 +523,7 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     """
     prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
     if prefix is None:
-        if _SCHEME.match(value) or value.startswith("//"):
+        if _is_absolute(value):
             # As written, for the caller to refuse unless it is http(s): a
             # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
@@ -698,6 +730,12 @@ def resolve(
         # An empty SAVE_AS (or Save_as:) is Pelican's way to leave a page
         # unwritten: nothing there to flattr, as with a draft.
         return Resolution()
+    # One search on the common path: an absolute URL holds "//".
+    if "//" in content_url and _is_absolute(content_url):
+        try:
+            content_url = _path_for_absolute_url(content_url, page)
+        except _FieldError as error:
+            problems.append(str(error))
     try:
         owner, why_none = _owner(content, settings)
     except _FieldError as error:

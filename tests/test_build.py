@@ -2527,3 +2527,49 @@ def test_an_address_in_a_source_path_reaches_no_log_line_nor_report(
         )
         out = capsys.readouterr().out
         assert "[address]" in out and "carol@" not in out
+
+
+def test_an_absolute_url_keeps_its_written_page_from_a_pin(site, flattr_log):
+    # The thing URL of a link post (URL: https://other.example/...) is its
+    # written page's, and that page's own: a pin of it is refused, as of
+    # any page's. It was SITEURL + "/" + the URL, and the pin took the page.
+    files = {
+        "ext.md": article(
+            "Cross-posted",
+            "Alice",
+            url="https://other.example/ext.html",
+            save_as="ext.html",
+        ),
+        "pin.md": article("Pinning", "Bob", flattr_url=f"{SITEURL}/ext.html"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert set(things) == {"ext.md"}
+    assert things["ext.md"]["url"] == f"{SITEURL}/ext.html"
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "pin.md" in errors[0] and "'flattr_url'" in errors[0]
+    assert "ext.md's own page" in errors[0]
+
+
+def test_an_absolute_url_and_save_as_give_no_thing_and_an_error(
+    site, flattr_log, capsys
+):
+    # Pelican writes Save_as: https://other.example/ext.html at
+    # output/https:/other.example/ext.html: no address of the site is that
+    # page, and the thing URL was SITEURL + "/" + the URL.
+    url = "https://other.example/ext.html"
+    files = {
+        "a.md": article("Plain article", "Alice"),
+        "ext.md": article("Cross-posted", "Alice", url=url, save_as=url),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"a.md"}
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0].startswith("pelican-flattr: ext.md: its 'url' ")
+    assert "'save_as'" in errors[0] and "Save_as:" in errors[0]
+    assert "no Flattr button" in errors[0]
+    assert audit_command(["audit", str(output)]) == 0, capsys.readouterr()
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)

@@ -547,3 +547,80 @@ def test_content_urls_that_start_with_a_slash_keep_their_payment_links(
         start = text.index('<link href="https://flattr.com/')
         atom.write_text(text[:start] + text[text.index(">", start) + 1 :], "utf-8")
         assert audit_main([str(output)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "settings", "in_feeds"),
+    [
+        ("https://other.example/ext.html", {}, False),
+        ("//other.example/ext.html", {}, False),
+        ("https://example.org/blog/elsewhere.html", {}, False),
+        # Its entry links its page, the thing's URL: as a relative URL's.
+        ("https://example.org/blog/ext.html", {}, True),
+        ("//example.org/blog/ext.html", {}, True),
+        # Pelican joins it to SITEURL as a path: its entry links nothing.
+        ("https://other.example/ext.html", {"RELATIVE_URLS": True}, False),
+        (
+            "https://other.example/ext.html",
+            {
+                "RELATIVE_URLS": True,
+                "SITEURL": "",
+                "FLATTR_SITEURL": "https://example.org/blog",
+            },
+            False,
+        ),
+    ],
+    ids=[
+        "another host",
+        "protocol-relative",
+        "another page of the site",
+        "its page",
+        "its page, protocol-relative",
+        "RELATIVE_URLS",
+        "RELATIVE_URLS without SITEURL",
+    ],
+)
+def test_content_with_an_absolute_url_is_the_thing_of_the_page_it_is_written_to(
+    site, url, settings, in_feeds
+):
+    # A link post or cross-post: its thing URL was SITEURL + "/" + its URL
+    # (https://example.org/blog/https://other.example/ext.html), no address
+    # of anything, on its page, in its feed entries and in the manifest,
+    # and the audit passed it. Its page, written by this build, is the
+    # address that serves it; its entry links the URL, and only one that
+    # links that page carries its payment link.
+    files = {
+        "a.md": article("Plain article", "Alice"),
+        "ext.md": article("Cross-posted", "Bob", url=url, save_as="ext.html"),
+    }
+    feeds = ["feeds/all.atom.xml", "feeds/all.rss.xml"]
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FEED_ALL_ATOM=feeds[0],
+        FEED_ALL_RSS=feeds[1],
+        **{"SITEURL": "https://example.org/blog", **settings},
+    )
+    things = manifest_things(output)
+    thing = things["ext.md"]
+    assert thing["url"] == "https://example.org/blog/ext.html"
+    assert thing["page"] == "ext.html"
+    assert thing["feeds"] == (feeds if in_feeds else [])
+    assert things["a.md"]["feeds"] == feeds
+    soup = page(output / "ext.html")
+    assert [link["href"] for link in page_payment_links(soup)] == [
+        thing["auto_submit_url"]
+    ]
+    assert [m["content"] for m in soup.find_all("meta", property="og:url")] == [
+        thing["url"]
+    ]
+    assert len(flattr_buttons(soup)) == 1
+    for name, feed in read_feeds(output).items():
+        (entry,) = [e for e in feed.entries if e.title == "Cross-posted"]
+        hrefs = [link["href"] for link in payment_links(entry.links)]
+        assert hrefs == ([thing["auto_submit_url"]] if in_feeds else []), name
+        (other,) = [e for e in feed.entries if e.title == "Plain article"]
+        assert [link["href"] for link in payment_links(other.links)] == [
+            things["a.md"]["auto_submit_url"]
+        ], name
+    assert audit_main([str(output)]) == 0
