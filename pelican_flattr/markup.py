@@ -1259,8 +1259,8 @@ def inject(
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
     ``button_shown``: whether the template helpers rendered the content's
-    own button, when the caller knows (None: the page is searched for one
-    of the plugin's buttons; buttons of other articles, in a sidebar, would
+    own button, when the caller knows (None: the page is searched for that
+    button; another thing's, in a sidebar or an example in the body, does not
     count). ``head_printed``: whether the helpers printed the content's
     head tags into the head. ``other_payment_link`` is called when the head
     holds a payment link to Flattr that is not the content's own (given
@@ -1281,7 +1281,7 @@ def inject(
     * Right after ``body_html`` (the content's rendered body, as the theme
       printed it), or before the last ``</article>``, ``</main>`` or
       ``</body>`` when it cannot be found: the button, unless the page
-      already shows one.
+      already shows the content's own.
     * Before ``</body>``: load.js, once, when an embedded button is on the
       page and the loader is not.
     """
@@ -1331,7 +1331,15 @@ def inject(
     body_start = max(head_end, 0)
     button_added = False
     if button_shown is None:
-        button_shown = content_thing is not None and shows_button(page, body_start)
+        # Any button of the plugin's first, one search that nearly every
+        # page passes; then only the content's own stands for the injected
+        # one: an example in the body (a post about styling the button) or
+        # another article's in a sidebar links another thing.
+        button_shown = (
+            content_thing is not None
+            and shows_button(page, body_start)
+            and own_buttons_shown(page, content_thing, auto_submit_url) > 0
+        )
     if content_thing is not None and not button_shown:
         # Whether the page shows no copy of the body: not one that is
         # empty, or short and printed more than once (a copy, but which?).

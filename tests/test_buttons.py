@@ -1859,3 +1859,53 @@ def test_a_theme_writing_the_own_payment_link_gets_no_second(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == site_wide
     assert all("not its own thing's" in error for error in errors)
+
+
+# A post about styling the button shows a live example in its body: another
+# thing's button, in the plugin's markup, as raw HTML.
+EXAMPLE_BUTTONS = {
+    "plain": '<a class="flattr-button flattr-button--plain" href="https://flattr'
+    '.com/submit/auto?url=https%3A%2F%2Fwiki.example.org%2F&amp;user_id=wiki">'
+    "Flattr the wiki</a>",
+    "js": '<a class="FlattrButton flattr-button flattr-button--js" '
+    'style="display:none;" href="https://wiki.example.org/">The wiki</a>',
+}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLE_BUTTONS))
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_another_things_button_in_the_body_leaves_the_own_one_injected(
+    site, tmp_path, caplog, example, style
+):
+    # Any button in the plugin's markup once stood for the page's own: the
+    # article lost its button, and the build said nothing.
+    body = (
+        "Here is the button as it looks on our wiki:\n\n"
+        f"{EXAMPLE_BUTTONS[example]}\n\nCopy the CSS below into your stylesheet."
+    )
+    files = {"a.md": article("Styling buttons", "Alice", body)}
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_BUTTON=style)
+    (thing,) = manifest_things(output).values()
+    own = thing["auto_submit_url"] if style == "plain" else thing["url"]
+    soup = page_as_browsers_read_it(output / thing["page"])
+    hrefs = [button["href"] for button in flattr_buttons(soup)]
+    assert len(hrefs) == 2 and hrefs.count(own) == 1
+    injected = soup.select_one(".flattr-injected a.flattr-button")
+    assert injected["href"] == own
+    # Right after the body, as on any page.
+    last = injected.find_parent(class_="flattr-injected").find_previous_sibling("p")
+    assert last.get_text() == "Copy the CSS below into your stylesheet."
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    # The page's own button, written by the theme in the plugin's markup,
+    # still stands for it beside the example: no second one.
+    theme = after_the_body_theme(
+        tmp_path,
+        f"own-by-hand-{style}-{example}",
+        '<a class="flattr-button flattr-button--plain" '
+        'href="{{ article.flattr.auto_submit_url|e }}">Flattr this</a>',
+    )
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    soup = page_as_browsers_read_it(output / thing["page"])
+    assert soup.select_one(".flattr-injected") is None
+    hrefs = [button["href"] for button in flattr_buttons(soup)]
+    assert hrefs.count(thing["auto_submit_url"]) == 1
