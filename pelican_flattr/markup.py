@@ -1085,6 +1085,20 @@ def _end_of(page: str, body_html: str, start: int) -> int:
     return -1
 
 
+def _shown_again(page: str, body_html: str, end: int) -> bool:
+    """Whether a reader sees another copy of ``body_html`` after the one
+    that ends at ``page[end]``: a short article's summary is its body, and
+    a sidebar of recent posts (or a lead above the body) printed first
+    shows it. One search of the rest of the page, for the usual page that
+    holds no other copy; a copy in doubt is settled as ``_shown_end_of``
+    settles it."""
+    again = _end_of(page, body_html, end)
+    return again >= 0 and (
+        not _may_be_hidden(page, again - len(body_html))
+        or _shown_end_of(page, body_html, end, again) >= 0
+    )
+
+
 def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     """Where the first copy of ``body_html`` in ``page[start:]`` that a
     reader sees ends, given where the first copy ends (``end``), which
@@ -1254,6 +1268,7 @@ def inject(
     head_printed: bool = False,
     other_payment_link: Callable[[ContentThing], None] | None = None,
     body_not_shown: Callable[[ContentThing, str | None, bool], None] | None = None,
+    body_shown_twice: Callable[[ContentThing], None] | None = None,
     head_ended: Callable[[ContentThing], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
@@ -1268,9 +1283,13 @@ def inject(
     is due but the page shows no copy of ``body_html`` to put it after
     (given the content's thing, the landmark the button went before
     instead, or None when there was none, and whether the page holds
-    copies, all where no reader sees them). ``head_ended`` is called when
-    the head tags are due but a browser has ended the head before the place
-    they go (given the content's thing): they are added there all the same.
+    copies, all where no reader sees them). ``body_shown_twice`` is called
+    when the button goes after the first of two copies of ``body_html``
+    that a reader sees (given the content's thing): a summary equal to the
+    body, in a sidebar printed before the article, may be that first one.
+    ``head_ended`` is called when the head tags are due but a browser has
+    ended the head before the place they go (given the content's thing):
+    they are added there all the same.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1359,6 +1378,14 @@ def inject(
         if at >= 0 and _may_be_hidden(page, at - len(body_html)):
             at = _shown_end_of(page, body_html, body_start, at)
             lost = hidden = at < 0
+        # (A short body was placed only where it occurs once.)
+        if (
+            at >= 0
+            and len(body_html) > 20
+            and body_shown_twice is not None
+            and _shown_again(page, body_html, at)
+        ):
+            body_shown_twice(content_thing)
         if at < 0:
             landmark: str | None = None
             for landmark in ("</article>", "</main>", "</body>"):

@@ -586,6 +586,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         head_printed,
         _report_other_payment_link,
         _report_body_not_shown,
+        _report_body_shown_twice,
         _report_head_ended,
     )
     return page if updated is None else updated
@@ -661,6 +662,13 @@ def _report_once_per_template(kind: str, problem: str) -> None:
         build.report(f"{template}: {problem}")
 
 
+# What a template is told to do when injection cannot tell where the button
+# belongs.
+_WHERE_IT_BELONGS = (
+    "call flattr_button(article), or flattr_button(page), where the button belongs"
+)
+
+
 def _report_body_not_shown(
     content_thing: ContentThing, landmark: str | None, hidden: bool
 ) -> None:
@@ -693,19 +701,34 @@ def _report_body_not_shown(
         f"{template}: the page of {content_thing.source} {shown}, so the "
         "plugin cannot put the button after it"
     )
-    advice = (
-        "call flattr_button(article), or flattr_button(page), where the button belongs"
-    )
     if landmark is None:
         build.report(
             f"{problem}, and the page has no </article>, </main> or </body> "
-            f"to put it before: it has no button (the audit refuses it): {advice}"
+            "to put it before: it has no button (the audit refuses it): "
+            f"{_WHERE_IT_BELONGS}"
         )
     else:
         build.warn(
             f"{problem}; it went before the page's last {landmark}, which may "
-            f"close something else (a box of related posts): {advice}"
+            f"close something else (a box of related posts): {_WHERE_IT_BELONGS}"
         )
+
+
+def _report_body_shown_twice(content_thing: ContentThing) -> None:
+    """Warn, once per template, of a page that shows its content's body to
+    readers more than once: a short article's summary is its whole body,
+    and a sidebar of recent posts printed before the article (or a lead
+    above the body) shows it first. The button goes after the first copy,
+    as documented, which may be the sidebar's."""
+    template = build.current.page.template or "a template"
+    if not build.first_in_run(f"body shown twice: {template}"):
+        return
+    build.warn(
+        f"{template}: the page of {content_thing.source} shows its body more "
+        "than once where readers see it (a summary equal to the body, in a "
+        "sidebar or a list?), and the plugin puts the button after the first "
+        f"copy, which may not be the article's: {_WHERE_IT_BELONGS}"
+    )
 
 
 def _report_repeated_helpers(

@@ -1909,3 +1909,104 @@ def test_another_things_button_in_the_body_leaves_the_own_one_injected(
     assert soup.select_one(".flattr-injected") is None
     hrefs = [button["href"] for button in flattr_buttons(soup)]
     assert hrefs.count(thing["auto_submit_url"]) == 1
+
+
+# Themes that show a short article's body twice: its summary is the whole
+# body, printed in a sidebar before the article, or as a lead above it.
+_TWICE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>'
+    "<body>{}<article><h1>{{{{ article.title|striptags|e }}}}</h1>{}</article>"
+    "{}</body></html>"
+)
+_SIDEBAR = (
+    '<aside id="sidebar"><h4>Recent posts</h4><ul>{% for a in articles %}<li>'
+    '<div class="summary">{{ a.summary }}</div></li>{% endfor %}</ul></aside>'
+)
+BODY_TWICE = {
+    "sidebar": _TWICE.format(_SIDEBAR, _BODY, ""),
+    "lead": _TWICE.format(
+        "", f'<div class="lead">{{{{ article.summary }}}}</div>{_BODY}', ""
+    ),
+}
+# The same, but no reader sees two copies, or the helper printed the button.
+BODY_ONCE = {
+    "sidebar, button printed": _TWICE.format(
+        _SIDEBAR, _BODY + "{{ flattr_button(article) }}", ""
+    ),
+    "second copy in a template": _TWICE.format(
+        "", _BODY, f"<template>{_BODY}</template>"
+    ),
+    "second copy in a noscript": _TWICE.format(
+        "", _BODY, f"<noscript><div>{_BODY}</div></noscript>"
+    ),
+    "first copy in a comment": _TWICE.format(f"<!-- {_BODY} -->", _BODY, ""),
+}
+SHORT_BODY = "These are the notes from the meeting: the budget, and the new printer."
+LONG_BODY = " ".join(["A long article, whose summary is cut short."] * 12)
+
+
+@pytest.mark.parametrize("case", sorted(BODY_TWICE))
+def test_a_body_shown_twice_is_warned_of(site, tmp_path, caplog, case):
+    # The button goes after the first copy a reader sees, as documented:
+    # in the sidebar, or after the lead. It used to go there silently.
+    theme = simple_child_theme(tmp_path, "twice", BODY_TWICE[case])
+    files = {
+        "a.md": article("Meeting notes", "Alice", SHORT_BODY),
+        # Older: Pelican writes the newest article's page first.
+        "b.md": article("More notes", "Alice", SHORT_BODY).replace(
+            "2024-03-01", "2024-02-01"
+        ),
+        "c.md": article("Long read", "Alice", LONG_BODY).replace(
+            "2024-03-01", "2024-01-01"
+        ),
+    }
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    for name in ("meeting-notes", "more-notes", "long-read"):
+        (button,) = flattr_buttons(page_as_browsers_read_it(output / f"{name}.html"))
+        first = name != "long-read"  # a copy of the body before the article's
+        assert (button.find_parent("aside") is not None) == (
+            first and case == "sidebar"
+        )
+        assert (button.find_parent(class_="lead") is not None) == (
+            first and case == "lead"
+        )
+    # Once for the template, naming the first page; none for the long read.
+    assert [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == "pelican_flattr"
+    ] == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: the page of a.md shows its body more "
+            "than once where readers see it (a summary equal to the body, in a "
+            "sidebar or a list?), and the plugin puts the button after the first "
+            "copy, which may not be the article's: call flattr_button(article), "
+            "or flattr_button(page), where the button belongs",
+        )
+    ]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_body_a_reader_sees_once_is_not_warned_of(site, tmp_path, caplog):
+    # One build, a template per case (Pelican's "Template:" metadata): only
+    # the page that shows its body twice is warned of.
+    theme = simple_child_theme(tmp_path, "once", BODY_TWICE["sidebar"])
+    files = {"twice.md": article("Twice", "Alice", SHORT_BODY)}
+    for number, case in enumerate(sorted(BODY_ONCE)):
+        (Path(theme) / "templates" / f"once{number}.html").write_text(BODY_ONCE[case])
+        files[f"once{number}.md"] = article(
+            f"Once {number}", "Alice", SHORT_BODY, template=f"once{number}"
+        ).replace("2024-03-01", f"2024-02-0{number + 1}")
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    for number, case in enumerate(sorted(BODY_ONCE)):
+        soup = page_as_browsers_read_it(output / f"once-{number}.html")
+        shown = [b for b in flattr_buttons(soup) if not b.find_parent("template")]
+        (button,) = shown
+        assert button.find_parent("article") is not None, case
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "pelican-flattr: article.html: the page of twice.md shows its body more "
+        "than once"
+    )
