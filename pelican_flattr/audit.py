@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import errno
 import filecmp
+import functools
 import gzip
 import hashlib
 import html
@@ -42,7 +43,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlsplit
 
 from .feeds import as_feed_writes
 from .identifiers import (
@@ -79,7 +80,6 @@ _ELEMENTS = frozenset({"a", "link", "meta", "script"})
 _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 HTML_SUFFIXES = (".html", ".htm")
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 # Files other than pages and feeds are scanned in chunks of this size, each
 # with the end of the one before, so that an address across two is seen.
@@ -235,57 +235,124 @@ def scan_page(data: bytes) -> _PageTags:
     return tags
 
 
+# What RFC 4287 (4.2.7.2) makes the same relation as "payment".
+_PAYMENT_RELATIONS = frozenset(
+    {"payment", "http://www.iana.org/assignments/relation/payment"}
+)
+
+
 def _is_payment(rel: str) -> bool:
     """Whether a page's or a feed's link with ``rel`` is a payment link.
 
     rel is a list of tokens in any letter case: a reader takes
     rel="Payment" or rel="payment me" for one, so the audit must too, or
-    such a link to someone else's thing passes unseen.
+    such a link to someone else's thing passes unseen; and so is the
+    relation's IANA URI, which Atom makes the same as "payment".
     """
-    return "payment" in rel.lower().split()
+    return not _PAYMENT_RELATIONS.isdisjoint(rel.lower().split())
 
 
-def _feed_payment_links(root: ET.Element) -> list[str]:
-    """The Flattr payment hrefs of an Atom or RSS feed (its parsed ``root``)
-    itself, the site's thing's, not of its entries."""
-    if root.tag == f"{ATOM}feed":
-        channel = root
-    elif root.tag == "rss":
-        channel = root.find("channel")
-    else:  # no feed ("<feedback>", which a first look took for one)
+@functools.lru_cache(maxsize=256)  # a feed has few, read at every element
+def _local_name(name: str) -> str:
+    """An element's or attribute's name without its namespace, in lower
+    case, as feedparser matches names."""
+    return name[name.rfind("}") + 1 :].lower()
+
+
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_ENTRIES = frozenset({"entry", "item"})
+_ADDRESSES = frozenset({"href", "url", "uri"})  # feedparser takes each for href
+
+
+def _read_feed(root: ET.Element) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The Flattr payment hrefs of an Atom or RSS feed (its parsed
+    ``root``) itself, the site's thing's, and (entry link, payment hrefs)
+    for each of its entries, in the order written.
+
+    As feed readers (feedparser) take them: a payment link is a <link> in
+    any namespace or none (an RSS <link rel="payment"> without "atom:"),
+    at any depth (inside another module's element), its names in any
+    letter case, its href resolved against xml:base; one outside every
+    entry is the feed's. Read only as the build writes them (atom:link
+    straight in the entry), others passed unseen, on an entry opted out
+    too.
+    """
+    own: list[str] = []
+    entries: list[tuple[str, list[str]]] = []
+    if _local_name(root.tag) not in ("feed", "rss"):
+        return own, entries  # no feed ("<feedback>", which a first look took for one)
+    # Each element still to read, the xml:base around it, and the list its
+    # payment links go to. A stack, not recursion: a feed nested deeper
+    # than Python's recursion limit is still well-formed XML.
+    base = root.get(_XML_BASE, "")
+    stack = [(child, base, own) for child in reversed(root)]
+    while stack:
+        element, base, payments = stack.pop()
+        given = element.get(_XML_BASE)
+        if given is not None:
+            base = _resolved(base, given)
+        name = _local_name(element.tag)
+        if name in _ENTRIES:
+            payments = []
+            entries.append((_entry_link(element), payments))
+        elif name == "link":
+            payments.extend(_payment_hrefs(element, base))
+        if len(element):
+            stack.extend([(child, base, payments) for child in reversed(element)])
+    return own, entries
+
+
+def _link_attributes(link: ET.Element) -> tuple[list[str], list[str]]:
+    """The rels and the addresses (href, url, uri) of a feed's ``link``,
+    each in any namespace and letter case, as feedparser reads them."""
+    rels, addresses = [], []
+    for key, value in link.attrib.items():
+        name = _local_name(key)
+        if name == "rel":
+            rels.append(value)
+        elif name in _ADDRESSES:
+            addresses.append(value)
+    return rels, addresses
+
+
+def _payment_hrefs(link: ET.Element, base: str) -> list[str]:
+    """The Flattr addresses of a feed's ``link`` (resolved against
+    ``base``, its xml:base) when it is a payment link. Every address of a
+    link that has several: a reader follows one, the audit cannot tell
+    which."""
+    rels, addresses = _link_attributes(link)
+    if not any(map(_is_payment, rels)):
         return []
-    if channel is None:
-        return []
-    return [
-        element.get("href", "")
-        for element in channel.findall(f"{ATOM}link")
-        if _is_payment(element.get("rel", ""))
-        and is_flattr_url(element.get("href", ""))
-    ]
+    if base:
+        addresses = [_resolved(base, href) for href in addresses]
+    return [href for href in addresses if is_flattr_url(href)]
 
 
-def _feed_entries(root: ET.Element) -> Iterator[tuple[str, list[str]]]:
-    """(entry link, payment hrefs) for each entry of an Atom or RSS feed
-    (its parsed ``root``)."""
-    if root.tag == f"{ATOM}feed":
-        for entry in root.iter(f"{ATOM}entry"):
-            link, payments = "", []
-            for element in entry.findall(f"{ATOM}link"):
-                rel = element.get("rel", "alternate")
-                if rel == "alternate" and not link:
-                    link = element.get("href", "")
-                elif _is_payment(rel) and is_flattr_url(element.get("href", "")):
-                    payments.append(element.get("href", ""))
-            yield link, payments
-    elif root.tag == "rss":
-        for item in root.iter("item"):
-            payments = [
-                element.get("href", "")
-                for element in item.findall(f"{ATOM}link")
-                if _is_payment(element.get("rel", ""))
-                and is_flattr_url(element.get("href", ""))
-            ]
-            yield (item.findtext("link") or "").strip(), payments
+def _resolved(base: str, href: str) -> str:
+    """``href`` resolved against ``base``, as a feed reader resolves it; as
+    written when it is absolute (joining would respell it, and it is
+    compared with the manifest's as written) or no URL at all."""
+    try:
+        return href if urlsplit(href).scheme else urljoin(base, href)
+    except ValueError:  # "http://[": not well-formed XML's fault
+        return href
+
+
+def _entry_link(entry: ET.Element) -> str:
+    """An entry's link: the href of its first <link> whose rel is alternate
+    (Atom's; rel left out says so), or the text of its first <link>
+    without an address (RSS's); "" when it has neither. A payment link
+    written before it is neither: read as the entry's link, it left an
+    opted-out entry to be taken for its payment link's thing."""
+    for child in entry:
+        if _local_name(child.tag) != "link":
+            continue
+        rels, addresses = _link_attributes(child)
+        if not addresses:
+            return (child.text or "").strip()
+        if (rels[0] if rels else "alternate").strip(_SPACE).lower() == "alternate":
+            return addresses[0]
+    return ""
 
 
 # The auto-submit parameter of an owner of each kind (Owner.parameter).
@@ -889,9 +956,7 @@ class _Auditor:
 
     def check_feed(self, relative: str, data: bytes) -> None:
         try:
-            root = ET.fromstring(data)
-            entries = list(_feed_entries(root))
-            own = _feed_payment_links(root)
+            own, entries = _read_feed(ET.fromstring(data))
         # LookupError: an encoding Python does not know, as in
         # <?xml encoding="x-mac-roman"?>.
         except (ET.ParseError, LookupError, ValueError) as error:
@@ -916,6 +981,17 @@ class _Auditor:
                 else "none: the manifest names no site payment link (FLATTR_"
                 "USERNAME unset, or FLATTR_FEEDS off)",
             )
+        elif not tagged:
+            # Needing none, such a feed may still not pay a stranger: no
+            # payment link in the site does.
+            for href in own:
+                if href != site_link and href not in self.by_auto_submit_url:
+                    self.problem(
+                        relative,
+                        f"has a payment link of its own to {href!r}, which the "
+                        "manifest doesn't know",
+                        f"none, or the site's, {site_link}" if site_link else "none",
+                    )
         for link, payments in entries:
             bare = as_feed_writes(link.removesuffix("?ref=feed"))
             thing = self.entry_thing(bare)

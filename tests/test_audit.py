@@ -2270,3 +2270,210 @@ def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys)
             }
         ],
     )
+
+
+# --- Payment links in feeds as feed readers read them. ---
+
+EVIL = (
+    "https://flattr.com/submit/auto?url=https%3A%2F%2Fevil.example%2F&user_id=mallory"
+)
+IANA_PAYMENT = "http://www.iana.org/assignments/relation/payment"
+
+
+@pytest.fixture(scope="module")
+def feeds_site(tmp_path_factory):
+    """A site whose feeds carry one owned entry, one opted out and the
+    site's own payment link; copy it before changing it."""
+    from conftest import build
+
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "b.md": article("Opted out", "Alice", slug="opted-out", flattr="no"),
+    }
+    return build(
+        tmp_path_factory.mktemp("feeds"),
+        files,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+        FLATTR_USERNAME="community",
+    )
+
+
+def payment_hrefs_read_by_feedparser(path: Path) -> dict[str, list[str]]:
+    """Entry link ("" for the feed itself) -> the hrefs feedparser gives
+    the links whose rel is payment, as a token or the IANA URI."""
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, parsed.bozo_exception
+    return {
+        holder.get("link", "") if holder is not parsed.feed else "": [
+            link["href"]
+            for link in holder.get("links", [])
+            if link.get("rel") in ("payment", IANA_PAYMENT)
+        ]
+        for holder in [parsed.feed, *parsed.entries]
+    }
+
+
+OPTED_OUT_ITEM = f"<link>{SITEURL}/opted-out.html</link>"
+OPTED_OUT_ENTRY = f'<link href="{SITEURL}/opted-out.html" rel="alternate"/>'
+A_LINK = f'href="{EVIL.replace("&", "&amp;")}"'
+
+
+# How a payment link may be written into a feed, after what, and the entry
+# whose link it then is for feedparser ("": the feed's own).
+PAYMENT_LINKS_WRITTEN_OTHERWISE = {
+    "rss-without-atom-prefix": (
+        "all.rss.xml", OPTED_OUT_ITEM,
+        f'<link rel="payment" {A_LINK}/>', "opted-out.html",
+    ),
+    "rss-channel-without-atom-prefix": (
+        "all.rss.xml", "</lastBuildDate>", f'<link rel="payment" {A_LINK}/>', ""
+    ),
+    "rss-names-in-capitals": (
+        "all.rss.xml", OPTED_OUT_ITEM,
+        f'<LINK REL="Payment" {A_LINK.replace("href=", "HREF=")}/>', "opted-out.html",
+    ),
+    "atom-in-no-namespace": (
+        "all.atom.xml", OPTED_OUT_ENTRY,
+        f'<link xmlns="" rel="payment" {A_LINK}/>', "opted-out.html",
+    ),
+    "atom-iana-rel": (
+        "all.atom.xml", OPTED_OUT_ENTRY,
+        f'<link rel="{IANA_PAYMENT}" {A_LINK}/>', "opted-out.html",
+    ),
+    "atom-inside-another-module": (
+        "all.atom.xml", OPTED_OUT_ENTRY,
+        f'<x:group xmlns:x="https://example.net/x"><link rel="payment" {A_LINK}/>'
+        "</x:group>", "opted-out.html",
+    ),
+    "atom-relative-to-xml-base": (
+        "all.atom.xml", OPTED_OUT_ENTRY,
+        '<link rel="payment" xml:base="https://flattr.com/" '
+        f'{A_LINK.replace("https://flattr.com/", "")}/>', "opted-out.html",
+    ),
+    "atom-url-for-href": (
+        "all.atom.xml", OPTED_OUT_ENTRY,
+        f'<link rel="payment" {A_LINK.replace("href=", "url=")}/>', "opted-out.html",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("feed", "after", "added", "holder"),
+    PAYMENT_LINKS_WRITTEN_OTHERWISE.values(),
+    ids=PAYMENT_LINKS_WRITTEN_OTHERWISE,
+)
+def test_a_payment_link_a_feed_reader_reads_is_audited_however_written(
+    feeds_site, tmp_path, capsys, feed, after, added, holder
+):
+    # The audit read only atom:link with rel "payment" straight in an entry
+    # or the feed: a feed reader pays a stranger's link written otherwise,
+    # on an entry with no thing too, and the audit passed.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    assert audit_json(output, capsys, settings=None)[0] == 0
+    path = output / "feeds" / feed
+    replace_in(path, after, after + added)
+    link = f"{SITEURL}/{holder}" if holder else ""
+    assert EVIL in payment_hrefs_read_by_feedparser(path)[link]
+    status, report = audit_json(output, capsys, settings=None)
+    said = [(p["file"], p["problem"]) for p in report["problems"]]
+    if holder:
+        expected = f"the entry {link} has a payment link to {EVIL!r}, which the "
+        expected += "manifest doesn't know"
+    else:
+        expected = "has 2 payment links of its own (the site's)"
+    assert (status, said) == (1, [(f"feeds/{feed}", expected)])
+
+
+def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
+    feeds_site, tmp_path, capsys
+):
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / "all.rss.xml"
+    owned = f"<link>{SITEURL}/owned.html</link>"
+    replace_in(path, owned, f'{owned}<link rel="payment" {A_LINK}/>')
+    assert len(payment_hrefs_read_by_feedparser(path)[f"{SITEURL}/owned.html"]) == 2
+    status, report = audit_json(output, capsys, settings=None)
+    said = [(p["file"], p["problem"]) for p in report["problems"]]
+    assert (status, said) == (
+        1,
+        [
+            (
+                "feeds/all.rss.xml",
+                f"the entry {SITEURL}/owned.html has 2 payment links, 1 of them "
+                "unknown to the manifest",
+            )
+        ],
+    )
+
+
+def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
+    feeds_site, tmp_path, capsys
+):
+    # The item's link was the text of its first <link>: a payment link
+    # written before it left it "", and the opted-out item was taken for
+    # the thing its link pays, which it then carried "rightly".
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    owned = manifest_things(output)["a.md"]["auto_submit_url"]
+    path = output / "feeds" / "all.rss.xml"
+    added = f'<link rel="payment" href="{owned.replace("&", "&amp;")}"/>'
+    replace_in(path, OPTED_OUT_ITEM, added + OPTED_OUT_ITEM)
+    read = payment_hrefs_read_by_feedparser(path)
+    assert read[f"{SITEURL}/opted-out.html"] == [owned]
+    status, report = audit_json(output, capsys, settings=None)
+    said = [(p["file"], p["problem"]) for p in report["problems"]]
+    assert (status, said) == (
+        1,
+        [
+            (
+                "feeds/all.rss.xml",
+                f"the entry {SITEURL}/opted-out.html has a payment link to the "
+                f"thing of {SITEURL}/owned.html, which is not this entry's",
+            )
+        ],
+    )
+
+
+def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):
+    # Such a feed needs no payment link of its own, and none of its own was
+    # read at all: one to anyone passed.
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "extra/podcast.xml": '<?xml version="1.0"?><rss version="2.0"><channel>'
+        "<title>Talks</title><link>https://talks.example.net/</link>"
+        f'<link rel="payment" {A_LINK}/>'
+        "<item><title>One</title><link>https://talks.example.net/1</link></item>"
+        "</channel></rss>",
+    }
+    output = site(
+        files,
+        STATIC_PATHS=["extra"],
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+        FLATTR_USERNAME="community",
+    )
+    capsys.readouterr()  # what Pelican printed
+    path = output / "extra" / "podcast.xml"
+    assert payment_hrefs_read_by_feedparser(path)[""] == [EVIL]
+    status, report = audit_json(output, capsys, settings=None)
+    site_link = json.loads((output / "flattr-manifest.json").read_text())[
+        "site_payment_link"
+    ]
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": "extra/podcast.xml",
+                "problem": f"has a payment link of its own to {EVIL!r}, which the "
+                "manifest doesn't know",
+                "expected": f"none, or the site's, {site_link}",
+            }
+        ],
+    )
+    # The site's own is no stranger's.
+    replace_in(path, EVIL.replace("&", "&amp;"), site_link.replace("&", "&amp;"))
+    assert audit_json(output, capsys, settings=None)[0] == 0
