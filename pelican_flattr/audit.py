@@ -174,9 +174,14 @@ class _PageTags:
     loaders: list[dict[str, str]] = field(default_factory=list)
     # Open Graph and article: property -> every content given for it.
     open_graph: dict[str, list[str]] = field(default_factory=dict)
+    # What needs scripts but stands in a <noscript>: embedded buttons, and
+    # how many load.js <script>s (none of them ever runs).
+    noscript_buttons: list[dict[str, str]] = field(default_factory=list)
+    noscript_loaders: int = 0
 
 
 _HIDING = frozenset({"template", "/template"})
+_NOSCRIPT = frozenset({"noscript", "/noscript"})
 
 
 def scan_page(data: bytes) -> _PageTags:
@@ -189,9 +194,12 @@ def scan_page(data: bytes) -> _PageTags:
     # Where the head ends: at "</head>", or where the body starts when a
     # minifier left out the optional "</head>" (any tag a head cannot hold).
     head_limit = -1
-    # Inside a <template>, inert, nothing counts. (A <noscript>'s content
-    # does: crawlers, and readers without scripts, see it.)
+    # Inside a <template>, inert, nothing counts. A <noscript>'s content
+    # does, for crawlers and readers without scripts, but for what needs
+    # scripts: where they run, a browser reads it as text, up to the first
+    # "</noscript>".
     hidden = 0
+    noscript = False
     for name, raw, start in _tags(page, len(page)):
         if head_limit < 0 and (
             name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
@@ -199,6 +207,9 @@ def scan_page(data: bytes) -> _PageTags:
             head_limit = start
         if name in _HIDING:
             hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+            continue
+        if name in _NOSCRIPT:
+            noscript = name[0] != "/"
             continue
         if (
             hidden
@@ -215,10 +226,15 @@ def scan_page(data: bytes) -> _PageTags:
         if name == "script":
             src = attributes.get("src", "").lower()
             if "flattr.com/js/" in src and "/load.js" in src:
-                tags.loaders.append(attributes)
+                if noscript:
+                    tags.noscript_loaders += 1
+                else:
+                    tags.loaders.append(attributes)
         elif name == "a":
             classes = attributes.get("class", "").split()
-            if BUTTON_CLASS in classes or "FlattrButton" in classes:
+            if noscript and "FlattrButton" in classes:
+                tags.noscript_buttons.append(attributes)
+            elif BUTTON_CLASS in classes or "FlattrButton" in classes:
                 tags.buttons.append(attributes)
         elif name == "link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
@@ -848,7 +864,17 @@ class _Auditor:
             else:
                 own_hrefs.append(href)
                 if embedded:
-                    self.check_embedded_button(relative, button, tags.loaders)
+                    self.check_embedded_button(relative, button, tags)
+        for button in tags.noscript_buttons:
+            self.problem(
+                relative,
+                "an embedded Flattr button (class FlattrButton) to "
+                f"{button.get('href', '')!r} is inside <noscript>, where no reader "
+                "sees it: where scripts run, load.js cannot find it there; where "
+                "they do not, it stays hidden",
+                "the button outside <noscript> (a plain one, which needs no "
+                "script, may stand in it)",
+            )
         for href in links:
             if href not in self.by_auto_submit_url:
                 self.problem(
@@ -866,7 +892,9 @@ class _Auditor:
         # (flattr_button(article, style="compact")): either href is its own,
         # on the kind of button that works with it.
         own = own_hrefs.count(auto) + own_hrefs.count(url)
-        if own != 1 and not lone_button:
+        # Its button moved into a <noscript> is said above, and once.
+        in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
+        if own != 1 and not lone_button and not (own == 0 and in_noscript):
             self.problem(
                 relative,
                 f"has {own} Flattr buttons for its thing ({len(tags.buttons)} in all)",
@@ -895,7 +923,7 @@ class _Auditor:
         self,
         relative: str,
         button: Mapping[str, str],
-        loaders: list[dict[str, str]],
+        tags: _PageTags,
     ) -> None:
         """A js or compact button: load.js on its page to show it (it is
         hidden until then), and its thing's owner as load.js reads it, or a
@@ -931,13 +959,18 @@ class _Auditor:
                 "send both, and which one it pays is not said",
                 f"{name} alone, {owner['value']}, the owner in the manifest",
             )
-        faults = [_loader_fault(each, self.siteurl) for each in loaders]
+        faults = [_loader_fault(each, self.siteurl) for each in tags.loaders]
         if None in faults:
             return
-        why = f"the page's load.js <script> {faults[0]}" if faults else ""
+        if faults:
+            why = f"the page's load.js <script> {faults[0]}"
+        elif tags.noscript_loaders:
+            why = "the page's load.js <script> is inside <noscript>: it never runs"
+        else:
+            why = "no load.js on the page"
         self.problem(
             relative,
-            f"{of} is hidden: {why or 'no load.js on the page'}",
+            f"{of} is hidden: {why}",
             f'<script src="{LOADER_URL}" async></script>',
         )
 

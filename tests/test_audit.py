@@ -2315,6 +2315,13 @@ def payment_hrefs_read_by_feedparser(path: Path) -> dict[str, list[str]]:
     }
 
 
+def problems_said(output: Path, capsys) -> tuple[int, list[tuple[str, str]]]:
+    """The exit status of the audit of ``output`` (without settings) and
+    each problem it says, with the file it names."""
+    status, report = audit_json(output, capsys, settings=None)
+    return status, [(p["file"], p["problem"]) for p in report["problems"]]
+
+
 OPTED_OUT_ITEM = f"<link>{SITEURL}/opted-out.html</link>"
 OPTED_OUT_ENTRY = f'<link href="{SITEURL}/opted-out.html" rel="alternate"/>'
 A_LINK = f'href="{EVIL.replace("&", "&amp;")}"'
@@ -2377,14 +2384,12 @@ def test_a_payment_link_a_feed_reader_reads_is_audited_however_written(
     replace_in(path, after, after + added)
     link = f"{SITEURL}/{holder}" if holder else ""
     assert EVIL in payment_hrefs_read_by_feedparser(path)[link]
-    status, report = audit_json(output, capsys, settings=None)
-    said = [(p["file"], p["problem"]) for p in report["problems"]]
     if holder:
         expected = f"the entry {link} has a payment link to {EVIL!r}, which the "
         expected += "manifest doesn't know"
     else:
         expected = "has 2 payment links of its own (the site's)"
-    assert (status, said) == (1, [(f"feeds/{feed}", expected)])
+    assert problems_said(output, capsys) == (1, [(f"feeds/{feed}", expected)])
 
 
 def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
@@ -2396,9 +2401,7 @@ def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
     owned = f"<link>{SITEURL}/owned.html</link>"
     replace_in(path, owned, f'{owned}<link rel="payment" {A_LINK}/>')
     assert len(payment_hrefs_read_by_feedparser(path)[f"{SITEURL}/owned.html"]) == 2
-    status, report = audit_json(output, capsys, settings=None)
-    said = [(p["file"], p["problem"]) for p in report["problems"]]
-    assert (status, said) == (
+    assert problems_said(output, capsys) == (
         1,
         [
             (
@@ -2424,9 +2427,7 @@ def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
     replace_in(path, OPTED_OUT_ITEM, added + OPTED_OUT_ITEM)
     read = payment_hrefs_read_by_feedparser(path)
     assert read[f"{SITEURL}/opted-out.html"] == [owned]
-    status, report = audit_json(output, capsys, settings=None)
-    said = [(p["file"], p["problem"]) for p in report["problems"]]
-    assert (status, said) == (
+    assert problems_said(output, capsys) == (
         1,
         [
             (
@@ -2477,3 +2478,64 @@ def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):
     # The site's own is no stranger's.
     replace_in(path, EVIL.replace("&", "&amp;"), site_link.replace("&", "&amp;"))
     assert audit_json(output, capsys, settings=None)[0] == 0
+
+
+# --- What needs scripts, in a <noscript>. ---
+
+
+def wrap_in_noscript(path: Path, start: str, end: str) -> None:
+    """Put the first element of ``path`` that starts with ``start`` and
+    ends with ``end`` in a <noscript>, as a post-processor may."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index(start)
+    stop = text.index(end, at) + len(end)
+    text = f"{text[:at]}<noscript>{text[at:stop]}</noscript>{text[stop:]}"
+    path.write_text(text, encoding="utf-8")
+
+
+def test_an_embedded_button_in_noscript_is_one_problem_a_plain_one_counts(site, capsys):
+    # Where scripts run, a <noscript>'s content is text that load.js never
+    # sees; where they don't, load.js never shows the button: the audit
+    # counted it as the page's button all the same.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page = output / "first-article.html"
+    wrap_in_noscript(page, BUTTON_START, "</a>")
+    url = f"{SITEURL}/first-article.html"
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": "first-article.html",
+                "problem": f"an embedded Flattr button (class FlattrButton) to "
+                f"{url!r} is inside <noscript>, where no reader sees it: where "
+                "scripts run, load.js cannot find it there; where they do not, it "
+                "stays hidden",
+                "expected": "the button outside <noscript> (a plain one, which "
+                "needs no script, may stand in it)",
+            }
+        ],
+    )
+    # A plain one needs no script: readers without them, crawlers among
+    # them, see it.
+    output, status, report = build_and_audit(site, capsys)
+    assert status == 0, report["problems"]
+    wrap_in_noscript(output / "first-article.html", '<a class="flattr-button', "</a>")
+    assert audit_json(output, capsys, settings=None) == (0, report)
+
+
+def test_load_js_in_noscript_shows_no_button(site, capsys):
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    wrap_in_noscript(output / "first-article.html", LOADER, "</script>")
+    assert problems_said(output, capsys) == (
+        1,
+        [
+            (
+                "first-article.html",
+                f"the Flattr button of {SITEURL}/first-article.html is hidden: the "
+                "page's load.js <script> is inside <noscript>: it never runs",
+            )
+        ],
+    )
