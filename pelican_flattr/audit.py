@@ -1541,7 +1541,7 @@ def site_files(
 
     top = os.fspath(output)
     real_output: str | None = None
-    for folder, folders, names in os.walk(top, onerror=on_error):
+    for folder, folders, names in _walk(top, on_error):
         own = (
             _own_manifest(Path(folder), names, manifest_in_output, audited)
             if other_sites is not None and folder != top
@@ -1559,7 +1559,7 @@ def site_files(
             continue
         linked = [name for name in folders if os.path.islink(Path(folder, name))]
         if linked:
-            # os.walk does not walk them; only those outside are reported.
+            # Not walked (see above); only those outside are reported.
             folders[:] = [name for name in folders if name not in linked]
             real_output = real_output or os.path.realpath(output)
             for name in linked:
@@ -1576,6 +1576,34 @@ def site_files(
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
     return sorted(files)
+
+
+def _walk(
+    top: str, on_error: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, onerror=on_error)``, top-down, that does not recurse:
+    before Python 3.12 os.walk calls itself for each level, and a tree a
+    thousand folders deep (which anyone who writes to the output may make)
+    ended the audit with a RecursionError. As there, the caller may prune
+    the folders listed before they are walked; they are walked depth first,
+    in the order listed."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        folders, names = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_folder = entry.is_dir()
+                    except OSError:  # as os.walk: then it is no folder
+                        is_folder = False
+                    (folders if is_folder else names).append(entry.name)
+        except OSError as error:
+            on_error(error)
+            continue
+        yield folder, folders, names
+        stack += [os.path.join(folder, name) for name in reversed(folders)]
 
 
 def _within(path: str, folder: str) -> bool:

@@ -117,6 +117,30 @@ def test_removed_button(copy, capsys):
     assert thing["auto_submit_url"] in problem["expected"]
 
 
+def test_a_deep_folder_tree_is_walked_without_recursion(copy, capsys):
+    # os.walk recurses before Python 3.12: 1,000 nested folders ended the
+    # audit with a RecursionError, a traceback, exit 1 and no JSON.
+    files = real_files(copy)  # (before: Path.rglob recurses too)
+    deep = copy
+    try:
+        for _ in range(1000):  # Path.mkdir(parents=True) recurses too
+            deep /= "d"
+            deep.mkdir()
+        (deep / "contact.html").write_text("<p>carol@example.org</p>")
+        status, report = audit_json(copy, capsys)
+    finally:
+        # As does shutil.rmtree, with which pytest removes old tmp_paths:
+        # the tree must not outlive the test.
+        (deep / "contact.html").unlink(missing_ok=True)
+        while deep != copy:
+            deep.rmdir()
+            deep = deep.parent
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == "d/" * 1000 + "contact.html"
+    assert report["files"] == files + 1
+
+
 def test_wrong_url(copy, capsys):
     thing = a_thing(copy)
     path = copy / thing["page"]
