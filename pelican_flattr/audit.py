@@ -634,7 +634,12 @@ class _Auditor:
                     "edited by hand? Build the site again",
                 )
 
-    def check_file(self, path: Path, relative: str) -> None:
+    def check_file(
+        self, path: Path, relative: str, addresses_only: bool = False
+    ) -> None:
+        """Check the file at ``path`` (``relative`` to the output); with
+        ``addresses_only`` (another site's, in a folder of this output) for
+        the owners' addresses alone."""
         suffix = path.suffix.lower()
         self.report.files += 1
         try:
@@ -653,12 +658,14 @@ class _Auditor:
                     data = start + stream.read()
                     if is_page:
                         self.check_privacy(relative, with_entities_decoded(data))
-                        self.check_page(relative, scan_page(data))
+                        if not addresses_only:
+                            self.check_page(relative, scan_page(data))
                     else:
                         # A feed escapes the HTML it carries once more.
                         decoded = with_entities_decoded(data, times=2)
                         self.check_privacy(relative, decoded)
-                        self.check_feed(relative, data)
+                        if not addresses_only:
+                            self.check_feed(relative, data)
                 elif b"\0" not in start[:8192]:  # not binary, by git's rule
                     self.check_privacy(relative, _chunks(start, stream))
         except OSError as error:
@@ -1509,6 +1516,7 @@ def site_files(
     own_folders: Collection[str] = (),
     manifest_in_output: str | None = None,
     linked_outside: dict[Path, str] | None = None,
+    other_sites_files: list[Path] | None = None,
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -1523,10 +1531,11 @@ def site_files(
     cannot be listed, or whose files cannot be reached (mode r--), are
     added to ``unreadable``. With ``other_sites``, a
     folder below ``output`` that holds a manifest of its own is another
-    site's output, left out and added to it (with the path of that manifest
-    in it), unless it holds ``manifest``, the one audited (FLATTR_MANIFEST
-    may put it in feeds/), or is one of ``own_folders`` (relative to
-    ``output``, as ``site_folders`` gives them): both are this site's. See
+    site's output, added to it (with the path of that manifest in it), its
+    files left out and added to ``other_sites_files`` (sorted), unless it
+    holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
+    feeds/), or is one of ``own_folders`` (relative to ``output``, as
+    ``site_folders`` gives them): both are this site's. See
     ``_own_manifest`` for what its own manifest is.
     """
     files = []
@@ -1541,10 +1550,15 @@ def site_files(
 
     top = os.fspath(output)
     real_output: str | None = None
+    # The folders of other sites, each with os.sep after it.
+    others: tuple[str, ...] = ()
     for folder, folders, names in _walk(top, on_error):
+        # One inside another site is that site's, whatever it holds: its
+        # own audit says what its manifest is.
+        inside = folder.startswith(others) if others else False
         own = (
             _own_manifest(Path(folder), names, manifest_in_output, audited)
-            if other_sites is not None and folder != top
+            if other_sites is not None and folder != top and not inside
             else None
         )
         if (
@@ -1555,8 +1569,8 @@ def site_files(
             not in own_folders
         ):
             other_sites[Path(folder)] = own
-            folders[:] = []
-            continue
+            others += (os.path.join(folder, ""),)
+            inside = True
         linked = [name for name in folders if os.path.islink(Path(folder, name))]
         if linked:
             # Not walked (see above); only those outside are reported.
@@ -1567,7 +1581,7 @@ def site_files(
                 if not _within(target, real_output) and linked_outside is not None:
                     linked_outside[Path(folder, name)] = target
         try:
-            files += [
+            found = [
                 path
                 for path in (Path(folder, name) for name in names)
                 if _is_file_to_check(path)
@@ -1575,6 +1589,14 @@ def site_files(
         except _NotEntered as error:
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
+            continue
+        if not inside:
+            files += found
+        elif other_sites_files is not None:
+            # Checked for owners' addresses only (see audit_site).
+            other_sites_files += found
+    if other_sites_files is not None:
+        other_sites_files.sort()
     return sorted(files)
 
 
@@ -1809,6 +1831,7 @@ def audit_site(
         _check_manifest_site(manifest_path, manifest["siteurl"], *site)
     unreadable: list[Path] = []
     other_sites: dict[Path, str] = {}
+    other_sites_files: list[Path] = []
     linked_outside: dict[Path, str] = {}
     # Where the manifest lies in the output: each language's site of
     # i18n_subsites writes its own at the same path in its own folder.
@@ -1821,6 +1844,7 @@ def audit_site(
         site_folders(manifest),
         in_output,
         linked_outside,
+        other_sites_files,
     )
 
     def name_in_output(path: Path) -> str:
@@ -1828,6 +1852,7 @@ def audit_site(
         return portable_path(path.relative_to(output).as_posix())
 
     names = [name_in_output(path) for path in files]
+    other_names = [name_in_output(path) for path in other_sites_files]
     unchecked = {name_in_output(folder) for folder in [*unreadable, *linked_outside]}
     auditor = _Auditor(
         output,
@@ -1855,7 +1880,7 @@ def audit_site(
                 "for FLATTR_MANIFEST)",
             )
     auditor.check_manifest_fields(in_output or str(manifest_path))
-    auditor.check_names(names)
+    auditor.check_names([*names, *other_names])
     for folder in sorted(unreadable):
         auditor.problem(
             name_in_output(folder), "cannot be read: its files are not checked"
@@ -1872,12 +1897,23 @@ def audit_site(
         portable_path(folder.relative_to(output).as_posix()): own
         for folder, own in other_sites.items()
     }
-    for done, (path, relative) in enumerate(zip(files, names, strict=True), 1):
-        auditor.check_file(path, relative)
-        if path.suffix == ".gz":
+    # Another site's files are that site's audit's to check, but for the
+    # addresses of this one's owners: no file of the output may publish
+    # them, and a folder that merely holds a manifest (an old deploy kept
+    # for reference, with its pages) must not hide one from this audit.
+    checked = [
+        *((path, relative, False) for path, relative in zip(files, names, strict=True)),
+        *(
+            (path, relative, True)
+            for path, relative in zip(other_sites_files, other_names, strict=True)
+        ),
+    ]
+    for done, (path, relative, addresses_only) in enumerate(checked, 1):
+        auditor.check_file(path, relative, addresses_only)
+        if path.suffix == ".gz" and not addresses_only:
             auditor.check_compressed_copy(path, relative)
         if progress is not None:
-            progress(done, len(files))
+            progress(done, len(checked))
     return auditor.finish()
 
 
@@ -2140,6 +2176,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 f"{folder}/ holds a manifest of its own: another site's output, "
                 "not checked here (audit it on its own: "
                 f"{_other_site_command(Path(output, folder), own, args.settings)})"
+                ", but for the owners' addresses, which no file may publish"
             )
         for note in notes:
             cli.print_line(note)

@@ -117,6 +117,41 @@ def test_removed_button(copy, capsys):
     assert thing["auto_submit_url"] in problem["expected"]
 
 
+def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys):
+    # Any folder holding a manifest (an old deploy kept for reference, a
+    # stale language's folder) was left out whole, privacy scan included:
+    # an owner's address there passed, with exit status 0.
+    old = copy / "old"
+    old.mkdir()
+    document = json.loads((copy / "flattr-manifest.json").read_text())
+    (old / "flattr-manifest.json").write_text(json.dumps({**document, "things": []}))
+    (old / "contact.html").write_text("<p>Mail carol@example.org</p>")
+    (old / "carol@example.org.txt").write_text("")
+    # Its pages are its own audit's: a button to a thing this manifest
+    # doesn't know, and a stale copy, are no problem here.
+    thing = a_thing(copy)
+    shutil.copy(copy / thing["page"], old / "page.html")
+    (old / "page.html.gz").write_bytes(gzip.compress(b"<html>"))
+    (old / "gone.html.gz").write_bytes(gzip.compress(b"<html>"))
+    for conf in (SETTINGS, None):  # by the address, or its owner's hash
+        status, report = audit_json(copy, capsys, settings=conf)
+        assert (status, report["other_sites"]) == (1, ["old"]), report
+        problems = sorted((p["file"], p["problem"]) for p in report["problems"])
+        assert [file for file, _ in problems] == [
+            "old/[address]",
+            "old/contact.html",
+        ], problems
+        assert all("plain email address" in problem for _, problem in problems)
+        assert "carol@" not in json.dumps(report)
+    assert main(["audit", str(copy), "--settings", SETTINGS]) == 1
+    said = capsys.readouterr().out
+    assert (
+        "old/ holds a manifest of its own: another site's output, not checked "
+        "here (audit it on its own: "
+    ) in said
+    assert "), but for the owners' addresses, which no file may publish" in said
+
+
 def test_a_deep_folder_tree_is_walked_without_recursion(copy, capsys):
     # os.walk recurses before Python 3.12: 1,000 nested folders ended the
     # audit with a RecursionError, a traceback, exit 1 and no JSON.
