@@ -85,6 +85,12 @@ FEED_SUFFIXES = (".xml", ".atom", ".rss")
 # with the end of the one before, so that an address across two is seen.
 CHUNK_SIZE = 1 << 20
 CHUNK_OVERLAP = 1024
+# A gzip file is decompressed up to this many times its own size, and at
+# least GZIP_LEAST_READ bytes: text takes a tenth of its size or more, but
+# deflate packs a thousand bytes in one, and a small file (a bomb) that
+# holds gigabytes would hold the audit up for hours.
+GZIP_MOST_RATIO = 100
+GZIP_LEAST_READ = 64 * CHUNK_SIZE
 
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
@@ -672,21 +678,36 @@ class _Auditor:
             self.unread.add(relative)
             self.problem(relative, f"cannot be read ({error.strerror or error})")
 
-    def check_compressed_copy(self, path: Path, relative: str) -> None:
+    def check_compressed_copy(
+        self, path: Path, relative: str, addresses_only: bool = False
+    ) -> None:
         """Say so when ``path`` (``page.html.gz``) is no copy of the page,
-        feed or manifest beside it as built now.
+        feed or manifest beside it as built now, and which owners' addresses
+        it holds when it is not (``addresses_only``: whether it is not
+        checked, see ``check_file``).
 
         A server that sends precompressed files (nginx's ``gzip_static``)
         sends the copy in its place: an earlier build's, left by
         pelican-precompress (which keeps an existing copy by default) in an
         output folder Pelican does not empty, still shows the old buttons,
-        owners or an address. Only those files: a site may publish other
-        archives beside what they hold. (Brotli and zstd copies are not
-        read: the standard library cannot.)
+        owners or an address. Only those files are compared: a site may
+        publish other archives beside what they hold. Those (and a copy
+        that is not the file as built) are read for addresses all the same:
+        pelican-precompress compresses robots.txt and search.json too, and
+        nginx sends what they hold. (Brotli and zstd files are not read: the
+        standard library cannot.)
         """
+        if relative in self.unread:
+            return
+        if addresses_only or not self._is_copy_as_built(path, relative):
+            self.check_privacy(relative, self._gzipped_text(path, relative))
+
+    def _is_copy_as_built(self, path: Path, relative: str) -> bool:
+        """Whether ``path`` is a gzip copy of the page, feed or manifest
+        beside it as built; say so when it is one of another."""
         original = relative.removesuffix(path.suffix)
         suffix = Path(original).suffix.lower()
-        if relative in self.unread or not (
+        if not (
             suffix in HTML_SUFFIXES
             or suffix in FEED_SUFFIXES
             or original in self.by_page
@@ -694,7 +715,7 @@ class _Auditor:
             or original == self.manifest_in_output
             or posixpath.basename(original) == MANIFEST_NAME
         ):
-            return
+            return False
         if original not in self.files:
             if not self.not_checked(original):
                 self.problem(
@@ -704,12 +725,13 @@ class _Auditor:
                     f"gzip_static) sends it at {original}'s address",
                     "no copy of a file the site does not have: delete it",
                 )
-            return
+            return False
         if original in self.unread:
-            return  # said: "cannot be read"
+            return False  # said: "cannot be read"
         try:
+            # Read no further than the original: no gzip bomb holds it up.
             if file_holds(path.with_suffix(""), _gunzipped(path)):
-                return
+                return True
             why = "is not a compressed copy of it as built"
         except (OSError, EOFError, zlib.error) as error:
             why = (
@@ -721,6 +743,32 @@ class _Auditor:
             "precompressed files (nginx's gzip_static) sends it in its place",
             f"a copy of {original} as built: delete it, or compress again "
             "(pelican-precompress: PRECOMPRESS_OVERWRITE = True)",
+        )
+        return False
+
+    def _gzipped_text(self, path: Path, relative: str) -> Iterator[bytes]:
+        """The text the gzip file at ``path`` holds, in chunks as
+        ``_chunks`` gives them, up to where it cannot be decompressed
+        (``_is_copy_as_built`` says so where it matters); none when it is
+        binary (a .tar.gz), as for any file. A gzip bomb is read up to its
+        limit (see GZIP_MOST_RATIO), and a problem says the rest was not."""
+        try:
+            limit = max(GZIP_LEAST_READ, GZIP_MOST_RATIO * path.stat().st_size)
+            with gzip.open(path, "rb") as stream:
+                limited = _Limited(stream, limit)
+                start = limited.read(CHUNK_SIZE)
+                if b"\0" in start[:8192]:
+                    return
+                yield from _chunks(start, limited)
+                if not stream.read(1):
+                    return
+        except (OSError, EOFError, zlib.error):
+            return
+        self.problem(
+            relative,
+            f"decompresses to more than {limit:,} bytes, {GZIP_MOST_RATIO} times "
+            "its size: a gzip bomb? The rest is not checked",
+            "a compressed file no larger than what it holds allows: delete it",
         )
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
@@ -1498,6 +1546,18 @@ def _gunzipped(path: Path) -> Iterator[bytes]:
             yield block
 
 
+class _Limited:
+    """A stream of which no more than ``limit`` bytes are read."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(min(size, self.left))
+        self.left -= len(data)
+        return data
+
+
 def _chunks(start: bytes, stream: Any) -> Iterator[bytes]:
     """``start`` and the rest of ``stream``, in chunks of CHUNK_SIZE that
     each begin with the last CHUNK_OVERLAP bytes of the one before."""
@@ -1910,8 +1970,8 @@ def audit_site(
     ]
     for done, (path, relative, addresses_only) in enumerate(checked, 1):
         auditor.check_file(path, relative, addresses_only)
-        if path.suffix == ".gz" and not addresses_only:
-            auditor.check_compressed_copy(path, relative)
+        if path.suffix == ".gz":
+            auditor.check_compressed_copy(path, relative, addresses_only)
         if progress is not None:
             progress(done, len(checked))
     return auditor.finish()

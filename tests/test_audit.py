@@ -127,6 +127,7 @@ def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys
     (old / "flattr-manifest.json").write_text(json.dumps({**document, "things": []}))
     (old / "contact.html").write_text("<p>Mail carol@example.org</p>")
     (old / "carol@example.org.txt").write_text("")
+    (old / "notes.txt.gz").write_bytes(gzip.compress(b"carol@example.org"))
     # Its pages are its own audit's: a button to a thing this manifest
     # doesn't know, and a stale copy, are no problem here.
     thing = a_thing(copy)
@@ -140,6 +141,7 @@ def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys
         assert [file for file, _ in problems] == [
             "old/[address]",
             "old/contact.html",
+            "old/notes.txt.gz",
         ], problems
         assert all("plain email address" in problem for _, problem in problems)
         assert "carol@" not in json.dumps(report)
@@ -150,6 +152,45 @@ def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys
         "here (audit it on its own: "
     ) in said
     assert "), but for the owners' addresses, which no file may publish" in said
+
+
+def test_every_gzip_file_is_read_for_addresses(copy, capsys):
+    # pelican-precompress compresses robots.txt and search.json too, and
+    # nginx's gzip_static sends the copy in the file's place: only copies of
+    # pages, feeds and the manifest were read.
+    (copy / "robots.txt").write_text("User-agent: *\n")
+    (copy / "robots.txt.gz").write_bytes(
+        gzip.compress(b"User-agent: *\n# contact carol@example.org\n")
+    )
+    (copy / "search.json.gz").write_bytes(
+        gzip.compress(b'{"pages": [{"text": "mail carol@example.org"}]}')
+    )
+    # A stale copy of a page is said so, and what it leaks too.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    page.with_name(page.name + ".gz").write_bytes(
+        gzip.compress(page.read_bytes() + b"<p>carol@example.org</p>")
+    )
+    # An archive of binary files is no text, as for any other file.
+    (copy / "source.tar.gz").write_bytes(
+        gzip.compress(b"AUTHORS\0\0\0\0mode\0" + b"carol@example.org\n")
+    )
+    # A bomb is read up to its limit, and said to be.
+    bomb = b"x" * (64 << 20) + b"carol@example.org"
+    (copy / "bomb.txt.gz").write_bytes(gzip.compress(bomb, compresslevel=1))
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    found: dict[str, list[str]] = {}
+    for problem in report["problems"]:
+        found.setdefault(problem["file"], []).append(problem["problem"][:40])
+    leak = "holds the plain email address of author "
+    assert found == {
+        "bomb.txt.gz": ["decompresses to more than 67,108,864 byt"],
+        f"{thing['page']}.gz": ["is not a compressed copy of it as built ", leak],
+        "robots.txt.gz": [leak],
+        "search.json.gz": [leak],
+    }
+    assert "carol@" not in json.dumps(report)
 
 
 def test_a_deep_folder_tree_is_walked_without_recursion(copy, capsys):
