@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -636,7 +636,7 @@ def read_settings_file(
     try:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
-        with contextlib.redirect_stdout(sys.stderr):
+        with _stdout_to_stderr():
             settings = read_pelican_settings(str(path), override=override)
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
@@ -654,6 +654,40 @@ def read_settings_file(
     for message in unknown_settings(settings):
         print(f"pelican-flattr: {shown}: {message}", file=sys.stderr)
     return settings
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """While the block runs, what is written to stdout goes to stderr:
+    sys.stdout's writes, and file descriptor 1's, which a process the
+    settings file starts writes to (``subprocess.run(["git", "describe"])``
+    to stamp the build), and which sys.stdout alone does not redirect."""
+    _flush(sys.stdout)  # what the command printed before stays before
+    try:
+        kept = os.dup(1)
+    except OSError:  # no stdout (">&-"): nothing of it to keep clean
+        kept = None
+    if kept is not None:
+        try:
+            os.dup2(2, 1)
+        except OSError:  # no stderr either: what the file prints is lost
+            with open(os.devnull, "wb") as devnull:
+                os.dup2(devnull.fileno(), 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        # Written through sys.__stdout__ (print(file=sys.__stdout__)), it
+        # goes to stderr too, before stdout is back.
+        _flush(sys.__stdout__)
+        if kept is not None:
+            os.dup2(kept, 1)
+            os.close(kept)
+
+
+def _flush(stream: Any) -> None:
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        stream.flush()
 
 
 def _has_query_or_fragment(url: str) -> bool:

@@ -203,28 +203,23 @@ def test_an_empty_path_is_a_usage_error_naming_it(
     assert f"argument {argument}: is empty: give a path" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["audit", "{output}", "--settings", "{settings}", "--json"],
-        ["diff", "{manifest}", "{manifest}", "--settings", "{settings}", "--json"],
-        ["pending", "--store", "{store}", "--settings", "{settings}", "--json"],
-        ["verify", "--from", "{settings}", "--dry-run", "--json"],
-    ],
-)
-def test_what_a_settings_file_prints_goes_to_stderr(
-    sample_output, tmp_path, capsys, monkeypatch, command
-):
-    # A settings file that prints on stdout broke every --json document.
+# Every command that reads a settings file and prints a --json document.
+SETTINGS_AND_JSON = [
+    ["audit", "{output}", "--settings", "{settings}", "--json"],
+    ["diff", "{manifest}", "{manifest}", "--settings", "{settings}", "--json"],
+    ["pending", "--store", "{store}", "--settings", "{settings}", "--json"],
+    ["verify", "--from", "{settings}", "--dry-run", "--json"],
+]
+
+
+def with_settings(command, sample_output, folder, text):
+    """``command`` of SETTINGS_AND_JSON, for the sample site, with a
+    settings file in ``folder`` that holds ``text``."""
     from pelican_flattr.store import open_store
 
-    monkeypatch.chdir(tmp_path)
-    settings = tmp_path / "pelicanconf.py"
-    settings.write_text(
-        f'print("using local overrides")\nPATH = {str(tmp_path)!r}\n',
-        encoding="utf-8",
-    )
-    store = tmp_path / "store.sqlite3"
+    settings = folder / "pelicanconf.py"
+    settings.write_text(f"{text}\nPATH = {str(folder)!r}\n", encoding="utf-8")
+    store = folder / "store.sqlite3"
     open_store(store).close()
     places = {
         "output": sample_output,
@@ -232,11 +227,39 @@ def test_what_a_settings_file_prints_goes_to_stderr(
         "manifest": sample_output / "flattr-manifest.json",
         "store": store,
     }
-    status = cli.main([part.format(**places) for part in command])
+    return [part.format(**places) for part in command]
+
+
+@pytest.mark.parametrize("command", SETTINGS_AND_JSON)
+def test_what_a_settings_file_prints_goes_to_stderr(
+    sample_output, tmp_path, capsys, monkeypatch, command
+):
+    # A settings file that prints on stdout broke every --json document.
+    monkeypatch.chdir(tmp_path)
+    text = 'print("using local overrides")'
+    status = cli.main(with_settings(command, sample_output, tmp_path, text))
     out, err = capsys.readouterr()
     assert status == 0, err
     assert isinstance(json.loads(out), dict)
     assert "using local overrides" in err
+
+
+@pytest.mark.parametrize("command", SETTINGS_AND_JSON)
+def test_what_a_process_the_settings_file_starts_prints_goes_to_stderr(
+    sample_output, tmp_path, command
+):
+    # Only sys.stdout was sent to stderr: a process the settings file starts
+    # (to stamp the build with its git revision) writes to file descriptor
+    # 1, and its line came before the document.
+    text = (
+        "import subprocess, sys\n"
+        'subprocess.run([sys.executable, "-c", "print(\'revision abc123\')"])'
+    )
+    argv = [str(SCRIPT), *with_settings(command, sample_output, tmp_path, text)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), dict)
+    assert "revision abc123" in result.stderr
 
 
 @pytest.mark.parametrize(
