@@ -2232,10 +2232,11 @@ def run_audit(args: argparse.Namespace) -> int:
             + ("no problems" if report.ok else cli.counted(len(rows), "problem"))
         )
         for folder, own in report.other_site_manifests.items():
+            command = _other_site_command(Path(output, folder), own, args.settings)
             cli.print_line(
-                f"{folder}/ holds a manifest of its own: another site's output, "
-                "not checked here (audit it on its own: "
-                f"{_other_site_command(Path(output, folder), own, args.settings)})"
+                # A line break in the folder's name would start a line.
+                f"{cli.shown(folder)}/ holds a manifest of its own: another site's "
+                f"output, not checked here (audit it on its own: {cli.shown(command)})"
                 ", but for the owners' addresses, which no file may publish"
             )
         for note in notes:

@@ -342,7 +342,7 @@ def usage_error(message: str) -> int:
     """Say what is wrong with the command line or its files; exit status 2.
     With ``--json``, the document printed in place of the command's lists
     it too."""
-    print(f"pelican-flattr: {message}", file=sys.stderr)
+    print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
     _json_run.problems.append(message)
     return 2
 
@@ -396,6 +396,26 @@ def _printable(value: Any) -> Any:
     return value
 
 
+# C0 and C1 control characters and DEL. A terminal, or a CI log that
+# renders ANSI escapes, acts on them: a file name of the output holding
+# "\x1b[2J" would clear the screen and could print a clean result instead.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str, lines: bool = False) -> str:
+    """``text`` as it is printed for people: every control character
+    escaped (``\\x1b``), as a byte of a file name that is not UTF-8 is
+    (``\\xff``, see ``_printable``); line breaks too, unless ``lines``
+    (text of the command's own, in several lines). JSON escapes them
+    itself."""
+    text = _printable(text)
+    if text.isprintable():  # nearly every text: no search
+        return text
+    pattern = _CONTROL_BUT_NEWLINE if lines else _CONTROL
+    return pattern.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
+
+
 def console(stderr: bool = False, width: int | None = None) -> Console:
     """A rich Console on stdout (or stderr), for every output of the command;
     ``width`` columns wide, else as wide as the terminal (80 columns when
@@ -434,7 +454,9 @@ def counted(count: int, noun: str) -> str:
 
 def print_line(text: str) -> None:
     """A line for people on stdout."""
-    console().print(_printable(text), markup=False, highlight=False, soft_wrap=True)
+    console().print(
+        shown(text, lines=True), markup=False, highlight=False, soft_wrap=True
+    )
 
 
 def print_table(
@@ -450,7 +472,8 @@ def print_table(
     table = Table(title=title or None, show_lines=False, expand=False)
     for column in columns:
         table.add_column(column, overflow="fold")
-    cells = [[_printable(str(cell)) for cell in row] for row in rows]
+    # A cell is one line: a line break in a file name would start a row.
+    cells = [[shown(str(cell)) for cell in row] for row in rows]
     for row in cells:
         # Text, not markup: cells hold data (claim URLs from web hooks) in
         # which "[...]" must show as written.

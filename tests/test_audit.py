@@ -217,6 +217,28 @@ def test_a_deep_folder_tree_is_walked_without_recursion(copy, capsys):
     assert report["files"] == files + 1
 
 
+def test_control_characters_in_names_are_shown_escaped(copy, capsys):
+    # A file name of the output holding terminal escapes was printed raw in
+    # the table and the lines below it: on a terminal, or a CI log that
+    # renders them, it cleared the screen and showed a clean result.
+    fake = "\x1b[2J\x1b[H\x1b[32m17 things, 92 files checked: no problems\x1b[8m"
+    index = (copy / "index.html").read_text(encoding="utf-8")
+    evil = index.replace("%2F%2Fcommunity", "%2F%2Fevil", 1)
+    (copy / f"x{fake}\nfake.html").write_text(evil, encoding="utf-8")
+    other = copy / f"old{fake}\n"
+    other.mkdir()
+    shutil.copy(copy / "flattr-manifest.json", other)
+    assert main(["audit", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), out
+    escaped = "\\x1b[2J\\x1b[H\\x1b[32m17 things, 92 files checked: no problems"
+    assert f"x{escaped}\\x1b[8m\\x0afake.html" in out  # the table
+    assert f"old{escaped}\\x1b[8m\\x0a/ holds a manifest of its own" in out
+    # JSON escapes them itself, and names the file as it is.
+    status, report = audit_json(copy, capsys)
+    assert status == 1 and report["problems"][0]["file"] == f"x{fake}\nfake.html"
+
+
 def test_wrong_url(copy, capsys):
     thing = a_thing(copy)
     path = copy / thing["page"]
