@@ -14,6 +14,7 @@ import functools
 import html
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -791,15 +792,22 @@ def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     and a ">" in the summary) has ended the head for a browser already,
     and a tag after that text is in the body.
     """
+    for tag in _live_tags(page, end):
+        if _ends_head(tag[0]):
+            return
+        yield tag
+
+
+def _live_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
+    """``_tags(page, end)`` but those inside a ``<template>``, however
+    deeply: its content is inert, and no reader takes it for the page's."""
     templates = 0
     for tag in _tags(page, end):
         name = tag[0]
         if name in ("template", "/template"):
             templates = max(templates + (1 if name == "template" else -1), 0)
         elif templates:
-            continue  # inert: no reader takes what a <template> holds
-        elif _ends_head(name):
-            return
+            continue
         yield tag
 
 
@@ -834,19 +842,70 @@ def _head_ended_before(page: str, at: int) -> bool:
     opening = _USUAL_OPENING.match(page, 0, at)
     if opening is not None and opening.end() == at:
         return False
-    templates = 0
-    for name, _, _ in _tags(page, at):
-        if name in ("template", "/template"):
-            templates = max(templates + (1 if name == "template" else -1), 0)
-        elif not templates and _ends_head(name):
-            return True
-    return False
+    return any(_ends_head(name) for name, _, _ in _live_tags(page, at))
 
 
-def _theme_properties(page: str, end: int) -> frozenset[str]:
-    """The Open Graph (``og:``, ``article:``) properties of the ``<meta>``
-    tags in the head, read up to ``end``."""
-    return frozenset(_head_properties(page, end))
+class _ThemeOpenGraph(NamedTuple):
+    """A theme's own Open Graph tags in a page's head, as ``inject`` adds
+    its own beside them."""
+
+    # Every og: and article: property of its <meta> tags up to </head>.
+    properties: frozenset[str]
+    # Those of them after what ended the head early for a browser, and what
+    # that was: TEXT, or the name of an element a head cannot hold.
+    late: tuple[str, ...]
+    ended_by: str | None
+
+
+def _theme_open_graph(
+    page: str, end: int, printed: range = range(0)
+) -> _ThemeOpenGraph:
+    """The theme's Open Graph (``og:``, ``article:``) ``<meta>`` tags in
+    the head, read up to ``end`` (its ``</head>``): past where a browser
+    ends it too. Those in ``printed`` (``_printed_head``) are the helper's.
+
+    Text a theme prints unescaped (a quote and a ">" in its description
+    ``<meta>``) ends the head early for a browser, and the theme's tags
+    after it are in the body. They are the theme's all the same: its page
+    holds them, the audit (and any crawler reading the source) counts
+    them, and the plugin's beside them would make two of each.
+    """
+    properties: set[str] = set()
+    late: list[str] = []
+    ended_by = None
+    for name, attributes, start in _live_tags(page, end):
+        if name == "meta" and start not in printed:
+            values = _attribute_values(attributes)
+            prop = values.get("property", "")
+            if prop.startswith(("og:", "article:")):
+                properties.add(prop)
+                if ended_by is not None and prop not in late:
+                    late.append(prop)
+        elif ended_by is None and _ends_head(name):
+            ended_by = name
+    return _ThemeOpenGraph(
+        frozenset(properties), tuple(late), ended_by if late else None
+    )
+
+
+def _printed_head(
+    page: str, end: int, escaped_href: str, open_graph: Iterable[tuple[str, str]]
+) -> range:
+    """Where ``page[:end]`` holds, whole, what ``flattr_head()`` printed for
+    the page's own content (``open_graph`` its pairs), else an empty range.
+
+    Printed after text that ended the head, it is in the body for a
+    browser: the page gets the head tags from injection, and the helper's
+    are not the theme's own, which injection leaves out.
+    """
+    at = page.find(_OWN_PAYMENT_LINK, 0, end)
+    while at >= 0:
+        if page.startswith(escaped_href, at + len(_OWN_PAYMENT_LINK)):
+            printed = "".join(_head(escaped_href, open_graph, frozenset()))
+            if page.startswith(printed, at):
+                return range(at, at + len(printed))
+        at = page.find(_OWN_PAYMENT_LINK, at + 1, end)
+    return range(0)
 
 
 def _head_properties(page: str, end: int) -> dict[str, int]:
@@ -1270,6 +1329,8 @@ def inject(
     body_not_shown: Callable[[ContentThing, str | None, bool], None] | None = None,
     body_shown_twice: Callable[[ContentThing], None] | None = None,
     head_ended: Callable[[ContentThing], None] | None = None,
+    theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
+    | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1290,6 +1351,11 @@ def inject(
     ``head_ended`` is called when the head tags are due but a browser has
     ended the head before the place they go (given the content's thing):
     they are added there all the same.
+    ``theme_tags_ended`` is called when the theme's own Open Graph tags come
+    after what ended the head early for a browser (given the content's
+    thing, ``TEXT`` or the name of the element that ended it, and those
+    properties): the plugin leaves them out all the same, so that the page
+    holds one of each.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1324,17 +1390,31 @@ def inject(
             other_payment_link(content_thing)
     if adds_head:
         skip: frozenset[str] = frozenset()
+        theme = None
         # Most themes that leave the head to the plugin emit no property;
         # each it could emit holds one of these, two searches in C.
         if (
             page.find("og:", 0, head_end) >= 0
             or page.find("article:", 0, head_end) >= 0
         ):
-            skip = _theme_properties(page, head_end)
+            if not isinstance(open_graph, (tuple, list)):  # read again below
+                open_graph = list(open_graph)
+            theme = _theme_open_graph(
+                page, head_end, _printed_head(page, head_end, escaped_href, open_graph)
+            )
+            skip = theme.properties
         tags = _head(escaped_href, open_graph, skip)
         at = _head_start(page, head_end)
-        if head_ended is not None and _head_ended_before(page, at):
+        ended = head_ended is not None and _head_ended_before(page, at)
+        if ended:
             head_ended(content_thing)
+        if (
+            theme is not None
+            and theme.ended_by is not None
+            and theme_tags_ended is not None
+            and not ended
+        ):
+            theme_tags_ended(content_thing, theme.ended_by, theme.late)
         if page.find("<meta charset", 0, at) < 0 and (
             0 <= page.find("<meta charset", at) < _CHARSET_BYTES
         ):

@@ -588,6 +588,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_body_not_shown,
         _report_body_shown_twice,
         _report_head_ended,
+        _report_theme_tags_ended,
     )
     return page if updated is None else updated
 
@@ -650,6 +651,32 @@ def _report_head_ended(content_thing: ContentThing) -> None:
         "a browser: the payment link and Open Graph tags land in the body, "
         "where no reader looks (the audit refuses the page); correct the "
         "value, or escape it in the theme",
+    )
+
+
+def _report_theme_tags_ended(
+    content_thing: ContentThing, ended_by: str, properties: tuple[str, ...]
+) -> None:
+    """Report, once per template, a page whose head a browser ends before
+    the theme's own Open Graph tags: they are in the body then, where
+    crawlers that read the head do not look. The plugin leaves out its own
+    of those properties all the same: the page holds one of each, as it
+    will once the theme is corrected (two would make the audit refuse
+    it)."""
+    if ended_by == markup.TEXT:
+        cause = (
+            "text in its head (such as a value printed unescaped into a "
+            '<meta>, whose quote and ">" end the tag too soon)'
+        )
+        advice = "escape the value in the theme with |e (|striptags|e for a summary)"
+    else:
+        cause = f"an element a head cannot hold (<{ended_by.lstrip('/')}>) in its head"
+        advice = "move it into <body>"
+    _report_once_per_template(
+        "theme tags in body",
+        f"the page of {content_thing.source} has {cause}, which ends the head "
+        f"for a browser before the theme's own {_listed(list(properties))}: "
+        f"they are in the body, where they do nothing; {advice}",
     )
 
 

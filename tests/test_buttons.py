@@ -1787,6 +1787,64 @@ def test_a_payment_link_to_another_thing_does_not_stand_in_for_the_own(
         site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
+# Open Graph tags of a theme's own, after what ends its head early for a
+# browser: text left by a summary printed unescaped into a <meta> (a quote
+# and ">"), or a tracking pixel's <noscript><img>.
+THEME_TAGS_ENDED = {
+    "text": (
+        '<meta property="og:description" content="{{ article.summary|striptags }}">',
+        'Why "a > b" matters for the comparator circuit.',
+        "text in its head (such as a value printed unescaped into a <meta>, whose "
+        'quote and ">" end the tag too soon), which ends the head for a browser '
+        "before the theme's own og:locale and article:published_time: they are in "
+        "the body, where they do nothing; escape the value in the theme with |e "
+        "(|striptags|e for a summary)",
+    ),
+    "element": (
+        '<noscript><img src="https://stats.example.org/p.gif" alt=""></noscript>',
+        "A plain summary of the comparator circuit.",
+        "an element a head cannot hold (<img>) in its head, which ends the head "
+        "for a browser before the theme's own og:locale and article:published_time: "
+        "they are in the body, where they do nothing; move it into <body>",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(THEME_TAGS_ENDED))
+def test_theme_open_graph_after_an_early_end_of_the_head_is_reported(
+    site, tmp_path, caplog, case
+):
+    # The plugin read the head only up to where a browser ends it, did not
+    # see the theme's og:locale after that, and added its own: the page held
+    # two of each, silently, and the audit refused it.
+    ending, summary, problem = THEME_TAGS_ENDED[case]
+    theme = simple_child_theme(
+        tmp_path,
+        "late-og",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        + ending
+        + '<meta property="og:locale" content="en_US">'
+        '<meta property="article:published_time" '
+        'content="{{ article.date.isoformat() }}">{% endblock %}',
+    )
+    files = three_articles()
+    files["a.md"] = article("First of three", "Alice", summary=summary)
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for source, thing in manifest_things(output).items():
+        # One of each in the source, the theme's: where a browser reads it.
+        soup = page(output / thing["page"])
+        assert og(soup, "og:locale") == ["en_US"], source
+        assert len(og(soup, "article:published_time")) == 1, source
+        assert og(soup, "og:url") == [thing["url"]]
+        read = page_as_browsers_read_it(output / thing["page"])
+        assert [link.parent.name for link in payment_links(read)] == ["head"]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [f"pelican-flattr: article.html: the page of a.md has {problem}"]
+    assert audit_command(["audit", str(output)]) == 0
+    with pytest.raises(FlattrBuildError):
+        site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
 @pytest.mark.parametrize("case", ["notmyidea", "before head"])
 def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, case):
     # notmyidea prints an article's Lang: unescaped into <html lang>: a
