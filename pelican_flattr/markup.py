@@ -855,6 +855,8 @@ class _ThemeOpenGraph(NamedTuple):
     # that was: TEXT, or the name of an element a head cannot hold.
     late: tuple[str, ...]
     ended_by: str | None
+    # The content of each of its og:url tags.
+    urls: tuple[str, ...]
 
 
 def _theme_open_graph(
@@ -872,6 +874,7 @@ def _theme_open_graph(
     """
     properties: set[str] = set()
     late: list[str] = []
+    urls: list[str] = []
     ended_by = None
     for name, attributes, start in _live_tags(page, end):
         if name == "meta" and start not in printed:
@@ -881,10 +884,12 @@ def _theme_open_graph(
                 properties.add(prop)
                 if ended_by is not None and prop not in late:
                     late.append(prop)
+                if prop == "og:url":
+                    urls.append(values.get("content", ""))
         elif ended_by is None and _ends_head(name):
             ended_by = name
     return _ThemeOpenGraph(
-        frozenset(properties), tuple(late), ended_by if late else None
+        frozenset(properties), tuple(late), ended_by if late else None, tuple(urls)
     )
 
 
@@ -906,6 +911,29 @@ def _printed_head(
                 return range(at, at + len(printed))
         at = page.find(_OWN_PAYMENT_LINK, at + 1, end)
     return range(0)
+
+
+def _check_theme_open_graph(
+    content_thing: ContentThing,
+    theme: _ThemeOpenGraph,
+    open_graph: Iterable[tuple[str, str]],
+    tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None,
+    url_wrong: Callable[[ContentThing, str], None] | None,
+) -> None:
+    """Tell ``inject``'s caller what is wrong with the theme's own Open
+    Graph tags, which the plugin leaves as they are: ``tags_ended`` when
+    some come after an early end of the head, ``url_wrong`` when its
+    og:url is not the thing URL."""
+    if tags_ended is not None and theme.ended_by is not None:
+        tags_ended(content_thing, theme.ended_by, theme.late)
+    if url_wrong is None or not theme.urls:
+        return
+    # With Open Graph on, the og:url the plugin would give, as the audit
+    # wants it: the thing URL. Many themes print the site's own URL
+    # ({{ SITEURL }}) in base.html, on every page.
+    url = next((value for prop, value in open_graph if prop == "og:url"), None)
+    if url is not None and any(theirs != url for theirs in theme.urls):
+        url_wrong(content_thing, url)
 
 
 def _head_properties(page: str, end: int) -> dict[str, int]:
@@ -1331,6 +1359,7 @@ def inject(
     head_ended: Callable[[ContentThing], None] | None = None,
     theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
     | None = None,
+    theme_url_wrong: Callable[[ContentThing, str], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1355,7 +1384,9 @@ def inject(
     after what ended the head early for a browser (given the content's
     thing, ``TEXT`` or the name of the element that ended it, and those
     properties): the plugin leaves them out all the same, so that the page
-    holds one of each.
+    holds one of each. ``theme_url_wrong`` is called when the theme's own
+    ``og:url``, which the plugin then leaves out, is not the thing URL the
+    plugin's would give (given the content's thing and that URL).
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1408,13 +1439,14 @@ def inject(
         ended = head_ended is not None and _head_ended_before(page, at)
         if ended:
             head_ended(content_thing)
-        if (
-            theme is not None
-            and theme.ended_by is not None
-            and theme_tags_ended is not None
-            and not ended
-        ):
-            theme_tags_ended(content_thing, theme.ended_by, theme.late)
+        if theme is not None:
+            _check_theme_open_graph(
+                content_thing,
+                theme,
+                open_graph,
+                None if ended else theme_tags_ended,
+                theme_url_wrong,
+            )
         if page.find("<meta charset", 0, at) < 0 and (
             0 <= page.find("<meta charset", at) < _CHARSET_BYTES
         ):

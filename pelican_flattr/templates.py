@@ -589,6 +589,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_body_shown_twice,
         _report_head_ended,
         _report_theme_tags_ended,
+        _report_theme_url_wrong,
     )
     return page if updated is None else updated
 
@@ -677,6 +678,23 @@ def _report_theme_tags_ended(
         f"the page of {content_thing.source} has {cause}, which ends the head "
         f"for a browser before the theme's own {_listed(list(properties))}: "
         f"they are in the body, where they do nothing; {advice}",
+    )
+
+
+def _report_theme_url_wrong(content_thing: ContentThing, url: str) -> None:
+    """Report, once per template, a theme's own og:url that is not the
+    page's thing URL: a site-wide one, as themes print {{ SITEURL }} in
+    base.html on every page, tells crawlers the page is another (the
+    site's home). The plugin leaves out its own, as for any property the
+    theme emits: a second og:url would leave crawlers to guess."""
+    _report_once_per_template(
+        "theme og:url",
+        f"the page of {content_thing.source} has an og:url of the theme's that "
+        f"is not its thing URL, {url}: it tells crawlers the page is another "
+        "(the site's home?), and the plugin adds no second one (the audit "
+        "refuses the page): for articles and pages, override the block that "
+        "prints it, leaving og:url out (the plugin adds the right one) or "
+        "printing that URL",
     )
 
 

@@ -1845,6 +1845,71 @@ def test_theme_open_graph_after_an_early_end_of_the_head_is_reported(
         site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
+def site_wide_open_graph_theme(tmp_path, name, fixed=""):
+    """A child of simple whose base.html prints the site's Open Graph tags,
+    og:url the site's home, on every page; its article.html and page.html
+    override that block with ``fixed`` when it is given."""
+    theme = simple_child_theme(tmp_path, name, "")
+    templates = Path(theme) / "templates"
+    (templates / "base.html").write_text(
+        '{% extends "!simple/base.html" %}{% block head %}{{ super() }}'
+        '{% block opengraph %}<meta property="og:type" content="website">'
+        '<meta property="og:title" content="{{ SITENAME }}">'
+        '<meta property="og:url" content="{{ SITEURL }}">'
+        "{% endblock %}{% endblock %}"
+    )
+    for template in ("article.html", "page.html"):
+        (templates / template).write_text(
+            f'{{% extends "!simple/{template}" %}}'
+            + (f"{{% block opengraph %}}{fixed}{{% endblock %}}" if fixed else "")
+        )
+    return theme
+
+
+# What the report of a wrong og:url advises, each of which makes the audit pass.
+OG_URL_FIXES = [
+    "<!-- og:url left to the plugin -->",
+    '<meta property="og:url" content="{{ SITEURL }}/{{ (article or page).url }}">',
+]
+
+
+def test_a_theme_og_url_that_is_not_the_thing_url_is_reported(site, tmp_path, caplog):
+    # Many themes print og:url {{ SITEURL }} in base.html on every page. The
+    # plugin leaves out its own og:url for the theme's, which tells crawlers
+    # the article is the site's home: the build said nothing, and the audit
+    # refused each page. Following the report's advice makes it pass.
+    files = {
+        "a.md": article("First of three", "Alice"),
+        "pages/about.md": article("About us", "Alice"),
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_PAGES": True}
+    theme = site_wide_open_graph_theme(tmp_path, "site-og")
+    output = site(files, theme=theme, **settings)
+    things = manifest_things(output)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: {template}: the page of {source} has an og:url of the "
+        f"theme's that is not its thing URL, {things[source]['url']}: it tells "
+        "crawlers the page is another (the site's home?), and the plugin adds no "
+        "second one (the audit refuses the page): for articles and pages, "
+        "override the block that prints it, leaving og:url out (the plugin adds "
+        "the right one) or printing that URL"
+        for template, source in (
+            ("article.html", "a.md"),
+            ("page.html", "pages/about.md"),
+        )
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+    for number, fixed in enumerate(OG_URL_FIXES):
+        caplog.clear()
+        theme = site_wide_open_graph_theme(tmp_path, f"fixed-og{number}", fixed)
+        output = site(files, theme=theme, **settings)
+        assert [r for r in caplog.records if r.levelname == "ERROR"] == [], fixed
+        for thing in manifest_things(output).values():
+            assert og(page(output / thing["page"]), "og:url") == [thing["url"]]
+        assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("case", ["notmyidea", "before head"])
 def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, case):
     # notmyidea prints an article's Lang: unescaped into <html lang>: a
