@@ -85,8 +85,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # of anything but separators around such a sign.
 _BODY_AT_SIGN = re.compile(r"@|%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
 _BODY_ADDRESS_RUN = re.compile(r"[^&=@\s]+")
-# A count of flattrs, at most MAX_CLICKS (see store.py).
-_CLICKS = re.compile(r"[0-9]{1,10}")
+# A count of flattrs, from 1 (a pendingclickcreate tells of a flattr, so a
+# total of 0 is no flattr at all) to MAX_CLICKS (see store.py), in ASCII
+# digits. Leading zeros write the same number, and refusing them would
+# lose a delivery for its spelling: they are read past.
+_CLICKS = re.compile(r"0*([1-9][0-9]{0,9})")
 _DIGITS = re.compile(r"[0-9]+")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 # What a form body may be declared in: UTF-8, which is also what a body
@@ -330,11 +333,13 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         owner = parse_partner_identifier(raw_owner)
     except IdentifierError as error:
         raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
-    clicks = _required(form, "thing_clicks_total")
-    if not _CLICKS.fullmatch(clicks) or int(clicks) > MAX_CLICKS:
+    total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
+    clicks = int(total.group(1)) if total else 0
+    if not 0 < clicks <= MAX_CLICKS:
         raise Refusal(
             400,
-            f"thing_clicks_total must be a whole number from 0 to {MAX_CLICKS:,}",
+            f"thing_clicks_total must be a whole number from 1 to {MAX_CLICKS:,} "
+            "in ASCII digits (a pendingclickcreate tells of a flattr)",
             "thing_clicks_total",
         )
     claim_url = _required(form, "claim_url")
@@ -374,7 +379,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         raise Refusal(
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
         )
-    return PendingClick(thing_id, int(clicks), owner.value, flattrer, claim_url)
+    return PendingClick(thing_id, clicks, owner.value, flattrer, claim_url)
 
 
 def now_utc() -> str:

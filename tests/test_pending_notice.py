@@ -42,6 +42,9 @@ def test_author_pages_show_pending_flattrs(tmp_path):
             ("t1", 1, BOB, "2024-05-01T10:00:00Z"),
             ("t2", 2, BOB, "2024-05-03T09:00:00Z"),
             ("t3", 4, CAROL, "2024-05-04T08:00:00Z"),
+            # A total of 0 (older receivers took it) is no flattr at all.
+            ("t4", 0, BOB, "2024-05-05T08:00:00Z"),
+            ("t5", 0, "partner:hackspace:1042", "2024-05-05T08:00:00Z"),
         ],
     )
     output = build_sample_site(tmp_path, FLATTR_STORE=str(store))

@@ -126,6 +126,40 @@ def test_totals_stored_by_older_versions_cannot_break_the_report(tmp_path, capsy
     assert (row["things"], row["flattrs"]) == (10, 10 * MAX_CLICKS)
 
 
+def pending_owners(path, capsys, events, verified=()):
+    """``pending --json`` of a store holding ``events`` (thing, total, owner,
+    received) and ``verified`` identities: owner -> (things, flattrs)."""
+    from pelican_flattr.store import open_store
+
+    with open_store(path) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (thing, total, owner, "", f"https://flattr.com/c/{thing}", received)
+                for thing, total, owner, received in events
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO verified_identities VALUES (?, ?, ?)", verified
+        )
+    assert main(["pending", "--store", str(path), "--json"]) == 0
+    return {
+        row["owner"]: (row["things"], row["flattrs"])
+        for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+
+
+def test_a_total_of_no_flattr_stored_by_older_versions_does_not_wait(tmp_path, capsys):
+    # Older receivers took thing_clicks_total=0: a thing nobody flattred.
+    events = [
+        ("z1", 0, "partner:ns:1", "2024-01-01"),
+        ("z2", 0, "partner:ns:2", "2024-01-01"),
+        ("f2", 2, "partner:ns:2", "2024-01-02"),
+    ]
+    owners = pending_owners(tmp_path / "store.sqlite3", capsys, events)
+    assert owners == {"partner:ns:2": (1, 2)}
+
+
 def test_missing_store_is_a_usage_error(tmp_path, capsys):
     assert main(["pending", "--store", str(tmp_path / "none.db")]) == 2
     assert "no such store" in capsys.readouterr().err

@@ -62,6 +62,17 @@ def test_valid_event_is_stored_once(receiver):
     )
 
 
+def test_a_total_is_read_as_the_number_it_writes(receiver):
+    # Leading zeros and spaces around it (as around every field) write the
+    # same number: one event, not one per spelling, and never refused.
+    for spelling in ("0000000000007", " 7", "7"):
+        answer = post(
+            receiver, dict(PENDING, thing_id="padded", thing_clicks_total=spelling)
+        )
+        assert answer.status_code == 200, answer.text
+    assert [r[1] for r in rows(receiver) if r[0] == "padded"] == [7]
+
+
 def test_unknown_event_is_kept_as_ignored(receiver):
     before = len(rows(receiver))
     answer = post(receiver, {"_event": "thingclaimed", "thing_id": "9"})
@@ -194,6 +205,25 @@ HOSTILE = [
     (
         "negative clicks",
         dict(PENDING, thing_clicks_total="-1"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
+    ),
+    (
+        # A pendingclickcreate tells of a flattr: a total of 0 is none.
+        "no flattr",
+        dict(PENDING, thing_clicks_total="0"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
+    ),
+    (
+        "no flattr, zero-padded",
+        dict(PENDING, thing_clicks_total="00"),
         FORM,
         "POST",
         None,
