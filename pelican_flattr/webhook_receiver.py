@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
@@ -422,11 +422,13 @@ def store_ignored(
     # would take time quadratic in a run without one. Redacted whole (at
     # most MAX_BODY) before the cut, which could leave the start of an
     # address ("carol.chen@") that no longer looks like one.
-    kept = redact_around(
-        body.decode("latin-1"),
-        _BODY_AT_SIGN,
-        _BODY_ADDRESS_RUN,
-        _BODY_ADDRESS_RUN,
+    kept = _without_referenced_addresses(
+        redact_around(
+            body.decode("latin-1"),
+            _BODY_AT_SIGN,
+            _BODY_ADDRESS_RUN,
+            _BODY_ADDRESS_RUN,
+        )
     ).encode("latin-1")[:IGNORED_BODY_KEPT]
     added = connection.execute(
         "INSERT INTO ignored_events (event, raw_body, received_at) VALUES (?, ?, ?)",
@@ -439,6 +441,32 @@ def store_ignored(
         "DELETE FROM ignored_events WHERE id <= ?",
         (added - IGNORED_EVENTS_KEPT,),
     )
+
+
+def _without_referenced_addresses(body: str) -> str:
+    """A form ``body`` without the addresses whose "@" its values write as
+    a character reference (``&#64;``, ``&#x40;``, ``&commat;``), as the log
+    and the answers show those values: each name or value holding one is
+    decoded, redacted and encoded again."""
+    # A plain "&" separates parameters: a reference's comes percent-encoded.
+    if "%26" not in body:
+        return body
+    pieces = body.split("&")
+    for number, piece in enumerate(pieces):
+        if "%26" in piece:
+            name, equals, value = piece.partition("=")
+            pieces[number] = (
+                _reference_redacted(name) + equals + _reference_redacted(value)
+            )
+    return "&".join(pieces)
+
+
+def _reference_redacted(raw: str) -> str:
+    text = unquote(raw.replace("+", " "), errors="surrogateescape")
+    shown = _redacted(text)
+    if shown == text:
+        return raw  # as it came, when it holds no address
+    return quote(shown, safe="[]", errors="surrogateescape")
 
 
 def _check_content_encoding(value: str) -> None:

@@ -82,6 +82,22 @@ def test_unknown_event_is_kept_as_ignored(receiver):
     assert ignored[1] == "thingclaimed" and b"thing_id=9" in ignored[2]
 
 
+@pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])
+def test_an_ignored_event_keeps_no_address_written_as_a_reference(receiver, at_sign):
+    # As its log line and answer show it: any page showing the value shows
+    # an "@". The name is redacted as the log shows it, the rest kept.
+    address = f"carol{at_sign}example.org"
+    answer = post(
+        receiver,
+        {"_event": f"seen {address}", "note": f"for {address}", "thing_id": "9"},
+    )
+    assert answer.status_code == 202 and answer.json()["event"] == "seen [address]"
+    event, body = rows(receiver, "ignored_events")[-1][1:3]
+    assert event == "seen [address]"
+    assert b"carol" not in body and b"example" not in body, body
+    assert body == b"_event=seen%20[address]&note=for%20[address]&thing_id=9"
+
+
 SQL = "1'); DROP TABLE pending_flattrs; --"
 
 # (name, body or params, headers, method, url suffix, status, field)
