@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .identifiers import IdentifierError, Owner, parse_owner, redact_addresses
+from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
-from .settings import SettingsFileError, read_settings_file, shown_author
+from .settings import SettingsFileError, read_settings_file
 from .store import (
     StoreError,
     configured_store,
@@ -40,6 +40,7 @@ from .webhook_receiver import (
     TOKEN_PATTERN,
     TOKEN_RULE,
     WebhookApp,
+    redact_all_addresses,
 )
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
@@ -410,7 +411,7 @@ def pending_rows(
             owner = parse_owner(value)
         except IdentifierError as error:
             if problems is not None:
-                problems.append(f"{where} {error}; left out")
+                problems.append(redact_all_addresses(f"{where} {error}; left out"))
             return None
         text = str(value).strip()
         if owner.kind == "email" and "@" in text:
@@ -424,10 +425,12 @@ def pending_rows(
     if not isinstance(mapping, dict):
         raise ValueError("FLATTR_AUTHORS must be a dict keyed by author name")
     for name, value in mapping.items():
-        owner = read_owner(value, f"FLATTR_AUTHORS[{shown_author(name)}]")
+        owner = read_owner(value, f"FLATTR_AUTHORS[{str(name)!r}]")
         if owner is not None:
-            # Some sites name an author by an address: never shown here.
-            authors.setdefault(owner.value, []).append(redact_addresses(str(name)))
+            # Some sites name an author by an address, in any spelling the
+            # receiver knows (carol%40example.org, carol&#64;example.org):
+            # never shown here.
+            authors.setdefault(owner.value, []).append(redact_all_addresses(str(name)))
     # The plugin gives every article no author entry claims to
     # FLATTR_USERNAME: its flattrs wait like an author's, and an email
     # owner's claim URL needs its address just the same.

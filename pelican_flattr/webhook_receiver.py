@@ -176,7 +176,7 @@ def _shown_name(name: str) -> str:
     """A parameter's name as an answer or a log line repeats it: without
     addresses or control characters, and short."""
     # Redacted whole before the cut, which could leave half an address.
-    return _CONTROL.sub("?", _redacted(name))[:50]
+    return _CONTROL.sub("?", redact_all_addresses(name))[:50]
 
 
 # An "@" as an HTML character reference (&#64;, &#x40;, &commat;), as a
@@ -190,9 +190,10 @@ _REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
 _REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
 
 
-def _redacted(text: str) -> str:
+def redact_all_addresses(text: str) -> str:
     """``text`` without email addresses: their "@" plain, percent-encoded,
-    full-width or small, or a character reference."""
+    full-width or small, or a character reference. What the receiver's log
+    lines and answers show, and ``pending`` too."""
     text = redact(text)
     if "&" not in text:
         return text
@@ -262,7 +263,7 @@ def _loggable(text: str, limit: int | None) -> str:
     the store show what a request sent."""
     # Redacted whole before the cut, which could leave half an address
     # that no longer looks like one.
-    text = _redacted(text)[:limit]
+    text = redact_all_addresses(text)[:limit]
     if text.isprintable():
         return text
     # Control characters and line separators would let a request forge or
@@ -463,7 +464,7 @@ def _without_referenced_addresses(body: str) -> str:
 
 def _reference_redacted(raw: str) -> str:
     text = unquote(raw.replace("+", " "), errors="surrogateescape")
-    shown = _redacted(text)
+    shown = redact_all_addresses(text)
     if shown == text:
         return raw  # as it came, when it holds no address
     return quote(shown, safe="[]", errors="surrogateescape")

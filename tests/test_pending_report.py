@@ -243,18 +243,25 @@ def test_authors_named_by_an_address_are_never_shown(
         "FLATTR_AUTHORS = {\n"
         '    "carol@example.org": "email:carol@example.org",\n'
         '    "Bob <bob@example.org>": "twitter:user:id:783214",\n'
+        # Every spelling the receiver's filter knows, as its log shows them.
+        '    "dan%40example.org": "partner:elsewhere:5",\n'
+        '    "eve&#64;example.org": "partner:elsewhere:5",\n'
+        '    "fay&commat;example.org": "twitter:fay",\n'
         '}\nTIMEZONE = "UTC"\n'
     )
     command = ["pending", "--store", str(store), "--settings", str(conf)]
     assert main(command + (["--json"] if as_json else [])) == 0
     out, err = capsys.readouterr()
     assert "@example.org" not in out + err
+    assert "example.org" not in out.replace("carol%40example.org", "") + err
+    assert "FLATTR_AUTHORS['[address]'] 'twitter:fay' is not" in err
     # The claim URL keeps the address, percent-encoded: what owners need.
     assert "carol%40example.org" in out
     if as_json:
         owners = {row["owner"]: row for row in json.loads(out)["owners"]}
         assert owners[CAROL]["authors"] == ["[address]"]
         assert owners["twitter:user:id:783214"]["authors"] == ["Bob <[address]>"]
+        assert owners["partner:elsewhere:5"]["authors"] == ["[address]"] * 2
     else:
         assert "Bob <[address]>" in out
 
