@@ -50,24 +50,32 @@ class PendingNotice:
 # the highest total seen (capped: see MAX_CLICKS). Once an identity is
 # verified (``pelican-flattr verify``, recorded in the same store), Flattr
 # hands its pending things to the account: what arrived until then no
-# longer waits. A total of 0, which older versions stored, is no flattr:
-# the thing does not wait. julianday() reads both stored forms of a UTC
-# time ("Z", "+00:00").
+# longer waits, and a thing counts only the flattrs beyond the highest
+# total it had by then. A total no higher than that, arriving late, is an
+# old flattr's delivery. A total of 0, which older versions stored, is no
+# flattr. julianday() reads both stored forms of a UTC time ("Z",
+# "+00:00").
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT claim_url FROM pending_flattrs AS newest
              WHERE newest.thing_owner_id = owner AND thing_clicks_total > 0
              ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
       FROM (SELECT thing_owner_id AS owner, thing_id,
-                   MIN(MAX(thing_clicks_total), {MAX_CLICKS}) AS clicks,
-                   MAX(received_at) AS latest
-              FROM pending_flattrs AS event
-             WHERE thing_clicks_total > 0 AND NOT EXISTS (
-                   SELECT 1 FROM verified_identities AS verified
-                    WHERE verified.identity = event.thing_owner_id
-                      AND julianday(event.received_at)
-                          <= julianday(verified.verified_at))
-             GROUP BY thing_owner_id, thing_id)
+                   MIN(MAX(thing_clicks_total), {MAX_CLICKS})
+                   - MIN(MAX(CASE WHEN handed THEN thing_clicks_total ELSE 0 END),
+                         {MAX_CLICKS})
+                   AS clicks,
+                   MAX(CASE WHEN handed THEN NULL ELSE received_at END) AS latest
+              FROM (SELECT thing_owner_id, thing_id, thing_clicks_total,
+                           received_at, EXISTS (
+                           SELECT 1 FROM verified_identities AS verified
+                            WHERE verified.identity = event.thing_owner_id
+                              AND julianday(event.received_at)
+                                  <= julianday(verified.verified_at)) AS handed
+                      FROM pending_flattrs AS event
+                     WHERE thing_clicks_total > 0)
+             GROUP BY thing_owner_id, thing_id
+            HAVING clicks > 0)
      GROUP BY owner
 """
 

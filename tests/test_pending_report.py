@@ -432,6 +432,25 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
     assert owners == {"partner:ns:2": (1, 5), "partner:ns:3": (1, 7)}
 
 
+def test_a_late_delivery_of_a_flattr_from_before_verification_no_longer_waits(
+    tmp_path, capsys
+):
+    # Deliveries arrive out of order: once verified, a thing counts only
+    # the flattrs beyond the highest total it had by then.
+    bob = "twitter:user:id:783214"
+    before, after = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z"
+    events = [
+        *[("100", total, bob, before) for total in (1, 2, 9)],
+        ("100", 5, bob, after),  # 3..8 were in flight: old flattrs
+        ("200", 3, bob, before),
+        ("200", 7, bob, after),  # 4 flattrs since
+        ("300", 2, bob, after),  # a thing flattred since
+    ]
+    verified = [(bob, "bob", "2024-02-01T00:00:00+00:00")]
+    owners = pending_owners(tmp_path / "store.sqlite3", capsys, events, verified)
+    assert owners == {bob: (2, 4 + 2)}
+
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
     # A claim URL may hold any character; PYTHONIOENCODING=ascii (or a C
