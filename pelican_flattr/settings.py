@@ -9,10 +9,10 @@ It never raises for a user mistake. A plain email address from
 from __future__ import annotations
 
 import contextlib
+import copy as copy_module
 import functools
 import os
 import sys
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,9 +250,11 @@ def _is_email_owner(text: str) -> bool:
         return False
 
 
-# The containers a setting's value is searched in for owners, copied with
-# their own type: others (a named tuple, an object) are left as they are.
-_WALKED = (dict, OrderedDict, list, tuple, set, frozenset)
+# The containers a setting's value is searched in for owners, and their
+# subclasses (a defaultdict, a named tuple): a copy of FLATTR_AUTHORS kept
+# in one is pickled with every cached article all the same. Other objects
+# are left as they are.
+_WALKED = (dict, list, tuple, set, frozenset)
 
 
 def _with_owners_scrubbed(value: Any, owners: set[str], depth: int = 0) -> Any:
@@ -261,10 +263,9 @@ def _with_owners_scrubbed(value: Any, owners: set[str], depth: int = 0) -> Any:
     something in it changed, and otherwise kept as it is."""
     if isinstance(value, str):
         return scrubbed_owner(value) if value in owners else value
-    kind = type(value)
-    if depth >= 3 or kind not in _WALKED:
+    if depth >= 3 or not isinstance(value, _WALKED):
         return value
-    if kind in (dict, OrderedDict):
+    if isinstance(value, dict):
         pairs = [
             (
                 _with_owners_scrubbed(key, owners, depth + 1),
@@ -276,11 +277,35 @@ def _with_owners_scrubbed(value: Any, owners: set[str], depth: int = 0) -> Any:
             new_key is key and new is item
             for (new_key, new), (key, item) in zip(pairs, value.items(), strict=True)
         )
-        return value if unchanged else kind(pairs)
+        return value if unchanged else _copied_mapping(value, pairs)
     scrubbed = [_with_owners_scrubbed(item, owners, depth + 1) for item in value]
     if all(new is old for new, old in zip(scrubbed, value, strict=True)):
         return value
-    return kind(scrubbed)
+    return _copied_collection(value, scrubbed)
+
+
+def _copied_mapping(value: dict[Any, Any], pairs: list[tuple[Any, Any]]) -> Any:
+    """A copy of ``value`` of its own type (a defaultdict keeps its default)
+    holding ``pairs``; a plain dict when its type cannot be copied so: the
+    addresses go, whatever else does."""
+    try:
+        copy = copy_module.copy(value)
+        copy.clear()
+        copy.update(pairs)
+    except Exception:  # a subclass that copies or updates otherwise
+        return dict(pairs)
+    return copy
+
+
+def _copied_collection(value: Any, items: list[Any]) -> Any:
+    """``value``'s type made of ``items`` (a named tuple by its fields), or
+    the plain type it derives from when that fails."""
+    try:
+        make = getattr(type(value), "_make", None)
+        return make(items) if callable(make) else type(value)(items)
+    except Exception:  # a subclass made otherwise
+        base = next(kind for kind in _WALKED if isinstance(value, kind))
+        return base(items)
 
 
 def _scrubbed_settings(

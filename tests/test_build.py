@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict, namedtuple
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +42,9 @@ An opening paragraph that is long enough to be the summary of the article.
 
 A second paragraph, which closes the article body.
 """
+
+# A settings file's record of a contributor, pickled with the cache.
+Contributor = namedtuple("Contributor", ["name", "owner"])
 
 
 def community(**extra):
@@ -1445,6 +1448,9 @@ def test_an_owner_kept_in_another_setting_never_reaches_the_cache(
         "EXTRA_PATH_METADATA": {"dan/d.md": {"Flattr_owner": dan}},
         "MY_AUTHORS": dict(authors),
         "ORDERED_AUTHORS": OrderedDict(authors),
+        # Subclasses of dict and tuple: passed over by their exact type.
+        "DEFAULT_AUTHORS": defaultdict(str, authors),
+        "OWNER_LIST": [Contributor("Carol", carol)],
         "NAME_OF": {carol: "Carol"},
         "OWNERS": frozenset({carol, "alice"}),
         "SOCIAL": (("mail", carol), ("web", "https://example.org/")),
@@ -1493,6 +1499,25 @@ def test_owners_given_anywhere_the_plugin_reads_them_are_hashed_in_every_setting
     assert (
         settings["EVE"] == "email:" + hashlib.md5(b"eve.secret@example.org").hexdigest()
     )
+
+
+def test_owners_in_subclasses_of_dict_and_tuple_are_hashed_and_keep_their_type():
+    from pelican_flattr.settings import scrub_addresses
+
+    eve = "email:eve.secret@example.org"
+    hashed = "email:" + hashlib.md5(b"eve.secret@example.org").hexdigest()
+    settings = {
+        "FLATTR_AUTHORS": {"Eve": eve},
+        "BY_NAME": defaultdict(list, {"Eve": eve}),
+        "TEAM": (Contributor("Eve", eve),),
+    }
+    scrub_addresses(settings)
+    assert "secret" not in repr(settings)
+    by_name = settings["BY_NAME"]
+    assert type(by_name) is defaultdict and by_name.default_factory is list
+    assert by_name["Eve"] == hashed
+    (member,) = settings["TEAM"]
+    assert type(member) is Contributor and member == Contributor("Eve", hashed)
 
 
 @pytest.mark.parametrize(
