@@ -51,12 +51,14 @@ WEBHOOK_TOKEN_SETTING = "FLATTR_WEBHOOK_TOKEN"
 def hide_addresses(pelican: Any) -> None:
     """Hash every address in the owners of Pelican's own settings, and drop
     the web hook token, before Pelican copies them into the context every
-    content object keeps.
+    content object keeps; and have the log's handlers hide addresses in
+    Pelican's own messages.
 
     Pelican pickles both with each article it caches (``CACHE_CONTENT``),
     and the cache is a file the build writes.
     """
     if build.loaded_by(pelican):
+        hide_addresses_in_handlers(logging.getLogger())
         scrub_addresses(pelican.settings)
         # `webhook serve --settings` reads the token from the file itself;
         # no build needs it.
@@ -99,8 +101,25 @@ class _AddressesHidden(logging.Filter):
 
 def hide_addresses_in_log(logger: logging.Logger) -> None:
     """Have every message of ``logger`` hide the email addresses in it."""
-    if not any(isinstance(f, _AddressesHidden) for f in logger.filters):
-        logger.addFilter(_AddressesHidden())
+    _add_filter(logger)
+
+
+def hide_addresses_in_handlers(logger: logging.Logger) -> None:
+    """Have every handler of ``logger`` (the root logger, where Pelican's
+    own handler is) hide the email addresses in what it writes.
+
+    Pelican's messages quote source text: its HTML reader logs a ``<meta
+    property="flattr_owner" content="email:...">`` it skips whole, before
+    any signal of this plugin, and a filter on a logger covers only what
+    is logged to that very logger, not to its children (pelican.readers).
+    """
+    for handler in logger.handlers:
+        _add_filter(handler)
+
+
+def _add_filter(filterer: logging.Filterer) -> None:
+    if not any(isinstance(f, _AddressesHidden) for f in filterer.filters):
+        filterer.addFilter(_AddressesHidden())
 
 
 def note_readers(readers: Any) -> None:

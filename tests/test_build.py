@@ -1501,6 +1501,26 @@ def test_owners_given_anywhere_the_plugin_reads_them_are_hashed_in_every_setting
     )
 
 
+def test_pelicans_own_log_lines_hide_an_owners_address(tmp_path, caplog):
+    """Pelican's HTML reader logs a <meta> it skips whole, attributes and
+    all, before any signal of the plugin: an owner written as Open Graph
+    tags are (property=, not name=) reached the build's log."""
+    from conftest import build
+
+    page = (
+        "<html><head><title>Hello</title><meta name='author' content='Carol'>"
+        "<meta name='date' content='2024-03-01'>"
+        '<meta property="flattr_owner" content="email:carol.secret@example.org">'
+        "</head><body><p>A body long enough to say something.</p></body></html>"
+    )
+    caplog.set_level(logging.DEBUG)
+    build(tmp_path, {"h.html": page}, FLATTR_AUTHORS={"Carol": "alice"})
+    skipped = [r for r in caplog.records if "does not have a 'name'" in r.getMessage()]
+    assert skipped, [r.getMessage() for r in caplog.records]
+    assert 'content="email:[address]"' in skipped[0].getMessage()
+    assert not any("carol.secret" in r.getMessage() for r in caplog.records)
+
+
 def test_owners_in_subclasses_of_dict_and_tuple_are_hashed_and_keep_their_type():
     from pelican_flattr.settings import scrub_addresses
 
