@@ -91,8 +91,11 @@ class PageRender:
     # id() of a ContentThing -> the style its button was shown in, when a
     # template asked for another than the configured one.
     styles: dict[int, str] = field(default_factory=dict)
-    needs_loader: bool = False  # an embedded button was rendered
-    has_loader: bool = False  # flattr_script() printed load.js
+    # flattr_button() rendered an embedded button (printed or not: the
+    # page tells).
+    needs_loader: bool = False
+    # The page holds flattr_script()'s mark, and so its load.js is settled.
+    has_loader: bool = False
     # The page's template, for messages about a helper called wrongly.
     template: str | None = None
 

@@ -23,6 +23,11 @@ from .thing import html_lang
 
 LOADER_URL = "https://api.flattr.com/js/0.6/load.js?mode=auto"
 LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
+# What flattr_script() prints: the page as rendered, not the calls, tells
+# whether load.js belongs there (see place_loader). A comment, so that a
+# page written past the plugin (a template rendered some other way) shows
+# nothing.
+LOADER_PLACE = Markup("<!--pelican-flattr:load.js-->")
 
 # Open Graph properties that may rightly appear more than once on a page.
 MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
@@ -1119,6 +1124,56 @@ def own_buttons_shown(
     return shown
 
 
+def _first_embedded_seen(page: str) -> int:
+    """Where the first embedded button a reader that runs scripts sees
+    starts in ``page``, or -1: load.js finds none in a comment, a
+    ``<template>``, the text of a ``<script>`` or ``<textarea>``, or a
+    ``<noscript>`` (text, where scripts run). One search on the usual page;
+    one in doubt is settled by reading the page tag by tag."""
+    at = page.find(_EMBEDDED_MARK)
+    hiding = None
+    while at >= 0:
+        if not _may_be_hidden(page, at):
+            return at
+        if hiding is None:
+            hiding = _hiding_ends(page, 0)
+            next(hiding)
+        if hiding.send(at) < 0:
+            return at
+        at = page.find(_EMBEDDED_MARK, at + 1)
+    return -1
+
+
+def shows_embedded_button(page: str) -> bool:
+    """True when ``page`` holds an embedded button that load.js would show."""
+    return _first_embedded_seen(page) >= 0
+
+
+def place_loader(page: str, embedded: bool) -> str:
+    """``page`` with its ``LOADER_PLACE`` marks settled: load.js in place of
+    one when a reader sees an embedded button and the page has no load.js
+    of its own, every other mark removed. ``embedded``: whether the helpers
+    rendered an embedded button into the page at all (when not, nothing is
+    searched).
+
+    The first mark after the first button seen takes load.js; marks all
+    before it (a call in ``<head>``) leave it before ``</body>``: load.js
+    need not wait for the buttons that follow it.
+    """
+    button = _first_embedded_seen(page) if embedded else -1
+    if button < 0 or _LOADER_MARK in page:
+        return page.replace(LOADER_PLACE, "")
+    at = page.find(LOADER_PLACE, button)
+    if at >= 0:
+        rest = page[at + len(LOADER_PLACE) :].replace(LOADER_PLACE, "")
+        return f"{page[:at].replace(LOADER_PLACE, '')}{LOADER_TAG}{rest}"
+    page = page.replace(LOADER_PLACE, "")
+    at = _find_ci(page, "</body>", last=True)
+    if at < 0 or _in_script(page, at):  # a theme may leave </body> out
+        at = len(page)
+    return f"{page[:at]}{LOADER_TAG}\n{page[at:]}"
+
+
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
     """Whether the payment link to ``auto_submit_url`` comes before the
     page's declaration of its encoding (``<meta charset>``, or the
@@ -1398,8 +1453,8 @@ def inject(
       printed it), or before the last ``</article>``, ``</main>`` or
       ``</body>`` when it cannot be found: the button, unless the page
       already shows the content's own.
-    * Before ``</body>``: load.js, once, when an embedded button is on the
-      page and the loader is not.
+    * Before ``</body>``: load.js, once, when an embedded button a reader
+      sees is on the page and the loader is not.
     """
     # Every insertion point is found in the page as rendered, and the page
     # is copied once at the end: inserting piece by piece copied the whole
@@ -1520,7 +1575,7 @@ def inject(
     if (
         (needs_loader or embedded)
         and _LOADER_MARK not in page
-        and ((button_added and embedded) or _EMBEDDED_MARK in page)
+        and ((button_added and embedded) or _first_embedded_seen(page) >= 0)
     ):
         at = _find_ci(page, "</body>", body_start, last=True)
         if at < 0 or _in_script(page, at):  # a theme may leave </body> out

@@ -113,15 +113,26 @@ def _callers(rendered: PageRender, helper: str, keys: Iterable[int]) -> str | No
 def flattr_script() -> Markup:
     """Jinja helper: load.js, once, on a page that shows an embedded button.
 
-    Call it near the end of ``<body>``, after the buttons: it prints nothing
-    on pages without one, so they load nothing from Flattr. (Where it comes
-    too early, the loader is added before ``</body>`` after writing.)
+    Call it near the end of ``<body>``, after the buttons. It prints a mark
+    that ``complete_page`` settles on the page as written: load.js where a
+    reader sees an embedded button, nothing elsewhere, so pages without
+    one load nothing from Flattr. The calls cannot tell: one made only to
+    test its output prints nothing, and Jinja renders an include without
+    context once and prints that output on every page. (Where every mark
+    comes before the buttons, load.js goes before ``</body>``.)
     """
-    state = build.current
-    if not state.page.needs_loader or state.page.has_loader:
+    global _loader_places_printed
+    if build.current.settings is None:
         return Markup("")
-    state.page.has_loader = True
-    return markup.LOADER_TAG
+    _loader_places_printed = True
+    return markup.LOADER_PLACE
+
+
+# Whether flattr_script() ever printed its mark in this process: pages are
+# searched for it only then. Never reset, not even for a new run: Jinja
+# keeps an include's output, and a mark no page was searched for would be
+# written as it is.
+_loader_places_printed = False
 
 
 def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
@@ -456,6 +467,11 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     """
     state = build.current
     rendered = state.page
+    if _loader_places_printed and markup.LOADER_PLACE in page:
+        # The theme printed flattr_script(): load.js is settled here, for
+        # whatever the page shows.
+        page = markup.place_loader(page, rendered.needs_loader)
+        rendered.has_loader = True
     settings = state.settings
     if settings is None:
         return page
@@ -527,6 +543,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:
+            # A button the theme called only to test its output needs none.
+            needs_loader = needs_loader and markup.shows_embedded_button(page)
             _say_what_goes_without(
                 rendered, content_thing, needs_loader, page, url, own_buttons
             )

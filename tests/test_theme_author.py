@@ -13,6 +13,7 @@ from conftest import (
     manifest_things,
     og,
     page,
+    page_as_browsers_read_it,
     payment_links,
 )
 
@@ -615,3 +616,140 @@ def test_the_themes_links_are_escaped_as_attribute_values(site):
         assert menu["href"] == 'https://shop.example.org/?a=1&b="2"'
     index_links = {a["href"] for a in page(output / "index.html").select("h2 a")}
     assert index_links == {f"{SITEURL}/{t['page']}" for t in things.values()}
+
+
+# A theme of its own for the tests of where load.js goes: {script_in_head},
+# {footer} and {index} are filled in by each test.
+LOADER_THEME = {
+    "base.html": '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    "<title>{{ SITENAME|e }}</title>\n{script_in_head}{% block head %}{% endblock %}\n"
+    "</head>\n<body>\n<main>{% block content %}{% endblock %}</main>\n{footer}\n"
+    "</body>\n</html>\n",
+    "article.html": '{% extends "base.html" %}'
+    "{% block head %}{{ flattr_head(article) }}{% endblock %}"
+    "{% block content %}{{ article.content }}{{ flattr_button(article) }}"
+    "{% endblock %}",
+    "page.html": '{% extends "base.html" %}'
+    "{% block head %}{{ flattr_head(page) }}{% endblock %}"
+    "{% block content %}{{ page.content }}{{ flattr_button(page) }}{% endblock %}",
+    "index.html": '{% extends "base.html" %}{% block content %}'
+    "{% for a in articles_page.object_list %}<p>{{ a.title|striptags|e }}</p>"
+    "{index}{% endfor %}{% endblock %}",
+    "foot.html": "<footer>{{ flattr_script() }}</footer>",
+    **{
+        f"{name}.html": '{% extends "index.html" %}'
+        for name in ("tag", "category", "author")
+    },
+    **{
+        f"{name}.html": '{% extends "base.html" %}{% block content %}x{% endblock %}'
+        for name in ("archives", "tags", "categories", "authors", "period_archives")
+    },
+}
+
+
+def loader_theme(
+    tmp_path, script_in_head="", footer="", index="{{ flattr_button(a) }}"
+):
+    folder = tmp_path / "loader-theme" / "templates"
+    folder.mkdir(parents=True)
+    fill = {"{script_in_head}": script_in_head, "{footer}": footer, "{index}": index}
+    for name, text in LOADER_THEME.items():
+        for key, value in fill.items():
+            text = text.replace(key, value)
+        (folder / name).write_text(text)
+    return str(folder.parent)
+
+
+def built_with_js_buttons(site, theme, inject):
+    """Build with ``theme`` and js buttons; return the output, each page's
+    parsed soup and load.js <script>s (no page may hold flattr_script()'s
+    mark), and the pages every article's button is on: its own and the
+    listings."""
+    output = site(
+        articles(),
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        FLATTR_BUTTON="js",
+        FLATTR_INJECT=inject,
+    )
+    pages = {}
+    for path in sorted(output.rglob("*.html")):
+        assert "pelican-flattr:" not in path.read_text(encoding="utf-8"), path
+        soup = page_as_browsers_read_it(path)
+        pages[path.relative_to(output).as_posix()] = (
+            soup,
+            [s for s in soup.find_all("script") if "load.js" in (s.get("src") or "")],
+        )
+    own = [thing["page"] for thing in manifest_things(output).values()]
+    return (
+        output,
+        pages,
+        [*own, "index.html", "author/alice.html", "category/misc.html"],
+    )
+
+
+def said_nothing_and_passes_the_audit(output, flattr_log):
+    assert not [r.getMessage() for r in flattr_log.records]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+@pytest.mark.parametrize("inject", [True, False])
+def test_load_js_only_where_an_embedded_button_is_printed(
+    site, tmp_path, flattr_log, inject
+):
+    # index.html calls the js button only to test it, to keep it, to show
+    # it escaped and in a <template>: its readers see plain buttons, and it
+    # asks Flattr for nothing. flattr_script() twice gives one load.js.
+    theme = loader_theme(
+        tmp_path,
+        footer="{{ flattr_script() }}<p>End</p>{{ flattr_script() }}",
+        index='{% if flattr_button(a) %}{{ flattr_button(a, style="plain") }}'
+        "{% endif %}{% set kept = flattr_button(a) %}"
+        "<pre>{{ flattr_button(a)|forceescape }}</pre>"
+        "<template>{{ flattr_button(a) }}</template>",
+    )
+    output, pages, with_buttons = built_with_js_buttons(site, theme, inject)
+    soup, loaders = pages["index.html"]
+    assert len(flattr_buttons(soup)) == 3
+    assert not soup.select("a.FlattrButton")  # the parser leaves <template> out
+    assert loaders == []
+    for name in with_buttons[:4]:  # the articles' and the page's own
+        soup, loaders = pages[name]
+        assert len(soup.select("a.FlattrButton")) == 1
+        assert len(loaders) == 1
+        assert soup.select_one(".flattr-injected") is None
+    said_nothing_and_passes_the_audit(output, flattr_log)
+
+
+@pytest.mark.parametrize("inject", [True, False])
+def test_load_js_from_an_include_without_context(site, tmp_path, flattr_log, inject):
+    # Jinja renders an include without context once per template and prints
+    # that output on every page: the page, not the call, tells where load.js
+    # belongs.
+    theme = loader_theme(tmp_path, footer='{% include "foot.html" without context %}')
+    output, pages, with_buttons = built_with_js_buttons(site, theme, inject)
+    for name in ("archives.html", "tags.html", "categories.html"):
+        assert pages[name][1] == [], name
+    for name in with_buttons:
+        soup, loaders = pages[name]
+        assert soup.select("a.FlattrButton"), name
+        assert len(loaders) == 1, name
+        assert loaders[0].parent.name == "footer"
+    said_nothing_and_passes_the_audit(output, flattr_log)
+
+
+def test_load_js_called_in_the_head_goes_after_the_buttons(site, tmp_path, flattr_log):
+    # Called in <head>, before any button, with nothing injected: load.js
+    # goes before </body> on every page with an embedded button, listings
+    # too, and the build has nothing to say.
+    theme = loader_theme(tmp_path, script_in_head="{{ flattr_script() }}\n")
+    output, pages, with_buttons = built_with_js_buttons(site, theme, inject=False)
+    for name in with_buttons:
+        soup, loaders = pages[name]
+        assert soup.select("a.FlattrButton"), name
+        (script,) = loaders
+        assert script.parent.name == "body"
+        assert not script.find_all_next("a", class_="FlattrButton"), name
+    assert pages["archives.html"][1] == []
+    said_nothing_and_passes_the_audit(output, flattr_log)
