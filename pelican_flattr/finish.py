@@ -30,11 +30,13 @@ from .settings import FlattrSettings
 from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
+    OwnerChange,
     baseline_entry,
     holds_baseline,
     in_folder,
     load_baseline,
     next_baseline,
+    owner_change_warnings,
     set_aside,
     unresolved_changes,
     unused_language_baselines,
@@ -219,6 +221,30 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             and not waits(entry)
         )
 
+    # Flattr keys a thing on its URL, and keeps the owner it was created
+    # with: a thing whose URL this build has too, with another owner (an
+    # author's mapping changed), keeps its old one at Flattr. Only this
+    # site's own things: the site that has a shared one guards it.
+    owner_by_url = {ct.url: ct.thing.owner.value for ct in own}
+    owner_changes: list[OwnerChange] = []
+
+    def keep(entry: dict[str, str]) -> bool:
+        """Whether to keep the entry to compare its URL (``moved``), noting
+        on the way an owner change of its thing."""
+        url, old_owner = entry["url"], entry.get("owner")
+        owner = owner_by_url.get(url)
+        if (
+            owner is not None
+            and owner != old_owner
+            and isinstance(old_owner, str)
+            and old_owner
+            and not waits(entry)
+        ):
+            owner_changes.append(OwnerChange(url, source_by_url[url], old_owner, owner))
+        # Nor is a shared thing compared that a baseline written by an
+        # earlier version holds, while the other site has it still.
+        return moved(entry) and not _guarded_elsewhere(entry["source"], url, elsewhere)
+
     changed: list[dict[str, str]] = []
     # Every source of the last build: one whose URL did not change can still
     # have taken the URL of one that is gone now, which is no move.
@@ -226,16 +252,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if problem is None:
         try:
             # Only the entries whose URL is no longer their source's.
-            # Nor is a shared thing compared that a baseline written by an
-            # earlier version holds, while the other site has it still.
-            changed = load_baseline(
-                path,
-                keep=lambda e: (
-                    moved(e)
-                    and not _guarded_elsewhere(e["source"], e["url"], elsewhere)
-                ),
-                sources=old_sources,
-            )
+            changed = load_baseline(path, keep=keep, sources=old_sources)
         except BaselineError as error:
             # Kept, not overwritten: it holds the changes since the last
             # readable baseline, which this build can no longer report.
@@ -295,6 +312,17 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     )
     for change in unresolved:
         warn(f"{change.describe()}. Fix: {change.advice()}")
+    # A warning even in a strict build: no flattr is lost (they go to the
+    # old owner, or wait for its identifier to be claimed), only the old
+    # owner back would undo it, and a failed build writes no baseline, so
+    # that every build after it would fail too.
+    # A URL another source took is said as such (its flattrs go to that
+    # source's thing), once accepted never again: no owner change besides.
+    taken = {change.old_url for change in changes if change.taken_by is not None}
+    if taken:
+        owner_changes = [c for c in owner_changes if c.url not in taken]
+    for line in owner_change_warnings(owner_changes):
+        logger.warning("pelican-flattr: %s", line)
     build.fail_if_strict()
     try:
         write_baseline(

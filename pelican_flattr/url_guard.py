@@ -229,6 +229,72 @@ class OwnerChange:
     new_owner: str
 
 
+# How many sources an owner change names: one author's whole mapping can
+# change, and the warning stays one line on a site of 20,000 articles.
+_NAMED_SOURCES = 3
+
+
+def owner_change_warnings(changes: Iterable[OwnerChange]) -> list[str]:
+    """One warning for each owner that changed to another (``old_owner`` to
+    ``new_owner``), however many things it concerns: the things and their
+    consequence at Flattr, and the fix, as one line.
+
+    Flattr keys a thing on its URL and creates it on its first flattr with
+    the owner that auto-submit names then; its documentation gives no way to
+    change that owner later. So a thing already flattred keeps its old
+    owner, whom its flattrs go on to, while the site names the new one.
+    Owners are shown as the baseline holds them (an email owner as its
+    hash); any address a source's path holds is hidden.
+    """
+    from .identifiers import redact_encoded_addresses
+
+    groups: dict[tuple[str, str], list[OwnerChange]] = {}
+    for change in changes:
+        groups.setdefault((change.old_owner, change.new_owner), []).append(change)
+    warnings = []
+    for (old, new), group in sorted(groups.items()):
+        group.sort(key=lambda change: (change.source, change.url))
+        if len(group) == 1:
+            what = (
+                f"{group[0].source}: its thing {group[0].url} changed owner from "
+                f"{old} to {new}"
+            )
+            them = "it"
+        else:
+            named = ", ".join(change.source for change in group[:_NAMED_SOURCES])
+            more = len(group) - _NAMED_SOURCES
+            what = (
+                f"{len(group)} things changed owner from {old} to {new} ({named}"
+                f"{f' and {more} more' if more > 0 else ''})"
+            )
+            them = "them"
+        if ":" in old:  # an identifier: a username holds no ':'
+            kept = (
+                f"whoever holds {old} claims the flattrs of the things Flattr "
+                "created by verifying it for a Flattr account (pelican-flattr "
+                f"verify --identity {old})"
+            )
+        else:
+            kept = (
+                "the flattrs of the things Flattr created stay with the Flattr "
+                f"account {old}"
+            )
+        warnings.append(
+            redact_encoded_addresses(
+                f"{what}, but Flattr keys a thing on its URL and keeps the owner "
+                "it was created with (by its first flattr): a thing already "
+                f"flattred stays {old}'s, and its flattrs go on to {old} while "
+                f"this build's pages and manifest name {new} (one not flattred "
+                f"yet is created for {new}). Fix: if the change is a mistake, "
+                f"give {them} {old} back (FLATTR_AUTHORS, or 'Flattr_owner:'); "
+                f"if not, {kept}; Flattr documents no way to give an existing "
+                "thing another owner (said once: the baseline takes the new "
+                "owner)"
+            )
+        )
+    return warnings
+
+
 @dataclass(frozen=True)
 class ManifestDiff:
     """What changed between an old and a new manifest."""
@@ -473,7 +539,8 @@ class BaselineError(ValueError):
 
 def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
     """What the guard remembers of a thing: the URL and source it compares,
-    and the owner, for whoever reads the baseline (it compares no owners)."""
+    and the owner, compared for a thing whose URL this build has too
+    (``owner_change_warnings``)."""
     return {"url": url, "source": source, "owner": owner}
 
 
