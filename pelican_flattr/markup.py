@@ -676,7 +676,7 @@ def _head_end(page: str) -> int:
             text = start  # before any tag: the head's end if a tag follows
         elif text >= 0:
             return text
-        elif name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS):
+        elif _ends_head(name):
             return start
     return -1
 
@@ -829,7 +829,7 @@ def _ends_head(name: str) -> bool:
 # tag. A value holding "<" or ">" (a Lang: that holds markup, printed
 # unescaped into <html lang>) falls to the reader.
 _USUAL_OPENING = re.compile(
-    rf"[{_SPACE}]*(?:<!doctype html>)?"
+    rf"\ufeff?[{_SPACE}]*(?:<!doctype html>)?"
     rf"(?:[{_SPACE}]*<(?:html|head)(?:[{_SPACE}]+[\w:-]+(?:=\"[^\"<>]*\")?)*"
     rf"[{_SPACE}]*/?>)*"
     rf"(?:[{_SPACE}]*<title>[^<]*</title>)?"
@@ -847,6 +847,10 @@ def _head_ended_before(page: str, at: int) -> bool:
     opening = _USUAL_OPENING.match(page, 0, at)
     if opening is not None and opening.end() == at:
         return False
+    if page.startswith("\ufeff"):
+        # A byte order mark opening the page is no text to a browser; read
+        # without it (a copy, for such a page alone), text after it still is.
+        page, at = page[1:], at - 1
     return any(_ends_head(name) for name, _, _ in _live_tags(page, at))
 
 
@@ -1113,10 +1117,14 @@ def own_buttons_shown(
     its thing URL: no two things share one.
     """
     shown = 0
-    for opening in (
+    openings = {
         f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"',
         f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"',
-    ):
+        # As a theme prints article.flattr.auto_submit_url without |e
+        # (Pelican's Jinja does not escape): a browser reads the "&" alike.
+        f'{_PLAIN_OPENING}{auto_submit_url}"',
+    }
+    for opening in openings:
         at = page.find(opening)
         while at >= 0:
             shown += not _unseen_by_any_reader(page, at)
@@ -1229,16 +1237,29 @@ def _end_of(page: str, body_html: str, start: int) -> int:
 
 def _shown_again(page: str, body_html: str, end: int) -> bool:
     """Whether a reader sees another copy of ``body_html`` after the one
-    that ends at ``page[end]``: a short article's summary is its body, and
-    a sidebar of recent posts (or a lead above the body) printed first
-    shows it. One search of the rest of the page, for the usual page that
-    holds no other copy; a copy in doubt is settled as ``_shown_end_of``
-    settles it."""
+    that ends at ``page[end]``, and the button after the first may be in
+    the wrong place: a short article's summary is its body, and a sidebar
+    of recent posts (or a lead above the body) printed first shows it.
+    One search of the rest of the page, for the usual page that holds no
+    other copy; a copy in doubt is settled as ``_shown_end_of`` settles it.
+
+    A second copy in an ``<aside>``, ``<nav>`` or ``<footer>`` after a
+    first copy in none (a sidebar or "related posts" printed after the
+    article) leaves the button where it belongs."""
     again = _end_of(page, body_html, end)
-    return again >= 0 and (
-        not _may_be_hidden(page, again - len(body_html))
-        or _shown_end_of(page, body_html, end, again) >= 0
+    if again < 0 or (
+        _may_be_hidden(page, again - len(body_html))
+        and (again := _shown_end_of(page, body_html, end, again)) < 0
+    ):
+        return False
+    return _open_before(page, end - len(body_html), _SIDE_TAGS) or not _open_before(
+        page, again - len(body_html), _SIDE_TAGS
     )
+
+
+# The boxes beside a page's main content, spelt in lower case as themes
+# spell them: what a sidebar or a "related posts" list is printed in.
+_SIDE_TAGS = tuple((f"<{n}", f"</{n}") for n in ("aside", "nav", "footer"))
 
 
 def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:

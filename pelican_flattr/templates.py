@@ -129,9 +129,9 @@ def flattr_script() -> Markup:
 
 
 # Whether flattr_script() ever printed its mark in this process: pages are
-# searched for it only then. Never reset, not even for a new run: Jinja
-# keeps an include's output, and a mark no page was searched for would be
-# written as it is.
+# searched for it only then. Not reset for a new run: a flag set once too
+# often costs a page one search, and one reset too early would let a mark
+# through unsettled.
 _loader_places_printed = False
 
 
@@ -664,12 +664,13 @@ def _report_head_ended(content_thing: ContentThing) -> None:
     body then, where no reader of payment links looks."""
     _report_once_per_template(
         "head ended",
-        f"the page of {content_thing.source} has markup or text before its "
-        '<head>, or in its <html> tag (a value with a quote and ">" printed '
-        "unescaped, such as a Lang: in <html lang>), which ends the head for "
-        "a browser: the payment link and Open Graph tags land in the body, "
-        "where no reader looks (the audit refuses the page); correct the "
-        "value, or escape it in the theme",
+        f"the page of {content_thing.source} has markup or text before the "
+        "place of its head tags (before <head>, in its <html> tag, or in the "
+        'head before <meta charset>: a value with a quote and ">" printed '
+        "unescaped, such as a Lang: in <html lang>, or a <noscript> with an "
+        "<img>), which ends the head for a browser: the payment link and Open "
+        "Graph tags land in the body, where no reader looks (the audit refuses "
+        "the page); correct the value, or escape it in the theme",
     )
 
 
@@ -716,13 +717,16 @@ def _report_theme_url_wrong(content_thing: ContentThing, url: str) -> None:
     )
 
 
-def _report_once_per_template(kind: str, problem: str) -> None:
-    """Report ``problem`` of a page, after its template's name, for the
-    first page of that template that has a problem of this ``kind``: the
-    others would repeat it, each naming another source."""
+def _report_once_per_template(
+    kind: str, problem: str, say: Callable[[str], object] = build.report
+) -> None:
+    """Report ``problem`` of a page (or ``say`` it: ``build.warn``), after
+    its template's name, for the first page of that template that has a
+    problem of this ``kind``: the others would repeat it, each naming
+    another source."""
     template = build.current.page.template or "a template"
     if build.first_in_run(f"{kind}: {template}"):
-        build.report(f"{template}: {problem}")
+        say(f"{template}: {problem}")
 
 
 # What a template is told to do when injection cannot tell where the button
@@ -783,14 +787,13 @@ def _report_body_shown_twice(content_thing: ContentThing) -> None:
     and a sidebar of recent posts printed before the article (or a lead
     above the body) shows it first. The button goes after the first copy,
     as documented, which may be the sidebar's."""
-    template = build.current.page.template or "a template"
-    if not build.first_in_run(f"body shown twice: {template}"):
-        return
-    build.warn(
-        f"{template}: the page of {content_thing.source} shows its body more "
-        "than once where readers see it (a summary equal to the body, in a "
-        "sidebar or a list?), and the plugin puts the button after the first "
-        f"copy, which may not be the article's: {_WHERE_IT_BELONGS}"
+    _report_once_per_template(
+        "body shown twice",
+        f"the page of {content_thing.source} shows its body more than once "
+        "where readers see it (a summary equal to the body, in a sidebar or a "
+        "list?), and the plugin puts the button after the first copy, which "
+        f"may not be the article's: {_WHERE_IT_BELONGS}",
+        build.warn,
     )
 
 

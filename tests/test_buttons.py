@@ -1933,11 +1933,12 @@ def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, c
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert messages == [
         "pelican-flattr: article.html: the page of a.md has markup or text before "
-        'its <head>, or in its <html> tag (a value with a quote and ">" printed '
-        "unescaped, such as a Lang: in <html lang>), which ends the head for a "
-        "browser: the payment link and Open Graph tags land in the body, where no "
-        "reader looks (the audit refuses the page); correct the value, or escape "
-        "it in the theme"
+        "the place of its head tags (before <head>, in its <html> tag, or in the "
+        'head before <meta charset>: a value with a quote and ">" printed '
+        "unescaped, such as a Lang: in <html lang>, or a <noscript> with an "
+        "<img>), which ends the head for a browser: the payment link and Open "
+        "Graph tags land in the body, where no reader looks (the audit refuses "
+        "the page); correct the value, or escape it in the theme"
     ]
     assert audit_command(["audit", str(output)]) == 1
 
@@ -1950,6 +1951,9 @@ def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, c
         "<title>A &lt;b&gt; <c</title><meta charset=utf-8>",
         "<!-- built --><html><head><template><p>x</p></template><meta charset=utf-8>",
         '<html lang="en">\n  <head>\n <title>Plain</title>\n  <meta charset="utf-8">',
+        # A byte order mark is no text to a browser, usual opening or not.
+        '\ufeff<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+        "\ufeff<!-- a theme's note --><html><head><meta charset=utf-8>",
     ],
 )
 def test_a_head_that_is_still_open_is_not_taken_for_ended(opening):
@@ -2020,18 +2024,21 @@ def test_another_things_button_in_the_body_leaves_the_own_one_injected(
     assert last.get_text() == "Copy the CSS below into your stylesheet."
     assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
     # The page's own button, written by the theme in the plugin's markup,
-    # still stands for it beside the example: no second one.
-    theme = after_the_body_theme(
-        tmp_path,
-        f"own-by-hand-{style}-{example}",
-        '<a class="flattr-button flattr-button--plain" '
-        'href="{{ article.flattr.auto_submit_url|e }}">Flattr this</a>',
-    )
-    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
-    soup = page_as_browsers_read_it(output / thing["page"])
-    assert soup.select_one(".flattr-injected") is None
-    hrefs = [button["href"] for button in flattr_buttons(soup)]
-    assert hrefs.count(thing["auto_submit_url"]) == 1
+    # still stands for it beside the example: no second one. So too when
+    # printed without |e, as Pelican's Jinja does not escape: a browser
+    # reads its "&" as "&amp;".
+    for name, escape in (("own-by-hand", "|e"), ("own-unescaped", "")):
+        theme = after_the_body_theme(
+            tmp_path,
+            f"{name}-{style}-{example}",
+            '<a class="flattr-button flattr-button--plain" '
+            f'href="{{{{ article.flattr.auto_submit_url{escape} }}}}">Flattr this</a>',
+        )
+        output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+        soup = page_as_browsers_read_it(output / thing["page"])
+        assert soup.select_one(".flattr-injected") is None, name
+        hrefs = [button["href"] for button in flattr_buttons(soup)]
+        assert hrefs.count(thing["auto_submit_url"]) == 1, name
 
 
 # Themes that show a short article's body twice: its summary is the whole
@@ -2063,6 +2070,8 @@ BODY_ONCE = {
         "", _BODY, f"<noscript><div>{_BODY}</div></noscript>"
     ),
     "first copy in a comment": _TWICE.format(f"<!-- {_BODY} -->", _BODY, ""),
+    # After the article: the first copy is the article's, the button with it.
+    "sidebar after the article": _TWICE.format("", _BODY, _SIDEBAR),
 }
 SHORT_BODY = "These are the notes from the meeting: the budget, and the new printer."
 LONG_BODY = " ".join(["A long article, whose summary is cut short."] * 12)
