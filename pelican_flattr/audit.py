@@ -88,9 +88,10 @@ CHUNK_OVERLAP = 1024
 # A gzip file is decompressed up to this many times its own size, and at
 # least GZIP_LEAST_READ bytes: text takes a tenth of its size or more, but
 # deflate packs a thousand bytes in one, and a small file (a bomb) that
-# holds gigabytes would hold the audit up for hours.
+# holds gigabytes would hold the audit up for hours. The floor is small: a
+# tiny file of 64 MiB of "a@b.c" took the address search over a minute.
 GZIP_MOST_RATIO = 100
-GZIP_LEAST_READ = 64 * CHUNK_SIZE
+GZIP_LEAST_READ = CHUNK_SIZE
 
 # An address as FLATTR_AUTHORS may hold one (identifiers' rule): a local
 # part of anything but spaces and the punctuation that surrounds an address
@@ -766,8 +767,9 @@ class _Auditor:
             return
         self.problem(
             relative,
-            f"decompresses to more than {limit:,} bytes, {GZIP_MOST_RATIO} times "
-            "its size: a gzip bomb? The rest is not checked",
+            f"decompresses to more than {limit:,} bytes, the most the audit "
+            f"reads of a gzip file of its size ({GZIP_MOST_RATIO} times it, at "
+            f"least {GZIP_LEAST_READ:,}): a gzip bomb? The rest is not checked",
             "a compressed file no larger than what it holds allows: delete it",
         )
 
