@@ -13,6 +13,7 @@ import html
 import logging
 import os
 import re
+import traceback
 from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import chain
@@ -93,6 +94,14 @@ class _AddressesHidden(logging.Filter):
         # It looks for an "@" (plain, full-width, small or encoded) first:
         # most messages come back as they are, at once.
         hidden = redact_encoded_addresses(message)
+        if record.exc_info and record.exc_info[0] is not None:
+            # A traceback quotes values (Pelican's "-D": "'email:...' is
+            # not a valid date"): written out, only when it holds one.
+            trace = "".join(traceback.format_exception(*record.exc_info))
+            hidden_trace = redact_encoded_addresses(trace)
+            if hidden_trace != trace:
+                hidden = f"{hidden}\n{hidden_trace.rstrip()}"
+                record.exc_info = record.exc_text = None
         if hidden != message:
             record.msg = hidden
             record.args = None

@@ -1521,6 +1521,27 @@ def test_pelicans_own_log_lines_hide_an_owners_address(tmp_path, caplog):
     assert not any("carol.secret" in r.getMessage() for r in caplog.records)
 
 
+def test_a_traceback_in_pelicans_log_hides_an_owners_address(tmp_path, caplog):
+    """With DEBUG (pelican -D), Pelican logs a file it cannot read with its
+    traceback, which quotes the value: an owner written in the wrong field
+    put the plain address in the log."""
+    from conftest import build
+
+    bad = article("Bad date", "Carol").replace(
+        "Date: 2024-03-01 10:00", "Date: email:carol.secret@example.org"
+    )
+    caplog.set_level(logging.DEBUG)
+    build(tmp_path, {"bad.md": bad}, FLATTR_AUTHORS={"Carol": "alice"}, DEBUG=True)
+    failed = [r for r in caplog.records if "Could not process" in r.getMessage()]
+    assert failed, [r.getMessage() for r in caplog.records]
+    assert "ValueError: 'email:[address]' is not a valid date" in failed[0].getMessage()
+    for record in caplog.records:
+        assert "carol.secret" not in record.getMessage()
+        assert "carol.secret" not in (record.exc_text or "")
+        if record.exc_info:
+            assert "carol.secret" not in str(record.exc_info[1])
+
+
 def test_owners_in_subclasses_of_dict_and_tuple_are_hashed_and_keep_their_type():
     from pelican_flattr.settings import scrub_addresses
 
