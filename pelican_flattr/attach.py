@@ -543,8 +543,11 @@ def warn_about_unknown_authors() -> None:
 def _things_left_behind(keys: set[str]) -> dict[str, int]:
     """For each of ``keys`` (``FLATTR_AUTHORS`` keys that name no author of
     this build), how many things the URL guard's baseline, the last
-    build's, gives its owner whose source has no thing in this build: a
-    misspelt key matched no author then either, so its owner has none.
+    build's, gives its owner whose source has no thing in this build. A
+    misspelt key matched no author then either, so it gave none: counted
+    only for an owner no other key naming an author of this build has, nor
+    ``FLATTR_USERNAME``, as the things of theirs left behind could be the
+    other key's, and nothing would tell a typo apart.
 
     Read only when a key names no author, and line by line, keeping only
     the entries of those owners. Owners are compared as the baseline holds
@@ -554,8 +557,17 @@ def _things_left_behind(keys: set[str]) -> dict[str, int]:
     settings = state.settings
     if settings is None or not settings.url_guard:
         return {}
+    shared = {
+        settings.authors[key].value
+        for key in state.known_authors
+        if key in settings.authors
+    }
+    if settings.username is not None:
+        shared.add(settings.username.value)
     owners = {
-        key: settings.authors[key].value for key in keys if key in settings.authors
+        key: settings.authors[key].value
+        for key in keys
+        if key in settings.authors and settings.authors[key].value not in shared
     }
     wanted = set(owners.values())
     path = settings.url_baseline_path

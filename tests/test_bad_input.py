@@ -942,6 +942,43 @@ def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
     ]
 
 
+@pytest.mark.parametrize(
+    ("authors", "username"),
+    [
+        ({"Alice": "alice", "Bob Builder": "bob", "Alcie": "alice"}, None),
+        ({"Bob Builder": "bob", "Alcie": "alice"}, "alice"),
+    ],
+)
+def test_a_typo_sharing_its_owner_with_a_known_key_is_still_called_one(
+    tmp_path, flattr_log, authors, username
+):
+    # Alice's owner is the typo's too (by another key, or as the site
+    # owner): an article of hers deleted leaves a thing of that owner
+    # behind, which told nothing about the typo, yet let it pass a strict
+    # build as a key whose author's content was deleted.
+    files = {
+        **_gone_author_files(),
+        "c.md": article("Another post by Alice", "Alice", slug="c"),
+    }
+    settings = {"FLATTR_AUTHORS": authors, "FLATTR_USERNAME": username}
+    build(tmp_path, files, **settings)
+    (tmp_path / "content" / "c.md").unlink()
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            {},
+            FLATTR_ACCEPT_URL_CHANGES=[f"{SITEURL}/c.html"],
+            FLATTR_STRICT=True,
+            **settings,
+        )
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Alcie'] names no author of this "
+        "site (by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
+    ]
+
+
 def test_an_author_key_matches_every_spelling_pelican_takes_for_that_author(
     site, flattr_log
 ):
