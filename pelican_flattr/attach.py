@@ -32,7 +32,6 @@ from .resolve import (
     ContentThing,
     Resolution,
     from_defaults,
-    opts_out,
     own_thing_url,
     resolve,
     unknown_field_message,
@@ -40,7 +39,7 @@ from .resolve import (
 )
 from .settings import FlattrSettings, shown_author
 from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
-from .url_guard import BaselineError, load_baseline
+from .url_guard import BaselineError, load_baseline, opt_out_word
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -106,13 +105,17 @@ def page_sources(generators: list[Any]) -> set[str]:
     }
 
 
-def opted_out_sources(generators: list[Any], sources: Collection[str]) -> set[str]:
-    """Those of ``sources`` whose content says 'Flattr: no', drafts and
-    pages included: the build says nothing of an opt-out, and the URL guard
-    names it. Asked only of the few sources the guard found without a
-    thing, after the build has read every file."""
+def opted_out_sources(
+    generators: list[Any], sources: Collection[str]
+) -> dict[str, str]:
+    """Those of ``sources`` whose content says 'Flattr: no', pages included,
+    each with its no-word as written ('off', 'false'), which the URL guard
+    quotes: the build says nothing of an opt-out. Not a draft, which has no
+    thing whatever it says, and which the build's own warnings cover. Asked
+    only of the few sources the guard found without a thing, after the
+    build has read every file."""
     return {
-        source
+        source: word
         for generator in generators
         for kind, names in EVERY_CONTENT.items()
         if isinstance(generator, kind)
@@ -120,7 +123,8 @@ def opted_out_sources(generators: list[Any], sources: Collection[str]) -> set[st
         for content in getattr(generator, name, ())
         if (source := build.source_of(content) or content.relative_source_path)
         in sources
-        and opts_out(content.metadata)
+        and getattr(content, "status", None) != "draft"
+        and (word := opt_out_word(content.metadata)) is not None
     }
 
 

@@ -70,21 +70,22 @@ class UrlChange:
     # Still there, and a page while FLATTR_PAGES is off: the setting is why
     # it has no thing, which the build says nowhere else.
     pages_off: bool = False
-    # Still there, with 'Flattr: no': an opt-out, which the build keeps
-    # silent, and which FLATTR_PAGES = True would not undo.
-    opted_out: bool = False
+    # Still there, not a draft, with 'Flattr: no': an opt-out, which the
+    # build keeps silent, and which FLATTR_PAGES = True would not undo. The
+    # no-word as the file writes it ('off'), that the fix quotes the line.
+    opted_out: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
         guard says it (said of the source), and what gives the thing back;
         None when the build said why (or the source is a draft)."""
-        opt_out = f"remove its {_field_line(self.source, 'Flattr', 'no')}"
-        if self.opted_out and self.pages_off:
-            return (
-                "opts out, and is a page while FLATTR_PAGES is off",
-                f"{opt_out} and set FLATTR_PAGES = True",
-            )
-        if self.opted_out:
+        if self.opted_out is not None:
+            opt_out = f"remove its {_field_line(self.source, 'Flattr', self.opted_out)}"
+            if self.pages_off:
+                return (
+                    "opts out, and is a page while FLATTR_PAGES is off",
+                    f"{opt_out} and set FLATTR_PAGES = True",
+                )
             return "opts out", opt_out
         if self.pages_off:
             return "is a page, and FLATTR_PAGES is off", "set FLATTR_PAGES = True"
@@ -117,7 +118,7 @@ class UrlChange:
                 f"(its slug, or its 'Flattr_url:') and give {self.source} its "
                 f"thing back ({why})"
             )
-        if self.opted_out and restore is not None:
+        if self.opted_out is not None and restore is not None:
             # Named before FLATTR_PAGES: switching pages on alone gives an
             # opted-out page no thing, and the warning would go on.
             return (
@@ -364,19 +365,20 @@ def unresolved_changes(
     accepted: Collection[str],
     pages: bool,
     page_sources: Callable[[], Collection[str]],
-    opted_out: Callable[[Collection[str]], Collection[str]] | None = None,
+    opted_out: Callable[[Collection[str]], Mapping[str, str]] | None = None,
 ) -> list[UrlChange]:
     """``changes`` but those whose old URL FLATTR_ACCEPT_URL_CHANGES
     (``accepted``) lets go, each source still in the content folder that is
     a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off, and
-    each that ``opted_out`` names marked so: the build says neither
-    anywhere else.
+    each that ``opted_out`` names marked with its no-word: the build says
+    neither anywhere else.
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``. ``page_sources`` gives the source file of every page (the
     build's generators know them; the command asks Pelican, ``pages_in``);
-    ``opted_out``, of the sources it is given, those whose metadata says
-    'Flattr: no' (only the build, which has read them, knows). Both are
+    ``opted_out``, of the sources it is given, those but drafts whose
+    metadata says 'Flattr: no', each with its no-word as written (only the
+    build, which has read them, knows). Both are
     asked only when a source without a thing is still there.
     """
     changes = [change for change in changes if change.old_url not in accepted]
@@ -384,12 +386,12 @@ def unresolved_changes(
     if not there:
         return changes
     pages_off = set() if pages else there.intersection(page_sources())
-    out = set() if opted_out is None else there.intersection(opted_out(there))
+    out = {} if opted_out is None else opted_out(there)
     return [
         dataclasses.replace(
             change,
             pages_off=change.source in pages_off,
-            opted_out=change.source in out,
+            opted_out=out.get(change.source),
         )
         if change.still_there
         else change
@@ -428,28 +430,41 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
 
 def opted_out_in(
     settings: Mapping[str, Any], folder: str, sources: Collection[str]
-) -> set[str]:
+) -> dict[str, str]:
     """Those of ``sources`` in the content folder ``folder`` whose metadata
-    says 'Flattr: no', read with Pelican's readers and ``settings``
-    (``DEFAULT_METADATA`` too), as the build read them: ``opted_out`` for
-    ``unresolved_changes`` in ``pelican-flattr diff --settings``.
+    says 'Flattr: no', each with its no-word as written, read with Pelican's
+    readers and ``settings`` (``DEFAULT_METADATA`` too), as the build read
+    them: ``opted_out`` for ``unresolved_changes`` in ``pelican-flattr diff
+    --settings``. A draft is left out, as the build leaves it out.
 
     A file no reader here can read (a plugin's extension) opts nothing out.
     """
     from pelican.readers import Readers
 
-    from .resolve import opts_out
-
     readers = Readers(settings)
-    found = set()
+    found = {}
     for source in sources:
         try:
             metadata = readers.read_file(base_path=folder, path=source).metadata
         except Exception:  # Pelican's code, given any file: said by the build
             continue
-        if opts_out(metadata):
-            found.add(source)
+        word = opt_out_word(metadata)
+        if word is not None and metadata.get("status") != "draft":
+            found[source] = word
     return found
+
+
+def opt_out_word(metadata: Mapping[str, Any]) -> str | None:
+    """The word by which ``metadata`` opts out ('no', 'off', 'false'), as
+    written, that the fix quotes it; None when it does not opt out."""
+    from .resolve import opts_out
+    from .settings import OPT_OUT
+
+    if not opts_out(metadata):
+        return None
+    value = metadata[OPT_OUT]
+    # DEFAULT_METADATA may hold False itself: no word written anywhere.
+    return value.strip() if isinstance(value, str) else "no"
 
 
 def _compare_urls(
@@ -982,7 +997,7 @@ def run_diff(args: Any) -> int:
                             "taken_by": c.taken_by,
                             "still_there": c.still_there,
                             "pages_off": c.pages_off,
-                            "opted_out": c.opted_out,
+                            "opted_out": c.opted_out is not None,
                             "fix": fix(c),
                         }
                         for c in diff.url_changes

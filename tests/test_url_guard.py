@@ -895,6 +895,12 @@ def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
         ({"status": "draft"}, "give a.md its thing back"),
         # The build says nothing of an opt-out: the guard names it.
         ({"flattr": "no"}, "a.md opts out: remove its 'Flattr: no'"),
+        # Quoted as the file writes it: a search for 'Flattr: no' finds
+        # nothing in this one.
+        ({"flattr": "False"}, "a.md opts out: remove its 'Flattr: False'"),
+        # A draft has no thing whatever it says: removing its opt-out
+        # would give it none.
+        ({"status": "draft", "flattr": "no"}, "give a.md its thing back (the"),
     ],
 )
 def test_a_source_without_a_thing_is_not_called_gone(
@@ -1041,6 +1047,28 @@ def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(
     assert guard_lines(flattr_log) == []
 
 
+def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
+    # As the build's guard: a draft's 'Flattr: no' is no reason it has no
+    # thing, and the diff, given the settings, quotes an opt-out as written.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\n', encoding="utf-8")
+    new = str(output / "flattr-manifest.json")
+    for meta, opted_out, fix in [
+        ({"status": "draft", "flattr": "no"}, False, "give a.md its thing back"),
+        ({"flattr": "off"}, True, "a.md opts out: remove its 'Flattr: off'"),
+    ]:
+        build(tmp_path, two_articles(**meta), FLATTR_AUTHORS=AUTHORS)
+        capsys.readouterr()
+        args = ["diff", str(old), new, "--settings", str(conf), "--json"]
+        assert main(args) == 1
+        (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+        assert change["opted_out"] is opted_out
+        assert change["fix"].startswith(fix), change["fix"]
+
+
 def _rst_article(*fields):
     return "\n".join(
         [
@@ -1071,7 +1099,7 @@ def test_an_opted_out_article_whose_url_was_taken_is_told_so(tmp_path, flattr_lo
     (line,) = guard_lines(flattr_log)
     assert line.startswith("pelican-flattr: a.rst: still in the content folder")
     assert line.endswith(
-        "give a.rst its thing back (remove its ':flattr: no': it opts out)"
+        "give a.rst its thing back (remove its ':flattr: off': it opts out)"
     ), line
 
 
