@@ -29,9 +29,11 @@ class PendingTotals:
     """What waits for one owner identifier."""
 
     owner_id: str
-    things: int  # things with pending flattrs
-    flattrs: int  # sum over those things of their highest flattr count
-    latest: str  # UTC ISO 8601 time of the newest event
+    things: int  # things with flattrs not yet handed over (see _TOTALS)
+    # Sum over those things of their highest flattr count less the count
+    # handed over at verification, each capped at MAX_CLICKS.
+    flattrs: int
+    latest: str  # UTC ISO 8601 time of the newest event not handed over
     claim_url: str  # from the newest event; private for email owners
 
 
