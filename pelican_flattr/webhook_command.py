@@ -312,8 +312,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     try:
         # waitress buffers a whole body (up to 1 GiB by default) before the
-        # app sees the request, even for a wrong token: capped, a body far
-        # over the app's own limit is refused as it arrives.
+        # app sees the request, even for a wrong token. Capped at
+        # MAX_RAW_BODY, 8 times the app's own limit (room for chunked
+        # framing), a body that large is refused as it arrives; one under
+        # it is still buffered whole before the app refuses it.
         server = create_server(
             receive,
             host=args.host,
