@@ -23,9 +23,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-from build_cost import BIN, compile_plugin, run_build, site_confs
+from build_cost import compile_plugin, run_build, site_confs
 
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+# ``pelican`` runs a build inside rich's status spinner, whose thread wakes
+# 12.5 times a second whether or not a terminal shows it. Callgrind runs a
+# build ~30 times slower and a loaded machine slower still, so the thread's
+# share of a count followed the machine: ~40 k instructions per wake,
+# 1,600 to 3,000 wakes in one 1,000-article plugin build (70 to 130 M,
+# against ~70 wakes in a real build). Both builds are counted without it;
+# what is left does not move with the machine (docs/performance.md).
+_PELICAN_WITHOUT_SPINNER = (
+    "import contextlib, sys, pelican.log\n"
+    "pelican.log.console.status = lambda *args, **kwargs: "
+    "contextlib.nullcontext()\n"
+    "from pelican import main\n"
+    "sys.exit(main())\n"
+)
 
 
 def count_instructions(
@@ -39,7 +54,8 @@ def count_instructions(
             # The profile itself is not needed: the total is in the log.
             "--callgrind-out-file=/dev/null",
             sys.executable,
-            str(BIN / "pelican"),
+            "-c",
+            _PELICAN_WITHOUT_SPINNER,
             str(content),
             "-s",
             str(conf),
