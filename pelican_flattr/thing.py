@@ -410,13 +410,23 @@ def _whole_end(text: str, end: int) -> int:
     return end - 1 if run % 2 else end
 
 
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls. HTML
-# forbids them, and Flattr would keep them in the thing.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls; and
+# Unicode's noncharacters (U+FDD0 to U+FDEF, and the last two code points
+# of each plane). HTML forbids them all, and Flattr would keep them in the
+# thing. isprintable() is false for each (a noncharacter is unassigned):
+# text with none, nearly every title, is not searched for them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
+    )
+    + "]"
+)
 
 
 def _spaced_controls(text: str) -> str:
-    """``text`` with each control character (``_CONTROL``) a space.
+    """``text`` with each control character or noncharacter (``_CONTROL``)
+    a space.
 
     ``isprintable()`` first, a C loop several times as fast as the regular
     expression: false for every control character, and true for most

@@ -1449,6 +1449,35 @@ def test_control_characters_never_reach_open_graph_tags(site):
         assert not _has_control(meta["content"]), meta
 
 
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_noncharacters_become_spaces_as_control_characters_do(site, style):
+    # HTML forbids Unicode's noncharacters as it forbids control characters.
+    files = {
+        "c.md": article(
+            "Non\ufdd0char \U0010ffff title",
+            "Alice",
+            tags="a\ufffeb, ok",
+            summary="A summary\ufdef with \U0001ffff two.",
+        )
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    (thing,) = manifest_things(output).values()
+    assert thing["title"] == "Non char title"
+    assert thing["description"] == "A summary with two."
+    assert thing["tags"] == ["a b", "ok"]
+    soup = page(output / thing["page"])
+    (button,) = flattr_buttons(soup)
+    assert og(soup, "og:title") == [thing["title"]]
+    assert og(soup, "article:tag") == thing["tags"]
+    if style == "plain":
+        assert f"\u2068{thing['title']}\u2069" in button["aria-label"]
+    else:
+        assert (button["title"], button.get_text()) == (
+            thing["title"],
+            thing["description"],
+        )
+
+
 def test_a_tags_open_graph_name_is_its_flattr_tag(site):
     # Pelican keeps a tag's inner whitespace as written; the Flattr tag folds
     # it and drops repeats, and Open Graph must name the same tags.
