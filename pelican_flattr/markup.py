@@ -19,7 +19,6 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from .resolve import ContentThing
-from .thing import html_lang
 
 LOADER_URL = "https://api.flattr.com/js/0.6/load.js?mode=auto"
 LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
@@ -82,18 +81,32 @@ def plain_button(
     return Markup(_plain_button(content_thing, _url_attribute(href)))
 
 
+# A visually hidden element, as its own style says (a theme may have no CSS
+# for it): clipped out of sight, its text still a part of the link's name.
+# No wrapping, which some screen readers read as words run together.
+_HIDDEN = (
+    "position:absolute;width:1px;height:1px;overflow:hidden;"
+    "clip:rect(0 0 0 0);white-space:nowrap"
+)
+
+
 def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
     """``plain_button()``'s text, its href already escaped."""
     return (
         f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
         # English, whatever the page's language: read with the page's voice
-        # (German, Arabic), its words were not understood. The title is
-        # isolated, as a right-to-left one would reorder the words around it.
-        f'href="{escaped_href}" rel="nofollow" lang="en" '
+        # (German, Arabic), its words were not understood. The title is in
+        # the article's own language (an aria-label would speak it in
+        # English), and isolated, as a right-to-left one would reorder the
+        # words around it. Its name is its text, the title's part hidden.
+        f'href="{escaped_href}" rel="nofollow" lang="en">'
+        f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span>'
         # Quotes and isolates as references: see _ascii_html().
-        'aria-label="Flattr this: support &#8220;&#8296;'
-        f'{_attribute(content_thing.thing.title)}&#8297;&#8221; on flattr.com">'
-        f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span></a>'
+        f'<span style="{_HIDDEN}">: support &#8220;&#8296;'
+        # (A tag of bcp47's: letters, digits and "-", nothing to escape.)
+        f'<span lang="{content_thing.lang}" dir="auto">'
+        f"{_attribute(content_thing.thing.title)}</span>"
+        "&#8297;&#8221; on flattr.com</span></a>"
     )
 
 
@@ -103,9 +116,10 @@ def embedded_button(content_thing: ContentThing, compact: bool = False) -> Marku
     load.js reads ``href``, ``title`` and ``lang`` from the anchor, the
     description from its inner HTML, and the remaining parameters from
     ``data-flattr-*`` attributes, which it ignores when a ``rel``/``rev``
-    starting with ``flattr`` is present: so there is none. ``lang`` carries
-    the BCP 47 form that HTML requires; ``data-flattr-language`` carries
-    Flattr's code.
+    starting with ``flattr`` is present: so there is none. ``lang`` is
+    the language of its text, the content's own (Flattr's code may stand in
+    for another, Uzbek's en_GB); ``data-flattr-language``, which load.js
+    reads before it, carries Flattr's code.
     """
     thing = content_thing.thing
     attributes = [
@@ -113,7 +127,7 @@ def embedded_button(content_thing: ContentThing, compact: bool = False) -> Marku
         ("style", "display:none;"),
         ("href", thing.url),
         ("title", thing.title),
-        ("lang", html_lang(thing.language)),
+        ("lang", content_thing.lang),
         (f"data-flattr-{thing.owner.button_parameter}", thing.owner.value),
         ("data-flattr-category", thing.category),
         ("data-flattr-language", thing.language),

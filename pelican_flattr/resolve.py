@@ -39,6 +39,7 @@ from .settings import (
 from .thing import (
     CATEGORIES,
     Thing,
+    bcp47,
     check_pinned_url,
     check_thing_url,
     first_words,
@@ -92,6 +93,10 @@ class ContentThing:
     # to. Kept because Pelican recomputes it on every access. An absolute
     # one (a link post's) is no path of the site: ``page`` stands in for it.
     content_url: str = ""
+    # The content's language as BCP 47 writes it (thing.bcp47), "" when it
+    # has none: the language of the button's text, which the thing's Flattr
+    # code may only stand in for (Uzbek as en_GB).
+    lang: str = ""
 
     @property
     def url(self) -> str:
@@ -797,6 +802,7 @@ def resolve(
             button_style=settings.button,
             is_article=is_article,
             content_url=content_url,
+            lang=bcp47(str(getattr(content, "lang", None) or "")),
         ),
         language_fallback=fallback,
         warning=(

@@ -184,14 +184,19 @@ _percent_encode_repeated = functools.lru_cache(maxsize=4096)(percent_encode)
 # be shaped as subtags: a value with anything else after its language
 # ('de_DE"><x>') is no language tag, not German.
 _LANGUAGE_TAG = re.compile(
-    r"(?P<language>[A-Za-z]{2,8})"
-    r"(?:[_-][A-Za-z]{3}){0,3}"  # extended language (zh-yue)
-    r"(?:[_-][A-Za-z]{4})?"  # script (sr-Latn, zh-Hant)
+    r"(?P<tag>(?P<language>[A-Za-z]{2,8})"
+    r"(?P<extended>(?:[_-][A-Za-z]{3}){0,3})"  # extended language (zh-yue)
+    r"(?P<script>[_-][A-Za-z]{4})?"  # script (sr-Latn, zh-Hant)
     r"(?:[_-](?P<region>[A-Za-z]{2}|[0-9]{3}))?"
-    r"(?:[_-][A-Za-z0-9]{1,8})*"  # variants, extensions (de-CH-1901)
+    r"(?:[_-][A-Za-z0-9]{1,8})*)"  # variants, extensions (de-CH-1901)
     r"(?:\.[A-Za-z0-9_-]{1,32})?"  # a gettext codeset (de_DE.UTF-8)
-    r"(?:@[A-Za-z0-9]{1,32})?"  # a gettext modifier (sr@latin)
+    r"(?:@(?P<modifier>[A-Za-z0-9]{1,32}))?"  # a gettext modifier (sr@latin)
 )
+# BCP 47's private-use (x-klingon) and grandfathered (i-klingon) tags: no
+# language of ISO 639, but tags HTML's lang takes.
+_PRIVATE_TAG = re.compile(r"[xXiI](?:[_-][A-Za-z0-9]{1,8})+")
+# The scripts gettext's modifiers name, as BCP 47 writes them.
+_MODIFIER_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl"}
 
 
 def flattr_language(code: object) -> str | None:
@@ -227,6 +232,30 @@ def read_language(code: str) -> tuple[str | None, str | None]:
             return exact, None
     found = LANGUAGES.get(base)
     return found, None if found is None else region
+
+
+@functools.lru_cache(maxsize=64)
+def bcp47(code: str) -> str:
+    """The BCP 47 tag of a content's language (Pelican's ``lang``), for
+    HTML's ``lang``: "-" between its subtags (``pt_BR`` is ``pt-BR``), a
+    gettext codeset left out, and a modifier too, but for the script it
+    names (``sr_RS@latin`` is ``sr-Latn-RS``); a private-use or
+    grandfathered tag as written. "" (an unknown language, to HTML) for
+    what is no language tag (``de_DE"><x>``).
+
+    Cached: every article asks for its ``lang``, and a site has few; the
+    same string, then, for each of its articles.
+    """
+    code = code.strip()
+    tag = _LANGUAGE_TAG.fullmatch(code)
+    if tag is None:
+        return code.replace("_", "-") if _PRIVATE_TAG.fullmatch(code) else ""
+    text = tag["tag"]
+    script = _MODIFIER_SCRIPTS.get((tag["modifier"] or "").lower())
+    if script is not None and tag["script"] is None:
+        at = tag.end("extended")
+        text = f"{text[:at]}-{script}{text[at:]}"
+    return text.replace("_", "-")
 
 
 def html_lang(flattr_code: str) -> str:

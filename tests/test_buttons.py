@@ -75,17 +75,40 @@ def after_the_body_theme(tmp_path, name, after_body):
     )
 
 
+def plain_button_name(button) -> str:
+    """A plain button's accessible name, as its content gives it (it has no
+    aria-label): the visible words and the hidden rest."""
+    assert not button.has_attr("aria-label") and not button.has_attr("aria-labelledby")
+    return " ".join(button.get_text().split())
+
+
+def languages_of_text(button) -> list[tuple[str, str | None]]:
+    """(text, the language HTML gives it) for each piece of ``button``'s
+    text that is not whitespace: the nearest ``lang`` around it."""
+    return [
+        (str(text), next((e["lang"] for e in text.parents if e.has_attr("lang")), None))
+        for text in button.find_all(string=True)
+        if text.strip()
+    ]
+
+
 def test_plain_button_loads_nothing_from_flattr(site):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     soup = page(output / "first-of-three.html")
     (button,) = flattr_buttons(soup)
-    assert button.get_text(" ", strip=True) == "Flattr this"
-    # English, as its text is; the title isolated (a right-to-left one
-    # reordered the words around it).
+    assert button.select_one(".flattr-button__text").get_text() == "Flattr this"
+    # English, as its words are; the title in the article's language, and
+    # isolated (a right-to-left one reordered the words around it).
     assert button["lang"] == "en"
-    assert button["aria-label"] == (
+    assert plain_button_name(button) == (
         "Flattr this: support “\u2068First of three\u2069” on flattr.com"
     )
+    title = button.find(dir="auto")
+    assert (title.get_text(), title["lang"]) == ("First of three", "en")
+    # Hidden by its own style, on a theme without CSS for it.
+    hidden = title.parent
+    assert "position:absolute" in hidden["style"]
+    assert "clip:rect(0 0 0 0)" in hidden["style"]
     assert button.find("svg")["aria-hidden"] == "true"
     # Nothing on the page fetches from Flattr: no script, image, frame,
     # stylesheet or preload. The payment link is metadata, never fetched.
@@ -110,8 +133,8 @@ def test_embedded_button_reads_right_by_load_js_rules(site, style):
         assert not anchor.get("rel") and not anchor.get("rev")
         assert anchor["href"] == thing["url"]
         assert anchor["title"] == thing["title"]
-        assert anchor["lang"] == "en-GB"
-        assert anchor["data-flattr-language"] == thing["language"]
+        assert anchor["lang"] == "en"  # the article's, not en_GB's
+        assert anchor["data-flattr-language"] == thing["language"] == "en_GB"
         assert anchor["data-flattr-category"] == thing["category"]
         assert anchor.get_text() == thing["description"]
         owner = thing["owner"]
@@ -130,6 +153,47 @@ def test_embedded_button_reads_right_by_load_js_rules(site, style):
         assert loader_scripts(soup)[0].find_parent("body") is not None
     # Pages without a button don't load Flattr's script.
     assert loader_scripts(page(output / "index.html")) == []
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_a_buttons_text_is_in_its_own_language(site, style):
+    # On an English site, a German article's title is German to a screen
+    # reader, and the button's own words English (WCAG 3.1.2); an Uzbek
+    # one is Uzbek, not the en_GB its thing stands in with.
+    files = {
+        "de.md": article("Über Lötstationen – ein Überblick", "Alice", lang="de"),
+        "uz.md": article("Oʻzbekcha maqola sarlavhasi", "Alice", lang="uz"),
+        "en.md": article("Soldering basics", "Alice"),
+        # Pelican's codes as BCP 47 writes them; none for no language tag.
+        "pt.md": article("Olá mundo", "Alice", lang="pt_BR"),
+        "sr.md": article("Članak na srpskom", "Alice", lang="sr@latin"),
+        "no.md": article("No language", "Alice", lang='de_DE"><x>'),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    things = manifest_things(output)
+    for source, lang in [
+        ("de.md", "de"),
+        ("uz.md", "uz"),
+        ("en.md", "en"),
+        ("pt.md", "pt-BR"),
+        ("sr.md", "sr-Latn"),
+        ("no.md", ""),
+    ]:
+        thing = things[source]
+        (button,) = flattr_buttons(page(output / thing["page"]))
+        if style == "js":
+            # load.js reads Flattr's code from data-flattr-language first.
+            assert button["lang"] == lang
+            assert button["data-flattr-language"] == thing["language"]
+            continue
+        assert languages_of_text(button) == [
+            ("Flattr this", "en"),
+            (": support “\u2068", "en"),
+            (thing["title"], lang),
+            ("\u2069” on flattr.com", "en"),
+        ]
+        assert button.find(lang=lang, dir="auto").get_text() == thing["title"]
+    assert things["uz.md"]["language"] == "en_GB"
 
 
 HOSTILE_TITLE = 'Q&A: "Why" <script>alert(1)</script> #1 100% ; a,b 🎉 שלום עולם'
@@ -983,7 +1047,7 @@ def test_ascii_page_stays_ascii_with_what_the_plugin_adds(site, style):
         label = (
             "Flattr this: support “\u2068Hi – Example Community\u2069” on flattr.com"
         )
-        assert button["aria-label"] == label
+        assert plain_button_name(button) == label
     else:
         assert button["title"] == "Hi – Example Community"
 
@@ -997,7 +1061,7 @@ def test_button_helper_writes_only_ascii_of_its_own(site, tmp_path):
     raw = (output / "first-of-three.html").read_bytes()
     assert raw.isascii() and b"flattr-injected" not in raw
     (button,) = flattr_buttons(page(output / "first-of-three.html"))
-    assert "“\u2068First of three\u2069”" in button["aria-label"]
+    assert "“\u2068First of three\u2069”" in plain_button_name(button)
 
 
 def test_non_ascii_page_keeps_the_characters_it_is_given(site):
@@ -1470,7 +1534,7 @@ def test_noncharacters_become_spaces_as_control_characters_do(site, style):
     assert og(soup, "og:title") == [thing["title"]]
     assert og(soup, "article:tag") == thing["tags"]
     if style == "plain":
-        assert f"\u2068{thing['title']}\u2069" in button["aria-label"]
+        assert button.find(dir="auto").get_text() == thing["title"]
     else:
         assert (button["title"], button.get_text()) == (
             thing["title"],

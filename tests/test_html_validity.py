@@ -92,7 +92,7 @@ BROKEN = {
         "js",
         None,
         lambda html: _change_button(
-            html, lambda a: a.replace('lang="en-GB"', 'lang="en_GB"')
+            html, lambda a: re.sub(r' lang="[^"]*"', ' lang="en_GB"', a, count=1)
         ),
     ),
     # A title attribute escaped by hand, forgetting the quotes.
