@@ -594,8 +594,7 @@ def open_graph(
     site_name = _plain_site_name(settings.site_name) if settings.site_name else ""
     if site_name:
         pairs.append(("og:site_name", site_name))
-    page_lang = getattr(content, "lang", None)
-    pairs.append(("og:locale", _og_locale(str(page_lang or ""), thing.language)))
+    pairs.append(("og:locale", _og_locale(content_thing.lang, thing.language)))
     image = _image(content, settings)[0]  # warned about when resolved
     if image:
         pairs.append(("og:image", image))
@@ -664,32 +663,41 @@ _SCRIPT_TERRITORIES = {("zh", "hant"): "TW"}
 
 @functools.lru_cache(maxsize=64)
 def _og_locale(page_lang: str, flattr_code: str) -> str:
-    """``og:locale`` (language_TERRITORY) for a page in ``page_lang``.
+    """``og:locale`` (language_TERRITORY) for a page in ``page_lang`` (its
+    BCP 47 tag, as ``bcp47`` writes it).
 
     The page's language, not the thing's Flattr code, which may be the site
-    default standing in for a language Flattr never had. A gettext modifier
-    is no part of it (``sr@latin`` is ``sr_RS``). A language without a
-    territory takes the one its script is most written in (``zh-Hant`` is
+    default standing in for a language Flattr never had. A language without
+    a territory takes the one its script is most written in (``zh-Hant`` is
     ``zh_TW``), else the Flattr code's when they are the same language
     (``en`` becomes ``en_GB``); a language Flattr has no code for, without
     one, is given alone (``uz``): a territory guessed for it would be a
     claim the page never made, and the stand-in code's would name another
-    language.
+    language. A tag with no language of two or three letters (none; a
+    private-use ``x-klingon``, a grandfathered ``i-klingon``) gives the
+    Flattr code's, as a page without a language does.
     """
     flattr_locale = html_lang(flattr_code).replace("-", "_")
-    tag = page_lang.strip().partition("@")[0]
-    base, _, rest = tag.replace("-", "_").partition("_")
-    if not base.isalpha():
+    base, _, rest = page_lang.partition("-")
+    if not (2 <= len(base) <= 3 and base.isascii() and base.isalpha()):
         return flattr_locale
     base = base.lower()
     script = ""
-    # BCP 47's order: a script, then a territory, then variants
-    # (de-CH-1901), which say nothing of where.
-    for subtag in rest.split("_")[:2]:
+    # BCP 47's order: extended languages (zh-yue), a script, a region, then
+    # variants and extensions (de-CH-1901), which say nothing of where.
+    for subtag in rest.split("-") if rest else ():
         if len(subtag) == 2 and subtag.isalpha():
             return f"{base}_{subtag.upper()}"
+        if len(subtag) == 3 and subtag.isdigit():
+            # A UN M.49 region (es-419, Latin America; en-001, the world):
+            # Open Graph's ll_TT takes two letters, a country's, and the
+            # region names no one country. The language alone, as for a
+            # language Flattr never had: es_ES would claim Spain.
+            return base
         if len(subtag) == 4 and subtag.isalpha():
             script = subtag.lower()
+        elif len(subtag) != 3:
+            break
     territory = _SCRIPT_TERRITORIES.get((base, script))
     if territory is not None:
         return f"{base}_{territory}"

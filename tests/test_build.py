@@ -317,6 +317,28 @@ def test_a_locale_with_a_script_or_modifier_is_the_pages_language(
 
 
 @pytest.mark.parametrize(
+    "lang, locale",
+    [
+        # No language of ISO 639: the site's, as for a page without one.
+        ("x-klingon", "en_GB"),
+        ("i-klingon", "en_GB"),
+        ('de_DE"><x>', "en_GB"),
+        # A region of many countries (Latin America, the world) is no
+        # territory of ll_TT, nor any one of them: the language alone.
+        ("es-419", "es"),
+        ("en-001", "en"),
+    ],
+)
+def test_og_locale_claims_no_language_or_country_the_page_does_not(site, lang, locale):
+    output = site(
+        {"a.md": article("Some article", "Alice", lang=lang)},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    thing = manifest_things(output)["a.md"]
+    assert og(page(output / thing["page"]), "og:locale") == [locale]
+
+
+@pytest.mark.parametrize(
     "value, language", [("sr@latin", "sr_RS"), ("ca_ES@valencia", "ca_ES")]
 )
 def test_flattr_language_with_a_gettext_modifier_is_no_address(site, value, language):
