@@ -197,6 +197,9 @@ class BuildState:
     # The URL baselines the builds run inside this one used; None when one
     # of them had its settings refused, so that its path is unknown.
     baselines_inside: set[Path] | None = field(default_factory=set)
+    # The sources whose thing URLs the guard of a build run inside this one
+    # compared: each site guards what it publishes (finish.guard_thing_urls).
+    guarded_inside: set[str] = field(default_factory=set)
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)

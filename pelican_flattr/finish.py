@@ -26,6 +26,7 @@ from .privacy import (
     warn_about_addresses_in_things,
     warn_about_published_addresses,
 )
+from .resolve import ContentThing
 from .settings import FlattrSettings
 from .thing import Thing, is_development_url
 from .url_guard import (
@@ -191,18 +192,26 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         and not left_behind
         and holds_baseline(path, new_entries(), language)
     ):
+        _guarded_here(own)
         return  # the same things as the last build: nothing vanished
     if problem is MISSING:
         # Said, since a CI that does not keep the cache would never compare:
         # a warning for a strict build (publishconf.py's, as the README
         # advises), which is the one that must not publish a moved URL
         # unseen; a development build's first run only informs.
+        compares = (
+            "this language's site compares only the things another site of "
+            "the run published before (as that site's baseline holds them)"
+            if language is not None
+            else "this build compares no thing URL"
+        )
         (logger.warning if settings.strict else logger.info)(
-            "pelican-flattr: no URL baseline at %s yet: this build compares no "
-            "thing URL, and starts the baseline; a build that never finds it "
-            "(a CI that does not keep CACHE_PATH) never compares: keep the file "
-            "between builds, or point FLATTR_URL_BASELINE at one that is kept",
+            "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
+            "baseline; a build that never finds it (a CI that does not keep "
+            "CACHE_PATH) never compares: keep the file between builds, or point "
+            "FLATTR_URL_BASELINE at one that is kept",
             path,
+            compares,
         )
     source_by_url = {ct.url: ct.source for ct in things}
     # A source this site no longer publishes may have its thing in a site
@@ -210,15 +219,24 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # the last build): its thing URL changed, rather than went missing.
     url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
     url_by_source.update((ct.source, ct.url) for ct in things)
+    # Each site guards what it publishes: a source a site run inside this
+    # one publishes now was compared there, with this site's entries of it
+    # (``_from_outer_baselines``). Compared here too, the warning was said
+    # twice, and the entry kept here while that site's baseline took the
+    # new URL: pinning the old URL back, as advised, turned the warning
+    # round there, for good.
+    guarded_inside = build.current.guarded_inside
 
     def moved(entry: dict[str, str]) -> bool:
         """Whether no build of the run has the entry's source at its URL,
-        which was its source's (an entry that ``waits`` never was)."""
+        which was its source's (an entry that ``waits`` never was), and no
+        site run inside this one guards the source."""
         url, source = entry["url"], entry["source"]
         return (
             source_by_url.get(url) != source
             and url_by_source.get(source) != url
             and not waits(entry)
+            and source not in guarded_inside
         )
 
     # Flattr keys a thing on its URL, and keeps the owner it was created
@@ -295,6 +313,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "since the last readable baseline go unreported: repair it and "
                 f"put it back as {path} to check them, or delete it"
             )
+    if language is not None:
+        # A source new to this site's baseline (the language's site just
+        # added, or an article whose language changed) was published by a
+        # site this one runs inside: its entries there are its history.
+        new_here = {ct.source for ct in own}.difference(old_sources)
+        if new_here:
+            changed += _from_outer_baselines(new_here, keep, old_sources)
     compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
     changes = url_changes(
         changed,
@@ -333,7 +358,64 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
         build.fail_if_strict()
         return
+    _guarded_here(own)
     _retire(compared, path)
+
+
+def _guarded_here(own: list[ContentThing]) -> None:
+    """Tell the sites this one runs inside that its guard compared the
+    URLs of ``own`` things, and keeps them in its baseline."""
+    if build.outer_builds:
+        sources = {ct.source for ct in own}
+        for outer in build.outer_builds:
+            outer.guarded_inside |= sources
+
+
+def _from_outer_baselines(
+    sources: set[str],
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> list[dict[str, str]]:
+    """The entries of ``sources`` that ``keep`` accepts in the baselines of
+    the sites this one runs inside (the nearest first), whose guards let
+    them go (``guarded_inside``); each source found is added to
+    ``old_sources``.
+
+    Started afresh from this build's URLs instead, a language's site
+    added to i18n_subsites kept the new URL of an article the main site
+    published before, which the main site reported: pinned back as
+    advised, the warning turned round, here, on every build; and a
+    strict build that failed on it had written this baseline already.
+    """
+    found: list[dict[str, str]] = []
+    wanted = set(sources)  # made smaller in place, as each is found
+
+    def kept(entry: dict[str, str]) -> bool:
+        return entry["source"] in wanted and keep(entry)
+
+    for outer in reversed(build.outer_builds):
+        settings = outer.settings
+        if (
+            not wanted
+            or settings is None
+            or not settings.url_guard
+            or is_development_url(settings.siteurl)
+            or file_problem(settings.url_baseline_path) is not None
+        ):
+            continue
+        there: set[str] = set()
+        try:
+            found += load_baseline(
+                settings.url_baseline_path,
+                keep=kept,
+                sources=there,
+            )
+        except BaselineError:
+            continue  # that site's guard says so, and compares them itself
+        there &= wanted
+        old_sources |= there
+        wanted -= there
+    return found
 
 
 def _compare_left_behind(

@@ -443,6 +443,64 @@ def _fr_baseline(root: Path) -> Path:
     return root / "cache" / "fr" / "pelican-flattr" / "url-baseline.json"
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["warned", "strict"])
+def test_a_language_site_added_is_silenced_by_the_pin_it_advises(tmp_path, strict):
+    # The French site, without a baseline, started one from this build's
+    # URLs, while the main site reported the change and kept the old URL:
+    # pinned as advised, the French site warned the other way round, on
+    # every build; a strict build that failed wrote the French baseline.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"de": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    old_url = _things(tmp_path / "output")["seul.md"][0]
+    with_fr = {
+        **settings,
+        "I18N_SUBSITES": {"de": {}, "fr": {}},
+        "FLATTR_STRICT": strict,
+    }
+    for _ in range(2):  # said until pinned
+        built = i18n_build(tmp_path, {}, **with_fr)
+        said = [m for m in built.messages if "seul.md" in m]
+        assert len(said) == 1, built.messages
+        assert f"add 'Flattr_url: {old_url}' to seul.md" in said[0]
+        assert built.status == (1 if strict else 0)
+        # A failed build writes no baseline; one that passes keeps the old URL.
+        if strict:
+            assert not _fr_baseline(tmp_path).exists()
+        else:
+            assert ("seul.md", old_url) in _baseline_entries(_fr_baseline(tmp_path))
+    pinned = article(
+        "Seul en francais", "Alice", Lang="fr", Slug="seul", Flattr_url=old_url
+    )
+    for files in ({"seul.md": pinned}, {}):
+        built = i18n_build(tmp_path, files, **with_fr)
+        # (A strict build's first that passes says the French site starts
+        # its baseline.)
+        said = [m for m in built.messages if "no URL baseline" not in m]
+        assert (said, built.status) == ([], 0)
+    assert _things(tmp_path / "output" / "fr")["seul.md"][0] == old_url
+    assert ("seul.md", old_url) in _baseline_entries(_fr_baseline(tmp_path))
+    assert "seul.md" not in dict(_baseline_entries(_main_baseline(tmp_path)))
+
+
+def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
+    # The same with a French site that has a baseline: hello.md, English,
+    # becomes French. The French site compares it with the main site's
+    # entry, and the main site leaves it to the French site.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    old_url = _things(tmp_path / "output")["hello.md"][0]
+    french = article("Hello in English", "Alice", Lang="fr")
+    for _ in range(2):
+        built = i18n_build(tmp_path, {"hello.md": french}, **settings)
+        said = [m for m in built.messages if "hello.md" in m]
+        assert len(said) == 1, built.messages
+        assert f"hello.md: thing URL changed from {old_url} to " in said[0]
+    pinned = article("Hello in English", "Alice", Lang="fr", Flattr_url=old_url)
+    for files in ({"hello.md": pinned}, {}):
+        built = i18n_build(tmp_path, files, **settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+
+
 @pytest.mark.parametrize("i18n_plugin", [True, False])
 def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     tmp_path, i18n_plugin
