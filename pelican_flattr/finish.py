@@ -32,6 +32,7 @@ from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
     OwnerChange,
+    accepted_live_warning,
     baseline_entry,
     holds_baseline,
     in_folder,
@@ -156,6 +157,16 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             build.report(message)
         else:
             logger.warning("pelican-flattr: %s", message)
+
+    if settings.accepted_url_changes:
+        # A warning even in a strict build: the build that accepts a URL
+        # another source takes over warns too, and failing it would keep
+        # the acceptance out of the baseline, the setting needed forever.
+        live = accepted_live_warning(
+            settings.accepted_url_changes, {ct.url: ct.source for ct in own}
+        )
+        if live is not None:
+            logger.warning("pelican-flattr: %s", live)
 
     # A language's site marks its baseline, so that the main site can tell
     # one no build of the run used any more (its language taken out of

@@ -399,6 +399,45 @@ def unresolved_changes(
     ]
 
 
+def accepted_live_warning(
+    accepted: Collection[str], source_by_url: Mapping[str, str]
+) -> str | None:
+    """The warning for the URLs of FLATTR_ACCEPT_URL_CHANGES (``accepted``)
+    that are thing URLs of this build (``source_by_url``), or None.
+
+    An accepted URL is let go whatever changes it later: the baseline keeps
+    it as the thing's that has it now (one taken over, or back after an
+    opt-out, a draft or a deletion), and a later change of that thing would
+    go unreported, even under FLATTR_STRICT.
+    """
+    live = sorted((url, source_by_url[url]) for url in accepted if url in source_by_url)
+    if not live:
+        return None
+    named = ", ".join(f"{url} ({source}'s)" for url, source in live[:_NAMED_SOURCES])
+    more = len(live) - _NAMED_SOURCES
+    if len(live) == 1:
+        what, it, its, goes = (
+            "a thing URL",
+            "it",
+            "a later change of that thing",
+            "goes",
+        )
+    else:
+        what, it, its, goes = (
+            f"{len(live)} thing URLs",
+            "them",
+            "later changes of those things",
+            "go",
+        )
+    return (
+        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of this build: {named}"
+        f"{f' and {more} more' if more > 0 else ''}; once a build has passed "
+        f"with {it} (this one, unless it fails), the baseline keeps {it} as "
+        f"the thing's it is now: take {it} out of FLATTR_ACCEPT_URL_CHANGES, "
+        f"or {its} {goes} unreported"
+    )
+
+
 def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
     """The source files in the content folder ``folder`` that Pelican reads
     as pages with Pelican's ``settings`` (``PAGE_PATHS``, ``PAGE_EXCLUDES``,

@@ -1946,3 +1946,35 @@ def test_the_advice_to_pin_is_written_as_the_files_reader_takes_it(
     )
     assert guard_lines(flattr_log) == []
     assert manifest_things(output)[name]["url"] == old
+
+
+def test_an_accepted_url_live_again_is_said_to_be_taken_out(tmp_path, flattr_log):
+    # a.md opts out, its URL is accepted, then it opts back in: left in the
+    # setting, the URL let a later slug change of a.md go without a word,
+    # even under FLATTR_STRICT.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    accepted = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_ACCEPT_URL_CHANGES": [OLD]}
+    build(tmp_path, two_articles(flattr="no"), **accepted)
+    flattr_log.clear()
+    for _ in range(2):  # a warning, even strict, until taken out
+        build(tmp_path, two_articles(), **accepted, FLATTR_STRICT=True)
+    said = [r for r in flattr_log.records if "FLATTR_ACCEPT" in r.getMessage()]
+    assert [r.levelname for r in said] == ["WARNING"] * 2
+    assert said[0].getMessage() == (
+        "pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this "
+        f"build: {OLD} (a.md's); once a build has passed with it (this one, "
+        "unless it fails), the baseline keeps it as the thing's it is now: take "
+        "it out of FLATTR_ACCEPT_URL_CHANGES, or a later change of that thing "
+        "goes unreported"
+    )
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):  # taken out: guarded again
+        build(
+            tmp_path,
+            two_articles(slug="renamed"),
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_STRICT=True,
+        )
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+    assert not [r for r in flattr_log.records if "holds a thing" in r.getMessage()]
