@@ -110,7 +110,10 @@ class UrlChange:
             why = (
                 f"{restore[1]}: it {restore[0]}"
                 if restore is not None
-                else "the build says why it has none"
+                # Of a draft, or content whose 'Save_as:' is empty (no page
+                # written), the build says nothing; nor does the guard know.
+                else "the build says why it has none, unless it is a draft or "
+                "its 'Save_as:' is empty"
             )
             return (
                 f"if {self.taken_by} is meant to take them over, add the old URL "
@@ -136,8 +139,9 @@ class UrlChange:
         if self.still_there:
             return (
                 f"give {self.source} its thing back (the build says why it has "
-                "none, unless it is a draft or has 'Flattr: no'), or add the old "
-                "URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
+                "none, unless it is a draft, has 'Flattr: no' or an empty "
+                "'Save_as:'), or add the old URL to FLATTR_ACCEPT_URL_CHANGES if "
+                "it goes without one on purpose"
             )
         if self.taken_by is not None and self.new_url is None:
             return (

@@ -727,6 +727,12 @@ def test_a_url_passing_to_a_new_source_while_its_file_stays_warns(
         "add the old URL to FLATTR_ACCEPT_URL_CHANGES; if not, give it another "
         "thing URL (its slug, or its 'Flattr_url:') and give a.md its thing back"
     ), line
+    if without_a_thing == {"status": "draft"}:
+        # The build says nothing of a draft: the fix must not say it does.
+        assert line.endswith(
+            "(the build says why it has none, unless it is a draft or its "
+            "'Save_as:' is empty)"
+        ), line
     fails_strict_until_accepted(tmp_path, flattr_log, files)
 
 
@@ -901,6 +907,12 @@ def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
         # A draft has no thing whatever it says: removing its opt-out
         # would give it none.
         ({"status": "draft", "flattr": "no"}, "give a.md its thing back (the"),
+        # Nor does the build say anything of an empty 'Save_as:' (no page).
+        (
+            {"save_as": ""},
+            "give a.md its thing back (the build says why it has none, unless "
+            "it is a draft, has 'Flattr: no' or an empty 'Save_as:')",
+        ),
     ],
 )
 def test_a_source_without_a_thing_is_not_called_gone(
