@@ -10,7 +10,7 @@ import os
 import string
 from collections.abc import Collection, Iterator, Mapping
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author
@@ -116,16 +116,28 @@ def opted_out_sources(
     build has read every file."""
     return {
         source: word
-        for generator in generators
-        for kind, names in EVERY_CONTENT.items()
-        if isinstance(generator, kind)
-        for name in names
-        for content in getattr(generator, name, ())
-        if (source := build.source_of(content) or content.relative_source_path)
-        in sources
-        and getattr(content, "status", None) != "draft"
+        for source, content in _contents_of(generators, sources)
+        if getattr(content, "status", None) != "draft"
         and (word := opt_out_word(content.metadata)) is not None
     }
+
+
+def _contents_of(
+    generators: list[Any], sources: Collection[str]
+) -> Iterator[tuple[str, Any]]:
+    """Each content the ``generators`` read (drafts and hidden ones too)
+    whose source is one of ``sources``, with its source: a walk through
+    every content, for the few sources a warning names."""
+    for generator in generators:
+        for kind, names in EVERY_CONTENT.items():
+            if isinstance(generator, kind):
+                for name in names:
+                    for content in getattr(generator, name, ()):
+                        source = (
+                            build.source_of(content) or content.relative_source_path
+                        )
+                        if source in sources:
+                            yield source, content
 
 
 def attach_things(generators: list[Any]) -> None:
@@ -519,7 +531,25 @@ def warn_about_unknown_authors() -> None:
         return
     left_behind = _things_left_behind(unknown)
     for key in sorted(unknown):
-        count = left_behind.get(key)
+        count, read, authors = left_behind.get(key, LeftBehind(0, 0, set()))
+        if read:
+            # The author's name changed in the content: taken out, as the
+            # warning for deleted content advises, the key would leave
+            # those things without an owner for good.
+            now = sorted(shown_author(name) for name in authors)
+            logger.warning(
+                "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+                "site any more, but the last build gave its owner %d thing%s "
+                "whose source file%s this build still read%s%s, without a "
+                "thing: if the author was renamed, rename the key to match",
+                shown_author(key),
+                read,
+                "" if read == 1 else "s",
+                "" if read == 1 else "s",
+                "s" if read == 1 else "",
+                f", now by {build.listed(now)}" if now else "",
+            )
+            continue
         if count:
             # Spelt right: its author's content was deleted, or failed to
             # read (which Pelican said). No mistake in the settings, so a
@@ -544,10 +574,22 @@ def warn_about_unknown_authors() -> None:
         )
 
 
-def _things_left_behind(keys: set[str]) -> dict[str, int]:
+class LeftBehind(NamedTuple):
+    """The things of a ``FLATTR_AUTHORS`` key's owner in the last build that
+    this build lacks (``_things_left_behind``)."""
+
+    count: int
+    # Of those, the ones whose source this build read, and its authors now.
+    read: int
+    authors: set[str]
+
+
+def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
     """For each of ``keys`` (``FLATTR_AUTHORS`` keys that name no author of
     this build), how many things the URL guard's baseline, the last
-    build's, gives its owner whose source has no thing in this build. A
+    build's, gives its owner whose source has no thing in this build, and
+    of those the sources still in the content folder (read, so that their
+    author's name changed, or failing now). A
     misspelt key matched no author then either, so it gave none: counted
     only for an owner no other key naming an author of this build has, nor
     ``FLATTR_USERNAME``, as the things of theirs left behind could be the
@@ -586,10 +628,24 @@ def _things_left_behind(keys: set[str]) -> dict[str, int]:
     # key edited into a typo must still be called one.
     kept = {ct.source for ct in state.content_things} | state.things_inside.keys()
     gone: dict[str, int] = {}
+    owner_of: dict[str, str] = {}
     for entry in entries:
         if entry["source"] not in kept:
             gone[entry["owner"]] = gone.get(entry["owner"], 0) + 1
-    return {key: gone.get(owner, 0) for key, owner in owners.items()}
+            owner_of[entry["source"]] = entry["owner"]
+    # Of those, the ones this build read all the same, and their authors
+    # now: the author's name changed, which "deleted" would not tell.
+    # (One still by the key's author, a draft say, is no renamed one.)
+    read: dict[str, tuple[int, set[str]]] = {}
+    for source, content in _contents_of(state.generators, owner_of):
+        names = {author.name for author in getattr(content, "authors", ())}
+        if names.isdisjoint(keys):
+            count, authors = read.get(owner_of[source], (0, set()))
+            read[owner_of[source]] = (count + 1, authors | names)
+    return {
+        key: LeftBehind(gone.get(owner, 0), *read.get(owner, (0, set())))
+        for key, owner in owners.items()
+    }
 
 
 def _warn_about_authors_named_by_their_address(

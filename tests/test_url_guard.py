@@ -1990,3 +1990,33 @@ def test_an_accepted_url_live_again_is_said_to_be_taken_out(tmp_path, flattr_log
     (line,) = guard_lines(flattr_log)
     assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
     assert not [r for r in flattr_log.records if "holds a thing" in r.getMessage()]
+
+
+def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_log):
+    # Bob renamed to Robert in the content, the key left as it was: the
+    # warning called his articles "deleted, or failed to read" and said to
+    # take the key out, which would leave them without an owner for good.
+    authors = {"Alice": "alice", "Bob Builder": "twitter:user:id:9"}
+    files = {
+        "a.md": article("Article A", "Alice", slug="a"),
+        "b.md": article("Article B", "Bob Builder", slug="b"),
+        "c.md": article("Article C", "Bob Builder", slug="c"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    renamed = {
+        name: text.replace("Bob Builder", "Robert Builder")
+        for name, text in files.items()
+    }
+    flattr_log.clear()
+    build(tmp_path, renamed, FLATTR_AUTHORS=authors)
+    said = [
+        r.getMessage()
+        for r in flattr_log.records
+        if "FLATTR_AUTHORS[" in r.getMessage()
+    ]
+    assert said == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
+        "site any more, but the last build gave its owner 2 things whose source "
+        "files this build still read, now by 'Robert Builder', without a thing: "
+        "if the author was renamed, rename the key to match"
+    ]
