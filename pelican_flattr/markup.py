@@ -1434,6 +1434,16 @@ def _hiding_ends_read(
             at = yield at + 1 if templates or in_noscript else -1
 
 
+# Why injection cannot put the button right after the content's body.
+BODY_FILTERED = "filtered"  # no copy on the page: the summary in its place
+BODY_HIDDEN = "hidden"  # copies only where no reader sees them
+# 20 characters or fewer, and on the page more than once: so short a body
+# ("<p>Hi.</p>") may be any text, a sidebar's or a lead's, and no copy is
+# surely the body.
+BODY_SHORT = "short"
+BODY_EMPTY = "empty"  # nothing to follow
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -1444,7 +1454,7 @@ def inject(
     button_shown: bool | None = None,
     head_printed: bool = False,
     other_payment_link: Callable[[ContentThing], None] | None = None,
-    body_not_shown: Callable[[ContentThing, str | None, bool], None] | None = None,
+    body_not_shown: Callable[[ContentThing, str | None, str], None] | None = None,
     body_shown_twice: Callable[[ContentThing], None] | None = None,
     head_ended: Callable[[ContentThing], None] | None = None,
     theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
@@ -1460,10 +1470,10 @@ def inject(
     head tags into the head. ``other_payment_link`` is called when the head
     holds a payment link to Flattr that is not the content's own (given
     the content's thing). ``body_not_shown`` is called when the button
-    is due but the page shows no copy of ``body_html`` to put it after
+    is due but the page shows no copy of ``body_html`` it can be put after
     (given the content's thing, the landmark the button went before
-    instead, or None when there was none, and whether the page holds
-    copies, all where no reader sees them). ``body_shown_twice`` is called
+    instead, or None when there was none, and why: ``BODY_FILTERED``,
+    ``BODY_HIDDEN``, ``BODY_SHORT`` or ``BODY_EMPTY``). ``body_shown_twice`` is called
     when the button goes after the first of two copies of ``body_html``
     that a reader sees (given the content's thing): a summary equal to the
     body, in a sidebar printed before the article, may be that first one.
@@ -1562,24 +1572,23 @@ def inject(
             and own_buttons_shown(page, content_thing, auto_submit_url) > 0
         )
     if content_thing is not None and not button_shown:
-        # Whether the page shows no copy of the body: not one that is
-        # empty, or short and printed more than once (a copy, but which?).
-        lost = False
+        # Why the button cannot go after the body, once it cannot: the
+        # landmark it goes before instead may close something else.
+        why = BODY_FILTERED
         if len(body_html) > 20:
             at = _end_of(page, body_html, body_start)
-            lost = at < 0
-        elif body_html and (copies := page.count(body_html, body_start)) < 2:
+        elif not body_html:
+            at, why = -1, BODY_EMPTY
+        elif (copies := page.count(body_html, body_start)) < 2:
             # A short body ("<p>Hi.</p>") may be any text: only once on the
             # page is it surely the body, before the last </article> of a
             # sidebar of related posts.
             at = page.find(body_html, body_start) + len(body_html) if copies else -1
-            lost = not copies
         else:
-            at = -1
-        hidden = False
+            at, why = -1, BODY_SHORT
         if at >= 0 and _may_be_hidden(page, at - len(body_html)):
             at = _shown_end_of(page, body_html, body_start, at)
-            lost = hidden = at < 0
+            why = BODY_HIDDEN
         # (A short body was placed only where it occurs once.)
         if (
             at >= 0
@@ -1595,8 +1604,8 @@ def inject(
                 if at >= 0 and not _in_script(page, at):
                     break
                 at = -1
-            if lost and body_not_shown is not None:
-                body_not_shown(content_thing, landmark if at >= 0 else None, hidden)
+            if body_not_shown is not None:
+                body_not_shown(content_thing, landmark if at >= 0 else None, why)
         if at >= 0:
             if content_thing.button_style == "plain":
                 shown = _plain_button(content_thing, escaped_href)

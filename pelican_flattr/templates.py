@@ -737,12 +737,14 @@ _WHERE_IT_BELONGS = (
 
 
 def _report_body_not_shown(
-    content_thing: ContentThing, landmark: str | None, hidden: bool
+    content_thing: ContentThing, landmark: str | None, why: str
 ) -> None:
     """Report, once per template, a page that shows no copy of its
-    content's body for injection to put the button after: a theme that
-    prints the summary on the article's own page, or filters the body, or
-    (``hidden``) prints it only where no reader sees it.
+    content's body for injection to put the button after (``why``, one of
+    ``markup``'s ``BODY_*``): a theme that prints the summary on the
+    article's own page, or filters the body, or prints it only where no
+    reader sees it; a body so short that the page holds it more than once,
+    which copy is the body untold; or an empty body.
 
     A warning when the button went before the page's last ``landmark``
     instead (inside whatever that closes: a "Related" box, perhaps); an
@@ -750,35 +752,53 @@ def _report_body_not_shown(
     audit refuses it.
     """
     template = build.current.page.template or "a template"
-    # Once per template and outcome: a later page of the template that gets
-    # no button at all (no landmark) must still have its error said.
-    if not build.first_in_run(f"body not shown: {template}: {landmark is None}"):
+    # Once per template, cause and outcome: a later page of the template
+    # that gets no button at all (no landmark), or another cause, must
+    # still be said.
+    if not build.first_in_run(f"body not shown: {template}: {why}: {landmark is None}"):
         return
-    if hidden:
-        shown = (
-            "shows its body only where no reader sees it (in a comment, a "
-            "script, a template, a noscript or an attribute)"
-        )
-    else:
-        shown = (
-            "does not show its body as Pelican renders it (the summary in its "
-            "place, or the body filtered)"
-        )
-    problem = (
-        f"{template}: the page of {content_thing.source} {shown}, so the "
-        "plugin cannot put the button after it"
-    )
+    problem = f"{template}: the page of {content_thing.source} {_NOT_AFTER[why]}"
     if landmark is None:
         build.report(
             f"{problem}, and the page has no </article>, </main> or </body> "
             "to put it before: it has no button (the audit refuses it): "
             f"{_WHERE_IT_BELONGS}"
         )
+    elif landmark == "</body>":
+        build.warn(
+            f"{problem}; it went before the page's </body>, after everything "
+            f"else on it (the site's footer too): {_WHERE_IT_BELONGS}"
+        )
     else:
         build.warn(
             f"{problem}; it went before the page's last {landmark}, which may "
             f"close something else (a box of related posts): {_WHERE_IT_BELONGS}"
         )
+
+
+# Why a page's button cannot go after its body, as _report_body_not_shown
+# says it.
+_NOT_AFTER = {
+    markup.BODY_FILTERED: (
+        "does not show its body as Pelican renders it (the summary in its "
+        "place, or the body filtered), so the plugin cannot put the button "
+        "after it"
+    ),
+    markup.BODY_HIDDEN: (
+        "shows its body only where no reader sees it (in a comment, a "
+        "script, a template, a noscript or an attribute), so the plugin "
+        "cannot put the button after it"
+    ),
+    markup.BODY_SHORT: (
+        "holds its body, 20 characters or fewer, more than once (a summary "
+        "equal to the body, in a sidebar or a lead?), and which copy is the "
+        "body cannot be told of so short a text, so the plugin cannot put the "
+        "button after it"
+    ),
+    markup.BODY_EMPTY: (
+        "has an empty body, so the plugin has nothing to put the button after"
+    ),
+}
 
 
 def _report_body_shown_twice(content_thing: ContentThing) -> None:

@@ -1814,6 +1814,64 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
     ]
 
 
+def test_a_short_body_shown_twice_or_an_empty_body_is_warned_of(site, tmp_path, caplog):
+    # A body of 20 characters or fewer on the page twice (a lead equal to
+    # it), or an empty one: injection cannot tell which copy is the body,
+    # or has none to follow, and falls back to a landmark, here </body>,
+    # after the site's footer. It used to say nothing of either.
+    theme = simple_child_theme(
+        tmp_path,
+        "lead",
+        '<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>'
+        '<body><div id="content"><div class="lead">{{ article.summary }}</div>'
+        '{{ article.content }}</div><footer id="site">Footer</footer></body></html>',
+    )
+    empty = article("Empty", "Alice").split("\n\n")[0] + "\n"
+    files = {
+        "short.md": article("Short", "Alice", "Short body."),
+        "empty.md": empty.replace("2024-03-01", "2024-02-01"),
+        # The same short body once on the page (no lead): it is placed, and
+        # said nothing of.
+        "once.md": article("Once", "Alice", "Short body.", template="once").replace(
+            "2024-03-01", "2024-01-01"
+        ),
+    }
+    (Path(theme) / "templates" / "once.html").write_text(
+        '{% extends "!simple/article.html" %}'
+    )
+    output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    for name in ("short", "empty"):
+        soup = page_as_browsers_read_it(output / f"{name}.html")
+        (button,) = flattr_buttons(soup)
+        assert button.find_parent(id="content") is None
+    (button,) = flattr_buttons(page_as_browsers_read_it(output / "once.html"))
+    injected = button.find_parent(class_="flattr-injected")
+    assert injected.find_previous_sibling("p").get_text() == "Short body."
+    after = (
+        "; it went before the page's </body>, after everything else on it (the "
+        "site's footer too): call flattr_button(article), or flattr_button(page), "
+        "where the button belongs"
+    )
+    assert sorted(
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == "pelican_flattr"
+    ) == [
+        (
+            "WARNING",
+            "pelican-flattr: article.html: the page of empty.md has an empty body, "
+            f"so the plugin has nothing to put the button after{after}",
+        ),
+        (
+            "WARNING",
+            "pelican-flattr: article.html: the page of short.md holds its body, 20 "
+            "characters or fewer, more than once (a summary equal to the body, in "
+            "a sidebar or a lead?), and which copy is the body cannot be told of "
+            f"so short a text, so the plugin cannot put the button after it{after}",
+        ),
+    ]
+
+
 SITE_WIDE_LINK = (
     '<link rel="payment" title="Flattr" href="https://flattr.com/submit/auto?'
     'url=https%3A%2F%2Fexample.org%2F&amp;user_id=siteowner">'
