@@ -413,6 +413,9 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if isinstance(summary, str) and summary.strip():
         return strip_html(summary, keep_breaks=True)
     raw = getattr(content, "_content", "") or ""
+    # Two searches in C for the usual body, which holds neither.
+    if 'class="toc' in raw or 'class="footnote' in raw:
+        raw = _without_markdown_chrome(raw)
     if settings.summary_max_paragraphs is not None or 'class="contents' in raw:
         raw = _as_pelican_summarises(raw, settings.summary_max_paragraphs)
     limit = settings.summary_max_length
@@ -435,6 +438,39 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
         html = cut(html, max_paragraphs)
     strip_toc = getattr(utils, "strip_toc_elements_from_html", None)
     return html if strip_toc is None else strip_toc(html)
+
+
+# What Python-Markdown adds to a body that is no part of what it says: the
+# toc extension's table of contents ("[TOC]"), which Pelican strips from a
+# summary only in docutils' spelling, and the footnotes extension's
+# reference numbers (glued to the word before them) and its notes, each
+# with a back-link arrow. A <div> of them (group 1) ends at its own
+# </div>: a note may hold a <div> of its own, a highlighted code block.
+_MARKDOWN_CHROME = re.compile(
+    r'<sup id="fnref[^"]*">.*?</sup>|(<div class="(?:toc|footnote)">)', re.S
+)
+_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+def _without_markdown_chrome(html: str) -> str:
+    """``html`` without Python-Markdown's table of contents and footnotes
+    (``_MARKDOWN_CHROME``), so that a description starts with the text,
+    not with the titles of its sections."""
+    pieces, done = [], 0
+    while (match := _MARKDOWN_CHROME.search(html, done)) is not None:
+        pieces.append(html[done : match.start()])
+        done = match.end()
+        if match.group(1) is not None:
+            depth = 1
+            for tag in _DIV_TAG.finditer(html, done):
+                depth += -1 if tag.group(1) else 1
+                if not depth:
+                    done = tag.end()
+                    break
+            else:  # never closed: it runs to the end, as for a browser
+                done = len(html)
+    pieces.append(html[done:])
+    return "".join(pieces)
 
 
 def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:

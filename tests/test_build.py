@@ -402,6 +402,48 @@ The introduction says what the piece is about, in enough words.
         assert description.startswith("Contents Introduction Introduction The")
 
 
+def test_description_leaves_out_markdowns_toc_and_footnotes(site):
+    # Python-Markdown's "[TOC]" led the description with the titles of the
+    # sections, and its footnotes glued their numbers to the words and
+    # added their notes with a back-link arrow ("claim1. Source ↩").
+    body = """
+        [TOC]
+
+        ## Section A
+
+        A claim[^code] in the first section[^later].
+
+        ## Section B
+
+        Paragraph B.
+
+        [^code]: Run this:
+
+                print("in a note")
+
+        [^later]: A later note, after the note's own highlighted code.
+    """
+    markdown = {
+        "extension_configs": {
+            "markdown.extensions.toc": {},
+            "markdown.extensions.extra": {},
+            "markdown.extensions.codehilite": {"css_class": "highlight"},
+        },
+        "output_format": "html5",
+    }
+    files = {"a.md": article("Table first", "Alice", body)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, MARKDOWN=markdown)
+    page_html = (output / "table-first.html").read_text()
+    assert 'class="toc"' in page_html and "print(" in page_html  # as written
+    thing = manifest_things(output)["a.md"]
+    assert thing["description"] == (
+        "Section A A claim in the first section. Section B Paragraph B."
+    )
+    assert og(page(output / "table-first.html"), "og:description") == [
+        thing["description"]
+    ]
+
+
 def test_default_language_follows_default_lang(site):
     output = site(
         {"a.md": article("Ett svenskt inlägg", "Alice")},
