@@ -310,7 +310,6 @@ _MARKUP = re.compile(
     rf"|{_TAG_PATTERN}",
     re.DOTALL,
 )
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _gap(markup: re.Match[str]) -> str:
@@ -318,12 +317,21 @@ def _gap(markup: re.Match[str]) -> str:
     return " " if markup.lastgroup == "block" else ""
 
 
+def _line_gap(markup: re.Match[str]) -> str:
+    """``_gap``, a block-level tag (``<br>``, ``</p>``) leaving a line
+    break."""
+    return "\n" if markup.lastgroup == "block" else ""
+
+
 def _html_text(html_text: str, keep_breaks: bool = False) -> str:
-    """The text of an HTML fragment, unescaped, its whitespace untouched."""
+    """The text of an HTML fragment, unescaped, its whitespace untouched;
+    with ``keep_breaks``, its line breaks those a browser shows: one for
+    each block-level tag, and none of the source's, which a browser folds
+    as any space (a summary wrapped at 72 columns is one paragraph)."""
+    if keep_breaks and "\n" in html_text:
+        html_text = html_text.replace("\n", " ")
     if "<" in html_text:  # every pattern here starts with "<"
-        if keep_breaks:
-            html_text = _BREAK.sub("\n", html_text)
-        html_text = _MARKUP.sub(_gap, html_text)
+        html_text = _MARKUP.sub(_line_gap if keep_breaks else _gap, html_text)
     return html.unescape(html_text)
 
 
@@ -338,9 +346,10 @@ def _tag_free_text(html_text: str) -> str:
 def strip_html(text: str, keep_breaks: bool = False) -> str:
     """Plain text from an HTML fragment, whitespace collapsed.
 
-    With ``keep_breaks``, ``<br>`` and line breaks stay line breaks (one
-    per run of empty lines), as Flattr keeps them in descriptions;
-    otherwise all whitespace folds into single spaces.
+    With ``keep_breaks``, ``<br>`` and the other block-level tags (a
+    paragraph's end) become line breaks (one per run of them), as Flattr
+    keeps them in descriptions, and the source's line breaks fold as a
+    browser folds them; otherwise all whitespace folds into single spaces.
     """
     plain = _html_text(text, keep_breaks)
     if keep_breaks and "\n" in plain:

@@ -444,6 +444,43 @@ def test_description_leaves_out_markdowns_toc_and_footnotes(site):
     ]
 
 
+def test_a_wrapped_summary_is_one_line_per_paragraph(site):
+    # A Summary: wrapped by an editor kept each source line break as a line
+    # break of the description: a "%0A" in the auto-submit URL and the
+    # manifest, where a reader of the page sees one paragraph.
+    markdown = article("Wrapped", "Alice").replace(
+        "\n\n",
+        "\nSummary: This summary was wrapped by an editor at\n"
+        "    seventy two columns, as one paragraph.\n\n",
+        1,
+    )
+    rst = """\
+Wrapped too
+###########
+
+:author: Alice
+:date: 2024-03-01 10:00
+:summary: A first paragraph, wrapped by an editor
+    at seventy two columns.
+
+    A second paragraph.
+
+The body.
+"""
+    output = site({"a.md": markdown, "b.rst": rst}, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    assert things["a.md"]["description"] == (
+        "This summary was wrapped by an editor at seventy two columns, as one "
+        "paragraph."
+    )
+    # A paragraph's end is a line break still, as Flattr shows it.
+    assert things["b.rst"]["description"] == (
+        "A first paragraph, wrapped by an editor at seventy two columns.\n"
+        "A second paragraph."
+    )
+    assert "%0A" not in things["a.md"]["auto_submit_url"]
+
+
 def test_default_language_follows_default_lang(site):
     output = site(
         {"a.md": article("Ett svenskt inlägg", "Alice")},
