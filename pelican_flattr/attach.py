@@ -28,6 +28,7 @@ from .privacy import (
     published_sources,
 )
 from .resolve import (
+    OWNER,
     PINNED_URL,
     ContentThing,
     Resolution,
@@ -182,6 +183,7 @@ def attach_things(generators: list[Any]) -> None:
     defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
     if not isinstance(defaults, Mapping):
         defaults = {}
+    ownerless: _Ownerless = {}
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         misspelt = unknown_fields(content.metadata)
@@ -197,7 +199,7 @@ def attach_things(generators: list[Any]) -> None:
         )
         content_thing = outcome.content_thing
         if content_thing is None:
-            _say_why_not(content, outcome)
+            _say_why_not(content, outcome, is_article, ownerless)
             continue
         source = content_thing.source
         shared = elsewhere.get(source)
@@ -246,6 +248,7 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing
+    _say_who_has_no_owner(ownerless)
     if displaced:
         state.content_things = [
             ct for ct in state.content_things if id(ct) not in displaced
@@ -771,15 +774,100 @@ def _save_as_is_url(content: Any) -> bool:
     )
 
 
-def _say_why_not(content: Any, outcome: Resolution) -> None:
-    """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out)."""
+# Contents without an owner, by (their authors' names, the notice that says
+# why) -> (source, whether an article) of each.
+_Ownerless = dict[tuple[tuple[str, ...], str], list[tuple[str, bool]]]
+
+# How many files a warning about contents without an owner names for one
+# author, and how many authors get a line of their own before one line
+# says it for them all: README calls authors without Flattr normal, and on
+# a community site a line per article, on every build, would bury the
+# warnings that matter.
+_NAMED_SOURCES = 3
+_NAMED_AUTHORS = 5
+
+
+def _say_why_not(
+    content: Any, outcome: Resolution, is_article: bool, ownerless: _Ownerless
+) -> None:
+    """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out):
+    each problem now, no owner in ``ownerless``, said for each author at
+    the end (``_say_who_has_no_owner``)."""
     source = content.relative_source_path
     for problem in outcome.problems:
         build.report(f"{source}: {problem}; it gets no Flattr button")
     if outcome.notice:
-        logger.warning(
-            "pelican-flattr: %s %s; no Flattr button", source, outcome.notice
-        )
+        names = tuple(a.name for a in getattr(content, "authors", None) or ())
+        found = ownerless.setdefault((names, outcome.notice), [])
+        found.append((source, is_article))
+
+
+def _say_who_has_no_owner(ownerless: _Ownerless) -> None:
+    """Warn about the contents without an owner: a line for each author (or
+    authors of one content, or none) with their count and first files,
+    resolve's notice saying why; with many authors, one line for all.
+    A warning, even under ``FLATTR_STRICT``: nothing is published wrong."""
+    groups = sorted(
+        ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))
+    )
+    if len(groups) <= _NAMED_AUTHORS:
+        for (_, notice), found in groups:
+            what = (
+                found[0][0]
+                if len(found) == 1
+                else f"each of {_counted(found)} ({_sources(found)})"
+            )
+            logger.warning("pelican-flattr: %s %s; no Flattr button", what, notice)
+        return
+    everyone = {name for names, _ in ownerless for name in names}
+    by = f" by {len(everyone)} author{'s' if len(everyone) > 1 else ''}"
+    if any(not names for names, _ in ownerless):
+        by += " or none"
+    named = "; ".join(
+        f"{_who(names)}: {len(found)} ({_sources(found)})"
+        for (names, _), found in groups[:_NAMED_AUTHORS]
+    )
+    rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
+    logger.warning(
+        "pelican-flattr: %s%s have no Flattr owner (none of their authors in "
+        "FLATTR_AUTHORS, no '%s' metadata, and FLATTR_USERNAME is not set); "
+        "no Flattr button: %s; and %s by others (%s)",
+        _counted([each for _, found in groups for each in found]),
+        by,
+        OWNER,
+        named,
+        _counted(rest),
+        _sources(rest),
+    )
+
+
+def _who(names: tuple[str, ...]) -> str:
+    """The authors of a content without an owner, as resolve names them."""
+    return ", ".join(shown_author(name) for name in names) or "no author"
+
+
+def _counted(found: list[tuple[str, bool]]) -> str:
+    """``found`` counted as a message says it: "3 articles", "1 page", "3
+    articles and 1 page"."""
+    articles = sum(is_article for _, is_article in found)
+    counts = [(articles, "article"), (len(found) - articles, "page")]
+    return " and ".join(
+        f"{count} {noun}{'s' if count > 1 else ''}" for count, noun in counts if count
+    )
+
+
+def _sources(found: list[tuple[str, bool]]) -> str:
+    """The first sources of ``found`` by name, and how many more."""
+    return _first_few(sorted(source for source, _ in found), _NAMED_SOURCES)
+
+
+def _first_few(names: list[str], limit: int) -> str:
+    """``names`` as a message lists them, the first ``limit`` of them named:
+    "a, b and c", "a, b, c and 9 more"."""
+    more = len(names) - limit
+    if more <= 0:
+        return build.listed(names)
+    return f"{', '.join(names[:limit])} and {more} more"
 
 
 def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:

@@ -1,0 +1,51 @@
+"""Messages about authors, said once for many: on a community site some
+authors use no Flattr, and authors come and go."""
+
+from conftest import article, manifest_things
+
+WHY = (
+    "not in FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not set"
+)
+NO_AUTHOR = "Title: Nobody's\nDate: 2024-03-01 10:00\n\nA post that names no author.\n"
+
+
+def _said(flattr_log, word: str) -> list[str]:
+    return [r.getMessage() for r in flattr_log.records if word in r.getMessage()]
+
+
+def test_content_without_an_owner_is_said_once_for_each_author(site, flattr_log):
+    # Once a line per article, on every build: README calls such authors
+    # normal, and a site with many buried every other warning.
+    files = {f"a{n}.md": article(f"Ghostly {n}", "Ghost A") for n in range(1, 5)}
+    files |= {
+        "pages/about.md": article("About the ghost", "Ghost A"),
+        "b1.md": article("Another ghost", "Ghost B"),
+        "n.md": NO_AUTHOR,
+        "alice.md": article("By Alice", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_PAGES=True)
+    assert set(manifest_things(output)) == {"alice.md"}
+    assert _said(flattr_log, "no Flattr owner") == [
+        "pelican-flattr: each of 4 articles and 1 page (a1.md, a2.md, a3.md and 2 "
+        f"more) has no Flattr owner ('Ghost A': {WHY}); no Flattr button",
+        f"pelican-flattr: b1.md has no Flattr owner ('Ghost B': {WHY}); no Flattr "
+        "button",
+        f"pelican-flattr: n.md has no Flattr owner (no author: {WHY}); no Flattr "
+        "button",
+    ]
+
+
+def test_content_of_many_authors_without_an_owner_is_one_line(site, flattr_log):
+    files = {f"g1-{n}.md": article(f"Ghostly {n}", "Ghost 1") for n in range(1, 5)}
+    files |= {f"g{n}.md": article(f"Ghost {n}'s", f"Ghost {n}") for n in range(2, 8)}
+    files |= {"n.md": NO_AUTHOR, "alice.md": article("By Alice", "Alice")}
+    # A warning still, even in a strict build: nothing is published wrong.
+    site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    assert _said(flattr_log, "no Flattr owner") == [
+        "pelican-flattr: 11 articles by 7 authors or none have no Flattr owner "
+        "(none of their authors in FLATTR_AUTHORS, no 'flattr_owner' metadata, "
+        "and FLATTR_USERNAME is not set); no Flattr button: 'Ghost 1': 4 "
+        "(g1-1.md, g1-2.md, g1-3.md and 1 more); 'Ghost 2': 1 (g2.md); "
+        "'Ghost 3': 1 (g3.md); 'Ghost 4': 1 (g4.md); 'Ghost 5': 1 (g5.md); and "
+        "3 articles by others (g6.md, g7.md and n.md)"
+    ]
