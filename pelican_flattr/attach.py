@@ -533,48 +533,108 @@ def warn_about_unknown_authors() -> None:
         )
         return
     left_behind = _things_left_behind(unknown)
+    renamed: dict[str, LeftBehind] = {}
+    gone: dict[str, LeftBehind] = {}
     for key in sorted(unknown):
-        count, read, authors = left_behind.get(key, LeftBehind(0, 0, set()))
-        if read:
+        things = left_behind.get(key, LeftBehind(0, 0, set()))
+        if things.read:
             # The author's name changed in the content: taken out, as the
             # warning for deleted content advises, the key would leave
             # those things without an owner for good.
-            now = sorted(shown_author(name) for name in authors)
-            logger.warning(
-                "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
-                "site any more, but the last build gave its owner %d thing%s "
-                "whose source file%s this build still read%s%s, without a "
-                "thing: if the author was renamed, rename the key to match",
-                shown_author(key),
-                read,
-                "" if read == 1 else "s",
-                "" if read == 1 else "s",
-                "s" if read == 1 else "",
-                f", now by {build.listed(now)}" if now else "",
-            )
-            continue
-        if count:
+            renamed[key] = things
+        elif things.count:
             # Spelt right: its author's content was deleted, or failed to
             # read (which Pelican said). No mistake in the settings, so a
             # warning that fails no strict build; the guard reports each
             # thing URL that vanished.
-            logger.warning(
-                "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
-                "site any more: the last build gave its owner %d thing%s that "
-                "this build lacks (deleted, or failed to read); take the key out "
-                "once the author's content is gone for good",
-                shown_author(key),
-                count,
-                "" if count == 1 else "s",
+            gone[key] = things
+        else:
+            # Under FLATTR_STRICT an error: a typo gives that author's
+            # things to another.
+            build.warn(
+                f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this "
+                "site (by name or slug); check its spelling, or take it out if"
+                " the author has no content left"
             )
-            continue
-        # Under FLATTR_STRICT an error: a typo gives that author's things
-        # to another.
-        build.warn(
-            f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this site "
-            "(by name or slug); check its spelling, or take it out if"
-            " the author has no content left"
+    # One warning for all the keys of each kind, on every build until they
+    # are mended: a site whose authors come and go can have hundreds.
+    if len(renamed) == 1:
+        ((key, (_, read, authors)),) = renamed.items()
+        logger.warning(
+            "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+            "site any more, but the last build gave its owner %d thing%s "
+            "whose source file%s this build still read%s%s, without a "
+            "thing: if the author was renamed, rename the key to match",
+            shown_author(key),
+            read,
+            "" if read == 1 else "s",
+            "" if read == 1 else "s",
+            "s" if read == 1 else "",
+            _now_by(authors),
         )
+    elif renamed:
+        logger.warning(
+            "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
+            "any more, but the last build gave their owners %d things whose "
+            "source files this build still read, without a thing: %s; if the "
+            "authors were renamed, rename the keys to match",
+            len(renamed),
+            _in_all({key: things.read for key, things in renamed.items()}),
+            _keys_counted(
+                {key: f"{t.read}{_now_by(t.authors)}" for key, t in renamed.items()}
+            ),
+        )
+    if len(gone) == 1:
+        ((key, (count, _, _)),) = gone.items()
+        logger.warning(
+            "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+            "site any more: the last build gave its owner %d thing%s that "
+            "this build lacks (deleted, or failed to read); take the key out "
+            "once the author's content is gone for good",
+            shown_author(key),
+            count,
+            "" if count == 1 else "s",
+        )
+    elif gone:
+        logger.warning(
+            "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
+            "any more: the last build gave their owners %d things that this "
+            "build lacks (deleted, or failed to read): %s; take the keys out "
+            "once the authors' content is gone for good",
+            len(gone),
+            _in_all({key: things.count for key, things in gone.items()}),
+            _keys_counted({key: str(t.count) for key, t in gone.items()}),
+        )
+
+
+# How many keys a warning about keys whose authors' things were left
+# behind names: each is a line of the settings to mend.
+_NAMED_KEYS = 10
+
+
+def _in_all(counts: dict[str, int]) -> int:
+    """The things ``counts`` (``FLATTR_AUTHORS`` key -> its owner's things)
+    counts, each once: two keys of one owner count the same things."""
+    settings = build.current.settings
+    owners = {
+        settings.authors[key].value if settings else key: n for key, n in counts.items()
+    }
+    return sum(owners.values())
+
+
+def _keys_counted(counts: dict[str, str]) -> str:
+    """``FLATTR_AUTHORS`` keys, each with what it counts, the first ones
+    named: never an address."""
+    return _first_few(
+        [f"FLATTR_AUTHORS[{shown_author(key)}] ({n})" for key, n in counts.items()],
+        _NAMED_KEYS,
+    )
+
+
+def _now_by(authors: set[str]) -> str:
+    """Who the content of a renamed author is by now, for a message."""
+    now = sorted(shown_author(name) for name in authors)
+    return f", now by {build.listed(now)}" if now else ""
 
 
 class LeftBehind(NamedTuple):

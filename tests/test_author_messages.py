@@ -1,7 +1,7 @@
 """Messages about authors, said once for many: on a community site some
 authors use no Flattr, and authors come and go."""
 
-from conftest import article, manifest_things
+from conftest import article, build, manifest_things
 
 WHY = (
     "not in FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not set"
@@ -48,4 +48,60 @@ def test_content_of_many_authors_without_an_owner_is_one_line(site, flattr_log):
         "(g1-1.md, g1-2.md, g1-3.md and 1 more); 'Ghost 2': 1 (g2.md); "
         "'Ghost 3': 1 (g3.md); 'Ghost 4': 1 (g4.md); 'Ghost 5': 1 (g5.md); and "
         "3 articles by others (g6.md, g7.md and n.md)"
+    ]
+
+
+def _leavers():
+    """Content of Alice, two authors who will be renamed, and eleven who
+    will leave, the first with two articles."""
+    files = {
+        "alice.md": article("By Alice", "Alice", slug="alice"),
+        "bob.md": article("By Bob", "Bob Builder", slug="bob"),
+        "carol.md": article("By Carol", "Carol", slug="carol"),
+        "l01-extra.md": article("Leaving, too", "Leaver 01", slug="l01-extra"),
+    }
+    for n in range(1, 12):
+        files[f"l{n:02}.md"] = article(f"Leaving {n}", f"Leaver {n:02}", slug=f"l{n}")
+    authors = {
+        "Alice": "alice",
+        "Bob Builder": "bob",
+        "Carol": "twitter:user:id:7",
+        **{f"Leaver {n:02}": f"leaver{n}" for n in range(1, 12)},
+        # No article of its own: its owner's is Leaver 11's.
+        "Leaver 12": "leaver11",
+    }
+    return files, authors
+
+
+def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_log):
+    # One warning per key, on every build until the keys are taken out.
+    files, authors = _leavers()
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    for name in files:
+        if name.startswith("l"):
+            (tmp_path / "content" / name).unlink()
+    renamed = {
+        "bob.md": files["bob.md"].replace("Bob Builder", "Robert Builder"),
+        "carol.md": files["carol.md"].replace("Carol", "Caroline"),
+    }
+    flattr_log.clear()
+    build(tmp_path, renamed, FLATTR_AUTHORS={**authors, "Alcie": "alice"})
+    leavers = ", ".join(f"FLATTR_AUTHORS['Leaver {n:02}'] (1)" for n in range(2, 11))
+    assert _said(flattr_log, "FLATTR_AUTHORS[") == [
+        # A typo, with its owner's content still here: an error when strict.
+        "pelican-flattr: FLATTR_AUTHORS['Alcie'] names no author of this site "
+        "(by name or slug); check its spelling, or take it out if the author "
+        "has no content left",
+        # The renamed, whose keys must be renamed, not taken out.
+        "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
+        "more, but the last build gave their owners 2 things whose source files "
+        "this build still read, without a thing: FLATTR_AUTHORS['Bob Builder'] "
+        "(1, now by 'Robert Builder') and FLATTR_AUTHORS['Carol'] (1, now by "
+        "'Caroline'); if the authors were renamed, rename the keys to match",
+        # Leaver 11's thing counted once, though two keys give its owner.
+        "pelican-flattr: 12 FLATTR_AUTHORS keys name no author of this site any "
+        "more: the last build gave their owners 12 things that this build lacks "
+        "(deleted, or failed to read): FLATTR_AUTHORS['Leaver 01'] (2), "
+        f"{leavers} and 2 more; take the keys out once the authors' content is "
+        "gone for good",
     ]
