@@ -564,18 +564,22 @@ def loaded_by(pelican: Any) -> bool:
     )
 
 
-def report(problem: str) -> bool:
-    """Count ``problem`` against the build and log it; return whether it
-    was logged now.
+def report(problem: str, *, log: bool = True) -> bool:
+    """Count ``problem`` against the build and log it (unless ``log`` is
+    False: a summary says it); return whether it was logged now.
 
     A build run inside another that found the same problem leaves it to
     that one's message: i18n_subsites gives each language's site the main
     site's settings, and one mistake logged once per language is noise.
     """
     current.problems.append(problem)
-    if problem in current.reported_inside or any(
-        problem in outer.problems or problem in outer.reported_inside
-        for outer in outer_builds
+    if (
+        not log
+        or problem in current.reported_inside
+        or any(
+            problem in outer.problems or problem in outer.reported_inside
+            for outer in outer_builds
+        )
     ):
         return False
     logger.error("pelican-flattr: %s", problem)

@@ -42,6 +42,7 @@ from .url_guard import (
     set_aside,
     unresolved_changes,
     unused_language_baselines,
+    url_change_warnings,
     url_changes,
     waits,
     write_baseline,
@@ -346,8 +347,17 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         lambda: page_sources(build.current.generators),
         lambda sources: opted_out_sources(build.current.generators, sources),
     )
-    for change in unresolved:
-        warn(f"{change.describe()}. Fix: {change.advice()}")
+    said, unsaid, summary = url_change_warnings(unresolved, _listing(settings), path)
+    for message in said:
+        warn(message)
+    if settings.strict:
+        for message in unsaid:  # each fails the build, and is counted
+            build.report(message, log=False)
+    if summary is not None:
+        # Not a problem itself: the changes it counts are.
+        (logger.error if settings.strict else logger.warning)(
+            "pelican-flattr: %s", summary
+        )
     # A warning even in a strict build: no flattr is lost (they go to the
     # old owner, or wait for its identifier to be claimed), only the old
     # owner back would undo it, and a failed build writes no baseline, so
@@ -371,6 +381,24 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         return
     _guarded_here(own)
     _retire(compared, path)
+
+
+def _listing(settings: FlattrSettings) -> str:
+    """The ``pelican-flattr diff`` command that lists every URL change the
+    guard found, with its files, for the summary of a long list."""
+    if settings.strict:
+        # A strict build that fails removes its manifest.
+        new = (
+            "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a "
+            "build without FLATTR_STRICT writes, as this failed build removes "
+            "its own; "
+        )
+    else:
+        new = f"{settings.manifest_path} --settings SETTINGS_FILE ("
+    return (
+        f"pelican-flattr diff OLD_MANIFEST {new}OLD_MANIFEST a copy of the "
+        "manifest as last published)"
+    )
 
 
 def _guarded_here(own: list[ContentThing]) -> None:

@@ -20,6 +20,7 @@ operator pins the old URL (``Flattr_url``) or accepts the change
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import glob
 import heapq
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .thing import check_pinned_url
 
@@ -212,6 +214,153 @@ class UrlChange:
             f"{self.source}: thing URL changed from {self.old_url} to "
             f"{self.new_url}; the flattrs of the old URL stay behind"
         )
+
+
+# How many URL changes of each kind (changed, gone, still there without a
+# thing) the build says one by one, each with its fix. A deliberate edit (a
+# few slugs renamed, a section moved) stays below it, so each of its changes
+# is said with the line that pins it; beyond it the changes most likely have
+# one cause (a setting), and one line of about 500 characters per thing
+# buried the rest of the log: 1,565 of them, 1.35 MB, for a new ARTICLE_URL
+# on 2,000 articles. The summary counts every one, and names the command
+# that lists them all.
+SAID_OF_EACH_KIND = 20
+
+# How many changed URLs of one shape (``_shape``) make a setting their
+# likely cause: a handful of articles renamed by hand rarely share one.
+_ALIKE = 5
+
+# The kinds of UrlChange, as the summary counts them.
+_KINDS = (
+    ("thing URL changed", "thing URLs changed"),
+    ("thing gone from this build", "things gone from this build"),
+    (
+        "source file still there without a thing",
+        "source files still there without a thing",
+    ),
+)
+
+
+def _kind(change: UrlChange) -> int:
+    if change.new_url is not None:
+        return 0
+    return 2 if change.still_there else 1
+
+
+def _shape(old: str, new: str) -> tuple[str, str] | None:
+    """``old`` and ``new`` with the part they share where they differ (the
+    slug, mostly) as ``*``, or the site's base alone where only it
+    changed; None when they share nothing there."""
+    old_base, old_rest = _split_base(old)
+    new_base, new_rest = _split_base(new)
+    if old_rest == new_rest:
+        return f"{old_base}/*", f"{new_base}/*"
+    start = len(_common_start(old, new))
+    start = old.rfind("/", 0, start) + 1  # the slug whole, not its end
+    tail = _common_start(old[start:][::-1], new[start:][::-1])[::-1]
+    # From the separator on: a slug's end shared by chance stays in it.
+    cut = min((i for i in (tail.find("/"), tail.find(".")) if i >= 0), default=None)
+    tail = "" if cut is None else tail[cut:]
+    old_middle = old[start : len(old) - len(tail)]
+    new_middle = new[start : len(new) - len(tail)]
+    match = difflib.SequenceMatcher(
+        None, old_middle, new_middle, autojunk=False
+    ).find_longest_match(0, len(old_middle), 0, len(new_middle))
+    if not match.size:
+        return None
+    return (
+        old[:start]
+        + old_middle[: match.a]
+        + "*"
+        + old_middle[match.a + match.size :]
+        + tail,
+        new[:start]
+        + new_middle[: match.b]
+        + "*"
+        + new_middle[match.b + match.size :]
+        + tail,
+    )
+
+
+def _common_start(one: str, other: str) -> str:
+    """What ``one`` and ``other`` start with, character by character (a
+    URL's, not a path's components)."""
+    return os.path.commonprefix([one, other])  # noqa: RUF071
+
+
+def _split_base(url: str) -> tuple[str, str]:
+    """``url``'s scheme and host, and the rest from its path on."""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    return base, url[len(base) :] if url.startswith(base) else url
+
+
+def url_change_warnings(
+    changes: Iterable[UrlChange], listing: str, baseline: Path
+) -> tuple[list[str], list[str], str | None]:
+    """The guard's messages for ``changes``: those said, each with its fix
+    (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
+    counted (a strict build fails on each), and a summary, or None when
+    every change is said and no setting explains them.
+
+    The summary gives the count of each kind, that ``listing`` (the
+    command and its files) lists every change, and, when ``_ALIKE`` or
+    more URLs changed the same way, the shape they share and the setting
+    that most likely changed it: one whole-site fix, where each message
+    gives one per file. ``baseline`` is the guard's, whose deletion
+    accepts every change at once.
+    """
+    said: list[str] = []
+    unsaid: list[str] = []
+    counts = [0] * len(_KINDS)
+    shapes: dict[tuple[str, str], int] = {}
+    for change in changes:
+        kind = _kind(change)
+        counts[kind] += 1
+        message = f"{change.describe()}. Fix: {change.advice()}"
+        (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
+        if change.new_url is not None:
+            shape = _shape(change.old_url, change.new_url)
+            if shape is not None:
+                shapes[shape] = shapes.get(shape, 0) + 1
+    alike, (old_shape, new_shape) = max(
+        ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
+    )
+    if not unsaid and alike < _ALIKE:
+        return said, unsaid, None
+    total = sum(counts)
+    summary = (
+        f"{total} thing URL{'s' if total > 1 else ''} of the last build "
+        f"{'are' if total > 1 else 'is'} not this build's: "
+        + ", ".join(
+            f"{count} {_KINDS[kind][count > 1]}"
+            for kind, count in enumerate(counts)
+            if count
+        )
+    )
+    if unsaid:
+        summary += (
+            f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
+            f"with its fix, and {listing} lists every one"
+        )
+    if alike >= _ALIKE:
+        # Only the base differs: a new domain, http to https.
+        whole_site = _split_base(old_shape)[1] == "/*" == _split_base(new_shape)[1]
+        cause = (
+            "a changed SITEURL is the likely cause: set FLATTR_SITEURL to the "
+            "old base to keep every thing URL"
+            if whole_site
+            else "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
+            "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
+            "back to keep their flattrs"
+        )
+        summary += (
+            f". {alike} of the {counts[0]} changed thing URLs changed alike, "
+            f"from {old_shape} to {new_shape}: "
+            f"{cause}, or, if the change is deliberate, accept every change at "
+            f"once by deleting {baseline} (the next build starts a new one)"
+        )
+    return said, unsaid, summary
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,19 @@ def guard_lines(log):
     ]
 
 
+def said_with(log, part):
+    """The level and message of each record whose message holds ``part``."""
+    return [
+        (r.levelname, r.getMessage()) for r in log.records if part in r.getMessage()
+    ]
+
+
+def fails_strict(tmp_path, files, **settings):
+    """Build with FLATTR_STRICT, which must fail."""
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, files, FLATTR_STRICT=True, **settings)
+
+
 def two_articles(slug="first-slug", **meta):
     return {
         "a.md": article("Article A", "Alice", slug=slug, **meta),
@@ -176,6 +189,109 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+def many_articles(count, start=0):
+    return {
+        f"p{n:02}.md": article(f"Post {n}", "Alice", slug=f"post-{n:02}")
+        for n in range(start, start + count)
+    }
+
+
+def summary_lines(log):
+    return said_with(log, "of the last build are not this build's")
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, strict):
+    # A new ARTICLE_URL on a site of 2,000 articles gave 1,565 warnings of
+    # about 500 characters each, no total, and a fix per file: the first of
+    # each kind are said, then one line with the totals, the command that
+    # lists them all, and the setting that most likely changed them all.
+    output = build(tmp_path, many_articles(25 + 3), FLATTR_AUTHORS={"Alice": "alice"})
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    for n in range(25, 28):
+        (tmp_path / "content" / f"p{n:02}.md").unlink()
+    flattr_log.clear()
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "ARTICLE_URL": "posts/{slug}/",
+        "ARTICLE_SAVE_AS": "posts/{slug}/index.html",
+    }
+    (fails_strict if strict else build)(tmp_path, {}, **settings)
+    messages = [r.getMessage() for r in flattr_log.records]
+    changed = [m for m in messages if ": thing URL changed from " in m]
+    gone = [m for m in messages if ": gone from this build, so " in m]
+    assert (len(changed), len(gone)) == (20, 3)
+    assert changed[0].startswith(
+        f"pelican-flattr: p00.md: thing URL changed from {SITEURL}/post-00.html "
+        f"to {SITEURL}/posts/post-00/"
+    )
+    manifest = output / "flattr-manifest.json"
+    new = (
+        "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a build "
+        "without FLATTR_STRICT writes, as this failed build removes its own; "
+        if strict
+        else f"{manifest} --settings SETTINGS_FILE ("
+    )
+    assert summary_lines(flattr_log) == [
+        (
+            "ERROR" if strict else "WARNING",
+            "pelican-flattr: 28 thing URLs of the last build are not this "
+            "build's: 25 thing URLs changed, 3 things gone from this build; the "
+            "first 20 of each kind are said above, each with its fix, and "
+            f"pelican-flattr diff OLD_MANIFEST {new}OLD_MANIFEST a copy of the "
+            "manifest as last published) lists every one. 25 of the 25 changed "
+            f"thing URLs changed alike, from {SITEURL}/*.html to "
+            f"{SITEURL}/posts/*/: a changed ARTICLE_URL, ARTICLE_SAVE_AS or "
+            "PAGE_URL setting (or their LANG_ twins, or SITEURL's path) is the "
+            "likely cause: put it back to keep their flattrs, or, if the change "
+            "is deliberate, accept every change at once by deleting "
+            f"{tmp_path.joinpath(*BASELINE)} (the next build starts a new one)",
+        )
+    ]
+    if strict:
+        # Each unsaid change fails the build all the same, and is counted.
+        assert (
+            "pelican-flattr: 28 problems and FLATTR_STRICT is on: build failed"
+            in messages
+        )
+        return
+    # The command lists every one.
+    capsys.readouterr()
+    assert main(["diff", str(old), str(manifest), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (len(report["url_changed"]), len(report["disappeared"])) == (25, 3)
+    # Put back, the setting silences every one of them, said or not.
+    flattr_log.clear()
+    build(tmp_path, many_articles(25), FLATTR_AUTHORS={"Alice": "alice"})
+    assert guard_lines(flattr_log) == gone
+
+
+def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_log):
+    # Every change said (fewer than 20), and the cause they share besides.
+    build(
+        tmp_path,
+        many_articles(5),
+        FLATTR_AUTHORS={"Alice": "alice"},
+        SITEURL="http://blog.example.org",
+    )
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS={"Alice": "alice"})
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert len([m for m in messages if ": thing URL changed from " in m]) == 5
+    assert summary_lines(flattr_log) == [
+        (
+            "WARNING",
+            "pelican-flattr: 5 thing URLs of the last build are not this build's: "
+            "5 thing URLs changed. 5 of the 5 changed thing URLs changed alike, "
+            "from http://blog.example.org/* to https://blog.example.org/*: a "
+            "changed SITEURL is the likely cause: set FLATTR_SITEURL to the old "
+            "base to keep every thing URL, or, if the change is deliberate, "
+            "accept every change at once by deleting "
+            f"{tmp_path.joinpath(*BASELINE)} (the next build starts a new one)",
+        )
+    ]
+
+
 def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "a.md").unlink()
@@ -248,11 +364,7 @@ def test_an_unchanged_build_leaves_the_baseline_alone(tmp_path, flattr_log):
 
 
 def owner_lines(log):
-    return [
-        (r.levelname, r.getMessage())
-        for r in log.records
-        if "changed owner" in r.getMessage()
-    ]
+    return said_with(log, "changed owner")
 
 
 @pytest.mark.parametrize("strict", [False, True])
