@@ -47,7 +47,7 @@ from .settings import (
     strict_build,
     unknown_settings,
 )
-from .thing import Thing
+from .thing import Thing, is_development_url
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -205,6 +205,9 @@ class BuildState:
     manifests_written: list[Path] = field(default_factory=list)
     # Whether Pelican has written this build's pages (it sends finalized).
     pages_written: bool = False
+    # Whether the URL guard ran (or was skipped as the settings say): a
+    # strict build that fails before says that more problems may follow.
+    guard_reached: bool = False
 
 
 current = BuildState()
@@ -776,6 +779,33 @@ def _remove_manifests_of_failed_run() -> None:
         each.manifests_written.clear()
 
 
+def _checks_not_run() -> str:
+    """What a build that fails now did not check, for its last message:
+    the checks made as Pelican writes the pages, and the URL guard. A
+    build that stopped on its metadata gave its count as the whole bill,
+    and the changed thing URLs, the flattrs they strand, came to light
+    only once every problem counted was mended."""
+    settings = current.settings
+    if settings is None:
+        return ""  # refused settings: the plugin checks nothing
+    guard = (
+        settings.url_guard
+        and not current.guard_reached
+        and not is_development_url(settings.siteurl)
+    )
+    if not current.pages_written:
+        skipped = (
+            "neither the checks made as pages are written nor the URL guard ran"
+            if guard
+            else "the checks made as pages are written did not run"
+        )
+    elif guard:
+        skipped = "the URL guard did not run"
+    else:
+        return ""
+    return f" ({skipped}: more problems may follow once these are mended)"
+
+
 def fail_if_strict() -> None:
     """End a ``FLATTR_STRICT`` build that has problems, with exit status 1.
 
@@ -790,9 +820,10 @@ def fail_if_strict() -> None:
         count = len(current.problems)
         reloading, stop_queue = _pelican_autoreload()
         logger.critical(
-            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s",
+            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s%s",
             count,
             "s" if count > 1 else "",
+            _checks_not_run(),
             "; pelican --autoreload stops here: mend them and start it again"
             if reloading
             else "",

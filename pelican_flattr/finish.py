@@ -114,6 +114,7 @@ def write_manifest(pelican: Any) -> None:
     # The guard compares the build's things, not the manifest: one that
     # could not be written must not keep a changed thing URL unsaid until
     # it is mended (the site may be published before).
+    state.guard_reached = True
     if settings.url_guard and is_development_url(settings.siteurl):
         # A development build's URLs must neither be compared with the
         # published site's baseline nor replace it.

@@ -292,6 +292,32 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
     ]
 
 
+def test_a_strict_build_that_fails_early_says_what_it_did_not_check(
+    tmp_path, flattr_log
+):
+    # It stopped on a file's metadata before the URL guard ran, and its
+    # count was taken for the whole bill: the changed thing URLs came to
+    # light only once the first problems were mended.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    files = two_articles(slug="second-slug", flattr_category="nonsense")
+    fails_strict(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert said_with(flattr_log, "FLATTR_STRICT is on") == [
+        (
+            "CRITICAL",
+            "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed "
+            "(neither the checks made as pages are written nor the URL guard "
+            "ran: more problems may follow once these are mended)",
+        )
+    ]
+    assert guard_lines(flattr_log) == []
+    # Mended, the build meets the URL change, and says no more of it.
+    flattr_log.clear()
+    fails_strict(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    assert said_with(flattr_log, "FLATTR_STRICT is on") == [
+        ("CRITICAL", "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed")
+    ]
+
+
 def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "a.md").unlink()
