@@ -368,7 +368,10 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     taken = {change.old_url for change in changes if change.taken_by is not None}
     if taken:
         owner_changes = [c for c in owner_changes if c.url not in taken]
-    for line in owner_change_warnings(owner_changes):
+    # A strict build with problems fails next, and keeps the old baseline:
+    # the owner change is said again until a build passes.
+    failing = build.current.strict and bool(build.current.problems)
+    for line in owner_change_warnings(owner_changes, baseline_kept=failing):
         logger.warning("pelican-flattr: %s", line)
     build.fail_if_strict()
     try:

@@ -388,7 +388,9 @@ class OwnerChange:
 _NAMED_SOURCES = 3
 
 
-def owner_change_warnings(changes: Iterable[OwnerChange]) -> list[str]:
+def owner_change_warnings(
+    changes: Iterable[OwnerChange], *, baseline_kept: bool = False
+) -> list[str]:
     """One warning for each owner that changed to another (``old_owner`` to
     ``new_owner``), however many things it concerns: the things and their
     consequence at Flattr, and the fix, as one line.
@@ -398,13 +400,20 @@ def owner_change_warnings(changes: Iterable[OwnerChange]) -> list[str]:
     change that owner later. So a thing already flattred keeps its old
     owner, whom its flattrs go on to, while the site names the new one.
     Owners are shown as the baseline holds them (an email owner as its
-    hash); any address a source's path holds is hidden.
+    hash); any address a source's path holds is hidden. ``baseline_kept``:
+    the build fails (strict) and keeps the old baseline, so each warning
+    comes back until a build passes.
     """
     from .identifiers import redact_encoded_addresses
 
     groups: dict[tuple[str, str], list[OwnerChange]] = {}
     for change in changes:
         groups.setdefault((change.old_owner, change.new_owner), []).append(change)
+    once = (
+        "said again until a build passes: a failed build keeps the old baseline"
+        if baseline_kept
+        else "said once: the baseline takes the new owner"
+    )
     warnings = []
     for (old, new), group in sorted(groups.items()):
         group.sort(key=lambda change: (change.source, change.url))
@@ -442,8 +451,7 @@ def owner_change_warnings(changes: Iterable[OwnerChange]) -> list[str]:
                 f"yet is created for {new}). Fix: if the change is a mistake, "
                 f"give {them} {old} back (FLATTR_AUTHORS, or 'Flattr_owner:'); "
                 f"if not, {kept}; Flattr documents no way to give an existing "
-                "thing another owner (said once: the baseline takes the new "
-                "owner)"
+                f"thing another owner ({once})"
             )
         )
     return warnings

@@ -426,6 +426,30 @@ def test_an_owner_change_is_said_once(tmp_path, flattr_log, strict):
     assert owner_lines(flattr_log) == []
 
 
+def test_an_owner_change_in_a_failed_strict_build_is_said_again(tmp_path, flattr_log):
+    # A failed build keeps the old baseline, so the warning comes back on
+    # every try: it said "said once", which was untrue there.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    new = {**AUTHORS, "Bob": "bob"}
+    for _ in range(2):
+        flattr_log.clear()
+        fails_strict(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=new)
+        ((_, line),) = owner_lines(flattr_log)
+        assert line.endswith(
+            "Flattr documents no way to give an existing thing another owner "
+            "(said again until a build passes: a failed build keeps the old "
+            "baseline)"
+        )
+    # The build that passes says it as the last time.
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=new)
+    ((_, line),) = owner_lines(flattr_log)
+    assert line.endswith("(said once: the baseline takes the new owner)")
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=new)
+    assert owner_lines(flattr_log) == []
+
+
 def test_a_source_moved_with_its_url_and_another_owner_is_said(tmp_path, flattr_log):
     # A move is no URL change, but the thing at Flattr is the same one, with
     # its first owner.
