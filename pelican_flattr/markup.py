@@ -1604,7 +1604,12 @@ def inject(
                 if at >= 0 and not _in_script(page, at):
                     break
                 at = -1
-            if body_not_shown is not None:
+            # An empty body's button before </article> or </main> is where a
+            # reader looks for it: nothing else could go first. Said only
+            # when it ends up after everything (the footer) or nowhere.
+            if body_not_shown is not None and not (
+                why is BODY_EMPTY and at >= 0 and landmark != "</body>"
+            ):
                 body_not_shown(content_thing, landmark if at >= 0 else None, why)
         if at >= 0:
             if content_thing.button_style == "plain":

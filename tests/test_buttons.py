@@ -1839,7 +1839,19 @@ def test_a_short_body_shown_twice_or_an_empty_body_is_warned_of(site, tmp_path, 
     (Path(theme) / "templates" / "once.html").write_text(
         '{% extends "!simple/article.html" %}'
     )
+    # An empty body in a theme with <article>: the button closes the
+    # article, as a reader expects, and that is said nothing of.
+    (Path(theme) / "templates" / "inarticle.html").write_text(
+        '{% extends "!simple/article.html" %}'
+        "{% block content %}<article>{{ article.content }}</article>"
+        '<footer id="site">Footer</footer>{% endblock %}'
+    )
+    bare = article("Bare", "Alice", template="inarticle").split("\n\n")[0]
+    files["bare.md"] = bare.replace("2024-03-01", "2023-12-01") + "\n"
+
     output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
+    (button,) = flattr_buttons(page_as_browsers_read_it(output / "bare.html"))
+    assert button.find_parent("article") is not None
     for name in ("short", "empty"):
         soup = page_as_browsers_read_it(output / f"{name}.html")
         (button,) = flattr_buttons(soup)
