@@ -20,7 +20,6 @@ operator pins the old URL (``Flattr_url``) or accepts the change
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import glob
 import heapq
@@ -261,6 +260,8 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
     # From the separator on: a slug's end shared by chance stays in it.
     cut = min((i for i in (tail.find("/"), tail.find(".")) if i >= 0), default=None)
     tail = "" if cut is None else tail[cut:]
+    import difflib  # only for a summary of many changes: not in every build
+
     old_middle = old[start : len(old) - len(tail)]
     new_middle = new[start : len(new) - len(tail)]
     match = difflib.SequenceMatcher(
