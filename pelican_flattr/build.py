@@ -823,10 +823,10 @@ def fail_if_strict() -> None:
             "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s%s",
             count,
             "s" if count > 1 else "",
-            _checks_not_run(),
             "; pelican --autoreload stops here: mend them and start it again"
             if reloading
             else "",
+            _checks_not_run(),
         )
         failed = (
             f"pelican-flattr: build failed: {count} problem"
