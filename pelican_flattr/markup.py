@@ -1604,11 +1604,15 @@ def inject(
                 if at >= 0 and not _in_script(page, at):
                     break
                 at = -1
-            # An empty body's button before </article> or </main> is where a
-            # reader looks for it: nothing else could go first. Said only
-            # when it ends up after everything (the footer) or nowhere.
+            # An empty body's button before the page's only </article> or
+            # </main> is where a reader looks for it: nothing else could go
+            # first. Said when it ends up after everything (the footer), in
+            # one of several (a "Related" box's card, perhaps) or nowhere.
             if body_not_shown is not None and not (
-                why is BODY_EMPTY and at >= 0 and landmark != "</body>"
+                why is BODY_EMPTY
+                and at >= 0
+                and landmark != "</body>"
+                and _find_ci(page, landmark, body_start) == at
             ):
                 body_not_shown(content_thing, landmark if at >= 0 else None, why)
         if at >= 0:

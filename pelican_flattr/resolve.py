@@ -413,8 +413,10 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if isinstance(summary, str) and summary.strip():
         return strip_html(summary, keep_breaks=True)
     raw = getattr(content, "_content", "") or ""
-    # Two searches in C for the usual body, which holds neither.
-    if 'class="toc' in raw or 'class="footnote' in raw:
+    # Two searches in C for the usual body, which holds neither; the exact
+    # openers Python-Markdown writes (docutils' footnotes, <aside
+    # class="footnote brackets">, are no Markdown chrome to strip).
+    if '<div class="toc">' in raw or '<div class="footnote">' in raw:
         raw = _without_markdown_chrome(raw)
     if settings.summary_max_paragraphs is not None or 'class="contents' in raw:
         raw = _as_pelican_summarises(raw, settings.summary_max_paragraphs)

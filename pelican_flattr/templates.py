@@ -752,10 +752,10 @@ def _report_body_not_shown(
     audit refuses it.
     """
     template = build.current.page.template or "a template"
-    # Once per template, cause and outcome: a later page of the template
-    # that gets no button at all (no landmark), or another cause, must
-    # still be said.
-    if not build.first_in_run(f"body not shown: {template}: {why}: {landmark is None}"):
+    # Once per template, cause and landmark: a later page of the template
+    # that gets no button at all (no landmark), or one after the footer, or
+    # another cause, must still be said.
+    if not build.first_in_run(f"body not shown: {template}: {why}: {landmark}"):
         return
     problem = f"{template}: the page of {content_thing.source} {_NOT_AFTER[why]}"
     if landmark is None:

@@ -1848,6 +1848,14 @@ def test_a_short_body_shown_twice_or_an_empty_body_is_warned_of(site, tmp_path, 
     )
     bare = article("Bare", "Alice", template="inarticle").split("\n\n")[0]
     files["bare.md"] = bare.replace("2024-03-01", "2023-12-01") + "\n"
+    # ...but not where the last </article> may be a related post's card.
+    (Path(theme) / "templates" / "related.html").write_text(
+        '{% extends "!simple/article.html" %}'
+        "{% block content %}<article>{{ article.content }}</article><aside>"
+        '<article><a href="/other.html">Other</a></article></aside>{% endblock %}'
+    )
+    lonely = article("Lonely", "Alice", template="related").split("\n\n")[0]
+    files["lonely.md"] = lonely.replace("2024-03-01", "2023-11-01") + "\n"
 
     output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
     (button,) = flattr_buttons(page_as_browsers_read_it(output / "bare.html"))
@@ -1864,11 +1872,18 @@ def test_a_short_body_shown_twice_or_an_empty_body_is_warned_of(site, tmp_path, 
         "site's footer too): call flattr_button(article), or flattr_button(page), "
         "where the button belongs"
     )
-    assert sorted(
+    said = sorted(
         (r.levelname, r.getMessage())
         for r in caplog.records
         if r.name == "pelican_flattr"
-    ) == [
+    )
+    (card,) = [m for _, m in said if "lonely.md" in m]
+    assert card.startswith(
+        "pelican-flattr: related.html: the page of lonely.md has an empty body, "
+        "so the plugin has nothing to put the button after; it went before the "
+        "page's last </article>"
+    )
+    assert [each for each in said if "lonely.md" not in each[1]] == [
         (
             "WARNING",
             "pelican-flattr: article.html: the page of empty.md has an empty body, "
