@@ -348,7 +348,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         lambda: page_sources(build.current.generators),
         lambda sources: opted_out_sources(build.current.generators, sources),
     )
-    said, unsaid, summary = url_change_warnings(unresolved, _listing(settings), path)
+    said, unsaid, summary = url_change_warnings(
+        unresolved, _listing(settings), path, settings.siteurl
+    )
     for message in said:
         warn(message)
     if settings.strict:

@@ -170,7 +170,8 @@ class UrlChange:
             f"add {pin_line(self.source, self.old_url)} to {self.source} to keep its "
             "flattrs, or add the old URL to FLATTR_ACCEPT_URL_CHANGES if the "
             "change is deliberate (when SITEURL changed for the whole site, "
-            "FLATTR_SITEURL set to the old base keeps every thing URL)"
+            "FLATTR_SITEURL set to the old SITEURL, its path too, keeps every "
+            "thing URL)"
         )
 
     def describe(self) -> str:
@@ -247,46 +248,42 @@ def _kind(change: UrlChange) -> int:
 
 
 def _shape(old: str, new: str) -> tuple[str, str] | None:
-    """``old`` and ``new`` with the part they share where they differ (the
-    slug, mostly) as ``*``, or the site's base alone where only it
-    changed; None when they share nothing there."""
+    """``old`` and ``new`` with the slug they share as ``*`` and other
+    numbers as ``#`` (dates), so that every thing a setting moved has one
+    shape (``/#/#/*.html`` to ``/posts/*/``), or the site's base alone
+    where only it changed; None when they share no slug.
+
+    The slug is the name of ``old``'s last part, when ``new`` has it too
+    (``my-slug`` of ``my-slug.html``), else the longest name both have: a
+    part written the same in both (``posts``) is the setting's, not the
+    thing's."""
     old_base, old_rest = _split_base(old)
     new_base, new_rest = _split_base(new)
     if old_rest == new_rest:
         return f"{old_base}/*", f"{new_base}/*"
-    start = len(_common_start(old, new))
-    start = old.rfind("/", 0, start) + 1  # the slug whole, not its end
-    tail = _common_start(old[start:][::-1], new[start:][::-1])[::-1]
-    # From the separator on: a slug's end shared by chance stays in it.
-    cut = min((i for i in (tail.find("/"), tail.find(".")) if i >= 0), default=None)
-    tail = "" if cut is None else tail[cut:]
-    import difflib  # only for a summary of many changes: not in every build
-
-    old_middle = old[start : len(old) - len(tail)]
-    new_middle = new[start : len(new) - len(tail)]
-    match = difflib.SequenceMatcher(
-        None, old_middle, new_middle, autojunk=False
-    ).find_longest_match(0, len(old_middle), 0, len(new_middle))
-    if not match.size:
+    old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
+    shared = {_stem(part) for part in old_parts} & {_stem(part) for part in new_parts}
+    shared = {stem for stem in shared if stem and not stem.isdigit()}
+    if not shared:
         return None
-    return (
-        old[:start]
-        + old_middle[: match.a]
-        + "*"
-        + old_middle[match.a + match.size :]
-        + tail,
-        new[:start]
-        + new_middle[: match.b]
-        + "*"
-        + new_middle[match.b + match.size :]
-        + tail,
-    )
+    last = _stem(next((part for part in reversed(old_parts) if part), ""))
+    slug = last if last in shared else max(shared, key=lambda stem: (len(stem), stem))
+
+    def shaped(base: str, parts: list[str]) -> str:
+        return base + "/".join(
+            "*" + part[len(slug) :] if _stem(part) == slug else _NUMBER.sub("#", part)
+            for part in parts
+        )
+
+    return shaped(old_base, old_parts), shaped(new_base, new_parts)
 
 
-def _common_start(one: str, other: str) -> str:
-    """What ``one`` and ``other`` start with, character by character (a
-    URL's, not a path's components)."""
-    return os.path.commonprefix([one, other])  # noqa: RUF071
+_NUMBER = re.compile("[0-9]+")
+
+
+def _stem(part: str) -> str:
+    """A URL path part's name, before any extension (``a`` of ``a.html``)."""
+    return part.partition(".")[0]
 
 
 def _split_base(url: str) -> tuple[str, str]:
@@ -297,7 +294,7 @@ def _split_base(url: str) -> tuple[str, str]:
 
 
 def url_change_warnings(
-    changes: Iterable[UrlChange], listing: str, baseline: Path
+    changes: Iterable[UrlChange], listing: str, baseline: Path, siteurl: str = ""
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -347,9 +344,14 @@ def url_change_warnings(
     if alike >= _ALIKE:
         # Only the base differs: a new domain, http to https.
         whole_site = _split_base(old_shape)[1] == "/*" == _split_base(new_shape)[1]
+        # FLATTR_SITEURL stands for SITEURL whole: its path (``/blog``) too.
+        new_base = new_shape[:-2]
+        old_site = old_shape[:-2] + (
+            siteurl[len(new_base) :] if siteurl.startswith(new_base) else ""
+        )
         cause = (
-            "a changed SITEURL is the likely cause: set FLATTR_SITEURL to the "
-            "old base to keep every thing URL"
+            "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
+            f"{old_site!r} to keep every thing URL"
             if whole_site
             else "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
             "their LANG_ twins, or SITEURL's path) is the likely cause: put it "

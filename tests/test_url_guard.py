@@ -25,6 +25,7 @@ from pelican_flattr.url_guard import (
     load_baseline,
     pages_in,
     unused_language_baselines,
+    url_change_warnings,
     write_baseline,
 )
 
@@ -177,7 +178,9 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     lines = guard_lines(flattr_log)
     assert len(lines) == 2
     assert all("from http://blog.example.org/" in line for line in lines)
-    assert all("FLATTR_SITEURL set to the old base" in line for line in lines)
+    assert all(
+        "FLATTR_SITEURL set to the old SITEURL, its path too," in line for line in lines
+    )
     flattr_log.clear()
     # The documented fix for a whole-site move: keep the old base for things.
     build(
@@ -284,8 +287,9 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
             "pelican-flattr: 5 thing URLs of the last build are not this build's: "
             "5 thing URLs changed. 5 of the 5 changed thing URLs changed alike, "
             "from http://blog.example.org/* to https://blog.example.org/*: a "
-            "changed SITEURL is the likely cause: set FLATTR_SITEURL to the old "
-            "base to keep every thing URL, or, if the change is deliberate, "
+            "changed SITEURL is the likely cause: set FLATTR_SITEURL = "
+            "'http://blog.example.org' to keep every thing URL, or, if the change "
+            "is deliberate, "
             "accept every change at once by deleting "
             f"{tmp_path.joinpath(*BASELINE)} (the next build starts a new one)",
         )
@@ -2182,3 +2186,62 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
         "files this build still read, now by 'Robert Builder', without a thing: "
         "if the author was renamed, rename the key to match"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "shape"),
+    [
+        # Dated to undated: one shape whatever the date.
+        (
+            "https://a.org/20{0:02}/0{1}/post-{2}.html",
+            "https://a.org/posts/post-{2}.html",
+            "from https://a.org/#/#/*.html to https://a.org/posts/*.html",
+        ),
+        # A path put in front (a new SITEURL path, a section).
+        (
+            "https://a.org/20{0:02}/post-{2}.html",
+            "https://a.org/blog/20{0:02}/post-{2}.html",
+            "from https://a.org/#/*.html to https://a.org/blog/#/*.html",
+        ),
+        # One folder renamed.
+        (
+            "https://a.org/posts/post-{2}.html",
+            "https://a.org/articles/post-{2}.html",
+            "from https://a.org/posts/*.html to https://a.org/articles/*.html",
+        ),
+        # The slug a folder of its own, with an index page.
+        (
+            "https://a.org/posts/post-{2}/index.html",
+            "https://a.org/posts/post-{2}.html",
+            "from https://a.org/posts/*/index.html to https://a.org/posts/*.html",
+        ),
+    ],
+)
+def test_urls_a_setting_moved_alike_are_summed_up_as_one_shape(old, new, shape):
+    # The summary names the setting only when it sees the things moved
+    # alike: a dated URL made each thing a shape of its own, a renamed
+    # folder a shape with the slug cut in two.
+    changes = [
+        UrlChange(f"p{n}.md", old.format(n % 7, n % 9 + 1, n), new.format(n % 7, 0, n))
+        for n in range(8)
+    ]
+    _, _, summary = url_change_warnings(changes, "pelican-flattr diff", Path("b"))
+    assert f"8 of the 8 changed thing URLs changed alike, {shape}: " in summary
+    assert "ARTICLE_URL" in summary
+
+
+def test_a_siteurl_with_a_path_moved_to_another_host_is_named_whole():
+    # FLATTR_SITEURL stands for SITEURL whole: the host alone would move
+    # every thing URL again, to https://old.org/x.html.
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"https://old.org/blog/{n}.html",
+            f"https://new.org/blog/{n}.html",
+        )
+        for n in range(5)
+    ]
+    _, _, summary = url_change_warnings(
+        changes, "pelican-flattr diff", Path("b"), "https://new.org/blog"
+    )
+    assert "set FLATTR_SITEURL = 'https://old.org/blog' to keep" in summary
