@@ -121,6 +121,14 @@ def plain_button_problems(opened, thing: dict) -> list[str]:
             f"title, and its visible text {visible_text!r})"
         )
 
+    # The title's part of the name is for assistive technology only: shown,
+    # it repeats the title beside the button.
+    hidden_part = button.locator(".flattr-button__text + span").bounding_box()
+    if hidden_part is not None and (
+        hidden_part["width"] > 1 or hidden_part["height"] > 1
+    ):
+        problems.append(f"the name's hidden part shows on the page: {hidden_part}")
+
     if tab_to(page, BUTTON_SELECTOR) is None:
         problems.append("the Tab key never reaches the button")
     else:
@@ -144,6 +152,12 @@ PLAIN_BROKEN = {
     "not-focusable": add_attribute('tabindex="-1"'),
     "aria-hidden": add_attribute('aria-hidden="true"'),
     "double-escaped-href": lambda tag: tag.replace("&amp;", "&amp;amp;"),
+    # A theme's stylesheet undoing the clip of the name's hidden part.
+    "name-shown": lambda tag: (
+        tag + "<style>.flattr-button span[style] {position: static !important;"
+        " width: auto !important; height: auto !important;"
+        " clip: auto !important}</style>"
+    ),
     "loads-a-flattr-image": lambda tag: (
         tag + '<img src="https://api.flattr.com/button/flattr-badge-large.png" alt="">'
     ),
