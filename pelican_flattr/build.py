@@ -788,22 +788,32 @@ def _checks_not_run() -> str:
     settings = current.settings
     if settings is None:
         return ""  # refused settings: the plugin checks nothing
+    skipped = []
     guard = (
         settings.url_guard
         and not current.guard_reached
         and not is_development_url(settings.siteurl)
     )
     if not current.pages_written:
-        skipped = (
+        skipped.append(
             "neither the checks made as pages are written nor the URL guard ran"
             if guard
             else "the checks made as pages are written did not run"
         )
     elif guard:
-        skipped = "the URL guard did not run"
-    else:
+        skipped.append("the URL guard did not run")
+    # A language's site of i18n_subsites runs before the main site writes
+    # its pages: failing, it ends the main site's build too.
+    if any(
+        each.settings is not None and not each.pages_written for each in outer_builds
+    ):
+        skipped.append(
+            "the site this one runs inside wrote no pages: its checks and URL "
+            "guard did not run"
+        )
+    if not skipped:
         return ""
-    return f" ({skipped}: more problems may follow once these are mended)"
+    return f" ({'; '.join(skipped)}: more problems may follow once these are mended)"
 
 
 def fail_if_strict() -> None:
