@@ -523,7 +523,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         repeated = markup.repeated_open_graph(page, rendered.heads[id(content_thing)])
         if repeated:
             _report_in_template(
-                f"the page's head holds a second {_listed(repeated)} beside "
+                f"the page's head holds a second {build.listed(repeated)} beside "
                 "flattr_head()'s: the theme prints Open Graph tags of its own; "
                 "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the "
                 "payment link alone, or remove the theme's",
@@ -612,11 +612,6 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     return page if updated is None else updated
 
 
-def _listed(names: list[str]) -> str:
-    """``names`` as a sentence lists them: "a, b and c"."""
-    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
-
-
 def _head_problem(problem: str, injecting: bool) -> str:
     """What a template is told when flattr_head() printed the page's own
     head tags where a browser does not read them as the head's;
@@ -695,7 +690,7 @@ def _report_theme_tags_ended(
     _report_once_per_template(
         "theme tags in body",
         f"the page of {content_thing.source} has {cause}, which ends the head "
-        f"for a browser before the theme's own {_listed(list(properties))}: "
+        f"for a browser before the theme's own {build.listed(list(properties))}: "
         f"they are in the body, where they do nothing; {advice}",
     )
 
