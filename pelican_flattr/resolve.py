@@ -413,11 +413,17 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     if isinstance(summary, str) and summary.strip():
         return strip_html(summary, keep_breaks=True)
     raw = getattr(content, "_content", "") or ""
-    # Two searches in C for the usual body, which holds neither; the exact
-    # openers Python-Markdown writes (docutils' footnotes, <aside
-    # class="footnote brackets">, are no Markdown chrome to strip).
-    if '<div class="toc">' in raw or '<div class="footnote">' in raw:
-        raw = _without_markdown_chrome(raw)
+    # Four searches in C for the usual body, which holds none of them. One
+    # of them is in any body with chrome that _CHROME strips: Markdown's
+    # "[TOC]", its headings' permalinks, Markdown's and docutils' footnotes
+    # (their references' class="footnote-ref..."), docutils' citations.
+    if (
+        '<div class="toc">' in raw
+        or 'class="footnote' in raw
+        or 'class="citation' in raw
+        or 'class="headerlink"' in raw
+    ):
+        raw = _without_chrome(raw)
     if settings.summary_max_paragraphs is not None or 'class="contents' in raw:
         raw = _as_pelican_summarises(raw, settings.summary_max_paragraphs)
     limit = settings.summary_max_length
@@ -442,35 +448,67 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
     return html if strip_toc is None else strip_toc(html)
 
 
-# What Python-Markdown adds to a body that is no part of what it says: the
-# toc extension's table of contents ("[TOC]"), which Pelican strips from a
-# summary only in docutils' spelling, and the footnotes extension's
-# reference numbers (glued to the word before them) and its notes, each
-# with a back-link arrow. A <div> of them (group 1) ends at its own
-# </div>: a note may hold a <div> of its own, a highlighted code block.
-_MARKDOWN_CHROME = re.compile(
-    r'<sup id="fnref[^"]*">.*?</sup>|(<div class="(?:toc|footnote)">)', re.S
+# What Python-Markdown and docutils add to a body that is no part of what
+# it says, and would read as text in a description. An inline piece, with
+# the text it shows:
+# - a footnote reference, glued to the word before it: Python-Markdown's
+#   <sup id="fnref...">, docutils' <a class="footnote-reference"> ("[1]";
+#   class="brackets" alone from docutils 0.21's html5 writer) and <a
+#   class="citation-reference"> ("[CIT2002]");
+# - the permalink anchor ("¶") that Python-Markdown's toc extension, with
+#   "permalink" on, adds to each heading, in the default class: a site that
+#   renames it ("permalink_class") keeps its anchors' text. (In "anchorlink"
+#   mode the heading's text is itself a link, and stays.)
+# An inline piece's text holds tags, but no other of its kind: each match
+# is read up to the next opener of its kind at most, so that a body of
+# unclosed ones costs one reading, not one per opener.
+# A block (group "block", its tag name) runs to its own closing tag, so
+# that one nested in it (a note's highlighted code, its table) does not end
+# it: Python-Markdown's table of contents ("[TOC]", which Pelican strips
+# from a summary only in docutils' spelling) and footnotes; docutils'
+# footnotes and citations, a <table> each as Pelican's reader writes them
+# (html4css1), or a list of them as docutils' html5 writer does. Docutils
+# sorts attributes, so the class is where the pattern has it. A note that
+# no reference points to is stripped only along with other chrome: its
+# tables hold no string as telling as a reference's class.
+_CHROME = re.compile(
+    r'<sup id="fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
+    r'|<a class="(?:headerlink"|(?:footnote|citation)-reference[ "]'
+    r'|(?:brackets|superscript)" href="#[^"<>]*" id="footnote-reference-)'
+    r"[^<>]*>[^<]*(?:<(?!/?a\b)[^<]*)*</a>"
+    r"|<(?P<block>div|aside|table) (?:"
+    r'class="(?:toc|footnote)">|class="docutils (?:footnote|citation)"'
+    r'|class="footnote-list[ "]|role="list" class="citation-list")'
 )
-_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+_BLOCK_TAGS = {
+    name: re.compile(rf"<(/?){name}\b", re.I) for name in ("div", "aside", "table")
+}
 
 
-def _without_markdown_chrome(html: str) -> str:
-    """``html`` without Python-Markdown's table of contents and footnotes
-    (``_MARKDOWN_CHROME``), so that a description starts with the text,
-    not with the titles of its sections."""
+def _without_chrome(html: str) -> str:
+    """``html`` without the table of contents, heading permalinks,
+    footnotes and citations that Python-Markdown and docutils add
+    (``_CHROME``), so that a description starts with the text, not with the
+    titles of its sections, and holds no "¶", "[1]" or note."""
     pieces, done = [], 0
-    while (match := _MARKDOWN_CHROME.search(html, done)) is not None:
-        pieces.append(html[done : match.start()])
+    while (match := _CHROME.search(html, done)) is not None:
+        before = html[done : match.start()]
         done = match.end()
-        if match.group(1) is not None:
+        block = match.group("block")
+        if block is None:
+            # reStructuredText wants a space before a reference ("claim
+            # [1]."): it goes with it, or the period would stand apart.
+            before = before.rstrip()
+        else:
             depth = 1
-            for tag in _DIV_TAG.finditer(html, done):
+            for tag in _BLOCK_TAGS[block].finditer(html, done):
                 depth += -1 if tag.group(1) else 1
                 if not depth:
-                    done = tag.end()
+                    done = html.find(">", tag.end()) + 1 or len(html)
                     break
             else:  # never closed: it runs to the end, as for a browser
                 done = len(html)
+        pieces.append(before)
     pieces.append(html[done:])
     return "".join(pieces)
 

@@ -444,6 +444,85 @@ def test_description_leaves_out_markdowns_toc_and_footnotes(site):
     ]
 
 
+def shown_descriptions(output, thing) -> list[str]:
+    """A thing's description as its built page shows it: og:description
+    and the ``description`` of its button's auto-submit URL."""
+    soup = page(output / thing["page"])
+    (button,) = flattr_buttons(soup)
+    query = parse_qs(urlsplit(button["href"]).query)
+    return og(soup, "og:description") + query["description"]
+
+
+@pytest.mark.parametrize(
+    "toc", [{"permalink": True}, {"permalink": "Link", "anchorlink": True}]
+)
+def test_description_leaves_out_heading_permalinks(site, toc):
+    # With the toc extension's permalink on, every heading ended with an
+    # anchor whose text joined the heading's: "Intro¶ First paragraph".
+    # Its class named in prose, as code, is text and stays.
+    body = """
+        ## Intro
+
+        First paragraph, naming `<a class="headerlink">` as code.
+
+        ## Second
+
+        More words.
+    """
+    markdown = {
+        "extension_configs": {"markdown.extensions.toc": toc},
+        "output_format": "html5",
+    }
+    files = {"a.md": article("Permalinks", "Alice", body)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, MARKDOWN=markdown)
+    assert 'class="headerlink"' in (output / "permalinks.html").read_text()
+    thing = manifest_things(output)["a.md"]
+    assert thing["description"] == (
+        'Intro First paragraph, naming <a class="headerlink"> as code. '
+        "Second More words."
+    )
+    assert shown_descriptions(output, thing) == [thing["description"]] * 2
+
+
+def _html5_rst_reader():
+    """Pelican's reStructuredText reader with docutils' html5 writer, which
+    writes footnotes as <aside> and citations as <div> lists."""
+    from docutils.writers import html5_polyglot
+    from pelican.readers import RstReader
+
+    return type("Html5RstReader", (RstReader,), {"writer_class": html5_polyglot.Writer})
+
+
+@pytest.mark.parametrize("writer", ["pelican", "html5"])
+def test_description_leaves_out_rst_footnotes_and_citations(site, writer):
+    # A footnote reference put "[1]" after its word, and in a short article
+    # the notes themselves followed: "claim [1] ... [1] The note text."
+    # The class of a reference named in prose, as a literal, stays.
+    rst = """\
+Noted
+#####
+
+:author: Alice
+:date: 2024-03-01 10:00
+
+A claim [#]_ that a source backs [CIT2002]_, in the first sentence.
+Prose may name ``class="footnote-reference"`` as a literal.
+
+.. [#] The note text.
+.. [CIT2002] The citation text.
+"""
+    readers = {"rst": _html5_rst_reader()} if writer == "html5" else {}
+    output = site({"a.rst": rst}, FLATTR_AUTHORS=AUTHORS, READERS=readers)
+    page_html = (output / "noted.html").read_text()
+    assert "The note text." in page_html and "The citation text." in page_html
+    thing = manifest_things(output)["a.rst"]
+    assert thing["description"] == (
+        "A claim that a source backs, in the first sentence. Prose may name "
+        'class="footnote-reference" as a literal.'
+    )
+    assert shown_descriptions(output, thing) == [thing["description"]] * 2
+
+
 def test_a_wrapped_summary_is_one_line_per_paragraph(site):
     # A Summary: wrapped by an editor kept each source line break as a line
     # break of the description: a "%0A" in the auto-submit URL and the
