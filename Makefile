@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-lowest lint format clean system-deps bench bench-instructions bench-receivers bench-phases bench-webhook
+.PHONY: demo test test-lowest lint format clean system-deps bench bench-instructions bench-pieces bench-receivers bench-phases bench-webhook
 
 # $(call venv,FOLDER,EXTRAS[,PIP OPTIONS]): a virtual environment in FOLDER
 # with pelican-flattr and its EXTRAS installed from this clone.
@@ -91,6 +91,11 @@ bench: $(BENCH_STAMP)
 # machine cannot blur.
 bench-instructions: $(BENCH_STAMP)
 	$(BENCH)/python benchmarks/instructions.py --sizes 1000
+
+# The same count split among the plugin's pieces (import, receivers, the
+# main steps inside them) within one real build (needs valgrind).
+bench-pieces: $(BENCH_STAMP)
+	$(BENCH)/python benchmarks/pieces.py --size 1000
 
 # Timers around each of the plugin's receivers in one real build per size:
 # where its time goes, and whether any part grows faster than N.

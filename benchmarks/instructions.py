@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from build_cost import compile_plugin, run_build, site_confs
@@ -44,18 +45,25 @@ _PELICAN_WITHOUT_SPINNER = (
 
 
 def count_instructions(
-    conf: Path, content: Path, hash_seed: int
+    conf: Path,
+    content: Path,
+    hash_seed: int,
+    program: Sequence[str] = ("-c", _PELICAN_WITHOUT_SPINNER),
+    profile: str = "/dev/null",
 ) -> subprocess.Popen[bytes]:
-    """Start one build under callgrind; its stderr ends with the count."""
+    """Start one build under callgrind; its stderr ends with the count.
+
+    ``program``: what Python runs, given Pelican's arguments after it;
+    ``profile``: where callgrind writes its profile (by default nowhere:
+    the total is in the log).
+    """
     return subprocess.Popen(
         [
             "valgrind",
             "--tool=callgrind",
-            # The profile itself is not needed: the total is in the log.
-            "--callgrind-out-file=/dev/null",
+            f"--callgrind-out-file={profile}",
             sys.executable,
-            "-c",
-            _PELICAN_WITHOUT_SPINNER,
+            *program,
             str(content),
             "-s",
             str(conf),
