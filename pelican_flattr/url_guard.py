@@ -563,18 +563,29 @@ def unresolved_changes(
     ]
 
 
-def accepted_live_warning(
+def live_accepted(
     accepted: Collection[str], source_by_url: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The URLs of FLATTR_ACCEPT_URL_CHANGES (``accepted``) that are thing
+    URLs of a build (``source_by_url``), with their sources, sorted."""
+    return sorted((url, source_by_url[url]) for url in accepted if url in source_by_url)
+
+
+def accepted_live_warning(
+    accepted: Collection[str],
+    source_by_url: Mapping[str, str],
+    whose: str = "this build",
 ) -> str | None:
     """The warning for the URLs of FLATTR_ACCEPT_URL_CHANGES (``accepted``)
-    that are thing URLs of this build (``source_by_url``), or None.
+    that are thing URLs of this build (``source_by_url``), or None;
+    ``whose`` names the build in it ("the new manifest", for ``diff``).
 
     An accepted URL is let go whatever changes it later: the baseline keeps
     it as the thing's that has it now (one taken over, or back after an
     opt-out, a draft or a deletion), and a later change of that thing would
     go unreported, even under FLATTR_STRICT.
     """
-    live = sorted((url, source_by_url[url]) for url in accepted if url in source_by_url)
+    live = live_accepted(accepted, source_by_url)
     if not live:
         return None
     named = ", ".join(f"{url} ({source}'s)" for url, source in live[:_NAMED_SOURCES])
@@ -593,10 +604,11 @@ def accepted_live_warning(
             "later changes of those things",
             "go",
         )
+    this_one = " (this one, unless it fails)" if whose == "this build" else ""
     return (
-        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of this build: {named}"
+        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}"
         f"{f' and {more} more' if more > 0 else ''}; once a build has passed "
-        f"with {it} (this one, unless it fails), the baseline keeps {it} as "
+        f"with {it}{this_one}, the baseline keeps {it} as "
         f"the thing's it is now: take {it} out of FLATTR_ACCEPT_URL_CHANGES, "
         f"or {its} {goes} unreported"
     )
@@ -1169,7 +1181,16 @@ def run_diff(args: Any) -> int:
             return cli.usage_error(f"{given} {content}: {what}")
         source_exists = in_folder(content)
     diff = compare_manifests(old, new, source_exists)
+    live: list[tuple[str, str]] = []
+    live_warning = None
     if settings is not None:
+        # As the build warns: an accepted URL that the new build's things
+        # hold again would let a later change of that thing go unsaid.
+        new_sources = {thing["url"]: thing["source"] for thing in new}
+        live = live_accepted(accepted_urls, new_sources)
+        live_warning = accepted_live_warning(
+            accepted_urls, new_sources, whose="the new manifest"
+        )
         accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
         try:
             changes = unresolved_changes(
@@ -1236,6 +1257,9 @@ def run_diff(args: Any) -> int:
                     "accepted": [
                         {"source": c.source, "url": c.old_url} for c in accepted
                     ],
+                    "accepted_still_live": [
+                        {"source": source, "url": url} for url, source in live
+                    ],
                     "content_checked": content is not None,
                     "pages_checked": settings is not None,
                 }
@@ -1266,6 +1290,8 @@ def run_diff(args: Any) -> int:
                 f"FLATTR_ACCEPT_URL_CHANGES in {args.settings} lets "
                 f"{'them' if len(accepted) > 1 else 'it'} go"
             )
+        if live_warning is not None:
+            cli.print_line(_without_addresses(live_warning))
         lost = len(diff.url_changes)
         cli.print_line(
             f"{lost} thing URL{'s' if lost > 1 else ''} would strand "

@@ -1402,6 +1402,42 @@ def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, c
     assert report["accepted"] == [] and len(report["disappeared"]) == 1
 
 
+def test_diff_settings_warn_of_an_accepted_url_the_new_build_holds(tmp_path, capsys):
+    # The build warns when FLATTR_ACCEPT_URL_CHANGES names one of its own
+    # thing URLs (a later change of that thing would go unsaid); the diff,
+    # given the same settings, must warn the same, or an operator checking
+    # a change before the build learns it only from the build's log.
+    _, _, old, new = _a_page_lost_to_flattr_pages(tmp_path)
+    things = manifest_things(Path(new).parent, Path(new).name)
+    (source, thing), *_ = sorted(things.items())
+    gone = manifest_things(Path(old).parent, Path(old).name)["pages/about.md"]["url"]
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = [{gone!r}, {thing["url"]!r}]\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["accepted_still_live"] == [{"source": source, "url": thing["url"]}]
+    assert report["accepted"] == [{"source": "pages/about.md", "url": gone}]
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "FLATTR_ACCEPT_URL_CHANGES holds a thing URL of the new manifest: "
+        f"{thing['url']} ({source}'s); once a build has passed with it, the "
+        "baseline keeps it as the thing's it is now: take it out of "
+        "FLATTR_ACCEPT_URL_CHANGES, or a later change of that thing goes "
+        "unreported" in text
+    ), text
+    # Only the URL the new build holds is named: the one accepted because
+    # its page lost its thing is what the setting is for.
+    assert f"{gone} (" not in text
+    # Without the settings nothing is known to be accepted, nor warned of.
+    assert main(["diff", str(old), new, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["accepted_still_live"] == []
+
+
 def test_diff_settings_find_a_page_that_a_plugin_reads(tmp_path):
     # A plugin's reader (readers_init) is not loaded by the command, which
     # loads no plugin: its page files must be found all the same. Run as
