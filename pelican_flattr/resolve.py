@@ -416,11 +416,12 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     # Four searches in C for the usual body, which holds none of them. One
     # of them is in any body with chrome that _CHROME strips: Markdown's
     # "[TOC]", its headings' permalinks, Markdown's and docutils' footnotes
-    # (their references' class="footnote-ref..."), docutils' citations.
+    # and citations, referred to or not (a body that names them in prose
+    # costs one reading by the pattern, which leaves it as it is).
     if (
         '<div class="toc">' in raw
-        or 'class="footnote' in raw
-        or 'class="citation' in raw
+        or "footnote" in raw
+        or "citation" in raw
         or 'class="headerlink"' in raw
     ):
         raw = _without_chrome(raw)
@@ -453,7 +454,8 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 # the text it shows:
 # - a footnote reference, glued to the word before it: Python-Markdown's
 #   <sup id="fnref...">, docutils' <a class="footnote-reference"> ("[1]";
-#   class="brackets" alone from docutils 0.21's html5 writer) and <a
+#   class="brackets" and role="doc-noteref" from docutils' html5 writer,
+#   whatever its ids' prefix) and <a
 #   class="citation-reference"> ("[CIT2002]");
 # - the permalink anchor ("¶") that Python-Markdown's toc extension, with
 #   "permalink" on, adds to each heading, in the default class: a site that
@@ -468,16 +470,16 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 # from a summary only in docutils' spelling) and footnotes; docutils'
 # footnotes and citations, a <table> each as Pelican's reader writes them
 # (html4css1), or a list of them as docutils' html5 writer does. Docutils
-# sorts attributes, so the class is where the pattern has it. A note that
-# no reference points to is stripped only along with other chrome: its
-# tables hold no string as telling as a reference's class.
+# sorts attributes, so the class is where the pattern has it. The classes
+# Python-Markdown gives its <div>s count on a <div> alone: an author's own
+# <aside class="toc"> is text of the article.
 _CHROME = re.compile(
     r'<sup id="fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
     r'|<a class="(?:headerlink"|(?:footnote|citation)-reference[ "]'
-    r'|(?:brackets|superscript)" href="#[^"<>]*" id="footnote-reference-)'
+    r'|(?:brackets|superscript)" href="#[^"<>]*" id="[^"<>]*" role="doc-noteref")'
     r"[^<>]*>[^<]*(?:<(?!/?a\b)[^<]*)*</a>"
     r"|<(?P<block>div|aside|table) (?:"
-    r'class="(?:toc|footnote)">|class="docutils (?:footnote|citation)"'
+    r'(?<=<div )class="(?:toc|footnote)">|class="docutils (?:footnote|citation)"'
     r'|class="footnote-list[ "]|role="list" class="citation-list")'
 )
 _BLOCK_TAGS = {

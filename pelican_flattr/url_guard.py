@@ -591,16 +591,18 @@ def accepted_live_warning(
     named = ", ".join(f"{url} ({source}'s)" for url, source in live[:_NAMED_SOURCES])
     more = len(live) - _NAMED_SOURCES
     if len(live) == 1:
-        what, it, its, goes = (
+        what, it, now, its, goes = (
             "a thing URL",
             "it",
+            "the thing's it is now",
             "a later change of that thing",
             "goes",
         )
     else:
-        what, it, its, goes = (
+        what, it, now, its, goes = (
             f"{len(live)} thing URLs",
             "them",
+            "the things' they are now",
             "later changes of those things",
             "go",
         )
@@ -608,9 +610,8 @@ def accepted_live_warning(
     return (
         f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}"
         f"{f' and {more} more' if more > 0 else ''}; once a build has passed "
-        f"with {it}{this_one}, the baseline keeps {it} as "
-        f"the thing's it is now: take {it} out of FLATTR_ACCEPT_URL_CHANGES, "
-        f"or {its} {goes} unreported"
+        f"with {it}{this_one}, the baseline keeps {it} as {now}: take {it} out "
+        f"of FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} unreported"
     )
 
 

@@ -523,6 +523,69 @@ Prose may name ``class="footnote-reference"`` as a literal.
     assert shown_descriptions(output, thing) == [thing["description"]] * 2
 
 
+@pytest.mark.parametrize("writer", ["pelican", "html5"])
+def test_description_leaves_out_rst_notes_nothing_refers_to(site, writer):
+    # A citation that no reference points to (docutils keeps it) holds none
+    # of a reference's classes: it stayed, "[CIT2002] Smith, A book." after
+    # the text. With the html5 writer and ids prefixed "id" (docutils'
+    # default before 0.18, a setting still), a reference's id is "id1",
+    # not "footnote-reference-1": its "[1]" stayed.
+    uncited = """\
+Uncited
+#######
+
+:author: Alice
+:date: 2024-03-01 10:00
+
+A short text.
+
+.. [CIT2002] Smith, A book.
+"""
+    noted = """\
+Noted
+#####
+
+:author: Alice
+:date: 2024-03-02 10:00
+
+A claim [1]_ here.
+
+.. [1] The note.
+"""
+    readers = {"rst": _html5_rst_reader()} if writer == "html5" else {}
+    output = site(
+        {"a.rst": uncited, "b.rst": noted},
+        FLATTR_AUTHORS=AUTHORS,
+        READERS=readers,
+        DOCUTILS_SETTINGS={"auto_id_prefix": "id"},
+    )
+    assert "Smith, A book." in (output / "uncited.html").read_text()
+    things = manifest_things(output)
+    assert things["a.rst"]["description"] == "A short text."
+    assert things["b.rst"]["description"] == "A claim here."
+    for thing in things.values():
+        assert shown_descriptions(output, thing) == [thing["description"]] * 2
+
+
+def test_description_keeps_an_authors_aside_with_a_toc_class(site):
+    # Python-Markdown's classes count on its <div>s alone: an author's own
+    # <aside class="toc"> in raw HTML is part of the article.
+    body = """
+        Keep these words.
+
+        <aside class="toc">An aside the author wrote.</aside>
+
+        <div class="toc"><ul><li>Generated contents</li></ul></div>
+
+        The end.
+    """
+    output = site({"a.md": article("Asides", "Alice", body)}, FLATTR_AUTHORS=AUTHORS)
+    thing = manifest_things(output)["a.md"]
+    assert thing["description"] == (
+        "Keep these words. An aside the author wrote. The end."
+    )
+
+
 def test_a_wrapped_summary_is_one_line_per_paragraph(site):
     # A Summary: wrapped by an editor kept each source line break as a line
     # break of the description: a "%0A" in the auto-submit URL and the

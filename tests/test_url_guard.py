@@ -1436,6 +1436,20 @@ def test_diff_settings_warn_of_an_accepted_url_the_new_build_holds(tmp_path, cap
     # Without the settings nothing is known to be accepted, nor warned of.
     assert main(["diff", str(old), new, "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["accepted_still_live"] == []
+    # Two of them: said of both, in the plural.
+    urls = sorted(thing["url"] for thing in things.values())
+    conf.write_text(
+        f'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = {urls!r}\n', encoding="utf-8"
+    )
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"holds {len(urls)} thing URLs of the new manifest: " in text
+        and "the baseline keeps them as the things' they are now: take them out "
+        "of FLATTR_ACCEPT_URL_CHANGES, or later changes of those things go "
+        "unreported"
+        in text
+    ), text
 
 
 def test_diff_settings_find_a_page_that_a_plugin_reads(tmp_path):
