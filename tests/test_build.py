@@ -493,24 +493,26 @@ def _html5_rst_reader():
     return type("Html5RstReader", (RstReader,), {"writer_class": html5_polyglot.Writer})
 
 
+def _rst_article(title: str, body: str, day: int = 1) -> str:
+    """A reStructuredText article by Alice."""
+    return (
+        f"{title}\n{'#' * len(title)}\n\n:author: Alice\n"
+        f":date: 2024-03-{day:02} 10:00\n\n{body}"
+    )
+
+
 @pytest.mark.parametrize("writer", ["pelican", "html5"])
 def test_description_leaves_out_rst_footnotes_and_citations(site, writer):
     # A footnote reference put "[1]" after its word, and in a short article
     # the notes themselves followed: "claim [1] ... [1] The note text."
     # The class of a reference named in prose, as a literal, stays.
-    rst = """\
-Noted
-#####
-
-:author: Alice
-:date: 2024-03-01 10:00
-
-A claim [#]_ that a source backs [CIT2002]_, in the first sentence.
-Prose may name ``class="footnote-reference"`` as a literal.
-
-.. [#] The note text.
-.. [CIT2002] The citation text.
-"""
+    rst = _rst_article(
+        "Noted",
+        "A claim [#]_ that a source backs [CIT2002]_, in the first sentence.\n"
+        'Prose may name ``class="footnote-reference"`` as a literal.\n\n'
+        ".. [#] The note text.\n"
+        ".. [CIT2002] The citation text.\n",
+    )
     readers = {"rst": _html5_rst_reader()} if writer == "html5" else {}
     output = site({"a.rst": rst}, FLATTR_AUTHORS=AUTHORS, READERS=readers)
     page_html = (output / "noted.html").read_text()
@@ -530,28 +532,8 @@ def test_description_leaves_out_rst_notes_nothing_refers_to(site, writer):
     # the text. With the html5 writer and ids prefixed "id" (docutils'
     # default before 0.18, a setting still), a reference's id is "id1",
     # not "footnote-reference-1": its "[1]" stayed.
-    uncited = """\
-Uncited
-#######
-
-:author: Alice
-:date: 2024-03-01 10:00
-
-A short text.
-
-.. [CIT2002] Smith, A book.
-"""
-    noted = """\
-Noted
-#####
-
-:author: Alice
-:date: 2024-03-02 10:00
-
-A claim [1]_ here.
-
-.. [1] The note.
-"""
+    uncited = _rst_article("Uncited", "A short text.\n\n.. [CIT2002] Smith, A book.\n")
+    noted = _rst_article("Noted", "A claim [1]_ here.\n\n.. [1] The note.\n", day=2)
     readers = {"rst": _html5_rst_reader()} if writer == "html5" else {}
     output = site(
         {"a.rst": uncited, "b.rst": noted},
