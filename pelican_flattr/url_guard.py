@@ -574,11 +574,11 @@ def live_accepted(
 def accepted_live_warning(
     accepted: Collection[str],
     source_by_url: Mapping[str, str],
-    whose: str = "this build",
+    in_diff: bool = False,
 ) -> str | None:
     """The warning for the URLs of FLATTR_ACCEPT_URL_CHANGES (``accepted``)
     that are thing URLs of this build (``source_by_url``), or None;
-    ``whose`` names the build in it ("the new manifest", for ``diff``).
+    ``in_diff``: said by ``diff`` of the new manifest's things.
 
     An accepted URL is let go whatever changes it later: the baseline keeps
     it as the thing's that has it now (one taken over, or back after an
@@ -606,7 +606,11 @@ def accepted_live_warning(
             "later changes of those things",
             "go",
         )
-    this_one = " (this one, unless it fails)" if whose == "this build" else ""
+    whose, this_one = (
+        ("the new manifest", "")
+        if in_diff
+        else ("this build", " (this one, unless it fails)")
+    )
     return (
         f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}"
         f"{f' and {more} more' if more > 0 else ''}; once a build has passed "
@@ -1189,9 +1193,7 @@ def run_diff(args: Any) -> int:
         # hold again would let a later change of that thing go unsaid.
         new_sources = {thing["url"]: thing["source"] for thing in new}
         live = live_accepted(accepted_urls, new_sources)
-        live_warning = accepted_live_warning(
-            accepted_urls, new_sources, whose="the new manifest"
-        )
+        live_warning = accepted_live_warning(accepted_urls, new_sources, in_diff=True)
         accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
         try:
             changes = unresolved_changes(
