@@ -40,7 +40,7 @@ from .resolve import (
 )
 from .settings import FlattrSettings, shown_author
 from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
-from .url_guard import BaselineError, load_baseline, opt_out_word
+from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -683,7 +683,11 @@ def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
     if not wanted or file_problem(path) is not None:
         return {}  # no baseline to read: the guard says why
     try:
-        entries = load_baseline(path, keep=lambda entry: entry.get("owner") in wanted)
+        # A released entry is a URL let go, no thing of the last build.
+        entries = load_baseline(
+            path,
+            keep=lambda entry: entry.get("owner") in wanted and not released(entry),
+        )
     except BaselineError:
         return {}  # the guard reports it
     # By source alone: a source that has a thing of another owner now was

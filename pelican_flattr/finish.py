@@ -32,6 +32,7 @@ from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
     OwnerChange,
+    UrlChange,
     accepted_live_warning,
     baseline_entry,
     holds_baseline,
@@ -39,6 +40,8 @@ from .url_guard import (
     load_baseline,
     next_baseline,
     owner_change_warnings,
+    released,
+    released_entry,
     set_aside,
     unresolved_changes,
     unused_language_baselines,
@@ -203,7 +206,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if (
         problem is None
         and not left_behind
-        and holds_baseline(path, new_entries(), language)
+        and holds_baseline(
+            path, new_entries(), language, lambda: {ct.url for ct in own}
+        )
     ):
         _guarded_here(own)
         return  # the same things as the last build: nothing vanished
@@ -249,6 +254,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             source_by_url.get(url) != source
             and url_by_source.get(source) != url
             and not waits(entry)
+            and not released(entry)
             and source not in guarded_inside
         )
 
@@ -258,12 +264,25 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # site's own things: the site that has a shared one guards it.
     owner_by_url = {ct.url: ct.thing.owner.value for ct in own}
     owner_changes: list[OwnerChange] = []
+    # Released entries (URLs let go earlier) that no thing of this site has,
+    # kept as they are; and those whose URL a thing has now with another
+    # owner, whom Flattr does not give the thing at that URL.
+    idle: list[dict[str, str]] = []
+    reused: list[dict[str, str]] = []
 
     def keep(entry: dict[str, str]) -> bool:
         """Whether to keep the entry to compare its URL (``moved``), noting
-        on the way an owner change of its thing."""
+        on the way an owner change of its thing, and sorting out the
+        released entries (never compared)."""
         url, old_owner = entry["url"], entry.get("owner")
         owner = owner_by_url.get(url)
+        if released(entry):
+            if owner is None:
+                idle.append(entry)
+            elif isinstance(old_owner, str) and old_owner and owner != old_owner:
+                reused.append(entry)
+            # Else the URL is its owner's thing's again: its entry replaces it.
+            return False
         if (
             owner is not None
             and owner != old_owner
@@ -341,6 +360,18 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         in_folder(build.current.content_root),
         old_sources,
     )
+    # At Flattr a released URL reused under another owner passed to another
+    # source, as a taken one does: said, and kept, until accepted.
+    changes += [
+        UrlChange(
+            entry["source"],
+            entry["url"],
+            None,
+            source_by_url[entry["url"]],
+            released_owner=str(entry.get("owner")),
+        )
+        for entry in reused
+    ]
     unresolved = unresolved_changes(
         changes,
         settings.accepted_url_changes,
@@ -376,9 +407,28 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     for line in owner_change_warnings(owner_changes, baseline_kept=failing):
         logger.warning("pelican-flattr: %s", line)
     build.fail_if_strict()
+    # An accepted URL that no thing of this build has keeps its last source
+    # and owner: Flattr keeps the thing there with that owner, and a source
+    # of another owner that gets the URL later (a slug reused) would give
+    # its flattrs to it. One another source took and kept is that source's.
+    # An entry without an owner (hand-written) tells no owner apart.
+    accepted = {
+        (change.old_url, change.source)
+        for change in changes
+        if change.old_url in settings.accepted_url_changes and change.taken_by is None
+    }
+    let_go = [
+        released_entry(entry)
+        for entry in changed
+        if (entry["url"], entry["source"]) in accepted
+        and isinstance(entry.get("owner"), str)
+        and entry["owner"]
+    ]
     try:
         write_baseline(
-            path, next_baseline(changed, new_entries(), unresolved), language
+            path,
+            next_baseline(changed + reused, new_entries(), unresolved, idle + let_go),
+            language,
         )
     except OSError as error:
         # The next build would compare nothing: a problem like any other.
@@ -436,7 +486,9 @@ def _from_outer_baselines(
     wanted = set(sources)  # made smaller in place, as each is found
 
     def kept(entry: dict[str, str]) -> bool:
-        return entry["source"] in wanted and keep(entry)
+        # A URL that site let go stays its business: released entries are
+        # no history of a source.
+        return entry["source"] in wanted and not released(entry) and keep(entry)
 
     for outer in reversed(build.outer_builds):
         settings = outer.settings

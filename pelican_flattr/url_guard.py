@@ -14,7 +14,10 @@ last build, except that a thing whose URL vanished or passed to another
 source without being accepted stays in it with its old URL (and the source
 that took it is marked as waiting), so the warning repeats until the
 operator pins the old URL (``Flattr_url``) or accepts the change
-(``FLATTR_ACCEPT_URL_CHANGES``), and stops when the change is undone.
+(``FLATTR_ACCEPT_URL_CHANGES``), and stops when the change is undone. An
+accepted URL that no thing has any more stays in it ``released``: Flattr
+keeps the thing there with its owner, whom a later thing at that URL with
+another owner would give its flattrs to.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import dataclasses
 import functools
 import glob
 import heapq
+import itertools
 import json
 import os
 import re
@@ -75,6 +79,10 @@ class UrlChange:
     # build keeps silent, and which FLATTR_PAGES = True would not undo. The
     # no-word as the file writes it ('off'), that the fix quotes the line.
     opted_out: str | None = None
+    # A URL let go earlier (a released baseline entry, ``released``) that
+    # ``taken_by`` has now with another owner: that entry's owner, whom
+    # Flattr keeps for the thing at the URL. ``source`` is the entry's.
+    released_owner: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -94,6 +102,13 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
+        if self.released_owner is not None:
+            return (
+                f"give {self.taken_by} another thing URL (change its slug, or pin "
+                f"one with {pin_line(self.taken_by or '', 'URL')}), or, if its "
+                f"flattrs are meant to go to {self.released_owner}, add "
+                f"{self.old_url} to FLATTR_ACCEPT_URL_CHANGES for one build"
+            )
         unpinnable = check_pinned_url(self.old_url)
         if unpinnable is not None:
             # A slug with a space (or a '"') gave such URLs before they were
@@ -176,6 +191,14 @@ class UrlChange:
 
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
+        if self.released_owner is not None:
+            return (
+                f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
+                f"owned by {self.released_owner}, and let go by "
+                "FLATTR_ACCEPT_URL_CHANGES in an earlier build; but Flattr keeps "
+                "the thing at that URL with the owner it was created with, so the "
+                f"flattrs of {self.taken_by} go to {self.released_owner}"
+            )
         if self.still_there:
             without = (
                 f"{self.source}: still in the content folder but without a "
@@ -217,13 +240,13 @@ class UrlChange:
 
 
 # How many URL changes of each kind (changed, gone, still there without a
-# thing) the build says one by one, each with its fix. A deliberate edit (a
-# few slugs renamed, a section moved) stays below it, so each of its changes
-# is said with the line that pins it; beyond it the changes most likely have
-# one cause (a setting), and one line of about 500 characters per thing
-# buried the rest of the log: 1,565 of them, 1.35 MB, for a new ARTICLE_URL
-# on 2,000 articles. The summary counts every one, and names the command
-# that lists them all.
+# thing, let go and reused) the build says one by one, each with its fix. A
+# deliberate edit (a few slugs renamed, a section moved) stays below it, so
+# each of its changes is said with the line that pins it; beyond it the
+# changes most likely have one cause (a setting), and one line of about 500
+# characters per thing buried the rest of the log: 1,565 of them, 1.35 MB,
+# for a new ARTICLE_URL on 2,000 articles. The summary counts every one, and
+# names the command that lists them all.
 SAID_OF_EACH_KIND = 20
 
 # How many changed URLs of one shape (``_shape``) make a setting their
@@ -238,10 +261,16 @@ _KINDS = (
         "source file still there without a thing",
         "source files still there without a thing",
     ),
+    (
+        "thing URL let go earlier and reused under another owner",
+        "thing URLs let go earlier and reused under other owners",
+    ),
 )
 
 
 def _kind(change: UrlChange) -> int:
+    if change.released_owner is not None:
+        return 3
     if change.new_url is not None:
         return 0
     return 2 if change.still_there else 1
@@ -766,6 +795,13 @@ _LANGUAGE_SITE = "language_site"
 # change is unresolved (``waits``). Optional, so version 1 still: an
 # earlier version reads it as a plain entry, as it wrote one.
 _WAITS = "unresolved"
+# The entry field that marks a thing URL let go by FLATTR_ACCEPT_URL_CHANGES
+# while no thing of the build has it (``released``). Optional too, so
+# version 1 still: an earlier version reads it as a plain entry and reports
+# its URL as gone again, until accepted again (which drops the mark). That
+# errs loud, never silent, and once: a new version would make an earlier one
+# set the whole baseline aside, every change since unreported.
+_RELEASED = "released"
 
 
 class BaselineError(ValueError):
@@ -793,7 +829,8 @@ def load_baseline(
     sources: set[str] | None = None,
 ) -> list[dict[str, str]]:
     """Read the guard's baseline, keeping only the entries ``keep`` accepts,
-    and adding the source of every entry to ``sources``, when given.
+    and adding the source of every entry but a ``released`` one (no source
+    of the last build) to ``sources``, when given.
 
     Read a line at a time, since the baseline is written one thing per line:
     the guard runs when the build's memory is at its peak, and keeps only
@@ -830,7 +867,7 @@ def load_baseline(
                     )
                 if keep(entry):
                     kept.append(entry)
-                if sources is not None:
+                if sources is not None and not released(entry):
                     sources.add(entry["source"])
         try:
             document = json.loads("".join(skeleton))
@@ -864,7 +901,7 @@ def load_baseline(
         raise BaselineError(f"{path}: not a pelican-flattr URL baseline, version 1")
     kept.extend(thing for thing in things if keep(thing))
     if sources is not None:
-        sources.update(thing["source"] for thing in things)
+        sources.update(thing["source"] for thing in things if not released(thing))
     return kept
 
 
@@ -1008,28 +1045,74 @@ def unused_language_baselines(
 
 
 def holds_baseline(
-    path: Path, things: Iterable[Entry], language: str | None = None
+    path: Path,
+    things: Iterable[Entry],
+    language: str | None = None,
+    urls: Callable[[], Collection[str]] | None = None,
 ) -> bool:
     """Whether ``path`` holds, byte for byte, the baseline of ``things``
-    (as ``write_baseline`` writes it).
+    (as ``write_baseline`` writes it), but for ``released`` entries at the
+    end of its list, none of whose URL is one of ``urls()`` (the build's:
+    asked only when there are such entries; without it, any makes the
+    baseline another).
 
     The common case, a build with the same things as the last: then no URL
     vanished, and the baseline need be neither parsed nor written again.
-    Compared chunk by chunk, never held whole.
+    Compared chunk by chunk, never held whole; the released entries, which
+    ``next_baseline`` puts last, are read together, and only when the file
+    goes on where the things end.
     """
-    from .manifest import file_holds
-
-    chunks = _baseline_chunks(things, language)
+    blocks = (chunk.encode("utf-8") for chunk in _baseline_chunks(things, language))
     try:
-        return file_holds(path, (chunk.encode("utf-8") for chunk in chunks))
+        with path.open("rb") as stream:
+            for block in blocks:
+                got = stream.read(len(block))
+                if got == block:
+                    continue
+                # Only where the list of things ends (its last key) may the
+                # file go on, with released entries: nothing more is asked
+                # of a build with none.
+                if block != _LIST_END or urls is None or not got.startswith(b",\n"):
+                    return False
+                return _only_released(
+                    got + stream.read(), block + b"".join(blocks), urls
+                )
+            return stream.read(1) == b""
     except OSError:
         return False
 
 
+# How json_lines ends a list that has items.
+_LIST_END = b"\n  ]"
+
+
+def _only_released(
+    rest: bytes, closing: bytes, urls: Callable[[], Collection[str]]
+) -> bool:
+    """Whether ``rest`` (what follows a baseline's last thing) is more
+    items of its list, each a ``released`` entry whose URL is not in
+    ``urls()``, then ``closing``."""
+    if not rest.endswith(closing):
+        return False
+    try:
+        entries = json.loads(b"[" + rest[1 : -len(closing)] + b"]")
+    except (ValueError, RecursionError):  # damaged: the slow path says so
+        return False
+    if not all(_is_entry(entry) and released(entry) for entry in entries):
+        return False
+    used = urls()
+    return not any(entry["url"] in used for entry in entries)
+
+
 def next_baseline(
-    old: Iterable[Entry], new: Iterable[Entry], unresolved: Iterable[UrlChange]
+    old: Iterable[Entry],
+    new: Iterable[Entry],
+    unresolved: Iterable[UrlChange],
+    released_entries: Iterable[Entry] = (),
 ) -> Iterator[Entry]:
-    """The baseline to keep after a build, sorted by URL and source.
+    """The baseline to keep after a build, sorted by URL and source, then
+    the ``released`` entries (``released_entries``, and those of ``old``
+    that an unresolved change keeps), sorted so too.
 
     The new build's things, except that for every unresolved change the old
     entry stays (and the new URL of that source waits), so that the warning
@@ -1041,7 +1124,8 @@ def next_baseline(
     URL is not its own until the change is accepted; written plainly, the
     baseline gave the URL to both sources, and undoing the change was
     reported as the taker's, on every build. ``new`` must come sorted by
-    (url, source); it is passed through, not copied.
+    (url, source); it is passed through, not copied. Released entries go
+    last, so that ``holds_baseline`` finds them together.
     """
     unresolved = list(unresolved)
     kept_entries = {(change.old_url, change.source) for change in unresolved}
@@ -1051,13 +1135,42 @@ def next_baseline(
     }
     kept = sorted(
         (entry for entry in old if (entry["url"], entry["source"]) in kept_entries),
-        key=lambda e: (e["url"], e["source"]),
+        key=_by_url,
     )
-    return heapq.merge(
-        kept,
-        _with_takers_waiting(new, held_sources, taken),
-        key=lambda e: (e["url"], e["source"]),
+    return itertools.chain(
+        heapq.merge(
+            (entry for entry in kept if not released(entry)),
+            _with_takers_waiting(new, held_sources, taken),
+            key=_by_url,
+        ),
+        sorted(
+            [*(entry for entry in kept if released(entry)), *released_entries],
+            key=_by_url,
+        ),
     )
+
+
+def _by_url(entry: Entry) -> tuple[str, str]:
+    return entry["url"], entry["source"]
+
+
+def released_entry(entry: Entry) -> dict[str, Any]:
+    """``entry`` marked ``released``: its thing URL let go."""
+    return {**entry, _RELEASED: True}
+
+
+def released(entry: Entry) -> bool:
+    """Whether a baseline entry is a thing URL that FLATTR_ACCEPT_URL_CHANGES
+    let go while no thing of the build had it (a deleted article's, or one
+    whose URL changed): its last source and owner, which Flattr keeps for
+    the thing at that URL.
+
+    Never compared as a thing of the last build: the URL was accepted. But
+    a source that has it later, with another owner, gives its readers'
+    flattrs to that owner, which the guard says until accepted again; with
+    the same owner it is that source's thing URL, silently.
+    """
+    return entry.get(_RELEASED) is True
 
 
 def _with_takers_waiting(

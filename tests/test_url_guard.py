@@ -23,7 +23,9 @@ from pelican_flattr.url_guard import (
     compare_manifests,
     holds_baseline,
     load_baseline,
+    next_baseline,
     pages_in,
+    released_entry,
     unused_language_baselines,
     url_change_warnings,
     write_baseline,
@@ -515,6 +517,28 @@ def test_holds_baseline_compares_every_byte(tmp_path, edit, holds):
     else:
         path.write_bytes(edit(path.read_bytes()))
     assert holds_baseline(path, iter(_entries())) is holds
+
+
+@pytest.mark.parametrize(
+    ("urls", "holds"),
+    [
+        (lambda: set(), True),
+        (lambda: {"https://x.example/gone"}, False),  # a thing has it again
+        (None, False),  # not told the build's URLs: any counts
+    ],
+)
+def test_holds_baseline_passes_over_released_entries_no_thing_has(
+    tmp_path, urls, holds
+):
+    # A URL let go stays in the baseline for good: it must neither send
+    # every later build down the slow path nor hide a thing that has it.
+    path = tmp_path / "baseline.json"
+    gone = released_entry(baseline_entry("https://x.example/gone", "g.md", "carol"))
+    write_baseline(path, next_baseline([], iter(_entries()), [], [gone]))
+    assert holds_baseline(path, iter(_entries()), urls=urls) is holds
+    # Damaged after the things: never taken for the same baseline.
+    path.write_bytes(path.read_bytes().replace(b'"released": true', b"true"))
+    assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
 
 
 @pytest.mark.parametrize("language", ["de", "pt-BR", 'a"b\u00e9'])
@@ -1059,6 +1083,120 @@ def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
     assert_each_url_its_own(tmp_path, flattr_log)
+
+
+def released(tmp_path, flattr_log, authors=AUTHORS):
+    """Build a.md and b.md; delete a.md and accept its URL OLD, then build
+    again without the setting, as the guard advises: OLD is let go, and
+    the baseline keeps it released with its last source and owner. Return
+    the files left (b.md's)."""
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=authors)
+    (tmp_path / "content" / "a.md").unlink()
+    files = {"b.md": two_articles()["b.md"]}
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    (entry,) = [t for t in baseline_things(tmp_path) if t["url"] == OLD]
+    assert entry["released"] is True and entry["source"] == "a.md"
+    flattr_log.clear()
+    return files
+
+
+# The authors once Alice's one article is gone (a strict build refuses a key
+# that names no author).
+BOB = {"Bob": AUTHORS["Bob"]}
+ALICE_BY_EMAIL = hashlib.md5(b"alice@example.org").hexdigest()
+
+
+@pytest.mark.parametrize("alice", ["alice", "email:alice@example.org"])
+def test_a_released_url_reused_under_another_owner_warns(tmp_path, flattr_log, alice):
+    # Flattr keeps the thing at OLD with Alice, whose article had it: a new
+    # article of Bob's at the same slug gives Bob's readers' flattrs to her.
+    # Accepted and out of the baseline, OLD used to be a new thing, unsaid.
+    authors = {**AUTHORS, "Alice": alice}
+    shown = "alice" if alice == "alice" else f"email:{ALICE_BY_EMAIL}"
+    files = released(tmp_path, flattr_log, authors)
+    files["c.md"] = article("Article C", "Bob", slug="first-slug")
+    expected = (
+        f"pelican-flattr: c.md: its thing URL {OLD} was a.md's, owned by {shown}, "
+        "and let go by FLATTR_ACCEPT_URL_CHANGES in an earlier build; but Flattr "
+        "keeps the thing at that URL with the owner it was created with, so the "
+        f"flattrs of c.md go to {shown}. Fix: give c.md another thing URL (change "
+        "its slug, or pin one with 'Flattr_url: URL'), or, if its flattrs are "
+        f"meant to go to {shown}, add {OLD} to FLATTR_ACCEPT_URL_CHANGES for one "
+        "build"
+    )
+    for _ in range(2):  # said again until resolved
+        build(tmp_path, files, FLATTR_AUTHORS=BOB)
+        assert guard_lines(flattr_log) == [expected]
+        flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [expected]
+    # The released entry stays until then, and c.md waits at OLD.
+    assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
+        {
+            "owner": "twitter:user:id:9",
+            "source": "c.md",
+            "unresolved": True,
+            "url": OLD,
+        },
+        {"owner": shown, "released": True, "source": "a.md", "url": OLD},
+    ]
+    text = tmp_path.joinpath(*BASELINE).read_text()
+    assert "alice@example.org" not in text
+    assert not [r for r in flattr_log.records if "alice@" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("author", "authors", "accepted"),
+    [
+        # The same owner: Flattr's thing at OLD is hers, and so are the
+        # flattrs: the URL is simply c.md's, silently.
+        ("Alice", AUTHORS, []),
+        # Another owner, accepted once: c.md's from then on.
+        ("Bob", BOB, [OLD]),
+    ],
+)
+def test_a_released_url_becomes_the_new_things(
+    tmp_path, flattr_log, author, authors, accepted
+):
+    files = released(tmp_path, flattr_log)
+    files["c.md"] = article("Article C", author, slug="first-slug")
+    build(tmp_path, files, FLATTR_AUTHORS=authors, FLATTR_ACCEPT_URL_CHANGES=accepted)
+    for _ in range(2):
+        build(tmp_path, files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
+        {"owner": authors[author], "source": "c.md", "url": OLD}
+    ]
+
+
+def test_a_released_url_no_thing_has_stays_silent_and_kept(tmp_path, flattr_log):
+    files = released(tmp_path, flattr_log)
+    files["c.md"] = article("Article C", "Bob", slug="c")  # a change elsewhere
+    for strict in (False, True, True):
+        build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=strict)
+    assert guard_lines(flattr_log) == []
+    assert baseline_things(tmp_path)[-1] == {
+        "owner": "alice",
+        "released": True,
+        "source": "a.md",
+        "url": OLD,
+    }
+
+
+def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_log):
+    files = released(tmp_path, flattr_log)
+    baseline = tmp_path.joinpath(*BASELINE)
+    before = baseline.stat()
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    after = baseline.stat()
+    # Not compared nor written again: the same file, untouched.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert guard_lines(flattr_log) == []
+    assert [t["url"] for t in baseline_things(tmp_path)] == [B_URL, OLD]
 
 
 @pytest.mark.parametrize(
