@@ -190,6 +190,11 @@ def piece_counts(profile: Path) -> dict[str, int]:
         text=True,
         check=True,
     ).stdout
+    return iterator_counts(annotated)
+
+
+def iterator_counts(annotated: str) -> dict[str, int]:
+    """Each iterator's inclusive count in ``callgrind_annotate``'s output."""
     counts: dict[str, int] = {}
     for match in _INCLUSIVE.finditer(annotated):
         count = int(match.group(1).replace(",", ""))

@@ -24,11 +24,13 @@ from build_cost import (
     write_conf,
 )
 from phases import PHASES, build, build_env, phase_seconds, report
+from pieces import RUNS, THROUGH, iterator_counts, through
 from receivers import RECEIVERS, table
 from site_generator import authors, generate, settings
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 RECEIVERS_SCRIPT = BENCHMARKS / "receivers.py"
+PIECES_SCRIPT = BENCHMARKS / "pieces.py"
 
 
 def _files(content):
@@ -214,14 +216,20 @@ def test_a_site_written_by_another_version_of_the_generator_is_written_again(
     assert _files(generate(tmp_path, 10)) != fresh  # the same version: kept
 
 
-def test_receivers_times_every_piece_of_a_real_build(tmp_path):
-    content = generate(tmp_path / "site", 30)
+def _plugin_build(tmp_path, size):
+    """The benchmark's site of ``size`` articles, the settings file of its
+    plugin build, and that build's output folder."""
+    content = generate(tmp_path / "site", size)
     values = settings(plugin=True)
     output = tmp_path / "output"
     values.update(
         PATH=str(content), OUTPUT_PATH=str(output), CACHE_PATH=str(tmp_path / "cache")
     )
-    conf = write_conf(tmp_path / "plugin.py", values)
+    return content, write_conf(tmp_path / "plugin.py", values), output
+
+
+def test_receivers_times_every_piece_of_a_real_build(tmp_path):
+    _, conf, output = _plugin_build(tmp_path, 30)
     # In a process of its own: the timers replace the plugin's functions.
     child = subprocess.run(
         [sys.executable, str(RECEIVERS_SCRIPT), "--conf", str(conf)],
@@ -251,6 +259,64 @@ def test_receivers_times_every_piece_of_a_real_build(tmp_path):
     shown = table(30, result)
     assert f"{things:,} things" in shown
     assert "| ↳ `resolve` | 34 |" in shown
+
+
+@pytest.mark.parametrize("iterator", sorted(THROUGH))
+def test_a_piece_called_through_its_iterator_runs_once(iterator):
+    calls = []
+
+    def piece(*args, **kwargs):
+        calls.append((args, kwargs))
+        return None if args[0] == "nothing" else {"result": args}
+
+    wrapped = through(iterator, piece)
+    assert wrapped.__name__ == "piece"
+    # A falsy result too: takewhile and filterfalse would stop on one.
+    assert wrapped(1, 2, key=3) == {"result": (1, 2)}
+    assert wrapped("nothing") is None
+    assert calls == [((1, 2), {"key": 3}), (("nothing",), {})]
+
+
+def test_the_pieces_counts_are_read_from_callgrind_annotate():
+    libpython = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0"
+    annotated = (
+        f" 2,940,208,537 (12.53%)  /tmp/b/Python/bltinmodule.c:builtin_next "
+        f"[{libpython}]\n"
+        f"   394,522,674 ( 1.68%)  /tmp/b/./Modules/itertoolsmodule.c:"
+        f"takewhile_next [{libpython}]\n"
+        "         3,158 ( 0.00%)  /tmp/b/./Include/object.h:takewhile_next\n"
+        f"   229,721,233 ( 0.98%)  /tmp/b/./Modules/itertoolsmodule.c:"
+        f"starmap_next [{libpython}]\n"
+    )
+    assert iterator_counts(annotated) == {
+        "takewhile": 394_522_674,
+        "starmap": 229_721_233,
+    }
+
+
+@pytest.mark.parametrize("run", range(len(RUNS)))
+def test_every_piece_can_be_wrapped_in_a_real_build(tmp_path, run):
+    # Without callgrind: a piece renamed or moved fails the build here,
+    # before a quarter of an hour of counting.
+    content, conf, output = _plugin_build(tmp_path, 10)
+    child = subprocess.run(
+        [
+            sys.executable,
+            str(PIECES_SCRIPT),
+            "--wrapped",
+            str(run),
+            str(content),
+            "-s",
+            str(conf),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    manifest = json.loads((output / "flattr-manifest.json").read_text("utf-8"))
+    assert len(manifest["things"]) > 5
 
 
 def test_phases_are_the_differences_between_marks():
