@@ -269,6 +269,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # owner, whom Flattr does not give the thing at that URL.
     idle: list[dict[str, str]] = []
     reused: list[dict[str, str]] = []
+    # Entries of this site's URLs whose source a site run inside this one
+    # took over and let go (``handed_over``), released here.
+    handed: list[dict[str, str]] = []
 
     def keep(entry: dict[str, str]) -> bool:
         """Whether to keep the entry to compare its URL (``moved``), noting
@@ -283,6 +286,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 reused.append(entry)
             # Else the URL is its owner's thing's again: its entry replaces it.
             return False
+        if entry["source"] in guarded_inside and handed_over(entry):
+            handed.append(released_entry(entry))
+            return False
         if (
             owner is not None
             and owner != old_owner
@@ -294,6 +300,28 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         # Nor is a shared thing compared that a baseline written by an
         # earlier version holds, while the other site has it still.
         return moved(entry) and not _guarded_elsewhere(entry["source"], url, elsewhere)
+
+    run_urls: set[str] | None = None
+
+    def handed_over(entry: dict[str, str]) -> bool:
+        """Whether the entry (of a source a site run inside this one guards)
+        is an accepted URL of an owner that no thing of the run has: that
+        site compared it, but only this one compares things at this site's
+        URLs, so this one keeps it released."""
+        nonlocal run_urls
+        owner = entry.get("owner")
+        if (
+            entry["url"] not in settings.accepted_url_changes
+            or not isinstance(owner, str)
+            or not owner
+            or waits(entry)
+        ):
+            return False
+        if run_urls is None:  # only for an accepted URL: a few, once
+            run_urls = {thing.url for thing in build.current.things_inside.values()}
+            run_urls.update(thing.url for thing in elsewhere.values())
+            run_urls.update(source_by_url)
+        return entry["url"] not in run_urls
 
     changed: list[dict[str, str]] = []
     # Every source of the last build: one whose URL did not change can still
@@ -345,13 +373,17 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
                 "since the last readable baseline go unreported: repair it and "
                 f"put it back as {path} to check them, or delete it"
             )
+    outer_urls: set[tuple[str, str]] = set()
     if language is not None:
         # A source new to this site's baseline (the language's site just
         # added, or an article whose language changed) was published by a
         # site this one runs inside: its entries there are its history.
         new_here = {ct.source for ct in own}.difference(old_sources)
         if new_here:
-            changed += _from_outer_baselines(new_here, keep, old_sources)
+            from_outer = _from_outer_baselines(new_here, keep, old_sources)
+            # Their URLs are the outer site's, which releases them.
+            outer_urls = {(entry["url"], entry["source"]) for entry in from_outer}
+            changed += from_outer
     compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
     changes = url_changes(
         changed,
@@ -411,12 +443,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # and owner: Flattr keeps the thing there with that owner, and a source
     # of another owner that gets the URL later (a slug reused) would give
     # its flattrs to it. One another source took and kept is that source's.
-    # An entry without an owner (hand-written) tells no owner apart.
+    # An entry without an owner (hand-written) tells no owner apart. One
+    # taken from an outer site's baseline is released there (``handed``).
     accepted = {
         (change.old_url, change.source)
         for change in changes
         if change.old_url in settings.accepted_url_changes and change.taken_by is None
-    }
+    }.difference(outer_urls)
     let_go = [
         released_entry(entry)
         for entry in changed
@@ -427,7 +460,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     try:
         write_baseline(
             path,
-            next_baseline(changed + reused, new_entries(), unresolved, idle + let_go),
+            next_baseline(
+                changed + reused, new_entries(), unresolved, idle + let_go + handed
+            ),
             language,
         )
     except OSError as error:

@@ -507,6 +507,45 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         assert (built.messages, built.status) == ([], 0)
 
 
+def test_a_url_a_language_site_took_and_let_go_stays_released_where_it_was(
+    tmp_path,
+):
+    # hello.md goes French, its move accepted: the French site compared it
+    # with the main site's entry, and released /hello.html in its own
+    # baseline, where no guard ever looks at a main-site URL; the main site
+    # dropped it. Bob's article at /hello.html was then a new thing, unsaid,
+    # its flattrs going to Alice at Flattr.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    hello = {"hello.md": article("Hello", "Alice", Lang="en", Slug="hello")}
+    assert i18n_build(tmp_path, hello, **settings).messages == []
+    old_url = _things(tmp_path / "output")["hello.md"][0]
+    assert old_url == f"{SITEURL}/hello.html"
+    french = {"hello.md": article("Hello", "Alice", Lang="fr", Slug="hello")}
+    built = i18n_build(
+        tmp_path, french, **settings, FLATTR_ACCEPT_URL_CHANGES=[old_url]
+    )
+    assert built.status == 0
+    built = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=True)
+    assert (built.messages, built.status) == ([], 0)
+    released = {
+        "owner": "alice",
+        "released": True,
+        "source": "hello.md",
+        "url": old_url,
+    }
+    main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert main["things"] == [released]
+    fr = json.loads(_fr_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert [t for t in fr["things"] if t.get("released")] == []
+    bob = {"bob.md": article("Bob's hello", "Bob", Lang="en", Slug="hello")}
+    both = {**settings, "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"}}
+    built = i18n_build(tmp_path, bob, **both, FLATTR_STRICT=True)
+    assert built.status == 1
+    said = [m for m in built.messages if "bob.md" in m]
+    assert len(said) == 1, built.messages
+    assert f"bob.md: its thing URL {old_url} was hello.md's" in said[0]
+
+
 @pytest.mark.parametrize("i18n_plugin", [True, False])
 def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     tmp_path, i18n_plugin
