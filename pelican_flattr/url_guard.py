@@ -105,7 +105,7 @@ class UrlChange:
         if self.released_owner is not None:
             return (
                 f"give {self.taken_by} another thing URL (change its slug, or pin "
-                f"one with {pin_line(self.taken_by or '', 'URL')}), or, if its "
+                "it another URL with a Flattr_url: line), or, if its "
                 f"flattrs are meant to go to {self.released_owner}, add "
                 f"{self.old_url} to FLATTR_ACCEPT_URL_CHANGES for one build"
             )
@@ -192,12 +192,22 @@ class UrlChange:
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
         if self.released_owner is not None:
+            # The owner of the last build that had the URL: an earlier one
+            # may have created the thing (an owner change is said once).
+            owner = self.released_owner
+            claim = (
+                f"; whoever holds {owner} claims them by verifying it "
+                f"(pelican-flattr verify --identity {owner})"
+                if ":" in owner  # an identifier: a username holds no ':'
+                else ""
+            )
             return (
                 f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
-                f"owned by {self.released_owner}, and let go by "
-                "FLATTR_ACCEPT_URL_CHANGES in an earlier build; but Flattr keeps "
-                "the thing at that URL with the owner it was created with, so the "
-                f"flattrs of {self.taken_by} go to {self.released_owner}"
+                f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES let it go in an "
+                "earlier build; but Flattr keeps the owner a thing was created "
+                "with, so a thing already flattred there takes the flattrs of "
+                f"{self.taken_by} to {owner} (or to whoever owned it when it was "
+                f"created){claim}"
             )
         if self.still_there:
             without = (
