@@ -256,14 +256,16 @@ class UrlChange:
 # changes most likely have one cause (a setting), and one line of about 500
 # characters per thing buried the rest of the log: 1,565 of them, 1.35 MB,
 # for a new ARTICLE_URL on 2,000 articles. The summary counts every one, and
-# names the command that lists them all.
+# names the command that lists them all (the baseline, for the reused).
 SAID_OF_EACH_KIND = 20
 
 # How many changed URLs of one shape (``_shape``) make a setting their
 # likely cause: a handful of articles renamed by hand rarely share one.
 _ALIKE = 5
 
-# The kinds of UrlChange, as the summary counts them.
+# The kinds of UrlChange, as the summary counts them; then _REUSED, a URL
+# let go earlier and this build's again under another owner, counted apart:
+# no URL of the last build, nor one `pelican-flattr diff` can list.
 _KINDS = (
     ("thing URL changed", "thing URLs changed"),
     ("thing gone from this build", "things gone from this build"),
@@ -271,16 +273,13 @@ _KINDS = (
         "source file still there without a thing",
         "source files still there without a thing",
     ),
-    (
-        "thing URL let go earlier and reused under another owner",
-        "thing URLs let go earlier and reused under other owners",
-    ),
 )
+_REUSED = len(_KINDS)
 
 
 def _kind(change: UrlChange) -> int:
     if change.released_owner is not None:
-        return 3
+        return _REUSED
     if change.new_url is not None:
         return 0
     return 2 if change.still_there else 1
@@ -349,7 +348,7 @@ def url_change_warnings(
     """
     said: list[str] = []
     unsaid: list[str] = []
-    counts = [0] * len(_KINDS)
+    counts = [0] * (_REUSED + 1)
     shapes: dict[tuple[str, str], int] = {}
     for change in changes:
         kind = _kind(change)
@@ -365,17 +364,20 @@ def url_change_warnings(
     )
     if not unsaid and alike < _ALIKE:
         return said, unsaid, None
-    total = sum(counts)
+    reused = _reused_summary(counts[_REUSED], baseline)
+    total = sum(counts[:_REUSED])
+    if not total:
+        return said, unsaid, reused
     summary = (
         f"{total} thing URL{'s' if total > 1 else ''} of the last build "
         f"{'are' if total > 1 else 'is'} not this build's: "
         + ", ".join(
             f"{count} {_KINDS[kind][count > 1]}"
-            for kind, count in enumerate(counts)
+            for kind, count in enumerate(counts[:_REUSED])
             if count
         )
     )
-    if unsaid:
+    if max(counts[:_REUSED]) > SAID_OF_EACH_KIND:
         summary += (
             f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
             f"with its fix, and {listing} lists every one"
@@ -402,7 +404,22 @@ def url_change_warnings(
             f"{cause}, or, if the change is deliberate, accept every change at "
             f"once by deleting {baseline} (the next build starts a new one)"
         )
+    if reused is not None:
+        summary += f". {reused}"
     return said, unsaid, summary
+
+
+def _reused_summary(count: int, baseline: Path) -> str | None:
+    """The summary of ``count`` released URLs reused under other owners,
+    when some went unsaid; None otherwise."""
+    if count <= SAID_OF_EACH_KIND:
+        return None
+    return (
+        f"{count} thing URLs of this build were let go earlier under other "
+        f"owners: the first {SAID_OF_EACH_KIND} are said above, each with its "
+        "fix, the others once those are fixed; each is an entry of "
+        f'{baseline} marked "released" whose URL a thing of this build has'
+    )
 
 
 @dataclass(frozen=True)

@@ -1196,6 +1196,45 @@ def test_a_released_url_no_thing_has_stays_silent_and_kept(tmp_path, flattr_log)
     }
 
 
+def test_more_released_urls_reused_than_said_are_summed_up_apart(tmp_path, flattr_log):
+    # Counted with the last build's URLs, they were called "not this
+    # build's" (they are), and pelican-flattr diff was said to list them
+    # (it reads manifests, which never hold a released URL).
+    urls = [f"{SITEURL}/s{n:02}.html" for n in range(22)]
+    alice = {
+        f"a{n:02}.md": article(f"A {n}", "Alice", slug=f"s{n:02}") for n in range(22)
+    }
+    files = {"b.md": two_articles()["b.md"]}
+    build(tmp_path, {**alice, **files}, FLATTR_AUTHORS=AUTHORS)
+    for name in alice:
+        (tmp_path / "content" / name).unlink()
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=urls)
+    flattr_log.clear()
+    bob = {f"c{n:02}.md": article(f"C {n}", "Bob", slug=f"s{n:02}") for n in range(22)}
+    fails_strict(tmp_path, bob, FLATTR_AUTHORS=BOB)
+    reused = [m for m in guard_lines(flattr_log) if "let it go" in m]
+    assert len(reused) == 20
+    baseline = tmp_path.joinpath(*BASELINE)
+    assert said_with(flattr_log, "let go earlier") == [
+        (
+            "ERROR",
+            "pelican-flattr: 22 thing URLs of this build were let go earlier under "
+            "other owners: the first 20 are said above, each with its fix, the "
+            f"others once those are fixed; each is an entry of {baseline} marked "
+            '"released" whose URL a thing of this build has',
+        )
+    ]
+    # Said with the other kinds, after them; theirs unchanged.
+    (tmp_path / "content" / "b.md").unlink()
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS=BOB)
+    (summary,) = said_with(flattr_log, "of the last build is not")
+    assert summary[1].startswith(
+        "pelican-flattr: 1 thing URL of the last build is not this build's: 1 "
+        "thing gone from this build. 22 thing URLs of this build were let go"
+    )
+
+
 def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_log):
     files = released(tmp_path, flattr_log)
     baseline = tmp_path.joinpath(*BASELINE)
