@@ -1098,11 +1098,12 @@ def holds_baseline(
                     continue
                 # Only where the list of things ends (its last key) may the
                 # file go on, with released entries: nothing more is asked
-                # of a build with none.
-                if block != _LIST_END or urls is None or not got.startswith(b",\n"):
+                # of a build with none. An empty list opens where it ends.
+                opens = _RELEASED_AFTER.get(block)
+                if opens is None or urls is None or got[:2] != opens:
                     return False
                 return _only_released(
-                    got + stream.read(), block + b"".join(blocks), urls
+                    got + stream.read(), _LIST_END + b"".join(blocks), urls
                 )
             return stream.read(1) == b""
     except OSError:
@@ -1111,6 +1112,9 @@ def holds_baseline(
 
 # How json_lines ends a list that has items.
 _LIST_END = b"\n  ]"
+# Where json_lines ends the list of things (with items, or none): how the
+# file goes on there when released entries follow.
+_RELEASED_AFTER = {_LIST_END: b",\n", b"[]": b"[\n"}
 
 
 def _only_released(
@@ -1125,7 +1129,7 @@ def _only_released(
         entries = json.loads(b"[" + rest[1 : -len(closing)] + b"]")
     except (ValueError, RecursionError):  # damaged: the slow path says so
         return False
-    if not all(_is_entry(entry) and released(entry) for entry in entries):
+    if not entries or not all(_is_entry(e) and released(e) for e in entries):
         return False
     used = urls()
     return not any(entry["url"] in used for entry in entries)

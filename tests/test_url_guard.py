@@ -541,6 +541,20 @@ def test_holds_baseline_passes_over_released_entries_no_thing_has(
     assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
 
 
+def test_holds_baseline_of_released_entries_only(tmp_path):
+    # The last article deleted and its URL accepted: no things, only the
+    # released entry, which every build rewrote.
+    path = tmp_path / "baseline.json"
+    gone = released_entry(baseline_entry("https://x.example/gone", "g.md", "carol"))
+    write_baseline(path, next_baseline([], iter([]), [], [gone]))
+    assert holds_baseline(path, iter([]), urls=lambda: set())
+    assert not holds_baseline(path, iter([]), urls=lambda: {gone["url"]})
+    assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
+    write_baseline(path, [])
+    assert holds_baseline(path, iter([]), urls=lambda: set())
+    assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
+
+
 @pytest.mark.parametrize("language", ["de", "pt-BR", 'a"b\u00e9'])
 def test_a_language_sites_baseline_says_its_language(tmp_path, language):
     path = tmp_path / "baseline.json"
