@@ -273,12 +273,18 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # took over and let go (``handed_over``), released here.
     handed: list[dict[str, str]] = []
 
+    # The URLs whose reuse under another owner an earlier build said: their
+    # taker waits at them (``waits``) until accepted.
+    said_before: set[tuple[str, str]] = set()
+
     def keep(entry: dict[str, str]) -> bool:
         """Whether to keep the entry to compare its URL (``moved``), noting
         on the way an owner change of its thing, and sorting out the
         released entries (never compared)."""
         url, old_owner = entry["url"], entry.get("owner")
         owner = owner_by_url.get(url)
+        if waits(entry):
+            said_before.add((url, entry["source"]))
         if released(entry):
             if owner is None:
                 idle.append(entry)
@@ -411,6 +417,26 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         lambda: page_sources(build.current.generators),
         lambda sources: opted_out_sources(build.current.generators, sources),
     )
+    # A released URL that FLATTR_ACCEPT_URL_CHANGES still lists (left there
+    # since it was let go) lets another owner's thing take it unwarned: said
+    # once, as this build hands the URL over, and not a problem (accepted).
+    # One accepted after its reuse was said, as the warning advises, is not
+    # said again.
+    for change in changes:
+        if (
+            change.released_owner is not None
+            and change.old_url in settings.accepted_url_changes
+            and (change.old_url, change.taken_by) not in said_before
+        ):
+            logger.warning(
+                "pelican-flattr: %s. FLATTR_ACCEPT_URL_CHANGES lists %s, so this "
+                "build gives the URL to %s for good: if that is not meant, take "
+                "it out of FLATTR_ACCEPT_URL_CHANGES and give %s another URL",
+                change.describe(),
+                change.old_url,
+                change.taken_by,
+                change.taken_by,
+            )
     said, unsaid, summary = url_change_warnings(
         unresolved, _listing(settings), path, settings.siteurl
     )

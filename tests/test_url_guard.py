@@ -1178,7 +1178,8 @@ def test_a_released_url_reused_under_another_owner_warns(tmp_path, flattr_log, a
         # The same owner: Flattr's thing at OLD is hers, and so are the
         # flattrs: the URL is simply c.md's, silently.
         ("Alice", AUTHORS, []),
-        # Another owner, accepted once: c.md's from then on.
+        # Another owner, its reuse said, then accepted once as the warning
+        # advises: c.md's from then on, and not said again.
         ("Bob", BOB, [OLD]),
     ],
 )
@@ -1187,6 +1188,9 @@ def test_a_released_url_becomes_the_new_things(
 ):
     files = released(tmp_path, flattr_log)
     files["c.md"] = article("Article C", author, slug="first-slug")
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    assert len(guard_lines(flattr_log)) == len(accepted)
+    flattr_log.clear()
     build(tmp_path, files, FLATTR_AUTHORS=authors, FLATTR_ACCEPT_URL_CHANGES=accepted)
     for _ in range(2):
         build(tmp_path, files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
@@ -1194,6 +1198,29 @@ def test_a_released_url_becomes_the_new_things(
     assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
         {"owner": authors[author], "source": "c.md", "url": OLD}
     ]
+
+
+def test_a_released_url_still_accepted_is_said_as_it_is_handed_over(
+    tmp_path, flattr_log
+):
+    # An accepted URL is often left in the setting for good. Reused then by
+    # another owner's article, the change was accepted in silence (but for
+    # the setting's generic "still listed"), the flattrs going to the old
+    # owner: said once, as the build that hands the URL over passes.
+    files = released(tmp_path, flattr_log)
+    files["c.md"] = article("Article C", "Bob", slug="first-slug")
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: c.md: its thing URL {OLD} was a.md's, owned by alice when "
+    ) and line.endswith(
+        f"FLATTR_ACCEPT_URL_CHANGES lists {OLD}, so this build gives the URL to "
+        "c.md for good: if that is not meant, take it out of "
+        "FLATTR_ACCEPT_URL_CHANGES and give c.md another URL"
+    ), line
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
 
 
 def test_a_released_url_no_thing_has_stays_silent_and_kept(tmp_path, flattr_log):
