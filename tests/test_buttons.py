@@ -1839,23 +1839,30 @@ def test_a_short_body_shown_twice_or_an_empty_body_is_warned_of(site, tmp_path, 
     (Path(theme) / "templates" / "once.html").write_text(
         '{% extends "!simple/article.html" %}'
     )
+
     # An empty body in a theme with <article>: the button closes the
     # article, as a reader expects, and that is said nothing of.
-    (Path(theme) / "templates" / "inarticle.html").write_text(
-        '{% extends "!simple/article.html" %}'
-        "{% block content %}<article>{{ article.content }}</article>"
-        '<footer id="site">Footer</footer>{% endblock %}'
+    def empty_article_in(template, after_article, title, date):
+        """An article with no body, in a template of ``theme`` whose content
+        is its <article>, then ``after_article``."""
+        (Path(theme) / "templates" / f"{template}.html").write_text(
+            '{% extends "!simple/article.html" %}'
+            "{% block content %}<article>{{ article.content }}</article>"
+            f"{after_article}{{% endblock %}}"
+        )
+        bare = article(title, "Alice", template=template).split("\n\n")[0]
+        return bare.replace("2024-03-01", date) + "\n"
+
+    files["bare.md"] = empty_article_in(
+        "inarticle", '<footer id="site">Footer</footer>', "Bare", "2023-12-01"
     )
-    bare = article("Bare", "Alice", template="inarticle").split("\n\n")[0]
-    files["bare.md"] = bare.replace("2024-03-01", "2023-12-01") + "\n"
     # ...but not where the last </article> may be a related post's card.
-    (Path(theme) / "templates" / "related.html").write_text(
-        '{% extends "!simple/article.html" %}'
-        "{% block content %}<article>{{ article.content }}</article><aside>"
-        '<article><a href="/other.html">Other</a></article></aside>{% endblock %}'
+    files["lonely.md"] = empty_article_in(
+        "related",
+        '<aside><article><a href="/other.html">Other</a></article></aside>',
+        "Lonely",
+        "2023-11-01",
     )
-    lonely = article("Lonely", "Alice", template="related").split("\n\n")[0]
-    files["lonely.md"] = lonely.replace("2024-03-01", "2023-11-01") + "\n"
 
     output = site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"})
     (button,) = flattr_buttons(page_as_browsers_read_it(output / "bare.html"))
