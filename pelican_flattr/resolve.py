@@ -748,12 +748,14 @@ def _og_locale(page_lang: str, flattr_code: str) -> str:
     default standing in for a language Flattr never had. A language without
     a territory takes the one its script is most written in (``zh-Hant`` is
     ``zh_TW``), else the Flattr code's when they are the same language
-    (``en`` becomes ``en_GB``); a language Flattr has no code for, without
-    one, is given alone (``uz``): a territory guessed for it would be a
-    claim the page never made, and the stand-in code's would name another
-    language. A tag with no language of two or three letters (none; a
-    private-use ``x-klingon``, a grandfathered ``i-klingon``) gives the
-    Flattr code's, as a page without a language does.
+    (``en`` becomes ``en_GB``), else that of Flattr's code for the page's
+    language (``en`` of a thing in ``de_AT`` is ``en_GB`` too); a language
+    Flattr has no code for, without one, is given alone (``uz``): a
+    territory guessed for it would be a claim the page never made, and the
+    stand-in code's would name another language. A tag with no language of
+    two or three letters (none; a private-use ``x-klingon``, a grandfathered
+    ``i-klingon``) gives the Flattr code's, as a page without a language
+    does.
     """
     flattr_locale = html_lang(flattr_code).replace("-", "_")
     base, _, rest = page_lang.partition("-")
@@ -781,6 +783,12 @@ def _og_locale(page_lang: str, flattr_code: str) -> str:
         return f"{base}_{territory}"
     if flattr_locale.partition("_")[0] == base:
         return flattr_locale
+    # Flattr_language named another language than the page's: the territory
+    # of Flattr's code for the page's own language, written in the page's
+    # (Norwegian Bokmål "nb" is nb_NO, not Flattr's no_NO).
+    own = flattr_language(base)
+    if own is not None:
+        return f"{base}_{own.partition('_')[2]}"
     return base
 
 

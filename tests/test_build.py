@@ -278,6 +278,30 @@ def test_og_locale_keeps_the_pages_territory(site):
 
 
 @pytest.mark.parametrize(
+    "lang, flattr_language, language, locale",
+    [
+        # The thing in another language than its page: the page's own
+        # territory, from Flattr's code for the page's language.
+        ("en", "de_AT", "de_DE", "en_GB"),
+        ("he", "de_DE", "de_DE", "he_IL"),
+        # Bokmål is Flattr's Norwegian, no_NO; the page says nb.
+        ("nb", "", "no_NO", "nb_NO"),
+    ],
+)
+def test_og_locale_is_the_pages_own_language_and_territory(
+    site, lang, flattr_language, language, locale
+):
+    meta = {"flattr_language": flattr_language} if flattr_language else {}
+    output = site(
+        {"a.md": article("Some article", "Alice", lang=lang, **meta)},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    thing = manifest_things(output)["a.md"]
+    assert thing["language"] == language
+    assert og(page(output / thing["page"]), "og:locale") == [locale]
+
+
+@pytest.mark.parametrize(
     "lang, language, locale",
     [
         # gettext's Serbian in Latin script: Serbian, as sr-Latn is.
