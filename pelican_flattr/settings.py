@@ -569,11 +569,14 @@ def _strings(
         return ()
     if isinstance(value, str):
         value = split_tags(value) if split else [value]
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(item, str) for item in value
-    ):
+    if not isinstance(value, (list, tuple)):
         problems.append(f"{name} must be a list of {what}, not {_shown(value)}")
         return ()
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            # The item itself: a long list's repr, cut short, would hide it.
+            problems.append(f"{name}[{index}] must be a string, not {_shown(item)}")
+            return ()
     if any(holds_lone_surrogate(item) for item in value):
         problems.append(f"{name} {NOT_UNICODE}")
         return ()

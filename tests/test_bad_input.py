@@ -151,10 +151,25 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_USERNAME": "a b"}, "FLATTR_USERNAME 'a b' is not a valid"),
         ({"FLATTR_AUTHORS": ["alice"]}, "FLATTR_AUTHORS must be a dict"),
         ({"FLATTR_HIDDEN": "yes"}, "FLATTR_HIDDEN must be True or False"),
-        ({"FLATTR_TAGS": [1, 2]}, "FLATTR_TAGS must be a list of strings"),
+        ({"FLATTR_TAGS": [1, 2]}, "FLATTR_TAGS[0] must be a string, not 1"),
         (
             {"FLATTR_ACCEPT_URL_CHANGES": [None]},
-            "FLATTR_ACCEPT_URL_CHANGES must be a list of old thing URLs",
+            "FLATTR_ACCEPT_URL_CHANGES[0] must be a string, not None",
+        ),
+        # The item at fault, not the list's repr cut short before it.
+        (
+            {
+                "FLATTR_ACCEPT_URL_CHANGES": [
+                    " https://community.example.org/fixing-a-cold-solder-joint.html ",
+                    "https://community.example.org/cold-joint.html",
+                    5,
+                ]
+            },
+            "FLATTR_ACCEPT_URL_CHANGES[2] must be a string, not 5",
+        ),
+        (
+            {"FLATTR_TAGS": ("ok", b"bytes")},
+            "FLATTR_TAGS[1] must be a string, not b'bytes'",
         ),
         ({"FLATTR_PAGES": "yes"}, "FLATTR_PAGES must be True or False, not 'yes'"),
         # Each of these used to end the build in a traceback.
