@@ -529,6 +529,8 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
     problem = _schema_problem(document, _schema(), "", _schema()["$defs"])
     if problem is None and _SURROGATE_ESCAPE.search(text):
         problem = _lone_surrogate(document, "")
+    if problem is None:
+        problem = _repeated_url(document["things"])
     if problem:
         raise ManifestError(f"{path}: {problem}")
     if pages_and_feeds:
@@ -552,6 +554,30 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
                         "with / separators): the manifest was changed by hand"
                     )
     return document
+
+
+def _repeated_url(things: list[dict[str, Any]]) -> str | None:
+    """What is wrong with the first thing whose URL an earlier one has, or
+    None. A build writes one thing per URL, as Flattr keeps one (the build
+    reports two contents with one URL and gives it to one of them); with
+    two, the audit counted both and the diff took the second for the first
+    (a URL "changed" to itself, a source "disappeared").
+
+    Only the URL: a real build writes one page for two things (a
+    ``Save_as`` onto another article's page, which Pelican lets it
+    overwrite) and one source for two (a file in ``PAGE_PATHS`` that
+    ``ARTICLE_PATHS`` holds too, read as an article and as a page).
+    """
+    first: dict[str, int] = {}
+    for index, thing in enumerate(things):
+        earlier = first.setdefault(thing["url"], index)
+        if earlier != index:
+            return (
+                f"things[{index}].url repeats things[{earlier}].url (a build "
+                "writes one thing per URL, as Flattr keeps one): the manifest "
+                "was changed by hand"
+            )
+    return None
 
 
 def _inside_output(written: str) -> bool:

@@ -774,3 +774,36 @@ def test_a_page_or_feed_outside_the_output_folder_is_refused(
     )
     # diff reads it: it compares URLs and owners, and opens no page.
     assert audit_command(["diff", str(path), str(path)]) == 0
+
+
+def _with_thing_again(path: Path, target: Path, **changed: str) -> int:
+    """Write to ``target`` the manifest at ``path`` with a copy of its
+    things[2] appended (``changed`` fields replaced); its index."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["things"].append({**document["things"][2], **changed})
+    target.write_text(json.dumps(document), encoding="utf-8")
+    return len(document["things"]) - 1
+
+
+@pytest.mark.parametrize(
+    "changed", [{"source": "other.md"}, {}], ids=["another-source", "exact-copy"]
+)
+def test_a_thing_url_listed_twice_is_refused(sample_output, tmp_path, capsys, changed):
+    # Accepted, the audit counted the thing twice and the diff took one for
+    # the other: its URL "changed" to itself, or a source "disappeared".
+    real = sample_output / "flattr-manifest.json"
+    twice = tmp_path / "twice.json"
+    index = _with_thing_again(real, twice, **changed)
+    says = f"{twice}: things[{index}].url repeats things[2].url"
+    capsys.readouterr()
+    commands = [
+        ["audit", str(sample_output), "--manifest", str(twice)],
+        ["diff", str(real), str(twice)],
+        ["diff", str(twice), str(real)],
+        ["diff", str(real), str(twice), "--json"],
+    ]
+    for command in commands:
+        assert audit_command(command) == 2, command
+        said = capsys.readouterr()
+        assert says in said.err + said.out, command
+        assert "Traceback" not in said.err
