@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import article, build
+from conftest import article, build, i18n_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
@@ -674,7 +674,7 @@ import json, sys
 from pathlib import Path
 tests, folder, plugins = sys.argv[1:]
 sys.path.insert(0, tests)
-from conftest import article, build
+from conftest import article, build, i18n_build
 body = " ".join(["A long enough description for its auto-submit URL."] * 30)
 files = {f"a{n}.md": article(f"Article {n}", "Alice", body) for n in range(40)}
 build(Path(folder), files, theme="simple", PLUGIN_PATHS=[plugins],
@@ -807,3 +807,76 @@ def test_a_thing_url_listed_twice_is_refused(sample_output, tmp_path, capsys, ch
         said = capsys.readouterr()
         assert says in said.err + said.out, command
         assert "Traceback" not in said.err
+
+
+# What a real build writes twice, in one manifest: a source read as an
+# article and as a page (a file named in PAGE_PATHS, which keeps only
+# folders out of ARTICLE_PATHS), and a page that a Save_as override writes
+# over another article's, as Pelican lets it.
+TWICE = {
+    "about.md": article("About this site", "Alice"),
+    "a.md": article("Article A in English", "Alice", lang="en", slug="a"),
+    "a-fr.md": article("Article A en francais", "Bob", lang="fr", slug="a"),
+    "b.md": article("Article B over A", "Bob", save_as="a.html"),
+    "h.md": article("Hidden article", "Carol", status="hidden"),
+    "pages/p.md": "Title: Page P\nAuthor: Alice\nSlug: p\n\nThe page P.\n",
+    "pages/p-de.md": "Title: Seite P\nAuthor: Dan\nLang: de\nSlug: p\n\nSeite P.\n",
+    "pages/hp.md": "Title: Hidden page\nAuthor: Dan\nStatus: hidden\n\nHidden.\n",
+}
+
+
+def test_what_a_real_build_writes_twice_is_read(site, capsys):
+    output = site(
+        TWICE,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        PAGE_PATHS=["pages", "about.md"],
+    )
+    path = output / "flattr-manifest.json"
+    things = load_manifest(path, pages_and_feeds=True)["things"]
+    sources = [thing["source"] for thing in things]
+    pages = [thing["page"] for thing in things]
+    assert sources.count("about.md") == 2 and pages.count("a.html") == 2
+    assert {"a-fr.md", "h.md", "pages/p-de.md", "pages/hp.md"} <= set(sources)
+    assert audit_command(["diff", str(path), str(path)]) == 0
+    assert "repeats" not in capsys.readouterr().err
+
+
+def test_every_manifest_of_an_i18n_build_is_read(tmp_path):
+    # Each language's site writes its own manifest, which lists the main
+    # site's thing on its copy of an untranslated article.
+    # Without the German page: with i18n_subsites, Pelican fails to write
+    # de/pages/p.html twice, with or without this plugin.
+    files = {name: text for name, text in TWICE.items() if name != "pages/p-de.md"}
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        I18N_UNTRANSLATED_ARTICLES="keep",
+    )
+    assert built.status == 0, built.messages
+    output = tmp_path / "output"
+    for site in ("", "de", "fr"):
+        path = output / site / "flattr-manifest.json"
+        things = load_manifest(path, pages_and_feeds=True)["things"]
+        assert "a.md" in [thing["source"] for thing in things] or site == "fr"
+
+
+def test_a_build_replaces_a_manifest_the_loader_refuses(tmp_path, flattr_log):
+    # The build reads no more of the manifest it replaces than its head
+    # (not_a_manifest): one that the audit refuses is replaced all the same,
+    # without a word, by one that reads.
+    files = {"a.md": article("Article A"), "b.md": article("Article B")}
+    files["c.md"] = article("Article C")
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    path = output / "flattr-manifest.json"
+    good = path.read_bytes()
+    _with_thing_again(path, path, source="other.md")
+    with pytest.raises(ManifestError, match=re.escape("things[3].url repeats")):
+        load_manifest(path)
+    build(tmp_path, files, FLATTR_USERNAME="alice")
+    assert path.read_bytes() == good
+    assert len(load_manifest(path)["things"]) == 3
+    assert not [r for r in flattr_log.records if "manifest" in r.getMessage()]
