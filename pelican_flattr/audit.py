@@ -8,7 +8,8 @@ manifest names carries it, unless the manifest says the build put payment
 links in no feed (FLATTR_FEEDS off): then no entry may carry one. Across
 the whole output tree:
 no plain email address of an email owner (in a file's or folder's name
-neither, which its URL publishes), no button or payment link
+neither, which its URL publishes), no button (a link to Flattr's
+auto-submit URL is one, whatever its class) or payment link
 pointing at a URL the manifest doesn't know, and embedded buttons with the
 thing's owner and a load.js beside them that shows them, both read as
 Flattr's loader reads them. And the manifest's own fields of each thing
@@ -241,7 +242,14 @@ def scan_page(data: bytes) -> _PageTags:
             classes = attributes.get("class", "").split()
             if noscript and "FlattrButton" in classes:
                 tags.noscript_buttons.append(attributes)
-            elif BUTTON_CLASS in classes or "FlattrButton" in classes:
+            elif (
+                BUTTON_CLASS in classes
+                or "FlattrButton" in classes
+                or is_auto_submit_url(attributes.get("href", ""))
+            ):
+                # A link to the auto-submit URL is a button whatever its
+                # class: one written by hand pays whom it names as surely
+                # as the plugin's plain button does.
                 tags.buttons.append(attributes)
         elif name == "link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
@@ -256,6 +264,21 @@ def scan_page(data: bytes) -> _PageTags:
                 attributes.get("content", "")
             )
     return tags
+
+
+def is_auto_submit_url(href: str) -> bool:
+    """Whether ``href`` links Flattr's auto-submit endpoint, which creates
+    and flattrs the thing its query names, for the owner it names: spelt
+    as ``is_flattr_url`` reads a link to Flattr, its path in any letter
+    case, percent-encoded or with a last "/" too (which of these Flattr's
+    server took is not known: one more link checked costs less than one
+    that pays a stranger unseen). Flattr's other pages (a profile, a
+    thing's page) pay no one by a click, and a site may link them."""
+    if not is_flattr_url(href):
+        return False
+    # Its host is flattr.com: splitting cannot fail ("http://[").
+    path = unquote(urlsplit(href.strip(_SPACE)).path)
+    return path.rstrip("/").lower() == "/submit/auto"
 
 
 # What RFC 4287 (4.2.7.2) makes the same relation as "payment".
@@ -514,13 +537,17 @@ def _without_scheme(href: str) -> str:
 
 def _sent_instead(href: str, thing: Mapping[str, Any] | None) -> str:
     """What to add to a problem of an auto-submit URL ``href`` the manifest
-    doesn't know, on the page of ``thing``: what it sends otherwise than
-    the thing's own ("another owner"), which a reader of the long URLs
-    would have to find by eye."""
-    if thing is None or "/submit/auto?" not in href:
+    doesn't know, told apart from ``thing`` (``compared_thing``): what it
+    sends otherwise than the thing's own ("another owner"), which a reader
+    of the long URLs would have to find by eye."""
+    if thing is None or not is_auto_submit_url(href):
         return ""
     otherwise = _sent_otherwise(href, thing["auto_submit_url"])
     return f": it sends another {otherwise} than the manifest's" if otherwise else ""
+
+
+# A button not of the plugin's class, and why it is one.
+_HAND_WRITTEN = "a link to Flattr's auto-submit URL (a button, whatever its class)"
 
 
 def _own_button(thing: Mapping[str, Any]) -> str:
@@ -869,6 +896,19 @@ class _Auditor:
         """Whether a button's ``href`` is no thing's of the manifest."""
         return href not in self.by_auto_submit_url and href not in self.by_url
 
+    def compared_thing(
+        self, href: str, thing: Mapping[str, Any] | None
+    ) -> Mapping[str, Any] | None:
+        """The thing whose auto-submit URL ``href``, unknown to the
+        manifest, on the page of ``thing`` (None: a page without one) is
+        told apart from: that thing, or on a listing the one its url
+        parameter names, so that a link there that pays another owner says
+        so as one on the thing's page does."""
+        if thing is not None:
+            return thing
+        urls = _query(href).get("url")
+        return self.by_url.get(urls[0]) if urls else None
+
     def check_page(self, relative: str, tags: _PageTags) -> None:
         thing = self.by_page.get(relative)
         # A thing's page whose one button, or one payment link in its head,
@@ -892,15 +932,29 @@ class _Auditor:
             href = button.get("href", "")
             embedded = _is_embedded(button)
             if self._unknown(href):
+                # The plugin's, or a link written by hand (a theme's, an
+                # article's), which no earlier build left.
+                ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+                if lone_button:
+                    expected = _own_button(thing)
+                elif ours:
+                    expected = (
+                        "the auto-submit URL or thing URL of a manifest thing (a "
+                        "page an earlier build left, after a slug changed? delete "
+                        "it, or set DELETE_OUTPUT_DIRECTORY = True)"
+                    )
+                else:
+                    expected = (
+                        "the auto-submit URL of a manifest thing, as "
+                        "flattr_button() writes it, or no link to it"
+                    )
                 self.problem(
                     relative,
-                    f"a Flattr button points at {href!r}, which the manifest "
-                    f"doesn't know{_sent_instead(href, thing)}{_without_scheme(href)}",
-                    _own_button(thing)
-                    if lone_button
-                    else "the auto-submit URL or thing URL of a manifest thing (a "
-                    "page an earlier build left, after a slug changed? delete "
-                    "it, or set DELETE_OUTPUT_DIRECTORY = True)",
+                    ("a Flattr button" if ours else _HAND_WRITTEN)
+                    + f" points at {href!r}, which the manifest doesn't know"
+                    + _sent_instead(href, self.compared_thing(href, thing))
+                    + _without_scheme(href),
+                    expected,
                 )
             elif embedded and href not in self.by_url:
                 self.problem(
@@ -937,7 +991,9 @@ class _Auditor:
                 self.problem(
                     relative,
                     f"a payment link points at {href!r}, which the manifest "
-                    f"doesn't know{_sent_instead(href, thing)}{_without_scheme(href)}",
+                    "doesn't know"
+                    + _sent_instead(href, self.compared_thing(href, thing))
+                    + _without_scheme(href),
                     _own_payment_link(thing)
                     if lone_link
                     else "the auto-submit URL of a manifest thing",

@@ -289,6 +289,119 @@ def test_button_pointing_at_an_unknown_thing(copy, capsys):
     )
 
 
+# --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
+
+EVIL_QUERY = "?url=https%3A%2F%2Fevil.example%2F&user_id=mallory"
+HAND_WRITTEN = "a link to Flattr's auto-submit URL (a button, whatever its class)"
+
+
+def add_link(path: Path, href: str) -> None:
+    """A link to ``href`` written by hand before ``path``'s </body>, as a
+    theme or an article may hold one."""
+    link = f'<a href="{href.replace("&", "&amp;")}">Flattr</a>'
+    replace_in(path, "</body>", f"{link}</body>")
+
+
+def with_owner(auto: str, owner: str) -> str:
+    """The auto-submit URL ``auto`` with another owner in its query."""
+    query = dict(parse_qsl(urlsplit(auto).query))
+    key = "owner" if "owner" in query else "user_id"
+    changed = auto.replace(f"{key}={quote(query[key], safe='')}", f"{key}={owner}")
+    assert changed != auto
+    return changed
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://flattr.com/submit/auto",
+        "//flattr.com/submit/auto",
+        "http://FLATTR.COM/submit/auto",
+        "https://www.flattr.com/submit/auto",
+        "https://flattr.com/Submit/Auto/",
+    ],
+)
+def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, endpoint):
+    # Only an <a> of the plugin's class was a button: the same URL that a
+    # <link rel="payment"> is reported for passed in a plain link.
+    href = endpoint + EVIL_QUERY
+    add_link(copy / "index.html", href)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == "index.html"
+    assert problem["problem"].startswith(
+        f"{HAND_WRITTEN} points at {href!r}, which the manifest doesn't know"
+    )
+    assert problem["expected"].startswith("the auto-submit URL of a manifest thing")
+    if endpoint.startswith("https://flattr.com/submit"):
+        # The command's exit status, as a deploy script reads it.
+        result = audit_in_child(copy)
+        assert result.returncode == 1, result.stderr
+        assert json.loads(result.stdout)["problems"] == [problem]
+
+
+@pytest.mark.parametrize("where", ["listing", "thing's page"])
+def test_a_hand_written_link_that_pays_another_owner_says_so(copy, capsys, where):
+    thing = a_thing(copy)
+    page = "index.html" if where == "listing" else thing["page"]
+    tampered = with_owner(thing["auto_submit_url"], "mallory")
+    add_link(copy / page, tampered)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["file"] == page
+    assert problem["problem"] == (
+        f"{HAND_WRITTEN} points at {tampered!r}, which the manifest doesn't "
+        "know: it sends another owner than the manifest's"
+    )
+
+
+def test_a_hand_written_link_to_a_thing_passes_on_a_listing(copy, capsys):
+    # A theme may write a thing's button by hand on a listing page.
+    thing = a_thing(copy)
+    add_link(copy / "index.html", thing["auto_submit_url"])
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
+def test_a_hand_written_copy_of_a_page_s_button_is_a_second_button(copy, capsys):
+    # Readers see two buttons, as with the plugin's own printed twice: the
+    # page's count says so the same way for both.
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    original = path.read_text(encoding="utf-8")
+    start = original.index('<a class="flattr-button')
+    button = original[start : original.index("</a>", start) + len("</a>")]
+    said = []
+    href = thing["auto_submit_url"].replace("&", "&amp;")
+    for second in (button, f'<a href="{href}">Flattr</a>'):
+        path.write_text(original.replace("</body>", f"{second}</body>"), "utf-8")
+        said.append(audit_json(copy, capsys))
+    assert said[0] == said[1]
+    status, report = said[0]
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (thing["page"], "has 2 Flattr buttons for its thing (2 in all)")
+    ]
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://flattr.com/profile/mallory",
+        "https://flattr.com/thing/123",
+        "https://flattr.com/submit/automatic?user_id=mallory",
+    ],
+)
+def test_a_link_to_another_page_of_flattr_is_no_button(copy, capsys, href):
+    # It pays no one by a click: a site may link it.
+    add_link(copy / "index.html", href)
+    add_link(copy / a_thing(copy)["page"], href)
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
 @pytest.mark.parametrize("form", ["carol@example.org", "Carol%40Example.org"])
 def test_leaked_email_address(copy, capsys, form):
     about = copy / "pages" / "about.html"
@@ -1956,7 +2069,12 @@ def test_a_page_whatever_its_name_ends_with_is_checked(copy, capsys):
     (copy / thing["page"]).rename(copy / "notes" / "welcome")
     status, report = audit_json(copy, capsys)
     assert status == 0, report["problems"]
-    replace_in(copy / "notes" / "welcome", 'class="flattr-button', 'class="other')
+    # Its button taken out: a link to the auto-submit URL is one whatever
+    # its class.
+    page = copy / "notes" / "welcome"
+    text = page.read_text(encoding="utf-8")
+    start = text.index('<a class="flattr-button')
+    page.write_text(text[:start] + text[text.index("</a>", start) + 4 :], "utf-8")
     status, report = audit_json(copy, capsys)
     assert status == 1
     assert [(p["file"], p["problem"]) for p in report["problems"]] == [
