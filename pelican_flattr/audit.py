@@ -911,14 +911,24 @@ class _Auditor:
 
     def check_page(self, relative: str, tags: _PageTags) -> None:
         thing = self.by_page.get(relative)
+        # A link written by hand to the site's own thing (FLATTR_USERNAME's,
+        # which the feeds carry) is a theme's "Flattr this site": known,
+        # and no thing's button. The plugin writes none.
+        buttons = [
+            button
+            for button in tags.buttons
+            if button.get("href") != self.site_payment_link
+            or _is_embedded(button)
+            or BUTTON_CLASS in button.get("class", "").split()
+        ]
         # A thing's page whose one button, or one payment link in its head,
         # links what the manifest doesn't know: one problem says it, and
         # what the link sends otherwise, not a second the page's count of
         # its own ("has 1 payment links", expected one: a contradiction).
         lone_button = (
             thing is not None
-            and len(tags.buttons) == 1
-            and self._unknown(tags.buttons[0].get("href", ""))
+            and len(buttons) == 1
+            and self._unknown(buttons[0].get("href", ""))
         )
         links = [link.get("href", "") for link in tags.payment_links]
         lone_link = (
@@ -928,7 +938,7 @@ class _Auditor:
             and links[0] not in self.by_auto_submit_url
         )
         own_hrefs = []  # of the buttons that link what their kind needs
-        for button in tags.buttons:
+        for button in buttons:
             href = button.get("href", "")
             embedded = _is_embedded(button)
             if self._unknown(href):
@@ -1010,7 +1020,7 @@ class _Auditor:
         if own != 1 and not lone_button and not (own == 0 and in_noscript):
             self.problem(
                 relative,
-                f"has {own} Flattr buttons for its thing ({len(tags.buttons)} in all)",
+                f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
                 _own_button(thing),
             )
         if not lone_link and (links != [auto] or tags.payment_links_in_head != 1):

@@ -402,6 +402,32 @@ def test_a_link_to_another_page_of_flattr_is_no_button(copy, capsys, href):
     assert (status, report["problems"]) == (0, [])
 
 
+def test_a_hand_written_link_to_the_sites_own_thing_passes(site, capsys):
+    # A theme's "Flattr this site" links the thing every feed carries
+    # (FLATTR_USERNAME's): the manifest knows it, and it is no thing's
+    # button, so a page keeps its own one button beside it.
+    output, status, report = build_and_audit(site, capsys, FLATTR_USERNAME="community")
+    assert (status, report["problems"]) == (0, [])
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    site_link = manifest["site_payment_link"]
+    thing = manifest["things"][0]
+    for page in ("index.html", thing["page"]):
+        add_link(output / page, site_link)
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
+    # Without its own button, the page says so, not that the site's link
+    # is the wrong one.
+    path = output / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    start = text.index('<a class="flattr-button')
+    path.write_text(text[:start] + text[text.index("</a>", start) + 4 :], "utf-8")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (thing["page"], "has 0 Flattr buttons for its thing (0 in all)")
+    ]
+
+
 @pytest.mark.parametrize("form", ["carol@example.org", "Carol%40Example.org"])
 def test_leaked_email_address(copy, capsys, form):
     about = copy / "pages" / "about.html"
