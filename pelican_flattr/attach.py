@@ -184,8 +184,18 @@ def attach_things(generators: list[Any]) -> None:
     if not isinstance(defaults, Mapping):
         defaults = {}
     ownerless: _Ownerless = {}
+    # Written page -> the content with a thing written there first, and the
+    # pages more than one is written to, with them all (see _lost_pages).
+    pages: dict[str, Any] = {}
+    clashes: dict[str, list[Any]] = {}
+    # Content whose metadata sets its save_as: only such may silently take
+    # the page of another.
+    overriders = list(_unlisted_overriders(generators, settings.pages))
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
+        overrides = hasattr(content, "override_save_as")
+        if overrides:
+            overriders.append(content)
         misspelt = unknown_fields(content.metadata)
         if misspelt:
             _warn_about_unknown_fields(content, misspelt, defaults)
@@ -194,7 +204,7 @@ def attach_things(generators: list[Any]) -> None:
             settings,
             is_article,
             source=build.source_of(content),
-            save_as_is_url=_save_as_is_url(content),
+            save_as_is_url=not overrides and _save_as_is_url(content),
             content_url=_content_url(content),
         )
         content_thing = outcome.content_thing
@@ -238,6 +248,9 @@ def attach_things(generators: list[Any]) -> None:
                 continue
             holders[content_thing.url] = content
             displaced.add(id(_displace(holder)))
+        first = pages.setdefault(content_thing.page, content)
+        if first is not content:
+            clashes.setdefault(content_thing.page, [first]).append(content)
         content.flattr = content_thing
         state.content_things.append(content_thing)
         if outcome.open_graph_texts:
@@ -249,6 +262,8 @@ def attach_things(generators: list[Any]) -> None:
             key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing
     _say_who_has_no_owner(ownerless)
+    if overriders or clashes:
+        displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
     if displaced:
         state.content_things = [
             ct for ct in state.content_things if id(ct) not in displaced
@@ -376,6 +391,75 @@ def _displace(content: Any) -> ContentThing:
     if state.things_by_content_url.get(key) is lost:
         del state.things_by_content_url[key]
     return lost
+
+
+def _unlisted_overriders(generators: list[Any], pages: bool) -> Iterator[Any]:
+    """Content that gets no thing and is not resolved (drafts; pages, with
+    FLATTR_PAGES off) whose metadata sets its save_as: Pelican writes it
+    all the same, over the page of content with a thing. Drafts and pages
+    are few: one attribute looked up for each."""
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            names: tuple[str, ...] = ("drafts", "drafts_translations")
+        elif isinstance(generator, PagesGenerator):
+            names = ("draft_pages", "draft_translations") if pages else _PAGE_LISTS
+        else:
+            continue
+        for name in names:
+            for content in getattr(generator, name, ()):
+                if hasattr(content, "override_save_as"):
+                    yield content
+
+
+def _lost_pages(
+    pages: dict[str, Any], clashes: dict[str, list[Any]], overriders: list[Any]
+) -> Iterator[ContentThing]:
+    """Take back, reported, the thing of each content whose page another
+    content's overwrites, and yield it.
+
+    ``pages`` holds the first content with a thing written to each page,
+    ``clashes`` every content with a thing written to a page another has,
+    ``overriders`` the content whose metadata sets its save_as. Pelican's
+    writer refuses to write one file twice, unless exactly one of the
+    writes is of content whose metadata sets its save_as (``Save_as``, or
+    EXTRA_PATH_METADATA): that page is kept, whether written first or last,
+    without a word, and the others are published nowhere, their buttons
+    with them. Their things are taken back, as a duplicate URL's are, so
+    that neither the manifest nor a feed's payment link claims a page the
+    button is not on. Found without asking Pelican again, from the ``page``
+    of each thing and the few overriders.
+    """
+    for content in overriders:
+        page = str(content.override_save_as).replace("\\", "/")
+        first = pages.get(page)
+        if first is not None and first is not content:
+            written = clashes.setdefault(page, [first])
+            if all(other is not content for other in written):
+                written.append(content)
+    for page, written in clashes.items():
+        kept = [c for c in written if hasattr(c, "override_save_as")]
+        names = [build.source_of(c) or c.relative_source_path for c in written]
+        if len(kept) != 1:
+            # Pelican stops with an error, naming the file only.
+            *others, last = sorted(names)
+            build.report(
+                f"{', '.join(others)} and {last} are each written to the page "
+                f"{page}, which Pelican refuses to write twice (change the "
+                "Save_as or the URL of all but one)"
+            )
+            continue
+        keeper = names[written.index(kept[0])]
+        for content, source in zip(written, names, strict=True):
+            if content is kept[0] or content.flattr is None:
+                continue
+            build.report(
+                f"{source}: {keeper} is written to its page {page} too, and "
+                f"Pelican keeps only {keeper}'s, whose metadata sets that "
+                f"save_as; {source} is published nowhere, so it gets no Flattr "
+                f"button (change the Save_as of {keeper}, or the slug or URL "
+                f"of {source})"
+            )
+            yield _displace(content)
 
 
 # Every list of content a generator keeps but "articles", whose authors
@@ -814,7 +898,8 @@ def _reads_only_slug_and_lang(url_format: str) -> bool:
 
 def _save_as_is_url(content: Any) -> bool:
     """Whether Pelican's ``save_as`` of ``content`` is its ``url``, without
-    asking Pelican for both (each expands its settings anew).
+    asking Pelican for both (each expands its settings anew); asked only of
+    content whose metadata sets no save_as.
 
     Pelican expands the same URL_FORMAT values into the class's (or, for a
     translation, its LANG_) URL and SAVE_AS settings, unless the metadata
@@ -834,7 +919,6 @@ def _save_as_is_url(content: Any) -> bool:
         same
         and getattr(content, "status", None) != "draft"
         and not hasattr(content, "override_url")
-        and not hasattr(content, "override_save_as")
     )
 
 

@@ -1,11 +1,12 @@
 """Bad input: a message naming the file and field, no button, never a traceback."""
 
 import gzip
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from conftest import (
@@ -608,6 +609,106 @@ def test_two_articles_with_one_url_name_both_files(site, flattr_log):
         "thing per URL, so b.md gets no Flattr button (give one of them another "
         "slug or URL, or pin a different flattr_url)"
     ]
+
+
+# Content written over another's page (its metadata sets that save_as): an
+# article found before it in Pelican's order (newer) or after it (older); a
+# page, with a thing of its own or not; a draft, which Pelican writes too.
+OVER = article("Over", "Alice", save_as="under.html")
+
+
+@pytest.mark.parametrize(
+    ("source", "over", "pages", "thing"),
+    [
+        ("over.md", _dated(OVER, "2024-05-01"), False, True),
+        ("over.md", _dated(OVER, "2023-05-01"), False, True),
+        ("pages/over.md", OVER, True, True),
+        ("pages/over.md", OVER, False, False),
+        (
+            "over.md",
+            article("Over", "Alice", save_as="under.html", status="draft"),
+            False,
+            False,
+        ),
+    ],
+    ids=["newer", "older", "page", "page-without-flattr-pages", "draft"],
+)
+def test_content_written_over_anothers_page_takes_its_thing(
+    site, flattr_log, capsys, source, over, pages, thing
+):
+    from pelican_flattr.cli import main as pelican_flattr
+
+    files = {"under.md": article("Under", "Alice"), source: over}
+    options = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_PAGES": pages,
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    }
+    output = site(files, **options)
+    # Pelican keeps the page whose metadata sets its save_as, whatever its
+    # order: the other is published nowhere, and has no thing.
+    assert page(output / "under.html").title.string.startswith("Over")
+    assert set(manifest_things(output)) == ({source} if thing else set())
+    assert len(flattr_buttons(page(output / "under.html"))) == thing
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: under.md: {source} is written to its page under.html "
+        f"too, and Pelican keeps only {source}'s, whose metadata sets that "
+        "save_as; under.md is published nowhere, so it gets no Flattr button "
+        f"(change the Save_as of {source}, or the slug or URL of under.md)"
+    ]
+    # The audit agrees with the manifest: the page's button is the thing's
+    # that has it; only the feed entry of under.md links that page, and has
+    # no payment link, as under.md has no thing.
+    capsys.readouterr()
+    status = pelican_flattr(["audit", str(output), "--json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert status == int(thing)
+    assert [(p["file"], p["problem"]) for p in problems] == thing * [
+        ("feeds/all.atom.xml", f"the entry {SITEURL}/under.html has no payment link")
+    ]
+    over_url = quote(f"{SITEURL}/{source.replace('.md', '.html')}", safe="")
+    assert all(f"auto?url={over_url}&" in p["expected"] for p in problems)
+    with pytest.raises(FlattrBuildError) as stopped:
+        site(files, **options, FLATTR_STRICT=True)
+    assert stopped.value.code == 1
+
+
+def test_two_pages_pelican_refuses_to_write_name_both_files(site, flattr_log):
+    # Both set their save_as: Pelican stops with an error naming the file
+    # only, when it comes to write it twice; a strict build stops first.
+    files = {
+        "a.md": article("First", "Alice", save_as="one.html"),
+        "b.md": article("Second", "Alice", save_as="one.html"),
+    }
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    assert _errors(flattr_log) == [
+        "pelican-flattr: a.md and b.md are each written to the page one.html, "
+        "which Pelican refuses to write twice (change the Save_as or the URL "
+        "of all but one)"
+    ]
+
+
+def test_translations_and_save_as_of_their_own_are_no_shared_page(site, flattr_log):
+    from pelican_flattr.cli import main as pelican_flattr
+
+    files = {
+        "en.md": article("Hello", "Alice", slug="hello", lang="en"),
+        "fr.md": article("Bonjour", "Alice", slug="hello", lang="fr"),
+        "mine.md": article("Mine", "Alice", save_as="elsewhere/mine.html"),
+        "pages/about.md": article("About", "Alice", slug="hello"),
+        "pages/a-propos.md": article("A propos", "Alice", slug="hello", lang="fr"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_PAGES=True,
+        FLATTR_STRICT=True,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    assert len(manifest_things(output)) == 5
+    assert _errors(flattr_log) == []
+    assert pelican_flattr(["audit", str(output)]) == 0
 
 
 def _messages(log, word: str) -> list[str]:
