@@ -521,6 +521,38 @@ def test_a_terminated_input_without_a_length_is_read_up_to_the_limit(tmp_path):
         assert stored.fetchall() == [("terminated",)]
 
 
+class PieceByPieceInput:
+    """A terminated input that hands over the body in the pieces it came in,
+    whatever size is asked for, and counts what it gave."""
+
+    def __init__(self, piece: int, total: int) -> None:
+        self.piece, self.left, self.given = piece, total, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = b"a" * min(self.piece, self.left)
+        self.left -= len(chunk)
+        self.given += len(chunk)
+        return chunk
+
+
+def test_a_terminated_input_is_not_read_past_the_piece_that_ends_over_the_limit(
+    tmp_path,
+):
+    # A server's input may hand over more than the size asked for (a chunk
+    # whole): once over the limit, asking it for the rest would read it all,
+    # however long, into memory before the 413.
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    piece = 10_000
+    stream = PieceByPieceInput(piece, total=128 * MAX_BODY)
+    terminated = {"wsgi.input_terminated": True, "wsgi.input": stream}
+    answer = call_app(app, b"", **terminated)
+    assert answer == (
+        "413 Payload Too Large",
+        {"error": f"the body is over {MAX_BODY} bytes"},
+    )
+    assert MAX_BODY < stream.given <= MAX_BODY + piece
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):
         pass
