@@ -727,6 +727,22 @@ def test_every_wait_cut_short_counts_towards_giving_up(clock):
     assert stub.identities().count("partner:ns:1") == api.MAX_RATE_LIMIT_WAITS
 
 
+def test_pacing_does_not_wait_for_a_reset_already_past(clock):
+    # The budget ran out, but its reset came while the client was idle: the
+    # next request goes out at once, announcing no wait.
+    with FlattrApiStub(clock=clock, limit=1) as stub:
+        waits = []
+        with FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c:
+            c.verify("partner:ns:0", "alice")
+            assert c.rate_limit.exhausted and c.rate_limit.reset == stub.reset
+            clock.now = stub.reset + 60
+            result = c.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+        identities = stub.identities()
+    assert result.status == 200
+    assert waits == [] and clock.sleeps == []
+    assert identities == ["partner:ns:0", "partner:ns:1"]
+
+
 def test_pacing_after_a_403_waits_then_succeeds(client, stub, clock):
     stub.script("rate_limited")
     waits = []
