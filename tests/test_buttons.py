@@ -96,6 +96,12 @@ def test_plain_button_loads_nothing_from_flattr(site):
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     soup = page(output / "first-of-three.html")
     (button,) = flattr_buttons(soup)
+    # The README's markup: a link to the auto-submit URL that search
+    # engines are asked not to follow (it would submit the thing).
+    thing = manifest_things(output)["a.md"]
+    assert button["href"] == thing["auto_submit_url"]
+    assert button["rel"] == ["nofollow"]
+    assert button["class"] == ["flattr-button", "flattr-button--plain"]
     assert button.select_one(".flattr-button__text").get_text() == "Flattr this"
     # English, as its words are; the title in the article's language, and
     # isolated (a right-to-left one reordered the words around it).
