@@ -1110,6 +1110,26 @@ def test_an_article_quoting_the_plugins_markup_still_gets_its_button(site, style
     assert len(loaders) == (0 if style == "plain" else 1)
 
 
+def test_a_themes_own_loader_is_not_loaded_twice(site, tmp_path):
+    # A theme that prints load.js itself (in its footer, for the buttons
+    # it draws) and no button: the injected embedded button needs no
+    # second copy, which would run load.js twice over the page.
+    theme = simple_child_theme(
+        tmp_path,
+        "loader-theme",
+        '{% extends "!simple/article.html" %}{% block footer %}{{ super() }}'
+        f'<script src="{LOADER_URL}" async></script>{{% endblock %}}',
+    )
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js"
+    )
+    soup = page(output / "first-of-three.html")
+    (button,) = flattr_buttons(soup)
+    assert button.find_parent(class_="flattr-injected") is not None
+    assert "FlattrButton" in button["class"]
+    assert len(loader_scripts(soup)) == 1
+
+
 @pytest.mark.parametrize("asked", ["compact", "big"])
 def test_the_manifest_records_the_style_a_template_shows(site, tmp_path, caplog, asked):
     theme = helper_theme(tmp_path)
