@@ -207,6 +207,37 @@ def test_manifest_follows_its_schema(site):
     assert "owner=email%3Ae85bdea72f763d76279a16f7090151a4" in entry["auto_submit_url"]
 
 
+def test_keys_are_sorted_with_every_header_field(site):
+    # docs/manifest.md promises sorted keys: with a site thing and feeds the
+    # header holds site_payment_link, which sorts between the fields every
+    # manifest has (a diff of two manifests then shows changes, not moves).
+    output = site(
+        files(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="alice",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    text = (output / "flattr-manifest.json").read_text(encoding="utf-8")
+    objects = []  # every object's keys in the file's order, innermost first
+    json.loads(text, object_pairs_hook=lambda pairs: objects.append(pairs) or {})
+    header = [key for key, _ in objects[-1]]
+    assert header == [
+        "open_graph",
+        "schema_version",
+        "site_payment_link",
+        "siteurl",
+        "things",
+    ]
+    things = json.loads(text)["things"]
+    assert any(thing["feeds"] for thing in things)
+    # Each thing and its owner: the objects before the header.
+    assert len(objects) == 1 + 2 * len(things)
+    for pairs in objects:
+        keys = [key for key, _ in pairs]
+        assert keys == sorted(keys)
+
+
 def test_schema_rejects_a_plain_email_owner(site):
     output = site(files(), FLATTR_AUTHORS=AUTHORS)
     document = json.loads((output / "flattr-manifest.json").read_text())
