@@ -16,10 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from build_cost import (
     SHARED_OUTPUT,
+    audit_plugin_build,
+    check_fully_on,
     measure,
     median_interval,
     pair_numbers,
     pair_order,
+    run_build,
     site_confs,
     write_conf,
 )
@@ -127,7 +130,8 @@ def test_the_timed_builds_share_one_output_folder_and_keep_their_caches(tmp_path
 def test_the_benchmark_audits_the_plugin_build_whichever_build_ran_last(tmp_path):
     # The second pair ends with the plain build, in the folder both share:
     # an audit of that output finds no thing and fails the benchmark. The
-    # cached rebuilds are audited too.
+    # cached rebuilds are audited too. (That an incomplete plugin build
+    # stops the benchmark is checked below, on damaged builds.)
     row = measure(20, 2, 0, 2, 0, root=tmp_path)
     assert len(row["pair_ratios"]) == 2
     assert len(row["cached_pair_ratios"]) == 2
@@ -154,16 +158,22 @@ def test_the_cached_rebuilds_are_audited_before_any_figure(tmp_path, monkeypatch
         measure(20, 1, 0, 1, 0, root=tmp_path)
 
 
+def _timed_plugin_build(root, size):
+    """The benchmark's plugin build of its site of ``size`` articles, as
+    measure() leaves it for the audit: the content, the settings file, the
+    output folder and the things of its manifest."""
+    content, confs = site_confs(size, shared_output=True, root=root)
+    run_build(confs["plugin"], content)
+    output = root / SHARED_OUTPUT
+    things = json.loads((output / "flattr-manifest.json").read_text())["things"]
+    return content, confs["plugin"], output, things
+
+
 def test_a_plugin_build_not_fully_on_stops_the_benchmark(tmp_path):
     # The audit checks what the manifest says was on, so a build with Open
     # Graph and the URL guard off passed it.
-    from build_cost import check_fully_on, run_build
-
-    content, confs = site_confs(20, shared_output=True, root=tmp_path)
-    conf = confs["plugin"]
-    run_build(conf, content)
-    output = tmp_path / SHARED_OUTPUT
-    expected = len(json.loads((output / "flattr-manifest.json").read_text())["things"])
+    content, conf, output, things = _timed_plugin_build(tmp_path, 20)
+    expected = len(things)
     check_fully_on(20, output, conf, expected)  # as the benchmark builds it
     conf.write_text(
         conf.read_text() + "FLATTR_OPEN_GRAPH = False\nFLATTR_FEEDS = False\n"
@@ -176,6 +186,59 @@ def test_a_plugin_build_not_fully_on_stops_the_benchmark(tmp_path):
     assert str(stopped.value) == (
         "N=20: the plugin build was not fully on: Open Graph is off; feed "
         "payment links are off; the URL guard's baseline holds 0 things"
+    )
+
+
+def test_a_plugin_build_missing_a_button_stops_the_benchmark(tmp_path):
+    # A fast build with missing buttons is a failure, not a figure.
+    content, conf, output, things = _timed_plugin_build(tmp_path, 6)
+    _, expected = audit_plugin_build(6, content, conf)  # as built: complete
+    assert expected == len(things) > 4
+    page = output / things[0]["page"]
+    text = page.read_text(encoding="utf-8")
+    start = text.index('<a class="flattr-button')
+    end = text.index("</a>", start) + len("</a>")
+    page.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        audit_plugin_build(6, content, conf)
+    message = str(stopped.value)
+    assert message.startswith(
+        "N=6: the plugin build is incomplete or wrong: audit ok=False, "
+        f"things={expected} (expected {expected}), problems=["
+    )
+    assert f"'file': '{things[0]['page']}'" in message
+    assert "has 0 Flattr buttons for its thing" in message
+
+
+def test_a_plugin_build_short_of_the_sites_things_stops_the_benchmark(tmp_path):
+    # The audit checks the output against its own manifest: a build that
+    # left an article out is consistent, and only the count of the things
+    # the site holds finds it out.
+    content, conf, _, things = _timed_plugin_build(tmp_path, 6)
+    mapped = next(name for name, identity in authors().items() if identity)
+    (content / "article-late.md").write_text(
+        f"Title: Late\nAuthor: {mapped}\n\nNot built.\n", encoding="utf-8"
+    )
+    with pytest.raises(SystemExit) as stopped:
+        audit_plugin_build(6, content, conf)
+    assert str(stopped.value).startswith(
+        "N=6: the plugin build is incomplete or wrong: audit ok=True, "
+        f"things={len(things)} (expected {len(things) + 1}), problems=[]"
+    )
+
+
+def test_a_url_guard_baseline_short_of_things_stops_the_benchmark(tmp_path):
+    _, conf, output, things = _timed_plugin_build(tmp_path, 6)
+    check_fully_on(6, output, conf, len(things))  # one entry a thing: passes
+    baseline = tmp_path / "cache-plugin" / "pelican-flattr" / "url-baseline.json"
+    kept = json.loads(baseline.read_text(encoding="utf-8"))
+    kept["things"].pop()
+    baseline.write_text(json.dumps(kept), encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        check_fully_on(6, output, conf, len(things))
+    assert str(stopped.value) == (
+        "N=6: the plugin build was not fully on: the URL guard's baseline "
+        f"holds {len(things) - 1} things"
     )
 
 
