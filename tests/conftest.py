@@ -104,6 +104,14 @@ def page(path: Path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def remove_button(path: Path) -> None:
+    """Take the plugin's (first) button out of the built page ``path``."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index('<a class="flattr-button')
+    end = text.index("</a>", start) + len("</a>")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
 def page_as_browsers_read_it(path: Path):
     """A built page, parsed by html5lib, which follows the HTML standard's
     parsing rules as browsers do: the text of a ``<title>`` holds no tags,

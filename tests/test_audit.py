@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import feedparser
 import pytest
-from conftest import SAMPLE_SITE, SITEURL, article, manifest_things
+from conftest import SAMPLE_SITE, SITEURL, article, manifest_things, remove_button
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -106,11 +106,7 @@ def a_thing(output, source="welcome-to-hackspace-notes.md"):
 
 def test_removed_button(copy, capsys):
     thing = a_thing(copy)
-    path = copy / thing["page"]
-    text = path.read_text(encoding="utf-8")
-    start = text.index('<a class="flattr-button')
-    end = text.index("</a>", start) + len("</a>")
-    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    remove_button(copy / thing["page"])
     status, report = audit_json(copy, capsys)
     assert status == 1
     (problem,) = report["problems"]
@@ -417,10 +413,7 @@ def test_a_hand_written_link_to_the_sites_own_thing_passes(site, capsys):
     assert (status, report["problems"]) == (0, [])
     # Without its own button, the page says so, not that the site's link
     # is the wrong one.
-    path = output / thing["page"]
-    text = path.read_text(encoding="utf-8")
-    start = text.index('<a class="flattr-button')
-    path.write_text(text[:start] + text[text.index("</a>", start) + 4 :], "utf-8")
+    remove_button(output / thing["page"])
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
     assert [(p["file"], p["problem"]) for p in report["problems"]] == [
@@ -2097,10 +2090,7 @@ def test_a_page_whatever_its_name_ends_with_is_checked(copy, capsys):
     assert status == 0, report["problems"]
     # Its button taken out: a link to the auto-submit URL is one whatever
     # its class.
-    page = copy / "notes" / "welcome"
-    text = page.read_text(encoding="utf-8")
-    start = text.index('<a class="flattr-button')
-    page.write_text(text[:start] + text[text.index("</a>", start) + 4 :], "utf-8")
+    remove_button(copy / "notes" / "welcome")
     status, report = audit_json(copy, capsys)
     assert status == 1
     assert [(p["file"], p["problem"]) for p in report["problems"]] == [
