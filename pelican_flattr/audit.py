@@ -68,6 +68,7 @@ from .markup import (
     MULTIPLE_PROPERTIES,
     _attribute_values,
     _tags,
+    is_auto_submit_url,
     is_flattr_url,
 )
 from .settings import SettingsFileError, path_setting, read_settings_file
@@ -264,21 +265,6 @@ def scan_page(data: bytes) -> _PageTags:
                 attributes.get("content", "")
             )
     return tags
-
-
-def is_auto_submit_url(href: str) -> bool:
-    """Whether ``href`` links Flattr's auto-submit endpoint, which creates
-    and flattrs the thing its query names, for the owner it names: spelt
-    as ``is_flattr_url`` reads a link to Flattr, its path in any letter
-    case, percent-encoded or with a last "/" too (which of these Flattr's
-    server took is not known: one more link checked costs less than one
-    that pays a stranger unseen). Flattr's other pages (a profile, a
-    thing's page) pay no one by a click, and a site may link them."""
-    if not is_flattr_url(href):
-        return False
-    # Its host is flattr.com: splitting cannot fail ("http://[").
-    path = unquote(urlsplit(href.strip(_SPACE)).path)
-    return path.rstrip("/").lower() == "/submit/auto"
 
 
 # What RFC 4287 (4.2.7.2) makes the same relation as "payment".

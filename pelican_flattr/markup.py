@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -57,6 +58,21 @@ def is_flattr_url(href: str) -> bool:
     """True for a link to Flattr (an auto-submit URL or any other page of
     it), in any letter case, its scheme left out too."""
     return href.strip(_SPACE).lower().startswith(_FLATTR_URL_STARTS)
+
+
+def is_auto_submit_url(href: str) -> bool:
+    """Whether ``href`` links Flattr's auto-submit endpoint, which creates
+    and flattrs the thing its query names, for the owner it names: spelt
+    as ``is_flattr_url`` reads a link to Flattr, its path in any letter
+    case, percent-encoded or with a last "/" too (which of these Flattr's
+    server took is not known: one more link checked costs less than one
+    that pays a stranger unseen). Flattr's other pages (a profile, a
+    thing's page) pay no one by a click, and a site may link them."""
+    if not is_flattr_url(href):
+        return False
+    # Its host is flattr.com: splitting cannot fail ("http://[").
+    path = unquote(urlsplit(href.strip(_SPACE)).path)
+    return path.rstrip("/").lower() == "/submit/auto"
 
 
 _BADGE = Markup(
