@@ -1460,6 +1460,56 @@ BODY_SHORT = "short"
 BODY_EMPTY = "empty"  # nothing to follow
 
 
+# What a button a theme prints itself holds, as old snippets spell it:
+# the auto-submit URL of a static one, the class load.js looks for.
+_SUBMIT_MARK = "flattr.com/submit"
+_EMBEDDED_CLASS = "FlattrButton"
+# How the plugin's own text spells them: its plain buttons and payment links.
+_OWN_SUBMITS = (
+    f"{_PLAIN_OPENING}{_FLATTR_URL}submit/",
+    f"{_OWN_PAYMENT_LINK}{_FLATTR_URL}submit/",
+)
+
+
+def shows_other_button(page: str) -> bool:
+    """Whether ``page`` shows a reader a Flattr button the plugin did not
+    render: a link to Flattr's auto-submit URL, or an ``<a>`` of class
+    ``FlattrButton``, without the plugin's class (which its buttons for
+    other articles, in a sidebar or a listing, carry). An old snippet a
+    theme kept from before the plugin: a second button, for whichever
+    owner it names.
+
+    Two searches on the usual page; a page whose marks the plugin's own
+    buttons and payment links do not all account for (a theme's snippet,
+    an example quoted in the body, escaped) is read tag by tag, and an
+    ``<a>`` unseen by any reader (in a comment, a ``<template>``) does not
+    count.
+    """
+    submits = page.count(_SUBMIT_MARK)
+    if not (
+        (submits and submits > sum(page.count(own) for own in _OWN_SUBMITS))
+        or (
+            _EMBEDDED_CLASS in page
+            and page.count(_EMBEDDED_CLASS) > page.count(_EMBEDDED_OPENING)
+        )
+    ):
+        return False
+    for name, attributes, start in _tags(page, len(page)):
+        if name != "a":
+            continue
+        values = _attribute_values(attributes)
+        classes = values.get("class", "").split()
+        if (
+            BUTTON_CLASS not in classes
+            and (
+                _EMBEDDED_CLASS in classes or is_auto_submit_url(values.get("href", ""))
+            )
+            and not _unseen_by_any_reader(page, start)
+        ):
+            return True
+    return False
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -1476,6 +1526,7 @@ def inject(
     theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
     | None = None,
     theme_url_wrong: Callable[[ContentThing, str], None] | None = None,
+    other_button: Callable[[ContentThing], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1503,6 +1554,9 @@ def inject(
     holds one of each. ``theme_url_wrong`` is called when the theme's own
     ``og:url``, which the plugin then leaves out, is not the thing URL the
     plugin's would give (given the content's thing and that URL).
+    ``other_button`` is called when the page shows a Flattr button the
+    plugin did not render (``shows_other_button``; given the content's
+    thing): the plugin's own is added all the same.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1575,6 +1629,12 @@ def inject(
         else:
             tags.insert(0, "\n")
         insertions.append((at, tags))
+    if (
+        content_thing is not None
+        and other_button is not None
+        and shows_other_button(page)
+    ):
+        other_button(content_thing)
     body_start = max(head_end, 0)
     button_added = False
     if button_shown is None:

@@ -608,6 +608,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_head_ended,
         _report_theme_tags_ended,
         _report_theme_url_wrong,
+        _report_other_button,
     )
     return page if updated is None else updated
 
@@ -648,6 +649,21 @@ def _report_other_payment_link(content_thing: ContentThing) -> None:
         "Flattr that is not its own thing's (a site-wide one the theme "
         "prints?); the page gets its own too, and two payment links leave "
         "readers to guess (the audit refuses the page): remove the theme's",
+    )
+
+
+def _report_other_button(content_thing: ContentThing) -> None:
+    """Report, once per template, a Flattr button on a content's page that
+    the plugin did not render: an old snippet a theme kept from before the
+    plugin (a static auto-submit link, an embedded ``FlattrButton``). The
+    plugin adds its own all the same, and a click on the theme's may make
+    another owner the thing's first, which Flattr keeps."""
+    _report_once_per_template(
+        "other button",
+        f"the page of {content_thing.source} shows a Flattr button the theme "
+        "prints itself (an old snippet?), beside its own: two buttons leave "
+        "readers to guess, and the theme's may pay another owner (the audit "
+        "refuses the page): remove the theme's",
     )
 
 

@@ -2353,3 +2353,80 @@ def test_a_body_a_reader_sees_once_is_not_warned_of(site, tmp_path, caplog):
         "pelican-flattr: article.html: the page of twice.md shows its body more "
         "than once"
     )
+
+
+# Flattr buttons a theme printed itself before the plugin, as Flattr's old
+# instructions gave them: a static auto-submit link, an embedded one.
+OLD_BUTTONS = {
+    "static": '<a href="https://flattr.com/submit/auto?user_id=oldsite&amp;url='
+    "{{ SITEURL }}/{{ article.url }}&amp;title={{ article.title|striptags|urlencode }}"
+    '" target="_blank"><img src="//button.flattr.com/flattr-badge-large.png" '
+    'alt="Flattr this" title="Flattr this" border="0"></a>',
+    "embedded": '<a class="FlattrButton" style="display:none;" '
+    'href="{{ SITEURL }}/{{ article.url }}"></a>'
+    f'<script src="{LOADER_URL}" async></script>',
+}
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+@pytest.mark.parametrize("old", sorted(OLD_BUTTONS))
+def test_a_themes_own_old_button_is_reported(site, tmp_path, caplog, old, style):
+    # Injection added the plugin's button beside the theme's, silently: each
+    # article showed two, and a click on the theme's could make another
+    # owner the thing's first, which Flattr keeps.
+    theme = after_the_body_theme(tmp_path, f"old-{old}", OLD_BUTTONS[old])
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style
+    )
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        own = thing["auto_submit_url"] if style == "plain" else thing["url"]
+        (button,) = flattr_buttons(soup)
+        assert button["href"] == own and button.find_parent(class_="flattr-injected")
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [
+        "pelican-flattr: article.html: the page of a.md shows a Flattr button the "
+        "theme prints itself (an old snippet?), beside its own: two buttons leave "
+        "readers to guess, and the theme's may pay another owner (the audit "
+        "refuses the page): remove the theme's"
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+
+
+QUOTED_SNIPPETS = f"""
+An old button, for comparison:
+
+    {OLD_BUTTONS["static"]}
+    {OLD_BUTTONS["embedded"]}
+
+Or inline: `<a class="FlattrButton" href="https://flattr.com/submit/auto?url=x">`.
+Our [Flattr profile](https://flattr.com/profile/alice), and a
+[thing](https://flattr.com/thing/1234) of ours.
+"""
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_buttons_that_are_no_old_snippet_are_not_reported(
+    site, tmp_path, caplog, style
+):
+    # Other articles' buttons of the plugin's own (a sidebar, a listing), a
+    # snippet quoted in a code block or in a comment, links to a profile or
+    # a thing's page: no button of the theme's that a reader sees.
+    theme = after_the_body_theme(
+        tmp_path,
+        "no-old-button",
+        "<aside>{% for other in articles if other != article %}"
+        "{{ flattr_button(other) }}{% endfor %}</aside>"
+        '<a href="https://flattr.com/profile/alice">Flattr</a>'
+        '<!-- <a href="https://flattr.com/submit/auto?user_id=old">x</a> -->'
+        '<template><a class="FlattrButton" href="#"></a></template>',
+    )
+    files = three_articles()
+    files["a.md"] = article("First of three", "Alice", QUOTED_SNIPPETS)
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    thing = manifest_things(output)["a.md"]
+    soup = page_as_browsers_read_it(output / thing["page"])
+    assert soup.find("code") is not None and soup.select_one(".flattr-injected")
+    assert len(flattr_buttons(soup)) == 3  # the own and two in the sidebar
+    assert "flattr.com/submit" in str(soup.find("pre"))
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
