@@ -43,7 +43,6 @@ _OWN_PAYMENT_LINK = f'{PAYMENT_LINK_START} type="text/html" title="Flattr this!"
 _BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
 _BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
 _EMBEDDED_MARK = '<a class="FlattrButton '
-_LOADER_MARK = f'<script src="{LOADER_URL}"'
 _FLATTR_URL = "https://flattr.com/"
 # How a link to Flattr starts, in lower case: any scheme Flattr was reached
 # by, none (as a minifier shortens a URL), and its www. host.
@@ -1187,21 +1186,25 @@ def shows_embedded_button(page: str) -> bool:
     return _first_embedded_seen(page) >= 0
 
 
-def place_loader(page: str, embedded: bool) -> str:
+def place_loader(
+    page: str, embedded: bool, hidden: Callable[[], None] | None = None
+) -> str:
     """``page`` with its ``LOADER_PLACE`` marks settled: load.js in place of
-    one when a reader sees an embedded button and the page has no load.js
-    of its own, every other mark removed. ``embedded``: whether the helpers
-    rendered an embedded button into the page at all (when not, nothing is
-    searched).
+    one when a reader sees an embedded button and the page runs no load.js
+    of its own (``runs_loader``), every other mark removed. ``embedded``:
+    whether the helpers rendered an embedded button into the page at all
+    (when not, nothing is searched).
 
     The first mark after the first button seen takes load.js; marks all
     before it (a call in ``<head>``) leave it before ``</body>``: load.js
-    need not wait for the buttons that follow it.
+    need not wait for the buttons that follow it. A mark where no browser
+    runs a script (a comment, an attribute's value, a ``<noscript>``)
+    takes none: ``hidden`` is called, and load.js goes before ``</body>``.
     """
     button = _first_embedded_seen(page) if embedded else -1
-    if button < 0 or _LOADER_MARK in page:
+    if button < 0 or runs_loader(page):
         return page.replace(LOADER_PLACE, "")
-    at = page.find(LOADER_PLACE, button)
+    at = _first_mark_run(page, button, hidden)
     if at >= 0:
         rest = page[at + len(LOADER_PLACE) :].replace(LOADER_PLACE, "")
         return f"{page[:at].replace(LOADER_PLACE, '')}{LOADER_TAG}{rest}"
@@ -1210,6 +1213,70 @@ def place_loader(page: str, embedded: bool) -> str:
     if at < 0 or _in_script(page, at):  # a theme may leave </body> out
         at = len(page)
     return f"{page[:at]}{LOADER_TAG}\n{page[at:]}"
+
+
+def _first_mark_run(page: str, button: int, hidden: Callable[[], None] | None) -> int:
+    """Where the first ``LOADER_PLACE`` mark after ``page[button]`` that a
+    browser would run as a ``<script>`` is, or -1; ``hidden`` is called
+    once when a mark, before the button or after, is where none would
+    (``<!-- {{ flattr_script() }} -->``): replaced there, load.js would
+    be commented out. A mark in doubt is settled as ``_first_embedded_seen``
+    settles a button."""
+    found = -1
+    hiding = None
+    at = page.find(LOADER_PLACE)
+    while at >= 0:
+        if _may_be_hidden(page, at):
+            if hiding is None:
+                hiding = _hiding_ends(page, 0)
+                next(hiding)
+            seen = hiding.send(at) < 0
+        else:
+            seen = True
+        if not seen:
+            if hidden is not None:
+                hidden()
+                hidden = None
+        elif at > button and found < 0:
+            found = at
+        if found >= 0 and hidden is None:
+            break
+        at = page.find(LOADER_PLACE, at + 1)
+    return found
+
+
+def runs_loader(page: str) -> bool:
+    """Whether ``page`` holds a load.js ``<script>`` that a browser runs,
+    as the audit reads it (``audit._loader_fault``): not one in a comment,
+    a ``<template>``, a ``<noscript>`` or a script's text, nor one of
+    another type or source. One search on a page without "load.js"; the
+    plugin's own tag where nothing may hide it, a few more; any other
+    (a theme's, its attributes in another order) is read tag by tag."""
+    at = page.find("load.js")
+    if at < 0:
+        return False
+    at = page.find(LOADER_TAG)
+    while at >= 0:
+        if not _may_be_hidden(page, at):
+            return True
+        at = page.find(LOADER_TAG, at + 1)
+    from .audit import _loader_fault  # the audit imports this module
+
+    noscript = False
+    for name, raw, _ in _live_tags(page, len(page)):
+        if name in ("noscript", "/noscript"):
+            # Where scripts run, its content is text: nothing in it runs.
+            noscript = name[0] != "/"
+        elif (
+            name == "script"
+            and not noscript
+            and "load.js" in raw
+            # No siteurl: an http: load.js counts as blocked, and one that
+            # runs is added beside it.
+            and _loader_fault(_attribute_values(raw), "") is None
+        ):
+            return True
+    return False
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
@@ -1703,7 +1770,7 @@ def inject(
     embedded = content_thing is not None and content_thing.button_style != "plain"
     if (
         (needs_loader or embedded)
-        and _LOADER_MARK not in page
+        and not runs_loader(page)
         and ((button_added and embedded) or _first_embedded_seen(page) >= 0)
     ):
         at = _find_ci(page, "</body>", body_start, last=True)

@@ -128,6 +128,18 @@ def flattr_script() -> Markup:
     return markup.LOADER_PLACE
 
 
+def _report_script_hidden() -> None:
+    """Warn that a page's flattr_script() printed where no browser runs it,
+    once per template: the plugin put load.js before </body> instead."""
+    _report_once_per_template(
+        "flattr_script hidden",
+        "flattr_script() is printed where no browser runs a script (in a "
+        "comment, an attribute's value or a <noscript>?); the plugin adds "
+        "load.js before </body> instead: print it outside them",
+        build.warn,
+    )
+
+
 # Whether flattr_script() ever printed its mark in this process: pages are
 # searched for it only then. Not reset for a new run: a flag set once too
 # often costs a page one search, and one reset too early would let a mark
@@ -470,7 +482,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if _loader_places_printed and markup.LOADER_PLACE in page:
         # The theme printed flattr_script(): load.js is settled here, for
         # whatever the page shows.
-        page = markup.place_loader(page, rendered.needs_loader)
+        page = markup.place_loader(page, rendered.needs_loader, _report_script_hidden)
         rendered.has_loader = True
     settings = state.settings
     if settings is None:

@@ -19,6 +19,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
+from pelican_flattr.markup import LOADER_URL
 from pelican_flattr.store import open_store
 from pelican_flattr.templates import _reporting_wrong_arguments
 
@@ -756,3 +757,98 @@ def test_load_js_called_in_the_head_goes_after_the_buttons(site, tmp_path, flatt
         assert not script.find_all_next("a", class_="FlattrButton"), name
     assert pages["archives.html"][1] == []
     said_nothing_and_passes_the_audit(output, flattr_log)
+
+
+def simple_child(tmp_path, templates: dict[str, str]) -> str:
+    """A child theme of ``simple``, its templates given (each may extend
+    "!simple/NAME"); its path, for ``site(theme=...)``."""
+    folder = tmp_path / "simple-child" / "templates"
+    folder.mkdir(parents=True)
+    for name, text in templates.items():
+        (folder / name).write_text(text)
+    return str(folder.parent)
+
+
+def with_footer(footer: str) -> str:
+    return (
+        '{% extends "!simple/base.html" %}'
+        f"{{% block footer %}}{{{{ super() }}}}{footer}{{% endblock footer %}}"
+    )
+
+
+JS_ARTICLE = (
+    '{% extends "!simple/article.html" %}'
+    "{% block content %}{{ super() }}{{ flattr_button(article) }}{% endblock %}"
+)
+OLD_LOADER = f'<script src="{LOADER_URL}" async></script>'
+
+
+def loaders_run(soup):
+    """The load.js <script>s of a page that a browser runs: html5lib leaves
+    those in comments out, and none in a <noscript> runs."""
+    return [s for s in loaders(soup) if not s.find_parent("noscript")]
+
+
+@pytest.mark.parametrize(
+    ("templates", "warned"),
+    [
+        # An old loader commented out in the theme, with flattr_script() and
+        # without: load.js is added all the same.
+        (
+            {
+                "base.html": with_footer(
+                    f"<!-- old Flattr loader:\n{OLD_LOADER}\n-->"
+                    "{{ flattr_script() }}"
+                ),
+                "article.html": JS_ARTICLE,
+            },
+            None,
+        ),
+        (
+            {"base.html": with_footer(f"<!-- old Flattr loader:\n{OLD_LOADER}\n-->")},
+            None,
+        ),
+        # The theme's own, its attributes in another order: not a second one.
+        (
+            {"base.html": with_footer(f'<script async src="{LOADER_URL}"></script>')},
+            None,
+        ),
+        # flattr_script() printed into a comment: load.js goes before
+        # </body>, not into the comment, and the theme is told.
+        (
+            {
+                "base.html": with_footer(
+                    "<!-- analytics and flattr: {{ flattr_script() }} -->"
+                ),
+                "article.html": JS_ARTICLE,
+            },
+            "pelican-flattr: article.html: flattr_script() is printed where no "
+            "browser runs a script (in a comment, an attribute's value or a "
+            "<noscript>?); the plugin adds load.js before </body> instead: "
+            "print it outside them",
+        ),
+    ],
+    ids=["commented-with-script", "commented", "own-loader", "script-in-comment"],
+)
+def test_only_a_load_js_a_browser_runs_counts(
+    site, tmp_path, flattr_log, templates, warned
+):
+    output = site(
+        articles(),
+        theme=simple_child(tmp_path, templates),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON="js",
+        FLATTR_INJECT=True,
+    )
+    pages = [output / thing["page"] for thing in manifest_things(output).values()]
+    assert len(pages) == 3
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert "pelican-flattr:" not in text
+        soup = page_as_browsers_read_it(path)
+        assert len(soup.select("a.FlattrButton")) == 1, path
+        (script,) = loaders_run(soup)
+        assert script.find_parent("body") is not None
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert messages == ([warned] if warned else [])
+    assert audit_command(["audit", str(output)]) == 0
