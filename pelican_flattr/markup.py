@@ -1146,17 +1146,19 @@ def own_buttons_shown(
     its thing URL: no two things share one.
     """
     shown = 0
+    # An embedded button in a <noscript> is text where load.js runs, and
+    # no button where it does not: no reader sees it.
     openings = {
-        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"',
-        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"',
+        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"': False,
+        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"': True,
         # As a theme prints article.flattr.auto_submit_url without |e
         # (Pelican's Jinja does not escape): a browser reads the "&" alike.
-        f'{_PLAIN_OPENING}{auto_submit_url}"',
+        f'{_PLAIN_OPENING}{auto_submit_url}"': False,
     }
-    for opening in openings:
+    for opening, noscript in openings.items():
         at = page.find(opening)
         while at >= 0:
-            shown += not _unseen_by_any_reader(page, at)
+            shown += not _unseen_by_any_reader(page, at, noscript)
             at = page.find(opening, at + 1)
     return shown
 
@@ -1440,16 +1442,17 @@ _HIDING_START = re.compile(
 )
 
 
-def _unseen_by_any_reader(page: str, at: int) -> bool:
+def _unseen_by_any_reader(page: str, at: int, noscript: bool = False) -> bool:
     """Whether what starts at ``page[at]`` is unseen, scripts or not: in a
-    comment, in the text of an element of ``TEXT_ELEMENTS`` (a
-    ``<script>``'s string, a ``<textarea>``), or in a ``<template>``,
-    however deeply. (A ``<noscript>``'s content is seen where scripts do
-    not run, by crawlers among them.) Where ``_may_be_wrapped`` finds no
-    doubt, the page is not read tag by tag."""
-    if not _may_be_wrapped(page, at, noscript=False):
+    comment, in a tag (an attribute's value), in the text of an element of
+    ``TEXT_ELEMENTS`` (a ``<script>``'s string, a ``<textarea>``), or in a
+    ``<template>``, however deeply. (A ``<noscript>``'s content is seen
+    where scripts do not run, by crawlers among them: with ``noscript``,
+    for what needs scripts, it is unseen too.) Where ``_inside_a_tag`` and
+    ``_may_be_wrapped`` find no doubt, the page is not read tag by tag."""
+    if not _inside_a_tag(page, at) and not _may_be_wrapped(page, at, noscript):
         return False
-    hiding = _hiding_ends(page, 0, noscript_hides=False)
+    hiding = _hiding_ends(page, 0, noscript_hides=noscript)
     next(hiding)
     return hiding.send(at) >= 0
 

@@ -852,3 +852,67 @@ def test_only_a_load_js_a_browser_runs_counts(
     messages = [r.getMessage() for r in flattr_log.records]
     assert messages == ([warned] if warned else [])
     assert audit_command(["audit", str(output)]) == 0
+
+
+UNSEEN_WARNING = (
+    "pelican-flattr: article.html: flattr_button() is called for the page's "
+    "own article or page, but no reader sees its button"
+)
+
+
+def test_an_embedded_button_in_noscript_is_not_the_pages_button(
+    site, tmp_path, flattr_log
+):
+    # Where scripts run, a <noscript>'s content is text, and load.js finds
+    # no button there; where they do not, the button stays hidden.
+    theme = simple_child(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            "{% block content %}{{ super() }}"
+            "<noscript>{{ flattr_button(article) }}</noscript>{% endblock %}",
+            "base.html": with_footer("{{ flattr_script() }}"),
+        },
+    )
+    output = site(
+        articles(),
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON="js",
+        FLATTR_INJECT=True,
+    )
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        shown = [
+            a for a in soup.select("a.FlattrButton") if not a.find_parent("noscript")
+        ]
+        assert len(shown) == 1
+        assert shown[0].find_parent(class_="flattr-injected") is not None
+        assert len(loaders_run(soup)) == 1
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert len(messages) == 1 and messages[0].startswith(UNSEEN_WARNING)
+    # The theme's button in <noscript> is still there, and the audit says so
+    # as the build did: only the theme can take it out.
+    assert audit_command(["audit", str(output)]) == 1
+
+
+def test_a_button_printed_into_an_attribute_is_not_the_pages_button(
+    site, tmp_path, flattr_log
+):
+    theme = simple_child(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            "{% block content %}{{ super() }}"
+            "<div data-button='{{ flattr_button(article) }}'>x</div>{% endblock %}"
+        },
+    )
+    output = site(articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=True)
+    for thing in manifest_things(output).values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        (button,) = flattr_buttons(soup)
+        assert button.find_parent(class_="flattr-injected") is not None
+        assert "flattr-button" in soup.select_one("div[data-button]")["data-button"]
+    messages = [r.getMessage() for r in flattr_log.records]
+    assert len(messages) == 1 and messages[0].startswith(UNSEEN_WARNING)
+    assert audit_command(["audit", str(output)]) == 0
