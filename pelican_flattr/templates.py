@@ -14,6 +14,7 @@ from jinja2 import Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican.contents import Content
+from pelican.paginator import Page
 from pelican.urlwrappers import Author
 
 from . import build, markup
@@ -213,7 +214,13 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
 
 # The plugin's values a theme reaches from an article, by where it finds
 # them: "not a ContentThing" would name a class no theme author has seen.
-_AS_THEMES_REACH_IT = {ContentThing: "article.flattr", Thing: "article.flattr.thing"}
+# Pelican's paginator names its class Page, as a page is called: "not a
+# Page" would contradict "takes an article or page".
+_AS_THEMES_REACH_IT = {
+    ContentThing: "article.flattr",
+    Thing: "article.flattr.thing",
+    Page: "a paginator's Page (articles_page)",
+}
 
 
 def _report_in_template(problem: str, template: str | None = None) -> None:

@@ -916,3 +916,23 @@ def test_a_button_printed_into_an_attribute_is_not_the_pages_button(
     messages = [r.getMessage() for r in flattr_log.records]
     assert len(messages) == 1 and messages[0].startswith(UNSEEN_WARNING)
     assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_paginators_page_is_named_as_such(site, tmp_path, flattr_log):
+    overrides = child_theme(
+        tmp_path,
+        {
+            "index.html": '{% extends "!simple/index.html" %}'
+            "{% block content %}{{ super() }}"
+            "{{ flattr_button(articles_page) }}{% endblock %}"
+        },
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+    )
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: index.html: flattr_button() takes an article or page, "
+        "not a paginator's Page (articles_page): pass the article (or page) "
+        "itself; it prints nothing there"
+    ]
+    assert flattr_buttons(page(output / "index.html")) == []
