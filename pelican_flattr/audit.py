@@ -70,6 +70,7 @@ from .markup import (
     _tags,
     is_auto_submit_url,
     is_flattr_url,
+    loader_fault,
 )
 from .settings import SettingsFileError, path_setting, read_settings_file
 from .thing import check_thing_url, is_development_url
@@ -424,50 +425,6 @@ def _button_parameters(
 # The types with which a browser runs a <script> (the HTML standard's
 # JavaScript MIME type essences, and "module"): any other, "text/plain"
 # say, makes it a data block that never runs.
-_SCRIPT_TYPES = frozenset(
-    {"", "module", "application/ecmascript", "application/javascript"}
-    | {"application/x-ecmascript", "application/x-javascript", "text/ecmascript"}
-    | {"text/javascript", "text/jscript", "text/livescript", "text/x-ecmascript"}
-    | {"text/x-javascript", *(f"text/javascript1.{n}" for n in range(6))}
-)
-
-
-def _loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
-    """Why the <script> ``script`` (its attributes), whose src names a
-    load.js on flattr.com, does not run Flattr's loader so that it shows
-    the buttons of the site at ``siteurl``; None when it does."""
-    kind = script.get("type", "").strip(_SPACE)
-    if kind.lower() not in _SCRIPT_TYPES:
-        return f"has type={kind!r}, which browsers do not run"
-    if "nomodule" in script:
-        return "has nomodule, which browsers that run modules skip"
-    # As a browser reads a URL: without tabs and line breaks, "\" as "/".
-    src = script.get("src", "").strip(_SPACE)
-    parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
-    if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
-        # Another host's script runs with the page's rights; another
-        # version's reading of the buttons is not the one they are made for.
-        return f"has src={src!r}, not Flattr's api.flattr.com/js/0.6/load.js"
-    scheme = parts.scheme.lower()
-    if scheme not in ("https", "") and not (
-        scheme == "http" and siteurl.lower().startswith("http:")
-    ):
-        return f"has src={src!r}: browsers block {scheme}: on an https site"
-    # mode=manual waits for the page's own script to call the loader,
-    # which the plugin never writes.
-    mode = next(
-        (
-            value
-            for key, value in parse_qsl(parts.query)
-            if key == "mode" and value != "auto"
-        ),
-        None,
-    )
-    if mode is not None:
-        return f"has src={src!r}: load.js with mode={mode} shows no button"
-    return None
-
-
 # The fields of a thing, by the auto-submit parameter that sends each.
 _PARAMETER_FIELDS = {
     "url": "thing URL",
@@ -1068,7 +1025,7 @@ class _Auditor:
                 "send both, and which one it pays is not said",
                 f"{name} alone, {owner['value']}, the owner in the manifest",
             )
-        faults = [_loader_fault(each, self.siteurl) for each in tags.loaders]
+        faults = [loader_fault(each, self.siteurl) for each in tags.loaders]
         if None in faults:
             return
         if faults:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -1247,9 +1247,53 @@ def _first_mark_run(page: str, button: int, hidden: Callable[[], None] | None) -
     return found
 
 
+_SCRIPT_TYPES = frozenset(
+    {"", "module", "application/ecmascript", "application/javascript"}
+    | {"application/x-ecmascript", "application/x-javascript", "text/ecmascript"}
+    | {"text/javascript", "text/jscript", "text/livescript", "text/x-ecmascript"}
+    | {"text/x-javascript", *(f"text/javascript1.{n}" for n in range(6))}
+)
+
+
+def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
+    """Why the <script> ``script`` (its attributes), whose src names a
+    load.js on flattr.com, does not run Flattr's loader so that it shows
+    the buttons of the site at ``siteurl``; None when it does."""
+    kind = script.get("type", "").strip(_SPACE)
+    if kind.lower() not in _SCRIPT_TYPES:
+        return f"has type={kind!r}, which browsers do not run"
+    if "nomodule" in script:
+        return "has nomodule, which browsers that run modules skip"
+    # As a browser reads a URL: without tabs and line breaks, "\" as "/".
+    src = script.get("src", "").strip(_SPACE)
+    parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
+    if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
+        # Another host's script runs with the page's rights; another
+        # version's reading of the buttons is not the one they are made for.
+        return f"has src={src!r}, not Flattr's api.flattr.com/js/0.6/load.js"
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "") and not (
+        scheme == "http" and siteurl.lower().startswith("http:")
+    ):
+        return f"has src={src!r}: browsers block {scheme}: on an https site"
+    # mode=manual waits for the page's own script to call the loader,
+    # which the plugin never writes.
+    mode = next(
+        (
+            value
+            for key, value in parse_qsl(parts.query)
+            if key == "mode" and value != "auto"
+        ),
+        None,
+    )
+    if mode is not None:
+        return f"has src={src!r}: load.js with mode={mode} shows no button"
+    return None
+
+
 def runs_loader(page: str) -> bool:
     """Whether ``page`` holds a load.js ``<script>`` that a browser runs,
-    as the audit reads it (``audit._loader_fault``): not one in a comment,
+    as the audit reads it (``loader_fault``): not one in a comment,
     a ``<template>``, a ``<noscript>`` or a script's text, nor one of
     another type or source. One search on a page without "load.js"; the
     plugin's own tag where nothing may hide it, a few more; any other
@@ -1262,8 +1306,6 @@ def runs_loader(page: str) -> bool:
         if not _may_be_hidden(page, at):
             return True
         at = page.find(LOADER_TAG, at + 1)
-    from .audit import _loader_fault  # the audit imports this module
-
     noscript = False
     for name, raw, _ in _live_tags(page, len(page)):
         if name in ("noscript", "/noscript"):
@@ -1275,7 +1317,7 @@ def runs_loader(page: str) -> bool:
             and "load.js" in raw
             # No siteurl: an http: load.js counts as blocked, and one that
             # runs is added beside it.
-            and _loader_fault(_attribute_values(raw), "") is None
+            and loader_fault(_attribute_values(raw), "") is None
         ):
             return True
     return False
