@@ -602,9 +602,9 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "no reader sees its button (kept in a variable and never printed, "
-            "or printed in a comment, a script, a <textarea> or a <template>?); "
-            "the plugin adds it "
-            "after the body instead: print it where the button belongs",
+            "or printed in a comment, a script, a <textarea>, a <template>, a "
+            "tag's attribute, or, an embedded one, a <noscript>?); the plugin "
+            "adds it after the body instead: print it where the button belongs",
             _callers(rendered, "flattr_button", [own]),
         )
         shown = False

@@ -531,9 +531,9 @@ BUTTON_NEVER_PRINTED = (
     "WARNING",
     "pelican-flattr: article.html: flattr_button() is called for the page's own "
     "article or page, but no reader sees its button (kept in a variable and "
-    "never printed, or printed in a comment, a script, a <textarea> or a "
-    "<template>?); the plugin adds it after the body instead: print it where "
-    "the button belongs",
+    "never printed, or printed in a comment, a script, a <textarea>, a "
+    "<template>, a tag's attribute, or, an embedded one, a <noscript>?); the "
+    "plugin adds it after the body instead: print it where the button belongs",
 )
 NOTHING_ADDS_THEM = (
     "WARNING",
