@@ -35,6 +35,7 @@ from .url_guard import (
     UrlChange,
     accepted_live_warning,
     baseline_entry,
+    handed_over_warning,
     holds_baseline,
     in_folder,
     load_baseline,
@@ -397,6 +398,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         url_by_source,
         in_folder(build.current.content_root),
         old_sources,
+        owner_by_url,
     )
     # At Flattr a released URL reused under another owner passed to another
     # source, as a taken one does: said, and kept, until accepted.
@@ -421,22 +423,18 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # since it was let go) lets another owner's thing take it unwarned: said
     # once, as this build hands the URL over, and not a problem (accepted).
     # One accepted after its reuse was said, as the warning advises, is not
-    # said again.
+    # said again. A URL of the last build taken under another owner is said
+    # as the build accepts it, whenever: the baseline then takes the new
+    # owner, and no build after it says that Flattr keeps the old one.
     for change in changes:
-        if (
-            change.released_owner is not None
-            and change.old_url in settings.accepted_url_changes
-            and (change.old_url, change.taken_by) not in said_before
-        ):
-            logger.warning(
-                "pelican-flattr: %s. FLATTR_ACCEPT_URL_CHANGES lists %s, so this "
-                "build gives the URL to %s for good: if that is not meant, take "
-                "it out of FLATTR_ACCEPT_URL_CHANGES and give %s another URL",
-                change.describe(),
-                change.old_url,
-                change.taken_by,
-                change.taken_by,
+        if change.old_url in settings.accepted_url_changes and (
+            change.kept_owner is not None
+            or (
+                change.released_owner is not None
+                and (change.old_url, change.taken_by) not in said_before
             )
+        ):
+            logger.warning("pelican-flattr: %s", handed_over_warning(change))
     said, unsaid, summary = url_change_warnings(
         unresolved, _listing(settings), path, settings.siteurl
     )

@@ -3,7 +3,9 @@
 Flattr keys a thing on its exact URL, so a new slug, ``ARTICLE_URL`` or
 ``SITEURL`` silently starts a new thing and leaves every flattr the old URL
 earned behind; and a URL that passes to another source file passes its
-flattrs with it. ``url_changes`` finds both, comparing URLs and source files
+flattrs with it, or, with another owner, passes that source's flattrs to
+the owner Flattr keeps for the thing. ``url_changes`` finds both, comparing
+URLs, source files and owners
 (and asking whether a source file without a thing is still in the content
 folder, which a moved one is not): the build-time guard calls it directly,
 and ``compare_manifests`` (for ``pelican-flattr diff``) adds owner changes,
@@ -83,6 +85,10 @@ class UrlChange:
     # ``taken_by`` has now with another owner: that entry's owner, whom
     # Flattr keeps for the thing at the URL. ``source`` is the entry's.
     released_owner: str | None = None
+    # A URL of the last build that ``taken_by`` has now with another owner
+    # than the entry's: that owner, whom Flattr keeps for the thing at the
+    # URL, so that the taker's readers' flattrs go to it.
+    kept_owner: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -102,12 +108,16 @@ class UrlChange:
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
-        if self.released_owner is not None:
+        owner = self.released_owner or self.kept_owner
+        if owner is not None and (
+            self.released_owner or (self.new_url is None and not self.still_there)
+        ):
+            # Whether the taker is new or of the last build, the gone
+            # source cannot have the URL back: the taker must let it go.
             return (
                 f"give {self.taken_by} another thing URL (change its slug, or pin "
-                "it another URL with a Flattr_url: line), or, if its "
-                f"flattrs are meant to go to {self.released_owner}, add "
-                f"{self.old_url} to FLATTR_ACCEPT_URL_CHANGES for one build"
+                "it another URL with a Flattr_url: line), or, if its flattrs "
+                f"{_to_owner(owner, self.old_url)}"
             )
         unpinnable = check_pinned_url(self.old_url)
         if unpinnable is not None:
@@ -132,8 +142,7 @@ class UrlChange:
                 "its 'Save_as:' is empty"
             )
             return (
-                f"if {self.taken_by} is meant to take them over, add the old URL "
-                "to FLATTR_ACCEPT_URL_CHANGES; if not, give it another thing URL "
+                f"{self._accept()}; if not, give it another thing URL "
                 f"(its slug, or its 'Flattr_url:') and give {self.source} its "
                 f"thing back ({why})"
             )
@@ -171,8 +180,7 @@ class UrlChange:
             return (
                 f"to keep its flattrs with {self.source}, give {self.taken_by} "
                 f"another slug and add {pin_line(self.source, self.old_url)} to "
-                f"{self.source}; if {self.taken_by} is meant to take them over, "
-                "add the old URL to FLATTR_ACCEPT_URL_CHANGES"
+                f"{self.source}; {self._accept()}"
             )
         if self.new_url is None:
             return (
@@ -189,25 +197,38 @@ class UrlChange:
             "thing URL)"
         )
 
+    def _accept(self) -> str:
+        """The fix that lets the taker have the old URL, as a clause."""
+        if self.kept_owner is not None:
+            return (
+                f"if the flattrs of {self.taken_by} "
+                f"{_to_owner(self.kept_owner, self.old_url)}"
+            )
+        return (
+            f"if {self.taken_by} is meant to take them over, add the old URL "
+            "to FLATTR_ACCEPT_URL_CHANGES"
+        )
+
+    def _taken(self) -> str:
+        """Where the flattrs of the old URL go, now that ``taken_by`` has it:
+        at Flattr the thing there keeps the owner it was created with."""
+        if self.kept_owner is None:
+            return f": the flattrs of that URL go to {self.taken_by}'s thing"
+        return (
+            f", owned by {self.kept_owner} in the last build, and by another "
+            f"owner now; {_kept_by(self.kept_owner, str(self.taken_by))}"
+        )
+
     def describe(self) -> str:
         """The change and its consequence, for a log line or a report."""
         if self.released_owner is not None:
             # The owner of the last build that had the URL: an earlier one
             # may have created the thing (an owner change is said once).
             owner = self.released_owner
-            claim = (
-                f"; whoever holds {owner} claims them by verifying it "
-                f"(pelican-flattr verify --identity {owner})"
-                if ":" in owner  # an identifier: a username holds no ':'
-                else ""
-            )
             return (
                 f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
                 f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES let it go in an "
-                "earlier build; but Flattr keeps the owner a thing was created "
-                "with, so a thing already flattred there takes the flattrs of "
-                f"{self.taken_by} to {owner} (or to whoever owned it when it was "
-                f"created){claim}"
+                f"earlier build; {_kept_by(owner, str(self.taken_by))}"
             )
         if self.still_there:
             without = (
@@ -221,22 +242,25 @@ class UrlChange:
                 )
             return (
                 f"{without}, and {self.taken_by} now has its thing URL "
-                f"{self.old_url}: the flattrs of that URL go to "
-                f"{self.taken_by}'s thing"
+                f"{self.old_url}{self._taken()}"
             )
         if self.taken_by is not None and self.new_url is None:
+            # With another owner the taker may be new (a move but for the
+            # owner): which it is changes nothing at Flattr.
             return (
                 f"{self.source}: gone from this build, and {self.taken_by} "
-                f"(another source of the last build) now has its thing URL "
-                f"{self.old_url}: the flattrs of that URL go to "
-                f"{self.taken_by}'s thing"
+                + (
+                    "(another source of the last build) "
+                    if self.kept_owner is None
+                    else ""
+                )
+                + f"now has its thing URL {self.old_url}{self._taken()}"
             )
         if self.taken_by is not None:
             return (
                 f"{self.source}: thing URL changed from {self.old_url} to "
                 f"{self.new_url}, and {self.taken_by} now has its old "
-                f"thing URL {self.old_url}: the flattrs of that URL go to "
-                f"{self.taken_by}'s thing"
+                f"thing URL {self.old_url}{self._taken()}"
             )
         if self.new_url is None:
             return (
@@ -247,6 +271,42 @@ class UrlChange:
             f"{self.source}: thing URL changed from {self.old_url} to "
             f"{self.new_url}; the flattrs of the old URL stay behind"
         )
+
+
+def _kept_by(owner: str, taker: str) -> str:
+    """That Flattr keeps the thing at a URL with ``owner``, whom the
+    flattrs of ``taker`` (the source that has the URL now) go to."""
+    claim = (
+        f"; whoever holds {owner} claims them by verifying it "
+        f"(pelican-flattr verify --identity {owner})"
+        if ":" in owner  # an identifier: a username holds no ':'
+        else ""
+    )
+    return (
+        "but Flattr keeps the owner a thing was created with, so a thing "
+        f"already flattred there takes the flattrs of {taker} to {owner} (or to "
+        f"whoever owned it when it was created){claim}"
+    )
+
+
+def _to_owner(owner: str, url: str) -> str:
+    """The end of the fix that accepts giving ``url``'s flattrs to ``owner``."""
+    return (
+        f"are meant to go to {owner}, add {url} to "
+        "FLATTR_ACCEPT_URL_CHANGES for one build"
+    )
+
+
+def handed_over_warning(change: UrlChange) -> str:
+    """The warning of a build that gives ``change``'s old URL for good to
+    the source that has it under another owner (``released_owner`` or
+    ``kept_owner``), as FLATTR_ACCEPT_URL_CHANGES lists the URL."""
+    return (
+        f"{change.describe()}. FLATTR_ACCEPT_URL_CHANGES lists {change.old_url}, "
+        f"so this build gives the URL to {change.taken_by} for good: if that is "
+        "not meant, take it out of FLATTR_ACCEPT_URL_CHANGES and give "
+        f"{change.taken_by} another URL"
+    )
 
 
 # How many URL changes of each kind (changed, gone, still there without a
@@ -562,10 +622,13 @@ def url_changes(
     new_url_by_source: Mapping[str, str],
     source_exists: Callable[[str], bool] = _unknown,
     old_sources: Collection[str] | None = None,
+    new_owner_by_url: Mapping[str, str] | None = None,
 ) -> list[UrlChange]:
     """The old things whose URL is no longer their source's in the new build,
     by source: each with the new URL of its source (None when it has no
-    thing) and the source that has the old URL now (None when none has).
+    thing) and the source that has the old URL now (None when none has),
+    and, when that source has it with another owner (``new_owner_by_url``),
+    the old entry's owner (``kept_owner``).
 
     ``source_exists`` says whether a source without a thing in the new
     build is still in the content folder; by default none is.
@@ -576,7 +639,12 @@ def url_changes(
     (by default, the sources of ``old``).
     """
     return _compare_urls(
-        old, new_source_by_url, new_url_by_source, source_exists, old_sources
+        old,
+        new_source_by_url,
+        new_url_by_source,
+        source_exists,
+        old_sources,
+        new_owner_by_url,
     )[0]
 
 
@@ -749,12 +817,17 @@ def _compare_urls(
     new_url_by_source: Mapping[str, str],
     source_exists: Callable[[str], bool],
     old_sources: Collection[str] | None = None,
+    new_owner_by_url: Mapping[str, str] | None = None,
 ) -> tuple[list[UrlChange], list[Move]]:
     """``url_changes``'s changes, and the moves, which are none.
 
     A source that is gone while a source new to this build has its URL was
     moved or renamed (``a.md`` to ``2019/a.md``): its URL, and its flattrs,
-    stay with the same article, so that is no change. A source that is
+    stay with the same article, so that is no change; unless the new source
+    has another owner (``new_owner_by_url``): Flattr keeps the thing at the
+    URL with the old one, so the new source's flattrs go to it, whether it
+    is the same article or a new one that reuses a deleted one's slug, as
+    for a URL let go and reused (``released``). A source that is
     still there under another URL while another source has its old one is a
     change; so is one still in the content folder without a thing (a new
     article pinned its URL while it is a draft or opted out: a move leaves
@@ -775,10 +848,25 @@ def _compare_urls(
         # Asked only of the few sources without a thing: a file system call.
         still_there = new_url is None and source_exists(source)
         gone = new_url is None and not still_there
-        if gone and taken_by is not None and taken_by not in old_sources:
+        kept_owner = None
+        if taken_by is not None and new_owner_by_url is not None:
+            owner, now = _owner(entry), new_owner_by_url.get(url)
+            # An entry without an owner (hand-written) tells none apart.
+            if owner and now is not None and now != owner:
+                kept_owner = owner
+        if (
+            gone
+            and taken_by is not None
+            and taken_by not in old_sources
+            and kept_owner is None
+        ):
             moves.append(Move(source, url, taken_by))  # moved or renamed
             continue
-        changes.append(UrlChange(source, url, new_url, taken_by, still_there))
+        changes.append(
+            UrlChange(
+                source, url, new_url, taken_by, still_there, kept_owner=kept_owner
+            )
+        )
     return changes, moves
 
 
@@ -797,11 +885,19 @@ def compare_manifests(
         {entry["url"]: entry["source"] for entry in new},
         {entry["source"]: entry["url"] for entry in new},
         source_exists,
+        new_owner_by_url={entry["url"]: _owner(entry) for entry in new},
     )
+    # As the build says it: a URL another source took is that change (with
+    # the owner Flattr keeps, ``kept_owner``), and no owner change besides.
+    taken = {change.old_url for change in changes if change.taken_by is not None}
     owner_changes = []
     for entry in old:
         now = new_by_url.get(entry["url"])
-        if now is not None and _owner(now) != _owner(entry):
+        if (
+            now is not None
+            and _owner(now) != _owner(entry)
+            and entry["url"] not in taken
+        ):
             owner_changes.append(
                 OwnerChange(entry["url"], now["source"], _owner(entry), _owner(now))
             )
@@ -1366,6 +1462,7 @@ def run_diff(args: Any) -> int:
                             "source": c.source,
                             "url": c.old_url,
                             "taken_by": c.taken_by,
+                            "kept_owner": c.kept_owner,
                             "still_there": c.still_there,
                             "pages_off": c.pages_off,
                             "opted_out": c.opted_out is not None,
@@ -1380,6 +1477,7 @@ def run_diff(args: Any) -> int:
                             "old_url": c.old_url,
                             "new_url": c.new_url,
                             "taken_by": c.taken_by,
+                            "kept_owner": c.kept_owner,
                             "fix": fix(c),
                         }
                         for c in diff.url_changes

@@ -458,15 +458,19 @@ def test_an_owner_change_in_a_failed_strict_build_is_said_again(tmp_path, flattr
 
 def test_a_source_moved_with_its_url_and_another_owner_is_said(tmp_path, flattr_log):
     # A move is no URL change, but the thing at Flattr is the same one, with
-    # its first owner.
+    # its first owner; and a new file of another owner at a deleted one's
+    # URL looks the same: said as a URL taken under another owner, until
+    # resolved (see test_a_deleted_urls_reuse_by_another_owner_in_one_build).
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "a.md").unlink()
     moved = {"2019/a.md": article("Article A", "Bob", slug="first-slug")}
     build(tmp_path, moved, FLATTR_AUTHORS=AUTHORS)
-    assert [line.partition(", but ")[0] for _, line in owner_lines(flattr_log)] == [
-        f"pelican-flattr: 2019/a.md: its thing {OLD} changed owner from alice to "
-        "twitter:user:id:9"
-    ]
+    assert owner_lines(flattr_log) == []
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: a.md: gone from this build, and 2019/a.md now has its "
+        f"thing URL {OLD}, owned by alice in the last build"
+    ), line
 
 
 def test_a_whole_authors_owner_change_is_one_line(tmp_path, flattr_log):
@@ -919,7 +923,8 @@ def test_a_url_passing_to_a_new_source_while_its_file_stays_warns(
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     files = {
         **two_articles(**without_a_thing),
-        "c.md": article("Article C", "Bob", flattr_url=OLD),
+        # Of a.md's owner: another's is said so (kept_owner).
+        "c.md": article("Article C", "Alice", flattr_url=OLD),
     }
     output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
     assert manifest_things(output)["c.md"]["url"] == OLD
@@ -949,7 +954,7 @@ def test_a_url_taken_while_its_file_stayed_is_still_no_move_once_it_is_gone(
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     taken = {
         **two_articles(status="draft"),
-        "c.md": article("Article C", "Bob", slug="first-slug"),
+        "c.md": article("Article C", "Alice", slug="first-slug"),
     }
     build(tmp_path, taken, FLATTR_AUTHORS=AUTHORS)
     (line,) = guard_lines(flattr_log)
@@ -1058,7 +1063,16 @@ def test_a_taker_giving_the_url_up_is_no_change_of_its_own(tmp_path, flattr_log)
 def test_a_url_taken_over_and_accepted_passes_to_the_taker(tmp_path, flattr_log, how):
     files = taken_over(tmp_path, flattr_log, how)
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
-    assert guard_lines(flattr_log) == []
+    # c.md is Bob's, a.md Alice's: the build that accepts it says, once,
+    # that Flattr keeps the thing with her.
+    (line,) = guard_lines(flattr_log)
+    assert "owned by alice in the last build" in line
+    assert line.endswith(
+        "so this build gives the URL to c.md for good: if that "
+        "is not meant, take it out of FLATTR_ACCEPT_URL_CHANGES and give c.md "
+        "another URL"
+    ), line
+    flattr_log.clear()
     assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
         {"owner": "twitter:user:id:9", "source": "c.md", "url": OLD}
     ]
@@ -1095,6 +1109,10 @@ def test_a_url_an_earlier_baseline_gave_two_sources_is_accepted_once(
     assert line.startswith(f"pelican-flattr: c.md: thing URL changed from {OLD}")
     flattr_log.clear()
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    # Said once as it is accepted: a.md is Alice's, the entry c.md's Bob's.
+    (line,) = guard_lines(flattr_log)
+    assert "for good" in line and "owned by twitter:user:id:9" in line, line
+    flattr_log.clear()
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
     assert_each_url_its_own(tmp_path, flattr_log)
 
@@ -1361,7 +1379,8 @@ def test_diff_checks_the_content_folder_as_the_guard_does(
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
     files = {
         **two_articles(flattr="no"),
-        "c.md": article("Article C", "Bob", flattr_url=OLD),
+        # Of a.md's owner: from another's no move (kept_owner).
+        "c.md": article("Article C", "Alice", flattr_url=OLD),
     }
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
     new = str(output / "flattr-manifest.json")
@@ -2522,3 +2541,184 @@ def test_a_siteurl_with_a_path_moved_to_another_host_is_named_whole():
         changes, "pelican-flattr diff", Path("b"), "https://new.org/blog"
     )
     assert "set FLATTR_SITEURL = 'https://old.org/blog' to keep" in summary
+
+
+# Carol's owner is an address, shown hashed; keep.md keeps her an author of
+# the site (a strict build refuses a key that names none).
+CAROL_AUTHORS = {"Alice": "alice", "Carol": "email:carol@example.org"}
+CAROL = "email:" + hashlib.md5(b"carol@example.org").hexdigest()
+PRINTING = f"{SITEURL}/printing.html"
+
+
+def carol_and_alice():
+    """carol.md at PRINTING, alice.md at other.html, and keep.md of Carol's."""
+    return {
+        "carol.md": article("Carol prints", "Carol", slug="printing"),
+        "alice.md": article("Other", "Alice", slug="other"),
+        "keep.md": article("Keep", "Carol", slug="keep"),
+    }
+
+
+def kept_with_carol(source, taker, why=""):
+    """The guard's line for ``taker`` having PRINTING, carol.md's, under
+    Alice, as ``source`` lost it (``why``: how, after its name)."""
+    return (
+        f"pelican-flattr: {source}: {why}{taker} now has its thing URL "
+        f"{PRINTING}, owned by {CAROL} in the last build, and by another owner "
+        "now; but Flattr keeps the owner a thing was created with, so a thing "
+        f"already flattred there takes the flattrs of {taker} to {CAROL} (or to "
+        "whoever owned it when it was created); whoever holds "
+        f"{CAROL} claims them by verifying it (pelican-flattr verify --identity "
+        f"{CAROL})"
+    )
+
+
+def assert_taken_until_accepted(tmp_path, flattr_log, files, taker, said, let_go=()):
+    """``said`` (the guard's one line) on every build of ``files`` until
+    PRINTING is accepted for one build, which says once that ``taker``
+    has it for good; silence after, and the baseline ``taker``'s.
+    ``let_go``: other URLs every build accepts (the taker's own old one)."""
+    settings = {"FLATTR_AUTHORS": CAROL_AUTHORS, "FLATTR_ACCEPT_URL_CHANGES": let_go}
+    for _ in range(2):  # said again until resolved
+        flattr_log.clear()
+        build(tmp_path, files, **settings)
+        assert guard_lines(flattr_log) == [said]
+    flattr_log.clear()
+    fails_strict(tmp_path, files, **settings)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [said]
+    assert owner_lines(flattr_log) == []  # said as the change, not besides
+    # Until then carol.md keeps the URL, the taker waits at it.
+    assert [t for t in baseline_things(tmp_path) if t["url"] == PRINTING] == [
+        {"owner": "alice", "source": taker, "unresolved": True, "url": PRINTING},
+        {"owner": CAROL, "source": "carol.md", "url": PRINTING},
+    ]
+    flattr_log.clear()
+    build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=CAROL_AUTHORS,
+        FLATTR_ACCEPT_URL_CHANGES=[PRINTING, *let_go],
+    )
+    (handed,) = guard_lines(flattr_log)
+    assert handed == said.partition(". Fix: ")[0] + (
+        f". FLATTR_ACCEPT_URL_CHANGES lists {PRINTING}, so this build gives the "
+        f"URL to {taker} for good: if that is not meant, take it out of "
+        f"FLATTR_ACCEPT_URL_CHANGES and give {taker} another URL"
+    )
+    flattr_log.clear()
+    for _ in range(2):
+        build(tmp_path, files, **settings, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == [] and owner_lines(flattr_log) == []
+    assert [t for t in baseline_things(tmp_path) if t["url"] == PRINTING] == [
+        {"owner": "alice", "source": taker, "url": PRINTING}
+    ]
+    assert "carol@example.org" not in tmp_path.joinpath(*BASELINE).read_text()
+    assert not [r for r in flattr_log.records if "carol@" in r.getMessage()]
+
+
+def test_a_deleted_urls_reuse_by_another_owner_in_one_build(
+    tmp_path, flattr_log, capsys
+):
+    # carol.md deleted and its slug reused by a new article of Alice's in
+    # the same build was taken for a move (and a once-said owner change):
+    # but Flattr keeps the thing at PRINTING with Carol, as for a URL let go
+    # and reused (test_a_released_url_reused_under_another_owner_warns).
+    output = build(tmp_path, carol_and_alice(), FLATTR_AUTHORS=CAROL_AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    (tmp_path / "content" / "carol.md").unlink()
+    files = {"alice-print.md": article("Alice prints", "Alice", slug="printing")}
+    said = kept_with_carol("carol.md", "alice-print.md", "gone from this build, and ")
+    fix = (
+        ". Fix: give alice-print.md another thing URL (change its slug, or pin it "
+        "another URL with a Flattr_url: line), or, if its flattrs are meant to go "
+        f"to {CAROL}, add {PRINTING} to FLATTR_ACCEPT_URL_CHANGES for one build"
+    )
+    build(tmp_path, files, FLATTR_AUTHORS=CAROL_AUTHORS)
+    # pelican-flattr diff says it as the build does.
+    capsys.readouterr()
+    content = str(tmp_path / "content")
+    new = str(output / "flattr-manifest.json")
+    assert main(["diff", str(old), new, "--content", content, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["disappeared"] == [
+        {
+            "fix": fix.removeprefix(". Fix: "),
+            "kept_owner": CAROL,
+            "opted_out": False,
+            "pages_off": False,
+            "source": "carol.md",
+            "still_there": False,
+            "taken_by": "alice-print.md",
+            "url": PRINTING,
+        }
+    ]
+    assert (report["moved"], report["owner_changed"]) == ([], [])
+    assert_taken_until_accepted(
+        tmp_path, flattr_log, files, "alice-print.md", said + fix
+    )
+
+
+def test_a_deleted_urls_slug_taken_by_another_owners_article_keeps_its_owner(
+    tmp_path, flattr_log
+):
+    # alice.md, of the last build, takes the slug of carol.md, deleted: its
+    # flattrs go to Carol at Flattr, not to "alice.md's thing".
+    build(tmp_path, carol_and_alice(), FLATTR_AUTHORS=CAROL_AUTHORS)
+    (tmp_path / "content" / "carol.md").unlink()
+    files = {"alice.md": article("Other", "Alice", slug="printing")}
+    said = kept_with_carol("carol.md", "alice.md", "gone from this build, and ") + (
+        ". Fix: give alice.md another thing URL (change its slug, or pin it "
+        "another URL with a Flattr_url: line), or, if its flattrs are meant to go "
+        f"to {CAROL}, add {PRINTING} to FLATTR_ACCEPT_URL_CHANGES for one build"
+    )
+    # alice.md's own old URL, which nobody took, let go.
+    let_go = [f"{SITEURL}/other.html"]
+    assert_taken_until_accepted(tmp_path, flattr_log, files, "alice.md", said, let_go)
+
+
+def test_slugs_swapped_between_owners_say_whom_flattr_keeps(tmp_path, flattr_log):
+    build(tmp_path, carol_and_alice(), FLATTR_AUTHORS=CAROL_AUTHORS)
+    swapped = {
+        "carol.md": article("Carol prints", "Carol", slug="other"),
+        "alice.md": article("Other", "Alice", slug="printing"),
+    }
+    build(tmp_path, swapped, FLATTR_AUTHORS=CAROL_AUTHORS)
+    other = f"{SITEURL}/other.html"
+    assert sorted(guard_lines(flattr_log)) == [
+        f"pelican-flattr: alice.md: thing URL changed from {other} to {PRINTING}, "
+        f"and carol.md now has its old thing URL {other}, owned by alice in the "
+        "last build, and by another owner now; but Flattr keeps the owner a thing "
+        "was created with, so a thing already flattred there takes the flattrs of "
+        "carol.md to alice (or to whoever owned it when it was created). Fix: to "
+        "keep its flattrs with alice.md, give carol.md another slug and add "
+        f"'Flattr_url: {other}' to alice.md; if the flattrs of carol.md are meant "
+        f"to go to alice, add {other} to FLATTR_ACCEPT_URL_CHANGES for one build",
+        f"pelican-flattr: carol.md: thing URL changed from {PRINTING} to {other}, "
+        f"and alice.md now has its old thing URL {PRINTING}, owned by {CAROL} in "
+        "the last build, and by another owner now; but Flattr keeps the owner a "
+        "thing was created with, so a thing already flattred there takes the "
+        f"flattrs of alice.md to {CAROL} (or to whoever owned it when it was "
+        f"created); whoever holds {CAROL} claims them by verifying it "
+        f"(pelican-flattr verify --identity {CAROL}). Fix: to keep its flattrs "
+        "with carol.md, give alice.md another slug and add "
+        f"'Flattr_url: {PRINTING}' to carol.md; if the flattrs of alice.md are "
+        f"meant to go to {CAROL}, add {PRINTING} to FLATTR_ACCEPT_URL_CHANGES "
+        "for one build",
+    ]
+    accepted = [PRINTING, other]
+    flattr_log.clear()
+    build(
+        tmp_path,
+        swapped,
+        FLATTR_AUTHORS=CAROL_AUTHORS,
+        FLATTR_ACCEPT_URL_CHANGES=accepted,
+    )
+    assert [
+        line.partition("so this build gives the URL to ")[2].partition(" ")[0]
+        for line in guard_lines(flattr_log)
+    ] == ["carol.md", "alice.md"]
+    flattr_log.clear()
+    build(tmp_path, swapped, FLATTR_AUTHORS=CAROL_AUTHORS, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == [] and owner_lines(flattr_log) == []
