@@ -410,12 +410,14 @@ def url_change_warnings(
     unsaid: list[str] = []
     counts = [0] * (_REUSED + 1)
     shapes: dict[tuple[str, str], int] = {}
+    changed_urls: list[str] = []  # the old ones
     for change in changes:
         kind = _kind(change)
         counts[kind] += 1
         message = f"{change.describe()}. Fix: {change.advice()}"
         (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
         if change.new_url is not None:
+            changed_urls.append(change.old_url)
             shape = _shape(change.old_url, change.new_url)
             if shape is not None:
                 shapes[shape] = shapes.get(shape, 0) + 1
@@ -443,21 +445,7 @@ def url_change_warnings(
             f"with its fix, and {listing} lists every one"
         )
     if alike >= _ALIKE:
-        # Only the base differs: a new domain, http to https.
-        whole_site = _split_base(old_shape)[1] == "/*" == _split_base(new_shape)[1]
-        # FLATTR_SITEURL stands for SITEURL whole: its path (``/blog``) too.
-        new_base = new_shape[:-2]
-        old_site = old_shape[:-2] + (
-            siteurl[len(new_base) :] if siteurl.startswith(new_base) else ""
-        )
-        cause = (
-            "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
-            f"{old_site!r} to keep every thing URL"
-            if whole_site
-            else "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
-            "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
-            "back to keep their flattrs"
-        )
+        cause = _likely_cause(old_shape, new_shape, siteurl, changed_urls)
         summary += (
             f". {alike} of the {counts[0]} changed thing URLs changed alike, "
             f"from {old_shape} to {new_shape}: "
@@ -467,6 +455,67 @@ def url_change_warnings(
     if reused is not None:
         summary += f". {reused}"
     return said, unsaid, summary
+
+
+def _likely_cause(
+    old_shape: str, new_shape: str, siteurl: str, old_urls: list[str]
+) -> str:
+    """The setting that most likely changed URLs from ``old_shape`` to
+    ``new_shape`` (``siteurl`` the new SITEURL, ``old_urls`` every changed
+    one), and how to put it back."""
+    old_base, old_rest = _split_base(old_shape)
+    new_base, new_rest = _split_base(new_shape)
+    if old_rest == "/*" == new_rest:
+        # Only the base differs: a new domain, http to https. FLATTR_SITEURL
+        # stands for SITEURL whole: its path (``/blog``) too.
+        old_site = old_base + (
+            siteurl[len(new_base) :] if siteurl.startswith(new_base) else ""
+        )
+    elif old_base != new_base:
+        # A new host is SITEURL's, whatever changed with it: its path (then
+        # the old SITEURL is found), or an ARTICLE_URL too.
+        found = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
+        if found is None:
+            return (
+                f"a changed SITEURL (its host, {old_base} then, {new_base} now) "
+                "with a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting "
+                "(or their LANG_ twins) is the likely cause: set FLATTR_SITEURL to "
+                "the old SITEURL, its path too, and put the setting back to keep "
+                "their flattrs"
+            )
+        old_site = found
+    else:
+        return (
+            "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
+            "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
+            "back to keep their flattrs"
+        )
+    return (
+        "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
+        f"{old_site!r} to keep every thing URL"
+    )
+
+
+def _old_siteurl(
+    old_shape: str, new_shape: str, siteurl: str, old_urls: Iterable[str]
+) -> str | None:
+    """The old SITEURL, when the changed URLs' shapes differ in the base
+    and in the path SITEURL gave them (``https://example.org/*.html`` to
+    ``https://new.example.net/blog/*.html``, ``siteurl`` the new one):
+    ``old_shape`` up to where ``new_shape`` goes on past ``siteurl``, and
+    only when every one of ``old_urls`` starts with it, which the shape of
+    the most alike alone does not tell. None otherwise."""
+    site = siteurl.rstrip("/")
+    if not new_shape.startswith(f"{site}/"):
+        return None
+    rest = new_shape[len(site) :]
+    if not old_shape.endswith(rest):
+        return None
+    old_site = old_shape[: -len(rest)]
+    if "*" in old_site or "#" in old_site:  # a slug or number: no site's
+        return None
+    prefix = f"{old_site}/"
+    return old_site if all(url.startswith(prefix) for url in old_urls) else None
 
 
 def _reused_summary(count: int, baseline: Path) -> str | None:

@@ -2722,3 +2722,77 @@ def test_slugs_swapped_between_owners_say_whom_flattr_keeps(tmp_path, flattr_log
     flattr_log.clear()
     build(tmp_path, swapped, FLATTR_AUTHORS=CAROL_AUTHORS, FLATTR_STRICT=True)
     assert guard_lines(flattr_log) == [] and owner_lines(flattr_log) == []
+
+
+def test_a_move_to_another_host_and_path_names_siteurl(tmp_path, flattr_log):
+    # SITEURL's host and path changed at once: the summary blamed
+    # ARTICLE_URL, and gave no old value to set FLATTR_SITEURL to.
+    authors = {"Alice": "alice"}
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=SITEURL)
+    new = "https://new.example.net/blog"
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new)
+    assert summary_lines(flattr_log) == [
+        (
+            "WARNING",
+            "pelican-flattr: 5 thing URLs of the last build are not this build's: "
+            "5 thing URLs changed. 5 of the 5 changed thing URLs changed alike, "
+            f"from {SITEURL}/*.html to {new}/*.html: a changed SITEURL is the "
+            f"likely cause: set FLATTR_SITEURL = '{SITEURL}' to keep every thing "
+            "URL, or, if the change is deliberate, accept every change at once by "
+            f"deleting {tmp_path.joinpath(*BASELINE)} (the next build starts a "
+            "new one)",
+        )
+    ]
+    # As the summary says: every thing URL kept, the guard silent.
+    flattr_log.clear()
+    build(
+        tmp_path,
+        many_articles(5),
+        FLATTR_AUTHORS=authors,
+        SITEURL=new,
+        FLATTR_SITEURL=SITEURL,
+        FLATTR_STRICT=True,
+    )
+    assert guard_lines(flattr_log) == []
+
+
+def test_a_new_host_with_a_new_article_url_names_both(tmp_path, flattr_log):
+    # No old SITEURL fits every URL: the host is still SITEURL's.
+    authors = {"Alice": "alice"}
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors)
+    new = "https://new.example.net/blog"
+    settings = {
+        "ARTICLE_URL": "posts/{slug}/",
+        "ARTICLE_SAVE_AS": "posts/{slug}/index.html",
+    }
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new, **settings)
+    ((_, line),) = summary_lines(flattr_log)
+    assert (
+        f"from {SITEURL}/*.html to {new}/posts/*/: a changed SITEURL (its host, "
+        f"{SITEURL} then, https://new.example.net now) with a changed ARTICLE_URL, "
+        "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is the likely "
+        "cause: set FLATTR_SITEURL to the old SITEURL, its path too, and put the "
+        "setting back to keep their flattrs, or, "
+    ) in line, line
+
+
+def test_an_old_siteurl_is_named_only_when_every_changed_url_has_it():
+    # Most moved from old.org to new.org/blog, but one of another site: no
+    # one old SITEURL keeps them all.
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"https://old.org/post-{n}.html",
+            f"https://new.org/blog/post-{n}.html",
+        )
+        for n in range(5)
+    ]
+    other = UrlChange(
+        "q.md", "https://else.org/post-q.html", "https://new.org/blog/post-q.html"
+    )
+    for extra, named in (([], True), ([other], False)):
+        _, _, summary = url_change_warnings(
+            [*changes, *extra], "pelican-flattr diff", Path("b"), "https://new.org/blog"
+        )
+        assert ("set FLATTR_SITEURL = 'https://old.org' to keep" in summary) is named
+        assert "a changed SITEURL" in summary
