@@ -1169,18 +1169,25 @@ def _first_embedded_seen(page: str) -> int:
     ``<template>``, the text of a ``<script>`` or ``<textarea>``, or a
     ``<noscript>`` (text, where scripts run). One search on the usual page;
     one in doubt is settled by reading the page tag by tag."""
-    at = page.find(_EMBEDDED_MARK)
+    return next((at for at, seen in _run_where(page, _EMBEDDED_MARK) if seen), -1)
+
+
+def _run_where(page: str, needle: str) -> Iterator[tuple[int, bool]]:
+    """Each place of ``needle`` in ``page``, and whether a browser that runs
+    scripts reads it as markup there: not in a comment, a ``<template>``, a
+    ``<noscript>`` or the text of a ``<script>`` or ``<textarea>``. The
+    page is read tag by tag, once, only from the first place in doubt."""
+    at = page.find(needle)
     hiding = None
     while at >= 0:
         if not _may_be_hidden(page, at):
-            return at
-        if hiding is None:
-            hiding = _hiding_ends(page, 0)
-            next(hiding)
-        if hiding.send(at) < 0:
-            return at
-        at = page.find(_EMBEDDED_MARK, at + 1)
-    return -1
+            yield at, True
+        else:
+            if hiding is None:
+                hiding = _hiding_ends(page, 0)
+                next(hiding)
+            yield at, hiding.send(at) < 0
+        at = page.find(needle, at + 1)
 
 
 def shows_embedded_button(page: str) -> bool:
@@ -1225,16 +1232,7 @@ def _first_mark_run(page: str, button: int, hidden: Callable[[], None] | None) -
     be commented out. A mark in doubt is settled as ``_first_embedded_seen``
     settles a button."""
     found = -1
-    hiding = None
-    at = page.find(LOADER_PLACE)
-    while at >= 0:
-        if _may_be_hidden(page, at):
-            if hiding is None:
-                hiding = _hiding_ends(page, 0)
-                next(hiding)
-            seen = hiding.send(at) < 0
-        else:
-            seen = True
+    for at, seen in _run_where(page, LOADER_PLACE):
         if not seen:
             if hidden is not None:
                 hidden()
@@ -1243,7 +1241,6 @@ def _first_mark_run(page: str, button: int, hidden: Callable[[], None] | None) -
             found = at
         if found >= 0 and hidden is None:
             break
-        at = page.find(LOADER_PLACE, at + 1)
     return found
 
 
