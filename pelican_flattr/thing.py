@@ -758,8 +758,22 @@ def _host_problem(netloc: str) -> str | None:
     return None
 
 
-# Names that never reach the public internet (RFC 6761, 6762 and 2606).
-_LOCAL_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".internal")
+# Names that never reach the public internet: reserved (RFC 6761, 6762,
+# 2606 and 8375's home.arpa), or never delegated and common on home and
+# office networks (.lan, .localdomain; .home and .corp, which ICANN holds
+# back for the name collisions they cause).
+_LOCAL_SUFFIXES = (
+    ".localhost",
+    ".local",
+    ".test",
+    ".invalid",
+    ".internal",
+    ".home.arpa",
+    ".lan",
+    ".localdomain",
+    ".home",
+    ".corp",
+)
 
 
 def is_development_url(url: str) -> bool:

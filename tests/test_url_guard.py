@@ -2086,6 +2086,10 @@ def test_a_source_of_the_last_build_taking_a_deleted_ones_url_warns(
         "http://10.0.0.5/",
         "http://[fd12:3456::1]:8000/",
         "http://devbox:8000",
+        # Home and office network names: RFC 8375's, and never delegated.
+        "http://nas.home.arpa:8000/",
+        "http://blog.lan/",
+        "http://Blog.Corp./",
     ],
 )
 def test_a_development_build_neither_compares_nor_replaces_the_baseline(
