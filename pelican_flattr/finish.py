@@ -409,6 +409,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             None,
             source_by_url[entry["url"]],
             released_owner=str(entry.get("owner")),
+            new_owner=owner_by_url.get(entry["url"]),
         )
         for entry in reused
     ]

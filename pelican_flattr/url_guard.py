@@ -89,6 +89,9 @@ class UrlChange:
     # than the entry's: that owner, whom Flattr keeps for the thing at the
     # URL, so that the taker's readers' flattrs go to it.
     kept_owner: str | None = None
+    # With ``released_owner`` or ``kept_owner``: the owner ``taken_by`` has
+    # the URL with now, named so that the operator sees who loses out.
+    new_owner: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -215,8 +218,9 @@ class UrlChange:
         if self.kept_owner is None:
             return f": the flattrs of that URL go to {self.taken_by}'s thing"
         return (
-            f", owned by {self.kept_owner} in the last build, and by another "
-            f"owner now; {_kept_by(self.kept_owner, str(self.taken_by))}"
+            f", owned by {self.kept_owner} in the last build, and by "
+            f"{self.new_owner or 'another owner'} now; "
+            f"{_kept_by(self.kept_owner, str(self.taken_by))}"
         )
 
     def describe(self) -> str:
@@ -225,10 +229,11 @@ class UrlChange:
             # The owner of the last build that had the URL: an earlier one
             # may have created the thing (an owner change is said once).
             owner = self.released_owner
+            now = f", and {self.new_owner}'s now" if self.new_owner else ""
             return (
                 f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
                 f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES let it go in an "
-                f"earlier build; {_kept_by(owner, str(self.taken_by))}"
+                f"earlier build{now}; {_kept_by(owner, str(self.taken_by))}"
             )
         if self.still_there:
             without = (
@@ -897,12 +902,12 @@ def _compare_urls(
         # Asked only of the few sources without a thing: a file system call.
         still_there = new_url is None and source_exists(source)
         gone = new_url is None and not still_there
-        kept_owner = None
+        kept_owner = new_owner = None
         if taken_by is not None and new_owner_by_url is not None:
             owner, now = _owner(entry), new_owner_by_url.get(url)
             # An entry without an owner (hand-written) tells none apart.
             if owner and now is not None and now != owner:
-                kept_owner = owner
+                kept_owner, new_owner = owner, now
         if (
             gone
             and taken_by is not None
@@ -913,7 +918,13 @@ def _compare_urls(
             continue
         changes.append(
             UrlChange(
-                source, url, new_url, taken_by, still_there, kept_owner=kept_owner
+                source,
+                url,
+                new_url,
+                taken_by,
+                still_there,
+                kept_owner=kept_owner,
+                new_owner=new_owner,
             )
         )
     return changes, moves

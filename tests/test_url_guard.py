@@ -1159,7 +1159,8 @@ def test_a_released_url_reused_under_another_owner_warns(tmp_path, flattr_log, a
     )
     expected = (
         f"pelican-flattr: c.md: its thing URL {OLD} was a.md's, owned by {shown} "
-        "when FLATTR_ACCEPT_URL_CHANGES let it go in an earlier build; but Flattr "
+        "when FLATTR_ACCEPT_URL_CHANGES let it go in an earlier build, and "
+        "twitter:user:id:9's now; but Flattr "
         "keeps the owner a thing was created with, so a thing already flattred "
         f"there takes the flattrs of c.md to {shown} (or to whoever owned it when "
         f"it was created){claim}. Fix: give c.md another thing URL (change its "
@@ -2568,8 +2569,8 @@ def kept_with_carol(source, taker, why=""):
     Alice, as ``source`` lost it (``why``: how, after its name)."""
     return (
         f"pelican-flattr: {source}: {why}{taker} now has its thing URL "
-        f"{PRINTING}, owned by {CAROL} in the last build, and by another owner "
-        "now; but Flattr keeps the owner a thing was created with, so a thing "
+        f"{PRINTING}, owned by {CAROL} in the last build, and by alice now; "
+        "but Flattr keeps the owner a thing was created with, so a thing "
         f"already flattred there takes the flattrs of {taker} to {CAROL} (or to "
         "whoever owned it when it was created); whoever holds "
         f"{CAROL} claims them by verifying it (pelican-flattr verify --identity "
@@ -2693,7 +2694,7 @@ def test_slugs_swapped_between_owners_say_whom_flattr_keeps(tmp_path, flattr_log
     assert sorted(guard_lines(flattr_log)) == [
         f"pelican-flattr: alice.md: thing URL changed from {other} to {PRINTING}, "
         f"and carol.md now has its old thing URL {other}, owned by alice in the "
-        "last build, and by another owner now; but Flattr keeps the owner a thing "
+        f"last build, and by {CAROL} now; but Flattr keeps the owner a thing "
         "was created with, so a thing already flattred there takes the flattrs of "
         "carol.md to alice (or to whoever owned it when it was created). Fix: to "
         "keep its flattrs with alice.md, give carol.md another slug and add "
@@ -2701,7 +2702,7 @@ def test_slugs_swapped_between_owners_say_whom_flattr_keeps(tmp_path, flattr_log
         f"to go to alice, add {other} to FLATTR_ACCEPT_URL_CHANGES for one build",
         f"pelican-flattr: carol.md: thing URL changed from {PRINTING} to {other}, "
         f"and alice.md now has its old thing URL {PRINTING}, owned by {CAROL} in "
-        "the last build, and by another owner now; but Flattr keeps the owner a "
+        "the last build, and by alice now; but Flattr keeps the owner a "
         "thing was created with, so a thing already flattred there takes the "
         f"flattrs of alice.md to {CAROL} (or to whoever owned it when it was "
         f"created); whoever holds {CAROL} claims them by verifying it "
