@@ -194,6 +194,21 @@ _HIDING = frozenset({"template", "/template"})
 _NOSCRIPT = frozenset({"noscript", "/noscript"})
 
 
+def _may_hide_a_name(raw: str) -> bool:
+    """Whether a tag's text may spell a name in a way a browser reads as
+    plain letters (``markup.flattr_path``): by character references,
+    percent-encoding, a tab or newline inside it, or non-ASCII letters
+    (full-width ones): a link to Flattr that does not say "flattr"."""
+    return (
+        "&" in raw
+        or "%" in raw
+        or "\t" in raw
+        or "\n" in raw
+        or "\r" in raw
+        or not raw.isascii()
+    )
+
+
 def scan_page(data: bytes) -> _PageTags:
     """The Flattr-related tags of one HTML page."""
     tags = _PageTags()
@@ -229,6 +244,7 @@ def scan_page(data: bytes) -> _PageTags:
                 and "og:" not in raw
                 and "article:" not in raw
                 and "flattr" not in raw.lower()
+                and (name != "a" or not _may_hide_a_name(raw))
             )
         ):
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -44,34 +45,76 @@ _BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
 _BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _FLATTR_URL = "https://flattr.com/"
-# How a link to Flattr starts, in lower case: any scheme Flattr was reached
-# by, none (as a minifier shortens a URL), and its www. host.
-_FLATTR_URL_STARTS = tuple(
-    f"{scheme}//{host}flattr.com/"
-    for scheme in ("https:", "http:", "")
-    for host in ("", "www.")
-)
+_FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
+# What a browser drops from a URL before reading it (WHATWG URL): C0
+# controls and spaces at either end, and ASCII tabs and newlines anywhere.
+_URL_ENDS = "".join(map(chr, range(0x21)))
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def flattr_path(href: str) -> str | None:
+    """The path (percent-decoded) of a link to Flattr, as a browser reads
+    ``href``; None when it links elsewhere (or nowhere).
+
+    Read as a browser reads it, which no one writing a link by hand (or
+    hiding one) is bound to spell plainly: an http(s) scheme in any letter
+    case, or none ("//flattr.com/", as a minifier shortens a URL), "\\" for
+    "/" and any number of them, tabs and newlines anywhere, a user name, a
+    port, the www. host, a host percent-encoded, in full-width letters or
+    with its final dot.
+    """
+    url = href.strip(_URL_ENDS)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = url.translate(_TAB_AND_NEWLINES)
+    if "flattr" not in url.lower() and url.isascii() and "%" not in url:
+        return None  # nearly every link: no spelling of flattr.com in it
+    url = url.replace("\\", "/")
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        if scheme.group().lower() not in ("http:", "https:"):
+            return None
+        rest = url[scheme.end() :]
+    elif url.startswith("//"):
+        rest = url
+    else:
+        return None  # a path on the site itself
+    rest = rest.lstrip("/")
+    end = len(rest)
+    for mark in "/?#":
+        at = rest.find(mark)
+        if at >= 0:
+            end = min(end, at)
+    host = rest[:end].rpartition("@")[2]
+    if not host.startswith("["):
+        host = host.partition(":")[0]
+    # A browser's host: percent-decoded, mapped as IDNA maps it (NFKC and
+    # lower case), a final "." dropped as DNS drops it.
+    host = unicodedata.normalize("NFKC", unquote(host)).lower().rstrip(".")
+    if host not in _FLATTR_HOSTS:
+        return None
+    path = rest[end:]
+    for mark in "?#":
+        path = path.partition(mark)[0]
+    return unquote(path) or "/"
 
 
 def is_flattr_url(href: str) -> bool:
     """True for a link to Flattr (an auto-submit URL or any other page of
-    it), in any letter case, its scheme left out too."""
-    return href.strip(_SPACE).lower().startswith(_FLATTR_URL_STARTS)
+    it), as a browser reads ``href`` (``flattr_path``)."""
+    return flattr_path(href) is not None
 
 
 def is_auto_submit_url(href: str) -> bool:
     """Whether ``href`` links Flattr's auto-submit endpoint, which creates
     and flattrs the thing its query names, for the owner it names: spelt
-    as ``is_flattr_url`` reads a link to Flattr, its path in any letter
+    as ``flattr_path`` reads a link to Flattr, its path in any letter
     case, percent-encoded or with a last "/" too (which of these Flattr's
     server took is not known: one more link checked costs less than one
     that pays a stranger unseen). Flattr's other pages (a profile, a
     thing's page) pay no one by a click, and a site may link them."""
-    if not is_flattr_url(href):
-        return False
-    # Its host is flattr.com: splitting cannot fail ("http://[").
-    path = unquote(urlsplit(href.strip(_SPACE)).path)
-    return path.rstrip("/").lower() == "/submit/auto"
+    path = flattr_path(href)
+    return path is not None and path.rstrip("/").lower() == "/submit/auto"
 
 
 _BADGE = Markup(

@@ -315,6 +315,19 @@ def with_owner(auto: str, owner: str) -> str:
         "http://FLATTR.COM/submit/auto",
         "https://www.flattr.com/submit/auto",
         "https://flattr.com/Submit/Auto/",
+        # Spelt as a browser reads it, which a hand hiding a link is not
+        # bound to spell plainly: backslashes, slashes missing or added, a
+        # tab inside, an empty user name and a port, a percent-encoded, full-width
+        # or fully qualified host, control characters before it.
+        "https:\\\\flattr.com\\submit\\auto",
+        "https:/flattr.com/submit/auto",
+        "https:////flattr.com/submit/auto",
+        "https://flat\ttr.com/sub\nmit/auto",
+        "https://@flattr.com:443/submit/auto",
+        "https://fl%61ttr.com/submit/auto",
+        "https://\uff46lattr.com/submit/auto",
+        "https://flattr.com./submit/auto",
+        "\x01 https://flattr.com/submit/auto",
     ],
 )
 def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, endpoint):
@@ -335,6 +348,42 @@ def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, end
         result = audit_in_child(copy)
         assert result.returncode == 1, result.stderr
         assert json.loads(result.stdout)["problems"] == [problem]
+
+
+def test_a_link_whose_host_is_written_with_character_references_is_a_button(
+    copy, capsys
+):
+    # The page's text holds no "flattr": the browser reads f&#108;attr as
+    # flattr, as the audit's HTML reading does once it reads the tag.
+    replace_in(
+        copy / "index.html",
+        "</body>",
+        '<a href="https://f&#108;attr&#x2E;com/submit/auto?url=x&amp;user_id=m">'
+        "x</a></body>",
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["problem"].startswith(
+        f"{HAND_WRITTEN} points at 'https://flattr.com/submit/auto?url=x&user_id=m'"
+    )
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://flattr.com.evil.example/submit/auto",
+        "https://flattr.com@evil.example/submit/auto",
+        "https://evil.example/flattr.com/submit/auto",
+        "/submit/auto",
+        "flattr.com/submit/auto",
+        "javascript:flattr.com/submit/auto",
+    ],
+)
+def test_a_link_to_another_host_or_a_path_is_no_button(copy, capsys, href):
+    add_link(copy / "index.html", href + EVIL_QUERY)
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
 
 
 @pytest.mark.parametrize("where", ["listing", "thing's page"])
