@@ -785,9 +785,14 @@ class WebhookApp:
         if codec is not None:
             _check_charset(body, codec)
         form = parse_form(body)
-        event = form.get("_event", "")
+        # Trimmed as every field is: a sender that pads the name (or writes
+        # it in capitals) means Flattr's event, and answered 202 "ignored"
+        # it would never resend what was then never stored.
+        event = form.get("_event", "").strip()
         if not event:
             raise Refusal(400, "_event is missing", "_event")
+        if event.lower() == PENDING_CLICK:
+            event = PENDING_CLICK
         delivery.event = event
         received_at = now_utc()
         if event != PENDING_CLICK:

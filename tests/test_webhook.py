@@ -73,6 +73,18 @@ def test_a_total_is_read_as_the_number_it_writes(receiver):
     assert [r[1] for r in rows(receiver) if r[0] == "padded"] == [7]
 
 
+@pytest.mark.parametrize(
+    "name", ["pendingclickcreate ", " pendingclickcreate", "PendingClickCreate"]
+)
+def test_the_event_name_is_trimmed_and_read_in_any_letter_case(receiver, name):
+    # As every field is: answered 202 "ignored", the sender would never
+    # send again what was never stored.
+    thing_id = f"padded-event-{name!r}"
+    answer = post(receiver, dict(PENDING, _event=name, thing_id=thing_id))
+    assert answer.status_code == 200 and answer.json() == {"status": "stored"}
+    assert [r[0] for r in rows(receiver) if r[0] == thing_id] == [thing_id]
+
+
 def test_unknown_event_is_kept_as_ignored(receiver):
     before = len(rows(receiver))
     answer = post(receiver, {"_event": "thingclaimed", "thing_id": "9"})
