@@ -325,48 +325,93 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     entries: list[Request] = []
     skipped: list[Skipped] = []
     for author, value in authors.items():
-        where = f"FLATTR_AUTHORS[{shown_author(author)}]"
-        try:
-            owner = parse_owner(value)
-        except IdentifierError as error:
-            problems.append(f"{shown}: {where} {error}")
-            continue
-        if owner.kind == "flattr_user":
+        _plan_owner(
+            f"FLATTR_AUTHORS[{shown_author(author)}]",
+            value,
+            author,
+            accounts,
+            (shown, entries, skipped, problems),
+        )
+    site_owner = settings.get("FLATTR_USERNAME")
+    if site_owner is not None:
+        # The owner of every thing nobody else owns, whose flattrs wait as
+        # an author's do (``pending`` lists them); a Flattr user goes unsaid.
+        _plan_owner(
+            SITE_OWNER_KEY,
+            site_owner,
+            SITE_OWNER_KEY,
+            accounts,
+            (shown, entries, skipped, problems),
+            say_flattr_user=False,
+        )
+    for author in accounts:
+        if author not in authors and not (
+            author == SITE_OWNER_KEY and site_owner is not None
+        ):
+            skipped.append(
+                Skipped(
+                    f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]",
+                    None,
+                    "names no author of FLATTR_AUTHORS; ignored"
+                    if author != SITE_OWNER_KEY
+                    else "FLATTR_USERNAME is not set; ignored",
+                )
+            )
+
+    return _deduplicated(entries, skipped, problems, store=store_path)
+
+
+# The key of FLATTR_VERIFIED_ACCOUNTS that names the account which claimed
+# FLATTR_USERNAME's identifier: the site's own owner is no author.
+SITE_OWNER_KEY = "FLATTR_USERNAME"
+
+
+def _plan_owner(
+    where: str,
+    value: object,
+    key: str,
+    accounts: Mapping[str, object],
+    plan: tuple[str, list[Request], list[Skipped], list[str]],
+    say_flattr_user: bool = True,
+) -> None:
+    """Add to ``plan`` (the settings file as shown, and the requests,
+    skipped identities and problems so far) the verify of the owner
+    ``value`` that ``where`` sets, for the account ``accounts[key]``."""
+    shown, entries, skipped, problems = plan
+    try:
+        owner = parse_owner(value)
+    except IdentifierError as error:
+        problems.append(f"{shown}: {where} {error}")
+        return
+    if owner.kind == "flattr_user":
+        if say_flattr_user:
             skipped.append(
                 Skipped(
                     where, None, f"is the Flattr user {owner.value}: nothing to verify"
                 )
             )
-            continue
-        if author not in accounts:
-            skipped.append(
-                Skipped(
-                    where,
-                    owner.value,
-                    "not yet claimed by a Flattr account, skipped (name the account "
-                    "in FLATTR_VERIFIED_ACCOUNTS once the author has one)",
-                )
+        return
+    account = f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(key)}]"
+    if key not in accounts:
+        skipped.append(
+            Skipped(
+                where,
+                owner.value,
+                "not yet claimed by a Flattr account, skipped (name the account "
+                + (
+                    "in FLATTR_VERIFIED_ACCOUNTS once the author has one)"
+                    if key != SITE_OWNER_KEY
+                    else f"as {account} once there is one)"
+                ),
             )
-            continue
-        try:
-            username = check_username(accounts[author])
-        except IdentifierError as error:
-            problems.append(
-                f"{shown}: FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}] {error}"
-            )
-            continue
-        entries.append(Request(owner.value, username, where))
-    for author in accounts:
-        if author not in authors:
-            skipped.append(
-                Skipped(
-                    f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]",
-                    None,
-                    "names no author of FLATTR_AUTHORS; ignored",
-                )
-            )
-
-    return _deduplicated(entries, skipped, problems, store=store_path)
+        )
+        return
+    try:
+        username = check_username(accounts[key])
+    except IdentifierError as error:
+        problems.append(f"{shown}: {account} {error}")
+        return
+    entries.append(Request(owner.value, username, where))
 
 
 def _deduplicated(

@@ -773,6 +773,80 @@ def test_a_batch_from_pelicanconf(stub, capsys, tmp_path):
     assert not (site / "private" / "flattr.sqlite3").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "verified", "said"),
+    [
+        # The owner of every thing nobody else owns, whose flattrs wait as
+        # an author's do: verified for the account named under its key.
+        (
+            'FLATTR_USERNAME = "partner:hackspace:1"\n'
+            'FLATTR_VERIFIED_ACCOUNTS["FLATTR_USERNAME"] = "bob"\n',
+            [("partner:hackspace:1", "/rest/v2/users/bob/verify")],
+            "verified          partner:hackspace:1 -> bob  (FLATTR_USERNAME)",
+        ),
+        (
+            'FLATTR_USERNAME = "partner:hackspace:1"\n',
+            [],
+            "skipped           partner:hackspace:1  (FLATTR_USERNAME) not yet "
+            "claimed by a Flattr account, skipped (name the account as "
+            "FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME'] once there is one)",
+        ),
+        (
+            'FLATTR_VERIFIED_ACCOUNTS["FLATTR_USERNAME"] = "siteowner"\n',
+            [],
+            "skipped           (FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME']) "
+            "FLATTR_USERNAME is not set; ignored",
+        ),
+        # A Flattr user: nothing to verify, as for an author.
+        ('FLATTR_USERNAME = "siteowner"\n', [], ""),
+    ],
+)
+def test_a_batch_from_pelicanconf_verifies_the_site_owner(
+    stub, capsys, tmp_path, extra, verified, said
+):
+    (tmp_path / "private").mkdir()  # FLATTR_STORE's, in the current folder
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF + extra, encoding="utf-8")
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 0, err
+    expected = [CAROL_ID, "partner:hackspace:1042"]
+    paths = ["/rest/v2/users/carol/verify", "/rest/v2/users/dmitri/verify"]
+    for identity, path in verified:
+        expected.append(identity)
+        paths.append(path)
+    assert sorted(stub.identities()) == sorted(expected)
+    assert sorted(r.path for r in stub.requests) == sorted(paths)
+    assert said in out
+    assert len([line for line in out.splitlines() if "FLATTR_USERNAME" in line]) == (
+        1 if said else 0
+    )
+
+
+def test_a_bad_site_owner_stops_a_batch_from_pelicanconf(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        PELICANCONF
+        + 'FLATTR_USERNAME = "partner:hack space"\n'
+        + 'FLATTR_VERIFIED_ACCOUNTS["FLATTR_USERNAME"] = "site@example.org"\n',
+        encoding="utf-8",
+    )
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert f"{conf}: FLATTR_USERNAME 'partner:hack space' is not" in err
+    assert stub.requests == []
+    conf.write_text(
+        conf.read_text("utf-8").replace("hack space", "hackspace:1"), "utf-8"
+    )
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert (
+        f"{conf}: FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME'] expects the Flattr "
+        "account's username" in err
+    )
+    assert "example.org" not in err
+    assert stub.requests == []
+
+
 def test_verify_and_the_build_read_one_store(stub, capsys, tmp_path, monkeypatch):
     from pelican.settings import read_settings as read_pelican_settings
 
