@@ -30,8 +30,45 @@ LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
 # nothing.
 LOADER_PLACE = Markup("<!--pelican-flattr:load.js-->")
 
-# Open Graph properties that may rightly appear more than once on a page.
-MULTIPLE_PROPERTIES = frozenset({"article:tag", "article:author", "og:image"})
+# Open Graph properties that may rightly appear more than once on a page:
+# the arrays of ogp.me (each image, video or audio with its structured
+# properties, each alternate locale) and of its article, book, music and
+# video types. A theme may print any of them beside the plugin's tags.
+MULTIPLE_PROPERTIES = frozenset(
+    {
+        *(
+            f"og:{medium}{part}"
+            for medium in ("image", "video", "audio")
+            for part in (
+                "",
+                ":url",
+                ":secure_url",
+                ":type",
+                ":width",
+                ":height",
+                ":alt",
+            )
+        ),
+        "og:locale:alternate",
+        "article:author",
+        "article:tag",
+        "book:author",
+        "book:tag",
+        "music:song",
+        "music:song:disc",
+        "music:song:track",
+        "music:musician",
+        "music:album",
+        "music:album:disc",
+        "music:album:track",
+        "music:creator",
+        "video:actor",
+        "video:actor:role",
+        "video:director",
+        "video:writer",
+        "video:tag",
+    }
+)
 # Present in every button this plugin renders, whatever the style: how a
 # page that already used the template helpers is recognised.
 BUTTON_CLASS = "flattr-button"

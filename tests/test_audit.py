@@ -1630,6 +1630,25 @@ def test_only_a_real_script_hides_the_tags_after_it(copy, capsys, hiding):
     assert status == (1 if expected else 0)
 
 
+@pytest.mark.parametrize(
+    "tags",
+    [
+        # Arrays in Open Graph: a theme may print them beside the plugin's.
+        '<meta property="og:locale:alternate" content="de_DE">'
+        '<meta property="og:locale:alternate" content="he_IL">',
+        '<meta property="og:image:alt" content="a">'
+        '<meta property="og:image:alt" content="b">',
+        '<meta property="og:video" content="https://v.example/1.mp4">'
+        '<meta property="og:video" content="https://v.example/2.mp4">',
+    ],
+)
+def test_repeated_open_graph_arrays_are_no_problem(copy, capsys, tags):
+    thing = a_thing(copy)
+    replace_in(copy / thing["page"], "</head>", f"{tags}</head>")
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
 def test_duplicate_article_properties(copy, capsys):
     thing = a_thing(copy)
     replace_in(

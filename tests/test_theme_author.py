@@ -520,6 +520,36 @@ def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
     assert audit_command(["audit", str(output)]) == 1
 
 
+def test_a_theme_printing_open_graph_arrays_beside_flattr_head_is_fine(
+    site, tmp_path, flattr_log
+):
+    # og:locale:alternate (one per translation) and og:image:alt (one per
+    # image) are arrays in Open Graph: the build called them "a second"
+    # tag beside flattr_head()'s, which prints neither.
+    arrays = (
+        '<meta property="og:locale:alternate" content="de_DE">'
+        '<meta property="og:locale:alternate" content="he_IL">'
+        '<meta property="og:image" content="{{ SITEURL }}/a.png">'
+        '<meta property="og:image:alt" content="A">'
+        '<meta property="og:image" content="{{ SITEURL }}/b.png">'
+        '<meta property="og:image:alt" content="B">'
+    )
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+            "{{ super() }}" + arrays + f"{HEAD}{{% endblock %}}"
+        },
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+    )
+    soup = page(output / "article-number-0.html")
+    assert len(og(soup, "og:locale:alternate")) == 2
+    assert [r.getMessage() for r in flattr_log.records if r.levelno >= 30] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
     sample_output,
 ):
