@@ -147,8 +147,15 @@ def hash_email(address: str) -> str:
 # letters, never a dot, so it is neither an address an owner may have
 # (parse_owner takes only one with a dotted domain) nor one mail reaches on
 # the Internet: a message that names a language shows it as it is.
-_LOCALE_WITH_MODIFIER = re.compile(
-    r"[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))*@[a-z]{3,}"
+_LOCALE = r"[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))*@[a-z]{3,}"
+_LOCALE_WITH_MODIFIER = re.compile(_LOCALE)
+# Such a locale at the end of a file name, as Pelican names a translation's
+# page or feed (ARTICLE_LANG_SAVE_AS: hello-world-sr@latin.html): a file
+# name's extension is no domain of the Internet's either, and a message
+# that names a page must name it as it is, for its fix to be followed.
+_FILE_EXTENSIONS = r"(?:\.(?:html?|xml|atom|rss|json))"
+_LOCALE_IN_FILE_NAME = re.compile(
+    rf"{_LOCALE}{_FILE_EXTENSIONS}*|.*[-_.]{_LOCALE}{_FILE_EXTENSIONS}+"
 )
 
 
@@ -161,12 +168,12 @@ def is_locale_with_modifier(text: str) -> bool:
 def redact_addresses(text: str) -> str:
     """``text`` with everything shaped like an email address replaced by
     ``[address]``: for log lines and messages that repeat what a settings
-    file, a request or a server said. A locale with a modifier (sr@latin)
-    is kept."""
+    file, a request or a server said. A locale with a modifier (sr@latin),
+    as it is or ending a file name (hello-sr@latin.html), is kept."""
     if "@" not in text and not any(sign in text for sign in _WIDE_AT_SIGNS):
         return text
     return redact_around(
-        text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN, _LOCALE_WITH_MODIFIER
+        text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN, _LOCALE_IN_FILE_NAME
     )
 
 
@@ -343,6 +350,13 @@ def parse_owner(value: object) -> Owner:
         if _MD5_HEX.fullmatch(rest):
             return Owner("email", "email:" + rest.lower())
         if _EMAIL_ADDRESS.fullmatch(rest):
+            if _LOCALE_IN_FILE_NAME.fullmatch(rest):
+                # sr@latin.html: a locale ending a file name, which messages
+                # show as it is (redact_addresses), and no address mail reaches.
+                raise IdentifierError(
+                    f"{_describe(text)} is not usable: its domain ends in a file "
+                    "name's extension, not in one of the Internet's"
+                )
             return Owner("email", "email:" + hash_email(rest))
         raise IdentifierError(
             f"{_describe(text)} is not usable: write email:ADDRESS (the address "

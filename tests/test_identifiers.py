@@ -87,6 +87,8 @@ def test_email_hash_is_flattrs():
         ("alice smith", "not a valid Flattr username"),
         ("a" * 65, "not a valid Flattr username"),
         ("carol@example.org", "write it as email:ADDRESS"),
+        # Shown as it is in messages, as a translation's page is named.
+        ("email:sr@latin.html", "ends in a file name's extension"),
     ],
 )
 def test_refusals_say_what_is_wrong(value, says):
@@ -202,6 +204,15 @@ def test_partner_identifier_refuses_usernames():
         ("'carol.sr@latin'", "'[address]'"),
         ("'carol@latin'", "'[address]'"),
         ("'sr\uff20latin'", "'[address]'"),
+        # Ending a file name, as Pelican names a translation's page: its
+        # extension is no domain either, and the page is named as it is.
+        (
+            "https://example.org/hello-world-sr@latin.html changed",
+            "https://example.org/hello-world-sr@latin.html changed",
+        ),
+        ("feeds/all-ca_ES@valencia.atom.xml", "feeds/all-ca_ES@valencia.atom.xml"),
+        ("'carol-sr@latin.org'", "'[address]'"),
+        ("'carol@latin.html'", "'[address]'"),
     ],
 )
 def test_redact_addresses(text, expected):

@@ -2801,3 +2801,22 @@ def test_an_old_siteurl_is_named_only_when_every_changed_url_has_it():
         )
         assert ("set FLATTR_SITEURL = 'https://old.org' to keep" in summary) is named
         assert "a changed SITEURL" in summary
+
+
+def test_a_translations_url_with_a_locale_modifier_is_named_as_it_is(
+    tmp_path, flattr_log
+):
+    # Pelican names a sr@latin translation's page hello-sr@latin.html: the
+    # warning showed it as "[address]", and its fix could not be followed.
+    def files(slug):
+        return {
+            "a.md": article("Hello", "Alice", slug=slug),
+            "a-sr.md": article("Zdravo", "Alice", slug=slug, lang="sr@latin"),
+        }
+
+    build(tmp_path, files("hello"), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, files("hello-world"), FLATTR_AUTHORS=AUTHORS)
+    lines = guard_lines(flattr_log)
+    assert not [line for line in lines if "[address]" in line], lines
+    (line,) = [line for line in lines if line.startswith("pelican-flattr: a-sr.md:")]
+    assert f"'Flattr_url: {SITEURL}/hello-sr@latin.html'" in line
