@@ -274,7 +274,10 @@ def attach_things(generators: list[Any]) -> None:
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see finish.finish_build).
         warn_about_unknown_authors()
-    if settings.username is not None:
+    if site_url is not None:
+        # Only where feeds offer it: a build writing none (a development
+        # settings file sets every feed to None) submits no site thing,
+        # and its root URL may be content's, as ``holders`` let it be.
         state.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)

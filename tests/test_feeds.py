@@ -624,3 +624,31 @@ def test_content_with_an_absolute_url_is_the_thing_of_the_page_it_is_written_to(
             things["a.md"]["auto_submit_url"]
         ], name
     assert audit_main([str(output)]) == 0
+
+
+def test_a_build_writing_no_feed_records_no_site_payment_link(site):
+    # pelican-quickstart's development settings write no feed: the manifest
+    # recorded the site's thing all the same, beside content of another
+    # owner at the same root URL, and the audit passed both.
+    from pelican_flattr.build import _FEED_SETTINGS
+
+    output = site(
+        {
+            "a.md": article("Alpha", "Alice", slug="alpha"),
+            "pages/home.md": article("Home", "Alice", save_as="index.html", url=""),
+        },
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FLATTR_PAGES=True,
+        INDEX_SAVE_AS="blog.html",
+        **dict.fromkeys(_FEED_SETTINGS),
+    )
+    assert not list(output.rglob("*.xml"))
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    assert "site_payment_link" not in manifest
+    # The page at the root has the root URL, which no site thing claims.
+    assert (manifest["things"][0]["page"], manifest["things"][0]["url"]) == (
+        "index.html",
+        "https://blog.example.org/",
+    )
+    assert audit_main([str(output)]) == 0
