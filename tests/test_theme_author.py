@@ -966,3 +966,33 @@ def test_a_paginators_page_is_named_as_such(site, tmp_path, flattr_log):
         "itself; it prints nothing there"
     ]
     assert flattr_buttons(page(output / "index.html")) == []
+
+
+def test_the_bundled_theme_writes_languages_as_html_reads_them(tmp_path):
+    # Pelican's codes are gettext's (de_AT, sr_RS@latin): the theme printed
+    # lang="sr_RS@latin"-like values (with only "_" made "-"), no BCP 47
+    # tag, where the plugin's own markup on the same page said sr-Latn-RS.
+    from conftest import build
+
+    files = {
+        "a.md": article("Hello", "Alice", slug="hello"),
+        "b.md": article("Zdravo", "Alice", slug="hello", lang="sr_RS@latin"),
+        "c.md": article("Servus", "Alice", slug="hello", lang="de_AT"),
+        "d.md": article("Здраво", "Alice", slug="hello", lang="sr@cyrillic"),
+    }
+    output = build(
+        tmp_path,
+        files,
+        theme=str(ROOT / "theme"),
+        DEFAULT_LANG="en_GB",
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    seen = set()
+    for path in output.rglob("*.html"):
+        soup = page(path)
+        for tag in soup.find_all(
+            lambda t: t.has_attr("lang") or t.has_attr("hreflang")
+        ):
+            seen.update(v for v in (tag.get("lang"), tag.get("hreflang")) if v)
+    assert {"en-GB", "sr-Latn-RS", "de-AT", "sr-Cyrl"} <= seen, seen
+    assert not [value for value in seen if "@" in value or "_" in value], seen
