@@ -33,7 +33,7 @@ from .identifiers import (
     parse_owner,
     redact_encoded_addresses,
 )
-from .resolve import OWNER, unknown_fields
+from .resolve import OWNER, ContentThing, unknown_fields
 from .settings import (
     CATEGORY_METADATA,
     HIDDEN_METADATA,
@@ -483,7 +483,8 @@ def warn_about_published_addresses(pelican: Any) -> None:
 
 def warn_about_addresses_in_things() -> None:
     """Name each source file whose thing holds the plain address of an
-    email owner of this build's things (its own or another's):
+    email owner the build knows of (its own, another thing's, or one with
+    no thing in this build: see ``_email_owner_digests``):
 
     * in the file's path: a folder named after an author's address
       (``content/carol@example.org/notes.md``, or ``carol%40example.org``
@@ -528,11 +529,7 @@ def warn_about_addresses_in_things() -> None:
     at_site_tags = [tag for tag in site_tags if "@" in tag]
     if not named and not at_site_tags:
         return
-    digests = {
-        ct.thing.owner.value.removeprefix("email:")
-        for ct in things
-        if ct.thing.owner.kind == "email"
-    }
+    digests = _email_owner_digests(things)
 
     # As Pelican decides whether a file's folder names its category.
     pelican_settings = getattr(build.current.pelican, "settings", None) or {}
@@ -616,6 +613,40 @@ def warn_about_addresses_in_things() -> None:
                 "it out"
             )
     build.fail_if_strict()
+
+
+def _email_owner_digests(things: list[ContentThing]) -> set[str]:
+    """The hashes of every email owner the build knows of: those of
+    ``things``, ``FLATTR_USERNAME`` and ``FLATTR_AUTHORS`` (as the check of
+    authors named by their address reads them), and the owner metadata of
+    every content read, drafts and content without a thing too.
+
+    An owner with no thing in this build is still a person whose address
+    the pages, feeds and manifest must not publish. Every content is walked,
+    but only for a build that has an "@" where a warning would name it.
+    """
+    owners = [ct.thing.owner for ct in things]
+    settings = build.current.settings
+    if settings is not None:
+        owners += [settings.username, *settings.authors.values()]
+    digests = {
+        owner.value.removeprefix("email:")
+        for owner in owners
+        if getattr(owner, "kind", None) == "email"
+    }
+    for generator in build.current.generators:
+        lists = next(
+            (
+                names
+                for kind, names in EVERY_CONTENT.items()
+                if isinstance(generator, kind)
+            ),
+            (),
+        )
+        for listed in lists:
+            for content in getattr(generator, listed, ()):
+                digests |= _owner_digests(content.metadata)
+    return digests
 
 
 # A content's fields whose HTML Pelican publishes as written (the title,

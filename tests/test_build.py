@@ -2352,6 +2352,93 @@ def test_an_owner_address_in_the_html_of_a_title_or_summary_is_named(
     )
 
 
+# The end of each warning about an owner's address in a content's fields.
+ADDRESS_IN_FIELDS = (
+    "the plain email address of an owner, which its page shows and its "
+    "auto-submit URL sends to Flattr, in the page's head and button, the "
+    'feeds and the manifest: write the address another way ("carol at '
+    'example dot org")'
+)
+
+
+@pytest.mark.parametrize(
+    "carols",
+    [
+        pytest.param({"status": "draft"}, id="draft"),
+        pytest.param({"flattr": "no"}, id="opted-out"),
+        # Her owner given by her draft's own metadata, not by a mapping.
+        pytest.param(
+            {"status": "draft", "flattr_owner": "email:carol@example.org"},
+            id="draft-metadata",
+        ),
+    ],
+)
+def test_an_address_of_an_owner_without_a_thing_is_named(tmp_path, flattr_log, carols):
+    """Only the owners of this build's things were looked for: the address
+    of one whose only article is a draft, or opts out, reached the pages,
+    feeds and manifest without a word, even under FLATTR_STRICT."""
+    from conftest import build
+
+    authors = {"Alice": "alice"}
+    if "flattr_owner" not in carols:
+        authors["Carol"] = "email:carol@example.org"
+    files = {
+        "a.md": article("Questions? Write to carol@example.org", "Alice"),
+        "carol.md": article("Carol's", "Carol", **carols),
+    }
+    output = build(tmp_path, files, FLATTR_AUTHORS=authors)
+    assert [r.getMessage() for r in flattr_log.records] == [
+        f"pelican-flattr: a.md: the title of this content holds {ADDRESS_IN_FIELDS}"
+    ]
+    assert "carol%40example.org" in manifest_things(output)["a.md"]["auto_submit_url"]
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert [
+        r.levelname for r in flattr_log.records if "a.md: the title" in r.getMessage()
+    ] == ["ERROR"]
+
+
+def test_site_tags_and_titles_with_the_address_of_an_owner_without_a_thing(
+    tmp_path, flattr_log
+):
+    """FLATTR_TAGS, and a title, holding the address of an owner with no
+    thing in this build (FLATTR_AUTHORS' Carol, the site owner Alice, whose
+    authors all map to others), which every auto-submit URL carries."""
+    from conftest import build
+
+    files = {"b.md": article("Bob's", "Bob"), "c.md": article("Carol's", "Carol")}
+    build(
+        tmp_path / "mapped",
+        {"b.md": files["b.md"], "c.md": article("Carol's", "Carol", status="draft")},
+        FLATTR_AUTHORS={"Bob": "bob", "Carol": "email:carol@example.org"},
+        FLATTR_TAGS=["carol@example.org"],
+    )
+    tags_warning = (
+        "pelican-flattr: FLATTR_TAGS holds the plain email address of an owner, "
+        "which every thing's tags send to Flattr, in each page's head and "
+        "button, the feeds and the manifest: take it out"
+    )
+    assert [r.getMessage() for r in flattr_log.records] == [tags_warning]
+    flattr_log.clear()
+    site = {
+        "FLATTR_AUTHORS": {"Bob": "bob", "Carol": "carol"},
+        "FLATTR_USERNAME": "email:alice@example.org",
+    }
+    files["d.md"] = article("Write to alice@example.org", "Bob")
+    output = build(
+        tmp_path / "site-owner", files, FLATTR_TAGS=["alice@example.org"], **site
+    )
+    assert {thing["owner"]["value"] for thing in manifest_things(output).values()} == {
+        "bob",
+        "carol",
+    }
+    assert [r.getMessage() for r in flattr_log.records] == [
+        tags_warning,
+        f"pelican-flattr: d.md: the title of this content holds {ADDRESS_IN_FIELDS}",
+    ]
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
