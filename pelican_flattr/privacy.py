@@ -39,6 +39,7 @@ from .settings import (
     HIDDEN_METADATA,
     LANGUAGE_METADATA,
     OPT_OUT,
+    FlattrSettings,
     scrub_addresses,
     scrubbed_owner,
 )
@@ -484,7 +485,9 @@ def warn_about_published_addresses(pelican: Any) -> None:
 def warn_about_addresses_in_things() -> None:
     """Name each source file whose thing holds the plain address of an
     email owner the build knows of (its own, another thing's, or one with
-    no thing in this build: see ``_email_owner_digests``):
+    no thing in this build: see ``_email_owner_digests``), and each setting
+    that puts one in every thing (FLATTR_TAGS) or in the site's own (its
+    SITENAME or SITESUBTITLE):
 
     * in the file's path: a folder named after an author's address
       (``content/carol@example.org/notes.md``, or ``carol%40example.org``
@@ -527,7 +530,8 @@ def warn_about_addresses_in_things() -> None:
         key=lambda ct: ct.source,
     )
     at_site_tags = [tag for tag in site_tags if "@" in tag]
-    if not named and not at_site_tags:
+    site_fields = _site_texts_with_at_sign(settings, site_tags)
+    if not named and not at_site_tags and not site_fields:
         return
     digests = _email_owner_digests(things)
 
@@ -547,6 +551,14 @@ def warn_about_addresses_in_things() -> None:
             "thing's tags send to Flattr, in each page's head and button, the "
             "feeds and the manifest: take it out"
         )
+    for setting, text in site_fields.items():
+        if holds_an_owner_address(text):
+            build.warn_once(
+                f"{setting} holds the plain email address of an owner, which the "
+                "site's own thing (FLATTR_USERNAME's) sends to Flattr in its "
+                "auto-submit URL, in the feeds and the manifest: write the "
+                'address another way ("carol at example dot org")'
+            )
     for content_thing in named:
         source = content_thing.source
         # The log hides the address in the path it names.
@@ -647,6 +659,32 @@ def _email_owner_digests(things: list[ContentThing]) -> set[str]:
             for content in getattr(generator, listed, ()):
                 digests |= _owner_digests(content.metadata)
     return digests
+
+
+def _site_texts_with_at_sign(
+    settings: FlattrSettings | None, site_tags: frozenset[str]
+) -> dict[str, str]:
+    """The settings that the site's own thing (``FLATTR_USERNAME``'s, whose
+    auto-submit URL every feed and the manifest carry) takes a field with an
+    "@" from, each with the field. Its tags are FLATTR_TAGS', said of
+    already; its URL is every thing URL's base, said of each thing."""
+    if settings is None or settings.username is None:
+        return {}
+    from .attach import site_thing  # attach imports this module
+
+    thing = site_thing(settings)
+    # Without a SITENAME the title is the site's URL; a SITESUBTITLE too
+    # short for a description gives way to the title.
+    title = "SITENAME" if settings.site_name else None
+    setting_of = {
+        "title": title,
+        "description": title if thing.description == thing.title else "SITESUBTITLE",
+    }
+    return {
+        setting: text
+        for name, text in _texts_with_at_sign(thing, site_tags)
+        if (setting := setting_of.get(name)) is not None
+    }
 
 
 # A content's fields whose HTML Pelican publishes as written (the title,

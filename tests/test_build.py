@@ -2439,6 +2439,58 @@ def test_site_tags_and_titles_with_the_address_of_an_owner_without_a_thing(
     ]
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("SITESUBTITLE", "Write to alice@example.org"),
+        ("SITESUBTITLE", "Write to <em>alice%40example.org</em>"),
+        ("SITENAME", "alice@example.org's notes"),
+    ],
+)
+def test_an_owner_address_in_the_sites_own_thing_is_named(
+    tmp_path, flattr_log, setting, value
+):
+    """The site's own thing (FLATTR_USERNAME's, at SITEURL/) takes its title
+    and description from SITENAME and SITESUBTITLE, and every feed and the
+    manifest carry its auto-submit URL: an owner's address there was never
+    looked for."""
+    from conftest import build
+
+    settings = {
+        "FLATTR_USERNAME": "email:alice@example.org",
+        "FLATTR_AUTHORS": {"Bob": "bob"},
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        setting: value,
+    }
+    files = {"b.md": article("Bob's", "Bob")}
+    output = build(tmp_path, files, **settings)
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said == [
+        f"pelican-flattr: {setting} holds the plain email address of an owner, "
+        "which the site's own thing (FLATTR_USERNAME's) sends to Flattr in its "
+        "auto-submit URL, in the feeds and the manifest: write the address "
+        'another way ("carol at example dot org")'
+    ]
+    import feedparser
+
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    site_link = next(link for link in feed.feed.links if link.rel == "payment")
+    sent = parse_qs(urlsplit(site_link.href).query)
+    field = "title" if setting == "SITENAME" else "description"
+    assert sent[field][0].startswith(("Write to alice", "alice@"))
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path / "strict", files, FLATTR_STRICT=True, **settings)
+    assert [r.levelname for r in flattr_log.records if setting in r.getMessage()] == [
+        "ERROR"
+    ]
+    # Another's address, no owner's: text like any other.
+    flattr_log.clear()
+    settings[setting] = value.replace("alice", "desk")
+    build(tmp_path / "other", files, **settings)
+    assert not flattr_log.records
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
