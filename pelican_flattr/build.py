@@ -191,6 +191,11 @@ class BuildState:
     said: set[str] = field(default_factory=set)
     # Problems logged by the builds run inside this one (see report).
     reported_inside: set[str] = field(default_factory=set)
+    # Kept on a run's outermost build: the problems it logged, or held back
+    # as said by the try before (see report); and those of that try, when
+    # this run retries one that failed.
+    errors_said: set[str] = field(default_factory=set)
+    errors_said_before: frozenset[str] = frozenset()
     # Source file -> its thing in a build that ran inside this one: with
     # i18n_subsites, one article published by two languages' sites.
     things_inside: dict[str, Thing] = field(default_factory=dict)
@@ -270,19 +275,23 @@ def start_build(pelican: Any) -> None:
     inner = outer is not None and outer is not pelican and _still_running(outer)
     # The last run's outermost build: a run that failed inside a language's
     # site of i18n_subsites left that site's state current.
-    previous = current if inner or not outer_builds else outer_builds[0]
+    previous = current if inner else _outermost()
     if inner:
         outer_builds.append(current)
     else:
         current.url_spool.close()  # a previous run that ended early
         outer_builds.clear()
     current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
-    if not inner and (previous.pelican is not pelican or previous.finished):
-        # Once a run, at its outermost build (a language's site logs in the
-        # same run), and not for a retry of a run that failed on the way:
-        # Pelican retries one at once, without waiting for a change, many
-        # times a second, and the warnings already said would bury the
-        # error it retries for.
+    # At the outermost build (a language's site logs in the same run): a
+    # retry of a run that failed on the way says again neither the warnings
+    # (Pelican's log filter keeps them back) nor the errors (its filter
+    # lets them through; report holds back those the last try said).
+    # Pelican retries one at once, without waiting for a change, many times
+    # a second, and the messages already said would bury the error it
+    # retries for.
+    if not inner and previous.pelican is pelican and not previous.finished:
+        current.errors_said_before = frozenset(previous.errors_said)
+    elif not inner:
         _forget_logged_warnings()
     if not loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
@@ -574,6 +583,9 @@ def report(problem: str, *, log: bool = True) -> bool:
     A build run inside another that found the same problem leaves it to
     that one's message: i18n_subsites gives each language's site the main
     site's settings, and one mistake logged once per language is noise.
+    Nor is a problem logged again in a retry of a failed run that logged
+    it (see ``start_build``): only once it is gone from a try, or a run
+    has ended, is it said again.
     """
     current.problems.append(problem)
     if (
@@ -585,8 +597,18 @@ def report(problem: str, *, log: bool = True) -> bool:
         )
     ):
         return False
+    run = _outermost()
+    run.errors_said.add(problem)
+    if problem in run.errors_said_before:
+        return False
     logger.error("pelican-flattr: %s", problem)
     return True
+
+
+def _outermost() -> BuildState:
+    """The outermost build of the run now going on: ``current``, or the
+    one the builds of i18n_subsites' languages' sites run inside."""
+    return outer_builds[0] if outer_builds else current
 
 
 def listed(names: list[str]) -> str:
