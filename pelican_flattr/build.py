@@ -192,10 +192,11 @@ class BuildState:
     # Problems logged by the builds run inside this one (see report).
     reported_inside: set[str] = field(default_factory=set)
     # Kept on a run's outermost build: the problems it logged, or held back
-    # as said by the try before (see report); and those of that try, when
-    # this run retries one that failed.
+    # as said by the try before (see report); those of that try, when this
+    # run retries one that failed; and those it held back.
     errors_said: set[str] = field(default_factory=set)
     errors_said_before: frozenset[str] = frozenset()
+    held_back: list[str] = field(default_factory=list)
     # Source file -> its thing in a build that ran inside this one: with
     # i18n_subsites, one article published by two languages' sites.
     things_inside: dict[str, Thing] = field(default_factory=dict)
@@ -600,6 +601,7 @@ def report(problem: str, *, log: bool = True) -> bool:
     run = _outermost()
     run.errors_said.add(problem)
     if problem in run.errors_said_before:
+        run.held_back.append(problem)
         return False
     logger.error("pelican-flattr: %s", problem)
     return True
@@ -849,6 +851,12 @@ def fail_if_strict() -> None:
         if current.settings is None and current.active:
             remove_earlier_manifest(current.pelican)
         _remove_manifests_of_failed_run()
+        run = _outermost()
+        # Said in an earlier try only, above Pelican's exception: the build
+        # that fails lists its problems above its last word, as ever.
+        for problem in dict.fromkeys(run.held_back):
+            logger.error("pelican-flattr: %s", problem)
+        run.held_back.clear()
         count = len(current.problems)
         reloading, stop_queue = _pelican_autoreload()
         logger.critical(
