@@ -565,6 +565,15 @@ class _Auditor:
             if thing["owner"]["kind"] == "email":
                 digest = thing["owner"]["value"][len("email:") :]
                 self.email_owners.setdefault(digest, []).append(thing["url"])
+        # The site's own thing (FLATTR_USERNAME's) is no thing of the list,
+        # but its owner's address is as private, and FLATTR_TAGS or a
+        # description may put it in every page.
+        if self.site_payment_link:
+            sent = _query(self.site_payment_link)
+            owner = sent.get("owner", [""])[0]
+            if owner.startswith("email:"):
+                url = sent.get("url", [self.siteurl])[0]
+                self.email_owners.setdefault(owner[len("email:") :], []).append(url)
         # Lower-cased address (and its percent-encoded form) -> whose it is
         # ("author 'Carol' (from FLATTR_AUTHORS)"), and the owner's hash, by
         # which an email owner's address is found.

@@ -2876,3 +2876,25 @@ def test_load_js_in_noscript_shows_no_button(site, capsys):
             )
         ],
     )
+
+
+def test_the_site_owner_s_address_is_found_by_its_hash(site, capsys):
+    # FLATTR_USERNAME owns no article here, only the site's thing, which
+    # the manifest records as site_payment_link: its hash must find the
+    # address all the same (a tag of it, in every page, feed and manifest).
+    output, status, report = build_and_audit(
+        site,
+        capsys,
+        FLATTR_USERNAME="email:alice@example.org",
+        FLATTR_AUTHORS={"Alice": "alice_f", "Carol": "carol_c"},
+        FLATTR_TAGS=["alice@example.org"],
+    )
+    assert "alice%40example.org" in (output / "first-article.html").read_text()
+    assert status == 1
+    files = {p["file"] for p in report["problems"]}
+    assert {"first-article.html", "flattr-manifest.json", "feeds/all.atom.xml"} <= files
+    assert all(
+        "the plain email address behind owner email:" in p["problem"]
+        for p in report["problems"]
+    )
+    assert "alice@" not in json.dumps(report) and "alice%40" not in json.dumps(report)
