@@ -2898,3 +2898,49 @@ def test_the_site_owner_s_address_is_found_by_its_hash(site, capsys):
         for p in report["problems"]
     )
     assert "alice@" not in json.dumps(report) and "alice%40" not in json.dumps(report)
+
+
+RST_OWNED = """\
+Owned in reStructuredText
+#########################
+
+:date: 2024-03-01 10:00
+:author: Alice
+:flattr_owner: {owner}
+
+A first paragraph with enough words to be a summary of this piece.
+"""
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        "email:alice\\@example.org",
+        "email:ali\\ce\\@exa\\mple.org",
+        "email:alice\\@exa\\\n   mple.org",
+    ],
+)
+def test_a_published_rest_source_s_escaped_owner_address_is_found(
+    site, capsys, tmp_path, owner
+):
+    # reStructuredText reads "alice\@example.org" as the address, and the
+    # build warns that OUTPUT_SOURCES publishes it: the audit finds it too.
+    output = site(
+        {"own.rst": RST_OWNED.format(owner=owner)},
+        OUTPUT_SOURCES=True,
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+    )
+    assert b"\\" in (output / "owned-in-restructuredtext.text").read_bytes()
+    capsys.readouterr()  # what Pelican printed
+    expected = ("owned-in-restructuredtext.text", "holds the plain email address")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [
+        (p["file"], p["problem"][: len(expected[1])]) for p in report["problems"]
+    ] == [expected]
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_USERNAME = 'email:alice@example.org'\n", encoding="utf-8")
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert status == 1
+    assert [p["file"] for p in report["problems"]] == [expected[0]]
+    assert "alice" not in json.dumps(report["problems"])
