@@ -2150,29 +2150,45 @@ def plain_addresses_from_settings(
     settings: Mapping[str, Any], path: str | Path
 ) -> dict[str, str]:
     """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` (and of
-    ``FLATTR_USERNAME``) -> whose they are, for the report.
+    ``FLATTR_USERNAME``) -> whose they are, for the report: the site's, and
+    those each language's site of ``I18N_SUBSITES`` sets for itself (an
+    address is private whichever site maps it, in every file of the tree).
+    Where two name one address, the site's own settings name it.
 
     An entry the build refuses (a bare ``carol@example.org``, one written
     ``email:<carol@example.org>``) still names an address to look for.
-    Raises SettingsFileError, naming the settings file at ``path``, when it
-    holds no dict in FLATTR_AUTHORS; the error never repeats an address.
+    Raises SettingsFileError, naming the settings file at ``path`` and the
+    setting, when one holds no dict in FLATTR_AUTHORS; the error never
+    repeats an address.
     """
-    authors = settings.get("FLATTR_AUTHORS") or {}
-    if not isinstance(authors, Mapping):
-        raise SettingsFileError(
-            f"{path}: FLATTR_AUTHORS must be a dict keyed by author name, not "
-            f"{type(authors).__name__}"
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.items() if isinstance(subsites, Mapping) else ()
+    found: dict[str, str] = {}
+    for where, each in [
+        ("", settings),
+        *((f"I18N_SUBSITES[{str(lang)!r}] ", each) for lang, each in languages),
+    ]:
+        if not isinstance(each, Mapping):
+            continue  # i18n_subsites refuses it, and builds no site of it
+        authors = each.get("FLATTR_AUTHORS") or {}
+        if not isinstance(authors, Mapping):
+            raise SettingsFileError(
+                f"{path}: {where}FLATTR_AUTHORS must be a dict keyed by author "
+                f"name, not {type(authors).__name__}"
+            )
+        owners = [
+            (f"author {str(name)!r} (from {where}FLATTR_AUTHORS)", value)
+            for name, value in authors.items()
+        ]
+        owners.append(
+            (f"the site ({where}FLATTR_USERNAME)", each.get("FLATTR_USERNAME"))
         )
-    owners = [
-        (f"author {str(name)!r} (from FLATTR_AUTHORS)", value)
-        for name, value in authors.items()
-    ]
-    owners.append(("the site (FLATTR_USERNAME)", settings.get("FLATTR_USERNAME")))
-    found = {}
-    for name, value in owners:
-        address = _address_of(value)
-        if address is not None:
-            found[address] = name
+        own = {}
+        for name, value in owners:
+            address = _address_of(value)
+            if address is not None:
+                own[address] = name
+        found = own | found
     return found
 
 
@@ -2221,8 +2237,9 @@ def add_command(subparsers: Any) -> None:
         "--settings",
         metavar="PELICANCONF",
         type=path_argument,
-        help="read FLATTR_AUTHORS and FLATTR_USERNAME from this settings file to "
-        "look for their plain email addresses too, and FLATTR_MANIFEST (unless "
+        help="read FLATTR_AUTHORS and FLATTR_USERNAME (each language's of "
+        "I18N_SUBSITES too) from this settings file to look for their plain "
+        "email addresses too, and FLATTR_MANIFEST (unless "
         "--manifest is given)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")

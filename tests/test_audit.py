@@ -15,7 +15,14 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import feedparser
 import pytest
-from conftest import SAMPLE_SITE, SITEURL, article, manifest_things, remove_button
+from conftest import (
+    SAMPLE_SITE,
+    SITEURL,
+    article,
+    i18n_build,
+    manifest_things,
+    remove_button,
+)
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -2944,3 +2951,51 @@ def test_a_published_rest_source_s_escaped_owner_address_is_found(
     assert status == 1
     assert [p["file"] for p in report["problems"]] == [expected[0]]
     assert "alice" not in json.dumps(report["problems"])
+
+
+GERMAN_OWNERS = {
+    "Carol": "email:carol@example.org",
+    "Dora": "email:dora@example.org",
+}
+
+
+def test_an_owner_of_a_language_s_own_settings_is_looked_for(tmp_path, capsys):
+    # A language's site may map its own authors (I18N_SUBSITES): an
+    # address is private whichever site maps it, in the whole tree.
+    files = {
+        "a.md": article("Hello", "Alice", Lang="en"),
+        "b.md": article(
+            "Hallo", "Carol", Lang="de", body="Schreibt mir an dora@example.org"
+        ),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice_f"},
+        "I18N_SUBSITES": {"de": {"FLATTR_AUTHORS": GERMAN_OWNERS}},
+    }
+    built = i18n_build(tmp_path, files, **settings)
+    assert built.status == 0
+    output = tmp_path / "output"
+    assert b"dora@example.org" in (output / "de" / "hallo.html").read_bytes()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in settings.items()),
+        encoding="utf-8",
+    )
+    whose = "the plain email address of author 'Dora' (from I18N_SUBSITES['de'] "
+    for audited, page in ((output / "de", "hallo.html"), (output, "de/hallo.html")):
+        status, report = audit_json(audited, capsys, settings=str(conf))
+        assert status == 1, audited
+        found = [p for p in report["problems"] if p["file"] == page]
+        assert [p["problem"][: len(whose) + 6] for p in found] == [f"holds {whose}"], (
+            audited
+        )
+        assert "dora@" not in json.dumps(report)
+    # Its FLATTR_AUTHORS must be a dict too, and the error names where.
+    conf.write_text(
+        "I18N_SUBSITES = {'de': {'FLATTR_AUTHORS': ['x']}}\n", encoding="utf-8"
+    )
+    assert main(["audit", str(output / "de"), "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS must be a "
+        "dict keyed by author name, not list\n"
+    )
