@@ -73,6 +73,7 @@ from .markup import (
     loader_fault,
 )
 from .settings import SettingsFileError, path_setting, read_settings_file
+from .store import WAL_ENDS
 from .thing import check_thing_url, is_development_url
 
 MANIFEST_NAME = "flattr-manifest.json"
@@ -1916,6 +1917,7 @@ def audit_site(
     plain_addresses: Mapping[str, str] | None = None,
     progress: Any = None,
     site: tuple[tuple[str, ...], str] | None = None,
+    stores: Collection[str] = (),
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -1924,6 +1926,8 @@ def audit_site(
     called with (done, total) as files are checked. ``site``, when the
     settings file gives it, is the site's base URLs and what names the
     first ("FLATTR_SITEURL of pelicanconf.py"; see ``site_from_settings``).
+    ``stores``: the file names of the operator's store (FLATTR_STORE), any
+    file so named being one published (see ``stores_from_settings``).
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -1995,6 +1999,19 @@ def audit_site(
                 "for FLATTR_MANIFEST)",
             )
     auditor.check_manifest_fields(in_output or str(manifest_path))
+    if stores:
+        # Binary, so never read for addresses, though its claim URLs hold
+        # them; a static path or an OUTPUT_PATH around it publishes it.
+        published = {store + end for store in stores for end in ("", *WAL_ENDS)}
+        for relative in sorted([*names, *other_names]):
+            if posixpath.basename(relative) in published:
+                auditor.problem(
+                    relative,
+                    "is the operator's private store (FLATTR_STORE), published",
+                    "no store in the output: delete it, and make FLATTR_STORE a "
+                    "path outside OUTPUT_PATH and every static path (its claim "
+                    "URLs hold owners' addresses)",
+                )
     auditor.check_names([*names, *other_names])
     for folder in sorted(unreadable):
         auditor.problem(
@@ -2105,9 +2122,7 @@ def siteurl_not_compared(
 def _sites(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The settings of the site, then of each of its languages' sites in
     ``I18N_SUBSITES`` (i18n_subsites)."""
-    subsites = settings.get("I18N_SUBSITES")
-    languages = subsites.values() if isinstance(subsites, Mapping) else ()
-    return [settings, *(each for each in languages if isinstance(each, Mapping))]
+    return [each for _, each in _named_sites(settings)]
 
 
 def _source(settings: Mapping[str, Any]) -> str:
@@ -2139,11 +2154,56 @@ def manifest_from_settings(
 
     Raises SettingsFileError, naming the file, for a value that is no path.
     """
-    problems: list[str] = []
-    value = path_setting(settings, "FLATTR_MANIFEST", problems)
-    if problems:
-        raise SettingsFileError(f"{path}: {problems[0]}")
+    value = _path_from_settings(settings, "FLATTR_MANIFEST", path)
     return None if value is None else output / value
+
+
+def stores_from_settings(settings: Mapping[str, Any], path: str | Path) -> set[str]:
+    """The file names of ``FLATTR_STORE`` (the site's, and each language's
+    of ``I18N_SUBSITES``) in the settings file at ``path``: the operator's
+    private store, which no output may hold, under its name or copied by a
+    static path (where it lies is no matter: the name tells it).
+
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
+    """
+    names = set()
+    for where, each in _named_sites(settings):
+        value = _path_from_settings(each, "FLATTR_STORE", path, where)
+        if value is not None and os.path.basename(os.fspath(value)):
+            names.add(os.path.basename(os.fspath(value)))
+    return names
+
+
+def _path_from_settings(
+    settings: Mapping[str, Any], name: str, path: str | Path, where: str = ""
+) -> Any:
+    """The path setting ``name`` of ``settings`` (``where`` names them: a
+    language's of I18N_SUBSITES), None when unset; SettingsFileError, naming
+    the file at ``path`` and the setting, for a value that is no path."""
+    problems: list[str] = []
+    value = path_setting(settings, name, problems)
+    if problems:
+        raise SettingsFileError(f"{path}: {where}{problems[0]}")
+    return value
+
+
+def _named_sites(
+    settings: Mapping[str, Any],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """``_sites``, each with what names its settings in a message: "" for
+    the site's, "I18N_SUBSITES['de'] " for a language's."""
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.items() if isinstance(subsites, Mapping) else ()
+    return [
+        ("", settings),
+        *(
+            (f"I18N_SUBSITES[{str(lang)!r}] ", each)
+            for lang, each in languages
+            # i18n_subsites refuses any other, and builds no site of it.
+            if isinstance(each, Mapping)
+        ),
+    ]
 
 
 def plain_addresses_from_settings(
@@ -2161,15 +2221,8 @@ def plain_addresses_from_settings(
     setting, when one holds no dict in FLATTR_AUTHORS; the error never
     repeats an address.
     """
-    subsites = settings.get("I18N_SUBSITES")
-    languages = subsites.items() if isinstance(subsites, Mapping) else ()
     found: dict[str, str] = {}
-    for where, each in [
-        ("", settings),
-        *((f"I18N_SUBSITES[{str(lang)!r}] ", each) for lang, each in languages),
-    ]:
-        if not isinstance(each, Mapping):
-            continue  # i18n_subsites refuses it, and builds no site of it
+    for where, each in _named_sites(settings):
         authors = each.get("FLATTR_AUTHORS") or {}
         if not isinstance(authors, Mapping):
             raise SettingsFileError(
@@ -2239,8 +2292,8 @@ def add_command(subparsers: Any) -> None:
         type=path_argument,
         help="read FLATTR_AUTHORS and FLATTR_USERNAME (each language's of "
         "I18N_SUBSITES too) from this settings file to look for their plain "
-        "email addresses too, and FLATTR_MANIFEST (unless "
-        "--manifest is given)",
+        "email addresses too, FLATTR_STORE to find the store published, and "
+        "FLATTR_MANIFEST (unless --manifest is given)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)
@@ -2255,15 +2308,17 @@ def run_audit(args: argparse.Namespace) -> int:
     addresses: dict[str, str] = {}
     settings: Mapping[str, Any] = {}
     site = None
+    stores: set[str] = set()
     try:
         if args.settings:
             settings = read_settings_file(args.settings, needs_content=False)
             addresses = plain_addresses_from_settings(settings, args.settings)
             site = site_from_settings(settings, args.settings)
+            stores = stores_from_settings(settings, args.settings)
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
-            report = audit_site(output, manifest, addresses, advance, site)
+            report = audit_site(output, manifest, addresses, advance, site, stores)
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]

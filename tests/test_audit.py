@@ -19,6 +19,7 @@ from conftest import (
     SAMPLE_SITE,
     SITEURL,
     article,
+    build,
     i18n_build,
     manifest_things,
     remove_button,
@@ -38,6 +39,7 @@ from pelican_flattr.audit import (
 )
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
+from pelican_flattr.store import open_store
 
 SETTINGS = str(SAMPLE_SITE / "pelicanconf.py")
 
@@ -2998,4 +3000,48 @@ def test_an_owner_of_a_language_s_own_settings_is_looked_for(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"pelican-flattr: {conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS must be a "
         "dict keyed by author name, not list\n"
+    )
+
+
+STORE_PUBLISHED = "is the operator's private store (FLATTR_STORE), published"
+
+
+def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys):
+    # The store holds claim URLs with owners' addresses in them, and is
+    # binary: only its name (or its path) tells it, which --settings gives.
+    static = tmp_path / "content" / "static"
+    static.mkdir(parents=True)
+    copied = open_store(static / "flattr.sqlite")  # -wal and -shm beside it
+    output = build(
+        tmp_path,
+        {"a.md": article("Some article", "Alice")},
+        STATIC_PATHS=["static"],
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+    )
+    copied.close()
+    inside = open_store(output / "flattr.sqlite")
+    capsys.readouterr()  # what Pelican printed
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
+    conf = tmp_path / "pelicanconf.py"
+    for store in (output / "flattr.sqlite", static / "flattr.sqlite"):
+        conf.write_text(f"FLATTR_STORE = {str(store)!r}\n", encoding="utf-8")
+        status, report = audit_json(output, capsys, settings=str(conf))
+        assert status == 1
+        published = [
+            p["file"] for p in report["problems"] if p["problem"] == STORE_PUBLISHED
+        ]
+        assert published == [
+            "flattr.sqlite",
+            "flattr.sqlite-shm",
+            "flattr.sqlite-wal",
+            "static/flattr.sqlite",
+            "static/flattr.sqlite-shm",
+            "static/flattr.sqlite-wal",
+        ], store
+    inside.close()
+    conf.write_text("FLATTR_STORE = 3\n", encoding="utf-8")
+    assert main(["audit", str(output), "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {conf}: FLATTR_STORE must be a file path, not 3\n"
     )
