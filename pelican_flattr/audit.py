@@ -1633,6 +1633,7 @@ def site_files(
     manifest_in_output: str | None = None,
     linked_outside: dict[Path, str] | None = None,
     other_sites_files: list[Path] | None = None,
+    other_manifests: Collection[str] = (),
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -1652,7 +1653,8 @@ def site_files(
     holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
     feeds/), or is one of ``own_folders`` (relative to ``output``, as
     ``site_folders`` gives them): both are this site's. See
-    ``_own_manifest`` for what its own manifest is.
+    ``_own_manifest`` for what its own manifest is (``other_manifests``:
+    the paths the languages' sites name their own).
     """
     files = []
     try:
@@ -1673,7 +1675,9 @@ def site_files(
         # own audit says what its manifest is.
         inside = folder.startswith(others) if others else False
         own = (
-            _own_manifest(Path(folder), names, manifest_in_output, audited)
+            _own_manifest(
+                Path(folder), names, manifest_in_output, audited, other_manifests
+            )
             if other_sites is not None and folder != top and not inside
             else None
         )
@@ -1781,18 +1785,22 @@ def _own_manifest(
     names: Collection[str],
     relative: str | None,
     audited: os.stat_result | None,
+    other_manifests: Collection[str] = (),
 ) -> str | None:
     """The path in ``folder`` (whose files are ``names``) of a manifest of
     its own, other than the one audited, or None.
 
     That is a pelican-flattr manifest at ``relative``, the audited one's
     path relative to the output (a language's site of i18n_subsites writes
-    its own there: ``de/feeds/flattr-manifest.json``), else a
-    ``flattr-manifest.json``. The first wins: a ``flattr-manifest.json``
-    there may be a leftover of a build with another FLATTR_MANIFEST.
+    its own there: ``de/feeds/flattr-manifest.json``), else one at a path of
+    ``other_manifests`` (a language's own FLATTR_MANIFEST, relative to its
+    folder), else a ``flattr-manifest.json``. The first wins: a
+    ``flattr-manifest.json`` there may be a leftover of a build with
+    another FLATTR_MANIFEST.
     """
-    if _holds_manifest_at(folder, relative, audited):
-        return relative
+    for path in (relative, *other_manifests):
+        if _holds_manifest_at(folder, path, audited):
+            return path
     if MANIFEST_NAME in names and _is_other_manifest(folder / MANIFEST_NAME, audited):
         return MANIFEST_NAME
     return None
@@ -1918,6 +1926,7 @@ def audit_site(
     progress: Any = None,
     site: tuple[tuple[str, ...], str] | None = None,
     stores: Collection[str] = (),
+    language_manifests: Collection[str] = (),
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -1928,6 +1937,9 @@ def audit_site(
     first ("FLATTR_SITEURL of pelicanconf.py"; see ``site_from_settings``).
     ``stores``: the file names of the operator's store (FLATTR_STORE), any
     file so named being one published (see ``stores_from_settings``).
+    ``language_manifests``: the paths of the manifests the languages' sites
+    write in their folders, by their own FLATTR_MANIFEST (see
+    ``language_manifests_from_settings``): a folder holding one is theirs.
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -1964,6 +1976,7 @@ def audit_site(
         in_output,
         linked_outside,
         other_sites_files,
+        language_manifests,
     )
 
     def name_in_output(path: Path) -> str:
@@ -2151,11 +2164,40 @@ def manifest_from_settings(
     """The manifest ``FLATTR_MANIFEST`` of the settings file at ``path``
     names, for the audit of ``output``: a relative path is taken in
     ``output``, as the build takes it in its OUTPUT_PATH. None when unset.
+    When the site's is not there, but ``output`` is named as a language of
+    ``I18N_SUBSITES`` (its folder, as i18n_subsites names it) that sets its
+    own, that language's.
 
-    Raises SettingsFileError, naming the file, for a value that is no path.
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
     """
     value = _path_from_settings(settings, "FLATTR_MANIFEST", path)
-    return None if value is None else output / value
+    main = output / (MANIFEST_NAME if value is None else value)
+    for where, each in _named_sites(settings)[1:]:
+        if where == f"I18N_SUBSITES[{output.name!r}] " and not os.path.lexists(main):
+            own = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
+            if own is not None:
+                return output / own
+    return None if value is None else main
+
+
+def language_manifests_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> list[str]:
+    """The relative paths the languages' sites of ``I18N_SUBSITES`` name
+    their manifests by in the settings file at ``path``, where one sets its
+    own ``FLATTR_MANIFEST``: each writes it in its own folder, which the
+    main site's audit then knows for another site's.
+
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
+    """
+    found = []
+    for where, each in _named_sites(settings)[1:]:
+        value = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
+        if value is not None and not os.path.isabs(value):
+            found.append(Path(value).as_posix())
+    return found
 
 
 def stores_from_settings(settings: Mapping[str, Any], path: str | Path) -> set[str]:
@@ -2309,16 +2351,22 @@ def run_audit(args: argparse.Namespace) -> int:
     settings: Mapping[str, Any] = {}
     site = None
     stores: set[str] = set()
+    language_manifests: list[str] = []
     try:
         if args.settings:
             settings = read_settings_file(args.settings, needs_content=False)
             addresses = plain_addresses_from_settings(settings, args.settings)
             site = site_from_settings(settings, args.settings)
             stores = stores_from_settings(settings, args.settings)
+            language_manifests = language_manifests_from_settings(
+                settings, args.settings
+            )
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
-            report = audit_site(output, manifest, addresses, advance, site, stores)
+            report = audit_site(
+                output, manifest, addresses, advance, site, stores, language_manifests
+            )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     rows = [(p.file, p.problem, p.expected) for p in report.problems]

@@ -3045,3 +3045,38 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"pelican-flattr: {conf}: FLATTR_STORE must be a file path, not 3\n"
     )
+
+
+def test_a_language_s_own_manifest_setting_is_followed(tmp_path, capsys):
+    # A language's site writes the manifest its own FLATTR_MANIFEST names
+    # (de/flattr-de.json): the main site's audit took de/ for its own
+    # pages, and de's found no manifest, though --settings names it.
+    files = {
+        "a.md": article("Hello", "Alice", Lang="en"),
+        "b.md": article("Hallo", "Alice", Lang="de"),
+        "c.md": article("Noch eins", "Alice", Lang="de"),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice_f"},
+        "I18N_SUBSITES": {"de": {"FLATTR_MANIFEST": "flattr-de.json"}},
+    }
+    built = i18n_build(tmp_path, files, **settings)
+    assert built.status == 0
+    output = tmp_path / "output"
+    assert (output / "de" / "flattr-de.json").is_file()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in settings.items()),
+        encoding="utf-8",
+    )
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert (status, report["problems"], report["things"]) == (0, [], 1)
+    assert report["other_site_manifests"] == {"de": "flattr-de.json"}
+    status, report = audit_json(output / "de", capsys, settings=str(conf))
+    assert (status, report["problems"], report["things"]) == (0, [], 2)
+    # The command the main site's audit gives for de's is that one.
+    assert main(["audit", str(output), "--settings", str(conf)]) == 0
+    assert (
+        f"audit it on its own: pelican-flattr audit {output / 'de'} --manifest "
+        f"{output / 'de' / 'flattr-de.json'} --settings {conf}"
+    ) in capsys.readouterr().out
