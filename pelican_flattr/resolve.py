@@ -26,6 +26,7 @@ from .identifiers import (
 from .settings import (
     CATEGORY_METADATA,
     HIDDEN_METADATA,
+    IMAGE_METADATA,
     LANGUAGE_METADATA,
     METADATA_FIELDS,
     OPT_OUT,
@@ -63,7 +64,7 @@ LANGUAGE = LANGUAGE_METADATA
 TAGS = TAGS_METADATA
 HIDDEN = HIDDEN_METADATA
 PINNED_URL = PINNED_URL_METADATA
-IMAGE_FIELDS = ("og_image", "image")
+IMAGE_FIELDS = IMAGE_METADATA
 FIELDS = METADATA_FIELDS
 # og:description is cut here: what link previews show of it.
 OPEN_GRAPH_DESCRIPTION_LIMIT = 300
@@ -575,8 +576,13 @@ def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | No
         value = content.metadata.get(field)
         if value is None:
             continue
-        if not isinstance(value, str):
+        if isinstance(value, (list, tuple)):  # a field given twice in a file
             return None, f"metadata '{field}' must be a single value; no og:image"
+        if not isinstance(value, str):  # DEFAULT_METADATA takes any value
+            return None, (
+                f"metadata '{field}' must be text (a URL), not "
+                f"{type(value).__name__}; no og:image"
+            )
         value = value.strip()
         if not value:
             continue

@@ -338,6 +338,10 @@ METADATA_FIELDS = frozenset(
         PINNED_URL_METADATA,
     }
 )
+# Fields read for the page's og:image. Not the plugin's own: a theme may
+# read them too, so a settings name in another letter case stays beside
+# the lowercased one.
+IMAGE_METADATA = ("og_image", "image")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -389,15 +393,17 @@ def _scrubbed_metadata(fields: Mapping[Any, Any]) -> dict[Any, Any]:
     """A copy of ``fields`` (``DEFAULT_METADATA``, or one file's in
     ``EXTRA_PATH_METADATA``) as a file's metadata reaches the plugin: the
     names of its fields lowercased, as Pelican lowercases those it reads
-    from files (``Flattr_owner`` would otherwise be ignored), and an address
-    hidden in every one that may name an owner: the owner's, and one that
-    misspells a field of the plugin's.
+    from files (``Flattr_owner``, ``Og_image`` would otherwise be ignored),
+    and an address hidden in every one that may name an owner: the
+    owner's, and one that misspells a field of the plugin's.
 
     A name given twice, in two letter cases, keeps the last value, as
     Pelican's attribute of that name does.
     """
     copy: dict[Any, Any] = {}
     for key, value in fields.items():
+        if isinstance(key, str) and key.lower() in IMAGE_METADATA:
+            copy[key.lower()] = value
         if isinstance(key, str) and (
             key.lower() in METADATA_FIELDS or misspells_a_field(key)
         ):

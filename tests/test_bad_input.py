@@ -1701,6 +1701,38 @@ def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_
     ]
 
 
+@pytest.mark.parametrize("setting", ["DEFAULT_METADATA", "EXTRA_PATH_METADATA"])
+@pytest.mark.parametrize("name", ["Og_image", "Image", "OG_IMAGE"])
+def test_image_fields_in_the_settings_are_read_in_any_letter_case(
+    site, flattr_log, setting, name
+):
+    """The README spells them ``Og_image`` and ``Image``: in these settings
+    they were ignored without a word, a ``javascript:`` URL too."""
+
+    def settings(value: object) -> dict:
+        fields = {name: value}
+        if setting == "DEFAULT_METADATA":
+            return {setting: fields}
+        return {setting: {"a.md": fields}}
+
+    files = {"a.md": article("Article A", "Alice")}
+    cover = "https://cdn.example.net/cover.png"
+    output = site(files, FLATTR_AUTHORS=AUTHORS, **settings(cover))
+    assert og(page(output / "article-a.html"), "og:image") == [cover]
+    field = name.lower()
+    for value, says in [
+        ("javascript:alert(1)", "must be an absolute http:// or https:// URL"),
+        (5, "must be text (a URL), not int; no og:image"),
+    ]:
+        flattr_log.clear()
+        output = site(files, FLATTR_AUTHORS=AUTHORS, **settings(value))
+        assert og(page(output / "article-a.html"), "og:image") == []
+        (warning,) = _messages(flattr_log, "og")
+        assert warning.startswith(f"pelican-flattr: a.md: metadata '{field}' ")
+        assert says in warning
+        assert "a.md" in manifest_things(output)  # the button stays
+
+
 @pytest.mark.parametrize(
     ("fields", "hidden"),
     [
