@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy as copy_module
+import dataclasses
 import functools
 import os
 import sys
@@ -883,7 +884,66 @@ def read_settings(
         deleted = baseline_deleted_with_output(settings, baseline)
         if deleted is not None:
             author_problems.append(deleted)
+    if result.store_path is not None:
+        published = store_published_with_site(settings, result.store_path)
+        if published is not None:
+            author_problems.append(published)
+            # Read for nothing the site shows: refused as a whole, so that
+            # only moving it makes the build quiet.
+            result = dataclasses.replace(result, store_path=None)
     return result, author_problems
+
+
+def _path_below(
+    folder: str | os.PathLike[str], path: str | os.PathLike[str]
+) -> str | None:
+    """``path`` relative to ``folder`` ("." for the folder itself) when it
+    lies there, links followed as the file system follows them; else None."""
+    folder = os.path.realpath(folder)
+    where = os.path.realpath(path)
+    try:
+        if os.path.commonpath([folder, where]) != folder:
+            return None
+    except ValueError:  # on two drives
+        return None
+    return os.path.relpath(where, folder)
+
+
+def store_published_with_site(settings: Mapping[str, Any], store: Path) -> str | None:
+    """Why the operator's ``store`` would be published with the site: it
+    lies in the output folder, or in a folder of ``STATIC_PATHS`` that
+    Pelican copies there; else None.
+
+    The store holds the claim URLs of the owners' pending flattrs, with an
+    owner's email address in them: never for readers. Pelican would also
+    copy one in a static folder with the permissions of a published file.
+    """
+    output = str(settings.get("OUTPUT_PATH") or "output")
+    if _path_below(output, store) is not None:
+        where = "in OUTPUT_PATH, which is deployed as the site"
+    else:
+        content = str(settings.get("PATH") or os.curdir)
+        static = settings.get("STATIC_PATHS")
+        folders = static if isinstance(static, (list, tuple)) else ()
+        copied = next(
+            (
+                folder
+                for folder in folders
+                if isinstance(folder, str)
+                and _path_below(os.path.join(content, folder), store) is not None
+            ),
+            None,
+        )
+        if copied is None:
+            return None
+        where = f"in {copied!r} of STATIC_PATHS, which Pelican copies into the output"
+    return (
+        f"FLATTR_STORE {redact_addresses(str(store))} lies {where}: it would "
+        "be published with the site, and it holds the claim URLs of owners' "
+        "pending flattrs, email addresses among them. Keep the store outside "
+        "the output and the content folder; no pending flattr notices this "
+        "build"
+    )
 
 
 def baseline_deleted_with_output(
@@ -898,15 +958,10 @@ def baseline_deleted_with_output(
     """
     if not settings.get("DELETE_OUTPUT_DIRECTORY"):
         return None
-    output = os.path.abspath(str(settings.get("OUTPUT_PATH") or "output"))
-    where = os.path.abspath(baseline)
-    try:
-        inside = where != output and os.path.commonpath([output, where]) == output
-    except ValueError:  # on two drives
+    below = _path_below(str(settings.get("OUTPUT_PATH") or "output"), baseline)
+    if below is None or below == os.curdir:
         return None
-    if not inside:
-        return None
-    top = os.path.relpath(where, output).split(os.sep)[0]
+    top = below.split(os.sep)[0]
     retention = settings.get("OUTPUT_RETENTION")
     if isinstance(retention, (list, tuple, set, frozenset)) and top in retention:
         return None

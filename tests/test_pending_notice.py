@@ -2,11 +2,13 @@
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import build_sample_site, page
+from conftest import SAMPLE_SITE, build_sample_site, page
 
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
 from pelican_flattr.store import SCHEMA_VERSION, open_store
 
@@ -103,6 +105,45 @@ def test_a_store_that_is_no_file_costs_the_notices_not_the_build(
     assert any(
         f"FLATTR_STORE {store} {problem}" in r.getMessage() for r in flattr_log.records
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("output/private", "lies in OUTPUT_PATH, which is deployed as the site"),
+        (
+            "content/images",
+            "lies in 'images' of STATIC_PATHS, which Pelican copies into the output",
+        ),
+    ],
+    ids=["output", "static"],
+)
+def test_a_store_the_site_would_publish_is_refused(tmp_path, flattr_log, where, says):
+    # Copied into the output (or left there) without a word, it published
+    # the claim URLs of pending flattrs, owners' addresses in them.
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_SITE / "content", content)
+    store = tmp_path / where / "flattr-store.sqlite3"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    settings = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(tmp_path / "output"),
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "FLATTR_STORE": str(store),
+    }
+    output = build_sample_site(tmp_path, **settings)
+    assert notice(output, "bob-builder") is None
+    assert (output / "author" / "bob-builder.html").is_file()
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: settings: FLATTR_STORE {store} {says}: it would be "
+        "published with the site, and it holds the claim URLs of owners' pending "
+        "flattrs, email addresses among them. Keep the store outside the output "
+        "and the content folder; no pending flattr notices this build"
+    ]
+    with pytest.raises(FlattrBuildError):
+        build_sample_site(tmp_path, FLATTR_STRICT=True, **settings)
 
 
 def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):
