@@ -36,6 +36,7 @@ from .manifest import (
 from .resolve import (
     ContentThing,
     default_language_warning,
+    default_owner_warning,
     settings_metadata_problems,
     unknown_default_fields,
 )
@@ -352,6 +353,9 @@ def start_build(pelican: Any) -> None:
             warn(message)
         for message in unknown_default_fields(pelican.settings):
             warn(message)
+        owner_warning = default_owner_warning(pelican.settings)
+        if owner_warning is not None:
+            warn(owner_warning)
         language_warning = default_language_warning(pelican.settings)
         if language_warning is not None:
             logger.warning("pelican-flattr: %s", language_warning)

@@ -185,6 +185,34 @@ def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def default_owner_warning(settings: Mapping[str, Any]) -> str | None:
+    """What to say, once for the setting, of a usable ``flattr_owner`` in
+    ``DEFAULT_METADATA`` while ``FLATTR_AUTHORS`` maps authors: it comes
+    first for every article (``_owner``), so the mapping is never read.
+
+    A warning, not a problem: a site whose every article goes to one owner
+    may mean it. Not said beside ``FLATTR_USERNAME`` alone, which still
+    owns the site's own thing (its payment link on every page).
+    """
+    defaults = settings.get("DEFAULT_METADATA")
+    authors = settings.get("FLATTR_AUTHORS")
+    if not isinstance(defaults, Mapping) or not isinstance(authors, Mapping):
+        return None
+    if not authors:
+        return None
+    try:
+        if _explicit_owner(defaults) is None:
+            return None
+    except _FieldError:  # settings_metadata_problems reports it
+        return None
+    return (
+        f"DEFAULT_METADATA['{OWNER}'] takes precedence over every FLATTR_AUTHORS "
+        "entry, so every author's flattrs go to that one owner: use "
+        "FLATTR_USERNAME for a fallback owner (a file's own Flattr_owner: "
+        "still comes first)"
+    )
+
+
 def default_language_warning(settings: Mapping[str, Any]) -> str | None:
     """What to say, once for the setting, of a ``flattr_language`` in
     ``DEFAULT_METADATA`` whose region Flattr has no code with: a warning

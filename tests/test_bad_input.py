@@ -1733,6 +1733,42 @@ def test_image_fields_in_the_settings_are_read_in_any_letter_case(
         assert "a.md" in manifest_things(output)  # the button stays
 
 
+DEFAULT_OWNER_WARNING = (
+    "pelican-flattr: DEFAULT_METADATA['flattr_owner'] takes precedence over "
+    "every FLATTR_AUTHORS entry, so every author's flattrs go to that one owner: "
+    "use FLATTR_USERNAME for a fallback owner (a file's own Flattr_owner: still "
+    "comes first)"
+)
+
+
+def test_an_owner_for_every_article_that_hides_the_author_mapping_is_named(
+    site, flattr_log
+):
+    # Every author's things went to that one owner without a word.
+    files = {
+        "a.md": article("Article A", "Alice"),
+        "b.md": article("Article B", "Bob"),
+        "c.md": article("Article C", "Alice", flattr_owner="carol"),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+        "DEFAULT_METADATA": {"Flattr_owner": "hackspace"},
+    }
+    output = site(files, **settings)
+    owners = {k: v["owner"]["value"] for k, v in manifest_things(output).items()}
+    assert owners == {"a.md": "hackspace", "b.md": "hackspace", "c.md": "carol"}
+    said = [r for r in flattr_log.records if "DEFAULT_METADATA" in r.getMessage()]
+    assert [(r.levelname, r.getMessage()) for r in said] == [
+        ("WARNING", DEFAULT_OWNER_WARNING)
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_STRICT=True, **settings)
+    # One owner for the site, its own thing FLATTR_USERNAME's: meant.
+    flattr_log.clear()
+    site(files, FLATTR_USERNAME="siteowner", DEFAULT_METADATA={"flattr_owner": "x"})
+    assert _messages(flattr_log, "DEFAULT_METADATA") == []
+
+
 @pytest.mark.parametrize(
     ("fields", "hidden"),
     [
