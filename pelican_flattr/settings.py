@@ -88,10 +88,15 @@ def is_unknown_setting(name: object) -> bool:
 
 def _slipped_prefix_of(name: str) -> str | None:
     """The setting ``name`` stands for when it is one of the plugin's with
-    ``FLATTR`` one slip of a key away; None otherwise."""
+    ``FLATTR_`` one slip of a key away (the underscore left out:
+    ``FLATTRAUTHORS``); None otherwise."""
     prefix, underscore, rest = name.partition("_")
     meant = f"FLATTR_{rest}"
     if underscore and meant in _KNOWN and _one_slip_apart(prefix, "FLATTR"):
+        return meant
+    # Split at its first "_", FLATTRURL_BASELINE would never find its rest.
+    meant = f"FLATTR_{name[6:]}"
+    if name.startswith("FLATTR") and name[6:7] != "_" and meant in _KNOWN:
         return meant
     return None
 

@@ -1483,6 +1483,9 @@ def test_a_rejected_metadata_value_never_repeats_an_address(site, flattr_log):
         ("FLATR_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
         ("FLATTER_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
         ("FALTTR_AUTHORS", "; did you mean FLATTR_AUTHORS?"),
+        # Its underscore left out.
+        ("FLATTRAUTHORS", "; did you mean FLATTR_AUTHORS?"),
+        ("FLATTRURL_BASELINE", "; did you mean FLATTR_URL_BASELINE?"),
     ],
 )
 def test_a_misspelt_setting_is_named(site, flattr_log, name, says):

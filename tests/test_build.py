@@ -2976,19 +2976,26 @@ def test_an_address_in_a_misspelt_setting_never_reaches_the_cache(tmp_path, flat
         "FLATTR_AUTHOR": {"Zed": "email:zed.secret@example.org"},
         "FLATTR_USERNAMES": "email:site.secret@example.org",
         "FLATTR_OWNERS": ["email:amy.secret@example.org"],
-        # FLATTR itself misspelt.
+        # FLATTR itself misspelt, or its underscore left out.
         "FLATR_AUTHORS": {"Zed": "email:flatr.secret@example.org"},
+        "FLATTRAUTHORS": {"Zed": "email:joined.secret@example.org"},
+        "FLATTRUSERNAME": "email:joined.site.secret@example.org",
     }
     build(tmp_path, {"zed.md": article("Zed writes here", "Zed")}, **settings)
     _assert_no_secret_address_written(tmp_path, "generator")
     messages = _flattr_messages(flattr_log)
     assert not any("@" in message for message in messages)
     # Still named, with the setting meant.
-    assert any(
-        "FLATTR_AUTHOR is no setting of pelican-flattr" in m
-        and "did you mean FLATTR_AUTHORS?" in m
-        for m in messages
-    )
+    for name, meant in [
+        ("FLATTR_AUTHOR", "FLATTR_AUTHORS"),
+        ("FLATTRAUTHORS", "FLATTR_AUTHORS"),
+        ("FLATTRUSERNAME", "FLATTR_USERNAME"),
+    ]:
+        assert any(
+            f"{name} is no setting of pelican-flattr" in m
+            and f"did you mean {meant}?" in m
+            for m in messages
+        ), name
 
 
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
