@@ -35,7 +35,7 @@ from .manifest import (
 )
 from .resolve import (
     ContentThing,
-    default_language_warning,
+    default_language_warnings,
     default_owner_warning,
     settings_metadata_problems,
     unknown_default_fields,
@@ -356,9 +356,8 @@ def start_build(pelican: Any) -> None:
         owner_warning = default_owner_warning(pelican.settings)
         if owner_warning is not None:
             warn(owner_warning)
-        language_warning = default_language_warning(pelican.settings)
-        if language_warning is not None:
-            logger.warning("pelican-flattr: %s", language_warning)
+        for message in default_language_warnings(pelican.settings):
+            logger.warning("pelican-flattr: %s", message)
     # Each language's site of i18n_subsites may set either of its own.
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)

@@ -213,19 +213,32 @@ def default_owner_warning(settings: Mapping[str, Any]) -> str | None:
     )
 
 
-def default_language_warning(settings: Mapping[str, Any]) -> str | None:
-    """What to say, once for the setting, of a ``flattr_language`` in
-    ``DEFAULT_METADATA`` whose region Flattr has no code with: a warning
-    each article would otherwise repeat (see ``_language``), and, as for
-    the field in a file, one that fails no strict build."""
+def default_language_warnings(settings: Mapping[str, Any]) -> list[str]:
+    """What to say, once for the setting, of ``FLATTR_LANGUAGE`` and of a
+    ``flattr_language`` in ``DEFAULT_METADATA`` when either names a region
+    Flattr has no code with (``de_DX``): a warning each article would
+    otherwise repeat (see ``_language``), and, as for the field in a file,
+    one that fails no strict build."""
+    warnings = []
+    site_language = settings.get("FLATTR_LANGUAGE")
+    if isinstance(site_language, str):  # read_settings refuses another
+        code, region = read_language(site_language)
+        if code is not None and region is not None:
+            warnings.append(
+                f"FLATTR_LANGUAGE is {_shown(site_language)}, but Flattr has no "
+                f"code with the region {region}: things have {code}, its code "
+                "for the language"
+            )
     defaults = settings.get("DEFAULT_METADATA")
     if not isinstance(defaults, Mapping):
-        return None
+        return warnings
     try:
         warning = _explicit_language(defaults)[1]
     except _FieldError:  # settings_metadata_problems reports it
-        return None
-    return None if warning is None else f"DEFAULT_METADATA: {warning}"
+        return warnings
+    if warning is not None:
+        warnings.append(f"DEFAULT_METADATA: {warning}")
+    return warnings
 
 
 def from_defaults(
@@ -421,7 +434,7 @@ def _language(
             if isinstance(defaults, Mapping) and from_defaults(
                 content.metadata, LANGUAGE, defaults
             ):
-                warning = None  # said once, of the setting (default_language_warning)
+                warning = None  # said once, of the setting (default_language_warnings)
         return explicit, None, warning
     lang = getattr(content, "lang", None)
     if not lang:

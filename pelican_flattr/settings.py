@@ -819,7 +819,16 @@ def read_settings(
         )
 
     raw_language = settings.get("FLATTR_LANGUAGE")
-    if raw_language:
+    if raw_language is not None and (
+        not isinstance(raw_language, str) or not raw_language
+    ):
+        # Taken as unset, it gave every thing DEFAULT_LANG's code unseen.
+        fatal.append(
+            "FLATTR_LANGUAGE must be a language code such as en_GB, de_DE or "
+            f"sv_SE, not {_shown(raw_language)} (None leaves it to DEFAULT_LANG)"
+        )
+        language = None
+    elif raw_language:
         language = flattr_language(raw_language)
         if language is None:
             fatal.append(

@@ -149,6 +149,15 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ),
         ({"FLATTR_CATEGORY": "blog"}, "FLATTR_CATEGORY is 'blog'"),
         ({"FLATTR_LANGUAGE": "tlh"}, "FLATTR_LANGUAGE is 'tlh'"),
+        # Each was DEFAULT_LANG's code without a word.
+        *[
+            (
+                {"FLATTR_LANGUAGE": value},
+                "FLATTR_LANGUAGE must be a language code such as en_GB, de_DE or "
+                f"sv_SE, not {value!r} (None leaves it to DEFAULT_LANG)",
+            )
+            for value in ("", 0, False, [], 5)
+        ],
         ({"FLATTR_USERNAME": "a b"}, "FLATTR_USERNAME 'a b' is not a valid"),
         ({"FLATTR_AUTHORS": ["alice"]}, "FLATTR_AUTHORS must be a dict"),
         ({"FLATTR_HIDDEN": "yes"}, "FLATTR_HIDDEN must be True or False"),
@@ -847,6 +856,26 @@ def test_a_default_language_region_flattr_lacks_is_warned_of_once(site, flattr_l
         "pelican-flattr: own.md: metadata 'flattr_language' is 'de_CH', but "
         "Flattr has no code with the region CH: the thing has de_DE, its code "
         "for the language",
+    ]
+
+
+def test_a_site_language_region_flattr_lacks_is_warned_of_once(site, flattr_log):
+    # FLATTR_LANGUAGE = "de_DX" was de_DE without a word, where the same
+    # value in a file's field or DEFAULT_METADATA is warned of.
+    # In Uzbek, which Flattr has no code for: they get FLATTR_LANGUAGE's.
+    files = {f"post{i}.md": article(f"Post {i}", "Alice", lang="uz") for i in range(3)}
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
+        FLATTR_LANGUAGE="de_DX",
+    )
+    things = manifest_things(output)
+    assert {thing["language"] for thing in things.values()} == {"de_DE"}
+    assert len(things) == 3
+    assert _messages(flattr_log, "FLATTR_LANGUAGE is") == [
+        "pelican-flattr: FLATTR_LANGUAGE is 'de_DX', but Flattr has no code with "
+        "the region DX: things have de_DE, its code for the language"
     ]
 
 
