@@ -207,6 +207,10 @@ class BuildState:
     # The sources whose thing URLs the guard of a build run inside this one
     # compared: each site guards what it publishes (finish.guard_thing_urls).
     guarded_inside: set[str] = field(default_factory=set)
+    # The sources whose move out of a build run inside this one (to this
+    # site's thing) that build's guard said, and keeps the old URL of until
+    # resolved: this site leaves them out of its baseline meanwhile.
+    held_inside: set[str] = field(default_factory=set)
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)

@@ -153,6 +153,14 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         if elsewhere
         else things
     )
+    if build.current.held_inside:
+        # An article that left a language's site for this one: that site
+        # said the move and keeps the old URL until it is pinned or
+        # accepted. Taken in here meanwhile, the short-lived new URL
+        # became this site's baseline, and the pin, as advised, turned the
+        # warning round, here, on every build.
+        held = build.current.held_inside
+        own = [ct for ct in own if ct.source not in held]
 
     def new_entries() -> Iterator[dict[str, str]]:
         for ct in own:
@@ -392,6 +400,15 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             outer_urls = {(entry["url"], entry["source"]) for entry in from_outer}
             changed += from_outer
     compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
+    if elsewhere:
+        # A source without a copy here that another site of the run
+        # publishes now (an article whose Lang: is the main site's now)
+        # moved to that site's URL: said so, not as gone, and held for it
+        # (``_hold_for_outer``).
+        for entry in changed:
+            there = elsewhere.get(entry["source"])
+            if there is not None:
+                url_by_source.setdefault(entry["source"], there.url)
     changes = url_changes(
         changed,
         source_by_url,
@@ -436,6 +453,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             )
         ):
             logger.warning("pelican-flattr: %s", handed_over_warning(change))
+    if elsewhere:
+        _hold_for_outer(unresolved, elsewhere)
     said, unsaid, summary = url_change_warnings(
         unresolved, _listing(settings), path, settings.siteurl
     )
@@ -524,6 +543,25 @@ def _guarded_here(own: list[ContentThing]) -> None:
         sources = {ct.source for ct in own}
         for outer in build.outer_builds:
             outer.guarded_inside |= sources
+
+
+def _hold_for_outer(
+    unresolved: list[UrlChange], elsewhere: Mapping[str, Thing]
+) -> None:
+    """Tell the sites this one runs inside which of the ``unresolved``
+    changes are moves to a thing another site of the run has
+    (``elsewhere``): this site keeps their old URLs in its baseline, and
+    that site leaves the sources out of its own until they are resolved
+    (``held_inside``)."""
+    held = {
+        change.source
+        for change in unresolved
+        if change.new_url is not None
+        and _guarded_elsewhere(change.source, change.new_url, elsewhere)
+    }
+    if held:
+        for outer in build.outer_builds:
+            outer.held_inside |= held
 
 
 def _from_outer_baselines(

@@ -507,6 +507,37 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         assert (built.messages, built.status) == ([], 0)
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"], ids=["no-site", "main-language"])
+def test_an_article_moved_out_of_a_language_site_is_silenced_by_the_pin(tmp_path, lang):
+    # The reverse of the above: x.md leaves the German site for the main
+    # site. The German site reported the move and kept the old URL; the
+    # main site took the new URL into its own baseline, so pinned back as
+    # advised, the main site warned the other way round, on every build.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"de": {}}}
+    files = {
+        "a.md": article("An article", "Alice", Lang="en"),
+        "x.md": article("Ein Artikel", "Alice", Lang="de"),
+    }
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    old_url = _things(tmp_path / "output" / "de")["x.md"][0]
+    assert old_url == f"{SITEURL}/de/ein-artikel.html"
+    moved = article("Ein Artikel", "Alice", Lang=lang)
+    for _ in range(2):  # said until pinned
+        built = i18n_build(tmp_path, {"x.md": moved}, **settings)
+        new_url = _things(tmp_path / "output")["x.md"][0]
+        said = [m for m in built.messages if "x.md" in m]
+        assert len(said) == 1, built.messages
+        assert f"x.md: thing URL changed from {old_url} to {new_url}" in said[0]
+        assert f"add 'Flattr_url: {old_url}' to x.md" in said[0]
+    pinned = article("Ein Artikel", "Alice", Lang=lang, Flattr_url=old_url)
+    for files in ({"x.md": pinned}, {}, {}):
+        built = i18n_build(tmp_path, files, **settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+    assert _things(tmp_path / "output")["x.md"][0] == old_url
+    assert ("x.md", old_url) in _baseline_entries(_main_baseline(tmp_path))
+    assert "x.md" not in dict(_baseline_entries(_de_baseline(tmp_path)))
+
+
 def test_a_url_a_language_site_took_and_let_go_stays_released_where_it_was(
     tmp_path,
 ):
