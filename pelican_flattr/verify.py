@@ -625,8 +625,9 @@ shows up in the process list and the shell history), or pass --token. It is
 sent only in the Authorization header, and never printed.
 
 FILE: a .csv file with the header username,identity, or the site's Pelican
-settings file (.py), whose FLATTR_AUTHORS gives the identities and
-FLATTR_VERIFIED_ACCOUNTS the Flattr account of each author. An email:ADDRESS
+settings file (.py), whose FLATTR_AUTHORS (and FLATTR_USERNAME) give the
+identities and FLATTR_VERIFIED_ACCOUNTS the Flattr account of each author
+(and, under the key "FLATTR_USERNAME", the site owner's). An email:ADDRESS
 is hashed before anything is sent, printed or stored.
 
 Store: each success is recorded in the SQLite store given by --store, else by
@@ -672,7 +673,8 @@ def add_command(subparsers: Any) -> None:
         metavar="FILE",
         type=path_argument,
         help="verify every identity of a CSV (username,identity) or of a "
-        "pelicanconf.py (FLATTR_AUTHORS and FLATTR_VERIFIED_ACCOUNTS)",
+        "pelicanconf.py (FLATTR_AUTHORS, FLATTR_USERNAME and "
+        "FLATTR_VERIFIED_ACCOUNTS)",
     )
     parser.add_argument(
         "--username",

@@ -211,6 +211,8 @@ def test_partner_identifier_refuses_usernames():
             "https://example.org/hello-world-sr@latin.html changed",
         ),
         ("feeds/all-ca_ES@valencia.atom.xml", "feeds/all-ca_ES@valencia.atom.xml"),
+        ("feeds/all-sr@latin.rss.xml", "feeds/all-sr@latin.rss.xml"),
+        ("sr@latin.json, sr@latin.htm", "sr@latin.json, sr@latin.htm"),
         ("'carol-sr@latin.org'", "'[address]'"),
         ("'carol@latin.html'", "'[address]'"),
     ],

@@ -2091,6 +2091,8 @@ def test_a_source_of_the_last_build_taking_a_deleted_ones_url_warns(
         "http://nas.home.arpa:8000/",
         "http://blog.lan/",
         "http://Blog.Corp./",
+        "http://box.localdomain/",
+        "http://nas.home/",
     ],
 )
 def test_a_development_build_neither_compares_nor_replaces_the_baseline(
