@@ -480,7 +480,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # A strict build with problems fails next, and keeps the old baseline:
     # the owner change is said again until a build passes.
     failing = build.current.strict and bool(build.current.problems)
-    for line in owner_change_warnings(owner_changes, baseline_kept=failing):
+    for line in owner_change_warnings(
+        owner_changes, baseline_kept=failing, listing=_listing(settings)
+    ):
         logger.warning("pelican-flattr: %s", line)
     build.fail_if_strict()
     # An accepted URL that no thing of this build has keeps its last source

@@ -561,12 +561,25 @@ class OwnerChange:
 _NAMED_SOURCES = 3
 
 
+# How many owner changes (pairs of an old and a new owner) the build says
+# one by one, each with its fix. Moving many authors at once off the
+# FLATTR_USERNAME fallback, or to partner identifiers, is a routine edit
+# of a community site: 300 authors gave 300 warnings of 17 lines, which
+# buried the rest of the log. The rest are counted in one line.
+OWNER_CHANGES_SAID = 5
+
+
 def owner_change_warnings(
-    changes: Iterable[OwnerChange], *, baseline_kept: bool = False
+    changes: Iterable[OwnerChange],
+    *,
+    baseline_kept: bool = False,
+    listing: str = "pelican-flattr diff OLD_MANIFEST NEW_MANIFEST",
 ) -> list[str]:
     """One warning for each owner that changed to another (``old_owner`` to
     ``new_owner``), however many things it concerns: the things and their
-    consequence at Flattr, and the fix, as one line.
+    consequence at Flattr, and the fix, as one line; beyond
+    ``OWNER_CHANGES_SAID`` of them, one line that counts the rest and
+    names the command that lists them all (``listing``).
 
     Flattr keys a thing on its URL and creates it on its first flattr with
     the owner that auto-submit names then; its documentation gives no way to
@@ -588,7 +601,8 @@ def owner_change_warnings(
         else "said once: the baseline takes the new owner"
     )
     warnings = []
-    for (old, new), group in sorted(groups.items()):
+    ordered = sorted(groups.items())
+    for (old, new), group in ordered[:OWNER_CHANGES_SAID]:
         group.sort(key=lambda change: (change.source, change.url))
         if len(group) == 1:
             what = (
@@ -625,6 +639,19 @@ def owner_change_warnings(
                 f"give {them} {old} back (FLATTR_AUTHORS, or 'Flattr_owner:'); "
                 f"if not, {kept}; Flattr documents no way to give an existing "
                 f"thing another owner ({once})"
+            )
+        )
+    rest = ordered[OWNER_CHANGES_SAID:]
+    if rest:
+        things = sum(len(group) for _, group in rest)
+        shown = ", ".join(f"{old} to {new}" for (old, new), _ in rest[:3])
+        others = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+        warnings.append(
+            redact_encoded_addresses(
+                f"and {len(rest)} more owner changes, of {things} things "
+                f"({shown}{others}), each as those above: a thing already "
+                "flattred keeps its old owner; the same fix applies. "
+                f"{listing} lists them all ({once})"
             )
         )
     return warnings

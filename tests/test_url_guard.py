@@ -495,6 +495,36 @@ def test_a_whole_authors_owner_change_is_one_line(tmp_path, flattr_log):
     assert all("@" not in line for line in lines)
 
 
+def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log):
+    # 300 guest authors moved off the FLATTR_USERNAME fallback gave 300
+    # warnings of 17 lines each: the first few are said, the rest counted.
+    from pelican_flattr.url_guard import OWNER_CHANGES_SAID
+
+    guests = [f"Guest {n:02}" for n in range(OWNER_CHANGES_SAID + 4)]
+    files = {
+        f"g{n:02}.md": article(f"Guest post {n}", guest, slug=f"g{n:02}")
+        for n, guest in enumerate(guests)
+    }
+    files["g00-again.md"] = article("Guest post again", guests[0], slug="again")
+    build(tmp_path, files, FLATTR_USERNAME="siteowner")
+    mapped = {guest: f"guest{n:02}" for n, guest in enumerate(guests)}
+    build(tmp_path, files, FLATTR_USERNAME="siteowner", FLATTR_AUTHORS=mapped)
+    lines = [line for _, line in owner_lines(flattr_log)]
+    lines += [line for _, line in said_with(flattr_log, "more owner changes")]
+    assert len(lines) == OWNER_CHANGES_SAID + 1
+    assert lines[0].startswith(
+        "pelican-flattr: 2 things changed owner from siteowner to guest00 "
+        "(g00-again.md, g00.md)"
+    )
+    assert lines[-1].startswith(
+        "pelican-flattr: and 4 more owner changes, of 4 things (siteowner to "
+        "guest05, siteowner to guest06, siteowner to guest07 and 1 more), each as "
+        "those above"
+    )
+    assert "pelican-flattr diff OLD_MANIFEST" in lines[-1]
+    assert lines[-1].endswith("(said once: the baseline takes the new owner)")
+
+
 def _entries():
     return [
         baseline_entry("https://x.example/a", "a.md", "alice"),
