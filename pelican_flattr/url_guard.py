@@ -490,6 +490,18 @@ def _likely_cause(
             )
         old_site = found
     else:
+        renamed = _renamed_part(old_rest, new_rest)
+        if renamed is not None:
+            # /workshop/*.html to /verkstad/*.html, the settings unchanged:
+            # a category renamed in the articles' metadata moves them as
+            # surely as a setting would.
+            return (
+                f"one part of their URLs, {renamed[0]!r}, is {renamed[1]!r} now: "
+                "a renamed category, author or tag (where ARTICLE_URL, "
+                "ARTICLE_SAVE_AS or PAGE_URL names it, as {category} does), or "
+                "a changed setting, is the likely cause: put the old name back "
+                "to keep their flattrs"
+            )
         return (
             "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
             "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
@@ -499,6 +511,23 @@ def _likely_cause(
         "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
         f"{old_site!r} to keep every thing URL"
     )
+
+
+def _renamed_part(old_rest: str, new_rest: str) -> tuple[str, str] | None:
+    """The one path part, a plain word in both shapes (no slug ``*``, no
+    number ``#``), that differs between ``old_rest`` and ``new_rest``,
+    as it was and as it is; None when they differ otherwise."""
+    old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
+    if len(old_parts) != len(new_parts):
+        return None
+    differing = [
+        (old, new) for old, new in zip(old_parts, new_parts, strict=True) if old != new
+    ]
+    if len(differing) != 1 or any(
+        mark in part for part in differing[0] for mark in "*#"
+    ):
+        return None
+    return differing[0]
 
 
 def _old_siteurl(

@@ -205,6 +205,35 @@ def summary_lines(log):
     return said_with(log, "of the last build are not this build's")
 
 
+def test_a_renamed_category_is_named_as_the_likely_cause(tmp_path, flattr_log):
+    # With {category} in ARTICLE_URL, renaming a category in the articles
+    # moves their URLs alike, the settings unchanged: the summary told the
+    # operator to put back a setting nobody had changed.
+    def files(category):
+        return {
+            f"p{n}.md": article(f"Post {n}", "Alice", slug=f"p{n}", category=category)
+            for n in range(6)
+        }
+
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "ARTICLE_URL": "{category}/{slug}.html",
+        "ARTICLE_SAVE_AS": "{category}/{slug}.html",
+    }
+    build(tmp_path, files("Workshop"), **settings)
+    for path in (tmp_path / "content").glob("*.md"):
+        path.unlink()
+    build(tmp_path, files("Verkstad"), **settings)
+    ((_, summary),) = summary_lines(flattr_log)
+    assert (
+        f"6 of the 6 changed thing URLs changed alike, from {SITEURL}/workshop/*.html "
+        f"to {SITEURL}/verkstad/*.html: one part of their URLs, 'workshop', is "
+        "'verkstad' now: a renamed category, author or tag (where ARTICLE_URL, "
+        "ARTICLE_SAVE_AS or PAGE_URL names it, as {category} does), or a changed "
+        "setting, is the likely cause: put the old name back to keep their flattrs"
+    ) in summary
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, strict):
     # A new ARTICLE_URL on a site of 2,000 articles gave 1,565 warnings of
