@@ -167,7 +167,7 @@ def attach_things(generators: list[Any]) -> None:
     # must still meet the site's claim, not only the rules between two
     # contents, which could give it the URL.
     site_url: str | None = None
-    if settings.username is not None and settings.feeds and state.writes_feeds:
+    if state.offers_site_thing:
         site_url = site_thing_url(settings)
     # id() of the things that content found later took the URL of.
     displaced: set[int] = set()

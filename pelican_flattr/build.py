@@ -220,6 +220,19 @@ class BuildState:
     # strict build that fails before says that more problems may follow.
     guard_reached: bool = False
 
+    @property
+    def offers_site_thing(self) -> bool:
+        """Whether this build offers the site's own thing (``FLATTR_USERNAME``'s):
+        only its feeds do, so without a feed written, or with ``FLATTR_FEEDS``
+        off, no built file carries it, and Flattr never hears of it."""
+        settings = self.settings
+        return (
+            settings is not None
+            and settings.username is not None
+            and settings.feeds
+            and self.writes_feeds
+        )
+
 
 current = BuildState()
 

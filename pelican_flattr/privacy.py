@@ -666,9 +666,10 @@ def _site_texts_with_at_sign(
 ) -> dict[str, str]:
     """The settings that the site's own thing (``FLATTR_USERNAME``'s, whose
     auto-submit URL every feed and the manifest carry) takes a field with an
-    "@" from, each with the field. Its tags are FLATTR_TAGS', said of
-    already; its URL is every thing URL's base, said of each thing."""
-    if settings is None or settings.username is None:
+    "@" from, each with the field; none when no feed offers that thing. Its
+    tags are FLATTR_TAGS', said of already; its URL is every thing URL's
+    base, said of each thing."""
+    if settings is None or not build.current.offers_site_thing:
         return {}
     from .attach import site_thing  # attach imports this module
 

@@ -2607,6 +2607,32 @@ def test_an_owner_address_in_the_sites_own_thing_is_named(
     assert not flattr_log.records
 
 
+@pytest.mark.parametrize(
+    "no_site_thing", [{"FLATTR_FEEDS": False}, {"FEED_ALL_ATOM": None}]
+)
+def test_an_owner_address_only_a_site_thing_never_offered_holds_is_no_problem(
+    tmp_path, flattr_log, no_site_thing
+):
+    """Only the feeds offer the site's own thing: a build that writes none,
+    or none with payment links, sends SITESUBTITLE to Flattr nowhere, and a
+    strict build must not fail for it."""
+    from conftest import build
+
+    settings = {
+        "FLATTR_USERNAME": "email:site@example.org",
+        "FLATTR_AUTHORS": {"Carol": "email:carol@example.org"},
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "SITESUBTITLE": "Mail the editor: carol@example.org",
+        "FLATTR_STRICT": True,
+        **no_site_thing,
+    }
+    output = build(tmp_path, {"c.md": article("Carol's", "Carol")}, **settings)
+    assert not [r for r in flattr_log.records if "SITESUBTITLE" in r.getMessage()]
+    header = json.loads((output / "flattr-manifest.json").read_text())
+    assert "site_payment_link" not in header
+    assert b"carol@" not in (output / "flattr-manifest.json").read_bytes()
+
+
 def test_a_source_copied_from_a_static_path_with_an_owner_address_is_named(
     tmp_path, flattr_log
 ):
