@@ -365,21 +365,45 @@ def start_build(pelican: Any) -> None:
         )
     current.settings = flattr_settings
     said = [report(f"settings: {problem}") for problem in problems]
-    if not outer_builds:  # a language's site of i18n_subsites has the same
-        for message in unknown_settings(pelican.settings):
-            warn(message)
-        for message in unknown_default_fields(pelican.settings):
-            warn(message)
-        owner_warning = default_owner_warning(pelican.settings)
-        if owner_warning is not None:
-            warn(owner_warning)
-        for message in default_language_warnings(pelican.settings):
-            logger.warning("pelican-flattr: %s", message)
+    _warn_about_settings(pelican)
     # Each language's site of i18n_subsites may set either of its own.
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
         logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _warn_about_settings(pelican: Any) -> None:
+    """Warn, once for the setting, of what in ``pelican``'s settings every
+    article would otherwise repeat, or nothing would say: a misspelt
+    ``FLATTR_*`` name or field, a default owner that hides
+    ``FLATTR_AUTHORS``, a region Flattr has no code with (the last fails
+    no strict build, as the field in a file fails none).
+
+    A language's site of i18n_subsites has the main site's settings with
+    its own from ``I18N_SUBSITES`` over them: it says only what its own
+    change, naming its language; the main site said the rest.
+    """
+    strict, lenient = _settings_warnings(pelican.settings)
+    if outer_builds:
+        main_strict, main_lenient = _settings_warnings(outer_builds[0].pelican.settings)
+        language = f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
+        strict = [f"{language}: {m}" for m in strict if m not in main_strict]
+        lenient = [f"{language}: {m}" for m in lenient if m not in main_lenient]
+    for message in strict:
+        warn(message)
+    for message in lenient:
+        logger.warning("pelican-flattr: %s", message)
+
+
+def _settings_warnings(settings: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The warnings of ``_warn_about_settings`` for ``settings``: those a
+    strict build fails for, and those it does not."""
+    strict = unknown_settings(settings) + unknown_default_fields(settings)
+    owner_warning = default_owner_warning(settings)
+    if owner_warning is not None:
+        strict.append(owner_warning)
+    return strict, default_language_warnings(settings)
 
 
 def _warn_about_a_second_open_graph(pelican: Any) -> None:

@@ -162,6 +162,55 @@ def test_each_languages_site_has_its_own_things(tmp_path, theme, capsys):
     assert (strict.messages, strict.status) == ([], 0)
 
 
+def test_a_languages_own_settings_are_warned_about_once(tmp_path):
+    """A language's own settings in I18N_SUBSITES that the main site's
+    warnings did not cover (a region Flattr lacks, a default owner hiding
+    FLATTR_AUTHORS) are said, naming the language; the main site's own
+    values are said once, not again by every language's site."""
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bernd", Lang="de"),
+        "salut.md": article("Salut", "Carol", Lang="fr"),
+    }
+    authors = {"Alice": "alice", "Bernd": "bernd", "Carol": "carol"}
+    own = {"FLATTR_LANGUAGE": "de_AT", "DEFAULT_METADATA": {"flattr_owner": "alice"}}
+    region = (
+        "FLATTR_LANGUAGE is 'de_AT', but Flattr has no code with the region AT: "
+        "things have de_DE, its code for the language"
+    )
+    owner = (
+        "DEFAULT_METADATA['flattr_owner'] takes precedence over every "
+        "FLATTR_AUTHORS entry, so every author's flattrs go to that one owner: "
+        "use FLATTR_USERNAME for a fallback owner (a file's own Flattr_owner: "
+        "still comes first)"
+    )
+    built = i18n_build(
+        tmp_path, files, I18N_SUBSITES={"de": own, "fr": {}}, FLATTR_AUTHORS=authors
+    )
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: I18N_SUBSITES['de']: {owner}",
+            f"pelican-flattr: I18N_SUBSITES['de']: {region}",
+        ],
+        0,
+    )
+    assert _things(tmp_path / "output" / "de") == {
+        "hallo.md": (f"{SITEURL}/de/hallo.html", "alice", "de_DE")
+    }
+    # The main site's values, which each language's site keeps: said once.
+    built = i18n_build(
+        tmp_path / "main",
+        files,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        FLATTR_AUTHORS=authors,
+        **own,
+    )
+    assert (built.messages, built.status) == (
+        [f"pelican-flattr: {owner}", f"pelican-flattr: {region}"],
+        0,
+    )
+
+
 def test_content_hidden_in_another_languages_site_gets_no_thing(tmp_path):
     # i18n_subsites hides each untranslated page in the sites of the other
     # languages (I18N_UNTRANSLATED_PAGES defaults to "hide"), and keeps a
