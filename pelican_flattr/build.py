@@ -35,6 +35,7 @@ from .manifest import (
 )
 from .resolve import (
     ContentThing,
+    default_image_warning,
     default_language_warnings,
     default_owner_warning,
     settings_metadata_problems,
@@ -377,16 +378,17 @@ def _warn_about_settings(pelican: Any) -> None:
     """Warn, once for the setting, of what in ``pelican``'s settings every
     article would otherwise repeat, or nothing would say: a misspelt
     ``FLATTR_*`` name or field, a default owner that hides
-    ``FLATTR_AUTHORS``, a region Flattr has no code with (the last fails
-    no strict build, as the field in a file fails none).
+    ``FLATTR_AUTHORS``; a region Flattr has no code with, a default
+    ``Og_image`` no page can use (these fail no strict build, as the field
+    in a file fails none).
 
     A language's site of i18n_subsites has the main site's settings with
     its own from ``I18N_SUBSITES`` over them: it says only what its own
     change, naming its language; the main site said the rest.
     """
-    strict, lenient = _settings_warnings(pelican.settings)
+    strict, lenient = _settings_warnings(current)
     if outer_builds:
-        main_strict, main_lenient = _settings_warnings(outer_builds[0].pelican.settings)
+        main_strict, main_lenient = _settings_warnings(outer_builds[0])
         language = f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
         strict = [f"{language}: {m}" for m in strict if m not in main_strict]
         lenient = [f"{language}: {m}" for m in lenient if m not in main_lenient]
@@ -396,14 +398,23 @@ def _warn_about_settings(pelican: Any) -> None:
         logger.warning("pelican-flattr: %s", message)
 
 
-def _settings_warnings(settings: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """The warnings of ``_warn_about_settings`` for ``settings``: those a
-    strict build fails for, and those it does not."""
+def _settings_warnings(state: BuildState) -> tuple[list[str], list[str]]:
+    """The warnings of ``_warn_about_settings`` for the build ``state``:
+    those a strict build fails for, and those it does not."""
+    settings = state.pelican.settings
     strict = unknown_settings(settings) + unknown_default_fields(settings)
     owner_warning = default_owner_warning(settings)
     if owner_warning is not None:
         strict.append(owner_warning)
-    return strict, default_language_warnings(settings)
+    lenient = default_language_warnings(settings)
+    image_warning = (
+        None
+        if state.settings is None
+        else default_image_warning(settings, state.settings)
+    )
+    if image_warning is not None:
+        lenient.append(image_warning)
+    return strict, lenient
 
 
 def _warn_about_a_second_open_graph(pelican: Any) -> None:

@@ -612,17 +612,42 @@ def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
 
 def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:
     """The absolute ``og:image`` URL of ``content`` (None when there is none
-    or it is unusable), and what is wrong with the field, for the log."""
+    or it is unusable), and what is wrong with the field, for the log: not
+    what is wrong with the value ``DEFAULT_METADATA`` gave it, said once of
+    the setting (``default_image_warning``)."""
+    url, problem, field = _image_of(content.metadata, content, settings)
+    if field is not None:  # only an unusable value reads the settings
+        defaults = (getattr(content, "settings", None) or {}).get("DEFAULT_METADATA")
+        if isinstance(defaults, Mapping) and from_defaults(
+            content.metadata, field, defaults
+        ):
+            problem = None
+    return url, problem
+
+
+def _image_of(
+    metadata: Mapping[str, Any], content: Any, settings: FlattrSettings
+) -> tuple[str | None, str | None, str | None]:
+    """``_image`` of ``metadata``, that of ``content`` (or None: links are
+    then resolved from no content's folder, to no file), and the field
+    whose value the problem is wrong with whatever content has it (None
+    without a problem, or for a link to no file of the site)."""
     for field in IMAGE_FIELDS:
-        value = content.metadata.get(field)
+        value = metadata.get(field)
         if value is None:
             continue
         if isinstance(value, (list, tuple)):  # a field given twice in a file
-            return None, f"metadata '{field}' must be a single value; no og:image"
+            return (
+                None,
+                f"metadata '{field}' must be a single value; no og:image",
+                field,
+            )
         if not isinstance(value, str):  # DEFAULT_METADATA takes any value
-            return None, (
+            return (
+                None,
                 f"metadata '{field}' must be text (a URL), not "
-                f"{type(value).__name__}; no og:image"
+                f"{type(value).__name__}; no og:image",
+                field,
             )
         value = value.strip()
         if not value:
@@ -630,14 +655,30 @@ def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | No
         url, found = _image_url(value, content, settings)
         reason = check_thing_url(url)
         if reason is not None:
-            return None, f"metadata '{field}' {reason}: {_shown(value)}; no og:image"
+            problem = f"metadata '{field}' {reason}: {_shown(value)}; no og:image"
+            return None, problem, field
         if not found:
             return (
                 url,
                 f"metadata '{field}' links to {_shown(value)}, not a file of the site",
+                None,
             )
-        return url, None
-    return None, None
+        return url, None, None
+    return None, None, None
+
+
+def default_image_warning(
+    settings: Mapping[str, Any], flattr_settings: FlattrSettings
+) -> str | None:
+    """What to say, once for the setting, of an ``Og_image`` or ``Image`` in
+    ``DEFAULT_METADATA`` that no page can use (not text, or no URL): every
+    article's page would otherwise say it, naming a file without the field.
+    Nothing without Open Graph tags, which alone publish it."""
+    defaults = settings.get("DEFAULT_METADATA")
+    if not flattr_settings.open_graph or not isinstance(defaults, Mapping):
+        return None
+    _, problem, field = _image_of(defaults, None, flattr_settings)
+    return None if field is None else f"DEFAULT_METADATA: {problem}"
 
 
 def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str, bool]:

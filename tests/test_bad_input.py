@@ -799,6 +799,48 @@ def test_og_image_fields(site, flattr_log, meta, expected, says):
     assert "posts/a.md" in manifest_things(output)  # the button stays
 
 
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (5, "must be text (a URL), not int; no og:image"),
+        (["a.png", "b.png"], "must be a single value; no og:image"),
+        (
+            "javascript:alert(1)",
+            "must be an absolute http:// or https:// URL: "
+            "'javascript:alert(1)'; no og:image",
+        ),
+    ],
+)
+def test_a_default_og_image_no_page_can_use_is_said_once_of_the_setting(
+    site, flattr_log, value, says
+):
+    # Said of each article, it was a warning per page for one mistake in
+    # the settings, each naming a file that holds no such field.
+    files = {
+        "a.md": article("First post", "Alice"),
+        "b.md": article("Second post", "Alice"),
+        "c.md": article("Own image", "Alice", og_image="https://cdn.example.net/c.png"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, DEFAULT_METADATA={"Og_image": value})
+    assert _messages(flattr_log, "og_image") == [
+        f"pelican-flattr: DEFAULT_METADATA: metadata 'og_image' {says}"
+    ]
+    assert og(page(output / "first-post.html"), "og:image") == []
+    assert og(page(output / "own-image.html"), "og:image") == [
+        "https://cdn.example.net/c.png"
+    ]
+    assert len(manifest_things(output)) == 3  # the buttons stay
+    # Without Open Graph tags nothing publishes it: nothing to say.
+    flattr_log.clear()
+    site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        DEFAULT_METADATA={"Og_image": value},
+        FLATTR_OPEN_GRAPH=False,
+    )
+    assert _messages(flattr_log, "og_image") == []
+
+
 def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
     site, flattr_log
 ):
@@ -1760,7 +1802,9 @@ def test_image_fields_in_the_settings_are_read_in_any_letter_case(
         output = site(files, FLATTR_AUTHORS=AUTHORS, **settings(value))
         assert og(page(output / "article-a.html"), "og:image") == []
         (warning,) = _messages(flattr_log, "og")
-        assert warning.startswith(f"pelican-flattr: a.md: metadata '{field}' ")
+        # Said of DEFAULT_METADATA once, not of each article.
+        where = "DEFAULT_METADATA" if setting == "DEFAULT_METADATA" else "a.md"
+        assert warning.startswith(f"pelican-flattr: {where}: metadata '{field}' ")
         assert says in warning
         assert "a.md" in manifest_things(output)  # the button stays
 
