@@ -921,6 +921,21 @@ def test_a_site_language_region_flattr_lacks_is_warned_of_once(site, flattr_log)
     ]
 
 
+@pytest.mark.parametrize(("value", "language"), [("sv_SE", "sv_SE"), ("de", "de_DE")])
+def test_a_site_language_flattr_has_is_no_warning(site, flattr_log, value, language):
+    # A code Flattr has, or a language alone: its things have it, unsaid.
+    files = {"post.md": article("Post", "Alice", lang="uz")}
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
+        FLATTR_LANGUAGE=value,
+    )
+    (thing,) = manifest_things(output).values()
+    assert thing["language"] == language
+    assert _messages(flattr_log, "FLATTR_LANGUAGE") == []
+
+
 def test_a_lang_that_is_no_language_tag_gets_the_default_language(site, flattr_log):
     files = {"junk.md": article("Junk language", "Alice", lang='de_DE"><x>')}
     output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_LANGUAGE="sv_SE")
@@ -1839,10 +1854,19 @@ def test_an_owner_for_every_article_that_hides_the_author_mapping_is_named(
     ]
     with pytest.raises(FlattrBuildError):
         site(files, FLATTR_STRICT=True, **settings)
-    # One owner for the site, its own thing FLATTR_USERNAME's: meant.
-    flattr_log.clear()
-    site(files, FLATTR_USERNAME="siteowner", DEFAULT_METADATA={"flattr_owner": "x"})
-    assert _messages(flattr_log, "DEFAULT_METADATA") == []
+    # One owner for the site, its own thing FLATTR_USERNAME's: meant; so
+    # too beside an empty mapping, which hides no author's owner.
+    for mapping in ({}, {"FLATTR_AUTHORS": {}}):
+        flattr_log.clear()
+        output = site(
+            files,
+            FLATTR_USERNAME="siteowner",
+            DEFAULT_METADATA={"flattr_owner": "x"},
+            FLATTR_STRICT=True,
+            **mapping,
+        )
+        assert _messages(flattr_log, "DEFAULT_METADATA") == []
+        assert len(manifest_things(output)) == 3
 
 
 @pytest.mark.parametrize(
