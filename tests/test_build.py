@@ -1039,21 +1039,29 @@ def test_an_error_gone_from_a_try_is_said_when_it_comes_back(tmp_path):
 def test_a_strict_build_failing_after_retries_lists_its_problems(tmp_path):
     # Problems found as pages are written, then an exception: the tries
     # after the first hold them back; the one that fails the build says
-    # them again above its failure.
+    # them again above its failure, every one of them.
+    # Two templates, each with its style: two problems.
     article_html = (
         "<html><body><article>{{ article.content }}"
-        "{{ flattr_button(article, 'bogus') }}</article></body></html>"
+        "{{ flattr_button(article, 'bogus') }}{% include 'more.html' %}"
+        "</article></body></html>"
     )
     settings = {
         "SITEURL": SITEURL,
         "FLATTR_AUTHORS": {"Alice": "alice"},
         "FLATTR_STRICT": True,
     }
-    steps = [{**BROKEN, **GOOD_A, "templates/article.html": article_html}, {}, MENDED]
+    templates = {
+        "templates/article.html": article_html,
+        "templates/more.html": "{{ flattr_button(article, 'wrong') }}",
+    }
+    steps = [{**BROKEN, **GOOD_A, **templates}, {}, MENDED]
     runs = _tries(tmp_path, settings, steps)
     assert [ended for ended, _ in runs] == ["exception", "exception", "exit"]
     errors = [[m for m in said if m.startswith("ERROR")] for _, said in runs]
-    assert any("flattr_button() is called with style 'bogus'" in m for m in errors[0])
+    for style in ("bogus", "wrong"):
+        called = f"flattr_button() is called with style '{style}'"
+        assert len([m for m in errors[0] if called in m]) == 1, errors[0]
     assert errors[1] == [] and errors[2] == errors[0], runs
     assert runs[2][1][-1].startswith("CRITICAL") and "build failed" in runs[2][1][-1]
 
