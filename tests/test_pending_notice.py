@@ -115,14 +115,22 @@ def test_a_store_that_is_no_file_costs_the_notices_not_the_build(
             "content/images",
             "lies in 'images' of STATIC_PATHS, which Pelican copies into the output",
         ),
+        # content/images is a link to it: Pelican copies what the link names.
+        (
+            "private",
+            "lies in 'images' of STATIC_PATHS, which Pelican copies into the output",
+        ),
     ],
-    ids=["output", "static"],
+    ids=["output", "static", "linked"],
 )
 def test_a_store_the_site_would_publish_is_refused(tmp_path, flattr_log, where, says):
     # Copied into the output (or left there) without a word, it published
     # the claim URLs of pending flattrs, owners' addresses in them.
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_SITE / "content", content)
+    if where == "private":
+        (content / "images").rename(tmp_path / where)
+        (content / "images").symlink_to(tmp_path / where, target_is_directory=True)
     store = tmp_path / where / "flattr-store.sqlite3"
     store.parent.mkdir(parents=True, exist_ok=True)
     fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
