@@ -88,6 +88,9 @@ _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
 _URL_ENDS = "".join(map(chr, range(0x21)))
 _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# What NFKC leaves of the ideographic full stops (U+3002, U+FF61), which
+# IDNA reads as "." between a host's labels, as it does the full-width one.
+_IDEOGRAPHIC_FULL_STOP = "\u3002"
 
 
 def flattr_path(href: str) -> str | None:
@@ -99,7 +102,8 @@ def flattr_path(href: str) -> str | None:
     case, or none ("//flattr.com/", as a minifier shortens a URL), "\\" for
     "/" and any number of them, tabs and newlines anywhere, a user name, a
     port, the www. host, a host percent-encoded, in full-width letters or
-    with its final dot.
+    with its final dot or ideographic full stops, and "." and ".." path
+    segments (percent-encoded too).
     """
     url = href.strip(_URL_ENDS)
     if "\t" in url or "\n" in url or "\r" in url:
@@ -125,15 +129,41 @@ def flattr_path(href: str) -> str | None:
     host = rest[:end].rpartition("@")[2]
     if not host.startswith("["):
         host = host.partition(":")[0]
-    # A browser's host: percent-decoded, mapped as IDNA maps it (NFKC and
-    # lower case), a final "." dropped as DNS drops it.
-    host = unicodedata.normalize("NFKC", unquote(host)).lower().rstrip(".")
+    # A browser's host: percent-decoded, mapped as IDNA (UTS 46) maps it
+    # (NFKC, ideographic full stops read as ".", lower case), a final "."
+    # dropped as DNS drops it.
+    host = unicodedata.normalize("NFKC", unquote(host))
+    host = host.replace(_IDEOGRAPHIC_FULL_STOP, ".").lower().rstrip(".")
     if host not in _FLATTR_HOSTS:
         return None
     path = rest[end:]
     for mark in "?#":
         path = path.partition(mark)[0]
-    return unquote(path) or "/"
+    path = unquote(path)
+    if "." in path:  # rare in a link to Flattr: "/x/../submit/auto"
+        path = _without_dot_segments(path)
+    return path or "/"
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` (percent-decoded) with its "." and ".." segments resolved as
+    a browser resolves them (WHATWG URL) before it sends the request, so
+    "/x/../submit/auto" is the "/submit/auto" Flattr's server is asked for.
+    Decoded first: "%2e%2e" is ".." to a browser too, and a server that
+    decodes "..%2f" may resolve it as well (one more link checked costs
+    less than one that pays a stranger unseen)."""
+    kept: list[str] = []
+    segments = path.split("/")[1:]
+    for at, segment in enumerate(segments, 1):
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+            continue
+        if at == len(segments):
+            kept.append("")  # "/submit/auto/.." ends in "/", as "/submit/"
+    return "/" + "/".join(kept)
 
 
 def is_flattr_url(href: str) -> bool:

@@ -337,6 +337,14 @@ def with_owner(auto: str, owner: str) -> str:
         "https://\uff46lattr.com/submit/auto",
         "https://flattr.com./submit/auto",
         "\x01 https://flattr.com/submit/auto",
+        # The path's dot segments a browser resolves before it asks, and
+        # the ideographic full stops IDNA reads as ".".
+        "https://flattr.com/x/../submit/auto",
+        "https://flattr.com/./submit/auto",
+        "https://flattr.com/%2e%2e/submit/auto",
+        "https://flattr.com/submit/x/%2E./auto/.",
+        "https://flattr\u3002com/submit/auto",
+        "https://flattr\uff61com/submit/auto",
     ],
 )
 def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, endpoint):
@@ -446,6 +454,8 @@ def test_a_hand_written_copy_of_a_page_s_button_is_a_second_button(copy, capsys)
         "https://flattr.com/profile/mallory",
         "https://flattr.com/thing/123",
         "https://flattr.com/submit/automatic?user_id=mallory",
+        "https://flattr.com/submit/auto/../../profile/mallory",
+        "https://flattr.com/submit/auto/..",
     ],
 )
 def test_a_link_to_another_page_of_flattr_is_no_button(copy, capsys, href):
