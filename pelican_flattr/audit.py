@@ -192,6 +192,10 @@ class _PageTags:
 
 
 _HIDING = frozenset({"template", "/template"})
+# The elements whose href may name Flattr without saying "flattr"
+# (``_may_hide_a_name``): a hand-written button, and a payment link, whose
+# rel="Payment" does not say "payment" as written either.
+_LINKING = frozenset({"a", "link"})
 _NOSCRIPT = frozenset({"noscript", "/noscript"})
 
 
@@ -245,7 +249,7 @@ def scan_page(data: bytes) -> _PageTags:
                 and "og:" not in raw
                 and "article:" not in raw
                 and "flattr" not in raw.lower()
-                and (name != "a" or not _may_hide_a_name(raw))
+                and (name not in _LINKING or not _may_hide_a_name(raw))
             )
         ):
             continue

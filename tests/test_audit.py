@@ -386,6 +386,30 @@ def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     )
 
 
+def test_a_payment_link_in_capitals_to_an_escaped_host_is_read(copy, capsys):
+    # rel="Payment" and "fl%61ttr.com": the <link> says neither "payment"
+    # nor "flattr" as written, and was skipped unread, though a reader
+    # takes it for a payment link to Flattr as it does the plain one.
+    page = copy / "index.html"
+    built = page.read_text(encoding="utf-8")
+    said = {}
+    for host in ("flattr.com", "fl%61ttr.com"):
+        href = f"https://{host}/submit/auto?url=x&amp;owner=mallory"
+        replace_in(page, "</head>", f'<link rel="Payment" href="{href}"></head>')
+        status, report = audit_json(copy, capsys)
+        problems = report["problems"]
+        said[host] = (status, [(p["file"], p["problem"]) for p in problems])
+        page.write_text(built, encoding="utf-8")
+    unknown = "submit/auto?url=x&owner=mallory', which the manifest doesn't know"
+    assert said == {
+        host: (
+            1,
+            [("index.html", f"a payment link points at 'https://{host}/{unknown}")],
+        )
+        for host in said
+    }
+
+
 @pytest.mark.parametrize(
     "href",
     [
