@@ -337,6 +337,9 @@ def with_owner(auto: str, owner: str) -> str:
         "https://\uff46lattr.com/submit/auto",
         "https://flattr.com./submit/auto",
         "\x01 https://flattr.com/submit/auto",
+        "HTTPS://flattr.com/submit/auto",
+        "Http://www.flattr.com/submit/auto",
+        "https://flattr.com/%73ubmit/auto",
         # The path's dot segments a browser resolves before it asks, and
         # the ideographic full stops IDNA reads as ".".
         "https://flattr.com/x/../submit/auto",
@@ -383,6 +386,24 @@ def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     (problem,) = report["problems"]
     assert problem["problem"].startswith(
         f"{HAND_WRITTEN} points at 'https://flattr.com/submit/auto?url=x&user_id=m'"
+    )
+
+
+@pytest.mark.parametrize("cut", ["\t", "\n", "\r"])
+def test_a_link_whose_host_is_cut_by_a_newline_is_a_button(copy, capsys, cut):
+    # A browser drops tabs and newlines from a URL: nothing else in the tag
+    # (no "&", "%" or "flattr") tells that it may name Flattr.
+    href = f"https://flat{cut}tr.com/submit/auto?user_id=mallory"
+    add_link(copy / "index.html", href)
+    tag = f'<a href="{href}">'
+    assert tag.encode() in (copy / "index.html").read_bytes()  # "\r" kept
+    assert not any(mark in tag.lower() for mark in ("&", "%", "flattr"))
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert (problem["file"], problem["problem"][: len(HAND_WRITTEN)]) == (
+        "index.html",
+        HAND_WRITTEN,
     )
 
 
