@@ -19,7 +19,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
-from pelican_flattr.markup import LOADER_URL
+from pelican_flattr.markup import LOADER_URL, MULTIPLE_PROPERTIES
 from pelican_flattr.store import open_store
 from pelican_flattr.templates import _reporting_wrong_arguments
 
@@ -548,6 +548,35 @@ def test_a_theme_printing_open_graph_arrays_beside_flattr_head_is_fine(
     assert len(og(soup, "og:locale:alternate")) == 2
     assert [r.getMessage() for r in flattr_log.records if r.levelno >= 30] == []
     assert audit_command(["audit", str(output)]) == 0
+
+
+# The arrays of ogp.me, written out: each image, video and audio with its
+# structured properties, each alternate locale, and those of its article,
+# book, music and video types. A theme may print each of them again.
+OPEN_GRAPH_ARRAYS = [
+    *("og:image", "og:image:url", "og:image:secure_url", "og:image:type"),
+    *("og:image:width", "og:image:height", "og:image:alt"),
+    *("og:video", "og:video:url", "og:video:secure_url", "og:video:type"),
+    *("og:video:width", "og:video:height", "og:video:alt"),
+    *("og:audio", "og:audio:url", "og:audio:secure_url", "og:audio:type"),
+    *("og:locale:alternate", "article:author", "article:tag"),
+    *("book:author", "book:tag"),
+    *("music:song", "music:song:disc", "music:song:track", "music:musician"),
+    *("music:album", "music:album:disc", "music:album:track", "music:creator"),
+    *("video:actor", "video:actor:role", "video:director", "video:writer"),
+    "video:tag",
+]
+OPEN_GRAPH_SINGLES = [
+    *("og:title", "og:url", "og:description", "og:type", "og:locale"),
+    *("article:section", "article:published_time"),
+]
+
+
+def test_only_open_graph_s_arrays_may_be_printed_twice():
+    # One left out, a theme printing it per image or actor was told its
+    # head holds "a second" one, and its audit refused the page.
+    assert set(OPEN_GRAPH_ARRAYS) <= MULTIPLE_PROPERTIES
+    assert MULTIPLE_PROPERTIES.isdisjoint(OPEN_GRAPH_SINGLES)
 
 
 def test_the_sample_sites_paginated_listings_are_those_its_readme_names(
