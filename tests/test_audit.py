@@ -3061,9 +3061,22 @@ def test_an_owner_of_a_language_s_own_settings_is_looked_for(tmp_path, capsys):
 STORE_PUBLISHED = "is the operator's private store (FLATTR_STORE), published"
 
 
-def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys):
+# How a settings file names the store: the site's, or a language's own
+# (its site writes a store of its own), and how an error names that.
+STORE_SETTINGS = {
+    "site": ("FLATTR_STORE = {!r}\n", ""),
+    "language": (
+        "I18N_SUBSITES = {{'de': {{'FLATTR_STORE': {!r}}}}}\n",
+        "I18N_SUBSITES['de'] ",
+    ),
+}
+
+
+@pytest.mark.parametrize("named", list(STORE_SETTINGS))
+def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named):
     # The store holds claim URLs with owners' addresses in them, and is
     # binary: only its name (or its path) tells it, which --settings gives.
+    setting, where = STORE_SETTINGS[named]
     static = tmp_path / "content" / "static"
     static.mkdir(parents=True)
     copied = open_store(static / "flattr.sqlite")  # -wal and -shm beside it
@@ -3080,7 +3093,7 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys):
     assert (status, report["problems"]) == (0, [])
     conf = tmp_path / "pelicanconf.py"
     for store in (output / "flattr.sqlite", static / "flattr.sqlite"):
-        conf.write_text(f"FLATTR_STORE = {str(store)!r}\n", encoding="utf-8")
+        conf.write_text(setting.format(str(store)), encoding="utf-8")
         status, report = audit_json(output, capsys, settings=str(conf))
         assert status == 1
         published = [
@@ -3095,10 +3108,10 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys):
             "static/flattr.sqlite-wal",
         ], store
     inside.close()
-    conf.write_text("FLATTR_STORE = 3\n", encoding="utf-8")
+    conf.write_text(setting.format(3), encoding="utf-8")
     assert main(["audit", str(output), "--settings", str(conf)]) == 2
     assert capsys.readouterr().err == (
-        f"pelican-flattr: {conf}: FLATTR_STORE must be a file path, not 3\n"
+        f"pelican-flattr: {conf}: {where}FLATTR_STORE must be a file path, not 3\n"
     )
 
 
