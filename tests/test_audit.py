@@ -3052,6 +3052,19 @@ def test_an_owner_of_a_language_s_own_settings_is_looked_for(tmp_path, capsys):
             audited
         )
         assert "dora@" not in json.dumps(report)
+    # Mapped by the site too (to another name), the site's settings name it.
+    conf.write_text(
+        f"FLATTR_AUTHORS = {{'Carol': {GERMAN_OWNERS['Dora']!r}}}\n"
+        f"I18N_SUBSITES = {settings['I18N_SUBSITES']!r}\n",
+        encoding="utf-8",
+    )
+    status, report = audit_json(output / "de", capsys, settings=str(conf))
+    whose = "the plain email address of author 'Carol' (from FLATTR_AUTHORS)"
+    assert [
+        p["problem"][: len(whose) + 6]
+        for p in report["problems"]
+        if p["file"] == "hallo.html"
+    ] == [f"holds {whose}"]
     # Its FLATTR_AUTHORS must be a dict too, and the error names where.
     conf.write_text(
         "I18N_SUBSITES = {'de': {'FLATTR_AUTHORS': ['x']}}\n", encoding="utf-8"
