@@ -2168,9 +2168,11 @@ def manifest_from_settings(
     """The manifest ``FLATTR_MANIFEST`` of the settings file at ``path``
     names, for the audit of ``output``: a relative path is taken in
     ``output``, as the build takes it in its OUTPUT_PATH. None when unset.
-    When the site's is not there, but ``output`` is named as a language of
-    ``I18N_SUBSITES`` (its folder, as i18n_subsites names it) that sets its
-    own, that language's.
+    When ``output`` is named as a language of ``I18N_SUBSITES`` (its folder,
+    as i18n_subsites names it) that sets its own, that language's, unless
+    it is not there and the site's is (the folder may be the site's, named
+    alike). The site's beside the language's is one a build left before
+    the language set its own (Pelican deletes no output).
 
     Raises SettingsFileError, naming the file and setting, for a value that
     is no path.
@@ -2178,9 +2180,11 @@ def manifest_from_settings(
     value = _path_from_settings(settings, "FLATTR_MANIFEST", path)
     main = output / (MANIFEST_NAME if value is None else value)
     for where, each in _named_sites(settings)[1:]:
-        if where == f"I18N_SUBSITES[{output.name!r}] " and not os.path.lexists(main):
+        if where == f"I18N_SUBSITES[{output.name!r}] ":
             own = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
-            if own is not None:
+            if own is not None and (
+                os.path.lexists(output / own) or not os.path.lexists(main)
+            ):
                 return output / own
     return None if value is None else main
 

@@ -3166,3 +3166,20 @@ def test_a_language_s_own_manifest_setting_is_followed(tmp_path, capsys):
         f"audit it on its own: pelican-flattr audit {output / 'de'} --manifest "
         f"{output / 'de' / 'flattr-de.json'} --settings {conf}"
     ) in capsys.readouterr().out
+    # A flattr-manifest.json beside de's own may be left from a build
+    # before de set its own: de's is audited still, and that one reported.
+    leftover = output / "de" / "flattr-manifest.json"
+    shutil.copy(output / "flattr-manifest.json", leftover)
+    status, report = audit_json(output / "de", capsys, settings=str(conf))
+    assert [(p["file"], p["problem"][:40]) for p in report["problems"]] == [
+        ("flattr-manifest.json", "is a manifest other than the one audited")
+    ]
+    assert (status, report["things"]) == (1, 2)
+    # Alone, it is the site's: a folder named as a language may be its.
+    (output / "de" / "flattr-de.json").rename(tmp_path / "flattr-de.json")
+    status, report = audit_json(output / "de", capsys, settings=str(conf))
+    assert report["things"] == 1
+    # Neither there, the error names the one --settings gives for de.
+    leftover.unlink()
+    assert main(["audit", str(output / "de"), "--settings", str(conf)]) == 2
+    assert "flattr-de.json" in capsys.readouterr().err
