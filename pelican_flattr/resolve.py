@@ -39,12 +39,14 @@ from .settings import (
 )
 from .thing import (
     CATEGORIES,
+    NOT_UNICODE,
     Thing,
     bcp47,
     check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
+    holds_lone_surrogate,
     html_lang,
     printable_text,
     read_language,
@@ -286,12 +288,21 @@ def _tags_field_or_none(
     """
     value = metadata.get(TAGS)
     if isinstance(value, (list, tuple)):
-        if all(isinstance(item, str) for item in value):
-            return list(value)
-        problems.append(f"metadata '{TAGS}' must be text, or a list of texts")
+        if not all(isinstance(item, str) for item in value):
+            problems.append(f"metadata '{TAGS}' must be text, or a list of texts")
+            return None
+        tags = list(value)
+    else:
+        text = _text_field_or_none(metadata, TAGS, problems)
+        if text is None:
+            return None
+        tags = split_tags(text)
+    # reST writes any code point (|s| unicode:: 0xD800), and the
+    # auto-submit URL, which only the plugin prints, could not be encoded.
+    if any(holds_lone_surrogate(tag) for tag in tags):
+        problems.append(f"metadata '{TAGS}' {NOT_UNICODE}")
         return None
-    text = _text_field_or_none(metadata, TAGS, problems)
-    return None if text is None else split_tags(text)
+    return tags
 
 
 def settings_metadata_problems(fields: Any) -> list[str]:

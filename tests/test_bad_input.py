@@ -2150,3 +2150,22 @@ def test_a_command_whose_stdout_cannot_be_written_says_so(stdout, says):
         )
     assert result.returncode == 2
     assert result.stderr.strip() == says
+
+
+def test_a_lone_surrogate_in_rest_flattr_tags_is_named_not_a_crash(site, flattr_log):
+    # reST writes any code point (|s| unicode:: 0xD800): the auto-submit
+    # URL could not encode it, and the whole build stopped with a traceback,
+    # where the theme, which never prints flattr_tags, had no trouble.
+    bad = (
+        "Surrogate\n#########\n\n:date: 2024-01-01\n:author: Alice\n"
+        ":flattr_tags: good, bad |s| tag\n:slug: bad\n\n"
+        ".. |s| unicode:: 0xD800\n\nBody text long enough to be a description.\n"
+    )
+    files = {"bad.rst": bad, "good.md": article("The good article", "Alice")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"good.md"}
+    assert flattr_buttons(page(output / "bad.html")) == []
+    (error,) = article_errors(flattr_log)
+    assert error.startswith(
+        "pelican-flattr: bad.rst: metadata 'flattr_tags' holds a lone surrogate"
+    )
