@@ -924,6 +924,10 @@ def resolve(
     if content_url is None:
         content_url = content.url
     page = content_url if save_as_is_url else _page(content, content_url)
+    if "//" in page or "./" in page:
+        # As the file system names the file Pelican writes, and the audit
+        # finds it: posts//a.html and posts/./a.html are posts/a.html.
+        page = posixpath.normpath(page)
     if not page:
         # An empty SAVE_AS (or Save_as:) is Pelican's way to leave a page
         # unwritten: nothing there to flattr, as with a draft.

@@ -2169,3 +2169,17 @@ def test_a_lone_surrogate_in_rest_flattr_tags_is_named_not_a_crash(site, flattr_
     assert error.startswith(
         "pelican-flattr: bad.rst: metadata 'flattr_tags' holds a lone surrogate"
     )
+
+
+@pytest.mark.parametrize("save_as", ["posts//double.html", "posts/./double.html"])
+def test_a_page_path_with_a_doubled_slash_is_the_file_written(site, save_as):
+    # The manifest kept "posts//double.html", which the audit looked for as
+    # written among the files it walked, and reported the page missing.
+    from pelican_flattr.cli import main as cli
+
+    files = {"a.md": article("Double", "Alice", save_as=save_as, url=save_as)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    (thing,) = manifest_things(output).values()
+    assert thing["page"] == "posts/double.html"
+    assert len(flattr_buttons(page(output / "posts" / "double.html"))) == 1
+    assert cli(["audit", str(output)]) == 0
