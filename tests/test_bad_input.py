@@ -2183,3 +2183,33 @@ def test_a_page_path_with_a_doubled_slash_is_the_file_written(site, save_as):
     assert thing["page"] == "posts/double.html"
     assert len(flattr_buttons(page(output / "posts" / "double.html"))) == 1
     assert cli(["audit", str(output)]) == 0
+
+
+def test_a_bad_default_og_image_fails_no_strict_build(site, flattr_log):
+    # Said once, of the setting; the page loses its og:image only, as a
+    # bad image in a file fails no strict build either.
+    files = {"a.md": article("First post", "Alice")}
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
+        DEFAULT_METADATA={"Og_image": 5},
+    )
+    assert len(_messages(flattr_log, "DEFAULT_METADATA: metadata 'og_image'")) == 1
+    assert len(manifest_things(output)) == 1
+
+
+def test_a_default_og_image_of_a_site_file_is_no_warning(site, flattr_log):
+    # The default is checked once without an article: a {static} link that
+    # each article resolves to a file of the site is no problem of it.
+    files = {"a.md": article("First post", "Alice"), "images/cover.png": "png"}
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        STATIC_PATHS=["images"],
+        DEFAULT_METADATA={"Og_image": "{static}/images/cover.png"},
+    )
+    assert og(page(output / "first-post.html"), "og:image") == [
+        SITEURL + "/images/cover.png"
+    ]
+    assert _messages(flattr_log, "og_image") == []

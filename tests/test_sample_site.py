@@ -2,6 +2,7 @@
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from conftest import (
     SAMPLE_SITE,
     build_sample_site,
@@ -130,3 +131,22 @@ def test_a_page_saved_in_place_of_the_index_is_the_home_link(tmp_path):
         link = page(output / name).select_one(".site-title a")
         assert link is not None and link["rel"] == ["home"], name
     assert _missing_link_targets(output) == []
+
+
+@pytest.mark.parametrize("lang", ['x"onclick="alert(1)', 'de_x"onclick="alert(1)'])
+def test_the_bundled_theme_escapes_a_language_once(tmp_path, lang):
+    # Pelican's Jinja does not autoescape: lang.html's tag() escapes what
+    # it prints, by either of its ways (a plain code, or one it splits).
+    from conftest import ROOT, article, build
+
+    files = {
+        "a.md": article("Hello", "Alice", slug="hello"),
+        "b.md": article("Hallo", "Alice", slug="hello", lang=lang),
+    }
+    output = build(
+        tmp_path, files, theme=str(ROOT / "theme"), FLATTR_AUTHORS={"Alice": "alice"}
+    )
+    pages = list(output.rglob("*.html"))
+    assert any("onclick=&#34;alert" in p.read_text(encoding="utf-8") for p in pages)
+    for path in pages:
+        assert 'onclick="alert' not in path.read_text(encoding="utf-8"), path

@@ -550,7 +550,12 @@ def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log)
         "guest05, siteowner to guest06, siteowner to guest07 and 1 more), each as "
         "those above"
     )
-    assert "pelican-flattr diff OLD_MANIFEST" in lines[-1]
+    # The command the URL changes' summary names, with this site's paths.
+    manifest = tmp_path / "output" / "flattr-manifest.json"
+    assert (
+        f"pelican-flattr diff OLD_MANIFEST {manifest} --settings SETTINGS_FILE ("
+        in lines[-1]
+    )
     assert lines[-1].endswith("(said once: the baseline takes the new owner)")
 
 
@@ -2881,3 +2886,55 @@ def test_a_translations_url_with_a_locale_modifier_is_named_as_it_is(
     assert not [line for line in lines if "[address]" in line], lines
     (line,) = [line for line in lines if line.startswith("pelican-flattr: a-sr.md:")]
     assert f"'Flattr_url: {SITEURL}/hello-sr@latin.html'" in line
+
+
+def _owner_changes(sizes):
+    """Owner changes from siteowner to guestNN, ``sizes[NN]`` things each."""
+    from pelican_flattr.url_guard import OwnerChange
+
+    return [
+        OwnerChange(
+            f"https://x.example/{n}-{j}", f"g{n}-{j}.md", "siteowner", f"guest{n:02}"
+        )
+        for n, size in enumerate(sizes)
+        for j in range(size)
+    ]
+
+
+def test_the_rest_of_the_owner_changes_counts_things_not_pairs():
+    from pelican_flattr.url_guard import OWNER_CHANGES_SAID, owner_change_warnings
+
+    *_, rest = owner_change_warnings(_owner_changes([1] * OWNER_CHANGES_SAID + [3, 1]))
+    assert rest.startswith("and 2 more owner changes, of 4 things (")
+    # Exactly three left: each named, no "and 0 more".
+    *_, rest = owner_change_warnings(_owner_changes([1] * (OWNER_CHANGES_SAID + 3)))
+    assert "(siteowner to guest05, siteowner to guest06, siteowner to guest07)," in rest
+    assert "more)" not in rest
+
+
+def test_the_rest_of_the_owner_changes_hides_an_address():
+    from pelican_flattr.url_guard import OwnerChange, owner_change_warnings
+
+    changes = [
+        OwnerChange(f"https://x.example/{n}", f"g{n}.md", "siteowner", owner)
+        for n, owner in enumerate(
+            [f"guest{n}" for n in range(5)] + ["x@example.org", "y%40example.org"]
+        )
+    ]
+    lines = owner_change_warnings(changes)
+    assert len(lines) == 6 and "@" not in lines[-1] and "%40" not in lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/a/b/*.html", "/c/d/*.html"),  # two parts changed: no one rename
+        ("/blog/*.html", "/blog/*-en.html"),  # the slug's own part changed
+        ("/#/*.html", "/posts/*.html"),  # {date:%Y} dropped from ARTICLE_URL
+    ],
+)
+def test_only_one_plain_part_changed_is_named_a_rename(old, new):
+    from pelican_flattr.url_guard import _likely_cause
+
+    cause = _likely_cause(SITEURL + old, SITEURL + new, SITEURL, [])
+    assert "renamed category" not in cause and "changed ARTICLE_URL" in cause
