@@ -45,6 +45,7 @@ from .api import (
     local_time,
     verify_url,
 )
+from .audit import _named_sites
 from .identifiers import (
     IdentifierError,
     parse_owner,
@@ -287,7 +288,9 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     ``FLATTR_AUTHORS`` maps an author to a Flattr username or an owner
     identifier; ``FLATTR_VERIFIED_ACCOUNTS`` maps the same author to the
     Flattr account that claimed the identifier. Authors with a username need
-    no verify; authors with an identifier but no account are skipped.
+    no verify; authors with an identifier but no account are skipped. Each
+    language's own FLATTR_AUTHORS and FLATTR_USERNAME in ``I18N_SUBSITES``
+    count too, named as ``I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob']``.
     ``FLATTR_STORE`` names the store (a relative path is taken from the
     current folder, as the build takes it), unless ``store_given`` (--store).
     """
@@ -297,17 +300,19 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     except SettingsFileError as error:
         return Plan(problems=(str(error),))
     problems: list[str] = []
-    # Only None is unset: an empty list where a dict belongs is a mistake
-    # the build refuses too, not "nothing to verify".
-    authors = settings.get("FLATTR_AUTHORS")
-    authors = {} if authors is None else authors
+    # Each language's site of I18N_SUBSITES may map its authors for itself
+    # (the build gives its articles those owners), with the site's
+    # FLATTR_VERIFIED_ACCOUNTS: an account is a person's, whatever the
+    # language. Only None is unset: an empty list where a dict belongs is a
+    # mistake the build refuses too, not "nothing to verify".
+    sites = _named_sites(settings)
     accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS")
     accounts = {} if accounts is None else accounts
-    for name, value in (
-        ("FLATTR_AUTHORS", authors),
-        ("FLATTR_VERIFIED_ACCOUNTS", accounts),
-    ):
-        if not isinstance(value, Mapping):
+    mappings = [
+        (f"{where}FLATTR_AUTHORS", each.get("FLATTR_AUTHORS")) for where, each in sites
+    ]
+    for name, value in [*mappings, ("FLATTR_VERIFIED_ACCOUNTS", accounts)]:
+        if value is not None and not isinstance(value, Mapping):
             problems.append(
                 f"{shown}: {name} must be a dict keyed by author name, not "
                 f"{type(value).__name__}"
@@ -324,30 +329,30 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
 
     entries: list[Request] = []
     skipped: list[Skipped] = []
-    for author, value in authors.items():
-        _plan_owner(
-            f"FLATTR_AUTHORS[{shown_author(author)}]",
-            value,
-            author,
-            accounts,
-            (shown, entries, skipped, problems),
-        )
-    site_owner = settings.get("FLATTR_USERNAME")
-    if site_owner is not None:
-        # The owner of every thing nobody else owns, whose flattrs wait as
-        # an author's do (``pending`` lists them); a Flattr user goes unsaid.
-        _plan_owner(
-            SITE_OWNER_KEY,
-            site_owner,
-            SITE_OWNER_KEY,
-            accounts,
-            (shown, entries, skipped, problems),
-            say_flattr_user=False,
-        )
+    plan = (shown, entries, skipped, problems)
+    named: set[object] = set()
+    for where, each in sites:
+        authors = each.get("FLATTR_AUTHORS") or {}
+        named.update(authors)
+        for author, value in authors.items():
+            where_author = f"{where}FLATTR_AUTHORS[{shown_author(author)}]"
+            _plan_owner(where_author, value, author, accounts, plan)
+        site_owner = each.get("FLATTR_USERNAME")
+        if site_owner is not None:
+            # The owner of every thing nobody else owns, whose flattrs wait
+            # as an author's do (``pending`` lists them); a Flattr user goes
+            # unsaid.
+            named.add(SITE_OWNER_KEY)
+            _plan_owner(
+                f"{where}{SITE_OWNER_KEY}",
+                site_owner,
+                SITE_OWNER_KEY,
+                accounts,
+                plan,
+                say_flattr_user=False,
+            )
     for author in accounts:
-        if author not in authors and not (
-            author == SITE_OWNER_KEY and site_owner is not None
-        ):
+        if author not in named:
             skipped.append(
                 Skipped(
                     f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]",
@@ -355,6 +360,17 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
                     "names no author of FLATTR_AUTHORS; ignored"
                     if author != SITE_OWNER_KEY
                     else "FLATTR_USERNAME is not set; ignored",
+                )
+            )
+    for where, each in sites[1:]:
+        if each.get("FLATTR_VERIFIED_ACCOUNTS") is not None:
+            # Read from the site's settings alone: said, not left unseen.
+            skipped.append(
+                Skipped(
+                    f"{where}FLATTR_VERIFIED_ACCOUNTS",
+                    None,
+                    "ignored: name every account in the site's "
+                    "FLATTR_VERIFIED_ACCOUNTS",
                 )
             )
 

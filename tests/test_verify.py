@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import read_only, sqlite_file
+from conftest import article, i18n_build, manifest_things, read_only, sqlite_file
 from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
 from webhook_server import NOT_STORES, make_database, tables_of
 
@@ -843,6 +843,129 @@ def test_a_bad_site_owner_stops_a_batch_from_pelicanconf(stub, capsys, tmp_path)
         f"{conf}: FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME'] expects the Flattr "
         "account's username" in err
     )
+    assert "example.org" not in err
+    assert stub.requests == []
+
+
+ALICE_ID = f"email:{hash_email('alice@example.org')}"
+BOB_ID = f"email:{hash_email('bob@example.org')}"
+
+LANGUAGES_CONF = """\
+FLATTR_AUTHORS = {"Alice": "email:alice@example.org"}
+I18N_SUBSITES = {
+    "de": {
+        "FLATTR_AUTHORS": {
+            "Alice": "email:alice@example.org",
+            "Bob": "email:bob@example.org",
+        },
+        "FLATTR_VERIFIED_ACCOUNTS": {"Bob": "dmitri"},
+    },
+    "fr": {"FLATTR_AUTHORS": {"Bob": "partner:ns:7"}},
+    "it": {"FLATTR_USERNAME": "partner:ns:9"},
+}
+FLATTR_VERIFIED_ACCOUNTS = {
+    "Alice": "alice",
+    "Bob": "bob",
+    "FLATTR_USERNAME": "carol",
+}
+"""
+
+
+def test_a_batch_from_pelicanconf_reads_each_languages_owners(stub, capsys, tmp_path):
+    # i18n_subsites gives a language's articles the owners of its own
+    # FLATTR_AUTHORS and FLATTR_USERNAME: their identities wait as well.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(LANGUAGES_CONF, encoding="utf-8")
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 0, err
+    assert recorded(tmp_path / "flattr-store.sqlite3") == sorted(
+        [
+            (ALICE_ID, "alice"),
+            (BOB_ID, "bob"),  # one author, mapped apart in two languages
+            ("partner:ns:7", "bob"),
+            ("partner:ns:9", "carol"),
+        ]
+    )
+    assert len(stub.requests) == 4  # Alice's, repeated by de, went once
+    assert (
+        f"verified          {BOB_ID} -> bob  (I18N_SUBSITES['de'] "
+        "FLATTR_AUTHORS['Bob'])"
+    ) in out
+    assert (
+        "verified          partner:ns:9 -> carol  (I18N_SUBSITES['it'] FLATTR_USERNAME)"
+    ) in out
+    assert (
+        f"skipped           {ALICE_ID}  (I18N_SUBSITES['de'] FLATTR_AUTHORS"
+        "['Alice']) same as FLATTR_AUTHORS['Alice']"
+    ) in out
+    # Accounts are the site's: a language's own is said to be ignored.
+    assert (
+        "skipped           (I18N_SUBSITES['de'] FLATTR_VERIFIED_ACCOUNTS) "
+        "ignored: name every account in the site's FLATTR_VERIFIED_ACCOUNTS"
+    ) in out
+    assert "names no author" not in out
+    assert "FLATTR_USERNAME is not set" not in out
+    assert "example.org" not in out + err
+
+
+def test_a_languages_own_author_built_is_the_identity_verified(capsys, tmp_path):
+    # The repro: Bob is mapped in de's own settings alone; the owner the
+    # build gives his German article is what verify must send.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "email:alice@example.org"},
+        "I18N_SUBSITES": {
+            "de": {
+                "FLATTR_AUTHORS": {
+                    "Alice": "email:alice@example.org",
+                    "Bob": "email:bob@example.org",
+                }
+            }
+        },
+    }
+    files = {"bob.md": article("Bobs Artikel", "Bob", Lang="de")}
+    site = tmp_path / "site"
+    assert i18n_build(site, files, **settings).status == 0
+    owner = manifest_things(site / "output" / "de")["bob.md"]["owner"]["value"]
+    assert owner == BOB_ID
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "".join(f"{name} = {value!r}\n" for name, value in settings.items())
+        + 'FLATTR_VERIFIED_ACCOUNTS = {"Alice": "alice", "Bob": "bob"}\n',
+        "utf-8",
+    )
+    status, document, err = run_json(capsys, "--from", str(conf), "--dry-run")
+    assert status == 0, err
+    assert [
+        (r["identity"], r["username"], r["source"]) for r in document["results"]
+    ] == [
+        (ALICE_ID, "alice", "FLATTR_AUTHORS['Alice']"),
+        (BOB_ID, "bob", "I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob']"),
+    ]
+
+
+def test_a_languages_authors_that_are_no_dict_stop_a_batch(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    language = 'I18N_SUBSITES = {"de": {"FLATTR_AUTHORS": ["x"]}}\n'
+    conf.write_text(PELICANCONF + language, "utf-8")
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert (
+        f"{conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS must be a dict keyed by "
+        "author name, not list"
+    ) in err
+    assert stub.requests == []
+
+
+def test_a_languages_unusable_owner_is_named_with_its_language(stub, capsys, tmp_path):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        PELICANCONF
+        + 'I18N_SUBSITES = {"de": {"FLATTR_AUTHORS": {"Eve": "eve@example.org"}}}\n',
+        "utf-8",
+    )
+    status, _, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == 2
+    assert f"{conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS['Eve'] " in err
     assert "example.org" not in err
     assert stub.requests == []
 
