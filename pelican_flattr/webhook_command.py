@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .audit import _named_sites
 from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
 from .settings import SettingsFileError, read_settings_file
@@ -397,9 +398,11 @@ def pending_rows(
 ) -> list[dict[str, Any]]:
     """The ``pending`` report, one dict per owner identifier, newest first.
 
-    The owners are those of ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME``,
-    which owns every thing nobody else owns: its row names it among the
-    authors (as ``FLATTR_USERNAME``) and says ``site_owner``. An unusable
+    The owners are those of ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME``
+    (the site's, and each language's own in ``I18N_SUBSITES``); the latter
+    owns every thing nobody else owns: its row names it among the authors
+    (as ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``)
+    and says ``site_owner``. An unusable
     entry of either is left out, and said in ``problems``: the report still
     shows what the store holds. Raises StoreError for a store newer than
     this version understands or a database that is no store of this
@@ -418,28 +421,39 @@ def pending_rows(
         text = str(value).strip()
         if owner.kind == "email" and "@" in text:
             # Only this private report completes an email owner's claim URL.
-            addresses[owner.value] = text[len("email:") :].strip()
+            # The site's own spelling, when a language's repeats it.
+            addresses.setdefault(owner.value, text[len("email:") :].strip())
         return owner
 
-    mapping = settings.get("FLATTR_AUTHORS")
-    if mapping is None:
-        mapping = {}
-    if not isinstance(mapping, dict):
-        raise ValueError("FLATTR_AUTHORS must be a dict keyed by author name")
-    for name, value in mapping.items():
-        owner = read_owner(value, f"FLATTR_AUTHORS[{str(name)!r}]")
-        if owner is not None:
+    # Each language's site of I18N_SUBSITES may map its authors, and name
+    # its own owner, for itself: the build gives its articles those owners.
+    site_owners: dict[str, list[str]] = {}
+    seen: set[tuple[str, object]] = set()
+    for where, each in _named_sites(settings):
+        mapping = each.get("FLATTR_AUTHORS")
+        if mapping is None:
+            mapping = {}
+        if not isinstance(mapping, dict):
+            raise ValueError(
+                f"{where}FLATTR_AUTHORS must be a dict keyed by author name"
+            )
+        for name, value in mapping.items():
+            owner = read_owner(value, f"{where}FLATTR_AUTHORS[{str(name)!r}]")
             # Some sites name an author by an address, in any spelling the
             # receiver knows (carol%40example.org, carol&#64;example.org):
-            # never shown here.
-            authors.setdefault(owner.value, []).append(redact_all_addresses(str(name)))
-    # The plugin gives every article no author entry claims to
-    # FLATTR_USERNAME: its flattrs wait like an author's, and an email
-    # owner's claim URL needs its address just the same.
-    site_owner = None
-    if settings.get("FLATTR_USERNAME") not in (None, ""):
-        owner = read_owner(settings["FLATTR_USERNAME"], "FLATTR_USERNAME")
-        site_owner = None if owner is None else owner.value
+            # never shown here. One author in two languages is one name.
+            if owner is not None and (owner.value, name) not in seen:
+                seen.add((owner.value, name))
+                shown = redact_all_addresses(str(name))
+                authors.setdefault(owner.value, []).append(shown)
+        # The plugin gives every article no author entry claims to
+        # FLATTR_USERNAME: its flattrs wait like an author's, and an email
+        # owner's claim URL needs its address just the same.
+        if each.get("FLATTR_USERNAME") not in (None, ""):
+            where_owner = f"{where}{SITE_OWNER}"
+            owner = read_owner(each["FLATTR_USERNAME"], where_owner)
+            if owner is not None:
+                site_owners.setdefault(owner.value, []).append(where_owner)
 
     rows = []
     for owner_id, totals in read_pending_totals(store).items():
@@ -448,8 +462,8 @@ def pending_rows(
             {
                 "owner": owner_id,
                 "authors": sorted(authors.get(owner_id, []))
-                + ([SITE_OWNER] if owner_id == site_owner else []),
-                "site_owner": owner_id == site_owner,
+                + site_owners.get(owner_id, []),
+                "site_owner": owner_id in site_owners,
                 "things": totals.things,
                 "flattrs": totals.flattrs,
                 "latest": totals.latest,

@@ -592,3 +592,61 @@ def test_pending_names_the_wal_files_it_may_not_read(tmp_path):
         "while the web hook receiver runs: let it read them as it reads the "
         "store\n"
     )
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_each_languages_own_owners_are_read(
+    store, tmp_path, monkeypatch, capsys, as_json
+):
+    # i18n_subsites gives a language's articles the owners of its own
+    # FLATTR_AUTHORS and FLATTR_USERNAME: their rows are theirs, and an
+    # email owner's claim URL is completed from the language's mapping.
+    monkeypatch.setenv("COLUMNS", "200")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Bob Builder": "twitter:user:id:783214"}\n'
+        "I18N_SUBSITES = {\n"
+        '    "de": {"FLATTR_AUTHORS": {"Carol": "email:carol@example.org"}},\n'
+        '    "fr": {\n'
+        '        "FLATTR_AUTHORS": {"Carol": "email:carol@example.org",'
+        ' "Dan": "dan@example.org"},\n'
+        '        "FLATTR_USERNAME": "partner:elsewhere:5",\n'
+        "    },\n"
+        '}\nTIMEZONE = "UTC"\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"pelican-flattr: {conf}: I18N_SUBSITES['fr'] FLATTR_AUTHORS['Dan'] looks "
+        "like a plain email address; write it as email:ADDRESS so that it is "
+        "hashed; left out\n"
+    )
+    complete = "https://flattr.com/claim/c1/owner/carol%40example.org"
+    assert "@example.org" not in out + err
+    if as_json:
+        owners = {row["owner"]: row for row in json.loads(out)["owners"]}
+        assert owners[CAROL]["authors"] == ["Carol"]  # one author, two languages
+        assert owners[CAROL]["claim_url"] == complete
+        site_owner = owners["partner:elsewhere:5"]
+        assert site_owner["authors"] == ["I18N_SUBSITES['fr'] FLATTR_USERNAME"]
+        assert site_owner["site_owner"] is True
+        assert owners["twitter:user:id:783214"]["authors"] == ["Bob Builder"]
+    else:
+        assert f"{CAROL}  {complete}" in out.splitlines()
+        assert "address unknown" not in out
+        assert "neither" not in out
+
+
+def test_a_languages_authors_that_are_no_dict_name_it(store, tmp_path, capsys):
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'I18N_SUBSITES = {"de": {"FLATTR_AUTHORS": ["carol@example.org"]}}\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"pelican-flattr: {conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS must be a dict"
+    )
+    assert "@" not in err
