@@ -72,7 +72,12 @@ from .markup import (
     is_flattr_url,
     loader_fault,
 )
-from .settings import SettingsFileError, path_setting, read_settings_file
+from .settings import (
+    SettingsFileError,
+    named_sites,
+    path_setting,
+    read_settings_file,
+)
 from .store import WAL_ENDS
 from .thing import check_thing_url, is_development_url
 
@@ -2139,7 +2144,7 @@ def siteurl_not_compared(
 def _sites(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The settings of the site, then of each of its languages' sites in
     ``I18N_SUBSITES`` (i18n_subsites)."""
-    return [each for _, each in _named_sites(settings)]
+    return [each for _, each in named_sites(settings)]
 
 
 def _source(settings: Mapping[str, Any]) -> str:
@@ -2179,7 +2184,7 @@ def manifest_from_settings(
     """
     value = _path_from_settings(settings, "FLATTR_MANIFEST", path)
     main = output / (MANIFEST_NAME if value is None else value)
-    for where, each in _named_sites(settings)[1:]:
+    for where, each in named_sites(settings)[1:]:
         if where == f"I18N_SUBSITES[{output.name!r}] ":
             own = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
             if own is not None and (
@@ -2201,7 +2206,7 @@ def language_manifests_from_settings(
     is no path.
     """
     found = []
-    for where, each in _named_sites(settings)[1:]:
+    for where, each in named_sites(settings)[1:]:
         value = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
         if value is not None and not os.path.isabs(value):
             found.append(Path(value).as_posix())
@@ -2218,7 +2223,7 @@ def stores_from_settings(settings: Mapping[str, Any], path: str | Path) -> set[s
     is no path.
     """
     names = set()
-    for where, each in _named_sites(settings):
+    for where, each in named_sites(settings):
         value = _path_from_settings(each, "FLATTR_STORE", path, where)
         if value is not None and os.path.basename(os.fspath(value)):
             names.add(os.path.basename(os.fspath(value)))
@@ -2238,24 +2243,6 @@ def _path_from_settings(
     return value
 
 
-def _named_sites(
-    settings: Mapping[str, Any],
-) -> list[tuple[str, Mapping[str, Any]]]:
-    """``_sites``, each with what names its settings in a message: "" for
-    the site's, "I18N_SUBSITES['de'] " for a language's."""
-    subsites = settings.get("I18N_SUBSITES")
-    languages = subsites.items() if isinstance(subsites, Mapping) else ()
-    return [
-        ("", settings),
-        *(
-            (f"I18N_SUBSITES[{str(lang)!r}] ", each)
-            for lang, each in languages
-            # i18n_subsites refuses any other, and builds no site of it.
-            if isinstance(each, Mapping)
-        ),
-    ]
-
-
 def plain_addresses_from_settings(
     settings: Mapping[str, Any], path: str | Path
 ) -> dict[str, str]:
@@ -2272,7 +2259,7 @@ def plain_addresses_from_settings(
     repeats an address.
     """
     found: dict[str, str] = {}
-    for where, each in _named_sites(settings):
+    for where, each in named_sites(settings):
         authors = each.get("FLATTR_AUTHORS") or {}
         if not isinstance(authors, Mapping):
             raise SettingsFileError(

@@ -923,6 +923,26 @@ def _path_below(
     return os.path.relpath(where, folder)
 
 
+def named_sites(
+    settings: Mapping[str, Any],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The site's settings and each language's own of ``I18N_SUBSITES``
+    (pelican-i18n-subsites; what it sets over the site's), each with what
+    names it in a message: "" for the site's, "I18N_SUBSITES['de'] " for a
+    language's. The commands read owners from them all, as the build does."""
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.items() if isinstance(subsites, Mapping) else ()
+    return [
+        ("", settings),
+        *(
+            (f"I18N_SUBSITES[{str(lang)!r}] ", each)
+            for lang, each in languages
+            # i18n_subsites refuses any other, and builds no site of it.
+            if isinstance(each, Mapping)
+        ),
+    ]
+
+
 def store_published_with_site(settings: Mapping[str, Any], store: Path) -> str | None:
     """Why the operator's ``store`` would be published with the site: it
     lies in the output folder, or in a folder of ``STATIC_PATHS`` that

@@ -45,14 +45,18 @@ from .api import (
     local_time,
     verify_url,
 )
-from .audit import _named_sites
 from .identifiers import (
     IdentifierError,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
 )
-from .settings import SettingsFileError, read_settings_file, shown_author
+from .settings import (
+    SettingsFileError,
+    named_sites,
+    read_settings_file,
+    shown_author,
+)
 from .store import (
     SCHEMA_VERSION,
     StoreError,
@@ -305,7 +309,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     # FLATTR_VERIFIED_ACCOUNTS: an account is a person's, whatever the
     # language. Only None is unset: an empty list where a dict belongs is a
     # mistake the build refuses too, not "nothing to verify".
-    sites = _named_sites(settings)
+    sites = named_sites(settings)
     accounts = settings.get("FLATTR_VERIFIED_ACCOUNTS")
     accounts = {} if accounts is None else accounts
     mappings = [

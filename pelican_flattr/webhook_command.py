@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .audit import _named_sites
 from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
-from .settings import SettingsFileError, read_settings_file
+from .settings import SettingsFileError, named_sites, read_settings_file
 from .store import (
     StoreError,
     configured_store,
@@ -429,7 +428,7 @@ def pending_rows(
     # its own owner, for itself: the build gives its articles those owners.
     site_owners: dict[str, list[str]] = {}
     seen: set[tuple[str, object]] = set()
-    for where, each in _named_sites(settings):
+    for where, each in named_sites(settings):
         mapping = each.get("FLATTR_AUTHORS")
         if mapping is None:
             mapping = {}
