@@ -399,21 +399,33 @@ def _printable(value: Any) -> Any:
 # C0 and C1 control characters and DEL. A terminal, or a CI log that
 # renders ANSI escapes, acts on them: a file name of the output holding
 # "\x1b[2J" would clear the screen and could print a clean result instead.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# And the characters that make a line read otherwise than it is: the bidi
+# marks, overrides and isolates (a name with U+202E shows the rest of the
+# line reversed), and the line and paragraph separators.
+_UNSAFE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
 
 
 def shown(text: str, lines: bool = False) -> str:
-    """``text`` as it is printed for people: every control character
-    escaped (``\\x1b``), as a byte of a file name that is not UTF-8 is
-    (``\\xff``, see ``_printable``); line breaks too, unless ``lines``
-    (text of the command's own, in several lines). JSON escapes them
-    itself."""
+    """``text`` as it is printed for people: every control character and
+    bidi control escaped (``\\x1b``, ``\\u202e``), as a byte of a file name
+    that is not UTF-8 is (``\\xff``, see ``_printable``); line breaks too,
+    unless ``lines`` (text of the command's own, in several lines). JSON
+    escapes them itself."""
+    return _escaped(text, _CONTROL_BUT_NEWLINE if lines else _CONTROL)
+
+
+def _escaped(text: str, pattern: re.Pattern[str]) -> str:
     text = _printable(text)
     if text.isprintable():  # nearly every text: no search
         return text
-    pattern = _CONTROL_BUT_NEWLINE if lines else _CONTROL
-    return pattern.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
+    return pattern.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def console(stderr: bool = False, width: int | None = None) -> Console:

@@ -26,19 +26,20 @@ def test_identifiers_print_as_written(capsys):
 
 
 def test_control_characters_are_shown_escaped(tmp_path, capsys):
-    # A terminal acts on them: "\x1b[2J" clears the screen. Printed for
-    # people, they are escaped as a name's bytes that are not UTF-8 are.
-    name = "a\x1b[2J\x9b31m\x7f\udcff"
+    # A terminal acts on them: "\x1b[2J" clears the screen; U+202E shows
+    # the rest of the line reversed. Printed for people, they are escaped
+    # as a name's bytes that are not UTF-8 are.
+    name = "a\x1b[2J\x9b31m\x7f\u202e\u2066\udcff"
     cli.print_line(f"{name}\nnext line")
     cli.print_table("", ("file",), [(f"{name}\nfake row",)])
     assert cli.main(["audit", str(tmp_path / name)]) == 2
     out, err = capsys.readouterr()
-    escaped = "a\\x1b[2J\\x9b31m\\x7f\\xff"
+    escaped = "a\\x1b[2J\\x9b31m\\x7f\\u202e\\u2066\\xff"
     assert f"{escaped}\nnext line\n" in out
     assert f"{escaped}\\x0afake row" in out
     assert f"{escaped}: no such output folder" in err
     for text in (out, err):
-        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text), text
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]", text), text
 
 
 def test_no_subcommand_is_a_usage_error(capsys):
