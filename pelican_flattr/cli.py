@@ -405,6 +405,8 @@ def _printable(value: Any) -> Any:
 _UNSAFE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[{_UNSAFE}]")
 _CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
+# A log line keeps its tabs too: Pelican's own messages indent with "\n\t".
+_CONTROL_BUT_LAYOUT = re.compile(f"(?![\t\n])[{_UNSAFE}]")
 
 
 def shown(text: str, lines: bool = False) -> str:
@@ -414,6 +416,12 @@ def shown(text: str, lines: bool = False) -> str:
     unless ``lines`` (text of the command's own, in several lines). JSON
     escapes them itself."""
     return _escaped(text, _CONTROL_BUT_NEWLINE if lines else _CONTROL)
+
+
+def shown_in_log(text: str) -> str:
+    """``shown(text, lines=True)`` for a log record's message, whose tabs
+    are kept as well."""
+    return _escaped(text, _CONTROL_BUT_LAYOUT)
 
 
 def _escaped(text: str, pattern: re.Pattern[str]) -> str:

@@ -83,11 +83,18 @@ def hide_addresses_in_context(generator: Any) -> None:
 
 
 class _AddressesHidden(logging.Filter):
-    """Rewrites a log record's message without the email addresses in it.
+    """Rewrites a log record's message without the email addresses in it,
+    and with its control characters escaped (``\\x1b``, ``\\u202e``).
 
     The build's messages name source files and URLs as they are, and a
     file, folder or slug may be named by an author's address
-    (``carol@example.org/notes.md``).
+    (``carol@example.org/notes.md``), or hold a terminal escape (``\\x1b[2J``
+    clears the screen; an OSC 8 sequence shows a link) or a bidi override,
+    which the terminal or a CI log would act on. Values are quoted with
+    repr, which escapes them; names are escaped here, as ``pelican-flattr
+    diff`` shows them, in Pelican's own messages too (it names the files it
+    could not read). Line breaks and tabs are kept: a message may have
+    several lines.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -103,6 +110,10 @@ class _AddressesHidden(logging.Filter):
             if hidden_trace != trace:
                 hidden = f"{hidden}\n{hidden_trace.rstrip()}"
                 record.exc_info = record.exc_text = None
+        if not hidden.isprintable():  # nearly every message is: no search
+            from .cli import shown_in_log  # loaded only for such a message
+
+            hidden = shown_in_log(hidden)
         if hidden != message:
             record.msg = hidden
             record.args = None

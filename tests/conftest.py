@@ -284,3 +284,32 @@ def run_child(script: str, folder: Path, request: object) -> Any:
         check=True,
     )
     return json.loads(child.stdout.splitlines()[-1])
+
+
+def run_pelican(
+    content: Path, output: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """The ``pelican`` command beside this Python (never another one on
+    PATH, which might lack this plugin) building ``content`` into
+    ``output`` with the plugin, ``SITEURL`` and UTC, and ``options``; its
+    log lines one line each, whatever their length."""
+    pelican = Path(sys.executable).with_name("pelican")
+    assert pelican.is_file(), f"no pelican script beside {sys.executable}"
+    return subprocess.run(
+        [
+            str(pelican),
+            str(content),
+            "-o",
+            str(output),
+            "-e",
+            'PLUGINS=["pelican_flattr"]',
+            f'SITEURL="{SITEURL}"',
+            'TIMEZONE="UTC"',
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=content.parent,
+        env=dict(os.environ, COLUMNS="1000"),
+    )

@@ -18,6 +18,7 @@ from conftest import (
     og,
     page,
     read_only,
+    run_pelican,
 )
 
 from pelican_flattr.build import FlattrBuildError
@@ -393,27 +394,12 @@ def test_a_strict_build_with_refused_settings_removes_the_earlier_manifest(
     # The pelican command: exit status 1 and the usual lines, no traceback.
     build(tmp_path, files, **options)
     assert manifest.is_file()
-    pelican = Path(sys.executable).with_name("pelican")
-    assert pelican.is_file(), f"no pelican script beside {sys.executable}"
-    result = subprocess.run(
-        [
-            str(pelican),
-            str(tmp_path / "content"),
-            "-o",
-            str(output),
-            "-e",
-            'PLUGINS=["pelican_flattr"]',
-            f'SITEURL="{SITEURL}"',
-            'TIMEZONE="UTC"',
-            'FLATTR_AUTHORS={"Alice": "alice"}',
-            'FLATTR_BUTTON="huge"',
-            "FLATTR_STRICT=true",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env=dict(os.environ, COLUMNS="1000"),  # a log line on one line
+    result = run_pelican(
+        tmp_path / "content",
+        output,
+        'FLATTR_AUTHORS={"Alice": "alice"}',
+        'FLATTR_BUTTON="huge"',
+        "FLATTR_STRICT=true",
     )
     said = result.stdout + result.stderr
     assert result.returncode == 1, said
