@@ -1006,7 +1006,7 @@ class _Report:
                 f"verifications, each recorded in {self.shown_store}; run the same "
                 "command again to resume"
             )
-        print(said, file=sys.stderr, flush=True)
+        _say(said)
         if self.args.json and not self.printed:
             document = self._document(self.done, EXIT_INTERRUPTED)
             document["interrupted"] = True
@@ -1016,7 +1016,7 @@ class _Report:
 
     def usage(self, problems: list[str], plan: Plan | None = None) -> int:
         for problem in problems:
-            print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
+            _say(f"pelican-flattr: verify: {problem}")
         if not self.done:
             print(
                 "pelican-flattr: verify: nothing was sent", file=sys.stderr, flush=True
@@ -1046,7 +1046,7 @@ class _Report:
         """The summary (or the JSON document) at the end of a run that sent
         what it could; ``problems`` stopped it (a store that failed)."""
         for problem in problems:
-            print(f"pelican-flattr: verify: {problem}", file=sys.stderr)
+            _say(f"pelican-flattr: verify: {problem}")
         if problems and not any(o.status in _SENT for o in outcomes):
             print(
                 "pelican-flattr: verify: nothing was sent", file=sys.stderr, flush=True
@@ -1128,6 +1128,15 @@ class _Report:
             if self.rate_limit is None
             else self.rate_limit.as_dict(),
         }
+
+
+def _say(text: str) -> None:
+    """A message on stderr, its control characters escaped as every line
+    for people is (``cli.shown``): a problem names the file given, whose
+    name may hold a terminal escape."""
+    from . import cli
+
+    print(cli.shown(text, lines=True), file=sys.stderr, flush=True)
 
 
 def _print_line(text: str) -> None:

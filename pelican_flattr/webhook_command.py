@@ -500,7 +500,10 @@ def run_pending(args: argparse.Namespace) -> int:
     except ValueError as error:  # FLATTR_AUTHORS, from the settings file
         return cli.usage_error(f"{args.settings}: {error}")
     for problem in problems:
-        print(f"pelican-flattr: {args.settings}: {problem}", file=sys.stderr)
+        print(
+            cli.shown(f"pelican-flattr: {args.settings}: {problem}", lines=True),
+            file=sys.stderr,
+        )
     if args.json:
         cli.print_json({"store": str(store), "owners": rows})
         return 0

@@ -2223,3 +2223,14 @@ def test_an_empty_token_variable_counts_as_none(stub, capsys, monkeypatch):
     assert status == 2
     assert "no token: set the environment variable FLATTR_TOKEN" in err
     assert stub.requests == []
+
+
+def test_a_file_name_with_a_terminal_escape_is_shown_escaped(stub, capsys, tmp_path):
+    # A problem names the file given: its name reached the terminal raw
+    # ("x\x1b[2Jy.csv" cleared the screen), where audit and diff escape it.
+    csv_path = tmp_path / "x\x1b[2J\u202ey.csv"
+    csv_path.write_text("username,identity\ncarol,partner:bad id\n", encoding="utf-8")
+    status, out, err = run(capsys, "--from", str(csv_path), "--dry-run")
+    assert status == 2
+    assert "x\\x1b[2J\\u202ey.csv:2: column identity" in err
+    assert "\x1b" not in out + err and "\u202e" not in out + err
