@@ -365,13 +365,57 @@ def start_build(pelican: Any) -> None:
             ),
         )
     current.settings = flattr_settings
-    said = [report(f"settings: {problem}") for problem in problems]
+    said = _report_settings_problems(pelican, problems)
     _warn_about_settings(pelican)
     # Each language's site of i18n_subsites may set either of its own.
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
-        logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+        if outer_builds:
+            # The main site built with its buttons, or said it did not.
+            logger.error(
+                "pelican-flattr: %s: no Flattr buttons on this language's site "
+                "(see above)",
+                language_label(pelican),
+            )
+        else:
+            logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def language_label(pelican: Any) -> str:
+    """How messages name the language's own settings of the i18n_subsites
+    site that ``pelican`` builds: ``I18N_SUBSITES['de']``."""
+    return f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
+
+
+def _report_settings_problems(pelican: Any, problems: list[str]) -> list[bool]:
+    """``report`` each of the problems of ``pelican``'s settings; return
+    whether each was logged now.
+
+    A language's site of i18n_subsites has the main site's settings with
+    its own from ``I18N_SUBSITES`` over them: a problem of its own value is
+    said naming its language, where an operator would look for it. One of
+    the main site's values, which the main site said (with this site's
+    SITEURL, below the main one's, as another value), is counted and not
+    said again. A main site without the plugin said nothing: its values are
+    said as any site's are.
+    """
+    if not problems or not outer_builds or not outer_builds[0].active:
+        return [report(f"settings: {problem}") for problem in problems]
+    main = outer_builds[0].pelican.settings
+    # As i18n_subsites sets a language's SITEURL that its settings leave out.
+    below = posixpath.join(
+        main.get("SITEURL") or "/", str(pelican.settings.get("DEFAULT_LANG"))
+    )
+    _, inherited = read_settings(_own_flattr_siteurl(dict(main, SITEURL=below)))
+    inherited += settings_metadata_problems(main.get("DEFAULT_METADATA"))
+    label = language_label(pelican)
+    return [
+        report(f"settings: {problem}", log=False)
+        if problem in inherited
+        else report(f"settings: {label}: {problem}")
+        for problem in problems
+    ]
 
 
 def _warn_about_settings(pelican: Any) -> None:
@@ -389,7 +433,7 @@ def _warn_about_settings(pelican: Any) -> None:
     strict, lenient = _settings_warnings(current)
     if outer_builds:
         main_strict, main_lenient = _settings_warnings(outer_builds[0])
-        language = f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
+        language = language_label(pelican)
         strict = [f"{language}: {m}" for m in strict if m not in main_strict]
         lenient = [f"{language}: {m}" for m in lenient if m not in main_lenient]
     for message in strict:

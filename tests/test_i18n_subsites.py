@@ -1020,16 +1020,64 @@ def test_a_settings_mistake_is_said_once_not_once_per_language(tmp_path):
         mistake,
         "pelican-flattr: no Flattr buttons this build (see above)",
     ]
-    # A language's own mistake is its own to say.
-    own = {"de": {"FLATTR_BUTTON": "huge"}, "fr": {}}
-    built = i18n_build(tmp_path / "own", FILES, **dict(SETTINGS, I18N_SUBSITES=own))
-    assert [m for m in built.messages if "FLATTR_BUTTON" in m] == [
-        "pelican-flattr: settings: FLATTR_BUTTON is 'huge'; choose one of "
-        "plain, js, compact"
-    ]
+    # The main site's SITEURL, below which i18n_subsites puts each
+    # language's: the main site's mistake, said by it alone.
+    built = i18n_build(tmp_path / "siteurl", FILES, **dict(SETTINGS, SITEURL=""))
+    assert built.status == 0
+    (mistake,) = [m for m in built.messages if "SITEURL" in m]
+    assert mistake.startswith("pelican-flattr: settings: SITEURL is ''")
     assert (
         built.messages.count("pelican-flattr: no Flattr buttons this build (see above)")
         == 1
+    )
+
+
+@pytest.mark.parametrize(
+    "own, problem",
+    [
+        (
+            {"FLATTR_BUTTON": "JS"},
+            "FLATTR_BUTTON is 'JS'; choose one of plain, js, compact",
+        ),
+        (
+            {"FLATTR_LANGUAGE": ""},
+            "FLATTR_LANGUAGE must be a language code such as en_GB, de_DE or "
+            "sv_SE, not '' (None leaves it to DEFAULT_LANG)",
+        ),
+    ],
+    ids=["button", "language"],
+)
+def test_a_languages_own_settings_mistake_names_the_language(tmp_path, own, problem):
+    """An operator reading the main site's settings finds nothing wrong:
+    the message names the language whose own value it is, and says that
+    its site alone goes without buttons."""
+    languages = {"de": {"SITENAME": "Beispiel", **own}, "fr": {}}
+    settings = dict(SETTINGS, I18N_SUBSITES=languages)
+    built = i18n_build(tmp_path, FILES, **settings)
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: settings: I18N_SUBSITES['de']: {problem}",
+            "pelican-flattr: I18N_SUBSITES['de']: no Flattr buttons on this "
+            "language's site (see above)",
+        ],
+        0,
+    )
+    output = tmp_path / "output"
+    for site in ("", "fr"):
+        assert _things(output / site) == EXPECTED[site], site
+    assert not (output / "de" / "flattr-manifest.json").exists()
+    assert flattr_buttons(page_as_browsers_read_it(output / "de" / "hello.html")) == []
+    # The same value in the main site's settings: said once, by it.
+    built = i18n_build(tmp_path / "main", FILES, **dict(SETTINGS, **own))
+    assert built.messages == [
+        f"pelican-flattr: settings: {problem}",
+        "pelican-flattr: no Flattr buttons this build (see above)",
+    ]
+    # A strict build still fails for it.
+    strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
+    assert strict.status == 1
+    assert f"pelican-flattr: settings: I18N_SUBSITES['de']: {problem}" in (
+        strict.messages
     )
 
 
