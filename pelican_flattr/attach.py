@@ -637,12 +637,15 @@ def warn_about_unknown_authors() -> None:
             gone[key] = things
         else:
             # Under FLATTR_STRICT an error: a typo gives that author's
-            # things to another.
-            build.warn(
-                f"FLATTR_AUTHORS[{shown_author(key)}] names no author of this "
-                "site (by name or slug); check its spelling, or take it out if"
-                " the author has no content left"
-            )
+            # things to another. Named where it is set: a language's own
+            # key is not in the main site's settings.
+            for language in sorted(state.own_author_keys.get(key, [""])):
+                where = f"{language} " if language else ""
+                build.warn(
+                    f"{where}FLATTR_AUTHORS[{shown_author(key)}] names no author "
+                    "of this site (by name or slug); check its spelling, or take "
+                    "it out if the author has no content left"
+                )
     # One warning for all the keys of each kind, on every build until they
     # are mended: a site whose authors come and go can have hundreds.
     if len(renamed) == 1:

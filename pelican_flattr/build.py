@@ -183,6 +183,10 @@ class BuildState:
     # Whether any content was read at all (drafts and hidden ones too).
     content_read: bool = False
     warned_authors: set[str] = field(default_factory=set)
+    # FLATTR_AUTHORS keys that the outermost build's settings lack -> the
+    # language labels (see language_label) of the builds run inside it
+    # whose own settings map them: messages name the key where it is set.
+    own_author_keys: dict[str, list[str]] = field(default_factory=dict)
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
@@ -615,6 +619,11 @@ def end_build(pelican: Any) -> None:
         current.known_authors |= inner.known_authors
         current.content_names_authors |= inner.content_names_authors
         current.content_read |= inner.content_read
+        # i18n_subsites runs each language's site from the last one's.
+        for key, languages in inner.own_author_keys.items():
+            current.own_author_keys.setdefault(key, []).extend(languages)
+        if inner.settings is not None:
+            _note_own_author_keys(inner.pelican, inner.settings)
         current.reported_inside |= inner.reported_inside.union(inner.problems)
         current.things_inside.update(inner.things_inside)
         current.things_inside.update(
@@ -628,6 +637,21 @@ def end_build(pelican: Any) -> None:
             current.baselines_inside |= inner.baselines_inside
             if inner.settings is not None:
                 current.baselines_inside.add(inner.settings.url_baseline_path)
+
+
+def _note_own_author_keys(pelican: Any, settings: FlattrSettings) -> None:
+    """Note the ``FLATTR_AUTHORS`` keys of ``settings``, those of the build
+    of ``pelican`` (a language's site of i18n_subsites) that just ended,
+    that the main site's settings lack: that language's own, which a
+    message must name with it, as the main site's settings have no such
+    key to mend."""
+    mapped = settings.authors.keys() | settings.unusable_authors.keys()
+    main = _outermost().pelican.settings.get("FLATTR_AUTHORS")
+    if isinstance(main, Mapping):
+        mapped -= {str(key) for key in main}
+    label = language_label(pelican)
+    for key in mapped:
+        current.own_author_keys.setdefault(key, []).append(label)
 
 
 def thing_elsewhere_in_run() -> dict[str, Thing]:

@@ -1131,3 +1131,30 @@ def test_a_strict_build_stops_before_publishing_an_author_named_by_address(tmp_p
     ]
     written = [p for p in (tmp_path / "output").rglob("*.html")]
     assert written == []
+
+
+def test_a_languages_own_author_key_that_names_nobody_names_the_language(tmp_path):
+    # Only the languages' own settings map Bob, whom no content names: the
+    # main site's FLATTR_AUTHORS, where the message sent the operator, has
+    # no such key.
+    bob = {"FLATTR_AUTHORS": {**AUTHORS, "Bob": "bob"}}
+    languages = {"de": {"SITENAME": "Beispiel", **bob}, "fr": bob}
+    unknown = (
+        "FLATTR_AUTHORS['Bob'] names no author of this site (by name or slug); "
+        "check its spelling, or take it out if the author has no content left"
+    )
+    settings = dict(SETTINGS, I18N_SUBSITES=languages)
+    built = i18n_build(tmp_path, FILES, **settings)
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: I18N_SUBSITES['de'] {unknown}",
+            f"pelican-flattr: I18N_SUBSITES['fr'] {unknown}",
+        ],
+        0,
+    )
+    # The main site's key, which its languages' sites keep: named as ever.
+    built = i18n_build(tmp_path / "main", FILES, **dict(SETTINGS, **bob))
+    assert (built.messages, built.status) == ([f"pelican-flattr: {unknown}"], 0)
+    strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
+    assert strict.status == 1
+    assert f"pelican-flattr: I18N_SUBSITES['de'] {unknown}" in strict.messages
