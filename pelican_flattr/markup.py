@@ -381,12 +381,16 @@ _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 # Elements whose content a browser reads as text up to their end tag (the
 # audit reads pages the same way), and those that may stand in a head: any
-# other start tag ends the head. Inside an <svg> or a <math> (see
-# _FOREIGN_TAG) none of them holds text: <svg><title/>, <style/> and
-# <script .../> are whole, empty elements there.
+# other start tag ends the head. A <plaintext> has no end tag: all that
+# follows it is text, "</plaintext>" too, so a button after one is text
+# (_NEVER_CLOSED). Inside an <svg> or a <math> (see _FOREIGN_TAG) none of
+# them holds text: <svg><title/>, <style/> and <script .../> are whole,
+# empty elements there.
 TEXT_ELEMENTS = frozenset(
     {"title", "textarea", "script", "style", "xmp", "iframe", "noembed", "noframes"}
+    | {"plaintext"}
 )
+_NEVER_CLOSED = "plaintext"
 HEAD_ELEMENTS = frozenset(
     {"html", "head", "title", "base", "basefont", "bgsound", "link", "meta"}
     | {"noframes", "noscript", "script", "style", "template"}
@@ -426,7 +430,8 @@ _TAG = re.compile(
     # A doctype, "<?xml ...>", "</ >", "</3": a bogus comment to a browser.
     r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
     rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[{_SPACE}/>]){_ATTRIBUTES}"
-    rf"(?:.*?(?=</(?ai:\1)[{_SPACE}/>])|.*)"
+    # The end tag of its name, but that of a <plaintext>, which ends none.
+    rf"(?:.*?(?=</(?!(?ai:{_NEVER_CLOSED})[{_SPACE}/>])(?ai:\1)[{_SPACE}/>])|.*)"
     rf"|(/?)([A-Za-z][^{_SPACE}/>]*){_ATTRIBUTES})",
     re.S,
 )
@@ -885,13 +890,16 @@ def _declares_charset(values: dict[str, str]) -> bool:
 # The start and end tags of TEXT_ELEMENTS, spelt in lower case as themes
 # spell them; those of them a theme may print a copy of the body or a button
 # in (the others, a <title> or a <style>, hold no such thing), and of a
-# <noscript>.
-_TEXT_TAGS = tuple((f"<{name}", f"</{name}") for name in sorted(TEXT_ELEMENTS))
+# <noscript>. A <plaintext> has no end tag (None): once opened, it is open.
+_TEXT_TAGS = tuple(
+    (f"<{name}", None if name == _NEVER_CLOSED else f"</{name}")
+    for name in sorted(TEXT_ELEMENTS)
+)
 _WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
 _HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
 
 
-def _open_before(page: str, at: int, tags: tuple[tuple[str, str], ...]) -> bool:
+def _open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -> bool:
     """Whether an element of one of these (start tag, end tag) may be open
     at ``page[at]``: its last start tag before it has no end tag after it.
     A search back for each, for the usual page; True is only a doubt, for
@@ -899,7 +907,7 @@ def _open_before(page: str, at: int, tags: tuple[tuple[str, str], ...]) -> bool:
     "<title>" in a script's string)."""
     for opening, closing in tags:
         opened = page.rfind(opening, 0, at)
-        if opened >= 0 and page.find(closing, opened, at) < 0:
+        if opened >= 0 and (closing is None or page.find(closing, opened, at) < 0):
             return True
     return False
 

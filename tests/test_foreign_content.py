@@ -228,6 +228,22 @@ def test_what_follows_the_svg_is_audited(site, capsys, change, counts, problem):
     assert audit_reads(page) == browsers_read(page) == counts
 
 
+def test_what_follows_a_plaintext_is_text(site, capsys):
+    # A <plaintext> has no end tag: all that follows it is text to a
+    # browser, "</plaintext>" too, and the button after the body with it.
+    # Read as an element of text closed by that tag, the page passed.
+    output = build_site(site, "<p>Raw: <plaintext>a </plaintext> b</p>")
+    (thing,) = manifest_things(output).values()
+    page = output / thing["page"]
+    assert "</plaintext> b</p>" in page.read_text(encoding="utf-8")
+    status, report = audit(output, capsys)
+    assert status == 1
+    assert (thing["page"], "has 0 Flattr buttons for its thing (0 in all)") in [
+        (p["file"], p["problem"]) for p in report["problems"]
+    ]
+    assert audit_reads(page) == browsers_read(page) == (0, 1)
+
+
 def _theme(tmp_path: Path, content_block: str) -> str:
     """A theme of Pelican's simple theme, its article's content block
     replaced."""
@@ -298,6 +314,10 @@ _HTML = [
     f"<style>{_MARK}</style>",
     f"<title>{_MARK}</title>",
     f"<textarea>{_MARK}</textarea>",
+    f"<xmp>{_MARK}</xmp>",
+    f"<iframe>{_MARK}</iframe>",
+    f"<noembed>{_MARK}</noembed>",
+    f"<noframes>{_MARK}</noframes>",
     f"<abbr>{_MARK}</abbr>",
 ]
 # Drawn by _html() alone: void elements, which in foreign content would
@@ -394,7 +414,10 @@ def _numbered(text: str) -> str:
     return re.sub(re.escape(_MARK), lambda _: f"<input id={next(numbers)}>", text)
 
 
-@given(_html(4, False), st.sampled_from(["", *_WHOLE[:3], *_BREAKOUTS[:1]]))
+@given(
+    _html(4, False),
+    st.sampled_from(["", *_WHOLE[:3], *_BREAKOUTS[:1], "<plaintext></plaintext>"]),
+)
 @settings(max_examples=300, deadline=None)
 def test_the_tag_reader_reads_foreign_content_as_html5lib(body, last):
     # Which marks are HTML's elements (not SVG or MathML ones, nor text),
