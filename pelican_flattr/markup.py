@@ -1131,12 +1131,17 @@ def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
     for name, attributes, _ in _head_tags(page, end):
         if name == "link":
             values = _attribute_values(attributes)
-            href = values.get("href", "")
-            if "payment" in values.get("rel", "").lower().split() and is_flattr_url(
-                href
-            ):
-                hrefs.append(href)
+            if _pays_through_flattr(values):
+                hrefs.append(values.get("href", ""))
     return hrefs
+
+
+def _pays_through_flattr(link: Mapping[str, str]) -> bool:
+    """Whether a ``<link>`` with these attributes is a payment link to
+    Flattr: ``rel="payment"`` in any letter case, beside other relations."""
+    return "payment" in link.get("rel", "").lower().split() and is_flattr_url(
+        link.get("href", "")
+    )
 
 
 def _names(page: str, end: int, needle: str) -> bool:
@@ -1721,20 +1726,70 @@ def shows_other_button(page: str) -> bool:
         )
     ):
         return False
+    return next(_flattr_markup_shown(page, ("a",), rendered=True), None) is not None
+
+
+def _theme_shows_other_button(page: str, body_html: str) -> bool:
+    """``shows_other_button(page)``, but for a button the content's body
+    holds itself (``flattr_markup_in_body``, reported naming its source,
+    not the theme): then the page is read without its copies of the body."""
+    if not shows_other_button(page):
+        return False
+    if _names(body_html, len(body_html), _BODY_MARK):
+        return shows_other_button(page.replace(body_html, ""))
+    return True
+
+
+# What every spelling of Flattr markup that flattr_markup_in_body() finds
+# holds: "flattr.com" in a link, "FlattrButton" or "flattr-button" in a
+# class.
+_BODY_MARK = "lattr"
+
+
+def flattr_markup_in_body(body_html: str) -> frozenset[str]:
+    """What Flattr markup an article's or a page's body (``body_html``, as
+    Pelican renders it) shows a reader: "a" for a button (a link to
+    Flattr's auto-submit URL, or an ``<a>`` of class ``FlattrButton`` or of
+    the plugin's class), "link" for a payment link to Flattr.
+
+    The plugin writes nothing into a body: such markup is its author's (an
+    old snippet pasted in), and pays whoever it names, beside the page's
+    own button and payment link, wherever the body is shown (the audit
+    refuses such pages). Quoted as code (escaped), in a comment or in a
+    ``<template>``, it is none.
+
+    Two searches on the usual body, which names no Flattr; one that does
+    (spelt plainly, as the build reads a head's payment links: the audit
+    reads every spelling) is read tag by tag.
+    """
+    if not _names(body_html, len(body_html), _BODY_MARK):
+        return frozenset()
+    return frozenset(_flattr_markup_shown(body_html, ("a", "link"), rendered=False))
+
+
+def _flattr_markup_shown(
+    page: str, names: tuple[str, ...], rendered: bool
+) -> Iterator[str]:
+    """The name, of ``names``, of each Flattr button (an ``<a>``, as
+    ``flattr_markup_in_body`` tells one) or payment link to Flattr (a
+    ``<link>``) in ``page`` that a reader sees (``_unseen_by_any_reader``).
+    With ``rendered``, an ``<a>`` of the plugin's class is one of its own
+    buttons (a sidebar's, a listing's) and counts for nothing; without,
+    as in a body, into which the plugin writes nothing, it counts."""
     for name, attributes, start in _tags(page, len(page)):
-        if name != "a":
+        if name not in names:
             continue
         values = _attribute_values(attributes)
         classes = values.get("class", "").split()
-        if (
-            BUTTON_CLASS not in classes
-            and (
-                _EMBEDDED_CLASS in classes or is_auto_submit_url(values.get("href", ""))
-            )
-            and not _unseen_by_any_reader(page, start)
-        ):
-            return True
-    return False
+        if name == "link":
+            found = _pays_through_flattr(values)
+        elif BUTTON_CLASS in classes:
+            found = not rendered
+        else:
+            href = values.get("href", "")
+            found = _EMBEDDED_CLASS in classes or is_auto_submit_url(href)
+        if found and not _unseen_by_any_reader(page, start):
+            yield name
 
 
 def inject(
@@ -1783,7 +1838,8 @@ def inject(
     plugin's would give (given the content's thing and that URL).
     ``other_button`` is called when the page shows a Flattr button the
     plugin did not render (``shows_other_button``; given the content's
-    thing): the plugin's own is added all the same.
+    thing), but for one ``body_html`` holds (``flattr_markup_in_body``):
+    the plugin's own is added all the same.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1859,7 +1915,7 @@ def inject(
     if (
         content_thing is not None
         and other_button is not None
-        and shows_other_button(page)
+        and _theme_shows_other_button(page, body_html)
     ):
         other_button(content_thing)
     body_start = max(head_end, 0)

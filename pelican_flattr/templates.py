@@ -496,6 +496,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         return page
     content = context.get("article") or context.get("page")
     content_thing = _content_thing(content)
+    # (A listing's "page" is a Paginator's page: no body of its own.)
+    body_html = content.content if isinstance(content, Content) else ""
+    if body_html:
+        _report_flattr_markup_in_body(content, content_thing, body_html)
     url = None
     if content_thing is not None:
         url = _auto_submit_url(content_thing, take=True)
@@ -610,7 +614,6 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         shown = False
     if head_printed and shown and rendered.complete_for(content_thing):
         return page
-    body_html = content.content if content_thing is not None else ""
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
     updated = markup.inject(
         page,
@@ -684,6 +687,44 @@ def _report_other_button(content_thing: ContentThing) -> None:
         "readers to guess, and the theme's may pay another owner (the audit "
         "refuses the page): remove the theme's",
     )
+
+
+# The Flattr markup flattr_markup_in_body() finds, as a report names it.
+_BODY_MARKUP = {
+    "a": (
+        "a Flattr button (a link to Flattr's auto-submit URL, or an <a> of "
+        "class FlattrButton or flattr-button)"
+    ),
+    "link": 'a payment link to Flattr (<link rel="payment">)',
+}
+
+
+def _report_flattr_markup_in_body(
+    content: Content, content_thing: ContentThing | None, body_html: str
+) -> None:
+    """Report, once per content, Flattr markup its body holds
+    (``markup.flattr_markup_in_body``): an old snippet its author pasted
+    in, which pays whoever it names on the content's page (beside its own
+    button and payment link, when it has a thing) and on each listing
+    that shows its text. The audit refuses those pages; the theme is not
+    to blame."""
+    found = markup.flattr_markup_in_body(body_html)
+    if not found:
+        return
+    source = (
+        content_thing.source
+        if content_thing is not None
+        else build.source_of(content) or content.relative_source_path
+    )
+    if build.first_in_run(f"flattr markup in body: {source}"):
+        build.report(
+            f"{source}: its text holds "
+            f"{build.listed([_BODY_MARKUP[kind] for kind in sorted(found)])}, "
+            "written into it rather than by the plugin: it pays whoever it "
+            "names, on its page and on any listing that shows its text (the "
+            "audit refuses those pages): remove it, or quote it as code "
+            "(escaped)"
+        )
 
 
 def _report_head_ended(content_thing: ContentThing) -> None:

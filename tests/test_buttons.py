@@ -2216,7 +2216,9 @@ def test_another_things_button_in_the_body_leaves_the_own_one_injected(
     site, tmp_path, caplog, example, style
 ):
     # Any button in the plugin's markup once stood for the page's own: the
-    # article lost its button, and the build said nothing.
+    # article lost its button, and the build said nothing. The example is
+    # the author's, a live button paying another owner, which the audit
+    # refuses: said once, naming the article.
     body = (
         "Here is the button as it looks on our wiki:\n\n"
         f"{EXAMPLE_BUTTONS[example]}\n\nCopy the CSS below into your stylesheet."
@@ -2233,7 +2235,9 @@ def test_another_things_button_in_the_body_leaves_the_own_one_injected(
     # Right after the body, as on any page.
     last = injected.find_parent(class_="flattr-injected").find_previous_sibling("p")
     assert last.get_text() == "Copy the CSS below into your stylesheet."
-    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [body_markup_message("a.md", _A_BUTTON)]
+    assert audit_command(["audit", str(output)]) == 1
     # The page's own button, written by the theme in the plugin's markup,
     # still stands for it beside the example: no second one. So too when
     # printed without |e, as Pelican's Jinja does not escape: a browser
@@ -2402,6 +2406,10 @@ An old button, for comparison:
 Or inline: `<a class="FlattrButton" href="https://flattr.com/submit/auto?url=x">`.
 Our [Flattr profile](https://flattr.com/profile/alice), and a
 [thing](https://flattr.com/thing/1234) of ours.
+
+<!-- <a href="https://flattr.com/submit/auto?url=x">Flattr</a> -->
+
+<template><link rel="payment" href="https://flattr.com/submit/auto?url=x"></template>
 """
 
 
@@ -2410,8 +2418,9 @@ def test_buttons_that_are_no_old_snippet_are_not_reported(
     site, tmp_path, caplog, style
 ):
     # Other articles' buttons of the plugin's own (a sidebar, a listing), a
-    # snippet quoted in a code block or in a comment, links to a profile or
-    # a thing's page: no button of the theme's that a reader sees.
+    # snippet quoted in a code block or in a comment (the body's too, or in
+    # its <template>), links to a profile or a thing's page: no button (nor
+    # payment link) of the theme's or the body's that a reader sees.
     theme = after_the_body_theme(
         tmp_path,
         "no-old-button",
@@ -2430,3 +2439,89 @@ def test_buttons_that_are_no_old_snippet_are_not_reported(
     assert len(flattr_buttons(soup)) == 3  # the own and two in the sidebar
     assert "flattr.com/submit" in str(soup.find("pre"))
     assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+
+
+# Flattr markup an author pasted into an article's body, paying another
+# owner: Markdown passes raw HTML on.
+EVIL = "https://flattr.com/submit/auto?url=https%3A%2F%2Fevil.example%2F"
+_A_BUTTON = (
+    "a Flattr button (a link to Flattr's auto-submit URL, or an <a> of "
+    "class FlattrButton or flattr-button)"
+)
+IN_THE_BODY = {
+    "payment link": (
+        f'<link rel="payment" href="{EVIL}&user_id=mallory">',
+        'a payment link to Flattr (<link rel="payment">)',
+    ),
+    "button": (f'<a href="{EVIL}&amp;user_id=mallory">Flattr me</a>', _A_BUTTON),
+    "embedded button": (
+        '<a class="FlattrButton" href="https://evil.example/"></a>',
+        _A_BUTTON,
+    ),
+    # The plugin writes nothing into a body: its class there is pasted too.
+    "plugin's button": (
+        f'<a class="flattr-button flattr-button--plain" href="{EVIL}">Flattr</a>',
+        _A_BUTTON,
+    ),
+}
+
+
+def body_markup_message(source: str, what: str) -> str:
+    return (
+        f"pelican-flattr: {source}: its text holds {what}, written into it "
+        "rather than by the plugin: it pays whoever it names, on its page and "
+        "on any listing that shows its text (the audit refuses those pages): "
+        "remove it, or quote it as code (escaped)"
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(IN_THE_BODY))
+def test_flattr_markup_in_a_body_is_reported_naming_its_source(site, caplog, kind):
+    # The build read payment links in the head alone, and blamed the theme
+    # for a button in the body: a strict build passed a page (and the
+    # listings showing its text) that the audit refuses.
+    snippet, what = IN_THE_BODY[kind]
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three", "Alice", f"Support this post: {snippet}\n\nMore words here."
+    )
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert snippet in (output / "first-of-three.html").read_text(encoding="utf-8")
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [body_markup_message("a.md", what)]
+    assert audit_command(["audit", str(output)]) == 1
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+def test_a_body_and_a_theme_each_with_a_button_are_both_reported(
+    site, tmp_path, caplog
+):
+    # The body's button is its author's, the theme's snippet the theme's:
+    # each is said, naming whose it is, on the page that holds both.
+    theme = after_the_body_theme(tmp_path, "old-and-body", OLD_BUTTONS["static"])
+    snippet, what = IN_THE_BODY["button"]
+    files = three_articles()
+    files["a.md"] = article("First of three", "Alice", f"Also: {snippet}")
+    site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [
+        body_markup_message("a.md", what),
+        "pelican-flattr: article.html: the page of a.md shows a Flattr button the "
+        "theme prints itself (an old snippet?), beside its own: two buttons leave "
+        "readers to guess, and the theme's may pay another owner (the audit "
+        "refuses the page): remove the theme's",
+    ]
+
+
+def test_flattr_markup_in_a_page_without_a_thing_is_reported(site, caplog):
+    # Pages get no thing without FLATTR_PAGES: the payment link in one's
+    # text is refused by the audit all the same.
+    snippet, what = IN_THE_BODY["payment link"]
+    files = three_articles()
+    files["pages/about.md"] = f"Title: About\n\nAbout us. {snippet}\n"
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert "pages/about.md" not in manifest_things(output)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [body_markup_message("pages/about.md", what)]
+    assert audit_command(["audit", str(output)]) == 1
