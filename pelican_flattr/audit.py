@@ -204,18 +204,35 @@ _LINKING = frozenset({"a", "link"})
 _NOSCRIPT = frozenset({"noscript", "/noscript"})
 
 
+# A tag's one href attribute and its value, as written.
+_HREF = re.compile(
+    r"href[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*)", re.I
+)
+
+
 def _may_hide_a_name(raw: str) -> bool:
-    """Whether a tag's text may spell a name in a way a browser reads as
+    """Whether a tag's href may spell a name in a way a browser reads as
     plain letters (``markup.flattr_path``): by character references,
     percent-encoding, a tab or newline inside it, or non-ASCII letters
-    (full-width ones): a link to Flattr that does not say "flattr"."""
+    (full-width ones): a link to Flattr that does not say "flattr".
+
+    Its href alone is looked at, where a tag names it once: a title in
+    another script, or attributes on lines of their own, are no reason to
+    read the whole tag (most links of a site with non-ASCII titles)."""
+    hrefs = raw.lower().count("href")
+    if hrefs != 1:
+        return hrefs > 1  # none: no link; more: read as a browser reads them
+    found = _HREF.search(raw)
+    if found is None:
+        return True
+    value = found.group(1)
     return (
-        "&" in raw
-        or "%" in raw
-        or "\t" in raw
-        or "\n" in raw
-        or "\r" in raw
-        or not raw.isascii()
+        "&" in value
+        or "%" in value
+        or "\t" in value
+        or "\n" in value
+        or "\r" in value
+        or not value.isascii()
     )
 
 

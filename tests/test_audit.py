@@ -370,6 +370,27 @@ def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, end
         assert json.loads(result.stdout)["problems"] == [problem]
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        # The audit reads a tag whole only where its href may hide the name:
+        # a decoy "href" in another attribute, or hreflang, must not hide
+        # the real one.
+        "title='see href=\"/x\"' href='https://fl%61ttr.com/submit/auto?user_id=m'",
+        "hreflang=de href='https://fl%61ttr.com/submit/auto?user_id=m'",
+        "HREF = 'https://fl%61ttr.com/submit/auto?user_id=m' title='Ünïcode'",
+    ],
+)
+def test_a_hidden_flattr_href_beside_other_attributes_is_a_button(
+    copy, capsys, attributes
+):
+    replace_in(copy / "index.html", "</body>", f"<a {attributes}>x</a></body>")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["problem"].startswith(f"{HAND_WRITTEN} points at ")
+
+
 def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     copy, capsys
 ):
