@@ -144,13 +144,53 @@ class OutputFolderError(ValueError):
     them can be checked."""
 
 
+# The kind of each problem the audit reports: a short code, stable across
+# versions, by which a script (``--json``) or a reader of the summary groups
+# 20,000 rows of one fault (a theme that drops the button) into one line.
+# docs/manifest.md documents each (tests compare the two lists).
+PROBLEM_KINDS: tuple[str, ...] = (
+    "page-missing",
+    "feed-missing",
+    "button-missing",
+    "button-extra",
+    "button-unknown",
+    "button-wrong-href",
+    "button-hidden",
+    "button-owner",
+    "payment-link-missing",
+    "payment-link-extra",
+    "payment-link-unknown",
+    "payment-link-wrong-thing",
+    "open-graph",
+    "address-published",
+    "store-published",
+    "manifest-field",
+    "other-manifest",
+    "compressed-copy",
+    "not-well-formed",
+    "unreadable",
+    "link-outside",
+)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the built site."""
+    """One thing wrong with the built site; ``kind`` is one of
+    ``PROBLEM_KINDS``."""
 
     file: str
     problem: str
     expected: str = ""
+    kind: str = field(default="", kw_only=True)
+
+
+def problems_by_kind(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many of ``problems`` there are of each kind, the most frequent
+    first, then by name: the order of the audit's summary."""
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.kind] = counts.get(problem.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass
@@ -619,11 +659,15 @@ class _Auditor:
             things=len(self.things), siteurl=manifest["siteurl"].rstrip("/")
         )
 
-    def problem(self, file: str, problem: str, expected: str = "") -> None:
+    def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
+        """Report ``problem`` of ``file``, of ``kind`` (one of
+        ``PROBLEM_KINDS``), and what was ``expected``."""
+        if kind not in PROBLEM_KINDS:
+            raise ValueError(f"no such kind of problem: {kind!r}")
         # A file may be named by an address too (mail-carol@example.org.html):
         # check_names reports it, and no report repeats it.
         self.report.problems.append(
-            Problem(redact(file), redact(problem), redact(expected))
+            Problem(redact(file), redact(problem), redact(expected), kind=kind)
         )
 
     def check_manifest_fields(self, manifest: str) -> None:
@@ -656,6 +700,7 @@ class _Auditor:
                 said = ", ".join(f"{key}={each!r}" for each in sent.get(key, []))
                 recorded = owner["value"] if name == "owner" else thing[name]
                 self.problem(
+                    "manifest-field",
                     manifest,
                     f"things[{index}].{name} of {thing['url']} is {recorded!r}, "
                     f"but its auto_submit_url sends {said or f'no {key}'}",
@@ -701,7 +746,9 @@ class _Auditor:
                     self.check_privacy(relative, chunks)
         except OSError as error:
             self.unread.add(relative)
-            self.problem(relative, f"cannot be read ({error.strerror or error})")
+            self.problem(
+                "unreadable", relative, f"cannot be read ({error.strerror or error})"
+            )
 
     def check_compressed_copy(
         self, path: Path, relative: str, addresses_only: bool = False
@@ -744,6 +791,7 @@ class _Auditor:
         if original not in self.files:
             if not self.not_checked(original):
                 self.problem(
+                    "compressed-copy",
                     relative,
                     f"is a compressed copy of {original}, which the site does not "
                     "have: a server that sends precompressed files (nginx's "
@@ -763,6 +811,7 @@ class _Auditor:
                 f"cannot be decompressed ({getattr(error, 'strerror', None) or error})"
             )
         self.problem(
+            "compressed-copy",
             relative,
             f"{why} ({original}): an earlier build's? A server that sends "
             "precompressed files (nginx's gzip_static) sends it in its place",
@@ -790,6 +839,7 @@ class _Auditor:
         except (OSError, EOFError, zlib.error):
             return
         self.problem(
+            "unreadable",
             relative,
             f"decompresses to more than {limit:,} bytes, the most the audit "
             f"reads of a gzip file of its size ({GZIP_MOST_RATIO} times it, at "
@@ -799,7 +849,12 @@ class _Auditor:
 
     def check_privacy(self, relative: str, chunks: Iterable[bytes]) -> None:
         for leak in self._leaks(chunks):
-            self.problem(relative, f"holds {leak}", "only email:<md5> may be published")
+            self.problem(
+                "address-published",
+                relative,
+                f"holds {leak}",
+                "only email:<md5> may be published",
+            )
 
     def check_names(self, names: Iterable[str]) -> None:
         """Report each file or folder of ``names`` (the site's files,
@@ -819,6 +874,7 @@ class _Auditor:
                 own = parts[depth - 1].encode()
                 for leak in self._leaks([own]):
                     self.problem(
+                        "address-published",
                         path,
                         f"is named with {leak}: its URL publishes it",
                         "a name without the address (only email:<md5> may be "
@@ -956,6 +1012,7 @@ class _Auditor:
                         "flattr_button() writes it, or no link to it"
                     )
                 self.problem(
+                    "button-unknown",
                     relative,
                     ("a Flattr button" if ours else _HAND_WRITTEN)
                     + f" points at {href!r}, which the manifest doesn't know"
@@ -965,6 +1022,7 @@ class _Auditor:
                 )
             elif embedded and href not in self.by_url:
                 self.problem(
+                    "button-wrong-href",
                     relative,
                     f"an embedded Flattr button (class FlattrButton) points at "
                     f"the auto-submit URL {href!r}",
@@ -974,6 +1032,7 @@ class _Auditor:
                 # A link to the article itself, or an embedded button that
                 # lost its class, which load.js then leaves hidden.
                 self.problem(
+                    "button-wrong-href",
                     relative,
                     f"a plain Flattr button (no class FlattrButton) points at "
                     f"the thing URL {href!r}: it leads to the article, not Flattr",
@@ -985,6 +1044,7 @@ class _Auditor:
                     self.check_embedded_button(relative, button, tags)
         for button in tags.noscript_buttons:
             self.problem(
+                "button-hidden",
                 relative,
                 "an embedded Flattr button (class FlattrButton) to "
                 f"{button.get('href', '')!r} is inside <noscript>, where no reader "
@@ -996,6 +1056,7 @@ class _Auditor:
         for href in links:
             if href not in self.by_auto_submit_url:
                 self.problem(
+                    "payment-link-unknown",
                     relative,
                     f"a payment link points at {href!r}, which the manifest "
                     "doesn't know"
@@ -1016,12 +1077,20 @@ class _Auditor:
         in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
         if own != 1 and not lone_button and not (own == 0 and in_noscript):
             self.problem(
+                "button-missing" if own == 0 else "button-extra",
                 relative,
                 f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
                 _own_button(thing),
             )
         if not lone_link and (links != [auto] or tags.payment_links_in_head != 1):
+            if not tags.payment_links_in_head:
+                kind = "payment-link-missing"  # none, or only in the body
+            elif len(links) > 1:
+                kind = "payment-link-extra"
+            else:  # one, in <head>, to a thing the manifest knows
+                kind = "payment-link-wrong-thing"
             self.problem(
+                kind,
                 relative,
                 f"has {len(links)} payment links ({tags.payment_links_in_head} "
                 "in <head>)",
@@ -1034,6 +1103,7 @@ class _Auditor:
                 continue  # check_open_graph() has said it
             if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
                 self.problem(
+                    "open-graph",
                     relative,
                     f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
                     f"at most one {prop}",
@@ -1058,12 +1128,14 @@ class _Auditor:
         given = parameters.get(name)
         if relation is None and given != owner["value"]:
             self.problem(
+                "button-owner",
                 relative,
                 f"{of} has data-flattr-{name} {given!r}",
                 f'data-flattr-{name}="{owner["value"]}", the owner in the manifest',
             )
         elif relation is not None and given != owner["value"]:
             self.problem(
+                "button-owner",
                 relative,
                 f"{of} has {relation}, which load.js reads in place of its "
                 f"data-flattr-* attributes: {name} {given!r}",
@@ -1074,6 +1146,7 @@ class _Auditor:
         if "uid" in parameters and "owner" in parameters:
             where = relation or "data-flattr-uid and data-flattr-owner"
             self.problem(
+                "button-owner",
                 relative,
                 f"{of} gives both uid and owner ({where}): Flattr says never to "
                 "send both, and which one it pays is not said",
@@ -1089,6 +1162,7 @@ class _Auditor:
         else:
             why = "no load.js on the page"
         self.problem(
+            "button-hidden",
             relative,
             f"{of} is hidden: {why}",
             f'<script src="{LOADER_URL}" async></script>',
@@ -1098,13 +1172,19 @@ class _Auditor:
         og_urls = tags.open_graph.get("og:url", [])
         if og_urls != [url]:
             self.problem(
-                relative, f"has og:url {og_urls!r}", f"exactly one og:url {url}"
+                "open-graph",
+                relative,
+                f"has og:url {og_urls!r}",
+                f"exactly one og:url {url}",
             )
         for prop in ("og:title", "og:type"):
             if len(tags.open_graph.get(prop, [])) != 1:
                 count = len(tags.open_graph.get(prop, []))
                 self.problem(
-                    relative, f"has {count} {prop} tags", f"exactly one {prop}"
+                    "open-graph",
+                    relative,
+                    f"has {count} {prop} tags",
+                    f"exactly one {prop}",
                 )
 
     def check_feed(self, relative: str, data: bytes) -> None:
@@ -1115,7 +1195,9 @@ class _Auditor:
         except (ET.ParseError, LookupError, ValueError) as error:
             # Said once: not again for each entry it was to carry.
             self.unread.add(relative)
-            self.problem(relative, f"is not well-formed XML ({error})")
+            self.problem(
+                "not-well-formed", relative, f"is not well-formed XML ({error})"
+            )
             return
         # The feed's own payment link, the site's thing's: one edited,
         # doubled or added (to another owner) passed unseen. Asked of the
@@ -1125,7 +1207,16 @@ class _Auditor:
         site_link = self.site_payment_link if self.feed_payment_links else None
         tagged = relative in self.feed_files or not self.feed_payment_links
         if tagged and own != ([site_link] if site_link else []):
+            if not own:
+                kind = "payment-link-missing"
+            elif len(own) > 1 or not site_link:
+                kind = "payment-link-extra"
+            elif own[0] in self.by_auto_submit_url:
+                kind = "payment-link-wrong-thing"  # a thing's, not the site's
+            else:
+                kind = "payment-link-unknown"
             self.problem(
+                kind,
                 relative,
                 f"has {len(own)} payment links of its own (the site's)"
                 + (f", to {own[0]!r}" if len(own) == 1 else ""),
@@ -1140,6 +1231,7 @@ class _Auditor:
             for href in own:
                 if href != site_link and href not in self.by_auto_submit_url:
                     self.problem(
+                        "payment-link-unknown",
                         relative,
                         f"has a payment link of its own to {href!r}, which the "
                         "manifest doesn't know",
@@ -1171,6 +1263,7 @@ class _Auditor:
             for href in payments:
                 if href not in self.by_auto_submit_url:
                     self.problem(
+                        "payment-link-unknown",
                         relative,
                         f"the entry {link} has a payment link to {href!r}, which "
                         "the manifest doesn't know",
@@ -1187,6 +1280,7 @@ class _Auditor:
                 # doesn't know were reported above.
                 if known:
                     self.problem(
+                        "payment-link-extra",
                         relative,
                         f"the entry {link} has {len(payments)} payment links, "
                         "though the manifest says the build put none in feeds",
@@ -1197,6 +1291,7 @@ class _Auditor:
             if known:
                 # Readers of this entry would pay another article's owner.
                 self.problem(
+                    "payment-link-wrong-thing",
                     relative,
                     f"the entry {link} has a payment link to the thing of "
                     f"{sorted(known)[0]}, which is not this entry's",
@@ -1212,12 +1307,16 @@ class _Auditor:
         a contradiction ("has 1 payment links", expected "exactly one")."""
         auto = thing["auto_submit_url"]
         unknown = [href for href in payments if href not in self.by_auto_submit_url]
+        # An unknown link, which may pay a stranger, names the kind first.
+        kind = "payment-link-unknown" if unknown else "payment-link-wrong-thing"
         if not payments:
             said = "has no payment link"
+            kind = "payment-link-missing"
         elif len(payments) > 1:
             said = f"has {len(payments)} payment links" + (
                 f", {len(unknown)} of them unknown to the manifest" if unknown else ""
             )
+            kind = "payment-link-unknown" if unknown else "payment-link-extra"
         elif unknown:
             href = payments[0]
             said = f"has a payment link to {href!r}, which the manifest doesn't know"
@@ -1241,7 +1340,10 @@ class _Auditor:
             "earlier build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
         )
         self.problem(
-            relative, f"the entry {link} {said}", f"exactly one, to {auto}{leftover}"
+            kind,
+            relative,
+            f"the entry {link} {said}",
+            f"exactly one, to {auto}{leftover}",
         )
         # Said: not again as a feed that "does not carry" its link.
         self.feeds_seen.add((thing["url"], relative))
@@ -1303,7 +1405,12 @@ class _Auditor:
         missing_feeds: dict[str, int] = {}
         for thing in self.things:
             if thing["page"] not in self.files and not self.not_checked(thing["page"]):
-                self.problem(thing["page"], "is missing", f"the page of {thing['url']}")
+                self.problem(
+                    "page-missing",
+                    thing["page"],
+                    "is missing",
+                    f"the page of {thing['url']}",
+                )
             for feed in thing["feeds"]:
                 if (thing["url"], feed) in self.feeds_seen or self.not_checked(feed):
                     continue
@@ -1311,12 +1418,14 @@ class _Auditor:
                     missing_feeds[feed] = missing_feeds.get(feed, 0) + 1
                     continue
                 self.problem(
+                    "payment-link-missing",
                     feed,
                     f"does not carry the payment link of {thing['url']}",
                     "the entry named in the manifest, with its payment link",
                 )
         for feed, count in sorted(missing_feeds.items()):
             self.problem(
+                "feed-missing",
                 feed,
                 "is missing",
                 f"the feed the manifest lists, with {count} payment "
@@ -2030,6 +2139,7 @@ def audit_site(
             # Published with the site, it would describe things and owners
             # the site no longer has, at a URL readers may still fetch.
             auditor.problem(
+                "other-manifest",
                 relative,
                 f"is a manifest other than the one audited ({manifest_path}): "
                 "one left by a build with another FLATTR_MANIFEST?",
@@ -2045,6 +2155,7 @@ def audit_site(
         for relative in sorted([*names, *other_names]):
             if posixpath.basename(relative) in published:
                 auditor.problem(
+                    "store-published",
                     relative,
                     "is the operator's private store (FLATTR_STORE), published",
                     "no store in the output: delete it, and make FLATTR_STORE a "
@@ -2054,10 +2165,13 @@ def audit_site(
     auditor.check_names([*names, *other_names])
     for folder in sorted(unreadable):
         auditor.problem(
-            name_in_output(folder), "cannot be read: its files are not checked"
+            "unreadable",
+            name_in_output(folder),
+            "cannot be read: its files are not checked",
         )
     for link, target in sorted(linked_outside.items()):
         auditor.problem(
+            "link-outside",
             name_in_output(link),
             f"is a link to {portable_path(target)}, a folder outside the output "
             "folder: its files are not checked",
@@ -2349,8 +2463,45 @@ def add_command(subparsers: Any) -> None:
         "email addresses too, FLATTR_STORE to find the store published, and "
         "FLATTR_MANIFEST (unless --manifest is given)",
     )
+    parser.add_argument(
+        "--limit",
+        metavar="N",
+        type=_row_limit,
+        help="list at most N problems of each kind in the table (the summary "
+        "by kind counts them all; --json lists them all)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)
+
+
+def _row_limit(value: str) -> int:
+    """``--limit``'s value: a count of rows, 0 or more."""
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of rows (0 or more)"
+        )
+    return limit
+
+
+def _rows_shown(
+    problems: list[Problem], limit: int | None
+) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+    """The table's rows of ``problems``, at most ``limit`` of each kind (all
+    when None), in the order found; and how many of each kind were left out."""
+    rows: list[tuple[str, str, str]] = []
+    listed: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    for problem in problems:
+        listed[problem.kind] = listed.get(problem.kind, 0) + 1
+        if limit is not None and listed[problem.kind] > limit:
+            left_out[problem.kind] = left_out.get(problem.kind, 0) + 1
+            continue
+        rows.append((problem.file, problem.problem, problem.expected))
+    return rows, left_out
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -2381,8 +2532,8 @@ def run_audit(args: argparse.Namespace) -> int:
             )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
-    rows = [(p.file, p.problem, p.expected) for p in report.problems]
     status = 0 if report.ok else 1
+    by_kind = problems_by_kind(report.problems)
     notes = []
     if args.settings and site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)
@@ -2401,22 +2552,41 @@ def run_audit(args: argparse.Namespace) -> int:
                 "other_sites": report.other_sites,
                 "other_site_manifests": report.other_site_manifests,
                 "problems": [
-                    {"file": f, "problem": p, "expected": e} for f, p, e in rows
+                    {
+                        "file": p.file,
+                        "problem": p.problem,
+                        "expected": p.expected,
+                        "kind": p.kind,
+                    }
+                    for p in report.problems
                 ],
+                # Each kind's count (print_json sorts an object's keys: by
+                # name here, most frequent first in the text summary).
+                "problems_by_kind": by_kind,
                 # What was not checked, said in words (see the text output).
                 "notes": notes,
             }
         )
     else:
-        cli.print_table(
-            cli.counted(len(rows), "problem") if rows else "",
-            ("file", "problem", "expected"),
-            rows,
-        )
+        total = len(report.problems)
+        rows, left_out = _rows_shown(report.problems, args.limit)
+        title = cli.counted(total, "problem")
+        if left_out:
+            title += f", {len(rows)} listed (--limit {args.limit} of each kind)"
+        cli.print_table(title, ("file", "problem", "expected"), rows)
+        if by_kind:
+            # The overview a table of 20,000 rows of one fault does not give.
+            cli.print_line("Problems by kind:")
+            for kind, count in by_kind.items():
+                unlisted = left_out.get(kind, 0)
+                cli.print_line(
+                    f"  {kind}: {cli.counted(count, 'problem')}"
+                    + (f" ({unlisted} not listed)" if unlisted else "")
+                )
         cli.print_line(
             f"{cli.counted(report.things, 'thing')}, "
             f"{cli.counted(report.files, 'file')} checked: "
-            + ("no problems" if report.ok else cli.counted(len(rows), "problem"))
+            + ("no problems" if report.ok else cli.counted(total, "problem"))
         )
         for folder, own in report.other_site_manifests.items():
             command = _other_site_command(Path(output, folder), own, args.settings)

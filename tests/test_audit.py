@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -31,6 +32,7 @@ from pelican_flattr import cli
 from pelican_flattr.audit import (
     GZIP_LEAST_READ,
     GZIP_MOST_RATIO,
+    PROBLEM_KINDS,
     _address_index,
     _plain_addresses_in,
     addresses_in,
@@ -57,7 +59,17 @@ def audit_json(output, capsys, *extra, settings=SETTINGS):
     given = ["--settings", settings] if settings else []
     status = main(["audit", str(output), "--json", *given, *extra])
     report = json.loads(capsys.readouterr().out)
+    if status in (0, 1):  # a document of the audit's own, not a usage error's
+        assert_kinds_counted(report)
     return status, report
+
+
+def assert_kinds_counted(report):
+    """Every problem of an audit's ``--json`` document has a kind the docs
+    list, and ``problems_by_kind`` counts them."""
+    kinds = [problem["kind"] for problem in report["problems"]]
+    assert set(kinds) <= set(PROBLEM_KINDS), kinds
+    assert report["problems_by_kind"] == dict(Counter(kinds))
 
 
 def test_audit_passes_on_the_sample_site(sample_output, capsys):
@@ -122,6 +134,7 @@ def test_removed_button(copy, capsys):
     assert problem["file"] == thing["page"]
     assert problem["problem"] == "has 0 Flattr buttons for its thing (0 in all)"
     assert thing["auto_submit_url"] in problem["expected"]
+    assert problem["kind"] == "button-missing"
 
 
 def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys):
@@ -209,6 +222,13 @@ def test_every_gzip_file_is_read_for_addresses(copy, capsys):
         f"{GZIP_LEAST_READ:,}): a gzip bomb? The rest is not checked"
     )
     assert "carol@" not in json.dumps(report)
+    # Not read whole, the bomb is one the audit could not read; the copies
+    # and the address problems are of their own kinds.
+    assert report["problems_by_kind"] == {
+        "address-published": 3,
+        "compressed-copy": 1,
+        "unreadable": 1,
+    }
 
 
 def test_a_deep_folder_tree_is_walked_without_recursion(copy, capsys):
@@ -271,6 +291,7 @@ def test_wrong_url(copy, capsys):
     assert problem["file"] == thing["page"]
     assert problem["problem"] == f"has og:url [{wrong!r}]"
     assert problem["expected"] == f"exactly one og:url {thing['url']}"
+    assert problem["kind"] == "open-graph"
 
 
 def test_button_pointing_at_an_unknown_thing(copy, capsys):
@@ -363,6 +384,7 @@ def test_a_hand_written_link_that_pays_a_stranger_is_a_problem(copy, capsys, end
         f"{HAND_WRITTEN} points at {href!r}, which the manifest doesn't know"
     )
     assert problem["expected"].startswith("the auto-submit URL of a manifest thing")
+    assert problem["kind"] == "button-unknown"
     if endpoint.startswith("https://flattr.com/submit"):
         # The command's exit status, as a deploy script reads it.
         result = audit_in_child(copy)
@@ -509,8 +531,8 @@ def test_a_hand_written_copy_of_a_page_s_button_is_a_second_button(copy, capsys)
     assert said[0] == said[1]
     status, report = said[0]
     assert status == 1
-    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
-        (thing["page"], "has 2 Flattr buttons for its thing (2 in all)")
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (thing["page"], "has 2 Flattr buttons for its thing (2 in all)", "button-extra")
     ]
 
 
@@ -627,6 +649,7 @@ def test_a_compressed_copy_must_hold_the_file_as_built(copy, capsys):
     )
     assert "gzip_static" in said["problem"]
     assert "PRECOMPRESS_OVERWRITE" in said["expected"]
+    assert {p["kind"] for p in found.values()} == {"compressed-copy"}
     for each in copies[1:3]:
         assert (
             "cannot be decompressed"
@@ -732,6 +755,7 @@ def test_feed_entry_with_its_payment_link_twice(copy, capsys):
     problems = [p for p in report["problems"] if p["file"] == thing["feeds"][0]]
     assert [p["problem"].split(" has ")[-1] for p in problems] == ["2 payment links"]
     assert problems[0]["expected"] == f"exactly one, to {thing['auto_submit_url']}"
+    assert problems[0]["kind"] == "payment-link-extra"
 
 
 @pytest.mark.parametrize(
@@ -781,6 +805,7 @@ def test_missing_feed_is_one_problem(copy, capsys):
             "file": feed,
             "problem": "is missing",
             "expected": f"the feed the manifest lists, with {carried} payment links",
+            "kind": "feed-missing",
         }
     ]
 
@@ -794,6 +819,7 @@ def test_missing_page(copy, capsys):
         "file": thing["page"],
         "problem": "is missing",
         "expected": f"the page of {thing['url']}",
+        "kind": "page-missing",
     } in report["problems"]
 
 
@@ -894,6 +920,7 @@ def test_second_set_of_open_graph_tags(copy, capsys):
             "file": thing["page"],
             "problem": "has 2 og:description tags (two sets of Open Graph tags?)",
             "expected": "at most one og:description",
+            "kind": "open-graph",
         }
     ]
 
@@ -1250,11 +1277,12 @@ def test_a_manifest_left_under_an_earlier_name_is_a_problem(tmp_path, capsys):
     status = main(["audit", str(output), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 1
-    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
         (
             "meta/things.json",
             f"is a manifest other than the one audited ({output}/flattr-manifest.json)"
             ": one left by a build with another FLATTR_MANIFEST?",
+            "other-manifest",
         )
     ]
 
@@ -1401,6 +1429,7 @@ def test_a_manifest_field_its_auto_submit_url_contradicts(
         f"things[{index}].{field} of {thing['url']} is {recorded!r}, but its "
         f"auto_submit_url sends {sent}"
     )
+    assert problem["kind"] == "manifest-field"
 
 
 @pytest.mark.parametrize(
@@ -1514,15 +1543,19 @@ def test_embedded_button_with_a_wrong_owner_or_without_load_js(site, capsys):
     replace_in(page_path, 'data-flattr-uid="alice_f"', 'data-flattr-uid="mallory"')
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
-    assert [p["problem"] for p in report["problems"]] == [
-        f"the Flattr button of {SITEURL}/first-article.html has "
-        "data-flattr-uid 'mallory'"
+    assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            f"the Flattr button of {SITEURL}/first-article.html has "
+            "data-flattr-uid 'mallory'",
+            "button-owner",
+        )
     ]
     text = page_path.read_text(encoding="utf-8")
     loader = next(line for line in text.splitlines() if "load.js" in line)
     page_path.write_text(text.replace(loader, ""), encoding="utf-8")
     status, report = audit_json(output, capsys, settings=None)
-    assert any("no load.js" in p["problem"] for p in report["problems"])
+    hidden = [p for p in report["problems"] if "no load.js" in p["problem"]]
+    assert [p["kind"] for p in hidden] == ["button-hidden"]
 
 
 LOADER = '<script src="https://api.flattr.com/js/0.6/load.js?mode=auto" async>'
@@ -1659,10 +1692,12 @@ def test_a_button_that_links_what_its_kind_cannot_use_is_no_button(
     page_path.write_text(text.replace(button, damaged), encoding="utf-8")
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
-    problems = [p["problem"] for p in report["problems"] if p["file"] == thing["page"]]
+    said = [p for p in report["problems"] if p["file"] == thing["page"]]
+    problems = [p["problem"] for p in said]
     assert len(problems) == 2, problems
     assert problems[0].startswith(says)
     assert problems[1] == "has 0 Flattr buttons for its thing (1 in all)"
+    assert [p["kind"] for p in said] == ["button-wrong-href", "button-missing"]
 
 
 def test_tags_in_a_comment_count_for_nothing(copy, capsys):
@@ -1679,9 +1714,9 @@ def test_tags_in_a_comment_count_for_nothing(copy, capsys):
     path.write_text(text, encoding="utf-8")
     status, report = audit_json(copy, capsys)
     assert status == 1
-    assert {p["problem"] for p in report["problems"]} == {
-        "has 0 Flattr buttons for its thing (0 in all)",
-        "has 0 payment links (0 in <head>)",
+    assert {(p["problem"], p["kind"]) for p in report["problems"]} == {
+        ("has 0 Flattr buttons for its thing (0 in all)", "button-missing"),
+        ("has 0 payment links (0 in <head>)", "payment-link-missing"),
     }
 
 
@@ -2228,8 +2263,8 @@ def test_a_feed_cut_short_is_said_once(copy, capsys):
     feed.write_bytes(feed.read_bytes()[:-200])
     status, report = audit_json(copy, capsys)
     assert status == report["exit_status"] == 1
-    assert [(p["file"], p["problem"][:22]) for p in report["problems"]] == [
-        (thing["feeds"][0], "is not well-formed XML")
+    assert [(p["file"], p["problem"][:22], p["kind"]) for p in report["problems"]] == [
+        (thing["feeds"][0], "is not well-formed XML", "not-well-formed")
     ]
 
 
@@ -2270,8 +2305,8 @@ def test_text_in_the_head_ends_it_as_a_browser_does(copy, capsys):
     replace_in(page, '<link rel="payment"', '"S" to save." /><link rel="payment"')
     status, report = audit_json(copy, capsys)
     assert status == 1
-    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
-        (thing["page"], "has 1 payment links (0 in <head>)")
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (thing["page"], "has 1 payment links (0 in <head>)", "payment-link-missing")
     ]
     # A comment, or whitespace and a doctype, is no text; nor is a byte
     # order mark, which a browser drops.
@@ -2298,6 +2333,7 @@ def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, caps
         ("shared", f"is a link to {elsewhere}, {outside}"),
         ("theme/root", f"is a link to /, {outside}"),
     ]
+    assert report["problems_by_kind"] == {"link-outside": 2}
     assert report["files"] == real_files(copy)
 
 
@@ -2393,7 +2429,13 @@ def audit_as_a_user(output: Path, *extra: str) -> subprocess.CompletedProcess:
 
 def problems_of(result: subprocess.CompletedProcess) -> set[tuple[str, str]]:
     assert result.returncode in (0, 1), result.stderr
-    return {(p["file"], p["problem"]) for p in json.loads(result.stdout)["problems"]}
+    report = json.loads(result.stdout)
+    assert_kinds_counted(report)
+    # What the audit could not read is of one kind, whatever it is.
+    for problem in report["problems"]:
+        if problem["problem"].startswith("cannot be read"):
+            assert problem["kind"] == "unreadable", problem
+    return {(p["file"], p["problem"]) for p in report["problems"]}
 
 
 def real_files(output: Path) -> int:
@@ -2689,6 +2731,7 @@ def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys)
                 "expected": f"exactly one, to {auto} (the manifest lists no entry "
                 "of it in this feed: one an earlier build left? delete it, or set "
                 "DELETE_OUTPUT_DIRECTORY = True)",
+                "kind": "payment-link-unknown",
             }
         ],
     )
@@ -2859,6 +2902,8 @@ def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
             )
         ],
     )
+    _, report = audit_json(output, capsys, settings=None)
+    assert report["problems_by_kind"] == {"payment-link-wrong-thing": 1}
 
 
 def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):
@@ -2894,6 +2939,7 @@ def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):
                 "problem": f"has a payment link of its own to {EVIL!r}, which the "
                 "manifest doesn't know",
                 "expected": f"none, or the site's, {site_link}",
+                "kind": "payment-link-unknown",
             }
         ],
     )
@@ -2936,6 +2982,7 @@ def test_an_embedded_button_in_noscript_is_one_problem_a_plain_one_counts(site, 
                 "stays hidden",
                 "expected": "the button outside <noscript> (a plain one, which "
                 "needs no script, may stand in it)",
+                "kind": "button-hidden",
             }
         ],
     )
@@ -3138,6 +3185,7 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
         published = [
             p["file"] for p in report["problems"] if p["problem"] == STORE_PUBLISHED
         ]
+        assert report["problems_by_kind"] == {"store-published": len(published)}
         assert published == [
             "flattr.sqlite",
             "flattr.sqlite-shm",

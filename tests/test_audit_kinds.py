@@ -1,0 +1,148 @@
+"""``pelican-flattr audit`` groups its problems by kind: each has a code
+that docs/manifest.md documents, ``--json`` counts them, the text output
+sums them up after the table, and ``--limit`` keeps the table short."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import manifest_things, remove_button
+
+from pelican_flattr.audit import PROBLEM_KINDS
+from pelican_flattr.cli import main
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "manifest.md"
+# The sample site's articles damaged below, each a page of its own.
+SOURCES = (
+    "welcome-to-hackspace-notes.md",
+    "embedded-rust-workshop.md",
+    "fixing-a-cold-solder-joint.md",
+)
+
+
+def documented_kinds() -> list[str]:
+    """The kinds of the table in docs/manifest.md's audit section, in order."""
+    section = DOCS.read_text(encoding="utf-8").split("## What the audit reports")[1]
+    return re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
+
+
+def test_every_kind_is_documented_and_only_those():
+    # A kind the code gains without a line in the docs (or one the docs
+    # keep after the code dropped it) fails here, not in a reader's script.
+    assert documented_kinds() == list(PROBLEM_KINDS)
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", kind) for kind in PROBLEM_KINDS)
+
+
+@pytest.fixture
+def damaged(sample_output, tmp_path):
+    """A copy of the sample site with problems of three kinds: two pages
+    without their button (button-missing), one page deleted (page-missing)
+    and one feed deleted (feed-missing); two kinds of one count, to show
+    the order by name among equals."""
+    output = tmp_path / "site"
+    shutil.copytree(sample_output, output)
+    things = manifest_things(output)
+    assert all(source in things for source in SOURCES), sorted(things)
+    for source in SOURCES[:2]:
+        remove_button(output / things[source]["page"])
+    (output / things[SOURCES[2]]["page"]).unlink()
+    feed = things[SOURCES[0]]["feeds"][0]  # one problem, however many it carries
+    (output / feed).unlink()
+    return output, feed
+
+
+def audit(output: Path, capsys, *options: str) -> tuple[int, str]:
+    status = main(["audit", str(output), *options])
+    return status, capsys.readouterr().out
+
+
+def test_json_gives_each_problem_its_kind_and_counts_them(damaged, capsys):
+    output, feed = damaged
+    status, text = audit(output, capsys, "--json")
+    report = json.loads(text)
+    assert status == 1
+    kinds = {(p["file"], p["kind"]) for p in report["problems"]}
+    things = manifest_things(output)
+    assert {
+        (things[SOURCES[0]]["page"], "button-missing"),
+        (things[SOURCES[1]]["page"], "button-missing"),
+        (things[SOURCES[2]]["page"], "page-missing"),
+        (feed, "feed-missing"),
+    } <= kinds
+    counted = {}
+    for problem in report["problems"]:
+        counted[problem["kind"]] = counted.get(problem["kind"], 0) + 1
+    assert report["problems_by_kind"] == counted
+    assert counted["button-missing"] == 2
+    assert counted["page-missing"] == counted["feed-missing"] == 1
+    assert sum(counted.values()) == len(report["problems"])
+
+
+def summary_lines(text: str) -> list[str]:
+    """The lines of the text output's summary by kind."""
+    lines = text.splitlines()
+    start = lines.index("Problems by kind:")
+    return [line for line in lines[start + 1 :] if line.startswith("  ")]
+
+
+def test_the_text_output_sums_up_the_kinds_most_frequent_first(damaged, capsys):
+    output, _ = damaged
+    status, text = audit(output, capsys)
+    assert status == 1
+    summary = summary_lines(text)
+    counts = [(line.split(":")[0].strip(), line) for line in summary]
+    kinds = [kind for kind, _ in counts]
+    assert set(kinds) >= {"button-missing", "page-missing", "feed-missing"}
+    numbers = [int(re.search(r": (\d+) problem", line)[1]) for line in summary]
+    # The most frequent first; among equals, by name.
+    assert sorted(zip(kinds, numbers, strict=True), key=lambda k: (-k[1], k[0])) == (
+        list(zip(kinds, numbers, strict=True))
+    )
+    assert "  button-missing: 2 problems" in summary
+    assert "  page-missing: 1 problem" in summary
+    assert "not listed" not in text
+    # After the table, before the line that ends the report.
+    assert text.index("Problems by kind:") > text.index("has 0 Flattr buttons")
+    assert text.rstrip().splitlines()[-1].endswith(f"{sum(numbers)} problems")
+
+
+def test_a_sound_site_prints_no_summary(sample_output, capsys):
+    status, text = audit(sample_output, capsys)
+    assert status == 0
+    assert "Problems by kind" not in text and "no problems" in text
+
+
+def test_limit_lists_at_most_n_rows_of_each_kind(damaged, capsys):
+    output, _ = damaged
+    _, full = audit(output, capsys)
+    status, text = audit(output, capsys, "--limit", "1")
+    assert status == 1
+    # One of the two pages without a button is listed, and the summary
+    # says the other was left out; the others, one each, are all listed.
+    assert full.count("has 0 Flattr buttons") == 2
+    assert text.count("has 0 Flattr buttons") == 1
+    assert "  button-missing: 2 problems (1 not listed)" in summary_lines(text)
+    assert "  page-missing: 1 problem" in summary_lines(text)
+    assert text.count("is missing") == full.count("is missing")
+    total = len(summary_lines(full))
+    assert total == len(summary_lines(text))
+    assert "(--limit 1 of each kind)" in text
+    # --limit 0: the summary alone.
+    _, text = audit(output, capsys, "--limit", "0")
+    assert "has 0 Flattr buttons" not in text and "is missing" not in text
+    assert "  button-missing: 2 problems (2 not listed)" in summary_lines(text)
+    # --json lists them all whatever --limit says.
+    _, listed = audit(output, capsys, "--json", "--limit", "1")
+    report = json.loads(listed)
+    assert report["problems_by_kind"]["button-missing"] == 2
+    assert [p["kind"] for p in report["problems"]].count("button-missing") == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "many", ""])
+def test_limit_must_be_a_number_of_rows(sample_output, capsys, value):
+    with pytest.raises(SystemExit) as stop:
+        main(["audit", str(sample_output), "--limit", value])
+    assert stop.value.code == 2
+    assert "--limit" in capsys.readouterr().err
