@@ -591,8 +591,9 @@ def _warn_about_keys_of_one_author(
 
 
 def _keys(keys: list[str]) -> str:
-    """``FLATTR_AUTHORS`` keys as a message names them: never an address."""
-    return build.listed([f"FLATTR_AUTHORS[{shown_author(key)}]" for key in keys])
+    """``FLATTR_AUTHORS`` keys of this build as a message names them, a
+    language's own with its language: never an address."""
+    return build.listed([build.author_entry(key) for key in keys])
 
 
 def warn_about_unknown_authors() -> None:
@@ -853,7 +854,7 @@ def _warn_about_authors_named_by_their_address(
                 f"whose name {'is' if exact else 'holds'} the address"
             )
         build.warn(
-            f"FLATTR_AUTHORS[{shown_author(key)}] {what} of their email owner "
+            f"{build.author_entry(key)} {what} of their email owner "
             f"({owner.value}), and "
             "Pelican prints author names on the pages and feeds it writes: the "
             "address is published all the same. Name the author otherwise "

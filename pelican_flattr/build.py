@@ -46,6 +46,7 @@ from .settings import (
     baseline_path_setting,
     manifest_path_setting,
     read_settings,
+    shown_author,
     strict_build,
     unknown_settings,
 )
@@ -357,6 +358,11 @@ def start_build(pelican: Any) -> None:
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
+            # Said with each of its author's articles: named where it is set.
+            unusable_authors={
+                key: f"{_own_entry_label(key)}{reason}"
+                for key, reason in flattr_settings.unusable_authors.items()
+            },
             url_baseline_path=own_path(
                 flattr_settings.url_baseline_path,
                 _outer_paths("url_baseline_path", baseline_path_setting),
@@ -390,6 +396,37 @@ def language_label(pelican: Any) -> str:
     """How messages name the language's own settings of the i18n_subsites
     site that ``pelican`` builds: ``I18N_SUBSITES['de']``."""
     return f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
+
+
+def author_entry(key: str) -> str:
+    """How a message names the ``FLATTR_AUTHORS`` entry ``key`` of the build
+    now running: ``FLATTR_AUTHORS['Bob']``, or, where it is a language's
+    own (see ``_own_entry_label``), ``I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob']``."""
+    return f"{_own_entry_label(key)}FLATTR_AUTHORS[{shown_author(key)}]"
+
+
+def _own_entry_label(key: str) -> str:
+    """``"I18N_SUBSITES['de'] "`` when the ``FLATTR_AUTHORS`` entry ``key``
+    of the build now running, a language's site of i18n_subsites, is that
+    language's own: the main site's settings lack the key, or give it
+    another value. Else "": the main site's entry, which the main site
+    names (as ``_report_settings_problems`` tells the two apart)."""
+    if not outer_builds or not outer_builds[0].active:
+        return ""
+    own = _author_entries(current.pelican.settings)
+    main = _author_entries(outer_builds[0].pelican.settings)
+    if key in main and main[key] == own.get(key):
+        return ""
+    return f"{language_label(current.pelican)} "
+
+
+def _author_entries(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``FLATTR_AUTHORS`` of Pelican's ``settings`` by its keys as text (as
+    ``FlattrSettings`` keeps them); {} when it is no mapping."""
+    authors = settings.get("FLATTR_AUTHORS")
+    if not isinstance(authors, Mapping):
+        return {}
+    return {str(key): value for key, value in authors.items()}
 
 
 def _report_settings_problems(pelican: Any, problems: list[str]) -> list[bool]:

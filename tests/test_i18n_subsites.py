@@ -1158,3 +1158,85 @@ def test_a_languages_own_author_key_that_names_nobody_names_the_language(tmp_pat
     strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
     assert strict.status == 1
     assert f"pelican-flattr: I18N_SUBSITES['de'] {unknown}" in strict.messages
+
+
+def test_a_languages_own_unusable_author_entry_names_the_language(tmp_path):
+    # Said with each article of the author, the entry was named as the main
+    # site's, FLATTR_AUTHORS['Bob'], which the main site's settings lack.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bob", Lang="de"),
+    }
+    bad = {"Alice": "alice", "Bob": "not an owner!"}
+    unusable = (
+        "FLATTR_AUTHORS['Bob'] 'not an owner!' is not a valid Flattr username "
+        "(letters, digits, '_', '-' and '.', at most 64 characters)"
+    )
+    languages = {"de": {"FLATTR_AUTHORS": bad}}
+    built = i18n_build(
+        tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, I18N_SUBSITES=languages
+    )
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: settings: I18N_SUBSITES['de']: {unusable}",
+            "pelican-flattr: hallo.md: author 'Bob' has an unusable entry: "
+            f"I18N_SUBSITES['de'] {unusable}; it gets no Flattr button",
+        ],
+        0,
+    )
+    # The main site's entry, which the language's site takes: named as ever.
+    built = i18n_build(tmp_path / "main", files, FLATTR_AUTHORS=bad)
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: settings: {unusable}",
+            "pelican-flattr: hallo.md: author 'Bob' has an unusable entry: "
+            f"{unusable}; it gets no Flattr button",
+        ],
+        0,
+    )
+
+
+def test_a_languages_own_author_entries_are_named_with_the_language(tmp_path):
+    # Two keys of one author, and a key that is its email owner's address:
+    # warned about as the language's site attaches its things, they were
+    # named as the main site's, whose settings lack them.
+    address = "carol@example.org"
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bob", Lang="de"),
+        "carol.md": article("Carol", address, Lang="de"),
+    }
+    own = {"Alice": "alice", "Bob": "bob", "bob": "robert", address: "carol"}
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": own}},
+    )
+    bob, other_bob = (
+        f"I18N_SUBSITES['de'] FLATTR_AUTHORS[{k!r}]" for k in ("Bob", "bob")
+    )
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: {bob} and {other_bob} name one author, as Pelican "
+            "takes author names with one slug for one author; an article takes "
+            f"the key that is its author's name as written, else {other_bob}, so "
+            f"this site's content takes {bob} and ignores {other_bob}: keep one "
+            "key per author"
+        ],
+        0,
+    )
+    own = {"Alice": "alice", address: f"email:{address}"}
+    built = i18n_build(
+        tmp_path / "address",
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": own}},
+    )
+    assert [m for m in built.messages if "names an author by" in m] == [
+        "pelican-flattr: I18N_SUBSITES['de'] FLATTR_AUTHORS['[address]'] names an "
+        f"author by the address of their email owner (email:{hash_email(address)}), "
+        "and Pelican prints author names on the pages and feeds it writes: the "
+        "address is published all the same. Name the author otherwise in the "
+        "content's Author field (and in this key)"
+    ]
