@@ -388,6 +388,14 @@ def start_build(pelican: Any) -> None:
                 "(see above)",
                 language_label(pelican),
             )
+        elif subsites:
+            # A language's site whose own settings mend the refused values
+            # builds its buttons all the same; one that takes them from the
+            # main site is refused with it, and says nothing of its own.
+            logger.error(
+                "pelican-flattr: no Flattr buttons on the main site, nor on a "
+                "language's site that takes the refused values from it (see above)"
+            )
         else:
             logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 

@@ -1011,25 +1011,62 @@ def test_refused_main_settings_leave_each_language_its_own_manifest(tmp_path):
     ]
 
 
+# Said once by a main site whose settings are refused, when i18n_subsites
+# builds languages' sites: those that take the refused values say nothing.
+NO_BUTTONS_ON_THE_MAIN_SITE = (
+    "pelican-flattr: no Flattr buttons on the main site, nor on a language's "
+    "site that takes the refused values from it (see above)"
+)
+
+
 def test_a_settings_mistake_is_said_once_not_once_per_language(tmp_path):
     built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_CATEGORY="bogus")
     assert built.status == 0
     (mistake,) = [m for m in built.messages if "FLATTR_CATEGORY" in m]
     assert mistake.startswith("pelican-flattr: settings: FLATTR_CATEGORY")
-    assert built.messages == [
-        mistake,
-        "pelican-flattr: no Flattr buttons this build (see above)",
-    ]
+    assert built.messages == [mistake, NO_BUTTONS_ON_THE_MAIN_SITE]
     # The main site's SITEURL, below which i18n_subsites puts each
     # language's: the main site's mistake, said by it alone.
     built = i18n_build(tmp_path / "siteurl", FILES, **dict(SETTINGS, SITEURL=""))
     assert built.status == 0
     (mistake,) = [m for m in built.messages if "SITEURL" in m]
     assert mistake.startswith("pelican-flattr: settings: SITEURL is ''")
-    assert (
-        built.messages.count("pelican-flattr: no Flattr buttons this build (see above)")
-        == 1
+    assert built.messages.count(NO_BUTTONS_ON_THE_MAIN_SITE) == 1
+    assert not [m for m in built.messages if "no Flattr buttons" in m][1:]
+
+
+def test_a_main_site_refused_says_a_language_that_mends_it_has_buttons(tmp_path):
+    """A language whose own settings mend the main site's refused value
+    builds its buttons: "no Flattr buttons this build" was untrue. One that
+    takes the value from the main site goes without, as the message says."""
+    # German maps its own authors only: the main site's (Alice), whose
+    # settings were refused, are never compared with its content.
+    own = {"FLATTR_CATEGORY": "text", "FLATTR_AUTHORS": {"Bernd": AUTHORS["Bernd"]}}
+    languages = {"de": {"SITENAME": "Beispiel", **own}, "fr": {}}
+    settings = dict(SETTINGS, FLATTR_CATEGORY="bogus", I18N_SUBSITES=languages)
+    built = i18n_build(tmp_path, FILES, **settings)
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: settings: FLATTR_CATEGORY is 'bogus'; choose one of "
+            "text, images, video, audio, software, people, rest",
+            NO_BUTTONS_ON_THE_MAIN_SITE,
+        ],
+        0,
     )
+    output = tmp_path / "output"
+    assert _things(output / "de") == EXPECTED["de"]
+    hallo = page_as_browsers_read_it(output / "de" / "hello.html")
+    assert len(flattr_buttons(hallo)) == 1
+    for site, page in (("", "hello.html"), ("fr", "hello.html")):
+        assert not (output / site / "flattr-manifest.json").exists(), site
+        assert flattr_buttons(page_as_browsers_read_it(output / site / page)) == []
+    # I18N_SUBSITES without the plugin builds no languages' sites: the main
+    # site's is the whole build.
+    alone = dict(settings, PLUGINS=["pelican_flattr"])
+    built = i18n_build(tmp_path / "alone", FILES, **alone)
+    assert built.messages[1:] == [
+        "pelican-flattr: no Flattr buttons this build (see above)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1071,7 +1108,7 @@ def test_a_languages_own_settings_mistake_names_the_language(tmp_path, own, prob
     built = i18n_build(tmp_path / "main", FILES, **dict(SETTINGS, **own))
     assert built.messages == [
         f"pelican-flattr: settings: {problem}",
-        "pelican-flattr: no Flattr buttons this build (see above)",
+        NO_BUTTONS_ON_THE_MAIN_SITE,
     ]
     # A strict build still fails for it.
     strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
