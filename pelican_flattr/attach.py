@@ -152,6 +152,7 @@ def attach_things(generators: list[Any]) -> None:
         )
     settings = state.settings
     if settings is None:
+        _note_authors_of_refused_site(generators)
         build.fail_if_strict()
         return
     # Thing URL -> the content that has it.
@@ -492,18 +493,7 @@ def _classify_author_keys(
     mapped = settings.authors.keys() | settings.unusable_authors.keys()
     if not mapped:
         return {}
-    authors: dict[str, Any] = {}
-    read = False
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            read = read or bool(generator.articles)
-            for author, _ in generator.authors:
-                authors.setdefault(author.name, author)
-        for name in _CONTENT_LISTS:
-            for content in getattr(generator, name, None) or ():
-                read = True
-                for author in getattr(content, "authors", None) or ():
-                    authors.setdefault(author.name, author)
+    authors, read = _content_authors(generators)
     slugs = {getattr(a, "slug", None) for a in authors.values()}
     keys_by_slug = _keys_by_slug(settings)
     known = authors.keys() | slugs
@@ -522,6 +512,48 @@ def _classify_author_keys(
     if shared:
         _warn_about_keys_of_one_author(generators, shared, mapped)
     return authors
+
+
+def _content_authors(generators: list[Any]) -> tuple[dict[str, Any], bool]:
+    """The authors of every content the ``generators`` read, drafts and
+    hidden ones included, by name; and whether any content was read."""
+    authors: dict[str, Any] = {}
+    read = False
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            read = read or bool(generator.articles)
+            for author, _ in generator.authors:
+                authors.setdefault(author.name, author)
+        for name in _CONTENT_LISTS:
+            for content in getattr(generator, name, None) or ():
+                read = True
+                for author in getattr(content, "authors", None) or ():
+                    authors.setdefault(author.name, author)
+    return authors, read
+
+
+def _note_authors_of_refused_site(generators: list[Any]) -> None:
+    """Note the authors of the content of this build, whose settings were
+    refused, for ``warn_about_unknown_authors``.
+
+    With i18n_subsites, a language's site whose own settings mend the main
+    site's refused value checks its FLATTR_AUTHORS keys, the main site's
+    too, against its own content; the main site's authors are known to no
+    site with settings, and their keys were called misspelt. Without
+    another site in the run, nothing checks keys against this build's
+    content: its authors are not walked.
+    """
+    state = build.current
+    if not state.active or not (
+        build.outer_builds or build.i18n_subsites(state.pelican)
+    ):
+        return
+    authors, read = _content_authors(generators)
+    state.refused_sites_authors |= authors.keys()
+    state.refused_sites_authors |= {getattr(a, "slug", None) for a in authors.values()}
+    state.refused_sites_authors.discard(None)
+    state.content_names_authors |= bool(authors)
+    state.content_read |= read
 
 
 def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
@@ -601,6 +633,8 @@ def warn_about_unknown_authors() -> None:
     build (or of any build run inside it), once."""
     state = build.current
     unknown = state.unknown_authors - state.known_authors - state.warned_authors
+    if unknown and state.refused_sites_authors:
+        unknown = {key for key in unknown if not _writes_for_refused_site(key)}
     state.warned_authors |= unknown
     if unknown and not state.content_names_authors:
         # Not a misspelt key, most likely, but content Pelican did not read
@@ -696,6 +730,19 @@ def warn_about_unknown_authors() -> None:
             _in_all({key: things.count for key, things in gone.items()}),
             _keys_counted({key: str(t.count) for key, t in gone.items()}),
         )
+
+
+def _writes_for_refused_site(key: str) -> bool:
+    """Whether the ``FLATTR_AUTHORS`` key names, by name or slug, an author
+    of a site of this run whose settings were refused (see
+    ``_note_authors_of_refused_site``): that site published their content
+    without buttons, and the key is no typo. Asked of the few keys that
+    name no author of a site with settings."""
+    authors = build.current.refused_sites_authors
+    if key in authors:
+        return True
+    pelican = build.current.pelican
+    return pelican is not None and Author(key, pelican.settings).slug in authors
 
 
 # How many keys a warning about keys whose authors' things were left

@@ -183,6 +183,11 @@ class BuildState:
     content_names_authors: bool = False
     # Whether any content was read at all (drafts and hidden ones too).
     content_read: bool = False
+    # The names and slugs of the authors of the content read by this build,
+    # or one run inside it, whose settings were refused: with i18n_subsites
+    # such a site checks no FLATTR_AUTHORS keys, but a key of another
+    # site's settings that names one of them is no typo.
+    refused_sites_authors: set[str] = field(default_factory=set)
     warned_authors: set[str] = field(default_factory=set)
     # FLATTR_AUTHORS keys that the outermost build's settings lack -> the
     # language labels (see language_label) of the builds run inside it
@@ -664,6 +669,7 @@ def end_build(pelican: Any) -> None:
         current.known_authors |= inner.known_authors
         current.content_names_authors |= inner.content_names_authors
         current.content_read |= inner.content_read
+        current.refused_sites_authors |= inner.refused_sites_authors
         # i18n_subsites runs each language's site from the last one's.
         for key, languages in inner.own_author_keys.items():
             current.own_author_keys.setdefault(key, []).extend(languages)

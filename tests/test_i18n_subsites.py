@@ -1277,3 +1277,68 @@ def test_a_languages_own_author_entries_are_named_with_the_language(tmp_path):
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"
     ]
+
+
+def test_the_authors_of_a_refused_main_site_are_no_misspelt_keys(tmp_path):
+    # The main site, its settings refused, checks no FLATTR_AUTHORS keys;
+    # German, whose own value mends them, checks the main site's keys
+    # against its own content, which Alice (who writes only in English)
+    # is no author of: her key was called misspelt.
+    languages = {"de": {"SITENAME": "Beispiel", "FLATTR_CATEGORY": "text"}, "fr": {}}
+    # Dora writes nothing anywhere: her key is still said.
+    authors = dict(AUTHORS, Dora="dora")
+    settings = dict(
+        SETTINGS,
+        FLATTR_CATEGORY="bogus",
+        FLATTR_AUTHORS=authors,
+        I18N_SUBSITES=languages,
+    )
+    built = i18n_build(tmp_path, FILES, **settings)
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: settings: FLATTR_CATEGORY is 'bogus'; choose one of "
+            "text, images, video, audio, software, people, rest",
+            NO_BUTTONS_ON_THE_MAIN_SITE,
+            "pelican-flattr: FLATTR_AUTHORS['Dora'] names no author of this site "
+            "(by name or slug); check its spelling, or take it out if the author "
+            "has no content left",
+        ],
+        0,
+    )
+    assert _things(tmp_path / "output" / "de") == EXPECTED["de"]
+    # A key that spells Alice otherwise, with her slug, is hers all the same.
+    authors = {"ALICE": "alice", "Bernd": AUTHORS["Bernd"]}
+    built = i18n_build(
+        tmp_path / "slug", FILES, **dict(settings, FLATTR_AUTHORS=authors)
+    )
+    assert not [m for m in built.messages if "names no author" in m]
+
+
+def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
+    # The other way round: German's own value refused, the main site, which
+    # removes the untranslated German article, checks the keys alone, and
+    # Bernd writes only in German.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        I18N_SUBSITES={"de": {"FLATTR_CATEGORY": "bogus"}},
+        I18N_UNTRANSLATED_ARTICLES="remove",
+        FLATTR_AUTHORS=AUTHORS,  # Carol writes nothing anywhere
+    )
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: settings: I18N_SUBSITES['de']: FLATTR_CATEGORY is "
+            "'bogus'; choose one of text, images, video, audio, software, "
+            "people, rest",
+            "pelican-flattr: I18N_SUBSITES['de']: no Flattr buttons on this "
+            "language's site (see above)",
+            "pelican-flattr: FLATTR_AUTHORS['Carol'] names no author of this site "
+            "(by name or slug); check its spelling, or take it out if the author "
+            "has no content left",
+        ],
+        0,
+    )
