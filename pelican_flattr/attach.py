@@ -262,7 +262,7 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             state.things_by_content_url[key] = content_thing
-    _say_who_has_no_owner(ownerless)
+    _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
         displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
     if displaced:
@@ -1004,11 +1004,13 @@ def _say_why_not(
         found.append((source, is_article))
 
 
-def _say_who_has_no_owner(ownerless: _Ownerless) -> None:
+def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     """Warn about the contents without an owner: a line for each author (or
     authors of one content, or none) with their count and first files,
-    resolve's notice saying why; with many authors, one line for all.
-    A warning, even under ``FLATTR_STRICT``: nothing is published wrong."""
+    resolve's notice saying why; with many authors, one line for all,
+    naming the setting that lacks them as ``authors_setting`` (see
+    ``FlattrSettings.authors_setting``). A warning, even under
+    ``FLATTR_STRICT``: nothing is published wrong."""
     groups = sorted(
         ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))
     )
@@ -1032,10 +1034,11 @@ def _say_who_has_no_owner(ownerless: _Ownerless) -> None:
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
     logger.warning(
         "pelican-flattr: %s%s have no Flattr owner (none of their authors in "
-        "FLATTR_AUTHORS, no '%s' metadata, and FLATTR_USERNAME is not set); "
+        "%s, no '%s' metadata, and FLATTR_USERNAME is not set); "
         "no Flattr button: %s; and %s by others (%s)",
         _counted([each for _, found in groups for each in found]),
         by,
+        authors_setting,
         OWNER,
         named,
         _counted(rest),

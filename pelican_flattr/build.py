@@ -363,6 +363,7 @@ def start_build(pelican: Any) -> None:
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
+            authors_setting=_authors_setting(pelican),
             # Said with each of its author's articles: named where it is set.
             unusable_authors={
                 key: f"{_own_entry_label(key)}{reason}"
@@ -431,6 +432,19 @@ def _own_entry_label(key: str) -> str:
     if key in main and main[key] == own.get(key):
         return ""
     return f"{language_label(current.pelican)} "
+
+
+def _authors_setting(pelican: Any) -> str:
+    """How messages name ``FLATTR_AUTHORS`` of the build of ``pelican``:
+    ``I18N_SUBSITES['de'] FLATTR_AUTHORS`` for a language's site of
+    i18n_subsites whose own value replaces the main site's, where an author
+    the main site maps may be missing; else ``FLATTR_AUTHORS``. Said once
+    per build, for the messages about content whose authors it lacks."""
+    if outer_builds and outer_builds[0].active:
+        main = outer_builds[0].pelican.settings
+        if _author_entries(pelican.settings) != _author_entries(main):
+            return f"{language_label(pelican)} FLATTR_AUTHORS"
+    return "FLATTR_AUTHORS"
 
 
 def _author_entries(settings: Mapping[str, Any]) -> dict[str, Any]:

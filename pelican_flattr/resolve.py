@@ -379,7 +379,7 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
         return settings.username, ""
     who = ", ".join(shown_author(name) for name in names) or "no author"
     return None, (
-        f"has no Flattr owner ({who}: not in FLATTR_AUTHORS, no "
+        f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
         f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
     )
 

@@ -484,6 +484,10 @@ class FlattrSettings:
     # The slug of each key -> the key, as the site slugifies author names:
     # Pelican takes "Bob Builder" and "bob builder" for one author.
     author_slugs: Mapping[str, str] = field(default_factory=dict)
+    # How messages name the setting that maps the authors: with
+    # i18n_subsites, a language's site whose own FLATTR_AUTHORS replaces
+    # the main site's names it with its language (see build.start_build).
+    authors_setting: str = "FLATTR_AUTHORS"
     category: str = "text"
     language: str = "en_GB"
     tags: tuple[str, ...] = ()

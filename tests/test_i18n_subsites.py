@@ -1342,3 +1342,63 @@ def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
         ],
         0,
     )
+
+
+def _no_owner(source: str, author: str, mapping: str) -> str:
+    return (
+        f"pelican-flattr: {source} has no Flattr owner ({author!r}: not in "
+        f"{mapping}, no 'flattr_owner' metadata, and FLATTR_USERNAME is not set); "
+        "no Flattr button"
+    )
+
+
+def test_a_languages_own_authors_mapping_is_named_for_an_author_it_lacks(tmp_path):
+    # German's own FLATTR_AUTHORS replaces the main site's, which maps Alice:
+    # "not in FLATTR_AUTHORS" sent the operator to the main site's settings,
+    # where she is.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "alt.md": article("Alt auf Deutsch", "Alice", Lang="de"),
+        "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
+    }
+    main = {"Alice": "alice", "Bernd": "bernd"}
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=main,
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": "bernd"}}},
+    )
+    assert (built.messages, built.status) == (
+        [_no_owner("alt.md", "Alice", "I18N_SUBSITES['de'] FLATTR_AUTHORS")],
+        0,
+    )
+    # Many authors without an owner share one line, which names it so too.
+    many = {
+        f"viel{n}.md": article(f"Viel {n}", f"Autor {n}", Lang="de") for n in range(6)
+    }
+    authors = {f"Autor {n}": f"autor{n}" for n in range(6)}
+    built = i18n_build(
+        tmp_path / "many",
+        {**files, **many},
+        FLATTR_AUTHORS={**main, **authors},
+        I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": "bernd"}}},
+    )
+    (line,) = built.messages
+    assert line.startswith("pelican-flattr: 7 articles by 7 authors have no Flattr ")
+    assert "(none of their authors in I18N_SUBSITES['de'] FLATTR_AUTHORS, no " in line
+    # The main site's mapping, which the language's site takes, or sets to
+    # the same value: named as ever.
+    for languages in ({"de": {}}, {"de": {"FLATTR_AUTHORS": {"Bernd": "bernd"}}}):
+        built = i18n_build(
+            tmp_path / "main",
+            files,
+            FLATTR_AUTHORS={"Bernd": "bernd"},
+            I18N_SUBSITES=languages,
+        )
+        assert (built.messages, built.status) == (
+            [
+                _no_owner("hello.md", "Alice", "FLATTR_AUTHORS"),
+                _no_owner("alt.md", "Alice", "FLATTR_AUTHORS"),
+            ],
+            0,
+        )
