@@ -193,6 +193,10 @@ class BuildState:
     # language labels (see language_label) of the builds run inside it
     # whose own settings map them: messages name the key where it is set.
     own_author_keys: dict[str, list[str]] = field(default_factory=dict)
+    # The FLATTR_AUTHORS keys of this build, a language's site of
+    # i18n_subsites, that are the language's own (see _own_entry_label):
+    # worked out once, as messages name many keys.
+    own_author_entries: frozenset[str] = frozenset()
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
@@ -360,6 +364,7 @@ def start_build(pelican: Any) -> None:
         problems += default_problems
         flattr_settings = None
     if flattr_settings is not None:
+        current.own_author_entries = _languages_own_entries(pelican)
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
@@ -425,13 +430,23 @@ def _own_entry_label(key: str) -> str:
     language's own: the main site's settings lack the key, or give it
     another value. Else "": the main site's entry, which the main site
     names (as ``_report_settings_problems`` tells the two apart)."""
-    if not outer_builds or not outer_builds[0].active:
-        return ""
-    own = _author_entries(current.pelican.settings)
-    main = _author_entries(outer_builds[0].pelican.settings)
-    if key in main and main[key] == own.get(key):
+    if key not in current.own_author_entries:
         return ""
     return f"{language_label(current.pelican)} "
+
+
+def _languages_own_entries(pelican: Any) -> frozenset[str]:
+    """The keys of ``FLATTR_AUTHORS`` of the build of ``pelican``, a
+    language's site of i18n_subsites, whose entries are the language's own:
+    the main site's settings lack the key, or give it another value.
+    Empty for the main site."""
+    if not outer_builds or not outer_builds[0].active:
+        return frozenset()
+    own = _author_entries(pelican.settings)
+    main = _author_entries(outer_builds[0].pelican.settings)
+    return frozenset(
+        key for key, value in own.items() if key not in main or main[key] != value
+    )
 
 
 def _authors_setting(pelican: Any) -> str:

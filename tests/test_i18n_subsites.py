@@ -1221,6 +1221,21 @@ def test_a_languages_own_unusable_author_entry_names_the_language(tmp_path):
         ],
         0,
     )
+    # The language's own value for a key the main site maps otherwise.
+    built = i18n_build(
+        tmp_path / "other",
+        files,
+        FLATTR_AUTHORS={"Alice": "alice", "Bob": "bob"},
+        I18N_SUBSITES=languages,
+    )
+    assert (built.messages, built.status) == (
+        [
+            f"pelican-flattr: settings: I18N_SUBSITES['de']: {unusable}",
+            "pelican-flattr: hallo.md: author 'Bob' has an unusable entry: "
+            f"I18N_SUBSITES['de'] {unusable}; it gets no Flattr button",
+        ],
+        0,
+    )
     # The main site's entry, which the language's site takes: named as ever.
     built = i18n_build(tmp_path / "main", files, FLATTR_AUTHORS=bad)
     assert (built.messages, built.status) == (
