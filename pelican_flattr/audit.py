@@ -1207,24 +1207,7 @@ class _Auditor:
         site_link = self.site_payment_link if self.feed_payment_links else None
         tagged = relative in self.feed_files or not self.feed_payment_links
         if tagged and own != ([site_link] if site_link else []):
-            if not own:
-                kind = "payment-link-missing"
-            elif len(own) > 1 or not site_link:
-                kind = "payment-link-extra"
-            elif own[0] in self.by_auto_submit_url:
-                kind = "payment-link-wrong-thing"  # a thing's, not the site's
-            else:
-                kind = "payment-link-unknown"
-            self.problem(
-                kind,
-                relative,
-                f"has {len(own)} payment links of its own (the site's)"
-                + (f", to {own[0]!r}" if len(own) == 1 else ""),
-                f"exactly one, to {site_link}"
-                if site_link
-                else "none: the manifest names no site payment link (FLATTR_"
-                "USERNAME unset, or FLATTR_FEEDS off)",
-            )
+            self.check_feed_own_links(relative, own, site_link)
         elif not tagged:
             # Needing none, such a feed may still not pay a stranger: no
             # payment link in the site does.
@@ -1297,6 +1280,52 @@ class _Auditor:
                     f"{sorted(known)[0]}, which is not this entry's",
                     "no payment link to another article's thing",
                 )
+
+    def check_feed_own_links(
+        self, relative: str, own: list[str], site_link: str | None
+    ) -> None:
+        """Say, in one problem, what is wrong with the payment links ``own``
+        of the feed ``relative`` itself, which must be ``site_link`` alone
+        (none when it is None): a link among them that the manifest doesn't
+        know named, as ``check_entry_link`` does for an entry's."""
+        unknown = [
+            href
+            for href in own
+            if href != site_link and href not in self.by_auto_submit_url
+        ]
+        # An unknown link, which may pay a stranger, names the kind before
+        # the count does: one added beside the site's is no mere extra, as
+        # it is none in a page or an entry.
+        if not own:
+            kind = "payment-link-missing"
+        elif unknown:
+            kind = "payment-link-unknown"
+        elif len(own) > 1 or not site_link:
+            kind = "payment-link-extra"
+        else:
+            kind = "payment-link-wrong-thing"  # a thing's, not the site's
+        said = f"has {len(own)} payment links of its own (the site's)"
+        if len(own) == 1:
+            said += f", to {own[0]!r}"
+        if unknown and len(own) == 1:
+            said += ", which the manifest doesn't know"
+            if site_link and is_auto_submit_url(own[0]):
+                otherwise = _sent_otherwise(own[0], site_link)
+                if otherwise:
+                    said += f": it sends another {otherwise} than the manifest's"
+            said += _without_scheme(own[0])
+        elif unknown:
+            named = ", ".join(map(repr, dict.fromkeys(unknown)))
+            said += f", {len(unknown)} of them unknown to the manifest: {named}"
+        self.problem(
+            kind,
+            relative,
+            said,
+            f"exactly one, to {site_link}"
+            if site_link
+            else "none: the manifest names no site payment link (FLATTR_"
+            "USERNAME unset, or FLATTR_FEEDS off)",
+        )
 
     def check_entry_link(
         self, relative: str, link: str, payments: list[str], thing: Mapping[str, Any]

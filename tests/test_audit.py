@@ -782,13 +782,19 @@ def test_a_feed_s_payment_rel_in_any_letter_case_counts(copy, capsys, feed, rel,
         says = f"has a payment link to {other!r}, which the manifest doesn't know"
     else:
         text = text.replace(at, added + at, 1)
-        says = f"has 1 payment links of its own (the site's), to {other!r}"
+        says = (
+            f"has 1 payment links of its own (the site's), to {other!r}, which "
+            "the manifest doesn't know"
+        )
     path.write_text(text, encoding="utf-8")
     status, report = audit_json(copy, capsys)
     assert status == 1
     (problem,) = report["problems"]
     assert problem["file"] == feed
     assert says in problem["problem"]
+    # The feed's own too: a stranger's link, though the manifest names no
+    # site payment link, is no mere extra one.
+    assert problem["kind"] == "payment-link-unknown"
 
 
 def test_missing_feed_is_one_problem(copy, capsys):
@@ -2853,8 +2859,18 @@ def test_a_payment_link_a_feed_reader_reads_is_audited_however_written(
         expected = f"the entry {link} has a payment link to {EVIL!r}, which the "
         expected += "manifest doesn't know"
     else:
-        expected = "has 2 payment links of its own (the site's)"
-    assert problems_said(output, capsys) == (1, [(f"feeds/{feed}", expected)])
+        expected = (
+            "has 2 payment links of its own (the site's), 1 of them unknown to "
+            f"the manifest: {EVIL!r}"
+        )
+    status, report = audit_json(output, capsys, settings=None)
+    assert (
+        status,
+        [(p["file"], p["problem"], p["kind"]) for p in report["problems"]],
+    ) == (
+        1,
+        [(f"feeds/{feed}", expected, "payment-link-unknown")],
+    )
 
 
 def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
@@ -2876,6 +2892,56 @@ def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
             )
         ],
     )
+
+
+def site_link_of_feed(path: Path) -> str:
+    """The site's payment link of the feed ``path``, as written: the feed's
+    own, before its first entry."""
+    text = path.read_text(encoding="utf-8")
+    owner = text.index("user_id=community")
+    assert owner < text.index(
+        "<entry>" if path.name.endswith(".atom.xml") else "<item>"
+    )
+    start = text.rindex("<", 0, owner)
+    return text[start : text.index(">", owner) + 1]
+
+
+@pytest.mark.parametrize("feed", ["all.atom.xml", "all.rss.xml"])
+def test_a_stranger_s_link_of_a_feed_s_own_is_unknown_and_named(
+    feeds_site, tmp_path, capsys, feed
+):
+    # Beside the site's, it was "payment-link-extra", "has 2 payment links
+    # of its own", and no problem named the stranger it pays.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / feed
+    site_link = site_link_of_feed(path)
+    # The site's link with a stranger's href: its rel and type as written.
+    stranger = re.sub(r'href="[^"]*"', A_LINK, site_link)
+    assert stranger != site_link and A_LINK in stranger
+    replace_in(path, site_link, site_link + stranger)
+    status, report = audit_json(output, capsys, settings=None)
+    said = [(p["file"], p["problem"], p["kind"]) for p in report["problems"]]
+    assert (status, said) == (
+        1,
+        [
+            (
+                f"feeds/{feed}",
+                "has 2 payment links of its own (the site's), 1 of them unknown "
+                f"to the manifest: {EVIL!r}",
+                "payment-link-unknown",
+            )
+        ],
+    )
+    # In the site's place: one link, to another owner than the site's.
+    replace_in(path, site_link + stranger, stranger)
+    status, report = audit_json(output, capsys, settings=None)
+    (problem,) = report["problems"]
+    assert problem["problem"].startswith(
+        f"has 1 payment links of its own (the site's), to {EVIL!r}, which the "
+        "manifest doesn't know: it sends another thing URL, owner"
+    )
+    assert problem["kind"] == "payment-link-unknown"
 
 
 def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
