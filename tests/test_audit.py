@@ -2892,6 +2892,9 @@ def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
             )
         ],
     )
+    # A stranger's among them names the kind, not the count.
+    _, report = audit_json(output, capsys, settings=None)
+    assert report["problems_by_kind"] == {"payment-link-unknown": 1}
 
 
 def site_link_of_feed(path: Path) -> str:
@@ -2942,6 +2945,33 @@ def test_a_stranger_s_link_of_a_feed_s_own_is_unknown_and_named(
         "manifest doesn't know: it sends another thing URL, owner"
     )
     assert problem["kind"] == "payment-link-unknown"
+
+
+def test_a_feed_whose_own_link_is_a_thing_s_has_the_wrong_thing(
+    feeds_site, tmp_path, capsys
+):
+    # An article's link where the site's stands: known, but not the feed's.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    owned = manifest_things(output)["a.md"]["auto_submit_url"]
+    site = json.loads((output / "flattr-manifest.json").read_text())
+    path = output / "feeds" / "all.atom.xml"
+    site_link = site_link_of_feed(path)
+    escaped = site["site_payment_link"].replace("&", "&amp;")
+    assert escaped in site_link
+    replace_in(path, site_link, site_link.replace(escaped, owned.replace("&", "&amp;")))
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": "feeds/all.atom.xml",
+                "problem": f"has 1 payment links of its own (the site's), to {owned!r}",
+                "expected": f"exactly one, to {site['site_payment_link']}",
+                "kind": "payment-link-wrong-thing",
+            }
+        ],
+    )
 
 
 def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(

@@ -146,3 +146,79 @@ def test_limit_must_be_a_number_of_rows(sample_output, capsys, value):
         main(["audit", str(sample_output), "--limit", value])
     assert stop.value.code == 2
     assert "--limit" in capsys.readouterr().err
+
+
+# --- Each kind a payment link's fault gives, on a real site. ---
+
+
+@pytest.fixture
+def site_copy(sample_output, tmp_path):
+    """A copy of the sample site, to change."""
+    output = tmp_path / "site"
+    shutil.copytree(sample_output, output)
+    return output
+
+
+def problems_and_kinds(output: Path, capsys) -> list[tuple[str, str, str]]:
+    """Each problem the audit of ``output`` says: its file, text and kind."""
+    status, text = audit(output, capsys, "--json")
+    assert status == 1
+    report = json.loads(text)
+    return [(p["file"], p["problem"], p["kind"]) for p in report["problems"]]
+
+
+def payment_link_tag(page: Path) -> str:
+    """The payment link the plugin wrote in ``page``'s <head>, as written."""
+    text = page.read_text(encoding="utf-8")
+    start = text.index('<link rel="payment"')
+    return text[start : text.index(">", start) + 1]
+
+
+def test_a_page_with_two_payment_links_in_its_head_has_one_extra(site_copy, capsys):
+    # Two flattr_head() calls, or the theme's and the plugin's: which one a
+    # reader's browser pays is its own choice.
+    page = site_copy / manifest_things(site_copy)[SOURCES[0]]["page"]
+    tag = payment_link_tag(page)
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace(tag, tag + tag, 1), encoding="utf-8")
+    assert problems_and_kinds(site_copy, capsys) == [
+        (page.name, "has 2 payment links (2 in <head>)", "payment-link-extra")
+    ]
+
+
+def test_a_page_whose_payment_link_is_another_thing_s_is_the_wrong_thing(
+    site_copy, capsys
+):
+    # A template that calls flattr_head() with another article: the link
+    # is one the manifest knows, on the wrong page.
+    things = manifest_things(site_copy)
+    page = site_copy / things[SOURCES[0]]["page"]
+    own, other = (things[s]["auto_submit_url"] for s in SOURCES[:2])
+    tag = payment_link_tag(page)
+    text = page.read_text(encoding="utf-8")
+    edited = tag.replace(own.replace("&", "&amp;"), other.replace("&", "&amp;"))
+    assert edited != tag
+    page.write_text(text.replace(tag, edited, 1), encoding="utf-8")
+    assert problems_and_kinds(site_copy, capsys) == [
+        (page.name, "has 1 payment links (1 in <head>)", "payment-link-wrong-thing")
+    ]
+
+
+def test_a_feed_without_a_thing_s_entry_lacks_its_payment_link(site_copy, capsys):
+    # The feed is there, the entry of a thing the manifest lists in it is
+    # not: a payment link missing, not a feed.
+    thing = manifest_things(site_copy)[SOURCES[0]]
+    feed = site_copy / "feeds" / "all.atom.xml"
+    assert "feeds/all.atom.xml" in thing["feeds"]
+    text = feed.read_text(encoding="utf-8")
+    at = text.index(f'<link href="{thing["url"]}" rel="alternate"/>')
+    start = text.rindex("<entry>", 0, at)
+    end = text.index("</entry>", at) + len("</entry>")
+    feed.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert problems_and_kinds(site_copy, capsys) == [
+        (
+            "feeds/all.atom.xml",
+            f"does not carry the payment link of {thing['url']}",
+            "payment-link-missing",
+        )
+    ]
