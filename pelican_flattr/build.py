@@ -364,11 +364,11 @@ def start_build(pelican: Any) -> None:
         problems += default_problems
         flattr_settings = None
     if flattr_settings is not None:
-        current.own_author_entries = _languages_own_entries(pelican)
+        current.own_author_entries, authors_setting = _languages_own_authors(pelican)
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
-            authors_setting=_authors_setting(pelican),
+            authors_setting=authors_setting,
             # Said with each of its author's articles: named where it is set.
             unusable_authors={
                 key: f"{_own_entry_label(key)}{reason}"
@@ -435,31 +435,24 @@ def _own_entry_label(key: str) -> str:
     return f"{language_label(current.pelican)} "
 
 
-def _languages_own_entries(pelican: Any) -> frozenset[str]:
-    """The keys of ``FLATTR_AUTHORS`` of the build of ``pelican``, a
-    language's site of i18n_subsites, whose entries are the language's own:
-    the main site's settings lack the key, or give it another value.
-    Empty for the main site."""
+def _languages_own_authors(pelican: Any) -> tuple[frozenset[str], str]:
+    """For the build of ``pelican``: the keys of its ``FLATTR_AUTHORS``
+    whose entries are its own, a language's site of i18n_subsites whose
+    main site's settings lack the key or give it another value (none for
+    the main site); and how messages about content whose authors it lacks
+    name the setting: ``I18N_SUBSITES['de'] FLATTR_AUTHORS`` where the
+    language's own value replaces the main site's, which may map an author
+    it lacks, else ``FLATTR_AUTHORS``. Worked out once per build."""
     if not outer_builds or not outer_builds[0].active:
-        return frozenset()
+        return frozenset(), "FLATTR_AUTHORS"
     own = _author_entries(pelican.settings)
     main = _author_entries(outer_builds[0].pelican.settings)
-    return frozenset(
+    own_keys = frozenset(
         key for key, value in own.items() if key not in main or main[key] != value
     )
-
-
-def _authors_setting(pelican: Any) -> str:
-    """How messages name ``FLATTR_AUTHORS`` of the build of ``pelican``:
-    ``I18N_SUBSITES['de'] FLATTR_AUTHORS`` for a language's site of
-    i18n_subsites whose own value replaces the main site's, where an author
-    the main site maps may be missing; else ``FLATTR_AUTHORS``. Said once
-    per build, for the messages about content whose authors it lacks."""
-    if outer_builds and outer_builds[0].active:
-        main = outer_builds[0].pelican.settings
-        if _author_entries(pelican.settings) != _author_entries(main):
-            return f"{language_label(pelican)} FLATTR_AUTHORS"
-    return "FLATTR_AUTHORS"
+    if own == main:
+        return own_keys, "FLATTR_AUTHORS"
+    return own_keys, f"{language_label(pelican)} FLATTR_AUTHORS"
 
 
 def _author_entries(settings: Mapping[str, Any]) -> dict[str, Any]:
