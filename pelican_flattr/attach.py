@@ -686,11 +686,11 @@ def warn_about_unknown_authors() -> None:
     if len(renamed) == 1:
         ((key, (_, read, authors)),) = renamed.items()
         logger.warning(
-            "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+            "pelican-flattr: %s names no author of this "
             "site any more, but the last build gave its owner %d thing%s "
             "whose source file%s this build still read%s%s, without a "
             "thing: if the author was renamed, rename the key to match",
-            shown_author(key),
+            _entry_in_run(key),
             read,
             "" if read == 1 else "s",
             "" if read == 1 else "s",
@@ -712,11 +712,11 @@ def warn_about_unknown_authors() -> None:
     if len(gone) == 1:
         ((key, (count, _, _)),) = gone.items()
         logger.warning(
-            "pelican-flattr: FLATTR_AUTHORS[%s] names no author of this "
+            "pelican-flattr: %s names no author of this "
             "site any more: the last build gave its owner %d thing%s that "
             "this build lacks (deleted, or failed to read); take the key out "
             "once the author's content is gone for good",
-            shown_author(key),
+            _entry_in_run(key),
             count,
             "" if count == 1 else "s",
         )
@@ -753,20 +753,37 @@ _NAMED_KEYS = 10
 def _in_all(counts: dict[str, int]) -> int:
     """The things ``counts`` (``FLATTR_AUTHORS`` key -> its owner's things)
     counts, each once: two keys of one owner count the same things."""
-    settings = build.current.settings
-    owners = {
-        settings.authors[key].value if settings else key: n for key, n in counts.items()
-    }
+    sites = _guarding_sites()
+    owners = {_owner_of_key(key, sites): n for key, n in counts.items()}
     return sum(owners.values())
+
+
+def _owner_of_key(key: str, sites: list[build.SiteInside]) -> str:
+    """The owner the ``FLATTR_AUTHORS`` key gives, on the first site of
+    ``sites`` that maps it (a language's own key is not the main site's)."""
+    for site in sites:
+        if key in site.settings.authors:
+            return site.settings.authors[key].value
+    return key
 
 
 def _keys_counted(counts: dict[str, str]) -> str:
     """``FLATTR_AUTHORS`` keys, each with what it counts, the first ones
     named: never an address."""
     return _first_few(
-        [f"FLATTR_AUTHORS[{shown_author(key)}] ({n})" for key, n in counts.items()],
+        [f"{_entry_in_run(key)} ({n})" for key, n in counts.items()],
         _NAMED_KEYS,
     )
+
+
+def _entry_in_run(key: str) -> str:
+    """How a message said once a run names the ``FLATTR_AUTHORS`` entry
+    ``key``: ``I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob']`` where the key is
+    a language's own (``own_author_keys``), as the main site's settings
+    have no such key to mend."""
+    languages = sorted(set(build.current.own_author_keys.get(key, ())))
+    where = f"{build.listed(languages)} " if languages else ""
+    return f"{where}FLATTR_AUTHORS[{shown_author(key)}]"
 
 
 def _now_by(authors: set[str]) -> str:
@@ -787,23 +804,55 @@ class LeftBehind(NamedTuple):
 
 def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
     """For each of ``keys`` (``FLATTR_AUTHORS`` keys that name no author of
-    this build), how many things the URL guard's baseline, the last
-    build's, gives its owner whose source has no thing in this build, and
-    of those the sources still in the content folder (read, so that their
-    author's name changed, or failing now). A
-    misspelt key matched no author then either, so it gave none: counted
-    only for an owner no other key naming an author of this build has, nor
+    this build, nor of any build run inside it), how many things the URL
+    guards' baselines, the last build's of each site of the run, give its
+    owner whose source has no thing in this run now, and of those the
+    sources still in the content folder (read, so that their author's name
+    changed, or failing now). With i18n_subsites an author may write only
+    in one language: their things are in that language's baseline alone.
+    """
+    gone: dict[str, set[str]] = {}
+    read: dict[str, dict[str, set[str]]] = {}
+    for site in _guarding_sites():
+        for key, (sources, authors_of_read) in _left_behind_on_site(keys, site).items():
+            # By source: one published by two languages' sites is one.
+            gone.setdefault(key, set()).update(sources)
+            read.setdefault(key, {}).update(authors_of_read)
+    return {
+        key: LeftBehind(len(sources), len(read[key]), set().union(*read[key].values()))
+        for key, sources in gone.items()
+    }
+
+
+def _guarding_sites() -> list[build.SiteInside]:
+    """This build and each build run inside it (with i18n_subsites, the
+    main site and each language's) whose URL guard keeps a baseline; this
+    build's ``left_by_guard`` is None, its baseline not read yet."""
+    state = build.current
+    sites = [*state.sites_inside]
+    if state.settings is not None:
+        sites.insert(0, build.SiteInside(state.settings, state.generators, None))
+    return [site for site in sites if site.settings.url_guard]
+
+
+def _left_behind_on_site(
+    keys: set[str], site: build.SiteInside
+) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+    """``_things_left_behind`` for one site: for each key, the sources left
+    behind, and of those the ones read, with their authors now. A misspelt
+    key matched no author then either, so it gave none: counted only for an
+    owner no other key naming an author of the run has, nor
     ``FLATTR_USERNAME``, as the things of theirs left behind could be the
     other key's, and nothing would tell a typo apart.
 
-    Read only when a key names no author, and line by line, keeping only
-    the entries of those owners. Owners are compared as the baseline holds
-    them: an email owner by its hash.
+    This build's baseline is read only when a key names no author, and
+    line by line, keeping only the entries of those owners; a language's
+    site's, rewritten by now, as its guard read it (``left_by_guard``).
+    Owners are compared as the baseline holds them: an email owner by its
+    hash.
     """
     state = build.current
-    settings = state.settings
-    if settings is None or not settings.url_guard:
-        return {}
+    settings = site.settings
     shared = {
         settings.authors[key].value
         for key in state.known_authors
@@ -817,40 +866,46 @@ def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
         if key in settings.authors and settings.authors[key].value not in shared
     }
     wanted = set(owners.values())
-    path = settings.url_baseline_path
-    if not wanted or file_problem(path) is not None:
-        return {}  # no baseline to read: the guard says why
-    try:
-        # A released entry is a URL let go, no thing of the last build.
-        entries = load_baseline(
-            path,
-            keep=lambda entry: entry.get("owner") in wanted and not released(entry),
-        )
-    except BaselineError:
-        return {}  # the guard reports it
+    if not wanted:
+        return {}
+    if site.left_by_guard is not None:
+        entries = [
+            {"source": source, "owner": owner}
+            for source, owner in site.left_by_guard.items()
+            if owner in wanted
+        ]
+    else:
+        path = settings.url_baseline_path
+        if file_problem(path) is not None:
+            return {}  # no baseline to read: the guard says why
+        try:
+            # A released entry is a URL let go, no thing of the last build.
+            entries = load_baseline(
+                path,
+                keep=lambda entry: entry.get("owner") in wanted and not released(entry),
+            )
+        except BaselineError:
+            return {}  # the guard reports it
     # By source alone: a source that has a thing of another owner now was
     # not left behind; its author's name, or the key, was changed, and a
     # key edited into a typo must still be called one.
     kept = {ct.source for ct in state.content_things} | state.things_inside.keys()
-    gone: dict[str, int] = {}
-    owner_of: dict[str, str] = {}
-    for entry in entries:
-        if entry["source"] not in kept:
-            gone[entry["owner"]] = gone.get(entry["owner"], 0) + 1
-            owner_of[entry["source"]] = entry["owner"]
-    # Of those, the ones this build read all the same, and their authors
+    owner_of = {
+        entry["source"]: entry["owner"]
+        for entry in entries
+        if entry["source"] not in kept
+    }
+    by_owner: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+    for source, owner in owner_of.items():
+        by_owner.setdefault(owner, (set(), {}))[0].add(source)
+    # Of those, the ones this site read all the same, and their authors
     # now: the author's name changed, which "deleted" would not tell.
     # (One still by the key's author, a draft say, is no renamed one.)
-    read: dict[str, tuple[int, set[str]]] = {}
-    for source, content in _contents_of(state.generators, owner_of):
+    for source, content in _contents_of(site.generators, owner_of):
         names = {author.name for author in getattr(content, "authors", ())}
         if names.isdisjoint(keys):
-            count, authors = read.get(owner_of[source], (0, set()))
-            read[owner_of[source]] = (count + 1, authors | names)
-    return {
-        key: LeftBehind(gone.get(owner, 0), *read.get(owner, (0, set())))
-        for key, owner in owners.items()
-    }
+            by_owner[owner_of[source]][1][source] = names
+    return {key: by_owner[owner] for key, owner in owners.items() if owner in by_owner}
 
 
 def _warn_about_authors_named_by_their_address(

@@ -112,6 +112,19 @@ class PageRender:
         )
 
 
+class SiteInside(NamedTuple):
+    """A build that ran inside this one (a language's site of
+    i18n_subsites), as the main site's check of ``FLATTR_AUTHORS`` keys
+    that name no author needs it (``attach._things_left_behind``): an
+    author may write in that language alone, and their things left behind
+    are in its baseline, which its guard has rewritten by then."""
+
+    settings: FlattrSettings
+    generators: list[Any]
+    # BuildState.left_by_guard of that build.
+    left_by_guard: dict[str, str] | None
+
+
 @dataclass
 class BuildState:
     """Everything one ``run()`` learns; replaced at the start of the next."""
@@ -216,6 +229,12 @@ class BuildState:
     # Source file -> its thing in a build that ran inside this one: with
     # i18n_subsites, one article published by two languages' sites.
     things_inside: dict[str, Thing] = field(default_factory=dict)
+    # Each build run inside this one (see SiteInside).
+    sites_inside: list[SiteInside] = field(default_factory=list)
+    # Source -> owner: the entries of this build's URL baseline, as the
+    # guard read them, whose source no longer has its URL (a language's
+    # site only: see SiteInside).
+    left_by_guard: dict[str, str] = field(default_factory=dict)
     # The URL baselines the builds run inside this one used; None when one
     # of them had its settings refused, so that its path is unknown.
     baselines_inside: set[Path] | None = field(default_factory=set)
@@ -695,8 +714,12 @@ def end_build(pelican: Any) -> None:
         # i18n_subsites runs each language's site from the last one's.
         for key, languages in inner.own_author_keys.items():
             current.own_author_keys.setdefault(key, []).extend(languages)
+        current.sites_inside += inner.sites_inside
         if inner.settings is not None:
             _note_own_author_keys(inner.pelican, inner.settings)
+            current.sites_inside.append(
+                SiteInside(inner.settings, inner.generators, inner.left_by_guard)
+            )
         current.reported_inside |= inner.reported_inside.union(inner.problems)
         current.things_inside.update(inner.things_inside)
         current.things_inside.update(

@@ -400,6 +400,14 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             outer_urls = {(entry["url"], entry["source"]) for entry in from_outer}
             changed += from_outer
     compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
+    if language is not None:
+        # Kept for the main site, which checks FLATTR_AUTHORS keys once all
+        # sites are built: by then this baseline is rewritten.
+        build.current.left_by_guard = {
+            entry["source"]: entry["owner"]
+            for entry in changed
+            if isinstance(entry.get("owner"), str)
+        }
     if elsewhere:
         # A source without a copy here that another site of the run
         # publishes now (an article whose Lang: is the main site's now)

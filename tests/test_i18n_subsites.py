@@ -1417,3 +1417,73 @@ def test_a_languages_own_authors_mapping_is_named_for_an_author_it_lacks(tmp_pat
             ],
             0,
         )
+
+
+def _rebuilt_without(folder: Path, files: dict[str, str], gone: str, **settings):
+    """A first build of ``files``, then one after ``gone`` is deleted: the
+    second build's messages and status."""
+    i18n_build(folder, files, **settings)
+    (folder / "content" / gone).unlink()
+    files = {name: text for name, text in files.items() if name != gone}
+    return i18n_build(folder, files, **settings)
+
+
+def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
+    # Bob writes in German only: his things are in the German site's
+    # baseline alone, which the main site's check of the keys never read,
+    # and which the German site's guard has rewritten by then. Deleted on
+    # purpose, his content made his key a typo, which fails a strict build.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bob", Lang="de"),
+        "tag.md": article("Guten Tag", "Alice", Lang="de"),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+        "FLATTR_STRICT": True,
+        "FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/de/hallo.html"],
+    }
+    built = _rebuilt_without(tmp_path, files, "hallo.md", **settings)
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
+            "any more: the last build gave its owner 1 thing that this build "
+            "lacks (deleted, or failed to read); take the key out once the "
+            "author's content is gone for good"
+        ],
+        0,
+    )
+    # A language's own key is named with its language.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"de": {"FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"}}},
+        "FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/de/hallo.html"],
+    }
+    built = _rebuilt_without(tmp_path / "own", files, "hallo.md", **settings)
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob'] names no "
+            "author of this site any more: the last build gave its owner 1 thing "
+            "that this build lacks (deleted, or failed to read); take the key out "
+            "once the author's content is gone for good"
+        ],
+        0,
+    )
+
+
+def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bob", Lang="de"),
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"}}
+    i18n_build(tmp_path, files, **settings)
+    files["hallo.md"] = article("Hallo", "Robert", Lang="de")
+    built = i18n_build(tmp_path, files, **settings)
+    renamed = [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m]
+    assert renamed == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site any "
+        "more, but the last build gave its owner 1 thing whose source file this "
+        "build still reads, now by 'Robert', without a thing: if the author was "
+        "renamed, rename the key to match"
+    ]
