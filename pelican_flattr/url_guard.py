@@ -1055,10 +1055,14 @@ def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
 
 
 def _is_entry(value: object) -> bool:
+    # An owner may be missing (a baseline of an earlier version kept
+    # none), but not damaged: one that is no text would skip the check of
+    # the thing's owner unsaid.
     return (
         isinstance(value, dict)
         and isinstance(value.get("url"), str)
         and isinstance(value.get("source"), str)
+        and isinstance(value.get("owner", ""), str)
     )
 
 
@@ -1102,7 +1106,8 @@ def load_baseline(
                 if not _is_entry(entry):
                     raise BaselineError(
                         f"{path}: not a pelican-flattr URL baseline (line "
-                        f'{number}: an entry needs a "url" and a "source" text)'
+                        f'{number}: an entry needs a "url" and a "source" text, '
+                        'and an "owner" it has is text)'
                     )
                 if keep(entry):
                     kept.append(entry)
@@ -1133,6 +1138,8 @@ def load_baseline(
     things = document.get("things") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)
+        # True == 1 in Python, but is no version (nor is 1.0).
+        or type(document.get("baseline_version")) is not int
         or document.get("baseline_version") != BASELINE_VERSION
         or not isinstance(things, list)
         or not all(_is_entry(thing) for thing in things)

@@ -746,7 +746,17 @@ def test_written_baseline_reads_back_whatever_its_text(tmp_path):
         (
             '    {"owner": "bob", "source": "b.md", "url": 5}',
             'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
-            'and a "source" text)',
+            'and a "source" text, and an "owner" it has is text)',
+        ),
+        # An owner that is no text skipped the check of the thing's owner,
+        # unsaid, and was rewritten as the new one.
+        *(
+            (
+                f'    {{"owner": {owner}, "source": "b.md", "url": "https://x.example/b"}}',
+                'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
+                'and a "source" text, and an "owner" it has is text)',
+            )
+            for owner in ("5", "null", '["bob"]', '{"x": 1}')
         ),
         # Not an entry's line: read with the rest of the file.
         (
@@ -766,6 +776,20 @@ def test_a_damaged_baseline_is_reported_at_its_line(tmp_path, line, says):
     with pytest.raises(BaselineError) as raised:
         load_baseline(path)
     assert str(raised.value) == f"{path}: {says}"
+
+
+@pytest.mark.parametrize("version", ["true", "1.0", "2", '"1"'])
+def test_a_baseline_of_another_version_is_refused(tmp_path, version):
+    # True == 1 in Python, and 1.0 == 1: each was read as version 1.
+    path = tmp_path / "baseline.json"
+    path.write_text(f'{{"baseline_version": {version}, "things": []}}\n')
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == (
+        f"{path}: not a pelican-flattr URL baseline, version 1"
+    )
+    path.write_text('{"baseline_version": 1, "things": []}\n')
+    assert load_baseline(path) == []
 
 
 @pytest.mark.parametrize(
