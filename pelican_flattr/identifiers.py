@@ -226,6 +226,16 @@ def redact_encoded_addresses(text: str) -> str:
     return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
 
 
+def shown_value(value: object, limit: int = 80) -> str:
+    """A value as a message repeats it (a setting's, a metadata field's):
+    quoted, without an address, plain or percent-encoded, which a value put
+    in the wrong place may hold, and cut to ``limit`` characters."""
+    # Hidden before it is cut: a cut could leave part of an address that
+    # no longer looks like one.
+    shown = redact_encoded_addresses(repr(value))
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def redact_around(
     text: str,
     sign: re.Pattern[str],

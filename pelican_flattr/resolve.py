@@ -21,7 +21,7 @@ from .identifiers import (
     IdentifierError,
     Owner,
     parse_owner,
-    redact_encoded_addresses,
+    shown_value,
 )
 from .settings import (
     CATEGORY_METADATA,
@@ -78,8 +78,6 @@ _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
 # A URL scheme (RFC 3986, 3.1): a letter, then letters, digits, "+", "-" or
 # ".", then ":" (so before any "/"). A value with one is no path of the site.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-# How much of a rejected value a message repeats: a data: URL is a whole image.
-_SHOWN_LIMIT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,17 +135,6 @@ class Resolution:
 
 class _FieldError(Exception):
     pass
-
-
-def _shown(value: str) -> str:
-    """A rejected metadata value as a message repeats it: quoted, without
-    an address, which a value in the wrong field may hold, and cut short."""
-    # Hidden before it is cut: a cut could leave part of an address that
-    # no longer looks like one.
-    shown = redact_encoded_addresses(repr(value))
-    if len(shown) <= _SHOWN_LIMIT:
-        return shown
-    return shown[: _SHOWN_LIMIT - 3] + "..."
 
 
 def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
@@ -227,7 +214,7 @@ def default_language_warnings(settings: Mapping[str, Any]) -> list[str]:
         code, region = read_language(site_language)
         if code is not None and region is not None:
             warnings.append(
-                f"FLATTR_LANGUAGE is {_shown(site_language)}, but Flattr has no "
+                f"FLATTR_LANGUAGE is {shown_value(site_language)}, but Flattr has no "
                 f"code with the region {region}: things have {code}, its code "
                 "for the language"
             )
@@ -346,7 +333,7 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
         return True
     if value.lower() in _FALSE:
         return False
-    raise _FieldError(f"metadata '{name}' is {_shown(value)}; write yes or no")
+    raise _FieldError(f"metadata '{name}' is {shown_value(value)}; write yes or no")
 
 
 def opts_out(metadata: Mapping[str, Any]) -> bool:
@@ -400,7 +387,7 @@ def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
         return None
     if category not in CATEGORIES:
         raise _FieldError(
-            f"metadata '{CATEGORY}' is {_shown(category)}; choose one of "
+            f"metadata '{CATEGORY}' is {shown_value(category)}; choose one of "
             f"{', '.join(CATEGORIES)}"
         )
     return category
@@ -417,7 +404,7 @@ def _explicit_language(
     code, region = read_language(explicit)
     if code is None:
         raise _FieldError(
-            f"metadata '{LANGUAGE}' is {_shown(explicit)}, which Flattr has no "
+            f"metadata '{LANGUAGE}' is {shown_value(explicit)}, which Flattr has no "
             "code for; use one such as en_GB, de_DE or sv_SE"
         )
     if region is None:
@@ -425,7 +412,7 @@ def _explicit_language(
     # The field names a Flattr code: one it does not have may be a typo
     # (de_DX). A lang's region is Pelican's, and drops silently (pt-BR).
     return code, (
-        f"metadata '{LANGUAGE}' is {_shown(explicit)}, but Flattr has no code "
+        f"metadata '{LANGUAGE}' is {shown_value(explicit)}, but Flattr has no code "
         f"with the region {region}: the thing has {code}, its code for the "
         "language"
     )
@@ -573,7 +560,9 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     if pinned:
         reason = check_pinned_url(pinned)
         if reason:
-            raise _FieldError(f"metadata '{PINNED_URL}' {reason}: {_shown(pinned)}")
+            raise _FieldError(
+                f"metadata '{PINNED_URL}' {reason}: {shown_value(pinned)}"
+            )
         return pinned
     return own_thing_url(content_url, settings)
 
@@ -594,8 +583,8 @@ def _path_for_absolute_url(content_url: str, page: str) -> str:
         # Pelican writes it at output/https:/host/..., a path that no
         # SITEURL joined to it names.
         raise _FieldError(
-            f"its 'url' {_shown(content_url)} is an address of its own, and "
-            f"its 'save_as' {_shown(page)} no path in the output folder: no "
+            f"its 'url' {shown_value(content_url)} is an address of its own, and "
+            f"its 'save_as' {shown_value(page)} no path in the output folder: no "
             "address of the site serves it (give it a Save_as: such as "
             "'post.html')"
         )
@@ -666,12 +655,13 @@ def _image_of(
         url, found = _image_url(value, content, settings)
         reason = check_thing_url(url)
         if reason is not None:
-            problem = f"metadata '{field}' {reason}: {_shown(value)}; no og:image"
+            problem = f"metadata '{field}' {reason}: {shown_value(value)}; no og:image"
             return None, problem, field
         if not found:
             return (
                 url,
-                f"metadata '{field}' links to {_shown(value)}, not a file of the site",
+                f"metadata '{field}' links to {shown_value(value)}, "
+                "not a file of the site",
                 None,
             )
         return url, None, None

@@ -28,6 +28,7 @@ from .identifiers import (
     is_handle,
     parse_owner,
     redact_addresses,
+    shown_value,
 )
 from .thing import (
     CATEGORIES,
@@ -509,18 +510,11 @@ class FlattrSettings:
     summary_max_paragraphs: int | None = None
 
 
-def _shown(value: Any) -> str:
-    """A setting's value as a message may repeat it: short, and without an
-    address, which a value put in the wrong setting may hold."""
-    text = redact_addresses(repr(value))
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = settings.get(name, DEFAULTS[name])
     if isinstance(value, bool):
         return value
-    problems.append(f"{name} must be True or False, not {_shown(value)}")
+    problems.append(f"{name} must be True or False, not {shown_value(value)}")
     return bool(DEFAULTS[name])
 
 
@@ -564,7 +558,7 @@ def _strict(settings: Mapping[str, Any], problems: list[str]) -> bool:
     value = settings.get("FLATTR_STRICT", DEFAULTS["FLATTR_STRICT"])
     if not isinstance(value, bool):
         problems.append(
-            f"FLATTR_STRICT must be True or False, not {_shown(value)}; taken as "
+            f"FLATTR_STRICT must be True or False, not {shown_value(value)}; taken as "
             "True, so this build fails (write FLATTR_STRICT = False for a build "
             "that only warns)"
         )
@@ -586,12 +580,14 @@ def _strings(
     if isinstance(value, str):
         value = split_tags(value) if split else [value]
     if not isinstance(value, (list, tuple)):
-        problems.append(f"{name} must be a list of {what}, not {_shown(value)}")
+        problems.append(f"{name} must be a list of {what}, not {shown_value(value)}")
         return ()
     for index, item in enumerate(value):
         if not isinstance(item, str):
             # The item itself: a long list's repr, cut short, would hide it.
-            problems.append(f"{name}[{index}] must be a string, not {_shown(item)}")
+            problems.append(
+                f"{name}[{index}] must be a string, not {shown_value(item)}"
+            )
             return ()
     if any(holds_lone_surrogate(item) for item in value):
         problems.append(f"{name} {NOT_UNICODE}")
@@ -606,7 +602,7 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
         return None
     path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
     if not isinstance(path, str) or not path:
-        problems.append(f"{name} must be a file path, not {_shown(value)}")
+        problems.append(f"{name} must be a file path, not {shown_value(value)}")
         return None
     if "\0" in path:
         problems.append(nul_in_path(name, value))
@@ -622,7 +618,7 @@ def nul_in_path(name: str, value: object) -> str:
     the build or the command in a traceback.
     """
     return (
-        f"{name} {_shown(value)} holds a NUL character ('\\x00'), which no "
+        f"{name} {shown_value(value)} holds a NUL character ('\\x00'), which no "
         "file name can hold"
     )
 
@@ -757,7 +753,7 @@ def read_settings(
     base_problem = check_thing_url(siteurl + "/")
     if base_problem is None and _has_query_or_fragment(siteurl):
         fatal.append(
-            f"{source} is {_shown(siteurl)}, which holds a query or fragment "
+            f"{source} is {shown_value(siteurl)}, which holds a query or fragment "
             "('?...', '#...'): every thing URL would carry it in the middle; "
             "write the site's base URL alone, such as 'https://your.site/blog'"
         )
@@ -772,7 +768,7 @@ def read_settings(
         # An absolute URL with something wrong in it (a host name browsers
         # refuse or read as another, a port, a character): what is wrong,
         # which the advice to write an absolute URL would not say.
-        fatal.append(f"{source} is {_shown(siteurl)}, which {base_problem}")
+        fatal.append(f"{source} is {shown_value(siteurl)}, which {base_problem}")
     elif base_problem is not None:
         # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.
         advice = (
@@ -784,7 +780,7 @@ def read_settings(
             "'https://your.site' so that buttons still name the public URL"
         )
         fatal.append(
-            f"{source} is {_shown(siteurl)}, but Flattr needs absolute thing "
+            f"{source} is {shown_value(siteurl)}, but Flattr needs absolute thing "
             f"URLs: {advice}"
         )
 
@@ -818,7 +814,7 @@ def read_settings(
     category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     if category not in CATEGORIES:
         fatal.append(
-            f"FLATTR_CATEGORY is {_shown(category)}; "
+            f"FLATTR_CATEGORY is {shown_value(category)}; "
             f"choose one of {', '.join(CATEGORIES)}"
         )
 
@@ -829,15 +825,16 @@ def read_settings(
         # Taken as unset, it gave every thing DEFAULT_LANG's code unseen.
         fatal.append(
             "FLATTR_LANGUAGE must be a language code such as en_GB, de_DE or "
-            f"sv_SE, not {_shown(raw_language)} (None leaves it to DEFAULT_LANG)"
+            f"sv_SE, not {shown_value(raw_language)} (None leaves it to DEFAULT_LANG)"
         )
         language = None
     elif raw_language:
         language = flattr_language(raw_language)
         if language is None:
             fatal.append(
-                f"FLATTR_LANGUAGE is {_shown(raw_language)}, which Flattr has no code "
-                "for; use a code such as en_GB, de_DE or sv_SE (see the README)"
+                f"FLATTR_LANGUAGE is {shown_value(raw_language)}, which Flattr "
+                "has no code for; use a code such as en_GB, de_DE or sv_SE (see "
+                "the README)"
             )
     else:
         # DEFAULT_LANG may name a language Flattr never had; English is then
@@ -848,7 +845,7 @@ def read_settings(
     button = settings.get("FLATTR_BUTTON", DEFAULTS["FLATTR_BUTTON"])
     if button not in BUTTON_STYLES:
         fatal.append(
-            f"FLATTR_BUTTON is {_shown(button)}; "
+            f"FLATTR_BUTTON is {shown_value(button)}; "
             f"choose one of {', '.join(BUTTON_STYLES)}"
         )
 

@@ -421,6 +421,22 @@ def test_one_accepted_url_change_may_be_given_as_a_string(tmp_path):
     assert problems == [] and settings.accepted_url_changes == {url}
 
 
+@pytest.mark.parametrize(
+    "setting", ["FLATTR_PAGES", "FLATTR_CATEGORY", "FLATTR_BUTTON", "FLATTR_LANGUAGE"]
+)
+@pytest.mark.parametrize("address", ["carol%40example.org", "carol%2540example.org"])
+def test_a_setting_holding_an_encoded_address_is_not_repeated(setting, address):
+    # The commands read the settings too (diff --settings, verify --from),
+    # and print their problems without the build log's filter: a
+    # percent-encoded address was repeated as it is.
+    from pelican_flattr.settings import read_settings
+
+    _, problems = read_settings({"SITEURL": "https://example.org", setting: address})
+    (problem,) = [p for p in problems if setting in p]
+    assert "[address]" in problem
+    assert "example.org'" not in problem and "carol" not in problem
+
+
 def test_flattr_siteurl_serves_a_local_siteurl(site):
     output = site(
         {"a.md": article("Local development", "Alice")},
