@@ -479,8 +479,12 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
 def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
     """The body cut to ``SUMMARY_MAX_PARAGRAPHS`` and without a
     reStructuredText table of contents, as Pelican builds its summary (with
-    the Pelican at hand: older ones do neither)."""
-    from pelican import utils
+    the Pelican at hand: older ones do neither). Without Pelican, as it is:
+    the rules are used without it, and its summary is Pelican's to make."""
+    try:
+        from pelican import utils
+    except ImportError:
+        return html
 
     cut = getattr(utils, "truncate_html_paragraphs", None)
     if max_paragraphs is not None and cut is not None:

@@ -66,3 +66,43 @@ def test_the_blocker_does_block_pelican():
     child = _import_without_pelican("pelican_flattr.plugin")
     assert child.returncode == 1
     assert "pelican is blocked" in child.stderr
+
+
+# Resolves an article's thing, its body of the kinds whose summary Pelican
+# makes otherwise (a reStructuredText table of contents, a paragraph limit).
+RESOLVE = """
+from types import SimpleNamespace
+from pelican_flattr.resolve import resolve
+from pelican_flattr.settings import read_settings
+
+settings, problems = read_settings({
+    "SITEURL": "https://example.org",
+    "FLATTR_USERNAME": "siteowner",
+    "SUMMARY_MAX_PARAGRAPHS": 1,
+})
+body = (
+    '<div class="contents topic"><p>Contents</p></div>'
+    "<p>First paragraph.</p><p>Second.</p>"
+)
+content = SimpleNamespace(
+    metadata={}, url="a.html", _content=body, authors=[], title="A walk", lang="en"
+)
+resolution = resolve(content, settings, True, "a.md", True, "a.html")
+print(problems, resolution.problems, resolution.content_thing.thing.description)
+"""
+
+
+def test_resolving_a_thing_needs_no_pelican():
+    # Only imported, as above, a rule that imports Pelican as it runs
+    # passed: the summary of such a body asked Pelican how it cuts one.
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD.replace("for name in", RESOLVE + "\nfor name in")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert (child.returncode, child.stderr) == (0, "")
+    assert child.stdout.splitlines() == [
+        "[] () Contents First paragraph. Second.",
+        "[]",
+    ]
