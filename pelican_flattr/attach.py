@@ -468,16 +468,10 @@ def _lost_pages(
 
 # Every list of content a generator keeps but "articles", whose authors
 # Pelican has already gathered (ArticlesGenerator.authors).
-_CONTENT_LISTS = (
-    "translations",
-    "hidden_articles",
-    "hidden_translations",
-    "drafts",
-    "drafts_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-    "draft_translations",
+_CONTENT_LISTS = tuple(
+    dict.fromkeys(
+        name for names in EVERY_CONTENT.values() for name in names if name != "articles"
+    )
 )
 
 

@@ -25,6 +25,9 @@ from typing import Any
 
 from .identifiers import redact_addresses
 
+# The store the commands use without --store or FLATTR_STORE: one file,
+# so that webhook serve records what verify and pending read.
+DEFAULT_STORE = "flattr-store.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 # The most flattrs one thing's total may hold: the receiver refuses more,
 # and reports cap what older versions stored, so that SQLite's SUM of the
@@ -131,19 +134,14 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
     relative one with no store in the current folder but one beside the
     settings file, where earlier versions looked.
     """
-    value = settings.get("FLATTR_STORE")
+    from .settings import path_setting  # only the commands get here
+
+    problems: list[str] = []
+    value = path_setting(settings, "FLATTR_STORE", problems)
+    if problems:
+        raise ValueError(f"{settings_file}: {problems[0]}")
     if value is None:
         return None
-    if not isinstance(value, (str, os.PathLike)):
-        raise ValueError(
-            f"{settings_file}: FLATTR_STORE must be a path, not {type(value).__name__}"
-        )
-    if not os.fspath(value):
-        raise ValueError(f"{settings_file}: FLATTR_STORE must be a path, not ''")
-    if "\0" in str(os.fspath(value)):
-        from .settings import nul_in_path  # only the commands get here
-
-        raise ValueError(f"{settings_file}: {nul_in_path('FLATTR_STORE', value)}")
     path = Path(value)
     settings_folder = Path(os.fspath(settings_file)).resolve().parent
     beside = settings_folder / path

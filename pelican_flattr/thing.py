@@ -390,11 +390,15 @@ def first_words(text: str, count: int) -> list[str]:
     return _html_text(text).split()[: count + 1]
 
 
-def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
-    """Cut ``text`` to at most ``limit`` characters at a word boundary."""
+_ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary,
+    ending it with "…"."""
     if len(text) <= limit:
         return text
-    room = limit - len(ellipsis)
+    room = limit - len(_ELLIPSIS)
     cut = text[: room + 1]
     boundary = cut.rfind(" ")
     # A single giant word has no boundary worth keeping: cut it mid-word,
@@ -408,7 +412,7 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     # Trailing punctuation goes before the ellipsis, unless it is most of
     # the text: a title of dashes would become "…", below Flattr's minimum.
     trimmed = head.rstrip(" ,;:.-–—")
-    return (trimmed if len(trimmed) > room // 2 else head) + ellipsis
+    return (trimmed if len(trimmed) > room // 2 else head) + _ELLIPSIS
 
 
 # What joins the character before it into one that a reader sees, beside

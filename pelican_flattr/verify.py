@@ -58,6 +58,7 @@ from .settings import (
     shown_author,
 )
 from .store import (
+    DEFAULT_STORE,
     SCHEMA_VERSION,
     StoreError,
     check_writable,
@@ -73,7 +74,6 @@ from .store import (
 
 TOKEN_ENV = "FLATTR_TOKEN"
 API_URL_ENV = "FLATTR_API_URL"
-DEFAULT_STORE = "flattr-store.sqlite3"
 # The username recorded for ``POST /user/verify``, whose account is the
 # token's own and has no name the command knows.
 OWN_ACCOUNT = ""

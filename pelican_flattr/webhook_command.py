@@ -28,6 +28,7 @@ from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
 from .settings import SettingsFileError, named_sites, read_settings_file
 from .store import (
+    DEFAULT_STORE,
     StoreError,
     configured_store,
     existing_store,
@@ -44,7 +45,6 @@ from .webhook_receiver import (
 )
 
 TOKEN_ENV = "FLATTR_WEBHOOK_TOKEN"
-DEFAULT_STORE = "flattr-store.sqlite3"
 # Seconds waitress keeps a connection that sends nothing, and between its
 # looks for such connections: waitress's 120 and 30 let 100 connections
 # that never finish a request (its connection_limit) shut out Flattr's

@@ -365,7 +365,7 @@ def test_a_store_beside_the_settings_file_is_not_silently_left_behind(
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        ("FLATTR_STORE = ''", "FLATTR_STORE must be a path, not ''"),
+        ("FLATTR_STORE = ''", "FLATTR_STORE must be a file path, not ''"),
         ("FLATTR_STORE = 'a\\x00b.db'", "FLATTR_STORE 'a\\x00b.db' holds a NUL"),
         ("FLATTR_AUTHORS = []", "FLATTR_AUTHORS must be a dict keyed by author name"),
     ],

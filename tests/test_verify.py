@@ -1010,8 +1010,8 @@ def test_verify_and_the_build_read_one_store(stub, capsys, tmp_path, monkeypatch
             "FLATTR_VERIFIED_ACCOUNTS = []",
             "FLATTR_VERIFIED_ACCOUNTS must be a dict keyed by author name, not list",
         ),
-        ("FLATTR_STORE = ''", "FLATTR_STORE must be a path, not ''"),
-        ("FLATTR_STORE = 5", "FLATTR_STORE must be a path, not int"),
+        ("FLATTR_STORE = ''", "FLATTR_STORE must be a file path, not ''"),
+        ("FLATTR_STORE = 5", "FLATTR_STORE must be a file path, not 5"),
         (
             "FLATTR_STORE = 'a\\x00b.db'",
             "FLATTR_STORE 'a\\x00b.db' holds a NUL character ('\\x00')",

@@ -696,7 +696,7 @@ def test_serve_and_pending_name_settings_of_the_wrong_type(
     ) in capsys.readouterr().err
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     for setting, says in (
-        ("5", "FLATTR_STORE must be a path, not int"),
+        ("5", "FLATTR_STORE must be a file path, not 5"),
         ("'s\\x00.db'", "FLATTR_STORE 's\\x00.db' holds a NUL character"),
     ):
         settings.write_text(f"FLATTR_STORE = {setting}\n")
