@@ -35,11 +35,12 @@ from .resolve import (
     from_defaults,
     own_thing_url,
     resolve,
+    site_thing,
+    site_thing_url,
     unknown_field_message,
     unknown_fields,
 )
 from .settings import FlattrSettings, shown_author
-from .thing import Thing, strip_html, thing_description, thing_tags, thing_title
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
@@ -1171,28 +1172,6 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
         )
         return {}
     return notices_by_author(settings.authors, totals)
-
-
-def site_thing_url(settings: FlattrSettings) -> str:
-    """The thing URL of the site itself, which content at its root shares."""
-    return f"{settings.siteurl}/"
-
-
-def site_thing(settings: FlattrSettings) -> Thing:
-    """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
-    title = thing_title(settings.site_name or settings.siteurl)
-    return Thing(
-        url=site_thing_url(settings),
-        owner=settings.username,  # type: ignore[arg-type]
-        title=title,
-        description=thing_description(
-            strip_html(settings.site_subtitle, keep_breaks=True), title
-        ),
-        category=settings.category,
-        language=settings.language,
-        tags=thing_tags(settings.tags),  # as an article's: no "," or ";"
-        hidden=settings.hidden,
-    )
 
 
 def reserve_flattr_attribute(content: Any) -> None:

@@ -33,7 +33,7 @@ from .identifiers import (
     parse_owner,
     redact_encoded_addresses,
 )
-from .resolve import OWNER, ContentThing, unknown_fields
+from .resolve import OWNER, ContentThing, site_thing, unknown_fields
 from .settings import (
     CATEGORY_METADATA,
     HIDDEN_METADATA,
@@ -682,7 +682,6 @@ def _site_texts_with_at_sign(
     base, said of each thing."""
     if settings is None or not build.current.offers_site_thing:
         return {}
-    from .attach import site_thing  # attach imports this module
 
     thing = site_thing(settings)
     # Without a SITENAME the title is the site's URL; a SITESUBTITLE too

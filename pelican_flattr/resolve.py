@@ -1019,3 +1019,25 @@ def _open_graph_texts_with_at(
     if category is not None and "@" in (name := str(category.name)):
         texts.append(("category (article:section)", name))
     return tuple(texts)
+
+
+def site_thing_url(settings: FlattrSettings) -> str:
+    """The thing URL of the site itself, which content at its root shares."""
+    return f"{settings.siteurl}/"
+
+
+def site_thing(settings: FlattrSettings) -> Thing:
+    """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
+    title = thing_title(settings.site_name or settings.siteurl)
+    return Thing(
+        url=site_thing_url(settings),
+        owner=settings.username,  # type: ignore[arg-type]
+        title=title,
+        description=thing_description(
+            strip_html(settings.site_subtitle, keep_breaks=True), title
+        ),
+        category=settings.category,
+        language=settings.language,
+        tags=thing_tags(settings.tags),  # as an article's: no "," or ";"
+        hidden=settings.hidden,
+    )
