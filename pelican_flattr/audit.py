@@ -73,6 +73,7 @@ from .markup import (
     loader_fault,
 )
 from .settings import (
+    MANIFEST_NAME,
     SettingsFileError,
     named_sites,
     path_setting,
@@ -81,7 +82,6 @@ from .settings import (
 from .store import WAL_ENDS
 from .thing import check_thing_url, is_development_url
 
-MANIFEST_NAME = "flattr-manifest.json"
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", "script"})
 # Those a thing's page must hold exactly once, when the manifest says Open

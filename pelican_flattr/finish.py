@@ -27,7 +27,7 @@ from .privacy import (
     warn_about_published_addresses,
 )
 from .resolve import ContentThing
-from .settings import FlattrSettings
+from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
@@ -355,7 +355,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             try:
                 in_the_way = (
                     None
-                    if path.parent.name == "pelican-flattr"
+                    if path.parent.name == CACHE_FOLDER
                     else not_a_file_of(
                         path, "baseline_version", "a pelican-flattr URL baseline"
                     )

@@ -44,6 +44,11 @@ from .thing import (
 )
 
 BUTTON_STYLES = ("plain", "js", "compact")
+# The manifest's name in the output folder, unless FLATTR_MANIFEST says.
+MANIFEST_NAME = "flattr-manifest.json"
+# The plugin's folder under CACHE_PATH, which holds the URL baseline (and,
+# with i18n_subsites, a language's site's in LANG/pelican-flattr/).
+CACHE_FOLDER = "pelican-flattr"
 
 # Every setting the plugin reads, with its default. The README documents each.
 DEFAULTS: dict[str, object] = {
@@ -58,7 +63,7 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_INJECT": True,
     "FLATTR_OPEN_GRAPH": True,
     "FLATTR_SITEURL": None,
-    "FLATTR_MANIFEST": "flattr-manifest.json",
+    "FLATTR_MANIFEST": MANIFEST_NAME,
     "FLATTR_FEEDS": True,
     "FLATTR_URL_GUARD": True,
     # None: <CACHE_PATH>/pelican-flattr/url-baseline.json
@@ -145,7 +150,7 @@ def baseline_path_setting(settings: Mapping[str, Any], problems: list[str]) -> P
     under ``CACHE_PATH``; a problem with the setting added to ``problems``."""
     cache = str(settings.get("CACHE_PATH") or "cache")
     baseline = path_setting(settings, "FLATTR_URL_BASELINE", problems)
-    return Path(baseline or Path(cache, "pelican-flattr", "url-baseline.json"))
+    return Path(baseline or Path(cache, CACHE_FOLDER, "url-baseline.json"))
 
 
 def scrub_addresses(
@@ -498,10 +503,10 @@ class FlattrSettings:
     inject: bool = True
     open_graph: bool = True
     output_path: str = "output"
-    manifest_path: Path = Path("flattr-manifest.json")
+    manifest_path: Path = Path(MANIFEST_NAME)
     feeds: bool = True
     url_guard: bool = True
-    url_baseline_path: Path = Path("cache/pelican-flattr/url-baseline.json")
+    url_baseline_path: Path = Path("cache", CACHE_FOLDER, "url-baseline.json")
     accepted_url_changes: frozenset[str] = frozenset()
     strict: bool = False
     store_path: Path | None = None

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .settings import CACHE_FOLDER
 from .thing import check_pinned_url
 
 Entry = Mapping[str, Any]
@@ -1273,11 +1274,11 @@ def unused_language_baselines(
             f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}"
         )
     ]
-    if path.parent.name == "pelican-flattr":
+    if path.parent.name == CACHE_FOLDER:
         candidates += [
             (candidate, candidate.parent.parent.name)
             for candidate in path.parent.parent.glob(
-                f"*/pelican-flattr/{glob.escape(path.name)}"
+                f"*/{CACHE_FOLDER}/{glob.escape(path.name)}"
             )
         ]
     taken = {os.path.abspath(each) for each in (path, *used)}
