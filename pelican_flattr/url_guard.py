@@ -279,12 +279,27 @@ class UrlChange:
         )
 
 
+def verify_command(identity: str) -> str:
+    """The ``pelican-flattr verify`` command that links ``identity`` to the
+    Flattr account of whoever holds it.
+
+    It names that account: ``--identity`` without ``--username`` verifies for
+    the token's own account, the operator's, which would take the identity
+    and the flattrs waiting for it from its holder. ``verify --from`` the
+    settings file is no general answer: an owner the build no longer names
+    is gone from its ``FLATTR_AUTHORS``.
+    """
+    return (
+        f"pelican-flattr verify --identity {identity} --username THEIR_FLATTR_USERNAME"
+    )
+
+
 def _kept_by(owner: str, taker: str) -> str:
     """That Flattr keeps the thing at a URL with ``owner``, whom the
     flattrs of ``taker`` (the source that has the URL now) go to."""
     claim = (
-        f"; whoever holds {owner} claims them by verifying it "
-        f"(pelican-flattr verify --identity {owner})"
+        f"; whoever holds {owner} claims them by verifying it for their Flattr "
+        f"account ({verify_command(owner)})"
         if ":" in owner  # an identifier: a username holds no ':'
         else ""
     )
@@ -651,8 +666,8 @@ def owner_change_warnings(
         if ":" in old:  # an identifier: a username holds no ':'
             kept = (
                 f"whoever holds {old} claims the flattrs of the things Flattr "
-                "created by verifying it for a Flattr account (pelican-flattr "
-                f"verify --identity {old})"
+                "created by verifying it for their Flattr account "
+                f"({verify_command(old)})"
             )
         else:
             kept = (

@@ -3,12 +3,15 @@
 import hashlib
 import json
 import logging
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import SITEURL, article, build, manifest_things
+from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -450,8 +453,9 @@ def test_an_owner_change_is_said_once(tmp_path, flattr_log, strict):
             "for partner:hackspace:bob). Fix: if the change is a mistake, give it "
             "twitter:user:id:9 back (FLATTR_AUTHORS, or 'Flattr_owner:'); if not, "
             "whoever holds twitter:user:id:9 claims the flattrs of the things "
-            "Flattr created by verifying it for a Flattr account (pelican-flattr "
-            "verify --identity twitter:user:id:9); Flattr documents no way to give "
+            "Flattr created by verifying it for their Flattr account (pelican-flattr "
+            "verify --identity twitter:user:id:9 --username THEIR_FLATTR_USERNAME); "
+            "Flattr documents no way to give "
             "an existing thing another owner (said once: the baseline takes the "
             "new owner)",
         )
@@ -520,8 +524,33 @@ def test_a_whole_authors_owner_change_is_one_line(tmp_path, flattr_log):
         ", b1.md, b2.md and 3 more)",
     ]
     assert "stay with the Flattr account alice;" in lines[0]
-    assert f"pelican-flattr verify --identity email:{digest})" in lines[1]
+    assert (
+        f"pelican-flattr verify --identity email:{digest} "
+        "--username THEIR_FLATTR_USERNAME)"
+    ) in lines[1]
     assert all("@" not in line for line in lines)
+
+
+def test_the_suggested_verify_command_verifies_for_the_holder(
+    tmp_path, flattr_log, monkeypatch, capsys
+):
+    # The warning's command ran as written verified the old owner's
+    # identifier for the token's own account, the operator's (POST
+    # /user/verify): the author's identity and its waiting flattrs went to
+    # the site's partner account. It must name the holder's account.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS={**AUTHORS, "Bob": "bob"})
+    ((_, line),) = owner_lines(flattr_log)
+    (command,) = re.findall(r"\((pelican-flattr verify [^)]*)\)", line)
+    program, *args = shlex.split(command.replace("THEIR_FLATTR_USERNAME", "bob9"))
+    assert program == "pelican-flattr"
+    monkeypatch.setenv("FLATTR_TOKEN", TOKEN)
+    store = tmp_path / "store.sqlite3"
+    with FlattrApiStub(users=frozenset({"bob9"})) as stub:
+        status = main([*args, "--api-url", stub.url, "--store", str(store)])
+    assert status == 0, capsys.readouterr()
+    assert [request.path for request in stub.requests] == ["/rest/v2/users/bob9/verify"]
+    assert stub.identities() == ["twitter:user:id:9"]
 
 
 def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log):
@@ -1242,8 +1271,9 @@ def test_a_released_url_reused_under_another_owner_warns(tmp_path, flattr_log, a
     claim = (
         ""
         if alice == "alice"
-        else f"; whoever holds {shown} claims them by verifying it "
-        f"(pelican-flattr verify --identity {shown})"
+        else f"; whoever holds {shown} claims them by verifying it for their "
+        f"Flattr account (pelican-flattr verify --identity {shown} "
+        "--username THEIR_FLATTR_USERNAME)"
     )
     expected = (
         f"pelican-flattr: c.md: its thing URL {OLD} was a.md's, owned by {shown} "
@@ -2663,8 +2693,9 @@ def kept_with_carol(source, taker, why=""):
         "but Flattr keeps the owner a thing was created with, so a thing "
         f"already flattred there takes the flattrs of {taker} to {CAROL} (or to "
         "whoever owned it when it was created); whoever holds "
-        f"{CAROL} claims them by verifying it (pelican-flattr verify --identity "
-        f"{CAROL})"
+        f"{CAROL} claims them by verifying it for their Flattr account "
+        f"(pelican-flattr verify --identity {CAROL} --username "
+        "THEIR_FLATTR_USERNAME)"
     )
 
 
@@ -2795,8 +2826,9 @@ def test_slugs_swapped_between_owners_say_whom_flattr_keeps(tmp_path, flattr_log
         "the last build, and by alice now; but Flattr keeps the owner a "
         "thing was created with, so a thing already flattred there takes the "
         f"flattrs of alice.md to {CAROL} (or to whoever owned it when it was "
-        f"created); whoever holds {CAROL} claims them by verifying it "
-        f"(pelican-flattr verify --identity {CAROL}). Fix: to keep its flattrs "
+        f"created); whoever holds {CAROL} claims them by verifying it for their "
+        f"Flattr account (pelican-flattr verify --identity {CAROL} --username "
+        "THEIR_FLATTR_USERNAME). Fix: to keep its flattrs "
         "with carol.md, give alice.md another slug and add "
         f"'Flattr_url: {PRINTING}' to carol.md; if the flattrs of alice.md are "
         f"meant to go to {CAROL}, add {PRINTING} to FLATTR_ACCEPT_URL_CHANGES "
