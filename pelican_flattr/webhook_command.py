@@ -504,17 +504,26 @@ def run_pending(args: argparse.Namespace) -> int:
             cli.shown(f"pelican-flattr: {args.settings}: {problem}", lines=True),
             file=sys.stderr,
         )
+    if args.settings is None:
+        # No settings were read: whose authors an owner is, or whether it is
+        # the site's own, is unknown here, which is not the same as unmapped.
+        for row in rows:
+            row["authors"] = row["site_owner"] = None
     if args.json:
-        cli.print_json({"store": str(store), "owners": rows})
+        cli.print_json({"store": str(store), "settings": args.settings, "owners": rows})
         return 0
+    unmapped = (
+        "(no --settings given)"
+        if args.settings is None
+        else "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)"
+    )
     cli.print_table(
         "Flattrs waiting to be claimed (private)",
         ("owner", "authors", "things", "flattrs", "latest"),
         [
             (
                 row["owner"],
-                ", ".join(row["authors"])
-                or "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)",
+                ", ".join(row["authors"] or ()) or unmapped,
                 row["things"],
                 row["flattrs"],
                 row["latest"],

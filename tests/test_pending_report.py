@@ -80,6 +80,42 @@ def test_without_the_mapping_an_email_claim_url_is_withheld(store, capsys):
     assert owners[CAROL]["claim_url_complete"] is False
 
 
+def test_without_settings_no_owner_is_said_to_be_unmapped(store, capsys, monkeypatch):
+    # `pending --store FILE`, as docs/webhooks.md shows it, said of every
+    # owner "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)", though no
+    # settings were read to tell.
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row
+    assert main(["pending", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "neither in FLATTR_AUTHORS" not in out
+    rows = [line for line in out.splitlines() if "(no --settings given)" in line]
+    assert len(rows) == 3, out
+    # With settings, an owner they do not name is said to be unmapped.
+    assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 0
+    out = capsys.readouterr().out
+    assert "(no --settings given)" not in out
+    (row,) = [line for line in out.splitlines() if "(neither in" in line]
+    assert "partner:elsewhere:5" in row
+
+
+def test_without_settings_json_leaves_the_authors_unknown(store, capsys):
+    # --json gave every owner no authors and "site_owner": false without
+    # settings: unmapped, and not the site's, which nothing read could say.
+    assert main(["pending", "--store", str(store), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["settings"] is None
+    assert {(row["authors"], row["site_owner"]) for row in document["owners"]} == {
+        (None, None)
+    }
+    command = ["pending", "--store", str(store), "--settings", SETTINGS, "--json"]
+    assert main(command) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["settings"] == SETTINGS
+    owners = {row["owner"]: row for row in document["owners"]}
+    unmapped = owners["partner:elsewhere:5"]
+    assert (unmapped["authors"], unmapped["site_owner"]) == ([], False)
+
+
 @pytest.mark.parametrize("columns", ["80", "40"])
 def test_pending_table_for_people(store, capsys, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", columns)  # piped, or a narrow terminal
