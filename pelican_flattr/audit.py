@@ -2091,6 +2091,7 @@ def audit_site(
     site: tuple[tuple[str, ...], str] | None = None,
     stores: Collection[str] = (),
     language_manifests: Collection[str] = (),
+    settings_given: bool = False,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -2104,6 +2105,8 @@ def audit_site(
     ``language_manifests``: the paths of the manifests the languages' sites
     write in their folders, by their own FLATTR_MANIFEST (see
     ``language_manifests_from_settings``): a folder holding one is theirs.
+    ``settings_given``: whether a settings file was read (so a missing
+    manifest is not met with advice to give one).
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -2115,11 +2118,17 @@ def audit_site(
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
     )
     if manifest_path == output / MANIFEST_NAME and not os.path.lexists(manifest_path):
-        # Where the build writes it: it wrote none.
+        # Where the build writes it: it wrote none, or removed it.
         raise ManifestError(
             f"{manifest_path}: no such manifest: build the site with PLUGINS = "
             "['pelican_flattr'] and no error from pelican-flattr in the build's "
-            "log; with FLATTR_MANIFEST set, give --settings or --manifest"
+            "log (a build whose settings it refused, or a strict build that "
+            "failed, removes the manifest); "
+            + (
+                "if the build wrote it elsewhere, give --manifest"
+                if settings_given
+                else "with FLATTR_MANIFEST set, give --settings or --manifest"
+            )
         )
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     if site is not None:
@@ -2557,7 +2566,14 @@ def run_audit(args: argparse.Namespace) -> int:
                 manifest = manifest_from_settings(settings, args.settings, output)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(
-                output, manifest, addresses, advance, site, stores, language_manifests
+                output,
+                manifest,
+                addresses,
+                advance,
+                site,
+                stores,
+                language_manifests,
+                settings_given=bool(args.settings),
             )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))

@@ -840,18 +840,33 @@ def test_unreadable_manifest_is_a_usage_error(tmp_path, capsys):
     assert "index.html: is a file, not an output folder" in capsys.readouterr().err
 
 
-def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(site, capsys):
+def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
+    site, tmp_path, capsys
+):
     # A site built without the plugin in PLUGINS, or whose settings the
     # build refused, has no manifest: "no such manifest" alone said neither.
     files = {"a.md": article("Some article", "Alice")}
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_AUTHORS = {'Alice': 'alice'}\n", encoding="utf-8")
+    why = (
+        "no such manifest: build the site with PLUGINS = ['pelican_flattr'] and "
+        "no error from pelican-flattr in the build's log (a build whose settings "
+        "it refused, or a strict build that failed, removes the manifest); "
+    )
     for override in ({"PLUGINS": []}, {"SITEURL": ""}):
         output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **override)
+        manifest = output / "flattr-manifest.json"
         assert main(["audit", str(output)]) == 2
         assert capsys.readouterr().err == (
-            f"pelican-flattr: {output / 'flattr-manifest.json'}: no such "
-            "manifest: build the site with PLUGINS = ['pelican_flattr'] and "
-            "no error from pelican-flattr in the build's log; with "
-            "FLATTR_MANIFEST set, give --settings or --manifest\n"
+            f"pelican-flattr: {manifest}: {why}with FLATTR_MANIFEST set, give "
+            "--settings or --manifest\n"
+        )
+        # With --settings given, and naming no FLATTR_MANIFEST, it advised
+        # giving --settings.
+        assert main(["audit", str(output), "--settings", str(conf)]) == 2
+        assert capsys.readouterr().err == (
+            f"pelican-flattr: {manifest}: {why}if the build wrote it elsewhere, "
+            "give --manifest\n"
         )
 
 
