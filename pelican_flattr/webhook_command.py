@@ -535,11 +535,16 @@ def run_pending(args: argparse.Namespace) -> int:
     # URL into pieces that cannot be copied.
     if rows:
         cli.print_line("Claim URLs, to pass on to each owner:")
+    unknown_address = (
+        "(email owner: address unknown; give --settings with "
+        "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
+        if args.settings is None
+        else f"(email owner: address unknown; no FLATTR_AUTHORS entry of "
+        f"{args.settings}, nor its FLATTR_USERNAME, holds the address this "
+        "hash is of: add the owner's email:ADDRESS there)"
+    )
     for row in rows:
-        url = row["claim_url"] or (
-            "(email owner: address unknown; give --settings with "
-            "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
-        )
+        url = row["claim_url"] or unknown_address
         cli.print_line(f"{row['owner']}  {url}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this

@@ -594,7 +594,18 @@ def test_an_unusable_flattr_username_is_named_and_left_out(store, tmp_path, caps
         "address; write it as email:ADDRESS so that it is hashed; left out\n"
     )
     assert "carol@" not in out
-    assert f"{CAROL}  (email owner: address unknown" in out
+    # Settings were given: the advice is to mend them, not to give them.
+    assert (
+        f"{CAROL}  (email owner: address unknown; no FLATTR_AUTHORS entry of "
+        f"{conf}, nor its FLATTR_USERNAME, holds the address this hash is of: "
+        "add the owner's email:ADDRESS there)"
+    ) in out.replace("\n", " ")
+    assert main(["pending", "--store", str(store)]) == 0
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert (
+        f"{CAROL}  (email owner: address unknown; give --settings with "
+        "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
+    ) in out
 
 
 @pytest.mark.parametrize("kind", NOT_STORES)
