@@ -416,21 +416,9 @@ def _owner_digests(metadata: dict[str, Any]) -> frozenset[str]:
 
 
 # Anything with an "@" between separators, for the addresses to hash: what
-# the audit's address pattern leaves out ("_" in a domain), bounded as an
-# address is (64 characters before the "@", 255 after).
+# the address pattern of ``addresses`` leaves out ("_" in a domain),
+# bounded as an address is (64 characters before the "@", 255 after).
 _AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
-
-# A backslash escape of reStructuredText: a backslash and whitespace
-# (a line break, and the indentation after it) are dropped, a backslash
-# before any other character is.
-_REST_ESCAPE = re.compile(rb"\\(?:\s+|(.))", re.DOTALL)
-
-
-def _without_escapes(text: bytes) -> bytes:
-    """``text`` as reStructuredText reads it once escaped: ``\\@`` is "@",
-    and ``exa\\`` at the end of a line, followed by ``mple.org``, is
-    ``example.org``, in the owner the reader gives the plugin."""
-    return _REST_ESCAPE.sub(lambda escape: escape.group(1) or b"", text)
 
 
 def warn_about_published_addresses(pelican: Any) -> None:
@@ -455,11 +443,14 @@ def warn_about_published_addresses(pelican: Any) -> None:
         return
     import hashlib
 
-    from .audit import (
+    # Imported only now: compiling its regular expressions takes a few
+    # milliseconds, and few builds publish a source with an email owner.
+    from .addresses import (
         addresses_in,
         as_seen,
         candidate_addresses,
         with_entities_decoded,
+        without_rest_escapes,
     )
 
     output = Path(pelican.settings["OUTPUT_PATH"])
@@ -471,7 +462,7 @@ def warn_about_published_addresses(pelican: Any) -> None:
                 continue  # Pelican did not write it, and says why
             texts = with_entities_decoded(data)
             if b"\\" in data:  # as the reST reader took the owner from it
-                texts += [_without_escapes(text) for text in texts]
+                texts += [without_rest_escapes(text) for text in texts]
             texts = list(as_seen(texts))
             shaped = {
                 token
@@ -741,7 +732,7 @@ def holds_address_of(text: str, digests: Collection[str]) -> bool:
     the audit finds one in a built file: also where a reader sees it
     (without invisible characters), or with text around it that an address
     may run into."""
-    from .audit import addresses_in, as_seen, candidate_addresses
+    from .addresses import addresses_in, as_seen, candidate_addresses
 
     return any(
         hash_email(address) in digests

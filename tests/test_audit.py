@@ -29,14 +29,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pelican_flattr import cli
+from pelican_flattr.addresses import (
+    address_index,
+    addresses_in,
+    candidate_addresses,
+    plain_addresses_in,
+)
 from pelican_flattr.audit import (
     GZIP_LEAST_READ,
     GZIP_MOST_RATIO,
     PROBLEM_KINDS,
-    _address_index,
-    _plain_addresses_in,
-    addresses_in,
-    candidate_addresses,
     siteurl_not_compared,
 )
 from pelican_flattr.cli import main
@@ -2011,7 +2013,7 @@ def test_plain_addresses_are_found_as_searching_for_each_finds_them(text, forms)
     }
     lowered = text.encode()
     expected = {whose for form, whose in forms.items() if _found_whole(form, lowered)}
-    assert _plain_addresses_in(lowered, _address_index(forms)) == expected
+    assert plain_addresses_in(lowered, address_index(forms)) == expected
 
 
 def _found_whole(form: bytes, lowered: bytes) -> bool:
@@ -2108,8 +2110,8 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
 def test_how_each_address_check_reads_an_address_s_ends(text, address, plain, hashed):
     # As the audit reads them from the settings (see _Auditor).
     forms = {form.encode(): "X" for form in (address, address.replace("@", "%40"))}
-    index = _address_index(forms)
-    assert bool(_plain_addresses_in(text.lower().encode(), index)) == plain
+    index = address_index(forms)
+    assert bool(plain_addresses_in(text.lower().encode(), index)) == plain
     hashes = {
         hash_email(candidate)
         for match in addresses_in(text.encode())

@@ -16,6 +16,7 @@ RULES = [
     "manifest",
     "feeds",
     "url_guard",
+    "addresses",
     "audit",
     "api",
     "proxies",
