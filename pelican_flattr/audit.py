@@ -30,7 +30,6 @@ import errno
 import filecmp
 import functools
 import gzip
-import hashlib
 import os
 import posixpath
 import re
@@ -56,6 +55,7 @@ from .addresses import (
 from .feeds import as_feed_writes
 from .identifiers import (
     IdentifierError,
+    hash_email,
     parse_owner,
 )
 from .identifiers import redact_encoded_addresses as redact
@@ -616,7 +616,7 @@ class _Auditor:
         # which an email owner's address is found.
         self.plain_addresses = address_index(
             {
-                form: (name, hashlib.md5(address.encode()).hexdigest())
+                form: (name, hash_email(address))
                 for address, name in plain_addresses.items()
                 for form in (address.encode(), address.replace("@", "%40").encode())
             }
@@ -878,7 +878,7 @@ class _Auditor:
                 if not self.email_owners:
                     continue
                 for address in candidate_addresses(found):
-                    digest = hashlib.md5(address.encode()).hexdigest()
+                    digest = hash_email(address)
                     if digest in self.email_owners:
                         digests.add(digest)
         leaks = []

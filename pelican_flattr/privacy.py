@@ -441,8 +441,6 @@ def warn_about_published_addresses(pelican: Any) -> None:
     entries = build.current.owner_sources
     if not entries:
         return
-    import hashlib
-
     # Imported only now: compiling its regular expressions takes a few
     # milliseconds, and few builds publish a source with an email owner.
     from .addresses import (
@@ -470,7 +468,7 @@ def warn_about_published_addresses(pelican: Any) -> None:
                 for token in chain(addresses_in(text), _AT_TOKEN.findall(text))
             }
             leaked = any(
-                hashlib.md5(address.encode()).hexdigest() in entry.digests
+                hash_email(address) in entry.digests
                 for token in shaped
                 for address in candidate_addresses(token)
             )
