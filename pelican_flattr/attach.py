@@ -145,11 +145,12 @@ def _contents_of(
 def attach_things(generators: list[Any]) -> None:
     """Give every published article (and page) its thing, or say why not."""
     state = build.current
+    privacy = state.privacy
     # Whatever the settings: a build without buttons publishes the sources
     # all the same.
-    if state.published_sources is not None or state.copies_static_sources:
-        state.owner_sources = published_sources(
-            generators, state.published_sources, state.copies_static_sources
+    if privacy.published_sources is not None or privacy.copies_static_sources:
+        privacy.owner_sources = published_sources(
+            generators, privacy.published_sources, privacy.copies_static_sources
         )
     settings = state.settings
     if settings is None:
@@ -193,6 +194,7 @@ def attach_things(generators: list[Any]) -> None:
     # Content whose metadata sets its save_as: only such may silently take
     # the page of another.
     overriders = list(_unlisted_overriders(generators, settings.pages))
+    things_by_content_url = state.feeds.things_by_content_url
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         overrides = hasattr(content, "override_save_as")
@@ -256,13 +258,13 @@ def attach_things(generators: list[Any]) -> None:
         content.flattr = content_thing
         state.content_things.append(content_thing)
         if outcome.open_graph_texts:
-            state.open_graph_texts[source] = outcome.open_graph_texts
+            privacy.open_graph_texts[source] = outcome.open_graph_texts
         markup = markup_that_may_hold_addresses(content, content_thing.thing)
         if markup:
-            state.markup_texts[source] = markup
+            privacy.markup_texts[source] = markup
         if is_article:
             key = feed_key(content_thing.content_url)
-            state.things_by_content_url[key] = content_thing
+            things_by_content_url[key] = content_thing
     _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
         displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
@@ -280,7 +282,7 @@ def attach_things(generators: list[Any]) -> None:
         # Only where feeds offer it: a build writing none (a development
         # settings file sets every feed to None) submits no site thing,
         # and its root URL may be content's, as ``holders`` let it be.
-        state.site_payment_url = site_thing(settings).auto_submit_url
+        state.feeds.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
@@ -389,12 +391,12 @@ def _earlier(
 def _displace(content: Any) -> ContentThing:
     """Take the thing of ``content`` back, as content found later took its
     URL, and return it (still in the build's ``content_things``)."""
-    state = build.current
+    things_by_content_url = build.current.feeds.things_by_content_url
     lost: ContentThing = content.flattr
     content.flattr = None
     key = feed_key(lost.content_url)
-    if state.things_by_content_url.get(key) is lost:
-        del state.things_by_content_url[key]
+    if things_by_content_url.get(key) is lost:
+        del things_by_content_url[key]
     return lost
 
 
@@ -495,10 +497,11 @@ def _classify_author_keys(
     # Every key with an author's slug: a second key for one author is no
     # typo, and is warned about as what it is.
     known |= {key for slug in slugs for key in keys_by_slug.get(slug, ())}
-    build.current.known_authors |= mapped & known
-    build.current.content_names_authors |= bool(authors)
-    build.current.content_read |= read
-    build.current.unknown_authors |= mapped - known
+    author_keys = build.current.author_keys
+    author_keys.known_authors |= mapped & known
+    author_keys.content_names_authors |= bool(authors)
+    author_keys.content_read |= read
+    author_keys.unknown_authors |= mapped - known
     shared = {
         slug: keys
         for slug, keys in keys_by_slug.items()
@@ -544,11 +547,14 @@ def _note_authors_of_refused_site(generators: list[Any]) -> None:
     ):
         return
     authors, read = _content_authors(generators)
-    state.refused_sites_authors |= authors.keys()
-    state.refused_sites_authors |= {getattr(a, "slug", None) for a in authors.values()}
-    state.refused_sites_authors.discard(None)
-    state.content_names_authors |= bool(authors)
-    state.content_read |= read
+    author_keys = state.author_keys
+    author_keys.refused_sites_authors |= authors.keys()
+    author_keys.refused_sites_authors |= {
+        getattr(a, "slug", None) for a in authors.values()
+    }
+    author_keys.refused_sites_authors.discard(None)
+    author_keys.content_names_authors |= bool(authors)
+    author_keys.content_read |= read
 
 
 def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
@@ -626,12 +632,16 @@ def _keys(keys: list[str]) -> str:
 def warn_about_unknown_authors() -> None:
     """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
     build (or of any build run inside it), once."""
-    state = build.current
-    unknown = state.unknown_authors - state.known_authors - state.warned_authors
-    if unknown and state.refused_sites_authors:
+    author_keys = build.current.author_keys
+    unknown = (
+        author_keys.unknown_authors
+        - author_keys.known_authors
+        - author_keys.warned_authors
+    )
+    if unknown and author_keys.refused_sites_authors:
         unknown = {key for key in unknown if not _writes_for_refused_site(key)}
-    state.warned_authors |= unknown
-    if unknown and not state.content_names_authors:
+    author_keys.warned_authors |= unknown
+    if unknown and not author_keys.content_names_authors:
         # Not a misspelt key, most likely, but content Pelican did not read
         # (the markdown package not installed, a wrong PATH), which
         # Pelican's own warnings have explained, or content without authors.
@@ -642,7 +652,7 @@ def warn_about_unknown_authors() -> None:
             + (
                 "no content of this site names an author (no 'Author:' in its "
                 "files, and no AUTHOR setting)"
-                if state.content_read
+                if author_keys.content_read
                 else "this build read no content: if the site has articles, see "
                 "why Pelican read none of them (a Markdown site needs the "
                 "markdown package)"
@@ -669,7 +679,7 @@ def warn_about_unknown_authors() -> None:
             # Under FLATTR_STRICT an error: a typo gives that author's
             # things to another. Named where it is set: a language's own
             # key is not in the main site's settings.
-            for language in sorted(state.own_author_keys.get(key, [""])):
+            for language in sorted(author_keys.own_author_keys.get(key, [""])):
                 where = f"{language} " if language else ""
                 build.warn(
                     f"{where}FLATTR_AUTHORS[{shown_author(key)}] names no author "
@@ -733,7 +743,7 @@ def _writes_for_refused_site(key: str) -> bool:
     ``_note_authors_of_refused_site``): that site published their content
     without buttons, and the key is no typo. Asked of the few keys that
     name no author of a site with settings."""
-    authors = build.current.refused_sites_authors
+    authors = build.current.author_keys.refused_sites_authors
     if key in authors:
         return True
     pelican = build.current.pelican
@@ -776,7 +786,7 @@ def _entry_in_run(key: str) -> str:
     ``key``: ``I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob']`` where the key is
     a language's own (``own_author_keys``), as the main site's settings
     have no such key to mend."""
-    languages = sorted(set(build.current.own_author_keys.get(key, ())))
+    languages = sorted(set(build.current.author_keys.own_author_keys.get(key, ())))
     where = f"{build.listed(languages)} " if languages else ""
     return f"{where}FLATTR_AUTHORS[{shown_author(key)}]"
 
@@ -824,7 +834,7 @@ def _guarding_sites() -> list[build.SiteInside]:
     main site and each language's) whose URL guard keeps a baseline; this
     build's ``left_by_guard`` is None, its baseline not read yet."""
     state = build.current
-    sites = [*state.sites_inside]
+    sites = [*state.inside.sites]
     if state.settings is not None:
         sites.insert(0, build.SiteInside(state.settings, state.generators, None))
     return [site for site in sites if site.settings.url_guard]
@@ -850,7 +860,7 @@ def _left_behind_on_site(
     settings = site.settings
     shared = {
         settings.authors[key].value
-        for key in state.known_authors
+        for key in state.author_keys.known_authors
         if key in settings.authors
     }
     if settings.username is not None:
@@ -884,7 +894,7 @@ def _left_behind_on_site(
     # By source alone: a source that has a thing of another owner now was
     # not left behind; its author's name, or the key, was changed, and a
     # key edited into a typo must still be called one.
-    kept = {ct.source for ct in state.content_things} | state.things_inside.keys()
+    kept = {ct.source for ct in state.content_things} | state.inside.things.keys()
     owner_of = {
         entry["source"]: entry["owner"]
         for entry in entries

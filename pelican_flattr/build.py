@@ -125,9 +125,182 @@ class SiteInside(NamedTuple):
     left_by_guard: dict[str, str] | None
 
 
+@dataclass(eq=False, repr=False)
+class FeedLinks:
+    """The feeds' payment links, and which feed file carries which thing.
+
+    ``start_build`` notes whether Pelican writes a feed; ``attach`` fills in
+    the things and the site's payment URL as it resolves the articles;
+    ``plugin.add_payment_links_to_feed`` and ``plugin.record_feed`` read and
+    add to them as Pelican writes each feed, before the pages; ``templates``
+    takes each article page's auto-submit URL from ``payment_hrefs``, and
+    ``finish.write_manifest`` the feeds of each thing from ``by_source``.
+    """
+
+    # article.url (as feeds.feed_key spells it) -> its thing.
+    things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
+    # Source -> the feed files that carry its thing.
+    by_source: dict[str, list[str]] = field(default_factory=dict)
+    # The payment links' hrefs (quoted auto-submit URLs) of the things feeds
+    # carry, by article.url: at most FEED_MAX_ITEMS per feed, most of them
+    # in several feeds. Pelican writes an article generator's feeds before
+    # its pages, so each article page takes its auto-submit URL from here
+    # instead of building it again.
+    payment_hrefs: dict[str, str] = field(default_factory=dict)
+    # The auto-submit URL of the site's own thing, when the feeds offer it
+    # (see BuildState.offers_site_thing).
+    site_payment_url: str | None = None
+    # The feed being written and the keys of its tagged items: Pelican
+    # writes each feed right after handing it to plugins.
+    being_written: tuple[Any, list[str]] | None = None
+    # Whether Pelican writes a feed, which carries the site's own thing.
+    pelican_writes: bool = False
+
+
+@dataclass(eq=False, repr=False)
+class AuthorKeys:
+    """What the build learns of its ``FLATTR_AUTHORS`` keys: which name an
+    author of the content read, for the warning about those that name
+    nobody (``attach.warn_about_unknown_authors``, once the builds run
+    inside this one have ended), and which are a language's own, for the
+    messages that name a key where it is set.
+
+    ``attach`` notes the keys and the content's authors as it attaches
+    things (``_classify_author_keys``, ``_note_authors_of_refused_site``);
+    ``start_build`` works out ``own_author_entries``; ``end_build`` adds
+    those of a build run inside this one (a language's site of
+    i18n_subsites) to this one's, as an author is unknown only when no site
+    of the run knows them.
+    """
+
+    # FLATTR_AUTHORS keys that name no author of this build's content, and
+    # those that do, with the builds run inside it (see end_build); and the
+    # keys already warned about.
+    unknown_authors: set[str] = field(default_factory=set)
+    known_authors: set[str] = field(default_factory=set)
+    warned_authors: set[str] = field(default_factory=set)
+    # Whether any content read (of this build, or one run inside it) names
+    # an author: with none, every key is unknown, misspelt or not.
+    content_names_authors: bool = False
+    # Whether any content was read at all (drafts and hidden ones too).
+    content_read: bool = False
+    # The names and slugs of the authors of the content read by this build,
+    # or one run inside it, whose settings were refused: with i18n_subsites
+    # such a site checks no FLATTR_AUTHORS keys, but a key of another
+    # site's settings that names one of them is no typo.
+    refused_sites_authors: set[str] = field(default_factory=set)
+    # FLATTR_AUTHORS keys that the outermost build's settings lack -> the
+    # language labels (see language_label) of the builds run inside it
+    # whose own settings map them: messages name the key where it is set.
+    own_author_keys: dict[str, list[str]] = field(default_factory=dict)
+    # The FLATTR_AUTHORS keys of this build, a language's site of
+    # i18n_subsites, that are the language's own (see _own_entry_label):
+    # worked out once, as messages name many keys.
+    own_author_entries: frozenset[str] = frozenset()
+
+
+@dataclass(eq=False, repr=False)
+class BuildsInside:
+    """What the builds run inside this one (with i18n_subsites, each
+    language's site, run from the main site's ``get_writer``) leave to it.
+
+    ``end_build`` adds an inner build's things, site and baselines as that
+    build ends; an inner build's URL guard adds to ``guarded`` and ``held``
+    of every build it runs inside as it runs (``finish._guarded_here``,
+    ``finish._hold_for_outer``). Read by this build's URL guard
+    (``finish.guard_thing_urls``), by attach's check of the
+    ``FLATTR_AUTHORS`` keys that name no author, and by
+    ``thing_elsewhere_in_run`` for a build run later inside the same one.
+    """
+
+    # Source file -> its thing in a build that ran inside this one: with
+    # i18n_subsites, one article published by two languages' sites.
+    things: dict[str, Thing] = field(default_factory=dict)
+    # Each build run inside this one (see SiteInside).
+    sites: list[SiteInside] = field(default_factory=list)
+    # The URL baselines the builds run inside this one used; None when one
+    # of them had its settings refused, so that its path is unknown.
+    baselines: set[Path] | None = field(default_factory=set)
+    # The sources whose thing URLs the guard of a build run inside this one
+    # compared: each site guards what it publishes (finish.guard_thing_urls).
+    guarded: set[str] = field(default_factory=set)
+    # The sources whose move out of a build run inside this one (to this
+    # site's thing) that build's guard said, and keeps the old URL of until
+    # resolved: this site leaves them out of its baseline meanwhile.
+    held: set[str] = field(default_factory=set)
+
+
+@dataclass(eq=False, repr=False)
+class Messages:
+    """What a build has said, and the problems counted against it, so that
+    a message is said once however many builds of a run (the sites of
+    i18n_subsites) or tries of a failed run (``pelican --autoreload``)
+    would repeat it.
+
+    Written and read by ``report``, ``first_in_run`` (``warn_once``) and
+    ``fail_if_strict``, on this build and the builds it runs inside;
+    ``start_build`` hands the errors a failed try said to the retry, and
+    ``end_build`` the problems of a build run inside this one to it.
+    """
+
+    # The problems of this build: a strict build fails with any.
+    problems: list[str] = field(default_factory=list)
+    # Warnings said once in a run (see warn_once).
+    said: set[str] = field(default_factory=set)
+    # Problems logged by the builds run inside this one (see report).
+    reported_inside: set[str] = field(default_factory=set)
+    # Kept on a run's outermost build: the problems it logged, or held back
+    # as said by the try before (see report); those of that try, when this
+    # run retries one that failed; and those it held back.
+    errors_said: set[str] = field(default_factory=set)
+    errors_said_before: frozenset[str] = frozenset()
+    held_back: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False, repr=False)
+class PrivacyChecks:
+    """What ``privacy`` needs to keep owners' plain email addresses out of
+    Pelican's caches and out of what the build publishes, or to warn of
+    one published.
+
+    ``start_build`` notes whether Pelican publishes the content sources,
+    ``privacy.note_readers`` each generator's readers, ``attach`` the
+    sources and texts that may hold an owner's address as it attaches
+    things; privacy's receivers read the readers as each file is read, and
+    its warnings at ``finalized`` (``warn_about_published_addresses``,
+    ``warn_about_addresses_in_things``) the rest.
+    """
+
+    # Pelican's readers of this build, one per generator: their caches keep
+    # each file's metadata as read (see privacy.hide_address_in_reader_caches).
+    readers: list[Any] = field(default_factory=list)
+    # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
+    published_sources: str | None = None
+    # Whether Pelican copies the content sources in its static paths
+    # (STATIC_EXCLUDE_SOURCES off).
+    copies_static_sources: bool = False
+    # With either, the content with an email owner whose source Pelican
+    # publishes: see warn_about_published_addresses().
+    owner_sources: list[OwnerSource] = field(default_factory=list)
+    # Source -> what only its page's Open Graph tags publish that holds an
+    # "@" (see resolve.Resolution.open_graph_texts).
+    open_graph_texts: dict[str, tuple[tuple[str, str], ...]] = field(
+        default_factory=dict
+    )
+    # Source -> its title's and Summary's HTML, where it may hold an address
+    # (see privacy.markup_that_may_hold_addresses).
+    markup_texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+
 @dataclass
 class BuildState:
-    """Everything one ``run()`` learns; replaced at the start of the next."""
+    """Everything one ``run()`` learns; replaced at the start of the next.
+
+    What the pages read as Pelican writes each (the settings, the page being
+    rendered, the spool of auto-submit URLs...) is held here, one attribute
+    away; what one concern of the build keeps is grouped in a holder of its
+    own: ``feeds``, ``author_keys``, ``inside``, ``messages``, ``privacy``.
+    """
 
     settings: FlattrSettings | None = None
     pelican: Any = None  # the Pelican whose run() this is
@@ -141,29 +314,7 @@ class BuildState:
     # --autoreload, which must not repeat every warning on each try.
     finished: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
-    # Source -> what only its page's Open Graph tags publish that holds an
-    # "@" (see resolve.Resolution.open_graph_texts).
-    open_graph_texts: dict[str, tuple[tuple[str, str], ...]] = field(
-        default_factory=dict
-    )
-    # Source -> its title's and Summary's HTML, where it may hold an address
-    # (see privacy.markup_that_may_hold_addresses).
-    markup_texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
     page: PageRender = field(default_factory=lambda: PageRender())
-    # Feeds: article.url -> its thing, and the feed files that carry it.
-    things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
-    feeds_by_source: dict[str, list[str]] = field(default_factory=dict)
-    # The payment links' hrefs (quoted auto-submit URLs) of the things feeds
-    # carry, by article.url: at most FEED_MAX_ITEMS per feed, most of them
-    # in several feeds. Pelican writes an article generator's feeds before
-    # its pages, so each article page takes its auto-submit URL from here
-    # instead of building it again.
-    feed_payment_hrefs: dict[str, str] = field(default_factory=dict)
-    site_payment_url: str | None = None
-    # The feed being written and the keys of its tagged items: Pelican
-    # writes each feed right after handing it to plugins.
-    feed_being_written: tuple[Any, list[str]] | None = None
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
     # Thing URL -> the button style its page shows, where a template chose
@@ -171,80 +322,18 @@ class BuildState:
     shown_styles: dict[str, str] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
-    # Pelican's readers of this build, one per generator: their caches keep
-    # each file's metadata as read (see privacy.hide_address_in_reader_caches).
-    readers: list[Any] = field(default_factory=list)
     # Pelican's PATH, absolute, with a trailing "/": see source_of().
     content_root: str = ""
-    # OUTPUT_SOURCES_EXTENSION when Pelican publishes the sources, else None.
-    published_sources: str | None = None
-    # Whether Pelican copies the content sources in its static paths
-    # (STATIC_EXCLUDE_SOURCES off).
-    copies_static_sources: bool = False
-    # With either, the content with an email owner whose source Pelican
-    # publishes: see warn_about_published_addresses().
-    owner_sources: list[OwnerSource] = field(default_factory=list)
-    # Whether Pelican writes a feed, which carries the site's own thing.
-    writes_feeds: bool = False
-    # FLATTR_AUTHORS keys that name no author of this build's content, and
-    # those that do, with the builds run inside it (see end_build); and the
-    # keys already warned about.
-    unknown_authors: set[str] = field(default_factory=set)
-    known_authors: set[str] = field(default_factory=set)
-    # Whether any content read (of this build, or one run inside it) names
-    # an author: with none, every key is unknown, misspelt or not.
-    content_names_authors: bool = False
-    # Whether any content was read at all (drafts and hidden ones too).
-    content_read: bool = False
-    # The names and slugs of the authors of the content read by this build,
-    # or one run inside it, whose settings were refused: with i18n_subsites
-    # such a site checks no FLATTR_AUTHORS keys, but a key of another
-    # site's settings that names one of them is no typo.
-    refused_sites_authors: set[str] = field(default_factory=set)
-    warned_authors: set[str] = field(default_factory=set)
-    # FLATTR_AUTHORS keys that the outermost build's settings lack -> the
-    # language labels (see language_label) of the builds run inside it
-    # whose own settings map them: messages name the key where it is set.
-    own_author_keys: dict[str, list[str]] = field(default_factory=dict)
-    # The FLATTR_AUTHORS keys of this build, a language's site of
-    # i18n_subsites, that are the language's own (see _own_entry_label):
-    # worked out once, as messages name many keys.
-    own_author_entries: frozenset[str] = frozenset()
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
     # With i18n_subsites, the languages that have a site other than this
     # one: see attach._contents().
     other_sites_languages: frozenset[str] = frozenset()
-    # Warnings said once in a run (see warn_once).
-    said: set[str] = field(default_factory=set)
-    # Problems logged by the builds run inside this one (see report).
-    reported_inside: set[str] = field(default_factory=set)
-    # Kept on a run's outermost build: the problems it logged, or held back
-    # as said by the try before (see report); those of that try, when this
-    # run retries one that failed; and those it held back.
-    errors_said: set[str] = field(default_factory=set)
-    errors_said_before: frozenset[str] = frozenset()
-    held_back: list[str] = field(default_factory=list)
-    # Source file -> its thing in a build that ran inside this one: with
-    # i18n_subsites, one article published by two languages' sites.
-    things_inside: dict[str, Thing] = field(default_factory=dict)
-    # Each build run inside this one (see SiteInside).
-    sites_inside: list[SiteInside] = field(default_factory=list)
     # Source -> owner: the entries of this build's URL baseline, as the
     # guard read them, whose source no longer has its URL (a language's
     # site only: see SiteInside).
     left_by_guard: dict[str, str] = field(default_factory=dict)
-    # The URL baselines the builds run inside this one used; None when one
-    # of them had its settings refused, so that its path is unknown.
-    baselines_inside: set[Path] | None = field(default_factory=set)
-    # The sources whose thing URLs the guard of a build run inside this one
-    # compared: each site guards what it publishes (finish.guard_thing_urls).
-    guarded_inside: set[str] = field(default_factory=set)
-    # The sources whose move out of a build run inside this one (to this
-    # site's thing) that build's guard said, and keeps the old URL of until
-    # resolved: this site leaves them out of its baseline meanwhile.
-    held_inside: set[str] = field(default_factory=set)
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)
@@ -253,6 +342,11 @@ class BuildState:
     # Whether the URL guard ran (or was skipped as the settings say): a
     # strict build that fails before says that more problems may follow.
     guard_reached: bool = False
+    feeds: FeedLinks = field(default_factory=FeedLinks)
+    author_keys: AuthorKeys = field(default_factory=AuthorKeys)
+    inside: BuildsInside = field(default_factory=BuildsInside)
+    messages: Messages = field(default_factory=Messages)
+    privacy: PrivacyChecks = field(default_factory=PrivacyChecks)
 
     @property
     def offers_site_thing(self) -> bool:
@@ -264,7 +358,7 @@ class BuildState:
             settings is not None
             and settings.username is not None
             and settings.feeds
-            and self.writes_feeds
+            and self.feeds.pelican_writes
         )
 
 
@@ -343,7 +437,7 @@ def start_build(pelican: Any) -> None:
     # a second, and the messages already said would bury the error it
     # retries for.
     if not inner and previous.pelican is pelican and not previous.finished:
-        current.errors_said_before = frozenset(previous.errors_said)
+        current.messages.errors_said_before = frozenset(previous.messages.errors_said)
     elif not inner:
         _forget_logged_warnings()
     if not loaded_by(pelican):
@@ -356,11 +450,13 @@ def start_build(pelican: Any) -> None:
     if pelican.settings.get("OUTPUT_SOURCES"):
         # As Pelican names the copy: an empty extension is no extension.
         extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
-        current.published_sources = str(extension)
-    current.copies_static_sources = not pelican.settings.get(
+        current.privacy.published_sources = str(extension)
+    current.privacy.copies_static_sources = not pelican.settings.get(
         "STATIC_EXCLUDE_SOURCES", True
     )
-    current.writes_feeds = any(pelican.settings.get(name) for name in _FEED_SETTINGS)
+    current.feeds.pelican_writes = any(
+        pelican.settings.get(name) for name in _FEED_SETTINGS
+    )
     current.save_as_is_url = {
         key: save_as_is_url(pelican.settings, key) for key in URL_SETTINGS
     }
@@ -383,7 +479,8 @@ def start_build(pelican: Any) -> None:
         problems += default_problems
         flattr_settings = None
     if flattr_settings is not None:
-        current.own_author_entries, authors_setting = _languages_own_authors(pelican)
+        own_entries, authors_setting = _languages_own_authors(pelican)
+        current.author_keys.own_author_entries = own_entries
         flattr_settings = dataclasses.replace(
             flattr_settings,
             author_slugs=_author_slugs(flattr_settings, pelican),
@@ -449,7 +546,7 @@ def _own_entry_label(key: str) -> str:
     language's own: the main site's settings lack the key, or give it
     another value. Else "": the main site's entry, which the main site
     names (as ``_report_settings_problems`` tells the two apart)."""
-    if key not in current.own_author_entries:
+    if key not in current.author_keys.own_author_entries:
         return ""
     return f"{language_label(current.pelican)} "
 
@@ -706,33 +803,35 @@ def end_build(pelican: Any) -> None:
         inner, current = current, outer_builds.pop()
         # Each language's site of i18n_subsites holds only its language's
         # content: an author is unknown when no site of the run knows them.
-        current.unknown_authors |= inner.unknown_authors
-        current.known_authors |= inner.known_authors
-        current.content_names_authors |= inner.content_names_authors
-        current.content_read |= inner.content_read
-        current.refused_sites_authors |= inner.refused_sites_authors
+        keys, inner_keys = current.author_keys, inner.author_keys
+        keys.unknown_authors |= inner_keys.unknown_authors
+        keys.known_authors |= inner_keys.known_authors
+        keys.content_names_authors |= inner_keys.content_names_authors
+        keys.content_read |= inner_keys.content_read
+        keys.refused_sites_authors |= inner_keys.refused_sites_authors
         # i18n_subsites runs each language's site from the last one's.
-        for key, languages in inner.own_author_keys.items():
-            current.own_author_keys.setdefault(key, []).extend(languages)
-        current.sites_inside += inner.sites_inside
+        for key, languages in inner_keys.own_author_keys.items():
+            keys.own_author_keys.setdefault(key, []).extend(languages)
+        inside, inner_inside = current.inside, inner.inside
+        inside.sites += inner_inside.sites
         if inner.settings is not None:
             _note_own_author_keys(inner.pelican, inner.settings)
-            current.sites_inside.append(
+            inside.sites.append(
                 SiteInside(inner.settings, inner.generators, inner.left_by_guard)
             )
-        current.reported_inside |= inner.reported_inside.union(inner.problems)
-        current.things_inside.update(inner.things_inside)
-        current.things_inside.update(
-            (ct.source, ct.thing) for ct in inner.content_things
+        current.messages.reported_inside |= inner.messages.reported_inside.union(
+            inner.messages.problems
         )
+        inside.things.update(inner_inside.things)
+        inside.things.update((ct.source, ct.thing) for ct in inner.content_things)
         current.manifests_written += inner.manifests_written
         # A language's site without the plugin keeps no baseline.
-        if inner.baselines_inside is None or (inner.active and inner.settings is None):
-            current.baselines_inside = None
-        elif current.baselines_inside is not None:
-            current.baselines_inside |= inner.baselines_inside
+        if inner_inside.baselines is None or (inner.active and inner.settings is None):
+            inside.baselines = None
+        elif inside.baselines is not None:
+            inside.baselines |= inner_inside.baselines
             if inner.settings is not None:
-                current.baselines_inside.add(inner.settings.url_baseline_path)
+                inside.baselines.add(inner.settings.url_baseline_path)
 
 
 def _note_own_author_keys(pelican: Any, settings: FlattrSettings) -> None:
@@ -746,8 +845,9 @@ def _note_own_author_keys(pelican: Any, settings: FlattrSettings) -> None:
     if isinstance(main, Mapping):
         mapped -= {str(key) for key in main}
     label = language_label(pelican)
+    own_author_keys = current.author_keys.own_author_keys
     for key in mapped:
-        current.own_author_keys.setdefault(key, []).append(label)
+        own_author_keys.setdefault(key, []).append(label)
 
 
 def thing_elsewhere_in_run() -> dict[str, Thing]:
@@ -755,7 +855,7 @@ def thing_elsewhere_in_run() -> dict[str, Thing]:
     first: with i18n_subsites, the main site's, or an earlier language's."""
     found: dict[str, Thing] = {}
     for outer in reversed(outer_builds):  # the outermost wins
-        found.update(outer.things_inside)
+        found.update(outer.inside.things)
         found.update((ct.source, ct.thing) for ct in outer.content_things)
     return found
 
@@ -807,20 +907,22 @@ def report(problem: str, *, log: bool = True) -> bool:
     it (see ``start_build``): only once it is gone from a try, or a run
     has ended, is it said again.
     """
-    current.problems.append(problem)
+    messages = current.messages
+    messages.problems.append(problem)
     if (
         not log
-        or problem in current.reported_inside
+        or problem in messages.reported_inside
         or any(
-            problem in outer.problems or problem in outer.reported_inside
+            problem in outer.messages.problems
+            or problem in outer.messages.reported_inside
             for outer in outer_builds
         )
     ):
         return False
-    run = _outermost()
-    run.errors_said.add(problem)
-    if problem in run.errors_said_before:
-        run.held_back.append(problem)
+    run_messages = _outermost().messages
+    run_messages.errors_said.add(problem)
+    if problem in run_messages.errors_said_before:
+        run_messages.held_back.append(problem)
         return False
     logger.error("pelican-flattr: %s", problem)
     return True
@@ -857,9 +959,9 @@ def first_in_run(key: str) -> bool:
     note it. Outer builds attach things before the builds run inside them
     (i18n_subsites runs each language's site from the main build's
     ``get_writer``), so a key noted then is known to all of them."""
-    if any(key in each.said for each in (*outer_builds, current)):
+    if any(key in each.messages.said for each in (*outer_builds, current)):
         return False
-    current.said.add(key)
+    current.messages.said.add(key)
     return True
 
 
@@ -1066,17 +1168,17 @@ def fail_if_strict() -> None:
     earlier build left, as a lenient one does at its end: stopped before
     Pelican's ``finalized``, it would otherwise leave it in place.
     """
-    if current.strict and current.problems:
+    if current.strict and current.messages.problems:
         if current.settings is None and current.active:
             remove_earlier_manifest(current.pelican)
         _remove_manifests_of_failed_run()
-        run = _outermost()
+        run_messages = _outermost().messages
         # Said in an earlier try only, above Pelican's exception: the build
         # that fails lists its problems above its last word, as ever.
-        for problem in dict.fromkeys(run.held_back):
+        for problem in dict.fromkeys(run_messages.held_back):
             logger.error("pelican-flattr: %s", problem)
-        run.held_back.clear()
-        count = len(current.problems)
+        run_messages.held_back.clear()
+        count = len(current.messages.problems)
         reloading, stop_queue = _pelican_autoreload()
         logger.critical(
             "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s%s",

@@ -81,12 +81,12 @@ def write_manifest(pelican: Any) -> None:
     chunks = manifest_chunks(
         settings.siteurl,
         state.content_things,
-        state.feeds_by_source,
+        state.feeds.by_source,
         state.url_spool.get,
         open_graph=settings.open_graph,
         shown_styles=state.shown_styles,
         feed_payment_links=settings.feeds,
-        site_payment_link=state.site_payment_url,
+        site_payment_link=state.feeds.site_payment_url,
     )
     path = settings.manifest_path
     try:
@@ -153,13 +153,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         if elsewhere
         else things
     )
-    if build.current.held_inside:
+    held = build.current.inside.held
+    if held:
         # An article that left a language's site for this one: that site
         # said the move and keeps the old URL until it is pinned or
         # accepted. Taken in here meanwhile, the short-lived new URL
         # became this site's baseline, and the pin, as advised, turned the
         # warning round, here, on every build.
-        held = build.current.held_inside
         own = [ct for ct in own if ct.source not in held]
 
     def new_entries() -> Iterator[dict[str, str]]:
@@ -189,7 +189,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     left_behind: list[tuple[Path, str]] = []
     if build.outer_builds:
         language = str(build.current.pelican.settings.get("DEFAULT_LANG") or "")
-    elif build.current.baselines_inside is not None:
+    elif build.current.inside.baselines is not None:
         # A language still in I18N_SUBSITES whose site this run did not
         # build (i18n_subsites, after a failed run in the same process,
         # builds none of the languages it had not reached) has not gone.
@@ -197,7 +197,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         left_behind = [
             (other, lang)
             for other, lang in unused_language_baselines(
-                path, build.current.baselines_inside
+                path, build.current.inside.baselines
             )
             if lang not in still_there
         ]
@@ -244,7 +244,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # A source this site no longer publishes may have its thing in a site
     # run inside this one (a language's site of i18n_subsites, added since
     # the last build): its thing URL changed, rather than went missing.
-    url_by_source = {source: t.url for source, t in build.current.things_inside.items()}
+    url_by_source = {source: t.url for source, t in build.current.inside.things.items()}
     url_by_source.update((ct.source, ct.url) for ct in things)
     # Each site guards what it publishes: a source a site run inside this
     # one publishes now was compared there, with this site's entries of it
@@ -252,7 +252,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # twice, and the entry kept here while that site's baseline took the
     # new URL: pinning the old URL back, as advised, turned the warning
     # round there, for good.
-    guarded_inside = build.current.guarded_inside
+    guarded_inside = build.current.inside.guarded
 
     def moved(entry: dict[str, str]) -> bool:
         """Whether no build of the run has the entry's source at its URL,
@@ -333,7 +333,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         ):
             return False
         if run_urls is None:  # only for an accepted URL: a few, once
-            run_urls = {thing.url for thing in build.current.things_inside.values()}
+            run_urls = {thing.url for thing in build.current.inside.things.values()}
             run_urls.update(thing.url for thing in elsewhere.values())
             run_urls.update(source_by_url)
         return entry["url"] not in run_urls
@@ -487,7 +487,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         owner_changes = [c for c in owner_changes if c.url not in taken]
     # A strict build with problems fails next, and keeps the old baseline:
     # the owner change is said again until a build passes.
-    failing = build.current.strict and bool(build.current.problems)
+    failing = build.current.strict and bool(build.current.messages.problems)
     for line in owner_change_warnings(
         owner_changes, baseline_kept=failing, listing=_listing(settings)
     ):
@@ -552,7 +552,7 @@ def _guarded_here(own: list[ContentThing]) -> None:
     if build.outer_builds:
         sources = {ct.source for ct in own}
         for outer in build.outer_builds:
-            outer.guarded_inside |= sources
+            outer.inside.guarded |= sources
 
 
 def _hold_for_outer(
@@ -562,7 +562,7 @@ def _hold_for_outer(
     changes are moves to a thing another site of the run has
     (``elsewhere``): this site keeps their old URLs in its baseline, and
     that site leaves the sources out of its own until they are resolved
-    (``held_inside``)."""
+    (``BuildsInside.held``)."""
     held = {
         change.source
         for change in unresolved
@@ -571,7 +571,7 @@ def _hold_for_outer(
     }
     if held:
         for outer in build.outer_builds:
-            outer.held_inside |= held
+            outer.inside.held |= held
 
 
 def _from_outer_baselines(
@@ -581,7 +581,7 @@ def _from_outer_baselines(
 ) -> list[dict[str, str]]:
     """The entries of ``sources`` that ``keep`` accepts in the baselines of
     the sites this one runs inside (the nearest first), whose guards let
-    them go (``guarded_inside``); each source found is added to
+    them go (``BuildsInside.guarded``); each source found is added to
     ``old_sources``.
 
     Started afresh from this build's URLs instead, a language's site

@@ -66,13 +66,14 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     settings = state.settings
     if settings is None or not settings.feeds:
         return
+    feeds = state.feeds
     tagged = tag_feed(
         feed,
-        state.things_by_content_url,
-        state.site_payment_url,
-        state.feed_payment_hrefs,
+        feeds.things_by_content_url,
+        feeds.site_payment_url,
+        feeds.payment_hrefs,
     )
-    state.feed_being_written = (feed, tagged)
+    feeds.being_written = (feed, tagged)
 
 
 def record_feed(path: str, context: Any, feed: Any) -> None:
@@ -81,13 +82,14 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
     settings = state.settings
     if settings is None:
         return
-    being_written = state.feed_being_written
-    state.feed_being_written = None
+    feeds = state.feeds
+    being_written = feeds.being_written
+    feeds.being_written = None
     if being_written is None or being_written[0] is not feed:
         return  # not a feed this plugin tagged (FLATTR_FEEDS off)
     relative = os.path.relpath(path, settings.output_path).replace(os.sep, "/")
     relative = portable_path(relative)  # once per feed, not per manifest line
-    things, feeds_by_source = state.things_by_content_url, state.feeds_by_source
+    things, feeds_by_source = feeds.things_by_content_url, feeds.by_source
     for key in being_written[1]:
         content_thing = things.get(key)
         if content_thing is not None:

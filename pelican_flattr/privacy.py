@@ -156,7 +156,7 @@ def note_readers(readers: Any) -> None:
     """
     if not build.current.active:
         return
-    build.current.readers.append(readers)
+    build.current.privacy.readers.append(readers)
     cache_data = getattr(readers, "cache_data", None)
     if callable(cache_data):
 
@@ -230,7 +230,7 @@ def _hide_cached_value(name: str, value: object, hidden: object) -> None:
     readers' cached metadata that holds this very ``value`` (Pelican's
     metadata holds the cached copy's values themselves): the file just read
     was cached last, unless it came from the cache of an earlier build."""
-    for readers in build.current.readers:
+    for readers in build.current.privacy.readers:
         cached = getattr(readers, "_cache", None)
         if not isinstance(cached, dict) or not cached:
             continue
@@ -275,7 +275,7 @@ def hide_address_in_reader_caches(path: object, name: str) -> None:
     cache's layout is Pelican's (path -> (file stamp, (content,
     metadata))): anything else is left alone.
     """
-    for readers in build.current.readers:
+    for readers in build.current.privacy.readers:
         cached = getattr(readers, "_cache", None)
         entry = cached.get(path) if isinstance(cached, dict) else None
         data = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
@@ -438,7 +438,7 @@ def warn_about_published_addresses(pelican: Any) -> None:
     reStructuredText reader keeps only the last of a field given twice: an
     address in the first never reaches the plugin, and is not looked for.
     """
-    entries = build.current.owner_sources
+    entries = build.current.privacy.owner_sources
     if not entries:
         return
     # Imported only now: compiling its regular expressions takes a few
@@ -511,8 +511,8 @@ def warn_about_addresses_in_things() -> None:
     """
     things = build.current.content_things
     settings = build.current.settings
-    open_graph_texts = build.current.open_graph_texts
-    markup = build.current.markup_texts
+    open_graph_texts = build.current.privacy.open_graph_texts
+    markup = build.current.privacy.markup_texts
     # FLATTR_TAGS go to every thing: said once, of the setting, below. As
     # things hold them: cleaned, and one of each in any letter case.
     site_tags = frozenset(

@@ -164,11 +164,11 @@ def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
 def _feed_url(content_thing: ContentThing, take: bool = False) -> str | None:
     """The auto-submit URL the feeds built for this thing, if they did;
     ``take`` forgets it (its own page is the last to need it)."""
-    state = build.current
+    feeds = build.current.feeds
     key = feed_key(content_thing.content_url)
-    hrefs = state.feed_payment_hrefs
+    hrefs = feeds.payment_hrefs
     href = hrefs.pop(key, None) if take else hrefs.get(key)
-    if href is not None and state.things_by_content_url.get(key) is content_thing:
+    if href is not None and feeds.things_by_content_url.get(key) is content_thing:
         return url_of_href(href)
     return None
 
@@ -228,7 +228,7 @@ def _report_in_template(problem: str, template: str | None = None) -> None:
     first, once: the template renders it again for every page it makes."""
     template = template or build.current.page.template or "a template"
     problem = f"{template}: {problem}"
-    if problem not in build.current.problems:
+    if problem not in build.current.messages.problems:
         build.report(problem)
 
 

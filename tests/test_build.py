@@ -1652,7 +1652,7 @@ def test_files_are_checked_as_cached_only_when_the_reader_caches(tmp_path, cachi
     )
     # The articles', the pages' and the static files' generators each have
     # one; the static files' reads no file, so it never learns the policy.
-    readers = build_module.current.readers
+    readers = build_module.current.privacy.readers
     assert len(readers) == 3
     wrapped = [
         getattr(r.cache_data, "__name__", "") == "cache_with_addresses_hidden"
