@@ -393,7 +393,7 @@ class FlattrClient:
     """Calls Flattr's verify endpoints with one bearer token.
 
     ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
-    (None before the first one, or when it carried none); ``proxy`` the
+    that carried them (None until one did); ``proxy`` the
     proxy of the environment it goes through, if any. ``clock`` returns a
     unix time and ``sleep`` waits: both are replaced in tests. Use as a
     context manager, or call ``close()``. Creating one raises ValueError for
@@ -470,8 +470,12 @@ class FlattrClient:
         sent = parse_partner_identifier(identity).value
         url = self.endpoint(username)
         answer = self._post(url, {"identity": sent})
-        self.rate_limit = RateLimit.from_headers(answer.headers)
-        return self._result(answer, sent, username)
+        answered = RateLimit.from_headers(answer.headers)
+        if answered is not None:
+            # An answer without the headers (a gateway's, a proxy's) says
+            # nothing of the budget: the last one Flattr reported stands.
+            self.rate_limit = answered
+        return self._result(answer, answered, sent, username)
 
     def verify_paced(
         self,
@@ -669,11 +673,19 @@ class FlattrClient:
                 bytes(body),
             )
 
-    def _result(self, answer: _Answer, sent: str, username: str | None) -> VerifyResult:
+    def _result(
+        self,
+        answer: _Answer,
+        rate_limit: RateLimit | None,
+        sent: str,
+        username: str | None,
+    ) -> VerifyResult:
+        """What ``answer`` means; ``rate_limit`` is its own headers' (None
+        when it carried none), not the budget kept from earlier answers: a
+        refusal's reset is the one that refusal names."""
         status = answer.status
         body = answer.body
         document = _json(body)
-        rate_limit = self.rate_limit
         who = f"Flattr user {username}" if username else "the token's own account"
         if 200 <= status < 300:
             content_type = answer.headers.get("Content-Type")

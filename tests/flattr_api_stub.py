@@ -39,7 +39,8 @@ _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 # X-RateLimit-Reset, one whose X-RateLimit-Reset is already past), the
 # token echoed percent-encoded, and successes
 # that are not Flattr's: a captive portal's empty page, without Flattr's
-# rate-limit headers, and a 200 without any Content-Type.
+# rate-limit headers, and a 200 without any Content-Type; and Flattr's
+# success as a gateway that drops the rate-limit headers passes it on.
 RAW_MODES = (
     "trickle_headers",
     "trickle_body",
@@ -59,6 +60,7 @@ RAW_MODES = (
     "echo_encoded_token",
     "captive_portal_200",
     "no_content_type_200",
+    "success_without_rate_headers",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -447,6 +449,12 @@ class FlattrApiStub:
         elif mode == "no_content_type_200":
             out.sendall(
                 b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "success_without_rate_headers":
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json;charset=utf-8\r\n"
+                b"Content-Length: 0\r\n\r\n"
             )
         elif mode == "endless":
             out.sendall(

@@ -679,6 +679,22 @@ def test_rate_limit_headers():
     assert RateLimit(5000, 0, 5000, 1).exhausted
 
 
+def test_an_answer_without_rate_headers_keeps_the_budget_flattr_reported(
+    client, stub
+):
+    client.verify("partner:ns:1", "alice")
+    reported = RateLimit(5000, 4999, 1, stub.reset)
+    assert client.rate_limit == reported
+    # A gateway that drops the headers says nothing of the budget.
+    stub.script("success_without_rate_headers")
+    result = client.verify("partner:ns:2", "alice")
+    assert result.rate_limit is None  # this answer's own headers
+    assert client.rate_limit == reported
+    # A newer answer with the headers wins.
+    client.verify("partner:ns:3", "alice")
+    assert client.rate_limit == RateLimit(5000, 4998, 2, stub.reset)
+
+
 # -- pacing ------------------------------------------------------------------
 
 

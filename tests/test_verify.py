@@ -329,6 +329,31 @@ def test_a_csv_batch_and_its_rerun(stub, capsys, tmp_path):
     assert document["rate_limit"] is None
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_budget_survives_an_answer_without_rate_headers(
+    as_json, stub, capsys, tmp_path
+):
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    # The second answer, a success, comes through a gateway that drops the
+    # headers: it says nothing of the budget the first one reported.
+    stub.script("success_without_rate_headers", identity="partner:ns:2")
+    command = ["--from", str(csv_path), "--api-url", stub.url]
+    if as_json:
+        status, document, err = run_json(capsys, *command)
+        assert status == 0, err
+        assert document["rate_limit"]["remaining"] == 4999
+        assert document["rate_limit"]["reset"] == START + 3600
+    else:
+        status, out, err = run(capsys, *command)
+        assert status == 0, err
+        assert "2 identities: 2 verified" in out
+        assert out.splitlines()[-1] == (
+            "Rate budget: 4999 of 5000 requests left; resets at "
+            + local_time(START + 3600)
+        )
+
+
 def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
     csv_path = tmp_path / "people.csv"
     csv_path.write_text(
