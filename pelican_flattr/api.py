@@ -84,7 +84,14 @@ MAX_ANSWER_BYTES = 1 << 20
 DEADLINE_SLACK = 1.0
 
 USER_AGENT = "pelican-flattr (verify)"
-_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header value can carry
+# RFC 6750's b64token, what a bearer token is made of: nothing that a
+# server's error could show escaped ("\\" and "'" in a bytes repr), and so
+# out of reach of the echo redaction.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+BEARER_TOKEN_RULE = (
+    "letters, digits, '-', '.', '_', '~', '+' and '/', then any '=' at its "
+    "end (RFC 6750)"
+)
 # What a server's text must not bring to a terminal: C0 and C1 controls
 # (C1's U+009B starts an escape sequence as ESC [ does), the line and
 # paragraph separators, and the bidi overrides and isolates that make a
@@ -365,17 +372,19 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_token(token: object) -> str:
-    """The bearer token, checked to be something a header can carry.
+    """The bearer token, checked to be made of what an OAuth 2 bearer
+    token is (RFC 6750's b64token: BEARER_TOKEN_RULE).
 
-    Raises ValueError with a message that never repeats the token.
+    Raises ValueError with a message that never repeats the token; callers
+    put where it came from before it.
     """
     if not isinstance(token, str) or not token.strip():
         raise ValueError("the token is empty")
     token = token.strip()
     if not _TOKEN_CHARS.fullmatch(token):
         raise ValueError(
-            "the token holds spaces or characters an HTTP header cannot carry "
-            "(not shown); copy it again"
+            "the token holds spaces or characters no bearer token holds (not "
+            f"shown); a bearer token is made of {BEARER_TOKEN_RULE}: copy it again"
         )
     return token
 
@@ -939,13 +948,30 @@ def _proxy_problem(error: Exception) -> str:
 
 def _echo_pattern(token: str) -> re.Pattern[str]:
     """What matches ``token`` as a server may echo it: in any case (it may
-    have upper-cased it) and with any of its characters percent-encoded, as
-    a URL (a redirect's Location) or a form holds it, in either case of hex.
+    have upper-cased it), with any of its characters percent-encoded, as
+    a URL (a redirect's Location) or a form holds it, in either case of hex,
+    or escaped as a bytes repr shows it (h11 shows a malformed status line
+    so, "\\" as "\\\\" and "'" as "\\'").
     """
     return re.compile(
-        "".join(f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token),
+        "".join(
+            "(?:" + "|".join(map(re.escape, _echoed_forms(char))) + ")"
+            for char in token
+        ),
         re.IGNORECASE,
     )
+
+
+# What a bytes repr escapes of the characters a header can carry: "'" only
+# when the text also holds a '"', as the repr then quotes with "'".
+_REPR_ESCAPES = {"\\": "\\\\", "'": "\\'"}
+
+
+def _echoed_forms(char: str) -> list[str]:
+    """``char`` as it is, percent-encoded, and escaped by a bytes repr;
+    the longest first, so that an escape is taken whole."""
+    forms = {char, f"%{ord(char):02X}", _REPR_ESCAPES.get(char, char)}
+    return sorted(forms, key=len, reverse=True)
 
 
 # What _json() returns for a body that is not JSON; None is JSON's null.

@@ -31,7 +31,8 @@ _IDENTITY = re.compile(
 _USERS_PATH = re.compile(r"/rest/v2/users/([^/]+)/verify")
 
 # Answers written on the socket by hand: a server trickling its headers or
-# its body a byte at a time, one echoing the token where no JSON is parsed,
+# its body a byte at a time, one echoing the token where no JSON is parsed
+# (in a reason phrase, a content type, a status line that is no HTTP's),
 # one whose body never ends, redirects (one with a JSON error body), a
 # rate-limit refusal without the headers that say when the budget resets,
 # HTTP's 429 as a gateway in front of an API answers it (one with a
@@ -61,6 +62,7 @@ RAW_MODES = (
     "captive_portal_200",
     "no_content_type_200",
     "success_without_rate_headers",
+    "echo_token_bad_status",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -357,6 +359,13 @@ class FlattrApiStub:
         elif mode == "echo_token_reason":
             out.sendall(
                 f"HTTP/1.1 502 {authorization}\r\nConnection: close\r\n"
+                "Content-Length: 0\r\n\r\n".encode()
+            )
+        elif mode == "echo_token_bad_status":
+            # A status that is no number: h11's error shows the line as a
+            # bytes repr, "\\" and "'" escaped.
+            out.sendall(
+                f"HTTP/1.1 5x2 {authorization}\r\nConnection: close\r\n"
                 "Content-Length: 0\r\n\r\n".encode()
             )
         elif mode == "echo_token_content_type":

@@ -253,6 +253,26 @@ def test_no_token(stub, capsys, monkeypatch):
     assert stub.requests == []
 
 
+@pytest.mark.parametrize("source", ["FLATTR_TOKEN", "--token"])
+def test_a_token_outside_rfc_6750s_characters_is_refused_naming_its_source(
+    source, stub, capsys, monkeypatch
+):
+    # A "\\" or "'" would be escaped in an error that echoes the token, out
+    # of the redaction's reach: no bearer token holds either.
+    token = "bad\\to'ken"
+    command = ["--identity", "partner:ns:1", "--api-url", stub.url]
+    if source == "--token":
+        command += ["--token", token]
+    else:
+        monkeypatch.setenv("FLATTR_TOKEN", token)
+    status, out, err = run(capsys, *command)
+    assert status == 2
+    assert f"{source}: the token holds spaces or characters no bearer token" in err
+    assert "letters, digits, '-', '.', '_', '~', '+' and '/'" in err
+    assert "to'ken" not in out + err and "bad" not in out + err
+    assert stub.requests == []
+
+
 def test_the_token_option_and_its_source(stub, capsys, monkeypatch):
     monkeypatch.delenv("FLATTR_TOKEN")
     status, document, _ = run_json(
