@@ -443,6 +443,13 @@ class FlattrClient:
                 "Authorization": f"Bearer {self._token}",
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,
+                # Each request on a connection of its own: one kept alive
+                # may be dropped by the server (or a load balancer) just as
+                # the next request goes down it, and a POST that fails so
+                # may have been received, so it cannot be retried. Flattr's
+                # budget is a few thousand requests an hour: a connection
+                # for each costs little.
+                "Connection": "close",
             },
             # A redirect would carry the token elsewhere; Flattr's API never
             # sent one, so it is reported instead of followed.

@@ -13,8 +13,11 @@ assert what was sent and, above all, what was not.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -592,3 +595,84 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class KeepAliveResettingServer:
+    """A server on 127.0.0.1 that answers Flattr's success keeping the
+    connection alive (HTTP/1.1, no ``Connection: close``), then resets the
+    connection when a second request comes down it, as a server or a load
+    balancer does that dropped an idle connection while the request was on
+    its way. Every request on a new connection succeeds.
+
+    ``requests`` holds the headers of each request it read, ``resets`` how
+    many it answered by a reset. Use as a context manager.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.resets = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"http://{host}:{port}/rest/v2"
+
+    def __enter__(self) -> KeepAliveResettingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(
+                target=self._converse, args=(connection,), daemon=True
+            ).start()
+
+    def _converse(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as reader:
+            for number in itertools.count(1):
+                headers = _read_request(reader)
+                if headers is None:
+                    return  # the client closed the connection
+                self.requests.append(headers)
+                if number > 1:
+                    self.resets += 1
+                    # Linger 0: close() sends a reset, not a FIN.
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    return
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\n"
+                    b"Content-Type: application/json;charset=utf-8\r\n"
+                    b"X-RateLimit-Limit: 5000\r\nX-RateLimit-Remaining: 4999\r\n"
+                    b"Content-Length: 0\r\n\r\n"
+                )
+
+
+def _read_request(reader) -> dict[str, str] | None:
+    """The headers of the next request on ``reader``, its body read past;
+    None at the end of the connection."""
+    line = reader.readline()
+    if not line.strip():
+        return None
+    headers = {}
+    for line in iter(reader.readline, b"\r\n"):
+        if not line:
+            return None
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    reader.read(int(headers.get("content-length", 0)))
+    return headers

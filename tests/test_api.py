@@ -12,7 +12,13 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
+from flattr_api_stub import (
+    START,
+    TOKEN,
+    FakeClock,
+    FlattrApiStub,
+    KeepAliveResettingServer,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -373,6 +379,19 @@ def test_the_retry_succeeds_when_the_server_comes_up(clock):
     finally:
         for server in servers:
             server.__exit__(None, None, None)
+
+
+def test_no_request_goes_out_on_a_connection_the_server_may_have_dropped(clock):
+    # A POST that fails on a kept-alive connection may have been received:
+    # it is not retried, so no connection is ever used twice.
+    with (
+        KeepAliveResettingServer() as server,
+        FlattrClient(TOKEN, server.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        for number in range(3):
+            assert c.verify(f"partner:ns:{number}", "alice").status == 200
+    assert server.resets == 0
+    assert [request["connection"] for request in server.requests] == ["close"] * 3
 
 
 def test_a_redirect_is_reported_not_followed(stub, client):

@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 from conftest import article, i18n_build, manifest_things, read_only, sqlite_file
-from flattr_api_stub import START, TOKEN, FakeClock, FlattrApiStub
+from flattr_api_stub import (
+    START,
+    TOKEN,
+    FakeClock,
+    FlattrApiStub,
+    KeepAliveResettingServer,
+)
 from webhook_server import NOT_STORES, make_database, tables_of
 
 from pelican_flattr import verify
@@ -372,6 +378,26 @@ def test_the_budget_survives_an_answer_without_rate_headers(
             "Rate budget: 4999 of 5000 requests left; resets at "
             + local_time(START + 3600)
         )
+
+
+def test_a_server_resetting_a_kept_alive_connection_stops_no_batch(
+    clock, capsys, tmp_path
+):
+    # The server drops a connection kept alive just as the next request
+    # goes down it: every row went "not sent" after the first, exit 3.
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("bob", "partner:ns:2"),
+        ("carol", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    with KeepAliveResettingServer() as server:
+        status, document, err = run_json(
+            capsys, "--from", str(csv_path), "--api-url", server.url
+        )
+    assert status == 0, err
+    assert [r["outcome"] for r in document["results"]] == ["verified"] * 3
+    assert len(server.requests) == 3 and server.resets == 0
 
 
 def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
