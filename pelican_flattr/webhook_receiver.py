@@ -80,6 +80,19 @@ _BROKEN_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # C0 and C1 controls and DEL: never part of an id, a username or a URL, and
 # they would reach terminals (``pending``) and author pages (claim URLs).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The line and paragraph separators (Zl, Zp): a terminal or a log reader
+# may end a line at either, as at a newline.
+_SEPARATOR = re.compile("[\u2028\u2029]")
+# Characters that show as a blank without being a space: the Hangul
+# fillers (letters) and the braille blank (a symbol).
+# None is in Flattr's ids, usernames or URLs, and in a claim URL each hides
+# what follows a real-looking host ("https://flattr.com\u3164.evil.example").
+_SHOWN_AS_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
+# The owner identifiers Flattr sends: it knows an email owner by the hash
+# alone, and a thing of a Flattr user is never pending.
+DELIVERED_OWNER_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+_OWNER_SCHEMES = ("twitter", "email", "partner")
+_MD5_HEX = re.compile(r"[0-9A-Fa-f]{32}")
 # An address in a form body, its "@" as it is or percent-encoded (once
 # more for each "%25"), or a full-width or small "@" percent-encoded: runs
 # of anything but separators around such a sign.
@@ -231,8 +244,25 @@ def _required(form: Mapping[str, str], name: str) -> str:
 
 
 def _no_controls(name: str, value: str) -> None:
+    """Refusal(400) naming ``name`` when ``value`` holds a character no
+    field of Flattr's holds and a reader cannot see or would misread: a
+    control, a line or paragraph separator, a format character, or one
+    that shows as a blank (a Hangul filler, the braille blank)."""
     if _CONTROL.search(value):
         raise Refusal(400, f"{name} contains a control character", name)
+    if _SEPARATOR.search(value):
+        raise Refusal(
+            400,
+            f"{name} contains a line or paragraph separator (U+2028, U+2029)",
+            name,
+        )
+    invisible = _SHOWN_AS_BLANK.search(value)
+    if invisible is not None:
+        raise Refusal(
+            400,
+            f"{name} contains {_character_name(invisible[0])}, which shows as a blank",
+            name,
+        )
     if any(unicodedata.category(character) == "Cf" for character in value):
         # Bidi overrides, zero-width characters: none is part of an id, a
         # username or Flattr's URLs, and a terminal showing `pending` would
@@ -330,10 +360,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             "an email owner as email:MD5HEX, never as an address",
             "thing_owner_id",
         )
-    try:
-        owner = parse_partner_identifier(raw_owner)
-    except IdentifierError as error:
-        raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
+    owner = _delivered_owner(raw_owner)
     total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
     clicks = int(total.group(1)) if total else 0
     if not 0 < clicks <= MAX_CLICKS:
@@ -373,6 +400,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             f"claim_url must be an absolute http(s) URL ({problem or 'too long'})",
             "claim_url",
         )
+    _claim_host_as_read(parts.netloc)
     flattrer = form.get("flattrer_username", "").strip()
     _no_controls("flattrer_username", flattrer)
     _no_address("flattrer_username", flattrer)
@@ -380,7 +408,91 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         raise Refusal(
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
         )
-    return PendingClick(thing_id, clicks, owner.value, flattrer, claim_url)
+    return PendingClick(thing_id, clicks, owner, flattrer, claim_url)
+
+
+def _delivered_owner(raw: str) -> str:
+    """``thing_owner_id`` as stored. Refusal(400) says what is wrong in the
+    receiver's words where the identifier parser's would offer a form that
+    FLATTR_AUTHORS takes but a delivery never holds (a Flattr username,
+    email:ADDRESS)."""
+    scheme, colon, rest = raw.partition(":")
+    if not colon:
+        problem = (
+            f"{_shown_value(raw)} is no owner identifier (a delivery never "
+            "names a Flattr user)"
+        )
+    elif scheme.lower() not in _OWNER_SCHEMES:
+        problem = f"has an unsupported scheme {_shown_value(scheme)}"
+    elif scheme.lower() == "email" and not _MD5_HEX.fullmatch(rest.strip()):
+        # Not shown: whatever follows "email:" may be part of an address.
+        problem = (
+            "holds an email owner that is not email:MD5HEX (32 hexadecimal digits)"
+        )
+    else:
+        try:
+            return parse_partner_identifier(raw).value
+        except IdentifierError as error:
+            # Of a twitter: or partner: identifier: its own form is named.
+            raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
+    raise Refusal(
+        400,
+        f"thing_owner_id {problem}; expected {DELIVERED_OWNER_FORMS}",
+        "thing_owner_id",
+    )
+
+
+def _shown_value(value: str) -> str:
+    """A value with no '@' in an answer: quoted, escaped where it is not
+    printable, and short."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
+def _claim_host_as_read(netloc: str) -> None:
+    """Refusal(400) for a claim URL whose host browsers read otherwise than
+    it is written, or that holds a combining mark. ``netloc`` is one that
+    check_thing_url accepted, without credentials."""
+    if netloc.startswith("["):
+        return  # an IPv6 address, which check_thing_url read whole
+    host = netloc.partition(":")[0]
+    if "%" in host:
+        # A browser decodes them first: https://flattr.com%2eevil.example/c
+        # opens flattr.com.evil.example, yet reads as a flattr.com URL where
+        # `pending` prints it. Flattr's claim URLs hold none.
+        raise Refusal(
+            400,
+            "claim_url holds percent-escapes in its host name, which browsers "
+            "decode into another name than the one shown; Flattr's claim URLs "
+            "never do",
+            "claim_url",
+        )
+    # As check_thing_url reads a host name, and browsers do (UTS 46).
+    read = unicodedata.normalize("NFKC", host).replace("\u3002", ".")
+    if read != host:
+        raise Refusal(
+            400,
+            "claim_url holds characters in its host name that browsers read as "
+            "others (full-width forms, an ideographic full stop...); Flattr's "
+            "claim URLs never do",
+            "claim_url",
+        )
+    mark = next((c for c in host if unicodedata.category(c).startswith("M")), None)
+    if mark is not None:
+        # Drawn over the character before it, or as nothing: a host name
+        # that reads as another. Flattr's host names have none.
+        raise Refusal(
+            400,
+            f"claim_url holds {_character_name(mark)}, a combining mark, in "
+            "its host name; Flattr's claim URLs never do",
+            "claim_url",
+        )
+
+
+def _character_name(character: str) -> str:
+    """``U+3164 (HANGUL FILLER)``: a character named in an answer, where it
+    would show as nothing."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
 
 
 def now_utc() -> str:

@@ -103,6 +103,16 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         ("claim_url", "https://flattr.com/claim/\u2066x"),
         ("thing_id", "1\u200f"),
         ("flattrer_username", "rea\u200bder"),
+        # The line and paragraph separators end a line as a newline does.
+        ("thing_id", "1\u20282"),
+        ("flattrer_username", "rea\u2029der"),
+        # What shows as a blank: "https://flattr.com\u3164.evil.example/c"
+        # reads as a flattr.com URL where `pending` prints it.
+        ("claim_url", "https://flattr.com\u3164.evil.example/c"),
+        ("claim_url", "https://flattr.com\u115f.evil.example/c"),
+        ("claim_url", "https://flattr.com/claim/\u2800"),
+        ("flattrer_username", "rea\uffa0der"),
+        ("thing_id", "1\u1160"),
     ],
 )
 def test_control_characters_are_refused(receiver, field, value):
@@ -112,7 +122,96 @@ def test_control_characters_are_refused(receiver, field, value):
     )
     assert answer.status_code == 400
     assert answer.json()["field"] == field
+    assert answer.json()["error"].startswith(f"{field} contains "), answer.text
     assert rows(receiver) == before
+
+
+@pytest.mark.parametrize(
+    ("claim_url", "says"),
+    [
+        # A browser decodes the escape: it opens flattr.com.evil.example.
+        ("https://flattr.com%2eevil.example/c", "holds percent-escapes in its host"),
+        ("https://flattr.com%2Eevil.example/c", "holds percent-escapes in its host"),
+        # U+3164 once decoded.
+        ("https://flattr.com%E3%85%A4.evil.example/c", "holds percent-escapes"),
+        ("https://flattr.co\u0338m/c", "holds U+0338 (COMBINING LONG SOLIDUS"),
+        ("https://flattr.com\u20dd.evil.example/c", "U+20DD (COMBINING ENCLOSING"),
+        ("https://flattr.com\u0332.evil.example/c", "a combining mark, in its host"),
+        # Read as other characters: flattr.com.evil.example, flattr.com.
+        ("https://flattr.com\u3002evil.example/c", "that browsers read as others"),
+        ("https://\uff46lattr.com/c", "that browsers read as others"),
+    ],
+)
+def test_a_claim_url_whose_host_reads_as_another_is_refused(
+    receiver, capsys, claim_url, says
+):
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_id="spoof", claim_url=claim_url)),
+        headers=FORM,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == "claim_url"
+    assert answer.json()["error"].startswith("claim_url holds "), answer.text
+    assert says in answer.json()["error"]
+    assert rows(receiver) == before
+
+
+@pytest.mark.parametrize(
+    "claim_url",
+    [
+        "https://FLATTR.com/claim/1",  # browsers lower-case it: the same host
+        "https://b\u00fccher.example/claim/1",  # precomposed: no mark
+        "https://[2001:db8::1]:8443/claim/1",
+        "https://flattr.com/claim/%E3%85%A4",  # escapes in the path show
+    ],
+)
+def test_a_claim_url_whose_host_reads_as_written_is_stored(receiver, claim_url):
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_id=claim_url, claim_url=claim_url)),
+        headers=FORM,
+    )
+    assert answer.status_code == 200, answer.text
+    assert (claim_url, claim_url) in {(row[0], row[4]) for row in rows(receiver)}
+
+
+DELIVERED_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+
+
+@pytest.mark.parametrize(
+    ("owner", "said"),
+    [
+        (
+            "facebook:user:id:1",
+            "thing_owner_id has an unsupported scheme 'facebook'; expected "
+            + DELIVERED_FORMS,
+        ),
+        (
+            "alice",
+            "thing_owner_id 'alice' is no owner identifier (a delivery never names "
+            "a Flattr user); expected " + DELIVERED_FORMS,
+        ),
+        (
+            "email:not-a-hash",
+            "thing_owner_id holds an email owner that is not email:MD5HEX (32 "
+            "hexadecimal digits); expected " + DELIVERED_FORMS,
+        ),
+    ],
+)
+def test_an_owner_refused_is_answered_with_the_forms_a_delivery_holds(
+    receiver, owner, said
+):
+    # Never a Flattr username or email:ADDRESS, which FLATTR_AUTHORS takes
+    # but the receiver refuses.
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_owner_id=owner)),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"error": said, "field": "thing_owner_id"}
 
 
 def test_an_oversized_body_is_refused_before_it_is_sent(receiver):
