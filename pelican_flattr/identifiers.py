@@ -65,6 +65,10 @@ SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
     "or partner:NAMESPACE:ID"
 )
+# Those of them that name someone without a Flattr account.
+PARTNER_FORMS = (
+    "twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX or partner:NAMESPACE:ID"
+)
 
 # What stands for an address in an owner that could not be hashed, in the
 # settings and metadata Pelican's content cache pickles (see
@@ -298,21 +302,20 @@ def is_handle(text: str) -> bool:
     return _HANDLE.fullmatch(text.strip()) is not None
 
 
-def parse_owner(value: object) -> Owner:
+def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     """Read a Flattr username or an owner identifier.
 
     A value without a colon is a Flattr username; one with a colon must be a
     supported identifier. ``email:ADDRESS`` comes back hashed.
 
-    Raises IdentifierError with a message that is safe to log.
+    Raises IdentifierError with a message that is safe to log, naming the
+    forms ``expected`` where the scheme is none of them.
     """
     if not isinstance(value, str):
-        raise IdentifierError(
-            f"expected text ({SUPPORTED_FORMS}), got {type(value).__name__}"
-        )
+        raise IdentifierError(f"expected text ({expected}), got {type(value).__name__}")
     text = value.strip()
     if not text:
-        raise IdentifierError(f"is empty; expected {SUPPORTED_FORMS}")
+        raise IdentifierError(f"is empty; expected {expected}")
     invisible = _invisible_character(text)
     if invisible is not None:
         # The value itself is not shown: an address may be what holds it.
@@ -392,8 +395,7 @@ def parse_owner(value: object) -> Owner:
     # The scheme is what comes before the first ":", which may be an address.
     shown = f" {scheme!r}" if not holds_at_sign(scheme) else ""
     raise IdentifierError(
-        f"{_describe(text)} has an unsupported scheme{shown}; expected "
-        f"{SUPPORTED_FORMS}"
+        f"{_describe(text)} has an unsupported scheme{shown}; expected {expected}"
     )
 
 
@@ -402,10 +404,9 @@ def parse_partner_identifier(value: object) -> Owner:
 
     Used where Flattr expects ``owner`` forms only (web hooks, verify).
     """
-    owner = parse_owner(value)
+    owner = parse_owner(value, PARTNER_FORMS)
     if not owner.is_partner_identifier:
         raise IdentifierError(
-            f"{_describe(str(value))} is a Flattr username; expected "
-            "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+            f"{_describe(str(value))} is a Flattr username; expected {PARTNER_FORMS}"
         )
     return owner

@@ -228,6 +228,19 @@ def test_nothing_listens(clock, capsys):
         (["--identity", "carol@example.org"], "--identity looks like a plain email"),
         (["--identity", "email:carol@example"], "--identity the value (not shown"),
         (["--identity", "alice"], "--identity 'alice' is a Flattr username"),
+        # Only the forms verify takes: a username, which it refuses, was
+        # offered where the scheme is unknown.
+        *(
+            (
+                ["--identity", identity],
+                f"{problem}; expected twitter:user:id:NUMBER, email:ADDRESS, "
+                "email:MD5HEX or partner:NAMESPACE:ID",
+            )
+            for identity, problem in [
+                ("alice", "is a Flattr username"),
+                ("facebook:1", "has an unsupported scheme 'facebook'"),
+            ]
+        ),
         (["--identity", "partner:ns:1", "--username", "a/b"], "--username 'a/b' is"),
         (["--from", "x.csv", "--username", "alice"], "--username goes with --identity"),
         (["--from", "authors.txt"], "expected a .csv file"),
