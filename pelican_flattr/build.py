@@ -121,7 +121,7 @@ class SiteInside(NamedTuple):
 
     settings: FlattrSettings
     generators: list[Any]
-    # BuildState.left_by_guard of that build.
+    # BuildState.left_by_guard of that build; None for a baseline to read.
     left_by_guard: dict[str, str] | None
 
 
@@ -332,8 +332,10 @@ class BuildState:
     other_sites_languages: frozenset[str] = frozenset()
     # Source -> owner: the entries of this build's URL baseline, as the
     # guard read them, whose source no longer has its URL (a language's
-    # site only: see SiteInside).
-    left_by_guard: dict[str, str] = field(default_factory=dict)
+    # site only: see SiteInside). None where the guard did not compare
+    # (skipped on a development URL, or nothing changed): the baseline is
+    # as the last build left it, and read as it is.
+    left_by_guard: dict[str, str] | None = None
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)
