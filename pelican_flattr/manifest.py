@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .resolve import ContentThing
+from .settings import MANIFEST_NAME
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
@@ -493,7 +494,7 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
         if path.is_dir():  # an output folder, given for its manifest
             raise ManifestError(
                 f"{path}: a folder, not a manifest: give the manifest in it "
-                f"({path / 'flattr-manifest.json'})"
+                f"({path / MANIFEST_NAME})"
             )
         if not path.is_file():  # a FIFO would be waited on for ever
             what = "no such manifest" if not path.exists() else "not a regular file"

@@ -486,6 +486,18 @@ def _claim_host_as_read(netloc: str) -> None:
             "its host name; Flattr's claim URLs never do",
             "claim_url",
         )
+    unassigned = next(
+        (c for c in host if unicodedata.category(c) in ("Co", "Cn")), None
+    )
+    if unassigned is not None:
+        # Many terminals draw a private-use or unassigned character as a
+        # blank, where `pending` prints the URL.
+        raise Refusal(
+            400,
+            f"claim_url holds {_character_name(unassigned)}, a private-use or "
+            "unassigned character, in its host name; Flattr's claim URLs never do",
+            "claim_url",
+        )
 
 
 def _character_name(character: str) -> str:

@@ -140,6 +140,9 @@ def test_control_characters_are_refused(receiver, field, value):
         # Read as other characters: flattr.com.evil.example, flattr.com.
         ("https://flattr.com\u3002evil.example/c", "that browsers read as others"),
         ("https://\uff46lattr.com/c", "that browsers read as others"),
+        # Drawn as a blank by many terminals, where `pending` prints it.
+        ("https://flattr.com\ue000.evil.example/c", "U+E000, a private-use or"),
+        ("https://flattr.com\U000e0080.evil.example/c", "a private-use or unassigned"),
     ],
 )
 def test_a_claim_url_whose_host_reads_as_another_is_refused(
