@@ -1482,13 +1482,19 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
 
 
 def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
+    # The German articles in a folder only the German site reads: the file
+    # is found among that site's contents, not the main site's.
     files = {
         "hello.md": article("Hello", "Alice", Lang="en"),
-        "hallo.md": article("Hallo", "Bob", Lang="de"),
+        "de/hallo.md": article("Hallo", "Bob", Lang="de"),
     }
-    settings = {"FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"}}
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+        "ARTICLE_EXCLUDES": ["de"],
+        "I18N_SUBSITES": {"de": {"ARTICLE_EXCLUDES": []}},
+    }
     i18n_build(tmp_path, files, **settings)
-    files["hallo.md"] = article("Hallo", "Robert", Lang="de")
+    files["de/hallo.md"] = article("Hallo", "Robert", Lang="de")
     built = i18n_build(tmp_path, files, **settings)
     renamed = [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m]
     assert renamed == [
