@@ -76,7 +76,7 @@ class FlattrBuildError(SystemExit):
         return self.message
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PageRender:
     """What the template helpers put into the page being rendered.
 
@@ -292,7 +292,7 @@ class PrivacyChecks:
     markup_texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class BuildState:
     """Everything one ``run()`` learns; replaced at the start of the next.
 
