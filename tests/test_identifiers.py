@@ -46,6 +46,12 @@ CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
         # Keywords in any case, as "EMAIL:" is read; written as documented.
         ("Twitter:User:ID:123", Owner("twitter", "twitter:user:id:123")),
         ("PARTNER:NameSpace:Id42", Owner("partner", "partner:NameSpace:Id42")),
+        # The longest accepted: a 20-digit Twitter id, a 64-character namespace.
+        (
+            "twitter:user:id:" + "9" * 20,
+            Owner("twitter", "twitter:user:id:" + "9" * 20),
+        ),
+        ("partner:" + "n" * 64 + ":1", Owner("partner", "partner:" + "n" * 64 + ":1")),
     ],
 )
 def test_supported_forms(value, expected):
@@ -89,6 +95,19 @@ def test_email_hash_is_flattrs():
         ("carol@example.org", "write it as email:ADDRESS"),
         # Shown as it is in messages, as a translation's page is named.
         ("email:sr@latin.html", "ends in a file name's extension"),
+        # A Twitter id is digits only, at most 20: a handle or a longer run is
+        # no account Flattr can pay.
+        ("twitter:user:id:carol", "numeric account id"),
+        ("twitter:user:id:1a", "numeric account id"),
+        ("twitter:user:id:" + "1" * 21, "numeric account id"),
+        # An MD5 is exactly 32 hex digits: one short or long is a typo, whose
+        # owner nobody could claim.
+        ("email:" + CAROL_MD5[:31], "or email:MD5HEX"),
+        ("email:" + CAROL_MD5 + "0", "or email:MD5HEX"),
+        # An address needs a local part: "@example.org" reaches nobody.
+        ("email:@example.org", "or email:MD5HEX"),
+        # Flattr's namespaces are at most 64 characters.
+        ("partner:" + "n" * 65 + ":1", "partner:NAMESPACE:ID"),
     ],
 )
 def test_refusals_say_what_is_wrong(value, says):
