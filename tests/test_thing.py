@@ -76,6 +76,9 @@ def test_language_mapping(code, expected):
         ("de_DE.UTF-8", ("de_DE", None)),
         ("de_DE@euro", ("de_DE", None)),
         ("en-GB-oxendict", ("en_GB", None)),
+        # A region in lower case is the same region, not one Flattr lacks.
+        ("sv_se", ("sv_SE", None)),
+        ("en-gb", ("en_GB", None)),
         # No region: the language's code, nothing dropped.
         ("de", ("de_DE", None)),
         ("sr@latin", ("sr_RS", None)),
@@ -196,6 +199,19 @@ def test_strip_html_keeps_text_only():
     )
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<ul><li>Apples</li><li>Pears</li></ul>",
+        "<table><tr><td>Apples</td><td>Pears</td></tr></table>",
+        "<dl><dt>Apples</dt><dt>Pears</dt></dl>",
+    ],
+)
+def test_list_items_and_cells_part_words(html):
+    # Each item or cell is a block a browser shows apart: "ApplesPears" is no title.
+    assert strip_html(html) == "Apples Pears"
+
+
 def _strip_html_reference(text, keep_breaks=False):
     """strip_html written the slow, obvious way: every step, every time."""
     gap = _gap
@@ -302,6 +318,8 @@ def test_shorten_cuts_at_a_word_boundary():
     cut = shorten(" ".join(["word"] * 300), 1000)
     assert len(cut) <= 1000 and cut.endswith("word…")
     assert shorten("alpha beta gamma delta", 15) == "alpha beta…"
+    # Punctuation before the cut goes: "gamma,…" reads as a typo.
+    assert shorten("alpha beta, gamma, delta epsilon", 20) == "alpha beta, gamma…"
     assert len(shorten("x" * 2000, 1000)) == 1000
 
 
@@ -352,6 +370,9 @@ def test_shorten_cuts_between_whole_characters(before, whole):
     [
         ("Hello world", "Hello world"),
         ("Hi", "Hi – Example Community"),
+        # Five characters are Flattr's minimum, enough alone; four are not.
+        ("Hello", "Hello"),
+        ("Hall", "Hall – Example Community"),
         ("<b>Bold</b> move", "Bold move"),
         ("<script>x</script>", "Example Community"),
     ],
