@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import article, build, i18n_build
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
 
@@ -25,6 +25,7 @@ from pelican_flattr.manifest import (
     manifest_entry,
     manifest_line,
     not_a_manifest,
+    portable_path,
     write_atomically,
 )
 from pelican_flattr.resolve import ContentThing
@@ -609,9 +610,24 @@ def _sorted_dump(entry):
     source=st.text(max_size=20),
     feeds=st.lists(st.text(max_size=10), max_size=3),
 )
+# A feed whose name is not UTF-8 (a lone surrogate): the entry escapes it as
+# the plugin does before manifest_line, or the manifest could not be written.
+@example(
+    thing=Thing(
+        "https://example.org/a",
+        parse_owner("alice"),
+        "A title",
+        "Words.",
+        "text",
+        "en_GB",
+    ),
+    source="a.md",
+    feeds=["feeds/\udcff.xml", "feeds/all.xml"],
+)
 def test_manifest_line_is_its_entry_dumped_with_sorted_keys(thing, source, feeds):
     content_thing = ContentThing(thing, source, "page.html", "plain")
-    line = manifest_line(content_thing, feeds)
+    # manifest_line takes feeds as the plugin records them, escaped once.
+    line = manifest_line(content_thing, [portable_path(feed) for feed in feeds])
     assert line == _sorted_dump(manifest_entry(content_thing, feeds))
     assert json.loads(line)["auto_submit_url"] == thing.auto_submit_url
 
@@ -785,6 +801,9 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
         ("page", "C:/Windows/win.ini"),
         ("feeds", "c:\\x.xml"),
         ("page", "\\\\server\\share\\x.html"),
+        # ".." between Windows separators climbs out there as well.
+        ("page", "..\\..\\x.html"),
+        ("feeds", "feeds\\..\\..\\x.xml"),
     ],
 )
 def test_a_page_or_feed_outside_the_output_folder_is_refused(
