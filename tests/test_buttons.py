@@ -1633,6 +1633,20 @@ UNUSUAL_THEMES = {
         "<article>Related one</article><article>Related two</article>"
         "</aside></body></html>"
     ),
+    # A body not shown, and "</article>" in a script's string after </main>:
+    # the button, falling back on the last landmark, went into that script.
+    "body not shown, landmark quoted in a script": (
+        f'<!doctype html><html><head><meta charset="utf-8">{_HEAD}</head>'
+        "<body><main><p>The theme filtered the body.</p></main>"
+        "<script>var tpl = '<article>x</article>';</script>\n</body></html>"
+    ),
+    # "</body>" in a comment before the real one: load.js, put before the
+    # first, went into the comment, and no button loaded.
+    "end of body quoted in a comment": (
+        f'<!doctype html><html><head><meta charset="utf-8">{_HEAD}</head>'
+        "<body><article>{{ article.content }}</article>"
+        "<!-- old layout: </body> -->\n<footer>f</footer></body></html>"
+    ),
 }
 UNUSUAL_BODIES = {
     # A description long enough (and percent-encoded thrice over in the
