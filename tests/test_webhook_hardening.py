@@ -1477,12 +1477,18 @@ def delivered_to(app, thing: str) -> str:
     return call_app(app, urlencode(dict(PENDING, thing_id=thing)).encode())[0]
 
 
-def call_app(app, body: bytes) -> tuple[str, dict]:
-    """POST ``body`` to ``app``'s route with a real environ; (status, JSON)."""
+def call_app(
+    app,
+    body: bytes,
+    path: str = f"/hooks/{TOKEN}",
+    content_type: str = "application/x-www-form-urlencoded",
+) -> tuple[str, dict]:
+    """POST ``body`` to ``path`` (``app``'s route) with a real environ;
+    (status, JSON)."""
     environ = {
         "REQUEST_METHOD": "POST",
-        "PATH_INFO": f"/hooks/{TOKEN}",
-        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "PATH_INFO": path,
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
     }
@@ -1500,6 +1506,35 @@ def app(tmp_path, caplog):
 
 def logged(caplog) -> list[str]:
     return [record.getMessage() for record in caplog.records]
+
+
+def test_the_form_type_is_read_in_any_letter_case(app):
+    # Media types are case-insensitive (RFC 9110): a client that capitalises
+    # it sends a form all the same, and Flattr's delivery must not be lost.
+    body = urlencode(dict(PENDING, thing_id="capitalised")).encode()
+    content_type = "Application/X-WWW-Form-Urlencoded; Charset=UTF-8"
+    assert call_app(app, body, content_type=content_type) == (
+        "200 OK",
+        {"status": "stored"},
+    )
+
+
+@pytest.mark.parametrize("at", range(len(TOKEN) - 18))
+def test_a_path_spelling_a_piece_of_the_token_in_short_runs_is_hidden(app, caplog, at):
+    # Any 19 characters of the token, cut anywhere and written in runs too
+    # short to look like one, still give much of the secret away: each
+    # holds one of the sixteenths checked, which start every 4 characters.
+    piece = TOKEN[at : at + 19]
+    path = "/x/" + ".".join(piece[start : start + 5] for start in range(0, 19, 5))
+    assert call_app(app, urlencode(PENDING).encode(), path=path)[0] == "404 Not Found"
+    assert logged(caplog)[-1].startswith("POST /*** 404 ")
+
+
+def test_an_event_named_by_the_token_in_lower_case_is_hidden(app, caplog):
+    # Lower-cased, the token still gives most of the secret away.
+    event = "x" + TOKEN.lower()
+    call_app(app, urlencode({"_event": event}).encode())
+    assert TOKEN.lower() not in logged(caplog)[-1].lower()
 
 
 @pytest.mark.parametrize(
