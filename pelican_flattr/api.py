@@ -85,8 +85,8 @@ DEADLINE_SLACK = 1.0
 
 USER_AGENT = "pelican-flattr (verify)"
 # RFC 6750's b64token, what a bearer token is made of: nothing that a
-# server's error could show escaped ("\\" and "'" in a bytes repr), and so
-# out of reach of the echo redaction.
+# server's error could show escaped ("\\" and "'" in a bytes repr), out of
+# reach of the echo redaction (_echo_pattern).
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 BEARER_TOKEN_RULE = (
     "letters, digits, '-', '.', '_', '~', '+' and '/', then any '=' at its "
@@ -956,29 +956,14 @@ def _proxy_problem(error: Exception) -> str:
 def _echo_pattern(token: str) -> re.Pattern[str]:
     """What matches ``token`` as a server may echo it: in any case (it may
     have upper-cased it), with any of its characters percent-encoded, as
-    a URL (a redirect's Location) or a form holds it, in either case of hex,
-    or escaped as a bytes repr shows it (h11 shows a malformed status line
-    so, "\\" as "\\\\" and "'" as "\\'").
+    a URL (a redirect's Location) or a form holds it, in either case of hex.
+    (A bytes repr, as h11 shows a malformed status line, escapes none of
+    the characters ``check_token`` lets a token hold.)
     """
     return re.compile(
-        "".join(
-            "(?:" + "|".join(map(re.escape, _echoed_forms(char))) + ")"
-            for char in token
-        ),
+        "".join(f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token),
         re.IGNORECASE,
     )
-
-
-# What a bytes repr escapes of the characters a header can carry: "'" only
-# when the text also holds a '"', as the repr then quotes with "'".
-_REPR_ESCAPES = {"\\": "\\\\", "'": "\\'"}
-
-
-def _echoed_forms(char: str) -> list[str]:
-    """``char`` as it is, percent-encoded, and escaped by a bytes repr;
-    the longest first, so that an escape is taken whole."""
-    forms = {char, f"%{ord(char):02X}", _REPR_ESCAPES.get(char, char)}
-    return sorted(forms, key=len, reverse=True)
 
 
 # What _json() returns for a body that is not JSON; None is JSON's null.
