@@ -850,9 +850,9 @@ def _left_behind_on_site(
     ``FLATTR_USERNAME``, as the things of theirs left behind could be the
     other key's, and nothing would tell a typo apart.
 
-    This build's baseline is read only when a key names no author, and
-    line by line, keeping only the entries of those owners; a language's
-    site's, rewritten by now, as its guard read it (``left_by_guard``).
+    A baseline is read only when a key names no author, and line by line,
+    keeping only the entries of those owners; a language's site's that its
+    guard has rewritten by now, as the guard read it (``left_by_guard``).
     Owners are compared as the baseline holds them: an email owner by its
     hash.
     """
