@@ -30,7 +30,7 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
 # written in lower case, as Flattr's documentation spells them.
 _TWITTER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
-_MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
 # value would be hashed into an owner nobody can claim. Not a validation of
@@ -360,7 +360,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         )
     if scheme == "email":
         rest = text[len("email:") :].strip()
-        if _MD5_HEX.fullmatch(rest):
+        if MD5_HEX.fullmatch(rest):
             return Owner("email", "email:" + rest.lower())
         if _EMAIL_ADDRESS.fullmatch(rest):
             if _LOCALE_IN_FILE_NAME.fullmatch(rest):
@@ -402,7 +402,8 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
 def parse_partner_identifier(value: object) -> Owner:
     """Read an identifier that must name someone without a Flattr account.
 
-    Used where Flattr expects ``owner`` forms only (web hooks, verify).
+    Used where Flattr expects ``owner`` forms only (verify; the web hook
+    receiver, which takes fewer, reads its own with ``parse_owner``).
     """
     owner = parse_owner(value, PARTNER_FORMS)
     if not owner.is_partner_identifier:

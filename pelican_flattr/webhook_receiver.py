@@ -37,9 +37,10 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
+    MD5_HEX,
     IdentifierError,
     holds_at_sign,
-    parse_partner_identifier,
+    parse_owner,
     redact_around,
 )
 from .identifiers import redact_encoded_addresses as redact
@@ -91,8 +92,6 @@ _SHOWN_AS_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
 # The owner identifiers Flattr sends: it knows an email owner by the hash
 # alone, and a thing of a Flattr user is never pending.
 DELIVERED_OWNER_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
-_OWNER_SCHEMES = ("twitter", "email", "partner")
-_MD5_HEX = re.compile(r"[0-9A-Fa-f]{32}")
 # An address in a form body, its "@" as it is or percent-encoded (once
 # more for each "%25"), or a full-width or small "@" percent-encoded: runs
 # of anything but separators around such a sign.
@@ -412,34 +411,27 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
 
 
 def _delivered_owner(raw: str) -> str:
-    """``thing_owner_id`` as stored. Refusal(400) says what is wrong in the
-    receiver's words where the identifier parser's would offer a form that
-    FLATTR_AUTHORS takes but a delivery never holds (a Flattr username,
-    email:ADDRESS)."""
+    """``thing_owner_id`` as stored. Refusal(400) names only the forms a
+    delivery holds, where FLATTR_AUTHORS would take more: a Flattr
+    username, email:ADDRESS."""
     scheme, colon, rest = raw.partition(":")
     if not colon:
         problem = (
             f"{_shown_value(raw)} is no owner identifier (a delivery never "
-            "names a Flattr user)"
+            "names a Flattr user); expected " + DELIVERED_OWNER_FORMS
         )
-    elif scheme.lower() not in _OWNER_SCHEMES:
-        problem = f"has an unsupported scheme {_shown_value(scheme)}"
-    elif scheme.lower() == "email" and not _MD5_HEX.fullmatch(rest.strip()):
+    elif scheme.lower() == "email" and not MD5_HEX.fullmatch(rest.strip()):
         # Not shown: whatever follows "email:" may be part of an address.
         problem = (
-            "holds an email owner that is not email:MD5HEX (32 hexadecimal digits)"
+            "holds an email owner that is not email:MD5HEX (32 hexadecimal "
+            "digits); expected " + DELIVERED_OWNER_FORMS
         )
     else:
         try:
-            return parse_partner_identifier(raw).value
+            return parse_owner(raw, DELIVERED_OWNER_FORMS).value
         except IdentifierError as error:
-            # Of a twitter: or partner: identifier: its own form is named.
-            raise Refusal(400, f"thing_owner_id {error}", "thing_owner_id") from None
-    raise Refusal(
-        400,
-        f"thing_owner_id {problem}; expected {DELIVERED_OWNER_FORMS}",
-        "thing_owner_id",
-    )
+            problem = str(error)
+    raise Refusal(400, f"thing_owner_id {problem}", "thing_owner_id")
 
 
 def _shown_value(value: str) -> str:

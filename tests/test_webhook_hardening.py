@@ -188,8 +188,8 @@ DELIVERED_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
     [
         (
             "facebook:user:id:1",
-            "thing_owner_id has an unsupported scheme 'facebook'; expected "
-            + DELIVERED_FORMS,
+            "thing_owner_id 'facebook:user:id:1' has an unsupported scheme "
+            "'facebook'; expected " + DELIVERED_FORMS,
         ),
         (
             "alice",
