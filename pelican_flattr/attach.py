@@ -17,7 +17,7 @@ from pelican.urlwrappers import Author
 
 from . import build
 from .feeds import feed_key
-from .identifiers import hash_email, holds_at_sign
+from .identifiers import hash_email, holds_at_sign, listed
 from .manifest import MISSING, file_problem
 from .privacy import (
     EVERY_CONTENT,
@@ -626,7 +626,7 @@ def _warn_about_keys_of_one_author(
 def _keys(keys: list[str]) -> str:
     """``FLATTR_AUTHORS`` keys of this build as a message names them, a
     language's own with its language: never an address."""
-    return build.listed([build.author_entry(key) for key in keys])
+    return listed([build.author_entry(key) for key in keys])
 
 
 def warn_about_unknown_authors() -> None:
@@ -775,7 +775,7 @@ def _owner_of_key(key: str, sites: list[build.SiteInside]) -> str:
 def _keys_counted(counts: dict[str, str]) -> str:
     """``FLATTR_AUTHORS`` keys, each with what it counts, the first ones
     named: never an address."""
-    return _first_few(
+    return listed(
         [f"{_entry_in_run(key)} ({n})" for key, n in counts.items()],
         _NAMED_KEYS,
     )
@@ -787,14 +787,14 @@ def _entry_in_run(key: str) -> str:
     a language's own (``own_author_keys``), as the main site's settings
     have no such key to mend."""
     languages = sorted(set(build.current.author_keys.own_author_keys.get(key, ())))
-    where = f"{build.listed(languages)} " if languages else ""
+    where = f"{listed(languages)} " if languages else ""
     return f"{where}FLATTR_AUTHORS[{shown_author(key)}]"
 
 
 def _now_by(authors: set[str]) -> str:
     """Who the content of a renamed author is by now, for a message."""
     now = sorted(shown_author(name) for name in authors)
-    return f", now by {build.listed(now)}" if now else ""
+    return f", now by {listed(now)}" if now else ""
 
 
 class LeftBehind(NamedTuple):
@@ -1123,16 +1123,7 @@ def _counted(found: list[tuple[str, bool]]) -> str:
 
 def _sources(found: list[tuple[str, bool]]) -> str:
     """The first sources of ``found`` by name, and how many more."""
-    return _first_few(sorted(source for source, _ in found), _NAMED_SOURCES)
-
-
-def _first_few(names: list[str], limit: int) -> str:
-    """``names`` as a message lists them, the first ``limit`` of them named:
-    "a, b and c", "a, b, c and 9 more"."""
-    more = len(names) - limit
-    if more <= 0:
-        return build.listed(names)
-    return f"{', '.join(names[:limit])} and {more} more"
+    return listed(sorted(source for source, _ in found), _NAMED_SOURCES)
 
 
 def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:

@@ -936,11 +936,6 @@ def _outermost() -> BuildState:
     return outer_builds[0] if outer_builds else current
 
 
-def listed(names: list[str]) -> str:
-    """Names as a message lists them: "a", "a and b", "a, b and c"."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-
-
 def warn(message: str) -> None:
     """A warning, or under ``FLATTR_STRICT`` a problem that fails the build."""
     if current.strict:

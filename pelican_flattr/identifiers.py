@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -238,6 +239,19 @@ def shown_value(value: object, limit: int = 80) -> str:
     # no longer looks like one.
     shown = redact_encoded_addresses(repr(value))
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def listed(names: Sequence[str], limit: int | None = None) -> str:
+    """``names`` as a message lists them: "a", "a and b", "a, b and c"; with
+    ``limit``, only the first ``limit`` named and the rest counted: "a, b, c
+    and 9 more" (never "and 0 more"). No names: "". The names are shown as
+    given: the caller quotes them, or hides an address, first."""
+    more = 0 if limit is None else max(len(names) - limit, 0)
+    if more:
+        return f"{', '.join(names[:limit])} and {more} more"
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def redact_around(

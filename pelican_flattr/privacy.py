@@ -30,6 +30,7 @@ from .identifiers import (
     hash_email,
     holds_at_sign,
     is_locale_with_modifier,
+    listed,
     parse_owner,
     redact_encoded_addresses,
 )
@@ -363,13 +364,13 @@ def published_sources(
             continue
         published = _PUBLISHED[kind] if extension is not None else ()
         seen = set()
-        for listed in EVERY_CONTENT[kind] if static else _PUBLISHED[kind]:
-            for content in getattr(generator, listed, ()):
+        for content_list in EVERY_CONTENT[kind] if static else _PUBLISHED[kind]:
+            for content in getattr(generator, content_list, ()):
                 if id(content) in seen:
                     continue
                 seen.add(id(content))
                 copies = []
-                if listed in published:
+                if content_list in published:
                     stem = os.path.splitext(str(content.save_as))[0]
                     copies.append((stem.replace("\\", "/") + extension, OUTPUT_SOURCES))
                 copy = static.get(content.source_path)
@@ -588,7 +589,7 @@ def warn_about_addresses_in_things() -> None:
                 advice += ", or give the content a Summary without it"
             verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
             build.warn(
-                f"{source}: the {build.listed(fields)} of this content {verb} "
+                f"{source}: the {listed(fields)} of this content {verb} "
                 "the plain email "
                 "address of an owner, which its page shows and its auto-submit "
                 "URL sends to Flattr, in the page's head and button, the feeds "
@@ -597,7 +598,7 @@ def warn_about_addresses_in_things() -> None:
         if in_markup:
             verb = "hold" if len(in_markup) > 1 else "holds"
             build.warn(
-                f"{source}: the HTML of the {build.listed(in_markup)} of this "
+                f"{source}: the HTML of the {listed(in_markup)} of this "
                 f"content {verb} the plain email address of an owner (in a "
                 "link, perhaps), which Pelican publishes as it is, where the "
                 "theme or the feeds show it: write the address another way, or "
@@ -619,7 +620,7 @@ def warn_about_addresses_in_things() -> None:
         if fields:
             verb = "hold" if len(fields) > 1 else "holds"
             build.warn(
-                f"{source}: the {build.listed(fields)} of this content {verb} "
+                f"{source}: the {listed(fields)} of this content {verb} "
                 "the plain email address of an owner, which its page's Open "
                 "Graph tags publish: write the address another way, or leave "
                 "it out"
@@ -655,8 +656,8 @@ def _email_owner_digests(things: list[ContentThing]) -> set[str]:
             ),
             (),
         )
-        for listed in lists:
-            for content in getattr(generator, listed, ()):
+        for content_list in lists:
+            for content in getattr(generator, content_list, ()):
                 digests |= _owner_digests(content.metadata)
     return digests
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .identifiers import redact_addresses
+from .identifiers import listed, redact_addresses
 
 # The store the commands use without --store or FLATTR_STORE: one file,
 # so that webhook serve records what verify and pending read.
@@ -564,13 +564,11 @@ def _version_and_tables(connection: sqlite3.Connection) -> tuple[int, set[str]]:
 
 
 def _shown_tables(names: set[str] | frozenset[str]) -> str:
-    """Tables for a message ("the tables 'a', 'b'"): a few names, quoted
+    """Tables for a message ("the tables 'a' and 'b'"): a few names, quoted
     (a control character escaped), without addresses, which a name of
     another program's could hold."""
-    shown = [repr(redact_addresses(name))[:40] for name in sorted(names)[:3]]
-    more = len(names) - len(shown)
-    listed = ", ".join(shown) + (f" and {more} more" if more else "")
-    return f"the table{'' if len(names) == 1 else 's'} {listed}"
+    shown = [repr(redact_addresses(name))[:40] for name in sorted(names)]
+    return f"the table{'' if len(names) == 1 else 's'} {listed(shown, 3)}"
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:

@@ -20,6 +20,7 @@ from pelican.urlwrappers import Author
 from . import build, markup
 from .build import PageRender
 from .feeds import feed_key, url_of_href
+from .identifiers import listed
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
 from .thing import Thing
@@ -546,7 +547,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         repeated = markup.repeated_open_graph(page, rendered.heads[id(content_thing)])
         if repeated:
             _report_in_template(
-                f"the page's head holds a second {build.listed(repeated)} beside "
+                f"the page's head holds a second {listed(repeated)} beside "
                 "flattr_head()'s: the theme prints Open Graph tags of its own; "
                 "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the "
                 "payment link alone, or remove the theme's",
@@ -719,7 +720,7 @@ def _report_flattr_markup_in_body(
     if build.first_in_run(f"flattr markup in body: {source}"):
         build.report(
             f"{source}: its text holds "
-            f"{build.listed([_BODY_MARKUP[kind] for kind in sorted(found)])}, "
+            f"{listed([_BODY_MARKUP[kind] for kind in sorted(found)])}, "
             "written into it rather than by the plugin: it pays whoever it "
             "names, on its page and on any listing that shows its text (the "
             "audit refuses those pages): remove it, or quote it as code "
@@ -766,7 +767,7 @@ def _report_theme_tags_ended(
     _report_once_per_template(
         "theme tags in body",
         f"the page of {content_thing.source} has {cause}, which ends the head "
-        f"for a browser before the theme's own {build.listed(list(properties))}: "
+        f"for a browser before the theme's own {listed(list(properties))}: "
         f"they are in the body, where they do nothing; {advice}",
     )
 

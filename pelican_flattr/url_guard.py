@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .identifiers import listed
 from .settings import CACHE_FOLDER
 from .thing import check_pinned_url
 
@@ -656,12 +657,8 @@ def owner_change_warnings(
             )
             them = "it"
         else:
-            named = ", ".join(change.source for change in group[:_NAMED_SOURCES])
-            more = len(group) - _NAMED_SOURCES
-            what = (
-                f"{len(group)} things changed owner from {old} to {new} ({named}"
-                f"{f' and {more} more' if more > 0 else ''})"
-            )
+            named = listed([change.source for change in group], _NAMED_SOURCES)
+            what = f"{len(group)} things changed owner from {old} to {new} ({named})"
             them = "them"
         if ":" in old:  # an identifier: a username holds no ':'
             kept = (
@@ -689,12 +686,11 @@ def owner_change_warnings(
     rest = ordered[OWNER_CHANGES_SAID:]
     if rest:
         things = sum(len(group) for _, group in rest)
-        shown = ", ".join(f"{old} to {new}" for (old, new), _ in rest[:3])
-        others = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+        shown = listed([f"{old} to {new}" for (old, new), _ in rest], 3)
         warnings.append(
             redact_encoded_addresses(
                 f"and {len(rest)} more owner changes, of {things} things "
-                f"({shown}{others}), each as those above: a thing already "
+                f"({shown}), each as those above: a thing already "
                 "flattred keeps its old owner; the same fix applies. "
                 f"{listing} lists them all ({once})"
             )
@@ -838,8 +834,7 @@ def accepted_live_warning(
     live = live_accepted(accepted, source_by_url)
     if not live:
         return None
-    named = ", ".join(f"{url} ({source}'s)" for url, source in live[:_NAMED_SOURCES])
-    more = len(live) - _NAMED_SOURCES
+    named = listed([f"{url} ({source}'s)" for url, source in live], _NAMED_SOURCES)
     if len(live) == 1:
         what, it, now, its, goes = (
             "a thing URL",
@@ -862,10 +857,10 @@ def accepted_live_warning(
         else ("this build", " (this one, unless it fails)")
     )
     return (
-        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}"
-        f"{f' and {more} more' if more > 0 else ''}; once a build has passed "
-        f"with {it}{this_one}, the baseline keeps {it} as {now}: take {it} out "
-        f"of FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} unreported"
+        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}; once a "
+        f"build has passed with {it}{this_one}, the baseline keeps {it} as "
+        f"{now}: take {it} out of FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} "
+        "unreported"
     )
 
 

@@ -14,6 +14,7 @@ from pelican_flattr.identifiers import (
     Owner,
     hash_email,
     holds_at_sign,
+    listed,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
@@ -378,3 +379,20 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
 )
 def test_an_at_sign_written_otherwise_is_found(text, holds):
     assert holds_at_sign(text) is holds
+
+
+@pytest.mark.parametrize(
+    ("names", "limit", "expected"),
+    [
+        ([], None, ""),
+        (["a"], None, "a"),
+        (["a", "b"], None, "a and b"),
+        (["a", "b", "c"], None, "a, b and c"),
+        (["a", "b", "c"], 3, "a, b and c"),  # the limit reached: all named
+        (["a", "b", "c", "d"], 3, "a, b, c and 1 more"),
+        ([*"abcdefghijkl"], 3, "a, b, c and 9 more"),
+        (["a", "b"], 1, "a and 1 more"),
+    ],
+)
+def test_listed_names_a_few_and_counts_the_rest(names, limit, expected):
+    assert listed(names, limit) == expected

@@ -572,7 +572,7 @@ def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log)
     assert len(lines) == OWNER_CHANGES_SAID + 1
     assert lines[0].startswith(
         "pelican-flattr: 2 things changed owner from siteowner to guest00 "
-        "(g00-again.md, g00.md)"
+        "(g00-again.md and g00.md)"
     )
     assert lines[-1].startswith(
         "pelican-flattr: and 4 more owner changes, of 4 things (siteowner to "
@@ -2964,7 +2964,9 @@ def test_the_rest_of_the_owner_changes_counts_things_not_pairs():
     assert rest.startswith("and 2 more owner changes, of 4 things (")
     # Exactly three left: each named, no "and 0 more".
     *_, rest = owner_change_warnings(_owner_changes([1] * (OWNER_CHANGES_SAID + 3)))
-    assert "(siteowner to guest05, siteowner to guest06, siteowner to guest07)," in rest
+    assert (
+        "(siteowner to guest05, siteowner to guest06 and siteowner to guest07)," in rest
+    )
     assert "more)" not in rest
 
 

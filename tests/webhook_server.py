@@ -130,6 +130,10 @@ NOT_STORES = {
         "CREATE TABLE bookmarks (url TEXT); PRAGMA user_version = 1;",
         FOREIGN,
     ),
+    "another program's, two tables": (
+        "CREATE TABLE bookmarks (url TEXT); CREATE TABLE tags (name TEXT);",
+        FOREIGN.replace("the table 'bookmarks'", "the tables 'bookmarks' and 'tags'"),
+    ),
     # Many programs set PRAGMA user_version: a high one is no newer store.
     "another program's, version 7": (
         "CREATE TABLE invoices (id INTEGER); PRAGMA user_version = 7;",
