@@ -1070,7 +1070,10 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     resolve's notice saying why; with many authors, one line for all,
     naming the setting that lacks them as ``authors_setting`` (see
     ``FlattrSettings.authors_setting``). A warning, even under
-    ``FLATTR_STRICT``: nothing is published wrong."""
+    ``FLATTR_STRICT``: nothing is published wrong. Each language's site of
+    i18n_subsites says its own, named for its language: the lines of two
+    sites would otherwise read alike."""
+    site = build.site_label()
     groups = sorted(
         ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))
     )
@@ -1081,7 +1084,9 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
                 if len(found) == 1
                 else f"each of {_counted(found)} ({_sources(found)})"
             )
-            logger.warning("pelican-flattr: %s %s; no Flattr button", what, notice)
+            logger.warning(
+                "pelican-flattr: %s%s %s; no Flattr button", site, what, notice
+            )
         return
     everyone = {name for names, _ in ownerless for name in names}
     by = f" by {len(everyone)} author{'s' if len(everyone) > 1 else ''}"
@@ -1093,9 +1098,10 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     )
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
     logger.warning(
-        "pelican-flattr: %s%s have no Flattr owner (none of their authors in "
-        "%s, no '%s' metadata, and FLATTR_USERNAME is not set); "
+        "pelican-flattr: %s%s%s have no Flattr owner (none of their authors "
+        "in %s, no '%s' metadata, and FLATTR_USERNAME is not set); "
         "no Flattr button: %s; and %s by others (%s)",
+        site,
         _counted([each for _, found in groups for each in found]),
         by,
         authors_setting,

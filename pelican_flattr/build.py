@@ -535,6 +535,13 @@ def language_label(pelican: Any) -> str:
     return f"I18N_SUBSITES[{pelican.settings.get('DEFAULT_LANG')!r}]"
 
 
+def site_label() -> str:
+    """How a message each site of a run says for itself names the site now
+    building: ``"I18N_SUBSITES['de']: "`` on a language's site of
+    i18n_subsites, "" on the main site (or a site without languages)."""
+    return f"{language_label(current.pelican)}: " if outer_builds else ""
+
+
 def author_entry(key: str) -> str:
     """How a message names the ``FLATTR_AUTHORS`` entry ``key`` of the build
     now running: ``FLATTR_AUTHORS['Bob']``, or, where it is a language's

@@ -1359,9 +1359,13 @@ def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
     )
 
 
-def _no_owner(source: str, author: str, mapping: str) -> str:
+# How a message said by the German site for itself starts.
+DE_SITE = "I18N_SUBSITES['de']: "
+
+
+def _no_owner(source: str, author: str, mapping: str, site: str = "") -> str:
     return (
-        f"pelican-flattr: {source} has no Flattr owner ({author!r}: not in "
+        f"pelican-flattr: {site}{source} has no Flattr owner ({author!r}: not in "
         f"{mapping}, no 'flattr_owner' metadata, and FLATTR_USERNAME is not set); "
         "no Flattr button"
     )
@@ -1384,7 +1388,7 @@ def test_a_languages_own_authors_mapping_is_named_for_an_author_it_lacks(tmp_pat
         I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": "bernd"}}},
     )
     assert (built.messages, built.status) == (
-        [_no_owner("alt.md", "Alice", "I18N_SUBSITES['de'] FLATTR_AUTHORS")],
+        [_no_owner("alt.md", "Alice", "I18N_SUBSITES['de'] FLATTR_AUTHORS", DE_SITE)],
         0,
     )
     # Many authors without an owner share one line, which names it so too.
@@ -1399,7 +1403,9 @@ def test_a_languages_own_authors_mapping_is_named_for_an_author_it_lacks(tmp_pat
         I18N_SUBSITES={"de": {"FLATTR_AUTHORS": {"Bernd": "bernd"}}},
     )
     (line,) = built.messages
-    assert line.startswith("pelican-flattr: 7 articles by 7 authors have no Flattr ")
+    assert line.startswith(
+        f"pelican-flattr: {DE_SITE}7 articles by 7 authors have no Flattr "
+    )
     assert "(none of their authors in I18N_SUBSITES['de'] FLATTR_AUTHORS, no " in line
     # The main site's mapping, which the language's site takes, or sets to
     # the same value: named as ever.
@@ -1413,10 +1419,37 @@ def test_a_languages_own_authors_mapping_is_named_for_an_author_it_lacks(tmp_pat
         assert (built.messages, built.status) == (
             [
                 _no_owner("hello.md", "Alice", "FLATTR_AUTHORS"),
-                _no_owner("alt.md", "Alice", "FLATTR_AUTHORS"),
+                _no_owner("alt.md", "Alice", "FLATTR_AUTHORS", DE_SITE),
             ],
             0,
         )
+
+
+def test_each_sites_line_for_many_authors_without_an_owner_names_its_site(
+    tmp_path,
+):
+    # Six authors without an owner on the main site and six on the German
+    # one, both with the main site's FLATTR_AUTHORS: each site says one
+    # line for all of them. The two read alike but for the files; the
+    # German site's names its site, as its other messages do.
+    files = {}
+    for n in range(6):
+        files[f"en{n}.md"] = article(f"Hello {n}", f"Author {n}", Lang="en")
+        files[f"de{n}.md"] = article(f"Hallo {n}", f"Autor {n}", Lang="de")
+    built = i18n_build(
+        tmp_path, files, FLATTR_AUTHORS={"Nobody": "nobody"}, I18N_SUBSITES={"de": {}}
+    )
+    lines = [m for m in built.messages if "have no Flattr owner" in m]
+    many = (
+        "6 articles by 6 authors have no Flattr owner (none of their authors in "
+        "FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not "
+        "set); "
+    )
+    assert [line.partition("no Flattr button: ")[0] for line in lines] == [
+        f"pelican-flattr: {many}",
+        f"pelican-flattr: {DE_SITE}{many}",
+    ]
+    assert lines[1].endswith("and 1 article by others (de5.md)")
 
 
 def _rebuilt_without(
