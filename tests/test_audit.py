@@ -2108,7 +2108,7 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
     ],
 )
 def test_how_each_address_check_reads_an_address_s_ends(text, address, plain, hashed):
-    # As the audit reads them from the settings (see _Auditor).
+    # As the audit reads them from the settings (see audit._private_addresses).
     forms = {form.encode(): "X" for form in (address, address.replace("@", "%40"))}
     index = address_index(forms)
     assert bool(plain_addresses_in(text.lower().encode(), index)) == plain

@@ -1,0 +1,267 @@
+"""The checks of a built feed against the manifest: the payment link of
+each entry of a thing, and the feed's own (the site's thing's).
+
+``check_feed`` reads the feed with ``audit_tags.read_feed``, as feed
+readers read it, and finds each entry's thing by its link (or, where
+Pelican's SITEURL is not the things', by its payment link); which feeds
+carried which thing is kept in ``Audit.feeds_seen``, for the feeds the
+manifest names that do not.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import xml.etree.ElementTree as ET
+from urllib.parse import unquote, urlsplit
+
+from .audit_report import Audit, Thing
+from .audit_tags import read_feed, sent_otherwise, without_scheme
+from .feeds import as_feed_writes
+from .markup import is_auto_submit_url
+
+
+def check_feed(audit: Audit, relative: str, data: bytes) -> None:
+    """Check the feed ``relative`` (to the output), whose bytes are
+    ``data``: each entry's payment link, and the feed's own."""
+    try:
+        own, entries = read_feed(ET.fromstring(data))
+    # LookupError: an encoding Python does not know, as in
+    # <?xml encoding="x-mac-roman"?>.
+    except (ET.ParseError, LookupError, ValueError) as error:
+        # Said once: not again for each entry it was to carry.
+        audit.unread.add(relative)
+        audit.problem("not-well-formed", relative, f"is not well-formed XML ({error})")
+        return
+    # The feed's own payment link, the site's thing's: one edited,
+    # doubled or added (to another owner) passed unseen. Asked of the
+    # feeds the build tagged (a feed copied from elsewhere, a static
+    # podcast.xml, has none of its own), and of every feed when the
+    # build tagged none.
+    site_link = (
+        audit.manifest.site_payment_link if audit.manifest.feed_payment_links else None
+    )
+    tagged = (
+        relative in audit.manifest.feed_files or not audit.manifest.feed_payment_links
+    )
+    if tagged and own != ([site_link] if site_link else []):
+        _check_feed_own_links(audit, relative, own, site_link)
+    elif not tagged:
+        # Needing none, such a feed may still not pay a stranger: no
+        # payment link in the site does.
+        for href in own:
+            if href != site_link and href not in audit.manifest.by_auto_submit_url:
+                audit.problem(
+                    "payment-link-unknown",
+                    relative,
+                    f"has a payment link of its own to {href!r}, which the "
+                    "manifest doesn't know",
+                    f"none, or the site's, {site_link}" if site_link else "none",
+                )
+    for link, payments in entries:
+        bare = as_feed_writes(link.removesuffix("?ref=feed"))
+        thing = _entry_thing(audit, bare)
+        # Pelican writes entry links from SITEURL, which FLATTR_SITEURL or
+        # a pinned Flattr_url may not match: the payment link tells.
+        known = {
+            audit.manifest.by_auto_submit_url[href]["url"]
+            for href in payments
+            if href in audit.manifest.by_auto_submit_url
+        }
+        if thing is None and len(known) == 1:
+            # Unless the entry's link serves another page of this site:
+            # trusted whatever it linked, a thing's link pasted into
+            # another article's entry vouched for itself.
+            candidate = audit.manifest.by_url[next(iter(known))]
+            if _entry_page(audit, bare) in (None, candidate["page"]):
+                thing = candidate
+        if thing is not None and audit.manifest.feed_payment_links:
+            if payments == [thing["auto_submit_url"]]:
+                audit.feeds_seen.add((thing["url"], relative))
+            else:
+                _check_entry_link(audit, relative, link, payments, thing)
+            continue
+        for href in payments:
+            if href not in audit.manifest.by_auto_submit_url:
+                audit.problem(
+                    "payment-link-unknown",
+                    relative,
+                    f"the entry {link} has a payment link to {href!r}, which "
+                    "the manifest doesn't know",
+                    "the auto-submit URL of a manifest thing",
+                )
+        if not audit.manifest.feed_payment_links:
+            # No entry needs a payment link. One to a thing is a problem
+            # all the same, though it points at the right thing today:
+            # the build wrote it into no feed, so it is a feed left by a
+            # build with FLATTR_FEEDS on or another plugin's, which no
+            # build keeps up to date (a new owner or title leaves it
+            # behind); the manifest lists no feed for the thing; and the
+            # operator switched feed links off. Links the manifest
+            # doesn't know were reported above.
+            if known:
+                audit.problem(
+                    "payment-link-extra",
+                    relative,
+                    f"the entry {link} has {len(payments)} payment links, "
+                    "though the manifest says the build put none in feeds",
+                    "no payment link: FLATTR_FEEDS is off (a feed left "
+                    "from an earlier build?)",
+                )
+            continue
+        if known:
+            # Readers of this entry would pay another article's owner.
+            audit.problem(
+                "payment-link-wrong-thing",
+                relative,
+                f"the entry {link} has a payment link to the thing of "
+                f"{sorted(known)[0]}, which is not this entry's",
+                "no payment link to another article's thing",
+            )
+
+
+def _check_feed_own_links(
+    audit: Audit, relative: str, own: list[str], site_link: str | None
+) -> None:
+    """Say, in one problem, what is wrong with the payment links ``own``
+    of the feed ``relative`` itself, which must be ``site_link`` alone
+    (none when it is None): a link among them that the manifest doesn't
+    know named, as ``_check_entry_link`` does for an entry's."""
+    unknown = [
+        href
+        for href in own
+        if href != site_link and href not in audit.manifest.by_auto_submit_url
+    ]
+    # An unknown link, which may pay a stranger, names the kind before
+    # the count does: one added beside the site's is no mere extra, as
+    # it is none in a page or an entry.
+    if not own:
+        kind = "payment-link-missing"
+    elif unknown:
+        kind = "payment-link-unknown"
+    elif len(own) > 1 or not site_link:
+        kind = "payment-link-extra"
+    else:
+        kind = "payment-link-wrong-thing"  # a thing's, not the site's
+    said = f"has {len(own)} payment links of its own (the site's)"
+    if len(own) == 1:
+        said += f", to {own[0]!r}"
+    if unknown and len(own) == 1:
+        said += ", which the manifest doesn't know"
+        if site_link and is_auto_submit_url(own[0]):
+            otherwise = sent_otherwise(own[0], site_link)
+            if otherwise:
+                said += f": it sends another {otherwise} than the manifest's"
+        said += without_scheme(own[0])
+    elif unknown:
+        named = ", ".join(map(repr, dict.fromkeys(unknown)))
+        said += f", {len(unknown)} of them unknown to the manifest: {named}"
+    audit.problem(
+        kind,
+        relative,
+        said,
+        f"exactly one, to {site_link}"
+        if site_link
+        else "none: the manifest names no site payment link (FLATTR_"
+        "USERNAME unset, or FLATTR_FEEDS off)",
+    )
+
+
+def _check_entry_link(
+    audit: Audit,
+    relative: str,
+    link: str,
+    payments: list[str],
+    thing: Thing,
+) -> None:
+    """Say, in one problem, what is wrong with the payment links
+    ``payments`` of the entry ``link`` of ``thing`` in the feed
+    ``relative``: an unknown link said apart from a wrong count read as
+    a contradiction ("has 1 payment links", expected "exactly one")."""
+    auto = thing["auto_submit_url"]
+    unknown = [
+        href for href in payments if href not in audit.manifest.by_auto_submit_url
+    ]
+    # An unknown link, which may pay a stranger, names the kind first.
+    kind = "payment-link-unknown" if unknown else "payment-link-wrong-thing"
+    if not payments:
+        said = "has no payment link"
+        kind = "payment-link-missing"
+    elif len(payments) > 1:
+        said = f"has {len(payments)} payment links" + (
+            f", {len(unknown)} of them unknown to the manifest" if unknown else ""
+        )
+        kind = "payment-link-unknown" if unknown else "payment-link-extra"
+    elif unknown:
+        href = payments[0]
+        said = f"has a payment link to {href!r}, which the manifest doesn't know"
+        otherwise = sent_otherwise(href, auto)
+        if otherwise:
+            said += f": it sends another {otherwise} than the manifest's"
+        said += without_scheme(href)
+    else:
+        said = (
+            "has a payment link to the thing of "
+            f"{audit.manifest.by_auto_submit_url[payments[0]]['url']}, not its own"
+        )
+    # The manifest names each feed the build wrote the thing's entry
+    # into: an entry in another is one the build did not write. Pelican
+    # leaves a feed it no longer writes (an author's, once their last
+    # article has another author) unless it empties the output.
+    leftover = (
+        ""
+        if relative in thing["feeds"]
+        else " (the manifest lists no entry of it in this feed: one an "
+        "earlier build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
+    )
+    audit.problem(
+        kind,
+        relative,
+        f"the entry {link} {said}",
+        f"exactly one, to {auto}{leftover}",
+    )
+    # Said: not again as a feed that "does not carry" its link.
+    audit.feeds_seen.add((thing["url"], relative))
+
+
+def _entry_thing(audit: Audit, link: str) -> Thing | None:
+    """The thing whose feed entry links to ``link`` (as feeds write it),
+    or None."""
+    thing = audit.manifest.by_page_link.get(link)
+    if thing is not None:
+        return thing
+    # Its thing URL: the page's own with pretty URLs ("first/"), or one
+    # pinned with Flattr_url, which may be the page of an article with
+    # no thing (Flattr: no), whose entry needs no payment link.
+    thing = audit.manifest.by_url_link.get(link)
+    if thing is not None and _page_at(audit, link) not in (None, thing["page"]):
+        return None
+    return thing
+
+
+def _page_at(audit: Audit, link: str) -> str | None:
+    """The file of the site that ``link`` serves (a folder's index.html
+    for a link to the folder), or None."""
+    if not link.startswith(f"{audit.manifest.siteurl}/"):
+        return None
+    path = unquote(link[len(audit.manifest.siteurl) + 1 :])
+    for name in (path, posixpath.join(path, "index.html")):
+        if name in audit.files:
+            return name
+    return None
+
+
+def _entry_page(audit: Audit, link: str) -> str | None:
+    """The file of the site a feed entry's ``link`` serves, or None: as
+    ``_page_at``, and for a link from another base (``SITEURL``, when
+    things are under ``FLATTR_SITEURL``; a relative one), the longest
+    ending of its path that names a file of the site."""
+    page = _page_at(audit, link)
+    if page is not None or link.startswith(f"{audit.manifest.siteurl}/"):
+        return page
+    parts = unquote(urlsplit(link).path).strip("/").split("/")
+    for start in range(len(parts)):
+        path = "/".join(parts[start:])
+        for name in (path, posixpath.join(path, "index.html")):
+            if name in audit.files:
+                return name
+    return None

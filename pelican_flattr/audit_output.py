@@ -1,0 +1,325 @@
+"""The output folder of a built site: its files walked, and the manifests
+in it told apart.
+
+``site_files`` lists every file an audit reads, as a web server serving
+the folder would find them, and the folders it cannot read or that link
+outside it; a folder with a pelican-flattr manifest of its own is another
+site's (a language's of i18n_subsites). ``is_earlier_manifest`` and
+``is_language_sibling`` tell a manifest an earlier build left from one of
+the same build.
+"""
+
+from __future__ import annotations
+
+import errno
+import filecmp
+import os
+import posixpath
+import re
+import stat
+from collections.abc import Callable, Collection, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .manifest import not_a_manifest, portable_path
+from .settings import MANIFEST_NAME
+
+
+class OutputFolderError(ValueError):
+    """The output folder cannot be listed, or its files opened: none of
+    them can be checked."""
+
+
+def site_files(
+    output: Path,
+    unreadable: list[Path] | None = None,
+    other_sites: dict[Path, str] | None = None,
+    manifest: Path | None = None,
+    own_folders: Collection[str] = (),
+    manifest_in_output: str | None = None,
+    linked_outside: dict[Path, str] | None = None,
+    other_sites_files: list[Path] | None = None,
+    other_manifests: Collection[str] = (),
+) -> list[Path]:
+    """Every regular file of the output tree, in a stable order.
+
+    Links to files are followed, as a web server serving the tree follows
+    them; a link to a file this user may not reach (in a folder it may not
+    enter) is listed all the same, for the audit to say it cannot be read. Links to
+    folders are not walked: one to a folder of the tree is walked under that
+    folder's own name, and one to a folder outside it (which may be the
+    whole file system) is added to ``linked_outside``, with the folder it
+    resolves to. Anything else is skipped, never opened: a broken link
+    cannot be read, and reading a FIFO would wait for ever. Folders that
+    cannot be listed, or whose files cannot be reached (mode r--), are
+    added to ``unreadable``. With ``other_sites``, a
+    folder below ``output`` that holds a manifest of its own is another
+    site's output, added to it (with the path of that manifest in it), its
+    files left out and added to ``other_sites_files`` (sorted), unless it
+    holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
+    feeds/), or is one of ``own_folders`` (relative to ``output``, as
+    ``site_folders`` gives them): both are this site's. See
+    ``_own_manifest`` for what its own manifest is (``other_manifests``:
+    the paths the languages' sites name their own).
+    """
+    files = []
+    try:
+        audited = None if manifest is None else os.stat(manifest)
+    except OSError:
+        audited = None
+
+    def on_error(error: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(Path(error.filename))
+
+    top = os.fspath(output)
+    real_output: str | None = None
+    # The folders of other sites, each with os.sep after it.
+    others: tuple[str, ...] = ()
+    for folder, folders, names in _walk(top, on_error):
+        # One inside another site is that site's, whatever it holds: its
+        # own audit says what its manifest is.
+        inside = folder.startswith(others) if others else False
+        own = (
+            _own_manifest(
+                Path(folder), names, manifest_in_output, audited, other_manifests
+            )
+            if other_sites is not None and folder != top and not inside
+            else None
+        )
+        if (
+            own is not None
+            # A manifest that a build with another FLATTR_MANIFEST left
+            # among this site's pages or feeds makes them no other site's.
+            and portable_path(Path(folder).relative_to(output).as_posix())
+            not in own_folders
+        ):
+            other_sites[Path(folder)] = own
+            others += (os.path.join(folder, ""),)
+            inside = True
+        linked = [name for name in folders if os.path.islink(Path(folder, name))]
+        if linked:
+            # Not walked (see above); only those outside are reported.
+            folders[:] = [name for name in folders if name not in linked]
+            real_output = real_output or os.path.realpath(output)
+            for name in linked:
+                target = os.path.realpath(Path(folder, name))
+                if not _within(target, real_output) and linked_outside is not None:
+                    linked_outside[Path(folder, name)] = target
+        try:
+            found = [
+                path
+                for path in (Path(folder, name) for name in names)
+                if _is_file_to_check(path)
+            ]
+        except _NotEntered as error:
+            on_error(PermissionError(error.errno, error.strerror, folder))
+            folders[:] = []
+            continue
+        if not inside:
+            files += found
+        elif other_sites_files is not None:
+            # Checked for owners' addresses only (see audit_site).
+            other_sites_files += found
+    if other_sites_files is not None:
+        other_sites_files.sort()
+    return sorted(files)
+
+
+def _walk(
+    top: str, on_error: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, onerror=on_error)``, top-down, that does not recurse:
+    before Python 3.12 os.walk calls itself for each level, and a tree a
+    thousand folders deep (which anyone who writes to the output may make)
+    ended the audit with a RecursionError. As there, the caller may prune
+    the folders listed before they are walked; they are walked depth first,
+    in the order listed."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        folders, names = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_folder = entry.is_dir()
+                    except OSError:  # as os.walk: then it is no folder
+                        is_folder = False
+                    (folders if is_folder else names).append(entry.name)
+        except OSError as error:
+            on_error(error)
+            continue
+        yield folder, folders, names
+        stack += [os.path.join(folder, name) for name in reversed(folders)]
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (both real paths)."""
+    try:
+        return os.path.commonpath((path, folder)) == folder
+    except ValueError:  # on another drive, on Windows
+        return False
+
+
+class _NotEntered(PermissionError):
+    """A folder that can be listed, but whose files cannot be reached."""
+
+
+def _is_file_to_check(path: Path) -> bool:
+    """Whether ``path`` is a regular file, or may be one this user cannot
+    reach (a link into a folder it may not enter), which the audit then
+    reports; not a broken link, a FIFO or a device."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as error:
+        # No target, or a link to itself. (Not Path.is_file(): Python
+        # versions differ on EACCES, raised or taken for "no file".)
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return False
+    try:
+        os.lstat(path)
+    except PermissionError as error:  # the folder holding it: one problem
+        raise _NotEntered(error.errno, error.strerror, path) from None
+    except OSError:
+        pass
+    return True
+
+
+def _own_manifest(
+    folder: Path,
+    names: Collection[str],
+    relative: str | None,
+    audited: os.stat_result | None,
+    other_manifests: Collection[str] = (),
+) -> str | None:
+    """The path in ``folder`` (whose files are ``names``) of a manifest of
+    its own, other than the one audited, or None.
+
+    That is a pelican-flattr manifest at ``relative``, the audited one's
+    path relative to the output (a language's site of i18n_subsites writes
+    its own there: ``de/feeds/flattr-manifest.json``), else one at a path of
+    ``other_manifests`` (a language's own FLATTR_MANIFEST, relative to its
+    folder), else a ``flattr-manifest.json``. The first wins: a
+    ``flattr-manifest.json`` there may be a leftover of a build with
+    another FLATTR_MANIFEST.
+    """
+    for path in (relative, *other_manifests):
+        if _holds_manifest_at(folder, path, audited):
+            return path
+    if MANIFEST_NAME in names and _is_other_manifest(folder / MANIFEST_NAME, audited):
+        return MANIFEST_NAME
+    return None
+
+
+def _holds_manifest_at(
+    folder: Path, relative: str | None, audited: os.stat_result | None
+) -> bool:
+    """Whether ``folder`` holds, at ``relative`` (the audited manifest's
+    path in the output, when it is not the default one), a pelican-flattr
+    manifest other than the one audited."""
+    if relative is None or relative == MANIFEST_NAME:
+        return False  # the default: _own_manifest looks for it by name
+    return _is_other_manifest(folder / relative, audited)
+
+
+def _is_other_manifest(path: Path, audited: os.stat_result | None) -> bool:
+    """Whether ``path`` is a pelican-flattr manifest other than the one
+    audited: a folder that merely holds a file of that name (a web app's
+    manifest.json, an empty flattr-manifest.json) is no other site, and
+    its pages are audited with this one's."""
+    try:
+        return (
+            path.is_file()
+            and not _is_file(path, audited)
+            and not_a_manifest(path) is None
+        )
+    except OSError:
+        return False
+
+
+def path_in_output(output: Path, manifest: Path) -> str | None:
+    """The path of ``manifest`` relative to ``output``, ``/``-separated,
+    when it lies in it (as a relative FLATTR_MANIFEST puts it), else None."""
+    for resolved in (os.path.abspath, os.path.realpath):
+        relative = os.path.relpath(resolved(manifest), resolved(output))
+        if relative.split(os.sep)[0] not in (os.curdir, os.pardir):
+            return Path(relative).as_posix()
+    return None
+
+
+def site_folders(manifest: Mapping[str, Any]) -> frozenset[str]:
+    """Every folder that holds a page or feed of ``manifest``'s things, or
+    holds one that does, relative to the output as the manifest names
+    them: the folders of the site it describes."""
+    folders: set[str] = set()
+    for thing in manifest["things"]:
+        for name in (thing["page"], *thing["feeds"]):
+            folder = posixpath.dirname(name)
+            while folder and folder not in folders:
+                folders.add(folder)
+                folder = posixpath.dirname(folder)
+    return frozenset(folders)
+
+
+def is_earlier_manifest(path: Path, audited: Path) -> bool:
+    """Whether ``path`` is a pelican-flattr manifest other than ``audited``
+    and no copy of it."""
+    try:
+        return (
+            not os.path.samefile(path, audited)
+            and not_a_manifest(path) is None
+            and not filecmp.cmp(path, audited, shallow=False)
+        )
+    except OSError:
+        return False  # the audit of the file says what is wrong
+
+
+# A language's part of a file name, as build.own_path adds it: ".de",
+# ".pt-BR", ".zh_Hans"; two letters, as Pelican's DEFAULT_LANG has them,
+# so that a copy kept as ".old", ".bak" or ".new" is still reported.
+_LANGUAGE_PART = re.compile(r"\.[a-z]{2}(?:[-_][A-Za-z0-9]+)*$")
+
+
+def is_language_sibling(path: Path, audited: Path) -> bool:
+    """Whether ``path`` is the manifest of another language's site of the
+    same build: i18n_subsites writes each beside ``audited`` when
+    FLATTR_MANIFEST is absolute, named for its language
+    (``manifest.de.json`` beside ``manifest.json``, or the other way)."""
+    if path.suffix != audited.suffix or os.path.abspath(path.parent) != os.path.abspath(
+        audited.parent
+    ):
+        return False
+    return _LANGUAGE_PART.sub("", path.stem) == _LANGUAGE_PART.sub("", audited.stem)
+
+
+def _is_file(path: Path, status: os.stat_result | None) -> bool:
+    """True when ``path`` is the file ``status`` was taken of, however each
+    is spelt (a relative --manifest, a link)."""
+    try:
+        return status is not None and os.path.samestat(os.stat(path), status)
+    except OSError:
+        return False
+
+
+def check_output_folder(output: Path) -> None:
+    """Raise OutputFolderError unless this user may list ``output`` and
+    open its files: before the manifest in it is looked for, which would
+    seem missing."""
+    action = "list its files"
+    try:
+        os.scandir(output).close()
+        # Listed is not entered (mode r--): "." in it is reached as its
+        # files are.
+        action = "open its files"
+        os.stat(os.path.join(output, os.curdir))
+    except NotADirectoryError:
+        what = "is a file, not an" if output.exists() else "no such"
+        raise OutputFolderError(f"{output}: {what} output folder") from None
+    except FileNotFoundError:
+        raise OutputFolderError(f"{output}: no such output folder") from None
+    except OSError as error:
+        raise OutputFolderError(
+            f"{output}: the output folder cannot be read "
+            f"({error.strerror or error}): this user may not {action}"
+        ) from None

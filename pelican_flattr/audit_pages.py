@@ -1,0 +1,342 @@
+"""The checks of a built page against the manifest: its buttons (which
+pay whom, and whether load.js shows an embedded one), its payment links,
+and its Open Graph tags.
+
+``check_page`` is given the page's tags as ``audit_tags.scan_page`` read
+them; a page no thing of the manifest has is checked for links to things
+the manifest doesn't know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .audit_report import Audit
+from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
+from .markup import (
+    BUTTON_CLASS,
+    LOADER_URL,
+    MULTIPLE_PROPERTIES,
+    is_auto_submit_url,
+    loader_fault,
+)
+
+# Those a thing's page must hold exactly once, when the manifest says Open
+# Graph was on: a second one is one problem, not two.
+_CHECKED_ONCE = ("og:url", "og:title", "og:type")
+
+
+def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
+    """Check the page ``relative`` (to the output), whose Flattr tags are
+    ``tags``: a thing's page for its one button, payment link and Open
+    Graph tags; any page for links the manifest doesn't know."""
+    thing = audit.manifest.by_page.get(relative)
+    # A link written by hand to the site's own thing (FLATTR_USERNAME's,
+    # which the feeds carry) is a theme's "Flattr this site": known,
+    # and no thing's button. The plugin writes none.
+    buttons = [
+        button
+        for button in tags.buttons
+        if button.get("href") != audit.manifest.site_payment_link
+        or _is_embedded(button)
+        or BUTTON_CLASS in button.get("class", "").split()
+    ]
+    # A thing's page whose one button, or one payment link in its head,
+    # links what the manifest doesn't know: one problem says it, and
+    # what the link sends otherwise, not a second the page's count of
+    # its own ("has 1 payment links", expected one: a contradiction).
+    lone_button = (
+        thing is not None
+        and len(buttons) == 1
+        and _unknown(audit, buttons[0].get("href", ""))
+    )
+    links = [link.get("href", "") for link in tags.payment_links]
+    lone_link = (
+        thing is not None
+        and len(links) == 1
+        and tags.payment_links_in_head == 1
+        and links[0] not in audit.manifest.by_auto_submit_url
+    )
+    own_hrefs = []  # of the buttons that link what their kind needs
+    for button in buttons:
+        href = button.get("href", "")
+        embedded = _is_embedded(button)
+        if _unknown(audit, href):
+            # The plugin's, or a link written by hand (a theme's, an
+            # article's), which no earlier build left.
+            ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+            if lone_button:
+                expected = _own_button(thing)
+            elif ours:
+                expected = (
+                    "the auto-submit URL or thing URL of a manifest thing (a "
+                    "page an earlier build left, after a slug changed? delete "
+                    "it, or set DELETE_OUTPUT_DIRECTORY = True)"
+                )
+            else:
+                expected = (
+                    "the auto-submit URL of a manifest thing, as "
+                    "flattr_button() writes it, or no link to it"
+                )
+            audit.problem(
+                "button-unknown",
+                relative,
+                ("a Flattr button" if ours else _HAND_WRITTEN)
+                + f" points at {href!r}, which the manifest doesn't know"
+                + _sent_instead(href, _compared_thing(audit, href, thing))
+                + without_scheme(href),
+                expected,
+            )
+        elif embedded and href not in audit.manifest.by_url:
+            audit.problem(
+                "button-wrong-href",
+                relative,
+                f"an embedded Flattr button (class FlattrButton) points at "
+                f"the auto-submit URL {href!r}",
+                "its thing URL, which load.js reads",
+            )
+        elif not embedded and href not in audit.manifest.by_auto_submit_url:
+            # A link to the article itself, or an embedded button that
+            # lost its class, which load.js then leaves hidden.
+            audit.problem(
+                "button-wrong-href",
+                relative,
+                f"a plain Flattr button (no class FlattrButton) points at "
+                f"the thing URL {href!r}: it leads to the article, not Flattr",
+                "the thing's auto-submit URL",
+            )
+        else:
+            own_hrefs.append(href)
+            if embedded:
+                _check_embedded_button(audit, relative, button, tags)
+    for button in tags.noscript_buttons:
+        audit.problem(
+            "button-hidden",
+            relative,
+            "an embedded Flattr button (class FlattrButton) to "
+            f"{button.get('href', '')!r} is inside <noscript>, where no reader "
+            "sees it: where scripts run, load.js cannot find it there; where "
+            "they do not, it stays hidden",
+            "the button outside <noscript> (a plain one, which needs no "
+            "script, may stand in it)",
+        )
+    for href in links:
+        if href not in audit.manifest.by_auto_submit_url:
+            audit.problem(
+                "payment-link-unknown",
+                relative,
+                f"a payment link points at {href!r}, which the manifest "
+                "doesn't know"
+                + _sent_instead(href, _compared_thing(audit, href, thing))
+                + without_scheme(href),
+                _own_payment_link(thing)
+                if lone_link
+                else "the auto-submit URL of a manifest thing",
+            )
+    if thing is None:
+        return
+    auto, url = thing["auto_submit_url"], thing["url"]
+    # A template may render another style than FLATTR_BUTTON
+    # (flattr_button(article, style="compact")): either href is its own,
+    # on the kind of button that works with it.
+    own = own_hrefs.count(auto) + own_hrefs.count(url)
+    # Its button moved into a <noscript> is said above, and once.
+    in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
+    if own != 1 and not lone_button and not (own == 0 and in_noscript):
+        audit.problem(
+            "button-missing" if own == 0 else "button-extra",
+            relative,
+            f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
+            _own_button(thing),
+        )
+    if not lone_link and (links != [auto] or tags.payment_links_in_head != 1):
+        if not tags.payment_links_in_head:
+            kind = "payment-link-missing"  # none, or only in the body
+        elif len(links) > 1:
+            kind = "payment-link-extra"
+        else:  # one, in <head>, to a thing the manifest knows
+            kind = "payment-link-wrong-thing"
+        audit.problem(
+            kind,
+            relative,
+            f"has {len(links)} payment links ({tags.payment_links_in_head} in <head>)",
+            _own_payment_link(thing),
+        )
+    if audit.manifest.open_graph:
+        _check_open_graph(audit, relative, tags, url)
+    for prop, values in sorted(tags.open_graph.items()):
+        if audit.manifest.open_graph and prop in _CHECKED_ONCE:
+            continue  # _check_open_graph() has said it
+        if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
+            audit.problem(
+                "open-graph",
+                relative,
+                f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
+                f"at most one {prop}",
+            )
+
+
+def _check_embedded_button(
+    audit: Audit,
+    relative: str,
+    button: Mapping[str, str],
+    tags: PageTags,
+) -> None:
+    """A js or compact button: load.js on its page to show it (it is
+    hidden until then), and its thing's owner as load.js reads it, or a
+    flattr would create the thing for someone else."""
+    thing = audit.manifest.by_url.get(button.get("href", ""))
+    if thing is None:  # one pointing at an auto-submit URL: no owner here
+        return
+    of = f"the Flattr button of {thing['url']}"
+    owner = thing["owner"]
+    name = "uid" if owner["kind"] == "flattr_user" else "owner"
+    relation, parameters = _button_parameters(button)
+    given = parameters.get(name)
+    if relation is None and given != owner["value"]:
+        audit.problem(
+            "button-owner",
+            relative,
+            f"{of} has data-flattr-{name} {given!r}",
+            f'data-flattr-{name}="{owner["value"]}", the owner in the manifest',
+        )
+    elif relation is not None and given != owner["value"]:
+        audit.problem(
+            "button-owner",
+            relative,
+            f"{of} has {relation}, which load.js reads in place of its "
+            f"data-flattr-* attributes: {name} {given!r}",
+            f'no {relation.partition("=")[0]} starting with "flattr" (the '
+            f'plugin writes none): data-flattr-{name}="{owner["value"]}", '
+            "the owner in the manifest",
+        )
+    if "uid" in parameters and "owner" in parameters:
+        where = relation or "data-flattr-uid and data-flattr-owner"
+        audit.problem(
+            "button-owner",
+            relative,
+            f"{of} gives both uid and owner ({where}): Flattr says never to "
+            "send both, and which one it pays is not said",
+            f"{name} alone, {owner['value']}, the owner in the manifest",
+        )
+    faults = [loader_fault(each, audit.manifest.siteurl) for each in tags.loaders]
+    if None in faults:
+        return
+    if faults:
+        why = f"the page's load.js <script> {faults[0]}"
+    elif tags.noscript_loaders:
+        why = "the page's load.js <script> is inside <noscript>: it never runs"
+    else:
+        why = "no load.js on the page"
+    audit.problem(
+        "button-hidden",
+        relative,
+        f"{of} is hidden: {why}",
+        f'<script src="{LOADER_URL}" async></script>',
+    )
+
+
+def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> None:
+    og_urls = tags.open_graph.get("og:url", [])
+    if og_urls != [url]:
+        audit.problem(
+            "open-graph",
+            relative,
+            f"has og:url {og_urls!r}",
+            f"exactly one og:url {url}",
+        )
+    for prop in ("og:title", "og:type"):
+        if len(tags.open_graph.get(prop, [])) != 1:
+            count = len(tags.open_graph.get(prop, []))
+            audit.problem(
+                "open-graph",
+                relative,
+                f"has {count} {prop} tags",
+                f"exactly one {prop}",
+            )
+
+
+def _unknown(audit: Audit, href: str) -> bool:
+    """Whether a button's ``href`` is no thing's of the manifest."""
+    return (
+        href not in audit.manifest.by_auto_submit_url
+        and href not in audit.manifest.by_url
+    )
+
+
+def _compared_thing(
+    audit: Audit, href: str, thing: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    """The thing whose auto-submit URL ``href``, unknown to the
+    manifest, on the page of ``thing`` (None: a page without one) is
+    told apart from: that thing, or on a listing the one its url
+    parameter names, so that a link there that pays another owner says
+    so as one on the thing's page does."""
+    if thing is not None:
+        return thing
+    urls = url_parameters(href).get("url")
+    return audit.manifest.by_url.get(urls[0]) if urls else None
+
+
+def _button_parameters(
+    button: Mapping[str, str],
+) -> tuple[str | None, dict[str, str]]:
+    """The parameters load.js 0.6 reads from an embedded button (its
+    attributes), and the rel or rev it read them from, as written
+    (``rel="flattr;uid:alice;"``), or None for its data-flattr-*
+    attributes.
+
+    As Flattr documented the loader (and tests/fixtures/load.js mirrors
+    it): a rel (or, without one, a rev) that starts with "flattr" is read
+    as "key:value" pairs after "flattr;", and then the data attributes are
+    not read at all, so an owner added there pays someone else whatever
+    they say.
+    """
+    attribute = "rel" if button.get("rel") else "rev"
+    relation = button.get(attribute, "")
+    if not relation.startswith("flattr"):
+        return None, {
+            name[len("data-flattr-") :]: value
+            for name, value in button.items()
+            if name.startswith("data-flattr-")
+        }
+    parameters = {}
+    for pair in relation.removeprefix("flattr").removeprefix(";").split(";"):
+        key, colon, value = pair.partition(":")
+        if colon and key:
+            parameters[key.strip()] = value
+    return f"{attribute}={relation!r}", parameters
+
+
+def _is_embedded(button: Mapping[str, str]) -> bool:
+    """True for an embedded button, which load.js turns into Flattr's and
+    which links its thing URL; a plain one links the auto-submit URL."""
+    return "FlattrButton" in button.get("class", "").split()
+
+
+def _sent_instead(href: str, thing: Mapping[str, Any] | None) -> str:
+    """What to add to a problem of an auto-submit URL ``href`` the manifest
+    doesn't know, told apart from ``thing`` (``_compared_thing``): what it
+    sends otherwise than the thing's own ("another owner"), which a reader
+    of the long URLs would have to find by eye."""
+    if thing is None or not is_auto_submit_url(href):
+        return ""
+    otherwise = sent_otherwise(href, thing["auto_submit_url"])
+    return f": it sends another {otherwise} than the manifest's" if otherwise else ""
+
+
+# A button not of the plugin's class, and why it is one.
+_HAND_WRITTEN = "a link to Flattr's auto-submit URL (a button, whatever its class)"
+
+
+def _own_button(thing: Mapping[str, Any]) -> str:
+    """What a thing's page must show: its one button, by the href its kind
+    needs."""
+    href = thing["auto_submit_url"] if thing["button"] == "plain" else thing["url"]
+    return f"exactly one {thing['button']} button with href {href}"
+
+
+def _own_payment_link(thing: Mapping[str, Any]) -> str:
+    """What a thing's page must hold: its one payment link, in its head."""
+    return f'one <link rel="payment" href="{thing["auto_submit_url"]}"> in <head>'

@@ -1,0 +1,188 @@
+"""What an audit finds, and the state one audit's checks share.
+
+``PROBLEM_KINDS``, ``Problem`` and ``AuditReport`` are what
+``pelican-flattr audit`` reports; ``ManifestIndex`` is the manifest's
+things by each name a page, feed or link gives them; ``Audit`` is one
+audit under way (that index, the site's files, what was found so far),
+passed to the plain functions of ``audit_pages``, ``audit_feeds`` and
+``audit``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .feeds import as_feed_writes
+from .identifiers import redact_encoded_addresses as redact
+
+# The kind of each problem the audit reports: a short code, stable across
+# versions, by which a script (``--json``) or a reader of the summary groups
+# 20,000 rows of one fault (a theme that drops the button) into one line.
+# docs/manifest.md documents each (tests compare the two lists).
+PROBLEM_KINDS: tuple[str, ...] = (
+    "page-missing",
+    "feed-missing",
+    "button-missing",
+    "button-extra",
+    "button-unknown",
+    "button-wrong-href",
+    "button-hidden",
+    "button-owner",
+    "payment-link-missing",
+    "payment-link-extra",
+    "payment-link-unknown",
+    "payment-link-wrong-thing",
+    "open-graph",
+    "address-published",
+    "store-published",
+    "manifest-field",
+    "other-manifest",
+    "compressed-copy",
+    "not-well-formed",
+    "unreadable",
+    "link-outside",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the built site; ``kind`` is one of
+    ``PROBLEM_KINDS``."""
+
+    file: str
+    problem: str
+    expected: str = ""
+    kind: str = field(default="", kw_only=True)
+
+
+def problems_by_kind(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many of ``problems`` there are of each kind, the most frequent
+    first, then by name: the order of the audit's summary."""
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.kind] = counts.get(problem.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass
+class AuditReport:
+    """What an audit looked at and what it found."""
+
+    things: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    # Folders with a manifest of their own (a language's site that
+    # i18n_subsites writes inside the main one), audited on their own ->
+    # that manifest, relative to the folder: flattr-manifest.json, or where
+    # the one audited lies in this output (FLATTR_MANIFEST =
+    # "feeds/flattr-manifest.json").
+    other_site_manifests: dict[str, str] = field(default_factory=dict)
+    # The site the manifest records ("siteurl"), without its last "/".
+    siteurl: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    @property
+    def other_sites(self) -> list[str]:
+        """The folders of ``other_site_manifests``, in the order found."""
+        return list(self.other_site_manifests)
+
+
+Thing = Mapping[str, Any]  # one of the manifest's things, as loaded
+
+
+@dataclass(frozen=True)
+class ManifestIndex:
+    """A manifest's things, by each name a page, feed or link gives them,
+    and what the manifest says the build did."""
+
+    things: list[Thing]
+    # The site's URL without its last "/", as feeds write it.
+    siteurl: str
+    # Manifests of older versions hold no open_graph: they always had it.
+    open_graph: bool
+    # Nor feed_payment_links: they always put payment links in feeds.
+    feed_payment_links: bool
+    # The site's own thing's auto-submit URL (FLATTR_USERNAME's), or None.
+    site_payment_link: str | None
+    by_page: dict[str, Thing]
+    # Feeds write each entry's link percent-encoded where it is not plain
+    # ASCII: both sides are compared in that form.
+    by_page_link: dict[str, Thing]
+    by_url_link: dict[str, Thing]
+    by_auto_submit_url: dict[str, Thing]
+    by_url: dict[str, Thing]
+    # A feed the manifest names is one, however long its prolog.
+    feed_files: frozenset[str]
+
+
+def index_manifest(manifest: Mapping[str, Any]) -> ManifestIndex:
+    """The ``ManifestIndex`` of a loaded ``manifest``."""
+    things = manifest["things"]
+    siteurl = as_feed_writes(manifest["siteurl"].rstrip("/"))
+    return ManifestIndex(
+        things=things,
+        siteurl=siteurl,
+        open_graph=manifest.get("open_graph", True),
+        feed_payment_links=manifest.get("feed_payment_links", True),
+        site_payment_link=manifest.get("site_payment_link"),
+        by_page={thing["page"]: thing for thing in things},
+        by_page_link={
+            as_feed_writes(f"{siteurl}/{thing['page']}"): thing for thing in things
+        },
+        by_url_link={as_feed_writes(t["url"]): t for t in things},
+        by_auto_submit_url={t["auto_submit_url"]: t for t in things},
+        by_url={thing["url"]: thing for thing in things},
+        feed_files=frozenset(feed for thing in things for feed in thing["feeds"]),
+    )
+
+
+@dataclass
+class Audit:
+    """One audit under way: the manifest's things, the site's files, and
+    what was found so far. The checks are plain functions given it."""
+
+    manifest: ManifestIndex
+    # Every file of the site, relative to the output.
+    files: Collection[str]
+    # The folders whose files were not read, each said once (relative to
+    # the output, "" for the output itself): what they may hold is not
+    # reported missing.
+    unchecked_folders: Collection[str]
+    # Where the audited manifest lies in the output, or None.
+    manifest_in_output: str | None
+    report: AuditReport
+    # The files that could not be read (or parsed), said once.
+    unread: set[str] = field(default_factory=set)
+    # (thing URL, feed) for each feed entry found carrying its payment link,
+    # or said wrong: either way not reported as one that "does not carry" it.
+    feeds_seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
+        """Report ``problem`` of ``file``, of ``kind`` (one of
+        ``PROBLEM_KINDS``), and what was ``expected``."""
+        if kind not in PROBLEM_KINDS:
+            raise ValueError(f"no such kind of problem: {kind!r}")
+        # A file may be named by an address too (mail-carol@example.org.html):
+        # audit._check_names reports it, and no report repeats it.
+        self.report.problems.append(
+            Problem(redact(file), redact(problem), redact(expected), kind=kind)
+        )
+
+    def not_checked(self, relative: str) -> bool:
+        """Whether ``relative`` could not be read, or lies in a folder that
+        was not: a problem says so already."""
+        if relative in self.unread:
+            return True
+        folder = relative
+        while folder:
+            folder = posixpath.dirname(folder)
+            if folder in self.unchecked_folders:
+                return True
+        return False

@@ -1,0 +1,246 @@
+"""What an audit reads from the settings file a site was built with
+(``pelican-flattr audit --settings``): the site's public URLs, to compare
+the manifest's with; the manifest FLATTR_MANIFEST names; the store's file
+names; and the owners' plain email addresses, which no file may publish.
+Each language's site of ``I18N_SUBSITES`` is read as well as the site's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .identifiers import IdentifierError, parse_owner
+from .manifest import ManifestError
+from .settings import MANIFEST_NAME, SettingsFileError, named_sites, path_setting
+from .thing import check_thing_url, is_development_url
+
+
+def check_manifest_site(
+    path: Path, recorded: str, siteurls: tuple[str, ...], named: str
+) -> None:
+    """ManifestError when the manifest at ``path`` records another site
+    than those of ``siteurls``: each of its pages, feed entries and buttons
+    would be reported, and none would say why."""
+    if _is_one_of(recorded, siteurls):
+        return
+    raise ManifestError(
+        f"{path}: is the manifest of {recorded.rstrip('/')}, but {named} is "
+        f"{siteurls[0]}: the manifest of another site, or a site built with "
+        "other settings? Audit with the settings file the site was built with, "
+        "or its own manifest"
+    )
+
+
+def _is_one_of(recorded: str, siteurls: Iterable[str]) -> bool:
+    """Whether the site URL a manifest records is one of ``siteurls`` (each
+    without its last "/"): one of them, or below one, as a language's site
+    of i18n_subsites lies under the site's URL, or at one of its own."""
+    recorded = recorded.rstrip("/")
+    return any(
+        url and (recorded == url or recorded.startswith(url + "/")) for url in siteurls
+    )
+
+
+def site_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> tuple[tuple[str, ...], str] | None:
+    """The base URLs the settings file at ``path`` gives its things (the
+    site's first, then those of its languages' sites in ``I18N_SUBSITES``),
+    and what names the first, for the audit: None when the site's is not
+    the public one (a relative or development SITEURL, as a pelicanconf.py
+    for ``pelican --listen`` has it), which the audit then does not compare.
+    """
+    urls = [_public_siteurl(each) for each in _sites(settings)]
+    if urls[0] is None:
+        return None
+    return tuple(
+        url for url in urls if url is not None
+    ), f"{_source(settings)} of {path}"
+
+
+def siteurl_not_compared(
+    settings: Mapping[str, Any], path: str | Path, recorded: str
+) -> str | None:
+    """What to tell the operator when the settings file at ``path`` gives
+    no public URL to compare the manifest's (``recorded``) with, as
+    ``site_from_settings`` found; None when it gives one, or when the
+    manifest's is one of the URLs it gives (a site built with those
+    settings, or a language's site of it).
+
+    A pelicanconf.py for ``pelican --listen`` beside a publishconf.py is the
+    usual case: its FLATTR_AUTHORS serve the address check, but a manifest
+    copied from another site would pass unseen, so the audit says so.
+    """
+    if _public_siteurl(settings) is not None or _is_one_of(
+        recorded, map(_siteurl, _sites(settings))
+    ):
+        return None
+    source = _source(settings)
+    return (
+        f"The manifest's site, {recorded.rstrip('/')}, was not compared with "
+        f"{source} of {path}: that is {str(settings.get(source) or '')!r}, not a "
+        "public site's URL. To compare them, audit with the settings file the "
+        "site was published with (for a site made by pelican-quickstart, "
+        "publishconf.py)"
+    )
+
+
+def _sites(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The settings of the site, then of each of its languages' sites in
+    ``I18N_SUBSITES`` (i18n_subsites)."""
+    return [each for _, each in named_sites(settings)]
+
+
+def _source(settings: Mapping[str, Any]) -> str:
+    """The setting that gives the site's URL."""
+    return "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
+
+
+def _siteurl(settings: Mapping[str, Any]) -> str:
+    """``FLATTR_SITEURL``, else ``SITEURL``, of ``settings``, without its
+    last "/"; "" when neither is given."""
+    return str(settings.get(_source(settings)) or "").rstrip("/")
+
+
+def _public_siteurl(settings: Mapping[str, Any]) -> str | None:
+    """``_siteurl`` of ``settings`` when it is an absolute URL of a public
+    site."""
+    value = _siteurl(settings)
+    if not value or check_thing_url(value + "/") is not None:
+        return None
+    return None if is_development_url(value) else value
+
+
+def manifest_from_settings(
+    settings: Mapping[str, Any], path: str | Path, output: Path
+) -> Path | None:
+    """The manifest ``FLATTR_MANIFEST`` of the settings file at ``path``
+    names, for the audit of ``output``: a relative path is taken in
+    ``output``, as the build takes it in its OUTPUT_PATH. None when unset.
+    When ``output`` is named as a language of ``I18N_SUBSITES`` (its folder,
+    as i18n_subsites names it) that sets its own, that language's, unless
+    it is not there and the site's is (the folder may be the site's, named
+    alike). The site's beside the language's is one a build left before
+    the language set its own (Pelican deletes no output).
+
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
+    """
+    value = _path_from_settings(settings, "FLATTR_MANIFEST", path)
+    main = output / (MANIFEST_NAME if value is None else value)
+    for where, each in named_sites(settings)[1:]:
+        if where == f"I18N_SUBSITES[{output.name!r}] ":
+            own = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
+            if own is not None and (
+                os.path.lexists(output / own) or not os.path.lexists(main)
+            ):
+                return output / own
+    return None if value is None else main
+
+
+def language_manifests_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> list[str]:
+    """The relative paths the languages' sites of ``I18N_SUBSITES`` name
+    their manifests by in the settings file at ``path``, where one sets its
+    own ``FLATTR_MANIFEST``: each writes it in its own folder, which the
+    main site's audit then knows for another site's.
+
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
+    """
+    found = []
+    for where, each in named_sites(settings)[1:]:
+        value = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
+        if value is not None and not os.path.isabs(value):
+            found.append(Path(value).as_posix())
+    return found
+
+
+def stores_from_settings(settings: Mapping[str, Any], path: str | Path) -> set[str]:
+    """The file names of ``FLATTR_STORE`` (the site's, and each language's
+    of ``I18N_SUBSITES``) in the settings file at ``path``: the operator's
+    private store, which no output may hold, under its name or copied by a
+    static path (where it lies is no matter: the name tells it).
+
+    Raises SettingsFileError, naming the file and setting, for a value that
+    is no path.
+    """
+    names = set()
+    for where, each in named_sites(settings):
+        value = _path_from_settings(each, "FLATTR_STORE", path, where)
+        if value is not None and os.path.basename(os.fspath(value)):
+            names.add(os.path.basename(os.fspath(value)))
+    return names
+
+
+def _path_from_settings(
+    settings: Mapping[str, Any], name: str, path: str | Path, where: str = ""
+) -> Any:
+    """The path setting ``name`` of ``settings`` (``where`` names them: a
+    language's of I18N_SUBSITES), None when unset; SettingsFileError, naming
+    the file at ``path`` and the setting, for a value that is no path."""
+    problems: list[str] = []
+    value = path_setting(settings, name, problems)
+    if problems:
+        raise SettingsFileError(f"{path}: {where}{problems[0]}")
+    return value
+
+
+def plain_addresses_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> dict[str, str]:
+    """Lower-cased plain email addresses of ``FLATTR_AUTHORS`` (and of
+    ``FLATTR_USERNAME``) -> whose they are, for the report: the site's, and
+    those each language's site of ``I18N_SUBSITES`` sets for itself (an
+    address is private whichever site maps it, in every file of the tree).
+    Where two name one address, the site's own settings name it.
+
+    An entry the build refuses (a bare ``carol@example.org``, one written
+    ``email:<carol@example.org>``) still names an address to look for.
+    Raises SettingsFileError, naming the settings file at ``path`` and the
+    setting, when one holds no dict in FLATTR_AUTHORS; the error never
+    repeats an address.
+    """
+    found: dict[str, str] = {}
+    for where, each in named_sites(settings):
+        authors = each.get("FLATTR_AUTHORS") or {}
+        if not isinstance(authors, Mapping):
+            raise SettingsFileError(
+                f"{path}: {where}FLATTR_AUTHORS must be a dict keyed by author "
+                f"name, not {type(authors).__name__}"
+            )
+        owners = [
+            (f"author {str(name)!r} (from {where}FLATTR_AUTHORS)", value)
+            for name, value in authors.items()
+        ]
+        owners.append(
+            (f"the site ({where}FLATTR_USERNAME)", each.get("FLATTR_USERNAME"))
+        )
+        own = {}
+        for name, value in owners:
+            address = _address_of(value)
+            if address is not None:
+                own[address] = name
+        found = own | found
+    return found
+
+
+def _address_of(owner: object) -> str | None:
+    """The lower-cased address an owner value names, usable or not: with or
+    without ``email:``, ``mailto:`` and ``<>`` around it."""
+    if not isinstance(owner, str) or "@" not in owner:
+        return None
+    text = owner.strip()
+    for prefix in ("email:", "mailto:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :].strip()
+    text = text.strip("<>,;. ")
+    try:
+        parse_owner(f"email:{text}")
+    except IdentifierError:
+        return None
+    return text.lower()

@@ -1,0 +1,331 @@
+"""A built page's and feed's Flattr tags, and how they are read.
+
+A page is read tag by tag as a browser reads it (comments, quoted
+attribute values and the text of a <title> or <script> hold no tag), with
+the build's own reader, for the few tags that matter, not parsed whole: an
+audit must stay cheaper than the build it checks. A feed is parsed whole,
+and its payment links read as feed readers (feedparser) read them. What an
+auto-submit URL sends is read from its query.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from .markup import (
+    _SPACE,
+    BUTTON_CLASS,
+    HEAD_ELEMENTS,
+    _attribute_values,
+    _tags,
+    is_auto_submit_url,
+    is_flattr_url,
+)
+
+# The elements of a page the audit reads the attributes of.
+_ELEMENTS = frozenset({"a", "link", "meta", "script"})
+
+
+@dataclass
+class PageTags:
+    """The Flattr-related tags of one page, as ``scan_page`` reads them:
+    each tag's attributes, by what it is."""
+
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    payment_links: list[dict[str, str]] = field(default_factory=list)
+    payment_links_in_head: int = 0
+    # The attributes of each <script> whose src names a load.js on
+    # flattr.com: Flattr's loader, or what passes for it.
+    loaders: list[dict[str, str]] = field(default_factory=list)
+    # Open Graph and article: property -> every content given for it.
+    open_graph: dict[str, list[str]] = field(default_factory=dict)
+    # What needs scripts but stands in a <noscript>: embedded buttons, and
+    # how many load.js <script>s (none of them ever runs).
+    noscript_buttons: list[dict[str, str]] = field(default_factory=list)
+    noscript_loaders: int = 0
+
+
+_HIDING = frozenset({"template", "/template"})
+# The elements whose href may name Flattr without saying "flattr"
+# (``_may_hide_a_name``): a hand-written button, and a payment link, whose
+# rel="Payment" does not say "payment" as written either.
+_LINKING = frozenset({"a", "link"})
+_NOSCRIPT = frozenset({"noscript", "/noscript"})
+
+
+# A tag's one href attribute and its value, as written.
+_HREF = re.compile(
+    r"href[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*)", re.I
+)
+
+
+def _may_hide_a_name(raw: str) -> bool:
+    """Whether a tag's href may spell a name in a way a browser reads as
+    plain letters (``markup.flattr_path``): by character references,
+    percent-encoding, a tab or newline inside it, or non-ASCII letters
+    (full-width ones): a link to Flattr that does not say "flattr".
+
+    Its href alone is looked at, where a tag names it once: a title in
+    another script, or attributes on lines of their own, are no reason to
+    read the whole tag (most links of a site with non-ASCII titles)."""
+    hrefs = raw.lower().count("href")
+    if hrefs != 1:
+        return hrefs > 1  # none: no link; more: read as a browser reads them
+    found = _HREF.search(raw)
+    if found is None:
+        return True
+    value = found.group(1)
+    return (
+        "&" in value
+        or "%" in value
+        or "\t" in value
+        or "\n" in value
+        or "\r" in value
+        or not value.isascii()
+    )
+
+
+def scan_page(data: bytes) -> PageTags:
+    """The Flattr-related tags of one HTML page."""
+    tags = PageTags()
+    # Read in one pass as a browser reads it, as the build reads it: a "<!--"
+    # in a <title> or a "<script>" in an attribute value starts nothing.
+    # A byte order mark is no text of the page: a browser drops it.
+    page = data.decode("utf-8-sig", "replace")
+    # Where the head ends: at "</head>", or where the body starts when a
+    # minifier left out the optional "</head>" (any tag a head cannot hold).
+    head_limit = -1
+    # Inside a <template>, inert, nothing counts. A <noscript>'s content
+    # does, for crawlers and readers without scripts, but for what needs
+    # scripts: where they run, a browser reads it as text, up to the first
+    # "</noscript>".
+    hidden = 0
+    noscript = False
+    for name, raw, start in _tags(page, len(page)):
+        if head_limit < 0 and (
+            name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
+        ):
+            head_limit = start
+        if name in _HIDING:
+            hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+            continue
+        if name in _NOSCRIPT:
+            noscript = name[0] != "/"
+            continue
+        if (
+            hidden
+            or name not in _ELEMENTS
+            or (
+                "payment" not in raw
+                and "og:" not in raw
+                and "article:" not in raw
+                and "flattr" not in raw.lower()
+                and (name not in _LINKING or not _may_hide_a_name(raw))
+            )
+        ):
+            continue
+        attributes = _attribute_values(raw)
+        if name == "script":
+            src = attributes.get("src", "").lower()
+            if "flattr.com/js/" in src and "/load.js" in src:
+                if noscript:
+                    tags.noscript_loaders += 1
+                else:
+                    tags.loaders.append(attributes)
+        elif name == "a":
+            classes = attributes.get("class", "").split()
+            if noscript and "FlattrButton" in classes:
+                tags.noscript_buttons.append(attributes)
+            elif (
+                BUTTON_CLASS in classes
+                or "FlattrButton" in classes
+                or is_auto_submit_url(attributes.get("href", ""))
+            ):
+                # A link to the auto-submit URL is a button whatever its
+                # class: one written by hand pays whom it names as surely
+                # as the plugin's plain button does.
+                tags.buttons.append(attributes)
+        elif name == "link":
+            # rel="payment" is for any service (Liberapay, Patreon...): only
+            # the links to Flattr are this plugin's.
+            if _is_payment(attributes.get("rel", "")) and is_flattr_url(
+                attributes.get("href", "")
+            ):
+                tags.payment_links.append(attributes)
+                tags.payment_links_in_head += head_limit < 0  # not ended yet
+        elif attributes.get("property", "").startswith(("og:", "article:")):
+            tags.open_graph.setdefault(attributes["property"], []).append(
+                attributes.get("content", "")
+            )
+    return tags
+
+
+# What RFC 4287 (4.2.7.2) makes the same relation as "payment".
+_PAYMENT_RELATIONS = frozenset(
+    {"payment", "http://www.iana.org/assignments/relation/payment"}
+)
+
+
+def _is_payment(rel: str) -> bool:
+    """Whether a page's or a feed's link with ``rel`` is a payment link.
+
+    rel is a list of tokens in any letter case: a reader takes
+    rel="Payment" or rel="payment me" for one, so the audit must too, or
+    such a link to someone else's thing passes unseen; and so is the
+    relation's IANA URI, which Atom makes the same as "payment".
+    """
+    return not _PAYMENT_RELATIONS.isdisjoint(rel.lower().split())
+
+
+@functools.lru_cache(maxsize=256)  # a feed has few, read at every element
+def _local_name(name: str) -> str:
+    """An element's or attribute's name without its namespace, in lower
+    case, as feedparser matches names."""
+    return name[name.rfind("}") + 1 :].lower()
+
+
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_ENTRIES = frozenset({"entry", "item"})
+_ADDRESSES = frozenset({"href", "url", "uri"})  # feedparser takes each for href
+
+
+def read_feed(root: ET.Element) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The Flattr payment hrefs of an Atom or RSS feed (its parsed
+    ``root``) itself, the site's thing's, and (entry link, payment hrefs)
+    for each of its entries, in the order written.
+
+    As feed readers (feedparser) take them: a payment link is a <link> in
+    any namespace or none (an RSS <link rel="payment"> without "atom:"),
+    at any depth (inside another module's element), its names in any
+    letter case, its href resolved against xml:base; one outside every
+    entry is the feed's. Read only as the build writes them (atom:link
+    straight in the entry), others passed unseen, on an entry opted out
+    too.
+    """
+    own: list[str] = []
+    entries: list[tuple[str, list[str]]] = []
+    if _local_name(root.tag) not in ("feed", "rss"):
+        return own, entries  # no feed ("<feedback>", which a first look took for one)
+    # Each element still to read, the xml:base around it, and the list its
+    # payment links go to. A stack, not recursion: a feed nested deeper
+    # than Python's recursion limit is still well-formed XML.
+    base = root.get(_XML_BASE, "")
+    stack = [(child, base, own) for child in reversed(root)]
+    while stack:
+        element, base, payments = stack.pop()
+        given = element.get(_XML_BASE)
+        if given is not None:
+            base = _resolved(base, given)
+        name = _local_name(element.tag)
+        if name in _ENTRIES:
+            payments = []
+            entries.append((_entry_link(element), payments))
+        elif name == "link":
+            payments.extend(_payment_hrefs(element, base))
+        if len(element):
+            stack.extend([(child, base, payments) for child in reversed(element)])
+    return own, entries
+
+
+def _link_attributes(link: ET.Element) -> tuple[list[str], list[str]]:
+    """The rels and the addresses (href, url, uri) of a feed's ``link``,
+    each in any namespace and letter case, as feedparser reads them."""
+    rels, addresses = [], []
+    for key, value in link.attrib.items():
+        name = _local_name(key)
+        if name == "rel":
+            rels.append(value)
+        elif name in _ADDRESSES:
+            addresses.append(value)
+    return rels, addresses
+
+
+def _payment_hrefs(link: ET.Element, base: str) -> list[str]:
+    """The Flattr addresses of a feed's ``link`` (resolved against
+    ``base``, its xml:base) when it is a payment link. Every address of a
+    link that has several: a reader follows one, the audit cannot tell
+    which."""
+    rels, addresses = _link_attributes(link)
+    if not any(map(_is_payment, rels)):
+        return []
+    if base:
+        addresses = [_resolved(base, href) for href in addresses]
+    return [href for href in addresses if is_flattr_url(href)]
+
+
+def _resolved(base: str, href: str) -> str:
+    """``href`` resolved against ``base``, as a feed reader resolves it; as
+    written when it is absolute (joining would respell it, and it is
+    compared with the manifest's as written) or no URL at all."""
+    try:
+        return href if urlsplit(href).scheme else urljoin(base, href)
+    except ValueError:  # "http://[": not well-formed XML's fault
+        return href
+
+
+def _entry_link(entry: ET.Element) -> str:
+    """An entry's link: the href of its first <link> whose rel is alternate
+    (Atom's; rel left out says so), or the text of its first <link>
+    without an address (RSS's); "" when it has neither. A payment link
+    written before it is neither: read as the entry's link, it left an
+    opted-out entry to be taken for its payment link's thing."""
+    for child in entry:
+        if _local_name(child.tag) != "link":
+            continue
+        rels, addresses = _link_attributes(child)
+        if not addresses:
+            return (child.text or "").strip()
+        if (rels[0] if rels else "alternate").strip(_SPACE).lower() == "alternate":
+            return addresses[0]
+    return ""
+
+
+# The fields of a thing, by the auto-submit parameter that sends each.
+_PARAMETER_FIELDS = {
+    "url": "thing URL",
+    "user_id": "owner",
+    "owner": "owner",
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "language": "language",
+    "tags": "tags",
+    "hidden": "hidden",
+}
+
+
+def sent_otherwise(href: str, auto: str) -> str:
+    """The fields of a thing the auto-submit URL ``href`` sends otherwise
+    than ``auto`` ("owner", "owner, title and tags"), or "" when none."""
+    sent, own = url_parameters(href), url_parameters(auto)
+    names = list(
+        dict.fromkeys(
+            _PARAMETER_FIELDS.get(key, key)
+            for key in [*own, *sent]
+            if sent.get(key) != own.get(key)
+        )
+    )
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
+def url_parameters(url: str) -> dict[str, list[str]]:
+    """Each parameter of ``url``'s query -> its values, in order."""
+    values: dict[str, list[str]] = {}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        values.setdefault(key, []).append(value)
+    return values
+
+
+def without_scheme(href: str) -> str:
+    """What to add to a problem of ``href`` when it has no scheme."""
+    if not href.strip().startswith("//"):
+        return ""
+    return (
+        ": a URL without its scheme, as a minifier shortens them, which Flattr "
+        "and readers of payment links cannot take for the auto-submit URL; keep "
+        "the minifier from shortening URLs"
+    )
