@@ -211,6 +211,7 @@ def audit_site(
     stores: Collection[str] = (),
     language_manifests: Collection[str] = (),
     settings_given: bool = False,
+    manifest_given: bool = False,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -224,8 +225,9 @@ def audit_site(
     ``language_manifests``: the paths of the manifests the languages' sites
     write in their folders, by their own FLATTR_MANIFEST (see
     ``language_manifests_from_settings``): a folder holding one is theirs.
-    ``settings_given``: whether a settings file was read (so a missing
-    manifest is not met with advice to give one).
+    ``settings_given``: whether a settings file was read, and
+    ``manifest_given``: whether ``manifest_path`` is the one --manifest
+    gives (so a missing manifest is not met with advice to give either).
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -236,19 +238,10 @@ def audit_site(
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
     )
-    if manifest_path == output / MANIFEST_NAME and not os.path.lexists(manifest_path):
-        # Where the build writes it: it wrote none, or removed it.
-        raise ManifestError(
-            f"{manifest_path}: no such manifest: build the site with PLUGINS = "
-            "['pelican_flattr'] and no error from pelican-flattr in the build's "
-            "log (a build whose settings it refused, or a strict build that "
-            "failed, removes the manifest); "
-            + (
-                "if the build wrote it elsewhere, give --manifest"
-                if settings_given
-                else "with FLATTR_MANIFEST set, give --settings or --manifest"
-            )
-        )
+    if (manifest_given or manifest_path == output / MANIFEST_NAME) and not (
+        os.path.lexists(manifest_path)
+    ):
+        raise ManifestError(_no_manifest(manifest_path, manifest_given, settings_given))
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     if site is not None:
         check_manifest_site(manifest_path, manifest["siteurl"], *site)
@@ -360,6 +353,29 @@ def audit_site(
         if progress is not None:
             progress(done, len(checked))
     return _report_missing(audit)
+
+
+def _no_manifest(path: Path, manifest_given: bool, settings_given: bool) -> str:
+    """Why there may be no manifest at ``path`` (the one ``--manifest``
+    gives, with ``manifest_given``; else where the build writes it), and
+    what to do: never to give what the operator gave already."""
+    where = ""
+    if manifest_given:
+        where = ", at the path --manifest gives"
+        elsewhere = (
+            "if the settings it was built with set FLATTR_MANIFEST, the manifest "
+            "is at the path that names"
+        )
+    elif settings_given:
+        elsewhere = "if the build wrote it elsewhere, give --manifest"
+    else:
+        elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"
+    return (
+        f"{path}: no such manifest{where}: build the site with PLUGINS = "
+        "['pelican_flattr'] and no error from pelican-flattr in the build's "
+        "log (a build whose settings it refused, or a strict build that "
+        f"failed, removes the manifest); {elsewhere}"
+    )
 
 
 def _check_manifest_fields(audit: Audit, manifest: str) -> None:

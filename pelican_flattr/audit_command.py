@@ -132,6 +132,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 stores,
                 language_manifests,
                 settings_given=bool(args.settings),
+                manifest_given=args.manifest is not None,
             )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))

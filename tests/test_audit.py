@@ -872,6 +872,28 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
         )
 
 
+def test_a_manifest_given_and_missing_is_met_with_no_advice_to_give_it(
+    site, tmp_path, capsys
+):
+    # Given --manifest (at the default path or another), a missing manifest
+    # was met with "give --manifest", or with no advice at all.
+    output = site({"a.md": article("Some article", "Alice")}, PLUGINS=[])
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_AUTHORS = {'Alice': 'alice'}\n", encoding="utf-8")
+    for manifest in (output / "flattr-manifest.json", tmp_path / "things.json"):
+        for settings_args in ([], ["--settings", str(conf)]):
+            argv = ["audit", str(output), "--manifest", str(manifest)]
+            assert main([*argv, *settings_args]) == 2
+            assert capsys.readouterr().err == (
+                f"pelican-flattr: {manifest}: no such manifest, at the path "
+                "--manifest gives: build the site with PLUGINS = ['pelican_flattr'] "
+                "and no error from pelican-flattr in the build's log (a build whose "
+                "settings it refused, or a strict build that failed, removes the "
+                "manifest); if the settings it was built with set FLATTR_MANIFEST, "
+                "the manifest is at the path that names\n"
+            )
+
+
 def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
     """With --settings, the audit finds the manifest where FLATTR_MANIFEST
     put it; --manifest still wins, and a value that is no path is named."""

@@ -399,7 +399,12 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
     [
         (
             ["audit", "{tmp}", "--manifest", "{tmp}/none.json"],
-            "{tmp}/none.json: no such manifest",
+            "{tmp}/none.json: no such manifest, at the path --manifest gives: "
+            "build the site with PLUGINS = ['pelican_flattr'] and no error from "
+            "pelican-flattr in the build's log (a build whose settings it refused, "
+            "or a strict build that failed, removes the manifest); if the settings "
+            "it was built with set FLATTR_MANIFEST, the manifest is at the path "
+            "that names",
         ),
         (
             ["diff", "{manifest}", "{tmp}/none.json"],
