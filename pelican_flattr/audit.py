@@ -238,9 +238,11 @@ def audit_site(
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
     )
-    if (manifest_given or manifest_path == output / MANIFEST_NAME) and not (
-        os.path.lexists(manifest_path)
-    ):
+    # Where the operator named the path (or the build's settings did), the
+    # reason and the advice are worth more than "no such manifest".
+    if (
+        manifest_given or settings_given or manifest_path == output / MANIFEST_NAME
+    ) and not os.path.lexists(manifest_path):
         raise ManifestError(_no_manifest(manifest_path, manifest_given, settings_given))
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     if site is not None:
@@ -367,6 +369,7 @@ def _no_manifest(path: Path, manifest_given: bool, settings_given: bool) -> str:
             "is at the path that names"
         )
     elif settings_given:
+        where = ", where the settings put it"
         elsewhere = "if the build wrote it elsewhere, give --manifest"
     else:
         elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"

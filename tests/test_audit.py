@@ -851,7 +851,7 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
     conf = tmp_path / "pelicanconf.py"
     conf.write_text("FLATTR_AUTHORS = {'Alice': 'alice'}\n", encoding="utf-8")
     why = (
-        "no such manifest: build the site with PLUGINS = ['pelican_flattr'] and "
+        "build the site with PLUGINS = ['pelican_flattr'] and "
         "no error from pelican-flattr in the build's log (a build whose settings "
         "it refused, or a strict build that failed, removes the manifest); "
     )
@@ -860,15 +860,16 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
         manifest = output / "flattr-manifest.json"
         assert main(["audit", str(output)]) == 2
         assert capsys.readouterr().err == (
-            f"pelican-flattr: {manifest}: {why}with FLATTR_MANIFEST set, give "
+            f"pelican-flattr: {manifest}: no such manifest: {why}with FLATTR_MANIFEST "
+            "set, give "
             "--settings or --manifest\n"
         )
         # With --settings given, and naming no FLATTR_MANIFEST, it advised
         # giving --settings.
         assert main(["audit", str(output), "--settings", str(conf)]) == 2
         assert capsys.readouterr().err == (
-            f"pelican-flattr: {manifest}: {why}if the build wrote it elsewhere, "
-            "give --manifest\n"
+            f"pelican-flattr: {manifest}: no such manifest, where the settings put "
+            f"it: {why}if the build wrote it elsewhere, give --manifest\n"
         )
 
 
@@ -911,6 +912,16 @@ def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
     command = ["audit", str(output), "--settings", str(conf), "--manifest"]
     assert main([*command, str(elsewhere)]) == 2
     assert f"{elsewhere}: no such manifest" in capsys.readouterr().err
+    # Named by the settings alone, a missing manifest gets its reasons too.
+    (output / "meta" / "things.json").unlink()
+    assert main(["audit", str(output), "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {output / 'meta' / 'things.json'}: no such manifest, "
+        "where the settings put it: build the site with PLUGINS = "
+        "['pelican_flattr'] and no error from pelican-flattr in the build's log "
+        "(a build whose settings it refused, or a strict build that failed, "
+        "removes the manifest); if the build wrote it elsewhere, give --manifest\n"
+    )
     conf.write_text("FLATTR_MANIFEST = 3\n", encoding="utf-8")
     assert main(["audit", str(output), "--settings", str(conf)]) == 2
     assert capsys.readouterr().err == (
