@@ -896,6 +896,7 @@ _TEXT_TAGS = tuple(
     for name in sorted(TEXT_ELEMENTS)
 )
 _WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
+_SCRIPT_TAGS = (("<script", "</script"),)
 _HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
 
 
@@ -921,14 +922,18 @@ def _inside_a_tag(page: str, at: int) -> bool:
 
 def _in_script(page: str, at: int) -> bool:
     """Whether ``page[at]`` lies in a ``<script>``'s text, where "</body>"
-    written in a string is no tag."""
+    written in a string is no tag.
+
+    A search back for the last "<script" settles the usual page, whose
+    scripts are all closed before ``at``. One left open is only a doubt:
+    the name may be text itself, in an attribute's value (simple's
+    ``title="Permalink to {{ article.title|striptags }}"``, which turns a
+    title's "&lt;script&gt;" back into "<script>"), a comment or a title,
+    or, after an ``<svg>``, an SVG ``<script/>``; the page is read tag by
+    tag up to ``at`` to settle it."""
     opened = page.rfind("<script", 0, at)
     if opened <= page.rfind("</script", 0, at):
         return False
-    if _FOREIGN_START.search(page, 0, opened) is None:
-        return True
-    # After an <svg>: the "<script" may be an SVG <script .../>, a whole
-    # element, or one holding tags. Read the page up to ``at``.
     for name, _, start, stop, _ in _read(page, 0, len(page)):
         if stop > at:
             return start < at and name == "script"
@@ -1187,7 +1192,7 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     if (
         page.count("<", 0, at) == page.count(">", 0, at)
         and page.rfind("<title", 0, at) <= page.rfind("</title", 0, at)
-        and not _in_script(page, at)
+        and not _open_before(page, at, _SCRIPT_TAGS)
         and page.find("<noscript", 0, at) < 0
         and page.find("<template", 0, at) < 0
     ):

@@ -5,6 +5,7 @@ import signal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pelican
 import pytest
 from bs4 import BeautifulSoup
 from conftest import (
@@ -1691,6 +1692,64 @@ def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path
     if case == "no end of head":
         description = soup.find("meta", attrs={"name": "description"})["content"]
         assert "payment" not in description
+
+
+# Pelican's simple theme prints the title into an attribute with striptags,
+# which turns "&lt;script&gt;" back into "<script>": a search back for the
+# last "<script" took every </article>, </main> and </body> after that link
+# for a script's text. (The article's template, for a theme whose article.html
+# is a copy of simple's or extends it.)
+SIMPLE_ARTICLE = Path(pelican.__file__).parent / "themes/simple/templates/article.html"
+TITLE_OPENING_A_SCRIPT = "Six is &lt;script&gt;"
+SCRIPT_IN_A_TITLE_ATTRIBUTE = {
+    # The theme prints no body (the summary in its place): the button goes
+    # before the last </article>, which the title's "<script" hid.
+    "body not shown": (
+        SIMPLE_ARTICLE.read_text(encoding="utf-8").replace(
+            "{{ article.content }}", "<p>The theme filtered the body.</p>"
+        )
+    ),
+    # The unmodified theme, with an embedded button: load.js went after
+    # </html>.
+    "embedded button": '{% extends "!simple/article.html" %}',
+    # flattr_script() printed in the head, before the button: load.js
+    # goes before </body>, and went after </html>.
+    "flattr_script() in the head": (
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_script() }}{% endblock %}"
+        "{% block content %}{{ super() }}{{ flattr_button(article) }}{% endblock %}"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCRIPT_IN_A_TITLE_ATTRIBUTE))
+def test_a_script_tag_in_an_attribute_hides_no_landmark(
+    site, tmp_path, flattr_log, case
+):
+    theme = simple_child_theme(
+        tmp_path, "simple-copy", SCRIPT_IN_A_TITLE_ATTRIBUTE[case]
+    )
+    body = "A first paragraph, with enough words in it to be found."
+    files = {"a.md": article(TITLE_OPENING_A_SCRIPT, "Alice", body=body, slug="six")}
+    output = site(files, theme=theme, FLATTR_USERNAME="alice", FLATTR_BUTTON="js")
+    path = output / "six.html"
+    soup = page_as_browsers_read_it(path)
+    (permalink,) = soup.select("a[rel=bookmark]")
+    assert permalink["title"] == "Permalink to Six is <script>"  # the cause
+    assert [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"] == []
+    (button,) = flattr_buttons(soup)
+    # The theme's own call prints it after simple's </article>.
+    wrapper = "main" if "flattr_script()" in case else "article"
+    assert button.find_parent(wrapper) is not None
+    assert len(loader_scripts(soup)) == 1
+    # A browser moves a script after </html> into the body: where it stands
+    # in the text tells.
+    text = path.read_text(encoding="utf-8")
+    assert text.index(LOADER_URL) < text.rindex("</body>")
+    assert text.rstrip().endswith("</html>")
+    if case == "body not shown":
+        messages = [r.getMessage() for r in flattr_log.records]
+        assert any("went before the page's last </article>" in m for m in messages)
 
 
 # Themes that print the body first where no reader sees it, then in the
