@@ -35,6 +35,21 @@ def test_every_kind_is_documented_and_only_those():
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", kind) for kind in PROBLEM_KINDS)
 
 
+def test_button_hidden_advice_puts_flattr_script_where_the_readme_does():
+    # README: call flattr_script() after the buttons, before </body>; the
+    # audit's advice for a hidden button said the theme's <head>.
+    section = DOCS.read_text(encoding="utf-8").split("## What the audit reports")[1]
+    (row,) = re.findall(r"^\| `button-hidden` \|.*$", section, flags=re.MULTILINE)
+    advice = row.split(" | ")[-1]
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    (helper,) = re.findall(r"^\| `flattr_script\(\)` \|.*$", readme, flags=re.MULTILINE)
+    for said in (helper, advice):
+        assert "after the buttons, before `</body>`" in said or (
+            "after them, before `</body>`" in said
+        )
+    assert "<head>" not in advice
+
+
 @pytest.fixture
 def damaged(sample_output, tmp_path):
     """A copy of the sample site with problems of three kinds: two pages
