@@ -23,7 +23,7 @@ from .feeds import feed_key, url_of_href
 from .identifiers import listed
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
-from .thing import Thing
+from .thing import Thing, printable_text, strip_html
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -128,6 +128,21 @@ def flattr_script() -> Markup:
         return Markup("")
     _loader_places_printed = True
     return markup.LOADER_PLACE
+
+
+def flattr_text(value: Any) -> Markup:
+    """Jinja helper: ``value`` (HTML, as Pelican keeps a title, ``SITENAME``
+    or ``SITESUBTITLE``) as text, the way the plugin reads it for a
+    thing's title, ``og:title`` and a button's text, escaped for the page.
+
+    Tags, comments and scripts are dropped, entities decoded and whitespace
+    folded; a "<" that opens no tag stays text, as a browser shows it:
+    ``A < B > C`` is not ``A C``, as Jinja's ``striptags`` makes it. None
+    and an undefined value print nothing.
+    """
+    if value is None or isinstance(value, Undefined):
+        return Markup("")
+    return Markup.escape(strip_html(printable_text(str(value))))
 
 
 def _report_script_hidden() -> None:
@@ -387,6 +402,7 @@ TEMPLATE_HELPERS = {
     "flattr_button": _reporting_wrong_arguments(flattr_button, Markup("")),
     "flattr_script": _reporting_wrong_arguments(flattr_script, Markup("")),
     "flattr_pending": _reporting_wrong_arguments(flattr_pending, None),
+    "flattr_text": _reporting_wrong_arguments(flattr_text, Markup("")),
 }
 
 
@@ -428,7 +444,7 @@ class _ProvidesHelpers:
 
     Not Jinja globals: Jinja copies the globals with Pelican's context (some
     150 names) into a new dict for every page it renders and again for
-    every include, and four more names are four more on every copy. On the
+    every include, and five more names are five more on every copy. On the
     benchmark's site they also pushed those dicts past a size at which
     CPython grows them: 8 to 12 % of the plugin's whole cost.
     """

@@ -1025,3 +1025,44 @@ def test_the_bundled_theme_writes_languages_as_html_reads_them(tmp_path):
             seen.update(v for v in (tag.get("lang"), tag.get("hreflang")) if v)
     assert {"en-GB", "sr-Latn-RS", "de-AT", "sr-Cyrl"} <= seen, seen
     assert not [value for value in seen if "@" in value or "_" in value], seen
+
+
+# A title Pelican keeps as written (it is HTML): a browser shows "< B >" as
+# text, and so do og:title and the button's text; Jinja's striptags drops it.
+TITLE_WITH_LESS_THAN = "A < B > C & D"
+
+
+@pytest.mark.parametrize("plugin", [True, False])
+def test_the_bundled_theme_prints_titles_as_the_plugin_reads_them(site, plugin):
+    files = {
+        "a.md": article(TITLE_WITH_LESS_THAN, "Alice", slug="less"),
+        "pages/about.md": article("Us < them", "Alice", slug="about"),
+    }
+    output = site(
+        files,
+        theme=str(ROOT / "theme"),
+        SITENAME="Tom &amp; <b>Jerry</b> < Co >",
+        SITESUBTITLE="x < y, <em>always</em>",
+        PLUGINS=["pelican_flattr"] if plugin else [],
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    soup = page_as_browsers_read_it(output / "less.html")
+    if not plugin:
+        # The theme builds without the plugin, and falls back on striptags.
+        assert soup.h1.get_text() == "A C & D"
+        assert flattr_buttons(soup) == []
+        return
+    site_name = "Tom & Jerry < Co >"
+    assert soup.h1.get_text() == TITLE_WITH_LESS_THAN
+    assert soup.title.get_text() == f"{TITLE_WITH_LESS_THAN} · {site_name}"
+    assert og(soup, "og:title") == [TITLE_WITH_LESS_THAN]
+    (button,) = flattr_buttons(soup)
+    assert TITLE_WITH_LESS_THAN in button.get_text()
+    assert soup.select_one(".site-title").get_text() == site_name
+    assert soup.select_one(".site-subtitle").get_text() == "x < y, always"
+    menu = [a.get_text() for a in soup.select(".site-nav a")]
+    assert "Us < them" in menu
+    listing = page_as_browsers_read_it(output / "index.html")
+    assert [a.get_text() for a in listing.select("h2 a[rel=bookmark]")] == [
+        TITLE_WITH_LESS_THAN
+    ]
