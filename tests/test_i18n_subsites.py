@@ -673,6 +673,34 @@ def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     assert (built.messages, built.status) == ([], 0)
 
 
+def test_a_removed_language_sites_unreadable_baseline_is_said_and_kept(tmp_path):
+    # The main site cannot say where the French site's things went: it says
+    # so, and neither retires the baseline nor stops guarding its own.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    fr = _fr_baseline(tmp_path)
+    damaged = fr.read_text(encoding="utf-8")[:-20]
+    fr.write_text(damaged, encoding="utf-8")
+    without_fr = {**settings, "PLUGINS": ["pelican_flattr"]}
+    built = i18n_build(tmp_path, {}, **without_fr)
+    assert built.status == 0
+    (message,) = built.messages
+    assert message.startswith(f"pelican-flattr: {fr}: not a readable baseline")
+    assert message.endswith(
+        ": the URL baseline of the language site 'fr', which this build no "
+        "longer runs, so the URL guard cannot say where its things went: "
+        "repair or delete it"
+    )
+    assert fr.read_text(encoding="utf-8") == damaged
+    assert not fr.with_name("url-baseline.json.retired").exists()
+    # Its own baseline written, seul.md's new URL unchecked (its old one is
+    # in the baseline that could not be read).
+    assert _baseline_entries(_main_baseline(tmp_path)) == [
+        ("hello.md", f"{SITEURL}/hello-in-english.html"),
+        ("seul.md", f"{SITEURL}/seul-fr.html"),
+    ]
+
+
 def test_a_language_site_put_back_is_no_change(tmp_path):
     # Its old entry waits in the main site's baseline; the French site
     # publishes seul.md at that URL again, which is no change.

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SITEURL, article, build, manifest_things
+from conftest import SITEURL, article, build, manifest_things, read_only
 from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
 from hypothesis import strategies as st
@@ -2040,6 +2040,40 @@ def test_a_damaged_baseline_elsewhere_is_still_kept_aside(tmp_path, flattr_log):
     build(tmp_path, two_articles(slug="other"), **settings)
     assert baseline.with_name("guard.json.unreadable").read_text() == damaged
     assert json.loads(baseline.read_text())["baseline_version"] == 1
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_damaged_baseline_that_cannot_be_moved_aside_is_left_alone(
+    tmp_path, flattr_log, strict
+):
+    # Its folder read-only: the baseline is neither moved aside nor
+    # replaced, and the guard says it checks nothing (a strict build fails).
+    folder = tmp_path / "guard"
+    folder.mkdir()
+    baseline = folder / "guard.json"
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
+    build(tmp_path, two_articles(), **settings)
+    damaged = baseline.read_text()[:-20]
+    baseline.write_text(damaged)
+    with read_only(folder):
+        if strict:
+            with pytest.raises(FlattrBuildError):
+                build(
+                    tmp_path, two_articles(slug="other"), FLATTR_STRICT=True, **settings
+                )
+        else:
+            build(tmp_path, two_articles(slug="other"), **settings)
+    assert baseline.read_text() == damaged
+    assert sorted(p.name for p in folder.iterdir()) == ["guard.json"]
+    (message,) = [
+        r.getMessage() for r in flattr_log.records if str(baseline) in r.getMessage()
+    ]
+    assert message.startswith(f"pelican-flattr: {baseline}: not a readable baseline")
+    assert "; cannot move it aside (" in message
+    assert message.endswith(
+        "so the URL guard leaves it as it is and checks nothing: repair or delete it"
+    )
+    assert guard_lines(flattr_log) == []  # nothing compared
 
 
 BOM = "\ufeff"  # what an editor that saves "UTF-8 with BOM" writes first
