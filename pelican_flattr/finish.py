@@ -7,8 +7,11 @@ them on the build's state (``build.current``).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections import ChainMap
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +139,91 @@ def write_manifest(pelican: Any) -> None:
 
 def guard_thing_urls(settings: FlattrSettings) -> None:
     """Warn about every thing URL of the baseline that this build dropped
-    or gave to another source file."""
+    or gave to another source file, and keep this build's thing URLs as
+    the baseline the next build compares with."""
     path = settings.url_baseline_path
+    guarded = _guarded_things()
+    _warn_about_live_acceptances(settings, guarded.own)
+    language, left_behind = _language_and_left_behind(path)
+    problem = file_problem(path)
+    if problem not in (None, MISSING):
+        _give_up_on_what_is_there(settings, problem)
+        return
+    if (
+        problem is None
+        and not left_behind
+        and holds_baseline(path, guarded.new_entries(), language, guarded.own_urls)
+    ):
+        _guarded_here(guarded.own)
+        return  # the same things as the last build: nothing vanished
+    if problem is MISSING:
+        _say_no_baseline(settings, language)
+    # Made only now: the common build, whose baseline holds its things,
+    # needs neither these maps nor the reading of the baseline.
+    urls = _build_urls(settings, guarded)
+    noted = _NotedWhileRead()
+    keep = functools.partial(_keep_to_compare, urls, noted)
+    # Every source of the last build: one whose URL did not change can still
+    # have taken the URL of one that is gone now, which is no move.
+    old_sources: set[str] = set()
+    changed = _load_last_baseline(settings, problem, keep, old_sources)
+    if changed is None:
+        return  # said: the guard checks nothing
+    outer_urls = (
+        _add_outer_history(changed, guarded.own, keep, old_sources)
+        if language is not None
+        else set()
+    )
+    compared = _compare_left_behind(
+        left_behind, changed, old_sources, functools.partial(_moved, urls), settings
+    )
+    if language is not None:
+        # Kept for the main site, which checks FLATTR_AUTHORS keys once all
+        # sites are built: by then this baseline is rewritten.
+        build.current.left_by_guard = _owners_by_source(changed)
+    changes = _url_changes(urls, changed, noted.reused, old_sources)
+    unresolved = _unresolved(settings, changes)
+    _warn_about_handovers(settings, changes, noted.said_before)
+    if guarded.elsewhere:
+        _hold_for_outer(unresolved, guarded.elsewhere)
+    _warn_about_url_changes(settings, unresolved)
+    _warn_about_owner_changes(settings, noted.owner_changes, changes)
+    build.fail_if_strict()
+    let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)
+    kept = next_baseline(
+        changed + noted.reused,
+        guarded.new_entries(),
+        unresolved,
+        noted.idle + let_go + noted.handed,
+    )
+    if _write_next_baseline(settings, language, kept):
+        _guarded_here(guarded.own)
+        _retire(compared, path)
+
+
+@dataclass(frozen=True)
+class _GuardedThings:
+    """This build's things as its URL guard sees them."""
+
+    # Every thing of this build, sorted by URL and source.
+    things: list[ContentThing]
+    # Those this site guards, and keeps in its baseline (``_guarded_things``).
+    own: list[ContentThing]
+    # With i18n_subsites, source -> its thing in another site of the run.
+    elsewhere: Mapping[str, Thing]
+
+    def new_entries(self) -> Iterator[dict[str, str]]:
+        """The baseline entries of the ``own`` things, in their order."""
+        for ct in self.own:
+            yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+
+    def own_urls(self) -> set[str]:
+        """The thing URLs of the ``own`` things."""
+        return {ct.url for ct in self.own}
+
+
+def _guarded_things() -> _GuardedThings:
+    """This build's things, and those of them that this site guards."""
     things = sorted(build.current.content_things, key=lambda ct: (ct.url, ct.source))
     # With i18n_subsites, a language's site shares the thing of an article
     # another site of the run published first (an untranslated one, with
@@ -161,17 +247,41 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         # became this site's baseline, and the pin, as advised, turned the
         # warning round, here, on every build.
         own = [ct for ct in own if ct.source not in held]
+    return _GuardedThings(things, own, elsewhere)
 
-    def new_entries() -> Iterator[dict[str, str]]:
-        for ct in own:
-            yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
 
-    def warn(message: str) -> None:
-        if settings.strict:
-            build.report(message)
-        else:
-            logger.warning("pelican-flattr: %s", message)
+def _warn(settings: FlattrSettings, message: str) -> None:
+    """Say one of the guard's warnings: a problem in a strict build."""
+    if settings.strict:
+        build.report(message)
+    else:
+        logger.warning("pelican-flattr: %s", message)
 
+
+def _give_up(settings: FlattrSettings, message: str) -> None:
+    """Say why the guard checks nothing this build; a strict build fails."""
+    _warn(settings, message)
+    build.fail_if_strict()
+
+
+def _give_up_on_what_is_there(settings: FlattrSettings, problem: str) -> None:
+    """Say that FLATTR_URL_BASELINE names no file (``problem`` says what),
+    so the guard checks nothing; a strict build fails."""
+    # Never moved aside or replaced: it may be a folder someone needs
+    # (such as Pelican's cache).
+    _give_up(
+        settings,
+        f"FLATTR_URL_BASELINE {settings.url_baseline_path} {problem}, so the URL "
+        "guard checks nothing: point it at a file (or leave it unset for the "
+        "default)",
+    )
+
+
+def _warn_about_live_acceptances(
+    settings: FlattrSettings, own: list[ContentThing]
+) -> None:
+    """Warn about the URLs of FLATTR_ACCEPT_URL_CHANGES that a thing of
+    this site has."""
     if settings.accepted_url_changes:
         # A warning even in a strict build: the build that accepts a URL
         # another source takes over warns too, and failing it would keep
@@ -182,248 +292,314 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         if live is not None:
             logger.warning("pelican-flattr: %s", live)
 
+
+def _language_and_left_behind(
+    path: Path,
+) -> tuple[str | None, list[tuple[Path, str]]]:
+    """The language this site marks its baseline with (None for the main
+    site), and the baselines beside ``path`` of language sites this run
+    no longer builds (each with its language)."""
     # A language's site marks its baseline, so that the main site can tell
     # one no build of the run used any more (its language taken out of
     # I18N_SUBSITES): its things moved to the main site, at other URLs.
-    language = None
-    left_behind: list[tuple[Path, str]] = []
     if build.outer_builds:
-        language = str(build.current.pelican.settings.get("DEFAULT_LANG") or "")
-    elif build.current.inside.baselines is not None:
-        # A language still in I18N_SUBSITES whose site this run did not
-        # build (i18n_subsites, after a failed run in the same process,
-        # builds none of the languages it had not reached) has not gone.
-        still_there = build.i18n_subsites(build.current.pelican)
-        left_behind = [
-            (other, lang)
-            for other, lang in unused_language_baselines(
-                path, build.current.inside.baselines
-            )
-            if lang not in still_there
-        ]
+        return str(build.current.pelican.settings.get("DEFAULT_LANG") or ""), []
+    if build.current.inside.baselines is None:
+        return None, []
+    # A language still in I18N_SUBSITES whose site this run did not
+    # build (i18n_subsites, after a failed run in the same process,
+    # builds none of the languages it had not reached) has not gone.
+    still_there = build.i18n_subsites(build.current.pelican)
+    return None, [
+        (other, lang)
+        for other, lang in unused_language_baselines(
+            path, build.current.inside.baselines
+        )
+        if lang not in still_there
+    ]
 
-    problem = file_problem(path)
-    if problem not in (None, MISSING):
-        # Never moved aside or replaced: it may be a folder someone needs
-        # (such as Pelican's cache).
-        warn(
-            f"FLATTR_URL_BASELINE {path} {problem}, so the URL guard checks "
-            "nothing: point it at a file (or leave it unset for the default)"
-        )
-        build.fail_if_strict()
-        return
-    if (
-        problem is None
-        and not left_behind
-        and holds_baseline(
-            path, new_entries(), language, lambda: {ct.url for ct in own}
-        )
-    ):
-        _guarded_here(own)
-        return  # the same things as the last build: nothing vanished
-    if problem is MISSING:
-        # Said, since a CI that does not keep the cache would never compare:
-        # a warning for a strict build (publishconf.py's, as the README
-        # advises), which is the one that must not publish a moved URL
-        # unseen; a development build's first run only informs.
-        compares = (
-            "this language's site compares only the things another site of "
-            "the run published before (as that site's baseline holds them)"
-            if language is not None
-            else "this build compares no thing URL"
-        )
-        (logger.warning if settings.strict else logger.info)(
-            "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
-            "baseline; a build that never finds it (a CI that does not keep "
-            "CACHE_PATH) never compares: keep the file between builds, or point "
-            "FLATTR_URL_BASELINE at one that is kept",
-            path,
-            compares,
-        )
-    source_by_url = {ct.url: ct.source for ct in things}
+
+def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
+    """Say that there is no baseline to compare with yet."""
+    # Said, since a CI that does not keep the cache would never compare:
+    # a warning for a strict build (publishconf.py's, as the README
+    # advises), which is the one that must not publish a moved URL
+    # unseen; a development build's first run only informs.
+    compares = (
+        "this language's site compares only the things another site of "
+        "the run published before (as that site's baseline holds them)"
+        if language is not None
+        else "this build compares no thing URL"
+    )
+    (logger.warning if settings.strict else logger.info)(
+        "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
+        "baseline; a build that never finds it (a CI that does not keep "
+        "CACHE_PATH) never compares: keep the file between builds, or point "
+        "FLATTR_URL_BASELINE at one that is kept",
+        settings.url_baseline_path,
+        compares,
+    )
+
+
+@dataclass(frozen=True)
+class _BuildUrls:
+    """The new side of the comparison: who has which thing URL in this
+    build and in the run."""
+
+    source_by_url: dict[str, str]
+    # With the sources whose thing is in a site run inside this one.
+    url_by_source: dict[str, str]
+    # Of this site's own things.
+    owner_by_url: dict[str, str]
+    # The sources a site run inside this one guards (``_moved``).
+    guarded_inside: set[str]
+    elsewhere: Mapping[str, Thing]
+    # FLATTR_ACCEPT_URL_CHANGES.
+    accepted: Collection[str]
+
+    @functools.cached_property
+    def run_urls(self) -> set[str]:
+        """Every thing URL of the run: asked only for an accepted URL (a
+        few), and made once."""
+        urls = {thing.url for thing in build.current.inside.things.values()}
+        urls.update(thing.url for thing in self.elsewhere.values())
+        urls.update(self.source_by_url)
+        return urls
+
+
+def _build_urls(settings: FlattrSettings, guarded: _GuardedThings) -> _BuildUrls:
+    """Who has which thing URL in this build and in the run."""
+    source_by_url = {ct.url: ct.source for ct in guarded.things}
     # A source this site no longer publishes may have its thing in a site
     # run inside this one (a language's site of i18n_subsites, added since
     # the last build): its thing URL changed, rather than went missing.
     url_by_source = {source: t.url for source, t in build.current.inside.things.items()}
-    url_by_source.update((ct.source, ct.url) for ct in things)
+    url_by_source.update((ct.source, ct.url) for ct in guarded.things)
+    # Flattr keys a thing on its URL, and keeps the owner it was created
+    # with: a thing whose URL this build has too, with another owner (an
+    # author's mapping changed), keeps its old one at Flattr. Only this
+    # site's own things: the site that has a shared one guards it.
+    owner_by_url = {ct.url: ct.thing.owner.value for ct in guarded.own}
     # Each site guards what it publishes: a source a site run inside this
     # one publishes now was compared there, with this site's entries of it
     # (``_from_outer_baselines``). Compared here too, the warning was said
     # twice, and the entry kept here while that site's baseline took the
     # new URL: pinning the old URL back, as advised, turned the warning
     # round there, for good.
-    guarded_inside = build.current.inside.guarded
+    return _BuildUrls(
+        source_by_url,
+        url_by_source,
+        owner_by_url,
+        build.current.inside.guarded,
+        guarded.elsewhere,
+        settings.accepted_url_changes,
+    )
 
-    def moved(entry: dict[str, str]) -> bool:
-        """Whether no build of the run has the entry's source at its URL,
-        which was its source's (an entry that ``waits`` never was), and no
-        site run inside this one guards the source."""
-        url, source = entry["url"], entry["source"]
-        return (
-            source_by_url.get(url) != source
-            and url_by_source.get(source) != url
-            and not waits(entry)
-            and not released(entry)
-            and source not in guarded_inside
-        )
 
-    # Flattr keys a thing on its URL, and keeps the owner it was created
-    # with: a thing whose URL this build has too, with another owner (an
-    # author's mapping changed), keeps its old one at Flattr. Only this
-    # site's own things: the site that has a shared one guards it.
-    owner_by_url = {ct.url: ct.thing.owner.value for ct in own}
-    owner_changes: list[OwnerChange] = []
+def _moved(urls: _BuildUrls, entry: dict[str, str]) -> bool:
+    """Whether no build of the run has the entry's source at its URL,
+    which was its source's (an entry that ``waits`` never was), and no
+    site run inside this one guards the source."""
+    url, source = entry["url"], entry["source"]
+    return (
+        urls.source_by_url.get(url) != source
+        and urls.url_by_source.get(source) != url
+        and not waits(entry)
+        and not released(entry)
+        and source not in urls.guarded_inside
+    )
+
+
+def _handed_over(urls: _BuildUrls, entry: dict[str, str]) -> bool:
+    """Whether the entry (of a source a site run inside this one guards)
+    is an accepted URL of an owner that no thing of the run has: that
+    site compared it, but only this one compares things at this site's
+    URLs, so this one keeps it released."""
+    owner = entry.get("owner")
+    if (
+        entry["url"] not in urls.accepted
+        or not isinstance(owner, str)
+        or not owner
+        or waits(entry)
+    ):
+        return False
+    return entry["url"] not in urls.run_urls
+
+
+@dataclass(frozen=True)
+class _NotedWhileRead:
+    """What ``_keep_to_compare`` notes of the baseline's entries as they
+    are read, besides the entries it keeps to compare.
+
+    Filled in place: ``load_baseline`` reads a line at a time and keeps
+    only the entries it is told to, so that the whole baseline is never
+    held; the rest must be noted as they pass.
+    """
+
+    owner_changes: list[OwnerChange] = field(default_factory=list)
     # Released entries (URLs let go earlier) that no thing of this site has,
     # kept as they are; and those whose URL a thing has now with another
     # owner, whom Flattr does not give the thing at that URL.
-    idle: list[dict[str, str]] = []
-    reused: list[dict[str, str]] = []
+    idle: list[dict[str, str]] = field(default_factory=list)
+    reused: list[dict[str, str]] = field(default_factory=list)
     # Entries of this site's URLs whose source a site run inside this one
-    # took over and let go (``handed_over``), released here.
-    handed: list[dict[str, str]] = []
-
+    # took over and let go (``_handed_over``), released here.
+    handed: list[dict[str, str]] = field(default_factory=list)
     # The URLs whose reuse under another owner an earlier build said: their
     # taker waits at them (``waits``) until accepted.
-    said_before: set[tuple[str, str]] = set()
+    said_before: set[tuple[str, str]] = field(default_factory=set)
 
-    def keep(entry: dict[str, str]) -> bool:
-        """Whether to keep the entry to compare its URL (``moved``), noting
-        on the way an owner change of its thing, and sorting out the
-        released entries (never compared)."""
-        url, old_owner = entry["url"], entry.get("owner")
-        owner = owner_by_url.get(url)
-        if waits(entry):
-            said_before.add((url, entry["source"]))
-        if released(entry):
-            if owner is None:
-                idle.append(entry)
-            elif isinstance(old_owner, str) and old_owner and owner != old_owner:
-                reused.append(entry)
-            # Else the URL is its owner's thing's again: its entry replaces it.
-            return False
-        if entry["source"] in guarded_inside and handed_over(entry):
-            handed.append(released_entry(entry))
-            return False
-        if (
-            owner is not None
-            and owner != old_owner
-            and isinstance(old_owner, str)
-            and old_owner
-            and not waits(entry)
-        ):
-            owner_changes.append(OwnerChange(url, source_by_url[url], old_owner, owner))
-        # Nor is a shared thing compared that a baseline written by an
-        # earlier version holds, while the other site has it still.
-        return moved(entry) and not _guarded_elsewhere(entry["source"], url, elsewhere)
 
-    run_urls: set[str] | None = None
+def _keep_to_compare(
+    urls: _BuildUrls, noted: _NotedWhileRead, entry: dict[str, str]
+) -> bool:
+    """Whether to keep the entry to compare its URL (``_moved``), noting
+    on the way an owner change of its thing, and sorting out the
+    released entries (never compared)."""
+    url, old_owner = entry["url"], entry.get("owner")
+    owner = urls.owner_by_url.get(url)
+    if waits(entry):
+        noted.said_before.add((url, entry["source"]))
+    if released(entry):
+        if owner is None:
+            noted.idle.append(entry)
+        elif isinstance(old_owner, str) and old_owner and owner != old_owner:
+            noted.reused.append(entry)
+        # Else the URL is its owner's thing's again: its entry replaces it.
+        return False
+    if entry["source"] in urls.guarded_inside and _handed_over(urls, entry):
+        noted.handed.append(released_entry(entry))
+        return False
+    if (
+        owner is not None
+        and owner != old_owner
+        and isinstance(old_owner, str)
+        and old_owner
+        and not waits(entry)
+    ):
+        noted.owner_changes.append(
+            OwnerChange(url, urls.source_by_url[url], old_owner, owner)
+        )
+    # Nor is a shared thing compared that a baseline written by an
+    # earlier version holds, while the other site has it still.
+    return _moved(urls, entry) and not _guarded_elsewhere(
+        entry["source"], url, urls.elsewhere
+    )
 
-    def handed_over(entry: dict[str, str]) -> bool:
-        """Whether the entry (of a source a site run inside this one guards)
-        is an accepted URL of an owner that no thing of the run has: that
-        site compared it, but only this one compares things at this site's
-        URLs, so this one keeps it released."""
-        nonlocal run_urls
-        owner = entry.get("owner")
-        if (
-            entry["url"] not in settings.accepted_url_changes
-            or not isinstance(owner, str)
-            or not owner
-            or waits(entry)
-        ):
-            return False
-        if run_urls is None:  # only for an accepted URL: a few, once
-            run_urls = {thing.url for thing in build.current.inside.things.values()}
-            run_urls.update(thing.url for thing in elsewhere.values())
-            run_urls.update(source_by_url)
-        return entry["url"] not in run_urls
 
-    changed: list[dict[str, str]] = []
-    # Every source of the last build: one whose URL did not change can still
-    # have taken the URL of one that is gone now, which is no move.
-    old_sources: set[str] = set()
-    if problem is None:
-        try:
-            # Only the entries whose URL is no longer their source's.
-            changed = load_baseline(path, keep=keep, sources=old_sources)
-        except BaselineError as error:
-            # Kept, not overwritten: it holds the changes since the last
-            # readable baseline, which this build can no longer report.
-            # Moved aside only in the plugin's own folder (the default) or
-            # when it opens as a baseline: FLATTR_URL_BASELINE may name an
-            # article or a page by mistake.
-            try:
-                in_the_way = (
-                    None
-                    if path.parent.name == CACHE_FOLDER
-                    else not_a_file_of(
-                        path, "baseline_version", "a pelican-flattr URL baseline"
-                    )
-                )
-                if in_the_way is not None:
-                    warn(
-                        f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
-                        "guard leaves it as it is and checks nothing: point "
-                        "FLATTR_URL_BASELINE at a file of its own"
-                    )
-                    build.fail_if_strict()
-                    return
-                aside = set_aside(path)
-            except OSError as move_error:
-                warn(
-                    f"{error}; cannot move it aside ({move_error}), so the URL "
-                    "guard leaves it as it is and checks nothing: repair or "
-                    "delete it"
-                )
-                build.fail_if_strict()
-                return
-            # A strict build fails on this warning, and writes no baseline.
-            started = (
-                "a new baseline starts with the next build that does not fail"
-                if build.current.strict
-                else "started a new baseline"
+def _load_last_baseline(
+    settings: FlattrSettings,
+    problem: str | None,
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> list[dict[str, str]] | None:
+    """The entries of the last build's baseline that ``keep`` keeps (only
+    those whose URL is no longer their source's), adding every source it
+    names to ``old_sources``: none when there is none yet (``problem`` is
+    ``MISSING``) or it cannot be read and is moved aside; None when the
+    guard checks nothing (both said)."""
+    if problem is MISSING:
+        return []
+    try:
+        return load_baseline(settings.url_baseline_path, keep=keep, sources=old_sources)
+    except BaselineError as error:
+        return [] if _set_aside_unreadable(settings, error) else None
+
+
+def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> bool:
+    """Move aside the baseline that cannot be read (``error``), and say so;
+    whether it was, and the guard goes on with a new baseline."""
+    path = settings.url_baseline_path
+    # Kept, not overwritten: it holds the changes since the last
+    # readable baseline, which this build can no longer report.
+    # Moved aside only in the plugin's own folder (the default) or
+    # when it opens as a baseline: FLATTR_URL_BASELINE may name an
+    # article or a page by mistake.
+    try:
+        in_the_way = (
+            None
+            if path.parent.name == CACHE_FOLDER
+            else not_a_file_of(
+                path, "baseline_version", "a pelican-flattr URL baseline"
             )
-            warn(
-                f"{error}; moved it to {aside} and {started}, so URL changes "
-                "since the last readable baseline go unreported: repair it and "
-                f"put it back as {path} to check them, or delete it"
+        )
+        if in_the_way is not None:
+            _give_up(
+                settings,
+                f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
+                "guard leaves it as it is and checks nothing: point "
+                "FLATTR_URL_BASELINE at a file of its own",
             )
-    outer_urls: set[tuple[str, str]] = set()
-    if language is not None:
-        # A source new to this site's baseline (the language's site just
-        # added, or an article whose language changed) was published by a
-        # site this one runs inside: its entries there are its history.
-        new_here = {ct.source for ct in own}.difference(old_sources)
-        if new_here:
-            from_outer = _from_outer_baselines(new_here, keep, old_sources)
-            # Their URLs are the outer site's, which releases them.
-            outer_urls = {(entry["url"], entry["source"]) for entry in from_outer}
-            changed += from_outer
-    compared = _compare_left_behind(left_behind, changed, old_sources, moved, warn)
-    if language is not None:
-        # Kept for the main site, which checks FLATTR_AUTHORS keys once all
-        # sites are built: by then this baseline is rewritten.
-        build.current.left_by_guard = {
-            entry["source"]: entry["owner"]
-            for entry in changed
-            if isinstance(entry.get("owner"), str)
-        }
-    if elsewhere:
-        # A source without a copy here that another site of the run
-        # publishes now (an article whose Lang: is the main site's now)
-        # moved to that site's URL: said so, not as gone, and held for it
-        # (``_hold_for_outer``).
-        for entry in changed:
-            there = elsewhere.get(entry["source"])
-            if there is not None:
-                url_by_source.setdefault(entry["source"], there.url)
+            return False
+        aside = set_aside(path)
+    except OSError as move_error:
+        _give_up(
+            settings,
+            f"{error}; cannot move it aside ({move_error}), so the URL "
+            "guard leaves it as it is and checks nothing: repair or "
+            "delete it",
+        )
+        return False
+    # A strict build fails on this warning, and writes no baseline.
+    started = (
+        "a new baseline starts with the next build that does not fail"
+        if build.current.strict
+        else "started a new baseline"
+    )
+    _warn(
+        settings,
+        f"{error}; moved it to {aside} and {started}, so URL changes "
+        "since the last readable baseline go unreported: repair it and "
+        f"put it back as {path} to check them, or delete it",
+    )
+    return True
+
+
+def _add_outer_history(
+    changed: list[dict[str, str]],
+    own: list[ContentThing],
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> set[tuple[str, str]]:
+    """Add to ``changed`` the entries that the baselines of the sites this
+    language's site runs inside hold of its sources new to its own, and
+    return their URLs (with their sources)."""
+    # A source new to this site's baseline (the language's site just
+    # added, or an article whose language changed) was published by a
+    # site this one runs inside: its entries there are its history.
+    new_here = {ct.source for ct in own}.difference(old_sources)
+    if not new_here:
+        return set()
+    from_outer = _from_outer_baselines(new_here, keep, old_sources)
+    changed += from_outer
+    # Their URLs are the outer site's, which releases them.
+    return {(entry["url"], entry["source"]) for entry in from_outer}
+
+
+def _owners_by_source(changed: list[dict[str, str]]) -> dict[str, str]:
+    """The owner of each source of the ``changed`` entries that has one."""
+    return {
+        entry["source"]: entry["owner"]
+        for entry in changed
+        if isinstance(entry.get("owner"), str)
+    }
+
+
+def _url_changes(
+    urls: _BuildUrls,
+    changed: list[dict[str, str]],
+    reused: list[dict[str, str]],
+    old_sources: set[str],
+) -> list[UrlChange]:
+    """The URL changes of the ``changed`` entries, and of the ``reused``
+    ones (released URLs a thing has now under another owner)."""
     changes = url_changes(
         changed,
-        source_by_url,
-        url_by_source,
+        urls.source_by_url,
+        _url_by_source_with_moves_elsewhere(urls, changed),
         in_folder(build.current.content_root),
         old_sources,
-        owner_by_url,
+        urls.owner_by_url,
     )
     # At Flattr a released URL reused under another owner passed to another
     # source, as a taken one does: said, and kept, until accepted.
@@ -432,19 +608,53 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             entry["source"],
             entry["url"],
             None,
-            source_by_url[entry["url"]],
+            urls.source_by_url[entry["url"]],
             released_owner=str(entry.get("owner")),
-            new_owner=owner_by_url.get(entry["url"]),
+            new_owner=urls.owner_by_url.get(entry["url"]),
         )
         for entry in reused
     ]
-    unresolved = unresolved_changes(
+    return changes
+
+
+def _url_by_source_with_moves_elsewhere(
+    urls: _BuildUrls, changed: list[dict[str, str]]
+) -> Mapping[str, str]:
+    """``urls.url_by_source``, with the URL in another site of the run of
+    each source of the ``changed`` entries that has none in this one."""
+    if not urls.elsewhere:
+        return urls.url_by_source
+    # A source without a copy here that another site of the run
+    # publishes now (an article whose Lang: is the main site's now)
+    # moved to that site's URL: said so, not as gone, and held for it
+    # (``_hold_for_outer``).
+    moved_there = {}
+    for entry in changed:
+        there = urls.elsewhere.get(entry["source"])
+        if there is not None:
+            moved_there[entry["source"]] = there.url
+    # The build's own URL of a source comes first.
+    return ChainMap(urls.url_by_source, moved_there)
+
+
+def _unresolved(settings: FlattrSettings, changes: list[UrlChange]) -> list[UrlChange]:
+    """The ``changes`` that neither FLATTR_ACCEPT_URL_CHANGES nor the
+    settings resolve (``unresolved_changes``)."""
+    return unresolved_changes(
         changes,
         settings.accepted_url_changes,
         settings.pages,
         lambda: page_sources(build.current.generators),
         lambda sources: opted_out_sources(build.current.generators, sources),
     )
+
+
+def _warn_about_handovers(
+    settings: FlattrSettings,
+    changes: list[UrlChange],
+    said_before: set[tuple[str, str]],
+) -> None:
+    """Warn about each accepted URL this build hands to another owner."""
     # A released URL that FLATTR_ACCEPT_URL_CHANGES still lists (left there
     # since it was let go) lets another owner's thing take it unwarned: said
     # once, as this build hands the URL over, and not a problem (accepted).
@@ -461,13 +671,18 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
             )
         ):
             logger.warning("pelican-flattr: %s", handed_over_warning(change))
-    if elsewhere:
-        _hold_for_outer(unresolved, elsewhere)
+
+
+def _warn_about_url_changes(
+    settings: FlattrSettings, unresolved: list[UrlChange]
+) -> None:
+    """Warn about the ``unresolved`` changes: each a problem in a strict
+    build, a long list summed up."""
     said, unsaid, summary = url_change_warnings(
-        unresolved, _listing(settings), path, settings.siteurl
+        unresolved, _listing(settings), settings.url_baseline_path, settings.siteurl
     )
     for message in said:
-        warn(message)
+        _warn(settings, message)
     if settings.strict:
         for message in unsaid:  # each fails the build, and is counted
             build.report(message, log=False)
@@ -476,6 +691,15 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         (logger.error if settings.strict else logger.warning)(
             "pelican-flattr: %s", summary
         )
+
+
+def _warn_about_owner_changes(
+    settings: FlattrSettings,
+    owner_changes: list[OwnerChange],
+    changes: list[UrlChange],
+) -> None:
+    """Warn about the things whose owner changed while Flattr keeps the
+    old one, but those whose URL another source took (``changes``)."""
     # A warning even in a strict build: no flattr is lost (they go to the
     # old owner, or wait for its identifier to be claimed), only the old
     # owner back would undo it, and a failed build writes no baseline, so
@@ -492,40 +716,53 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         owner_changes, baseline_kept=failing, listing=_listing(settings)
     ):
         logger.warning("pelican-flattr: %s", line)
-    build.fail_if_strict()
+
+
+def _accepted_to_let_go(
+    settings: FlattrSettings,
+    changed: list[dict[str, str]],
+    changes: list[UrlChange],
+    outer_urls: set[tuple[str, str]],
+) -> list[dict[str, str]]:
+    """The ``changed`` entries of accepted URLs, released, to keep in the
+    next baseline."""
     # An accepted URL that no thing of this build has keeps its last source
     # and owner: Flattr keeps the thing there with that owner, and a source
     # of another owner that gets the URL later (a slug reused) would give
     # its flattrs to it. One another source took and kept is that source's.
     # An entry without an owner (hand-written) tells no owner apart. One
-    # taken from an outer site's baseline is released there (``handed``).
+    # taken from an outer site's baseline is released there
+    # (``_NotedWhileRead.handed``).
     accepted = {
         (change.old_url, change.source)
         for change in changes
         if change.old_url in settings.accepted_url_changes and change.taken_by is None
     }.difference(outer_urls)
-    let_go = [
+    return [
         released_entry(entry)
         for entry in changed
         if (entry["url"], entry["source"]) in accepted
         and isinstance(entry.get("owner"), str)
         and entry["owner"]
     ]
+
+
+def _write_next_baseline(
+    settings: FlattrSettings, language: str | None, entries: Iterator[dict[str, str]]
+) -> bool:
+    """Write the baseline the next build compares with (``entries``, marked
+    with the ``language`` of a language's site); whether it was written (if
+    not, said)."""
     try:
-        write_baseline(
-            path,
-            next_baseline(
-                changed + reused, new_entries(), unresolved, idle + let_go + handed
-            ),
-            language,
-        )
+        write_baseline(settings.url_baseline_path, entries, language)
     except OSError as error:
         # The next build would compare nothing: a problem like any other.
-        warn(f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}")
-        build.fail_if_strict()
-        return
-    _guarded_here(own)
-    _retire(compared, path)
+        _give_up(
+            settings,
+            f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}",
+        )
+        return False
+    return True
 
 
 def _listing(settings: FlattrSettings) -> str:
@@ -592,12 +829,7 @@ def _from_outer_baselines(
     """
     found: list[dict[str, str]] = []
     wanted = set(sources)  # made smaller in place, as each is found
-
-    def kept(entry: dict[str, str]) -> bool:
-        # A URL that site let go stays its business: released entries are
-        # no history of a source.
-        return entry["source"] in wanted and not released(entry) and keep(entry)
-
+    kept = functools.partial(_kept_from_outer, wanted, keep)
     for outer in reversed(build.outer_builds):
         settings = outer.settings
         if (
@@ -623,12 +855,25 @@ def _from_outer_baselines(
     return found
 
 
+def _kept_from_outer(
+    wanted: set[str],
+    keep: Callable[[dict[str, str]], bool],
+    entry: dict[str, str],
+) -> bool:
+    """Whether ``_from_outer_baselines`` takes the entry of an outer
+    site's baseline: one of a source it still looks for (``wanted``),
+    that ``keep`` accepts."""
+    # A URL that site let go stays its business: released entries are
+    # no history of a source.
+    return entry["source"] in wanted and not released(entry) and keep(entry)
+
+
 def _compare_left_behind(
     left_behind: list[tuple[Path, str]],
     changed: list[dict[str, str]],
     old_sources: set[str],
     moved: Callable[[dict[str, str]], bool],
-    warn: Callable[[str], None],
+    settings: FlattrSettings,
 ) -> list[tuple[Path, str]]:
     """Add to ``changed`` the ``moved`` entries of language sites'
     baselines that no build of this run used, and return the baselines
@@ -643,10 +888,11 @@ def _compare_left_behind(
                 sources=old_sources,
             )
         except BaselineError as error:
-            warn(
+            _warn(
+                settings,
                 f"{error}: the URL baseline of the language site '{language}', "
                 "which this build no longer runs, so the URL guard cannot say "
-                "where its things went: repair or delete it"
+                "where its things went: repair or delete it",
             )
             continue
         for entry in entries:
