@@ -234,6 +234,11 @@ def audit_site(
     """
     output = Path(output)
     check_output_folder(output)
+    # With --settings and without --manifest, a path given is the one the
+    # settings' FLATTR_MANIFEST names.
+    placed_by_settings = (
+        settings_given and not manifest_given and manifest_path is not None
+    )
     # "" is a path given (and refused), not the default.
     manifest_path = (
         output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
@@ -243,7 +248,11 @@ def audit_site(
     if (
         manifest_given or settings_given or manifest_path == output / MANIFEST_NAME
     ) and not os.path.lexists(manifest_path):
-        raise ManifestError(_no_manifest(manifest_path, manifest_given, settings_given))
+        raise ManifestError(
+            _no_manifest(
+                manifest_path, manifest_given, settings_given, placed_by_settings
+            )
+        )
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     if site is not None:
         check_manifest_site(manifest_path, manifest["siteurl"], *site)
@@ -357,19 +366,27 @@ def audit_site(
     return _report_missing(audit)
 
 
-def _no_manifest(path: Path, manifest_given: bool, settings_given: bool) -> str:
+def _no_manifest(
+    path: Path, manifest_given: bool, settings_given: bool, placed_by_settings: bool
+) -> str:
     """Why there may be no manifest at ``path`` (the one ``--manifest``
-    gives, with ``manifest_given``; else where the build writes it), and
-    what to do: never to give what the operator gave already."""
+    gives, with ``manifest_given``; the one the settings' FLATTR_MANIFEST
+    names, with ``placed_by_settings``; else where the build writes it by
+    default), and what to do: never to give what the operator gave already."""
     where = ""
     if manifest_given:
         where = ", at the path --manifest gives"
         elsewhere = (
-            "if the settings it was built with set FLATTR_MANIFEST, the manifest "
-            "is at the path that names"
+            "if the build's settings set FLATTR_MANIFEST, audit without "
+            "--manifest, and the audit takes the path they name"
+            if settings_given
+            else "if the settings it was built with set FLATTR_MANIFEST, give "
+            "them with --settings instead, and the audit takes the path they name"
         )
+    elif placed_by_settings:
+        where = ", at the path the settings' FLATTR_MANIFEST names"
+        elsewhere = "if the build wrote it elsewhere, give --manifest"
     elif settings_given:
-        where = ", where the settings put it"
         elsewhere = "if the build wrote it elsewhere, give --manifest"
     else:
         elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"

@@ -868,8 +868,8 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
         # giving --settings.
         assert main(["audit", str(output), "--settings", str(conf)]) == 2
         assert capsys.readouterr().err == (
-            f"pelican-flattr: {manifest}: no such manifest, where the settings put "
-            f"it: {why}if the build wrote it elsewhere, give --manifest\n"
+            f"pelican-flattr: {manifest}: no such manifest: {why}if the build wrote "
+            "it elsewhere, give --manifest\n"
         )
 
 
@@ -881,6 +881,13 @@ def test_a_manifest_given_and_missing_is_met_with_no_advice_to_give_it(
     output = site({"a.md": article("Some article", "Alice")}, PLUGINS=[])
     conf = tmp_path / "pelicanconf.py"
     conf.write_text("FLATTR_AUTHORS = {'Alice': 'alice'}\n", encoding="utf-8")
+    # With the settings given too, it is --manifest that is in the way.
+    advice = {
+        False: "if the settings it was built with set FLATTR_MANIFEST, give them "
+        "with --settings instead, and the audit takes the path they name\n",
+        True: "if the build's settings set FLATTR_MANIFEST, audit without "
+        "--manifest, and the audit takes the path they name\n",
+    }
     for manifest in (output / "flattr-manifest.json", tmp_path / "things.json"):
         for settings_args in ([], ["--settings", str(conf)]):
             argv = ["audit", str(output), "--manifest", str(manifest)]
@@ -890,8 +897,7 @@ def test_a_manifest_given_and_missing_is_met_with_no_advice_to_give_it(
                 "--manifest gives: build the site with PLUGINS = ['pelican_flattr'] "
                 "and no error from pelican-flattr in the build's log (a build whose "
                 "settings it refused, or a strict build that failed, removes the "
-                "manifest); if the settings it was built with set FLATTR_MANIFEST, "
-                "the manifest is at the path that names\n"
+                f"manifest); {advice[bool(settings_args)]}"
             )
 
 
@@ -917,7 +923,8 @@ def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
     assert main(["audit", str(output), "--settings", str(conf)]) == 2
     assert capsys.readouterr().err == (
         f"pelican-flattr: {output / 'meta' / 'things.json'}: no such manifest, "
-        "where the settings put it: build the site with PLUGINS = "
+        "at the path the settings' FLATTR_MANIFEST names: build the site with "
+        "PLUGINS = "
         "['pelican_flattr'] and no error from pelican-flattr in the build's log "
         "(a build whose settings it refused, or a strict build that failed, "
         "removes the manifest); if the build wrote it elsewhere, give --manifest\n"

@@ -403,8 +403,8 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
             "build the site with PLUGINS = ['pelican_flattr'] and no error from "
             "pelican-flattr in the build's log (a build whose settings it refused, "
             "or a strict build that failed, removes the manifest); if the settings "
-            "it was built with set FLATTR_MANIFEST, the manifest is at the path "
-            "that names",
+            "it was built with set FLATTR_MANIFEST, give them with --settings "
+            "instead, and the audit takes the path they name",
         ),
         (
             ["diff", "{manifest}", "{tmp}/none.json"],

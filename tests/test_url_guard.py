@@ -2074,6 +2074,9 @@ def test_a_damaged_baseline_that_cannot_be_moved_aside_is_left_alone(
         "so the URL guard leaves it as it is and checks nothing: repair or delete it"
     )
     assert guard_lines(flattr_log) == []  # nothing compared
+    # Nor is a new baseline tried over it (which the read-only folder alone
+    # would have stopped, with a message of its own).
+    assert not [r for r in flattr_log.records if "cannot keep" in r.getMessage()]
 
 
 BOM = "\ufeff"  # what an editor that saves "UTF-8 with BOM" writes first
