@@ -399,7 +399,8 @@ HEAD_ELEMENTS = frozenset(
 TEXT = "#text"
 # A tag where a browser reads one, from its "<": a comment; a start tag of
 # an element in TEXT_ELEMENTS with its text, up to its end tag (or the end
-# of the page, as a browser reads one never closed); or any other start or
+# of the page, as a browser reads one never closed; a script's text after
+# "<!--" may run past it: _text_end reads on); or any other start or
 # end tag. Attributes are read as a browser reads them: a quote opens a
 # value only after "=" (so that a "<" in one, as notmyidea prints the
 # summary unescaped in an attribute, starts no tag), and elsewhere is part
@@ -436,6 +437,76 @@ _TAG = re.compile(
     re.S,
 )
 _ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
+
+# A <script>'s text does not always end at its first "</script>": after a
+# "<!--" in it, a "<script" (followed by whitespace, "/" or ">") starts a
+# part in which "</script>" only ends that part, and the script runs on to
+# the "</script>" after it (WHATWG HTML 13.2.5.4 and 13.2.5.15-13.2.5.31:
+# the script data states, escaped from 13.2.5.20, double escaped from
+# 13.2.5.26). So in
+# "<script><!--<script></script><a>--></script>", "<a>" is the script's
+# text. "-->" ends either part, back to plain script data. _TAG ends a
+# script at its first "</script>": _text_end() reads on, for the rare
+# script whose text up to there holds a "<!--".
+_SCRIPT_END = re.compile(rf"</(?ai:script)[{_SPACE}/>]")
+# What a script's escaped text (after "<!--") reads: "-->", which ends it
+# (its dashes may be those of the "<!--": "<!-->" is whole), or a start or
+# end tag of a script.
+_SCRIPT_ESCAPED_STEP = re.compile(rf"-->|<(/?)(?ai:script)[{_SPACE}/>]")
+
+
+def _text_end(page: str, match: re.Match[str], end: int) -> int:
+    """Where the text of the element of ``TEXT_ELEMENTS`` that ``_TAG``
+    matched (``match``, in ``page[:end]``) ends as a browser reads it: at
+    the end of the match, but for a ``<script>`` whose text up to there
+    holds a "<!--" (see ``_SCRIPT_ESCAPED_STEP``). One search of such a
+    script's text, on the usual page, whose scripts hold none."""
+    stop = match.end()
+    if (
+        stop == end  # never closed: it runs to the end of what is read
+        or page.find("<!--", match.end(3), stop) < 0
+        or match.group(1).lower() != "script"
+    ):
+        return stop
+    return _script_text_end(page, match.end(3), end)
+
+
+def _script_text_end(page: str, at: int, end: int) -> int:
+    """Where the text of a ``<script>`` that starts at ``page[at]`` ends:
+    at its end tag, read by HTML's script data states (escaped and double
+    escaped, WHATWG HTML 13.2.5.4-13.2.5.31), or at ``end``."""
+    closing = None
+    while True:
+        # Script data (13.2.5.4, 13.2.5.15-13.2.5.19): its end tag ends
+        # it; "<!--" escapes what follows. The end tag found is searched
+        # for again only once passed: many comments in one script, each
+        # searching on to it, took quadratic time.
+        if closing is None or closing.start() < at:
+            closing = _SCRIPT_END.search(page, at, end)
+        escaped = page.find("<!--", at, end)
+        if closing is None:
+            return end
+        if escaped < 0 or closing.start() < escaped:
+            return closing.start()
+        # Escaped (13.2.5.20-13.2.5.25), from the "--" of "<!--": an end
+        # tag ends the script; a "<script" starts double escaped text
+        # (13.2.5.26-13.2.5.31), where an end tag ends only that part and
+        # a "<script" is text. "-->" ends both, back to script data.
+        at, double = escaped + 2, False
+        while True:
+            step = _SCRIPT_ESCAPED_STEP.search(page, at, end)
+            if step is None:
+                return end
+            at = step.end()
+            if step.group(1) is None:  # "-->"
+                break
+            if step.group(1) == "":  # "<script": double escaped, or still so
+                double = True
+            elif double:  # "</script" ends the double escaped part alone
+                double = False
+            else:
+                return step.start()
+
 
 # Foreign content: what an <svg> or a <math> holds, which a browser reads
 # by other rules than HTML's. There a tag ending in "/>" is a whole, empty
@@ -569,15 +640,18 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
                         break
                     if text_element is None:  # a comment, a doctype...
                         yield "", "", tag_start, tag_end, False
-                    else:
-                        yield (
-                            text_element.lower(),
-                            match.group(2),
-                            tag_start,
-                            tag_end,
-                            bool(match.group(3)),
-                        )
-                        text_end = tag_end
+                        continue
+                    text_end = _text_end(page, match, end)
+                    yield (
+                        text_element.lower(),
+                        match.group(2),
+                        tag_start,
+                        text_end,
+                        bool(match.group(3)),
+                    )
+                    if text_end != tag_end:  # a script's text runs on
+                        at = text_end
+                        break
                     continue
                 name = name.lower()
                 if not closed:  # runs to the end of the page: a browser drops it
@@ -725,21 +799,30 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
         yield from _tags_read(page, end)
         return
     after = 0  # the end of the last match, while no text has been found
-    for match in _TAG.finditer(page, 0, end):
-        if after >= 0:
-            text = _first_text(page, after, match.start())
-            if text >= 0:
-                yield TEXT, "", text
-            after = -1 if text >= 0 else match.end()
-        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
-        if text_element is not None:
-            if closed:
-                yield text_element.lower(), match.group(2), match.start()
-        elif name is not None and match.group(7):
-            if end_tag:
-                yield f"/{name.lower()}", "", match.start()
-            else:
-                yield name.lower(), attributes, match.start()
+    at = 0
+    while at >= 0:
+        for match in _TAG.finditer(page, at, end):
+            if after >= 0:
+                text = _first_text(page, after, match.start())
+                if text >= 0:
+                    yield TEXT, "", text
+                after = -1 if text >= 0 else match.end()
+            text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
+            if text_element is not None:
+                if closed:
+                    yield text_element.lower(), match.group(2), match.start()
+                stop = _text_end(page, match, end)
+                if stop != match.end():  # a script's text runs on: read on there
+                    after = -1 if after < 0 else stop
+                    at = stop
+                    break
+            elif name is not None and match.group(7):
+                if end_tag:
+                    yield f"/{name.lower()}", "", match.start()
+                else:
+                    yield name.lower(), attributes, match.start()
+        else:
+            at = -1
     if after >= 0:
         text = _first_text(page, after, end)
         if text >= 0:
@@ -905,12 +988,29 @@ def _open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -
     at ``page[at]``: its last start tag before it has no end tag after it.
     A search back for each, for the usual page; True is only a doubt, for
     the tag-by-tag reader to settle (the name may be text itself, a
-    "<title>" in a script's string)."""
+    "<title>" in a script's string). A ``<script>`` closed after a
+    "<!--" not closed is a doubt too (``_in_escaped_text``)."""
     for opening, closing in tags:
         opened = page.rfind(opening, 0, at)
-        if opened >= 0 and (closing is None or page.find(closing, opened, at) < 0):
+        if opened >= 0 and (
+            closing is None
+            or page.find(closing, opened, at) < 0
+            or (opening == "<script" and _in_escaped_text(page, opened))
+        ):
             return True
     return False
+
+
+def _in_escaped_text(page: str, at: int) -> bool:
+    """Whether ``page[at]`` may lie in a script's escaped text (after a
+    "<!--" that no "-->" has closed), where a ``<script`` starts text that
+    its ``</script>`` does not end (``_text_end``): a script whose end tag
+    a search finds may still be open. Only a doubt (the "<!--" may be a
+    comment's): the page is read tag by tag to settle it. A search back
+    to the last "<!--" (none: the whole page before ``at``, on a page of
+    no comment before it), and on from there."""
+    comment = page.rfind("<!--", 0, at)
+    return comment >= 0 and page.find("-->", comment + 2, at) < 0
 
 
 def _inside_a_tag(page: str, at: int) -> bool:
@@ -930,9 +1030,14 @@ def _in_script(page: str, at: int) -> bool:
     ``title="Permalink to {{ article.title|striptags }}"``, which turns a
     title's "&lt;script&gt;" back into "<script>"), a comment or a title,
     or, after an ``<svg>``, an SVG ``<script/>``; the page is read tag by
-    tag up to ``at`` to settle it."""
+    tag up to ``at`` to settle it. So is the page whose last "<script"
+    before ``at``, closed, follows a "<!--" not closed: a script's double
+    escaped text, which its first "</script>" does not end
+    (``_in_escaped_text``)."""
     opened = page.rfind("<script", 0, at)
-    if opened <= page.rfind("</script", 0, at):
+    if opened <= page.rfind("</script", 0, at) and (
+        opened < 0 or not _in_escaped_text(page, opened)
+    ):
         return False
     for name, _, start, stop, _ in _read(page, 0, len(page)):
         if stop > at:
@@ -1630,9 +1735,9 @@ def _hiding_ends(
     """Sent where a copy of the body starts (further on each time), where
     what hides it from a reader ends, the page read from ``start`` as a
     browser reads it: a comment, the text of a ``<script>`` (or another
-    element of ``TEXT_ELEMENTS``) or a tag (an attribute's value) ends with
-    its match, an open ``<template>`` or ``<noscript>`` just after the
-    copy's start; -1 when nothing hides it.
+    element of ``TEXT_ELEMENTS``; see ``_text_end``) or a tag (an
+    attribute's value) ends with its match, an open ``<template>`` or
+    ``<noscript>`` just after the copy's start; -1 when nothing hides it.
 
     The page is read once, however many copies are sent: read again from
     ``start`` for each, a theme printing the body in many templates took
@@ -1643,22 +1748,33 @@ def _hiding_ends(
         return (yield from _hiding_ends_read(page, start, noscript_hides))
     templates, in_noscript = 0, False
     matches = _TAG.finditer(page, start)
-    match = next(matches, None)
+    # The last match read, and where it ends: for an element of text, where
+    # its text ends (a script's may run on past the match: read on there).
+    match: re.Match[str] | None = None
+    stop = start
     at = yield -1
     while True:
-        while match is not None and match.end() <= at:
-            end_tag, name = match.group(4, 5)
-            if name is not None and match.group(7):
-                name = name.lower()
-                if name == "template":
-                    templates = max(templates + (-1 if end_tag else 1), 0)
-                elif name == "noscript" and noscript_hides:
-                    # It holds text, to a browser that runs scripts: the
-                    # first </noscript> ends it, however many opened.
-                    in_noscript = not end_tag
+        while stop <= at:
+            if match is not None:  # passed: what it opens or closes
+                end_tag, name = match.group(4, 5)
+                if name is not None and match.group(7):
+                    name = name.lower()
+                    if name == "template":
+                        templates = max(templates + (-1 if end_tag else 1), 0)
+                    elif name == "noscript" and noscript_hides:
+                        # It holds text, to a browser that runs scripts: the
+                        # first </noscript> ends it, however many opened.
+                        in_noscript = not end_tag
+                elif stop != match.end():
+                    matches = _TAG.finditer(page, stop)
             match = next(matches, None)
+            if match is None:
+                break
+            stop = match.end()
+            if match.group(1) is not None:
+                stop = _text_end(page, match, len(page))
         if match is not None and match.start() < at:
-            at = yield match.end()  # the copy is inside this match
+            at = yield stop  # the copy is inside this match
         else:
             at = yield at + 1 if templates or in_noscript else -1
 
