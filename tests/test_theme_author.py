@@ -1054,6 +1054,11 @@ def test_the_bundled_theme_prints_titles_as_the_plugin_reads_them(site, plugin):
         return
     site_name = "Tom & Jerry < Co >"
     assert soup.h1.get_text() == TITLE_WITH_LESS_THAN
+    # Escaped once in the page's text, not printed raw for the browser to
+    # read (a title's "&lt;b&gt;" would then be a tag).
+    raw = (output / "less.html").read_text(encoding="utf-8")
+    assert ">A &lt; B &gt; C &amp; D</h1>" in raw
+    assert "Tom &amp; Jerry &lt; Co &gt;" in raw
     assert soup.title.get_text() == f"{TITLE_WITH_LESS_THAN} · {site_name}"
     assert og(soup, "og:title") == [TITLE_WITH_LESS_THAN]
     (button,) = flattr_buttons(soup)
