@@ -579,6 +579,23 @@ def test_a_hand_written_link_to_the_sites_own_thing_passes(site, capsys):
     ]
 
 
+def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys):
+    # Only a link written by hand may link the site's thing: the plugin
+    # writes no button of its class there, so one on a listing is one an
+    # earlier build or an edit left, reported as any unknown button is.
+    output, status, report = build_and_audit(site, capsys, FLATTR_USERNAME="community")
+    assert (status, report["problems"]) == (0, [])
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    site_link = manifest["site_payment_link"]
+    button = f'<a class="flattr-button" href="{site_link.replace("&", "&amp;")}">F</a>'
+    replace_in(output / "index.html", "</body>", button + "</body>")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert (problem["file"], problem["kind"]) == ("index.html", "button-unknown")
+    assert problem["problem"].startswith(f"a Flattr button points at {site_link!r}")
+
+
 @pytest.mark.parametrize("form", ["carol@example.org", "Carol%40Example.org"])
 def test_leaked_email_address(copy, capsys, form):
     about = copy / "pages" / "about.html"
@@ -1761,6 +1778,67 @@ def test_a_button_that_links_what_its_kind_cannot_use_is_no_button(
     assert problems[0].startswith(says)
     assert problems[1] == "has 0 Flattr buttons for its thing (1 in all)"
     assert [p["kind"] for p in said] == ["button-wrong-href", "button-missing"]
+
+
+def test_an_embedded_button_to_an_unknown_page_is_told_by_its_kind(site, capsys):
+    # Its href is no auto-submit URL: nothing it "sends otherwise" is said,
+    # and what the page needs is its embedded button, by its thing URL.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    thing = manifest_things(output)["a.md"]
+    elsewhere = f"{SITEURL}/elsewhere.html"
+    replace_in(output / thing["page"], f'href="{thing["url"]}"', f'href="{elsewhere}"')
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": thing["page"],
+                "problem": f"a Flattr button points at {elsewhere!r}, which the "
+                "manifest doesn't know",
+                "expected": f"exactly one js button with href {thing['url']}",
+                "kind": "button-unknown",
+            }
+        ],
+    )
+
+
+def test_a_page_with_a_second_load_js_that_runs_shows_its_button(site, capsys):
+    # One load.js of the wrong type does not hide the button while another
+    # on the page runs.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page_path = output / manifest_things(output)["a.md"]["page"]
+    inert = '<script type="text/plain" src="https://api.flattr.com/js/0.6/load.js"></script>'
+    replace_in(page_path, "</head>", inert + "</head>")
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
+
+
+def test_an_unknown_payment_link_in_the_body_leaves_the_head_without_one(site, capsys):
+    # The page's one payment link is unknown and in its body: two faults,
+    # not the one of a head link edited (the stranger's, and none in <head>).
+    output, status, report = build_and_audit(site, capsys)
+    assert status == 0, report["problems"]
+    thing = manifest_things(output)["a.md"]
+    page_path = output / thing["page"]
+    text = page_path.read_text(encoding="utf-8")
+    start = text.index('<link rel="payment"')
+    own = text[start : text.index(">", start) + 1]
+    stranger = f'<link rel="payment" href="{EVIL.replace("&", "&amp;")}">'
+    text = text.replace(own, "").replace("</body>", stranger + "</body>")
+    page_path.write_text(text, encoding="utf-8")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = [(p["kind"], p["problem"], p["expected"]) for p in report["problems"]]
+    assert [(kind, expected) for kind, _, expected in said] == [
+        ("payment-link-unknown", "the auto-submit URL of a manifest thing"),
+        (
+            "payment-link-missing",
+            f'one <link rel="payment" href="{thing["auto_submit_url"]}"> in <head>',
+        ),
+    ]
+    assert said[1][1] == "has 1 payment links (0 in <head>)"
 
 
 def test_tags_in_a_comment_count_for_nothing(copy, capsys):
@@ -3031,6 +3109,56 @@ def test_a_feed_whose_own_link_is_a_thing_s_has_the_wrong_thing(
     )
 
 
+@pytest.mark.parametrize("feeds", [True, False])
+def test_a_feed_s_own_link_to_a_thing_without_a_site_link_is_extra(site, capsys, feeds):
+    # No site payment link (FLATTR_USERNAME unset, or FLATTR_FEEDS off): a
+    # feed needs none of its own, and one to an article's thing is an
+    # extra one, though the manifest knows it; with FLATTR_FEEDS off, one
+    # a build with feeds on left.
+    output, status, report = build_and_audit(site, capsys, FLATTR_FEEDS=feeds)
+    assert status == 0, report["problems"]
+    owned = manifest_things(output)["a.md"]["auto_submit_url"]
+    path = output / "feeds" / "all.atom.xml"
+    added = f'<link href="{owned.replace("&", "&amp;")}" rel="payment"/>'
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("<entry>", added + "<entry>", 1), encoding="utf-8")
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": "feeds/all.atom.xml",
+                "problem": f"has 1 payment links of its own (the site's), to {owned!r}",
+                "expected": "none: the manifest names no site payment link "
+                "(FLATTR_USERNAME unset, or FLATTR_FEEDS off)",
+                "kind": "payment-link-extra",
+            }
+        ],
+    )
+
+
+def test_a_feed_s_own_link_elsewhere_on_flattr_is_unknown_not_compared(
+    feeds_site, tmp_path, capsys
+):
+    # A link to a page of Flattr that is no auto-submit URL sends nothing
+    # that could be told apart from the site's thing.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / "all.atom.xml"
+    site_link = site_link_of_feed(path)
+    profile = "https://flattr.com/profile/mallory"
+    href = re.search(r'href="([^"]*)"', site_link)[1]
+    replace_in(path, site_link, site_link.replace(href, profile))
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["problem"] == (
+        f"has 1 payment links of its own (the site's), to {profile!r}, which the "
+        "manifest doesn't know"
+    )
+    assert problem["kind"] == "payment-link-unknown"
+
+
 def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
     feeds_site, tmp_path, capsys
 ):
@@ -3057,6 +3185,69 @@ def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
     )
     _, report = audit_json(output, capsys, settings=None)
     assert report["problems_by_kind"] == {"payment-link-wrong-thing": 1}
+
+
+def test_an_entry_under_another_base_with_a_folder_is_found_by_its_page(site, capsys):
+    # Pelican's SITEURL ends in a folder the output has not: the entry's
+    # page is found by the ending of its link's path, and an opted-out
+    # article's entry carrying another's payment link is not taken for it.
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "b.md": article("Opted out", "Alice", slug="opted-out", flattr="no"),
+    }
+    base = "http://localhost:8000/blog"
+    output, status, report = build_and_audit(
+        site, capsys, files, SITEURL=base, FLATTR_SITEURL=SITEURL
+    )
+    assert status == 0, report["problems"]
+    owned = manifest_things(output)["a.md"]["auto_submit_url"]
+    path = output / "feeds" / "all.atom.xml"
+    entry = f'<link href="{base}/opted-out.html" rel="alternate"/>'
+    added = f'<link href="{owned.replace("&", "&amp;")}" rel="payment"/>'
+    replace_in(path, entry, entry + added)
+    _, report = audit_json(output, capsys, settings=None)
+    assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            f"the entry {base}/opted-out.html has a payment link to the "
+            f"thing of {SITEURL}/owned.html, which is not this entry's",
+            "payment-link-wrong-thing",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "link", [f"{SITEURL}/opted-out.html", "https://elsewhere.example/a"]
+)
+def test_an_entry_paying_two_other_things_is_neither_s(site, capsys, link):
+    # The entry of an article without a thing (linking its page, or a page
+    # of no file of the site) carries the payment links of two others: it
+    # is taken for neither (nor for the one a set gives first), and pays
+    # another article's owner.
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "c.md": article("Other", "Alice", slug="other"),
+        "b.md": article("Opted out", "Alice", slug="opted-out", flattr="no"),
+    }
+    output, status, report = build_and_audit(site, capsys, files)
+    assert status == 0, report["problems"]
+    things = manifest_things(output)
+    path = output / "feeds" / "all.atom.xml"
+    added = "".join(
+        f'<link href="{things[s]["auto_submit_url"].replace("&", "&amp;")}" '
+        'rel="payment"/>'
+        for s in ("a.md", "c.md")
+    )
+    entry = OPTED_OUT_ENTRY.replace(f"{SITEURL}/opted-out.html", link)
+    replace_in(path, OPTED_OUT_ENTRY, entry + added)
+    _, report = audit_json(output, capsys, settings=None)
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "feeds/all.atom.xml",
+            f"the entry {link} has a payment link to the "
+            f"thing of {SITEURL}/other.html, which is not this entry's",
+            "payment-link-wrong-thing",
+        )
+    ]
 
 
 def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):

@@ -366,6 +366,16 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["m.json"]
 
 
+def test_atomic_write_escapes_a_lone_surrogate_as_json_reads_it_back(tmp_path):
+    # Text from a file name that is not UTF-8 holds one: written as its
+    # JSON escape, not a UnicodeEncodeError that leaves no file at all.
+    target = tmp_path / "m.json"
+    name = b"caf\xe9.md".decode("utf-8", "surrogateescape")
+    write_atomically(target, json.dumps({"source": name}, ensure_ascii=False))
+    assert target.read_bytes() == b'{"source": "caf\\udce9.md"}'
+    assert json.loads(target.read_text(encoding="utf-8")) == {"source": name}
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
