@@ -1003,14 +1003,24 @@ def _open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -
 
 def _in_escaped_text(page: str, at: int) -> bool:
     """Whether ``page[at]`` may lie in a script's escaped text (after a
-    "<!--" that no "-->" has closed), where a ``<script`` starts text that
-    its ``</script>`` does not end (``_text_end``): a script whose end tag
-    a search finds may still be open. Only a doubt (the "<!--" may be a
-    comment's): the page is read tag by tag to settle it. A search back
-    to the last "<!--" (none: the whole page before ``at``, on a page of
-    no comment before it), and on from there."""
-    comment = page.rfind("<!--", 0, at)
-    return comment >= 0 and page.find("-->", comment + 2, at) < 0
+    "<!--" in the script's text that no "-->" has closed), where a
+    ``<script`` starts text that its ``</script>`` does not end
+    (``_text_end``): a script whose end tag a search finds may still be
+    open. Only a doubt, for the page read tag by tag to settle. A "<!--"
+    that no script open before it holds is a comment's (an IE conditional
+    comment around a script): no doubt, for searches back alone."""
+    comment = _open_comment_before(page, at)
+    if comment < 0:
+        return False
+    script = page.rfind("<script", 0, comment)
+    return script >= 0 and page.find("</script", script, comment) < 0
+
+
+def _open_comment_before(page: str, at: int) -> int:
+    """Where the last "<!--" before ``page[at]`` starts, when no "-->"
+    closes it before ``at``; else -1."""
+    opened = page.rfind("<!--", 0, at)
+    return opened if opened >= 0 and page.find("-->", opened + 2, at) < 0 else -1
 
 
 def _inside_a_tag(page: str, at: int) -> bool:
@@ -1698,8 +1708,7 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
     spell them: the usual page is settled so. True is only a doubt, which
     ``_hiding_ends`` settles, reading the page tag by tag.
     """
-    opened = page.rfind("<!--", 0, at)
-    if opened >= 0 and page.find("-->", opened + 2, at) < 0:
+    if _open_comment_before(page, at) >= 0:
         return True
     if _open_before(page, at, _HIDING_TAGS if noscript else _WRAPPING_TAGS):
         return True
