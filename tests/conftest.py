@@ -129,6 +129,21 @@ def manifest_things(output: Path, name: str = "flattr-manifest.json") -> dict:
     return {entry["source"]: entry for entry in document["things"]}
 
 
+def audit_report(output: Path, capsys) -> tuple[int, dict]:
+    """``pelican-flattr audit --json``'s exit status and JSON report."""
+    from pelican_flattr.cli import main
+
+    capsys.readouterr()  # what Pelican printed
+    status = main(["audit", str(output), "--json"])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def only_page(output: Path) -> Path:
+    """The page of the site's one thing."""
+    (thing,) = manifest_things(output).values()
+    return output / thing["page"]
+
+
 def flattr_buttons(soup) -> list:
     """Every button this plugin rendered on a page, whatever its style."""
     return soup.select("a.flattr-button")

@@ -12,31 +12,16 @@ standard's parsing rules, as browsers do) builds of the same page.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import article, flattr_buttons, manifest_things
+from conftest import article, audit_report, flattr_buttons, only_page
 
 from pelican_flattr.audit import scan_page
-from pelican_flattr.cli import main
 
 AUTHORS = {"Alice": "alice"}
 BUTTON_OPENING = '<a class="flattr-button'
-
-
-def audit(output: Path, capsys) -> tuple[int, dict]:
-    """``pelican-flattr audit``'s exit status and JSON report."""
-    capsys.readouterr()  # what Pelican printed
-    status = main(["audit", str(output), "--json"])
-    return status, json.loads(capsys.readouterr().out)
-
-
-def only_page(output: Path) -> Path:
-    """The page of the site's one thing."""
-    (thing,) = manifest_things(output).values()
-    return output / thing["page"]
 
 
 def shown_buttons(path: Path) -> tuple[int, int]:
@@ -89,7 +74,7 @@ def test_a_button_in_a_double_escaped_script_is_not_shown(
         f"{text[:start]}{before}{button}{after}{text[end:]}", encoding="utf-8"
     )
     assert shown_buttons(path) == (int(shown), int(shown))
-    status, report = audit(output, capsys)
+    status, report = audit_report(output, capsys)
     if shown:
         assert status == 0, report["problems"]
         return
@@ -118,5 +103,5 @@ def test_a_theme_printing_the_button_in_a_double_escaped_script(site, tmp_path, 
     path = only_page(output)
     assert path.read_text(encoding="utf-8").count(BUTTON_OPENING) == 2
     assert shown_buttons(path) == (1, 1)
-    status, report = audit(output, capsys)
+    status, report = audit_report(output, capsys)
     assert status == 0, report["problems"]

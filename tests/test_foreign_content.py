@@ -13,20 +13,18 @@ reader itself is compared with html5lib on generated markup, and timed.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import signal
 from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import article, manifest_things
+from conftest import article, audit_report, manifest_things, only_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pelican_flattr import markup
 from pelican_flattr.audit import scan_page
-from pelican_flattr.cli import main
 
 AUTHORS = {"Alice": "alice"}
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -73,23 +71,10 @@ def build_site(site, body: str = "", **settings: object) -> Path:
     return site(files, FLATTR_AUTHORS=AUTHORS, **settings)
 
 
-def audit(output: Path, capsys) -> tuple[int, dict]:
-    """``pelican-flattr audit``'s exit status and JSON report."""
-    capsys.readouterr()  # what Pelican printed
-    status = main(["audit", str(output), "--json"])
-    return status, json.loads(capsys.readouterr().out)
-
-
-def only_page(output: Path) -> Path:
-    """The page of the site's one thing."""
-    (thing,) = manifest_things(output).values()
-    return output / thing["page"]
-
-
 def assert_passes(output: Path, page: Path, capsys) -> None:
     """The audit passes the site, and reads ``page``'s one button and one
     payment link as html5lib does."""
-    status, report = audit(output, capsys)
+    status, report = audit_report(output, capsys)
     assert status == 0, report["problems"]
     assert audit_reads(page) == browsers_read(page) == (1, 1)
 
@@ -220,7 +205,7 @@ def test_what_follows_the_svg_is_audited(site, capsys, change, counts, problem):
     (thing,) = manifest_things(output).values()
     page = output / thing["page"]
     page.write_text(change(page.read_text(encoding="utf-8")), encoding="utf-8")
-    status, report = audit(output, capsys)
+    status, report = audit_report(output, capsys)
     assert status == 1
     assert [(p["file"], p["problem"]) for p in report["problems"]] == [
         (thing["page"], problem)
@@ -236,7 +221,7 @@ def test_what_follows_a_plaintext_is_text(site, capsys):
     (thing,) = manifest_things(output).values()
     page = output / thing["page"]
     assert "</plaintext> b</p>" in page.read_text(encoding="utf-8")
-    status, report = audit(output, capsys)
+    status, report = audit_report(output, capsys)
     assert status == 1
     assert (thing["page"], "has 0 Flattr buttons for its thing (0 in all)") in [
         (p["file"], p["problem"]) for p in report["problems"]
