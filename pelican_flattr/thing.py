@@ -615,13 +615,16 @@ def check_pinned_url(url: str) -> str | None:
 
 
 def _unsafe_character(character: str) -> str:
-    # U+0085 is whitespace to Python, but a C1 control that no URL holds:
-    # named with its %-form, as the others are.
-    if character.isspace() and not "\x80" <= character <= "\x9f":
-        return "contains whitespace"
     if "\ud800" <= character <= "\udfff":
         return NOT_UNICODE
-    kind = "character" if character in '"<>' else "control character"
+    if character in '"<>':
+        kind = "character"
+    elif character.isspace() and not "\x80" <= character <= "\x9f":
+        # Named, as a tab or a no-break space looks like a space in a log
+        # line. (U+0085 is whitespace to Python, but a C1 control.)
+        kind = "space" if character == " " else "whitespace character"
+    else:
+        kind = "control character"
     return f"holds the {kind} {character!r}: write it as {quote(character, safe='')}"
 
 

@@ -665,6 +665,17 @@ Exit status:
 """
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds (its range is checked later,
+    with the other values, so that one message names every mistake)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds"
+        ) from None
+
+
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr verify``."""
     from .cli import path_argument  # cli is loaded: it asks for this
@@ -722,7 +733,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
         help=f"how long to wait for each answer (default: {DEFAULT_TIMEOUT:g})",
     )

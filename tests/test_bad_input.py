@@ -41,7 +41,11 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
         # No language tag, however German it starts.
         ({"flattr_language": 'de_DE"><x>'}, "flattr_language", "no code for"),
         ({"flattr_url": "/relative/url/"}, "flattr_url", "absolute http"),
-        ({"flattr_url": "https://x.org/a b"}, "flattr_url", "whitespace"),
+        (
+            {"flattr_url": "https://x.org/a b"},
+            "flattr_url",
+            "space ' ': write it as %20",
+        ),
         # Nothing a computed thing URL never holds: it would be no URL in href.
         (
             {"flattr_url": "https://x.org/a\x7fb"},

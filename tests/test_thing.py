@@ -696,8 +696,9 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("https://example.org/a b", "contains whitespace"),
-        ("https://example.org/a\tb", "contains whitespace"),
+        ("https://example.org/a b", "holds the space ' ': write it as %20"),
+        ("https://example.org/a\tb", "holds the whitespace character '\\t'"),
+        ("https://example.org/a\tb", "write it as %09"),
         ("https://example.org/a\x01", "holds the control character '\\x01'"),
         ("https://example.org/a\x01", "write it as %01"),
         ("https://example.org/a\x85b", "holds the control character '\\x85'"),

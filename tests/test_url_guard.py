@@ -2513,7 +2513,7 @@ def test_diff_on_a_narrow_terminal_keeps_each_url_and_fix_whole(tmp_path, column
 @pytest.mark.parametrize(
     ("old_url", "says"),
     [
-        ("https://example.org/a b.html", "contains whitespace"),
+        ("https://example.org/a b.html", "holds the space ' '"),
         ("https://www.example.123/a.html", "has a host name that ends in a number"),
         # Said without the answer's own advice, to write it as %22: that
         # would be another thing URL.

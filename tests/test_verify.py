@@ -1500,8 +1500,10 @@ def test_a_mistyped_command_or_option_is_still_named(capsys):
 def test_a_usage_error_still_shows_other_values(capsys, timeout):
     # "--time" is argparse's abbreviation of --timeout, and of nothing else.
     with pytest.raises(SystemExit):
-        main(["verify", "--identity", "partner:ns:1", "--token=a", *timeout])
-    assert "argument --timeout: invalid float value: 'abc'" in capsys.readouterr().err
+        main(["verify", "--identity", "partner:ns:1", "--token=t0ken", *timeout])
+    assert "argument --timeout: 'abc' is not a number of seconds" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monkeypatch):
