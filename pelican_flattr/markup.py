@@ -1378,7 +1378,7 @@ def shows_button(page: str, start: int = 0) -> bool:
 
 
 def own_buttons_shown(
-    page: str, content_thing: ContentThing, auto_submit_url: str
+    page: str, content_thing: ContentThing, auto_submit_url: str, in_doubt: bool = False
 ) -> int:
     """How many buttons the helpers rendered for ``content_thing`` ``page``
     shows a reader, in either style: another article's button (a
@@ -1386,7 +1386,10 @@ def own_buttons_shown(
     reader sees it (``_unseen_by_any_reader``).
 
     The plain button is told by its auto-submit URL, the embedded one by
-    its thing URL: no two things share one.
+    its thing URL: no two things share one. ``in_doubt``: read the page
+    tag by tag whatever searches find, as for a page whose body leaves
+    open what may hide a button after it (``body_left_open``), in a letter
+    case or of a kind that the searches back do not look for.
     """
     shown = 0
     # An embedded button in a <noscript> is text where load.js runs, and
@@ -1401,7 +1404,7 @@ def own_buttons_shown(
     for opening, noscript in openings.items():
         at = page.find(opening)
         while at >= 0:
-            shown += not _unseen_by_any_reader(page, at, noscript)
+            shown += not _unseen_by_any_reader(page, at, noscript, in_doubt)
             at = page.find(opening, at + 1)
     return shown
 
@@ -1723,15 +1726,22 @@ _HIDING_START = re.compile(
 )
 
 
-def _unseen_by_any_reader(page: str, at: int, noscript: bool = False) -> bool:
+def _unseen_by_any_reader(
+    page: str, at: int, noscript: bool = False, in_doubt: bool = False
+) -> bool:
     """Whether what starts at ``page[at]`` is unseen, scripts or not: in a
     comment, in a tag (an attribute's value), in the text of an element of
     ``TEXT_ELEMENTS`` (a ``<script>``'s string, a ``<textarea>``), or in a
     ``<template>``, however deeply. (A ``<noscript>``'s content is seen
     where scripts do not run, by crawlers among them: with ``noscript``,
     for what needs scripts, it is unseen too.) Where ``_inside_a_tag`` and
-    ``_may_be_wrapped`` find no doubt, the page is not read tag by tag."""
-    if not _inside_a_tag(page, at) and not _may_be_wrapped(page, at, noscript):
+    ``_may_be_wrapped`` find no doubt, and the caller has none
+    (``in_doubt``), the page is not read tag by tag."""
+    if (
+        not in_doubt
+        and not _inside_a_tag(page, at)
+        and not _may_be_wrapped(page, at, noscript)
+    ):
         return False
     hiding = _hiding_ends(page, 0, noscript_hides=noscript)
     next(hiding)
@@ -1810,6 +1820,100 @@ def _hiding_ends_read(
             at = yield item[3]  # the copy is inside this match
         else:
             at = yield at + 1 if templates or in_noscript else -1
+
+
+# What a body may leave open that hides whatever the page holds after it:
+# an element of TEXT_ELEMENTS (the rest of the page is its text), a
+# <template> (inert), a <noscript> (text where scripts run) or a comment.
+# A start tag's name in any letter case, as a browser reads it; the end of
+# the body may cut it short ("<textarea" is one once "\n<div" follows).
+_BODY_HIDING_START = re.compile(
+    rf"<(!--|(?ai:{'|'.join(sorted(TEXT_ELEMENTS | {'template', 'noscript'}))})"
+    rf"(?=[{_SPACE}/>]|\Z))"
+)
+# The end tag of each, whole: "</textareax>" ends no textarea.
+_BODY_HIDING_END = {
+    name: re.compile(rf"</{name}(?=[{_SPACE}/>])")
+    for name in TEXT_ELEMENTS | {"noscript"}
+}
+# What body_left_open() calls a comment left open.
+COMMENT = "!--"
+
+
+def body_left_open(body_html: str, scripts: bool = False) -> str | None:
+    """What ``body_html`` (an article's or a page's body, as Pelican
+    renders it) leaves open at its end that hides from every reader what
+    the page holds after it, the button injected right after the body or
+    printed there by the helpers: the name (lower-cased) of an element of
+    ``TEXT_ELEMENTS`` whose text runs on (a ``<textarea>``, a ``<style>``,
+    a ``<plaintext>``...), "template", ``COMMENT`` for a comment (its
+    "<!--"), or, with ``scripts`` (for an embedded button, which needs
+    them), "noscript"; None when it leaves none open.
+
+    One search of the body, for the usual one, which opens none of them;
+    one that does, in lower case and each closed after its last start tag
+    as searches find (a video's ``<iframe>``, a summary's comment), a few
+    more; any other (a ``<TEXTAREA>``, one left open) is read tag by tag,
+    the body alone, never the page.
+    """
+    spelt = {match.group(1) for match in _BODY_HIDING_START.finditer(body_html)}
+    if not spelt:
+        return None
+    if all(name == COMMENT or name.islower() for name in spelt) and not any(
+        _may_be_left_open(body_html, name, scripts) for name in spelt
+    ):
+        return None
+    return _left_open(body_html, scripts)
+
+
+def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:
+    """Whether ``body_left_open`` must read ``body_html`` tag by tag for
+    ``name`` (in lower case), a start it holds: its last start tag has no
+    end tag after it, or, for a script, some "<!--" may have escaped its
+    text past the end tag (``_text_end``). A search back, one on."""
+    if name == COMMENT:
+        return _open_comment_before(body_html, len(body_html)) >= 0
+    if name in ("template", _NEVER_CLOSED):
+        # Templates nest, and a stray end tag closes none: rare in a body,
+        # counted by reading it. Nothing closes a <plaintext>.
+        return True
+    if name == "noscript" and not scripts:
+        return False
+    if name == "script" and "<!--" in body_html:
+        return True
+    opened = body_html.rfind(f"<{name}")
+    return _BODY_HIDING_END[name].search(body_html, opened) is None
+
+
+def _left_open(body_html: str, scripts: bool) -> str | None:
+    """``body_left_open``, read tag by tag as a browser reads the body
+    (``_read``: an SVG's ``<style>`` holds no text, a "<textarea>" in an
+    attribute's value opens nothing)."""
+    templates, in_noscript = 0, False
+    last = None
+    for item in _read(body_html, 0, len(body_html)):
+        name, closed = item[0], item[4]
+        if closed and name in ("template", "/template"):
+            templates = max(templates + (-1 if name[0] == "/" else 1), 0)
+        elif closed and name in ("noscript", "/noscript"):
+            # Text where scripts run: its first </noscript> ends it.
+            in_noscript = name[0] != "/"
+        last = item
+    if last is not None and last[3] == len(body_html):
+        name, start = last[0], last[2]
+        if name in TEXT_ELEMENTS:
+            return name  # its text runs on past the body's end
+        if (
+            name == ""
+            and body_html.startswith("<!--", start)
+            and not body_html.endswith(("-->", "--!>"))
+        ):
+            return COMMENT
+    if templates:
+        return "template"
+    if in_noscript and scripts:
+        return "noscript"
+    return None
 
 
 # Why injection cannot put the button right after the content's body.
@@ -1939,6 +2043,7 @@ def inject(
     | None = None,
     theme_url_wrong: Callable[[ContentThing, str], None] | None = None,
     other_button: Callable[[ContentThing], None] | None = None,
+    body_leaves_open: Callable[[ContentThing, str], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1969,7 +2074,11 @@ def inject(
     ``other_button`` is called when the page shows a Flattr button the
     plugin did not render (``shows_other_button``; given the content's
     thing), but for one ``body_html`` holds (``flattr_markup_in_body``):
-    the plugin's own is added all the same.
+    the plugin's own is added all the same. ``body_leaves_open`` is called
+    when the button goes right after a copy of ``body_html`` that leaves
+    open what hides the rest of the page, the button with it
+    (``body_left_open``; given the content's thing and what it leaves
+    open): it goes there all the same, as no place after the body is seen.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -2086,6 +2195,10 @@ def inject(
             and _shown_again(page, body_html, at)
         ):
             body_shown_twice(content_thing)
+        if at >= 0 and body_leaves_open is not None:
+            left_open = body_left_open(body_html, content_thing.button_style != "plain")
+            if left_open is not None:
+                body_leaves_open(content_thing, left_open)
         if at < 0:
             landmark: str | None = None
             for landmark in ("</article>", "</main>", "</body>"):

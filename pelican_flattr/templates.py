@@ -529,9 +529,19 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # printed one: they count calls, not output.
     own_buttons = None
     printed_twice: frozenset[str] = frozenset()
+    # What the body leaves open that hides a button the helpers printed
+    # after it (a <TEXTAREA>, a <style>), which searches back miss.
+    left_open = None
     if url is not None:
         if id(content_thing) in rendered.buttons:
-            own_buttons = markup.own_buttons_shown(page, content_thing, url)
+            if body_html:
+                style = rendered.styles.get(id(content_thing))
+                left_open = markup.body_left_open(
+                    body_html, (style or content_thing.button_style) != "plain"
+                )
+            own_buttons = markup.own_buttons_shown(
+                page, content_thing, url, left_open is not None
+            )
         printed_twice = _report_repeated_helpers(
             rendered, content_thing, page, url, own_buttons
         )
@@ -619,7 +629,12 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # calls, not output: a button kept in a variable and never printed is
     # not there, which one search of the page tells.
     shown = id(content_thing) in rendered.buttons if rendered.buttons else None
-    if shown and not own_buttons:
+    if shown and not own_buttons and left_open is not None:
+        # The body hides the button printed after it, and the one added
+        # after it too: its source is to blame, not the theme.
+        _report_body_left_open(content_thing, left_open)
+        shown = False
+    elif shown and not own_buttons:
         _warn_in_template(
             "flattr_button() is called for the page's own article or page, but "
             "no reader sees its button (kept in a variable and never printed, "
@@ -648,6 +663,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_theme_tags_ended,
         _report_theme_url_wrong,
         _report_other_button,
+        _report_body_left_open,
     )
     return page if updated is None else updated
 
@@ -741,6 +757,44 @@ def _report_flattr_markup_in_body(
             "names, on its page and on any listing that shows its text (the "
             "audit refuses those pages): remove it, or quote it as code "
             "(escaped)"
+        )
+
+
+# What a body may leave open (markup.body_left_open), as a report names it,
+# and what that makes of the rest of its page; any other is an element of
+# text, whose text runs on.
+_LEFT_OPEN = {
+    markup.COMMENT: ("opens a comment (<!--) and never closes it", "commented out"),
+    "template": ("opens <template> and never closes it", "inert"),
+    "noscript": (
+        "opens <noscript> and never closes it",
+        "text wherever scripts run",
+    ),
+    "plaintext": ("opens <plaintext>, which nothing closes", "the <plaintext>'s text"),
+}
+
+
+def _report_body_left_open(content_thing: ContentThing, left_open: str) -> None:
+    """Report, once per content, a body that leaves open what hides the
+    rest of its page from every reader (``markup.body_left_open``): a
+    ``<textarea>`` or ``<style>`` whose text runs on, a comment, a
+    ``<template>``... The button after the body is hidden with it, and
+    nowhere after the body would be seen: the source is to blame, not the
+    theme."""
+    what, becomes = _LEFT_OPEN.get(
+        left_open,
+        (
+            f"opens <{left_open}> and never closes it (no </{left_open}>)",
+            f"the <{left_open}>'s text",
+        ),
+    )
+    source = content_thing.source
+    if build.first_in_run(f"body left open: {source}"):
+        build.report(
+            f"{source}: its text {what}, so the rest of its page, the Flattr "
+            f"button after it too, is {becomes}: no reader sees the button (the "
+            "audit refuses the page): close it in the source, or quote it as "
+            "code (escaped)"
         )
 
 

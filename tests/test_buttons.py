@@ -2804,3 +2804,199 @@ def test_flattr_markup_in_a_page_without_a_thing_is_reported(site, caplog):
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages == [body_markup_message("pages/about.md", what)]
     assert audit_command(["audit", str(output)]) == 1
+
+
+# What an article's body may leave open that hides the rest of its page,
+# the button injected after the body with it, as the source spells it
+# (any letter case: a browser reads tag names so), and how the build's
+# report names it.
+LEFT_OPEN = {
+    "textarea": ("<textarea>", "opens <textarea> and never closes it (no </textarea>)"),
+    "TEXTAREA": ("<TEXTAREA>", "opens <textarea> and never closes it (no </textarea>)"),
+    "style": ("<style>", "opens <style> and never closes it (no </style>)"),
+    "Style": ("<Style>", "opens <style> and never closes it (no </style>)"),
+    "title": ("<title>", "opens <title> and never closes it (no </title>)"),
+    "xmp": ("<xmp>", "opens <xmp> and never closes it (no </xmp>)"),
+    "noembed": ("<noembed>", "opens <noembed> and never closes it (no </noembed>)"),
+    "NoFrames": ("<NoFrames>", "opens <noframes> and never closes it (no </noframes>)"),
+    "iframe": ("<iframe src=x>", "opens <iframe> and never closes it (no </iframe>)"),
+    "plaintext": ("<plaintext>", "opens <plaintext>, which nothing closes"),
+    "sCrIpT": ("<sCrIpT>", "opens <script> and never closes it (no </script>)"),
+    "template": ("<template>", "opens <template> and never closes it"),
+    "comment": ("<div><!-- x</div>", "opens a comment (<!--) and never closes it"),
+}
+
+
+def left_open_message(source: str, what: str) -> str:
+    becomes = {
+        "opens a comment (<!--) and never closes it": "commented out",
+        "opens <template> and never closes it": "inert",
+    }.get(what, f"the <{what.split('<')[1].split('>')[0]}>'s text")
+    return (
+        f"pelican-flattr: {source}: its text {what}, so the rest of its page, the "
+        f"Flattr button after it too, is {becomes}: no reader sees the button (the "
+        "audit refuses the page): close it in the source, or quote it as code "
+        "(escaped)"
+    )
+
+
+def html_article(body: str) -> str:
+    """An article for Pelican's HTML reader."""
+    return (
+        '<html><head><title>First of three</title><meta name="author" '
+        'content="Alice"><meta name="date" content="2024-03-01 10:00"></head>'
+        f"<body>{body}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reader"),
+    [
+        (kind, reader)
+        for kind in sorted(LEFT_OPEN)
+        for reader in ("md", "html")
+        # Pelican's HTML reader drops the text of a <style> or <script>
+        # never closed: its body ends before them.
+        if reader == "md" or kind not in ("style", "Style", "sCrIpT")
+    ],
+)
+def test_a_body_that_leaves_open_what_hides_the_button_is_reported(
+    site, caplog, kind, reader
+):
+    # The build put the button after such a body and said nothing: the
+    # page published had no button any browser shows (notmyidea's footer,
+    # the button before it, all a textarea's text), which the audit alone
+    # refused. Capitals ("<TEXTAREA>") escaped even the checks of a
+    # button printed by the helpers.
+    opening, what = LEFT_OPEN[kind]
+    body = f"<p>A first paragraph with enough words.</p>\n\n{opening}\nleft open\n"
+    files = three_articles()
+    source = f"a.{reader}"
+    del files["a.md"]
+    files[source] = (
+        article("First of three", "Alice", body)
+        if reader == "md"
+        else html_article(body)
+    )
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    text = (output / "first-of-three.html").read_text(encoding="utf-8")
+    # (Pelican's HTML reader writes tag names in lower case.)
+    assert opening.split()[0].rstrip(">").lower() in text.lower()
+    assert text.index("flattr-injected") > text.rindex("left open")
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [left_open_message(source, what)]
+    assert audit_command(["audit", str(output)]) == 1
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_a_body_that_leaves_a_noscript_open_hides_only_an_embedded_button(
+    site, caplog, style
+):
+    # Where scripts run, what follows an open <noscript> is text: the
+    # embedded button, which needs them, is hidden; the plain one counts
+    # there, as crawlers and readers without scripts see it.
+    body = "<p>A first paragraph with enough words.</p>\n\n<NOSCRIPT>\nleft open\n"
+    files = three_articles()
+    files["a.md"] = article("First of three", "Alice", body)
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    if style == "plain":
+        assert messages == []
+        assert audit_command(["audit", str(output)]) == 0
+    else:
+        assert messages == [
+            left_open_message("a.md", "opens <noscript> and never closes it").replace(
+                "is the <noscript>'s text", "is text wherever scripts run"
+            )
+        ]
+        assert audit_command(["audit", str(output)]) == 1
+
+
+# Bodies that open what may hide the rest of the page, and close it (in
+# another letter case too, as a browser reads tag names), or only seem to
+# open it: the button after them is seen.
+CLOSED_BODIES = [
+    "<textarea>\nclosed</textarea>\n\n<TEXTAREA>x</Textarea>",
+    "<Style>p { color: red }</STYLE>\n\n<style>p {}</style>",
+    '<div><iframe src="https://example.org/v"></iframe></div>',
+    "<!-- PELICAN_END_SUMMARY -->\n\n<div><!-- a --><!-- b --></div>",
+    "<script>var s = '<textarea>';</script>",
+    '<div title="<style>">quoted</div>',
+    "<div><svg><style>svg {}</style></svg></div>",
+    "<template><TEMPLATE></template></TEMPLATE>",
+    "<div><title>t</TITLE><xmp>x</xmp><noembed>n</noembed></div>",
+]
+
+
+@pytest.mark.parametrize("body", CLOSED_BODIES)
+def test_a_body_that_closes_what_it_opens_shows_the_button(site, caplog, body):
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        f"<p>A first paragraph with enough words.</p>\n\n{body}\n\nMore words.",
+    )
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
+    soup = page_as_browsers_read_it(output / "first-of-three.html")
+    injected = soup.select_one(".flattr-injected")
+    assert injected is not None and len(flattr_buttons(injected)) == 1
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_helpers_button_after_a_body_left_open_is_reported_as_the_bodys(
+    site, tmp_path, caplog
+):
+    # The searches back for what hides the helper's button looked for
+    # "<textarea" in lower case, and for no <style> at all: such a page
+    # passed silently, or its theme was blamed for its article's text.
+    theme = helper_theme(tmp_path)
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        "<p>A first paragraph with enough words.</p>\n\n<TEXTAREA>\nleft open\n",
+    )
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [left_open_message("a.md", LEFT_OPEN["TEXTAREA"][1])]
+    assert audit_command(["audit", str(output)]) == 1
+    # The button printed before the body is seen: nothing to say.
+    caplog.clear()
+    before = simple_child_theme(
+        tmp_path,
+        "button-first",
+        '{% extends "!simple/article.html" %}{% block content %}'
+        "{{ flattr_button(article) }}{{ super() }}{% endblock %}",
+    )
+    site(files, theme=before, FLATTR_AUTHORS=AUTHORS)
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "left_open"),
+    [
+        ("<p>plain</p>", None),
+        ("<textarea", "textarea"),  # its start tag cut by the body's end
+        ("<textarea>x</textareax>", "textarea"),  # no end tag of its
+        ("<a title='<textarea>'>x</a>", None),
+        ("<script>'</textarea>'</script><textarea>", "textarea"),
+        ("<svg><style>x", None),  # foreign content: no text of its own
+        ("<svg></svg><style>x", "style"),
+        ("<!-- a --> <!-- b", "!--"),  # markup.COMMENT
+        ("<!-->", None),
+        ("<template><template></template>", "template"),
+        ("<template></template></template><template>", "template"),
+        # Double escaped script text: its first </script> ends no script.
+        ("<script><!--<script></script>x", "script"),
+        ("<script><!-- --></script>x", None),
+        ("<noscript>x", None),
+    ],
+)
+def test_body_left_open_reads_the_body_as_a_browser_does(body, left_open):
+    assert markup.body_left_open(body) == left_open
+    # Tag names in any letter case, as a browser reads them.
+    assert markup.body_left_open(body.upper()) == left_open
+    assert markup.body_left_open("<NoScript>x", scripts=True) == "noscript"
