@@ -3596,3 +3596,65 @@ def test_a_language_s_own_manifest_setting_is_followed(tmp_path, capsys):
     leftover.unlink()
     assert main(["audit", str(output / "de"), "--settings", str(conf)]) == 2
     assert "flattr-de.json" in capsys.readouterr().err
+
+
+# --- Names feeds write otherwise, addresses in what a problem expects, and
+# folders the audit did not check: each a case no test covered, where the
+# audit's code could break unseen. ---
+
+# Pages at a folder's address, as many sites have them.
+PRETTY_URLS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
+
+
+def entry_without_payment_link(feed: Path, link: str) -> None:
+    """Take out the payment link of the entry of ``feed`` that links to
+    ``link``: the one written right after the entry's own link."""
+    text = feed.read_text(encoding="utf-8")
+    start = text.index('<link href="https://flattr.com/', text.index(link))
+    end = text.index(">", start) + 1
+    assert 'rel="payment"' in text[start:end]
+    feed.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("meta", "settings", "link"),
+    [
+        # The entry's link is the thing's URL, not the page's name: only
+        # the thing's URL as a feed writes it finds the entry's thing.
+        ({}, PRETTY_URLS, f"{SITEURL}/kaffe-p%C3%A5%20caf%C3%A9/"),
+        # The thing's URL is pinned elsewhere: only the page's name, as a
+        # feed writes it, finds the entry's thing.
+        (
+            {"flattr_url": "https://old.example.org/2019/kaffe/"},
+            {},
+            f"{SITEURL}/kaffe-p%C3%A5%20caf%C3%A9.html",
+        ),
+    ],
+    ids=["pretty-urls", "pinned-url"],
+)
+def test_an_entry_of_a_non_ascii_page_is_found_without_its_payment_link(
+    site, capsys, meta, settings, link
+):
+    # A slug with letters beyond ASCII and a space: Pelican keeps them in
+    # the page's name and URL, a feed writes the entry's link
+    # percent-encoded, and the audit matches the entry to its thing in that
+    # form. Unmatched, an entry that lost its payment link was said only as
+    # a feed that "does not carry" the thing's: not which entry lacks it.
+    files = {
+        "cafe.md": article(
+            "Kaffe på Café Ölstugan", "Alice", slug="kaffe-på café", **meta
+        )
+    }
+    output, status, report = build_and_audit(site, capsys, files, **settings)
+    assert (status, report["problems"]) == (0, [])
+    assert "feeds/all.atom.xml" in manifest_things(output)["cafe.md"]["feeds"]
+    entry_without_payment_link(output / "feeds" / "all.atom.xml", link)
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "feeds/all.atom.xml",
+            f"the entry {link} has no payment link",
+            "payment-link-missing",
+        )
+    ]
