@@ -3658,3 +3658,72 @@ def test_an_entry_of_a_non_ascii_page_is_found_without_its_payment_link(
             "payment-link-missing",
         )
     ]
+
+
+def test_a_thing_url_holding_an_owner_s_address_is_never_repeated(site, capsys):
+    # The page of a thing whose URL holds its owner's plain address (a slug
+    # taken from the title "Write to carol@example.org") is missing: the
+    # problem expects "the page of" that URL, which neither the JSON nor
+    # the table may print as it is.
+    files = {"a.md": article("Write to me", "Carol", slug="write-carol@example.org")}
+    output, status, report = build_and_audit(site, capsys, files)
+    (thing,) = manifest_things(output).values()
+    assert "carol@example.org" in thing["url"].lower()
+    (output / thing["page"]).unlink()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["kind"], p["expected"]) for p in report["problems"]] == [
+        # "write-" and ".html" joined to the address, hidden with it.
+        ("page-missing", f"the page of {SITEURL}/[address]")
+    ]
+    assert "carol@" not in json.dumps(report).lower()
+    assert main(["audit", str(output)]) == 1
+    table = capsys.readouterr().out
+    assert f"the page of {SITEURL}/[address]" in table
+    assert "carol@" not in table.lower()
+
+
+def test_pages_in_folders_below_an_unchecked_one_are_not_reported_missing(site, capsys):
+    # A folder linked outside the output is not checked, and neither is any
+    # folder inside it; a folder whose name merely begins with its name is
+    # another folder, checked as any.
+    files = {
+        "a.md": article(
+            "Alpha post", save_as="posts/2024/alpha.html", url="posts/2024/alpha.html"
+        ),
+        "b.md": article(
+            "Beta post", save_as="posts-old/beta.html", url="posts-old/beta.html"
+        ),
+    }
+    output, status, report = build_and_audit(site, capsys, files)
+    assert (status, report["problems"]) == (0, [])
+    posts = output / "posts"
+    elsewhere = output.parent / "posts-elsewhere"
+    posts.rename(elsewhere)
+    posts.symlink_to(elsewhere, target_is_directory=True)
+    (output / "posts-old" / "beta.html").unlink()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (
+            "posts",
+            f"is a link to {elsewhere}, a folder outside the output folder: its "
+            "files are not checked",
+        ),
+        ("posts-old/beta.html", "is missing"),
+    ]
+
+
+def test_a_thing_url_pinned_at_a_folder_page_without_a_thing_passes(site, capsys):
+    # As test_thing_url_pinned_at_a_page_without_a_thing_passes, with pretty
+    # URLs: the entry links to the folder, served by its index.html, the
+    # page of the article opted out, whose entry needs no payment link.
+    files = {
+        "a.md": article("Alpha post", slug="alpha", flattr="no"),
+        "b.md": article("Beta post", slug="beta", flattr_url=f"{SITEURL}/alpha/"),
+    }
+    output, status, report = build_and_audit(site, capsys, files, **PRETTY_URLS)
+    assert report["problems"] == [] and status == 0
+    (thing,) = manifest_things(output).values()
+    assert (thing["url"], thing["page"]) == (f"{SITEURL}/alpha/", "beta/index.html")
+    assert "feeds/all.atom.xml" in thing["feeds"]  # its own entry was checked
