@@ -3033,3 +3033,26 @@ def test_only_one_plain_part_changed_is_named_a_rename(old, new):
 
     cause = _likely_cause(SITEURL + old, SITEURL + new, SITEURL, [])
     assert "renamed category" not in cause and "changed ARTICLE_URL" in cause
+
+
+@pytest.mark.parametrize("owner", [None, ""], ids=["no-owner", "empty-owner"])
+def test_an_accepted_url_of_an_entry_without_an_owner_is_let_go_for_good(
+    tmp_path, flattr_log, owner
+):
+    # A baseline entry written by hand without an owner tells no owner
+    # apart: its URL accepted, it is dropped, not kept released (as one
+    # with an owner is, see released()) to compare a later reuse with.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    document = json.loads(baseline.read_text())
+    (entry,) = [t for t in document["things"] if t["url"] == OLD]
+    if owner is None:
+        del entry["owner"]
+    else:
+        entry["owner"] = owner
+    baseline.write_text(json.dumps(document))
+    (tmp_path / "content" / "a.md").unlink()
+    files = {"b.md": two_articles()["b.md"]}
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    assert [t["url"] for t in baseline_things(tmp_path)] == [B_URL]
+    assert all(t.get("owner") for t in baseline_things(tmp_path))
