@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SITEURL, article, build, manifest_things, read_only
+from conftest import SITEURL, article, build, i18n_build, manifest_things, read_only
 from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
 from hypothesis import strategies as st
@@ -3056,3 +3056,59 @@ def test_an_accepted_url_of_an_entry_without_an_owner_is_let_go_for_good(
     build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
     assert [t["url"] for t in baseline_things(tmp_path)] == [B_URL]
     assert all(t.get("owner") for t in baseline_things(tmp_path))
+
+
+# --- A source a language's site (i18n_subsites, run inside the main one)
+# took over: the main site keeps its entry released only when its URL was
+# accepted, with an owner, and no thing of the run has it. ---
+
+HELLO_URL = f"{SITEURL}/hello.html"
+WITH_FRENCH = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+
+
+def hello_in(lang, **meta):
+    """hello.md, Alice's, at the slug "hello", in ``lang``."""
+    return {"hello.md": article("Hello", "Alice", Lang=lang, Slug="hello", **meta)}
+
+
+@pytest.mark.parametrize("owner", [None, ""], ids=["no-owner", "empty-owner"])
+def test_a_url_a_language_site_took_without_an_owner_is_not_kept_released(
+    tmp_path, owner
+):
+    # As test_i18n_subsites' ..._stays_released_where_it_was, with the main
+    # site's entry written by hand without an owner: it tells no owner
+    # apart, and is let go for good.
+    assert i18n_build(tmp_path, hello_in("en"), **WITH_FRENCH).messages == []
+    baseline = tmp_path.joinpath(*BASELINE)
+    document = json.loads(baseline.read_text())
+    (entry,) = document["things"]
+    assert entry["url"] == HELLO_URL
+    if owner is None:
+        del entry["owner"]
+    else:
+        entry["owner"] = owner
+    baseline.write_text(json.dumps(document))
+    moved = i18n_build(
+        tmp_path, hello_in("fr"), **WITH_FRENCH, FLATTR_ACCEPT_URL_CHANGES=[HELLO_URL]
+    )
+    assert moved.status == 0
+    assert baseline_things(tmp_path) == []
+
+
+def test_a_url_a_language_site_took_and_keeps_is_not_released(tmp_path):
+    # hello.md goes French, its thing pinned at its old URL (and the URL
+    # listed as accepted all the same): a thing of the run has the URL, so
+    # the main site lets its entry go, which the French site keeps.
+    assert i18n_build(tmp_path, hello_in("en"), **WITH_FRENCH).messages == []
+    moved = i18n_build(
+        tmp_path,
+        hello_in("fr", Flattr_url=HELLO_URL),
+        **WITH_FRENCH,
+        FLATTR_ACCEPT_URL_CHANGES=[HELLO_URL],
+    )
+    assert moved.status == 0
+    assert baseline_things(tmp_path) == []
+    french = tmp_path / "cache" / "fr" / "pelican-flattr" / "url-baseline.json"
+    assert json.loads(french.read_text())["things"] == [
+        {"owner": "alice", "source": "hello.md", "url": HELLO_URL}
+    ]
