@@ -190,6 +190,42 @@ def test_metadata_overrides(site):
     assert "hidden" not in parse_qs(urlsplit(plain["auto_submit_url"]).query)
 
 
+@pytest.mark.parametrize("shown", ["no", "false", "off", "0", "No"])
+def test_an_article_shown_under_a_site_that_hides_is_shown(site, flattr_log, shown):
+    # "Flattr_hidden: no" is a value, not a missing field: FLATTR_HIDDEN
+    # must not take its place.
+    files = {"shown.md": article("Shown in listings", "Alice", flattr_hidden=shown)}
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_HIDDEN=True)
+    thing = manifest_things(output)["shown.md"]
+    assert thing["hidden"] is False
+    assert "hidden" not in parse_qs(urlsplit(thing["auto_submit_url"]).query)
+    assert flattr_log.records == []
+
+
+@pytest.mark.parametrize("hidden", ["yes", "true", "on", "1", "YES"])
+def test_every_spelling_of_yes_hides_a_thing(site, flattr_log, hidden):
+    files = {"hidden.md": article("Hidden in listings", "Alice", flattr_hidden=hidden)}
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    thing = manifest_things(output)["hidden.md"]
+    assert thing["hidden"] is True
+    assert parse_qs(urlsplit(thing["auto_submit_url"]).query)["hidden"] == ["1"]
+    assert flattr_log.records == []
+
+
+@pytest.mark.parametrize("opted_out", ["no", "false", "off", "0", "NO"])
+def test_every_spelling_of_no_opts_out(site, flattr_log, opted_out):
+    # An opt-out is no thing and no message; a value not read as "no" would
+    # be a problem logged of the file, with no button either.
+    files = {
+        "out.md": article("Opted out of Flattr", "Alice", flattr=opted_out),
+        "in.md": article("Flattr kept on", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert set(manifest_things(output)) == {"in.md"}
+    assert flattr_buttons(page(output / "opted-out-of-flattr.html")) == []
+    assert flattr_log.records == []
+
+
 def test_opt_out_and_drafts_get_nothing(site):
     files = {
         "out.md": article("Opted out of Flattr", "Alice", flattr="no"),
