@@ -767,6 +767,13 @@ IMAGE_CASES = [
         "metadata 'og_image' must be an absolute http:// or https:// URL: "
         "'javascript:alert(1)'; no og:image",
     ),
+    # Protocol-relative: another host's, and no path from the site URL.
+    (
+        {"og_image": "//cdn.example.net/c.png"},
+        None,
+        "metadata 'og_image' must be an absolute http:// or https:// URL: "
+        "'//cdn.example.net/c.png'; no og:image",
+    ),
     (
         {"og_image": "http:images/cover.png"},
         None,
