@@ -19,6 +19,7 @@ from pelican_flattr.identifiers import (
     parse_partner_identifier,
     redact_addresses,
     redact_encoded_addresses,
+    shown_value,
 )
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
@@ -346,6 +347,20 @@ def test_refusals_never_repeat_an_encoded_address_however_cut(prefix, sign, padd
     with pytest.raises(IdentifierError) as raised:
         parse_owner(value)
     assert "carol" not in str(raised.value) and "chen" not in str(raised.value)
+
+
+@pytest.mark.parametrize("sign", ["@", "%40", "%2540"])
+def test_a_value_shown_cut_never_holds_part_of_an_address(sign):
+    # Cut first, "'----/quiz.b..." holds no "@" left to find: the start of
+    # the local part would be shown. Every cut point, from before the
+    # address to after it. "-" and "/" hold no letter of "quiz.bot", nor
+    # does "[address]".
+    address = f"quiz.bot{sign}example.org"
+    for padding in range(70 - len(address), 80):
+        value = "-" * padding + "/" + address
+        shown = shown_value(value)
+        assert shown.startswith("'" + "-" * min(padding, 76)), shown
+        assert not set("quizbot") & set(shown), shown
 
 
 def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
