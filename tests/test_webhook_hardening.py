@@ -1116,6 +1116,59 @@ def test_an_address_whose_domain_starts_with_an_escape_is_hidden(
         assert name not in text and "ber.de" not in text and "%62%6F" not in text
 
 
+# An address whose local part shares no letter with "[address]", nor with
+# the "-" and "/" before it: any letter of "quizbot" shown is part of it.
+LOCAL_PART_LETTERS = set("quizbot")
+
+
+@pytest.mark.parametrize("sign", [b"@", b"%40", b"%2540"])
+def test_a_parameter_name_shown_cut_never_holds_part_of_an_address(receiver, sign):
+    # Cut to 50 characters first, "----/quiz.b" held no "@" left to find,
+    # and the answer showed the start of the address. Every cut point, from
+    # before the address to after it ("%2540": the name holds "%40").
+    address = b"quiz.bot" + sign + b"example.org"
+    for padding in range(46 - len(address), 50):
+        name = b"-" * padding + b"/" + address
+        answer = httpx.post(receiver.url, content=name, headers=FORM)
+        assert answer.status_code == 400
+        field = answer.json()["field"]
+        assert field.startswith("-" * min(padding, 50)), field
+        assert not LOCAL_PART_LETTERS & set(field), field
+        assert (
+            answer.json()["error"] == f"parameter {field!r} has no value (name=value)"
+        )
+    assert "quiz" not in receiver.text()
+
+
+def test_an_event_name_kept_cut_never_holds_part_of_an_address(receiver):
+    # Cut to EVENT_NAME_KEPT (100) characters first, "----/quiz.b" held no
+    # "@" left to find: the answer, the stored row and the log line showed
+    # the start of the address. Every cut point, "@" plain and encoded.
+    lines = {}
+    for sign in ("@", "%40"):
+        address = f"quiz.bot{sign}example.org"
+        for padding in range(96 - len(address), 100):
+            event = "-" * padding + "/" + address
+            answer = httpx.post(
+                receiver.url, content=f"_event={event}".encode(), headers=FORM
+            )
+            assert answer.status_code == 202
+            shown = answer.json()["event"]
+            with sqlite_file(receiver.store) as connection:
+                (kept,) = connection.execute(
+                    "SELECT event FROM ignored_events ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+            assert kept == shown
+            assert shown.startswith("-" * min(padding, 100)), shown
+            assert not LOCAL_PART_LETTERS & set(shown), shown
+            lines[shown] = lines.get(shown, 0) + 1
+    # Each request's line, its event as the answer showed it.
+    log = log_lines_with(receiver, f"POST /hooks/*** 202 {shown} ", lines[shown])
+    for shown, count in lines.items():
+        assert log.count(f"POST /hooks/*** 202 {shown} ") >= count
+    assert "quiz" not in log
+
+
 @pytest.mark.parametrize(
     "content_type",
     [
