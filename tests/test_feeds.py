@@ -2,7 +2,7 @@
 
 import json
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import feedparser
 import pytest
@@ -379,6 +379,30 @@ def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
     assert text.index('rel="payment"', start) < text.index(">", start)
     atom.write_text(text[:start] + text[text.index(">", start) + 1 :], "utf-8")
     assert audit_main([str(output)]) == 1
+
+
+# One character each that Pelican keeps in a slug and feedgenerator
+# percent-encodes in an entry's link.
+@pytest.mark.parametrize("slug", ["hello world", 'a"b', "a|b", "a^b", "a`b", "a{b"])
+def test_entries_whose_ascii_links_need_escaping_get_their_payment_link(site, slug):
+    # Plain ASCII, but what feedgenerator percent-encodes in an entry's link:
+    # the plugin must find the entry under that link all the same.
+    files = {"odd.md": article("An oddly named post", "Alice", slug=slug)}
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    thing = manifest_things(output)["odd.md"]
+    assert sorted(thing["feeds"]) == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
+    for name, feed in read_feeds(output).items():
+        (entry,) = feed.entries
+        assert quote(slug) in entry.link, name
+        assert [link.href for link in payment_links(entry.links)] == [
+            thing["auto_submit_url"]
+        ], name
+    assert audit_main([str(output)]) == 0
 
 
 def test_rss_uses_the_atom_namespace(site):
