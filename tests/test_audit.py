@@ -3727,3 +3727,38 @@ def test_a_thing_url_pinned_at_a_folder_page_without_a_thing_passes(site, capsys
     (thing,) = manifest_things(output).values()
     assert (thing["url"], thing["page"]) == (f"{SITEURL}/alpha/", "beta/index.html")
     assert "feeds/all.atom.xml" in thing["feeds"]  # its own entry was checked
+
+
+def test_an_entry_under_another_base_linking_a_folder_is_found_by_its_page(
+    site, capsys
+):
+    # As test_an_entry_under_another_base_with_a_folder_is_found_by_its_page,
+    # with pretty URLs: the entry links to the opted-out article's folder,
+    # served by its index.html, and carrying the owned article's payment
+    # link does not make it that article's entry.
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "b.md": article("Opted out", "Alice", slug="opted-out", flattr="no"),
+    }
+    base = "http://localhost:8000/blog"
+    output, status, report = build_and_audit(
+        site, capsys, files, SITEURL=base, FLATTR_SITEURL=SITEURL, **PRETTY_URLS
+    )
+    assert status == 0, report["problems"]
+    owned = manifest_things(output)["a.md"]
+    assert owned["page"] == "owned/index.html"
+    assert (output / "opted-out" / "index.html").is_file()
+    path = output / "feeds" / "all.atom.xml"
+    entry = f'<link href="{base}/opted-out/" rel="alternate"/>'
+    added = (
+        f'<link href="{owned["auto_submit_url"].replace("&", "&amp;")}" rel="payment"/>'
+    )
+    replace_in(path, entry, entry + added)
+    _, report = audit_json(output, capsys, settings=None)
+    assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            f"the entry {base}/opted-out/ has a payment link to the "
+            f"thing of {SITEURL}/owned/, which is not this entry's",
+            "payment-link-wrong-thing",
+        )
+    ]
