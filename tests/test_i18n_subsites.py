@@ -1564,3 +1564,43 @@ def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
         "build still reads, now by 'Robert', without a thing: if the author was "
         "renamed, rename the key to match"
     ]
+
+
+def test_a_url_taken_while_unresolved_is_not_released_as_the_takers(tmp_path):
+    # Bob's bob.md took /hello.html from Alice's deleted hello.md: said,
+    # and kept in the main site's baseline as waiting there (the URL is
+    # still hello.md's, whose thing Flattr keeps with Alice). bob.md then
+    # went French, /hello.html accepted. Released as bob.md's too, the URL
+    # was Bob's in the baseline, and Carol's article there later was said
+    # to take Bob's flattrs as well, which Flattr never had there.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob", "Carol": "carol"},
+        "I18N_SUBSITES": {"fr": {}},
+    }
+    url = f"{SITEURL}/hello.html"
+    hello = article("Hello", "Alice", Lang="en", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **settings)
+    (tmp_path / "content" / "hello.md").unlink()
+    bob = {"bob.md": article("Bob's hello", "Bob", Lang="en", Slug="hello")}
+    built = i18n_build(tmp_path, bob, **settings)
+    assert [m for m in built.messages if "bob.md now has its thing URL" in m]
+    main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert {"owner": "bob", "source": "bob.md", "unresolved": True, "url": url} in (
+        main["things"]
+    )
+    french = {"bob.md": article("Bob's hello", "Bob", Lang="fr", Slug="hello")}
+    built = i18n_build(tmp_path, french, **settings, FLATTR_ACCEPT_URL_CHANGES=[url])
+    assert built.status == 0
+    assert not [m for m in built.messages if "bob.md" in m], built.messages
+    main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert main["things"] == [
+        {"owner": "alice", "released": True, "source": "hello.md", "url": url}
+    ]
+    assert _baseline_entries(_fr_baseline(tmp_path)) == [
+        ("bob.md", f"{SITEURL}/fr/hello.html")
+    ]
+    carol = {"carol.md": article("Carol's hello", "Carol", Lang="en", Slug="hello")}
+    built = i18n_build(tmp_path, carol, **settings)
+    said = [m for m in built.messages if "carol.md" in m]
+    assert len(said) == 1, built.messages
+    assert f"carol.md: its thing URL {url} was hello.md's, owned by alice" in said[0]
