@@ -508,6 +508,28 @@ def _script_text_end(page: str, at: int, end: int) -> int:
                 return step.start()
 
 
+def _tag_matches(
+    page: str, start: int, end: int
+) -> Iterator[tuple[re.Match[str], int]]:
+    """Each match of ``_TAG`` in ``page[start:end]`` a browser reads as one,
+    and where it ends: for an element of ``TEXT_ELEMENTS``, where its text
+    ends (``_text_end``); a script whose text runs on past the match is
+    followed by the match after its text, not by what its text holds."""
+    at = start
+    while True:
+        for match in _TAG.finditer(page, at, end):
+            if match.group(1) is None:
+                yield match, match.end()
+                continue
+            stop = _text_end(page, match, end)
+            yield match, stop
+            if stop != match.end():  # a script's text runs on: read on there
+                at = stop
+                break
+        else:
+            return
+
+
 # Foreign content: what an <svg> or a <math> holds, which a browser reads
 # by other rules than HTML's. There a tag ending in "/>" is a whole, empty
 # element, no element holds text (an SVG <style> or <script> holds tags,
@@ -799,30 +821,21 @@ def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
         yield from _tags_read(page, end)
         return
     after = 0  # the end of the last match, while no text has been found
-    at = 0
-    while at >= 0:
-        for match in _TAG.finditer(page, at, end):
-            if after >= 0:
-                text = _first_text(page, after, match.start())
-                if text >= 0:
-                    yield TEXT, "", text
-                after = -1 if text >= 0 else match.end()
-            text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
-            if text_element is not None:
-                if closed:
-                    yield text_element.lower(), match.group(2), match.start()
-                stop = _text_end(page, match, end)
-                if stop != match.end():  # a script's text runs on: read on there
-                    after = -1 if after < 0 else stop
-                    at = stop
-                    break
-            elif name is not None and match.group(7):
-                if end_tag:
-                    yield f"/{name.lower()}", "", match.start()
-                else:
-                    yield name.lower(), attributes, match.start()
-        else:
-            at = -1
+    for match, stop in _tag_matches(page, 0, end):
+        if after >= 0:
+            text = _first_text(page, after, match.start())
+            if text >= 0:
+                yield TEXT, "", text
+            after = -1 if text >= 0 else stop
+        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
+        if text_element is not None:
+            if closed:
+                yield text_element.lower(), match.group(2), match.start()
+        elif name is not None and match.group(7):
+            if end_tag:
+                yield f"/{name.lower()}", "", match.start()
+            else:
+                yield name.lower(), attributes, match.start()
     if after >= 0:
         text = _first_text(page, after, end)
         if text >= 0:
@@ -1766,9 +1779,9 @@ def _hiding_ends(
     if _FOREIGN_START.search(page, start) is not None:
         return (yield from _hiding_ends_read(page, start, noscript_hides))
     templates, in_noscript = 0, False
-    matches = _TAG.finditer(page, start)
-    # The last match read, and where it ends: for an element of text, where
-    # its text ends (a script's may run on past the match: read on there).
+    matches = _tag_matches(page, start, len(page))
+    # The last match read, and where it ends (for an element of text, where
+    # its text ends).
     match: re.Match[str] | None = None
     stop = start
     at = yield -1
@@ -1784,14 +1797,9 @@ def _hiding_ends(
                         # It holds text, to a browser that runs scripts: the
                         # first </noscript> ends it, however many opened.
                         in_noscript = not end_tag
-                elif stop != match.end():
-                    matches = _TAG.finditer(page, stop)
-            match = next(matches, None)
+            match, stop = next(matches, (None, stop))
             if match is None:
                 break
-            stop = match.end()
-            if match.group(1) is not None:
-                stop = _text_end(page, match, len(page))
         if match is not None and match.start() < at:
             at = yield stop  # the copy is inside this match
         else:
