@@ -285,12 +285,15 @@ def _say_what_goes_without(
     page: str,
     url: str | None,
     own_buttons: int | None,
+    hidden_by_body: bool = False,
 ) -> None:
     """With ``FLATTR_INJECT`` off, warn once per template about the helpers
     it did not print for its own content (called, their output kept in a
     variable, counts as not printed), and report head tags printed where a
     browser does not read them: nothing else adds what they print (the
-    audit reports each page)."""
+    audit reports each page). A button printed but ``hidden_by_body`` (the
+    content's body leaves open what hides it, reported as its source's)
+    counts as printed."""
     key = id(content_thing)
     head = key in rendered.heads
     if head and url is not None:
@@ -301,7 +304,7 @@ def _say_what_goes_without(
                 _head_problem(problem, injecting=False),
                 _callers(rendered, "flattr_head", [key]),
             )
-    button = bool(own_buttons)
+    button = bool(own_buttons) or hidden_by_body
     missing = [
         helper
         for helper, printed in (
@@ -595,8 +598,19 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         if content_thing is not None:
             # A button the theme called only to test its output needs none.
             needs_loader = needs_loader and markup.shows_embedded_button(page)
+            # The theme printed the button where it belongs, but the body
+            # before it hides it: its source is to blame, not the theme.
+            hidden_by_body = not own_buttons and left_open is not None
+            if hidden_by_body:
+                _report_body_left_open(content_thing, left_open)
             _say_what_goes_without(
-                rendered, content_thing, needs_loader, page, url, own_buttons
+                rendered,
+                content_thing,
+                needs_loader,
+                page,
+                url,
+                own_buttons,
+                hidden_by_body,
             )
         return page
     if content_thing is None and not needs_loader:

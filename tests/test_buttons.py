@@ -2975,6 +2975,35 @@ def test_a_helpers_button_after_a_body_left_open_is_reported_as_the_bodys(
     assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
 
 
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_a_body_left_open_is_reported_without_injection_too(
+    site, tmp_path, caplog, style
+):
+    # With FLATTR_INJECT off, the build said nothing of the body and told
+    # the theme, which prints the button after it, that it prints none.
+    theme = helper_theme(tmp_path)
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        "<p>A first paragraph with enough words.</p>\n\n<TEXTAREA>\nleft open\n",
+    )
+    output = site(
+        files,
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=False,
+        FLATTR_BUTTON=style,
+    )
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages[0] == left_open_message("a.md", LEFT_OPEN["TEXTAREA"][1])
+    # The helper theme's article.html prints no flattr_script(): that much
+    # is the theme's.
+    assert all("flattr_button()" not in message for message in messages)
+    assert len(messages) == (1 if style == "plain" else 2)
+    assert audit_command(["audit", str(output)]) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "left_open"),
     [
