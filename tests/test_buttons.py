@@ -3004,28 +3004,105 @@ def test_a_body_left_open_is_reported_without_injection_too(
     assert audit_command(["audit", str(output)]) == 1
 
 
+def noscript_left_open_message(source: str) -> str:
+    return left_open_message(source, "opens <noscript> and never closes it").replace(
+        "is the <noscript>'s text", "is text wherever scripts run"
+    )
+
+
+def test_a_helpers_embedded_button_after_a_noscript_left_open_is_reported(
+    site, tmp_path, caplog
+):
+    # Where scripts run, the <noscript>'s text hides the embedded button the
+    # helper printed after the body, as it hides an injected one.
+    theme = helper_theme(tmp_path)
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        "<p>A first paragraph with enough words.</p>\n\n<NOSCRIPT>\nleft open\n",
+    )
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [noscript_left_open_message("a.md")]
+    assert audit_command(["audit", str(output)]) == 1
+
+
+def test_each_body_left_open_is_reported(site, caplog):
+    # Once per content, not once per build: each source has its own fix.
+    files = three_articles()
+    for source, title in (("a.md", "First of three"), ("c.md", "Third of three")):
+        files[source] = article(
+            title,
+            "Alice",
+            "<p>A first paragraph with enough words.</p>\n\n<textarea>\nleft open\n",
+        )
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert sorted(messages) == [
+        left_open_message(source, LEFT_OPEN["textarea"][1])
+        for source in ("a.md", "c.md")
+    ]
+
+
+def button_seen_after(body: str, scripts: bool) -> bool:
+    """Whether html5lib, which parses as browsers do (``scripts``: as one
+    that runs scripts, where a <noscript> holds text), shows a reader the
+    button injected right after ``body`` on a page."""
+    page = (
+        "<!DOCTYPE html><html><head><title>t</title></head><body><article>"
+        f'{body}\n<div class="flattr-injected"><a class="flattr-button" '
+        'href="https://flattr.com/x">Flattr</a></div>\n</article></body></html>'
+    )
+    document = html5lib.HTMLParser(namespaceHTMLElements=False).parse(
+        page, scripting=scripts
+    )
+    parents = {child: parent for parent in document.iter() for child in parent}
+    for element in document.iter("a"):
+        if element.get("class") != "flattr-button":
+            continue
+        hidden_by = ("template", "noscript") if scripts else ("template",)
+        while element in parents:
+            element = parents[element]
+            if element.tag in hidden_by:
+                break
+        else:
+            return True
+    return False
+
+
 @pytest.mark.parametrize(
-    ("body", "left_open"),
+    ("body", "scripts", "left_open"),
     [
-        ("<p>plain</p>", None),
-        ("<textarea", "textarea"),  # its start tag cut by the body's end
-        ("<textarea>x</textareax>", "textarea"),  # no end tag of its
-        ("<a title='<textarea>'>x</a>", None),
-        ("<script>'</textarea>'</script><textarea>", "textarea"),
-        ("<svg><style>x", None),  # foreign content: no text of its own
-        ("<svg></svg><style>x", "style"),
-        ("<!-- a --> <!-- b", "!--"),  # markup.COMMENT
-        ("<!-->", None),
-        ("<template><template></template>", "template"),
-        ("<template></template></template><template>", "template"),
+        ("<p>plain</p>", False, None),
+        ("<textarea", False, "textarea"),  # its start tag cut by the body's end
+        ("<textarea>x</textareax>", False, "textarea"),  # no end tag of its
+        ("<a title='<textarea>'>x</a>", False, None),
+        ("<script>'</textarea>'</script><textarea>", False, "textarea"),
+        # The last start tag is the one left open.
+        ("<textarea>a</textarea> <textarea>b", False, "textarea"),
+        ("<svg><style>x", False, None),  # foreign content: no text of its own
+        ("<svg></svg><style>x", False, "style"),
+        ("<!-- a --> <!-- b", False, "!--"),  # markup.COMMENT
+        ("<!-->", False, None),
+        ("<!-- x --!>", False, None),
+        # A comment that ends the body, closed; a bogus one ("<?") is no
+        # comment that "-->" alone ends.
+        ("<TEXTAREA></TEXTAREA><!-- a -->x", False, None),
+        ("<TEXTAREA></TEXTAREA><?php x", False, None),
+        ("<template><template></template>", False, "template"),
+        ("<template></template></template><template>", False, "template"),
         # Double escaped script text: its first </script> ends no script.
-        ("<script><!--<script></script>x", "script"),
-        ("<script><!-- --></script>x", None),
-        ("<noscript>x", None),
+        ("<script><!--<script></script>x", False, "script"),
+        ("<script><!--<script></script>-->x", False, "script"),
+        ("<script><!-- --></script>x", False, None),
+        ("<noscript>x", False, None),
+        ("<NoScript>x", True, "noscript"),
+        ("<NOSCRIPT>a</NOSCRIPT>", True, None),
     ],
 )
-def test_body_left_open_reads_the_body_as_a_browser_does(body, left_open):
-    assert markup.body_left_open(body) == left_open
+def test_body_left_open_reads_the_body_as_a_browser_does(body, scripts, left_open):
     # Tag names in any letter case, as a browser reads them.
-    assert markup.body_left_open(body.upper()) == left_open
-    assert markup.body_left_open("<NoScript>x", scripts=True) == "noscript"
+    for spelt in (body, body.upper()):
+        assert markup.body_left_open(spelt, scripts) == left_open
+        assert button_seen_after(spelt, scripts) == (left_open is None)
