@@ -1832,20 +1832,31 @@ def _hiding_ends_read(
 
 # What a body may leave open that hides whatever the page holds after it:
 # an element of TEXT_ELEMENTS (the rest of the page is its text), a
-# <template> (inert), a <noscript> (text where scripts run) or a comment.
-# A start tag's name in any letter case, as a browser reads it; the end of
-# the body may cut it short ("<textarea" is one once "\n<div" follows).
+# <template> (inert), a <noscript> (text where scripts run), a comment, or
+# a CDATA section of foreign content. A start tag's name in any letter
+# case, as a browser reads it; the end of the body may cut it short
+# ("<textarea" is one once "\n<div" follows).
+_BODY_HIDING_NAMES = "|".join(sorted(TEXT_ELEMENTS | {"template", "noscript"}))
 _BODY_HIDING_START = re.compile(
-    rf"<(!--|(?ai:{'|'.join(sorted(TEXT_ELEMENTS | {'template', 'noscript'}))})"
-    rf"(?=[{_SPACE}/>]|\Z))"
+    rf"<(!--|!\[CDATA\[|(?ai:{_BODY_HIDING_NAMES})(?=[{_SPACE}/>]|\Z))"
 )
-# The end tag of each, whole: "</textareax>" ends no textarea.
-_BODY_HIDING_END = {
-    name: re.compile(rf"</{name}(?=[{_SPACE}/>])")
-    for name in TEXT_ELEMENTS | {"noscript"}
-}
-# What body_left_open() calls a comment left open.
+# The end of a <noscript>'s text, where scripts run: its first end tag, in
+# any letter case ("</noscript" cut short by the body's end gets its ">"
+# from the page after it).
+_NOSCRIPT_END = re.compile(rf"</(?ai:noscript)(?=[{_SPACE}/>]|\Z)")
+# What the page holds right after a body the plugin puts its button after:
+# the injected button's opening. A tag the body's end cuts short gets its
+# ">" there (and swallows the <div>, as a browser reads it), and a quoted
+# value may end at its class's quote. (A button the helpers printed
+# follows the theme's markup: the page itself is read for it.)
+_AFTER_BODY = '\n<div class="flattr-injected">'
+# What body_left_open() calls a comment left open, a CDATA section left
+# open, and a script whose end tag lies in text a "<!--" escaped (the
+# double escaped script data of "<!--<script>", where "</script>" ends no
+# script); a tag left open is named by its "<" and name ("<img").
 COMMENT = "!--"
+CDATA = "![CDATA["
+ESCAPED_SCRIPT = "script<!--"
 
 
 def body_left_open(body_html: str, scripts: bool = False) -> str | None:
@@ -1854,31 +1865,56 @@ def body_left_open(body_html: str, scripts: bool = False) -> str | None:
     the page holds after it, the button injected right after the body or
     printed there by the helpers: the name (lower-cased) of an element of
     ``TEXT_ELEMENTS`` whose text runs on (a ``<textarea>``, a ``<style>``,
-    a ``<plaintext>``...), "template", ``COMMENT`` for a comment (its
-    "<!--"), or, with ``scripts`` (for an embedded button, which needs
-    them), "noscript"; None when it leaves none open.
+    a ``<plaintext>``...; ``ESCAPED_SCRIPT`` for a script whose end tag is
+    escaped), "template", ``COMMENT`` for a comment (its "<!--"),
+    ``CDATA`` for a CDATA section of an ``<svg>`` or a ``<math>``, "<"
+    and a tag's name (its namespace's left out: "<a") for a tag that
+    swallows the page after the body (a quoted value the body never
+    closes, a tag of foreign content the body's end cuts short), or, with
+    ``scripts`` (for an embedded button, which needs them), "noscript";
+    None when it leaves none open. The body's end cuts short no tag: the
+    page after it gives one its ">", and "</textarea" closes.
 
-    One search of the body, for the usual one, which opens none of them;
-    one that does, in lower case and each closed after its last start tag
-    as searches find (a video's ``<iframe>``, a summary's comment), a few
-    more; any other (a ``<TEXTAREA>``, one left open) is read tag by tag,
-    the body alone, never the page.
+    One search of the body, for the usual one, which opens none of them
+    and ends with a whole tag; one that does, in lower case and each closed
+    after its last start tag as searches find (a video's ``<iframe>``, a
+    summary's comment), a few more; any other (a ``<TEXTAREA>``, one left
+    open, one that ends in a tag) is read tag by tag, the body alone,
+    never the page.
     """
-    spelt = {match.group(1) for match in _BODY_HIDING_START.finditer(body_html)}
-    if not spelt:
-        return None
-    if all(name == COMMENT or name.islower() for name in spelt) and not any(
-        _may_be_left_open(body_html, name, scripts) for name in spelt
-    ):
-        return None
-    return _left_open(body_html, scripts)
+    if _may_end_in_a_tag(body_html):
+        return _left_open(body_html, scripts)
+    for match in _BODY_HIDING_START.finditer(body_html):
+        name = match.group(1)
+        if (name != COMMENT and not name.islower()) or _may_be_left_open(
+            body_html, name, scripts
+        ):
+            return _left_open(body_html, scripts)
+    return None
+
+
+def _may_end_in_a_tag(body_html: str) -> bool:
+    """Whether ``body_html`` may end inside a tag (cut short, or in a
+    quoted value never closed): text after its last ">" holds a "<" or a
+    quote, or, from its last "<" on, it holds an odd number of either
+    quote ("<img alt='a > b"). A search back or two, on the usual body,
+    which ends with "</p>"."""
+    tail = body_html[body_html.rfind(">") + 1 :]
+    if "<" in tail or "'" in tail or '"' in tail:
+        return True
+    last = body_html.rfind("<")
+    return last >= 0 and bool(
+        body_html.count("'", last) % 2 or body_html.count('"', last) % 2
+    )
 
 
 def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:
     """Whether ``body_left_open`` must read ``body_html`` tag by tag for
     ``name`` (in lower case), a start it holds: its last start tag has no
-    end tag after it, or, for a script, some "<!--" may have escaped its
-    text past the end tag (``_text_end``). A search back, one on."""
+    end tag after it (after its ">", as a browser reads the tag: quoted,
+    "</textarea>" ends nothing), or, for a script, some "<!--" may have
+    escaped its text past the end tag (``_text_end``). A search back, one
+    on."""
     if name == COMMENT:
         return _open_comment_before(body_html, len(body_html)) >= 0
     if name in ("template", _NEVER_CLOSED):
@@ -1889,38 +1925,59 @@ def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:
         return False
     if name == "script" and "<!--" in body_html:
         return True
-    opened = body_html.rfind(f"<{name}")
-    return _BODY_HIDING_END[name].search(body_html, opened) is None
+    tag = _TAG.match(body_html, body_html.rfind(f"<{name}"))
+    if tag is None:
+        return True
+    if name == "noscript":
+        return _NOSCRIPT_END.search(body_html, tag.end()) is None
+    # An element of text: the match holds its text, up to its end tag.
+    return tag.group(1) is None or tag.end() == len(body_html)
 
 
 def _left_open(body_html: str, scripts: bool) -> str | None:
     """``body_left_open``, read tag by tag as a browser reads the body
-    (``_read``: an SVG's ``<style>`` holds no text, a "<textarea>" in an
-    attribute's value opens nothing)."""
-    templates, in_noscript = 0, False
+    followed by ``_AFTER_BODY`` (``_read``: an SVG's ``<style>`` holds no
+    text, a "<textarea>" in an attribute's value opens nothing). Where
+    scripts run, a ``<noscript>``'s content is text, up to its first
+    ``</noscript``: read on from there (as HTML: foreign content open
+    around it is forgotten)."""
+    page = body_html + _AFTER_BODY
+    end = len(page)
+    templates = 0
     last = None
-    for item in _read(body_html, 0, len(body_html)):
-        name, closed = item[0], item[4]
-        if closed and name in ("template", "/template"):
-            templates = max(templates + (-1 if name[0] == "/" else 1), 0)
-        elif closed and name in ("noscript", "/noscript"):
-            # Text where scripts run: its first </noscript> ends it.
-            in_noscript = name[0] != "/"
-        last = item
-    if last is not None and last[3] == len(body_html):
-        name, start = last[0], last[2]
-        if name in TEXT_ELEMENTS:
-            return name  # its text runs on past the body's end
-        if (
-            name == ""
-            and body_html.startswith("<!--", start)
-            and not body_html.endswith(("-->", "--!>"))
-        ):
-            return COMMENT
+    at = 0
+    while at < end:
+        for item in _read(page, at, end):
+            name, closed = item[0], item[4]
+            last = item
+            if closed and name in ("template", "/template"):
+                templates = max(templates + (-1 if name[0] == "/" else 1), 0)
+            elif closed and name == "noscript" and scripts:
+                close = _NOSCRIPT_END.search(page, item[3])
+                if close is None:
+                    return "noscript"
+                at = close.start()
+                break
+        else:
+            break
+    if last is not None and last[3] == end:
+        name, start, closed = last[0], last[2], last[4]
+        if name in TEXT_ELEMENTS and closed:
+            # Its text runs on past the body's end.
+            if name == "script" and _SCRIPT_END.search(page, start, len(body_html)):
+                return ESCAPED_SCRIPT
+            return name
+        if name == "":
+            return COMMENT if page.startswith("<!--", start) else None
+        if name == _CDATA:
+            return CDATA
+        # A quoted value never closed; or a tag of foreign content cut
+        # short, which swallows the button's <div>: the button after it is
+        # SVG's or MathML's.
+        if not closed or (start < len(body_html) and ":" in name):
+            return "<" + name.lstrip("/").rpartition(":")[2]
     if templates:
         return "template"
-    if in_noscript and scripts:
-        return "noscript"
     return None
 
 

@@ -775,8 +775,8 @@ def _report_flattr_markup_in_body(
 
 
 # What a body may leave open (markup.body_left_open), as a report names it,
-# and what that makes of the rest of its page; any other is an element of
-# text, whose text runs on.
+# and what that makes of the rest of its page; any other is a tag ("<img")
+# or an element of text, whose text runs on.
 _LEFT_OPEN = {
     markup.COMMENT: ("opens a comment (<!--) and never closes it", "commented out"),
     "template": ("opens <template> and never closes it", "inert"),
@@ -785,6 +785,17 @@ _LEFT_OPEN = {
         "text wherever scripts run",
     ),
     "plaintext": ("opens <plaintext>, which nothing closes", "the <plaintext>'s text"),
+    markup.ESCAPED_SCRIPT: (
+        'opens <script> and never closes it: its </script> lies in text a "<!--" '
+        'escaped (a "<script" after the "<!--", and no "-->" before it), where '
+        "it ends no script",
+        "the <script>'s text",
+    ),
+    markup.CDATA: (
+        "ends inside a CDATA section (<![CDATA[ in an <svg> or a <math>) that "
+        "no ]]> closes",
+        "the section's text",
+    ),
 }
 
 
@@ -795,13 +806,20 @@ def _report_body_left_open(content_thing: ContentThing, left_open: str) -> None:
     ``<template>``... The button after the body is hidden with it, and
     nowhere after the body would be seen: the source is to blame, not the
     theme."""
-    what, becomes = _LEFT_OPEN.get(
-        left_open,
-        (
-            f"opens <{left_open}> and never closes it (no </{left_open}>)",
-            f"the <{left_open}>'s text",
-        ),
-    )
+    if left_open.startswith("<"):
+        # A quoted value never closed, or a tag of an <svg> cut short.
+        what, becomes = (
+            f"leaves a tag open ({left_open} ...), never closed by '>'",
+            "swallowed by that tag",
+        )
+    else:
+        what, becomes = _LEFT_OPEN.get(
+            left_open,
+            (
+                f"opens <{left_open}> and never closes it (no </{left_open}>)",
+                f"the <{left_open}>'s text",
+            ),
+        )
     source = content_thing.source
     if build.first_in_run(f"body left open: {source}"):
         build.report(

@@ -2827,8 +2827,8 @@ LEFT_OPEN = {
 }
 
 
-def left_open_message(source: str, what: str) -> str:
-    becomes = {
+def left_open_message(source: str, what: str, becomes: str | None = None) -> str:
+    becomes = becomes or {
         "opens a comment (<!--) and never closes it": "commented out",
         "opens <template> and never closes it": "inert",
     }.get(what, f"the <{what.split('<')[1].split('>')[0]}>'s text")
@@ -3045,6 +3045,101 @@ def test_each_body_left_open_is_reported(site, caplog):
     ]
 
 
+# Bodies whose end a tag runs to, which the page after them ends, and what
+# the build says of each (None: nothing): an end tag cut short closes its
+# element, a start tag cut short opens its, a quoted value never closed
+# swallows the page; and bodies that a browser reads otherwise than a
+# search finds (a "</textarea>" quoted in its start tag, a </script> in
+# text a "<!--" escaped, a CDATA section of an <svg> never closed).
+BODIES_CUT_SHORT = {
+    "textarea end tag": ("<p>x</p><textarea>a</textarea", "plain", None),
+    "noscript end tag": ("<div><NOSCRIPT>x</NOSCRIPT", "js", None),
+    "template": (
+        "<div><template",
+        "plain",
+        left_open_message("a.md", "opens <template> and never closes it"),
+    ),
+    "noscript": ("<div><noscript", "js", noscript_left_open_message("a.md")),
+    "quoted value": (
+        "<p><img src='x",
+        "plain",
+        left_open_message(
+            "a.md",
+            "leaves a tag open (<img ...), never closed by '>'",
+            "swallowed by that tag",
+        ),
+    ),
+    "cdata": (
+        "<div><svg><![CDATA[",
+        "plain",
+        left_open_message(
+            "a.md",
+            "ends inside a CDATA section (<![CDATA[ in an <svg> or a <math>) that "
+            "no ]]> closes",
+            "the section's text",
+        ),
+    ),
+    "quoted end tag": (
+        '<div><textarea title="</textarea>">',
+        "plain",
+        left_open_message("a.md", LEFT_OPEN["textarea"][1]),
+    ),
+    "escaped script": (
+        "<div><script><!--<script></script>-->x",
+        "plain",
+        left_open_message(
+            "a.md",
+            'opens <script> and never closes it: its </script> lies in text a "<!--" '
+            'escaped (a "<script" after the "<!--", and no "-->" before it), where '
+            "it ends no script",
+            "the <script>'s text",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES_CUT_SHORT))
+def test_a_body_is_read_on_into_its_page_as_a_browser_reads_it(site, caplog, kind):
+    # A tag cut short by the body's end was taken for none (a miss), and an
+    # end tag cut short for no end tag (a strict build failed for a page
+    # the audit accepts).
+    ending, style, message = BODIES_CUT_SHORT[kind]
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        f"<p>A first paragraph with enough words.</p>\n\n{ending}",
+    )
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    text = (output / "first-of-three.html").read_text(encoding="utf-8")
+    # Right after the body (Markdown may break its line between tags).
+    cut = ending.rsplit(">", 1)[-1]
+    assert f'{cut}\n<div class="flattr-injected">' in text
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == ([] if message is None else [message])
+    assert audit_command(["audit", str(output)]) == (0 if message is None else 1)
+    if message is None:
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style, FLATTR_STRICT=True)
+
+
+def test_a_closed_noscript_holding_an_element_of_text_hides_no_embedded_button(
+    site, caplog
+):
+    # Where scripts run, the embedded button's readers, a <noscript>'s
+    # content is text up to its first </noscript>: an <iframe> in it opens
+    # nothing, and the build reported it.
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        "<p>A first paragraph with enough words.</p>\n\n"
+        '<div><noscript><iframe src="x"></noscript></div>',
+    )
+    site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js", FLATTR_STRICT=True)
+
+
 def button_seen_after(body: str, scripts: bool) -> bool:
     """Whether html5lib, which parses as browsers do (``scripts``: as one
     that runs scripts, where a <noscript> holds text), shows a reader the
@@ -3093,12 +3188,36 @@ def button_seen_after(body: str, scripts: bool) -> bool:
         ("<template><template></template>", False, "template"),
         ("<template></template></template><template>", False, "template"),
         # Double escaped script text: its first </script> ends no script.
-        ("<script><!--<script></script>x", False, "script"),
-        ("<script><!--<script></script>-->x", False, "script"),
+        ("<script><!--<script></script>x", False, markup.ESCAPED_SCRIPT),
+        ("<script><!--<script></script>-->x", False, markup.ESCAPED_SCRIPT),
+        ("<script><!--<script>x", False, "script"),
         ("<script><!-- --></script>x", False, None),
         ("<noscript>x", False, None),
         ("<NoScript>x", True, "noscript"),
         ("<NOSCRIPT>a</NOSCRIPT>", True, None),
+        # The body's end cuts a tag short: the page after it ends the tag.
+        ("<p>x</p><textarea>a</textarea", False, None),
+        ("<TEMPLATE>x</TEMPLATE", False, None),
+        ("<div><NOSCRIPT>x</NOSCRIPT", True, None),
+        ("<div><template", False, "template"),
+        ("<div><noscript", True, "noscript"),
+        # Its start tag's ">" ends no textarea's text before it.
+        ('<div><textarea title="</textarea>">', False, "textarea"),
+        # Where scripts run, a <noscript>'s content is text.
+        ('<div><noscript><iframe src="x"></noscript></div>', True, None),
+        ('<div><noscript><iframe src="x"></noscript></div>', False, "iframe"),
+        ("<noscript><style>x</noscript>", True, None),
+        # Foreign content: text to "]]>"; a tag that swallows the button's
+        # <div> leaves its <a> in the <svg>.
+        ("<div><svg><![CDATA[", False, markup.CDATA),
+        ('<div><svg><a title="x', False, "<a"),
+        ("<div><svg><a", False, "<a"),
+        # A quoted value never closed (a double quote ends at the injected
+        # <div>'s class).
+        ("<p><img src='x", False, "<img"),
+        ("<p><img alt='a > b", False, "<img"),
+        ('<p><img src="x', False, None),
+        ("<p>it's</p>", False, None),
     ],
 )
 def test_body_left_open_reads_the_body_as_a_browser_does(body, scripts, left_open):
