@@ -3,9 +3,11 @@
 A page is read tag by tag as a browser reads it (comments, quoted
 attribute values and the text of a <title> or <script> hold no tag), with
 the build's own reader, for the few tags that matter, not parsed whole: an
-audit must stay cheaper than the build it checks. A feed is parsed whole,
-and its payment links read as feed readers (feedparser) read them. What an
-auto-submit URL sends is read from its query.
+audit must stay cheaper than the build it checks. What needs scripts (an
+embedded button, load.js) is read as a browser that runs them reads it,
+where a <noscript> holds text; all else as one without scripts. A feed is
+parsed whole, and its payment links read as feed readers (feedparser) read
+them. What an auto-submit URL sends is read from its query.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from .markup import (
+    _CDATA,
+    _NOSCRIPT_END,
     _SPACE,
     BUTTON_CLASS,
     HEAD_ELEMENTS,
     _attribute_values,
+    _read,
     _tags,
     is_auto_submit_url,
     is_flattr_url,
@@ -43,8 +49,9 @@ class PageTags:
     loaders: list[dict[str, str]] = field(default_factory=list)
     # Open Graph and article: property -> every content given for it.
     open_graph: dict[str, list[str]] = field(default_factory=dict)
-    # What needs scripts but stands in a <noscript>: embedded buttons, and
-    # how many load.js <script>s (none of them ever runs).
+    # What needs scripts but stands in a <noscript> (read as HTML) where a
+    # browser that runs them does not show it: embedded buttons, and how
+    # many load.js <script>s (none of them ever runs).
     noscript_buttons: list[dict[str, str]] = field(default_factory=list)
     noscript_loaders: int = 0
 
@@ -90,7 +97,19 @@ def _may_hide_a_name(raw: str) -> bool:
 
 
 def scan_page(data: bytes) -> PageTags:
-    """The Flattr-related tags of one HTML page."""
+    """The Flattr-related tags of one HTML page.
+
+    An embedded button and load.js are read as a browser that runs
+    scripts reads the page, the only reader that shows such a button:
+    there a ``<noscript>``'s content is text, up to its first
+    ``</noscript``. All else (a plain button, payment links, Open Graph
+    tags) as readers without scripts read it, crawlers among them: there
+    a ``<noscript>``'s content is HTML. One reading serves both, but on a
+    page where they part: one with a ``<noscript>`` this reading does not
+    end at its first ``</noscript`` (an ``<iframe>`` or a ``<style>``
+    never closed in it, whose text runs on past it), read a second time
+    for what needs scripts (``_read_with_scripts``).
+    """
     tags = PageTags()
     # Read in one pass as a browser reads it, as the build reads it: a "<!--"
     # in a <title> or a "<script>" in an attribute value starts nothing.
@@ -101,19 +120,33 @@ def scan_page(data: bytes) -> PageTags:
     head_limit = -1
     # Inside a <template>, inert, nothing counts. A <noscript>'s content
     # does, for crawlers and readers without scripts, but for what needs
-    # scripts: where they run, a browser reads it as text, up to the first
-    # "</noscript>".
+    # scripts: where they run, a browser reads it as text, up to its first
+    # "</noscript" (``noscript_end``, of the <noscript> open).
     hidden = 0
     noscript = False
+    noscript_end = -1
+    # Whether a browser that runs scripts reads the page otherwise.
+    read_otherwise = False
+    # Buttons, and what needs scripts in a <noscript>, each with where it
+    # starts: what _read_with_scripts() finds is told apart by it.
+    buttons: list[tuple[int, dict[str, str]]] = []
+    noscript_buttons: list[tuple[int, dict[str, str]]] = []
+    noscript_loaders: list[int] = []
     for name, raw, start in _tags(page, len(page)):
         if head_limit < 0 and (
             name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
         ):
             head_limit = start
         if name in _HIDING:
+            # A <template> in a <noscript> is text where scripts run.
+            read_otherwise = read_otherwise or noscript
             hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
             continue
         if name in _NOSCRIPT:
+            if name[0] == "/":
+                read_otherwise = read_otherwise or (noscript and start != noscript_end)
+            elif not noscript:
+                noscript_end = _noscript_text_end(page, start, raw)
             noscript = name[0] != "/"
             continue
         if (
@@ -130,25 +163,24 @@ def scan_page(data: bytes) -> PageTags:
             continue
         attributes = _attribute_values(raw)
         if name == "script":
-            src = attributes.get("src", "").lower()
-            if "flattr.com/js/" in src and "/load.js" in src:
+            if _is_loader(attributes):
                 if noscript:
-                    tags.noscript_loaders += 1
+                    noscript_loaders.append(start)
                 else:
                     tags.loaders.append(attributes)
         elif name == "a":
-            classes = attributes.get("class", "").split()
-            if noscript and "FlattrButton" in classes:
-                tags.noscript_buttons.append(attributes)
+            embedded = _is_embedded(attributes)
+            if noscript and embedded:
+                noscript_buttons.append((start, attributes))
             elif (
-                BUTTON_CLASS in classes
-                or "FlattrButton" in classes
+                embedded
+                or BUTTON_CLASS in attributes.get("class", "").split()
                 or is_auto_submit_url(attributes.get("href", ""))
             ):
                 # A link to the auto-submit URL is a button whatever its
                 # class: one written by hand pays whom it names as surely
                 # as the plugin's plain button does.
-                tags.buttons.append(attributes)
+                buttons.append((start, attributes))
         elif name == "link":
             # rel="payment" is for any service (Liberapay, Patreon...): only
             # the links to Flattr are this plugin's.
@@ -161,7 +193,94 @@ def scan_page(data: bytes) -> PageTags:
             tags.open_graph.setdefault(attributes["property"], []).append(
                 attributes.get("content", "")
             )
+    # Read again for what needs scripts where the readings part: a
+    # <noscript> this one did not end at its first "</noscript" (an
+    # element's text in it ran past it), or, open at the page's end, one
+    # with a "</noscript" this reading took for another element's text.
+    if read_otherwise or (noscript and noscript_end < len(page)):
+        embedded_buttons, tags.loaders, shown = _read_with_scripts(page)
+        buttons = sorted(
+            [button for button in buttons if not _is_embedded(button[1])]
+            + embedded_buttons,
+            key=lambda button: button[0],
+        )
+        noscript_buttons = [b for b in noscript_buttons if b[0] not in shown]
+        noscript_loaders = [at for at in noscript_loaders if at not in shown]
+    tags.buttons = [attributes for _, attributes in buttons]
+    tags.noscript_buttons = [attributes for _, attributes in noscript_buttons]
+    tags.noscript_loaders = len(noscript_loaders)
     return tags
+
+
+def _is_loader(script: dict[str, str]) -> bool:
+    """Whether a <script> (its attributes) names a load.js on flattr.com:
+    Flattr's loader, or what passes for it."""
+    src = script.get("src", "").lower()
+    return "flattr.com/js/" in src and "/load.js" in src
+
+
+def _is_embedded(link: dict[str, str]) -> bool:
+    """Whether an <a> (its attributes) is an embedded button, which load.js
+    shows: one of class FlattrButton."""
+    return "FlattrButton" in link.get("class", "").split()
+
+
+def _noscript_text_end(page: str, start: int, raw: str) -> int:
+    """Where the text of the ``<noscript>`` whose start tag (``raw``, its
+    text after the name) starts at ``page[start]`` ends where scripts run:
+    at its first "</noscript", in any letter case; without one, at the
+    page's end."""
+    close = _NOSCRIPT_END.search(page, start + len("<noscript>") + len(raw))
+    return len(page) if close is None else close.start()
+
+
+def _read_with_scripts(
+    page: str,
+) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, str]], set[int]]:
+    """What needs scripts on ``page``, as a browser that runs them reads
+    it, a ``<noscript>``'s content text up to its first ``</noscript``:
+    its embedded buttons, each with where it starts; its load.js
+    <script>s; and where each of those starts (what ``scan_page`` found
+    in a ``<noscript>`` and is not among them, no such browser shows)."""
+    embedded: list[tuple[int, dict[str, str]]] = []
+    loaders: list[dict[str, str]] = []
+    shown: set[int] = set()
+    hidden = 0
+    for name, raw, start in _tags_with_scripts(page):
+        if name in _HIDING:
+            hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+            continue
+        if hidden or name not in ("a", "script") or "flattr" not in raw.lower():
+            continue
+        attributes = _attribute_values(raw)
+        if name == "script" and _is_loader(attributes):
+            loaders.append(attributes)
+            shown.add(start)
+        elif name == "a" and _is_embedded(attributes):
+            embedded.append((start, attributes))
+            shown.add(start)
+    return embedded, loaders, shown
+
+
+def _tags_with_scripts(page: str) -> Iterator[tuple[str, str, int]]:
+    """The tags of ``page`` as a browser that runs scripts reads them:
+    (name, attribute text, where the tag starts), as ``markup._tags``
+    gives them, but that a ``<noscript>``'s content is text, up to its
+    first ``</noscript``, read on from there as HTML (foreign content open
+    around it forgotten, as ``markup.body_left_open`` reads a body)."""
+    end = len(page)
+    at = 0
+    while at < end:
+        for name, raw, start, stop, closed in _read(page, at, end):
+            if not closed or not name or name == _CDATA:
+                continue
+            yield name, raw, start
+            if name == "noscript":
+                close = _NOSCRIPT_END.search(page, stop)
+                at = end if close is None else close.start()
+                break
+        else:
+            return
 
 
 # What RFC 4287 (4.2.7.2) makes the same relation as "payment".

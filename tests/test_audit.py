@@ -3762,3 +3762,78 @@ def test_an_entry_under_another_base_linking_a_folder_is_found_by_its_page(
             "payment-link-wrong-thing",
         )
     ]
+
+
+# --- A <noscript>'s content, read as each button's readers read it. ---
+
+# Bodies whose <noscript> holds an element of text never closed: read as
+# HTML (where scripts do not run), its text runs past "</noscript>" to the
+# end of the page; where scripts run, the <noscript>'s content is text up
+# to its first "</noscript" (any letter case), and the page goes on after
+# it. And a control: a <noscript> never closed, whose text, where scripts
+# run, is the rest of the page.
+NOSCRIPT_BODIES = [
+    '<div><noscript><iframe src="x"></noscript></div>',
+    "<noscript><style>x</noscript>",
+    "<NOSCRIPT><STYLE>x</NoScript >",
+    "<noscript>",
+]
+
+
+def shown_by_html5lib(path: Path, scripts: bool) -> bool:
+    """Whether html5lib, which parses as browsers do (``scripts``: as one
+    that runs scripts, where a <noscript> holds text), shows a reader the
+    plugin's button on the page at ``path`` and, with ``scripts``, runs
+    a load.js there, which an embedded button needs."""
+    import html5lib
+
+    document = html5lib.HTMLParser(namespaceHTMLElements=False).parse(
+        path.read_text(encoding="utf-8"), scripting=scripts
+    )
+    parents = {child: parent for parent in document.iter() for child in parent}
+    hiding = ("template", "noscript") if scripts else ("template",)
+
+    def seen(element) -> bool:
+        while element in parents:
+            element = parents[element]
+            if element.tag in hiding:
+                return False
+        return True
+
+    button = any(
+        seen(a)
+        for a in document.iter("a")
+        if "flattr-button" in a.get("class", "").split()
+    )
+    loader = any(
+        seen(script)
+        for script in document.iter("script")
+        if "flattr.com/js/" in script.get("src", "")
+    )
+    return button and (loader or not scripts)
+
+
+@pytest.mark.parametrize("body", NOSCRIPT_BODIES)
+@pytest.mark.parametrize("style", ["js", "plain"])
+def test_a_noscript_is_read_as_the_button_s_readers_read_it(site, capsys, body, style):
+    # An embedded button is shown only where scripts run, and there a
+    # <noscript> in the body holds text up to its first "</noscript": the
+    # <iframe> or <style> in it hides nothing after it. The audit read the
+    # <noscript>'s content as HTML, whose <iframe> swallowed the button and
+    # load.js, and refused a page those browsers show. A plain button is
+    # for readers without scripts too, crawlers among them: read as HTML.
+    text = f"<p>A first paragraph with enough words.</p>\n\n{body}\n"
+    files = {"a.md": article("First article", "Alice", body=text)}
+    output, status, report = build_and_audit(site, capsys, files, FLATTR_BUTTON=style)
+    embedded = style == "js"
+    shown = shown_by_html5lib(output / "first-article.html", scripts=embedded)
+    # What html5lib says, spelt out: the readers of an embedded button see
+    # it but after a <noscript> never closed; those of a plain one, but
+    # after an element of text never closed.
+    assert shown == ((body == "<noscript>") != embedded)
+    if shown:
+        assert (status, report["problems"]) == (0, [])
+    else:
+        hidden = "button-hidden" if embedded else "button-missing"
+        assert status == 1
+        assert [p["kind"] for p in report["problems"]] == [hidden]
