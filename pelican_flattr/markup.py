@@ -1884,12 +1884,19 @@ def body_left_open(body_html: str, scripts: bool = False) -> str | None:
     """
     if _may_end_in_a_tag(body_html):
         return _left_open(body_html, scripts)
+    # Each name once: its check searches back from the body's end, and
+    # once per start tag took quadratic time (a body of many comments or
+    # videos and a long text after them).
+    checked = set()
     for match in _BODY_HIDING_START.finditer(body_html):
         name = match.group(1)
+        if name in checked:
+            continue
         if (name != COMMENT and not name.islower()) or _may_be_left_open(
             body_html, name, scripts
         ):
             return _left_open(body_html, scripts)
+        checked.add(name)
     return None
 
 

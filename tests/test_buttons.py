@@ -1600,6 +1600,36 @@ def test_reading_escaped_scripts_takes_linear_time(scripts):
     assert names.count("script") == scripts.count("<script><!--")
 
 
+# What a body may open and close many times, a video or a summary's
+# comment, and the scripts the check runs with.
+REPEATED_IN_A_BODY = {
+    "comments": ("<!---->", False),
+    "iframes": ("<iframe></iframe>", False),
+    "noscripts": ("<noscript>a</noscript>", True),
+}
+
+
+@pytest.mark.parametrize(
+    ("repeated", "scripts"), REPEATED_IN_A_BODY.values(), ids=list(REPEATED_IN_A_BODY)
+)
+def test_checking_a_body_left_open_takes_linear_time(repeated, scripts):
+    # Each start tag's check searched back from the body's end, through
+    # its long text: a minute for these few megabytes. Once per name, a
+    # few hundredths of a second.
+    body = repeated * 100_000 + "<p>" + "x" * (80 * 100_000) + "</p>"
+
+    def too_long(*_):
+        raise TimeoutError("checking the body took more than 10 s")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(10)
+    try:
+        assert markup.body_left_open(body, scripts) is None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 TEXTS = [
     # (page, where its first text outside tags and comments is: the text
     # found there, or None)
