@@ -3248,6 +3248,16 @@ def button_seen_after(body: str, scripts: bool) -> bool:
         ("<p><img alt='a > b", False, "<img"),
         ('<p><img src="x', False, None),
         ("<p>it's</p>", False, None),
+        # A quote in a double-quoted value opens none; the single-quoted
+        # value after it, never closed, swallows the page.
+        ("<a title=\"x'>y\" b='c", False, "<a"),
+        # Where scripts run, a <noscript> left open after others closed.
+        ("<p>a</p><noscript><p>x</p>", True, "noscript"),
+        # A <noscript>'s end tag ends its text, whatever its attributes say:
+        # the reading goes on from the tag, not from after its first ">".
+        ('<noscript>a</noscript title="<textarea>">', True, None),
+        # A CDATA section left open in the body's only <svg>.
+        ("<svg><![CDATA[ a > b", False, markup.CDATA),
     ],
 )
 def test_body_left_open_reads_the_body_as_a_browser_does(body, scripts, left_open):
