@@ -1903,16 +1903,39 @@ def body_left_open(body_html: str, scripts: bool = False) -> str | None:
 def _may_end_in_a_tag(body_html: str) -> bool:
     """Whether ``body_html`` may end inside a tag (cut short, or in a
     quoted value never closed): text after its last ">" holds a "<" or a
-    quote, or, from its last "<" on, it holds an odd number of either
-    quote ("<img alt='a > b"). A search back or two, on the usual body,
-    which ends with "</p>"."""
+    quote, or the last quote of either kind opens a value that runs to its
+    end (``_opens_a_value_to_the_end``). A few searches back and a match,
+    on the usual body, which ends with "</p>"."""
     tail = body_html[body_html.rfind(">") + 1 :]
     if "<" in tail or "'" in tail or '"' in tail:
         return True
-    last = body_html.rfind("<")
-    return last >= 0 and bool(
-        body_html.count("'", last) % 2 or body_html.count('"', last) % 2
-    )
+    return _opens_a_value_to_the_end(
+        body_html, body_html.rfind("'")
+    ) or _opens_a_value_to_the_end(body_html, body_html.rfind('"'))
+
+
+def _opens_a_value_to_the_end(body_html: str, quote: int) -> bool:
+    """Whether the quote at ``body_html[quote]``, the last of its kind
+    (none when ``quote`` is -1), may open a value that runs to the body's
+    end: the last tag that starts before it, read by ``_TAG``, runs to the
+    end without its ">" ("<img alt='</p><td>"). One that its ">" closes
+    (``<img alt="it's" />``, as reStructuredText writes an image), or
+    closed before the quote, leaves the quote in a value or in text, as
+    no tag starts between them. Approximated: a "<" in an earlier quoted
+    value of the same tag is taken for that tag's start
+    (``<a title="<b c='" d='e>``)."""
+    at = quote
+    while at > 0:
+        at = body_html.rfind("<", 0, at)
+        tag = _TAG.match(body_html, at) if at >= 0 else None
+        if tag is None:
+            continue  # "a < b": text, or no "<" at all
+        if tag.end() < len(body_html):
+            return False
+        if tag.group(5) is not None:  # a start or end tag
+            return not tag.group(7)
+        return tag.group(1) is not None and not tag.group(3)
+    return False
 
 
 def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:

@@ -3170,6 +3170,15 @@ def test_a_closed_noscript_holding_an_element_of_text_hides_no_embedded_button(
     site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js", FLATTR_STRICT=True)
 
 
+def test_a_body_ending_in_a_whole_image_with_a_quote_in_its_alt_is_searched():
+    # reStructuredText writes an image's alt text in double quotes, an
+    # apostrophe in it as is: counting quotes took the body for one that
+    # ends in a value left open, and read it tag by tag.
+    body = "<p>x</p>\n" * 10 + '<img alt="it\'s &quot;x&quot;" src="/i.png" />'
+    assert not markup._may_end_in_a_tag(body)
+    assert markup.body_left_open(body) is None
+
+
 def button_seen_after(body: str, scripts: bool) -> bool:
     """Whether html5lib, which parses as browsers do (``scripts``: as one
     that runs scripts, where a <noscript> holds text), shows a reader the
@@ -3251,6 +3260,11 @@ def button_seen_after(body: str, scripts: bool) -> bool:
         # A quote in a double-quoted value opens none; the single-quoted
         # value after it, never closed, swallows the page.
         ("<a title=\"x'>y\" b='c", False, "<a"),
+        # A single-quoted value that no quote closes, whatever tags it
+        # seems to hold and close.
+        ("<img alt='<b>", False, "<img"),
+        ("<a title='<math>", False, "<a"),
+        ("<img alt='</p><td>", False, "<img"),
         # Where scripts run, a <noscript> left open after others closed.
         ("<p>a</p><noscript><p>x</p>", True, "noscript"),
         # A <noscript>'s end tag ends its text, whatever its attributes say:
