@@ -600,7 +600,7 @@ _Read = tuple[str, str, int, int, bool]
 _Open = tuple[str, str, dict[str, int] | None]
 
 
-def _read(page: str, start: int, end: int) -> Iterator[_Read]:
+def _read(page: str, start: int, end: int) -> Generator[_Read, None, str | None]:
     """What ``page[start:end]`` holds, match by match, read as a browser
     reads it, foreign content (what an ``<svg>`` or a ``<math>`` holds) by
     its own rules: (name, attribute text, start, end, whether closed by its
@@ -609,7 +609,10 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
     tag, and the namespace's before a name read in foreign content
     ("svg:title", "/math:mi"): no caller takes an SVG <a>, <link> or
     <script> for HTML's. The ``<svg>`` or ``<math>`` start tag itself is
-    read by HTML's rules, and named as HTML names it.
+    read by HTML's rules, and named as HTML names it. Returns the namespace
+    ("svg", "math") of the foreign content in which what follows
+    ``page[end]`` is read, None when that is HTML (an integration point's
+    content too).
 
     Linear in the text read: each match is read once (a tag that ends
     foreign content, twice), and each element kept open is closed once.
@@ -707,7 +710,7 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
                         # current node again (where CDATA is text).
                         inside[name] = inside.get(name, 0) + 1
             else:
-                return
+                return _namespace_read_in(stack)
             continue
         for match in _FOREIGN_TAG.finditer(page, at, end):
             cdata, end_tag, name, attributes = match.group(1, 2, 3, 4)
@@ -771,7 +774,14 @@ def _read(page: str, start: int, end: int) -> Iterator[_Read]:
                 at = tag_end
                 break
         else:
-            return
+            return _namespace_read_in(stack)
+
+
+def _namespace_read_in(stack: list[_Open]) -> str | None:
+    """The namespace of the foreign content that ``stack``'s innermost
+    element holds, for ``_read``: None outside any, or in an integration
+    point, whose content is HTML."""
+    return stack[-1][1] if stack and stack[-1][2] is None else None
 
 
 def _open_foreign(
@@ -1857,6 +1867,11 @@ _AFTER_BODY = '\n<div class="flattr-injected">'
 COMMENT = "!--"
 CDATA = "![CDATA["
 ESCAPED_SCRIPT = "script<!--"
+# What body_left_open() calls an <svg> or a <math> open around the page
+# after the body, which a bogus comment ("<?x", "</") the body's end cuts
+# short swallows up to the button's <a>: read as SVG's or MathML's, the
+# <a> is no link.
+FOREIGN_LEFT_OPEN = {"svg": "<svg>", "math": "<math>"}
 
 
 def body_left_open(body_html: str, scripts: bool = False) -> str | None:
@@ -1870,7 +1885,9 @@ def body_left_open(body_html: str, scripts: bool = False) -> str | None:
     ``CDATA`` for a CDATA section of an ``<svg>`` or a ``<math>``, "<"
     and a tag's name (its namespace's left out: "<a") for a tag that
     swallows the page after the body (a quoted value the body never
-    closes, a tag of foreign content the body's end cuts short), or, with
+    closes, a tag of foreign content the body's end cuts short, in foreign
+    content still open after it), ``FOREIGN_LEFT_OPEN``'s "<svg>" or
+    "<math>" for a bogus comment ("<?x", "</") cut short there, or, with
     ``scripts`` (for an embedded button, which needs them), "noscript";
     None when it leaves none open. The body's end cuts short no tag: the
     page after it gives one its ">", and "</textarea" closes.
@@ -1975,9 +1992,12 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
     end = len(page)
     templates = 0
     last = None
+    # The namespace of the foreign content that reads what follows the
+    # page read (the button's <a>), once the reading reaches its end.
+    namespace: list[str | None] = [None]
     at = 0
     while at < end:
-        for item in _read(page, at, end):
+        for item in _read_noting_namespace(page, at, end, namespace):
             name, closed = item[0], item[4]
             last = item
             if closed and name in ("template", "/template"):
@@ -1990,6 +2010,7 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
                 break
         else:
             break
+    foreign = namespace[0]
     if last is not None and last[3] == end:
         name, start, closed = last[0], last[2], last[4]
         if name in TEXT_ELEMENTS and closed:
@@ -1997,18 +2018,32 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
             if name == "script" and _SCRIPT_END.search(page, start, len(body_html)):
                 return ESCAPED_SCRIPT
             return name
-        if name == "":
-            return COMMENT if page.startswith("<!--", start) else None
+        if name == "" and page.startswith("<!--", start):
+            return COMMENT
         if name == _CDATA:
             return CDATA
-        # A quoted value never closed; or a tag of foreign content cut
-        # short, which swallows the button's <div>: the button after it is
-        # SVG's or MathML's.
-        if not closed or (start < len(body_html) and ":" in name):
-            return "<" + name.lstrip("/").rpartition(":")[2]
+        # A quoted value never closed; or a tag the body's end cuts short,
+        # which swallows the button's <div>, in foreign content still open
+        # after it: the button's <a> is SVG's or MathML's. (An end tag
+        # that closes the <svg>, or an HTML tag named "svg:a", leaves the
+        # <a> HTML's.) A bogus comment ("<?x", "</") swallows the <div> as
+        # well: reported below.
+        if name and (not closed or (start < len(body_html) and foreign)):
+            tag = name.lstrip("/")
+            return "<" + (tag.partition(":")[2] if foreign else tag)
     if templates:
         return "template"
+    if foreign:
+        return FOREIGN_LEFT_OPEN[foreign]
     return None
+
+
+def _read_noting_namespace(
+    page: str, start: int, end: int, namespace: list[str | None]
+) -> Iterator[_Read]:
+    """``_read``, noting in ``namespace`` what it returns once read to the
+    end: the namespace of the foreign content that reads what follows."""
+    namespace[:] = [(yield from _read(page, start, end))]
 
 
 # Why injection cannot put the button right after the content's body.

@@ -796,6 +796,14 @@ _LEFT_OPEN = {
         "no ]]> closes",
         "the section's text",
     ),
+    **{
+        markup.FOREIGN_LEFT_OPEN[namespace]: (
+            f'leaves an <{namespace}> open and ends in a bogus comment ("<?", '
+            '"<!" or "</" and no tag name), which swallows the next tag',
+            f"read as {language}, where no link is HTML's",
+        )
+        for namespace, language in (("svg", "SVG"), ("math", "MathML"))
+    },
 }
 
 
@@ -806,7 +814,7 @@ def _report_body_left_open(content_thing: ContentThing, left_open: str) -> None:
     ``<template>``... The button after the body is hidden with it, and
     nowhere after the body would be seen: the source is to blame, not the
     theme."""
-    if left_open.startswith("<"):
+    if left_open.startswith("<") and left_open not in _LEFT_OPEN:
         # A quoted value never closed, or a tag of an <svg> cut short.
         what, becomes = (
             f"leaves a tag open ({left_open} ...), never closed by '>'",

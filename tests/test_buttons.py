@@ -3109,6 +3109,16 @@ BODIES_CUT_SHORT = {
             "the section's text",
         ),
     ),
+    "bogus comment in an svg": (
+        "<div><svg><?x",
+        "plain",
+        left_open_message(
+            "a.md",
+            'leaves an <svg> open and ends in a bogus comment ("<?", "<!" or "</" '
+            "and no tag name), which swallows the next tag",
+            "read as SVG, where no link is HTML's",
+        ),
+    ),
     "quoted end tag": (
         '<div><textarea title="</textarea>">',
         "plain",
@@ -3265,6 +3275,26 @@ def button_seen_after(body: str, scripts: bool) -> bool:
         ("<img alt='<b>", False, "<img"),
         ("<a title='<math>", False, "<a"),
         ("<img alt='</p><td>", False, "<img"),
+        # A bogus comment the body's end cuts short swallows the button's
+        # <div>: its <a> is then in the <template>, or SVG's or MathML's.
+        ("<template><!x", False, "template"),
+        ("<template><?x", False, "template"),
+        ("<template></", False, "template"),
+        ("<svg><?x", False, "<svg>"),  # markup.FOREIGN_LEFT_OPEN
+        ("<svg><!x", False, "<svg>"),
+        ("<svg></", False, "<svg>"),
+        ("<math></ ", False, "<math>"),
+        ("<svg><foreignObject><?x", False, None),  # HTML's again in it
+        # An end tag the body's end cuts short: the <a> is SVG's only while
+        # an <svg> is open after it.
+        ("<svg></svg ", False, None),
+        ("<svg><desc></desc></svg", False, None),
+        ("<svg><g></g ", False, "<g"),
+        # HTML's tags named "svg:...", outside any <svg>.
+        ("<svg:a", False, None),
+        ("<p><svg:a", False, None),
+        ("<svg:rect", False, None),
+        ("<svg:a title='x", False, "<svg:a"),
         # Where scripts run, a <noscript> left open after others closed.
         ("<p>a</p><noscript><p>x</p>", True, "noscript"),
         # A <noscript>'s end tag ends its text, whatever its attributes say:
