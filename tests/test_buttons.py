@@ -2976,20 +2976,26 @@ def test_a_body_that_closes_what_it_opens_shows_the_button(site, caplog, body):
     assert audit_command(["audit", str(output)]) == 0
 
 
+def helper_site_left_open(site, tmp_path, opening, **settings):
+    """The three articles, the first's body leaving ``opening`` open, built
+    with a theme whose helpers print the button after the body."""
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        f"<p>A first paragraph with enough words.</p>\n\n{opening}\nleft open\n",
+    )
+    theme = helper_theme(tmp_path)
+    return files, site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, **settings)
+
+
 def test_a_helpers_button_after_a_body_left_open_is_reported_as_the_bodys(
     site, tmp_path, caplog
 ):
     # The searches back for what hides the helper's button looked for
     # "<textarea" in lower case, and for no <style> at all: such a page
     # passed silently, or its theme was blamed for its article's text.
-    theme = helper_theme(tmp_path)
-    files = three_articles()
-    files["a.md"] = article(
-        "First of three",
-        "Alice",
-        "<p>A first paragraph with enough words.</p>\n\n<TEXTAREA>\nleft open\n",
-    )
-    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    files, output = helper_site_left_open(site, tmp_path, "<TEXTAREA>")
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages == [left_open_message("a.md", LEFT_OPEN["TEXTAREA"][1])]
     assert audit_command(["audit", str(output)]) == 1
@@ -3011,19 +3017,8 @@ def test_a_body_left_open_is_reported_without_injection_too(
 ):
     # With FLATTR_INJECT off, the build said nothing of the body and told
     # the theme, which prints the button after it, that it prints none.
-    theme = helper_theme(tmp_path)
-    files = three_articles()
-    files["a.md"] = article(
-        "First of three",
-        "Alice",
-        "<p>A first paragraph with enough words.</p>\n\n<TEXTAREA>\nleft open\n",
-    )
-    output = site(
-        files,
-        theme=theme,
-        FLATTR_AUTHORS=AUTHORS,
-        FLATTR_INJECT=False,
-        FLATTR_BUTTON=style,
+    _, output = helper_site_left_open(
+        site, tmp_path, "<TEXTAREA>", FLATTR_INJECT=False, FLATTR_BUTTON=style
     )
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages[0] == left_open_message("a.md", LEFT_OPEN["TEXTAREA"][1])
@@ -3045,14 +3040,7 @@ def test_a_helpers_embedded_button_after_a_noscript_left_open_is_reported(
 ):
     # Where scripts run, the <noscript>'s text hides the embedded button the
     # helper printed after the body, as it hides an injected one.
-    theme = helper_theme(tmp_path)
-    files = three_articles()
-    files["a.md"] = article(
-        "First of three",
-        "Alice",
-        "<p>A first paragraph with enough words.</p>\n\n<NOSCRIPT>\nleft open\n",
-    )
-    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js")
+    _, output = helper_site_left_open(site, tmp_path, "<NOSCRIPT>", FLATTR_BUTTON="js")
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages == [noscript_left_open_message("a.md")]
     assert audit_command(["audit", str(output)]) == 1
