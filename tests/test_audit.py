@@ -3187,7 +3187,22 @@ def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
     assert report["problems_by_kind"] == {"payment-link-wrong-thing": 1}
 
 
-def test_an_entry_under_another_base_with_a_folder_is_found_by_its_page(site, capsys):
+# Pages at a folder's address, as many sites have them.
+PRETTY_URLS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
+
+
+@pytest.mark.parametrize(
+    ("urls", "opted_out", "owned"),
+    [
+        ({}, "opted-out.html", "owned.html"),
+        # The entry links to the opted-out article's folder, served by its
+        # index.html.
+        (PRETTY_URLS, "opted-out/", "owned/"),
+    ],
+)
+def test_an_entry_under_another_base_with_a_folder_is_found_by_its_page(
+    site, capsys, urls, opted_out, owned
+):
     # Pelican's SITEURL ends in a folder the output has not: the entry's
     # page is found by the ending of its link's path, and an opted-out
     # article's entry carrying another's payment link is not taken for it.
@@ -3197,19 +3212,19 @@ def test_an_entry_under_another_base_with_a_folder_is_found_by_its_page(site, ca
     }
     base = "http://localhost:8000/blog"
     output, status, report = build_and_audit(
-        site, capsys, files, SITEURL=base, FLATTR_SITEURL=SITEURL
+        site, capsys, files, SITEURL=base, FLATTR_SITEURL=SITEURL, **urls
     )
     assert status == 0, report["problems"]
-    owned = manifest_things(output)["a.md"]["auto_submit_url"]
+    paid = manifest_things(output)["a.md"]["auto_submit_url"]
     path = output / "feeds" / "all.atom.xml"
-    entry = f'<link href="{base}/opted-out.html" rel="alternate"/>'
-    added = f'<link href="{owned.replace("&", "&amp;")}" rel="payment"/>'
+    entry = f'<link href="{base}/{opted_out}" rel="alternate"/>'
+    added = f'<link href="{paid.replace("&", "&amp;")}" rel="payment"/>'
     replace_in(path, entry, entry + added)
     _, report = audit_json(output, capsys, settings=None)
     assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
         (
-            f"the entry {base}/opted-out.html has a payment link to the "
-            f"thing of {SITEURL}/owned.html, which is not this entry's",
+            f"the entry {base}/{opted_out} has a payment link to the "
+            f"thing of {SITEURL}/{owned}, which is not this entry's",
             "payment-link-wrong-thing",
         )
     ]
@@ -3602,9 +3617,6 @@ def test_a_language_s_own_manifest_setting_is_followed(tmp_path, capsys):
 # folders the audit did not check: each a case no test covered, where the
 # audit's code could break unseen. ---
 
-# Pages at a folder's address, as many sites have them.
-PRETTY_URLS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
-
 
 def entry_without_payment_link(feed: Path, link: str) -> None:
     """Take out the payment link of the entry of ``feed`` that links to
@@ -3727,41 +3739,6 @@ def test_a_thing_url_pinned_at_a_folder_page_without_a_thing_passes(site, capsys
     (thing,) = manifest_things(output).values()
     assert (thing["url"], thing["page"]) == (f"{SITEURL}/alpha/", "beta/index.html")
     assert "feeds/all.atom.xml" in thing["feeds"]  # its own entry was checked
-
-
-def test_an_entry_under_another_base_linking_a_folder_is_found_by_its_page(
-    site, capsys
-):
-    # As test_an_entry_under_another_base_with_a_folder_is_found_by_its_page,
-    # with pretty URLs: the entry links to the opted-out article's folder,
-    # served by its index.html, and carrying the owned article's payment
-    # link does not make it that article's entry.
-    files = {
-        "a.md": article("Owned", "Alice", slug="owned"),
-        "b.md": article("Opted out", "Alice", slug="opted-out", flattr="no"),
-    }
-    base = "http://localhost:8000/blog"
-    output, status, report = build_and_audit(
-        site, capsys, files, SITEURL=base, FLATTR_SITEURL=SITEURL, **PRETTY_URLS
-    )
-    assert status == 0, report["problems"]
-    owned = manifest_things(output)["a.md"]
-    assert owned["page"] == "owned/index.html"
-    assert (output / "opted-out" / "index.html").is_file()
-    path = output / "feeds" / "all.atom.xml"
-    entry = f'<link href="{base}/opted-out/" rel="alternate"/>'
-    added = (
-        f'<link href="{owned["auto_submit_url"].replace("&", "&amp;")}" rel="payment"/>'
-    )
-    replace_in(path, entry, entry + added)
-    _, report = audit_json(output, capsys, settings=None)
-    assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
-        (
-            f"the entry {base}/opted-out/ has a payment link to the "
-            f"thing of {SITEURL}/owned/, which is not this entry's",
-            "payment-link-wrong-thing",
-        )
-    ]
 
 
 # --- A <noscript>'s content, read as each button's readers read it. ---
