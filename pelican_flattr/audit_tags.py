@@ -26,7 +26,7 @@ from .markup import (
     BUTTON_CLASS,
     HEAD_ELEMENTS,
     _attribute_values,
-    _read,
+    _read_where_scripts_run,
     _tags,
     is_auto_submit_url,
     is_flattr_url,
@@ -267,20 +267,10 @@ def _tags_with_scripts(page: str) -> Iterator[tuple[str, str, int]]:
     (name, attribute text, where the tag starts), as ``markup._tags``
     gives them, but that a ``<noscript>``'s content is text, up to its
     first ``</noscript``, read on from there as HTML (foreign content open
-    around it forgotten, as ``markup.body_left_open`` reads a body)."""
-    end = len(page)
-    at = 0
-    while at < end:
-        for name, raw, start, stop, closed in _read(page, at, end):
-            if not closed or not name or name == _CDATA:
-                continue
+    around it forgotten: ``markup._read_where_scripts_run``)."""
+    for name, raw, start, _, closed in _read_where_scripts_run(page, 0, len(page)):
+        if closed and name and name != _CDATA:
             yield name, raw, start
-            if name == "noscript":
-                close = _NOSCRIPT_END.search(page, stop)
-                at = end if close is None else close.start()
-                break
-        else:
-            return
 
 
 # What RFC 4287 (4.2.7.2) makes the same relation as "payment".

@@ -784,6 +784,45 @@ def _namespace_read_in(stack: list[_Open]) -> str | None:
     return stack[-1][1] if stack and stack[-1][2] is None else None
 
 
+# The end of a <noscript>'s text, where scripts run: its first end tag, in
+# any letter case ("</noscript" cut short by the body's end gets its ">"
+# from the page after it).
+_NOSCRIPT_END = re.compile(rf"</(?ai:noscript)(?=[{_SPACE}/>]|\Z)")
+
+
+def _read_where_scripts_run(
+    page: str, start: int, end: int
+) -> Generator[_Read, None, str | None]:
+    """``_read``, as a browser that runs scripts reads ``page[start:end]``:
+    a ``<noscript>``'s content is text, up to its first ``</noscript``
+    (in any letter case), read on from there as HTML (foreign content
+    open around it forgotten). A ``<noscript>`` with none after it is the
+    last item: the rest is its text. Returns what ``_read`` returns."""
+    at = start
+    while True:
+        reading = _read(page, at, end)
+        while True:
+            try:
+                item = next(reading)
+            except StopIteration as read_to_the_end:
+                return read_to_the_end.value
+            yield item
+            if item[4] and item[0] == "noscript":
+                close = _NOSCRIPT_END.search(page, item[3], end)
+                if close is None:
+                    return None
+                at = close.start()
+                break
+
+
+def _noting_return(
+    reading: Generator[_Read, None, str | None], returned: list[str | None]
+) -> Iterator[_Read]:
+    """``reading``'s items, noting in ``returned`` what it returns once
+    read to the end (``_read``'s namespace)."""
+    returned[:] = [(yield from reading)]
+
+
 def _open_foreign(
     stack: list[_Open], open_names: dict[str, int], element: _Open
 ) -> None:
@@ -1850,10 +1889,6 @@ _BODY_HIDING_NAMES = "|".join(sorted(TEXT_ELEMENTS | {"template", "noscript"}))
 _BODY_HIDING_START = re.compile(
     rf"<(!--|!\[CDATA\[|(?ai:{_BODY_HIDING_NAMES})(?=[{_SPACE}/>]|\Z))"
 )
-# The end of a <noscript>'s text, where scripts run: its first end tag, in
-# any letter case ("</noscript" cut short by the body's end gets its ">"
-# from the page after it).
-_NOSCRIPT_END = re.compile(rf"</(?ai:noscript)(?=[{_SPACE}/>]|\Z)")
 # What the page holds right after a body the plugin puts its button after:
 # the injected button's opening. A tag the body's end cuts short gets its
 # ">" there (and swallows the <div>, as a browser reads it), and a quoted
@@ -1995,21 +2030,14 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
     # The namespace of the foreign content that reads what follows the
     # page read (the button's <a>), once the reading reaches its end.
     namespace: list[str | None] = [None]
-    at = 0
-    while at < end:
-        for item in _read_noting_namespace(page, at, end, namespace):
-            name, closed = item[0], item[4]
-            last = item
-            if closed and name in ("template", "/template"):
-                templates = max(templates + (-1 if name[0] == "/" else 1), 0)
-            elif closed and name == "noscript" and scripts:
-                close = _NOSCRIPT_END.search(page, item[3])
-                if close is None:
-                    return "noscript"
-                at = close.start()
-                break
-        else:
-            break
+    reading = (_read_where_scripts_run if scripts else _read)(page, 0, end)
+    for item in _noting_return(reading, namespace):
+        name, closed = item[0], item[4]
+        last = item
+        if closed and name in ("template", "/template"):
+            templates = max(templates + (-1 if name[0] == "/" else 1), 0)
+    if scripts and last is not None and last[0] == "noscript" and last[4]:
+        return "noscript"  # no "</noscript" after it: the rest is its text
     foreign = namespace[0]
     if last is not None and last[3] == end:
         name, start, closed = last[0], last[2], last[4]
@@ -2036,14 +2064,6 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
     if foreign:
         return FOREIGN_LEFT_OPEN[foreign]
     return None
-
-
-def _read_noting_namespace(
-    page: str, start: int, end: int, namespace: list[str | None]
-) -> Iterator[_Read]:
-    """``_read``, noting in ``namespace`` what it returns once read to the
-    end: the namespace of the foreign content that reads what follows."""
-    namespace[:] = [(yield from _read(page, start, end))]
 
 
 # Why injection cannot put the button right after the content's body.
