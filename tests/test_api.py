@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -360,6 +361,44 @@ def test_a_connection_failure_is_retried_once(clock):
     assert clock.sleeps == [api.RETRY_DELAY]
     assert f"could not connect to Flattr's API at {url} (tried twice)" in str(
         raised.value
+    )
+
+
+@contextlib.contextmanager
+def a_port_that_never_completes_a_connection():
+    """The URL of a port whose listener's accept queue is full: Linux drops
+    each new SYN, and a connection there times out, as one to a host that is
+    down does. A real connect timeout on loopback, with no unroutable
+    address and no stand-in for httpx."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(3):  # more than the queue holds
+                filler = socket.socket()
+                fillers.append(filler)
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+            yield f"http://127.0.0.1:{port}/rest/v2"
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+def test_a_connect_timeout_is_retried_once_as_a_connection_failure(clock):
+    # Nothing went out: the request is retried, and the message says it
+    # could not connect, not that the verification may have been made.
+    with (
+        a_port_that_never_completes_a_connection() as url,
+        FlattrClient(TOKEN, url, timeout=0.3, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert clock.sleeps == [api.RETRY_DELAY]
+    assert str(raised.value) == (
+        f"could not connect to Flattr's API at {url} (tried twice): timed out"
     )
 
 
@@ -915,6 +954,27 @@ def test_pacing_never_spins_without_a_reset_time(stub, client, clock):
         api.MAX_RATE_LIMIT_WAITS
     )
     assert len(stub.requests) == api.MAX_RATE_LIMIT_WAITS + 1
+
+
+def test_a_403_naming_a_reset_already_past_waits_the_fallback(clock):
+    # Flattr's clock two hours behind ours: every 403 names a reset that is
+    # past here. Waiting for it would not wait at all, and would announce
+    # "waiting until" a time gone by.
+    waits = []
+    with (
+        FlattrApiStub(clock=FakeClock(START - 7200), limit=1) as stub,
+        FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c,
+    ):
+        c.verify("partner:ns:0", "alice")
+        assert c.rate_limit.reset < clock()
+        with pytest.raises(RateLimitExceeded):
+            c.verify_paced(
+                "partner:ns:1", "alice", on_wait=lambda end: waits.append(end - clock())
+            )
+    assert waits == [api.FALLBACK_WAIT] * api.MAX_RATE_LIMIT_WAITS
+    assert clock.sleeps == [api.FALLBACK_WAIT + api.RESET_MARGIN] * (
+        api.MAX_RATE_LIMIT_WAITS
+    )
 
 
 @settings(max_examples=150, deadline=None)

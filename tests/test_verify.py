@@ -202,6 +202,23 @@ def test_could_not_reach_flattr(stub, capsys, mode, expected):
     assert len(stub.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("mode", "status"),
+    [("unauthorized", verify.EXIT_REFUSED), ("html_500", verify.EXIT_UNREACHABLE)],
+)
+def test_the_json_document_is_not_ok_when_flattr_refused_or_was_not_reached(
+    stub, capsys, mode, status
+):
+    # A script may read "ok" alone: a run that Flattr refused, or could not
+    # be reached for, did not go well, usage error or not.
+    stub.script(mode)
+    code, document, _ = run_json(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url
+    )
+    assert code == document["exit_status"] == status
+    assert document["ok"] is False
+
+
 def test_a_slow_server_hits_the_timeout(stub, capsys):
     stub.script("slow")
     status, out, err = run(
@@ -366,6 +383,25 @@ def test_a_csv_batch_and_its_rerun(stub, capsys, tmp_path):
     assert len(stub.requests) == 3
     assert [r["outcome"] for r in document["results"]] == ["already verified"] * 3
     assert document["rate_limit"] is None
+
+
+def test_an_identity_recorded_for_another_account_is_sent_again(stub, capsys, tmp_path):
+    # The store skips an (identity, username) pair: an identity now given
+    # for another account (the author named the wrong one first) must
+    # reach Flattr for that account, not pass as "already verified".
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    assert run(capsys, "--from", str(csv_path), "--api-url", stub.url)[0] == 0
+    write_csv(csv_path, [("bob", "partner:ns:1")])
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, err
+    assert f"verified          partner:ns:1 -> bob  ({csv_path}:2)" in out
+    assert "1 identity: 1 verified" in out
+    assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
+    assert stub.requests[1].path == "/rest/v2/users/bob/verify"
+    assert recorded(tmp_path / "flattr-store.sqlite3") == [
+        ("partner:ns:1", "alice"),
+        ("partner:ns:1", "bob"),
+    ]
 
 
 @pytest.mark.parametrize("as_json", [False, True])
@@ -778,6 +814,27 @@ def test_an_interrupted_batch_resumes_without_sending_anything_twice(
     # 1 and 2 went out once; 3 was never answered, so it is sent again.
     assert stub.identities() == [f"partner:ns:{n}" for n in (1, 2, 3, 3, 4, 5)]
     assert len(recorded(tmp_path / "flattr-store.sqlite3")) == 5
+
+
+def test_the_summary_of_a_batch_flattr_could_not_reach_counts_each_outcome(
+    stub, capsys, tmp_path
+):
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("alice", "partner:ns:2"),
+        ("bob", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("html_500", identity="partner:ns:2")
+    status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_UNREACHABLE
+    assert out.splitlines()[-3:] == [
+        "3 identities: 1 verified, 1 not reached, 1 not sent",
+        "Rate budget: 4998 of 5000 requests left; resets at "
+        + local_time(START + 3600),
+        "Successes are recorded in flattr-store.sqlite3; run the same command "
+        "again to resume.",
+    ]
 
 
 def test_a_dry_run_batch_shows_what_would_be_sent(stub, capsys, tmp_path):
