@@ -547,11 +547,6 @@ class FlattrClient:
 
     def _post(self, url: str, form: dict[str, str]) -> _Answer:
         where = self._where()
-        did_not_answer = (
-            f"Flattr's API at {where} did not answer within {self.timeout:g} "
-            "seconds; the verification may or may not have been made, and "
-            "repeating it is harmless"
-        )
         for attempt in (1, 2):
             sent = threading.Event()
             try:
@@ -560,15 +555,8 @@ class FlattrClient:
                 if attempt == 2:
                     raise CouldNotReachFlattr(self._not_connected(error)) from None
                 self.sleep(RETRY_DELAY)
-            except httpx.TimeoutException:
-                # A proxy silent on CONNECT times out as a read: the request
-                # never went out, and the proxy is what to look at.
-                if self.proxy is not None and not sent.is_set():
-                    raise CouldNotReachFlattr(self._proxy_silent(self.proxy)) from None
-                raise CouldNotReachFlattr(did_not_answer) from None
-            except _DeadlinePassed:
-                # The worker left behind may still send the request.
-                raise CouldNotReachFlattr(did_not_answer) from None
+            except (httpx.TimeoutException, _DeadlinePassed):
+                raise CouldNotReachFlattr(self._timed_out(sent)) from None
             except _AnswerTooLong:
                 raise CouldNotReachFlattr(
                     f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
@@ -592,6 +580,28 @@ class FlattrClient:
                     f"could not look up the host of {where}: not a valid host name"
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timed_out(self, sent: threading.Event) -> str:
+        """What a request that outlasted the timeout, or the deadline, says:
+        whether it went out, and so whether Flattr may have verified."""
+        if sent.is_set():
+            return (
+                f"Flattr's API at {self._where()} did not answer within "
+                f"{self.timeout:g} seconds; the verification may or may not "
+                "have been made, and repeating it is harmless"
+            )
+        if self.proxy is not None:
+            # A proxy silent on CONNECT times out as a read: the request
+            # never went out, and the proxy is what to look at.
+            return self._proxy_silent(self.proxy)
+        # A lookup of the host's name that hangs, which no timeout of
+        # httpx's covers: only the deadline ends it.
+        return (
+            f"no connection to Flattr's API at {self._where()} was made within "
+            f"{self.timeout:g} seconds (the lookup of its host name, or the "
+            "connection, hung); nothing was sent to Flattr: check the network, "
+            "then try again"
+        )
 
     def _not_connected(self, error: httpx.TransportError) -> str:
         """What a connection that failed twice says, naming the proxy of
@@ -653,13 +663,16 @@ class FlattrClient:
         ``sent`` is set once the request to the API starts out.
 
         A worker still stuck on a trickling server is left behind: it is a
-        daemon thread, so it never keeps the process from exiting.
+        daemon thread, so it never keeps the process from exiting. One stuck
+        before the request went out (on a lookup of the host's name) never
+        sends it: ``sent`` says, once the deadline passed, whether it did.
         """
         outcome: list[_Answer | BaseException] = []
+        abandoned = threading.Event()
 
         def exchange() -> None:
             try:
-                outcome.append(self._exchange(url, form, sent))
+                outcome.append(self._exchange(url, form, sent, abandoned))
             except BaseException as error:  # handed to the caller's thread
                 outcome.append(error)
 
@@ -667,15 +680,20 @@ class FlattrClient:
         worker.start()
         worker.join(self.timeout + DEADLINE_SLACK)
         if not outcome:
+            abandoned.set()  # before the caller reads sent: see _tracing_sent
             raise _DeadlinePassed
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]
 
     def _exchange(
-        self, url: str, form: dict[str, str], sent: threading.Event
+        self,
+        url: str,
+        form: dict[str, str],
+        sent: threading.Event,
+        abandoned: threading.Event,
     ) -> _Answer:
-        trace = {"trace": _tracing_sent(sent)}
+        trace = {"trace": _tracing_sent(sent, abandoned)}
         with self._http.stream("POST", url, data=form, extensions=trace) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
@@ -856,16 +874,24 @@ def _is_json_type(content_type: str | None) -> bool:
     )
 
 
-def _tracing_sent(sent: threading.Event) -> Callable[[str, dict[str, Any]], None]:
+def _tracing_sent(
+    sent: threading.Event, abandoned: threading.Event
+) -> Callable[[str, dict[str, Any]], None]:
     """An httpx ``trace`` extension that sets ``sent`` when the request's
-    headers start out: to the API, not a proxy's ``CONNECT`` before them."""
+    headers start out: to the API, not a proxy's ``CONNECT`` before them.
+    Once ``abandoned`` is set (the deadline passed), they never do."""
 
     def trace(event: str, info: dict[str, Any]) -> None:
         request = info.get("request")
         if event.endswith(".send_request_headers.started") and (
             getattr(request, "method", b"CONNECT") != b"CONNECT"
         ):
+            # Set before abandoned is read, as abandoned is set before sent
+            # is read: either the request stops here, or the caller sees
+            # that it went out.
             sent.set()
+            if abandoned.is_set():
+                raise _Abandoned
 
     return trace
 
@@ -882,7 +908,12 @@ def _tls_failed(error: BaseException) -> bool:
 
 
 class _DeadlinePassed(Exception):
-    """The exchange outlasted its deadline (a server trickling bytes)."""
+    """The exchange outlasted its deadline (a server trickling bytes, a
+    lookup of the host's name that hangs)."""
+
+
+class _Abandoned(Exception):
+    """Raised in a worker left behind, to keep its request from going out."""
 
 
 class _AnswerTooLong(Exception):

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -333,6 +334,37 @@ def test_a_timeout_once_the_request_went_out_is_not_laid_on_a_proxy(stub, clock)
             c.verify("partner:ns:1", "alice")
     assert "may or may not have been made" in str(raised.value)
     assert "proxy" not in str(raised.value)
+
+
+def test_a_deadline_passed_before_the_request_went_out_says_nothing_was_sent(
+    stub, clock, monkeypatch
+):
+    # A lookup of the host's name that hangs: no timeout of httpx's covers
+    # it, the deadline does, and the request has not left this machine.
+    # Once the lookup ends, the worker left behind must not send it.
+    released = threading.Event()
+    lookup = socket.getaddrinfo
+
+    def hanging_lookup(*args, **kwargs):
+        released.wait(30)
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
+    with (
+        FlattrClient(TOKEN, stub.url, timeout=0.2, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    released.set()
+    for worker in threading.enumerate():
+        if worker.name == "flattr-api":
+            worker.join(10)
+    assert str(raised.value) == (
+        f"no connection to Flattr's API at {stub.url} was made within 0.2 "
+        "seconds (the lookup of its host name, or the connection, hung); "
+        "nothing was sent to Flattr: check the network, then try again"
+    )
+    assert stub.requests == []
 
 
 def test_an_endless_answer_is_cut_off(stub, clock):
