@@ -1093,7 +1093,12 @@ class _Report:
         _print_line(f"{len(outcomes)} {noun}: {summary}")
         if not self.args.dry_run:
             _print_line(f"Rate budget: {_budget(self.rate_limit)}")
-        if status == EXIT_UNREACHABLE and len(outcomes) > 1:
+        # Identities left to send, whatever stopped the batch (Flattr out of
+        # reach, a rate limit that outlasted the waits, a token without the
+        # scope): a rerun sends them. Not when the store stopped it, whose
+        # problem says what a rerun does.
+        left = tally.count("not reached") + tally.count("not sent")
+        if left and len(outcomes) > 1 and not problems:
             _print_line(
                 f"Successes are recorded in {self.shown_store}; run the same command "
                 "again to resume."

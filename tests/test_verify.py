@@ -1934,6 +1934,23 @@ def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
     assert stub.identities() == ["partner:ns:1"] * (MAX_RATE_LIMIT_WAITS + 1)
 
 
+def test_a_batch_the_rate_limit_stopped_says_how_to_resume(
+    stub, clock, capsys, tmp_path
+):
+    # Exit 1, yet identities were left unsent, as when Flattr could not be
+    # reached: the hint to resume was only given for exit 3.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("rate_limited_without_reset", times=MAX_RATE_LIMIT_WAITS + 1)
+    status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_REFUSED
+    assert "2 identities: 1 refused, 1 not sent" in out
+    assert out.splitlines()[-1] == (
+        "Successes are recorded in flattr-store.sqlite3; run the same command "
+        "again to resume."
+    )
+
+
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_store_that_cannot_be_written_is_found_before_sending(
     stub, capsys, tmp_path, what
