@@ -29,6 +29,7 @@ from pelican_flattr.url_guard import (
     next_baseline,
     pages_in,
     released_entry,
+    set_aside,
     unused_language_baselines,
     url_change_warnings,
     write_baseline,
@@ -652,6 +653,18 @@ def test_holds_baseline_of_released_entries_only(tmp_path):
     assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
 
 
+def test_next_baseline_puts_the_released_entries_last_sorted_by_url():
+    # The build passes those it keeps idle, then those it lets go now:
+    # each sorted, but not the two together.
+    idle = released_entry(baseline_entry("https://x.example/z", "z.md", "carol"))
+    let_go = released_entry(baseline_entry("https://x.example/b", "b.md", "carol"))
+    assert list(next_baseline([], iter(_entries()), [], [idle, let_go])) == [
+        *_entries(),
+        let_go,
+        idle,
+    ]
+
+
 @pytest.mark.parametrize("language", ["de", "pt-BR", 'a"b\u00e9'])
 def test_a_language_sites_baseline_says_its_language(tmp_path, language):
     path = tmp_path / "baseline.json"
@@ -1008,6 +1021,27 @@ def test_a_source_moved_with_its_url_is_no_change(tmp_path, flattr_log):
     output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
     assert manifest_things(output)["2019/a.md"]["url"] == OLD
     assert guard_lines(flattr_log) == []
+
+
+@pytest.mark.parametrize("owner", [None, ""], ids=["no-owner", "empty-owner"])
+def test_a_source_moved_with_its_url_from_an_entry_without_an_owner_is_no_change(
+    tmp_path, flattr_log, owner
+):
+    # An entry of an earlier version's baseline (or one written by hand)
+    # has no owner, which tells no owner apart: the move is silent, never
+    # "owned by  in the last build", and a strict build passes.
+    old_entry = {"url": OLD, "source": "a.md"}
+    if owner is not None:
+        old_entry["owner"] = owner
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.parent.mkdir(parents=True)
+    write_baseline(baseline, [old_entry])
+    moved = {"2019/a.md": article("Article A", "Alice", slug="first-slug")}
+    build(tmp_path, moved, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    assert baseline_things(tmp_path) == [
+        {"owner": "alice", "source": "2019/a.md", "url": OLD}
+    ]
 
 
 def test_a_pin_of_a_kept_articles_url_leaves_its_thing_and_baseline(
@@ -1423,6 +1457,31 @@ def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_lo
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert guard_lines(flattr_log) == []
     assert [t["url"] for t in baseline_things(tmp_path)] == [B_URL, OLD]
+
+
+@pytest.mark.parametrize("layout", ["one entry a line", "pretty-printed"])
+def test_a_released_urls_source_is_no_source_of_the_last_build(
+    tmp_path, flattr_log, layout
+):
+    # a.md was deleted and its URL let go (released); b.md renamed to a.md
+    # since, keeping its slug, is a move: the released entry's a.md is no
+    # source of the last build that would have taken b.md's URL.
+    baseline = tmp_path.joinpath(*BASELINE)
+    baseline.parent.mkdir(parents=True)
+    b_entry = baseline_entry(B_URL, "b.md", AUTHORS["Bob"])
+    gone = released_entry(baseline_entry(OLD, "a.md", "alice"))
+    write_baseline(baseline, next_baseline([], iter([b_entry]), [], [gone]))
+    if layout == "pretty-printed":
+        # Read as one document, not a line at a time: the same data.
+        document = json.loads(baseline.read_text())
+        baseline.write_text(json.dumps(document, indent=4))
+        assert '\n    {"' not in baseline.read_text()
+    sources = set()
+    assert load_baseline(baseline, sources=sources) == [b_entry, gone]
+    assert sources == {"b.md"}
+    renamed = {"a.md": article("Article B", "Bob", slug="b")}
+    build(tmp_path, renamed, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
 
 
 @pytest.mark.parametrize(
@@ -1978,6 +2037,24 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
     assert aside.read_text() == "{broken"
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
+
+
+def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
+    # Set aside twice before: the third goes beside both, over neither.
+    baseline = tmp_path / "url-baseline.json"
+    for name, text in (
+        ("url-baseline.json.unreadable", "{first"),
+        ("url-baseline.json.unreadable-2", "{second"),
+        ("url-baseline.json", "{third"),
+    ):
+        (tmp_path / name).write_text(text)
+    aside = set_aside(baseline)
+    assert aside == tmp_path / "url-baseline.json.unreadable-3"
+    assert not baseline.exists()
+    assert [
+        (tmp_path / f"url-baseline.json.unreadable{number}").read_text()
+        for number in ("", "-2", "-3")
+    ] == ["{first", "{second", "{third"]
 
 
 def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
