@@ -625,7 +625,10 @@ def owner_change_warnings(
     ``new_owner``), however many things it concerns: the things and their
     consequence at Flattr, and the fix, as one line; beyond
     ``OWNER_CHANGES_SAID`` of them, one line that counts the rest and
-    names the command that lists them all (``listing``).
+    names the command that lists them all (``listing``). Said in the order
+    of the old and then the new owner, whatever the order of ``changes``
+    (the baseline's, by URL), and each one's sources by name: the same
+    changes, the same log.
 
     Flattr keys a thing on its URL and creates it on its first flattr with
     the owner that auto-submit names then; its documentation gives no way to

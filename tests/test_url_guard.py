@@ -32,6 +32,7 @@ from pelican_flattr.url_guard import (
     set_aside,
     unused_language_baselines,
     url_change_warnings,
+    url_changes,
     write_baseline,
 )
 
@@ -1447,6 +1448,32 @@ def test_more_released_urls_reused_than_said_are_summed_up_apart(tmp_path, flatt
     )
 
 
+def test_as_many_released_urls_reused_as_are_said_are_not_summed_up():
+    # All 20 are said: the summary, there for the changed URLs past 20,
+    # says nothing of "the others once those are fixed".
+    from pelican_flattr.url_guard import SAID_OF_EACH_KIND
+
+    reused = [
+        UrlChange(
+            f"a{n}.md", f"{SITEURL}/s{n}.html", None, f"c{n}.md", released_owner="alice"
+        )
+        for n in range(SAID_OF_EACH_KIND)
+    ]
+    changed = [
+        UrlChange(f"p{n}.md", f"{SITEURL}/p{n}.html", f"{SITEURL}/p{n}-new.html")
+        for n in range(SAID_OF_EACH_KIND + 1)
+    ]
+    said, unsaid, summary = url_change_warnings(
+        [*changed, *reused], "pelican-flattr diff", Path("b")
+    )
+    assert (len(said), len(unsaid)) == (2 * SAID_OF_EACH_KIND, 1)
+    assert summary.startswith(
+        "21 thing URLs of the last build are not this build's: 21 thing URLs "
+        "changed; the first 20 of each kind are said above"
+    )
+    assert "let go earlier" not in summary
+
+
 def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_log):
     files = released(tmp_path, flattr_log)
     baseline = tmp_path.joinpath(*BASELINE)
@@ -2014,6 +2041,23 @@ def test_compare_manifests_follows_sources():
         ("b.md", "u2", "u1", "a.md"),
     ]
     assert diff.orphans_flattrs
+
+
+def test_url_changes_come_by_source_whatever_the_baselines_order():
+    # The guard reads the baseline in the order of its URLs; the changes,
+    # and so which 20 of a kind are said, go by source file.
+    old = [
+        baseline_entry(f"{SITEURL}/1.html", "z.md", "alice"),
+        baseline_entry(f"{SITEURL}/2.html", "a.md", "alice"),
+        baseline_entry(f"{SITEURL}/3.html", "m.md", "alice"),
+    ]
+    new_url = f"{SITEURL}/m-2.html"
+    changes = url_changes(old, {new_url: "m.md"}, {"m.md": new_url})
+    assert [(c.source, c.new_url) for c in changes] == [
+        ("a.md", None),
+        ("m.md", new_url),
+        ("z.md", None),
+    ]
 
 
 # A baseline that cannot be read is kept, never overwritten.
@@ -2750,6 +2794,13 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
             "https://a.org/posts/post-{2}.html",
             "from https://a.org/posts/*/index.html to https://a.org/posts/*.html",
         ),
+        # A slug shorter than a folder name both keep: the slug is the
+        # last part's name, not the longest name they share.
+        (
+            "https://a.org/workshop/p{2}.html",
+            "https://a.org/workshop/p{2}/",
+            "from https://a.org/workshop/*.html to https://a.org/workshop/*/",
+        ),
     ],
 )
 def test_urls_a_setting_moved_alike_are_summed_up_as_one_shape(old, new, shape):
@@ -3095,6 +3146,22 @@ def test_the_rest_of_the_owner_changes_hides_an_address():
     ]
     lines = owner_change_warnings(changes)
     assert len(lines) == 6 and "@" not in lines[-1] and "%40" not in lines[-1]
+
+
+def test_owner_changes_are_said_by_owner_and_their_sources_by_name():
+    # The baseline gives them in the order of their URLs, which is neither.
+    from pelican_flattr.url_guard import OwnerChange, owner_change_warnings
+
+    changes = [
+        OwnerChange("https://x.example/1", "z.md", "siteowner", "guest01"),
+        OwnerChange("https://x.example/2", "y.md", "siteowner", "guest00"),
+        OwnerChange("https://x.example/3", "a.md", "siteowner", "guest01"),
+    ]
+    lines = owner_change_warnings(changes)
+    assert [line.partition(", but ")[0] for line in lines] == [
+        "y.md: its thing https://x.example/2 changed owner from siteowner to guest00",
+        "2 things changed owner from siteowner to guest01 (a.md and z.md)",
+    ]
 
 
 @pytest.mark.parametrize(
