@@ -913,6 +913,41 @@ def test_only_a_load_js_a_browser_runs_counts(
     assert audit_command(["audit", str(output)]) == 0
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        # Before the buttons and the mark, as themes load scripts.
+        '{% extends "!simple/base.html" %}'
+        f"{{% block head %}}{{{{ super() }}}}{OLD_LOADER}{{% endblock head %}}"
+        "{% block footer %}{{ super() }}{{ flattr_script() }}{% endblock footer %}",
+        # After the mark, at the end of the body.
+        with_footer("{{ flattr_script() }}" + OLD_LOADER),
+    ],
+    ids=["own-in-head", "own-after-mark"],
+)
+def test_flattr_script_adds_no_second_load_js_to_a_themes_own(
+    site, tmp_path, flattr_log, base
+):
+    # A theme that keeps its own load.js and calls flattr_script() too: the
+    # mark gives way to the theme's, or load.js would run twice over the
+    # page's buttons.
+    output = site(
+        articles(),
+        theme=simple_child(tmp_path, {"base.html": base, "article.html": JS_ARTICLE}),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON="js",
+        FLATTR_INJECT=True,
+    )
+    pages = [output / thing["page"] for thing in manifest_things(output).values()]
+    assert len(pages) == 3
+    for path in pages:
+        assert "pelican-flattr:" not in path.read_text(encoding="utf-8")
+        soup = page_as_browsers_read_it(path)
+        assert len(soup.select("a.FlattrButton")) == 1, path
+        assert len(loaders(soup)) == 1, path
+    said_nothing_and_passes_the_audit(output, flattr_log)
+
+
 UNSEEN_WARNING = (
     "pelican-flattr: article.html: flattr_button() is called for the page's "
     "own article or page, but no reader sees its button"
