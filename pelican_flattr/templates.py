@@ -524,10 +524,6 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if content_thing is not None:
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
-        if rendered.styles:
-            style = rendered.styles.get(id(content_thing))
-            if style is not None:  # the manifest records what the page shows
-                state.shown_styles[content_thing.url] = style
     # How many of the page's own buttons a reader sees, when the helpers
     # printed one: they count calls, not output.
     own_buttons = None
@@ -548,6 +544,13 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         printed_twice = _report_repeated_helpers(
             rendered, content_thing, page, url, own_buttons
         )
+        theme_style = rendered.styles.get(id(content_thing))
+        if theme_style is not None and (own_buttons or not settings.inject):
+            # The manifest records what the page shows: the theme's style
+            # where a reader sees its button; where none does (kept in a
+            # variable, printed in a comment), injection adds one in the
+            # configured style. Without injection the theme's is all there is.
+            state.shown_styles[content_thing.url] = theme_style
     own = id(content_thing)
     own_head_callers = _callers(rendered, "flattr_head", [own])
     if rendered.heads and (

@@ -1287,21 +1287,42 @@ def test_a_themes_own_loader_is_not_loaded_twice(site, tmp_path):
     assert len(loader_scripts(soup)) == 1
 
 
-@pytest.mark.parametrize("asked", ["compact", "big"])
-def test_the_manifest_records_the_style_a_template_shows(site, tmp_path, caplog, asked):
+@pytest.mark.parametrize(
+    ("asked", "printed"),
+    [
+        ("compact", "{{ BUTTON }}"),
+        ("big", "{{ BUTTON }}"),
+        # Kept in a variable, or printed where no reader sees it: the page
+        # shows the button injection adds, in the configured style.
+        ("compact", "{% set kept = BUTTON %}"),
+        ("compact", "<!-- {{ BUTTON }} -->"),
+    ],
+    ids=["compact", "big", "compact-kept", "compact-commented"],
+)
+def test_the_manifest_records_the_style_a_template_shows(
+    site, tmp_path, caplog, asked, printed
+):
     theme = helper_theme(tmp_path)
     article_html = Path(theme) / "templates" / "article.html"
     article_html.write_text(
         article_html.read_text().replace(
-            "flattr_button(article)", f'flattr_button(article, "{asked}")'
+            "{{ flattr_button(article) }}",
+            printed.replace("BUTTON", f'flattr_button(article, "{asked}")'),
         )
     )
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     things = manifest_things(output)
-    soup = page(output / "first-of-three.html")
+    soup = page_as_browsers_read_it(output / "first-of-three.html")
     (button,) = flattr_buttons(soup)
     first = next(t for t in things.values() if t["page"] == "first-of-three.html")
-    if asked == "compact":
+    if not printed.startswith("{{"):
+        assert button.find_parent(class_="flattr-injected") is not None
+        assert "flattr-button--plain" in button["class"]
+        assert first["button"] == "plain"
+        assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+            BUTTON_NEVER_PRINTED[1]
+        ]
+    elif asked == "compact":
         assert button["data-flattr-button"] == "compact"
         assert first["button"] == "compact"
     else:  # not a style: the configured one, and the template named
