@@ -325,6 +325,24 @@ def _say_what_goes_without(
     build.warn_once(message)
 
 
+def _say_listing_goes_without_loader(page: str) -> None:
+    """With ``FLATTR_INJECT`` off, warn once per template about a page
+    without content of its own (a listing: index, category, tag...) whose
+    helpers printed embedded buttons and no flattr_script(), when a reader
+    would see one of them and no load.js runs to show it: nothing adds one,
+    and the buttons stay hidden (the audit reports each page). Searched only
+    on such pages; a theme's own load.js serves them as well."""
+    if markup.shows_embedded_button(page) and not markup.runs_loader(page):
+        _report_once_per_template(
+            "listing without load.js",
+            "prints no flattr_script() for the embedded buttons it shows (of "
+            "the articles it lists), and FLATTR_INJECT is off, so nothing adds "
+            "it: its pages go without load.js, and no reader sees those buttons "
+            "(call it in the template, after them, or leave FLATTR_INJECT on)",
+            build.warn,
+        )
+
+
 def _content_thing(content: Any) -> ContentThing | None:
     if content is None or isinstance(content, Undefined):
         return None
@@ -615,6 +633,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                 own_buttons,
                 hidden_by_body,
             )
+        elif needs_loader:
+            _say_listing_goes_without_loader(page)
         return page
     if content_thing is None and not needs_loader:
         return page

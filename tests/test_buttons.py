@@ -3050,6 +3050,80 @@ def test_a_body_left_open_is_reported_without_injection_too(
     assert audit_command(["audit", str(output)]) == 1
 
 
+def listing_theme(tmp_path, name, script):
+    """A theme whose article.html prints all the helpers, and whose listings
+    (index.html, and the category, tag and author pages that extend it)
+    print a button for each article, then ``script`` (Jinja)."""
+    templates = tmp_path / name / "templates"
+    templates.mkdir(parents=True)
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
+        "{% block content %}{{ super() }}{{ flattr_button(article) }}"
+        "{{ flattr_script() }}{% endblock %}"
+    )
+    (templates / "index.html").write_text(
+        '{% extends "!simple/index.html" %}{% block content %}{{ super() }}'
+        "{% for a in articles_page.object_list %}{{ flattr_button(a) }}{% endfor %}"
+        f"{script}{{% endblock %}}"
+    )
+    return str(tmp_path / name)
+
+
+def listing_without_loader_message(template: str) -> str:
+    return (
+        f"pelican-flattr: {template}: prints no flattr_script() for the embedded "
+        "buttons it shows (of the articles it lists), and FLATTR_INJECT is off, "
+        "so nothing adds it: its pages go without load.js, and no reader sees "
+        "those buttons (call it in the template, after them, or leave "
+        "FLATTR_INJECT on)"
+    )
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_a_listing_without_flattr_script_is_said_without_injection(
+    site, tmp_path, caplog, style
+):
+    # With FLATTR_INJECT off, a listing that shows embedded buttons and never
+    # calls flattr_script() has no load.js: its buttons stay hidden, and only
+    # the audit said so; an article's template was told at build time.
+    theme = listing_theme(tmp_path, "listing-without", "")
+    output = site(
+        three_articles(),
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=False,
+        FLATTR_BUTTON=style,
+    )
+    index = page_as_browsers_read_it(output / "index.html")
+    assert len(flattr_buttons(index)) == 3 and loader_scripts(index) == []
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    # Once for each template, however many pages each writes; the category,
+    # tag and author pages extend index.html.
+    assert sorted(messages) == [
+        listing_without_loader_message(template)
+        for template in ("author.html", "category.html", "index.html", "tag.html")
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+    # A listing that calls flattr_script(), or loads load.js itself, is
+    # left in peace, and passes the audit.
+    for name, script in (
+        ("listing-with", "{{ flattr_script() }}"),
+        ("listing-own-loader", f'<script src="{LOADER_URL}" async></script>'),
+    ):
+        caplog.clear()
+        output = site(
+            three_articles(),
+            theme=listing_theme(tmp_path, name, script),
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_INJECT=False,
+            FLATTR_BUTTON=style,
+        )
+        assert len(loader_scripts(page(output / "index.html"))) == 1
+        assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+        assert audit_command(["audit", str(output)]) == 0
+
+
 def noscript_left_open_message(source: str) -> str:
     return left_open_message(source, "opens <noscript> and never closes it").replace(
         "is the <noscript>'s text", "is text wherever scripts run"
