@@ -617,8 +617,13 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         if content_thing is not None:
-            # A button the theme called only to test its output needs none.
-            needs_loader = needs_loader and markup.shows_embedded_button(page)
+            # A button the theme called only to test its output needs none,
+            # nor one the theme's own load.js shows.
+            needs_loader = (
+                needs_loader
+                and markup.shows_embedded_button(page)
+                and not markup.runs_loader(page)
+            )
             # The theme printed the button where it belongs, but the body
             # before it hides it: its source is to blame, not the theme.
             hidden_by_body = not own_buttons and left_open is not None

@@ -3124,6 +3124,34 @@ def test_a_listing_without_flattr_script_is_said_without_injection(
         assert audit_command(["audit", str(output)]) == 0
 
 
+def test_a_themes_own_load_js_stands_for_flattr_script_without_injection(
+    site, tmp_path, caplog
+):
+    # An article template that loads load.js itself rather than calling
+    # flattr_script() shows its embedded button: with FLATTR_INJECT off it
+    # was told that it printed no flattr_script(), and its pages went
+    # without, while the audit passed them.
+    theme = simple_child_theme(
+        tmp_path,
+        "own-loader",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
+        "{% block content %}{{ super() }}{{ flattr_button(article) }}"
+        f'<script src="{LOADER_URL}" async></script>{{% endblock %}}',
+    )
+    output = site(
+        three_articles(),
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=False,
+        FLATTR_BUTTON="js",
+    )
+    soup = page(output / "first-of-three.html")
+    assert len(flattr_buttons(soup)) == 1 and len(loader_scripts(soup)) == 1
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def noscript_left_open_message(source: str) -> str:
     return left_open_message(source, "opens <noscript> and never closes it").replace(
         "is the <noscript>'s text", "is text wherever scripts run"
