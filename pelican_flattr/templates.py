@@ -550,11 +550,11 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # after it (a <TEXTAREA>, a <style>), which searches back miss.
     left_open = None
     if url is not None:
+        theme_style = rendered.styles.get(id(content_thing))
         if id(content_thing) in rendered.buttons:
             if body_html:
-                style = rendered.styles.get(id(content_thing))
                 left_open = markup.body_left_open(
-                    body_html, (style or content_thing.button_style) != "plain"
+                    body_html, (theme_style or content_thing.button_style) != "plain"
                 )
             own_buttons = markup.own_buttons_shown(
                 page, content_thing, url, left_open is not None
@@ -562,7 +562,6 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         printed_twice = _report_repeated_helpers(
             rendered, content_thing, page, url, own_buttons
         )
-        theme_style = rendered.styles.get(id(content_thing))
         if theme_style is not None and (own_buttons or not settings.inject):
             # The manifest records what the page shows: the theme's style
             # where a reader sees its button; where none does (kept in a
