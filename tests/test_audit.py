@@ -517,14 +517,20 @@ def test_a_hand_written_link_to_a_thing_passes_on_a_listing(copy, capsys):
     assert (status, report["problems"]) == (0, [])
 
 
+def plugin_button(path: Path) -> str:
+    """The markup of the plugin's (first) button on the built page ``path``."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index('<a class="flattr-button')
+    return text[start : text.index("</a>", start) + len("</a>")]
+
+
 def test_a_hand_written_copy_of_a_page_s_button_is_a_second_button(copy, capsys):
     # Readers see two buttons, as with the plugin's own printed twice: the
     # page's count says so the same way for both.
     thing = a_thing(copy)
     path = copy / thing["page"]
     original = path.read_text(encoding="utf-8")
-    start = original.index('<a class="flattr-button')
-    button = original[start : original.index("</a>", start) + len("</a>")]
+    button = plugin_button(path)
     said = []
     href = thing["auto_submit_url"].replace("&", "&amp;")
     for second in (button, f'<a href="{href}">Flattr</a>'):
@@ -536,6 +542,34 @@ def test_a_hand_written_copy_of_a_page_s_button_is_a_second_button(copy, capsys)
     assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
         (thing["page"], "has 2 Flattr buttons for its thing (2 in all)", "button-extra")
     ]
+
+
+@pytest.mark.parametrize("beside_its_own", [False, True], ids=["instead", "beside"])
+def test_only_a_page_s_own_thing_s_button_counts_as_its_button(
+    copy, capsys, beside_its_own
+):
+    # A theme that prints flattr_button(articles[0]) on every page shows
+    # another thing's button on this one: readers who flattr it pay for
+    # that thing, and this page has none of its own. A button to another
+    # thing beside its own (a "related" article's) is no second one.
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    own = plugin_button(path)
+    other = plugin_button(copy / a_thing(copy, "embedded-rust-workshop.md")["page"])
+    replace_in(path, own, own + other if beside_its_own else other)
+    status, report = audit_json(copy, capsys)
+    if beside_its_own:
+        assert (status, report["problems"]) == (0, [])
+    else:
+        assert status == 1
+        problems = [(p["file"], p["problem"], p["kind"]) for p in report["problems"]]
+        assert problems == [
+            (
+                thing["page"],
+                "has 0 Flattr buttons for its thing (1 in all)",
+                "button-missing",
+            )
+        ]
 
 
 @pytest.mark.parametrize(
@@ -1367,6 +1401,27 @@ def test_a_manifest_left_under_an_earlier_name_is_a_problem(tmp_path, capsys):
     ]
 
 
+def test_a_manifest_kept_aside_beside_the_site_s_is_a_problem(tmp_path, capsys):
+    # The earlier build's manifest copied aside before a rebuild, as
+    # flattr-manifest.bak.json, stays published, naming Alice's old owner.
+    # A language's site writes its manifest beside this one named so
+    # (flattr-manifest.de.json), but its part is two letters, as Pelican's
+    # DEFAULT_LANG has it: ".bak" and ".old" are none.
+    earlier = build(
+        tmp_path, two_articles(), FLATTR_AUTHORS={**AUTHORS, "Alice": "alice_before"}
+    )
+    for kept in ("flattr-manifest.bak.json", "flattr-manifest.old.json"):
+        shutil.copy(earlier / "flattr-manifest.json", earlier / kept)
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("flattr-manifest.bak.json", "other-manifest"),
+        ("flattr-manifest.old.json", "other-manifest"),
+    ]
+
+
 def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
     # A site written inside this one's output (as i18n_subsites writes each
     # language's) keeps its manifest where FLATTR_MANIFEST puts this one's,
@@ -1510,6 +1565,40 @@ def test_a_manifest_field_its_auto_submit_url_contradicts(
         f"auto_submit_url sends {sent}"
     )
     assert problem["kind"] == "manifest-field"
+
+
+def test_a_parameter_the_manifest_has_no_field_for_is_a_manifest_field(copy, capsys):
+    # A second owner's parameter in a thing's auto_submit_url (user_id
+    # beside its owner=), in the manifest and on every page and feed
+    # alike: Flattr is sent an owner the manifest's fields do not say.
+    path = copy / "flattr-manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    index, thing = next(
+        (index, thing)
+        for index, thing in enumerate(manifest["things"])
+        if thing["source"] == "fixing-a-cold-solder-joint.md"
+    )
+    built = thing["auto_submit_url"]
+    assert "&owner=email%3A" in built and "user_id=" not in built
+    thing["auto_submit_url"] = f"{built}&user_id=mallory"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    for written in [*copy.rglob("*.html"), *copy.rglob("*.xml")]:
+        text = written.read_text(encoding="utf-8")
+        escaped = built.replace("&", "&amp;")
+        if escaped in text:
+            written.write_text(
+                text.replace(escaped, f"{escaped}&amp;user_id=mallory"), "utf-8"
+            )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "flattr-manifest.json",
+            f"things[{index}].owner of {thing['url']} is {thing['owner']['value']!r}, "
+            "but its auto_submit_url sends user_id='mallory'",
+            "manifest-field",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -2831,6 +2920,28 @@ def test_a_settings_address_is_found_in_every_spelling_without_a_thing(
         assert "hidden" not in out and "exämple" not in out.lower()
 
 
+def test_a_settings_address_in_capitals_is_found_in_lower_case(copy, tmp_path, capsys):
+    # Zed has no thing, so only --settings names his address, written
+    # "Zed@Example.org" there: looked for as written, the address
+    # published in lower case (as a contact page has it) passed.
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text('FLATTR_AUTHORS = {"Zed": "email:Zed@Example.org"}\n')
+    (copy / "contact.txt").write_text("Write to zed@example.org\n")
+    status = main(["audit", str(copy), "--json", "--settings", str(settings)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert [
+        (p["file"], p["problem"], p["kind"]) for p in json.loads(out)["problems"]
+    ] == [
+        (
+            "contact.txt",
+            "holds the plain email address of author 'Zed' (from FLATTR_AUTHORS)",
+            "address-published",
+        )
+    ]
+    assert "zed@" not in out.lower()
+
+
 def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys):
     # Bob's only article is given to Alice and the site built again into
     # the same output: Pelican leaves Bob's author feed, whose entry still
@@ -3559,6 +3670,23 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
     assert capsys.readouterr().err == (
         f"pelican-flattr: {conf}: {where}FLATTR_STORE must be a file path, not 3\n"
     )
+
+
+def test_the_operator_s_store_in_another_site_s_folder_is_a_problem(
+    sample_output, copy, tmp_path, capsys
+):
+    # A folder with a manifest of its own (an old deploy kept at old/) is
+    # another site's audit's, but for what no file of the output may
+    # publish: the store there, beside that site's pages, passed.
+    shutil.copytree(sample_output, copy / "old")
+    open_store(copy / "old" / "flattr.sqlite").close()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"FLATTR_STORE = {str(tmp_path / 'flattr.sqlite')!r}\n")
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    assert (status, report["other_sites"]) == (1, ["old"])
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        ("old/flattr.sqlite", STORE_PUBLISHED)
+    ]
 
 
 def test_a_language_s_own_manifest_setting_is_followed(tmp_path, capsys):
