@@ -359,7 +359,7 @@ def audit_site(
     ]
     for done, (path, relative, addresses_only) in enumerate(checked, 1):
         _check_file(audit, addresses, path, relative, addresses_only)
-        if path.suffix == ".gz":
+        if path.suffix.lower() == ".gz":  # notes.txt.GZ is one too
             _check_compressed_copy(audit, addresses, path, relative, addresses_only)
         if progress is not None:
             progress(done, len(checked))

@@ -187,6 +187,8 @@ def test_every_gzip_file_is_read_for_addresses(copy, capsys):
     (copy / "search.json.gz").write_bytes(
         gzip.compress(b'{"pages": [{"text": "mail carol@example.org"}]}')
     )
+    # A name ends in ".GZ" as well (a copy made on Windows): was skipped.
+    (copy / "notes.txt.GZ").write_bytes(gzip.compress(b"carol@example.org"))
     # A stale copy of a page is said so, and what it leaks too.
     thing = a_thing(copy)
     page = copy / thing["page"]
@@ -212,6 +214,7 @@ def test_every_gzip_file_is_read_for_addresses(copy, capsys):
     assert found == {
         "bomb.txt.gz": [f"decompresses to more than {limit:,} bytes"[:40]],
         f"{thing['page']}.gz": ["is not a compressed copy of it as built ", leak],
+        "notes.txt.GZ": [leak],
         "robots.txt.gz": [leak],
         "search.json.gz": [leak],
     }
@@ -227,7 +230,7 @@ def test_every_gzip_file_is_read_for_addresses(copy, capsys):
     # Not read whole, the bomb is one the audit could not read; the copies
     # and the address problems are of their own kinds.
     assert report["problems_by_kind"] == {
-        "address-published": 3,
+        "address-published": 4,
         "compressed-copy": 1,
         "unreadable": 1,
     }
