@@ -35,9 +35,11 @@ The names other modules and scripts import from here stay here.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
 import posixpath
+import re
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -134,6 +136,20 @@ CHUNK_OVERLAP = 1024
 # tiny file of 64 MiB of "a@b.c" took the address search over a minute.
 GZIP_MOST_RATIO = 100
 GZIP_LEAST_READ = CHUNK_SIZE
+
+# What may come before an XML document's first element: white space, the
+# XML declaration and other processing instructions (xml-stylesheet),
+# comments, and a document type declaration with its internal subset. A
+# feed's prolog may be longer than any fixed look at its start. (The
+# internal subset ends at its first "]": a declaration that never ends is
+# then read once, not once for every way its brackets could be grouped.)
+_XML_PROLOG = re.compile(
+    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>)*",
+    re.DOTALL | re.IGNORECASE,
+)
+# A feed's first element, <feed> or <rss>, in any letter case or namespace
+# prefix, as read_feed takes it.
+_FEED_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?(?:feed|rss)[\s/>]", re.IGNORECASE)
 
 
 # The auto-submit parameter of an owner of each kind (Owner.parameter).
@@ -457,10 +473,7 @@ def _check_file(
             if (
                 is_page
                 or relative in audit.manifest.feed_files
-                or (
-                    suffix in FEED_SUFFIXES
-                    and (b"<feed" in start[:4096] or b"<rss" in start[:4096])
-                )
+                or (suffix in FEED_SUFFIXES and _is_feed(start))
             ):
                 data = start + stream.read()
                 if is_page:
@@ -484,6 +497,14 @@ def _check_file(
         audit.problem(
             "unreadable", relative, f"cannot be read ({error.strerror or error})"
         )
+
+
+def _is_feed(start: bytes) -> bool:
+    """Whether ``start``, a file's first CHUNK_SIZE bytes, begins an Atom
+    or RSS feed: its first element, past the prolog, is <feed> or <rss>."""
+    start = start.removeprefix(codecs.BOM_UTF8)
+    prolog = _XML_PROLOG.match(start)  # may be empty, so never None
+    return _FEED_ELEMENT.match(start, prolog.end()) is not None
 
 
 def _check_compressed_copy(

@@ -3421,6 +3421,46 @@ def test_a_feed_the_build_did_not_tag_may_not_pay_a_stranger(site, capsys):
     assert audit_json(output, capsys, settings=None)[0] == 0
 
 
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        XML_DECLARATION,
+        "\ufeff" + XML_DECLARATION,
+        XML_DECLARATION + "<!-- " + "a long licence comment " * 200 + "-->\n",
+        XML_DECLARATION
+        + '<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>\n'
+        + "<!DOCTYPE rss [\n"
+        + '<!ENTITY nbsp "&#160;">\n' * 200
+        + "]>\n<!-- <feed> -->\n",
+    ],
+    ids=["declaration", "byte-order-mark", "comment", "stylesheet-and-doctype"],
+)
+def test_a_feed_the_manifest_does_not_name_is_read_whatever_its_prolog(
+    copy, capsys, prolog
+):
+    # One the manifest does not name was known by "<feed" or "<rss" in its
+    # first 4,096 bytes: after a longer prolog, its payment link to anyone
+    # passed unread.
+    feed = (
+        f'{prolog}<rss version="2.0">'
+        "<channel><title>Talks</title><link>https://talks.example.net/</link>"
+        f'<link rel="payment" {A_LINK}/></channel></rss>'
+    )
+    (copy / "podcast.xml").write_text(feed, encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (
+            "podcast.xml",
+            f"has a payment link of its own to {EVIL!r}, which the manifest "
+            "doesn't know",
+        )
+    ]
+
+
 # --- What needs scripts, in a <noscript>. ---
 
 
