@@ -325,22 +325,20 @@ def _say_what_goes_without(
     build.warn_once(message)
 
 
-def _say_listing_goes_without_loader(page: str) -> None:
+def _say_listing_goes_without_loader() -> None:
     """With ``FLATTR_INJECT`` off, warn once per template about a page
-    without content of its own (a listing: index, category, tag...) whose
-    helpers printed embedded buttons and no flattr_script(), when a reader
-    would see one of them and no load.js runs to show it: nothing adds one,
-    and the buttons stay hidden (the audit reports each page). Searched only
-    on such pages; a theme's own load.js serves them as well."""
-    if markup.shows_embedded_button(page) and not markup.runs_loader(page):
-        _report_once_per_template(
-            "listing without load.js",
-            "prints no flattr_script() for the embedded buttons it shows (of "
-            "the articles it lists), and FLATTR_INJECT is off, so nothing adds "
-            "it: its pages go without load.js, and no reader sees those buttons "
-            "(call it in the template, after them, or leave FLATTR_INJECT on)",
-            build.warn,
-        )
+    without content of its own (a listing: index, category, tag...) that
+    shows a reader embedded buttons and runs no load.js, its helpers having
+    printed no flattr_script(): nothing adds one, and the buttons stay
+    hidden (the audit reports each page)."""
+    _report_once_per_template(
+        "listing without load.js",
+        "prints no flattr_script() for the embedded buttons it shows (of "
+        "the articles it lists), and FLATTR_INJECT is off, so nothing adds "
+        "it: its pages go without load.js, and no reader sees those buttons "
+        "(call it in the template, after them, or leave FLATTR_INJECT on)",
+        build.warn,
+    )
 
 
 def _content_thing(content: Any) -> ContentThing | None:
@@ -615,14 +613,15 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
+        # A button the theme called only to test its output needs none, nor
+        # one the theme's own load.js shows. (Searched only on pages whose
+        # helpers printed an embedded button and no flattr_script().)
+        needs_loader = (
+            needs_loader
+            and markup.shows_embedded_button(page)
+            and not markup.runs_loader(page)
+        )
         if content_thing is not None:
-            # A button the theme called only to test its output needs none,
-            # nor one the theme's own load.js shows.
-            needs_loader = (
-                needs_loader
-                and markup.shows_embedded_button(page)
-                and not markup.runs_loader(page)
-            )
             # The theme printed the button where it belongs, but the body
             # before it hides it: its source is to blame, not the theme.
             hidden_by_body = not own_buttons and left_open is not None
@@ -638,7 +637,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                 hidden_by_body,
             )
         elif needs_loader:
-            _say_listing_goes_without_loader(page)
+            _say_listing_goes_without_loader()
         return page
     if content_thing is None and not needs_loader:
         return page
