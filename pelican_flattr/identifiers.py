@@ -61,6 +61,14 @@ _LOCAL_PART_BACKWARDS = re.compile(
     rf"[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]"
 )
 _DOMAIN = re.compile(rf"\[[^\]\s]{{1,255}}\]|[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]+")
+# A whole address with a quoted local part, which may hold an "@" itself
+# ("@"@example.org, "jo@home"@example.org): read from the sign outwards, the
+# local part before such a sign would cross the sign inside the quotes. Its
+# local part is at most 66 characters, so one search over the text is
+# linear, and runs before the search from each sign.
+_QUOTED_ADDRESS = re.compile(
+    rf"\"[^\"\n]{{0,64}}\"[@{_WIDE_AT_SIGNS}](?:{_DOMAIN.pattern})"
+)
 
 SUPPORTED_FORMS = (
     "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX "
@@ -177,6 +185,18 @@ def redact_addresses(text: str) -> str:
     as it is or ending a file name (hello-sr@latin.html), is kept."""
     if "@" not in text and not any(sign in text for sign in _WIDE_AT_SIGNS):
         return text
+    if '"' not in text:
+        return _redact_around_signs(text)
+    pieces = []
+    done = 0
+    for quoted in _QUOTED_ADDRESS.finditer(text):
+        pieces += (_redact_around_signs(text[done : quoted.start()]), "[address]")
+        done = quoted.end()
+    pieces.append(_redact_around_signs(text[done:]))
+    return "".join(pieces)
+
+
+def _redact_around_signs(text: str) -> str:
     return redact_around(
         text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN, _LOCALE_IN_FILE_NAME
     )

@@ -211,6 +211,11 @@ def test_partner_identifier_refuses_usernames():
         # domain literal, as an author's name in a message repeats them.
         ('FLATTR_AUTHORS["o\'brien@example.org"]', 'FLATTR_AUTHORS["[address]"]'),
         ("'\"jo smith\"@example.org'", "'[address]'"),
+        # A quoted local part that holds an "@" itself: the part after it
+        # was redacted, and the quotes and the domain were left.
+        ('"jo@home"@example.org and x', "[address] and x"),
+        ('"@"@example.org', "[address]"),
+        ('a@b"@"@c', "[address][address]"),
         ("'jo@[192.0.2.1]' left", "'[address]' left"),
         ("no address here", "no address here"),
         # The full-width and the small "@", which read as one.
@@ -265,6 +270,8 @@ _ONE_REGEX_ENCODED = re.compile(
 
 @given(st.text(alphabet="ab.@%2540 :/'=&C3Z\"[]", max_size=40))
 @example("0@[0@0")
+@example('"@"@0')
+@example('0@""@0')
 @example("ab@aba ab@aba.a")
 def test_redaction_finds_what_one_regular_expression_finds(text):
     assert redact_addresses(text) == _ONE_REGEX.sub(
