@@ -185,20 +185,13 @@ def redact_addresses(text: str) -> str:
     as it is or ending a file name (hello-sr@latin.html), is kept."""
     if "@" not in text and not any(sign in text for sign in _WIDE_AT_SIGNS):
         return text
-    if '"' not in text:
-        return _redact_around_signs(text)
-    pieces = []
-    done = 0
-    for quoted in _QUOTED_ADDRESS.finditer(text):
-        pieces += (_redact_around_signs(text[done : quoted.start()]), "[address]")
-        done = quoted.end()
-    pieces.append(_redact_around_signs(text[done:]))
-    return "".join(pieces)
-
-
-def _redact_around_signs(text: str) -> str:
     return redact_around(
-        text, _AT_SIGN, _LOCAL_PART_BACKWARDS, _DOMAIN, _LOCALE_IN_FILE_NAME
+        text,
+        _AT_SIGN,
+        _LOCAL_PART_BACKWARDS,
+        _DOMAIN,
+        _LOCALE_IN_FILE_NAME,
+        _QUOTED_ADDRESS if '"' in text else None,
     )
 
 
@@ -280,36 +273,54 @@ def redact_around(
     before: re.Pattern[str],
     after: re.Pattern[str],
     kept: re.Pattern[str] | None = None,
+    whole: re.Pattern[str] | None = None,
 ) -> str:
     """``text`` with every run of ``before`` characters, a ``sign`` and a
     run of ``after`` characters replaced by ``[address]``, but one that
-    ``kept`` matches as a whole.
+    ``kept`` matches as a whole; and every match of ``whole``, an address
+    that cannot be read from a sign outwards, where none starts earlier.
 
     Each run is found from a sign outwards. One regular expression for the
     whole would try every start of a long run that has no sign, in time
     quadratic in its length, and the text can be a megabyte a server sent.
     ``before`` must not match across a sign: each local part is looked for
     only after the previous one, which keeps the whole pass linear.
+    ``whole`` must be bounded before its sign, as a quoted local part is.
     """
     pieces: list[str] = []
     done = searched = 0
+    # The next match of ``whole`` at or after ``done``: the two kinds are
+    # taken in the order they start, as one expression reading from the
+    # left would take them (an address whose domain literal holds a quoted
+    # one, a@["b"@c], is one address).
+    pending = whole.search(text) if whole is not None else None
     for found in sign.finditer(text):
         at = found.start()
-        if at < done:
+        while at >= done:
+            # The local part, read backwards from the sign.
+            local = before.match(text[max(done, searched) : at][::-1])
+            domain = None if local is None else after.match(text, found.end())
+            start = at if domain is None else at - local.end()
+            if pending is None or pending.start() > start:
+                break
+            pieces += (text[done : pending.start()], "[address]")
+            done = pending.end()
+            pending = whole.search(text, done)
+        else:
             continue
-        # The local part, read backwards from the sign.
-        local = before.match(text[max(done, searched) : at][::-1])
         searched = found.end()
-        if local is None:
-            continue
-        domain = after.match(text, found.end())
         if domain is None:
             continue
-        start = at - local.end()
         if kept is not None and kept.fullmatch(text, start, domain.end()):
             continue
         pieces += (text[done:start], "[address]")
         done = domain.end()
+        if pending is not None and pending.start() < done:
+            pending = whole.search(text, done)
+    while pending is not None:
+        pieces += (text[done : pending.start()], "[address]")
+        done = pending.end()
+        pending = whole.search(text, done)
     if not pieces:
         return text
     pieces.append(text[done:])
