@@ -42,6 +42,7 @@ from .thing import (
     NOT_UNICODE,
     Thing,
     bcp47,
+    category_choices,
     check_pinned_url,
     check_thing_url,
     first_words,
@@ -387,8 +388,8 @@ def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
         return None
     if category not in CATEGORIES:
         raise _FieldError(
-            f"metadata '{CATEGORY}' is {shown_value(category)}; choose one of "
-            f"{', '.join(CATEGORIES)}"
+            f"metadata '{CATEGORY}' is {shown_value(category)}; "
+            f"{category_choices(category)}"
         )
     return category
 

@@ -36,6 +36,7 @@ from .thing import (
     NO_HOST_NAME,
     NOT_ABSOLUTE,
     NOT_UNICODE,
+    category_choices,
     check_thing_url,
     flattr_language,
     holds_lone_surrogate,
@@ -819,8 +820,7 @@ def read_settings(
     category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     if category not in CATEGORIES:
         fatal.append(
-            f"FLATTR_CATEGORY is {shown_value(category)}; "
-            f"choose one of {', '.join(CATEGORIES)}"
+            f"FLATTR_CATEGORY is {shown_value(category)}; {category_choices(category)}"
         )
 
     raw_language = settings.get("FLATTR_LANGUAGE")

@@ -23,6 +23,17 @@ AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
 
 CATEGORIES = ("text", "images", "video", "audio", "software", "people", "rest")
 
+
+def category_choices(category: object) -> str:
+    """What a message says after naming a ``category`` Flattr does not take:
+    the seven it does. Flattr showed ``rest`` as "Other", so whoever wrote
+    ``other`` is told that ``rest`` is the one they mean."""
+    choices = f"choose one of {', '.join(CATEGORIES)}"
+    if isinstance(category, str) and category.strip().lower() == "other":
+        choices += ' (Flattr shows rest as "Other")'
+    return choices
+
+
 # The 44 codes Flattr accepted (its API's languages.txt), keyed by the ISO 639-1
 # language they stand for. Flattr kept the legacy codes iw (Hebrew) and in
 # (Indonesian); the modern he and id map onto them.

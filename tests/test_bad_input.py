@@ -37,6 +37,18 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             "or email:MD5HEX",
         ),
         ({"flattr_category": "blog"}, "flattr_category", "choose one of text, images"),
+        # Flattr's categories are lower case, and a thing's is sent as written.
+        (
+            {"flattr_category": "Text"},
+            "flattr_category",
+            "is 'Text'; choose one of text, images",
+        ),
+        (
+            {"flattr_category": "other"},
+            "flattr_category",
+            "is 'other'; choose one of text, images, video, audio, software, "
+            'people, rest (Flattr shows rest as "Other")',
+        ),
         ({"flattr_language": "klingon"}, "flattr_language", "no code for"),
         # No language tag, however German it starts.
         ({"flattr_language": 'de_DE"><x>'}, "flattr_language", "no code for"),
@@ -153,6 +165,18 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_BUTTON is 'fancy'; choose one of plain, js",
         ),
         ({"FLATTR_CATEGORY": "blog"}, "FLATTR_CATEGORY is 'blog'"),
+        # Flattr's categories are lower case, and the value is sent as written.
+        (
+            {"FLATTR_CATEGORY": "Text"},
+            "FLATTR_CATEGORY is 'Text'; choose one of text, images, video, audio, "
+            "software, people, rest",
+        ),
+        # Flattr shows rest as "Other", but takes no category of that name.
+        (
+            {"FLATTR_CATEGORY": "other"},
+            "FLATTR_CATEGORY is 'other'; choose one of text, images, video, audio, "
+            'software, people, rest (Flattr shows rest as "Other")',
+        ),
         ({"FLATTR_LANGUAGE": "tlh"}, "FLATTR_LANGUAGE is 'tlh'"),
         # Each was DEFAULT_LANG's code without a word.
         *[

@@ -36,6 +36,21 @@ from pelican_flattr.thing import (
 )
 
 
+def test_flattr_has_its_seven_categories_and_no_other():
+    # The seven of Flattr's auto-submit documentation, which the settings
+    # and the metadata are checked against. "Other" is how Flattr shows
+    # rest, not a category of its own.
+    assert CATEGORIES == (
+        "text",
+        "images",
+        "video",
+        "audio",
+        "software",
+        "people",
+        "rest",
+    )
+
+
 def test_flattr_has_44_language_codes():
     assert len(FLATTR_LANGUAGE_CODES) == 44
 
