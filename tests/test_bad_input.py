@@ -177,6 +177,7 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_CATEGORY is 'other'; choose one of text, images, video, audio, "
             'software, people, rest (Flattr shows rest as "Other")',
         ),
+        ({"FLATTR_BUTTON": "JS"}, "FLATTR_BUTTON is 'JS'; choose one of plain, js"),
         ({"FLATTR_LANGUAGE": "tlh"}, "FLATTR_LANGUAGE is 'tlh'"),
         # Each was DEFAULT_LANG's code without a word.
         *[
@@ -211,6 +212,14 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_TAGS[1] must be a string, not b'bytes'",
         ),
         ({"FLATTR_PAGES": "yes"}, "FLATTR_PAGES must be True or False, not 'yes'"),
+        # A bool is an int, but not every int is a bool.
+        ({"FLATTR_PAGES": 1}, "FLATTR_PAGES must be True or False, not 1"),
+        # A set of strings is ordered anew in each process: every build would
+        # write the tags, and so the pages, in another order.
+        (
+            {"FLATTR_TAGS": {"a", "b"}},
+            "FLATTR_TAGS must be a list of strings, not {'",
+        ),
         # Each of these used to end the build in a traceback.
         ({"FLATTR_TAGS": 5}, "FLATTR_TAGS must be a list of strings"),
         ({"FLATTR_ACCEPT_URL_CHANGES": True}, "FLATTR_ACCEPT_URL_CHANGES must be a"),
@@ -265,6 +274,78 @@ def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
     errors = " | ".join(r.getMessage() for r in flattr_log.records)
     assert says in errors
     assert "carol@" not in errors
+
+
+@pytest.mark.parametrize("username", ["carol@example.org", "mailto:carol@example.org"])
+def test_a_refused_site_owner_address_reaches_no_cache_or_output_file(
+    tmp_path, flattr_log, username
+):
+    # Refused, FLATTR_USERNAME is still in Pelican's settings, which the
+    # generators' content cache pickles with every article: a file the
+    # build writes, and which a later build (LOAD_CONTENT_CACHE) reads.
+    files = {"a.md": article("Some article", "Alice")}
+    options = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "FLATTR_USERNAME": username,
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+    }
+    build(tmp_path, files, **options)
+    output = build(tmp_path, {}, **options)
+    assert not (output / "flattr-manifest.json").exists()
+    written = [
+        path
+        for folder in (output, tmp_path / "cache")
+        for path in folder.rglob("*")
+        if path.is_file()
+    ]
+    assert any(path.is_relative_to(tmp_path / "cache") for path in written)
+    for path in written:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        assert b"carol" not in data.lower(), path
+    said = [r.getMessage() for r in flattr_log.records]
+    assert any(m.startswith("pelican-flattr: settings: FLATTR_USERNAME ") for m in said)
+    assert not any("carol" in m for m in said)
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [("a, b", ("a", "b")), ("a; b", ("a", "b")), ("a;b, c", ("a", "b, c"))],
+)
+def test_flattr_tags_given_as_a_string_are_split_as_tags_are(tags, expected):
+    from pelican_flattr.settings import read_settings
+
+    settings, problems = read_settings({"SITEURL": SITEURL, "FLATTR_TAGS": tags})
+    assert problems == [] and settings.tags == expected
+
+
+def test_flattr_tags_given_as_a_string_are_each_a_things_tag(site):
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_TAGS="community, pelican",
+    )
+    assert manifest_things(output)["a.md"]["tags"] == ["community", "pelican"]
+
+
+def test_an_empty_flattr_username_is_unset(site, flattr_log):
+    # As the settings file of a site whose owner has no Flattr account yet
+    # may leave it, and as `webhook serve` reads it.
+    files = {
+        "a.md": article("Some article", "Alice"),
+        "b.md": article("Nobody's article", "Bob"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_USERNAME="")
+    assert set(manifest_things(output)) == {"a.md"}
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said == [
+        "pelican-flattr: b.md has no Flattr owner ('Bob': not in FLATTR_AUTHORS, "
+        "no 'flattr_owner' metadata, and FLATTR_USERNAME is not set); no Flattr "
+        "button"
+    ]
 
 
 def test_refused_settings_remove_the_manifest_of_an_earlier_build(tmp_path, flattr_log):
