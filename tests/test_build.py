@@ -1744,6 +1744,36 @@ def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
     _assert_no_secret_address_written(tmp_path, "reader")
 
 
+def test_an_address_cached_by_a_build_without_the_plugin_is_hashed(tmp_path):
+    """A readers' cache written before the plugin was added holds the plain
+    addresses; Pelican reads the files from it again, not from the disk, so
+    nothing is hashed as it is cached: each is hashed in the cache as the
+    file's metadata is, whichever entry of the cache holds it."""
+    from conftest import build
+
+    # Two owners: whatever order Pelican read the files in, one of them is
+    # not the cache's last entry (the file just read, when none is cached).
+    files = {
+        "a.md": article("First", "Zed", flattr_owner="email:a.secret@example.org"),
+        "b.md": article("Second", "Zed"),
+        "c.md": article("Third", "Zed", flattr_owner="email:c.secret@example.org"),
+    }
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+    }
+    build(tmp_path, files, PLUGINS=[], **settings)
+    readers_cache = tmp_path / "cache" / "ArticlesGenerator-Readers"
+    assert b"a.secret@" in _file_bytes(readers_cache)
+    assert b"c.secret@" in _file_bytes(readers_cache)
+    build(tmp_path, {}, **settings)  # with the plugin, from that cache
+    _assert_no_secret_address_written(tmp_path, "reader")
+    cached = _file_bytes(readers_cache)
+    for address in (b"a.secret@example.org", b"c.secret@example.org"):
+        assert hashlib.md5(address).hexdigest().encode() in cached
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
