@@ -2152,6 +2152,24 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
         "pages/about.md": article(
             "About this", "Zed", flattr_owner="email:dave.secret@example.org"
         ),
+        # Pelican publishes a translation's source too: here only the
+        # translation, of an article and of a page, has the owner.
+        "hello.md": article("Hello", "Zed", slug="hello"),
+        "hello-fr.md": article(
+            "Bonjour",
+            "Zed",
+            slug="hello",
+            lang="fr",
+            flattr_owner="email:dave.secret@example.org",
+        ),
+        "pages/contact.md": article("Contact", "Zed", slug="contact"),
+        "pages/contact-fr.md": article(
+            "Nous écrire",
+            "Zed",
+            slug="contact",
+            lang="fr",
+            flattr_owner="email:dave.secret@example.org",
+        ),
     }
     settings = {
         "OUTPUT_SOURCES": True,
@@ -2169,7 +2187,9 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     unknown = "email:MD5HEX (the address's MD5 hash)"
     assert first == [
         _published_warning("a.md", "owner-in-metadata.text", hashed),
+        _published_warning("hello-fr.md", "hello-fr.text", hashed),
         _published_warning("pages/about.md", "pages/about-this.text", hashed),
+        _published_warning("pages/contact-fr.md", "pages/contact-fr.text", hashed),
         _published_warning("twice.md", "owner-given-twice.text", unknown),
     ]
     # A rebuild from the cache publishes the sources again: said again.
