@@ -1774,6 +1774,55 @@ def test_an_address_cached_by_a_build_without_the_plugin_is_hashed(tmp_path):
         assert hashlib.md5(address).hexdigest().encode() in cached
 
 
+# A plugin listed after pelican_flattr: its receiver of each file's metadata
+# runs after the plugin's, and gives one file an owner by its address.
+LATE_OWNER_PLUGIN = """
+from pelican import signals
+
+def give_owner(sender, metadata):
+    if metadata.get("title") == "Late owner":
+        metadata["flattr_owner"] = "email:late.secret@example.org"
+
+def register():
+    signals.article_generator_context.connect(give_owner)
+"""
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_an_owner_address_another_plugin_gives_later_never_reaches_the_cache(
+    tmp_path, cache_layer
+):
+    """An address put in a file's metadata after the plugin hashed it (by
+    a plugin listed after it) is hashed as the content object is made: in
+    the metadata, and in the attribute Pelican copied from it, which the
+    generators' cache pickles with the object. The readers' cache never
+    holds it: the other plugin changes Pelican's copy of the metadata, not
+    the one the reader cached."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "late_owner.py").write_text(LATE_OWNER_PLUGIN, encoding="utf-8")
+    settings = {
+        "PLUGIN_PATHS": [str(plugins)],
+        "PLUGINS": ["pelican_flattr", "late_owner"],
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": cache_layer,
+        "FLATTR_USERNAME": "siteowner",
+    }
+    files = {"late.md": article("Late owner", "Zed"), "b.md": article("Other", "Zed")}
+    # In a process of its own: the other plugin stays connected to Pelican's
+    # signals for the life of the process.
+    built = child_build(tmp_path / "site", files, **settings)
+    assert built.status == 0, built.messages
+    output = tmp_path / "site" / "output"
+    assert (
+        manifest_things(output)["late.md"]["owner"]["value"]
+        == "email:" + hashlib.md5(b"late.secret@example.org").hexdigest()
+    )
+    _assert_no_secret_address_written(tmp_path / "site", cache_layer)
+    assert not any("secret" in line for line in built.log)
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
