@@ -1823,6 +1823,71 @@ def test_an_owner_address_another_plugin_gives_later_never_reaches_the_cache(
     assert not any("secret" in line for line in built.log)
 
 
+# A plugin with a generator of its own, which reads the files of notes/
+# through Pelican's readers (and their cache) and sends no signal of the
+# files' metadata.
+NOTES_PLUGIN = """
+from pelican import signals
+from pelican.contents import Page
+from pelican.generators import CachingGenerator
+
+class NotesGenerator(CachingGenerator):
+    def generate_context(self):
+        for path in self.get_files(["notes"], extensions=["md"]):
+            self.readers.read_file(
+                base_path=self.path, path=path, content_class=Page, context=self.context
+            )
+        self.readers.save_cache()
+
+    def generate_output(self, writer):
+        pass
+
+def get_generators(pelican):
+    return NotesGenerator
+
+def register():
+    signals.get_generators.connect(get_generators)
+"""
+
+
+def test_an_address_another_generator_read_from_an_old_cache_is_hashed_there(
+    tmp_path,
+):
+    """A generator of another plugin reads its files with no signal the
+    plugin hashes their metadata on: read from a readers' cache written
+    before the plugin was added, a file's address is hashed in that cache
+    as its content object is made."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "notes.py").write_text(NOTES_PLUGIN, encoding="utf-8")
+    settings = {
+        "PLUGIN_PATHS": [str(plugins)],
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+        "FLATTR_USERNAME": "siteowner",
+        "ARTICLE_EXCLUDES": ["notes"],
+    }
+    files = {
+        "notes/note.md": article(
+            "A note", "Zed", flattr_owner="email:note.secret@example.org"
+        ),
+        "article.md": article("An article", "Zed"),
+    }
+    folder = tmp_path / "site"
+    # In processes of their own: the other plugin stays connected to
+    # Pelican's signals for the life of the process.
+    before = child_build(folder, files, PLUGINS=["notes"], **settings)
+    assert before.status == 0, before.log
+    notes_cache = folder / "cache" / "NotesGenerator-Readers"
+    assert b"note.secret@" in _file_bytes(notes_cache)
+    after = child_build(folder, {}, PLUGINS=["pelican_flattr", "notes"], **settings)
+    assert after.status == 0, after.messages
+    _assert_no_secret_address_written(folder, "reader")
+    cached = _file_bytes(notes_cache)
+    assert hashlib.md5(b"note.secret@example.org").hexdigest().encode() in cached
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_a_misspelt_owner_field_of_the_settings_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer
