@@ -2329,6 +2329,45 @@ def test_a_published_source_with_an_owner_address_is_named(tmp_path, flattr_log)
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_a_strict_build_says_every_address_check_of_its_end_before_it_fails(
+    tmp_path, flattr_log
+):
+    """A published source holding its owner's address and a title holding
+    an owner's address are each checked at the build's end: a strict build
+    failed on the first, counted it as its only problem, and left the other
+    unsaid until the next build."""
+    from conftest import build
+
+    files = {
+        "a.md": article(
+            "Owner in metadata", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+        "b.md": article("Write to dave.secret@example.org", "Zed"),
+    }
+    with pytest.raises(FlattrBuildError, match="2 problems"):
+        build(
+            tmp_path,
+            files,
+            OUTPUT_SOURCES=True,
+            FLATTR_STRICT=True,
+            FLATTR_USERNAME="siteowner",
+            FLATTR_URL_GUARD=False,
+        )
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    assert [level for level, _ in said] == ["ERROR", "ERROR", "CRITICAL"], said
+    assert said[0][1] == _published_warning(
+        "a.md",
+        "owner-in-metadata.text",
+        f"email:{MD5_OF_DAVE} (the hash Flattr receives)",
+    )
+    assert said[1][1].startswith("pelican-flattr: b.md: the title of this content")
+    # The count is the whole bill: no check was left out.
+    assert said[2][1] == (
+        "pelican-flattr: 2 problems and FLATTR_STRICT is on: build failed"
+    )
+    assert not (tmp_path / "output" / "flattr-manifest.json").exists()
+
+
 def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_log):
     # A folder named after an author's address: the manifest and the
     # baseline record the path (Pelican makes it the category, too), and
