@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import subprocess
 import sys
 from urllib.parse import urlencode
@@ -20,6 +21,7 @@ from webhook_server import (
 
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
+from pelican_flattr.store import NOT_A_DATABASE
 
 CAROL = "email:" + hash_email("carol@example.org")
 SETTINGS = str(SAMPLE_SITE / "pelicanconf.py")
@@ -80,6 +82,31 @@ def test_without_the_mapping_an_email_claim_url_is_withheld(store, capsys):
     assert owners[CAROL]["claim_url_complete"] is False
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
+    store, tmp_path, monkeypatch, capsys, as_json
+):
+    # email:MD5HEX is an owner FLATTR_AUTHORS may hold, but no address: the
+    # hash appended in its place makes a claim URL that does not work.
+    monkeypatch.setenv("COLUMNS", "200")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f'FLATTR_AUTHORS = {{"Carol": "{CAROL}"}}\nTIMEZONE = "UTC"\n')
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out = capsys.readouterr().out
+    assert "https://flattr.com/claim/c1/" not in out
+    if as_json:
+        owners = {row["owner"]: row for row in json.loads(out)["owners"]}
+        assert owners[CAROL]["authors"] == ["Carol"]
+        assert owners[CAROL]["claim_url"] is None
+        assert owners[CAROL]["claim_url_complete"] is False
+    else:
+        assert (
+            f"{CAROL}  (email owner: address unknown; no FLATTR_AUTHORS entry of "
+            f"{conf}, nor its FLATTR_USERNAME, holds the address this hash is of"
+        ) in out.replace("\n", " ")
+
+
 def test_without_settings_no_owner_is_said_to_be_unmapped(store, capsys, monkeypatch):
     # `pending --store FILE`, as docs/webhooks.md shows it, said of every
     # owner "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)", though no
@@ -135,6 +162,90 @@ def test_pending_table_for_people(store, capsys, monkeypatch, columns):
         "https://flattr.com/claim/x1/owner",
     ):
         assert any(line.endswith(url) for line in lines), (url, out)
+
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    """The rows of the ``pending`` table in ``out``, each on one line (a
+    wide terminal), in their order: the owner -> the other cells. The
+    header row (ruled "\u2503", the others "\u2502") is under "owner"."""
+    rows = {}
+    for line in out.splitlines():
+        ruled = line.replace("\u2503", "\u2502")
+        if ruled.startswith("\u2502"):
+            owner, *cells = (
+                cell.strip() for cell in ruled.strip("\u2502").split("\u2502")
+            )
+            rows[owner] = cells
+    return rows
+
+
+def test_pending_table_shows_each_count_in_its_column(store, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row
+    command = ["pending", "--store", str(store), "--settings", SETTINGS]
+    assert main([*command, "--json"]) == 0
+    owners = json.loads(capsys.readouterr().out)["owners"]
+    assert main(command) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert rows.pop("owner") == ["authors", "things", "flattrs", "latest"]
+    unmapped = "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)"
+    assert rows == {
+        row["owner"]: [
+            ", ".join(row["authors"]) or unmapped,
+            str(row["things"]),
+            str(row["flattrs"]),
+            row["latest"],
+        ]
+        for row in owners
+    }
+    # Two things, six flattrs: a count in the other's column shows.
+    assert rows["twitter:user:id:783214"][1:3] == ["2", "6"]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_pending_lists_the_newest_delivery_first(
+    tmp_path, monkeypatch, capsys, as_json
+):
+    # What arrived last is what the operator has yet to pass on. Owners
+    # whose latest deliveries came in the same second follow in the
+    # reverse order of their identifiers (the one sort key, reversed):
+    # the same order in every run.
+    from pelican_flattr.store import open_store
+
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "store.sqlite3"
+    events = [
+        ("o1", "partner:ns:old", "2024-01-01T00:00:00Z"),
+        ("a1", "partner:ns:tie-a", "2024-02-01T00:00:00Z"),
+        ("b1", "partner:ns:tie-b", "2024-02-01T00:00:00Z"),
+        ("n1", "partner:ns:new", "2023-12-01T00:00:00Z"),  # its first: not latest
+        ("n2", "partner:ns:new", "2024-03-01T00:00:00Z"),
+    ]
+    with open_store(path) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, 1, ?, '', ?, ?)",
+            [
+                (thing, owner, f"https://flattr.com/c/{thing}", at)
+                for thing, owner, at in events
+            ],
+        )
+    newest_first = [
+        "partner:ns:new",
+        "partner:ns:tie-b",
+        "partner:ns:tie-a",
+        "partner:ns:old",
+    ]
+    command = ["pending", "--store", str(path)]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out = capsys.readouterr().out
+    if as_json:
+        owners = json.loads(out)["owners"]
+        assert [row["owner"] for row in owners] == newest_first
+        assert owners[0]["latest"] == "2024-03-01T00:00:00Z"
+    else:
+        assert list(table_rows(out))[1:] == newest_first
+        # The claim URLs below the table, in the same order.
+        claims = [line.split()[0] for line in out.splitlines() if "https://" in line]
+        assert claims == newest_first
 
 
 def test_totals_stored_by_older_versions_cannot_break_the_report(tmp_path, capsys):
@@ -225,6 +336,21 @@ def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"pelican-flattr: store {store}: is not an SQLite database")
     assert SETTINGS not in err  # the settings file is not at fault
+
+
+def test_a_configured_store_that_is_no_database_names_the_setting(
+    tmp_path, monkeypatch, capsys
+):
+    # FLATTR_STORE of the settings file named it: that is what to fix.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "junk.sqlite3").write_bytes(random.Random(1).randbytes(2000))
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "junk.sqlite3"\nTIMEZONE = "UTC"\n')
+    assert main(["pending", "--settings", str(conf)]) == 2
+    assert (
+        f"pelican-flattr: store junk.sqlite3 (FLATTR_STORE of {conf}): "
+        f"{NOT_A_DATABASE}\n"
+    ) in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -621,6 +747,23 @@ def test_a_database_that_is_no_store_is_named_so(tmp_path, capsys, kind):
     assert json.loads(out)["problems"] == [f"store {store}: {says}"]
 
 
+def test_a_table_of_another_program_named_by_an_address_is_not_shown_so(
+    tmp_path, capsys
+):
+    # A message names the tables of another program's database: a table's
+    # name may be anything, an address too.
+    store = tmp_path / "store.sqlite3"
+    make_database(store, 'CREATE TABLE "carol@example.org" (x);')
+    assert main(["pending", "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"pelican-flattr: store {store}: is an SQLite database of another "
+        "program, not a pelican-flattr store (it holds the table '[address]'); "
+        "name the store's file, or move this one away\n"
+    )
+    assert "@" not in err
+
+
 def test_pending_names_the_wal_files_it_may_not_read(tmp_path):
     """A deploy user let read the store file alone, while the receiver
     runs: SQLite says "unable to open database file", and pending said no
@@ -697,3 +840,25 @@ def test_a_languages_authors_that_are_no_dict_name_it(store, tmp_path, capsys):
         f"pelican-flattr: {conf}: I18N_SUBSITES['de'] FLATTR_AUTHORS must be a dict"
     )
     assert "@" not in err
+
+
+def test_an_address_a_language_spells_otherwise_is_appended_as_the_site_spells_it(
+    store, tmp_path, capsys
+):
+    # One owner (the hash of the trimmed, lower-cased address) written two
+    # ways: the claim URL gets the site's own spelling.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Carol": "email:Carol@Example.org"}\n'
+        'I18N_SUBSITES = {"de": {"FLATTR_AUTHORS": '
+        '{"Carol": "email:carol@example.org"}}}\n'
+        'TIMEZONE = "UTC"\n'
+    )
+    command = ["pending", "--store", str(store), "--settings", str(conf), "--json"]
+    assert main(command) == 0
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    assert owners[CAROL]["claim_url"] == (
+        "https://flattr.com/claim/c1/owner/Carol%40Example.org"
+    )
