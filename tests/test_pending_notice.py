@@ -248,6 +248,43 @@ def test_a_new_store_is_its_owners_alone(tmp_path, linked):
     assert store.is_symlink() == linked
 
 
+def test_a_store_made_where_files_cannot_be_hard_linked_is_its_owners_alone(
+    tmp_path, monkeypatch
+):
+    """On a file system without hard links (some network and FUSE mounts
+    refuse them: EPERM), the store is made in place instead of linked
+    there: as private, as whole, in WAL mode."""
+    import errno
+
+    import pelican_flattr.store as store_module
+
+    def no_hard_links(source, target):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(store_module.os, "link", no_hard_links)
+    store = tmp_path / "store.sqlite3"
+    old_mask = os.umask(0o022)
+    try:
+        connection = open_store(store)
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            modes = {
+                path.name: path.stat().st_mode & 0o777
+                for path in tmp_path.iterdir()
+                if path.name.startswith("store.sqlite3")
+            }
+        finally:
+            connection.close()
+    finally:
+        os.umask(old_mask)
+    assert (version, mode) == (SCHEMA_VERSION, "wal")
+    assert set(modes.values()) == {0o600}, modes
+    assert len(modes) >= 2, modes  # the -wal (and -shm) too
+    # Nothing left of the copy it could not link.
+    assert [path.name for path in tmp_path.iterdir()] == ["store.sqlite3"]
+
+
 _READ_AS_ANOTHER_USER = """
 import json, os, sqlite3, sys
 from pathlib import Path
