@@ -461,6 +461,42 @@ def test_a_new_store_made_by_two_connections_at_once_is_opened(tmp_path):
         connection.close()
 
 
+def test_a_store_another_program_migrates_while_an_open_waits_is_opened(tmp_path):
+    # An open that found the store at version 0 waits for the write lock to
+    # migrate it; the program holding the lock (another receiver, verify)
+    # may be migrating it: what it did must not be done again ("table
+    # pending_flattrs already exists"). Committed only once the open sleeps
+    # in SQLite's busy handler, after its first look (within 5 s).
+    from pelican_flattr.store import MIGRATIONS, schema_version
+
+    store = tmp_path / "store.sqlite3"
+    other = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
+    other.execute("PRAGMA journal_mode = WAL")
+    other.execute("BEGIN IMMEDIATE")
+    for statement in MIGRATIONS[0].split(";"):
+        other.execute(statement)
+    other.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def commit_once_the_open_waits() -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not a_thread_sleeps(os.getpid()):
+            threading.Event().wait(0.01)  # not a sleep of its own
+        other.execute("COMMIT")
+
+    committing = threading.Thread(target=commit_once_the_open_waits)
+    committing.start()
+    try:
+        connection = open_store(store)
+    finally:
+        committing.join()
+        other.close()
+    try:
+        assert schema_version(connection, store) == SCHEMA_VERSION
+        assert connection.execute("SELECT * FROM pending_flattrs").fetchall() == []
+    finally:
+        connection.close()
+
+
 @pytest.mark.parametrize("linked", [False, True])
 def test_a_store_moved_without_its_wal_is_not_written_beside_it(tmp_path, linked):
     # A new store at the path would take the -wal left there for its own,
@@ -698,14 +734,21 @@ def waiting_for_the_lock(server, delivery, within: float = 5.0) -> None:
     (nothing else in it sleeps so), or after ``within`` seconds, or once
     ``delivery`` is done. A fixed second was not always enough for the
     delivery to reach the lock on a loaded machine."""
-    threads = Path(f"/proc/{server.process.pid}/task")
     deadline = time.monotonic() + within
     while time.monotonic() < deadline and not delivery.done():
-        for wchan in threads.glob("*/wchan"):
-            with contextlib.suppress(OSError):
-                if "nanosleep" in wchan.read_text():
-                    return
+        if a_thread_sleeps(server.process.pid):
+            return
         time.sleep(0.01)
+
+
+def a_thread_sleeps(pid: int) -> bool:
+    """Whether a thread of process ``pid`` sleeps (as SQLite's busy handler
+    does, and time.sleep)."""
+    for wchan in Path(f"/proc/{pid}/task").glob("*/wchan"):
+        with contextlib.suppress(OSError):
+            if "nanosleep" in wchan.read_text():
+                return True
+    return False
 
 
 def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
@@ -1696,6 +1739,51 @@ def test_waitress_log_lines_never_name_the_token_and_are_all_kept(tmp_path, capl
         "Exception while serving /HOOKS/***",
         "Client disconnected while serving /[address]\\x0aFORGED",
     ]
+
+
+def test_serve_hides_the_token_from_waitress_own_log_lines(
+    tmp_path, monkeypatch, caplog, capsys
+):
+    """``webhook serve`` itself has waitress hide the token, not only
+    prepare_waitress_logs called by hand (above). waitress logs "Client
+    disconnected while serving <path>" only when it sees the client gone
+    between two writes of one answer, which no client can time: the line is
+    logged as waitress logs it, from the server serve runs."""
+    import waitress
+
+    from pelican_flattr import webhook_command
+
+    # The loggers are the process's: a filter a test left on them would
+    # hide the token whether serve adds its own or not.
+    for name in ("waitress", "waitress.queue"):
+        log = logging.getLogger(name)
+        kept = [
+            f for f in log.filters if not isinstance(f, webhook_command._TokenHidden)
+        ]
+        monkeypatch.setattr(log, "filters", kept)
+
+    def create_server(*args, **options):
+        server = real_create_server(*args, **options)
+        monkeypatch.setattr(server, "run", disconnected_then_stopped)
+        return server
+
+    def disconnected_then_stopped():
+        # As waitress words it: the path put into the message itself.
+        message = f"Client disconnected while serving /hooks/{TOKEN}"
+        logging.getLogger("waitress").info(message)
+        raise KeyboardInterrupt
+
+    real_create_server = waitress.create_server
+    monkeypatch.setattr(waitress, "create_server", create_server)
+    monkeypatch.setattr(webhook_command.signal, "signal", lambda *args: None)
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    caplog.set_level(logging.INFO, logger="waitress")
+    store = str(tmp_path / "s.db")
+    assert main(["webhook", "serve", "--store", store, "--port", "0"]) == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "waitress"] == [
+        "Client disconnected while serving /hooks/***"
+    ]
+    assert TOKEN not in caplog.text + capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
