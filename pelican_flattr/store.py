@@ -37,6 +37,9 @@ MAX_CLICKS = 1_000_000_000
 WAL_ENDS = ("-wal", "-shm")
 
 # Each entry is the SQL that moves the schema from version N to N + 1.
+# _migrate runs it statement by statement, split at every ";" (executescript
+# would commit the write transaction it runs in first): no ";" may stand
+# inside a string literal or a trigger's body.
 MIGRATIONS: tuple[str, ...] = (
     # 1: pending flattrs from web hooks, ignored deliveries, verified identities.
     """
