@@ -342,7 +342,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
             where_author = f"{where}FLATTR_AUTHORS[{shown_author(author)}]"
             _plan_owner(where_author, value, author, accounts, plan)
         site_owner = each.get("FLATTR_USERNAME")
-        if site_owner is not None:
+        if site_owner not in (None, ""):  # empty is unset, as the build reads it
             # The owner of every thing nobody else owns, whose flattrs wait
             # as an author's do (``pending`` lists them); a Flattr user goes
             # unsaid.

@@ -938,6 +938,14 @@ def test_a_batch_from_pelicanconf(stub, capsys, tmp_path):
             "skipped           (FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME']) "
             "FLATTR_USERNAME is not set; ignored",
         ),
+        # An empty FLATTR_USERNAME is unset, as the build takes it.
+        (
+            'FLATTR_USERNAME = ""\n'
+            'FLATTR_VERIFIED_ACCOUNTS["FLATTR_USERNAME"] = "siteowner"\n',
+            [],
+            "skipped           (FLATTR_VERIFIED_ACCOUNTS['FLATTR_USERNAME']) "
+            "FLATTR_USERNAME is not set; ignored",
+        ),
         # A Flattr user: nothing to verify, as for an author.
         ('FLATTR_USERNAME = "siteowner"\n', [], ""),
     ],
