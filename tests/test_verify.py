@@ -1552,6 +1552,17 @@ def test_a_mistyped_command_or_option_is_still_named(capsys):
         ([*ONE_IDENTITY, "--bogus=1"], "unrecognized arguments: --bogus=[hidden]"),
         ([*ONE_IDENTITY, "--dry_run"], "unrecognized arguments: --dry_run"),
         (["Verify"], "invalid choice: 'Verify'"),
+        # Another command's option: named, its value (here a URL holding a
+        # password) hidden, as argparse would quote it whole.
+        (
+            ["audit", "out", "--api-url=https://user:hunter2@api.example/"],
+            "error: unrecognized arguments: --api-url=[hidden]\n",
+        ),
+        # A one-letter secret hides itself, not every "a" of the message.
+        (
+            [*ONE_IDENTITY, "--tokne", "a"],
+            "error: unrecognized arguments: --tokne [hidden]\n",
+        ),
     ):
         with pytest.raises(SystemExit):
             main(command)
