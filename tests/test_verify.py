@@ -1545,6 +1545,18 @@ def test_a_usage_error_never_repeats_the_token(capsys, command):
     assert TOKEN not in err
 
 
+def test_a_token_given_to_a_command_without_token_is_hidden(capsys):
+    # secrets.token_urlsafe(15) is 20 characters and may start with "-":
+    # argparse quotes it as an unrecognized option of its own, and looks
+    # like one, so only --tok (--token's abbreviation) before it tells.
+    token = "-" + TOKEN[:19]
+    with pytest.raises(SystemExit):
+        main(["audit", "out", "--tok", token])
+    err = capsys.readouterr().err
+    assert "error: unrecognized arguments: --tok [hidden]\n" in err
+    assert token not in err
+
+
 def test_a_mistyped_command_or_option_is_still_named(capsys):
     for command, shown in (
         (["audti"], "invalid choice: 'audti'"),
