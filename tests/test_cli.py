@@ -1,11 +1,17 @@
 """The shared output of the ``pelican-flattr`` command."""
 
+import contextlib
+import fcntl
+import io
 import json
 import os
+import pty
 import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -445,6 +451,8 @@ def test_a_usage_error_still_prints_the_json_document(
             ["verify", "--identity", "partner:x:1", "--json", "--dry-runn"],
             "unrecognized arguments: --dry-runn",
         ),
+        # An option before the command: the command still takes --json.
+        (["--bogus", "audit", "out", "--json"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_an_argparse_error_still_prints_the_json_document(capsys, command, says):
@@ -501,3 +509,303 @@ def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command)
         "interrupted": True,
         "problems": [],
     }
+
+
+# A value that stands for a token pasted in the wrong place.
+SECRET = "Zq0" * 12
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        # An option of another command: named, so that the mistake shows,
+        # and its value hidden, as any unrecognized argument's.
+        (["audit", "out", f"--identity={SECRET}"], "--identity=[hidden]"),
+        # An abbreviation argparse cannot resolve may stand for any option.
+        (["pending", f"--s={SECRET}"], "--s=[hidden] could match"),
+        # A one-letter value is hidden where argparse quotes it, not in
+        # every word of the message ("unrecognized [hidden]rguments").
+        (
+            ["verify", "--identity", "partner:ns:1", "--tokne", "a"],
+            "unrecognized arguments: --tokne [hidden]",
+        ),
+        # A secret holding another is hidden whole, not around the other.
+        (
+            ["pending", f"--s={SECRET},{SECRET}", "--tokne", SECRET],
+            "--s=[hidden] could match",
+        ),
+    ],
+)
+def test_a_usage_error_names_the_option_but_not_its_value(capsys, command, says):
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(command)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if "error:" in line]
+    assert says in line and SECRET not in err
+
+
+def test_help_asked_with_json_is_the_help_alone(capsys):
+    # --help ends the run with 0 before any command: a JSON document after
+    # the help would say a run happened, and break a reader of either.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["audit", "--json", "--help"])
+    assert exited.value.code == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: pelican-flattr audit") and err == ""
+    assert "exit_status" not in out
+
+
+def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path):
+    # main() escapes what stdout cannot write while a command runs; a
+    # program that calls it, and writes its own output after, meets the
+    # encoding errors it asked for.
+    written = (tmp_path / "out.txt").open("w", encoding="ascii", errors="strict")
+    monkeypatch.setattr(sys, "stdout", written)
+    with written:
+        assert cli.main(["webhook", "token"]) == 0
+        assert written.errors == "strict"
+        with pytest.raises(UnicodeEncodeError):
+            print("caf\u00e9")
+
+
+def on_a_terminal(code: str, columns: int) -> str:
+    """What ``code`` (Python, given ``cli``) writes on a terminal
+    ``columns`` wide: stdout and stderr, both the terminal, ANSI styles
+    left out."""
+    controller, terminal = pty.openpty()
+    size = struct.pack("HHHH", 24, columns, 0, 0)
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, size)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE")
+    }
+    env.update(TERM="xterm", NO_COLOR="1")
+    program = f"import time\nfrom pelican_flattr import cli\n{code}"
+    with subprocess.Popen(
+        [sys.executable, "-c", program],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+    ) as process:
+        os.close(terminal)
+        chunks = []
+        with contextlib.suppress(OSError):  # EIO once the process is gone
+            while chunk := os.read(controller, 65536):
+                chunks.append(chunk)
+        os.close(controller)
+        assert process.wait(timeout=60) == 0, b"".join(chunks)
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+CLAIM = "https://flattr.com/claim/" + "x" * 30
+TABLE = f"cli.print_table('Pending', ('owner', 'claim URL'), [('bob', {CLAIM!r})])"
+# The table's width: its columns' widest cells (a heading, a URL), with
+# their borders and padding.
+TABLE_WIDTH = len("owner") + len(CLAIM) + 3 * 2 + 1
+
+
+def test_a_table_that_fits_the_terminal_is_printed_as_a_table():
+    out = on_a_terminal(TABLE, TABLE_WIDTH)
+    assert f"│ bob   │ {CLAIM} │" in out
+
+
+def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
+    # Folded to its columns, the claim URL would be cut in pieces that no
+    # longer copy whole; a line of its own, the terminal wraps, and a
+    # wrapped line copies whole.
+    # Cells are text, not markup, here too: "[b]" shows as written.
+    rows = [("bob", CLAIM), ("carol", "multi\n[b]line[/b]")]
+    code = f"cli.print_table('Pending', ('owner', 'claim URL'), {rows!r})"
+    out = on_a_terminal(code, TABLE_WIDTH - 1)
+    assert out == (
+        f"Pending\n\nbob\n  claim URL: {CLAIM}\n\n"
+        "carol\n  claim URL: multi\\x0a[b]line[/b]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["webhook", "serve", "--json"],  # a command that prints no document
+        ["diff", "--", "--json"],  # a manifest named "--json"
+        ["diff", "-"],  # "-" is no abbreviation of --json
+    ],
+)
+def test_a_usage_error_prints_no_document_unless_json_was_asked_for(capsys, command):
+    # A document on stdout where a script asked for none would be read as
+    # the command's output.
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(command)
+    assert exited.value.code == 2
+    assert capsys.readouterr().out == ""
+
+
+# Work of four steps, each ``{pause}`` seconds long.
+WORK = """
+with cli.progress("Verifying", enabled={enabled}) as advance:
+    for done in range(1, 5):
+        time.sleep({pause})
+        advance(done, 4)
+"""
+
+
+@pytest.mark.parametrize(
+    ("enabled", "pause", "shown"),
+    [
+        (True, 0.4, True),
+        (True, 0, False),  # done in a moment: no bar flashing by
+        (False, 0.4, False),  # as with --json, whose reader is a program
+    ],
+)
+def test_a_progress_bar_shows_on_a_terminal_once_work_takes_a_moment(
+    enabled, pause, shown
+):
+    said = on_a_terminal(WORK.format(enabled=enabled, pause=pause), 80)
+    assert ("Verifying" in said) is shown, said
+
+
+def test_no_progress_bar_goes_to_a_log_that_renders_colours(tmp_path):
+    # FORCE_COLOR, which many CI systems set, makes rich take any stream
+    # for a terminal: the bar's redrawing would fill the log.
+    program = f"import time\nfrom pelican_flattr import cli\n{WORK}"
+    program = program.format(enabled=True, pause=0.4)
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FORCE_COLOR": "1"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
+
+
+def test_a_table_in_a_log_keeps_each_row_on_one_line(capsys):
+    # A log or a file: folded at 80 columns, no URL could be copied or
+    # searched for whole.
+    long_claim = "https://flattr.com/claim/" + "y" * 100
+    cli.print_table("Pending", ("owner", "claim URL"), [("bob", long_claim)])
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if "bob" in line]
+    assert long_claim in row
+
+
+def test_a_table_of_no_rows_prints_nothing(capsys):
+    # Not even its title: "0 problems" over an empty table.
+    cli.print_table("Pending", ("owner", "claim URL"), [])
+    assert capsys.readouterr().out == ""
+
+
+def test_a_usage_error_keeps_its_lines_and_escapes_the_rest(tmp_path, capsys):
+    # A settings file's error may span lines: each shows as a line, and what
+    # a terminal would act on shows escaped.
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        'raise ValueError("first\\n\\x1b[2Jsecond")\n', encoding="utf-8"
+    )
+    assert cli.main(["pending", "--settings", str(settings)]) == 2
+    assert capsys.readouterr().err.endswith("ValueError: first\n\\x1b[2Jsecond\n")
+
+
+def test_a_json_document_shows_a_name_that_is_not_utf8_as_its_bytes(capsys):
+    # As every other output shows it ("\xff"), where JSON's own "\udcff"
+    # would name a character no file name holds.
+    assert cli.main(["audit", "caf\udcff", "--json"]) == 2
+    (problem,) = json.loads(capsys.readouterr().out)["problems"]
+    assert problem.startswith("caf\\xff: ")
+
+
+@pytest.mark.parametrize(
+    ("document", "read"),
+    [
+        ({"files": ["caf\udcff"]}, {"files": ["caf\\xff"]}),
+        ({"files": ("caf\udcff",)}, {"files": ["caf\\xff"]}),
+        ({"caf\udcff": 1}, {"caf\\xff": 1}),
+    ],
+)
+def test_every_name_in_a_json_document_is_escaped_the_same(capsys, document, read):
+    # Wherever a command puts a file name: in a list, a tuple, or as a key.
+    cli.print_json(document)
+    assert json.loads(capsys.readouterr().out) == read
+
+
+class InterruptedWriting(io.StringIO):
+    """A stdout on which Ctrl-C comes while the command writes."""
+
+    def write(self, text: str) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_help_is_written_ends_with_130(monkeypatch, capsys):
+    # The help is written by argparse, before any command runs: Ctrl-C
+    # there is still an interruption, which a script tells by 130, not 1.
+    monkeypatch.setattr(sys, "stdout", InterruptedWriting())
+    assert cli.main(["audit", "--help"]) == 130
+    assert capsys.readouterr().err == "pelican-flattr: interrupted\n"
+
+
+def test_an_option_after_a_lone_dash_is_still_named(capsys):
+    # A lone "-" is no option (argparse takes it for a file): the word
+    # after it is no option's value to hide, and a mistyped option there
+    # shows as written.
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(["diff", "old.json", "-", "--bogus"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --bogus\n" in capsys.readouterr().err
+
+
+def test_a_json_document_names_a_file_that_is_not_utf8_escaped(tmp_path, capsys):
+    # A name's byte that is not UTF-8 reaches Python as a lone surrogate,
+    # which a reader of UTF-8 cannot take: written "\xe9", as on stderr.
+    missing = tmp_path / b"caf\xe9".decode("utf-8", "surrogateescape")
+    assert cli.main(["audit", str(missing), "--json"]) == 2
+    (problem,) = json.loads(capsys.readouterr().out)["problems"]
+    assert problem.startswith(f"{tmp_path}/caf\\xe9: no such output folder")
+
+
+@pytest.mark.parametrize(
+    "char",
+    # Each end of each range: C0, DEL and C1; the Arabic letter mark, the
+    # left-to-right and right-to-left marks; the line and paragraph
+    # separators; the bidi embeddings and overrides; the isolates.
+    [
+        *("\x00", "\x1f", "\x7f", "\x9f", "\u061c", "\u200e", "\u200f"),
+        *("\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069"),
+    ],
+)
+def test_every_control_character_is_shown_escaped(capsys, char):
+    cli.print_line(f"a{char}b")
+    escaped = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    assert capsys.readouterr().out == f"a{escaped}b\n"
+
+
+@pytest.mark.parametrize(
+    ("character", "escaped"),
+    [
+        # The ends of each range of characters a terminal acts on, or that
+        # make a line read otherwise than it is.
+        ("\x00", "\\x00"),
+        ("\x1f", "\\x1f"),
+        ("\x7f", "\\x7f"),
+        ("\x9f", "\\x9f"),
+        ("\u061c", "\\u061c"),  # the Arabic letter mark
+        ("\u200e", "\\u200e"),
+        ("\u200f", "\\u200f"),
+        ("\u2028", "\\u2028"),  # a line separator starts a line in a log
+        ("\u2029", "\\u2029"),
+        ("\u202a", "\\u202a"),
+        ("\u202e", "\\u202e"),
+        ("\u2066", "\\u2066"),
+        ("\u2069", "\\u2069"),
+        # And what is only text stays as written.
+        ("\xa0", "\xa0"),
+        ("\u2027", "\u2027"),
+        ("\u2065", "\u2065"),
+    ],
+)
+def test_each_control_character_is_shown_escaped(capsys, character, escaped):
+    cli.print_line(f"a{character}b")
+    assert capsys.readouterr().out == f"a{escaped}b\n"
