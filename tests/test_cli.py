@@ -757,31 +757,6 @@ def test_an_option_after_a_lone_dash_is_still_named(capsys):
     assert "unrecognized arguments: --bogus\n" in capsys.readouterr().err
 
 
-def test_a_json_document_names_a_file_that_is_not_utf8_escaped(tmp_path, capsys):
-    # A name's byte that is not UTF-8 reaches Python as a lone surrogate,
-    # which a reader of UTF-8 cannot take: written "\xe9", as on stderr.
-    missing = tmp_path / b"caf\xe9".decode("utf-8", "surrogateescape")
-    assert cli.main(["audit", str(missing), "--json"]) == 2
-    (problem,) = json.loads(capsys.readouterr().out)["problems"]
-    assert problem.startswith(f"{tmp_path}/caf\\xe9: no such output folder")
-
-
-@pytest.mark.parametrize(
-    "char",
-    # Each end of each range: C0, DEL and C1; the Arabic letter mark, the
-    # left-to-right and right-to-left marks; the line and paragraph
-    # separators; the bidi embeddings and overrides; the isolates.
-    [
-        *("\x00", "\x1f", "\x7f", "\x9f", "\u061c", "\u200e", "\u200f"),
-        *("\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069"),
-    ],
-)
-def test_every_control_character_is_shown_escaped(capsys, char):
-    cli.print_line(f"a{char}b")
-    escaped = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-    assert capsys.readouterr().out == f"a{escaped}b\n"
-
-
 @pytest.mark.parametrize(
     ("character", "escaped"),
     [
