@@ -784,3 +784,10 @@ def test_an_option_after_a_lone_dash_is_still_named(capsys):
 def test_each_control_character_is_shown_escaped(capsys, character, escaped):
     cli.print_line(f"a{character}b")
     assert capsys.readouterr().out == f"a{escaped}b\n"
+
+
+def test_a_log_message_keeps_its_lines_and_tabs():
+    # Pelican's own messages indent with "\n\t" (the files it could not
+    # read); only what a terminal would act on is escaped.
+    message = "Could not process a\x1b[2J.md\n\tbad date"
+    assert cli.shown_in_log(message) == "Could not process a\\x1b[2J.md\n\tbad date"
