@@ -684,12 +684,33 @@ def test_no_progress_bar_goes_to_a_log_that_renders_colours(tmp_path):
     assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
 
 
-def test_a_table_in_a_log_keeps_each_row_on_one_line(capsys):
+class Collected:
+    """A stdout a calling program put in place: it writes, and no more (no
+    isatty)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("replaced", [False, True])
+def test_a_table_in_a_log_keeps_each_row_on_one_line(capsys, monkeypatch, replaced):
     # A log or a file: folded at 80 columns, no URL could be copied or
-    # searched for whole.
+    # searched for whole. A stdout a calling program put in place, which
+    # cannot say whether it is a terminal, is no terminal either.
+    collected = Collected()
+    if replaced:
+        monkeypatch.setattr(sys, "stdout", collected)
     long_claim = "https://flattr.com/claim/" + "y" * 100
     cli.print_table("Pending", ("owner", "claim URL"), [("bob", long_claim)])
-    (row,) = [line for line in capsys.readouterr().out.splitlines() if "bob" in line]
+    out = collected.text if replaced else capsys.readouterr().out
+    (row,) = [line for line in out.splitlines() if "bob" in line]
     assert long_claim in row
 
 
