@@ -1372,17 +1372,27 @@ def test_a_released_url_becomes_the_new_things(
     ]
 
 
+@pytest.mark.parametrize("strict", [False, True])
 def test_a_released_url_still_accepted_is_said_as_it_is_handed_over(
-    tmp_path, flattr_log
+    tmp_path, flattr_log, strict
 ):
     # An accepted URL is often left in the setting for good. Reused then by
     # another owner's article, the change was accepted in silence (but for
     # the setting's generic "still listed"), the flattrs going to the old
-    # owner: said once, as the build that hands the URL over passes.
+    # owner: said once, as the build that hands the URL over passes. A
+    # warning even when strict: the change is accepted, and a failed build
+    # would keep the old baseline, saying it (and failing) on every build.
     files = released(tmp_path, flattr_log)
     files["c.md"] = article("Article C", "Bob", slug="first-slug")
-    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=BOB,
+        FLATTR_ACCEPT_URL_CHANGES=[OLD],
+        FLATTR_STRICT=strict,
+    )
     (line,) = guard_lines(flattr_log)
+    assert [level for level, _ in said_with(flattr_log, "flattrs")] == ["WARNING"]
     assert line.startswith(
         f"pelican-flattr: c.md: its thing URL {OLD} was a.md's, owned by alice when "
     ) and line.endswith(
