@@ -291,6 +291,32 @@ def test_the_manifest_never_replaces_what_is_not_a_manifest(
     assert not list(kept.parent.glob(f".{kept.name}.*"))  # no temporary file
 
 
+@pytest.mark.parametrize(
+    "guard",
+    [{"FLATTR_URL_GUARD": False}, {}],
+    ids=["guard-off", "baseline-unchanged"],
+)
+def test_a_manifest_refused_fails_a_strict_build_the_guard_does_not_fail(
+    tmp_path, flattr_log, guard
+):
+    # The URL guard fails a strict build only when it compares: switched
+    # off, or with the same things as the last build (its baseline the same
+    # bytes), it ends before its check, and the manifest's own problem must
+    # still fail the build that publishes pages without their manifest.
+    options = {"FLATTR_AUTHORS": AUTHORS, **guard}
+    build(tmp_path, files(), **options)
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            files(),
+            FLATTR_STRICT=True,
+            FLATTR_MANIFEST="../content/z.md",
+            **options,
+        )
+    (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert "so it is left as it is and no manifest was written" in error
+
+
 NOT_ONE = "is not a pelican-flattr manifest"
 
 
