@@ -3266,3 +3266,25 @@ def test_a_url_a_language_site_took_and_keeps_is_not_released(tmp_path):
     assert json.loads(french.read_text())["things"] == [
         {"owner": "alice", "source": "hello.md", "url": HELLO_URL}
     ]
+
+
+def test_a_url_a_removed_language_site_let_go_is_not_said_again(tmp_path):
+    # The French site let hello.md's URL go (deleted, the URL accepted): its
+    # baseline keeps the entry released. Once French is taken out of
+    # I18N_SUBSITES, the main site compares that baseline as its own: the
+    # released entry is no thing of the last build, and saying it gone
+    # again asked for an acceptance already given.
+    french_url = f"{SITEURL}/fr/hello.html"
+    assert i18n_build(tmp_path, hello_in("fr"), **WITH_FRENCH).messages == []
+    (tmp_path / "content" / "hello.md").unlink()
+    let_go = i18n_build(
+        tmp_path, {}, **WITH_FRENCH, FLATTR_ACCEPT_URL_CHANGES=[french_url]
+    )
+    assert let_go.status == 0
+    french = tmp_path / "cache" / "fr" / "pelican-flattr" / "url-baseline.json"
+    (entry,) = json.loads(french.read_text())["things"]
+    assert entry["released"] is True
+    gone = i18n_build(tmp_path, {}, **{**WITH_FRENCH, "I18N_SUBSITES": {}})
+    assert gone.status == 0
+    assert [m for m in gone.messages if "hello" in m] == []
+    assert any("'fr' is no longer built" in m for m in gone.messages), gone.messages
