@@ -789,6 +789,47 @@ def test_autoreload_runs_do_not_double_anything(tmp_path):
     assert len(flattr_buttons(soup)) == 1 and len(payment_links(soup)) == 1
 
 
+def test_a_run_that_fails_half_way_leaves_no_spool_open_to_the_next(tmp_path):
+    # A run that raises after writing its article pages never reaches the
+    # manifest, which closes the spool of their auto-submit URLs: the next
+    # run of pelican --autoreload must close it, or each failed try kept a
+    # temporary file open until the garbage collector came by.
+    from conftest import build
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    from pelican_flattr import build as flattr_build
+
+    theme = tmp_path / "templates"
+    theme.mkdir()
+    (theme / "index.html").write_text("{{ 1 // 0 }}")  # after the articles
+    authors = {"Alice": "alice"}
+    files = {"alice.md": community()["alice.md"]}
+    output = build(tmp_path / "site", files, FLATTR_AUTHORS=authors)
+    settings = read_settings(
+        path=None,
+        override={
+            "PATH": str(tmp_path / "site" / "content"),
+            "OUTPUT_PATH": str(output),
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "SITEURL": SITEURL,
+            "PLUGINS": ["pelican_flattr"],
+            "FLATTR_AUTHORS": authors,
+            "THEME_TEMPLATES_OVERRIDES": [str(theme)],
+            "TIMEZONE": "UTC",
+        },
+    )
+    pelican = Pelican(settings=settings)
+    with pytest.raises(ZeroDivisionError):
+        pelican.run()
+    spool = flattr_build.current.url_spool
+    url = manifest_things(output)["alice.md"]["url"]
+    assert spool.get(url) is not None  # its page was written
+    (theme / "index.html").unlink()
+    pelican.run()
+    assert spool.get(url) is None
+
+
 def generator_cache(tmp_path: Path) -> dict[str, object]:
     """Settings for Pelican's content cache, kept by the generators (which
     cache whole content objects, their settings included)."""
@@ -1070,6 +1111,34 @@ def test_an_error_gone_from_a_try_is_said_when_it_comes_back(tmp_path):
     assert [ended for ended, _ in runs] == ["exception"] * 4
     errors = [[m for m in said if "a.md" in m] for _, said in runs]
     assert errors[0] and errors == [errors[0], [], errors[0], []], runs
+
+
+def test_a_new_pelican_after_one_that_failed_says_its_errors_again(
+    tmp_path, flattr_log
+):
+    # Only pelican --autoreload's retry of the same Pelican holds back what
+    # its last try said: a script that builds with a new Pelican after one
+    # that raised is a run of its own, and must hear of a.md again.
+    from conftest import build
+
+    theme = tmp_path / "templates"
+    theme.mkdir()
+    (theme / "index.html").write_text("{{ 1 // 0 }}")
+    files = {"a.md": BAD_A["content/a.md"]}
+    for _ in range(2):
+        with pytest.raises(ZeroDivisionError):
+            build(
+                tmp_path,
+                files,
+                FLATTR_AUTHORS={"Alice": "alice"},
+                THEME_TEMPLATES_OVERRIDES=[str(theme)],
+            )
+    errors = [
+        r.getMessage()
+        for r in flattr_log.records
+        if r.levelname == "ERROR" and "a.md" in r.getMessage()
+    ]
+    assert len(errors) == 2 and errors[0] == errors[1], errors
 
 
 def test_a_strict_build_failing_after_retries_lists_its_problems(tmp_path):
