@@ -934,6 +934,38 @@ def test_strict_build_fails_with_one_clear_message(site, flattr_log):
     assert set(manifest_things(output)) == {"ok.md"}
 
 
+@pytest.mark.parametrize(
+    ("siteurl", "not_run"),
+    [
+        (SITEURL, "neither the checks made as pages are written nor the URL guard ran"),
+        # A development address keeps no baseline: no guard to miss.
+        ("http://localhost:8000", "the checks made as pages are written did not run"),
+    ],
+)
+def test_a_strict_build_stopped_on_metadata_leaves_the_last_output_whole(
+    tmp_path, flattr_log, siteurl, not_run
+):
+    # It stops before Pelican writes a page: the last build's pages and
+    # their manifest still agree, and removing the manifest would only make
+    # the audit refuse a site that nothing changed. Its last word says what
+    # it did not check, and no guard that its SITEURL never runs.
+    from conftest import build
+
+    options = {"FLATTR_AUTHORS": {"Alice": "alice"}, "SITEURL": siteurl}
+    output = build(tmp_path, {"a.md": article("Alice writes", "Alice")}, **options)
+    manifest = (output / "flattr-manifest.json").read_bytes()
+    flattr_log.clear()
+    bad = {"a.md": article("Alice writes", "Alice", flattr_category="nonsense")}
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, bad, FLATTR_STRICT=True, **options)
+    assert (output / "flattr-manifest.json").read_bytes() == manifest
+    (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
+    assert last == (
+        "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed "
+        f"({not_run}: more problems may follow once these are mended)"
+    )
+
+
 def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr_log):
     # As pelican --autoreload runs them: Pelican's log filter is not cleared
     # between builds, and shows a message once per process.
@@ -951,6 +983,25 @@ def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr
     assert len(warnings) == 2
 
 
+def test_each_build_of_one_process_leaves_pelicans_own_warnings_to_it(tmp_path, caplog):
+    # The plugin lets its own warnings be said again in each build of
+    # pelican --autoreload; Pelican's keep its once-per-process filter, as
+    # without the plugin.
+    from conftest import build
+
+    caplog.set_level(logging.WARNING)
+    link = "A [link]({filename}/missing.md) to nothing."
+    files = {"a.md": article("Alice writes", "Alice", link)}
+    for fresh_log in (True, False):
+        build(tmp_path, files, fresh_log=fresh_log, FLATTR_AUTHORS={"Alice": "alice"})
+    pelicans = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("pelican.") and "missing.md" in r.getMessage()
+    ]
+    assert len(pelicans) == 1, pelicans
+
+
 # As pelican --autoreload's loop runs a Pelican: in a child process, since
 # i18n_subsites keeps module state that a run failing half-way leaves set.
 _RETRIES = """
@@ -959,7 +1010,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-root, i18n = Path(sys.argv[1]), sys.argv[2] == "i18n"
+root, languages = Path(sys.argv[1]), [code for code in sys.argv[2].split(",") if code]
 theme = root / "broken" / "templates"
 said = []
 
@@ -977,9 +1028,9 @@ settings = {
     "FLATTR_AUTHORS": {"Alice": "alice"},
     "FLATTR_AUTHOR": {"Alice": "alice"},  # misspelt: a warning
 }
-if i18n:  # a language's site runs inside each run, and logs in it
+if languages:  # a language's site runs inside each run, and logs in it
     settings["PLUGINS"] = ["pelican_flattr", "pelican.plugins.i18n_subsites"]
-    settings["I18N_SUBSITES"] = {"de": {}}
+    settings["I18N_SUBSITES"] = {code: {} for code in languages}
 pelican = Pelican(read_settings(None, override=settings))
 logging.getLogger("pelican_flattr").addHandler(Said())
 counts = []
@@ -997,8 +1048,12 @@ print(json.dumps(counts))
 """
 
 
-@pytest.mark.parametrize("i18n", ["", "i18n"])
-def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(tmp_path, i18n):
+# i18n_subsites runs each language's site from inside the last one's: with
+# two, a run fails two builds deep.
+@pytest.mark.parametrize("languages", ["", "de", "de,fr"])
+def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
+    tmp_path, languages
+):
     # pelican --autoreload runs a failed run() again at once, many times a
     # second until the template is mended: each try repeated every warning
     # of the plugin's, and buried the one error it retries for.
@@ -1008,7 +1063,7 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(tmp_path, i1
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.md").write_text(article("Alice writes", "Alice"))
     child = subprocess.run(
-        [sys.executable, "-c", _RETRIES, str(tmp_path), i18n],
+        [sys.executable, "-c", _RETRIES, str(tmp_path), languages],
         capture_output=True,
         text=True,
         timeout=300,
@@ -1444,6 +1499,77 @@ def test_i18n_subsites_warn_once_of_two_keys_for_one_author(tmp_path, untranslat
     )
     output = tmp_path / "output"
     assert manifest_things(output / "de")["nur.md"]["owner"]["value"] == "bernd"
+
+
+def test_a_languages_own_flattr_siteurl_is_its_things_base_as_set(tmp_path):
+    # The main site's FLATTR_SITEURL gets each language's path below it;
+    # a language's own value names that site's base already: "/de" added
+    # to it gave every German thing a URL nobody published.
+    built = i18n_build(
+        tmp_path,
+        I18N_FILES,
+        I18N_SUBSITES={"de": {"FLATTR_SITEURL": "https://alt.example.de"}},
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+        FLATTR_SITEURL="https://old.example.org",
+    )
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    urls = {
+        site: {
+            source: thing["url"] for source, thing in manifest_things(folder).items()
+        }
+        for site, folder in (("main", output), ("de", output / "de"))
+    }
+    assert urls == {
+        "main": {"hello.md": "https://old.example.org/hello.html"},
+        "de": {
+            "hallo.md": "https://alt.example.de/hello.html",
+            "nur.md": "https://alt.example.de/nur-auf-deutsch.html",
+        },
+    }
+
+
+def test_the_main_sites_default_metadata_mistake_is_said_once(tmp_path):
+    # Each language's site takes DEFAULT_METADATA from the main site: the
+    # main site's mistake, said by it alone, not again by each language's
+    # site as if it were that language's own value.
+    built = i18n_build(
+        tmp_path,
+        I18N_FILES,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+        DEFAULT_METADATA={"flattr_category": "bogus"},
+    )
+    assert built.status == 0
+    assert len(built.messages) == 2, built.messages
+    assert built.messages[0].startswith(
+        "pelican-flattr: settings: DEFAULT_METADATA: metadata 'flattr_category' "
+        "is 'bogus'"
+    )
+    assert built.messages[1] == (
+        "pelican-flattr: no Flattr buttons on the main site, nor on a language's "
+        "site that takes the refused values from it (see above)"
+    )
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_mistake_in_an_article_every_site_publishes_is_said_once(tmp_path, strict):
+    # With "keep", each language's site publishes the untranslated English
+    # article too, and reads its metadata again: Pelican lets every error
+    # through, and the same line came once per site, though only the main
+    # site's copy is mended.
+    files = {"hello.md": article("Hello", "Alice", Lang="en", flattr_category="x")}
+    built = i18n_build(
+        tmp_path,
+        files,
+        I18N_SUBSITES={"de": {}, "fr": {}},
+        I18N_UNTRANSLATED_ARTICLES="keep",
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=strict,
+    )
+    said = [m for m in built.messages if "hello.md" in m]
+    assert len(said) == 1 and "flattr_category" in said[0], built.messages
+    assert built.status == (1 if strict else 0)
 
 
 @pytest.mark.parametrize(
