@@ -1477,6 +1477,62 @@ def test_i18n_subsites_warn_once_of_an_author_no_language_knows(tmp_path, untran
     assert not (tmp_path / "strict-typo" / "output" / "flattr-manifest.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("author", "said"),
+    [
+        ("Author: Bernd\n", "FLATTR_AUTHORS['Nobody'] names no author of this site"),
+        ("", "FLATTR_AUTHORS names 2 authors, but no content of this site names"),
+    ],
+    ids=["with-author", "without-author"],
+)
+def test_a_site_whose_content_only_a_language_publishes_knows_its_authors(
+    tmp_path, author, said
+):
+    # With "remove", the main site holds none of the German articles: what
+    # the German site read counts for the main site's check of the keys,
+    # or each was said to be about content nobody read.
+    text = f"Title: Nur auf Deutsch\n{author}Date: 2024-03-01\nLang: de\n\nText.\n"
+    built = i18n_build(
+        tmp_path,
+        {"nur.md": text},
+        I18N_UNTRANSLATED_ARTICLES="remove",
+        FLATTR_AUTHORS={"Bernd": "bernd", "Nobody": "nobody"},
+    )
+    assert built.status == 0
+    keys = [m for m in built.messages if m.startswith("pelican-flattr: FLATTR_")]
+    assert len(keys) == 1 and keys[0].startswith(f"pelican-flattr: {said}"), keys
+
+
+def test_an_author_gone_from_the_inmost_languages_site_is_no_misspelt_key(tmp_path):
+    # i18n_subsites runs the German site from inside the French one's build
+    # (the last language first): what the French site leaves the main one
+    # must hold the German site too, or the main site's check of the keys
+    # never read Bob's things in the German baseline, and called his key,
+    # deleted on purpose, a typo.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Bob", Lang="de"),
+    }
+    settings = {
+        "I18N_SUBSITES": {"de": {}, "fr": {}},
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+        "FLATTR_STRICT": True,
+        "FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/de/hallo.html"],
+    }
+    i18n_build(tmp_path, files, **settings)
+    (tmp_path / "content" / "hallo.md").unlink()
+    built = i18n_build(tmp_path, {"hello.md": files["hello.md"]}, **settings)
+    assert (built.messages, built.status) == (
+        [
+            "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
+            "any more: the last build gave its owner 1 thing that this build "
+            "lacks (deleted, or failed to read); take the key out once the "
+            "author's content is gone for good"
+        ],
+        0,
+    )
+
+
 @pytest.mark.parametrize("untranslated", ["hide", "remove"])
 def test_i18n_subsites_warn_once_of_two_keys_for_one_author(tmp_path, untranslated):
     # Bernd writes only in German: with "remove" the main site has no
