@@ -1585,6 +1585,76 @@ def test_a_languages_own_flattr_siteurl_is_its_things_base_as_set(tmp_path):
     }
 
 
+def test_a_language_site_beside_the_main_ones_path_gets_no_dotted_thing_url(
+    tmp_path,
+):
+    # /de is no path below /blog: the main site's FLATTR_SITEURL with
+    # "../de" added named no page anyone publishes. Left as it is, the
+    # shared URL is said, with the setting that mends it.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en", Slug="hello"),
+        "hallo.md": article("Hallo", "Bernd", Lang="de", Slug="hello"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        SITEURL="https://example.org/blog",
+        FLATTR_SITEURL="https://example.org/blog",
+        I18N_SUBSITES={"de": {"SITEURL": "https://example.org/de"}},
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+    )
+    (said,) = built.messages
+    assert said.startswith(
+        "pelican-flattr: hallo.md: its thing URL https://example.org/blog/hello.html "
+        "is already the thing of hello.md in another site of this build"
+    )
+    assert "give this language's site a FLATTR_SITEURL of its own" in said
+    assert manifest_things(tmp_path / "output" / "de") == {}
+
+
+# A build with the plugin, then one of the sites asked for, in one child
+# process (i18n_subsites keeps its receivers for the life of the process):
+# the second build's messages of the plugin's.
+_AFTER_AN_EARLIER_BUILD = """
+import json, logging, sys
+from pathlib import Path
+
+tests, folder, request = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import article, build
+
+build(Path(folder) / "earlier", {"a.md": article("Alice writes", "Alice")})
+messages = []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("pelican_flattr").addHandler(handler)
+files, settings = json.loads(request)
+build(Path(folder) / "site", files, **settings)
+print(json.dumps(messages))
+"""
+
+
+def test_a_language_site_whose_main_site_lacks_the_plugin_says_its_mistakes(tmp_path):
+    # In a process where an earlier build loaded the plugin, its receivers
+    # see every later build: a main site without it says nothing, so a
+    # value the language's site takes from it is said by that site, as
+    # any site's is, not left to the main site as its mistake.
+    from conftest import run_child
+
+    settings = {
+        "PLUGINS": ["i18n_subsites"],
+        "I18N_SUBSITES": {"de": {"PLUGINS": ["i18n_subsites", "pelican_flattr"]}},
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": "bernd"},
+        "FLATTR_BUTTON": "huge",
+    }
+    said = run_child(_AFTER_AN_EARLIER_BUILD, tmp_path, [I18N_FILES, settings])
+    assert said[0] == (
+        "pelican-flattr: settings: FLATTR_BUTTON is 'huge'; choose one of plain, "
+        "js, compact"
+    ), said
+    assert "no Flattr buttons" in said[1] and len(said) == 2, said
+
+
 def test_the_main_sites_default_metadata_mistake_is_said_once(tmp_path):
     # Each language's site takes DEFAULT_METADATA from the main site: the
     # main site's mistake, said by it alone, not again by each language's
