@@ -529,6 +529,10 @@ SECRET = "Zq0" * 12
             ["verify", "--identity", "partner:ns:1", "--tokne", "a"],
             "unrecognized arguments: --tokne [hidden]",
         ),
+        # secrets.token_urlsafe(15) is 20 characters and may start with "-":
+        # quoted as an unrecognized option of its own, it looks like one,
+        # and only --tok (--token's abbreviation) before it tells.
+        (["audit", "out", "--tok", "-" + SECRET[:19]], "arguments: --tok [hidden]"),
         # A secret holding another is hidden whole, not around the other.
         (
             ["pending", f"--s={SECRET},{SECRET}", "--tokne", SECRET],
