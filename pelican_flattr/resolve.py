@@ -216,8 +216,9 @@ def default_language_warnings(settings: Mapping[str, Any]) -> list[str]:
         if code is not None and region is not None:
             warnings.append(
                 f"FLATTR_LANGUAGE is {shown_value(site_language)}, but Flattr has no "
-                f"code with the region {region}: things have {code}, its code "
-                "for the language"
+                f"code with the region {region}: things whose language Flattr "
+                f"has no code for get {code}, its code for the language (an "
+                "article's own lang, DEFAULT_LANG's included, comes first)"
             )
     defaults = settings.get("DEFAULT_METADATA")
     if not isinstance(defaults, Mapping):

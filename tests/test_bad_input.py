@@ -1024,18 +1024,27 @@ def test_a_site_language_region_flattr_lacks_is_warned_of_once(site, flattr_log)
     # value in a file's field or DEFAULT_METADATA is warned of.
     # In Uzbek, which Flattr has no code for: they get FLATTR_LANGUAGE's.
     files = {f"post{i}.md": article(f"Post {i}", "Alice", lang="uz") for i in range(3)}
+    # One in DEFAULT_LANG keeps its own, as the warning says.
+    files["english.md"] = article("English", "Alice")
     output = site(
         files,
         FLATTR_AUTHORS={"Alice": "alice"},
         FLATTR_STRICT=True,
         FLATTR_LANGUAGE="de_DX",
     )
-    things = manifest_things(output)
-    assert {thing["language"] for thing in things.values()} == {"de_DE"}
-    assert len(things) == 3
+    things = manifest_things(output).values()
+    languages = {thing["url"].rsplit("/", 1)[-1]: thing["language"] for thing in things}
+    assert languages == {
+        "post-0-uz.html": "de_DE",
+        "post-1-uz.html": "de_DE",
+        "post-2-uz.html": "de_DE",
+        "english.html": "en_GB",
+    }
     assert _messages(flattr_log, "FLATTR_LANGUAGE is") == [
         "pelican-flattr: FLATTR_LANGUAGE is 'de_DX', but Flattr has no code with "
-        "the region DX: things have de_DE, its code for the language"
+        "the region DX: things whose language Flattr has no code for get de_DE, "
+        "its code for the language (an article's own lang, DEFAULT_LANG's "
+        "included, comes first)"
     ]
 
 

@@ -176,7 +176,8 @@ def test_a_languages_own_settings_are_warned_about_once(tmp_path):
     own = {"FLATTR_LANGUAGE": "de_AT", "DEFAULT_METADATA": {"flattr_owner": "alice"}}
     region = (
         "FLATTR_LANGUAGE is 'de_AT', but Flattr has no code with the region AT: "
-        "things have de_DE, its code for the language"
+        "things whose language Flattr has no code for get de_DE, its code for "
+        "the language (an article's own lang, DEFAULT_LANG's included, comes first)"
     )
     owner = (
         "DEFAULT_METADATA['flattr_owner'] takes precedence over every "
