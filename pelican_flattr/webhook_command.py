@@ -475,6 +475,23 @@ def pending_rows(
     return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
 
 
+def _no_such_store(args: argparse.Namespace, named_by: str | None) -> str:
+    """Why ``pending`` found no store, and, where neither --store nor a
+    FLATTR_STORE named the default it looked for, how to name the one the
+    receiver keeps."""
+    if args.store or named_by is not None:
+        return "no such store"
+    if args.settings:
+        return (
+            f"no such store, and {args.settings} sets no FLATTR_STORE: give "
+            "--store FILE, or set FLATTR_STORE to the receiver's store"
+        )
+    return (
+        "no such store here: give --store FILE, or --settings pelicanconf.py "
+        "whose FLATTR_STORE names the receiver's store"
+    )
+
+
 def run_pending(args: argparse.Namespace) -> int:
     """The ``pending`` subcommand."""
     from . import cli
@@ -490,7 +507,7 @@ def run_pending(args: argparse.Namespace) -> int:
     problems: list[str] = []
     try:
         if not existing_store(store):
-            raise StoreError(store, "no such store")
+            raise StoreError(store, _no_such_store(args, named_by))
         rows = pending_rows(store, settings, problems)
     except StoreError as error:  # not a store, or a newer one
         return cli.usage_error(error.message(named_by))

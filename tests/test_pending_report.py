@@ -307,9 +307,27 @@ def test_a_total_of_no_flattr_stored_by_older_versions_does_not_wait(tmp_path, c
     assert owners == {"partner:ns:2": (1, 2)}
 
 
-def test_missing_store_is_a_usage_error(tmp_path, capsys):
-    assert main(["pending", "--store", str(tmp_path / "none.db")]) == 2
-    assert "no such store" in capsys.readouterr().err
+def test_missing_store_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    named = tmp_path / "none.db"
+    assert main(["pending", "--store", str(named)]) == 2
+    assert capsys.readouterr().err == f"pelican-flattr: store {named}: no such store\n"
+    # Run where the receiver's store is not, without a word of where it is:
+    # the default store looked for, and how to name the right one.
+    assert main(["pending"]) == 2
+    assert capsys.readouterr().err == (
+        "pelican-flattr: store flattr-store.sqlite3: no such store here: give "
+        "--store FILE, or --settings pelicanconf.py whose FLATTR_STORE names the "
+        "receiver's store\n"
+    )
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('TIMEZONE = "UTC"\n')
+    assert main(["pending", "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: store flattr-store.sqlite3: no such store, and {conf} "
+        "sets no FLATTR_STORE: give --store FILE, or set FLATTR_STORE to the "
+        "receiver's store\n"
+    )
 
 
 @pytest.mark.parametrize("kind", ["an empty file", "a database without tables"])
