@@ -12,6 +12,7 @@ import contextlib
 import copy as copy_module
 import dataclasses
 import functools
+import logging
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -682,7 +683,7 @@ def read_settings_file(
     try:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
-        with _stdout_to_stderr():
+        with _stdout_to_stderr(), _without_pelicans_settings_warnings():
             settings = read_pelican_settings(str(path), override=override)
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
@@ -700,6 +701,23 @@ def read_settings_file(
     for message in unknown_settings(settings):
         print(f"pelican-flattr: {shown}: {message}", file=sys.stderr)
     return settings
+
+
+@contextlib.contextmanager
+def _without_pelicans_settings_warnings() -> Iterator[None]:
+    """While the block runs, Pelican's warnings about the settings it reads
+    are not said: they speak of building the site (feeds without
+    ``SITEURL``, no ``TIMEZONE``, a name Pelican deprecated), which the build
+    says, and the commands build nothing. On a receiver's host, whose
+    settings file may hold the store and the token alone, they were noise
+    above every command's own output."""
+    pelicans = logging.getLogger("pelican.settings")
+    level = pelicans.level
+    pelicans.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        pelicans.setLevel(level)
 
 
 @contextlib.contextmanager

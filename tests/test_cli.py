@@ -305,7 +305,7 @@ def test_what_a_process_the_settings_file_starts_prints_goes_to_stderr(
     ],
 )
 def test_commands_read_a_settings_file_without_its_content_folder(
-    sample_output, tmp_path, capsys, command
+    sample_output, tmp_path, capsys, caplog, command
 ):
     # Pelican refuses settings whose PATH or THEME folder is missing: on the
     # web hook receiver's host, or a deploy host, with the settings file
@@ -335,6 +335,12 @@ def test_commands_read_a_settings_file_without_its_content_folder(
     assert isinstance(json.loads(out), dict)
     assert not (tmp_path / "content").exists()
     assert not (tmp_path / "site-theme").exists()
+    # A file with the receiver's settings alone: Pelican's warnings about
+    # building from it (no SITEURL for the feeds, no TIMEZONE) are the
+    # build's to say, noise above a command's own output.
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "pelican.settings"
+    ] == []
 
 
 def test_diff_reads_the_content_of_settings_whose_theme_folder_is_missing(
