@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import logging
 import os
@@ -502,6 +503,13 @@ def _classify_author_keys(
     author_keys.content_names_authors |= bool(authors)
     author_keys.content_read |= read
     author_keys.unknown_authors |= mapped - known
+    if author_keys.unknown_authors:
+        # What a misspelt key most likely meant: an author no key names.
+        named = mapped | keys_by_slug.keys()
+        for name, author in authors.items():
+            slug = getattr(author, "slug", None)
+            if name not in named and slug not in named:
+                author_keys.unmapped_authors.update(filter(None, (name, slug)))
     shared = {
         slug: keys
         for slug, keys in keys_by_slug.items()
@@ -629,6 +637,20 @@ def _keys(keys: list[str]) -> str:
     return listed([build.author_entry(key) for key in keys])
 
 
+def _meant(key: str, unmapped: set[str]) -> str:
+    """What the warning about ``key`` adds when the key is close to the name
+    or slug of an author no key names, in any case, and that name holds no
+    address: ``(did you mean 'Bob Builder'?)``; else nothing."""
+    by_folded = {name.casefold(): name for name in sorted(unmapped, reverse=True)}
+    close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
+    if not close:
+        return ""
+    meant = shown_author(by_folded[close[0]])
+    # A name that holds an address is shown hidden: no help, "did you mean
+    # '[address]'?".
+    return f" (did you mean {meant}?)" if meant == repr(by_folded[close[0]]) else ""
+
+
 def warn_about_unknown_authors() -> None:
     """Warn about every ``FLATTR_AUTHORS`` key that names no author of the
     build (or of any build run inside it), once."""
@@ -683,8 +705,9 @@ def warn_about_unknown_authors() -> None:
                 where = f"{language} " if language else ""
                 build.warn(
                     f"{where}FLATTR_AUTHORS[{shown_author(key)}] names no author "
-                    "of this site (by name or slug); check its spelling, or take "
-                    "it out if the author has no content left"
+                    "of this site (by name or slug); check its spelling"
+                    f"{_meant(key, author_keys.unmapped_authors)}, or take it out "
+                    "if the author has no content left"
                 )
     # One warning for all the keys of each kind, on every build until they
     # are mended: a site whose authors come and go can have hundreds.

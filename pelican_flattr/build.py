@@ -189,6 +189,9 @@ class AuthorKeys:
     # such a site checks no FLATTR_AUTHORS keys, but a key of another
     # site's settings that names one of them is no typo.
     refused_sites_authors: set[str] = field(default_factory=set)
+    # The names and slugs of the content's authors that no key names: what
+    # a misspelt key most likely meant, suggested in the warning about it.
+    unmapped_authors: set[str] = field(default_factory=set)
     # FLATTR_AUTHORS keys that the outermost build's settings lack -> the
     # language labels (see language_label) of the builds run inside it
     # whose own settings map them: messages name the key where it is set.
@@ -818,6 +821,7 @@ def end_build(pelican: Any) -> None:
         keys.content_names_authors |= inner_keys.content_names_authors
         keys.content_read |= inner_keys.content_read
         keys.refused_sites_authors |= inner_keys.refused_sites_authors
+        keys.unmapped_authors |= inner_keys.unmapped_authors
         # i18n_subsites runs each language's site from the last one's.
         for key, languages in inner_keys.own_author_keys.items():
             keys.own_author_keys.setdefault(key, []).extend(languages)

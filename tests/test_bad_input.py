@@ -1158,20 +1158,36 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
 
 
 def test_a_misspelt_author_key_is_named(site, flattr_log):
-    files = {"p.md": article("A post by Carol", "Carol Chen")}
-    output = site(
-        files,
-        FLATTR_AUTHORS={"Carol Chan": "carol_f", "Alice": "alice", "bob": "bob_f"},
-        FLATTR_USERNAME="siteowner",
-    )
+    files = {
+        "p.md": article("A post by Carol", "Carol Chen"),
+        "q.md": article("A post by Dana", "Dana Dorn"),
+        "r.md": article("A post by Erik", "Erik Ek"),
+    }
+    authors = {
+        "Carol Chan": "carol_f",
+        "Alice": "alice",
+        "bob": "bob_f",
+        # Close to an author's slug, in other letters' case.
+        "DANA-DORM": "dana_f",
+        # Close to an author that another key names: no suggestion.
+        "Erik Ek": "erik_f",
+        "Erik Ekk": "erik_f2",
+    }
+    output = site(files, FLATTR_AUTHORS=authors, FLATTR_USERNAME="siteowner")
     assert manifest_things(output)["p.md"]["owner"]["value"] == "siteowner"
     warnings = _messages(flattr_log, "names no author")
-    # Alice has no article here either.
+    # Alice has no article here either, and no name near hers; nor has bob.
     assert warnings == [
         "pelican-flattr: FLATTR_AUTHORS['Alice'] names no author of this site "
         "(by name or slug); check its spelling, or take it out if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Carol Chan'] names no author of this site "
+        "(by name or slug); check its spelling (did you mean 'Carol Chen'?), or "
+        "take it out if the author has no content left",
+        "pelican-flattr: FLATTR_AUTHORS['DANA-DORM'] names no author of this site "
+        "(by name or slug); check its spelling (did you mean 'dana-dorn'?), or "
+        "take it out if the author has no content left",
+        "pelican-flattr: FLATTR_AUTHORS['Erik Ekk'] names no author of this site "
         "(by name or slug); check its spelling, or take it out if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "
@@ -1266,8 +1282,8 @@ def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
         )
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if"
-        " the author has no content left"
+        "site (by name or slug); check its spelling (did you mean 'Bob "
+        "Builder'?), or take it out if the author has no content left"
     ]
 
 
@@ -1301,9 +1317,11 @@ def test_a_typo_sharing_its_owner_with_a_known_key_is_still_called_one(
             FLATTR_STRICT=True,
             **settings,
         )
+    # Alice is the one author no key names, when the site owner has hers.
+    meant = "" if "Alice" in authors else " (did you mean 'Alice'?)"
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Alcie'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if"
+        f"site (by name or slug); check its spelling{meant}, or take it out if"
         " the author has no content left"
     ]
 
@@ -1423,8 +1441,8 @@ def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
         )
     assert _messages(flattr_log, "names no author") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
-        " the author has no content left"
+        "(by name or slug); check its spelling (did you mean 'Bob Builder'?), "
+        "or take it out if the author has no content left"
     ]
 
 

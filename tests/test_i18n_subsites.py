@@ -1226,6 +1226,22 @@ def test_a_languages_own_author_key_that_names_nobody_names_the_language(tmp_pat
     assert f"pelican-flattr: I18N_SUBSITES['de'] {unknown}" in strict.messages
 
 
+def test_a_misspelt_key_is_told_the_author_only_a_languages_site_has(tmp_path):
+    # Dieter writes in German alone: the name the key most likely meant is
+    # still suggested, once for the run.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Dieter Dorn", Lang="de"),
+    }
+    authors = {"Alice": "alice", "Dieter Doorn": "dieter"}
+    built = i18n_build(tmp_path, files, **dict(SETTINGS, FLATTR_AUTHORS=authors))
+    assert [m for m in built.messages if "names no author" in m] == [
+        "pelican-flattr: FLATTR_AUTHORS['Dieter Doorn'] names no author of this "
+        "site (by name or slug); check its spelling (did you mean 'Dieter "
+        "Dorn'?), or take it out if the author has no content left"
+    ]
+
+
 def test_a_languages_own_unusable_author_entry_names_the_language(tmp_path):
     # Said with each article of the author, the entry was named as the main
     # site's, FLATTR_AUTHORS['Bob'], which the main site's settings lack.
