@@ -667,7 +667,7 @@ def _image_of(
             return (
                 url,
                 f"metadata '{field}' links to {shown_value(value)}, "
-                "not a file of the site",
+                "not a file of the site: og:image links to it all the same",
                 None,
             )
         return url, None, None

@@ -850,7 +850,8 @@ IMAGE_CASES = [
     (
         {"og_image": "{static}/images/missing.png"},
         "/images/missing.png",
-        "metadata 'og_image' links to '{static}/images/missing.png', not a file",
+        "metadata 'og_image' links to '{static}/images/missing.png', not a file "
+        "of the site: og:image links to it all the same",
     ),
     (
         {"og_image": "https://[cdn.example.net/c.png"},
@@ -987,7 +988,8 @@ def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
         "pelican-flattr: both.md: metadata 'flattr_language' is 'de-AT', but "
         "Flattr has no code with the region AT: the thing has de_DE, its code "
         "for the language; metadata 'og_image' links to "
-        "'{static}/images/missing.png', not a file of the site",
+        "'{static}/images/missing.png', not a file of the site: og:image links "
+        "to it all the same",
         "pelican-flattr: typo.md: metadata 'flattr_language' is 'de_DX', but "
         "Flattr has no code with the region DX: the thing has de_DE, its code "
         "for the language",
