@@ -32,13 +32,14 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
     ``tags``: a thing's page for its one button, payment link and Open
     Graph tags; any page for links the manifest doesn't know."""
     thing = audit.manifest.by_page.get(relative)
+    site_link = audit.manifest.site_payment_link
     # A link written by hand to the site's own thing (FLATTR_USERNAME's,
     # which the feeds carry) is a theme's "Flattr this site": known,
     # and no thing's button. The plugin writes none.
     buttons = [
         button
         for button in tags.buttons
-        if button.get("href") != audit.manifest.site_payment_link
+        if button.get("href") != site_link
         or _is_embedded(button)
         or BUTTON_CLASS in button.get("class", "").split()
     ]
@@ -52,11 +53,15 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
         and _unknown(audit, buttons[0].get("href", ""))
     )
     links = [link.get("href", "") for link in tags.payment_links]
+    # The site's own thing's payment link, a theme's "Flattr this site",
+    # is known as its button is: on a thing's page it is not the page's
+    # own, and said so by the page's count.
     lone_link = (
         thing is not None
         and len(links) == 1
         and tags.payment_links_in_head == 1
         and links[0] not in audit.manifest.by_auto_submit_url
+        and links[0] != site_link
     )
     own_hrefs = []  # of the buttons that link what their kind needs
     for button in buttons:
@@ -122,7 +127,7 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
             "script, may stand in it)",
         )
     for href in links:
-        if href not in audit.manifest.by_auto_submit_url:
+        if href not in audit.manifest.by_auto_submit_url and href != site_link:
             audit.problem(
                 "payment-link-unknown",
                 relative,

@@ -633,6 +633,42 @@ def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys):
     assert problem["problem"].startswith(f"a Flattr button points at {site_link!r}")
 
 
+@pytest.mark.parametrize(
+    ("beside_its_own", "said"),
+    [
+        (True, ("has 2 payment links (2 in <head>)", "payment-link-extra")),
+        (False, ("has 1 payment links (1 in <head>)", "payment-link-wrong-thing")),
+    ],
+    ids=["beside", "instead"],
+)
+def test_the_site_s_own_payment_link_is_known_but_not_a_thing_s_own(
+    site, capsys, beside_its_own, said
+):
+    # On a thing's page the site's link is not the page's own: its count
+    # says so, as of another thing's link; "which the manifest doesn't
+    # know" said of the link the manifest names was not true.
+    output, status, report = build_and_audit(site, capsys, FLATTR_USERNAME="community")
+    assert (status, report["problems"]) == (0, [])
+    site_link = json.loads((output / "flattr-manifest.json").read_text())[
+        "site_payment_link"
+    ]
+    thing = manifest_things(output)["a.md"]
+    path = output / thing["page"]
+    (own,) = re.findall(r'<link rel="payment"[^>]*>', path.read_text(encoding="utf-8"))
+    new = own + payment_link(site_link) if beside_its_own else payment_link(site_link)
+    replace_in(path, own, new)
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (thing["page"], *said)
+    ]
+
+
+def payment_link(href: str) -> str:
+    """A payment link to ``href``, written by hand."""
+    return f'<link rel="payment" href="{href.replace("&", "&amp;")}">'
+
+
 @pytest.mark.parametrize("form", ["carol@example.org", "Carol%40Example.org"])
 def test_leaked_email_address(copy, capsys, form):
     about = copy / "pages" / "about.html"
