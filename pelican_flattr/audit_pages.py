@@ -3,8 +3,9 @@ pay whom, and whether load.js shows an embedded one), its payment links,
 and its Open Graph tags.
 
 ``check_page`` is given the page's tags as ``audit_tags.scan_page`` read
-them; a page no thing of the manifest has is checked for links to things
-the manifest doesn't know.
+them; a page no thing of the manifest has (a listing) is checked for links
+to things the manifest doesn't know, and for a payment link in its head to
+a thing's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
     """Check the page ``relative`` (to the output), whose Flattr tags are
     ``tags``: a thing's page for its one button, payment link and Open
-    Graph tags; any page for links the manifest doesn't know."""
+    Graph tags; any page for links the manifest doesn't know, and one
+    that is no thing's for a payment link in its head to a thing's."""
     thing = audit.manifest.by_page.get(relative)
     site_link = audit.manifest.site_payment_link
     # A link written by hand to the site's own thing (FLATTR_USERNAME's,
@@ -140,6 +142,9 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
                 else "the auto-submit URL of a manifest thing",
             )
     if thing is None:
+        # scan_page counts a page's payment links in document order, and
+        # the head ends once: those in <head> are the first it counts.
+        _check_listing_head(audit, relative, links[: tags.payment_links_in_head])
         return
     auto, url = thing["auto_submit_url"], thing["url"]
     # A template may render another style than FLATTR_BUTTON
@@ -180,6 +185,31 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
                 f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
                 f"at most one {prop}",
             )
+
+
+def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> None:
+    """A page that is no thing's (a listing, as a theme that calls
+    ``flattr_head()`` in its loop fills it): a payment link in its head
+    says whose the page is, to Flattr and to readers, so one to a thing's
+    is wrong; the site's own (a theme's "Flattr this site") may stand on
+    any page. One in the body says nothing of the page, and is left as
+    buttons are there."""
+    things = [href for href in head_links if href in audit.manifest.by_auto_submit_url]
+    if not things:
+        return  # none, or the site's own, or unknown ones: said above
+    first = things[0]
+    audit.problem(
+        "payment-link-wrong-thing",
+        relative,
+        f"has {len(things)} payment links in <head> to things of the manifest "
+        f"(the first {first!r}, the payment link of "
+        f"{audit.manifest.by_auto_submit_url[first]['url']})",
+        "no payment link in <head>"
+        + (", or only the site's own" if audit.manifest.site_payment_link else "")
+        + ": a listing is no thing's page (call flattr_head() only in the "
+        "template of an article's or page's own page; a page an earlier build "
+        "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)",
+    )
 
 
 def _check_embedded_button(

@@ -2,6 +2,7 @@
 
 import functools
 import gzip
+import html
 import json
 import logging
 import os
@@ -631,6 +632,98 @@ def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys):
     (problem,) = report["problems"]
     assert (problem["file"], problem["kind"]) == ("index.html", "button-unknown")
     assert problem["problem"].startswith(f"a Flattr button points at {site_link!r}")
+
+
+# --- A listing is no thing's page: no thing's payment link in its head. ---
+
+
+def head_payment_hrefs(path: Path) -> list[str]:
+    """The hrefs of the payment links in ``path``'s <head>, as written,
+    unescaped: in the order a reader meets them."""
+    head = path.read_text(encoding="utf-8").split("</head>")[0]
+    found = re.findall(r'<link rel="payment"[^>]* href="([^"]*)"', head)
+    return [html.unescape(href) for href in found]
+
+
+def test_a_listing_whose_theme_calls_flattr_head_in_its_loop_is_reported(
+    site, capsys, tmp_path
+):
+    # The build says flattr_head() is called for another content there
+    # (test_buttons); the audit of what that build wrote said "no
+    # problems", though each listing's head said it was the page of every
+    # article listed: Flattr and readers take a page's head for its own.
+    theme = tmp_path / "theme"
+    shutil.copytree(SAMPLE_SITE.parent / "theme", theme)
+    index = theme / "templates" / "index.html"
+    index.write_text(
+        index.read_text(encoding="utf-8")
+        + "{% block extra_head %}{% for article in articles_page.object_list %}"
+        "{{ flattr_head(article) }}{% endfor %}{% endblock %}",
+        encoding="utf-8",
+    )
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert (status, report["exit_status"]) == (1, 1)
+    # author.html, category.html and tag.html extend index.html: each of
+    # those listings is reported too, once; no thing's page is.
+    listings = {"index.html", "author/alice.html", "category/misc.html", "tag/x.html"}
+    assert {p["kind"] for p in report["problems"]} == {"payment-link-wrong-thing"}
+    files = [p["file"] for p in report["problems"]]
+    assert len(files) == len(set(files)) and listings <= set(files)
+    assert not set(files) & {t["page"] for t in manifest_things(output).values()}
+    hrefs = head_payment_hrefs(output / "index.html")
+    things = {t["auto_submit_url"]: t for t in manifest_things(output).values()}
+    assert len(hrefs) == 2 and set(hrefs) == set(things)
+    (problem,) = [p for p in report["problems"] if p["file"] == "index.html"]
+    assert problem["problem"] == (
+        f"has 2 payment links in <head> to things of the manifest (the first "
+        f"{hrefs[0]!r}, the payment link of {things[hrefs[0]]['url']})"
+    )
+    # No FLATTR_USERNAME: no site's own link to allow.
+    assert problem["expected"].startswith("no payment link in <head>: ")
+    assert "a listing is no thing's page" in problem["expected"]
+
+
+def test_a_listing_may_hold_the_site_s_own_payment_link_in_its_head(site, capsys):
+    # A theme's "Flattr this site" in every page's head: the thing the
+    # feeds carry, FLATTR_USERNAME's, is the site's, listings included. A
+    # thing's payment link in a listing's body says nothing of the page.
+    output, status, report = build_and_audit(site, capsys, FLATTR_USERNAME="community")
+    assert (status, report["problems"]) == (0, [])
+    site_link = json.loads((output / "flattr-manifest.json").read_text())[
+        "site_payment_link"
+    ]
+    thing = manifest_things(output)["a.md"]
+    replace_in(output / "index.html", "</head>", payment_link(site_link) + "</head>")
+    replace_in(
+        output / "index.html",
+        "</body>",
+        payment_link(thing["auto_submit_url"]) + "</body>",
+    )
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
+    # A thing's beside it in the head is still wrong, and the advice allows
+    # the site's own.
+    replace_in(
+        output / "index.html",
+        "</head>",
+        payment_link(thing["auto_submit_url"]) + "</head>",
+    )
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["kind"], p["expected"]) for p in report["problems"]] == [
+        (
+            "index.html",
+            "payment-link-wrong-thing",
+            "no payment link in <head>, or only the site's own: a listing is no "
+            "thing's page (call flattr_head() only in the template of an "
+            "article's or page's own page; a page an earlier build left? delete "
+            "it, or set DELETE_OUTPUT_DIRECTORY = True)",
+        )
+    ]
+    assert report["problems"][0]["problem"].startswith(
+        f"has 1 payment links in <head> to things of the manifest (the first "
+        f"{thing['auto_submit_url']!r}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1662,7 +1755,9 @@ def test_unreadable_settings_are_a_usage_error(
 
 def test_links_and_fifos_in_the_output_are_skipped(copy, capsys):
     (copy / "theme" / "broken.css").symlink_to(copy / "nowhere.css")
-    (copy / "theme" / "linked.html").symlink_to(copy / "pages" / "about.html")
+    # A link to a listing: one to a thing's page is a copy of it at another
+    # address, whose head says it is that thing's page (a problem).
+    (copy / "theme" / "linked.html").symlink_to(copy / "index.html")
     os.mkfifo(copy / "pipe.txt")
     # In a child process: reading the FIFO would block for ever.
     result = audit_in_child(copy)
