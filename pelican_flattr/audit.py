@@ -73,28 +73,23 @@ from .audit_report import (
     Audit,
     AuditReport,
     ManifestIndex,
-    Problem,
     index_manifest,
-    problems_by_kind,
 )
 from .audit_settings import (
     check_manifest_site,
     language_manifests_from_settings,
-    manifest_from_settings,
-    plain_addresses_from_settings,
     site_from_settings,
     siteurl_not_compared,
     stores_from_settings,
 )
-from .audit_tags import PageTags, scan_page, url_parameters
+from .audit_tags import scan_page, url_parameters
 from .identifiers import hash_email
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, file_holds, load_manifest, portable_path
 from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
 
-# The names this module gave before the audit was split by concern: other
-# modules and scripts import them from here.
+# What the audit gives the commands and tests, its own and its helpers'.
 __all__ = [
     "CHUNK_OVERLAP",
     "CHUNK_SIZE",
@@ -106,13 +101,8 @@ __all__ = [
     "AuditReport",
     "ManifestError",
     "OutputFolderError",
-    "PageTags",
-    "Problem",
     "audit_site",
     "language_manifests_from_settings",
-    "manifest_from_settings",
-    "plain_addresses_from_settings",
-    "problems_by_kind",
     "redact",
     "scan_page",
     "site_files",

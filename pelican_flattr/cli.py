@@ -92,7 +92,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # What an option's name looks like; a token can start with "-" too
-# (secrets.token_urlsafe), but is longer and may hold "_".
+# (secrets.token_urlsafe), but is longer.
 _OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,19}")
 # What argparse quotes with %r: in single quotes, or in double quotes when
 # the text holds one, up to the list of choices or the end of the message.

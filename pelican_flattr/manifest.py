@@ -293,9 +293,6 @@ class UrlSpool:
         self._size = 0
 
 
-# How much of an existing file is read to tell what it is: a manifest's
-# header (schema_version and the few fields sorted before it) opens the
-# file, however many things follow it; so does a URL baseline's.
 MISSING = "does not exist (yet)"
 
 
@@ -318,6 +315,9 @@ def file_problem(path: Path) -> str | None:
     return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a file"
 
 
+# How much of an existing file is read to tell what it is: a manifest's
+# header (schema_version and the few fields sorted before it) opens the
+# file, however many things follow it; so does a URL baseline's.
 _HEAD_BYTES = 8192
 
 # One key of a JSON object and its colon, for reading a file's header.

@@ -29,7 +29,8 @@ A build flows through them in this order (see docs/architecture.md):
 4. ``add_payment_links_to_feed`` and ``record_feed`` (``feed_generated``,
    ``feed_written``): payment links in feeds, and which feed carries what.
 5. ``finish.finish_build`` (``finalized``): the authors' keys that name
-   nobody, owners' addresses in published sources, then the manifest
+   nobody, owners' addresses in published sources and in things' fields,
+   then the manifest
    (or, when the settings were refused, the removal of the one an earlier
    build left) and the URL guard.
 """

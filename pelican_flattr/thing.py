@@ -575,10 +575,11 @@ def url_safe(url: str) -> str:
 
 
 # Any whitespace and any control character (C0, DEL, C1): none belongs in
-# a site's base, an og:image or a claim URL, nor '"', "<" or ">", which no
-# URL holds as they are (see _NOT_IN_PIN).
+# a pinned URL's host, whose path may hold what url_safe() encodes.
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-# A lone surrogate too (text from bytes that are not UTF-8, such as an
+# None of those belongs in a site's base, an og:image or a claim URL, nor
+# '"', "<" or ">", which no URL holds as they are (see _NOT_IN_PIN), nor a
+# lone surrogate (text from bytes that are not UTF-8, such as an
 # environment variable's): no page, feed or manifest can encode it.
 _NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
 

@@ -11,7 +11,9 @@ so that a rerun skips what is done and an interrupted run resumes.
 A batch spends Flattr's hourly rate budget with care: when a response leaves
 no request, or Flattr answers ``rate_limit_exceeded``, it waits for the reset
 and goes on. A batch stops at the first answer that says Flattr cannot be
-reached; a refusal of one identity does not stop it.
+reached, or at a refusal every later identity would get too (a token
+without the scope, a rate limit still hit after waiting); any other refusal
+of one identity does not stop it.
 """
 
 from __future__ import annotations
@@ -508,8 +510,10 @@ def run_requests(
     """Send each request in turn; without a client, say what would be sent.
 
     A batch skips what the store already holds, waits out the rate limit
-    and stops at the first answer that says Flattr cannot be reached. A
-    single request (``batch=False``) is always sent, and never waits.
+    and stops at the first answer that says Flattr cannot be reached, or
+    at a refusal every later request would get too (``_STOP_CODES``, a
+    rate limit still hit after waiting). A single request (``batch=False``)
+    is always sent, and never waits.
     """
     outcomes: list[Outcome] = []
     stopped = ""

@@ -395,17 +395,20 @@ def claim_url_for(stored: str, plain_address: str | None) -> str:
 def pending_rows(
     store: Path, settings: dict[str, Any], problems: list[str] | None = None
 ) -> list[dict[str, Any]]:
-    """The ``pending`` report, one dict per owner identifier, newest first.
+    """The ``pending`` report, one dict per owner identifier the store
+    holds flattrs for, newest first.
 
-    The owners are those of ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME``
-    (the site's, and each language's own in ``I18N_SUBSITES``); the latter
-    owns every thing nobody else owns: its row names it among the authors
-    (as ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``)
-    and says ``site_owner``. An unusable
-    entry of either is left out, and said in ``problems``: the report still
-    shows what the store holds. Raises StoreError for a store newer than
-    this version understands or a database that is no store of this
-    program's, and sqlite3.Error for one that cannot be read.
+    ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME`` (the site's, and each
+    language's own in ``I18N_SUBSITES``) name each row's authors; an owner
+    they do not name has a row all the same. ``FLATTR_USERNAME`` owns every
+    thing nobody else owns: its row names it among the authors (as
+    ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
+    says ``site_owner``. An unusable entry of either is left out, and said
+    in ``problems``: the report still shows what the store holds. Raises
+    StoreError for a store newer than this version understands or a
+    database that is no store of this program's, sqlite3.Error for one that
+    cannot be read, and ValueError for a ``FLATTR_AUTHORS`` that is not a
+    dict.
     """
     authors: dict[str, list[str]] = {}
     addresses: dict[str, str] = {}

@@ -645,6 +645,9 @@ def _sorted_dump(entry):
     thing=_things,
     source=st.text(max_size=20),
     feeds=st.lists(st.text(max_size=10), max_size=3),
+    # What the page set aside, and the style a template chose: or none.
+    url=st.none() | st.text(min_size=1, max_size=30),
+    style=st.sampled_from([None, "plain", "js", "compact"]),
 )
 # A feed whose name is not UTF-8 (a lone surrogate): the entry escapes it as
 # the plugin does before manifest_line, or the manifest could not be written.
@@ -659,13 +662,20 @@ def _sorted_dump(entry):
     ),
     source="a.md",
     feeds=["feeds/\udcff.xml", "feeds/all.xml"],
+    url=None,
+    style=None,
 )
-def test_manifest_line_is_its_entry_dumped_with_sorted_keys(thing, source, feeds):
+def test_manifest_line_is_its_entry_dumped_with_sorted_keys(
+    thing, source, feeds, url, style
+):
     content_thing = ContentThing(thing, source, "page.html", "plain")
     # manifest_line takes feeds as the plugin records them, escaped once.
-    line = manifest_line(content_thing, [portable_path(feed) for feed in feeds])
-    assert line == _sorted_dump(manifest_entry(content_thing, feeds))
-    assert json.loads(line)["auto_submit_url"] == thing.auto_submit_url
+    recorded = [portable_path(feed) for feed in feeds]
+    line = manifest_line(content_thing, recorded, url, style)
+    assert line == _sorted_dump(manifest_entry(content_thing, feeds, url, style))
+    written = json.loads(line)
+    assert written["auto_submit_url"] == (url or thing.auto_submit_url)
+    assert written["button"] == (style or "plain")
 
 
 @given(st.dictionaries(st.text(max_size=30), st.text(max_size=300), max_size=40))
