@@ -16,6 +16,7 @@ import httpx
 import pytest
 from webhook_server import PENDING, TOKEN, ReceiverProcess
 
+from pelican_flattr.store import MAX_CLICKS
 from pelican_flattr.webhook_receiver import (
     IGNORED_BODY_KEPT,
     MAX_BODY,
@@ -60,6 +61,15 @@ def test_valid_event_is_stored_once(receiver):
         "reader",
         "https://flattr.com/claim/thing/1001",
     )
+
+
+@pytest.mark.parametrize("spelling", [str(MAX_CLICKS), f"000{MAX_CLICKS}"])
+def test_the_largest_total_is_stored(receiver, spelling):
+    # A billion flattrs, ten digits: the one past it is refused (HOSTILE).
+    thing_id = f"largest-{spelling}"
+    event = dict(PENDING, thing_id=thing_id, thing_clicks_total=spelling)
+    assert post(receiver, event).json() == {"status": "stored"}
+    assert [r[1] for r in rows(receiver) if r[0] == thing_id] == [MAX_CLICKS]
 
 
 def test_a_total_is_read_as_the_number_it_writes(receiver):
@@ -151,6 +161,16 @@ HOSTILE = [
     (
         "raw non-ASCII",
         "_event=pendingclickcreate&thing_id=é".encode("latin-1"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_id",
+    ),
+    (
+        # Valid UTF-8, yet sent raw: Flattr percent-encodes every such byte.
+        "raw UTF-8",
+        urlencode(dict(PENDING, thing_id="RAW")).encode().replace(b"RAW", "é".encode()),
         FORM,
         "POST",
         None,
@@ -547,14 +567,16 @@ class PieceByPieceInput:
         return chunk
 
 
+# 4096 divides MAX_BODY: a piece ends exactly at the limit, and the body
+# goes on past it.
+@pytest.mark.parametrize("piece", [10_000, 4096])
 def test_a_terminated_input_is_not_read_past_the_piece_that_ends_over_the_limit(
-    tmp_path,
+    tmp_path, piece
 ):
     # A server's input may hand over more than the size asked for (a chunk
     # whole): once over the limit, asking it for the rest would read it all,
     # however long, into memory before the 413.
     app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
-    piece = 10_000
     stream = PieceByPieceInput(piece, total=128 * MAX_BODY)
     terminated = {"wsgi.input_terminated": True, "wsgi.input": stream}
     answer = call_app(app, b"", **terminated)

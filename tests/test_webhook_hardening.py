@@ -201,6 +201,13 @@ DELIVERED_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
             "thing_owner_id holds an email owner that is not email:MD5HEX (32 "
             "hexadecimal digits); expected " + DELIVERED_FORMS,
         ),
+        (
+            # In any letter case: what follows may be part of an address,
+            # and is not repeated.
+            "EMAIL:carol.chen",
+            "thing_owner_id holds an email owner that is not email:MD5HEX (32 "
+            "hexadecimal digits); expected " + DELIVERED_FORMS,
+        ),
     ],
 )
 def test_an_owner_refused_is_answered_with_the_forms_a_delivery_holds(
@@ -1033,6 +1040,22 @@ def test_the_token_reaches_no_log_line_whatever_the_path(receiver):
         assert f"POST {shown} 404 - " in log
 
 
+def test_what_follows_the_route_prefix_or_looks_like_a_token_is_not_logged(
+    receiver,
+):
+    # A token mistyped, cut short, or one the operator replaced is a secret
+    # too, however short, and in any case of the prefix; a long run of
+    # token characters anywhere may be one under another prefix.
+    secrets = ["sh0rt-old-secret", "Other-case-prefix", "QmF5c2VjcmV0LW9sZC10b2tl"]
+    paths = [f"/hooks/{secrets[0]}", f"/HOOKS/{secrets[1]}", f"/old/{secrets[2]}"]
+    for path in paths:
+        answer = httpx.post(receiver.base + path, content=b"_event=x", headers=FORM)
+        assert answer.status_code == 404
+    log = log_lines_with(receiver, "POST /old/*** 404 - ", 1)
+    assert "POST /hooks/*** 404 - " in log and "POST /HOOKS/*** 404 - " in log
+    assert not [secret for secret in secrets if secret.lower() in log.lower()]
+
+
 @pytest.mark.parametrize(
     "claim_url",
     [
@@ -1219,6 +1242,8 @@ def test_an_event_name_kept_cut_never_holds_part_of_an_address(receiver):
         'application/x-www-form-urlencoded; charset="ISO-8859-1"',
         "application/x-www-form-urlencoded;charset=windows-1252",
         "application/x-www-form-urlencoded; boundary=x; charset=utf-16",
+        # A parameter's name is read in any letter case, as the form type is.
+        "application/x-www-form-urlencoded; CHARSET=ISO-8859-1",
     ],
 )
 def test_a_charset_other_than_utf_8_is_refused(receiver, content_type):
@@ -1275,6 +1300,9 @@ def test_utf_8_declared_or_not_is_accepted(receiver, parameters):
         ("br", "br"),
         ("deflate, identity", "deflate"),
         ("identity, gzip", "gzip"),
+        # An empty member counts for nothing: what follows it still does.
+        (", gzip", "gzip"),
+        ("identity, , br", "br"),
     ],
 )
 def test_a_body_sent_in_a_content_encoding_is_refused(receiver, coding, named):
