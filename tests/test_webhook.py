@@ -83,6 +83,26 @@ def test_a_total_is_read_as_the_number_it_writes(receiver):
     assert [r[1] for r in rows(receiver) if r[0] == "padded"] == [7]
 
 
+HASH = "9dd4e461268c8034f5c8564e155c67a6"  # md5("x")
+
+
+@pytest.mark.parametrize(
+    "owner", [f" EMAIL:{HASH} ", f"email:{HASH.upper()}", f"email: {HASH}"]
+)
+def test_fields_are_stored_trimmed_and_an_owner_as_flattr_writes_it(receiver, owner):
+    # Spaces around a field, or an email owner's hash in other letters,
+    # write the same delivery: stored as sent, `pending` would list one
+    # owner twice and match neither to an author's email:MD5HEX.
+    thing_id = f"trimmed-{owner.strip()}"
+    event = {name: f" {value} " for name, value in PENDING.items()}
+    event.update(thing_id=f" {thing_id} ", thing_owner_id=owner)
+    assert post(receiver, event).json() == {"status": "stored"}
+    stored = [r[:5] for r in rows(receiver) if r[0] == thing_id]
+    assert stored == [
+        (thing_id, 3, f"email:{HASH}", "reader", PENDING["claim_url"]),
+    ]
+
+
 @pytest.mark.parametrize(
     "name", ["pendingclickcreate ", " pendingclickcreate", "PendingClickCreate"]
 )
@@ -107,17 +127,28 @@ def test_unknown_event_is_kept_as_ignored(receiver):
 @pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])
 def test_an_ignored_event_keeps_no_address_written_as_a_reference(receiver, at_sign):
     # As its log line and answer show it: any page showing the value shows
-    # an "@". The name is redacted as the log shows it, the rest kept.
+    # an "@". The name is redacted as the log shows it, in a parameter's
+    # name too; the rest is kept as sent, an "&" in a value that holds no
+    # address too.
     address = f"carol{at_sign}example.org"
     answer = post(
         receiver,
-        {"_event": f"seen {address}", "note": f"for {address}", "thing_id": "9"},
+        {
+            "_event": f"seen {address}",
+            "note": f"for {address}",
+            f"to {address}": "1",
+            "menu": "fish & chips",
+            "thing_id": "9",
+        },
     )
     assert answer.status_code == 202 and answer.json()["event"] == "seen [address]"
     event, body = rows(receiver, "ignored_events")[-1][1:3]
     assert event == "seen [address]"
     assert b"carol" not in body and b"example" not in body, body
-    assert body == b"_event=seen%20[address]&note=for%20[address]&thing_id=9"
+    assert body == (
+        b"_event=seen%20[address]&note=for%20[address]&to%20[address]=1"
+        b"&menu=fish+%26+chips&thing_id=9"
+    )
 
 
 SQL = "1'); DROP TABLE pending_flattrs; --"
@@ -272,6 +303,16 @@ HOSTILE = [
     (
         "no flattr, zero-padded",
         dict(PENDING, thing_clicks_total="00"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_clicks_total",
+    ),
+    (
+        # Past what int() reads (4,300 digits): a 500, were it read.
+        "a total of 5,000 digits",
+        dict(PENDING, thing_clicks_total="9" * 5000),
         FORM,
         "POST",
         None,

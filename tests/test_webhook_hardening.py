@@ -197,6 +197,12 @@ DELIVERED_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
             "a Flattr user); expected " + DELIVERED_FORMS,
         ),
         (
+            # Repeated cut short: the answer stays readable.
+            "a" * 100,
+            f"thing_owner_id '{'a' * 57}...' is no owner identifier (a delivery "
+            "never names a Flattr user); expected " + DELIVERED_FORMS,
+        ),
+        (
             "email:not-a-hash",
             "thing_owner_id holds an email owner that is not email:MD5HEX (32 "
             "hexadecimal digits); expected " + DELIVERED_FORMS,
