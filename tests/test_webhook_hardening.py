@@ -1062,6 +1062,19 @@ def test_what_follows_the_route_prefix_or_looks_like_a_token_is_not_logged(
     assert not [secret for secret in secrets if secret.lower() in log.lower()]
 
 
+def test_a_method_spelling_the_token_or_an_address_is_not_logged(receiver):
+    # The method is logged as sent, as the path is, and HTTP lets it be
+    # any run of token characters (waitress: in capitals): the secret
+    # token, or "%40".
+    for method in (TOKEN.upper(), "CAROL.CHEN%40EXAMPLE.ORG"):
+        head = f"{method} /hooks/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        status = raw_request(receiver, head.encode())
+        assert status == b"HTTP/1.1 404 Not Found"
+    log = log_lines_with(receiver, "[address] /hooks/*** 404 - ", 1)
+    assert "*** /hooks/*** 404 - " in log
+    assert TOKEN[16:].lower() not in log.lower() and "carol" not in log.lower()
+
+
 @pytest.mark.parametrize(
     "claim_url",
     [
@@ -1657,6 +1670,19 @@ def test_a_path_spelling_a_piece_of_the_token_in_short_runs_is_hidden(app, caplo
     piece = TOKEN[at : at + 19]
     path = "/x/" + ".".join(piece[start : start + 5] for start in range(0, 19, 5))
     assert call_app(app, urlencode(PENDING).encode(), path=path)[0] == "404 Not Found"
+    assert logged(caplog)[-1].startswith("POST /*** 404 ")
+
+
+def test_a_path_spelling_the_end_of_a_token_in_short_runs_is_hidden(tmp_path, caplog):
+    # The last sixteenth of a token whose length is a multiple of 4 starts
+    # where the others do: left out, the token's last 19 characters, in
+    # runs too short to look like one, were logged.
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    token = TOKEN[:48]
+    app = WebhookApp(tmp_path / "store.sqlite3", token)
+    end = token[-19:]
+    path = "/x/" + ".".join(end[start : start + 5] for start in range(0, 19, 5))
+    assert call_app(app, b"_event=x", path=path)[0] == "404 Not Found"
     assert logged(caplog)[-1].startswith("POST /*** 404 ")
 
 
