@@ -1876,6 +1876,25 @@ def test_a_delivery_the_store_could_not_take_logs_its_event(app, caplog, event):
     assert " 400 - " in logged(caplog)[-1]
 
 
+def test_a_store_locked_past_the_busy_timeout_gets_503(tmp_path, caplog, monkeypatch):
+    # SQLite's own error, not the store's: Flattr should retry as for any
+    # store it cannot write, not be told of an internal error.
+    from pelican_flattr import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)  # 10 s, unpatched
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    with sqlite_file(app.store_path) as another_program:
+        another_program.execute("BEGIN IMMEDIATE")
+        answer = call_app(app, urlencode(PENDING).encode())
+    assert answer == (
+        "503 Service Unavailable",
+        {"error": "the store is unavailable; retry later"},
+    )
+    assert f"store {app.store_path}: database is locked" in logged(caplog)
+    assert delivered_to(app, "after the lock") == "200 OK"
+
+
 def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeypatch):
     from pelican_flattr import webhook_receiver
 
