@@ -172,6 +172,16 @@ HOSTILE = [
     ),
     ("no content type", b"_event=x", {"Content-Type": ""}, "POST", None, 415, None),
     (
+        # Another media type, however it starts.
+        "form type and more",
+        b"_event=x",
+        {"Content-Type": "application/x-www-form-urlencoded-v2"},
+        "POST",
+        None,
+        415,
+        None,
+    ),
+    (
         "broken percent",
         b"_event=pendingclickcreate&thing_id=%zz",
         FORM,
