@@ -1298,7 +1298,14 @@ def test_an_ascii_body_in_another_charset_is_accepted(receiver, charset):
 
 @pytest.mark.parametrize(
     "parameters",
-    ["; charset=UTF-8", '; charset="utf-8"', ";Charset=us-ascii", "; charset=utf8", ""],
+    [
+        "; charset=UTF-8",
+        '; charset="utf-8"',
+        ";Charset=us-ascii",
+        "; charset=utf8",
+        "",
+        '; charset=""',  # says nothing, quoted: as if left out
+    ],
 )
 def test_utf_8_declared_or_not_is_accepted(receiver, parameters):
     thing = f"caf\u00e9-{parameters}"
