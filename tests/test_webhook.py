@@ -522,6 +522,15 @@ def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     assert tokens[0] != tokens[1]
 
 
+@pytest.mark.parametrize("token", ["a" * 40 + "/?#x", "a" * 40 + "\n", "a" * 31])
+def test_the_app_refuses_a_token_serve_would_refuse(tmp_path, token):
+    # Under another WSGI server, without the command's own check: a token
+    # with "/", "?" or "#" would make a route no request reaches.
+    with pytest.raises(ValueError, match="at least 32 characters of letters"):
+        WebhookApp(tmp_path / "store.sqlite3", token)
+    assert list(tmp_path.iterdir()) == []  # refused before the store is made
+
+
 def test_a_new_token_can_be_given_to_the_token_option(capsys):
     # One random token in 64 started with "-", which argparse takes for an
     # option: "serve --token -Xy..." then said "expected one argument".
