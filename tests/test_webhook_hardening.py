@@ -684,7 +684,13 @@ def test_a_store_whose_symlink_is_pointed_elsewhere_is_written_there(tmp_path):
     assert stored_things(second) == ["after"]
 
 
-def test_a_store_moved_as_a_thread_opens_it_gets_503(tmp_path, monkeypatch, caplog):
+# Moved, and another store put in its place; or made by the thread's open
+# (none was there) and moved at once: whichever the path names after the
+# open, or none, is not the file the thread opened.
+@pytest.mark.parametrize("how", ["moved", "replaced", "made then moved"])
+def test_a_store_moved_as_a_thread_opens_it_gets_503(
+    tmp_path, monkeypatch, caplog, how
+):
     # Its identity, noted after the open, was the path's next file, or none:
     # the thread then wrote to the moved file, answered "stored", for ever.
     import pelican_flattr.webhook_receiver as receiver
@@ -692,12 +698,17 @@ def test_a_store_moved_as_a_thread_opens_it_gets_503(tmp_path, monkeypatch, capl
     store = tmp_path / "store.sqlite3"
     app = WebhookApp(store, TOKEN)
     opening = receiver.open_store
+    if how == "made then moved":
+        for name in STORE_FILES:
+            (tmp_path / name).unlink(missing_ok=True)
 
     def open_then_moved(path):
         connection = opening(path)
         for name in STORE_FILES:
             if (tmp_path / name).exists():
                 (tmp_path / name).rename(tmp_path / name.replace("store", "moved"))
+        if how == "replaced":
+            opening(path).close()
         return connection
 
     monkeypatch.setattr(receiver, "open_store", open_then_moved)
