@@ -3268,6 +3268,30 @@ def test_a_url_a_language_site_took_and_keeps_is_not_released(tmp_path):
     ]
 
 
+def test_a_url_a_language_site_took_that_another_owner_takes_is_said_at_once(
+    tmp_path,
+):
+    # hello.md goes French, its URL accepted, while Bob's bob.md takes the
+    # slug in the same build: a thing of the run has the URL, so the main
+    # site keeps no released entry of it, and says now that Flattr keeps
+    # the thing there with Alice. Released, it was said a build later,
+    # once Bob's pages had been published with it.
+    assert i18n_build(tmp_path, hello_in("en"), **WITH_FRENCH).messages == []
+    bob = {"bob.md": article("Bob's hello", "Bob", Lang="en", Slug="hello")}
+    built = i18n_build(
+        tmp_path,
+        {**hello_in("fr"), **bob},
+        **{**WITH_FRENCH, "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"}},
+        FLATTR_ACCEPT_URL_CHANGES=[HELLO_URL],
+    )
+    assert built.status == 0
+    said = f"bob.md: its thing {HELLO_URL} changed owner from alice to bob"
+    assert [m for m in built.messages if said in m], built.messages
+    assert baseline_things(tmp_path) == [
+        {"owner": "bob", "source": "bob.md", "url": HELLO_URL}
+    ]
+
+
 def test_a_url_a_removed_language_site_let_go_is_not_said_again(tmp_path):
     # The French site let hello.md's URL go (deleted, the URL accepted): its
     # baseline keeps the entry released. Once French is taken out of
