@@ -7,6 +7,7 @@ connected to Pelican's signals for the life of a process.
 import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -450,6 +451,11 @@ BETA_DE = article(
 BETA_URL = f"{SITEURL}/beta-article-title.html"
 
 
+def _baseline(root: Path, site: str) -> Path:
+    """The default URL baseline of ``site`` ("" for the main site)."""
+    return root / "cache" / site / "pelican-flattr" / "url-baseline.json"
+
+
 def _main_baseline(root: Path) -> Path:
     return root / "cache" / "pelican-flattr" / "url-baseline.json"
 
@@ -527,12 +533,27 @@ def test_a_language_site_added_is_silenced_by_the_pin_it_advises(tmp_path, stric
     pinned = article(
         "Seul en francais", "Alice", Lang="fr", Slug="seul", Flattr_url=old_url
     )
+    starts = []
     for files in ({"seul.md": pinned}, {}):
         built = i18n_build(tmp_path, files, **with_fr)
         # (A strict build's first that passes says the French site starts
         # its baseline.)
         said = [m for m in built.messages if "no URL baseline" not in m]
         assert (said, built.status) == ([], 0)
+        starts += [m for m in built.messages if "no URL baseline" in m]
+    # Said as a language's site's: it compares what the main site had.
+    assert starts == (
+        [
+            f"pelican-flattr: no URL baseline at {_fr_baseline(tmp_path)} yet: "
+            "this language's site compares only the things another site of the "
+            "run published before (as that site's baseline holds them), and "
+            "starts the baseline; a build that never finds it (a CI that does "
+            "not keep CACHE_PATH) never compares: keep the file between "
+            "builds, or point FLATTR_URL_BASELINE at one that is kept"
+        ]
+        if strict
+        else []
+    )
     assert _things(tmp_path / "output" / "fr")["seul.md"][0] == old_url
     assert ("seul.md", old_url) in _baseline_entries(_fr_baseline(tmp_path))
     assert "seul.md" not in dict(_baseline_entries(_main_baseline(tmp_path)))
@@ -557,24 +578,91 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         assert (built.messages, built.status) == ([], 0)
 
 
-@pytest.mark.parametrize("lang", ["sv", "en"], ids=["no-site", "main-language"])
-def test_an_article_moved_out_of_a_language_site_is_silenced_by_the_pin(tmp_path, lang):
+def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
+    tmp_path,
+):
+    # h.md goes French with the slug of g.md, a French article deleted: a
+    # source of the last build (the main site's) took g.md's thing URL, and
+    # its flattrs. Only the French site's own sources counted as the last
+    # build's, so h.md was taken for g.md renamed, and g.md's loss unsaid.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    files = {
+        "g.md": article("Gone", "Alice", Lang="fr", Slug="g"),
+        "h.md": article("Here", "Alice", Lang="en", Slug="h"),
+    }
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    (tmp_path / "content" / "g.md").unlink()
+    moved = {"h.md": article("Here", "Alice", Lang="fr", Slug="g")}
+    built = i18n_build(tmp_path, moved, **settings)
+    g_url = f"{SITEURL}/fr/g.html"
+    gone, changed = sorted(built.messages)
+    assert gone.startswith("pelican-flattr: g.md: gone from this build, and h.md ")
+    assert f"now has its thing URL {g_url}" in gone
+    assert f"h.md: thing URL changed from {SITEURL}/h.html to {g_url}" in changed
+
+
+@pytest.mark.parametrize("unguarded", ["main", "fr"])
+def test_an_article_moved_between_a_guarded_and_an_unguarded_site(tmp_path, unguarded):
+    # hello.md goes French, one site's FLATTR_URL_GUARD off. The main
+    # site's off: its baseline is what its guard kept when it last ran,
+    # however long ago, and its guard lets nothing go, so the French site
+    # starts hello.md's history afresh. The French site's off: the main
+    # site says where the thing went, not that hello.md has none.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    hello = article("Hello", "Alice", Lang="en", Slug="hello")
+    assert i18n_build(tmp_path, {"hello.md": hello}, **settings).messages == []
+    if unguarded == "main":
+        off = {
+            "FLATTR_URL_GUARD": False,
+            "I18N_SUBSITES": {"fr": {"FLATTR_URL_GUARD": True}},
+        }
+    else:
+        off = {"I18N_SUBSITES": {"fr": {"FLATTR_URL_GUARD": False}}}
+    french = article("Hello", "Alice", Lang="fr", Slug="hello")
+    built = i18n_build(tmp_path, {"hello.md": french}, **{**settings, **off})
+    new_url = f"{SITEURL}/fr/hello.html"
+    if unguarded == "main":
+        assert (built.messages, built.status) == ([], 0)
+        fr = _baseline_entries(_fr_baseline(tmp_path))
+        assert fr == [("hello.md", new_url)]
+    else:
+        (message,) = built.messages
+        assert (
+            f"hello.md: thing URL changed from {SITEURL}/hello.html to {new_url}"
+        ) in message
+
+
+@pytest.mark.parametrize(
+    "old, lang, new",
+    [("de", "sv", ""), ("de", "en", ""), ("de", "fr", "fr"), ("fr", "de", "de")],
+    ids=["no-site", "main-language", "german-to-french", "french-to-german"],
+)
+def test_an_article_moved_out_of_a_language_site_is_silenced_by_the_pin(
+    tmp_path, old, lang, new
+):
     # The reverse of the above: x.md leaves the German site for the main
     # site. The German site reported the move and kept the old URL; the
     # main site took the new URL into its own baseline, so pinned back as
     # advised, the main site warned the other way round, on every build.
-    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"de": {}}}
+    # i18n_subsites runs each language's site inside the one it built
+    # before (here the German site inside the French one): between two
+    # languages' sites, the site the article joins is not the main one, and
+    # must leave it to the site that said the move all the same.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "I18N_SUBSITES": {"de": {}, "fr": {}},
+    }
     files = {
         "a.md": article("An article", "Alice", Lang="en"),
-        "x.md": article("Ein Artikel", "Alice", Lang="de"),
+        "x.md": article("Ein Artikel", "Alice", Lang=old),
     }
     assert i18n_build(tmp_path, files, **settings).messages == []
-    old_url = _things(tmp_path / "output" / "de")["x.md"][0]
-    assert old_url == f"{SITEURL}/de/ein-artikel.html"
+    old_url = _things(tmp_path / "output" / old)["x.md"][0]
+    assert old_url == f"{SITEURL}/{old}/ein-artikel.html"
     moved = article("Ein Artikel", "Alice", Lang=lang)
     for _ in range(2):  # said until pinned
         built = i18n_build(tmp_path, {"x.md": moved}, **settings)
-        new_url = _things(tmp_path / "output")["x.md"][0]
+        new_url = _things(tmp_path / "output" / new)["x.md"][0]
         said = [m for m in built.messages if "x.md" in m]
         assert len(said) == 1, built.messages
         assert f"x.md: thing URL changed from {old_url} to {new_url}" in said[0]
@@ -583,9 +671,9 @@ def test_an_article_moved_out_of_a_language_site_is_silenced_by_the_pin(tmp_path
     for files in ({"x.md": pinned}, {}, {}):
         built = i18n_build(tmp_path, files, **settings, FLATTR_STRICT=True)
         assert (built.messages, built.status) == ([], 0)
-    assert _things(tmp_path / "output")["x.md"][0] == old_url
-    assert ("x.md", old_url) in _baseline_entries(_main_baseline(tmp_path))
-    assert "x.md" not in dict(_baseline_entries(_de_baseline(tmp_path)))
+    assert _things(tmp_path / "output" / new)["x.md"][0] == old_url
+    assert ("x.md", old_url) in _baseline_entries(_baseline(tmp_path, new))
+    assert "x.md" not in dict(_baseline_entries(_baseline(tmp_path, old)))
 
 
 def test_a_url_a_language_site_took_and_let_go_stays_released_where_it_was(
@@ -700,6 +788,34 @@ def test_a_removed_language_sites_unreadable_baseline_is_said_and_kept(tmp_path)
         ("hello.md", f"{SITEURL}/hello-in-english.html"),
         ("seul.md", f"{SITEURL}/seul-fr.html"),
     ]
+
+
+def test_a_removed_language_sites_baseline_stays_until_the_main_one_is_written(
+    tmp_path,
+):
+    # The main site's new baseline keeps what is unresolved of the French
+    # site's. Moved aside when the main one could not be written (a file
+    # where its folder goes), the French site's baseline took seul.md's old
+    # URL with it: the move was said once, then never again.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    french = _fr_baseline(tmp_path).read_bytes()
+    folder = _main_baseline(tmp_path).parent
+    shutil.rmtree(folder)
+    folder.write_text("in the way\n", encoding="utf-8")
+    without_fr = {**settings, "I18N_SUBSITES": {}}
+    for blocked in (True, False):
+        built = i18n_build(tmp_path, {}, **without_fr)
+        assert [m for m in built.messages if "seul.md: thing URL changed" in m]
+        cannot = [m for m in built.messages if "cannot keep the URL guard's" in m]
+        retired = [m for m in built.messages if "'fr' is no longer built" in m]
+        assert (len(cannot), len(retired)) == ((1, 0) if blocked else (0, 1))
+        if blocked:
+            assert _fr_baseline(tmp_path).read_bytes() == french
+            folder.unlink()  # mended
+    assert not _fr_baseline(tmp_path).exists()
+    unresolved = ("seul.md", f"{SITEURL}/fr/seul.html")
+    assert unresolved in _baseline_entries(_main_baseline(tmp_path))
 
 
 def test_a_language_site_put_back_is_no_change(tmp_path):
