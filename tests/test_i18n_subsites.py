@@ -601,14 +601,22 @@ def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
     assert f"h.md: thing URL changed from {SITEURL}/h.html to {g_url}" in changed
 
 
-@pytest.mark.parametrize("unguarded", ["main", "fr"])
-def test_an_article_moved_between_a_guarded_and_an_unguarded_site(tmp_path, unguarded):
+@pytest.mark.parametrize(
+    "unguarded, pin",
+    [("main", False), ("fr", False), ("fr", True)],
+    ids=["main-unguarded", "french-unguarded", "french-unguarded-pinned"],
+)
+def test_an_article_moved_between_a_guarded_and_an_unguarded_site(
+    tmp_path, unguarded, pin
+):
     # hello.md goes French, one site's FLATTR_URL_GUARD off. The main
     # site's off: its baseline is what its guard kept when it last ran,
     # however long ago, and its guard lets nothing go, so the French site
     # starts hello.md's history afresh. The French site's off: the main
-    # site says where the thing went, not that hello.md has none.
+    # site says where the thing went, not that hello.md has none; and
+    # nothing when it went there at its old URL.
     settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    old_url = f"{SITEURL}/hello.html"
     hello = article("Hello", "Alice", Lang="en", Slug="hello")
     assert i18n_build(tmp_path, {"hello.md": hello}, **settings).messages == []
     if unguarded == "main":
@@ -618,18 +626,20 @@ def test_an_article_moved_between_a_guarded_and_an_unguarded_site(tmp_path, ungu
         }
     else:
         off = {"I18N_SUBSITES": {"fr": {"FLATTR_URL_GUARD": False}}}
-    french = article("Hello", "Alice", Lang="fr", Slug="hello")
+    meta = {"Flattr_url": old_url} if pin else {}
+    french = article("Hello", "Alice", Lang="fr", Slug="hello", **meta)
     built = i18n_build(tmp_path, {"hello.md": french}, **{**settings, **off})
-    new_url = f"{SITEURL}/fr/hello.html"
+    new_url = old_url if pin else f"{SITEURL}/fr/hello.html"
+    assert _things(tmp_path / "output" / "fr")["hello.md"][0] == new_url
     if unguarded == "main":
         assert (built.messages, built.status) == ([], 0)
         fr = _baseline_entries(_fr_baseline(tmp_path))
         assert fr == [("hello.md", new_url)]
+    elif pin:
+        assert (built.messages, built.status) == ([], 0)
     else:
         (message,) = built.messages
-        assert (
-            f"hello.md: thing URL changed from {SITEURL}/hello.html to {new_url}"
-        ) in message
+        assert f"hello.md: thing URL changed from {old_url} to {new_url}" in message
 
 
 @pytest.mark.parametrize(
