@@ -1784,3 +1784,29 @@ def test_a_url_taken_while_unresolved_is_not_released_as_the_takers(tmp_path):
     said = [m for m in built.messages if "carol.md" in m]
     assert len(said) == 1, built.messages
     assert f"carol.md: its thing URL {url} was hello.md's, owned by alice" in said[0]
+
+
+def test_a_url_taken_while_unresolved_is_no_history_of_the_taker(tmp_path):
+    # bob.md took /hello.html from Alice's deleted hello.md, unresolved:
+    # the main site's baseline keeps it as waiting there. bob.md then went
+    # French. The French site took that entry for bob.md's own old URL, and
+    # advised pinning it back: Bob's article on Alice's thing again. Only
+    # hello.md's thing, orphaned, is said.
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+        "I18N_SUBSITES": {"fr": {}},
+    }
+    hello = article("Hello", "Alice", Lang="en", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **settings)
+    (tmp_path / "content" / "hello.md").unlink()
+    bob = article("Bob's hello", "Bob", Lang="en", Slug="hello")
+    built = i18n_build(tmp_path, {"bob.md": bob}, **settings)
+    assert [m for m in built.messages if "bob.md now has its thing URL" in m]
+    french = article("Bob's hello", "Bob", Lang="fr", Slug="hello")
+    built = i18n_build(tmp_path, {"bob.md": french}, **settings)
+    said = [m for m in built.messages if "thing URL" in m or "thing http" in m]
+    assert len(said) == 1, built.messages
+    assert said[0].startswith(
+        f"pelican-flattr: hello.md: gone from this build, so its thing {SITEURL}"
+        "/hello.html is orphaned"
+    )
