@@ -578,6 +578,30 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         assert (built.messages, built.status) == ([], 0)
 
 
+def test_a_language_site_takes_no_history_of_the_main_sites_own_articles(tmp_path):
+    # A French article new to the French site sends its guard to the main
+    # site's baseline for its entries, and for them alone: it took in the
+    # main site's own change of only.md too, kept its old URL in its own
+    # baseline, and held only.md out of the main site's.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    only = article("Only in English", "Alice", Lang="en")
+    assert i18n_build(tmp_path, {"only.md": only}, **settings).messages == []
+    old_url = _things(tmp_path / "output")["only.md"][0]
+    files = {
+        "only.md": article("Only in English", "Alice", Lang="en", Slug="only"),
+        "neu.md": article("Neu", "Alice", Lang="fr"),
+    }
+    built = i18n_build(tmp_path, files, **settings)
+    (message,) = built.messages
+    assert f"only.md: thing URL changed from {old_url} to {SITEURL}/only.html" in (
+        message
+    )
+    assert _baseline_entries(_fr_baseline(tmp_path)) == [
+        ("neu.md", f"{SITEURL}/fr/neu.html")
+    ]
+    assert _baseline_entries(_main_baseline(tmp_path)) == [("only.md", old_url)]
+
+
 def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
     tmp_path,
 ):
