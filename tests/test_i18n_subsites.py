@@ -602,6 +602,25 @@ def test_a_language_site_takes_no_history_of_the_main_sites_own_articles(tmp_pat
     assert _baseline_entries(_main_baseline(tmp_path)) == [("only.md", old_url)]
 
 
+def test_an_unreadable_main_baseline_is_no_history_for_a_language_site(tmp_path):
+    # The French site looks for hello.md's history in the main site's
+    # baseline, damaged: the main site's own guard says so, and moves it
+    # aside; the French site starts afresh, the build goes on.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    hello = article("Hello", "Alice", Lang="en", Slug="hello")
+    assert i18n_build(tmp_path, {"hello.md": hello}, **settings).messages == []
+    main = _main_baseline(tmp_path)
+    main.write_text(main.read_text(encoding="utf-8")[:-20], encoding="utf-8")
+    french = article("Hello", "Alice", Lang="fr", Slug="hello")
+    built = i18n_build(tmp_path, {"hello.md": french}, **settings)
+    assert built.status == 0
+    (message,) = built.messages
+    assert message.startswith(f"pelican-flattr: {main}: not a readable baseline")
+    assert _baseline_entries(_fr_baseline(tmp_path)) == [
+        ("hello.md", f"{SITEURL}/fr/hello.html")
+    ]
+
+
 def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
     tmp_path,
 ):
