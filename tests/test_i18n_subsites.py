@@ -621,6 +621,28 @@ def test_an_unreadable_main_baseline_is_no_history_for_a_language_site(tmp_path)
     ]
 
 
+def test_an_article_pinned_into_a_language_site_under_another_owner_is_said(
+    tmp_path,
+):
+    # hello.md goes French at its old URL, where the French site's own
+    # FLATTR_AUTHORS gives Alice another owner: the French site, which
+    # compares it with the main site's entry, says that Flattr keeps the
+    # thing with the old one.
+    url = f"{SITEURL}/hello.html"
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    hello = article("Hello", "Alice", Lang="en", Slug="hello")
+    assert i18n_build(tmp_path, {"hello.md": hello}, **settings).messages == []
+    french = article("Hello", "Alice", Lang="fr", Slug="hello", Flattr_url=url)
+    own = {"fr": {"FLATTR_AUTHORS": {"Alice": "alicia"}}}
+    built = i18n_build(
+        tmp_path, {"hello.md": french}, **{**settings, "I18N_SUBSITES": own}
+    )
+    said = [m for m in built.messages if "changed owner" in m]
+    assert len(said) == 1, built.messages
+    changed = f"hello.md: its thing {url} changed owner from alice to alicia"
+    assert changed in said[0]
+
+
 def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
     tmp_path,
 ):
