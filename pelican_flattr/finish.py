@@ -1,5 +1,7 @@
-"""The build's last steps (``finalized``): the manifest written, and the
-thing URLs compared with the previous build's (the URL guard).
+"""The build's last steps (``finalized``): the checks of its end (the
+``FLATTR_AUTHORS`` keys that name nobody, owners' addresses in published
+sources and in things' fields), the manifest written, and the thing URLs
+compared with the previous build's (the URL guard).
 
 The rules live in ``manifest.py`` and ``url_guard.py``; this module runs
 them on the build's state (``build.current``).
