@@ -4116,3 +4116,99 @@ def test_a_noscript_is_read_as_the_button_s_readers_read_it(site, capsys, body, 
         hidden = "button-hidden" if embedded else "button-missing"
         assert status == 1
         assert [p["kind"] for p in report["problems"]] == [hidden]
+
+
+# Around a page's embedded button: a "</noscript" in a comment in a
+# <noscript>. Where scripts run, the <noscript>'s text ends there and what
+# follows the comment is HTML; read as HTML, the comment hides it and the
+# <noscript> ends at a later "</noscript>": a page the two readings part
+# on, read again as a browser that runs scripts reads it. (before, after,
+# whether that browser shows the button.)
+COMMENTED_NOSCRIPT_END = "<noscript><!-- </noscript> -->"
+AROUND_AN_EMBEDDED_BUTTON = {
+    "the noscript's end tag after it": (COMMENTED_NOSCRIPT_END, "</noscript>", True),
+    # The reading stays owed to the first <noscript> whatever follows:
+    # a second one, in it or after it.
+    "a second noscript in the first": (
+        COMMENTED_NOSCRIPT_END,
+        "<noscript>No scripts.</noscript></noscript>",
+        True,
+    ),
+    "a second noscript after the first": (
+        COMMENTED_NOSCRIPT_END,
+        "</noscript><noscript>No scripts.</noscript>",
+        True,
+    ),
+    # The second <noscript> opens where scripts run too: its text hides
+    # the button, which the audit says stands in it.
+    "in a second noscript": (
+        f"{COMMENTED_NOSCRIPT_END}<noscript>",
+        "</noscript></noscript>",
+        False,
+    ),
+    # A <template> in a <noscript> is text where scripts run: it hides
+    # nothing after the <noscript>'s end.
+    "after a template in a noscript": ("<noscript><template></noscript>", "", True),
+}
+
+
+@pytest.mark.parametrize(
+    "before, after, shown",
+    AROUND_AN_EMBEDDED_BUTTON.values(),
+    ids=list(AROUND_AN_EMBEDDED_BUTTON),
+)
+def test_an_embedded_button_after_a_noscript_s_first_end_is_read_as_scripts_read_it(
+    site, capsys, before, after, shown
+):
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page = output / "first-article.html"
+    text = page.read_text(encoding="utf-8")
+    start = text.index(BUTTON_START)
+    end = text.index("</a>", start) + len("</a>")
+    text = f"{text[:start]}{before}{text[start:end]}{after}{text[end:]}"
+    page.write_text(text, encoding="utf-8")
+    assert shown_by_html5lib(page, scripts=True) == shown
+    status, report = audit_json(output, capsys, settings=None)
+    if shown:
+        assert (status, report["problems"]) == (0, [])
+        return
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "button-hidden"
+    assert "is inside <noscript>" in problem["problem"]
+
+
+# What goes before a page's button: a <template>'s content is inert, and
+# only its content. (what, and whether it holds a copy of the button.)
+BEFORE_THE_BUTTON = {
+    "an empty template": ("<template></template>", False),
+    "a template's end tag that ends none": ("</template>", False),
+    "a copy in a template in a template": (
+        "<template><template></template>{button}</template>",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("style", ["js", "plain"])
+@pytest.mark.parametrize(
+    "before, copied", BEFORE_THE_BUTTON.values(), ids=list(BEFORE_THE_BUTTON)
+)
+def test_only_a_template_s_content_is_inert(site, capsys, before, copied, style):
+    # A <template> closed (or an end tag that closes none, which a browser
+    # ignores) hid every tag after it from the audit; one closed inside
+    # another ended the outer one too, and the copy of the button it holds
+    # counted as a second button. A page read again where scripts run (a
+    # <style> never closed in a <noscript>) reads them so too.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON=style)
+    assert status == 0, report["problems"]
+    page = output / "first-article.html"
+    text = page.read_text(encoding="utf-8")
+    start = text.index(BUTTON_START if style == "js" else '<a class="flattr-button')
+    end = text.index("</a>", start) + len("</a>")
+    before = before.format(button=text[start:end])
+    for ending in ("", "<noscript><style></noscript>"):
+        page.write_text(f"{text[:start]}{before}{text[start:]}{ending}", "utf-8")
+        assert shown_by_html5lib(page, scripts=style == "js")
+        assert audit_json(output, capsys, settings=None) == (0, report)
