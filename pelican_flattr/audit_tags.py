@@ -115,9 +115,13 @@ def scan_page(data: bytes) -> PageTags:
     # in a <title> or a "<script>" in an attribute value starts nothing.
     # A byte order mark is no text of the page: a browser drops it.
     page = data.decode("utf-8-sig", "replace")
-    # Where the head ends: at "</head>", or where the body starts when a
-    # minifier left out the optional "</head>" (any tag a head cannot hold).
+    # Where the head ends: where the body starts, at the first tag a head
+    # cannot hold (a minifier may leave out the optional "</head>"). After
+    # "</head>", a browser still puts the head's own elements in the head
+    # (WHATWG HTML 13.2.6.4.6, "after head"), but for a <noscript>, which
+    # starts the body there.
     head_limit = -1
+    head_closed = False
     # Inside a <template>, inert, nothing counts. A <noscript>'s content
     # does, for crawlers and readers without scripts, but for what needs
     # scripts: where they run, a browser reads it as text, up to its first
@@ -133,10 +137,11 @@ def scan_page(data: bytes) -> PageTags:
     noscript_buttons: list[tuple[int, dict[str, str]]] = []
     noscript_loaders: list[int] = []
     for name, raw, start in _tags(page, len(page)):
-        if head_limit < 0 and (
-            name == "/head" or (name[0] != "/" and name not in HEAD_ELEMENTS)
-        ):
-            head_limit = start
+        if head_limit < 0 and name[0] != "/":
+            if name not in HEAD_ELEMENTS or (head_closed and name == "noscript"):
+                head_limit = start
+        elif name == "/head":
+            head_closed = True
         if name in _HIDING:
             # A <template> in a <noscript> is text where scripts run.
             read_otherwise = read_otherwise or noscript

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import feedparser
 import pytest
+from bs4 import BeautifulSoup
 from conftest import (
     SAMPLE_SITE,
     SITEURL,
@@ -438,15 +439,22 @@ def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     )
 
 
-@pytest.mark.parametrize("cut", ["\t", "\n", "\r"])
-def test_a_link_whose_host_is_cut_by_a_newline_is_a_button(copy, capsys, cut):
+@pytest.mark.parametrize(
+    "href",
+    [
+        *(f"https://flat{cut}tr.com/submit/auto?user_id=mallory" for cut in "\t\n\r"),
+        # A host in capitals, which a browser reads in lower case.
+        "https://FLATTR.COM/submit/auto?user_id=mallory",
+    ],
+    ids=["tab", "newline", "carriage-return", "capitals"],
+)
+def test_a_link_whose_host_is_cut_or_in_capitals_is_a_button(copy, capsys, href):
     # A browser drops tabs and newlines from a URL: nothing else in the tag
-    # (no "&", "%" or "flattr") tells that it may name Flattr.
-    href = f"https://flat{cut}tr.com/submit/auto?user_id=mallory"
+    # (no "&", "%" or "flattr" as written) tells that it may name Flattr.
     add_link(copy / "index.html", href)
     tag = f'<a href="{href}">'
     assert tag.encode() in (copy / "index.html").read_bytes()  # "\r" kept
-    assert not any(mark in tag.lower() for mark in ("&", "%", "flattr"))
+    assert not any(mark in tag for mark in ("&", "%", "flattr"))
     status, report = audit_json(copy, capsys)
     assert status == 1
     (problem,) = report["problems"]
@@ -2678,6 +2686,44 @@ def test_text_in_the_head_ends_it_as_a_browser_does(copy, capsys):
     page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes())
     status, report = audit_json(copy, capsys)
     assert status == 0, report["problems"]
+
+
+@pytest.mark.parametrize(
+    "after_head, in_head",
+    [
+        ("{link}", True),
+        ("<script>var a;</script>\n{link}", True),
+        ("<noscript>{link}</noscript>", False),
+        ("<p>{link}", False),
+    ],
+    ids=["link", "script, then link", "noscript", "paragraph"],
+)
+def test_a_payment_link_after_the_head_s_end_tag_is_where_a_browser_puts_it(
+    copy, capsys, after_head, in_head
+):
+    # A theme that prints flattr_head() after "</head>": a browser puts a
+    # <link> (or a <script>, a <meta>...) written there back in the head,
+    # and the audit said the page's one payment link was in its body. A
+    # <noscript> there starts the body, as any other element does.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    text = page.read_text(encoding="utf-8")
+    start = text.index('<link rel="payment"')
+    link = text[start : text.index(">", start) + 1]
+    text = text.replace(link, "").replace(
+        "</head>", "</head>\n" + after_head.format(link=link)
+    )
+    page.write_text(text, encoding="utf-8")
+    head = BeautifulSoup(text, "html5lib").head
+    assert bool(head.find("link", rel="payment")) == in_head
+    status, report = audit_json(copy, capsys)
+    if in_head:
+        assert (status, report["problems"]) == (0, [])
+        return
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (thing["page"], "has 1 payment links (0 in <head>)", "payment-link-missing")
+    ]
 
 
 def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, capsys):
