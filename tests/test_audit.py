@@ -3299,6 +3299,75 @@ def test_a_payment_link_a_feed_reader_reads_is_audited_however_written(
     )
 
 
+def test_a_payment_link_relative_to_the_feed_s_xml_bases_is_resolved(
+    feeds_site, tmp_path, capsys
+):
+    # An xml:base on the feed's root, and a relative one under it, each
+    # resolved against the one around it as feedparser resolves them: the
+    # root's was left out, or the inner one taken alone, and a relative
+    # link that pays a stranger passed unread.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / "all.atom.xml"
+    root = '<feed xmlns="http://www.w3.org/2005/Atom"'
+    replace_in(path, root, f'{root} xml:base="https://flattr.com/"')
+    relative = A_LINK.replace("https://flattr.com/submit/", "")
+    added = f'<link rel="payment" xml:base="submit/" {relative}/>'
+    replace_in(path, OPTED_OUT_ENTRY, OPTED_OUT_ENTRY + added)
+    link = f"{SITEURL}/opted-out.html"
+    assert payment_hrefs_read_by_feedparser(path)[link] == [EVIL]
+    assert problems_said(output, capsys) == (
+        1,
+        [
+            (
+                "feeds/all.atom.xml",
+                f"the entry {link} has a payment link to {EVIL!r}, which the "
+                "manifest doesn't know",
+            )
+        ],
+    )
+
+
+# What a feed may hold that pays no one through Flattr, in an entry of the
+# feeds site's Atom feed, or in place of a feed.
+NO_FLATTR_PAYMENT = {
+    # rel="payment" is for any service: only links to Flattr are the
+    # plugin's to audit.
+    "another service's payment link": '<link rel="payment" href="{other}"/>',
+    # An xml:base no URL can be read from (an IPv6 host left open): a
+    # traceback, where a reader finds no link to Flattr.
+    "a base that is no URL": '<link rel="payment" xml:base="http://[" href="x"/>',
+}
+LIBERAPAY = "https://liberapay.com/alice/donate"
+
+
+@pytest.mark.parametrize(
+    "added", NO_FLATTR_PAYMENT.values(), ids=list(NO_FLATTR_PAYMENT)
+)
+def test_a_feed_s_link_that_pays_no_one_through_flattr_passes(
+    feeds_site, tmp_path, capsys, added
+):
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / "all.atom.xml"
+    replace_in(path, OPTED_OUT_ENTRY, OPTED_OUT_ENTRY + added.format(other=LIBERAPAY))
+    assert problems_said(output, capsys) == (0, [])
+
+
+def test_a_feed_replaced_by_another_xml_document_pays_no_one(copy, capsys):
+    # A feed the manifest names is read whatever it starts with: one whose
+    # root is no <feed> or <rss> is no feed, and a payment link in it none
+    # that a feed reader follows. What the audit says of such a file
+    # holds nothing of that link.
+    feed = copy / "feeds" / "all.atom.xml"
+    said = []
+    for held in ("", f'<link rel="payment" {A_LINK}/>'):
+        feed.write_text(f"<feedback>{held}</feedback>", encoding="utf-8")
+        said.append(problems_said(copy, capsys))
+    assert said[0] == said[1] and said[0][0] == 1
+    assert "evil.example" not in json.dumps(said)
+
+
 def test_a_second_payment_link_without_atom_prefix_is_one_of_two(
     feeds_site, tmp_path, capsys
 ):
@@ -3476,6 +3545,23 @@ def test_a_payment_link_before_an_rss_item_s_link_is_not_taken_for_it(
     )
     _, report = audit_json(output, capsys, settings=None)
     assert report["problems_by_kind"] == {"payment-link-wrong-thing": 1}
+
+
+@pytest.mark.parametrize("rel", [' rel="Alternate"', ""], ids=["capitals", "none"])
+def test_an_entry_s_alternate_link_however_written_is_its_link(
+    feeds_site, tmp_path, capsys, rel
+):
+    # rel="Alternate" is "alternate" to feedparser, and so is a link without
+    # a rel (Atom's default): the entry is the one of the page it links,
+    # and carries that page's thing's payment link.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / "all.atom.xml"
+    owned = f'<link href="{SITEURL}/owned.html" rel="alternate"/>'
+    replace_in(path, owned, owned.replace(' rel="alternate"', rel))
+    links = [entry.link for entry in feedparser.parse(path.read_bytes()).entries]
+    assert f"{SITEURL}/owned.html" in links
+    assert problems_said(output, capsys) == (0, [])
 
 
 # Pages at a folder's address, as many sites have them.
