@@ -443,10 +443,12 @@ def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     "href",
     [
         *(f"https://flat{cut}tr.com/submit/auto?user_id=mallory" for cut in "\t\n\r"),
-        # A host in capitals, which a browser reads in lower case.
+        # A host in capitals, which a browser reads in lower case, or in
+        # full-width letters, which it reads as ASCII ones.
         "https://FLATTR.COM/submit/auto?user_id=mallory",
+        "https://\uff46\uff4c\uff41\uff54\uff54\uff52.com/submit/auto?user_id=mallory",
     ],
-    ids=["tab", "newline", "carriage-return", "capitals"],
+    ids=["tab", "newline", "carriage-return", "capitals", "full-width"],
 )
 def test_a_link_whose_host_is_cut_or_in_capitals_is_a_button(copy, capsys, href):
     # A browser drops tabs and newlines from a URL: nothing else in the tag
@@ -598,6 +600,26 @@ def test_a_link_to_another_page_of_flattr_is_no_button(copy, capsys, href):
     # It pays no one by a click: a site may link it.
     add_link(copy / "index.html", href)
     add_link(copy / a_thing(copy)["page"], href)
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
+@pytest.mark.parametrize("name", ["flattr-button-help", "FlattrButtons"])
+def test_a_class_holding_a_button_s_class_in_its_name_is_no_button(copy, capsys, name):
+    # A class attribute is a list of names: "flattr-button-help" is not the
+    # plain button's "flattr-button", nor "FlattrButtons" the embedded
+    # button's "FlattrButton", which load.js looks for.
+    link = f'<a class="{name}" href="https://flattr.com/profile/alice">Alice</a>'
+    replace_in(copy / a_thing(copy)["page"], "</body>", f"{link}</body>")
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
+def test_a_page_s_payment_link_to_another_service_is_none_of_the_audit_s(copy, capsys):
+    # rel="payment" is for any service (Liberapay, Patreon...): a page may
+    # hold one beside its own to Flattr, which stays its one payment link.
+    other = f'<link rel="payment" href="{LIBERAPAY}">'
+    replace_in(copy / a_thing(copy)["page"], "</head>", f"{other}</head>")
     status, report = audit_json(copy, capsys)
     assert (status, report["problems"]) == (0, [])
 
