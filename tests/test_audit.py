@@ -507,11 +507,25 @@ def test_a_link_to_another_host_or_a_path_is_no_button(copy, capsys, href):
     assert (status, report["problems"]) == (0, [])
 
 
+@pytest.mark.parametrize("repeated", [False, True], ids=["replaced", "repeated"])
 @pytest.mark.parametrize("where", ["listing", "thing's page"])
-def test_a_hand_written_link_that_pays_another_owner_says_so(copy, capsys, where):
+def test_a_hand_written_link_that_pays_another_owner_says_so(
+    copy, capsys, where, repeated
+):
     thing = a_thing(copy)
     page = "index.html" if where == "listing" else thing["page"]
-    tampered = with_owner(thing["auto_submit_url"], "mallory")
+    auto = thing["auto_submit_url"]
+    owner = "mallory"
+    if repeated:
+        # The manifest's owner repeated after the stranger: a server that
+        # takes a parameter's first value pays the stranger.
+        key, value = next(
+            (key, value)
+            for key, value in parse_qsl(urlsplit(auto).query)
+            if key in ("user_id", "owner")
+        )
+        owner += f"&{key}={quote(value, safe='')}"
+    tampered = with_owner(auto, owner)
     add_link(copy / page, tampered)
     status, report = audit_json(copy, capsys)
     assert status == 1
