@@ -4380,3 +4380,21 @@ def test_only_a_template_s_content_is_inert(site, capsys, before, copied, style)
         page.write_text(f"{text[:start]}{before}{text[start:]}{ending}", "utf-8")
         assert shown_by_html5lib(page, scripts=style == "js")
         assert audit_json(output, capsys, settings=None) == (0, report)
+
+
+def test_a_tag_the_page_s_end_cuts_short_is_dropped_where_scripts_run(site, capsys):
+    # A browser drops a tag that the page's end cuts short: a copy of the
+    # embedded button's start tag left so is no second button, on a page
+    # read again where scripts run (a <style> never closed in a <noscript>)
+    # too.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page = output / "first-article.html"
+    text = page.read_text(encoding="utf-8")
+    start = text.index(BUTTON_START)
+    cut = text[start : text.index(">", start)]
+    for ending in ("", "<noscript><style></noscript>"):
+        page.write_text(f"{text}{ending}{cut}", encoding="utf-8")
+        browsers = BeautifulSoup(page.read_text(encoding="utf-8"), "html5lib")
+        assert len(browsers.select("a.FlattrButton")) == 1
+        assert audit_json(output, capsys, settings=None) == (0, report)
