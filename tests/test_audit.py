@@ -2762,6 +2762,21 @@ def test_a_payment_link_after_the_head_s_end_tag_is_where_a_browser_puts_it(
     ]
 
 
+def test_text_before_the_doctype_starts_the_body(copy, capsys):
+    # A theme that leaves a character before "<!DOCTYPE html>": a browser
+    # starts the body at it, and the head's tags are in the body.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    text = "." + page.read_text(encoding="utf-8")
+    page.write_text(text, encoding="utf-8")
+    assert not BeautifulSoup(text, "html5lib").head.find("link", rel="payment")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (thing["page"], "has 1 payment links (0 in <head>)")
+    ]
+
+
 def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, capsys):
     # One to the root of the file system walked all of it, and stopped at
     # /proc; one to a shared folder audited files the build never wrote,
