@@ -4415,3 +4415,31 @@ def test_a_tag_the_page_s_end_cuts_short_is_dropped_where_scripts_run(site, caps
         browsers = BeautifulSoup(page.read_text(encoding="utf-8"), "html5lib")
         assert len(browsers.select("a.FlattrButton")) == 1
         assert audit_json(output, capsys, settings=None) == (0, report)
+
+
+@pytest.mark.parametrize(
+    "feed, opted_out, owned",
+    [
+        (
+            "all.atom.xml",
+            OPTED_OUT_ENTRY,
+            f'<link href="{SITEURL}/owned.html" rel="alternate"/>',
+        ),
+        ("all.rss.xml", OPTED_OUT_ITEM, f"<link>{SITEURL}/owned.html</link>"),
+    ],
+)
+def test_a_feed_s_entries_are_said_in_the_order_written(
+    feeds_site, tmp_path, capsys, feed, opted_out, owned
+):
+    # Each entry paying a stranger is said in the feed's order, as a reader
+    # of the report finds them in the file.
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    path = output / "feeds" / feed
+    for entry in (opted_out, owned):
+        replace_in(path, entry, f'{entry}<link rel="payment" {A_LINK}/>')
+    written = [entry.link for entry in feedparser.parse(path.read_bytes()).entries]
+    status, said = problems_said(output, capsys)
+    named = [re.match(r"the entry (\S+) ", problem)[1] for _, problem in said]
+    assert status == 1 and sorted(named, key=written.index) == named
+    assert len(set(named)) == 2
