@@ -191,8 +191,8 @@ def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> N
     """A page that is no thing's (a listing, as a theme that calls
     ``flattr_head()`` in its loop fills it): a payment link in its head
     says whose the page is, to Flattr and to readers, so one to a thing's
-    is wrong; the site's own (a theme's "Flattr this site") may stand on
-    any page. One in the body says nothing of the page, and is left as
+    is wrong; the site's own (a theme's "Flattr this site") may stand
+    there. One in the body says nothing of the page, and is left as
     buttons are there."""
     things = [href for href in head_links if href in audit.manifest.by_auto_submit_url]
     if not things:

@@ -485,8 +485,10 @@ def _no_such_store(args: argparse.Namespace, named_by: str | None) -> str:
     if args.store or named_by is not None:
         return "no such store"
     if args.settings:
+        # Its folder may be named by an address, as read_settings_file says.
+        settings = redact_all_addresses(str(args.settings))
         return (
-            f"no such store, and {args.settings} sets no FLATTR_STORE: give "
+            f"no such store, and {settings} sets no FLATTR_STORE: give "
             "--store FILE, or set FLATTR_STORE to the receiver's store"
         )
     return (

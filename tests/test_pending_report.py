@@ -320,13 +320,16 @@ def test_missing_store_is_a_usage_error(tmp_path, monkeypatch, capsys):
         "--store FILE, or --settings pelicanconf.py whose FLATTR_STORE names the "
         "receiver's store\n"
     )
-    conf = tmp_path / "pelicanconf.py"
+    # In a folder named by an address, which is never repeated.
+    folder = tmp_path / "carol@example.org"
+    folder.mkdir()
+    conf = folder / "pelicanconf.py"
     conf.write_text('TIMEZONE = "UTC"\n')
     assert main(["pending", "--settings", str(conf)]) == 2
     assert capsys.readouterr().err == (
-        f"pelican-flattr: store flattr-store.sqlite3: no such store, and {conf} "
-        "sets no FLATTR_STORE: give --store FILE, or set FLATTR_STORE to the "
-        "receiver's store\n"
+        f"pelican-flattr: store flattr-store.sqlite3: no such store, and "
+        f"{tmp_path}/[address]/pelicanconf.py sets no FLATTR_STORE: give --store "
+        "FILE, or set FLATTR_STORE to the receiver's store\n"
     )
 
 
