@@ -44,8 +44,13 @@ def test_author_pages_show_pending_flattrs(tmp_path):
             ("t1", 1, BOB, "2024-05-01T10:00:00Z"),
             ("t2", 2, BOB, "2024-05-03T09:00:00Z"),
             ("t3", 4, CAROL, "2024-05-04T08:00:00Z"),
-            # A total of 0 (older receivers took it) is no flattr at all.
+            # A total of 0 (older receivers took it) is no flattr at all: not
+            # on a thing of its own, nor as a thing's newest delivery.
             ("t4", 0, BOB, "2024-05-05T08:00:00Z"),
+            ("t2", 0, BOB, "2024-05-06T08:00:00Z"),
+            # A Flattr user has an account and nothing to claim, whatever a
+            # hand-filled store says.
+            ("t6", 2, "alice_flattrs", "2024-05-05T08:00:00Z"),
             ("t5", 0, "partner:hackspace:1042", "2024-05-05T08:00:00Z"),
         ],
     )

@@ -596,6 +596,8 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
                 ("a2", 4, "partner:ns:1", "", "https://flattr.com/c/a2", february),
                 ("b1", 3, "partner:ns:2", "", "https://flattr.com/c/b1", january),
                 ("b2", 5, "partner:ns:2", "", "https://flattr.com/c/b2", march),
+                # Others' verifications hand over nothing of ns:3's.
+                ("c0", 6, "partner:ns:3", "", "https://flattr.com/c/c0", january),
                 ("c1", 7, "partner:ns:3", "", "https://flattr.com/c/c1", march),
             ],
         )
@@ -612,7 +614,7 @@ def test_what_arrived_before_an_identity_was_verified_no_longer_waits(tmp_path, 
         for row in json.loads(capsys.readouterr().out)["owners"]
     }
     # ns:1 verified after its one event; ns:2 has one event since; ns:3 never.
-    assert owners == {"partner:ns:2": (1, 5), "partner:ns:3": (1, 7)}
+    assert owners == {"partner:ns:2": (1, 5), "partner:ns:3": (2, 6 + 7)}
 
 
 def test_a_late_delivery_of_a_flattr_from_before_verification_no_longer_waits(
