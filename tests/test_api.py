@@ -1083,6 +1083,23 @@ A, B = "http://127.0.0.1:3128", "http://127.0.0.1:3129"
             "https://x.example",
             ("HTTPS_PROXY", A),
         ),
+        # Addresses and localhost name one host, not its subdomains as a
+        # domain does.
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "localhost"},
+            "https://api.localhost",
+            ("HTTPS_PROXY", A),
+        ),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "127.0.0.1"},
+            "https://a.127.0.0.1",
+            ("HTTPS_PROXY", A),
+        ),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "10.0.0.0/8"},
+            "https://a.10.0.0.0",
+            ("HTTPS_PROXY", A),
+        ),
     ],
 )
 def test_the_proxy_found_is_the_one_httpx_uses(monkeypatch, variables, url, expected):
@@ -1122,12 +1139,40 @@ def test_a_proxy_is_shown_without_its_credentials(monkeypatch):
             "echo Y2Fyb2w6aHVudGVyMg== and HUNTER2",
             "echo [hidden] and [hidden]",
         ),
+        # A percent-encoded password, as written, decoded and in the Basic
+        # credentials httpx sends (of the decoded one); "$" is no regex.
+        (
+            "http://carol:pa$$%40w0rd@proxy:3128",
+            "pa$$%40w0rd, pa$$@w0rd, Y2Fyb2w6cGEkJEB3MHJk",
+            "[hidden], [hidden], [hidden]",
+        ),
+        # A user name of three letters is hidden; a shorter one is left.
+        ("http://bob:pw@proxy:3128", "user bob refused", "user [hidden] refused"),
+        ("http://jo:s3cret@proxy:3128", "jo: s3cret", "jo: [hidden]"),
+        # The longest first: a password that starts with the user name is
+        # hidden whole, not its user name part alone.
+        ("http://bob-:bob-cat@proxy:3128", "no bob-cat", "no [hidden]"),
     ],
 )
 def test_a_proxys_credentials_are_hidden_in_its_answer(url, answer, shown):
     from pelican_flattr.proxies import EnvironmentProxy
 
     assert EnvironmentProxy("HTTPS_PROXY", url).hide_credentials(answer) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://proxy", None),  # no port: the scheme's own
+        ("http://proxy:1", None),
+        ("http://proxy:65535", None),
+        ("http://proxy:0", "HTTPS_PROXY: the proxy's port 0 is not from 1 to 65535"),
+    ],
+)
+def test_a_proxys_port_is_checked_at_both_ends_of_its_range(url, problem):
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    assert EnvironmentProxy("HTTPS_PROXY", url).port_problem() == problem
 
 
 def test_a_proxys_long_answer_is_cut_after_its_credentials_are_hidden():
