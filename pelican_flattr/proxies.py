@@ -78,7 +78,7 @@ class EnvironmentProxy:
         (or when httpx cannot read the URL, which it reports itself)."""
         try:
             port = httpx.URL(self.url).port
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, UnicodeError):
             return None
         if port is None or port in PORT_RANGE:
             return None

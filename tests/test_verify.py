@@ -1588,6 +1588,13 @@ def test_a_bad_api_url_from_the_environment_is_named_as_such(stub, capsys, monke
             "foo://user:hunter2@proxy.example:3128",
             "HTTPS_PROXY: not a proxy URL httpx can use",
         ),
+        # A byte no UTF-8 decodes (os.environ holds it as a surrogate):
+        # checking the proxy's port ended in a traceback.
+        (
+            "HTTPS_PROXY",
+            "http://user:hunter2\udcff@127.0.0.1:3128",
+            "HTTPS_PROXY: not a proxy URL httpx can use",
+        ),
         (
             "https_proxy",
             "socks5://user:hunter2@127.0.0.1:1080",
