@@ -1175,6 +1175,17 @@ def test_a_proxys_port_is_checked_at_both_ends_of_its_range(url, problem):
     assert EnvironmentProxy("HTTPS_PROXY", url).port_problem() == problem
 
 
+def test_a_proxy_url_httpx_cannot_encode_is_no_traceback():
+    # A byte no UTF-8 decodes, as os.environ holds it: httpx raises
+    # UnicodeError, not InvalidURL.
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    proxy = EnvironmentProxy("HTTPS_PROXY", "http://user:pa\udcffss@proxy:3128")
+    assert proxy.shown == "(an address that cannot be read)"
+    assert proxy.hide_credentials("refused") == "refused"
+    assert proxy.port_problem() is None  # httpx reports the URL itself
+
+
 def test_a_proxys_long_answer_is_cut_after_its_credentials_are_hidden():
     # Cut first, a password across the cut kept its start ("S3cretP...").
     from pelican_flattr.api import FlattrClient
