@@ -1145,10 +1145,20 @@ def _live_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
         yield tag
 
 
+# The end tags that end the head for a browser: ``</head>``, and the three
+# it reads in a head as if the head had ended and the body started
+# (WHATWG HTML 13.2.6.4.4, "in head": "</body>, </html>, </br>"). Any other
+# end tag in a head is dropped.
+HEAD_ENDING_END_TAGS = frozenset({"/head", "/body", "/html", "/br"})
+
+
 def _ends_head(name: str) -> bool:
     """Whether a tag of this name (from ``_tags``), or text, ends the head
-    for a browser: ``</head>``, or an element a head cannot hold."""
-    return name in (TEXT, "/head") or (name[0] != "/" and name not in HEAD_ELEMENTS)
+    for a browser: ``</head>`` (or an end tag read as it:
+    ``HEAD_ENDING_END_TAGS``), or an element a head cannot hold."""
+    if name[0] == "/":
+        return name in HEAD_ENDING_END_TAGS
+    return name == TEXT or name not in HEAD_ELEMENTS
 
 
 # The opening of the usual page, up to its <meta charset>: a doctype, the
@@ -1372,10 +1382,13 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         and not _open_before(page, at, _SCRIPT_TAGS)
         and page.find("<noscript", 0, at) < 0
         and page.find("<template", 0, at) < 0
+        and not _names(page, at, "</b")
+        and not _names(page, at, "</h")
     ):
         # Every "<" before it closed, in no title's or script's text, and no
-        # <noscript> (whose <img> ends the head): no unescaped ">" ended a
-        # tag early and left text. The usual page of a theme that prints
+        # <noscript> (whose <img> ends the head), nor a "</body>", "</br>"
+        # or "</html>" (which end it too): no unescaped ">" ended a tag
+        # early and left text. The usual page of a theme that prints
         # the helper is settled so, without reading its head tag by tag
         # (~40 us for the project's own theme); nor a <template>, whose
         # content is inert, before it.

@@ -727,8 +727,9 @@ def _head_problem(problem: str, injecting: bool) -> str:
     return (
         "flattr_head() prints after something that ends the head early for a "
         'browser (text, such as an unescaped quote and ">" in a description '
-        "<meta>, or an element a head cannot hold), so its tags are in the "
-        f"body, where they do nothing{added}: call flattr_head() before it "
+        "<meta>, an element a head cannot hold, or a </body>, </html> or "
+        "</br>), so its tags are in the body, where they do "
+        f"nothing{added}: call flattr_head() before it "
         "(right after <meta charset>), or escape that text"
     )
 
@@ -897,8 +898,12 @@ def _report_theme_tags_ended(
             '<meta>, whose quote and ">" end the tag too soon)'
         )
         advice = "escape the value in the theme with |e (|striptags|e for a summary)"
+    elif ended_by.startswith("/"):
+        # "</body>" and its like, read in a head as the body's start.
+        cause = f"an end tag <{ended_by}> in its head"
+        advice = "take it out of the head"
     else:
-        cause = f"an element a head cannot hold (<{ended_by.lstrip('/')}>) in its head"
+        cause = f"an element a head cannot hold (<{ended_by}>) in its head"
         advice = "move it into <body>"
     _report_once_per_template(
         "theme tags in body",

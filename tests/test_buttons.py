@@ -475,6 +475,19 @@ def test_flattr_head_printed_where_no_reader_reads_it_is_reported(
     assert audit_command(["audit", str(output)]) == (0 if inject else 1)
 
 
+def head_ended_early(injecting):
+    """The report of flattr_head() printed after what ends the head early."""
+    added = "; the plugin adds them early in the head instead" if injecting else ""
+    return (
+        "pelican-flattr: article.html: flattr_head() prints after something that "
+        'ends the head early for a browser (text, such as an unescaped quote and ">" '
+        "in a description <meta>, an element a head cannot hold, or a </body>, "
+        f"</html> or </br>), so its tags are in the body, where they do nothing{added}"
+        ": call flattr_head() before it (right after <meta charset>), or escape that "
+        "text"
+    )
+
+
 def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, caplog):
     # notmyidea's description <meta>, printed unescaped, with the helper
     # after it: the summary's quote and ">" end the tag, and the text left
@@ -503,14 +516,7 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     ]
     assert len(flattr_buttons(soup)) == 1
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert messages == [
-        "pelican-flattr: article.html: flattr_head() prints after something that "
-        "ends the head early for a browser (text, such as an unescaped quote and "
-        '">" in a description <meta>, or an element a head cannot hold), so its '
-        "tags are in the body, where they do nothing; the plugin adds them early "
-        "in the head instead: call flattr_head() before it (right after <meta "
-        "charset>), or escape that text"
-    ]
+    assert messages == [head_ended_early(injecting=True)]
     # Pages whose summary ends nothing keep the helper's tags alone.
     other = page_as_browsers_read_it(output / "first-of-three.html")
     assert [link.parent.name for link in payment_links(other)] == ["head"]
@@ -520,13 +526,41 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     caplog.clear()
     site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert messages == [
-        "pelican-flattr: article.html: flattr_head() prints after something that "
-        "ends the head early for a browser (text, such as an unescaped quote and "
-        '">" in a description <meta>, or an element a head cannot hold), so its '
-        "tags are in the body, where they do nothing: call flattr_head() before "
-        "it (right after <meta charset>), or escape that text"
-    ]
+    assert messages == [head_ended_early(injecting=False)]
+
+
+@pytest.mark.parametrize("stray", ["</br>", "</BODY>", "</html>"])
+def test_flattr_head_after_an_end_tag_that_ends_the_head_is_reported(
+    site, tmp_path, caplog, stray
+):
+    # A browser reads "</br>", "</body>" or "</html>" in a head as the
+    # start of the body: the helper's tags after one were in the body, and
+    # the build said nothing. Another end tag there is dropped, and ends
+    # nothing.
+    theme = simple_child_theme(
+        tmp_path,
+        "stray-end-tag",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        + stray
+        + "{{ flattr_head(article) }}{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    soup = page_as_browsers_read_it(output / "first-of-three.html")
+    assert [link.parent.name for link in payment_links(soup)] == ["head", "body"]
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert messages == [head_ended_early(injecting=True)]
+    caplog.clear()
+    site(
+        three_articles(),
+        theme=simple_child_theme(
+            tmp_path,
+            "dropped-end-tag",
+            '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+            "</div>{{ flattr_head(article) }}{% endblock %}",
+        ),
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 BUTTON_NEVER_PRINTED = (
@@ -2330,7 +2364,7 @@ def test_a_payment_link_to_another_thing_does_not_stand_in_for_the_own(
 
 # Open Graph tags of a theme's own, after what ends its head early for a
 # browser: text left by a summary printed unescaped into a <meta> (a quote
-# and ">"), or a tracking pixel's <noscript><img>.
+# and ">"), a tracking pixel's <noscript><img>, or a stray end tag.
 THEME_TAGS_ENDED = {
     "text": (
         '<meta property="og:description" content="{{ article.summary|striptags }}">',
@@ -2347,6 +2381,14 @@ THEME_TAGS_ENDED = {
         "an element a head cannot hold (<img>) in its head, which ends the head "
         "for a browser before the theme's own og:locale and article:published_time: "
         "they are in the body, where they do nothing; move it into <body>",
+    ),
+    # A browser reads "</br>" in a head as "<br>" in a body it starts.
+    "end tag": (
+        "</br>",
+        "A plain summary of the comparator circuit.",
+        "an end tag </br> in its head, which ends the head for a browser before "
+        "the theme's own og:locale and article:published_time: they are in the "
+        "body, where they do nothing; take it out of the head",
     ),
 }
 
