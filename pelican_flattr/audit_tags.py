@@ -25,6 +25,7 @@ from .markup import (
     _SPACE,
     BUTTON_CLASS,
     HEAD_ELEMENTS,
+    HEAD_ENDING_END_TAGS,
     _attribute_values,
     _read_where_scripts_run,
     _tags,
@@ -119,7 +120,8 @@ def scan_page(data: bytes) -> PageTags:
     # cannot hold (a minifier may leave out the optional "</head>"). After
     # "</head>", a browser still puts the head's own elements in the head
     # (WHATWG HTML 13.2.6.4.6, "after head"), but for a <noscript>, which
-    # starts the body there.
+    # starts the body there. A "</body>", "</html>" or "</br>" starts it
+    # too, in the head or after it; any other end tag is dropped.
     head_limit = -1
     head_closed = False
     # Inside a <template>, inert, nothing counts. A <noscript>'s content
@@ -137,11 +139,14 @@ def scan_page(data: bytes) -> PageTags:
     noscript_buttons: list[tuple[int, dict[str, str]]] = []
     noscript_loaders: list[int] = []
     for name, raw, start in _tags(page, len(page)):
-        if head_limit < 0 and name[0] != "/":
-            if name not in HEAD_ELEMENTS or (head_closed and name == "noscript"):
+        if head_limit < 0:
+            if name[0] != "/":
+                if name not in HEAD_ELEMENTS or (head_closed and name == "noscript"):
+                    head_limit = start
+            elif name == "/head":
+                head_closed = True
+            elif name in HEAD_ENDING_END_TAGS:
                 head_limit = start
-        elif name == "/head":
-            head_closed = True
         if name in _HIDING:
             # A <template> in a <noscript> is text where scripts run.
             read_otherwise = read_otherwise or noscript

@@ -2730,30 +2730,47 @@ def test_text_in_the_head_ends_it_as_a_browser_does(copy, capsys):
 
 
 @pytest.mark.parametrize(
-    "after_head, in_head",
+    "head_end, in_head",
     [
-        ("{link}", True),
-        ("<script>var a;</script>\n{link}", True),
-        ("<noscript>{link}</noscript>", False),
-        ("<p>{link}", False),
+        ("</head>\n{link}", True),
+        ("</head>\n<script>var a;</script>\n{link}", True),
+        ("</head>\n<noscript>{link}</noscript>", False),
+        ("</head>\n<p>{link}", False),
+        ("</br>{link}</head>", False),
+        ("</BODY>{link}</head>", False),
+        ("</html>{link}</head>", False),
+        ("</div>{link}</head>", True),
+        ("</head></body>{link}", False),
+        ("</head></div>{link}", True),
     ],
-    ids=["link", "script, then link", "noscript", "paragraph"],
+    ids=[
+        "link after head",
+        "script, then link",
+        "noscript",
+        "paragraph",
+        "br end tag",
+        "body end tag",
+        "html end tag",
+        "other end tag",
+        "body end tag after head",
+        "other end tag after head",
+    ],
 )
-def test_a_payment_link_after_the_head_s_end_tag_is_where_a_browser_puts_it(
-    copy, capsys, after_head, in_head
+def test_a_payment_link_near_the_head_s_end_is_where_a_browser_puts_it(
+    copy, capsys, head_end, in_head
 ):
     # A theme that prints flattr_head() after "</head>": a browser puts a
     # <link> (or a <script>, a <meta>...) written there back in the head,
     # and the audit said the page's one payment link was in its body. A
-    # <noscript> there starts the body, as any other element does.
+    # <noscript> there starts the body, as any other element does. So does
+    # a "</body>", "</html>" or "</br>", in the head or after it, which the
+    # audit took for nothing; any other end tag there is dropped.
     thing = a_thing(copy)
     page = copy / thing["page"]
     text = page.read_text(encoding="utf-8")
     start = text.index('<link rel="payment"')
     link = text[start : text.index(">", start) + 1]
-    text = text.replace(link, "").replace(
-        "</head>", "</head>\n" + after_head.format(link=link)
-    )
+    text = text.replace(link, "").replace("</head>", head_end.format(link=link))
     page.write_text(text, encoding="utf-8")
     head = BeautifulSoup(text, "html5lib").head
     assert bool(head.find("link", rel="payment")) == in_head
