@@ -319,8 +319,8 @@ def audit_site(
             )
     _check_manifest_fields(audit, in_output or str(manifest_path))
     if stores:
-        # Binary, so never read for addresses, though its claim URLs hold
-        # them; a static path or an OUTPUT_PATH around it publishes it.
+        # Binary, so never read for addresses; a static path or an
+        # OUTPUT_PATH around it publishes it.
         published = {store + end for store in stores for end in ("", *WAL_ENDS)}
         for relative in sorted([*names, *other_names]):
             if posixpath.basename(relative) in published:
@@ -329,8 +329,8 @@ def audit_site(
                     relative,
                     "is the operator's private store (FLATTR_STORE), published",
                     "no store in the output: delete it, and make FLATTR_STORE a "
-                    "path outside OUTPUT_PATH and every static path (its claim "
-                    "URLs hold owners' addresses)",
+                    "path outside OUTPUT_PATH and every static path (it holds "
+                    "who flattred what, and owners' claim URLs)",
                 )
     _check_names(audit, addresses, [*names, *other_names])
     for folder in sorted(unreadable):

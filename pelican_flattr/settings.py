@@ -997,10 +997,10 @@ def store_published_with_site(settings: Mapping[str, Any], store: Path) -> str |
         where = f"in {copied!r} of STATIC_PATHS, which Pelican copies into the output"
     return (
         f"FLATTR_STORE {redact_addresses(str(store))} lies {where}: it would "
-        "be published with the site, and it holds the claim URLs of owners' "
-        "pending flattrs, email addresses among them. Keep the store outside "
-        "the output and the content folder; no pending flattr notices this "
-        "build"
+        "be published with the site, and it holds the operator's private "
+        "records: who flattred what, each owner's claim URL, and which Flattr "
+        "user verified which identity. Keep the store outside the output and "
+        "the content folder; no pending flattr notices this build"
     )
 
 

@@ -4009,8 +4009,9 @@ STORE_SETTINGS = {
 
 @pytest.mark.parametrize("named", list(STORE_SETTINGS))
 def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named):
-    # The store holds claim URLs with owners' addresses in them, and is
-    # binary: only its name (or its path) tells it, which --settings gives.
+    # The store holds the operator's private records (who flattred what,
+    # owners' claim URLs), and is binary: only its name (or its path) tells
+    # it, which --settings gives.
     setting, where = STORE_SETTINGS[named]
     static = tmp_path / "content" / "static"
     static.mkdir(parents=True)

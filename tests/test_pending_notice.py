@@ -151,9 +151,10 @@ def test_a_store_the_site_would_publish_is_refused(tmp_path, flattr_log, where, 
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
     assert errors == [
         f"pelican-flattr: settings: FLATTR_STORE {store} {says}: it would be "
-        "published with the site, and it holds the claim URLs of owners' pending "
-        "flattrs, email addresses among them. Keep the store outside the output "
-        "and the content folder; no pending flattr notices this build"
+        "published with the site, and it holds the operator's private records: "
+        "who flattred what, each owner's claim URL, and which Flattr user verified "
+        "which identity. Keep the store outside the output and the content folder; "
+        "no pending flattr notices this build"
     ]
     with pytest.raises(FlattrBuildError):
         build_sample_site(tmp_path, FLATTR_STRICT=True, **settings)
