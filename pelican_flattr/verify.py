@@ -752,7 +752,16 @@ def add_command(subparsers: Any) -> None:
 
 def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
     """The store at ``path`` opened read-only for a dry run, or None when it
-    holds nothing recorded yet (no file, or no tables). Raises StoreError."""
+    holds nothing recorded yet (no file, or no tables). Raises StoreError,
+    for a store the run that sends would refuse too."""
+    if not path.parent.exists():
+        # The run that sends would stop here (open_store), with these
+        # words: a dry run that passed would have checked nothing.
+        raise StoreError(
+            path,
+            f"the folder {path.parent} does not exist; create it or choose "
+            "another path",
+        )
     try:
         if not existing_store(path):
             return None

@@ -2089,6 +2089,28 @@ def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tm
     assert stub.requests == []
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_store_in_a_missing_folder_is_refused_by_a_dry_run_too(
+    stub, capsys, tmp_path, dry_run
+):
+    # docs/verify.md's example names private/, which a dry run never
+    # creates: it passed, and the run it was checking then stopped.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF, encoding="utf-8")
+    status, _, err = run(
+        capsys, "--from", str(conf), "--api-url", stub.url,
+        *(["--dry-run"] if dry_run else []),
+    )  # fmt: skip
+    assert status == verify.EXIT_USAGE, err
+    assert err == (
+        f"pelican-flattr: verify: store private/flattr.sqlite3 (FLATTR_STORE of "
+        f"{conf}): the folder private does not exist; create it or choose another "
+        "path\npelican-flattr: verify: nothing was sent\n"
+    )
+    assert stub.requests == []
+    assert not (tmp_path / "private").exists()
+
+
 def clear_proxy_variables(monkeypatch) -> None:
     for name in list(os.environ):
         if name.lower().endswith("_proxy"):
