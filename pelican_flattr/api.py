@@ -402,7 +402,9 @@ class FlattrClient:
     """Calls Flattr's verify endpoints with one bearer token.
 
     ``rate_limit`` holds the ``X-RateLimit-*`` headers of the latest response
-    that carried them (None until one did); ``proxy`` the
+    that carried them (None until one did); ``flattr_answered`` says whether
+    any answer was Flattr's own (a success, or an error it names), not
+    another server's (a redirect, a captive portal's page); ``proxy`` the
     proxy of the environment it goes through, if any. ``clock`` returns a
     unix time and ``sleep`` waits: both are replaced in tests. Use as a
     context manager, or call ``close()``. Creating one raises ValueError for
@@ -428,6 +430,7 @@ class FlattrClient:
         self.clock = clock
         self.sleep = sleep
         self.rate_limit: RateLimit | None = None
+        self.flattr_answered = False
         # Plain http is allowed only to this machine: an HTTP_PROXY from the
         # environment would carry the token across the network.
         trust_env = not self.base_url.startswith("http:")
@@ -766,6 +769,7 @@ class FlattrClient:
                     status=status,
                     rate_limit=rate_limit,
                 )
+            self.flattr_answered = True
             return VerifyResult(sent, username, status, rate_limit)
         said = self._clean(f"{status} {answer.reason}")
         if 300 <= status < 400:
@@ -790,6 +794,9 @@ class FlattrClient:
             rate_limit = _with_retry_after(rate_limit, answer.headers, self.clock())
             code = code or "too_many_requests"  # HTTP's name for 429
         if code:
+            # An error Flattr names (or a gateway's 429 in front of it): its
+            # answer, whose missing rate headers a proxy may have dropped.
+            self.flattr_answered = True
             if status >= 500:
                 raise CouldNotReachFlattr(
                     f"Flattr's API failed ({status} {code}"

@@ -1082,7 +1082,7 @@ class _Report:
             return
         if self.args.from_file is None:  # one identity: its line said it all
             if not self.args.dry_run:
-                _print_line(f"Rate budget: {_budget(self.rate_limit)}")
+                _print_line(f"Rate budget: {self.budget(outcomes)}")
             return
         tally = _Tally(outcomes)
         parts = [
@@ -1105,7 +1105,7 @@ class _Report:
         noun = "identity" if len(outcomes) == 1 else "identities"
         _print_line(f"{len(outcomes)} {noun}: {summary}")
         if not self.args.dry_run:
-            _print_line(f"Rate budget: {_budget(self.rate_limit)}")
+            _print_line(f"Rate budget: {self.budget(outcomes)}")
         # Identities left to send, whatever stopped the batch (Flattr out of
         # reach, a rate limit that outlasted the waits, a token without the
         # scope): a rerun sends them. Not when the store stopped it, whose
@@ -1116,6 +1116,17 @@ class _Report:
                 f"Successes are recorded in {self.shown_store}; run the same command "
                 "again to resume."
             )
+
+    def budget(self, outcomes: Sequence[Outcome]) -> str:
+        """The rate budget, or why it is unknown: only answers of Flattr's
+        that lacked the headers point at a proxy or gateway dropping them."""
+        if self.rate_limit is not None:
+            return self.rate_limit.describe()
+        if not any(outcome.status in _SENT for outcome in outcomes):
+            return "unknown (nothing was sent)"
+        if self.client is None or not self.client.flattr_answered:
+            return "unknown (no answer from Flattr arrived)"
+        return "unknown (no answer carried Flattr's rate limit headers)"
 
     def _print_json(self, document: dict[str, Any]) -> None:
         from . import cli
@@ -1183,9 +1194,3 @@ def _skipped_json(skipped: Skipped) -> dict[str, Any]:
         "identity": skipped.identity,
         "reason": skipped.reason,
     }
-
-
-def _budget(rate_limit: RateLimit | None) -> str:
-    if rate_limit is None:
-        return "unknown (no answer carried Flattr's rate limit headers)"
-    return rate_limit.describe()

@@ -818,6 +818,29 @@ def test_an_answer_without_rate_headers_keeps_the_budget_flattr_reported(client,
     assert client.rate_limit == RateLimit(5000, 4998, 2, stub.reset)
 
 
+@pytest.mark.parametrize(
+    ("mode", "flattrs"),
+    [
+        (None, True),
+        ("unauthorized", True),
+        ("server_error_json", True),
+        ("too_many_requests", True),
+        ("redirect_json", False),
+        ("captive_portal_200", False),
+        ("html_500", False),
+    ],
+)
+def test_the_client_knows_whether_an_answer_was_flattrs(client, stub, mode, flattrs):
+    # verify's budget line: headers missing from Flattr's own answers point
+    # at a proxy that drops them; another server's answer says nothing.
+    assert client.flattr_answered is False
+    if mode is not None:
+        stub.script(mode)
+    with contextlib.suppress(api.FlattrApiError):
+        client.verify("partner:ns:1", "alice")
+    assert client.flattr_answered is flattrs
+
+
 # -- pacing ------------------------------------------------------------------
 
 

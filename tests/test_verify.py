@@ -429,6 +429,48 @@ def test_the_budget_survives_an_answer_without_rate_headers(
         )
 
 
+NO_ANSWER = "Rate budget: unknown (no answer from Flattr arrived)"
+NO_HEADERS = "Rate budget: unknown (no answer carried Flattr's rate limit headers)"
+
+
+@pytest.mark.parametrize(
+    ("mode", "budget"),
+    [
+        ("nothing listens", NO_ANSWER),
+        ("slow", NO_ANSWER),
+        ("redirect_json", NO_ANSWER),
+        ("captive_portal_200", NO_ANSWER),
+        ("success_without_rate_headers", NO_HEADERS),
+        ("rate_limited_without_reset", NO_HEADERS),
+    ],
+)
+def test_an_unknown_budget_says_whether_flattr_answered(stub, capsys, mode, budget):
+    # Only an answer of Flattr's without the headers points at a proxy or
+    # a gateway that drops them; no answer at all, or another server's,
+    # says nothing of them.
+    api_url = stub.url
+    if mode == "nothing listens":
+        api_url = "http://127.0.0.1:9/rest/v2"
+    else:
+        stub.script(mode)
+    _, out, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", api_url, "--timeout", "0.3"
+    )
+    assert out.splitlines()[-1] == budget, out + err
+
+
+def test_a_batch_that_sends_nothing_says_so_of_the_budget(stub, capsys, tmp_path):
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    assert run(capsys, "--from", str(csv_path), "--api-url", stub.url)[0] == 0
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, err
+    assert out.splitlines()[-2:] == [
+        "1 identity: 1 already verified",
+        "Rate budget: unknown (nothing was sent)",
+    ]
+    assert len(stub.requests) == 1
+
+
 def test_a_server_resetting_a_kept_alive_connection_stops_no_batch(
     clock, capsys, tmp_path
 ):
