@@ -73,6 +73,22 @@ def _settings(path: str | None) -> dict[str, Any]:
     return read_settings_file(path, needs_content=False) if path else {}
 
 
+def _shown(path: object) -> str:
+    """A path as these commands print it: a folder may be named by an
+    address, which is never shown (as audit, verify and the settings reader
+    show such a path: ``[address]/pelicanconf.py``)."""
+    return redact_all_addresses(str(path))
+
+
+def _refused(message: str) -> int:
+    """``cli.usage_error`` for a message that may name a path (the store,
+    the settings file, a store found elsewhere), shown as ``_shown`` shows
+    each."""
+    from . import cli
+
+    return cli.usage_error(redact_all_addresses(message))
+
+
 def _store_path(
     args: argparse.Namespace, settings: dict[str, Any]
 ) -> tuple[Path, str | None]:
@@ -273,7 +289,7 @@ def _token(
     if os.environ.get(TOKEN_ENV):
         return os.environ[TOKEN_ENV], f"${TOKEN_ENV}"
     if settings.get(TOKEN_ENV):
-        return settings[TOKEN_ENV], f"{TOKEN_ENV} in {args.settings}"
+        return settings[TOKEN_ENV], f"{TOKEN_ENV} in {_shown(args.settings)}"
     return "", None
 
 
@@ -281,28 +297,26 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
 
-    from . import cli
-
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return cli.usage_error(str(error))
+        return _refused(str(error))
     token, source = _token(args, settings)
     if source is None:
-        return cli.usage_error(
+        return _refused(
             f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )
     if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-        return cli.usage_error(
+        return _refused(
             f"the web hook token from {source} must be {TOKEN_RULE} (it is not "
             "shown); make one with 'pelican-flattr webhook token'"
         )
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return cli.usage_error(str(error))
+        return _refused(str(error))
     app: WebhookApp | None = None
 
     def receive(environ: Any, start_response: Any) -> Any:
@@ -328,7 +342,7 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     except (OSError, ValueError) as error:
         # waitress raises ValueError for a host it cannot resolve.
-        return cli.usage_error(f"cannot listen on {args.host}:{args.port}: {error}")
+        return _refused(f"cannot listen on {args.host}:{args.port}: {error}")
     # Only now the store: opening it creates it, and a port already taken
     # would leave behind an empty store, which pending would then read as
     # one holding nothing (rather than as no store at all).
@@ -336,10 +350,10 @@ def run_serve(args: argparse.Namespace) -> int:
         app = WebhookApp(store, token)
     except StoreError as error:  # the store's folder, permissions, schema
         server.close()
-        return cli.usage_error(error.message(named_by))
+        return _refused(error.message(named_by))
     except Exception as error:
         server.close()
-        return cli.usage_error(f"cannot open the store {store}: {error}")
+        return _refused(f"cannot open the store {store}: {error}")
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(message)s",
@@ -356,7 +370,7 @@ def run_serve(args: argparse.Namespace) -> int:
         for host, port in _listening_on(server)
     )
     print(
-        f"pelican-flattr webhook: listening on {urls} (store {store})",
+        f"pelican-flattr webhook: listening on {urls} (store {_shown(store)})",
         file=sys.stderr,
         flush=True,
     )
@@ -504,26 +518,28 @@ def run_pending(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return cli.usage_error(str(error))
+        return _refused(str(error))
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return cli.usage_error(str(error))
+        return _refused(str(error))
     problems: list[str] = []
     try:
         if not existing_store(store):
             raise StoreError(store, _no_such_store(args, named_by))
         rows = pending_rows(store, settings, problems)
     except StoreError as error:  # not a store, or a newer one
-        return cli.usage_error(error.message(named_by))
+        return _refused(error.message(named_by))
     except sqlite3.Error as error:
         failed = StoreError(store, sqlite_problem(store, error, writing=False))
-        return cli.usage_error(failed.message(named_by))
+        return _refused(failed.message(named_by))
     except ValueError as error:  # FLATTR_AUTHORS, from the settings file
-        return cli.usage_error(f"{args.settings}: {error}")
+        return _refused(f"{args.settings}: {error}")
     for problem in problems:
         print(
-            cli.shown(f"pelican-flattr: {args.settings}: {problem}", lines=True),
+            cli.shown(
+                f"pelican-flattr: {_shown(args.settings)}: {problem}", lines=True
+            ),
             file=sys.stderr,
         )
     if args.settings is None:
@@ -532,7 +548,10 @@ def run_pending(args: argparse.Namespace) -> int:
         for row in rows:
             row["authors"] = row["site_owner"] = None
     if args.json:
-        cli.print_json({"store": str(store), "settings": args.settings, "owners": rows})
+        settings_shown = None if args.settings is None else _shown(args.settings)
+        cli.print_json(
+            {"store": _shown(store), "settings": settings_shown, "owners": rows}
+        )
         return 0
     unmapped = (
         "(no --settings given)"
@@ -562,7 +581,7 @@ def run_pending(args: argparse.Namespace) -> int:
         "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
         if args.settings is None
         else f"(email owner: address unknown; no FLATTR_AUTHORS entry of "
-        f"{args.settings}, nor its FLATTR_USERNAME, holds the address this "
+        f"{_shown(args.settings)}, nor its FLATTR_USERNAME, holds the address this "
         "hash is of: add the owner's email:ADDRESS there)"
     )
     for row in rows:
@@ -573,6 +592,6 @@ def run_pending(args: argparse.Namespace) -> int:
     # folder, perhaps not the site's.
     cli.print_line(
         f"{count} owner{'' if count == 1 else 's'} with pending flattrs "
-        f"(store {store})."
+        f"(store {_shown(store)})."
     )
     return 0

@@ -13,6 +13,7 @@ from conftest import SAMPLE_SITE
 from webhook_server import (
     NOT_STORES,
     PENDING,
+    TOKEN,
     ReceiverProcess,
     cli_as_another_user,
     make_database,
@@ -885,3 +886,75 @@ def test_an_address_a_language_spells_otherwise_is_appended_as_the_site_spells_i
     assert owners[CAROL]["claim_url"] == (
         "https://flattr.com/claim/c1/owner/Carol%40Example.org"
     )
+
+
+# What pending and webhook serve print of a path in a folder named by an
+# address (relative to the test's folder): the settings written in its
+# conf.py, the command, its exit status. None: the running receiver's
+# "listening on" line.
+CONF_THERE = "dave@example.net/conf.py"
+STORE_THERE = "dave@example.net/s.sqlite3"
+SERVE = ["webhook", "serve", "--port", "0"]
+IN_A_FOLDER_NAMED_BY_AN_ADDRESS = {
+    "pending, the store FLATTR_STORE names": (
+        'FLATTR_STORE = "nostore.sqlite3"',
+        ["pending", "--settings", CONF_THERE],
+        2,
+    ),
+    "pending, --store": ("", ["pending", "--store", "dave@example.net/x.sqlite3"], 2),
+    "pending, a store beside the settings file": (
+        'FLATTR_STORE = "s.sqlite3"',
+        ["pending", "--settings", CONF_THERE],
+        2,
+    ),
+    "pending, the report": ("", ["pending", "--store", STORE_THERE], 0),
+    "pending --json, the report": (
+        f'FLATTR_STORE = "{STORE_THERE}"',
+        ["pending", "--json", "--settings", CONF_THERE],
+        0,
+    ),
+    "serve, a store beside the settings file": (
+        'FLATTR_STORE = "s.sqlite3"',
+        [*SERVE, "--token", TOKEN, "--settings", CONF_THERE],
+        2,
+    ),
+    "serve, the settings file of a refused token": (
+        'FLATTR_WEBHOOK_TOKEN = "short"',
+        [*SERVE, "--settings", CONF_THERE],
+        2,
+    ),
+    "serve, a store that is a folder": (
+        "",
+        [*SERVE, "--token", TOKEN, "--store", "dave@example.net"],
+        2,
+    ),
+    "serve, the listening line": ("", None, 0),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "command", "status"),
+    IN_A_FOLDER_NAMED_BY_AN_ADDRESS.values(),
+    ids=IN_A_FOLDER_NAMED_BY_AN_ADDRESS,
+)
+def test_a_path_in_a_folder_named_by_an_address_is_shown_without_it(
+    tmp_path, monkeypatch, capsys, settings, command, status
+):
+    # As audit, verify and the settings reader show it: the folder's name
+    # is an address as much as an author's name is.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    folder = tmp_path / "dave@example.net"
+    folder.mkdir()
+    (folder / "conf.py").write_text(f'{settings}\nTIMEZONE = "UTC"\n')
+    (folder / "s.sqlite3").touch()  # a store not yet written
+    if command is None:  # serves until stopped: in a process of its own
+        receiver = ReceiverProcess(folder / "s.sqlite3", tmp_path / "log").start()
+        assert receiver.stop() == 0
+        printed = receiver.text()
+    else:
+        assert main(command) == status
+        out, err = capsys.readouterr()
+        printed = out + err
+    assert "@example.net" not in printed
+    assert "[address]" in printed, printed
