@@ -283,7 +283,17 @@ def prepare_waitress_logs(app: WebhookApp) -> None:
 def _token(
     args: argparse.Namespace, settings: dict[str, Any]
 ) -> tuple[Any, str | None]:
-    """The token, and where it came from, for messages (None: nowhere)."""
+    """The token, without spaces around it, and where it came from, for
+    messages (None: nowhere)."""
+    token, source = _given_token(args, settings)
+    # An env file leaves spaces after a value, and verify drops them around
+    # its own token: none is part of a token.
+    return (token.strip() if isinstance(token, str) else token), source
+
+
+def _given_token(
+    args: argparse.Namespace, settings: dict[str, Any]
+) -> tuple[Any, str | None]:
     if args.token:
         return args.token, "--token"
     if os.environ.get(TOKEN_ENV):
@@ -291,6 +301,20 @@ def _token(
     if settings.get(TOKEN_ENV):
         return settings[TOKEN_ENV], f"{TOKEN_ENV} in {_shown(args.settings)}"
     return "", None
+
+
+def _quotes_on(token: str) -> str | None:
+    """What quotes ``token`` has at its ends, as a message says it ("has
+    quotes around it: remove them"), when it is a valid token without
+    them: an env file that keeps them, or quotes given twice in a shell.
+    None otherwise."""
+    unquoted = token.strip("'\"").strip()
+    if unquoted == token or not TOKEN_PATTERN.fullmatch(unquoted):
+        return None
+    if token[0] in "'\"" and token[-1] in "'\"":
+        return "has quotes around it (it is not shown): remove them"
+    end = "start" if token[0] in "'\"" else "end"
+    return f"has a quote at its {end} (it is not shown): remove it"
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -308,6 +332,9 @@ def run_serve(args: argparse.Namespace) -> int:
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )
+    quotes = _quotes_on(token) if isinstance(token, str) else None
+    if quotes is not None:
+        return _refused(f"the web hook token from {source} {quotes}")
     if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
         return _refused(
             f"the web hook token from {source} must be {TOKEN_RULE} (it is not "

@@ -522,6 +522,73 @@ def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
     assert tokens[0] != tokens[1]
 
 
+def serve_with_token(tmp_path, monkeypatch, source: str, token: str) -> str:
+    """``webhook serve`` given ``token`` by ``source`` (an option, the
+    environment, a settings file) on a port already taken: what it said. A
+    token it takes gets as far as listening, and no server is left running."""
+    from pelican_flattr.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    given = {"--token": ["--token", token]}.get(source, [])
+    if source == "$FLATTR_WEBHOOK_TOKEN":
+        monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", token)
+    if source == "--settings":
+        conf = tmp_path / "pelicanconf.py"
+        conf.write_text(f'FLATTR_WEBHOOK_TOKEN = {token!r}\nTIMEZONE = "UTC"\n')
+        given = ["--settings", str(conf)]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert main(["webhook", "serve", "--port", port, *given]) == 2
+    return port
+
+
+TOKEN_SOURCES = ["--token", "$FLATTR_WEBHOOK_TOKEN", "--settings"]
+
+
+@pytest.mark.parametrize("source", TOKEN_SOURCES)
+@pytest.mark.parametrize(
+    "token",
+    [f"{TOKEN} ", f"  {TOKEN}\t", f"{TOKEN}\n"],
+    ids=["a space after", "spaces and a tab", "a line break"],
+)
+def test_spaces_around_a_token_are_dropped(
+    tmp_path, monkeypatch, capsys, source, token
+):
+    # An env file leaves them, and verify drops them around its own token:
+    # serve said the token was not "at least 32 characters of letters...".
+    port = serve_with_token(tmp_path, monkeypatch, source, token)
+    err = capsys.readouterr().err
+    assert err.startswith(f"pelican-flattr: cannot listen on 127.0.0.1:{port}"), err
+
+
+@pytest.mark.parametrize("source", TOKEN_SOURCES)
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [
+        (f'"{TOKEN}"', "has quotes around it (it is not shown): remove them"),
+        (f" '{TOKEN}' ", "has quotes around it (it is not shown): remove them"),
+        (f"{TOKEN}'", "has a quote at its end (it is not shown): remove it"),
+    ],
+    ids=["double quotes", "single quotes and spaces", "one quote"],
+)
+def test_quotes_around_a_token_are_named(
+    tmp_path, monkeypatch, capsys, source, token, said
+):
+    # Quotes an env file kept, or a shell's given twice: the token is right
+    # but for them, and the message said it was not.
+    serve_with_token(tmp_path, monkeypatch, source, token)
+    err = capsys.readouterr().err
+    where = f"FLATTR_WEBHOOK_TOKEN in {tmp_path / 'pelicanconf.py'}"
+    assert err == (
+        f"pelican-flattr: the web hook token from "
+        f"{where if source == '--settings' else source} {said}\n"
+    )
+    assert TOKEN not in err
+
+
 @pytest.mark.parametrize("token", ["a" * 40 + "/?#x", "a" * 40 + "\n", "a" * 31])
 def test_the_app_refuses_a_token_serve_would_refuse(tmp_path, token):
     # Under another WSGI server, without the command's own check: a token
