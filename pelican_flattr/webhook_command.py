@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import secrets
 import signal
 import sqlite3
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
@@ -228,6 +229,42 @@ def new_token() -> str:
             return token
 
 
+# A host followed by ":PORT": a name or an IPv4 address (no ":" in it), or
+# an IPv6 address in brackets. "::1" alone is an IPv6 address, no port.
+_HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[^:\[\]]*):([0-9]+)")
+
+
+def _host_problem(host: str) -> str | None:
+    """What is wrong with ``--host``, said so that its fix is plain: a
+    host with its port, a URL, or none (waitress says "Invalid host/port
+    specified." of each). None: it is shaped as a host (it may still not
+    resolve)."""
+    if not host:
+        return (
+            "--host is empty: give a host name or address (127.0.0.1, the "
+            "default; ::1; * for every address)"
+        )
+    if "://" in host:
+        try:
+            parts = urlsplit(host)
+            name, port = parts.hostname, parts.port
+        except ValueError:  # a port out of range, a bracket left open
+            name, port = None, None
+        example = f" (--host {name}{f' --port {port}' if port else ''})"
+        return (
+            f"--host {host} is a URL: --host takes a host name or address, and "
+            f"the port goes in --port{example if name else ''}"
+        )
+    with_port = _HOST_AND_PORT.fullmatch(host)
+    if with_port:
+        name, port = with_port[1].strip("[]"), with_port[2]
+        return (
+            f"--host {host} holds a port: give the port in --port "
+            f"(--host {name} --port {port})"
+        )
+    return None
+
+
 def _url_host(host: str) -> str:
     """``host`` as a URL writes it: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host else host
@@ -321,6 +358,11 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     from waitress import create_server
 
+    # Spaces around it, as around the token, are no part of a host.
+    host = args.host.strip()
+    problem = _host_problem(host)
+    if problem is not None:
+        return _refused(problem)
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
@@ -359,7 +401,7 @@ def run_serve(args: argparse.Namespace) -> int:
         # it is still buffered whole before the app refuses it.
         server = create_server(
             receive,
-            host=args.host,
+            host=host,
             port=args.port,
             threads=args.threads,
             ident=None,
@@ -367,9 +409,16 @@ def run_serve(args: argparse.Namespace) -> int:
             channel_timeout=CHANNEL_TIMEOUT,
             cleanup_interval=CLEANUP_INTERVAL,
         )
-    except (OSError, ValueError) as error:
-        # waitress raises ValueError for a host it cannot resolve.
-        return _refused(f"cannot listen on {args.host}:{args.port}: {error}")
+    except ValueError:
+        # waitress's for a host it cannot resolve (its shape was checked),
+        # whose "Invalid host/port specified." says neither.
+        return _refused(
+            f"cannot listen on {host}:{args.port}: --host did not resolve to "
+            "an address here: give a host name this machine resolves, or an "
+            "address (127.0.0.1, ::1, * for every address)"
+        )
+    except OSError as error:  # the port taken, an address not this machine's
+        return _refused(f"cannot listen on {host}:{args.port}: {error}")
     # Only now the store: opening it creates it, and a port already taken
     # would leave behind an empty store, which pending would then read as
     # one holding nothing (rather than as no store at all).

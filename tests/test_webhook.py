@@ -483,6 +483,57 @@ def test_a_port_already_taken_leaves_no_store_behind(tmp_path, capsys, monkeypat
     assert "store flattr-store.sqlite3: no such store" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        (
+            "127.0.0.1:8000",
+            "--host 127.0.0.1:8000 holds a port: give the port in --port "
+            "(--host 127.0.0.1 --port 8000)",
+        ),
+        (
+            "[::1]:8000",
+            "--host [::1]:8000 holds a port: give the port in --port "
+            "(--host ::1 --port 8000)",
+        ),
+        (
+            "http://127.0.0.1",
+            "--host http://127.0.0.1 is a URL: --host takes a host name or "
+            "address, and the port goes in --port (--host 127.0.0.1)",
+        ),
+        (
+            "https://hooks.example.org:8443/hooks/",
+            "--host https://hooks.example.org:8443/hooks/ is a URL: --host takes "
+            "a host name or address, and the port goes in --port (--host "
+            "hooks.example.org --port 8443)",
+        ),
+        (
+            "",
+            "--host is empty: give a host name or address (127.0.0.1, the "
+            "default; ::1; * for every address)",
+        ),
+        (
+            "no-such-host.invalid",
+            "cannot listen on no-such-host.invalid:8765: --host did not resolve "
+            "to an address here: give a host name this machine resolves, or an "
+            "address (127.0.0.1, ::1, * for every address)",
+        ),
+    ],
+    ids=["host:port", "[ipv6]:port", "a URL", "a URL with a port", "empty", "unknown"],
+)
+def test_a_host_that_is_no_host_says_what_host_takes(
+    tmp_path, capsys, monkeypatch, host, said
+):
+    # waitress said "Invalid host/port specified." of each, after
+    # "cannot listen on 127.0.0.1:8000:8765".
+    from pelican_flattr.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["webhook", "serve", "--token", TOKEN, "--host", host]) == 2
+    assert capsys.readouterr().err == f"pelican-flattr: {said}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def _ipv6_loopback() -> bool:
     try:
         with socket.socket(socket.AF_INET6) as probe:
