@@ -265,6 +265,52 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
+# How many free ports ``listen`` tries, for a host of several addresses
+# and --port 0, before it gives up on finding one that each has free.
+ONE_PORT_TRIES = 20
+
+
+def listen(app: Any, host: str, port: int, **options: Any) -> Any:
+    """A waitress server of ``app`` on ``host``, on ``port`` for every
+    address the host has (``options`` are waitress's).
+
+    A host of several addresses ("*": 0.0.0.0 and ::) gets a socket on
+    each; with ``port`` 0, waitress gives each a free port of its own, and
+    a proxy can point at one port only. The first address's port is then
+    taken for every address (another free port, if another address has it
+    taken). Raises what waitress raises: ValueError for a host that does
+    not resolve, OSError for a port that cannot be had; a failed attempt
+    leaves no socket open.
+    """
+    from waitress import create_server, wasyncore
+
+    def attempt(at: int) -> Any:
+        sockets: dict[Any, Any] = {}
+        try:
+            return create_server(app, map=sockets, host=host, port=at, **options)
+        except BaseException:
+            # waitress leaves open the sockets of the addresses it bound
+            # before the one that failed.
+            wasyncore.close_all(sockets, ignore_all=True)
+            raise
+
+    server = attempt(port)
+    for _ in range(ONE_PORT_TRIES):
+        listening = _listening_on(server)
+        if port != 0 or len({each for _, each in listening}) == 1:
+            return server
+        server.close()
+        try:
+            return attempt(int(listening[0][1]))
+        except OSError:  # taken on another of its addresses meanwhile
+            server = attempt(0)
+    server.close()
+    raise OSError(
+        f"no free port was found on every one of its addresses in "
+        f"{ONE_PORT_TRIES} tries: give one with --port"
+    )
+
+
 def _url_host(host: str) -> str:
     """``host`` as a URL writes it: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host else host
@@ -273,12 +319,13 @@ def _url_host(host: str) -> str:
 def _listening_on(server: Any) -> list[tuple[str, str]]:
     """Every (host, port) that a waitress server listens on."""
     # A host that resolves to several addresses ("*", a "localhost" that is
-    # 127.0.0.1 and ::1) gets one socket each, each on its own port when
-    # --port is 0, behind a server that has no address of its own.
-    listen = getattr(server, "effective_listen", None)
-    if listen is None:
+    # 127.0.0.1 and ::1) gets one socket each (waitress gives each a port of
+    # its own when --port is 0, which listen undoes), behind a server that
+    # has no address of its own.
+    effective = getattr(server, "effective_listen", None)
+    if effective is None:
         return [(server.effective_host, str(server.effective_port))]
-    return [(host, str(port)) for host, port in listen]
+    return [(host, str(port)) for host, port in effective]
 
 
 class _TokenHidden(logging.Filter):
@@ -356,8 +403,6 @@ def _quotes_on(token: str) -> str | None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
-    from waitress import create_server
-
     # Spaces around it, as around the token, are no part of a host.
     host = args.host.strip()
     problem = _host_problem(host)
@@ -399,10 +444,10 @@ def run_serve(args: argparse.Namespace) -> int:
         # MAX_RAW_BODY, 8 times the app's own limit (room for chunked
         # framing), a body that large is refused as it arrives; one under
         # it is still buffered whole before the app refuses it.
-        server = create_server(
+        server = listen(
             receive,
-            host=host,
-            port=args.port,
+            host,
+            args.port,
             threads=args.threads,
             ident=None,
             max_request_body_size=MAX_RAW_BODY,

@@ -3,6 +3,7 @@ under wsgiref on 127.0.0.1, and the WSGI app called directly."""
 
 import io
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -553,6 +554,40 @@ def test_serve_on_ipv6_prints_a_url_that_works(tmp_path):
         assert post(server, PENDING).status_code == 200
     finally:
         assert server.stop(signal.SIGTERM) == 0
+
+
+def _several_addresses_for_every_host() -> bool:
+    """True where "*" resolves to an IPv4 and an IPv6 address to bind."""
+    if not _ipv6_loopback():
+        return False
+    found = socket.getaddrinfo(
+        None, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )
+    return len({info[0] for info in found}) >= 2
+
+
+@pytest.mark.skipif(
+    not _several_addresses_for_every_host(), reason="no IPv4 and IPv6 here"
+)
+def test_any_free_port_is_one_port_on_every_address(tmp_path):
+    """--host '*' --port 0 listened on 0.0.0.0:33455 and [::]:35821: a
+    proxy can point at one port only, and whichever it picked missed the
+    deliveries sent to the other address."""
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log", host="*")
+    server.host = "0.0.0.0"  # the first address the "listening on" line names
+    server.start()
+    try:
+        listening = re.findall(r"http://(\S+):(\d+)/hooks/\*\*\*", server.text())
+        assert sorted(listening) == [
+            ("0.0.0.0", str(server.port)),
+            ("[::]", str(server.port)),
+        ]
+        for loopback in ("127.0.0.1", "[::1]"):
+            url = f"http://{loopback}:{server.port}/hooks/{TOKEN}"
+            event = dict(PENDING, thing_id=f"through-{loopback}")
+            assert post(server, event, url=url).status_code == 200
+    finally:
+        assert server.stop() == 0
 
 
 def test_serve_refuses_a_short_token(tmp_path, capsys, monkeypatch):
