@@ -265,11 +265,6 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
-# How many free ports ``listen`` tries, for a host of several addresses
-# and --port 0, before it gives up on finding one that each has free.
-ONE_PORT_TRIES = 20
-
-
 def listen(app: Any, host: str, port: int, **options: Any) -> Any:
     """A waitress server of ``app`` on ``host``, on ``port`` for every
     address the host has (``options`` are waitress's).
@@ -277,10 +272,11 @@ def listen(app: Any, host: str, port: int, **options: Any) -> Any:
     A host of several addresses ("*": 0.0.0.0 and ::) gets a socket on
     each; with ``port`` 0, waitress gives each a free port of its own, and
     a proxy can point at one port only. The first address's port is then
-    taken for every address (another free port, if another address has it
-    taken). Raises what waitress raises: ValueError for a host that does
-    not resolve, OSError for a port that cannot be had; a failed attempt
-    leaves no socket open.
+    taken for every address. Raises what waitress raises: ValueError for a
+    host that does not resolve, OSError for a port that cannot be had (that
+    port taken on another address meanwhile, which is rare: said as any
+    port that cannot be had, whose advice is to give one with --port); a
+    failed attempt leaves no socket open.
     """
     from waitress import create_server, wasyncore
 
@@ -295,20 +291,11 @@ def listen(app: Any, host: str, port: int, **options: Any) -> Any:
             raise
 
     server = attempt(port)
-    for _ in range(ONE_PORT_TRIES):
-        listening = _listening_on(server)
-        if port != 0 or len({each for _, each in listening}) == 1:
-            return server
-        server.close()
-        try:
-            return attempt(int(listening[0][1]))
-        except OSError:  # taken on another of its addresses meanwhile
-            server = attempt(0)
+    ports = [each for _, each in _listening_on(server)]
+    if port != 0 or len(set(ports)) == 1:
+        return server
     server.close()
-    raise OSError(
-        f"no free port was found on every one of its addresses in "
-        f"{ONE_PORT_TRIES} tries: give one with --port"
-    )
+    return attempt(int(ports[0]))
 
 
 def _url_host(host: str) -> str:
