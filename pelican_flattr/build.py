@@ -208,8 +208,8 @@ class BuildsInside:
     language's site, run from the main site's ``get_writer``) leave to it.
 
     ``end_build`` adds an inner build's things, site and baselines as that
-    build ends; an inner build's URL guard adds to ``guarded`` and ``held``
-    of every build it runs inside as it runs (``finish._guarded_here``,
+    build ends; an inner build's URL guard adds to ``guarded``, ``held``
+    and ``waiting`` of every build it runs inside as it runs (``finish._guarded_here``,
     ``finish._hold_for_outer``). Read by this build's URL guard
     (``finish.guard_thing_urls``), by attach's check of the
     ``FLATTR_AUTHORS`` keys that name no author, and by
@@ -231,6 +231,11 @@ class BuildsInside:
     # site's thing) that build's guard said, and keeps the old URL of until
     # resolved: this site leaves them out of its baseline meanwhile.
     held: set[str] = field(default_factory=set)
+    # The (url, source) of this site's things whose URL the guard of a build
+    # run inside this one said is still another source's thing at Flattr
+    # (kept in its baseline until resolved): this site's baseline marks them
+    # waiting (``url_guard.waits``), as one site's own baseline would.
+    waiting: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass(eq=False, repr=False)

@@ -13,7 +13,7 @@ import functools
 import logging
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from .url_guard import (
     unused_language_baselines,
     url_change_warnings,
     url_changes,
+    waiting_entry,
     waits,
     write_baseline,
 )
@@ -195,7 +196,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     unresolved = _unresolved(settings, changes)
     _warn_about_handovers(settings, changes, noted.said_before)
     if guarded.elsewhere:
-        _hold_for_outer(unresolved, guarded.elsewhere)
+        _hold_for_outer(unresolved, urls)
     _warn_about_url_changes(settings, unresolved)
     _warn_about_owner_changes(settings, noted.owner_changes, changes)
     build.fail_if_strict()
@@ -221,11 +222,17 @@ class _GuardedThings:
     own: list[ContentThing]
     # With i18n_subsites, source -> its thing in another site of the run.
     elsewhere: Mapping[str, Thing]
+    # The (url, source) of ``own`` things that wait at their URL
+    # (``BuildsInside.waiting``).
+    waiting: Collection[tuple[str, str]] = ()
 
     def new_entries(self) -> Iterator[dict[str, str]]:
         """The baseline entries of the ``own`` things, in their order."""
         for ct in self.own:
-            yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+            entry = baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+            yield (
+                waiting_entry(entry) if (ct.url, ct.source) in self.waiting else entry
+            )
 
     def own_urls(self) -> set[str]:
         """The thing URLs of the ``own`` things."""
@@ -257,7 +264,7 @@ def _guarded_things() -> _GuardedThings:
         # became this site's baseline, and the pin, as advised, turned the
         # warning round, here, on every build.
         own = [ct for ct in own if ct.source not in held]
-    return _GuardedThings(things, own, elsewhere)
+    return _GuardedThings(things, own, elsewhere, build.current.inside.waiting)
 
 
 def _warn(settings: FlattrSettings, message: str) -> None:
@@ -375,6 +382,21 @@ class _BuildUrls:
         urls.update(thing.url for thing in self.elsewhere.values())
         urls.update(self.source_by_url)
         return urls
+
+    @functools.cached_property
+    def in_other_sites(self) -> dict[str, tuple[str, str]]:
+        """Thing URL -> its source and owner, of the things of the run's
+        other sites (those this one runs inside, and those run inside it):
+        made once, and only when this site's baseline holds URL changes."""
+        things = ChainMap(build.current.inside.things, self.elsewhere)
+        return {
+            thing.url: (source, thing.owner.value) for source, thing in things.items()
+        }
+
+    @functools.cached_property
+    def owner_in_other_sites(self) -> dict[str, str]:
+        """Thing URL -> its owner, of ``in_other_sites``."""
+        return {url: owner for url, (_, owner) in self.in_other_sites.items()}
 
 
 def _build_urls(settings: FlattrSettings, guarded: _GuardedThings) -> _BuildUrls:
@@ -603,14 +625,23 @@ def _url_changes(
 ) -> list[UrlChange]:
     """The URL changes of the ``changed`` entries, and of the ``reused``
     ones (released URLs a thing has now under another owner)."""
+    other_sites = bool(changed) and bool(urls.elsewhere or build.current.inside.things)
     changes = url_changes(
         changed,
         urls.source_by_url,
         _url_by_source_with_moves_elsewhere(urls, changed),
         in_folder(build.current.content_root),
         old_sources,
-        urls.owner_by_url,
+        # A thing this site shows for another site (a copy of its article)
+        # has that site's owner: without it, one that took the URL of a
+        # source gone from here was a silent move, its flattrs the old
+        # owner's at Flattr.
+        ChainMap(urls.owner_by_url, urls.owner_in_other_sites)
+        if other_sites
+        else urls.owner_by_url,
     )
+    if other_sites:
+        changes = _taken_in_other_sites(urls, changed, changes)
     # At Flattr a released URL reused under another owner passed to another
     # source, as a taken one does: said, and kept, until accepted.
     changes += [
@@ -625,6 +656,47 @@ def _url_changes(
         for entry in reused
     ]
     return changes
+
+
+def _taken_in_other_sites(
+    urls: _BuildUrls, changed: list[dict[str, str]], changes: list[UrlChange]
+) -> list[UrlChange]:
+    """``changes``, each old URL that a thing of another site of the run
+    has now, of another source, said taken by that source (with the
+    owners when they differ), as a URL taken within one site is."""
+    # With i18n_subsites an old URL this site keeps (an article that left
+    # the main site for this one, its move unresolved) may be taken by a
+    # thing of another site that this one does not show (a new main-site
+    # article with its slug). Compared with this site's things only, it
+    # was said as a plain move, and the pin the warning advised made two
+    # things of one URL, the taker's flattrs going to the old owner at
+    # Flattr. The taker's site has no entry of the URL: only this site can
+    # say it. A source gone here whose URL another site's source has with
+    # the same owner stays said as gone: it may have moved there, but
+    # whether the taker is one of the last build's (no move then) only its
+    # own site's baseline knows.
+    owners = {(entry["url"], entry["source"]): entry.get("owner") for entry in changed}
+    found = []
+    for change in changes:
+        there = urls.in_other_sites.get(change.old_url)
+        if change.taken_by is not None or there is None or there[0] == change.source:
+            found.append(change)
+            continue
+        taker, now = there
+        owner = owners.get((change.old_url, change.source))
+        kept = owner if isinstance(owner, str) and owner and owner != now else None
+        if kept is None and change.new_url is None and not change.still_there:
+            found.append(change)
+            continue
+        found.append(
+            replace(
+                change,
+                taken_by=taker,
+                kept_owner=kept,
+                new_owner=now if kept is not None else None,
+            )
+        )
+    return found
 
 
 def _url_by_source_with_moves_elsewhere(
@@ -802,23 +874,31 @@ def _guarded_here(own: list[ContentThing]) -> None:
             outer.inside.guarded |= sources
 
 
-def _hold_for_outer(
-    unresolved: list[UrlChange], elsewhere: Mapping[str, Thing]
-) -> None:
+def _hold_for_outer(unresolved: list[UrlChange], urls: _BuildUrls) -> None:
     """Tell the sites this one runs inside which of the ``unresolved``
     changes are moves to a thing another site of the run has
-    (``elsewhere``): this site keeps their old URLs in its baseline, and
-    that site leaves the sources out of its own until they are resolved
-    (``BuildsInside.held``)."""
+    (``urls.elsewhere``): this site keeps their old URLs in its baseline,
+    and that site leaves the sources out of its own until they are resolved
+    (``BuildsInside.held``); and which old URLs this site keeps are taken
+    by a thing of theirs, which waits there (``BuildsInside.waiting``)."""
     held = {
         change.source
         for change in unresolved
         if change.new_url is not None
-        and _guarded_elsewhere(change.source, change.new_url, elsewhere)
+        and _guarded_elsewhere(change.source, change.new_url, urls.elsewhere)
     }
-    if held:
-        for outer in build.outer_builds:
-            outer.inside.held |= held
+    # Written plainly, the taker's entry made the URL its own: giving it
+    # another slug, as the warning advises, was said as its URL changing,
+    # and the pin that would silence that took the URL back.
+    waiting = {
+        (change.old_url, change.taken_by)
+        for change in unresolved
+        if change.taken_by is not None
+        and _guarded_elsewhere(change.taken_by, change.old_url, urls.elsewhere)
+    }
+    for outer in build.outer_builds:
+        outer.inside.held |= held
+        outer.inside.waiting |= waiting
 
 
 def _from_outer_baselines(

@@ -1448,8 +1448,13 @@ def _with_takers_waiting(
         if entry["source"] in held_sources:
             continue
         if (entry["url"], entry["source"]) in taken:
-            entry = {**entry, _WAITS: True}
+            entry = waiting_entry(entry)
         yield entry
+
+
+def waiting_entry(entry: Entry) -> dict[str, Any]:
+    """``entry`` marked as waiting at its URL (see ``waits``)."""
+    return {**entry, _WAITS: True}
 
 
 def waits(entry: Entry) -> bool:

@@ -1875,3 +1875,122 @@ def test_a_url_taken_while_unresolved_is_no_history_of_the_taker(tmp_path):
         f"pelican-flattr: hello.md: gone from this build, so its thing {SITEURL}"
         "/hello.html is orphaned"
     )
+
+
+ALICE_AND_BOB = {
+    "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+    "I18N_SUBSITES": {"fr": {}},
+}
+# Bob's main-site article with 'Lang: en' (the French site has no copy of
+# it), or without a Lang: (the French site shows it on a copy, with the
+# main site's thing).
+BOB_LANG = pytest.mark.parametrize(
+    "bob_lang", [{"Lang": "en"}, {}], ids=["main-site-only", "copy-in-french-site"]
+)
+
+
+def _alice_moved_to_french(tmp_path: Path) -> str:
+    """Build Alice's hello.md on the main site, then French, its move
+    unresolved: the French site keeps the old URL, returned."""
+    url = f"{SITEURL}/hello.html"
+    hello = article("Hello", "Alice", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **ALICE_AND_BOB)
+    french = article("Bonjour", "Alice", Lang="fr")
+    built = i18n_build(tmp_path, {"hello.md": french}, **ALICE_AND_BOB)
+    assert [m for m in built.messages if f"hello.md: thing URL changed from {url}" in m]
+    assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+    return url
+
+
+def _bob_takes(tmp_path: Path, url: str, bob_lang: dict, strict: bool) -> str:
+    """Build Bob's main-site article at ``url``: a strict build fails; the
+    one message that names the URL."""
+    bob = {"other.md": article("Other", "Bob", Slug="hello", **bob_lang)}
+    built = i18n_build(tmp_path, bob, **ALICE_AND_BOB, FLATTR_STRICT=strict)
+    assert built.status == (1 if strict else 0)
+    said = [m for m in built.messages if url in m]
+    assert len(said) == 1, built.messages
+    return said[0]
+
+
+@pytest.mark.parametrize("resolve", ["pin", "accept"])
+@BOB_LANG
+def test_a_url_a_language_site_keeps_taken_by_a_main_site_article_is_said(
+    tmp_path, bob_lang, resolve
+):
+    # Alice's hello.md went French, its move unresolved: the French site
+    # keeps /hello.html in its baseline. Bob's new main-site article then
+    # took the URL, whose thing Flattr keeps with Alice. Compared with the
+    # French site's things only, the takeover went unsaid and the warning
+    # advised pinning /hello.html back, a second thing at one URL; where
+    # the French site shows Bob's article on a copy (it names no Lang:),
+    # it said Bob's readers' flattrs go to his thing. The main site has no
+    # entry of the URL. Said once, as a URL taken within one site is, by
+    # the site that keeps it.
+    url = _alice_moved_to_french(tmp_path)
+    for strict in (False, True):  # said until resolved; a strict build fails
+        said = _bob_takes(tmp_path, url, bob_lang, strict)
+        assert (
+            f"and other.md now has its old thing URL {url}, owned by alice in the "
+            "last build, and by bob now; but Flattr keeps the owner a thing was "
+            "created with, so a thing already flattred there takes the flattrs of "
+            "other.md to alice"
+        ) in said
+        assert (
+            f"Fix: to keep its flattrs with hello.md, give other.md another slug "
+            f"and add 'Flattr_url: {url}' to hello.md; if the flattrs of other.md "
+            f"are meant to go to alice, add {url} to FLATTR_ACCEPT_URL_CHANGES "
+            "for one build"
+        ) in said
+        # Nothing let go meanwhile: the French site keeps Alice's URL, and
+        # Bob's entry waits there (his giving it up is no change of his).
+        assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+        main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+        assert main["things"] == [
+            {"owner": "bob", "source": "other.md", "unresolved": True, "url": url}
+        ]
+    if resolve == "pin":  # as advised: both halves
+        files = {
+            "other.md": article("Other", "Bob", Slug="other", **bob_lang),
+            "hello.md": article("Bonjour", "Alice", Lang="fr", Flattr_url=url),
+        }
+        built = i18n_build(tmp_path, files, **ALICE_AND_BOB)
+        assert (built.messages, built.status) == ([], 0)
+        assert _things(tmp_path / "output" / "fr")["hello.md"][0] == url
+    else:
+        built = i18n_build(
+            tmp_path, {}, **ALICE_AND_BOB, FLATTR_ACCEPT_URL_CHANGES=[url]
+        )
+        said = [m for m in built.messages if "for good" in m]
+        assert len(said) == 1, built.messages
+        assert "so this build gives the URL to other.md for good" in said[0]
+        # The URL is Bob's for good: neither site keeps it for Alice.
+        assert ("hello.md", url) not in _baseline_entries(_fr_baseline(tmp_path))
+        main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+        assert main["things"] == [{"owner": "bob", "source": "other.md", "url": url}]
+    built = i18n_build(tmp_path, {}, **ALICE_AND_BOB, FLATTR_STRICT=True)
+    assert (built.messages, built.status) == ([], 0)
+
+
+@BOB_LANG
+def test_a_url_a_language_site_keeps_taken_once_its_article_is_deleted_is_said(
+    tmp_path, bob_lang
+):
+    # The same, hello.md deleted as Bob's article takes its URL. Where the
+    # French site shows Bob's article, its thing was taken for hello.md's,
+    # moved (a new source with the URL, its owner unknown there): nothing
+    # said, the URL let go, and Bob's readers' flattrs went to Alice.
+    url = _alice_moved_to_french(tmp_path)
+    (tmp_path / "content" / "hello.md").unlink()
+    for strict in (False, True):
+        said = _bob_takes(tmp_path, url, bob_lang, strict)
+        assert (
+            f"hello.md: gone from this build, and other.md now has its thing URL "
+            f"{url}, owned by alice in the last build, and by bob now"
+        ) in said
+        assert (
+            "Fix: give other.md another thing URL (change its slug, or pin it "
+            "another URL with a Flattr_url: line), or, if its flattrs are meant "
+            f"to go to alice, add {url} to FLATTR_ACCEPT_URL_CHANGES for one build"
+        ) in said
+        assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
