@@ -228,6 +228,10 @@ class _GuardedThings:
 
     def new_entries(self) -> Iterator[dict[str, str]]:
         """The baseline entries of the ``own`` things, in their order."""
+        if not self.waiting:  # every build but one after a takeover
+            for ct in self.own:
+                yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+            return
         for ct in self.own:
             entry = baseline_entry(ct.url, ct.source, ct.thing.owner.value)
             yield (
