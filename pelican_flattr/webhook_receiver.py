@@ -699,6 +699,9 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 
 
 StartResponse = Callable[..., Any]
+# A -wal or -shm file's path, and the identity of the file there once a
+# connection opened the store (None when none was).
+Journal = tuple[Path, tuple[int, int] | None]
 
 
 class WebhookApp:
@@ -729,6 +732,13 @@ class WebhookApp:
             check_writable(connection, self.store_path)
         finally:
             connection.close()
+        # The store the receiver last opened, and its journal then (none
+        # now: closed, the connection removed it), for a thread that has
+        # no connection of its own to tell that the store went meanwhile.
+        self._known: tuple[tuple[int, int] | None, list[Journal]] = (
+            _file_identity(self.store_path),
+            [],
+        )
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per server thread: SQLite serialises the writers.
@@ -738,8 +748,17 @@ class WebhookApp:
             # moved or removed, every delivery would be answered "stored"
             # and lost to the file at the path. A stat costs nothing beside
             # the commit's fsync.
-            self._let_go_of_moved_store()
+            self._let_go_of_moved_store(self._local.journal)
+            self._local.connection.close()
+            self._local.connection = None
             connection = None
+        elif connection is None:
+            # A thread's first delivery: another thread may have known the
+            # store that is gone. Opening silently, it made a new one at the
+            # path with not a word in the log, the old one's flattrs gone.
+            known, journal = self._known
+            if _file_identity(self.store_path) != known:
+                self._let_go_of_moved_store(journal)
         if connection is None:
             before = _file_identity(self.store_path)
             journal = journal_paths(self.store_path)
@@ -758,21 +777,22 @@ class WebhookApp:
             self._local.connection = connection
             self._local.opened = opened
             self._local.journal = [(path, _file_identity(path)) for path in journal]
+            self._known = (opened, self._local.journal)
         return connection
 
     def _moved(self) -> bool:
         """True when the path no longer names the file this thread opened."""
         return _file_identity(self.store_path) != self._local.opened
 
-    def _let_go_of_moved_store(self) -> None:
-        """Close this thread's connection to a store that is no longer at
-        its path, or raise StoreError while its -wal or -shm still are."""
+    def _let_go_of_moved_store(self, journal: list[Journal]) -> None:
+        """Log that the store is no longer at its path, or raise StoreError
+        while its -wal or -shm (``journal``, as it was opened) still are."""
         # Only beside the file the path names now: a symlinked store
         # pointed at another leaves the old one's journal beside it, rightly.
         now = journal_paths(self.store_path)
         left = [
             path.name
-            for path, then in self._local.journal
+            for path, then in journal
             if then is not None and path in now and _file_identity(path) == then
         ]
         if left:
@@ -784,8 +804,6 @@ class WebhookApp:
                 f"{' and '.join(left)} stayed beside its path: stop the "
                 "receiver, then move them with the store",
             )
-        self._local.connection.close()
-        self._local.connection = None
         logger.warning(
             "store %s: moved or removed while the receiver ran; writing to the "
             "store at that path now (a new one where none is left)",

@@ -448,6 +448,32 @@ def test_a_store_gone_from_its_path_is_made_anew_there(tmp_path, how):
     assert "Traceback" not in log
 
 
+MADE_ANEW = (
+    "moved or removed while the receiver ran; writing to the store at that "
+    "path now (a new one where none is left)"
+)
+
+
+def test_a_store_removed_is_logged_by_threads_that_never_opened_it(tmp_path):
+    # Only a thread that had a connection noticed: with 8 threads, the
+    # deliveries went to threads that had none, which made a new store at
+    # the path without a word, though the old one and all it held were gone.
+    store = tmp_path / "store.sqlite3"
+    server = ReceiverProcess(store, tmp_path / "log").start()
+    try:
+        # Removed before any thread opened it: serve made it, then closed it.
+        for name in STORE_FILES:
+            (tmp_path / name).unlink(missing_ok=True)
+        with ThreadPoolExecutor(8) as clients:
+            things = [f"after-{n}" for n in range(16)]
+            answers = list(clients.map(lambda thing: deliver(server, thing), things))
+        assert {answer.status_code for answer in answers} == {200}
+        assert stored_things(store) == sorted(things)
+    finally:
+        assert server.stop() == 0
+    assert f"store {store}: {MADE_ANEW}" in server.text()
+
+
 def test_a_new_store_made_by_two_connections_at_once_is_opened(tmp_path):
     # Switching a new store to WAL, SQLite answered the second connection
     # "database is locked" at once, without its busy timeout, while the
