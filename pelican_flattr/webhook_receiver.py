@@ -62,6 +62,7 @@ IGNORED_BODY_KEPT = 4096  # bytes of an unknown event's body worth keeping
 # disk with them. About 5 MB of the store at most.
 IGNORED_EVENTS_KEPT = 1000
 EVENT_NAME_KEPT = 100
+MAX_CLAIM_URL = 2048  # characters
 PENDING_CLICK = "pendingclickcreate"
 ROUTE_PREFIX = "/hooks/"
 MIN_TOKEN_LENGTH = 32
@@ -392,13 +393,15 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
         raise Refusal(
             400, f"claim_url is not a valid URL: its {part} cannot be read", "claim_url"
         ) from None
-    problem = check_thing_url(claim_url)
-    if problem or len(claim_url) > 2048:
+    if len(claim_url) > MAX_CLAIM_URL:
         raise Refusal(
-            400,
-            f"claim_url must be an absolute http(s) URL ({problem or 'too long'})",
-            "claim_url",
+            400, f"claim_url is longer than {MAX_CLAIM_URL:,} characters", "claim_url"
         )
+    # Each problem says what is wrong in words that follow the field's name:
+    # the scheme is blamed only when it is at fault.
+    problem = check_thing_url(claim_url)
+    if problem:
+        raise Refusal(400, f"claim_url {problem}", "claim_url")
     _claim_host_as_read(parts.netloc)
     flattrer = form.get("flattrer_username", "").strip()
     _no_controls("flattrer_username", flattrer)

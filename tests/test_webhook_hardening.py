@@ -1706,6 +1706,38 @@ def test_the_form_type_is_read_in_any_letter_case(app):
     )
 
 
+@pytest.mark.parametrize(
+    ("claim_url", "error"),
+    [
+        (
+            "https://flattr.com/claim/" + "x" * 2024,
+            "claim_url is longer than 2,048 characters",
+        ),
+        (
+            "https://flattr.com\\evil.example/claim/1",
+            "claim_url holds the character '\\\\' before its path: browsers read "
+            "it as '/', and so another host name or path",
+        ),
+        (
+            "https://flattr..com/claim/1",
+            "claim_url has an empty label in its host name (a dot at its start, "
+            "or two in a row), which no name in DNS has",
+        ),
+        ("ftp://flattr.com/claim/1", "claim_url must be an absolute http:// or "),
+    ],
+    ids=["too long", "backslash", "empty label", "scheme"],
+)
+def test_a_claim_url_refused_is_told_what_is_wrong_with_it(app, claim_url, error):
+    # Each was "claim_url must be an absolute http(s) URL (...)": a URL too
+    # long was told of no limit, and one with a backslash or an empty label
+    # was blamed on its scheme, which was https.
+    body = urlencode(dict(PENDING, claim_url=claim_url)).encode()
+    status, answer = call_app(app, body)
+    assert (status, answer["field"]) == ("400 Bad Request", "claim_url")
+    assert answer["error"].startswith(error), answer["error"]
+    assert "(http(s)" not in answer["error"]
+
+
 @pytest.mark.parametrize("at", range(len(TOKEN) - 18))
 def test_a_path_spelling_a_piece_of_the_token_in_short_runs_is_hidden(app, caplog, at):
     # Any 19 characters of the token, cut anywhere and written in runs too
