@@ -497,6 +497,14 @@ FOREIGN_DATABASE = (
     "(it holds {tables}); name the store's file, or move this one away"
 )
 
+# What a database whose PRAGMA user_version another program set, with no
+# table, is said to be.
+VERSIONED_WITHOUT_TABLES = (
+    "is an SQLite database of another program, not a pelican-flattr store "
+    "(its PRAGMA user_version is {version}, but it holds no table); name the "
+    "store's file, or move this one away"
+)
+
 # What a database whose version says other tables than it holds is said to
 # be: not made by this program (a version reset or set by hand, tables
 # copied in), and migrating it fails half-way ("table ... already exists"),
@@ -513,7 +521,8 @@ def check_store(connection: sqlite3.Connection, path: Path) -> int:
     nothing in it yet (a new store).
 
     Raises StoreError for a store newer than this version understands, for
-    a database that holds tables of another program, and for one whose
+    a database that holds tables of another program, or none but has a
+    schema version (another program set it), and for one whose
     version and tables disagree (pelican-flattr's tables at version 0, a
     version without its tables): neither is a store this program made, and
     migrating or writing it would fail half-way, or answer every delivery
@@ -524,6 +533,11 @@ def check_store(connection: sqlite3.Connection, path: Path) -> int:
         # Refused before anything is created in it, whatever its version:
         # many programs set PRAGMA user_version for their own use.
         raise StoreError(path, FOREIGN_DATABASE.format(tables=_shown_tables(tables)))
+    if version and not tables:
+        # A store is pelican-flattr's by its tables: every version has some,
+        # a newer release's too. Taken for a newer store, this one was
+        # answered "upgrade pelican-flattr", which would not help.
+        raise StoreError(path, VERSIONED_WITHOUT_TABLES.format(version=version))
     if version > SCHEMA_VERSION:
         # A newer release's tables are not known here: it may have added
         # some. The version alone says what to do.

@@ -1986,14 +1986,34 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
     assert " 500 pendingclickcreate " in logged(caplog)[-1]
 
 
-@pytest.mark.parametrize("kind", NOT_STORES)
+# A database whose PRAGMA user_version another program set, with no table:
+# above this release's schema it was taken for a newer store ("upgrade
+# pelican-flattr", which would not help), at or below it for a damaged one.
+VERSIONED_WITHOUT_TABLES = (
+    "is an SQLite database of another program, not a pelican-flattr store (its "
+    "PRAGMA user_version is {version}, but it holds no table); name the store's "
+    "file, or move this one away"
+)
+NOT_STORES_HERE = {
+    **NOT_STORES,
+    **{
+        f"no table, version {version}": (
+            f"PRAGMA user_version = {version};",
+            VERSIONED_WITHOUT_TABLES.format(version=version),
+        )
+        for version in (SCHEMA_VERSION, SCHEMA_VERSION + 2, -1)
+    },
+}
+
+
+@pytest.mark.parametrize("kind", NOT_STORES_HERE)
 def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
     # Another program's database got pelican-flattr's tables added to it;
     # one versioned without them made the receiver listen and answer 503
     # to everything ("no such table"); tables at version 0 ended serve
     # with SQLite's "table pending_flattrs already exists". Refused, it was
     # left in WAL mode: its header changed for good.
-    sql, says = NOT_STORES[kind]
+    sql, says = NOT_STORES_HERE[kind]
     store = tmp_path / "store.sqlite3"
     before = make_database(store, sql)
     original = store.read_bytes()
