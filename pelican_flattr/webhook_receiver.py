@@ -652,6 +652,20 @@ def _check_charset(body: bytes, codec: str) -> None:
         raise Refusal(415, _CHARSET_RULE)
 
 
+_NOT_JSON = (
+    f"the body must be form-encoded ({_FORM_TYPE}: "
+    "_event=pendingclickcreate&thing_id=...), not JSON"
+)
+
+
+def _looks_like_json(body: bytes) -> bool:
+    """Whether ``body`` is shaped as a JSON object or array (``{...}``,
+    ``[...]``). Asked only of a body refused as a form: a form whose first
+    name starts with "{" is read as any other."""
+    body = body.strip()
+    return body[:1] + body[-1:] in (b"{}", b"[]")
+
+
 def _read_body(environ: Mapping[str, Any]) -> bytes:
     length_text = environ.get("CONTENT_LENGTH") or ""
     stream = environ["wsgi.input"]
@@ -921,13 +935,20 @@ class WebhookApp:
         body = _read_body(environ)
         if codec is not None:
             _check_charset(body, codec)
-        form = parse_form(body)
-        # Trimmed as every field is: a sender that pads the name (or writes
-        # it in capitals) means Flattr's event, and answered 202 "ignored"
-        # it would never resend what was then never stored.
-        event = form.get("_event", "").strip()
-        if not event:
-            raise Refusal(400, "_event is missing", "_event")
+        try:
+            form = parse_form(body)
+            # Trimmed as every field is: a sender that pads the name (or
+            # writes it in capitals) means Flattr's event, and answered 202
+            # "ignored" it would never resend what was then never stored.
+            event = form.get("_event", "").strip()
+            if not event:
+                raise Refusal(400, "_event is missing", "_event")
+        except Refusal:
+            # Read as a form, JSON gets an answer about a parameter "has no
+            # value" or no _event, which says nothing of what is wrong.
+            if _looks_like_json(body):
+                raise Refusal(400, _NOT_JSON) from None
+            raise
         if event.lower() == PENDING_CLICK:
             event = PENDING_CLICK
         delivery.event = event

@@ -1706,6 +1706,31 @@ def test_the_form_type_is_read_in_any_letter_case(app):
     )
 
 
+JSON_REFUSED = (
+    "the body must be form-encoded (application/x-www-form-urlencoded: "
+    "_event=pendingclickcreate&thing_id=...), not JSON"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps(PENDING),
+        json.dumps({"_event": "pending"}),
+        # An "=" in a value: read as a form, it had no _event at all.
+        json.dumps({"_event": "pendingclickcreate", "claim_url": "https://x/?a=1"}),
+        ' [{"_event": "pendingclickcreate"}]\n',
+    ],
+    ids=["delivery", "short", "with '='", "array"],
+)
+def test_a_json_body_sent_as_a_form_is_told_to_be_form_encoded(app, caplog, body):
+    # Parsed as a form, it was answered "parameter '{"_event": "pending' has
+    # no value (name=value)" or "_event is missing": nothing said what the
+    # sender got wrong.
+    assert call_app(app, body.encode()) == ("400 Bad Request", {"error": JSON_REFUSED})
+    assert " 400 - " in logged(caplog)[-1]
+
+
 @pytest.mark.parametrize(
     ("claim_url", "error"),
     [
