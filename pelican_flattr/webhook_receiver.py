@@ -203,10 +203,50 @@ _REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
 _REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
 
 
+# An "@" as it is (full-width or small too) or a character reference, and
+# the run after it of what a domain holds, its escapes (of a letter, a
+# digit, "-", ".", "_", a byte of a UTF-8 character, or another "@")
+# included, up to an escape of a byte no domain holds: an escaped
+# separator ("%26", "%3D", "%2526"...), which ends the address. The run is
+# one that every reading of a domain after such a sign reads whole.
+_DOMAIN_BYTE = (
+    r"[89A-Fa-f][0-9A-Fa-f]|2[DEde]|3[0-9]|4[0-9A-Fa-f]|6[1-9A-Fa-f]"
+    r"|[57][0-9Aa]|5[Ff]"
+)
+_DOMAIN_BEFORE_ESCAPE = re.compile(
+    rf"(?:[@\uff20\ufe6b]|{_REFERENCED_AT_SIGN.pattern})"
+    rf"(?:[^@\uff20\ufe6b\s'\"<>()\[\],;:/%&?=]|%(?:25)*(?:{_DOMAIN_BYTE}))+"
+    # Each "25" taken first: "%2540" is an escaped "@", not a "%".
+    rf"(?=%(?:25)*(?!25|{_DOMAIN_BYTE})[0-9A-Fa-f]{{2}})"
+)
+
+
 def redact_all_addresses(text: str) -> str:
     """``text`` without email addresses: their "@" plain, percent-encoded,
     full-width or small, or a character reference. What the receiver's log
-    lines and answers show, and ``pending`` too."""
+    lines and answers show, and ``pending`` too. An escaped separator after
+    an address (``%26``, ``%3D``) is left as it is."""
+    if "%" not in text:
+        return _redact_all_addresses(text)
+    # Read as one, the text after an address's "@" up to the next "/" or
+    # space is its domain, escaped separators and what follows them too:
+    # cut after each domain, each piece is read alone.
+    pieces = []
+    start = 0
+    for found in _DOMAIN_BEFORE_ESCAPE.finditer(text):
+        piece = _redact_all_addresses(text[start : found.end()])
+        if not piece.endswith("[address]"):
+            # A sign whose local part the address before took, or a
+            # locale (sr@latin): read with what follows, its domain was
+            # hidden, and it still is.
+            piece = _redact_all_addresses(text[start : found.start()]) + "[address]"
+        pieces.append(piece)
+        start = found.end()
+    pieces.append(_redact_all_addresses(text[start:]))
+    return "".join(pieces)
+
+
+def _redact_all_addresses(text: str) -> str:
     text = redact(text)
     if "&" not in text:
         return text

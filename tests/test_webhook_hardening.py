@@ -1544,6 +1544,37 @@ def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
     assert stored == [("[address]",)]
 
 
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [
+        # As the log reads "/x/bob%40example.org%2526x/y", decoded once.
+        ("x/bob@example.org%26x/y", "x/[address]%26x/y"),
+        ("bob@example.org%3Dx", "[address]%3Dx"),
+        ("bob@example.org%2526x", "[address]%2526x"),
+        ("bob\uff20example.org%26x", "[address]%26x"),
+        ("bob&#64;example.org%26x", "[address]%26x"),
+        ("bob@%C3%BCber.de%26x", "[address]%26x"),  # bob@über.de
+        # What a domain may hold, escaped, or another "@": still hidden.
+        ("bob@exa%6Dple.org", "[address]"),
+        ("bob@example.org%2540quiz.net", "[address]"),
+        ("bob@example.org%26quiz@example.net", "[address][address]"),
+    ],
+)
+def test_an_escaped_separator_after_an_address_is_shown(app, caplog, event, shown):
+    # The docs say an escaped separator after an address is left as it is:
+    # after a plain "@", the domain took it and all that followed up to a
+    # "/" ("/x/[address]/y"), in the log, the answer and ignored_events.
+    status, answer = call_app(app, urlencode({"_event": event}).encode())
+    assert (status, answer) == ("202 Accepted", {"status": "ignored", "event": shown})
+    assert f" 202 {shown} " in logged(caplog)[-1]
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event FROM ignored_events").fetchall()
+    assert stored == [(shown,)]
+    # A path, as the server hands it over: decoded once, its bytes as Latin-1.
+    call_app(app, b"_event=x", path="/p/" + event.encode().decode("latin-1"))
+    assert f" /p/{shown} 404 - " in logged(caplog)[-1]
+
+
 @pytest.mark.parametrize("address", ["carol.chen@example.org", "carol.chen%40ex.org"])
 def test_an_address_cut_by_the_kept_start_of_a_body_leaves_nothing(tmp_path, address):
     # Cut first, an address across the cut kept its local part and "@",
