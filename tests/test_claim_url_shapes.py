@@ -173,7 +173,6 @@ def test_a_claim_url_whose_host_browsers_read_otherwise_is_never_stored(
     assert answer.status_code == 400, answer.text
     assert answer.json()["field"] == "claim_url"
     error = answer.json()["error"]
-    assert error.startswith("claim_url must be an absolute http(s) URL ("), error
-    assert says in error
+    assert error.startswith(f"claim_url {says}"), error
     assert main(["pending", "--store", str(refusing.store), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["owners"] == []

@@ -404,7 +404,7 @@ LONGEST = [
         "claim_url",
         "https://flattr.com/claim/thing/",
         2048,
-        "claim_url must be an absolute http(s) URL (too long)",
+        "claim_url is longer than 2,048 characters",
     ),
 ]
 
