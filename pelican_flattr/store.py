@@ -249,6 +249,20 @@ NOT_A_DATABASE = (
 )
 
 
+def check_can_be_made(path: Path) -> None:
+    """Raise StoreError when no store can be made at ``path``, where there
+    is none: its folder is missing, or a moved store's journal lies there
+    (``_no_journal_of_another_store``). Makes nothing: a dry run that
+    passes where the run would stop has checked nothing."""
+    if not path.parent.exists():
+        raise StoreError(
+            path,
+            f"the folder {path.parent} does not exist; create it or choose "
+            "another path",
+        )
+    _no_journal_of_another_store(path)
+
+
 def open_store(path: str | Path) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the store at ``path``.
 
@@ -258,14 +272,8 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     ``check_writable``.
     """
     path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise StoreError(
-            path,
-            f"the folder {path.parent} does not exist; create it or choose "
-            "another path",
-        )
     if not existing_store(path):
-        _no_journal_of_another_store(path)
+        check_can_be_made(path)
         try:
             _make_store(path)
         except OSError as error:

@@ -63,6 +63,7 @@ from .store import (
     DEFAULT_STORE,
     SCHEMA_VERSION,
     StoreError,
+    check_can_be_made,
     check_writable,
     configured_store,
     existing_store,
@@ -754,16 +755,10 @@ def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
     """The store at ``path`` opened read-only for a dry run, or None when it
     holds nothing recorded yet (no file, or no tables). Raises StoreError,
     for a store the run that sends would refuse too."""
-    if not path.parent.exists():
-        # The run that sends would stop here (open_store), with these
-        # words: a dry run that passed would have checked nothing.
-        raise StoreError(
-            path,
-            f"the folder {path.parent} does not exist; create it or choose "
-            "another path",
-        )
     try:
         if not existing_store(path):
+            # The run that sends would stop here when it cannot make one.
+            check_can_be_made(path)
             return None
         connection = open_store_read_only(path)
     except sqlite3.Error as error:

@@ -2153,6 +2153,32 @@ def test_a_store_in_a_missing_folder_is_refused_by_a_dry_run_too(
     assert not (tmp_path / "private").exists()
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_moved_store_s_journal_is_refused_by_a_dry_run_too(
+    stub, capsys, tmp_path, dry_run
+):
+    # A store moved away without its -wal, which a receiver still running
+    # may write: the run refused to make a store there, and the dry run
+    # passed it, having checked nothing.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF, encoding="utf-8")
+    (tmp_path / "private").mkdir()
+    journal = tmp_path / "private" / "flattr.sqlite3-wal"
+    journal.write_bytes(b"")
+    status, _, err = run(
+        capsys, "--from", str(conf), "--api-url", stub.url,
+        *(["--dry-run"] if dry_run else []),
+    )  # fmt: skip
+    assert status == verify.EXIT_USAGE, err
+    assert err.startswith(
+        f"pelican-flattr: verify: store private/flattr.sqlite3 (FLATTR_STORE of "
+        f"{conf}): is missing, but flattr.sqlite3-wal of a store moved or removed "
+        "is still beside its path"
+    ), err
+    assert stub.requests == []
+    assert sorted(p.name for p in journal.parent.iterdir()) == [journal.name]
+
+
 def clear_proxy_variables(monkeypatch) -> None:
     for name in list(os.environ):
         if name.lower().endswith("_proxy"):
