@@ -341,7 +341,13 @@ def _describe_os_error(error: OSError) -> str:
 def usage_error(message: str) -> int:
     """Say what is wrong with the command line or its files; exit status 2.
     With ``--json``, the document printed in place of the command's lists
-    it too."""
+    it too. An email address in it (a folder named by one, in a path the
+    message names) is shown as ``[address]``."""
+    from .identifiers import redact_encoded_addresses
+
+    # Here, for every command: one that named a path as given printed the
+    # address in it whole.
+    message = redact_encoded_addresses(message)
     print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
     _json_run.problems.append(message)
     return 2

@@ -183,6 +183,34 @@ def test_a_path_the_system_refuses_is_named_not_a_traceback(tmp_path, capsys, co
 @pytest.mark.parametrize(
     "command",
     [
+        ["audit", "{folder}/output"],
+        ["diff", "{folder}/old.json", "{folder}/new.json"],
+        ["diff", "{manifest}", "{manifest}", "--content", "{folder}/content"],
+        ["diff", "{manifest}", "{manifest}", "--settings", "{folder}/conf.py"],
+        ["pending", "--store", "{folder}/store.sqlite3"],
+        ["verify", "--from", "{folder}/ids.txt", "--dry-run"],
+    ],
+)
+def test_a_path_in_a_folder_named_by_an_address_is_shown_without_it(
+    tmp_path, capsys, sample_output, command
+):
+    # diff named its manifests, its content folder and its settings file as
+    # given, an operator's address in a folder's name with them; every
+    # command's usage error now shows it as the others do.
+    folder = tmp_path / "dave@example.net"
+    folder.mkdir()
+    manifest = sample_output / "flattr-manifest.json"
+    argv = [part.format(folder=folder, manifest=manifest) for part in command]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pelican-flattr: "), err
+    assert "[address]/" in err, err
+    assert "example.net" not in err and "@" not in err, err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
         ["pending"],
         ["webhook", "serve", "--token", "a" * 40],
         ["verify", "--identity", "partner:x:1", "--dry-run"],
