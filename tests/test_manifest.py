@@ -1,5 +1,6 @@
 """The manifest: complete, valid against its schema, byte-identical across builds."""
 
+import gzip
 import json
 import os
 import re
@@ -329,6 +330,15 @@ NOT_ONE = "is not a pelican-flattr manifest"
         ('{"schema_version": true, "things": []}', NOT_ONE),
         ('{"things": [], "schema_version": 1}', None),  # reformatted: still one
         ('{"open_graph": false, "schema_version": 2, "siteurl": "x"', None),
+        # Reformatted with a blank line first, or a key with an escaped quote.
+        ('\n {"schema_version": 1, "things": []}', None),
+        ('{"a\\"b": 0, "schema_version": 1, "things": []}', None),
+        # The first 8 KB end in the middle of a character (a large site's
+        # titles; the opening is 35 bytes, so byte 8192 falls inside an é):
+        # no sign of a file that is not UTF-8.
+        ('{"schema_version": 1, "things": [ "' + "é" * 5000, None),
+        # Nested too deep for json to read within the head: no traceback.
+        ('{"a": ' + "[" * 5000, NOT_ONE),
     ],
 )
 def test_what_a_manifest_may_replace(tmp_path, text, says):
@@ -735,6 +745,22 @@ def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
     sources = [thing["source"] for thing in document["things"]]
     assert "caf\\xe9.md" in sources and len(sources) == 5
     assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
+
+
+def test_a_gzip_copy_cut_short_is_left_without_a_traceback(tmp_path, flattr_log):
+    # gzip says a file cut short with EOFError, no OSError: the build that
+    # removes an earlier manifest and its copies must not end on one.
+    files = {"a.md": article("Some article", "Alice")}
+    output = build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    manifest = output / "flattr-manifest.json"
+    whole = gzip.compress(manifest.read_bytes())
+    copy = output / "flattr-manifest.json.gz"
+    copy.write_bytes(whole[: len(whole) // 2])
+    flattr_log.clear()
+    build(tmp_path, files, SITEURL="")  # refused settings: no things
+    assert not manifest.exists()
+    assert copy.read_bytes() == whole[: len(whole) // 2]  # not known as a copy
+    assert not [r for r in flattr_log.records if r.exc_info]
 
 
 # A Pelican plugin for the child build below: the kernel refuses to let any
