@@ -385,7 +385,9 @@ def test_a_large_file_is_known_by_its_head(tmp_path, flattr_log):
     assert any("no manifest was written" in r.getMessage() for r in flattr_log.records)
 
 
-def test_atomic_write_leaves_no_temporary_files(tmp_path):
+# Ctrl-C is no Exception: the temporary file must go all the same.
+@pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
+def test_atomic_write_leaves_no_temporary_files(tmp_path, stop):
     target = tmp_path / "out" / "m.json"
     write_atomically(target, "one\n")
     write_atomically(target, "two\n")
@@ -394,9 +396,9 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
 
     def chunks_then_failure():
         yield "three\n"
-        raise RuntimeError("the build stopped half-way")
+        raise stop("the build stopped half-way")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(stop):
         write_atomically(target, chunks_then_failure())
     assert target.read_text() == "two\n"  # the old manifest, whole
     assert [p.name for p in target.parent.iterdir()] == ["m.json"]
@@ -839,26 +841,35 @@ def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
 def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
     # As Pelican's pages get (mkstemp alone gives 0600): readable by a web
     # server running as another user, unless the umask says otherwise.
-    target = tmp_path / "m.json"
+    target, link = tmp_path / "m.json", tmp_path / "link.json"
     old = os.umask(umask)
     try:
         write_atomically(target, "one\n")
         assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+        # The umask is read, not changed: the build's other files get it too.
+        assert os.umask(umask) == umask
         os.chmod(target, 0o640)  # an operator's own mode stays
         write_atomically(target, "two\n")
+        # A link has no mode of its own (0777): the file that replaces it
+        # gets the umask's, never a world-writable one.
+        link.symlink_to(target)
+        write_atomically(link, "three\n")
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o640
+    assert link.lstat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     target = tmp_path / "m.json"
     left = tmp_path / ".m.json.k2_9xq0a"  # as mkstemp names them
     left.write_text("half a manifest")
-    other = tmp_path / ".m.json.notes"  # not one of them
-    other.write_text("kept")
+    # Not one of them: another name, longer than mkstemp's, another file's.
+    kept = [".m.json.notes", ".m.json.k2_9xq0a.bak", ".n.json.k2_9xq0a"]
+    for name in kept:
+        (tmp_path / name).write_text("kept")
     write_atomically(target, "whole\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.json.notes", "m.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "m.json"])
 
 
 @pytest.mark.parametrize(
