@@ -649,6 +649,12 @@ _things = st.builds(
 )
 
 
+# The thing of the examples below, whose file names are the point.
+_A_THING = Thing(
+    "https://example.org/a", parse_owner("alice"), "A title", "Words.", "text", "en_GB"
+)
+
+
 def _sorted_dump(entry):
     return json.dumps(entry, sort_keys=True, ensure_ascii=False)
 
@@ -660,27 +666,32 @@ def _sorted_dump(entry):
     # What the page set aside, and the style a template chose: or none.
     url=st.none() | st.text(min_size=1, max_size=30),
     style=st.sampled_from([None, "plain", "js", "compact"]),
+    page=st.text(max_size=20),
 )
 # A feed whose name is not UTF-8 (a lone surrogate): the entry escapes it as
 # the plugin does before manifest_line, or the manifest could not be written.
 @example(
-    thing=Thing(
-        "https://example.org/a",
-        parse_owner("alice"),
-        "A title",
-        "Words.",
-        "text",
-        "en_GB",
-    ),
+    thing=_A_THING,
     source="a.md",
     feeds=["feeds/\udcff.xml", "feeds/all.xml"],
     url=None,
     style=None,
+    page="page.html",
+)
+# A source and its page named after a file whose name is not UTF-8: both
+# escaped, as the feeds are.
+@example(
+    thing=_A_THING,
+    source="caf\udce9.md",
+    feeds=[],
+    url=None,
+    style=None,
+    page="caf\udce9.html",
 )
 def test_manifest_line_is_its_entry_dumped_with_sorted_keys(
-    thing, source, feeds, url, style
+    thing, source, feeds, url, style, page
 ):
-    content_thing = ContentThing(thing, source, "page.html", "plain")
+    content_thing = ContentThing(thing, source, page, "plain")
     # manifest_line takes feeds as the plugin records them, escaped once.
     recorded = [portable_path(feed) for feed in feeds]
     line = manifest_line(content_thing, recorded, url, style)
@@ -707,6 +718,17 @@ def test_url_spool_gives_back_what_it_kept(urls):
     assert spool.get("k" * 31) is None  # longer than any key kept
     spool.close()
     assert all(spool.get(key) is None for key in urls)
+
+
+def test_url_spool_keeps_no_url_its_span_cannot_hold():
+    # A span holds a URL's length in 24 bits: a URL of 16 MiB is not kept
+    # (the manifest builds it again), rather than read back as another.
+    spool = UrlSpool()
+    spool.put("https://example.org/a", "x" * (1 << 24))
+    spool.put("https://example.org/b", "kept")
+    assert spool.get("https://example.org/a") is None
+    assert spool.get("https://example.org/b") == "kept"
+    spool.close()
 
 
 def test_manifest_takes_the_kept_auto_submit_url():
