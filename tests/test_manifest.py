@@ -435,11 +435,13 @@ def test_atomic_write_escapes_a_lone_surrogate_as_json_reads_it_back(tmp_path):
         ('{"schema_version": true, "things": []}', "schema_version is a boolean"),
         # A value is never repeated: it could be an address.
         ('{"schema_version": "carol@example.org"}', "schema_version is a string"),
+        # Saved as Latin-1 by an old editor: no UTF-8, and no traceback.
+        (b'{"schema_version": 1, "title": "caf\xe9"}', "not a readable JSON manifest"),
     ],
 )
 def test_unreadable_manifests_name_the_file(tmp_path, text, says):
     path = tmp_path / "bad.json"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     with pytest.raises(ManifestError) as raised:
         load_manifest(path)
     assert str(path) in str(raised.value) and says in str(raised.value)
@@ -474,6 +476,12 @@ VALID_THING = {
 }
 
 
+def _manifest_of(changed):
+    """A manifest of VALID_THING with ``changed`` fields."""
+    thing = {**VALID_THING, **changed}
+    return {"schema_version": 1, "siteurl": "https://x.org/", "things": [thing]}
+
+
 @pytest.mark.parametrize(
     ("field", "value", "says"),
     [
@@ -488,16 +496,21 @@ VALID_THING = {
         ("title", "Abc", "title must be at least 5 characters long"),
         ("description", "x" * 1001, "description must be at most 1000 characters"),
         ("feeds", ["f.xml", "f.xml"], "feeds[1] repeats an earlier item"),
+        # Half a character, as a file name that is not UTF-8 gives (json
+        # writes it as a \uXXXX escape): no text to print nor compare.
+        ("source", "caf\udce9.md", "things[0].source holds a \\uXXXX escape"),
+        ("tags", ["a", "b\ud800"], "things[0].tags[1] holds a \\uXXXX escape"),
         # A field the schema does not know: named when it looks like a
         # misspelling, not when it could be an address.
         ("titel", "A title", "things[0].titel is not in the schema (its fields: url,"),
         ("carol@example.org", "x", "things[0] has a field that is not in the schema"),
+        # Nor when it is as long as a token someone pasted.
+        ("ghp_" + "a1B2" * 10, "x", "things[0] has a field that is not in the schema"),
     ],
 )
 def test_fields_are_checked_by_the_schemas_patterns(tmp_path, field, value, says):
-    thing = {**VALID_THING, field: value}
     path = tmp_path / "m.json"
-    document = {"schema_version": 1, "siteurl": "https://x.org/", "things": [thing]}
+    document = _manifest_of({field: value})
     path.write_text(json.dumps(document))
     with pytest.raises(ManifestError, match=re.escape(says)) as raised:
         load_manifest(path)
@@ -617,6 +630,9 @@ def _edited_manifests(draw):
 
 @settings(max_examples=400, deadline=None)
 @given(document=_edited_manifests())
+# Lengths at the schema's bounds, which the loader must take as it does.
+@example(document=_manifest_of({"title": "x" * 100, "description": "x" * 1000}))
+@example(document=_manifest_of({"title": "abcde", "description": "abcde"}))
 def test_the_loader_refuses_what_the_schema_refuses(tmp_path_factory, document):
     # The audit reads the manifest without a JSON Schema library; a manifest
     # that a consumer validating by the schema refuses must not pass it, nor
