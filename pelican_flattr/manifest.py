@@ -424,7 +424,9 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     _remove_leftovers(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=_TEMPORARY_END, dir=path.parent
+    )
     try:
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
         # escape, which reads back as the same string, rather than an error.
@@ -454,8 +456,11 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-# mkstemp's name: the prefix, then eight of these.
-_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+# mkstemp's name: the prefix, then eight of these, then the end, which no
+# file of an operator's has by chance (".flattr-manifest.json.original",
+# a backup, matched eight letters alone).
+_TEMPORARY_END = ".pelican-flattr-tmp"
+_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}" + re.escape(_TEMPORARY_END))
 
 
 def _remove_leftovers(path: Path) -> None:
