@@ -525,7 +525,13 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
             "an earlier build's flattr-manifest.json (the build compares each "
             "new build with the baseline itself)"
         )
-    version = document.get("schema_version")
+    if "schema_version" not in document:
+        # Said as "is a null", it read as a manifest that wrote null there.
+        raise ManifestError(
+            f"{path}: no schema_version: not a pelican-flattr manifest (give "
+            "the flattr-manifest.json a build wrote)"
+        )
+    version = document["schema_version"]
     if type(version) is not int or version != SCHEMA_VERSION:  # True == 1
         said = repr(version) if type(version) is int else f"a {_json_type(version)}"
         raise ManifestError(

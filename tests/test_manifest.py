@@ -433,6 +433,9 @@ def test_atomic_write_escapes_a_lone_surrogate_as_json_reads_it_back(tmp_path):
         # json refuses integers of more than 4,300 digits with a ValueError.
         ('{"schema_version": ' + "1" * 5000 + "}", "not a readable JSON manifest"),
         ('{"schema_version": true, "things": []}', "schema_version is a boolean"),
+        ('{"schema_version": null, "things": []}', "schema_version is a null"),
+        # Another program's JSON: not one that wrote null there.
+        ('{"things": []}', "no schema_version: not a pelican-flattr manifest"),
         # A value is never repeated: it could be an address.
         ('{"schema_version": "carol@example.org"}', "schema_version is a string"),
         # Saved as Latin-1 by an old editor: no UTF-8, and no traceback.
