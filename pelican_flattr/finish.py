@@ -512,6 +512,7 @@ def _keep_to_compare(
         and isinstance(old_owner, str)
         and old_owner
         and not waits(entry)
+        and not _waits_for_inner_site(url, urls.source_by_url[url])
     ):
         noted.owner_changes.append(
             OwnerChange(url, urls.source_by_url[url], old_owner, owner)
@@ -521,6 +522,17 @@ def _keep_to_compare(
     return _moved(urls, entry) and not _guarded_elsewhere(
         entry["source"], url, urls.elsewhere
     )
+
+
+def _waits_for_inner_site(url: str, source: str) -> bool:
+    """Whether a site run inside this one said that ``source`` took
+    ``url``, which Flattr keeps for another's thing (an article that moved
+    to that site, its move unresolved): said there, with its advice, and
+    kept waiting here (``BuildsInside.waiting``), it is no owner change of
+    this site's to say (whose advice, to give the thing its old owner
+    back, went against that site's)."""
+    waiting = build.current.inside.waiting
+    return bool(waiting) and (url, source) in waiting
 
 
 def _load_last_baseline(

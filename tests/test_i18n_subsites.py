@@ -1973,6 +1973,32 @@ def test_a_url_a_language_site_keeps_taken_by_a_main_site_article_is_said(
 
 
 @BOB_LANG
+def test_a_move_and_a_takeover_in_one_build_are_said_once(tmp_path, bob_lang):
+    # Alice's hello.md went French as Bob's new main-site article took its
+    # URL, in one build: the main site, whose baseline had Alice's entry
+    # at the URL, also said the thing there changed owner, advising to give
+    # it back to alice, against the French site's advice (Bob's article
+    # another slug), and that its baseline took the new owner, which it
+    # does not: Bob's entry waits there.
+    url = f"{SITEURL}/hello.html"
+    hello = article("Hello", "Alice", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **ALICE_AND_BOB)
+    files = {
+        "hello.md": article("Bonjour", "Alice", Lang="fr"),
+        "other.md": article("Other", "Bob", Slug="hello", **bob_lang),
+    }
+    built = i18n_build(tmp_path, files, **ALICE_AND_BOB)
+    said = [m for m in built.messages if url in m]
+    assert len(said) == 1, built.messages
+    assert f"and other.md now has its old thing URL {url}, owned by alice" in said[0]
+    assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+    main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert main["things"] == [
+        {"owner": "bob", "source": "other.md", "unresolved": True, "url": url}
+    ]
+
+
+@BOB_LANG
 def test_a_url_a_language_site_keeps_taken_once_its_article_is_deleted_is_said(
     tmp_path, bob_lang
 ):
