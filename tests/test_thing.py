@@ -16,13 +16,17 @@ from pelican_flattr.thing import (
     AUTO_SUBMIT_BASE,
     CATEGORIES,
     FLATTR_LANGUAGE_CODES,
+    NOT_UNICODE,
     Thing,
     _gap,
+    bcp47,
+    category_choices,
     check_pinned_url,
     check_thing_url,
     first_words,
     flattr_language,
     html_lang,
+    is_development_url,
     percent_encode,
     printable_text,
     read_language,
@@ -48,6 +52,20 @@ def test_flattr_has_its_seven_categories_and_no_other():
         "software",
         "people",
         "rest",
+    )
+
+
+@pytest.mark.parametrize("written", ["other", "Other", " OTHER "])
+def test_whoever_writes_other_is_told_it_is_rest(written):
+    # Flattr showed rest as "Other": a Flattr_category: Other, in any letter
+    # case, is someone who means rest.
+    assert category_choices(written).endswith('(Flattr shows rest as "Other")')
+
+
+@pytest.mark.parametrize("written", ["blog", "Text", None])
+def test_other_categories_are_told_the_seven_alone(written):
+    assert category_choices(written) == (
+        "choose one of text, images, video, audio, software, people, rest"
     )
 
 
@@ -115,6 +133,9 @@ def test_language_mapping(code, expected):
         ("x-klingon", (None, None)),
         ("klingon", (None, None)),
         ("de-AT-", (None, None)),
+        # A language Flattr has no code for: no region it lacks either.
+        ("xx_YY", (None, None)),
+        ("eo-DE", (None, None)),
     ],
 )
 def test_read_language_names_the_region_flattr_lacks(code, expected):
@@ -137,6 +158,30 @@ def test_reading_a_long_language_value_takes_linear_time():
 )
 def test_html_lang_is_valid_bcp47(flattr, html):
     assert html_lang(flattr) == html
+
+
+@pytest.mark.parametrize(
+    ("lang", "tag"),
+    [
+        ("pt_BR", "pt-BR"),
+        ("de_DE.UTF-8", "de-DE"),
+        # A gettext modifier naming a script is that script, where BCP 47
+        # writes it: after the language, before the region.
+        ("sr_RS@latin", "sr-Latn-RS"),
+        ("sr@cyrillic", "sr-Cyrl"),
+        # Not twice, when the tag names its script already.
+        ("sr-Latn@latin", "sr-Latn"),
+        ("ca_ES@valencia", "ca-ES"),
+        # Private-use and grandfathered tags are no language of ISO 639, but
+        # HTML's lang takes them as written.
+        ("x-klingon", "x-klingon"),
+        ("i_klingon", "i-klingon"),
+        # No language tag: an unknown language to HTML, not German.
+        ('de_DE"><x>', ""),
+    ],
+)
+def test_a_contents_lang_is_written_as_bcp47_for_html(lang, tag):
+    assert bcp47(lang) == tag
 
 
 # Fragments an article's HTML is made of, including the ones that make a
@@ -194,6 +239,13 @@ def test_first_words_does_not_trust_a_word_cut_at_the_prefix_end():
     # "tailcontinues" past it.
     text = "<p>" + "x" * 80 + " tail<em>continues</em> more" + " filler" * 40
     assert first_words(text, 1) == ["x" * 80, "tailcontinues"]
+
+
+def test_first_words_does_not_trust_the_last_word_of_a_prefix_it_cut():
+    # The first prefix ends right after "</i>" and holds the two words
+    # asked for, but its last, "beta", goes on as "betagamma" past it.
+    text = "alpha <i>beta</i>gamma " + "x" * 100
+    assert first_words(text, 1) == ["alpha", "betagamma"]
 
 
 def test_strip_html_keeps_text_only():
@@ -330,6 +382,8 @@ def test_strip_html_returns_unchanged_text_itself():
 def test_shorten_cuts_at_a_word_boundary():
     fits = " ".join(["word"] * 200)  # 999 characters
     assert shorten(fits, 1000) == fits
+    # Flattr takes 1000 characters: exactly as many are no cut.
+    assert shorten(fits + "s", 1000) == fits + "s"
     cut = shorten(" ".join(["word"] * 300), 1000)
     assert len(cut) <= 1000 and cut.endswith("word…")
     assert shorten("alpha beta gamma delta", 15) == "alpha beta…"
@@ -443,6 +497,9 @@ def test_description_falls_back_and_is_cut():
     long = thing_description("lorem ipsum " * 200, "t" * 5)
     assert len(long) <= 1000 and long.endswith("…")
     assert thing_description(" one two ", "x" * 5) == "one two"
+    # Five characters are Flattr's minimum, enough alone; four are not.
+    assert thing_description(" Haiku ", "The fallback title") == "Haiku"
+    assert thing_description("Hai.", "The fallback title") == "The fallback title"
 
 
 def test_description_is_plain_text_and_never_unescaped_again():
@@ -483,6 +540,8 @@ def test_tags_hold_neither_comma_nor_semicolon():
         ('https://example.org/a"b.png', False),
         ("https://example.org/<b>.png", False),
         ("https://example.org/a%22b.png", True),
+        # No page, feed or manifest can encode a lone surrogate.
+        ("https://example.org/a\ud800.png", False),
     ],
 )
 def test_thing_url_check(url, ok):
@@ -500,6 +559,8 @@ def test_thing_url_check(url, ok):
         # Not in the host.
         ("https://example.org\u00a0/a", False),
         ("https://exa\u3000mple.org/a", False),
+        # Whitespace no mapping of browsers' turns into a space.
+        ("https://exa\u2028mple.org/a", False),
         ("https://example.org/a b", False),
         # Nor what a browser would change: an embedded button's link.
         ('https://example.org/p?a=1&b="2"&c=<3>', False),
@@ -509,6 +570,15 @@ def test_thing_url_check(url, ok):
 )
 def test_a_pin_holds_what_a_computed_thing_url_holds(url, ok):
     assert (check_pinned_url(url) is None) is ok
+
+
+@pytest.mark.parametrize("url", ["", "   "])
+def test_a_url_of_nothing_but_spaces_is_empty(url):
+    assert check_thing_url(url) == check_pinned_url(url) == "is empty"
+
+
+def test_a_lone_surrogate_in_a_url_is_named_as_such():
+    assert check_thing_url("https://example.org/a\udc80.png") == NOT_UNICODE
 
 
 def test_a_url_problem_never_repeats_an_address():
@@ -634,6 +704,10 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def test_a_things_text_drops_control_characters():
     assert thing_title("Ctl\x01title \x0b here") == "Ctl title here"
     assert thing_title("\x07\x1b") == "(untitled)"
+    # Unicode's noncharacters too, in every plane: HTML forbids them.
+    assert thing_title("Non\ufdd0char\uffffacter \U0010fffe title") == (
+        "Non char acter title"
+    )
     assert thing_description("a \x07 b\nc\x1bd\x85", "fallback") == "a b\nc d"
     assert thing_description("\x01\x02\x03\x04\x05\x06", "fallback") == "fallback"
     assert thing_tags(["bad\x01tag\x1b", "\x07"], ["site\x9btag"]) == (
@@ -734,3 +808,24 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
 )
 def test_pinned_url_check(url, says):
     assert says in check_pinned_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://localhost:8000/", True),
+        # A fully qualified name is the same host.
+        ("http://localhost.:8000/", True),
+        ("https://blog.test./", True),
+        ("http://devbox:8000", True),
+        ("http://192.168.1.10/", True),
+        ("http://[::1]/", True),
+        # The shared address space of carrier-grade NAT (RFC 6598) is no
+        # private network of RFC 1918, nor reachable from the internet.
+        ("http://100.64.0.1/", True),
+        ("https://blog.example.org/", False),
+        ("https://93.184.215.14/", False),
+    ],
+)
+def test_a_development_url_is_one_no_reader_can_reach(url, local):
+    assert is_development_url(url) is local
