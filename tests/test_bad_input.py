@@ -999,9 +999,11 @@ def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
 
 def test_a_default_language_region_flattr_lacks_is_warned_of_once(site, flattr_log):
     # Every article has DEFAULT_METADATA's value: the warning is the
-    # setting's, said once, not each article's; a file's own still is.
+    # setting's, said once, not each article's; a file's own still is,
+    # the setting's own value written in the file too.
     files = {f"post{i}.md": article(f"Post {i}", "Alice") for i in range(3)}
     files["own.md"] = article("Swiss post", "Alice", flattr_language="de_CH")
+    files["same.md"] = article("Austrian post", "Alice", flattr_language="de_AT")
     output = site(
         files,
         FLATTR_AUTHORS={"Alice": "alice"},
@@ -1010,13 +1012,16 @@ def test_a_default_language_region_flattr_lacks_is_warned_of_once(site, flattr_l
     )
     things = manifest_things(output)
     assert {thing["language"] for thing in things.values()} == {"de_DE"}
-    assert len(things) == 4
-    assert _messages(flattr_log, "flattr_language") == [
+    assert len(things) == 5
+    assert sorted(_messages(flattr_log, "flattr_language")) == [
         "pelican-flattr: DEFAULT_METADATA: metadata 'flattr_language' is 'de_AT', "
         "but Flattr has no code with the region AT: the thing has de_DE, its "
         "code for the language",
         "pelican-flattr: own.md: metadata 'flattr_language' is 'de_CH', but "
         "Flattr has no code with the region CH: the thing has de_DE, its code "
+        "for the language",
+        "pelican-flattr: same.md: metadata 'flattr_language' is 'de_AT', but "
+        "Flattr has no code with the region AT: the thing has de_DE, its code "
         "for the language",
     ]
 
@@ -2021,6 +2026,8 @@ def test_an_owner_for_every_article_that_hides_the_author_mapping_is_named(
     [
         ({"flattr_hidden": True}, True),
         ({"Flattr_hidden": False}, False),
+        # Text, its spaces taken off as a file's are.
+        ({"flattr_hidden": " yes "}, True),
         ({"flattr": False}, None),  # opted out: no thing
         ({"flattr_tags": ["one", "two, three"]}, False),  # as FLATTR_TAGS
     ],
