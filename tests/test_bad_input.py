@@ -331,6 +331,22 @@ def test_flattr_tags_given_as_a_string_are_each_a_things_tag(site):
     assert manifest_things(output)["a.md"]["tags"] == ["community", "pelican"]
 
 
+def test_an_empty_field_is_unset(site, flattr_log):
+    # As a template every post starts from may leave them: no opt-out, no
+    # word to refuse, the settings' values.
+    files = {
+        "a.md": article(
+            "Some article", "Alice", flattr="", flattr_hidden="", flattr_category=""
+        )
+    }
+    output = site(
+        files, FLATTR_AUTHORS=AUTHORS, FLATTR_HIDDEN=True, FLATTR_CATEGORY="software"
+    )
+    thing = manifest_things(output)["a.md"]
+    assert (thing["hidden"], thing["category"]) == (True, "software")
+    assert article_errors(flattr_log) == []
+
+
 def test_an_empty_flattr_username_is_unset(site, flattr_log):
     # As the settings file of a site whose owner has no Flattr account yet
     # may leave it, and as `webhook serve` reads it.
