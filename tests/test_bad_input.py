@@ -144,6 +144,22 @@ def test_a_bad_opt_out_field_is_named_with_the_others(site, flattr_log):
     assert "metadata 'flattr'" in errors[0] and "flattr_category" in errors[1]
 
 
+def test_a_bad_opt_out_value_is_not_called_an_opt_out(tmp_path, flattr_log):
+    # 'Flattr: maybe' opts nothing out: the article lost its thing to a
+    # mistake, and the URL guard must not advise removing the field as if
+    # the author had opted out on purpose.
+    authors = {"Alice": "alice"}
+    build(tmp_path, {"a.md": article("Article A", "Alice")}, FLATTR_AUTHORS=authors)
+    flattr_log.clear()
+    files = {"a.md": article("Article A", "Alice", flattr="maybe")}
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    problem, guard = [r.getMessage() for r in flattr_log.records]
+    assert problem.startswith("pelican-flattr: a.md: metadata 'flattr' is 'maybe'")
+    assert guard.startswith("pelican-flattr: a.md: still in the content folder")
+    assert "give a.md its thing back (the build says why" in guard
+    assert "opts out" not in guard
+
+
 def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_log):
     files = {"bob.md": article("Bob's article", "Bob")}
     output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_USERNAME="siteowner")
