@@ -276,6 +276,9 @@ def test_pages_only_when_enabled(site):
             things[source]["auto_submit_url"]
         ]
         assert og(soup, "og:type") == ["website"]
+        # A page is no article: none of an article's own properties
+        # (article:author, though the page has one).
+        assert soup.find_all("meta", property=re.compile("^article:")) == []
 
 
 def test_translations_are_things_of_their_own(site, flattr_log):
@@ -663,6 +666,11 @@ The body.
         "A second paragraph."
     )
     assert "%0A" not in things["a.md"]["auto_submit_url"]
+    # A meta tag's content is one line: what link previews show.
+    assert og(page(output / "wrapped-too.html"), "og:description") == [
+        "A first paragraph, wrapped by an editor at seventy two columns. "
+        "A second paragraph."
+    ]
 
 
 def test_default_language_follows_default_lang(site):
