@@ -673,6 +673,15 @@ The body.
     ]
 
 
+def test_an_empty_summary_leaves_the_body_to_describe_the_thing(site):
+    # As a template every post starts from may leave it: no summary, not
+    # one with no words (for which the title would stand in).
+    body = "The body's own words describe this thing."
+    files = {"a.md": article("Blank summary", "Alice", body, summary=" ")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output)["a.md"]["description"] == body
+
+
 def test_default_language_follows_default_lang(site):
     output = site(
         {"a.md": article("Ett svenskt inlägg", "Alice")},
