@@ -2743,6 +2743,22 @@ def test_a_source_path_named_after_an_owner_address_is_named(tmp_path, flattr_lo
     assert any("path of this source" in r.getMessage() for r in flattr_log.records)
 
 
+def test_a_pages_category_is_in_no_open_graph_tag(site, flattr_log):
+    # A page's head has no article:section: its category, an owner's
+    # address as written, is published by no tag of the plugin's.
+    files = {
+        "pages/contact.md": (
+            "Title: Contact\nAuthor: Carol\nCategory: carol@example.org\n\n"
+            "Write to us.\n"
+        )
+    }
+    authors = {"Carol": "email:carol@example.org"}
+    output = site(files, FLATTR_AUTHORS=authors, FLATTR_PAGES=True)
+    soup = page(output / "pages" / "contact.html")
+    assert og(soup, "og:type") == ["website"] and og(soup, "article:section") == []
+    assert [r.getMessage() for r in flattr_log.records] == []
+
+
 def test_an_owner_address_only_open_graph_publishes_is_named(tmp_path, flattr_log):
     # og:image and article:section are the page's head's alone: an image
     # in a folder named by the address, or a category written as it, went
