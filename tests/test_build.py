@@ -673,6 +673,21 @@ The body.
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "description"),
+    [
+        # As Pelican's summary: SUMMARY_MAX_LENGTH words and no more, an
+        # ellipsis only where words were left out.
+        ("One two three four five.", "One two three four five."),
+        ("One two three four five six.", "One two three four five …"),
+    ],
+)
+def test_the_description_is_cut_to_summary_max_length_words(site, body, description):
+    files = {"a.md": article("Short", "Alice", body)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, SUMMARY_MAX_LENGTH=5)
+    assert manifest_things(output)["a.md"]["description"] == description
+
+
 def test_an_empty_summary_leaves_the_body_to_describe_the_thing(site):
     # As a template every post starts from may leave it: no summary, not
     # one with no words (for which the title would stand in).
