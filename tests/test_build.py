@@ -12,6 +12,7 @@ import sys
 from collections import OrderedDict, defaultdict, namedtuple
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from conftest import (
@@ -688,6 +689,23 @@ def test_the_description_is_cut_to_summary_max_length_words(site, body, descript
     assert manifest_things(output)["a.md"]["description"] == description
 
 
+def test_the_feeds_own_thing_takes_flattr_tags_as_an_articles_thing_does(site):
+    # FLATTR_TAGS as written: the feed's own payment link (the site's
+    # thing) holds no ";" nor one tag twice, as an article's thing.
+    output = site(
+        {"a.md": article("An article", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="alice",
+        FLATTR_TAGS=["Pelican", "pelican", "x;y"],
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    feed = ElementTree.parse(output / "feeds" / "all.atom.xml").getroot()
+    links = feed.findall("{http://www.w3.org/2005/Atom}link")
+    (own,) = [link for link in links if link.get("rel") == "payment"]
+    assert parse_qs(urlsplit(own.get("href")).query)["tags"] == ["Pelican,x y"]
+    assert manifest_things(output)["a.md"]["tags"] == ["Pelican", "x y"]
+
+
 def test_an_empty_summary_leaves_the_body_to_describe_the_thing(site):
     # As a template every post starts from may leave it: no summary, not
     # one with no words (for which the title would stand in).
@@ -732,6 +750,21 @@ def test_open_graph_tags(site):
     assert og(soup, "article:author") == ["Alice"]
     assert og(soup, "article:section") == ["Hardware"]
     assert og(soup, "article:tag") == ["one", "two"]
+
+
+def test_open_graph_names_hold_no_control_character(site):
+    # Pelican keeps them in names, and HTML forbids them: cleaned as the
+    # thing's tags are.
+    files = {
+        "a.md": article(
+            "Bells", "Ali\x07ce", tags="bell\x07tag", category="Hard\x1bware"
+        )
+    }
+    output = site(files, FLATTR_AUTHORS={"Ali\x07ce": "alice"})
+    soup = page(output / "bells.html")
+    assert og(soup, "article:author") == ["Ali ce"]
+    assert og(soup, "article:section") == ["Hard ware"]
+    assert og(soup, "article:tag") == ["bell tag"]
 
 
 @pytest.mark.parametrize(
