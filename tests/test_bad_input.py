@@ -874,6 +874,12 @@ IMAGE_CASES = [
     ({"og_image": "{static}images/cover.png"}, "/posts/images/cover.png", None),
     ({"image": "{static}../images/cover.png"}, "/images/cover.png", None),
     ({"og_image": " "}, None, None),
+    # An empty field is none: the next one gives the image.
+    (
+        {"og_image": " ", "image": "{static}/images/cover.png"},
+        "/images/cover.png",
+        None,
+    ),
     (
         {"og_image": "https://cdn.example.net/c.png"},
         "https://cdn.example.net/c.png",
