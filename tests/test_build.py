@@ -752,6 +752,17 @@ def test_open_graph_tags(site):
     assert og(soup, "article:tag") == ["one", "two"]
 
 
+def test_og_site_name_is_the_plain_text_of_sitename(site):
+    # SITENAME is HTML to Pelican's themes (Fish &amp; Chips): og:site_name
+    # is the text a reader sees, as the thing's title takes it.
+    output = site(
+        {"a.md": article("An article", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        SITENAME="Fish &amp; <em>Chips</em>",
+    )
+    assert og(page(output / "an-article.html"), "og:site_name") == ["Fish & Chips"]
+
+
 def test_open_graph_names_hold_no_control_character(site):
     # Pelican keeps them in names, and HTML forbids them: cleaned as the
     # thing's tags are.
