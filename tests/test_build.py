@@ -689,21 +689,34 @@ def test_the_description_is_cut_to_summary_max_length_words(site, body, descript
     assert manifest_things(output)["a.md"]["description"] == description
 
 
-def test_the_feeds_own_thing_takes_flattr_tags_as_an_articles_thing_does(site):
-    # FLATTR_TAGS as written: the feed's own payment link (the site's
-    # thing) holds no ";" nor one tag twice, as an article's thing.
+def _site_things_parameters(site, **settings) -> dict[str, list[str]]:
+    """The auto-submit parameters of the site's own thing: its feed's own
+    payment link, in a site owned by FLATTR_USERNAME."""
     output = site(
         {"a.md": article("An article", "Alice")},
         FLATTR_AUTHORS=AUTHORS,
         FLATTR_USERNAME="alice",
-        FLATTR_TAGS=["Pelican", "pelican", "x;y"],
         FEED_ALL_ATOM="feeds/all.atom.xml",
+        **settings,
     )
     feed = ElementTree.parse(output / "feeds" / "all.atom.xml").getroot()
     links = feed.findall("{http://www.w3.org/2005/Atom}link")
     (own,) = [link for link in links if link.get("rel") == "payment"]
-    assert parse_qs(urlsplit(own.get("href")).query)["tags"] == ["Pelican,x y"]
-    assert manifest_things(output)["a.md"]["tags"] == ["Pelican", "x y"]
+    return parse_qs(urlsplit(own.get("href")).query)
+
+
+def test_the_feeds_own_thing_takes_flattr_tags_as_an_articles_thing_does(site):
+    # FLATTR_TAGS as written: the feed's own payment link (the site's
+    # thing) holds no ";" nor one tag twice, as an article's thing.
+    tags = ["Pelican", "pelican", "x;y"]
+    assert _site_things_parameters(site, FLATTR_TAGS=tags)["tags"] == ["Pelican,x y"]
+
+
+def test_the_site_things_description_keeps_sitesubtitles_line_breaks(site):
+    # As Flattr shows a description, and as an article's keeps them.
+    subtitle = "Fish &amp; chips,<br>daily."
+    query = _site_things_parameters(site, SITESUBTITLE=subtitle)
+    assert query["description"] == ["Fish & chips,\ndaily."]
 
 
 def test_an_empty_summary_leaves_the_body_to_describe_the_thing(site):
