@@ -2373,6 +2373,9 @@ def test_a_page_path_with_a_doubled_slash_is_the_file_written(site, save_as):
     output = site(files, FLATTR_AUTHORS=AUTHORS)
     (thing,) = manifest_things(output).values()
     assert thing["page"] == "posts/double.html"
+    # The thing URL is Pelican's URL as it links the page, however the file
+    # system names the file: a path, not an address of its own.
+    assert thing["url"] == f"{SITEURL}/{save_as}"
     assert len(flattr_buttons(page(output / "posts" / "double.html"))) == 1
     assert cli(["audit", str(output)]) == 0
 
