@@ -425,7 +425,7 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     mode = _mode_for(path)
     _remove_leftovers(path)
     handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=_TEMPORARY_END, dir=path.parent
+        prefix=_temporary_prefix(path), dir=path.parent
     )
     try:
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
@@ -456,17 +456,23 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-# mkstemp's name: the prefix, then eight of these, then the end, which no
-# file of an operator's has by chance (".flattr-manifest.json.original",
-# a backup, matched eight letters alone).
-_TEMPORARY_END = ".pelican-flattr-tmp"
-_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}" + re.escape(_TEMPORARY_END))
+# mkstemp's name: the prefix, then eight of these.
+_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+
+
+def _temporary_prefix(path: Path) -> str:
+    """The start of the name of ``write_atomically``'s temporary file for
+    ``path``: hidden, and with a "~" no file of an operator's has there by
+    chance (".flattr-manifest.json.original", a backup, has eight letters
+    after a "."). No longer than a "." would be: a name as long as a
+    file's may be still leaves room for mkstemp's eight characters."""
+    return f".{path.name}~"
 
 
 def _remove_leftovers(path: Path) -> None:
     """Delete the temporary files of ``write_atomically`` for ``path`` that
     an earlier build, killed while writing, left behind."""
-    prefix = f".{path.name}."
+    prefix = _temporary_prefix(path)
     try:
         names = [
             name

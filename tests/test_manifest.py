@@ -903,14 +903,14 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     target = tmp_path / "m.json"
-    left = tmp_path / ".m.json.k2_9xq0a.pelican-flattr-tmp"  # as mkstemp names them
+    left = tmp_path / ".m.json~k2_9xq0a"  # as mkstemp names them
     left.write_text("half a manifest")
     # Not one of them: another name, longer than mkstemp's, another file's,
     # an operator's backup whose end has mkstemp's eight characters.
     kept = [
-        ".m.json.notes",
-        ".m.json.k2_9xq0a.pelican-flattr-tmp.bak",
-        ".n.json.k2_9xq0a.pelican-flattr-tmp",
+        ".m.json~notes",
+        ".m.json~k2_9xq0a.bak",
+        ".n.json~k2_9xq0a",
         ".m.json.original",
     ]
     for name in kept:
