@@ -508,8 +508,8 @@ def thing_title(title: str, site_name: str = "") -> str:
         site = strip_html(_spaced_controls(site_name))
         text = f"{text} – {site}" if text else site
     if len(text) < low:
+        # "(untitled)" alone is longer than Flattr's shortest title.
         text = (text + " " if text else "") + "(untitled)"
-        text = text if len(text) >= low else text.ljust(low, ".")
     return shorten(text, high)
 
 
