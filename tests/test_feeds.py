@@ -463,6 +463,10 @@ def test_site_username_gives_the_feed_a_payment_link(site):
         FEED_ALL_RSS="feeds/all.rss.xml",
     )
     for parsed in read_feeds(output).values():
+        # The feed's own elements are written as Pelican gave them, the
+        # payment link after them.
+        assert parsed.feed.title == "Example Community"
+        assert parsed.feed.link == f"{SITEURL}/"
         (link,) = payment_links(parsed.feed.links)
         query = parse_qs(urlsplit(link["href"]).query)
         assert query["user_id"] == ["community"]
