@@ -14,6 +14,8 @@ from pelican_flattr.identifiers import (
     Owner,
     hash_email,
     holds_at_sign,
+    is_handle,
+    is_locale_with_modifier,
     listed,
     parse_owner,
     parse_partner_identifier,
@@ -94,6 +96,8 @@ def test_email_hash_is_flattrs():
         ("facebook:user:1", "unsupported scheme 'facebook'"),
         ("alice smith", "not a valid Flattr username"),
         ("a" * 65, "not a valid Flattr username"),
+        # A username starts with a letter or a digit.
+        ("-alice", "not a valid Flattr username"),
         ("carol@example.org", "write it as email:ADDRESS"),
         # Shown as it is in messages, as a translation's page is named.
         ("email:sr@latin.html", "ends in a file name's extension"),
@@ -159,6 +163,7 @@ def test_refusals_never_repeat_an_address(value):
         ("email:zed.hidden@exa\u200bmple.com", "U+200B (ZERO WIDTH SPACE)"),
         ("email:zed.hidden@example.com\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
         ("email:\ufeffzed.hidden@example.com", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)"),
+        ("EMAIL:zed.hidden@example.com\u200b", "U+200B (ZERO WIDTH SPACE)"),
         ("email:zed\u00adhidden@example.com", "U+00AD (SOFT HYPHEN)"),
         ("email:zed.hidden@example.com\x00", "U+0000"),
         ("email:zed\u3164@example.com", "U+3164 (HANGUL FILLER)"),
@@ -180,7 +185,8 @@ def test_an_invisible_or_control_character_is_named_not_hashed(value, named):
     message = str(raised.value)
     assert message.startswith(f"holds {named}, an invisible, control or space ")
     assert "@" not in message and "zed" not in message
-    assert ("email:MD5HEX" in message) == value.startswith("email:")
+    # The way out for an address, whatever the case of its keyword.
+    assert ("email:MD5HEX" in message) == value.lower().startswith("email:")
 
 
 @pytest.mark.parametrize(
@@ -196,6 +202,68 @@ def test_partner_identifier_refuses_usernames():
     assert parse_partner_identifier("twitter:user:id:5").kind == "twitter"
     with pytest.raises(IdentifierError, match="is a Flattr username"):
         parse_partner_identifier("alice")
+
+
+def test_a_partner_identifiers_unknown_scheme_is_told_the_partner_forms():
+    # Where only partner identifiers are taken (verify), a username is no
+    # way out: the message lists the forms that are.
+    with pytest.raises(IdentifierError) as raised:
+        parse_partner_identifier("facebook:user:1")
+    message = str(raised.value)
+    assert "unsupported scheme 'facebook'; expected twitter:user:id:NUMBER" in message
+    assert "Flattr username" not in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "email:carol.chen(at)example.org",
+        "email:carol.chen example.org",
+        "Email:carol.chen#example.org",
+    ],
+)
+def test_a_broken_email_owner_is_not_repeated_even_without_an_at_sign(value):
+    # What follows "email:" is someone's address, however mistyped.
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert "carol" not in str(raised.value) and "chen" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [(80, "!" * 80), (81, "!" * 77 + "..."), (500, "!" * 77 + "...")],
+    ids=["80 shown whole", "81 cut", "500 cut"],
+)
+def test_a_refused_value_is_shown_cut_to_80_characters(length, shown):
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner("!" * length)
+    assert str(raised.value).startswith(f"{shown!r} is not a valid Flattr username")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("x" * 78, repr("x" * 78)),  # 80 characters quoted: shown whole
+        ("x" * 79, repr("x" * 79)[:77] + "..."),
+        ("x" * 500, repr("x" * 500)[:77] + "..."),
+    ],
+    ids=["80 shown whole", "81 cut", "502 cut"],
+)
+def test_a_value_is_shown_in_at_most_80_characters(value, expected):
+    assert shown_value(value) == expected
+    assert len(shown_value(value)) <= 80
+
+
+@pytest.mark.parametrize(
+    ("check", "text"),
+    [(is_handle, " @bob\n"), (is_locale_with_modifier, " sr@latin ")],
+    ids=["handle", "locale"],
+)
+def test_a_handle_or_a_locale_is_told_with_space_around_it(check, text):
+    # Options and metadata reach these unstripped (verify's --username, an
+    # owner kept in the settings): " @bob" is still no address, and its
+    # message still advises a username.
+    assert check(text)
 
 
 @pytest.mark.parametrize(
@@ -313,6 +381,7 @@ def test_redaction_finds_what_one_regular_expression_finds(text):
             "https://flattr.com/claim/owner/[address]",
         ),
         ("bob%2540%25C3%25BCber.de", "[address]"),  # encoded twice
+        ("bob%25252540%C3%BCber.de", "[address]"),  # an "@" encoded three times
         ("bob%40%c3%bcber.de", "[address]"),
         # bob.de and example.org written as escapes only.
         ("bob%40%62%6F%62%2E%64%65", "[address]"),
