@@ -99,6 +99,10 @@ def test_email_hash_is_flattrs():
         # A username starts with a letter or a digit.
         ("-alice", "not a valid Flattr username"),
         ("carol@example.org", "write it as email:ADDRESS"),
+        # A handle is advised as a username; a domain after the "@" (a dot)
+        # is no handle, and is not repeated as one.
+        ("@carol", "is a handle: write a Flattr username without the '@'"),
+        ("@example.org", "write it as email:ADDRESS"),
         # Shown as it is in messages, as a translation's page is named.
         ("email:sr@latin.html", "ends in a file name's extension"),
         # A Twitter id is digits only, at most 20: a handle or a longer run is
