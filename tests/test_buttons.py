@@ -1484,6 +1484,9 @@ HEAD_ENDS = [
     ("<head><title>x</title><body><p>", "<body><p>"),
     ("<head><title>x</title><div>", "<div>"),
     ("<p>no head at all", "<p>no"),
+    # Text before any tag ends the head there, not at the first tag a head
+    # cannot hold after it.
+    ("Hello<title>x</title><p>", "Hello"),
     # Text ends the head, as in a browser: here what a theme printed
     # unescaped in an attribute left ("b" -> ends the tag).
     ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
@@ -1932,6 +1935,33 @@ UNUSUAL_THEMES = {
         "{{ article.content }}`;\n--></script>"
         "<main>{{ article.content }}</main></body></html>"
     ),
+    # No <meta charset> (HTML lets a server's header declare it): the tags
+    # go right after <head>, whole.
+    "no charset declared": (
+        f"<!doctype html><html><head>{_HEAD}</head>"
+        "<body><main>{{ article.content }}</main></body></html>"
+    ),
+    # A <head/> written as XHTML, and a description printed unescaped that
+    # ends the head: the tags go right after it, before that text.
+    "self-closed head, description ending it": (
+        '<!doctype html><html><head/><meta name="description" '
+        'content="{{ article.summary|striptags }}">'
+        f"{_HEAD}</head><body><main>{{{{ article.content }}}}</main></body></html>"
+    ),
+    # A comment quoting <meta charset> after an arrow (whose ">" no tag
+    # leaves open) before the real one: the tags went into the comment.
+    "charset quoted in a comment after an arrow": (
+        "<!doctype html><html><head><!-- v2 -> keep <meta charset> first -->"
+        f'<meta charset="utf-8">{_HEAD}</head><body><main>'
+        "{{ article.content }}</main></body></html>"
+    ),
+    # A description quoting <meta charset> (unquoted) before the real one:
+    # the tags went into the attribute's value.
+    "charset quoted in a description": (
+        '<!doctype html><html><head><meta name="description" '
+        'content="{{ article.summary|striptags }}"><meta charset="utf-8">'
+        f"{_HEAD}</head><body><main>{{{{ article.content }}}}</main></body></html>"
+    ),
     # "</body>" in a comment before the real one: load.js, put before the
     # first, went into the comment, and no button loaded.
     "end of body quoted in a comment": (
@@ -1950,6 +1980,8 @@ UNUSUAL_BODIES = {
         "<script>var closing = '</body>';</script>\n\nAnd one more paragraph."
     ),
     "short body and related posts": "Hi.",
+    "self-closed head, description ending it": 'Press "Ctrl" -> "S" to save.',
+    "charset quoted in a description": "Always write &lt;meta charset=utf-8&gt; first.",
 }
 QUOTING_A_CHARSET = 'Always write &lt;meta charset="utf-8"&gt; first'
 UNUSUAL_TITLES = {
