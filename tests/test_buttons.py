@@ -396,6 +396,50 @@ def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):
     assert len(og(soup, "og:url")) == 1
 
 
+def test_own_flattr_head_outside_the_head_is_found_behind_other_articles(
+    site, tmp_path, caplog
+):
+    # The head prints the other articles' head tags (reported on their
+    # own), and the body the page's own: the first payment link found, an
+    # other article's in the head, is not the page's.
+    theme = simple_child_theme(
+        tmp_path,
+        "own-head-in-body",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        "{% for a in articles if a != article %}{{ flattr_head(a) }}{% endfor %}"
+        "{% endblock %}{% block content %}{{ flattr_head(article) }}{{ super() }}"
+        "{% endblock %}",
+    )
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert (
+        "pelican-flattr: article.html: flattr_head() prints outside <head>, where "
+        "its tags do nothing: call it inside <head>"
+    ) in messages
+
+
+def test_open_graph_tags_in_a_template_leave_the_plugins_own_added(site, tmp_path):
+    # A <template>'s content is inert (a share card's markup): its og:title
+    # is no tag of the page's, and the plugin's own is still due.
+    theme = simple_child_theme(
+        tmp_path,
+        "og-in-template",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        '<template id="card"><meta property="og:title" content="A card">'
+        "</template>{% endblock %}",
+    )
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    for thing in manifest_things(output).values():
+        read = page_as_browsers_read_it(output / thing["page"])
+        live = [
+            meta["content"]
+            for meta in read.find_all("meta", property="og:title")
+            if meta.find_parent("template") is None
+        ]
+        assert live == [thing["title"]]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("button", ["", "{{ flattr_button(article) }}"])
 def test_flattr_head_printed_outside_the_head_is_reported(
     site, tmp_path, caplog, button
@@ -2422,6 +2466,14 @@ THEME_TAGS_ENDED = {
     ),
     "element": (
         '<noscript><img src="https://stats.example.org/p.gif" alt=""></noscript>',
+        "A plain summary of the comparator circuit.",
+        "an element a head cannot hold (<img>) in its head, which ends the head "
+        "for a browser before the theme's own og:locale and article:published_time: "
+        "they are in the body, where they do nothing; move it into <body>",
+    ),
+    # Two things that end the head: the first is the one to correct.
+    "element, then an end tag": (
+        '<noscript><img src="https://stats.example.org/p.gif" alt=""></noscript></br>',
         "A plain summary of the comparator circuit.",
         "an element a head cannot hold (<img>) in its head, which ends the head "
         "for a browser before the theme's own og:locale and article:published_time: "
