@@ -484,8 +484,9 @@ def test_flattr_head_printed_outside_the_head_is_reported(
         "<template><div>{}</div></template>",
         "<!-- {} -->",
         '<script type="text/x-template">{}</script>',
+        "<title>{}</title>",
     ],
-    ids=["template", "nested template", "comment", "script"],
+    ids=["template", "nested template", "comment", "script", "title"],
 )
 @pytest.mark.parametrize("inject", [True, False])
 def test_flattr_head_printed_where_no_reader_reads_it_is_reported(
@@ -573,7 +574,17 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     assert messages == [head_ended_early(injecting=False)]
 
 
-@pytest.mark.parametrize("stray", ["</br>", "</BODY>", "</html>"])
+@pytest.mark.parametrize(
+    "stray",
+    [
+        "</br>",
+        "</BODY>",
+        "</html>",
+        # A tracking pixel: its <img> ends the head for a reader that runs no
+        # scripts, as crawlers and the audit read.
+        '<noscript><img src="https://stats.example.org/p.gif" alt=""></noscript>',
+    ],
+)
 def test_flattr_head_after_an_end_tag_that_ends_the_head_is_reported(
     site, tmp_path, caplog, stray
 ):
