@@ -2501,6 +2501,30 @@ THEME_TAGS_ENDED = {
 }
 
 
+def test_theme_open_graph_in_the_body_is_no_second_beside_flattr_head(
+    site, tmp_path, caplog
+):
+    # flattr_head() first, then a description printed unescaped whose text
+    # ends the head, then the theme's og:title: in the body for a browser,
+    # where nothing reads it. The head holds one og:title, the helper's.
+    theme = simple_child_theme(
+        tmp_path,
+        "late-own-og",
+        '{% extends "!simple/article.html" %}{% block head %}{{ super() }}'
+        '{{ flattr_head(article) }}<meta name="description" '
+        'content="{{ article.summary|striptags }}">'
+        '<meta property="og:title" content="Theme title">{% endblock %}',
+    )
+    files = {"a.md": article("Comparators", "Alice", summary='Why "a > b" matters.')}
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
+    (thing,) = manifest_things(output).values()
+    read = page_as_browsers_read_it(output / thing["page"])
+    titles = [(m.parent.name, m["content"]) for m in read.find_all(property="og:title")]
+    assert titles == [("head", thing["title"]), ("body", "Theme title")]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert not [error for error in errors if "second og:title" in error], errors
+
+
 @pytest.mark.parametrize("case", list(THEME_TAGS_ENDED))
 def test_theme_open_graph_after_an_early_end_of_the_head_is_reported(
     site, tmp_path, caplog, case
