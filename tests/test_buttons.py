@@ -2625,7 +2625,15 @@ def test_a_theme_og_url_that_is_not_the_thing_url_is_reported(site, tmp_path, ca
         assert audit_command(["audit", str(output)]) == 0
 
 
-@pytest.mark.parametrize("case", ["notmyidea", "before head"])
+# The theme's own Open Graph tags, in the body then too: said once, by the
+# one report of what ended the head.
+THEME_LOCALE = (
+    '{% block head %}{{ super() }}<meta property="og:locale" content="en_US">'
+    "{% endblock %}"
+)
+
+
+@pytest.mark.parametrize("case", ["notmyidea", "before head", "before head, own og"])
 def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, case):
     # notmyidea prints an article's Lang: unescaped into <html lang>: a
     # quote and ">" then close the tag, and the markup after them ends the
@@ -2640,7 +2648,8 @@ def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, c
             tmp_path,
             "before-head",
             '{% extends "!simple/article.html" %}'
-            '{% block html_lang %}en"><p>Skip to content</p>{% endblock %}',
+            '{% block html_lang %}en"><p>Skip to content</p>{% endblock %}'
+            + (THEME_LOCALE if case.endswith("own og") else ""),
         )
     output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS)
     soup = page_as_browsers_read_it(output / manifest_things(output)["a.md"]["page"])
