@@ -2055,6 +2055,7 @@ QUOTING_A_CHARSET = 'Always write &lt;meta charset="utf-8"&gt; first'
 UNUSUAL_TITLES = {
     "simple, a title quoting a charset": QUOTING_A_CHARSET,
     "charset quoted in a script": QUOTING_A_CHARSET,
+    "charset quoted in a description": QUOTING_A_CHARSET,
 }
 
 
@@ -2080,6 +2081,9 @@ def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path
     assert len(loader_scripts(soup)) == 1
     if "charset" in UNUSUAL_THEMES[case].lower():  # where a browser looks
         assert path.read_bytes().lower().index(b"charset") < 1024
+        # Once: a charset quoted after the page's own takes none of the
+        # plugin's.
+        assert len(soup.find_all("meta", charset=True)) == 1
     if case == "no end of head":
         description = soup.find("meta", attrs={"name": "description"})["content"]
         assert "payment" not in description
