@@ -342,12 +342,12 @@ def usage_error(message: str) -> int:
     """Say what is wrong with the command line or its files; exit status 2.
     With ``--json``, the document printed in place of the command's lists
     it too. An email address in it (a folder named by one, in a path the
-    message names) is shown as ``[address]``."""
-    from .identifiers import redact_encoded_addresses
+    message names), however spelt, is shown as ``[address]``."""
+    from .webhook_receiver import redact_all_addresses
 
     # Here, for every command: one that named a path as given printed the
     # address in it whole.
-    message = redact_encoded_addresses(message)
+    message = redact_all_addresses(message)
     print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
     _json_run.problems.append(message)
     return 2

@@ -81,15 +81,6 @@ def _shown(path: object) -> str:
     return redact_all_addresses(str(path))
 
 
-def _refused(message: str) -> int:
-    """``cli.usage_error`` for a message that may name a path (the store,
-    the settings file, a store found elsewhere), shown as ``_shown`` shows
-    each."""
-    from . import cli
-
-    return cli.usage_error(redact_all_addresses(message))
-
-
 def _store_path(
     args: argparse.Namespace, settings: dict[str, Any]
 ) -> tuple[Path, str | None]:
@@ -390,34 +381,36 @@ def _quotes_on(token: str) -> str | None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
+    from . import cli
+
     # Spaces around it, as around the token, are no part of a host.
     host = args.host.strip()
     problem = _host_problem(host)
     if problem is not None:
-        return _refused(problem)
+        return cli.usage_error(problem)
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return _refused(str(error))
+        return cli.usage_error(str(error))
     token, source = _token(args, settings)
     if source is None:
-        return _refused(
+        return cli.usage_error(
             f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )
     quotes = _quotes_on(token) if isinstance(token, str) else None
     if quotes is not None:
-        return _refused(f"the web hook token from {source} {quotes}")
+        return cli.usage_error(f"the web hook token from {source} {quotes}")
     if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-        return _refused(
+        return cli.usage_error(
             f"the web hook token from {source} must be {TOKEN_RULE} (it is not "
             "shown); make one with 'pelican-flattr webhook token'"
         )
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return _refused(str(error))
+        return cli.usage_error(str(error))
     app: WebhookApp | None = None
 
     def receive(environ: Any, start_response: Any) -> Any:
@@ -444,13 +437,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError:
         # waitress's for a host it cannot resolve (its shape was checked),
         # whose "Invalid host/port specified." says neither.
-        return _refused(
+        return cli.usage_error(
             f"cannot listen on {host}:{args.port}: --host did not resolve to "
             "an address here: give a host name this machine resolves, or an "
             "address (127.0.0.1, ::1, * for every address)"
         )
     except OSError as error:  # the port taken, an address not this machine's
-        return _refused(f"cannot listen on {host}:{args.port}: {error}")
+        return cli.usage_error(f"cannot listen on {host}:{args.port}: {error}")
     # Only now the store: opening it creates it, and a port already taken
     # would leave behind an empty store, which pending would then read as
     # one holding nothing (rather than as no store at all).
@@ -458,10 +451,10 @@ def run_serve(args: argparse.Namespace) -> int:
         app = WebhookApp(store, token)
     except StoreError as error:  # the store's folder, permissions, schema
         server.close()
-        return _refused(error.message(named_by))
+        return cli.usage_error(error.message(named_by))
     except Exception as error:
         server.close()
-        return _refused(f"cannot open the store {store}: {error}")
+        return cli.usage_error(f"cannot open the store {store}: {error}")
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(message)s",
@@ -626,23 +619,23 @@ def run_pending(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return _refused(str(error))
+        return cli.usage_error(str(error))
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return _refused(str(error))
+        return cli.usage_error(str(error))
     problems: list[str] = []
     try:
         if not existing_store(store):
             raise StoreError(store, _no_such_store(args, named_by))
         rows = pending_rows(store, settings, problems)
     except StoreError as error:  # not a store, or a newer one
-        return _refused(error.message(named_by))
+        return cli.usage_error(error.message(named_by))
     except sqlite3.Error as error:
         failed = StoreError(store, sqlite_problem(store, error, writing=False))
-        return _refused(failed.message(named_by))
+        return cli.usage_error(failed.message(named_by))
     except ValueError as error:  # FLATTR_AUTHORS, from the settings file
-        return _refused(f"{args.settings}: {error}")
+        return cli.usage_error(f"{args.settings}: {error}")
     for problem in problems:
         print(
             cli.shown(
