@@ -172,6 +172,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # Made only now: the common build, whose baseline holds its things,
     # needs neither these maps nor the reading of the baseline.
     urls = _build_urls(settings, guarded)
+    if build.outer_builds:
+        guarded = _waiting_for_outer_sites(guarded, urls)
     noted = _NotedWhileRead()
     keep = functools.partial(_keep_to_compare, urls, noted)
     # Every source of the last build: one whose URL did not change can still
@@ -938,13 +940,7 @@ def _from_outer_baselines(
     kept = functools.partial(_kept_from_outer, wanted, keep)
     for outer in reversed(build.outer_builds):
         settings = outer.settings
-        if (
-            not wanted
-            or settings is None
-            or not settings.url_guard
-            or is_development_url(settings.siteurl)
-            or file_problem(settings.url_baseline_path) is not None
-        ):
+        if not wanted or settings is None or not _keeps_baseline(settings):
             continue
         there: set[str] = set()
         try:
@@ -959,6 +955,81 @@ def _from_outer_baselines(
         old_sources |= there
         wanted -= there
     return found
+
+
+def _keeps_baseline(settings: FlattrSettings) -> bool:
+    """Whether the site of ``settings`` guards its URLs, and its baseline
+    is a file to read."""
+    return (
+        settings.url_guard
+        and not is_development_url(settings.siteurl)
+        and file_problem(settings.url_baseline_path) is None
+    )
+
+
+def _waiting_for_outer_sites(
+    guarded: _GuardedThings, urls: _BuildUrls
+) -> _GuardedThings:
+    """``guarded``, with each ``own`` thing also waiting whose URL the
+    baseline of a site this one runs inside keeps for another source's
+    thing, as that site's guard says (``_taken_in_other_sites``)."""
+    # With i18n_subsites a site this one runs inside (the main site, or a
+    # language's built before) may keep an old URL this site's thing took
+    # (an article deleted or moved there, unresolved): that site says the
+    # takeover, with the owner Flattr keeps, once this one has written its
+    # baseline. Written plainly, the taker's entry made the URL its own:
+    # giving it another URL, as advised, was said here as its URL change,
+    # and the other half of the advice (the old source pinned back) as that
+    # source taking the URL from it, its entry there marked waiting, never
+    # compared again. That site's baseline of the last build tells which
+    # URLs it keeps: read only when this one's changed (a taker new here)
+    # or holds such a waiting entry, never on the common build's fast path.
+    candidates = {ct.url: ct for ct in guarded.own}
+    own_sources = {ct.source for ct in guarded.own}
+    in_run = ChainMap(urls.elsewhere, build.current.inside.things)
+    there = in_folder(build.current.content_root)
+    waiting = set(guarded.waiting)
+    for outer in build.outer_builds:
+        settings = outer.settings
+        if settings is None or not _keeps_baseline(settings):
+            continue
+        # A URL that site accepts is let go there: the taker's.
+        wanted = candidates.keys() - settings.accepted_url_changes
+        if not wanted:
+            continue
+        kept = functools.partial(_kept_for_another, wanted, own_sources)
+        try:
+            entries = load_baseline(settings.url_baseline_path, keep=kept)
+        except BaselineError:
+            continue  # that site's guard says so, and keeps nothing of it
+        for entry in entries:
+            url, source, owner = entry["url"], entry["source"], entry.get("owner")
+            taker = candidates[url]
+            now = in_run.get(source)
+            if now is not None and now.url == url:
+                continue  # its own source has it: nothing kept for it
+            # A source gone, its owner the taker's, is said gone, not taken.
+            if (
+                (isinstance(owner, str) and owner and owner != taker.thing.owner.value)
+                or now is not None
+                or there(source)
+            ):
+                waiting.add((url, taker.source))
+    return replace(guarded, waiting=waiting)
+
+
+def _kept_for_another(
+    wanted: Collection[str], own_sources: Collection[str], entry: dict[str, str]
+) -> bool:
+    """Whether ``_waiting_for_outer_sites`` takes the entry of an outer
+    site's baseline: a URL of ``wanted`` that it keeps (neither let go nor
+    waiting there) for a source this site does not compare itself."""
+    return (
+        entry["url"] in wanted
+        and entry["source"] not in own_sources
+        and not released(entry)
+        and not waits(entry)
+    )
 
 
 def _kept_from_outer(

@@ -2020,3 +2020,139 @@ def test_a_url_a_language_site_keeps_taken_once_its_article_is_deleted_is_said(
             f"to go to alice, add {url} to FLATTR_ACCEPT_URL_CHANGES for one build"
         ) in said
         assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+
+
+def _takes_from_outer(
+    tmp_path: Path, url: str, taker: dict[str, str], settings: dict, said: str
+) -> None:
+    """Build ``taker`` (a file of a site built inside the one that keeps
+    ``url`` for another source) until it is said: once, ``said`` in it,
+    and a strict build fails. The URL stays kept, and the taker's entry
+    waits at it in its own site's baseline."""
+    ((source, _),) = taker.items()
+    for strict in (False, True):
+        built = i18n_build(tmp_path, taker, **settings, FLATTR_STRICT=strict)
+        assert built.status == (1 if strict else 0)
+        named = [m for m in built.messages if url in m]
+        assert len(named) == 1, built.messages
+        assert said in named[0]
+    waiting = {"owner": "bob", "source": source, "unresolved": True, "url": url}
+    for site in ("", "fr", "de"):
+        baseline = _baseline(tmp_path, site)
+        if baseline.exists():
+            things = json.loads(baseline.read_text(encoding="utf-8"))["things"]
+            if any(thing["source"] == source for thing in things):
+                assert waiting in things, site
+
+
+THREE_SITES = {
+    "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+    "I18N_SUBSITES": {"de": {}, "fr": {}},
+}
+
+
+@pytest.mark.parametrize("resolve", ["pin", "accept"])
+def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
+    tmp_path, resolve
+):
+    # Alice's hello.md went French, its move unresolved: the French site
+    # keeps /hello.html. Bob's German hallo.md then took it (pinned). The
+    # German site, built inside the French one, wrote its baseline before
+    # the French site said the takeover: its entry at /hello.html was
+    # plain, so giving hallo.md another URL, as advised, was said there as
+    # hallo.md's URL change, until accepted; and with the other half of the
+    # advice (hello.md pinned back) as hello.md taking hallo.md's URL, its
+    # entry in the French baseline marked waiting: an entry never compared,
+    # so that hello.md leaving /hello.html later went unsaid, the URL gone
+    # from every baseline.
+    url = f"{SITEURL}/hello.html"
+    hello = article("Hello", "Alice", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **THREE_SITES)
+    french = {"hello.md": article("Bonjour", "Alice", Lang="fr")}
+    i18n_build(tmp_path, french, **THREE_SITES)
+    hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
+    _takes_from_outer(
+        tmp_path,
+        url,
+        hallo,
+        THREE_SITES,
+        f"and hallo.md now has its old thing URL {url}, owned by alice in the "
+        "last build, and by bob now",
+    )
+    assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+    if resolve == "pin":  # as advised: hallo.md first, then hello.md
+        hallo = {"hallo.md": article("Hallo", "Bob", Lang="de")}
+        built = i18n_build(tmp_path, hallo, **THREE_SITES)
+        (said,) = built.messages  # hello.md's move only, as before
+        assert said.startswith(
+            f"pelican-flattr: hello.md: thing URL changed from {url}"
+        )
+        pinned = article("Bonjour", "Alice", Lang="fr", Flattr_url=url)
+        for files in ({"hello.md": pinned}, {}):
+            built = i18n_build(tmp_path, files, **THREE_SITES, FLATTR_STRICT=True)
+            assert (built.messages, built.status) == ([], 0)
+        # Alice's entry guards the URL still: hello.md leaving it is said.
+        assert {"owner": "alice", "source": "hello.md", "url": url} in json.loads(
+            _fr_baseline(tmp_path).read_text(encoding="utf-8")
+        )["things"]
+        built = i18n_build(tmp_path, french, **THREE_SITES)
+        (said,) = built.messages
+        assert said.startswith(
+            f"pelican-flattr: hello.md: thing URL changed from {url}"
+        )
+    else:
+        built = i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_ACCEPT_URL_CHANGES=[url])
+        said = [m for m in built.messages if "for good" in m]
+        assert len(said) == 1, built.messages
+        assert "so this build gives the URL to hallo.md for good" in said[0]
+        assert ("hello.md", url) not in _baseline_entries(_fr_baseline(tmp_path))
+        de = json.loads(_de_baseline(tmp_path).read_text(encoding="utf-8"))
+        assert {"owner": "bob", "source": "hallo.md", "url": url} in de["things"]
+        built = i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+
+
+@pytest.mark.parametrize("keeps", ["deleted", "renamed"])
+def test_a_url_the_main_site_keeps_taken_by_a_language_sites_article_is_said(
+    tmp_path, keeps
+):
+    # hello.md left /hello.html unresolved (deleted, or a new slug): the
+    # main site keeps the URL, and said Bob's French salut.md took it
+    # (pinned); but the French site, built inside the main one, had
+    # written its baseline by then, salut.md's entry plain: giving salut.md
+    # another URL, as advised, was said there as its URL change.
+    url = f"{SITEURL}/hello.html"
+    settings = {**THREE_SITES, "I18N_SUBSITES": {"fr": {}}}
+    hello = article("Hello", "Alice", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello}, **settings)
+    if keeps == "deleted":
+        (tmp_path / "content" / "hello.md").unlink()
+        said = (
+            f"hello.md: gone from this build, and salut.md now has its thing URL {url}"
+        )
+    else:
+        moved = {"hello.md": article("Hello", "Alice", Slug="hello-again")}
+        i18n_build(tmp_path, moved, **settings)
+        said = f"and salut.md now has its old thing URL {url}, owned by alice"
+    salut = {"salut.md": article("Salut", "Bob", Lang="fr", Flattr_url=url)}
+    _takes_from_outer(tmp_path, url, salut, settings, said)
+    assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
+    # As advised: salut.md another URL (and hello.md its old one back).
+    files = {"salut.md": article("Salut", "Bob", Lang="fr")}
+    if keeps == "renamed":
+        files["hello.md"] = article(
+            "Hello", "Alice", Slug="hello-again", Flattr_url=url
+        )
+    built = i18n_build(tmp_path, files, **settings)
+    assert [m for m in built.messages if "salut.md" in m] == []
+    if keeps == "deleted":  # its thing orphaned, as on a site of one language
+        (orphaned,) = [m for m in built.messages if url in m]
+        assert orphaned.startswith(
+            f"pelican-flattr: hello.md: gone from this build, so its thing {url} is "
+            "orphaned"
+        )
+    else:
+        assert (built.messages, built.status) == ([], 0)
+        built = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+    assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
