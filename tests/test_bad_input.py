@@ -765,7 +765,8 @@ def test_two_articles_with_one_url_name_both_files(site, flattr_log):
 
 # Content written over another's page (its metadata sets that save_as): an
 # article found before it in Pelican's order (newer) or after it (older); a
-# page, with a thing of its own or not; a draft, which Pelican writes too.
+# page, with a thing of its own or not; a draft, which Pelican writes too;
+# an article that opts out, which Pelican writes all the same.
 OVER = article("Over", "Alice", save_as="under.html")
 
 
@@ -782,8 +783,14 @@ OVER = article("Over", "Alice", save_as="under.html")
             False,
             False,
         ),
+        (
+            "over.md",
+            article("Over", "Alice", save_as="under.html", flattr="no"),
+            False,
+            False,
+        ),
     ],
-    ids=["newer", "older", "page", "page-without-flattr-pages", "draft"],
+    ids=["newer", "older", "page", "page-without-flattr-pages", "draft", "opted-out"],
 )
 def test_content_written_over_anothers_page_takes_its_thing(
     site, flattr_log, capsys, source, over, pages, thing
@@ -825,12 +832,25 @@ def test_content_written_over_anothers_page_takes_its_thing(
     assert stopped.value.code == 1
 
 
-def test_two_pages_pelican_refuses_to_write_name_both_files(site, flattr_log):
-    # Both set their save_as: Pelican stops with an error naming the file
-    # only, when it comes to write it twice; a strict build stops first.
+@pytest.mark.parametrize(
+    ("a_meta", "b_meta"),
+    [
+        # Both set their save_as.
+        ({"save_as": "one.html"}, {"save_as": "one.html"}),
+        # Neither does: one slug gives both one page (under URLs of their
+        # own), and neither is kept.
+        ({"slug": "one", "url": "a.html"}, {"slug": "one", "url": "b.html"}),
+    ],
+    ids=["both-save-as", "one-slug"],
+)
+def test_two_pages_pelican_refuses_to_write_name_both_files(
+    site, flattr_log, a_meta, b_meta
+):
+    # Pelican stops with an error naming the file only, when it comes to
+    # write it twice; a strict build stops first.
     files = {
-        "a.md": article("First", "Alice", save_as="one.html"),
-        "b.md": article("Second", "Alice", save_as="one.html"),
+        "a.md": article("First", "Alice", **a_meta),
+        "b.md": article("Second", "Alice", **b_meta),
     }
     with pytest.raises(FlattrBuildError):
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
@@ -838,6 +858,25 @@ def test_two_pages_pelican_refuses_to_write_name_both_files(site, flattr_log):
         "pelican-flattr: a.md and b.md are each written to the page one.html, "
         "which Pelican refuses to write twice (change the Save_as or the URL "
         "of all but one)"
+    ]
+
+
+def test_content_that_lost_its_url_and_its_page_is_reported_once(site, flattr_log):
+    # b.md loses its thing URL to the older a.md, and its page to c.md,
+    # whose metadata sets that save_as: it has no thing left to take back,
+    # and the URL's error is the one it needs.
+    files = {
+        "a.md": _dated(article("Older", "Alice", url="same.html"), "2024-01-01"),
+        "b.md": article("Newer", "Alice", url="same.html"),
+        "c.md": article("Over", "Alice", save_as="newer.html"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"a.md", "c.md"}
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: b.md: its thing URL {SITEURL}/same.html is also the URL "
+        "of a.md's page, which keeps that thing (dated earlier); Flattr keeps one "
+        "thing per URL, so b.md gets no Flattr button (give one of them another "
+        "slug or URL, or pin a different flattr_url)"
     ]
 
 
