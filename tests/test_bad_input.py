@@ -1213,15 +1213,19 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
         "Markdown site needs the markdown package)"
     ]
     # Read, but naming no author (no Author:, no AUTHOR): said so, not that
-    # nothing was read.
-    flattr_log.clear()
-    site(
-        {"n.md": "Title: Nobody's\nDate: 2024-03-01\n\nText.\n"}, FLATTR_AUTHORS=authors
-    )
-    assert _messages(flattr_log, "FLATTR_AUTHORS names") == [
-        "pelican-flattr: FLATTR_AUTHORS names 2 authors, but no content of this "
-        "site names an author (no 'Author:' in its files, and no AUTHOR setting)"
-    ]
+    # nothing was read; a site of pages alone, or of drafts, was read too.
+    for unsigned in (
+        {"n.md": "Title: Nobody's\nDate: 2024-03-01\n\nText.\n"},
+        {"pages/about.md": "Title: About\n\nAbout us.\n"},
+        {"d.md": "Title: Soon\nDate: 2024-03-01\nStatus: draft\n\nText.\n"},
+    ):
+        flattr_log.clear()
+        site(unsigned, FLATTR_AUTHORS=authors)
+        assert _messages(flattr_log, "FLATTR_AUTHORS names") == [
+            "pelican-flattr: FLATTR_AUTHORS names 2 authors, but no content of "
+            "this site names an author (no 'Author:' in its files, and no AUTHOR "
+            "setting)"
+        ], unsigned
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
         site(
@@ -1246,6 +1250,7 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
         "p.md": article("A post by Carol", "Carol Chen"),
         "q.md": article("A post by Dana", "Dana Dorn"),
         "r.md": article("A post by Erik", "Erik Ek"),
+        "s.md": article("A post by Sam", "Sam Stone"),
     }
     authors = {
         "Carol Chan": "carol_f",
@@ -1256,6 +1261,10 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
         # Close to an author that another key names: no suggestion.
         "Erik Ek": "erik_f",
         "Erik Ekk": "erik_f2",
+        # Close to an author another key names in other letters' case (one
+        # slug): no suggestion either.
+        "sam stone": "sam_f",
+        "Sam Stome": "sam_f2",
     }
     output = site(files, FLATTR_AUTHORS=authors, FLATTR_USERNAME="siteowner")
     assert manifest_things(output)["p.md"]["owner"]["value"] == "siteowner"
@@ -1272,6 +1281,9 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
         "(by name or slug); check its spelling (did you mean 'dana-dorn'?), or "
         "take it out if the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Erik Ekk'] names no author of this site "
+        "(by name or slug); check its spelling, or take it out if"
+        " the author has no content left",
+        "pelican-flattr: FLATTR_AUTHORS['Sam Stome'] names no author of this site "
         "(by name or slug); check its spelling, or take it out if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "

@@ -1788,6 +1788,59 @@ def test_a_mistake_in_an_article_every_site_publishes_is_said_once(tmp_path, str
     assert built.status == (1 if strict else 0)
 
 
+NAIVE_DATES_PLUGIN = """
+from pelican import signals
+
+
+def drop_time_zone(content):
+    # As a plugin that sets dates of its own may: without a time zone.
+    if content.metadata.get("naive_date"):
+        content.date = content.date.replace(tzinfo=None)
+
+
+def register():
+    signals.content_object_init.connect(drop_time_zone)
+"""
+
+
+@pytest.fixture
+def naive_dates_plugin(tmp_path):
+    """A plugin that takes the time zone off the date of content that asks."""
+    yield from _plugin_folder(
+        tmp_path,
+        "naive_dates",
+        NAIVE_DATES_PLUGIN,
+        (signals.content_object_init, "drop_time_zone"),
+    )
+
+
+def test_pages_pinned_to_one_url_dated_with_and_without_a_time_zone(
+    site, flattr_log, naive_dates_plugin
+):
+    # Two such dates do not compare: the page whose file name sorts first
+    # keeps the URL, as between pages without dates, not a traceback.
+    pinned = f"{SITEURL}/the-one-url/"
+    head = f"Author: Alice\nFlattr_url: {pinned}\n"
+    files = {
+        "pages/a.md": f"Title: A\n{head}Date: 2024-02-01\nNaive_date: yes\n\nA.\n",
+        "pages/b.md": f"Title: B\n{head}Date: 2024-01-01\n\nB.\n",
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_PAGES=True,
+        PLUGIN_PATHS=[str(naive_dates_plugin)],
+        PLUGINS=["pelican_flattr", "naive_dates"],
+    )
+    assert set(manifest_things(output)) == {"pages/a.md"}
+    assert [r.getMessage() for r in flattr_log.records] == [
+        f"pelican-flattr: pages/b.md: metadata 'flattr_url' pins {pinned}, which "
+        "pages/a.md pins too and keeps (first by file name); Flattr keeps one "
+        "thing per URL, so pages/b.md gets no Flattr button (change the "
+        "flattr_url of one of them)"
+    ]
+
+
 @pytest.mark.parametrize(
     "plugins",
     [["other_plugin", "pelican_flattr"], ["pelican_flattr", "other_plugin"]],
