@@ -1,6 +1,7 @@
 """Messages about authors, said once for many: on a community site some
 authors use no Flattr, and authors come and go."""
 
+import pytest
 from conftest import article, build, manifest_things
 
 WHY = (
@@ -49,6 +50,16 @@ def test_content_of_many_authors_without_an_owner_is_one_line(site, flattr_log):
         "'Ghost 3': 1 (g3.md); 'Ghost 4': 1 (g4.md); 'Ghost 5': 1 (g5.md); and "
         "3 articles by others (g6.md, g7.md and n.md)"
     ]
+
+
+@pytest.mark.parametrize(("ghosts", "lines"), [(5, 5), (6, 1)])
+def test_up_to_five_authors_without_an_owner_get_a_line_each(
+    site, flattr_log, ghosts, lines
+):
+    files = {f"g{n}.md": article(f"Ghost {n}'s", f"Ghost {n}") for n in range(ghosts)}
+    files["alice.md"] = article("By Alice", "Alice")
+    site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert len(_said(flattr_log, "no Flattr owner")) == lines
 
 
 def _leavers():

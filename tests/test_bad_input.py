@@ -1344,6 +1344,23 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
     ]
 
 
+def test_a_key_whose_author_left_while_the_guard_is_off_names_nobody(
+    tmp_path, flattr_log
+):
+    # With FLATTR_URL_GUARD off no baseline is kept: the one an earlier,
+    # guarded build left tells nothing of the last build, and Bob's things
+    # in it are no sign that his key was spelt right.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    (tmp_path / "content" / "b.md").unlink()
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS=GONE_AUTHORS, FLATTR_URL_GUARD=False)
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
+        "site (by name or slug); check its spelling, or take it out if"
+        " the author has no content left"
+    ]
+
+
 def test_a_key_whose_authors_article_failed_to_read_is_no_misspelling(
     tmp_path, flattr_log
 ):
@@ -1937,8 +1954,20 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
             "FLATTR_AUTHORS['carol-carolexampleorg'] gives an owner to author "
             "'Carol ([address])' (by its slug), whose name holds the address",
         ),
+        # The key is the address spelt otherwise, with the name's slug.
+        (
+            "Carol@Example.org",
+            "carol@example.org",
+            "FLATTR_AUTHORS['[address]'] gives an owner to author '[address]' "
+            "(by its slug), whose name is the address",
+        ),
     ],
-    ids=["git-identity", "slug-of-the-address", "slug-of-a-name-holding-it"],
+    ids=[
+        "git-identity",
+        "slug-of-the-address",
+        "slug-of-a-name-holding-it",
+        "the-address-spelt-otherwise",
+    ],
 )
 def test_an_author_whose_name_holds_the_address_of_their_owner_stops_a_strict_build(
     site, flattr_log, author, key, says
