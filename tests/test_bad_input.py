@@ -1344,16 +1344,26 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
     ]
 
 
-def test_a_key_whose_author_left_while_the_guard_is_off_names_nobody(
-    tmp_path, flattr_log
+@pytest.mark.parametrize(
+    ("settings", "damaged"),
+    [({"FLATTR_URL_GUARD": False}, False), ({}, True)],
+    ids=["guard-off", "baseline-damaged"],
+)
+def test_a_key_whose_author_left_names_nobody_without_a_baseline(
+    tmp_path, flattr_log, settings, damaged
 ):
     # With FLATTR_URL_GUARD off no baseline is kept: the one an earlier,
     # guarded build left tells nothing of the last build, and Bob's things
-    # in it are no sign that his key was spelt right.
+    # in it are no sign that his key was spelt right. Nor is a baseline
+    # damaged since (the guard says so), and it is no traceback.
     build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
     (tmp_path / "content" / "b.md").unlink()
+    if damaged:
+        tmp_path.joinpath("cache", "pelican-flattr", "url-baseline.json").write_text(
+            "[1, 2]\n"
+        )
     flattr_log.clear()
-    build(tmp_path, {}, FLATTR_AUTHORS=GONE_AUTHORS, FLATTR_URL_GUARD=False)
+    build(tmp_path, {}, FLATTR_AUTHORS=GONE_AUTHORS, **settings)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
         "site (by name or slug); check its spelling, or take it out if"
