@@ -1554,10 +1554,15 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
-def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(tmp_path, flattr_log):
+@pytest.mark.parametrize("status", ["", "Status: hidden\n"], ids=["shown", "hidden"])
+def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(
+    tmp_path, flattr_log, status
+):
     # The build says nothing of a page without a thing when FLATTR_PAGES is
-    # off: the advice must name the setting, not point at the build.
-    files = {**two_articles(), "pages/about.md": "Title: About\n\nAbout us.\n"}
+    # off: the advice must name the setting, not point at the build. A
+    # hidden page (left out of the menu) is a page all the same.
+    about = f"Title: About\n{status}\nAbout us.\n"
+    files = {**two_articles(), "pages/about.md": about}
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_USERNAME": "alice"}
     build(tmp_path, files, FLATTR_PAGES=True, **settings)
     build(tmp_path, files, FLATTR_PAGES=False, **settings)
