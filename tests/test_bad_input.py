@@ -1251,6 +1251,8 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
         "q.md": article("A post by Dana", "Dana Dorn"),
         "r.md": article("A post by Erik", "Erik Ek"),
         "s.md": article("A post by Sam", "Sam Stone"),
+        # As far from the key 'bob' as another name: no suggestion.
+        "t.md": article("A post by Rob", "Rob"),
     }
     authors = {
         "Carol Chan": "carol_f",
