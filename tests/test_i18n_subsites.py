@@ -1602,21 +1602,28 @@ def test_the_authors_of_a_refused_main_site_are_no_misspelt_keys(tmp_path):
     assert not [m for m in built.messages if "names no author" in m]
 
 
-def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
-    # The other way round: German's own value refused, the main site, which
-    # removes the untranslated German article, checks the keys alone, and
-    # Bernd writes only in German.
+def _german_refused(tmp_path, hello: str, authors: dict[str, str]):
+    """A run whose German site's own value is refused, and whose main site
+    removes the untranslated German article: Bernd's, who writes only in
+    German."""
     files = {
-        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hello.md": hello,
         "nur.md": article("Nur auf Deutsch", "Bernd", Lang="de"),
     }
-    built = i18n_build(
+    return i18n_build(
         tmp_path,
         files,
         I18N_SUBSITES={"de": {"FLATTR_CATEGORY": "bogus"}},
         I18N_UNTRANSLATED_ARTICLES="remove",
-        FLATTR_AUTHORS=AUTHORS,  # Carol writes nothing anywhere
+        FLATTR_AUTHORS=authors,
     )
+
+
+def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
+    # The other way round: German's own value refused, the main site checks
+    # the keys alone. Carol writes nothing anywhere.
+    hello = article("Hello", "Alice", Lang="en")
+    built = _german_refused(tmp_path, hello, AUTHORS)
     assert (built.messages, built.status) == (
         [
             "pelican-flattr: settings: I18N_SUBSITES['de']: FLATTR_CATEGORY is "
@@ -1630,6 +1637,23 @@ def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
         ],
         0,
     )
+
+
+def test_a_refused_languages_site_alone_naming_authors_leaves_each_key_checked(
+    tmp_path,
+):
+    # Only the German site, its settings refused, has content that names an
+    # author: the run's content names authors, so Carol's key is a typo to
+    # check, not a sign that no content names any.
+    hello = "Title: Hello\nDate: 2024-03-01\nLang: en\n\nNobody's.\n"
+    authors = {key: AUTHORS[key] for key in ("Bernd", "Carol")}
+    built = _german_refused(tmp_path, hello, authors)
+    said = [m for m in built.messages if m.startswith("pelican-flattr: FLATTR_AUTHORS")]
+    assert said == [
+        "pelican-flattr: FLATTR_AUTHORS['Carol'] names no author of this site "
+        "(by name or slug); check its spelling, or take it out if the author "
+        "has no content left",
+    ]
 
 
 # How a message said by the German site for itself starts.
