@@ -2075,7 +2075,7 @@ THREE_SITES = {
 }
 
 
-@pytest.mark.parametrize("resolve", ["pin", "accept"])
+@pytest.mark.parametrize("resolve", ["pin", "accept", "accept-where-kept"])
 def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
     tmp_path, resolve
 ):
@@ -2125,7 +2125,16 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
             f"pelican-flattr: hello.md: thing URL changed from {url}"
         )
     else:
-        built = i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_ACCEPT_URL_CHANGES=[url])
+        # Accepted where it is kept: the taker, built first, goes by the
+        # French site's FLATTR_ACCEPT_URL_CHANGES, not its own.
+        accepting = (
+            {"FLATTR_ACCEPT_URL_CHANGES": [url]}
+            if resolve == "accept"
+            else {
+                "I18N_SUBSITES": {"de": {}, "fr": {"FLATTR_ACCEPT_URL_CHANGES": [url]}}
+            }
+        )
+        built = i18n_build(tmp_path, {}, **{**THREE_SITES, **accepting})
         said = [m for m in built.messages if "for good" in m]
         assert len(said) == 1, built.messages
         assert "so this build gives the URL to hallo.md for good" in said[0]
@@ -2178,5 +2187,160 @@ def test_a_url_the_main_site_keeps_taken_by_a_language_sites_article_is_said(
     else:
         assert (built.messages, built.status) == ([], 0)
         built = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+    assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
+
+
+def _german_takes_what_french_keeps(tmp_path: Path, **files: str) -> str:
+    """Build Alice's hello.md (with ``files``, by name with '.md' left
+    off) on the main site, then French, its move unresolved, then Bob's
+    German hallo.md pinned to its old URL (returned): said by the French
+    site, which keeps the URL, hallo.md's entry waiting there."""
+    url = f"{SITEURL}/hello.html"
+    extra = {f"{name}.md": text for name, text in files.items()}
+    hello = article("Hello", "Alice", Slug="hello")
+    i18n_build(tmp_path, {"hello.md": hello, **extra}, **THREE_SITES)
+    french = {"hello.md": article("Bonjour", "Alice", Lang="fr")}
+    i18n_build(tmp_path, french, **THREE_SITES)
+    hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
+    _takes_from_outer(
+        tmp_path, url, hallo, THREE_SITES, "and hallo.md now has its old thing URL"
+    )
+    return url
+
+
+HALLO_UNPINNED = {"hallo.md": article("Hallo", "Bob", Lang="de")}
+
+
+def _french_site_removed(tmp_path: Path, url: str) -> tuple[dict, str, str]:
+    """Bob's German hallo.md takes the URL the French site keeps for
+    Alice's hello.md. The settings without French (the build with them
+    moves the URL to the main site's baseline), hallo.md's author, and
+    hello.md for that build."""
+    _german_takes_what_french_keeps(tmp_path)
+    settings = {**THREE_SITES, "I18N_SUBSITES": {"de": {}}}
+    return settings, "Bob", article("Bonjour", "Alice", Lang="fr")
+
+
+def _same_owners_article_back_renamed(
+    tmp_path: Path, url: str
+) -> tuple[dict, str, str]:
+    """Alice's hello.md deleted as her German hallo.md takes its URL (said
+    as hello.md gone, hallo.md a thing of the same owner). As above; the
+    build with hello.md back, another slug, has the main site keep the
+    URL for it."""
+    settings = {**THREE_SITES, "FLATTR_AUTHORS": {"Alice": "alice"}}
+    i18n_build(tmp_path, {"hello.md": article("Hello", "Alice")}, **settings)
+    (tmp_path / "content" / "hello.md").unlink()
+    hallo = {"hallo.md": article("Hallo", "Alice", Lang="de", Flattr_url=url)}
+    built = i18n_build(tmp_path, hallo, **settings)
+    assert [m for m in built.messages if f"its thing {url} is orphaned" in m]
+    return settings, "Alice", article("Hello", "Alice", Slug="hello-again")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the German taker's entry is marked waiting only off its own fast "
+    "path: a takeover the main site says only once the taker's entry is "
+    "written plainly (the French site that kept the URL removed, or the same "
+    "owner's article gone, then back) leaves it plain for good",
+)
+@pytest.mark.parametrize("advice", ["taker", "both"])
+@pytest.mark.parametrize(
+    "kept",
+    [_french_site_removed, _same_owners_article_back_renamed],
+    ids=["french-site-removed", "same-owner-back-renamed"],
+)
+def test_a_takeover_said_once_the_taker_is_written_waits_for_its_advice(
+    tmp_path, kept, advice
+):
+    # The main site came to keep /hello.html, and to say that a German
+    # hallo.md took it, after the German site wrote hallo.md's entry
+    # plainly: French removed (its baseline, which kept the URL, now the
+    # main site's), or hello.md, deleted as Alice's own hallo.md took its
+    # URL (no takeover then), back under another slug. Giving hallo.md
+    # another URL, as advised, was said as its URL change, on every build
+    # (a strict one failed); with hello.md pinned back too, the main site
+    # said hello.md took hallo.md's URL, the wrong way round.
+    url = f"{SITEURL}/hello.html"
+    settings, author, hello = kept(tmp_path, url)
+    built = i18n_build(tmp_path, {"hello.md": hello}, **settings)
+    said = [m for m in built.messages if "hallo.md now has its old thing URL" in m]
+    assert len(said) == 1, built.messages
+    assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
+    files = {"hallo.md": article("Hallo", author, Lang="de")}
+    if advice == "both":
+        files["hello.md"] = hello.replace("\n\n", f"\nFlattr_url: {url}\n\n", 1)
+    for _ in range(2):
+        built = i18n_build(tmp_path, files, **settings)
+        assert [m for m in built.messages if "hallo.md" in m] == []
+    if advice == "both":
+        built = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the German taker lets its entry go as the French site's "
+    "FLATTR_ACCEPT_URL_CHANGES lists the URL, before the French site's own "
+    "strict build fails and keeps its baseline (the URL kept): the plain entry "
+    "stays plain on the fast path",
+)
+def test_a_takeover_accepted_in_a_failed_strict_build_still_waits(tmp_path):
+    # The French site keeps /hello.html, taken by Bob's German hallo.md.
+    # A strict build accepting it failed on another change of the French
+    # site's (autre.md's slug), so it kept its baseline, and the URL for
+    # hello.md; but the German site, built inside it, had written hallo.md's
+    # entry plainly by then. Mended, without the acceptance, the takeover
+    # is said again; following its advice (hallo.md another URL) was said
+    # as hallo.md's URL change, on every build.
+    autre = article("Autre", "Alice", Lang="fr")
+    url = _german_takes_what_french_keeps(tmp_path, autre=autre)
+    moved = {"autre.md": article("Autre", "Alice", Lang="fr", Slug="autre-chose")}
+    built = i18n_build(
+        tmp_path,
+        moved,
+        **THREE_SITES,
+        FLATTR_STRICT=True,
+        FLATTR_ACCEPT_URL_CHANGES=[url],
+    )
+    assert built.status == 1
+    assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
+    built = i18n_build(tmp_path, {"autre.md": autre}, **THREE_SITES)
+    assert [m for m in built.messages if "hallo.md now has" in m], built.messages
+    for _ in range(2):
+        built = i18n_build(tmp_path, HALLO_UNPINNED, **THREE_SITES)
+        assert [m for m in built.messages if "hallo.md" in m] == []
+
+
+@pytest.mark.parametrize("taker", ["moved-off", "deleted"])
+def test_a_url_the_main_site_keeps_from_two_sites_in_is_resolved_step_by_step(
+    tmp_path, taker
+):
+    # hello.md's rename left /hello.html with the main site; Bob's German
+    # hallo.md (two sites in: German inside French inside main) took it.
+    # Its entry waits, read off the main site's baseline: given another
+    # URL as advised, or deleted, hallo.md is no change of its own, and
+    # hello.md's rename is said as before until pinned back; then a
+    # rebuild with nothing changed is silent, even strict.
+    url = f"{SITEURL}/hello.html"
+    i18n_build(tmp_path, {"hello.md": article("Hello", "Alice")}, **THREE_SITES)
+    renamed = article("Hello", "Alice", Slug="hello-again")
+    i18n_build(tmp_path, {"hello.md": renamed}, **THREE_SITES)
+    hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
+    _takes_from_outer(
+        tmp_path, url, hallo, THREE_SITES, "and hallo.md now has its old thing URL"
+    )
+    files = HALLO_UNPINNED
+    if taker == "deleted":  # Bob writes another German article instead
+        (tmp_path / "content" / "hallo.md").unlink()
+        files = {"nur.md": article("Nur", "Bob", Lang="de")}
+    built = i18n_build(tmp_path, files, **THREE_SITES)
+    (said,) = built.messages
+    assert said.startswith(f"pelican-flattr: hello.md: thing URL changed from {url}")
+    assert ("hallo.md", url) not in _baseline_entries(_de_baseline(tmp_path))
+    pinned = article("Hello", "Alice", Slug="hello-again", Flattr_url=url)
+    for files in ({"hello.md": pinned}, {}):
+        built = i18n_build(tmp_path, files, **THREE_SITES, FLATTR_STRICT=True)
         assert (built.messages, built.status) == ([], 0)
     assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
