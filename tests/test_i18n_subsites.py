@@ -2344,3 +2344,48 @@ def test_a_url_the_main_site_keeps_from_two_sites_in_is_resolved_step_by_step(
         built = i18n_build(tmp_path, files, **THREE_SITES, FLATTR_STRICT=True)
         assert (built.messages, built.status) == ([], 0)
     assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
+
+
+UNSAID_REUSE = pytest.mark.xfail(
+    strict=True,
+    reason="a released entry is compared only with the things of its own site "
+    "(_keep_to_compare's owner_by_url): another site's thing at the URL leaves "
+    "it idle, and no site says the reuse",
+)
+
+
+@pytest.mark.parametrize(
+    "lang",
+    [
+        pytest.param("fr", id="same-site"),
+        pytest.param("de", id="built-inside", marks=UNSAID_REUSE),
+        pytest.param("en", id="main-site", marks=UNSAID_REUSE),
+    ],
+)
+def test_a_url_a_language_site_let_go_reused_by_another_sites_owner_is_said(
+    tmp_path, lang
+):
+    # Alice's French salut.md was deleted, its URL accepted: the French
+    # baseline keeps it released, with Alice, whom Flattr keeps as its
+    # thing's owner. Bob's French article pinned to it is said (his
+    # readers' flattrs go to Alice); Bob's German or main-site one was
+    # not, by any site, and a strict build passed.
+    url = f"{SITEURL}/fr/salut.html"
+    files = {
+        "salut.md": article("Salut", "Alice", Lang="fr"),
+        "hello.md": article("Hello", "Alice"),
+    }
+    i18n_build(tmp_path, files, **THREE_SITES)
+    (tmp_path / "content" / "salut.md").unlink()
+    i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_ACCEPT_URL_CHANGES=[url])
+    assert {"owner": "alice", "released": True, "source": "salut.md", "url": url} in (
+        json.loads(_fr_baseline(tmp_path).read_text(encoding="utf-8"))["things"]
+    )
+    neu = {"neu.md": article("Neu", "Bob", Lang=lang, Flattr_url=url)}
+    for strict in (False, True):
+        built = i18n_build(tmp_path, neu, **THREE_SITES, FLATTR_STRICT=strict)
+        said = [m for m in built.messages if url in m]
+        assert len(said) == 1, built.messages
+        reused = f"neu.md: its thing URL {url} was salut.md's, owned by alice"
+        assert reused in said[0]
+        assert built.status == (1 if strict else 0)
