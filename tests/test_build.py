@@ -2221,6 +2221,11 @@ def test_an_address_cached_by_a_build_without_the_plugin_is_hashed(tmp_path):
         "a.md": article("First", "Zed", flattr_owner="email:a.secret@example.org"),
         "b.md": article("Second", "Zed"),
         "c.md": article("Third", "Zed", flattr_owner="email:c.secret@example.org"),
+        # Pelican makes no content object of it: hashed as it is read, or
+        # never.
+        "skipped.md": article(
+            "Skipped", "Zed", status="skip", flattr_owner="email:s.secret@example.org"
+        ),
     }
     settings = {
         "CACHE_CONTENT": True,
@@ -2231,10 +2236,15 @@ def test_an_address_cached_by_a_build_without_the_plugin_is_hashed(tmp_path):
     readers_cache = tmp_path / "cache" / "ArticlesGenerator-Readers"
     assert b"a.secret@" in _file_bytes(readers_cache)
     assert b"c.secret@" in _file_bytes(readers_cache)
+    assert b"s.secret@" in _file_bytes(readers_cache)
     build(tmp_path, {}, **settings)  # with the plugin, from that cache
     _assert_no_secret_address_written(tmp_path, "reader")
     cached = _file_bytes(readers_cache)
-    for address in (b"a.secret@example.org", b"c.secret@example.org"):
+    for address in (
+        b"a.secret@example.org",
+        b"c.secret@example.org",
+        b"s.secret@example.org",
+    ):
         assert hashlib.md5(address).hexdigest().encode() in cached
 
 
@@ -3534,6 +3544,13 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
             "请发邮件到dave.secret@example.org联系我。",
             flattr_owner="email:" + MD5_OF_DAVE,
         ),
+        # With a character a reader does not see inside it.
+        "unseen.md": article(
+            "Unseen character",
+            "Zed",
+            "Mail dave.se\u200bcret@example.org today.",
+            flattr_owner="email:" + MD5_OF_DAVE,
+        ),
         # A domain the audit's address pattern does not take ("_").
         "underscore.md": article(
             "Underscore domain", "Zed", flattr_owner="email:dave@mail_srv.example.org"
@@ -3564,6 +3581,7 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
         "mailto.md",
         "rest-article.rst",
         "underscore.md",
+        "unseen.md",
     ]
     # Nothing to fix in howto.md: a strict build of it alone passes.
     flattr_log.clear()
