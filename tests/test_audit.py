@@ -2258,6 +2258,8 @@ OTHER_ADDRESSES = [
         "c&#x61;rol@example.org",
         "carol&#64example.org",
         "carol&commat;example.org",
+        "carol&#064;example.org",
+        "carol&#x040;example.org",
         # And these, with what a reader does not see inside the address.
         "car&shy;ol@example.org",
         "car\u00adol@example.org",
@@ -2442,6 +2444,7 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         ("ªémile@example.org", "émile@example.org", False, False),
         ("ＡＢémile@example.org", "émile@example.org", False, False),
         ("管理者はサーバーémile@example.org", "émile@example.org", True, True),
+        ("ﾒｰﾙémile@example.org", "émile@example.org", True, True),  # half-width
         # A domain cut where its labels' letters end.
         ("carol@example.org联系我", "carol@example.org", True, True),
         (
@@ -2452,6 +2455,9 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         ),
         ("carol@example.org--or", "carol@example.org", True, True),
         ("carol@exämple.dé", "carol@exämple.dé", True, True),
+        # A "." or "-" after a digit joins no words: a list's number, a date.
+        ("1.carol@example.org", "carol@example.org", True, True),
+        ("2024-05-01-carol@example.org", "carol@example.org", True, True),
         (
             "mailto:carol%40example.org%2Cdave%40example.net",
             "carol@example.org",
@@ -2477,12 +2483,23 @@ def _found_whole(form: bytes, lowered: bytes) -> bool:
         ("write to carol@example.com", "carol@example.co", True, False),
         # Letters, digits and dots escaped in a domain are still its own.
         ("mailto:carol@%65xample.org", "carol@example.org", False, True),
+        ("mailto:carol@mail%32.example.org", "carol@mail2.example.org", False, True),
+        # An escaped "+" after an escaped letter joins words ("1a+carol").
+        ("mailto:%31%61%2Bcarol%40example.org", "carol@example.org", False, False),
         ("mailto:carol%40ex%61mple.org", "carol@example.org", False, True),
         ("carol%40mail%2Eexample.org", "carol@mail.example.org", False, True),
         ("mailto:carol@example%2Eorg", "carol@example.org", False, True),
         (
             "mailto:%63%61%72%6F%6C%40%65%78%61%6D%70%6C%65%2E%6F%72%67",
             "carol@example.org",
+            False,
+            True,
+        ),
+        # Every letter escaped, a local part of 25: 75 bytes before the "@".
+        (
+            "mailto:"
+            + "".join(f"%{b:02X}" for b in b"firstname.middle.lastname@x.org"),
+            "firstname.middle.lastname@x.org",
             False,
             True,
         ),
