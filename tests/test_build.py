@@ -3636,6 +3636,40 @@ def test_a_published_owner_address_is_found_in_any_syntax(tmp_path, flattr_log):
     assert _published_source_warnings(flattr_log) == []
 
 
+def test_a_published_source_pelican_could_not_copy_leaves_the_others_checked(
+    tmp_path, flattr_log
+):
+    """Pelican warns of a source file it could not copy (here, another
+    article's folder is where the copy goes) and goes on: so does the check of
+    the copies, which names the next source that holds its owner's address."""
+    from conftest import build
+
+    files = {
+        "a.md": article(
+            "Copy blocked",
+            "Zed",
+            flattr_owner="email:" + MD5_OF_DAVE,
+            save_as="notes.html",
+            url="notes.html",
+        ),
+        "b.md": article(
+            "In the way",
+            "Zed",
+            save_as="notes.text/index.html",
+            url="notes.text/",
+        ),
+        "c.md": article(
+            "Owner in metadata", "Zed", flattr_owner="email:dave.secret@example.org"
+        ),
+    }
+    output = build(tmp_path, files, OUTPUT_SOURCES=True, FLATTR_USERNAME="siteowner")
+    assert (output / "notes.text").is_dir()
+    hashed = f"email:{MD5_OF_DAVE} (the hash Flattr receives)"
+    assert _published_source_warnings(flattr_log) == [
+        _published_warning("c.md", "owner-in-metadata.text", hashed)
+    ]
+
+
 def test_an_owner_address_never_reaches_the_readers_cache_of_a_build_that_stops(
     tmp_path,
 ):
