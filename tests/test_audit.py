@@ -2268,6 +2268,10 @@ OTHER_ADDRESSES = [
         "carol\u200b@example.org",
         "carol@\u2060example.org",
         "car&lrm;ol@example.org",
+        # A direction embedding, an isolate, a zero-width no-break space.
+        "car\u202aol@example.org",
+        "car\u2066ol@example.org",
+        "car\ufeffol@example.org",
         "car<wbr class=x>ol@example.org",
         "car\ufe0fol@example.org",
         # A harvester reads the source: there, these part words.
