@@ -163,7 +163,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if (
         problem is None
         and not left_behind
-        and holds_baseline(path, guarded.new_entries(), language, guarded.own_urls)
+        and holds_baseline(path, guarded.new_entries(), language, guarded.urls_taken)
     ):
         _guarded_here(guarded.own)
         return  # the same things as the last build: nothing vanished
@@ -243,6 +243,22 @@ class _GuardedThings:
     def own_urls(self) -> set[str]:
         """The thing URLs of the ``own`` things."""
         return {ct.url for ct in self.own}
+
+    def urls_taken(self) -> set[str]:
+        """The thing URLs that make a URL this site let go (a released
+        entry) one to compare: ``own_urls``, and with i18n_subsites those
+        of the run's other sites too."""
+        # Another site's thing at a URL this site let go (Bob's German
+        # article pinned to the URL of Alice's deleted French one) gives
+        # its readers' flattrs to the owner Flattr keeps there: its site
+        # has no entry of the URL, so only this one can say it
+        # (``_keep_to_compare``). Asked only of a baseline that ends with
+        # released entries.
+        urls = self.own_urls()
+        if self.elsewhere or build.current.inside.things:
+            urls.update(thing.url for thing in self.elsewhere.values())
+            urls.update(thing.url for thing in build.current.inside.things.values())
+        return urls
 
 
 def _guarded_things() -> _GuardedThings:
@@ -393,11 +409,17 @@ class _BuildUrls:
     def in_other_sites(self) -> dict[str, tuple[str, str]]:
         """Thing URL -> its source and owner, of the things of the run's
         other sites (those this one runs inside, and those run inside it):
-        made once, and only when this site's baseline holds URL changes."""
+        made once, and only when this site's baseline holds URL changes, or
+        URLs it let go."""
         things = ChainMap(build.current.inside.things, self.elsewhere)
         return {
             thing.url: (source, thing.owner.value) for source, thing in things.items()
         }
+
+    @property
+    def other_sites(self) -> bool:
+        """Whether the run has other sites (i18n_subsites) with things."""
+        return bool(self.elsewhere or build.current.inside.things)
 
     @functools.cached_property
     def owner_in_other_sites(self) -> dict[str, str]:
@@ -499,6 +521,12 @@ def _keep_to_compare(
     if waits(entry):
         noted.said_before.add((url, entry["source"]))
     if released(entry):
+        if owner is None and urls.other_sites:
+            # With i18n_subsites, a thing of another site of the run at a
+            # URL this site let go: its site has no entry of the URL, so
+            # only this one can say the reuse (``urls_taken``); with the
+            # same owner, its site's entry replaces this one.
+            owner = urls.owner_in_other_sites.get(url)
         if owner is None:
             noted.idle.append(entry)
         elif isinstance(old_owner, str) and old_owner and owner != old_owner:
@@ -643,7 +671,7 @@ def _url_changes(
 ) -> list[UrlChange]:
     """The URL changes of the ``changed`` entries, and of the ``reused``
     ones (released URLs a thing has now under another owner)."""
-    other_sites = bool(changed) and bool(urls.elsewhere or build.current.inside.things)
+    other_sites = bool(changed) and urls.other_sites
     changes = url_changes(
         changed,
         urls.source_by_url,
@@ -662,18 +690,29 @@ def _url_changes(
         changes = _taken_in_other_sites(urls, changed, changes)
     # At Flattr a released URL reused under another owner passed to another
     # source, as a taken one does: said, and kept, until accepted.
-    changes += [
-        UrlChange(
-            entry["source"],
-            entry["url"],
-            None,
-            urls.source_by_url[entry["url"]],
-            released_owner=str(entry.get("owner")),
-            new_owner=urls.owner_by_url.get(entry["url"]),
-        )
-        for entry in reused
-    ]
+    changes += [_reused(urls, entry) for entry in reused]
     return changes
+
+
+def _reused(urls: _BuildUrls, entry: dict[str, str]) -> UrlChange:
+    """The change of a released entry whose URL a thing has now under
+    another owner: one of this site's, or of another site of the run
+    (``_keep_to_compare``)."""
+    url = entry["url"]
+    owner = urls.owner_by_url.get(url)
+    taker, owner = (
+        (urls.source_by_url[url], owner)
+        if owner is not None
+        else urls.in_other_sites[url]
+    )
+    return UrlChange(
+        entry["source"],
+        url,
+        None,
+        taker,
+        released_owner=str(entry.get("owner")),
+        new_owner=owner,
+    )
 
 
 def _taken_in_other_sites(
@@ -972,7 +1011,8 @@ def _waiting_for_outer_sites(
 ) -> _GuardedThings:
     """``guarded``, with each ``own`` thing also waiting whose URL the
     baseline of a site this one runs inside keeps for another source's
-    thing, as that site's guard says (``_taken_in_other_sites``)."""
+    thing, as that site's guard says (``_taken_in_other_sites``), or let
+    go with another owner (``_keep_to_compare``)."""
     # With i18n_subsites a site this one runs inside (the main site, or a
     # language's built before) may keep an old URL this site's thing took
     # (an article deleted or moved there, unresolved): that site says the
@@ -1005,15 +1045,20 @@ def _waiting_for_outer_sites(
         for entry in entries:
             url, source, owner = entry["url"], entry["source"], entry.get("owner")
             taker = candidates[url]
+            other_owner = (
+                isinstance(owner, str) and owner and owner != taker.thing.owner.value
+            )
+            if released(entry):
+                # Let go there, its owner Flattr's: that site says another
+                # owner's taker reuses it (``_keep_to_compare``).
+                if other_owner:
+                    waiting.add((url, taker.source))
+                continue
             now = in_run.get(source)
             if now is not None and now.url == url:
                 continue  # its own source has it: nothing kept for it
             # A source gone, its owner the taker's, is said gone, not taken.
-            if (
-                (isinstance(owner, str) and owner and owner != taker.thing.owner.value)
-                or now is not None
-                or there(source)
-            ):
+            if other_owner or now is not None or there(source):
                 waiting.add((url, taker.source))
     return replace(guarded, waiting=waiting)
 
@@ -1022,12 +1067,11 @@ def _kept_for_another(
     wanted: Collection[str], own_sources: Collection[str], entry: dict[str, str]
 ) -> bool:
     """Whether ``_waiting_for_outer_sites`` takes the entry of an outer
-    site's baseline: a URL of ``wanted`` that it keeps (neither let go nor
-    waiting there) for a source this site does not compare itself."""
+    site's baseline: a URL of ``wanted`` that it keeps (not waiting there),
+    or let go, for a source this site does not compare itself."""
     return (
         entry["url"] in wanted
         and entry["source"] not in own_sources
-        and not released(entry)
         and not waits(entry)
     )
 
