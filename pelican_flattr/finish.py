@@ -182,6 +182,8 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     changed = _load_last_baseline(settings, problem, keep, old_sources)
     if changed is None:
         return  # said: the guard checks nothing
+    if build.outer_builds and changed:
+        changed = _not_waiting_for_outer_sites(changed, urls, guarded.own)
     outer_urls = (
         _add_outer_history(changed, guarded.own, keep, old_sources)
         if language is not None
@@ -1011,8 +1013,7 @@ def _waiting_for_outer_sites(
 ) -> _GuardedThings:
     """``guarded``, with each ``own`` thing also waiting whose URL the
     baseline of a site this one runs inside keeps for another source's
-    thing, as that site's guard says (``_taken_in_other_sites``), or let
-    go with another owner (``_keep_to_compare``)."""
+    thing (``_kept_in_outer_sites``)."""
     # With i18n_subsites a site this one runs inside (the main site, or a
     # language's built before) may keep an old URL this site's thing took
     # (an article deleted or moved there, unresolved): that site says the
@@ -1024,17 +1025,61 @@ def _waiting_for_outer_sites(
     # compared again. That site's baseline of the last build tells which
     # URLs it keeps: read only when this one's changed (a taker new here)
     # or holds such a waiting entry, never on the common build's fast path.
-    candidates = {ct.url: ct for ct in guarded.own}
-    own_sources = {ct.source for ct in guarded.own}
+    takers = {ct.url: (ct.source, ct.thing.owner.value) for ct in guarded.own}
+    found = _kept_in_outer_sites(takers, urls, guarded.own, still_taken=True)
+    return replace(guarded, waiting={*guarded.waiting, *found}) if found else guarded
+
+
+def _not_waiting_for_outer_sites(
+    changed: list[dict[str, str]], urls: _BuildUrls, own: list[ContentThing]
+) -> list[dict[str, str]]:
+    """The ``changed`` entries of this site's last baseline but those at a
+    URL the last baseline of a site this one runs inside keeps for another
+    source's thing (``_kept_in_outer_sites``): entries that wait, as if
+    marked so (``waits``)."""
+    # That site may have come to keep the URL (and to say its takeover)
+    # only once this site had written its taker's entry plainly: the
+    # language's site that kept it removed from I18N_SUBSITES, its baseline
+    # now the main site's; the same owner's article, gone as its taker came,
+    # back under another slug; a strict build that accepted it failing on
+    # another change there. This site's things unchanged since, nothing
+    # marked the entry waiting, and giving the taker another URL, as
+    # advised, was said here as its URL change, on every build. Read only
+    # when this site's baseline holds changes, so never on the fast path.
+    # The kept source back at the URL (pinned, the other half of the
+    # advice) still makes the entry one that waited: the URL was never its.
+    takers = {entry["url"]: (entry["source"], entry.get("owner")) for entry in changed}
+    found = _kept_in_outer_sites(takers, urls, own, still_taken=False)
+    if not found:
+        return changed
+    return [e for e in changed if (e["url"], e["source"]) not in found]
+
+
+def _kept_in_outer_sites(
+    takers: Mapping[str, tuple[str, Any]],
+    urls: _BuildUrls,
+    own: list[ContentThing],
+    *,
+    still_taken: bool,
+) -> set[tuple[str, str]]:
+    """The (url, source) of ``takers`` (URL -> the source of this site that
+    has it, and its owner) whose URL the last baseline of a site this one
+    runs inside keeps for another source, as that site's guard says
+    (``_taken_in_other_sites``), or let go with another owner
+    (``_keep_to_compare``). With ``still_taken``, none that the kept
+    source has again in this run (the taker has it now: two things)."""
+    if not takers:
+        return set()
+    own_sources = {ct.source for ct in own}
     in_run = ChainMap(urls.elsewhere, build.current.inside.things)
     there = in_folder(build.current.content_root)
-    waiting = set(guarded.waiting)
+    found: set[tuple[str, str]] = set()
     for outer in build.outer_builds:
         settings = outer.settings
         if settings is None or not _keeps_baseline(settings):
             continue
         # A URL that site accepts is let go there: the taker's.
-        wanted = candidates.keys() - settings.accepted_url_changes
+        wanted = takers.keys() - settings.accepted_url_changes
         if not wanted:
             continue
         kept = functools.partial(_kept_for_another, wanted, own_sources)
@@ -1044,29 +1089,32 @@ def _waiting_for_outer_sites(
             continue  # that site's guard says so, and keeps nothing of it
         for entry in entries:
             url, source, owner = entry["url"], entry["source"], entry.get("owner")
-            taker = candidates[url]
+            taker, taker_owner = takers[url]
             other_owner = (
-                isinstance(owner, str) and owner and owner != taker.thing.owner.value
+                isinstance(owner, str)
+                and owner
+                and isinstance(taker_owner, str)
+                and owner != taker_owner
             )
             if released(entry):
                 # Let go there, its owner Flattr's: that site says another
                 # owner's taker reuses it (``_keep_to_compare``).
                 if other_owner:
-                    waiting.add((url, taker.source))
+                    found.add((url, taker))
                 continue
             now = in_run.get(source)
-            if now is not None and now.url == url:
+            if still_taken and now is not None and now.url == url:
                 continue  # its own source has it: nothing kept for it
             # A source gone, its owner the taker's, is said gone, not taken.
             if other_owner or now is not None or there(source):
-                waiting.add((url, taker.source))
-    return replace(guarded, waiting=waiting)
+                found.add((url, taker))
+    return found
 
 
 def _kept_for_another(
     wanted: Collection[str], own_sources: Collection[str], entry: dict[str, str]
 ) -> bool:
-    """Whether ``_waiting_for_outer_sites`` takes the entry of an outer
+    """Whether ``_kept_in_outer_sites`` takes the entry of an outer
     site's baseline: a URL of ``wanted`` that it keeps (not waiting there),
     or let go, for a source this site does not compare itself."""
     return (

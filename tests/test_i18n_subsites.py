@@ -2238,13 +2238,6 @@ def _same_owners_article_back_renamed(
     return settings, "Alice", article("Hello", "Alice", Slug="hello-again")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the German taker's entry is marked waiting only off its own fast "
-    "path: a takeover the main site says only once the taker's entry is "
-    "written plainly (the French site that kept the URL removed, or the same "
-    "owner's article gone, then back) leaves it plain for good",
-)
 @pytest.mark.parametrize("advice", ["taker", "both"])
 @pytest.mark.parametrize(
     "kept",
