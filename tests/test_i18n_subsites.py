@@ -2272,13 +2272,6 @@ def test_a_takeover_said_once_the_taker_is_written_waits_for_its_advice(
         assert (built.messages, built.status) == ([], 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the German taker lets its entry go as the French site's "
-    "FLATTR_ACCEPT_URL_CHANGES lists the URL, before the French site's own "
-    "strict build fails and keeps its baseline (the URL kept): the plain entry "
-    "stays plain on the fast path",
-)
 def test_a_takeover_accepted_in_a_failed_strict_build_still_waits(tmp_path):
     # The French site keeps /hello.html, taken by Bob's German hallo.md.
     # A strict build accepting it failed on another change of the French
