@@ -161,6 +161,9 @@ WRONG_CALLS = {
     # Jinja prints the None it gives as "None": the message says so.
     "flattr_pending(article)": "article.html: flattr_pending() takes an author or "
     "author name, not an Article: it gives None there",
+    # No advice to pass the article to the helper that wants an author.
+    "flattr_pending(article.flattr)": "article.html: flattr_pending() takes an "
+    "author or author name, not article.flattr: it gives None there",
     # The plugin's own values, named as the theme reaches them, not by the
     # plugin's class names (ContentThing, Thing).
     "flattr_button(article.flattr)": "article.html: flattr_button() takes an "
@@ -328,6 +331,9 @@ def test_a_misplaced_call_names_the_template_that_holds_it(site, tmp_path, flatt
         ("article.summary", "a str for its style (the second argument)"),
         ("article", "an Article for its style (the second argument)"),
         ('"Compakt"', "style 'Compakt'"),  # a misspelt style, shown
+        # Words, not a word: named by type, though a title's first word
+        # looks like a style.
+        ("article.title", "a str for its style (the second argument)"),
     ],
 )
 def test_a_style_that_is_none_is_named_once_by_its_type(
@@ -354,6 +360,20 @@ def test_a_style_that_is_none_is_named_once_by_its_type(
     assert "flattr-button--plain" in button["class"]
 
 
+def pending_store(tmp_path):
+    """A store in which 3 flattrs wait for Bob."""
+    store = tmp_path / "store.sqlite3"
+    connection = open_store(store)
+    with connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 3, AUTHORS["Bob"], "reader", "https://flattr.com/claim/thing/t1",
+             "2024-05-02T10:00:00Z"),
+        )  # fmt: skip
+    connection.close()
+    return store
+
+
 @pytest.mark.parametrize(
     ("call", "kind"),
     [
@@ -368,15 +388,7 @@ def test_flattr_pending_given_no_author_says_so_with_a_store(
 ):
     # With notices to look through, such a value was made an author name:
     # no notice, nothing reported, and Pelican warning about its slug.
-    store = tmp_path / "store.sqlite3"
-    connection = open_store(store)
-    with connection:
-        connection.execute(
-            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
-            ("t1", 3, AUTHORS["Bob"], "reader", "https://flattr.com/claim/thing/t1",
-             "2024-05-02T10:00:00Z"),
-        )  # fmt: skip
-    connection.close()
+    store = pending_store(tmp_path)
     overrides = child_theme(
         tmp_path,
         {
@@ -420,7 +432,8 @@ def test_a_helper_fault_with_fitting_arguments_is_not_blamed_on_the_theme():
 
 def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
     # No argument, None, an undefined name (base.html passes `article` on
-    # every page) and a page without a thing (FLATTR_PAGES is off).
+    # every page) and a page without a thing (FLATTR_PAGES is off: page.html
+    # renders its own content block, not base.html's).
     calls = (
         "{{ flattr_head() }}{{ flattr_button() }}{{ flattr_button(None) }}"
         "{{ flattr_head(article) }}{{ flattr_button(page) }}{{ flattr_head(page) }}"
@@ -430,7 +443,10 @@ def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
         tmp_path,
         {
             "base.html": '{% extends "!simple/base.html" %}'
-            f"{{% block content %}}{calls}{{{{ super() }}}}{{% endblock %}}"
+            f"{{% block content %}}{calls}{{{{ super() }}}}{{% endblock %}}",
+            "page.html": '{% extends "!simple/page.html" %}{% block content %}'
+            "{{ flattr_head(page) }}{{ flattr_button(page) }}{{ super() }}"
+            "{% endblock %}",
         },
     )
     output = site(
@@ -1106,3 +1122,103 @@ def test_the_bundled_theme_prints_titles_as_the_plugin_reads_them(site, plugin):
     assert [a.get_text() for a in listing.select("h2 a[rel=bookmark]")] == [
         TITLE_WITH_LESS_THAN
     ]
+
+
+def child_site(site, tmp_path, templates, files=None, **settings):
+    """``articles()`` (or ``files``) built with ``templates`` overriding
+    simple's, and the authors' owners of ``AUTHORS`` unless given."""
+    settings.setdefault("FLATTR_AUTHORS", AUTHORS)
+    overrides = child_theme(tmp_path, templates)
+    return site(files or articles(), THEME_TEMPLATES_OVERRIDES=overrides, **settings)
+
+
+def in_content(template: str, jinja: str) -> dict[str, str]:
+    """``template`` (article.html, page.html) of simple, ``jinja`` printed
+    after its content."""
+    return {
+        template: f'{{% extends "!simple/{template}" %}}{{% block content %}}'
+        f"{{{{ super() }}}}{jinja}{{% endblock %}}"
+    }
+
+
+def test_a_misspelt_style_is_named_in_each_template_that_holds_it(
+    site, tmp_path, flattr_log
+):
+    # Once per template, not once per build: the second template's mistake
+    # is its own, and the first's message does not name it.
+    templates = {
+        **in_content("article.html", '{{ flattr_button(article, "Compakt") }}'),
+        **in_content("page.html", '{{ flattr_button(page, "Compakt") }}'),
+    }
+    child_site(site, tmp_path, templates, FLATTR_PAGES=True)
+    assert sorted(r.getMessage() for r in flattr_log.records) == [
+        f"pelican-flattr: {template}: flattr_button() is called with style "
+        "'Compakt', not one of plain, js, compact: the configured style is shown "
+        "instead"
+        for template in ("article.html", "page.html")
+    ]
+
+
+def test_flattr_text_reads_a_value_as_the_things_title_and_none_as_nothing(
+    site, tmp_path
+):
+    # As its docstring promises: None and an undefined name print nothing
+    # (not "None"), and a title's control characters are spaces, as in the
+    # thing's title.
+    templates = in_content(
+        "article.html",
+        "<p id=title>{{ flattr_text(article.title) }}</p>"
+        "<p id=nothing>[{{ flattr_text(None) }}{{ flattr_text(no_such_name) }}]</p>",
+    )
+    files = {"c.md": article("Ctl\x01title \x0b here", "Alice", slug="c")}
+    output = child_site(site, tmp_path, templates, files)
+    soup = page_as_browsers_read_it(output / "c.html")
+    assert soup.select_one("#nothing").get_text() == "[]"
+    title = soup.select_one("#title").get_text()
+    assert title == manifest_things(output)["c.md"]["title"] == "Ctl title here"
+
+
+def test_a_head_kept_in_a_variable_names_the_template_that_holds_the_call(
+    site, tmp_path, flattr_log
+):
+    # The call is in base.html, which article.html extends: the warning
+    # named article.html, where the theme author finds no call to fix.
+    templates = {
+        "base.html": '{% extends "!simple/base.html" %}{% block head %}'
+        "{{ super() }}{% if article %}{% set kept = flattr_head(article) %}"
+        "{% endif %}{% endblock %}"
+    }
+    output = child_site(site, tmp_path, templates)
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: base.html: flattr_head() is called for the page's own "
+        "article or page, but its output is not on the page (kept in a variable "
+        "and never printed?); the plugin adds the tags to the head instead: print "
+        "it inside <head>"
+    ]
+    # The page is whole all the same: injection added the tags.
+    soup = page(output / "article-number-0.html")
+    assert [link.parent.name for link in payment_links(soup)] == ["head"]
+
+
+def test_flattr_pending_given_an_authors_name_finds_a_key_spelt_as_its_slug(
+    site, tmp_path
+):
+    # A theme may pass the name (a str) rather than the Author: the
+    # FLATTR_AUTHORS key is found as owners are, by the name's slug too.
+    templates = in_content(
+        "article.html",
+        "{% set notice = flattr_pending(article.author.name) %}"
+        '<p id=pending>{{ notice.flattrs if notice else "none" }}</p>',
+    )
+    output = child_site(
+        site,
+        tmp_path,
+        templates,
+        FLATTR_AUTHORS={"Alice": "alice", "bob": AUTHORS["Bob"]},
+        FLATTR_STORE=str(pending_store(tmp_path)),
+    )
+    shown = {
+        name: page(output / name).select_one("#pending").text
+        for name in ("article-number-0.html", "article-number-1.html")
+    }
+    assert shown == {"article-number-0.html": "3", "article-number-1.html": "none"}
