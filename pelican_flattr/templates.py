@@ -586,11 +586,14 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         content_thing is not None
         and settings.open_graph
         and id(content_thing) in rendered.heads
+        and len(rendered.heads) == 1
         and "flattr_head" not in printed_twice
     ):
         # flattr_head() prints every property: a theme with tags of its own
         # gives readers and crawlers two titles, two URLs (the audit refuses
-        # it). The helper printed twice has its own report.
+        # it). The helper printed twice, or for another content beside the
+        # page's own, has its own report: the second tags are its, not the
+        # theme's, and FLATTR_OPEN_GRAPH = False would not remove them.
         repeated = markup.repeated_open_graph(page, rendered.heads[id(content_thing)])
         if repeated:
             _report_in_template(

@@ -1178,6 +1178,38 @@ def test_flattr_text_reads_a_value_as_the_things_title_and_none_as_nothing(
     assert title == manifest_things(output)["c.md"]["title"] == "Ctl title here"
 
 
+RELATED_HEAD = (
+    "pelican-flattr: related.html: flattr_head() is called for an article or page "
+    "that is not the page's own (a listing's, or another article's), and prints "
+    "its payment link and Open Graph tags here, where they describe the wrong "
+    "page: it belongs only on the content's own page, for its article (or page)"
+)
+
+
+@pytest.mark.parametrize("own_head", [True, False], ids=["beside own", "alone"])
+def test_flattr_head_for_a_related_article_names_the_template_that_holds_it(
+    site, tmp_path, flattr_log, own_head
+):
+    # A "related" box's flattr_head() makes the page another article's,
+    # whether or not the page prints its own: the report names the box's
+    # template alone, not article.html, whose own call is right.
+    own = "{{ flattr_head(article) }}" if own_head else ""
+    templates = {
+        "related.html": '{% set related = articles|reject("sameas", article)|first %}'
+        "{{ flattr_head(related) }}",
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        f'{{{{ super() }}}}{own}{{% include "related.html" %}}{{% endblock %}}',
+    }
+    child_site(site, tmp_path, templates)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert [e for e in errors if "not the page's own" in e] == [RELATED_HEAD]
+    if own_head:
+        # The second og:title is the related article's, not the theme's own:
+        # the build also told the theme to set FLATTR_OPEN_GRAPH = False,
+        # which leaves the related article's payment link where it is.
+        assert errors == [RELATED_HEAD]
+
+
 def test_a_head_kept_in_a_variable_names_the_template_that_holds_the_call(
     site, tmp_path, flattr_log
 ):
