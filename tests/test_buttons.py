@@ -2914,6 +2914,27 @@ def test_a_themes_own_old_button_is_reported(site, tmp_path, caplog, old, style)
     assert audit_command(["audit", str(output)]) == 1
 
 
+def test_a_template_with_two_old_snippets_is_told_of_each(site, tmp_path, caplog):
+    # Once per template and kind of mistake: a template already told of one
+    # snippet it kept must still hear of the other.
+    theme = simple_child_theme(
+        tmp_path,
+        "old-both",
+        '{% extends "!simple/article.html" %}'
+        f"{{% block head %}}{{{{ super() }}}}{SITE_WIDE_LINK}{{% endblock %}}"
+        f"{{% block content %}}{{{{ super() }}}}{OLD_BUTTONS['static']}"
+        "{% endblock %}",
+    )
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert len(messages) == 2, messages
+    assert all(
+        m.startswith("pelican-flattr: article.html: the page of ") for m in messages
+    )
+    assert [m for m in messages if "already has a payment link to Flattr" in m]
+    assert [m for m in messages if "shows a Flattr button the theme prints" in m]
+
+
 QUOTED_SNIPPETS = f"""
 An old button, for comparison:
 
@@ -3207,16 +3228,20 @@ def test_a_helpers_button_after_a_body_left_open_is_reported_as_the_bodys(
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages == [left_open_message("a.md", LEFT_OPEN["TEXTAREA"][1])]
     assert audit_command(["audit", str(output)]) == 1
-    # The button printed before the body is seen: nothing to say.
-    caplog.clear()
+    # The button printed before the body is seen: nothing to say, with
+    # FLATTR_INJECT off too (the body was blamed, though the page showed
+    # the button).
     before = simple_child_theme(
         tmp_path,
         "button-first",
-        '{% extends "!simple/article.html" %}{% block content %}'
-        "{{ flattr_button(article) }}{{ super() }}{% endblock %}",
+        '{% extends "!simple/article.html" %}'
+        "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
+        "{% block content %}{{ flattr_button(article) }}{{ super() }}{% endblock %}",
     )
-    site(files, theme=before, FLATTR_AUTHORS=AUTHORS)
-    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
+    for inject in (True, False):
+        caplog.clear()
+        site(files, theme=before, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=inject)
+        assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
 
 
 @pytest.mark.parametrize("style", ["plain", "js"])
@@ -3237,10 +3262,10 @@ def test_a_body_left_open_is_reported_without_injection_too(
     assert audit_command(["audit", str(output)]) == 1
 
 
-def listing_theme(tmp_path, name, script):
+def listing_theme(tmp_path, name, script, button="{{ flattr_button(a) }}"):
     """A theme whose article.html prints all the helpers, and whose listings
     (index.html, and the category, tag and author pages that extend it)
-    print a button for each article, then ``script`` (Jinja)."""
+    print ``button`` for each article ``a``, then ``script`` (Jinja)."""
     templates = tmp_path / name / "templates"
     templates.mkdir(parents=True)
     (templates / "article.html").write_text(
@@ -3251,7 +3276,7 @@ def listing_theme(tmp_path, name, script):
     )
     (templates / "index.html").write_text(
         '{% extends "!simple/index.html" %}{% block content %}{{ super() }}'
-        "{% for a in articles_page.object_list %}{{ flattr_button(a) }}{% endfor %}"
+        f"{{% for a in articles_page.object_list %}}{button}{{% endfor %}}"
         f"{script}{{% endblock %}}"
     )
     return str(tmp_path / name)
@@ -3354,6 +3379,43 @@ def test_a_helpers_embedded_button_after_a_noscript_left_open_is_reported(
     messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
     assert messages == [noscript_left_open_message("a.md")]
     assert audit_command(["audit", str(output)]) == 1
+
+
+def test_a_themes_embedded_button_after_a_noscript_left_open_is_reported(
+    site, tmp_path, caplog
+):
+    # The site's style is plain, which an open <noscript> hides from no
+    # one; the theme asks for an embedded button, which it hides where
+    # scripts run: the body's text is to blame all the same.
+    files = three_articles()
+    files["a.md"] = article(
+        "First of three",
+        "Alice",
+        "<p>A first paragraph with enough words.</p>\n\n<NOSCRIPT>\nleft open\n",
+    )
+    theme = after_the_body_theme(
+        tmp_path, "js-after", '{{ flattr_button(article, "js") }}{{ flattr_script() }}'
+    )
+    output = site(files, theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="plain")
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [noscript_left_open_message("a.md")]
+    assert audit_command(["audit", str(output)]) == 1
+
+
+def test_a_listing_that_only_tests_a_buttons_output_needs_no_load_js(
+    site, tmp_path, caplog
+):
+    # `{% if flattr_button(a) %}`: the call renders an embedded button the
+    # page never shows, and a listing that shows none needs no load.js;
+    # without injection it was told it printed no flattr_script().
+    tested = "{% if flattr_button(a) %}<p class=flattrable>{{ a.title }}</p>{% endif %}"
+    theme = listing_theme(tmp_path, "listing-tests-only", "", tested)
+    settings = {"FLATTR_INJECT": False, "FLATTR_BUTTON": "js"}
+    output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, **settings)
+    index = page_as_browsers_read_it(output / "index.html")
+    assert index.select("p.flattrable") and flattr_buttons(index) == []
+    assert loader_scripts(index) == []
+    assert [r for r in caplog.records if r.name == "pelican_flattr"] == []
 
 
 def test_each_body_left_open_is_reported(site, caplog):
