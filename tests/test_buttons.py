@@ -1389,6 +1389,20 @@ def test_a_themes_own_loader_is_not_loaded_twice(site, tmp_path):
     assert len(loader_scripts(soup)) == 1
 
 
+def theme_asking(tmp_path, asked, printed):
+    """``helper_theme`` whose article.html asks for the ``asked`` style,
+    ``printed`` (Jinja) holding the call as BUTTON."""
+    theme = helper_theme(tmp_path)
+    article_html = Path(theme) / "templates" / "article.html"
+    article_html.write_text(
+        article_html.read_text().replace(
+            "{{ flattr_button(article) }}",
+            printed.replace("BUTTON", f'flattr_button(article, "{asked}")'),
+        )
+    )
+    return theme
+
+
 @pytest.mark.parametrize(
     ("asked", "printed"),
     [
@@ -1404,14 +1418,7 @@ def test_a_themes_own_loader_is_not_loaded_twice(site, tmp_path):
 def test_the_manifest_records_the_style_a_template_shows(
     site, tmp_path, caplog, asked, printed
 ):
-    theme = helper_theme(tmp_path)
-    article_html = Path(theme) / "templates" / "article.html"
-    article_html.write_text(
-        article_html.read_text().replace(
-            "{{ flattr_button(article) }}",
-            printed.replace("BUTTON", f'flattr_button(article, "{asked}")'),
-        )
-    )
+    theme = theme_asking(tmp_path, asked, printed)
     output = site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS)
     things = manifest_things(output)
     soup = page_as_browsers_read_it(output / "first-of-three.html")
@@ -1445,6 +1452,22 @@ def test_the_manifest_records_the_style_a_template_shows(
     # Each article's own page decides (the index shows the configured one).
     assert {t["button"] for t in things.values()} == {first["button"]}
     assert audit_command(["audit", str(output)]) == 0
+
+
+def test_without_injection_the_manifest_keeps_the_style_a_template_asks_for(
+    site, tmp_path
+):
+    # Kept in a variable, the button is not seen, and nothing adds one in
+    # the configured style: the manifest, and so the audit's demand, names
+    # the style the theme asked for, which its page shows once printed.
+    theme = theme_asking(tmp_path, "compact", "{% set kept = BUTTON %}")
+    output = site(
+        three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False
+    )
+    things = manifest_things(output).values()
+    first = next(t for t in things if t["page"] == "first-of-three.html")
+    assert first["button"] == "compact"
+    assert flattr_buttons(page(output / "first-of-three.html")) == []
 
 
 @pytest.mark.parametrize("theme", ["notmyidea", "simple"])

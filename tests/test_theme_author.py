@@ -1254,3 +1254,13 @@ def test_flattr_pending_given_an_authors_name_finds_a_key_spelt_as_its_slug(
         for name in ("article-number-0.html", "article-number-1.html")
     }
     assert shown == {"article-number-0.html": "3", "article-number-1.html": "none"}
+
+
+def test_a_sites_own_global_named_as_a_helper_is_left_to_it(site, tmp_path):
+    # The helpers are looked up after every template variable and global: a
+    # site that gives its theme a function of that name keeps its own.
+    templates = in_content("article.html", "<p id=own>{{ flattr_text('x') }}</p>")
+    output = child_site(
+        site, tmp_path, templates, JINJA_GLOBALS={"flattr_text": str.upper}
+    )
+    assert page(output / "article-number-0.html").select_one("#own").text == "X"
