@@ -30,6 +30,7 @@ from pelican_flattr.url_guard import (
     pages_in,
     released_entry,
     set_aside,
+    unresolved_changes,
     unused_language_baselines,
     url_change_warnings,
     url_changes,
@@ -842,6 +843,13 @@ def test_a_baseline_of_another_version_is_refused(tmp_path, version):
         ("\n\n", "line 2, column 1: Expecting value"),
         # Entries alone, without the document around them.
         ('    {"url": "u", "source": "a.md"}\n', "line 1, column 1: Expecting value"),
+        # Broken on the skeleton's last line, with an entry's line after
+        # it: the line is the broken one, not the file's last.
+        (
+            '{"baseline_version": 1, "things": []}}\n'
+            '    {"url": "u", "source": "a.md"}\n',
+            "line 1, column 38: Extra data",
+        ),
     ],
 )
 def test_a_baseline_with_nothing_around_its_entries_is_reported(tmp_path, text, says):
@@ -2816,6 +2824,13 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
             "https://a.org/workshop/p{2}/",
             "from https://a.org/workshop/*.html to https://a.org/workshop/*/",
         ),
+        # The last part no slug (index.html), and the year both keep
+        # longer than the slug: a number is a date's, never the slug.
+        (
+            "https://a.org/posts/20{0:02}/p{2}/index.html",
+            "https://a.org/20{0:02}/p{2}.html",
+            "from https://a.org/posts/#/*/index.html to https://a.org/#/*.html",
+        ),
     ],
 )
 def test_urls_a_setting_moved_alike_are_summed_up_as_one_shape(old, new, shape):
@@ -3317,3 +3332,159 @@ def test_a_url_a_removed_language_site_let_go_is_not_said_again(tmp_path):
     assert gone.status == 0
     assert [m for m in gone.messages if "hello" in m] == []
     assert any("'fr' is no longer built" in m for m in gone.messages), gone.messages
+
+
+# --- What a mutation review of url_guard.py found untested. ---
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        # Pelican's HTML reader reads .htm files as it reads .html ones.
+        ("a.htm", f'<meta name="flattr_url" content="{OLD}">'),
+        ("a.markdown", f"Flattr_url: {OLD}"),
+    ],
+)
+def test_the_advice_to_pin_follows_every_extension_of_the_reader(name, line):
+    advice = UrlChange(name, OLD, f"{SITEURL}/new-slug.html").advice()
+    assert advice.startswith(f"add '{line}' to {name} to keep its flattrs"), advice
+
+
+def test_a_gone_sources_url_another_old_source_took_is_for_the_taker_to_give_back():
+    # a.md is gone and b.md (of the last build too) has its URL: unlike a
+    # URL changed while its source stays, a.md has no new URL for b.md to
+    # keep apart from, so the fix is b.md's URL back and a.md pinned
+    # wherever it went, or the takeover accepted.
+    advice = UrlChange("a.md", OLD, None, taken_by="b.md").advice()
+    assert advice == (
+        "if b.md is meant to take them over, add the old URL to "
+        "FLATTR_ACCEPT_URL_CHANGES; if not, give it its own thing URL back (its "
+        f"slug, or 'Flattr_url:'), and add 'Flattr_url: {OLD}' to a.md wherever "
+        "it went"
+    )
+
+
+def test_as_many_changed_urls_as_are_said_are_summed_up_without_an_unsaid_rest():
+    # All of them said, alike: the summary names the setting, and must not
+    # send the operator to a list of others that are not there.
+    from pelican_flattr.url_guard import SAID_OF_EACH_KIND
+
+    changes = [
+        UrlChange(f"p{n}.md", f"{SITEURL}/p{n}.html", f"{SITEURL}/posts/p{n}.html")
+        for n in range(SAID_OF_EACH_KIND)
+    ]
+    said, unsaid, summary = url_change_warnings(
+        changes, "pelican-flattr diff", Path("b")
+    )
+    assert (len(said), unsaid) == (SAID_OF_EACH_KIND, [])
+    assert summary.startswith(
+        f"{SAID_OF_EACH_KIND} thing URLs of the last build are not this build's: "
+        f"{SAID_OF_EACH_KIND} thing URLs changed. {SAID_OF_EACH_KIND} of the "
+        f"{SAID_OF_EACH_KIND} changed thing URLs changed alike"
+    ), summary
+    assert "said above" not in summary and "lists every one" not in summary
+
+
+def test_pages_are_asked_for_only_when_a_source_without_a_thing_is_still_there():
+    # `pelican-flattr diff --settings` asks Pelican to list the pages, which
+    # fails on some settings: a diff with no such source must not need it.
+    def no_pages():
+        raise AssertionError("the pages were asked for")
+
+    changes = [
+        UrlChange("a.md", OLD, f"{SITEURL}/new.html"),
+        UrlChange("b.md", f"{SITEURL}/b.html", None),
+    ]
+    assert unresolved_changes(changes, (), False, no_pages, None) == changes
+
+
+def test_a_url_taken_with_another_owner_is_one_change_in_the_diff():
+    # As the build says it: the URL passing to b.md under bob is the change
+    # (with the owner Flattr keeps), not an owner change said again.
+    old = [entry("u1", "a.md", owner="alice"), entry("u2", "c.md")]
+    new = [entry("u1", "b.md", owner="bob"), entry("u2", "c.md")]
+    diff = compare_manifests(old, new, source_exists=lambda source: True)
+    assert [(c.source, c.taken_by, c.kept_owner) for c in diff.url_changes] == [
+        ("a.md", "b.md", "alice")
+    ]
+    assert diff.owner_changes == ()
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        {"things": [{"url": 5, "source": "a.md"}]},
+        {"things": [{"url": "https://x.example/a", "source": "a.md", "owner": None}]},
+        {"things": ["https://x.example/a"]},
+    ],
+)
+def test_a_baseline_in_another_layout_with_a_damaged_entry_is_refused(
+    tmp_path, damaged
+):
+    # Laid out by a pretty-printer, the entries are read with the document,
+    # and checked as strictly as those read a line at a time.
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"baseline_version": 1, **damaged}, indent=2))
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == f"{path}: not a pelican-flattr URL baseline, version 1"
+
+
+def test_a_file_beside_the_baseline_that_is_not_utf8_is_no_language_baseline(
+    tmp_path,
+):
+    # Named as a language site's baseline would be, but not text: the build
+    # that looks for unused ones must go on, and leave it alone.
+    main = tmp_path / "url-baseline.json"
+    write_baseline(main, _entries())
+    (tmp_path / "url-baseline.de.json").write_bytes(b"\xff\xfe\x00garbage\xff\n" * 3)
+    assert unused_language_baselines(main, set()) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # The comma between the things and the released entries mistyped.
+        (b'"},\n    {"owner": "carol"', b'"};\n    {"owner": "carol"'),
+        # The file's last brace mistyped, as long as it was.
+        (b"\n  ]\n}\n", b"\n  ]\n]\n"),
+    ],
+    ids=["after-the-things", "at-the-end"],
+)
+def test_holds_baseline_never_takes_a_damaged_end_for_released_entries(
+    tmp_path, old, new
+):
+    # Taken for the same baseline, the file is neither read nor rewritten:
+    # the damage would go unsaid until a build reads it for a change.
+    path = tmp_path / "baseline.json"
+    gone = released_entry(baseline_entry("https://x.example/gone", "g.md", "carol"))
+    write_baseline(path, next_baseline([], iter(_entries()), [], [gone]))
+    assert holds_baseline(path, iter(_entries()), urls=lambda: set())
+    data = path.read_bytes()
+    assert data.count(old) == 1, data
+    path.write_bytes(data.replace(old, new))
+    assert not holds_baseline(path, iter(_entries()), urls=lambda: set())
+
+
+def test_diffs_table_tells_a_source_still_there_from_one_gone(
+    tmp_path, capsys, monkeypatch
+):
+    # Both lost their thing, but only b.md is gone: a.md, still in the
+    # content folder, opted out, and its fix is in the file, not a pin.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    (tmp_path / "content" / "b.md").unlink()
+    files = {"a.md": two_articles(flattr="no")["a.md"]}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    new = output / "flattr-manifest.json"
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row, however long
+    content = str(tmp_path / "content")
+    assert main(["diff", str(old), str(new), "--content", content]) == 1
+    rows = [
+        [cell.strip() for cell in line.split("\u2502")[1:-1]]  # "│" parts a cell
+        for line in capsys.readouterr().out.splitlines()
+    ]
+    kinds = {row[1]: row[0] for row in rows if row}
+    assert kinds == {"a.md": "no thing", "b.md": "disappeared"}, rows
