@@ -1208,11 +1208,13 @@ class _ThemeOpenGraph(NamedTuple):
 
 
 def _theme_open_graph(
-    page: str, end: int, printed: range = range(0)
+    page: str, end: int, printed: range = range(0), others: tuple[range, ...] = ()
 ) -> _ThemeOpenGraph:
     """The theme's Open Graph (``og:``, ``article:``) ``<meta>`` tags in
     the head, read up to ``end`` (its ``</head>``): past where a browser
-    ends it too. Those in ``printed`` (``_printed_head``) are the helper's.
+    ends it too. Those in ``printed`` (``_printed_head``) are the helper's,
+    and those in ``others`` (``_other_heads``) the helper's for other
+    contents.
 
     Text a theme prints unescaped (a quote and a ">" in its description
     ``<meta>``) ends the head early for a browser, and the theme's tags
@@ -1225,7 +1227,11 @@ def _theme_open_graph(
     urls: list[str] = []
     ended_by = None
     for name, attributes, start in _live_tags(page, end):
-        if name == "meta" and start not in printed:
+        if (
+            name == "meta"
+            and start not in printed
+            and not (others and any(start in other for other in others))
+        ):
             values = _attribute_values(attributes)
             prop = values.get("property", "")
             if prop.startswith(("og:", "article:")):
@@ -1259,6 +1265,27 @@ def _printed_head(
                 return range(at, at + len(printed))
         at = page.find(_OWN_PAYMENT_LINK, at + 1, end)
     return range(0)
+
+
+# What flattr_head() prints, for any content: its payment link, then a
+# <meta> per property (the values escaped: no quote in them).
+_HELPER_HEAD = re.compile(
+    re.escape(_OWN_PAYMENT_LINK)
+    + r'([^"]*)">(?:\n<meta property="[^"]*" content="[^"]*">)*'
+)
+
+
+def _other_heads(page: str, end: int, escaped_href: str) -> tuple[range, ...]:
+    """Where ``page[:end]`` holds what ``flattr_head()`` printed for other
+    contents than the page's own (whose payment link's href, as written,
+    is ``escaped_href``): a "related" box's, which ``inject``'s caller
+    reports. Those tags are not the theme's own, and do not stand in for
+    the page's."""
+    return tuple(
+        range(match.start(), match.end())
+        for match in _HELPER_HEAD.finditer(page, 0, end)
+        if match[1] != escaped_href
+    )
 
 
 def _check_theme_open_graph(
@@ -1309,19 +1336,22 @@ def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     return index
 
 
-def _flattr_payment_hrefs(page: str, end: int) -> list[str]:
+def _flattr_payment_hrefs(
+    page: str, end: int, others: tuple[range, ...] = ()
+) -> list[str]:
     """The hrefs of the payment links to Flattr in the head, read up to
     ``end``, as the ``flattr_head`` helper or a theme writes them. A theme's
     own payment link to another service (Liberapay, Patreon...) does not
-    count, nor one quoted in text, nor one after text that ended the head."""
+    count, nor one quoted in text, nor one after text that ended the head,
+    nor one in ``others`` (``_other_heads``)."""
     if not _names(page, end, "lattr.com/") or not _names(page, end, "ayment"):
         # Nearly every page the plugin completes; a head that names Flattr
         # or payments in its text alone (a title "Mobile payment in
         # Kenya") is not read tag by tag either.
         return []
     hrefs = []
-    for name, attributes, _ in _head_tags(page, end):
-        if name == "link":
+    for name, attributes, start in _head_tags(page, end):
+        if name == "link" and not (others and any(start in other for other in others)):
             values = _attribute_values(attributes)
             if _pays_through_flattr(values):
                 hrefs.append(values.get("href", ""))
@@ -2207,6 +2237,7 @@ def inject(
     theme_url_wrong: Callable[[ContentThing, str], None] | None = None,
     other_button: Callable[[ContentThing], None] | None = None,
     body_leaves_open: Callable[[ContentThing, str], None] | None = None,
+    others_printed: bool = False,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -2242,6 +2273,9 @@ def inject(
     open what hides the rest of the page, the button with it
     (``body_left_open``; given the content's thing and what it leaves
     open): it goes there all the same, as no place after the body is seen.
+    ``others_printed``: whether the helpers printed head tags for another
+    content (a "related" box's) on the page, which the caller reports:
+    those are not taken for the theme's own, nor stand in for the page's.
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -2266,8 +2300,11 @@ def inject(
         escaped_href = _url_attribute(auto_submit_url)
     head_end = _head_end(page)
     adds_head = content_thing is not None and head_end >= 0 and not head_printed
+    others: tuple[range, ...] = ()
     if adds_head:
-        theirs = _flattr_payment_hrefs(page, head_end)
+        if others_printed:
+            others = _other_heads(page, head_end, escaped_href)
+        theirs = _flattr_payment_hrefs(page, head_end, others)
         if auto_submit_url in theirs:
             adds_head = False  # written by the theme as the helper writes it
         if other_payment_link is not None and any(
@@ -2286,7 +2323,10 @@ def inject(
             if not isinstance(open_graph, (tuple, list)):  # read again below
                 open_graph = list(open_graph)
             theme = _theme_open_graph(
-                page, head_end, _printed_head(page, head_end, escaped_href, open_graph)
+                page,
+                head_end,
+                _printed_head(page, head_end, escaped_href, open_graph),
+                others,
             )
             skip = theme.properties
         tags = _head(escaped_href, open_graph, skip)

@@ -568,9 +568,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             state.shown_styles[content_thing.url] = theme_style
     own = id(content_thing)
     own_head_callers = _callers(rendered, "flattr_head", [own])
-    if rendered.heads and (
+    others_printed = bool(rendered.heads) and (
         content_thing is None or len(rendered.heads) > 1 or own not in rendered.heads
-    ):
+    )
+    if others_printed:
         # A listing's summaries, a related article: the tags say this page
         # is that content's, a second payment link and og: set beside the
         # page's own (the audit refuses such an article page).
@@ -707,6 +708,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_theme_url_wrong,
         _report_other_button,
         _report_body_left_open,
+        others_printed,
     )
     return page if updated is None else updated
 
