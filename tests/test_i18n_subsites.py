@@ -2332,6 +2332,20 @@ def test_a_url_the_main_site_keeps_from_two_sites_in_is_resolved_step_by_step(
     assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
 
 
+def _french_lets_go(tmp_path: Path) -> str:
+    """Alice's French salut.md deleted, its URL (returned) accepted: the
+    French site keeps it released, with alice."""
+    url = f"{SITEURL}/fr/salut.html"
+    files = {
+        "salut.md": article("Salut", "Alice", Lang="fr"),
+        "hello.md": article("Hello", "Alice"),
+    }
+    i18n_build(tmp_path, files, **THREE_SITES)
+    (tmp_path / "content" / "salut.md").unlink()
+    i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_ACCEPT_URL_CHANGES=[url])
+    return url
+
+
 @pytest.mark.parametrize(
     "lang",
     [
@@ -2350,14 +2364,7 @@ def test_a_url_a_language_site_let_go_reused_by_another_sites_owner_is_said(
     # not, by any site, and a strict build passed. Said by the French site,
     # which alone has an entry of the URL; neu.md waits at it meanwhile, so
     # that giving it another URL, as advised, is no change of its own.
-    url = f"{SITEURL}/fr/salut.html"
-    files = {
-        "salut.md": article("Salut", "Alice", Lang="fr"),
-        "hello.md": article("Hello", "Alice"),
-    }
-    i18n_build(tmp_path, files, **THREE_SITES)
-    (tmp_path / "content" / "salut.md").unlink()
-    i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_ACCEPT_URL_CHANGES=[url])
+    url = _french_lets_go(tmp_path)
     assert {"owner": "alice", "released": True, "source": "salut.md", "url": url} in (
         json.loads(_fr_baseline(tmp_path).read_text(encoding="utf-8"))["things"]
     )
@@ -2425,3 +2432,52 @@ def test_a_url_two_sites_let_go_reused_by_another_owner_is_said_once(tmp_path):
     said = [m for m in built.messages if url in m]
     assert len(said) == 1, built.messages
     assert f"neu.md: its thing URL {url} was " in said[0]
+
+
+def _german_reuses_what_french_let_go(tmp_path: Path) -> str:
+    """``_french_lets_go``; then Bob's German hallo.md pinned to the URL
+    (returned), said by the French site, hallo.md's entry waiting."""
+    url = _french_lets_go(tmp_path)
+    hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
+    _takes_from_outer(tmp_path, url, hallo, THREE_SITES, f"its thing URL {url} was")
+    return url
+
+
+@pytest.mark.parametrize(
+    ("kept", "accepted_in"),
+    [
+        (_german_takes_what_french_keeps, "every-site"),
+        (_german_takes_what_french_keeps, "fr"),
+        (_german_reuses_what_french_let_go, "every-site"),
+    ],
+    ids=["moved-accepted", "moved-accepted-by-french-site", "released-accepted"],
+)
+def test_a_takeover_accepted_leaves_the_takers_url_guarded_by_its_own_site(
+    tmp_path, kept, accepted_in
+):
+    # The French site keeps a URL (for an article gone French, or let go
+    # with its owner) that Bob's German hallo.md took, said there; hallo.md
+    # waits at it in the German baseline, built first. Once the French
+    # site accepts it (in every site's settings, or its own), the URL is
+    # hallo.md's for good: its entry plain, nothing kept for it elsewhere,
+    # so that the German site's own guard says its leaving the URL later,
+    # which the outer-site checks (waiting marks, entries left out as if
+    # waiting) must not silence.
+    url = kept(tmp_path)
+    accept = {"FLATTR_ACCEPT_URL_CHANGES": [url]}
+    settings = {**THREE_SITES, **accept}
+    if accepted_in == "fr":
+        settings = {**THREE_SITES, "I18N_SUBSITES": {"de": {}, "fr": accept}}
+    assert i18n_build(tmp_path, {}, **settings).status == 0
+    de = json.loads(_de_baseline(tmp_path).read_text(encoding="utf-8"))
+    assert {"owner": "bob", "source": "hallo.md", "url": url} in de["things"]
+    assert url not in {u for _, u in _baseline_entries(_fr_baseline(tmp_path))}
+    built = i18n_build(tmp_path, {}, **THREE_SITES, FLATTR_STRICT=True)
+    assert (built.messages, built.status) == ([], 0)
+    for _ in range(2):  # said until resolved, by the German site alone
+        built = i18n_build(tmp_path, HALLO_UNPINNED, **THREE_SITES)
+        (said,) = built.messages
+        assert said.startswith(
+            f"pelican-flattr: hallo.md: thing URL changed from {url} to "
+            f"{SITEURL}/de/hallo.html"
+        )
