@@ -175,7 +175,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if build.outer_builds:
         guarded = _waiting_for_outer_sites(guarded, urls)
     noted = _NotedWhileRead()
-    keep = functools.partial(_keep_to_compare, urls, noted)
+    keep = functools.partial(_keep_to_compare, urls, noted, guarded.waiting)
     # Every source of the last build: one whose URL did not change can still
     # have taken the URL of one that is gone now, which is no move.
     old_sources: set[str] = set()
@@ -513,11 +513,15 @@ class _NotedWhileRead:
 
 
 def _keep_to_compare(
-    urls: _BuildUrls, noted: _NotedWhileRead, entry: dict[str, str]
+    urls: _BuildUrls,
+    noted: _NotedWhileRead,
+    waiting: Collection[tuple[str, str]],
+    entry: dict[str, str],
 ) -> bool:
     """Whether to keep the entry to compare its URL (``_moved``), noting
-    on the way an owner change of its thing, and sorting out the
-    released entries (never compared)."""
+    on the way an owner change of its thing (but of one that ``waiting``
+    holds, ``_GuardedThings.waiting``), and sorting out the released
+    entries (never compared)."""
     url, old_owner = entry["url"], entry.get("owner")
     owner = urls.owner_by_url.get(url)
     if waits(entry):
@@ -544,7 +548,13 @@ def _keep_to_compare(
         and isinstance(old_owner, str)
         and old_owner
         and not waits(entry)
-        and not _waits_for_inner_site(url, urls.source_by_url[url])
+        # Its taker waits at the URL, which another site of the run keeps
+        # for another's thing (an article moved to a site run inside this
+        # one, or one deleted from a site this one runs inside): that site
+        # says the takeover, with its advice; said here too, as an owner
+        # change, the advice (the old owner back) went against it, and
+        # "the baseline takes the new owner" while the entry waits.
+        and (url, urls.source_by_url[url]) not in waiting
     ):
         noted.owner_changes.append(
             OwnerChange(url, urls.source_by_url[url], old_owner, owner)
@@ -554,17 +564,6 @@ def _keep_to_compare(
     return _moved(urls, entry) and not _guarded_elsewhere(
         entry["source"], url, urls.elsewhere
     )
-
-
-def _waits_for_inner_site(url: str, source: str) -> bool:
-    """Whether a site run inside this one said that ``source`` took
-    ``url``, which Flattr keeps for another's thing (an article that moved
-    to that site, its move unresolved): said there, with its advice, and
-    kept waiting here (``BuildsInside.waiting``), it is no owner change of
-    this site's to say (whose advice, to give the thing its old owner
-    back, went against that site's)."""
-    waiting = build.current.inside.waiting
-    return bool(waiting) and (url, source) in waiting
 
 
 def _load_last_baseline(
