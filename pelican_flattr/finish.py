@@ -199,9 +199,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     changes = _url_changes(urls, changed, noted.reused, old_sources)
     unresolved = _unresolved(settings, changes)
     _warn_about_handovers(settings, changes, noted.said_before)
-    if guarded.elsewhere:
+    if build.outer_builds:
         _hold_for_outer(unresolved, urls)
-    _warn_about_url_changes(settings, unresolved)
+    _warn_about_url_changes(settings, _not_said_inside(unresolved))
     _warn_about_owner_changes(settings, noted.owner_changes, changes)
     build.fail_if_strict()
     let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)
@@ -789,6 +789,28 @@ def _unresolved(settings: FlattrSettings, changes: list[UrlChange]) -> list[UrlC
     )
 
 
+def _not_said_inside(unresolved: list[UrlChange]) -> list[UrlChange]:
+    """The ``unresolved`` changes to say: all but the reuses of a URL this
+    site let go whose taker waits at it for a site run inside this one,
+    which said it (``_hold_for_outer``)."""
+    # With i18n_subsites two sites may let one URL go (a main-site article
+    # deleted as the same owner's German one took its URL, then given
+    # another): each keeps it released, and another owner's thing at it
+    # later was said by both, a strict build failing twice. The innermost
+    # site, built first, says it. Each site still keeps its change
+    # unresolved, so that accepting the URL, as advised, resolves it in
+    # every baseline.
+    waiting = build.current.inside.waiting
+    if not waiting:
+        return unresolved
+    return [
+        change
+        for change in unresolved
+        if change.released_owner is None
+        or (change.old_url, change.taken_by) not in waiting
+    ]
+
+
 def _warn_about_handovers(
     settings: FlattrSettings,
     changes: list[UrlChange],
@@ -938,7 +960,8 @@ def _hold_for_outer(unresolved: list[UrlChange], urls: _BuildUrls) -> None:
     (``urls.elsewhere``): this site keeps their old URLs in its baseline,
     and that site leaves the sources out of its own until they are resolved
     (``BuildsInside.held``); and which old URLs this site keeps are taken
-    by a thing of theirs, which waits there (``BuildsInside.waiting``)."""
+    by a thing of theirs, which waits there (``BuildsInside.waiting``), or
+    let go and reused by a thing of any site, said here."""
     held = {
         change.source
         for change in unresolved
@@ -948,11 +971,17 @@ def _hold_for_outer(unresolved: list[UrlChange], urls: _BuildUrls) -> None:
     # Written plainly, the taker's entry made the URL its own: giving it
     # another slug, as the warning advises, was said as its URL changing,
     # and the pin that would silence that took the URL back.
+    # A reuse of a URL this site let go is passed whatever site its taker
+    # is in: said here, it is not said again by a site this one runs inside
+    # that let the URL go too (``_not_said_inside``).
     waiting = {
         (change.old_url, change.taken_by)
         for change in unresolved
         if change.taken_by is not None
-        and _guarded_elsewhere(change.taken_by, change.old_url, urls.elsewhere)
+        and (
+            change.released_owner is not None
+            or _guarded_elsewhere(change.taken_by, change.old_url, urls.elsewhere)
+        )
     }
     for outer in build.outer_builds:
         outer.inside.held |= held
