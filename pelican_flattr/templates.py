@@ -587,7 +587,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         content_thing is not None
         and settings.open_graph
         and id(content_thing) in rendered.heads
-        and len(rendered.heads) == 1
+        and not others_printed
         and "flattr_head" not in printed_twice
     ):
         # flattr_head() prints every property: a theme with tags of its own
