@@ -331,7 +331,7 @@ def _warn_about_live_acceptances(
             settings.accepted_url_changes, {ct.url: ct.source for ct in own}
         )
         if live is not None:
-            logger.warning("pelican-flattr: %s", live)
+            logger.warning("pelican-flattr: %s%s", build.site_label(), live)
 
 
 def _language_and_left_behind(
@@ -832,7 +832,9 @@ def _warn_about_handovers(
                 and (change.old_url, change.taken_by) not in said_before
             )
         ):
-            logger.warning("pelican-flattr: %s", handed_over_warning(change))
+            logger.warning(
+                "pelican-flattr: %s%s", build.site_label(), handed_over_warning(change)
+            )
 
 
 def _warn_about_url_changes(
@@ -843,15 +845,19 @@ def _warn_about_url_changes(
     said, unsaid, summary = url_change_warnings(
         unresolved, _listing(settings), settings.url_baseline_path, settings.siteurl
     )
+    # With i18n_subsites each site compares its own things and reads its
+    # own FLATTR_ACCEPT_URL_CHANGES: a language's site names itself, so
+    # that the advice says whose setting resolves the change.
+    site = build.site_label()
     for message in said:
-        _warn(settings, message)
+        _warn(settings, site + message)
     if settings.strict:
         for message in unsaid:  # each fails the build, and is counted
-            build.report(message, log=False)
+            build.report(site + message, log=False)
     if summary is not None:
         # Not a problem itself: the changes it counts are.
         (logger.error if settings.strict else logger.warning)(
-            "pelican-flattr: %s", summary
+            "pelican-flattr: %s%s", site, summary
         )
 
 
@@ -877,7 +883,7 @@ def _warn_about_owner_changes(
     for line in owner_change_warnings(
         owner_changes, baseline_kept=failing, listing=_listing(settings)
     ):
-        logger.warning("pelican-flattr: %s", line)
+        logger.warning("pelican-flattr: %s%s", build.site_label(), line)
 
 
 def _accepted_to_let_go(

@@ -661,7 +661,9 @@ def test_an_article_moved_into_a_language_site_on_a_deleted_ones_url_takes_it(
     built = i18n_build(tmp_path, moved, **settings)
     g_url = f"{SITEURL}/fr/g.html"
     gone, changed = sorted(built.messages)
-    assert gone.startswith("pelican-flattr: g.md: gone from this build, and h.md ")
+    assert gone.startswith(
+        "pelican-flattr: I18N_SUBSITES['fr']: g.md: gone from this build, and h.md "
+    )
     assert f"now has its thing URL {g_url}" in gone
     assert f"h.md: thing URL changed from {SITEURL}/h.html to {g_url}" in changed
 
@@ -1658,6 +1660,7 @@ def test_a_refused_languages_site_alone_naming_authors_leaves_each_key_checked(
 
 # How a message said by the German site for itself starts.
 DE_SITE = "I18N_SUBSITES['de']: "
+FR_SITE = "I18N_SUBSITES['fr']: "
 
 
 def _no_owner(source: str, author: str, mapping: str, site: str = "") -> str:
@@ -2047,12 +2050,19 @@ def test_a_url_a_language_site_keeps_taken_once_its_article_is_deleted_is_said(
 
 
 def _takes_from_outer(
-    tmp_path: Path, url: str, taker: dict[str, str], settings: dict, said: str
+    tmp_path: Path,
+    url: str,
+    taker: dict[str, str],
+    settings: dict,
+    said: str,
+    *,
+    by: str,
 ) -> None:
     """Build ``taker`` (a file of a site built inside the one that keeps
     ``url`` for another source) until it is said: once, ``said`` in it,
-    and a strict build fails. The URL stays kept, and the taker's entry
-    waits at it in its own site's baseline."""
+    by the keeping site (``by``, its ``I18N_SUBSITES['fr']`` or "" for the
+    main site), and a strict build fails. The URL stays kept, and the
+    taker's entry waits at it in its own site's baseline."""
     ((source, _),) = taker.items()
     for strict in (False, True):
         built = i18n_build(tmp_path, taker, **settings, FLATTR_STRICT=strict)
@@ -2060,6 +2070,10 @@ def _takes_from_outer(
         named = [m for m in built.messages if url in m]
         assert len(named) == 1, built.messages
         assert said in named[0]
+        # Named by the site whose FLATTR_ACCEPT_URL_CHANGES resolves it,
+        # not the taker's: an acceptance there alone does nothing.
+        assert named[0].startswith(f"pelican-flattr: {by}"), named[0]
+        assert named[0].startswith("pelican-flattr: I18N_SUBSITES[") == bool(by)
     waiting = {"owner": "bob", "source": source, "unresolved": True, "url": url}
     for site in ("", "fr", "de"):
         baseline = _baseline(tmp_path, site)
@@ -2102,6 +2116,7 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
         THREE_SITES,
         f"and hallo.md now has its old thing URL {url}, owned by alice in the "
         "last build, and by bob now",
+        by=FR_SITE,
     )
     assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
     if resolve == "pin":  # as advised: hallo.md first, then hello.md
@@ -2109,7 +2124,8 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
         built = i18n_build(tmp_path, hallo, **THREE_SITES)
         (said,) = built.messages  # hello.md's move only, as before
         assert said.startswith(
-            f"pelican-flattr: hello.md: thing URL changed from {url}"
+            f"pelican-flattr: I18N_SUBSITES['fr']: hello.md: thing URL changed "
+            f"from {url}"
         )
         pinned = article("Bonjour", "Alice", Lang="fr", Flattr_url=url)
         for files in ({"hello.md": pinned}, {}):
@@ -2122,7 +2138,8 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
         built = i18n_build(tmp_path, french, **THREE_SITES)
         (said,) = built.messages
         assert said.startswith(
-            f"pelican-flattr: hello.md: thing URL changed from {url}"
+            f"pelican-flattr: I18N_SUBSITES['fr']: hello.md: thing URL changed "
+            f"from {url}"
         )
     else:
         # Accepted where it is kept: the taker, built first, goes by the
@@ -2137,6 +2154,7 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
         built = i18n_build(tmp_path, {}, **{**THREE_SITES, **accepting})
         said = [m for m in built.messages if "for good" in m]
         assert len(said) == 1, built.messages
+        assert said[0].startswith(f"pelican-flattr: {FR_SITE}"), said[0]
         assert "so this build gives the URL to hallo.md for good" in said[0]
         assert ("hello.md", url) not in _baseline_entries(_fr_baseline(tmp_path))
         de = json.loads(_de_baseline(tmp_path).read_text(encoding="utf-8"))
@@ -2168,7 +2186,7 @@ def test_a_url_the_main_site_keeps_taken_by_a_language_sites_article_is_said(
         i18n_build(tmp_path, moved, **settings)
         said = f"and salut.md now has its old thing URL {url}, owned by alice"
     salut = {"salut.md": article("Salut", "Bob", Lang="fr", Flattr_url=url)}
-    _takes_from_outer(tmp_path, url, salut, settings, said)
+    _takes_from_outer(tmp_path, url, salut, settings, said, by="")
     assert ("hello.md", url) in _baseline_entries(_main_baseline(tmp_path))
     # As advised: salut.md another URL (and hello.md its old one back).
     files = {"salut.md": article("Salut", "Bob", Lang="fr")}
@@ -2204,7 +2222,12 @@ def _german_takes_what_french_keeps(tmp_path: Path, **files: str) -> str:
     i18n_build(tmp_path, french, **THREE_SITES)
     hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
     _takes_from_outer(
-        tmp_path, url, hallo, THREE_SITES, "and hallo.md now has its old thing URL"
+        tmp_path,
+        url,
+        hallo,
+        THREE_SITES,
+        "and hallo.md now has its old thing URL",
+        by=FR_SITE,
     )
     return url
 
@@ -2315,7 +2338,12 @@ def test_a_url_the_main_site_keeps_from_two_sites_in_is_resolved_step_by_step(
     i18n_build(tmp_path, {"hello.md": renamed}, **THREE_SITES)
     hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
     _takes_from_outer(
-        tmp_path, url, hallo, THREE_SITES, "and hallo.md now has its old thing URL"
+        tmp_path,
+        url,
+        hallo,
+        THREE_SITES,
+        "and hallo.md now has its old thing URL",
+        by="",
     )
     files = HALLO_UNPINNED
     if taker == "deleted":  # Bob writes another German article instead
@@ -2456,7 +2484,9 @@ def _german_reuses_what_french_let_go(tmp_path: Path) -> str:
     (returned), said by the French site, hallo.md's entry waiting."""
     url = _french_lets_go(tmp_path)
     hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
-    _takes_from_outer(tmp_path, url, hallo, THREE_SITES, f"its thing URL {url} was")
+    _takes_from_outer(
+        tmp_path, url, hallo, THREE_SITES, f"its thing URL {url} was", by=FR_SITE
+    )
     return url
 
 
@@ -2495,6 +2525,27 @@ def test_a_takeover_accepted_leaves_the_takers_url_guarded_by_its_own_site(
         built = i18n_build(tmp_path, HALLO_UNPINNED, **THREE_SITES)
         (said,) = built.messages
         assert said.startswith(
-            f"pelican-flattr: hallo.md: thing URL changed from {url} to "
-            f"{SITEURL}/de/hallo.html"
+            f"pelican-flattr: I18N_SUBSITES['de']: hallo.md: thing URL changed "
+            f"from {url} to {SITEURL}/de/hallo.html"
         )
+
+
+@pytest.mark.parametrize("change", ["owner", "accepted-live"])
+def test_a_language_sites_guard_names_the_site_that_says_it(tmp_path, change):
+    # Each site compares its own things and goes by its own settings'
+    # FLATTR_ACCEPT_URL_CHANGES (its I18N_SUBSITES entry's, else the main
+    # site's): the French site's guard names itself, so that the advice
+    # says whose setting counts. The main site, built last, says nothing.
+    url = f"{SITEURL}/fr/salut.html"
+    salut = {"salut.md": article("Salut", "Alice", Lang="fr")}
+    i18n_build(tmp_path, salut, **ALICE_AND_BOB)
+    if change == "owner":
+        files = {"salut.md": article("Salut", "Bob", Lang="fr")}
+        built = i18n_build(tmp_path, files, **ALICE_AND_BOB)
+        said = f"salut.md: its thing {url} changed owner from alice to bob"
+    else:
+        accept = {"FLATTR_ACCEPT_URL_CHANGES": [url]}
+        built = i18n_build(tmp_path, {}, **ALICE_AND_BOB, **accept)
+        said = f"FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this build: {url}"
+    (message,) = [m for m in built.messages if url in m]
+    assert message.startswith(f"pelican-flattr: {FR_SITE}{said}"), message
