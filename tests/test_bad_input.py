@@ -176,6 +176,12 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
     [
         ({"SITEURL": ""}, "FLATTR_SITEURL"),
         ({"SITEURL": "/blog"}, "absolute thing URLs"),
+        # No host name: as unusable as a relative URL, and the same advice.
+        (
+            {"SITEURL": "http:///blog"},
+            "SITEURL is 'http:///blog', but Flattr needs absolute thing URLs: set "
+            "SITEURL = 'https://your.site'",
+        ),
         (
             {"FLATTR_BUTTON": "fancy"},
             "FLATTR_BUTTON is 'fancy'; choose one of plain, js",
@@ -292,17 +298,26 @@ def test_bad_settings_stop_all_buttons(site, flattr_log, settings, says):
     assert "carol@" not in errors
 
 
-@pytest.mark.parametrize("username", ["carol@example.org", "mailto:carol@example.org"])
-def test_a_refused_site_owner_address_reaches_no_cache_or_output_file(
-    tmp_path, flattr_log, username
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("FLATTR_USERNAME", "carol@example.org"),
+        ("FLATTR_USERNAME", "mailto:carol@example.org"),
+        # Not a dict, so refused whole: no owner of it is read, and the
+        # address it holds was pickled as written.
+        ("FLATTR_AUTHORS", ["email:carol@example.org"]),
+    ],
+)
+def test_a_refused_owner_settings_address_reaches_no_cache_or_output_file(
+    tmp_path, flattr_log, setting, value
 ):
-    # Refused, FLATTR_USERNAME is still in Pelican's settings, which the
+    # Refused, the setting is still in Pelican's settings, which the
     # generators' content cache pickles with every article: a file the
     # build writes, and which a later build (LOAD_CONTENT_CACHE) reads.
     files = {"a.md": article("Some article", "Alice")}
     options = {
         "FLATTR_AUTHORS": {"Alice": "alice"},
-        "FLATTR_USERNAME": username,
+        setting: value,
         "CACHE_CONTENT": True,
         "LOAD_CONTENT_CACHE": True,
         "CONTENT_CACHING_LAYER": "generator",
@@ -323,7 +338,7 @@ def test_a_refused_site_owner_address_reaches_no_cache_or_output_file(
             data = gzip.decompress(data)
         assert b"carol" not in data.lower(), path
     said = [r.getMessage() for r in flattr_log.records]
-    assert any(m.startswith("pelican-flattr: settings: FLATTR_USERNAME ") for m in said)
+    assert any(m.startswith(f"pelican-flattr: settings: {setting} ") for m in said)
     assert not any("carol" in m for m in said)
 
 
@@ -2257,6 +2272,9 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
     # them is noise, and an error that fails a strict build.
     fields |= {"flair_tags": "x", "flat_url": "x", "latter_url": "x"}
     fields |= {"platter_url": "x", "flattery": "x"}
+    # A word one slip from "flattr" before a name that is none of the
+    # plugin's; and one two letters from it that are no swapped pair.
+    fields |= {"flatter_quote": "x", "lsattr": "x"}
     output = site(
         {"a.md": article("Article A", "Alice", **fields)},
         FLATTR_AUTHORS={"Alice": "alice"},
@@ -2267,6 +2285,21 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
     # The strict first build's one warning: it has no URL baseline yet.
     assert [m for m in said if "no URL baseline at" not in m] == []
     assert len(said) == 1
+
+
+def test_a_cache_path_no_file_can_have_is_no_problem_with_the_baseline_elsewhere(
+    site, flattr_log, tmp_path
+):
+    # With CACHE_CONTENT off, only the URL guard's baseline would be kept
+    # under CACHE_PATH: set elsewhere, nothing is, and the build goes on.
+    output = site(
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        CACHE_PATH="/tmp/a\x00b",
+        FLATTR_URL_BASELINE=str(tmp_path / "url-baseline.json"),
+    )
+    assert "a.md" in manifest_things(output)
+    assert _messages(flattr_log, "CACHE_PATH") == []
 
 
 @pytest.mark.parametrize(
@@ -2284,6 +2317,8 @@ def test_fields_that_only_look_a_little_like_the_plugins_are_left_alone(
         ("https://ex%zzample.org", "which holds a '%' that starts no escape"),
         ("https://...", "which has an empty label in its host name"),
         ("https://blog.example.org/?lang=en", "which holds a query or fragment"),
+        # An empty query, which urllib reads as none: still "?" in every URL.
+        ("https://blog.example.org?", "which holds a query or fragment"),
         ("https://blog.example.org:abc", "which is not a valid URL (Port could"),
         (
             "https://deploy:s3cret@blog.example.org",
@@ -2391,6 +2426,38 @@ def test_a_settings_file_the_commands_cannot_read_says_why(
         error = capsys.readouterr().err
         assert f"{path}: {says}" in error, error
         assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            'raise ValueError("no owner for carol@example.org")',
+            "ValueError: no owner for [address]",
+        ),
+        # Uncaught, sys.exit() ended the command with the file's own status
+        # and words.
+        (
+            'import sys\nsys.exit("carol@example.org has left")',
+            "SystemExit: [address] has left",
+        ),
+    ],
+)
+def test_a_settings_file_that_fails_to_run_is_named_without_an_address(
+    tmp_path, capsys, text, says
+):
+    # verify prints its problems as they are: the file's error quoted the
+    # address whole.
+    from pelican_flattr.cli import main as pelican_flattr
+
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(text + "\n")
+    argv = ["verify", "--from", str(settings), "--dry-run"]
+    assert pelican_flattr(argv) == 2
+    error = capsys.readouterr().err
+    assert f"{settings}: cannot be read as Pelican settings: {says}" in error
+    assert "carol@" not in error
+    assert "Traceback" not in error
 
 
 def test_a_misspelt_setting_in_a_commands_settings_file_is_said(tmp_path, capsys):
