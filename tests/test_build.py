@@ -2512,9 +2512,13 @@ def test_owners_given_anywhere_the_plugin_reads_them_are_hashed_in_every_setting
     from pelican_flattr.settings import scrub_addresses
 
     eve, fay = "email:eve.secret@example.org", "email:fay.secret@example.org"
+    gil = "email:gil.secret@example.org"
     settings = {
         "EVE": eve,
         "FAY": [fay],
+        # Refused (an owner is one value), but an owner's address all the same.
+        "FLATTR_USERNAME": [gil],
+        "GIL": gil,
         "DEFAULT_METADATA": {"FLATTR_OWNER": eve},
         # A language's own settings hold the main site's owners too.
         "I18N_SUBSITES": {

@@ -461,6 +461,7 @@ def test_site_username_gives_the_feed_a_payment_link(site):
         FLATTR_USERNAME="community",
         FEED_ALL_ATOM="feeds/all.atom.xml",
         FEED_ALL_RSS="feeds/all.rss.xml",
+        DEFAULT_LANG="sv",
     )
     for parsed in read_feeds(output).values():
         # The feed's own elements are written as Pelican gave them, the
@@ -472,6 +473,9 @@ def test_site_username_gives_the_feed_a_payment_link(site):
         assert query["user_id"] == ["community"]
         assert query["url"] == [f"{SITEURL}/"]
         assert query["title"] == ["Example Community"]
+        # No article's lang to follow: DEFAULT_LANG's code, as an article's
+        # without FLATTR_LANGUAGE, not always English.
+        assert query["language"] == ["sv_SE"]
         # Eve's article now has an owner too: the site.
         eve = next(e for e in parsed.entries if "Nobody" in e.title)
         assert len(payment_links(eve.links)) == 1

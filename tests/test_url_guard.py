@@ -2551,6 +2551,11 @@ def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
     assert len(errors) == 1
     assert "lies in OUTPUT_PATH" in errors[0]
+    # The setting to change: CACHE_PATH, when it put the baseline there.
+    (named,) = setting
+    if named == "CACHE_PATH":
+        named = "CACHE_PATH, where the URL guard keeps its baseline by default,"
+    assert f"({named} points there)" in errors[0]
     assert f"name '{retained}' in OUTPUT_RETENTION" in errors[0]
     with pytest.raises(FlattrBuildError):
         build(tmp_path, two_articles(), FLATTR_STRICT=True, **settings)
@@ -2561,6 +2566,31 @@ def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
     build(tmp_path, two_articles(slug="renamed"), **settings)
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
     assert len(guard_lines(flattr_log)) == 1
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"DELETE_OUTPUT_DIRECTORY": False},
+        {"DELETE_OUTPUT_DIRECTORY": True, "FLATTR_URL_GUARD": False},
+    ],
+    ids=["output-kept", "no-guard"],
+)
+def test_a_baseline_in_the_output_is_no_problem_kept_or_unused(
+    tmp_path, flattr_log, monkeypatch, setting
+):
+    # Only an output emptied before a guarded build loses it: a strict
+    # build refused either of these for nothing.
+    monkeypatch.chdir(tmp_path)
+    settings = dict(
+        setting,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_URL_BASELINE="output/url-baseline.json",
+        FLATTR_STRICT=True,
+    )
+    output = build(tmp_path, two_articles(), **settings)
+    assert "a.md" in manifest_things(output)
+    assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
 
 
 def test_a_baseline_of_another_version_is_set_aside_not_read(tmp_path, flattr_log):

@@ -1147,6 +1147,20 @@ def test_a_languages_authors_that_are_no_dict_stop_a_batch(stub, capsys, tmp_pat
     assert stub.requests == []
 
 
+def test_a_language_entry_that_is_no_dict_maps_no_author(capsys, tmp_path, monkeypatch):
+    # i18n_subsites builds no site of it: read as a language's settings, it
+    # ended the batch in a traceback.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "private").mkdir()  # FLATTR_STORE's folder
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF, "utf-8")
+    expected = run_json(capsys, "--from", str(conf), "--dry-run")
+    conf.write_text(PELICANCONF + 'I18N_SUBSITES = {"de": None}\n', "utf-8")
+    status, document, err = run_json(capsys, "--from", str(conf), "--dry-run")
+    assert status == 0, err
+    assert (status, document, err) == expected
+
+
 def test_a_languages_unusable_owner_is_named_with_its_language(stub, capsys, tmp_path):
     conf = tmp_path / "pelicanconf.py"
     conf.write_text(
