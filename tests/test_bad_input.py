@@ -212,6 +212,12 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ],
         ({"FLATTR_USERNAME": "a b"}, "FLATTR_USERNAME 'a b' is not a valid"),
         ({"FLATTR_AUTHORS": ["alice"]}, "FLATTR_AUTHORS must be a dict"),
+        # An unusable author entry is said beside the mistake that stops
+        # the build, not only once that one is fixed.
+        (
+            {"FLATTR_BUTTON": "fancy", "FLATTR_AUTHORS": {"Eve": "a b"}},
+            "FLATTR_AUTHORS['Eve'] 'a b' is not a valid",
+        ),
         ({"FLATTR_HIDDEN": "yes"}, "FLATTR_HIDDEN must be True or False"),
         ({"FLATTR_TAGS": [1, 2]}, "FLATTR_TAGS[0] must be a string, not 1"),
         (
