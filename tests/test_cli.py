@@ -216,11 +216,15 @@ def test_a_path_in_a_folder_named_by_an_address_is_shown_without_it(
         ["verify", "--identity", "partner:x:1", "--dry-run"],
     ],
 )
-def test_an_empty_store_option_is_a_usage_error(tmp_path, capsys, monkeypatch, command):
+# Blank as well as empty: --store " $STORE" names no file either.
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_store_option_is_a_usage_error(
+    tmp_path, capsys, monkeypatch, command, value
+):
     # --store "$STORE" with the variable unset: not quietly the default store.
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exited:  # argparse's usage error
-        cli.main([*command, "--store", ""])
+        cli.main([*command, "--store", value])
     assert exited.value.code == 2
     assert (
         "argument --store: is empty: give the store's file" in capsys.readouterr().err
