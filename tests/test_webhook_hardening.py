@@ -25,6 +25,7 @@ import httpx
 import pytest
 from conftest import read_only, sqlite_file
 from webhook_server import (
+    FOREIGN,
     NOT_STORES,
     PENDING,
     TOKEN,
@@ -2059,6 +2060,38 @@ NOT_STORES_HERE = {
         )
         for version in (SCHEMA_VERSION, SCHEMA_VERSION + 2, -1)
     },
+    # A view is another program's as a table is: taken for an empty file,
+    # the database got this program's tables.
+    "another program's, a view alone": (
+        "CREATE VIEW totals AS SELECT 1;",
+        FOREIGN.replace("bookmarks", "totals"),
+    ),
+    # SQLite's own tables (sqlite_sequence, of AUTOINCREMENT) are no
+    # program's; a name that only starts alike (sqlitebrowser_, of DB
+    # Browser for SQLite) is another program's, not a new store's.
+    "another program's, with AUTOINCREMENT": (
+        "CREATE TABLE bookmarks (id INTEGER PRIMARY KEY AUTOINCREMENT);",
+        FOREIGN,
+    ),
+    "another program's, named like SQLite's own": (
+        "CREATE TABLE sqlitebrowser_data (url TEXT);",
+        FOREIGN.replace("bookmarks", "sqlitebrowser_data"),
+    ),
+    # Its version 0 has none of this program's tables: one named as one of
+    # them is the other program's by chance, and only its own are named.
+    "another program's, with one table named as ours": (
+        "CREATE TABLE bookmarks (url TEXT); CREATE TABLE ignored_events (id INTEGER);",
+        FOREIGN,
+    ),
+    # A name is shown without the address it holds, and cut.
+    "another program's, a table named by an address": (
+        'CREATE TABLE "contacts of alice@example.org" (id INTEGER);',
+        FOREIGN.replace("'bookmarks'", "'contacts of [address]'"),
+    ),
+    "another program's, a long table name": (
+        f"CREATE TABLE {'a' * 60} (id INTEGER);",
+        FOREIGN.replace("'bookmarks'", repr("a" * 60)[:40]),
+    ),
 }
 
 
@@ -2115,3 +2148,72 @@ def test_serve_closes_a_connection_that_sends_nothing_after_30_seconds(
     assert main(["webhook", "serve", "--store", store, "--port", "0"]) == 0
     (server,) = built
     assert (server.adj.channel_timeout, server.adj.cleanup_interval) == (30, 10)
+
+
+def test_a_store_made_by_another_program_as_one_opens_is_opened(tmp_path, monkeypatch):
+    # Found missing, then made by another program (a receiver thread, verify)
+    # before the open looked for a moved store's journal: that journal is
+    # the new store's own, beside it, and the open must take the store.
+    import pelican_flattr.store as store_module
+
+    store = tmp_path / "store.sqlite3"
+    looked = store_module.existing_store
+    others: list[sqlite3.Connection] = []
+
+    def made_meanwhile(path):
+        found = looked(path)
+        if not found and not others:
+            others.append(None)  # its own open looks too: make it once
+            others[0] = open_store(path)
+            with write_transaction(others[0]):
+                others[0].execute(
+                    "INSERT INTO verified_identities VALUES "
+                    "('partner:ns:1', 'alice', '2024-01-01T00:00:00+00:00')"
+                )
+        return found
+
+    monkeypatch.setattr(store_module, "existing_store", made_meanwhile)
+    try:
+        with contextlib.closing(open_store(store)) as connection:
+            found = connection.execute("SELECT identity FROM verified_identities")
+            assert found.fetchall() == [("partner:ns:1",)]
+    finally:
+        for other in others:
+            other.close()
+
+
+def test_a_new_store_in_a_folder_it_may_not_write_says_why(tmp_path):
+    # The folder's own words (Permission denied) say what to fix.
+    folder = tmp_path / "private"
+    folder.mkdir()
+    with read_only(folder), pytest.raises(StoreError) as refused:
+        open_store(folder / "store.sqlite3")
+    reason = refused.value.reason
+    assert reason.startswith(f"cannot be created: the folder {folder} cannot be ")
+    assert re.fullmatch(
+        r".* cannot be written \((Permission denied|Operation not permitted)\)", reason
+    ), reason
+
+
+def test_each_commit_to_the_store_is_durable_against_power_loss(tmp_path):
+    # A delivery answered "stored" must be on disk: WAL's default NORMAL
+    # loses the last commits when the machine, not the process, stops.
+    store = tmp_path / "store.sqlite3"
+    for _ in ("made", "opened again"):
+        with contextlib.closing(open_store(store)) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            full = 2
+            assert connection.execute("PRAGMA synchronous").fetchone()[0] == full
+
+
+def test_an_error_unrelated_to_rights_is_said_as_sqlite_says_it(tmp_path):
+    # A read-only store whose lock another program holds is locked, not
+    # read-only: told to let the user write the file, the operator looked
+    # for the wrong cause.
+    from pelican_flattr.store import sqlite_problem
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    with read_only(store):
+        said = sqlite_problem(store, sqlite3.OperationalError("database is locked"))
+    assert said == "database is locked"
