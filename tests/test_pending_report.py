@@ -5,6 +5,7 @@ import os
 import random
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -806,6 +807,46 @@ def test_pending_names_the_wal_files_it_may_not_read(tmp_path):
         "while the web hook receiver runs: let it read them as it reads the "
         "store\n"
     )
+
+
+def test_a_wal_without_its_shm_in_a_folder_it_may_not_write_is_not_read_stale(
+    tmp_path,
+):
+    """A store copied with its -wal but not its -shm, where the deploy user
+    may not create the -shm: read without its -wal (SQLite's immutable
+    mode), it would show what waited before the deliveries the -wal holds."""
+    import shutil
+    import tempfile
+
+    from pelican_flattr.store import open_store
+
+    writing = open_store(tmp_path / "store.sqlite3")
+    try:
+        writing.execute("PRAGMA wal_autocheckpoint = 0")  # kept in the -wal
+        writing.execute(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            ("t1", 3, "partner:ns:1", "", "https://flattr.com/c/t1", "2024-01-01"),
+        )
+        # Not under tmp_path, whose parents only their owner may enter.
+        folder = Path(tempfile.mkdtemp(prefix="copied-"))
+        for name in ("store.sqlite3", "store.sqlite3-wal"):
+            shutil.copy(tmp_path / name, folder / name)
+            (folder / name).chmod(0o644)
+    finally:
+        writing.close()
+    folder.chmod(0o755)
+    try:
+        done = cli_as_another_user(
+            ["pending", "--store", str(folder / "store.sqlite3")]
+        )
+        left = sorted(path.name for path in folder.iterdir())
+    finally:
+        shutil.rmtree(folder)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"pelican-flattr: store {folder / 'store.sqlite3'}: not a readable store ("
+    ), done.stderr
+    assert left == ["store.sqlite3", "store.sqlite3-wal"]
 
 
 @pytest.mark.parametrize("as_json", [False, True])
