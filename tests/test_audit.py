@@ -537,10 +537,15 @@ def test_a_hand_written_link_that_pays_another_owner_says_so(
     )
 
 
-def test_a_hand_written_link_to_a_thing_passes_on_a_listing(copy, capsys):
+# A class that holds the embedded button's in its name is not its class:
+# the link is a plain one, which links the auto-submit URL.
+@pytest.mark.parametrize("classes", ["", "FlattrButtons", "my-FlattrButton"])
+def test_a_hand_written_link_to_a_thing_passes_on_a_listing(copy, capsys, classes):
     # A theme may write a thing's button by hand on a listing page.
     thing = a_thing(copy)
-    add_link(copy / "index.html", thing["auto_submit_url"])
+    href = thing["auto_submit_url"].replace("&", "&amp;")
+    link = f'<a class="{classes}" href="{href}">Flattr</a>'
+    replace_in(copy / "index.html", "</body>", f"{link}</body>")
     status, report = audit_json(copy, capsys)
     assert (status, report["problems"]) == (0, [])
 
@@ -598,6 +603,47 @@ def test_only_a_page_s_own_thing_s_button_counts_as_its_button(
                 "button-missing",
             )
         ]
+
+
+def test_a_page_whose_buttons_all_pay_strangers_still_lacks_its_own(copy, capsys):
+    # One unknown button in place of the page's is one problem, its advice
+    # the page's own button; two are each said, and the page's own button
+    # is still missing: readers of the page cannot flattr its thing.
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    original = path.read_text(encoding="utf-8")
+    own = plugin_button(path)
+    auto = thing["auto_submit_url"]
+    strangers = [with_owner(auto, owner) for owner in ("mallory", "trudy")]
+    # A link written by hand in its place: what the page needs is its own
+    # button, not the advice for a listing's link.
+    replace_in(path, own, f'<a href="{strangers[0].replace("&", "&amp;")}">F</a>')
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert (problem["file"], problem["kind"]) == (thing["page"], "button-unknown")
+    assert problem["problem"].startswith(f"{HAND_WRITTEN} points at {strangers[0]!r}")
+    assert problem["expected"] == f"exactly one plain button with href {auto}"
+    path.write_text(original, encoding="utf-8")
+    buttons = "".join(
+        own.replace(auto.replace("&", "&amp;"), href.replace("&", "&amp;"))
+        for href in strangers
+    )
+    assert buttons.count('<a class="flattr-button') == 2
+    assert all(href.replace("&", "&amp;") in buttons for href in strangers)
+    replace_in(path, own, buttons)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    said = [(p["file"], p["kind"], p["problem"]) for p in report["problems"]]
+    assert [kind for _, kind, _ in said] == [
+        "button-unknown",
+        "button-unknown",
+        "button-missing",
+    ]
+    assert {file for file, _, _ in said} == {thing["page"]}
+    for (_, _, problem), href in zip(said, strangers, strict=False):
+        assert problem.startswith(f"a Flattr button points at {href!r}")
+    assert said[2][2] == "has 0 Flattr buttons for its thing (2 in all)"
 
 
 @pytest.mark.parametrize(
@@ -661,15 +707,20 @@ def test_a_hand_written_link_to_the_sites_own_thing_passes(site, capsys):
     ]
 
 
-def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys):
+# The plugin's plain button's class, and load.js's class alone (an
+# embedded button written by hand, which load.js shows all the same).
+@pytest.mark.parametrize("kind", ["flattr-button", "FlattrButton"])
+def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys, kind):
     # Only a link written by hand may link the site's thing: the plugin
     # writes no button of its class there, so one on a listing is one an
     # earlier build or an edit left, reported as any unknown button is.
+    # An embedded button is a Flattr button whatever its other classes:
+    # it is no "Flattr this site" link, and is named as the plugin's are.
     output, status, report = build_and_audit(site, capsys, FLATTR_USERNAME="community")
     assert (status, report["problems"]) == (0, [])
     manifest = json.loads((output / "flattr-manifest.json").read_text())
     site_link = manifest["site_payment_link"]
-    button = f'<a class="flattr-button" href="{site_link.replace("&", "&amp;")}">F</a>'
+    button = f'<a class="{kind}" href="{site_link.replace("&", "&amp;")}">F</a>'
     replace_in(output / "index.html", "</body>", button + "</body>")
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
@@ -1952,6 +2003,15 @@ LOADER_DAMAGES = [
             "gives both uid and owner (data-flattr-uid and data-flattr-owner)",
             id="uid-and-owner",
         ),
+        # load.js trims each key of a rel: " owner" is owner.
+        pytest.param(
+            "first-article.html",
+            BUTTON_START,
+            f'<a rel="flattr;uid:alice_f; owner:twitter:user:id:1;" {BUTTON_START[3:]}',
+            "gives both uid and owner (rel='flattr;uid:alice_f; "
+            "owner:twitter:user:id:1;')",
+            id="rel-key-spaced",
+        ),
         *(
             pytest.param(
                 "first-article.html",
@@ -1995,6 +2055,10 @@ def test_an_embedded_button_as_load_js_reads_it_passes(site, capsys):
         ),
     )
     replace_in(first, BUTTON_START, f'<a rel="flattr;uid:alice_f;" {BUTTON_START[3:]}')
+    # load.js reads a rel only if it starts with "flattr" as written: this
+    # one it leaves, and reads the data attributes, the manifest's owner.
+    second = output / "second-article.html"
+    replace_in(second, BUTTON_START, f'<a rel="Flattr;uid:mallory;" {BUTTON_START[3:]}')
     status, report = audit_json(output, capsys, settings=None)
     assert status == 0, report["problems"]
     # Over http on a site served over http: nothing blocks it there.
@@ -3862,6 +3926,26 @@ def test_an_embedded_button_in_noscript_is_one_problem_a_plain_one_counts(site, 
     assert status == 0, report["problems"]
     wrap_in_noscript(output / "first-article.html", '<a class="flattr-button', "</a>")
     assert audit_json(output, capsys, settings=None) == (0, report)
+
+
+def test_a_button_in_noscript_beside_two_shown_still_counts_them(site, capsys):
+    # The one in <noscript> stands for none, not for the page's count: two
+    # shown are one too many, whatever a <noscript> holds besides.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    page = output / "first-article.html"
+    embedded = f"{re.escape(BUTTON_START)}.*?</a>"
+    (own,) = re.findall(embedded, page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    replace_in(page, own, f"{own}{own}<noscript>{own}</noscript>")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("first-article.html", "button-hidden"),
+        ("first-article.html", "button-extra"),
+    ]
+    assert report["problems"][1]["problem"] == (
+        "has 2 Flattr buttons for its thing (2 in all)"
+    )
 
 
 def test_load_js_in_noscript_shows_no_button(site, capsys):
