@@ -1559,6 +1559,22 @@ def test_a_manifest_in_a_folder_of_the_site_is_its_own(site, capsys):
     assert report["other_sites"] == ["feeds"] and status == 0, report
 
 
+def test_a_folder_that_holds_only_the_audited_manifest_is_no_other_site(site, capsys):
+    # FLATTR_MANIFEST may put it in a folder of its own, where the site has
+    # no page or feed: the manifest there is the one audited, not another
+    # site's, however the path to it is spelt.
+    output = site(
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_MANIFEST="meta/flattr-manifest.json",
+    )
+    capsys.readouterr()
+    for manifest in ("meta/flattr-manifest.json", "meta/../meta/flattr-manifest.json"):
+        given = ["--manifest", str(output / manifest)]
+        status, report = audit_json(output, capsys, *given, settings=None)
+        assert (status, report["problems"], report["other_sites"]) == (0, [], [])
+
+
 def test_a_manifest_an_earlier_build_left_hides_no_folder(tmp_path, capsys):
     # FLATTR_MANIFEST moved from feeds/ back to the output root, the old
     # manifest stays in feeds/ (Pelican deletes no output by default): the
@@ -1694,6 +1710,30 @@ def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
     status, _, report = audit(output)
     assert status == 1 and report["other_sites"] == ["elsewhere"]
     assert {p["file"] for p in report["problems"]} == {"app/a.html"}
+
+
+def test_a_folder_whose_name_starts_as_another_site_s_is_this_site_s(
+    site, copy, capsys
+):
+    # Another site's folder, "elsewhere", is that site's with all below it;
+    # "elsewhere-old" beside it is not. (Several names: the folders are
+    # walked in the order the file system lists them, the other site's
+    # found first or not.)
+    other = site({"c.md": article("Elsewhere", "Dan")}, FLATTR_USERNAME="dan")
+    shutil.copytree(other, copy / "elsewhere")
+    names = ["elsewhere-old", "elsewhere.bak", "elsewhere0", "elsewhere_2"]
+    for name in names:
+        (copy / name).mkdir()
+        shutil.copy(copy / "index.html", copy / name / "index.html")
+        add_link(
+            copy / name / "index.html", "https://flattr.com/submit/auto" + EVIL_QUERY
+        )
+    capsys.readouterr()
+    status, report = audit_json(copy, capsys)
+    assert (status, report["other_sites"]) == (1, ["elsewhere"])
+    assert sorted((p["file"], p["kind"]) for p in report["problems"]) == [
+        (f"{name}/index.html", "button-unknown") for name in sorted(names)
+    ]
 
 
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
@@ -2903,6 +2943,19 @@ def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, caps
     ]
     assert report["problems_by_kind"] == {"link-outside": 2}
     assert report["files"] == real_files(copy)
+
+
+def test_a_link_to_a_folder_whose_path_starts_as_the_output_s_is_outside(copy, capsys):
+    # "site-drafts" beside "site": its path starts with the output's, and
+    # it is no folder of it all the same.
+    drafts = copy.parent / f"{copy.name}-drafts"
+    drafts.mkdir()
+    (copy / "unpublished").symlink_to(drafts, target_is_directory=True)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("unpublished", "link-outside")
+    ]
 
 
 def test_pages_in_a_linked_folder_are_not_reported_missing(copy, capsys):
