@@ -178,6 +178,21 @@ def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys
     assert "), but for the owners' addresses, which no file may publish" in said
 
 
+def test_another_site_s_files_are_said_in_the_order_of_their_names(copy, capsys):
+    # As this site's are: the report is the same whatever order the file
+    # system lists a folder's files in.
+    old = copy / "old"
+    old.mkdir()
+    document = json.loads((copy / "flattr-manifest.json").read_text())
+    (old / "flattr-manifest.json").write_text(json.dumps({**document, "things": []}))
+    names = [f"{letter}.html" for letter in "abcdefgh"]
+    for name in reversed(names):
+        (old / name).write_text("<p>Mail carol@example.org</p>")
+    status, report = audit_json(copy, capsys)
+    assert (status, report["other_sites"]) == (1, ["old"])
+    assert [p["file"] for p in report["problems"]] == [f"old/{n}" for n in names]
+
+
 def test_every_gzip_file_is_read_for_addresses(copy, capsys):
     # pelican-precompress compresses robots.txt and search.json too, and
     # nginx's gzip_static sends the copy in the file's place: only copies of
@@ -1736,6 +1751,28 @@ def test_a_folder_whose_name_starts_as_another_site_s_is_this_site_s(
     ]
 
 
+def test_an_output_reached_through_a_link_still_holds_its_manifest(site, capsys):
+    # The output given by a link, the manifest by its real path (or the
+    # other way): the manifest lies in the output all the same, at
+    # meta/manifest.json, where another site in it keeps its own.
+    relative = "meta/manifest.json"
+    output = site(two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=relative)
+    other = site(
+        {"c.md": article("Another site's article", "Alice")},
+        FLATTR_AUTHORS={"Alice": "alice_elsewhere"},
+        FLATTR_MANIFEST=relative,
+    )
+    shutil.copytree(other, output / "elsewhere")
+    linked = output.parent / "linked"
+    linked.symlink_to(output, target_is_directory=True)
+    capsys.readouterr()
+    for folder, manifest in ((linked, output), (output, linked)):
+        given = ["--manifest", str(manifest / relative)]
+        status, report = audit_json(folder, capsys, *given, settings=None)
+        assert (status, report["problems"]) == (0, []), report
+        assert report["other_sites"] == ["elsewhere"]
+
+
 # --- Bad input is a usage error naming the file and field, never a traceback. ---
 
 
@@ -1890,6 +1927,9 @@ def test_unreadable_settings_are_a_usage_error(
 
 def test_links_and_fifos_in_the_output_are_skipped(copy, capsys):
     (copy / "theme" / "broken.css").symlink_to(copy / "nowhere.css")
+    # Broken too: a link to itself, and one through a file as if a folder.
+    (copy / "theme" / "loop.css").symlink_to(copy / "theme" / "loop.css")
+    (copy / "theme" / "through.css").symlink_to(copy / "index.html" / "x.css")
     # A link to a listing: one to a thing's page is a copy of it at another
     # address, whose head says it is that thing's page (a problem).
     (copy / "theme" / "linked.html").symlink_to(copy / "index.html")
@@ -3068,7 +3108,8 @@ def real_files(output: Path) -> int:
 def test_a_folder_that_cannot_be_read_is_one_problem(open_copy, folder, mode):
     # Not also a page "missing", or a feed that "does not carry" each of
     # its things (97 rows for feeds/): they may well be there. Nor, listed
-    # but not entered (r--), one row for each of its files.
+    # but not entered (r--), one row for each of its files, or for each
+    # folder in it (theme/css).
     site, lock = open_copy
     lock(site / folder, mode)
     result = audit_as_a_user(site, "--json")
