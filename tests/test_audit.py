@@ -1590,6 +1590,26 @@ def test_a_folder_that_holds_only_the_audited_manifest_is_no_other_site(site, ca
         assert (status, report["problems"], report["other_sites"]) == (0, [], [])
 
 
+def test_a_manifest_left_above_the_site_s_pages_hides_no_folder(site, capsys):
+    # The pages are in posts/2024/: posts/ is this site's folder too, and
+    # a manifest an earlier build left there makes it no other site's.
+    output = site(
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        ARTICLE_URL="posts/{date:%Y}/{slug}.html",
+        ARTICLE_SAVE_AS="posts/{date:%Y}/{slug}.html",
+    )
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    earlier = {**document, "things": document["things"][:1]}
+    (output / "posts" / "flattr-manifest.json").write_text(json.dumps(earlier))
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["other_sites"]) == (1, [])
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("posts/flattr-manifest.json", "other-manifest")
+    ]
+
+
 def test_a_manifest_an_earlier_build_left_hides_no_folder(tmp_path, capsys):
     # FLATTR_MANIFEST moved from feeds/ back to the output root, the old
     # manifest stays in feeds/ (Pelican deletes no output by default): the
