@@ -107,6 +107,10 @@ def site_files(
                 if not _within(target, real_output) and linked_outside is not None:
                     linked_outside[Path(folder, name)] = target
         try:
+            if folders and not names:
+                # No file tells whether it may be entered (see
+                # _is_file_to_check): "." in it is reached as they are.
+                _enter(folder)
             found = [
                 path
                 for path in (Path(folder, name) for name in names)
@@ -164,6 +168,14 @@ def _within(path: str, folder: str) -> bool:
 
 class _NotEntered(PermissionError):
     """A folder that can be listed, but whose files cannot be reached."""
+
+
+def _enter(folder: str) -> None:
+    """Raise _NotEntered unless this user may reach what ``folder`` holds."""
+    try:
+        os.stat(os.path.join(folder, os.curdir))
+    except PermissionError as error:
+        raise _NotEntered(error.errno, error.strerror, folder) from None
 
 
 def _is_file_to_check(path: Path) -> bool:

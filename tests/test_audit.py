@@ -3124,7 +3124,7 @@ def real_files(output: Path) -> int:
 
 
 @pytest.mark.parametrize("mode", [0o000, 0o444], ids=oct)
-@pytest.mark.parametrize("folder", ["pages", "feeds"])
+@pytest.mark.parametrize("folder", ["pages", "feeds", "theme"])
 def test_a_folder_that_cannot_be_read_is_one_problem(open_copy, folder, mode):
     # Not also a page "missing", or a feed that "does not carry" each of
     # its things (97 rows for feeds/): they may well be there. Nor, listed
