@@ -4683,3 +4683,115 @@ def test_a_feed_s_entries_are_said_in_the_order_written(
     named = [re.match(r"the entry (\S+) ", problem)[1] for _, problem in said]
     assert status == 1 and sorted(named, key=written.index) == named
     assert len(set(named)) == 2
+
+
+# --- What the audit reads from a settings file (audit_settings): cases
+# a mutation review of that module found no test for. ---
+
+
+def sample_settings_with(folder: Path, extra: str) -> Path:
+    """The sample site's settings file, written in ``folder`` with the
+    lines ``extra`` after it (its paths still the sample site's)."""
+    sample = Path(SETTINGS).read_text(encoding="utf-8")
+    conf = folder / "conf.py"
+    conf.write_text(
+        sample.replace("HERE = Path(__file__)", f"HERE = Path({SETTINGS!r})") + extra,
+        encoding="utf-8",
+    )
+    return conf
+
+
+ELSEWHERE = "https://elsewhere.example.net"
+
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        # The site's public URL is compared, though a language's site of
+        # I18N_SUBSITES gives none of its own (i18n_subsites puts it in a
+        # folder of the site's): that language's is no reason to skip it.
+        (
+            f"SITEURL = {ELSEWHERE!r}\nI18N_SUBSITES = {{'de': {{'LOCALE': 'de'}}}}\n",
+            "SITEURL",
+        ),
+        # The things' URLs are FLATTR_SITEURL's, and the error names it.
+        (f"FLATTR_SITEURL = {ELSEWHERE!r}\n", "FLATTR_SITEURL"),
+        # A development SITEURL (pelicanconf.py) is not compared, though a
+        # language's site has a public URL of its own: the manifest of the
+        # site is not that language's.
+        (
+            "SITEURL = 'http://localhost:8000'\n"
+            f"I18N_SUBSITES = {{'de': {{'SITEURL': {ELSEWHERE!r}}}}}\n",
+            None,
+        ),
+    ],
+    ids=["language-without-its-own", "flattr-siteurl", "language-with-its-own"],
+)
+def test_the_site_s_own_url_decides_whether_the_manifest_s_is_compared(
+    copy, tmp_path, capsys, extra, named
+):
+    conf = sample_settings_with(tmp_path, extra)
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    if named:
+        assert status == 2
+        assert report["problems"] == [
+            f"{copy / 'flattr-manifest.json'}: is the manifest of "
+            f"https://community.example.org, but {named} of {conf} is {ELSEWHERE}: "
+            "the manifest of another site, or a site built with other settings? "
+            "Audit with the settings file the site was built with, or its own "
+            "manifest"
+        ]
+    else:
+        assert (status, report["problems"]) == (0, [])
+        (note,) = report["notes"]
+        assert note.startswith(
+            "The manifest's site, https://community.example.org, was not compared "
+            f"with SITEURL of {conf}: that is 'http://localhost:8000'"
+        )
+
+
+def test_a_language_s_manifest_outside_the_output_makes_no_folder_another_site_s(
+    copy, tmp_path, capsys
+):
+    # A language's site of I18N_SUBSITES may write its manifest by an
+    # absolute FLATTR_MANIFEST, outside the output: no folder of the site
+    # holds it, and each of the site's folders is audited as the site's.
+    kept = tmp_path / "manifests" / "de.json"
+    kept.parent.mkdir()
+    shutil.copy(copy / "flattr-manifest.json", kept)
+    conf = sample_settings_with(
+        tmp_path, f"I18N_SUBSITES = {{'de': {{'FLATTR_MANIFEST': {str(kept)!r}}}}}\n"
+    )
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    assert (status, report["problems"], report["other_sites"]) == (0, [], [])
+
+
+def test_an_owner_s_prefix_in_capitals_still_names_an_address(copy, tmp_path, capsys):
+    # "Email:" is email: to the build, as "MAILTO:" is mailto: to a
+    # browser: the address after either is the owner's, and private.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Dora": "Email:dora@example.org"}\n'
+        'FLATTR_USERNAME = "MAILTO:site@example.org"\n',
+        encoding="utf-8",
+    )
+    (copy / "contact.txt").write_text("dora@example.org, site@example.org\n")
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    assert status == 1
+    assert sorted((p["file"], p["problem"]) for p in report["problems"]) == [
+        (
+            "contact.txt",
+            "holds the plain email address of author 'Dora' (from FLATTR_AUTHORS)",
+        ),
+        ("contact.txt", "holds the plain email address of the site (FLATTR_USERNAME)"),
+    ]
+
+
+def test_an_owner_that_names_no_address_is_not_looked_for(copy, tmp_path, capsys):
+    # A handle written with its "@" (which the build refuses as an owner)
+    # is no email address: a page that shows it publishes none.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = {"Fay": "@fay"}\n', encoding="utf-8")
+    (copy / "contact.txt").write_text("Follow @fay on Mastodon\n")
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    assert (status, report["problems"]) == (0, [])
