@@ -4795,3 +4795,186 @@ def test_an_owner_that_names_no_address_is_not_looked_for(copy, tmp_path, capsys
     (copy / "contact.txt").write_text("Follow @fay on Mastodon\n")
     status, report = audit_json(copy, capsys, settings=str(conf))
     assert (status, report["problems"]) == (0, [])
+
+
+# --- How the audit checks a feed (audit_feeds): cases a mutation review
+# of that module found no test for. ---
+
+
+def test_a_feed_in_an_encoding_expat_cannot_read_is_a_problem_not_a_traceback(
+    copy, capsys
+):
+    # Expat reads no multi-byte encoding but UTF-8 and UTF-16, and refuses
+    # one (Shift_JIS, as a Japanese podcast's feed may be written) with a
+    # ValueError, not a ParseError: the audit ended in a traceback.
+    (copy / "old.rss").write_bytes(
+        '<?xml version="1.0" encoding="shift_jis"?><rss><channel>'
+        "<title>ポッドキャスト</title></channel></rss>".encode("shift_jis")
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "old.rss",
+            "is not well-formed XML (multi-byte encodings are not supported)",
+            "not-well-formed",
+        )
+    ]
+
+
+def test_a_feed_the_build_did_not_tag_may_carry_a_thing_s_payment_link(copy, capsys):
+    # A feed the build wrote no link into (a podcast.xml copied in) needs
+    # none of its own, and may not pay a stranger; one to a thing of the
+    # site pays its owner, as a hand-written link on a page may.
+    href = a_thing(copy)["auto_submit_url"]
+    (copy / "podcast.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Talks</title>'
+        "<link>https://talks.example.net/</link>"
+        f'<link rel="payment" href="{html.escape(href)}"/></channel></rss>',
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
+def test_an_entry_whose_link_a_feed_writes_unencoded_is_found_by_it(site, capsys):
+    # A feed written by another tool (or rewritten after the build) may
+    # give an entry's link as an IRI, its letters beyond ASCII as they
+    # are: it is the link feedgenerator writes percent-encoded, and finds
+    # the same thing, whose entry then lacks its payment link.
+    files = {"cafe.md": article("Kaffe på Café", "Alice", slug="kaffe-på-café")}
+    output, status, report = build_and_audit(site, capsys, files, **PRETTY_URLS)
+    assert (status, report["problems"]) == (0, [])
+    feed = output / "feeds" / "all.atom.xml"
+    encoded = f"{SITEURL}/kaffe-p%C3%A5-caf%C3%A9/"
+    entry_without_payment_link(feed, encoded)
+    written = f"{SITEURL}/kaffe-på-café/"
+    replace_in(feed, f'href="{encoded}"', f'href="{written}"')
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, [(p["problem"], p["kind"]) for p in report["problems"]]) == (
+        1,
+        [(f"the entry {written} has no payment link", "payment-link-missing")],
+    )
+
+
+def atom_feed_of_a_copy(feeds_site: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of ``feeds_site``, and the path of its Atom feed of all."""
+    output = tmp_path / "site"
+    shutil.copytree(feeds_site, output)
+    return output, output / "feeds" / "all.atom.xml"
+
+
+def test_a_stranger_s_link_a_feed_holds_twice_is_named_once(
+    feeds_site, tmp_path, capsys
+):
+    # Counted twice (the feed has three links of its own), but named once:
+    # the operator looks for one stranger, not two.
+    output, path = atom_feed_of_a_copy(feeds_site, tmp_path)
+    site_link = site_link_of_feed(path)
+    stranger = re.sub(r'href="[^"]*"', A_LINK, site_link)
+    replace_in(path, site_link, site_link + stranger * 2)
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, [(p["problem"], p["kind"]) for p in report["problems"]]) == (
+        1,
+        [
+            (
+                "has 3 payment links of its own (the site's), 2 of them unknown "
+                f"to the manifest: {EVIL!r}",
+                "payment-link-unknown",
+            )
+        ],
+    )
+
+
+def test_a_feed_s_links_to_flattr_without_their_scheme_are_said_to_be_so(
+    feeds_site, tmp_path, capsys
+):
+    # A minifier that shortens URLs runs over feeds too: the feed's own
+    # link and its entry's each say why the manifest doesn't know them.
+    output, path = atom_feed_of_a_copy(feeds_site, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert text.count('href="https://flattr.com/') == 2  # the site's, Owned's
+    path.write_text(text.replace('href="https://flattr.com/', 'href="//flattr.com/'))
+    status, said = problems_said(output, capsys)
+    scheme = ": a URL without its scheme, as a minifier shortens them"
+    assert status == 1
+    assert [(file, problem[:20], scheme in problem) for file, problem in said] == [
+        ("feeds/all.atom.xml", "has 1 payment links ", True),
+        ("feeds/all.atom.xml", f"the entry {SITEURL}"[:20], True),
+    ]
+
+
+def test_an_entry_linking_a_pinned_thing_url_no_file_serves_is_its_thing_s(
+    copy, capsys
+):
+    # A feed another tool wrote may link an entry by the article's
+    # canonical URL, the thing URL Flattr_url pins at its old address:
+    # no file of the site serves it, and it still names the thing, whose
+    # entry then lacks its payment link.
+    thing = a_thing(copy, "rfid-door-opener-five-years-on.md")
+    feed = copy / "feeds" / "all.atom.xml"
+    page_link = f"https://community.example.org/{thing['page']}"
+    entry_without_payment_link(feed, page_link)
+    replace_in(feed, f'href="{page_link}"', f'href="{thing["url"]}"')
+    status, report = audit_json(copy, capsys)
+    assert (status, [(p["file"], p["problem"]) for p in report["problems"]]) == (
+        1,
+        [("feeds/all.atom.xml", f"the entry {thing['url']} has no payment link")],
+    )
+
+
+# An article without a thing (b.md, beside a.md's "owned"), the base of
+# entries' links (the things', or Pelican's SITEURL with the things under
+# FLATTR_SITEURL), and the link of its entry as the feed writes it.
+ANOTHER_BASE = "http://localhost:8000/blog"
+ENTRIES_OF_NO_THING = {
+    # Percent-encoded, where the page's name is not: read as written, the
+    # link named no file of the site.
+    "non-ascii": (
+        {"slug": "kaffe-på-café"},
+        SITEURL,
+        "kaffe-p%C3%A5-caf%C3%A9.html",
+    ),
+    "non-ascii-under-another-base": (
+        {"slug": "kaffe-på-café"},
+        ANOTHER_BASE,
+        "kaffe-p%C3%A5-caf%C3%A9.html",
+    ),
+    # Under another base, the link names its page by the longest ending
+    # of its path that names a file: a shorter one may name another page
+    # (b/owned.html ends in owned.html).
+    "longest-ending": (
+        {"url": "b/owned.html", "save_as": "b/owned.html"},
+        ANOTHER_BASE,
+        "b/owned.html",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ENTRIES_OF_NO_THING))
+def test_an_entry_of_a_page_without_a_thing_is_not_taken_for_the_one_it_pays(
+    site, capsys, case
+):
+    # The entry of an article without a thing, carrying another's payment
+    # link, was taken for that thing, and passed.
+    meta, base, written = ENTRIES_OF_NO_THING[case]
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned"),
+        "b.md": article("Opted out", "Alice", flattr="no", **meta),
+    }
+    settings = {} if base == SITEURL else {"SITEURL": base, "FLATTR_SITEURL": SITEURL}
+    output, status, report = build_and_audit(site, capsys, files, **settings)
+    assert (status, report["problems"]) == (0, [])
+    paid = manifest_things(output)["a.md"]["auto_submit_url"]
+    link = f"{base}/{written}"
+    entry = f'<link href="{link}" rel="alternate"/>'
+    added = f'<link href="{html.escape(paid)}" rel="payment"/>'
+    replace_in(output / "feeds" / "all.atom.xml", entry, entry + added)
+    _, report = audit_json(output, capsys, settings=None)
+    assert [(p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            f"the entry {link} has a payment link to the thing of "
+            f"{SITEURL}/owned.html, which is not this entry's",
+            "payment-link-wrong-thing",
+        )
+    ]
