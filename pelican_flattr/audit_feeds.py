@@ -11,6 +11,7 @@ manifest names that do not.
 from __future__ import annotations
 
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote, urlsplit
 
@@ -19,14 +20,36 @@ from .audit_tags import read_feed, sent_otherwise, without_scheme
 from .feeds import as_feed_writes
 from .markup import is_auto_submit_url
 
+# The encoding an XML declaration names, in the bytes of a document in one
+# of the encodings that write ASCII as ASCII.
+_DECLARED_ENCODING = re.compile(
+    rb"""\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']"""
+)
+
+
+def _parse(data: bytes) -> ET.Element:
+    """The XML document ``data``, parsed; one in a multi-byte encoding
+    expat cannot read is decoded first, by the encoding it declares."""
+    try:
+        return ET.fromstring(data)
+    except ValueError:
+        # Expat reads UTF-8 and UTF-16 only of the multi-byte encodings: a
+        # well-formed Shift_JIS, EUC-JP, GBK or Big5 feed (a podcast's,
+        # copied in) was reported as not well-formed, its links unchecked.
+        declared = _DECLARED_ENCODING.match(data)
+        if declared is None:
+            raise
+        return ET.fromstring(data.decode(declared.group(1).decode("ascii")))
+
 
 def check_feed(audit: Audit, relative: str, data: bytes) -> None:
     """Check the feed ``relative`` (to the output), whose bytes are
     ``data``: each entry's payment link, and the feed's own."""
     try:
-        own, entries = read_feed(ET.fromstring(data))
+        own, entries = read_feed(_parse(data))
     # LookupError: an encoding Python does not know, as in
-    # <?xml encoding="x-mac-roman"?>.
+    # <?xml encoding="x-mac-roman"?>; ValueError: bytes its encoding
+    # cannot decode.
     except (ET.ParseError, LookupError, ValueError) as error:
         # Said once: not again for each entry it was to carry.
         audit.unread.add(relative)

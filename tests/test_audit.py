@@ -4801,25 +4801,52 @@ def test_an_owner_that_names_no_address_is_not_looked_for(copy, tmp_path, capsys
 # of that module found no test for. ---
 
 
-def test_a_feed_in_an_encoding_expat_cannot_read_is_a_problem_not_a_traceback(
+@pytest.mark.parametrize("encoding", ["shift_jis", "euc_jp", "gbk", "big5"])
+def test_a_feed_in_a_multi_byte_encoding_expat_cannot_read_is_checked(
+    feeds_site, tmp_path, capsys, encoding
+):
+    # Expat reads UTF-8 and UTF-16 alone of the multi-byte encodings, and
+    # refuses the rest with a ValueError, not a ParseError: the audit
+    # ended in a traceback, then said a well-formed Shift_JIS feed (as a
+    # Japanese podcast's may be written) was not well-formed, and checked
+    # none of its links. Decoded by its declaration, it is read as the
+    # UTF-8 one is: a stranger's payment link in it is said.
+    output, path = atom_feed_of_a_copy(feeds_site, tmp_path)
+    site_link = site_link_of_feed(path)
+    stranger = re.sub(r'href="[^"]*"', A_LINK, site_link)
+    text = path.read_text(encoding="utf-8").replace(site_link, site_link + stranger)
+    declared = text.replace('encoding="utf-8"', f'encoding="{encoding}"', 1)
+    assert declared != text
+    path.write_bytes(f"{declared}<!-- ポッドキャスト -->".encode(encoding))
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, [(p["problem"], p["kind"]) for p in report["problems"]]) == (
+        1,
+        [
+            (
+                "has 2 payment links of its own (the site's), 1 of them unknown "
+                f"to the manifest: {EVIL!r}",
+                "payment-link-unknown",
+            )
+        ],
+    )
+
+
+def test_a_feed_whose_bytes_its_declared_encoding_cannot_decode_is_a_problem(
     copy, capsys
 ):
-    # Expat reads no multi-byte encoding but UTF-8 and UTF-16, and refuses
-    # one (Shift_JIS, as a Japanese podcast's feed may be written) with a
-    # ValueError, not a ParseError: the audit ended in a traceback.
+    # Decoded by its declaration, a feed that is no Shift_JIS after all
+    # is said as not well-formed, with the byte at fault: no traceback.
     (copy / "old.rss").write_bytes(
-        '<?xml version="1.0" encoding="shift_jis"?><rss><channel>'
-        "<title>ポッドキャスト</title></channel></rss>".encode("shift_jis")
+        b'<?xml version="1.0" encoding="shift_jis"?><rss><channel><title>'
+        + "ポッドキャスト".encode("shift_jis")
+        + b"\xff\xff</title></channel></rss>"
     )
     status, report = audit_json(copy, capsys)
-    assert status == 1
-    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
-        (
-            "old.rss",
-            "is not well-formed XML (multi-byte encodings are not supported)",
-            "not-well-formed",
-        )
+    ((file, problem, kind),) = [
+        (p["file"], p["problem"], p["kind"]) for p in report["problems"]
     ]
+    assert (status, file, kind) == (1, "old.rss", "not-well-formed")
+    assert problem.startswith("is not well-formed XML ('shift_jis' codec can't")
 
 
 def test_a_feed_the_build_did_not_tag_may_carry_a_thing_s_payment_link(copy, capsys):
