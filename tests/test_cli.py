@@ -8,15 +8,17 @@ import os
 import pty
 import re
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from webhook_server import TOKEN
 
 from pelican_flattr import cli
 
@@ -854,3 +856,182 @@ def test_a_log_message_keeps_its_lines_and_tabs():
     # read); only what a terminal would act on is escaped.
     message = "Could not process a\x1b[2J.md\n\tbad date"
     assert cli.shown_in_log(message) == "Could not process a\\x1b[2J.md\n\tbad date"
+
+
+# --- Found by a manual mutation review of cli.py and webhook_command.py ---
+
+
+def test_a_short_secret_is_hidden_only_where_it_stands_alone(capsys):
+    # A misspelt --token's value is hidden wherever argparse quotes it whole;
+    # a value as short as "s" must not also turn the end of every word that
+    # ends so ("seconds") into "[hidden]", which would garble the message.
+    with pytest.raises(SystemExit):
+        cli.main(["verify", "--identity", "partner:ns:1", "--tokne=s", "--timeout=x"])
+    assert "'x' is not a number of seconds" in capsys.readouterr().err
+
+
+def test_a_command_started_with_stdout_closed_says_so(tmp_path):
+    # As `pelican-flattr webhook token >&-`: the token would be lost, and a
+    # script that reads 0 would believe it was printed.
+    result = subprocess.run(
+        [str(SCRIPT), "webhook", "token"],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "pelican-flattr: standard output is closed\n"
+
+
+def test_webhook_without_its_action_is_a_usage_error(capsys):
+    # "pelican-flattr webhook" alone serves nothing: a script that started
+    # it for the receiver must not read 0, as though it had run and stopped.
+    assert cli.main(["webhook"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "serve" in err and "token" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "refused"),
+    [
+        ("--port", "0", None),  # any free port
+        ("--port", "65535", None),
+        ("--port", "65536", "argument --port: 65536 is not from 0 to 65535"),
+        ("--port", "-1", "argument --port: -1 is not from 0 to 65535"),
+        ("--port", "80x", "argument --port: '80x' is not a whole number"),
+        ("--threads", "1", None),
+        ("--threads", "1024", None),
+        ("--threads", "0", "argument --threads: 0 is not from 1 to 1024"),
+        ("--threads", "1025", "argument --threads: 1025 is not from 1 to 1024"),
+    ],
+)
+def test_serve_takes_each_number_in_its_range_and_names_one_outside(
+    capsys, monkeypatch, option, value, refused
+):
+    # Without a token, serve stops before it listens: a number in range gets
+    # that far, past the parser, and is not said to be out of range.
+    monkeypatch.delenv("FLATTR_WEBHOOK_TOKEN", raising=False)
+    if refused is None:
+        assert cli.main(["webhook", "serve", option, value]) == 2
+        assert "a web hook token" in capsys.readouterr().err
+        return
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli.main(["webhook", "serve", f"{option}={value}"])
+    assert exited.value.code == 2
+    assert refused in capsys.readouterr().err
+
+
+def serve_on_a_folder(capsys: Any, folder: Path, *options: str) -> str:
+    """What ``webhook serve`` says on stderr, exiting with 2, given
+    ``folder`` as its store: it opens the store once it listens, so the
+    store's message says that every option was taken and the port was had,
+    and no server is left running."""
+    command = ["webhook", "serve", "--port", "0", "--store", str(folder), *options]
+    assert cli.main(command) == 2
+    return capsys.readouterr().err
+
+
+def test_the_token_option_wins_over_the_environment(tmp_path, capsys, monkeypatch):
+    # --token given on the command line is the one meant; the variable may
+    # be left over from another shell.
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    err = serve_on_a_folder(capsys, tmp_path, "--token", "short")
+    assert "the web hook token from --token must be" in err
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        (f"'{TOKEN}", "has a quote at its start (it is not shown): remove it"),
+        (f'{TOKEN}"', "has a quote at its end (it is not shown): remove it"),
+        (f"'{TOKEN}'", "has quotes around it (it is not shown): remove them"),
+    ],
+)
+def test_a_quote_left_on_a_token_is_said_where_it_is(tmp_path, capsys, token, says):
+    err = serve_on_a_folder(capsys, tmp_path, "--token", token)
+    assert err == f"pelican-flattr: the web hook token from --token {says}\n"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1 ", " 127.0.0.1"])
+def test_spaces_around_the_host_are_no_part_of_it(tmp_path, capsys, host):
+    # As an env file or a quoted variable leaves them: the host is taken,
+    # and serve goes on to open its store.
+    err = serve_on_a_folder(capsys, tmp_path, "--token", TOKEN, "--host", host)
+    assert "cannot listen" not in err
+    assert f"store {tmp_path}: is a folder" in err
+
+
+def test_a_token_a_url_would_change_is_refused_before_listening(tmp_path, capsys):
+    # "/?#" would cut the URL Flattr is given: said of the token and where
+    # it came from, before any port is taken or store opened.
+    err = serve_on_a_folder(capsys, tmp_path, "--token", "a" * 40 + "/?#x")
+    assert err.startswith("pelican-flattr: the web hook token from --token must be")
+    assert "store" not in err
+
+
+def test_an_ipv6_address_written_in_full_is_no_host_and_port(tmp_path, capsys):
+    # "0:0:0:0:0:0:0:1" is ::1: its first groups are digits, as a port is,
+    # but the whole is an address (refused later only where there is no
+    # IPv6).
+    err = serve_on_a_folder(
+        capsys, tmp_path, "--token", TOKEN, "--host", "0:0:0:0:0:0:0:1"
+    )
+    assert "holds a port" not in err
+
+
+@contextlib.contextmanager
+def without_garbage_collection() -> Iterator[None]:
+    """A socket left in a reference cycle is closed by the collector, at
+    any moment: the command must close its own."""
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def free_port(family: socket.AddressFamily = socket.AF_INET) -> int:
+    with socket.socket(family) as probe:
+        probe.bind(("127.0.0.1" if family == socket.AF_INET else "::1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_store_refused_leaves_the_port_free(tmp_path, capsys):
+    # serve listens before it opens its store; a caller that runs main()
+    # again (to retry with the right store) must find the port free.
+    port = free_port()
+    with without_garbage_collection():
+        err = serve_on_a_folder(capsys, tmp_path, "--token", TOKEN, "--port", str(port))
+        assert f"store {tmp_path}: is a folder" in err
+        with socket.socket() as again:
+            again.bind(("127.0.0.1", port))
+
+
+def ipv6_here() -> bool:
+    try:
+        free_port(socket.AF_INET6)
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_here(), reason="no IPv6 loopback here")
+def test_a_port_taken_on_one_address_leaves_the_others_free(tmp_path, capsys):
+    # "*" is 0.0.0.0 and ::, bound in turn: the port taken on :: fails the
+    # second, and the socket already bound on 0.0.0.0 must not stay open.
+    with socket.socket(socket.AF_INET6) as taken:
+        taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        taken.bind(("::", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with without_garbage_collection():
+            err = serve_on_a_folder(
+                capsys, tmp_path, "--token", TOKEN, "--host", "*", "--port", str(port)
+            )
+            assert err.startswith(f"pelican-flattr: cannot listen on *:{port}: ")
+            with socket.socket() as again:
+                again.bind(("0.0.0.0", port))
