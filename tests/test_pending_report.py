@@ -999,3 +999,81 @@ def test_a_path_in_a_folder_named_by_an_address_is_shown_without_it(
         printed = out + err
     assert "@example.net" not in printed
     assert "[address]" in printed, printed
+
+
+# --- Found by a manual mutation review of webhook_command.py ---
+
+
+def store_of_one_delivery(tmp_path: Path, owner: str) -> Path:
+    """A store the real receiver wrote, of one flattr for ``owner`` whose
+    claim URL is https://flattr.com/c/1."""
+    server = ReceiverProcess(tmp_path / "store.sqlite3", tmp_path / "log").start()
+    delivery = dict(PENDING, thing_owner_id=owner, claim_url="https://flattr.com/c/1")
+    assert httpx.post(server.url, data=delivery).status_code == 200
+    assert server.stop() == 0
+    return server.store
+
+
+def test_an_address_with_a_slash_stays_one_segment_of_the_claim_url(tmp_path, capsys):
+    # "a/b@example.org" is a valid address: Flattr appends it as the path's
+    # last segment, so its "/" is encoded too; left as it is, the URL
+    # handed out would name another path, which Flattr does not know.
+    store = store_of_one_delivery(tmp_path, "email:" + hash_email("a/b@example.org"))
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = {"Ab": "email:a/b@example.org"}\n')
+    command = ["pending", "--json", "--store", str(store), "--settings", str(conf)]
+    assert main(command) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert row["claim_url"] == "https://flattr.com/c/1/a%2Fb%40example.org"
+
+
+def test_one_owner_is_counted_as_one(tmp_path, capsys):
+    store = store_of_one_delivery(tmp_path, "partner:ns:1")
+    assert main(["pending", "--store", str(store)]) == 0
+    last_line = capsys.readouterr().out.splitlines()[-1]
+    assert last_line == f"1 owner with pending flattrs (store {store})."
+
+
+def owners_in_json(capsys, store: Path, conf: Path, settings: str) -> dict:
+    """``pending --json`` given ``settings`` as its settings file: each
+    owner's row, by owner, once it is clear that nothing went to stderr."""
+    conf.write_text(f'{settings}\nTIMEZONE = "UTC"\n')
+    command = ["pending", "--store", str(store), "--settings", str(conf), "--json"]
+    assert main(command) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return {row["owner"]: row for row in json.loads(out)["owners"]}
+
+
+def test_an_empty_flattr_username_is_no_owner_and_no_problem(store, tmp_path, capsys):
+    # FLATTR_USERNAME = "" is how a site says it has no owner of its own:
+    # nothing to report, and nothing to leave out.
+    conf = tmp_path / "pelicanconf.py"
+    owners = owners_in_json(capsys, store, conf, 'FLATTR_USERNAME = ""')
+    assert not any(row["site_owner"] for row in owners.values())
+
+
+def test_the_site_owner_comes_after_the_authors_it_shares_a_row_with(
+    store, tmp_path, capsys
+):
+    # The authors in order of name, then FLATTR_USERNAME: not sorted among
+    # them, where an uppercase setting's name would come before "Yann".
+    settings = (
+        'FLATTR_USERNAME = "twitter:user:id:783214"\n'
+        'FLATTR_AUTHORS = {"Zoe": "twitter:user:id:783214", '
+        '"Yann": "twitter:user:id:783214"}'
+    )
+    owners = owners_in_json(capsys, store, tmp_path / "pelicanconf.py", settings)
+    authors = owners["twitter:user:id:783214"]["authors"]
+    assert authors == ["Yann", "Zoe", "FLATTR_USERNAME"]
+
+
+def test_a_store_flattr_store_names_that_is_missing_is_not_said_unset(tmp_path, capsys):
+    # The settings do set FLATTR_STORE: the message must not send the
+    # operator to set it.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f'FLATTR_STORE = "{tmp_path}/none.sqlite3"\nTIMEZONE = "UTC"\n')
+    assert main(["pending", "--settings", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert f"store {tmp_path}/none.sqlite3" in err and "no such store" in err
+    assert "sets no FLATTR_STORE" not in err
