@@ -1023,15 +1023,31 @@ def ipv6_here() -> bool:
 def test_a_port_taken_on_one_address_leaves_the_others_free(tmp_path, capsys):
     # "*" is 0.0.0.0 and ::, bound in turn: the port taken on :: fails the
     # second, and the socket already bound on 0.0.0.0 must not stay open.
-    with socket.socket(socket.AF_INET6) as taken:
-        taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        taken.bind(("::", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        with without_garbage_collection():
-            err = serve_on_a_folder(
-                capsys, tmp_path, "--token", TOKEN, "--host", "*", "--port", str(port)
-            )
-            assert err.startswith(f"pelican-flattr: cannot listen on *:{port}: ")
-            with socket.socket() as again:
-                again.bind(("0.0.0.0", port))
+    with _taken_on_ipv6_alone() as port, without_garbage_collection():
+        err = serve_on_a_folder(
+            capsys, tmp_path, "--token", TOKEN, "--host", "*", "--port", str(port)
+        )
+        assert err.startswith(f"pelican-flattr: cannot listen on *:{port}: ")
+        with socket.socket() as again:
+            again.bind(("0.0.0.0", port))
+
+
+@contextlib.contextmanager
+def _taken_on_ipv6_alone() -> Iterator[int]:
+    """A port a socket listens on at :: (IPv6 only) while this runs, free
+    on 0.0.0.0: one the kernel gives on :: may be bound on IPv4 already
+    (another test's client in TIME_WAIT), which would fail the check."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET6) as taken:
+            taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            taken.bind(("::", 0))
+            port = taken.getsockname()[1]
+            try:
+                with socket.socket() as probe:
+                    probe.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            taken.listen()
+            yield port
+            return
+    pytest.fail("no port free on 0.0.0.0 that the kernel gave on ::")
