@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,28 @@ def test_a_store_of_a_newer_release_costs_the_notices_not_the_build(
         f"pelican-flattr: FLATTR_STORE {store} has schema version 99, newer than "
         f"the {SCHEMA_VERSION} this pelican-flattr understands; upgrade "
         "pelican-flattr; no pending flattr notices this build"
+    ]
+
+
+def test_another_programs_database_named_as_the_store_is_said_without_its_addresses(
+    tmp_path, flattr_log
+):
+    # The build warns why FLATTR_STORE gives no notices, naming the tables
+    # of another program's database (a mail tool's, one per contact), and
+    # goes on: an address in a table's name must not reach the log (the
+    # store hides it, and so does the plugin's log filter).
+    store = tmp_path / "contacts.sqlite3"
+    connection = sqlite3.connect(store)
+    connection.execute('CREATE TABLE "carol@example.org" (note TEXT)')
+    connection.close()
+    output = build_sample_site(tmp_path / "site", FLATTR_STORE=str(store))
+    assert notice(output, "bob-builder") is None
+    said = [r.getMessage() for r in flattr_log.records if str(store) in r.getMessage()]
+    assert said == [
+        f"pelican-flattr: FLATTR_STORE {store} is an SQLite database of another "
+        "program, not a pelican-flattr store (it holds the table '[address]'); "
+        "name the store's file, or move this one away; no pending flattr notices "
+        "this build"
     ]
 
 
