@@ -56,7 +56,9 @@ class EnvironmentProxy:
             return text
         user, _, password = url.userinfo.decode("ascii", "replace").partition(":")
         secrets = {password, unquote(password)}
-        if user:
+        # httpx sends the Basic credentials when either is given (":PASSWORD"
+        # for a password alone).
+        if user or password:
             basic = f"{unquote(user)}:{unquote(password)}".encode()
             secrets.add(base64.b64encode(basic).decode("ascii"))
         # A user name is no secret on its own, and a short one would hide

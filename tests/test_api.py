@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -1219,3 +1221,86 @@ def test_a_proxys_long_answer_is_cut_after_its_credentials_are_hidden():
         error = httpx.ProxyError("x" * 290 + " S3cretPassw0rd")
         message = client._proxy_refused(error)
     assert "S3cret" not in message and "x" * 200 in message
+
+
+# --- A proxy that echoes the credentials it was sent. ---
+
+
+@contextlib.contextmanager
+def proxy_echoing_credentials():
+    """A proxy on 127.0.0.1 that refuses every CONNECT with a 407 whose
+    reason echoes the Basic ``Proxy-Authorization`` it was sent, as sent
+    and decoded (as a proxy's error page may); its port."""
+    stop = threading.Event()
+
+    def serve(server: socket.socket) -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += connection.recv(65536) or b"\r\n\r\n"
+                sent = re.search(
+                    r"^proxy-authorization: basic (\S+)",
+                    head.decode("latin-1"),
+                    flags=re.IGNORECASE | re.MULTILINE,
+                )
+                echo = "nothing" if sent is None else sent[1]
+                if sent is not None:
+                    echo += " = " + base64.b64decode(sent[1]).decode()
+                connection.sendall(f"HTTP/1.1 407 got {echo}\r\n\r\n".encode())
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.1)
+        thread = threading.Thread(target=serve, args=(server,))
+        thread.start()
+        try:
+            yield server.getsockname()[1]
+        finally:
+            stop.set()
+            thread.join()
+
+
+def basic(credentials: str) -> str:
+    """The Basic ``Proxy-Authorization`` value of ``credentials``."""
+    return base64.b64encode(credentials.encode()).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("userinfo", "secrets"),
+    [
+        # A password without a user name: httpx sends it all the same, as
+        # the Basic credentials ":s3cret", once shown as they came back.
+        (":s3cret@", ["s3cret", basic(":s3cret")]),
+        # A percent-encoded user name is sent decoded, in the Basic
+        # credentials too.
+        ("me%40corp:s3cret@", ["me@corp", "s3cret", basic("me@corp:s3cret")]),
+        ("carol@", ["carol", basic("carol:")]),
+        # No credentials: the answer is shown whole (hiding nothing once
+        # ended in an IndexError).
+        ("", []),
+    ],
+)
+def test_a_proxy_that_echoes_the_credentials_sent_never_shows_them(
+    monkeypatch, userinfo, secrets
+):
+    clear_proxy_variables(monkeypatch)
+    with proxy_echoing_credentials() as port:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://{userinfo}127.0.0.1:{port}")
+        api_url = "https://api.flattr.example/rest/v2"
+        with (
+            FlattrClient(TOKEN, api_url, timeout=5) as flattr,
+            pytest.raises(CouldNotReachFlattr) as raised,
+        ):
+            flattr.verify("partner:ns:1", "alice")
+    message = str(raised.value)
+    assert f"the proxy that HTTPS_PROXY names (http://127.0.0.1:{port}) " in message
+    assert "it answered 407 got " in message
+    assert [secret for secret in secrets if secret in message] == []
+    if not secrets:
+        assert "it answered 407 got nothing;" in message
