@@ -1223,7 +1223,68 @@ def test_a_proxys_long_answer_is_cut_after_its_credentials_are_hidden():
     assert "S3cret" not in message and "x" * 200 in message
 
 
-# --- A proxy that echoes the credentials it was sent. ---
+# --- The proxy's finer rules, and a proxy that echoes the credentials. ---
+
+
+@pytest.mark.parametrize(
+    ("variables", "url", "expected"),
+    [
+        # A pattern with a port comes before a longer scheme.
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "all://*:8443"},
+            "https://x.example:8443",
+            None,
+        ),
+        # A longer scheme comes before all://, whichever was listed first;
+        # "*" as its host is any host.
+        ({"ALL_PROXY": A, "NO_PROXY": "https://"}, "https://x.example", None),
+        ({"ALL_PROXY": A, "NO_PROXY": "https://*"}, "https://x.example", None),
+        # Of two patterns as specific, the first: the proxy's.
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "https://*"},
+            "https://x.example",
+            ("HTTPS_PROXY", A),
+        ),
+        # localhost in any case names that one host, not its subdomains.
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "LOCALHOST"},
+            "https://api.localhost",
+            ("HTTPS_PROXY", A),
+        ),
+        # A domain matches the whole host name, and its dots are dots.
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "flattr.com"},
+            "https://flattr.com.example",
+            ("HTTPS_PROXY", A),
+        ),
+        (
+            {"HTTPS_PROXY": A, "NO_PROXY": "flattr.com"},
+            "https://flattrxcom",
+            ("HTTPS_PROXY", A),
+        ),
+        # Two spellings of one name: the one whose value urllib kept (the
+        # last set) is named, not the first found.
+        (
+            {"HTTPS_PROXY": B, "Https_Proxy": A},
+            "https://x.example",
+            ("Https_Proxy", A),
+        ),
+    ],
+)
+def test_the_proxy_found_follows_httpx_in_its_finer_rules(
+    monkeypatch, variables, url, expected
+):
+    # Each case once told environment_proxy() apart from httpx's routing.
+    test_the_proxy_found_is_the_one_httpx_uses(monkeypatch, variables, url, expected)
+
+
+def test_a_short_password_ending_a_longer_word_leaves_the_word():
+    # Whole words at both ends: "no data" with the password "a" once read
+    # "no dat[hidden]".
+    from pelican_flattr.proxies import EnvironmentProxy
+
+    proxy = EnvironmentProxy("HTTPS_PROXY", "http://carol:a@proxy:3128")
+    assert proxy.hide_credentials("no data, a") == "no data, [hidden]"
 
 
 @contextlib.contextmanager
@@ -1304,3 +1365,15 @@ def test_a_proxy_that_echoes_the_credentials_sent_never_shows_them(
     assert [secret for secret in secrets if secret in message] == []
     if not secrets:
         assert "it answered 407 got nothing;" in message
+
+
+def test_a_no_proxy_host_httpx_cannot_encode_is_named(monkeypatch):
+    # A byte no UTF-8 decodes (os.environ holds it as a surrogate): httpx
+    # raises UnicodeError, not InvalidURL, on reading that pattern, which
+    # once ended in a traceback instead of naming NO_PROXY.
+    clear_proxy_variables(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", A)
+    monkeypatch.setenv("NO_PROXY", "x.example/\udcff")
+    with pytest.raises(api.UnusableEnvironment) as raised:
+        FlattrClient(TOKEN, "https://api.flattr.example/rest/v2")
+    assert str(raised.value).startswith("NO_PROXY: a host httpx cannot read")
