@@ -4,14 +4,15 @@ sums them up after the table, and ``--limit`` keeps the table short."""
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import manifest_things, remove_button
+from conftest import SAMPLE_SITE, manifest_things, remove_button
 
 from pelican_flattr.audit import PROBLEM_KINDS
-from pelican_flattr.cli import main
+from pelican_flattr.cli import main, shown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "manifest.md"
 # The sample site's articles damaged below, each a page of its own.
@@ -237,3 +238,107 @@ def test_a_feed_without_a_thing_s_entry_lacks_its_payment_link(site_copy, capsys
             "payment-link-missing",
         )
     ]
+
+
+# --- The command's own words: a value refused, the notes, the title, ok. ---
+
+
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_limit_refused_names_the_value_given(sample_output, capsys, value):
+    with pytest.raises(SystemExit):
+        main(["audit", str(sample_output), "--limit", value])
+    err = capsys.readouterr().err
+    assert f"--limit: {value!r} is not a number of rows (0 or more)" in err
+
+
+def test_the_note_of_a_siteurl_not_compared_shows_no_address(
+    sample_output, tmp_path, capsys
+):
+    # The note names the settings file, whose path may run through a folder
+    # named by an address (a home folder on some systems): shown as
+    # [address] in the text and in --json, as a usage error shows it.
+    folder = tmp_path / "jane@corp.example"
+    folder.mkdir()
+    settings = folder / "pelicanconf.py"
+    sample = (SAMPLE_SITE / "pelicanconf.py").read_text(encoding="utf-8")
+    here = f"HERE = Path({str(SAMPLE_SITE / 'pelicanconf.py')!r})"
+    settings.write_text(
+        sample.replace("HERE = Path(__file__)", here)
+        + 'SITEURL = "http://localhost:8000"\n',
+        encoding="utf-8",
+    )
+    status, text = audit(sample_output, capsys, "--settings", str(settings))
+    assert status == 0
+    shown = str(tmp_path / "[address]" / "pelicanconf.py")
+    assert f"was not compared with SITEURL of {shown}: " in text
+    _, document = audit(sample_output, capsys, "--settings", str(settings), "--json")
+    (note,) = json.loads(document)["notes"]
+    assert f"SITEURL of {shown}: " in note
+    assert "jane@corp.example" not in text + document
+
+
+def table_title(text: str) -> str:
+    """The title line of the text output's table of problems."""
+    (title,) = [line.strip() for line in text.splitlines() if " problem" in line][:1]
+    return title
+
+
+def test_the_table_title_counts_rows_listed_only_when_limit_left_some_out(
+    damaged, capsys
+):
+    output, _ = damaged
+    _, document = audit(output, capsys, "--json")
+    by_kind = json.loads(document)["problems_by_kind"]
+    total = sum(by_kind.values())
+    # One of each kind listed: the title says how many of all.
+    _, text = audit(output, capsys, "--limit", "1")
+    assert table_title(text) == (
+        f"{total} problems, {len(by_kind)} listed (--limit 1 of each kind)"
+    )
+    # Without --limit, or one that left nothing out, no word of it.
+    for options in ((), ("--limit", str(max(by_kind.values())))):
+        _, text = audit(output, capsys, *options)
+        assert table_title(text) == f"{total} problems"
+        assert "--limit" not in text
+
+
+def test_json_ok_says_whether_the_site_is_sound(sample_output, damaged, capsys):
+    # A script reads "ok" (or "exit_status") alone, as the exit status says.
+    for output, sound in ((sample_output, True), (damaged[0], False)):
+        status, text = audit(output, capsys, "--json")
+        report = json.loads(text)
+        assert (report["ok"], report["exit_status"], status) == (
+            (True, 0, 0) if sound else (False, 1, 1)
+        )
+
+
+def test_the_command_for_another_site_inside_names_its_manifest_and_settings(
+    site_copy, capsys
+):
+    # Given --settings, its FLATTR_MANIFEST would win over the other site's
+    # default manifest name, so the command names the manifest too; a line
+    # break in the folder's name is shown escaped in the command as in the
+    # folder, or it would start a line of its own.
+    folder = "old\nsite"
+    shutil.copytree(site_copy, site_copy.parent / "other")
+    shutil.move(site_copy.parent / "other", site_copy / folder)
+    settings = str(SAMPLE_SITE / "pelicanconf.py")
+    status, text = audit(site_copy, capsys, "--settings", settings)
+    assert status == 0, text
+    inner = site_copy / folder
+    command = shlex.join(
+        [
+            "pelican-flattr",
+            "audit",
+            str(inner),
+            "--manifest",
+            str(inner / "flattr-manifest.json"),
+            "--settings",
+            settings,
+        ]
+    )
+    assert (
+        f"{shown(folder)}/ holds a manifest of its own: another site's output, "
+        f"not checked here (audit it on its own: {shown(command)})"
+    ) in text
+    assert "\n" not in shown(command)
