@@ -2103,21 +2103,7 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
     # entry in the French baseline marked waiting: an entry never compared,
     # so that hello.md leaving /hello.html later went unsaid, the URL gone
     # from every baseline.
-    url = f"{SITEURL}/hello.html"
-    hello = article("Hello", "Alice", Slug="hello")
-    i18n_build(tmp_path, {"hello.md": hello}, **THREE_SITES)
-    french = {"hello.md": article("Bonjour", "Alice", Lang="fr")}
-    i18n_build(tmp_path, french, **THREE_SITES)
-    hallo = {"hallo.md": article("Hallo", "Bob", Lang="de", Flattr_url=url)}
-    _takes_from_outer(
-        tmp_path,
-        url,
-        hallo,
-        THREE_SITES,
-        f"and hallo.md now has its old thing URL {url}, owned by alice in the "
-        "last build, and by bob now",
-        by=FR_SITE,
-    )
+    url = _german_takes_what_french_keeps(tmp_path)
     assert ("hello.md", url) in _baseline_entries(_fr_baseline(tmp_path))
     if resolve == "pin":  # as advised: hallo.md first, then hello.md
         hallo = {"hallo.md": article("Hallo", "Bob", Lang="de")}
@@ -2135,6 +2121,7 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
         assert {"owner": "alice", "source": "hello.md", "url": url} in json.loads(
             _fr_baseline(tmp_path).read_text(encoding="utf-8")
         )["things"]
+        french = {"hello.md": article("Bonjour", "Alice", Lang="fr")}
         built = i18n_build(tmp_path, french, **THREE_SITES)
         (said,) = built.messages
         assert said.startswith(
@@ -2226,7 +2213,8 @@ def _german_takes_what_french_keeps(tmp_path: Path, **files: str) -> str:
         url,
         hallo,
         THREE_SITES,
-        "and hallo.md now has its old thing URL",
+        f"and hallo.md now has its old thing URL {url}, owned by alice in the "
+        "last build, and by bob now",
         by=FR_SITE,
     )
     return url
