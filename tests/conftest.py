@@ -104,6 +104,24 @@ def page(path: Path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def simple_base(*, head: str = "", footer: str = "") -> str:
+    """Pelican's own ``simple/base.html``, ``head`` (Jinja) printed at the end
+    of its head and ``footer`` at the end of its body: a base.html for a
+    child theme. Copied, not extended: Pelican 4.9's has no footer block, and
+    a child's block it lacks prints nothing, so a test of a theme's footer
+    would pass without one."""
+    import pelican
+
+    text = (
+        Path(pelican.__file__).parent / "themes" / "simple" / "templates" / "base.html"
+    ).read_text(encoding="utf-8")
+    for tag, added in (("</head>", head), ("</body>", footer)):
+        before, found, after = text.rpartition(tag)
+        assert found, f"simple/base.html has no {tag}"
+        text = before + added + found + after
+    return text
+
+
 def remove_button(path: Path) -> None:
     """Take the plugin's (first) button out of the built page ``path``."""
     text = path.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from conftest import (
     page,
     page_as_browsers_read_it,
     payment_links,
+    simple_base,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -1374,10 +1375,10 @@ def test_a_themes_own_loader_is_not_loaded_twice(site, tmp_path):
     # it draws) and no button: the injected embedded button needs no
     # second copy, which would run load.js twice over the page.
     theme = simple_child_theme(
-        tmp_path,
-        "loader-theme",
-        '{% extends "!simple/article.html" %}{% block footer %}{{ super() }}'
-        f'<script src="{LOADER_URL}" async></script>{{% endblock %}}',
+        tmp_path, "loader-theme", '{% extends "!simple/article.html" %}'
+    )
+    (Path(theme) / "templates" / "base.html").write_text(
+        simple_base(footer=f'<script src="{LOADER_URL}" async></script>')
     )
     output = site(
         three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON="js"

@@ -15,6 +15,7 @@ from conftest import (
     page,
     page_as_browsers_read_it,
     payment_links,
+    simple_base,
 )
 
 from pelican_flattr.build import FlattrBuildError
@@ -845,10 +846,7 @@ def simple_child(tmp_path, templates: dict[str, str]) -> str:
 
 
 def with_footer(footer: str) -> str:
-    return (
-        '{% extends "!simple/base.html" %}'
-        f"{{% block footer %}}{{{{ super() }}}}{footer}{{% endblock footer %}}"
-    )
+    return simple_base(footer=footer)
 
 
 JS_ARTICLE = (
@@ -933,9 +931,7 @@ def test_only_a_load_js_a_browser_runs_counts(
     "base",
     [
         # Before the buttons and the mark, as themes load scripts.
-        '{% extends "!simple/base.html" %}'
-        f"{{% block head %}}{{{{ super() }}}}{OLD_LOADER}{{% endblock head %}}"
-        "{% block footer %}{{ super() }}{{ flattr_script() }}{% endblock footer %}",
+        simple_base(head=OLD_LOADER, footer="{{ flattr_script() }}"),
         # After the mark, at the end of the body.
         with_footer("{{ flattr_script() }}" + OLD_LOADER),
     ],
