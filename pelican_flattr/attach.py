@@ -637,11 +637,12 @@ def _keys(keys: list[str]) -> str:
     return listed([build.author_entry(key) for key in keys])
 
 
-def _meant(key: str, unmapped: set[str]) -> str:
+def _meant(key: str, by_folded: dict[str, str]) -> str:
     """What the warning about ``key`` adds when the key is close to the name
-    or slug of an author no key names, in any case, and that name holds no
-    address: ``(did you mean 'Bob Builder'?)``; else nothing."""
-    by_folded = {name.casefold(): name for name in sorted(unmapped, reverse=True)}
+    or slug of an author no key names (``by_folded``: each such name in
+    lower case, as ``_unmapped_by_folded`` gives them, -> the name), in any
+    case, and that name holds no address: ``(did you mean 'Bob Builder'?)``;
+    else nothing."""
     close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
     if not close:
         return ""
@@ -649,6 +650,12 @@ def _meant(key: str, unmapped: set[str]) -> str:
     # A name that holds an address is shown hidden: no help, "did you mean
     # '[address]'?".
     return f" (did you mean {meant}?)" if meant == repr(by_folded[close[0]]) else ""
+
+
+def _unmapped_by_folded(unmapped: set[str]) -> dict[str, str]:
+    """The names and slugs of authors no key names, in lower case -> as
+    written (of two alike, the first in order), for ``_meant``."""
+    return {name.casefold(): name for name in sorted(unmapped, reverse=True)}
 
 
 def warn_about_unknown_authors() -> None:
@@ -684,6 +691,7 @@ def warn_about_unknown_authors() -> None:
     left_behind = _things_left_behind(unknown)
     renamed: dict[str, LeftBehind] = {}
     gone: dict[str, LeftBehind] = {}
+    misspelt: list[tuple[str, str]] = []  # (where it is set, key)
     for key in sorted(unknown):
         things = left_behind.get(key, LeftBehind(0, 0, set()))
         if things.read:
@@ -698,17 +706,13 @@ def warn_about_unknown_authors() -> None:
             # thing URL that vanished.
             gone[key] = things
         else:
-            # Under FLATTR_STRICT an error: a typo gives that author's
-            # things to another. Named where it is set: a language's own
-            # key is not in the main site's settings.
-            for language in sorted(author_keys.own_author_keys.get(key, [""])):
-                where = f"{language} " if language else ""
-                build.warn(
-                    f"{where}FLATTR_AUTHORS[{shown_author(key)}] names no author "
-                    "of this site (by name or slug); check its spelling"
-                    f"{_meant(key, author_keys.unmapped_authors)}, or take it out "
-                    "if the author has no content left"
-                )
+            # Named where it is set: a language's own key is not in the main
+            # site's settings.
+            misspelt.extend(
+                (f"{language} " if language else "", key)
+                for language in sorted(author_keys.own_author_keys.get(key, [""]))
+            )
+    _warn_about_misspelt_keys(misspelt, author_keys.unmapped_authors)
     # One warning for all the keys of each kind, on every build until they
     # are mended: a site whose authors come and go can have hundreds.
     if len(renamed) == 1:
@@ -758,6 +762,43 @@ def warn_about_unknown_authors() -> None:
             _in_all({key: things.count for key, things in gone.items()}),
             _keys_counted({key: str(t.count) for key, t in gone.items()}),
         )
+
+
+def _warn_about_misspelt_keys(
+    misspelt: list[tuple[str, str]], unmapped: set[str]
+) -> None:
+    """Warn about the ``FLATTR_AUTHORS`` keys that name no author and gave
+    no thing of the last build (``misspelt``: where each is set, ``"fr "``
+    for a language's own, and the key), each on its own up to
+    ``_NAMED_KEYS`` of them, else in one warning that names the first ones.
+
+    Under FLATTR_STRICT an error: a typo gives that author's things to
+    another. Only the keys named are matched against the unmapped authors:
+    a bulk import's hundreds of keys each against hundreds of names took
+    most of a build's time.
+    """
+    if not misspelt:
+        return
+    by_folded = _unmapped_by_folded(unmapped)
+    named = [
+        (f"{where}FLATTR_AUTHORS[{shown_author(key)}]", _meant(key, by_folded))
+        for where, key in misspelt[:_NAMED_KEYS]
+    ]
+    if len(misspelt) <= _NAMED_KEYS:
+        for entry, meant in named:
+            build.warn(
+                f"{entry} names no author of this site (by name or slug); check "
+                f"its spelling{meant}, or take it out if the author has no "
+                "content left"
+            )
+        return
+    build.warn(
+        f"{len(misspelt)} FLATTR_AUTHORS keys name no author of this site (by name "
+        "or slug): "
+        + ", ".join(entry + meant for entry, meant in named)
+        + f" and {len(misspelt) - _NAMED_KEYS} more; check their spelling, or take "
+        "them out if their authors have no content left"
+    )
 
 
 def _writes_for_refused_site(key: str) -> bool:

@@ -1323,6 +1323,33 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     assert _messages(flattr_log, "names no author") == warnings
 
 
+def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
+    # A bulk import's keys, each a letter off its author's name: one warning
+    # that counts them and names the first ten, each with the name meant,
+    # not a warning per key (hundreds of them buried the rest of the log).
+    members = [f"Member {n:02}" for n in range(12)]
+    files = {
+        f"m{n:02}.md": article(f"Post {n}", name) for n, name in enumerate(members)
+    }
+    authors = {name.replace("Member", "Membr"): "member_f" for name in members}
+    output = site(files, FLATTR_AUTHORS=authors, FLATTR_USERNAME="siteowner")
+    assert manifest_things(output)["m00.md"]["owner"]["value"] == "siteowner"
+    named = [
+        f"FLATTR_AUTHORS['Membr {n:02}'] (did you mean 'Member {n:02}'?)"
+        for n in range(10)
+    ]
+    assert _messages(flattr_log, "FLATTR_AUTHORS") == [
+        "pelican-flattr: 12 FLATTR_AUTHORS keys name no author of this site (by "
+        f"name or slug): {', '.join(named)} and 2 more; check "
+        "their spelling, or take them out if their authors have no content left"
+    ]
+    # Under FLATTR_STRICT, one problem that counts them all.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError, match="1 problem"):
+        site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    assert _messages(flattr_log, "12 FLATTR_AUTHORS keys name no author")
+
+
 GONE_AUTHORS = {"Alice": "alice", "Bob Builder": "email:bob.builder@example.org"}
 BOB_GONE = (
     "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this site "
