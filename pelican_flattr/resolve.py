@@ -115,11 +115,11 @@ class ContentThing:
 class Resolution:
     """The outcome for one content object.
 
-    Exactly one of ``content_thing``, ``problems`` (errors in the author's
-    input, one per field), ``notice`` (no owner: worth saying, not an error)
-    is set, or none
-    of them for a deliberate opt-out. ``language_fallback`` names a language
-    Flattr has no code for, so that the caller can warn once per language.
+    ``content_thing`` is set, or ``problems`` (errors in the author's input,
+    one per field), ``notice`` (no owner: worth saying, not an error) or
+    both, or none of them for a deliberate opt-out. ``language_fallback``
+    names a language Flattr has no code for, so that the caller can warn
+    once per language.
     """
 
     content_thing: ContentThing | None = None
@@ -939,8 +939,6 @@ def resolve(
     except _FieldError as error:
         problems.append(str(error))
         owner = why_none = None
-    if owner is None and not problems:
-        return Resolution(notice=why_none)
     # FLATTR_CATEGORY was checked with the settings.
     category = settings.category
     try:
@@ -970,8 +968,11 @@ def resolve(
     title = getattr(content, "title", "")
     if not isinstance(title, str):
         problems.append("metadata 'title' must be a single value")
-    if problems:  # an owner that could not be read is among them
-        return Resolution(problems=tuple(problems))
+    # Content without an owner is checked all the same: its author's
+    # mistakes come out now, not in the build after they sign up.
+    if problems or owner is None:
+        # An owner that could not be read is among the problems.
+        return Resolution(problems=tuple(problems), notice=why_none or None)
     title = thing_title(title, settings.site_name)
     thing = Thing(
         url=url,

@@ -136,6 +136,38 @@ def test_every_bad_field_of_an_article_is_named_in_one_build(site, flattr_log):
     assert all(e.startswith("pelican-flattr: bad.md: metadata '") for e in errors)
 
 
+def test_the_fields_of_content_without_an_owner_are_checked_too(site, flattr_log):
+    # Carol has no Flattr yet: her mistakes come out now, with the warning
+    # that she has no owner, not in the build after she signs up.
+    files = {
+        "carol.md": article(
+            "Carol's article",
+            "Carol",
+            flattr_category="blog",
+            flattr_language="klingon",
+            flattr_hidden="perhaps",
+            flattr_url="/relative/url/",
+        ),
+        "good.md": article("The good article", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert set(manifest_things(output)) == {"good.md"}
+    errors = article_errors(flattr_log)
+    assert len(errors) == 4, errors
+    for field in ("flattr_category", "flattr_language", "flattr_hidden", "flattr_url"):
+        assert any(
+            e.startswith(f"pelican-flattr: carol.md: metadata '{field}'")
+            for e in errors
+        ), field
+    assert _messages(flattr_log, "has no Flattr owner") == [
+        "pelican-flattr: carol.md has no Flattr owner ('Carol': not in "
+        "FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not "
+        "set); no Flattr button"
+    ]
+    with pytest.raises(FlattrBuildError, match="4 problems"):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+
+
 def test_a_bad_opt_out_field_is_named_with_the_others(site, flattr_log):
     files = {"bad.md": article("Bad", "Alice", flattr="maybe", flattr_category="x")}
     site(files, FLATTR_AUTHORS=AUTHORS)
