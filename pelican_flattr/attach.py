@@ -188,6 +188,7 @@ def attach_things(generators: list[Any]) -> None:
     if not isinstance(defaults, Mapping):
         defaults = {}
     ownerless: _Ownerless = {}
+    problems: list[tuple[str, str]] = []  # (source, problem), as found
     # Written page -> the content with a thing written there first, and the
     # pages more than one is written to, with them all (see _lost_pages).
     pages: dict[str, Any] = {}
@@ -214,7 +215,7 @@ def attach_things(generators: list[Any]) -> None:
         )
         content_thing = outcome.content_thing
         if content_thing is None:
-            _say_why_not(content, outcome, is_article, ownerless)
+            _say_why_not(content, outcome, is_article, ownerless, problems)
             continue
         source = content_thing.source
         shared = elsewhere.get(source)
@@ -266,6 +267,7 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             things_by_content_url[key] = content_thing
+    _say_problems(problems)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
         displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
@@ -1112,20 +1114,48 @@ _Ownerless = dict[tuple[tuple[str, ...], str], list[tuple[str, bool]]]
 _NAMED_SOURCES = 3
 _NAMED_AUTHORS = 5
 
+# How many contents with one problem (one bad value of one field, one
+# unusable author entry) get a line each before one line says it for them
+# all: a bulk import or a changed template can give hundreds the same.
+_SAID_ALONE = 5
+
 
 def _say_why_not(
-    content: Any, outcome: Resolution, is_article: bool, ownerless: _Ownerless
+    content: Any,
+    outcome: Resolution,
+    is_article: bool,
+    ownerless: _Ownerless,
+    problems: list[tuple[str, str]],
 ) -> None:
-    """Log why ``content`` got no thing (silent for a ``flattr: no`` opt-out):
-    each problem now, no owner in ``ownerless``, said for each author at
-    the end (``_say_who_has_no_owner``)."""
+    """Note why ``content`` got no thing (nothing for a ``flattr: no``
+    opt-out): its problems in ``problems``, said at the end
+    (``_say_problems``), no owner in ``ownerless``, said for each author
+    (``_say_who_has_no_owner``)."""
     source = content.relative_source_path
-    for problem in outcome.problems:
-        build.report(f"{source}: {problem}; it gets no Flattr button")
+    problems.extend((source, problem) for problem in outcome.problems)
     if outcome.notice:
         names = tuple(a.name for a in getattr(content, "authors", None) or ())
         found = ownerless.setdefault((names, outcome.notice), [])
         found.append((source, is_article))
+
+
+def _say_problems(problems: list[tuple[str, str]]) -> None:
+    """Report each (source, problem) of ``problems`` in the order found, but
+    a problem of more than ``_SAID_ALONE`` contents once, where it was first
+    found, naming the first of them and counting them all: one problem of
+    a strict build's count."""
+    sources_of: dict[str, list[str]] = {}
+    for source, problem in problems:
+        sources_of.setdefault(problem, []).append(source)
+    for source, problem in problems:
+        sources = sources_of[problem]
+        if len(sources) <= _SAID_ALONE:
+            build.report(f"{source}: {problem}; it gets no Flattr button")
+        elif source == sources[0]:
+            build.report(
+                f"{listed(sources, _SAID_ALONE)}: {problem}; none of these "
+                f"{len(sources)} files gets a Flattr button"
+            )
 
 
 def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:

@@ -136,6 +136,35 @@ def test_every_bad_field_of_an_article_is_named_in_one_build(site, flattr_log):
     assert all(e.startswith("pelican-flattr: bad.md: metadata '") for e in errors)
 
 
+def test_one_problem_of_many_articles_is_said_once(site, flattr_log):
+    # A bulk import that wrote one bad value into seven articles: one error
+    # names the first five files and counts them all, where seven lines
+    # (hundreds, on a real import) buried the rest of the log. Two articles
+    # with another value are each said, in the order found.
+    files = {
+        f"{n}.md": article(f"Imported {n}", "Alice", flattr_category="article")
+        for n in range(1, 8)
+    }
+    files["x.md"] = article("Other X", "Alice", flattr_category="blog")
+    files["y.md"] = article("Other Y", "Alice", flattr_category="blog")
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert manifest_things(output) == {}
+    choices = "choose one of text, images, video, audio, software, people, rest"
+    assert article_errors(flattr_log) == [
+        "pelican-flattr: 1.md, 2.md, 3.md, 4.md, 5.md and 2 more: metadata "
+        f"'flattr_category' is 'article'; {choices}; none of these 7 files gets "
+        "a Flattr button",
+        *(
+            f"pelican-flattr: {name}: metadata 'flattr_category' is 'blog'; "
+            f"{choices}; it gets no Flattr button"
+            for name in ("x.md", "y.md")
+        ),
+    ]
+    # Under FLATTR_STRICT, one problem for the seven and one for each other.
+    with pytest.raises(FlattrBuildError, match="3 problems"):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+
+
 def test_the_fields_of_content_without_an_owner_are_checked_too(site, flattr_log):
     # Carol has no Flattr yet: her mistakes come out now, with the warning
     # that she has no owner, not in the build after she signs up.
