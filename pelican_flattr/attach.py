@@ -31,6 +31,7 @@ from .privacy import (
 from .resolve import (
     OWNER,
     PINNED_URL,
+    UNUSABLE_ENTRY,
     ContentThing,
     Resolution,
     from_defaults,
@@ -267,7 +268,7 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             things_by_content_url[key] = content_thing
-    _say_problems(problems)
+    _say_problems(problems, settings.authors_setting)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
         displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
@@ -1139,23 +1140,37 @@ def _say_why_not(
         found.append((source, is_article))
 
 
-def _say_problems(problems: list[tuple[str, str]]) -> None:
+def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None:
     """Report each (source, problem) of ``problems`` in the order found, but
     a problem of more than ``_SAID_ALONE`` contents once, where it was first
     found, naming the first of them and counting them all: one problem of
-    a strict build's count."""
+    a strict build's count. The problems of authors' unusable entries
+    (in ``authors_setting``) count as one: the settings' errors, one per
+    entry, said each before."""
     sources_of: dict[str, list[str]] = {}
     for source, problem in problems:
-        sources_of.setdefault(problem, []).append(source)
+        sources_of.setdefault(_problem_kind(problem), []).append(source)
     for source, problem in problems:
-        sources = sources_of[problem]
+        kind = _problem_kind(problem)
+        sources = sources_of[kind]
         if len(sources) <= _SAID_ALONE:
             build.report(f"{source}: {problem}; it gets no Flattr button")
         elif source == sources[0]:
+            if kind == UNUSABLE_ENTRY:
+                problem = (
+                    f"their authors' entries in {authors_setting} are unusable "
+                    "(its errors above say why)"
+                )
             build.report(
                 f"{listed(sources, _SAID_ALONE)}: {problem}; none of these "
                 f"{len(sources)} files gets a Flattr button"
             )
+
+
+def _problem_kind(problem: str) -> str:
+    """What ``_say_problems`` counts ``problem`` with: itself, or, for an
+    author's unusable entry, ``UNUSABLE_ENTRY`` (whoever the author)."""
+    return UNUSABLE_ENTRY if UNUSABLE_ENTRY in problem else problem
 
 
 def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:

@@ -134,6 +134,12 @@ class Resolution:
     open_graph_texts: tuple[tuple[str, str], ...] = ()
 
 
+# What the problem of content whose author's FLATTR_AUTHORS entry is
+# unusable says after the author's name: the settings' error, said before,
+# says why.
+UNUSABLE_ENTRY = " has an unusable entry: "
+
+
 class _FieldError(Exception):
     pass
 
@@ -361,7 +367,7 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
                 return settings.authors[key], ""
             if key in settings.unusable_authors:
                 raise _FieldError(
-                    f"author {shown_author(author.name)} has an unusable entry: "
+                    f"author {shown_author(author.name)}{UNUSABLE_ENTRY}"
                     f"{settings.unusable_authors[key]}"
                 )
     if settings.username is not None:

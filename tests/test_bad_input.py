@@ -165,6 +165,44 @@ def test_one_problem_of_many_articles_is_said_once(site, flattr_log):
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
 
 
+def test_the_contents_of_many_unusable_author_entries_are_said_once(site, flattr_log):
+    # Three imported authors with a handle where the id goes, two articles
+    # each: each entry's error, then one line for the six files, where a
+    # line per file repeated each entry's error.
+    names = ["Ann", "Ben", "Cat"]
+    files = {
+        f"{name.lower()}{n}.md": article(f"{name} {n}", name)
+        for name in names
+        for n in (1, 2)
+    }
+    authors = {name: f"twitter:user:id:{name.lower()}" for name in names}
+    site(files, FLATTR_AUTHORS=authors)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors[:3] == [
+        f"pelican-flattr: settings: FLATTR_AUTHORS['{name}'] "
+        f"'twitter:user:id:{name.lower()}' is not a twitter identifier: write "
+        "twitter:user:id:NUMBER with the numeric account id, not the handle"
+        for name in names
+    ]
+    assert errors[3:] == [
+        "pelican-flattr: ann1.md, ann2.md, ben1.md, ben2.md, cat1.md and 1 more: "
+        "their authors' entries in FLATTR_AUTHORS are unusable (its errors above "
+        "say why); none of these 6 files gets a Flattr button"
+    ]
+    with pytest.raises(FlattrBuildError, match="4 problems"):
+        site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+    # Fewer files: each is said with its author's entry, as before.
+    del files["cat2.md"]
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS=authors)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 8
+    assert errors[3].startswith(
+        "pelican-flattr: ann1.md: author 'Ann' has an unusable entry: "
+        "FLATTR_AUTHORS['Ann'] 'twitter:user:id:ann' is not a twitter identifier"
+    )
+
+
 def test_the_fields_of_content_without_an_owner_are_checked_too(site, flattr_log):
     # Carol has no Flattr yet: her mistakes come out now, with the warning
     # that she has no owner, not in the build after she signs up.
