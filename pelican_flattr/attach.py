@@ -991,6 +991,7 @@ def _warn_about_authors_named_by_their_address(
     identity). Said as things are attached, so that a strict build stops
     before a page is written; a key that names no author publishes nothing,
     and is said to be a typo alone (see ``warn_about_unknown_authors``)."""
+    found: list[tuple[str, str, str]] = []  # (entry, what it does, owner)
     for name, author in sorted(authors.items()):
         if not holds_at_sign(name):  # nearly every author: one look each
             continue
@@ -1027,13 +1028,40 @@ def _warn_about_authors_named_by_their_address(
                 f"gives an owner to author {shown_author(name)} (by its slug), "
                 f"whose name {'is' if exact else 'holds'} the address"
             )
-        build.warn(
-            f"{build.author_entry(key)} {what} of their email owner "
-            f"({owner.value}), and "
-            "Pelican prints author names on the pages and feeds it writes: the "
-            "address is published all the same. Name the author otherwise "
-            "in the content's Author field (and in this key)"
-        )
+        found.append((build.author_entry(key), what, owner.value))
+    if not found:
+        return
+    # The files to mend: the key is hidden, and the owner is a hash.
+    sources: dict[str, list[str]] = {value: [] for _, _, value in found}
+    for content_thing in build.current.content_things:
+        files = sources.get(content_thing.thing.owner.value)
+        if files is not None:
+            files.append(content_thing.source)
+    if len(found) <= _NAMED_KEYS:
+        for entry, what, value in found:
+            build.warn(
+                f"{entry} {what} of their email owner ({value}"
+                f"{_in_files(sources[value])}), and Pelican prints author names "
+                "on the pages and feeds it writes: the address is published all "
+                "the same. Name the author otherwise in the content's Author "
+                "field (and in this key)"
+            )
+        return
+    named = [
+        f"{entry} ({value}{_in_files(sources[value])})" for entry, _, value in found
+    ]
+    build.warn(
+        f"{len(found)} FLATTR_AUTHORS keys name authors by the address of their "
+        "email owner, or by a name that holds it, and Pelican prints author "
+        "names on the pages and feeds it writes: the addresses are published "
+        f"all the same: {listed(named, _NAMED_KEYS)}. Name each author otherwise "
+        "in the content's Author field (and in its key)"
+    )
+
+
+def _in_files(sources: list[str]) -> str:
+    """The files of an author named by their address, for a message."""
+    return f"; in {listed(sources, _NAMED_SOURCES)}" if sources else ""
 
 
 def _content_url(content: Any) -> str:

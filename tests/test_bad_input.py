@@ -2059,7 +2059,7 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     output = site(files, FLATTR_AUTHORS={address: f"email:{address}"})
     assert manifest_things(output)["f.md"]["owner"]["kind"] == "email"
     messages = [r.getMessage() for r in flattr_log.records]
-    assert messages == [_named_by_address(address)]
+    assert messages == [_named_by_address(address, "f.md")]
     # Two such keys are two problems: said once in the run each, they were
     # taken for one, their messages alike but for the address they hide.
     flattr_log.clear()
@@ -2072,7 +2072,7 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
             FLATTR_STRICT=True,
         )
     assert sorted(_messages(flattr_log, "names an author by")) == sorted(
-        [_named_by_address(address), _named_by_address(dave)]
+        [_named_by_address(address, "f.md"), _named_by_address(dave, "d.md")]
     )
     # Another address, or the author's name, is no such case.
     flattr_log.clear()
@@ -2138,8 +2138,9 @@ def test_an_author_whose_name_holds_the_address_of_their_owner_stops_a_strict_bu
     with pytest.raises(FlattrBuildError, match="1 problem"):
         site(files, FLATTR_AUTHORS={key: f"email:{address}"}, FLATTR_STRICT=True)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
-        f"pelican-flattr: {says} of their email owner (email:{hash_email(address)}), "
-        "and Pelican prints author names on the pages and feeds it writes: the "
+        f"pelican-flattr: {says} of their email owner "
+        f"(email:{hash_email(address)}; in c.md), and Pelican prints author "
+        "names on the pages and feeds it writes: the "
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"
     ]
@@ -2150,10 +2151,38 @@ def test_an_author_whose_name_holds_the_address_of_their_owner_stops_a_strict_bu
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == []
 
 
-def _named_by_address(address: str) -> str:
+def test_many_authors_named_by_their_address_are_one_warning(site, flattr_log):
+    # A bulk import that named every author by their address: one warning
+    # naming the first ten keys, each with its owner's hash and files, where
+    # a warning per author named no file to mend.
+    addresses = [f"member{n:02}@example.org" for n in range(11)]
+    files = {
+        f"m{n:02}-{part}.md": article(f"Post {n} {part}", address)
+        for n, address in enumerate(addresses)
+        for part in "ab"
+    }
+    authors = {address: f"email:{address}" for address in addresses}
+    site(files, FLATTR_AUTHORS=authors)
+    named = [
+        f"FLATTR_AUTHORS['[address]'] (email:{hash_email(address)}; in "
+        f"m{n:02}-a.md and m{n:02}-b.md)"
+        for n, address in enumerate(addresses)
+    ]
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: 11 FLATTR_AUTHORS keys name authors by the address of "
+        "their email owner, or by a name that holds it, and Pelican prints author "
+        "names on the pages and feeds it writes: the addresses are published all "
+        f"the same: {', '.join(named[:10])} and 1 more. Name each author otherwise "
+        "in the content's Author field (and in its key)"
+    ]
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+
+
+def _named_by_address(address: str, source: str) -> str:
     return (
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
-        f"address of their email owner (email:{hash_email(address)}), and "
+        f"address of their email owner (email:{hash_email(address)}; in {source}), "
+        "and "
         "Pelican prints author names on the pages and feeds it writes: the "
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"

@@ -1562,8 +1562,9 @@ def test_a_languages_own_author_entries_are_named_with_the_language(tmp_path):
     )
     assert [m for m in built.messages if "names an author by" in m] == [
         "pelican-flattr: I18N_SUBSITES['de'] FLATTR_AUTHORS['[address]'] names an "
-        f"author by the address of their email owner (email:{hash_email(address)}), "
-        "and Pelican prints author names on the pages and feeds it writes: the "
+        "author by the address of their email owner "
+        f"(email:{hash_email(address)}; in carol.md), and Pelican prints author "
+        "names on the pages and feeds it writes: the "
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"
     ]
