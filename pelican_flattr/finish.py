@@ -843,7 +843,10 @@ def _warn_about_url_changes(
     """Warn about the ``unresolved`` changes: each a problem in a strict
     build, a long list summed up."""
     said, unsaid, summary = url_change_warnings(
-        unresolved, _listing(settings), settings.url_baseline_path, settings.siteurl
+        unresolved,
+        _listing(settings, from_baseline=True),
+        settings.url_baseline_path,
+        settings.siteurl,
     )
     # With i18n_subsites each site compares its own things and reads its
     # own FLATTR_ACCEPT_URL_CHANGES: a language's site names itself, so
@@ -933,21 +936,31 @@ def _write_next_baseline(
     return True
 
 
-def _listing(settings: FlattrSettings) -> str:
-    """The ``pelican-flattr diff`` command that lists every URL change the
-    guard found, with its files, for the summary of a long list."""
+def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
+    """The ``pelican-flattr diff`` command that lists every change the guard
+    found, with its files, for the summary of a long list: of URL changes
+    (``from_baseline``) from the guard's baseline, which keeps each one's
+    old URL until it is resolved (a site whose output is deleted before
+    each build keeps no old manifest); of owner changes from a copy of the
+    old manifest, as the baseline of a build that passes takes the new
+    owner."""
     if settings.strict:
         # A strict build that fails removes its manifest.
         new = (
             "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a "
             "build without FLATTR_STRICT writes, as this failed build removes "
-            "its own; "
+            "its own"
         )
     else:
-        new = f"{settings.manifest_path} --settings SETTINGS_FILE ("
+        new = f"{settings.manifest_path} --settings SETTINGS_FILE"
+    if from_baseline:
+        return f"pelican-flattr diff {settings.url_baseline_path} {new}" + (
+            ")" if settings.strict else ""
+        )
+    opened = "; " if settings.strict else " ("
     return (
-        f"pelican-flattr diff OLD_MANIFEST {new}OLD_MANIFEST a copy of the "
-        "manifest as last published)"
+        f"pelican-flattr diff OLD_MANIFEST {new}{opened}OLD_MANIFEST a copy of "
+        "the manifest as last published)"
     )
 
 

@@ -37,6 +37,12 @@ class ManifestError(ValueError):
     """A manifest file that cannot be read; the message names the file."""
 
 
+class BaselineGivenError(ManifestError):
+    """The URL guard's baseline, given where a manifest was asked for: the
+    message names the file. ``pelican-flattr diff`` reads it as the old
+    side."""
+
+
 def portable_path(name: str) -> str:
     """``name`` (a path Python read from the file system) as text that can
     be written as UTF-8: a byte that is not UTF-8, which Python keeps as a
@@ -526,10 +532,9 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
     if not isinstance(document, dict):
         raise ManifestError(f"{path}: expected a JSON object")
     if "baseline_version" in document and "schema_version" not in document:
-        raise ManifestError(
-            f"{path}: the URL guard's baseline, not a manifest: give a copy of "
-            "an earlier build's flattr-manifest.json (the build compares each "
-            "new build with the baseline itself)"
+        raise BaselineGivenError(
+            f"{path}: the URL guard's baseline, not a manifest: give a "
+            "flattr-manifest.json"
         )
     if "schema_version" not in document:
         # Said as "is a null", it read as a manifest that wrote null there.

@@ -1492,8 +1492,9 @@ def add_command(subparsers: Any) -> None:
         "old",
         metavar="OLD_MANIFEST",
         type=path_argument,
-        help="a copy of an earlier build's flattr-manifest.json (the URL "
-        "guard's baseline is no manifest)",
+        help="a copy of an earlier build's flattr-manifest.json, or the URL "
+        "guard's baseline (FLATTR_URL_BASELINE), which keeps the old URL of "
+        "every change a build warned of until it is resolved",
     )
     parser.add_argument(
         "new",
@@ -1527,15 +1528,38 @@ def add_command(subparsers: Any) -> None:
     parser.set_defaults(handler=run_diff)
 
 
+def _old_things(path: Path) -> list[Entry]:
+    """The things of ``diff``'s OLD_MANIFEST: a manifest's, or, given the URL
+    guard's baseline, the entries the guard compares (not a URL it let go,
+    nor one waiting for its change to be resolved). After a build, the
+    baseline still holds the old URL of every change the build warned of
+    and nobody resolved: the list a site whose old manifest went with its
+    output can still get. Raises ManifestError or BaselineError naming the
+    file."""
+    from .manifest import BaselineGivenError, load_manifest
+
+    try:
+        return load_manifest(path)["things"]
+    except BaselineGivenError:
+        return load_baseline(
+            Path(path), keep=lambda entry: not released(entry) and not waits(entry)
+        )
+
+
 def run_diff(args: Any) -> int:
     """The ``diff`` subcommand."""
     from . import cli
-    from .manifest import ManifestError, load_manifest
+    from .manifest import BaselineGivenError, ManifestError, load_manifest
 
     try:
-        old = load_manifest(args.old)["things"]
+        old = _old_things(args.old)
         new = load_manifest(args.new)["things"]
-    except ManifestError as error:
+    except BaselineGivenError as error:
+        return cli.usage_error(
+            f"{error} as NEW_MANIFEST, the newer build's (the baseline is read "
+            "as OLD_MANIFEST only)"
+        )
+    except (ManifestError, BaselineError) as error:
         return cli.usage_error(str(error))
     content, settings, accepted = args.content, None, []
     if args.settings is not None:

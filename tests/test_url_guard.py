@@ -247,8 +247,6 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     # each kind are said, then one line with the totals, the command that
     # lists them all, and the setting that most likely changed them all.
     output = build(tmp_path, many_articles(25 + 3), FLATTR_AUTHORS={"Alice": "alice"})
-    old = tmp_path / "old.json"
-    old.write_bytes((output / "flattr-manifest.json").read_bytes())
     for n in range(25, 28):
         (tmp_path / "content" / f"p{n:02}.md").unlink()
     flattr_log.clear()
@@ -267,11 +265,12 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
         f"to {SITEURL}/posts/post-00/"
     )
     manifest = output / "flattr-manifest.json"
+    baseline = tmp_path.joinpath(*BASELINE)
     new = (
         "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a build "
-        "without FLATTR_STRICT writes, as this failed build removes its own; "
+        "without FLATTR_STRICT writes, as this failed build removes its own)"
         if strict
-        else f"{manifest} --settings SETTINGS_FILE ("
+        else f"{manifest} --settings SETTINGS_FILE"
     )
     assert summary_lines(flattr_log) == [
         (
@@ -279,8 +278,8 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
             "pelican-flattr: 28 thing URLs of the last build are not this "
             "build's: 25 thing URLs changed, 3 things gone from this build; the "
             "first 20 of each kind are said above, each with its fix, and "
-            f"pelican-flattr diff OLD_MANIFEST {new}OLD_MANIFEST a copy of the "
-            "manifest as last published) lists every one. 25 of the 25 changed "
+            f"pelican-flattr diff {baseline} {new} lists every one. 25 of the 25 "
+            "changed "
             f"thing URLs changed alike, from {SITEURL}/*.html to "
             f"{SITEURL}/posts/*/: a changed ARTICLE_URL, ARTICLE_SAVE_AS or "
             "PAGE_URL setting (or their LANG_ twins, or SITEURL's path) is the "
@@ -296,11 +295,13 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
             in messages
         )
         return
-    # The command lists every one.
+    # The command lists every one, from the baseline: the output of a site
+    # deleted before each build keeps no old manifest to copy.
     capsys.readouterr()
-    assert main(["diff", str(old), str(manifest), "--json"]) == 1
+    assert main(["diff", str(baseline), str(manifest), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert (len(report["url_changed"]), len(report["disappeared"])) == (25, 3)
+    assert report["url_changed"][0]["old_url"] == f"{SITEURL}/post-00.html"
     # Put back, the setting silences every one of them, said or not.
     flattr_log.clear()
     build(tmp_path, many_articles(25), FLATTR_AUTHORS={"Alice": "alice"})
@@ -2510,6 +2511,37 @@ def test_the_advice_pins_whatever_a_pin_may_hold(old_url, pinnable):
     assert (check_pinned_url(old_url) is None) is pinnable
 
 
+def test_diff_from_the_baseline_lists_the_changes_nobody_resolved(tmp_path, capsys):
+    # A site whose output is deleted before each build has no old manifest
+    # to copy: the baseline keeps each unresolved change's old URL, build
+    # after build, and lets go of an accepted one.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    moved = {"FLATTR_AUTHORS": AUTHORS, "ARTICLE_URL": "posts/{slug}/"}
+    moved["ARTICLE_SAVE_AS"] = "posts/{slug}/index.html"
+    build(tmp_path, {}, **moved)
+    build(tmp_path, {}, **moved)  # warned again: nothing resolved
+    baseline = tmp_path.joinpath(*BASELINE)
+    manifest = output / "flattr-manifest.json"
+
+    def listed_changes():
+        capsys.readouterr()
+        status = main(["diff", str(baseline), str(manifest), "--json"])
+        report = json.loads(capsys.readouterr().out)
+        assert report["disappeared"] == []
+        return status, [(c["old_url"], c["new_url"]) for c in report["url_changed"]]
+
+    assert listed_changes() == (
+        1,
+        [
+            (OLD, f"{SITEURL}/posts/first-slug/"),
+            (f"{SITEURL}/b.html", f"{SITEURL}/posts/b/"),
+        ],
+    )
+    # Accepted, a's old URL is let go: no change of the baseline's any more.
+    build(tmp_path, {}, **moved, FLATTR_ACCEPT_URL_CHANGES=[OLD])
+    assert listed_changes() == (1, [(f"{SITEURL}/b.html", f"{SITEURL}/posts/b/")])
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
@@ -2522,12 +2554,16 @@ def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, cap
         f"pelican-flattr: {output}: a folder, not a manifest: give the "
         f"manifest in it ({manifest})\n"
     )
+    # The baseline is read as the old side, as the guard compares it.
     baseline = tmp_path.joinpath(*BASELINE)
-    assert main(["diff", str(baseline), str(manifest)]) == 2
+    assert main(["diff", str(baseline), str(manifest)]) == 0
+    assert capsys.readouterr().err == ""
+    # As the new side it is still no manifest.
+    assert main(["diff", str(manifest), str(baseline)]) == 2
     assert capsys.readouterr().err == (
         f"pelican-flattr: {baseline}: the URL guard's baseline, not a "
-        "manifest: give a copy of an earlier build's flattr-manifest.json "
-        "(the build compares each new build with the baseline itself)\n"
+        "manifest: give a flattr-manifest.json as NEW_MANIFEST, the newer "
+        "build's (the baseline is read as OLD_MANIFEST only)\n"
     )
 
 
