@@ -263,6 +263,10 @@ class Messages:
     errors_said: set[str] = field(default_factory=set)
     errors_said_before: frozenset[str] = frozenset()
     held_back: list[str] = field(default_factory=list)
+    # A problem said for the first of many pages (``first_of_many``) ->
+    # the pages that had it, and the text around that count of the line
+    # that says it at the build's end (``say_page_counts``).
+    page_counts: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)
@@ -976,6 +980,31 @@ def first_in_run(key: str) -> bool:
         return False
     current.messages.said.add(key)
     return True
+
+
+def first_of_many(key: str, before: str, after: str) -> bool:
+    """``first_in_run`` for a problem said once for the many pages that
+    share its cause (a template's), counting them: ``say_page_counts`` says
+    ``before``, their count and ``after`` at the build's end, when more
+    than the page named had it."""
+    counts = current.messages.page_counts
+    if key in counts:
+        counts[key][0] += 1
+        return False
+    if not first_in_run(key):
+        return False
+    counts[key] = [1, before, after]
+    return True
+
+
+def say_page_counts() -> None:
+    """Say how many pages had each problem ``first_of_many`` said for one
+    of them: a message that names one page read as one page's problem."""
+    for count, before, after in current.messages.page_counts.values():
+        if count > 1:
+            logger.warning(
+                "pelican-flattr: %s%s%d%s", site_label(), before, count, after
+            )
 
 
 def source_of(content: Any) -> str | None:

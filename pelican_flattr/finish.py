@@ -72,6 +72,7 @@ def finish_build(pelican: Any) -> None:
             warn_about_unknown_authors()
         warn_about_published_addresses(pelican)
         warn_about_addresses_in_things()
+        build.say_page_counts()
         # A strict build fails once all three have said their problems, and
         # before the manifest: failing on the first one's, it hid the
         # others' and gave its count as the whole bill. A language's site

@@ -973,7 +973,17 @@ def _report_body_not_shown(
     # Once per template, cause and landmark: a later page of the template
     # that gets no button at all (no landmark), or one after the footer, or
     # another cause, must still be said.
-    if not build.first_in_run(f"body not shown: {template}: {why}: {landmark}"):
+    outcome = (
+        "have no button, for the reason said above (the audit lists them)"
+        if landmark is None
+        else f"have their button before their last {landmark}, for the reason "
+        "said above"
+    )
+    if not build.first_of_many(
+        f"body not shown: {template}: {why}: {landmark}",
+        f"{template}: ",
+        f" pages in all ({content_thing.source}'s the first) {outcome}",
+    ):
         return
     problem = f"{template}: the page of {content_thing.source} {_NOT_AFTER[why]}"
     if landmark is None:

@@ -2264,7 +2264,14 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
             "before the page's last </article>, which may close something else "
             "(a box of related posts): call flattr_button(article), or "
             "flattr_button(page), where the button belongs",
-        )
+        ),
+        # Said for the first page, counted for them all at the build's end.
+        (
+            "WARNING",
+            "pelican-flattr: article.html: 2 pages in all (a.md's the first) "
+            "have their button before their last </article>, for the reason "
+            "said above",
+        ),
     ]
     # With no landmark to fall back on, the page has no button: an error.
     (Path(theme) / "templates" / "article.html").write_text(
@@ -2282,6 +2289,12 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
         "</article>, </main> or </body> to put it before: it has no button (the "
         "audit refuses it): call flattr_button(article), or flattr_button(page), "
         "where the button belongs"
+    ]
+    assert [
+        r.getMessage() for r in caplog.records if "pages in all" in r.getMessage()
+    ] == [
+        "pelican-flattr: article.html: 2 pages in all (a.md's the first) have no "
+        "button, for the reason said above (the audit lists them)"
     ]
     with pytest.raises(FlattrBuildError):
         site(files, theme=theme, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
@@ -2328,7 +2341,9 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
         "attribute), so the plugin cannot put the button after it; it went before "
         "the page's last </article>, which may close something else (a box of "
         "related posts): call flattr_button(article), or flattr_button(page), "
-        "where the button belongs"
+        "where the button belongs",
+        "pelican-flattr: article.html: 2 pages in all (a.md's the first) have "
+        "their button before their last </article>, for the reason said above",
     ]
 
 
