@@ -2728,3 +2728,32 @@ def test_a_default_og_image_of_a_site_file_is_no_warning(site, flattr_log):
         SITEURL + "/images/cover.png"
     ]
     assert _messages(flattr_log, "og_image") == []
+
+
+# --- build.py's mutation review (second pass) ---
+
+
+def test_a_manifest_that_cannot_be_removed_is_named_once_with_the_reason(
+    tmp_path, flattr_log
+):
+    # The reason is the system's own words, after the path: the exception
+    # as Python prints it named the path a second time, errno and all.
+    if os.geteuid() != 0:
+        pytest.skip("only chattr +i stops unlinking one file of a folder")
+    files = {"a.md": article("Some article", "Alice")}
+    output = build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    manifest = output / "flattr-manifest.json"
+    flattr_log.clear()
+    with read_only(manifest):
+        build(tmp_path, files, SITEURL="")
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if "earlier" in r.getMessage()
+    ]
+    start = (
+        "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an earlier "
+        f"build, {manifest}, though this build made no things: "
+    )
+    assert said.startswith(start), said
+    reason = said.removeprefix(start)
+    assert reason and str(manifest) not in reason and "Errno" not in reason, said
+    assert manifest.is_file()

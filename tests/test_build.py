@@ -3962,3 +3962,49 @@ def test_an_absolute_url_and_save_as_give_no_thing_and_an_error(
     assert audit_command(["audit", str(output)]) == 0, capsys.readouterr()
     with pytest.raises(FlattrBuildError):
         site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+# --- build.py's mutation review (second pass): what its wiring promises ---
+
+
+def test_a_strict_build_run_by_another_programs_autoreload_names_no_pelican_loop(
+    tmp_path, flattr_log
+):
+    # Only Pelican's own loop (pelican.autoreload) is told to stop: another
+    # program that rebuilds from a function of that name is no `pelican
+    # --autoreload`, and the last word must not tell its operator to start
+    # one again.
+    from conftest import build
+
+    def autoreload():
+        bad = {"a.md": article("Alice writes", "Alice", flattr_category="nonsense")}
+        build(tmp_path, bad, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+
+    with pytest.raises(FlattrBuildError):
+        autoreload()
+    (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
+    assert last.startswith("pelican-flattr: 1 problem and FLATTR_STRICT is on: ")
+    assert "autoreload" not in last, last
+
+
+def test_a_strict_build_failing_on_the_checks_of_its_end_names_the_guard_unrun(
+    tmp_path, flattr_log
+):
+    # An owner's address in another article's title is found once the
+    # pages are written, and fails the build before its URL guard compares:
+    # the last word says the guard did not run, or mending the title
+    # brought a changed thing URL to light as a new failure.
+    from conftest import build
+
+    files = {
+        "a.md": article("Dave's", "Zed", flattr_owner="email:dave.secret@example.org"),
+        "b.md": article("Write to dave.secret@example.org", "Zed"),
+    }
+    options = {"FLATTR_USERNAME": "siteowner", "FLATTR_STRICT": True}
+    with pytest.raises(FlattrBuildError, match="1 problem"):
+        build(tmp_path, files, **options)
+    (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
+    assert last == (
+        "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed (the URL "
+        "guard did not run: more problems may follow once these are mended)"
+    )
