@@ -2538,3 +2538,51 @@ def test_a_language_sites_guard_names_the_site_that_says_it(tmp_path, change):
         said = f"FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this build: {url}"
     (message,) = [m for m in built.messages if url in m]
     assert message.startswith(f"pelican-flattr: {FR_SITE}{said}"), message
+
+
+# --- build.py's mutation review (second pass): paths and a failed run ---
+
+
+def test_a_main_sites_refused_manifest_path_leaves_a_language_the_path_it_sets(
+    tmp_path,
+):
+    # The main site's FLATTR_MANIFEST refused: where it points is not known,
+    # and it writes and removes no manifest. A language's site that sets
+    # the path the default would give writes its manifest there, as set,
+    # not beside it named for its language, where no audit looks.
+    manifest = tmp_path / "output" / "flattr-manifest.json"
+    own = {"de": {"FLATTR_MANIFEST": str(manifest)}, "fr": {}}
+    built = i18n_build(
+        tmp_path, FILES, **dict(SETTINGS, FLATTR_MANIFEST=5, I18N_SUBSITES=own)
+    )
+    assert built.status == 0
+    assert set(_things(manifest.parent, manifest.name)) == set(EXPECTED["de"])
+    assert not manifest.with_name("flattr-manifest.de.json").exists()
+
+
+def test_a_main_site_failing_its_strict_guard_removes_every_languages_manifest(
+    tmp_path,
+):
+    # The languages' sites run (and write their manifests) before the main
+    # site writes its pages; its URL guard then fails the build. Each
+    # manifest of the run goes: left beside pages the build refused, the
+    # languages' ones let an audit pass them.
+    output = tmp_path / "output"
+    assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
+    manifests = [output / site / "flattr-manifest.json" for site in EXPECTED]
+    assert all(path.is_file() for path in manifests)
+    moved = dict(
+        FILES,
+        **{"only.md": article("Only in English", "Carol", Lang="en", Slug="moved")},
+    )
+    built = i18n_build(tmp_path, moved, **SETTINGS, FLATTR_STRICT=True)
+    assert built.status == 1
+    changed = "pelican-flattr: only.md: thing URL changed from "
+    assert [m for m in built.messages if m.startswith(changed)] != [], built.messages
+    assert [path for path in manifests if path.exists()] == []
+    removed = [m for m in built.messages if "as the build failed" in m]
+    assert sorted(removed) == sorted(
+        f"pelican-flattr: removed the manifest: {path}, as the build failed: an "
+        "audit refuses this output until a build passes"
+        for path in manifests
+    )
