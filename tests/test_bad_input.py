@@ -2757,3 +2757,32 @@ def test_a_manifest_that_cannot_be_removed_is_named_once_with_the_reason(
     reason = said.removeprefix(start)
     assert reason and str(manifest) not in reason and "Errno" not in reason, said
     assert manifest.is_file()
+
+
+def test_a_manifest_path_that_cannot_be_read_is_named_and_the_build_goes_on(
+    tmp_path, flattr_log
+):
+    # Before removing what an earlier build left, the build reads its head,
+    # to tell a manifest from a page or a settings file. A file it may not
+    # read (a disk error, its mode) is named, and left: a traceback ended
+    # the build. /proc/self/mem is a regular file that no process reads
+    # from its start, root included, where a file's mode stops no root.
+    unreadable = Path("/proc/self/mem")
+    if not unreadable.is_file():
+        pytest.skip(f"no {unreadable} here")
+    try:
+        with unreadable.open("rb") as stream:
+            stream.read(1)
+    except OSError:
+        pass
+    else:
+        pytest.skip(f"{unreadable} is readable here")
+    files = {"a.md": article("Some article", "Alice")}
+    build(tmp_path, files, SITEURL="", FLATTR_MANIFEST=str(unreadable))
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if "earlier" in r.getMessage()
+    ]
+    assert said.startswith(
+        "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an earlier "
+        f"build, {unreadable}, though this build made no things: "
+    ), said
