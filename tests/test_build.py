@@ -4008,3 +4008,35 @@ def test_a_strict_build_failing_on_the_checks_of_its_end_names_the_guard_unrun(
         "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed (the URL "
         "guard did not run: more problems may follow once these are mended)"
     )
+
+
+def test_a_language_sites_own_author_entry_reads_alike_after_an_earlier_build(
+    tmp_path,
+):
+    # Only the German site loads the plugin: in a fresh process it is the
+    # one site of the run the plugin sees, and names its FLATTR_AUTHORS
+    # entries as any site's. After an earlier build in the process, the
+    # main site (without the plugin) is seen too, idle: the same site must
+    # say the same, not name its entry as a language's own beside a main
+    # site that says nothing.
+    from conftest import run_child
+
+    settings = {
+        "PLUGINS": ["i18n_subsites"],
+        "I18N_SUBSITES": {
+            "de": {
+                "PLUGINS": ["i18n_subsites", "pelican_flattr"],
+                "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": "not an owner!"},
+            }
+        },
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+    }
+    fresh = i18n_build(tmp_path / "fresh", I18N_FILES, **settings)
+    assert fresh.status == 0
+    entry = "FLATTR_AUTHORS['Bernd'] 'not an owner!' is not a valid Flattr username"
+    said = [m for m in fresh.messages if "nur.md" in m]
+    assert said[0].startswith(
+        f"pelican-flattr: nur.md: author 'Bernd' has an unusable entry: {entry}"
+    ), fresh.messages
+    later = run_child(_AFTER_AN_EARLIER_BUILD, tmp_path, [I18N_FILES, settings])
+    assert later == fresh.messages
