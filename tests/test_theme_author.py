@@ -791,8 +791,13 @@ def test_load_js_only_where_an_embedded_button_is_printed(
     )
     output, pages, with_buttons = built_with_js_buttons(site, theme, inject)
     soup, loaders = pages["index.html"]
-    assert len(flattr_buttons(soup)) == 3
-    assert not soup.select("a.FlattrButton")  # the parser leaves <template> out
+    # A <template>'s content is no part of the page a browser shows (older
+    # soupsieve releases select inside it, newer ones do not).
+    shown = [a for a in flattr_buttons(soup) if a.find_parent("template") is None]
+    assert len(shown) == 3
+    assert not [a for a in shown if "FlattrButton" in a["class"]]
+    kept = soup.find_all("template")  # the js buttons, kept where none runs
+    assert len(kept) == 3 and all("FlattrButton" in str(each) for each in kept)
     assert loaders == []
     for name in with_buttons[:4]:  # the articles' and the page's own
         soup, loaders = pages[name]
