@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import article, build, i18n_build
+from conftest import article, build, i18n_build, read_only
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
@@ -1062,3 +1062,26 @@ def test_a_build_replaces_a_manifest_the_loader_refuses(tmp_path, flattr_log):
     assert path.read_bytes() == good
     assert len(load_manifest(path)["things"]) == 3
     assert not [r for r in flattr_log.records if "manifest" in r.getMessage()]
+
+
+# --- What a whole-module mutation review of finish.py found untested. ---
+
+
+def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
+    # FLATTR_MANIFEST may point anywhere: the system's error alone names
+    # the temporary file beside it at best, so the message names the
+    # manifest the operator set, then why it failed.
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "flattr-manifest.json"
+    with read_only(folder):
+        build(
+            tmp_path,
+            {"a.md": article("Article A")},
+            FLATTR_USERNAME="alice",
+            FLATTR_MANIFEST=str(path),
+        )
+    (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: "
+    assert error.startswith(said) and len(error) > len(said), error
+    assert not path.exists()

@@ -3283,14 +3283,7 @@ def test_an_accepted_url_of_an_entry_without_an_owner_is_let_go_for_good(
     # apart: its URL accepted, it is dropped, not kept released (as one
     # with an owner is, see released()) to compare a later reuse with.
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
-    baseline = tmp_path.joinpath(*BASELINE)
-    document = json.loads(baseline.read_text())
-    (entry,) = [t for t in document["things"] if t["url"] == OLD]
-    if owner is None:
-        del entry["owner"]
-    else:
-        entry["owner"] = owner
-    baseline.write_text(json.dumps(document))
+    _edit_owner_at_old_url(tmp_path, owner)
     (tmp_path / "content" / "a.md").unlink()
     files = {"b.md": two_articles()["b.md"]}
     build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_ACCEPT_URL_CHANGES=[OLD])
@@ -3559,3 +3552,69 @@ def test_diffs_table_tells_a_source_still_there_from_one_gone(
     ]
     kinds = {row[1]: row[0] for row in rows if row}
     assert kinds == {"a.md": "no thing", "b.md": "disappeared"}, rows
+
+
+# --- What a whole-module mutation review of finish.py found untested. ---
+
+
+def _edit_owner_at_old_url(tmp_path, owner):
+    """Edit the baseline's entry of OLD by hand, as an operator may: without
+    an owner (``owner`` None), or with ``owner``."""
+    baseline = tmp_path.joinpath(*BASELINE)
+    document = json.loads(baseline.read_text())
+    (entry,) = [t for t in document["things"] if t["url"] == OLD]
+    if owner is None:
+        del entry["owner"]
+    else:
+        entry["owner"] = owner
+    baseline.write_text(json.dumps(document))
+
+
+DEVELOPMENT_SITEURL = "http://localhost:8000"
+
+
+@pytest.mark.parametrize("guard", [True, False], ids=["guard-on", "guard-off"])
+def test_a_development_build_names_the_address_that_skips_the_guard(
+    tmp_path, flattr_log, guard
+):
+    # The skip names the address: a publishconf.py that kept the development
+    # SITEURL by mistake is seen for what it is. With FLATTR_URL_GUARD off
+    # there is no guard to skip, and saying it was skipped for the address
+    # would blame the wrong setting.
+    flattr_log.set_level(logging.INFO, logger="pelican_flattr")
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        SITEURL=DEVELOPMENT_SITEURL,
+        FLATTR_URL_GUARD=guard,
+    )
+    skipped = [m for _, m in said_with(flattr_log, "URL guard skipped")]
+    assert skipped == (
+        [
+            f"pelican-flattr: URL guard skipped: {DEVELOPMENT_SITEURL} is a "
+            "development address; this build's thing URLs are neither compared "
+            "nor remembered"
+        ]
+        if guard
+        else []
+    )
+    assert not tmp_path.joinpath(*BASELINE).exists()
+
+
+@pytest.mark.parametrize("owner", [None, ""], ids=["no-owner", "empty-owner"])
+def test_a_released_entry_without_an_owner_passes_to_its_taker_silently(
+    tmp_path, flattr_log, owner
+):
+    # A released entry edited by hand to lose its owner names nobody whom
+    # Flattr keeps at the URL: a thing that takes the URL is no reuse under
+    # another owner (said so, it named the owner "None" or "", and failed a
+    # strict build until accepted). Its entry replaces the released one.
+    files = released(tmp_path, flattr_log)
+    _edit_owner_at_old_url(tmp_path, owner)
+    files["c.md"] = article("Article C", "Bob", slug="first-slug")
+    build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
+        {"owner": AUTHORS["Bob"], "source": "c.md", "url": OLD}
+    ]
