@@ -3618,3 +3618,22 @@ def test_a_released_entry_without_an_owner_passes_to_its_taker_silently(
     assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
         {"owner": AUTHORS["Bob"], "source": "c.md", "url": OLD}
     ]
+
+
+def test_an_owner_change_in_a_lenient_build_with_problems_is_said_once(
+    tmp_path, flattr_log
+):
+    # Only a failing strict build keeps the old baseline. A lenient build
+    # with a problem elsewhere (a category Flattr lacks) still writes the
+    # new owner into its baseline: "said again until a build passes" was
+    # untrue there, and the next build says nothing.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    new = {**AUTHORS, "Bob": "bob"}
+    files = two_articles(flattr_category="nonsense")
+    build(tmp_path, files, FLATTR_AUTHORS=new)
+    assert [level for level, _ in said_with(flattr_log, "nonsense")] == ["ERROR"]
+    ((_, line),) = owner_lines(flattr_log)
+    assert line.endswith("(said once: the baseline takes the new owner)"), line
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=new)
+    assert owner_lines(flattr_log) == []
