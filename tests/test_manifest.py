@@ -1085,3 +1085,17 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
     said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: "
     assert error.startswith(said) and len(error) > len(said), error
     assert not path.exists()
+
+
+def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
+    # Blinker keeps the plugin's receivers connected for the life of the
+    # process: a later Pelican without the plugin in PLUGINS (a script that
+    # builds two sites) still calls them. Idle, they must not take it for
+    # a build whose settings were refused and remove the manifest that the
+    # last build with the plugin wrote.
+    files = {"a.md": article("Article A")}
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    manifest = output / "flattr-manifest.json"
+    written = manifest.read_bytes()
+    build(tmp_path, files, PLUGINS=[])
+    assert manifest.read_bytes() == written
