@@ -2586,3 +2586,126 @@ def test_a_main_site_failing_its_strict_guard_removes_every_languages_manifest(
         "audit refuses this output until a build passes"
         for path in manifests
     )
+
+
+# --- What a whole-module mutation review of finish.py found untested. ---
+
+
+def test_a_language_sites_long_list_of_changes_is_summed_up_under_its_name(tmp_path):
+    # Past the first 20 changes of a kind the rest are summed up. A
+    # language's site compares its own things and reads its own
+    # FLATTR_ACCEPT_URL_CHANGES: its summary names the site, as each
+    # change it sums up does, so that the operator knows whose baseline
+    # and setting it means.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    files = {
+        f"p{n:02}.md": article(f"Poste {n}", "Alice", Lang="fr", Slug=f"poste-{n:02}")
+        for n in range(22)
+    }
+    assert i18n_build(tmp_path, files, **settings).status == 0
+    for name in list(files)[1:]:
+        (tmp_path / "content" / name).unlink()
+    built = i18n_build(tmp_path, {}, **settings)
+    assert built.status == 0
+    gone = [m for m in built.messages if ": gone from this build" in m]
+    assert len(gone) == 20
+    assert all(m.startswith(f"pelican-flattr: {FR_SITE}p") for m in gone), gone
+    (summary,) = [m for m in built.messages if "are not this build's" in m]
+    assert summary.startswith(
+        f"pelican-flattr: {FR_SITE}21 thing URLs of the last build are not this "
+        "build's: 21 things gone from this build; the first 20 of each kind are "
+        "said above"
+    ), summary
+
+
+def test_a_removed_language_sites_retired_baseline_is_named_with_the_main_one(
+    tmp_path,
+):
+    # Said by the main site, of files: what is unresolved went to the main
+    # site's baseline, the old one aside. Both named, so that the operator
+    # finds them; no site's label, as the main site says it of a language
+    # it no longer builds.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    built = i18n_build(tmp_path, {}, **{**settings, "I18N_SUBSITES": {}})
+    retired = _fr_baseline(tmp_path).with_name("url-baseline.json.retired")
+    assert retired.is_file()
+    (said,) = [m for m in built.messages if "is no longer built" in m]
+    assert said == (
+        "pelican-flattr: the language site 'fr' is no longer built: its URL "
+        "baseline was compared with this build's things, what is unresolved "
+        f"moved to {_main_baseline(tmp_path)}, and the old baseline to {retired}"
+    )
+
+
+def test_a_language_site_failing_on_its_end_checks_stops_before_its_guard(
+    tmp_path,
+):
+    # A strict language site whose end checks find a problem (an owner's
+    # address in a thing's title) fails there, before its manifest and URL
+    # guard, and says the guard did not run. Going on, it wrote a manifest
+    # only to remove it, and said that its baseline was missing as if the
+    # guard had compared.
+    files = {"salut.md": article("Ecrivez a alice@example.org", "Alice", Lang="fr")}
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Alice": "email:alice@example.org"},
+        I18N_SUBSITES={"fr": {}},
+        FLATTR_STRICT=True,
+    )
+    assert built.status == 1
+    problem, failed = built.messages
+    assert problem.startswith("pelican-flattr: salut.md: the title of this ")
+    assert failed.startswith(
+        "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed (the URL "
+        "guard did not run;"
+    ), failed
+    assert not list((tmp_path / "cache").rglob("url-baseline.json"))
+
+
+def test_an_accepted_url_a_language_site_only_shows_is_said_by_its_own_site(
+    tmp_path,
+):
+    # With I18N_UNTRANSLATED_ARTICLES = "keep" the French site shows the
+    # main site's untranslated article, with the main site's thing, and
+    # reads the main site's FLATTR_ACCEPT_URL_CHANGES. The URL still listed
+    # there is the main site's to take out: said once, by it, not again
+    # by every language's site that shows the thing.
+    url = f"{SITEURL}/hello.html"
+    built = i18n_build(
+        tmp_path,
+        {"hello.md": article("Hello", "Alice", Lang="en", Slug="hello")},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        I18N_SUBSITES={"fr": {}},
+        I18N_UNTRANSLATED_ARTICLES="keep",
+        FLATTR_ACCEPT_URL_CHANGES=[url],
+    )
+    assert built.status == 0
+    said = [m for m in built.messages if "FLATTR_ACCEPT_URL_CHANGES holds" in m]
+    assert len(said) == 1, built.messages
+    assert said[0].startswith(
+        f"pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this "
+        f"build: {url}"
+    ), said[0]
+
+
+def test_a_language_site_removed_with_its_articles_says_them_gone(tmp_path):
+    # French taken out of I18N_SUBSITES and seul.md deleted in one go: the
+    # main site's things are the last build's, its baseline unchanged. Its
+    # guard must still read the French site's baseline, which no build
+    # uses any more: else seul.md's thing URL went unsaid, and with the
+    # baseline left behind, for good.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    main_baseline = _main_baseline(tmp_path).read_bytes()
+    (tmp_path / "content" / "seul.md").unlink()
+    built = i18n_build(tmp_path, {}, **{**settings, "I18N_SUBSITES": {}})
+    assert built.status == 0
+    (gone,) = [m for m in built.messages if "seul.md" in m]
+    assert gone.startswith(
+        "pelican-flattr: seul.md: gone from this build, so its thing "
+        f"{SITEURL}/fr/seul.html is orphaned"
+    ), gone
+    assert _main_baseline(tmp_path).read_bytes() != main_baseline
+    assert not _fr_baseline(tmp_path).exists()
