@@ -1416,8 +1416,9 @@ def test_a_strict_build_stops_before_publishing_an_author_named_by_address(tmp_p
     assert built.status == 1
     assert [m for m in built.messages if "names an author by" in m] == [
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names an author by the "
-        f"address of their email owner (email:{hash_email(address)}), and "
-        "Pelican prints author names on the pages and feeds it writes: the "
+        f"address of their email owner (email:{hash_email(address)}; in "
+        "hello.md), and Pelican prints author names on the pages and feeds it "
+        "writes: the "
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"
     ]
