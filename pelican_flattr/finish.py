@@ -955,8 +955,17 @@ def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
     else:
         new = f"{settings.manifest_path} --settings SETTINGS_FILE"
     if from_baseline:
-        return f"pelican-flattr diff {settings.url_baseline_path} {new}" + (
-            ")" if settings.strict else ""
+        # diff compares one site's files: a thing that moved to another
+        # site of the run shows there as gone, its fix for a lost thing.
+        elsewhere = (
+            " (where a thing now another site's of this run shows as gone)"
+            if build.outer_builds or build.current.inside.sites
+            else ""
+        )
+        return (
+            f"pelican-flattr diff {settings.url_baseline_path} {new}"
+            + (")" if settings.strict else "")
+            + elsewhere
         )
     opened = "; " if settings.strict else " ("
     return (

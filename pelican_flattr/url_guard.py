@@ -1025,6 +1025,9 @@ def compare_manifests(
         now = new_by_url.get(entry["url"])
         if (
             now is not None
+            # A baseline entry may hold no owner (an earlier version kept
+            # none): nothing to compare, as the build's guard does.
+            and _owner(entry)
             and _owner(now) != _owner(entry)
             and entry["url"] not in taken
         ):
@@ -1536,14 +1539,29 @@ def _old_things(path: Path) -> list[Entry]:
     and nobody resolved: the list a site whose old manifest went with its
     output can still get. Raises ManifestError or BaselineError naming the
     file."""
-    from .manifest import BaselineGivenError, load_manifest
+    from .manifest import BaselineGivenError, ManifestError, load_manifest
+
+    def compared(entry: Entry) -> bool:
+        return not released(entry) and not waits(entry)
 
     try:
         return load_manifest(path)["things"]
     except BaselineGivenError:
-        return load_baseline(
-            Path(path), keep=lambda entry: not released(entry) and not waits(entry)
-        )
+        return load_baseline(Path(path), keep=compared)
+    except ManifestError:
+        # A damaged baseline is no JSON: said as one, with its line.
+        if not _opens_as_baseline(Path(path)):
+            raise
+        return load_baseline(Path(path), keep=compared)
+
+
+def _opens_as_baseline(path: Path) -> bool:
+    """Whether the file at ``path`` opens as the guard writes a baseline."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as stream:
+            return '"baseline_version"' in stream.read(200)
+    except OSError:
+        return False
 
 
 def run_diff(args: Any) -> int:

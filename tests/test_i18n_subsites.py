@@ -2617,6 +2617,14 @@ def test_a_language_sites_long_list_of_changes_is_summed_up_under_its_name(tmp_p
         "build's: 21 things gone from this build; the first 20 of each kind are "
         "said above"
     ), summary
+    # The command that lists them compares this site's files alone: a thing
+    # another site of the run has now would show there as gone.
+    assert (
+        f"and pelican-flattr diff {_fr_baseline(tmp_path)} "
+        f"{tmp_path / 'output' / 'fr' / 'flattr-manifest.json'} --settings "
+        "SETTINGS_FILE (where a thing now another site's of this run shows as "
+        "gone) lists every one"
+    ) in summary, summary
 
 
 def test_a_removed_language_sites_retired_baseline_is_named_with_the_main_one(

@@ -2542,6 +2542,30 @@ def test_diff_from_the_baseline_lists_the_changes_nobody_resolved(tmp_path, caps
     assert listed_changes() == (1, [(f"{SITEURL}/b.html", f"{SITEURL}/posts/b/")])
 
 
+def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
+    # A baseline of an earlier version kept no owners: no owner to compare,
+    # as the build's guard takes it, not an owner change of every thing.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    manifest = output / "flattr-manifest.json"
+    lines = baseline.read_text(encoding="utf-8").splitlines(keepends=True)
+    ownerless = tmp_path / "ownerless.json"
+    ownerless.write_text(
+        "".join(re.sub(r'"owner": "[^"]*", ', "", line) for line in lines),
+        encoding="utf-8",
+    )
+    assert '"owner"' not in ownerless.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", str(ownerless), str(manifest), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["owner_changed"] == []
+    # Cut short, it is said to be a damaged baseline, with its line.
+    cut = tmp_path / "cut.json"
+    cut.write_text("".join(lines[:2]), encoding="utf-8")
+    assert main(["diff", str(cut), str(manifest)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"pelican-flattr: {cut}: not a readable baseline ("), error
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
