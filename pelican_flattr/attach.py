@@ -277,7 +277,7 @@ def attach_things(generators: list[Any]) -> None:
             ct for ct in state.content_things if id(ct) not in displaced
         ]
     authors = _classify_author_keys(generators, settings)
-    _warn_about_authors_named_by_their_address(settings, authors)
+    _warn_about_authors_named_by_their_address(settings, authors, generators)
     if not build.outer_builds and not build.i18n_subsites(state.pelican):
         # Said now, so that a strict build fails before writing a page;
         # with subsites, once all of them are read (see finish.finish_build).
@@ -796,8 +796,8 @@ def _warn_about_misspelt_keys(
             )
         return
     build.warn(
-        f"{len(misspelt)} FLATTR_AUTHORS keys name no author of this site (by name "
-        "or slug): "
+        f"{len(misspelt)} FLATTR_AUTHORS entries name no author of this site (by "
+        "name or slug): "
         + ", ".join(entry + meant for entry, meant in named)
         + f" and {len(misspelt) - _NAMED_KEYS} more; check their spelling, or take "
         "them out if their authors have no content left"
@@ -981,7 +981,7 @@ def _left_behind_on_site(
 
 
 def _warn_about_authors_named_by_their_address(
-    settings: FlattrSettings, authors: Mapping[str, Any]
+    settings: FlattrSettings, authors: Mapping[str, Any], generators: list[Any]
 ) -> None:
     """Warn about each author of this build whose name holds the address of
     the email owner ``FLATTR_AUTHORS`` gives them (the key is that name, or
@@ -991,7 +991,8 @@ def _warn_about_authors_named_by_their_address(
     identity). Said as things are attached, so that a strict build stops
     before a page is written; a key that names no author publishes nothing,
     and is said to be a typo alone (see ``warn_about_unknown_authors``)."""
-    found: list[tuple[str, str, str]] = []  # (entry, what it does, owner)
+    # (the author's name, the entry, what it does, the owner)
+    found: list[tuple[str, str, str, str]] = []
     for name, author in sorted(authors.items()):
         if not holds_at_sign(name):  # nearly every author: one look each
             continue
@@ -1028,27 +1029,30 @@ def _warn_about_authors_named_by_their_address(
                 f"gives an owner to author {shown_author(name)} (by its slug), "
                 f"whose name {'is' if exact else 'holds'} the address"
             )
-        found.append((build.author_entry(key), what, owner.value))
+        found.append((name, build.author_entry(key), what, owner.value))
     if not found:
         return
-    # The files to mend: the key is hidden, and the owner is a hash.
-    sources: dict[str, list[str]] = {value: [] for _, _, value in found}
-    for content_thing in build.current.content_things:
-        files = sources.get(content_thing.thing.owner.value)
-        if files is not None:
-            files.append(content_thing.source)
+    # The files to mend, whose Author field names the author: the key is
+    # shown hidden, and the owner as a hash.
+    sources: dict[str, list[str]] = {name: [] for name, *_ in found}
+    for content, _ in _contents(generators, settings.pages):
+        for author in getattr(content, "authors", None) or ():
+            files = sources.get(author.name)
+            if files is not None:
+                files.append(content.relative_source_path)
     if len(found) <= _NAMED_KEYS:
-        for entry, what, value in found:
+        for name, entry, what, value in found:
             build.warn(
                 f"{entry} {what} of their email owner ({value}"
-                f"{_in_files(sources[value])}), and Pelican prints author names "
+                f"{_in_files(sources[name])}), and Pelican prints author names "
                 "on the pages and feeds it writes: the address is published all "
                 "the same. Name the author otherwise in the content's Author "
                 "field (and in this key)"
             )
         return
     named = [
-        f"{entry} ({value}{_in_files(sources[value])})" for entry, _, value in found
+        f"{entry} ({value}{_in_files(sources[name])})"
+        for name, entry, _, value in found
     ]
     build.warn(
         f"{len(found)} FLATTR_AUTHORS keys name authors by the address of their "
@@ -1175,6 +1179,13 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
     a strict build's count. The problems of authors' unusable entries
     (in ``authors_setting``) count as one: the settings' errors, one per
     entry, said each before."""
+    if build.outer_builds:
+        # Said by a site this one runs inside, which published the file too
+        # (it was one line's text, which ``report`` said once; a group's
+        # text differs from site to site).
+        said = set().union(*(o.messages.content_problems for o in build.outer_builds))
+        problems = [each for each in problems if each not in said]
+    build.current.messages.content_problems.update(problems)
     sources_of: dict[str, list[str]] = {}
     for source, problem in problems:
         sources_of.setdefault(_problem_kind(problem), []).append(source)

@@ -263,6 +263,10 @@ class Messages:
     errors_said: set[str] = field(default_factory=set)
     errors_said_before: frozenset[str] = frozenset()
     held_back: list[str] = field(default_factory=list)
+    # (source, problem) of each content problem this build said, alone or
+    # among others (attach's ``_say_problems``): a language's site of
+    # i18n_subsites publishing the same file leaves it to this one.
+    content_problems: set[tuple[str, str]] = field(default_factory=set)
     # A problem said for the first of many pages (``first_of_many``) ->
     # the pages that had it, and the text around that count of the line
     # that says it at the build's end (``say_page_counts``).

@@ -1438,7 +1438,7 @@ def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
         for n in range(10)
     ]
     assert _messages(flattr_log, "FLATTR_AUTHORS") == [
-        "pelican-flattr: 12 FLATTR_AUTHORS keys name no author of this site (by "
+        "pelican-flattr: 12 FLATTR_AUTHORS entries name no author of this site (by "
         f"name or slug): {', '.join(named)} and 2 more; check "
         "their spelling, or take them out if their authors have no content left"
     ]
@@ -1446,7 +1446,7 @@ def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
     flattr_log.clear()
     with pytest.raises(FlattrBuildError, match="1 problem"):
         site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
-    assert _messages(flattr_log, "12 FLATTR_AUTHORS keys name no author")
+    assert _messages(flattr_log, "12 FLATTR_AUTHORS entries name no author")
 
 
 GONE_AUTHORS = {"Alice": "alice", "Bob Builder": "email:bob.builder@example.org"}
@@ -2149,6 +2149,20 @@ def test_an_author_whose_name_holds_the_address_of_their_owner_stops_a_strict_bu
     flattr_log.clear()
     site(files, FLATTR_AUTHORS={key: "email:dave@example.net"}, FLATTR_STRICT=True)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == []
+
+
+def test_an_author_named_by_their_address_is_found_in_their_own_files(site, flattr_log):
+    # Carol's other name, and a file that names her owner itself, share the
+    # owner: the files to mend are those whose Author field is the address.
+    address = "carol@example.org"
+    files = {f"c{n}.md": article(f"By Carol {n}", "Carol") for n in range(4)}
+    files["x.md"] = article("By the address", address)
+    files["o.md"] = article("Owned", "Alice", flattr_owner=f"email:{address}")
+    owner = f"email:{address}"
+    site(files, FLATTR_AUTHORS={address: owner, "Carol": owner, "Alice": "alice"})
+    assert _messages(flattr_log, "names an author by") == [
+        _named_by_address(address, "x.md")
+    ]
 
 
 def test_many_authors_named_by_their_address_are_one_warning(site, flattr_log):

@@ -1398,6 +1398,25 @@ def test_an_address_in_a_languages_own_settings_stays_out_of_the_cache(tmp_path)
     assert not [line for line in built.log if ADDRESS in line]
 
 
+def test_a_problem_of_a_file_two_sites_publish_is_said_once(tmp_path):
+    # French has no site: the main site and German's both publish the
+    # French articles. Each file's problem is said once in the run, by the
+    # site that said it first, and German's count is of its own files, not
+    # a group of six whose text the main site never said.
+    files = {
+        f"{lang}{n}.md": article(
+            f"{lang} {n}", "Alice", Lang=lang, flattr_category="foo", Slug=f"{lang}{n}"
+        )
+        for lang, count in (("en", 2), ("fr", 2), ("de", 4))
+        for n in range(count)
+    }
+    built = i18n_build(
+        tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, I18N_SUBSITES={"de": {}}
+    )
+    said = [m for m in built.messages if "flattr_category" in m]
+    assert sorted(m.split(":")[1].strip() for m in said) == sorted(files), said
+
+
 def test_a_strict_build_stops_before_publishing_an_author_named_by_address(tmp_path):
     # Said with the unknown keys, which wait for every language's site, the
     # warning came once Pelican had written every page of the run with the
