@@ -1557,6 +1557,8 @@ def _old_things(path: Path) -> list[Entry]:
 
 def _opens_as_baseline(path: Path) -> bool:
     """Whether the file at ``path`` opens as the guard writes a baseline."""
+    if not path.is_file():  # a FIFO would be waited on for ever
+        return False
     try:
         with path.open(encoding="utf-8-sig", errors="replace") as stream:
             return '"baseline_version"' in stream.read(200)

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import os
 import re
 import shlex
 import subprocess
@@ -2564,6 +2565,23 @@ def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
     assert main(["diff", str(cut), str(manifest)]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"pelican-flattr: {cut}: not a readable baseline ("), error
+    # Nor is a FIFO opened to see whether it is one: it would wait for ever.
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    command = (
+        "import sys; from pelican_flattr.cli import main; "
+        "raise SystemExit(main(sys.argv[1:]))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", command, "diff", str(fifo), str(manifest)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (run.returncode, run.stderr) == (
+        2,
+        f"pelican-flattr: {fifo}: not a regular file\n",
+    )
 
 
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
