@@ -161,7 +161,7 @@ def test_one_problem_of_many_articles_is_said_once(site, flattr_log):
         ),
     ]
     # Under FLATTR_STRICT, one problem for the seven and one for each other.
-    with pytest.raises(FlattrBuildError, match="3 problems"):
+    with pytest.raises(FlattrBuildError, match="failed: 3 problems "):
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
 
 
@@ -189,7 +189,7 @@ def test_the_contents_of_many_unusable_author_entries_are_said_once(site, flattr
         "their authors' entries in FLATTR_AUTHORS are unusable (its errors above "
         "say why); none of these 6 files gets a Flattr button"
     ]
-    with pytest.raises(FlattrBuildError, match="4 problems"):
+    with pytest.raises(FlattrBuildError, match="failed: 4 problems "):
         site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
     # Fewer files: each is said with its author's entry, as before.
     del files["cat2.md"]
@@ -231,7 +231,7 @@ def test_the_fields_of_content_without_an_owner_are_checked_too(site, flattr_log
         "FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not "
         "set); no Flattr button"
     ]
-    with pytest.raises(FlattrBuildError, match="4 problems"):
+    with pytest.raises(FlattrBuildError, match="failed: 4 problems "):
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
 
 
@@ -1444,7 +1444,7 @@ def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
     ]
     # Under FLATTR_STRICT, one problem that counts them all.
     flattr_log.clear()
-    with pytest.raises(FlattrBuildError, match="1 problem"):
+    with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
         site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
     assert _messages(flattr_log, "12 FLATTR_AUTHORS entries name no author")
 
