@@ -1556,12 +1556,14 @@ def _old_things(path: Path) -> list[Entry]:
 
 
 def _opens_as_baseline(path: Path) -> bool:
-    """Whether the file at ``path`` opens as the guard writes a baseline."""
-    if not path.is_file():  # a FIFO would be waited on for ever
-        return False
+    """Whether ``path`` is a regular file that opens as the guard writes a
+    baseline, whatever follows (it may be damaged)."""
+    from .manifest import not_a_file_of
+
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as stream:
-            return '"baseline_version"' in stream.read(200)
+        return path.is_file() and (
+            not_a_file_of(path, "baseline_version", "a baseline") is None
+        )
     except OSError:
         return False
 
