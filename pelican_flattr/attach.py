@@ -42,7 +42,7 @@ from .resolve import (
     unknown_field_message,
     unknown_fields,
 )
-from .settings import FlattrSettings, shown_author
+from .settings import NAMED_ENTRIES, FlattrSettings, shown_author
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
@@ -773,7 +773,7 @@ def _warn_about_misspelt_keys(
     """Warn about the ``FLATTR_AUTHORS`` keys that name no author and gave
     no thing of the last build (``misspelt``: where each is set, ``"fr "``
     for a language's own, and the key), each on its own up to
-    ``_NAMED_KEYS`` of them, else in one warning that names the first ones.
+    ``NAMED_ENTRIES`` of them, else in one warning that names the first ones.
 
     Under FLATTR_STRICT an error: a typo gives that author's things to
     another. Only the keys named are matched against the unmapped authors:
@@ -785,9 +785,9 @@ def _warn_about_misspelt_keys(
     by_folded = _unmapped_by_folded(unmapped)
     named = [
         (f"{where}FLATTR_AUTHORS[{shown_author(key)}]", _meant(key, by_folded))
-        for where, key in misspelt[:_NAMED_KEYS]
+        for where, key in misspelt[:NAMED_ENTRIES]
     ]
-    if len(misspelt) <= _NAMED_KEYS:
+    if len(misspelt) <= NAMED_ENTRIES:
         for entry, meant in named:
             build.warn(
                 f"{entry} names no author of this site (by name or slug); check "
@@ -799,7 +799,7 @@ def _warn_about_misspelt_keys(
         f"{len(misspelt)} FLATTR_AUTHORS entries name no author of this site (by "
         "name or slug): "
         + ", ".join(entry + meant for entry, meant in named)
-        + f" and {len(misspelt) - _NAMED_KEYS} more; check their spelling, or take "
+        + f" and {len(misspelt) - NAMED_ENTRIES} more; check their spelling, or take "
         "them out if their authors have no content left"
     )
 
@@ -815,11 +815,6 @@ def _writes_for_refused_site(key: str) -> bool:
         return True
     pelican = build.current.pelican
     return pelican is not None and Author(key, pelican.settings).slug in authors
-
-
-# How many keys a warning about keys whose authors' things were left
-# behind names: each is a line of the settings to mend.
-_NAMED_KEYS = 10
 
 
 def _in_all(counts: dict[str, int]) -> int:
@@ -844,7 +839,7 @@ def _keys_counted(counts: dict[str, str]) -> str:
     named: never an address."""
     return listed(
         [f"{_entry_in_run(key)} ({n})" for key, n in counts.items()],
-        _NAMED_KEYS,
+        NAMED_ENTRIES,
     )
 
 
@@ -1040,7 +1035,7 @@ def _warn_about_authors_named_by_their_address(
             files = sources.get(author.name)
             if files is not None:
                 files.append(content.relative_source_path)
-    if len(found) <= _NAMED_KEYS:
+    if len(found) <= NAMED_ENTRIES:
         for name, entry, what, value in found:
             build.warn(
                 f"{entry} {what} of their email owner ({value}"
@@ -1058,7 +1053,7 @@ def _warn_about_authors_named_by_their_address(
         f"{len(found)} FLATTR_AUTHORS keys name authors by the address of their "
         "email owner, or by a name that holds it, and Pelican prints author "
         "names on the pages and feeds it writes: the addresses are published "
-        f"all the same: {listed(named, _NAMED_KEYS)}. Name each author otherwise "
+        f"all the same: {listed(named, NAMED_ENTRIES)}. Name each author otherwise "
         "in the content's Author field (and in its key)"
     )
 

@@ -89,7 +89,19 @@ class IdentifierError(ValueError):
     """A value that is neither a Flattr username nor a supported identifier.
 
     The message never repeats an email address: it is safe to log.
+    ``reason`` is the message without the value: alike for values refused
+    alike, so that a bulk import's hundreds can be said once.
     """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _refused(text: str, reason: str) -> IdentifierError:
+    """The error for ``text`` (shown as ``_describe`` shows it), refused
+    for ``reason``."""
+    return IdentifierError(f"{_describe(text)} {reason}", reason)
 
 
 @dataclass(frozen=True)
@@ -357,7 +369,10 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     forms ``expected`` where the scheme is none of them.
     """
     if not isinstance(value, str):
-        raise IdentifierError(f"expected text ({expected}), got {type(value).__name__}")
+        raise IdentifierError(
+            f"expected text ({expected}), got {type(value).__name__}",
+            f"is {type(value).__name__}, not text ({expected})",
+        )
     text = value.strip()
     if not text:
         raise IdentifierError(f"is empty; expected {expected}")
@@ -379,7 +394,10 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             raise IdentifierError(
                 f"{text!r} is a handle: write a Flattr username without the '@' "
                 f"({text[1:]}), or twitter:user:id:NUMBER for a Twitter account "
-                "(its numeric id, not the handle)"
+                "(its numeric id, not the handle)",
+                "is a handle: write a Flattr username without the '@', or "
+                "twitter:user:id:NUMBER for a Twitter account (its numeric id, "
+                "not the handle)",
             )
         # The build reads its owners once their addresses are hidden: the
         # marker deserves the advice the address would have had.
@@ -390,18 +408,20 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             )
         if _USERNAME.fullmatch(text):
             return Owner("flattr_user", text)
-        raise IdentifierError(
-            f"{_describe(text)} is not a valid Flattr username (letters, digits, "
-            "'_', '-' and '.', at most 64 characters)"
+        raise _refused(
+            text,
+            "is not a valid Flattr username (letters, digits, '_', '-' and '.', "
+            "at most 64 characters)",
         )
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
         twitter = _TWITTER.fullmatch(text)
         if twitter:
             return Owner("twitter", f"twitter:user:id:{twitter[1]}")
-        raise IdentifierError(
-            f"{_describe(text)} is not a twitter identifier: write "
-            "twitter:user:id:NUMBER with the numeric account id, not the handle"
+        raise _refused(
+            text,
+            "is not a twitter identifier: write twitter:user:id:NUMBER with the "
+            "numeric account id, not the handle",
         )
     if scheme == "email":
         rest = text[len("email:") :].strip()
@@ -411,15 +431,17 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             if _LOCALE_IN_FILE_NAME.fullmatch(rest):
                 # sr@latin.html: a locale ending a file name, which messages
                 # show as it is (redact_addresses), and no address mail reaches.
-                raise IdentifierError(
-                    f"{_describe(text)} is not usable: its domain ends in a file "
-                    "name's extension, not in one of the Internet's"
+                raise _refused(
+                    text,
+                    "is not usable: its domain ends in a file name's extension, "
+                    "not in one of the Internet's",
                 )
             return Owner("email", "email:" + hash_email(rest))
-        raise IdentifierError(
-            f"{_describe(text)} is not usable: write email:ADDRESS (the address "
-            "alone, without 'mailto:', '<>', punctuation or invisible characters "
-            "around or in it) or email:MD5HEX (32 hexadecimal digits)"
+        raise _refused(
+            text,
+            "is not usable: write email:ADDRESS (the address alone, without "
+            "'mailto:', '<>', punctuation or invisible characters around or in "
+            "it) or email:MD5HEX (32 hexadecimal digits)",
         )
     if scheme == "partner":
         partner = _PARTNER.fullmatch(text)
@@ -428,20 +450,19 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             # and the partner's, who may tell "A" from "a".
             return Owner("partner", f"partner:{partner[1]}:{partner[2]}")
         if holds_at_sign(text):
-            raise IdentifierError(
-                f"{_describe(text)} is not a partner identifier: its ID may not "
-                "hold an at sign; for an email address write email:ADDRESS, which is "
-                "hashed"
+            raise _refused(
+                text,
+                "is not a partner identifier: its ID may not hold an at sign; for "
+                "an email address write email:ADDRESS, which is hashed",
             )
-        raise IdentifierError(
-            f"{_describe(text)} is not a partner identifier: write "
-            "partner:NAMESPACE:ID (letters, digits, '_', '-', '.', and '+' in the ID)"
+        raise _refused(
+            text,
+            "is not a partner identifier: write partner:NAMESPACE:ID (letters, "
+            "digits, '_', '-', '.', and '+' in the ID)",
         )
     # The scheme is what comes before the first ":", which may be an address.
     shown = f" {scheme!r}" if not holds_at_sign(scheme) else ""
-    raise IdentifierError(
-        f"{_describe(text)} has an unsupported scheme{shown}; expected {expected}"
-    )
+    raise _refused(text, f"has an unsupported scheme{shown}; expected {expected}")
 
 
 def parse_partner_identifier(value: object) -> Owner:

@@ -27,6 +27,7 @@ from .identifiers import (
     Owner,
     holds_at_sign,
     is_handle,
+    listed,
     parse_owner,
     redact_addresses,
     shown_value,
@@ -827,13 +828,15 @@ def read_settings(
             f"or owner identifier, not {type(raw_authors).__name__}"
         )
         raw_authors = {}
+    refused: list[tuple[str, IdentifierError]] = []
     for name, value in raw_authors.items():
         try:
             authors[str(name)] = parse_owner(value)
         except IdentifierError as error:
-            reason = f"FLATTR_AUTHORS[{shown_author(name)}] {error}"
-            unusable[str(name)] = reason
-            author_problems.append(reason)
+            entry = f"FLATTR_AUTHORS[{shown_author(name)}]"
+            unusable[str(name)] = f"{entry} {error}"
+            refused.append((entry, error))
+    author_problems += unusable_entry_problems(refused)
 
     category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     if category not in CATEGORIES:
@@ -930,6 +933,40 @@ def read_settings(
             # only moving it makes the build quiet.
             result = dataclasses.replace(result, store_path=None)
     return result, author_problems
+
+
+# How many entries of FLATTR_AUTHORS with one mistake are said each on its
+# own; past it, one message names the first of them (each a line of the
+# settings to mend) and counts the rest.
+NAMED_ENTRIES = 10
+
+
+def unusable_entry_problems(refused: list[tuple[str, IdentifierError]]) -> list[str]:
+    """The problems of the ``refused`` entries of FLATTR_AUTHORS (each as
+    messages name it, and why it was refused): one each, but one for the
+    entries of each reason more than ``NAMED_ENTRIES`` share.
+
+    A bulk import gets hundreds of values wrong alike (Twitter handles
+    where numeric ids belong): said one by one, they flooded the terminal
+    with five lines each, and a strict build counted hundreds of problems
+    that one fix mends.
+    """
+    by_reason: dict[str, list[str]] = {}
+    for entry, error in refused:
+        by_reason.setdefault(error.reason, []).append(entry)
+    problems = []
+    said: set[str] = set()  # the reasons said of many entries at once
+    for entry, error in refused:
+        alike = by_reason[error.reason]
+        if len(alike) <= NAMED_ENTRIES:
+            problems.append(f"{entry} {error}")
+        elif error.reason not in said:
+            said.add(error.reason)
+            problems.append(
+                f"{len(alike)} FLATTR_AUTHORS entries are unusable: "
+                f"{listed(alike, NAMED_ENTRIES)}; the value of each {error.reason}"
+            )
+    return problems
 
 
 def _path_below(

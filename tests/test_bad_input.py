@@ -203,6 +203,65 @@ def test_the_contents_of_many_unusable_author_entries_are_said_once(site, flattr
     )
 
 
+def test_many_author_entries_wrong_alike_are_one_error(site, flattr_log):
+    # A bulk import wrote twelve handles where Twitter's numeric ids go: one
+    # error names the first ten entries, counts them and says the fix once,
+    # where twelve errors of five lines each (hundreds, on a real import)
+    # buried the log. Two entries wrong otherwise are still said each.
+    members = [f"Member {n:02}" for n in range(12)]
+    authors = {name: f"twitter:user:id:m{n}" for n, name in enumerate(members)}
+    authors["Olga"] = "partner:x"
+    authors["Piet"] = "olga@example.org"
+    files = {f"{name}.md": article(f"Post {name}", name) for name in authors}
+    site(files, FLATTR_AUTHORS=authors)
+    named = ", ".join(f"FLATTR_AUTHORS['Member {n:02}']" for n in range(10))
+    assert _messages(flattr_log, "settings: ") == [
+        f"pelican-flattr: settings: 12 FLATTR_AUTHORS entries are unusable: {named} "
+        "and 2 more; the value of each is not a twitter identifier: write "
+        "twitter:user:id:NUMBER with the numeric account id, not the handle",
+        "pelican-flattr: settings: FLATTR_AUTHORS['Olga'] 'partner:x' is not a "
+        "partner identifier: write partner:NAMESPACE:ID (letters, digits, '_', "
+        "'-', '.', and '+' in the ID)",
+        "pelican-flattr: settings: FLATTR_AUTHORS['Piet'] looks like a plain email "
+        "address; write it as email:ADDRESS so that it is hashed",
+    ]
+    # The files, as before: the errors above say why.
+    assert _messages(flattr_log, "FLATTR_AUTHORS are unusable") == [
+        "pelican-flattr: Member 00.md, Member 01.md, Member 02.md, Member 03.md, "
+        "Member 04.md and 9 more: their authors' entries in FLATTR_AUTHORS are "
+        "unusable (its errors above say why); none of these 14 files gets a "
+        "Flattr button"
+    ]
+    # Under FLATTR_STRICT: one problem for the twelve, one for each other
+    # entry, one for the files.
+    with pytest.raises(FlattrBuildError, match="failed: 4 problems "):
+        site(files, FLATTR_AUTHORS=authors, FLATTR_STRICT=True)
+
+
+def test_ten_author_entries_wrong_alike_are_each_said(site, flattr_log):
+    # Ten are ten lines of the settings to mend: each said, with its value.
+    authors = {f"Member {n}": f"@member{n}" for n in range(10)}
+    site({"a.md": article("A", "Member 0")}, FLATTR_AUTHORS=authors)
+    assert _messages(flattr_log, "settings: ") == [
+        f"pelican-flattr: settings: FLATTR_AUTHORS['Member {n}'] '@member{n}' is a "
+        f"handle: write a Flattr username without the '@' (member{n}), or "
+        "twitter:user:id:NUMBER for a Twitter account (its numeric id, not the "
+        "handle)"
+        for n in range(10)
+    ]
+    # An eleventh: one error, the fix said without any one handle.
+    flattr_log.clear()
+    authors["Member 10"] = "@member10"
+    site({"a.md": article("A", "Member 0")}, FLATTR_AUTHORS=authors)
+    assert _messages(flattr_log, "settings: ") == [
+        "pelican-flattr: settings: 11 FLATTR_AUTHORS entries are unusable: "
+        + ", ".join(f"FLATTR_AUTHORS['Member {n}']" for n in range(10))
+        + " and 1 more; the value of each is a handle: write a Flattr username "
+        "without the '@', or twitter:user:id:NUMBER for a Twitter account (its "
+        "numeric id, not the handle)"
+    ]
+
+
 def test_the_fields_of_content_without_an_owner_are_checked_too(site, flattr_log):
     # Carol has no Flattr yet: her mistakes come out now, with the warning
     # that she has no owner, not in the build after she signs up.

@@ -127,6 +127,41 @@ def test_refusals_say_what_is_wrong(value, says):
 
 
 @pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("twitter:carol", "twitter:user:id:dave"),
+        ("@carol", "@dave"),
+        ("alice smith", "bob jones"),
+        ("partner:ns", "partner:x y:1"),
+        ("email:abc", "email:dave@example"),
+        ("facebook:user:1", "Facebook:user:2"),
+        ("carol@example.org", "dave@example.net"),
+        ("", "   "),
+        (42, 7),
+    ],
+)
+def test_values_refused_alike_have_one_reason(one, other):
+    # The reason, the message less the value, lets the build say a bulk
+    # import's hundreds of alike mistakes once (settings.unusable_entry_problems).
+    with pytest.raises(IdentifierError) as first:
+        parse_owner(one)
+    with pytest.raises(IdentifierError) as second:
+        parse_owner(other)
+    assert first.value.reason == second.value.reason
+    for value in (one, other):
+        assert str(value).strip() == "" or str(value).strip() not in first.value.reason
+
+
+def test_values_refused_otherwise_have_other_reasons():
+    reasons = set()
+    for value in ("twitter:carol", "@carol", "alice smith", "partner:ns", 42, 4.2):
+        with pytest.raises(IdentifierError) as raised:
+            parse_owner(value)
+        reasons.add(raised.value.reason)
+    assert len(reasons) == 6
+
+
+@pytest.mark.parametrize(
     "value",
     # Each would be hashed into an owner nobody can claim.
     ["email:mailto:carol@example.org", "email:<dave@example.org>", "email:e@x.org,"],
