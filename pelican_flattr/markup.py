@@ -1446,30 +1446,68 @@ def open_graph_marks(text: str) -> int:
     return text.count("og:") + text.count("article:")
 
 
-def repeated_open_graph(page: str, printed: int) -> list[str]:
-    """The Open Graph properties ``page``'s head, as a browser reads it,
-    holds more than once, sorted, but those a page may rightly repeat: a
-    theme's own Open Graph tags beside those ``flattr_head()`` prints.
+# One <meta> of what flattr_head() prints (_head_template): its property,
+# and its value, escaped.
+_HELPER_META = re.compile(r'\n<meta property="([^"]*)" content="([^"]*)">')
 
-    For pages whose templates printed the helper, with Open Graph on;
-    ``printed``: the ``open_graph_marks`` of its output. A head that names
-    them no more often than that holds no tag of the theme's (nearly every
-    such page), and is not read tag by tag.
+
+def merge_theme_open_graph(
+    page: str,
+    content_thing: ContentThing,
+    auto_submit_url: str,
+    printed: int,
+    tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None = None,
+    url_wrong: Callable[[ContentThing, str], None] | None = None,
+) -> str | None:
+    """``page`` with the properties that its theme's head prints itself
+    left out of the tags ``flattr_head()`` printed there, once, for
+    ``content_thing`` (whose auto-submit URL is ``auto_submit_url``);
+    None when unchanged.
+
+    As ``inject`` leaves them out of its own: the page holds one of each,
+    the theme's, and the theme's tags are held to the same checks
+    (``tags_ended``, ``url_wrong``: see ``inject``). For pages whose
+    templates printed the helper, with Open Graph on; ``printed``: the
+    ``open_graph_marks`` of its output. A head that names them no more
+    often than that holds no tag of the theme's (nearly every such page),
+    and is not read tag by tag.
     """
     # One cheap bound: most heads end at a plain "</head>".
     plain_end = page.find("</head>")
     bound = len(page) if plain_end < 0 else plain_end
     if page.count("og:", 0, bound) + page.count("article:", 0, bound) <= printed:
-        return []
+        return None
     end = _head_end(page)
-    if end < 0:
-        return []
-    counts = _head_properties(page, end)
-    return sorted(
-        prop
-        for prop, count in counts.items()
-        if count > 1 and prop not in MULTIPLE_PROPERTIES
+    if end < 0 or printed_head_problem(page, auto_submit_url) is not None:
+        # Printed where a browser does not read it as the head's: that is
+        # reported, and injection adds the tags, leaving out the theme's.
+        return None
+    escaped_href = _url_attribute(auto_submit_url)
+    own = [
+        match
+        for match in _HELPER_HEAD.finditer(page, 0, end)
+        if match[1] == escaped_href
+    ]
+    if len(own) != 1:
+        return None  # printed twice: reported as such
+    start, stop = own[0].span()
+    theme = _theme_open_graph(page, end, range(start, stop))
+    if not theme.properties:
+        return None  # "og:" in the text of the head, not in a tag
+    metas = list(_HELPER_META.finditer(page, start, stop))
+    _check_theme_open_graph(
+        content_thing,
+        theme,
+        [(match[1], html.unescape(match[2])) for match in metas],
+        tags_ended,
+        url_wrong,
     )
+    kept = [match[0] for match in metas if match[1] not in theme.properties]
+    if len(kept) == len(metas):
+        return None
+    # (Something left out: the payment link ends where its first <meta> starts.)
+    link = page[start : metas[0].start()]
+    return "".join((page[:start], link, *kept, page[stop:]))
 
 
 def shows_button(page: str, start: int = 0) -> bool:

@@ -585,25 +585,28 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         )
     if (
         content_thing is not None
+        and url is not None
         and settings.open_graph
         and id(content_thing) in rendered.heads
         and not others_printed
         and "flattr_head" not in printed_twice
     ):
-        # flattr_head() prints every property: a theme with tags of its own
-        # gives readers and crawlers two titles, two URLs (the audit refuses
-        # it). The helper printed twice, or for another content beside the
-        # page's own, has its own report: the second tags are its, not the
-        # theme's, and FLATTR_OPEN_GRAPH = False would not remove them.
-        repeated = markup.repeated_open_graph(page, rendered.heads[id(content_thing)])
-        if repeated:
-            _report_in_template(
-                f"the page's head holds a second {listed(repeated)} beside "
-                "flattr_head()'s: the theme prints Open Graph tags of its own; "
-                "set FLATTR_OPEN_GRAPH = False, and flattr_head() prints the "
-                "payment link alone, or remove the theme's",
-                own_head_callers,
-            )
+        # flattr_head() prints every property: beside a theme's own Open
+        # Graph tags, readers and crawlers got two titles, two URLs (the
+        # audit refuses it). The theme's are kept, as injection keeps them,
+        # so that a theme is not worse off for calling the helper. The
+        # helper printed twice, or for another content beside the page's
+        # own, has its own report: the second tags are its, not the theme's.
+        merged = markup.merge_theme_open_graph(
+            page,
+            content_thing,
+            url,
+            rendered.heads[id(content_thing)],
+            _report_theme_tags_ended,
+            _report_theme_url_wrong,
+        )
+        if merged is not None:
+            page = merged
     if (
         url is not None
         and id(content_thing) in rendered.heads

@@ -483,8 +483,7 @@ def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
 
 # A theme's own tags: og:title alone; or og:description and og:url, whose
 # second copies beside the helper's went unreported (the audit refuses them
-# too); og:image and article:tag, which a page may rightly repeat, are not
-# named.
+# too), with og:image and article:tag, which a page may rightly repeat.
 THEME_OPEN_GRAPH = {
     "og:title": "<meta property='og:title' content='Theme title'>",
     "og:description and og:url": (
@@ -498,43 +497,52 @@ THEME_OPEN_GRAPH = {
 
 @pytest.mark.parametrize("inject", [True, False])
 # Printed once, or tested first and then printed: the helper called twice
-# but printed once has no report of its own, and must not hide this one.
+# but printed once has no report of its own, and is merged all the same.
 @pytest.mark.parametrize(
     "head", [HEAD, f"{{% if flattr_head(article) %}}{HEAD}{{% endif %}}"]
 )
-@pytest.mark.parametrize("repeated", list(THEME_OPEN_GRAPH))
-def test_a_theme_with_its_own_open_graph_tags_is_told_to_turn_the_plugins_off(
-    site, tmp_path, flattr_log, inject, head, repeated
+@pytest.mark.parametrize("theirs", list(THEME_OPEN_GRAPH))
+def test_a_theme_with_its_own_open_graph_tags_keeps_them_beside_flattr_head(
+    site, tmp_path, flattr_log, inject, head, theirs
 ):
-    # With FLATTR_OPEN_GRAPH on, flattr_head prints og:title too: every
-    # page had two, and the build said nothing.
+    # flattr_head printed every property beside the theme's: every page had
+    # two og:title, and the build told each site to turn the plugin's off,
+    # while a theme without the helper got one of each from injection.
     overrides = child_theme(
         tmp_path,
         {
             "article.html": '{% extends "!simple/article.html" %}{% block head %}'
-            "{{ super() }}" + THEME_OPEN_GRAPH[repeated] + f"{head}{{% endblock %}}"
+            "{{ super() }}" + THEME_OPEN_GRAPH[theirs] + f"{head}{{% endblock %}}"
+            "{% block content %}{{ super() }}{{ flattr_button(article) }}"
+            "{% endblock %}"
         },
     )
+    files = articles()
+    # A tag of its own, which the helper prints as article:tag.
+    files["a0.md"] = files["a0.md"].replace("Date:", "Tags: plugin\nDate:")
     output = site(
-        articles(),
+        files,
         THEME_TEMPLATES_OVERRIDES=overrides,
         FLATTR_AUTHORS=AUTHORS,
         FLATTR_INJECT=inject,
     )
-    soup = page(output / "article-number-0.html")
-    for prop in repeated.split(" and "):
-        assert len(og(soup, prop)) == 2
-    messages = [r.getMessage() for r in flattr_log.records]
-    assert (
-        messages.count(
-            f"pelican-flattr: article.html: the page's head holds a second "
-            f"{repeated} beside flattr_head()'s: the theme prints Open Graph "
-            "tags of its own; set FLATTR_OPEN_GRAPH = False, and flattr_head() "
-            "prints the payment link alone, or remove the theme's"
-        )
-        == 1
-    ), messages
-    assert audit_command(["audit", str(output)]) == 1
+    thing = manifest_things(output)["a0.md"]
+    soup = page(output / thing["page"])
+    theme_values = {
+        "og:title": ["Theme title"],
+        "og:description": ["Theme words"],
+        "og:url": [thing["url"]],
+        "og:image": [f"{SITEURL}/theme.png"],
+        "article:tag": ["theme"],
+    }
+    for prop in [*theirs.split(" and "), "og:image", "article:tag"]:
+        if prop in THEME_OPEN_GRAPH[theirs]:
+            assert og(soup, prop) == theme_values[prop], prop
+    # The helper's others stay: its payment link, og:type, og:site_name.
+    assert len(og(soup, "og:type")) == len(og(soup, "og:site_name")) == 1
+    assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
+    assert [r.getMessage() for r in flattr_log.records] == []
+    assert audit_command(["audit", str(output)]) == 0
 
 
 def test_a_theme_printing_open_graph_arrays_beside_flattr_head_is_fine(
@@ -1293,3 +1301,66 @@ def test_a_sites_own_global_named_as_a_helper_is_left_to_it(site, tmp_path):
         site, tmp_path, templates, JINJA_GLOBALS={"flattr_text": str.upper}
     )
     assert page(output / "article-number-0.html").select_one("#own").text == "X"
+
+
+# --- A theme's own Open Graph tags beside flattr_head(): its page comes out
+# as injection's does ---
+
+# Theme heads whose own Open Graph tags the plugin checks: an og:url of the
+# site's home, as a base.html prints it on every page; an og:title after a
+# description printed unescaped, whose quote and ">" end the head early.
+THEME_HEADS_CHECKED = {
+    "site's og:url": '<meta property="og:url" content="{{ SITEURL }}/">'
+    '<meta property="og:title" content="Theme title">',
+    "tags after the head's end": '<meta name="description" content="a "b"> c">'
+    '<meta property="og:title" content="Theme title">',
+}
+
+
+def open_graph_of(path) -> list[tuple[str, str]]:
+    """Every Open Graph (property, content) pair of a built page, sorted."""
+    soup = page(path)
+    return sorted(
+        (meta["property"], meta["content"])
+        for meta in soup.find_all("meta", property=True)
+        if meta["property"].startswith(("og:", "article:"))
+    )
+
+
+@pytest.mark.parametrize("theme_head", list(THEME_HEADS_CHECKED))
+def test_flattr_head_beside_a_themes_open_graph_gives_injections_page(
+    site, tmp_path, flattr_log, theme_head
+):
+    # Printed beside the theme's tags, flattr_head() made every one of them
+    # twice and an error that each site had to answer with a setting, where
+    # the same theme without the helper got one of each and its og:url
+    # checked: the helper's page must be no worse than injection's.
+    built = {}
+    for helper in (HEAD, ""):
+        folder = tmp_path / ("helper" if helper else "injected")
+        folder.mkdir()
+        overrides = child_theme(
+            folder,
+            {
+                "article.html": '{% extends "!simple/article.html" %}'
+                "{% block head %}{{ super() }}"
+                f"{helper}{THEME_HEADS_CHECKED[theme_head]}{{% endblock %}}"
+            },
+        )
+        output = site(
+            articles(1), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+        )
+        built[helper] = (
+            [r.getMessage() for r in flattr_log.records],
+            open_graph_of(output / "article-number-0.html"),
+            audit_command(["audit", str(output)]),
+        )
+        flattr_log.clear()
+    assert built[HEAD] == built[""]
+    messages, pairs, audited = built[HEAD]
+    assert len(messages) == 1  # the theme's mistake, said once
+    # (The audit reads tags wherever they are, as a crawler reading the
+    # source does: the early end costs crawlers, not the audit.)
+    assert audited == (theme_head == "site's og:url")
+    assert ("og:title", "Theme title") in pairs
+    assert len([p for p, _ in pairs if p in ("og:title", "og:url")]) == 2
