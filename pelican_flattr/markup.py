@@ -1293,12 +1293,12 @@ def _check_theme_open_graph(
     theme: _ThemeOpenGraph,
     open_graph: Iterable[tuple[str, str]],
     tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None,
-    url_wrong: Callable[[ContentThing, str], None] | None,
+    url_wrong: Callable[[ContentThing, str, str], None] | None,
 ) -> None:
     """Tell ``inject``'s caller what is wrong with the theme's own Open
     Graph tags, which the plugin leaves as they are: ``tags_ended`` when
     some come after an early end of the head, ``url_wrong`` when its
-    og:url is not the thing URL."""
+    og:url is not the thing URL (given the theme's and the thing URL)."""
     if tags_ended is not None and theme.ended_by is not None:
         tags_ended(content_thing, theme.ended_by, theme.late)
     if url_wrong is None or not theme.urls:
@@ -1307,8 +1307,11 @@ def _check_theme_open_graph(
     # wants it: the thing URL. Many themes print the site's own URL
     # ({{ SITEURL }}) in base.html, on every page.
     url = next((value for prop, value in open_graph if prop == "og:url"), None)
-    if url is not None and any(theirs != url for theirs in theme.urls):
-        url_wrong(content_thing, url)
+    if url is None:
+        return
+    theirs = next((value for value in theme.urls if value != url), None)
+    if theirs is not None:
+        url_wrong(content_thing, theirs, url)
 
 
 def _head_properties(page: str, end: int) -> dict[str, int]:
@@ -1457,7 +1460,7 @@ def merge_theme_open_graph(
     auto_submit_url: str,
     printed: int,
     tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None = None,
-    url_wrong: Callable[[ContentThing, str], None] | None = None,
+    url_wrong: Callable[[ContentThing, str, str], None] | None = None,
 ) -> str | None:
     """``page`` with the properties that its theme's head prints itself
     left out of the tags ``flattr_head()`` printed there, once, for
@@ -2272,7 +2275,7 @@ def inject(
     head_ended: Callable[[ContentThing], None] | None = None,
     theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
     | None = None,
-    theme_url_wrong: Callable[[ContentThing, str], None] | None = None,
+    theme_url_wrong: Callable[[ContentThing, str, str], None] | None = None,
     other_button: Callable[[ContentThing], None] | None = None,
     body_leaves_open: Callable[[ContentThing, str], None] | None = None,
     others_printed: bool = False,
@@ -2302,7 +2305,8 @@ def inject(
     properties): the plugin leaves them out all the same, so that the page
     holds one of each. ``theme_url_wrong`` is called when the theme's own
     ``og:url``, which the plugin then leaves out, is not the thing URL the
-    plugin's would give (given the content's thing and that URL).
+    plugin's would give (given the content's thing, the theme's value and
+    that URL).
     ``other_button`` is called when the page shows a Flattr button the
     plugin did not render (``shows_other_button``; given the content's
     thing), but for one ``body_html`` holds (``flattr_markup_in_body``):

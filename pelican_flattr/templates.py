@@ -20,7 +20,7 @@ from pelican.urlwrappers import Author
 from . import build, markup
 from .build import PageRender
 from .feeds import feed_key, url_of_href
-from .identifiers import listed
+from .identifiers import listed, shown_value
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES
 from .thing import Thing, printable_text, strip_html
@@ -921,20 +921,47 @@ def _report_theme_tags_ended(
     )
 
 
-def _report_theme_url_wrong(content_thing: ContentThing, url: str) -> None:
-    """Report, once per template, a theme's own og:url that is not the
-    page's thing URL: a site-wide one, as themes print {{ SITEURL }} in
-    base.html on every page, tells crawlers the page is another (the
-    site's home). The plugin leaves out its own, as for any property the
-    theme emits: a second og:url would leave crawlers to guess."""
-    _report_once_per_template(
-        "theme og:url",
-        f"the page of {content_thing.source} has an og:url of the theme's that "
-        f"is not its thing URL, {url}: it tells crawlers the page is another "
-        "(the site's home?), and the plugin adds no second one (the audit "
-        "refuses the page): for articles and pages, override the block that "
-        "prints it, leaving og:url out (the plugin adds the right one) or "
-        "printing that URL",
+# An absolute URL's start: a scheme and "//". A theme's og:url without one
+# ("./a.html" under RELATIVE_URLS, "/a.html") is one no crawler can use.
+_ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) -> None:
+    """Report, for the first page of a template, a theme's own og:url
+    (``theirs``) that is not the page's thing URL (``url``), the pages
+    that share it counted at the build's end: a site-wide one, as themes
+    print {{ SITEURL }} in base.html on every page, tells crawlers the page
+    is another (the site's home); a relative one (RELATIVE_URLS makes
+    those built on SITEURL relative) is no og:url at all. The plugin leaves
+    out its own, as for any property the theme emits: a second og:url
+    would leave crawlers to guess.
+
+    Both values are quoted, each named: the thing URL alone read as the
+    theme's bad value. The theme's may hold anything, an address too.
+    """
+    template = build.current.page.template or "a template"
+    source = content_thing.source
+    if not build.first_of_many(
+        f"theme og:url: {template}",
+        f"{template}: ",
+        f" pages in all ({source}'s the first) have an og:url of the theme's "
+        "that is not their thing URL, as said above",
+    ):
+        return
+    if _ABSOLUTE_URL.match(theirs.strip()):
+        why = "it tells crawlers the page is another (the site's home?)"
+    else:
+        why = (
+            "og:url must be an absolute URL, and RELATIVE_URLS makes the URLs "
+            "a theme builds on SITEURL relative"
+        )
+    build.report(
+        f"{template}: the page of {source} has an og:url of the theme's that is "
+        f"not its thing URL (the theme's: {shown_value(theirs)}; the thing URL: "
+        f"{shown_value(url, 300)}): {why}; the plugin adds no second one (the "
+        "audit refuses the page): for articles and pages, override the block "
+        "that prints it, leaving og:url out (the plugin adds the right one) or "
+        "printing the thing URL"
     )
 
 

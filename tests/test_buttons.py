@@ -11,6 +11,7 @@ import pelican
 import pytest
 from bs4 import BeautifulSoup
 from conftest import (
+    SITEURL,
     article,
     flattr_buttons,
     manifest_things,
@@ -2650,11 +2651,12 @@ def test_a_theme_og_url_that_is_not_the_thing_url_is_reported(site, tmp_path, ca
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [
         f"pelican-flattr: {template}: the page of {source} has an og:url of the "
-        f"theme's that is not its thing URL, {things[source]['url']}: it tells "
-        "crawlers the page is another (the site's home?), and the plugin adds no "
-        "second one (the audit refuses the page): for articles and pages, "
-        "override the block that prints it, leaving og:url out (the plugin adds "
-        "the right one) or printing that URL"
+        f"theme's that is not its thing URL (the theme's: '{SITEURL}'; the thing "
+        f"URL: '{things[source]['url']}'): it tells crawlers the page is another "
+        "(the site's home?); the plugin adds no second one (the audit refuses "
+        "the page): for articles and pages, override the block that prints it, "
+        "leaving og:url out (the plugin adds the right one) or printing the "
+        "thing URL"
         for template, source in (
             ("article.html", "a.md"),
             ("page.html", "pages/about.md"),

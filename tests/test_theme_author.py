@@ -1199,11 +1199,16 @@ RELATED_HEAD = (
 # page of a2.md, rendered first, has it.
 THEME_URL_WRONG = (
     "pelican-flattr: article.html: the page of a2.md has an og:url of the theme's "
-    f"that is not its thing URL, {SITEURL}/article-number-2.html: it tells "
-    "crawlers the page is another (the site's home?), and the plugin adds no "
-    "second one (the audit refuses the page): for articles and pages, override "
-    "the block that prints it, leaving og:url out (the plugin adds the right one) "
-    "or printing that URL"
+    f"that is not its thing URL (the theme's: '{SITEURL}/'; the thing URL: "
+    f"'{SITEURL}/article-number-2.html'): it tells crawlers the page is another "
+    "(the site's home?); the plugin adds no second one (the audit refuses the "
+    "page): for articles and pages, override the block that prints it, leaving "
+    "og:url out (the plugin adds the right one) or printing the thing URL"
+)
+# ...and the pages of article.html that share it, counted at the build's end.
+THEME_URL_COUNTED = (
+    "pelican-flattr: article.html: 3 pages in all (a2.md's the first) have an "
+    "og:url of the theme's that is not their thing URL, as said above"
 )
 
 
@@ -1215,7 +1220,7 @@ THEME_URL_WRONG = (
         (
             f'<meta property="og:url" content="{SITEURL}/">',
             f"{SITEURL}/",
-            [THEME_URL_WRONG],
+            [THEME_URL_WRONG, THEME_URL_COUNTED],
         ),
     ],
     ids=["beside own", "alone", "beside the theme's og:url"],
@@ -1364,3 +1369,42 @@ def test_flattr_head_beside_a_themes_open_graph_gives_injections_page(
     assert audited == (theme_head == "site's og:url")
     assert ("og:title", "Theme title") in pairs
     assert len([p for p, _ in pairs if p in ("og:title", "og:url")]) == 2
+
+
+# A theme's og:url that is no absolute URL, as the report quotes it: one
+# built on SITEURL under RELATIVE_URLS; one that holds an owner's address,
+# never shown.
+RELATIVE_OG_URLS = {
+    "RELATIVE_URLS": ("{{ SITEURL }}/{{ article.url }}", "./article-number-2.html"),
+    "an address": ("mailto:carol@example.org", "mailto:[address]"),
+}
+
+
+@pytest.mark.parametrize("helper", [HEAD, ""], ids=["flattr_head", "injected"])
+@pytest.mark.parametrize("case", list(RELATIVE_OG_URLS))
+def test_a_theme_og_url_that_is_not_absolute_is_quoted_beside_the_thing_url(
+    site, tmp_path, flattr_log, helper, case
+):
+    # The report showed the thing URL alone, which read as the theme's bad
+    # value, never the theme's own ("./a01.html" under RELATIVE_URLS), nor
+    # why a relative one is wrong, and named one page of many, uncounted.
+    printed, shown = RELATIVE_OG_URLS[case]
+    templates = {
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        f'{{{{ super() }}}}{helper}<meta property="og:url" content="{printed}">'
+        "{% endblock %}"
+    }
+    output = child_site(site, tmp_path, templates, RELATIVE_URLS=True)
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: article.html: the page of a2.md has an og:url of the "
+        f"theme's that is not its thing URL (the theme's: '{shown}'; the thing "
+        f"URL: '{SITEURL}/article-number-2.html'): og:url must be an absolute "
+        "URL, and RELATIVE_URLS makes the URLs a theme builds on SITEURL "
+        "relative; the plugin adds no second one (the audit refuses the page): "
+        "for articles and pages, override the block that prints it, leaving "
+        "og:url out (the plugin adds the right one) or printing the thing URL",
+        THEME_URL_COUNTED,
+    ]
+    # The theme's kept, the plugin's left out: one og:url.
+    (kept,) = og(page(output / "article-number-2.html"), "og:url")
+    assert kept == (shown if case == "RELATIVE_URLS" else printed)
