@@ -208,7 +208,10 @@ def plain_button(
 
 # A visually hidden element, as its own style says (a theme may have no CSS
 # for it): clipped out of sight, its text still a part of the link's name.
-# No wrapping, which some screen readers read as words run together.
+# No wrapping, which some screen readers read as words run together. Its
+# class is for a theme's CSS: a site whose Content-Security-Policy refuses
+# inline styles shows the text unless the theme's stylesheet hides it.
+HIDDEN_CLASS = f"{BUTTON_CLASS}__hidden"
 _HIDDEN = (
     "position:absolute;width:1px;height:1px;overflow:hidden;"
     "clip:rect(0 0 0 0);white-space:nowrap"
@@ -227,7 +230,7 @@ def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
         f'href="{escaped_href}" rel="nofollow" lang="en">'
         f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span>'
         # Quotes and isolates as references: see _ascii_html().
-        f'<span style="{_HIDDEN}">: support &#8220;&#8296;'
+        f'<span class="{HIDDEN_CLASS}" style="{_HIDDEN}">: support &#8220;&#8296;'
         # (A tag of bcp47's: letters, digits and "-", nothing to escape.)
         f'<span lang="{content_thing.lang}" dir="auto">'
         f"{_attribute(content_thing.thing.title)}</span>"

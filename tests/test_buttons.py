@@ -11,6 +11,7 @@ import pelican
 import pytest
 from bs4 import BeautifulSoup
 from conftest import (
+    ROOT,
     SITEURL,
     article,
     flattr_buttons,
@@ -3713,3 +3714,36 @@ def test_body_left_open_reads_the_body_as_a_browser_does(body, scripts, left_ope
     for spelt in (body, body.upper()):
         assert markup.body_left_open(spelt, scripts) == left_open
         assert button_seen_after(spelt, scripts) == (left_open is None)
+
+
+# --- The plain button's visually hidden part, for a theme's CSS ---
+
+
+def css_declarations(text: str) -> dict[str, str]:
+    """A style's or a CSS rule's body as {property: value}, spaces folded."""
+    pairs = (part.split(":", 1) for part in text.split(";") if part.strip())
+    return {name.strip(): " ".join(value.split()) for name, value in pairs}
+
+
+def hidden_rule(text: str) -> dict[str, str]:
+    """The declarations of the ``.flattr-button__hidden`` rule in ``text``."""
+    (body,) = re.findall(r"\.flattr-button__hidden \{([^}]*)\}", text)
+    return css_declarations(body)
+
+
+def test_the_plain_buttons_hidden_part_has_a_class_for_a_strict_csp(site):
+    # It was a bare <span style>: a theme could reach it only as
+    # ".flattr-button__text + span", and under a Content-Security-Policy
+    # that refuses inline styles the whole sentence showed. The class lets a
+    # theme's stylesheet hide it; the inline style stays for themes without.
+    output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
+    (button,) = flattr_buttons(page(output / "first-of-three.html"))
+    (hidden,) = button.select(".flattr-button__hidden")
+    assert hidden.find(dir="auto").get_text() == "First of three"
+    inline = css_declarations(hidden["style"])
+    assert inline["position"] == "absolute"
+    # The rule the README gives such a theme, and the bundled theme's, hide
+    # it as its own style does.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    stylesheet = (ROOT / "theme" / "static" / "css" / "style.css").read_text()
+    assert hidden_rule(readme) == hidden_rule(stylesheet) == inline
