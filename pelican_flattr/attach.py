@@ -1174,13 +1174,7 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
     a strict build's count. The problems of authors' unusable entries
     (in ``authors_setting``) count as one: the settings' errors, one per
     entry, said each before."""
-    if build.outer_builds:
-        # Said by a site this one runs inside, which published the file too
-        # (it was one line's text, which ``report`` said once; a group's
-        # text differs from site to site).
-        said = set().union(*(o.messages.content_problems for o in build.outer_builds))
-        problems = [each for each in problems if each not in said]
-    build.current.messages.content_problems.update(problems)
+    problems = _not_said_outside(problems)
     sources_of: dict[str, list[str]] = {}
     for source, problem in problems:
         sources_of.setdefault(_problem_kind(problem), []).append(source)
@@ -1201,6 +1195,20 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
             )
 
 
+def _not_said_outside(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (source, what) of ``found`` that no site this build runs inside
+    said, noted as said by this one. With i18n_subsites, a file in a
+    language without a site of its own is published by every site: the
+    site whose thing it is (the main one, resolved first) says it. One
+    line's text ``report`` says once anyway; but a group's text differs
+    from site to site, and a warning names its site."""
+    if build.outer_builds:
+        said = set().union(*(o.messages.content_problems for o in build.outer_builds))
+        found = [each for each in found if each not in said]
+    build.current.messages.content_problems.update(found)
+    return found
+
+
 def _problem_kind(problem: str) -> str:
     """What ``_say_problems`` counts ``problem`` with: itself, or, for an
     author's unusable entry, ``UNUSABLE_ENTRY`` (whoever the author)."""
@@ -1215,7 +1223,19 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     ``FlattrSettings.authors_setting``). A warning, even under
     ``FLATTR_STRICT``: nothing is published wrong. Each language's site of
     i18n_subsites says its own, named for its language: the lines of two
-    sites would otherwise read alike."""
+    sites would otherwise read alike; but not a file that a site it runs
+    inside published too, and said (``_not_said_outside``)."""
+    pairs = [
+        (source, notice)
+        for (_, notice), found in ownerless.items()
+        for source, _ in found
+    ]
+    unsaid = set(_not_said_outside(pairs))
+    ownerless = {
+        group: kept
+        for group, found in ownerless.items()
+        if (kept := [each for each in found if (each[0], group[1]) in unsaid])
+    }
     site = build.site_label()
     groups = sorted(
         ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))

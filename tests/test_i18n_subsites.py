@@ -2737,3 +2737,58 @@ def test_a_language_site_removed_with_its_articles_says_them_gone(tmp_path):
     ), gone
     assert _main_baseline(tmp_path).read_bytes() != main_baseline
     assert not _fr_baseline(tmp_path).exists()
+
+
+# --- Content messages of a file every site publishes, said once ---
+
+# French has no site of its own: the main site, German's and Spanish's all
+# publish the French articles, and the main site's copy is the thing.
+_ALL_PUBLISH = {"de": {}, "es": {}}
+_FRENCH_PROBLEMS = {
+    "langue.md": article("Langue", "Alice", Lang="fr", flattr_language="fr_XX"),
+    "gus.md": article("Gus", "Gus", Lang="fr"),
+    "champ.md": article("Champ", "Alice", Lang="fr", flatr_owner="alice"),
+    **{
+        f"many{n}.md": article(
+            f"Plusieurs {n}", "Alice", Lang="fr", flattr_category="foo"
+        )
+        for n in range(6)
+    },
+}
+
+
+@pytest.mark.parametrize("authors", [1, 7])
+def test_a_file_every_site_publishes_gets_each_message_once(tmp_path, authors):
+    # Each site said a French article without an owner again under its own
+    # name: three lines for one article (or three lines for one group of
+    # seven, "and N by others"), on every rebuild.
+    files = {
+        **_FRENCH_PROBLEMS,
+        **{
+            f"sans{n}.md": article(f"Sans {n}", f"Auteur {n}", Lang="fr")
+            for n in range(authors)
+        },
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Alice": "alice", "Gus": "email:not-an-address"},
+        I18N_SUBSITES=_ALL_PUBLISH,
+    )
+    for source in ("sans0.md", "langue.md", "gus.md", "champ.md", "many0.md"):
+        (said,) = [m for m in built.messages if source in m]
+        assert "I18N_SUBSITES[" not in said, said
+    if authors == 1:
+        assert _no_owner("sans0.md", "Auteur 0", "FLATTR_AUTHORS") in built.messages
+    # A strict build counts each problem once: Gus's entry, his article, the
+    # group of six.
+    del files["langue.md"], files["champ.md"]
+    built = i18n_build(
+        tmp_path / "strict",
+        files,
+        FLATTR_AUTHORS={"Alice": "alice", "Gus": "email:not-an-address"},
+        I18N_SUBSITES=_ALL_PUBLISH,
+        FLATTR_STRICT=True,
+    )
+    assert built.status == 1
+    assert "pelican-flattr: 3 problems and FLATTR_STRICT is on" in built.messages[-1]
