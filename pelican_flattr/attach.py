@@ -22,10 +22,11 @@ from .identifiers import hash_email, holds_at_sign, listed
 from .manifest import MISSING, file_problem
 from .privacy import (
     EVERY_CONTENT,
+    address_digests,
     fields_that_may_hold_addresses,
     hide_owner_addresses,
-    holds_address_of,
     markup_that_may_hold_addresses,
+    owner_field_digests,
     published_sources,
 )
 from .resolve import (
@@ -979,19 +980,31 @@ def _warn_about_authors_named_by_their_address(
     settings: FlattrSettings, authors: Mapping[str, Any], generators: list[Any]
 ) -> None:
     """Warn about each author of this build whose name holds the address of
-    the email owner ``FLATTR_AUTHORS`` gives them (the key is that name, or
-    its slug): Pelican prints author names on the pages and feeds it writes,
-    so the hash keeps nothing private (the audit reports it). The name may
-    be the address, or hold it ("Carol Chen <carol@example.org>", a git
-    identity). Said as things are attached, so that a strict build stops
-    before a page is written; a key that names no author publishes nothing,
-    and is said to be a typo alone (see ``warn_about_unknown_authors``)."""
-    # (the author's name, the entry, what it does, the owner)
-    found: list[tuple[str, str, str, str]] = []
-    for name, author in sorted(authors.items()):
-        if not holds_at_sign(name):  # nearly every author: one look each
-            continue
-        slug = getattr(author, "slug", None)
+    an email owner the settings or the content give: the one
+    ``FLATTR_AUTHORS`` gives them (the key is that name, or its slug), or
+    any other (another entry's, ``FLATTR_USERNAME``'s, a content's
+    ``flattr_owner``), the author mapped or not. Pelican prints author
+    names on the pages and feeds it writes, so the hash keeps nothing
+    private (the audit reports it). The name may be the address, or hold
+    it ("Carol Chen <carol@example.org>", a git identity). Said as things
+    are attached, so that a strict build stops before a page is written; a
+    key that names no author publishes nothing, and is said to be a typo
+    alone (see ``warn_about_unknown_authors``)."""
+    if not authors:  # no FLATTR_AUTHORS: the authors were not read yet
+        authors = _content_authors(generators)[0]
+    # Nearly every author has no "@" in their name: one look each.
+    held = {
+        name: {f"email:{digest}" for digest in address_digests(name)}
+        for name in authors
+        if holds_at_sign(name)
+    }
+    held = {name: values for name, values in held.items() if values}
+    if not held:
+        return
+    owners = _email_owners(settings, generators, set().union(*held.values()))
+    found: list[_NamedByAddress] = []
+    for name, values in sorted(held.items()):
+        slug = getattr(authors[name], "slug", None)
         # The key the author's content takes, as resolve looks it up.
         key = next(
             (
@@ -1001,18 +1014,31 @@ def _warn_about_authors_named_by_their_address(
             ),
             None,
         )
-        owner = settings.authors.get(key) if key is not None else None
-        if (
-            owner is None
-            or owner.kind != "email"
-            or not holds_address_of(name, {owner.value.removeprefix("email:")})
+        own = settings.authors[key].value if key is not None else None
+        value = own if own in values else min(values & owners.keys(), default=None)
+        if value is None or not build.first_in_run(
             # Once in the run (each language's site of i18n_subsites would
             # say it again), and once for each author: the message names the
             # owner by its hash, as it shows the address as "[address]".
-            or not build.first_in_run(f"author named by address {owner.value} {name}")
+            f"author named by address {value} {name}"
         ):
             continue
-        exact = f"email:{hash_email(name)}" == owner.value
+        exact = f"email:{hash_email(name)}" == value
+        if value != own:
+            found.append(
+                _NamedByAddress(
+                    name,
+                    f"author {shown_author(name)} "
+                    f"{'is named by' if exact else 'has a name that holds'} the "
+                    f"address of the email owner that {owners[value]} gives",
+                    f"author {shown_author(name)}",
+                    value,
+                    f" of {owners[value]}",
+                    f" (and in {build.author_entry(key)})" if key else "",
+                )
+            )
+            continue
+        entry = build.author_entry(key)
         if key == name:
             what = (
                 "names an author by the address"
@@ -1024,38 +1050,100 @@ def _warn_about_authors_named_by_their_address(
                 f"gives an owner to author {shown_author(name)} (by its slug), "
                 f"whose name {'is' if exact else 'holds'} the address"
             )
-        found.append((name, build.author_entry(key), what, owner.value))
+        found.append(
+            _NamedByAddress(
+                name,
+                f"{entry} {what} of their email owner",
+                entry,
+                value,
+                "",
+                " (and in this key)",
+            )
+        )
     if not found:
         return
     # The files to mend, whose Author field names the author: the key is
     # shown hidden, and the owner as a hash.
-    sources: dict[str, list[str]] = {name: [] for name, *_ in found}
+    sources: dict[str, list[str]] = {each.name: [] for each in found}
     for content, _ in _contents(generators, settings.pages):
         for author in getattr(content, "authors", None) or ():
             files = sources.get(author.name)
             if files is not None:
                 files.append(content.relative_source_path)
     if len(found) <= NAMED_ENTRIES:
-        for name, entry, what, value in found:
+        for each in found:
             build.warn(
-                f"{entry} {what} of their email owner ({value}"
-                f"{_in_files(sources[name])}), and Pelican prints author names "
-                "on the pages and feeds it writes: the address is published all "
-                "the same. Name the author otherwise in the content's Author "
-                "field (and in this key)"
+                f"{each.said} ({each.owner}{_in_files(sources[each.name])}), and "
+                "Pelican prints author names on the pages and feeds it writes: "
+                "the address is published all the same. Name the author "
+                f"otherwise in the content's Author field{each.key_too}"
             )
         return
     named = [
-        f"{entry} ({value}{_in_files(sources[name])})"
-        for name, entry, _, value in found
+        f"{each.listed} ({each.owner}{each.set_in}{_in_files(sources[each.name])})"
+        for each in found
     ]
+    who = (
+        f"{len(found)} authors are named by the address of an email owner"
+        if any(each.set_in for each in found)
+        else f"{len(found)} FLATTR_AUTHORS keys name authors by the address of "
+        "their email owner"
+    )
     build.warn(
-        f"{len(found)} FLATTR_AUTHORS keys name authors by the address of their "
-        "email owner, or by a name that holds it, and Pelican prints author "
+        f"{who}, or by a name that holds it, and Pelican prints author "
         "names on the pages and feeds it writes: the addresses are published "
         f"all the same: {listed(named, NAMED_ENTRIES)}. Name each author otherwise "
-        "in the content's Author field (and in its key)"
+        "in the content's Author field"
+        + (" (and in its key)" if any(each.key_too for each in found) else "")
     )
+
+
+class _NamedByAddress(NamedTuple):
+    """An author whose name holds an email owner's address, as the warning
+    says it: ``said`` alone, ``listed`` among many (with where the owner
+    is set, ``set_in``, when not the author's own), with ``owner`` (its
+    hash) and the files by ``name``, then where to mend it besides the
+    files (``key_too``)."""
+
+    name: str
+    said: str
+    listed: str
+    owner: str
+    set_in: str
+    key_too: str
+
+
+def _email_owners(
+    settings: FlattrSettings, generators: list[Any], wanted: set[str]
+) -> dict[str, str]:
+    """The email owners (``email:MD5HEX``) the build knows of -> how a
+    message names where the first is set: a ``FLATTR_AUTHORS`` entry,
+    ``FLATTR_USERNAME``, or a content's ``flattr_owner`` field, read only
+    while one of ``wanted`` is not found in the settings."""
+    owners: dict[str, str] = {}
+    for key, owner in settings.authors.items():
+        if owner.kind == "email":
+            owners.setdefault(owner.value, build.author_entry(key))
+    if settings.username is not None and settings.username.kind == "email":
+        owners.setdefault(settings.username.value, "FLATTR_USERNAME")
+    if wanted <= owners.keys():
+        return owners
+    for generator in generators:
+        lists = next(
+            (
+                names
+                for kind, names in EVERY_CONTENT.items()
+                if isinstance(generator, kind)
+            ),
+            (),
+        )
+        for content in chain.from_iterable(getattr(generator, n, ()) for n in lists):
+            for digest in sorted(owner_field_digests(content.metadata)):
+                source = build.source_of(content) or content.relative_source_path
+                owners.setdefault(
+                    f"email:{digest}", f"the '{OWNER}' metadata of {source}"
+                )
+    return owners
 
 
 def _in_files(sources: list[str]) -> str:

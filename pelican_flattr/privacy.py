@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import traceback
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -398,10 +398,21 @@ def _owner_digests(metadata: dict[str, Any]) -> frozenset[str]:
     too and whose address a published copy may hold (each value may be a
     list, from a field given twice); but for one whose address could not be
     hashed."""
-    values = [
+    return _email_digests(
         metadata.get(field)
         for field in (OWNER, *unknown_fields(metadata), *_WORD_FIELDS)
-    ]
+    )
+
+
+def owner_field_digests(metadata: Mapping[str, Any]) -> frozenset[str]:
+    """The hashes of the email owners that the owner field of ``metadata``
+    gives, as read (a field given twice is a list of them)."""
+    return _email_digests([metadata.get(OWNER)])
+
+
+def _email_digests(values: Iterable[object]) -> frozenset[str]:
+    """The hashes of the ``email:`` owners among ``values``, each a text or
+    a list of them; but for one whose address could not be hashed."""
     texts = [
         text
         for value in values
@@ -729,10 +740,20 @@ def holds_address_of(text: str, digests: Collection[str]) -> bool:
     the audit finds one in a built file: also where a reader sees it
     (without invisible characters), or with text around it that an address
     may run into."""
+    return any(digest in digests for digest in _address_digests(text))
+
+
+def address_digests(text: str) -> set[str]:
+    """The hashes of the addresses ``text`` holds, found as
+    ``holds_address_of`` finds them: to tell which owner's they are."""
+    return set(_address_digests(text))
+
+
+def _address_digests(text: str) -> Iterator[str]:
     from .addresses import addresses_in, as_seen, candidate_addresses
 
-    return any(
-        hash_email(address) in digests
+    return (
+        hash_email(address)
         for seen in as_seen([text.encode()])
         for token in addresses_in(seen)
         for address in candidate_addresses(token)

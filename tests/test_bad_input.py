@@ -23,6 +23,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
+from pelican_flattr.settings import shown_author
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
 
@@ -2859,3 +2860,86 @@ def test_a_manifest_path_that_cannot_be_read_is_named_and_the_build_goes_on(
         "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an earlier "
         f"build, {unreadable}, though this build made no things: "
     ), said
+
+
+# --- An author named by the address of another email owner ---
+
+CAROL = "carol@example.org"
+
+
+@pytest.mark.parametrize(
+    "author, settings, owned, where",
+    [
+        # The owner's entry is under another name: Carol's articles name
+        # her by her address, which no key is.
+        (
+            CAROL,
+            {"FLATTR_AUTHORS": {"Carol Chen": f"email:{CAROL}"}},
+            {"c.md": article("By Carol Chen", "Carol Chen")},
+            "FLATTR_AUTHORS['Carol Chen']",
+        ),
+        # The site's own owner, whom unmapped authors' content gets.
+        (
+            f"Carol <{CAROL}>",
+            {"FLATTR_USERNAME": f"email:{CAROL}"},
+            {},
+            "FLATTR_USERNAME",
+        ),
+        # A content's own owner field.
+        (
+            CAROL,
+            {"FLATTR_USERNAME": "siteowner"},
+            {"o.md": article("Owned", "Alice", flattr_owner=f"email:{CAROL}")},
+            "the 'flattr_owner' metadata of o.md",
+        ),
+    ],
+    ids=["another-key", "flattr-username", "flattr-owner-field"],
+)
+def test_an_author_named_by_any_email_owners_address_is_warned_of(
+    site, flattr_log, author, settings, owned, where
+):
+    # Only an author whose own entry held the address was warned about: an
+    # author named by the address of an owner set elsewhere had their name
+    # (the address) printed on author pages, feeds and listings, and only
+    # the audit found it, on dozens of pages.
+    files = {
+        "a.md": article("By Carol", author),
+        "b.md": article("By Carol again", author),
+        **owned,
+    }
+    with pytest.raises(FlattrBuildError, match="1 problem"):
+        site(files, FLATTR_STRICT=True, **settings)
+    is_named = "is named by" if author == CAROL else "has a name that holds"
+    assert _messages(flattr_log, "the address of the email owner") == [
+        f"pelican-flattr: author {shown_author(author)} {is_named} the address "
+        f"of the email owner that {where} gives (email:{hash_email(CAROL)}; in "
+        "a.md and b.md), and Pelican prints author names on the pages and feeds "
+        "it writes: the address is published all the same. Name the author "
+        "otherwise in the content's Author field"
+    ]
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+
+
+def test_many_authors_named_by_other_owners_addresses_are_one_warning(site, flattr_log):
+    # Members mapped by name, their imported articles by address: one
+    # warning for them all, each with the entry that holds their owner.
+    addresses = [f"member{n:02}@example.org" for n in range(11)]
+    files = {
+        f"m{n:02}.md": article(f"Post {n}", address)
+        for n, address in enumerate(addresses)
+    }
+    files["named.md"] = article("By name", "Member 00")
+    authors = {f"Member {n:02}": f"email:{a}" for n, a in enumerate(addresses)}
+    site(files, FLATTR_AUTHORS=authors)
+    named = [
+        f"author '[address]' (email:{hash_email(address)} of "
+        f"FLATTR_AUTHORS['Member {n:02}']; in m{n:02}.md)"
+        for n, address in enumerate(addresses)
+    ]
+    assert _messages(flattr_log, "email owner") == [
+        "pelican-flattr: 11 authors are named by the address of an email owner, "
+        "or by a name that holds it, and Pelican prints author names on the "
+        "pages and feeds it writes: the addresses are published all the same: "
+        f"{', '.join(named[:10])} and 1 more. Name each author otherwise in the "
+        "content's Author field"
+    ]

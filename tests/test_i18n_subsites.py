@@ -2792,3 +2792,33 @@ def test_a_file_every_site_publishes_gets_each_message_once(tmp_path, authors):
     )
     assert built.status == 1
     assert "pelican-flattr: 3 problems and FLATTR_STRICT is on" in built.messages[-1]
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["warned", "strict"])
+def test_an_author_named_by_an_owners_address_is_said_once_for_all_sites(
+    tmp_path, strict
+):
+    # Carol is mapped by name; her French and German articles name her by
+    # her owner's address, which Pelican prints on every site's pages.
+    address = "carol@example.org"
+    files = {
+        "seul.md": article("Seul", address, Lang="fr"),
+        "nur.md": article("Nur", address, Lang="de"),
+        "hello.md": article("Hello", "Carol Chen", Lang="en"),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Carol Chen": f"email:{address}"},
+        I18N_SUBSITES=_ALL_PUBLISH,
+        FLATTR_STRICT=strict,
+    )
+    said = [m for m in built.messages if "the address of the email owner" in m]
+    assert [m.partition(" (")[0] for m in said] == [
+        "pelican-flattr: author '[address]' is named by the address of the email "
+        "owner that FLATTR_AUTHORS['Carol Chen'] gives"
+    ]
+    assert built.status == int(strict)
+    if strict:
+        assert built.messages[-1].startswith("pelican-flattr: 1 problem and ")
+    assert not [line for line in built.log if address in line]
