@@ -374,7 +374,10 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
     where only it changed; None when they share no slug.
 
     The slug is the name of ``old``'s last part, when ``new`` has it too
-    (``my-slug`` of ``my-slug.html``), else the longest name both have: a
+    (``my-slug`` of ``my-slug.html``), else the name of one last part when
+    the other's is it with a short word joined by ``-`` (``my-slug-fr``,
+    Pelican's ``{slug}-{lang}.html``: the word stays in the shape, so only
+    changes that share it are alike), else the longest name both have: a
     part written the same in both (``posts``) is the setting's, not the
     thing's."""
     old_base, old_rest = _split_base(old)
@@ -384,14 +387,27 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
     old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
     shared = {_stem(part) for part in old_parts} & {_stem(part) for part in new_parts}
     shared = {stem for stem in shared if stem and not stem.isdigit()}
-    if not shared:
-        return None
-    last = _stem(next((part for part in reversed(old_parts) if part), ""))
-    slug = last if last in shared else max(shared, key=lambda stem: (len(stem), stem))
+    last = _last_stem(old_parts)
+    # Each name that stands for the slug, and what it becomes in the shape.
+    slugs: dict[str, str]
+    if last in shared:
+        slugs = {last: "*"}
+    else:
+        affixed = _affixed(last, _last_stem(new_parts)) or _affixed(
+            _last_stem(new_parts), last
+        )
+        if affixed is not None:
+            slugs = affixed
+        elif shared:
+            slugs = {max(shared, key=lambda stem: (len(stem), stem)): "*"}
+        else:
+            return None
 
     def shaped(base: str, parts: list[str]) -> str:
         return base + "/".join(
-            "*" + part[len(slug) :] if _stem(part) == slug else _NUMBER.sub("#", part)
+            slugs[_stem(part)] + part[len(_stem(part)) :]
+            if _stem(part) in slugs
+            else _NUMBER.sub("#", part)
             for part in parts
         )
 
@@ -399,6 +415,31 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
 
 
 _NUMBER = re.compile("[0-9]+")
+
+# A word joined to a slug by "-" that a setting adds (a language code, as
+# Pelican's ARTICLE_LANG_URL "{slug}-{lang}.html" adds one): a letter
+# first, so that a number (a date's) is never taken for it, and short, so
+# that two unrelated names are not taken for one slug with a word added.
+_AFFIX = re.compile("[A-Za-z][A-Za-z0-9_@]{0,7}(?:-[A-Za-z0-9]{1,8})?")
+
+
+def _last_stem(parts: list[str]) -> str:
+    """The name of the last non-empty part of ``parts`` (a URL's path)."""
+    return _stem(next((part for part in reversed(parts) if part), ""))
+
+
+def _affixed(slug: str, name: str) -> dict[str, str] | None:
+    """``slug`` and ``name`` with their shapes, when ``name`` is ``slug``
+    with a short word (``_AFFIX``) joined after it (``slug-fr``) or before
+    it (``fr-slug``) by "-"; None otherwise, or when ``slug`` is a number
+    or has no letter to tell it from the word."""
+    if not slug or slug.isdigit() or len(name) <= len(slug) + 1:
+        return None
+    if name.startswith(slug + "-") and _AFFIX.fullmatch(name[len(slug) + 1 :]):
+        return {slug: "*", name: "*" + name[len(slug) :]}
+    if name.endswith("-" + slug) and _AFFIX.fullmatch(name[: -len(slug) - 1]):
+        return {slug: "*", name: name[: -len(slug)] + "*"}
+    return None
 
 
 def _stem(part: str) -> str:
@@ -519,6 +560,19 @@ def _likely_cause(
                 "a changed setting, is the likely cause: put the old name back "
                 "to keep their flattrs"
             )
+        word = _word_after_slug(new_rest)
+        if word is not None and word != _word_after_slug(old_rest):
+            # /fr/#/*/ to /*-fr.html: French articles the main site
+            # publishes now, as translations (fr taken out of I18N_SUBSITES).
+            return (
+                f"their slugs have {word!r} after them now, as Pelican's "
+                "ARTICLE_LANG_URL and PAGE_LANG_URL ({slug}-{lang}.html) give "
+                "an article in another language than the site's: a language "
+                "taken out of I18N_SUBSITES, a changed DEFAULT_LANG, or a "
+                "changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
+                "their LANG_ twins) is the likely cause: put it back to keep "
+                "their flattrs"
+            )
         return (
             "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
             "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
@@ -528,6 +582,16 @@ def _likely_cause(
         "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
         f"{old_site!r} to keep every thing URL"
     )
+
+
+def _word_after_slug(rest: str) -> str | None:
+    """The word ``_shape`` found joined after the slug in the shape
+    ``rest`` (``-fr`` of ``/*-fr.html``), None when it has none."""
+    for part in rest.split("/"):
+        stem = _stem(part)
+        if stem.startswith("*-"):
+            return stem[1:]
+    return None
 
 
 def _renamed_part(old_rest: str, new_rest: str) -> tuple[str, str] | None:

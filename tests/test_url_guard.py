@@ -2939,6 +2939,25 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
             "https://a.org/20{0:02}/p{2}.html",
             "from https://a.org/posts/#/*/index.html to https://a.org/#/*.html",
         ),
+        # Pelican's ARTICLE_LANG_URL, {slug}-{lang}.html (a language taken
+        # out of I18N_SUBSITES): no name both have, the new one the old
+        # slug with the language after it.
+        (
+            "https://a.org/fr/20{0:02}/seul-{2}/",
+            "https://a.org/seul-{2}-fr.html",
+            "from https://a.org/fr/#/*/ to https://a.org/*-fr.html",
+        ),
+        # ...and back, the language's site built again; a word before.
+        (
+            "https://a.org/seul-{2}-fr.html",
+            "https://a.org/fr/20{0:02}/seul-{2}/",
+            "from https://a.org/*-fr.html to https://a.org/fr/#/*/",
+        ),
+        (
+            "https://a.org/post-{2}.html",
+            "https://a.org/pt_BR-post-{2}.html",
+            "from https://a.org/*.html to https://a.org/pt_BR-*.html",
+        ),
     ],
 )
 def test_urls_a_setting_moved_alike_are_summed_up_as_one_shape(old, new, shape):
@@ -2952,6 +2971,67 @@ def test_urls_a_setting_moved_alike_are_summed_up_as_one_shape(old, new, shape):
     _, _, summary = url_change_warnings(changes, "pelican-flattr diff", Path("b"))
     assert f"8 of the 8 changed thing URLs changed alike, {shape}: " in summary
     assert "ARTICLE_URL" in summary
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # A number after the slug is no word a setting adds: a date's, or
+        # another article's slug (post-1 and post-1-2).
+        ("https://a.org/post-1.html", "https://a.org/post-1-2.html"),
+        # Two names, the longer one far longer: unrelated articles.
+        ("https://a.org/go.html", "https://a.org/go-somewhere-else-today.html"),
+        # Joined without "-": no word of a setting's.
+        ("https://a.org/post.html", "https://a.org/postfr.html"),
+    ],
+)
+def test_names_that_are_not_a_slug_with_a_word_added_share_no_shape(old, new):
+    from pelican_flattr.url_guard import _shape
+
+    assert _shape(old, new) is None
+
+
+def test_slugs_with_other_words_added_are_not_alike():
+    # The word stays in the shape: articles given -fr and -de each are two
+    # shapes, not one site-wide change.
+    changes = [
+        UrlChange(f"p{n}.md", f"https://a.org/p{n}/", f"https://a.org/p{n}-{lang}.html")
+        for n in range(8)
+        for lang in ["fr" if n % 2 else "de"]
+    ]
+    _, _, summary = url_change_warnings(changes, "pelican-flattr diff", Path("b"))
+    assert summary is None
+
+
+def test_urls_moved_to_pelicans_lang_url_are_summed_up(tmp_path, flattr_log):
+    # Articles given Pelican's {slug}-{lang}.html (as a language taken out of
+    # I18N_SUBSITES gives them, or a setting) had no name in common with
+    # their old URLs: no summary, no shape, no site-wide fix.
+    files = {
+        f"p{n}.md": article(f"Post {n}", "Alice", slug=f"post-{n:02}") for n in range(5)
+    }
+    dated = {
+        "ARTICLE_URL": "{date:%Y}/{slug}/",
+        "ARTICLE_SAVE_AS": "{date:%Y}/{slug}/index.html",
+    }
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, **dated)
+    build(
+        tmp_path,
+        {},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        ARTICLE_URL="{slug}-{lang}.html",
+        ARTICLE_SAVE_AS="{slug}-{lang}.html",
+    )
+    ((_, summary),) = summary_lines(flattr_log)
+    assert (
+        f"5 of the 5 changed thing URLs changed alike, from {SITEURL}/#/*/ to "
+        f"{SITEURL}/*-en.html: their slugs have '-en' after them now, as "
+        "Pelican's ARTICLE_LANG_URL and PAGE_LANG_URL ({slug}-{lang}.html) give "
+        "an article in another language than the site's: a language taken out "
+        "of I18N_SUBSITES, a changed DEFAULT_LANG, or a changed ARTICLE_URL, "
+        "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is the "
+        "likely cause: put it back to keep their flattrs"
+    ) in summary
 
 
 def test_a_siteurl_with_a_path_moved_to_another_host_is_named_whole():
