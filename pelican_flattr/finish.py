@@ -155,7 +155,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     the baseline the next build compares with."""
     path = settings.url_baseline_path
     guarded = _guarded_things()
-    _warn_about_live_acceptances(settings, guarded.own)
+    _warn_about_live_acceptances(settings, guarded.not_elsewhere())
     language, left_behind = _language_and_left_behind(path)
     problem = file_problem(path)
     if problem not in (None, MISSING):
@@ -243,6 +243,19 @@ class _GuardedThings:
                 waiting_entry(entry) if (ct.url, ct.source) in self.waiting else entry
             )
 
+    def not_elsewhere(self) -> list[ContentThing]:
+        """The things no other site of the run guards: ``own``, and those
+        of articles that left a language's site for this one, held out of
+        ``own`` until that site lets their old URL go, when this site's
+        baseline takes them."""
+        if not self.elsewhere:
+            return self.things
+        return [
+            ct
+            for ct in self.things
+            if not _guarded_elsewhere(ct.source, ct.url, self.elsewhere)
+        ]
+
     def own_urls(self) -> set[str]:
         """The thing URLs of the ``own`` things."""
         return {ct.url for ct in self.own}
@@ -320,16 +333,20 @@ def _give_up_on_what_is_there(settings: FlattrSettings, problem: str) -> None:
 
 
 def _warn_about_live_acceptances(
-    settings: FlattrSettings, own: list[ContentThing]
+    settings: FlattrSettings, things: list[ContentThing]
 ) -> None:
     """Warn about the URLs of FLATTR_ACCEPT_URL_CHANGES that a thing of
-    this site has."""
+    this site has (``things``: those no other site of the run guards)."""
+    # A thing held out of this site's baseline while the site it left
+    # keeps its old URL (an article moved to the main site's copy) is
+    # this site's all the same: once the move is accepted, the baseline
+    # takes it, and the acceptance left in would let its changes go.
     if settings.accepted_url_changes:
         # A warning even in a strict build: the build that accepts a URL
         # another source takes over warns too, and failing it would keep
         # the acceptance out of the baseline, the setting needed forever.
         live = accepted_live_warning(
-            settings.accepted_url_changes, {ct.url: ct.source for ct in own}
+            settings.accepted_url_changes, {ct.url: ct.source for ct in things}
         )
         if live is not None:
             logger.warning("pelican-flattr: %s%s", build.site_label(), live)

@@ -1683,7 +1683,15 @@ def run_diff(args: Any) -> int:
     if settings is not None:
         # As the build warns: an accepted URL that the new build's things
         # hold again would let a later change of that thing go unsaid.
-        new_sources = {thing["url"]: thing["source"] for thing in new}
+        # A language's site of i18n_subsites lists the main site's thing on
+        # its copy of an article the main site publishes too: the main
+        # site guards it, and says (as its diff does) to take it out.
+        shown = _main_sites_things(settings, args.settings, args.new)
+        new_sources = {
+            thing["url"]: thing["source"]
+            for thing in new
+            if (thing["source"], thing["url"]) not in shown
+        }
         live = live_accepted(accepted_urls, new_sources)
         live_warning = accepted_live_warning(accepted_urls, new_sources, in_diff=True)
         accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
@@ -1798,6 +1806,45 @@ def run_diff(args: Any) -> int:
             else "No flattrs would be orphaned."
         )
     return 1 if diff.orphans_flattrs else 0
+
+
+def _main_sites_things(
+    settings: Mapping[str, Any], path: str, manifest: str
+) -> set[tuple[str, str]]:
+    """The (source, url) of the things of the main site's manifest, when
+    ``manifest`` is a language's site's of ``I18N_SUBSITES`` in the
+    settings file at ``path``: that site shows the main site's thing on
+    its copy of an article the main site publishes too, and leaves it to
+    the main site's guard. Empty for any other manifest, or when the main
+    site's cannot be read."""
+    from .audit_settings import manifest_from_settings
+    from .manifest import ManifestError, load_manifest
+    from .settings import MANIFEST_NAME, SettingsFileError
+
+    subsites = settings.get("I18N_SUBSITES")
+    if not isinstance(subsites, Mapping):
+        return set()
+    output = Path(str(settings.get("OUTPUT_PATH") or "output")).resolve()
+    given = Path(manifest).resolve()
+    # i18n_subsites writes each language's site in OUTPUT_PATH/LANG unless
+    # the language sets its own.
+    if not any(
+        given.is_relative_to(
+            Path(str(own.get("OUTPUT_PATH") or output / lang)).resolve()
+        )
+        for lang, own in subsites.items()
+        if isinstance(own, Mapping)
+    ):
+        return set()
+    try:
+        main = manifest_from_settings(settings, path, output) or output / MANIFEST_NAME
+        if main.resolve() == given:
+            return set()
+        return {
+            (thing["source"], thing["url"]) for thing in load_manifest(main)["things"]
+        }
+    except (OSError, ManifestError, SettingsFileError):
+        return set()
 
 
 def _without_addresses(value: Any) -> Any:

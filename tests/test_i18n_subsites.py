@@ -2822,3 +2822,48 @@ def test_an_author_named_by_an_owners_address_is_said_once_for_all_sites(
     if strict:
         assert built.messages[-1].startswith("pelican-flattr: 1 problem and ")
     assert not [line for line in built.log if address in line]
+
+
+# --- An accepted URL live again, a thing URL of a language and an outer site ---
+
+
+def test_an_accepted_url_back_on_the_main_site_is_said_by_it_and_by_its_diff(
+    tmp_path, capsys
+):
+    # seul.md leaves the French site for the main site's copy
+    # (I18N_UNTRANSLATED_ARTICLES = "keep"), whose URL the operator had
+    # accepted. The French site says the move; the main site holds the
+    # thing from its baseline until then, and so left it out of the
+    # URLs it checked against FLATTR_ACCEPT_URL_CHANGES: no site said to
+    # take it out, while `diff` of every site's manifest listed it.
+    url = f"{SITEURL}/seul-fr.html"
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).status == 0
+    accepting = {
+        **settings,
+        "I18N_UNTRANSLATED_ARTICLES": "keep",
+        "FLATTR_ACCEPT_URL_CHANGES": [url],
+    }
+    built = i18n_build(tmp_path, {}, **accepting)
+    assert built.status == 0
+    said = [m for m in built.messages if "FLATTR_ACCEPT_URL_CHANGES holds" in m]
+    assert [m.partition(":")[2].partition(" (")[0] for m in said] == [
+        f" FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this build: {url}"
+    ], built.messages
+    # diff agrees, site by site: the French manifest lists the thing (its
+    # pages show it), but the main site's guards it.
+    output = tmp_path / "output"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"PATH = {str(tmp_path / 'content')!r}\n"
+        f"OUTPUT_PATH = {str(output)!r}\nSITEURL = {SITEURL!r}\n"
+        + "".join(f"{name} = {value!r}\n" for name, value in accepting.items())
+    )
+    for baseline, manifest, live in [
+        (_main_baseline(tmp_path), output, [{"source": "seul.md", "url": url}]),
+        (_fr_baseline(tmp_path), output / "fr", []),
+    ]:
+        capsys.readouterr()
+        diff = [str(baseline), str(manifest / "flattr-manifest.json")]
+        pelican_flattr(["diff", *diff, "--settings", str(conf), "--json"])
+        assert json.loads(capsys.readouterr().out)["accepted_still_live"] == live
