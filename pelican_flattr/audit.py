@@ -208,6 +208,44 @@ def _private_addresses(
     )
 
 
+def _left_over_languages(
+    audit: Audit,
+    output: Path,
+    siteurl: str,
+    other_sites: dict[Path, str],
+    languages: Collection[str],
+) -> None:
+    """Report each folder of ``other_sites`` (taken out of it) that holds
+    the site of a language not in ``languages``: one folder down in
+    ``output``, its manifest recording the site's ``siteurl`` with the
+    folder's name after it, as i18n_subsites makes a language's."""
+    # Pelican deletes no output unless DELETE_OUTPUT_DIRECTORY: a language
+    # taken out of I18N_SUBSITES leaves its pages, whose buttons are of
+    # things no build has any more, to be deployed with the site. Another
+    # site's output kept in a folder of the output records its own URL.
+    for folder, own in list(other_sites.items()):
+        if folder.parent != output or folder.name in languages:
+            continue
+        try:
+            recorded = load_manifest(folder / own)["siteurl"]
+        except (OSError, ManifestError):
+            continue
+        if recorded.rstrip("/") != f"{siteurl.rstrip('/')}/{folder.name}":
+            continue
+        del other_sites[folder]
+        name = portable_path(folder.name)
+        audit.problem(
+            "language-removed",
+            f"{name}/",
+            f"holds the site of the language {name!r}, which the settings do "
+            "not build (it is not in I18N_SUBSITES): the output an earlier "
+            "build left, its buttons those of things no build has any more",
+            f"no output of a language the settings do not build: delete {name}/ "
+            f"(or set DELETE_OUTPUT_DIRECTORY = True), or put {name!r} back in "
+            "I18N_SUBSITES",
+        )
+
+
 def audit_site(
     output: str | Path,
     manifest_path: str | Path | None = None,
@@ -218,6 +256,7 @@ def audit_site(
     language_manifests: Collection[str] = (),
     settings_given: bool = False,
     manifest_given: bool = False,
+    languages: Collection[str] | None = None,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -234,6 +273,10 @@ def audit_site(
     ``settings_given``: whether a settings file was read, and
     ``manifest_given``: whether ``manifest_path`` is the one --manifest
     gives (so a missing manifest is not met with advice to give either).
+    ``languages``: those of ``I18N_SUBSITES`` in the settings file (see
+    ``languages_from_settings``), None without one: a folder of the output
+    with a language's site of another (see ``_left_over_languages``) is
+    the output of a language taken out of them, not another site's.
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -348,6 +391,8 @@ def audit_site(
             "its files in the output itself: a deploy may copy a link as a "
             "link, or all it points at",
         )
+    if languages is not None:
+        _left_over_languages(audit, output, manifest["siteurl"], other_sites, languages)
     audit.report.other_site_manifests = {
         portable_path(folder.relative_to(output).as_posix()): own
         for folder, own in other_sites.items()

@@ -15,6 +15,7 @@ from .audit_output import OutputFolderError
 from .audit_report import Problem, problems_by_kind
 from .audit_settings import (
     language_manifests_from_settings,
+    languages_from_settings,
     manifest_from_settings,
     plain_addresses_from_settings,
     site_from_settings,
@@ -111,6 +112,7 @@ def run_audit(args: argparse.Namespace) -> int:
     site = None
     stores: set[str] = set()
     language_manifests: list[str] = []
+    languages = None
     try:
         if args.settings:
             settings = read_settings_file(args.settings, needs_content=False)
@@ -122,6 +124,7 @@ def run_audit(args: argparse.Namespace) -> int:
             )
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
+            languages = languages_from_settings(settings)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(
                 output,
@@ -133,6 +136,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 language_manifests,
                 settings_given=bool(args.settings),
                 manifest_given=args.manifest is not None,
+                languages=languages,
             )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))

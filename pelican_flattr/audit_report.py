@@ -44,6 +44,7 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "not-well-formed",
     "unreadable",
     "link-outside",
+    "language-removed",
 )
 
 

@@ -141,6 +141,24 @@ def manifest_from_settings(
     return None if value is None else main
 
 
+def languages_from_settings(settings: Mapping[str, Any]) -> frozenset[str] | None:
+    """The languages of ``I18N_SUBSITES`` in ``settings``, whose sites
+    i18n_subsites builds; None when the settings use no i18n_subsites (no
+    ``I18N_SUBSITES``, the plugin not in ``PLUGINS``), where nothing tells
+    a language's folder from another site's output kept in the output."""
+    subsites = settings.get("I18N_SUBSITES")
+    plugins = settings.get("PLUGINS") or ()
+    uses = subsites is not None or any(
+        str(getattr(plugin, "__name__", plugin)).endswith("i18n_subsites")
+        for plugin in (plugins if isinstance(plugins, (list, tuple)) else ())
+    )
+    if not uses:
+        return None
+    return frozenset(
+        str(lang) for lang in (subsites if isinstance(subsites, Mapping) else ())
+    )
+
+
 def language_manifests_from_settings(
     settings: Mapping[str, Any], path: str | Path
 ) -> list[str]:

@@ -2867,3 +2867,41 @@ def test_an_accepted_url_back_on_the_main_site_is_said_by_it_and_by_its_diff(
         diff = [str(baseline), str(manifest / "flattr-manifest.json")]
         pelican_flattr(["diff", *diff, "--settings", str(conf), "--json"])
         assert json.loads(capsys.readouterr().out)["accepted_still_live"] == live
+
+
+def test_a_removed_languages_left_over_output_fails_the_audit_given_the_settings(
+    tmp_path, capsys
+):
+    # French taken out of I18N_SUBSITES: Pelican leaves output/fr/ (it
+    # deletes no output unless DELETE_OUTPUT_DIRECTORY), whose pages show
+    # buttons of things no build has any more. Given the settings, the
+    # audit knows fr/ for no site of them any more: a problem, not
+    # another site to audit (whose own audit gave 70).
+    files = {**SEUL_FILES, "nur.md": article("Nur", "Alice", Lang="de", Slug="nur")}
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    assert i18n_build(tmp_path, files, **settings, I18N_SUBSITES=_ALL_FR).status == 0
+    assert i18n_build(tmp_path, {}, **settings).status == 0
+    output = tmp_path / "output"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {{'de': {{}}}}\n")
+    capsys.readouterr()
+    assert (
+        pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 1
+    )
+    report = json.loads(capsys.readouterr().out)
+    # de/, a language of the settings, is another site's output as before.
+    assert report["other_sites"] == ["de"]
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("fr/", "language-removed")
+    ]
+    assert report["problems"][0]["expected"] == (
+        "no output of a language the settings do not build: delete fr/ (or set "
+        "DELETE_OUTPUT_DIRECTORY = True), or put 'fr' back in I18N_SUBSITES"
+    )
+    # Without the settings, nothing tells a language removed from another
+    # site's output kept there.
+    assert pelican_flattr(["audit", str(output), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["other_sites"] == ["de", "fr"]
+
+
+_ALL_FR = {"de": {}, "fr": {}}
