@@ -48,6 +48,7 @@ from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
+    from .thing import Thing
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -180,12 +181,14 @@ def attach_things(generators: list[Any]) -> None:
     # With i18n_subsites, an article no language's site hides (one in a
     # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
     # "keep") is published by several: one thing for all its copies, the
-    # main site's (resolved first), or its flattrs would be split.
+    # main site's (resolved first), or its flattrs would be split; else its
+    # own language's site's (see _left_to_its_languages_site).
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
     # Thing URL -> the source whose thing it is in another site of the run:
     # a language's site on a domain of its own that keeps the main site's
     # FLATTR_SITEURL gives its article the URL of another's.
     url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
+    later = state.later_sites_languages
     defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
     if not isinstance(defaults, Mapping):
         defaults = {}
@@ -204,6 +207,8 @@ def attach_things(generators: list[Any]) -> None:
         overrides = hasattr(content, "override_save_as")
         if overrides:
             overriders.append(content)
+        if _left_to_its_languages_site(content, later, elsewhere):
+            continue
         misspelt = unknown_fields(content.metadata)
         if misspelt:
             _warn_about_unknown_fields(content, misspelt, defaults)
@@ -291,6 +296,26 @@ def attach_things(generators: list[Any]) -> None:
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
+
+
+def _left_to_its_languages_site(
+    content: Any, later: frozenset[str], elsewhere: Mapping[str, Thing]
+) -> bool:
+    """Whether this language's site leaves ``content`` without a thing (and
+    a button), as a hidden copy: its language's site, built later in the
+    run (``later``), publishes it, and no site built before gave it one.
+
+    A copy of another language's article ("keep") took the thing, at its
+    own URL, whenever its site came first: i18n_subsites builds the
+    languages' sites in the reverse order of I18N_SUBSITES, so a German
+    translation's page on the German site named the Spanish site's copy.
+    Its own language's site gives it its thing; this copy cannot name that
+    yet, so it names none.
+    """
+    if not later or getattr(content, "lang", None) not in later:
+        return False
+    source = build.source_of(content) or content.relative_source_path
+    return source not in elsewhere
 
 
 def _warn_about_language(lang: str, content_thing: ContentThing) -> None:

@@ -346,6 +346,10 @@ class BuildState:
     # With i18n_subsites, the languages that have a site other than this
     # one: see attach._contents().
     other_sites_languages: frozenset[str] = frozenset()
+    # On a language's site, those of other_sites_languages whose site this
+    # run builds after this one (i18n_subsites builds each inside the one
+    # before it): see attach._left_to_its_languages_site.
+    later_sites_languages: frozenset[str] = frozenset()
     # Source -> owner: the entries of this build's URL baseline, as the
     # guard read them, whose source no longer has its URL (a language's
     # site only: see SiteInside). None where the guard did not compare
@@ -487,6 +491,13 @@ def start_build(pelican: Any) -> None:
         current.other_sites_languages = frozenset(
             languages - {pelican.settings.get("DEFAULT_LANG")}
         )
+        if outer_builds:
+            # The sites started so far (the main one first) are the builds
+            # this one runs inside: none has ended yet. Left empty on the
+            # main site, whose copy of any article takes its thing.
+            current.later_sites_languages = current.other_sites_languages - {
+                outer.pelican.settings.get("DEFAULT_LANG") for outer in outer_builds
+            }
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     # Values Pelican gives every article: a bad one is said once, here, and
     # leaves every article without a button, as it would one by one.

@@ -2905,3 +2905,135 @@ def test_a_removed_languages_left_over_output_fails_the_audit_given_the_settings
 
 
 _ALL_FR = {"de": {}, "fr": {}}
+
+
+# An English article with a German translation, another with a Spanish one:
+# with "keep", the Spanish site publishes the German translation too, and
+# the German site the Spanish one.
+KEPT_TRANSLATIONS = {
+    "post.md": article("Post in English", "Alice", Lang="en", Slug="post"),
+    "post-de.md": article("Beitrag auf Deutsch", "Bernd", Lang="de", Slug="post"),
+    "otro.md": article("Another in English", "Alice", Lang="en", Slug="otro"),
+    "otro-es.md": article("Otro en espanol", "Carol", Lang="es", Slug="otro"),
+}
+KEPT_SETTINGS = {
+    "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": "bernd", "Carol": "carol"},
+    "I18N_UNTRANSLATED_ARTICLES": "keep",
+}
+# Each translation's thing, (source, URL, owner): on its own language's
+# site, at its own URL.
+KEPT_OWN = {
+    "de": ("post-de.md", f"{SITEURL}/de/post.html", "bernd"),
+    "es": ("otro-es.md", f"{SITEURL}/es/otro.html", "carol"),
+}
+
+
+def _feed_payment_urls(feed_file: Path) -> dict[str, list[str]]:
+    """Each entry's link -> the thing URLs its payment links name."""
+    return {
+        entry.link: [
+            parse_qs(urlsplit(link.href).query)["url"][0]
+            for link in entry.links
+            if link.rel == "payment"
+        ]
+        for entry in feedparser.parse(feed_file.read_bytes()).entries
+    }
+
+
+def _shows_thing(output: Path, source: str, url: str, owner: str) -> None:
+    """Assert that the site in ``output`` lists ``source``'s thing at
+    ``url`` for ``owner``, and that its page and button name it."""
+    thing = manifest_things(output)[source]
+    assert (thing["url"], thing["owner"]["value"]) == (url, owner), output
+    soup = page_as_browsers_read_it(output / thing["page"])
+    (button,) = flattr_buttons(soup)
+    assert parse_qs(urlsplit(button["href"]).query)["url"] == [url], output
+    assert og(soup, "og:url") == [url], output
+
+
+@pytest.mark.parametrize("order", [("de", "es"), ("es", "de")], ids="-".join)
+def test_a_translation_another_languages_site_keeps_is_its_own_sites_thing(
+    tmp_path, order
+):
+    # i18n_subsites builds the languages' sites in the reverse order of
+    # I18N_SUBSITES. The site built first took the thing of the other
+    # language's translation it keeps, as if it were the main site: the
+    # German translation's own page and button named the Spanish site's
+    # copy (in the other order, the Spanish one the German copy).
+    first, then = order[1], order[0]
+    settings = {**KEPT_SETTINGS, "I18N_SUBSITES": {lang: {} for lang in order}}
+    settings["TRANSLATION_FEED_ATOM"] = "feeds/all-{lang}.atom.xml"
+    built = i18n_build(tmp_path, KEPT_TRANSLATIONS, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    for site, (source, url, owner) in KEPT_OWN.items():
+        _shows_thing(output / site, source, url, owner)
+        feed = _feed_payment_urls(output / site / "feeds" / f"all-{site}.atom.xml")
+        assert feed == {url: [url]}, site
+    # The site built first cannot name the thing of the site built after
+    # it: its copy has no button, as a hidden copy, and its manifest and
+    # feed leave it out. The site built after shows that site's thing.
+    source, url, _ = KEPT_OWN[then]
+    assert source not in manifest_things(output / first)
+    soup = page_as_browsers_read_it(output / first / f"{Path(url).stem}-{then}.html")
+    assert (flattr_buttons(soup), payment_links(soup), og(soup, "og:url")) == (
+        [],
+        [],
+        [],
+    )
+    feed = _feed_payment_urls(output / first / "feeds" / f"all-{then}.atom.xml")
+    assert list(feed.values()) == [[]]
+    _shows_thing(output / then, *KEPT_OWN[first])
+
+    # The same site again: no URL guard message; nor in a strict build.
+    for strict in (False, True):
+        again = i18n_build(tmp_path, {}, **settings, FLATTR_STRICT=strict)
+        assert (again.messages, again.status) == ([], 0)
+    for site, (source, url, _) in KEPT_OWN.items():
+        assert _baseline_entries(_baseline(tmp_path, site)) == [(source, url)]
+
+
+@pytest.mark.parametrize("resolve", ["pin", "accept", "accept-in-de"])
+def test_a_translations_thing_an_earlier_site_had_is_said_moved_once(tmp_path, resolve):
+    # Written by the earlier version, the Spanish site's baseline holds the
+    # German translation at the Spanish copy's URL, and the German site's
+    # leaves it out. Now the German site has the thing, at its own URL: a
+    # change, said once, by the German site, until pinned or accepted.
+    settings = {**KEPT_SETTINGS, "I18N_SUBSITES": {"de": {}, "es": {}}}
+    assert i18n_build(tmp_path, KEPT_TRANSLATIONS, **settings).messages == []
+    old_url, new_url = f"{SITEURL}/es/post-de.html", KEPT_OWN["de"][1]
+    earlier = {"de": [], "es": [KEPT_OWN["es"], ("post-de.md", old_url, "bernd")]}
+    for site, things in earlier.items():
+        entries = [{"owner": o, "source": s, "url": u} for s, u, o in things]
+        document = {"baseline_version": 1, "language_site": site, "things": entries}
+        _baseline(tmp_path, site).write_text(json.dumps(document), encoding="utf-8")
+    for _ in range(2):  # said until resolved
+        built = i18n_build(tmp_path, {}, **settings)
+        (said,) = built.messages
+        assert said.startswith(
+            "pelican-flattr: I18N_SUBSITES['de']: post-de.md: thing URL changed "
+            f"from {old_url} to {new_url};"
+        )
+        assert f"add 'Flattr_url: {old_url}' to post-de.md" in said
+    files: dict[str, str] = {}
+    url = new_url
+    if resolve == "pin":
+        pinned = article(
+            "Beitrag auf Deutsch", "Bernd", Lang="de", Slug="post", Flattr_url=old_url
+        )
+        resolved, files, url = settings, {"post-de.md": pinned}, old_url
+    elif resolve == "accept":
+        resolved = {**settings, "FLATTR_ACCEPT_URL_CHANGES": [old_url]}
+    else:
+        de = {"FLATTR_ACCEPT_URL_CHANGES": [old_url]}
+        resolved = {**settings, "I18N_SUBSITES": {"de": de, "es": {}}}
+    # Silent once resolved, and after (an acceptance taken out again).
+    for build_settings in (resolved, settings):
+        built = i18n_build(tmp_path, files, **build_settings, FLATTR_STRICT=True)
+        assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    _shows_thing(output / "de", "post-de.md", url, "bernd")
+    assert "post-de.md" not in manifest_things(output / "es")
+    assert "post-de.md" not in dict(_baseline_entries(_baseline(tmp_path, "es")))
+    for site in ("", "de", "es"):
+        assert pelican_flattr(["audit", str(output / site)]) == 0, site
