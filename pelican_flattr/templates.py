@@ -948,13 +948,18 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
         "that is not their thing URL, as said above",
     ):
         return
+    pelican = build.current.pelican
     if _ABSOLUTE_URL.match(theirs.strip()):
         why = "it tells crawlers the page is another (the site's home?)"
-    else:
+    elif pelican is not None and pelican.settings.get("RELATIVE_URLS"):
         why = (
             "og:url must be an absolute URL, and RELATIVE_URLS makes the URLs "
             "a theme builds on SITEURL relative"
         )
+    else:
+        # Blamed on RELATIVE_URLS when it was off, a theme printing
+        # "/{{ article.url }}" was sent to a setting that changes nothing.
+        why = "og:url must be an absolute URL, with its scheme (https://…)"
     build.report(
         f"{template}: the page of {source} has an og:url of the theme's that is "
         f"not its thing URL (the theme's: {shown_value(theirs)}; the thing URL: "

@@ -1408,3 +1408,27 @@ def test_a_theme_og_url_that_is_not_absolute_is_quoted_beside_the_thing_url(
     # The theme's kept, the plugin's left out: one og:url.
     (kept,) = og(page(output / "article-number-2.html"), "og:url")
     assert kept == (shown if case == "RELATIVE_URLS" else printed)
+
+
+def test_a_theme_og_url_without_a_scheme_is_not_blamed_on_relative_urls_when_off(
+    site, tmp_path, flattr_log
+):
+    # "/a.html" or "//host/a.html" with RELATIVE_URLS off (Pelican's
+    # default): the setting changes nothing, and is not named.
+    templates = {
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        '{{ super() }}<meta property="og:url" content="/{{ article.url }}">'
+        "{% endblock %}"
+    }
+    child_site(site, tmp_path, templates)
+    said = next(
+        r.getMessage()
+        for r in flattr_log.records
+        if "og:url of the theme's" in r.getMessage()
+    )
+    assert (
+        "(the theme's: '/article-number-2.html'; the thing URL: "
+        f"'{SITEURL}/article-number-2.html'): og:url must be an absolute URL, "
+        "with its scheme (https://…); the plugin adds no second one" in said
+    )
+    assert "RELATIVE_URLS" not in said
