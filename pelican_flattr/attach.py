@@ -207,7 +207,7 @@ def attach_things(generators: list[Any]) -> None:
         overrides = hasattr(content, "override_save_as")
         if overrides:
             overriders.append(content)
-        if _left_to_its_languages_site(content, later, elsewhere):
+        if _left_to_its_languages_site(content, is_article, later, elsewhere):
             continue
         misspelt = unknown_fields(content.metadata)
         if misspelt:
@@ -299,11 +299,15 @@ def attach_things(generators: list[Any]) -> None:
 
 
 def _left_to_its_languages_site(
-    content: Any, later: frozenset[str], elsewhere: Mapping[str, Thing]
+    content: Any,
+    is_article: bool,
+    later: Mapping[str, bool],
+    elsewhere: Mapping[str, Thing],
 ) -> bool:
     """Whether this language's site leaves ``content`` without a thing (and
     a button), as a hidden copy: its language's site, built later in the
-    run (``later``), publishes it, and no site built before gave it one.
+    run with this plugin (``later``: whether each gives pages things too),
+    publishes it and gives it one, and no site built before gave it one.
 
     A copy of another language's article ("keep") took the thing, at its
     own URL, whenever its site came first: i18n_subsites builds the
@@ -312,7 +316,8 @@ def _left_to_its_languages_site(
     Its own language's site gives it its thing; this copy cannot name that
     yet, so it names none.
     """
-    if not later or getattr(content, "lang", None) not in later:
+    gives_pages = later.get(getattr(content, "lang", None))
+    if gives_pages is None or not (is_article or gives_pages):
         return False
     source = build.source_of(content) or content.relative_source_path
     return source not in elsewhere

@@ -348,8 +348,9 @@ class BuildState:
     other_sites_languages: frozenset[str] = frozenset()
     # On a language's site, those of other_sites_languages whose site this
     # run builds after this one (i18n_subsites builds each inside the one
-    # before it): see attach._left_to_its_languages_site.
-    later_sites_languages: frozenset[str] = frozenset()
+    # before it) with this plugin, each with whether that site gives pages
+    # things (FLATTR_PAGES): see attach._left_to_its_languages_site.
+    later_sites_languages: Mapping[str, bool] = field(default_factory=dict)
     # Source -> owner: the entries of this build's URL baseline, as the
     # guard read them, whose source no longer has its URL (a language's
     # site only: see SiteInside). None where the guard did not compare
@@ -495,9 +496,12 @@ def start_build(pelican: Any) -> None:
             # The sites started so far (the main one first) are the builds
             # this one runs inside: none has ended yet. Left empty on the
             # main site, whose copy of any article takes its thing.
-            current.later_sites_languages = current.other_sites_languages - {
-                outer.pelican.settings.get("DEFAULT_LANG") for outer in outer_builds
-            }
+            started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
+            later = current.other_sites_languages - started
+            current.later_sites_languages = _sites_giving_things(
+                main.settings,
+                {lang: subsites[lang] for lang in later & subsites.keys()},
+            )
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     # Values Pelican gives every article: a bad one is said once, here, and
     # leaves every article without a button, as it would one by one.
@@ -716,6 +720,34 @@ def _loaded(pelican: Any, name: str) -> bool:
         getattr(plugin, "__name__", "").rpartition(".")[2] == name
         for plugin in getattr(pelican, "plugins", ())
     )
+
+
+def _sites_giving_things(
+    settings: Mapping[str, Any], subsites: Mapping[str, Any]
+) -> dict[str, bool]:
+    """The languages of ``subsites`` (some of ``I18N_SUBSITES``) whose site,
+    with the main site's ``settings`` under its own, loads this plugin, each
+    with whether it gives pages things (``FLATTR_PAGES``).
+
+    A copy left to a site that gives it no thing (its own PLUGINS without
+    this one, or FLATTR_PAGES off there for a page) had none on any site.
+    """
+    plugin = __name__.split(".")[0]
+    found = {}
+    for lang, own in subsites.items():
+        if not isinstance(own, Mapping):
+            continue  # i18n_subsites builds no site of it
+        each = {**settings, **own}
+        names = (
+            name if isinstance(name, str) else getattr(name, "__name__", "")
+            for name in each.get("PLUGINS") or ()
+        )
+        if any(
+            name.removeprefix("pelican.plugins.").split(".")[0] == plugin
+            for name in names
+        ):
+            found[str(lang)] = each.get("FLATTR_PAGES") is True
+    return found
 
 
 def i18n_subsites(pelican: Any) -> dict[str, Any]:

@@ -3037,3 +3037,39 @@ def test_a_translations_thing_an_earlier_site_had_is_said_moved_once(tmp_path, r
     assert "post-de.md" not in dict(_baseline_entries(_baseline(tmp_path, "es")))
     for site in ("", "de", "es"):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
+
+
+@pytest.mark.parametrize(
+    "own",
+    [{"PLUGINS": ["i18n_subsites"]}, {"FLATTR_PAGES": False}],
+    ids=["without-the-plugin", "pages-off"],
+)
+def test_a_copy_is_not_left_to_a_languages_site_that_gives_it_no_thing(tmp_path, own):
+    # Left to the German site, whose own settings load no pelican_flattr
+    # (or give pages no thing), the German translation (and page) had no
+    # thing on any site, and nothing said so: the Spanish site, built
+    # first, gives its copy the thing, as before.
+    files = {
+        "post.md": article("Post in English", "Alice", Lang="en", Slug="post"),
+        "post-de.md": article("Beitrag auf Deutsch", "Bernd", Lang="de", Slug="post"),
+        "pages/about.md": article("About", "Alice", Lang="en", Slug="about"),
+        "pages/about-de.md": article("Uber uns", "Bernd", Lang="de", Slug="about"),
+    }
+    settings = {
+        **KEPT_SETTINGS,
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": "bernd"},
+        "I18N_UNTRANSLATED_PAGES": "keep",
+        "FLATTR_PAGES": True,
+        "I18N_SUBSITES": {"de": own, "es": {}},
+    }
+    built = i18n_build(tmp_path, files, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output"
+    things = manifest_things(output / "es")
+    assert things["pages/about-de.md"]["url"] == f"{SITEURL}/es/pages/about-de.html"
+    if "PLUGINS" in own:
+        assert things["post-de.md"]["url"] == f"{SITEURL}/es/post-de.html"
+    else:
+        # The German site gives its article a thing, but not its page.
+        assert "post-de.md" not in things
+        _shows_thing(output / "de", *KEPT_OWN["de"])
