@@ -13,9 +13,11 @@ once, still well formed.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+from urllib.parse import urljoin
 from xml.sax.saxutils import quoteattr
 
 from feedgenerator import Rss201rev2Feed
@@ -129,11 +131,45 @@ def item_key(link: str, feed_link: str) -> str:
     return link.lstrip("/")  # RELATIVE_URLS: "/posts/x/" as written
 
 
+# A URL with a scheme, or protocol-relative, given it holds "//": an
+# address of its own, as resolve tells one.
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
+
+
+def moved_key(
+    content_url: str, site_url: str, feed_link: str, relative_urls: bool = False
+) -> str | None:
+    """The ``item_key`` of the link Pelican writes into a feed whose own
+    link is ``feed_link`` for an article whose ``url`` became
+    ``content_url`` after its thing was keyed by ``feed_key``; or None
+    for an absolute ``content_url``.
+
+    i18n_subsites points a copy a language's site keeps at the article's
+    own language's page once every site's things are attached (the
+    Spanish site's copy of an English article at ``../post.html``), and
+    Pelican's writer joins that to SITEURL (``site_url``) as a browser
+    would, as done here: the link the feed holds,
+    ``https://example.org/post.html``, is no ``feed_key``. An absolute
+    URL is linked as it is, no page of the site's, and keeps no payment
+    link (see ``item_key``).
+    """
+    if "//" in content_url and _ABSOLUTE.match(content_url):
+        return None
+    if relative_urls:
+        link = posixpath.join(site_url, content_url)
+    else:
+        link = urljoin(
+            site_url if site_url.endswith("/") else f"{site_url}/", content_url
+        )
+    return item_key(as_feed_writes(link), feed_link)
+
+
 def tag_feed(
     feed: Any,
     things_by_content_url: Mapping[str, Any],
     site_payment_url: str | None,
     payment_hrefs: MutableMapping[str, str] | None = None,
+    moved: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Tag the feed's items with their payment links; return their keys.
 
@@ -142,14 +178,17 @@ def tag_feed(
     ``auto_submit_url`` (a ContentThing). ``payment_hrefs``, when given,
     keeps each link's quoted URL, by the same key, for the next feeds: a site's
     feeds share most of their items (atom and RSS, all and by author),
-    and building the URL is the costly part. The whole feed gets
-    ``site_payment_url`` when given.
+    and building the URL is the costly part. ``moved`` maps the
+    ``moved_key`` of an article whose URL changed after its thing was
+    keyed to that key. The whole feed gets ``site_payment_url`` when given.
     """
     feed_link = feed.feed.get("link") or ""
     known = {} if payment_hrefs is None else payment_hrefs
     tagged = []
     for item in feed.items:
         key = item_key(item.get("link") or "", feed_link)
+        if moved:
+            key = moved.get(key, key)
         content_thing = things_by_content_url.get(key)
         if content_thing is not None:
             href = known.get(key)

@@ -39,13 +39,15 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from pelican import signals
 
 from . import build
 from .attach import attach_things, reserve_flattr_attribute
-from .feeds import tag_feed
+from .feeds import feed_key, moved_key, tag_feed
 from .finish import finish_build
 from .manifest import portable_path
 from .privacy import (
@@ -55,10 +57,16 @@ from .privacy import (
     hide_addresses_in_log,
     note_readers,
 )
+from .resolve import ContentThing
 from .templates import keep_templates_completing, prepare_templates
 
 logger = logging.getLogger("pelican_flattr")
 hide_addresses_in_log(logger)
+
+
+# Each build's (its FeedLinks') moved keys (see _moved_keys), worked out
+# at its first feed; weak, so that a build's state goes with the build.
+_MOVED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def add_payment_links_to_feed(context: Any, feed: Any) -> None:
@@ -68,13 +76,60 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     if settings is None or not settings.feeds:
         return
     feeds = state.feeds
+    moved = _MOVED.get(feeds)
+    if moved is None:
+        moved = _MOVED[feeds] = _moved_keys(
+            context, feed.feed.get("link") or "", feeds.things_by_content_url
+        )
     tagged = tag_feed(
         feed,
         feeds.things_by_content_url,
         feeds.site_payment_url,
         feeds.payment_hrefs,
+        moved,
     )
     feeds.being_written = (feed, tagged)
+
+
+def _moved_keys(
+    context: Any, feed_link: str, things: Mapping[str, ContentThing]
+) -> dict[str, str]:
+    """The ``feeds.moved_key`` of each article (or translation) of
+    ``context`` whose URL changed after its thing was keyed in ``things``
+    -> that key.
+
+    i18n_subsites sets the URL of a copy a language's site keeps
+    (``override_url``) once every site's things are attached, before any
+    site writes: the copy's entries link there, and got no payment link
+    though its page shows a button. Worked out once per build, before its
+    first feed, from the articles that have an ``override_url``: one
+    attribute read per article, and a dict look-up per item as before.
+    """
+    site_url = str(context.get("SITEURL") or "")
+    relative_urls = bool(context.get("RELATIVE_URLS"))
+    moved: dict[str, str] = {}
+    for article in context.get("articles") or ():
+        for content in (article, *getattr(article, "translations", ())):
+            url = getattr(content, "override_url", None)
+            if url is None:
+                continue
+            content_thing = getattr(content, "flattr", None)
+            if (
+                not isinstance(content_thing, ContentThing)
+                or url == content_thing.content_url
+            ):
+                continue
+            own = feed_key(content_thing.content_url)
+            key = moved_key(str(url), site_url, feed_link, relative_urls)
+            # A key another article has keeps it: entries linking there are
+            # that article's.
+            if (
+                key is not None
+                and key not in things
+                and things.get(own) is content_thing
+            ):
+                moved.setdefault(key, own)
+    return moved
 
 
 def record_feed(path: str, context: Any, feed: Any) -> None:

@@ -3073,3 +3073,54 @@ def test_a_copy_is_not_left_to_a_languages_site_that_gives_it_no_thing(tmp_path,
         # The German site gives its article a thing, but not its page.
         assert "post-de.md" not in things
         _shows_thing(output / "de", *KEPT_OWN["de"])
+
+
+@pytest.mark.parametrize(
+    ("order", "relative_urls"),
+    [(("de", "es"), False), (("es", "de"), False), (("es", "de"), True)],
+    ids=["de-es", "es-de", "es-de-RELATIVE_URLS"],
+)
+def test_a_kept_copys_feed_entry_pays_the_thing_its_page_shows(
+    tmp_path, order, relative_urls
+):
+    # i18n_subsites points a kept copy at its own language's page only
+    # once every site's things are attached (the English copy's entry on
+    # the Spanish site links the main site's post.html; the German one's
+    # es/de/post.html, a page no site writes: its bug). Matched by the URL
+    # its thing was attached with, the entry got no payment link, and the
+    # audit of the Spanish site, which found the English thing by the
+    # entry's link, failed: "has no payment link".
+    sources = {
+        "Post in English": "post.md",
+        "Beitrag auf Deutsch": "post-de.md",
+        "Another in English": "otro.md",
+        "Otro en espanol": "otro-es.md",
+    }
+    settings = {
+        **KEPT_SETTINGS,
+        "I18N_SUBSITES": {lang: {} for lang in order},
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "RELATIVE_URLS": relative_urls,
+    }
+    built = i18n_build(tmp_path, KEPT_TRANSLATIONS, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    output = tmp_path / "output" / "es"
+    things = manifest_things(output)
+    # Built after the German site, the Spanish one shows its thing on the
+    # German copy; built before it, no button there.
+    kept = ["post.md"] if order == ("de", "es") else ["post-de.md", "post.md"]
+    assert sorted(things) == ["otro-es.md", *kept]
+    for source, thing in things.items():
+        _shows_thing(output, source, thing["url"], thing["owner"]["value"])
+    if "post-de.md" not in things:
+        assert not flattr_buttons(page_as_browsers_read_it(output / "post-de.html"))
+    # Each entry pays the thing its copy's page shows, if it shows one.
+    feed_file = output / "feeds" / "all.atom.xml"
+    shown = {}
+    for entry in feedparser.parse(feed_file.read_bytes()).entries:
+        thing = things.get(sources[entry.title])
+        shown[entry.link] = [thing["url"]] if thing else []
+    assert len(shown) == 4
+    assert _feed_payment_urls(feed_file) == shown
+    for site in ("", "de", "es"):
+        assert pelican_flattr(["audit", str(tmp_path / "output" / site)]) == 0, site
