@@ -155,6 +155,10 @@ class FeedLinks:
     being_written: tuple[Any, list[str]] | None = None
     # Whether Pelican writes a feed, which carries the site's own thing.
     pelican_writes: bool = False
+    # The key of the link a feed holds for an article whose URL changed
+    # after its thing was keyed -> that key (see plugin._moved_keys):
+    # worked out at the build's first feed.
+    moved_keys: dict[str, str] | None = None
 
 
 @dataclass(eq=False, repr=False)

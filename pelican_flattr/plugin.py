@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import os
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,11 +63,6 @@ logger = logging.getLogger("pelican_flattr")
 hide_addresses_in_log(logger)
 
 
-# Each build's (its FeedLinks') moved keys (see _moved_keys), worked out
-# at its first feed; weak, so that a build's state goes with the build.
-_MOVED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-
-
 def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     """Give each owned article's feed entry (and the feed) a payment link."""
     state = build.current
@@ -76,9 +70,9 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     if settings is None or not settings.feeds:
         return
     feeds = state.feeds
-    moved = _MOVED.get(feeds)
+    moved = feeds.moved_keys
     if moved is None:
-        moved = _MOVED[feeds] = _moved_keys(
+        moved = feeds.moved_keys = _moved_keys(
             context, feed.feed.get("link") or "", feeds.things_by_content_url
         )
     tagged = tag_feed(
