@@ -1032,6 +1032,14 @@ def _warn_about_authors_named_by_their_address(
     if not held:
         return
     owners = _email_owners(settings, generators, set().union(*held.values()))
+    # The files to mend, whose Author field names the author: the key is
+    # shown hidden, and the owner as a hash.
+    sources: dict[str, list[str]] = {name: [] for name in held}
+    for content, _ in _contents(generators, settings.pages):
+        for author in getattr(content, "authors", None) or ():
+            files = sources.get(author.name)
+            if files is not None:
+                files.append(content.relative_source_path)
     found: list[_NamedByAddress] = []
     for name, values in sorted(held.items()):
         slug = getattr(authors[name], "slug", None)
@@ -1046,11 +1054,13 @@ def _warn_about_authors_named_by_their_address(
         )
         own = settings.authors[key].value if key is not None else None
         value = own if own in values else min(values & owners.keys(), default=None)
-        if value is None or not build.first_in_run(
-            # Once in the run (each language's site of i18n_subsites would
-            # say it again), and once for each author: the message names the
+        if value is None or not _not_said_in_run(
+            # Once in the run for each author's file (each language's site
+            # of i18n_subsites would say it again, but may publish files of
+            # the author that the main site does not): the message names the
             # owner by its hash, as it shows the address as "[address]".
-            f"author named by address {value} {name}"
+            f"author named by address {value} {name}",
+            sources[name],
         ):
             continue
         exact = f"email:{hash_email(name)}" == value
@@ -1092,14 +1102,6 @@ def _warn_about_authors_named_by_their_address(
         )
     if not found:
         return
-    # The files to mend, whose Author field names the author: the key is
-    # shown hidden, and the owner as a hash.
-    sources: dict[str, list[str]] = {each.name: [] for each in found}
-    for content, _ in _contents(generators, settings.pages):
-        for author in getattr(content, "authors", None) or ():
-            files = sources.get(author.name)
-            if files is not None:
-                files.append(content.relative_source_path)
     if len(found) <= NAMED_ENTRIES:
         for each in found:
             build.warn(
@@ -1126,6 +1128,17 @@ def _warn_about_authors_named_by_their_address(
         "in the content's Author field"
         + (" (and in its key)" if any(each.key_too for each in found) else "")
     )
+
+
+def _not_said_in_run(key: str, files: list[str]) -> bool:
+    """Whether ``key`` is to be said now for ``files``, which keeps only
+    those not said with it before in the run (``build.first_in_run``);
+    without files, whether ``key`` itself was not."""
+    first = build.first_in_run(key)
+    if not files:
+        return first
+    files[:] = [name for name in files if build.first_in_run(f"{key} {name}")]
+    return bool(files)
 
 
 class _NamedByAddress(NamedTuple):
