@@ -340,13 +340,20 @@ def _warn_about_live_acceptances(
     # A thing held out of this site's baseline while the site it left
     # keeps its old URL (an article moved to the main site's copy) is
     # this site's all the same: once the move is accepted, the baseline
-    # takes it, and the acceptance left in would let its changes go.
-    if settings.accepted_url_changes:
+    # takes it, and the acceptance left in would let its changes go. Said
+    # of it, "once a build has passed" was untrue: builds pass, and the
+    # baseline leaves it out, until that site's change is resolved.
+    if not settings.accepted_url_changes:
+        return
+    held = build.current.inside.held
+    for moving in (False, True):
         # A warning even in a strict build: the build that accepts a URL
         # another source takes over warns too, and failing it would keep
         # the acceptance out of the baseline, the setting needed forever.
         live = accepted_live_warning(
-            settings.accepted_url_changes, {ct.url: ct.source for ct in things}
+            settings.accepted_url_changes,
+            {ct.url: ct.source for ct in things if (ct.source in held) == moving},
+            held=moving,
         )
         if live is not None:
             logger.warning("pelican-flattr: %s%s", build.site_label(), live)

@@ -888,10 +888,13 @@ def accepted_live_warning(
     accepted: Collection[str],
     source_by_url: Mapping[str, str],
     in_diff: bool = False,
+    held: bool = False,
 ) -> str | None:
     """The warning for the URLs of FLATTR_ACCEPT_URL_CHANGES (``accepted``)
     that are thing URLs of this build (``source_by_url``), or None;
-    ``in_diff``: said by ``diff`` of the new manifest's things.
+    ``in_diff``: said by ``diff`` of the new manifest's things; ``held``:
+    things whose move from another site of the run that site reports, kept
+    out of the baseline until it is resolved.
 
     An accepted URL is let go whatever changes it later: the baseline keeps
     it as the thing's that has it now (one taken over, or back after an
@@ -918,16 +921,23 @@ def accepted_live_warning(
             "later changes of those things",
             "go",
         )
-    whose, this_one = (
-        ("the new manifest", "")
+    whose, once = (
+        ("the new manifest", f"once a build has passed with {it}")
         if in_diff
-        else ("this build", " (this one, unless it fails)")
+        else (
+            "this build",
+            f"once a build has passed with {it} (this one, unless it fails)",
+        )
     )
+    if held:
+        once = (
+            "once the change another site of this build reports for "
+            f"{'it' if len(live) == 1 else 'each'} (above) is resolved"
+        )
     return (
-        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}; once a "
-        f"build has passed with {it}{this_one}, the baseline keeps {it} as "
-        f"{now}: take {it} out of FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} "
-        "unreported"
+        f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}; {once}, "
+        f"the baseline keeps {it} as {now}: take {it} out of "
+        f"FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} unreported"
     )
 
 

@@ -2857,6 +2857,15 @@ def test_an_accepted_url_back_on_the_main_site_is_said_by_it_and_by_its_diff(
     assert [m.partition(":")[2].partition(" (")[0] for m in said] == [
         f" FLATTR_ACCEPT_URL_CHANGES holds a thing URL of this build: {url}"
     ], built.messages
+    # Not "once a build has passed with it": builds pass, and the baseline
+    # leaves the thing out, until the French site's change is resolved.
+    assert (
+        "; once the change another site of this build reports for it (above) "
+        "is resolved, the baseline keeps it as the thing's it is now: take it "
+        "out of FLATTR_ACCEPT_URL_CHANGES" in said[0]
+    )
+    moved = [m for m in built.messages if "fr/seul.html" in m and "changed" in m]
+    assert built.messages.index(moved[0]) < built.messages.index(said[0])
     # diff agrees, site by site: the French manifest lists the thing (its
     # pages show it), but the main site's guards it.
     output = tmp_path / "output"
