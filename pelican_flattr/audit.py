@@ -76,6 +76,7 @@ from .audit_report import (
     index_manifest,
 )
 from .audit_settings import (
+    SiteLanguages,
     check_manifest_site,
     language_manifests_from_settings,
     site_from_settings,
@@ -88,6 +89,7 @@ from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, file_holds, load_manifest, portable_path
 from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
+from .thing import flattr_language
 
 # What the audit gives the commands and tests, its own and its helpers'.
 __all__ = [
@@ -213,36 +215,45 @@ def _left_over_languages(
     output: Path,
     siteurl: str,
     other_sites: dict[Path, str],
-    languages: Collection[str],
+    languages: SiteLanguages,
 ) -> None:
     """Report each folder of ``other_sites`` (taken out of it) that holds
-    the site of a language not in ``languages``: one folder down in
-    ``output``, its manifest recording the site's ``siteurl`` with the
-    folder's name after it, as i18n_subsites makes a language's."""
+    the site of a language ``languages`` builds no site of: one folder
+    down in ``output``, none of those languages' folders, its manifest
+    recording the site's ``siteurl`` with the folder's name after it, as
+    i18n_subsites makes a language's, and a thing in that language."""
     # Pelican deletes no output unless DELETE_OUTPUT_DIRECTORY: a language
     # taken out of I18N_SUBSITES leaves its pages, whose buttons are of
     # things no build has any more, to be deployed with the site. Another
-    # site's output kept in a folder of the output records its own URL.
+    # site's output kept in a folder of the output may lie at such a URL
+    # too (SITEURL/blog): a language's site holds its language's things.
+    built = set(languages.folders.values())
     for folder, own in list(other_sites.items()):
-        if folder.parent != output or folder.name in languages:
+        name = folder.name
+        if folder.parent != output or name in languages.folders or name in built:
             continue
         try:
-            recorded = load_manifest(folder / own)["siteurl"]
+            manifest = load_manifest(folder / own)
         except (OSError, ManifestError):
             continue
-        if recorded.rstrip("/") != f"{siteurl.rstrip('/')}/{folder.name}":
+        if manifest["siteurl"].rstrip("/") != f"{siteurl.rstrip('/')}/{name}":
+            continue
+        code = flattr_language(name)
+        if code is None or all(
+            thing["language"] != code for thing in manifest["things"]
+        ):
             continue
         del other_sites[folder]
-        name = portable_path(folder.name)
+        shown = portable_path(name)
+        why, back = "it is not in I18N_SUBSITES", f"{shown!r} back in I18N_SUBSITES"
         audit.problem(
             "language-removed",
-            f"{name}/",
-            f"holds the site of the language {name!r}, which the settings do "
-            "not build (it is not in I18N_SUBSITES): the output an earlier "
-            "build left, its buttons those of things no build has any more",
-            f"no output of a language the settings do not build: delete {name}/ "
-            f"(or set DELETE_OUTPUT_DIRECTORY = True), or put {name!r} back in "
-            "I18N_SUBSITES",
+            f"{shown}/",
+            f"holds the site of the language {shown!r}, which the settings do "
+            f"not build ({why}): the output an earlier build left, its buttons "
+            "those of things no build has any more",
+            f"no output of a language the settings do not build: delete {shown}/ "
+            f"(or set DELETE_OUTPUT_DIRECTORY = True), or put {back}",
         )
 
 
@@ -256,7 +267,7 @@ def audit_site(
     language_manifests: Collection[str] = (),
     settings_given: bool = False,
     manifest_given: bool = False,
-    languages: Collection[str] | None = None,
+    languages: SiteLanguages | None = None,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -273,10 +284,11 @@ def audit_site(
     ``settings_given``: whether a settings file was read, and
     ``manifest_given``: whether ``manifest_path`` is the one --manifest
     gives (so a missing manifest is not met with advice to give either).
-    ``languages``: those of ``I18N_SUBSITES`` in the settings file (see
-    ``languages_from_settings``), None without one: a folder of the output
-    with a language's site of another (see ``_left_over_languages``) is
-    the output of a language taken out of them, not another site's.
+    ``languages``: the languages' sites the settings file builds, and
+    where (see ``languages_from_settings``), None without one: a folder of
+    the output with the site of another language of this site (see
+    ``_left_over_languages``) is the output of a language taken out, not
+    another site's.
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.

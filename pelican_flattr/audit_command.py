@@ -124,7 +124,7 @@ def run_audit(args: argparse.Namespace) -> int:
             )
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
-            languages = languages_from_settings(settings)
+            languages = languages_from_settings(settings, args.settings)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(
                 output,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .identifiers import IdentifierError, parse_owner
 from .manifest import ManifestError
@@ -141,11 +141,25 @@ def manifest_from_settings(
     return None if value is None else main
 
 
-def languages_from_settings(settings: Mapping[str, Any]) -> frozenset[str] | None:
-    """The languages of ``I18N_SUBSITES`` in ``settings``, whose sites
-    i18n_subsites builds; None when the settings use no i18n_subsites (no
-    ``I18N_SUBSITES``, the plugin not in ``PLUGINS``), where nothing tells
-    a language's folder from another site's output kept in the output."""
+class SiteLanguages(NamedTuple):
+    """The languages' sites a settings file has i18n_subsites build, as
+    ``languages_from_settings`` reads them."""
+
+    # Each language built -> its output folder, relative to the site's
+    # OUTPUT_PATH ("de", or "deutsch" where its entry sets OUTPUT_PATH),
+    # None when outside it.
+    folders: Mapping[str, str | None]
+
+
+def languages_from_settings(
+    settings: Mapping[str, Any], path: str | Path
+) -> SiteLanguages | None:
+    """The languages' sites of ``I18N_SUBSITES`` that i18n_subsites builds
+    with the settings file at ``path``, and where; None when the settings
+    use no i18n_subsites (neither ``I18N_SUBSITES`` nor the plugin in
+    ``PLUGINS``), where nothing tells a language's folder from another
+    site's output kept in the output.
+    """
     subsites = settings.get("I18N_SUBSITES")
     plugins = settings.get("PLUGINS") or ()
     uses = subsites is not None or any(
@@ -154,9 +168,32 @@ def languages_from_settings(settings: Mapping[str, Any]) -> frozenset[str] | Non
     )
     if not uses:
         return None
-    return frozenset(
-        str(lang) for lang in (subsites if isinstance(subsites, Mapping) else ())
-    )
+    named = {
+        str(lang): own
+        for lang, own in (subsites.items() if isinstance(subsites, Mapping) else ())
+        # i18n_subsites refuses any other, and builds no site of it.
+        if isinstance(own, Mapping)
+    }
+    # As i18n_subsites gives each its folder: its own OUTPUT_PATH, else the
+    # site's with the language below it. Pelican takes a relative one where
+    # it runs, which is the settings file's folder as it takes the site's.
+    main = os.path.abspath(str(settings.get("OUTPUT_PATH") or "output"))
+    here = os.path.dirname(os.path.abspath(path))
+    folders: dict[str, str | None] = {}
+    for lang, own in named.items():
+        value = own.get("OUTPUT_PATH")
+        folder = (
+            os.path.join(here, os.fspath(value))
+            if isinstance(value, (str, os.PathLike))
+            else os.path.join(main, lang)
+        )
+        below = os.path.relpath(os.path.abspath(folder), main)
+        folders[lang] = (
+            None
+            if below == os.pardir or below.startswith(os.pardir + os.sep)
+            else Path(below).as_posix()
+        )
+    return SiteLanguages(folders)
 
 
 def language_manifests_from_settings(

@@ -3140,3 +3140,54 @@ def test_a_kept_copys_feed_entry_pays_the_thing_its_page_shows(
     assert _feed_payment_urls(feed_file) == shown
     for site in ("", "de", "es"):
         assert pelican_flattr(["audit", str(tmp_path / "output" / site)]) == 0, site
+
+
+def _audit_with_settings(tmp_path, capsys, settings_text: str) -> tuple[int, dict]:
+    """The audit of tmp_path/output, as --json, given a settings file
+    beside it of the site's URL and folder followed by ``settings_text``."""
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"SITEURL = {SITEURL!r}\nOUTPUT_PATH = 'output'\n{settings_text}")
+    capsys.readouterr()
+    output = tmp_path / "output"
+    status = pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)])
+    return status, json.loads(capsys.readouterr().out)
+
+
+_I18N_PLUGINS = "PLUGINS = ['i18n_subsites', 'pelican_flattr']\n"
+
+
+# German built into deutsch/, the name of no language; Brazilian
+# Portuguese into pt/, the name of the language its things have (Flattr's
+# pt_PT has no Brazil): only its being a live language's folder tells it.
+@pytest.mark.parametrize(("lang", "folder"), [("de", "deutsch"), ("pt-br", "pt")])
+def test_a_live_languages_own_folder_and_a_site_kept_below_are_no_removed_language(
+    tmp_path, capsys, lang, folder
+):
+    # The language's site at SITEURL/FOLDER, as its I18N_SUBSITES entry
+    # sets it; a site built on its own at SITEURL/blog, copied into blog/.
+    # Neither is the output of a language taken out: FOLDER/ is a live
+    # site, and blog/'s manifest records no thing in a language "blog".
+    # Both are other sites' output to audit on their own.
+    authors = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    output = tmp_path / "output"
+    own = {"OUTPUT_PATH": str(output / folder), "SITEURL": f"{SITEURL}/{folder}"}
+    files = {**SEUL_FILES, "nur.md": article("Nur", "Alice", Lang=lang, Slug="nur")}
+    built = i18n_build(tmp_path, files, **authors, I18N_SUBSITES={lang: own})
+    assert built.status == 0
+    blog = {"PLUGINS": ["pelican_flattr"], "I18N_SUBSITES": {}}
+    files = {"post.md": article("A post of the blog", "Alice")}
+    built = i18n_build(
+        tmp_path / "blog", files, **authors, **blog, SITEURL=f"{SITEURL}/blog"
+    )
+    assert built.status == 0
+    shutil.copytree(tmp_path / "blog" / "output", output / "blog")
+    # As the settings file names it: below the site's OUTPUT_PATH, which
+    # Pelican takes in the settings file's folder.
+    status, report = _audit_with_settings(
+        tmp_path,
+        capsys,
+        f"{_I18N_PLUGINS}I18N_SUBSITES = {{{lang!r}: {{'OUTPUT_PATH': OUTPUT_PATH "
+        f"+ '/{folder}', 'SITEURL': SITEURL + '/{folder}'}}}}\n",
+    )
+    assert (status, report["problems"]) == (0, [])
+    assert report["other_sites"] == sorted(["blog", folder])
