@@ -245,7 +245,13 @@ def _left_over_languages(
             continue
         del other_sites[folder]
         shown = portable_path(name)
-        why, back = "it is not in I18N_SUBSITES", f"{shown!r} back in I18N_SUBSITES"
+        if name in languages.without_plugin:
+            why, back = (
+                "i18n_subsites is not in PLUGINS",
+                "i18n_subsites back in PLUGINS",
+            )
+        else:
+            why, back = "it is not in I18N_SUBSITES", f"{shown!r} back in I18N_SUBSITES"
         audit.problem(
             "language-removed",
             f"{shown}/",

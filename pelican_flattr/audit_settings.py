@@ -149,6 +149,9 @@ class SiteLanguages(NamedTuple):
     # OUTPUT_PATH ("de", or "deutsch" where its entry sets OUTPUT_PATH),
     # None when outside it.
     folders: Mapping[str, str | None]
+    # The languages of I18N_SUBSITES no site is built of: i18n_subsites is
+    # not in PLUGINS.
+    without_plugin: frozenset[str]
 
 
 def languages_from_settings(
@@ -159,14 +162,19 @@ def languages_from_settings(
     use no i18n_subsites (neither ``I18N_SUBSITES`` nor the plugin in
     ``PLUGINS``), where nothing tells a language's folder from another
     site's output kept in the output.
+
+    As the build decides it (``build.i18n_subsites``): the setting left
+    without the plugin in ``PLUGINS`` builds no language's site. Without
+    ``PLUGINS`` Pelican loads every plugin installed where it builds, which
+    the audit cannot know: the setting is taken as built.
     """
     subsites = settings.get("I18N_SUBSITES")
-    plugins = settings.get("PLUGINS") or ()
-    uses = subsites is not None or any(
-        str(getattr(plugin, "__name__", plugin)).endswith("i18n_subsites")
+    plugins = settings.get("PLUGINS")
+    loaded = plugins is None or any(
+        _plugin_name(plugin) == "i18n_subsites"
         for plugin in (plugins if isinstance(plugins, (list, tuple)) else ())
     )
-    if not uses:
+    if subsites is None and (plugins is None or not loaded):
         return None
     named = {
         str(lang): own
@@ -174,6 +182,8 @@ def languages_from_settings(
         # i18n_subsites refuses any other, and builds no site of it.
         if isinstance(own, Mapping)
     }
+    if not loaded:
+        return SiteLanguages({}, frozenset(named))
     # As i18n_subsites gives each its folder: its own OUTPUT_PATH, else the
     # site's with the language below it. Pelican takes a relative one where
     # it runs, which is the settings file's folder as it takes the site's.
@@ -193,7 +203,15 @@ def languages_from_settings(
             if below == os.pardir or below.startswith(os.pardir + os.sep)
             else Path(below).as_posix()
         )
-    return SiteLanguages(folders)
+    return SiteLanguages(folders, frozenset())
+
+
+def _plugin_name(plugin: object) -> str:
+    """The name of a ``PLUGINS`` entry (a module's, or the name given), as
+    the build tells a plugin loaded: its last dotted part
+    (``pelican.plugins.i18n_subsites`` is ``i18n_subsites``)."""
+    name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+    return str(name).rpartition(".")[2]
 
 
 def language_manifests_from_settings(

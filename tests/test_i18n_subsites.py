@@ -3153,6 +3153,7 @@ def _audit_with_settings(tmp_path, capsys, settings_text: str) -> tuple[int, dic
     return status, json.loads(capsys.readouterr().out)
 
 
+_NUR_FILES = {**SEUL_FILES, "nur.md": article("Nur", "Alice", Lang="de", Slug="nur")}
 _I18N_PLUGINS = "PLUGINS = ['i18n_subsites', 'pelican_flattr']\n"
 
 
@@ -3191,3 +3192,36 @@ def test_a_live_languages_own_folder_and_a_site_kept_below_are_no_removed_langua
     )
     assert (status, report["problems"]) == (0, [])
     assert report["other_sites"] == sorted(["blog", folder])
+
+
+# Without PLUGINS, Pelican loads every plugin installed where it builds:
+# the audit cannot know the build's, and takes I18N_SUBSITES as built.
+@pytest.mark.parametrize(
+    ("plugins", "found"),
+    [
+        ("PLUGINS = ['pelican_flattr']\n", (1, [("de/", "language-removed")], [])),
+        ("", (0, [], ["de"])),
+    ],
+)
+def test_a_language_left_in_i18n_subsites_without_the_plugin_is_removed_output(
+    tmp_path, capsys, plugins, found
+):
+    # i18n_subsites taken out of PLUGINS, I18N_SUBSITES left: the build
+    # runs no German site and says so, and de/ holds the buttons of things
+    # no build has any more.
+    authors = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    assert i18n_build(tmp_path, _NUR_FILES, **authors).status == 0
+    built = i18n_build(tmp_path, {}, **authors, PLUGINS=["pelican_flattr"])
+    assert built.status == 0
+    assert any("'de' is no longer built" in m for m in built.messages), built.messages
+    status, report = _audit_with_settings(
+        tmp_path, capsys, plugins + "I18N_SUBSITES = {'de': {}}\n"
+    )
+    kinds = [(problem["file"], problem["kind"]) for problem in report["problems"]]
+    assert (status, kinds, report["other_sites"]) == found
+    for problem in report["problems"]:
+        assert problem["expected"] == (
+            "no output of a language the settings do not build: delete de/ (or "
+            "set DELETE_OUTPUT_DIRECTORY = True), or put i18n_subsites back in "
+            "PLUGINS"
+        )
