@@ -62,6 +62,10 @@ IGNORED_BODY_KEPT = 4096  # bytes of an unknown event's body worth keeping
 # disk with them. About 5 MB of the store at most.
 IGNORED_EVENTS_KEPT = 1000
 EVENT_NAME_KEPT = 100
+# Characters of a refusal's message in its log line: each of the
+# receiver's fits whole (the longest, a parameter's name or an owner
+# repeated in it, is under 300), and a line stays one bounded line.
+REASON_LOGGED = 300
 MAX_CLAIM_URL = 2048  # characters
 PENDING_CLICK = "pendingclickcreate"
 ROUTE_PREFIX = "/hooks/"
@@ -896,6 +900,7 @@ class WebhookApp:
         # a 500 for Flattr's own event is a lost delivery to look into, a
         # 503 with "-" a probe. "-" only when none was read.
         delivery = _Delivery()
+        reason = ""
         try:
             status, document = self._handle(environ, delivery)
         except Refusal as refusal:
@@ -905,6 +910,9 @@ class WebhookApp:
             document = {"error": redact(refusal.message)}
             if refusal.field:
                 document["field"] = redact(refusal.field)
+            # A delivery of Flattr's that these checks wrongly refuse is
+            # otherwise lost without a word an operator could act on.
+            reason = self._refusal_for_log(document)
         except (sqlite3.Error, StoreError) as error:
             # Locked past the busy timeout, a full disk, a store migrated by
             # a newer release: Flattr should retry, and the log says why.
@@ -917,12 +925,13 @@ class WebhookApp:
             logger.exception("unexpected error while handling a delivery")
             status, document = 500, {"error": "internal error; retry later"}
         logger.info(
-            "%s %s %d %s %.1fms",
+            "%s %s %d %s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
             (time.monotonic() - started) * 1000,
+            reason,
         )
         body = json.dumps(document).encode()
         headers = [
@@ -953,6 +962,15 @@ class WebhookApp:
         if any(piece in collapsed for piece in self._token_pieces):
             return "/***"
         return shown
+
+    def _refusal_for_log(self, document: Mapping[str, str]) -> str:
+        """What a refusal's answer says, as its log line ends with it:
+        ``": MESSAGE (field NAME)"``, each cut and escaped as the line's
+        other values are."""
+        said = ": " + self._for_log(document["error"], REASON_LOGGED)
+        if "field" in document:
+            said += f" (field {self._for_log(document['field'], 50)})"
+        return said
 
     def _for_log(self, text: str, limit: int | None) -> str:
         # The token is hidden wherever it is: a registration with a prefix

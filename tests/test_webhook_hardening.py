@@ -2217,3 +2217,67 @@ def test_an_error_unrelated_to_rights_is_said_as_sqlite_says_it(tmp_path):
     with read_only(store):
         said = sqlite_problem(store, sqlite3.OperationalError("database is locked"))
     assert said == "database is locked"
+
+
+# (what is sent: body, content type, path; the refusal's status)
+REFUSED = {
+    "an owner of an unsupported scheme": (
+        urlencode(dict(PENDING, thing_owner_id="facebook:user:id:1")).encode(),
+        "application/x-www-form-urlencoded",
+        f"/hooks/{TOKEN}",
+        "400 Bad Request",
+    ),
+    "no thing_id": (
+        urlencode({k: v for k, v in PENDING.items() if k != "thing_id"}).encode(),
+        "application/x-www-form-urlencoded",
+        f"/hooks/{TOKEN}",
+        "400 Bad Request",
+    ),
+    "a body in UTF-16": (
+        urlencode(PENDING).encode(),
+        "application/x-www-form-urlencoded; charset=utf-16",
+        f"/hooks/{TOKEN}",
+        "415 Unsupported Media Type",
+    ),
+    "JSON": (b'{"_event": "x"}', "application/json", f"/hooks/{TOKEN}", "415 "),
+    "another path": (b"_event=x", "application/x-www-form-urlencoded", "/", "404 "),
+    "a repeated name holding an address": (
+        b"_event=x&carol%40example.org=1&carol%40example.org=2",
+        "application/x-www-form-urlencoded",
+        f"/hooks/{TOKEN}",
+        "400 Bad Request",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "path", "status"), REFUSED.values(), ids=REFUSED
+)
+def test_a_refusal_logs_what_its_answer_says(
+    app, caplog, body, content_type, path, status
+):
+    # Logged as "400 pendingclickcreate 0.1ms" alone, a delivery of
+    # Flattr's that the checks wrongly refuse was lost without a trace.
+    said, answer = call_app(app, body, path=path, content_type=content_type)
+    assert said.startswith(status)
+    line = logged(caplog)[-1]
+    field = f" (field {answer['field']})" if "field" in answer else ""
+    assert line.endswith(f"ms: {answer['error']}{field}"), line
+    assert "carol" not in line and len(logged(caplog)) == 1
+
+
+def test_a_refusal_logged_is_one_line_cut_as_long_values_are(app, caplog):
+    # A name of zero-width spaces: 50 of them, repeated in the answer as
+    # escapes, make the longest message there is.
+    name = "\u200b" * 60
+    body = f"_event=x&{name}".encode().replace(
+        name.encode(), urlencode({"n": name})[2:].encode()
+    )
+    said, answer = call_app(app, body)
+    assert said.startswith("400") and len(answer["error"]) > 300
+    [line] = logged(caplog)
+    shown = line.partition("ms: ")[2]
+    assert shown.startswith(answer["error"][:300])
+    assert shown.endswith(" (field " + "\\u200b" * 50 + ")")
+    assert len(shown) == 300 + len(" (field )") + 6 * 50
+    assert "\u200b" not in line and "\n" not in line
