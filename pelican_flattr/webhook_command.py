@@ -27,7 +27,12 @@ from urllib.parse import quote, urlsplit
 
 from .identifiers import IdentifierError, Owner, parse_owner
 from .notice import read_pending_totals
-from .settings import SettingsFileError, named_sites, read_settings_file
+from .settings import (
+    SettingsFileError,
+    named_sites,
+    read_settings_file,
+    store_published_with_site,
+)
 from .store import (
     DEFAULT_STORE,
     StoreError,
@@ -69,9 +74,22 @@ STORE_HELP = (
 )
 
 
-def _settings(path: str | None) -> dict[str, Any]:
-    """--settings, read; no settings without it. Raises SettingsFileError."""
-    return read_settings_file(path, needs_content=False) if path else {}
+def _settings(path: str | None, content: bool = False) -> dict[str, Any]:
+    """--settings, read; no settings without it. Raises SettingsFileError.
+
+    With ``content``, its content folder (``PATH``) is the file's own when
+    it is on this host, as the build reads it: the folders of
+    ``STATIC_PATHS`` that the build publishes are in it. A receiver's host
+    may have the settings file alone: read then as without ``content``.
+    """
+    if not path:
+        return {}
+    if content:
+        try:
+            return read_settings_file(path)
+        except SettingsFileError:
+            pass  # said again below, when the content folder was not why
+    return read_settings_file(path, needs_content=False)
 
 
 def _shown(path: object) -> str:
@@ -96,6 +114,35 @@ def _store_path(
     if configured is not None:
         return configured, args.settings
     return Path(DEFAULT_STORE), None
+
+
+# How the build's words about such a store end: what it does about it.
+_BUILD_ONLY = "; no pending flattr notices this build"
+
+
+def _published_with_site(
+    args: argparse.Namespace, settings: dict[str, Any], store: Path
+) -> str | None:
+    """Why ``serve`` refuses ``store``, as the build calls it an error: it
+    lies in the output folder of --settings, or a static folder of it.
+
+    The next build deletes such a store (DELETE_OUTPUT_DIRECTORY) or
+    publishes it, and the receiver would then go on writing a new one:
+    every flattr stored so far lost, and not a word said. None when
+    nothing is wrong, or no --settings tells where the site goes.
+    """
+    if not args.settings:
+        return None
+    problem = store_published_with_site(settings, store)
+    if problem is None:
+        return None
+    if problem.endswith(_BUILD_ONLY):
+        problem = problem[: -len(_BUILD_ONLY)]
+    if args.store:
+        # The build's message names the setting; this store came from the
+        # option.
+        problem = problem.replace("FLATTR_STORE", "--store", 1)
+    return f"{_shown(args.settings)}: {problem}; the receiver does not start"
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:
@@ -389,7 +436,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem is not None:
         return cli.usage_error(problem)
     try:
-        settings = _settings(args.settings)
+        settings = _settings(args.settings, content=True)
     except SettingsFileError as error:
         return cli.usage_error(str(error))
     token, source = _token(args, settings)
@@ -411,6 +458,9 @@ def run_serve(args: argparse.Namespace) -> int:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
         return cli.usage_error(str(error))
+    published = _published_with_site(args, settings, store)
+    if published is not None:
+        return cli.usage_error(published)
     app: WebhookApp | None = None
 
     def receive(environ: Any, start_response: Any) -> Any:

@@ -2281,3 +2281,84 @@ def test_a_refusal_logged_is_one_line_cut_as_long_values_are(app, caplog):
     assert shown.endswith(" (field " + "\\u200b" * 50 + ")")
     assert len(shown) == 300 + len(" (field )") + 6 * 50
     assert "\u200b" not in line and "\n" not in line
+
+
+# (settings, --store or None, what the refusal names)
+PUBLISHED_STORES = {
+    "FLATTR_STORE in OUTPUT_PATH": (
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public/flattr.sqlite3'\n",
+        None,
+        "FLATTR_STORE public/flattr.sqlite3 lies in OUTPUT_PATH",
+    ),
+    "FLATTR_STORE in the default output": (
+        "FLATTR_STORE = 'output/flattr.sqlite3'\n",
+        None,
+        "FLATTR_STORE output/flattr.sqlite3 lies in OUTPUT_PATH",
+    ),
+    "--store in a static folder of the content": (
+        "PATH = 'content'\nSTATIC_PATHS = ['images', 'extra']\n",
+        "content/extra/flattr.sqlite3",
+        "--store content/extra/flattr.sqlite3 lies in 'extra' of STATIC_PATHS",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "option", "named"), PUBLISHED_STORES.values(), ids=PUBLISHED_STORES
+)
+def test_serve_refuses_a_store_the_build_would_publish_or_delete(
+    tmp_path, settings, option, named
+):
+    # The next build deleted it with the output, or published it, and the
+    # receiver went on with a new store: the flattrs stored so far lost.
+    for folder in ("public", "output", "content/extra", "content/images"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "pelicanconf.py").write_text(settings)
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--settings", "pelicanconf.py", "--port", "0",
+        *(["--store", option] if option else []),
+    ]  # fmt: skip
+    # A process, ended by the timeout should it serve after all.
+    refused = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    err = refused.stderr
+    assert err.startswith(f"pelican-flattr: pelicanconf.py: {named}"), err
+    assert err.endswith("; the receiver does not start\n") and err.count("\n") == 1
+    assert not list(tmp_path.glob("*/**/flattr.sqlite3*"))
+
+
+def test_serve_takes_a_store_beside_the_output(tmp_path, monkeypatch):
+    # The build's own check, not one stricter: "output-backup" is no part
+    # of "output", and a content folder missing here reads as none.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "output-backup").mkdir()
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        f"PATH = 'not-here'\nFLATTR_WEBHOOK_TOKEN = {TOKEN!r}\n"
+        "FLATTR_STORE = 'output-backup/flattr.sqlite3'\n"
+    )
+    log = tmp_path / "log"
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--settings", str(settings), "--port", "0",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 20
+        while "listening on" not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0, log.read_text()
+    assert "(store output-backup/flattr.sqlite3)" in log.read_text()
