@@ -121,3 +121,21 @@ def test_sigkill_mid_load_loses_nothing_that_was_answered(tmp_path):
         assert again.status_code == 200
     finally:
         assert restarted.stop() == 0
+
+
+def test_waitress_warns_of_a_queue_once_a_minute_not_once_a_request(tmp_path):
+    # It warned of every request that waited for a thread, before the token
+    # is checked: 16 clients on 8 threads doubled the log, and anyone could.
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log", threads=1).start()
+    try:
+        results = send_all(server.url, deliveries(unique=400, repeats=0, seed=5))
+    finally:
+        assert server.stop() == 0
+    assert [status for _, status, _ in results] == [200] * 400
+    log = server.text()
+    assert log.count("POST /hooks/*** 200 pendingclickcreate") == 400
+    [warning] = [line for line in log.splitlines() if "Task queue depth" in line]
+    assert warning.endswith(
+        ": every server thread (--threads 1) is busy and requests wait; raise "
+        "--threads if this lasts (said at most once every 60 s)"
+    ), warning
