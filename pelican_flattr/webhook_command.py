@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import secrets
+import select
 import signal
 import sqlite3
 import sys
@@ -519,10 +520,12 @@ def run_serve(args: argparse.Namespace) -> int:
     if published is not None:
         return cli.usage_error(published)
     app: WebhookApp | None = None
+    stopping = threading.Event()  # SIGTERM or Ctrl-C came
+    hurry = threading.Event()  # a second one came
 
     def receive(environ: Any, start_response: Any) -> Any:
         # The receiver, made once the server listens: waitress serves no
-        # request before server.run().
+        # request before the loop runs.
         return app(environ, start_response)  # type: ignore[misc]
 
     try:
@@ -570,9 +573,12 @@ def run_serve(args: argparse.Namespace) -> int:
     prepare_waitress_logs(app, args.threads)
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        # A flag, not an exception: raised in the middle of waitress's
+        # loop, one would leave a request read but never queued.
+        (hurry if stopping.is_set() else stopping).set()
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     urls = " and ".join(
         f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
         for host, port in _listening_on(server)
@@ -583,13 +589,76 @@ def run_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        serve_until(server, stopping, hurry)
     finally:
         server.close()
     print("pelican-flattr webhook: stopped", file=sys.stderr, flush=True)
     return 0
+
+
+# Seconds a stop waits for the requests received to be answered: a
+# delivery waiting for the store's lock is answered within its busy timeout
+# (10 s). What is still queued then is dropped, as waitress drops it.
+STOP_GRACE = 15
+# Seconds between two looks at whether to stop, while serving.
+_STOP_CHECK = 0.2
+
+
+def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
+    """Run the waitress ``server`` until ``stopping`` is set; then stop
+    listening, answer every request received (or partly received), and
+    close each connection once it holds none, for at most ``STOP_GRACE``
+    seconds or until ``hurry`` is set; then stop the server's threads.
+
+    waitress's own run() drops the requests queued for a thread when it
+    stops ("Canceling N pending task(s)"): their clients got a reset
+    after sending a whole delivery, and no line was logged of them.
+    """
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    sockets = getattr(server, "map", None) or server._map
+    use_poll = server.adj.asyncore_use_poll
+
+    def turn(timeout: float) -> None:
+        wasyncore.loop(timeout=timeout, map=sockets, use_poll=use_poll, count=1)
+
+    while not stopping.is_set():
+        turn(_STOP_CHECK)
+    for listener in [
+        each for each in sockets.values() if isinstance(each, BaseWSGIServer)
+    ]:
+        # The connections the system took for it first: closed with the
+        # socket, their clients would get a reset after sending.
+        for _ in range(server.adj.backlog):  # as many as the system holds
+            if not select.select([listener.socket], [], [], 0)[0]:
+                break
+            listener.handle_accept()
+        # Its socket alone: a new connection is refused from now on, and its
+        # trigger still wakes the loop for the answers to send.
+        wasyncore.dispatcher.close(listener)
+    tasks = server.task_dispatcher
+
+    def in_hand() -> bool:
+        """Whether a request is queued or served, or partly read; a
+        connection that holds none is closed (its answers all sent), so
+        that its client sends its next delivery on a new one, refused."""
+        busy = False
+        for channel in list(sockets.values()):
+            if not isinstance(channel, HTTPChannel):
+                continue
+            if channel.requests or channel.request is not None:
+                busy = True
+            elif not channel.total_outbufs_len:
+                channel.handle_close()
+        with tasks.lock:
+            return busy or bool(tasks.queue) or tasks.active_count > 0
+
+    deadline = time.monotonic() + STOP_GRACE
+    while in_hand() and not hurry.is_set() and time.monotonic() < deadline:
+        turn(0.05)
+    tasks.shutdown(timeout=1)
 
 
 def claim_url_for(stored: str, plain_address: str | None) -> str:

@@ -1934,6 +1934,23 @@ def test_waitress_log_lines_never_name_the_token_and_are_all_kept(tmp_path, capl
     ]
 
 
+def serve_stops_at_once(monkeypatch, first=lambda: None) -> None:
+    """Have ``webhook serve``, run in this process, stop at its first turn
+    of waitress's loop, as on SIGTERM, once ``first()`` ran there."""
+    import waitress
+
+    from pelican_flattr import webhook_command
+
+    handlers = {}
+
+    def turn(**options):
+        first()
+        handlers[signal.SIGTERM](signal.SIGTERM, None)
+
+    monkeypatch.setattr(waitress.wasyncore, "loop", turn)
+    monkeypatch.setattr(webhook_command.signal, "signal", handlers.__setitem__)
+
+
 def test_serve_hides_the_token_from_waitress_own_log_lines(
     tmp_path, monkeypatch, caplog, capsys
 ):
@@ -1941,8 +1958,7 @@ def test_serve_hides_the_token_from_waitress_own_log_lines(
     prepare_waitress_logs called by hand (above). waitress logs "Client
     disconnected while serving <path>" only when it sees the client gone
     between two writes of one answer, which no client can time: the line is
-    logged as waitress logs it, from the server serve runs."""
-    import waitress
+    logged as waitress logs it, from the loop serve runs."""
 
     from pelican_flattr import webhook_command
 
@@ -1955,20 +1971,12 @@ def test_serve_hides_the_token_from_waitress_own_log_lines(
         ]
         monkeypatch.setattr(log, "filters", kept)
 
-    def create_server(*args, **options):
-        server = real_create_server(*args, **options)
-        monkeypatch.setattr(server, "run", disconnected_then_stopped)
-        return server
-
-    def disconnected_then_stopped():
+    def disconnected():
         # As waitress words it: the path put into the message itself.
         message = f"Client disconnected while serving /hooks/{TOKEN}"
         logging.getLogger("waitress").info(message)
-        raise KeyboardInterrupt
 
-    real_create_server = waitress.create_server
-    monkeypatch.setattr(waitress, "create_server", create_server)
-    monkeypatch.setattr(webhook_command.signal, "signal", lambda *args: None)
+    serve_stops_at_once(monkeypatch, disconnected)
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     caplog.set_level(logging.INFO, logger="waitress")
     store = str(tmp_path / "s.db")
@@ -2127,22 +2135,15 @@ def test_serve_closes_a_connection_that_sends_nothing_after_30_seconds(
     # timed out. The server serve builds is asked, not a slow client.
     import waitress
 
-    from pelican_flattr import webhook_command
-
     built = []
 
     def create_server(*args, **options):
-        server = real_create_server(*args, **options)
-        built.append(server)
-        monkeypatch.setattr(server, "run", stop)
-        return server
-
-    def stop():
-        raise KeyboardInterrupt
+        built.append(real_create_server(*args, **options))
+        return built[-1]
 
     real_create_server = waitress.create_server
     monkeypatch.setattr(waitress, "create_server", create_server)
-    monkeypatch.setattr(webhook_command.signal, "signal", lambda *args: None)
+    serve_stops_at_once(monkeypatch)
     monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
     store = str(tmp_path / "s.db")
     assert main(["webhook", "serve", "--store", store, "--port", "0"]) == 0
