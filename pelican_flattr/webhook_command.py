@@ -650,6 +650,8 @@ def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
                 continue
             if channel.requests or channel.request is not None:
                 busy = True
+            elif select.select([channel.socket], [], [], 0)[0]:
+                busy = True  # a request came: the next turn reads it
             elif not channel.total_outbufs_len:
                 channel.handle_close()
         with tasks.lock:
