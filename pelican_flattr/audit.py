@@ -230,7 +230,9 @@ def _left_over_languages(
     built = set(languages.folders.values())
     for folder, own in list(other_sites.items()):
         name = folder.name
-        if folder.parent != output or name in languages.folders or name in built:
+        # (Not skipped as a language of the settings: one whose entry gives
+        # it an OUTPUT_PATH of its own now left its old folder behind.)
+        if folder.parent != output or name in built:
             continue
         try:
             manifest = load_manifest(folder / own)
@@ -245,21 +247,25 @@ def _left_over_languages(
             continue
         del other_sites[folder]
         shown = portable_path(name)
+        delete = f"delete {shown}/ (or set DELETE_OUTPUT_DIRECTORY = True)"
+        now = languages.folders.get(name, "")
         if name in languages.without_plugin:
-            why, back = (
-                "i18n_subsites is not in PLUGINS",
-                "i18n_subsites back in PLUGINS",
-            )
+            why = "which the settings do not build (i18n_subsites is not in PLUGINS)"
+            fix = f"{delete}, or put i18n_subsites back in PLUGINS"
+        elif name in languages.folders:
+            where = f"in {portable_path(now)}/" if now else "outside the output"
+            why = f"whose site the settings build {where} now"
+            fix = delete
         else:
-            why, back = "it is not in I18N_SUBSITES", f"{shown!r} back in I18N_SUBSITES"
+            why = "which the settings do not build (it is not in I18N_SUBSITES)"
+            fix = f"{delete}, or put {shown!r} back in I18N_SUBSITES"
         audit.problem(
             "language-removed",
             f"{shown}/",
-            f"holds the site of the language {shown!r}, which the settings do "
-            f"not build ({why}): the output an earlier build left, its buttons "
-            "those of things no build has any more",
-            f"no output of a language the settings do not build: delete {shown}/ "
-            f"(or set DELETE_OUTPUT_DIRECTORY = True), or put {back}",
+            f"holds the site of the language {shown!r}, {why}: the output an "
+            "earlier build left, its buttons those of things no build has any "
+            "more",
+            f"no output of a language the settings do not build there: {fix}",
         )
 
 

@@ -2911,8 +2911,8 @@ def test_a_removed_languages_left_over_output_fails_the_audit_given_the_settings
         ("fr/", "language-removed")
     ]
     assert report["problems"][0]["expected"] == (
-        "no output of a language the settings do not build: delete fr/ (or set "
-        "DELETE_OUTPUT_DIRECTORY = True), or put 'fr' back in I18N_SUBSITES"
+        "no output of a language the settings do not build there: delete fr/ (or "
+        "set DELETE_OUTPUT_DIRECTORY = True), or put 'fr' back in I18N_SUBSITES"
     )
     # Without the settings, nothing tells a language removed from another
     # site's output kept there.
@@ -3221,7 +3221,36 @@ def test_a_language_left_in_i18n_subsites_without_the_plugin_is_removed_output(
     assert (status, kinds, report["other_sites"]) == found
     for problem in report["problems"]:
         assert problem["expected"] == (
-            "no output of a language the settings do not build: delete de/ (or "
-            "set DELETE_OUTPUT_DIRECTORY = True), or put i18n_subsites back in "
-            "PLUGINS"
+            "no output of a language the settings do not build there: delete de/ "
+            "(or set DELETE_OUTPUT_DIRECTORY = True), or put i18n_subsites back "
+            "in PLUGINS"
         )
+
+
+def test_a_languages_folder_left_when_its_site_moved_is_removed_output(
+    tmp_path, capsys
+):
+    # The German site given an OUTPUT_PATH of its own (deutsch/) left de/
+    # behind, its buttons those of things at URLs no build has any more:
+    # skipped as a language of the settings, it passed the audit.
+    authors = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    assert i18n_build(tmp_path, _NUR_FILES, **authors).status == 0
+    output = tmp_path / "output"
+    own = {"OUTPUT_PATH": str(output / "deutsch"), "SITEURL": f"{SITEURL}/deutsch"}
+    built = i18n_build(tmp_path, {}, **authors, I18N_SUBSITES={"de": own})
+    assert built.status == 0
+    status, report = _audit_with_settings(
+        tmp_path,
+        capsys,
+        f"{_I18N_PLUGINS}I18N_SUBSITES = {{'de': {{'OUTPUT_PATH': OUTPUT_PATH "
+        "+ '/deutsch', 'SITEURL': SITEURL + '/deutsch'}}\n",
+    )
+    assert status == 1
+    (problem,) = report["problems"]
+    assert (problem["file"], problem["kind"]) == ("de/", "language-removed")
+    assert "whose site the settings build in deutsch/ now" in problem["problem"]
+    assert problem["expected"] == (
+        "no output of a language the settings do not build there: delete de/ "
+        "(or set DELETE_OUTPUT_DIRECTORY = True)"
+    )
+    assert report["other_sites"] == ["deutsch"]
