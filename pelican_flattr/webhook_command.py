@@ -127,7 +127,8 @@ def _published_with_site(
     args: argparse.Namespace, settings: dict[str, Any], store: Path
 ) -> str | None:
     """Why ``serve`` refuses ``store``, as the build calls it an error: it
-    lies in the output folder of --settings, or a static folder of it.
+    lies in the output folder of --settings, or a static folder of it, of
+    the site or of a language's site of I18N_SUBSITES.
 
     The next build deletes such a store (DELETE_OUTPUT_DIRECTORY) or
     publishes it, and the receiver would then go on writing a new one:
@@ -136,7 +137,16 @@ def _published_with_site(
     """
     if not args.settings:
         return None
-    problem = store_published_with_site(settings, store)
+    # Each language's site of I18N_SUBSITES is built with its own settings
+    # over the site's (its own OUTPUT_PATH), and checked so by the build.
+    where, problem = next(
+        (
+            (where, problem)
+            for where, own in named_sites(settings)
+            if (problem := store_published_with_site({**settings, **own}, store))
+        ),
+        ("", None),
+    )
     if problem is None:
         return None
     if problem.endswith(_BUILD_ONLY):
@@ -145,7 +155,8 @@ def _published_with_site(
         # The build's message names the setting; this store came from the
         # option.
         problem = problem.replace("FLATTR_STORE", "--store", 1)
-    return f"{_shown(args.settings)}: {problem}; the receiver does not start"
+    site = f"{where.strip()}: " if where else ""
+    return f"{_shown(args.settings)}: {site}{problem}; the receiver does not start"
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:

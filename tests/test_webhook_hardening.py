@@ -2301,6 +2301,14 @@ PUBLISHED_STORES = {
         "content/extra/flattr.sqlite3",
         "--store content/extra/flattr.sqlite3 lies in 'extra' of STATIC_PATHS",
     ),
+    # i18n_subsites builds each language's site into its own output, which
+    # the build checks as it checks the site's.
+    "FLATTR_STORE in a language's OUTPUT_PATH": (
+        "I18N_SUBSITES = {'de': {'OUTPUT_PATH': 'out-de'}}\n"
+        "FLATTR_STORE = 'out-de/flattr.sqlite3'\n",
+        None,
+        "I18N_SUBSITES['de']: FLATTR_STORE out-de/flattr.sqlite3 lies in OUTPUT_PATH",
+    ),
 }
 
 
@@ -2312,7 +2320,7 @@ def test_serve_refuses_a_store_the_build_would_publish_or_delete(
 ):
     # The next build deleted it with the output, or published it, and the
     # receiver went on with a new store: the flattrs stored so far lost.
-    for folder in ("public", "output", "content/extra", "content/images"):
+    for folder in ("public", "output", "out-de", "content/extra", "content/images"):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "pelicanconf.py").write_text(settings)
     command = [
