@@ -428,6 +428,23 @@ class _QueueDepthSaidSeldom(logging.Filter):
         record.args = None
         return True
 
+    def say_held_back(self) -> None:
+        """Log, when the server stops, what was held back since the last
+        warning said: a burst shorter than ``QUEUE_WARNING_INTERVAL`` would
+        otherwise leave only its first warning, of the shallowest queue."""
+        with self._lock:
+            held, deepest = self._held, self._deepest
+            self._held = self._deepest = 0
+        if held:
+            logging.getLogger("waitress.queue").warning(
+                "Task queue depth: %s more such warnings held back since the "
+                "last line, the deepest %d: every server thread (--threads %d) "
+                "was busy and requests waited; raise --threads if this recurs",
+                f"{held:,}",
+                deepest,
+                self._threads,
+            )
+
 
 def prepare_waitress_logs(app: WebhookApp, threads: int = 8) -> None:
     """Have waitress's own log lines hide the token and email addresses,
@@ -602,28 +619,53 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         serve_until(server, stopping, hurry)
     finally:
-        server.close()
-    print("pelican-flattr webhook: stopped", file=sys.stderr, flush=True)
+        close_sockets(server)
+    _say("stopped")
     return 0
 
 
-# Seconds a stop waits for the requests received to be answered: a
-# delivery waiting for the store's lock is answered within its busy timeout
-# (10 s). What is still queued then is dropped, as waitress drops it.
+# Seconds a stop takes at most, from the signal to closing the sockets:
+# the requests received are answered in them (a delivery waiting for the
+# store's lock is answered within its busy timeout, 10 s). What is still
+# queued then is dropped, as waitress drops it.
 STOP_GRACE = 15
 # Seconds between two looks at whether to stop, while serving.
 _STOP_CHECK = 0.2
 
 
+def _holds_bytes(request: Any) -> bool:
+    """Whether waitress's parser ``request`` has read any byte of a
+    request: blank lines before a request line are none (RFC 9112 has a
+    server ignore them), though waitress begins a request for them."""
+    return (
+        request.completed
+        or request.body_rcv is not None
+        or bool(request.header_plus.lstrip())
+    )
+
+
+def _say(line: str) -> None:
+    print(f"pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
+
+
+def _requests(count: int) -> str:
+    return f"{count} request{'' if count == 1 else 's'}"
+
+
 def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
     """Run the waitress ``server`` until ``stopping`` is set; then stop
     listening, answer every request received (or partly received), and
-    close each connection once it holds none, for at most ``STOP_GRACE``
-    seconds or until ``hurry`` is set; then stop the server's threads.
+    close each connection once it holds none, until ``hurry`` is set or for
+    at most ``STOP_GRACE`` seconds in all, the server's threads stopped
+    within them; then close every socket. Says on stderr when the stop
+    begins, how many requests it waits for, how many partly received ones
+    it dropped, and the queue warnings held back since the last said.
 
     waitress's own run() drops the requests queued for a thread when it
     stops ("Canceling N pending task(s)"): their clients got a reset
-    after sending a whole delivery, and no line was logged of them.
+    after sending a whole delivery, and no line was logged of them. Its
+    close() of a server of several addresses stops the threads again, for
+    5 s more: the sockets are closed here without it.
     """
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
@@ -637,6 +679,7 @@ def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
 
     while not stopping.is_set():
         turn(_STOP_CHECK)
+    deadline = time.monotonic() + STOP_GRACE
     for listener in [
         each for each in sockets.values() if isinstance(each, BaseWSGIServer)
     ]:
@@ -649,17 +692,35 @@ def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
         # Its socket alone: a new connection is refused from now on, and its
         # trigger still wakes the loop for the answers to send.
         wasyncore.dispatcher.close(listener)
+    turn(0)  # what came on them is read, to be counted
     tasks = server.task_dispatcher
+
+    def channels() -> list[Any]:
+        return [each for each in sockets.values() if isinstance(each, HTTPChannel)]
+
+    def partly_received() -> int:
+        return sum(
+            1
+            for channel in channels()
+            if channel.request is not None and _holds_bytes(channel.request)
+        )
+
+    waiting = sum(len(channel.requests) for channel in channels())
+    _say(
+        f"stopping: waiting for {_requests(waiting + partly_received())} "
+        f"received or partly received to be answered (at most {STOP_GRACE} s; "
+        "SIGTERM or Ctrl-C again ends the wait)"
+    )
 
     def in_hand() -> bool:
         """Whether a request is queued or served, or partly read; a
         connection that holds none is closed (its answers all sent), so
         that its client sends its next delivery on a new one, refused."""
         busy = False
-        for channel in list(sockets.values()):
-            if not isinstance(channel, HTTPChannel):
-                continue
-            if channel.requests or channel.request is not None:
+        for channel in channels():
+            if channel.requests or (
+                channel.request is not None and _holds_bytes(channel.request)
+            ):
                 busy = True
             elif select.select([channel.socket], [], [], 0)[0]:
                 busy = True  # a request came: the next turn reads it
@@ -668,10 +729,33 @@ def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
         with tasks.lock:
             return busy or bool(tasks.queue) or tasks.active_count > 0
 
-    deadline = time.monotonic() + STOP_GRACE
     while in_hand() and not hurry.is_set() and time.monotonic() < deadline:
-        turn(0.05)
-    tasks.shutdown(timeout=1)
+        turn(min(0.05, max(deadline - time.monotonic(), 0)))
+    dropped = partly_received()
+    # The time left, once: a thread still serving is not waited for past
+    # the bound, nor at all once hurried (waitress logs "N thread(s) still
+    # running"). Idle threads end at once, given the moment they take.
+    with tasks.lock:
+        serving = tasks.active_count > 0
+    left = max(deadline - time.monotonic(), 0.0)
+    tasks.shutdown(timeout=(0.0 if hurry.is_set() else left) if serving else 1.0)
+    if dropped:
+        _say(
+            f"dropped {_requests(dropped)} partly received when the wait "
+            "ended: their clients get no answer"
+        )
+    for seldom in logging.getLogger("waitress.queue").filters:
+        if isinstance(seldom, _QueueDepthSaidSeldom):
+            seldom.say_held_back()
+
+
+def close_sockets(server: Any) -> None:
+    """Close every socket of the waitress ``server``, its connections
+    among them, without stopping its threads: server.close() of a server of
+    several addresses stops them (again) for up to 5 s."""
+    from waitress import wasyncore
+
+    wasyncore.close_all(getattr(server, "map", None) or server._map)
 
 
 def claim_url_for(stored: str, plain_address: str | None) -> str:
