@@ -14,7 +14,13 @@ from typing import Any, NamedTuple
 
 from .identifiers import IdentifierError, parse_owner
 from .manifest import ManifestError
-from .settings import MANIFEST_NAME, SettingsFileError, named_sites, path_setting
+from .settings import (
+    MANIFEST_NAME,
+    SettingsFileError,
+    named_sites,
+    path_setting,
+    plugin_name,
+)
 from .thing import check_thing_url, is_development_url
 
 
@@ -171,7 +177,7 @@ def languages_from_settings(
     subsites = settings.get("I18N_SUBSITES")
     plugins = settings.get("PLUGINS")
     loaded = plugins is None or any(
-        _plugin_name(plugin) == "i18n_subsites"
+        plugin_name(plugin) == "i18n_subsites"
         for plugin in (plugins if isinstance(plugins, (list, tuple)) else ())
     )
     if subsites is None and (plugins is None or not loaded):
@@ -204,14 +210,6 @@ def languages_from_settings(
             else Path(below).as_posix()
         )
     return SiteLanguages(folders, frozenset())
-
-
-def _plugin_name(plugin: object) -> str:
-    """The name of a ``PLUGINS`` entry (a module's, or the name given), as
-    the build tells a plugin loaded: its last dotted part
-    (``pelican.plugins.i18n_subsites`` is ``i18n_subsites``)."""
-    name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-    return str(name).rpartition(".")[2]
 
 
 def language_manifests_from_settings(

@@ -45,6 +45,7 @@ from .settings import (
     FlattrSettings,
     baseline_path_setting,
     manifest_path_setting,
+    plugin_name,
     read_settings,
     shown_author,
     strict_build,
@@ -721,8 +722,7 @@ def _loaded(pelican: Any, name: str) -> bool:
     """Whether ``pelican`` loaded the plugin ``name`` (``seo`` for
     ``pelican.plugins.seo``)."""
     return any(
-        getattr(plugin, "__name__", "").rpartition(".")[2] == name
-        for plugin in getattr(pelican, "plugins", ())
+        plugin_name(plugin) == name for plugin in getattr(pelican, "plugins", ())
     )
 
 
@@ -742,14 +742,7 @@ def _sites_giving_things(
         if not isinstance(own, Mapping):
             continue  # i18n_subsites builds no site of it
         each = {**settings, **own}
-        names = (
-            name if isinstance(name, str) else getattr(name, "__name__", "")
-            for name in each.get("PLUGINS") or ()
-        )
-        if any(
-            name.removeprefix("pelican.plugins.").split(".")[0] == plugin
-            for name in names
-        ):
+        if any(plugin_name(name) == plugin for name in each.get("PLUGINS") or ()):
             found[str(lang)] = each.get("FLATTR_PAGES") is True
     return found
 

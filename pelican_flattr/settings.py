@@ -984,6 +984,14 @@ def _path_below(
     return os.path.relpath(where, folder)
 
 
+def plugin_name(plugin: object) -> str:
+    """The name of a ``PLUGINS`` entry (a module's, or the name given), as
+    the build tells a plugin loaded: its last dotted part
+    (``pelican.plugins.i18n_subsites`` is ``i18n_subsites``)."""
+    name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+    return str(name).rpartition(".")[2]
+
+
 def named_sites(
     settings: Mapping[str, Any],
 ) -> list[tuple[str, Mapping[str, Any]]]:
