@@ -504,12 +504,9 @@ def _lost_pages(
             yield _displace(content)
 
 
-# Every list of content a generator keeps but "articles", whose authors
-# Pelican has already gathered (ArticlesGenerator.authors).
+# Every list of content a generator keeps, drafts and hidden ones included.
 _CONTENT_LISTS = tuple(
-    dict.fromkeys(
-        name for names in EVERY_CONTENT.values() for name in names if name != "articles"
-    )
+    dict.fromkeys(name for names in EVERY_CONTENT.values() for name in names)
 )
 
 
@@ -559,11 +556,10 @@ def _content_authors(generators: list[Any]) -> tuple[dict[str, Any], bool]:
     hidden ones included, by name; and whether any content was read."""
     authors: dict[str, Any] = {}
     read = False
+    # Each content's, not Pelican's list of authors: that holds one name
+    # for each slug, and "Carol Chen <carol@example.org>" has the slug of
+    # "Carol Chen".
     for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            read = read or bool(generator.articles)
-            for author, _ in generator.authors:
-                authors.setdefault(author.name, author)
         for name in _CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
                 read = True
@@ -632,7 +628,7 @@ def _warn_about_keys_of_one_author(
     """
     spellings: set[tuple[str, str]] = set()  # (name, slug) as content has them
     for generator in generators:
-        for name in ("articles", *_CONTENT_LISTS):
+        for name in _CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
                 for author in getattr(content, "authors", None) or ():
                     slug = getattr(author, "slug", None)

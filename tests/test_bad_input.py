@@ -2943,3 +2943,26 @@ def test_many_authors_named_by_other_owners_addresses_are_one_warning(site, flat
         f"{', '.join(named[:10])} and 1 more. Name each author otherwise in the "
         "content's Author field"
     ]
+
+
+def test_an_author_spelt_with_their_address_in_one_file_is_warned_of(site, flattr_log):
+    # Pelican's slug drops "<...>": "Carol Chen <carol@example.org>" is the
+    # author "Carol Chen", whose other files named the author list's entry,
+    # and the one file that published the address went unsaid.
+    address = "carol@example.org"
+    files = {f"c{n}.md": article(f"By Carol {n}", "Carol Chen") for n in range(3)}
+    files["z.md"] = article("From git", f"Carol Chen <{address}>")
+    with pytest.raises(FlattrBuildError, match="1 problem"):
+        site(
+            files,
+            FLATTR_AUTHORS={"Carol Chen": f"email:{address}"},
+            FLATTR_STRICT=True,
+        )
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] gives an owner to author "
+        "'Carol Chen <[address]>' (by its slug), whose name holds the address "
+        f"of their email owner (email:{hash_email(address)}; in z.md), and "
+        "Pelican prints author names on the pages and feeds it writes: the "
+        "address is published all the same. Name the author otherwise in the "
+        "content's Author field (and in this key)"
+    ]
