@@ -1210,6 +1210,16 @@ def _remove_manifests_of_failed_run() -> None:
         each.manifests_written.clear()
 
 
+def _unseen_problem(problems: list[str]) -> str:
+    """The first of ``problems`` when the log shows no error (``pelican
+    -q`` shows critical messages alone), for the build's last message: a
+    CI log said that the build failed, and not why."""
+    if logger.isEnabledFor(logging.ERROR):
+        return ""
+    more = " (build without -q to see every one)" if len(problems) > 1 else ""
+    return f"; the first: {problems[0]}{more}"
+
+
 def _checks_not_run() -> str:
     """What a build that fails now did not check, for its last message:
     the checks made as Pelican writes the pages, and the URL guard. A
@@ -1267,9 +1277,10 @@ def fail_if_strict() -> None:
         count = len(current.messages.problems)
         reloading, stop_queue = _pelican_autoreload()
         logger.critical(
-            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s%s",
+            "pelican-flattr: %d problem%s and FLATTR_STRICT is on: build failed%s%s%s",
             count,
             "s" if count > 1 else "",
+            _unseen_problem(current.messages.problems),
             "; pelican --autoreload stops here: mend them and start it again"
             if reloading
             else "",

@@ -769,7 +769,7 @@ def test_flattr_siteurl_serves_a_local_siteurl(site):
     assert thing["url"] == "https://public.example.org/local-development.html"
 
 
-def _pelican(tmp_path, *settings):
+def _pelican(tmp_path, *settings, options=()):
     content = tmp_path / "content"
     content.mkdir()
     (content / "a.md").write_text(article("Broken owner", "Alice", flattr_owner="x:y"))
@@ -782,6 +782,7 @@ def _pelican(tmp_path, *settings):
         str(content),
         "-o",
         str(tmp_path / "out"),
+        *options,
         "-e",
         'PLUGINS=["pelican_flattr"]',
         'SITEURL="https://example.org"',
@@ -800,6 +801,16 @@ def test_strict_pelican_command_exits_1_without_traceback(tmp_path):
     assert "Traceback" not in output
     assert "a.md" in output and "flattr_owner" in output
     assert "FLATTR_STRICT" in output
+
+
+def test_a_quiet_strict_pelican_command_says_why_it_failed(tmp_path):
+    # pelican -q shows critical messages alone: a CI log said the build
+    # failed, and named neither the file nor the problem.
+    result = _pelican(tmp_path, "FLATTR_STRICT=true", options=["-q"])
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1, output
+    assert "build failed; the first: a.md: " in output
+    assert "flattr_owner" in output and "Traceback" not in output
 
 
 def test_lenient_pelican_command_exits_0(tmp_path):
