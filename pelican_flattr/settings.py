@@ -684,7 +684,11 @@ def read_settings_file(
     try:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
-        with _stdout_to_stderr(), _without_pelicans_settings_warnings():
+        with (
+            _stdout_to_stderr(),
+            _without_pelicans_settings_warnings(),
+            _beside_its_modules(path),
+        ):
             settings = read_pelican_settings(str(path), override=override)
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
@@ -702,6 +706,22 @@ def read_settings_file(
     for message in unknown_settings(settings):
         print(f"pelican-flattr: {shown}: {message}", file=sys.stderr)
     return settings
+
+
+@contextlib.contextmanager
+def _beside_its_modules(path: str | os.PathLike[str]) -> Iterator[None]:
+    """While the block runs, the folder of the settings file at ``path`` is
+    where Python looks for modules last: ``pelican-quickstart``'s
+    ``publishconf.py`` imports ``pelicanconf`` from the current folder, and
+    a command run from another (a deploy host's, a CI step's) failed with
+    ModuleNotFoundError."""
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.append(folder)
+    try:
+        yield
+    finally:
+        # The last of its entries: the file itself may have appended it.
+        del sys.path[len(sys.path) - 1 - sys.path[::-1].index(folder)]
 
 
 @contextlib.contextmanager

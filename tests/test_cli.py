@@ -320,6 +320,25 @@ def test_what_a_process_the_settings_file_starts_prints_goes_to_stderr(
     assert "revision abc123" in result.stderr
 
 
+@pytest.mark.parametrize("command", SETTINGS_AND_JSON)
+def test_a_settings_file_imports_its_neighbour_from_another_folder(
+    sample_output, tmp_path, command
+):
+    # publishconf.py, as pelican-quickstart writes it, imports pelicanconf
+    # from the current folder: run from a deploy host's or a CI step's
+    # folder, every command failed with ModuleNotFoundError.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "neighbour_conf.py").write_text("FLATTR_USERNAME = 'alice'\n")
+    text = "import os, sys\nsys.path.append(os.curdir)\nfrom neighbour_conf import *"
+    argv = [str(SCRIPT), *with_settings(command, sample_output, site, text)]
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), dict)
+
+
 @pytest.mark.parametrize(
     "command",
     [
