@@ -710,8 +710,8 @@ def read_settings_file(
 
 @contextlib.contextmanager
 def _beside_its_modules(path: str | os.PathLike[str]) -> Iterator[None]:
-    """While the block runs, the folder of the settings file at ``path`` is
-    where Python looks for modules last: ``pelican-quickstart``'s
+    """While the block runs, Python looks for modules in the folder of the
+    settings file at ``path`` too, after the others: ``pelican-quickstart``'s
     ``publishconf.py`` imports ``pelicanconf`` from the current folder, and
     a command run from another (a deploy host's, a CI step's) failed with
     ModuleNotFoundError."""
@@ -720,8 +720,10 @@ def _beside_its_modules(path: str | os.PathLike[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        # The last of its entries: the file itself may have appended it.
-        del sys.path[len(sys.path) - 1 - sys.path[::-1].index(folder)]
+        # One entry of it goes, the last: the file itself may have appended
+        # it too, or taken it out.
+        with contextlib.suppress(ValueError):
+            del sys.path[len(sys.path) - 1 - sys.path[::-1].index(folder)]
 
 
 @contextlib.contextmanager
