@@ -51,7 +51,7 @@ from .settings import (
     strict_build,
     unknown_settings,
 )
-from .thing import Thing, is_development_url
+from .thing import Thing
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -1233,7 +1233,7 @@ def _checks_not_run() -> str:
     guard = (
         settings.url_guard
         and not current.guard_reached
-        and not is_development_url(settings.siteurl)
+        and not settings.development_build
     )
     if not current.pages_written:
         skipped.append(

@@ -33,7 +33,7 @@ from .privacy import (
 )
 from .resolve import ContentThing
 from .settings import CACHE_FOLDER, FlattrSettings
-from .thing import Thing, is_development_url
+from .thing import Thing
 from .url_guard import (
     BaselineError,
     OwnerChange,
@@ -134,13 +134,15 @@ def write_manifest(pelican: Any) -> None:
     # could not be written must not keep a changed thing URL unsaid until
     # it is mended (the site may be published before).
     state.guard_reached = True
-    if settings.url_guard and is_development_url(settings.siteurl):
+    if settings.url_guard and settings.development_build:
         # A development build's URLs must neither be compared with the
-        # published site's baseline nor replace it.
+        # published site's baseline nor replace it: an article retitled
+        # before it was ever published would fail the publish build.
         logger.info(
-            "pelican-flattr: URL guard skipped: %s is a development address; "
-            "this build's thing URLs are neither compared nor remembered",
-            settings.siteurl,
+            "pelican-flattr: URL guard skipped: %s (a development build); this "
+            "build's thing URLs are neither compared nor remembered: the "
+            "published site's build guards them",
+            settings.development_build,
         )
     elif settings.url_guard:
         guard_thing_urls(settings)
@@ -1084,7 +1086,7 @@ def _keeps_baseline(settings: FlattrSettings) -> bool:
     is a file to read."""
     return (
         settings.url_guard
-        and not is_development_url(settings.siteurl)
+        and not settings.development_build
         and file_problem(settings.url_baseline_path) is None
     )
 

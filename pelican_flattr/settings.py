@@ -483,6 +483,13 @@ class FlattrSettings:
     # public absolute URL (FLATTR_SITEURL may keep an old base for the thing
     # URLs after a move, while the files are on the new one), else siteurl.
     files_url: str = ""
+    # Why this is a development build ("SITEURL is ''"), or "" for a build
+    # of the published site: its own SITEURL is no public absolute URL
+    # (empty, relative, local), or FLATTR_SITEURL is a development address.
+    # Its thing URLs may be the public ones (FLATTR_SITEURL, as the README
+    # advises), but no reader saw them: the URL guard neither compares them
+    # with the baseline nor keeps them as the next one.
+    development_build: str = ""
     site_name: str = ""
     username: Owner | None = None
     # Author name (or slug) -> owner; authors whose entry is unusable map to
@@ -911,12 +918,18 @@ def read_settings(
 
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
-    files_url = str(settings.get("SITEURL") or "").rstrip("/")
+    own_siteurl = settings.get("SITEURL", "")
+    files_url = str(own_siteurl or "").rstrip("/")
+    development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
         files_url = siteurl  # a preview of a published page needs its image
+        development = f"SITEURL is {shown_value(own_siteurl)}"
+    elif is_development_url(siteurl):
+        development = f"{source} is {shown_value(settings.get(source))}"
     result = FlattrSettings(
         siteurl=siteurl,
         files_url=files_url,
+        development_build=development,
         site_name=str(settings.get("SITENAME") or ""),
         username=username,
         authors=authors,

@@ -3714,9 +3714,9 @@ def test_a_development_build_names_the_address_that_skips_the_guard(
     skipped = [m for _, m in said_with(flattr_log, "URL guard skipped")]
     assert skipped == (
         [
-            f"pelican-flattr: URL guard skipped: {DEVELOPMENT_SITEURL} is a "
-            "development address; this build's thing URLs are neither compared "
-            "nor remembered"
+            f"pelican-flattr: URL guard skipped: SITEURL is '{DEVELOPMENT_SITEURL}' "
+            "(a development build); this build's thing URLs are neither compared "
+            "nor remembered: the published site's build guards them"
         ]
         if guard
         else []
@@ -3759,3 +3759,138 @@ def test_an_owner_change_in_a_lenient_build_with_problems_is_said_once(
     flattr_log.clear()
     build(tmp_path, files, FLATTR_AUTHORS=new)
     assert owner_lines(flattr_log) == []
+
+
+# --- A development build never moves the published site's URL baseline. ---
+
+# Development settings as the README advises them: SITEURL empty, relative
+# or local, and FLATTR_SITEURL the public address, so that buttons name it.
+# Their thing URLs are the public ones, but no reader ever saw this build.
+DEVELOPMENT_SETTINGS = {
+    "empty": {"SITEURL": "", "FLATTR_SITEURL": SITEURL},
+    "relative": {"SITEURL": "/blog", "FLATTR_SITEURL": SITEURL},
+    "localhost": {"SITEURL": DEVELOPMENT_SITEURL, "FLATTR_SITEURL": SITEURL},
+}
+
+
+def _publish(tmp_path, files):
+    """A strict build with the public SITEURL, as publishconf.py's."""
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+@pytest.mark.parametrize("development", ["empty", "localhost"])
+def test_development_builds_between_publish_builds_leave_the_baseline_alone(
+    tmp_path, flattr_log, development
+):
+    # `pelican --autoreload` with pelicanconf.py shares CACHE_PATH with the
+    # publish build. Guarded as a published build, it remembered an article
+    # never published under its first title, and one added then deleted:
+    # the strict publish build then failed on URLs no reader ever saw.
+    _publish(tmp_path, two_articles())
+    flattr_log.clear()  # it starts the baseline, and says so
+    baseline = tmp_path.joinpath(*BASELINE)
+    published = baseline.read_bytes()
+    settings = {"FLATTR_AUTHORS": AUTHORS, **DEVELOPMENT_SETTINGS[development]}
+    wip = {"wip.md": article("Work in progress", "Alice")}
+    build(tmp_path, {**two_articles(), **wip}, **settings)
+    wip = {"wip.md": article("Work in progress retitled", "Alice")}
+    new = {"new.md": article("New", "Bob")}
+    build(tmp_path, {**two_articles(), **wip, **new}, **settings)
+    (tmp_path / "content" / "new.md").unlink()
+    build(tmp_path, {**two_articles(), **wip}, **settings)
+    assert baseline.read_bytes() == published
+    assert flattr_log.records == []
+    # The strict publish build sees only the article that is new to it.
+    _publish(tmp_path, {**two_articles(), **wip})
+    assert flattr_log.records == []
+    urls = {entry["url"] for entry in json.loads(baseline.read_text())["things"]}
+    assert f"{SITEURL}/work-in-progress-retitled.html" in urls
+    assert f"{SITEURL}/work-in-progress.html" not in urls
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        (DEVELOPMENT_SETTINGS["empty"], "SITEURL is ''"),
+        (DEVELOPMENT_SETTINGS["relative"], "SITEURL is '/blog'"),
+        (DEVELOPMENT_SETTINGS["localhost"], f"SITEURL is '{DEVELOPMENT_SITEURL}'"),
+        (
+            {"FLATTR_SITEURL": DEVELOPMENT_SITEURL},
+            f"FLATTR_SITEURL is '{DEVELOPMENT_SITEURL}'",
+        ),
+    ],
+    ids=["empty", "relative", "localhost", "flattr-siteurl"],
+)
+def test_a_development_build_with_a_renamed_article_is_not_compared(
+    tmp_path, flattr_log, settings, named
+):
+    # The rename is the publish build's to report, once it is published;
+    # the development build says why it did not, naming the setting.
+    _publish(tmp_path, two_articles())
+    flattr_log.clear()  # it starts the baseline, and says so
+    baseline = tmp_path.joinpath(*BASELINE)
+    published = baseline.read_bytes()
+    flattr_log.set_level(logging.INFO, logger="pelican_flattr")
+    renamed = two_articles(slug="second-slug")
+    build(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS, **settings)
+    assert [r for r in flattr_log.records if r.levelno >= logging.WARNING] == []
+    assert [m for _, m in said_with(flattr_log, "URL guard skipped")] == [
+        f"pelican-flattr: URL guard skipped: {named} (a development build); "
+        "this build's thing URLs are neither compared nor remembered: the "
+        "published site's build guards them"
+    ]
+    assert baseline.read_bytes() == published
+    # Published, the rename is said (and fails the strict build).
+    flattr_log.clear()
+    fails_strict(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
+def test_a_failed_development_build_does_not_say_its_url_guard_did_not_run(
+    tmp_path, flattr_log
+):
+    # A strict build stopped on its metadata names the checks it missed:
+    # a development build has no URL guard to miss.
+    bad = {"a.md": article("Alice writes", "Alice", flattr_category="nonsense")}
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, bad, FLATTR_STRICT=True, **DEVELOPMENT_SETTINGS["empty"])
+    (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
+    assert last.endswith(
+        "build failed (the checks made as pages are written did not run: more "
+        "problems may follow once these are mended)"
+    )
+
+
+def test_language_sites_of_a_development_build_leave_their_baselines_alone(
+    tmp_path,
+):
+    # With i18n_subsites under an empty main SITEURL, each language's site
+    # has a relative one ("/de"): a development build too, whose German
+    # rename is the publish build's to report.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Alice", Lang="de"),
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    assert i18n_build(tmp_path, files, **settings).status == 0
+    settings["FLATTR_STRICT"] = True
+    baselines = sorted((tmp_path / "cache").rglob("url-baseline.json"))
+    assert len(baselines) == 2
+    published = [path.read_bytes() for path in baselines]
+    files["hallo.md"] = article("Hallo", "Alice", Lang="de", Slug="hallo-neu")
+    built = i18n_build(tmp_path, files, **settings, **DEVELOPMENT_SETTINGS["empty"])
+    assert (built.messages, built.status) == ([], 0)
+    assert [path.read_bytes() for path in baselines] == published
+    skipped = [m.partition(" (")[0] for m in built.log if "guard skipped" in m]
+    assert sorted(skipped) == [
+        "pelican-flattr: URL guard skipped: SITEURL is ''",
+        "pelican-flattr: URL guard skipped: SITEURL is '/de'",
+    ]
+    built = i18n_build(tmp_path, files, **settings)
+    assert built.status != 0
+    (changed,) = [m for m in built.messages if "thing URL changed" in m]
+    assert changed.startswith(
+        "pelican-flattr: I18N_SUBSITES['de']: hallo.md: thing URL changed from "
+        f"{SITEURL}/de/hallo.html to {SITEURL}/de/hallo-neu.html;"
+    )
