@@ -274,8 +274,8 @@ def _text_field_or_none(
 def _tags_field_or_none(
     metadata: Mapping[str, Any], problems: list[str]
 ) -> list[str] | None:
-    """The tags ``flattr_tags`` gives, or None when it is not there (or,
-    with its problem added to ``problems``, unusable).
+    """The tags ``flattr_tags`` gives, or None when it is not there or left
+    empty (or, with its problem added to ``problems``, unusable).
 
     Text is split as Pelican splits ``Tags``. A list of texts is taken
     item by item, as Pelican takes ``Tags`` given twice in a file, and as
@@ -289,7 +289,10 @@ def _tags_field_or_none(
         tags = list(value)
     else:
         text = _text_field_or_none(metadata, TAGS, problems)
-        if text is None:
+        # Left empty (":flattr_tags:" with nothing after it), it is absent,
+        # as every other field of the plugin: read as "no tags", it dropped
+        # the article's own tags and FLATTR_TAGS without a word.
+        if not text:
             return None
         tags = split_tags(text)
     # reST writes any code point (|s| unicode:: 0xD800), and the

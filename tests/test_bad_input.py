@@ -2977,3 +2977,29 @@ def test_an_author_spelt_with_their_address_in_one_file_is_warned_of(site, flatt
         "address is published all the same. Name the author otherwise in the "
         "content's Author field (and in this key)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "empty.rst",
+            "Empty tags\n##########\n\n:date: 2024-03-07\n:author: Alice\n"
+            ":tags: keepme\n:flattr_tags:\n\nBody text long enough to describe it.\n",
+        ),
+        (
+            "empty.md",
+            "Title: Empty tags\nDate: 2024-03-07\nAuthor: Alice\nTags: keepme\n"
+            "Flattr_tags:\n\nBody text long enough to describe it.\n",
+        ),
+    ],
+)
+def test_an_empty_flattr_tags_field_keeps_the_default_tags(
+    site, flattr_log, name, text
+):
+    # A field left empty counts as absent, as every other field of the
+    # plugin does: taken as "no tags", it silently dropped the article's
+    # own tags and FLATTR_TAGS.
+    output = site({name: text}, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_TAGS=["site"])
+    assert manifest_things(output)[name]["tags"] == ["keepme", "site"]
+    assert flattr_log.records == []
