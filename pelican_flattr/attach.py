@@ -202,6 +202,7 @@ def attach_things(generators: list[Any]) -> None:
     # the page of another.
     overriders = list(_unlisted_overriders(generators, settings.pages))
     things_by_content_url = state.feeds.things_by_content_url
+    files = _build_context(generators)
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         overrides = hasattr(content, "override_save_as")
@@ -219,6 +220,7 @@ def attach_things(generators: list[Any]) -> None:
             source=build.source_of(content),
             save_as_is_url=not overrides and _save_as_is_url(content),
             content_url=_content_url(content),
+            files=files,
         )
         content_thing = outcome.content_thing
         if content_thing is None:
@@ -296,6 +298,19 @@ def attach_things(generators: list[Any]) -> None:
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
+
+
+def _build_context(generators: list[Any]) -> Mapping[str, Any] | None:
+    """This build's Pelican context, which its generators share: where a
+    content's links find this build's files. Not the content's own, which
+    Pelican's generator cache (CONTENT_CACHING_LAYER = "generator") pickles
+    with it: an article read from that cache holds the context of the build
+    that cached it, saved before its static files were read."""
+    for generator in generators:
+        context = getattr(generator, "context", None)
+        if isinstance(context, Mapping):
+            return context
+    return None
 
 
 def _left_to_its_languages_site(

@@ -99,6 +99,10 @@ class ContentThing:
     # has none: the language of the button's text, which the thing's Flattr
     # code may only stand in for (Uzbek as en_GB).
     lang: str = ""
+    # The og:image URL (None without one, or without Open Graph tags),
+    # resolved with the thing: the page is rendered with the content alone,
+    # whose own context (a cached article's) may be an earlier build's.
+    image: str | None = None
 
     @property
     def url(self) -> str:
@@ -625,12 +629,15 @@ def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
     return f"{settings.siteurl}/{url_safe(content_url)}"
 
 
-def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | None]:
+def _image(
+    content: Any, settings: FlattrSettings, files: Mapping[str, Any] | None
+) -> tuple[str | None, str | None]:
     """The absolute ``og:image`` URL of ``content`` (None when there is none
     or it is unusable), and what is wrong with the field, for the log: not
     what is wrong with the value ``DEFAULT_METADATA`` gave it, said once of
-    the setting (``default_image_warning``)."""
-    url, problem, field = _image_of(content.metadata, content, settings)
+    the setting (``default_image_warning``). ``files`` as ``resolve`` takes
+    it."""
+    url, problem, field = _image_of(content.metadata, content, settings, files)
     if field is not None:  # only an unusable value reads the settings
         defaults = (getattr(content, "settings", None) or {}).get("DEFAULT_METADATA")
         if isinstance(defaults, Mapping) and from_defaults(
@@ -641,7 +648,10 @@ def _image(content: Any, settings: FlattrSettings) -> tuple[str | None, str | No
 
 
 def _image_of(
-    metadata: Mapping[str, Any], content: Any, settings: FlattrSettings
+    metadata: Mapping[str, Any],
+    content: Any,
+    settings: FlattrSettings,
+    files: Mapping[str, Any] | None = None,
 ) -> tuple[str | None, str | None, str | None]:
     """``_image`` of ``metadata``, that of ``content`` (or None: links are
     then resolved from no content's folder, to no file), and the field
@@ -667,7 +677,7 @@ def _image_of(
         value = value.strip()
         if not value:
             continue
-        url, found = _image_url(value, content, settings)
+        url, found = _image_url(value, content, settings, files)
         reason = check_thing_url(url)
         if reason is not None:
             problem = f"metadata '{field}' {reason}: {shown_value(value)}; no og:image"
@@ -697,9 +707,12 @@ def default_image_warning(
     return None if field is None else f"DEFAULT_METADATA: {problem}"
 
 
-def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str, bool]:
+def _image_url(
+    value: str, content: Any, settings: FlattrSettings, files: Mapping[str, Any] | None
+) -> tuple[str, bool]:
     """``value`` as an absolute URL, and False for a ``{static}``,
-    ``{attach}`` or ``{filename}`` link to a file that is not in the site.
+    ``{attach}`` or ``{filename}`` link to a file that is not in the site
+    (looked up in ``files``, as ``resolve`` takes it).
 
     Links are resolved as Pelican resolves them in a body: from the
     content's own folder unless they start with "/", to the linked file's
@@ -726,10 +739,11 @@ def _image_url(value: str, content: Any, settings: FlattrSettings) -> tuple[str,
     else:
         folder = str(getattr(content, "relative_dir", "") or "").replace("\\", "/")
         path = posixpath.normpath(posixpath.join(folder, path))
-    context = getattr(content, "_context", None) or {}
+    if files is None:
+        files = getattr(content, "_context", None) or {}
     kinds = ("generated_content", "static_content")
     for kind in kinds if prefix == "{filename}" else kinds[1:]:
-        linked = context.get(kind, {}).get(path)
+        linked = files.get(kind, {}).get(path)
         if linked is not None:
             if prefix == "{attach}" and hasattr(linked, "attach_to"):
                 # As Pelican does for an {attach} link in the body, and
@@ -777,9 +791,8 @@ def open_graph(
     if site_name:
         pairs.append(("og:site_name", site_name))
     pairs.append(("og:locale", _og_locale(content_thing.lang, thing.language)))
-    image = _image(content, settings)[0]  # warned about when resolved
-    if image:
-        pairs.append(("og:image", image))
+    if content_thing.image:
+        pairs.append(("og:image", content_thing.image))
     if not is_article:
         return tuple(pairs)
     date = getattr(content, "date", None)
@@ -910,12 +923,17 @@ def resolve(
     source: str | None = None,
     save_as_is_url: bool = False,
     content_url: str | None = None,
+    files: Mapping[str, Any] | None = None,
 ) -> Resolution:
     """Decide whether ``content`` gets a thing, and build it.
 
     ``source`` (the content's ``relative_source_path``), whether its
     ``save_as`` is its ``url``, and its ``url`` are asked of ``content``
-    unless the caller, who may know them more cheaply, says.
+    unless the caller, who may know them more cheaply, says. ``files`` is
+    this build's Pelican context, whose ``static_content`` and
+    ``generated_content`` an ``og_image`` link is looked up in; without it,
+    the content's own, which for an article Pelican's generator cache kept
+    is the context of the build that cached it.
     """
     metadata = content.metadata
     # Every field is checked, so that one build names all of an article's
@@ -993,9 +1011,9 @@ def resolve(
         tags=tags,
         hidden=settings.hidden if hidden is None else hidden,
     )
-    image_problem, open_graph_texts = None, ()
+    image, image_problem, open_graph_texts = None, None, ()
     if settings.open_graph:
-        image, image_problem = _image(content, settings)
+        image, image_problem = _image(content, settings, files)
         open_graph_texts = _open_graph_texts_with_at(image, content, is_article)
     return Resolution(
         content_thing=ContentThing(
@@ -1006,6 +1024,7 @@ def resolve(
             is_article=is_article,
             content_url=content_url,
             lang=bcp47(str(getattr(content, "lang", None) or "")),
+            image=image,
         ),
         language_fallback=fallback,
         warning=(

@@ -4040,3 +4040,36 @@ def test_a_language_sites_own_author_entry_reads_alike_after_an_earlier_build(
     ), fresh.messages
     later = run_child(_AFTER_AN_EARLIER_BUILD, tmp_path, [I18N_FILES, settings])
     assert later == fresh.messages
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_a_cached_articles_static_og_image_is_the_file_of_this_build(
+    tmp_path, flattr_log, cache_layer
+):
+    # The generators' cache keeps each article with the context of the
+    # build that cached it, whose static files were not read yet: the link
+    # was looked up there, warned of as no file of the site, and published
+    # without STATIC_URL's folder.
+    from conftest import build
+
+    files = {
+        "images/soldering.png": "not really a PNG",
+        "a.md": article(
+            "Cached cover", "Alice", og_image="{static}/images/soldering.png"
+        ),
+    }
+    settings = dict(
+        generator_cache(tmp_path),
+        CONTENT_CACHING_LAYER=cache_layer,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        STATIC_PATHS=["images"],
+        STATIC_URL="static/{path}",
+        STATIC_SAVE_AS="static/{path}",
+    )
+    build(tmp_path, files, **settings)
+    flattr_log.clear()
+    output = build(tmp_path, {}, **settings)
+    image = f"{SITEURL}/static/images/soldering.png"
+    assert og(page(output / "cached-cover.html"), "og:image") == [image]
+    assert (output / "static" / "images" / "soldering.png").is_file()
+    assert flattr_log.records == []
