@@ -282,7 +282,8 @@ def _tags_field_or_none(
     empty (or, with its problem added to ``problems``, unusable).
 
     Text is split as Pelican splits ``Tags``. A list of texts is taken
-    item by item, as Pelican takes ``Tags`` given twice in a file, and as
+    item by item, as Pelican takes ``Tags`` given twice in a Markdown file
+    (its reST reader keeps the last field of a name alone), and as
     a Python list in ``DEFAULT_METADATA`` reads.
     """
     value = metadata.get(TAGS)
