@@ -25,7 +25,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -140,7 +140,9 @@ class Outcome:
 
     ``status`` is one of ``verified``, ``already verified``, ``would send``,
     ``refused``, ``not reached`` and ``not sent`` (the batch stopped first).
-    ``stops`` is True for a refusal every later identity would get too.
+    ``stops`` is True for a refusal that stopped a batch: one every later
+    identity would get too. ``answer`` is what Flattr answered a refusal
+    (``401 unauthorized: Not logged in``), to tell refusals alike.
     ``unrecorded`` is True for a success the store does not hold (it
     failed, or Ctrl-C came first): a rerun sends that identity again.
     """
@@ -151,6 +153,7 @@ class Outcome:
     code: str | None = None
     stops: bool = False
     unrecorded: bool = False
+    answer: str = ""
 
 
 @dataclass
@@ -507,14 +510,17 @@ def run_requests(
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     on_wait: Callable[[int], None] | None = None,
     advance: Callable[[int, int], None] = lambda done, total: None,
+    token_from: str = f"{TOKEN_ENV} or --token",
 ) -> list[Outcome]:
     """Send each request in turn; without a client, say what would be sent.
 
     A batch skips what the store already holds, waits out the rate limit
     and stops at the first answer that says Flattr cannot be reached, or
     at a refusal every later request would get too (``_STOP_CODES``, a
-    rate limit still hit after waiting). A single request (``batch=False``)
-    is always sent, and never waits.
+    rate limit still hit after waiting, a token Flattr does not accept:
+    see _stopping). A single request (``batch=False``) is always sent, and
+    never waits. ``token_from`` names where the token came from, for the
+    message that stops a batch whose token Flattr does not accept.
     """
     outcomes: list[Outcome] = []
     stopped = ""
@@ -546,11 +552,9 @@ def run_requests(
                     outcomes.append(late)
                     on_outcome(late)
                 raise
-            if (
-                outcome.status == "not reached"
-                or outcome.stops
-                or outcome.code in _STOP_CODES
-            ):
+            if batch:
+                outcome = _stopping(outcome, outcomes, token_from)
+            if outcome.status == "not reached" or outcome.stops:
                 stopped = "not sent: the run stopped at an earlier identity"
         outcomes.append(outcome)
         on_outcome(outcome)
@@ -574,9 +578,14 @@ def _send(
         # Still limited after every wait: the next identity would wait as
         # long for the same answer. A gateway's 429 carries its own code
         # (too_many_requests, or none), so the type says it, not the code.
-        return Outcome(request, "refused", error.message, error.code, stops=True)
+        return Outcome(
+            request, "refused", error.message, error.code, stops=batch,
+            answer=_answer(error),
+        )  # fmt: skip
     except RefusedByFlattr as error:
-        return Outcome(request, "refused", error.message, error.code)
+        return Outcome(
+            request, "refused", error.message, error.code, answer=_answer(error)
+        )
     except CouldNotReachFlattr as error:
         return Outcome(request, "not reached", error.message)
     return None
@@ -632,10 +641,25 @@ class NotRecorded(Exception):
         self.error = error
 
 
+def _answer(error: RefusedByFlattr) -> str:
+    said = f"{error.status} {error.code}"
+    return said + (f": {error.description}" if error.description else "")
+
+
+def _stopping(outcome: Outcome, earlier: Sequence[Outcome], token_from: str) -> Outcome:
+    """``outcome`` of a batch, marked ``stops`` when it must stop the batch:
+    a refusal every later identity would get too (``_STOP_CODES``)."""
+    if outcome.status == "refused" and outcome.code in _STOP_CODES:
+        return replace(outcome, stops=True)
+    return outcome
+
+
 def exit_status(outcomes: Sequence[Outcome]) -> int:
-    """3 when Flattr could not be reached, else 1 when it refused anything."""
+    """3 when Flattr could not be reached or a refusal stopped the batch
+    early (identities left to send: a rerun resumes), else 1 when it
+    refused anything."""
     statuses = {outcome.status for outcome in outcomes}
-    if "not reached" in statuses:
+    if "not reached" in statuses or any(outcome.stops for outcome in outcomes):
         return EXIT_UNREACHABLE
     if "refused" in statuses:
         return EXIT_REFUSED
@@ -665,8 +689,11 @@ Exit status:
   1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
   2  usage error: bad arguments, an invalid identity, an unreadable FILE or
      store; nothing is sent
-  3  could not reach Flattr: connection failure, timeout, 5xx, or an answer
-     that is not Flattr's; a batch stops there, and a rerun resumes
+  3  the batch stopped early, with identities left to send: could not
+     reach Flattr (connection failure, timeout, 5xx, or an answer that is
+     not Flattr's), or a refusal every identity would get (a rate limit
+     that outlasted the waits, a token Flattr does not accept or without
+     the scope); a rerun resumes
 """
 
 
@@ -866,6 +893,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
                 on_outcome=report.outcome,
                 on_wait=report.waiting,
                 advance=advance,
+                token_from=report.token_source or TOKEN_ENV,
             )
     except NotRecorded as failure:
         return report.stopped_by_store(

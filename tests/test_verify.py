@@ -342,7 +342,7 @@ def test_help_documents_the_exit_codes_and_the_token(capsys):
         "0  every identity verified",
         "1  Flattr refused an identity",
         "2  usage error",
-        "3  could not reach Flattr",
+        "3  the batch stopped early",
     ):
         assert line in out
 
@@ -731,7 +731,8 @@ def test_a_token_without_the_scope_stops_the_batch(mode, stub, capsys, tmp_path)
     status, document, _ = run_json(
         capsys, "--from", str(csv_path), "--api-url", stub.url
     )
-    assert status == verify.EXIT_REFUSED
+    # Identities were left unsent: 3, as for any batch that stopped early.
+    assert status == verify.EXIT_UNREACHABLE
     first, *rest = document["results"]
     assert (first["outcome"], first["error"]) == ("refused", mode)
     assert "the token lacks the OAuth scope" in first["message"]
@@ -2000,7 +2001,9 @@ def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
     status, document, _ = run_json(
         capsys, "--from", str(csv_path), "--api-url", stub.url
     )
-    assert status == verify.EXIT_REFUSED
+    # 1 said "fix your data", though the identities were fine and a later
+    # run sends them: 3 says "run again", as for any batch that stopped early.
+    assert status == verify.EXIT_UNREACHABLE
     assert [r["outcome"] for r in document["results"]] == ["refused", "not sent"]
     assert stub.identities() == ["partner:ns:1"] * (MAX_RATE_LIMIT_WAITS + 1)
 
@@ -2008,13 +2011,13 @@ def test_a_rate_limit_that_outlasts_the_waits_stops_the_batch(
 def test_a_batch_the_rate_limit_stopped_says_how_to_resume(
     stub, clock, capsys, tmp_path
 ):
-    # Exit 1, yet identities were left unsent, as when Flattr could not be
-    # reached: the hint to resume was only given for exit 3.
+    # Identities were left unsent, as when Flattr could not be reached: the
+    # hint to resume was only given for exit 3.
     rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
     csv_path = write_csv(tmp_path / "p.csv", rows)
     stub.script("rate_limited_without_reset", times=MAX_RATE_LIMIT_WAITS + 1)
     status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
-    assert status == verify.EXIT_REFUSED
+    assert status == verify.EXIT_UNREACHABLE
     assert "2 identities: 1 refused, 1 not sent" in out
     assert out.splitlines()[-1] == (
         "Successes are recorded in flattr-store.sqlite3; run the same command "
