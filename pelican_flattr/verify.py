@@ -648,10 +648,38 @@ def _answer(error: RefusedByFlattr) -> str:
 
 def _stopping(outcome: Outcome, earlier: Sequence[Outcome], token_from: str) -> Outcome:
     """``outcome`` of a batch, marked ``stops`` when it must stop the batch:
-    a refusal every later identity would get too (``_STOP_CODES``)."""
-    if outcome.status == "refused" and outcome.code in _STOP_CODES:
+    a refusal every later identity would get too (``_STOP_CODES``), or the
+    second of two ``unauthorized`` refusals alike that open the run."""
+    if outcome.status != "refused":
+        return outcome
+    if outcome.code in _STOP_CODES:
         return replace(outcome, stops=True)
-    return outcome
+    sent = [each for each in earlier if each.status in _SENT]
+    # Flattr answers 401 unauthorized to verify for a token it does not
+    # accept, and also for one identifier it will not verify: one such
+    # refusal says nothing of the token, but two alike before anything
+    # succeeded are what a wrong or expired token gets for every identity,
+    # 20,000 requests and lines for 20,000 rows.
+    if (
+        outcome.code != "unauthorized"
+        or len(sent) != 1
+        or (sent[0].code, sent[0].answer) != (outcome.code, outcome.answer)
+    ):
+        return outcome
+    return replace(
+        outcome,
+        stops=True,
+        message=(
+            f"Flattr refused it as it refused {sent[0].request.identity} "
+            f"({outcome.answer}), as it refuses every identity when it does not "
+            "accept the token, so the run stops here: check the token (from "
+            f"{token_from}), and get a new one if it expired or was revoked; "
+            "then run the same command again. If the token is good, "
+            "Flattr will not verify these two identities themselves (not "
+            "identifiers it accepts, or not the token's account's to verify): "
+            "take them out to verify the others"
+        ),
+    )
 
 
 def exit_status(outcomes: Sequence[Outcome]) -> int:

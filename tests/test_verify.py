@@ -2516,3 +2516,41 @@ def test_a_file_name_with_a_terminal_escape_is_shown_escaped(stub, capsys, tmp_p
     assert status == 2
     assert "x\\x1b[2J\\u202ey.csv:2: column identity" in err
     assert "\x1b" not in out + err and "\u202e" not in out + err
+
+
+@pytest.mark.parametrize("source", ["FLATTR_TOKEN", "--token"])
+def test_a_token_flattr_does_not_accept_stops_the_batch(
+    stub, capsys, tmp_path, monkeypatch, source
+):
+    # Every identity was sent and refused alike, with the same paragraph:
+    # 20,000 rows made 20,000 requests and lines, and exit 1 ("fix your
+    # data") where the token was at fault.
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    token = ["--token", "wrongtoken"] if source == "--token" else []
+    monkeypatch.setenv("FLATTR_TOKEN", "wrongtoken")
+    status, out, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, *token
+    )
+    assert status == verify.EXIT_UNREACHABLE, out + err
+    assert stub.identities() == ["partner:ns:1", "partner:ns:2"]
+    assert "5 identities: 2 refused, 3 not sent" in out
+    assert out.count("(1) the token is not accepted") == 1
+    assert (
+        "Flattr refused it as it refused partner:ns:1 (401 unauthorized: Not "
+        "logged in), as it refuses every identity when it does not accept the "
+        f"token, so the run stops here: check the token (from {source})"
+    ) in out
+
+
+def test_unauthorized_identities_of_a_good_token_stop_no_batch(stub, capsys, tmp_path):
+    # Flattr answers 401 unauthorized for an identity it will not verify
+    # too: refusals after a success say nothing of the token.
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    for n in (1, 3, 4):
+        stub.script("unauthorized", identity=f"partner:ns:{n}")
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_REFUSED, out + err
+    assert "5 identities: 2 verified, 3 refused" in out
+    assert len(stub.requests) == 5
