@@ -76,6 +76,14 @@ MAX_WAIT = 3600.0 + 60.0
 RESET_MARGIN = 1.0
 # How many times one identity waits for the budget before the client gives up.
 MAX_RATE_LIMIT_WAITS = 3
+# A batch sends an identity again, at most this many more times, after an
+# answer that says the failure is passing (502, 503, 504) or a connection
+# reset: verifying twice is harmless, and one such answer would otherwise
+# end a long run. It pauses TRANSIENT_PAUSE first, or until Retry-After
+# (capped at MAX_WAIT, as the rate-limit waits are).
+MAX_TRANSIENT_RETRIES = 2
+TRANSIENT_PAUSE = 2.0
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
 # Flattr's answers are a few hundred bytes; anything longer is not Flattr.
 MAX_ANSWER_BYTES = 1 << 20
 # httpx's timeouts restart with every byte received, so a server sending one
@@ -249,7 +257,25 @@ class RateLimitExceeded(RefusedByFlattr):
 class CouldNotReachFlattr(FlattrApiError):
     """No usable answer: a connection failure, a timeout, a 5xx, or an
     answer that is not one of Flattr's (a proxy's HTML page, an empty error
-    body, a success whose Content-Type is not JSON...)."""
+    body, a success whose Content-Type is not JSON...).
+
+    ``transient`` is True for a failure that says it is passing (502, 503,
+    504, a connection reset), which ``verify_paced`` tries again;
+    ``retry_at`` is the unix time its ``Retry-After`` named, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        rate_limit: RateLimit | None = None,
+        transient: bool = False,
+        retry_at: int | None = None,
+    ) -> None:
+        super().__init__(message, status=status, rate_limit=rate_limit)
+        self.transient = transient
+        self.retry_at = retry_at
 
 
 class UnusableEnvironment(ValueError):
@@ -502,6 +528,7 @@ class FlattrClient:
         username: str | None = None,
         *,
         on_wait: Callable[[int], None] | None = None,
+        on_retry: Callable[[int, str], None] | None = None,
     ) -> VerifyResult:
         """Like ``verify``, but spends the budget with care: when the latest
         response left no request, or Flattr answers ``rate_limit_exceeded``,
@@ -510,8 +537,14 @@ class FlattrClient:
         MAX_WAIT from now when the reset is further away. Gives up
         (re-raising RateLimitExceeded) after MAX_RATE_LIMIT_WAITS waits for
         the same identity, the one before its first request included.
+
+        A failure that says it is passing (``CouldNotReachFlattr`` with
+        ``transient``: 502, 503, 504, a connection reset) is tried again
+        up to MAX_TRANSIENT_RETRIES times, after TRANSIENT_PAUSE or until
+        its Retry-After; ``on_retry(unix_time, message)`` is called before
+        each pause with when it ends and what failed.
         """
-        waits = 0
+        waits = retries = 0
         budget = self.rate_limit
         # Only before the first request: after a refusal, the wait below is
         # the one for the budget. Checked again after a wait cut short by
@@ -527,6 +560,17 @@ class FlattrClient:
         while True:
             try:
                 return self.verify(identity, username)
+            except CouldNotReachFlattr as error:
+                if not error.transient:
+                    raise
+                if retries >= MAX_TRANSIENT_RETRIES:
+                    raise CouldNotReachFlattr(
+                        f"{error.message} (tried {retries + 1} times)",
+                        status=error.status,
+                        rate_limit=error.rate_limit,
+                    ) from None
+                retries += 1
+                self._pause_before_retry(error, on_retry)
             except RateLimitExceeded as error:
                 if waits >= MAX_RATE_LIMIT_WAITS:
                     raise
@@ -537,6 +581,19 @@ class FlattrClient:
                     # names a time already past): wait a while, never spin.
                     reset = int(self.clock() + FALLBACK_WAIT)
                 self._wait_until(reset, on_wait)
+
+    def _pause_before_retry(
+        self,
+        error: CouldNotReachFlattr,
+        on_retry: Callable[[int, str], None] | None,
+    ) -> None:
+        now = self.clock()
+        delay = TRANSIENT_PAUSE
+        if error.retry_at is not None and error.retry_at > now:
+            delay = min(error.retry_at - now, MAX_WAIT)
+        if on_retry is not None:
+            on_retry(math.ceil(now + delay), error.message)
+        self.sleep(delay)
 
     def _wait_until(self, reset: int, on_wait: Callable[[int], None] | None) -> None:
         now = self.clock()
@@ -574,7 +631,10 @@ class FlattrClient:
             except httpx.HTTPError as error:
                 raise CouldNotReachFlattr(
                     f"the connection to Flattr's API at {where} failed: "
-                    f"{self._clean(str(error)) or type(error).__name__}"
+                    f"{self._clean(str(error)) or type(error).__name__}",
+                    # Dropped after the request went out (a reset, a close
+                    # before any answer): passing, and worth another try.
+                    transient=_connection_dropped(error),
                 ) from None
             except UnicodeError:
                 # The resolver's IDNA encoding; check_base_url() refuses
@@ -804,6 +864,7 @@ class FlattrClient:
                     + "); try again later",
                     status=status,
                     rate_limit=rate_limit,
+                    **self._passing(status, answer.headers),
                 )
             limited = code == "rate_limit_exceeded" or status == 429
             kind = RateLimitExceeded if limited else RefusedByFlattr
@@ -823,7 +884,20 @@ class FlattrClient:
                 f"{self._where()} answered {said} with {what}: not an answer "
                 "Flattr's API gives; check the API base URL"
             )
-        raise CouldNotReachFlattr(message, status=status, rate_limit=rate_limit)
+        raise CouldNotReachFlattr(
+            message,
+            status=status,
+            rate_limit=rate_limit,
+            **self._passing(status, answer.headers),
+        )
+
+    def _passing(self, status: int, headers: Mapping[str, str]) -> dict[str, Any]:
+        """``transient`` and ``retry_at`` for CouldNotReachFlattr: a 502,
+        503 or 504 says the failure is passing, and may say until when."""
+        if status not in TRANSIENT_STATUSES:
+            return {}
+        after = _with_retry_after(None, headers, self.clock())
+        return {"transient": True, "retry_at": after.reset if after else None}
 
     def _where(self) -> str:
         return self.base_url
@@ -912,6 +986,17 @@ def _tls_failed(error: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def _connection_dropped(error: httpx.HTTPError) -> bool:
+    """True for a connection dropped once the request was on its way: reset
+    while writing or reading, or closed before any answer (not an answer
+    httpx could not read, which would come again)."""
+    if isinstance(error, (httpx.ReadError, httpx.WriteError)):
+        return True
+    return isinstance(error, httpx.RemoteProtocolError) and str(error).startswith(
+        "Server disconnected"
+    )
 
 
 class _DeadlinePassed(Exception):

@@ -510,6 +510,7 @@ def run_requests(
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     on_wait: Callable[[int], None] | None = None,
     advance: Callable[[int, int], None] = lambda done, total: None,
+    on_retry: Callable[[int, str], None] | None = None,
     token_from: str = f"{TOKEN_ENV} or --token",
 ) -> list[Outcome]:
     """Send each request in turn; without a client, say what would be sent.
@@ -534,7 +535,7 @@ def run_requests(
         else:
             verified = False
             try:
-                outcome = _send(client, request, batch, on_wait)
+                outcome = _send(client, request, batch, on_wait, on_retry)
                 if outcome is None:
                     # Flattr verified it: from here on, Ctrl-C must not
                     # lose that (see below).
@@ -567,11 +568,17 @@ def _send(
     request: Request,
     batch: bool,
     on_wait: Callable[[int], None] | None,
+    on_retry: Callable[[int, str], None] | None = None,
 ) -> Outcome | None:
     """Send one request: None when Flattr verified it, else its outcome."""
     try:
         if batch:
-            client.verify_paced(request.identity, request.username, on_wait=on_wait)
+            client.verify_paced(
+                request.identity,
+                request.username,
+                on_wait=on_wait,
+                on_retry=on_retry,
+            )
         else:
             client.verify(request.identity, request.username)
     except RateLimitExceeded as error:
@@ -921,6 +928,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
                 on_outcome=report.outcome,
                 on_wait=report.waiting,
                 advance=advance,
+                on_retry=report.retrying,
                 token_from=report.token_source or TOKEN_ENV,
             )
     except NotRecorded as failure:
@@ -1057,6 +1065,11 @@ class _Report:
             file=sys.stderr,
             flush=True,
         )
+
+    def retrying(self, when: int, problem: str) -> None:
+        """Say on stderr that an identity is sent again after a failure
+        that says it is passing (a 502, 503 or 504, a connection reset)."""
+        _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
 
     def interrupted(self) -> None:
         """Say what was done; with --json, still print the document (with

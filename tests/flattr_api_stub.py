@@ -66,6 +66,8 @@ RAW_MODES = (
     "no_content_type_200",
     "success_without_rate_headers",
     "echo_token_bad_status",
+    # A gateway's 503 during maintenance, saying when to come back.
+    "unavailable_retry_after",
 )
 
 # Scripted answers, by name. Each is (status, content type, body).
@@ -397,6 +399,12 @@ class FlattrApiStub:
                     {"error": "moved_permanently", "error_description": "see Location"},
                     b"Location: https://elsewhere.example/\r\n",
                 )
+            )
+        elif mode == "unavailable_retry_after":
+            out.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+                b"Content-Type: text/html\r\nRetry-After: 30\r\n"
+                b"Content-Length: 11\r\n\r\nmaintenance"
             )
         elif mode == "too_many_requests":
             out.sendall(

@@ -2554,3 +2554,46 @@ def test_unauthorized_identities_of_a_good_token_stop_no_batch(stub, capsys, tmp
     assert status == verify.EXIT_REFUSED, out + err
     assert "5 identities: 2 verified, 3 refused" in out
     assert len(stub.requests) == 5
+
+
+@pytest.mark.parametrize(
+    ("mode", "pauses"),
+    [
+        ("empty_502", [2.0, 2.0]),
+        ("unavailable_retry_after", [30.0, 30.0]),  # Retry-After: 30
+        ("drop", [2.0, 2.0]),  # the connection reset, no answer
+    ],
+)
+def test_a_passing_failure_is_tried_again_before_a_batch_stops(
+    stub, clock, capsys, tmp_path, mode, pauses
+):
+    # One 502 ended a long run: the first identity "not reached", every
+    # other "not sent". Verifying twice is harmless, so it is sent again.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script(mode, identity="partner:ns:1", times=2)
+    status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, out + err
+    assert "2 identities: 2 verified" in out
+    assert stub.identities() == ["partner:ns:1"] * 3 + ["partner:ns:2"]
+    assert clock.sleeps == pauses
+    assert err.count("; trying again at ") == 2
+
+
+def test_a_failure_that_does_not_pass_stops_the_batch_after_two_retries(
+    stub, clock, capsys, tmp_path
+):
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("empty_502", times=3)
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_UNREACHABLE
+    first, second = document["results"]
+    assert (first["outcome"], second["outcome"]) == ("not reached", "not sent")
+    assert first["message"].endswith(
+        "with an empty body; try again later (tried 3 times)"
+    )
+    assert stub.identities() == ["partner:ns:1"] * 3
+    assert clock.sleeps == [2.0, 2.0]
