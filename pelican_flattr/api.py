@@ -432,7 +432,9 @@ class FlattrClient:
     any answer was Flattr's own (a success, or an error it names), not
     another server's (a redirect, a captive portal's page); ``proxy`` the
     proxy of the environment it goes through, if any. ``clock`` returns a
-    unix time and ``sleep`` waits: both are replaced in tests. Use as a
+    unix time and ``sleep`` waits: both are replaced in tests.
+    ``base_url_from`` and ``timeout_from`` name where the caller took the
+    base URL and the timeout from, for messages on what to change. Use as a
     context manager, or call ``close()``. Creating one raises ValueError for
     a bad token, base URL or timeout, and UnusableEnvironment for a proxy or
     certificate variable of the environment that httpx cannot use.
@@ -446,8 +448,15 @@ class FlattrClient:
         timeout: float = DEFAULT_TIMEOUT,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
+        base_url_from: str | None = None,
+        timeout_from: str | None = None,
     ) -> None:
         self._token = check_token(token)
+        # Where the base URL and the timeout were set (``--api-url``,
+        # ``FLATTR_API_URL``, ``--timeout``), for what to change when
+        # connecting fails; None for a caller with nothing to name.
+        self.base_url_from = base_url_from
+        self.timeout_from = timeout_from
         self._token_pattern = _echo_pattern(self._token)
         self.base_url = check_base_url(base_url)
         if not 0 < timeout <= MAX_TIMEOUT:
@@ -631,7 +640,8 @@ class FlattrClient:
             except httpx.HTTPError as error:
                 raise CouldNotReachFlattr(
                     f"the connection to Flattr's API at {where} failed: "
-                    f"{self._clean(str(error)) or type(error).__name__}",
+                    f"{self._clean(str(error)) or type(error).__name__}"
+                    + self._what_to_change(error),
                     # Dropped after the request went out (a reset, a close
                     # before any answer): passing, and worth another try.
                     transient=_connection_dropped(error),
@@ -652,6 +662,7 @@ class FlattrClient:
                 f"Flattr's API at {self._where()} did not answer within "
                 f"{self.timeout:g} seconds; the verification may or may not "
                 "have been made, and repeating it is harmless"
+                + self._what_to_change(timed_out=True)
             )
         if self.proxy is not None:
             # A proxy silent on CONNECT times out as a read: the request
@@ -672,15 +683,62 @@ class FlattrClient:
         where = f"Flattr's API at {self._where()}"
         reason = self._clean(str(error)) or type(error).__name__
         if self.proxy is None:
-            return f"could not connect to {where} (tried twice): {reason}"
+            return (
+                f"could not connect to {where} (tried twice): {reason}"
+                + self._what_to_change(error)
+            )
         proxy = f"the proxy that {self.proxy.variable} names ({self.proxy.shown})"
         if isinstance(error, httpx.ConnectTimeout) or _tls_failed(error):
             # TLS with the API runs through the proxy's tunnel, and a
             # timeout may be either's: the proxy may not be at fault.
             return (
                 f"could not connect to {where} through {proxy} (tried twice): {reason}"
+                + self._what_to_change(error)
             )
         return f"could not connect to {proxy}, for {where} (tried twice): {reason}"
+
+    def _what_to_change(
+        self, error: BaseException | None = None, *, timed_out: bool = False
+    ) -> str:
+        """What the operator may change after a transport failure, naming
+        the setting (``--api-url``, ``FLATTR_API_URL``, ``--timeout``,
+        ``SSL_CERT_FILE``): the one place that words it, appended to the
+        message (empty when there is nothing to add)."""
+        url = f"the API base URL {self.base_url}" + (
+            f" (from {self.base_url_from})" if self.base_url_from else ""
+        )
+        reason = str(error).lower() if error is not None else ""
+        # Not a connect timeout: connecting gets CONNECT_TIMEOUT at most,
+        # whatever the timeout says.
+        if timed_out:
+            option = self.timeout_from or "the timeout"
+            return (
+                f"; if the server is only slow, raise {option} (now "
+                f"{self.timeout:g} seconds); else check {url}"
+            )
+        if error is None:
+            return ""
+        if "wrong version number" in reason or "record layer failure" in reason:
+            # TLS's hello answered by a server that does not speak TLS.
+            return (
+                f"; the server there does not speak https: check {url} (http:// "
+                "for a server on this machine, or the port)"
+            )
+        if "certificate verify failed" in reason:
+            trusted = (
+                "the CA certificates SSL_CERT_FILE names"
+                if os.environ.get("SSL_CERT_FILE")
+                else "the CA certificates this machine trusts"
+            )
+            return (
+                f"; its certificate is not signed by {trusted}: for a server "
+                "with a certificate of its own (self-signed, or a private CA), "
+                "set SSL_CERT_FILE to the CA certificate (PEM) that signed it; "
+                f"else check {url}"
+            )
+        if _tls_failed(error):
+            return f"; TLS with the server failed: check {url}"
+        return f"; check that the server runs, and {url} (its host and port)"
 
     def _proxy_silent(self, proxy: EnvironmentProxy) -> str:
         """What a proxy that never answered the request for a tunnel to the
@@ -1159,8 +1217,14 @@ def _not_flattrs_own(base_url: str, code: str, username: str | None) -> str:
     path left off) answers every user as not found, as Flattr does for a
     user who does not exist."""
     own = base_url.rstrip("/") != DEFAULT_BASE_URL
-    if code != "not_found" or not username or not own:
+    if code != "not_found" or not own:
         return ""
+    if not username:
+        # /user/verify names no user: not found means no such endpoint.
+        return (
+            f"; check the API base URL {base_url}, which is not Flattr's own "
+            "(Flattr's ends in /rest/v2)"
+        )
     return (
         f"; if {username} is a Flattr user, check the API base URL {base_url}, "
         "which is not Flattr's own"

@@ -914,7 +914,15 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         if not args.dry_run:
             try:
                 client = FlattrClient(
-                    token, base_url, timeout=args.timeout, clock=clock, sleep=sleep
+                    token,
+                    base_url,
+                    timeout=args.timeout,
+                    clock=clock,
+                    sleep=sleep,
+                    base_url_from=None
+                    if api_url_source == DEFAULT_SOURCE
+                    else api_url_source,
+                    timeout_from="--timeout",
                 )
             except UnusableEnvironment as error:
                 return report.usage([str(error)])
@@ -981,7 +989,10 @@ def _api_url(args: argparse.Namespace) -> tuple[str, str]:
     value = os.environ.get(API_URL_ENV)
     if value:
         return value, API_URL_ENV
-    return DEFAULT_BASE_URL, "the default API URL"
+    return DEFAULT_BASE_URL, DEFAULT_SOURCE
+
+
+DEFAULT_SOURCE = "the default API URL"
 
 
 def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:

@@ -219,8 +219,8 @@ def test_an_api_address_without_its_path_is_named_on_not_found(stub, clock):
 def test_flattrs_own_api_address_gets_no_hint(base):
     # Flattr's own address is never the mistake; its answer stands alone.
     assert api._not_flattrs_own(base, "not_found", "nobody") == ""
+    assert api._not_flattrs_own(base, "not_found", None) == ""
     assert api._not_flattrs_own("http://127.0.0.1:1", "unauthorized", "x") == ""
-    assert api._not_flattrs_own("http://127.0.0.1:1", "not_found", None) == ""
 
 
 def test_a_500_with_an_html_body(client, stub):
@@ -432,7 +432,9 @@ def test_a_connect_timeout_is_retried_once_as_a_connection_failure(clock):
         c.verify("partner:ns:1", "alice")
     assert clock.sleeps == [api.RETRY_DELAY]
     assert str(raised.value) == (
-        f"could not connect to Flattr's API at {url} (tried twice): timed out"
+        f"could not connect to Flattr's API at {url} (tried twice): timed out; "
+        f"check that the server runs, and the API base URL {url} (its host and "
+        "port)"
     )
 
 

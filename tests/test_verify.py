@@ -6,9 +6,11 @@ import contextlib
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import textwrap
@@ -2597,3 +2599,92 @@ def test_a_failure_that_does_not_pass_stops_the_batch_after_two_retries(
     )
     assert stub.identities() == ["partner:ns:1"] * 3
     assert clock.sleeps == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("given", ["--api-url", "FLATTR_API_URL"])
+def test_https_to_a_plain_http_server_says_what_to_change(
+    stub, clock, capsys, monkeypatch, given
+):
+    # "[SSL: WRONG_VERSION_NUMBER] wrong version number" said nothing of
+    # the scheme, nor where the URL came from.
+    url = stub.url.replace("http://", "https://")
+    monkeypatch.setenv("FLATTR_API_URL", url)
+    option = ["--api-url", url] if given == "--api-url" else []
+    status, out, err = run(capsys, "--identity", "partner:ns:1", *option)
+    assert status == verify.EXIT_UNREACHABLE, out + err
+    assert (
+        f"the server there does not speak https: check the API base URL {url} "
+        f"(from {given}) (http:// for a server on this machine, or the port)"
+    ) in out
+    assert stub.requests == []
+
+
+@contextlib.contextmanager
+def a_self_signed_tls_server(tmp_path: Path) -> Iterator[str]:
+    """The URL of a TLS server on 127.0.0.1 whose certificate no CA signed;
+    it completes handshakes only (the client refuses it first)."""
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with listening() as server:
+        server.settimeout(10)
+
+        def serve() -> None:
+            for _ in range(2):  # the first try and the retry
+                with contextlib.suppress(OSError):
+                    connection, _ = server.accept()
+                    with contextlib.suppress(OSError), connection:
+                        context.wrap_socket(connection, server_side=True).close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        yield f"https://127.0.0.1:{server.getsockname()[1]}/rest/v2"
+        thread.join(10)
+
+
+def test_a_self_signed_certificate_names_ssl_cert_file(
+    clock, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with a_self_signed_tls_server(tmp_path) as url:
+        status, out, err = run(capsys, "--identity", "partner:ns:1", "--api-url", url)
+    assert status == verify.EXIT_UNREACHABLE, out + err
+    assert "certificate verify failed" in out
+    assert (
+        "its certificate is not signed by the CA certificates this machine "
+        "trusts: for a server with a certificate of its own (self-signed, or a "
+        "private CA), set SSL_CERT_FILE to the CA certificate (PEM) that signed it"
+    ) in out
+
+
+def test_a_timeout_names_the_option_that_sets_it(stub, capsys):
+    stub.script("slow")
+    status, out, _ = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--timeout", "0.3"
+    )
+    assert status == verify.EXIT_UNREACHABLE
+    assert (
+        "; if the server is only slow, raise --timeout (now 0.3 seconds); else "
+        f"check the API base URL {stub.url} (from --api-url)"
+    ) in out
+
+
+def test_an_api_url_without_its_path_is_named_for_the_tokens_own_account(stub, capsys):
+    # The hint came only with --username: without it, "Flattr refused to
+    # verify partner:x:1 for the token's own account (404 not_found)" alone.
+    base = stub.url.removesuffix("/rest/v2")
+    status, out, _ = run(capsys, "--identity", "partner:ns:1", "--api-url", base)
+    assert status == verify.EXIT_REFUSED
+    assert (
+        f"check the API base URL {base}, which is not Flattr's own (Flattr's "
+        "ends in /rest/v2)"
+    ) in out
