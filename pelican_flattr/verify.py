@@ -362,16 +362,26 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
                 say_flattr_user=False,
             )
     for author in accounts:
-        if author not in named:
+        if author in named:
+            continue
+        where_account = f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]"
+        if author == SITE_OWNER_KEY:
             skipped.append(
-                Skipped(
-                    f"FLATTR_VERIFIED_ACCOUNTS[{shown_author(author)}]",
-                    None,
-                    "names no author of FLATTR_AUTHORS; ignored"
-                    if author != SITE_OWNER_KEY
-                    else "FLATTR_USERNAME is not set; ignored",
-                )
+                Skipped(where_account, None, "FLATTR_USERNAME is not set; ignored")
             )
+            continue
+        # A misspelt key ('Fay Fo' for 'Fay Foo') left the author's identity
+        # unverified with exit 0: a mistake, refused as a bad entry is.
+        from .attach import _meant  # the build's did-you-mean, for keys
+
+        authors = {
+            str(name).casefold(): name for name in named if name != SITE_OWNER_KEY
+        }
+        problems.append(
+            f"{shown}: {where_account} names no author of FLATTR_AUTHORS"
+            f"{_meant(str(author), authors)}; write the author's key as "
+            "FLATTR_AUTHORS writes it, or remove the entry"
+        )
     for where, each in sites[1:]:
         if each.get("FLATTR_VERIFIED_ACCOUNTS") is not None:
             # Read from the site's settings alone: said, not left unseen.

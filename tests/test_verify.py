@@ -1255,9 +1255,16 @@ def test_an_author_named_by_an_address_is_never_printed(stub, capsys, tmp_path):
     )
     for extra in ([], ["--json"]):
         status, out, err = run(capsys, "--from", str(conf), "--dry-run", *extra)
+        assert status == 2  # frank's account names no author
+        assert "FLATTR_VERIFIED_ACCOUNTS['[address]'] names no author" in err
+        assert "example.org" not in out + err
+    conf.write_text(
+        conf.read_text("utf-8").replace(', "frank@example.org": "x"', ""), "utf-8"
+    )
+    for extra in ([], ["--json"]):
+        status, out, err = run(capsys, "--from", str(conf), "--dry-run", *extra)
         assert status == 0, err
         assert "FLATTR_AUTHORS['[address]']" in out
-        assert "FLATTR_VERIFIED_ACCOUNTS['[address]']" in out
         assert "example.org" not in out + err
 
 
@@ -2688,3 +2695,28 @@ def test_an_api_url_without_its_path_is_named_for_the_tokens_own_account(stub, c
         f"check the API base URL {base}, which is not Flattr's own (Flattr's "
         "ends in /rest/v2)"
     ) in out
+
+
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [("Fay Fo", " (did you mean 'Fay Foo'?)"), ("Zed Zulu", "")],
+)
+def test_a_verified_account_for_no_author_stops_the_batch(
+    stub, capsys, tmp_path, key, meant
+):
+    # A misspelt key left Fay Foo's identity unverified, "skipped ... names
+    # no author of FLATTR_AUTHORS; ignored", with exit 0.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Fay Foo": "partner:ns:1", "Bob": "partner:ns:2"}\n'
+        f'FLATTR_VERIFIED_ACCOUNTS = {{"{key}": "fay", "Bob": "bob"}}\n',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--from", str(conf), "--api-url", stub.url)
+    assert status == verify.EXIT_USAGE, out + err
+    assert (
+        f"pelican-flattr: verify: {conf}: FLATTR_VERIFIED_ACCOUNTS['{key}'] names "
+        f"no author of FLATTR_AUTHORS{meant}; write the author's key as "
+        "FLATTR_AUTHORS writes it, or remove the entry"
+    ) in err
+    assert stub.requests == []
