@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import logging
 import os
@@ -43,7 +42,7 @@ from .resolve import (
     unknown_field_message,
     unknown_fields,
 )
-from .settings import NAMED_ENTRIES, FlattrSettings, shown_author
+from .settings import NAMED_ENTRIES, FlattrSettings, author_meant, shown_author
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
@@ -682,24 +681,9 @@ def _keys(keys: list[str]) -> str:
     return listed([build.author_entry(key) for key in keys])
 
 
-def _meant(key: str, by_folded: dict[str, str]) -> str:
-    """What the warning about ``key`` adds when the key is close to the name
-    or slug of an author no key names (``by_folded``: each such name in
-    lower case, as ``_unmapped_by_folded`` gives them, -> the name), in any
-    case, and that name holds no address: ``(did you mean 'Bob Builder'?)``;
-    else nothing."""
-    close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
-    if not close:
-        return ""
-    meant = shown_author(by_folded[close[0]])
-    # A name that holds an address is shown hidden: no help, "did you mean
-    # '[address]'?".
-    return f" (did you mean {meant}?)" if meant == repr(by_folded[close[0]]) else ""
-
-
 def _unmapped_by_folded(unmapped: set[str]) -> dict[str, str]:
     """The names and slugs of authors no key names, in lower case -> as
-    written (of two alike, the first in order), for ``_meant``."""
+    written (of two alike, the first in order), for ``author_meant``."""
     return {name.casefold(): name for name in sorted(unmapped, reverse=True)}
 
 
@@ -826,7 +810,7 @@ def _warn_about_misspelt_keys(
         return
     by_folded = _unmapped_by_folded(unmapped)
     named = [
-        (f"{where}FLATTR_AUTHORS[{shown_author(key)}]", _meant(key, by_folded))
+        (f"{where}FLATTR_AUTHORS[{shown_author(key)}]", author_meant(key, by_folded))
         for where, key in misspelt[:NAMED_ENTRIES]
     ]
     if len(misspelt) <= NAMED_ENTRIES:

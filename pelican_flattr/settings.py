@@ -474,6 +474,23 @@ def shown_author(name: object) -> str:
     return redact_addresses(repr(str(name)))
 
 
+def author_meant(key: str, by_folded: dict[str, str]) -> str:
+    """What the warning about ``key`` adds when the key is close to the name
+    or slug of an author no key names (``by_folded``: each such name in
+    lower case, as the build and ``verify`` gather them, -> the name), in any
+    case, and that name holds no address: ``(did you mean 'Bob Builder'?)``;
+    else nothing."""
+    import difflib  # imported here: a build with no misspelt key needs none
+
+    close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
+    if not close:
+        return ""
+    meant = shown_author(by_folded[close[0]])
+    # A name that holds an address is shown hidden: no help, "did you mean
+    # '[address]'?".
+    return f" (did you mean {meant}?)" if meant == repr(by_folded[close[0]]) else ""
+
+
 @dataclass(frozen=True)
 class FlattrSettings:
     """The plugin's configuration for one build."""

@@ -55,6 +55,7 @@ from .identifiers import (
 )
 from .settings import (
     SettingsFileError,
+    author_meant,
     named_sites,
     read_settings_file,
     shown_author,
@@ -372,14 +373,12 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
             continue
         # A misspelt key ('Fay Fo' for 'Fay Foo') left the author's identity
         # unverified with exit 0: a mistake, refused as a bad entry is.
-        from .attach import _meant  # the build's did-you-mean, for keys
-
         authors = {
             str(name).casefold(): name for name in named if name != SITE_OWNER_KEY
         }
         problems.append(
             f"{shown}: {where_account} names no author of FLATTR_AUTHORS"
-            f"{_meant(str(author), authors)}; write the author's key as "
+            f"{author_meant(str(author), authors)}; write the author's key as "
             "FLATTR_AUTHORS writes it, or remove the entry"
         )
     for where, each in sites[1:]:
