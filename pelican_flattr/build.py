@@ -1210,6 +1210,21 @@ def _remove_manifests_of_failed_run() -> None:
         each.manifests_written.clear()
 
 
+def development_build(settings: FlattrSettings) -> str:
+    """Why the build of ``settings`` is a development build, whose thing
+    URLs the URL guard neither compares nor keeps (see
+    ``FlattrSettings.development_build``), or "". With i18n_subsites, a
+    language's site is one when the main site's build is: on a domain of
+    its own, its SITEURL is public, but ``pelican --autoreload`` with the
+    development settings builds it all the same."""
+    if settings.development_build or not outer_builds:
+        return settings.development_build
+    main = outer_builds[0].settings
+    if main is None or not main.development_build:
+        return ""
+    return f"the main site's {main.development_build}"
+
+
 def _unseen_problem(problems: list[str]) -> str:
     """The first of ``problems`` when the log shows no error (``pelican
     -q`` shows critical messages alone), for the build's last message: a
@@ -1233,7 +1248,7 @@ def _checks_not_run() -> str:
     guard = (
         settings.url_guard
         and not current.guard_reached
-        and not settings.development_build
+        and not development_build(settings)
     )
     if not current.pages_written:
         skipped.append(

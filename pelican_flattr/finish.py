@@ -134,15 +134,23 @@ def write_manifest(pelican: Any) -> None:
     # could not be written must not keep a changed thing URL unsaid until
     # it is mended (the site may be published before).
     state.guard_reached = True
-    if settings.url_guard and settings.development_build:
+    development = build.development_build(settings) if settings.url_guard else ""
+    if development:
         # A development build's URLs must neither be compared with the
         # published site's baseline nor replace it: an article retitled
-        # before it was ever published would fail the publish build.
-        logger.info(
+        # before it was ever published would fail the publish build. A
+        # strict build is the README's publishing one: one that publishes
+        # with an empty or relative SITEURL is told its URLs go unguarded
+        # (by the main site alone: its languages' sites are built alike).
+        logger.log(
+            logging.WARNING
+            if settings.strict and not build.outer_builds
+            else logging.INFO,
             "pelican-flattr: URL guard skipped: %s (a development build); this "
-            "build's thing URLs are neither compared nor remembered: the "
-            "published site's build guards them",
-            settings.development_build,
+            "build's thing URLs are neither compared nor remembered: if this "
+            "build publishes the site, give it the site's public address "
+            "(RELATIVE_URLS = True still makes its links relative)",
+            development,
         )
     elif settings.url_guard:
         guard_thing_urls(settings)

@@ -3713,13 +3713,7 @@ def test_a_development_build_names_the_address_that_skips_the_guard(
     )
     skipped = [m for _, m in said_with(flattr_log, "URL guard skipped")]
     assert skipped == (
-        [
-            f"pelican-flattr: URL guard skipped: SITEURL is '{DEVELOPMENT_SITEURL}' "
-            "(a development build); this build's thing URLs are neither compared "
-            "nor remembered: the published site's build guards them"
-        ]
-        if guard
-        else []
+        [_skipped(f"SITEURL is '{DEVELOPMENT_SITEURL}'")] if guard else []
     )
     assert not tmp_path.joinpath(*BASELINE).exists()
 
@@ -3762,6 +3756,18 @@ def test_an_owner_change_in_a_lenient_build_with_problems_is_said_once(
 
 
 # --- A development build never moves the published site's URL baseline. ---
+
+
+def _skipped(reason: str) -> str:
+    """What a development build says of its URL guard, skipped for
+    ``reason``."""
+    return (
+        f"pelican-flattr: URL guard skipped: {reason} (a development build); "
+        "this build's thing URLs are neither compared nor remembered: if this "
+        "build publishes the site, give it the site's public address "
+        "(RELATIVE_URLS = True still makes its links relative)"
+    )
+
 
 # Development settings as the README advises them: SITEURL empty, relative
 # or local, and FLATTR_SITEURL the public address, so that buttons name it.
@@ -3835,9 +3841,7 @@ def test_a_development_build_with_a_renamed_article_is_not_compared(
     build(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS, **settings)
     assert [r for r in flattr_log.records if r.levelno >= logging.WARNING] == []
     assert [m for _, m in said_with(flattr_log, "URL guard skipped")] == [
-        f"pelican-flattr: URL guard skipped: {named} (a development build); "
-        "this build's thing URLs are neither compared nor remembered: the "
-        "published site's build guards them"
+        _skipped(named)
     ]
     assert baseline.read_bytes() == published
     # Published, the rename is said (and fails the strict build).
@@ -3880,7 +3884,10 @@ def test_language_sites_of_a_development_build_leave_their_baselines_alone(
     published = [path.read_bytes() for path in baselines]
     files["hallo.md"] = article("Hallo", "Alice", Lang="de", Slug="hallo-neu")
     built = i18n_build(tmp_path, files, **settings, **DEVELOPMENT_SETTINGS["empty"])
-    assert (built.messages, built.status) == ([], 0)
+    # Strict, the main site says its URLs go unguarded; its languages' sites,
+    # built alike, do not say it again.
+    assert built.status == 0
+    assert built.messages == [_skipped("SITEURL is ''")]
     assert [path.read_bytes() for path in baselines] == published
     skipped = [m.partition(" (")[0] for m in built.log if "guard skipped" in m]
     assert sorted(skipped) == [
@@ -3894,3 +3901,44 @@ def test_language_sites_of_a_development_build_leave_their_baselines_alone(
         "pelican-flattr: I18N_SUBSITES['de']: hallo.md: thing URL changed from "
         f"{SITEURL}/de/hallo.html to {SITEURL}/de/hallo-neu.html;"
     )
+
+
+def test_a_strict_build_without_a_public_siteurl_says_its_urls_go_unguarded(
+    tmp_path, flattr_log
+):
+    # A strict build is the one that publishes: a site published with an
+    # empty SITEURL (relative links) and FLATTR_SITEURL had its renames
+    # caught, and lost its guard without a word at the default log level.
+    _publish(tmp_path, two_articles())
+    flattr_log.clear()
+    settings = {"FLATTR_AUTHORS": AUTHORS, **DEVELOPMENT_SETTINGS["empty"]}
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_STRICT=True, **settings)
+    assert [
+        r.getMessage() for r in flattr_log.records if r.levelno >= logging.WARNING
+    ] == [_skipped("SITEURL is ''")]
+
+
+def test_a_language_site_on_its_own_domain_in_a_development_build_is_not_guarded(
+    tmp_path,
+):
+    # Its SITEURL is public, but the development settings built it: its
+    # baseline took the URLs of articles no reader saw.
+    files = {
+        "hello.md": article("Hello", "Alice", Lang="en"),
+        "hallo.md": article("Hallo", "Alice", Lang="de"),
+    }
+    german = "https://blog.example.de"
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        I18N_SUBSITES={"de": {"SITEURL": german, "FLATTR_SITEURL": german}},
+        **DEVELOPMENT_SETTINGS["empty"],
+    )
+    assert built.status == 0, built.log
+    assert sorted((tmp_path / "cache").rglob("url-baseline.json")) == []
+    skipped = [m.partition(" (")[0] for m in built.log if "guard skipped" in m]
+    assert sorted(skipped) == [
+        "pelican-flattr: URL guard skipped: SITEURL is ''",
+        "pelican-flattr: URL guard skipped: the main site's SITEURL is ''",
+    ]
