@@ -699,11 +699,13 @@ def _stopping(outcome: Outcome, earlier: Sequence[Outcome], token_from: str) -> 
 
 
 def exit_status(outcomes: Sequence[Outcome]) -> int:
-    """3 when Flattr could not be reached or a refusal stopped the batch
-    early (identities left to send: a rerun resumes), else 1 when it
-    refused anything."""
+    """3 when identities are left to send (a rerun resumes): Flattr could
+    not be reached, or a refusal stopped the batch before its end; else 1
+    when it refused anything."""
     statuses = {outcome.status for outcome in outcomes}
-    if "not reached" in statuses or any(outcome.stops for outcome in outcomes):
+    # A refusal that stops a batch at its last identity leaves nothing for
+    # a rerun to send: that is a refusal (1), as for a single --identity.
+    if "not reached" in statuses or "not sent" in statuses:
         return EXIT_UNREACHABLE
     if "refused" in statuses:
         return EXIT_REFUSED
@@ -733,11 +735,11 @@ Exit status:
   1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
   2  usage error: bad arguments, an invalid identity, an unreadable FILE or
      store; nothing is sent
-  3  the batch stopped early, with identities left to send: could not
-     reach Flattr (connection failure, timeout, 5xx, or an answer that is
-     not Flattr's), or a refusal every identity would get (a rate limit
-     that outlasted the waits, a token Flattr does not accept or without
-     the scope); a rerun resumes
+  3  identities left to send, a rerun resumes: could not reach Flattr
+     (connection failure, timeout, 5xx, or an answer that is not
+     Flattr's), or the batch stopped before its end at a refusal every
+     identity would get (a rate limit that outlasted the waits, a token
+     Flattr does not accept or without the scope)
 """
 
 

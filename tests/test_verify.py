@@ -344,7 +344,7 @@ def test_help_documents_the_exit_codes_and_the_token(capsys):
         "0  every identity verified",
         "1  Flattr refused an identity",
         "2  usage error",
-        "3  the batch stopped early",
+        "3  identities left to send",
     ):
         assert line in out
 
@@ -2720,3 +2720,25 @@ def test_a_verified_account_for_no_author_stops_the_batch(
         "FLATTR_AUTHORS writes it, or remove the entry"
     ) in err
     assert stub.requests == []
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_refusal_that_stops_nothing_left_exits_as_a_refusal(
+    stub, capsys, tmp_path, rows
+):
+    # The last identity refused for want of the scope left nothing unsent,
+    # yet exited 3 ("run again later"), while the same refusal of one
+    # --identity exited 1: 3 is for identities left to send.
+    identities = [f"partner:ns:{n}" for n in range(1, rows + 1)]
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", i) for i in identities])
+    stub.script("insufficient_scope", identity=identities[-1])
+    status, out, _ = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == verify.EXIT_REFUSED, out
+    verified = f"{rows - 1} verified, " if rows > 1 else ""
+    noun = "identities" if rows > 1 else "identity"
+    assert f"{rows} {noun}: {verified}1 refused\n" in out
+    assert "to resume" not in out
+    assert stub.identities() == identities
+    stub.script("insufficient_scope")
+    single = ["--identity", identities[0], "--username", "alice"]
+    assert run(capsys, *single, "--api-url", stub.url)[0] == verify.EXIT_REFUSED
