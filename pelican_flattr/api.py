@@ -62,9 +62,9 @@ DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
 MAX_TIMEOUT = 3600.0
 TIMEOUT_RULE = f"the timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds"
-# Pause before the single retry of a request that could not connect. Only a
-# failed *connection* is retried: the request never reached Flattr then, so
-# nothing is sent twice. A timeout after sending is not retried.
+# Pause before the single retry of a request that could not connect: the
+# request never reached Flattr then, so even a single --identity may send it
+# again. What failed after sending is tried again in a batch only (below).
 RETRY_DELAY = 1.0
 # Flattr's counter resets hourly. A 403 without a usable reset time waits
 # this long before trying again; no wait is ever longer than MAX_WAIT, which
@@ -82,6 +82,9 @@ MAX_RATE_LIMIT_WAITS = 3
 # end a long run. It pauses TRANSIENT_PAUSE first, or until Retry-After
 # (capped at MAX_WAIT, as the rate-limit waits are).
 MAX_TRANSIENT_RETRIES = 2
+# No answer within the timeout is tried again too, for the same reason, but
+# once only: each try holds the batch the whole timeout (up to an hour).
+MAX_TIMEOUT_RETRIES = 1
 TRANSIENT_PAUSE = 2.0
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 # Flattr's answers are a few hundred bytes; anything longer is not Flattr.
@@ -260,8 +263,10 @@ class CouldNotReachFlattr(FlattrApiError):
     body, a success whose Content-Type is not JSON...).
 
     ``transient`` is True for a failure that says it is passing (502, 503,
-    504, a connection reset), which ``verify_paced`` tries again;
-    ``retry_at`` is the unix time its ``Retry-After`` named, if any.
+    504, a connection reset, no answer within the timeout), which
+    ``verify_paced`` tries again; ``timed_out`` for the last, tried again
+    once only; ``retry_at`` is the unix time its ``Retry-After`` named, if
+    any.
     """
 
     def __init__(
@@ -272,10 +277,12 @@ class CouldNotReachFlattr(FlattrApiError):
         rate_limit: RateLimit | None = None,
         transient: bool = False,
         retry_at: int | None = None,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message, status=status, rate_limit=rate_limit)
         self.transient = transient
         self.retry_at = retry_at
+        self.timed_out = timed_out
 
 
 class UnusableEnvironment(ValueError):
@@ -550,8 +557,9 @@ class FlattrClient:
         A failure that says it is passing (``CouldNotReachFlattr`` with
         ``transient``: 502, 503, 504, a connection reset) is tried again
         up to MAX_TRANSIENT_RETRIES times, after TRANSIENT_PAUSE or until
-        its Retry-After; ``on_retry(unix_time, message)`` is called before
-        each pause with when it ends and what failed.
+        its Retry-After, and no answer within the timeout up to
+        MAX_TIMEOUT_RETRIES times in all; ``on_retry(unix_time, message)``
+        is called before each pause with when it ends and what failed.
         """
         waits = retries = 0
         budget = self.rate_limit
@@ -572,7 +580,9 @@ class FlattrClient:
             except CouldNotReachFlattr as error:
                 if not error.transient:
                     raise
-                if retries >= MAX_TRANSIENT_RETRIES:
+                if retries >= (
+                    MAX_TIMEOUT_RETRIES if error.timed_out else MAX_TRANSIENT_RETRIES
+                ):
                     raise CouldNotReachFlattr(
                         f"{error.message} (tried {retries + 1} times)",
                         status=error.status,
@@ -625,7 +635,13 @@ class FlattrClient:
                     raise CouldNotReachFlattr(self._not_connected(error)) from None
                 self.sleep(RETRY_DELAY)
             except (httpx.TimeoutException, _DeadlinePassed):
-                raise CouldNotReachFlattr(self._timed_out(sent)) from None
+                # Sent and unanswered: Flattr may have verified, and
+                # verifying twice is harmless, so a batch tries once more.
+                raise CouldNotReachFlattr(
+                    self._timed_out(sent),
+                    transient=sent.is_set(),
+                    timed_out=sent.is_set(),
+                ) from None
             except _AnswerTooLong:
                 raise CouldNotReachFlattr(
                     f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
@@ -638,9 +654,11 @@ class FlattrClient:
                 # proxy, not to Flattr.
                 raise CouldNotReachFlattr(self._proxy_refused(error)) from None
             except httpx.HTTPError as error:
+                # "Server disconnected without sending a response." ends
+                # with a stop, before the hint's "; ".
+                reason = (self._clean(str(error)) or type(error).__name__).rstrip(".")
                 raise CouldNotReachFlattr(
-                    f"the connection to Flattr's API at {where} failed: "
-                    f"{self._clean(str(error)) or type(error).__name__}"
+                    f"the connection to Flattr's API at {where} failed: {reason}"
                     + self._what_to_change(error),
                     # Dropped after the request went out (a reset, a close
                     # before any answer): passing, and worth another try.
@@ -738,6 +756,24 @@ class FlattrClient:
             )
         if _tls_failed(error):
             return f"; TLS with the server failed: check {url}"
+        if isinstance(error, httpx.HTTPError) and _connection_dropped(error):
+            # A reset or a close once the request went out: something ran
+            # there and took the connection, so "does it run" misleads.
+            between, checked = (
+                "a proxy or gateway in front of it",
+                "that proxy or gateway",
+            )
+            if self.proxy is not None:
+                between = (
+                    f"the proxy that {self.proxy.variable} names ({self.proxy.shown})"
+                )
+                checked = "that proxy"
+            return (
+                f"; the server, or {between}, closed the connection after the "
+                "request went out, as one that is overloaded or restarting "
+                "does: try again later, and if it keeps happening, check "
+                f"{checked}, and {url}"
+            )
         return f"; check that the server runs, and {url} (its host and port)"
 
     def _proxy_silent(self, proxy: EnvironmentProxy) -> str:

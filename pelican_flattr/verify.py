@@ -1090,7 +1090,8 @@ class _Report:
 
     def retrying(self, when: int, problem: str) -> None:
         """Say on stderr that an identity is sent again after a failure
-        that says it is passing (a 502, 503 or 504, a connection reset)."""
+        that says it is passing (a 502, 503 or 504, a connection reset, no
+        answer within the timeout)."""
         _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
 
     def interrupted(self) -> None:

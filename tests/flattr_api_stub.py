@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import re
 import socket
 import struct
@@ -242,9 +243,9 @@ class FlattrApiStub:
 
     def script(self, mode: str, *, identity: str | None = None, times: int = 1) -> None:
         """Answer the next ``times`` requests (for ``identity`` only, if
-        given) with ``mode``: a key of SCRIPTED, ``slow``, ``drop`` or one
-        of RAW_MODES."""
-        assert mode in SCRIPTED or mode in ("slow", "drop", *RAW_MODES), mode
+        given) with ``mode``: a key of SCRIPTED, ``slow``, ``drop``,
+        ``reset`` or one of RAW_MODES."""
+        assert mode in SCRIPTED or mode in ("slow", "drop", "reset", *RAW_MODES), mode
         with self._lock:
             self._rules.append(Rule(mode, identity, times))
 
@@ -318,6 +319,17 @@ class FlattrApiStub:
         if mode == "drop":
             handler.close_connection = True
             handler.connection.shutdown(2)
+            return
+        if mode == "reset":
+            # A running server that resets the connection once the request
+            # came (overloaded, restarting): linger 0 makes close() send a
+            # reset, not a FIN. The descriptor is closed at once: the
+            # socket object lives on until the handler's files are closed.
+            handler.close_connection = True
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            os.close(handler.connection.detach())
             return
         if mode == "slow":
             self._release.wait(self.slow_seconds)

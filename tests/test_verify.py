@@ -31,7 +31,12 @@ from flattr_api_stub import (
 from webhook_server import NOT_STORES, make_database, tables_of
 
 from pelican_flattr import verify
-from pelican_flattr.api import MAX_RATE_LIMIT_WAITS, RESET_MARGIN, local_time
+from pelican_flattr.api import (
+    MAX_RATE_LIMIT_WAITS,
+    RESET_MARGIN,
+    TRANSIENT_PAUSE,
+    local_time,
+)
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import hash_email
 
@@ -2742,3 +2747,62 @@ def test_a_refusal_that_stops_nothing_left_exits_as_a_refusal(
     stub.script("insufficient_scope")
     single = ["--identity", identities[0], "--username", "alice"]
     assert run(capsys, *single, "--api-url", stub.url)[0] == verify.EXIT_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("reset", "[Errno 104] Connection reset by peer"),
+        ("drop", "Server disconnected without sending a response"),
+    ],
+)
+def test_a_connection_closed_by_a_running_server_says_to_try_again_later(
+    stub, clock, capsys, tmp_path, mode, said
+):
+    # "Connection reset by peer; check that the server runs, and the API
+    # base URL (its host and port)": the server ran, and took the request.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script(mode, times=3)
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert status == verify.EXIT_UNREACHABLE
+    assert document["results"][0]["message"] == (
+        f"the connection to Flattr's API at {stub.url} failed: {said}; the "
+        "server, or a proxy or gateway in front of it, closed the connection "
+        "after the request went out, as one that is overloaded or restarting "
+        "does: try again later, and if it keeps happening, check that proxy "
+        f"or gateway, and the API base URL {stub.url} (from --api-url) (tried "
+        "3 times)"
+    )
+    assert stub.identities() == ["partner:ns:1"] * 3
+
+
+@pytest.mark.parametrize(
+    ("slow", "status", "outcomes"),
+    [
+        (1, verify.EXIT_OK, ["verified", "verified"]),
+        (2, verify.EXIT_UNREACHABLE, ["not reached", "not sent"]),
+    ],
+)
+def test_a_batch_sends_an_identity_once_more_after_a_timeout(
+    stub, clock, capsys, tmp_path, slow, status, outcomes
+):
+    # A timeout was never tried again "since the request may have been
+    # made", while a reset, which may have been received as well, was:
+    # verifying twice is harmless. Once only: each try holds --timeout.
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script("slow", identity="partner:ns:1", times=slow)
+    code, document, err = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--timeout", "0.3"
+    )
+    assert code == status, err
+    assert [r["outcome"] for r in document["results"]] == outcomes
+    assert stub.identities()[:2] == ["partner:ns:1"] * 2
+    assert clock.sleeps == [TRANSIENT_PAUSE]
+    assert err.count("did not answer within 0.3 seconds") == 1
+    assert err.count("; trying again at ") == 1
+    if slow == 2:
+        assert document["results"][0]["message"].endswith("(tried 2 times)")
