@@ -202,6 +202,7 @@ def attach_things(generators: list[Any]) -> None:
     overriders = list(_unlisted_overriders(generators, settings.pages))
     things_by_content_url = state.feeds.things_by_content_url
     files = _build_context(generators)
+    files_later = _main_sites_files_given_later()
     for content, is_article in _contents(generators, settings.pages):
         content.flattr = None
         overrides = hasattr(content, "override_save_as")
@@ -220,6 +221,7 @@ def attach_things(generators: list[Any]) -> None:
             save_as_is_url=not overrides and _save_as_is_url(content),
             content_url=_content_url(content),
             files=files,
+            files_later=files_later,
         )
         content_thing = outcome.content_thing
         if content_thing is None:
@@ -310,6 +312,27 @@ def _build_context(generators: list[Any]) -> Mapping[str, Any] | None:
         if isinstance(context, Mapping):
             return context
     return None
+
+
+def _main_sites_files_given_later() -> Mapping[str, Any] | None:
+    """With i18n_subsites, on a language's site that reads no static files
+    of its own (STATIC_PATHS = [], which i18n_subsites gives it unless its
+    settings say otherwise), the main site's context: i18n_subsites links
+    the main site's static files into this site's once every site is read,
+    after this site's things are resolved, before its pages are written.
+    None elsewhere."""
+    if not build.outer_builds:
+        return None
+    main = build.outer_builds[0]
+    pelican = build.current.pelican
+    if (
+        main.pelican is None
+        or not build.i18n_subsites(main.pelican)
+        or pelican is None
+        or pelican.settings.get("STATIC_PATHS") != []
+    ):
+        return None
+    return _build_context(main.generators)
 
 
 def _left_to_its_languages_site(

@@ -9,6 +9,7 @@ object shaped like Pelican's ``Article`` or ``Page`` works.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import posixpath
 import re
@@ -103,6 +104,13 @@ class ContentThing:
     # resolved with the thing: the page is rendered with the content alone,
     # whose own context (a cached article's) may be an earlier build's.
     image: str | None = None
+    # Where an og_image link named no file when the thing was resolved,
+    # this build's context, to look it up in again when the page is
+    # rendered: i18n_subsites gives a language's site the main site's
+    # static files only then. None on the common path, the file found.
+    image_files: Mapping[str, Any] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def url(self) -> str:
@@ -631,21 +639,27 @@ def own_thing_url(content_url: str, settings: FlattrSettings) -> str:
 
 
 def _image(
-    content: Any, settings: FlattrSettings, files: Mapping[str, Any] | None
-) -> tuple[str | None, str | None]:
+    content: Any,
+    settings: FlattrSettings,
+    files: Mapping[str, Any] | None,
+    files_later: Mapping[str, Any] | None = None,
+) -> tuple[str | None, str | None, bool]:
     """The absolute ``og:image`` URL of ``content`` (None when there is none
-    or it is unusable), and what is wrong with the field, for the log: not
+    or it is unusable), what is wrong with the field, for the log (not
     what is wrong with the value ``DEFAULT_METADATA`` gave it, said once of
-    the setting (``default_image_warning``). ``files`` as ``resolve`` takes
-    it."""
-    url, problem, field = _image_of(content.metadata, content, settings, files)
+    the setting: ``default_image_warning``), and whether a link in it named
+    no file in ``files``. ``files`` and ``files_later`` as ``resolve``
+    takes them."""
+    url, problem, field, missing = _image_of(
+        content.metadata, content, settings, files, files_later
+    )
     if field is not None:  # only an unusable value reads the settings
         defaults = (getattr(content, "settings", None) or {}).get("DEFAULT_METADATA")
         if isinstance(defaults, Mapping) and from_defaults(
             content.metadata, field, defaults
         ):
             problem = None
-    return url, problem
+    return url, problem, missing
 
 
 def _image_of(
@@ -653,11 +667,12 @@ def _image_of(
     content: Any,
     settings: FlattrSettings,
     files: Mapping[str, Any] | None = None,
-) -> tuple[str | None, str | None, str | None]:
-    """``_image`` of ``metadata``, that of ``content`` (or None: links are
-    then resolved from no content's folder, to no file), and the field
-    whose value the problem is wrong with whatever content has it (None
-    without a problem, or for a link to no file of the site)."""
+    files_later: Mapping[str, Any] | None = None,
+) -> tuple[str | None, str | None, str | None, bool]:
+    """What ``_image`` says of ``metadata``, that of ``content`` (or None:
+    links are then resolved from no content's folder, to no file), with,
+    third, the field whose value the problem is wrong with whatever content
+    has it (None without a problem, or for a link to no file of the site)."""
     for field in IMAGE_FIELDS:
         value = metadata.get(field)
         if value is None:
@@ -667,6 +682,7 @@ def _image_of(
                 None,
                 f"metadata '{field}' must be a single value; no og:image",
                 field,
+                False,
             )
         if not isinstance(value, str):  # DEFAULT_METADATA takes any value
             return (
@@ -674,6 +690,7 @@ def _image_of(
                 f"metadata '{field}' must be text (a URL), not "
                 f"{type(value).__name__}; no og:image",
                 field,
+                False,
             )
         value = value.strip()
         if not value:
@@ -682,16 +699,19 @@ def _image_of(
         reason = check_thing_url(url)
         if reason is not None:
             problem = f"metadata '{field}' {reason}: {shown_value(value)}; no og:image"
-            return None, problem, field
-        if not found:
-            return (
-                url,
-                f"metadata '{field}' links to {shown_value(value)}, "
-                "not a file of the site: og:image links to it all the same",
-                None,
-            )
-        return url, None, None
-    return None, None, None
+            return None, problem, field, False
+        if found:
+            return url, None, None, False
+        if _links_to_one_of(value, content, files_later):
+            return url, None, None, True
+        return (
+            url,
+            f"metadata '{field}' links to {shown_value(value)}, "
+            "not a file of the site: og:image links to it all the same",
+            None,
+            True,
+        )
+    return None, None, None, False
 
 
 def default_image_warning(
@@ -704,7 +724,7 @@ def default_image_warning(
     defaults = settings.get("DEFAULT_METADATA")
     if not flattr_settings.open_graph or not isinstance(defaults, Mapping):
         return None
-    _, problem, field = _image_of(defaults, None, flattr_settings)
+    _, problem, field, _ = _image_of(defaults, None, flattr_settings)
     return None if field is None else f"DEFAULT_METADATA: {problem}"
 
 
@@ -722,24 +742,14 @@ def _image_url(
     (``Screen Shot.png``, ``a#1.png``); a value that is no such link is a
     URL already, and only its whitespace is.
     """
-    prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
-    if prefix is None:
+    link = _link(value, content)
+    if link is None:
         if _is_absolute(value):
             # As written, for the caller to refuse unless it is http(s): a
             # "javascript:" or "mailto:" value is no file under the site URL.
             return value, True
         return url_safe(f"{settings.files_url}/{value.lstrip('/')}"), True
-    # A query or fragment (cover.png?v=2) follows the file's URL, as Pelican
-    # keeps it on a link in a body.
-    written = value[len(prefix) :]
-    cut = min((at for at in map(written.find, "?#") if at >= 0), default=len(written))
-    suffix = url_safe(written[cut:])
-    path = unquote(written[:cut])
-    if path.startswith("/"):
-        path = path[1:]
-    else:
-        folder = str(getattr(content, "relative_dir", "") or "").replace("\\", "/")
-        path = posixpath.normpath(posixpath.join(folder, path))
+    prefix, path, suffix = link
     if files is None:
         files = getattr(content, "_context", None) or {}
     kinds = ("generated_content", "static_content")
@@ -754,6 +764,37 @@ def _image_url(
             url = f"{settings.files_url}/{_file_path(str(linked.url))}"
             return url + suffix, True
     return f"{settings.files_url}/{_file_path(path)}{suffix}", False
+
+
+def _link(value: str, content: Any) -> tuple[str, str, str] | None:
+    """The prefix of ``value``, a ``{static}``, ``{attach}`` or
+    ``{filename}`` link (None for a value that is none), the path it links
+    to in the content folder, and the query or fragment after the path,
+    URL-safe. The path is from ``content``'s own folder unless it starts
+    with "/", as Pelican resolves a link in a body."""
+    prefix = next((p for p in _LINK_PREFIXES if value.startswith(p)), None)
+    if prefix is None:
+        return None
+    # A query or fragment (cover.png?v=2) follows the file's URL, as Pelican
+    # keeps it on a link in a body.
+    written = value[len(prefix) :]
+    cut = min((at for at in map(written.find, "?#") if at >= 0), default=len(written))
+    path = unquote(written[:cut])
+    if path.startswith("/"):
+        path = path[1:]
+    else:
+        folder = str(getattr(content, "relative_dir", "") or "").replace("\\", "/")
+        path = posixpath.normpath(posixpath.join(folder, path))
+    return prefix, path, url_safe(written[cut:])
+
+
+def _links_to_one_of(value: str, content: Any, files: Mapping[str, Any] | None) -> bool:
+    """Whether ``value`` links to one of the static files of ``files`` (a
+    Pelican context). Looked up without resolving the link: an ``{attach}``
+    link moves the file it resolves to."""
+    link = _link(value, content)
+    static = files.get("static_content", {}) if files is not None else {}
+    return link is not None and link[1] in static
 
 
 def _file_path(path: str) -> str:
@@ -792,8 +833,14 @@ def open_graph(
     if site_name:
         pairs.append(("og:site_name", site_name))
     pairs.append(("og:locale", _og_locale(content_thing.lang, thing.language)))
-    if content_thing.image:
-        pairs.append(("og:image", content_thing.image))
+    image = content_thing.image
+    if content_thing.image_files is not None:
+        # Looked up in the context as it is now, which i18n_subsites has
+        # given the main site's static files since the thing was resolved
+        # (warned about then, unless the file was to come).
+        image = _image(content, settings, content_thing.image_files)[0]
+    if image:
+        pairs.append(("og:image", image))
     if not is_article:
         return tuple(pairs)
     date = getattr(content, "date", None)
@@ -925,6 +972,7 @@ def resolve(
     save_as_is_url: bool = False,
     content_url: str | None = None,
     files: Mapping[str, Any] | None = None,
+    files_later: Mapping[str, Any] | None = None,
 ) -> Resolution:
     """Decide whether ``content`` gets a thing, and build it.
 
@@ -934,7 +982,12 @@ def resolve(
     this build's Pelican context, whose ``static_content`` and
     ``generated_content`` an ``og_image`` link is looked up in; without it,
     the content's own, which for an article Pelican's generator cache kept
-    is the context of the build that cached it.
+    is the context of the build that cached it. A link that names no file
+    there is looked up again when the page is rendered; it is no file of
+    the site, and warned of, unless it names one of the static files of
+    ``files_later``, a Pelican context whose static files are given to
+    ``files`` before the pages are written (with i18n_subsites, the main
+    site's, on a language's site).
     """
     metadata = content.metadata
     # Every field is checked, so that one build names all of an article's
@@ -1012,9 +1065,13 @@ def resolve(
         tags=tags,
         hidden=settings.hidden if hidden is None else hidden,
     )
-    image, image_problem, open_graph_texts = None, None, ()
+    image, image_problem, image_files, open_graph_texts = None, None, None, ()
     if settings.open_graph:
-        image, image_problem = _image(content, settings, files)
+        image, image_problem, missing = _image(content, settings, files, files_later)
+        if missing:
+            image_files = files
+            if image_files is None:
+                image_files = getattr(content, "_context", None) or {}
         open_graph_texts = _open_graph_texts_with_at(image, content, is_article)
     return Resolution(
         content_thing=ContentThing(
@@ -1026,6 +1083,7 @@ def resolve(
             content_url=content_url,
             lang=bcp47(str(getattr(content, "lang", None) or "")),
             image=image,
+            image_files=image_files,
         ),
         language_fallback=fallback,
         warning=(

@@ -3254,3 +3254,33 @@ def test_a_languages_folder_left_when_its_site_moved_is_removed_output(
         "(or set DELETE_OUTPUT_DIRECTORY = True)"
     )
     assert report["other_sites"] == ["deutsch"]
+
+
+@pytest.mark.parametrize("cache_layer", ["reader", "generator"])
+def test_a_languages_static_og_image_is_the_main_sites_file(tmp_path, cache_layer):
+    # A language's site reads no static files: i18n_subsites links the
+    # main site's into its context once every site is read, after the
+    # og:image was resolved. Resolved then, it named de/images/a.png, which
+    # no site writes, and was warned of as no file of the site.
+    files = {
+        "images/a.png": "not really a PNG",
+        "a.md": article("Bild", "Alice", Lang="de", Og_image="{static}/images/a.png"),
+    }
+    settings = dict(
+        FLATTR_AUTHORS={"Alice": "alice"},
+        STATIC_PATHS=["images"],
+        CACHE_CONTENT=True,
+        LOAD_CONTENT_CACHE=True,
+        CONTENT_CACHING_LAYER=cache_layer,
+        CACHE_PATH=str(tmp_path / "cache"),
+    )
+    output = tmp_path / "output"
+    # The second build, its files unchanged, reads the article from the
+    # cache, where the generator layer keeps it with the first build's
+    # context, in which i18n_subsites had linked no file yet.
+    for written in (files, {}):
+        built = i18n_build(tmp_path, written, **settings)
+        assert (built.messages, built.status) == ([], 0)
+        (image,) = og(page_as_browsers_read_it(output / "de" / "bild.html"), "og:image")
+        assert image == f"{SITEURL}/de/../images/a.png"
+        assert (output / "images" / "a.png").is_file()
