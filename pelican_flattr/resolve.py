@@ -292,14 +292,19 @@ def _tags_field_or_none(
     Text is split as Pelican splits ``Tags``. A list of texts is taken
     item by item, as Pelican takes ``Tags`` given twice in a Markdown file
     (its reST reader keeps the last field of a name alone), and as
-    a Python list in ``DEFAULT_METADATA`` reads.
+    a Python list in ``DEFAULT_METADATA`` reads; its empty items go, and
+    without another it is left empty.
     """
     value = metadata.get(TAGS)
     if isinstance(value, (list, tuple)):
         if not all(isinstance(item, str) for item in value):
             problems.append(f"metadata '{TAGS}' must be text, or a list of texts")
             return None
-        tags = list(value)
+        # The field given twice in Markdown, empty both times, is a list of
+        # empty items: left empty, as one empty field is, not "no tags".
+        tags = [item for item in value if item.strip()]
+        if not tags:
+            return None
     else:
         text = _text_field_or_none(metadata, TAGS, problems)
         # Left empty (":flattr_tags:" with nothing after it), it is absent,

@@ -2992,6 +2992,11 @@ def test_an_author_spelt_with_their_address_in_one_file_is_warned_of(site, flatt
             "Title: Empty tags\nDate: 2024-03-07\nAuthor: Alice\nTags: keepme\n"
             "Flattr_tags:\n\nBody text long enough to describe it.\n",
         ),
+        (  # a list, as Markdown reads a field given twice, of empty items
+            "twice.md",
+            "Title: Empty tags\nDate: 2024-03-07\nAuthor: Alice\nTags: keepme\n"
+            "Flattr_tags:\nFlattr_tags:\n\nBody text long enough to describe it.\n",
+        ),
     ],
 )
 def test_an_empty_flattr_tags_field_keeps_the_default_tags(
