@@ -33,7 +33,7 @@ from .privacy import (
 )
 from .resolve import ContentThing
 from .settings import CACHE_FOLDER, FlattrSettings
-from .thing import Thing
+from .thing import Thing, is_development_url
 from .url_guard import (
     BaselineError,
     OwnerChange,
@@ -140,12 +140,12 @@ def write_manifest(pelican: Any) -> None:
         # published site's baseline nor replace it: an article retitled
         # before it was ever published would fail the publish build. A
         # strict build is the README's publishing one: one that publishes
-        # with an empty or relative SITEURL is told its URLs go unguarded
-        # (by the main site alone: its languages' sites are built alike).
+        # with an empty or relative SITEURL, its thing URLs public
+        # (FLATTR_SITEURL), is told they go unguarded (by the main site
+        # alone: its languages' sites are built alike).
+        publishable = settings.strict and not is_development_url(settings.siteurl)
         logger.log(
-            logging.WARNING
-            if settings.strict and not build.outer_builds
-            else logging.INFO,
+            logging.WARNING if publishable and not build.outer_builds else logging.INFO,
             "pelican-flattr: URL guard skipped: %s (a development build); this "
             "build's thing URLs are neither compared nor remembered: if this "
             "build publishes the site, give it the site's public address "
