@@ -993,6 +993,11 @@ def _single_plan(identity: str, username: str | None) -> tuple[Plan, list[str]]:
     return Plan(requests=(Request(sent, username, "--identity"),)), []
 
 
+# Where the API base URL comes from when neither --api-url nor FLATTR_API_URL
+# sets it: nothing for the operator to change, so messages name no source.
+DEFAULT_SOURCE = "the default API URL"
+
+
 def _api_url(args: argparse.Namespace) -> tuple[str, str]:
     """The API base URL, and where it came from (for messages)."""
     if args.api_url is not None:
@@ -1001,9 +1006,6 @@ def _api_url(args: argparse.Namespace) -> tuple[str, str]:
     if value:
         return value, API_URL_ENV
     return DEFAULT_BASE_URL, DEFAULT_SOURCE
-
-
-DEFAULT_SOURCE = "the default API URL"
 
 
 def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
