@@ -50,13 +50,14 @@ class PendingNotice:
 
 # Deliveries may repeat and arrive out of order: a thing counts once, with
 # the highest total seen (capped: see MAX_CLICKS). Once an identity is
-# verified (``pelican-flattr verify``, recorded in the same store), Flattr
-# hands its pending things to the account: what arrived until then no
-# longer waits, and a thing counts only the flattrs beyond the highest
-# total it had by then. A total no higher than that, arriving late, is an
-# old flattr's delivery. A total of 0, which older versions stored, is no
-# flattr. julianday() reads both stored forms of a UTC time ("Z",
-# "+00:00").
+# verified (``pelican-flattr verify`` against Flattr's own API, recorded in
+# the same store; a rehearsal server's verifications are kept apart, in
+# verified_at_other_apis), Flattr hands its pending things to the account:
+# what arrived until then no longer waits, and a thing counts only the
+# flattrs beyond the highest total it had by then. A total no higher than
+# that, arriving late, is an old flattr's delivery. A total of 0, which
+# older versions stored, is no flattr. julianday() reads both stored forms
+# of a UTC time ("Z", "+00:00").
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT claim_url FROM pending_flattrs AS newest
@@ -98,13 +99,15 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     may mean something else, and for a database that is no store of this
     program's (see check_store).
     """
-    from .store import SCHEMA_VERSION, open_store_read_only, schema_version
+    from .store import open_store_read_only, schema_version
 
     connection = open_store_read_only(path)
     try:
-        if schema_version(connection, path) < SCHEMA_VERSION:
+        if schema_version(connection, path) == 0:
             # An empty file, or a database without tables: a store not yet
-            # written, which holds no pending flattrs (yet).
+            # written, which holds no pending flattrs (yet). The tables read
+            # here are all of version 1: an older store, which a reader may
+            # not migrate, is read as it is.
             return {}
         return pending_totals(connection)
     finally:

@@ -66,9 +66,25 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (identity, username)
     );
     """,
+    # 2: verifications made against an API other than Flattr's own (a
+    # rehearsal server named by --api-url or FLATTR_API_URL). Kept apart
+    # from verified_identities, so that a rehearsal neither hands pending
+    # flattrs over nor keeps the run against Flattr from sending.
+    """
+    CREATE TABLE verified_at_other_apis (
+        identity TEXT NOT NULL,
+        username TEXT NOT NULL,
+        api_url TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        PRIMARY KEY (identity, username, api_url)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# The version whose migration made verified_at_other_apis: a reader that may
+# not migrate an older store (a dry run) finds no such table in one.
+OTHER_APIS_SINCE = 2
 
 
 @functools.cache

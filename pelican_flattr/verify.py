@@ -62,7 +62,7 @@ from .settings import (
 )
 from .store import (
     DEFAULT_STORE,
-    SCHEMA_VERSION,
+    OTHER_APIS_SINCE,
     StoreError,
     check_can_be_made,
     check_writable,
@@ -480,27 +480,50 @@ def _deduplicated(
 # -- the store --------------------------------------------------------------
 
 
-def is_recorded(connection: sqlite3.Connection, request: Request) -> bool:
-    """True when the store holds this identity verified for this account."""
-    row = connection.execute(
-        "SELECT 1 FROM verified_identities WHERE identity = ? AND username = ?",
-        (request.identity, _stored_username(request)),
-    ).fetchone()
+def is_recorded(connection: sqlite3.Connection, request: Request, api_url: str) -> bool:
+    """True when the store holds this identity verified for this account
+    by the API at ``api_url``."""
+    if api_url == DEFAULT_BASE_URL:
+        row = connection.execute(
+            "SELECT 1 FROM verified_identities WHERE identity = ? AND username = ?",
+            (request.identity, _stored_username(request)),
+        ).fetchone()
+    else:
+        row = connection.execute(
+            "SELECT 1 FROM verified_at_other_apis "
+            "WHERE identity = ? AND username = ? AND api_url = ?",
+            (request.identity, _stored_username(request), api_url),
+        ).fetchone()
     return row is not None
 
 
-def record(connection: sqlite3.Connection, request: Request, when: float) -> None:
-    """Record one success in its own committed transaction, so that an
-    interruption right after it loses nothing."""
+def record(
+    connection: sqlite3.Connection, request: Request, when: float, api_url: str
+) -> None:
+    """Record one success of the API at ``api_url`` in its own committed
+    transaction, so that an interruption right after it loses nothing.
+
+    Only Flattr's own API hands an identity's pending flattrs over
+    (``verified_identities``, which the pending report reads); another,
+    such as a rehearsal server on this machine, is recorded apart with its
+    URL.
+    """
     verified_at = datetime.fromtimestamp(when, tz=timezone.utc).isoformat(
         timespec="seconds"
     )
     with write_transaction(connection):
-        connection.execute(
-            "INSERT OR REPLACE INTO verified_identities "
-            "(identity, username, verified_at) VALUES (?, ?, ?)",
-            (request.identity, _stored_username(request), verified_at),
-        )
+        if api_url == DEFAULT_BASE_URL:
+            connection.execute(
+                "INSERT OR REPLACE INTO verified_identities "
+                "(identity, username, verified_at) VALUES (?, ?, ?)",
+                (request.identity, _stored_username(request), verified_at),
+            )
+        else:
+            connection.execute(
+                "INSERT OR REPLACE INTO verified_at_other_apis "
+                "(identity, username, api_url, verified_at) VALUES (?, ?, ?, ?)",
+                (request.identity, _stored_username(request), api_url, verified_at),
+            )
 
 
 def _stored_username(request: Request) -> str:
@@ -515,6 +538,7 @@ def run_requests(
     client: FlattrClient | None,
     connection: sqlite3.Connection | None,
     *,
+    api_url: str,
     batch: bool,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     on_wait: Callable[[int], None] | None = None,
@@ -524,7 +548,8 @@ def run_requests(
 ) -> list[Outcome]:
     """Send each request in turn; without a client, say what would be sent.
 
-    A batch skips what the store already holds, waits out the rate limit
+    A batch skips what the store already holds verified by the API at
+    ``api_url`` (where successes are recorded as that API's), waits out the rate limit
     and stops at the first answer that says Flattr cannot be reached, or
     at a refusal every later request would get too (``_STOP_CODES``, a
     rate limit still hit after waiting, a token Flattr does not accept:
@@ -537,7 +562,11 @@ def run_requests(
     for done, request in enumerate(requests, 1):
         if stopped:
             outcome = Outcome(request, "not sent", stopped)
-        elif batch and connection is not None and is_recorded(connection, request):
+        elif (
+            batch
+            and connection is not None
+            and is_recorded(connection, request, api_url)
+        ):
             outcome = Outcome(request, "already verified", "recorded in the store")
         elif client is None:
             outcome = Outcome(request, "would send")
@@ -549,7 +578,7 @@ def run_requests(
                     # Flattr verified it: from here on, Ctrl-C must not
                     # lose that (see below).
                     verified = True
-                    outcome = _record_success(connection, request)
+                    outcome = _record_success(connection, request, api_url)
             except NotRecorded as failure:
                 outcomes.append(failure.outcome)
                 on_outcome(failure.outcome)
@@ -558,7 +587,7 @@ def run_requests(
                 if verified:
                     # Ctrl-C while the success was being recorded, before
                     # or after COMMIT: what the store holds says which.
-                    late = _interrupted_success(connection, request)
+                    late = _interrupted_success(connection, request, api_url)
                     outcomes.append(late)
                     on_outcome(late)
                 raise
@@ -607,11 +636,13 @@ def _send(
     return None
 
 
-def _record_success(connection: sqlite3.Connection | None, request: Request) -> Outcome:
+def _record_success(
+    connection: sqlite3.Connection | None, request: Request, api_url: str
+) -> Outcome:
     """Record what Flattr verified. Raises NotRecorded when the store fails."""
     if connection is not None:
         try:
-            record(connection, request, clock())
+            record(connection, request, clock(), api_url)
         except (sqlite3.Error, StoreError) as error:
             raise NotRecorded(
                 Outcome(
@@ -627,13 +658,13 @@ def _record_success(connection: sqlite3.Connection | None, request: Request) -> 
 
 
 def _interrupted_success(
-    connection: sqlite3.Connection | None, request: Request
+    connection: sqlite3.Connection | None, request: Request, api_url: str
 ) -> Outcome:
     """The outcome of an identity Flattr verified when Ctrl-C stopped the
     run as its success was being recorded: recorded or not, as the store
     now says (COMMIT may have run just before the interrupt)."""
     try:
-        held = connection is None or is_recorded(connection, request)
+        held = connection is None or is_recorded(connection, request, api_url)
     except sqlite3.Error:
         held = False  # unreadable: say it may be sent again, which is harmless
     if held:
@@ -824,10 +855,11 @@ def add_command(subparsers: Any) -> None:
     parser.set_defaults(handler=run_verify)
 
 
-def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
+def _recorded_so_far(path: Path, api_url: str) -> sqlite3.Connection | None:
     """The store at ``path`` opened read-only for a dry run, or None when it
-    holds nothing recorded yet (no file, or no tables). Raises StoreError,
-    for a store the run that sends would refuse too."""
+    holds nothing recorded yet of the API at ``api_url`` (no file, no
+    tables, or a store older than the table of other APIs' verifications).
+    Raises StoreError, for a store the run that sends would refuse too."""
     try:
         if not existing_store(path):
             # The run that sends would stop here when it cannot make one.
@@ -836,8 +868,10 @@ def _recorded_so_far(path: Path) -> sqlite3.Connection | None:
         connection = open_store_read_only(path)
     except sqlite3.Error as error:
         raise StoreError(path, sqlite_problem(path, error, writing=False)) from None
-    if schema_version(connection, path) < SCHEMA_VERSION:
-        connection.close()  # an empty file, or one made before any record
+    # A dry run never migrates: it reads each version's tables as they are.
+    version = schema_version(connection, path)
+    if version < (1 if api_url == DEFAULT_BASE_URL else OTHER_APIS_SINCE):
+        connection.close()
         return None
     return connection
 
@@ -905,7 +939,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         # write, and never creates one; a run that sends needs one it can
         # write, known before anything is sent.
         if args.dry_run:
-            connection = _recorded_so_far(store_path)
+            connection = _recorded_so_far(store_path, base_url)
         else:
             connection = open_store(store_path)
             check_writable(connection, store_path)
@@ -943,6 +977,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
                 plan.requests,
                 client,
                 connection,
+                api_url=base_url,
                 batch=batch,
                 on_outcome=report.outcome,
                 on_wait=report.waiting,

@@ -399,7 +399,7 @@ def test_a_store_that_is_no_file_is_named_so(
 
 def test_a_store_from_a_newer_release_is_refused(tmp_path, capsys):
     # As verify and the receiver refuse it: its tables may mean otherwise.
-    from pelican_flattr.store import open_store
+    from pelican_flattr.store import SCHEMA_VERSION, open_store
 
     path = tmp_path / "store.sqlite3"
     with open_store(path) as connection:
@@ -411,7 +411,7 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path, capsys):
     assert main(["pending", "--store", str(path), "--json"]) == 2
     out, err = capsys.readouterr()
     problem = (
-        f"store {path}: has schema version 99, newer than the 1 "
+        f"store {path}: has schema version 99, newer than the {SCHEMA_VERSION} "
         "this pelican-flattr understands; upgrade pelican-flattr"
     )
     assert err == f"pelican-flattr: {problem}\n"

@@ -32,6 +32,7 @@ from webhook_server import NOT_STORES, make_database, tables_of
 
 from pelican_flattr import verify
 from pelican_flattr.api import (
+    DEFAULT_BASE_URL,
     MAX_RATE_LIMIT_WAITS,
     RESET_MARGIN,
     TRANSIENT_PAUSE,
@@ -82,10 +83,15 @@ def run_json(capsys, *args: str) -> tuple[int, dict, str]:
     return status, json.loads(out), err
 
 
+# Where a verification against the stub, an API other than Flattr's own, is
+# recorded: apart from verified_identities, which hands pending flattrs over.
+STUB_RECORDS = "verified_at_other_apis"
+
+
 def recorded(store: Path) -> list[tuple[str, str]]:
     with sqlite_file(store) as connection:
         return connection.execute(
-            "SELECT identity, username FROM verified_identities ORDER BY identity"
+            f"SELECT identity, username FROM {STUB_RECORDS} ORDER BY identity"
         ).fetchall()
 
 
@@ -1718,7 +1724,7 @@ def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_p
     store = tmp_path / "flattr-store.sqlite3"
     with open_store(store) as connection:
         connection.execute(
-            "CREATE TRIGGER full BEFORE INSERT ON verified_identities "
+            f"CREATE TRIGGER full BEFORE INSERT ON {STUB_RECORDS} "
             "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"
         )
     rows = [
@@ -1768,7 +1774,7 @@ def test_a_success_the_store_cannot_record_is_still_reported(stub, capsys, tmp_p
     assert stub.identities() == ["partner:ns:1", "partner:ns:1"]
 
 
-def store_a_page_short_of_full(store: Path, row: tuple[str, str, str]) -> int:
+def store_a_page_short_of_full(store: Path, row: tuple[str, str, str, str]) -> int:
     """Make ``store`` hold just enough rows that inserting ``row`` needs one
     more page, and return its page count: with ``PRAGMA max_page_count`` at
     that count, SQLite has no room for the page, as on a full disk."""
@@ -1778,14 +1784,14 @@ def store_a_page_short_of_full(store: Path, row: tuple[str, str, str]) -> int:
         for number in range(10_000):
             pages = connection.execute("PRAGMA page_count").fetchone()[0]
             connection.execute("BEGIN IMMEDIATE")
-            connection.execute("INSERT INTO verified_identities VALUES (?, ?, ?)", row)
+            connection.execute(f"INSERT INTO {STUB_RECORDS} VALUES (?, ?, ?, ?)", row)
             grew = connection.execute("PRAGMA page_count").fetchone()[0] > pages
             connection.execute("ROLLBACK")
             if grew:
                 return pages
             connection.execute(
-                "INSERT INTO verified_identities VALUES (?, ?, ?)",
-                (f"partner:filler:{number:05d}", "x" * 100, row[2]),
+                f"INSERT INTO {STUB_RECORDS} VALUES (?, ?, ?, ?)",
+                (f"partner:filler:{number:05d}", "x" * 100, *row[2:]),
             )
     raise AssertionError("the store never needed another page")
 
@@ -1798,7 +1804,9 @@ def test_a_full_disk_while_recording_is_named_as_such(
     # is active" was all the operator read.
     store = tmp_path / "flattr-store.sqlite3"
     verified_at = "2023-11-14T22:13:20+00:00"  # START, as the store writes it
-    pages = store_a_page_short_of_full(store, ("partner:ns:1", "alice", verified_at))
+    pages = store_a_page_short_of_full(
+        store, ("partner:ns:1", "alice", stub.url, verified_at)
+    )
     opened = verify.open_store
 
     def open_on_a_full_disk(path):
@@ -1837,7 +1845,7 @@ class InterruptedWhileRecording(sqlite3.Connection):
 
     def execute(self, sql, *parameters):
         cursor = super().execute(sql, *parameters)
-        if sql.startswith("INSERT OR REPLACE INTO verified_identities"):
+        if sql.startswith(f"INSERT OR REPLACE INTO {STUB_RECORDS}"):
             self.recording = True
             if self.at == "INSERT":
                 raise KeyboardInterrupt
@@ -2082,8 +2090,9 @@ def test_a_dry_run_reads_a_store_it_may_not_write(stub, capsys, tmp_path, what):
     csv_path.write_text(csv_path.read_text() + "carol,partner:ns:3\n")
     with read_only(store if what == "file" else store.parent):
         status, document, err = run_json(
-            capsys, "--from", str(csv_path), "--store", str(store), "--dry-run"
-        )
+            capsys, "--from", str(csv_path), "--store", str(store), "--dry-run",
+            "--api-url", stub.url,
+        )  # fmt: skip
     assert status == 0, err
     assert [r["outcome"] for r in document["results"]] == [
         "already verified",
@@ -2492,7 +2501,7 @@ def test_the_time_of_a_verification_is_stored_in_utc(stub, capsys, tmp_path):
         time.tzset()
     with sqlite_file(tmp_path / "flattr-store.sqlite3") as connection:
         (stored,) = connection.execute(
-            "SELECT verified_at FROM verified_identities"
+            f"SELECT verified_at FROM {STUB_RECORDS}"
         ).fetchone()
     assert stored == "2023-11-14T22:13:20+00:00"  # START, in UTC
 
@@ -2806,3 +2815,117 @@ def test_a_batch_sends_an_identity_once_more_after_a_timeout(
     assert err.count("; trying again at ") == 1
     if slow == 2:
         assert document["results"][0]["message"].endswith("(tried 2 times)")
+
+
+# -- verifications against another API (a rehearsal) ------------------------
+
+
+def pending_owners_of(capsys, store: Path) -> set[str]:
+    """The owners ``pending --json`` lists as holding flattrs that wait."""
+    assert main(["pending", "--store", str(store), "--json"]) == 0
+    return {row["owner"] for row in json.loads(capsys.readouterr().out)["owners"]}
+
+
+def with_pending_flattrs(store: Path, *owners: str) -> None:
+    """Add to ``store`` one flattr for each owner, received before START."""
+    with sqlite_file(store) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, 1, ?, '', ?, ?)",
+            [
+                (f"t{number}", owner, f"https://flattr.com/c/{number}", "2023-01-01")
+                for number, owner in enumerate(owners)
+            ],
+        )
+
+
+def dry_run_outcomes(capsys, csv_path: Path, store: Path, *args: str) -> list[str]:
+    status, document, err = run_json(
+        capsys, "--from", str(csv_path), "--store", str(store), "--dry-run", *args
+    )
+    assert status == 0, err
+    return [result["outcome"] for result in document["results"]]
+
+
+def test_a_rehearsal_against_another_api_is_not_taken_for_flattrs_own(
+    stub, capsys, tmp_path
+):
+    # A rehearsal against a local server once marked identities verified by
+    # Flattr: the run against Flattr then skipped them (never sending them),
+    # and `pending` took their flattrs for handed over.
+    store = tmp_path / "flattr-store.sqlite3"
+    verify.open_store(store).close()
+    with_pending_flattrs(store, "partner:ns:1", "partner:ns:2")
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    status, _, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, err
+    assert pending_owners_of(capsys, store) == {"partner:ns:1", "partner:ns:2"}
+    assert dry_run_outcomes(capsys, csv_path, store) == ["would send"]
+    assert dry_run_outcomes(capsys, csv_path, store, "--api-url", stub.url) == [
+        "already verified"
+    ]
+    with sqlite_file(store) as connection:
+        assert connection.execute(
+            "SELECT identity, username, api_url FROM verified_at_other_apis"
+        ).fetchall() == [("partner:ns:1", "alice", stub.url)]
+        assert connection.execute("SELECT * FROM verified_identities").fetchall() == []
+
+
+def test_a_verification_by_flattrs_own_api_hands_pending_flattrs_over(capsys, tmp_path):
+    # Flattr's API cannot be reached from a test: its record is written as
+    # a run against it writes it, and read back by `pending` and a dry run.
+    store = tmp_path / "flattr-store.sqlite3"
+    connection = verify.open_store(store)
+    try:
+        request = verify.Request("partner:ns:1", "alice", "--identity")
+        verify.record(connection, request, START, DEFAULT_BASE_URL)
+        assert verify.is_recorded(connection, request, DEFAULT_BASE_URL)
+        assert not verify.is_recorded(connection, request, "http://127.0.0.1:9")
+    finally:
+        connection.close()
+    with_pending_flattrs(store, "partner:ns:1", "partner:ns:2")
+    assert pending_owners_of(capsys, store) == {"partner:ns:2"}
+
+
+def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_path):
+    # Read as it is where it may not be migrated (a dry run, `pending`), and
+    # migrated with its rows by a run that sends.
+    from pelican_flattr.store import MIGRATIONS
+
+    store = tmp_path / "flattr-store.sqlite3"
+    with sqlite_file(store) as connection:
+        connection.executescript(MIGRATIONS[0])
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute(
+            "INSERT INTO verified_identities VALUES "
+            "('partner:ns:1', 'alice', '2023-06-01T00:00:00+00:00')"
+        )
+    with_pending_flattrs(store, "partner:ns:1", "partner:ns:2")
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+
+    assert dry_run_outcomes(capsys, csv_path, store) == [
+        "already verified",
+        "would send",
+    ]
+    assert dry_run_outcomes(capsys, csv_path, store, "--api-url", stub.url) == [
+        "would send",
+        "would send",
+    ]
+    assert pending_owners_of(capsys, store) == {"partner:ns:2"}
+    with sqlite_file(store) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+
+    status, _, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+    assert status == 0, err
+    assert stub.identities() == ["partner:ns:1", "partner:ns:2"]
+    with sqlite_file(store) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        assert connection.execute(
+            "SELECT identity, username FROM verified_identities"
+        ).fetchall() == [("partner:ns:1", "alice")]
+    assert recorded(store) == rows_as_recorded(rows)
+    assert pending_owners_of(capsys, store) == {"partner:ns:2"}
+
+
+def rows_as_recorded(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted((identity, username) for username, identity in rows)
