@@ -21,9 +21,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
+_OWNER_KINDS: tuple[str, ...] = get_args(OwnerKind)
+# The one form an email owner holds: the MD5 of the address, never the
+# address itself.
+_EMAIL_OWNER = re.compile(r"email:[0-9a-f]{32}")
 
 # Flattr usernames were short ASCII handles; a colon would make a value
 # ambiguous with an owner identifier, so it is never allowed.
@@ -115,6 +119,22 @@ class Owner:
 
     kind: OwnerKind
     value: str
+
+    def __post_init__(self) -> None:
+        # parse_owner makes owners from what people write; one made by hand,
+        # by a program reusing this module, could hold a plain address,
+        # which every output (the button, the manifest) would publish.
+        if self.kind not in _OWNER_KINDS:
+            raise IdentifierError(
+                f"an owner's kind is {shown_value(self.kind)}, not one of "
+                f"{listed([repr(kind) for kind in _OWNER_KINDS])}"
+            )
+        if self.kind == "email" and not _EMAIL_OWNER.fullmatch(self.value):
+            raise IdentifierError(
+                "an email owner's value (not shown: it may hold an email "
+                "address) must be email:MD5HEX, the hash of the address; "
+                "make the owner with parse_owner('email:ADDRESS')"
+            )
 
     @property
     def parameter(self) -> str:

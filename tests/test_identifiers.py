@@ -542,3 +542,30 @@ def test_an_at_sign_written_otherwise_is_found(text, holds):
 )
 def test_listed_names_a_few_and_counts_the_rest(names, limit, expected):
     assert listed(names, limit) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "email:carol@example.org",  # the plain address, which outputs publish
+        "carol@example.org",
+        f"email:{CAROL_MD5.upper()}",  # parse_owner lower-cases it
+        f"email:{CAROL_MD5}0",
+        "email:",
+    ],
+)
+def test_an_email_owner_made_by_hand_holds_only_a_hash(value):
+    # A program reusing this module may build an Owner without parse_owner.
+    with pytest.raises(IdentifierError) as refused:
+        Owner("email", value)
+    assert "carol" not in str(refused.value) and "MD5HEX" in str(refused.value)
+    assert "parse_owner" in str(refused.value)
+
+
+def test_an_owner_of_an_unknown_kind_is_refused():
+    with pytest.raises(IdentifierError, match="'facebook', not one of 'flattr_user'"):
+        Owner("facebook", "facebook:1")
+
+
+def test_an_email_owner_made_by_hand_from_a_hash_is_taken():
+    assert Owner("email", f"email:{CAROL_MD5}") == parse_owner(f"email:{CAROL_MD5}")
