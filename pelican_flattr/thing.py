@@ -514,8 +514,11 @@ def thing_title(title: str, site_name: str = "") -> str:
 
 
 def thing_description(text: str, fallback: str) -> str:
-    """A description of 5-1000 characters from plain ``text`` (see
-    ``strip_html``); ``fallback`` (the title) when it is too short.
+    """A description of at most 1000 characters from plain ``text`` (see
+    ``strip_html``); ``fallback`` when it is shorter than 5. The build gives
+    the thing's title (``thing_title``, 5-100 characters) as ``fallback``,
+    so that a description is 5-1000 characters as Flattr requires: a
+    shorter ``fallback`` is returned as it is.
 
     Plain text, not HTML: stripping twice would unescape twice, and an
     article about ``&lt;b&gt;`` would lose its ``<b>``.
@@ -534,10 +537,13 @@ def thing_description(text: str, fallback: str) -> str:
 def thing_tags(*groups: object) -> tuple[str, ...]:
     """Tags for Flattr: none may hold ``,`` or ``;``; duplicates and empties go.
 
-    Each group is an iterable of tag names (Pelican Tag objects work too).
+    Each group is an iterable of tag names (Pelican Tag objects work too),
+    or a string of them as metadata writes them (``a, b`` or ``a; b``).
     """
     seen: dict[str, str] = {}  # case-folded tag -> first spelling met
     for group in groups:
+        if isinstance(group, str):  # iterated, it gave one tag per letter
+            group = split_tags(group)
         for tag in group or ():  # type: ignore[attr-defined]
             clean = " ".join(str(tag).replace(",", " ").replace(";", " ").split())
             if not clean.isprintable():

@@ -829,3 +829,16 @@ def test_pinned_url_check(url, says):
 )
 def test_a_development_url_is_one_no_reader_can_reach(url, local):
     assert is_development_url(url) is local
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        ("python, pelican", ("python", "pelican")),
+        ("a,b; Python", ("a b", "Python")),  # split as Pelican splits Tags
+        ("", ("python",)),
+    ],
+)
+def test_tags_given_as_one_string_are_split_not_spelt(group, expected):
+    # Iterated, a string gave one tag per letter: ('p', 'y', 't', ...).
+    assert thing_tags(group, ["python"]) == expected
