@@ -388,7 +388,19 @@ def _escaped(character: str) -> str:
 
 
 def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
-    """Validate a ``pendingclickcreate``; Refusal(400) names the bad field."""
+    """Validate a ``pendingclickcreate``; Refusal(400) names the bad field.
+
+    The form's ``_event`` must name that event (trimmed, in any case), as
+    the reference asks of every receiver: the fields of another event are
+    not a pending flattr's.
+    """
+    if form.get("_event", "").strip().lower() != PENDING_CLICK:
+        raise Refusal(
+            400,
+            f"_event is {_loggable(form.get('_event', ''), EVENT_NAME_KEPT)!r}, "
+            f"not {PENDING_CLICK}",
+            "_event",
+        )
     thing_id = _required(form, "thing_id")
     if len(thing_id) > 200:
         raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")

@@ -938,3 +938,25 @@ def test_ascii_bytes_that_mean_other_text_in_the_charset_are_refused(tmp_path):
         app, event, CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(event))
     )
     assert answer[0] == "415 Unsupported Media Type"
+
+
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [
+        (None, "''"),
+        ("thingcreate", "'thingcreate'"),
+        ("pendingclick carol@example.org", "'pendingclick [address]'"),
+    ],
+)
+def test_a_pending_click_is_parsed_only_for_its_own_event(event, shown):
+    # A program reusing the parser without WebhookApp, which checks _event
+    # first, took any form with the fields for a pending flattr.
+    from pelican_flattr.webhook_receiver import Refusal, parse_pending_click
+
+    form = {key: value for key, value in PENDING.items() if key != "_event"}
+    if event is not None:
+        form["_event"] = event
+    with pytest.raises(Refusal) as refused:
+        parse_pending_click(form)
+    assert str(refused.value) == f"_event is {shown}, not pendingclickcreate"
+    assert parse_pending_click(dict(PENDING, _event=" PendingClickCreate "))
