@@ -17,7 +17,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-from .identifiers import Owner, redact_encoded_addresses
+from .identifiers import (
+    IdentifierError,
+    Owner,
+    parse_owner,
+    redact_encoded_addresses,
+    shown_value,
+)
 
 AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
 
@@ -154,6 +160,84 @@ class Thing:
 
 # (thing, its auto-submit URL): see Thing.auto_submit_url.
 _last_auto_submit: tuple[Thing, str] | None = None
+
+
+class ThingError(ValueError):
+    """A value ``make_thing`` cannot make a thing of. ``field`` names the
+    argument (``url``, ``owner``, ``title``, ...), and so does the message;
+    neither repeats an email address."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+def make_thing(
+    url: str,
+    owner: Owner | str,
+    title: str,
+    description: str = "",
+    *,
+    category: str = "text",
+    language: str = "en",
+    tags: object = (),
+    hidden: bool = False,
+    site_name: str = "",
+) -> Thing:
+    """A thing for a post published without Pelican, within Flattr's rules
+    as the build makes an article's: each value checked, and fitted where
+    the build fits it.
+
+    ``url`` is checked as a pinned ``Flattr_url`` is (absolute http(s), no
+    whitespace, ``"``, ``<`` or ``>``, a host browsers read as written) and
+    kept exactly: Flattr keys the thing on it. ``owner`` is an ``Owner`` or
+    what ``parse_owner`` reads (a plain ``email:ADDRESS`` is hashed).
+    ``title`` may hold HTML; it is stripped and fitted to 5-100 characters
+    (``site_name`` lengthens a short one). ``description`` is plain text,
+    cut to 1000 characters, the title when shorter than 5. ``language`` is
+    any language tag Flattr has a code for (``en``, ``pt-BR``, ``sv_SE``);
+    ``tags`` an iterable of tags, or one string of them (``"a, b"``).
+
+    Raises ThingError naming the argument. The ``Thing`` constructor itself
+    checks nothing: the build gives it values it has checked already.
+    """
+    problem = check_pinned_url(url) if isinstance(url, str) else "is not a str"
+    if problem is not None:
+        raise ThingError("url", redact_encoded_addresses(problem))
+    if not isinstance(owner, Owner):
+        try:
+            owner = parse_owner(owner)
+        except IdentifierError as error:
+            raise ThingError("owner", str(error)) from None
+    for name, value in (("title", title), ("description", description)):
+        if not isinstance(value, str):
+            raise ThingError(name, f"is a {type(value).__name__}, not a str")
+    if category not in CATEGORIES:
+        raise ThingError(
+            "category",
+            f"{shown_value(category)} is not one of Flattr's categories; "
+            f"{category_choices(category)}",
+        )
+    code = flattr_language(language)
+    if code is None:
+        raise ThingError(
+            "language",
+            f"{shown_value(language)} is no language Flattr has a code for "
+            "(such as en, de, pt-BR)",
+        )
+    if type(hidden) is not bool:
+        raise ThingError("hidden", "must be True or False")
+    fitted_title = thing_title(title, site_name)
+    return Thing(
+        url,
+        owner,
+        fitted_title,
+        thing_description(description, fitted_title),
+        category,
+        code,
+        thing_tags(tags),
+        hidden,
+    )
 
 
 _UNRESERVED = (string.ascii_letters + string.digits + "-._~").encode("ascii")

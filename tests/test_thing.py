@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pelican_flattr.identifiers import Owner
+from pelican_flattr.identifiers import Owner, hash_email
 from pelican_flattr.thing import (
     _MARKUP,
     AUTO_SUBMIT_BASE,
@@ -18,6 +18,7 @@ from pelican_flattr.thing import (
     FLATTR_LANGUAGE_CODES,
     NOT_UNICODE,
     Thing,
+    ThingError,
     _gap,
     bcp47,
     category_choices,
@@ -27,6 +28,7 @@ from pelican_flattr.thing import (
     flattr_language,
     html_lang,
     is_development_url,
+    make_thing,
     percent_encode,
     printable_text,
     read_language,
@@ -842,3 +844,52 @@ def test_a_development_url_is_one_no_reader_can_reach(url, local):
 def test_tags_given_as_one_string_are_split_not_spelt(group, expected):
     # Iterated, a string gave one tag per letter: ('p', 'y', 't', ...).
     assert thing_tags(group, ["python"]) == expected
+
+
+# -- make_thing: a thing for a post published without Pelican ---------------
+
+_GOOD = {"url": "https://e.org/a", "owner": "alice", "title": "A fine title"}
+
+
+def test_make_thing_fits_each_value_as_the_build_does():
+    thing = make_thing(
+        "https://blog.example/p/über?x=1",
+        "email:Carol@Example.org",
+        "<b>Hi</b> &amp; you",
+        "x" * 1500,
+        language="pt-BR",
+        tags="pelican, flattr",
+        hidden=True,
+    )
+    assert thing.url == "https://blog.example/p/über?x=1"  # kept exactly
+    assert thing.owner == Owner("email", "email:" + hash_email("carol@example.org"))
+    assert (thing.title, thing.language) == ("Hi & you", "pt_PT")
+    assert len(thing.description) == 1000
+    assert thing.tags == ("pelican", "flattr") and thing.hidden
+    assert "carol" not in thing.auto_submit_url.lower()
+    # A description too short is the title, as an article's.
+    assert make_thing(**_GOOD, description="ok").description == "A fine title"
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "said"),
+    [
+        ({"url": "javascript:alert(1)"}, "url", "absolute http:// or https://"),
+        ({"url": "/posts/a.html"}, "url", "absolute http:// or https://"),
+        ({"url": 'https://e.org/"a"'}, "url", "'\"'"),
+        ({"url": None}, "url", "is not a str"),
+        ({"owner": "carol@example.org"}, "owner", "plain email address"),
+        ({"owner": 5}, "owner", "got int"),
+        ({"title": None}, "title", "not a str"),
+        ({"description": b"bytes"}, "description", "not a str"),
+        ({"category": "misc"}, "category", "'misc' is not one of"),
+        ({"language": "xx_YY"}, "language", "'xx_YY' is no language"),
+        ({"hidden": "yes"}, "hidden", "True or False"),
+    ],
+)
+def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
+    with pytest.raises(ThingError) as refused:
+        make_thing(**{**_GOOD, **given})
+    assert refused.value.field == field
+    assert str(refused.value).startswith(f"{field}: ") and said in str(refused.value)
+    assert "carol@" not in str(refused.value)
