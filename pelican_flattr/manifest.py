@@ -544,7 +544,7 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
         )
     version = document["schema_version"]
     if type(version) is not int or version != SCHEMA_VERSION:  # True == 1
-        said = repr(version) if type(version) is int else f"a {_json_type(version)}"
+        said = repr(version) if type(version) is int else f"a {json_type(version)}"
         raise ManifestError(
             f"{path}: schema_version is {said}; this pelican-flattr reads "
             f"version {SCHEMA_VERSION}"
@@ -655,7 +655,9 @@ def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a value json.loads gave ("string", "null"), for a
+    message."""
     names = {bool: "boolean", int: "number", float: "number", str: "string"}
     names.update({list: "array", dict: "object", type(None): "null"})
     return names.get(type(value), type(value).__name__)
@@ -683,7 +685,7 @@ def _schema_problem(
     name = where or "the manifest"
     expected = schema.get("type")
     if expected in _JSON_TYPES and not isinstance(value, _JSON_TYPES[expected]):
-        return f"{name} must be a JSON {expected}, not {_json_type(value)}"
+        return f"{name} must be a JSON {expected}, not {json_type(value)}"
     if "const" in schema and not _json_equal(value, schema["const"]):
         return f"{name} must be {json.dumps(schema['const'])}"
     if "enum" in schema and not any(_json_equal(value, v) for v in schema["enum"]):

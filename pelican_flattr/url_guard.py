@@ -1157,6 +1157,58 @@ def _is_entry(value: object) -> bool:
     )
 
 
+_ENTRY_RULE = (
+    'an entry needs a "url" and a "source" text, and an "owner" it has is text'
+)
+
+
+def _entry_problem(value: object) -> str:
+    """What keeps ``value`` from being an entry (``_is_entry`` is False):
+    the rule, and the field that breaks it, for the operator who wrote the
+    file by hand (a list of URLs from Flattr's dashboard has no source)."""
+    from .manifest import json_type  # only for a damaged baseline
+
+    if not isinstance(value, dict):
+        return f"{_ENTRY_RULE}; this one is of JSON type {json_type(value)}"
+    for key in ("url", "source", "owner"):
+        if key not in value:
+            if key != "owner":
+                return f'{_ENTRY_RULE}; its "{key}" is missing'
+        elif not isinstance(value[key], str):
+            return f'{_ENTRY_RULE}; its "{key}" is of JSON type {json_type(value[key])}'
+    return _ENTRY_RULE
+
+
+def _document_problem(document: object) -> str | None:
+    """What keeps a baseline document read whole from being one of this
+    version, or None."""
+    from .manifest import json_type  # only for a damaged baseline
+
+    if not isinstance(document, dict):
+        return f"the file holds JSON type {json_type(document)}, not an object"
+    version = document.get("baseline_version")
+    # True == 1 in Python, but is no version (nor is 1.0).
+    if type(version) is not int or version != BASELINE_VERSION:
+        shown = (
+            "missing"
+            if "baseline_version" not in document
+            else json.dumps(version)[:40]
+        )
+        return f'"baseline_version" is {shown}, not {BASELINE_VERSION}'
+    things = document.get("things")
+    if not isinstance(things, list):
+        shown = (
+            "missing"
+            if "things" not in document
+            else f"of JSON type {json_type(things)}"
+        )
+        return f'"things" is {shown}, not an array'
+    for index, thing in enumerate(things):
+        if not _is_entry(thing):
+            return f"things[{index}]: {_entry_problem(thing)}"
+    return None
+
+
 def load_baseline(
     path: Path,
     keep: Callable[[Entry], bool] = lambda entry: True,
@@ -1197,8 +1249,7 @@ def load_baseline(
                 if not _is_entry(entry):
                     raise BaselineError(
                         f"{path}: not a pelican-flattr URL baseline (line "
-                        f'{number}: an entry needs a "url" and a "source" text, '
-                        'and an "owner" it has is text)'
+                        f"{number}: {_entry_problem(entry)})"
                     )
                 if keep(entry):
                     kept.append(entry)
@@ -1226,16 +1277,13 @@ def load_baseline(
         raise BaselineError(
             f"{path}: not a readable baseline (nested too deep)"
         ) from None
-    things = document.get("things") if isinstance(document, dict) else None
-    if (
-        not isinstance(document, dict)
-        # True == 1 in Python, but is no version (nor is 1.0).
-        or type(document.get("baseline_version")) is not int
-        or document.get("baseline_version") != BASELINE_VERSION
-        or not isinstance(things, list)
-        or not all(_is_entry(thing) for thing in things)
-    ):
-        raise BaselineError(f"{path}: not a pelican-flattr URL baseline, version 1")
+    problem = _document_problem(document)
+    if problem is not None:
+        raise BaselineError(
+            f"{path}: not a pelican-flattr URL baseline, version "
+            f"{BASELINE_VERSION} ({problem})"
+        )
+    things = document["things"]
     kept.extend(thing for thing in things if keep(thing))
     if sources is not None:
         sources.update(thing["source"] for thing in things if not released(thing))

@@ -792,7 +792,15 @@ def test_written_baseline_reads_back_whatever_its_text(tmp_path):
         (
             '    {"owner": "bob", "source": "b.md", "url": 5}',
             'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
-            'and a "source" text, and an "owner" it has is text)',
+            'and a "source" text, and an "owner" it has is text; its "url" is of '
+            "JSON type number)",
+        ),
+        # Written by hand from a list of URLs: the field it lacks is named.
+        (
+            '    {"url": "https://x.example/b"}',
+            'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
+            'and a "source" text, and an "owner" it has is text; its "source" is '
+            "missing)",
         ),
         # An owner that is no text skipped the check of the thing's owner,
         # unsaid, and was rewritten as the new one.
@@ -800,9 +808,15 @@ def test_written_baseline_reads_back_whatever_its_text(tmp_path):
             (
                 f'    {{"owner": {owner}, "source": "b.md", "url": "https://x.example/b"}}',
                 'not a pelican-flattr URL baseline (line 4: an entry needs a "url" '
-                'and a "source" text, and an "owner" it has is text)',
+                'and a "source" text, and an "owner" it has is text; its "owner" '
+                f"is of JSON type {kind})",
             )
-            for owner in ("5", "null", '["bob"]', '{"x": 1}')
+            for owner, kind in (
+                ("5", "number"),
+                ("null", "null"),
+                ('["bob"]', "array"),
+                ('{"x": 1}', "object"),
+            )
         ),
         # Not an entry's line: read with the rest of the file.
         (
@@ -832,7 +846,8 @@ def test_a_baseline_of_another_version_is_refused(tmp_path, version):
     with pytest.raises(BaselineError) as raised:
         load_baseline(path)
     assert str(raised.value) == (
-        f"{path}: not a pelican-flattr URL baseline, version 1"
+        f"{path}: not a pelican-flattr URL baseline, version 1 "
+        f'("baseline_version" is {version}, not 1)'
     )
     path.write_text('{"baseline_version": 1, "things": []}\n')
     assert load_baseline(path) == []
@@ -3596,16 +3611,39 @@ def test_accepted_urls_still_live_are_named_in_order_whatever_the_settings_order
     ) in warning, warning
 
 
+_RULE = 'an entry needs a "url" and a "source" text, and an "owner" it has is text'
+
+
 @pytest.mark.parametrize(
-    "damaged",
+    ("damaged", "why"),
     [
-        {"things": [{"url": 5, "source": "a.md"}]},
-        {"things": [{"url": "https://x.example/a", "source": "a.md", "owner": None}]},
-        {"things": ["https://x.example/a"]},
+        (
+            {"things": [{"url": 5, "source": "a.md"}]},
+            'its "url" is of JSON type number',
+        ),
+        (
+            {
+                "things": [
+                    {"url": "https://x.example/a", "source": "a.md", "owner": None}
+                ]
+            },
+            'its "owner" is of JSON type null',
+        ),
+        ({"things": ["https://x.example/a"]}, "this one is of JSON type string"),
+        # A list from Flattr's dashboard, written by hand: no source.
+        (
+            {
+                "things": [
+                    {"url": "https://x.example/a", "source": "a.md"},
+                    {"url": "u"},
+                ]
+            },
+            'its "source" is missing',
+        ),
     ],
 )
 def test_a_baseline_in_another_layout_with_a_damaged_entry_is_refused(
-    tmp_path, damaged
+    tmp_path, damaged, why
 ):
     # Laid out by a pretty-printer, the entries are read with the document,
     # and checked as strictly as those read a line at a time.
@@ -3613,7 +3651,11 @@ def test_a_baseline_in_another_layout_with_a_damaged_entry_is_refused(
     path.write_text(json.dumps({"baseline_version": 1, **damaged}, indent=2))
     with pytest.raises(BaselineError) as raised:
         load_baseline(path)
-    assert str(raised.value) == f"{path}: not a pelican-flattr URL baseline, version 1"
+    index = len(damaged["things"]) - 1
+    assert str(raised.value) == (
+        f"{path}: not a pelican-flattr URL baseline, version 1 "
+        f"(things[{index}]: {_RULE}; {why})"
+    )
 
 
 def test_a_file_beside_the_baseline_that_is_not_utf8_is_no_language_baseline(
