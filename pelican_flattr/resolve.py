@@ -75,6 +75,15 @@ OPEN_GRAPH_DESCRIPTION_LIMIT = 300
 
 _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
+# An owner that reads as a yes or no: "Flattr_owner: false", written for
+# "no button", made the Flattr user "false" the owner without a word.
+_YES_OR_NO = _TRUE | _FALSE | {"none"}
+# Fields of hand-written Flattr buttons and other plugins that a migrating
+# site carries, -> the field of this plugin they mean: by its letters alone,
+# "flattr_uid" is closest to "flattr_url".
+_LEGACY_FIELDS = {
+    "flattr_button": OPT_OUT,
+}
 # Pelican's link syntax is not expanded in custom metadata; accept it anyway.
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
 # A URL scheme (RFC 3986, 3.1): a letter, then letters, digits, "+", "-" or
@@ -166,17 +175,24 @@ def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
 
 
 def closest_field(name: str) -> str | None:
-    """The field of this plugin that ``name`` most likely misspells."""
+    """The field of this plugin that ``name`` most likely misspells, or
+    means where another tool spelt it otherwise (``_LEGACY_FIELDS``)."""
+    name = name.lower().replace("-", "_")
+    if name in _LEGACY_FIELDS:
+        return _LEGACY_FIELDS[name]
     import difflib  # only for a misspelt field: see settings.unknown_settings
 
-    found = difflib.get_close_matches(name.replace("-", "_"), sorted(FIELDS), n=1)
+    found = difflib.get_close_matches(name, sorted(FIELDS), n=1)
     return found[0] if found else None
 
 
 def unknown_field_message(name: str) -> str:
     """What to say of ``name``, one of ``unknown_fields``."""
     meant = closest_field(name)
-    hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
+    if meant == OPT_OUT:  # its value is a yes or no, unlike any other's
+        hint = f"; did you mean '{meant}' (yes or no)?"
+    else:
+        hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
     return f"metadata '{name}' is no field of pelican-flattr, so it is ignored{hint}"
 
 
@@ -404,6 +420,12 @@ def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
     explicit = _text_field(metadata, OWNER)
     if not explicit:
         return None
+    if explicit.lower() in _YES_OR_NO:
+        raise _FieldError(
+            f"metadata '{OWNER}' is {shown_value(explicit)}, which looks like a "
+            "yes or no: to give no Flattr button, write Flattr: no; to name an "
+            "owner, give their Flattr username or owner identifier"
+        )
     try:
         return parse_owner(explicit)
     except IdentifierError as error:

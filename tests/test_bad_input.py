@@ -2489,11 +2489,11 @@ def test_a_misspelt_field_in_default_metadata_is_said_once_for_the_setting(
 @pytest.mark.parametrize(
     ("field", "meant"),
     [
-        ("flatr_owner", "flattr_owner"),
-        ("fattr_hidden", "flattr_hidden"),
-        ("flatter", "flattr"),
-        ("flatr-tags", "flattr_tags"),
-        ("falttr_url", "flattr_url"),  # two letters swapped
+        ("flatr_owner", "'flattr_owner'"),
+        ("fattr_hidden", "'flattr_hidden'"),
+        ("flatter", "'flattr' (yes or no)"),
+        ("flatr-tags", "'flattr_tags'"),
+        ("falttr_url", "'flattr_url'"),  # two letters swapped
     ],
 )
 def test_a_field_a_letter_or_two_from_one_of_the_plugins_is_named(
@@ -2505,7 +2505,7 @@ def test_a_field_a_letter_or_two_from_one_of_the_plugins_is_named(
     site(files, FLATTR_AUTHORS={"Alice": "alice"})
     assert [r.getMessage() for r in flattr_log.records] == [
         f"pelican-flattr: a.md: metadata '{field}' is no field of pelican-flattr, "
-        f"so it is ignored; did you mean '{meant}'?"
+        f"so it is ignored; did you mean {meant}?"
     ]
 
 
@@ -3008,3 +3008,33 @@ def test_an_empty_flattr_tags_field_keeps_the_default_tags(
     output = site({name: text}, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_TAGS=["site"])
     assert manifest_things(output)[name]["tags"] == ["keepme", "site"]
     assert flattr_log.records == []
+
+
+@pytest.mark.parametrize(
+    "value", ["false", "No", "yes", "TRUE", "on", "off", "none", "0", "1"]
+)
+def test_an_owner_that_reads_as_yes_or_no_is_refused(site, flattr_log, value):
+    # "Flattr_owner: false", written for "no button", made the Flattr user
+    # "false" the owner, without a word.
+    files = {"a.md": article("Article A", "Alice", Flattr_owner=value)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output) == {}
+    assert article_errors(flattr_log) == [
+        f"pelican-flattr: a.md: metadata 'flattr_owner' is {value!r}, which looks "
+        "like a yes or no: to give no Flattr button, write Flattr: no; to name an "
+        "owner, give their Flattr username or owner identifier; it gets no "
+        "Flattr button"
+    ]
+
+
+def test_a_hand_written_buttons_flattr_button_field_points_at_flattr(site, flattr_log):
+    # It was said to mean flattr_owner, whose owner "false" then took the
+    # article's flattrs.
+    site(
+        {"a.md": article("Article A", "Alice", flattr_button="false")},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert _messages(flattr_log, "a.md") == [
+        "pelican-flattr: a.md: metadata 'flattr_button' is no field of "
+        "pelican-flattr, so it is ignored; did you mean 'flattr' (yes or no)?"
+    ]
