@@ -83,6 +83,17 @@ _YES_OR_NO = _TRUE | _FALSE | {"none"}
 # "flattr_uid" is closest to "flattr_url".
 _LEGACY_FIELDS = {
     "flattr_button": OPT_OUT,
+    **dict.fromkeys(
+        (
+            "flattr_uid",  # the embedded button's attribute
+            "flattr_user",
+            "flattr_user_id",  # the auto-submit URL's parameter
+            "flattr_userid",
+            "flattr_username",
+            "flattr_id",
+        ),
+        OWNER,
+    ),
 }
 # Pelican's link syntax is not expanded in custom metadata; accept it anyway.
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")

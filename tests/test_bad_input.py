@@ -3038,3 +3038,20 @@ def test_a_hand_written_buttons_flattr_button_field_points_at_flattr(site, flatt
         "pelican-flattr: a.md: metadata 'flattr_button' is no field of "
         "pelican-flattr, so it is ignored; did you mean 'flattr' (yes or no)?"
     ]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["flattr_uid", "flattr_user", "flattr_user_id", "flattr_username", "flattr_id"],
+)
+def test_an_owner_field_of_another_tool_points_at_flattr_owner(site, flattr_log, field):
+    # By their letters alone they are closest to flattr_url (or
+    # flattr_hidden): a pinned URL of "bob" was the advice for an owner.
+    site(
+        {"a.md": article("Article A", "Alice", **{field: "bob"})},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert _messages(flattr_log, "a.md") == [
+        f"pelican-flattr: a.md: metadata '{field}' is no field of pelican-flattr, "
+        "so it is ignored; did you mean 'flattr_owner'?"
+    ]
