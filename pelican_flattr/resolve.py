@@ -22,6 +22,7 @@ from .identifiers import (
     IdentifierError,
     Owner,
     parse_owner,
+    redact_encoded_addresses,
     shown_value,
 )
 from .settings import (
@@ -78,6 +79,8 @@ _FALSE = {"no", "false", "off", "0"}
 # An owner that reads as a yes or no: "Flattr_owner: false", written for
 # "no button", made the Flattr user "false" the owner without a word.
 _YES_OR_NO = _TRUE | _FALSE | {"none"}
+# The owner field as the README spells it, for messages that say what to write.
+_OWNER_FIELD = "Flattr_owner"
 # Fields of hand-written Flattr buttons and other plugins that a migrating
 # site carries, -> the field of this plugin they mean: by its letters alone,
 # "flattr_uid" is closest to "flattr_url".
@@ -389,7 +392,23 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
         return True
     if value.lower() in _FALSE:
         return False
-    raise _FieldError(f"metadata '{name}' is {shown_value(value)}; write yes or no")
+    raise _FieldError(
+        f"metadata '{name}' is {shown_value(value)}; write yes or no"
+        + (_owner_meant(value) if name == OPT_OUT else "")
+    )
+
+
+def _owner_meant(value: str) -> str:
+    """What the problem of ``flattr: VALUE`` adds when VALUE is an owner:
+    another tool's ``flattr: alice`` named the button's owner. Never an
+    address: an ``email:`` owner is shown hashed (``parse_owner`` refuses
+    any other that holds one; redacted all the same, should that change)."""
+    try:
+        owner = parse_owner(value)
+    except IdentifierError:
+        return ""
+    shown = redact_encoded_addresses(owner.value)
+    return f"; to name its owner, write {_OWNER_FIELD}: {shown}"
 
 
 def opts_out(metadata: Mapping[str, Any]) -> bool:

@@ -3055,3 +3055,30 @@ def test_an_owner_field_of_another_tool_points_at_flattr_owner(site, flattr_log,
         f"pelican-flattr: a.md: metadata '{field}' is no field of pelican-flattr, "
         "so it is ignored; did you mean 'flattr_owner'?"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "hint"),
+    [
+        ("alice", "'alice'", "; to name its owner, write Flattr_owner: alice"),
+        (
+            "email:alice@example.org",
+            f"'email:{hash_email('alice@example.org')}'",
+            f"; to name its owner, write Flattr_owner: email:"
+            f"{hash_email('alice@example.org')}",
+        ),
+        ("not an owner!", "'not an owner!'", ""),
+    ],
+)
+def test_an_owner_in_the_flattr_field_is_pointed_at_flattr_owner(
+    site, flattr_log, value, shown, hint
+):
+    # Another tool's "flattr: alice" named the owner: "write yes or no"
+    # alone left the site's author to guess where the owner goes.
+    files = {"a.md": article("Article A", "Alice", flattr=value)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output) == {}
+    assert article_errors(flattr_log) == [
+        f"pelican-flattr: a.md: metadata 'flattr' is {shown}; write yes or no"
+        f"{hint}; it gets no Flattr button"
+    ]
