@@ -193,6 +193,7 @@ def attach_things(generators: list[Any]) -> None:
         defaults = {}
     ownerless: _Ownerless = {}
     problems: list[tuple[str, str]] = []  # (source, problem), as found
+    misspelt: list[tuple[str, str]] = []  # (source, field), as found
     # Written page -> the content with a thing written there first, and the
     # pages more than one is written to, with them all (see _lost_pages).
     pages: dict[str, Any] = {}
@@ -210,9 +211,9 @@ def attach_things(generators: list[Any]) -> None:
             overriders.append(content)
         if _left_to_its_languages_site(content, is_article, later, elsewhere):
             continue
-        misspelt = unknown_fields(content.metadata)
-        if misspelt:
-            _warn_about_unknown_fields(content, misspelt, defaults)
+        names = unknown_fields(content.metadata)
+        if names:
+            misspelt.extend(_unknown_fields_of(content, names, defaults))
         outcome = resolve(
             content,
             settings,
@@ -277,6 +278,7 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             things_by_content_url[key] = content_thing
+    _warn_about_unknown_fields(misspelt)
     _say_problems(problems, settings.authors_setting)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
@@ -379,17 +381,37 @@ def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
         )
 
 
-def _warn_about_unknown_fields(
+def _unknown_fields_of(
     content: Any, names: list[str], defaults: Mapping[str, Any]
-) -> None:
-    """Name each metadata field of ``content`` that looks like one of this
-    plugin's but is none: ignored, it would leave the article to its
-    author's owner (or to the settings) without a word. One that
-    ``DEFAULT_METADATA`` gave it was named for the setting, once."""
+) -> Iterator[tuple[str, str]]:
+    """(source, name) of each of ``names``, the metadata fields of
+    ``content`` that look like one of this plugin's but are none, for
+    ``_warn_about_unknown_fields``; but not one that ``DEFAULT_METADATA``
+    gave it, named for the setting, once."""
     source = build.source_of(content) or content.relative_source_path
     for name in names:
         if not from_defaults(content.metadata, name, defaults):
+            yield source, name
+
+
+def _warn_about_unknown_fields(misspelt: list[tuple[str, str]]) -> None:
+    """Name each (source, field) of ``misspelt`` in the order found: ignored,
+    the field would leave the content to its author's owner (or to the
+    settings) without a word. A field of more than ``_SAID_ALONE`` files (a
+    migrating site's old button fields, in every file) is one warning, where
+    first found, naming the first files by name and counting them all, as
+    ``_say_problems`` says a shared problem."""
+    misspelt = _not_said_outside(misspelt)
+    sources_of: dict[str, list[str]] = {}
+    for source, name in misspelt:
+        sources_of.setdefault(name, []).append(source)
+    for source, name in misspelt:
+        sources = sources_of[name]
+        if len(sources) <= _SAID_ALONE:
             build.warn_once(f"{source}: {unknown_field_message(name)}")
+        elif source == sources[0]:
+            message = unknown_field_message(name, len(sources))
+            build.warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message}")
 
 
 def _takes_shared_url(

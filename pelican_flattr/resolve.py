@@ -200,14 +200,19 @@ def closest_field(name: str) -> str | None:
     return found[0] if found else None
 
 
-def unknown_field_message(name: str) -> str:
-    """What to say of ``name``, one of ``unknown_fields``."""
+def unknown_field_message(name: str, files: int = 1) -> str:
+    """What to say of ``name``, one of ``unknown_fields``, found in
+    ``files`` files (more than one: said once for them all)."""
     meant = closest_field(name)
     if meant == OPT_OUT:  # its value is a yes or no, unlike any other's
         hint = f"; did you mean '{meant}' (yes or no)?"
     else:
         hint = f"; did you mean '{meant}'?" if meant else " (the README lists them)"
-    return f"metadata '{name}' is no field of pelican-flattr, so it is ignored{hint}"
+    where = f" in these {files} files" if files > 1 else ""
+    return (
+        f"metadata '{name}' is no field of pelican-flattr, so it is ignored"
+        f"{where}{hint}"
+    )
 
 
 def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:

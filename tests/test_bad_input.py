@@ -3082,3 +3082,36 @@ def test_an_owner_in_the_flattr_field_is_pointed_at_flattr_owner(
         f"pelican-flattr: a.md: metadata 'flattr' is {shown}; write yes or no"
         f"{hint}; it gets no Flattr button"
     ]
+
+
+def test_a_misspelt_field_of_many_files_is_one_warning(site, flattr_log):
+    # A migrating site's old button fields are in every file: 3 of them in
+    # 20 files were 60 warnings, one line a file.
+    old = {"flattr_uid": "alice", "flattr_button": "yes", "flattr_ownr": "alice"}
+    files = {f"a{n:02}.md": article(f"Old post {n}", "Alice", **old) for n in range(20)}
+    files["one.md"] = article("One slip", "Alice", flattr_tagz="x")
+    with pytest.raises(FlattrBuildError, match="4 problems"):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    first = "a00.md, a01.md, a02.md, a03.md, a04.md and 15 more"
+    ignored = "is no field of pelican-flattr, so it is ignored"
+    assert _messages(flattr_log, "no field") == [
+        f"pelican-flattr: {first}: metadata 'flattr_uid' {ignored} in these 20 "
+        "files; did you mean 'flattr_owner'?",
+        f"pelican-flattr: {first}: metadata 'flattr_button' {ignored} in these 20 "
+        "files; did you mean 'flattr' (yes or no)?",
+        f"pelican-flattr: {first}: metadata 'flattr_ownr' {ignored} in these 20 "
+        "files; did you mean 'flattr_owner'?",
+        f"pelican-flattr: one.md: metadata 'flattr_tagz' {ignored}; did you mean "
+        "'flattr_tags'?",
+    ]
+
+
+@pytest.mark.parametrize(("files", "lines"), [(5, 5), (6, 1)])
+def test_a_misspelt_field_of_up_to_five_files_gets_a_line_each(
+    site, flattr_log, files, lines
+):
+    posts = {
+        f"a{n}.md": article(f"Post {n}", "Alice", flattr_ownr="x") for n in range(files)
+    }
+    site(posts, FLATTR_AUTHORS=AUTHORS)
+    assert len(_messages(flattr_log, "no field")) == lines
