@@ -855,7 +855,10 @@ def _warn_about_misspelt_keys(
         return
     by_folded = _unmapped_by_folded(unmapped)
     named = [
-        (f"{where}FLATTR_AUTHORS[{shown_author(key)}]", author_meant(key, by_folded))
+        (
+            f"{where}FLATTR_AUTHORS[{shown_author(key)}]",
+            author_meant(key, by_folded) or _author_named_by_owner(key, by_folded),
+        )
         for where, key in misspelt[:NAMED_ENTRIES]
     ]
     if len(misspelt) <= NAMED_ENTRIES:
@@ -873,6 +876,22 @@ def _warn_about_misspelt_keys(
         + f" and {len(misspelt) - NAMED_ENTRIES} more; check their spelling, or take "
         "them out if their authors have no content left"
     )
+
+
+def _author_named_by_owner(key: str, by_folded: dict[str, str]) -> str:
+    """What the warning about ``key`` adds when an author no key names (in
+    ``by_folded``, as for ``author_meant``) is named as the key's owner, a
+    Flattr username: ``{"Alice Andersson": "alice"}`` where the files say
+    ``Author: alice``. Else nothing, and never a name that holds an
+    address."""
+    settings = build.current.settings
+    owner = settings.authors.get(key) if settings is not None else None
+    if owner is None or owner.kind != "flattr_user":
+        return ""
+    name = by_folded.get(owner.value.casefold())
+    if name is None or shown_author(name) != repr(name):
+        return ""
+    return f" (did you mean {shown_author(name)}, the author named as its owner?)"
 
 
 def _writes_for_refused_site(key: str) -> bool:

@@ -116,3 +116,23 @@ def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_
         f"{leavers} and 2 more; take the keys out once the authors' content is "
         "gone for good",
     ]
+
+
+@pytest.mark.parametrize("username", [None, "siteowner"])
+def test_a_key_whose_owner_is_an_authors_name_says_that_author(
+    site, flattr_log, username
+):
+    # Files that say "Author: alice" beside {"Alice Andersson": "alice"}
+    # went to FLATTR_USERNAME (or to no owner), and the warning about the
+    # key could not say which author it meant.
+    files = {f"a{n}.md": article(f"Post {n}", "alice") for n in range(3)}
+    settings = {"FLATTR_USERNAME": username} if username else {}
+    output = site(files, FLATTR_AUTHORS={"Alice Andersson": "alice"}, **settings)
+    owners = {thing["owner"]["value"] for thing in manifest_things(output).values()}
+    assert owners == ({username} if username else set())
+    assert _said(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Alice Andersson'] names no author of "
+        "this site (by name or slug); check its spelling (did you mean 'alice', "
+        "the author named as its owner?), or take it out if the author has no "
+        "content left"
+    ]
