@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 from .audit_report import Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
@@ -50,9 +51,7 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
     # what the link sends otherwise, not a second the page's count of
     # its own ("has 1 payment links", expected one: a contradiction).
     lone_button = (
-        thing is not None
-        and len(buttons) == 1
-        and _unknown(audit, buttons[0].get("href", ""))
+        thing is not None and len(buttons) == 1 and _unknown(audit, _url(buttons[0]))
     )
     links = [link.get("href", "") for link in tags.payment_links]
     # The site's own thing's payment link, a theme's "Flattr this site",
@@ -67,9 +66,13 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
     )
     own_hrefs = []  # of the buttons that link what their kind needs
     for button in buttons:
-        href = button.get("href", "")
+        href = _url(button)
         embedded = _is_embedded(button)
-        if _unknown(audit, href):
+        if _rewritten_href(audit, relative, button, href):
+            # Said: its thing is the manifest's, but Flattr gets another.
+            own_hrefs.append(button["href"])
+            _check_embedded_button(audit, relative, button, tags, button["href"])
+        elif _unknown(audit, href):
             # The plugin's, or a link written by hand (a theme's, an
             # article's), which no earlier build left.
             ours = embedded or BUTTON_CLASS in button.get("class", "").split()
@@ -116,7 +119,7 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
         else:
             own_hrefs.append(href)
             if embedded:
-                _check_embedded_button(audit, relative, button, tags)
+                _check_embedded_button(audit, relative, button, tags, href)
     for button in tags.noscript_buttons:
         audit.problem(
             "button-hidden",
@@ -217,11 +220,13 @@ def _check_embedded_button(
     relative: str,
     button: Mapping[str, str],
     tags: PageTags,
+    url: str,
 ) -> None:
-    """A js or compact button: load.js on its page to show it (it is
-    hidden until then), and its thing's owner as load.js reads it, or a
-    flattr would create the thing for someone else."""
-    thing = audit.manifest.by_url.get(button.get("href", ""))
+    """A js or compact button, whose thing URL is ``url``: load.js on its
+    page to show it (it is hidden until then), and its thing's owner as
+    load.js reads it, or a flattr would create the thing for someone
+    else."""
+    thing = audit.manifest.by_url.get(url)
     if thing is None:  # one pointing at an auto-submit URL: no owner here
         return
     of = f"the Flattr button of {thing['url']}"
@@ -342,6 +347,98 @@ def _button_parameters(
         if colon and key:
             parameters[key.strip()] = value
     return f"{attribute}={relation!r}", parameters
+
+
+def _url(button: Mapping[str, str]) -> str:
+    """The URL a button sends: a plain one's href; an embedded one's as
+    load.js 0.6 reads it, its url parameter (``data-flattr-url``, or a
+    ``rel``/``rev`` "flattr;url:..." read in its place) over its href, which
+    it takes as the browser resolved it (the ``href`` property)."""
+    href = button.get("href", "")
+    if not _is_embedded(button):
+        return href
+    return _button_parameters(button)[1].get("url", browser_url(href))
+
+
+def _rewritten_href(
+    audit: Audit, relative: str, button: Mapping[str, str], url: str
+) -> bool:
+    """Whether ``button`` is an embedded one that load.js reads with
+    another URL (``url``) than the manifest's its href spells (an earlier
+    build's button, or a theme's own, without ``data-flattr-url``): Flattr
+    keys a thing on the exact URL, so it would create another. Said."""
+    href = button.get("href", "")
+    if (
+        url == href
+        or not _is_embedded(button)
+        or href not in audit.manifest.by_url
+        or "url" in _button_parameters(button)[1]  # not read from href
+    ):
+        return False
+    audit.problem(
+        "button-wrong-href",
+        relative,
+        f"an embedded Flattr button (class FlattrButton) links {href!r}, which "
+        f"a browser reads as {url!r}: load.js submits that, another URL than "
+        "the manifest's",
+        f'data-flattr-url="{href}" beside its href, as the plugin writes it '
+        "(an earlier build's page? build the site again)",
+    )
+    return True
+
+
+# What a browser percent-encodes in an http(s) URL's path, query and
+# fragment (WHATWG URL's percent-encode sets), beside C0 controls, the
+# space and every non-ASCII character (as UTF-8). "%" is kept: an escape
+# stays as written.
+_PATH_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"#<>?`{}')
+_QUERY_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in "\"#<>'")
+_FRAGMENT_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"<>`')
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def browser_url(href: str) -> str:
+    """An absolute http(s) ``href`` as a browser gives it back (an anchor's
+    ``href`` property): scheme and host in lower case, the host in
+    punycode, a default port dropped, the path, query and fragment
+    percent-encoded. Any other (relative, another scheme) as written.
+
+    The host goes through Python's IDNA 2003 codec, which browsers' UTS 46
+    mapping agrees with but for a few characters ("ß"), which the build
+    refuses in a site's host anyway.
+    """
+    url = href.strip("".join(map(chr, range(0x21)))).translate(_TAB_AND_NEWLINES)
+    scheme, colon, rest = url.partition(":")
+    scheme = scheme.lower()
+    if not colon or scheme not in _DEFAULT_PORTS:
+        return href
+    rest = rest.replace("\\", "/")
+    if not rest.startswith("//"):
+        return href  # "https:path" is relative to the page's address
+    rest = rest.lstrip("/")
+    end = min((at for at in map(rest.find, "/?#") if at >= 0), default=len(rest))
+    user, at, host = rest[:end].rpartition("@")
+    port = ""
+    if not host.startswith("["):  # an IPv6 address, left as written
+        host, _, port = host.partition(":")
+        try:
+            host = unquote(host).lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            return href  # no host a browser reads: nothing to compare
+        if port.isdigit():
+            port = str(int(port))
+        if port == _DEFAULT_PORTS[scheme]:
+            port = ""
+    rest, hash_mark, fragment = rest[end:].partition("#")
+    path, question_mark, query = rest.partition("?")
+    return (
+        f"{scheme}://{user}{at}{host}{':' if port else ''}{port}"
+        f"{quote(path, _PATH_SAFE) or '/'}{question_mark}{quote(query, _QUERY_SAFE)}"
+        f"{hash_mark}{quote(fragment, _FRAGMENT_SAFE)}"
+    )
+
+
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 
 
 def _is_embedded(button: Mapping[str, str]) -> bool:

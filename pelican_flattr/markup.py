@@ -247,13 +247,18 @@ def embedded_button(content_thing: ContentThing, compact: bool = False) -> Marku
     starting with ``flattr`` is present: so there is none. ``lang`` is
     the language of its text, the content's own (Flattr's code may stand in
     for another, Uzbek's en_GB); ``data-flattr-language``, which load.js
-    reads before it, carries Flattr's code.
+    reads before it, carries Flattr's code. ``data-flattr-url`` carries
+    the thing URL too: load.js reads ``href`` as the property, which the
+    browser rewrites (a non-ASCII path percent-encoded, the host in lower
+    case and punycode, a default port dropped), and Flattr keys a thing on
+    the exact URL; ``href`` stays, the link without scripts.
     """
     thing = content_thing.thing
     attributes = [
         ("class", f"FlattrButton {BUTTON_CLASS} {BUTTON_CLASS}--js"),
         ("style", "display:none;"),
         ("href", thing.url),
+        ("data-flattr-url", thing.url),
         ("title", thing.title),
         ("lang", content_thing.lang),
         (f"data-flattr-{thing.owner.button_parameter}", thing.owner.value),

@@ -2200,8 +2200,8 @@ def test_a_button_that_links_what_its_kind_cannot_use_is_no_button(
         damaged = button.replace(f'href="{auto}"', f'href="{thing["url"]}"')
     elif damage == "no_class":
         damaged = button.replace('class="FlattrButton ', 'class="')
-    else:
-        damaged = button.replace(f'href="{thing["url"]}"', f'href="{auto}"')
+    else:  # href and data-flattr-url, which load.js reads over it
+        damaged = button.replace(f'="{thing["url"]}"', f'="{auto}"')
     assert damaged != button
     page_path.write_text(text.replace(button, damaged), encoding="utf-8")
     status, report = audit_json(output, capsys, settings=None)
@@ -2221,7 +2221,10 @@ def test_an_embedded_button_to_an_unknown_page_is_told_by_its_kind(site, capsys)
     assert status == 0, report["problems"]
     thing = manifest_things(output)["a.md"]
     elsewhere = f"{SITEURL}/elsewhere.html"
-    replace_in(output / thing["page"], f'href="{thing["url"]}"', f'href="{elsewhere}"')
+    for name in ("href", "data-flattr-url"):  # load.js reads the second
+        replace_in(
+            output / thing["page"], f'{name}="{thing["url"]}"', f'{name}="{elsewhere}"'
+        )
     status, report = audit_json(output, capsys, settings=None)
     assert (status, report["problems"]) == (
         1,
@@ -5005,3 +5008,63 @@ def test_an_entry_of_a_page_without_a_thing_is_not_taken_for_the_one_it_pays(
             "payment-link-wrong-thing",
         )
     ]
+
+
+# --- The URL an embedded button submits, read where load.js reads it ---
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds"),
+    [
+        # An href that links elsewhere (bitlove.org's linked a profile)
+        # still sends the thing URL: load.js reads data-flattr-url over it.
+        ("href", []),
+        ("data-flattr-url", ["button-unknown"]),
+    ],
+)
+def test_the_audit_reads_an_embedded_buttons_url_where_load_js_does(
+    site, capsys, name, kinds
+):
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    thing = manifest_things(output)["a.md"]
+    elsewhere = f"{SITEURL}/elsewhere.html"
+    replace_in(
+        output / thing["page"], f'{name}="{thing["url"]}"', f'{name}="{elsewhere}"'
+    )
+    _, report = audit_json(output, capsys, settings=None)
+    assert [p["kind"] for p in report["problems"]] == kinds
+
+
+def test_an_earlier_builds_embedded_button_whose_href_a_browser_rewrites_is_said(
+    site, capsys
+):
+    # Without data-flattr-url, load.js submits the href property, which a
+    # browser rewrites: for Flattr, another thing than the manifest's.
+    files = {"a.md": article("Über naïve", "Alice", slug="über-naïve")}
+    output, status, report = build_and_audit(
+        site,
+        capsys,
+        files,
+        FLATTR_BUTTON="js",
+        SITEURL="https://Bücher.example:8443/Blog",
+    )
+    assert status == 0, report["problems"]
+    thing = manifest_things(output)["a.md"]
+    replace_in(output / thing["page"], f' data-flattr-url="{thing["url"]}"', "")
+    status, report = audit_json(output, capsys, settings=None)
+    rewritten = "https://xn--bcher-kva.example:8443/Blog/%C3%BCber-na%C3%AFve.html"
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": thing["page"],
+                "problem": "an embedded Flattr button (class FlattrButton) links "
+                f"{thing['url']!r}, which a browser reads as {rewritten!r}: "
+                "load.js submits that, another URL than the manifest's",
+                "expected": f'data-flattr-url="{thing["url"]}" beside its href, as '
+                "the plugin writes it (an earlier build's page? build the site again)",
+                "kind": "button-wrong-href",
+            }
+        ],
+    )

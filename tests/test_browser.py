@@ -15,6 +15,7 @@ expected to fail (strict xfail), so that the suite shows the check bites.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -452,3 +453,33 @@ def test_author_page_shows_pending_flattrs(flattr_sites, browser_page):
     assert carol.is_visible() and "@" not in carol.inner_text()
     opened.visit(flattr_sites.url_of_file(output / "author/alice-andersson.html"))
     assert opened.page.locator(".flattr-pending").count() == 0
+
+
+def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
+    flattr_sites, browser_page
+):
+    """load.js takes url from the anchor's href property, which the browser
+    rewrites (a non-ASCII slug percent-encoded, an upper-case, non-ASCII
+    host in lower-case punycode): Flattr keys a thing on the exact URL, so
+    the button must say the manifest's in data-flattr-url, which load.js
+    reads after href."""
+    from conftest import article, build
+
+    output = build(
+        flattr_sites.root / "rewritten-url",
+        {"naive.md": article("Über naïve soldering", Slug="über-naïve")},
+        SITEURL="https://Bücher.example:8443/Blog",
+        ARTICLE_URL="{date:%Y}/{date:%m}/{slug}/",
+        ARTICLE_SAVE_AS="{date:%Y}/{date:%m}/{slug}/index.html",
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+    )
+    manifest = output / "flattr-manifest.json"
+    things = json.loads(manifest.read_text(encoding="utf-8"))["things"]
+    assert [t["url"] for t in things] == [
+        "https://Bücher.example:8443/Blog/2024/03/über-naïve/"
+    ]
+    path = output / "2024" / "03" / "über-naïve" / "index.html"
+    opened = browser_page(flattr_sites.url_of_file(path), wait_for_loader=True)
+    html = path.read_text(encoding="utf-8")
+    assert embedded_problems(opened, html, things, "js") == []

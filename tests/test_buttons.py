@@ -3747,3 +3747,36 @@ def test_the_plain_buttons_hidden_part_has_a_class_for_a_strict_csp(site):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     stylesheet = (ROOT / "theme" / "static" / "css" / "style.css").read_text()
     assert hidden_rule(readme) == hidden_rule(stylesheet) == inline
+
+
+# --- What load.js submits ---
+
+
+def hostile_url_thing(style: str) -> ContentThing:
+    """A thing whose URL a browser rewrites in an href (an upper-case,
+    non-ASCII host, a default port, a non-ASCII path) and that holds an
+    ``&`` to escape."""
+    thing = Thing(
+        "https://Bücher.example:443/Blog/über-naïve/?a=1&b=2",
+        parse_owner("alice"),
+        "Über naïve soldering",
+        "Words.",
+        "text",
+        "de_DE",
+        (),
+        False,
+    )
+    return ContentThing(thing, "a.md", "a.html", style)
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_an_embedded_button_gives_load_js_its_thing_url_in_data_flattr_url(style):
+    # load.js 0.6 reads url from the href property, which the browser
+    # rewrites (xn--bcher-kva.example, %C3%BC...), then from data-flattr-url:
+    # only the latter keeps the URL Flattr keys the thing on.
+    content_thing = hostile_url_thing(style)
+    written = str(markup.button(content_thing, style))
+    url = "https://Bücher.example:443/Blog/über-naïve/?a=1&amp;b=2"
+    assert f'href="{url}" data-flattr-url="{url}"' in written
+    (anchor,) = BeautifulSoup(written, "html.parser").find_all("a")
+    assert anchor["data-flattr-url"] == anchor["href"] == content_thing.thing.url
