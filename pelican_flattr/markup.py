@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from markupsafe import Markup, escape
 
 from .resolve import ContentThing
+from .settings import BUTTON_STYLES
 
 LOADER_URL = "https://api.flattr.com/js/0.6/load.js?mode=auto"
 LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
@@ -286,8 +287,15 @@ def button(
     style: str | None = None,
     auto_submit_url: str | None = None,
 ) -> Markup:
-    """The button in ``style`` (default: the content's configured style)."""
+    """The button in ``style`` (default: the content's configured style),
+    one of ``BUTTON_STYLES``; any other is a ValueError naming it, not an
+    embedded button that a misspelt "Plain" would have given."""
     style = style or content_thing.button_style
+    if style not in BUTTON_STYLES:
+        raise ValueError(
+            f"button() is called with style {style!r}, not one of "
+            f"{', '.join(BUTTON_STYLES)}"
+        )
     if style == "plain":
         return plain_button(content_thing, auto_submit_url)
     return embedded_button(content_thing, compact=style == "compact")

@@ -3749,7 +3749,7 @@ def test_the_plain_buttons_hidden_part_has_a_class_for_a_strict_csp(site):
     assert hidden_rule(readme) == hidden_rule(stylesheet) == inline
 
 
-# --- What load.js submits ---
+# --- What load.js submits, and the styles button() takes ---
 
 
 def hostile_url_thing(style: str) -> ContentThing:
@@ -3780,3 +3780,13 @@ def test_an_embedded_button_gives_load_js_its_thing_url_in_data_flattr_url(style
     assert f'href="{url}" data-flattr-url="{url}"' in written
     (anchor,) = BeautifulSoup(written, "html.parser").find_all("a")
     assert anchor["data-flattr-url"] == anchor["href"] == content_thing.thing.url
+
+
+@pytest.mark.parametrize("style", ["Plain", "none", "fancy", "JS"])
+def test_button_refuses_a_style_it_does_not_know(style):
+    # Any unknown style used to give the embedded button.
+    with pytest.raises(ValueError) as raised:
+        markup.button(hostile_url_thing("plain"), style)
+    assert str(raised.value) == (
+        f"button() is called with style {style!r}, not one of plain, js, compact"
+    )
