@@ -627,8 +627,20 @@ def _strings(
     return tuple(value)
 
 
+# Path settings taken in OUTPUT_PATH when relative: a "~" there would be a
+# folder of the output named "~", published with the site.
+_IN_OUTPUT = frozenset({"FLATTR_MANIFEST"})
+
+
 def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
-    """The path setting ``name``, or None when unset (None) or not a path."""
+    """The path setting ``name``, or None when unset (None) or not a path.
+
+    A path on the operator's machine (``FLATTR_URL_BASELINE``,
+    ``FLATTR_STORE``) starting with ``~`` is the home folder's, as a shell
+    takes it; taken as written, it made a folder named ``~`` where the
+    build ran. In ``FLATTR_MANIFEST``, which is taken in the output
+    folder, it is refused.
+    """
     value = settings.get(name)
     if value is None:
         return None
@@ -639,7 +651,24 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
     if "\0" in path:
         problems.append(nul_in_path(name, value))
         return None
-    return value
+    if not path.startswith("~"):
+        return value
+    if name in _IN_OUTPUT:
+        problems.append(
+            f"{name} {shown_value(path)} starts with '~', which is no home "
+            "folder here: a relative path is taken in OUTPUT_PATH (a folder "
+            "named '~' would be published); write it relative to the output "
+            "folder, or as an absolute path"
+        )
+        return None
+    expanded = os.path.expanduser(path)
+    if expanded.startswith("~"):  # "~nobody/": no such user, or no HOME
+        problems.append(
+            f"{name} {shown_value(path)} starts with '~', but names no home "
+            "folder of this system: write it as an absolute path"
+        )
+        return None
+    return expanded
 
 
 def nul_in_path(name: str, value: object) -> str:

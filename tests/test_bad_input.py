@@ -3115,3 +3115,74 @@ def test_a_misspelt_field_of_up_to_five_files_gets_a_line_each(
     }
     site(posts, FLATTR_AUTHORS=AUTHORS)
     assert len(_messages(flattr_log, "no field")) == lines
+
+
+# --- Path settings that ended up in surprising places. ---
+
+
+def test_a_path_on_the_operators_machine_may_start_at_the_home_folder(
+    tmp_path, monkeypatch, flattr_log, capsys
+):
+    # Taken as written, "~/flattr/base.json" made a folder named "~" where
+    # pelican ran (one "rm -rf ~" away from the home folder), and the store
+    # was looked for in it; the commands read the settings file alike.
+    from pelican_flattr.cli import main
+    from pelican_flattr.store import open_store
+
+    home = tmp_path / "home"
+    (home / "flattr").mkdir(parents=True)
+    store = home / "flattr" / "store.sqlite3"
+    open_store(store).close()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_URL_BASELINE="~/flattr/base.json",
+        FLATTR_STORE="~/flattr/store.sqlite3",
+    )
+    assert (home / "flattr" / "base.json").is_file()
+    assert not list(tmp_path.rglob("~"))
+    assert flattr_log.records == []
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_STORE = '~/flattr/store.sqlite3'\nTIMEZONE = 'UTC'\n")
+    capsys.readouterr()  # the build's
+    assert main(["pending", "--settings", str(conf), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["store"] == str(store)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "FLATTR_MANIFEST",
+            "~/flattr/site.json",
+            "FLATTR_MANIFEST '~/flattr/site.json' starts with '~', which is no "
+            "home folder here: a relative path is taken in OUTPUT_PATH",
+        ),
+        (
+            "FLATTR_URL_BASELINE",
+            "~nosuchuser/base.json",
+            "FLATTR_URL_BASELINE '~nosuchuser/base.json' starts with '~', but "
+            "names no home folder of this system: write it as an absolute path",
+        ),
+    ],
+)
+def test_a_path_setting_that_would_land_elsewhere_is_refused(
+    tmp_path, monkeypatch, flattr_log, name, value, says
+):
+    # "~/..." wrote the manifest in a folder of the output named "~",
+    # published with the site.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    output = build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        **{name: value},
+    )
+    (said,) = _messages(flattr_log, says)
+    assert said.startswith(f"pelican-flattr: settings: {says}")
+    assert not (output / "flattr-manifest.json").exists()
+    assert not list(tmp_path.rglob(value.split("/")[0]))
