@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,7 +49,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--manifest",
         metavar="FILE",
-        type=path_argument,
+        type=_manifest_argument,
         help=f"the manifest (default: OUTPUT_DIR/{MANIFEST_NAME})",
     )
     parser.add_argument(
@@ -69,6 +70,22 @@ def add_command(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)
+
+
+def _manifest_argument(value: str) -> str:
+    """``--manifest``'s value: a file's path. One that ends in "/" names a
+    folder: read as the file of the folder's name (``Path`` drops the "/"),
+    it passed the audit of a manifest that a build, given it so in
+    ``FLATTR_MANIFEST``, wrote where the folder was meant."""
+    from .cli import path_argument
+
+    value = path_argument(value)
+    if value.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(
+            f"{redact(repr(value))} names a folder; point it at a file, such as "
+            f"OUTPUT_DIR/{MANIFEST_NAME}"
+        )
+    return value
 
 
 def _row_limit(value: str) -> int:

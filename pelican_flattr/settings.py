@@ -627,6 +627,12 @@ def _strings(
     return tuple(value)
 
 
+# A file each path setting may name, for the message that refuses a folder.
+_FILE_EXAMPLES = {
+    "FLATTR_MANIFEST": "meta/flattr-manifest.json",
+    "FLATTR_URL_BASELINE": "/var/cache/pelican-flattr/url-baseline.json",
+    "FLATTR_STORE": "/srv/flattr/flattr-store.sqlite3",
+}
 # Path settings taken in OUTPUT_PATH when relative: a "~" there would be a
 # folder of the output named "~", published with the site.
 _IN_OUTPUT = frozenset({"FLATTR_MANIFEST"})
@@ -639,7 +645,8 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
     ``FLATTR_STORE``) starting with ``~`` is the home folder's, as a shell
     takes it; taken as written, it made a folder named ``~`` where the
     build ran. In ``FLATTR_MANIFEST``, which is taken in the output
-    folder, it is refused.
+    folder, it is refused, as is a value that ends in ``/``: a folder,
+    where a file was meant.
     """
     value = settings.get(name)
     if value is None:
@@ -650,6 +657,14 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
         return None
     if "\0" in path:
         problems.append(nul_in_path(name, value))
+        return None
+    if path.endswith((os.sep, os.altsep or os.sep)):
+        # Path() drops the "/": the file was written under the folder's name.
+        example = _FILE_EXAMPLES.get(name, "flattr.json")
+        problems.append(
+            f"{name} {shown_value(path)} names a folder; point it at a file, "
+            f"such as {example}"
+        )
         return None
     if not path.startswith("~"):
         return value

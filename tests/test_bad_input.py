@@ -3162,6 +3162,18 @@ def test_a_path_on_the_operators_machine_may_start_at_the_home_folder(
             "home folder here: a relative path is taken in OUTPUT_PATH",
         ),
         (
+            "FLATTR_MANIFEST",
+            "meta/",
+            "FLATTR_MANIFEST 'meta/' names a folder; point it at a file, such as "
+            "meta/flattr-manifest.json",
+        ),
+        (
+            "FLATTR_URL_BASELINE",
+            "basedir/",
+            "FLATTR_URL_BASELINE 'basedir/' names a folder; point it at a file",
+        ),
+        ("FLATTR_STORE", "private/", "FLATTR_STORE 'private/' names a folder"),
+        (
             "FLATTR_URL_BASELINE",
             "~nosuchuser/base.json",
             "FLATTR_URL_BASELINE '~nosuchuser/base.json' starts with '~', but "
@@ -3172,8 +3184,8 @@ def test_a_path_on_the_operators_machine_may_start_at_the_home_folder(
 def test_a_path_setting_that_would_land_elsewhere_is_refused(
     tmp_path, monkeypatch, flattr_log, name, value, says
 ):
-    # "~/..." wrote the manifest in a folder of the output named "~",
-    # published with the site.
+    # "meta/" wrote a manifest file named output/meta, "~/..." one in a
+    # folder of the output named "~", published with the site.
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     output = build(

@@ -1099,3 +1099,44 @@ def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
     written = manifest.read_bytes()
     build(tmp_path, files, PLUGINS=[])
     assert manifest.read_bytes() == written
+
+
+# --- Where a manifest (and a baseline) lands, and how it is named. ---
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (
+            ["--manifest", "{output}/meta/"],
+            "argument --manifest: '{output}/meta/' names a folder; point it at a "
+            "file, such as OUTPUT_DIR/flattr-manifest.json",
+        ),
+        (
+            ["--settings", "{conf}"],
+            "pelican-flattr: {conf}: FLATTR_MANIFEST 'meta/' names a folder; "
+            "point it at a file, such as meta/flattr-manifest.json",
+        ),
+    ],
+)
+def test_the_audit_refuses_a_manifest_path_that_names_a_folder(
+    tmp_path, capsys, options, says
+):
+    # The build wrote FLATTR_MANIFEST = "meta/" as a file named meta, and
+    # the audit, given "meta/", read that file as the manifest.
+    output = build(tmp_path, {"a.md": article("Article A")}, FLATTR_USERNAME="alice")
+    os.replace(output / "flattr-manifest.json", output / "meta")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_MANIFEST = 'meta/'\n")
+    capsys.readouterr()
+    argv = [
+        "audit",
+        str(output),
+        *(o.format(output=output, conf=conf) for o in options),
+    ]
+    try:
+        status = audit_command(argv)
+    except SystemExit as exited:  # argparse's usage error
+        status = exited.code
+    assert status == 2
+    assert says.format(output=output, conf=conf) in capsys.readouterr().err
