@@ -25,7 +25,12 @@ from .audit_settings import (
 )
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError
-from .settings import MANIFEST_NAME, SettingsFileError, read_settings_file
+from .settings import (
+    MANIFEST_NAME,
+    SettingsFileError,
+    read_settings_file,
+    resolved_climb,
+)
 
 
 def add_command(subparsers: Any) -> None:
@@ -141,6 +146,9 @@ def run_audit(args: argparse.Namespace) -> int:
             )
             if manifest is None:
                 manifest = manifest_from_settings(settings, args.settings, output)
+                # Named as the build names it: "output/../private/m.json"
+                # is where it lies.
+                manifest = manifest and resolved_climb(manifest)
             languages = languages_from_settings(settings, args.settings)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(

@@ -430,9 +430,12 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     _remove_leftovers(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=_temporary_prefix(path), dir=path.parent
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=_temporary_prefix(path), dir=path.parent
+        )
+    except OSError as error:
+        raise _naming(error, path) from None
     try:
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
         # escape, which reads back as the same string, rather than an error.
@@ -444,9 +447,22 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _naming(error, path) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error`` naming ``path``, the file the operator set, rather than
+    the temporary file beside it (``.flattr-manifest.json~mgwjxlqj``),
+    which nobody knows and which is gone by the time the message is read."""
+    if error.errno is None:
+        return error
+    # OSError() picks the subclass of the errno (PermissionError...).
+    return OSError(error.errno, error.strerror, os.fspath(path))
 
 
 def _mode_for(path: Path) -> int:

@@ -145,7 +145,17 @@ def manifest_path_setting(settings: Mapping[str, Any], problems: list[str]) -> P
     ``OUTPUT_PATH``, a problem with it added to ``problems``."""
     output_path = str(settings.get("OUTPUT_PATH") or "output")
     manifest = path_setting(settings, "FLATTR_MANIFEST", problems)
-    return Path(output_path, manifest or str(DEFAULTS["FLATTR_MANIFEST"]))
+    return resolved_climb(
+        Path(output_path, manifest or str(DEFAULTS["FLATTR_MANIFEST"]))
+    )
+
+
+def resolved_climb(path: Path) -> Path:
+    """``path``, resolved as the file system resolves it (links followed)
+    when a ``..`` in it climbs out of a folder: an output folder joined
+    with ``../private/flattr.json`` named neither the path set nor the
+    file written (``deploy copy/../private/flattr.json``)."""
+    return Path(os.path.realpath(path)) if os.pardir in path.parts else path
 
 
 def baseline_path_setting(settings: Mapping[str, Any], problems: list[str]) -> Path:

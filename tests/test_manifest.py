@@ -287,7 +287,8 @@ def test_the_manifest_never_replaces_what_is_not_a_manifest(
     else:
         assert kept.is_dir()
     (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    assert error.startswith(f"pelican-flattr: FLATTR_MANIFEST: {tmp_path}/output/")
+    # Named where it lies, not as "output/../content/z.md".
+    assert error.startswith(f"pelican-flattr: FLATTR_MANIFEST: {kept} ")
     assert "so it is left as it is and no manifest was written" in error
     assert not list(kept.parent.glob(f".{kept.name}.*"))  # no temporary file
 
@@ -1068,23 +1069,32 @@ def test_a_build_replaces_a_manifest_the_loader_refuses(tmp_path, flattr_log):
 
 
 def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
-    # FLATTR_MANIFEST may point anywhere: the system's error alone names
-    # the temporary file beside it at best, so the message names the
-    # manifest the operator set, then why it failed.
+    # FLATTR_MANIFEST may point anywhere: the system's error named the
+    # temporary file beside it (".flattr-manifest.json~mgwjxlqj"), which
+    # nobody set and which is gone by the time the message is read, so the
+    # message names the manifest the operator set, then why it failed. The
+    # URL guard's baseline is written alike.
     folder = tmp_path / "locked"
     folder.mkdir()
-    path = folder / "flattr-manifest.json"
+    path, baseline = folder / "flattr-manifest.json", folder / "base.json"
     with read_only(folder):
         build(
             tmp_path,
             {"a.md": article("Article A")},
             FLATTR_USERNAME="alice",
             FLATTR_MANIFEST=str(path),
+            FLATTR_URL_BASELINE=str(baseline),
         )
     (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: "
-    assert error.startswith(said) and len(error) > len(said), error
+    said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: [Errno "
+    assert error.startswith(said) and error.endswith(f": {str(path)!r}"), error
     assert not path.exists()
+    (warning,) = [m for m in flattr_log.messages if "FLATTR_URL_BASELINE:" in m]
+    assert warning.startswith(
+        "pelican-flattr: FLATTR_URL_BASELINE: cannot keep the URL guard's "
+        "baseline: [Errno "
+    )
+    assert warning.endswith(f": {str(baseline)!r}"), warning
 
 
 def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
@@ -1102,6 +1112,30 @@ def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
 
 
 # --- Where a manifest (and a baseline) lands, and how it is named. ---
+
+
+def test_a_manifest_beyond_the_output_folder_is_named_where_it_lies(
+    tmp_path, caplog, capsys
+):
+    # Joined with the output folder half-way, it was named
+    # "output/../private/flattr.json": neither the path set nor the file.
+    caplog.set_level("INFO", logger="pelican_flattr")
+    output = build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_MANIFEST="../private/flattr.json",
+    )
+    where = os.path.realpath(tmp_path / "private" / "flattr.json")
+    assert f"pelican-flattr: 1 thing, manifest {where}" in caplog.messages
+    # The audit names it so, from the same setting.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_MANIFEST = '../private/flattr.json'\n")
+    os.remove(where)
+    capsys.readouterr()
+    assert audit_command(["audit", str(output), "--settings", str(conf)]) == 2
+    error = capsys.readouterr().err
+    assert where in error and ".." not in error
 
 
 @pytest.mark.parametrize(
