@@ -110,6 +110,18 @@ def _slipped_prefix_of(name: str) -> str | None:
     return None
 
 
+# Names other Flattr plugins and older setups gave a setting of this
+# plugin's, which a migrating site carries over: too far from the name to
+# be found as a misspelling, and the articles they meant for an owner went
+# without a button unsaid.
+LEGACY_SETTINGS = {
+    "FLATTR_UID": "FLATTR_USERNAME",
+    "FLATTR_ID": "FLATTR_USERNAME",
+    "FLATTR_USER": "FLATTR_USERNAME",
+    "FLATTR_USER_ID": "FLATTR_USERNAME",
+}
+
+
 def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
     does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
@@ -121,7 +133,7 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     for name in sorted(key for key in settings if isinstance(key, str)):
         if not is_unknown_setting(name):
             continue
-        meant = _slipped_prefix_of(name)
+        meant = _slipped_prefix_of(name) or LEGACY_SETTINGS.get(name)
         if meant is None:
             # Imported here: only a misspelt setting needs it, and a build
             # pays ~1.5 ms to import it.

@@ -3198,3 +3198,18 @@ def test_a_path_setting_that_would_land_elsewhere_is_refused(
     assert said.startswith(f"pelican-flattr: settings: {says}")
     assert not (output / "flattr-manifest.json").exists()
     assert not list(tmp_path.rglob(value.split("/")[0]))
+
+
+@pytest.mark.parametrize(
+    "name", ["FLATTR_UID", "FLATTR_ID", "FLATTR_USER", "FLATTR_USER_ID"]
+)
+def test_a_username_setting_of_other_flattr_plugins_is_pointed_at_its_name(
+    site, flattr_log, name
+):
+    # Too far from FLATTR_USERNAME for a misspelling: a migrating site's
+    # articles went without a button, and not a word said.
+    site({"a.md": article("Some article", "Alice")}, **{name: "alice"})
+    assert _messages(flattr_log, f"{name} ") == [
+        f"pelican-flattr: {name} is no setting of pelican-flattr, so it is "
+        "ignored; did you mean FLATTR_USERNAME?"
+    ]
