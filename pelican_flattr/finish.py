@@ -112,7 +112,9 @@ def write_manifest(pelican: Any) -> None:
             write_atomically(path, chunks)
             state.manifests_written.append(path)
     except OSError as error:
-        build.report(f"FLATTR_MANIFEST: cannot write {path}: {error}")
+        # write_atomically's error names the manifest: it is named once.
+        why = error.strerror if error.filename == str(path) else None
+        build.report(f"FLATTR_MANIFEST: cannot write {path}: {why or error}")
     else:
         if in_the_way is not None:
             build.report(
