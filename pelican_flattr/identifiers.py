@@ -89,6 +89,17 @@ PARTNER_FORMS = (
 HIDDEN_ADDRESS = "[address hidden]"
 
 
+# What Pelican's metadata and settings take for yes or no. An owner that
+# reads as one was meant as a switch ("Flattr_owner: false", for no button),
+# and made the Flattr user of that name the owner without a word.
+SWITCH_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "none", "0", "1"})
+
+
+def reads_as_switch(value: object) -> bool:
+    """Whether ``value`` is text that reads as a yes or no (or none)."""
+    return isinstance(value, str) and value.strip().lower() in SWITCH_WORDS
+
+
 class IdentifierError(ValueError):
     """A value that is neither a Flattr username nor a supported identifier.
 

@@ -22,6 +22,7 @@ from .identifiers import (
     IdentifierError,
     Owner,
     parse_owner,
+    reads_as_switch,
     redact_encoded_addresses,
     shown_value,
 )
@@ -76,9 +77,6 @@ OPEN_GRAPH_DESCRIPTION_LIMIT = 300
 
 _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
-# An owner that reads as a yes or no: "Flattr_owner: false", written for
-# "no button", made the Flattr user "false" the owner without a word.
-_YES_OR_NO = _TRUE | _FALSE | {"none"}
 # The owner field as the README spells it, for messages that say what to write.
 _OWNER_FIELD = "Flattr_owner"
 # Fields of hand-written Flattr buttons and other plugins that a migrating
@@ -455,7 +453,7 @@ def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
     explicit = _text_field(metadata, OWNER)
     if not explicit:
         return None
-    if explicit.lower() in _YES_OR_NO:
+    if reads_as_switch(explicit):
         raise _FieldError(
             f"metadata '{OWNER}' is {shown_value(explicit)}, which looks like a "
             "yes or no: to give no Flattr button, write Flattr: no; to name an "

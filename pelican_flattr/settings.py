@@ -29,6 +29,7 @@ from .identifiers import (
     is_handle,
     listed,
     parse_owner,
+    reads_as_switch,
     redact_addresses,
     shown_value,
 )
@@ -680,8 +681,12 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
     if "\0" in path:
         problems.append(nul_in_path(name, value))
         return None
-    if path.endswith((os.sep, os.altsep or os.sep)):
-        # Path() drops the "/": the file was written under the folder's name.
+    if path.endswith((os.sep, os.altsep or os.sep)) or os.path.basename(path) in (
+        os.curdir,
+        os.pardir,
+    ):
+        # Path() drops the "/" (and "meta/." is "meta"): the file was written
+        # under the folder's name.
         example = _FILE_EXAMPLES.get(name, "flattr.json")
         problems.append(
             f"{name} {shown_value(path)} names a folder; point it at a file, "
@@ -872,6 +877,11 @@ def _has_query_or_fragment(url: str) -> bool:
     return bool(parts.query or parts.fragment or url.endswith(("?", "#")))
 
 
+# What an owner setting that reads as a yes or no is said to be, as a
+# Flattr_owner that does is refused (see identifiers.reads_as_switch).
+_SWITCH_OWNER = "reads as a yes or no, not a Flattr username"
+
+
 def read_settings(
     settings: Mapping[str, Any],
 ) -> tuple[FlattrSettings | None, list[str]]:
@@ -923,7 +933,12 @@ def read_settings(
 
     username = None
     raw_username = settings.get("FLATTR_USERNAME")
-    if raw_username not in (None, ""):
+    if reads_as_switch(raw_username):
+        fatal.append(
+            f"FLATTR_USERNAME {shown_value(raw_username)} {_SWITCH_OWNER}: "
+            "leave it unset (None) for no site-wide owner"
+        )
+    elif raw_username not in (None, ""):
         try:
             username = parse_owner(raw_username)
         except IdentifierError as error:
@@ -943,6 +958,11 @@ def read_settings(
     refused: list[tuple[str, IdentifierError]] = []
     for name, value in raw_authors.items():
         try:
+            if reads_as_switch(value):
+                reason = (
+                    f"{_SWITCH_OWNER}: leave the author out for no owner of their own"
+                )
+                raise IdentifierError(f"{shown_value(value)} {reason}", reason)
             authors[str(name)] = parse_owner(value)
         except IdentifierError as error:
             entry = f"FLATTR_AUTHORS[{shown_author(name)}]"

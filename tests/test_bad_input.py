@@ -3173,6 +3173,9 @@ def test_a_path_on_the_operators_machine_may_start_at_the_home_folder(
             "FLATTR_URL_BASELINE 'basedir/' names a folder; point it at a file",
         ),
         ("FLATTR_STORE", "private/", "FLATTR_STORE 'private/' names a folder"),
+        # Path() reads "meta/." as "meta": the same file, under the folder's name.
+        ("FLATTR_MANIFEST", "meta/.", "FLATTR_MANIFEST 'meta/.' names a folder"),
+        ("FLATTR_STORE", "private/..", "FLATTR_STORE 'private/..' names a folder"),
         (
             "FLATTR_URL_BASELINE",
             "~nosuchuser/base.json",
@@ -3213,3 +3216,30 @@ def test_a_username_setting_of_other_flattr_plugins_is_pointed_at_its_name(
         f"pelican-flattr: {name} is no setting of pelican-flattr, so it is "
         "ignored; did you mean FLATTR_USERNAME?"
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        (
+            {"FLATTR_USERNAME": "None"},
+            "settings: FLATTR_USERNAME 'None' reads as a yes or no, not a Flattr "
+            "username: leave it unset (None) for no site-wide owner",
+        ),
+        (
+            {"FLATTR_USERNAME": "site", "FLATTR_AUTHORS": {"Alice": "false"}},
+            "a.md: author 'Alice' has an unusable entry: FLATTR_AUTHORS['Alice'] "
+            "'false' reads as a yes or no, not a Flattr username: leave the author "
+            "out for no owner of their own; it gets no Flattr button",
+        ),
+    ],
+)
+def test_an_owner_setting_that_reads_as_yes_or_no_is_refused(
+    tmp_path, flattr_log, settings, says
+):
+    # As a Flattr_owner that does: "FLATTR_USERNAME = 'None'" made the Flattr
+    # user "None" the owner of every thing, without a word.
+    output = build(tmp_path, {"a.md": article("Article A", "Alice")}, **settings)
+    assert f"pelican-flattr: {says}" in flattr_log.messages
+    manifest = output / "flattr-manifest.json"
+    assert not manifest.exists() or manifest_things(output) == {}
