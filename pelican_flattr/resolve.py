@@ -395,20 +395,25 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
         return True
     if value.lower() in _FALSE:
         return False
-    raise _FieldError(
-        f"metadata '{name}' is {shown_value(value)}; write yes or no"
-        + (_owner_meant(value) if name == OPT_OUT else "")
-    )
+    raise _FieldError(f"metadata '{name}' is {shown_value(value)}; write yes or no")
 
 
-def _owner_meant(value: str) -> str:
-    """What the problem of ``flattr: VALUE`` adds when VALUE is an owner:
-    another tool's ``flattr: alice`` named the button's owner. Never an
-    address: an ``email:`` owner is shown hashed (``parse_owner`` refuses
-    any other that holds one; redacted all the same, should that change)."""
+def _owner_meant(metadata: Mapping[str, Any], settings: FlattrSettings) -> str:
+    """What the problem of ``flattr: VALUE`` adds when VALUE names an owner:
+    another tool's ``flattr: alice`` named the button's owner. An owner
+    identifier (``twitter:``, ``email:``, ``partner:``) names one; a word
+    names one only as a Flattr username the settings give an owner, since
+    any other (``nope``, ``disabled``) is more likely a yes or no
+    mistyped. Never an address: an ``email:`` owner is shown hashed
+    (``parse_owner`` refuses any other that holds one; redacted all the
+    same, should that change)."""
     try:
-        owner = parse_owner(value)
+        owner = parse_owner(_text_field(metadata, OPT_OUT))
     except IdentifierError:
+        return ""
+    if owner.kind == "flattr_user" and not (
+        owner == settings.username or owner in settings.authors.values()
+    ):
         return ""
     shown = redact_encoded_addresses(owner.value)
     return f"; to name its owner, write {_OWNER_FIELD}: {shown}"
@@ -1057,7 +1062,7 @@ def resolve(
         if _bool_field(metadata, OPT_OUT) is False:
             return Resolution()
     except _FieldError as error:
-        problems.append(str(error))
+        problems.append(f"{error}{_owner_meant(metadata, settings)}")
     if content_url is None:
         content_url = content.url
     page = content_url if save_as_is_url else _page(content, content_url)

@@ -3068,6 +3068,8 @@ def test_an_owner_field_of_another_tool_points_at_flattr_owner(site, flattr_log,
             f"{hash_email('alice@example.org')}",
         ),
         ("not an owner!", "'not an owner!'", ""),
+        # A word no setting gives an owner: a yes or no mistyped, more likely.
+        ("nope", "'nope'", ""),
     ],
 )
 def test_an_owner_in_the_flattr_field_is_pointed_at_flattr_owner(
