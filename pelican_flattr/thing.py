@@ -14,6 +14,7 @@ import ipaddress
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -180,7 +181,7 @@ def make_thing(
     *,
     category: str = "text",
     language: str = "en",
-    tags: object = (),
+    tags: str | Iterable[str] = (),
     hidden: bool = False,
     site_name: str = "",
 ) -> Thing:
@@ -196,7 +197,8 @@ def make_thing(
     (``site_name`` lengthens a short one). ``description`` is plain text,
     cut to 1000 characters, the title when shorter than 5. ``language`` is
     any language tag Flattr has a code for (``en``, ``pt-BR``, ``sv_SE``);
-    ``tags`` an iterable of tags, or one string of them (``"a, b"``).
+    ``tags`` a list, tuple or set of tags, or one string of them
+    (``"a, b"``).
 
     Raises ThingError naming the argument. The ``Thing`` constructor itself
     checks nothing: the build gives it values it has checked already.
@@ -209,9 +211,21 @@ def make_thing(
             owner = parse_owner(owner)
         except IdentifierError as error:
             raise ThingError("owner", str(error)) from None
-    for name, value in (("title", title), ("description", description)):
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("site_name", site_name),
+    ):
         if not isinstance(value, str):
             raise ThingError(name, f"is a {type(value).__name__}, not a str")
+    if not isinstance(tags, str) and not (
+        isinstance(tags, (list, tuple, set, frozenset))
+        and all(isinstance(tag, str) for tag in tags)
+    ):
+        raise ThingError(
+            "tags",
+            'must be a string of tags ("a, b") or a list, tuple or set of strings',
+        )
     if category not in CATEGORIES:
         raise ThingError(
             "category",

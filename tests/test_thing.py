@@ -885,6 +885,12 @@ def test_make_thing_fits_each_value_as_the_build_does():
         ({"category": "misc"}, "category", "'misc' is not one of"),
         ({"language": "xx_YY"}, "language", "'xx_YY' is no language"),
         ({"hidden": "yes"}, "hidden", "True or False"),
+        ({"site_name": 5}, "site_name", "not a str"),
+        # Iterated, each of these made tags of what no one wrote.
+        ({"tags": 5}, "tags", "a list, tuple or set of strings"),
+        ({"tags": b"ab"}, "tags", "a list, tuple or set of strings"),
+        ({"tags": [["x", "y"]]}, "tags", "a list, tuple or set of strings"),
+        ({"tags": ["a", None]}, "tags", "a list, tuple or set of strings"),
     ],
 )
 def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
