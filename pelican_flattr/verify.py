@@ -480,6 +480,17 @@ def _deduplicated(
 # -- the store --------------------------------------------------------------
 
 
+# Flattr's API as a fully qualified name writes it: the same server.
+_FLATTRS_API_QUALIFIED = DEFAULT_BASE_URL.replace(".com/", ".com./", 1)
+
+
+def recorded_api(base_url: str) -> str:
+    """The API a verification against ``base_url`` (as ``check_base_url``
+    gives it) is recorded as: ``DEFAULT_BASE_URL`` for Flattr's own, however
+    written, else ``base_url``."""
+    return DEFAULT_BASE_URL if base_url == _FLATTRS_API_QUALIFIED else base_url
+
+
 def is_recorded(connection: sqlite3.Connection, request: Request, api_url: str) -> bool:
     """True when the store holds this identity verified for this account
     by the API at ``api_url``."""
@@ -912,6 +923,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     except ValueError as error:
         return report.usage([f"{api_url_source}: {error}"])
     report.api_url = base_url
+    recorded_as = recorded_api(base_url)
     if not 0 < args.timeout <= MAX_TIMEOUT:
         return report.usage([f"--timeout: {TIMEOUT_RULE}"])
 
@@ -939,7 +951,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         # write, and never creates one; a run that sends needs one it can
         # write, known before anything is sent.
         if args.dry_run:
-            connection = _recorded_so_far(store_path, base_url)
+            connection = _recorded_so_far(store_path, recorded_as)
         else:
             connection = open_store(store_path)
             check_writable(connection, store_path)
@@ -977,7 +989,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
                 plan.requests,
                 client,
                 connection,
-                api_url=base_url,
+                api_url=recorded_as,
                 batch=batch,
                 on_outcome=report.outcome,
                 on_wait=report.waiting,

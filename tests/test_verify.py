@@ -2929,3 +2929,23 @@ def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_p
 
 def rows_as_recorded(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted((identity, username) for username, identity in rows)
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded_as"),
+    [
+        ("https://api.flattr.com/rest/v2", DEFAULT_BASE_URL),
+        ("https://API.Flattr.com:443/rest/v2/", DEFAULT_BASE_URL),
+        # A fully qualified name: the same server, whose verifications count.
+        ("https://api.flattr.com./rest/v2", DEFAULT_BASE_URL),
+        ("http://127.0.0.1:8000/rest/v2", "http://127.0.0.1:8000/rest/v2"),
+        (
+            "https://api.flattr.com.example/rest/v2",
+            "https://api.flattr.com.example/rest/v2",
+        ),
+    ],
+)
+def test_flattrs_own_api_is_recognised_however_written(given, recorded_as):
+    from pelican_flattr.api import check_base_url
+
+    assert verify.recorded_api(check_base_url(given)) == recorded_as
