@@ -1179,9 +1179,11 @@ def _entry_problem(value: object) -> str:
     return _ENTRY_RULE
 
 
-def _document_problem(document: object) -> str | None:
+def _document_problem(document: object, entries_on_lines: int = 0) -> str | None:
     """What keeps a baseline document read whole from being one of this
-    version, or None."""
+    version, or None. ``entries_on_lines``: the entries read a line at a
+    time, which the document lacks, so that its ``things[0]`` may be no
+    first entry of the file."""
     from .manifest import json_type  # only for a damaged baseline
 
     if not isinstance(document, dict):
@@ -1205,7 +1207,12 @@ def _document_problem(document: object) -> str | None:
         return f'"things" is {shown}, not an array'
     for index, thing in enumerate(things):
         if not _is_entry(thing):
-            return f"things[{index}]: {_entry_problem(thing)}"
+            where = (
+                f"things[{index}]"
+                if not entries_on_lines
+                else f"entry {index + 1} of those written over several lines"
+            )
+            return f"{where}: {_entry_problem(thing)}"
     return None
 
 
@@ -1229,7 +1236,7 @@ def load_baseline(
     # The file's number of each line of the skeleton: json counts lines in
     # the text it is given, which lacks the entries' lines.
     skeleton_numbers: list[int] = []
-    number = 0
+    number = entries_on_lines = 0
     try:
         # "utf-8-sig": an editor may save UTF-8 with a byte order mark,
         # which json refuses, and the baseline would be moved aside.
@@ -1251,6 +1258,7 @@ def load_baseline(
                         f"{path}: not a pelican-flattr URL baseline (line "
                         f"{number}: {_entry_problem(entry)})"
                     )
+                entries_on_lines += 1
                 if keep(entry):
                     kept.append(entry)
                 if sources is not None and not released(entry):
@@ -1277,7 +1285,7 @@ def load_baseline(
         raise BaselineError(
             f"{path}: not a readable baseline (nested too deep)"
         ) from None
-    problem = _document_problem(document)
+    problem = _document_problem(document, entries_on_lines)
     if problem is not None:
         raise BaselineError(
             f"{path}: not a pelican-flattr URL baseline, version "

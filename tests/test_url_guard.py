@@ -3984,3 +3984,22 @@ def test_a_language_site_on_its_own_domain_in_a_development_build_is_not_guarded
         "pelican-flattr: URL guard skipped: SITEURL is ''",
         "pelican-flattr: URL guard skipped: the main site's SITEURL is ''",
     ]
+
+
+def test_a_damaged_entry_among_entries_on_lines_is_not_given_a_wrong_index(tmp_path):
+    # Two entries on lines of their own, a third wrapped by hand: read
+    # apart from them, it was called things[0].
+    path = tmp_path / "baseline.json"
+    path.write_text(
+        '{"baseline_version": 1, "things": [\n'
+        '    {"source": "a.md", "url": "https://x.example/a"},\n'
+        '    {"source": "b.md", "url": "https://x.example/b"},\n'
+        '    {"url":\n     "https://x.example/c"}\n'
+        "]}\n"
+    )
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == (
+        f"{path}: not a pelican-flattr URL baseline, version 1 (entry 1 of those "
+        f'written over several lines: {_RULE}; its "source" is missing)'
+    )
