@@ -10,6 +10,8 @@ a thing's.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
@@ -22,6 +24,7 @@ from .markup import (
     MULTIPLE_PROPERTIES,
     is_auto_submit_url,
     loader_fault,
+    without_dot_segments,
 )
 
 # Those a thing's page must hold exactly once, when the manifest says Open
@@ -388,10 +391,10 @@ def _rewritten_href(
 
 
 # What a browser percent-encodes in an http(s) URL's path, query and
-# fragment (WHATWG URL's percent-encode sets), beside C0 controls, the
-# space and every non-ASCII character (as UTF-8). "%" is kept: an escape
-# stays as written.
-_PATH_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"#<>?`{}')
+# fragment (WHATWG URL's percent-encode sets, and in the path "|" and "^",
+# which Chromium encodes too), beside C0 controls, the space and every
+# non-ASCII character (as UTF-8). "%" is kept: an escape stays as written.
+_PATH_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"#<>?`{}|^')
 _QUERY_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in "\"#<>'")
 _FRAGMENT_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"<>`')
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -403,9 +406,9 @@ def browser_url(href: str) -> str:
     punycode, a default port dropped, the path, query and fragment
     percent-encoded. Any other (relative, another scheme) as written.
 
-    The host goes through Python's IDNA 2003 codec, which browsers' UTS 46
-    mapping agrees with but for a few characters ("ß"), which the build
-    refuses in a site's host anyway.
+    The host is written as browsers write it (``_browser_host``), "."
+    and ".." segments resolved, and "|" and "^" encoded in the path, as
+    Chromium does; a browser test compares the two.
     """
     url = href.strip("".join(map(chr, range(0x21)))).translate(_TAB_AND_NEWLINES)
     scheme, colon, rest = url.partition(":")
@@ -422,7 +425,7 @@ def browser_url(href: str) -> str:
     if not host.startswith("["):  # an IPv6 address, left as written
         host, _, port = host.partition(":")
         try:
-            host = unquote(host).lower().encode("idna").decode("ascii")
+            host = _browser_host(unquote(host))
         except UnicodeError:
             return href  # no host a browser reads: nothing to compare
         if port.isdigit():
@@ -431,6 +434,7 @@ def browser_url(href: str) -> str:
             port = ""
     rest, hash_mark, fragment = rest[end:].partition("#")
     path, question_mark, query = rest.partition("?")
+    path = _without_dot_segments(path)
     return (
         f"{scheme}://{user}{at}{host}{':' if port else ''}{port}"
         f"{quote(path, _PATH_SAFE) or '/'}{question_mark}{quote(query, _QUERY_SAFE)}"
@@ -439,6 +443,39 @@ def browser_url(href: str) -> str:
 
 
 _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+
+
+def _browser_host(host: str) -> str:
+    """``host`` as browsers write it (UTS 46, nontransitional): each label
+    in lower case, NFC, a label beyond ASCII in punycode. Python's "idna"
+    codec is IDNA 2003, which maps "ß" to "ss" where browsers keep it
+    (``faß.example`` is ``xn--fa-hia.example`` to them). Raises
+    UnicodeError for a label punycode cannot take."""
+    labels = []
+    for label in unicodedata.normalize("NFC", host.lower()).split("."):
+        if not label.isascii():
+            label = "xn--" + label.encode("punycode").decode("ascii")
+        labels.append(label)
+    return ".".join(labels)
+
+
+# A path segment a browser reads as "." or "..", its dots escaped or not.
+_DOT_SEGMENT = re.compile(r"(?:\.|%2e){1,2}", re.IGNORECASE)
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` (its escapes kept) with its "." and ".." segments resolved,
+    as a browser resolves them: ``/a/./b`` is ``/a/b``, ``/a/%2e%2e/b``
+    is ``/b``."""
+    segments = path.split("/")
+    if not any(_DOT_SEGMENT.fullmatch(segment) for segment in segments):
+        return path
+    return without_dot_segments(
+        "/".join(
+            unquote(segment) if _DOT_SEGMENT.fullmatch(segment) else segment
+            for segment in segments
+        )
+    )
 
 
 def _is_embedded(button: Mapping[str, str]) -> bool:

@@ -142,11 +142,11 @@ def flattr_path(href: str) -> str | None:
         path = path.partition(mark)[0]
     path = unquote(path)
     if "." in path:  # rare in a link to Flattr: "/x/../submit/auto"
-        path = _without_dot_segments(path)
+        path = without_dot_segments(path)
     return path or "/"
 
 
-def _without_dot_segments(path: str) -> str:
+def without_dot_segments(path: str) -> str:
     """``path`` (percent-decoded) with its "." and ".." segments resolved as
     a browser resolves them (WHATWG URL) before it sends the request, so
     "/x/../submit/auto" is the "/submit/auto" Flattr's server is asked for.

@@ -483,3 +483,31 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
     opened = browser_page(flattr_sites.url_of_file(path), wait_for_loader=True)
     html = path.read_text(encoding="utf-8")
     assert embedded_problems(opened, html, things, "js") == []
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://Bücher.example:8443/Blog/2024/03/über-naïve/",
+        "https://EXAMPLE.org:443/a.html",
+        "http://example.org:80/a b.html",
+        "https://faß.example/x",  # IDNA 2003 would make it fass.example
+        "https://example.org/a/./b/../c.html",
+        "https://example.org/old/%2e%2e/2012/x.html",
+        "https://example.org/a|b^c.html",
+        'https://example.org/q?x="1"&y=|#frag ment',
+        "https://example.org/plain.html",
+    ],
+)
+def test_the_audits_browser_url_is_chromiums_href(browser_page, href):
+    """The audit reads an older embedded button's URL as load.js got it,
+    from the href property: its reading must be the browser's."""
+    from pelican_flattr.audit_pages import browser_url
+
+    page = browser_page().page
+    chromium = page.evaluate(
+        "href => { const a = document.createElement('a'); a.href = href; "
+        "return a.href; }",
+        href,
+    )
+    assert browser_url(href) == chromium
