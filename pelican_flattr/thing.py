@@ -561,13 +561,17 @@ def _whole_end(text: str, end: int) -> int:
     return end - 1 if run % 2 else end
 
 
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls; and
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls;
 # Unicode's noncharacters (U+FDD0 to U+FDEF, and the last two code points
-# of each plane). HTML forbids them all, and Flattr would keep them in the
-# thing. isprintable() is false for each (a noncharacter is unassigned):
-# text with none, nearly every title, is not searched for them.
+# of each plane); and the bidirectional embeddings, overrides and isolates
+# (U+202A to U+202E, U+2066 to U+2069). HTML forbids the first, and Flattr
+# would keep them in the thing; one of the last, left open, reverses the
+# text after it wherever Flattr or a link preview shows the title (an
+# og:title, the embedded button's title). isprintable() is false for each
+# (a noncharacter is unassigned, the others are formats): text with none,
+# nearly every title, is not searched for them.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
     + "".join(
         chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
     )
@@ -576,8 +580,8 @@ _CONTROL = re.compile(
 
 
 def _spaced_controls(text: str) -> str:
-    """``text`` with each control character or noncharacter (``_CONTROL``)
-    a space.
+    """``text`` with each control character, noncharacter or bidirectional
+    control (``_CONTROL``) a space.
 
     ``isprintable()`` first, a C loop several times as fast as the regular
     expression: false for every control character, and true for most

@@ -899,3 +899,15 @@ def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
     assert refused.value.field == field
     assert str(refused.value).startswith(f"{field}: ") and said in str(refused.value)
     assert "carol@" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202a", "\u202b", "\u202d", "\u202e", "\u2066", "\u2069"]
+)
+def test_a_bidi_control_in_a_title_description_or_tag_is_a_space(control):
+    # Left open, an override reversed the text after it in og:title, the
+    # embedded button's title and wherever Flattr showed the thing.
+    text = f"Evil {control}reversed text here"
+    assert thing_title(text) == "Evil reversed text here"
+    assert thing_description(text, "fallback") == "Evil reversed text here"
+    assert thing_tags([f"a{control}b"]) == ("a b",)
