@@ -511,3 +511,29 @@ def test_the_audits_browser_url_is_chromiums_href(browser_page, href):
         href,
     )
     assert browser_url(href) == chromium
+
+
+def test_an_embedded_buttons_link_stays_hidden_where_inline_styles_are_refused(
+    flattr_sites, browser_page
+):
+    """Under a Content-Security-Policy without inline styles, the link's own
+    style="display:none;" is refused: the theme's stylesheet hides it, or
+    the reader sees a link to the article holding its summary, for good
+    where load.js is blocked too."""
+    path = flattr_sites.page_of("js", ARTICLE)
+    url = flattr_sites.url_of_file(path)
+    opened = browser_page(loader="abort")
+
+    def with_policy(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": "style-src 'self'"}
+        route.fulfill(response=response, headers=headers)
+
+    opened.page.route(url, with_policy)
+    opened.visit(url)
+    link = opened.page.locator("a.FlattrButton")
+    assert link.count() == 1
+    # The policy is in force: the link's inline style is refused.
+    assert link.evaluate("a => a.style.display") == ""
+    assert link.evaluate("a => getComputedStyle(a).display") == "none"
+    assert not link.is_visible()
