@@ -91,6 +91,13 @@ from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
 from .thing import flattr_language
 
+try:
+    # pelican-precompress needs it to write .br copies, so a site with
+    # them has it where it is built; the audit then reads them.
+    import brotli as _brotli_module
+except ImportError:
+    _brotli_module = None
+
 # What the audit gives the commands and tests, its own and its helpers'.
 __all__ = [
     "CHUNK_OVERLAP",
@@ -128,6 +135,25 @@ CHUNK_OVERLAP = 1024
 # tiny file of 64 MiB of "a@b.c" took the address search over a minute.
 GZIP_MOST_RATIO = 100
 GZIP_LEAST_READ = CHUNK_SIZE
+
+# The suffixes of the compressed copies a server sends in a file's place,
+# and the module of nginx that sends each.
+COPY_SERVERS = {".gz": "gzip_static", ".br": "brotli_static", ".zst": "zstd_static"}
+# Brotli read in blocks of a bounded size (a bomb holds no block larger)
+# needs brotli 1.2's output_buffer_limit (which came with
+# can_accept_more_data, looked for); with an older one none is read.
+_brotli = (
+    _brotli_module
+    if _brotli_module is not None
+    and hasattr(_brotli_module.Decompressor, "can_accept_more_data")
+    else None
+)
+_DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    *((_brotli.error,) if _brotli is not None else ()),
+)
 
 # What may come before an XML document's first element: white space, the
 # XML declaration and other processing instructions (xml-stylesheet),
@@ -434,7 +460,7 @@ def audit_site(
     ]
     for done, (path, relative, addresses_only) in enumerate(checked, 1):
         _check_file(audit, addresses, path, relative, addresses_only)
-        if path.suffix.lower() == ".gz":  # notes.txt.GZ is one too
+        if path.suffix.lower() in COPY_SERVERS:  # notes.txt.GZ is one too
             _check_compressed_copy(audit, addresses, path, relative, addresses_only)
         if progress is not None:
             progress(done, len(checked))
@@ -586,19 +612,27 @@ def _check_compressed_copy(
     publish other archives beside what they hold. Those (and a copy
     that is not the file as built) are read for addresses all the same:
     pelican-precompress compresses robots.txt and search.json too, and
-    nginx sends what they hold. (Brotli and zstd files are not read: the
-    standard library cannot.)
+    nginx sends what they hold. Brotli and zstd copies (``page.html.br``)
+    are compared too, Brotli ones with the brotli module, and ones the
+    audit cannot read by their age (see ``_is_copy_by_age``); they are not
+    read for addresses.
     """
     if relative in audit.unread:
+        return
+    if path.suffix.lower() != ".gz":
+        if not addresses_only:
+            _is_copy_as_built(audit, path, relative)
         return
     if addresses_only or not _is_copy_as_built(audit, path, relative):
         _check_privacy(audit, addresses, relative, _gzipped_text(audit, path, relative))
 
 
 def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
-    """Whether ``path`` is a gzip copy of the page, feed or manifest
-    beside it as built; say so when it is one of another."""
+    """Whether ``path`` is a compressed copy (gzip, Brotli or zstd) of
+    the page, feed or manifest beside it as built; say so when it is one
+    of another."""
     original = relative.removesuffix(path.suffix)
+    server = COPY_SERVERS[path.suffix.lower()]
     suffix = Path(original).suffix.lower()
     if not (
         suffix in HTML_SUFFIXES
@@ -616,28 +650,103 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
                 relative,
                 f"is a compressed copy of {original}, which the site does not "
                 "have: a server that sends precompressed files (nginx's "
-                f"gzip_static) sends it at {original}'s address",
+                f"{server}) sends it at {original}'s address",
                 "no copy of a file the site does not have: delete it",
             )
         return False
     if original in audit.unread:
         return False  # said: "cannot be read"
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        blocks = _gunzipped(path)
+    elif suffix == ".br" and _brotli is not None:
+        blocks = _unbrotlied(path)
+    else:
+        return _is_copy_by_age(audit, path, relative, original)
     try:
-        # Read no further than the original: no gzip bomb holds it up.
-        if file_holds(path.with_suffix(""), _gunzipped(path)):
+        # Read no further than the original: no bomb holds it up.
+        if file_holds(path.with_suffix(""), blocks):
             return True
         why = "is not a compressed copy of it as built"
-    except (OSError, EOFError, zlib.error) as error:
+    except _DECOMPRESS_ERRORS as error:
         why = f"cannot be decompressed ({getattr(error, 'strerror', None) or error})"
     audit.problem(
         "compressed-copy",
         relative,
         f"{why} ({original}): an earlier build's? A server that sends "
-        "precompressed files (nginx's gzip_static) sends it in its place",
-        f"a copy of {original} as built: delete it, or compress again "
-        "(pelican-precompress: PRECOMPRESS_OVERWRITE = True)",
+        f"precompressed files (nginx's {server}) sends it in its place",
+        _stale_copy_fix(original, suffix),
     )
     return False
+
+
+def _stale_copy_fix(original: str, suffix: str) -> str:
+    """What to do about a copy of ``original``, ending with ``suffix``,
+    that is not ``original`` as built: its other copies, made by the same
+    build, are as stale, and a server may send one of them first (nginx
+    sends the .br before the .gz to a browser that takes both)."""
+    others = " or ".join(other for other in COPY_SERVERS if other != suffix)
+    return (
+        f"a copy of {original} as built: delete it and any {others} copy of "
+        f"{original}, or compress them all again (pelican-precompress: "
+        "PRECOMPRESS_OVERWRITE = True)"
+    )
+
+
+def _is_copy_by_age(audit: Audit, path: Path, relative: str, original: str) -> bool:
+    """Whether ``path``, a copy of ``original`` the audit cannot read (a
+    zstd one, or Brotli without the brotli module), is taken for a copy of
+    it as built: one no older than it. pelican-precompress writes its
+    copies after the build writes the page, and keeps an existing one by
+    default: an older copy is an earlier build's. Say so when it is."""
+    try:
+        if path.stat().st_mtime_ns >= path.with_suffix("").stat().st_mtime_ns:
+            return True
+    except OSError:
+        return False  # read already, and said so if it could not be
+    suffix = path.suffix.lower()
+    if suffix == ".br":
+        why = (
+            "Brotli, which it reads with the brotli module (1.2 or later), "
+            "not installed where it runs"
+        )
+        fix = (
+            "; if it is one (PRECOMPRESS_OVERWRITE keeps an older copy that "
+            "matches), install brotli where the audit runs, and it compares them"
+        )
+    else:
+        why, fix = "zstd, which it cannot read", ""
+    audit.problem(
+        "compressed-copy",
+        relative,
+        f"is a compressed copy of {original} older than it, which the audit "
+        f"cannot read ({why}): an earlier build's, as pelican-precompress "
+        "writes its copies after the build writes the page, and keeps an "
+        "existing one by default? A server that sends precompressed files "
+        f"(nginx's {COPY_SERVERS[suffix]}) sends it in its place",
+        _stale_copy_fix(original, suffix) + fix,
+    )
+    return False
+
+
+def _unbrotlied(path: Path) -> Iterator[bytes]:
+    """The bytes a Brotli file holds, in blocks of about CHUNK_SIZE:
+    however much a few bytes of it hold (a bomb), no block is larger.
+    Raises EOFError when it ends before its stream does."""
+    decompressor = _brotli.Decompressor()
+    with path.open("rb") as stream:
+        while data := stream.read(CHUNK_SIZE):
+            yield decompressor.process(data, output_buffer_limit=CHUNK_SIZE)
+            # What the input holds beyond the limit, until it needs more.
+            # (can_accept_more_data() said True with megabytes still to
+            # come, in brotli 1.2.1.)
+            while not decompressor.is_finished():
+                block = decompressor.process(b"", output_buffer_limit=CHUNK_SIZE)
+                if not block:
+                    break
+                yield block
+    if not decompressor.is_finished():
+        raise EOFError("Compressed file ended before the end-of-stream marker")
 
 
 def _gzipped_text(audit: Audit, path: Path, relative: str) -> Iterator[bytes]:
