@@ -139,6 +139,15 @@ GZIP_LEAST_READ = CHUNK_SIZE
 # The suffixes of the compressed copies a server sends in a file's place,
 # and the module of nginx that sends each.
 COPY_SERVERS = {".gz": "gzip_static", ".br": "brotli_static", ".zst": "zstd_static"}
+# A copy this same build left behind its file: i18n_subsites builds and
+# compresses a language's site first, and the main site's minifier
+# minifies its folder again after (PRECOMPRESS_OVERWRITE compresses again).
+_CHANGED_SINCE = (
+    "or changed after it was compressed in this build, as a minifier running "
+    "after pelican-precompress does with i18n_subsites"
+)
+
+
 # Brotli read in blocks of a bounded size (a bomb holds no block larger)
 # needs brotli 1.2's output_buffer_limit (which came with
 # can_accept_more_data, looked for); with an older one none is read.
@@ -673,8 +682,9 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
     audit.problem(
         "compressed-copy",
         relative,
-        f"{why} ({original}): an earlier build's? A server that sends "
-        f"precompressed files (nginx's {server}) sends it in its place",
+        f"{why} ({original}): an earlier build's, {_CHANGED_SINCE}? A "
+        f"server that sends precompressed files (nginx's {server}) sends it "
+        "in its place",
         _stale_copy_fix(original, suffix),
     )
     return False
@@ -707,23 +717,24 @@ def _is_copy_by_age(audit: Audit, path: Path, relative: str, original: str) -> b
     suffix = path.suffix.lower()
     if suffix == ".br":
         why = (
-            "Brotli, which it reads with the brotli module (1.2 or later), "
-            "not installed where it runs"
+            "it reads Brotli with the brotli module, 1.2 or later, not "
+            "installed where it runs"
         )
         fix = (
             "; if it is one (PRECOMPRESS_OVERWRITE keeps an older copy that "
             "matches), install brotli where the audit runs, and it compares them"
         )
     else:
-        why, fix = "zstd, which it cannot read", ""
+        why, fix = "it reads no zstd", ""
     audit.problem(
         "compressed-copy",
         relative,
         f"is a compressed copy of {original} older than it, which the audit "
         f"cannot read ({why}): an earlier build's, as pelican-precompress "
         "writes its copies after the build writes the page, and keeps an "
-        "existing one by default? A server that sends precompressed files "
-        f"(nginx's {COPY_SERVERS[suffix]}) sends it in its place",
+        f"existing one by default, {_CHANGED_SINCE}? A server that sends "
+        f"precompressed files (nginx's {COPY_SERVERS[suffix]}) sends it in its "
+        "place",
         _stale_copy_fix(original, suffix) + fix,
     )
     return False
