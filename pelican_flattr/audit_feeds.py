@@ -230,12 +230,26 @@ def _check_entry_link(
     # into: an entry in another is one the build did not write. Pelican
     # leaves a feed it no longer writes (an author's, once their last
     # article has another author) unless it empties the output.
-    leftover = (
-        ""
-        if relative in thing["feeds"]
-        else " (the manifest lists no entry of it in this feed: one an "
-        "earlier build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
-    )
+    if relative in thing["feeds"]:
+        leftover = ""
+    elif relative in audit.manifest.feed_files:
+        leftover = (
+            " (the manifest lists no entry of it in this feed: one an earlier "
+            "build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
+        )
+    else:
+        # A feed the manifest lists for no thing, the build wrote no link
+        # into: one it left, or a template's (TEMPLATE_PAGES: a podcast),
+        # which no build adds links to. Both look alike; advice to build
+        # with the plugin's feeds cannot help the second.
+        leftover = (
+            " (the build wrote payment links into no entry of this feed, and "
+            "adds them only to the feeds Pelican writes. One an earlier build "
+            "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. A "
+            "template's (TEMPLATE_PAGES)? give each entry its link there: "
+            '<atom:link rel="payment" '
+            'href="{{ article.flattr.auto_submit_url|e }}"/>)'
+        )
     audit.problem(
         kind,
         relative,

@@ -3436,9 +3436,13 @@ def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys)
                 "problem": f"the entry {SITEURL}/shelves.html has a payment link "
                 f"to {old_link!r}, which the manifest doesn't know: it sends "
                 "another owner than the manifest's",
-                "expected": f"exactly one, to {auto} (the manifest lists no entry "
-                "of it in this feed: one an earlier build left? delete it, or set "
-                "DELETE_OUTPUT_DIRECTORY = True)",
+                "expected": f"exactly one, to {auto} (the build wrote payment "
+                "links into no entry of this feed, and adds them only to the "
+                "feeds Pelican writes. One an earlier build left? delete it, or "
+                "set DELETE_OUTPUT_DIRECTORY = True. A template's "
+                "(TEMPLATE_PAGES)? give each entry its link there: "
+                '<atom:link rel="payment" '
+                'href="{{ article.flattr.auto_submit_url|e }}"/>)',
                 "kind": "payment-link-unknown",
             }
         ],
@@ -5231,3 +5235,55 @@ def test_a_copy_its_page_changed_after_in_this_build_names_that_cause(
         "that sends precompressed files" in problem["problem"]
     )
     assert "PRECOMPRESS_OVERWRITE = True" in problem["expected"]
+
+
+PODCAST = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+<title>{{ SITENAME }}</title><link>{{ SITEURL }}/</link><description>x</description>
+{% for article in articles %}<item><title>{{ article.title|striptags|e }}</title>
+<link>{{ SITEURL }}/{{ article.url }}</link>PAYMENT</item>
+{% endfor %}</channel></rss>
+"""
+
+
+def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
+    tmp_path, capsys
+):
+    # A podcast.xml of TEMPLATE_PAGES gets no payment link from the build
+    # (only the feeds Pelican writes do), and the advice was to build with
+    # the plugin's feeds and FLATTR_FEEDS on, or to delete it.
+    template = tmp_path / "podcast.xml"
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "TEMPLATE_PAGES": {str(template): "podcast.xml"},
+    }
+    files = {"a.md": article("Soldering", "Alice")}
+    template.write_text(PODCAST.replace("PAYMENT", ""), encoding="utf-8")
+    output = build(tmp_path, files, **settings)
+    thing = manifest_things(output)["a.md"]
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    advised = '<atom:link rel="payment" href="{{ article.flattr.auto_submit_url|e }}"/>'
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": "podcast.xml",
+                "problem": f"the entry {thing['url']} has no payment link",
+                "expected": f"exactly one, to {thing['auto_submit_url']} (the "
+                "build wrote payment links into no entry of this feed, and adds "
+                "them only to the feeds Pelican writes. One an earlier build "
+                "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. A "
+                f"template's (TEMPLATE_PAGES)? give each entry its link there: "
+                f"{advised})",
+                "kind": "payment-link-missing",
+            }
+        ],
+    )
+    # The advice, taken as written, is all the template needs.
+    template.write_text(PODCAST.replace("PAYMENT", advised), encoding="utf-8")
+    build(tmp_path, files, **settings)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
