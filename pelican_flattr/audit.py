@@ -84,7 +84,7 @@ from .audit_settings import (
     stores_from_settings,
 )
 from .audit_tags import scan_page, url_parameters
-from .identifiers import hash_email
+from .identifiers import hash_email, listed
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError, file_holds, load_manifest, portable_path
 from .settings import MANIFEST_NAME
@@ -705,39 +705,46 @@ def _stale_copy_fix(original: str, suffix: str) -> str:
 
 def _is_copy_by_age(audit: Audit, path: Path, relative: str, original: str) -> bool:
     """Whether ``path``, a copy of ``original`` the audit cannot read (a
-    zstd one, or Brotli without the brotli module), is taken for a copy of
-    it as built: one no older than it. pelican-precompress writes its
-    copies after the build writes the page, and keeps an existing one by
-    default: an older copy is an earlier build's. Say so when it is."""
+    zstd one, or Brotli without the brotli module), may be a copy of it as
+    built: True, but noted (``Audit.unread_older_copies``) when it is older
+    than ``original``. pelican-precompress writes its copies after the
+    build writes the page and keeps an existing one by default, so an older
+    copy may be an earlier build's; but with PRECOMPRESS_OVERWRITE it keeps
+    an older one that matches too, so age alone is no problem."""
     try:
-        if path.stat().st_mtime_ns >= path.with_suffix("").stat().st_mtime_ns:
-            return True
+        if path.stat().st_mtime_ns < path.with_suffix("").stat().st_mtime_ns:
+            audit.unread_older_copies.append(relative)
     except OSError:
         return False  # read already, and said so if it could not be
-    suffix = path.suffix.lower()
-    if suffix == ".br":
-        why = (
-            "it reads Brotli with the brotli module, 1.2 or later, not "
-            "installed where it runs"
-        )
-        fix = (
-            "; if it is one (PRECOMPRESS_OVERWRITE keeps an older copy that "
-            "matches), install brotli where the audit runs, and it compares them"
-        )
-    else:
-        why, fix = "it reads no zstd", ""
-    audit.problem(
-        "compressed-copy",
-        relative,
-        f"is a compressed copy of {original} older than it, which the audit "
-        f"cannot read ({why}): an earlier build's, as pelican-precompress "
-        "writes its copies after the build writes the page, and keeps an "
-        f"existing one by default, {_CHANGED_SINCE}? A server that sends "
-        f"precompressed files (nginx's {COPY_SERVERS[suffix]}) sends it in its "
-        "place",
-        _stale_copy_fix(original, suffix) + fix,
+    return True
+
+
+def _note_unread_older_copies(audit: Audit) -> None:
+    """Say, once, which copies the audit could not read are older than
+    what they copy: an earlier build's, or ones pelican-precompress kept
+    because they match; the brotli module tells .br copies apart."""
+    copies = audit.unread_older_copies
+    if not copies:
+        return
+    brotli = (
+        "; install the brotli module (1.2 or later) where the audit runs, and "
+        "it compares .br copies"
+        if any(copy.lower().endswith(".br") for copy in copies)
+        else ""
     )
-    return False
+    one = len(copies) == 1
+    audit.report.notes.append(
+        redact(
+            f"{len(copies)} compressed {'copy' if one else 'copies'} the audit "
+            f"cannot read (Brotli or zstd) {'is' if one else 'are'} older than "
+            f"what {'it copies' if one else 'they copy'}: "
+            f"{listed(sorted(copies), 3)}. An earlier build's, which "
+            "pelican-precompress keeps by default (and a server sends in the "
+            f"page's place), {_CHANGED_SINCE}, or one it kept as it matches "
+            f"(PRECOMPRESS_OVERWRITE = True){brotli}; to be sure, delete them "
+            "and build again"
+        )
+    )
 
 
 def _unbrotlied(path: Path) -> Iterator[bytes]:
@@ -902,6 +909,7 @@ def _report_missing(audit: Audit) -> AuditReport:
                 f"does not carry the payment link of {thing['url']}",
                 "the entry named in the manifest, with its payment link",
             )
+    _note_unread_older_copies(audit)
     for feed, count in sorted(missing_feeds.items()):
         audit.problem(
             "feed-missing",

@@ -167,7 +167,7 @@ def run_audit(args: argparse.Namespace) -> int:
         return cli.usage_error(redact(str(error)))
     status = 0 if report.ok else 1
     by_kind = problems_by_kind(report.problems)
-    notes = []
+    notes = list(report.notes)
     if args.settings and site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)
         if note is not None:

@@ -83,6 +83,8 @@ class AuditReport:
     other_site_manifests: dict[str, str] = field(default_factory=dict)
     # The site the manifest records ("siteurl"), without its last "/".
     siteurl: str = ""
+    # What the audit could not decide, said in words: no problem.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -164,6 +166,9 @@ class Audit:
     # (thing URL, feed) for each feed entry found carrying its payment link,
     # or said wrong: either way not reported as one that "does not carry" it.
     feeds_seen: set[tuple[str, str]] = field(default_factory=set)
+    # Compressed copies the audit cannot read that are older than what they
+    # copy, noted together at the end (see audit._is_copy_by_age).
+    unread_older_copies: list[str] = field(default_factory=list)
 
     def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
         """Report ``problem`` of ``file``, of ``kind`` (one of
