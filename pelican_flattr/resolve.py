@@ -660,6 +660,37 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
     return own_thing_url(content_url, settings)
 
 
+# What ends a URL's path ("#", "?") or starts an escape a server decodes
+# ("%"): in the URL of a page, which Pelican writes under that name as it
+# is, the thing URL then names another address than the page's.
+_NOT_IN_A_PAGES_PATH = re.compile("[#?%]")
+_WHAT_IT_DOES = {
+    "#": "starts a fragment",
+    "?": "starts a query",
+    "%": "starts an escape, which a server decodes",
+}
+
+
+def _pinned(metadata: Mapping[str, Any]) -> bool:
+    return bool(_text_field(metadata, PINNED_URL))
+
+
+def _not_the_pages_address(content_url: str) -> str:
+    """The warning for content whose page URL, ``content_url``, holds a
+    character of ``_NOT_IN_A_PAGES_PATH`` (from a ``Slug:`` or ``URL:``):
+    its thing URL, that URL under the site, leads elsewhere (``c# tips``
+    is the page ``c``), as do Pelican's own links to it."""
+    found = _NOT_IN_A_PAGES_PATH.search(content_url)
+    character = found[0] if found else "#"
+    return (
+        f"its URL {shown_value(content_url)} holds {character!r}, which "
+        f"{_WHAT_IT_DOES[character]}: its thing URL (and Pelican's own links "
+        "to its page) lead to another address than the page's; give it a "
+        "Slug or URL without '#', '?' or '%' (pinning the thing URL with "
+        "flattr_url keeps one that holds flattrs)"
+    )
+
+
 def _path_for_absolute_url(content_url: str, page: str) -> str:
     """The path under the site of content whose Pelican URL, ``content_url``,
     is absolute: its written page, ``page`` (its ``save_as``).
@@ -1109,6 +1140,12 @@ def resolve(
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         problems.append(str(error))
+    # One search, on the common path: Pelican's own slugs hold none of them.
+    address_warning = (
+        _not_the_pages_address(content_url)
+        if _NOT_IN_A_PAGES_PATH.search(content_url) and not _pinned(metadata)
+        else None
+    )
     # Pelican's own field, read here for the thing's title: a Title given
     # twice makes a list, which Pelican prints as it is.
     title = getattr(content, "title", "")
@@ -1151,11 +1188,10 @@ def resolve(
             image_files=image_files,
         ),
         language_fallback=fallback,
-        warning=(
-            image_problem
-            if language_warning is None
-            else "; ".join(filter(None, (language_warning, image_problem)))
-        ),
+        warning="; ".join(
+            filter(None, (language_warning, image_problem, address_warning))
+        )
+        or None,
         open_graph_texts=open_graph_texts,
     )
 

@@ -3245,3 +3245,28 @@ def test_an_owner_setting_that_reads_as_yes_or_no_is_refused(
     assert f"pelican-flattr: {says}" in flattr_log.messages
     manifest = output / "flattr-manifest.json"
     assert not manifest.exists() or manifest_things(output) == {}
+
+
+@pytest.mark.parametrize(
+    ("slug", "character", "does"),
+    [
+        ("c# tips", "#", "starts a fragment"),
+        ("what?", "?", "starts a query"),
+        ("100%20done", "%", "starts an escape, which a server decodes"),
+    ],
+)
+def test_a_slug_that_makes_the_url_another_address_is_warned_of(
+    tmp_path, flattr_log, slug, character, does
+):
+    # "c# tips" made the thing URL .../c#%20tips.html, which is the page
+    # ".../c" with a fragment: build and audit were silent.
+    files = {
+        "a.md": article("Article A", Slug=slug),
+        "b.md": article("Article B", Slug=slug + "x", Flattr_url="https://e.org/b"),
+    }
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    assert sorted(manifest_things(output)) == ["a.md", "b.md"]  # both kept
+    warnings = [m for m in flattr_log.messages if "which " + does in m]
+    assert len(warnings) == 1, flattr_log.messages
+    assert warnings[0].startswith(f"pelican-flattr: a.md: its URL '{slug}")
+    assert f"holds {character!r}, which {does}: its thing URL" in warnings[0]
