@@ -100,6 +100,20 @@ def reads_as_switch(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in SWITCH_WORDS
 
 
+# Why an owner that reads as a yes or no is refused, as messages say it.
+SWITCH_OWNER = "reads as a yes or no, not a Flattr username"
+
+
+def parse_owner_setting(value: object) -> Owner:
+    """``parse_owner`` for an owner that settings give (``FLATTR_USERNAME``,
+    a ``FLATTR_AUTHORS`` entry): one that reads as a yes or no was meant
+    as a switch, and raises IdentifierError, so that the build and every
+    command that reads the settings refuse it alike."""
+    if reads_as_switch(value):
+        raise _refused(str(value).strip(), SWITCH_OWNER)
+    return parse_owner(value)
+
+
 class IdentifierError(ValueError):
     """A value that is neither a Flattr username nor a supported identifier.
 

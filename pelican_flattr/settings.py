@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from .identifiers import (
     HIDDEN_ADDRESS,
+    SWITCH_OWNER,
     IdentifierError,
     Owner,
     holds_at_sign,
@@ -877,11 +878,6 @@ def _has_query_or_fragment(url: str) -> bool:
     return bool(parts.query or parts.fragment or url.endswith(("?", "#")))
 
 
-# What an owner setting that reads as a yes or no is said to be, as a
-# Flattr_owner that does is refused (see identifiers.reads_as_switch).
-_SWITCH_OWNER = "reads as a yes or no, not a Flattr username"
-
-
 def read_settings(
     settings: Mapping[str, Any],
 ) -> tuple[FlattrSettings | None, list[str]]:
@@ -935,7 +931,7 @@ def read_settings(
     raw_username = settings.get("FLATTR_USERNAME")
     if reads_as_switch(raw_username):
         fatal.append(
-            f"FLATTR_USERNAME {shown_value(raw_username)} {_SWITCH_OWNER}: "
+            f"FLATTR_USERNAME {shown_value(raw_username)} {SWITCH_OWNER}: "
             "leave it unset (None) for no site-wide owner"
         )
     elif raw_username not in (None, ""):
@@ -960,7 +956,7 @@ def read_settings(
         try:
             if reads_as_switch(value):
                 reason = (
-                    f"{_SWITCH_OWNER}: leave the author out for no owner of their own"
+                    f"{SWITCH_OWNER}: leave the author out for no owner of their own"
                 )
                 raise IdentifierError(f"{shown_value(value)} {reason}", reason)
             authors[str(name)] = parse_owner(value)

@@ -49,7 +49,7 @@ from .api import (
 )
 from .identifiers import (
     IdentifierError,
-    parse_owner,
+    parse_owner_setting,
     parse_partner_identifier,
     redact_addresses,
 )
@@ -414,7 +414,7 @@ def _plan_owner(
     ``value`` that ``where`` sets, for the account ``accounts[key]``."""
     shown, entries, skipped, problems = plan
     try:
-        owner = parse_owner(value)
+        owner = parse_owner_setting(value)
     except IdentifierError as error:
         problems.append(f"{shown}: {where} {error}")
         return

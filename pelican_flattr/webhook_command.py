@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .identifiers import IdentifierError, Owner, parse_owner
+from .identifiers import IdentifierError, Owner, parse_owner_setting
 from .notice import read_pending_totals
 from .settings import (
     SettingsFileError,
@@ -803,7 +803,7 @@ def pending_rows(
 
     def read_owner(value: object, where: str) -> Owner | None:
         try:
-            owner = parse_owner(value)
+            owner = parse_owner_setting(value)
         except IdentifierError as error:
             if problems is not None:
                 problems.append(redact_all_addresses(f"{where} {error}; left out"))

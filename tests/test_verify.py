@@ -2949,3 +2949,32 @@ def test_flattrs_own_api_is_recognised_however_written(given, recorded_as):
     from pelican_flattr.api import check_base_url
 
     assert verify.recorded_api(check_base_url(given)) == recorded_as
+
+
+def test_owner_settings_that_read_as_yes_or_no_are_refused_as_the_build_does(
+    capsys, tmp_path
+):
+    # The build refuses them; verify skipped "the Flattr user false" and
+    # exited 0, and pending listed its flattrs under the Flattr user "None".
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'SITEURL = "https://e.org"\nFLATTR_USERNAME = "None"\n'
+        'FLATTR_AUTHORS = {"Alice": "false", "Bob": "twitter:user:id:1"}\n'
+        'FLATTR_VERIFIED_ACCOUNTS = {"Bob": "bob"}\n'
+    )
+    said = [
+        "FLATTR_AUTHORS['Alice'] 'false' reads as a yes or no, not a Flattr username",
+        "FLATTR_USERNAME 'None' reads as a yes or no, not a Flattr username",
+    ]
+    status, _, err = run(capsys, "--from", str(conf), "--dry-run")
+    assert status == verify.EXIT_USAGE
+    assert [f"pelican-flattr: verify: {conf}: {each}" for each in said] == [
+        line for line in err.splitlines() if "reads as" in line
+    ]
+    store = tmp_path / "store.sqlite3"
+    verify.open_store(store).close()
+    assert main(["pending", "--settings", str(conf), "--store", str(store)]) == 0
+    err = capsys.readouterr().err
+    assert [f"pelican-flattr: {conf}: {each}; left out" for each in said] == [
+        line for line in err.splitlines() if "reads as" in line
+    ]
