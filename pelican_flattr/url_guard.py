@@ -1179,11 +1179,9 @@ def _entry_problem(value: object) -> str:
     return _ENTRY_RULE
 
 
-def _document_problem(document: object, entries_on_lines: int = 0) -> str | None:
+def _document_problem(document: object) -> str | None:
     """What keeps a baseline document read whole from being one of this
-    version, or None. ``entries_on_lines``: the entries read a line at a
-    time, which the document lacks, so that its ``things[0]`` may be no
-    first entry of the file."""
+    version, or None."""
     from .manifest import json_type  # only for a damaged baseline
 
     if not isinstance(document, dict):
@@ -1207,12 +1205,7 @@ def _document_problem(document: object, entries_on_lines: int = 0) -> str | None
         return f'"things" is {shown}, not an array'
     for index, thing in enumerate(things):
         if not _is_entry(thing):
-            where = (
-                f"things[{index}]"
-                if not entries_on_lines
-                else f"entry {index + 1} of those written over several lines"
-            )
-            return f"{where}: {_entry_problem(thing)}"
+            return f"things[{index}]: {_entry_problem(thing)}"
     return None
 
 
@@ -1266,16 +1259,19 @@ def load_baseline(
         try:
             document = json.loads("".join(skeleton))
         except json.JSONDecodeError as error:
-            # Past the skeleton's last line (an empty file, or one of
-            # entries alone): the file's last line.
-            number = (
-                skeleton_numbers[error.lineno - 1]
-                if error.lineno <= len(skeleton_numbers)
-                else max(number, 1)
-            )
-            raise BaselineError(
-                f"{path}: not a readable baseline ({_where(error, number)})"
-            ) from None
+            if not entries_on_lines or '"things"' not in "".join(skeleton):
+                raise _skeleton_error(path, error, skeleton_numbers, number) from None
+            # Laid out both ways (an entry wrapped by hand among those on
+            # lines of their own), the rest keeps the comma after such a
+            # line: the whole file is read as one document.
+            document = None
+        if document is None or (
+            entries_on_lines and _document_problem(document) is not None
+        ):
+            # Read whole, its errors name the file's own lines, and a
+            # damaged entry its index among all of them.
+            document = _whole_baseline(path)
+            kept.clear()
     except BaselineError:
         raise
     # ValueError: broken JSON, or an integer of 5,000 digits.
@@ -1285,7 +1281,7 @@ def load_baseline(
         raise BaselineError(
             f"{path}: not a readable baseline (nested too deep)"
         ) from None
-    problem = _document_problem(document, entries_on_lines)
+    problem = _document_problem(document)
     if problem is not None:
         raise BaselineError(
             f"{path}: not a pelican-flattr URL baseline, version "
@@ -1296,6 +1292,28 @@ def load_baseline(
     if sources is not None:
         sources.update(thing["source"] for thing in things if not released(thing))
     return kept
+
+
+def _whole_baseline(path: Path) -> object:
+    """The baseline at ``path`` read as one JSON document. Raises
+    BaselineError naming the line of its error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        raise BaselineError(
+            f"{path}: not a readable baseline ({_where(error, error.lineno)})"
+        ) from None
+
+
+def _skeleton_error(
+    path: Path, error: json.JSONDecodeError, numbers: list[int], last: int
+) -> BaselineError:
+    """The error of a baseline whose lines but its entries' (their file
+    line ``numbers``) are no JSON document: at the file's line of the
+    error, or past the skeleton's last line (an empty file, or one of
+    entries alone) at its last line, ``last``."""
+    number = numbers[error.lineno - 1] if error.lineno <= len(numbers) else max(last, 1)
+    return BaselineError(f"{path}: not a readable baseline ({_where(error, number)})")
 
 
 def _where(error: json.JSONDecodeError, line: int) -> str:

@@ -3986,20 +3986,31 @@ def test_a_language_site_on_its_own_domain_in_a_development_build_is_not_guarded
     ]
 
 
-def test_a_damaged_entry_among_entries_on_lines_is_not_given_a_wrong_index(tmp_path):
-    # Two entries on lines of their own, a third wrapped by hand: read
-    # apart from them, it was called things[0].
+@pytest.mark.parametrize("wrapped", [1, 2])
+def test_a_baseline_with_an_entry_wrapped_by_hand_is_read_whole(tmp_path, wrapped):
+    # Entries on lines of their own are read apart from the rest, which
+    # kept the comma after a wrapped entry that was not the last: a sound
+    # baseline was moved aside as unreadable, and a damaged wrapped entry
+    # was named things[0].
+    lines = [
+        f'    {{"source": "{name}.md", "url": "https://x.example/{name}"}}'
+        for name in "abc"
+    ]
+    lines[wrapped] = lines[wrapped].replace(', "url"', ',\n     "url"')
     path = tmp_path / "baseline.json"
     path.write_text(
-        '{"baseline_version": 1, "things": [\n'
-        '    {"source": "a.md", "url": "https://x.example/a"},\n'
-        '    {"source": "b.md", "url": "https://x.example/b"},\n'
-        '    {"url":\n     "https://x.example/c"}\n'
-        "]}\n"
+        '{"baseline_version": 1, "things": [\n' + ",\n".join(lines) + "\n]}\n"
     )
+    assert [entry["source"] for entry in load_baseline(path)] == [
+        "a.md",
+        "b.md",
+        "c.md",
+    ]
+    path.write_text(path.read_text().replace('"source": "c.md"', '"sauce": "c.md"'))
     with pytest.raises(BaselineError) as raised:
         load_baseline(path)
+    where = {1: " (line 5: ", 2: ", version 1 (things[2]: "}[wrapped]
     assert str(raised.value) == (
-        f"{path}: not a pelican-flattr URL baseline, version 1 (entry 1 of those "
-        f'written over several lines: {_RULE}; its "source" is missing)'
+        f"{path}: not a pelican-flattr URL baseline{where}"
+        f'{_RULE}; its "source" is missing)'
     )
