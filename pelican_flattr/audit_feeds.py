@@ -246,9 +246,12 @@ def _check_entry_link(
             " (the build wrote payment links into no entry of this feed, and "
             "adds them only to the feeds Pelican writes. One an earlier build "
             "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. A "
-            "template's (TEMPLATE_PAGES)? give each entry its link there: "
-            '<atom:link rel="payment" '
-            'href="{{ article.flattr.auto_submit_url|e }}"/>)'
+            "template's (TEMPLATE_PAGES)? give each entry its link there, "
+            "inside {% if article.flattr %}: in an Atom feed "
+            '<link rel="payment" type="text/html" '
+            'href="{{ article.flattr.auto_submit_url|e }}"/>, in RSS the same '
+            "as <atom:link>, with xmlns:atom declared on <rss>; the README's "
+            "Feeds section shows it)"
         )
     audit.problem(
         kind,

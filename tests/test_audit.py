@@ -3376,6 +3376,17 @@ def test_a_settings_address_is_found_in_every_spelling_without_a_thing(
         assert "hidden" not in out and "exämple" not in out.lower()
 
 
+# What the audit advises for a feed the build wrote no payment link into,
+# which may be a template's.
+TEMPLATE_FEED_ADVICE = (
+    "A template's (TEMPLATE_PAGES)? give each entry its link there, inside "
+    '{% if article.flattr %}: in an Atom feed <link rel="payment" '
+    'type="text/html" href="{{ article.flattr.auto_submit_url|e }}"/>, in RSS '
+    "the same as <atom:link>, with xmlns:atom declared on <rss>; the README's "
+    "Feeds section shows it"
+)
+
+
 def test_a_settings_address_in_capitals_is_found_in_lower_case(copy, tmp_path, capsys):
     # Zed has no thing, so only --settings names his address, written
     # "Zed@Example.org" there: looked for as written, the address
@@ -3439,10 +3450,7 @@ def test_a_feed_an_earlier_build_left_is_one_problem_per_entry(tmp_path, capsys)
                 "expected": f"exactly one, to {auto} (the build wrote payment "
                 "links into no entry of this feed, and adds them only to the "
                 "feeds Pelican writes. One an earlier build left? delete it, or "
-                "set DELETE_OUTPUT_DIRECTORY = True. A template's "
-                "(TEMPLATE_PAGES)? give each entry its link there: "
-                '<atom:link rel="payment" '
-                'href="{{ article.flattr.auto_submit_url|e }}"/>)',
+                f"set DELETE_OUTPUT_DIRECTORY = True. {TEMPLATE_FEED_ADVICE})",
                 "kind": "payment-link-unknown",
             }
         ],
@@ -5264,7 +5272,10 @@ def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
     thing = manifest_things(output)["a.md"]
     capsys.readouterr()
     status, report = audit_json(output, capsys, settings=None)
-    advised = '<atom:link rel="payment" href="{{ article.flattr.auto_submit_url|e }}"/>'
+    advised = (
+        '{% if article.flattr %}<atom:link rel="payment" type="text/html" '
+        'href="{{ article.flattr.auto_submit_url|e }}"/>{% endif %}'
+    )
     assert (status, report["problems"]) == (
         1,
         [
@@ -5274,9 +5285,8 @@ def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
                 "expected": f"exactly one, to {thing['auto_submit_url']} (the "
                 "build wrote payment links into no entry of this feed, and adds "
                 "them only to the feeds Pelican writes. One an earlier build "
-                "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. A "
-                f"template's (TEMPLATE_PAGES)? give each entry its link there: "
-                f"{advised})",
+                f"left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. "
+                f"{TEMPLATE_FEED_ADVICE})",
                 "kind": "payment-link-missing",
             }
         ],
