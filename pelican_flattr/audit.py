@@ -719,6 +719,12 @@ def _is_copy_by_age(audit: Audit, path: Path, relative: str, original: str) -> b
     return True
 
 
+def _things_first(audit: Audit, copy: str) -> tuple[bool, str]:
+    """A sort key: the copies of things' pages first (where a stale copy
+    shows an old button), then the rest, by name."""
+    return (posixpath.splitext(copy)[0] not in audit.manifest.by_page, copy)
+
+
 def _note_unread_older_copies(audit: Audit) -> None:
     """Say, once, which copies the audit could not read are older than
     what they copy: an earlier build's, or ones pelican-precompress kept
@@ -738,7 +744,8 @@ def _note_unread_older_copies(audit: Audit) -> None:
             f"{len(copies)} compressed {'copy' if one else 'copies'} the audit "
             f"cannot read (Brotli or zstd) {'is' if one else 'are'} older than "
             f"what {'it copies' if one else 'they copy'}: "
-            f"{listed(sorted(copies), 3)}. An earlier build's, which "
+            f"{listed(sorted(copies, key=lambda copy: _things_first(audit, copy)), 3)}"
+            ". An earlier build's, which "
             "pelican-precompress keeps by default (and a server sends in the "
             f"page's place), {_CHANGED_SINCE}, or one it kept as it matches "
             f"(PRECOMPRESS_OVERWRITE = True){brotli}; to be sure, delete them "

@@ -5118,13 +5118,17 @@ def test_a_copy_the_audit_cannot_read_older_than_its_page_is_noted(
 
     def earlier_copies(output, thing):
         # Not compressed (the audit cannot read these anyway): their age
-        # alone tells an earlier build's.
-        page = output / thing["page"]
-        copy = page.with_name(page.name + suffix)
-        copy.write_bytes(page.read_bytes())
-        return [copy]
+        # alone tells an earlier build's. The archives' copy sorts first,
+        # but the thing's page's is named first, where the old button is.
+        copies = []
+        for page in (output / thing["page"], output / "archives.html"):
+            copy = page.with_name(page.name + suffix)
+            copy.write_bytes(page.read_bytes())
+            copies.append(copy)
+        return copies
 
     output, thing = rebuilt_with_js_buttons(tmp_path, capsys, earlier_copies)
+    assert thing["page"] > "archives.html"
     # Copies written after this build are as old as it, or younger.
     feed = output / "feeds" / "all.atom.xml"
     feed.with_name(feed.name + suffix).write_bytes(b"compressed after the build")
@@ -5143,9 +5147,9 @@ def test_a_copy_the_audit_cannot_read_older_than_its_page_is_noted(
     ]
     (note,) = report["notes"]
     assert note.startswith(
-        "1 compressed copy the audit cannot read (Brotli or zstd) is older than "
-        f"what it copies: {thing['page']}{suffix}. An earlier build's, which "
-        "pelican-precompress keeps by default"
+        "2 compressed copies the audit cannot read (Brotli or zstd) are older "
+        f"than what they copy: {thing['page']}{suffix} and archives.html{suffix}. "
+        "An earlier build's, which pelican-precompress keeps by default"
     )
     assert ("install the brotli module" in note) is (suffix == ".br")
     (output / f"gone.html{suffix}").unlink()
