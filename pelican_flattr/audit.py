@@ -677,14 +677,15 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
         if file_holds(path.with_suffix(""), blocks):
             return True
         why = "is not a compressed copy of it as built"
+        cause = f"an earlier build's, {_CHANGED_SINCE}?"
     except _DECOMPRESS_ERRORS as error:
         why = f"cannot be decompressed ({getattr(error, 'strerror', None) or error})"
+        cause = "cut short, or an earlier build's?"
     audit.problem(
         "compressed-copy",
         relative,
-        f"{why} ({original}): an earlier build's, {_CHANGED_SINCE}? A "
-        f"server that sends precompressed files (nginx's {server}) sends it "
-        "in its place",
+        f"{why} ({original}): {cause} A server that sends precompressed files "
+        f"(nginx's {server}) sends it in its place",
         _stale_copy_fix(original, suffix),
     )
     return False

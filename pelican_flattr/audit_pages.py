@@ -10,6 +10,7 @@ a thing's.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -415,23 +416,28 @@ def browser_url(href: str) -> str:
     scheme = scheme.lower()
     if not colon or scheme not in _DEFAULT_PORTS:
         return href
-    rest = rest.replace("\\", "/")
+    # A "\\" is a "/" before the query and fragment, not in them.
+    cut = min((at for at in map(rest.find, "?#") if at >= 0), default=len(rest))
+    rest = rest[:cut].replace("\\", "/") + rest[cut:]
     if not rest.startswith("//"):
         return href  # "https:path" is relative to the page's address
     rest = rest.lstrip("/")
     end = min((at for at in map(rest.find, "/?#") if at >= 0), default=len(rest))
     user, at, host = rest[:end].rpartition("@")
-    port = ""
-    if not host.startswith("["):  # an IPv6 address, left as written
-        host, _, port = host.partition(":")
-        try:
+    try:
+        if host.startswith("["):
+            address, _, port = host[1:].partition("]")
+            host = f"[{ipaddress.IPv6Address(address).compressed}]"
+            port = port.removeprefix(":")
+        else:
+            host, _, port = host.partition(":")
             host = _browser_host(unquote(host))
-        except UnicodeError:
-            return href  # no host a browser reads: nothing to compare
-        if port.isdigit():
-            port = str(int(port))
-        if port == _DEFAULT_PORTS[scheme]:
-            port = ""
+    except (UnicodeError, ValueError):
+        return href  # no host a browser reads: nothing to compare
+    if port.isdigit():
+        port = str(int(port))
+    if port == _DEFAULT_PORTS[scheme]:
+        port = ""
     rest, hash_mark, fragment = rest[end:].partition("#")
     path, question_mark, query = rest.partition("?")
     path = _without_dot_segments(path)
@@ -447,12 +453,13 @@ _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 
 def _browser_host(host: str) -> str:
     """``host`` as browsers write it (UTS 46, nontransitional): each label
-    in lower case, NFC, a label beyond ASCII in punycode. Python's "idna"
+    in NFKC (full-width letters as ASCII) and lower case, a label beyond
+    ASCII in punycode. Python's "idna"
     codec is IDNA 2003, which maps "ß" to "ss" where browsers keep it
     (``faß.example`` is ``xn--fa-hia.example`` to them). Raises
     UnicodeError for a label punycode cannot take."""
     labels = []
-    for label in unicodedata.normalize("NFC", host.lower()).split("."):
+    for label in unicodedata.normalize("NFKC", host).lower().split("."):
         if not label.isascii():
             label = "xn--" + label.encode("punycode").decode("ascii")
         labels.append(label)

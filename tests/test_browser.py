@@ -497,6 +497,11 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
         "https://example.org/a|b^c.html",
         'https://example.org/q?x="1"&y=|#frag ment',
         "https://example.org/plain.html",
+        # A "\\" is a "/" in the path alone.
+        "https://example.org\\a\\b.html?x=\\y#z\\w",
+        "https://[2001:DB8:0:0:0:0:0:1]:443/a.html",
+        "http://[::1]:0080/a.html",
+        "https://ＦＵＬＬ.example/a.html",
     ],
 )
 def test_the_audits_browser_url_is_chromiums_href(browser_page, href):
