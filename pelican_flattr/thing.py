@@ -197,8 +197,7 @@ def make_thing(
     (``site_name`` lengthens a short one). ``description`` is plain text,
     cut to 1000 characters, the title when shorter than 5. ``language`` is
     any language tag Flattr has a code for (``en``, ``pt-BR``, ``sv_SE``);
-    ``tags`` a list, tuple or set of tags, or one string of them
-    (``"a, b"``).
+    ``tags`` an iterable of tags, or one string of them (``"a, b"``).
 
     Raises ThingError naming the argument. The ``Thing`` constructor itself
     checks nothing: the build gives it values it has checked already.
@@ -218,14 +217,19 @@ def make_thing(
     ):
         if not isinstance(value, str):
             raise ThingError(name, f"is a {type(value).__name__}, not a str")
-    if not isinstance(tags, str) and not (
-        isinstance(tags, (list, tuple, set, frozenset))
-        and all(isinstance(tag, str) for tag in tags)
-    ):
-        raise ThingError(
-            "tags",
-            'must be a string of tags ("a, b") or a list, tuple or set of strings',
-        )
+    if not isinstance(tags, str):
+        # bytes and a dict iterate, into tags nobody wrote ('97', keys).
+        if isinstance(tags, (bytes, bytearray, dict)) or not isinstance(tags, Iterable):
+            tags = None
+        else:
+            tags = tuple(tags)  # a generator is read once
+            if not all(isinstance(tag, str) for tag in tags):
+                tags = None
+        if tags is None:
+            raise ThingError(
+                "tags",
+                'must be a string of tags ("a, b") or an iterable of strings',
+            )
     if category not in CATEGORIES:
         raise ThingError(
             "category",

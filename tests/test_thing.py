@@ -866,6 +866,8 @@ def test_make_thing_fits_each_value_as_the_build_does():
     assert (thing.title, thing.language) == ("Hi & you", "pt_PT")
     assert len(thing.description) == 1000
     assert thing.tags == ("pelican", "flattr") and thing.hidden
+    tags = (tag for tag in ["a", "b"])  # any iterable, a generator too
+    assert make_thing(**_GOOD, tags=tags).tags == ("a", "b")
     assert "carol" not in thing.auto_submit_url.lower()
     # A description too short is the title, as an article's.
     assert make_thing(**_GOOD, description="ok").description == "A fine title"
@@ -887,10 +889,10 @@ def test_make_thing_fits_each_value_as_the_build_does():
         ({"hidden": "yes"}, "hidden", "True or False"),
         ({"site_name": 5}, "site_name", "not a str"),
         # Iterated, each of these made tags of what no one wrote.
-        ({"tags": 5}, "tags", "a list, tuple or set of strings"),
-        ({"tags": b"ab"}, "tags", "a list, tuple or set of strings"),
-        ({"tags": [["x", "y"]]}, "tags", "a list, tuple or set of strings"),
-        ({"tags": ["a", None]}, "tags", "a list, tuple or set of strings"),
+        ({"tags": 5}, "tags", "an iterable of strings"),
+        ({"tags": b"ab"}, "tags", "an iterable of strings"),
+        ({"tags": [["x", "y"]]}, "tags", "an iterable of strings"),
+        ({"tags": ["a", None]}, "tags", "an iterable of strings"),
     ],
 )
 def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
