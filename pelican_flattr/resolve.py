@@ -1140,10 +1140,12 @@ def resolve(
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         problems.append(str(error))
-    # One search, on the common path: Pelican's own slugs hold none of them.
+    # Three scans in C on the common path (cheaper than one regular
+    # expression's call): Pelican's own slugs hold none of these.
     address_warning = (
         _not_the_pages_address(content_url)
-        if _NOT_IN_A_PAGES_PATH.search(content_url) and not _pinned(metadata)
+        if ("#" in content_url or "?" in content_url or "%" in content_url)
+        and not _pinned(metadata)
         else None
     )
     # Pelican's own field, read here for the thing's title: a Title given
