@@ -691,7 +691,7 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
         example = _FILE_EXAMPLES.get(name, "flattr.json")
         problems.append(
             f"{name} {shown_value(path)} names a folder; point it at a file, "
-            f"such as {example}"
+            f"such as {example}" + _written_by_earlier_versions(settings, name, path)
         )
         return None
     if not path.startswith("~"):
@@ -711,7 +711,38 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
             "folder of this system: write it as an absolute path"
         )
         return None
+    if os.path.isfile(path) and not os.path.exists(expanded):
+        # Earlier versions took "~" as a folder of that name where the
+        # build ran, and kept the store or baseline there: read from the
+        # home folder, an empty one would start unsaid.
+        problems.append(
+            f"{name} {shown_value(path)} is in the home folder ({expanded}), "
+            f"but earlier versions of pelican-flattr kept it in a folder "
+            f"named '~' here ({os.path.abspath(path)}), and it is there: move "
+            "it to the home folder, or set the absolute path of where it is"
+        )
+        return None
     return expanded
+
+
+def _written_by_earlier_versions(
+    settings: Mapping[str, Any], name: str, path: str
+) -> str:
+    """What the refusal of ``path``, a path setting ``name`` that names a
+    folder, adds when earlier versions wrote a file under the folder's name
+    (``output/meta`` for ``"meta/"``): a file a build would deploy, and in
+    the way of the folder."""
+    written = Path(
+        str(settings.get("OUTPUT_PATH") or "output") if name in _IN_OUTPUT else "",
+        path,
+    )
+    if not written.is_file():
+        return ""
+    return (
+        f" ({written} is a file that earlier versions of pelican-flattr wrote "
+        "for this value: remove it, or the site publishes it and the folder "
+        "cannot be made)"
+    )
 
 
 def nul_in_path(name: str, value: object) -> str:
@@ -956,7 +987,8 @@ def read_settings(
         try:
             if reads_as_switch(value):
                 reason = (
-                    f"{SWITCH_OWNER}: leave the author out for no owner of their own"
+                    f"{SWITCH_OWNER}: leave the author out for no owner of their "
+                    "own (their content then goes to FLATTR_USERNAME, when set)"
                 )
                 raise IdentifierError(f"{shown_value(value)} {reason}", reason)
             authors[str(name)] = parse_owner(value)

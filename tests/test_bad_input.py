@@ -3232,7 +3232,8 @@ def test_a_username_setting_of_other_flattr_plugins_is_pointed_at_its_name(
             {"FLATTR_USERNAME": "site", "FLATTR_AUTHORS": {"Alice": "false"}},
             "a.md: author 'Alice' has an unusable entry: FLATTR_AUTHORS['Alice'] "
             "'false' reads as a yes or no, not a Flattr username: leave the author "
-            "out for no owner of their own; it gets no Flattr button",
+            "out for no owner of their own (their content then goes to "
+            "FLATTR_USERNAME, when set); it gets no Flattr button",
         ),
     ],
 )
@@ -3270,3 +3271,53 @@ def test_a_slug_that_makes_the_url_another_address_is_warned_of(
     assert len(warnings) == 1, flattr_log.messages
     assert warnings[0].startswith(f"pelican-flattr: a.md: its URL '{slug}")
     assert f"holds {character!r}, which {does}: its thing URL" in warnings[0]
+
+
+def test_a_home_folder_path_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
+    tmp_path, monkeypatch, flattr_log
+):
+    # Earlier versions took "~/flattr/base.json" as ./~/flattr/base.json,
+    # where the build ran: read from the home folder now, an empty baseline
+    # would start unsaid, and the URL changes since go unchecked.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "~" / "flattr" / "base.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"baseline_version": 1, "things": []}\n')
+    build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_URL_BASELINE="~/flattr/base.json",
+    )
+    (said,) = _messages(flattr_log, "earlier versions")
+    assert said == (
+        "pelican-flattr: settings: FLATTR_URL_BASELINE '~/flattr/base.json' is in "
+        f"the home folder ({tmp_path}/home/flattr/base.json), but earlier versions "
+        f"of pelican-flattr kept it in a folder named '~' here ({old}), and it is "
+        "there: move it to the home folder, or set the absolute path of where it is"
+    )
+    assert not (tmp_path / "home").exists()
+
+
+def test_a_manifest_earlier_versions_wrote_for_a_folder_path_is_named(
+    tmp_path, flattr_log
+):
+    # "meta/" made a manifest file output/meta: refused now, the file was
+    # left to be deployed, and the advised meta/flattr-manifest.json
+    # could not be written while it stood in the way.
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "meta").write_text('{"schema_version": 1}')
+    build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_MANIFEST="meta/",
+    )
+    (said,) = _messages(flattr_log, "names a folder")
+    assert said.endswith(
+        f"({output}/meta is a file that earlier versions of pelican-flattr wrote "
+        "for this value: remove it, or the site publishes it and the folder "
+        "cannot be made)"
+    )
