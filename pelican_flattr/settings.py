@@ -711,15 +711,19 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
             "folder of this system: write it as an absolute path"
         )
         return None
-    if os.path.isfile(path) and not os.path.exists(expanded):
+    if os.path.isfile(path):
         # Earlier versions took "~" as a folder of that name where the
         # build ran, and kept the store or baseline there: read from the
-        # home folder, an empty one would start unsaid.
+        # home folder, an empty one would start unsaid (or, once made, the
+        # flattrs would be split between the two).
+        folder = Path(path).parts[0]
         problems.append(
-            f"{name} {shown_value(path)} is in the home folder ({expanded}), "
-            f"but earlier versions of pelican-flattr kept it in a folder "
-            f"named '~' here ({os.path.abspath(path)}), and it is there: move "
-            "it to the home folder, or set the absolute path of where it is"
+            f"{name} {shown_value(path)} is {expanded} now, but earlier "
+            f"versions of pelican-flattr kept it in a folder named "
+            f"{folder!r} here, and {os.path.abspath(path)} is there: stop "
+            "what writes it (the web hook receiver), then move it, with its "
+            "-wal and -shm files, to where the setting names (merge them if "
+            "both hold data), or set the absolute path of the one to use"
         )
         return None
     return expanded
@@ -732,12 +736,19 @@ def _written_by_earlier_versions(
     folder, adds when earlier versions wrote a file under the folder's name
     (``output/meta`` for ``"meta/"``): a file a build would deploy, and in
     the way of the folder."""
+    in_output = name in _IN_OUTPUT
     written = Path(
-        str(settings.get("OUTPUT_PATH") or "output") if name in _IN_OUTPUT else "",
-        path,
+        str(settings.get("OUTPUT_PATH") or "output") if in_output else "", path
     )
     if not written.is_file():
         return ""
+    if not in_output:
+        # The store or baseline itself, which the setting meant all along.
+        return (
+            f" ({written} is a file that earlier versions of pelican-flattr "
+            "kept for this value: set the setting to its path, without the "
+            "'/')"
+        )
     return (
         f" ({written} is a file that earlier versions of pelican-flattr wrote "
         "for this value: remove it, or the site publishes it and the folder "

@@ -3292,12 +3292,26 @@ def test_a_home_folder_path_kept_by_earlier_versions_in_a_folder_named_tilde_is_
     )
     (said,) = _messages(flattr_log, "earlier versions")
     assert said == (
-        "pelican-flattr: settings: FLATTR_URL_BASELINE '~/flattr/base.json' is in "
-        f"the home folder ({tmp_path}/home/flattr/base.json), but earlier versions "
-        f"of pelican-flattr kept it in a folder named '~' here ({old}), and it is "
-        "there: move it to the home folder, or set the absolute path of where it is"
+        "pelican-flattr: settings: FLATTR_URL_BASELINE '~/flattr/base.json' is "
+        f"{tmp_path}/home/flattr/base.json now, but earlier versions of "
+        f"pelican-flattr kept it in a folder named '~' here, and {old} is there: "
+        "stop what writes it (the web hook receiver), then move it, with its -wal "
+        "and -shm files, to where the setting names (merge them if both hold "
+        "data), or set the absolute path of the one to use"
     )
     assert not (tmp_path / "home").exists()
+    # Said all the same once the home folder's exists: the two would split
+    # what each holds.
+    (tmp_path / "home" / "flattr").mkdir(parents=True)
+    (tmp_path / "home" / "flattr" / "base.json").write_text(old.read_text())
+    flattr_log.clear()
+    build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_URL_BASELINE="~/flattr/base.json",
+    )
+    assert len(_messages(flattr_log, "earlier versions")) == 1
 
 
 def test_a_manifest_earlier_versions_wrote_for_a_folder_path_is_named(
@@ -3321,3 +3335,42 @@ def test_a_manifest_earlier_versions_wrote_for_a_folder_path_is_named(
         "for this value: remove it, or the site publishes it and the folder "
         "cannot be made)"
     )
+
+
+def test_a_store_earlier_versions_kept_for_a_folder_path_is_named_as_the_store(
+    tmp_path, monkeypatch, flattr_log
+):
+    # "flattr/" made the store a file named flattr: it is the store the
+    # setting meant, not a file to remove.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flattr").write_bytes(b"")
+    build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        FLATTR_STORE="flattr/",
+    )
+    (said,) = _messages(flattr_log, "names a folder")
+    assert said.endswith(
+        "(flattr is a file that earlier versions of pelican-flattr kept for this "
+        "value: set the setting to its path, without the '/')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "warned"),
+    [
+        # Its escapes name the page it is written to: a server finds it.
+        ({"Slug": "caf%C3%A9", "Save_as": "café.html"}, False),
+        ({"URL": "posts/c%23-tips/", "Save_as": "posts/c#-tips/index.html"}, False),
+        ({"Slug": "caf%C3%A9"}, True),  # written as caf%C3%A9.html
+    ],
+)
+def test_a_page_url_whose_escapes_name_its_page_is_not_warned_of(
+    tmp_path, flattr_log, fields, warned
+):
+    output = build(
+        tmp_path, {"a.md": article("Article A", **fields)}, FLATTR_USERNAME="alice"
+    )
+    assert list(manifest_things(output)) == ["a.md"]
+    assert bool(_messages(flattr_log, "which starts an escape")) is warned
