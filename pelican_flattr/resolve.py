@@ -675,13 +675,21 @@ def _pinned(metadata: Mapping[str, Any]) -> bool:
     return bool(_text_field(metadata, PINNED_URL))
 
 
-def _not_the_pages_address(content_url: str) -> str:
+def _not_the_pages_address(content_url: str, page: str) -> str | None:
     """The warning for content whose page URL, ``content_url``, holds a
     character of ``_NOT_IN_A_PAGES_PATH`` (from a ``Slug:`` or ``URL:``):
     its thing URL, that URL under the site, leads elsewhere (``c# tips``
-    is the page ``c``), as do Pelican's own links to it."""
+    is the page ``c``), as do Pelican's own links to it. None when its
+    escapes name the page it is written to (``caf%C3%A9.html`` with
+    ``Save_as: café.html``): a server decodes them so."""
     found = _NOT_IN_A_PAGES_PATH.search(content_url)
     character = found[0] if found else "#"
+    if character == "%":
+        decoded = unquote(content_url)
+        if decoded == page or (
+            decoded.endswith("/") and page == f"{decoded}index.html"
+        ):
+            return None
     return (
         f"its URL {shown_value(content_url)} holds {character!r}, which "
         f"{_WHAT_IT_DOES[character]}: its thing URL (and Pelican's own links "
@@ -1143,7 +1151,7 @@ def resolve(
     # Three scans in C on the common path (cheaper than one regular
     # expression's call): Pelican's own slugs hold none of these.
     address_warning = (
-        _not_the_pages_address(content_url)
+        _not_the_pages_address(content_url, page)
         if ("#" in content_url or "?" in content_url or "%" in content_url)
         and not _pinned(metadata)
         else None
