@@ -451,6 +451,11 @@ def browser_url(href: str) -> str:
 _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 
 
+# What UTS 46 maps in a host name beyond NFKC: the ideographic full stops
+# are dots, a soft hyphen is nothing.
+_HOST_MAPPED = str.maketrans({"\u3002": ".", "\uff61": ".", "\u00ad": None})
+
+
 def _browser_host(host: str) -> str:
     """``host`` as browsers write it (UTS 46, nontransitional): each label
     in NFKC (full-width letters as ASCII) and lower case, a label beyond
@@ -459,6 +464,7 @@ def _browser_host(host: str) -> str:
     (``faß.example`` is ``xn--fa-hia.example`` to them). Raises
     UnicodeError for a label punycode cannot take."""
     labels = []
+    host = host.translate(_HOST_MAPPED)
     for label in unicodedata.normalize("NFKC", host).lower().split("."):
         if not label.isascii():
             label = "xn--" + label.encode("punycode").decode("ascii")

@@ -502,6 +502,8 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
         "https://[2001:DB8:0:0:0:0:0:1]:443/a.html",
         "http://[::1]:0080/a.html",
         "https://ＦＵＬＬ.example/a.html",
+        "https://a\u3002example/a.html",  # an ideographic full stop
+        "https://exam\u00adple.org/a.html",  # a soft hyphen
     ],
 )
 def test_the_audits_browser_url_is_chromiums_href(browser_page, href):
