@@ -14,7 +14,7 @@ import ipaddress
 import re
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -218,8 +218,10 @@ def make_thing(
         if not isinstance(value, str):
             raise ThingError(name, f"is a {type(value).__name__}, not a str")
     if not isinstance(tags, str):
-        # bytes and a dict iterate, into tags nobody wrote ('97', keys).
-        if isinstance(tags, (bytes, bytearray, dict)) or not isinstance(tags, Iterable):
+        # bytes and a mapping iterate, into tags nobody wrote ('97', keys).
+        if isinstance(tags, (bytes, bytearray, Mapping)) or not isinstance(
+            tags, Iterable
+        ):
             tags = None
         else:
             tags = tuple(tags)  # a generator is read once

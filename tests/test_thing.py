@@ -3,6 +3,7 @@
 import html
 import re
 import time
+from types import MappingProxyType
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
@@ -893,6 +894,7 @@ def test_make_thing_fits_each_value_as_the_build_does():
         ({"tags": b"ab"}, "tags", "an iterable of strings"),
         ({"tags": [["x", "y"]]}, "tags", "an iterable of strings"),
         ({"tags": ["a", None]}, "tags", "an iterable of strings"),
+        ({"tags": MappingProxyType({"secret": 1})}, "tags", "an iterable of strings"),
     ],
 )
 def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
