@@ -3314,47 +3314,46 @@ def test_a_home_folder_path_kept_by_earlier_versions_in_a_folder_named_tilde_is_
     assert len(_messages(flattr_log, "earlier versions")) == 1
 
 
-def test_a_manifest_earlier_versions_wrote_for_a_folder_path_is_named(
-    tmp_path, flattr_log
+@pytest.mark.parametrize(
+    ("name", "value", "written", "says"),
+    [
+        # "meta/" made a manifest file output/meta: refused now, the file
+        # was left to be deployed, and the advised meta/flattr-manifest.json
+        # could not be written while it stood in the way.
+        (
+            "FLATTR_MANIFEST",
+            "meta/",
+            "output/meta",
+            "{path} is a file that earlier versions of pelican-flattr wrote for "
+            "this value: remove it, or the site publishes it and the folder "
+            "cannot be made",
+        ),
+        # "flattr/" made the store a file named flattr: the store the setting
+        # meant, not a file to remove.
+        (
+            "FLATTR_STORE",
+            "flattr/",
+            "flattr",
+            "flattr is a file that earlier versions of pelican-flattr kept for "
+            "this value: set the setting to its path, without the '/'",
+        ),
+    ],
+)
+def test_a_file_earlier_versions_wrote_for_a_folder_path_is_named(
+    tmp_path, monkeypatch, flattr_log, name, value, written, says
 ):
-    # "meta/" made a manifest file output/meta: refused now, the file was
-    # left to be deployed, and the advised meta/flattr-manifest.json
-    # could not be written while it stood in the way.
-    output = tmp_path / "output"
-    output.mkdir()
-    (output / "meta").write_text('{"schema_version": 1}')
-    build(
-        tmp_path,
-        {"a.md": article("Article A")},
-        FLATTR_USERNAME="alice",
-        FLATTR_MANIFEST="meta/",
-    )
-    (said,) = _messages(flattr_log, "names a folder")
-    assert said.endswith(
-        f"({output}/meta is a file that earlier versions of pelican-flattr wrote "
-        "for this value: remove it, or the site publishes it and the folder "
-        "cannot be made)"
-    )
-
-
-def test_a_store_earlier_versions_kept_for_a_folder_path_is_named_as_the_store(
-    tmp_path, monkeypatch, flattr_log
-):
-    # "flattr/" made the store a file named flattr: it is the store the
-    # setting meant, not a file to remove.
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "flattr").write_bytes(b"")
+    path = tmp_path / written
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(b"")
     build(
         tmp_path,
         {"a.md": article("Article A")},
         FLATTR_USERNAME="alice",
-        FLATTR_STORE="flattr/",
+        **{name: value},
     )
     (said,) = _messages(flattr_log, "names a folder")
-    assert said.endswith(
-        "(flattr is a file that earlier versions of pelican-flattr kept for this "
-        "value: set the setting to its path, without the '/')"
-    )
+    assert said.endswith(f"({says.format(path=path)})")
 
 
 @pytest.mark.parametrize(
