@@ -378,13 +378,15 @@ def test_a_configured_store_that_is_no_database_names_the_setting(
 
 @pytest.mark.parametrize(
     ("store", "expected"),
-    [(".", "is a folder, not a file"), ("/dev/null", "is not a file")],
+    [("sub", "is a folder, not a file"), ("/dev/null", "is not a file")],
 )
 def test_a_store_that_is_no_file_is_named_so(
     tmp_path, monkeypatch, capsys, store, expected
 ):
-    # Both were "no such store".
+    # Both were "no such store". (A value that names a folder by its
+    # spelling, "." or "sub/", is refused as the setting's own mistake.)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
     assert main(["pending", "--store", store]) == 2
     assert capsys.readouterr().err.startswith(
         f"pelican-flattr: store {store}: {expected}"

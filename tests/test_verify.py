@@ -1356,7 +1356,10 @@ def test_a_csv_in_a_folder_named_by_an_address_is_never_shown(stub, capsys, tmp_
         ("raise KeyError('x')\n", "[address]/pelicanconf.py: cannot be read as "),
         ("FLATTR_STORE = 3\n", "[address]/pelicanconf.py: FLATTR_STORE must be a "),
         ("FLATTR_AUTHORS = []\n", "[address]/pelicanconf.py: FLATTR_AUTHORS must be"),
-        ('FLATTR_STORE = "."\n', "store . (FLATTR_STORE of [address]/pelicanconf.py)"),
+        (
+            'FLATTR_STORE = "."\n',
+            "[address]/pelicanconf.py: FLATTR_STORE '.' names a folder",
+        ),
         (
             'FLATTR_AUTHORS = {"Bob": "twitter:bob"}\nFLATTR_STOR = "s"\n',
             "[address]/pelicanconf.py: FLATTR_AUTHORS['Bob'] ",
