@@ -8,7 +8,7 @@ import functools
 import logging
 import os
 import string
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -36,6 +36,7 @@ from .resolve import (
     Resolution,
     from_defaults,
     own_thing_url,
+    page_url_warning,
     resolve,
     site_thing,
     site_thing_url,
@@ -194,6 +195,8 @@ def attach_things(generators: list[Any]) -> None:
     ownerless: _Ownerless = {}
     problems: list[tuple[str, str]] = []  # (source, problem), as found
     misspelt: list[tuple[str, str]] = []  # (source, field), as found
+    # (source, character) of each page URL that is another address.
+    elsewhere_urls: list[tuple[str, str]] = []
     # Written page -> the content with a thing written there first, and the
     # pages more than one is written to, with them all (see _lost_pages).
     pages: dict[str, Any] = {}
@@ -244,6 +247,8 @@ def attach_things(generators: list[Any]) -> None:
             continue
         if outcome.warning:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
+        if outcome.page_url_character:
+            elsewhere_urls.append((source, outcome.page_url_character))
         if outcome.language_fallback:
             _warn_about_language(outcome.language_fallback, content_thing)
         # The site owner's own content at the root is exempt: one thing for
@@ -278,7 +283,8 @@ def attach_things(generators: list[Any]) -> None:
         if is_article:
             key = feed_key(content_thing.content_url)
             things_by_content_url[key] = content_thing
-    _warn_about_unknown_fields(misspelt)
+    _warn_by_files(misspelt, unknown_field_message)
+    _warn_by_files(elsewhere_urls, page_url_warning)
     _say_problems(problems, settings.authors_setting)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
     if overriders or clashes:
@@ -394,24 +400,28 @@ def _unknown_fields_of(
             yield source, name
 
 
-def _warn_about_unknown_fields(misspelt: list[tuple[str, str]]) -> None:
-    """Name each (source, field) of ``misspelt`` in the order found: ignored,
-    the field would leave the content to its author's owner (or to the
-    settings) without a word. A field of more than ``_SAID_ALONE`` files (a
-    migrating site's old button fields, in every file) is one warning, where
-    first found, naming the first files by name and counting them all, as
-    ``_say_problems`` says a shared problem."""
-    misspelt = _not_said_outside(misspelt)
+def _warn_by_files(
+    found: list[tuple[str, str]], message: Callable[[str, int], str]
+) -> None:
+    """Warn of each (source, what) of ``found`` in the order found, with
+    ``message(what, 1)`` after the file's name (a misspelt field, which
+    leaves the content to its author's owner or to the settings unsaid; a
+    page URL that is another address). A ``what`` more than ``_SAID_ALONE``
+    files share (a migrating site's old button fields, in every file) is
+    one warning, where first found, naming the first files and counting
+    them all (``message(what, count)``), as ``_say_problems`` says a shared
+    problem."""
+    found = _not_said_outside(found)
     sources_of: dict[str, list[str]] = {}
-    for source, name in misspelt:
-        sources_of.setdefault(name, []).append(source)
-    for source, name in misspelt:
-        sources = sources_of[name]
+    for source, what in found:
+        sources_of.setdefault(what, []).append(source)
+    for source, what in found:
+        sources = sources_of[what]
         if len(sources) <= _SAID_ALONE:
-            build.warn_once(f"{source}: {unknown_field_message(name)}")
+            build.warn_once(f"{source}: {message(what, 1)}")
         elif source == sources[0]:
-            message = unknown_field_message(name, len(sources))
-            build.warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message}")
+            message_of_all = message(what, len(sources))
+            build.warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message_of_all}")
 
 
 def _takes_shared_url(

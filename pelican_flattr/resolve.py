@@ -165,6 +165,9 @@ class Resolution:
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
     open_graph_texts: tuple[tuple[str, str], ...] = ()
+    # The character ("#", "?", "%") that makes the page's URL, and so its
+    # thing URL, another address than the page's (see page_url_warning).
+    page_url_character: str | None = None
 
 
 # What the problem of content whose author's FLATTR_AUTHORS entry is
@@ -676,26 +679,34 @@ def _pinned(metadata: Mapping[str, Any]) -> bool:
 
 
 def _not_the_pages_address(content_url: str, page: str) -> str | None:
-    """The warning for content whose page URL, ``content_url``, holds a
-    character of ``_NOT_IN_A_PAGES_PATH`` (from a ``Slug:`` or ``URL:``):
-    its thing URL, that URL under the site, leads elsewhere (``c# tips``
-    is the page ``c``), as do Pelican's own links to it. None when its
-    escapes name the page it is written to (``caf%C3%A9.html`` with
-    ``Save_as: café.html``): a server decodes them so."""
+    """The character of ``_NOT_IN_A_PAGES_PATH`` in ``content_url`` (from
+    a ``Slug:`` or ``URL:``) that makes it, and so the thing URL, another
+    address than the page's (``c# tips`` is the page ``c``), or None: not
+    when its escapes name the page it is written to (``caf%C3%A9.html``
+    with ``Save_as: café.html``), which a server decodes so."""
     found = _NOT_IN_A_PAGES_PATH.search(content_url)
-    character = found[0] if found else "#"
-    if character == "%":
+    if found is None:
+        return None
+    if found[0] == "%":
         decoded = unquote(content_url)
         if decoded == page or (
             decoded.endswith("/") and page == f"{decoded}index.html"
         ):
             return None
+    return found[0]
+
+
+def page_url_warning(character: str, files: int = 1) -> str:
+    """What to say of content whose page URL holds ``character`` (see
+    ``_not_the_pages_address``), found in ``files`` files: its thing URL,
+    that URL under the site, leads elsewhere, as Pelican's own links to
+    the page do."""
+    its = "its URL holds" if files == 1 else f"the URLs of these {files} files hold"
     return (
-        f"its URL {shown_value(content_url)} holds {character!r}, which "
-        f"{_WHAT_IT_DOES[character]}: its thing URL (and Pelican's own links "
-        "to its page) lead to another address than the page's; give it a "
-        "Slug or URL without '#', '?' or '%' (pinning the thing URL with "
-        "flattr_url keeps one that holds flattrs)"
+        f"{its} {character!r}, which {_WHAT_IT_DOES[character]}: the thing URL "
+        "(and Pelican's own links to the page) lead to another address than "
+        "the page's; give it a Slug or URL without '#', '?' or '%' (pinning "
+        "the thing URL with flattr_url keeps one that holds flattrs)"
     )
 
 
@@ -1150,7 +1161,7 @@ def resolve(
         problems.append(str(error))
     # Three scans in C on the common path (cheaper than one regular
     # expression's call): Pelican's own slugs hold none of these.
-    address_warning = (
+    page_url_character = (
         _not_the_pages_address(content_url, page)
         if ("#" in content_url or "?" in content_url or "%" in content_url)
         and not _pinned(metadata)
@@ -1198,11 +1209,13 @@ def resolve(
             image_files=image_files,
         ),
         language_fallback=fallback,
-        warning="; ".join(
-            filter(None, (language_warning, image_problem, address_warning))
-        )
-        or None,
+        warning=(
+            image_problem
+            if language_warning is None
+            else "; ".join(filter(None, (language_warning, image_problem)))
+        ),
         open_graph_texts=open_graph_texts,
+        page_url_character=page_url_character,
     )
 
 

@@ -3268,9 +3268,26 @@ def test_a_slug_that_makes_the_url_another_address_is_warned_of(
     output = build(tmp_path, files, FLATTR_USERNAME="alice")
     assert sorted(manifest_things(output)) == ["a.md", "b.md"]  # both kept
     warnings = [m for m in flattr_log.messages if "which " + does in m]
-    assert len(warnings) == 1, flattr_log.messages
-    assert warnings[0].startswith(f"pelican-flattr: a.md: its URL '{slug}")
-    assert f"holds {character!r}, which {does}: its thing URL" in warnings[0]
+    assert warnings == [
+        f"pelican-flattr: a.md: its URL holds {character!r}, which {does}: the "
+        "thing URL (and Pelican's own links to the page) lead to another address "
+        "than the page's; give it a Slug or URL without '#', '?' or '%' (pinning "
+        "the thing URL with flattr_url keeps one that holds flattrs)"
+    ]
+
+
+def test_page_urls_that_are_another_address_in_many_files_are_one_warning(
+    tmp_path, flattr_log
+):
+    # An ARTICLE_URL that holds a "?" gave every article a line of its own.
+    files = {f"{n}.md": article(f"Article {n}") for n in "abcdef"}
+    build(tmp_path, files, FLATTR_USERNAME="alice", ARTICLE_URL="index.php?p={slug}")
+    warnings = [m for m in flattr_log.messages if "starts a query" in m]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "pelican-flattr: a.md, b.md, c.md, d.md, e.md and 1 more: the URLs of "
+        "these 6 files hold '?', which starts a query: the thing URL"
+    )
 
 
 def test_a_home_folder_path_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
