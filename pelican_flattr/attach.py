@@ -392,7 +392,7 @@ def _unknown_fields_of(
 ) -> Iterator[tuple[str, str]]:
     """(source, name) of each of ``names``, the metadata fields of
     ``content`` that look like one of this plugin's but are none, for
-    ``_warn_about_unknown_fields``; but not one that ``DEFAULT_METADATA``
+    ``_warn_by_files``; but not one that ``DEFAULT_METADATA``
     gave it, named for the setting, once."""
     source = build.source_of(content) or content.relative_source_path
     for name in names:
