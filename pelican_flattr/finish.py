@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import shlex
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -980,7 +981,8 @@ def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
     old URL until it is resolved (a site whose output is deleted before
     each build keeps no old manifest); of owner changes from a copy of the
     old manifest, as the baseline of a build that passes takes the new
-    owner."""
+    owner. Paths are quoted as a shell needs them (a space in a folder's
+    name), so that the command runs as written."""
     if settings.strict:
         # A strict build that fails removes its manifest.
         new = (
@@ -989,7 +991,7 @@ def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
             "its own"
         )
     else:
-        new = f"{settings.manifest_path} --settings SETTINGS_FILE"
+        new = f"{shlex.quote(str(settings.manifest_path))} --settings SETTINGS_FILE"
     if from_baseline:
         # diff compares one site's files: a thing that moved to another
         # site of the run shows there as gone, its fix for a lost thing.
@@ -999,7 +1001,7 @@ def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
             else ""
         )
         return (
-            f"pelican-flattr diff {settings.url_baseline_path} {new}"
+            f"pelican-flattr diff {shlex.quote(str(settings.url_baseline_path))} {new}"
             + (")" if settings.strict else "")
             + elsewhere
         )

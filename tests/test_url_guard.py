@@ -309,6 +309,36 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     assert guard_lines(flattr_log) == gone
 
 
+def test_the_summary_s_diff_command_runs_as_written_from_a_folder_with_a_space(
+    tmp_path, flattr_log, capsys
+):
+    # The command named the baseline and manifest unquoted: pasted into a
+    # shell, a site in "My Site" gave diff four paths, none of them files.
+    site = tmp_path / "My Site"
+    build(site, many_articles(25), FLATTR_AUTHORS={"Alice": "alice"})
+    flattr_log.clear()
+    build(
+        site,
+        {},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        ARTICLE_URL="posts/{slug}/",
+        ARTICLE_SAVE_AS="posts/{slug}/index.html",
+    )
+    ((_, summary),) = summary_lines(flattr_log)
+    (command,) = re.findall(r"(pelican-flattr diff .*?) lists every one", summary)
+    program, *args = shlex.split(command)
+    assert program == "pelican-flattr"
+    assert args[1:] == [
+        str(site.joinpath(*BASELINE)),
+        str(site / "output" / "flattr-manifest.json"),
+        "--settings",
+        "SETTINGS_FILE",
+    ]
+    capsys.readouterr()
+    assert main([*args[:3], "--json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["url_changed"]) == 25
+
+
 def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_log):
     # Every change said (fewer than 20), and the cause they share besides.
     build(
