@@ -2033,7 +2033,14 @@ def test_diff_settings_find_a_page_that_a_plugin_reads(tmp_path):
 
 
 @pytest.mark.parametrize("force_color", [False, True])
-def test_diff_reports_a_url_taken_over(tmp_path, capsys, monkeypatch, force_color):
+@pytest.mark.parametrize("old_from", ["manifest", "baseline"])
+def test_diff_reports_a_url_taken_over(
+    tmp_path, capsys, monkeypatch, force_color, old_from
+):
+    # The build's summary names diff with the guard's baseline as the old
+    # side (a site deleted before each build keeps no old manifest): the
+    # baseline, which keeps the old URL until it is resolved, tells the
+    # takeover as a copy of the old manifest does.
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
@@ -2042,6 +2049,8 @@ def test_diff_reports_a_url_taken_over(tmp_path, capsys, monkeypatch, force_colo
         "c.md": article("Article C", "Alice", slug="first-slug"),
     }
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    if old_from == "baseline":
+        old = tmp_path.joinpath(*BASELINE)
     new = str(output / "flattr-manifest.json")
     capsys.readouterr()  # Pelican's own summary of the builds
     assert main(["diff", str(old), new, "--json"]) == 1
