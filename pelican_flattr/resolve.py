@@ -41,7 +41,6 @@ from .settings import (
     shown_author,
 )
 from .thing import (
-    CATEGORIES,
     NOT_UNICODE,
     Thing,
     bcp47,
@@ -49,6 +48,7 @@ from .thing import (
     check_pinned_url,
     check_thing_url,
     first_words,
+    flattr_category,
     flattr_language,
     holds_lone_surrogate,
     html_lang,
@@ -474,13 +474,14 @@ def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
 
 
 def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
-    category = _text_field(metadata, CATEGORY)
-    if not category:
+    written = _text_field(metadata, CATEGORY)
+    if not written:
         return None
-    if category not in CATEGORIES:
+    category = flattr_category(written)
+    if category is None:
         raise _FieldError(
-            f"metadata '{CATEGORY}' is {shown_value(category)}; "
-            f"{category_choices(category)}"
+            f"metadata '{CATEGORY}' is {shown_value(written)}; "
+            f"{category_choices(written)}"
         )
     return category
 

@@ -35,13 +35,13 @@ from .identifiers import (
     shown_value,
 )
 from .thing import (
-    CATEGORIES,
     CREDENTIALS_IN_URL,
     NO_HOST_NAME,
     NOT_ABSOLUTE,
     NOT_UNICODE,
     category_choices,
     check_thing_url,
+    flattr_category,
     flattr_language,
     holds_lone_surrogate,
     is_development_url,
@@ -1009,10 +1009,12 @@ def read_settings(
             refused.append((entry, error))
     author_problems += unusable_entry_problems(refused)
 
-    category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
-    if category not in CATEGORIES:
+    raw_category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
+    category = flattr_category(raw_category)
+    if category is None:
         fatal.append(
-            f"FLATTR_CATEGORY is {shown_value(category)}; {category_choices(category)}"
+            f"FLATTR_CATEGORY is {shown_value(raw_category)}; "
+            f"{category_choices(raw_category)}"
         )
 
     raw_language = settings.get("FLATTR_LANGUAGE")
@@ -1076,7 +1078,7 @@ def read_settings(
         username=username,
         authors=authors,
         unusable_authors=unusable,
-        category=str(category),
+        category=str(category),  # None when refused: these settings go unused
         language=language,
         tags=_strings(settings, "FLATTR_TAGS", "strings", fatal),
         hidden=_bool(settings, "FLATTR_HIDDEN", fatal),

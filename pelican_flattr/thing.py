@@ -31,6 +31,16 @@ AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
 CATEGORIES = ("text", "images", "video", "audio", "software", "people", "rest")
 
 
+def flattr_category(category: object) -> str | None:
+    """Flattr's name for ``category`` in any letter case (``Software`` is
+    ``software``), or None when it is none of the seven. Authors capitalise
+    by habit; Flattr takes the lower-case name, which every output carries."""
+    if not isinstance(category, str):
+        return None
+    name = category.strip().lower()
+    return name if name in CATEGORIES else None
+
+
 def category_choices(category: object) -> str:
     """What a message says after naming a ``category`` Flattr does not take:
     the seven it does. Flattr showed ``rest`` as "Other", so whoever wrote
@@ -232,7 +242,8 @@ def make_thing(
                 "tags",
                 'must be a string of tags ("a, b") or an iterable of strings',
             )
-    if category not in CATEGORIES:
+    flattr_name = flattr_category(category)
+    if flattr_name is None:
         raise ThingError(
             "category",
             f"{shown_value(category)} is not one of Flattr's categories; "
@@ -253,7 +264,7 @@ def make_thing(
         owner,
         fitted_title,
         thing_description(description, fitted_title),
-        category,
+        flattr_name,
         code,
         thing_tags(tags),
         hidden,

@@ -38,11 +38,11 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             "or email:MD5HEX",
         ),
         ({"flattr_category": "blog"}, "flattr_category", "choose one of text, images"),
-        # Flattr's categories are lower case, and a thing's is sent as written.
+        # Read in any letter case: a word that is none of the seven in any.
         (
-            {"flattr_category": "Text"},
+            {"flattr_category": "Texts"},
             "flattr_category",
-            "is 'Text'; choose one of text, images",
+            "is 'Texts'; choose one of text, images",
         ),
         (
             {"flattr_category": "other"},
@@ -346,10 +346,10 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_BUTTON is 'fancy'; choose one of plain, js",
         ),
         ({"FLATTR_CATEGORY": "blog"}, "FLATTR_CATEGORY is 'blog'"),
-        # Flattr's categories are lower case, and the value is sent as written.
+        # Read in any letter case: a word that is none of the seven in any.
         (
-            {"FLATTR_CATEGORY": "Text"},
-            "FLATTR_CATEGORY is 'Text'; choose one of text, images, video, audio, "
+            {"FLATTR_CATEGORY": "Blog"},
+            "FLATTR_CATEGORY is 'Blog'; choose one of text, images, video, audio, "
             "software, people, rest",
         ),
         # Flattr shows rest as "Other", but takes no category of that name.
@@ -541,6 +541,35 @@ def test_an_empty_field_is_unset(site, flattr_log):
     thing = manifest_things(output)["a.md"]
     assert (thing["hidden"], thing["category"]) == (True, "software")
     assert article_errors(flattr_log) == []
+
+
+def test_a_category_is_read_in_any_letter_case(site, flattr_log):
+    # Authors capitalise by habit, and each of these cost the article its
+    # button; Flattr takes the lower-case name, which every output carries.
+    html = (
+        "<html><head><title>An HTML article</title>\n"
+        '<meta name="date" content="2024-03-01" />\n'
+        '<meta name="authors" content="Alice" />\n'
+        '<meta name="flattr_category" content="Video" />\n'
+        "</head><body><p>Words in HTML, enough of them.</p></body></html>\n"
+    )
+    files = {
+        "a.md": article("A software article", "Alice", Flattr_category="Software"),
+        "b.md": article("A text article", "Alice", Flattr_category="TEXT"),
+        "c.html": html,
+        "d.md": article("An article of the default", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_CATEGORY="Audio")
+    things = manifest_things(output)
+    assert {source: thing["category"] for source, thing in things.items()} == {
+        "a.md": "software",
+        "b.md": "text",
+        "c.html": "video",
+        "d.md": "audio",
+    }
+    for source, category in (("a.md", "software"), ("d.md", "audio")):
+        assert f"&category={category}&" in things[source]["auto_submit_url"]
+    assert [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"] == []
 
 
 def test_an_empty_flattr_username_is_unset(site, flattr_log):

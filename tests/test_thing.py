@@ -26,6 +26,7 @@ from pelican_flattr.thing import (
     check_pinned_url,
     check_thing_url,
     first_words,
+    flattr_category,
     flattr_language,
     html_lang,
     is_development_url,
@@ -903,6 +904,23 @@ def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
     assert refused.value.field == field
     assert str(refused.value).startswith(f"{field}: ") and said in str(refused.value)
     assert "carol@" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "category"),
+    [("software", "software"), ("Software", "software"), (" VIDEO ", "video")],
+)
+def test_a_category_is_read_in_any_letter_case(written, category):
+    # As an author capitalises it; Flattr takes the lower-case name.
+    assert flattr_category(written) == category
+    thing = make_thing(**_GOOD, category=written)
+    assert thing.category == category
+    assert f"&category={category}&" in thing.auto_submit_url
+
+
+@pytest.mark.parametrize("written", ["blog", "Other", "", None, 3, "te xt"])
+def test_a_category_flattr_has_not_is_none(written):
+    assert flattr_category(written) is None
 
 
 @pytest.mark.parametrize(
