@@ -397,11 +397,52 @@ def _describe(value: str) -> str:
 # A handle as people write it for Twitter (or a username, by mistake): no
 # address, which has something before its "@", nor a domain, which has a dot.
 _HANDLE = re.compile(r"@[A-Za-z0-9_-]{1,64}")
+# The same where a Twitter id goes: after "twitter:", perhaps "user:" and
+# "id:", keywords alone before its "@".
+_TWITTER_HANDLE = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)@([A-Za-z0-9_-]{1,64})")
+# A Twitter id written short: twitter:783214, twitter:id:783214.
+_TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]{1,20})")
+# A Flattr profile's address, as Flattr wrote it first (flattr.com/profile/
+# NAME) or later (flattr.com/@NAME), with or without its scheme: only a host
+# before its "@", and a username after it.
+_FLATTR_PROFILE = re.compile(
+    r"(?ai:(?:https?://)?(?:www\.)?flattr\.com/(?:profile/|@)?)"
+    r"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/?"
+)
+# Any other web address: http(s)'s scheme, or a host name and a path, as
+# one is copied from a browser's address bar without its scheme.
+_WEB_ADDRESS = re.compile(r"(?ai:https?:|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/)")
+# Two words or more, of letters (Anne-Marie O'Neil, J. Smith): a name.
+_NAME_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?"
+_PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})+")
+# A list, as metadata writes one (Tags: a, b): a separator, then a space.
+_OWNER_LIST = re.compile(r"[,;]\s")
+# Quotes around a value, as YAML and Python write text: Pelican's metadata
+# keeps them, and no owner holds one at its start or end.
+_QUOTES = "\"'“”‘’«»"
+
+# Why a person's name is refused as an owner (resolve adds the way out
+# that the metadata field has).
+PERSON_NAME = (
+    "looks like a person's name, not an owner: write their Flattr username or "
+    "owner identifier"
+)
 
 
 def is_handle(text: str) -> bool:
     """True for ``@name``: a handle, which holds no email address."""
     return _HANDLE.fullmatch(text.strip()) is not None
+
+
+def holds_no_address(text: str) -> bool:
+    """True for a value whose "@" is no address's, which a message may
+    show: a handle (``@name``), after ``twitter:`` or ``twitter:user:id:``
+    too, or a Flattr profile's address (``flattr.com/@name``)."""
+    text = text.strip()
+    return any(
+        pattern.fullmatch(text) is not None
+        for pattern in (_HANDLE, _TWITTER_HANDLE, _FLATTR_PROFILE)
+    )
 
 
 def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
@@ -434,40 +475,26 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             "character that no owner holds (pasted text often carries one): "
             f"retype the value without it{way_out}"
         )
-    if ":" not in text:
-        if is_handle(text):
-            raise IdentifierError(
-                f"{text!r} is a handle: write a Flattr username without the '@' "
-                f"({text[1:]}), or twitter:user:id:NUMBER for a Twitter account "
-                "(its numeric id, not the handle)",
-                "is a handle: write a Flattr username without the '@', or "
-                "twitter:user:id:NUMBER for a Twitter account (its numeric id, "
-                "not the handle)",
-            )
-        # The build reads its owners once their addresses are hidden: the
-        # marker deserves the advice the address would have had.
-        if "@" in text or text == HIDDEN_ADDRESS:
-            raise IdentifierError(
-                "looks like a plain email address; write it as email:ADDRESS "
-                "so that it is hashed"
-            )
-        if _USERNAME.fullmatch(text):
-            return Owner("flattr_user", text)
+    # Cheap tests first: every owner of a build is read here.
+    if ("," in text or ";" in text) and _OWNER_LIST.search(text):
+        raise _refused(text, "names more than one owner, but a thing has one: keep one")
+    if text[0] in _QUOTES or text[-1] in _QUOTES:
+        # Refused, not taken without them: Pelican keeps quotes in every
+        # other field too (a Title: "Hello" shows them).
         raise _refused(
             text,
-            "is not a valid Flattr username (letters, digits, '_', '-' and '.', "
-            "at most 64 characters)",
+            "is in quotes, which would be part of the owner: write it without them",
         )
+    if ":" not in text:
+        if _USERNAME.fullmatch(text):
+            return Owner("flattr_user", text)
+        raise _not_a_username(text, expected)
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
         twitter = _TWITTER.fullmatch(text)
         if twitter:
             return Owner("twitter", f"twitter:user:id:{twitter[1]}")
-        raise _refused(
-            text,
-            "is not a twitter identifier: write twitter:user:id:NUMBER with the "
-            "numeric account id, not the handle",
-        )
+        raise _not_a_twitter_id(text)
     if scheme == "email":
         rest = text[len("email:") :].strip()
         if MD5_HEX.fullmatch(rest):
@@ -505,9 +532,81 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
             "is not a partner identifier: write partner:NAMESPACE:ID (letters, "
             "digits, '_', '-', '.', and '+' in the ID)",
         )
+    web_address = _web_address_refused(text, expected)
+    if web_address is not None:
+        raise web_address
     # The scheme is what comes before the first ":", which may be an address.
     shown = f" {scheme!r}" if not holds_at_sign(scheme) else ""
     raise _refused(text, f"has an unsupported scheme{shown}; expected {expected}")
+
+
+def _not_a_username(text: str, expected: str) -> IdentifierError:
+    """Why ``text``, which holds no ":", is no Flattr username, and what to
+    write instead."""
+    if is_handle(text):
+        return IdentifierError(
+            f"{text!r} is a handle: write a Flattr username without the '@' "
+            f"({text[1:]}), or twitter:user:id:NUMBER for a Twitter account "
+            "(its numeric id, not the handle)",
+            "is a handle: write a Flattr username without the '@', or "
+            "twitter:user:id:NUMBER for a Twitter account (its numeric id, "
+            "not the handle)",
+        )
+    web_address = _web_address_refused(text, expected)  # flattr.com/@name too
+    if web_address is not None:
+        return web_address
+    # The build reads its owners once their addresses are hidden: the
+    # marker deserves the advice the address would have had.
+    if "@" in text or text == HIDDEN_ADDRESS:
+        return IdentifierError(
+            "looks like a plain email address; write it as email:ADDRESS "
+            "so that it is hashed"
+        )
+    if _PERSON_NAME.fullmatch(text):
+        return _refused(text, PERSON_NAME)
+    return _refused(
+        text,
+        "is not a valid Flattr username (letters, digits, '_', '-' and '.', "
+        "at most 64 characters)",
+    )
+
+
+def _not_a_twitter_id(text: str) -> IdentifierError:
+    """Why ``text``, which starts ``twitter:``, is no Twitter owner, and what
+    to write instead."""
+    handle = _TWITTER_HANDLE.fullmatch(text)
+    if handle is not None:
+        # No address: shown, with where the number is found.
+        advice = (
+            "is a Twitter handle, but Flattr needs the numeric account id: "
+            "write twitter:user:id:NUMBER (Twitter's API gives it for the "
+            "handle: GET /2/users/by/username/"
+        )
+        return IdentifierError(f"{text!r} {advice}{handle[1]})", f"{advice}NAME)")
+    number = _TWITTER_NUMBER.fullmatch(text)
+    if number is not None:
+        written_short = "is a Twitter id in a form Flattr does not read: write "
+        return IdentifierError(
+            f"{text!r} {written_short}twitter:user:id:{number[1]}",
+            f"{written_short}twitter:user:id:NUMBER",
+        )
+    return _refused(
+        text,
+        "is not a twitter identifier: write twitter:user:id:NUMBER with the "
+        "numeric account id, not the handle",
+    )
+
+
+def _web_address_refused(text: str, expected: str) -> IdentifierError | None:
+    """The error for a web address given as an owner (a Flattr profile's
+    names the username to write), or None when ``text`` is none."""
+    profile = _FLATTR_PROFILE.fullmatch(text)
+    if profile is not None:
+        alone = "is a Flattr profile's address: write the username alone"
+        return IdentifierError(f"{text!r} {alone}: {profile[1]}", alone)
+    if _WEB_ADDRESS.match(text):
+        return _refused(text, f"is a web address, not an owner: write {expected}")
+    return None
 
 
 def parse_partner_identifier(value: object) -> Owner:

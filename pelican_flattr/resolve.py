@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .identifiers import (
+    PERSON_NAME,
     IdentifierError,
     Owner,
     parse_owner,
@@ -302,7 +303,10 @@ def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         if isinstance(value, (list, tuple)):  # a field given twice in a file
-            raise _FieldError(f"metadata '{name}' must be a single value")
+            raise _FieldError(
+                f"metadata '{name}' must be a single value, but is given more "
+                "than once: keep one"
+            )
         # DEFAULT_METADATA and EXTRA_PATH_METADATA take any Python value.
         raise _FieldError(f"metadata '{name}' must be text, not {type(value).__name__}")
     return value.strip()
@@ -470,7 +474,14 @@ def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
     try:
         return parse_owner(explicit)
     except IdentifierError as error:
-        raise _FieldError(f"metadata '{OWNER}' {error}") from None
+        # An author's name: the field may go, for the author's owner.
+        way_out = (
+            " (or remove the line, for the owner FLATTR_AUTHORS gives the "
+            "article's author)"
+            if error.reason == PERSON_NAME
+            else ""
+        )
+        raise _FieldError(f"metadata '{OWNER}' {error}{way_out}") from None
 
 
 def _explicit_category(metadata: Mapping[str, Any]) -> str | None:

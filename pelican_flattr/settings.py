@@ -27,7 +27,7 @@ from .identifiers import (
     IdentifierError,
     Owner,
     holds_at_sign,
-    is_handle,
+    holds_no_address,
     listed,
     parse_owner,
     reads_as_switch,
@@ -481,7 +481,7 @@ def scrubbed_owner(value: object) -> object:
     try:
         return parse_owner(value).value
     except IdentifierError:
-        if not holds_at_sign(value) or is_handle(value):
+        if not holds_at_sign(value) or holds_no_address(value):
             return value
         # Even a broken address ("email:someone@") says who it is: the kind
         # stays, so that the next run reports the same mistake, unless it

@@ -136,3 +136,81 @@ def test_a_key_whose_owner_is_an_authors_name_says_that_author(
         "the author named as its owner?), or take it out if the author has no "
         "content left"
     ]
+
+
+GIVE_ONE = (
+    "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX or "
+    "partner:NAMESPACE:ID"
+)
+WRONG_OWNERS = {
+    # A handle is no address: shown, with where the numeric id is found.
+    "twitter:@bobbuilder": "'twitter:@bobbuilder' is a Twitter handle, but Flattr "
+    "needs the numeric account id: write twitter:user:id:NUMBER (Twitter's API "
+    "gives it for the handle: GET /2/users/by/username/bobbuilder)",
+    "twitter:user:id:@bob": "'twitter:user:id:@bob' is a Twitter handle, but "
+    "Flattr needs the numeric account id: write twitter:user:id:NUMBER "
+    "(Twitter's API gives it for the handle: GET /2/users/by/username/bob)",
+    "twitter:783214": "'twitter:783214' is a Twitter id in a form Flattr does not "
+    "read: write twitter:user:id:783214",
+    "https://flattr.com/profile/alice_flattrs": "'https://flattr.com/profile/"
+    "alice_flattrs' is a Flattr profile's address: write the username alone: "
+    "alice_flattrs",
+    "http://flattr.com/thing/123": "'http://flattr.com/thing/123' is a web "
+    f"address, not an owner: write {GIVE_ONE}",
+    "Alice Andersson": "'Alice Andersson' looks like a person's name, not an "
+    "owner: write their Flattr username or owner identifier (or remove the "
+    "line, for the owner FLATTR_AUTHORS gives the article's author)",
+    "partner:hackspace:77, partner:hackspace:78": "'partner:hackspace:77, "
+    "partner:hackspace:78' names more than one owner, but a thing has one: keep "
+    "one",
+    '"partner:hackspace:77"': "'\"partner:hackspace:77\"' is in quotes, which "
+    "would be part of the owner: write it without them",
+}
+
+
+def test_an_authors_common_wrong_owners_are_told_what_to_write(site, flattr_log):
+    # Each message shows what the author wrote, as none can hold an address,
+    # and says what to write instead.
+    files = {
+        f"w{n}.md": article(f"Wrong owner {n}", "Alice", Flattr_owner=value)
+        for n, value in enumerate(WRONG_OWNERS)
+    }
+    files["hidden.md"] = article(
+        "Owner with an address", "Alice", Flattr_owner="twitter:bob@example.org"
+    )
+    files["twice.md"] = article(
+        "Owner given twice", "Alice", Flattr_owner="alice_flattrs"
+    ).replace("Flattr_owner: alice_flattrs\n", "Flattr_owner: a\nFlattr_owner: b\n")
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert manifest_things(output) == {}
+    said = dict(
+        r.getMessage().removeprefix("pelican-flattr: ").split(": ", 1)
+        for r in flattr_log.records
+        if r.levelname == "ERROR"
+    )
+    assert said == {
+        **{
+            f"w{n}.md": f"metadata 'flattr_owner' {message}; it gets no Flattr button"
+            for n, message in enumerate(WRONG_OWNERS.values())
+        },
+        # Still hidden: it may be an address.
+        "hidden.md": "metadata 'flattr_owner' 'twitter:[address hidden]' is not a "
+        "twitter identifier: write twitter:user:id:NUMBER with the numeric account "
+        "id, not the handle; it gets no Flattr button",
+        "twice.md": "metadata 'flattr_owner' must be a single value, but is given "
+        "more than once: keep one; it gets no Flattr button",
+    }
+
+
+def test_an_operators_wrong_owners_are_told_what_to_write(site, flattr_log):
+    # FLATTR_AUTHORS entries are read by the same rules: what their errors
+    # say reads right for the settings too.
+    authors = {"Bob": "twitter:@bobbuilder", "Ann": "Ann Andersson"}
+    site({"a.md": article("By Ann", "Ann")}, FLATTR_AUTHORS=authors)
+    assert _said(flattr_log, "settings: ") == [
+        "pelican-flattr: settings: FLATTR_AUTHORS['Bob'] "
+        + WRONG_OWNERS["twitter:@bobbuilder"],
+        "pelican-flattr: settings: FLATTR_AUTHORS['Ann'] 'Ann Andersson' looks "
+        "like a person's name, not an owner: write their Flattr username or owner "
+        "identifier",
+    ]

@@ -14,6 +14,7 @@ from pelican_flattr.identifiers import (
     Owner,
     hash_email,
     holds_at_sign,
+    holds_no_address,
     is_handle,
     is_locale_with_modifier,
     listed,
@@ -94,7 +95,7 @@ def test_email_hash_is_flattrs():
         # Published in every button: an ID that could be an address is refused.
         ("partner:ns:erin@example.org", "may not hold an at sign"),
         ("facebook:user:1", "unsupported scheme 'facebook'"),
-        ("alice smith", "not a valid Flattr username"),
+        ("alice smith", "looks like a person's name, not an owner"),
         ("a" * 65, "not a valid Flattr username"),
         # A username starts with a letter or a digit.
         ("-alice", "not a valid Flattr username"),
@@ -132,6 +133,12 @@ def test_refusals_say_what_is_wrong(value, says):
         ("twitter:carol", "twitter:user:id:dave"),
         ("@carol", "@dave"),
         ("alice smith", "bob jones"),
+        ("twitter:@carol", "twitter:user:id:@dave"),
+        ("twitter:42", "twitter:user:43"),
+        ("https://flattr.com/profile/carol", "flattr.com/@dave"),
+        ("https://carol.example/", "www.dave.example/about"),
+        ("carol, dave", "partner:ns:1; partner:ns:2"),
+        ('"carol"', "'dave'"),
         ("partner:ns", "partner:x y:1"),
         ("email:abc", "email:dave@example"),
         ("facebook:user:1", "Facebook:user:2"),
@@ -173,9 +180,125 @@ def test_an_address_with_punctuation_around_it_is_refused(value):
 
 def test_an_address_before_the_first_colon_is_not_shown_as_the_scheme():
     with pytest.raises(IdentifierError) as raised:
-        parse_owner("carol@example.org; twitter:user:id:42")
+        parse_owner("carol@example.org: twitter:user:id:42")
     assert "unsupported scheme;" in str(raised.value)
     assert "@" not in str(raised.value)
+
+
+EVERY_FORM = (
+    "a Flattr username, twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX or "
+    "partner:NAMESPACE:ID"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        # A Twitter handle is no address: shown, with where its id is found.
+        *[
+            (
+                handle,
+                f"{handle!r} is a Twitter handle, but Flattr needs the numeric "
+                "account id: write twitter:user:id:NUMBER (Twitter's API gives it "
+                "for the handle: GET /2/users/by/username/bobbuilder)",
+            )
+            for handle in (
+                "twitter:@bobbuilder",
+                "twitter:user:id:@bobbuilder",
+                "Twitter:User:@bobbuilder",
+            )
+        ],
+        # The numeric id itself, written short.
+        (
+            "twitter:783214",
+            "'twitter:783214' is a Twitter id in a form Flattr does not read: "
+            "write twitter:user:id:783214",
+        ),
+        (
+            "twitter:id:783214",
+            "'twitter:id:783214' is a Twitter id in a form Flattr does not read: "
+            "write twitter:user:id:783214",
+        ),
+        # A Flattr profile's address, old or new, with or without its scheme.
+        *[
+            (
+                profile,
+                f"{profile!r} is a Flattr profile's address: write the username "
+                "alone: alice_flattrs",
+            )
+            for profile in (
+                "https://flattr.com/profile/alice_flattrs",
+                "flattr.com/alice_flattrs",
+                "https://www.flattr.com/@alice_flattrs/",
+            )
+        ],
+        # Any other web address: plain words, no "scheme".
+        *[
+            (url, f"{url!r} is a web address, not an owner: write {EVERY_FORM}")
+            for url in (
+                "http://flattr.com/thing/123",
+                "https://alice.example/about",
+                "www.example.org/alice",
+            )
+        ],
+        (
+            "Alice Andersson",
+            "'Alice Andersson' looks like a person's name, not an owner: write "
+            "their Flattr username or owner identifier",
+        ),
+        (
+            "partner:hackspace:77, partner:hackspace:78",
+            "'partner:hackspace:77, partner:hackspace:78' names more than one "
+            "owner, but a thing has one: keep one",
+        ),
+        (
+            '"partner:hackspace:77"',
+            "'\"partner:hackspace:77\"' is in quotes, which would be part of the "
+            "owner: write it without them",
+        ),
+        ("'alice'", "\"'alice'\" is in quotes, which would be part of the owner"),
+    ],
+)
+def test_common_wrong_owners_are_told_what_to_write(value, said):
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert str(raised.value).startswith(said)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "twitter:bob@example.org",
+        "twitter:user:id:bob@example.org",
+        "twitter:@bob@example.org",
+        "https://bob@example.org/",
+        "https://example.org/?to=bob%40example.org",
+        "https://flattr.com/@bob@example.org",
+        "bob@example.org, carol@example.org",
+        '"bob@example.org"',
+    ],
+)
+def test_a_wrong_owner_that_may_hold_an_address_is_still_not_shown(value):
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert "@" not in str(raised.value) and "example" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds_none"),
+    [
+        (" @bob ", True),
+        ("twitter:@bob", True),
+        ("TWITTER:user:id:@bob", True),
+        ("https://flattr.com/@alice", True),
+        ("twitter:bob@example.org", False),
+        ("twitter:@bob.example.org", False),
+        ("flattr.com/@bob@example.org", False),
+        ("bob@example.org", False),
+    ],
+)
+def test_a_handle_or_a_flattr_profile_holds_no_address(text, holds_none):
+    assert holds_no_address(text) is holds_none
 
 
 @pytest.mark.parametrize(

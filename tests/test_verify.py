@@ -529,9 +529,11 @@ def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
     assert problems == [
         f"{csv_path}:3: column identity looks like a plain email address; write it "
         "as email:ADDRESS so that it is hashed",
-        f"{csv_path}:5: column identity the value (not shown: it may hold an email "
-        "address) is not a twitter identifier: write twitter:user:id:NUMBER with "
-        "the numeric account id, not the handle",
+        # A handle holds no address: shown.
+        f"{csv_path}:5: column identity 'twitter:user:id:@carol' is a Twitter "
+        "handle, but Flattr needs the numeric account id: write "
+        "twitter:user:id:NUMBER (Twitter's API gives it for the handle: GET "
+        "/2/users/by/username/carol)",
         f"{csv_path}:6: column username expects the Flattr account's username "
         "(letters, digits, '_', '-' and '.'), not an email address",
         f"{csv_path}:8: column identity is empty",
