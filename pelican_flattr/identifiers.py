@@ -418,7 +418,8 @@ _PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})+")
 # A list, as metadata writes one (Tags: a, b): a separator, then a space.
 _OWNER_LIST = re.compile(r"[,;]\s")
 # Quotes around a value, as YAML and Python write text: Pelican's metadata
-# keeps them, and no owner holds one at its start or end.
+# keeps them, and no owner holds one at its start or end. Around it only:
+# "john doe"@example.org is an address, for the address's advice.
 _QUOTES = "\"'“”‘’«»"
 
 # Why a person's name is refused as an owner (resolve adds the way out
@@ -478,7 +479,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     # Cheap tests first: every owner of a build is read here.
     if ("," in text or ";" in text) and _OWNER_LIST.search(text):
         raise _refused(text, "names more than one owner, but a thing has one: keep one")
-    if text[0] in _QUOTES or text[-1] in _QUOTES:
+    if text[0] in _QUOTES and text[-1] in _QUOTES:
         # Refused, not taken without them: Pelican keeps quotes in every
         # other field too (a Title: "Hello" shows them).
         raise _refused(
@@ -579,8 +580,8 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         # No address: shown, with where the number is found.
         advice = (
             "is a Twitter handle, but Flattr needs the numeric account id: "
-            "write twitter:user:id:NUMBER (Twitter's API gives it for the "
-            "handle: GET /2/users/by/username/"
+            "write twitter:user:id:NUMBER (a Twitter ID lookup gives it for "
+            "the handle "
         )
         return IdentifierError(f"{text!r} {advice}{handle[1]})", f"{advice}NAME)")
     number = _TWITTER_NUMBER.fullmatch(text)

@@ -145,11 +145,11 @@ GIVE_ONE = (
 WRONG_OWNERS = {
     # A handle is no address: shown, with where the numeric id is found.
     "twitter:@bobbuilder": "'twitter:@bobbuilder' is a Twitter handle, but Flattr "
-    "needs the numeric account id: write twitter:user:id:NUMBER (Twitter's API "
-    "gives it for the handle: GET /2/users/by/username/bobbuilder)",
+    "needs the numeric account id: write twitter:user:id:NUMBER (a Twitter ID "
+    "lookup gives it for the handle bobbuilder)",
     "twitter:user:id:@bob": "'twitter:user:id:@bob' is a Twitter handle, but "
     "Flattr needs the numeric account id: write twitter:user:id:NUMBER "
-    "(Twitter's API gives it for the handle: GET /2/users/by/username/bob)",
+    "(a Twitter ID lookup gives it for the handle bob)",
     "twitter:783214": "'twitter:783214' is a Twitter id in a form Flattr does not "
     "read: write twitter:user:id:783214",
     "https://flattr.com/profile/alice_flattrs": "'https://flattr.com/profile/"

@@ -199,8 +199,8 @@ EVERY_FORM = (
             (
                 handle,
                 f"{handle!r} is a Twitter handle, but Flattr needs the numeric "
-                "account id: write twitter:user:id:NUMBER (Twitter's API gives it "
-                "for the handle: GET /2/users/by/username/bobbuilder)",
+                "account id: write twitter:user:id:NUMBER (a Twitter ID lookup "
+                "gives it for the handle bobbuilder)",
             )
             for handle in (
                 "twitter:@bobbuilder",
@@ -257,6 +257,12 @@ EVERY_FORM = (
             "owner: write it without them",
         ),
         ("'alice'", "\"'alice'\" is in quotes, which would be part of the owner"),
+        # Quotes inside an address are its own: the address's advice.
+        (
+            '"john doe"@example.org',
+            "looks like a plain email address; write it as email:ADDRESS so "
+            "that it is hashed",
+        ),
     ],
 )
 def test_common_wrong_owners_are_told_what_to_write(value, said):

@@ -532,8 +532,8 @@ def test_a_csv_with_bad_rows_is_refused_whole(stub, capsys, tmp_path):
         # A handle holds no address: shown.
         f"{csv_path}:5: column identity 'twitter:user:id:@carol' is a Twitter "
         "handle, but Flattr needs the numeric account id: write "
-        "twitter:user:id:NUMBER (Twitter's API gives it for the handle: GET "
-        "/2/users/by/username/carol)",
+        "twitter:user:id:NUMBER (a Twitter ID lookup gives it for the handle "
+        "carol)",
         f"{csv_path}:6: column username expects the Flattr account's username "
         "(letters, digits, '_', '-' and '.'), not an email address",
         f"{csv_path}:8: column identity is empty",
