@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-lowest lint format clean system-deps bench bench-instructions bench-pieces bench-receivers bench-phases bench-webhook
 
 # $(call venv,FOLDER,EXTRAS[,PIP OPTIONS]): a virtual environment in FOLDER
-# with pelican-flattr and its EXTRAS installed from this clone.
+# with pelican-flattr and its EXTRAS installed from this clone. Extras are
+# joined with $(COMMA): a bare comma would split the call's arguments.
+COMMA := ,
 define venv
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --upgrade pip
@@ -17,7 +19,7 @@ define venv
 endef
 
 $(STAMP): pyproject.toml
-	$(call venv,$(VENV),test)
+	$(call venv,$(VENV),test$(COMMA)browser$(COMMA)lint)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -68,7 +70,7 @@ test: lint system-deps
 LOWEST_VENV ?= .venv-lowest
 
 test-lowest: system-deps
-	$(call venv,$(LOWEST_VENV),test,-c tests/lowest-versions.txt)
+	$(call venv,$(LOWEST_VENV),test$(COMMA)browser$(COMMA)lint,-c tests/lowest-versions.txt)
 	$(LOWEST_VENV)/bin/python -m pytest
 
 # Figures, not tests: see docs/performance.md and docs/webhooks.md. The

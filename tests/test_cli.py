@@ -55,6 +55,22 @@ def test_no_subcommand_is_a_usage_error(capsys):
     assert "COMMAND" in capsys.readouterr().err
 
 
+def test_version_is_the_installed_packages(capsys):
+    # A packager or an operator filing a bug had no way to tell which
+    # version runs but importlib.metadata.
+    import importlib.metadata
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    printed = capsys.readouterr().out
+    assert printed == f"pelican-flattr {importlib.metadata.version('pelican-flattr')}\n"
+    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    if pyproject.is_file():  # beside the tests, as in a clone or an sdist
+        (version,) = re.findall(r'(?m)^version = "(.*)"$', pyproject.read_text())
+        assert printed == f"pelican-flattr {version}\n"
+
+
 def test_output_to_a_closed_pipe_is_no_traceback(sample_output):
     # As `pelican-flattr audit --json | head -1` once the reader has gone.
     reader, writer = os.pipe()
