@@ -34,6 +34,8 @@ from .resolve import (
     UNUSABLE_ENTRY,
     ContentThing,
     Resolution,
+    field_read_as_text_message,
+    fields_read_as_text,
     from_defaults,
     own_thing_url,
     page_url_warning,
@@ -195,6 +197,8 @@ def attach_things(generators: list[Any]) -> None:
     ownerless: _Ownerless = {}
     problems: list[tuple[str, str]] = []  # (source, problem), as found
     misspelt: list[tuple[str, str]] = []  # (source, field), as found
+    # (source, what to say) of each field that Pelican read as text.
+    read_as_text: list[tuple[str, str]] = []
     # (source, character) of each page URL that is another address.
     elsewhere_urls: list[tuple[str, str]] = []
     # Written page -> the content with a thing written there first, and the
@@ -217,6 +221,9 @@ def attach_things(generators: list[Any]) -> None:
         names = unknown_fields(content.metadata)
         if names:
             misspelt.extend(_unknown_fields_of(content, names, defaults))
+        as_text = fields_read_as_text(getattr(content, "_content", None) or "")
+        if as_text:
+            read_as_text.extend(_fields_read_as_text_of(content, as_text))
         outcome = resolve(
             content,
             settings,
@@ -284,6 +291,7 @@ def attach_things(generators: list[Any]) -> None:
             key = feed_key(content_thing.content_url)
             things_by_content_url[key] = content_thing
     _warn_by_files(misspelt, unknown_field_message)
+    _warn_by_files(read_as_text, _in_each)
     _warn_by_files(elsewhere_urls, page_url_warning)
     _say_problems(problems, settings.authors_setting)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
@@ -400,17 +408,34 @@ def _unknown_fields_of(
             yield source, name
 
 
+def _fields_read_as_text_of(
+    content: Any, found: list[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """(source, what to say) of each (written, meant) of ``found``, the
+    fields of ``content`` that Pelican read as its text, for
+    ``_warn_by_files``: said as its reader writes fields."""
+    source = build.source_of(content) or content.relative_source_path
+    rst = str(getattr(content, "source_path", "")).endswith(".rst")
+    for written, meant in found:
+        yield source, field_read_as_text_message(written, meant, rst)
+
+
+def _in_each(message: str, files: int) -> str:
+    """``message``, said of one file, for ``files`` files."""
+    return message if files == 1 else f"{message} (in each of these {files} files)"
+
+
 def _warn_by_files(
     found: list[tuple[str, str]], message: Callable[[str, int], str]
 ) -> None:
     """Warn of each (source, what) of ``found`` in the order found, with
     ``message(what, 1)`` after the file's name (a misspelt field, which
     leaves the content to its author's owner or to the settings unsaid; a
-    page URL that is another address). A ``what`` more than ``_SAID_ALONE``
-    files share (a migrating site's old button fields, in every file) is
-    one warning, where first found, naming the first files and counting
-    them all (``message(what, count)``), as ``_say_problems`` says a shared
-    problem."""
+    field read as text; a page URL that is another address). A ``what``
+    more than ``_SAID_ALONE`` files share (a migrating site's old button
+    fields, in every file) is one warning, where first found, naming the
+    first files and counting them all (``message(what, count)``), as
+    ``_say_problems`` says a shared problem."""
     found = _not_said_outside(found)
     sources_of: dict[str, list[str]] = {}
     for source, what in found:

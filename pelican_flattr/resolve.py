@@ -217,6 +217,67 @@ def unknown_field_message(name: str, files: int = 1) -> str:
     )
 
 
+# How far into a content's text ``fields_read_as_text`` looks: the first
+# paragraph, where a header's stray lines land, if it ends before this.
+_TEXT_START = 500
+# A line written as a field, "Flattr_owner: x" (Markdown) or ":flattr_owner:
+# x" (reStructuredText), its colon followed by a space or nothing: so not
+# "https://...".
+_FIELD_LINE = re.compile(
+    r"^(?:<p>)?(:?)([A-Za-z][\w-]*):(?=[ \t\n]|$)[ \t]*([^\n]*)", re.MULTILINE
+)
+
+
+def fields_read_as_text(html: str) -> list[tuple[str, str]]:
+    """(the name as written, the field meant) of each line of the first
+    paragraph of ``html``, a content's text, that is one of this plugin's
+    fields, or one misspelt (as ``unknown_fields`` finds them): Markdown's
+    header ends at its first blank line, and a field written after it, or
+    as the other reader writes one, is text, shown on the page, and the
+    start of the thing's description.
+
+    A name written as reStructuredText writes it keeps its colons
+    (``:flattr_owner:``). "Flattr: ..." is the opt-out only with a yes or no
+    after it: "Flattr: how it works" opens prose.
+    """
+    end = html.find("</p>", 0, _TEXT_START)
+    head = html[: end if end != -1 else _TEXT_START]
+    # Two searches in C for the usual text, which holds neither: the second
+    # finds the name with a t left out ("Flatr_owner").
+    folded = head.lower()
+    if "flattr" not in folded and "flatr" not in folded:
+        return []
+    found = []
+    for colon, name, value in _FIELD_LINE.findall(head):
+        meant = name.lower()
+        if meant not in FIELDS:
+            if not misspells_a_field(name):
+                continue
+            meant = closest_field(name) or meant
+        if "_" not in name and "-" not in name and not reads_as_switch(value):
+            continue
+        found.append((f"{colon}{name}{colon}", meant))
+    return found
+
+
+def field_read_as_text_message(written: str, meant: str, rst: bool) -> str:
+    """What to say of a field that ``fields_read_as_text`` found, written
+    ``written``, meaning ``meant``, in a file of reStructuredText (``rst``)
+    or of another markup: where it goes, spelt as that reader reads it.
+    Never its value, which may hold an address."""
+    if rst:
+        advice = f"write it as :{meant}: in the field list under the title"
+    elif written.lower() == meant:
+        advice = "put it in the header, with no blank line before it"
+    else:
+        spelt = meant[0].upper() + meant[1:]  # as the README spells it
+        advice = f"write it as {spelt}: in the header, with no blank line before it"
+    return (
+        f"the text starts with a {written} line, which Pelican read as text, "
+        f"not as a field: {advice}"
+    )
+
+
 def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:
     """What to say, once for the setting, of each field in
     ``DEFAULT_METADATA`` that ``unknown_fields`` names: every article has

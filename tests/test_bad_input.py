@@ -3153,6 +3153,98 @@ def test_a_misspelt_field_of_up_to_five_files_gets_a_line_each(
     assert len(_messages(flattr_log, "no field")) == lines
 
 
+# --- Fields that Pelican read as the text's first lines. ---
+
+HEAD = "Title: {title}\nDate: 2024-03-01 10:00\nAuthor: Alice\n"
+AS_TEXT = "which Pelican read as text, not as a field"
+IN_HEADER = "in the header, with no blank line before it"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        # A blank line ends Markdown's header: what follows is the text.
+        (
+            "m.md",
+            HEAD + "\nFlattr_owner: partner:hackspace:77\n\nBody.\n",
+            f"a Flattr_owner line, {AS_TEXT}: put it {IN_HEADER}",
+        ),
+        # reStructuredText's way to write a field, in a Markdown file.
+        (
+            "m.md",
+            HEAD + ":flattr_owner: partner:hackspace:77\n\nBody.\n",
+            f"a :flattr_owner: line, {AS_TEXT}: write it as Flattr_owner: {IN_HEADER}",
+        ),
+        # Markdown's, in a reStructuredText file.
+        (
+            "r.rst",
+            "R\n#\n\n:date: 2024-03-01\n:author: Alice\n\n"
+            "Flattr_owner: partner:hackspace:77\n\nBody.\n",
+            f"a Flattr_owner line, {AS_TEXT}: write it as :flattr_owner: in the "
+            "field list under the title",
+        ),
+        # The paragraph's second line, misspelt.
+        (
+            "m.md",
+            HEAD + "\nTags: soldering\nFlatr_owner: partner:hackspace:77\n\nBody.\n",
+            f"a Flatr_owner line, {AS_TEXT}: write it as Flattr_owner: {IN_HEADER}",
+        ),
+        # An opt-out that opts nothing out.
+        (
+            "m.md",
+            HEAD + "\nFlattr: no\n\nBody.\n",
+            f"a Flattr line, {AS_TEXT}: put it {IN_HEADER}",
+        ),
+    ],
+    ids=["blank-line", "rst-in-markdown", "markdown-in-rst", "misspelt", "opt-out"],
+)
+def test_a_field_that_pelican_read_as_text_is_named(site, flattr_log, name, text, said):
+    # The owner's was the default, the line showed on the page, the thing's
+    # description started with it, and a strict build passed.
+    files = {name: text.format(title="Stray"), "a.md": article("Fine", "Alice")}
+    with pytest.raises(FlattrBuildError, match=r"1 problem \("):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    assert _messages(flattr_log, "as text") == [
+        f"pelican-flattr: {name}: the text starts with {said}"
+    ]
+    # The value is not repeated: it may hold an address.
+    assert not [r for r in flattr_log.records if "hackspace" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Flattr: how a button pays the people who write.",
+        "Why I like Flattr: it pays the people who write.",
+        "A first paragraph.\n\nFlattr_owner: partner:hackspace:77 in the second.",
+        "Flattrs: how many I had this year.",
+    ],
+)
+def test_text_that_only_mentions_flattr_is_left_alone(site, flattr_log, text):
+    site(
+        {"m.md": article("About Flattr", "Alice", body=text)},
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    assert _messages(flattr_log, "as text") == []
+
+
+@pytest.mark.parametrize(("files", "lines"), [(5, 5), (6, 1)])
+def test_a_field_read_as_text_in_many_files_is_one_warning(
+    site, flattr_log, files, lines
+):
+    stray = HEAD + "\nFlattr_owner: partner:hackspace:77\n\nBody.\n"
+    posts = {f"a{n}.md": stray.format(title=f"Post {n}") for n in range(files)}
+    site(posts, FLATTR_AUTHORS={"Alice": "alice"})
+    said = _messages(flattr_log, "as text")
+    assert len(said) == lines
+    if lines == 1:
+        assert said == [
+            "pelican-flattr: a0.md, a1.md, a2.md, a3.md, a4.md and 1 more: the "
+            f"text starts with a Flattr_owner line, {AS_TEXT}: put it {IN_HEADER} "
+            "(in each of these 6 files)"
+        ]
+
+
 # --- Path settings that ended up in surprising places. ---
 
 
