@@ -37,6 +37,7 @@ from .resolve import (
     field_read_as_text_message,
     fields_read_as_text,
     from_defaults,
+    opts_out,
     own_thing_url,
     page_url_warning,
     resolve,
@@ -45,7 +46,13 @@ from .resolve import (
     unknown_field_message,
     unknown_fields,
 )
-from .settings import NAMED_ENTRIES, FlattrSettings, author_meant, shown_author
+from .settings import (
+    METADATA_FIELDS,
+    NAMED_ENTRIES,
+    FlattrSettings,
+    author_meant,
+    shown_author,
+)
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
 
 if TYPE_CHECKING:
@@ -68,34 +75,25 @@ def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
     articles in every site: that site publishes it with its thing, and a
     thing for each hidden copy would split its flattrs.
     """
-    elsewhere = build.current.other_sites_languages
-
-    def hidden(contents: list[Any]) -> Iterator[Any]:
-        return (c for c in contents if getattr(c, "lang", None) not in elsewhere)
-
     found: list[tuple[Any, bool]] = []
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
-            found.extend(
-                (article, True)
-                for article in chain(
-                    generator.articles,
-                    generator.translations,
-                    hidden(generator.hidden_articles),
-                    hidden(generator.hidden_translations),
-                )
-            )
+            found.extend((article, True) for article in _published(generator))
         elif pages and isinstance(generator, PagesGenerator):
-            found.extend(
-                (page, False)
-                for page in chain(
-                    generator.pages,
-                    generator.translations,
-                    hidden(generator.hidden_pages),
-                    hidden(generator.hidden_translations),
-                )
-            )
+            found.extend((page, False) for page in _published(generator))
     return found
+
+
+def _published(generator: ArticlesGenerator | PagesGenerator) -> Iterator[Any]:
+    """The articles (or pages) of ``generator`` that ``_contents`` takes."""
+    elsewhere = build.current.other_sites_languages
+    kind = "articles" if isinstance(generator, ArticlesGenerator) else "pages"
+    hidden = chain(getattr(generator, f"hidden_{kind}"), generator.hidden_translations)
+    return chain(
+        getattr(generator, kind),
+        generator.translations,
+        (c for c in hidden if getattr(c, "lang", None) not in elsewhere),
+    )
 
 
 _PAGE_LISTS = EVERY_CONTENT[PagesGenerator]
@@ -295,6 +293,8 @@ def attach_things(generators: list[Any]) -> None:
     _warn_by_files(elsewhere_urls, page_url_warning)
     _say_problems(problems, settings.authors_setting)
     _say_who_has_no_owner(ownerless, settings.authors_setting)
+    if not settings.pages:
+        _warn_about_pages_that_ask(generators, defaults)
     if overriders or clashes:
         displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
     if displaced:
@@ -406,6 +406,49 @@ def _unknown_fields_of(
     for name in names:
         if not from_defaults(content.metadata, name, defaults):
             yield source, name
+
+
+def _warn_about_pages_that_ask(
+    generators: list[Any], defaults: Mapping[str, Any]
+) -> None:
+    """Warn, in one line, of the published pages whose files ask for a
+    button with a field of this plugin's (not ``Flattr: no``, nor one that
+    ``DEFAULT_METADATA`` gives every page) while FLATTR_PAGES is off: the
+    author's request would go unanswered without a word.
+
+    A warning, even under FLATTR_STRICT: leaving pages out is the
+    operator's choice, the author cannot change it, and nothing is
+    published wrong.
+    """
+    asking: list[str] = []
+    fields: set[str] = set()
+    for generator in generators:
+        if not isinstance(generator, PagesGenerator):
+            continue
+        for page in _published(generator):
+            metadata = page.metadata
+            # One test in C for the usual page, which sets none.
+            if METADATA_FIELDS.isdisjoint(metadata) or opts_out(metadata):
+                continue
+            own = [
+                name
+                for name in METADATA_FIELDS.intersection(metadata)
+                if not from_defaults(metadata, name, defaults)
+            ]
+            if own:
+                asking.append(build.source_of(page) or page.relative_source_path)
+                fields.update(own)
+    if not asking:
+        return
+    pages = "this page asks" if len(asking) == 1 else f"these {len(asking)} pages ask"
+    message = (
+        f"{build.site_label()}{listed(sorted(asking), _SAID_ALONE)}: {pages} for a "
+        f"Flattr button (metadata {', '.join(map(repr, sorted(fields)))}), but "
+        "FLATTR_PAGES is off, so no page gets one: the site's operator can set "
+        "FLATTR_PAGES = True (or authors drop the metadata)"
+    )
+    if build.first_in_run(message):
+        logger.warning("pelican-flattr: %s", message)
 
 
 def _fields_read_as_text_of(

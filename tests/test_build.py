@@ -282,6 +282,51 @@ def test_pages_only_when_enabled(site):
         assert soup.find_all("meta", property=re.compile("^article:")) == []
 
 
+def _pages_off(flattr_log) -> list[str]:
+    return [r.getMessage() for r in flattr_log.records if "PAGES" in r.getMessage()]
+
+
+def test_pages_that_ask_for_a_button_while_flattr_pages_is_off_are_named(
+    site, flattr_log
+):
+    # An author's "Flattr: yes" on a page built without a button and
+    # without a word: only the site's operator can turn pages on.
+    files = {
+        "pages/about.md": "Title: About us\nFlattr: yes\n\nWho we are.\n",
+        "pages/join.md": "Title: Join\nFlattr_owner: partner:ns:7\n\nHow to.\n",
+        "pages/imprint.md": "Title: Imprint\nStatus: hidden\nFlattr_hidden: 1\n\nUs.\n",
+        # Asking for nothing: no button wanted, or every page's default.
+        "pages/quiet.md": "Title: Quiet\nFlattr: no\n\nNo button here.\n",
+        "pages/plain.md": "Title: Plain\n\nNothing asked.\n",
+        "pages/draft.md": "Title: Soon\nStatus: draft\nFlattr: yes\n\nSoon.\n",
+        "a.md": article("An ordinary article", "Alice"),
+    }
+    # A warning, even in a strict build: the operator chose to leave pages
+    # out, and nothing is published wrong.
+    output = site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_STRICT=True,
+        DEFAULT_METADATA={"Flattr_category": "software"},
+    )
+    assert set(manifest_things(output)) == {"a.md"}
+    assert _pages_off(flattr_log) == [
+        "pelican-flattr: pages/about.md, pages/imprint.md and pages/join.md: "
+        "these 3 pages ask for a Flattr button (metadata 'flattr', "
+        "'flattr_hidden', 'flattr_owner'), but FLATTR_PAGES is off, so no page "
+        "gets one: the site's operator can set FLATTR_PAGES = True (or authors "
+        "drop the metadata)"
+    ]
+    flattr_log.clear()
+    site({"pages/about.md": files["pages/about.md"]}, FLATTR_USERNAME="siteowner")
+    assert _pages_off(flattr_log) == [
+        "pelican-flattr: pages/about.md: this page asks for a Flattr button "
+        "(metadata 'flattr'), but FLATTR_PAGES is off, so no page gets one: the "
+        "site's operator can set FLATTR_PAGES = True (or authors drop the "
+        "metadata)"
+    ]
+
+
 def test_translations_are_things_of_their_own(site, flattr_log):
     files = {
         "en.md": article("Soldering basics", "Alice", slug="solder", lang="en"),
