@@ -292,7 +292,7 @@ def attach_things(generators: list[Any]) -> None:
     _warn_by_files(read_as_text, _in_each)
     _warn_by_files(elsewhere_urls, page_url_warning)
     _say_problems(problems, settings.authors_setting)
-    _say_who_has_no_owner(ownerless, settings.authors_setting)
+    _say_who_has_no_owner(ownerless, settings)
     if not settings.pages:
         _warn_about_pages_that_ask(generators, defaults)
     if overriders or clashes:
@@ -805,8 +805,9 @@ def _keys(keys: list[str]) -> str:
 
 
 def _unmapped_by_folded(unmapped: set[str]) -> dict[str, str]:
-    """The names and slugs of authors no key names, in lower case -> as
-    written (of two alike, the first in order), for ``author_meant``."""
+    """The names and slugs of authors no key names (or the keys, for an
+    author's name), in lower case -> as written (of two alike, the first in
+    order), for ``author_meant``."""
     return {name.casefold(): name for name in sorted(unmapped, reverse=True)}
 
 
@@ -1430,7 +1431,9 @@ def _say_why_not(
     source = content.relative_source_path
     problems.extend((source, problem) for problem in outcome.problems)
     if outcome.notice:
-        names = tuple(a.name for a in getattr(content, "authors", None) or ())
+        authors = getattr(content, "authors", None) or ()
+        # An empty name (AUTHOR = "") is none, as resolve says it.
+        names = tuple(a.name for a in authors if a.name.strip())
         found = ownerless.setdefault((names, outcome.notice), [])
         found.append((source, is_article))
 
@@ -1483,16 +1486,17 @@ def _problem_kind(problem: str) -> str:
     return UNUSABLE_ENTRY if UNUSABLE_ENTRY in problem else problem
 
 
-def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
+def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> None:
     """Warn about the contents without an owner: a line for each author (or
     authors of one content, or none) with their count and first files,
-    resolve's notice saying why; with many authors, one line for all,
-    naming the setting that lacks them as ``authors_setting`` (see
-    ``FlattrSettings.authors_setting``). A warning, even under
-    ``FLATTR_STRICT``: nothing is published wrong. Each language's site of
-    i18n_subsites says its own, named for its language: the lines of two
-    sites would otherwise read alike; but not a file that a site it runs
-    inside published too, and said (``_not_said_outside``)."""
+    resolve's notice saying why, and the ``FLATTR_AUTHORS`` key an author's
+    name most likely misspells; with many authors, one line for all,
+    naming the setting that lacks them (``FlattrSettings.authors_setting``).
+    A warning, even under ``FLATTR_STRICT``: nothing is published wrong.
+    Each language's site of i18n_subsites says its own, named for its
+    language: the lines of two sites would otherwise read alike; but not a
+    file that a site it runs inside published too, and said
+    (``_not_said_outside``)."""
     pairs = [
         (source, notice)
         for (_, notice), found in ownerless.items()
@@ -1508,15 +1512,22 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     groups = sorted(
         ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))
     )
+    keys = _unmapped_by_folded(set(settings.authors)) if groups else {}
     if len(groups) <= _NAMED_AUTHORS:
-        for (_, notice), found in groups:
+        for (names, notice), found in groups:
             what = (
                 found[0][0]
                 if len(found) == 1
                 else f"each of {_counted(found)} ({_sources(found)})"
             )
+            meant = _key_meant(names, keys)
+            if meant:
+                files = (
+                    "file's Author: line" if len(found) == 1 else "files' Author: lines"
+                )
+                meant += f"; if so, correct the {files}"
             logger.warning(
-                "pelican-flattr: %s%s %s; no Flattr button", site, what, notice
+                "pelican-flattr: %s%s %s; no Flattr button%s", site, what, notice, meant
             )
         return
     everyone = {name for names, _ in ownerless for name in names}
@@ -1524,7 +1535,7 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
     if any(not names for names, _ in ownerless):
         by += " or none"
     named = "; ".join(
-        f"{_who(names)}: {len(found)} ({_sources(found)})"
+        f"{_who(names)}{_key_meant(names, keys)}: {len(found)} ({_sources(found)})"
         for (names, _), found in groups[:_NAMED_AUTHORS]
     )
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
@@ -1535,12 +1546,19 @@ def _say_who_has_no_owner(ownerless: _Ownerless, authors_setting: str) -> None:
         site,
         _counted([each for _, found in groups for each in found]),
         by,
-        authors_setting,
+        settings.authors_setting,
         OWNER,
         named,
         _counted(rest),
         _sources(rest),
     )
+
+
+def _key_meant(names: tuple[str, ...], keys: dict[str, str]) -> str:
+    """`` (did you mean 'Bob Builder'?)`` when one of ``names``, the authors
+    of content without an owner, is close to one of ``keys`` (the
+    ``FLATTR_AUTHORS`` keys by their lower case), else ""."""
+    return next(filter(None, (author_meant(name, keys) for name in names)), "")
 
 
 def _who(names: tuple[str, ...]) -> str:

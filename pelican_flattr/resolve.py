@@ -515,7 +515,15 @@ def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
                 )
     if settings.username is not None:
         return settings.username, ""
-    who = ", ".join(shown_author(name) for name in names) or "no author"
+    # An empty name (AUTHOR = "") names no one either.
+    who = ", ".join(shown_author(name) for name in names if name.strip())
+    if not who:
+        return None, (
+            f"has no Flattr owner: it names no author, has no '{OWNER}' metadata, "
+            "and FLATTR_USERNAME is not set; to give it one, its author adds an "
+            "Author: line to the file (for the site's operator to map in "
+            f"{settings.authors_setting}) or a {_OWNER_FIELD}: line"
+        )
     return None, (
         f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
         f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"

@@ -8,6 +8,12 @@ WHY = (
     "not in FLATTR_AUTHORS, no 'flattr_owner' metadata, and FLATTR_USERNAME is not set"
 )
 NO_AUTHOR = "Title: Nobody's\nDate: 2024-03-01 10:00\n\nA post that names no author.\n"
+NAMES_NO_AUTHOR = (
+    "has no Flattr owner: it names no author, has no 'flattr_owner' metadata, and "
+    "FLATTR_USERNAME is not set; to give it one, its author adds an Author: line "
+    "to the file (for the site's operator to map in FLATTR_AUTHORS) or a "
+    "Flattr_owner: line"
+)
 
 
 def _said(flattr_log, word: str) -> list[str]:
@@ -31,8 +37,7 @@ def test_content_without_an_owner_is_said_once_for_each_author(site, flattr_log)
         f"more) has no Flattr owner ('Ghost A': {WHY}); no Flattr button",
         f"pelican-flattr: b1.md has no Flattr owner ('Ghost B': {WHY}); no Flattr "
         "button",
-        f"pelican-flattr: n.md has no Flattr owner (no author: {WHY}); no Flattr "
-        "button",
+        f"pelican-flattr: n.md {NAMES_NO_AUTHOR}; no Flattr button",
     ]
 
 
@@ -60,6 +65,38 @@ def test_up_to_five_authors_without_an_owner_get_a_line_each(
     files["alice.md"] = article("By Alice", "Alice")
     site(files, FLATTR_AUTHORS={"Alice": "alice"})
     assert len(_said(flattr_log, "no Flattr owner")) == lines
+
+
+@pytest.mark.parametrize("settings", [{}, {"AUTHOR": ""}], ids=["none", "empty"])
+def test_content_that_names_no_author_says_so(site, flattr_log, settings):
+    # "(no author: not in FLATTR_AUTHORS, ...)", and "('': not in
+    # FLATTR_AUTHORS, ...)" with AUTHOR = "", said neither what was missing
+    # nor who could mend it.
+    files = {"n.md": NO_AUTHOR, "m.md": NO_AUTHOR.replace("Nobody's", "Nobody else's")}
+    site(files, FLATTR_AUTHORS={"Alice": "alice"}, **settings)
+    assert _said(flattr_log, "no Flattr owner") == [
+        f"pelican-flattr: each of 2 articles (m.md and n.md) {NAMES_NO_AUTHOR}; no "
+        "Flattr button"
+    ]
+
+
+def test_an_author_close_to_a_key_is_asked_whether_it_meant_it(site, flattr_log):
+    # "('Bob Bulder': not in FLATTR_AUTHORS, ...)" left the author to find
+    # the slip in a mapping they may never see.
+    files = {"b.md": article("By Bob", "Bob Bulder"), "c.md": article("By C", "Cy")}
+    site(files, FLATTR_AUTHORS={"Bob Builder": "bob", "Alice": "alice"})
+    assert _said(flattr_log, "no Flattr owner") == [
+        f"pelican-flattr: b.md has no Flattr owner ('Bob Bulder': {WHY}); no "
+        "Flattr button (did you mean 'Bob Builder'?); if so, correct the file's "
+        "Author: line",
+        f"pelican-flattr: c.md has no Flattr owner ('Cy': {WHY}); no Flattr button",
+    ]
+    # Among many authors without an owner too.
+    files |= {f"g{n}.md": article(f"Ghost {n}'s", f"Ghost {n}") for n in range(5)}
+    flattr_log.clear()
+    site(files, FLATTR_AUTHORS={"Bob Builder": "bob", "Alice": "alice"})
+    (said,) = _said(flattr_log, "no Flattr owner")
+    assert "'Bob Bulder' (did you mean 'Bob Builder'?): 1 (b.md)" in said
 
 
 def _leavers():
