@@ -240,13 +240,15 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
     (``:flattr_owner:``). "Flattr: ..." is the opt-out only with a yes or no
     after it: "Flattr: how it works" opens prose.
     """
-    end = html.find("</p>", 0, _TEXT_START)
-    head = html[: end if end != -1 else _TEXT_START]
-    # Two searches in C for the usual text, which holds neither: the second
-    # finds the name with a t left out ("Flatr_owner").
+    head = html[:_TEXT_START]
+    # Two searches in C for the usual text, which holds neither (~1 µs in
+    # all): the second finds the name with a t left out ("Flatr_owner").
     folded = head.lower()
     if "flattr" not in folded and "flatr" not in folded:
         return []
+    end = head.find("</p>")
+    if end != -1:
+        head = head[:end]
     found = []
     for colon, name, value in _FIELD_LINE.findall(head):
         meant = name.lower()
