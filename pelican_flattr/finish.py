@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from . import build
-from .attach import opted_out_sources, page_sources, warn_about_unknown_authors
+from .attach import (
+    _contents_of,
+    opted_out_sources,
+    page_sources,
+    warn_about_unknown_authors,
+)
 from .manifest import (
     MISSING,
     file_problem,
@@ -56,6 +61,7 @@ from .url_guard import (
     url_changes,
     waiting_entry,
     waits,
+    with_slugs,
     write_baseline,
 )
 
@@ -881,7 +887,7 @@ def _warn_about_url_changes(
     """Warn about the ``unresolved`` changes: each a problem in a strict
     build, a long list summed up."""
     said, unsaid, summary = url_change_warnings(
-        unresolved,
+        with_slugs(unresolved, _slugs_of),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
@@ -900,6 +906,16 @@ def _warn_about_url_changes(
         (logger.error if settings.strict else logger.warning)(
             "pelican-flattr: %s%s", site, summary
         )
+
+
+def _slugs_of(sources: Collection[str]) -> dict[str, str]:
+    """The slug of each of ``sources`` that this site read: asked of the
+    few whose URL changed within one part (``with_slugs``)."""
+    return {
+        source: content.slug
+        for source, content in _contents_of(build.current.generators, sources)
+        if isinstance(getattr(content, "slug", None), str)
+    }
 
 
 def _warn_about_owner_changes(

@@ -94,6 +94,11 @@ class UrlChange:
     # With ``released_owner`` or ``kept_owner``: the owner ``taken_by`` has
     # the URL with now, named so that the operator sees who loses out.
     new_owner: str | None = None
+    # The source's slug in the new build (Pelican's ``content.slug``), given
+    # where the URLs differ in one part alone (``with_slugs``): a retitled
+    # article's slug, derived from its title, changes with it, and its old
+    # slug written back keeps both its page and its thing at the old URL.
+    slug: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -194,13 +199,53 @@ class UrlChange:
                 "removed "
                 "on purpose, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
-        return (
-            f"add {pin_line(self.source, self.old_url)} to {self.source} to keep its "
-            "flattrs, or add the old URL to FLATTR_ACCEPT_URL_CHANGES if the "
-            "change is deliberate (when SITEURL changed for the whole site, "
-            "FLATTR_SITEURL set to the old SITEURL, its path too, keeps every "
-            "thing URL)"
+        # The author's fixes (in the file) first, then the operator's (in
+        # the settings). A pin keeps the thing alone at the old URL: the
+        # page moves, and its og:url and button name an address no page of
+        # the build serves unless the web server redirects it.
+        pin = pin_line(self.source, self.old_url)
+        redirect = (
+            "(its page's og:url and button then name the old URL, which the web "
+            "server must redirect to the page)"
         )
+        accept = (
+            "; or, if the change is deliberate, add the old URL to "
+            "FLATTR_ACCEPT_URL_CHANGES in the settings"
+        )
+        old_slug = self._old_slug()
+        if old_slug is not None:
+            return (
+                f"give {self.source} its old slug back with "
+                f"{_field_line(self.source, 'Slug', old_slug)} to keep its page "
+                "and its thing at the old URL; or add "
+                f"{pin} to {self.source} to keep only its "
+                f"thing there {redirect}{accept}"
+            )
+        if _site_may_have_moved(self.old_url, self.new_url):
+            accept += (
+                " (when SITEURL changed for the whole site, FLATTR_SITEURL set "
+                "to the old SITEURL, its path too, keeps every thing URL)"
+            )
+        return f"add {pin} to {self.source} to keep its flattrs {redirect}{accept}"
+
+    def _old_slug(self) -> str | None:
+        """The slug the source had, when the new URL is a prefix, its slug
+        now (``slug``) and a suffix, and the old one the same prefix, a
+        plausible slug and the same suffix; else None."""
+        slug, new = self.slug, self.new_url
+        if not slug or new is None:
+            return None
+        _, rest = _split_base(new)
+        # Once only in the path: a slug that is also a folder's name leaves
+        # it unknown which part the old URL changed.
+        if rest.count(slug) != 1:
+            return None
+        prefix, _, suffix = new.rpartition(slug)
+        old = self.old_url
+        if not (old.startswith(prefix) and old.endswith(suffix)):
+            return None
+        was = old[len(prefix) : len(old) - len(suffix)]
+        return was if _SLUG.fullmatch(was) else None
 
     def _accept(self) -> str:
         """The fix that lets the taker have the old URL, as a clause."""
@@ -278,6 +323,64 @@ class UrlChange:
             f"{self.source}: thing URL changed from {self.old_url} to "
             f"{self.new_url}; the flattrs of the old URL stay behind"
         )
+
+
+# What a slug written back in a 'Slug:' line may be: no "/" (another
+# folder), nor what a URL escapes or ends a path with ("%", "?", "#"), nor a
+# quote that would end the quoted line.
+_SLUG = re.compile(r"[\w~-][\w.~-]*")
+
+
+def _site_may_have_moved(old: str, new: str) -> bool:
+    """Whether ``old`` and ``new`` can be one thing's URL under two
+    SITEURLs: another host (or scheme), or one path the other's with a
+    folder before it (SITEURL's path)."""
+    old_base, old_rest = _split_base(old)
+    new_base, new_rest = _split_base(new)
+    return (
+        old_base != new_base
+        or old_rest.endswith(new_rest)
+        or new_rest.endswith(old_rest)
+    )
+
+
+def in_one_part(old: str, new: str) -> bool:
+    """Whether ``old`` and ``new`` differ in one part of their path alone
+    (between the same two "/"): a changed slug, say, not a changed setting
+    that moved them to another folder. Cheap, asked of every changed URL
+    before anything is read to find its source's slug."""
+    old_parts, new_parts = old.split("/"), new.split("/")
+    return len(old_parts) == len(new_parts) and (
+        sum(was != now for was, now in zip(old_parts, new_parts, strict=True)) == 1
+    )
+
+
+def with_slugs(
+    changes: list[UrlChange], slugs_of: Callable[[Collection[str]], Mapping[str, str]]
+) -> list[UrlChange]:
+    """``changes``, each URL changed within one part of its path
+    (``in_one_part``), and taken by no other source, given its source's
+    slug, which ``slugs_of`` finds for the sources it is given: asked only
+    when there is one."""
+    wanted = {change.source for change in changes if _slug_may_have_changed(change)}
+    if not wanted:
+        return changes
+    slugs = slugs_of(wanted)
+    return [
+        dataclasses.replace(change, slug=slugs[change.source])
+        if change.source in slugs and _slug_may_have_changed(change)
+        else change
+        for change in changes
+    ]
+
+
+def _slug_may_have_changed(change: UrlChange) -> bool:
+    """Whether ``change`` may be its source's slug alone changing."""
+    return (
+        change.new_url is not None
+        and change.taken_by is None
+        and in_one_part(change.old_url, change.new_url)
+    )
 
 
 def verify_command(identity: str) -> str:
@@ -981,19 +1084,42 @@ def opted_out_in(
 
     A file no reader here can read (a plugin's extension) opts nothing out.
     """
-    from pelican.readers import Readers
-
-    readers = Readers(settings)
     found = {}
-    for source in sources:
-        try:
-            metadata = readers.read_file(base_path=folder, path=source).metadata
-        except Exception:  # Pelican's code, given any file: said by the build
-            continue
+    for source, content in _read_in(settings, folder, sources):
+        metadata = content.metadata
         word = opt_out_word(metadata)
         if word is not None and metadata.get("status") != "draft":
             found[source] = word
     return found
+
+
+def slugs_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> dict[str, str]:
+    """The slug of each of ``sources`` in the content folder ``folder``, as
+    Pelican makes it with ``settings`` (from the title, unless the file
+    gives one): ``slugs_of`` for ``with_slugs`` in ``pelican-flattr diff
+    --settings``. A file no reader here can read has none."""
+    return {
+        source: content.slug
+        for source, content in _read_in(settings, folder, sources)
+        if isinstance(getattr(content, "slug", None), str)
+    }
+
+
+def _read_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> Iterator[tuple[str, Any]]:
+    """Each of ``sources`` in ``folder`` that Pelican's readers can read with
+    ``settings``, with the content they make of it."""
+    from pelican.readers import Readers
+
+    readers = Readers(settings)
+    for source in sources:
+        try:
+            yield source, readers.read_file(base_path=folder, path=source)
+        except Exception:  # Pelican's code, given any file: said by the build
+            continue
 
 
 def opt_out_word(metadata: Mapping[str, Any]) -> str | None:
@@ -1794,6 +1920,7 @@ def run_diff(args: Any) -> int:
                 f"{args.settings}: Pelican cannot list the pages of {content}: "
                 f"{type(error).__name__}: {redact_addresses(str(error))}"
             )
+        changes = with_slugs(changes, functools.partial(slugs_in, settings, content))
         diff = dataclasses.replace(diff, url_changes=tuple(changes))
     fix = functools.partial(_fix, pages_checked=settings is not None)
     if args.json:
@@ -1967,13 +2094,23 @@ def _diff_settings(
 
 
 def _fix(change: UrlChange, pages_checked: bool) -> str:
-    """The change's advice; for a source still there without a thing, when
-    the settings were not read, what else may be why."""
-    if change.still_there and not pages_checked:
+    """The change's advice; when the settings were not read, for a source
+    still there without a thing, what else may be why, and for a URL
+    changed in one part, the fix a slug would give."""
+    if pages_checked:
+        return change.advice()
+    if change.still_there:
         # Only the settings tell a page from an article.
         return (
             f"{change.advice()}; a page has none either while FLATTR_PAGES "
             "is off: give --settings to check"
+        )
+    if _slug_may_have_changed(change):
+        # Only Pelican's readers, with the settings, give the slug now.
+        return (
+            f"{change.advice()}; if its slug alone changed (a new title gives a "
+            "new one), its old slug written back keeps its page at the old URL "
+            "too: give --settings to check"
         )
     return change.advice()
 

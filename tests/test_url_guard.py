@@ -106,7 +106,134 @@ def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
     (line,) = guard_lines(flattr_log)
     assert line.startswith("pelican-flattr: a.md: thing URL changed from ")
     assert OLD in line and "https://blog.example.org/second-slug.html" in line
-    assert f"add 'Flattr_url: {OLD}' to a.md" in line
+    # Its old slug back first: the page stays where the thing is.
+    assert line.endswith(
+        "Fix: give a.md its old slug back with 'Slug: first-slug' to keep its "
+        f"page and its thing at the old URL; or add 'Flattr_url: {OLD}' to a.md "
+        "to keep only its thing there (its page's og:url and button then name "
+        "the old URL, which the web server must redirect to the page); or, if "
+        "the change is deliberate, add the old URL to FLATTR_ACCEPT_URL_CHANGES "
+        "in the settings"
+    ), line
+
+
+ALICE = {"Alice": "alice"}
+YEARLY = {
+    "ARTICLE_URL": "{date:%Y}/{slug}/",
+    "ARTICLE_SAVE_AS": "{date:%Y}/{slug}/index.html",
+}
+
+
+def test_a_retitled_articles_fix_keeps_its_page_at_its_thing_url(
+    tmp_path, flattr_log, capsys
+):
+    # A new Title gave a new slug, so a new URL. The fix offered was a
+    # Flattr_url pin alone: followed, the thing and og:url named the old
+    # URL, which no page of the build served any more (a 404 without a
+    # redirect), and nothing said so; with a SITEURL clause that had
+    # nothing to do with one article. 'Slug:' with the old slug keeps both.
+    first = {"a.md": article("A good first article", "Alice")}
+    output = build(tmp_path, first, FLATTR_AUTHORS=ALICE, **YEARLY)
+    manifests = tmp_path / "old.json", str(output / "flattr-manifest.json")
+    manifests[0].write_bytes(Path(manifests[1]).read_bytes())
+    old = f"{SITEURL}/2024/a-good-first-article/"
+    retitled = {"a.md": article("A good article", "Alice")}
+    build(tmp_path, retitled, FLATTR_AUTHORS=ALICE, **YEARLY)
+    (line,) = guard_lines(flattr_log)
+    fix = (
+        "give a.md its old slug back with 'Slug: a-good-first-article' to keep "
+        f"its page and its thing at the old URL; or add 'Flattr_url: {old}' to a.md "
+        "to keep only its thing there (its page's og:url and button then name "
+        "the old URL, which the web server must redirect to the page); or, if "
+        "the change is deliberate, add the old URL to FLATTR_ACCEPT_URL_CHANGES "
+        "in the settings"
+    )
+    assert line == (
+        f"pelican-flattr: a.md: thing URL changed from {old} to "
+        f"{SITEURL}/2024/a-good-article/; the flattrs of the old URL stay "
+        f"behind. Fix: {fix}"
+    )
+    # diff says the same given the settings, which it reads the slug with;
+    # without them, what they would tell.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\n', encoding="utf-8")
+    for settings, said in [
+        (["--settings", str(conf)], fix),
+        (
+            [],
+            f"add 'Flattr_url: {old}' to a.md to keep its flattrs (its page's "
+            "og:url and button then name the old URL, which the web server must "
+            "redirect to the page); or, if the change is deliberate, add the old "
+            "URL to FLATTR_ACCEPT_URL_CHANGES in the settings; if its slug alone "
+            "changed (a new title gives a new one), "
+            "its old slug written back keeps its page at the old URL too: give "
+            "--settings to check",
+        ),
+    ]:
+        capsys.readouterr()
+        assert main(["diff", *map(str, manifests), *settings, "--json"]) == 1
+        (change,) = json.loads(capsys.readouterr().out)["url_changed"]
+        assert change["fix"] == said
+    # Done as said: the page and its thing are at the old URL again.
+    flattr_log.clear()
+    fixed = {"a.md": article("A good article", "Alice", Slug="a-good-first-article")}
+    output = build(tmp_path, fixed, FLATTR_AUTHORS=ALICE, FLATTR_STRICT=True, **YEARLY)
+    assert guard_lines(flattr_log) == []
+    thing = manifest_things(output)["a.md"]
+    assert thing["url"] == old
+    assert (output / thing["page"]) == output / "2024/a-good-first-article/index.html"
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("a.rst", ":slug: a-good-first-article"),
+        ("a.html", '<meta name="slug" content="a-good-first-article">'),
+        ("a.md", "Slug: a-good-first-article"),
+    ],
+)
+def test_the_old_slug_is_written_as_the_files_reader_takes_it(name, line):
+    old = f"{SITEURL}/2024/a-good-first-article-fr.html"
+    new = f"{SITEURL}/2024/a-good-article-fr.html"
+    advice = UrlChange(name, old, new, slug="a-good-article").advice()
+    assert advice.startswith(f"give {name} its old slug back with '{line}' to"), advice
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "slug"),
+    [
+        # Not the slug alone: the date changed too, or the slug is not the
+        # part that changed, or the old part is no slug a line can write.
+        (f"{SITEURL}/2023/a-b/", f"{SITEURL}/2024/a-c/", "a-c"),
+        (f"{SITEURL}/news/a-c/", f"{SITEURL}/blog/a-c/", "a-c"),
+        (f"{SITEURL}/x/a.html", f"{SITEURL}/b.html", "b"),
+        (f"{SITEURL}/caf%C3%A9.html", f"{SITEURL}/cafe.html", "cafe"),
+        # Twice in the path: which one changed is not known.
+        (f"{SITEURL}/news/old.html", f"{SITEURL}/news/news.html", "news"),
+        # No slug known (diff without --settings, content of another site).
+        (f"{SITEURL}/a-b.html", f"{SITEURL}/a-c.html", None),
+    ],
+)
+def test_the_old_slug_is_offered_only_where_it_alone_changed(old, new, slug):
+    advice = UrlChange("a.md", old, new, slug=slug).advice()
+    assert advice.startswith(f"add 'Flattr_url: {old}' to a.md to keep its flattrs")
+    assert "Slug:" not in advice
+    assert "which the web server must redirect to the page" in advice
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "siteurl"),
+    [
+        ("http://blog.example.org/a.html", f"{SITEURL}/a.html", True),
+        (f"{SITEURL}/blog/2024/a/", f"{SITEURL}/2024/a/", True),
+        ("https://old.example.net/a.html", f"{SITEURL}/2024/a/", True),
+        (f"{SITEURL}/a.html", f"{SITEURL}/2024/a/", False),
+        (f"{SITEURL}/a-b.html", f"{SITEURL}/a-c.html", False),
+    ],
+)
+def test_the_siteurl_fix_is_told_only_where_the_site_may_have_moved(old, new, siteurl):
+    advice = UrlChange("a.md", old, new).advice()
+    assert ("when SITEURL changed for the whole site" in advice) is siteurl, advice
 
 
 @pytest.mark.parametrize("in_the_way", ["a file", "a folder"])
