@@ -938,9 +938,38 @@ def _warn_about_owner_changes(
     # the owner change is said again until a build passes.
     failing = build.current.strict and bool(build.current.messages.problems)
     for line in owner_change_warnings(
-        owner_changes, baseline_kept=failing, listing=_listing(settings)
+        _with_names(settings, owner_changes),
+        baseline_kept=failing,
+        listing=_listing(settings),
     ):
         logger.warning("pelican-flattr: %s%s", build.site_label(), line)
+
+
+def _with_names(
+    settings: FlattrSettings, owner_changes: list[OwnerChange]
+) -> list[OwnerChange]:
+    """``owner_changes``, each with the names of its source's authors now,
+    and the ``FLATTR_AUTHORS`` keys that give its old owner: the baseline
+    keeps owners alone, and an author reads "email:e85bdea7…" as no one."""
+    if not owner_changes:
+        return owner_changes
+    keys: dict[str, list[str]] = {}
+    for key, owner in settings.authors.items():
+        keys.setdefault(owner.value, []).append(key)
+    authors = {
+        source: tuple(author.name for author in getattr(content, "authors", None) or ())
+        for source, content in _contents_of(
+            build.current.generators, {change.source for change in owner_changes}
+        )
+    }
+    return [
+        replace(
+            change,
+            old_names=tuple(keys.get(change.old_owner, ())),
+            new_names=authors.get(change.source, ()),
+        )
+        for change in owner_changes
+    ]
 
 
 def _accepted_to_let_go(

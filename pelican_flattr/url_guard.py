@@ -767,6 +767,11 @@ class OwnerChange:
     source: str
     old_owner: str
     new_owner: str
+    # Who the owners are, where the build knows it, named beside them: the
+    # names of the source's authors now, and the FLATTR_AUTHORS keys that
+    # give the old owner (the baseline keeps no author's name).
+    old_names: tuple[str, ...] = ()
+    new_names: tuple[str, ...] = ()
 
 
 # How many sources an owner change names: one author's whole mapping can
@@ -811,6 +816,9 @@ def owner_change_warnings(
     groups: dict[tuple[str, str], list[OwnerChange]] = {}
     for change in changes:
         groups.setdefault((change.old_owner, change.new_owner), []).append(change)
+    # Past the first mention the owners are "the old owner" and "the new
+    # one": an email owner's hash, said six times, buried the message; the
+    # old one's is said in full once, in the command that claims it.
     once = (
         "said again until a build passes: a failed build keeps the old baseline"
         if baseline_kept
@@ -820,21 +828,23 @@ def owner_change_warnings(
     ordered = sorted(groups.items())
     for (old, new), group in ordered[:OWNER_CHANGES_SAID]:
         group.sort(key=lambda change: (change.source, change.url))
+        was = _named(old, [name for c in group for name in c.old_names], short=True)
+        now = _named(new, [name for c in group for name in c.new_names])
         if len(group) == 1:
             what = (
                 f"{group[0].source}: its thing {group[0].url} changed owner from "
-                f"{old} to {new}"
+                f"{was} to {now}"
             )
             them = "it"
         else:
             named = listed([change.source for change in group], _NAMED_SOURCES)
-            what = f"{len(group)} things changed owner from {old} to {new} ({named})"
+            what = f"{len(group)} things ({named}) changed owner from {was} to {now}"
             them = "them"
         if ":" in old:  # an identifier: a username holds no ':'
             kept = (
-                f"whoever holds {old} claims the flattrs of the things Flattr "
-                "created by verifying it for their Flattr account "
-                f"({verify_command(old)})"
+                "whoever holds the old owner's identifier claims the flattrs of "
+                "the things Flattr created by verifying it for their Flattr "
+                f"account ({verify_command(old)})"
             )
         else:
             kept = (
@@ -845,12 +855,12 @@ def owner_change_warnings(
             redact_encoded_addresses(
                 f"{what}, but Flattr keys a thing on its URL and keeps the owner "
                 "it was created with (by its first flattr): a thing already "
-                f"flattred stays {old}'s, and its flattrs go on to {old} while "
-                f"this build's pages and manifest name {new} (one not flattred "
-                f"yet is created for {new}). Fix: if the change is a mistake, "
-                f"give {them} {old} back (FLATTR_AUTHORS, or 'Flattr_owner:'); "
-                f"if not, {kept}; Flattr documents no way to give an existing "
-                f"thing another owner ({once})"
+                "flattred stays the old owner's, and its flattrs go on to it "
+                "while this build's pages and manifest name the new one (one not "
+                "flattred yet is created for the new one). Fix: if the change is "
+                f"a mistake, give {them} the old owner back (FLATTR_AUTHORS, or "
+                f"'Flattr_owner:'); if not, {kept}; Flattr documents no way to "
+                f"give an existing thing another owner ({once})"
             )
         )
     rest = ordered[OWNER_CHANGES_SAID:]
@@ -866,6 +876,25 @@ def owner_change_warnings(
             )
         )
     return warnings
+
+
+# How many characters of an email owner's hash name it where the command
+# beside it gives it whole: enough to tell two owners apart.
+_HASH_SHOWN = 8
+
+
+def _named(owner: str, names: Iterable[str], short: bool = False) -> str:
+    """``owner`` as an owner change names it: after the ``names`` of its
+    authors, quoted and without an address, when the build knows any; with
+    ``short``, an email owner's hash cut (the command that claims it gives
+    it whole)."""
+    from .settings import shown_author
+
+    shown = owner
+    if short and owner.startswith("email:") and len(owner) > 6 + _HASH_SHOWN:
+        shown = f"{owner[: 6 + _HASH_SHOWN]}…"
+    authors = listed(sorted({shown_author(name) for name in names}), _NAMED_SOURCES)
+    return f"{authors} ({shown})" if authors else shown
 
 
 @dataclass(frozen=True)

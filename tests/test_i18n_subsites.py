@@ -639,7 +639,7 @@ def test_an_article_pinned_into_a_language_site_under_another_owner_is_said(
     )
     said = [m for m in built.messages if "changed owner" in m]
     assert len(said) == 1, built.messages
-    changed = f"hello.md: its thing {url} changed owner from alice to alicia"
+    changed = f"hello.md: its thing {url} changed owner from alice to 'Alice' (alicia)"
     assert changed in said[0]
 
 
@@ -2551,7 +2551,10 @@ def test_a_language_sites_guard_names_the_site_that_says_it(tmp_path, change):
     if change == "owner":
         files = {"salut.md": article("Salut", "Bob", Lang="fr")}
         built = i18n_build(tmp_path, files, **ALICE_AND_BOB)
-        said = f"salut.md: its thing {url} changed owner from alice to bob"
+        said = (
+            f"salut.md: its thing {url} changed owner from 'Alice' (alice) to "
+            "'Bob' (bob)"
+        )
     else:
         accept = {"FLATTR_ACCEPT_URL_CHANGES": [url]}
         built = i18n_build(tmp_path, {}, **ALICE_AND_BOB, **accept)

@@ -607,16 +607,16 @@ def test_an_owner_change_is_said_once(tmp_path, flattr_log, strict):
         (
             "WARNING",
             f"pelican-flattr: b.md: its thing {b_url} changed owner from "
-            "twitter:user:id:9 to partner:hackspace:bob, but Flattr keys a thing "
-            "on its URL and keeps the owner it was created with (by its first "
-            "flattr): a thing already flattred stays twitter:user:id:9's, and its "
-            "flattrs go on to twitter:user:id:9 while this build's pages and "
-            "manifest name partner:hackspace:bob (one not flattred yet is created "
-            "for partner:hackspace:bob). Fix: if the change is a mistake, give it "
-            "twitter:user:id:9 back (FLATTR_AUTHORS, or 'Flattr_owner:'); if not, "
-            "whoever holds twitter:user:id:9 claims the flattrs of the things "
-            "Flattr created by verifying it for their Flattr account (pelican-flattr "
-            "verify --identity twitter:user:id:9 --username THEIR_FLATTR_USERNAME); "
+            "twitter:user:id:9 to 'Bob' (partner:hackspace:bob), but Flattr keys "
+            "a thing on its URL and keeps the owner it was created with (by its "
+            "first flattr): a thing already flattred stays the old owner's, and "
+            "its flattrs go on to it while this build's pages and manifest name "
+            "the new one (one not flattred yet is created for the new one). Fix: "
+            "if the change is a mistake, give it the old owner back "
+            "(FLATTR_AUTHORS, or 'Flattr_owner:'); if not, whoever holds the old "
+            "owner's identifier claims the flattrs of the things Flattr created "
+            "by verifying it for their Flattr account (pelican-flattr verify "
+            "--identity twitter:user:id:9 --username THEIR_FLATTR_USERNAME); "
             "Flattr documents no way to give "
             "an existing thing another owner (said once: the baseline takes the "
             "new owner)",
@@ -625,6 +625,54 @@ def test_an_owner_change_is_said_once(tmp_path, flattr_log, strict):
     flattr_log.clear()
     build(tmp_path, two_articles(), FLATTR_AUTHORS=new, FLATTR_STRICT=strict)
     assert owner_lines(flattr_log) == []
+
+
+def test_a_reassigned_article_names_its_authors_and_the_hash_once(tmp_path, flattr_log):
+    # Carol's only article given to Dmitri: the warning named the owners as
+    # identifiers alone, Carol's hash six times, and no author; the authors
+    # are named beside them (never the address FLATTR_AUTHORS holds), and
+    # the hash in full once, in the command that claims the flattrs.
+    authors = {
+        "Carol Chen": "email:carol@example.org",
+        "Dmitri Ivanov": "partner:hackspace:1042",
+    }
+    files = {
+        "c.md": article("Carol's notes", "Carol Chen", slug="notes"),
+        "d.md": article("Dmitri's notes", "Dmitri Ivanov", slug="more"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    files["c.md"] = article("Carol's notes", "Dmitri Ivanov", slug="notes")
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    digest = hashlib.md5(b"carol@example.org").hexdigest()
+    ((_, line),) = owner_lines(flattr_log)
+    assert line == (
+        f"pelican-flattr: c.md: its thing {SITEURL}/notes.html changed owner from "
+        f"'Carol Chen' (email:{digest[:8]}…) to 'Dmitri Ivanov' "
+        "(partner:hackspace:1042), but Flattr keys a thing on its URL and keeps "
+        "the owner it was created with (by its first flattr): a thing already "
+        "flattred stays the old owner's, and its flattrs go on to it while this "
+        "build's pages and manifest name the new one (one not flattred yet is "
+        "created for the new one). Fix: if the change is a mistake, give it the "
+        "old owner back (FLATTR_AUTHORS, or 'Flattr_owner:'); if not, whoever "
+        "holds the old owner's identifier claims the flattrs of the things "
+        "Flattr created by verifying it for their Flattr account (pelican-flattr "
+        f"verify --identity email:{digest} --username THEIR_FLATTR_USERNAME); "
+        "Flattr documents no way to give an existing thing another owner (said "
+        "once: the baseline takes the new owner)"
+    )
+    # Carol's key taken out: her name is not known any more, her owner is.
+    flattr_log.clear()
+    files["c.md"] = article("Carol's notes", "Carol Chen", slug="notes")
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    flattr_log.clear()
+    files["c.md"] = article("Carol's notes", "Dmitri Ivanov", slug="notes")
+    del authors["Carol Chen"]
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    ((_, line),) = owner_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: c.md: its thing {SITEURL}/notes.html changed owner from "
+        f"email:{digest[:8]}… to 'Dmitri Ivanov' (partner:hackspace:1042), but "
+    ), line
 
 
 def test_an_owner_change_in_a_failed_strict_build_is_said_again(tmp_path, flattr_log):
@@ -681,9 +729,9 @@ def test_a_whole_authors_owner_change_is_one_line(tmp_path, flattr_log):
     digest = hashlib.md5(b"bob@example.org").hexdigest()
     assert [line.partition(", but ")[0] for line in lines] == [
         f"pelican-flattr: a.md: its thing {SITEURL}/a.html changed owner from "
-        "alice to al",
-        f"pelican-flattr: 6 things changed owner from email:{digest} to bob (b0.md"
-        ", b1.md, b2.md and 3 more)",
+        "alice to 'Alice' (al)",
+        "pelican-flattr: 6 things (b0.md, b1.md, b2.md and 3 more) changed owner "
+        f"from email:{digest[:8]}… to 'Bob' (bob)",
     ]
     assert "stay with the Flattr account alice;" in lines[0]
     assert (
@@ -733,8 +781,8 @@ def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log)
     lines += [line for _, line in said_with(flattr_log, "more owner changes")]
     assert len(lines) == OWNER_CHANGES_SAID + 1
     assert lines[0].startswith(
-        "pelican-flattr: 2 things changed owner from siteowner to guest00 "
-        "(g00-again.md and g00.md)"
+        "pelican-flattr: 2 things (g00-again.md and g00.md) changed owner from "
+        "siteowner to 'Guest 00' (guest00)"
     )
     assert lines[-1].startswith(
         "pelican-flattr: and 4 more owner changes, of 4 things (siteowner to "
@@ -3559,7 +3607,7 @@ def test_owner_changes_are_said_by_owner_and_their_sources_by_name():
     lines = owner_change_warnings(changes)
     assert [line.partition(", but ")[0] for line in lines] == [
         "y.md: its thing https://x.example/2 changed owner from siteowner to guest00",
-        "2 things changed owner from siteowner to guest01 (a.md and z.md)",
+        "2 things (a.md and z.md) changed owner from siteowner to guest01",
     ]
 
 
@@ -3667,7 +3715,10 @@ def test_a_url_a_language_site_took_that_another_owner_takes_is_said_at_once(
         FLATTR_ACCEPT_URL_CHANGES=[HELLO_URL],
     )
     assert built.status == 0
-    said = f"bob.md: its thing {HELLO_URL} changed owner from alice to bob"
+    said = (
+        f"bob.md: its thing {HELLO_URL} changed owner from 'Alice' (alice) to "
+        "'Bob' (bob)"
+    )
     assert [m for m in built.messages if said in m], built.messages
     assert baseline_things(tmp_path) == [
         {"owner": "bob", "source": "bob.md", "url": HELLO_URL}
