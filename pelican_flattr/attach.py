@@ -122,13 +122,13 @@ def opted_out_sources(
     build has read every file."""
     return {
         source: word
-        for source, content in _contents_of(generators, sources)
+        for source, content in contents_of(generators, sources)
         if getattr(content, "status", None) != "draft"
         and (word := opt_out_word(content.metadata)) is not None
     }
 
 
-def _contents_of(
+def contents_of(
     generators: list[Any], sources: Collection[str]
 ) -> Iterator[tuple[str, Any]]:
     """Each content the ``generators`` read (drafts and hidden ones too)
@@ -1137,7 +1137,7 @@ def _left_behind_on_site(
     # Of those, the ones this site read all the same, and their authors
     # now: the author's name changed, which "deleted" would not tell.
     # (One still by the key's author, a draft say, is no renamed one.)
-    for source, content in _contents_of(site.generators, owner_of):
+    for source, content in contents_of(site.generators, owner_of):
         names = {author.name for author in getattr(content, "authors", ())}
         if names.isdisjoint(keys):
             by_owner[owner_of[source]][1][source] = names

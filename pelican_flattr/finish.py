@@ -20,7 +20,7 @@ from typing import Any
 
 from . import build
 from .attach import (
-    _contents_of,
+    contents_of,
     opted_out_sources,
     page_sources,
     warn_about_unknown_authors,
@@ -913,7 +913,7 @@ def _slugs_of(sources: Collection[str]) -> dict[str, str]:
     few whose URL changed within one part (``with_slugs``)."""
     return {
         source: content.slug
-        for source, content in _contents_of(build.current.generators, sources)
+        for source, content in contents_of(build.current.generators, sources)
         if isinstance(getattr(content, "slug", None), str)
     }
 
@@ -958,7 +958,7 @@ def _with_names(
         keys.setdefault(owner.value, []).append(key)
     authors = {
         source: tuple(author.name for author in getattr(content, "authors", None) or ())
-        for source, content in _contents_of(
+        for source, content in contents_of(
             build.current.generators, {change.source for change in owner_changes}
         )
     }
