@@ -25,7 +25,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pelican sample_site/content -s sample_site/pelicanconf.py -o sample_site/output
 	@echo
-	@echo "Built the sample site into sample_site/output/."
+	@echo "Built the sample site into sample_site/output/. The warning about"
+	@echo "Eve Example is meant: the sample site shows an author with no owner."
 	@echo "Open sample_site/output/index.html, or serve it with:"
 	@echo "  $(BIN)/python -m http.server -d sample_site/output 8000"
 	@echo "The manifest of every Flattr thing is sample_site/output/flattr-manifest.json."
