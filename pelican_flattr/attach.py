@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import string
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -844,9 +845,10 @@ def warn_about_unknown_authors() -> None:
     left_behind = _things_left_behind(unknown)
     renamed: dict[str, LeftBehind] = {}
     gone: dict[str, LeftBehind] = {}
+    reassigned: dict[str, LeftBehind] = {}
     misspelt: list[tuple[str, str]] = []  # (where it is set, key)
     for key in sorted(unknown):
-        things = left_behind.get(key, LeftBehind(0, 0, set()))
+        things = left_behind.get(key, LeftBehind(0, 0, set(), {}))
         if things.read:
             # The author's name changed in the content: taken out, as the
             # warning for deleted content advises, the key would leave
@@ -858,6 +860,10 @@ def warn_about_unknown_authors() -> None:
             # warning that fails no strict build; the guard reports each
             # thing URL that vanished.
             gone[key] = things
+        elif things.reassigned:
+            # Spelt right too: an editor gave the author's things to other
+            # mapped authors, which the guard's owner change explains.
+            reassigned[key] = things
         else:
             # Named where it is set: a language's own key is not in the main
             # site's settings.
@@ -868,8 +874,9 @@ def warn_about_unknown_authors() -> None:
     _warn_about_misspelt_keys(misspelt, author_keys.unmapped_authors)
     # One warning for all the keys of each kind, on every build until they
     # are mended: a site whose authors come and go can have hundreds.
+    _warn_about_reassigned_keys(reassigned)
     if len(renamed) == 1:
-        ((key, (_, read, authors)),) = renamed.items()
+        ((key, (_, read, authors, _)),) = renamed.items()
         logger.warning(
             "pelican-flattr: %s names no author of this "
             "site any more, but the last build gave its owner %d thing%s "
@@ -895,7 +902,7 @@ def warn_about_unknown_authors() -> None:
             ),
         )
     if len(gone) == 1:
-        ((key, (count, _, _)),) = gone.items()
+        ((key, (count, _, _, _)),) = gone.items()
         logger.warning(
             "pelican-flattr: %s names no author of this "
             "site any more: the last build gave its owner %d thing%s that "
@@ -914,6 +921,50 @@ def warn_about_unknown_authors() -> None:
             len(gone),
             _in_all({key: things.count for key, things in gone.items()}),
             _keys_counted({key: str(t.count) for key, t in gone.items()}),
+        )
+
+
+def _warn_about_reassigned_keys(reassigned: dict[str, LeftBehind]) -> None:
+    """Warn about the ``FLATTR_AUTHORS`` keys that name no author because
+    their things of the last build are other mapped authors' now
+    (``LeftBehind.reassigned``): one warning for all of them. No problem
+    under FLATTR_STRICT, as nothing in the settings is wrong; the URL
+    guard's owner change says what it costs."""
+    if len(reassigned) == 1:
+        ((key, things),) = reassigned.items()
+        count = len(things.reassigned)
+        now_by = set().union(*things.reassigned.values())
+        logger.warning(
+            "pelican-flattr: %s names no author of this site any more: the "
+            "last build gave its owner %d thing%s whose source file%s by %s now "
+            "(%s%s; the URL guard warns of the owner change%s); unless the "
+            "change is a mistake, take the key out: once a build passes, its "
+            "baseline gives the owner nothing, and the key is taken for a "
+            "misspelt one",
+            _entry_in_run(key),
+            count,
+            "" if count == 1 else "s",
+            " is" if count == 1 else "s are",
+            "another author" if len(now_by) == 1 else "other authors",
+            listed(sorted(things.reassigned), _NAMED_SOURCES),
+            _now_by(now_by),
+            "" if count == 1 else "s",
+        )
+    elif reassigned:
+        counted = {
+            key: f"{len(t.reassigned)}{_now_by(set().union(*t.reassigned.values()))}"
+            for key, t in reassigned.items()
+        }
+        logger.warning(
+            "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
+            "any more: the last build gave their owners %d things whose source "
+            "files are by other authors now: %s; the URL guard warns of the "
+            "owner changes; unless they are mistakes, take the keys out: once a "
+            "build passes, its baseline gives their owners nothing, and the "
+            "keys are taken for misspelt ones",
+            len(reassigned),
+            _in_all({key: len(t.reassigned) for key, t in reassigned.items()}),
+            _keys_counted(counted),
         )
 
 
@@ -1036,6 +1087,10 @@ class LeftBehind(NamedTuple):
     # Of those, the ones whose source this build read, and its authors now.
     read: int
     authors: set[str]
+    # Not counted above: the things whose source has a thing of another
+    # owner now, given to other authors that keys map (source -> its
+    # authors now), as an editor reassigns an article.
+    reassigned: dict[str, set[str]]
 
 
 def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
@@ -1049,15 +1104,32 @@ def _things_left_behind(keys: set[str]) -> dict[str, LeftBehind]:
     """
     gone: dict[str, set[str]] = {}
     read: dict[str, dict[str, set[str]]] = {}
+    reassigned: dict[str, dict[str, set[str]]] = {}
     for site in _guarding_sites():
-        for key, (sources, authors_of_read) in _left_behind_on_site(keys, site).items():
+        for key, on_site in _left_behind_on_site(keys, site).items():
             # By source: one published by two languages' sites is one.
-            gone.setdefault(key, set()).update(sources)
-            read.setdefault(key, {}).update(authors_of_read)
+            gone.setdefault(key, set()).update(on_site.sources)
+            read.setdefault(key, {}).update(on_site.read)
+            reassigned.setdefault(key, {}).update(on_site.reassigned)
     return {
-        key: LeftBehind(len(sources), len(read[key]), set().union(*read[key].values()))
+        key: LeftBehind(
+            len(sources),
+            len(read[key]),
+            set().union(*read[key].values()),
+            reassigned[key],
+        )
         for key, sources in gone.items()
     }
+
+
+class _LeftOnSite(NamedTuple):
+    """``_left_behind_on_site``'s finds for one owner: the sources left
+    behind, those of them read (with their authors now), and the sources
+    given to other authors (``LeftBehind.reassigned``)."""
+
+    sources: set[str]
+    read: dict[str, set[str]]
+    reassigned: dict[str, set[str]]
 
 
 def _guarding_sites() -> list[build.SiteInside]:
@@ -1073,9 +1145,10 @@ def _guarding_sites() -> list[build.SiteInside]:
 
 def _left_behind_on_site(
     keys: set[str], site: build.SiteInside
-) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+) -> dict[str, _LeftOnSite]:
     """``_things_left_behind`` for one site: for each key, the sources left
-    behind, and of those the ones read, with their authors now. A misspelt
+    behind, and of those the ones read, with their authors now; and the
+    sources given to other authors (``_is_reassigned``). A misspelt
     key matched no author then either, so it gave none: counted only for an
     owner no other key naming an author of the run has, nor
     ``FLATTR_USERNAME``, as the things of theirs left behind could be the
@@ -1122,26 +1195,59 @@ def _left_behind_on_site(
             )
         except BaselineError:
             return {}  # the guard reports it
-    # By source alone: a source that has a thing of another owner now was
-    # not left behind; its author's name, or the key, was changed, and a
-    # key edited into a typo must still be called one.
-    kept = {ct.source for ct in state.content_things} | state.inside.things.keys()
-    owner_of = {
-        entry["source"]: entry["owner"]
-        for entry in entries
-        if entry["source"] not in kept
-    }
-    by_owner: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+    # By source alone: a source that has a thing now was not left behind;
+    # its author's name, or the key, was changed, and a key edited into a
+    # typo must still be called one.
+    owner_now = {ct.source: ct.thing.owner.value for ct in state.content_things}
+    owner_now.update(
+        (source, thing.owner.value) for source, thing in state.inside.things.items()
+    )
+    owner_of = {entry["source"]: entry["owner"] for entry in entries}
+    keys_of: dict[str, list[str]] = {}
+    for key, owner in owners.items():
+        keys_of.setdefault(owner, []).append(key)
+    by_owner: defaultdict[str, _LeftOnSite] = defaultdict(
+        lambda: _LeftOnSite(set(), {}, {})
+    )
     for source, owner in owner_of.items():
-        by_owner.setdefault(owner, (set(), {}))[0].add(source)
+        if source not in owner_now:
+            by_owner[owner].sources.add(source)
     # Of those, the ones this site read all the same, and their authors
     # now: the author's name changed, which "deleted" would not tell.
-    # (One still by the key's author, a draft say, is no renamed one.)
+    # (One still by the key's author, a draft say, is no renamed one.) Of
+    # the others, the ones an editor gave to other authors.
     for source, content in contents_of(site.generators, owner_of):
+        owner = owner_of[source]
         names = {author.name for author in getattr(content, "authors", ())}
-        if names.isdisjoint(keys):
-            by_owner[owner_of[source]][1][source] = names
+        if source not in owner_now:
+            if names.isdisjoint(keys):
+                by_owner[owner].read[source] = names
+        elif owner_now[source] != owner and _is_reassigned(
+            content, keys_of[owner], settings
+        ):
+            by_owner[owner].reassigned[source] = names
     return {key: by_owner[owner] for key, owner in owners.items() if owner in by_owner}
+
+
+def _is_reassigned(content: Any, keys: list[str], settings: FlattrSettings) -> bool:
+    """Whether ``content``, whose thing the last build gave the owner of
+    ``keys`` (``FLATTR_AUTHORS`` keys that name no author) and this one
+    another, was given to other authors: each of its authors mapped by a
+    key, by name or slug, and none close to one of ``keys``. A key edited
+    into a typo leaves its author unmapped (their thing the site owner's),
+    or mapped by another key, and close: a typo all the same."""
+    authors = getattr(content, "authors", None) or ()
+    by_folded: dict[str, str] = {}
+    for author in authors:
+        slug = getattr(author, "slug", None)
+        if author.name not in settings.authors and (
+            settings.author_slugs.get(slug) not in settings.authors
+        ):
+            return False
+        by_folded[author.name.casefold()] = author.name
+        if slug:
+            by_folded[slug.casefold()] = author.name
+    return bool(by_folded) and not any(author_meant(key, by_folded) for key in keys)
 
 
 def _warn_about_authors_named_by_their_address(

@@ -1662,6 +1662,150 @@ def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
     ]
 
 
+REASSIGNED_AUTHORS = {
+    "Carol Chen": "email:carol@example.org",
+    "Dmitri Ivanov": "partner:hackspace:1042",
+}
+CAROL_GIVEN_AWAY = (
+    "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] names no author of this site "
+    "any more: the last build gave its owner 1 thing whose source file is by "
+    "another author now (c.md, now by 'Dmitri Ivanov'; the URL guard warns of "
+    "the owner change); unless the change is a mistake, take the key out: once "
+    "a build passes, its baseline gives the owner nothing, and the key is taken "
+    "for a misspelt one"
+)
+
+
+def _carol_and_dmitri(carol_writes="Carol Chen"):
+    return {
+        "c.md": article("Carol's notes", carol_writes, slug="notes"),
+        "d.md": article("Dmitri's notes", "Dmitri Ivanov", slug="more"),
+    }
+
+
+def test_a_key_whose_authors_article_went_to_another_author_is_no_misspelling(
+    tmp_path, flattr_log
+):
+    # An editor gave Carol's only article to Dmitri, both mapped: her key was
+    # called misspelt, which failed the strict build, and the editor was left
+    # with that instead of the guard's owner change, which says what happened.
+    build(tmp_path, _carol_and_dmitri(), FLATTR_AUTHORS=REASSIGNED_AUTHORS)
+    flattr_log.clear()
+    strict = {"FLATTR_AUTHORS": REASSIGNED_AUTHORS, "FLATTR_STRICT": True}
+    build(tmp_path, _carol_and_dmitri("Dmitri Ivanov"), **strict)
+    said = [r for r in flattr_log.records if "FLATTR_AUTHORS[" in r.getMessage()]
+    assert [(r.levelname, r.getMessage()) for r in said] == [
+        ("WARNING", CAROL_GIVEN_AWAY)
+    ]
+    (changed,) = _messages(flattr_log, "changed owner")
+    assert changed.startswith(
+        f"pelican-flattr: c.md: its thing {SITEURL}/notes.html changed owner "
+        f"from 'Carol Chen' (email:{hash_email('carol@example.org')[:8]}…) to "
+        "'Dmitri Ivanov' (partner:hackspace:1042), "
+    ), changed
+    assert not any("@" in r.getMessage() for r in flattr_log.records)
+    # That build's baseline gives Carol's owner nothing: her key names
+    # nobody, as a misspelt one, and fails the next strict build.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, {}, **strict)
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] names no author of this "
+        "site (by name or slug); check its spelling, or take it out if the "
+        "author has no content left"
+    ]
+
+
+def test_keys_whose_authors_articles_went_to_others_share_one_warning(
+    tmp_path, flattr_log
+):
+    # Dmitri mapped by his slug: his articles take that key all the same.
+    authors = {
+        "Carol Chen": "email:carol@example.org",
+        "Erin Ek": "erin",
+        "dmitri-ivanov": "partner:hackspace:1042",
+    }
+    files = {
+        **_carol_and_dmitri(),
+        "e.md": article("Erin's notes", "Erin Ek", slug="erin"),
+        "f.md": article("Erin's other notes", "Erin Ek", slug="erin-2"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    given_away = {
+        name: text.replace("Carol Chen", "Dmitri Ivanov").replace("Erin Ek", "Dana")
+        for name, text in files.items()
+    }
+    flattr_log.clear()
+    build(
+        tmp_path,
+        given_away,
+        FLATTR_AUTHORS={**authors, "Dana": "dana"},
+        FLATTR_STRICT=True,
+    )
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
+        "more: the last build gave their owners 3 things whose source files are "
+        "by other authors now: FLATTR_AUTHORS['Carol Chen'] (1, now by 'Dmitri "
+        "Ivanov') and FLATTR_AUTHORS['Erin Ek'] (2, now by 'Dana'); the URL "
+        "guard warns of the owner changes; unless they are mistakes, take the "
+        "keys out: once a build passes, its baseline gives their owners "
+        "nothing, and the keys are taken for misspelt ones"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("carol_writes", "authors", "meant"),
+    [
+        # The file's author misspelt, so no key maps it now.
+        ("Carol Chem", REASSIGNED_AUTHORS, " (did you mean 'Carol Chem'?)"),
+        # The key cut short, too far from the name for a suggestion: the
+        # author no key maps now is still the one it meant.
+        (
+            "Carol Chen",
+            {
+                "C. Chen": "email:carol@example.org",
+                "Dmitri Ivanov": "partner:hackspace:1042",
+            },
+            "",
+        ),
+        # The key misspelt, the author mapped by a slug key now: close to
+        # the key, that author is the one it meant.
+        (
+            "Carol Chen",
+            {
+                "Carol Chn": "email:carol@example.org",
+                "carol-chen": "partner:hackspace:7",
+                "Dmitri Ivanov": "partner:hackspace:1042",
+            },
+            "",
+        ),
+    ],
+    ids=["file-misspelt", "key-cut-short", "key-misspelt"],
+)
+def test_an_article_that_left_a_key_for_a_misspelling_is_no_reassignment(
+    tmp_path, flattr_log, carol_writes, authors, meant
+):
+    # The source's thing went to another owner (the site's, a slug key's)
+    # as a typo took it from the key: a misspelling still fails a strict
+    # build.
+    build(tmp_path, _carol_and_dmitri(), FLATTR_AUTHORS=REASSIGNED_AUTHORS)
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            _carol_and_dmitri(carol_writes),
+            FLATTR_AUTHORS=authors,
+            FLATTR_USERNAME="hackspace",
+            FLATTR_STRICT=True,
+        )
+    key = next(key for key in authors if key.startswith("C"))
+    assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
+        f"pelican-flattr: FLATTR_AUTHORS[{key!r}] names no author of this site "
+        f"(by name or slug); check its spelling{meant}, or take it out if the "
+        "author has no content left"
+    ]
+
+
 @pytest.mark.parametrize(
     ("authors", "username"),
     [
