@@ -357,10 +357,11 @@ class BuildState:
     # things (FLATTR_PAGES): see attach._left_to_its_languages_site.
     later_sites_languages: Mapping[str, bool] = field(default_factory=dict)
     # Source -> owner: the entries of this build's URL baseline, as the
-    # guard read them, whose source no longer has its URL (a language's
-    # site only: see SiteInside). None where the guard did not compare
-    # (skipped on a development URL, or nothing changed): the baseline is
-    # as the last build left it, and read as it is.
+    # guard read them, whose source no longer has its URL, or whose thing
+    # changed owner (a language's site only: see SiteInside). None where
+    # the guard did not compare (skipped on a development URL, or nothing
+    # changed): the baseline is as the last build left it, and read as it
+    # is.
     left_by_guard: dict[str, str] | None = None
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).

@@ -214,8 +214,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     )
     if language is not None:
         # Kept for the main site, which checks FLATTR_AUTHORS keys once all
-        # sites are built: by then this baseline is rewritten.
-        build.current.left_by_guard = _owners_by_source(changed)
+        # sites are built: by then this baseline is rewritten. A thing that
+        # changed owner too: its old owner's key may name no author now.
+        build.current.left_by_guard = _owners_by_source(changed) | {
+            change.source: change.old_owner for change in noted.owner_changes
+        }
     changes = _url_changes(urls, changed, noted.reused, old_sources)
     unresolved = _unresolved(settings, changes)
     _warn_about_handovers(settings, changes, noted.said_before)

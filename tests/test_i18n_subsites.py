@@ -1835,21 +1835,29 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
     )
 
 
-def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
-    # The German articles in a folder only the German site reads: the file
-    # is found among that site's contents, not the main site's.
+# Bob's only article in a folder only the German site reads.
+BOB_IN_GERMAN = {
+    "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
+    "ARTICLE_EXCLUDES": ["de"],
+    "I18N_SUBSITES": {"de": {"ARTICLE_EXCLUDES": []}},
+}
+
+
+def _bobs_german_article_by(tmp_path, author, **settings):
+    """Build Bob's German article, then again by ``author``: the build."""
     files = {
         "hello.md": article("Hello", "Alice", Lang="en"),
         "de/hallo.md": article("Hallo", "Bob", Lang="de"),
     }
-    settings = {
-        "FLATTR_AUTHORS": {"Alice": "alice", "Bob": "bob"},
-        "ARTICLE_EXCLUDES": ["de"],
-        "I18N_SUBSITES": {"de": {"ARTICLE_EXCLUDES": []}},
-    }
-    i18n_build(tmp_path, files, **settings)
-    files["de/hallo.md"] = article("Hallo", "Robert", Lang="de")
-    built = i18n_build(tmp_path, files, **settings)
+    i18n_build(tmp_path, files, **BOB_IN_GERMAN)
+    files["de/hallo.md"] = article("Hallo", author, Lang="de")
+    return i18n_build(tmp_path, files, **BOB_IN_GERMAN, **settings)
+
+
+def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
+    # The file is found among the German site's contents, not the main
+    # site's.
+    built = _bobs_german_article_by(tmp_path, "Robert")
     renamed = [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m]
     assert renamed == [
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site any "
@@ -1857,6 +1865,23 @@ def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
         "build still reads, now by 'Robert', without a thing: if the author was "
         "renamed, rename the key to match"
     ]
+
+
+def test_an_article_given_to_another_author_on_a_languages_site_is_said(tmp_path):
+    # Given to Alice: found among the German site's contents and things
+    # (its guard has rewritten its baseline by then), Bob's key is no
+    # misspelling that fails a strict build.
+    built = _bobs_german_article_by(tmp_path, "Alice", FLATTR_STRICT=True)
+    assert built.status == 0, built.messages
+    assert [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m] == [
+        "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site any "
+        "more: the last build gave its owner 1 thing whose source file is by "
+        "another author now (de/hallo.md, now by 'Alice'; the URL guard warns of "
+        "the owner change); unless the change is a mistake, take the key out: "
+        "once a build passes, its baseline gives the owner nothing, and the key "
+        "is taken for a misspelt one"
+    ]
+    assert [m for m in built.messages if "changed owner from" in m]
 
 
 def test_a_url_taken_while_unresolved_is_not_released_as_the_takers(tmp_path):
