@@ -52,6 +52,7 @@ from .settings import (
     NAMED_ENTRIES,
     FlattrSettings,
     author_meant,
+    closest_name,
     shown_author,
 )
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
@@ -293,6 +294,9 @@ def attach_things(generators: list[Any]) -> None:
     _warn_by_files(read_as_text, _in_each)
     _warn_by_files(elsewhere_urls, page_url_warning)
     _say_problems(problems, settings.authors_setting)
+    # Before the ownerless are said: a name close to a key that names no
+    # author is more likely the key's misspelling than the files'.
+    authors = _classify_author_keys(generators, settings)
     _say_who_has_no_owner(ownerless, settings)
     if not settings.pages:
         _warn_about_pages_that_ask(generators, defaults)
@@ -302,7 +306,6 @@ def attach_things(generators: list[Any]) -> None:
         state.content_things = [
             ct for ct in state.content_things if id(ct) not in displaced
         ]
-    authors = _classify_author_keys(generators, settings)
     _warn_about_authors_named_by_their_address(settings, authors, generators)
     if not build.outer_builds and not build.i18n_subsites(state.pelican):
         # Said now, so that a strict build fails before writing a page;
@@ -1626,12 +1629,19 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
                 if len(found) == 1
                 else f"each of {_counted(found)} ({_sources(found)})"
             )
-            meant = _key_meant(names, keys)
-            if meant:
+            meant, key = _key_meant(names, keys)
+            if key in build.current.author_keys.known_authors:
                 files = (
                     "file's Author: line" if len(found) == 1 else "files' Author: lines"
                 )
                 meant += f"; if so, correct the {files}"
+            elif meant:
+                # The key names nobody: its spelling is what to mend, as
+                # the warning about the key says too.
+                meant += (
+                    f"; if so, correct the key {settings.authors_setting}"
+                    f"[{shown_author(key)}], which names no author of this site"
+                )
             logger.warning(
                 "pelican-flattr: %s%s %s; no Flattr button%s", site, what, notice, meant
             )
@@ -1641,7 +1651,7 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
     if any(not names for names, _ in ownerless):
         by += " or none"
     named = "; ".join(
-        f"{_who(names)}{_key_meant(names, keys)}: {len(found)} ({_sources(found)})"
+        f"{_who(names)}{_key_meant(names, keys)[0]}: {len(found)} ({_sources(found)})"
         for (names, _), found in groups[:_NAMED_AUTHORS]
     )
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
@@ -1660,11 +1670,18 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
     )
 
 
-def _key_meant(names: tuple[str, ...], keys: dict[str, str]) -> str:
+def _key_meant(names: tuple[str, ...], keys: dict[str, str]) -> tuple[str, str]:
     """`` (did you mean 'Bob Builder'?)`` when one of ``names``, the authors
     of content without an owner, is close to one of ``keys`` (the
-    ``FLATTR_AUTHORS`` keys by their lower case), else ""."""
-    return next(filter(None, (author_meant(name, keys) for name in names)), "")
+    ``FLATTR_AUTHORS`` keys by their lower case), with that key; else two
+    empty strings."""
+    for name in names:
+        key = closest_name(name, keys)
+        if key is not None:
+            meant = author_meant(name, keys)
+            if meant:
+                return meant, key
+    return "", ""
 
 
 def _who(names: tuple[str, ...]) -> str:

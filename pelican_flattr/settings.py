@@ -504,15 +504,22 @@ def author_meant(key: str, by_folded: dict[str, str]) -> str:
     lower case, as the build and ``verify`` gather them, -> the name), in any
     case, and that name holds no address: ``(did you mean 'Bob Builder'?)``;
     else nothing."""
+    name = closest_name(key, by_folded)
+    if name is None:
+        return ""
+    meant = shown_author(name)
+    # A name that holds an address is shown hidden: no help, "did you mean
+    # '[address]'?".
+    return f" (did you mean {meant}?)" if meant == repr(name) else ""
+
+
+def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
+    """The name of ``by_folded`` (lower case -> as written) closest to
+    ``key`` in any case, if one is close enough to be meant; else None."""
     import difflib  # imported here: a build with no misspelt key needs none
 
     close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
-    if not close:
-        return ""
-    meant = shown_author(by_folded[close[0]])
-    # A name that holds an address is shown hidden: no help, "did you mean
-    # '[address]'?".
-    return f" (did you mean {meant}?)" if meant == repr(by_folded[close[0]]) else ""
+    return by_folded[close[0]] if close else None
 
 
 @dataclass(frozen=True)

@@ -3114,10 +3114,12 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
     }
     flattr_log.clear()
     build(tmp_path, renamed, FLATTR_AUTHORS=authors)
+    # (The articles without an owner are asked after the key, said apart.)
     said = [
         r.getMessage()
         for r in flattr_log.records
         if "FLATTR_AUTHORS[" in r.getMessage()
+        and "has no Flattr owner" not in r.getMessage()
     ]
     assert said == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
