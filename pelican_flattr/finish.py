@@ -50,6 +50,8 @@ from .url_guard import (
     holds_baseline,
     in_folder,
     load_baseline,
+    lost_to_said_problems,
+    lost_to_said_problems_warning,
     next_baseline,
     owner_change_warnings,
     released,
@@ -888,17 +890,25 @@ def _warn_about_url_changes(
     settings: FlattrSettings, unresolved: list[UrlChange]
 ) -> None:
     """Warn about the ``unresolved`` changes: each a problem in a strict
-    build, a long list summed up."""
+    build, a long list summed up; those of sources that got no thing for
+    a problem the build said, in one line, one problem."""
+    # Neither counted as changes nor said one by one: the build said why
+    # each has no thing, and mended, each comes back at its URL. A strict
+    # build that said an error stopped before the guard: only sources
+    # without an owner (a warning) come here, and fail it once.
+    lost, unresolved = lost_to_said_problems(unresolved, _said_without_things())
+    # With i18n_subsites each site compares its own things and reads its
+    # own FLATTR_ACCEPT_URL_CHANGES: a language's site names itself, so
+    # that the advice says whose setting resolves the change.
+    site = build.site_label()
+    if lost:
+        _warn(settings, site + lost_to_said_problems_warning(lost))
     said, unsaid, summary = url_change_warnings(
         with_slugs(unresolved, _slugs_of),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
     )
-    # With i18n_subsites each site compares its own things and reads its
-    # own FLATTR_ACCEPT_URL_CHANGES: a language's site names itself, so
-    # that the advice says whose setting resolves the change.
-    site = build.site_label()
     for message in said:
         _warn(settings, site + message)
     if settings.strict:
@@ -909,6 +919,17 @@ def _warn_about_url_changes(
         (logger.error if settings.strict else logger.warning)(
             "pelican-flattr: %s%s", site, summary
         )
+
+
+def _said_without_things() -> set[str]:
+    """The sources that got no thing for a problem this build said (a bad
+    field, an unusable FLATTR_AUTHORS entry of their author, no owner), or
+    a build it runs inside said (with i18n_subsites, a file both publish)."""
+    return {
+        source
+        for state in (build.current, *build.outer_builds)
+        for source, _ in state.messages.content_problems
+    }
 
 
 def _slugs_of(sources: Collection[str]) -> dict[str, str]:

@@ -623,6 +623,54 @@ def url_change_warnings(
     return said, unsaid, summary
 
 
+def lost_to_said_problems(
+    changes: Iterable[UrlChange], said: Collection[str]
+) -> tuple[list[UrlChange], list[UrlChange]]:
+    """``changes`` split in two: those of sources still in the content
+    folder, their old URL taken by no other source, that got no thing for
+    a problem the build said of them (``said``: their sources); and the
+    rest, each said with its own fix."""
+    lost: list[UrlChange] = []
+    rest: list[UrlChange] = []
+    for change in changes:
+        alone = change.still_there and change.taken_by is None
+        (lost if alone and change.source in said else rest).append(change)
+    return lost, rest
+
+
+def lost_to_said_problems_warning(lost: list[UrlChange]) -> str:
+    """One warning for every change of ``lost`` (``lost_to_said_problems``).
+
+    The build said why each source has no thing (three mistyped
+    ``FLATTR_AUTHORS`` values cost 30 articles theirs): a warning of each,
+    "orphaned", and a summary of 30 changed URLs buried those errors,
+    though nothing changed. The guard keeps their entries, so that their
+    things come back at their URLs unsaid once mended, and a URL that
+    changes meanwhile is still said.
+    """
+    if len(lost) == 1:
+        source, url = lost[0].source, lost[0].old_url
+        return (
+            f"{source}: still in the content folder but without a thing in this "
+            "build, for the problem said of it above; the baseline keeps its "
+            f"thing URL {url} meanwhile (a change of it is still said), where its "
+            "thing comes back, flattrs and all, once that problem is mended. Fix: "
+            f"give {source} its thing back (the build says why it has none, "
+            "above), or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes "
+            "without one on purpose"
+        )
+    named = listed(sorted({change.source for change in lost}), _NAMED_SOURCES)
+    return (
+        f"{named}: still in the content folder but without a thing in this "
+        "build, for the problems said of them above; the baseline keeps their "
+        f"{len(lost)} thing URLs meanwhile (a change of one is still said), where "
+        "their things come back, flattrs and all, once those problems are "
+        "mended. Fix: give them their things back (the build says why each has "
+        "none, above), or add their old URLs to FLATTR_ACCEPT_URL_CHANGES if "
+        "they go without one on purpose"
+    )
+
+
 def _likely_cause(
     old_shape: str, new_shape: str, siteurl: str, old_urls: list[str]
 ) -> str:

@@ -1784,6 +1784,128 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
+THREE = {"Alice": "alice", "Bob": "bob", "Carol": "carol"}
+MISTYPED = {
+    "Alice": "@alice_flattrs",
+    "Bob": "https://flattr.com/@bob",
+    "Carol": "flattr.com/profile/carol",
+}
+
+
+def three_authors_articles(count=30, **slugs):
+    """``count`` articles, p00.md on, by Alice, Bob and Carol in turn;
+    ``slugs``: another slug for some (``p00="renamed"``)."""
+    names = ("Alice", "Bob", "Carol")
+    return {
+        f"p{n:02}.md": article(
+            f"Post {n}", names[n % 3], slug=slugs.get(f"p{n:02}", f"post-{n:02}")
+        )
+        for n in range(count)
+    }
+
+
+def still_there_lines(log):
+    return [m for _, m in said_with(log, "still in the content folder")]
+
+
+def test_things_lost_to_reported_problems_are_said_in_one_line(tmp_path, flattr_log):
+    # Three mistyped FLATTR_AUTHORS values: their errors said why 30
+    # articles got no thing, then the guard buried them under 20 warnings
+    # of 11 lines, "orphaned", and a summary of 30 changed URLs. None had
+    # changed: mended, every thing comes back at its URL.
+    files = three_authors_articles()
+    output = build(tmp_path, files, FLATTR_AUTHORS=THREE)
+    urls = {source: thing["url"] for source, thing in manifest_things(output).items()}
+    entries = baseline_things(tmp_path)
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=MISTYPED)
+    assert still_there_lines(flattr_log) == [
+        "pelican-flattr: p00.md, p01.md, p02.md and 27 more: still in the content "
+        "folder but without a thing in this build, for the problems said of "
+        "them above; the baseline keeps their 30 thing URLs meanwhile (a change "
+        "of one is still said), where their things come back, flattrs and all, "
+        "once those problems are mended. Fix: give them their things back (the "
+        "build says why each has none, above), or add their old URLs to "
+        "FLATTR_ACCEPT_URL_CHANGES if they go without one on purpose"
+    ]
+    assert summary_lines(flattr_log) == []
+    # The last screen is the build's errors, and this line: nothing else.
+    assert len([r for r in flattr_log.records if r.name == "pelican_flattr"]) == 5
+    assert baseline_things(tmp_path) == entries
+    # Said again until mended; then, back at their URLs, nothing is said,
+    # but a URL that changed meanwhile, which the baseline kept.
+    build(tmp_path, files, FLATTR_AUTHORS=MISTYPED)
+    assert len(still_there_lines(flattr_log)) == 2
+    flattr_log.clear()
+    output = build(
+        tmp_path, three_authors_articles(p04="renamed"), FLATTR_AUTHORS=THREE
+    )
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: p04.md: thing URL changed from {SITEURL}/post-04.html to "
+        f"{SITEURL}/renamed.html; "
+    ), line
+    now = {source: thing["url"] for source, thing in manifest_things(output).items()}
+    assert now == {**urls, "p04.md": f"{SITEURL}/renamed.html"}
+
+
+def test_a_strict_build_adds_no_problem_per_thing_lost_to_reported_problems(
+    tmp_path, flattr_log
+):
+    files = three_authors_articles()
+    build(tmp_path, files, FLATTR_AUTHORS=THREE)
+    entries = baseline_things(tmp_path)
+    # The settings' errors fail the build before the guard runs.
+    flattr_log.clear()
+    fails_strict(tmp_path, files, FLATTR_AUTHORS=MISTYPED)
+    assert still_there_lines(flattr_log) == []
+    assert [m for _, m in said_with(flattr_log, "FLATTR_STRICT is on")] == [
+        "pelican-flattr: 4 problems and FLATTR_STRICT is on: build failed (neither "
+        "the checks made as pages are written nor the URL guard ran: more "
+        "problems may follow once these are mended)"
+    ]
+    # Authors without an owner are a warning, even strict: the guard's one
+    # line about their things is one problem, not one per thing (10 were).
+    flattr_log.clear()
+    without_carol = {"Alice": "alice", "Bob": "bob"}
+    fails_strict(tmp_path, files, FLATTR_AUTHORS=without_carol)
+    assert [m for _, m in said_with(flattr_log, "FLATTR_STRICT is on")] == [
+        "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed"
+    ]
+    (line,) = still_there_lines(flattr_log)
+    assert line.startswith(
+        "pelican-flattr: p02.md, p05.md, p08.md and 7 more: still in the content "
+        "folder but without a thing in this build, for the problems said of "
+        "them above; the baseline keeps their 10 thing URLs meanwhile"
+    ), line
+    assert baseline_things(tmp_path) == entries
+
+
+def test_a_thing_lost_to_a_bad_field_is_told_from_an_opt_out(tmp_path, flattr_log):
+    # The build said a.md's bad field; it says nothing of b.md's opt-out,
+    # which keeps its line and its own fix.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    files = {
+        "a.md": article("Article A", "Alice", slug="first-slug", flattr_owner="x:y"),
+        "b.md": article("Article B", "Bob", slug="b", flattr="no"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    assert still_there_lines(flattr_log) == [
+        "pelican-flattr: a.md: still in the content folder but without a thing "
+        "in this build, for the problem said of it above; the baseline keeps its "
+        f"thing URL {OLD} meanwhile (a change of it is still said), where its "
+        "thing comes back, flattrs and all, once that problem is mended. Fix: "
+        "give a.md its thing back (the build says why it has none, above), or "
+        "add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes without one on "
+        "purpose",
+        "pelican-flattr: b.md: still in the content folder but without a thing "
+        f"in this build, so its thing {SITEURL}/b.html is orphaned (its flattrs "
+        "stay with that URL). Fix: b.md opts out: remove its 'Flattr: no' to "
+        "give it its thing back, or add the old URL to FLATTR_ACCEPT_URL_CHANGES "
+        "if it goes without one on purpose",
+    ]
+
+
 @pytest.mark.parametrize("status", ["", "Status: hidden\n"], ids=["shown", "hidden"])
 def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(
     tmp_path, flattr_log, status
