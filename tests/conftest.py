@@ -19,9 +19,27 @@ from pelican import Pelican
 from pelican.log import LimitFilter
 from pelican.settings import read_settings
 
+import pelican_flattr
+
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
 SAMPLE_SITE = ROOT / "sample_site"
 SITEURL = "https://blog.example.org"
+# Where the pelican_flattr under test is: the checkout in development, but
+# site-packages (or a packager's build root) when the tests run from the
+# source archive against an installed wheel, whose modules may differ.
+PACKAGE_HOME = Path(pelican_flattr.__file__).resolve().parent.parent
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment and ``extra`` for a child Python: the
+    pelican_flattr under test first on its PYTHONPATH (a child run as nobody
+    may not read the site-packages where an editable install's finder
+    is). Start the child outside the repository root too: a child of ``-c``
+    or ``-m`` looks in its working folder first, and would import the
+    source tree instead."""
+    paths = [str(PACKAGE_HOME), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, **extra, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
 
 
 def article(title: str, author: str = "Alice", body: str = "", **meta: str) -> str:
@@ -308,13 +326,15 @@ def run_child(script: str, folder: Path, request: object) -> Any:
             sys.executable,
             "-c",
             script,
-            str(Path(__file__).parent),
+            str(TESTS),
             str(folder),
             json.dumps(request),
         ],
         capture_output=True,
         text=True,
         check=True,
+        cwd=TESTS,
+        env=child_env(),
     )
     return json.loads(child.stdout.splitlines()[-1])
 

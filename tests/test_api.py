@@ -11,11 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from conftest import TESTS, child_env
 from flattr_api_stub import (
     START,
     TOKEN,
@@ -987,15 +987,10 @@ def test_a_retry_after_date_without_a_zone_is_utc(value):
         "limit = api._with_retry_after(None, {'Retry-After': sys.argv[1]}, "
         "float(sys.argv[2])); print(limit.reset)"
     )
-    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
-    env = {
-        **os.environ,
-        "TZ": "America/New_York",
-        "PYTHONPATH": os.pathsep.join(filter(None, paths)),
-    }
     done = subprocess.run(
         [sys.executable, "-c", code, value, str(START)],
-        env=env,
+        env=child_env(TZ="America/New_York"),
+        cwd=TESTS,
         capture_output=True,
         text=True,
         timeout=60,

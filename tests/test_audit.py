@@ -23,6 +23,7 @@ from conftest import (
     SITEURL,
     article,
     build,
+    child_env,
     i18n_build,
     manifest_things,
     remove_button,
@@ -3069,7 +3070,6 @@ def run_as_a_user(arguments: list[str], cwd: Path) -> subprocess.CompletedProces
     command = [sys.executable, *arguments]
     if os.geteuid() == 0:
         command = [*AS_NOBODY, *command]
-    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
     return subprocess.run(
         command,
         capture_output=True,
@@ -3077,7 +3077,7 @@ def run_as_a_user(arguments: list[str], cwd: Path) -> subprocess.CompletedProces
         timeout=120,
         check=False,
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+        env=child_env(),
     )
 
 

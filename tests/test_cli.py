@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from conftest import TESTS, child_env
 from webhook_server import TOKEN
 
 from pelican_flattr import cli
@@ -657,7 +658,7 @@ def on_a_terminal(code: str, columns: int) -> str:
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, size)
     env = {
         name: value
-        for name, value in os.environ.items()
+        for name, value in child_env().items()
         if name not in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE")
     }
     env.update(TERM="xterm", NO_COLOR="1")
@@ -668,6 +669,7 @@ def on_a_terminal(code: str, columns: int) -> str:
         stdout=terminal,
         stderr=terminal,
         env=env,
+        cwd=TESTS,
     ) as process:
         os.close(terminal)
         chunks = []
@@ -756,7 +758,8 @@ def test_no_progress_bar_goes_to_a_log_that_renders_colours(tmp_path):
         [sys.executable, "-c", program],
         capture_output=True,
         text=True,
-        env={**os.environ, "FORCE_COLOR": "1"},
+        env=child_env(FORCE_COLOR="1"),
+        cwd=tmp_path,
         timeout=60,
         check=False,
     )

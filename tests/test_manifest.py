@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import article, build, i18n_build, read_only
+from conftest import TESTS, article, build, child_env, i18n_build, read_only
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
@@ -849,7 +849,6 @@ build(Path(folder), files, theme="simple", PLUGIN_PATHS=[plugins],
 def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
     import subprocess
     import sys
-    from pathlib import Path
 
     from pelican_flattr.cli import main
 
@@ -861,7 +860,7 @@ def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
             sys.executable,
             "-c",
             _CHILD,
-            str(Path(__file__).parent),
+            str(TESTS),
             str(tmp_path / "site"),
             str(plugins),
         ],
@@ -869,6 +868,8 @@ def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
         text=True,
         timeout=300,
         check=False,
+        cwd=tmp_path,
+        env=child_env(),
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert "Traceback" not in child.stderr and "CRITICAL" not in child.stderr

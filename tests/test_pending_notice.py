@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_SITE, build_sample_site, page
+from conftest import SAMPLE_SITE, build_sample_site, child_env, page
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
@@ -348,7 +348,8 @@ def test_a_store_in_a_folder_the_build_may_not_write_is_read(tmp_path):
             text=True,
             timeout=60,
             check=False,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+            cwd=folder,
+            env=child_env(),
         )
         assert read.returncode == 0, read.stderr[-1500:]
         assert json.loads(read.stdout) == {BOB: 3}
@@ -391,14 +392,14 @@ def read_notices_as_another_user(store: Path) -> dict:
     import subprocess
     import sys
 
-    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
     read = subprocess.run(
         [sys.executable, "-c", _READ_NOTICES_AS_ANOTHER_USER, str(store), BOB],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+        cwd=store.parent,
+        env=child_env(),
     )
     assert read.returncode == 0, read.stderr[-1500:]
     return json.loads(read.stdout)

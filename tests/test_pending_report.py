@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import SAMPLE_SITE
+from conftest import SAMPLE_SITE, child_env
 from webhook_server import (
     NOT_STORES,
     PENDING,
@@ -658,8 +658,9 @@ def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
     done = subprocess.run(
         command,
         capture_output=True,
-        env=dict(os.environ, PYTHONIOENCODING="ascii"),
+        env=child_env(PYTHONIOENCODING="ascii"),
         timeout=60,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert b"Traceback" not in done.stderr

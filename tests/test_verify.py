@@ -20,7 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import article, i18n_build, manifest_things, read_only, sqlite_file
+from conftest import (
+    article,
+    child_env,
+    i18n_build,
+    manifest_things,
+    read_only,
+    sqlite_file,
+)
 from flattr_api_stub import (
     START,
     TOKEN,
@@ -1440,7 +1447,7 @@ def test_the_sample_site_dry_run(stub, capsys, tmp_path):
 def script_env() -> dict[str, str]:
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in child_env().items()
         if "proxy" not in key.lower() and key != "FLATTR_TOKEN"
     }
     env["FLATTR_TOKEN"] = TOKEN
@@ -1528,7 +1535,7 @@ def test_a_stdout_in_ascii_gets_every_identity_sent_and_names_escaped(tmp_path):
         ]  # fmt: skip
         env = {**script_env(), "PYTHONIOENCODING": "ascii"}
         done = subprocess.run(
-            command, capture_output=True, env=env, timeout=60, check=False
+            command, capture_output=True, env=env, timeout=60, check=False, cwd=tmp_path
         )
         assert done.returncode == 0, done.stderr
         assert b"Traceback" not in done.stderr
@@ -1538,7 +1545,12 @@ def test_a_stdout_in_ascii_gets_every_identity_sent_and_names_escaped(tmp_path):
         assert "2 identities: 2 verified" in out
         # --json still writes ASCII JSON escapes, which read back as written.
         done = subprocess.run(
-            [*command, "--json"], capture_output=True, env=env, timeout=60, check=False
+            [*command, "--json"],
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
         )
         assert done.returncode == 0, done.stderr
         document = json.loads(done.stdout.decode("ascii"))
@@ -1980,6 +1992,7 @@ def test_ctrl_c_while_the_store_is_locked_still_prints_the_json_document(
                 "--json",
             ],
             env=script_env(),
+            cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

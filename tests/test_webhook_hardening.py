@@ -23,7 +23,7 @@ from wsgiref.util import setup_testing_defaults
 
 import httpx
 import pytest
-from conftest import read_only, sqlite_file
+from conftest import child_env, read_only, sqlite_file
 from webhook_server import (
     FOREIGN,
     NOT_STORES,
@@ -944,10 +944,10 @@ def test_serve_refuses_a_store_it_cannot_write_before_listening(tmp_path):
         sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
         "--port", "0", "--store", str(store),
     ]  # fmt: skip
-    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    env = child_env(FLATTR_WEBHOOK_TOKEN=TOKEN)
     with read_only(store):
         done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=30
+            command, env=env, capture_output=True, text=True, timeout=30, cwd=tmp_path
         )
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
@@ -1666,10 +1666,15 @@ def test_serve_on_a_host_with_several_addresses_names_each(tmp_path):
         sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
         "--host", "*", "--port", "0", "--store", str(tmp_path / "s.db"),
     ]  # fmt: skip
-    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    env = child_env(FLATTR_WEBHOOK_TOKEN=TOKEN)
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=out, env=env, stdin=subprocess.DEVNULL
+            command,
+            stdout=out,
+            stderr=out,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp_path,
         )
     try:
         deadline = time.monotonic() + 20
@@ -2125,8 +2130,10 @@ def test_serve_refuses_a_database_that_is_no_store_of_its_own(tmp_path, kind):
         sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
         "--port", "0", "--store", str(store),
     ]  # fmt: skip
-    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    env = child_env(FLATTR_WEBHOOK_TOKEN=TOKEN)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=30, cwd=tmp_path
+    )
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"pelican-flattr: store {store}: {says}\n"
     assert store.read_bytes() == original

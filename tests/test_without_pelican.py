@@ -3,9 +3,9 @@ cannot be imported: they can be reused and tested without it."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import TESTS, child_env
 
 RULES = [
     "identifiers",
@@ -58,7 +58,8 @@ def _import_without_pelican(*modules: str) -> subprocess.CompletedProcess:
         [sys.executable, "-c", CHILD, *modules],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=TESTS,
+        env=child_env(),
     )
 
 
@@ -107,7 +108,8 @@ def test_resolving_a_thing_needs_no_pelican():
         [sys.executable, "-c", CHILD.replace("for name in", RESOLVE + "\nfor name in")],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=TESTS,
+        env=child_env(),
     )
     assert (child.returncode, child.stderr) == (0, "")
     assert child.stdout.splitlines() == [

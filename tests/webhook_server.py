@@ -48,8 +48,15 @@ class ReceiverProcess:
         ]  # fmt: skip
         env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
         with open(self.log, "ab") as log:
+            # In the log's folder: from the repository root, ``-m`` would
+            # run the source tree's pelican_flattr, not the one under test.
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=log, env=env, stdin=subprocess.DEVNULL
+                command,
+                stdout=log,
+                stderr=log,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                cwd=self.log.parent,
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -104,14 +111,18 @@ def cli_as_another_user(
     """``pelican-flattr ARGUMENTS`` as this user, or as nobody when this is
     root; the files it reads must be where nobody may reach them (not
     under a test's tmp_path, whose parents only their owner may enter)."""
-    paths = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+    # Here, not at the top: benchmarks/webhook_bench.py imports this module
+    # without pytest or Pelican.
+    from conftest import child_env
+
     return subprocess.run(
         [sys.executable, "-c", _CLI_AS_ANOTHER_USER, *arguments],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(filter(None, paths))},
+        cwd=tempfile.gettempdir(),  # one nobody may enter
+        env=child_env(**env),
     )
 
 
