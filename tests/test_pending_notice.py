@@ -361,10 +361,12 @@ def test_a_store_in_a_folder_the_build_may_not_write_is_read(tmp_path):
 
 # The build's reading of the store (what the plugin does with FLATTR_STORE),
 # by the deploy user; prints the plugin's warnings and the notices as JSON.
-# Everything is imported first: the interpreter's own library may be where
-# only root may read (under /root), and the build imports it lazily.
+# Everything is imported first: the interpreter's own library, and the
+# package under test (in a packager's build root), may be where only root
+# may read (under /root), and the build imports them lazily.
 _READ_NOTICES_AS_ANOTHER_USER = """
 import json, logging, os, sqlite3, sys
+import pelican_flattr.notice, pelican_flattr.store  # _read_notices imports them
 from pelican_flattr.attach import _read_notices
 from pelican_flattr.settings import read_settings
 store, owner = sys.argv[1:]
