@@ -37,6 +37,15 @@ RECEIVERS_SCRIPT = BENCHMARKS / "receivers.py"
 PIECES_SCRIPT = BENCHMARKS / "pieces.py"
 
 
+@pytest.fixture(autouse=True)
+def _outside_the_source_tree(tmp_path, monkeypatch):
+    """Each test in a folder of its own: the benchmark's ``pelican`` builds
+    run in this process's working folder, which Pelican puts first on
+    sys.path; from the repository root they would load the source tree's
+    plugin, not the one under test (an installed wheel's)."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _files(content):
     return {
         path.relative_to(content).as_posix(): path.read_bytes()
@@ -422,8 +431,10 @@ def test_the_phase_report_takes_the_median_of_the_pairs_differences():
 def test_the_phase_timer_leaves_the_plugin_out_of_a_plain_build():
     # Loaded as a plugin by both builds: importing it must not import
     # pelican_flattr, or the plain build would pay for the plugin's import.
+    # -B: this bare environment has no PYTHONDONTWRITEBYTECODE, and the
+    # child would write its bytecode into the source tree's benchmarks/.
     child = subprocess.run(
-        [sys.executable, "-c", "import phases, sys; print(sorted(sys.modules))"],
+        [sys.executable, "-B", "-c", "import phases, sys; print(sorted(sys.modules))"],
         env={"PYTHONPATH": str(BENCHMARKS)},
         capture_output=True,
         text=True,
