@@ -19,6 +19,7 @@ from conftest import (
     SITEURL,
     article,
     child_build,
+    child_env,
     flattr_buttons,
     i18n_build,
     manifest_things,
@@ -1202,6 +1203,8 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,
+        env=child_env(),
     )
     assert child.returncode == 0, child.stderr[-3000:]
     # Once over three failed tries; mended, that run ends, and each run
@@ -1270,6 +1273,8 @@ def _tries(tmp_path: Path, settings: dict, steps: list[dict]) -> list:
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,
+        env=child_env(),
     )
     assert child.returncode == 0, child.stderr[-3000:]
     return json.loads(child.stdout.splitlines()[-1])

@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SITEURL, article, build, i18n_build, manifest_things, read_only
+from conftest import (
+    SITEURL,
+    article,
+    build,
+    child_env,
+    i18n_build,
+    manifest_things,
+    read_only,
+)
 from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
 from hypothesis import strategies as st
@@ -2928,6 +2936,8 @@ def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=tmp_path,
+        env=child_env(),
     )
     assert (run.returncode, run.stderr) == (
         2,
