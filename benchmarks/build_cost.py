@@ -71,6 +71,9 @@ def run_build(conf: Path, content: Path) -> tuple[float, int, float]:
         [str(BIN / "pelican"), str(content), "-s", str(conf), "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # Pelican puts its working folder first on sys.path: run from a
+        # checkout, it would build with that checkout's plugin.
+        cwd=conf.parent,
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started

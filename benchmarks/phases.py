@@ -116,6 +116,8 @@ def build(conf: Path, content: Path, log: Path) -> dict[str, tuple[float, float]
     process = subprocess.run(
         [str(BIN / "pelican"), str(content), "-s", str(conf), "-q"],
         env=build_env(log),
+        # Pelican puts its working folder first on sys.path: not a checkout's.
+        cwd=conf.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
