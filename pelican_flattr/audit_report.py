@@ -47,6 +47,68 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "language-removed",
 )
 
+# What to do about each kind, one line for the summary by kind: a report of
+# 20,000 rows of one fault says it once. docs/manifest.md's "what to do"
+# column, as plain text (one longer than a line by its first clauses); a
+# test keeps the two in step, so change the docs first.
+_REBUILD = (
+    "build the site again into this output, or deploy the whole of it; "
+    "audit with the manifest of this build"
+)
+_STALE = "or set DELETE_OUTPUT_DIRECTORY = True"
+PROBLEM_FIXES: dict[str, str] = {
+    "page-missing": _REBUILD,
+    "feed-missing": _REBUILD,
+    "button-missing": "call flattr_button(article) in the theme's article "
+    "template (or leave FLATTR_INJECT on), outside comments, <template> and "
+    "<noscript>",
+    "button-extra": "keep one: a second style is flattr_button(article, "
+    "style=...) in place of the first",
+    "button-unknown": f"delete the stale page ({_STALE}), or write the link "
+    "with flattr_button(); the problem says what the link sends otherwise",
+    "button-wrong-href": "print the button with flattr_button(), which gives "
+    "each kind its URL (an embedded one its data-flattr-url); do not edit its "
+    "class; build again a page an earlier version wrote",
+    "button-hidden": "call flattr_script() in the theme after the buttons, "
+    "before </body> (as README says), outside comments and <noscript>; keep "
+    "the button out of <noscript>",
+    "button-owner": "print the button with flattr_button() and add no rel or "
+    "rev starting with flattr",
+    "payment-link-missing": "call flattr_head(article) in the theme's <head>, "
+    "before any text a theme prints unescaped; for feeds, build with the "
+    "plugin's feeds and FLATTR_FEEDS on",
+    "payment-link-extra": "keep the plugin's one; delete a feed an earlier "
+    f"build left ({_STALE})",
+    "payment-link-unknown": "delete the stale file, or the hand-written link; "
+    "the problem says what the link sends otherwise",
+    "payment-link-wrong-thing": "let the plugin write the links: a template's "
+    "flattr_head() for the right article, only in the template of its own "
+    "page (never in a listing's loop), no link copied between entries; a "
+    "listing's head may hold the site's own link (FLATTR_USERNAME's) alone",
+    "open-graph": "keep one set: the plugin's, or the theme's or another "
+    "plugin's with FLATTR_OPEN_GRAPH = False",
+    "address-published": "remove it from the content, theme or static file; "
+    "rename the file (a page: its slug or save_as)",
+    "store-published": "delete it, and keep FLATTR_STORE outside OUTPUT_PATH "
+    "and every static path",
+    "manifest-field": "build the site again",
+    "other-manifest": "delete it and its compressed copies, or audit with it",
+    "compressed-copy": "delete it and the file's other compressed copies, or "
+    "compress them all again (pelican-precompress: PRECOMPRESS_OVERWRITE = "
+    "True); install brotli where the audit runs to have .br copies compared",
+    "not-well-formed": "build it again (an upload cut short?), or fix the "
+    "template that writes it",
+    "unreadable": "make it readable to the user who audits, or delete it",
+    "link-outside": "put its files in the output itself",
+    "language-removed": f"delete the folder ({_STALE}), or put the language "
+    "back in I18N_SUBSITES (i18n_subsites back in PLUGINS)",
+}
+# Where the report sends a reader for the rest: the heading of that table.
+FIXES_IN_FULL = (
+    'Each kind in full, and what to do: "What the audit reports" in '
+    "docs/manifest.md (pelican-flattr's source)"
+)
+
 
 @dataclass(frozen=True)
 class Problem:
