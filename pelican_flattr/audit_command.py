@@ -1,6 +1,7 @@
 """``pelican-flattr audit``, the command: its arguments, what it reads from
-``--settings``, and the report printed (a table and a summary by kind, or
-``--json``)."""
+``--settings``, and the report printed (a table and a summary by kind with
+each kind's fix on a terminal, the summary first and a line a problem in a
+log, or ``--json``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from typing import Any
 
 from .audit import audit_site
 from .audit_output import OutputFolderError
-from .audit_report import Problem, problems_by_kind
+from .audit_report import (
+    FIXES_IN_FULL,
+    PROBLEM_FIXES,
+    AuditReport,
+    Problem,
+    problems_by_kind,
+)
 from .audit_settings import (
     language_manifests_from_settings,
     languages_from_settings,
@@ -45,7 +52,12 @@ def add_command(subparsers: Any) -> None:
             "button, payment link, Open Graph tags and feed entries; and check the "
             "whole output tree for leaked email addresses and unknown buttons."
         ),
-        epilog="Exit status: 0 when the site is sound, 1 when problems were "
+        epilog="On a terminal, the report is a table, the problems counted by "
+        "kind below it; piped or written to a file (a CI log), the totals and "
+        "the count by kind come first, then one line a problem: FILE: KIND: "
+        "PROBLEM; expected: EXPECTED. Each kind, and what to do about it: "
+        '"What the audit reports" in docs/manifest.md of pelican-flattr\'s '
+        "source. Exit status: 0 when the site is sound, 1 when problems were "
         "found, 2 when the manifest or output folder cannot be read.",
     )
     parser.add_argument(
@@ -70,8 +82,9 @@ def add_command(subparsers: Any) -> None:
         "--limit",
         metavar="N",
         type=_row_limit,
-        help="list at most N problems of each kind in the table (the summary "
-        "by kind counts them all; --json lists them all)",
+        help="list at most N problems of each kind, 0 for the summary alone "
+        "(the summary by kind counts them all; --json lists them all whatever "
+        "N: a script's document is whole)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_audit)
@@ -108,10 +121,10 @@ def _row_limit(value: str) -> int:
 
 def _rows_shown(
     problems: list[Problem], limit: int | None
-) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
-    """The table's rows of ``problems``, at most ``limit`` of each kind (all
-    when None), in the order found; and how many of each kind were left out."""
-    rows: list[tuple[str, str, str]] = []
+) -> tuple[list[Problem], dict[str, int]]:
+    """The ``problems`` listed, at most ``limit`` of each kind (all when
+    None), in the order found; and how many of each kind were left out."""
+    rows: list[Problem] = []
     listed: dict[str, int] = {}
     left_out: dict[str, int] = {}
     for problem in problems:
@@ -119,7 +132,7 @@ def _rows_shown(
         if limit is not None and listed[problem.kind] > limit:
             left_out[problem.kind] = left_out.get(problem.kind, 0) + 1
             continue
-        rows.append((problem.file, problem.problem, problem.expected))
+        rows.append(problem)
     return rows, left_out
 
 
@@ -201,37 +214,92 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        total = len(report.problems)
-        rows, left_out = _rows_shown(report.problems, args.limit)
-        title = cli.counted(total, "problem")
-        if left_out:
-            title += f", {len(rows)} listed (--limit {args.limit} of each kind)"
-        cli.print_table(title, ("file", "problem", "expected"), rows)
-        if by_kind:
-            # The overview a table of 20,000 rows of one fault does not give.
-            cli.print_line("Problems by kind:")
-            for kind, count in by_kind.items():
-                unlisted = left_out.get(kind, 0)
-                cli.print_line(
-                    f"  {kind}: {cli.counted(count, 'problem')}"
-                    + (f" ({unlisted} not listed)" if unlisted else "")
-                )
-        cli.print_line(
-            f"{cli.counted(report.things, 'thing')}, "
-            f"{cli.counted(report.files, 'file')} checked: "
-            + ("no problems" if report.ok else cli.counted(total, "problem"))
-        )
-        for folder, own in report.other_site_manifests.items():
-            command = _other_site_command(Path(output, folder), own, args.settings)
-            cli.print_line(
-                # A line break in the folder's name would start a line.
-                f"{cli.shown(folder)}/ holds a manifest of its own: another site's "
-                f"output, not checked here (audit it on its own: {cli.shown(command)})"
-                ", but for the owners' addresses, which no file may publish"
-            )
-        for note in notes:
-            cli.print_line(note)
+        _print_report(report, by_kind, notes, args)
     return status
+
+
+def _print_report(
+    report: AuditReport,
+    by_kind: dict[str, int],
+    notes: list[str],
+    args: argparse.Namespace,
+) -> None:
+    """The report for people. On a terminal: the table of problems, then
+    the summary by kind, each kind's fix, and the totals, where the screen
+    ends. Into a log or a file (CI): the totals and the summary first, then
+    one line a problem, unpadded, and the totals again for the log's tail.
+    """
+    from . import cli
+
+    rows, left_out = _rows_shown(report.problems, args.limit)
+    title = cli.counted(len(report.problems), "problem")
+    if left_out:
+        title += f", {len(rows)} listed (--limit {args.limit} of each kind)"
+    totals = (
+        f"{cli.counted(report.things, 'thing')}, "
+        f"{cli.counted(report.files, 'file')} checked: "
+        + ("no problems" if report.ok else cli.counted(len(report.problems), "problem"))
+    )
+    summary = _summary(by_kind, left_out)
+    others = _other_sites(report, args) + notes
+    if cli.stdout_is_a_terminal():
+        cli.print_table(
+            title,
+            ("file", "problem", "expected"),
+            [(p.file, p.problem, _expected(p)) for p in rows],
+        )
+        for line in [*summary, totals, *others]:
+            cli.print_line(line)
+        return
+    for line in [totals, *summary, *others]:
+        cli.print_line(line)
+    if rows:
+        cli.print_line(f"{title}:")
+        cli.print_lines(
+            f"{p.file}: {p.kind}: {p.problem}; expected: {_expected(p)}" for p in rows
+        )
+        cli.print_line(totals)
+
+
+def _summary(by_kind: dict[str, int], left_out: dict[str, int]) -> list[str]:
+    """The summary by kind: the overview a table of 20,000 rows of one fault
+    does not give, with what to do about each kind, and where to read more.
+    """
+    from .cli import counted
+
+    if not by_kind:
+        return []
+    lines = ["Problems by kind:"]
+    for kind, count in by_kind.items():
+        unlisted = left_out.get(kind, 0)
+        lines.append(
+            f"  {kind}: {counted(count, 'problem')}"
+            + (f" ({unlisted} not listed)" if unlisted else "")
+        )
+        lines.append(f"    what to do: {PROBLEM_FIXES[kind]}")
+    return [*lines, FIXES_IN_FULL]
+
+
+def _expected(problem: Problem) -> str:
+    """A problem's "expected", or what to do about its kind where it has
+    none (a feed that is not XML expects nothing but to be mended)."""
+    return problem.expected or PROBLEM_FIXES[problem.kind]
+
+
+def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:
+    """A line for each folder that holds another site, and how to audit it."""
+    from .cli import shown
+
+    lines = []
+    for folder, own in report.other_site_manifests.items():
+        command = _other_site_command(Path(args.output, folder), own, args.settings)
+        lines.append(
+            # A line break in the folder's name would start a line.
+            f"{shown(folder)}/ holds a manifest of its own: another site's "
+            f"output, not checked here (audit it on its own: {shown(command)})"
+            ", but for the owners' addresses, which no file may publish"
+        )
+    return lines
 
 
 def _other_site_command(folder: Path, manifest: str, settings: str | None) -> str:

@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -485,6 +485,13 @@ def _is_a_terminal(stream: Any) -> bool:
         return False
 
 
+def stdout_is_a_terminal() -> bool:
+    """Whether stdout is a terminal, not a log, a pipe or a file. The
+    stream itself is asked, not rich's is_terminal, which FORCE_COLOR (set
+    by many CI systems for coloured logs) makes true."""
+    return _is_a_terminal(sys.stdout)
+
+
 def counted(count: int, noun: str) -> str:
     """``1 thing``, ``2 things``: a count for people."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -495,6 +502,21 @@ def print_line(text: str) -> None:
     console().print(
         shown(text, lines=True), markup=False, highlight=False, soft_wrap=True
     )
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Lines for a log on stdout, each whole on one line (a line break in
+    one is shown escaped) and as written: no table, no padding, no wrap,
+    for 20,000 of them to read and grep."""
+    # In chunks: one write of a 20 MB report would hold it all twice.
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(shown(line))
+        if len(chunk) == 1000:
+            _write_all("\n".join(chunk) + "\n")
+            chunk = []
+    if chunk:
+        _write_all("\n".join(chunk) + "\n")
 
 
 def print_table(
@@ -522,9 +544,7 @@ def print_table(
         for cells_of in zip(columns, *cells, strict=True)
     ]
     needed = sum(widest) + 3 * len(widest) + 1
-    # The stream itself, not rich's is_terminal, which FORCE_COLOR (set by
-    # many CI systems for coloured logs) makes true.
-    if not _is_a_terminal(sys.stdout):
+    if not stdout_is_a_terminal():
         # A log or a file: folded at 80 columns, no URL or advice ("add
         # 'Flattr_url: ...'") was left whole to copy or to search for. Each
         # row keeps to one line there.

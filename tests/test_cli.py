@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import TESTS, child_env
+from conftest import TESTS, child_env, manifest_things, remove_button
 from webhook_server import TOKEN
 
 from pelican_flattr import cli
@@ -649,10 +650,10 @@ def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path):
             print("caf\u00e9")
 
 
-def on_a_terminal(code: str, columns: int) -> str:
+def on_a_terminal(code: str, columns: int, status: int = 0) -> str:
     """What ``code`` (Python, given ``cli``) writes on a terminal
-    ``columns`` wide: stdout and stderr, both the terminal, ANSI styles
-    left out."""
+    ``columns`` wide, ending with ``status``: stdout and stderr, both the
+    terminal, ANSI styles left out."""
     controller, terminal = pty.openpty()
     size = struct.pack("HHHH", 24, columns, 0, 0)
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, size)
@@ -677,7 +678,7 @@ def on_a_terminal(code: str, columns: int) -> str:
             while chunk := os.read(controller, 65536):
                 chunks.append(chunk)
         os.close(controller)
-        assert process.wait(timeout=60) == 0, b"".join(chunks)
+        assert process.wait(timeout=60) == status, b"".join(chunks)
     text = b"".join(chunks).decode().replace("\r\n", "\n")
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
 
@@ -692,6 +693,29 @@ TABLE_WIDTH = len("owner") + len(CLAIM) + 3 * 2 + 1
 def test_a_table_that_fits_the_terminal_is_printed_as_a_table():
     out = on_a_terminal(TABLE, TABLE_WIDTH)
     assert f"│ bob   │ {CLAIM} │" in out
+
+
+def test_an_audit_on_a_terminal_keeps_its_table_and_says_what_to_do(
+    sample_output, tmp_path
+):
+    # A terminal keeps the table, the summary by kind below it, where the
+    # screen ends; each kind found gives its fix there too.
+    from pelican_flattr.audit_report import PROBLEM_FIXES
+
+    site = tmp_path / "site"
+    shutil.copytree(sample_output, site)
+    page = site / min(thing["page"] for thing in manifest_things(site).values())
+    remove_button(page)
+    code = f"import sys\nsys.exit(cli.main(['audit', {str(site)!r}]))"
+    out = on_a_terminal(code, 2000, status=1)
+    assert "┃ file " in out and f"│ {page.relative_to(site)} " in out
+    fix = f"    what to do: {PROBLEM_FIXES['button-missing']}"
+    lines = out.splitlines()
+    start = lines.index("Problems by kind:")
+    assert start > next(i for i, line in enumerate(lines) if "┃ file " in line)
+    assert lines[start + 1 : start + 3] == ["  button-missing: 1 problem", fix]
+    assert lines[start + 3].startswith("Each kind in full, and what to do: ")
+    assert lines[-1].endswith(" files checked: 1 problem")
 
 
 def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
