@@ -653,7 +653,14 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
     ):
         return False
     if original not in audit.files:
-        if not audit.not_checked(original):
+        # The copy of a page or feed the manifest lists is said in that
+        # file's row (page-missing, feed-missing): the site must have the
+        # file, and deleting the copy is no fix.
+        if not (
+            audit.not_checked(original)
+            or original in audit.manifest.by_page
+            or original in audit.manifest.feed_files
+        ):
             audit.problem(
                 "compressed-copy",
                 relative,
@@ -676,31 +683,66 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
         # Read no further than the original: no bomb holds it up.
         if file_holds(path.with_suffix(""), blocks):
             return True
-        why = "is not a compressed copy of it as built"
-        cause = f"an earlier build's, {_CHANGED_SINCE}?"
+        why = _differs(path, original)
     except _DECOMPRESS_ERRORS as error:
-        why = f"cannot be decompressed ({getattr(error, 'strerror', None) or error})"
-        cause = "cut short, or an earlier build's?"
+        why = (
+            f"cannot be decompressed ({getattr(error, 'strerror', None) or error}) "
+            f"({original}): cut short, or an earlier build's?"
+        )
     audit.problem(
         "compressed-copy",
         relative,
-        f"{why} ({original}): {cause} A server that sends precompressed files "
-        f"(nginx's {server}) sends it in its place",
-        _stale_copy_fix(original, suffix),
+        f"{why} A server that sends precompressed files (nginx's {server}) sends "
+        "the copy in its place",
+        _copy_fix(original),
     )
     return False
 
 
-def _stale_copy_fix(original: str, suffix: str) -> str:
-    """What to do about a copy of ``original``, ending with ``suffix``,
-    that is not ``original`` as built: its other copies, made by the same
-    build, are as stale, and a server may send one of them first (nginx
-    sends the .br before the .gz to a browser that takes both)."""
-    others = " or ".join(other for other in COPY_SERVERS if other != suffix)
+def _mtime_ns(path: Path) -> int | None:
+    """When ``path`` was last written, or None when it cannot be told."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _differs(copy: Path, original: str) -> str:
+    """What to say of a compressed ``copy`` that differs from the file it
+    copies (``original``, relative to the output), by which of the two was
+    written last: the newer is not always the good one (a page edited by
+    hand, or cut short in an upload, after pelican-precompress wrote its
+    copies), so neither is taken for the stale one. Two stats, of a copy
+    with a problem."""
+    copied, written = _mtime_ns(copy), _mtime_ns(copy.with_suffix(""))
+    if copied is None or written is None or copied == written:
+        return f"differs from {original}: one of the two is not as the build wrote it?"
+    if written > copied:
+        return (
+            f"differs from {original}, which is newer than it: {original} changed "
+            "after it was compressed (edited by hand, cut short in an upload, or "
+            "minified after pelican-precompress, as with i18n_subsites), or the "
+            "copy is an earlier build's, which pelican-precompress keeps by default?"
+        )
     return (
-        f"a copy of {original} as built: delete it and any {others} copy of "
-        f"{original}, or compress them all again (pelican-precompress: "
-        "PRECOMPRESS_OVERWRITE = True)"
+        f"differs from {original}, which is older than it: an earlier build's "
+        f"{original}, deployed or copied back with its mtime, or a copy made of "
+        "another text?"
+    )
+
+
+def _copy_fix(original: str) -> str:
+    """What to do about a copy of ``original`` that differs from it: the
+    two as one build wrote them, whichever is wrong (deleting the copy, or
+    compressing the file again, spreads a page cut short in an upload).
+    Its other copies, made with it, may be as wrong, and a server may send
+    one of them first (nginx sends the .br before the .gz to a browser
+    that takes both)."""
+    return (
+        f"{original} and its compressed copies (.gz, .br, .zst) as one build "
+        "wrote them: deploy them again from the build's output, or build again "
+        "with PRECOMPRESS_OVERWRITE = True (pelican-precompress), which "
+        "compresses them all again"
     )
 
 
@@ -902,7 +944,7 @@ def _report_missing(audit: Audit) -> AuditReport:
             audit.problem(
                 "page-missing",
                 thing["page"],
-                "is missing",
+                "is missing" + _copies_left(audit, thing["page"]),
                 f"the page of {thing['url']}",
             )
         for feed in thing["feeds"]:
@@ -922,11 +964,32 @@ def _report_missing(audit: Audit) -> AuditReport:
         audit.problem(
             "feed-missing",
             feed,
-            "is missing",
+            "is missing" + _copies_left(audit, feed),
             f"the feed the manifest lists, with {count} payment "
             f"link{'' if count == 1 else 's'}",
         )
     return audit.report
+
+
+def _copies_left(audit: Audit, missing: str) -> str:
+    """What to add to the row of ``missing``, a file of the manifest the
+    output lacks, for the compressed copies of it the output holds (which
+    ``_is_copy_as_built`` leaves to this row): a server sends them at its
+    address."""
+    copies = [
+        copy
+        for suffix in COPY_SERVERS
+        for copy in (missing + suffix, missing + suffix.upper())
+        if copy in audit.files
+    ]
+    if not copies:
+        return ""
+    one = len(copies) == 1
+    return (
+        f", but its compressed {'copy' if one else 'copies'} {listed(sorted(copies))} "
+        f"{'is' if one else 'are'} there, which a server that sends precompressed "
+        "files sends in its place"
+    )
 
 
 def _gunzipped(path: Path) -> Iterator[bytes]:

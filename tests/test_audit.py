@@ -232,7 +232,7 @@ def test_every_gzip_file_is_read_for_addresses(copy, capsys):
     leak = "holds the plain email address of author "
     assert found == {
         "bomb.txt.gz": [f"decompresses to more than {limit:,} bytes"[:40]],
-        f"{thing['page']}.gz": ["is not a compressed copy of it as built ", leak],
+        f"{thing['page']}.gz": [f"differs from {thing['page']}, which is "[:40], leak],
         "notes.txt.GZ": [leak],
         "robots.txt.gz": [leak],
         "search.json.gz": [leak],
@@ -337,6 +337,12 @@ def test_button_pointing_at_an_unknown_thing(copy, capsys):
         and "a page an earlier build left" in p["expected"]
         for p in report["problems"]
     )
+
+
+def backdate(path: Path, seconds: int) -> None:
+    """Set ``path``'s mtime ``seconds`` before now."""
+    then = path.stat().st_mtime_ns - seconds * 10**9
+    os.utime(path, ns=(then, then))
 
 
 # --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
@@ -934,16 +940,15 @@ def test_a_compressed_copy_must_hold_the_file_as_built(copy, capsys):
     assert sorted(found) == sorted(
         each.relative_to(copy).as_posix() for each in copies
     ), report["problems"]
+    # Half of the page, written after it: neither is taken for the good one.
     assert found["archives.html.gz"]["problem"].startswith(
-        "is not a compressed copy of it as built (archives.html)"
+        "differs from archives.html, which is older than it: "
     )
     assert found["gone.html.gz"]["problem"].startswith(
         "is a compressed copy of gone.html, which the site does not have"
     )
     said = found[copies[0].relative_to(copy).as_posix()]
-    assert said["problem"].startswith(
-        f"is not a compressed copy of it as built ({thing['page']})"
-    )
+    assert said["problem"].startswith(f"differs from {thing['page']}, which is ")
     assert "gzip_static" in said["problem"]
     assert "PRECOMPRESS_OVERWRITE" in said["expected"]
     assert {p["kind"] for p in found.values()} == {"compressed-copy"}
@@ -5160,7 +5165,7 @@ def test_a_copy_the_audit_cannot_read_older_than_its_page_is_noted(
 
 def test_a_gzip_copy_s_advice_names_its_brotli_and_zstd_copies(tmp_path, capsys):
     # Deleting or compressing again the stale .gz alone left the .br of
-    # the same build, which a browser is sent first.
+    # the same build, which a browser is sent first: the advice names all.
     def earlier_copy(output, thing):
         page = output / thing["page"]
         copy = page.with_name(page.name + ".gz")
@@ -5171,12 +5176,8 @@ def test_a_gzip_copy_s_advice_names_its_brotli_and_zstd_copies(tmp_path, capsys)
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
     ((kind, expected),) = [(p["kind"], p["expected"]) for p in report["problems"]]
-    assert (kind, expected) == (
-        "compressed-copy",
-        f"a copy of {thing['page']} as built: delete it and any .br or .zst copy "
-        f"of {thing['page']}, or compress them all again (pelican-precompress: "
-        "PRECOMPRESS_OVERWRITE = True)",
-    )
+    assert (kind, expected) == ("compressed-copy", copy_fix(thing["page"]))
+    assert "(.gz, .br, .zst)" in expected
 
 
 def test_a_brotli_copy_is_compared_with_the_brotli_module(tmp_path, capsys):
@@ -5205,8 +5206,9 @@ def test_a_brotli_copy_is_compared_with_the_brotli_module(tmp_path, capsys):
     found = {p["file"]: p["problem"] for p in report["problems"]}
     assert sorted(found) == sorted([f"{thing['page']}.br", "index.html.br"])
     assert found[f"{thing['page']}.br"].startswith(
-        f"is not a compressed copy of it as built ({thing['page']}): an earlier build's"
+        f"differs from {thing['page']}, which is newer than it: "
     )
+    assert "or the copy is an earlier build's" in found[f"{thing['page']}.br"]
     assert "(nginx's brotli_static)" in found[f"{thing['page']}.br"]
     assert found["index.html.br"].startswith("cannot be decompressed (")
 
@@ -5234,19 +5236,128 @@ def test_a_copy_its_page_changed_after_in_this_build_names_that_cause(
     os.utime(page, ns=(later, later))
     capsys.readouterr()
     status, report = audit_json(output, capsys, settings=None)
-    cause = (
-        "or changed after it was compressed in this build, as a minifier "
-        "running after pelican-precompress does with i18n_subsites"
-    )
     if suffix == ".zst":  # unread: noted, as its age is no proof
         assert status == 0
         (note,) = report["notes"]
-        assert cause in note and "PRECOMPRESS_OVERWRITE = True" in note
+        assert (
+            "or changed after it was compressed in this build, as a minifier "
+            "running after pelican-precompress does with i18n_subsites"
+        ) in note
+        assert "PRECOMPRESS_OVERWRITE = True" in note
         return
     assert status == 1
     ((problem,),) = [[p for p in report["problems"] if p["kind"] == "compressed-copy"]]
-    assert f", {cause}? A server that sends precompressed" in problem["problem"]
+    assert (
+        f"{thing['page']} changed after it was compressed (edited by hand, cut "
+        "short in an upload, or minified after pelican-precompress, as with "
+        "i18n_subsites)"
+    ) in problem["problem"]
     assert "PRECOMPRESS_OVERWRITE = True" in problem["expected"]
+
+
+def copy_fix(name: str) -> str:
+    """What the audit advises for a compressed copy that differs from
+    ``name``."""
+    return (
+        f"{name} and its compressed copies (.gz, .br, .zst) as one build wrote "
+        "them: deploy them again from the build's output, or build again with "
+        "PRECOMPRESS_OVERWRITE = True (pelican-precompress), which compresses "
+        "them all again"
+    )
+
+
+def compressed_copies(page: Path) -> list[Path]:
+    """A gzip and, where the audit reads them, a Brotli copy of ``page``,
+    as pelican-precompress writes them."""
+    copies = [page.with_name(page.name + ".gz")]
+    copies[0].write_bytes(gzip.compress(page.read_bytes()))
+    if audit_module._brotli is not None:
+        copies.append(page.with_name(page.name + ".br"))
+        copies[1].write_bytes(audit_module._brotli.compress(page.read_bytes()))
+    return copies
+
+
+@pytest.mark.parametrize("change", ["edited", "cut short"])
+def test_a_copy_that_differs_from_a_newer_page_is_not_taken_for_the_stale_one(
+    tmp_path, capsys, change
+):
+    # A page edited by hand after pelican-precompress, or cut short in an
+    # upload: its copies are the build's, and were said to be "not a
+    # compressed copy of it as built", to be compressed again, which would
+    # spread the broken page to them.
+    output = build(tmp_path, {"a.md": article("Soldering", "Alice")},
+                   FLATTR_AUTHORS=AUTHORS)  # fmt: skip
+    page = output / manifest_things(output)["a.md"]["page"]
+    copies = compressed_copies(page)
+    text = page.read_bytes()
+    if change == "edited":
+        page.write_bytes(text.replace(b"Soldering</a>", b"Soldering!</a>"))
+    else:
+        page.write_bytes(text[: len(text) // 2])
+    for each in copies:
+        backdate(each, 60)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = [p for p in report["problems"] if p["kind"] == "compressed-copy"]
+    assert [p["file"] for p in said] == [
+        each.relative_to(output).as_posix() for each in sorted(copies)
+    ]
+    server = {".gz": "gzip_static", ".br": "brotli_static"}
+    for problem, each in zip(said, sorted(copies), strict=True):
+        assert problem["problem"] == (
+            f"differs from {page.name}, which is newer than it: {page.name} "
+            "changed after it was compressed (edited by hand, cut short in an "
+            "upload, or minified after pelican-precompress, as with "
+            "i18n_subsites), or the copy is an earlier build's, which "
+            "pelican-precompress keeps by default? A server that sends "
+            f"precompressed files (nginx's {server[each.suffix]}) sends the copy "
+            "in its place"
+        )
+        assert problem["expected"] == copy_fix(page.name)
+    # Newer than its page, a copy that differs tells that the page may be
+    # the stale one.
+    for each in copies:
+        backdate(each, -120)
+    status, report = audit_json(output, capsys, settings=None)
+    said = [p for p in report["problems"] if p["kind"] == "compressed-copy"]
+    assert said and all(
+        p["problem"].startswith(
+            f"differs from {page.name}, which is older than it: an earlier "
+            f"build's {page.name}, deployed or copied back with its mtime, or a "
+            "copy made of another text? A server"
+        )
+        for p in said
+    )
+
+
+def test_the_copies_of_a_missing_page_are_said_in_its_row(tmp_path, capsys):
+    # A thing's page deleted, its copies left: "page-missing", beside a row
+    # for each copy that said to delete it ("a copy of a file the site does
+    # not have"), for a page the manifest says the site must have.
+    output = build(tmp_path, {"a.md": article("Soldering", "Alice")},
+                   FLATTR_AUTHORS=AUTHORS)  # fmt: skip
+    thing = manifest_things(output)["a.md"]
+    page = output / thing["page"]
+    copies = compressed_copies(page)
+    page.unlink()
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    shown = " and ".join(each.name for each in sorted(copies))
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": thing["page"],
+                "problem": f"is missing, but its compressed "
+                f"{'copies' if len(copies) > 1 else 'copy'} {shown} "
+                f"{'are' if len(copies) > 1 else 'is'} there, which a server "
+                "that sends precompressed files sends in its place",
+                "expected": f"the page of {thing['url']}",
+                "kind": "page-missing",
+            }
+        ],
+    )
 
 
 PODCAST = """<?xml version="1.0" encoding="utf-8"?>
