@@ -67,7 +67,7 @@ from .audit_output import (
     site_files,
     site_folders,
 )
-from .audit_pages import check_page
+from .audit_pages import PagesSeen, check_page
 from .audit_report import (
     PROBLEM_KINDS,
     Audit,
@@ -401,6 +401,9 @@ def audit_site(
         ),
     )
     addresses = _private_addresses(manifest_index, plain_addresses or {})
+    # What the pages show together; the manifest's mtime (one stat) tells
+    # a page of a later build than it.
+    seen = PagesSeen(manifest_mtime_ns=_mtime_ns(manifest_path))
     for path, relative in zip(files, names, strict=True):
         # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
         if (
@@ -467,13 +470,61 @@ def audit_site(
             for path, relative in zip(other_sites_files, other_names, strict=True)
         ),
     ]
+    # The manifest's compressed copies first: one that differs from it
+    # tells the checks of the pages that the manifest may be older than
+    # they are (a row said first, too).
+    checked.sort(key=lambda each: not _is_copy_of(each[1], in_output))
     for done, (path, relative, addresses_only) in enumerate(checked, 1):
-        _check_file(audit, addresses, path, relative, addresses_only)
+        _check_file(audit, addresses, path, relative, seen, addresses_only)
         if path.suffix.lower() in COPY_SERVERS:  # notes.txt.GZ is one too
-            _check_compressed_copy(audit, addresses, path, relative, addresses_only)
+            differs = _check_compressed_copy(
+                audit, addresses, path, relative, addresses_only
+            )
+            if differs and _is_copy_of(relative, in_output):
+                seen.manifest_copy_differs = True
         if progress is not None:
             progress(done, len(checked))
+    _note_what_pages_show(audit, seen, in_output or str(manifest_path))
     return _report_missing(audit)
+
+
+def _is_copy_of(relative: str, original: str | None) -> bool:
+    """Whether ``relative`` names a compressed copy of ``original`` (both
+    relative to the output)."""
+    if original is None or not relative.startswith(original):
+        return False  # nearly every file: one search in C
+    return relative[len(original) :].lower() in COPY_SERVERS
+
+
+def _mtime_ns(path: Path) -> int | None:
+    """When ``path`` was last written, or None when it cannot be told."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
+    """Say first what the pages showed together (``seen``) of the manifest
+    (named ``manifest``): the pages newer than it whose buttons it does not
+    know (an earlier build's manifest, deployed with later pages). One
+    note, not advice in each of 20,000 rows."""
+    pages = sorted(seen.newer_pages)
+    if not pages:
+        return
+    copied = seen.manifest_copy_differs
+    audit.report.notes.insert(
+        0,
+        redact(
+            f"The manifest {manifest} {'may be' if copied else 'is'} older than "
+            f"{len(pages)} page{'' if len(pages) == 1 else 's'} whose buttons name "
+            f"things of its site that it does not know: {listed(pages, 3)}"
+            + (" (its compressed copy differs from it)" if copied else "")
+            + ". The manifest of an earlier build, deployed with a later build's "
+            "pages? Deploy the manifest of the build that wrote them, then audit "
+            "again"
+        ),
+    )
 
 
 def _no_manifest(
@@ -552,9 +603,11 @@ def _check_file(
     addresses: _PrivateAddresses,
     path: Path,
     relative: str,
+    seen: PagesSeen,
     addresses_only: bool = False,
 ) -> None:
-    """Check the file at ``path`` (``relative`` to the output); with
+    """Check the file at ``path`` (``relative`` to the output), a page's
+    findings that no one page tells going to ``seen``; with
     ``addresses_only`` (another site's, in a folder of this output) for
     the owners' addresses alone."""
     suffix = path.suffix.lower()
@@ -575,7 +628,7 @@ def _check_file(
                         audit, addresses, relative, with_entities_decoded(data)
                     )
                     if not addresses_only:
-                        check_page(audit, relative, scan_page(data))
+                        check_page(audit, relative, scan_page(data), path, seen)
                 else:
                     # A feed escapes the HTML it carries once more.
                     decoded = with_entities_decoded(data, times=2)
@@ -607,11 +660,12 @@ def _check_compressed_copy(
     path: Path,
     relative: str,
     addresses_only: bool = False,
-) -> None:
+) -> bool:
     """Say so when ``path`` (``page.html.gz``) is no copy of the page,
     feed or manifest beside it as built now, and which owners' addresses
     it holds when it is not (``addresses_only``: whether it is not
-    checked, see ``_check_file``).
+    checked, see ``_check_file``). Returns whether it was said to differ
+    from that file (or not to decompress).
 
     A server that sends precompressed files (nginx's ``gzip_static``)
     sends the copy in its place: an earlier build's, left by
@@ -627,19 +681,19 @@ def _check_compressed_copy(
     read for addresses.
     """
     if relative in audit.unread:
-        return
-    if path.suffix.lower() != ".gz":
-        if not addresses_only:
-            _is_copy_as_built(audit, path, relative)
-        return
-    if addresses_only or not _is_copy_as_built(audit, path, relative):
+        return False
+    as_built = None if addresses_only else _is_copy_as_built(audit, path, relative)
+    # Any gzip file but a copy as built is read for addresses.
+    if path.suffix.lower() == ".gz" and not as_built:
         _check_privacy(audit, addresses, relative, _gzipped_text(audit, path, relative))
+    return as_built is False
 
 
-def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
+def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool | None:
     """Whether ``path`` is a compressed copy (gzip, Brotli or zstd) of
-    the page, feed or manifest beside it as built; say so when it is one
-    of another."""
+    the page, feed or manifest beside it as built: True when it is, False
+    when it is not, said so; None when it is no such copy, or the two are
+    not compared (a copy of a file the site does not have is said so)."""
     original = relative.removesuffix(path.suffix)
     server = COPY_SERVERS[path.suffix.lower()]
     suffix = Path(original).suffix.lower()
@@ -651,7 +705,7 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
         or original == audit.manifest_in_output
         or posixpath.basename(original) == MANIFEST_NAME
     ):
-        return False
+        return None
     if original not in audit.files:
         # The copy of a page or feed the manifest lists is said in that
         # file's row (page-missing, feed-missing): the site must have the
@@ -669,9 +723,9 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
                 f"{server}) sends it at {original}'s address",
                 "no copy of a file the site does not have: delete it",
             )
-        return False
+        return None
     if original in audit.unread:
-        return False  # said: "cannot be read"
+        return None  # said: "cannot be read"
     suffix = path.suffix.lower()
     if suffix == ".gz":
         blocks = _gunzipped(path)
@@ -697,14 +751,6 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool:
         _copy_fix(original),
     )
     return False
-
-
-def _mtime_ns(path: Path) -> int | None:
-    """When ``path`` was last written, or None when it cannot be told."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
 
 
 def _differs(copy: Path, original: str) -> str:
@@ -746,19 +792,22 @@ def _copy_fix(original: str) -> str:
     )
 
 
-def _is_copy_by_age(audit: Audit, path: Path, relative: str, original: str) -> bool:
+def _is_copy_by_age(
+    audit: Audit, path: Path, relative: str, original: str
+) -> bool | None:
     """Whether ``path``, a copy of ``original`` the audit cannot read (a
     zstd one, or Brotli without the brotli module), may be a copy of it as
     built: True, but noted (``Audit.unread_older_copies``) when it is older
-    than ``original``. pelican-precompress writes its copies after the
-    build writes the page and keeps an existing one by default, so an older
-    copy may be an earlier build's; but with PRECOMPRESS_OVERWRITE it keeps
-    an older one that matches too, so age alone is no problem."""
+    than ``original``; None when their ages cannot be told.
+    pelican-precompress writes its copies after the build writes the page
+    and keeps an existing one by default, so an older copy may be an
+    earlier build's; but with PRECOMPRESS_OVERWRITE it keeps an older one
+    that matches too, so age alone is no problem."""
     try:
         if path.stat().st_mtime_ns < path.with_suffix("").stat().st_mtime_ns:
             audit.unread_older_copies.append(relative)
     except OSError:
-        return False  # read already, and said so if it could not be
+        return None  # read already, and said so if it could not be
     return True
 
 

@@ -5,7 +5,8 @@ and its Open Graph tags.
 ``check_page`` is given the page's tags as ``audit_tags.scan_page`` read
 them; a page no thing of the manifest has (a listing) is checked for links
 to things the manifest doesn't know, and for a payment link in its head to
-a thing's.
+a thing's. What all the pages show together (``PagesSeen``) tells a
+manifest older than the pages.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -33,11 +36,47 @@ from .markup import (
 _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 
 
-def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
-    """Check the page ``relative`` (to the output), whose Flattr tags are
-    ``tags``: a thing's page for its one button, payment link and Open
-    Graph tags; any page for links the manifest doesn't know, and one
-    that is no thing's for a payment link in its head to a thing's."""
+@dataclass
+class PagesSeen:
+    """What the pages of one audit show together, which no one page tells
+    (``audit`` notes it): a manifest older than the pages (new articles
+    deployed with the last build's manifest)."""
+
+    # The audited manifest's mtime, and whether a compressed copy of it
+    # differs from it: a later build's, beside an earlier manifest copied
+    # back (with a new mtime, as cp copies). Set before any page is checked.
+    manifest_mtime_ns: int | None = None
+    manifest_copy_differs: bool = False
+    # The pages whose plugin's button names a thing of the manifest's site
+    # that it does not know, and that may be newer than it.
+    newer_pages: set[str] = field(default_factory=set)
+
+    def manifest_older(self, page: Path) -> str | None:
+        """Why the manifest may be older than the file ``page``, or None.
+        Asked only of a page whose button the manifest does not know: a
+        stat of a page with a problem, none of a sound site's."""
+        try:
+            newer = (
+                self.manifest_mtime_ns is not None
+                and page.stat().st_mtime_ns > self.manifest_mtime_ns
+            )
+        except OSError:
+            newer = False  # read already, and said so if it could not be
+        if newer:
+            return "the page is newer than the manifest"
+        if self.manifest_copy_differs:
+            return "the manifest's compressed copy differs from it"
+        return None
+
+
+def check_page(
+    audit: Audit, relative: str, tags: PageTags, path: Path, seen: PagesSeen
+) -> None:
+    """Check the page ``relative`` (to the output, at ``path``), whose
+    Flattr tags are ``tags``: a thing's page for its one button, payment
+    link and Open Graph tags; any page for links the manifest doesn't
+    know, and one that is no thing's for a payment link in its head to a
+    thing's. What all pages show together goes to ``seen``."""
     thing = audit.manifest.by_page.get(relative)
     site_link = audit.manifest.site_payment_link
     # A link written by hand to the site's own thing (FLATTR_USERNAME's,
@@ -80,8 +119,22 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
             # The plugin's, or a link written by hand (a theme's, an
             # article's), which no earlier build left.
             ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+            older = (
+                _manifest_older(audit, href, path, seen)
+                if ours and not lone_button
+                else None
+            )
             if lone_button:
                 expected = _own_button(thing)
+            elif older:
+                # A page of a later build than the manifest: its new
+                # article, not one to delete.
+                seen.newer_pages.add(relative)
+                expected = (
+                    f"the auto-submit URL or thing URL of a manifest thing ({older}: "
+                    "the manifest of an earlier build, deployed with this page? "
+                    "Deploy the manifest of the build that wrote it, then audit again)"
+                )
             elif ours:
                 expected = (
                     "the auto-submit URL or thing URL of a manifest thing (a "
@@ -192,6 +245,27 @@ def check_page(audit: Audit, relative: str, tags: PageTags) -> None:
                 f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
                 f"at most one {prop}",
             )
+
+
+def _named_url(href: str) -> str:
+    """The thing URL a button's or payment link's ``href`` names: an
+    auto-submit URL's url parameter; any other (an embedded button's
+    thing URL) itself."""
+    if not is_auto_submit_url(href):
+        return href
+    return url_parameters(href).get("url", [""])[0]
+
+
+def _manifest_older(audit: Audit, href: str, path: Path, seen: PagesSeen) -> str | None:
+    """Why the manifest may be older than the page at ``path``, whose
+    plugin's button links ``href``, unknown to the manifest: the thing it
+    names is of the manifest's site (a new article's, not a stranger's),
+    and the page newer than the manifest (see ``PagesSeen.manifest_older``);
+    else None, and the page may be one an earlier build left."""
+    url = _named_url(href)
+    if not url.startswith(audit.report.siteurl + "/") or url in audit.manifest.by_url:
+        return None
+    return seen.manifest_older(path)
 
 
 def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> None:

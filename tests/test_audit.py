@@ -345,6 +345,89 @@ def backdate(path: Path, seconds: int) -> None:
     os.utime(path, ns=(then, then))
 
 
+def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, capsys):
+    # New articles deployed with the last build's manifest: the button of
+    # each new page was "a page an earlier build left, after a slug
+    # changed? delete it, or set DELETE_OUTPUT_DIRECTORY = True", which
+    # deletes the articles just published (with that setting on already).
+    files = {"a.md": article("Soldering", "Alice")}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "DELETE_OUTPUT_DIRECTORY": True}
+    output = build(tmp_path, files, **settings)
+    manifest = output / "flattr-manifest.json"
+    earlier = manifest.read_bytes()
+    files |= {"b.md": article("Flux", "Alice"), "c.md": article("Wick", "Alice")}
+    build(tmp_path, files, **settings)
+    things = manifest_things(output)
+    new = sorted(things[source]["page"] for source in ("b.md", "c.md"))
+    later = gzip.compress(manifest.read_bytes())
+    # The earlier manifest deployed with its own mtime (rsync -t).
+    manifest.write_bytes(earlier)
+    backdate(manifest, 3600)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    unknown = [p for p in report["problems"] if p["kind"] == "button-unknown"]
+    assert [p["file"] for p in unknown] == new
+    older = (
+        "the auto-submit URL or thing URL of a manifest thing (the page is newer "
+        "than the manifest: the manifest of an earlier build, deployed with this "
+        "page? Deploy the manifest of the build that wrote it, then audit again)"
+    )
+    assert {p["expected"] for p in unknown} == {older}
+    # Said once for all, first: a row among 20,000 is not seen.
+    assert report["notes"][0] == (
+        f"The manifest flattr-manifest.json is older than 2 pages whose buttons "
+        f"name things of its site that it does not know: {new[0]} and {new[1]}. "
+        "The manifest of an earlier build, deployed with a later build's pages? "
+        "Deploy the manifest of the build that wrote them, then audit again"
+    )
+    # A page older than the manifest is one an earlier build left: the
+    # advice to delete it stands, and the note leaves it out.
+    backdate(output / new[0], 7200)
+    status, report = audit_json(output, capsys, settings=None)
+    said = {
+        p["file"]: p["expected"]
+        for p in report["problems"]
+        if p["kind"] == "button-unknown"
+    }
+    assert said[new[0]] == (
+        "the auto-submit URL or thing URL of a manifest thing (a page an earlier "
+        "build left, after a slug changed? delete it, or set "
+        "DELETE_OUTPUT_DIRECTORY = True)"
+    )
+    assert said[new[1]] == older
+    assert report["notes"][0].startswith(
+        f"The manifest flattr-manifest.json is older than 1 page whose buttons "
+        f"name things of its site that it does not know: {new[1]}. "
+    )
+    # Copied back as cp copies (a new mtime), the manifest is the newest
+    # file; its compressed copy, the later build's, differs from it. That
+    # copy is said first, and the pages as for a manifest older than them.
+    (output / "flattr-manifest.json.gz").write_bytes(later)
+    backdate(output / "flattr-manifest.json.gz", 60)
+    manifest.write_bytes(earlier)
+    status, report = audit_json(output, capsys, settings=None)
+    first = report["problems"][0]
+    assert (first["file"], first["kind"]) == (
+        "flattr-manifest.json.gz",
+        "compressed-copy",
+    )
+    unknown = [p for p in report["problems"] if p["kind"] == "button-unknown"]
+    assert [p["expected"] for p in unknown] == [
+        older.replace(
+            "the page is newer than the manifest",
+            "the manifest's compressed copy differs from it",
+        )
+    ] * 2
+    assert report["notes"][0] == (
+        f"The manifest flattr-manifest.json may be older than 2 pages whose "
+        f"buttons name things of its site that it does not know: {new[0]} and "
+        f"{new[1]} (its compressed copy differs from it). The manifest of an "
+        "earlier build, deployed with a later build's pages? Deploy the manifest "
+        "of the build that wrote them, then audit again"
+    )
+
+
 # --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
 
 EVIL_QUERY = "?url=https%3A%2F%2Fevil.example%2F&user_id=mallory"
