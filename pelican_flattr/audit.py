@@ -506,9 +506,28 @@ def _mtime_ns(path: Path) -> int | None:
 
 def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
     """Say first what the pages showed together (``seen``) of the manifest
-    (named ``manifest``): the pages newer than it whose buttons it does not
+    (named ``manifest``): that none shows its things, but other sites'
+    (another site's manifest, audited without --settings, which compares
+    the sites); else the pages newer than it whose buttons it does not
     know (an earlier build's manifest, deployed with later pages). One
     note, not advice in each of 20,000 rows."""
+    if audit.manifest.things and not seen.names_a_thing and seen.other_site_pages:
+        sites = sorted(
+            seen.other_sites, key=lambda site: (-seen.other_sites[site], site)
+        )
+        one = seen.other_site_pages == 1
+        audit.report.notes.insert(
+            0,
+            redact(
+                f"No page names a thing of the manifest {manifest}, whose siteurl "
+                f"is {audit.report.siteurl}, while {seen.other_site_pages} "
+                f"{'page shows' if one else 'pages show'} buttons of things at "
+                f"{listed(sites, 3)}: the manifest of another site? Audit with the "
+                "manifest of the build that wrote these pages, or give --settings, "
+                "and the audit compares the manifest's siteurl with the settings'"
+            ),
+        )
+        return
     pages = sorted(seen.newer_pages)
     if not pages:
         return

@@ -6,7 +6,7 @@ and its Open Graph tags.
 them; a page no thing of the manifest has (a listing) is checked for links
 to things the manifest doesn't know, and for a payment link in its head to
 a thing's. What all the pages show together (``PagesSeen``) tells a
-manifest older than the pages.
+manifest older than the pages, or another site's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from .audit_report import Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
@@ -40,7 +40,8 @@ _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 class PagesSeen:
     """What the pages of one audit show together, which no one page tells
     (``audit`` notes it): a manifest older than the pages (new articles
-    deployed with the last build's manifest)."""
+    deployed with the last build's manifest), or another site's (no page
+    shows its things)."""
 
     # The audited manifest's mtime, and whether a compressed copy of it
     # differs from it: a later build's, beside an earlier manifest copied
@@ -50,6 +51,13 @@ class PagesSeen:
     # The pages whose plugin's button names a thing of the manifest's site
     # that it does not know, and that may be newer than it.
     newer_pages: set[str] = field(default_factory=set)
+    # Whether any page shows a button, payment link or og:url of a thing
+    # of the manifest.
+    names_a_thing: bool = False
+    # The pages that show buttons of things of other sites than the
+    # manifest's, and those sites (scheme and host) -> how many show theirs.
+    other_site_pages: int = 0
+    other_sites: dict[str, int] = field(default_factory=dict)
 
     def manifest_older(self, page: Path) -> str | None:
         """Why the manifest may be older than the file ``page``, or None.
@@ -108,6 +116,7 @@ def check_page(
         and links[0] != site_link
     )
     own_hrefs = []  # of the buttons that link what their kind needs
+    other_sites = set()  # whose things the unknown links name
     for button in buttons:
         href = _url(button)
         embedded = _is_embedded(button)
@@ -119,6 +128,7 @@ def check_page(
             # The plugin's, or a link written by hand (a theme's, an
             # article's), which no earlier build left.
             ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+            other_sites.add(_other_site(audit, href))
             older = (
                 _manifest_older(audit, href, path, seen)
                 if ours and not lone_button
@@ -190,6 +200,7 @@ def check_page(
         )
     for href in links:
         if href not in audit.manifest.by_auto_submit_url and href != site_link:
+            other_sites.add(_other_site(audit, href))
             audit.problem(
                 "payment-link-unknown",
                 relative,
@@ -201,6 +212,7 @@ def check_page(
                 if lone_link
                 else "the auto-submit URL of a manifest thing",
             )
+    _note_whose_things(audit, seen, thing, tags, own_hrefs, links, other_sites)
     if thing is None:
         # scan_page counts a page's payment links in document order, and
         # the head ends once: those in <head> are the first it counts.
@@ -247,6 +259,34 @@ def check_page(
             )
 
 
+def _note_whose_things(
+    audit: Audit,
+    seen: PagesSeen,
+    thing: Mapping[str, Any] | None,
+    tags: PageTags,
+    own_hrefs: list[str],
+    links: list[str],
+    other_sites: set[str | None],
+) -> None:
+    """Note in ``seen`` whether the page (of ``thing``, None for a
+    listing) shows a thing of the manifest (a button among ``own_hrefs``,
+    a payment link among ``links``, its og:url), and the ``other_sites``
+    whose things its unknown links name (None: the manifest's own)."""
+    # Once one page names a thing, the manifest is this site's: no more
+    # look per page.
+    if not seen.names_a_thing:
+        seen.names_a_thing = bool(
+            own_hrefs
+            or any(link in audit.manifest.by_auto_submit_url for link in links)
+            or (thing is not None and thing["url"] in tags.open_graph.get("og:url", ()))
+        )
+    other_sites.discard(None)
+    if other_sites:
+        seen.other_site_pages += 1
+        for site in other_sites:
+            seen.other_sites[site] = seen.other_sites.get(site, 0) + 1
+
+
 def _named_url(href: str) -> str:
     """The thing URL a button's or payment link's ``href`` names: an
     auto-submit URL's url parameter; any other (an embedded button's
@@ -254,6 +294,18 @@ def _named_url(href: str) -> str:
     if not is_auto_submit_url(href):
         return href
     return url_parameters(href).get("url", [""])[0]
+
+
+def _other_site(audit: Audit, href: str) -> str | None:
+    """The site (scheme and host) of the thing an unknown button's or
+    payment link's ``href`` names, when it is not the manifest's site; else
+    None (and for a URL with no host, which names no site)."""
+    url = _named_url(href)
+    siteurl = audit.report.siteurl
+    if url == siteurl or url.startswith(siteurl + "/"):
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 def _manifest_older(audit: Audit, href: str, path: Path, seen: PagesSeen) -> str | None:

@@ -2846,9 +2846,16 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
         "of another site, or a site built with other settings? Audit with the "
         "settings file the site was built with, or its own manifest"
     ]
-    # Without the settings, there is nothing to compare it with.
-    assert main(["audit", str(copy), "--json"]) == 1
-    capsys.readouterr()
+    # Without the settings, there is nothing to compare it with, but no
+    # page shows a button of its things: said in a note, first.
+    status, report = audit_json(copy, capsys, settings=None)
+    assert status == 1
+    (note,) = report["notes"]
+    assert note.startswith(
+        "No page names a thing of the manifest flattr-manifest.json, whose "
+        f"siteurl is {SITEURL}, while "
+    )
+    assert " buttons of things at https://community.example.org: " in note
     # Nor with a development SITEURL (pelicanconf.py, beside publishconf.py),
     # and a language's site of its own domain is one of the site's.
     sample = Path(SETTINGS).read_text(encoding="utf-8")
@@ -2865,7 +2872,7 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
         status, report = audit_json(copy, capsys, settings=str(settings))
         assert status == 1, report["problems"][:1]
         # The comparison left out is said, in the JSON and in the text.
-        assert report["notes"] == (
+        assert report["notes"] == [note] + (
             [
                 f"The manifest's site, {SITEURL}, was not compared with SITEURL "
                 f"of {settings}: that is 'http://localhost:8000', not a public "
@@ -2879,6 +2886,50 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
     assert main(["audit", str(copy), "--settings", str(copy.parent / "local.py")]) == 1
     said = " ".join(capsys.readouterr().out.split())
     assert f"The manifest's site, {SITEURL}, was not compared" in said
+
+
+def other_site_note(manifest: str, siteurl: str, pages: int, shown: str) -> str:
+    """The note of a manifest no page names a thing of."""
+    return (
+        f"No page names a thing of the manifest {manifest}, whose siteurl is "
+        f"{siteurl}, while {pages} page{'' if pages == 1 else 's'} show"
+        f"{'s' if pages == 1 else ''} buttons of things at {shown}: the manifest "
+        "of another site? Audit with the manifest of the build that wrote these "
+        "pages, or give --settings, and the audit compares the manifest's "
+        "siteurl with the settings'"
+    )
+
+
+def test_a_staging_manifest_without_settings_is_said_first(tmp_path, capsys):
+    # The staging site's manifest in the production output, audited without
+    # --settings: a row for every page, entry and button (68,960 on a site
+    # of 17,000 pages), and nothing said that no page shows its things.
+    files = two_articles()
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FEED_ALL_ATOM": "feeds/all.atom.xml"}
+    staging = build(
+        tmp_path / "staging", files, SITEURL="https://staging.example.org", **settings
+    )
+    output = build(tmp_path / "production", files, **settings)
+    good = output / "flattr-manifest.json"
+    kept = good.read_bytes()
+    # A hand-written button to another site's thing beside the site's own
+    # is no sign of another manifest.
+    add_link(output / "index.html", "https://flattr.com/submit/auto" + EVIL_QUERY)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["notes"]) == (1, [])
+    shutil.copy(staging / "flattr-manifest.json", good)
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1 and len(report["problems"]) > 8
+    assert report["notes"][0] == other_site_note(
+        "flattr-manifest.json",
+        "https://staging.example.org",
+        3,
+        "https://blog.example.org and https://evil.example",
+    )
+    good.write_bytes(kept)
+    status, report = audit_json(output, capsys, settings=None)
+    assert report["notes"] == []
 
 
 @pytest.mark.parametrize(
