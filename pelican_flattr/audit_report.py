@@ -64,8 +64,10 @@ PROBLEM_FIXES: dict[str, str] = {
     "<noscript>",
     "button-extra": "keep one: a second style is flattr_button(article, "
     "style=...) in place of the first",
-    "button-unknown": f"delete the stale page ({_STALE}), or write the link "
-    "with flattr_button(); the problem says what the link sends otherwise",
+    "button-unknown": f"a page older than the manifest: delete it ({_STALE}); "
+    "one newer: deploy the manifest of the build that wrote it; a hand-written "
+    "link: write it with flattr_button(); the problem says what the link sends "
+    "otherwise",
     "button-wrong-href": "print the button with flattr_button(), which gives "
     "each kind its URL (an embedded one its data-flattr-url); do not edit its "
     "class; build again a page an earlier version wrote",
@@ -93,9 +95,10 @@ PROBLEM_FIXES: dict[str, str] = {
     "and every static path",
     "manifest-field": "build the site again",
     "other-manifest": "delete it and its compressed copies, or audit with it",
-    "compressed-copy": "delete it and the file's other compressed copies, or "
-    "compress them all again (pelican-precompress: PRECOMPRESS_OVERWRITE = "
-    "True); install brotli where the audit runs to have .br copies compared",
+    "compressed-copy": "the file and all its compressed copies as one build "
+    "wrote them: deploy them again from the build's output, or build again "
+    "with PRECOMPRESS_OVERWRITE = True (pelican-precompress), which compresses "
+    "them all again (not the file alone, which may be the one cut short)",
     "not-well-formed": "build it again (an upload cut short?), or fix the "
     "template that writes it",
     "unreadable": "make it readable to the user who audits, or delete it",
