@@ -462,9 +462,9 @@ def _fields_read_as_text_of(
     fields of ``content`` that Pelican read as its text, for
     ``_warn_by_files``: said as its reader writes fields."""
     source = build.source_of(content) or content.relative_source_path
-    rst = str(getattr(content, "source_path", "")).endswith(".rst")
+    path = str(getattr(content, "source_path", ""))
     for written, meant in found:
-        yield source, field_read_as_text_message(written, meant, rst)
+        yield source, field_read_as_text_message(written, meant, path)
 
 
 def _in_each(message: str, files: int) -> str:

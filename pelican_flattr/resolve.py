@@ -218,27 +218,30 @@ def unknown_field_message(name: str, files: int = 1) -> str:
 
 
 # How far into a content's text ``fields_read_as_text`` looks: the first
-# paragraph, where a header's stray lines land, if it ends before this.
+# paragraphs, where a header's stray lines land, if they end before this.
 _TEXT_START = 500
+# A paragraph at the start of the text (past white space), its lines.
+_LEADING_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.DOTALL)
 # A line written as a field, "Flattr_owner: x" (Markdown) or ":flattr_owner:
 # x" (reStructuredText), its colon followed by a space or nothing: so not
 # "https://...".
-_FIELD_LINE = re.compile(
-    r"^(?:<p>)?(:?)([A-Za-z][\w-]*):(?=[ \t\n]|$)[ \t]*([^\n]*)", re.MULTILINE
-)
+_FIELD_LINE = re.compile(r"(:?)([A-Za-z][\w-]*):(?:[ \t]+(.*))?")
 
 
 def fields_read_as_text(html: str) -> list[tuple[str, str]]:
-    """(the name as written, the field meant) of each line of the first
-    paragraph of ``html``, a content's text, that is one of this plugin's
-    fields, or one misspelt (as ``unknown_fields`` finds them): Markdown's
-    header ends at its first blank line, and a field written after it, or
-    as the other reader writes one, is text, shown on the page, and the
-    start of the thing's description.
+    """(the name as written, the field meant) of each line that is one of
+    this plugin's fields, or one misspelt (as ``unknown_fields`` finds
+    them), in the paragraphs that open ``html``, a content's text, while
+    every line of each is written as a field: Markdown's header ends at its
+    first blank line, and a field written after it, or as the other reader
+    writes one, is text, shown on the page, and the start of the thing's
+    description.
 
-    A name written as reStructuredText writes it keeps its colons
-    (``:flattr_owner:``). "Flattr: ..." is the opt-out only with a yes or no
-    after it: "Flattr: how it works" opens prose.
+    Only paragraphs of fields alone: prose that names a field, and a code
+    block or a quotation that shows a header (an article about the
+    plugin's fields), are the author's text. A name written as
+    reStructuredText writes it keeps its colons (``:flattr_owner:``).
+    "Flattr: ..." is the opt-out only with a yes or no after it.
     """
     head = html[:_TEXT_START]
     # Two searches in C for the usual text, which holds neither (~1 µs in
@@ -246,29 +249,36 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
     folded = head.lower()
     if "flattr" not in folded and "flatr" not in folded:
         return []
-    end = head.find("</p>")
-    if end != -1:
-        head = head[:end]
     found = []
-    for colon, name, value in _FIELD_LINE.findall(head):
-        meant = name.lower()
-        if meant not in FIELDS:
-            if not misspells_a_field(name):
+    at = 0
+    while paragraph := _LEADING_PARAGRAPH.match(head, at):
+        lines = [
+            _FIELD_LINE.fullmatch(line.strip()) for line in paragraph[1].split("\n")
+        ]
+        if not all(lines):
+            break
+        for colon, name, value in (line.groups() for line in lines if line):
+            meant = name.lower()
+            if meant not in FIELDS:
+                if not misspells_a_field(name):
+                    continue
+                meant = closest_field(name) or meant
+            if "_" not in name and "-" not in name and not reads_as_switch(value or ""):
                 continue
-            meant = closest_field(name) or meant
-        if "_" not in name and "-" not in name and not reads_as_switch(value):
-            continue
-        found.append((f"{colon}{name}{colon}", meant))
+            found.append((f"{colon}{name}{colon}", meant))
+        at = paragraph.end()
     return found
 
 
-def field_read_as_text_message(written: str, meant: str, rst: bool) -> str:
+def field_read_as_text_message(written: str, meant: str, source_path: str) -> str:
     """What to say of a field that ``fields_read_as_text`` found, written
-    ``written``, meaning ``meant``, in a file of reStructuredText (``rst``)
-    or of another markup: where it goes, spelt as that reader reads it.
-    Never its value, which may hold an address."""
-    if rst:
+    ``written``, meaning ``meant``, in the file at ``source_path``: where it
+    goes, spelt as that file's reader reads it. Never its value, which may
+    hold an address."""
+    if source_path.endswith(".rst"):
         advice = f"write it as :{meant}: in the field list under the title"
+    elif source_path.endswith((".html", ".htm")):
+        advice = f'write it as <meta name="{meant}" content="..."> in the head'
     elif written.lower() == meant:
         advice = "put it in the header, with no blank line before it"
     else:

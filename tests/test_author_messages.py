@@ -282,3 +282,63 @@ def test_an_operators_wrong_owners_are_told_what_to_write(site, flattr_log):
         "like a person's name, not an owner: write their Flattr username or owner "
         "identifier",
     ]
+
+
+# --- Fields read as text: what counts, and what is the author's text. ---
+
+HEAD = "Title: {title}\nDate: 2024-03-01 10:00\nAuthor: Alice\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("m.md", HEAD + "\n```text\nFlattr_owner: alice\nFlattr: yes\n```\n\nBody.\n"),
+        ("m.md", HEAD + "\n    Flattr_owner: alice\n    Flattr: yes\n\nBody.\n"),
+        ("m.md", HEAD + "\n> Flattr_owner: alice\n\nBody.\n"),
+        (
+            "r.rst",
+            "R\n#\n\n:date: 2024-03-01\n:author: Alice\n\n::\n\n"
+            "    :flattr_owner: alice\n\nBody.\n",
+        ),
+        ("m.md", HEAD + "\nFlattr_owner: names the owner.\nWrite it in the header.\n"),
+    ],
+    ids=["fence", "indented-code", "quotation", "rst-literal-block", "prose"],
+)
+def test_a_header_shown_as_an_example_is_the_author_s_text(
+    site, flattr_log, name, text
+):
+    # An article about the plugin's fields that opens with an example header
+    # failed a strict build: "the text starts with a Flattr_owner line",
+    # though a code block or a quotation shows it on purpose.
+    files = {name: text.format(title="How to write a header")}
+    site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    assert _said(flattr_log, "as text") == []
+
+
+def test_fields_read_as_text_are_found_past_a_first_paragraph_of_fields(
+    site, flattr_log
+):
+    # Two blank lines in a header: each paragraph of fields is the header's.
+    text = HEAD + "\nTags: soldering\n\nFlattr_owner: partner:hackspace:77\n\nBody.\n"
+    site({"m.md": text.format(title="Stray")}, FLATTR_AUTHORS={"Alice": "alice"})
+    assert _said(flattr_log, "as text") == [
+        "pelican-flattr: m.md: the text starts with a Flattr_owner line, which "
+        "Pelican read as text, not as a field: put it in the header, with no "
+        "blank line before it"
+    ]
+
+
+def test_a_field_read_as_text_in_an_html_file_is_told_the_meta_tag(site, flattr_log):
+    # Told "put it in the header": an HTML file's fields are <meta> tags.
+    page = (
+        "<html><head><title>Stray</title>"
+        '<meta name="date" content="2024-03-01 10:00">'
+        '<meta name="author" content="Alice"></head>'
+        "<body><p>Flattr_owner: partner:hackspace:77</p><p>Body.</p></body></html>"
+    )
+    site({"h.html": page}, FLATTR_AUTHORS={"Alice": "alice"})
+    assert _said(flattr_log, "as text") == [
+        "pelican-flattr: h.html: the text starts with a Flattr_owner line, which "
+        "Pelican read as text, not as a field: write it as "
+        '<meta name="flattr_owner" content="..."> in the head'
+    ]
