@@ -245,6 +245,11 @@ class UrlChange:
         if not (old.startswith(prefix) and old.endswith(suffix)):
             return None
         was = old[len(prefix) : len(old) - len(suffix)]
+        if "." in was and "." not in slug:
+            # Pelican's slugs hold no dot: "post.html" for "post" is a
+            # changed URL setting (an ARTICLE_URL without ".html"), and
+            # 'Slug: post.html' would save the page as post.html.html.
+            return None
         return was if _SLUG.fullmatch(was) else None
 
     def _accept(self) -> str:

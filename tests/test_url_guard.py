@@ -220,6 +220,14 @@ def test_the_old_slug_is_written_as_the_files_reader_takes_it(name, line):
         (f"{SITEURL}/news/old.html", f"{SITEURL}/news/news.html", "news"),
         # No slug known (diff without --settings, content of another site).
         (f"{SITEURL}/a-b.html", f"{SITEURL}/a-c.html", None),
+        # ARTICLE_URL = "{slug}" where it was "{slug}.html": 'Slug: a.html'
+        # would save the page as a.html.html.
+        (
+            f"{SITEURL}/post-number-28.html",
+            f"{SITEURL}/post-number-28",
+            "post-number-28",
+        ),
+        (f"{SITEURL}/a.html", f"{SITEURL}/a.htm", "a"),
     ],
 )
 def test_the_old_slug_is_offered_only_where_it_alone_changed(old, new, slug):
