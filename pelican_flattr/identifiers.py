@@ -388,7 +388,9 @@ def _describe(value: str) -> str:
     """A printable stand-in for a rejected value that cannot leak an address."""
     # An "@" percent-encoded too: the value is cut below, and an address
     # cut before its "%40" would no longer look like one to redact.
-    if holds_at_sign(value) or value.lower().startswith("email:"):
+    if (
+        holds_at_sign(value) and not holds_no_address(value)
+    ) or value.lower().startswith("email:"):
         return "the value (not shown: it may hold an email address)"
     shown = value if len(value) <= 80 else value[:77] + "..."
     return repr(shown)
@@ -408,6 +410,13 @@ _TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]{1,20})")
 _FLATTR_PROFILE = re.compile(
     r"(?ai:(?:https?://)?(?:www\.)?flattr\.com/(?:profile/|@)?)"
     r"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/?"
+)
+# A profile's web address (mastodon.social/@bob, https://medium.com/@bob):
+# its one "@" starts a part of the path, after a host, so no address's,
+# which has a name before its "@" (https://bob@example.org/ is hidden).
+_PROFILE_ADDRESS = re.compile(
+    r"(?ai:(?:https?://)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?"
+    r"(?:/[^\s@/?#]+)*/@[a-z0-9_.-]{1,64}/?)"
 )
 # Any other web address: http(s)'s scheme, or a host name and a path, as
 # one is copied from a browser's address bar without its scheme.
@@ -438,11 +447,12 @@ def is_handle(text: str) -> bool:
 def holds_no_address(text: str) -> bool:
     """True for a value whose "@" is no address's, which a message may
     show: a handle (``@name``), after ``twitter:`` or ``twitter:user:id:``
-    too, or a Flattr profile's address (``flattr.com/@name``)."""
+    too, or a profile's web address (``flattr.com/@name``,
+    ``mastodon.social/@name``)."""
     text = text.strip()
     return any(
         pattern.fullmatch(text) is not None
-        for pattern in (_HANDLE, _TWITTER_HANDLE, _FLATTR_PROFILE)
+        for pattern in (_HANDLE, _TWITTER_HANDLE, _FLATTR_PROFILE, _PROFILE_ADDRESS)
     )
 
 

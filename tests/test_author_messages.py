@@ -223,6 +223,13 @@ WRONG_OWNERS = {
     "https://flattr.com/profile/alice_flattrs": "'https://flattr.com/profile/"
     "alice_flattrs' is a Flattr profile's address: write the username alone: "
     "alice_flattrs",
+    # A profile's address, its "@" in the path: no address either. The
+    # build said "looks like a plain email address; write it as
+    # email:ADDRESS", which would hash a web address into an owner.
+    "mastodon.social/@bob": "'mastodon.social/@bob' is a web address, not an "
+    f"owner: write {GIVE_ONE}",
+    "https://medium.com/@bob": "'https://medium.com/@bob' is a web address, not "
+    f"an owner: write {GIVE_ONE}",
     "http://flattr.com/thing/123": "'http://flattr.com/thing/123' is a web "
     f"address, not an owner: write {GIVE_ONE}",
     "Alice Andersson": "'Alice Andersson' looks like a person's name, not an "

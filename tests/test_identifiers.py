@@ -280,6 +280,8 @@ def test_common_wrong_owners_are_told_what_to_write(value, said):
         "https://bob@example.org/",
         "https://example.org/?to=bob%40example.org",
         "https://flattr.com/@bob@example.org",
+        "mastodon.social/@bob@example.org",
+        "https://bob@mastodon.social/@bob",
         "bob@example.org, carol@example.org",
         '"bob@example.org"',
     ],
