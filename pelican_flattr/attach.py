@@ -1630,17 +1630,17 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
                 else f"each of {_counted(found)} ({_sources(found)})"
             )
             meant, key = _key_meant(names, keys)
+            files = "file's Author: line" if len(found) == 1 else "files' Author: lines"
             if key in build.current.author_keys.known_authors:
-                files = (
-                    "file's Author: line" if len(found) == 1 else "files' Author: lines"
-                )
                 meant += f"; if so, correct the {files}"
             elif meant:
-                # The key names nobody: its spelling is what to mend, as
-                # the warning about the key says too.
+                # The key names nobody: either may be the one misspelt (ten
+                # files that agree are likelier right), as the warning about
+                # the key, which asks after this name, says too.
                 meant += (
-                    f"; if so, correct the key {settings.authors_setting}"
-                    f"[{shown_author(key)}], which names no author of this site"
+                    f"; {settings.authors_setting}[{shown_author(key)}] names no "
+                    "author of this site: correct whichever of the two is "
+                    f"misspelt, the key or the {files}"
                 )
             logger.warning(
                 "pelican-flattr: %s%s %s; no Flattr button%s", site, what, notice, meant
