@@ -1536,8 +1536,11 @@ def _say_why_not(
     """Note why ``content`` got no thing (nothing for a ``flattr: no``
     opt-out): its problems in ``problems``, said at the end
     (``_say_problems``), no owner in ``ownerless``, said for each author
-    (``_say_who_has_no_owner``)."""
+    (``_say_who_has_no_owner``); and, for either, its source in the build's
+    ``refused_sources``."""
     source = content.relative_source_path
+    if outcome.problems or outcome.notice:  # neither: an opt-out, or no page
+        build.current.refused_sources.add(source)
     problems.extend((source, problem) for problem in outcome.problems)
     if outcome.notice:
         authors = getattr(content, "authors", None) or ()

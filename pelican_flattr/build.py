@@ -335,6 +335,12 @@ class BuildState:
     # --autoreload, which must not repeat every warning on each try.
     finished: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
+    # The sources that got no thing for a problem the build said of them
+    # (attach._say_why_not): a refused field value, an unusable entry of
+    # their author, no owner. Neither an opt-out nor a warning that left
+    # the thing alone (a misspelt field): the URL guard says these sources
+    # in one line, where the others keep their own reason and fix.
+    refused_sources: set[str] = field(default_factory=set)
     page: PageRender = field(default_factory=lambda: PageRender())
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)

@@ -925,11 +925,12 @@ def _said_without_things() -> set[str]:
     """The sources that got no thing for a problem this build said (a bad
     field, an unusable FLATTR_AUTHORS entry of their author, no owner), or
     a build it runs inside said (with i18n_subsites, a file both publish)."""
-    return {
-        source
-        for state in (build.current, *build.outer_builds)
-        for source, _ in state.messages.content_problems
-    }
+    # Not every content problem said: a warning (a misspelt field) leaves
+    # the thing alone, and content that has one and opts out is said as an
+    # opt-out, with its own fix.
+    return set().union(
+        *(state.refused_sources for state in (build.current, *build.outer_builds))
+    )
 
 
 def _slugs_of(sources: Collection[str]) -> dict[str, str]:

@@ -1897,15 +1897,28 @@ def test_a_strict_build_adds_no_problem_per_thing_lost_to_reported_problems(
     assert baseline_things(tmp_path) == entries
 
 
-def test_a_thing_lost_to_a_bad_field_is_told_from_an_opt_out(tmp_path, flattr_log):
+@pytest.mark.parametrize(
+    "misspelt", [{}, {"flattr_tag": "solder"}], ids=["alone", "misspelt"]
+)
+def test_a_thing_lost_to_a_bad_field_is_told_from_an_opt_out(
+    tmp_path, flattr_log, misspelt
+):
     # The build said a.md's bad field; it says nothing of b.md's opt-out,
-    # which keeps its line and its own fix.
+    # which keeps its line and its own fix. A misspelt field costs no
+    # thing: its warning neither hid b.md's opt-out, said as lost to "the
+    # problem said of it above", nor makes a.md's bad field any less why.
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     files = {
-        "a.md": article("Article A", "Alice", slug="first-slug", flattr_owner="x:y"),
-        "b.md": article("Article B", "Bob", slug="b", flattr="no"),
+        "a.md": article(
+            "Article A", "Alice", slug="first-slug", flattr_owner="x:y", **misspelt
+        ),
+        "b.md": article("Article B", "Bob", slug="b", flattr="no", **misspelt),
     }
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    warned = said_with(flattr_log, "metadata 'flattr_tag' is no field")
+    assert sorted(m.split(":")[1].strip() for _, m in warned) == (
+        ["a.md", "b.md"] if misspelt else []
+    )
     assert still_there_lines(flattr_log) == [
         "pelican-flattr: a.md: still in the content folder but without a thing "
         "in this build, for the problem said of it above; the baseline keeps its "
