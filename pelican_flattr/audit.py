@@ -67,7 +67,7 @@ from .audit_output import (
     site_files,
     site_folders,
 )
-from .audit_pages import PagesSeen, check_page
+from .audit_pages import PagesSeen, check_page, mtime_ns
 from .audit_report import (
     PROBLEM_KINDS,
     Audit,
@@ -401,9 +401,10 @@ def audit_site(
         ),
     )
     addresses = _private_addresses(manifest_index, plain_addresses or {})
-    # What the pages show together; the manifest's mtime (one stat) tells
-    # a page of a later build than it.
-    seen = PagesSeen(manifest_mtime_ns=_mtime_ns(manifest_path))
+    # What the pages show together; the manifest's mtime (one stat), and
+    # those of its pages (read only for a link it does not know), tell a
+    # page of a later build than it.
+    seen = PagesSeen(output, manifest_mtime_ns=mtime_ns(manifest_path))
     for path, relative in zip(files, names, strict=True):
         # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
         if (
@@ -481,7 +482,11 @@ def audit_site(
                 audit, addresses, path, relative, addresses_only
             )
             if differs and _is_copy_of(relative, in_output):
-                seen.manifest_copy_differs = True
+                copied = mtime_ns(path)
+                if copied is not None:
+                    seen.manifest_copy_mtime_ns = max(
+                        copied, seen.manifest_copy_mtime_ns or copied
+                    )
         if progress is not None:
             progress(done, len(checked))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
@@ -496,20 +501,12 @@ def _is_copy_of(relative: str, original: str | None) -> bool:
     return relative[len(original) :].lower() in COPY_SERVERS
 
 
-def _mtime_ns(path: Path) -> int | None:
-    """When ``path`` was last written, or None when it cannot be told."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
-
-
 def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
     """Say first what the pages showed together (``seen``) of the manifest
     (named ``manifest``): that none shows its things, but other sites'
     (another site's manifest, audited without --settings, which compares
-    the sites); else the pages newer than it whose buttons it does not
-    know (an earlier build's manifest, deployed with later pages). One
+    the sites); else the pages and feeds newer than it whose links it does
+    not know (an earlier build's manifest, deployed with later pages). One
     note, not advice in each of 20,000 rows."""
     if audit.manifest.things and not seen.names_a_thing and seen.other_site_pages:
         sites = sorted(
@@ -528,20 +525,18 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
             ),
         )
         return
-    pages = sorted(seen.newer_pages)
-    if not pages:
+    files = sorted(seen.newer_files)
+    if not files:
         return
-    copied = seen.manifest_copy_differs
     audit.report.notes.insert(
         0,
         redact(
-            f"The manifest {manifest} {'may be' if copied else 'is'} older than "
-            f"{len(pages)} page{'' if len(pages) == 1 else 's'} whose buttons name "
-            f"things of its site that it does not know: {listed(pages, 3)}"
-            + (" (its compressed copy differs from it)" if copied else "")
-            + ". The manifest of an earlier build, deployed with a later build's "
-            "pages? Deploy the manifest of the build that wrote them, then audit "
-            "again"
+            f"The manifest {manifest} is older than {len(files)} "
+            f"file{'' if len(files) == 1 else 's'} whose links name things of its "
+            f"site that it does not know: {listed(files, 3)} "
+            f"({seen.manifest_older}). The manifest of an earlier build, deployed "
+            "with a later build's pages? Deploy the manifest of the build that "
+            "wrote them, then audit again"
         ),
     )
 
@@ -779,7 +774,7 @@ def _differs(copy: Path, original: str) -> str:
     hand, or cut short in an upload, after pelican-precompress wrote its
     copies), so neither is taken for the stale one. Two stats, of a copy
     with a problem."""
-    copied, written = _mtime_ns(copy), _mtime_ns(copy.with_suffix(""))
+    copied, written = mtime_ns(copy), mtime_ns(copy.with_suffix(""))
     if copied is None or written is None or copied == written:
         return f"differs from {original}: one of the two is not as the build wrote it?"
     if written > copied:

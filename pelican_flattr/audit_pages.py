@@ -12,6 +12,7 @@ manifest older than the pages, or another site's.
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -36,21 +37,44 @@ from .markup import (
 _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 
 
+# How far apart a page of the build that wrote the manifest's pages may be
+# written from them: the time that build took, and at least 2 seconds, the
+# mtimes a zip file (a CI artifact) keeps and FAT holds. Pelican writes the
+# newest article first, before the pages of the things the manifest knows.
+_LEAST_SLACK_NS = 2 * 10**9
+
+# What the mtimes tell of a file with a link to a thing of the manifest's
+# site that it does not know (``PagesSeen.age``).
+_OLDER, _NEWER, _EITHER = "older", "newer", "either"
+_OLDER_THAN_ALL = "it is older than the manifest and every page it lists"
+_CANNOT_TELL = "its mtime and the manifest's do not tell which is older"
+
+
 @dataclass
 class PagesSeen:
     """What the pages of one audit show together, which no one page tells
     (``audit`` notes it): a manifest older than the pages (new articles
     deployed with the last build's manifest), or another site's (no page
-    shows its things)."""
+    shows its things).
 
-    # The audited manifest's mtime, and whether a compressed copy of it
-    # differs from it: a later build's, beside an earlier manifest copied
-    # back (with a new mtime, as cp copies). Set before any page is checked.
+    Pelican writes every page at each build, and the plugin the manifest
+    after them: a page or feed older than the manifest and every page it
+    lists is one an earlier build left. The mtimes say the manifest is
+    older than the pages only where they look kept (``_kept``): a copy
+    that keeps none (rsync without -t, scp, a CI artifact) writes each
+    file when it copies it, in the order of their names."""
+
+    # The output folder, where the manifest's pages are, and the audited
+    # manifest's mtime. Set before any page is checked, with the mtime of
+    # the newest compressed copy of the manifest that differs from it (a
+    # later build's, beside an earlier manifest copied back with a new
+    # mtime, as cp copies).
+    output: Path
     manifest_mtime_ns: int | None = None
-    manifest_copy_differs: bool = False
-    # The pages whose plugin's button names a thing of the manifest's site
-    # that it does not know, and that may be newer than it.
-    newer_pages: set[str] = field(default_factory=set)
+    manifest_copy_mtime_ns: int | None = None
+    # The files (pages, feeds) whose links name things of the manifest's
+    # site that it does not know, newer than the manifest.
+    newer_files: set[str] = field(default_factory=set)
     # Whether any page shows a button, payment link or og:url of a thing
     # of the manifest.
     names_a_thing: bool = False
@@ -58,22 +82,94 @@ class PagesSeen:
     # manifest's, and those sites (scheme and host) -> how many show theirs.
     other_site_pages: int = 0
     other_sites: dict[str, int] = field(default_factory=dict)
+    # What the mtimes of the manifest's pages tell, read at the first file
+    # that asks (a stat of each, only for an output with such a link): why
+    # the manifest is older than they are (None: nothing says so), the
+    # earliest of them and the manifest's, and how far apart a build may
+    # write them.
+    manifest_older: str | None = None
+    _earliest_ns: int | None = None
+    _slack_ns: int = _LEAST_SLACK_NS
+    _read: bool = False
+    # The last file asked of, and its answer: a page asks once a link.
+    _last: tuple[Path, tuple[str, str]] | None = None
 
-    def manifest_older(self, page: Path) -> str | None:
-        """Why the manifest may be older than the file ``page``, or None.
-        Asked only of a page whose button the manifest does not know: a
-        stat of a page with a problem, none of a sound site's."""
-        try:
-            newer = (
-                self.manifest_mtime_ns is not None
-                and page.stat().st_mtime_ns > self.manifest_mtime_ns
+    def age(self, audit: Audit, path: Path) -> tuple[str, str]:
+        """What the mtimes tell of the file at ``path`` (a page or feed
+        that links a thing of the manifest's site that it does not know):
+        ``_OLDER`` (an earlier build left it), ``_NEWER`` (the manifest is
+        an earlier build's) or ``_EITHER``, and why, in words."""
+        if self._last is not None and self._last[0] == path:
+            return self._last[1]
+        if not self._read:
+            self._read_mtimes(audit)
+        written = mtime_ns(path)
+        if (
+            written is not None
+            and self._earliest_ns is not None
+            and written < self._earliest_ns - self._slack_ns
+        ):
+            answer = (_OLDER, _OLDER_THAN_ALL)
+        elif self.manifest_older:
+            answer = (_NEWER, self.manifest_older)
+        else:
+            answer = (_EITHER, _CANNOT_TELL)
+        self._last = (path, answer)
+        return answer
+
+    def _read_mtimes(self, audit: Audit) -> None:
+        """Read the mtimes of the pages the manifest lists, once, and what
+        they tell (see ``age``)."""
+        self._read = True
+        times = {
+            page: mtime
+            for page in audit.manifest.by_page
+            if page in audit.files
+            and (mtime := mtime_ns(self.output / page)) is not None
+        }
+        manifest = self.manifest_mtime_ns
+        if not times:
+            self._earliest_ns = manifest
+            return
+        earliest, latest = min(times.values()), max(times.values())
+        self._slack_ns = max(latest - earliest, _LEAST_SLACK_NS)
+        self._earliest_ns = earliest if manifest is None else min(manifest, earliest)
+        if manifest is not None and audit.manifest_in_output is not None:
+            times[audit.manifest_in_output] = manifest
+        # A copy that kept no mtimes tells nothing of which build wrote what.
+        if not _kept(times):
+            return
+        if manifest is not None and manifest < earliest:
+            # A build writes the manifest after its pages: a later one
+            # wrote them.
+            self.manifest_older = "every page the manifest lists is newer than it"
+        elif (self.manifest_copy_mtime_ns or 0) > latest:
+            self.manifest_older = (
+                "the manifest's compressed copy differs from it and is newer "
+                "than every page it lists"
             )
-        except OSError:
-            newer = False  # read already, and said so if it could not be
-        if newer:
-            return "the page is newer than the manifest"
-        if self.manifest_copy_differs:
-            return "the manifest's compressed copy differs from it"
+
+
+def _kept(times: Mapping[str, int]) -> bool:
+    """Whether the mtimes ``times`` (of files, by their names relative to
+    the output) are no copy's that wrote each folder's files in the order
+    of their names, as rsync without -t does: two files of a folder, the
+    one whose name sorts first written later. Pelican writes the newest
+    article first, whatever its name."""
+    last: dict[str, int] = {}
+    for name in sorted(times):
+        folder = posixpath.dirname(name)
+        if times[name] < last.get(folder, times[name]):
+            return True
+        last[folder] = times[name]
+    return False
+
+
+def mtime_ns(path: Path) -> int | None:
+    """When ``path`` was last written, or None when it cannot be told."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
         return None
 
 
@@ -129,22 +225,18 @@ def check_page(
             # article's), which no earlier build left.
             ours = embedded or BUTTON_CLASS in button.get("class", "").split()
             other_sites.add(_other_site(audit, href))
-            older = (
-                _manifest_older(audit, href, path, seen)
+            age = (
+                unknown_link_age(audit, href, path, seen)
                 if ours and not lone_button
                 else None
             )
             if lone_button:
                 expected = _own_button(thing)
-            elif older:
-                # A page of a later build than the manifest: its new
+            elif age:
+                # A page of a later build than the manifest is its new
                 # article, not one to delete.
-                seen.newer_pages.add(relative)
-                expected = (
-                    f"the auto-submit URL or thing URL of a manifest thing ({older}: "
-                    "the manifest of an earlier build, deployed with this page? "
-                    "Deploy the manifest of the build that wrote it, then audit again)"
-                )
+                expected = "the auto-submit URL or thing URL of a manifest thing"
+                expected += age_advice(age, relative, seen)
             elif ours:
                 expected = (
                     "the auto-submit URL or thing URL of a manifest thing (a "
@@ -308,16 +400,44 @@ def _other_site(audit: Audit, href: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def _manifest_older(audit: Audit, href: str, path: Path, seen: PagesSeen) -> str | None:
-    """Why the manifest may be older than the page at ``path``, whose
-    plugin's button links ``href``, unknown to the manifest: the thing it
-    names is of the manifest's site (a new article's, not a stranger's),
-    and the page newer than the manifest (see ``PagesSeen.manifest_older``);
-    else None, and the page may be one an earlier build left."""
+def unknown_link_age(
+    audit: Audit, href: str, path: Path, seen: PagesSeen
+) -> tuple[str, str] | None:
+    """What the mtimes tell of the page or feed at ``path``, whose link
+    ``href`` (a plugin's button, a payment link) the manifest does not
+    know, when the thing it names is of the manifest's site (a new
+    article's, not a stranger's): see ``PagesSeen.age``. Else None."""
     url = _named_url(href)
     if not url.startswith(audit.report.siteurl + "/") or url in audit.manifest.by_url:
         return None
-    return seen.manifest_older(path)
+    return seen.age(audit, path)
+
+
+def age_advice(
+    age: tuple[str, str], relative: str, seen: PagesSeen, feed: bool = False
+) -> str:
+    """What to add, in parentheses, to what a link of the page (or
+    ``feed``) ``relative`` should be, by its ``age`` (``PagesSeen.age``):
+    delete the file an earlier build left, or deploy the manifest of the
+    build that wrote it; both, and that the mtimes do not tell, when they
+    do not. A file newer than the manifest goes to ``seen``, for its
+    note."""
+    verdict, why = age
+    kind = "feed" if feed else "page"
+    stale = (
+        f"a {kind} an earlier build left{'' if feed else ', after a slug changed'}? "
+        "delete it, or set DELETE_OUTPUT_DIRECTORY = True"
+    )
+    later = (
+        f"the manifest of an earlier build, deployed with this {kind}? deploy the "
+        "manifest of the build that wrote it, then audit again"
+    )
+    if verdict == _OLDER:
+        return f" ({why}: {stale})"
+    if verdict == _NEWER:
+        seen.newer_files.add(relative)
+        return f" ({why}: {later})"
+    return f" ({why}: {stale}; or {later})"
 
 
 def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> None:

@@ -345,12 +345,53 @@ def backdate(path: Path, seconds: int) -> None:
     os.utime(path, ns=(then, then))
 
 
+def written_in_order(paths: list[Path]) -> None:
+    """Give ``paths`` mtimes a millisecond apart, in the order given, from
+    the first one's: as one build writes its pages (Pelican writes the
+    newest article first, whatever its name)."""
+    start = paths[0].stat().st_mtime_ns
+    for step, path in enumerate(paths):
+        os.utime(path, ns=(start + step * 10**6,) * 2)
+
+
+# Each way the audit tells an unknown button of the manifest's own site on
+# a page: the "expected" of its rows, by what the mtimes say.
+ANY_BUTTON = "the auto-submit URL or thing URL of a manifest thing"
+ANY_LINK = "the auto-submit URL of a manifest thing"
+STALE_PAGE = (
+    "it is older than the manifest and every page it lists: a page an earlier "
+    "build left, after a slug changed? delete it, or set "
+    "DELETE_OUTPUT_DIRECTORY = True"
+)
+LATER_PAGE = (
+    "the manifest of an earlier build, deployed with this page? deploy the "
+    "manifest of the build that wrote it, then audit again"
+)
+EITHER_PAGE = (
+    "its mtime and the manifest's do not tell which is older: a page an "
+    "earlier build left, after a slug changed? delete it, or set "
+    "DELETE_OUTPUT_DIRECTORY = True; or the manifest of an earlier build, "
+    "deployed with this page? deploy the manifest of the build that wrote it, "
+    "then audit again"
+)
+
+
+def unknown_rows(report: dict, file: str) -> dict[str, str]:
+    """The "expected" of each row of ``file`` of the kinds of an unknown
+    link, by kind."""
+    return {
+        p["kind"]: p["expected"]
+        for p in report["problems"]
+        if p["file"] == file and p["kind"].endswith("-unknown")
+    }
+
+
 def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, capsys):
     # New articles deployed with the last build's manifest: the button of
     # each new page was "a page an earlier build left, after a slug
     # changed? delete it, or set DELETE_OUTPUT_DIRECTORY = True", which
     # deletes the articles just published (with that setting on already).
-    files = {"a.md": article("Soldering", "Alice")}
+    files = {"a.md": article("Soldering", "Alice"), "d.md": article("Resin", "Alice")}
     settings = {"FLATTR_AUTHORS": AUTHORS, "DELETE_OUTPUT_DIRECTORY": True}
     output = build(tmp_path, files, **settings)
     manifest = output / "flattr-manifest.json"
@@ -359,6 +400,8 @@ def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, caps
     build(tmp_path, files, **settings)
     things = manifest_things(output)
     new = sorted(things[source]["page"] for source in ("b.md", "c.md"))
+    old = [things[source]["page"] for source in ("a.md", "d.md")]
+    written_in_order([output / page for page in [*new, *old]])
     later = gzip.compress(manifest.read_bytes())
     # The earlier manifest deployed with its own mtime (rsync -t).
     manifest.write_bytes(earlier)
@@ -368,21 +411,20 @@ def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, caps
     assert status == 1
     unknown = [p for p in report["problems"] if p["kind"] == "button-unknown"]
     assert [p["file"] for p in unknown] == new
-    older = (
-        "the auto-submit URL or thing URL of a manifest thing (the page is newer "
-        "than the manifest: the manifest of an earlier build, deployed with this "
-        "page? Deploy the manifest of the build that wrote it, then audit again)"
-    )
-    assert {p["expected"] for p in unknown} == {older}
+    why = "every page the manifest lists is newer than it"
+    newer = f"{ANY_BUTTON} ({why}: {LATER_PAGE})"
+    assert {p["expected"] for p in unknown} == {newer}
     # Said once for all, first: a row among 20,000 is not seen.
     assert report["notes"][0] == (
-        f"The manifest flattr-manifest.json is older than 2 pages whose buttons "
-        f"name things of its site that it does not know: {new[0]} and {new[1]}. "
-        "The manifest of an earlier build, deployed with a later build's pages? "
-        "Deploy the manifest of the build that wrote them, then audit again"
+        f"The manifest flattr-manifest.json is older than 2 files whose links "
+        f"name things of its site that it does not know: {new[0]} and {new[1]} "
+        f"({why}). The manifest of an earlier build, deployed with a later "
+        "build's pages? Deploy the manifest of the build that wrote them, then "
+        "audit again"
     )
-    # A page older than the manifest is one an earlier build left: the
-    # advice to delete it stands, and the note leaves it out.
+    # A page older than the manifest and every page it lists is one an
+    # earlier build left: the advice to delete it stands, and the note
+    # leaves it out.
     backdate(output / new[0], 7200)
     status, report = audit_json(output, capsys, settings=None)
     said = {
@@ -390,21 +432,17 @@ def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, caps
         for p in report["problems"]
         if p["kind"] == "button-unknown"
     }
-    assert said[new[0]] == (
-        "the auto-submit URL or thing URL of a manifest thing (a page an earlier "
-        "build left, after a slug changed? delete it, or set "
-        "DELETE_OUTPUT_DIRECTORY = True)"
-    )
-    assert said[new[1]] == older
+    older = f"{ANY_BUTTON} ({STALE_PAGE})"
+    assert said == {new[0]: older, new[1]: newer}
     assert report["notes"][0].startswith(
-        f"The manifest flattr-manifest.json is older than 1 page whose buttons "
-        f"name things of its site that it does not know: {new[1]}. "
+        f"The manifest flattr-manifest.json is older than 1 file whose links "
+        f"name things of its site that it does not know: {new[1]} ({why}). "
     )
     # Copied back as cp copies (a new mtime), the manifest is the newest
-    # file; its compressed copy, the later build's, differs from it. That
-    # copy is said first, and the pages as for a manifest older than them.
+    # file; its compressed copy, the later build's, written after the
+    # pages, differs from it. That copy is said first, and the page of
+    # the later build as for a manifest older than it.
     (output / "flattr-manifest.json.gz").write_bytes(later)
-    backdate(output / "flattr-manifest.json.gz", 60)
     manifest.write_bytes(earlier)
     status, report = audit_json(output, capsys, settings=None)
     first = report["problems"][0]
@@ -412,20 +450,69 @@ def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, caps
         "flattr-manifest.json.gz",
         "compressed-copy",
     )
-    unknown = [p for p in report["problems"] if p["kind"] == "button-unknown"]
-    assert [p["expected"] for p in unknown] == [
-        older.replace(
-            "the page is newer than the manifest",
-            "the manifest's compressed copy differs from it",
-        )
-    ] * 2
-    assert report["notes"][0] == (
-        f"The manifest flattr-manifest.json may be older than 2 pages whose "
-        f"buttons name things of its site that it does not know: {new[0]} and "
-        f"{new[1]} (its compressed copy differs from it). The manifest of an "
-        "earlier build, deployed with a later build's pages? Deploy the manifest "
-        "of the build that wrote them, then audit again"
+    said = {
+        p["file"]: p["expected"]
+        for p in report["problems"]
+        if p["kind"] == "button-unknown"
+    }
+    why = (
+        "the manifest's compressed copy differs from it and is newer than every "
+        "page it lists"
     )
+    copied = f"{ANY_BUTTON} ({why}: {LATER_PAGE})"
+    assert said == {new[0]: older, new[1]: copied}
+    assert report["notes"][0].startswith(
+        f"The manifest flattr-manifest.json is older than 1 file whose links "
+        f"name things of its site that it does not know: {new[1]} ({why}). "
+    )
+
+
+def test_a_page_an_earlier_build_left_beside_kept_copies_is_told_to_go(
+    tmp_path, capsys
+):
+    # pelican-precompress keeps the copies an earlier build wrote, so the
+    # manifest's .gz differs from the manifest of every later build in an
+    # output never emptied. The page that build left when a title changed
+    # its slug was told "the manifest of an earlier build, deployed with
+    # this page? Deploy the manifest of the build that wrote it": the
+    # manifest is the last build's, and the page older than it.
+    files = {"a.md": article("Old title", "Alice"), "b.md": article("Flux", "Alice")}
+    settings = {"FLATTR_AUTHORS": AUTHORS}
+    output = build(tmp_path, files, **settings)
+    for path in [output / "flattr-manifest.json", *output.glob("*.html")]:
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+    for path in output.rglob("*"):
+        backdate(path, 3600)  # the earlier build's
+    files["a.md"] = article("New title", "Alice")
+    build(tmp_path, files, **settings)
+    assert "old-title.html" not in {t["page"] for t in manifest_things(output).values()}
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert unknown_rows(report, "old-title.html")["button-unknown"] == (
+        f"{ANY_BUTTON} ({STALE_PAGE})"
+    )
+    assert not any("older than" in note for note in report["notes"])
+    # Copied file by file in the order of their names, as rsync -r without
+    # -t, scp -r or a CI artifact copy them: each file's mtime is when it
+    # was copied, and the stale page, copied after the manifest, looked
+    # newer than it. The mtimes tell nothing: the rows say both.
+    deployed = tmp_path / "deployed"
+    copied = []
+    for path in sorted(output.rglob("*")):
+        target = deployed / path.relative_to(output)
+        if path.is_dir():
+            target.mkdir(parents=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied.append(target)
+    written_in_order(copied)
+    status, report = audit_json(deployed, capsys, settings=None)
+    assert unknown_rows(report, "old-title.html")["button-unknown"] == (
+        f"{ANY_BUTTON} ({EITHER_PAGE})"
+    )
+    assert not any("older than" in note for note in report["notes"])
 
 
 # --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
