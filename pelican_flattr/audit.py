@@ -621,7 +621,7 @@ def _check_file(
     addresses_only: bool = False,
 ) -> None:
     """Check the file at ``path`` (``relative`` to the output), a page's
-    findings that no one page tells going to ``seen``; with
+    or feed's findings that no one file tells going to ``seen``; with
     ``addresses_only`` (another site's, in a folder of this output) for
     the owners' addresses alone."""
     suffix = path.suffix.lower()
@@ -648,7 +648,7 @@ def _check_file(
                     decoded = with_entities_decoded(data, times=2)
                     _check_privacy(audit, addresses, relative, decoded)
                     if not addresses_only:
-                        check_feed(audit, relative, data)
+                        check_feed(audit, relative, data, path, seen)
             elif b"\0" not in start[:8192]:  # not binary, by git's rule
                 # A published source: reStructuredText's escapes read.
                 chunks = with_escapes_read(_chunks(start, stream))

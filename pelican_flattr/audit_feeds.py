@@ -13,8 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .audit_pages import PagesSeen, age_advice, unknown_link_age
 from .audit_report import Audit, Thing
 from .audit_tags import read_feed, sent_otherwise, without_scheme
 from .feeds import as_feed_writes
@@ -42,9 +44,12 @@ def _parse(data: bytes) -> ET.Element:
         return ET.fromstring(data.decode(declared.group(1).decode("ascii")))
 
 
-def check_feed(audit: Audit, relative: str, data: bytes) -> None:
-    """Check the feed ``relative`` (to the output), whose bytes are
-    ``data``: each entry's payment link, and the feed's own."""
+def check_feed(
+    audit: Audit, relative: str, data: bytes, path: Path, seen: PagesSeen
+) -> None:
+    """Check the feed ``relative`` (to the output, at ``path``), whose
+    bytes are ``data``: each entry's payment link, and the feed's own. A
+    feed newer than the manifest goes to ``seen``, as its pages do."""
     try:
         own, entries = read_feed(_parse(data))
     # LookupError: an encoding Python does not know, as in
@@ -105,12 +110,16 @@ def check_feed(audit: Audit, relative: str, data: bytes) -> None:
             continue
         for href in payments:
             if href not in audit.manifest.by_auto_submit_url:
+                # A new article's entry, in a feed of a later build than
+                # the manifest, is told as its page is: not to be deleted.
+                age = unknown_link_age(audit, href, path, seen)
                 audit.problem(
                     "payment-link-unknown",
                     relative,
                     f"the entry {link} has a payment link to {href!r}, which "
                     "the manifest doesn't know",
-                    "the auto-submit URL of a manifest thing",
+                    "the auto-submit URL of a manifest thing"
+                    + (age_advice(age, relative, seen, feed=True) if age else ""),
                 )
         if not audit.manifest.feed_payment_links:
             # No entry needs a payment link. One to a thing is a problem

@@ -293,6 +293,13 @@ def check_page(
     for href in links:
         if href not in audit.manifest.by_auto_submit_url and href != site_link:
             other_sites.add(_other_site(audit, href))
+            if lone_link:
+                expected = _own_payment_link(thing)
+            else:
+                # As the page's button says: the two go with one page.
+                age = unknown_link_age(audit, href, path, seen)
+                expected = "the auto-submit URL of a manifest thing"
+                expected += age_advice(age, relative, seen) if age else ""
             audit.problem(
                 "payment-link-unknown",
                 relative,
@@ -300,9 +307,7 @@ def check_page(
                 "doesn't know"
                 + _sent_instead(href, _compared_thing(audit, href, thing))
                 + without_scheme(href),
-                _own_payment_link(thing)
-                if lone_link
-                else "the auto-submit URL of a manifest thing",
+                expected,
             )
     _note_whose_things(audit, seen, thing, tags, own_hrefs, links, other_sites)
     if thing is None:

@@ -81,8 +81,9 @@ PROBLEM_FIXES: dict[str, str] = {
     "plugin's feeds and FLATTR_FEEDS on",
     "payment-link-extra": "keep the plugin's one; delete a feed an earlier "
     f"build left ({_STALE})",
-    "payment-link-unknown": "delete the stale file, or the hand-written link; "
-    "the problem says what the link sends otherwise",
+    "payment-link-unknown": f"a file older than the manifest: delete it ({_STALE}); "
+    "one newer: deploy the manifest of the build that wrote it; a hand-written "
+    "link: delete it; the problem says what the link sends otherwise",
     "payment-link-wrong-thing": "let the plugin write the links: a template's "
     "flattr_head() for the right article, only in the template of its own "
     "page (never in a listing's loop), no link copied between entries; a "

@@ -45,6 +45,7 @@ from pelican_flattr.audit import (
     PROBLEM_KINDS,
     siteurl_not_compared,
 )
+from pelican_flattr.audit_report import PROBLEM_FIXES
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
 from pelican_flattr.store import open_store
@@ -489,9 +490,10 @@ def test_a_page_an_earlier_build_left_beside_kept_copies_is_told_to_go(
     capsys.readouterr()
     status, report = audit_json(output, capsys, settings=None)
     assert status == 1
-    assert unknown_rows(report, "old-title.html")["button-unknown"] == (
-        f"{ANY_BUTTON} ({STALE_PAGE})"
-    )
+    assert unknown_rows(report, "old-title.html") == {
+        "button-unknown": f"{ANY_BUTTON} ({STALE_PAGE})",
+        "payment-link-unknown": f"{ANY_LINK} ({STALE_PAGE})",
+    }
     assert not any("older than" in note for note in report["notes"])
     # Copied file by file in the order of their names, as rsync -r without
     # -t, scp -r or a CI artifact copy them: each file's mtime is when it
@@ -509,10 +511,54 @@ def test_a_page_an_earlier_build_left_beside_kept_copies_is_told_to_go(
             copied.append(target)
     written_in_order(copied)
     status, report = audit_json(deployed, capsys, settings=None)
-    assert unknown_rows(report, "old-title.html")["button-unknown"] == (
-        f"{ANY_BUTTON} ({EITHER_PAGE})"
-    )
+    assert unknown_rows(report, "old-title.html") == {
+        "button-unknown": f"{ANY_BUTTON} ({EITHER_PAGE})",
+        "payment-link-unknown": f"{ANY_LINK} ({EITHER_PAGE})",
+    }
     assert not any("older than" in note for note in report["notes"])
+
+
+def test_a_page_newer_than_the_manifest_keeps_its_payment_link_and_feed(
+    tmp_path, capsys
+):
+    # An earlier build's manifest deployed with a new article (cp -p): its
+    # button was told to deploy the manifest of the build that wrote it,
+    # but its payment link, and the feed's entry of it, to delete the
+    # stale file, which deletes the article just published and the feed.
+    files = {"a.md": article("Soldering", "Alice"), "b.md": article("Flux", "Alice")}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FEED_ALL_ATOM": "feeds/all.atom.xml"}
+    output = build(tmp_path, files, **settings)
+    manifest = output / "flattr-manifest.json"
+    earlier = manifest.read_bytes()
+    files["c.md"] = article("Brand new", "Alice")
+    build(tmp_path, files, **settings)
+    written_in_order(
+        [output / name for name in ("brand-new.html", "soldering.html", "flux.html")]
+    )
+    manifest.write_bytes(earlier)
+    backdate(manifest, 3600)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    why = "every page the manifest lists is newer than it"
+    assert unknown_rows(report, "brand-new.html") == {
+        "button-unknown": f"{ANY_BUTTON} ({why}: {LATER_PAGE})",
+        "payment-link-unknown": f"{ANY_LINK} ({why}: {LATER_PAGE})",
+    }
+    assert unknown_rows(report, "feeds/all.atom.xml") == {
+        "payment-link-unknown": f"{ANY_LINK} ({why}: "
+        + LATER_PAGE.replace("this page", "this feed")
+        + ")"
+    }
+    assert report["notes"][0] == (
+        "The manifest flattr-manifest.json is older than 2 files whose links "
+        "name things of its site that it does not know: brand-new.html and "
+        f"feeds/all.atom.xml ({why}). The manifest of an earlier build, deployed "
+        "with a later build's pages? Deploy the manifest of the build that wrote "
+        "them, then audit again"
+    )
+    # The kind's fix, said once for all its rows, says both too.
+    assert "one newer: deploy the manifest" in PROBLEM_FIXES["payment-link-unknown"]
 
 
 # --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
