@@ -53,6 +53,7 @@ from .settings import (
     FlattrSettings,
     author_meant,
     closest_name,
+    did_you_mean,
     shown_author,
 )
 from .url_guard import BaselineError, load_baseline, opt_out_word, released
@@ -1680,10 +1681,8 @@ def _key_meant(names: tuple[str, ...], keys: dict[str, str]) -> tuple[str, str]:
     empty strings."""
     for name in names:
         key = closest_name(name, keys)
-        if key is not None:
-            meant = author_meant(name, keys)
-            if meant:
-                return meant, key
+        if key is not None and (meant := did_you_mean(key)):
+            return meant, key
     return "", ""
 
 

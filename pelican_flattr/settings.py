@@ -505,8 +505,12 @@ def author_meant(key: str, by_folded: dict[str, str]) -> str:
     case, and that name holds no address: ``(did you mean 'Bob Builder'?)``;
     else nothing."""
     name = closest_name(key, by_folded)
-    if name is None:
-        return ""
+    return "" if name is None else did_you_mean(name)
+
+
+def did_you_mean(name: str) -> str:
+    """`` (did you mean 'Bob Builder'?)`` for ``name``, the name a key or an
+    author's name is close to; nothing when it holds an address."""
     meant = shown_author(name)
     # A name that holds an address is shown hidden: no help, "did you mean
     # '[address]'?".
