@@ -70,6 +70,7 @@ from .audit_output import (
 from .audit_pages import PagesSeen, check_page, mtime_ns
 from .audit_report import (
     PROBLEM_KINDS,
+    STALE_FIX,
     Audit,
     AuditReport,
     ManifestIndex,
@@ -282,7 +283,7 @@ def _left_over_languages(
             continue
         del other_sites[folder]
         shown = portable_path(name)
-        delete = f"delete {shown}/ (or set DELETE_OUTPUT_DIRECTORY = True)"
+        delete = f"delete {shown}/ ({STALE_FIX})"
         now = languages.folders.get(name, "")
         if name in languages.without_plugin:
             why = "which the settings do not build (i18n_subsites is not in PLUGINS)"

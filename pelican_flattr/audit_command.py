@@ -9,6 +9,7 @@ import argparse
 import os
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .audit_report import (
     AuditReport,
     Problem,
     problems_by_kind,
+    with_output_emptied,
 )
 from .audit_settings import (
     language_manifests_from_settings,
@@ -179,6 +181,19 @@ def run_audit(args: argparse.Namespace) -> int:
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     status = 0 if report.ok else 1
+    fixes = PROBLEM_FIXES
+    if settings.get("DELETE_OUTPUT_DIRECTORY"):
+        # Not "set DELETE_OUTPUT_DIRECTORY = True" to settings that do.
+        emptied_by = redact(Path(args.settings).name)
+        fixes = {k: with_output_emptied(v, emptied_by) for k, v in fixes.items()}
+        report.problems = [
+            replace(
+                p,
+                problem=with_output_emptied(p.problem, emptied_by),
+                expected=with_output_emptied(p.expected, emptied_by),
+            )
+            for p in report.problems
+        ]
     by_kind = problems_by_kind(report.problems)
     notes = list(report.notes)
     if args.settings and site is None:
@@ -214,7 +229,7 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_report(report, by_kind, notes, args)
+        _print_report(report, by_kind, notes, args, fixes)
     return status
 
 
@@ -223,11 +238,14 @@ def _print_report(
     by_kind: dict[str, int],
     notes: list[str],
     args: argparse.Namespace,
+    fixes: Mapping[str, str],
 ) -> None:
     """The report for people. On a terminal: the table of problems, then
     the summary by kind, each kind's fix, and the totals, where the screen
     ends. Into a log or a file (CI): the totals and the summary first, then
     one line a problem, unpadded, and the totals again for the log's tail.
+    ``fixes``: what to do about each kind (``PROBLEM_FIXES``, or as the
+    settings file read makes it).
     """
     from . import cli
 
@@ -240,13 +258,13 @@ def _print_report(
         f"{cli.counted(report.files, 'file')} checked: "
         + ("no problems" if report.ok else cli.counted(len(report.problems), "problem"))
     )
-    summary = _summary(by_kind, left_out)
+    summary = _summary(by_kind, left_out, fixes)
     others = _other_sites(report, args) + notes
     if cli.stdout_is_a_terminal():
         cli.print_table(
             title,
             ("file", "problem", "expected"),
-            [(p.file, p.problem, _expected(p)) for p in rows],
+            [(p.file, p.problem, _expected(p, fixes)) for p in rows],
         )
         for line in [*summary, totals, *others]:
             cli.print_line(line)
@@ -256,14 +274,18 @@ def _print_report(
     if rows:
         cli.print_line(f"{title}:")
         cli.print_lines(
-            f"{p.file}: {p.kind}: {p.problem}; expected: {_expected(p)}" for p in rows
+            f"{p.file}: {p.kind}: {p.problem}; expected: {_expected(p, fixes)}"
+            for p in rows
         )
         cli.print_line(totals)
 
 
-def _summary(by_kind: dict[str, int], left_out: dict[str, int]) -> list[str]:
+def _summary(
+    by_kind: dict[str, int], left_out: dict[str, int], fixes: Mapping[str, str]
+) -> list[str]:
     """The summary by kind: the overview a table of 20,000 rows of one fault
-    does not give, with what to do about each kind, and where to read more.
+    does not give, with what to do about each kind (``fixes``), and where
+    to read more.
     """
     from .cli import counted
 
@@ -276,14 +298,15 @@ def _summary(by_kind: dict[str, int], left_out: dict[str, int]) -> list[str]:
             f"  {kind}: {counted(count, 'problem')}"
             + (f" ({unlisted} not listed)" if unlisted else "")
         )
-        lines.append(f"    what to do: {PROBLEM_FIXES[kind]}")
+        lines.append(f"    what to do: {fixes[kind]}")
     return [*lines, FIXES_IN_FULL]
 
 
-def _expected(problem: Problem) -> str:
-    """A problem's "expected", or what to do about its kind where it has
-    none (a feed that is not XML expects nothing but to be mended)."""
-    return problem.expected or PROBLEM_FIXES[problem.kind]
+def _expected(problem: Problem, fixes: Mapping[str, str]) -> str:
+    """A problem's "expected", or what to do about its kind (``fixes``)
+    where it has none (a feed that is not XML expects nothing but to be
+    mended)."""
+    return problem.expected or fixes[problem.kind]
 
 
 def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:

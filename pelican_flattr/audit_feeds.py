@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .audit_pages import PagesSeen, age_advice, unknown_link_age
-from .audit_report import Audit, Thing
+from .audit_report import STALE_FIX, Audit, Thing
 from .audit_tags import read_feed, sent_otherwise, without_scheme
 from .feeds import as_feed_writes
 from .markup import is_auto_submit_url
@@ -244,7 +244,7 @@ def _check_entry_link(
     elif relative in audit.manifest.feed_files:
         leftover = (
             " (the manifest lists no entry of it in this feed: one an earlier "
-            "build left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)"
+            f"build left? delete it, {STALE_FIX})"
         )
     else:
         # A feed the manifest lists for no thing, the build wrote no link
@@ -254,7 +254,7 @@ def _check_entry_link(
         leftover = (
             " (the build wrote payment links into no entry of this feed, and "
             "adds them only to the feeds Pelican writes. One an earlier build "
-            "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True. A "
+            f"left? delete it, {STALE_FIX}. A "
             "template's (TEMPLATE_PAGES)? give each entry its link there, "
             "inside {% if article.flattr %}: in an Atom feed "
             '<link rel="payment" type="text/html" '

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from .audit_report import Audit
+from .audit_report import STALE_FIX, Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
 from .markup import (
     BUTTON_CLASS,
@@ -241,7 +241,7 @@ def check_page(
                 expected = (
                     "the auto-submit URL or thing URL of a manifest thing (a "
                     "page an earlier build left, after a slug changed? delete "
-                    "it, or set DELETE_OUTPUT_DIRECTORY = True)"
+                    f"it, {STALE_FIX})"
                 )
             else:
                 expected = (
@@ -431,7 +431,7 @@ def age_advice(
     kind = "feed" if feed else "page"
     stale = (
         f"a {kind} an earlier build left{'' if feed else ', after a slug changed'}? "
-        "delete it, or set DELETE_OUTPUT_DIRECTORY = True"
+        f"delete it, {STALE_FIX}"
     )
     later = (
         f"the manifest of an earlier build, deployed with this {kind}? deploy the "
@@ -466,7 +466,7 @@ def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> N
         + (", or only the site's own" if audit.manifest.site_payment_link else "")
         + ": a listing is no thing's page (call flattr_head() only in the "
         "template of an article's or page's own page; a page an earlier build "
-        "left? delete it, or set DELETE_OUTPUT_DIRECTORY = True)",
+        f"left? delete it, {STALE_FIX})",
     )
 
 

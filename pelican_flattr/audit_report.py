@@ -55,7 +55,10 @@ _REBUILD = (
     "build the site again into this output, or deploy the whole of it; "
     "audit with the manifest of this build"
 )
-_STALE = "or set DELETE_OUTPUT_DIRECTORY = True"
+# How a file an earlier build left is kept from the output, in every
+# row and fix that tells one to delete it: ``with_output_emptied`` finds
+# it there, for settings that already empty the output.
+STALE_FIX = "or set DELETE_OUTPUT_DIRECTORY = True"
 PROBLEM_FIXES: dict[str, str] = {
     "page-missing": _REBUILD,
     "feed-missing": _REBUILD,
@@ -64,7 +67,7 @@ PROBLEM_FIXES: dict[str, str] = {
     "<noscript>",
     "button-extra": "keep one: a second style is flattr_button(article, "
     "style=...) in place of the first",
-    "button-unknown": f"a page older than the manifest: delete it ({_STALE}); "
+    "button-unknown": f"a page older than the manifest: delete it ({STALE_FIX}); "
     "one newer: deploy the manifest of the build that wrote it; a hand-written "
     "link: write it with flattr_button(); the problem says what the link sends "
     "otherwise",
@@ -80,8 +83,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "before any text a theme prints unescaped; for feeds, build with the "
     "plugin's feeds and FLATTR_FEEDS on",
     "payment-link-extra": "keep the plugin's one; delete a feed an earlier "
-    f"build left ({_STALE})",
-    "payment-link-unknown": f"a file older than the manifest: delete it ({_STALE}); "
+    f"build left ({STALE_FIX})",
+    "payment-link-unknown": f"a file older than the manifest: delete it ({STALE_FIX}); "
     "one newer: deploy the manifest of the build that wrote it; a hand-written "
     "link: delete it; the problem says what the link sends otherwise",
     "payment-link-wrong-thing": "let the plugin write the links: a template's "
@@ -104,9 +107,25 @@ PROBLEM_FIXES: dict[str, str] = {
     "template that writes it",
     "unreadable": "make it readable to the user who audits, or delete it",
     "link-outside": "put its files in the output itself",
-    "language-removed": f"delete the folder ({_STALE}), or put the language "
+    "language-removed": f"delete the folder ({STALE_FIX}), or put the language "
     "back in I18N_SUBSITES (i18n_subsites back in PLUGINS)",
 }
+
+
+def with_output_emptied(text: str, settings_file: str) -> str:
+    """``text``, a problem or its fix, for a site whose ``settings_file``
+    sets DELETE_OUTPUT_DIRECTORY already: no build with it leaves a file
+    in the output, so what left one is a build with other settings (a
+    pelicanconf.py without it), or a deploy that deletes nothing."""
+    return text.replace(
+        STALE_FIX,
+        "where the site is served too: DELETE_OUTPUT_DIRECTORY, on in "
+        f"{settings_file}, empties the output before a build, so a build with "
+        "other settings, or a deploy that deletes nothing (rsync without "
+        "--delete), left it",
+    )
+
+
 # Where the report sends a reader for the rest: the heading of that table.
 FIXES_IN_FULL = (
     'Each kind in full, and what to do: "What the audit reports" in '

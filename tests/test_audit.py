@@ -377,6 +377,64 @@ EITHER_PAGE = (
 )
 
 
+@pytest.mark.parametrize("emptied", [True, False])
+def test_settings_that_empty_the_output_are_not_told_to_empty_it(
+    tmp_path, capsys, emptied
+):
+    # A page an earlier build left, audited with the settings of a site
+    # that empties its output at each build: its rows and the summary's
+    # fix once said "or set DELETE_OUTPUT_DIRECTORY = True", which it is.
+    # Left by a deploy that deletes nothing, or a build with other
+    # settings: that is what the operator can act on.
+    files = {"a.md": article("Soldering", "Alice"), "b.md": article("Resin", "Alice")}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "DELETE_OUTPUT_DIRECTORY": True}
+    output = build(tmp_path, files, **settings)
+    page = manifest_things(output)["b.md"]["page"]
+    old_page = (output / page).read_bytes()
+    (tmp_path / "content" / "b.md").unlink()
+    build(tmp_path, {}, **settings)
+    assert not (output / page).exists()
+    # Put back, as rsync without --delete keeps it where the site is served.
+    (output / page).write_bytes(old_page)
+    backdate(output / page, 3600)
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_AUTHORS = {AUTHORS!r}\n"
+        f"DELETE_OUTPUT_DIRECTORY = {emptied}\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert status == 1
+    rows = unknown_rows(report, page)
+    assert set(rows) == {"button-unknown", "payment-link-unknown"}
+    said_to_set = "or set DELETE_OUTPUT_DIRECTORY = True"
+    said_served = (
+        "delete it, where the site is served too: DELETE_OUTPUT_DIRECTORY, on in "
+        "publishconf.py, empties the output before a build, so a build with "
+        "other settings, or a deploy that deletes nothing (rsync without "
+        "--delete), left it"
+    )
+    for expected in rows.values():
+        assert (said_served in expected, said_to_set in expected) == (
+            emptied,
+            not emptied,
+        ), expected
+    # The summary's fix for each kind, in a CI log.
+    assert main(["audit", str(output), "--settings", str(conf)]) == 1
+    log = capsys.readouterr().out
+    fix = next(
+        line
+        for line in log.splitlines()
+        if line.startswith("    what to do: a page older than the manifest")
+    )
+    assert ("rsync without --delete" in fix, said_to_set in fix) == (
+        emptied,
+        not emptied,
+    ), fix
+    assert (said_to_set in log) is not emptied
+
+
 def unknown_rows(report: dict, file: str) -> dict[str, str]:
     """The "expected" of each row of ``file`` of the kinds of an unknown
     link, by kind."""
