@@ -1,38 +1,12 @@
-"""Pelican wiring: ``register()`` connects each signal to its receiver.
+"""Pelican wiring: ``register()`` connects each signal to its receiver,
+and the feeds' two receivers live here.
 
-A build flows through them in this order (see docs/architecture.md):
-
-0. ``privacy.hide_addresses`` (``initialized``, once per Pelican object):
-   every ``email:ADDRESS`` owner in Pelican's own settings becomes its
-   hash, as Pelican's content cache pickles the settings; the web hook
-   token, which no build needs, is dropped.
-1. ``build.start_build`` (``get_generators``, at the start of every
-   ``run()``): resets per-build state, so ``pelican --autoreload`` never
-   doubles anything, and reads the settings.
-2. ``privacy.hide_addresses_in_context`` (``generator_init``, as each
-   generator is made): the same again in this run's copy of them, should
-   they have changed since. ``privacy.hide_addresses_as_read``
-   (``article_generator_context``, ``page_generator_context``, as each
-   file is read) and ``attach.reserve_flattr_attribute``
-   (``content_object_init``): owner metadata's addresses hashed, in the
-   readers' cache too (``privacy.note_readers``, ``readers_init``, keeps
-   each generator's readers and hashes what each caches), and each content
-   object's ``flattr``.
-3. ``templates.prepare_templates`` and ``attach.attach_things``
-   (``all_generators_finalized``, once every content file is read and
-   before anything is rendered): every template finds the helpers and
-   completes each page it renders with what they did not put there, before
-   Pelican writes it; each article (and page) is resolved into
-   ``content.flattr``. ``templates.keep_templates_completing``
-   (``get_writer``) sets the template classes again, for a plugin that set
-   its own on the same signal.
-4. ``add_payment_links_to_feed`` and ``record_feed`` (``feed_generated``,
-   ``feed_written``): payment links in feeds, and which feed carries what.
-5. ``finish.finish_build`` (``finalized``): the authors' keys that name
-   nobody, owners' addresses in published sources and in things' fields,
-   then the manifest
-   (or, when the settings were refused, the removal of the one an earlier
-   build left) and the URL guard.
+docs/architecture.md follows one build through the receivers in the
+order Pelican calls them ("One ``pelican`` run"): addresses hidden from
+the settings and from each file read, a fresh ``BuildState`` at every
+``run()``, every template completing the pages it renders, each content
+resolved into ``content.flattr``, payment links in feeds, and at the end
+the manifest and the URL guard.
 """
 
 from __future__ import annotations
@@ -97,7 +71,8 @@ def _moved_keys(
     site writes: the copy's entries link there, and got no payment link
     though its page shows a button. Worked out once per build, before its
     first feed, from the articles that have an ``override_url``: one
-    attribute read per article, and a dict look-up per item as before.
+    attribute read per article, and one more dict look-up per feed item
+    on a site that has such a copy (none on any other).
     """
     site_url = str(context.get("SITEURL") or "")
     relative_urls = bool(context.get("RELATIVE_URLS"))

@@ -941,7 +941,9 @@ def read_settings(
     return None, because every button built from it would be wrong.
     """
     fatal: list[str] = []
-    author_problems: list[str] = []
+    # Problems that leave the settings usable: an author entry, a baseline
+    # or a store in the output.
+    usable_problems: list[str] = []
 
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
@@ -1018,7 +1020,7 @@ def read_settings(
             entry = f"FLATTR_AUTHORS[{shown_author(name)}]"
             unusable[str(name)] = f"{entry} {error}"
             refused.append((entry, error))
-    author_problems += unusable_entry_problems(refused)
+    usable_problems += unusable_entry_problems(refused)
 
     raw_category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     category = flattr_category(raw_category)
@@ -1110,19 +1112,19 @@ def read_settings(
         summary_max_paragraphs=paragraphs if isinstance(paragraphs, int) else None,
     )
     if fatal:
-        return None, fatal + author_problems
+        return None, fatal + usable_problems
     if result.url_guard:
         deleted = baseline_deleted_with_output(settings, baseline)
         if deleted is not None:
-            author_problems.append(deleted)
+            usable_problems.append(deleted)
     if result.store_path is not None:
         published = store_published_with_site(settings, result.store_path)
         if published is not None:
-            author_problems.append(published)
+            usable_problems.append(published)
             # Read for nothing the site shows: refused as a whole, so that
             # only moving it makes the build quiet.
             result = dataclasses.replace(result, store_path=None)
-    return result, author_problems
+    return result, usable_problems
 
 
 # How many entries of FLATTR_AUTHORS with one mistake are said each on its
