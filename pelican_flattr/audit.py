@@ -429,16 +429,30 @@ def audit_site(
         # Binary, so never read for addresses; a static path or an
         # OUTPUT_PATH around it publishes it.
         published = {store + end for store in stores for end in ("", *WAL_ENDS)}
-        for relative in sorted([*names, *other_names]):
-            if posixpath.basename(relative) in published:
-                audit.problem(
-                    "store-published",
-                    relative,
-                    "is the operator's private store (FLATTR_STORE), published",
-                    "no store in the output: delete it, and make FLATTR_STORE a "
-                    "path outside OUTPUT_PATH and every static path (it holds "
-                    "who flattred what, and owners' claim URLs)",
+        named = tuple(stores)
+        paths = dict(
+            zip([*names, *other_names], [*files, *other_sites_files], strict=True)
+        )
+        for relative in sorted(paths):
+            name = posixpath.basename(relative)
+            if name in published:
+                what = "is the operator's private store (FLATTR_STORE), published"
+            elif name.startswith(named) and _is_sqlite_database(paths[relative]):
+                # A backup beside the store (STORE.bak), copied out with it.
+                what = (
+                    "is a copy of the operator's private store (FLATTR_STORE), "
+                    "published: a backup?"
                 )
+            else:
+                continue
+            audit.problem(
+                "store-published",
+                relative,
+                what,
+                "no store in the output: delete it, and make FLATTR_STORE a "
+                "path outside OUTPUT_PATH and every static path (it holds "
+                "who flattred what, and owners' claim URLs)",
+            )
     _check_names(audit, addresses, [*names, *other_names])
     for folder in sorted(unreadable):
         audit.problem(
@@ -492,6 +506,15 @@ def audit_site(
             progress(done, len(checked))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
     return _report_missing(audit)
+
+
+def _is_sqlite_database(path: Path) -> bool:
+    """Whether the file at ``path`` opens as an SQLite database does."""
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False  # said as the file's own check reads it
 
 
 def _is_copy_of(relative: str, original: str | None) -> bool:

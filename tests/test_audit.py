@@ -4559,6 +4559,9 @@ def test_an_owner_of_a_language_s_own_settings_is_looked_for(tmp_path, capsys):
 
 
 STORE_PUBLISHED = "is the operator's private store (FLATTR_STORE), published"
+STORE_COPY_PUBLISHED = (
+    "is a copy of the operator's private store (FLATTR_STORE), published: a backup?"
+)
 
 
 # How a settings file names the store: the site's, or a language's own
@@ -4589,6 +4592,10 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
     )
     copied.close()
     inside = open_store(output / "flattr.sqlite")
+    # A backup beside it, copied out with it; a page whose name starts
+    # as the store's is no copy.
+    inside.execute("VACUUM INTO ?", (str(output / "flattr.sqlite.bak"),))
+    (output / "flattr.sqlite.md.html").write_text("<p>About the store</p>")
     capsys.readouterr()  # what Pelican printed
     status, report = audit_json(output, capsys, settings=None)
     assert (status, report["problems"]) == (0, [])
@@ -4600,7 +4607,12 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
         published = [
             p["file"] for p in report["problems"] if p["problem"] == STORE_PUBLISHED
         ]
-        assert report["problems_by_kind"] == {"store-published": len(published)}
+        assert report["problems_by_kind"] == {"store-published": len(published) + 1}
+        assert [
+            (p["file"], p["problem"])
+            for p in report["problems"]
+            if p["problem"] != STORE_PUBLISHED
+        ] == [("flattr.sqlite.bak", STORE_COPY_PUBLISHED)]
         assert published == [
             "flattr.sqlite",
             "flattr.sqlite-shm",
