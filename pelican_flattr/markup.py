@@ -1330,18 +1330,6 @@ def _check_theme_open_graph(
         url_wrong(content_thing, theirs, url)
 
 
-def _head_properties(page: str, end: int) -> dict[str, int]:
-    """How many ``<meta>`` tags in the head, read up to ``end``, hold each
-    Open Graph (``og:``, ``article:``) property."""
-    found: dict[str, int] = {}
-    for name, attributes, _ in _head_tags(page, end):
-        if name == "meta":
-            prop = _attribute_values(attributes).get("property", "")
-            if prop.startswith(("og:", "article:")):
-                found[prop] = found.get(prop, 0) + 1
-    return found
-
-
 def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
     """Find an ASCII tag like ``</head>`` in any letter case, cheaply."""
     index = page.rfind(needle, start) if last else page.find(needle, start)
