@@ -2471,9 +2471,7 @@ def inject(
                 shown = _plain_button(content_thing, escaped_href)
             else:
                 shown = str(button(content_thing))
-            insertions.append(
-                (at, ['\n<div class="flattr-injected">', shown, "</div>\n"])
-            )
+            insertions.append((at, [_AFTER_BODY, shown, "</div>\n"]))
             button_added = True
     embedded = content_thing is not None and content_thing.button_style != "plain"
     if (
