@@ -2,12 +2,13 @@
 
 A page is read tag by tag as a browser reads it (comments, quoted
 attribute values and the text of a <title> or <script> hold no tag), with
-the build's own reader, for the few tags that matter, not parsed whole: an
-audit must stay cheaper than the build it checks. What needs scripts (an
-embedded button, load.js) is read as a browser that runs them reads it,
-where a <noscript> holds text; all else as one without scripts. A feed is
-parsed whole, and its payment links read as feed readers (feedparser) read
-them. What an auto-submit URL sends is read from its query.
+the build's own reader (``html_reader``), for the few tags that matter,
+not parsed whole: an audit must stay cheaper than the build it checks.
+What needs scripts (an embedded button, load.js) is read as a browser
+that runs them reads it, where a <noscript> holds text; all else as one
+without scripts. A feed is parsed whole, and its payment links read as
+feed readers (feedparser) read them. What an auto-submit URL sends is read
+from its query.
 """
 
 from __future__ import annotations
@@ -19,19 +20,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from .markup import (
-    _CDATA,
-    _NOSCRIPT_END,
-    _SPACE,
-    BUTTON_CLASS,
+from .html_reader import (
+    CDATA_SECTION,
     HEAD_ELEMENTS,
     HEAD_ENDING_END_TAGS,
-    _attribute_values,
-    _read_where_scripts_run,
-    _tags,
-    is_auto_submit_url,
-    is_flattr_url,
+    NOSCRIPT_END,
+    SPACE,
+    attribute_values,
+    read_tags,
+    read_where_scripts_run,
 )
+from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url
 
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", "script"})
@@ -138,7 +137,7 @@ def scan_page(data: bytes) -> PageTags:
     buttons: list[tuple[int, dict[str, str]]] = []
     noscript_buttons: list[tuple[int, dict[str, str]]] = []
     noscript_loaders: list[int] = []
-    for name, raw, start in _tags(page, len(page)):
+    for name, raw, start in read_tags(page, len(page)):
         if head_limit < 0:
             if name[0] != "/":
                 if name not in HEAD_ELEMENTS or (head_closed and name == "noscript"):
@@ -171,7 +170,7 @@ def scan_page(data: bytes) -> PageTags:
             )
         ):
             continue
-        attributes = _attribute_values(raw)
+        attributes = attribute_values(raw)
         if name == "script":
             if _is_loader(attributes):
                 if noscript:
@@ -240,7 +239,7 @@ def _noscript_text_end(page: str, start: int, raw: str) -> int:
     text after the name) starts at ``page[start]`` ends where scripts run:
     at its first "</noscript", in any letter case; without one, at the
     page's end."""
-    close = _NOSCRIPT_END.search(page, start + len("<noscript>") + len(raw))
+    close = NOSCRIPT_END.search(page, start + len("<noscript>") + len(raw))
     return len(page) if close is None else close.start()
 
 
@@ -262,7 +261,7 @@ def _read_with_scripts(
             continue
         if hidden or name not in ("a", "script") or "flattr" not in raw.lower():
             continue
-        attributes = _attribute_values(raw)
+        attributes = attribute_values(raw)
         if name == "script" and _is_loader(attributes):
             loaders.append(attributes)
             shown.add(start)
@@ -274,12 +273,12 @@ def _read_with_scripts(
 
 def _tags_with_scripts(page: str) -> Iterator[tuple[str, str, int]]:
     """The tags of ``page`` as a browser that runs scripts reads them:
-    (name, attribute text, where the tag starts), as ``markup._tags``
+    (name, attribute text, where the tag starts), as ``html_reader.read_tags``
     gives them, but that a ``<noscript>``'s content is text, up to its
     first ``</noscript``, read on from there as HTML (foreign content open
-    around it forgotten: ``markup._read_where_scripts_run``)."""
-    for name, raw, start, _, closed in _read_where_scripts_run(page, 0, len(page)):
-        if closed and name and name != _CDATA:
+    around it forgotten: ``html_reader.read_where_scripts_run``)."""
+    for name, raw, start, _, closed in read_where_scripts_run(page, 0, len(page)):
+        if closed and name and name != CDATA_SECTION:
             yield name, raw, start
 
 
@@ -398,7 +397,7 @@ def _entry_link(entry: ET.Element) -> str:
         rels, addresses = _link_attributes(child)
         if not addresses:
             return (child.text or "").strip()
-        if (rels[0] if rels else "alternate").strip(_SPACE).lower() == "alternate":
+        if (rels[0] if rels else "alternate").strip(SPACE).lower() == "alternate":
             return addresses[0]
     return ""
 

@@ -6,6 +6,9 @@ auto-submit URL become ``&amp;`` and nothing becomes ``&amp;amp;``.
 Injection into a written page works on the page as a string (one
 ``find`` per landmark) instead of re-parsing it: it is the difference
 between a plugin nobody notices and one that doubles the build time.
+A page the searches leave in doubt (a landmark quoted in a comment or a
+title, text that ended the head early) is read tag by tag as a browser
+reads it, by ``html_reader``.
 """
 
 from __future__ import annotations
@@ -14,12 +17,42 @@ import functools
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from markupsafe import Markup, escape
 
+from .html_reader import (
+    CDATA_SECTION,
+    CHARSET_BYTES,
+    NEVER_CLOSED,
+    NOSCRIPT_END,
+    SCRIPT_END,
+    SCRIPT_TAGS,
+    SPACE,
+    TAG,
+    TEXT_ELEMENTS,
+    attribute_values,
+    charset_declaration,
+    ends_head,
+    find_ci,
+    find_head_end,
+    head_ended_before,
+    head_tags,
+    hiding_ends,
+    in_script,
+    live_tags,
+    may_be_hidden,
+    noting_return,
+    open_before,
+    open_comment_before,
+    read_html,
+    read_tags,
+    read_where_scripts_run,
+    run_where,
+    unseen_by_any_reader,
+)
 from .resolve import ContentThing
 from .settings import BUTTON_STYLES
 
@@ -395,598 +428,6 @@ def _ascii_html(text: str) -> str:
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 
 
-# Elements whose content a browser reads as text up to their end tag (the
-# audit reads pages the same way), and those that may stand in a head: any
-# other start tag ends the head. A <plaintext> has no end tag: all that
-# follows it is text, "</plaintext>" too, so a button after one is text
-# (_NEVER_CLOSED). Inside an <svg> or a <math> (see _FOREIGN_TAG) none of
-# them holds text: <svg><title/>, <style/> and <script .../> are whole,
-# empty elements there.
-TEXT_ELEMENTS = frozenset(
-    {"title", "textarea", "script", "style", "xmp", "iframe", "noembed", "noframes"}
-    | {"plaintext"}
-)
-_NEVER_CLOSED = "plaintext"
-HEAD_ELEMENTS = frozenset(
-    {"html", "head", "title", "base", "basefont", "bgsound", "link", "meta"}
-    | {"noframes", "noscript", "script", "style", "template"}
-)
-# What _tags() calls the first text outside tags: no tag's name.
-TEXT = "#text"
-# A tag where a browser reads one, from its "<": a comment; a start tag of
-# an element in TEXT_ELEMENTS with its text, up to its end tag (or the end
-# of the page, as a browser reads one never closed; a script's text after
-# "<!--" may run past it: _text_end reads on); or any other start or
-# end tag. Attributes are read as a browser reads them: a quote opens a
-# value only after "=" (so that a "<" in one, as notmyidea prints the
-# summary unescaped in an attribute, starts no tag), and elsewhere is part
-# of a name (a title's inch mark, 3.5", cut out of its value). "<!-->",
-# "<!--->" and "--!>" end comments, as in a browser. Names match in ASCII
-# letter case only ("ſcript" is no "script"), and "</scriptx>" ends no
-# script. A tag, or a quoted value in one, that the page never closes runs
-# to the end of the page, and a browser drops it: so does the pattern,
-# which matches it to the end instead of failing there and trying again
-# one character on (quadratic time on a page of unclosed "<title "). One
-# pattern for the whole page: the audit reads every page of a site with it.
-_SPACE = "\t\n\f\r "  # HTML's whitespace; not str.isspace()'s
-_NAME = rf"[^{_SPACE}/>=]+|=[^{_SPACE}/>=]*"
-
-
-def _value(group: str) -> str:
-    """An attribute's "=" and value, in double quotes, single quotes or
-    none, each kind in a group opened by ``group``: "(" to capture it."""
-    return (
-        rf"[{_SPACE}]*=[{_SPACE}]*(?:"
-        rf"""\"{group}[^"]*)(?:"|\Z)|'{group}[^']*)(?:'|\Z)|{group}[^{_SPACE}>]*))"""
-    )
-
-
-_ATTRIBUTES = rf"((?:[{_SPACE}/]+|(?:{_NAME})(?:{_value('(?:')})?)*)(>?)"
-_TAG = re.compile(
-    r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    # A doctype, "<?xml ...>", "</ >", "</3": a bogus comment to a browser.
-    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
-    rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[{_SPACE}/>]){_ATTRIBUTES}"
-    # The end tag of its name, but that of a <plaintext>, which ends none.
-    rf"(?:.*?(?=</(?!(?ai:{_NEVER_CLOSED})[{_SPACE}/>])(?ai:\1)[{_SPACE}/>])|.*)"
-    rf"|(/?)([A-Za-z][^{_SPACE}/>]*){_ATTRIBUTES})",
-    re.S,
-)
-_ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
-
-# A <script>'s text does not always end at its first "</script>": after a
-# "<!--" in it, a "<script" (followed by whitespace, "/" or ">") starts a
-# part in which "</script>" only ends that part, and the script runs on to
-# the "</script>" after it (WHATWG HTML 13.2.5.4 and 13.2.5.15-13.2.5.31:
-# the script data states, escaped from 13.2.5.20, double escaped from
-# 13.2.5.26). So in
-# "<script><!--<script></script><a>--></script>", "<a>" is the script's
-# text. "-->" ends either part, back to plain script data. _TAG ends a
-# script at its first "</script>": _text_end() reads on, for the rare
-# script whose text up to there holds a "<!--".
-_SCRIPT_END = re.compile(rf"</(?ai:script)[{_SPACE}/>]")
-# What a script's escaped text (after "<!--") reads: "-->", which ends it
-# (its dashes may be those of the "<!--": "<!-->" is whole), or a start or
-# end tag of a script.
-_SCRIPT_ESCAPED_STEP = re.compile(rf"-->|<(/?)(?ai:script)[{_SPACE}/>]")
-
-
-def _text_end(page: str, match: re.Match[str], end: int) -> int:
-    """Where the text of the element of ``TEXT_ELEMENTS`` that ``_TAG``
-    matched (``match``, in ``page[:end]``) ends as a browser reads it: at
-    the end of the match, but for a ``<script>`` whose text up to there
-    holds a "<!--" (see ``_SCRIPT_ESCAPED_STEP``). One search of such a
-    script's text, on the usual page, whose scripts hold none."""
-    stop = match.end()
-    if (
-        stop == end  # never closed: it runs to the end of what is read
-        or page.find("<!--", match.end(3), stop) < 0
-        or match.group(1).lower() != "script"
-    ):
-        return stop
-    return _script_text_end(page, match.end(3), end)
-
-
-def _script_text_end(page: str, at: int, end: int) -> int:
-    """Where the text of a ``<script>`` that starts at ``page[at]`` ends:
-    at its end tag, read by HTML's script data states (escaped and double
-    escaped, WHATWG HTML 13.2.5.4-13.2.5.31), or at ``end``."""
-    closing = None
-    while True:
-        # Script data (13.2.5.4, 13.2.5.15-13.2.5.19): its end tag ends
-        # it; "<!--" escapes what follows. The end tag found is searched
-        # for again only once passed: many comments in one script, each
-        # searching on to it, took quadratic time.
-        if closing is None or closing.start() < at:
-            closing = _SCRIPT_END.search(page, at, end)
-        escaped = page.find("<!--", at, end)
-        if closing is None:
-            return end
-        if escaped < 0 or closing.start() < escaped:
-            return closing.start()
-        # Escaped (13.2.5.20-13.2.5.25), from the "--" of "<!--": an end
-        # tag ends the script; a "<script" starts double escaped text
-        # (13.2.5.26-13.2.5.31), where an end tag ends only that part and
-        # a "<script" is text. "-->" ends both, back to script data.
-        at, double = escaped + 2, False
-        while True:
-            step = _SCRIPT_ESCAPED_STEP.search(page, at, end)
-            if step is None:
-                return end
-            at = step.end()
-            if step.group(1) is None:  # "-->"
-                break
-            if step.group(1) == "":  # "<script": double escaped, or still so
-                double = True
-            elif double:  # "</script" ends the double escaped part alone
-                double = False
-            else:
-                return step.start()
-
-
-def _tag_matches(
-    page: str, start: int, end: int
-) -> Iterator[tuple[re.Match[str], int]]:
-    """Each match of ``_TAG`` in ``page[start:end]`` a browser reads as one,
-    and where it ends: for an element of ``TEXT_ELEMENTS``, where its text
-    ends (``_text_end``); a script whose text runs on past the match is
-    followed by the match after its text, not by what its text holds."""
-    at = start
-    while True:
-        for match in _TAG.finditer(page, at, end):
-            if match.group(1) is None:
-                yield match, match.end()
-                continue
-            stop = _text_end(page, match, end)
-            yield match, stop
-            if stop != match.end():  # a script's text runs on: read on there
-                at = stop
-                break
-        else:
-            return
-
-
-# Foreign content: what an <svg> or a <math> holds, which a browser reads
-# by other rules than HTML's. There a tag ending in "/>" is a whole, empty
-# element, no element holds text (an SVG <style> or <script> holds tags,
-# as any other element does), and "<![CDATA[" opens text up to "]]>".
-# Only a page (or the range of it read) that holds "<svg" or "<math" is
-# read so, by _read(): any other is read by _TAG's matches alone, with no
-# open elements kept, which is quicker, and the build reads every page.
-_FOREIGN_START = re.compile(rf"<(?ai:svg|math)(?=[{_SPACE}/>])")
-# _TAG's tags without its elements of text, and with CDATA sections; the
-# text after a tag's name in one group, the spaces and "/"s that end it
-# (what tells "<x a/>", an empty element, from "<x a=b/>", whose "/" is
-# b's) in another.
-_FOREIGN_TAG = re.compile(
-    r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    r"|!\[CDATA\[(.*?)(?:]]>|\Z)"
-    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
-    rf"|(/?)([A-Za-z][^{_SPACE}/>]*)"
-    rf"((?:[{_SPACE}/]*(?:{_NAME})(?:{_value('(?:')})?)*([{_SPACE}/]*))(>?))",
-    re.S,
-)
-_FOREIGN_ROOTS = frozenset({"svg", "math"})
-# Start tags that end foreign content (the HTML standard's list, and <font>
-# with one of _FONT_ATTRIBUTES): the <svg> or <math> is closed, and the tag
-# is read as HTML. So are the end tags </p> and </br>.
-_BREAKOUT = frozenset(
-    {"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl"}
-    | {"dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i"}
-    | {"img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby"}
-    | {"s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u"}
-    | {"ul", "var"}
-)
-_FONT_ATTRIBUTES = frozenset({"color", "face", "size"})
-# An end tag that names no element open in foreign content may end it: a
-# browser reads it by HTML's rules, which close the element of that name
-# open around the <svg> (the <svg> with it), or ignore the tag when none is
-# open. The reader does not keep HTML's elements: it counts the start and
-# end tags of each name read by HTML's rules, and takes one to be open
-# around the <svg> when more started than ended. Approximated: a <li>
-# closed by the next <li> is counted open still, and an element between
-# (a <div> in the <span> around the <svg>), for which a browser ignores
-# the tag, goes unseen. </p> and </br> always end foreign content; the end
-# tags of these close nothing there, whatever the count.
-# HTML's void elements: a start tag is the whole element, open no longer.
-_VOID = frozenset(
-    {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr"}
-    | {"img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"}
-)
-_CLOSING_NOTHING = _VOID | {"body", "html", "head"}
-# Elements whose content is read by HTML's rules again, namespace first:
-# SVG's HTML integration points and MathML's text integration points.
-# MathML's <annotation-xml> is one when its encoding is HTML's. Approximated:
-# a <mglyph> or <malignmark> right in a text integration point stays MathML
-# for a browser, and is read as HTML here (a <title/> in it, then, is
-# taken for HTML's <title>, whose text runs on).
-_INTEGRATION_POINTS = frozenset(
-    {("svg", "foreignobject"), ("svg", "desc"), ("svg", "title")}
-    | {("math", name) for name in ("mi", "mo", "mn", "ms", "mtext")}
-)
-_HTML_ENCODINGS = ("text/html", "application/xhtml+xml")
-# The name _read() gives a CDATA section, whose text it gives as attributes.
-_CDATA = "#cdata"
-
-# What _read() gives for each match: (name, attribute text, start, end,
-# whether the tag was closed by its ">").
-_Read = tuple[str, str, int, int, bool]
-# An element of foreign content open, for _read(): (name, namespace, and,
-# for an integration point, the HTML elements open in it, by name, else
-# None).
-_Open = tuple[str, str, dict[str, int] | None]
-
-
-def _read(page: str, start: int, end: int) -> Generator[_Read, None, str | None]:
-    """What ``page[start:end]`` holds, match by match, read as a browser
-    reads it, foreign content (what an ``<svg>`` or a ``<math>`` holds) by
-    its own rules: (name, attribute text, start, end, whether closed by its
-    ">") for each tag, comment (name "") or CDATA section (``_CDATA``, its
-    text as attributes). Names are lower-cased, with "/" in front for an end
-    tag, and the namespace's before a name read in foreign content
-    ("svg:title", "/math:mi"): no caller takes an SVG <a>, <link> or
-    <script> for HTML's. The ``<svg>`` or ``<math>`` start tag itself is
-    read by HTML's rules, and named as HTML names it. Returns the namespace
-    ("svg", "math") of the foreign content in which what follows
-    ``page[end]`` is read, None when that is HTML (an integration point's
-    content too).
-
-    Linear in the text read: each match is read once (a tag that ends
-    foreign content, twice), and each element kept open is closed once.
-
-    Approximated, as the reader does not build HTML's elements: in an
-    integration point (an SVG ``<foreignObject>``, ``<desc>`` or
-    ``<title>``; a MathML ``<mi>``...), an end tag that names an element of
-    foreign content open around it closes that element, unless an HTML
-    element of that name was opened in the integration point and not
-    closed. A browser ignores it while any HTML element is open there:
-    ``<foreignObject><p>x</foreignObject>`` leaves the <foreignObject>
-    open, and what follows is HTML. See also ``_CLOSING_NOTHING``. An
-    ``<svg>`` in a ``<select>``, which a browser drops, is read as one.
-    """
-    # The elements of foreign content open, innermost last; how many of
-    # each name.
-    stack: list[_Open] = []
-    open_names: dict[str, int] = {}
-    # Of each name: start tags read by HTML's rules, less end tags.
-    html_open: dict[str, int] = {}
-    # Where the text of the last element of text read ends: the end tag
-    # there is that element's, and closes nothing else.
-    text_end = -1
-    at = start
-    while True:
-        # HTML's rules: outside foreign content, or in an integration point
-        # (whose HTML elements are counted in ``inside``).
-        inside = stack[-1][2] if stack else None
-        if not stack or inside is not None:
-            for match in _TAG.finditer(page, at, end):
-                text_element, end_tag, name, attributes, closed = match.group(
-                    1, 4, 5, 6, 7
-                )
-                tag_start, tag_end = match.span()
-                if name is None:
-                    if (
-                        inside is not None
-                        and page.startswith("<![CDATA[", tag_start)
-                        and not any(inside.values())
-                    ):
-                        # In an integration point itself (no HTML element
-                        # open in it) a browser reads CDATA as it does in
-                        # foreign content: "<![CDATA[a > b <style>]]>" is
-                        # text, not a bogus comment ending at its first ">".
-                        close = page.find("]]>", tag_start + 9, end)
-                        stop = end if close < 0 else close + 3
-                        text = page[tag_start + 9 : stop - 3 if close >= 0 else end]
-                        yield _CDATA, text, tag_start, stop, True
-                        at = stop
-                        break
-                    if text_element is None:  # a comment, a doctype...
-                        yield "", "", tag_start, tag_end, False
-                        continue
-                    text_end = _text_end(page, match, end)
-                    yield (
-                        text_element.lower(),
-                        match.group(2),
-                        tag_start,
-                        text_end,
-                        bool(match.group(3)),
-                    )
-                    if text_end != tag_end:  # a script's text runs on
-                        at = text_end
-                        break
-                    continue
-                name = name.lower()
-                if not closed:  # runs to the end of the page: a browser drops it
-                    yield end_tag + name, attributes, tag_start, tag_end, False
-                elif end_tag:
-                    yield f"/{name}", "", tag_start, tag_end, True
-                    if tag_start == text_end:
-                        continue  # "</title>" after a <title>'s text
-                    if html_open.get(name):
-                        html_open[name] -= 1
-                    if inside and inside.get(name):
-                        inside[name] -= 1  # closes the HTML element
-                    elif open_names.get(name):
-                        _close_foreign(stack, open_names, name)
-                        inside = stack[-1][2] if stack else None
-                        if stack and inside is None:
-                            at = tag_end
-                            break
-                elif name in _FOREIGN_ROOTS:
-                    yield name, attributes, tag_start, tag_end, True
-                    self_closing = _FOREIGN_TAG.match(page, tag_start, end).group(5)
-                    if not self_closing.endswith("/"):  # "<svg/>" opens nothing
-                        _open_foreign(stack, open_names, (name, name, None))
-                        at = tag_end
-                        break
-                else:
-                    yield name, attributes, tag_start, tag_end, True
-                    html_open[name] = html_open.get(name, 0) + 1
-                    if inside is not None and name not in _VOID:
-                        # After a <br>, the integration point is the
-                        # current node again (where CDATA is text).
-                        inside[name] = inside.get(name, 0) + 1
-            else:
-                return _namespace_read_in(stack)
-            continue
-        for match in _FOREIGN_TAG.finditer(page, at, end):
-            cdata, end_tag, name, attributes = match.group(1, 2, 3, 4)
-            tag_start, tag_end = match.span()
-            if name is None:
-                if cdata is None:
-                    yield "", "", tag_start, tag_end, False
-                else:
-                    yield _CDATA, cdata, tag_start, tag_end, True
-                continue
-            name = name.lower()
-            top, namespace, _ = stack[-1]
-            if not match.group(6):  # runs to the end: a browser drops it
-                yield (
-                    f"{end_tag}{namespace}:{name}",
-                    attributes,
-                    tag_start,
-                    tag_end,
-                    False,
-                )
-                continue
-            if end_tag:
-                if open_names.get(name):
-                    yield f"/{namespace}:{name}", "", tag_start, tag_end, True
-                    _close_foreign(stack, open_names, name)
-                    if not stack or stack[-1][2] is not None:
-                        at = tag_end
-                        break
-                    continue
-                if name in ("p", "br") or (
-                    html_open.get(name) and name not in _CLOSING_NOTHING
-                ):
-                    _end_foreign(stack, open_names)
-                    at = tag_start  # read again, by HTML's rules
-                    break
-                # Closes nothing: a browser ignores it.
-                yield f"/{namespace}:{name}", "", tag_start, tag_end, True
-                continue
-            if name in _BREAKOUT or (
-                name == "font"
-                and not _FONT_ATTRIBUTES.isdisjoint(_attribute_values(attributes))
-            ):
-                _end_foreign(stack, open_names)
-                at = tag_start  # read again, by HTML's rules
-                break
-            if name == "svg" and top == "annotation-xml" and namespace == "math":
-                namespace = "svg"  # read by HTML's rules: an <svg> of its own
-            yield f"{namespace}:{name}", attributes, tag_start, tag_end, True
-            if match.group(5).endswith("/"):
-                continue  # "<circle/>": a whole, empty element
-            integration = (namespace, name) in _INTEGRATION_POINTS or (
-                name == "annotation-xml"
-                and namespace == "math"
-                and _attribute_values(attributes).get("encoding", "").lower()
-                in _HTML_ENCODINGS
-            )
-            _open_foreign(
-                stack, open_names, (name, namespace, {} if integration else None)
-            )
-            if integration:
-                at = tag_end
-                break
-        else:
-            return _namespace_read_in(stack)
-
-
-def _namespace_read_in(stack: list[_Open]) -> str | None:
-    """The namespace of the foreign content that ``stack``'s innermost
-    element holds, for ``_read``: None outside any, or in an integration
-    point, whose content is HTML."""
-    return stack[-1][1] if stack and stack[-1][2] is None else None
-
-
-# The end of a <noscript>'s text, where scripts run: its first end tag, in
-# any letter case ("</noscript" cut short by the body's end gets its ">"
-# from the page after it).
-_NOSCRIPT_END = re.compile(rf"</(?ai:noscript)(?=[{_SPACE}/>]|\Z)")
-
-
-def _read_where_scripts_run(
-    page: str, start: int, end: int
-) -> Generator[_Read, None, str | None]:
-    """``_read``, as a browser that runs scripts reads ``page[start:end]``:
-    a ``<noscript>``'s content is text, up to its first ``</noscript``
-    (in any letter case), read on from there as HTML (foreign content
-    open around it forgotten). A ``<noscript>`` with none after it is the
-    last item: the rest is its text. Returns what ``_read`` returns."""
-    at = start
-    while True:
-        reading = _read(page, at, end)
-        while True:
-            try:
-                item = next(reading)
-            except StopIteration as read_to_the_end:
-                return read_to_the_end.value
-            yield item
-            if item[4] and item[0] == "noscript":
-                close = _NOSCRIPT_END.search(page, item[3], end)
-                if close is None:
-                    return None
-                at = close.start()
-                break
-
-
-def _noting_return(
-    reading: Generator[_Read, None, str | None], returned: list[str | None]
-) -> Iterator[_Read]:
-    """``reading``'s items, noting in ``returned`` what it returns once
-    read to the end (``_read``'s namespace)."""
-    returned[:] = [(yield from reading)]
-
-
-def _open_foreign(
-    stack: list[_Open], open_names: dict[str, int], element: _Open
-) -> None:
-    """Open an element of foreign content, for ``_read``."""
-    stack.append(element)
-    open_names[element[0]] = open_names.get(element[0], 0) + 1
-
-
-def _close_foreign(stack: list[_Open], open_names: dict[str, int], name: str) -> None:
-    """Close the innermost open element named ``name`` (one is open), and
-    every element open inside it, for ``_read``."""
-    while True:
-        closed = stack.pop()[0]
-        open_names[closed] -= 1
-        if closed == name:
-            return
-
-
-def _end_foreign(stack: list[_Open], open_names: dict[str, int]) -> None:
-    """Close the elements of foreign content open inside the innermost
-    integration point (all of them when none is open), for ``_read``."""
-    while stack and stack[-1][2] is None:
-        open_names[stack.pop()[0]] -= 1
-
-
-def _tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
-    """The tags of ``page[:end]`` as a browser reads them: (name, attribute
-    text, where the tag starts), the name lower-cased, with a "/" in front
-    for an end tag; and, among them, the first text outside tags and
-    comments, named ``TEXT``: text ends the head as an element that may
-    not stand in a head does. A comment, a quoted attribute value and the
-    text of a ``<title>`` or ``<script>`` hold no tag, whatever they say.
-
-    Themes print text unescaped in such places (notmyidea: the title and
-    summary, after ``striptags`` has turned ``&lt;/head&gt;`` back into
-    ``</head>``); finding a landmark with ``find`` alone would take it for
-    the page's own.
-
-    What an ``<svg>`` or a ``<math>`` holds is read by the rules of foreign
-    content (see ``_read``), where ``<title/>`` holds no text, and its
-    tags' names carry their namespace ("svg:title"). A page without one is
-    read by ``_TAG`` alone: the build reads every page of a site.
-    """
-    if _FOREIGN_START.search(page, 0, end) is not None:
-        yield from _tags_read(page, end)
-        return
-    after = 0  # the end of the last match, while no text has been found
-    for match, stop in _tag_matches(page, 0, end):
-        if after >= 0:
-            text = _first_text(page, after, match.start())
-            if text >= 0:
-                yield TEXT, "", text
-            after = -1 if text >= 0 else stop
-        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
-        if text_element is not None:
-            if closed:
-                yield text_element.lower(), match.group(2), match.start()
-        elif name is not None and match.group(7):
-            if end_tag:
-                yield f"/{name.lower()}", "", match.start()
-            else:
-                yield name.lower(), attributes, match.start()
-    if after >= 0:
-        text = _first_text(page, after, end)
-        if text >= 0:
-            yield TEXT, "", text
-
-
-def _tags_read(page: str, end: int) -> Iterator[tuple[str, str, int]]:
-    """``_tags`` of a page with foreign content, read by ``_read``."""
-    after = 0  # the end of the last match, while no text has been found
-    for name, attributes, start, stop, closed in _read(page, 0, end):
-        if after >= 0:
-            text = _first_text(page, after, start)
-            if text < 0 and name == _CDATA and attributes.strip(_SPACE):
-                # Its text is text: past "<![CDATA[" and any whitespace.
-                text = start + 9 + len(attributes) - len(attributes.lstrip(_SPACE))
-            if text >= 0:
-                yield TEXT, "", text
-            after = -1 if text >= 0 else stop
-        if closed and name and name != _CDATA:
-            yield name, attributes, start
-    if after >= 0:
-        text = _first_text(page, after, end)
-        if text >= 0:
-            yield TEXT, "", text
-
-
-def _first_text(page: str, start: int, stop: int) -> int:
-    """Where the first character of ``page[start:stop]`` that is not HTML
-    whitespace is, or -1."""
-    rest = page[start:stop].lstrip(_SPACE)
-    return stop - len(rest) if rest else -1
-
-
-def _attribute_values(text: str) -> dict[str, str]:
-    """A tag's attributes (the text after its name): name -> value, the
-    first of a name given twice, as a browser keeps it."""
-    values: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(text):
-        value = next((v for v in match.groups()[1:] if v is not None), "")
-        values.setdefault(match.group(1).lower(), html.unescape(value))
-    return values
-
-
-# An end tag of the head in any letter case and spelling ("</head >"), and
-# not "</header>", which notmyidea's pages hold.
-_HEAD_END_TAG = re.compile(r"</head[\s/>]", re.IGNORECASE)
-
-
-def _head_end(page: str) -> int:
-    """Where ``page``'s head ends: at its ``</head>``, or where its body
-    starts when that tag is left out (an element or text that a head cannot
-    hold); -1 when the page has neither.
-
-    A page with one ``</head>`` ends its head there: a page that leaves
-    the tag out and quotes ``</head>`` in its head's text would be read
-    wrong, which no theme seen so far does.
-    """
-    at = _find_ci(page, "</head>")
-    if (
-        at >= 0
-        and _HEAD_END_TAG.search(page, at + 7) is None
-        and not _inside_a_tag(page, at)
-        and page.count("</title", 0, at) < 2
-    ):
-        # The only one on the page, however spelt: no text before it held
-        # another (the usual page, found with two searches), and not text
-        # in a tag's attribute (a theme that leaves the tag out, and prints
-        # a summary holding "</head>" into its description). Nor did a
-        # title end early: a theme that prints a title holding "</title>"
-        # (after striptags, from "&lt;/title&gt;") leaves the rest of it as
-        # text, which ends the head there.
-        return at
-    text = -1
-    for index, (name, _, start) in enumerate(_tags(page, len(page))):
-        if name == TEXT:
-            if index:
-                return start
-            text = start  # before any tag: the head's end if a tag follows
-        elif text >= 0:
-            return text
-        elif _ends_head(name):
-            return start
-    return -1
-
-
 def _head_start(page: str, head_end: int) -> int:
     """Where the plugin's head tags go: right after the page's
     ``<meta charset>`` (which must stay in its first 1,024 bytes), else
@@ -998,7 +439,7 @@ def _head_start(page: str, head_end: int) -> int:
     it leave text there, which ends the head for a browser: any tag after
     it is in the body, where no reader of payment links looks.
     """
-    declared = _charset_declaration(page, head_end)
+    declared = charset_declaration(page, head_end)
     if declared is not None:
         return declared[1]
     at = page.find("<head", 0, head_end)
@@ -1006,208 +447,11 @@ def _head_start(page: str, head_end: int) -> int:
         close = at + 5
         if page.startswith(">", close):
             return close + 1
-        if close < len(page) and page[close] in _SPACE + "/":  # not <header>
+        if close < len(page) and page[close] in SPACE + "/":  # not <header>
             close = page.find(">", close, head_end)
             return head_end if close < 0 else close + 1
         at = page.find("<head", close, head_end)
     return head_end
-
-
-# How far into a page a browser looks for its <meta charset>.
-_CHARSET_BYTES = 1024
-
-
-def _charset_declaration(page: str, head_end: int) -> tuple[int, int] | None:
-    """Where the page's ``<meta charset>`` (or ``http-equiv`` form) starts
-    and ends, before ``head_end``, or None."""
-    at = page.find("<meta charset", 0, head_end)
-    if (
-        at >= 0
-        and page.find("<!--", 0, at) < 0
-        and not _inside_a_tag(page, at)
-        and not _open_before(page, at, _TEXT_TAGS)
-    ):
-        close = page.find(">", at, head_end)
-        if close >= 0:
-            return at, close + 1
-    # Spelt otherwise (<META CHARSET>, http-equiv), or quoted in a comment,
-    # an attribute or the text of a <title> or <script> before the real one
-    # (simple's title, printed with striptags, comes first): read the head's
-    # tags, as a browser does.
-    for name, attributes, start in _tags(page, head_end):
-        if name == "meta" and _declares_charset(_attribute_values(attributes)):
-            return start, _TAG.match(page, start).end()
-    return None
-
-
-def _declares_charset(values: dict[str, str]) -> bool:
-    """Whether a ``<meta>`` with these attributes declares the page's
-    encoding: ``charset``, or ``http-equiv="content-type"``."""
-    return "charset" in values or (
-        values.get("http-equiv", "").lower() == "content-type"
-        and "charset" in values.get("content", "").lower()
-    )
-
-
-# The start and end tags of TEXT_ELEMENTS, spelt in lower case as themes
-# spell them; those of them a theme may print a copy of the body or a button
-# in (the others, a <title> or a <style>, hold no such thing), and of a
-# <noscript>. A <plaintext> has no end tag (None): once opened, it is open.
-_TEXT_TAGS = tuple(
-    (f"<{name}", None if name == _NEVER_CLOSED else f"</{name}")
-    for name in sorted(TEXT_ELEMENTS)
-)
-_WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
-_SCRIPT_TAGS = (("<script", "</script"),)
-_HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
-
-
-def _open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -> bool:
-    """Whether an element of one of these (start tag, end tag) may be open
-    at ``page[at]``: its last start tag before it has no end tag after it.
-    A search back for each, for the usual page; True is only a doubt, for
-    the tag-by-tag reader to settle (the name may be text itself, a
-    "<title>" in a script's string). A ``<script>`` closed after a
-    "<!--" not closed is a doubt too (``_in_escaped_text``)."""
-    for opening, closing in tags:
-        opened = page.rfind(opening, 0, at)
-        if opened >= 0 and (
-            closing is None
-            or page.find(closing, opened, at) < 0
-            or (opening == "<script" and _in_escaped_text(page, opened))
-        ):
-            return True
-    return False
-
-
-def _in_escaped_text(page: str, at: int) -> bool:
-    """Whether ``page[at]`` may lie in a script's escaped text (after a
-    "<!--" in the script's text that no "-->" has closed), where a
-    ``<script`` starts text that its ``</script>`` does not end
-    (``_text_end``): a script whose end tag a search finds may still be
-    open. Only a doubt, for the page read tag by tag to settle. A "<!--"
-    that no script open before it holds is a comment's (an IE conditional
-    comment around a script): no doubt, for searches back alone."""
-    comment = _open_comment_before(page, at)
-    if comment < 0:
-        return False
-    script = page.rfind("<script", 0, comment)
-    return script >= 0 and page.find("</script", script, comment) < 0
-
-
-def _open_comment_before(page: str, at: int) -> int:
-    """Where the last "<!--" before ``page[at]`` starts, when no "-->"
-    closes it before ``at``; else -1."""
-    opened = page.rfind("<!--", 0, at)
-    return opened if opened >= 0 and page.find("-->", opened + 2, at) < 0 else -1
-
-
-def _inside_a_tag(page: str, at: int) -> bool:
-    """Whether ``page[at]`` lies within a tag (an attribute's value) or a
-    comment's opening, not between tags: the last "<" before it is not
-    closed yet."""
-    return page.rfind("<", 0, at) > page.rfind(">", 0, at)
-
-
-def _in_script(page: str, at: int) -> bool:
-    """Whether ``page[at]`` lies in a ``<script>``'s text, where "</body>"
-    written in a string is no tag.
-
-    A search back for the last "<script" settles the usual page, whose
-    scripts are all closed before ``at``. One left open is only a doubt:
-    the name may be text itself, in an attribute's value (simple's
-    ``title="Permalink to {{ article.title|striptags }}"``, which turns a
-    title's "&lt;script&gt;" back into "<script>"), a comment or a title,
-    or, after an ``<svg>``, an SVG ``<script/>``; the page is read tag by
-    tag up to ``at`` to settle it. So is the page whose last "<script"
-    before ``at``, closed, follows a "<!--" not closed: a script's double
-    escaped text, which its first "</script>" does not end
-    (``_in_escaped_text``)."""
-    opened = page.rfind("<script", 0, at)
-    if opened <= page.rfind("</script", 0, at) and (
-        opened < 0 or not _in_escaped_text(page, opened)
-    ):
-        return False
-    for name, _, start, stop, _ in _read(page, 0, len(page)):
-        if stop > at:
-            return start < at and name == "script"
-    return False
-
-
-def _head_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
-    """``_tags(page, end)`` up to where a browser ends the head: the first
-    text outside tags, ``</head>`` or an element a head cannot hold.
-
-    ``_head_end`` takes a page's one ``</head>`` for its end, unread; text
-    a theme printed unescaped before it (notmyidea's description, a quote
-    and a ">" in the summary) has ended the head for a browser already,
-    and a tag after that text is in the body.
-    """
-    for tag in _live_tags(page, end):
-        if _ends_head(tag[0]):
-            return
-        yield tag
-
-
-def _live_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
-    """``_tags(page, end)`` but those inside a ``<template>``, however
-    deeply: its content is inert, and no reader takes it for the page's."""
-    templates = 0
-    for tag in _tags(page, end):
-        name = tag[0]
-        if name in ("template", "/template"):
-            templates = max(templates + (1 if name == "template" else -1), 0)
-        elif templates:
-            continue
-        yield tag
-
-
-# The end tags that end the head for a browser: ``</head>``, and the three
-# it reads in a head as if the head had ended and the body started
-# (WHATWG HTML 13.2.6.4.4, "in head": "</body>, </html>, </br>"). Any other
-# end tag in a head is dropped.
-HEAD_ENDING_END_TAGS = frozenset({"/head", "/body", "/html", "/br"})
-
-
-def _ends_head(name: str) -> bool:
-    """Whether a tag of this name (from ``_tags``), or text, ends the head
-    for a browser: ``</head>`` (or an end tag read as it:
-    ``HEAD_ENDING_END_TAGS``), or an element a head cannot hold."""
-    if name[0] == "/":
-        return name in HEAD_ENDING_END_TAGS
-    return name == TEXT or name not in HEAD_ELEMENTS
-
-
-# The opening of the usual page, up to its <meta charset>: a doctype, the
-# <html> and <head> start tags with plain attributes, and a <title> of
-# plain text (simple's comes first). Where the plugin's head tags go after
-# this, nothing before them ended the head, and the page is not read tag by
-# tag. A value holding "<" or ">" (a Lang: that holds markup, printed
-# unescaped into <html lang>) falls to the reader.
-_USUAL_OPENING = re.compile(
-    rf"\ufeff?[{_SPACE}]*(?:<!doctype html>)?"
-    rf"(?:[{_SPACE}]*<(?:html|head)(?:[{_SPACE}]+[\w:-]+(?:=\"[^\"<>]*\")?)*"
-    rf"[{_SPACE}]*/?>)*"
-    rf"(?:[{_SPACE}]*<title>[^<]*</title>)?"
-    rf"(?:[{_SPACE}]*<meta charset=\"?[\w-]+\"?[{_SPACE}]*/?>)?",
-    re.ASCII | re.IGNORECASE,
-)
-
-
-def _head_ended_before(page: str, at: int) -> bool:
-    """Whether a browser has ended the page's head before ``page[at]``,
-    where the plugin puts its head tags: markup or text printed before
-    ``<head>`` or into a tag of the page's opening (notmyidea prints an
-    article's ``Lang:`` unescaped into ``<html lang>``), which would leave
-    the tags in the body, where no reader of payment links looks."""
-    opening = _USUAL_OPENING.match(page, 0, at)
-    if opening is not None and opening.end() == at:
-        return False
-    if page.startswith("\ufeff"):
-        # A byte order mark opening the page is no text to a browser; read
-        # without it (a copy, for such a page alone), text after it still is.
-        page, at = page[1:], at - 1
-    return any(_ends_head(name) for name, _, _ in _live_tags(page, at))
 
 
 class _ThemeOpenGraph(NamedTuple):
@@ -1217,7 +461,8 @@ class _ThemeOpenGraph(NamedTuple):
     # Every og: and article: property of its <meta> tags up to </head>.
     properties: frozenset[str]
     # Those of them after what ended the head early for a browser, and what
-    # that was: TEXT, or the name of an element a head cannot hold.
+    # that was: html_reader.TEXT, or the name of an element a head cannot
+    # hold.
     late: tuple[str, ...]
     ended_by: str | None
     # The content of each of its og:url tags.
@@ -1243,13 +488,13 @@ def _theme_open_graph(
     late: list[str] = []
     urls: list[str] = []
     ended_by = None
-    for name, attributes, start in _live_tags(page, end):
+    for name, attributes, start in live_tags(page, end):
         if (
             name == "meta"
             and start not in printed
             and not (others and any(start in other for other in others))
         ):
-            values = _attribute_values(attributes)
+            values = attribute_values(attributes)
             prop = values.get("property", "")
             if prop.startswith(("og:", "article:")):
                 properties.add(prop)
@@ -1257,7 +502,7 @@ def _theme_open_graph(
                     late.append(prop)
                 if prop == "og:url":
                     urls.append(values.get("content", ""))
-        elif ended_by is None and _ends_head(name):
+        elif ended_by is None and ends_head(name):
             ended_by = name
     return _ThemeOpenGraph(
         frozenset(properties), tuple(late), ended_by if late else None, tuple(urls)
@@ -1331,19 +576,6 @@ def _check_theme_open_graph(
         url_wrong(content_thing, theirs, url)
 
 
-def _find_ci(page: str, needle: str, start: int = 0, last: bool = False) -> int:
-    """Find an ASCII tag like ``</head>`` in any letter case, cheaply."""
-    index = page.rfind(needle, start) if last else page.find(needle, start)
-    if index < 0 and needle.upper() in page.upper():
-        upper = page.upper()
-        index = (
-            upper.rfind(needle.upper(), start)
-            if last
-            else upper.find(needle.upper(), start)
-        )
-    return index
-
-
 def _flattr_payment_hrefs(
     page: str, end: int, others: tuple[range, ...] = ()
 ) -> list[str]:
@@ -1358,9 +590,9 @@ def _flattr_payment_hrefs(
         # Kenya") is not read tag by tag either.
         return []
     hrefs = []
-    for name, attributes, start in _head_tags(page, end):
+    for name, attributes, start in head_tags(page, end):
         if name == "link" and not (others and any(start in other for other in others)):
-            values = _attribute_values(attributes)
+            values = attribute_values(attributes)
             if _pays_through_flattr(values):
                 hrefs.append(values.get("href", ""))
     return hrefs
@@ -1411,13 +643,13 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         at = page.find(needle, at + 1)
     if at < 0:
         return HEAD_MISSING
-    end = _head_end(page)
+    end = find_head_end(page)
     if end < 0 or at >= end:
         return HEAD_OUTSIDE
     if (
         page.count("<", 0, at) == page.count(">", 0, at)
         and page.rfind("<title", 0, at) <= page.rfind("</title", 0, at)
-        and not _open_before(page, at, _SCRIPT_TAGS)
+        and not open_before(page, at, SCRIPT_TAGS)
         and page.find("<noscript", 0, at) < 0
         and page.find("<template", 0, at) < 0
         and not _names(page, at, "</b")
@@ -1433,7 +665,7 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         return None
     close = page.find(">", at + len(_OWN_PAYMENT_LINK) + len(href))
     templates = 0
-    for name, _, start in _tags(page, close + 1):
+    for name, _, start in read_tags(page, close + 1):
         if start == at:
             if templates:
                 return HEAD_HIDDEN
@@ -1442,7 +674,7 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
             templates = max(templates + (1 if name == "template" else -1), 0)
         # A <noscript> holding an <img> (a tracking pixel) ends the head too,
         # for a reader that runs no scripts, as crawlers and the audit read.
-        elif not templates and _ends_head(name):
+        elif not templates and ends_head(name):
             return HEAD_ENDED
     # No tag starts there: the link is in a comment, or the text of a
     # <script> or <title>, in the head.
@@ -1485,7 +717,7 @@ def merge_theme_open_graph(
     bound = len(page) if plain_end < 0 else plain_end
     if page.count("og:", 0, bound) + page.count("article:", 0, bound) <= printed:
         return None
-    end = _head_end(page)
+    end = find_head_end(page)
     if end < 0 or printed_head_problem(page, auto_submit_url) is not None:
         # Printed where a browser does not read it as the head's: that is
         # reported, and injection adds the tags, leaving out the theme's.
@@ -1534,7 +766,7 @@ def own_buttons_shown(
     """How many buttons the helpers rendered for ``content_thing`` ``page``
     shows a reader, in either style: another article's button (a
     sidebar's, a listing's) does not stand in for it, nor one where no
-    reader sees it (``_unseen_by_any_reader``).
+    reader sees it (``unseen_by_any_reader``).
 
     The plain button is told by its auto-submit URL, the embedded one by
     its thing URL: no two things share one. ``in_doubt``: read the page
@@ -1555,7 +787,7 @@ def own_buttons_shown(
     for opening, noscript in openings.items():
         at = page.find(opening)
         while at >= 0:
-            shown += not _unseen_by_any_reader(page, at, noscript, in_doubt)
+            shown += not unseen_by_any_reader(page, at, noscript, in_doubt)
             at = page.find(opening, at + 1)
     return shown
 
@@ -1566,25 +798,7 @@ def _first_embedded_seen(page: str) -> int:
     ``<template>``, the text of a ``<script>`` or ``<textarea>``, or a
     ``<noscript>`` (text, where scripts run). One search on the usual page;
     one in doubt is settled by reading the page tag by tag."""
-    return next((at for at, seen in _run_where(page, _EMBEDDED_MARK) if seen), -1)
-
-
-def _run_where(page: str, needle: str) -> Iterator[tuple[int, bool]]:
-    """Each place of ``needle`` in ``page``, and whether a browser that runs
-    scripts reads it as markup there: not in a comment, a ``<template>``, a
-    ``<noscript>`` or the text of a ``<script>`` or ``<textarea>``. The
-    page is read tag by tag, once, only from the first place in doubt."""
-    at = page.find(needle)
-    hiding = None
-    while at >= 0:
-        if not _may_be_hidden(page, at):
-            yield at, True
-        else:
-            if hiding is None:
-                hiding = _hiding_ends(page, 0)
-                next(hiding)
-            yield at, hiding.send(at) < 0
-        at = page.find(needle, at + 1)
+    return next((at for at, seen in run_where(page, _EMBEDDED_MARK) if seen), -1)
 
 
 def shows_embedded_button(page: str) -> bool:
@@ -1615,8 +829,8 @@ def place_loader(
         rest = page[at + len(LOADER_PLACE) :].replace(LOADER_PLACE, "")
         return f"{page[:at].replace(LOADER_PLACE, '')}{LOADER_TAG}{rest}"
     page = page.replace(LOADER_PLACE, "")
-    at = _find_ci(page, "</body>", last=True)
-    if at < 0 or _in_script(page, at):  # a theme may leave </body> out
+    at = find_ci(page, "</body>", last=True)
+    if at < 0 or in_script(page, at):  # a theme may leave </body> out
         at = len(page)
     return f"{page[:at]}{LOADER_TAG}\n{page[at:]}"
 
@@ -1629,7 +843,7 @@ def _first_mark_run(page: str, button: int, hidden: Callable[[], None] | None) -
     be commented out. A mark in doubt is settled as ``_first_embedded_seen``
     settles a button."""
     found = -1
-    for at, seen in _run_where(page, LOADER_PLACE):
+    for at, seen in run_where(page, LOADER_PLACE):
         if not seen:
             if hidden is not None:
                 hidden()
@@ -1653,13 +867,13 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
     """Why the <script> ``script`` (its attributes), whose src names a
     load.js on flattr.com, does not run Flattr's loader so that it shows
     the buttons of the site at ``siteurl``; None when it does."""
-    kind = script.get("type", "").strip(_SPACE)
+    kind = script.get("type", "").strip(SPACE)
     if kind.lower() not in _SCRIPT_TYPES:
         return f"has type={kind!r}, which browsers do not run"
     if "nomodule" in script:
         return "has nomodule, which browsers that run modules skip"
     # As a browser reads a URL: without tabs and line breaks, "\" as "/".
-    src = script.get("src", "").strip(_SPACE)
+    src = script.get("src", "").strip(SPACE)
     parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
     if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
         # Another host's script runs with the page's rights; another
@@ -1697,11 +911,11 @@ def runs_loader(page: str) -> bool:
         return False
     at = page.find(LOADER_TAG)
     while at >= 0:
-        if not _may_be_hidden(page, at):
+        if not may_be_hidden(page, at):
             return True
         at = page.find(LOADER_TAG, at + 1)
     noscript = False
-    for name, raw, _ in _live_tags(page, len(page)):
+    for name, raw, _ in live_tags(page, len(page)):
         if name in ("noscript", "/noscript"):
             # Where scripts run, its content is text: nothing in it runs.
             noscript = name[0] != "/"
@@ -1711,7 +925,7 @@ def runs_loader(page: str) -> bool:
             and "load.js" in raw
             # No siteurl: an http: load.js counts as blocked, and one that
             # runs is added beside it.
-            and loader_fault(_attribute_values(raw), "") is None
+            and loader_fault(attribute_values(raw), "") is None
         ):
             return True
     return False
@@ -1725,11 +939,11 @@ def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
     link = page.find(f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}"')
     if link < 0:
         return False
-    declared = _charset_declaration(page, _head_end(page))
+    declared = charset_declaration(page, find_head_end(page))
     return (
         declared is not None
         and link < declared[0]
-        and len(page[: declared[1]].encode()) > _CHARSET_BYTES
+        and len(page[: declared[1]].encode()) > CHARSET_BYTES
     )
 
 
@@ -1783,11 +997,11 @@ def _shown_again(page: str, body_html: str, end: int) -> bool:
     article) leaves the button where it belongs."""
     again = _end_of(page, body_html, end)
     if again < 0 or (
-        _may_be_hidden(page, again - len(body_html))
+        may_be_hidden(page, again - len(body_html))
         and (again := _shown_end_of(page, body_html, end, again)) < 0
     ):
         return False
-    return _open_before(page, end - len(body_html), _SIDE_TAGS) or not _open_before(
+    return open_before(page, end - len(body_html), _SIDE_TAGS) or not open_before(
         page, again - len(body_html), _SIDE_TAGS
     )
 
@@ -1800,7 +1014,7 @@ _SIDE_TAGS = tuple((f"<{n}", f"</{n}") for n in ("aside", "nav", "footer"))
 def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     """Where the first copy of ``body_html`` in ``page[start:]`` that a
     reader sees ends, given where the first copy ends (``end``), which
-    ``_may_be_hidden`` left in doubt; -1 when no copy is left.
+    ``may_be_hidden`` left in doubt; -1 when no copy is left.
 
     A theme may print the body first where nobody sees it (a comment, a
     ``<script type="text/x-template">``, a ``<template>``, a ``<noscript>``,
@@ -1808,164 +1022,16 @@ def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     hidden with it. Each copy in doubt is settled by reading the page tag
     by tag up to it, once for all of them.
     """
-    hiding = _hiding_ends(page, start)
+    hiding = hiding_ends(page, start)
     next(hiding)
     while end >= 0:
         hidden_until = hiding.send(end - len(body_html))
         if hidden_until < 0:
             return end
         end = _end_of(page, body_html, hidden_until)
-        if end >= 0 and not _may_be_hidden(page, end - len(body_html)):
+        if end >= 0 and not may_be_hidden(page, end - len(body_html)):
             return end
     return -1
-
-
-def _may_be_hidden(page: str, at: int) -> bool:
-    """Whether the last tag before ``page[at]`` leaves open that a reader
-    does not see what starts there: it is a comment or a tag not closed
-    yet (the copy is in it, or in an attribute's value), or it opens an
-    element whose content a reader does not see as the page's (the text
-    of a ``<script>``, ``<iframe>`` or ``<textarea>``; a ``<template>``; a
-    ``<noscript>``, shown only where scripts do not run), in any letter
-    case. False for the copy of the body an ordinary
-    page holds, after a tag or a closed comment: two searches, back to
-    the last "<" and on to its end.
-
-    Wrapped in more (a ``<div>`` in a ``<script type="text/x-template">``
-    or a ``<template>``), the copy is in doubt when such an element's
-    start tag, spelt in lower case, is open before it (``_may_be_wrapped``).
-    """
-    last = page.rfind("<", 0, at)
-    if last < 0:
-        return False
-    if page[last + 1] == "!":  # notmyidea's "<!-- /.post-info -->"
-        # A comment ends at its first "-->" ("<!-->" is one whole); no
-        # doctype comes right before a body.
-        if page.find("-->", last + 2, at) < 0:
-            return True
-    elif page.find(">", last, at) < 0 or _HIDING_START.match(page, last) is not None:
-        # In any letter case, as a browser reads a tag's name ("<SCRIPT>"),
-        # and the whole name: a <template-card> hides nothing.
-        return True
-    return _may_be_wrapped(page, at, noscript=True)
-
-
-def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
-    """Whether what starts at ``page[at]`` may be wrapped, however deeply,
-    in what no reader sees (with ``noscript``, no reader that runs
-    scripts): a comment not closed yet, a ``<script>``, ``<textarea>`` or
-    ``<iframe>`` (in whose text a ``<div>`` is text, so the element is
-    directly around the copy all the same), a ``<noscript>`` or a
-    ``<template>``.
-
-    A search or two back for each, start tags spelt in lower case as themes
-    spell them: the usual page is settled so. True is only a doubt, which
-    ``_hiding_ends`` settles, reading the page tag by tag.
-    """
-    if _open_comment_before(page, at) >= 0:
-        return True
-    if _open_before(page, at, _HIDING_TAGS if noscript else _WRAPPING_TAGS):
-        return True
-    # Templates nest: counted, once a search back finds one.
-    return page.rfind("<template", 0, at) >= 0 and page.count(
-        "<template", 0, at
-    ) > page.count("</template", 0, at)
-
-
-_HIDING_START = re.compile(
-    rf"<(?ai:script|noscript|template|iframe|textarea)(?=[{_SPACE}/>])"
-)
-
-
-def _unseen_by_any_reader(
-    page: str, at: int, noscript: bool = False, in_doubt: bool = False
-) -> bool:
-    """Whether what starts at ``page[at]`` is unseen, scripts or not: in a
-    comment, in a tag (an attribute's value), in the text of an element of
-    ``TEXT_ELEMENTS`` (a ``<script>``'s string, a ``<textarea>``), or in a
-    ``<template>``, however deeply. (A ``<noscript>``'s content is seen
-    where scripts do not run, by crawlers among them: with ``noscript``,
-    for what needs scripts, it is unseen too.) Where ``_inside_a_tag`` and
-    ``_may_be_wrapped`` find no doubt, and the caller has none
-    (``in_doubt``), the page is not read tag by tag."""
-    if (
-        not in_doubt
-        and not _inside_a_tag(page, at)
-        and not _may_be_wrapped(page, at, noscript)
-    ):
-        return False
-    hiding = _hiding_ends(page, 0, noscript_hides=noscript)
-    next(hiding)
-    return hiding.send(at) >= 0
-
-
-def _hiding_ends(
-    page: str, start: int, noscript_hides: bool = True
-) -> Generator[int, int, None]:
-    """Sent where a copy of the body starts (further on each time), where
-    what hides it from a reader ends, the page read from ``start`` as a
-    browser reads it: a comment, the text of a ``<script>`` (or another
-    element of ``TEXT_ELEMENTS``; see ``_text_end``) or a tag (an
-    attribute's value) ends with its match, an open ``<template>`` or
-    ``<noscript>`` just after the copy's start; -1 when nothing hides it.
-
-    The page is read once, however many copies are sent: read again from
-    ``start`` for each, a theme printing the body in many templates took
-    quadratic time. A page with foreign content is read by ``_read``.
-    Without ``noscript_hides``, what a ``<noscript>`` holds counts as seen.
-    """
-    if _FOREIGN_START.search(page, start) is not None:
-        return (yield from _hiding_ends_read(page, start, noscript_hides))
-    templates, in_noscript = 0, False
-    matches = _tag_matches(page, start, len(page))
-    # The last match read, and where it ends (for an element of text, where
-    # its text ends).
-    match: re.Match[str] | None = None
-    stop = start
-    at = yield -1
-    while True:
-        while stop <= at:
-            if match is not None:  # passed: what it opens or closes
-                end_tag, name = match.group(4, 5)
-                if name is not None and match.group(7):
-                    name = name.lower()
-                    if name == "template":
-                        templates = max(templates + (-1 if end_tag else 1), 0)
-                    elif name == "noscript" and noscript_hides:
-                        # It holds text, to a browser that runs scripts: the
-                        # first </noscript> ends it, however many opened.
-                        in_noscript = not end_tag
-            match, stop = next(matches, (None, stop))
-            if match is None:
-                break
-        if match is not None and match.start() < at:
-            at = yield stop  # the copy is inside this match
-        else:
-            at = yield at + 1 if templates or in_noscript else -1
-
-
-def _hiding_ends_read(
-    page: str, start: int, noscript_hides: bool
-) -> Generator[int, int, None]:
-    """``_hiding_ends`` of a page with foreign content, read by ``_read``:
-    an SVG ``<template>`` (named "svg:template") hides nothing."""
-    templates, in_noscript = 0, False
-    read = _read(page, start, len(page))
-    item = next(read, None)
-    at = yield -1
-    while True:
-        while item is not None and item[3] <= at:
-            name = item[0]
-            if item[4]:  # closed by its ">"
-                if name in ("template", "/template"):
-                    templates = max(templates + (-1 if name[0] == "/" else 1), 0)
-                elif name in ("noscript", "/noscript") and noscript_hides:
-                    in_noscript = name[0] != "/"
-            item = next(read, None)
-        if item is not None and item[2] < at:
-            at = yield item[3]  # the copy is inside this match
-        else:
-            at = yield at + 1 if templates or in_noscript else -1
 
 
 # What a body may leave open that hides whatever the page holds after it:
@@ -1976,7 +1042,7 @@ def _hiding_ends_read(
 # ("<textarea" is one once "\n<div" follows).
 _BODY_HIDING_NAMES = "|".join(sorted(TEXT_ELEMENTS | {"template", "noscript"}))
 _BODY_HIDING_START = re.compile(
-    rf"<(!--|!\[CDATA\[|(?ai:{_BODY_HIDING_NAMES})(?=[{_SPACE}/>]|\Z))"
+    rf"<(!--|!\[CDATA\[|(?ai:{_BODY_HIDING_NAMES})(?=[{SPACE}/>]|\Z))"
 )
 # What the page holds right after a body the plugin puts its button after:
 # the injected button's opening. A tag the body's end cuts short gets its
@@ -2058,7 +1124,7 @@ def _may_end_in_a_tag(body_html: str) -> bool:
 def _opens_a_value_to_the_end(body_html: str, quote: int) -> bool:
     """Whether the quote at ``body_html[quote]``, the last of its kind
     (none when ``quote`` is -1), may open a value that runs to the body's
-    end: the last tag that starts before it, read by ``_TAG``, runs to the
+    end: the last tag that starts before it, read by ``TAG``, runs to the
     end without its ">" ("<img alt='</p><td>"). One that its ">" closes
     (``<img alt="it's" />``, as reStructuredText writes an image), or
     closed before the quote, leaves the quote in a value or in text, as
@@ -2068,7 +1134,7 @@ def _opens_a_value_to_the_end(body_html: str, quote: int) -> bool:
     at = quote
     while at > 0:
         at = body_html.rfind("<", 0, at)
-        tag = _TAG.match(body_html, at) if at >= 0 else None
+        tag = TAG.match(body_html, at) if at >= 0 else None
         if tag is None:
             continue  # "a < b": text, or no "<" at all
         if tag.end() < len(body_html):
@@ -2084,11 +1150,11 @@ def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:
     ``name`` (in lower case), a start it holds: its last start tag has no
     end tag after it (after its ">", as a browser reads the tag: quoted,
     "</textarea>" ends nothing), or, for a script, some "<!--" may have
-    escaped its text past the end tag (``_text_end``). A search back, one
-    on."""
+    escaped its text past the end tag (``html_reader._text_end``). A search
+    back, one on."""
     if name == COMMENT:
-        return _open_comment_before(body_html, len(body_html)) >= 0
-    if name in ("template", _NEVER_CLOSED):
+        return open_comment_before(body_html, len(body_html)) >= 0
+    if name in ("template", NEVER_CLOSED):
         # Templates nest, and a stray end tag closes none: rare in a body,
         # counted by reading it. Nothing closes a <plaintext>.
         return True
@@ -2096,18 +1162,18 @@ def _may_be_left_open(body_html: str, name: str, scripts: bool) -> bool:
         return False
     if name == "script" and "<!--" in body_html:
         return True
-    tag = _TAG.match(body_html, body_html.rfind(f"<{name}"))
+    tag = TAG.match(body_html, body_html.rfind(f"<{name}"))
     if tag is None:
         return True
     if name == "noscript":
-        return _NOSCRIPT_END.search(body_html, tag.end()) is None
+        return NOSCRIPT_END.search(body_html, tag.end()) is None
     # An element of text: the match holds its text, up to its end tag.
     return tag.group(1) is None or tag.end() == len(body_html)
 
 
 def _left_open(body_html: str, scripts: bool) -> str | None:
     """``body_left_open``, read tag by tag as a browser reads the body
-    followed by ``_AFTER_BODY`` (``_read``: an SVG's ``<style>`` holds no
+    followed by ``_AFTER_BODY`` (``read_html``: an SVG's ``<style>`` holds no
     text, a "<textarea>" in an attribute's value opens nothing). Where
     scripts run, a ``<noscript>``'s content is text, up to its first
     ``</noscript``: read on from there (as HTML: foreign content open
@@ -2119,8 +1185,8 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
     # The namespace of the foreign content that reads what follows the
     # page read (the button's <a>), once the reading reaches its end.
     namespace: list[str | None] = [None]
-    reading = (_read_where_scripts_run if scripts else _read)(page, 0, end)
-    for item in _noting_return(reading, namespace):
+    reading = (read_where_scripts_run if scripts else read_html)(page, 0, end)
+    for item in noting_return(reading, namespace):
         name, closed = item[0], item[4]
         last = item
         if closed and name in ("template", "/template"):
@@ -2132,12 +1198,12 @@ def _left_open(body_html: str, scripts: bool) -> str | None:
         name, start, closed = last[0], last[2], last[4]
         if name in TEXT_ELEMENTS and closed:
             # Its text runs on past the body's end.
-            if name == "script" and _SCRIPT_END.search(page, start, len(body_html)):
+            if name == "script" and SCRIPT_END.search(page, start, len(body_html)):
                 return ESCAPED_SCRIPT
             return name
         if name == "" and page.startswith("<!--", start):
             return COMMENT
-        if name == _CDATA:
+        if name == CDATA_SECTION:
             return CDATA
         # A quoted value never closed; or a tag the body's end cuts short,
         # which swallows the button's <div>, in foreign content still open
@@ -2245,14 +1311,14 @@ def _flattr_markup_shown(
 ) -> Iterator[str]:
     """The name, of ``names``, of each Flattr button (an ``<a>``, as
     ``flattr_markup_in_body`` tells one) or payment link to Flattr (a
-    ``<link>``) in ``page`` that a reader sees (``_unseen_by_any_reader``).
+    ``<link>``) in ``page`` that a reader sees (``unseen_by_any_reader``).
     With ``rendered``, an ``<a>`` of the plugin's class is one of its own
     buttons (a sidebar's, a listing's) and counts for nothing; without,
     as in a body, into which the plugin writes nothing, it counts."""
-    for name, attributes, start in _tags(page, len(page)):
+    for name, attributes, start in read_tags(page, len(page)):
         if name not in names:
             continue
-        values = _attribute_values(attributes)
+        values = attribute_values(attributes)
         classes = values.get("class", "").split()
         if name == "link":
             found = _pays_through_flattr(values)
@@ -2261,7 +1327,7 @@ def _flattr_markup_shown(
         else:
             href = values.get("href", "")
             found = _EMBEDDED_CLASS in classes or is_auto_submit_url(href)
-        if found and not _unseen_by_any_reader(page, start):
+        if found and not unseen_by_any_reader(page, start):
             yield name
 
 
@@ -2306,9 +1372,9 @@ def inject(
     they are added there all the same.
     ``theme_tags_ended`` is called when the theme's own Open Graph tags come
     after what ended the head early for a browser (given the content's
-    thing, ``TEXT`` or the name of the element that ended it, and those
-    properties): the plugin leaves them out all the same, so that the page
-    holds one of each. ``theme_url_wrong`` is called when the theme's own
+    thing, ``html_reader.TEXT`` or the name of the element that ended it,
+    and those properties): the plugin leaves them out all the same, so that
+    the page holds one of each. ``theme_url_wrong`` is called when the theme's own
     ``og:url``, which the plugin then leaves out, is not the thing URL the
     plugin's would give (given the content's thing, the theme's value and
     that URL).
@@ -2345,7 +1411,7 @@ def inject(
     if content_thing is not None:
         auto_submit_url = auto_submit_url or content_thing.auto_submit_url
         escaped_href = _url_attribute(auto_submit_url)
-    head_end = _head_end(page)
+    head_end = find_head_end(page)
     adds_head = content_thing is not None and head_end >= 0 and not head_printed
     others: tuple[range, ...] = ()
     if adds_head:
@@ -2378,7 +1444,7 @@ def inject(
             skip = theme.properties
         tags = _head(escaped_href, open_graph, skip)
         at = _head_start(page, head_end)
-        ended = head_ended is not None and _head_ended_before(page, at)
+        ended = head_ended is not None and head_ended_before(page, at)
         if ended:
             head_ended(content_thing)
         if theme is not None:
@@ -2390,7 +1456,7 @@ def inject(
                 theme_url_wrong,
             )
         if page.find("<meta charset", 0, at) < 0 and (
-            0 <= page.find("<meta charset", at) < _CHARSET_BYTES
+            0 <= page.find("<meta charset", at) < CHARSET_BYTES
         ):
             # The page declares its encoding past its head's end (text there
             # ended the head early): the tags would push it out of the first
@@ -2434,7 +1500,7 @@ def inject(
             at = page.find(body_html, body_start) + len(body_html) if copies else -1
         else:
             at, why = -1, BODY_SHORT
-        if at >= 0 and _may_be_hidden(page, at - len(body_html)):
+        if at >= 0 and may_be_hidden(page, at - len(body_html)):
             at = _shown_end_of(page, body_html, body_start, at)
             why = BODY_HIDDEN
         # (A short body was placed only where it occurs once.)
@@ -2452,8 +1518,8 @@ def inject(
         if at < 0:
             landmark: str | None = None
             for landmark in ("</article>", "</main>", "</body>"):
-                at = _find_ci(page, landmark, body_start, last=True)
-                if at >= 0 and not _in_script(page, at):
+                at = find_ci(page, landmark, body_start, last=True)
+                if at >= 0 and not in_script(page, at):
                     break
                 at = -1
             # An empty body's button before the page's only </article> or
@@ -2464,7 +1530,7 @@ def inject(
                 why is BODY_EMPTY
                 and at >= 0
                 and landmark != "</body>"
-                and _find_ci(page, landmark, body_start) == at
+                and find_ci(page, landmark, body_start) == at
             ):
                 body_not_shown(content_thing, landmark if at >= 0 else None, why)
         if at >= 0:
@@ -2480,8 +1546,8 @@ def inject(
         and not runs_loader(page)
         and ((button_added and embedded) or _first_embedded_seen(page) >= 0)
     ):
-        at = _find_ci(page, "</body>", body_start, last=True)
-        if at < 0 or _in_script(page, at):  # a theme may leave </body> out
+        at = find_ci(page, "</body>", body_start, last=True)
+        if at < 0 or in_script(page, at):  # a theme may leave </body> out
             at = len(page)
         insertions.append((at, [LOADER_TAG, "\n"]))
     if not insertions:

@@ -17,7 +17,7 @@ from pelican.contents import Content
 from pelican.paginator import Page
 from pelican.urlwrappers import Author
 
-from . import build, markup
+from . import build, html_reader, markup
 from .build import PageRender
 from .feeds import feed_key, url_of_href
 from .identifiers import listed, shown_value
@@ -900,7 +900,7 @@ def _report_theme_tags_ended(
     of those properties all the same: the page holds one of each, as it
     will once the theme is corrected (two would make the audit refuse
     it)."""
-    if ended_by == markup.TEXT:
+    if ended_by == html_reader.TEXT:
         cause = (
             "text in its head (such as a value printed unescaped into a "
             '<meta>, whose quote and ">" end the tag too soon)'

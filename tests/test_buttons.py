@@ -25,20 +25,17 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pelican_flattr import markup
+from pelican_flattr import html_reader, markup
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
+from pelican_flattr.html_reader import TEXT, find_head_end, hiding_ends, read_tags
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.markup import (
     LOADER_URL,
-    TEXT,
     _ascii_html,
     _attribute,
     _attributes,
     _end_of,
-    _head_end,
-    _hiding_ends,
-    _tags,
     _url_attribute,
     head,
 )
@@ -1028,10 +1025,12 @@ def test_end_of_is_where_find_puts_the_end_of_the_first_body(
 
 def _hidden_until_reference(page, at, start):
     """What hides ``page[at]``, read from ``start`` for each copy (by
-    _read, as a page with foreign content is): the reading _hiding_ends
+    read_html, as a page with foreign content is): the reading hiding_ends
     does once for all of them."""
     templates, in_noscript = 0, False
-    for name, _, tag_start, tag_end, closed in markup._read(page, start, len(page)):
+    for name, _, tag_start, tag_end, closed in html_reader.read_html(
+        page, start, len(page)
+    ):
         if tag_start >= at:
             break
         if tag_end > at:
@@ -1058,7 +1057,7 @@ _HIDING_PIECES = st.lists(
 def test_hiding_ends_reads_once_what_reading_from_the_start_finds(page, ats, start):
     # Each copy was settled by reading the page again from its start: a
     # theme printing the body in many <template>s took quadratic time.
-    hiding = _hiding_ends(page, start)
+    hiding = hiding_ends(page, start)
     next(hiding)
     for at in sorted(set(ats)):
         assert hiding.send(at) == _hidden_until_reference(page, at, start)
@@ -1129,7 +1128,7 @@ def test_the_first_text_after_a_double_escaped_script_is_after_it():
         "<html><head><script><!--<script></script>x--></script>"
         "<meta charset=utf-8></head><body>hi"
     )
-    texts = [at for name, _, at in _tags(page, len(page)) if name == markup.TEXT]
+    texts = [at for name, _, at in read_tags(page, len(page)) if name == TEXT]
     assert texts == [page.index("hi")]
 
 
@@ -1146,7 +1145,7 @@ def test_the_first_text_after_a_double_escaped_script_is_after_it():
 def test_only_a_comment_in_a_scripts_text_leaves_a_doubt(page, doubt):
     # A doubt sends the build to read the whole page tag by tag (36 times
     # the searches on a 21 KB page): ordinary comments must not raise one.
-    assert markup._in_escaped_text(page, page.rindex("<script")) is doubt
+    assert html_reader._in_escaped_text(page, page.rindex("<script")) is doubt
 
 
 @pytest.mark.parametrize(
@@ -1156,25 +1155,26 @@ def test_only_a_comment_in_a_scripts_text_leaves_a_doubt(page, doubt):
 def test_double_escaped_script_text_is_read_as_html5lib_reads_it(text, seen, foreign):
     # Taken to end at its first "</script>", such a script left the rest of
     # its text to be read as markup: a button there counted as shown, a
-    # landmark there took the injected button. _tags, _read (on a page with
-    # an <svg>) and _hiding_ends, the build's readers in doubt, read on.
+    # landmark there took the injected button. read_tags, read_html (on a
+    # page with an <svg>) and hiding_ends, the build's readers in doubt,
+    # read on.
     page = _numbered(("<svg></svg>" if foreign else "") + f"<body>{text}")
     marks = [m.start() for m in re.finditer("<input id=", page)]
     read = [
-        int(markup._attribute_values(attributes)["id"])
-        for name, attributes, _ in _tags(page, len(page))
+        int(html_reader.attribute_values(attributes)["id"])
+        for name, attributes, _ in read_tags(page, len(page))
         if name == "input"
     ]
     document = html5lib.parse(page)
     built = [int(i.get("id")) for i in document.iter(f"{XHTML}input")]
     assert read == built == seen
-    hiding = _hiding_ends(page, 0)
+    hiding = hiding_ends(page, 0)
     next(hiding)
     assert [n for n, at in enumerate(marks) if hiding.send(at) < 0] == seen
     # Each script's text ends where html5lib ends it.
     texts = [
         page[page.index(">", start) + 1 : stop]
-        for name, _, start, stop, _ in markup._read(page, 0, len(page))
+        for name, _, start, stop, _ in html_reader.read_html(page, 0, len(page))
         if name == "script"
     ]
     assert texts == [s.text or "" for s in document.iter(f"{XHTML}script")]
@@ -1183,9 +1183,9 @@ def test_double_escaped_script_text_is_read_as_html5lib_reads_it(text, seen, for
         # with a few searches; a script's text, for the one that places
         # the button before a landmark (start tags spelt as themes spell
         # them: in lower case).
-        assert markup._unseen_by_any_reader(page, at) == (n not in seen)
+        assert html_reader.unseen_by_any_reader(page, at) == (n not in seen)
         if page.islower():
-            assert markup._in_script(page, at) == (n not in seen), n
+            assert html_reader.in_script(page, at) == (n not in seen), n
 
 
 def _numbered(text: str) -> str:
@@ -1212,8 +1212,8 @@ def test_script_text_is_read_as_html5lib_reads_it(body):
     # the marks read as markup are those html5lib builds.
     page = _numbered(f"<!DOCTYPE html><body>{body}{_MARK}")
     read = [
-        markup._attribute_values(attributes)["id"]
-        for name, attributes, _ in _tags(page, len(page))
+        html_reader.attribute_values(attributes)["id"]
+        for name, attributes, _ in read_tags(page, len(page))
         if name == "input"
     ]
     document = html5lib.parse(page)
@@ -1589,7 +1589,7 @@ HEAD_ENDS = [
 
 @pytest.mark.parametrize("text, end", HEAD_ENDS)
 def test_head_end_is_where_a_browser_ends_the_head(text, end):
-    assert text[_head_end(text) :].startswith(end)
+    assert text[find_head_end(text) :].startswith(end)
 
 
 def test_other_articles_buttons_in_a_sidebar_leave_the_own_one_injected(site, tmp_path):
@@ -1614,7 +1614,10 @@ def test_a_usual_page_is_not_read_tag_by_tag(site, monkeypatch):
     # notmyidea's pages hold one </head> and a </header> after it: two
     # searches find the head's end, and every article page pays only those.
     read = []
-    monkeypatch.setattr(markup, "_tags", lambda *args: read.append(args) or iter(()))
+    for module in (html_reader, markup):  # markup holds the name it imported
+        monkeypatch.setattr(
+            module, "read_tags", lambda *args: read.append(args) or iter(())
+        )
     output = site(three_articles(), FLATTR_AUTHORS=AUTHORS)
     assert len(payment_links(page(output / "first-of-three.html"))) == 1
     assert read == []
@@ -1640,7 +1643,7 @@ UNCLOSED = [
 
 @pytest.mark.parametrize("text, tags", UNCLOSED)
 def test_tags_never_closed_are_dropped_as_a_browser_drops_them(text, tags):
-    assert [name for name, _, _ in _tags(text, len(text)) if name != TEXT] == tags
+    assert [name for name, _, _ in read_tags(text, len(text)) if name != TEXT] == tags
     # html5lib, which follows the HTML standard, builds those elements alone
     # (besides the html, head and body it always adds).
     dom = BeautifulSoup(text, "html5lib")
@@ -1652,9 +1655,9 @@ def test_tags_never_closed_are_dropped_as_a_browser_drops_them(text, tags):
 
 def test_attributes_are_read_as_a_browser_reads_them():
     text = '<a title="The 3.5" floppy" x="1"y=\'2\' z = 3 =w q= href=a"b>'
-    ((name, attributes, _),) = _tags(text, len(text))
+    ((name, attributes, _),) = read_tags(text, len(text))
     assert name == "a"
-    assert markup._attribute_values(attributes) == {
+    assert html_reader.attribute_values(attributes) == {
         "title": "The 3.5",
         'floppy"': "",
         "x": "1",
@@ -1664,7 +1667,7 @@ def test_attributes_are_read_as_a_browser_reads_them():
         "q": 'href=a"b',  # the space after "=" is skipped, as a browser does
     }
     dom = BeautifulSoup(text, "html5lib")
-    assert dom.a.attrs == markup._attribute_values(attributes)
+    assert dom.a.attrs == html_reader.attribute_values(attributes)
 
 
 def test_quotes_a_theme_leaves_in_its_head_leave_the_plugins_tags_there(site):
@@ -1695,8 +1698,8 @@ def test_quotes_a_theme_leaves_in_its_head_leave_the_plugins_tags_there(site):
 
 def test_a_tag_cut_by_the_end_of_the_range_read_is_not_read():
     text = '<p>x<a href="y"><b>'
-    assert [name for name, _, _ in _tags(text, 8)] == ["p", TEXT]
-    assert [name for name, _, _ in _tags(text, len(text))] == ["p", TEXT, "a", "b"]
+    assert [name for name, _, _ in read_tags(text, 8)] == ["p", TEXT]
+    assert [name for name, _, _ in read_tags(text, len(text))] == ["p", TEXT, "a", "b"]
 
 
 @pytest.mark.parametrize("opening", ["<title x ", '<a x="', "<meta y='", "<b "])
@@ -1713,8 +1716,8 @@ def test_reading_tags_takes_linear_time(opening):
     previous = signal.signal(signal.SIGALRM, too_long)
     signal.alarm(20)
     try:
-        assert [name for name, _, _ in _tags(text, len(text))] == ["html", "head"]
-        assert _head_end(text) == -1
+        assert [name for name, _, _ in read_tags(text, len(text))] == ["html", "head"]
+        assert find_head_end(text) == -1
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -1741,8 +1744,8 @@ def test_reading_escaped_scripts_takes_linear_time(scripts):
     previous = signal.signal(signal.SIGALRM, too_long)
     signal.alarm(20)
     try:
-        names = [name for name, _, _ in _tags(text, len(text))]
-        hiding = _hiding_ends(text, 0)
+        names = [name for name, _, _ in read_tags(text, len(text))]
+        hiding = hiding_ends(text, 0)
         next(hiding)
         assert hiding.send(len(text) - 3) == -1  # the <p> after them
     finally:
@@ -1797,12 +1800,12 @@ TEXTS = [
 
 @pytest.mark.parametrize("text, found", TEXTS)
 def test_the_first_text_outside_tags_is_read(text, found):
-    at = [start for name, _, start in _tags(text, len(text)) if name == TEXT]
+    at = [start for name, _, start in read_tags(text, len(text)) if name == TEXT]
     assert at == ([] if found is None else [text.index(found)])
 
 
 def test_a_page_with_no_tag_has_no_head_end():
-    assert _head_end("just text, no tags </ not one") == -1
+    assert find_head_end("just text, no tags </ not one") == -1
 
 
 # How themes write the Open Graph tags they emit themselves, by article.
@@ -2731,10 +2734,10 @@ def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, c
 )
 def test_a_head_that_is_still_open_is_not_taken_for_ended(opening):
     page = opening + "\n<title>t</title></head><body><p>Body</p></body></html>"
-    at = markup._head_start(page, markup._head_end(page))
+    at = markup._head_start(page, html_reader.find_head_end(page))
     assert page[:at].endswith(("<head>", ">")) and "</head>" not in page[:at]
-    assert not markup._head_ended_before(page, at)
-    assert markup._head_ended_before(page.replace("<head", "x<head", 1), at + 1)
+    assert not html_reader.head_ended_before(page, at)
+    assert html_reader.head_ended_before(page.replace("<head", "x<head", 1), at + 1)
 
 
 @pytest.mark.parametrize("site_wide", [False, True])

@@ -23,7 +23,7 @@ from conftest import article, audit_report, manifest_things, only_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pelican_flattr import markup
+from pelican_flattr import html_reader
 from pelican_flattr.audit import scan_page
 
 AUTHORS = {"Alice": "alice"}
@@ -408,13 +408,13 @@ def test_the_tag_reader_reads_foreign_content_as_html5lib(body, last):
     # Which marks are HTML's elements (not SVG or MathML ones, nor text),
     # as the reader behind the build and the audit reads a page, and as
     # html5lib builds it. Each kind of markup is met inside and outside
-    # foreign content. Left out: the approximations _read() says, and
+    # foreign content. Left out: the approximations read_html() says, and
     # </p> and </br> in foreign content, which end it since 2021 (html5lib
     # 1.1 reads them as before).
     page = _numbered(f"<!DOCTYPE html><body>{body}{last}{_MARK}")
     read = [
-        markup._attribute_values(attributes)["id"]
-        for name, attributes, _ in markup._tags(page, len(page))
+        html_reader.attribute_values(attributes)["id"]
+        for name, attributes, _ in html_reader.read_tags(page, len(page))
         if name == "input"
     ]
     document = html5lib.parse(page)
@@ -448,7 +448,7 @@ def test_reading_foreign_content_takes_linear_time(repeated, name):
     previous = signal.signal(signal.SIGALRM, too_long)
     signal.alarm(20)
     try:
-        names = [tag for tag, _, _ in markup._tags(text, len(text))]
+        names = [tag for tag, _, _ in html_reader.read_tags(text, len(text))]
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

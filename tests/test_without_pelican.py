@@ -12,6 +12,7 @@ RULES = [
     "thing",
     "settings",
     "resolve",
+    "html_reader",
     "markup",
     "manifest",
     "feeds",
