@@ -939,6 +939,12 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
     Both values are quoted, each named: the thing URL alone read as the
     theme's bad value. The theme's may hold anything, an address too.
     """
+    settings = build.current.settings
+    development = settings is not None and build.development_build(settings)
+    if development and _is_page_url_here(theirs, content_thing):
+        # The published build, on the public SITEURL, prints the thing URL
+        # there and checks it: said on every local preview, it was noise.
+        return
     template = build.current.page.template or "a template"
     source = content_thing.source
     if not build.first_of_many(
@@ -949,7 +955,14 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
     ):
         return
     pelican = build.current.pelican
-    if _ABSOLUTE_URL.match(theirs.strip()):
+    if development:
+        # No URL built on an empty or local SITEURL is absolute: what is
+        # wrong is the page it names.
+        why = (
+            "it is not the page's URL under this development build's SITEURL "
+            "either, so it names another page (the site's home?)"
+        )
+    elif _ABSOLUTE_URL.match(theirs.strip()):
         why = "it tells crawlers the page is another (the site's home?)"
     elif pelican is not None and pelican.settings.get("RELATIVE_URLS"):
         why = (
@@ -960,14 +973,33 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
         # Blamed on RELATIVE_URLS when it was off, a theme printing
         # "/{{ article.url }}" was sent to a setting that changes nothing.
         why = "og:url must be an absolute URL, with its scheme (https://…)"
+    # The tag is the theme's text, not a helper's call: which of the
+    # page's templates printed it is not known.
     build.report(
-        f"{template}: the page of {source} has an og:url of the theme's that is "
-        f"not its thing URL (the theme's: {shown_value(theirs)}; the thing URL: "
-        f"{shown_value(url, 300)}): {why}; the plugin adds no second one (the "
-        "audit refuses the page): for articles and pages, override the block "
-        "that prints it, leaving og:url out (the plugin adds the right one) or "
-        "printing the thing URL"
+        f"{template} (or a template it extends or includes): the page of "
+        f"{source} has an og:url of the theme's that is not its thing URL (the "
+        f"theme's: {shown_value(theirs)}; the thing URL: {shown_value(url, 300)}):"
+        f" {why}; the plugin adds no second one (the audit refuses the page): "
+        "for articles and pages, override the block that prints it, leaving "
+        "og:url out (the plugin adds the right one) or printing the thing URL: "
+        "{% if article.flattr %}{{ article.flattr.url|e }}{% else %}(the "
+        "theme's own){% endif %} (page.flattr in page.html)"
     )
+
+
+def _is_page_url_here(theirs: str, content_thing: ContentThing) -> bool:
+    """Whether a theme's og:url is its page's URL under the build's own
+    SITEURL, as ``{{ SITEURL }}/{{ article.url }}`` prints it: empty, local,
+    or (``RELATIVE_URLS``) the page's way up to the site's root."""
+    path = content_thing.content_url
+    theirs = theirs.strip()
+    pelican = build.current.pelican
+    if not path or pelican is None or not theirs.endswith("/" + path):
+        return False
+    base = theirs[: -len(path)].rstrip("/")
+    if pelican.settings.get("RELATIVE_URLS") and not base.strip("./"):
+        return True  # ".", "..", "../..": Pelican's SITEURL for the page
+    return base == str(pelican.settings.get("SITEURL") or "").rstrip("/")
 
 
 def _report_once_per_template(

@@ -2636,6 +2636,10 @@ def site_wide_open_graph_theme(tmp_path, name, fixed=""):
 OG_URL_FIXES = [
     "<!-- og:url left to the plugin -->",
     '<meta property="og:url" content="{{ SITEURL }}/{{ (article or page).url }}">',
+    # The snippet the report gives, for articles and pages alike.
+    '{% set c = article or page %}<meta property="og:url" content="'
+    "{% if c.flattr %}{{ c.flattr.url|e }}{% else %}{{ SITEURL }}/{{ c.url }}"
+    '{% endif %}">',
 ]
 
 
@@ -2654,13 +2658,15 @@ def test_a_theme_og_url_that_is_not_the_thing_url_is_reported(site, tmp_path, ca
     things = manifest_things(output)
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [
-        f"pelican-flattr: {template}: the page of {source} has an og:url of the "
+        f"pelican-flattr: {template} (or a template it extends or includes): the "
+        f"page of {source} has an og:url of the "
         f"theme's that is not its thing URL (the theme's: '{SITEURL}'; the thing "
         f"URL: '{things[source]['url']}'): it tells crawlers the page is another "
         "(the site's home?); the plugin adds no second one (the audit refuses "
         "the page): for articles and pages, override the block that prints it, "
         "leaving og:url out (the plugin adds the right one) or printing the "
-        "thing URL"
+        "thing URL: {% if article.flattr %}{{ article.flattr.url|e }}{% else %}"
+        "(the theme's own){% endif %} (page.flattr in page.html)"
         for template, source in (
             ("article.html", "a.md"),
             ("page.html", "pages/about.md"),

@@ -1198,12 +1198,15 @@ RELATED_HEAD = (
 # What the theme's own og:url earns beside a related article's head: the
 # page of a2.md, rendered first, has it.
 THEME_URL_WRONG = (
-    "pelican-flattr: article.html: the page of a2.md has an og:url of the theme's "
+    "pelican-flattr: article.html (or a template it extends or includes): the "
+    "page of a2.md has an og:url of the theme's "
     f"that is not its thing URL (the theme's: '{SITEURL}/'; the thing URL: "
     f"'{SITEURL}/article-number-2.html'): it tells crawlers the page is another "
     "(the site's home?); the plugin adds no second one (the audit refuses the "
     "page): for articles and pages, override the block that prints it, leaving "
-    "og:url out (the plugin adds the right one) or printing the thing URL"
+    "og:url out (the plugin adds the right one) or printing the thing URL: "
+    "{% if article.flattr %}{{ article.flattr.url|e }}{% else %}(the theme's "
+    "own){% endif %} (page.flattr in page.html)"
 )
 # ...and the pages of article.html that share it, counted at the build's end.
 THEME_URL_COUNTED = (
@@ -1396,13 +1399,16 @@ def test_a_theme_og_url_that_is_not_absolute_is_quoted_beside_the_thing_url(
     }
     output = child_site(site, tmp_path, templates, RELATIVE_URLS=True)
     assert [r.getMessage() for r in flattr_log.records] == [
-        "pelican-flattr: article.html: the page of a2.md has an og:url of the "
+        "pelican-flattr: article.html (or a template it extends or includes): the "
+        "page of a2.md has an og:url of the "
         f"theme's that is not its thing URL (the theme's: '{shown}'; the thing "
         f"URL: '{SITEURL}/article-number-2.html'): og:url must be an absolute "
         "URL, and RELATIVE_URLS makes the URLs a theme builds on SITEURL "
         "relative; the plugin adds no second one (the audit refuses the page): "
         "for articles and pages, override the block that prints it, leaving "
-        "og:url out (the plugin adds the right one) or printing the thing URL",
+        "og:url out (the plugin adds the right one) or printing the thing URL: "
+        "{% if article.flattr %}{{ article.flattr.url|e }}{% else %}(the theme's "
+        "own){% endif %} (page.flattr in page.html)",
         THEME_URL_COUNTED,
     ]
     # The theme's kept, the plugin's left out: one og:url.
@@ -1432,3 +1438,57 @@ def test_a_theme_og_url_without_a_scheme_is_not_blamed_on_relative_urls_when_off
         "with its scheme (https://…); the plugin adds no second one" in said
     )
     assert "RELATIVE_URLS" not in said
+
+
+# A development build as the README's quickstart makes it: SITEURL for local
+# previews, FLATTR_SITEURL the public address.
+DEVELOPMENT_SITEURLS = {
+    "empty": {"SITEURL": ""},
+    "relative": {"SITEURL": "", "RELATIVE_URLS": True},
+    "local": {"SITEURL": "http://localhost:8000"},
+}
+
+
+@pytest.mark.parametrize("siteurl", list(DEVELOPMENT_SITEURLS))
+def test_a_theme_og_url_of_the_page_on_a_development_build_is_not_reported(
+    site, tmp_path, flattr_log, siteurl
+):
+    # pelican-theme-reflex prints og:url as {{ SITEURL }}/{{ article.url }},
+    # right once published: every local preview said it was wrong, and a
+    # strict one failed.
+    templates = {
+        "base.html": '{% extends "!simple/base.html" %}{% block head %}'
+        '{{ super() }}{% if article %}<meta property="og:url" '
+        'content="{{ SITEURL }}/{{ article.url }}">{% endif %}{% endblock %}'
+    }
+    settings = dict(DEVELOPMENT_SITEURLS[siteurl], FLATTR_SITEURL=SITEURL)
+    output = child_site(site, tmp_path, templates, FLATTR_STRICT=True, **settings)
+    # (The URL guard says it skipped the build: that is all it says.)
+    assert [r.getMessage()[:32] for r in flattr_log.records] == [
+        "pelican-flattr: URL guard skippe"
+    ]
+    (kept,) = og(page(output / "article-number-2.html"), "og:url")
+    assert kept.endswith("/article-number-2.html")
+
+
+def test_a_theme_og_url_of_another_page_on_a_development_build_is_reported(
+    site, tmp_path, flattr_log
+):
+    # The site's home, as a base.html prints it on every page, is another
+    # page's URL there too: said, and why, though no URL there is absolute.
+    templates = {
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        '{{ super() }}<meta property="og:url" content="{{ SITEURL }}/">'
+        "{% endblock %}"
+    }
+    child_site(site, tmp_path, templates, SITEURL="", FLATTR_SITEURL=SITEURL)
+    said = [r.getMessage() for r in flattr_log.records]
+    assert len(said) == 2
+    assert said[0].startswith(
+        "pelican-flattr: article.html (or a template it extends or includes): the "
+        "page of a2.md has an og:url of the "
+        "theme's that is not its thing URL (the theme's: '/'; the thing URL: "
+        f"'{SITEURL}/article-number-2.html'): it is not the page's URL under this "
+        "development build's SITEURL either, so it names another page (the "
+        "site's home?); the plugin adds no second one"
+    )
