@@ -1138,11 +1138,42 @@ def _report_repeated_helpers(
     reported = []
     for helper, count in shown.items():
         if count > 1:
-            _report_in_template(
-                f"{helper}() prints for the page's own article or page more "
-                "than once; the page must show it once (the audit refuses it): "
-                "print it once",
-                _callers(rendered, helper, [key]),
-            )
+            _report_repeated_helper(rendered, helper, content_thing)
             reported.append(helper)
     return frozenset(reported)
+
+
+def _report_repeated_helper(
+    rendered: PageRender, helper: str, content_thing: ContentThing
+) -> None:
+    """Report, for the first page of the templates that hold its calls, a
+    helper that printed the page's own button or head tags twice, the
+    pages that share it counted at the build's end. A page that shows
+    other things' buttons too most likely printed its own again in their
+    loop (the newest articles in a sidebar, the page's own among them):
+    the report says how to leave it out."""
+    templates = (
+        _callers(rendered, helper, [id(content_thing)])
+        or rendered.template
+        or "a template"
+    )
+    source = content_thing.source
+    if not build.first_of_many(
+        f"repeated {helper}: {templates}",
+        f"{templates}: ",
+        f" pages in all ({source}'s the first) show {helper}() for their own "
+        "article or page more than once, as said above",
+    ):
+        return
+    loop = ""
+    if helper == "flattr_button" and len(rendered.buttons) > 1:
+        loop = (
+            "; a loop over other articles' buttons (recent posts in a sidebar?) "
+            "shows the page's own too unless it leaves it out: "
+            "{% for a in articles[:5] if a != article %}"
+        )
+    build.report(
+        f"{templates}: the page of {source} shows {helper}() for its own "
+        "article or page more than once; a page must show it once (the audit "
+        f"refuses it): print it once{loop}"
+    )

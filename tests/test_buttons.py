@@ -899,6 +899,9 @@ def test_flattr_head_for_another_content_is_reported(site, tmp_path, caplog):
         site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
 
 
+# The first of three_articles() whose page Pelican writes, the first a
+# template's problem names.
+FIRST_WRITTEN = "a.md"
 _HEAD = "{{ flattr_head(article) }}"
 _BUTTON = "{{ flattr_button(article) }}"
 
@@ -943,9 +946,9 @@ def test_a_helper_printed_twice_for_the_own_article_is_reported(
     assert len(shown(page(output / "first-of-three.html"))) == 2
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert messages == [
-        f"pelican-flattr: article.html: {helper}() prints for the page's own "
-        "article or page more than once; the page must show it once (the audit "
-        "refuses it): print it once"
+        f"pelican-flattr: article.html: the page of {FIRST_WRITTEN} shows "
+        f"{helper}() for its own article or page more than once; a page must show "
+        "it once (the audit refuses it): print it once"
     ]
     assert audit_command(["audit", str(output)]) == 1
     with pytest.raises(FlattrBuildError):

@@ -60,7 +60,7 @@ def child_theme(tmp_path, templates: dict[str, str]):
     """Templates that override those of the site's THEME, for
     THEME_TEMPLATES_OVERRIDES (they extend "!theme/NAME")."""
     folder = tmp_path / "overrides"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, text in templates.items():
         (folder / name).write_text(text)
     return [str(folder)]
@@ -318,12 +318,54 @@ def test_a_misplaced_call_names_the_template_that_holds_it(site, tmp_path, flatt
     )
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
     assert sorted(errors) == [
-        "pelican-flattr: article.html and share.html: flattr_button() prints for "
-        "the page's own article or page more than once; the page must show it "
-        "once (the audit refuses it): print it once",
+        "pelican-flattr: article.html and share.html: the page of a2.md shows "
+        "flattr_button() for its own article or page more than once; a page must "
+        "show it once (the audit refuses it): print it once",
         "pelican-flattr: base.html: flattr_head() prints outside <head>, where its "
         "tags do nothing: call it inside <head>",
     ]
+
+
+# simple's article.html with a sidebar of the newest articles' buttons after
+# the page's own: the pages of those articles show their own twice.
+RECENT_POSTS = (
+    "{{ flattr_button(article) }}<aside>{% for a in articles[:2]LEAVE %}"
+    "{% if a.flattr %}{{ flattr_button(a) }}{% endif %}{% endfor %}</aside>"
+)
+
+
+def test_a_sidebar_that_repeats_the_own_button_names_the_page_and_the_way_out(
+    site, tmp_path, flattr_log
+):
+    # The error said "prints ... more than once" and nothing of where or
+    # why: the loop of recent posts prints the page's own button again.
+    templates = in_content("article.html", RECENT_POSTS.replace("LEAVE", ""))
+    output = child_site(site, tmp_path, templates)
+    assert len(flattr_buttons(page(output / "article-number-2.html"))) == 3
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "ERROR",
+            "pelican-flattr: article.html: the page of a2.md shows flattr_button() "
+            "for its own article or page more than once; a page must show it once "
+            "(the audit refuses it): print it once; a loop over other articles' "
+            "buttons (recent posts in a sidebar?) shows the page's own too unless "
+            "it leaves it out: {% for a in articles[:5] if a != article %}",
+        ),
+        (
+            "WARNING",
+            "pelican-flattr: article.html: 2 pages in all (a2.md's the first) show "
+            "flattr_button() for their own article or page more than once, as said "
+            "above",
+        ),
+    ]
+    # The advice, followed, leaves one button of each page's own.
+    flattr_log.clear()
+    templates = in_content(
+        "article.html", RECENT_POSTS.replace("LEAVE", " if a != article")
+    )
+    output = child_site(site, tmp_path / "fixed", templates)
+    assert flattr_log.records == []
+    assert len(flattr_buttons(page(output / "article-number-2.html"))) == 2
 
 
 @pytest.mark.parametrize(
