@@ -29,8 +29,17 @@ if TYPE_CHECKING:
     from .notice import PendingNotice
 
 
-def flattr_head(content: Any = None) -> Markup:
+# The default of a helper's first argument: a call without it is told from
+# one given None or an undefined name, which base templates pass on pages
+# without an article.
+_NOT_GIVEN: Any = object()
+
+
+def flattr_head(content: Any = _NOT_GIVEN) -> Markup:
     """Jinja helper: payment link and Open Graph tags for ``content``."""
+    if content is _NOT_GIVEN:
+        _report_not_given("flattr_head")
+        return Markup("")
     state = build.current
     content_thing = _helper_content_thing("flattr_head", content)
     settings = state.settings
@@ -46,8 +55,11 @@ def flattr_head(content: Any = None) -> Markup:
     return printed
 
 
-def flattr_button(content: Any = None, style: str | None = None) -> Markup:
+def flattr_button(content: Any = _NOT_GIVEN, style: str | None = None) -> Markup:
     """Jinja helper: the button for ``content`` (in ``style``, if given)."""
+    if content is _NOT_GIVEN:
+        _report_not_given("flattr_button")
+        return Markup("")
     state = build.current
     content_thing = _helper_content_thing("flattr_button", content)
     if content_thing is None:
@@ -206,6 +218,23 @@ def _helper_content_thing(helper: str, content: Any) -> ContentThing | None:
     return content_thing
 
 
+def _report_not_given(helper: str) -> None:
+    """Warn, once per template, of a helper called with no content (or
+    author): it cannot tell the page's own, and prints nothing, which
+    injection, when on, makes up for without a word."""
+    if helper == "flattr_pending":
+        problem = (
+            "flattr_pending() is called with no author, so it gives None "
+            "there: pass one, flattr_pending(author)"
+        )
+    else:
+        problem = (
+            f"{helper}() is called with no article or page, so it prints "
+            f"nothing there: pass the page's own, {helper}(article) (or page)"
+        )
+    _warn_in_template(problem, _calling_template())
+
+
 def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
     """Report a helper given the wrong kind of value, once per template.
 
@@ -348,11 +377,14 @@ def _content_thing(content: Any) -> ContentThing | None:
     return value if isinstance(value, ContentThing) else None
 
 
-def flattr_pending(author: Any = None) -> PendingNotice | None:
+def flattr_pending(author: Any = _NOT_GIVEN) -> PendingNotice | None:
     """Jinja helper: the flattrs waiting for ``author`` to claim, or None.
 
     Needs ``FLATTR_STORE``. The notice never holds an email address.
     """
+    if author is _NOT_GIVEN:
+        _report_not_given("flattr_pending")
+        return None
     if author is None or isinstance(author, Undefined):
         return None
     if not isinstance(author, (Author, str)):

@@ -474,13 +474,13 @@ def test_a_helper_fault_with_fitting_arguments_is_not_blamed_on_the_theme():
 
 
 def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
-    # No argument, None, an undefined name (base.html passes `article` on
+    # None, an undefined name (base.html passes `article` on
     # every page) and a page without a thing (FLATTR_PAGES is off: page.html
     # renders its own content block, not base.html's).
     calls = (
-        "{{ flattr_head() }}{{ flattr_button() }}{{ flattr_button(None) }}"
-        "{{ flattr_head(article) }}{{ flattr_button(page) }}{{ flattr_head(page) }}"
-        "{{ flattr_pending() }}{{ flattr_pending(None) }}{{ flattr_script() }}"
+        "{{ flattr_button(None) }}{{ flattr_head(article) }}"
+        "{{ flattr_button(page) }}{{ flattr_head(page) }}"
+        "{{ flattr_pending(None) }}{{ flattr_script() }}"
     )
     overrides = child_theme(
         tmp_path,
@@ -498,6 +498,34 @@ def test_helpers_with_nothing_to_show_are_quiet(site, tmp_path, flattr_log):
     assert [r for r in flattr_log.records if r.name == "pelican_flattr"] == []
     assert flattr_buttons(page(output / "pages/about-us.html")) == []
     assert flattr_buttons(page(output / "index.html")) == []
+
+
+def test_a_helper_called_with_no_content_says_what_to_pass(site, tmp_path, flattr_log):
+    # "It knows the current article": it does not, and printed nothing
+    # without a word, injection placing the button after the body.
+    templates = {
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        "{{ super() }}{{ flattr_head() }}{% endblock %}{% block content %}"
+        '{{ super() }}{{ flattr_button(style="js") }}{% endblock %}',
+        "author.html": '{% extends "!simple/author.html" %}{% block content %}'
+        "{{ super() }}[{{ flattr_pending() }}]{% endblock %}",
+    }
+    output = child_site(site, tmp_path, templates)
+    assert sorted(r.getMessage() for r in flattr_log.records) == [
+        "pelican-flattr: article.html: flattr_button() is called with no article "
+        "or page, so it prints nothing there: pass the page's own, "
+        "flattr_button(article) (or page)",
+        "pelican-flattr: article.html: flattr_head() is called with no article "
+        "or page, so it prints nothing there: pass the page's own, "
+        "flattr_head(article) (or page)",
+        "pelican-flattr: author.html: flattr_pending() is called with no author, "
+        "so it gives None there: pass one, flattr_pending(author)",
+    ]
+    # The page is whole all the same: injection added what they left out.
+    soup = page(output / "article-number-0.html")
+    assert len(flattr_buttons(soup)) == len(payment_links(soup)) == 1
+    with pytest.raises(FlattrBuildError):
+        child_site(site, tmp_path / "strict", templates, FLATTR_STRICT=True)
 
 
 def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
