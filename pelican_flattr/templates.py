@@ -22,7 +22,7 @@ from .build import PageRender
 from .feeds import feed_key, url_of_href
 from .identifiers import listed, shown_value
 from .resolve import ContentThing, open_graph
-from .settings import BUTTON_STYLES
+from .settings import BUTTON_STYLES, closest_name
 from .thing import Thing, printable_text, strip_html
 
 if TYPE_CHECKING:
@@ -507,7 +507,57 @@ class _ProvidesHelpers:
             return self.vars[key]  # type: ignore[attr-defined]
         if key in self.parent:  # type: ignore[attr-defined]
             return self.parent[key]  # type: ignore[attr-defined]
-        return TEMPLATE_HELPERS.get(key, missing)
+        helper = TEMPLATE_HELPERS.get(key, missing)
+        if helper is missing and key.startswith("flattr_"):
+            return _misspelt_helper(self.environment.undefined, key)  # type: ignore[attr-defined]
+        return helper
+
+
+def _misspelt_helper(undefined: type[Undefined], name: str) -> Any:
+    """For ``name``, which no template variable, global or helper has: when
+    it is close to a helper's (``flattr_buton``), an undefined value (of
+    the environment's class) whose call is reported, once per template,
+    and prints nothing, so that the page is rendered on (injection adding
+    what the helper would have printed) rather than Jinja stopping the
+    build with a traceback. Only a call is a mistake: a theme may test a
+    name of its own, ``{% if flattr_buttons is defined %}``. Any other
+    name is Jinja's to judge: ``missing``."""
+    if _helper_meant(name) is None:
+        return missing
+    return _reporting_its_call(undefined)(name=name)
+
+
+@functools.cache
+def _helper_meant(name: str) -> str | None:
+    """The helper ``name`` is a misspelling of, if one is close enough."""
+    return closest_name(name, {helper: helper for helper in TEMPLATE_HELPERS})
+
+
+@functools.cache
+def _reporting_its_call(undefined: type[Undefined]) -> type[Undefined]:
+    """``undefined`` (Jinja's class of undefined values, a site's own too),
+    whose call reports the misspelt helper instead of failing."""
+    # Jinja asks what it calls for "jinja_pass_arg" (pass_context and its
+    # like), which an undefined value answers by failing.
+    return type(
+        undefined.__name__,
+        (undefined,),
+        {
+            "__slots__": (),
+            "__call__": _call_misspelt_helper,
+            "jinja_pass_arg": None,
+        },
+    )
+
+
+def _call_misspelt_helper(self: Undefined, *args: Any, **kwargs: Any) -> Markup:
+    """A misspelt helper's call: reported, once per template; prints nothing."""
+    name = str(self._undefined_name)
+    _report_call(
+        f"{name} is no helper of pelican-flattr, so its calls print nothing; "
+        f"did you mean {_helper_meant(name)}()?"
+    )
+    return Markup("")
 
 
 @functools.cache

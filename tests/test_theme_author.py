@@ -528,6 +528,43 @@ def test_a_helper_called_with_no_content_says_what_to_pass(site, tmp_path, flatt
         child_site(site, tmp_path / "strict", templates, FLATTR_STRICT=True)
 
 
+def test_a_misspelt_helper_is_named_with_the_one_meant(site, tmp_path, flattr_log):
+    # Jinja's "'flattr_buton' is undefined" stopped the build with a
+    # traceback. Only a call is a mistake: the name stays undefined, for a
+    # theme that tests a flag of its own so named, and a name close to no
+    # helper stays Jinja's to judge.
+    templates = in_content(
+        "article.html",
+        "<p id=own>{{ flattr_buton(article) }}{{ flattr_buton(article) }}</p>"
+        "<p id=defined>{{ flattr_button is defined }} "
+        "{{ flattr_buton is defined }} {{ flattr_heads is defined }} "
+        "{{ flattr_something_else is defined }}</p>",
+    )
+    output = child_site(site, tmp_path, templates)
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "ERROR",
+            "pelican-flattr: article.html: flattr_buton is no helper of "
+            "pelican-flattr, so its calls print nothing; did you mean "
+            "flattr_button()?",
+        )
+    ]
+    soup = page(output / "article-number-0.html")
+    assert soup.select_one("#own").text == ""
+    assert soup.select_one("#defined").text == "True False False False"
+    # Injection added the button the misspelt call did not print.
+    assert len(flattr_buttons(soup)) == 1
+    with pytest.raises(FlattrBuildError):
+        child_site(site, tmp_path / "strict", templates, FLATTR_STRICT=True)
+    # Without the plugin, the theme's test of the name keeps it quiet.
+    templates = in_content(
+        "article.html",
+        "{% if flattr_button is defined %}{{ flattr_button(article) }}{% endif %}",
+    )
+    output = child_site(site, tmp_path / "without", templates, PLUGINS=[])
+    assert flattr_buttons(page(output / "article-number-0.html")) == []
+
+
 def test_a_theme_with_its_own_open_graph_tags_keeps_them_single(site, tmp_path):
     # As the README advises: flattr_head prints every property, so such a
     # theme turns the plugin's off and gets the payment link alone.
