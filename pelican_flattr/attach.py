@@ -9,7 +9,7 @@ import logging
 import os
 import string
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,6 +18,7 @@ from pelican.urlwrappers import Author
 
 from . import build
 from .feeds import feed_key
+from .generator_contents import PAGE_LISTS, contents, contents_of, published
 from .identifiers import hash_email, holds_at_sign, listed
 from .manifest import MISSING, file_problem
 from .privacy import (
@@ -56,7 +57,7 @@ from .settings import (
     did_you_mean,
     shown_author,
 )
-from .url_guard import BaselineError, load_baseline, opt_out_word, released
+from .url_guard import BaselineError, load_baseline, released
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -67,86 +68,6 @@ logger = logging.getLogger("pelican_flattr")
 
 # What the root-URL check names as the holder of the site's own thing.
 _SITE_THING = "the site itself (FLATTR_USERNAME's payment link in every feed)"
-
-
-def _contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
-    """Published content, articles first: (content, is_article) pairs.
-
-    Drafts never get a thing: their URL is not public and would change.
-    Nor does hidden content in the language of another site of
-    i18n_subsites, which hides untranslated pages so and keeps hidden
-    articles in every site: that site publishes it with its thing, and a
-    thing for each hidden copy would split its flattrs.
-    """
-    found: list[tuple[Any, bool]] = []
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            found.extend((article, True) for article in _published(generator))
-        elif pages and isinstance(generator, PagesGenerator):
-            found.extend((page, False) for page in _published(generator))
-    return found
-
-
-def _published(generator: ArticlesGenerator | PagesGenerator) -> Iterator[Any]:
-    """The articles (or pages) of ``generator`` that ``_contents`` takes."""
-    elsewhere = build.current.other_sites_languages
-    kind = "articles" if isinstance(generator, ArticlesGenerator) else "pages"
-    hidden = chain(getattr(generator, f"hidden_{kind}"), generator.hidden_translations)
-    return chain(
-        getattr(generator, kind),
-        generator.translations,
-        (c for c in hidden if getattr(c, "lang", None) not in elsewhere),
-    )
-
-
-_PAGE_LISTS = EVERY_CONTENT[PagesGenerator]
-
-
-def page_sources(generators: list[Any]) -> set[str]:
-    """The source file of every page, drafts and hidden ones included: with
-    FLATTR_PAGES off none has a thing, and the URL guard says so."""
-    return {
-        build.source_of(page) or page.relative_source_path
-        for generator in generators
-        if isinstance(generator, PagesGenerator)
-        for name in _PAGE_LISTS
-        for page in getattr(generator, name, ())
-    }
-
-
-def opted_out_sources(
-    generators: list[Any], sources: Collection[str]
-) -> dict[str, str]:
-    """Those of ``sources`` whose content says 'Flattr: no', pages included,
-    each with its no-word as written ('off', 'false'), which the URL guard
-    quotes: the build says nothing of an opt-out. Not a draft, which has no
-    thing whatever it says, and which the build's own warnings cover. Asked
-    only of the few sources the guard found without a thing, after the
-    build has read every file."""
-    return {
-        source: word
-        for source, content in contents_of(generators, sources)
-        if getattr(content, "status", None) != "draft"
-        and (word := opt_out_word(content.metadata)) is not None
-    }
-
-
-def contents_of(
-    generators: list[Any], sources: Collection[str]
-) -> Iterator[tuple[str, Any]]:
-    """Each content the ``generators`` read (drafts and hidden ones too)
-    whose source is one of ``sources``, with its source: a walk through
-    every content, for the few sources a warning names."""
-    for generator in generators:
-        for kind, names in EVERY_CONTENT.items():
-            if isinstance(generator, kind):
-                for name in names:
-                    for content in getattr(generator, name, ()):
-                        source = (
-                            build.source_of(content) or content.relative_source_path
-                        )
-                        if source in sources:
-                            yield source, content
 
 
 def attach_things(generators: list[Any]) -> None:
@@ -212,7 +133,7 @@ def attach_things(generators: list[Any]) -> None:
     things_by_content_url = state.feeds.things_by_content_url
     files = _build_context(generators)
     files_later = _main_sites_files_given_later()
-    for content, is_article in _contents(generators, settings.pages):
+    for content, is_article in contents(generators, settings.pages):
         content.flattr = None
         overrides = hasattr(content, "override_save_as")
         if overrides:
@@ -430,7 +351,7 @@ def _warn_about_pages_that_ask(
     for generator in generators:
         if not isinstance(generator, PagesGenerator):
             continue
-        for page in _published(generator):
+        for page in published(generator):
             metadata = page.metadata
             # One test in C for the usual page, which sets none.
             if METADATA_FIELDS.isdisjoint(metadata) or opts_out(metadata):
@@ -586,7 +507,7 @@ def _unlisted_overriders(generators: list[Any], pages: bool) -> Iterator[Any]:
         if isinstance(generator, ArticlesGenerator):
             names: tuple[str, ...] = ("drafts", "drafts_translations")
         elif isinstance(generator, PagesGenerator):
-            names = ("draft_pages", "draft_translations") if pages else _PAGE_LISTS
+            names = ("draft_pages", "draft_translations") if pages else PAGE_LISTS
         else:
             continue
         for name in names:
@@ -1283,7 +1204,7 @@ def _warn_about_authors_named_by_their_address(
     # The files to mend, whose Author field names the author: the key is
     # shown hidden, and the owner as a hash.
     sources: dict[str, list[str]] = {name: [] for name in held}
-    for content, _ in _contents(generators, settings.pages):
+    for content, _ in contents(generators, settings.pages):
         for author in getattr(content, "authors", None) or ():
             files = sources.get(author.name)
             if files is not None:

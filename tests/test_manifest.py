@@ -13,9 +13,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
 
-from pelican_flattr.attach import _contents
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
+from pelican_flattr.generator_contents import contents
 from pelican_flattr.identifiers import parse_owner
 from pelican_flattr.manifest import (
     SCHEMA_PATH,
@@ -148,7 +148,7 @@ def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
     pelican_urls = {}
 
     def remember(generators):
-        for content, _ in _contents(generators, pages=True):
+        for content, _ in contents(generators, pages=True):
             pelican_urls[content.relative_source_path] = content.url
 
     signals.all_generators_finalized.connect(remember)
