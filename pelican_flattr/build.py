@@ -116,7 +116,7 @@ class PageRender:
 class SiteInside(NamedTuple):
     """A build that ran inside this one (a language's site of
     i18n_subsites), as the main site's check of ``FLATTR_AUTHORS`` keys
-    that name no author needs it (``attach._things_left_behind``): an
+    that name no author needs it (``author_keys._things_left_behind``): an
     author may write in that language alone, and their things left behind
     are in its baseline, which its guard has rewritten by then."""
 
@@ -166,12 +166,13 @@ class FeedLinks:
 class AuthorKeys:
     """What the build learns of its ``FLATTR_AUTHORS`` keys: which name an
     author of the content read, for the warning about those that name
-    nobody (``attach.warn_about_unknown_authors``, once the builds run
+    nobody (``author_keys.warn_about_unknown_authors``, once the builds run
     inside this one have ended), and which are a language's own, for the
     messages that name a key where it is set.
 
     ``attach`` notes the keys and the content's authors as it attaches
-    things (``_classify_author_keys``, ``_note_authors_of_refused_site``);
+    things (``author_keys.classify_author_keys``,
+    ``author_keys.note_authors_of_refused_site``);
     ``start_build`` works out ``own_author_entries``; ``end_build`` adds
     those of a build run inside this one (a language's site of
     i18n_subsites) to this one's, as an author is unknown only when no site
@@ -216,7 +217,7 @@ class BuildsInside:
     build ends; an inner build's URL guard adds to ``guarded``, ``held``
     and ``waiting`` of every build it runs inside as it runs (``finish._guarded_here``,
     ``finish._hold_for_outer``). Read by this build's URL guard
-    (``finish.guard_thing_urls``), by attach's check of the
+    (``finish.guard_thing_urls``), by the check (``author_keys``) of the
     ``FLATTR_AUTHORS`` keys that name no author, and by
     ``thing_elsewhere_in_run`` for a build run later inside the same one.
     """

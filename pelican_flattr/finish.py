@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import build
-from .attach import warn_about_unknown_authors
+from .author_keys import warn_about_unknown_authors
 from .generator_contents import contents_of, opted_out_sources, page_sources
 from .manifest import (
     MISSING,
