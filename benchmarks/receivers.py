@@ -43,8 +43,10 @@ RECEIVERS = [
     ("templates", "_auto_submit_url", "  the page's auto-submit URL"),
     ("templates", "open_graph", "  open_graph"),
     ("markup", "inject", "  markup.inject"),
+    # Both in finish_build, in turn: replaced where it looks them up (the
+    # guard lives in url_guard_build).
     ("finish", "write_manifest", "write_manifest"),
-    ("finish", "guard_thing_urls", "  guard_thing_urls"),
+    ("finish", "guard_thing_urls", "guard_thing_urls"),
 ]
 
 

@@ -215,11 +215,12 @@ class BuildsInside:
 
     ``end_build`` adds an inner build's things, site and baselines as that
     build ends; an inner build's URL guard adds to ``guarded``, ``held``
-    and ``waiting`` of every build it runs inside as it runs (``finish._guarded_here``,
-    ``finish._hold_for_outer``). Read by this build's URL guard
-    (``finish.guard_thing_urls``), by the check (``author_keys``) of the
-    ``FLATTR_AUTHORS`` keys that name no author, and by
-    ``thing_elsewhere_in_run`` for a build run later inside the same one.
+    and ``waiting`` of every build it runs inside as it runs
+    (``url_guard_build._guarded_here``, ``url_guard_build._hold_for_outer``).
+    Read by this build's URL guard (``url_guard_build.guard_thing_urls``),
+    by the check (``author_keys``) of the ``FLATTR_AUTHORS`` keys that name
+    no author, and by ``thing_elsewhere_in_run`` for a build run later
+    inside the same one.
     """
 
     # Source file -> its thing in a build that ran inside this one: with
@@ -231,7 +232,8 @@ class BuildsInside:
     # of them had its settings refused, so that its path is unknown.
     baselines: set[Path] | None = field(default_factory=set)
     # The sources whose thing URLs the guard of a build run inside this one
-    # compared: each site guards what it publishes (finish.guard_thing_urls).
+    # compared: each site guards what it publishes
+    # (url_guard_build.guard_thing_urls).
     guarded: set[str] = field(default_factory=set)
     # The sources whose move out of a build run inside this one (to this
     # site's thing) that build's guard said, and keeps the old URL of until
@@ -356,7 +358,7 @@ class BuildState:
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
     # With i18n_subsites, the languages that have a site other than this
-    # one: see attach._contents().
+    # one: see generator_contents.contents().
     other_sites_languages: frozenset[str] = frozenset()
     # On a language's site, those of other_sites_languages whose site this
     # run builds after this one (i18n_subsites builds each inside the one

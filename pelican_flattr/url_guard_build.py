@@ -1,0 +1,1280 @@
+"""The URL guard's step of a build (``finish_build`` runs it once the
+manifest is written): this build's thing URLs compared with the baseline
+the last build kept, each URL that moved, vanished or passed to another
+owner said (a problem in a strict build), and the next baseline written.
+With i18n_subsites each site guards the things it publishes, and tells
+the sites it runs inside what they must leave to it (``BuildsInside``).
+
+The rules (what a change is, how it is said, the baseline's file) live
+in ``url_guard.py``, which ``pelican-flattr diff`` shares; this module runs
+them on the build's state (``build.current``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shlex
+from collections import ChainMap
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import build
+from .generator_contents import contents_of, opted_out_sources, page_sources
+from .manifest import MISSING, file_problem, not_a_file_of
+from .resolve import ContentThing
+from .settings import CACHE_FOLDER, FlattrSettings
+from .thing import Thing, is_development_url
+from .url_guard import (
+    BaselineError,
+    OwnerChange,
+    UrlChange,
+    accepted_live_warning,
+    baseline_entry,
+    handed_over_warning,
+    holds_baseline,
+    in_folder,
+    load_baseline,
+    lost_to_said_problems,
+    lost_to_said_problems_warning,
+    next_baseline,
+    owner_change_warnings,
+    released,
+    released_entry,
+    set_aside,
+    unresolved_changes,
+    unused_language_baselines,
+    url_change_warnings,
+    url_changes,
+    waiting_entry,
+    waits,
+    with_slugs,
+    write_baseline,
+)
+
+logger = logging.getLogger("pelican_flattr")
+
+
+def guard_thing_urls(settings: FlattrSettings) -> None:
+    """Warn about every thing URL of the baseline that this build dropped
+    or gave to another source file, and keep this build's thing URLs as
+    the baseline the next build compares with: nothing with
+    FLATTR_URL_GUARD off, nor on a development build (said)."""
+    build.current.guard_reached = True
+    if not settings.url_guard:
+        return
+    development = build.development_build(settings)
+    if development:
+        # A development build's URLs must neither be compared with the
+        # published site's baseline nor replace it: an article retitled
+        # before it was ever published would fail the publish build. A
+        # strict build is the README's publishing one: one that publishes
+        # with an empty or relative SITEURL, its thing URLs public
+        # (FLATTR_SITEURL), is told they go unguarded (by the main site
+        # alone: its languages' sites are built alike).
+        publishable = settings.strict and not is_development_url(settings.siteurl)
+        logger.log(
+            logging.WARNING if publishable and not build.outer_builds else logging.INFO,
+            "pelican-flattr: URL guard skipped: %s (a development build); this "
+            "build's thing URLs are neither compared nor remembered: if this "
+            "build publishes the site, give it the site's public address "
+            "(RELATIVE_URLS = True still makes its links relative)",
+            development,
+        )
+        return
+    path = settings.url_baseline_path
+    guarded = _guarded_things()
+    _warn_about_live_acceptances(settings, guarded.not_elsewhere())
+    language, left_behind = _language_and_left_behind(path)
+    problem = file_problem(path)
+    if problem not in (None, MISSING):
+        _give_up_on_what_is_there(settings, problem)
+        return
+    if (
+        problem is None
+        and not left_behind
+        and holds_baseline(path, guarded.new_entries(), language, guarded.urls_taken)
+    ):
+        _guarded_here(guarded.own)
+        return  # the same things as the last build: nothing vanished
+    if problem is MISSING:
+        _say_no_baseline(settings, language)
+    # Made only now: the common build, whose baseline holds its things,
+    # needs neither these maps nor the reading of the baseline.
+    urls = _build_urls(settings, guarded)
+    if build.outer_builds:
+        guarded = _waiting_for_outer_sites(guarded, urls)
+    noted = _NotedWhileRead()
+    keep = functools.partial(_keep_to_compare, urls, noted, guarded.waiting)
+    # Every source of the last build: one whose URL did not change can still
+    # have taken the URL of one that is gone now, which is no move.
+    old_sources: set[str] = set()
+    changed = _load_last_baseline(settings, problem, keep, old_sources)
+    if changed is None:
+        return  # said: the guard checks nothing
+    if build.outer_builds and changed:
+        changed = _not_waiting_for_outer_sites(changed, urls, guarded.own)
+    outer_urls = (
+        _add_outer_history(changed, guarded.own, keep, old_sources)
+        if language is not None
+        else set()
+    )
+    compared = _compare_left_behind(
+        left_behind, changed, old_sources, functools.partial(_moved, urls), settings
+    )
+    if language is not None:
+        # Kept for the main site, which checks FLATTR_AUTHORS keys once all
+        # sites are built: by then this baseline is rewritten. A thing that
+        # changed owner too: its old owner's key may name no author now.
+        build.current.left_by_guard = _owners_by_source(changed) | {
+            change.source: change.old_owner for change in noted.owner_changes
+        }
+    changes = _url_changes(urls, changed, noted.reused, old_sources)
+    unresolved = _unresolved(settings, changes)
+    _warn_about_handovers(settings, changes, noted.said_before)
+    if build.outer_builds:
+        _hold_for_outer(unresolved, urls)
+    _warn_about_url_changes(settings, _not_said_inside(unresolved))
+    _warn_about_owner_changes(settings, noted.owner_changes, changes)
+    build.fail_if_strict()
+    let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)
+    kept = next_baseline(
+        changed + noted.reused,
+        guarded.new_entries(),
+        unresolved,
+        noted.idle + let_go + noted.handed,
+    )
+    if _write_next_baseline(settings, language, kept):
+        _guarded_here(guarded.own)
+        _retire(compared, path)
+
+
+@dataclass(frozen=True)
+class _GuardedThings:
+    """This build's things as its URL guard sees them."""
+
+    # Every thing of this build, sorted by URL and source.
+    things: list[ContentThing]
+    # Those this site guards, and keeps in its baseline (``_guarded_things``).
+    own: list[ContentThing]
+    # With i18n_subsites, source -> its thing in another site of the run.
+    elsewhere: Mapping[str, Thing]
+    # The (url, source) of ``own`` things that wait at their URL
+    # (``BuildsInside.waiting``).
+    waiting: Collection[tuple[str, str]] = ()
+
+    def new_entries(self) -> Iterator[dict[str, str]]:
+        """The baseline entries of the ``own`` things, in their order."""
+        if not self.waiting:  # every build but one after a takeover
+            for ct in self.own:
+                yield baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+            return
+        for ct in self.own:
+            entry = baseline_entry(ct.url, ct.source, ct.thing.owner.value)
+            yield (
+                waiting_entry(entry) if (ct.url, ct.source) in self.waiting else entry
+            )
+
+    def not_elsewhere(self) -> list[ContentThing]:
+        """The things no other site of the run guards: ``own``, and those
+        of articles that left a language's site for this one, held out of
+        ``own`` until that site lets their old URL go, when this site's
+        baseline takes them."""
+        if not self.elsewhere:
+            return self.things
+        return [
+            ct
+            for ct in self.things
+            if not _guarded_elsewhere(ct.source, ct.url, self.elsewhere)
+        ]
+
+    def own_urls(self) -> set[str]:
+        """The thing URLs of the ``own`` things."""
+        return {ct.url for ct in self.own}
+
+    def urls_taken(self) -> set[str]:
+        """The thing URLs that make a URL this site let go (a released
+        entry) one to compare: ``own_urls``, and with i18n_subsites those
+        of the run's other sites too."""
+        # Another site's thing at a URL this site let go (Bob's German
+        # article pinned to the URL of Alice's deleted French one) gives
+        # its readers' flattrs to the owner Flattr keeps there: its site
+        # has no entry of the URL, so only this one can say it
+        # (``_keep_to_compare``). Asked only of a baseline that ends with
+        # released entries.
+        urls = self.own_urls()
+        if self.elsewhere or build.current.inside.things:
+            urls.update(thing.url for thing in self.elsewhere.values())
+            urls.update(thing.url for thing in build.current.inside.things.values())
+        return urls
+
+
+def _guarded_things() -> _GuardedThings:
+    """This build's things, and those of them that this site guards."""
+    things = sorted(build.current.content_things, key=lambda ct: (ct.url, ct.source))
+    # With i18n_subsites, a language's site shares the thing of an article
+    # another site of the run published first (an untranslated one, with
+    # I18N_UNTRANSLATED_ARTICLES = "keep"): that site guards it, so it is
+    # kept out of this site's baseline. Kept in, it was reported as orphaned
+    # here once the article was translated (this site's copy gone, the
+    # thing not), on every build. The shared things still count as this
+    # build's in the comparison: a thing of this site's own that becomes a
+    # shared one changed its URL, and the warning says to which.
+    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    own = (
+        [ct for ct in things if not _guarded_elsewhere(ct.source, ct.url, elsewhere)]
+        if elsewhere
+        else things
+    )
+    held = build.current.inside.held
+    if held:
+        # An article that left a language's site for this one: that site
+        # said the move and keeps the old URL until it is pinned or
+        # accepted. Taken in here meanwhile, the short-lived new URL
+        # became this site's baseline, and the pin, as advised, turned the
+        # warning round, here, on every build.
+        own = [ct for ct in own if ct.source not in held]
+    return _GuardedThings(things, own, elsewhere, build.current.inside.waiting)
+
+
+def _warn(settings: FlattrSettings, message: str) -> None:
+    """Say one of the guard's warnings: a problem in a strict build."""
+    if settings.strict:
+        build.report(message)
+    else:
+        logger.warning("pelican-flattr: %s", message)
+
+
+def _give_up(settings: FlattrSettings, message: str) -> None:
+    """Say why the guard checks nothing this build; a strict build fails."""
+    _warn(settings, message)
+    build.fail_if_strict()
+
+
+def _give_up_on_what_is_there(settings: FlattrSettings, problem: str) -> None:
+    """Say that FLATTR_URL_BASELINE names no file (``problem`` says what),
+    so the guard checks nothing; a strict build fails."""
+    # Never moved aside or replaced: it may be a folder someone needs
+    # (such as Pelican's cache).
+    _give_up(
+        settings,
+        f"FLATTR_URL_BASELINE {settings.url_baseline_path} {problem}, so the URL "
+        "guard checks nothing: point it at a file (or leave it unset for the "
+        "default)",
+    )
+
+
+def _warn_about_live_acceptances(
+    settings: FlattrSettings, things: list[ContentThing]
+) -> None:
+    """Warn about the URLs of FLATTR_ACCEPT_URL_CHANGES that a thing of
+    this site has (``things``: those no other site of the run guards)."""
+    # A thing held out of this site's baseline while the site it left
+    # keeps its old URL (an article moved to the main site's copy) is
+    # this site's all the same: once the move is accepted, the baseline
+    # takes it, and the acceptance left in would let its changes go. Said
+    # of it, "once a build has passed" was untrue: builds pass, and the
+    # baseline leaves it out, until that site's change is resolved.
+    if not settings.accepted_url_changes:
+        return
+    held = build.current.inside.held
+    for moving in (False, True):
+        # A warning even in a strict build: the build that accepts a URL
+        # another source takes over warns too, and failing it would keep
+        # the acceptance out of the baseline, the setting needed forever.
+        live = accepted_live_warning(
+            settings.accepted_url_changes,
+            {ct.url: ct.source for ct in things if (ct.source in held) == moving},
+            held=moving,
+        )
+        if live is not None:
+            logger.warning("pelican-flattr: %s%s", build.site_label(), live)
+
+
+def _language_and_left_behind(
+    path: Path,
+) -> tuple[str | None, list[tuple[Path, str]]]:
+    """The language this site marks its baseline with (None for the main
+    site), and the baselines beside ``path`` of language sites this run
+    no longer builds (each with its language)."""
+    # A language's site marks its baseline, so that the main site can tell
+    # one no build of the run used any more (its language taken out of
+    # I18N_SUBSITES): its things moved to the main site, at other URLs.
+    if build.outer_builds:
+        return str(build.current.pelican.settings.get("DEFAULT_LANG") or ""), []
+    if build.current.inside.baselines is None:
+        return None, []
+    # A language still in I18N_SUBSITES whose site this run did not
+    # build (i18n_subsites, after a failed run in the same process,
+    # builds none of the languages it had not reached) has not gone.
+    still_there = build.i18n_subsites(build.current.pelican)
+    return None, [
+        (other, lang)
+        for other, lang in unused_language_baselines(
+            path, build.current.inside.baselines
+        )
+        if lang not in still_there
+    ]
+
+
+def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
+    """Say that there is no baseline to compare with yet."""
+    # Said, since a CI that does not keep the cache would never compare:
+    # a warning for a strict build (publishconf.py's, as the README
+    # advises), which is the one that must not publish a moved URL
+    # unseen; a development build's first run only informs.
+    compares = (
+        "this language's site compares only the things another site of "
+        "the run published before (as that site's baseline holds them)"
+        if language is not None
+        else "this build compares no thing URL"
+    )
+    (logger.warning if settings.strict else logger.info)(
+        "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
+        "baseline; a build that never finds it (a CI that does not keep "
+        "CACHE_PATH) never compares: keep the file between builds, or point "
+        "FLATTR_URL_BASELINE at one that is kept",
+        settings.url_baseline_path,
+        compares,
+    )
+
+
+@dataclass(frozen=True)
+class _BuildUrls:
+    """The new side of the comparison: who has which thing URL in this
+    build and in the run."""
+
+    source_by_url: dict[str, str]
+    # With the sources whose thing is in a site run inside this one.
+    url_by_source: dict[str, str]
+    # Of this site's own things.
+    owner_by_url: dict[str, str]
+    # The sources a site run inside this one guards (``_moved``).
+    guarded_inside: set[str]
+    elsewhere: Mapping[str, Thing]
+    # FLATTR_ACCEPT_URL_CHANGES.
+    accepted: Collection[str]
+
+    @functools.cached_property
+    def run_urls(self) -> set[str]:
+        """Every thing URL of the run: asked only for an accepted URL (a
+        few), and made once."""
+        urls = {thing.url for thing in build.current.inside.things.values()}
+        urls.update(thing.url for thing in self.elsewhere.values())
+        urls.update(self.source_by_url)
+        return urls
+
+    @functools.cached_property
+    def in_other_sites(self) -> dict[str, tuple[str, str]]:
+        """Thing URL -> its source and owner, of the things of the run's
+        other sites (those this one runs inside, and those run inside it):
+        made once, and only when this site's baseline holds URL changes, or
+        URLs it let go."""
+        things = ChainMap(build.current.inside.things, self.elsewhere)
+        return {
+            thing.url: (source, thing.owner.value) for source, thing in things.items()
+        }
+
+    @property
+    def other_sites(self) -> bool:
+        """Whether the run has other sites (i18n_subsites) with things."""
+        return bool(self.elsewhere or build.current.inside.things)
+
+    @functools.cached_property
+    def owner_in_other_sites(self) -> dict[str, str]:
+        """Thing URL -> its owner, of ``in_other_sites``."""
+        return {url: owner for url, (_, owner) in self.in_other_sites.items()}
+
+
+def _build_urls(settings: FlattrSettings, guarded: _GuardedThings) -> _BuildUrls:
+    """Who has which thing URL in this build and in the run."""
+    source_by_url = {ct.url: ct.source for ct in guarded.things}
+    # A source this site no longer publishes may have its thing in a site
+    # run inside this one (a language's site of i18n_subsites, added since
+    # the last build): its thing URL changed, rather than went missing.
+    url_by_source = {source: t.url for source, t in build.current.inside.things.items()}
+    url_by_source.update((ct.source, ct.url) for ct in guarded.things)
+    # Flattr keys a thing on its URL, and keeps the owner it was created
+    # with: a thing whose URL this build has too, with another owner (an
+    # author's mapping changed), keeps its old one at Flattr. Only this
+    # site's own things: the site that has a shared one guards it.
+    owner_by_url = {ct.url: ct.thing.owner.value for ct in guarded.own}
+    # Each site guards what it publishes: a source a site run inside this
+    # one publishes now was compared there, with this site's entries of it
+    # (``_from_outer_baselines``). Compared here too, the warning was said
+    # twice, and the entry kept here while that site's baseline took the
+    # new URL: pinning the old URL back, as advised, turned the warning
+    # round there, for good.
+    return _BuildUrls(
+        source_by_url,
+        url_by_source,
+        owner_by_url,
+        build.current.inside.guarded,
+        guarded.elsewhere,
+        settings.accepted_url_changes,
+    )
+
+
+def _moved(urls: _BuildUrls, entry: dict[str, str]) -> bool:
+    """Whether no build of the run has the entry's source at its URL,
+    which was its source's (an entry that ``waits`` never was), and no
+    site run inside this one guards the source."""
+    url, source = entry["url"], entry["source"]
+    return (
+        urls.source_by_url.get(url) != source
+        and urls.url_by_source.get(source) != url
+        and not waits(entry)
+        and not released(entry)
+        and source not in urls.guarded_inside
+    )
+
+
+def _handed_over(urls: _BuildUrls, entry: dict[str, str]) -> bool:
+    """Whether the entry (of a source a site run inside this one guards)
+    is an accepted URL of an owner that no thing of the run has: that
+    site compared it, but only this one compares things at this site's
+    URLs, so this one keeps it released."""
+    owner = entry.get("owner")
+    if (
+        entry["url"] not in urls.accepted
+        or not isinstance(owner, str)
+        or not owner
+        or waits(entry)
+    ):
+        return False
+    return entry["url"] not in urls.run_urls
+
+
+@dataclass(frozen=True)
+class _NotedWhileRead:
+    """What ``_keep_to_compare`` notes of the baseline's entries as they
+    are read, besides the entries it keeps to compare.
+
+    Filled in place: ``load_baseline`` reads a line at a time and keeps
+    only the entries it is told to, so that the whole baseline is never
+    held; the rest must be noted as they pass.
+    """
+
+    owner_changes: list[OwnerChange] = field(default_factory=list)
+    # Released entries (URLs let go earlier) that no thing of this site has,
+    # kept as they are; and those whose URL a thing has now with another
+    # owner, whom Flattr does not give the thing at that URL.
+    idle: list[dict[str, str]] = field(default_factory=list)
+    reused: list[dict[str, str]] = field(default_factory=list)
+    # Entries of this site's URLs whose source a site run inside this one
+    # took over and let go (``_handed_over``), released here.
+    handed: list[dict[str, str]] = field(default_factory=list)
+    # The URLs whose reuse under another owner an earlier build said: their
+    # taker waits at them (``waits``) until accepted.
+    said_before: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _keep_to_compare(
+    urls: _BuildUrls,
+    noted: _NotedWhileRead,
+    waiting: Collection[tuple[str, str]],
+    entry: dict[str, str],
+) -> bool:
+    """Whether to keep the entry to compare its URL (``_moved``), noting
+    on the way an owner change of its thing (but of one that ``waiting``
+    holds, ``_GuardedThings.waiting``), and sorting out the released
+    entries (never compared)."""
+    url, old_owner = entry["url"], entry.get("owner")
+    owner = urls.owner_by_url.get(url)
+    if waits(entry):
+        noted.said_before.add((url, entry["source"]))
+    if released(entry):
+        if owner is None and urls.other_sites:
+            # With i18n_subsites, a thing of another site of the run at a
+            # URL this site let go: its site has no entry of the URL, so
+            # only this one can say the reuse (``urls_taken``); with the
+            # same owner, its site's entry replaces this one.
+            owner = urls.owner_in_other_sites.get(url)
+        if owner is None:
+            noted.idle.append(entry)
+        elif isinstance(old_owner, str) and old_owner and owner != old_owner:
+            noted.reused.append(entry)
+        # Else the URL is its owner's thing's again: its entry replaces it.
+        return False
+    if entry["source"] in urls.guarded_inside and _handed_over(urls, entry):
+        noted.handed.append(released_entry(entry))
+        return False
+    if (
+        owner is not None
+        and owner != old_owner
+        and isinstance(old_owner, str)
+        and old_owner
+        and not waits(entry)
+        # Its taker waits at the URL, which another site of the run keeps
+        # for another's thing (an article moved to a site run inside this
+        # one, or one deleted from a site this one runs inside): that site
+        # says the takeover, with its advice; said here too, as an owner
+        # change, the advice (the old owner back) went against it, and
+        # "the baseline takes the new owner" while the entry waits.
+        and (url, urls.source_by_url[url]) not in waiting
+    ):
+        noted.owner_changes.append(
+            OwnerChange(url, urls.source_by_url[url], old_owner, owner)
+        )
+    # Nor is a shared thing compared that a baseline written by an
+    # earlier version holds, while the other site has it still.
+    return _moved(urls, entry) and not _guarded_elsewhere(
+        entry["source"], url, urls.elsewhere
+    )
+
+
+def _load_last_baseline(
+    settings: FlattrSettings,
+    problem: str | None,
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> list[dict[str, str]] | None:
+    """The entries of the last build's baseline that ``keep`` keeps (only
+    those whose URL is no longer their source's), adding every source it
+    names to ``old_sources``: none when there is none yet (``problem`` is
+    ``MISSING``) or it cannot be read and is moved aside; None when the
+    guard checks nothing (both said)."""
+    if problem is MISSING:
+        return []
+    try:
+        return load_baseline(settings.url_baseline_path, keep=keep, sources=old_sources)
+    except BaselineError as error:
+        return [] if _set_aside_unreadable(settings, error) else None
+
+
+def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> bool:
+    """Move aside the baseline that cannot be read (``error``), and say so;
+    whether it was, and the guard goes on with a new baseline."""
+    path = settings.url_baseline_path
+    # Kept, not overwritten: it holds the changes since the last
+    # readable baseline, which this build can no longer report.
+    # Moved aside only in the plugin's own folder (the default) or
+    # when it opens as a baseline: FLATTR_URL_BASELINE may name an
+    # article or a page by mistake.
+    try:
+        in_the_way = (
+            None
+            if path.parent.name == CACHE_FOLDER
+            else not_a_file_of(
+                path, "baseline_version", "a pelican-flattr URL baseline"
+            )
+        )
+        if in_the_way is not None:
+            _give_up(
+                settings,
+                f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
+                "guard leaves it as it is and checks nothing: point "
+                "FLATTR_URL_BASELINE at a file of its own",
+            )
+            return False
+        aside = set_aside(path)
+    except OSError as move_error:
+        _give_up(
+            settings,
+            f"{error}; cannot move it aside ({move_error}), so the URL "
+            "guard leaves it as it is and checks nothing: repair or "
+            "delete it",
+        )
+        return False
+    # A strict build fails on this warning, and writes no baseline.
+    started = (
+        "a new baseline starts with the next build that does not fail"
+        if build.current.strict
+        else "started a new baseline"
+    )
+    _warn(
+        settings,
+        f"{error}; moved it to {aside} and {started}, so URL changes "
+        "since the last readable baseline go unreported: repair it and "
+        f"put it back as {path} to check them, or delete it",
+    )
+    return True
+
+
+def _add_outer_history(
+    changed: list[dict[str, str]],
+    own: list[ContentThing],
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> set[tuple[str, str]]:
+    """Add to ``changed`` the entries that the baselines of the sites this
+    language's site runs inside hold of its sources new to its own, and
+    return their URLs (with their sources)."""
+    # A source new to this site's baseline (the language's site just
+    # added, or an article whose language changed) was published by a
+    # site this one runs inside: its entries there are its history.
+    new_here = {ct.source for ct in own}.difference(old_sources)
+    if not new_here:
+        return set()
+    from_outer = _from_outer_baselines(new_here, keep, old_sources)
+    changed += from_outer
+    # Their URLs are the outer site's, which releases them.
+    return {(entry["url"], entry["source"]) for entry in from_outer}
+
+
+def _owners_by_source(changed: list[dict[str, str]]) -> dict[str, str]:
+    """The owner of each source of the ``changed`` entries that has one."""
+    return {
+        entry["source"]: entry["owner"]
+        for entry in changed
+        if isinstance(entry.get("owner"), str)
+    }
+
+
+def _url_changes(
+    urls: _BuildUrls,
+    changed: list[dict[str, str]],
+    reused: list[dict[str, str]],
+    old_sources: set[str],
+) -> list[UrlChange]:
+    """The URL changes of the ``changed`` entries, and of the ``reused``
+    ones (released URLs a thing has now under another owner)."""
+    other_sites = bool(changed) and urls.other_sites
+    changes = url_changes(
+        changed,
+        urls.source_by_url,
+        _url_by_source_with_moves_elsewhere(urls, changed),
+        in_folder(build.current.content_root),
+        old_sources,
+        # A thing this site shows for another site (a copy of its article)
+        # has that site's owner: without it, one that took the URL of a
+        # source gone from here was a silent move, its flattrs the old
+        # owner's at Flattr.
+        ChainMap(urls.owner_by_url, urls.owner_in_other_sites)
+        if other_sites
+        else urls.owner_by_url,
+    )
+    if other_sites:
+        changes = _taken_in_other_sites(urls, changed, changes)
+    # At Flattr a released URL reused under another owner passed to another
+    # source, as a taken one does: said, and kept, until accepted.
+    changes += [_reused(urls, entry) for entry in reused]
+    return changes
+
+
+def _reused(urls: _BuildUrls, entry: dict[str, str]) -> UrlChange:
+    """The change of a released entry whose URL a thing has now under
+    another owner: one of this site's, or of another site of the run
+    (``_keep_to_compare``)."""
+    url = entry["url"]
+    owner = urls.owner_by_url.get(url)
+    taker, owner = (
+        (urls.source_by_url[url], owner)
+        if owner is not None
+        else urls.in_other_sites[url]
+    )
+    return UrlChange(
+        entry["source"],
+        url,
+        None,
+        taker,
+        released_owner=str(entry.get("owner")),
+        new_owner=owner,
+    )
+
+
+def _taken_in_other_sites(
+    urls: _BuildUrls, changed: list[dict[str, str]], changes: list[UrlChange]
+) -> list[UrlChange]:
+    """``changes``, each old URL that a thing of another site of the run
+    has now, of another source, said taken by that source (with the
+    owners when they differ), as a URL taken within one site is."""
+    # With i18n_subsites an old URL this site keeps (an article that left
+    # the main site for this one, its move unresolved) may be taken by a
+    # thing of another site that this one does not show (a new main-site
+    # article with its slug). Compared with this site's things only, it
+    # was said as a plain move, and the pin the warning advised made two
+    # things of one URL, the taker's flattrs going to the old owner at
+    # Flattr. The taker's site has no entry of the URL: only this site can
+    # say it. A source gone here whose URL another site's source has with
+    # the same owner stays said as gone: it may have moved there, but
+    # whether the taker is one of the last build's (no move then) only its
+    # own site's baseline knows.
+    owners = {(entry["url"], entry["source"]): entry.get("owner") for entry in changed}
+    found = []
+    for change in changes:
+        there = urls.in_other_sites.get(change.old_url)
+        if change.taken_by is not None or there is None or there[0] == change.source:
+            found.append(change)
+            continue
+        taker, now = there
+        owner = owners.get((change.old_url, change.source))
+        kept = owner if isinstance(owner, str) and owner and owner != now else None
+        if kept is None and change.new_url is None and not change.still_there:
+            found.append(change)
+            continue
+        found.append(
+            replace(
+                change,
+                taken_by=taker,
+                kept_owner=kept,
+                new_owner=now if kept is not None else None,
+            )
+        )
+    return found
+
+
+def _url_by_source_with_moves_elsewhere(
+    urls: _BuildUrls, changed: list[dict[str, str]]
+) -> Mapping[str, str]:
+    """``urls.url_by_source``, with the URL in another site of the run of
+    each source of the ``changed`` entries that has none in this one."""
+    if not urls.elsewhere:
+        return urls.url_by_source
+    # A source without a copy here that another site of the run
+    # publishes now (an article whose Lang: is the main site's now)
+    # moved to that site's URL: said so, not as gone, and held for it
+    # (``_hold_for_outer``).
+    moved_there = {}
+    for entry in changed:
+        there = urls.elsewhere.get(entry["source"])
+        if there is not None:
+            moved_there[entry["source"]] = there.url
+    # The build's own URL of a source comes first.
+    return ChainMap(urls.url_by_source, moved_there)
+
+
+def _unresolved(settings: FlattrSettings, changes: list[UrlChange]) -> list[UrlChange]:
+    """The ``changes`` that neither FLATTR_ACCEPT_URL_CHANGES nor the
+    settings resolve (``unresolved_changes``)."""
+    return unresolved_changes(
+        changes,
+        settings.accepted_url_changes,
+        settings.pages,
+        lambda: page_sources(build.current.generators),
+        lambda sources: opted_out_sources(build.current.generators, sources),
+    )
+
+
+def _not_said_inside(unresolved: list[UrlChange]) -> list[UrlChange]:
+    """The ``unresolved`` changes to say: all but the reuses of a URL this
+    site let go whose taker waits at it for a site run inside this one,
+    which said it (``_hold_for_outer``)."""
+    # With i18n_subsites two sites may let one URL go (a main-site article
+    # deleted as the same owner's German one took its URL, then given
+    # another): each keeps it released, and another owner's thing at it
+    # later was said by both, a strict build failing twice. The innermost
+    # site, built first, says it. Each site still keeps its change
+    # unresolved, so that accepting the URL, as advised, resolves it in
+    # every baseline.
+    waiting = build.current.inside.waiting
+    if not waiting:
+        return unresolved
+    return [
+        change
+        for change in unresolved
+        if change.released_owner is None
+        or (change.old_url, change.taken_by) not in waiting
+    ]
+
+
+def _warn_about_handovers(
+    settings: FlattrSettings,
+    changes: list[UrlChange],
+    said_before: set[tuple[str, str]],
+) -> None:
+    """Warn about each accepted URL this build hands to another owner."""
+    # A released URL that FLATTR_ACCEPT_URL_CHANGES still lists (left there
+    # since it was let go) lets another owner's thing take it unwarned: said
+    # once, as this build hands the URL over, and not a problem (accepted).
+    # One accepted after its reuse was said, as the warning advises, is not
+    # said again. A URL of the last build taken under another owner is said
+    # as the build accepts it, whenever: the baseline then takes the new
+    # owner, and no build after it says that Flattr keeps the old one.
+    for change in changes:
+        if change.old_url in settings.accepted_url_changes and (
+            change.kept_owner is not None
+            or (
+                change.released_owner is not None
+                and (change.old_url, change.taken_by) not in said_before
+            )
+        ):
+            logger.warning(
+                "pelican-flattr: %s%s", build.site_label(), handed_over_warning(change)
+            )
+
+
+def _warn_about_url_changes(
+    settings: FlattrSettings, unresolved: list[UrlChange]
+) -> None:
+    """Warn about the ``unresolved`` changes: each a problem in a strict
+    build, a long list summed up; those of sources that got no thing for
+    a problem the build said, in one line, one problem."""
+    # Neither counted as changes nor said one by one: the build said why
+    # each has no thing, and mended, each comes back at its URL. A strict
+    # build that said an error stopped before the guard: only sources
+    # without an owner (a warning) come here, and fail it once.
+    lost, unresolved = lost_to_said_problems(unresolved, _said_without_things())
+    # With i18n_subsites each site compares its own things and reads its
+    # own FLATTR_ACCEPT_URL_CHANGES: a language's site names itself, so
+    # that the advice says whose setting resolves the change.
+    site = build.site_label()
+    if lost:
+        _warn(settings, site + lost_to_said_problems_warning(lost))
+    said, unsaid, summary = url_change_warnings(
+        with_slugs(unresolved, _slugs_of),
+        _listing(settings, from_baseline=True),
+        settings.url_baseline_path,
+        settings.siteurl,
+    )
+    for message in said:
+        _warn(settings, site + message)
+    if settings.strict:
+        for message in unsaid:  # each fails the build, and is counted
+            build.report(site + message, log=False)
+    if summary is not None:
+        # Not a problem itself: the changes it counts are.
+        (logger.error if settings.strict else logger.warning)(
+            "pelican-flattr: %s%s", site, summary
+        )
+
+
+def _said_without_things() -> set[str]:
+    """The sources that got no thing for a problem this build said (a bad
+    field, an unusable FLATTR_AUTHORS entry of their author, no owner), or
+    a build it runs inside said (with i18n_subsites, a file both publish)."""
+    # Not every content problem said: a warning (a misspelt field) leaves
+    # the thing alone, and content that has one and opts out is said as an
+    # opt-out, with its own fix.
+    return set().union(
+        *(state.refused_sources for state in (build.current, *build.outer_builds))
+    )
+
+
+def _slugs_of(sources: Collection[str]) -> dict[str, str]:
+    """The slug of each of ``sources`` that this site read: asked of the
+    few whose URL changed within one part (``with_slugs``)."""
+    return {
+        source: content.slug
+        for source, content in contents_of(build.current.generators, sources)
+        if isinstance(getattr(content, "slug", None), str)
+    }
+
+
+def _warn_about_owner_changes(
+    settings: FlattrSettings,
+    owner_changes: list[OwnerChange],
+    changes: list[UrlChange],
+) -> None:
+    """Warn about the things whose owner changed while Flattr keeps the
+    old one, but those whose URL another source took (``changes``)."""
+    # A warning even in a strict build: no flattr is lost (they go to the
+    # old owner, or wait for its identifier to be claimed), only the old
+    # owner back would undo it, and a failed build writes no baseline, so
+    # that every build after it would fail too.
+    # A URL another source took is said as such (its flattrs go to that
+    # source's thing), once accepted never again: no owner change besides.
+    taken = {change.old_url for change in changes if change.taken_by is not None}
+    if taken:
+        owner_changes = [c for c in owner_changes if c.url not in taken]
+    # A strict build with problems fails next, and keeps the old baseline:
+    # the owner change is said again until a build passes.
+    failing = build.current.strict and bool(build.current.messages.problems)
+    for line in owner_change_warnings(
+        _with_names(settings, owner_changes),
+        baseline_kept=failing,
+        listing=_listing(settings),
+    ):
+        logger.warning("pelican-flattr: %s%s", build.site_label(), line)
+
+
+def _with_names(
+    settings: FlattrSettings, owner_changes: list[OwnerChange]
+) -> list[OwnerChange]:
+    """``owner_changes``, each with the names of its source's authors now,
+    and the ``FLATTR_AUTHORS`` keys that give its old owner: the baseline
+    keeps owners alone, and an author reads "email:e85bdea7…" as no one."""
+    if not owner_changes:
+        return owner_changes
+    keys: dict[str, list[str]] = {}
+    for key, owner in settings.authors.items():
+        keys.setdefault(owner.value, []).append(key)
+    authors = {
+        source: tuple(author.name for author in getattr(content, "authors", None) or ())
+        for source, content in contents_of(
+            build.current.generators, {change.source for change in owner_changes}
+        )
+    }
+    return [
+        replace(
+            change,
+            old_names=tuple(keys.get(change.old_owner, ())),
+            new_names=authors.get(change.source, ()),
+        )
+        for change in owner_changes
+    ]
+
+
+def _accepted_to_let_go(
+    settings: FlattrSettings,
+    changed: list[dict[str, str]],
+    changes: list[UrlChange],
+    outer_urls: set[tuple[str, str]],
+) -> list[dict[str, str]]:
+    """The ``changed`` entries of accepted URLs, released, to keep in the
+    next baseline."""
+    # An accepted URL that no thing of this build has keeps its last source
+    # and owner: Flattr keeps the thing there with that owner, and a source
+    # of another owner that gets the URL later (a slug reused) would give
+    # its flattrs to it. One another source took and kept is that source's.
+    # An entry without an owner (hand-written) tells no owner apart. One
+    # taken from an outer site's baseline is released there
+    # (``_NotedWhileRead.handed``).
+    accepted = {
+        (change.old_url, change.source)
+        for change in changes
+        if change.old_url in settings.accepted_url_changes and change.taken_by is None
+    }.difference(outer_urls)
+    return [
+        released_entry(entry)
+        for entry in changed
+        if (entry["url"], entry["source"]) in accepted
+        and isinstance(entry.get("owner"), str)
+        and entry["owner"]
+    ]
+
+
+def _write_next_baseline(
+    settings: FlattrSettings, language: str | None, entries: Iterator[dict[str, str]]
+) -> bool:
+    """Write the baseline the next build compares with (``entries``, marked
+    with the ``language`` of a language's site); whether it was written (if
+    not, said)."""
+    try:
+        write_baseline(settings.url_baseline_path, entries, language)
+    except OSError as error:
+        # The next build would compare nothing: a problem like any other.
+        _give_up(
+            settings,
+            f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}",
+        )
+        return False
+    return True
+
+
+def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
+    """The ``pelican-flattr diff`` command that lists every change the guard
+    found, with its files, for the summary of a long list: of URL changes
+    (``from_baseline``) from the guard's baseline, which keeps each one's
+    old URL until it is resolved (a site whose output is deleted before
+    each build keeps no old manifest); of owner changes from a copy of the
+    old manifest, as the baseline of a build that passes takes the new
+    owner. Paths are quoted as a shell needs them (a space in a folder's
+    name), so that the command runs as written."""
+    if settings.strict:
+        # A strict build that fails removes its manifest.
+        new = (
+            "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a "
+            "build without FLATTR_STRICT writes, as this failed build removes "
+            "its own"
+        )
+    else:
+        new = f"{shlex.quote(str(settings.manifest_path))} --settings SETTINGS_FILE"
+    if from_baseline:
+        # diff compares one site's files: a thing that moved to another
+        # site of the run shows there as gone, its fix for a lost thing.
+        elsewhere = (
+            " (where a thing now another site's of this run shows as gone)"
+            if build.outer_builds or build.current.inside.sites
+            else ""
+        )
+        return (
+            f"pelican-flattr diff {shlex.quote(str(settings.url_baseline_path))} {new}"
+            + (")" if settings.strict else "")
+            + elsewhere
+        )
+    opened = "; " if settings.strict else " ("
+    return (
+        f"pelican-flattr diff OLD_MANIFEST {new}{opened}OLD_MANIFEST a copy of "
+        "the manifest as last published)"
+    )
+
+
+def _guarded_here(own: list[ContentThing]) -> None:
+    """Tell the sites this one runs inside that its guard compared the
+    URLs of ``own`` things, and keeps them in its baseline."""
+    if build.outer_builds:
+        sources = {ct.source for ct in own}
+        for outer in build.outer_builds:
+            outer.inside.guarded |= sources
+
+
+def _hold_for_outer(unresolved: list[UrlChange], urls: _BuildUrls) -> None:
+    """Tell the sites this one runs inside which of the ``unresolved``
+    changes are moves to a thing another site of the run has
+    (``urls.elsewhere``): this site keeps their old URLs in its baseline,
+    and that site leaves the sources out of its own until they are resolved
+    (``BuildsInside.held``); and which old URLs this site keeps are taken
+    by a thing of theirs, which waits there (``BuildsInside.waiting``), or
+    let go and reused by a thing of any site, said here."""
+    held = {
+        change.source
+        for change in unresolved
+        if change.new_url is not None
+        and _guarded_elsewhere(change.source, change.new_url, urls.elsewhere)
+    }
+    # Written plainly, the taker's entry made the URL its own: giving it
+    # another slug, as the warning advises, was said as its URL changing,
+    # and the pin that would silence that took the URL back.
+    # A reuse of a URL this site let go is passed whatever site its taker
+    # is in: said here, it is not said again by a site this one runs inside
+    # that let the URL go too (``_not_said_inside``).
+    waiting = {
+        (change.old_url, change.taken_by)
+        for change in unresolved
+        if change.taken_by is not None
+        and (
+            change.released_owner is not None
+            or _guarded_elsewhere(change.taken_by, change.old_url, urls.elsewhere)
+        )
+    }
+    for outer in build.outer_builds:
+        outer.inside.held |= held
+        outer.inside.waiting |= waiting
+
+
+def _from_outer_baselines(
+    sources: set[str],
+    keep: Callable[[dict[str, str]], bool],
+    old_sources: set[str],
+) -> list[dict[str, str]]:
+    """The entries of ``sources`` that ``keep`` accepts in the baselines of
+    the sites this one runs inside (the nearest first), whose guards let
+    them go (``BuildsInside.guarded``); each source found is added to
+    ``old_sources``.
+
+    Started afresh from this build's URLs instead, a language's site
+    added to i18n_subsites kept the new URL of an article the main site
+    published before, which the main site reported: pinned back as
+    advised, the warning turned round, here, on every build; and a
+    strict build that failed on it had written this baseline already.
+    """
+    found: list[dict[str, str]] = []
+    wanted = set(sources)  # made smaller in place, as each is found
+    kept = functools.partial(_kept_from_outer, wanted, keep)
+    for outer in reversed(build.outer_builds):
+        settings = outer.settings
+        if not wanted or settings is None or not _keeps_baseline(settings):
+            continue
+        there: set[str] = set()
+        try:
+            found += load_baseline(
+                settings.url_baseline_path,
+                keep=kept,
+                sources=there,
+            )
+        except BaselineError:
+            continue  # that site's guard says so, and compares them itself
+        there &= wanted
+        old_sources |= there
+        wanted -= there
+    return found
+
+
+def _keeps_baseline(settings: FlattrSettings) -> bool:
+    """Whether the site of ``settings`` guards its URLs, and its baseline
+    is a file to read."""
+    return (
+        settings.url_guard
+        and not settings.development_build
+        and file_problem(settings.url_baseline_path) is None
+    )
+
+
+def _waiting_for_outer_sites(
+    guarded: _GuardedThings, urls: _BuildUrls
+) -> _GuardedThings:
+    """``guarded``, with each ``own`` thing also waiting whose URL the
+    baseline of a site this one runs inside keeps for another source's
+    thing (``_kept_in_outer_sites``)."""
+    # With i18n_subsites a site this one runs inside (the main site, or a
+    # language's built before) may keep an old URL this site's thing took
+    # (an article deleted or moved there, unresolved): that site says the
+    # takeover, with the owner Flattr keeps, once this one has written its
+    # baseline. Written plainly, the taker's entry made the URL its own:
+    # giving it another URL, as advised, was said here as its URL change,
+    # and the other half of the advice (the old source pinned back) as that
+    # source taking the URL from it, its entry there marked waiting, never
+    # compared again. That site's baseline of the last build tells which
+    # URLs it keeps: read only when this one's changed (a taker new here)
+    # or holds such a waiting entry, never on the common build's fast path.
+    takers = {ct.url: (ct.source, ct.thing.owner.value) for ct in guarded.own}
+    found = _kept_in_outer_sites(takers, urls, guarded.own, still_taken=True)
+    return replace(guarded, waiting={*guarded.waiting, *found}) if found else guarded
+
+
+def _not_waiting_for_outer_sites(
+    changed: list[dict[str, str]], urls: _BuildUrls, own: list[ContentThing]
+) -> list[dict[str, str]]:
+    """The ``changed`` entries of this site's last baseline but those at a
+    URL the last baseline of a site this one runs inside keeps for another
+    source's thing (``_kept_in_outer_sites``): entries that wait, as if
+    marked so (``waits``)."""
+    # That site may have come to keep the URL (and to say its takeover)
+    # only once this site had written its taker's entry plainly: the
+    # language's site that kept it removed from I18N_SUBSITES, its baseline
+    # now the main site's; the same owner's article, gone as its taker came,
+    # back under another slug; a strict build that accepted it failing on
+    # another change there. This site's things unchanged since, nothing
+    # marked the entry waiting, and giving the taker another URL, as
+    # advised, was said here as its URL change, on every build. Read only
+    # when this site's baseline holds changes, so never on the fast path.
+    # The kept source back at the URL (pinned, the other half of the
+    # advice) still makes the entry one that waited: the URL was never its.
+    takers = {entry["url"]: (entry["source"], entry.get("owner")) for entry in changed}
+    found = _kept_in_outer_sites(takers, urls, own, still_taken=False)
+    if not found:
+        return changed
+    return [e for e in changed if (e["url"], e["source"]) not in found]
+
+
+def _kept_in_outer_sites(
+    takers: Mapping[str, tuple[str, Any]],
+    urls: _BuildUrls,
+    own: list[ContentThing],
+    *,
+    still_taken: bool,
+) -> set[tuple[str, str]]:
+    """The (url, source) of ``takers`` (URL -> the source of this site that
+    has it, and its owner) whose URL the last baseline of a site this one
+    runs inside keeps for another source, as that site's guard says
+    (``_taken_in_other_sites``), or let go with another owner
+    (``_keep_to_compare``). With ``still_taken``, none that the kept
+    source has again in this run (the taker has it now: two things)."""
+    if not takers:
+        return set()
+    own_sources = {ct.source for ct in own}
+    in_run = ChainMap(urls.elsewhere, build.current.inside.things)
+    there = in_folder(build.current.content_root)
+    found: set[tuple[str, str]] = set()
+    for outer in build.outer_builds:
+        settings = outer.settings
+        if settings is None or not _keeps_baseline(settings):
+            continue
+        # A URL that site accepts is let go there: the taker's.
+        wanted = takers.keys() - settings.accepted_url_changes
+        if not wanted:
+            continue
+        kept = functools.partial(_kept_for_another, wanted, own_sources)
+        try:
+            entries = load_baseline(settings.url_baseline_path, keep=kept)
+        except BaselineError:
+            continue  # that site's guard says so, and keeps nothing of it
+        for entry in entries:
+            url, source, owner = entry["url"], entry["source"], entry.get("owner")
+            taker, taker_owner = takers[url]
+            other_owner = (
+                isinstance(owner, str)
+                and owner
+                and isinstance(taker_owner, str)
+                and owner != taker_owner
+            )
+            if released(entry):
+                # Let go there, its owner Flattr's: that site says another
+                # owner's taker reuses it (``_keep_to_compare``).
+                if other_owner:
+                    found.add((url, taker))
+                continue
+            now = in_run.get(source)
+            if still_taken and now is not None and now.url == url:
+                continue  # its own source has it: nothing kept for it
+            # A source gone, its owner the taker's, is said gone, not taken.
+            if other_owner or now is not None or there(source):
+                found.add((url, taker))
+    return found
+
+
+def _kept_for_another(
+    wanted: Collection[str], own_sources: Collection[str], entry: dict[str, str]
+) -> bool:
+    """Whether ``_kept_in_outer_sites`` takes the entry of an outer
+    site's baseline: a URL of ``wanted`` that it keeps (not waiting there),
+    or let go, for a source this site does not compare itself."""
+    return (
+        entry["url"] in wanted
+        and entry["source"] not in own_sources
+        and not waits(entry)
+    )
+
+
+def _kept_from_outer(
+    wanted: set[str],
+    keep: Callable[[dict[str, str]], bool],
+    entry: dict[str, str],
+) -> bool:
+    """Whether ``_from_outer_baselines`` takes the entry of an outer
+    site's baseline: one of a source it still looks for (``wanted``),
+    that ``keep`` accepts."""
+    # A URL that site let go stays its business: released entries are
+    # no history of a source.
+    return entry["source"] in wanted and not released(entry) and keep(entry)
+
+
+def _compare_left_behind(
+    left_behind: list[tuple[Path, str]],
+    changed: list[dict[str, str]],
+    old_sources: set[str],
+    moved: Callable[[dict[str, str]], bool],
+    settings: FlattrSettings,
+) -> list[tuple[Path, str]]:
+    """Add to ``changed`` the ``moved`` entries of language sites'
+    baselines that no build of this run used, and return the baselines
+    read."""
+    seen = {(entry["url"], entry["source"]) for entry in changed}
+    compared = []
+    for other, language in left_behind:
+        try:
+            entries = load_baseline(
+                other,
+                keep=moved,
+                sources=old_sources,
+            )
+        except BaselineError as error:
+            _warn(
+                settings,
+                f"{error}: the URL baseline of the language site '{language}', "
+                "which this build no longer runs, so the URL guard cannot say "
+                "where its things went: repair or delete it",
+            )
+            continue
+        for entry in entries:
+            if (entry["url"], entry["source"]) not in seen:
+                seen.add((entry["url"], entry["source"]))
+                changed.append(entry)
+        compared.append((other, language))
+    return compared
+
+
+def _retire(compared: list[tuple[Path, str]], path: Path) -> None:
+    """Move aside the language sites' baselines this build compared: the
+    main site's baseline, just written, holds what is still unresolved."""
+    for other, language in compared:
+        try:
+            retired = set_aside(other, "retired")
+        except OSError as error:
+            logger.warning(
+                "pelican-flattr: cannot move aside %s, the URL baseline of the "
+                "language site '%s', which this build no longer runs (%s): the "
+                "next build compares it again",
+                other,
+                language,
+                error,
+            )
+            continue
+        logger.warning(
+            "pelican-flattr: the language site '%s' is no longer built: its URL "
+            "baseline was compared with this build's things, what is unresolved "
+            "moved to %s, and the old baseline to %s",
+            language,
+            path,
+            retired,
+        )
+
+
+def _guarded_elsewhere(source: str, url: str, elsewhere: Mapping[str, Thing]) -> bool:
+    """Whether another site of this run (``elsewhere``: source -> its thing
+    there) has the thing of ``source`` at ``url``, and so guards it."""
+    thing = elsewhere.get(source)
+    return thing is not None and thing.url == url
