@@ -122,7 +122,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         else set()
     )
     compared = _compare_left_behind(
-        left_behind, changed, old_sources, functools.partial(_moved, urls), settings
+        left_behind, changed, old_sources, functools.partial(_moved, urls)
     )
     if language is not None:
         # Kept for the main site, which checks FLATTR_AUTHORS keys once all
@@ -239,17 +239,9 @@ def _guarded_things() -> _GuardedThings:
     return _GuardedThings(things, own, elsewhere, build.current.inside.waiting)
 
 
-def _warn(settings: FlattrSettings, message: str) -> None:
-    """Say one of the guard's warnings: a problem in a strict build."""
-    if settings.strict:
-        build.report(message)
-    else:
-        logger.warning("pelican-flattr: %s", message)
-
-
-def _give_up(settings: FlattrSettings, message: str) -> None:
+def _give_up(message: str) -> None:
     """Say why the guard checks nothing this build; a strict build fails."""
-    _warn(settings, message)
+    build.warn(message)
     build.fail_if_strict()
 
 
@@ -259,7 +251,6 @@ def _give_up_on_what_is_there(settings: FlattrSettings, problem: str) -> None:
     # Never moved aside or replaced: it may be a folder someone needs
     # (such as Pelican's cache).
     _give_up(
-        settings,
         f"FLATTR_URL_BASELINE {settings.url_baseline_path} {problem}, so the URL "
         "guard checks nothing: point it at a file (or leave it unset for the "
         "default)",
@@ -563,7 +554,6 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
         )
         if in_the_way is not None:
             _give_up(
-                settings,
                 f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "
                 "guard leaves it as it is and checks nothing: point "
                 "FLATTR_URL_BASELINE at a file of its own",
@@ -572,7 +562,6 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
         aside = set_aside(path)
     except OSError as move_error:
         _give_up(
-            settings,
             f"{error}; cannot move it aside ({move_error}), so the URL "
             "guard leaves it as it is and checks nothing: repair or "
             "delete it",
@@ -584,8 +573,7 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
         if build.current.strict
         else "started a new baseline"
     )
-    _warn(
-        settings,
+    build.warn(
         f"{error}; moved it to {aside} and {started}, so URL changes "
         "since the last readable baseline go unreported: repair it and "
         f"put it back as {path} to check them, or delete it",
@@ -812,7 +800,7 @@ def _warn_about_url_changes(
     # that the advice says whose setting resolves the change.
     site = build.site_label()
     if lost:
-        _warn(settings, site + lost_to_said_problems_warning(lost))
+        build.warn(site + lost_to_said_problems_warning(lost))
     said, unsaid, summary = url_change_warnings(
         with_slugs(unresolved, _slugs_of),
         _listing(settings, from_baseline=True),
@@ -820,7 +808,7 @@ def _warn_about_url_changes(
         settings.siteurl,
     )
     for message in said:
-        _warn(settings, site + message)
+        build.warn(site + message)
     if settings.strict:
         for message in unsaid:  # each fails the build, and is counted
             build.report(site + message, log=False)
@@ -947,7 +935,6 @@ def _write_next_baseline(
     except OSError as error:
         # The next build would compare nothing: a problem like any other.
         _give_up(
-            settings,
             f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}",
         )
         return False
@@ -1217,7 +1204,6 @@ def _compare_left_behind(
     changed: list[dict[str, str]],
     old_sources: set[str],
     moved: Callable[[dict[str, str]], bool],
-    settings: FlattrSettings,
 ) -> list[tuple[Path, str]]:
     """Add to ``changed`` the ``moved`` entries of language sites'
     baselines that no build of this run used, and return the baselines
@@ -1232,8 +1218,7 @@ def _compare_left_behind(
                 sources=old_sources,
             )
         except BaselineError as error:
-            _warn(
-                settings,
+            build.warn(
                 f"{error}: the URL baseline of the language site '{language}', "
                 "which this build no longer runs, so the URL guard cannot say "
                 "where its things went: repair or delete it",
