@@ -775,21 +775,41 @@ def own_buttons_shown(
     case or of a kind that the searches back do not look for.
     """
     shown = 0
+    for opening, noscript in _own_openings(content_thing, auto_submit_url).items():
+        at = page.find(opening)
+        while at >= 0:
+            shown += not unseen_by_any_reader(page, at, noscript, in_doubt)
+            at = page.find(opening, at + 1)
+    return shown
+
+
+def _own_openings(content_thing: ContentThing, auto_submit_url: str) -> dict[str, bool]:
+    """How the helpers' buttons for ``content_thing`` open, in either
+    style, and whether a ``<noscript>`` hides each (an embedded one)."""
     # An embedded button in a <noscript> is text where load.js runs, and
     # no button where it does not: no reader sees it.
-    openings = {
+    return {
         f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"': False,
         f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"': True,
         # As a theme prints article.flattr.auto_submit_url without |e
         # (Pelican's Jinja does not escape): a browser reads the "&" alike.
         f'{_PLAIN_OPENING}{auto_submit_url}"': False,
     }
-    for opening, noscript in openings.items():
-        at = page.find(opening)
-        while at >= 0:
-            shown += not unseen_by_any_reader(page, at, noscript, in_doubt)
-            at = page.find(opening, at + 1)
-    return shown
+
+
+def title_hides_own_button(
+    page: str, title_html: str, content_thing: ContentThing, auto_submit_url: str
+) -> str | None:
+    """``title_left_open`` for the first of the buttons the helpers printed
+    for ``content_thing`` on ``page``, none of which a reader sees: what
+    the title, printed as it is, leaves open that hides it, or None."""
+    if "<" not in title_html:  # the usual title: one search
+        return None
+    places = [
+        page.find(opening) for opening in _own_openings(content_thing, auto_submit_url)
+    ]
+    first = min((at for at in places if at >= 0), default=-1)
+    return title_left_open(page, title_html, first) if first >= 0 else None
 
 
 def _first_embedded_seen(page: str) -> int:
@@ -1034,6 +1054,55 @@ def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     return -1
 
 
+def _unseen(page: str, at: int, start: int) -> bool:
+    """Whether no reader sees what starts at ``page[at]``, the page read
+    from ``start`` as ``_shown_end_of`` reads it for a copy of the body:
+    ``may_be_hidden``, then, in doubt, ``hiding_ends``."""
+    if not may_be_hidden(page, at):
+        return False
+    hiding = hiding_ends(page, start)
+    next(hiding)
+    return hiding.send(at) >= 0
+
+
+def title_left_open(page: str, title_html: str, at: int) -> str | None:
+    """What the content's title (``title_html``, HTML as Pelican keeps it)
+    leaves open (as ``body_left_open`` names it) that hides ``page[at]``
+    from every reader, where ``page`` prints the title as it is: the last
+    copy of it before ``page[at]`` read as markup (not in a ``<title>``'s
+    text, an attribute's value or a comment) is what hides ``page[at]``,
+    which the page read on from the copy's end shows. None when the title
+    opens nothing it leaves open (a ``<em>`` it closes), or the page
+    prints it escaped or stripped of its tags, or something else hides
+    ``page[at]`` (a theme's comment around it).
+
+    One search for the usual title, which holds no "<"; the page is read
+    tag by tag only for a title that leaves something open.
+    """
+    if "<" not in title_html:
+        return None
+    # Where scripts run: a <noscript> left open hides the landmarks, which
+    # are read as the body's copy is.
+    left_open = body_left_open(title_html, scripts=True)
+    if left_open is None:
+        return None
+    hiding = hiding_ends(page, 0)
+    next(hiding)
+    last_seen = -1
+    copy = page.find(title_html, 0, at)
+    while copy >= 0:
+        if hiding.send(copy) < 0:
+            last_seen = copy
+        copy = page.find(title_html, copy + 1, at)
+    if last_seen < 0 or hiding.send(at) < 0:
+        return None
+    # Seen, the copy is in nothing that hides: what hides page[at] opens in
+    # it when the page read on from its end shows page[at].
+    after = hiding_ends(page, last_seen + len(title_html))
+    next(after)
+    return left_open if after.send(at) < 0 else None
+
+
 # What a body may leave open that hides whatever the page holds after it:
 # an element of TEXT_ELEMENTS (the rest of the page is its text), a
 # <template> (inert), a <noscript> (text where scripts run), a comment, or
@@ -1105,6 +1174,19 @@ def body_left_open(body_html: str, scripts: bool = False) -> str | None:
             return _left_open(body_html, scripts)
         checked.add(name)
     return None
+
+
+def escaped_opening(left_open: str) -> str:
+    """The opening of what ``body_left_open`` found left open (``left_open``)
+    as a text writes it escaped, to be shown as it is: "&lt;textarea&gt;",
+    "&lt;!--", "&lt;img" for a tag left open. What a report tells an
+    author to write instead."""
+    opening = {COMMENT: "<!--", CDATA: "<![CDATA[", ESCAPED_SCRIPT: "<script>"}.get(
+        left_open
+    )
+    if opening is None:
+        opening = left_open if left_open.startswith("<") else f"<{left_open}>"
+    return html.escape(opening, quote=False)
 
 
 def _may_end_in_a_tag(body_html: str) -> bool:
@@ -1350,6 +1432,8 @@ def inject(
     other_button: Callable[[ContentThing], None] | None = None,
     body_leaves_open: Callable[[ContentThing, str], None] | None = None,
     others_printed: bool = False,
+    title_html: str = "",
+    title_leaves_open: Callable[[ContentThing, str], None] | None = None,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
@@ -1389,6 +1473,11 @@ def inject(
     ``others_printed``: whether the helpers printed head tags for another
     content (a "related" box's) on the page, which the caller reports:
     those are not taken for the theme's own, nor stand in for the page's.
+    ``title_leaves_open`` is called, instead of ``body_not_shown``, when the
+    button has no place a reader sees because the content's title
+    (``title_html``), printed as it is, leaves open what hides the rest of
+    the page (``title_left_open``; given the content's thing and what it
+    leaves open).
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1398,8 +1487,8 @@ def inject(
       Graph tags.
     * Right after ``body_html`` (the content's rendered body, as the theme
       printed it), or before the last ``</article>``, ``</main>`` or
-      ``</body>`` when it cannot be found: the button, unless the page
-      already shows the content's own.
+      ``</body>`` a reader sees when it cannot be found: the button, unless
+      the page already shows the content's own. With no such place, none.
     * Before ``</body>``: load.js, once, when an embedded button a reader
       sees is on the page and the loader is not.
     """
@@ -1517,16 +1606,24 @@ def inject(
                 body_leaves_open(content_thing, left_open)
         if at < 0:
             landmark: str | None = None
+            unseen = -1  # the last landmark found where no reader sees it
             for landmark in ("</article>", "</main>", "</body>"):
                 at = find_ci(page, landmark, body_start, last=True)
-                if at >= 0 and not in_script(page, at):
+                # Checked as a copy of the body is: a landmark in a script's
+                # text, a comment or a <textarea> left open hides the button.
+                if at >= 0 and not _unseen(page, at, body_start):
                     break
-                at = -1
+                unseen, at = max(unseen, at), -1
+            title_open = None
+            if at < 0 and unseen >= 0 and title_leaves_open is not None:
+                title_open = title_left_open(page, title_html, unseen)
+            if title_open is not None:
+                title_leaves_open(content_thing, title_open)
             # An empty body's button before the page's only </article> or
             # </main> is where a reader looks for it: nothing else could go
             # first. Said when it ends up after everything (the footer), in
             # one of several (a "Related" box's card, perhaps) or nowhere.
-            if body_not_shown is not None and not (
+            elif body_not_shown is not None and not (
                 why is BODY_EMPTY
                 and at >= 0
                 and landmark != "</body>"

@@ -616,6 +616,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     content_thing = _content_thing(content)
     # (A listing's "page" is a Paginator's page: no body of its own.)
     body_html = content.content if isinstance(content, Content) else ""
+    title_html = getattr(content, "title", "") if isinstance(content, Content) else ""
     if body_html:
         _report_flattr_markup_in_body(content, content_thing, body_html)
     url = None
@@ -629,6 +630,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     # What the body leaves open that hides a button the helpers printed
     # after it (a <TEXTAREA>, a <style>), which searches back miss.
     left_open = None
+    report_left_open = _report_body_left_open
     if url is not None:
         theme_style = rendered.styles.get(id(content_thing))
         if id(content_thing) in rendered.buttons:
@@ -639,6 +641,12 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             own_buttons = markup.own_buttons_shown(
                 page, content_thing, url, left_open is not None
             )
+            if not own_buttons and left_open is None:
+                # The title, printed as it is, may hide it: its source's too.
+                left_open = markup.title_hides_own_button(
+                    page, title_html, content_thing, url
+                )
+                report_left_open = _report_title_left_open
         printed_twice = _report_repeated_helpers(
             rendered, content_thing, page, url, own_buttons
         )
@@ -715,7 +723,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             # before it hides it: its source is to blame, not the theme.
             hidden_by_body = not own_buttons and left_open is not None
             if hidden_by_body:
-                _report_body_left_open(content_thing, left_open)
+                report_left_open(content_thing, left_open)
             _say_what_goes_without(
                 rendered,
                 content_thing,
@@ -761,7 +769,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if shown and not own_buttons and left_open is not None:
         # The body hides the button printed after it, and the one added
         # after it too: its source is to blame, not the theme.
-        _report_body_left_open(content_thing, left_open)
+        report_left_open(content_thing, left_open)
         shown = False
     elif shown and not own_buttons:
         _warn_in_template(
@@ -794,6 +802,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_other_button,
         _report_body_left_open,
         others_printed,
+        title_html,
+        _report_title_left_open,
     )
     return page if updated is None else updated
 
@@ -924,6 +934,42 @@ _LEFT_OPEN = {
 }
 
 
+def _left_open_words(left_open: str) -> tuple[str, str]:
+    """What a body or a title does that leaves ``left_open`` open
+    (``markup.body_left_open``), and what that makes of the rest of its page,
+    as a report says them."""
+    if left_open.startswith("<") and left_open not in _LEFT_OPEN:
+        # A quoted value never closed, or a tag of an <svg> cut short.
+        return (
+            f"leaves a tag open ({left_open} ...), never closed by '>'",
+            "swallowed by that tag",
+        )
+    return _LEFT_OPEN.get(
+        left_open,
+        (
+            f"opens <{left_open}> and never closes it (no </{left_open}>)",
+            f"the <{left_open}>'s text",
+        ),
+    )
+
+
+def _report_title_left_open(content_thing: ContentThing, left_open: str) -> None:
+    """Report, once per content, a title that leaves open what hides the
+    rest of its page (``markup.title_left_open``), a theme printing it as it
+    is, as Pelican keeps titles HTML: the button has no place a reader
+    sees. The source is to blame: the theme may print titles as HTML."""
+    what, becomes = _left_open_words(left_open)
+    source = content_thing.source
+    if build.first_in_run(f"title left open: {source}"):
+        build.report(
+            f"{source}: its title {what}, and the theme prints the title as it "
+            "is (Pelican keeps titles as HTML), so the rest of its page after "
+            f"the title, the Flattr button too, is {becomes}: no reader sees the "
+            "button (the audit refuses the page): write it as "
+            f"{markup.escaped_opening(left_open)} in the title"
+        )
+
+
 def _report_body_left_open(content_thing: ContentThing, left_open: str) -> None:
     """Report, once per content, a body that leaves open what hides the
     rest of its page from every reader (``markup.body_left_open``): a
@@ -931,20 +977,7 @@ def _report_body_left_open(content_thing: ContentThing, left_open: str) -> None:
     ``<template>``... The button after the body is hidden with it, and
     nowhere after the body would be seen: the source is to blame, not the
     theme."""
-    if left_open.startswith("<") and left_open not in _LEFT_OPEN:
-        # A quoted value never closed, or a tag of an <svg> cut short.
-        what, becomes = (
-            f"leaves a tag open ({left_open} ...), never closed by '>'",
-            "swallowed by that tag",
-        )
-    else:
-        what, becomes = _LEFT_OPEN.get(
-            left_open,
-            (
-                f"opens <{left_open}> and never closes it (no </{left_open}>)",
-                f"the <{left_open}>'s text",
-            ),
-        )
+    what, becomes = _left_open_words(left_open)
     source = content_thing.source
     if build.first_in_run(f"body left open: {source}"):
         build.report(
@@ -1138,7 +1171,8 @@ def _report_body_not_shown(
     if landmark is None:
         build.report(
             f"{problem}, and the page has no </article>, </main> or </body> "
-            "to put it before: it has no button (the audit refuses it): "
+            "that a reader sees to put it before: it has no button (the audit "
+            "refuses it): "
             f"{_WHERE_IT_BELONGS}"
         )
     elif landmark == "</body>":

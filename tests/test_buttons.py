@@ -2294,9 +2294,9 @@ def test_a_page_that_does_not_show_its_body_is_reported(site, tmp_path, caplog):
         "pelican-flattr: article.html: the page of a.md does not show its body "
         "as Pelican renders it (the summary in its place, or the body filtered), "
         "so the plugin cannot put the button after it, and the page has no "
-        "</article>, </main> or </body> to put it before: it has no button (the "
-        "audit refuses it): call flattr_button(article), or flattr_button(page), "
-        "where the button belongs"
+        "</article>, </main> or </body> that a reader sees to put it before: it "
+        "has no button (the audit refuses it): call flattr_button(article), or "
+        "flattr_button(page), where the button belongs"
     ]
     assert [
         r.getMessage() for r in caplog.records if "pages in all" in r.getMessage()
@@ -3228,6 +3228,157 @@ def test_a_body_that_leaves_a_noscript_open_hides_only_an_embedded_button(
             )
         ]
         assert audit_command(["audit", str(output)]) == 1
+
+
+# Titles that open what hides the rest of the page: Pelican keeps a title
+# as HTML, and simple prints it as it is. The button had no place a reader
+# sees, yet the build said it went before the page's last </article> (or
+# blamed the theme), and named neither the title nor its source.
+TITLES_LEFT_OPEN = {
+    "textarea": (
+        "Use <textarea> for input",
+        "opens <textarea> and never closes it (no </textarea>)",
+        "the <textarea>'s text",
+        "&lt;textarea&gt;",
+    ),
+    "comment": (
+        "HTML comments <!-- like this",
+        "opens a comment (<!--) and never closes it",
+        "commented out",
+        "&lt;!--",
+    ),
+    "script": (
+        "Why <script> tags block rendering",
+        "opens <script> and never closes it (no </script>)",
+        "the <script>'s text",
+        "&lt;script&gt;",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TITLES_LEFT_OPEN))
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_a_title_that_leaves_open_what_hides_the_button_is_reported(
+    site, flattr_log, case, style
+):
+    title, what, becomes, escaped = TITLES_LEFT_OPEN[case]
+    files = {"a.md": article(title, "Alice")}
+    output = site(files, theme="simple", FLATTR_USERNAME="alice", FLATTR_BUTTON=style)
+    text = (output / manifest_things(output)["a.md"]["page"]).read_text("utf-8")
+    # No button where no reader sees it, said to be placed.
+    assert "flattr-injected" not in text
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    assert said == [
+        (
+            "ERROR",
+            f"pelican-flattr: a.md: its title {what}, and the theme prints the "
+            "title as it is (Pelican keeps titles as HTML), so the rest of its "
+            f"page after the title, the Flattr button too, is {becomes}: no reader "
+            "sees the button (the audit refuses the page): write it as "
+            f"{escaped} in the title",
+        )
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+    # Written as the message says, the title hides nothing.
+    opening = html.unescape(escaped)
+    files = {"a.md": article(title.replace(opening, escaped), "Alice")}
+    flattr_log.clear()
+    output = site(files, theme="simple", FLATTR_USERNAME="alice", FLATTR_BUTTON=style)
+    soup = page_as_browsers_read_it(output / manifest_things(output)["a.md"]["page"])
+    assert soup.h2.get_text().strip() == title
+    assert len(flattr_buttons(soup.select_one(".flattr-injected"))) == 1
+    assert flattr_log.records == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
+# A title with a tag it closes, or one the theme escapes or strips: the
+# title hides nothing, and nothing is said of it.
+SIMPLE_TITLE = "{{ article.title }}</a>"
+HARMLESS_TITLES = {
+    "closed tag": ("Use <em>this</em> now", SIMPLE_TITLE),
+    "escaped by the theme": ("Use <textarea> for input", "{{ article.title|e }}</a>"),
+    "stripped by the theme": (
+        "Use <textarea> for input",
+        "{{ article.title|striptags }}</a>",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HARMLESS_TITLES))
+def test_a_title_that_hides_nothing_on_its_page_is_not_reported(
+    site, tmp_path, flattr_log, case
+):
+    title, printed = HARMLESS_TITLES[case]
+    theme = simple_child_theme(
+        tmp_path,
+        "title-theme",
+        SIMPLE_ARTICLE.read_text(encoding="utf-8").replace(SIMPLE_TITLE, printed),
+    )
+    output = site(
+        {"a.md": article(title, "Alice")}, theme=theme, FLATTR_USERNAME="alice"
+    )
+    soup = page_as_browsers_read_it(output / manifest_things(output)["a.md"]["page"])
+    assert len(flattr_buttons(soup.select_one("article .flattr-injected"))) == 1
+    assert flattr_log.records == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
+# A theme that prints no body (the summary in its place), whose landmarks
+# the button would go before lie where no reader sees them: the last
+# </article> a card's in a <template>, or every landmark in a comment that
+# the theme leaves open. The button went there, and the build said so.
+_NO_BODY = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>'
+    "<body><main><h1>{{ article.title|striptags|e }}</h1>"
+    "<div>{{ article.summary }}</div></main>"
+)
+HIDDEN_LANDMARKS = {
+    "template": (
+        _NO_BODY + "<template><article>A card</article></template></body></html>"
+    ),
+    "comment": _NO_BODY.replace("<main>", "<!-- <main>") + "</body></html>",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_LANDMARKS))
+def test_the_button_goes_before_no_landmark_a_reader_does_not_see(
+    site, tmp_path, flattr_log, case
+):
+    theme = simple_child_theme(tmp_path, "hidden-landmarks", HIDDEN_LANDMARKS[case])
+    body = "A first paragraph, with enough words in it.\n\nAnd a second one."
+    files = {"a.md": article("No body", "Alice", body=body, summary="Short.")}
+    output = site(files, theme=theme, FLATTR_USERNAME="alice")
+    soup = page_as_browsers_read_it(output / "no-body.html")
+    problem = (
+        "pelican-flattr: article.html: the page of a.md does not show its body "
+        "as Pelican renders it (the summary in its place, or the body filtered), "
+        "so the plugin cannot put the button after it"
+    )
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    if case == "template":
+        (button,) = flattr_buttons(soup)
+        assert button.find_parent("template") is None
+        assert button.find_parent("main") is not None
+        assert said == [
+            (
+                "WARNING",
+                f"{problem}; it went before the page's last </main>, which may "
+                "close something else (a box of related posts): "
+                "call flattr_button(article), or flattr_button(page), where the "
+                "button belongs",
+            )
+        ]
+    else:
+        assert "flattr-injected" not in (output / "no-body.html").read_text("utf-8")
+        assert said == [
+            (
+                "ERROR",
+                f"{problem}, and the page has no </article>, </main> or </body> "
+                "that a reader sees to put it before: it has no button (the audit "
+                "refuses it): call flattr_button(article), or flattr_button(page), "
+                "where the button belongs",
+            )
+        ]
 
 
 # Bodies that open what may hide the rest of the page, and close it (in

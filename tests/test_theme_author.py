@@ -1086,6 +1086,41 @@ UNSEEN_WARNING = (
 )
 
 
+@pytest.mark.parametrize("inject", [True, False])
+def test_a_helpers_button_hidden_by_the_title_is_reported_as_the_titles(
+    site, tmp_path, flattr_log, inject
+):
+    # simple prints the title as it is, Pelican keeping titles as HTML: a
+    # <textarea> in one hides the button the theme prints after the body.
+    # The theme was told that no reader saw its button, and to print it
+    # where the button belongs, where it was.
+    theme = simple_child(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            "{% block head %}{{ super() }}{{ flattr_head(article) }}{% endblock %}"
+            "{% block content %}{{ super() }}{{ flattr_button(article) }}"
+            "{% endblock %}"
+        },
+    )
+    files = {"a.md": article("Use <textarea> for input", "Alice")}
+    output = site(files, theme=theme, FLATTR_USERNAME="alice", FLATTR_INJECT=inject)
+    text = (output / manifest_things(output)["a.md"]["page"]).read_text("utf-8")
+    assert "flattr-injected" not in text
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "ERROR",
+            "pelican-flattr: a.md: its title opens <textarea> and never closes it "
+            "(no </textarea>), and the theme prints the title as it is (Pelican "
+            "keeps titles as HTML), so the rest of its page after the title, the "
+            "Flattr button too, is the <textarea>'s text: no reader sees the "
+            "button (the audit refuses the page): write it as &lt;textarea&gt; in "
+            "the title",
+        )
+    ]
+    assert audit_command(["audit", str(output)]) == 1
+
+
 def test_an_embedded_button_in_noscript_is_not_the_pages_button(
     site, tmp_path, flattr_log
 ):
