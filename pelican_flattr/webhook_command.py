@@ -620,6 +620,9 @@ def run_serve(args: argparse.Namespace) -> int:
         serve_until(server, stopping, hurry)
     finally:
         close_sockets(server)
+        # Closed here, not as the process ends: a store replaced meanwhile
+        # must not keep the journal of the file it replaced beside it.
+        app.close()
     _say("stopped")
     return 0
 

@@ -772,9 +772,67 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 
 
 StartResponse = Callable[..., Any]
+# A file's device and inode.
+Identity = tuple[int, int]
 # A -wal or -shm file's path, and the identity of the file there once a
 # connection opened the store (None when none was).
-Journal = tuple[Path, tuple[int, int] | None]
+Journal = tuple[Path, Identity | None]
+
+_RESTORE_ADVICE = (
+    "Stop the receiver before you restore a store, and start it again after"
+)
+# Logged when a thread finds the store replaced and the journal of the
+# file replaced taken away from beside it.
+_RESTORED = (
+    "replaced by another file while the receiver ran (a backup restored?): "
+    "the -wal and -shm of the file it replaced, which the new one would have "
+    "read as its own, were merged into that file and removed; writing to the "
+    f"new one now. {_RESTORE_ADVICE}"
+)
+
+
+def _replaced_but_left(left: list[str]) -> str:
+    """Why the receiver writes nothing to a store that replaced another
+    whose journal (``left``) is still beside it."""
+    return (
+        f"was replaced by another file while the receiver ran (a backup "
+        f"restored?), but {' and '.join(left)} of the file it replaced "
+        "stayed beside it, where another program (a receiver, verify) still "
+        "has that file open: stop every program that uses the store, then "
+        "remove them (or move them beside the file replaced, if it was kept). "
+        f"{_RESTORE_ADVICE}"
+    )
+
+
+class _Opened:
+    """A server thread's connection to the store: the file it opened, and
+    that file's journal then. ``lock`` is held while the thread writes, and
+    by a thread that closes it because that file left the path."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, identity: Identity, journal: list[Journal]
+    ) -> None:
+        self.connection = connection
+        self.identity = identity
+        self.journal = journal
+        self.lock = threading.Lock()
+        self.closed = False
+
+
+def _merge_journal_away(connection: sqlite3.Connection) -> None:
+    """Merge the -wal into the file ``connection`` opened, no longer at its
+    path, and remove the -wal and -shm from beside that path, unless
+    another connection (another program's) has that file open.
+
+    Closing does neither for a file no longer at its path: the journal of
+    a store replaced by a backup stayed beside the backup, which read it
+    as its own, corrupted. Leaving WAL mode does both, once the file is
+    the connection's alone (else "database is locked", at once), then
+    fails to mark the file as out of WAL mode (SQLITE_READONLY_DBMOVED):
+    the caller looks whether the journal is still there.
+    """
+    with contextlib.suppress(sqlite3.Error):
+        connection.execute("PRAGMA journal_mode = DELETE")
 
 
 class WebhookApp:
@@ -798,6 +856,12 @@ class WebhookApp:
             lowered[at : at + 16] for at in range(0, len(lowered) - 15, 4)
         )
         self._local = threading.local()
+        # Every thread's connection, for a thread that finds the store gone
+        # to close them all (SQLite merges a journal only as the last
+        # connection to its file closes), and for close(). The lock guards
+        # the list, and lets one thread at a time let go of a store.
+        self._opened: list[_Opened] = []
+        self._lock = threading.Lock()
         # Create and migrate it up front, and refuse one that cannot be
         # written before listening rather than answer every delivery 503.
         connection = open_store(self.store_path)
@@ -806,68 +870,124 @@ class WebhookApp:
         finally:
             connection.close()
         # The store the receiver last opened, and its journal then (none
-        # now: closed, the connection removed it), for a thread that has
-        # no connection of its own to tell that the store went meanwhile.
-        self._known: tuple[tuple[int, int] | None, list[Journal]] = (
+        # once closed, unless another program has the store open), for a
+        # thread that has no connection of its own to tell that the store
+        # went meanwhile.
+        self._known: tuple[Identity | None, list[Journal]] = (
             _file_identity(self.store_path),
-            [],
+            [(path, _file_identity(path)) for path in journal_paths(self.store_path)],
         )
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self) -> _Opened:
         # One connection per server thread: SQLite serialises the writers.
-        connection = getattr(self._local, "connection", None)
-        if connection is not None and self._moved():
+        opened = getattr(self._local, "opened", None)
+        if opened is not None and opened.closed:
+            opened = None  # closed by a thread that found its file gone
+        if opened is not None and self._moved(opened):
             # A connection writes to the file it opened, wherever it went:
             # moved or removed, every delivery would be answered "stored"
             # and lost to the file at the path. A stat costs nothing beside
             # the commit's fsync.
-            self._let_go_of_moved_store(self._local.journal)
-            self._local.connection.close()
-            self._local.connection = None
-            connection = None
-        elif connection is None:
+            self._let_go_of_moved_store(opened.identity, opened.journal)
+            opened = None
+        elif opened is None:
             # A thread's first delivery: another thread may have known the
             # store that is gone. Opening silently, it made a new one at the
             # path with not a word in the log, the old one's flattrs gone.
             known, journal = self._known
             if _file_identity(self.store_path) != known:
-                self._let_go_of_moved_store(journal)
-        if connection is None:
-            before = _file_identity(self.store_path)
-            journal = journal_paths(self.store_path)
-            connection = open_store(self.store_path)
-            opened = _file_identity(self.store_path)
-            if (
-                opened is None
-                or before not in (None, opened)
-                or journal_paths(self.store_path) != journal
-            ):
-                # Moved (or a symlinked path pointed elsewhere) between the
-                # two: the connection may be to a file no longer at the
-                # path, which no later stat would tell.
-                connection.close()
-                raise StoreError(self.store_path, "was moved or removed as it opened")
-            self._local.connection = connection
-            self._local.opened = opened
-            self._local.journal = [(path, _file_identity(path)) for path in journal]
-            self._known = (opened, self._local.journal)
-        return connection
+                self._let_go_of_moved_store(known, journal)
+        if opened is None:
+            opened = self._open()
+        return opened
 
-    def _moved(self) -> bool:
-        """True when the path no longer names the file this thread opened."""
-        return _file_identity(self.store_path) != self._local.opened
+    def _open(self) -> _Opened:
+        """A new connection of this thread's to the store at the path."""
+        before = _file_identity(self.store_path)
+        journal = journal_paths(self.store_path)
+        connection = open_store(self.store_path)
+        identity = _file_identity(self.store_path)
+        if (
+            identity is None
+            or before not in (None, identity)
+            or journal_paths(self.store_path) != journal
+        ):
+            # Moved (or a symlinked path pointed elsewhere) between the
+            # two: the connection may be to a file no longer at the
+            # path, which no later stat would tell.
+            connection.close()
+            raise StoreError(self.store_path, "was moved or removed as it opened")
+        opened = _Opened(
+            connection, identity, [(path, _file_identity(path)) for path in journal]
+        )
+        with self._lock:
+            self._opened.append(opened)
+            self._known = (identity, opened.journal)
+        self._local.opened = opened
+        return opened
 
-    def _let_go_of_moved_store(self, journal: list[Journal]) -> None:
-        """Log that the store is no longer at its path, or raise StoreError
-        while its -wal or -shm (``journal``, as it was opened) still are."""
-        # Only beside the file the path names now: a symlinked store
-        # pointed at another leaves the old one's journal beside it, rightly.
+    def _moved(self, opened: _Opened) -> bool:
+        """True when the path no longer names the file ``opened`` is to."""
+        return _file_identity(self.store_path) != opened.identity
+
+    def _left_beside(self, journal: list[Journal]) -> list[str]:
+        """The names of the files of ``journal`` (a store's -wal and -shm,
+        as it was opened) still beside the file the path names now."""
+        # Only beside that file: a symlinked store pointed at another leaves
+        # the old one's journal beside it, rightly.
         now = journal_paths(self.store_path)
-        left = [
+        return [
             path.name
             for path, then in journal
             if then is not None and path in now and _file_identity(path) == then
         ]
+
+    def _close_connections_to(
+        self, identity: Identity | None, journal: list[Journal], wait: bool = True
+    ) -> list[str]:
+        """Close every connection of the receiver's to the file ``identity``;
+        the names of its -wal and -shm (``journal``, as it was opened) still
+        beside the path then. A connection being written on is waited for,
+        or with ``wait`` False left open (closed as the process ends).
+
+        Another file at the path (a backup restored) would read that
+        journal as its own: the last connection to close merges it into the
+        file it belongs to, and removes it, first (``_merge_journal_away``).
+        """
+        with self._lock:
+            closing = [each for each in self._opened if each.identity == identity]
+            self._opened = [each for each in self._opened if each not in closing]
+            # Each taken once its thread's write ends: that thread then
+            # finds the store moved, and answers 503.
+            held = [each for each in closing if each.lock.acquire(blocking=wait)]
+            try:
+                now = _file_identity(self.store_path)
+                for each in held:
+                    if (
+                        each is held[-1]
+                        and now not in (None, identity)
+                        and self._left_beside(journal)
+                    ):
+                        _merge_journal_away(each.connection)
+                    each.connection.close()
+                    each.closed = True
+            finally:
+                for each in held:
+                    each.lock.release()
+            return self._left_beside(journal)
+
+    def _let_go_of_moved_store(
+        self, identity: Identity | None, journal: list[Journal]
+    ) -> None:
+        """Close the receiver's connections to the file ``identity``, no
+        longer at the store's path, and log that it went; raise StoreError
+        while its -wal or -shm (``journal``, as it was opened) still are
+        beside the path."""
+        had = self._left_beside(journal)
+        left = self._close_connections_to(identity, journal)
+        replaced = _file_identity(self.store_path) is not None
+        if left and replaced:
+            raise StoreError(self.store_path, _replaced_but_left(left))
         if left:
             # SQLite would take them for the journal of a new store at the
             # path, and overwrite what the moved one has not merged yet.
@@ -877,32 +997,56 @@ class WebhookApp:
                 f"{' and '.join(left)} stayed beside its path: stop the "
                 "receiver, then move them with the store",
             )
+        if had and replaced:
+            logger.warning("store %s: %s", self.store_path, _RESTORED)
+            return
         logger.warning(
             "store %s: moved or removed while the receiver ran; writing to the "
             "store at that path now (a new one where none is left)",
             self.store_path,
         )
 
+    def close(self) -> None:
+        """Close every connection to the store, as the server stops. A file
+        that another replaced at the path meanwhile, unseen by any delivery,
+        has its journal merged and taken from beside the path first, as a
+        delivery would (one still being written is left open)."""
+        with self._lock:
+            files = {each.identity: each.journal for each in self._opened}
+        for identity, journal in files.items():
+            left = self._close_connections_to(identity, journal, wait=False)
+            if left and _file_identity(self.store_path) not in (None, identity):
+                logger.error("store %s: %s", self.store_path, _replaced_but_left(left))
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection in a write transaction, committed when
         the block ends; StoreError for a store a newer release migrated, or
         one moved away while it was written."""
-        connection = self._connection()
-        with write_transaction(connection):
-            # Each thread keeps its connection, whose schema was checked
-            # when it opened: a newer `pelican-flattr verify` may have
-            # migrated the store since, and its tables may mean otherwise.
-            # Read under the write lock, the version cannot change before
-            # the COMMIT; a pragma costs nothing beside the commit's fsync.
-            schema_version(connection, self.store_path)
-            yield connection
-        if self._moved():
-            # Committed to a file no longer at the path: answered 503, the
-            # delivery comes again, to the store that is there.
-            raise StoreError(
-                self.store_path, "was moved or removed while a delivery was written"
-            )
+        opened = self._connection()
+        with opened.lock:
+            if opened.closed:
+                # By a thread that found its file gone since.
+                raise StoreError(
+                    self.store_path, "was moved or removed while a delivery was written"
+                )
+            connection = opened.connection
+            with write_transaction(connection):
+                # Each thread keeps its connection, whose schema was checked
+                # when it opened: a newer `pelican-flattr verify` may have
+                # migrated the store since, and its tables may mean otherwise.
+                # Read under the write lock, the version cannot change before
+                # the COMMIT; a pragma costs nothing beside the commit's fsync.
+                schema_version(connection, self.store_path)
+                yield connection
+            if self._moved(opened):
+                # Committed to a file no longer at the path: answered 503, so
+                # that Flattr may send it again (it never documented whether
+                # it does), and the log names its event.
+                raise StoreError(
+                    self.store_path,
+                    "was moved or removed while a delivery was written",
+                )
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse

@@ -834,6 +834,115 @@ def test_a_store_moved_while_a_delivery_waits_to_write_gets_503(tmp_path):
     ) in server.text()
 
 
+def back_up(store: Path, backup: Path) -> None:
+    """A copy of ``store``, as ``sqlite3 STORE ".backup BACKUP"`` makes it
+    while the receiver runs."""
+    source, target = sqlite3.connect(store), sqlite3.connect(backup)
+    with contextlib.closing(source), contextlib.closing(target):
+        source.backup(target)
+
+
+def restore(backup: Path, store: Path) -> list[Path]:
+    """``backup`` put in place of ``store`` at once, as ``cp BACKUP TMP &&
+    mv TMP STORE`` does. Returns a second name of each of the -wal and
+    -shm beside the store then (which also keeps their inodes from being
+    reused), for ``still_beside``."""
+    names = []
+    for end in ("-wal", "-shm"):
+        names.append(store.with_name(f"replaced{end}"))
+        os.link(f"{store}{end}", names[-1])
+    shutil.copy(backup, store.with_name("copy"))
+    store.with_name("copy").rename(store)
+    return names
+
+
+def still_beside(names: list[Path]) -> list[str]:
+    """Which of the files ``restore`` named are still beside the store."""
+    return [name.name for name in names if name.stat().st_nlink > 1]
+
+
+def integrity(store: Path) -> list[tuple[str]]:
+    with contextlib.closing(sqlite3.connect(store)) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchall()
+
+
+RESTORED = (
+    "replaced by another file while the receiver ran (a backup restored?): "
+    "the -wal and -shm of the file it replaced, which the new one would have "
+    "read as its own, were merged into that file and removed; writing to the "
+    "new one now. Stop the receiver before you restore a store, and start it "
+    "again after"
+)
+
+
+@pytest.mark.parametrize("noticed", ["by a delivery", "as it stops"])
+def test_a_backup_restored_while_the_receiver_runs_keeps_no_old_journal(
+    tmp_path, noticed
+):
+    # The receiver's connections to the file replaced were never closed, and
+    # SQLite removes no journal of a file no longer at its path as it closes
+    # one: its -wal and -shm stayed beside the backup put in its place, which
+    # pending read as malformed, and which a receiver started again merged
+    # them into, corrupting it for good.
+    store = tmp_path / "store.sqlite3"
+    server = ReceiverProcess(store, tmp_path / "log").start()
+    kept = [f"kept-{n}" for n in range(16)]
+    replaced: list[Path] = []
+    try:
+        # From 8 clients at once, so that most server threads open it.
+        with ThreadPoolExecutor(8) as clients:
+            answers = list(clients.map(lambda thing: deliver(server, thing), kept))
+        assert {answer.status_code for answer in answers} == {200}
+        back_up(store, tmp_path / "store.bak")
+        assert deliver(server, "after-the-backup").status_code == 200
+        replaced = restore(tmp_path / "store.bak", store)
+        if noticed == "by a delivery":
+            assert deliver(server, "restored").json() == {"status": "stored"}
+            assert still_beside(replaced) == []
+            kept.append("restored")
+    finally:
+        assert server.stop() == 0
+    assert still_beside(replaced) == []
+    assert integrity(store) == [("ok",)]
+    assert stored_things(store) == sorted(kept)
+    if noticed == "by a delivery":
+        assert f"store {store}: {RESTORED}" in server.text()
+
+
+def test_a_backup_restored_while_another_program_reads_the_store_gets_503(
+    tmp_path,
+):
+    # SQLite merges the journal into the file it replaced only once no other
+    # connection has that file open: with one, the journal stays, and the
+    # receiver writes nothing beside it.
+    store = tmp_path / "store.sqlite3"
+    server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
+    try:
+        assert deliver(server, "kept").status_code == 200
+        back_up(store, tmp_path / "store.bak")
+        with contextlib.closing(sqlite3.connect(store)) as reading:
+            reading.execute("SELECT * FROM pending_flattrs").fetchall()
+            replaced = restore(tmp_path / "store.bak", store)
+            assert deliver(server, "refused").status_code == 503
+            assert still_beside(replaced) == ["replaced-wal", "replaced-shm"]
+    finally:
+        assert server.stop() == 0
+    assert (
+        f"store {store}: was replaced by another file while the receiver ran (a "
+        "backup restored?), but store.sqlite3-wal and store.sqlite3-shm of the "
+        "file it replaced stayed beside it, where another program (a receiver, "
+        "verify) still has that file open: stop every program that uses the "
+        "store, then remove them (or move them beside the file replaced, if it "
+        "was kept). Stop the receiver before you restore a store, and start it "
+        "again after"
+    ) in server.text()
+    # As the message says: nothing was written beside them.
+    for name in ("store.sqlite3-wal", "store.sqlite3-shm"):
+        (tmp_path / name).unlink()
+    assert integrity(store) == [("ok",)]
+    assert stored_things(store) == ["kept"]
+
+
 def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
     answer = httpx.post(
         receiver.url,
