@@ -585,6 +585,9 @@ def run_serve(args: argparse.Namespace) -> int:
     # Only now the store: opening it creates it, and a port already taken
     # would leave behind an empty store, which pending would then read as
     # one holding nothing (rather than as no store at all).
+    # Said when it starts: a receiver started in another folder than usual,
+    # without --store or --settings, makes an empty store nobody looks in.
+    made = not os.path.exists(store)
     try:
         app = WebhookApp(store, token)
     except StoreError as error:  # the store's folder, permissions, schema
@@ -611,8 +614,10 @@ def run_serve(args: argparse.Namespace) -> int:
         f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
         for host, port in _listening_on(server)
     )
+    whole = _shown(os.path.abspath(store))
+    which = f"a new, empty store made at {whole}" if made else f"store {whole}"
     print(
-        f"pelican-flattr webhook: listening on {urls} (store {_shown(store)})",
+        f"pelican-flattr webhook: listening on {urls} ({which})",
         file=sys.stderr,
         flush=True,
     )

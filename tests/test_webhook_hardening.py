@@ -2108,6 +2108,24 @@ def test_serve_hides_the_token_from_waitress_own_log_lines(
     assert TOKEN not in caplog.text + capsys.readouterr().err
 
 
+def test_serve_names_its_store_whole_and_says_when_it_made_one(
+    tmp_path, monkeypatch, capsys
+):
+    # Started in another folder than usual, without --store or --settings,
+    # serve made ./flattr-store.sqlite3 and named it "flattr-store.sqlite3"
+    # alone: an empty store nobody looked for, said as any other.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    said = []
+    for _ in range(2):
+        serve_stops_at_once(monkeypatch)
+        assert main(["webhook", "serve", "--port", "0"]) == 0
+        err = capsys.readouterr().err
+        said.append(re.search(r"listening on \S+ \((.*)\)\n", err)[1])
+    store = tmp_path / "flattr-store.sqlite3"
+    assert said == [f"a new, empty store made at {store}", f"store {store}"]
+
+
 @pytest.mark.parametrize(
     "owner", ["bob@example.org", "email:bob@example.org", "partner:ns:bob@example.org"]
 )
@@ -2493,4 +2511,6 @@ def test_serve_takes_a_store_beside_the_output(tmp_path, monkeypatch):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0, log.read_text()
-    assert "(store output-backup/flattr.sqlite3)" in log.read_text()
+    assert f"(a new, empty store made at {tmp_path}/output-backup/flattr.sqlite3)" in (
+        log.read_text()
+    )
