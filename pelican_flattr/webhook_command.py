@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import select
+import shlex
 import signal
 import sqlite3
 import sys
@@ -893,6 +894,37 @@ def _no_such_store(args: argparse.Namespace, named_by: str | None) -> str:
     )
 
 
+def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any]) -> str:
+    """What ``pending`` says in place of the claim URL of an email owner
+    whose address the settings do not hold, and how to have it claimed."""
+    if args.settings is None:
+        return (
+            "(email owner: address unknown; give --settings with "
+            "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
+        )
+    settings = _shown(args.settings)
+    if row["authors"]:
+        # Named by its hash: the entry is the owner's still.
+        return (
+            f"(email owner: address unknown; no FLATTR_AUTHORS entry of "
+            f"{settings}, nor its FLATTR_USERNAME, holds the address this hash "
+            "is of: add the owner's email:ADDRESS there)"
+        )
+    from .url_guard import verify_command  # as the build's URL guard says it
+
+    # Named by no entry: its author may have moved to another owner (a
+    # Flattr username), and adding the address would give the old one back.
+    # verify --identity reads no settings: it records where pending reads.
+    verify = f"{verify_command(row['owner'])} --store {shlex.quote(_shown(store))}"
+    return (
+        f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
+        f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
+        "moved to another owner, whoever holds it claims these flattrs by "
+        f"verifying it for their Flattr account ({verify}); if an author still "
+        "has it, give the owner's email:ADDRESS in their entry)"
+    )
+
+
 def run_pending(args: argparse.Namespace) -> int:
     """The ``pending`` subcommand."""
     from . import cli
@@ -958,16 +990,8 @@ def run_pending(args: argparse.Namespace) -> int:
     # URL into pieces that cannot be copied.
     if rows:
         cli.print_line("Claim URLs, to pass on to each owner:")
-    unknown_address = (
-        "(email owner: address unknown; give --settings with "
-        "FLATTR_AUTHORS or FLATTR_USERNAME holding its email:ADDRESS)"
-        if args.settings is None
-        else f"(email owner: address unknown; no FLATTR_AUTHORS entry of "
-        f"{_shown(args.settings)}, nor its FLATTR_USERNAME, holds the address this "
-        "hash is of: add the owner's email:ADDRESS there)"
-    )
     for row in rows:
-        url = row["claim_url"] or unknown_address
+        url = row["claim_url"] or _address_unknown(args, store, row)
         cli.print_line(f"{row['owner']}  {url}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this

@@ -109,6 +109,28 @@ def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
         ) in out.replace("\n", " ")
 
 
+def test_an_email_owner_no_entry_names_is_told_how_to_be_claimed(
+    store, tmp_path, monkeypatch, capsys
+):
+    # Carol moved from email:ADDRESS to a Flattr username: her flattrs still
+    # wait under the hash, and the advice was to add her email:ADDRESS to
+    # FLATTR_AUTHORS, which would give her articles the old owner back.
+    monkeypatch.setenv("COLUMNS", "200")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = {"Carol": "carolchen"}\nTIMEZONE = "UTC"\n')
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command) == 0
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert (
+        f"{CAROL}  (email owner: address unknown, and no FLATTR_AUTHORS entry of "
+        f"{conf}, nor its FLATTR_USERNAME, names this owner: if its author moved "
+        "to another owner, whoever holds it claims these flattrs by verifying it "
+        f"for their Flattr account (pelican-flattr verify --identity {CAROL} "
+        f"--username THEIR_FLATTR_USERNAME --store {store}); if an author still "
+        "has it, give the owner's email:ADDRESS in their entry)"
+    ) in out
+
+
 def test_without_settings_no_owner_is_said_to_be_unmapped(store, capsys, monkeypatch):
     # `pending --store FILE`, as docs/webhooks.md shows it, said of every
     # owner "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)", though no
@@ -750,10 +772,10 @@ def test_an_unusable_flattr_username_is_named_and_left_out(store, tmp_path, caps
     assert "carol@" not in out
     # Settings were given: the advice is to mend them, not to give them.
     assert (
-        f"{CAROL}  (email owner: address unknown; no FLATTR_AUTHORS entry of "
-        f"{conf}, nor its FLATTR_USERNAME, holds the address this hash is of: "
-        "add the owner's email:ADDRESS there)"
+        f"{CAROL}  (email owner: address unknown, and no FLATTR_AUTHORS entry of "
+        f"{conf}, nor its FLATTR_USERNAME, names this owner: "
     ) in out.replace("\n", " ")
+    assert "give the owner's email:ADDRESS in their entry)" in out.replace("\n", " ")
     assert main(["pending", "--store", str(store)]) == 0
     out = capsys.readouterr().out.replace("\n", " ")
     assert (
