@@ -141,6 +141,9 @@ class _Delivery:
     """What one request turned out to hold, as far as it was read."""
 
     event: str | None = None  # the body's _event
+    # A pendingclickcreate's "stored" or "duplicate", as the answer says:
+    # the log line tells a repeat from a new flattr.
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1081,11 +1084,12 @@ class WebhookApp:
             logger.exception("unexpected error while handling a delivery")
             status, document = 500, {"error": "internal error; retry later"}
         logger.info(
-            "%s %s %d %s %.1fms%s",
+            "%s %s %d %s%s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
+            f" {delivery.outcome}" if delivery.outcome else "",
             (time.monotonic() - started) * 1000,
             reason,
         )
@@ -1175,7 +1179,9 @@ class WebhookApp:
         click = parse_pending_click(form)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
-        return 200, {"status": "stored" if stored else "duplicate"}
+        # Once committed: a delivery answered 503 was neither.
+        delivery.outcome = "stored" if stored else "duplicate"
+        return 200, {"status": delivery.outcome}
 
 
 _REASONS = {

@@ -2156,6 +2156,16 @@ def test_a_delivery_the_store_could_not_take_logs_its_event(app, caplog, event):
     assert " 400 - " in logged(caplog)[-1]
 
 
+def test_the_log_tells_a_delivery_stored_from_a_repeat(app, caplog):
+    # Both were logged "200 pendingclickcreate": only the answer, which no
+    # log keeps, told whether the delivery was stored or had been before.
+    assert [delivered_to(app, "twice") for _ in range(2)] == ["200 OK"] * 2
+    assert [line.split(" ")[:5] for line in logged(caplog)] == [
+        ["POST", "/hooks/***", "200", "pendingclickcreate", "stored"],
+        ["POST", "/hooks/***", "200", "pendingclickcreate", "duplicate"],
+    ]
+
+
 def test_a_store_locked_past_the_busy_timeout_gets_503(tmp_path, caplog, monkeypatch):
     # SQLite's own error, not the store's: Flattr should retry as for any
     # store it cannot write, not be told of an internal error.
