@@ -1074,7 +1074,8 @@ class WebhookApp:
             reason = self._refusal_for_log(document)
         except (sqlite3.Error, StoreError) as error:
             # Locked past the busy timeout, a full disk, a store migrated by
-            # a newer release: Flattr should retry, and the log says why.
+            # a newer release: Flattr may send it again (it never documented
+            # whether it does), and the log says why.
             named = isinstance(error, StoreError)  # its message names the store
             logger.error("%s", error if named else f"store {self.store_path}: {error}")
             status, document = 503, {"error": "the store is unavailable; retry later"}
