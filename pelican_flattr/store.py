@@ -214,6 +214,11 @@ def _no_journal_of_another_store(path: Path) -> None:
     it closes: a store removed on purpose is refused until they are
     removed too. A new store's own journal may lie beside its empty file:
     SQLite writes the first pages to the -wal.
+
+    Beside a file that replaced the store (a backup restored), another
+    store's journal cannot be told from the file's own: nothing in a -wal
+    or -shm names the file it belongs to. The receiver, which knows the
+    file it opened, takes it away as it finds the store replaced.
     """
     left = [journal.name for journal in journal_paths(path) if journal.exists()]
     # Looked at after the journal: a store another thread or process made
