@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # json's C encoder for a str
@@ -388,19 +389,27 @@ def _slug_may_have_changed(change: UrlChange) -> bool:
     )
 
 
-def verify_command(identity: str) -> str:
+def verify_command(identity: str, store: str | os.PathLike[str] | None = None) -> str:
     """The ``pelican-flattr verify`` command that links ``identity`` to the
-    Flattr account of whoever holds it.
+    Flattr account of whoever holds it, recorded in ``store`` (the site's
+    ``FLATTR_STORE``, when it is known).
 
     It names that account: ``--identity`` without ``--username`` verifies for
     the token's own account, the operator's, which would take the identity
     and the flattrs waiting for it from its holder. ``verify --from`` the
     settings file is no general answer: an owner the build no longer names
-    is gone from its ``FLATTR_AUTHORS``.
+    is gone from its ``FLATTR_AUTHORS``. And it names the store: without
+    it, verify records the verification in ./flattr-store.sqlite3, which
+    the build and ``pending`` do not read, and they go on listing the
+    flattrs as waiting. Quoted as a shell needs it, so that it runs as
+    written.
     """
-    return (
+    command = (
         f"pelican-flattr verify --identity {identity} --username THEIR_FLATTR_USERNAME"
     )
+    if store is None:
+        return command
+    return f"{command} --store {shlex.quote(os.fspath(store))}"
 
 
 def _kept_by(owner: str, taker: str) -> str:
@@ -845,6 +854,7 @@ def owner_change_warnings(
     *,
     baseline_kept: bool = False,
     listing: str = "pelican-flattr diff OLD_MANIFEST NEW_MANIFEST",
+    store: str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """One warning for each owner that changed to another (``old_owner`` to
     ``new_owner``), however many things it concerns: the things and their
@@ -862,7 +872,8 @@ def owner_change_warnings(
     Owners are shown as the baseline holds them (an email owner as its
     hash); any address a source's path holds is hidden. ``baseline_kept``:
     the build fails (strict) and keeps the old baseline, so each warning
-    comes back until a build passes.
+    comes back until a build passes. ``store``: the site's ``FLATTR_STORE``,
+    which the command that claims an identifier's flattrs names.
     """
     from .identifiers import redact_encoded_addresses
 
@@ -897,7 +908,7 @@ def owner_change_warnings(
             kept = (
                 "whoever holds the old owner's identifier claims the flattrs of "
                 "the things Flattr created by verifying it for their Flattr "
-                f"account ({verify_command(old)})"
+                f"account ({verify_command(old, store)})"
             )
         else:
             kept = (

@@ -864,6 +864,7 @@ def _warn_about_owner_changes(
         _with_names(settings, owner_changes),
         baseline_kept=failing,
         listing=_listing(settings),
+        store=settings.store_path,
     ):
         logger.warning("pelican-flattr: %s%s", build.site_label(), line)
 

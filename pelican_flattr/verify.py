@@ -1,7 +1,9 @@
 """``pelican-flattr verify``: link partner identifiers to Flattr accounts.
 
 One identity (``--identity ID [--username NAME]``) or a whole site
-(``--from FILE``, a CSV of ``username,identity`` or the site's pelicanconf).
+(``--from FILE``, a CSV of ``username,identity`` or the site's pelicanconf,
+which ``--settings`` names too). The settings file's ``FLATTR_STORE`` is the
+store, for ``--identity`` too: the one the build and ``pending`` read.
 Every identity is checked with the plugin's identifier rules before anything
 is sent, and an ``email:ADDRESS`` is hashed first: a plain address is never
 sent, printed or stored. Each success is recorded in the operator's SQLite
@@ -768,9 +770,12 @@ identities and FLATTR_VERIFIED_ACCOUNTS the Flattr account of each author
 is hashed before anything is sent, printed or stored.
 
 Store: each success is recorded in the SQLite store given by --store, else by
-FLATTR_STORE in the settings file (with --from pelicanconf.py), else in
-./{DEFAULT_STORE}. --from skips identities recorded there, so a rerun
-resumes where a run stopped. --identity always sends.
+FLATTR_STORE in the settings file (--settings, or --from pelicanconf.py),
+else in ./{DEFAULT_STORE}; the output names it. Give the site's settings
+file with --identity too (--settings pelicanconf.py), or its verification
+goes to another store than the build and `pending` read. A batch skips
+identities recorded there, so a rerun resumes where a run stopped.
+--identity always sends.
 
 Exit status:
   0  every identity verified (or already recorded, or skipped)
@@ -806,12 +811,14 @@ def add_command(subparsers: Any) -> None:
         description=(
             "Tell Flattr that a Flattr account owns a partner identifier, so\n"
             "that the account can claim every pending thing of the identifier\n"
-            "at once. One identity with --identity, or many with --from FILE."
+            "at once. One identity with --identity, or many with --from FILE\n"
+            "or --settings PELICANCONF."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    what = parser.add_mutually_exclusive_group(required=True)
+    # Not required: --settings alone is a batch too (see _arguments_problem).
+    what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--identity",
         metavar="ID",
@@ -825,7 +832,15 @@ def add_command(subparsers: Any) -> None:
         type=path_argument,
         help="verify every identity of a CSV (username,identity) or of a "
         "pelicanconf.py (FLATTR_AUTHORS, FLATTR_USERNAME and "
-        "FLATTR_VERIFIED_ACCOUNTS)",
+        "FLATTR_VERIFIED_ACCOUNTS; the same as --settings pelicanconf.py)",
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        type=path_argument,
+        help="the site's settings file: its FLATTR_STORE is the store, with "
+        "--identity and --from a CSV too; given alone, verify its authors (as "
+        "--from pelicanconf.py, which earlier versions took)",
     )
     parser.add_argument(
         "--username",
@@ -848,7 +863,7 @@ def add_command(subparsers: Any) -> None:
         metavar="PATH",
         type=store_argument,
         help="the SQLite store that records successes (default: FLATTR_STORE of "
-        f"the settings file with --from pelicanconf.py, else ./{DEFAULT_STORE})",
+        f"--settings or --from pelicanconf.py, else ./{DEFAULT_STORE})",
     )
     parser.add_argument(
         "--timeout",
@@ -902,19 +917,26 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace, report: _Report) -> int:
-    if args.username is not None and args.from_file is not None:
-        return report.usage(
-            ["--username goes with --identity; FILE names the accounts"]
-        )
+    problem = _arguments_problem(args)
+    if problem is not None:
+        return report.usage([problem])
 
+    store_given = bool(args.store)
     if args.identity is not None:
         plan, problems = _single_plan(args.identity, args.username)
         if problems:
             return report.usage(problems)
+    elif args.from_file is not None:
+        plan = read_plan(args.from_file, store_given=store_given)
     else:
-        plan = read_plan(args.from_file, store_given=bool(args.store))
-        if plan.problems:
-            return report.usage(list(plan.problems), plan)
+        plan = read_pelicanconf(Path(args.settings), store_given)
+    # With --identity or --from a CSV, the settings file names the store
+    # alone; --store wins, as over --from's FLATTR_STORE.
+    names_store_alone = args.identity is not None or args.from_file is not None
+    if args.settings and names_store_alone and not (store_given or plan.problems):
+        plan = _with_store_of(plan, Path(args.settings))
+    if plan.problems:
+        return report.usage(list(plan.problems), plan)
     report.plan = plan
 
     api_url, api_url_source = _api_url(args)
@@ -942,7 +964,9 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     store_path = Path(args.store) if args.store else plan.store or Path(DEFAULT_STORE)
     # For messages: the settings file whose FLATTR_STORE names the store.
     named_by = (
-        _shown_path(Path(args.from_file)) if not args.store and plan.store else None
+        _shown_path(Path(args.settings or args.from_file))
+        if not args.store and plan.store
+        else None
     )
     report.store = store_path
     connection = None
@@ -964,7 +988,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
             connection.close()
         raise
 
-    batch = args.from_file is not None
+    batch = args.identity is None
     report.start()
     client = None
     try:
@@ -1021,6 +1045,37 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     status = exit_status(outcomes)
     report.finish(outcomes, status)
     return status
+
+
+def _arguments_problem(args: argparse.Namespace) -> str | None:
+    """What the options given cannot mean together, or None."""
+    if args.identity is None and args.from_file is None and args.settings is None:
+        return "give --identity, --from or --settings: what to verify"
+    if args.username is not None and args.identity is None:
+        return "--username goes with --identity; a batch's file names the accounts"
+    if (
+        args.settings is not None
+        and args.from_file is not None
+        and Path(args.from_file).suffix.lower() == ".py"
+    ):
+        return (
+            f"--from {_shown_path(Path(args.from_file))} and --settings "
+            f"{_shown_path(Path(args.settings))} are both settings files: give "
+            "the site's once, with --settings"
+        )
+    return None
+
+
+def _with_store_of(plan: Plan, path: Path) -> Plan:
+    """``plan`` with the store that ``FLATTR_STORE`` of the settings file at
+    ``path`` names (none when unset), or with the problem that keeps the
+    file or the setting from being read."""
+    try:
+        settings = read_settings_file(path, needs_content=False)
+        return replace(plan, store=configured_store(settings, path))
+    except ValueError as error:  # SettingsFileError is one
+        # It names the settings file, and perhaps the folder it is in.
+        return replace(plan, problems=(redact_addresses(str(error)),))
 
 
 def _single_plan(identity: str, username: str | None) -> tuple[Plan, list[str]]:
@@ -1093,8 +1148,11 @@ class _Report:
 
     @property
     def shown_store(self) -> str:
-        """The store's path, as messages show it (see _shown_path)."""
-        return "" if self.store is None else _shown_path(self.store)
+        """The store's absolute path, as messages show it (see _shown_path):
+        a relative one does not say which folder it was taken from."""
+        if self.store is None:
+            return ""
+        return _shown_path(Path(os.path.abspath(self.store)))
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -1216,7 +1274,8 @@ class _Report:
             document["problems"] = list(problems)
             self._print_json(document)
             return
-        if self.args.from_file is None:  # one identity: its line said it all
+        if self.args.identity is not None:  # one identity: its line said it all
+            self._print_recorded(outcomes)
             if not self.args.dry_run:
                 _print_line(f"Rate budget: {self.budget(outcomes)}")
             return
@@ -1240,18 +1299,27 @@ class _Report:
             summary += " (dry run: nothing was sent)"
         noun = "identity" if len(outcomes) == 1 else "identities"
         _print_line(f"{len(outcomes)} {noun}: {summary}")
-        if not self.args.dry_run:
-            _print_line(f"Rate budget: {self.budget(outcomes)}")
         # Identities left to send, whatever stopped the batch (Flattr out of
         # reach, a rate limit that outlasted the waits, a token without the
         # scope): a rerun sends them. Not when the store stopped it, whose
         # problem says what a rerun does.
         left = tally.count("not reached") + tally.count("not sent")
-        if left and len(outcomes) > 1 and not problems:
+        resume = bool(left and len(outcomes) > 1 and not problems)
+        if not resume and not problems:
+            self._print_recorded(outcomes)
+        if not self.args.dry_run:
+            _print_line(f"Rate budget: {self.budget(outcomes)}")
+        if resume:
             _print_line(
                 f"Successes are recorded in {self.shown_store}; run the same command "
                 "again to resume."
             )
+
+    def _print_recorded(self, outcomes: Sequence[Outcome]) -> None:
+        """Name the store that recorded this run's successes, if any: the
+        operator checks it is the one the build and ``pending`` read."""
+        if any(o.status == "verified" and not o.unrecorded for o in outcomes):
+            _print_line(f"Recorded in {self.shown_store}.")
 
     def budget(self, outcomes: Sequence[Outcome]) -> str:
         """The rate budget, or why it is unknown: only answers of Flattr's
@@ -1295,7 +1363,8 @@ class _Report:
             "exit_status": status,
             "dry_run": bool(self.args.dry_run),
             "api_url": self.api_url or None,
-            "store": None if self.store is None else self.shown_store,
+            # As given: the document of earlier versions.
+            "store": None if self.store is None else _shown_path(self.store),
             "token_from": self.token_source,
             "results": results,
             "skipped": [_skipped_json(s) for s in self.plan.skipped],

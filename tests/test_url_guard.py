@@ -757,26 +757,37 @@ def test_a_whole_authors_owner_change_is_one_line(tmp_path, flattr_log):
     assert all("@" not in line for line in lines)
 
 
+@pytest.mark.parametrize("with_store", [False, True])
 def test_the_suggested_verify_command_verifies_for_the_holder(
-    tmp_path, flattr_log, monkeypatch, capsys
+    tmp_path, flattr_log, monkeypatch, capsys, with_store
 ):
     # The warning's command ran as written verified the old owner's
     # identifier for the token's own account, the operator's (POST
     # /user/verify): the author's identity and its waiting flattrs went to
-    # the site's partner account. It must name the holder's account.
-    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
-    build(tmp_path, two_articles(), FLATTR_AUTHORS={**AUTHORS, "Bob": "bob"})
+    # the site's partner account. It must name the holder's account. And it
+    # recorded the verification in ./flattr-store.sqlite3, not in the
+    # FLATTR_STORE the build and `pending` read: `pending` went on listing
+    # the flattrs. It names the store the build knows, quoted for a shell.
+    store = tmp_path / "private store" / "flattr.sqlite3"
+    store.parent.mkdir()
+    settings = {"FLATTR_STORE": str(store)} if with_store else {}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, **settings)
+    new = {**AUTHORS, "Bob": "bob"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=new, **settings)
     ((_, line),) = owner_lines(flattr_log)
     (command,) = re.findall(r"\((pelican-flattr verify [^)]*)\)", line)
     program, *args = shlex.split(command.replace("THEIR_FLATTR_USERNAME", "bob9"))
     assert program == "pelican-flattr"
+    assert ("--store" in args) is with_store
     monkeypatch.setenv("FLATTR_TOKEN", TOKEN)
-    store = tmp_path / "store.sqlite3"
+    monkeypatch.chdir(tmp_path)
     with FlattrApiStub(users=frozenset({"bob9"})) as stub:
-        status = main([*args, "--api-url", stub.url, "--store", str(store)])
+        status = main([*args, "--api-url", stub.url])
     assert status == 0, capsys.readouterr()
     assert [request.path for request in stub.requests] == ["/rest/v2/users/bob9/verify"]
     assert stub.identities() == ["twitter:user:id:9"]
+    recorded_in = store if with_store else tmp_path / "flattr-store.sqlite3"
+    assert f"Recorded in {recorded_in}" in capsys.readouterr().out
 
 
 def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log):
