@@ -787,6 +787,8 @@ Exit status:
      Flattr's), or the batch stopped before its end at a refusal every
      identity would get (a rate limit that outlasted the waits, a token
      Flattr does not accept or without the scope)
+A failed run also says what failed, and what its status means, in one line
+on stderr; the report stays on stdout (with --quiet, only its problems).
 """
 
 
@@ -878,6 +880,13 @@ def add_command(subparsers: Any) -> None:
         help="show what would be sent, and send nothing",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only problems: the identities refused, not reached or not "
+        "sent, and the line on stderr that sums up a failed run; nothing when "
+        "all went well (for a cron job, which mails any output)",
+    )
     parser.set_defaults(handler=run_verify)
 
 
@@ -1163,7 +1172,7 @@ class _Report:
     def start(self) -> None:
         """List the entries of FILE that need no request."""
         self.started = True
-        if self.args.json:
+        if self.args.json or self.args.quiet:
             return
         for skipped in self.plan.skipped:
             shown = f"{skipped.identity}  " if skipped.identity else ""
@@ -1171,7 +1180,7 @@ class _Report:
 
     def outcome(self, outcome: Outcome) -> None:
         self.done.append(outcome)
-        if self.args.json:
+        if self.args.json or (self.args.quiet and not _is_problem(outcome)):
             return
         request = outcome.request
         who = request.username if request.username is not None else "(token's account)"
@@ -1187,6 +1196,8 @@ class _Report:
         _print_line(line)
 
     def waiting(self, reset: int) -> None:
+        if self.args.quiet:  # a wait is no problem: a cron job mails nothing
+            return
         left = len(self.plan.requests) - len(self.done)
         print(
             f"pelican-flattr: Flattr's rate limit is used up; waiting until "
@@ -1198,8 +1209,10 @@ class _Report:
     def retrying(self, when: int, problem: str) -> None:
         """Say on stderr that an identity is sent again after a failure
         that says it is passing (a 502, 503 or 504, a connection reset, no
-        answer within the timeout)."""
-        _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
+        answer within the timeout); not with --quiet, as one that fails for
+        good is said with its identity."""
+        if not self.args.quiet:
+            _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
 
     def interrupted(self) -> None:
         """Say what was done; with --json, still print the document (with
@@ -1262,7 +1275,8 @@ class _Report:
         self, outcomes: list[Outcome], status: int, problems: Sequence[str] = ()
     ) -> None:
         """The summary (or the JSON document) at the end of a run that sent
-        what it could; ``problems`` stopped it (a store that failed)."""
+        what it could; ``problems`` stopped it (a store that failed). A run
+        that failed says so in one line on stderr too."""
         for problem in problems:
             _say(f"pelican-flattr: verify: {problem}")
         if problems and not any(o.status in _SENT for o in outcomes):
@@ -1273,7 +1287,32 @@ class _Report:
             document = self._document(outcomes, status)
             document["problems"] = list(problems)
             self._print_json(document)
-            return
+        elif not self.args.quiet:
+            self._print_summary(outcomes, problems)
+        if status != EXIT_OK:
+            _say(self.failure(outcomes, status))
+
+    def failure(self, outcomes: Sequence[Outcome], status: int) -> str:
+        """The one line that says a run failed: what failed, how many, and
+        what the exit ``status`` means, for a cron job's mail or a script
+        that reads stderr (the report, on stdout, may go to a log)."""
+        tally = _Tally(list(outcomes))
+        unrecorded = sum(1 for outcome in outcomes if outcome.unrecorded)
+        parts = [f"{unrecorded} not recorded"] if unrecorded else []
+        parts += [
+            f"{tally.count(status_)} {status_}"
+            for status_ in ("refused", "not reached", "not sent")
+            if tally.count(status_)
+        ]
+        noun = "identity" if len(outcomes) == 1 else "identities"
+        return (
+            f"pelican-flattr: verify: {', '.join(parts)} of {len(outcomes)} {noun}; "
+            f"exit status {status}: {_FAILED[status]}"
+        )
+
+    def _print_summary(self, outcomes: list[Outcome], problems: Sequence[str]) -> None:
+        """The lines for people after the identities': a batch's summary,
+        the store, the rate budget, and how to resume."""
         if self.args.identity is not None:  # one identity: its line said it all
             self._print_recorded(outcomes)
             if not self.args.dry_run:
@@ -1373,6 +1412,23 @@ class _Report:
             if self.rate_limit is None
             else self.rate_limit.as_dict(),
         }
+
+
+def _is_problem(outcome: Outcome) -> bool:
+    """Whether ``outcome`` is one that --quiet still prints."""
+    return outcome.status in ("refused", "not reached", "not sent") or (
+        outcome.unrecorded
+    )
+
+
+# What the exit status of a failed run means, as its line on stderr says.
+_FAILED = {
+    EXIT_REFUSED: "Flattr refused an identity (the report on stdout says why)",
+    EXIT_USAGE: "the store failed (said above); a rerun sends what is left",
+    EXIT_UNREACHABLE: "identities left to send (Flattr could not be reached, or "
+    "the batch stopped at a refusal every identity would get); run the same "
+    "command again to resume",
+}
 
 
 def _say(text: str) -> None:

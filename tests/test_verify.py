@@ -2535,6 +2535,126 @@ def test_a_proxy_that_never_answers_the_tunnel_is_named(clock, capsys, monkeypat
     assert len(asked) == 1 and asked[0].startswith(b"CONNECT api.flattr.example:443 ")
 
 
+# -- run by a cron job ---------------------------------------------------------
+
+
+def said_on_stderr(err: str) -> list[str]:
+    """The lines of stderr but the notices of retries and waits."""
+    return [line for line in err.splitlines() if "trying again at" not in line]
+
+
+@pytest.mark.parametrize(
+    ("mode", "rows", "status", "summary"),
+    [
+        (
+            "html_500",
+            1,
+            3,
+            "pelican-flattr: verify: 1 not reached of 1 identity; exit status 3: "
+            "identities left to send (Flattr could not be reached, or the batch "
+            "stopped at a refusal every identity would get); run the same "
+            "command again to resume",
+        ),
+        (
+            "unauthorized",
+            3,
+            3,
+            "pelican-flattr: verify: 2 refused, 1 not sent of 3 identities; exit "
+            "status 3: identities left to send (Flattr could not be reached, or "
+            "the batch stopped at a refusal every identity would get); run the "
+            "same command again to resume",
+        ),
+        (
+            "not_found",
+            2,
+            1,
+            "pelican-flattr: verify: 2 refused of 2 identities; exit status 1: "
+            "Flattr refused an identity (the report on stdout says why)",
+        ),
+    ],
+)
+def test_a_failed_run_says_so_on_stderr_in_one_line(
+    stub, capsys, tmp_path, mode, rows, status, summary
+):
+    # Every failure went to stdout and stderr stayed empty: a cron job that
+    # mails stderr, or a script that reads it, could not tell a failed run
+    # from a good one but by its exit status.
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("nobody", f"partner:ns:{n}") for n in range(rows)]
+    )
+    for json_too in ([], ["--json"]):
+        stub.script(mode, times=2)
+        code, out, err = run(
+            capsys, "--from", str(csv_path), "--api-url", stub.url, *json_too
+        )
+        assert code == status
+        assert said_on_stderr(err) == [summary]
+        assert "partner:ns:0" in out  # the full report, where it was
+
+
+def test_a_stub_that_is_down_is_said_on_stderr(clock, capsys):
+    status, out, err = run(
+        capsys, "--identity", "partner:ns:1", "--api-url", "http://127.0.0.1:9/rest/v2"
+    )
+    assert status == 3
+    assert said_on_stderr(err) == [
+        "pelican-flattr: verify: 1 not reached of 1 identity; exit status 3: "
+        "identities left to send (Flattr could not be reached, or the batch "
+        "stopped at a refusal every identity would get); run the same command "
+        "again to resume"
+    ]
+    assert "could not connect to Flattr's API" in out
+
+
+def test_quiet_prints_nothing_for_a_good_run_and_the_problems_of_a_bad_one(
+    stub, capsys, tmp_path
+):
+    # A run with nothing to do printed a "skipped" line per author, every
+    # month: a cron job mailed them all.
+    (tmp_path / "private").mkdir()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(PELICANCONF, encoding="utf-8")
+    for _ in range(2):  # verified, then nothing to do
+        status, out, err = run(
+            capsys, "--settings", str(conf), "--api-url", stub.url, "--quiet"
+        )
+        assert (status, out, err) == (0, "", "")
+    assert len(stub.requests) == 2
+
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("nobody", "partner:ns:2")]
+    )
+    status, out, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--quiet"
+    )
+    assert status == 1
+    assert out.splitlines()[0].startswith("refused           partner:ns:2 -> nobody")
+    assert "partner:ns:1" not in out
+    assert "Rate budget" not in out and "identities:" not in out
+    assert said_on_stderr(err) == [
+        "pelican-flattr: verify: 1 refused of 2 identities; exit status 1: "
+        "Flattr refused an identity (the report on stdout says why)"
+    ]
+
+
+def test_quiet_keeps_the_waits_off_stderr(clock, capsys, tmp_path):
+    rows = [("alice", f"partner:ns:{n}") for n in range(3)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    with FlattrApiStub(clock=clock, limit=2) as stub:
+        status, out, err = run(
+            capsys, "--from", str(csv_path), "--api-url", stub.url, "--quiet"
+        )
+    assert (status, out, err) == (0, "", "")
+    assert len(clock.sleeps) == 1  # it waited, without a word
+
+
+def test_help_documents_quiet(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--quiet print only problems" in out
+
+
 # -- what a mutation review found unguarded ----------------------------------
 
 
