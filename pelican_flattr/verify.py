@@ -777,6 +777,11 @@ goes to another store than the build and `pending` read. A batch skips
 identities recorded there, so a rerun resumes where a run stopped.
 --identity always sends.
 
+Rehearsal: a run against an API other than Flattr's own (a local stub) is a
+rehearsal: its verifications are recorded apart from Flattr's, count only
+for later runs against that API, and hand no pending flattrs over; the
+output says so.
+
 Exit status:
   0  every identity verified (or already recorded, or skipped)
   1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
@@ -1354,11 +1359,29 @@ class _Report:
                 "again to resume."
             )
 
+    @property
+    def rehearsal(self) -> bool:
+        """Whether the API is not Flattr's own (a local stub), whose
+        verifications are recorded apart from Flattr's."""
+        return bool(self.api_url) and recorded_api(self.api_url) != DEFAULT_BASE_URL
+
     def _print_recorded(self, outcomes: Sequence[Outcome]) -> None:
-        """Name the store that recorded this run's successes, if any: the
-        operator checks it is the one the build and ``pending`` read."""
-        if any(o.status == "verified" and not o.unrecorded for o in outcomes):
-            _print_line(f"Recorded in {self.shown_store}.")
+        """Name the store that holds the identities verified, if any: the
+        operator checks it is the one the build and ``pending`` read. And a
+        rehearsal says so, which would otherwise read as Flattr's answer."""
+        if not any(
+            o.status in ("verified", "already verified") and not o.unrecorded
+            for o in outcomes
+        ):
+            return
+        line = f"Recorded in {self.shown_store}"
+        if self.rehearsal:
+            line += (
+                f" as a rehearsal: {self.api_url} is not Flattr's API, so its "
+                "verifications are kept apart from Flattr's and hand no pending "
+                "flattrs over (pending still lists them)"
+            )
+        _print_line(f"{line}.")
 
     def budget(self, outcomes: Sequence[Outcome]) -> str:
         """The rate budget, or why it is unknown: only answers of Flattr's
@@ -1402,6 +1425,7 @@ class _Report:
             "exit_status": status,
             "dry_run": bool(self.args.dry_run),
             "api_url": self.api_url or None,
+            "rehearsal": self.rehearsal,
             # As given: the document of earlier versions.
             "store": None if self.store is None else _shown_path(self.store),
             "token_from": self.token_source,

@@ -117,8 +117,14 @@ def test_one_identity(stub, capsys, tmp_path):
         "--api-url", stub.url,
     )  # fmt: skip
     assert status == 0, err
-    assert out.splitlines()[:1] + out.splitlines()[-1:] == [
+    assert out.splitlines() == [
         "verified          partner:hackspace:1042 -> alice  (--identity)",
+        # The stub is no Flattr: said, where a rehearsal looked like the
+        # real verification.
+        f"Recorded in {tmp_path / 'flattr-store.sqlite3'} as a rehearsal: "
+        f"{stub.url} is not Flattr's API, so its verifications are kept apart "
+        "from Flattr's and hand no pending flattrs over (pending still lists "
+        "them).",
         "Rate budget: 4999 of 5000 requests left; resets at "
         + local_time(START + 3600),
     ]
@@ -484,10 +490,9 @@ def test_a_batch_that_sends_nothing_says_so_of_the_budget(stub, capsys, tmp_path
     assert run(capsys, "--from", str(csv_path), "--api-url", stub.url)[0] == 0
     status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
     assert status == 0, err
-    assert out.splitlines()[-2:] == [
-        "1 identity: 1 already verified",
-        "Rate budget: unknown (nothing was sent)",
-    ]
+    lines = out.splitlines()
+    assert lines[-3] == "1 identity: 1 already verified"
+    assert lines[-1] == "Rate budget: unknown (nothing was sent)"
     assert len(stub.requests) == 1
 
 
@@ -3087,6 +3092,48 @@ def test_a_rehearsal_against_another_api_is_not_taken_for_flattrs_own(
             "SELECT identity, username, api_url FROM verified_at_other_apis"
         ).fetchall() == [("partner:ns:1", "alice", stub.url)]
         assert connection.execute("SELECT * FROM verified_identities").fetchall() == []
+
+
+def test_a_rehearsal_says_so_and_flattrs_own_api_does_not(stub, capsys, tmp_path):
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    for outcome in ("verified", "already verified"):
+        status, out, err = run(capsys, "--from", str(csv_path), "--api-url", stub.url)
+        assert status == 0, err
+        assert f"{outcome:<16}  partner:ns:1 -> alice" in out
+        assert f"as a rehearsal: {stub.url} is not Flattr's API" in out
+    status, document, _ = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    assert document["rehearsal"] is True
+    # Flattr's own API cannot be reached from a test: its report is asked
+    # for as the command asks it, after a success.
+    args = main_arguments("--from", str(csv_path))
+    report = verify._Report(args)
+    report.api_url, report.store = DEFAULT_BASE_URL, tmp_path / "s.sqlite3"
+    outcome = verify.Outcome(
+        verify.Request("partner:ns:1", "alice", "p.csv"), "verified"
+    )
+    report.finish([outcome], verify.EXIT_OK)
+    out = capsys.readouterr().out
+    assert f"Recorded in {tmp_path / 's.sqlite3'}.\n" in out
+    assert "as a rehearsal" not in out
+    args.json = True
+    report.finish([outcome], verify.EXIT_OK)
+    assert json.loads(capsys.readouterr().out)["rehearsal"] is False
+
+
+def main_arguments(*args: str):
+    """The arguments ``pelican-flattr verify ARGS`` parses to."""
+    from pelican_flattr.cli import build_parser
+
+    return build_parser().parse_args(["verify", *args])
+
+
+def test_help_says_what_a_rehearsal_is(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "an API other than Flattr's own (a local stub) is a rehearsal" in out
 
 
 def test_a_verification_by_flattrs_own_api_hands_pending_flattrs_over(capsys, tmp_path):
