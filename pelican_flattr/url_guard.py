@@ -33,7 +33,14 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
@@ -389,10 +396,16 @@ def _slug_may_have_changed(change: UrlChange) -> bool:
     )
 
 
-def verify_command(identity: str, store: str | os.PathLike[str] | None = None) -> str:
+def verify_command(
+    identity: str,
+    store: str | os.PathLike[str] | None = None,
+    *,
+    settings: str | None = None,
+) -> str:
     """The ``pelican-flattr verify`` command that links ``identity`` to the
     Flattr account of whoever holds it, recorded in ``store`` (the site's
-    ``FLATTR_STORE``, when it is known).
+    ``FLATTR_STORE``, when it is known), else in the store of the settings
+    file ``settings``, which verify reads as it reads every setting.
 
     It names that account: ``--identity`` without ``--username`` verifies for
     the token's own account, the operator's, which would take the identity
@@ -407,9 +420,11 @@ def verify_command(identity: str, store: str | os.PathLike[str] | None = None) -
     command = (
         f"pelican-flattr verify --identity {identity} --username THEIR_FLATTR_USERNAME"
     )
-    if store is None:
-        return command
-    return f"{command} --store {shlex.quote(os.fspath(store))}"
+    if store is not None:
+        return f"{command} --store {shlex.quote(os.fspath(store))}"
+    if settings is not None:
+        return f"{command} --settings {shlex.quote(settings)}"
+    return command
 
 
 def _kept_by(owner: str, taker: str) -> str:
@@ -904,17 +919,7 @@ def owner_change_warnings(
             named = listed([change.source for change in group], _NAMED_SOURCES)
             what = f"{len(group)} things ({named}) changed owner from {was} to {now}"
             them = "them"
-        if ":" in old:  # an identifier: a username holds no ':'
-            kept = (
-                "whoever holds the old owner's identifier claims the flattrs of "
-                "the things Flattr created by verifying it for their Flattr "
-                f"account ({verify_command(old, store)})"
-            )
-        else:
-            kept = (
-                "the flattrs of the things Flattr created stay with the Flattr "
-                f"account {old}"
-            )
+        kept = _old_owner_keeps(old, verify_command(old, store))
         warnings.append(
             redact_encoded_addresses(
                 f"{what}, but Flattr keys a thing on its URL and keeps the owner "
@@ -940,6 +945,22 @@ def owner_change_warnings(
             )
         )
     return warnings
+
+
+def _old_owner_keeps(old: str, claim: str) -> str:
+    """Where the flattrs of the things Flattr created for the ``old`` owner
+    go, as the fix of an owner change says it: to its Flattr account, or,
+    for an identifier, to whoever holds it, by the command ``claim``
+    (``verify_command``)."""
+    if ":" in old:  # an identifier: a username holds no ':'
+        return (
+            "whoever holds the old owner's identifier claims the flattrs of "
+            "the things Flattr created by verifying it for their Flattr "
+            f"account ({claim})"
+        )
+    return (
+        f"the flattrs of the things Flattr created stay with the Flattr account {old}"
+    )
 
 
 # How many characters of an email owner's hash name it where the command
@@ -1841,6 +1862,7 @@ def waits(entry: Entry) -> bool:
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr diff``."""
+    from .audit_command import _row_limit  # as audit's --limit
     from .cli import path_argument  # cli is loaded: it asks for this
 
     parser = subparsers.add_parser(
@@ -1854,9 +1876,9 @@ def add_command(subparsers: Any) -> None:
             "so a changed or vanished URL leaves its flattrs behind, and a URL "
             "that passes to another source passes its flattrs with it."
         ),
-        epilog="Exit status: 0 when no flattrs would be orphaned or passed to "
-        "another source, 1 when some would, 2 when a manifest or the settings "
-        "file cannot be read.",
+        epilog="The closing line counts the rows of each kind. Exit status: 0 "
+        "when no flattrs would be orphaned or passed to another source, 1 when "
+        "some would, 2 when a manifest or the settings file cannot be read.",
     )
     parser.add_argument(
         "old",
@@ -1893,6 +1915,14 @@ def add_command(subparsers: Any) -> None:
             "the old URLs FLATTR_ACCEPT_URL_CHANGES names are let go, as the "
             "URL guard does"
         ),
+    )
+    parser.add_argument(
+        "--limit",
+        metavar="N",
+        type=_row_limit,
+        help="list at most N rows of each kind, 0 for the summary alone (the "
+        "closing line counts them all; --json lists them all whatever N: a "
+        "script's document is whole)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=run_diff)
@@ -2016,10 +2046,17 @@ def run_diff(args: Any) -> int:
         changes = with_slugs(changes, functools.partial(slugs_in, settings, content))
         diff = dataclasses.replace(diff, url_changes=tuple(changes))
     fix = functools.partial(_fix, pages_checked=settings is not None)
+    # The settings file given names the store the old owner's holder
+    # verifies into: verify reads its FLATTR_STORE, and says what is wrong.
+    owner_fix = functools.partial(_owner_fix, settings=args.settings)
+    status = 1 if diff.orphans_flattrs else 0
     if args.json:
         cli.print_json(
             _without_addresses(
                 {
+                    # As audit's and verify's: a script reads one field.
+                    "ok": status == 0,
+                    "exit_status": status,
                     "orphans_flattrs": diff.orphans_flattrs,
                     "disappeared": [
                         {
@@ -2053,6 +2090,7 @@ def run_diff(args: Any) -> int:
                             "source": c.source,
                             "old_owner": c.old_owner,
                             "new_owner": c.new_owner,
+                            "fix": owner_fix(c),
                         }
                         for c in diff.owner_changes
                     ],
@@ -2086,13 +2124,25 @@ def run_diff(args: Any) -> int:
             for c in diff.url_changes
         ]
         rows += [
-            ("owner changed", c.source, c.url, f"{c.old_owner} -> {c.new_owner}")
+            (
+                "owner changed",
+                c.source,
+                c.url,
+                f"{c.old_owner} -> {c.new_owner}: {owner_fix(c)}",
+            )
             for c in diff.owner_changes
         ]
         rows += [("new", e["source"], e["url"], "") for e in diff.added]
         rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
         rows = _without_addresses(rows)
-        cli.print_table("", ("change", "source", "thing URL", "note"), rows)
+        listed, by_kind = _rows_listed(rows, args.limit)
+        title = ""
+        if len(listed) < len(rows):
+            title = (
+                f"{len(rows)} changes, {len(listed)} listed (--limit {args.limit} "
+                "of each kind)"
+            )
+        cli.print_table(title, ("change", "source", "thing URL", "note"), listed)
         if accepted:
             cli.print_line(
                 f"{cli.counted(len(accepted), 'old thing URL')} left out: "
@@ -2101,15 +2151,59 @@ def run_diff(args: Any) -> int:
             )
         if live_warning is not None:
             cli.print_line(_without_addresses(live_warning))
-        lost = len(diff.url_changes)
-        cli.print_line(
-            f"{lost} thing URL{'s' if lost > 1 else ''} would strand "
-            f"{'their' if lost > 1 else 'its'} flattrs or pass them to another "
-            "source; see the notes"
-            if lost
-            else "No flattrs would be orphaned."
+        cli.print_line(_closing_line(by_kind, len(diff.url_changes)))
+    return status
+
+
+def _rows_listed(
+    rows: Sequence[Sequence[str]], limit: int | None
+) -> tuple[list[Sequence[str]], dict[str, tuple[int, int]]]:
+    """The ``rows`` of diff's table listed, at most ``limit`` of each kind
+    (the first cell; all when None); and each kind's count of rows and of
+    those left out, in the order the kinds come."""
+    listed = []
+    by_kind: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        count, left_out = by_kind.get(row[0], (0, 0))
+        shown = limit is None or count < limit
+        by_kind[row[0]] = (count + 1, left_out + (not shown))
+        if shown:
+            listed.append(row)
+    return listed, by_kind
+
+
+def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
+    """diff's last line: the rows of each kind (``by_kind``: each one's
+    count, and how many --limit left out), then what ``lost`` thing URLs
+    (those that strand their flattrs or pass them on) come to."""
+    counts = ", ".join(
+        f"{count} {kind}" + (f" ({left_out} not listed)" if left_out else "")
+        for kind, (count, left_out) in by_kind.items()
+    )
+    if not lost:
+        return (
+            f"{counts}. No flattrs would be orphaned."
+            if counts
+            else ("No flattrs would be orphaned.")
         )
-    return 1 if diff.orphans_flattrs else 0
+    return (
+        f"{counts}: {lost} thing URL{'s' if lost > 1 else ''} would strand "
+        f"{'their' if lost > 1 else 'its'} flattrs or pass them to another "
+        "source; see the notes"
+    )
+
+
+def _owner_fix(change: OwnerChange, settings: str | None) -> str:
+    """The fix of an owner change, as the build's warning gives it: the
+    command that claims the old owner's flattrs names ``settings``, the
+    settings file given to diff, whose store verify then records in."""
+    old = change.old_owner
+    return (
+        "Flattr keeps the old owner of a thing already flattred: if the change "
+        "is a mistake, give it the old owner back (FLATTR_AUTHORS, or "
+        f"'Flattr_owner:'); if not, "
+        f"{_old_owner_keeps(old, verify_command(old, settings=settings))}"
+    )
 
 
 def _main_sites_things(

@@ -4397,3 +4397,134 @@ def test_a_baseline_with_an_entry_wrapped_by_hand_is_read_whole(tmp_path, wrappe
         f"{path}: not a pelican-flattr URL baseline{where}"
         f'{_RULE}; its "source" is missing)'
     )
+
+
+# --- diff's output in a mail or a script. ---
+
+
+def _a_diff_of_each_kind(tmp_path):
+    """The manifests of two builds, old and new, between which two URLs
+    changed, a thing went, Bob's two things went to another owner (from an
+    identifier to a Flattr user) and two things came."""
+    files = {
+        "a1.md": article("A one", "Alice", slug="a1"),
+        "a2.md": article("A two", "Alice", slug="a2"),
+        "gone.md": article("Gone", "Alice", slug="gone"),
+        "b1.md": article("B one", "Bob", slug="b1"),
+        "b2.md": article("B two", "Bob", slug="b2"),
+    }
+    output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    (tmp_path / "content" / "gone.md").unlink()
+    del files["gone.md"]
+    files["a1.md"] = article("A one", "Alice", slug="a1-new")
+    files["a2.md"] = article("A two", "Alice", slug="a2-new")
+    files["n1.md"] = article("New one", "Alice", slug="n1")
+    files["n2.md"] = article("New two", "Alice", slug="n2")
+    build(tmp_path, files, FLATTR_AUTHORS={**AUTHORS, "Bob": "bob"})
+    return str(old), str(output / "flattr-manifest.json")
+
+
+def _diff_table(capsys) -> tuple[list[list[str]], str]:
+    """The rows of diff's table, and its closing line."""
+    lines = capsys.readouterr().out.splitlines()
+    rows = [
+        [cell.strip() for cell in line.split("\u2502")[1:-1]]  # "│" parts a cell
+        for line in lines
+        if line.startswith("\u2502")
+    ]
+    return rows, lines[-1]
+
+
+def test_diffs_closing_line_counts_each_kind(tmp_path, capsys, monkeypatch):
+    # It counted the stranded URLs alone: the new, moved and owner-changed
+    # rows a mail's reader had to count in the table.
+    old, new = _a_diff_of_each_kind(tmp_path)
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["diff", old, new]) == 1
+    rows, closing = _diff_table(capsys)
+    assert len(rows) == 7
+    assert closing == (
+        "2 URL changed, 1 disappeared, 2 owner changed, 2 new: 3 thing URLs "
+        "would strand their flattrs or pass them to another source; see the notes"
+    )
+    assert main(["diff", new, new]) == 0
+    assert capsys.readouterr().out == "No flattrs would be orphaned.\n"
+
+
+def test_diffs_limit_lists_at_most_n_rows_of_each_kind(tmp_path, capsys, monkeypatch):
+    # As audit's --limit: a mail of the first rows of each kind, all counted.
+    old, new = _a_diff_of_each_kind(tmp_path)
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["diff", old, new, "--limit", "1"]) == 1
+    rows, closing = _diff_table(capsys)
+    assert [row[0] for row in rows] == [
+        "URL changed",
+        "disappeared",
+        "owner changed",
+        "new",
+    ]
+    assert closing == (
+        "2 URL changed (1 not listed), 1 disappeared, 2 owner changed (1 not "
+        "listed), 2 new (1 not listed): 3 thing URLs would strand their flattrs "
+        "or pass them to another source; see the notes"
+    )
+    assert main(["diff", old, new, "--limit", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "\u2502" not in out and "2 owner changed (2 not listed)" in out
+    # A script's document is whole, whatever N.
+    assert main(["diff", old, new, "--limit", "0", "--json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["owner_changed"]) == 2
+    for bad in ("-1", "two"):
+        with pytest.raises(SystemExit):
+            main(["diff", old, new, "--limit", bad])
+        assert "is not a number of rows (0 or more)" in capsys.readouterr().err
+
+
+def test_diffs_help_gives_limit_as_audit_does(capsys):
+    with pytest.raises(SystemExit):
+        main(["diff", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--limit N list at most N rows of each kind, 0 for the summary alone" in out
+
+
+def test_diffs_owner_change_rows_give_the_builds_fix(tmp_path, capsys, monkeypatch):
+    # The row named the owners and no fix, where the build's warning gives
+    # the verify command that claims the old owner's flattrs.
+    old, new = _a_diff_of_each_kind(tmp_path)
+    conf = tmp_path / "site conf.py"
+    conf.write_text('PATH = "content"\nFLATTR_STORE = "private/s.sqlite3"\n')
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "600")
+    command = (
+        "pelican-flattr verify --identity twitter:user:id:9 --username "
+        "THEIR_FLATTR_USERNAME"
+    )
+    with_settings = f"{command} --settings {shlex.quote(str(conf))}"
+    for settings, claim in ([], command), (["--settings", str(conf)], with_settings):
+        assert main(["diff", old, new, *settings]) == 1
+        rows, _ = _diff_table(capsys)
+        notes = [row[3] for row in rows if row[0] == "owner changed"]
+        assert len(notes) == 2
+        for note in notes:
+            assert note.startswith("twitter:user:id:9 -> bob: ")
+            # The settings file quoted for a shell: verify reads its store.
+            assert f"({claim})" in note
+    assert main(["diff", old, new, "--json"]) == 1
+    fixes = [c["fix"] for c in json.loads(capsys.readouterr().out)["owner_changed"]]
+    assert len(fixes) == 2 and all(f"({command})" in fix for fix in fixes)
+
+
+def test_diffs_json_says_ok_and_its_exit_status(tmp_path, capsys):
+    # As audit's and verify's: a script reads one field, however it ended.
+    old, new = _a_diff_of_each_kind(tmp_path)
+    capsys.readouterr()
+    assert main(["diff", old, new, "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert (document["ok"], document["exit_status"]) == (False, 1)
+    assert main(["diff", new, new, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["ok"], document["exit_status"]) == (True, 0)
