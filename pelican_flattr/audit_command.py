@@ -44,7 +44,7 @@ from .settings import (
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr audit``."""
-    from .cli import path_argument  # cli is loaded: it asks for this
+    from .cli import path_argument, row_limit  # cli is loaded: it asks for this
 
     parser = subparsers.add_parser(
         "audit",
@@ -83,7 +83,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--limit",
         metavar="N",
-        type=_row_limit,
+        type=row_limit,
         help="list at most N problems of each kind, 0 for the summary alone "
         "(the summary by kind counts them all; --json lists them all whatever "
         "N: a script's document is whole)",
@@ -106,19 +106,6 @@ def _manifest_argument(value: str) -> str:
             f"OUTPUT_DIR/{MANIFEST_NAME}"
         )
     return value
-
-
-def _row_limit(value: str) -> int:
-    """``--limit``'s value: a count of rows, 0 or more."""
-    try:
-        limit = int(value)
-    except ValueError:
-        limit = -1
-    if limit < 0:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a number of rows (0 or more)"
-        )
-    return limit
 
 
 def _rows_shown(

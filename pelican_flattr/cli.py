@@ -160,6 +160,19 @@ def _option_names(parser: argparse.ArgumentParser) -> frozenset[str]:
     return frozenset(names)
 
 
+def row_limit(value: str) -> int:
+    """``--limit``'s value (audit's, diff's): a count of rows, 0 or more."""
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of rows (0 or more)"
+        )
+    return limit
+
+
 def path_argument(value: str) -> str:
     """A command's file or folder argument: an empty one (a variable left
     unset in ``--manifest "$MANIFEST"``) would quietly mean the folder the

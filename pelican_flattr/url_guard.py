@@ -272,7 +272,7 @@ class UrlChange:
             "to FLATTR_ACCEPT_URL_CHANGES"
         )
 
-    def _taken(self) -> str:
+    def _taken(self, store: str | os.PathLike[str] | None) -> str:
         """Where the flattrs of the old URL go, now that ``taken_by`` has it:
         at Flattr the thing there keeps the owner it was created with."""
         if self.kept_owner is None:
@@ -280,11 +280,13 @@ class UrlChange:
         return (
             f", owned by {self.kept_owner} in the last build, and by "
             f"{self.new_owner or 'another owner'} now; "
-            f"{_kept_by(self.kept_owner, str(self.taken_by))}"
+            f"{_kept_by(self.kept_owner, str(self.taken_by), store)}"
         )
 
-    def describe(self) -> str:
-        """The change and its consequence, for a log line or a report."""
+    def describe(self, store: str | os.PathLike[str] | None = None) -> str:
+        """The change and its consequence, for a log line or a report;
+        ``store``, the site's ``FLATTR_STORE`` when known, is where the
+        command that claims a kept thing's flattrs records it."""
         if self.released_owner is not None:
             # The owner of the last build that had the URL: an earlier one
             # may have created the thing (an owner change is said once).
@@ -293,7 +295,7 @@ class UrlChange:
             return (
                 f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
                 f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES let it go in an "
-                f"earlier build{now}; {_kept_by(owner, str(self.taken_by))}"
+                f"earlier build{now}; {_kept_by(owner, str(self.taken_by), store)}"
             )
         if self.still_there:
             without = (
@@ -307,7 +309,7 @@ class UrlChange:
                 )
             return (
                 f"{without}, and {self.taken_by} now has its thing URL "
-                f"{self.old_url}{self._taken()}"
+                f"{self.old_url}{self._taken(store)}"
             )
         if self.taken_by is not None and self.new_url is None:
             # With another owner the taker may be new (a move but for the
@@ -319,13 +321,13 @@ class UrlChange:
                     if self.kept_owner is None
                     else ""
                 )
-                + f"now has its thing URL {self.old_url}{self._taken()}"
+                + f"now has its thing URL {self.old_url}{self._taken(store)}"
             )
         if self.taken_by is not None:
             return (
                 f"{self.source}: thing URL changed from {self.old_url} to "
                 f"{self.new_url}, and {self.taken_by} now has its old "
-                f"thing URL {self.old_url}{self._taken()}"
+                f"thing URL {self.old_url}{self._taken(store)}"
             )
         if self.new_url is None:
             return (
@@ -427,12 +429,13 @@ def verify_command(
     return command
 
 
-def _kept_by(owner: str, taker: str) -> str:
+def _kept_by(owner: str, taker: str, store: str | os.PathLike[str] | None) -> str:
     """That Flattr keeps the thing at a URL with ``owner``, whom the
-    flattrs of ``taker`` (the source that has the URL now) go to."""
+    flattrs of ``taker`` (the source that has the URL now) go to (claimed
+    into ``store``: see ``verify_command``)."""
     claim = (
         f"; whoever holds {owner} claims them by verifying it for their Flattr "
-        f"account ({verify_command(owner)})"
+        f"account ({verify_command(owner, store)})"
         if ":" in owner  # an identifier: a username holds no ':'
         else ""
     )
@@ -451,12 +454,15 @@ def _to_owner(owner: str, url: str) -> str:
     )
 
 
-def handed_over_warning(change: UrlChange) -> str:
+def handed_over_warning(
+    change: UrlChange, store: str | os.PathLike[str] | None = None
+) -> str:
     """The warning of a build that gives ``change``'s old URL for good to
     the source that has it under another owner (``released_owner`` or
-    ``kept_owner``), as FLATTR_ACCEPT_URL_CHANGES lists the URL."""
+    ``kept_owner``), as FLATTR_ACCEPT_URL_CHANGES lists the URL; ``store``
+    as for ``UrlChange.describe``."""
     return (
-        f"{change.describe()}. FLATTR_ACCEPT_URL_CHANGES lists {change.old_url}, "
+        f"{change.describe(store)}. FLATTR_ACCEPT_URL_CHANGES lists {change.old_url}, "
         f"so this build gives the URL to {change.taken_by} for good: if that is "
         "not meant, take it out of FLATTR_ACCEPT_URL_CHANGES and give "
         f"{change.taken_by} another URL"
@@ -587,7 +593,11 @@ def _split_base(url: str) -> tuple[str, str]:
 
 
 def url_change_warnings(
-    changes: Iterable[UrlChange], listing: str, baseline: Path, siteurl: str = ""
+    changes: Iterable[UrlChange],
+    listing: str,
+    baseline: Path,
+    siteurl: str = "",
+    store: str | os.PathLike[str] | None = None,
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -609,7 +619,7 @@ def url_change_warnings(
     for change in changes:
         kind = _kind(change)
         counts[kind] += 1
-        message = f"{change.describe()}. Fix: {change.advice()}"
+        message = f"{change.describe(store)}. Fix: {change.advice()}"
         (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
         if change.new_url is not None:
             changed_urls.append(change.old_url)
@@ -1862,8 +1872,8 @@ def waits(entry: Entry) -> bool:
 
 def add_command(subparsers: Any) -> None:
     """Register ``pelican-flattr diff``."""
-    from .audit_command import _row_limit  # as audit's --limit
-    from .cli import path_argument  # cli is loaded: it asks for this
+    # cli is loaded: it asks for this; row_limit as audit's --limit.
+    from .cli import path_argument, row_limit
 
     parser = subparsers.add_parser(
         "diff",
@@ -1919,7 +1929,7 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--limit",
         metavar="N",
-        type=_row_limit,
+        type=row_limit,
         help="list at most N rows of each kind, 0 for the summary alone (the "
         "closing line counts them all; --json lists them all whatever N: a "
         "script's document is whole)",

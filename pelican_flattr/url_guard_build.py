@@ -780,7 +780,9 @@ def _warn_about_handovers(
             )
         ):
             logger.warning(
-                "pelican-flattr: %s%s", build.site_label(), handed_over_warning(change)
+                "pelican-flattr: %s%s",
+                build.site_label(),
+                handed_over_warning(change, settings.store_path),
             )
 
 
@@ -806,6 +808,7 @@ def _warn_about_url_changes(
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
+        settings.store_path,
     )
     for message in said:
         build.warn(site + message)

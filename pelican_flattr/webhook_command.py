@@ -964,7 +964,15 @@ def run_pending(args: argparse.Namespace) -> int:
     if args.json:
         settings_shown = None if args.settings is None else _shown(args.settings)
         cli.print_json(
-            {"store": _shown(store), "settings": settings_shown, "owners": rows}
+            {
+                # As audit's, verify's and diff's, and a usage error's: a
+                # script reads one field, however the command ended.
+                "ok": True,
+                "exit_status": 0,
+                "store": _shown(store),
+                "settings": settings_shown,
+                "owners": rows,
+            }
         )
         return 0
     unmapped = (

@@ -155,6 +155,8 @@ def test_without_settings_json_leaves_the_authors_unknown(store, capsys):
     assert main(["pending", "--store", str(store), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["settings"] is None
+    # As every command's document: a script reads one field.
+    assert (document["ok"], document["exit_status"]) == (True, 0)
     assert {(row["authors"], row["site_owner"]) for row in document["owners"]} == {
         (None, None)
     }

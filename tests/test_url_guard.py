@@ -1586,6 +1586,18 @@ def test_a_released_url_reused_under_another_owner_warns(tmp_path, flattr_log, a
         build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STRICT=True)
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
     assert errors == [expected]
+    if claim:
+        # Run as written, the claim recorded in ./flattr-store.sqlite3, which
+        # neither the build nor pending reads: it names the site's store.
+        store = tmp_path / "private dir" / "flattr.sqlite3"
+        flattr_log.clear()
+        build(tmp_path, files, FLATTR_AUTHORS=BOB, FLATTR_STORE=str(store))
+        assert guard_lines(flattr_log) == [
+            expected.replace(
+                "THEIR_FLATTR_USERNAME)",
+                f"THEIR_FLATTR_USERNAME --store {shlex.quote(str(store))})",
+            )
+        ]
     # The released entry stays until then, and c.md waits at OLD.
     assert [t for t in baseline_things(tmp_path) if t["url"] == OLD] == [
         {
