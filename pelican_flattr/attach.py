@@ -112,7 +112,7 @@ def attach_things(generators: list[Any]) -> None:
     # a language's site on a domain of its own that keeps the main site's
     # FLATTR_SITEURL gives its article the URL of another's.
     url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
-    later = state.later_sites_languages
+    later = state.other_sites.later_languages
     defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
     if not isinstance(defaults, Mapping):
         defaults = {}
@@ -662,10 +662,10 @@ def _say_why_not(
     opt-out): its problems in ``problems``, said at the end
     (``_say_problems``), no owner in ``ownerless``, said for each author
     (``_say_who_has_no_owner``); and, for either, its source in the build's
-    ``refused_sources``."""
+    ``guard.refused_sources``."""
     source = content.relative_source_path
     if outcome.problems or outcome.notice:  # neither: an opt-out, or no page
-        build.current.refused_sources.add(source)
+        build.current.guard.refused_sources.add(source)
     problems.extend((source, problem) for problem in outcome.problems)
     if outcome.notice:
         authors = getattr(content, "authors", None) or ()

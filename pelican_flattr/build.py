@@ -122,7 +122,8 @@ class SiteInside(NamedTuple):
 
     settings: FlattrSettings
     generators: list[Any]
-    # BuildState.left_by_guard of that build; None for a baseline to read.
+    # BuildState.guard.left_by_guard of that build; None for a baseline to
+    # read.
     left_by_guard: dict[str, str] | None
 
 
@@ -247,6 +248,80 @@ class BuildsInside:
 
 
 @dataclass(eq=False, repr=False)
+class OtherSites:
+    """With i18n_subsites, the other languages' sites of the run, as this
+    build leaves them the content in their language.
+
+    ``start_build`` works them out from the settings; read by
+    ``generator_contents.published`` (hidden content in another site's
+    language is that site's) and by ``attach`` (a copy whose own
+    language's site runs later gets its thing there,
+    ``attach._left_to_its_languages_site``).
+    """
+
+    # The languages that have a site other than this one: see
+    # generator_contents.contents().
+    languages: frozenset[str] = frozenset()
+    # On a language's site, those of ``languages`` whose site this run
+    # builds after this one (i18n_subsites builds each inside the one
+    # before it) with this plugin, each with whether that site gives pages
+    # things (FLATTR_PAGES): see attach._left_to_its_languages_site.
+    later_languages: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(eq=False, repr=False)
+class GuardNotes:
+    """What this build's URL guard is told of the content, and what it
+    leaves of the baseline it read.
+
+    ``attach`` notes the sources it refused a thing (``_say_why_not``),
+    which the guard (``url_guard_build``) of this build and of the builds
+    run inside it says in one line; the guard of a language's site of
+    i18n_subsites notes what it left of its baseline, which ``end_build``
+    hands to the build it runs inside (``SiteInside``) for the check of
+    ``FLATTR_AUTHORS`` keys that name no author (``author_keys``).
+    """
+
+    # The sources that got no thing for a problem the build said of them
+    # (attach._say_why_not): a refused field value, an unusable entry of
+    # their author, no owner. Neither an opt-out nor a warning that left
+    # the thing alone (a misspelt field): the URL guard says these sources
+    # in one line, where the others keep their own reason and fix.
+    refused_sources: set[str] = field(default_factory=set)
+    # Source -> owner: the entries of this build's URL baseline, as the
+    # guard read them, whose source no longer has its URL, or whose thing
+    # changed owner (a language's site only: see SiteInside). None where
+    # the guard did not compare (skipped on a development URL, or nothing
+    # changed): the baseline is as the last build left it, and read as it
+    # is.
+    left_by_guard: dict[str, str] | None = None
+
+
+@dataclass(eq=False, repr=False)
+class BuildProgress:
+    """How far this build got, and the manifests it wrote, so that a
+    strict build that fails takes back what it wrote and says what did
+    not run.
+
+    ``finish`` notes the pages written (at ``finalized``) and each manifest
+    written (``write_manifest``), and the URL guard
+    (``url_guard_build.guard_thing_urls``) that it ran; ``end_build``
+    hands the manifests of a build run inside this one to it. Read by
+    ``fail_if_strict`` (``_remove_manifests_of_failed_run``,
+    ``_checks_not_run``), on this build and the builds it runs inside.
+    """
+
+    # The manifests this build and the builds run inside it wrote: removed
+    # when a strict build fails after writing them (see fail_if_strict).
+    manifests_written: list[Path] = field(default_factory=list)
+    # Whether Pelican has written this build's pages (it sends finalized).
+    pages_written: bool = False
+    # Whether the URL guard ran (or was skipped as the settings say): a
+    # strict build that fails before says that more problems may follow.
+    guard_reached: bool = False
+
+
+@dataclass(eq=False, repr=False)
 class Messages:
     """What a build has said, and the problems counted against it, so that
     a message is said once however many builds of a run (the sites of
@@ -322,8 +397,10 @@ class BuildState:
 
     What the pages read as Pelican writes each (the settings, the page being
     rendered, the spool of auto-submit URLs...) is held here, one attribute
-    away; what one concern of the build keeps is grouped in a holder of its
-    own: ``feeds``, ``author_keys``, ``inside``, ``messages``, ``privacy``.
+    away, as is what many concerns read (whether the plugin is on, or
+    strict; the things); what one concern of the build keeps is grouped in
+    a holder of its own: ``feeds``, ``author_keys``, ``inside``,
+    ``other_sites``, ``guard``, ``progress``, ``messages``, ``privacy``.
     """
 
     settings: FlattrSettings | None = None
@@ -338,12 +415,6 @@ class BuildState:
     # --autoreload, which must not repeat every warning on each try.
     finished: bool = False
     content_things: list[ContentThing] = field(default_factory=list)
-    # The sources that got no thing for a problem the build said of them
-    # (attach._say_why_not): a refused field value, an unusable entry of
-    # their author, no owner. Neither an opt-out nor a warning that left
-    # the thing alone (a misspelt field): the URL guard says these sources
-    # in one line, where the others keep their own reason and fix.
-    refused_sources: set[str] = field(default_factory=set)
     page: PageRender = field(default_factory=lambda: PageRender())
     # Author name -> flattrs waiting for them (FLATTR_STORE).
     pending_notices: dict[str, PendingNotice] = field(default_factory=dict)
@@ -357,32 +428,12 @@ class BuildState:
     # (content class, in the default language) -> whether Pelican's URL and
     # SAVE_AS settings for it are the same: see attach._save_as_is_url().
     save_as_is_url: dict[tuple[type, bool], bool] = field(default_factory=dict)
-    # With i18n_subsites, the languages that have a site other than this
-    # one: see generator_contents.contents().
-    other_sites_languages: frozenset[str] = frozenset()
-    # On a language's site, those of other_sites_languages whose site this
-    # run builds after this one (i18n_subsites builds each inside the one
-    # before it) with this plugin, each with whether that site gives pages
-    # things (FLATTR_PAGES): see attach._left_to_its_languages_site.
-    later_sites_languages: Mapping[str, bool] = field(default_factory=dict)
-    # Source -> owner: the entries of this build's URL baseline, as the
-    # guard read them, whose source no longer has its URL, or whose thing
-    # changed owner (a language's site only: see SiteInside). None where
-    # the guard did not compare (skipped on a development URL, or nothing
-    # changed): the baseline is as the last build left it, and read as it
-    # is.
-    left_by_guard: dict[str, str] | None = None
-    # The manifests this build and the builds run inside it wrote: removed
-    # when a strict build fails after writing them (see fail_if_strict).
-    manifests_written: list[Path] = field(default_factory=list)
-    # Whether Pelican has written this build's pages (it sends finalized).
-    pages_written: bool = False
-    # Whether the URL guard ran (or was skipped as the settings say): a
-    # strict build that fails before says that more problems may follow.
-    guard_reached: bool = False
     feeds: FeedLinks = field(default_factory=FeedLinks)
     author_keys: AuthorKeys = field(default_factory=AuthorKeys)
     inside: BuildsInside = field(default_factory=BuildsInside)
+    other_sites: OtherSites = field(default_factory=OtherSites)
+    guard: GuardNotes = field(default_factory=GuardNotes)
+    progress: BuildProgress = field(default_factory=BuildProgress)
     messages: Messages = field(default_factory=Messages)
     privacy: PrivacyChecks = field(default_factory=PrivacyChecks)
 
@@ -504,7 +555,7 @@ def start_build(pelican: Any) -> None:
         # outermost; each overrides DEFAULT_LANG with its language.
         main = outer_builds[0].pelican if outer_builds else pelican
         languages = {*subsites, main.settings.get("DEFAULT_LANG")}
-        current.other_sites_languages = frozenset(
+        current.other_sites.languages = frozenset(
             languages - {pelican.settings.get("DEFAULT_LANG")}
         )
         if outer_builds:
@@ -512,8 +563,8 @@ def start_build(pelican: Any) -> None:
             # this one runs inside: none has ended yet. Left empty on the
             # main site, whose copy of any article takes its thing.
             started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
-            later = current.other_sites_languages - started
-            current.later_sites_languages = _sites_giving_things(
+            later = current.other_sites.languages - started
+            current.other_sites.later_languages = _sites_giving_things(
                 main.settings,
                 {lang: subsites[lang] for lang in later & subsites.keys()},
             )
@@ -893,14 +944,14 @@ def end_build(pelican: Any) -> None:
         if inner.settings is not None:
             _note_own_author_keys(inner.pelican, inner.settings)
             inside.sites.append(
-                SiteInside(inner.settings, inner.generators, inner.left_by_guard)
+                SiteInside(inner.settings, inner.generators, inner.guard.left_by_guard)
             )
         current.messages.reported_inside |= inner.messages.reported_inside.union(
             inner.messages.problems
         )
         inside.things.update(inner_inside.things)
         inside.things.update((ct.source, ct.thing) for ct in inner.content_things)
-        current.manifests_written += inner.manifests_written
+        current.progress.manifests_written += inner.progress.manifests_written
         # A language's site without the plugin keeps no baseline.
         if inner_inside.baselines is None or (inner.active and inner.settings is None):
             inside.baselines = None
@@ -1211,13 +1262,13 @@ def _remove_manifests_of_failed_run() -> None:
     gated on the audit published the pages the strict build refused.
     Without it, the audit refuses them."""
     builds = (*outer_builds, current)
-    paths = [path for each in builds for path in each.manifests_written]
-    if current.pages_written and current.settings is not None:
+    paths = [path for each in builds for path in each.progress.manifests_written]
+    if current.progress.pages_written and current.settings is not None:
         paths.append(current.settings.manifest_path)
     for path in dict.fromkeys(paths):
         _remove_manifest(path, _FAILED)
     for each in builds:
-        each.manifests_written.clear()
+        each.progress.manifests_written.clear()
 
 
 def development_build(settings: FlattrSettings) -> str:
@@ -1257,10 +1308,10 @@ def _checks_not_run() -> str:
     skipped = []
     guard = (
         settings.url_guard
-        and not current.guard_reached
+        and not current.progress.guard_reached
         and not development_build(settings)
     )
-    if not current.pages_written:
+    if not current.progress.pages_written:
         skipped.append(
             "neither the checks made as pages are written nor the URL guard ran"
             if guard
@@ -1271,7 +1322,8 @@ def _checks_not_run() -> str:
     # A language's site of i18n_subsites runs before the main site writes
     # its pages: failing, it ends the main site's build too.
     if any(
-        each.settings is not None and not each.pages_written for each in outer_builds
+        each.settings is not None and not each.progress.pages_written
+        for each in outer_builds
     ):
         skipped.append(
             "the site this one runs inside wrote no pages: its checks and URL "

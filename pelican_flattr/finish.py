@@ -29,7 +29,7 @@ logger = logging.getLogger("pelican_flattr")
 def finish_build(pelican: Any) -> None:
     """The build's last steps, in this order (blinker calls the receivers
     of one signal in no set order)."""
-    build.current.pages_written = True
+    build.current.progress.pages_written = True
     try:
         outermost = not build.is_inner(pelican)
         problems_before = len(build.current.messages.problems)
@@ -83,7 +83,7 @@ def write_manifest(settings: FlattrSettings) -> None:
         in_the_way = not_a_manifest(path)
         if in_the_way is None:
             write_atomically(path, chunks)
-            state.manifests_written.append(path)
+            state.progress.manifests_written.append(path)
     except OSError as error:
         # write_atomically's error names the manifest: it is named once.
         why = error.strerror if error.filename == str(path) else None

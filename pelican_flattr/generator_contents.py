@@ -36,7 +36,7 @@ def contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
 
 def published(generator: ArticlesGenerator | PagesGenerator) -> Iterator[Any]:
     """The articles (or pages) of ``generator`` that ``contents`` takes."""
-    elsewhere = build.current.other_sites_languages
+    elsewhere = build.current.other_sites.languages
     kind = "articles" if isinstance(generator, ArticlesGenerator) else "pages"
     hidden = chain(getattr(generator, f"hidden_{kind}"), generator.hidden_translations)
     return chain(

@@ -62,7 +62,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     or gave to another source file, and keep this build's thing URLs as
     the baseline the next build compares with: nothing with
     FLATTR_URL_GUARD off, nor on a development build (said)."""
-    build.current.guard_reached = True
+    build.current.progress.guard_reached = True
     if not settings.url_guard:
         return
     development = build.development_build(settings)
@@ -128,7 +128,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         # Kept for the main site, which checks FLATTR_AUTHORS keys once all
         # sites are built: by then this baseline is rewritten. A thing that
         # changed owner too: its old owner's key may name no author now.
-        build.current.left_by_guard = _owners_by_source(changed) | {
+        build.current.guard.left_by_guard = _owners_by_source(changed) | {
             change.source: change.old_owner for change in noted.owner_changes
         }
     changes = _url_changes(urls, changed, noted.reused, old_sources)
@@ -830,7 +830,7 @@ def _said_without_things() -> set[str]:
     # the thing alone, and content that has one and opts out is said as an
     # opt-out, with its own fix.
     return set().union(
-        *(state.refused_sources for state in (build.current, *build.outer_builds))
+        *(state.guard.refused_sources for state in (build.current, *build.outer_builds))
     )
 
 
