@@ -5,6 +5,13 @@ site-wide settings, in that order of precedence, and returns either a
 ``ContentThing`` or the reason there is none. Content objects are read by
 attribute only (``metadata``, ``url``, ``title``, ``authors``...), so any
 object shaped like Pelican's ``Article`` or ``Page`` works.
+
+Beside it: the checks of fields as authors write them (an unknown or
+misspelt field, one Pelican read as body text), those made once per
+build of the metadata a setting gives every file (``DEFAULT_METADATA``'s
+fields, owner and language, through ``settings_metadata_problems`` and
+the ``default_*`` functions, called by ``build.start_build``), a
+content's Open Graph pairs (``open_graph``), and the site's own thing.
 """
 
 from __future__ import annotations
