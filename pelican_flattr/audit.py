@@ -429,7 +429,6 @@ def audit_site(
         # Binary, so never read for addresses; a static path or an
         # OUTPUT_PATH around it publishes it.
         published = {store + end for store in stores for end in ("", *WAL_ENDS)}
-        named = tuple(stores)
         paths = dict(
             zip([*names, *other_names], [*files, *other_sites_files], strict=True)
         )
@@ -437,7 +436,7 @@ def audit_site(
             name = posixpath.basename(relative)
             if name in published:
                 what = "is the operator's private store (FLATTR_STORE), published"
-            elif name.startswith(named) and _is_sqlite_database(paths[relative]):
+            elif _named_as_copy(name, stores) and _is_sqlite_database(paths[relative]):
                 # A backup beside the store (STORE.bak), copied out with it.
                 what = (
                     "is a copy of the operator's private store (FLATTR_STORE), "
@@ -506,6 +505,21 @@ def audit_site(
             progress(done, len(checked))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
     return _report_missing(audit)
+
+
+def _named_as_copy(name: str, stores: Collection[str]) -> bool:
+    """Whether the file name ``name`` is one of ``stores`` with something
+    after it, as a copy is named (``flattr.sqlite.bak``, ``…sqlite~``):
+    not another name that starts as one does (``flattr.sqlite3`` beside
+    ``flattr.sqlite``)."""
+    return any(
+        name.startswith(store) and name[len(store) : len(store) + 1] in _COPY_MARKS
+        for store in stores
+    )
+
+
+# What follows a file's name in the name of its copy.
+_COPY_MARKS = frozenset(".-_~ (")
 
 
 def _is_sqlite_database(path: Path) -> bool:

@@ -22,6 +22,7 @@ from .audit_report import (
     Problem,
     problems_by_kind,
     with_output_emptied,
+    with_output_retained,
 )
 from .audit_settings import (
     language_manifests_from_settings,
@@ -169,18 +170,11 @@ def run_audit(args: argparse.Namespace) -> int:
         return cli.usage_error(redact(str(error)))
     status = 0 if report.ok else 1
     fixes = PROBLEM_FIXES
-    if settings.get("DELETE_OUTPUT_DIRECTORY"):
+    if _empties_output(settings):
         # Not "set DELETE_OUTPUT_DIRECTORY = True" to settings that do.
-        emptied_by = redact(Path(args.settings).name)
-        fixes = {k: with_output_emptied(v, emptied_by) for k, v in fixes.items()}
-        report.problems = [
-            replace(
-                p,
-                problem=with_output_emptied(p.problem, emptied_by),
-                expected=with_output_emptied(p.expected, emptied_by),
-            )
-            for p in report.problems
-        ]
+        fixes, report.problems = _for_emptied_output(
+            report.problems, redact(Path(args.settings).name), settings
+        )
     by_kind = problems_by_kind(report.problems)
     notes = list(report.notes)
     if args.settings and site is None:
@@ -287,6 +281,40 @@ def _summary(
         )
         lines.append(f"    what to do: {fixes[kind]}")
     return [*lines, FIXES_IN_FULL]
+
+
+def _empties_output(settings: Mapping[str, Any]) -> bool:
+    """Whether a build with ``settings`` empties its output first, as
+    Pelican does with DELETE_OUTPUT_DIRECTORY. (Not an output folder that
+    holds the content folder, which Pelican spares: the audit reads the
+    settings without their content folder, and no site keeps its sources
+    in what it publishes.)"""
+    return bool(settings.get("DELETE_OUTPUT_DIRECTORY"))
+
+
+def _for_emptied_output(
+    problems: list[Problem], settings_file: str, settings: Mapping[str, Any]
+) -> tuple[dict[str, str], list[Problem]]:
+    """What to do about each kind, and ``problems``, for a site whose
+    ``settings`` (read from ``settings_file``) empty the output before a
+    build: a file an earlier build left there is one OUTPUT_RETENTION
+    keeps, or one a build with other settings or a deploy left."""
+    retention = {str(name) for name in settings.get("OUTPUT_RETENTION") or ()}
+    fixes = {
+        kind: with_output_emptied(fix, settings_file, bool(retention))
+        for kind, fix in PROBLEM_FIXES.items()
+    }
+
+    def told(text: str, file: str) -> str:
+        top = file.split("/", 1)[0]
+        if top in retention:
+            return with_output_retained(text, settings_file, top)
+        return with_output_emptied(text, settings_file, bool(retention))
+
+    return fixes, [
+        replace(p, problem=told(p.problem, p.file), expected=told(p.expected, p.file))
+        for p in problems
+    ]
 
 
 def _expected(problem: Problem, fixes: Mapping[str, str]) -> str:

@@ -112,17 +112,30 @@ PROBLEM_FIXES: dict[str, str] = {
 }
 
 
-def with_output_emptied(text: str, settings_file: str) -> str:
+def with_output_emptied(text: str, settings_file: str, retention: bool) -> str:
     """``text``, a problem or its fix, for a site whose ``settings_file``
     sets DELETE_OUTPUT_DIRECTORY already: no build with it leaves a file
-    in the output, so what left one is a build with other settings (a
+    in the output (but for the names OUTPUT_RETENTION keeps, when
+    ``retention``), so what left one is a build with other settings (a
     pelicanconf.py without it), or a deploy that deletes nothing."""
+    but = ", but for the names OUTPUT_RETENTION keeps" if retention else ""
     return text.replace(
         STALE_FIX,
         "where the site is served too: DELETE_OUTPUT_DIRECTORY, on in "
-        f"{settings_file}, empties the output before a build, so a build with "
-        "other settings, or a deploy that deletes nothing (rsync without "
+        f"{settings_file}, empties the output before a build{but}, so a build "
+        "with other settings, or a deploy that deletes nothing (rsync without "
         "--delete), left it",
+    )
+
+
+def with_output_retained(text: str, settings_file: str, kept: str) -> str:
+    """``text``, a problem or its fix, for a file below ``kept``, a name
+    that ``settings_file``'s OUTPUT_RETENTION keeps when its
+    DELETE_OUTPUT_DIRECTORY empties the output: only a hand deletes it."""
+    return text.replace(
+        STALE_FIX,
+        f"by hand: OUTPUT_RETENTION, in {settings_file}, keeps {kept!r} when "
+        "DELETE_OUTPUT_DIRECTORY empties the output",
     )
 
 

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -433,6 +434,50 @@ def test_settings_that_empty_the_output_are_not_told_to_empty_it(
         not emptied,
     ), fix
     assert (said_to_set in log) is not emptied
+
+
+def test_a_page_output_retention_keeps_is_told_to_be_deleted_by_hand(tmp_path, capsys):
+    # DELETE_OUTPUT_DIRECTORY spares the names OUTPUT_RETENTION lists: a
+    # page a build left there was no deploy's, and no setting deletes it.
+    urls = {"ARTICLE_URL": "keep/{slug}.html", "ARTICLE_SAVE_AS": "keep/{slug}.html"}
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "DELETE_OUTPUT_DIRECTORY": True,
+        "OUTPUT_RETENTION": ["keep"],
+        **urls,
+    }
+    files = {"a.md": article("Soldering", "Alice"), "b.md": article("Resin", "Alice")}
+    output = build(tmp_path, files, **settings)
+    page = manifest_things(output)["b.md"]["page"]
+    (tmp_path / "content" / "b.md").unlink()
+    build(tmp_path, {}, **settings)
+    assert page.startswith("keep/") and (output / page).exists()
+    backdate(output / page, 3600)
+    conf = tmp_path / "publishconf.py"
+    lines = [
+        f"SITEURL = {SITEURL!r}",
+        f"FLATTR_AUTHORS = {AUTHORS!r}",
+        "DELETE_OUTPUT_DIRECTORY = True",
+        "OUTPUT_RETENTION = ['keep']",
+        f"PATH = {str(tmp_path / 'content')!r}",
+        f"OUTPUT_PATH = {str(output)!r}",
+    ]
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert status == 1
+    by_hand = (
+        "delete it, by hand: OUTPUT_RETENTION, in publishconf.py, keeps 'keep' "
+        "when DELETE_OUTPUT_DIRECTORY empties the output"
+    )
+    rows = unknown_rows(report, page)
+    assert rows and all(by_hand in expected for expected in rows.values()), rows
+    # The summary's fix speaks of every file of the kind.
+    assert main(["audit", str(output), "--settings", str(conf)]) == 1
+    assert (
+        "empties the output before a build, but for the names OUTPUT_RETENTION "
+        "keeps, so a build with other settings"
+    ) in capsys.readouterr().out
 
 
 def unknown_rows(report: dict, file: str) -> dict[str, str]:
@@ -4596,6 +4641,8 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
     # as the store's is no copy.
     inside.execute("VACUUM INTO ?", (str(output / "flattr.sqlite.bak"),))
     (output / "flattr.sqlite.md.html").write_text("<p>About the store</p>")
+    # A site's own database, its name longer than the store's.
+    sqlite3.connect(output / "flattr.sqlite3").execute("CREATE TABLE t (x)")
     capsys.readouterr()  # what Pelican printed
     status, report = audit_json(output, capsys, settings=None)
     assert (status, report["problems"]) == (0, [])
