@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "pelican_flattr.audit_command",
-    "pelican_flattr.url_guard",
+    "pelican_flattr.diff_command",
     "pelican_flattr.verify",
     "pelican_flattr.webhook_command",
 )

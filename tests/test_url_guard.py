@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
+from pelican_flattr.diff_command import pages_in
 from pelican_flattr.url_guard import (
     BaselineError,
     UrlChange,
@@ -36,7 +37,6 @@ from pelican_flattr.url_guard import (
     holds_baseline,
     load_baseline,
     next_baseline,
-    pages_in,
     released_entry,
     set_aside,
     unresolved_changes,

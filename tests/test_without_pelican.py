@@ -17,6 +17,7 @@ RULES = [
     "manifest",
     "feeds",
     "url_guard",
+    "diff_command",
     "addresses",
     "audit",
     "audit_command",

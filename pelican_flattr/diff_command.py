@@ -1,0 +1,574 @@
+"""``pelican-flattr diff``, the command: an old manifest (or the URL
+guard's baseline) and a new one compared with the guard's rules
+(``url_guard.py``), and each change listed with its fix, in a table with a
+closing line that counts each kind, or ``--json``. With ``--settings``, the
+new build's content is read as the build read it, with Pelican's readers
+(imported only then): its pages, the sources that opt out, their slugs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .url_guard import (
+    BaselineError,
+    Entry,
+    Move,
+    OwnerChange,
+    UrlChange,
+    accepted_live_warning,
+    compare_manifests,
+    in_folder,
+    live_accepted,
+    load_baseline,
+    old_owner_keeps,
+    opt_out_word,
+    released,
+    slug_may_have_changed,
+    unknown,
+    unresolved_changes,
+    verify_command,
+    waits,
+    with_slugs,
+)
+
+
+def add_command(subparsers: Any) -> None:
+    """Register ``pelican-flattr diff``."""
+    # cli is loaded: it asks for this; row_limit as audit's --limit.
+    from .cli import path_argument, row_limit
+
+    parser = subparsers.add_parser(
+        "diff",
+        help="compare two manifests and say which flattrs a change would strand",
+        description=(
+            "Compare an old and a new manifest: things that disappeared, things "
+            "whose URL changed for the same source file, URLs that passed to "
+            "another source file, source files moved or renamed with their URL, "
+            "owner changes and new things. Flattr keys a thing on its exact URL, "
+            "so a changed or vanished URL leaves its flattrs behind, and a URL "
+            "that passes to another source passes its flattrs with it."
+        ),
+        epilog="The closing line counts the rows of each kind. Exit status: 0 "
+        "when no flattrs would be orphaned or passed to another source, 1 when "
+        "some would, 2 when a manifest or the settings file cannot be read.",
+    )
+    parser.add_argument(
+        "old",
+        metavar="OLD_MANIFEST",
+        type=path_argument,
+        help="a copy of an earlier build's flattr-manifest.json, or the URL "
+        "guard's baseline (FLATTR_URL_BASELINE), which keeps the old URL of "
+        "every change a build warned of until it is resolved",
+    )
+    parser.add_argument(
+        "new",
+        metavar="NEW_MANIFEST",
+        type=path_argument,
+        help="the manifest of the newer build",
+    )
+    parser.add_argument(
+        "--content",
+        metavar="DIR",
+        type=path_argument,
+        help=(
+            "the content folder of the new build (Pelican's PATH), to follow "
+            "the URL guard's rule: a source file still there is never taken "
+            "for moved (a manifest lists only content with a thing)"
+        ),
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="PELICANCONF",
+        type=path_argument,
+        help=(
+            "the settings file of the new build: its content folder (PATH, "
+            "unless --content is given) is checked as with --content, a "
+            "page without a thing while FLATTR_PAGES is off is named so, and "
+            "the old URLs FLATTR_ACCEPT_URL_CHANGES names are let go, as the "
+            "URL guard does"
+        ),
+    )
+    parser.add_argument(
+        "--limit",
+        metavar="N",
+        type=row_limit,
+        help="list at most N rows of each kind, 0 for the summary alone (the "
+        "closing line counts them all; --json lists them all whatever N: a "
+        "script's document is whole)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(handler=run_diff)
+
+
+def _old_things(path: Path) -> list[Entry]:
+    """The things of ``diff``'s OLD_MANIFEST: a manifest's, or, given the URL
+    guard's baseline, the entries the guard compares (not a URL it let go,
+    nor one waiting for its change to be resolved). After a build, the
+    baseline still holds the old URL of every change the build warned of
+    and nobody resolved: the list a site whose old manifest went with its
+    output can still get. Raises ManifestError or BaselineError naming the
+    file."""
+    from .manifest import BaselineGivenError, ManifestError, load_manifest
+
+    def compared(entry: Entry) -> bool:
+        return not released(entry) and not waits(entry)
+
+    try:
+        return load_manifest(path)["things"]
+    except BaselineGivenError:
+        return load_baseline(Path(path), keep=compared)
+    except ManifestError:
+        # A damaged baseline is no JSON: said as one, with its line.
+        if not _opens_as_baseline(Path(path)):
+            raise
+        return load_baseline(Path(path), keep=compared)
+
+
+def _opens_as_baseline(path: Path) -> bool:
+    """Whether ``path`` is a regular file that opens as the guard writes a
+    baseline, whatever follows (it may be damaged)."""
+    from .manifest import not_a_file_of
+
+    try:
+        return path.is_file() and (
+            not_a_file_of(path, "baseline_version", "a baseline") is None
+        )
+    except OSError:
+        return False
+
+
+def run_diff(args: Any) -> int:
+    """The ``diff`` subcommand."""
+    from . import cli
+    from .manifest import BaselineGivenError, ManifestError, load_manifest
+
+    try:
+        old = _old_things(args.old)
+        new = load_manifest(args.new)["things"]
+    except BaselineGivenError as error:
+        return cli.usage_error(
+            f"{error} as NEW_MANIFEST, the newer build's (the baseline is read "
+            "as OLD_MANIFEST only)"
+        )
+    except (ManifestError, BaselineError) as error:
+        return cli.usage_error(str(error))
+    content, settings, accepted = args.content, None, []
+    if args.settings is not None:
+        try:
+            settings, pages, accepted_urls = _diff_settings(
+                args.settings, needs_content=content is None
+            )
+        except ValueError as error:
+            return cli.usage_error(str(error))
+        if content is None:
+            if settings["PATH"] == os.curdir:
+                # Pelican's default, the folder the command runs in: the
+                # content folder is given to `pelican` on its command line.
+                return cli.usage_error(
+                    f"{args.settings}: PATH is not set in it, so the content "
+                    "folder is not known: give it with --content"
+                )
+            content = settings["PATH"]  # made absolute by Pelican
+    source_exists = unknown
+    if content is not None:
+        if not os.path.isdir(content):
+            given = (
+                "--content" if args.content is not None else f"{args.settings}: PATH"
+            )
+            what = (
+                "is a file, not a folder"
+                if os.path.exists(content)
+                else ("no such folder")
+            )
+            return cli.usage_error(f"{given} {content}: {what}")
+        source_exists = in_folder(content)
+    diff = compare_manifests(old, new, source_exists)
+    live: list[tuple[str, str]] = []
+    live_warning = None
+    if settings is not None:
+        # As the build warns: an accepted URL that the new build's things
+        # hold again would let a later change of that thing go unsaid.
+        # A language's site of i18n_subsites lists the main site's thing on
+        # its copy of an article the main site publishes too: the main
+        # site guards it, and says (as its diff does) to take it out.
+        shown = _main_sites_things(settings, args.settings, args.new)
+        new_sources = {
+            thing["url"]: thing["source"]
+            for thing in new
+            if (thing["source"], thing["url"]) not in shown
+        }
+        live = live_accepted(accepted_urls, new_sources)
+        live_warning = accepted_live_warning(accepted_urls, new_sources, in_diff=True)
+        accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
+        try:
+            changes = unresolved_changes(
+                diff.url_changes,
+                accepted_urls,
+                pages,
+                lambda: pages_in(settings, content),
+                functools.partial(opted_out_in, settings, content),
+            )
+        except Exception as error:  # Pelican's code, given the user's settings
+            from .identifiers import redact_addresses
+
+            return cli.usage_error(
+                f"{args.settings}: Pelican cannot list the pages of {content}: "
+                f"{type(error).__name__}: {redact_addresses(str(error))}"
+            )
+        changes = with_slugs(changes, functools.partial(slugs_in, settings, content))
+        diff = dataclasses.replace(diff, url_changes=tuple(changes))
+    fix = functools.partial(_fix, pages_checked=settings is not None)
+    # The settings file given names the store the old owner's holder
+    # verifies into: verify reads its FLATTR_STORE, and says what is wrong.
+    owner_fix = functools.partial(_owner_fix, settings=args.settings)
+    status = 1 if diff.orphans_flattrs else 0
+    if args.json:
+        cli.print_json(
+            _without_addresses(
+                {
+                    # As audit's and verify's: a script reads one field.
+                    "ok": status == 0,
+                    "exit_status": status,
+                    "orphans_flattrs": diff.orphans_flattrs,
+                    "disappeared": [
+                        {
+                            "source": c.source,
+                            "url": c.old_url,
+                            "taken_by": c.taken_by,
+                            "kept_owner": c.kept_owner,
+                            "still_there": c.still_there,
+                            "pages_off": c.pages_off,
+                            "opted_out": c.opted_out is not None,
+                            "fix": fix(c),
+                        }
+                        for c in diff.url_changes
+                        if c.new_url is None
+                    ],
+                    "url_changed": [
+                        {
+                            "source": c.source,
+                            "old_url": c.old_url,
+                            "new_url": c.new_url,
+                            "taken_by": c.taken_by,
+                            "kept_owner": c.kept_owner,
+                            "fix": fix(c),
+                        }
+                        for c in diff.url_changes
+                        if c.new_url is not None
+                    ],
+                    "owner_changed": [
+                        {
+                            "url": c.url,
+                            "source": c.source,
+                            "old_owner": c.old_owner,
+                            "new_owner": c.new_owner,
+                            "fix": owner_fix(c),
+                        }
+                        for c in diff.owner_changes
+                    ],
+                    "new": [
+                        {"source": e["source"], "url": e["url"]} for e in diff.added
+                    ],
+                    "moved": [
+                        {"source": m.source, "url": m.url, "to": m.to}
+                        for m in diff.moves
+                    ],
+                    "accepted": [
+                        {"source": c.source, "url": c.old_url} for c in accepted
+                    ],
+                    "accepted_still_live": [
+                        {"source": source, "url": url} for url, source in live
+                    ],
+                    "content_checked": content is not None,
+                    "pages_checked": settings is not None,
+                }
+            )
+        )
+    else:
+        rows = [
+            (
+                _change_kind(c),
+                c.source,
+                (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
+                + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
+                fix(c),
+            )
+            for c in diff.url_changes
+        ]
+        rows += [
+            (
+                "owner changed",
+                c.source,
+                c.url,
+                f"{c.old_owner} -> {c.new_owner}: {owner_fix(c)}",
+            )
+            for c in diff.owner_changes
+        ]
+        rows += [("new", e["source"], e["url"], "") for e in diff.added]
+        rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
+        rows = _without_addresses(rows)
+        listed, by_kind = _rows_listed(rows, args.limit)
+        title = ""
+        if len(listed) < len(rows):
+            title = (
+                f"{len(rows)} changes, {len(listed)} listed (--limit {args.limit} "
+                "of each kind)"
+            )
+        cli.print_table(title, ("change", "source", "thing URL", "note"), listed)
+        if accepted:
+            cli.print_line(
+                f"{cli.counted(len(accepted), 'old thing URL')} left out: "
+                f"FLATTR_ACCEPT_URL_CHANGES in {args.settings} lets "
+                f"{'them' if len(accepted) > 1 else 'it'} go"
+            )
+        if live_warning is not None:
+            cli.print_line(_without_addresses(live_warning))
+        cli.print_line(_closing_line(by_kind, len(diff.url_changes)))
+    return status
+
+
+def _rows_listed(
+    rows: Sequence[Sequence[str]], limit: int | None
+) -> tuple[list[Sequence[str]], dict[str, tuple[int, int]]]:
+    """The ``rows`` of diff's table listed, at most ``limit`` of each kind
+    (the first cell; all when None); and each kind's count of rows and of
+    those left out, in the order the kinds come."""
+    listed = []
+    by_kind: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        count, left_out = by_kind.get(row[0], (0, 0))
+        shown = limit is None or count < limit
+        by_kind[row[0]] = (count + 1, left_out + (not shown))
+        if shown:
+            listed.append(row)
+    return listed, by_kind
+
+
+def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
+    """diff's last line: the rows of each kind (``by_kind``: each one's
+    count, and how many --limit left out), then what ``lost`` thing URLs
+    (those that strand their flattrs or pass them on) come to."""
+    counts = ", ".join(
+        f"{count} {kind}" + (f" ({left_out} not listed)" if left_out else "")
+        for kind, (count, left_out) in by_kind.items()
+    )
+    if not lost:
+        return (
+            f"{counts}. No flattrs would be orphaned."
+            if counts
+            else ("No flattrs would be orphaned.")
+        )
+    return (
+        f"{counts}: {lost} thing URL{'s' if lost > 1 else ''} would strand "
+        f"{'their' if lost > 1 else 'its'} flattrs or pass them to another "
+        "source; see the notes"
+    )
+
+
+def _owner_fix(change: OwnerChange, settings: str | None) -> str:
+    """The fix of an owner change, as the build's warning gives it: the
+    command that claims the old owner's flattrs names ``settings``, the
+    settings file given to diff, whose store verify then records in."""
+    old = change.old_owner
+    return (
+        "Flattr keeps the old owner of a thing already flattred: if the change "
+        "is a mistake, give it the old owner back (FLATTR_AUTHORS, or "
+        f"'Flattr_owner:'); if not, "
+        f"{old_owner_keeps(old, verify_command(old, settings=settings))}"
+    )
+
+
+def _main_sites_things(
+    settings: Mapping[str, Any], path: str, manifest: str
+) -> set[tuple[str, str]]:
+    """The (source, url) of the things of the main site's manifest, when
+    ``manifest`` is a language's site's of ``I18N_SUBSITES`` in the
+    settings file at ``path``: that site shows the main site's thing on
+    its copy of an article the main site publishes too, and leaves it to
+    the main site's guard. Empty for any other manifest, or when the main
+    site's cannot be read."""
+    from .audit_settings import manifest_from_settings
+    from .manifest import ManifestError, load_manifest
+    from .settings import MANIFEST_NAME, SettingsFileError
+
+    subsites = settings.get("I18N_SUBSITES")
+    if not isinstance(subsites, Mapping):
+        return set()
+    output = Path(str(settings.get("OUTPUT_PATH") or "output")).resolve()
+    given = Path(manifest).resolve()
+    # i18n_subsites writes each language's site in OUTPUT_PATH/LANG unless
+    # the language sets its own.
+    if not any(
+        given.is_relative_to(
+            Path(str(own.get("OUTPUT_PATH") or output / lang)).resolve()
+        )
+        for lang, own in subsites.items()
+        if isinstance(own, Mapping)
+    ):
+        return set()
+    try:
+        main = manifest_from_settings(settings, path, output) or output / MANIFEST_NAME
+        if main.resolve() == given:
+            return set()
+        return {
+            (thing["source"], thing["url"]) for thing in load_manifest(main)["things"]
+        }
+    except (OSError, ManifestError, SettingsFileError):
+        return set()
+
+
+def _without_addresses(value: Any) -> Any:
+    """``value`` (the diff's rows or document) with every email address in
+    its text hidden: a source file, folder or slug may be named by an
+    author's address (``carol@example.org/notes.md``)."""
+    from .identifiers import redact_encoded_addresses
+
+    if isinstance(value, str):
+        return redact_encoded_addresses(value)
+    if isinstance(value, dict):
+        return {key: _without_addresses(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_addresses(item) for item in value)
+    return value
+
+
+def _diff_settings(
+    path: str, *, needs_content: bool
+) -> tuple[dict[str, Any], bool, frozenset[str]]:
+    """The Pelican settings of the file at ``path``, its FLATTR_PAGES and
+    FLATTR_ACCEPT_URL_CHANGES, read as the build reads them; ValueError
+    naming the file when any cannot be read."""
+    from .settings import accepted_url_changes, flag_setting, read_settings_file
+
+    # SettingsFileError is a ValueError.
+    settings = read_settings_file(path, needs_content=needs_content)
+    problems: list[str] = []
+    pages = flag_setting(settings, "FLATTR_PAGES", problems)
+    accepted = accepted_url_changes(settings, problems)
+    if problems:
+        raise ValueError(
+            f"{path}: {problems[0]} (the build refuses it, and makes no things)"
+        )
+    return settings, pages, accepted
+
+
+def _fix(change: UrlChange, pages_checked: bool) -> str:
+    """The change's advice; when the settings were not read, for a source
+    still there without a thing, what else may be why, and for a URL
+    changed in one part, the fix a slug would give."""
+    if pages_checked:
+        return change.advice()
+    if change.still_there:
+        # Only the settings tell a page from an article.
+        return (
+            f"{change.advice()}; a page has none either while FLATTR_PAGES "
+            "is off: give --settings to check"
+        )
+    if slug_may_have_changed(change):
+        # Only Pelican's readers, with the settings, give the slug now.
+        return (
+            f"{change.advice()}; if its slug alone changed (a new title gives a "
+            "new one), its old slug written back keeps its page at the old URL "
+            "too: give --settings to check"
+        )
+    return change.advice()
+
+
+def _change_kind(change: UrlChange) -> str:
+    if change.new_url is not None:
+        return "URL changed"
+    return "no thing" if change.still_there else "disappeared"
+
+
+def _move_note(move: Move, content: str | None) -> str:
+    """Why a move strands nothing, and, unchecked, when it would."""
+    if content is not None:
+        return f"now {move.to}'s, and {move.source} is gone from {content}"
+    return (
+        f"now {move.to}'s: a file moved or renamed keeps its flattrs; if "
+        f"{move.source} is still there, they go to {move.to} (check with --content)"
+    )
+
+
+def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
+    """The source files in the content folder ``folder`` that Pelican reads
+    as pages with Pelican's ``settings`` (``PAGE_PATHS``, ``PAGE_EXCLUDES``,
+    which Pelican extends with ``ARTICLE_PATHS``, ``IGNORE_FILES`` and its
+    readers' extensions), named as a manifest names its sources.
+
+    Pelican's own search for page files, not a copy of its rules; a file
+    there that Pelican then cannot read is no page of the build, but has
+    no thing either.
+    """
+    from pelican.generators import PagesGenerator
+
+    generator = PagesGenerator(
+        context={},
+        settings=settings,
+        path=folder,
+        theme=settings["THEME"],
+        output_path=settings["OUTPUT_PATH"],
+    )
+    # Every extension: the readers a plugin adds (.ipynb, .org) are not
+    # loaded here. A source that had a thing was one Pelican could read.
+    found = generator.get_files(
+        settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"], extensions=False
+    )
+    # get_files names a page at the top of the folder "./about.md", as
+    # Pelican's relative_source_path (and so a manifest) never does.
+    return {os.path.normpath(name) for name in found}
+
+
+def opted_out_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> dict[str, str]:
+    """Those of ``sources`` in the content folder ``folder`` whose metadata
+    says 'Flattr: no', each with its no-word as written, read with Pelican's
+    readers and ``settings`` (``DEFAULT_METADATA`` too), as the build read
+    them: ``opted_out`` for ``unresolved_changes`` in ``pelican-flattr diff
+    --settings``. A draft is left out, as the build leaves it out.
+
+    A file no reader here can read (a plugin's extension) opts nothing out.
+    """
+    found = {}
+    for source, content in _read_in(settings, folder, sources):
+        metadata = content.metadata
+        word = opt_out_word(metadata)
+        if word is not None and metadata.get("status") != "draft":
+            found[source] = word
+    return found
+
+
+def slugs_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> dict[str, str]:
+    """The slug of each of ``sources`` in the content folder ``folder``, as
+    Pelican makes it with ``settings`` (from the title, unless the file
+    gives one): ``slugs_of`` for ``with_slugs`` in ``pelican-flattr diff
+    --settings``. A file no reader here can read has none."""
+    return {
+        source: content.slug
+        for source, content in _read_in(settings, folder, sources)
+        if isinstance(getattr(content, "slug", None), str)
+    }
+
+
+def _read_in(
+    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+) -> Iterator[tuple[str, Any]]:
+    """Each of ``sources`` in ``folder`` that Pelican's readers can read with
+    ``settings``, with the content they make of it."""
+    from pelican.readers import Readers
+
+    readers = Readers(settings)
+    for source in sources:
+        try:
+            yield source, readers.read_file(base_path=folder, path=source)
+        except Exception:  # Pelican's code, given any file: said by the build
+            continue
