@@ -35,7 +35,7 @@ from .settings import (
     did_you_mean,
     shown_author,
 )
-from .url_guard import BaselineError, load_baseline, released
+from .url_baseline import BaselineError, load_baseline, released
 
 logger = logging.getLogger("pelican_flattr")
 

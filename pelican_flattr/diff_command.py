@@ -15,8 +15,8 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .url_baseline import BaselineError, load_baseline, released, waits
 from .url_guard import (
-    BaselineError,
     Entry,
     Move,
     OwnerChange,
@@ -25,15 +25,12 @@ from .url_guard import (
     compare_manifests,
     in_folder,
     live_accepted,
-    load_baseline,
     old_owner_keeps,
     opt_out_word,
-    released,
     slug_may_have_changed,
     unknown,
     unresolved_changes,
     verify_command,
-    waits,
     with_slugs,
 )
 

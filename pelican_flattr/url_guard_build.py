@@ -27,31 +27,33 @@ from .manifest import MISSING, file_problem, not_a_file_of
 from .resolve import ContentThing
 from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
-from .url_guard import (
+from .url_baseline import (
     BaselineError,
-    OwnerChange,
-    UrlChange,
-    accepted_live_warning,
     baseline_entry,
-    handed_over_warning,
     holds_baseline,
-    in_folder,
     load_baseline,
-    lost_to_said_problems,
-    lost_to_said_problems_warning,
     next_baseline,
-    owner_change_warnings,
     released,
     released_entry,
     set_aside,
-    unresolved_changes,
     unused_language_baselines,
-    url_change_warnings,
-    url_changes,
     waiting_entry,
     waits,
-    with_slugs,
     write_baseline,
+)
+from .url_guard import (
+    OwnerChange,
+    UrlChange,
+    accepted_live_warning,
+    handed_over_warning,
+    in_folder,
+    lost_to_said_problems,
+    lost_to_said_problems_warning,
+    owner_change_warnings,
+    unresolved_changes,
+    url_change_warnings,
+    url_changes,
+    with_slugs,
 )
 
 logger = logging.getLogger("pelican_flattr")

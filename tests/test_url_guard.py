@@ -27,23 +27,25 @@ from hypothesis import strategies as st
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
 from pelican_flattr.diff_command import pages_in
-from pelican_flattr.url_guard import (
+from pelican_flattr.url_baseline import (
     BaselineError,
-    UrlChange,
     _baseline_line,
     baseline_entry,
     baseline_language,
-    compare_manifests,
     holds_baseline,
     load_baseline,
     next_baseline,
     released_entry,
     set_aside,
-    unresolved_changes,
     unused_language_baselines,
+    write_baseline,
+)
+from pelican_flattr.url_guard import (
+    UrlChange,
+    compare_manifests,
+    unresolved_changes,
     url_change_warnings,
     url_changes,
-    write_baseline,
 )
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}

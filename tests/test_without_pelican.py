@@ -17,6 +17,7 @@ RULES = [
     "manifest",
     "feeds",
     "url_guard",
+    "url_baseline",
     "diff_command",
     "addresses",
     "audit",
