@@ -243,7 +243,7 @@ class BuildsInside:
     # The (url, source) of this site's things whose URL the guard of a build
     # run inside this one said is still another source's thing at Flattr
     # (kept in its baseline until resolved): this site's baseline marks them
-    # waiting (``url_guard.waits``), as one site's own baseline would.
+    # waiting (``url_baseline.waits``), as one site's own baseline would.
     waiting: set[tuple[str, str]] = field(default_factory=set)
 
 

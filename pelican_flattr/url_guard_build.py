@@ -5,9 +5,10 @@ owner said (a problem in a strict build), and the next baseline written.
 With i18n_subsites each site guards the things it publishes, and tells
 the sites it runs inside what they must leave to it (``BuildsInside``).
 
-The rules (what a change is, how it is said, the baseline's file) live
-in ``url_guard.py``, which ``pelican-flattr diff`` shares; this module runs
-them on the build's state (``build.current``).
+The rules (what a change is, how it is said) live in ``url_guard.py``,
+which ``pelican-flattr diff`` shares, and the baseline's file in
+``url_baseline.py``; this module runs them on the build's state
+(``build.current``).
 """
 
 from __future__ import annotations
