@@ -371,13 +371,17 @@ def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
 def _owner_fix(change: OwnerChange, settings: str | None) -> str:
     """The fix of an owner change, as the build's warning gives it: the
     command that claims the old owner's flattrs names ``settings``, the
-    settings file given to diff, whose store verify then records in."""
+    settings file given to diff, whose store verify then records in; else
+    a placeholder for it, as verify without one records in a store of the
+    folder it runs in, which neither the build nor pending reads."""
     old = change.old_owner
+    command = verify_command(old, settings=settings)
+    if settings is None:
+        command += " --settings SETTINGS_FILE"
     return (
         "Flattr keeps the old owner of a thing already flattred: if the change "
         "is a mistake, give it the old owner back (FLATTR_AUTHORS, or "
-        f"'Flattr_owner:'); if not, "
-        f"{old_owner_keeps(old, verify_command(old, settings=settings))}"
+        f"'Flattr_owner:'); if not, {old_owner_keeps(old, command)}"
     )
 
 

@@ -4518,7 +4518,10 @@ def test_diffs_owner_change_rows_give_the_builds_fix(tmp_path, capsys, monkeypat
         "THEIR_FLATTR_USERNAME"
     )
     with_settings = f"{command} --settings {shlex.quote(str(conf))}"
-    for settings, claim in ([], command), (["--settings", str(conf)], with_settings):
+    # Without one, a placeholder: verify run as written would record in a
+    # store of its folder, which neither the build nor pending reads.
+    without = f"{command} --settings SETTINGS_FILE"
+    for settings, claim in ([], without), (["--settings", str(conf)], with_settings):
         assert main(["diff", old, new, *settings]) == 1
         rows, _ = _diff_table(capsys)
         notes = [row[3] for row in rows if row[0] == "owner changed"]
@@ -4529,7 +4532,7 @@ def test_diffs_owner_change_rows_give_the_builds_fix(tmp_path, capsys, monkeypat
             assert f"({claim})" in note
     assert main(["diff", old, new, "--json"]) == 1
     fixes = [c["fix"] for c in json.loads(capsys.readouterr().out)["owner_changed"]]
-    assert len(fixes) == 2 and all(f"({command})" in fix for fix in fixes)
+    assert len(fixes) == 2 and all(f"({without})" in fix for fix in fixes)
 
 
 def test_diffs_json_says_ok_and_its_exit_status(tmp_path, capsys):
