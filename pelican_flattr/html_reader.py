@@ -657,6 +657,12 @@ _TEXT_TAGS = tuple(
 _WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
 SCRIPT_TAGS = (("<script", "</script"),)
 _HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
+# The rest of TEXT_ELEMENTS: no theme prints a body or a button in one, but
+# a content's text printed as it is (a title's "<style>") may leave one
+# open, which hides the rest of the page as well.
+_OTHER_TEXT_TAGS = tuple(
+    tags for tags in _TEXT_TAGS if tags[0] not in dict(_WRAPPING_TAGS)
+)
 
 
 def open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -> bool:
@@ -843,15 +849,19 @@ def may_be_hidden(page: str, at: int) -> bool:
     does not see what starts there: it is a comment or a tag not closed
     yet (the copy is in it, or in an attribute's value), or it opens an
     element whose content a reader does not see as the page's (the text
-    of a ``<script>``, ``<iframe>`` or ``<textarea>``; a ``<template>``; a
-    ``<noscript>``, shown only where scripts do not run), in any letter
-    case. False for the copy of the body an ordinary
+    of an element of ``TEXT_ELEMENTS``, a ``<script>`` or a ``<textarea>``;
+    a ``<template>``; a ``<noscript>``, shown only where scripts do not
+    run), in any letter case. False for the copy of the body an ordinary
     page holds, after a tag or a closed comment: two searches, back to
     the last "<" and on to its end.
 
     Wrapped in more (a ``<div>`` in a ``<script type="text/x-template">``
     or a ``<template>``), the copy is in doubt when such an element's
     start tag, spelt in lower case, is open before it (``_may_be_wrapped``).
+    The other elements of text, which no theme prints a body in (a
+    ``<style>``, an ``<xmp>``), are not searched back for: only a
+    content's text printed as it is leaves one open around the copy, a
+    title's, which the caller checks (``markup.title_may_hide``).
     """
     last = page.rfind("<", 0, at)
     if last < 0:
@@ -891,7 +901,8 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
 
 
 _HIDING_START = re.compile(
-    rf"<(?ai:script|noscript|template|iframe|textarea)(?=[{SPACE}/>])"
+    rf"<(?ai:{'|'.join(sorted(TEXT_ELEMENTS | {'noscript', 'template'}))})"
+    rf"(?=[{SPACE}/>])"
 )
 
 
@@ -903,13 +914,17 @@ def unseen_by_any_reader(
     ``TEXT_ELEMENTS`` (a ``<script>``'s string, a ``<textarea>``), or in a
     ``<template>``, however deeply. (A ``<noscript>``'s content is seen
     where scripts do not run, by crawlers among them: with ``noscript``,
-    for what needs scripts, it is unseen too.) Where ``_inside_a_tag`` and
-    ``_may_be_wrapped`` find no doubt, and the caller has none
-    (``in_doubt``), the page is not read tag by tag."""
+    for what needs scripts, it is unseen too.) Where ``_inside_a_tag``,
+    ``_may_be_wrapped`` and a search back for each other element of
+    ``TEXT_ELEMENTS`` (a ``<style>`` a title printed as it is leaves open)
+    find no doubt, and the caller has none (``in_doubt``), the page is not
+    read tag by tag. (For the few places a page's helpers printed a button
+    at, or Flattr markup is found, not for every page's body.)"""
     if (
         not in_doubt
         and not _inside_a_tag(page, at)
         and not _may_be_wrapped(page, at, noscript)
+        and not open_before(page, at, _OTHER_TEXT_TAGS)
     ):
         return False
     hiding = hiding_ends(page, 0, noscript_hides=noscript)

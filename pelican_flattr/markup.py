@@ -1004,7 +1004,7 @@ def _end_of(page: str, body_html: str, start: int) -> int:
     return -1
 
 
-def _shown_again(page: str, body_html: str, end: int) -> bool:
+def _shown_again(page: str, body_html: str, end: int, in_doubt: bool) -> bool:
     """Whether a reader sees another copy of ``body_html`` after the one
     that ends at ``page[end]``, and the button after the first may be in
     the wrong place: a short article's summary is its body, and a sidebar
@@ -1014,11 +1014,12 @@ def _shown_again(page: str, body_html: str, end: int) -> bool:
 
     A second copy in an ``<aside>``, ``<nav>`` or ``<footer>`` after a
     first copy in none (a sidebar or "related posts" printed after the
-    article) leaves the button where it belongs."""
+    article) leaves the button where it belongs. ``in_doubt``: settle the
+    copy as if ``may_be_hidden`` were in doubt (``title_may_hide``)."""
     again = _end_of(page, body_html, end)
     if again < 0 or (
-        may_be_hidden(page, again - len(body_html))
-        and (again := _shown_end_of(page, body_html, end, again)) < 0
+        (in_doubt or may_be_hidden(page, again - len(body_html)))
+        and (again := _shown_end_of(page, body_html, end, again, in_doubt)) < 0
     ):
         return False
     return open_before(page, end - len(body_html), _SIDE_TAGS) or not open_before(
@@ -1031,7 +1032,9 @@ def _shown_again(page: str, body_html: str, end: int) -> bool:
 _SIDE_TAGS = tuple((f"<{n}", f"</{n}") for n in ("aside", "nav", "footer"))
 
 
-def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
+def _shown_end_of(
+    page: str, body_html: str, start: int, end: int, in_doubt: bool = False
+) -> int:
     """Where the first copy of ``body_html`` in ``page[start:]`` that a
     reader sees ends, given where the first copy ends (``end``), which
     ``may_be_hidden`` left in doubt; -1 when no copy is left.
@@ -1040,7 +1043,8 @@ def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
     ``<script type="text/x-template">``, a ``<template>``, a ``<noscript>``,
     an ``<iframe srcdoc='...'>``), and a button after that copy would be
     hidden with it. Each copy in doubt is settled by reading the page tag
-    by tag up to it, once for all of them.
+    by tag up to it, once for all of them; with ``in_doubt``
+    (``title_may_hide``), each copy is.
     """
     hiding = hiding_ends(page, start)
     next(hiding)
@@ -1049,20 +1053,30 @@ def _shown_end_of(page: str, body_html: str, start: int, end: int) -> int:
         if hidden_until < 0:
             return end
         end = _end_of(page, body_html, hidden_until)
-        if end >= 0 and not may_be_hidden(page, end - len(body_html)):
+        if end >= 0 and not in_doubt and not may_be_hidden(page, end - len(body_html)):
             return end
     return -1
 
 
-def _unseen(page: str, at: int, start: int) -> bool:
+def _unseen(page: str, at: int, start: int, in_doubt: bool) -> bool:
     """Whether no reader sees what starts at ``page[at]``, the page read
     from ``start`` as ``_shown_end_of`` reads it for a copy of the body:
-    ``may_be_hidden``, then, in doubt, ``hiding_ends``."""
-    if not may_be_hidden(page, at):
+    ``may_be_hidden``, then, in doubt (or with ``in_doubt``), ``hiding_ends``."""
+    if not in_doubt and not may_be_hidden(page, at):
         return False
     hiding = hiding_ends(page, start)
     next(hiding)
     return hiding.send(at) >= 0
+
+
+def title_may_hide(title_html: str) -> bool:
+    """Whether the content's title (``title_html``, HTML as Pelican keeps
+    it), printed as it is, may leave open what hides the rest of its page
+    (``body_left_open`` finds some, where scripts run), in an element the
+    searches back of ``may_be_hidden`` do not look for (a ``<style>``, an
+    ``<xmp>``): a place after it is in doubt, for the page read tag by tag
+    to settle. One search for the usual title, which holds no "<"."""
+    return "<" in title_html and body_left_open(title_html, scripts=True) is not None
 
 
 def title_left_open(page: str, title_html: str, at: int) -> str | None:
@@ -1578,6 +1592,10 @@ def inject(
         # Why the button cannot go after the body, once it cannot: the
         # landmark it goes before instead may close something else.
         why = BODY_FILTERED
+        # The searches back for what hides a place do not look for a
+        # <style>, an <xmp>...: only a title printed as it is opens one
+        # around the body. (Checked for a title with a "<" alone.)
+        in_doubt = title_may_hide(title_html)
         if len(body_html) > 20:
             at = _end_of(page, body_html, body_start)
         elif not body_html:
@@ -1589,15 +1607,15 @@ def inject(
             at = page.find(body_html, body_start) + len(body_html) if copies else -1
         else:
             at, why = -1, BODY_SHORT
-        if at >= 0 and may_be_hidden(page, at - len(body_html)):
-            at = _shown_end_of(page, body_html, body_start, at)
+        if at >= 0 and (in_doubt or may_be_hidden(page, at - len(body_html))):
+            at = _shown_end_of(page, body_html, body_start, at, in_doubt)
             why = BODY_HIDDEN
         # (A short body was placed only where it occurs once.)
         if (
             at >= 0
             and len(body_html) > 20
             and body_shown_twice is not None
-            and _shown_again(page, body_html, at)
+            and _shown_again(page, body_html, at, in_doubt)
         ):
             body_shown_twice(content_thing)
         if at >= 0 and body_leaves_open is not None:
@@ -1611,7 +1629,7 @@ def inject(
                 at = find_ci(page, landmark, body_start, last=True)
                 # Checked as a copy of the body is: a landmark in a script's
                 # text, a comment or a <textarea> left open hides the button.
-                if at >= 0 and not _unseen(page, at, body_start):
+                if at >= 0 and not _unseen(page, at, body_start, in_doubt):
                     break
                 unseen, at = max(unseen, at), -1
             title_open = None

@@ -3255,6 +3255,30 @@ TITLES_LEFT_OPEN = {
         "the <script>'s text",
         "&lt;script&gt;",
     ),
+    # The searches back for what hides a copy of the body or a landmark
+    # knew none of these: the button went into its text, and nothing was
+    # said.
+    **{
+        name: (
+            title,
+            f"opens <{name}> and never closes it (no </{name}>)",
+            f"the <{name}>'s text",
+            f"&lt;{name}&gt;",
+        )
+        for name, title in (
+            ("style", "Inline <style> rules"),
+            ("xmp", "Old <xmp> tag"),
+            ("title", "Set the <title> right"),
+            ("noembed", "The <noembed> fallback"),
+            ("noframes", "The <noframes> fallback"),
+        )
+    },
+    "plaintext": (
+        "The <plaintext> relic",
+        "opens <plaintext>, which nothing closes",
+        "the <plaintext>'s text",
+        "&lt;plaintext&gt;",
+    ),
 }
 
 
@@ -3383,6 +3407,27 @@ def test_the_button_goes_before_no_landmark_a_reader_does_not_see(
         ]
 
 
+def test_a_copy_of_the_body_a_title_hides_is_not_a_second_copy(
+    site, tmp_path, flattr_log
+):
+    # The body, then the title printed as it is, then the body again (a
+    # "read it again" box): the button after the first copy is seen; the
+    # second copy is the <style>'s text, not a copy shown twice.
+    theme = simple_child_theme(
+        tmp_path,
+        "twice-after-title",
+        _TWICE.format(
+            "", f"{_BODY}<h2>{{{{ article.title }}}}</h2>", f"<p>{_BODY}</p>"
+        ),
+    )
+    files = {"a.md": article("Inline <style> rules", "Alice", SHORT_BODY)}
+    output = site(files, theme=theme, FLATTR_USERNAME="alice", FLATTR_BUTTON="plain")
+    soup = page_as_browsers_read_it(output / manifest_things(output)["a.md"]["page"])
+    assert len(flattr_buttons(soup.select_one("article .flattr-injected"))) == 1
+    assert flattr_log.records == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 # Bodies that open what may hide the rest of the page, and close it (in
 # another letter case too, as a browser reads tag names), or only seem to
 # open it: the button after them is seen.
@@ -3469,6 +3514,23 @@ def test_a_body_left_open_is_reported_without_injection_too(
     # is the theme's.
     assert all("flattr_button()" not in message for message in messages)
     assert len(messages) == (1 if style == "plain" else 2)
+    assert audit_command(["audit", str(output)]) == 1
+
+
+# Every element whose text runs on, in any letter case: a <style>, an
+# <xmp>... a body leaves open hides the helper's button after it, with
+# injection and without.
+@pytest.mark.parametrize(
+    "kind", ["style", "Style", "title", "xmp", "noembed", "NoFrames", "plaintext"]
+)
+@pytest.mark.parametrize("inject", [True, False])
+def test_a_helpers_button_after_a_body_left_open_by_any_text_element_is_reported(
+    site, tmp_path, caplog, kind, inject
+):
+    opening, what = LEFT_OPEN[kind]
+    _, output = helper_site_left_open(site, tmp_path, opening, FLATTR_INJECT=inject)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages == [left_open_message("a.md", what)]
     assert audit_command(["audit", str(output)]) == 1
 
 
