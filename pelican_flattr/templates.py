@@ -1047,9 +1047,9 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
     that share it counted at the build's end: a site-wide one, as themes
     print {{ SITEURL }} in base.html on every page, tells crawlers the page
     is another (the site's home); a relative one (RELATIVE_URLS makes
-    those built on SITEURL relative) is no og:url at all. The plugin leaves
-    out its own, as for any property the theme emits: a second og:url
-    would leave crawlers to guess.
+    those built on SITEURL relative; the page's path, on any build) is no
+    og:url at all. The plugin leaves out its own, as for any property the
+    theme emits: a second og:url would leave crawlers to guess.
 
     Both values are quoted, each named: the thing URL alone read as the
     theme's bad value. The theme's may hold anything, an address too.
@@ -1070,7 +1070,12 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
     ):
         return
     pelican = build.current.pelican
-    if development:
+    # The page's path, as {{ article.url }} prints it (a "/" before it, or
+    # not): this same page, wrong on every build as no absolute URL, and
+    # not built on SITEURL (relative under RELATIVE_URLS) either.
+    path = content_thing.content_url
+    own_path = bool(path) and theirs.strip().lstrip("/") == path
+    if development and not own_path:
         # No URL built on an empty or local SITEURL is absolute: what is
         # wrong is the page it names.
         why = (
@@ -1079,7 +1084,7 @@ def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) 
         )
     elif _ABSOLUTE_URL.match(theirs.strip()):
         why = "it tells crawlers the page is another (the site's home?)"
-    elif pelican is not None and pelican.settings.get("RELATIVE_URLS"):
+    elif pelican is not None and pelican.settings.get("RELATIVE_URLS") and not own_path:
         why = (
             "og:url must be an absolute URL, and RELATIVE_URLS makes the URLs "
             "a theme builds on SITEURL relative"

@@ -1654,3 +1654,45 @@ def test_a_theme_og_url_of_another_page_on_a_development_build_is_reported(
         "development build's SITEURL either, so it names another page (the "
         "site's home?); the plugin adds no second one"
     )
+
+
+# A theme's og:url that is the page's path, as {{ article.url }} prints it
+# (or "/" before it): relative on every build, the published one too. On a
+# development build it was said to name "another page (the site's home?)";
+# under RELATIVE_URLS, to be built on SITEURL, which it is not.
+OWN_PATH_BUILDS = {
+    **{f"development, {name}": (name, "") for name in DEVELOPMENT_SITEURLS},
+    "development, local, /": ("local", "/"),
+    "published": (None, ""),
+    "published, RELATIVE_URLS": ("relative", None),
+}
+
+
+@pytest.mark.parametrize("case", list(OWN_PATH_BUILDS))
+def test_a_theme_og_url_that_is_the_pages_path_is_reported_as_relative(
+    site, tmp_path, flattr_log, case
+):
+    development, slash = OWN_PATH_BUILDS[case]
+    if development is None:
+        settings = {}
+    elif slash is None:  # published, RELATIVE_URLS on
+        settings, slash = {"RELATIVE_URLS": True}, ""
+    else:
+        settings = dict(DEVELOPMENT_SITEURLS[development], FLATTR_SITEURL=SITEURL)
+    templates = {
+        "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+        f'{{{{ super() }}}}<meta property="og:url" content="{slash}'
+        '{{ article.url }}">{% endblock %}'
+    }
+    output = child_site(site, tmp_path, templates, **settings)
+    said = next(
+        r.getMessage()
+        for r in flattr_log.records
+        if "og:url of the theme's" in r.getMessage()
+    )
+    assert (
+        f"(the theme's: '{slash}article-number-2.html'; the thing URL: "
+        f"'{SITEURL}/article-number-2.html'): og:url must be an absolute URL, "
+        "with its scheme (https://…); the plugin adds no second one" in said
+    )
+    assert audit_command(["audit", str(output)]) == 1
