@@ -657,12 +657,6 @@ _TEXT_TAGS = tuple(
 _WRAPPING_TAGS = tuple((f"<{n}", f"</{n}") for n in ("script", "textarea", "iframe"))
 SCRIPT_TAGS = (("<script", "</script"),)
 _HIDING_TAGS = (*_WRAPPING_TAGS, ("<noscript", "</noscript"))
-# The rest of TEXT_ELEMENTS: no theme prints a body or a button in one, but
-# a content's text printed as it is (a title's "<style>") may leave one
-# open, which hides the rest of the page as well.
-_OTHER_TEXT_TAGS = tuple(
-    tags for tags in _TEXT_TAGS if tags[0] not in dict(_WRAPPING_TAGS)
-)
 
 
 def open_before(page: str, at: int, tags: tuple[tuple[str, str | None], ...]) -> bool:
@@ -914,17 +908,17 @@ def unseen_by_any_reader(
     ``TEXT_ELEMENTS`` (a ``<script>``'s string, a ``<textarea>``), or in a
     ``<template>``, however deeply. (A ``<noscript>``'s content is seen
     where scripts do not run, by crawlers among them: with ``noscript``,
-    for what needs scripts, it is unseen too.) Where ``_inside_a_tag``,
-    ``_may_be_wrapped`` and a search back for each other element of
-    ``TEXT_ELEMENTS`` (a ``<style>`` a title printed as it is leaves open)
-    find no doubt, and the caller has none (``in_doubt``), the page is not
-    read tag by tag. (For the few places a page's helpers printed a button
-    at, or Flattr markup is found, not for every page's body.)"""
+    for what needs scripts, it is unseen too.) Where ``_inside_a_tag`` and
+    ``_may_be_wrapped`` find no doubt, and the caller has none
+    (``in_doubt``: a title printed as it is may leave a ``<style>`` open,
+    which they do not search back for; see ``markup.title_may_hide``),
+    the page is not read tag by tag. (For the few places a page's helpers
+    printed a button at, or Flattr markup is found, not for every page's
+    body.)"""
     if (
         not in_doubt
         and not _inside_a_tag(page, at)
         and not _may_be_wrapped(page, at, noscript)
-        and not open_before(page, at, _OTHER_TEXT_TAGS)
     ):
         return False
     hiding = hiding_ends(page, 0, noscript_hides=noscript)

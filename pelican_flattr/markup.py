@@ -1586,7 +1586,10 @@ def inject(
         button_shown = (
             content_thing is not None
             and shows_button(page, body_start)
-            and own_buttons_shown(page, content_thing, auto_submit_url) > 0
+            and own_buttons_shown(
+                page, content_thing, auto_submit_url, title_may_hide(title_html)
+            )
+            > 0
         )
     if content_thing is not None and not button_shown:
         # Why the button cannot go after the body, once it cannot: the

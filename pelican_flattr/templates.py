@@ -639,7 +639,10 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
                     body_html, (theme_style or content_thing.button_style) != "plain"
                 )
             own_buttons = markup.own_buttons_shown(
-                page, content_thing, url, left_open is not None
+                page,
+                content_thing,
+                url,
+                left_open is not None or markup.title_may_hide(title_html),
             )
             if not own_buttons and left_open is None:
                 # The title, printed as it is, may hide it: its source's too.
