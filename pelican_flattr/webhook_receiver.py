@@ -781,6 +781,13 @@ Identity = tuple[int, int]
 # connection opened the store (None when none was).
 Journal = tuple[Path, Identity | None]
 
+
+def _identities(journal: list[Path]) -> list[Journal]:
+    """Each of ``journal``'s paths (a store's -wal and -shm) with the
+    identity of the file there now."""
+    return [(path, _file_identity(path)) for path in journal]
+
+
 _RESTORE_ADVICE = (
     "Stop the receiver before you restore a store, and start it again after"
 )
@@ -791,6 +798,15 @@ _RESTORED = (
     "the -wal and -shm of the file it replaced, which the new one would have "
     "read as its own, were merged into that file and removed; writing to the "
     f"new one now. {_RESTORE_ADVICE}"
+)
+# Logged when that journal, found left beside the new file (another program
+# had the replaced file open: _replaced_but_left), is gone since: that
+# program merged it as it let go of the file (a second receiver does), or
+# someone removed it.
+_RESTORED_ELSEWHERE = (
+    "replaced by another file while the receiver ran (a backup restored?): "
+    "the -wal and -shm of the file it replaced are no longer beside it; "
+    f"writing to the new one now. {_RESTORE_ADVICE}"
 )
 
 
@@ -862,7 +878,9 @@ class WebhookApp:
         # Every thread's connection, for a thread that finds the store gone
         # to close them all (SQLite merges a journal only as the last
         # connection to its file closes), and for close(). The lock guards
-        # the list, and lets one thread at a time let go of a store.
+        # the list and what the receiver knows of the path (_known,
+        # _journal_left): one thread at a time looks at the path, lets go
+        # of a store gone from it, and opens the one there.
         self._opened: list[_Opened] = []
         self._lock = threading.Lock()
         # Create and migrate it up front, and refuse one that cannot be
@@ -872,58 +890,66 @@ class WebhookApp:
             check_writable(connection, self.store_path)
         finally:
             connection.close()
-        # The store the receiver last opened, and its journal then (none
-        # once closed, unless another program has the store open), for a
-        # thread that has no connection of its own to tell that the store
-        # went meanwhile.
-        self._known: tuple[Identity | None, list[Journal]] = (
-            _file_identity(self.store_path),
-            [(path, _file_identity(path)) for path in journal_paths(self.store_path)],
-        )
+        # The file the receiver last found at the path (the store it last
+        # opened, or the file there once it let go of one), and its journal
+        # then (none once closed, unless another program has the store
+        # open): a thread that opens the store first lets go of that file if
+        # another is at the path now.
+        self._known: tuple[Identity | None, list[Journal]] = self._at_path()
+        # Whether that file's journal was found left beside the one that
+        # replaced it, and every delivery answered 503 for it: once gone,
+        # the log says so, as the end of that story.
+        self._journal_left = False
+
+    def _at_path(self) -> tuple[Identity | None, list[Journal]]:
+        """The file at the store's path now, and its -wal and -shm."""
+        journal = journal_paths(self.store_path)
+        return _file_identity(self.store_path), _identities(journal)
 
     def _connection(self) -> _Opened:
         # One connection per server thread: SQLite serialises the writers.
         opened = getattr(self._local, "opened", None)
-        if opened is not None and opened.closed:
-            opened = None  # closed by a thread that found its file gone
-        if opened is not None and self._moved(opened):
-            # A connection writes to the file it opened, wherever it went:
-            # moved or removed, every delivery would be answered "stored"
-            # and lost to the file at the path. A stat costs nothing beside
-            # the commit's fsync.
-            self._let_go_of_moved_store(opened.identity, opened.journal)
-            opened = None
-        elif opened is None:
-            # A thread's first delivery: another thread may have known the
-            # store that is gone. Opening silently, it made a new one at the
-            # path with not a word in the log, the old one's flattrs gone.
-            known, journal = self._known
-            if _file_identity(self.store_path) != known:
-                self._let_go_of_moved_store(known, journal)
-        if opened is None:
+        if opened is None or opened.closed or self._moved(opened):
+            # A thread's first delivery; or its connection writes to the file
+            # it opened wherever it went: moved or removed, every delivery
+            # would be answered "stored" and lost to the file at the path (a
+            # stat costs nothing beside the commit's fsync); or a thread
+            # that found that file gone closed it.
             opened = self._open()
         return opened
 
     def _open(self) -> _Opened:
-        """A new connection of this thread's to the store at the path."""
-        before = _file_identity(self.store_path)
-        journal = journal_paths(self.store_path)
-        connection = open_store(self.store_path)
-        identity = _file_identity(self.store_path)
-        if (
-            identity is None
-            or before not in (None, identity)
-            or journal_paths(self.store_path) != journal
-        ):
-            # Moved (or a symlinked path pointed elsewhere) between the
-            # two: the connection may be to a file no longer at the
-            # path, which no later stat would tell.
-            connection.close()
-            raise StoreError(self.store_path, "was moved or removed as it opened")
-        opened = _Opened(
-            connection, identity, [(path, _file_identity(path)) for path in journal]
-        )
+        """A new connection of this thread's to the store at the path, once
+        the receiver let go of the file it knew there, if another is there.
+
+        Under the lock, from one look at the path: a look made before
+        another thread let go of the file, or before a backup took its
+        place, let a thread open the file there beside the journal of the
+        one it replaced, which another thread still had open, and which
+        SQLite took for the new file's own.
+        """
         with self._lock:
+            before = _file_identity(self.store_path)
+            while before != self._known[0]:
+                # Another file, or none: opening silently would make a new
+                # store at the path without a word in the log, the old
+                # one's flattrs gone.
+                self._let_go_of_moved_store()
+                before = _file_identity(self.store_path)
+            journal = journal_paths(self.store_path)
+            connection = open_store(self.store_path)
+            identity = _file_identity(self.store_path)
+            if (
+                identity is None
+                or before not in (None, identity)
+                or journal_paths(self.store_path) != journal
+            ):
+                # Moved (or a symlinked path pointed elsewhere) between the
+                # two: the connection may be to a file no longer at the
+                # path, which no later stat would tell.
+                connection.close()
+                raise StoreError(self.store_path, "was moved or removed as it opened")
+            opened = _Opened(connection, identity, _identities(journal))
             self._opened.append(opened)
             self._known = (identity, opened.journal)
         self._local.opened = opened
@@ -952,43 +978,45 @@ class WebhookApp:
         the names of its -wal and -shm (``journal``, as it was opened) still
         beside the path then. A connection being written on is waited for,
         or with ``wait`` False left open (closed as the process ends).
+        Called with the lock held.
 
         Another file at the path (a backup restored) would read that
         journal as its own: the last connection to close merges it into the
         file it belongs to, and removes it, first (``_merge_journal_away``).
         """
-        with self._lock:
-            closing = [each for each in self._opened if each.identity == identity]
-            self._opened = [each for each in self._opened if each not in closing]
-            # Each taken once its thread's write ends: that thread then
-            # finds the store moved, and answers 503.
-            held = [each for each in closing if each.lock.acquire(blocking=wait)]
-            try:
-                now = _file_identity(self.store_path)
-                for each in held:
-                    if (
-                        each is held[-1]
-                        and now not in (None, identity)
-                        and self._left_beside(journal)
-                    ):
-                        _merge_journal_away(each.connection)
-                    each.connection.close()
-                    each.closed = True
-            finally:
-                for each in held:
-                    each.lock.release()
-            return self._left_beside(journal)
+        closing = [each for each in self._opened if each.identity == identity]
+        self._opened = [each for each in self._opened if each not in closing]
+        # Each taken once its thread's write ends: that thread then finds the
+        # store moved, and answers 503.
+        held = [each for each in closing if each.lock.acquire(blocking=wait)]
+        try:
+            now = _file_identity(self.store_path)
+            for each in held:
+                if (
+                    each is held[-1]
+                    and now not in (None, identity)
+                    and self._left_beside(journal)
+                ):
+                    _merge_journal_away(each.connection)
+                each.connection.close()
+                each.closed = True
+        finally:
+            for each in held:
+                each.lock.release()
+        return self._left_beside(journal)
 
-    def _let_go_of_moved_store(
-        self, identity: Identity | None, journal: list[Journal]
-    ) -> None:
-        """Close the receiver's connections to the file ``identity``, no
-        longer at the store's path, and log that it went; raise StoreError
-        while its -wal or -shm (``journal``, as it was opened) still are
-        beside the path."""
+    def _let_go_of_moved_store(self) -> None:
+        """Close the receiver's connections to the file it knew at the
+        store's path, no longer there, log that it went, and know the file
+        there now; raise StoreError while the journal of the file gone is
+        still beside the path. Called with the lock held, once for each
+        file gone: the threads that find it gone after the first say
+        nothing more, as the log has told it."""
+        identity, journal = self._known
         had = self._left_beside(journal)
         left = self._close_connections_to(identity, journal)
         replaced = _file_identity(self.store_path) is not None
+        told_left, self._journal_left = self._journal_left, bool(left)
         if left and replaced:
             raise StoreError(self.store_path, _replaced_but_left(left))
         if left:
@@ -1000,14 +1028,17 @@ class WebhookApp:
                 f"{' and '.join(left)} stayed beside its path: stop the "
                 "receiver, then move them with the store",
             )
-        if had and replaced:
-            logger.warning("store %s: %s", self.store_path, _RESTORED)
-            return
-        logger.warning(
-            "store %s: moved or removed while the receiver ran; writing to the "
-            "store at that path now (a new one where none is left)",
-            self.store_path,
-        )
+        if told_left and replaced:
+            said = _RESTORED_ELSEWHERE
+        elif had and replaced:
+            said = _RESTORED
+        else:
+            said = (
+                "moved or removed while the receiver ran; writing to the store "
+                "at that path now (a new one where none is left)"
+            )
+        logger.warning("store %s: %s", self.store_path, said)
+        self._known = self._at_path()
 
     def close(self) -> None:
         """Close every connection to the store, as the server stops. A file
@@ -1016,10 +1047,12 @@ class WebhookApp:
         delivery would (one still being written is left open)."""
         with self._lock:
             files = {each.identity: each.journal for each in self._opened}
-        for identity, journal in files.items():
-            left = self._close_connections_to(identity, journal, wait=False)
-            if left and _file_identity(self.store_path) not in (None, identity):
-                logger.error("store %s: %s", self.store_path, _replaced_but_left(left))
+            for identity, journal in files.items():
+                left = self._close_connections_to(identity, journal, wait=False)
+                if left and _file_identity(self.store_path) not in (None, identity):
+                    logger.error(
+                        "store %s: %s", self.store_path, _replaced_but_left(left)
+                    )
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:

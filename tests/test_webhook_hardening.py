@@ -909,12 +909,25 @@ def test_a_backup_restored_while_the_receiver_runs_keeps_no_old_journal(
         assert f"store {store}: {RESTORED}" in server.text()
 
 
+# What a receiver logs when the journal of the file a backup replaced, left
+# while another program had that file open, is gone once that program let
+# go of it (a second receiver merges it as it finds the store replaced).
+JOURNAL_GONE = (
+    "replaced by another file while the receiver ran (a backup restored?): "
+    "the -wal and -shm of the file it replaced are no longer beside it; "
+    "writing to the new one now. Stop the receiver before you restore a "
+    "store, and start it again after"
+)
+
+
 def test_a_backup_restored_while_another_program_reads_the_store_gets_503(
     tmp_path,
 ):
     # SQLite merges the journal into the file it replaced only once no other
     # connection has that file open: with one, the journal stays, and the
-    # receiver writes nothing beside it.
+    # receiver writes nothing beside it. Once that program merged it (as a
+    # second receiver does), the receiver logged that the store was "moved
+    # or removed ... a new one where none is left", against its lines before.
     store = tmp_path / "store.sqlite3"
     server = ReceiverProcess(store, tmp_path / "log", threads=1).start()
     try:
@@ -925,8 +938,15 @@ def test_a_backup_restored_while_another_program_reads_the_store_gets_503(
             replaced = restore(tmp_path / "store.bak", store)
             assert deliver(server, "refused").status_code == 503
             assert still_beside(replaced) == ["replaced-wal", "replaced-shm"]
+            # Its connection now the last to that file: SQLite then fails
+            # to mark it out of WAL mode, as it moved.
+            with contextlib.suppress(sqlite3.Error):
+                reading.execute("PRAGMA journal_mode = DELETE")
+            assert still_beside(replaced) == []
+        assert deliver(server, "after").json() == {"status": "stored"}
     finally:
         assert server.stop() == 0
+    log = server.text()
     assert (
         f"store {store}: was replaced by another file while the receiver ran (a "
         "backup restored?), but store.sqlite3-wal and store.sqlite3-shm of the "
@@ -935,12 +955,117 @@ def test_a_backup_restored_while_another_program_reads_the_store_gets_503(
         "store, then remove them (or move them beside the file replaced, if it "
         "was kept). Stop the receiver before you restore a store, and start it "
         "again after"
-    ) in server.text()
-    # As the message says: nothing was written beside them.
-    for name in ("store.sqlite3-wal", "store.sqlite3-shm"):
-        (tmp_path / name).unlink()
+    ) in log
+    assert f"store {store}: {JOURNAL_GONE}" in log
+    assert MADE_ANEW not in log
+    # Nothing was written beside them.
     assert integrity(store) == [("ok",)]
-    assert stored_things(store) == ["kept"]
+    assert stored_things(store) == ["after", "kept"]
+
+
+class WaitedFor:
+    """A lock, as the receiver's, that tells (``waited``) when a thread
+    waits for it."""
+
+    def __init__(self, waited: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self.waited = waited
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.waited.set()
+            self._lock.acquire()
+
+    def __exit__(self, *raised: object) -> None:
+        self._lock.release()
+
+
+def test_a_restore_found_by_two_threads_at_once_is_told_once(
+    tmp_path, monkeypatch, caplog
+):
+    # A thread whose connection another thread had closed, finding the
+    # store replaced, looked at the file the receiver knew before that
+    # thread opened the new one: the journal already gone, it logged that
+    # the store was "moved or removed ... a new one where none is left",
+    # right after the other's line saying it was replaced.
+    import pelican_flattr.webhook_receiver as receiver
+
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    store = tmp_path / "store.sqlite3"
+    app = WebhookApp(store, TOKEN)
+    other = ThreadPoolExecutor(1)  # one thread, whose connection is kept
+    assert delivered_to(app, "kept") == "200 OK"
+    assert other.submit(delivered_to, app, "kept-too").result() == "200 OK"
+    back_up(store, tmp_path / "store.bak")
+    replaced = restore(tmp_path / "store.bak", store)
+    # The other thread delivers while this one, which found the store
+    # replaced, opens the new file: until it is answered, or waits.
+    went_on = threading.Event()
+    monkeypatch.setattr(app, "_lock", WaitedFor(went_on))
+    opening = receiver.open_store
+    answered = []
+
+    def the_other_thread_first(path):
+        if threading.current_thread() is threading.main_thread() and not answered:
+            answered.append(other.submit(delivered_to, app, "by-the-other"))
+            answered[0].add_done_callback(lambda _: went_on.set())
+            assert went_on.wait(30)
+        return opening(path)
+
+    monkeypatch.setattr(receiver, "open_store", the_other_thread_first)
+    assert delivered_to(app, "restored") == "200 OK"
+    assert answered[0].result() == "200 OK"
+    other.shutdown()
+    app.close()
+    assert still_beside(replaced) == []
+    assert integrity(store) == [("ok",)]
+    assert stored_things(store) == ["by-the-other", "kept", "kept-too", "restored"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"store {store}: {RESTORED}"]
+
+
+def test_a_backup_restored_as_a_thread_first_opens_the_store_is_not_opened(
+    tmp_path, monkeypatch, caplog
+):
+    # A thread's first delivery found the file the receiver knew at the
+    # path, and looked again as it opened it: a backup put in place between
+    # the two looks was opened beside the journal of the file it replaced,
+    # which another thread still had open, and which SQLite took for the
+    # backup's own.
+    import pelican_flattr.webhook_receiver as receiver
+
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    store = tmp_path / "store.sqlite3"
+    app = WebhookApp(store, TOKEN)
+    assert delivered_to(app, "kept") == "200 OK"
+    back_up(store, tmp_path / "store.bak")
+    assert delivered_to(app, "after-the-backup") == "200 OK"
+    identity = receiver._file_identity
+    looks = []
+    replaced: list[Path] = []
+
+    def restored_before_the_second_look(path):
+        if path == store:
+            looks.append(path)
+            if len(looks) == 2:
+                replaced.extend(restore(tmp_path / "store.bak", store))
+        return identity(path)
+
+    monkeypatch.setattr(receiver, "_file_identity", restored_before_the_second_look)
+    other = ThreadPoolExecutor(1)
+    assert other.submit(delivered_to, app, "first").result() == (
+        "503 Service Unavailable"
+    )
+    monkeypatch.setattr(receiver, "_file_identity", identity)
+    assert other.submit(delivered_to, app, "again").result() == "200 OK"
+    assert delivered_to(app, "here") == "200 OK"
+    other.shutdown()
+    app.close()
+    assert still_beside(replaced) == []
+    assert integrity(store) == [("ok",)]
+    assert stored_things(store) == ["again", "here", "kept"]
+    assert f"store {store}: was moved or removed as it opened" in caplog.text
+    assert caplog.text.count(RESTORED) == 1
 
 
 def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
