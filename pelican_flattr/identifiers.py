@@ -12,6 +12,13 @@ A site operator may write an email owner as ``email:alice@example.org``; it
 is hashed here (MD5 of the trimmed, lower-cased address) so that the plain
 address never leaves the configuration. Nothing in this module imports
 Pelican.
+
+What finds an address must also hide one, so the redaction every message
+and log line goes through lives here too: ``redact_addresses`` and
+``redact_encoded_addresses`` (an address however spelt, percent-encoded
+too), ``shown_value`` (a value as a message repeats it) and ``listed``
+(names as a message lists them), used by every module that speaks to
+the operator.
 """
 
 from __future__ import annotations
