@@ -298,7 +298,7 @@ def _left_to_its_languages_site(
     gives_pages = later.get(getattr(content, "lang", None))
     if gives_pages is None or not (is_article or gives_pages):
         return False
-    source = build.source_of(content) or content.relative_source_path
+    source = build.source_path(content)
     return source not in elsewhere
 
 
@@ -328,7 +328,7 @@ def _unknown_fields_of(
     ``content`` that look like one of this plugin's but are none, for
     ``_warn_by_files``; but not one that ``DEFAULT_METADATA``
     gave it, named for the setting, once."""
-    source = build.source_of(content) or content.relative_source_path
+    source = build.source_path(content)
     for name in names:
         if not from_defaults(content.metadata, name, defaults):
             yield source, name
@@ -362,7 +362,7 @@ def _warn_about_pages_that_ask(
                 if not from_defaults(metadata, name, defaults)
             ]
             if own:
-                asking.append(build.source_of(page) or page.relative_source_path)
+                asking.append(build.source_path(page))
                 fields.update(own)
     if not asking:
         return
@@ -383,7 +383,7 @@ def _fields_read_as_text_of(
     """(source, what to say) of each (written, meant) of ``found``, the
     fields of ``content`` that Pelican read as its text, for
     ``_warn_by_files``: said as its reader writes fields."""
-    source = build.source_of(content) or content.relative_source_path
+    source = build.source_path(content)
     path = str(getattr(content, "source_path", ""))
     for written, meant in found:
         yield source, field_read_as_text_message(written, meant, path)
@@ -543,7 +543,7 @@ def _lost_pages(
                 written.append(content)
     for page, written in clashes.items():
         kept = [c for c in written if hasattr(c, "override_save_as")]
-        names = [build.source_of(c) or c.relative_source_path for c in written]
+        names = [build.source_path(c) for c in written]
         if len(kept) != 1:
             # Pelican stops with an error, naming the file only.
             *others, last = sorted(names)

@@ -841,7 +841,7 @@ def _email_owners(
         )
         for content in chain.from_iterable(getattr(generator, n, ()) for n in lists):
             for digest in sorted(owner_field_digests(content.metadata)):
-                source = build.source_of(content) or content.relative_source_path
+                source = build.source_path(content)
                 owners.setdefault(
                     f"email:{digest}", f"the '{OWNER}' metadata of {source}"
                 )

@@ -1112,6 +1112,12 @@ def say_page_counts() -> None:
             )
 
 
+def source_path(content: Any) -> str:
+    """``content``'s source path relative to PATH, as messages name a file:
+    ``source_of``'s, else Pelican's."""
+    return source_of(content) or content.relative_source_path
+
+
 def source_of(content: Any) -> str | None:
     """Pelican's ``relative_source_path`` of ``content`` when the source path
     is plainly under PATH (absolute, normalised), or None to ask Pelican:

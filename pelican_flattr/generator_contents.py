@@ -54,7 +54,7 @@ def page_sources(generators: list[Any]) -> set[str]:
     """The source file of every page, drafts and hidden ones included: with
     FLATTR_PAGES off none has a thing, and the URL guard says so."""
     return {
-        build.source_of(page) or page.relative_source_path
+        build.source_path(page)
         for generator in generators
         if isinstance(generator, PagesGenerator)
         for name in PAGE_LISTS
@@ -90,8 +90,6 @@ def contents_of(
             if isinstance(generator, kind):
                 for name in names:
                     for content in getattr(generator, name, ()):
-                        source = (
-                            build.source_of(content) or content.relative_source_path
-                        )
+                        source = build.source_path(content)
                         if source in sources:
                             yield source, content

@@ -891,7 +891,7 @@ def _report_flattr_markup_in_body(
     source = (
         content_thing.source
         if content_thing is not None
-        else build.source_of(content) or content.relative_source_path
+        else build.source_path(content)
     )
     if build.first_in_run(f"flattr markup in body: {source}"):
         build.report(
