@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import select
-import shlex
 import signal
 import sqlite3
 import sys
@@ -915,7 +914,7 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
     # Named by no entry: its author may have moved to another owner (a
     # Flattr username), and adding the address would give the old one back.
     # verify --identity reads no settings: it records where pending reads.
-    verify = f"{verify_command(row['owner'])} --store {shlex.quote(_shown(store))}"
+    verify = verify_command(row["owner"], _shown(store))
     return (
         f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
         f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
