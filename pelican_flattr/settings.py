@@ -940,11 +940,57 @@ def read_settings(
     entries leave the settings usable; problems with a site-wide setting
     return None, because every button built from it would be wrong.
     """
+    # Each reader below adds what it refuses to ``fatal``, in the order the
+    # settings are said in (the messages keep it).
     fatal: list[str] = []
-    # Problems that leave the settings usable: an author entry, a baseline
-    # or a store in the output.
-    usable_problems: list[str] = []
+    siteurl, source = _site_url(settings, fatal)
+    username = _site_owner(settings, fatal)
+    authors, unusable, usable_problems = _author_owners(settings, fatal)
+    category = _category(settings, fatal)
+    language = _language(settings, fatal)
+    button = _button(settings, fatal)
+    manifest_path = manifest_path_setting(settings, fatal)
+    baseline = _baseline_path(settings, fatal)
+    store = path_setting(settings, "FLATTR_STORE", fatal)
+    files_url, development = _files_url(settings, siteurl, source)
+    summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
+    paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
+    result = FlattrSettings(
+        siteurl=siteurl,
+        files_url=files_url,
+        development_build=development,
+        site_name=str(settings.get("SITENAME") or ""),
+        username=username,
+        authors=authors,
+        unusable_authors=unusable,
+        category=str(category),  # None when refused: these settings go unused
+        language=language,
+        tags=_strings(settings, "FLATTR_TAGS", "strings", fatal),
+        hidden=_bool(settings, "FLATTR_HIDDEN", fatal),
+        button=str(button),
+        pages=_bool(settings, "FLATTR_PAGES", fatal),
+        inject=_bool(settings, "FLATTR_INJECT", fatal),
+        open_graph=_bool(settings, "FLATTR_OPEN_GRAPH", fatal),
+        output_path=str(settings.get("OUTPUT_PATH") or "output"),
+        manifest_path=manifest_path,
+        feeds=_bool(settings, "FLATTR_FEEDS", fatal),
+        url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
+        url_baseline_path=baseline,
+        accepted_url_changes=accepted_url_changes(settings, fatal),
+        strict=_strict(settings, fatal),
+        site_subtitle=str(settings.get("SITESUBTITLE") or ""),
+        store_path=Path(store) if store else None,
+        summary_max_length=summary_max if isinstance(summary_max, int) else None,
+        summary_max_paragraphs=paragraphs if isinstance(paragraphs, int) else None,
+    )
+    if fatal:
+        return None, fatal + usable_problems
+    return _files_kept_where_published(settings, result, usable_problems)
 
+
+def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
+    """The site's base URL for thing URLs, without its final ``/``, and the
+    setting it came from (``FLATTR_SITEURL``, else ``SITEURL``)."""
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
@@ -981,8 +1027,11 @@ def read_settings(
             f"{source} is {shown_value(siteurl)}, but Flattr needs absolute thing "
             f"URLs: {advice}"
         )
+    return siteurl, source
 
-    username = None
+
+def _site_owner(settings: Mapping[str, Any], fatal: list[str]) -> Owner | None:
+    """``FLATTR_USERNAME``'s owner, or None when unset."""
     raw_username = settings.get("FLATTR_USERNAME")
     if reads_as_switch(raw_username):
         fatal.append(
@@ -991,10 +1040,18 @@ def read_settings(
         )
     elif raw_username not in (None, ""):
         try:
-            username = parse_owner(raw_username)
+            return parse_owner(raw_username)
         except IdentifierError as error:
             fatal.append(f"FLATTR_USERNAME {error}")
+    return None
 
+
+def _author_owners(
+    settings: Mapping[str, Any], fatal: list[str]
+) -> tuple[dict[str, Owner], dict[str, str], list[str]]:
+    """``FLATTR_AUTHORS`` read: each usable entry's owner, each refused
+    entry's problem, and the problems to say of those (which leave the
+    settings usable: only that author goes without)."""
     authors: dict[str, Owner] = {}
     unusable: dict[str, str] = {}
     raw_authors = settings.get("FLATTR_AUTHORS")
@@ -1020,8 +1077,11 @@ def read_settings(
             entry = f"FLATTR_AUTHORS[{shown_author(name)}]"
             unusable[str(name)] = f"{entry} {error}"
             refused.append((entry, error))
-    usable_problems += unusable_entry_problems(refused)
+    return authors, unusable, unusable_entry_problems(refused)
 
+
+def _category(settings: Mapping[str, Any], fatal: list[str]) -> str | None:
+    """``FLATTR_CATEGORY``, as Flattr names it, or None when refused."""
     raw_category = settings.get("FLATTR_CATEGORY", DEFAULTS["FLATTR_CATEGORY"])
     category = flattr_category(raw_category)
     if category is None:
@@ -1029,7 +1089,12 @@ def read_settings(
             f"FLATTR_CATEGORY is {shown_value(raw_category)}; "
             f"{category_choices(raw_category)}"
         )
+    return category
 
+
+def _language(settings: Mapping[str, Any], fatal: list[str]) -> str:
+    """The Flattr language code of things that name none of their own:
+    ``FLATTR_LANGUAGE``'s, else ``DEFAULT_LANG``'s, else English."""
     raw_language = settings.get("FLATTR_LANGUAGE")
     if raw_language is not None and (
         not isinstance(raw_language, str) or not raw_language
@@ -1052,16 +1117,23 @@ def read_settings(
         # DEFAULT_LANG may name a language Flattr never had; English is then
         # the only honest default, and articles say so once per language.
         language = flattr_language(settings.get("DEFAULT_LANG", "en"))
-    language = language or "en_GB"
+    return language or "en_GB"
 
+
+def _button(settings: Mapping[str, Any], fatal: list[str]) -> object:
+    """``FLATTR_BUTTON``, the style of every button a template does not
+    choose."""
     button = settings.get("FLATTR_BUTTON", DEFAULTS["FLATTR_BUTTON"])
     if button not in BUTTON_STYLES:
         fatal.append(
             f"FLATTR_BUTTON is {shown_value(button)}; "
             f"choose one of {', '.join(BUTTON_STYLES)}"
         )
+    return button
 
-    manifest_path = manifest_path_setting(settings, fatal)
+
+def _baseline_path(settings: Mapping[str, Any], fatal: list[str]) -> Path:
+    """Where the URL guard keeps its baseline (see ``baseline_path_setting``)."""
     cache = str(settings.get("CACHE_PATH") or "cache")
     if settings.get("FLATTR_URL_BASELINE") is None and "\0" in cache:
         # Pelican reads no cache with CACHE_CONTENT off, but the URL guard
@@ -1070,11 +1142,14 @@ def read_settings(
             f"{nul_in_path('CACHE_PATH', cache)}, and the URL guard keeps its "
             "baseline in it (unless FLATTR_URL_BASELINE says where)"
         )
-    baseline = baseline_path_setting(settings, fatal)
-    store = path_setting(settings, "FLATTR_STORE", fatal)
+    return baseline_path_setting(settings, fatal)
 
-    summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
-    paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
+
+def _files_url(
+    settings: Mapping[str, Any], siteurl: str, source: str
+) -> tuple[str, str]:
+    """The base URL of the site's files (an ``og:image``), and why this is
+    a development build ("" when it is none)."""
     own_siteurl = settings.get("SITEURL", "")
     files_url = str(own_siteurl or "").rstrip("/")
     development = ""
@@ -1083,38 +1158,16 @@ def read_settings(
         development = f"SITEURL is {shown_value(own_siteurl)}"
     elif is_development_url(siteurl):
         development = f"{source} is {shown_value(settings.get(source))}"
-    result = FlattrSettings(
-        siteurl=siteurl,
-        files_url=files_url,
-        development_build=development,
-        site_name=str(settings.get("SITENAME") or ""),
-        username=username,
-        authors=authors,
-        unusable_authors=unusable,
-        category=str(category),  # None when refused: these settings go unused
-        language=language,
-        tags=_strings(settings, "FLATTR_TAGS", "strings", fatal),
-        hidden=_bool(settings, "FLATTR_HIDDEN", fatal),
-        button=str(button),
-        pages=_bool(settings, "FLATTR_PAGES", fatal),
-        inject=_bool(settings, "FLATTR_INJECT", fatal),
-        open_graph=_bool(settings, "FLATTR_OPEN_GRAPH", fatal),
-        output_path=str(settings.get("OUTPUT_PATH") or "output"),
-        manifest_path=manifest_path,
-        feeds=_bool(settings, "FLATTR_FEEDS", fatal),
-        url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
-        url_baseline_path=baseline,
-        accepted_url_changes=accepted_url_changes(settings, fatal),
-        strict=_strict(settings, fatal),
-        site_subtitle=str(settings.get("SITESUBTITLE") or ""),
-        store_path=Path(store) if store else None,
-        summary_max_length=summary_max if isinstance(summary_max, int) else None,
-        summary_max_paragraphs=paragraphs if isinstance(paragraphs, int) else None,
-    )
-    if fatal:
-        return None, fatal + usable_problems
+    return files_url, development
+
+
+def _files_kept_where_published(
+    settings: Mapping[str, Any], result: FlattrSettings, usable_problems: list[str]
+) -> tuple[FlattrSettings, list[str]]:
+    """``result`` and ``usable_problems``, with the URL guard's baseline and
+    the store checked against where the site is published."""
     if result.url_guard:
-        deleted = baseline_deleted_with_output(settings, baseline)
+        deleted = baseline_deleted_with_output(settings, result.url_baseline_path)
         if deleted is not None:
             usable_problems.append(deleted)
     if result.store_path is not None:
