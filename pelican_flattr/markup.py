@@ -18,6 +18,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -454,6 +455,54 @@ def _head_start(page: str, head_end: int) -> int:
     return head_end
 
 
+@dataclass(frozen=True, slots=True)
+class InjectReports:
+    """Whom ``inject`` tells of each problem it finds on a page, and
+    ``merge_theme_open_graph`` of the theme's Open Graph tags: the plugin
+    mends what it can and says the rest, and the caller words each message
+    (a template's mistake, once per template; a source's, naming it).
+
+    Each callback is given the content's thing first; None: not told.
+    Built once (the callbacks are the same for every page), so that a page
+    costs no more than passing it.
+    """
+
+    # The head holds a payment link to Flattr that is not the content's own.
+    other_payment_link: Callable[[ContentThing], None] | None = None
+    # The button is due but the page shows no copy of the body it can go
+    # after: given the landmark it went before instead (None: none) and why
+    # (BODY_FILTERED, BODY_HIDDEN, BODY_SHORT or BODY_EMPTY).
+    body_not_shown: Callable[[ContentThing, str | None, str], None] | None = None
+    # The button goes after the first of two copies of the body a reader
+    # sees: a summary equal to it, in a sidebar before the article, may be it.
+    body_shown_twice: Callable[[ContentThing], None] | None = None
+    # The head tags are due but a browser ended the head before where they
+    # go: they are added there all the same.
+    head_ended: Callable[[ContentThing], None] | None = None
+    # The theme's own Open Graph tags come after what ended the head early
+    # (given html_reader.TEXT or that element's name, and those properties):
+    # the plugin leaves its own out all the same, so the page holds one each.
+    theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None = None
+    # The theme's own og:url, for which the plugin leaves its own out, is not
+    # the thing URL the plugin's would give (given the theme's and that URL).
+    theme_url_wrong: Callable[[ContentThing, str, str], None] | None = None
+    # The page shows a Flattr button the plugin did not render
+    # (shows_other_button), but for one the body holds: its own goes in too.
+    other_button: Callable[[ContentThing], None] | None = None
+    # The button goes right after a copy of the body that leaves open what
+    # hides the rest of the page (given body_left_open's name for it): it goes
+    # there all the same, as no place after the body is seen.
+    body_leaves_open: Callable[[ContentThing, str], None] | None = None
+    # Instead of body_not_shown, when the button has no place a reader sees
+    # because the title, printed as it is, leaves open what hides the rest of
+    # the page (given title_left_open's name for it).
+    title_leaves_open: Callable[[ContentThing, str], None] | None = None
+
+
+# Nobody told: the default of inject's and merge_theme_open_graph's reports.
+_SILENT = InjectReports()
+
+
 class _ThemeOpenGraph(NamedTuple):
     """A theme's own Open Graph tags in a page's head, as ``inject`` adds
     its own beside them."""
@@ -554,15 +603,18 @@ def _check_theme_open_graph(
     content_thing: ContentThing,
     theme: _ThemeOpenGraph,
     open_graph: Iterable[tuple[str, str]],
-    tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None,
-    url_wrong: Callable[[ContentThing, str, str], None] | None,
+    reports: InjectReports,
+    head_ended_said: bool = False,
 ) -> None:
     """Tell ``inject``'s caller what is wrong with the theme's own Open
-    Graph tags, which the plugin leaves as they are: ``tags_ended`` when
-    some come after an early end of the head, ``url_wrong`` when its
-    og:url is not the thing URL (given the theme's and the thing URL)."""
-    if tags_ended is not None and theme.ended_by is not None:
+    Graph tags, which the plugin leaves as they are: ``reports``'
+    ``theme_tags_ended`` when some come after an early end of the head
+    (unless ``head_ended_said``: ``head_ended`` told of that end already),
+    ``theme_url_wrong`` when its og:url is not the thing URL."""
+    tags_ended = reports.theme_tags_ended
+    if tags_ended is not None and theme.ended_by is not None and not head_ended_said:
         tags_ended(content_thing, theme.ended_by, theme.late)
+    url_wrong = reports.theme_url_wrong
     if url_wrong is None or not theme.urls:
         return
     # With Open Graph on, the og:url the plugin would give, as the audit
@@ -696,8 +748,7 @@ def merge_theme_open_graph(
     content_thing: ContentThing,
     auto_submit_url: str,
     printed: int,
-    tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None] | None = None,
-    url_wrong: Callable[[ContentThing, str, str], None] | None = None,
+    reports: InjectReports = _SILENT,
 ) -> str | None:
     """``page`` with the properties that its theme's head prints itself
     left out of the tags ``flattr_head()`` printed there, once, for
@@ -706,7 +757,7 @@ def merge_theme_open_graph(
 
     As ``inject`` leaves them out of its own: the page holds one of each,
     the theme's, and the theme's tags are held to the same checks
-    (``tags_ended``, ``url_wrong``: see ``inject``). For pages whose
+    (``reports``' ``theme_tags_ended`` and ``theme_url_wrong``). For pages whose
     templates printed the helper, with Open Graph on; ``printed``: the
     ``open_graph_marks`` of its output. A head that names them no more
     often than that holds no tag of the theme's (nearly every such page),
@@ -739,8 +790,7 @@ def merge_theme_open_graph(
         content_thing,
         theme,
         [(match[1], html.unescape(match[2])) for match in metas],
-        tags_ended,
-        url_wrong,
+        reports,
     )
     kept = [match[0] for match in metas if match[1] not in theme.properties]
     if len(kept) == len(metas):
@@ -1430,68 +1480,34 @@ def _flattr_markup_shown(
 def inject(
     page: str,
     content_thing: ContentThing | None,
+    *,
     body_html: str,
     needs_loader: bool,
     open_graph: Iterable[tuple[str, str]] = (),
     auto_submit_url: str | None = None,
     button_shown: bool | None = None,
     head_printed: bool = False,
-    other_payment_link: Callable[[ContentThing], None] | None = None,
-    body_not_shown: Callable[[ContentThing, str | None, str], None] | None = None,
-    body_shown_twice: Callable[[ContentThing], None] | None = None,
-    head_ended: Callable[[ContentThing], None] | None = None,
-    theme_tags_ended: Callable[[ContentThing, str, tuple[str, ...]], None]
-    | None = None,
-    theme_url_wrong: Callable[[ContentThing, str, str], None] | None = None,
-    other_button: Callable[[ContentThing], None] | None = None,
-    body_leaves_open: Callable[[ContentThing, str], None] | None = None,
     others_printed: bool = False,
     title_html: str = "",
-    title_leaves_open: Callable[[ContentThing, str], None] | None = None,
+    reports: InjectReports = _SILENT,
 ) -> str | None:
     """Add what ``page`` lacks; return the new page, or None when unchanged.
 
-    ``button_shown``: whether the template helpers rendered the content's
-    own button, when the caller knows (None: the page is searched for that
-    button; another thing's, in a sidebar or an example in the body, does not
-    count). ``head_printed``: whether the helpers printed the content's
-    head tags into the head. ``other_payment_link`` is called when the head
-    holds a payment link to Flattr that is not the content's own (given
-    the content's thing). ``body_not_shown`` is called when the button
-    is due but the page shows no copy of ``body_html`` it can be put after
-    (given the content's thing, the landmark the button went before
-    instead, or None when there was none, and why: ``BODY_FILTERED``,
-    ``BODY_HIDDEN``, ``BODY_SHORT`` or ``BODY_EMPTY``). ``body_shown_twice`` is called
-    when the button goes after the first of two copies of ``body_html``
-    that a reader sees (given the content's thing): a summary equal to the
-    body, in a sidebar printed before the article, may be that first one.
-    ``head_ended`` is called when the head tags are due but a browser has
-    ended the head before the place they go (given the content's thing):
-    they are added there all the same.
-    ``theme_tags_ended`` is called when the theme's own Open Graph tags come
-    after what ended the head early for a browser (given the content's
-    thing, ``html_reader.TEXT`` or the name of the element that ended it,
-    and those properties): the plugin leaves them out all the same, so that
-    the page holds one of each. ``theme_url_wrong`` is called when the theme's own
-    ``og:url``, which the plugin then leaves out, is not the thing URL the
-    plugin's would give (given the content's thing, the theme's value and
-    that URL).
-    ``other_button`` is called when the page shows a Flattr button the
-    plugin did not render (``shows_other_button``; given the content's
-    thing), but for one ``body_html`` holds (``flattr_markup_in_body``):
-    the plugin's own is added all the same. ``body_leaves_open`` is called
-    when the button goes right after a copy of ``body_html`` that leaves
-    open what hides the rest of the page, the button with it
-    (``body_left_open``; given the content's thing and what it leaves
-    open): it goes there all the same, as no place after the body is seen.
-    ``others_printed``: whether the helpers printed head tags for another
-    content (a "related" box's) on the page, which the caller reports:
-    those are not taken for the theme's own, nor stand in for the page's.
-    ``title_leaves_open`` is called, instead of ``body_not_shown``, when the
-    button has no place a reader sees because the content's title
-    (``title_html``), printed as it is, leaves open what hides the rest of
-    the page (``title_left_open``; given the content's thing and what it
-    leaves open).
+    The page's facts, by keyword: ``body_html`` and ``title_html``, the
+    content's body and title as Pelican renders them; ``needs_loader``,
+    whether the helpers rendered an embedded button and no
+    ``flattr_script()`` settled load.js; ``open_graph``, the content's Open
+    Graph pairs; ``auto_submit_url``, its thing's, when the caller has it
+    (built once for the feeds and the page). ``button_shown``: whether the
+    template helpers rendered the content's own button, when the caller
+    knows (None: the page is searched for that button; another thing's, in
+    a sidebar or an example in the body, does not count).
+    ``head_printed``: whether the helpers printed the content's head tags
+    into the head. ``others_printed``: whether the helpers printed head
+    tags for another content (a "related" box's) on the page, which the
+    caller reports: those are not taken for the theme's own, nor stand in
+    for the page's. ``reports``: whom to tell of each problem
+    (``InjectReports``).
 
     * Early in the head: the payment link and the Open Graph properties the
       page does not already carry, unless the helpers printed them or the
@@ -1523,10 +1539,10 @@ def inject(
         theirs = _flattr_payment_hrefs(page, head_end, others)
         if auto_submit_url in theirs:
             adds_head = False  # written by the theme as the helper writes it
-        if other_payment_link is not None and any(
+        if reports.other_payment_link is not None and any(
             href != auto_submit_url for href in theirs
         ):
-            other_payment_link(content_thing)
+            reports.other_payment_link(content_thing)
     if adds_head:
         skip: frozenset[str] = frozenset()
         theme = None
@@ -1547,16 +1563,12 @@ def inject(
             skip = theme.properties
         tags = _head(escaped_href, open_graph, skip)
         at = _head_start(page, head_end)
-        ended = head_ended is not None and head_ended_before(page, at)
+        ended = reports.head_ended is not None and head_ended_before(page, at)
         if ended:
-            head_ended(content_thing)
+            reports.head_ended(content_thing)
         if theme is not None:
             _check_theme_open_graph(
-                content_thing,
-                theme,
-                open_graph,
-                None if ended else theme_tags_ended,
-                theme_url_wrong,
+                content_thing, theme, open_graph, reports, head_ended_said=ended
             )
         if page.find("<meta charset", 0, at) < 0 and (
             0 <= page.find("<meta charset", at) < CHARSET_BYTES
@@ -1572,10 +1584,10 @@ def inject(
         insertions.append((at, tags))
     if (
         content_thing is not None
-        and other_button is not None
+        and reports.other_button is not None
         and _theme_shows_other_button(page, body_html)
     ):
-        other_button(content_thing)
+        reports.other_button(content_thing)
     body_start = max(head_end, 0)
     button_added = False
     if button_shown is None:
@@ -1617,14 +1629,14 @@ def inject(
         if (
             at >= 0
             and len(body_html) > 20
-            and body_shown_twice is not None
+            and reports.body_shown_twice is not None
             and _shown_again(page, body_html, at, in_doubt)
         ):
-            body_shown_twice(content_thing)
-        if at >= 0 and body_leaves_open is not None:
+            reports.body_shown_twice(content_thing)
+        if at >= 0 and reports.body_leaves_open is not None:
             left_open = body_left_open(body_html, content_thing.button_style != "plain")
             if left_open is not None:
-                body_leaves_open(content_thing, left_open)
+                reports.body_leaves_open(content_thing, left_open)
         if at < 0:
             landmark: str | None = None
             unseen = -1  # the last landmark found where no reader sees it
@@ -1636,21 +1648,23 @@ def inject(
                     break
                 unseen, at = max(unseen, at), -1
             title_open = None
-            if at < 0 and unseen >= 0 and title_leaves_open is not None:
+            if at < 0 and unseen >= 0 and reports.title_leaves_open is not None:
                 title_open = title_left_open(page, title_html, unseen)
             if title_open is not None:
-                title_leaves_open(content_thing, title_open)
+                reports.title_leaves_open(content_thing, title_open)
             # An empty body's button before the page's only </article> or
             # </main> is where a reader looks for it: nothing else could go
             # first. Said when it ends up after everything (the footer), in
             # one of several (a "Related" box's card, perhaps) or nowhere.
-            elif body_not_shown is not None and not (
+            elif reports.body_not_shown is not None and not (
                 why is BODY_EMPTY
                 and at >= 0
                 and landmark != "</body>"
                 and find_ci(page, landmark, body_start) == at
             ):
-                body_not_shown(content_thing, landmark if at >= 0 else None, why)
+                reports.body_not_shown(
+                    content_thing, landmark if at >= 0 else None, why
+                )
         if at >= 0:
             if content_thing.button_style == "plain":
                 shown = _plain_button(content_thing, escaped_href)

@@ -695,8 +695,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
             content_thing,
             url,
             rendered.heads[id(content_thing)],
-            _report_theme_tags_ended,
-            _report_theme_url_wrong,
+            _INJECT_REPORTS,
         )
         if merged is not None:
             page = merged
@@ -790,23 +789,15 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     updated = markup.inject(
         page,
         content_thing,
-        body_html,
-        needs_loader,
-        pairs,
-        url,
-        shown,
-        head_printed,
-        _report_other_payment_link,
-        _report_body_not_shown,
-        _report_body_shown_twice,
-        _report_head_ended,
-        _report_theme_tags_ended,
-        _report_theme_url_wrong,
-        _report_other_button,
-        _report_body_left_open,
-        others_printed,
-        title_html,
-        _report_title_left_open,
+        body_html=body_html,
+        needs_loader=needs_loader,
+        open_graph=pairs,
+        auto_submit_url=url,
+        button_shown=shown,
+        head_printed=head_printed,
+        others_printed=others_printed,
+        title_html=title_html,
+        reports=_INJECT_REPORTS,
     )
     return page if updated is None else updated
 
@@ -1301,3 +1292,18 @@ def _report_repeated_helper(
         "article or page more than once; a page must show it once (the audit "
         f"refuses it): print it once{loop}"
     )
+
+
+# Whom markup.inject and markup.merge_theme_open_graph tell of a page's
+# problems: the same for every page, so built once, here, below the reports.
+_INJECT_REPORTS = markup.InjectReports(
+    other_payment_link=_report_other_payment_link,
+    body_not_shown=_report_body_not_shown,
+    body_shown_twice=_report_body_shown_twice,
+    head_ended=_report_head_ended,
+    theme_tags_ended=_report_theme_tags_ended,
+    theme_url_wrong=_report_theme_url_wrong,
+    other_button=_report_other_button,
+    body_leaves_open=_report_body_left_open,
+    title_leaves_open=_report_title_left_open,
+)
