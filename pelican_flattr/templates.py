@@ -8,7 +8,7 @@ import inspect
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jinja2 import Undefined
 from jinja2.utils import missing
@@ -22,7 +22,7 @@ from .build import PageRender
 from .feeds import feed_key, url_of_href
 from .identifiers import listed, shown_value
 from .resolve import ContentThing, open_graph
-from .settings import BUTTON_STYLES, closest_name
+from .settings import BUTTON_STYLES, FlattrSettings, closest_name
 from .thing import Thing, printable_text, strip_html
 
 if TYPE_CHECKING:
@@ -601,6 +601,11 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     ``notmyidea``) get the head tags, the button and, for an embedded
     button, load.js (see ``markup.inject``). The page's auto-submit URL is
     set aside for the manifest.
+
+    Its steps run in a fixed order, which is the order of their messages:
+    what the helpers printed is checked first, injection on or off; then,
+    without injection, what the page goes without is said; with it, what
+    the helpers left to add is found, and added.
     """
     state = build.current
     rendered = state.page
@@ -620,169 +625,26 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if body_html:
         _report_flattr_markup_in_body(content, content_thing, body_html)
     url = None
+    own = _NO_OWN_BUTTONS
     if content_thing is not None:
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
-    # How many of the page's own buttons a reader sees, when the helpers
-    # printed one: they count calls, not output.
-    own_buttons = None
-    printed_twice: frozenset[str] = frozenset()
-    # What the body leaves open that hides a button the helpers printed
-    # after it (a <TEXTAREA>, a <style>), which searches back miss.
-    left_open = None
-    report_left_open = _report_body_left_open
-    if url is not None:
-        theme_style = rendered.styles.get(id(content_thing))
-        if id(content_thing) in rendered.buttons:
-            if body_html:
-                left_open = markup.body_left_open(
-                    body_html, (theme_style or content_thing.button_style) != "plain"
-                )
-            own_buttons = markup.own_buttons_shown(
-                page,
-                content_thing,
-                url,
-                left_open is not None or markup.title_may_hide(title_html),
-            )
-            if not own_buttons and left_open is None:
-                # The title, printed as it is, may hide it: its source's too.
-                left_open = markup.title_hides_own_button(
-                    page, title_html, content_thing, url
-                )
-                report_left_open = _report_title_left_open
-        printed_twice = _report_repeated_helpers(
-            rendered, content_thing, page, url, own_buttons
+        own = _count_own_buttons(
+            page, content_thing, url, body_html, title_html, settings
         )
-        if theme_style is not None and (own_buttons or not settings.inject):
-            # The manifest records what the page shows: the theme's style
-            # where a reader sees its button; where none does (kept in a
-            # variable, printed in a comment), injection adds one in the
-            # configured style. Without injection the theme's is all there is.
-            state.shown_styles[content_thing.url] = theme_style
-    own = id(content_thing)
-    own_head_callers = _callers(rendered, "flattr_head", [own])
-    others_printed = bool(rendered.heads) and (
-        content_thing is None or len(rendered.heads) > 1 or own not in rendered.heads
-    )
-    if others_printed:
-        # A listing's summaries, a related article: the tags say this page
-        # is that content's, a second payment link and og: set beside the
-        # page's own (the audit refuses such an article page).
-        _report_in_template(
-            "flattr_head() is called for an article or page that is not the "
-            "page's own (a listing's, or another article's), and prints its "
-            "payment link and Open Graph tags here, where they describe the "
-            "wrong page: it belongs only on the content's own page, for its "
-            "article (or page)",
-            _callers(rendered, "flattr_head", [k for k in rendered.heads if k != own]),
-        )
-    if (
-        content_thing is not None
-        and url is not None
-        and settings.open_graph
-        and id(content_thing) in rendered.heads
-        and not others_printed
-        and "flattr_head" not in printed_twice
-    ):
-        # flattr_head() prints every property: beside a theme's own Open
-        # Graph tags, readers and crawlers got two titles, two URLs (the
-        # audit refuses it). The theme's are kept, as injection keeps them,
-        # so that a theme is not worse off for calling the helper. The
-        # helper printed twice, or for another content beside the page's
-        # own, has its own report: the second tags are its, not the theme's.
-        merged = markup.merge_theme_open_graph(
-            page,
-            content_thing,
-            url,
-            rendered.heads[id(content_thing)],
-            _INJECT_REPORTS,
-        )
-        if merged is not None:
-            page = merged
-    if (
-        url is not None
-        and id(content_thing) in rendered.heads
-        and markup.pushes_charset_out(page, url)
-    ):
-        _warn_in_template(
-            "flattr_head() prints before <meta charset>, which then ends past "
-            "the first 1,024 bytes of the page, where a browser looks for it: "
-            "call flattr_head() right after <meta charset>",
-            own_head_callers,
+    others_printed = _others_heads_printed(content_thing)
+    if url is not None and id(content_thing) in rendered.heads:
+        page = _check_printed_head(
+            page, content_thing, url, settings, others_printed, own
         )
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
-        # A button the theme called only to test its output needs none, nor
-        # one the theme's own load.js shows. (Searched only on pages whose
-        # helpers printed an embedded button and no flattr_script().)
-        needs_loader = (
-            needs_loader
-            and markup.shows_embedded_button(page)
-            and not markup.runs_loader(page)
-        )
-        if content_thing is not None:
-            # The theme printed the button where it belongs, but the body
-            # before it hides it: its source is to blame, not the theme.
-            hidden_by_body = not own_buttons and left_open is not None
-            if hidden_by_body:
-                report_left_open(content_thing, left_open)
-            _say_what_goes_without(
-                rendered,
-                content_thing,
-                needs_loader,
-                page,
-                url,
-                own_buttons,
-                hidden_by_body,
-            )
-        elif needs_loader:
-            _say_listing_goes_without_loader()
+        _say_what_goes_without_injection(page, content_thing, url, needs_loader, own)
         return page
     if content_thing is None and not needs_loader:
         return page
-    head_printed = False
-    if content_thing is not None and id(content_thing) in rendered.heads:
-        problem = markup.printed_head_problem(page, url)
-        head_printed = problem is None
-        if problem == markup.HEAD_MISSING:
-            # Called, its output kept in a variable (or escaped with
-            # |forceescape): the page is whole once injection adds the
-            # tags, but the theme is wrong.
-            _warn_in_template(
-                "flattr_head() is called for the page's own article or page, "
-                "but its output is not on the page (kept in a variable and "
-                "never printed?); the plugin adds the tags to the head "
-                "instead: print it inside <head>",
-                own_head_callers,
-            )
-        elif not head_printed:
-            # Its tags count only in the head: a browser, a feed reader and
-            # the audit look nowhere else. Injection adds them there all the
-            # same (early in the head, where text cannot have ended it),
-            # whatever else the helpers printed.
-            _report_in_template(
-                _head_problem(problem, injecting=True), own_head_callers
-            )
-    # When the helpers rendered buttons, the page's own is known to be there
-    # or not: a sidebar may show other articles' buttons. The helpers count
-    # calls, not output: a button kept in a variable and never printed is
-    # not there, which one search of the page tells.
-    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
-    if shown and not own_buttons and left_open is not None:
-        # The body hides the button printed after it, and the one added
-        # after it too: its source is to blame, not the theme.
-        report_left_open(content_thing, left_open)
-        shown = False
-    elif shown and not own_buttons:
-        _warn_in_template(
-            "flattr_button() is called for the page's own article or page, but "
-            "no reader sees its button (kept in a variable and never printed, "
-            "or printed in a comment, a script, a <textarea>, a <template>, a "
-            "tag's attribute, or, an embedded one, a <noscript>?); the plugin "
-            "adds it after the body instead: print it where the button belongs",
-            _callers(rendered, "flattr_button", [own]),
-        )
-        shown = False
+    head_printed = _head_printed(page, content_thing, url)
+    shown = _button_shown(content_thing, own)
     if head_printed and shown and rendered.complete_for(content_thing):
         return page
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
@@ -800,6 +662,233 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         reports=_INJECT_REPORTS,
     )
     return page if updated is None else updated
+
+
+class _OwnButtons(NamedTuple):
+    """What a page shows of its own content's button that the helpers
+    printed (``_count_own_buttons``), as the later steps of ``complete_page``
+    need it."""
+
+    # How many of the page's own buttons a reader sees, when the helpers
+    # printed one: they count calls, not output. None when they printed none.
+    seen: int | None
+    # What the body leaves open that hides a button the helpers printed
+    # after it (a <TEXTAREA>, a <style>), which searches back miss; or the
+    # title, printed as it is. None when nothing does.
+    left_open: str | None
+    # Who is told of left_open: the body's source, or the title's.
+    report_left_open: Callable[[ContentThing, str], None]
+    # The helpers reported for printing the page's own button or head
+    # tags twice.
+    printed_twice: frozenset[str]
+
+
+def _count_own_buttons(
+    page: str,
+    content_thing: ContentThing,
+    url: str,
+    body_html: str,
+    title_html: str,
+    settings: FlattrSettings,
+) -> _OwnButtons:
+    """Count the page's own buttons a reader sees, when the helpers printed
+    one, and find what hides them; report a helper that printed the page's
+    own button or head tags twice; note the style the page shows its button
+    in, for the manifest, when a template asked for another."""
+    state = build.current
+    rendered = state.page
+    own_buttons = None
+    left_open = None
+    report_left_open = _report_body_left_open
+    theme_style = rendered.styles.get(id(content_thing))
+    if id(content_thing) in rendered.buttons:
+        if body_html:
+            left_open = markup.body_left_open(
+                body_html, (theme_style or content_thing.button_style) != "plain"
+            )
+        own_buttons = markup.own_buttons_shown(
+            page,
+            content_thing,
+            url,
+            left_open is not None or markup.title_may_hide(title_html),
+        )
+        if not own_buttons and left_open is None:
+            # The title, printed as it is, may hide it: its source's too.
+            left_open = markup.title_hides_own_button(
+                page, title_html, content_thing, url
+            )
+            report_left_open = _report_title_left_open
+    printed_twice = _report_repeated_helpers(
+        rendered, content_thing, page, url, own_buttons
+    )
+    if theme_style is not None and (own_buttons or not settings.inject):
+        # The manifest records what the page shows: the theme's style
+        # where a reader sees its button; where none does (kept in a
+        # variable, printed in a comment), injection adds one in the
+        # configured style. Without injection the theme's is all there is.
+        state.shown_styles[content_thing.url] = theme_style
+    return _OwnButtons(own_buttons, left_open, report_left_open, printed_twice)
+
+
+def _others_heads_printed(content_thing: ContentThing | None) -> bool:
+    """Whether the helpers printed head tags for another content than the
+    page's own (reported here): ``markup.inject`` takes them for neither
+    the theme's nor the page's."""
+    rendered = build.current.page
+    own = id(content_thing)
+    others_printed = bool(rendered.heads) and (
+        content_thing is None or len(rendered.heads) > 1 or own not in rendered.heads
+    )
+    if others_printed:
+        # A listing's summaries, a related article: the tags say this page
+        # is that content's, a second payment link and og: set beside the
+        # page's own (the audit refuses such an article page).
+        _report_in_template(
+            "flattr_head() is called for an article or page that is not the "
+            "page's own (a listing's, or another article's), and prints its "
+            "payment link and Open Graph tags here, where they describe the "
+            "wrong page: it belongs only on the content's own page, for its "
+            "article (or page)",
+            _callers(rendered, "flattr_head", [k for k in rendered.heads if k != own]),
+        )
+    return others_printed
+
+
+def _check_printed_head(
+    page: str,
+    content_thing: ContentThing,
+    url: str,
+    settings: FlattrSettings,
+    others_printed: bool,
+    own: _OwnButtons,
+) -> str:
+    """``page`` whose helpers printed its own head tags, with the theme's
+    own Open Graph tags left out of them; warn when they push the page's
+    ``<meta charset>`` past where a browser looks for it."""
+    rendered = build.current.page
+    if (
+        settings.open_graph
+        and not others_printed
+        and "flattr_head" not in own.printed_twice
+    ):
+        # flattr_head() prints every property: beside a theme's own Open
+        # Graph tags, readers and crawlers got two titles, two URLs (the
+        # audit refuses it). The theme's are kept, as injection keeps them,
+        # so that a theme is not worse off for calling the helper. The
+        # helper printed twice, or for another content beside the page's
+        # own, has its own report: the second tags are its, not the theme's.
+        merged = markup.merge_theme_open_graph(
+            page, content_thing, url, rendered.heads[id(content_thing)], _INJECT_REPORTS
+        )
+        if merged is not None:
+            page = merged
+    if markup.pushes_charset_out(page, url):
+        _warn_in_template(
+            "flattr_head() prints before <meta charset>, which then ends past "
+            "the first 1,024 bytes of the page, where a browser looks for it: "
+            "call flattr_head() right after <meta charset>",
+            _callers(rendered, "flattr_head", [id(content_thing)]),
+        )
+    return page
+
+
+def _say_what_goes_without_injection(
+    page: str,
+    content_thing: ContentThing | None,
+    url: str | None,
+    needs_loader: bool,
+    own: _OwnButtons,
+) -> None:
+    """With ``FLATTR_INJECT`` off, say what the page lacks that the helpers
+    did not print, since nothing adds it."""
+    rendered = build.current.page
+    # A button the theme called only to test its output needs none, nor
+    # one the theme's own load.js shows. (Searched only on pages whose
+    # helpers printed an embedded button and no flattr_script().)
+    needs_loader = (
+        needs_loader
+        and markup.shows_embedded_button(page)
+        and not markup.runs_loader(page)
+    )
+    if content_thing is not None:
+        # The theme printed the button where it belongs, but the body
+        # before it hides it: its source is to blame, not the theme.
+        hidden_by_body = not own.seen and own.left_open is not None
+        if hidden_by_body:
+            own.report_left_open(content_thing, own.left_open)
+        _say_what_goes_without(
+            rendered,
+            content_thing,
+            needs_loader,
+            page,
+            url,
+            own.seen,
+            hidden_by_body,
+        )
+    elif needs_loader:
+        _say_listing_goes_without_loader()
+
+
+def _head_printed(
+    page: str, content_thing: ContentThing | None, url: str | None
+) -> bool:
+    """Whether the helpers printed the page's own head tags where a browser
+    reads them as the head's; where they did not, the template is told,
+    and injection adds them."""
+    rendered = build.current.page
+    if content_thing is None or id(content_thing) not in rendered.heads:
+        return False
+    problem = markup.printed_head_problem(page, url)
+    if problem == markup.HEAD_MISSING:
+        # Called, its output kept in a variable (or escaped with
+        # |forceescape): the page is whole once injection adds the
+        # tags, but the theme is wrong.
+        _warn_in_template(
+            "flattr_head() is called for the page's own article or page, "
+            "but its output is not on the page (kept in a variable and "
+            "never printed?); the plugin adds the tags to the head "
+            "instead: print it inside <head>",
+            _callers(rendered, "flattr_head", [id(content_thing)]),
+        )
+    elif problem is not None:
+        # Its tags count only in the head: a browser, a feed reader and
+        # the audit look nowhere else. Injection adds them there all the
+        # same (early in the head, where text cannot have ended it),
+        # whatever else the helpers printed.
+        _report_in_template(
+            _head_problem(problem, injecting=True),
+            _callers(rendered, "flattr_head", [id(content_thing)]),
+        )
+    return problem is None
+
+
+def _button_shown(content_thing: ContentThing | None, own: _OwnButtons) -> bool | None:
+    """Whether a reader sees the page's own button that the helpers printed
+    (None when they printed no button: ``markup.inject`` searches the page);
+    where none does, the template or the content's source is told, and
+    injection adds one after the body."""
+    rendered = build.current.page
+    # When the helpers rendered buttons, the page's own is known to be there
+    # or not: a sidebar may show other articles' buttons. The helpers count
+    # calls, not output: a button kept in a variable and never printed is
+    # not there, which one search of the page tells.
+    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
+    if shown and not own.seen and own.left_open is not None:
+        # The body hides the button printed after it, and the one added
+        # after it too: its source is to blame, not the theme.
+        own.report_left_open(content_thing, own.left_open)
+        shown = False
+    elif shown and not own.seen:
+        _warn_in_template(
+            "flattr_button() is called for the page's own article or page, but "
+            "no reader sees its button (kept in a variable and never printed, "
+            "or printed in a comment, a script, a <textarea>, a <template>, a "
+            "tag's attribute, or, an embedded one, a <noscript>?); the plugin "
+            "adds it after the body instead: print it where the button belongs",
+            _callers(rendered, "flattr_button", [id(content_thing)]),
+        )
+        shown = False
+    return shown
 
 
 def _head_problem(problem: str, injecting: bool) -> str:
@@ -1307,3 +1396,5 @@ _INJECT_REPORTS = markup.InjectReports(
     body_leaves_open=_report_body_left_open,
     title_leaves_open=_report_title_left_open,
 )
+# A page without content of its own: no button of its own either.
+_NO_OWN_BUTTONS = _OwnButtons(None, None, _report_body_left_open, frozenset())
