@@ -102,6 +102,9 @@ class PageRender:
     has_loader: bool = False
     # The page's template, for messages about a helper called wrongly.
     template: str | None = None
+    # What Pelican renders the page with (None outside a page's rendering):
+    # flattr_site_head() reads there whether the page is a thing's.
+    context: Mapping[str, Any] | None = None
 
     def complete_for(self, content_thing: ContentThing) -> bool:
         """True when the helpers already gave the page all it needs."""

@@ -347,6 +347,12 @@ def head(
     return Markup("".join(_head(_url_attribute(href), open_graph, skip)))
 
 
+def payment_link(auto_submit_url: str) -> Markup:
+    """A payment link alone, written as ``head`` writes a thing's: the
+    site's own thing's, in the head of a page that is no thing's."""
+    return Markup(f'{_OWN_PAYMENT_LINK}{_url_attribute(auto_submit_url)}">')
+
+
 def _head(
     escaped_href: str, open_graph: Iterable[tuple[str, str]], skip: frozenset[str]
 ) -> list[str]:

@@ -7,7 +7,7 @@ import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jinja2 import Undefined
@@ -140,6 +140,27 @@ def flattr_script() -> Markup:
         return Markup("")
     _loader_places_printed = True
     return markup.LOADER_PLACE
+
+
+def flattr_site_head() -> Markup:
+    """Jinja helper: the payment link of the site's own thing
+    (``FLATTR_USERNAME``'s, the one every feed carries), for ``<head>``.
+
+    Printed only where the page's own article or page has no thing (an
+    index, a category, tag or author page, a page without a button): a
+    thing's page holds its own payment link alone, and gets it from
+    ``flattr_head`` or injection, so one call in ``base.html`` is right on
+    every page. Nothing where the build offers no site thing (no
+    ``FLATTR_USERNAME``, no feed written): no other file names it then.
+    """
+    state = build.current
+    url = state.feeds.site_payment_url
+    context = state.page.context
+    if url is None or context is None:
+        return Markup("")
+    if _content_thing(_own_content(context)) is not None:
+        return Markup("")  # a thing's page: its own payment link alone
+    return markup.payment_link(url)
 
 
 def flattr_text(value: Any) -> Markup:
@@ -370,6 +391,12 @@ def _say_listing_goes_without_loader() -> None:
     )
 
 
+def _own_content(context: Mapping[str, Any]) -> Any:
+    """The article or page whose own page Pelican renders with ``context``
+    (a listing's "page" is a Paginator's page, with no thing)."""
+    return context.get("article") or context.get("page")
+
+
 def _content_thing(content: Any) -> ContentThing | None:
     if content is None or isinstance(content, Undefined):
         return None
@@ -452,6 +479,7 @@ TEMPLATE_HELPERS = {
     "flattr_head": _reporting_wrong_arguments(flattr_head, Markup("")),
     "flattr_button": _reporting_wrong_arguments(flattr_button, Markup("")),
     "flattr_script": _reporting_wrong_arguments(flattr_script, Markup("")),
+    "flattr_site_head": _reporting_wrong_arguments(flattr_site_head, Markup("")),
     "flattr_pending": _reporting_wrong_arguments(flattr_pending, None),
     "flattr_text": _reporting_wrong_arguments(flattr_text, Markup("")),
 }
@@ -579,12 +607,15 @@ class _CompletesPages:
     """
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        build.current.page = PageRender(template=getattr(self, "name", None))
-        page = super().render(*args, **kwargs)  # type: ignore[misc]
         # Pelican passes one dict; copying its few hundred keys for every
         # page would be waste.
         one_dict = len(args) == 1 and not kwargs and isinstance(args[0], dict)
-        return complete_page(page, args[0] if one_dict else dict(*args, **kwargs))
+        context = args[0] if one_dict else dict(*args, **kwargs)
+        build.current.page = PageRender(
+            template=getattr(self, "name", None), context=context
+        )
+        page = super().render(*args, **kwargs)  # type: ignore[misc]
+        return complete_page(page, context)
 
 
 @functools.cache
@@ -617,7 +648,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     settings = state.settings
     if settings is None:
         return page
-    content = context.get("article") or context.get("page")
+    content = _own_content(context)
     content_thing = _content_thing(content)
     # (A listing's "page" is a Paginator's page: no body of its own.)
     body_html = content.content if isinstance(content, Content) else ""

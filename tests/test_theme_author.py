@@ -1,6 +1,7 @@
 """What a theme author meets: the README's template snippets in real child
 themes, and the helpers called the wrong way."""
 
+import json
 import logging
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +23,7 @@ from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
 from pelican_flattr.markup import LOADER_URL, MULTIPLE_PROPERTIES
 from pelican_flattr.store import open_store
-from pelican_flattr.templates import _reporting_wrong_arguments
+from pelican_flattr.templates import _helper_meant, _reporting_wrong_arguments
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -190,6 +191,10 @@ WRONG_CALLS = {
     "flattr_pending(article.author, 2)": "article.html: flattr_pending() is "
     "called with arguments it cannot take (too many positional arguments): it "
     "takes (author), and gives None there",
+    # The site's link knows its page: given the article, it says it takes none.
+    "flattr_site_head(article)": "article.html: flattr_site_head() is called "
+    "with arguments it cannot take (too many positional arguments): it takes "
+    "none, and prints nothing there",
 }
 
 
@@ -1293,6 +1298,93 @@ def test_the_bundled_theme_prints_titles_as_the_plugin_reads_them(site, plugin):
     assert [a.get_text() for a in listing.select("h2 a[rel=bookmark]")] == [
         TITLE_WITH_LESS_THAN
     ]
+
+
+def site_thing_settings(**settings: object) -> dict[str, object]:
+    """A site that offers its own thing: FLATTR_USERNAME's, which every
+    feed carries (so one feed at least is written)."""
+    return {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_USERNAME": "community",
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        **settings,
+    }
+
+
+def feeds_site_link(output) -> str:
+    """The site's own payment link, as a feed reader reads the feed's, and
+    as the manifest records it."""
+    import feedparser
+
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes()).feed
+    hrefs = [link.href for link in feed.links if link.rel == "payment"]
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    assert hrefs == [manifest["site_payment_link"]]
+    return hrefs[0]
+
+
+NO_SITE_THING = {
+    "no FLATTR_USERNAME": {"FLATTR_USERNAME": None},
+    "no feed written": {"FEED_ALL_ATOM": None},
+    "FLATTR_FEEDS off": {"FLATTR_FEEDS": False},
+    "settings refused": {"FLATTR_BUTTON": "huge"},
+}
+
+
+@pytest.mark.parametrize("case", NO_SITE_THING)
+def test_flattr_site_head_without_the_sites_thing_prints_nothing_quietly(
+    site, tmp_path, flattr_log, case
+):
+    # The site's thing is offered through the feeds alone: without them no
+    # built file names it, Flattr never hears of it, and the audit knows no
+    # site_payment_link to allow.
+    overrides = child_theme(
+        tmp_path, {"base.html": simple_base(head="{{ flattr_site_head() }}")}
+    )
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        **site_thing_settings(**NO_SITE_THING[case]),
+    )
+    assert payment_links(page(output / "index.html")) == []
+    messages = [r.getMessage() for r in flattr_log.records]
+    if case == "settings refused":
+        # Said of the setting, once; nothing of the helper.
+        assert not [m for m in messages if "flattr_site_head" in m], messages
+        return
+    assert messages == []
+    (thing, *_) = manifest_things(output).values()
+    (link,) = payment_links(page(output / thing["page"]))
+    assert link["href"] == thing["auto_submit_url"]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_flattr_site_head_in_base_html_leaves_a_things_head_to_injection(
+    site, tmp_path, flattr_log
+):
+    # simple's templates print no flattr_head(): injection adds each thing's
+    # head tags. The site's link in base.html, on every page, would have
+    # stood beside them as a second payment link.
+    overrides = child_theme(
+        tmp_path, {"base.html": simple_base(head="{{ flattr_site_head() }}")}
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings()
+    )
+    site_link = feeds_site_link(output)
+    for name in ("index.html", "author/bob.html", "pages/about-us.html"):
+        hrefs = [link["href"] for link in payment_links(page(output / name))]
+        assert hrefs == [site_link], name
+    for thing in manifest_things(output).values():
+        hrefs = [link["href"] for link in payment_links(page(output / thing["page"]))]
+        assert hrefs == [thing["auto_submit_url"]]
+    assert [r.getMessage() for r in flattr_log.records] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_misspelt_flattr_site_head_is_named_as_meant():
+    assert _helper_meant("flattr_sitehead") == "flattr_site_head"
+    assert _helper_meant("flattr_haed") == "flattr_head"
 
 
 def child_site(site, tmp_path, templates, files=None, **settings):
