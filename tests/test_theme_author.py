@@ -1323,6 +1323,52 @@ def feeds_site_link(output) -> str:
     return hrefs[0]
 
 
+@pytest.mark.parametrize("username", ["community", "email:carol@example.org"])
+def test_the_bundled_theme_heads_each_page_that_is_no_things_with_the_sites_link(
+    site, tmp_path, flattr_log, username
+):
+    # Every feed carries FLATTR_USERNAME's thing, but a listing's head had
+    # it only if the theme wrote its auto-submit URL by hand. theme/ calls
+    # flattr_site_head() in base.html's head: each page that is no thing's
+    # gets the site's link; a thing's page its own alone.
+    files = articles()
+    files["a0.md"] = files["a0.md"].replace("Date:", "Tags: solder\nDate:")
+    files["no.md"] = article("Not for flattring", "Alice", flattr="no")
+    support = tmp_path / "support.html"
+    support.write_text(
+        '{% extends "base.html" %}{% block content %}Support us{% endblock %}'
+    )
+    output = site(
+        files,
+        theme=str(ROOT / "theme"),
+        TEMPLATE_PAGES={str(support): "support.html"},
+        **site_thing_settings(FLATTR_USERNAME=username),
+    )
+    site_link = feeds_site_link(output)
+    no_things = ["index.html", "archives.html", "tag/solder.html"]
+    no_things += ["author/alice.html", "category/misc.html", "support.html"]
+    no_things += ["pages/about-us.html", "not-for-flattring.html"]
+    for name in no_things:
+        soup = page(output / name)
+        (link,) = payment_links(soup)
+        assert link.parent.name == "head", name
+        assert (link["href"], link["title"]) == (site_link, "Flattr this!"), name
+        # Escaped once: the page's text holds "&amp;" where the URL has "&".
+        raw = (output / name).read_text(encoding="utf-8")
+        assert site_link.replace("&", "&amp;") in raw, name
+    things = manifest_things(output)
+    assert len(things) == 3
+    for thing in things.values():
+        (link,) = payment_links(page(output / thing["page"]))
+        assert link["href"] == thing["auto_submit_url"]
+    assert [r.getMessage() for r in flattr_log.records] == []
+    assert audit_command(["audit", str(output)]) == 0
+    published = [p for p in output.rglob("*") if p.is_file()]
+    for path in published:
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+        assert "carol@" not in text and "carol%40" not in text, path
+
+
 NO_SITE_THING = {
     "no FLATTR_USERNAME": {"FLATTR_USERNAME": None},
     "no feed written": {"FEED_ALL_ATOM": None},
