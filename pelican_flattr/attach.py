@@ -44,6 +44,7 @@ from .resolve import (
     field_read_as_text_message,
     fields_read_as_text,
     from_defaults,
+    language_region_warning,
     opts_out,
     own_thing_url,
     page_url_warning,
@@ -123,6 +124,8 @@ def attach_things(generators: list[Any]) -> None:
     read_as_text: list[tuple[str, str]] = []
     # (source, character) of each page URL that is another address.
     elsewhere_urls: list[tuple[str, str]] = []
+    # (source, value) of each flattr_language whose region Flattr lacks.
+    language_regions: list[tuple[str, str]] = []
     # Written page -> the content with a thing written there first, and the
     # pages more than one is written to, with them all (see _lost_pages).
     pages: dict[str, Any] = {}
@@ -178,6 +181,8 @@ def attach_things(generators: list[Any]) -> None:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         if outcome.page_url_character:
             elsewhere_urls.append((source, outcome.page_url_character))
+        if outcome.language_region:
+            language_regions.append((source, outcome.language_region))
         if outcome.language_fallback:
             _warn_about_language(outcome.language_fallback, content_thing)
         # The site owner's own content at the root is exempt: one thing for
@@ -215,6 +220,8 @@ def attach_things(generators: list[Any]) -> None:
     _warn_by_files(misspelt, unknown_field_message)
     _warn_by_files(read_as_text, _in_each)
     _warn_by_files(elsewhere_urls, page_url_warning)
+    # A warning even under FLATTR_STRICT: the thing has the language's code.
+    _warn_by_files(language_regions, language_region_warning, _warn_leniently_once)
     _say_problems(problems, settings.authors_setting)
     # Before the ownerless are said: a name close to a key that names no
     # author is more likely the key's misspelling than the files'.
@@ -394,17 +401,29 @@ def _in_each(message: str, files: int) -> str:
     return message if files == 1 else f"{message} (in each of these {files} files)"
 
 
+def _warn_leniently_once(message: str) -> None:
+    """Warn of ``message`` once in a run, even under FLATTR_STRICT: for what
+    the build still publishes correctly."""
+    if build.first_in_run(message):
+        logger.warning("pelican-flattr: %s", message)
+
+
 def _warn_by_files(
-    found: list[tuple[str, str]], message: Callable[[str, int], str]
+    found: list[tuple[str, str]],
+    message: Callable[[str, int], str],
+    warn_once: Callable[[str], None] = build.warn_once,
 ) -> None:
     """Warn of each (source, what) of ``found`` in the order found, with
     ``message(what, 1)`` after the file's name (a misspelt field, which
     leaves the content to its author's owner or to the settings unsaid; a
-    field read as text; a page URL that is another address). A ``what``
-    more than ``_SAID_ALONE`` files share (a migrating site's old button
-    fields, in every file) is one warning, where first found, naming the
-    first files and counting them all (``message(what, count)``), as
-    ``_say_problems`` says a shared problem."""
+    field read as text; a page URL that is another address; a
+    ``flattr_language`` region Flattr lacks). A ``what`` more than
+    ``_SAID_ALONE`` files share (a migrating site's old button fields, or
+    ``Flattr_language: en_US``, in every file) is one warning, where first
+    found, naming the first files and counting them all
+    (``message(what, count)``), as ``_say_problems`` says a shared problem.
+    ``warn_once`` says each line (a problem under FLATTR_STRICT, unless
+    told otherwise)."""
     found = _not_said_outside(found)
     sources_of: dict[str, list[str]] = {}
     for source, what in found:
@@ -412,10 +431,10 @@ def _warn_by_files(
     for source, what in found:
         sources = sources_of[what]
         if len(sources) <= _SAID_ALONE:
-            build.warn_once(f"{source}: {message(what, 1)}")
+            warn_once(f"{source}: {message(what, 1)}")
         elif source == sources[0]:
             message_of_all = message(what, len(sources))
-            build.warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message_of_all}")
+            warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message_of_all}")
 
 
 def _takes_shared_url(

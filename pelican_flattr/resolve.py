@@ -160,15 +160,17 @@ class Resolution:
     one per field), ``notice`` (no owner: worth saying, not an error) or
     both, or none of them for a deliberate opt-out. ``language_fallback``
     names a language Flattr has no code for, so that the caller can warn
-    once per language.
+    once per language; ``language_region``, the ``flattr_language`` written
+    whose region Flattr has no code with, so that the caller can warn once
+    for the files that share it (``language_region_warning``).
     """
 
     content_thing: ContentThing | None = None
     problems: tuple[str, ...] = ()
     notice: str | None = None
     language_fallback: str | None = None
-    # Something that costs the page an Open Graph tag, not its button, or
-    # a region of flattr_language that Flattr has no code with.
+    language_region: str | None = None
+    # Something that costs the page an Open Graph tag, not its button.
     warning: str | None = None
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
@@ -359,11 +361,11 @@ def default_language_warnings(settings: Mapping[str, Any]) -> list[str]:
     if not isinstance(defaults, Mapping):
         return warnings
     try:
-        warning = _explicit_language(defaults)[1]
+        written = _explicit_language(defaults)[1]
     except _FieldError:  # settings_metadata_problems reports it
         return warnings
-    if warning is not None:
-        warnings.append(f"DEFAULT_METADATA: {warning}")
+    if written is not None:
+        warnings.append(f"DEFAULT_METADATA: {language_region_warning(written)}")
     return warnings
 
 
@@ -589,7 +591,8 @@ def _explicit_language(
     metadata: Mapping[str, Any],
 ) -> tuple[str | None, str | None]:
     """The Flattr code ``flattr_language`` gives (None without the field),
-    and a warning when it names a region that code does not have."""
+    and the value written when it names a region that code does not have
+    (``language_region_warning`` says what to say)."""
     explicit = _text_field(metadata, LANGUAGE)
     if not explicit:
         return None, None
@@ -603,9 +606,22 @@ def _explicit_language(
         return code, None
     # The field names a Flattr code: one it does not have may be a typo
     # (de_DX). A lang's region is Pelican's, and drops silently (pt-BR).
-    return code, (
-        f"metadata '{LANGUAGE}' is {shown_value(explicit)}, but Flattr has no code "
-        f"with the region {region}: the thing has {code}, its code for the "
+    return code, explicit
+
+
+def language_region_warning(written: str, files: int = 1) -> str:
+    """What to say of ``flattr_language`` written ``written``, whose region
+    Flattr has no code with (``en_US``, a mistyped ``de_DX``), found in
+    ``files`` files (more than one: said once for them all)."""
+    code, region = read_language(written)
+    where, things = (
+        ("", "the thing has")
+        if files == 1
+        else (f" in these {files} files", "their things have")
+    )
+    return (
+        f"metadata '{LANGUAGE}' is {shown_value(written)}{where}, but Flattr has "
+        f"no code with the region {region}: {things} {code}, its code for the "
         "language"
     )
 
@@ -614,18 +630,19 @@ def _language(
     content: Any, settings: FlattrSettings
 ) -> tuple[str, str | None, str | None]:
     """The thing's language; the ``lang`` Flattr has no code for, if that
-    is why it is the default; a warning about ``flattr_language``."""
-    explicit, warning = _explicit_language(content.metadata)
+    is why it is the default; the ``flattr_language`` written, if Flattr
+    has no code with its region (see ``language_region_warning``)."""
+    explicit, region_lacking = _explicit_language(content.metadata)
     if explicit is not None:
-        if warning is not None:
+        if region_lacking is not None:
             defaults = (getattr(content, "settings", None) or {}).get(
                 "DEFAULT_METADATA"
             )
             if isinstance(defaults, Mapping) and from_defaults(
                 content.metadata, LANGUAGE, defaults
             ):
-                warning = None  # said once, of the setting (default_language_warnings)
-        return explicit, None, warning
+                region_lacking = None  # said of the setting (default_language_warnings)
+        return explicit, None, region_lacking
     lang = getattr(content, "lang", None)
     if not lang:
         return settings.language, None, None
@@ -1242,7 +1259,7 @@ def resolve(
     except _FieldError as error:
         problems.append(str(error))
     try:
-        language, fallback, language_warning = _language(content, settings)
+        language, fallback, language_region = _language(content, settings)
     except _FieldError as error:
         problems.append(str(error))
     explicit_tags = _tags_field_or_none(metadata, problems)
@@ -1309,11 +1326,8 @@ def resolve(
             image_files=image_files,
         ),
         language_fallback=fallback,
-        warning=(
-            image_problem
-            if language_warning is None
-            else "; ".join(filter(None, (language_warning, image_problem)))
-        ),
+        language_region=language_region,
+        warning=image_problem,
         open_graph_texts=open_graph_texts,
         page_url_character=page_url_character,
     )

@@ -1287,12 +1287,41 @@ def test_a_language_region_flattr_lacks_is_warned_of_only_in_its_field(
     assert _messages(flattr_log, "flattr_language") == [
         "pelican-flattr: both.md: metadata 'flattr_language' is 'de-AT', but "
         "Flattr has no code with the region AT: the thing has de_DE, its code "
-        "for the language; metadata 'og_image' links to "
-        "'{static}/images/missing.png', not a file of the site: og:image links "
-        "to it all the same",
+        "for the language",
         "pelican-flattr: typo.md: metadata 'flattr_language' is 'de_DX', but "
         "Flattr has no code with the region DX: the thing has de_DE, its code "
         "for the language",
+    ]
+    assert _messages(flattr_log, "og_image") == [
+        "pelican-flattr: both.md: metadata 'og_image' links to "
+        "'{static}/images/missing.png', not a file of the site: og:image links "
+        "to it all the same",
+    ]
+    assert not any(r.levelname == "ERROR" for r in flattr_log.records)
+
+
+def test_a_language_region_flattr_lacks_in_many_files_is_one_warning_each(
+    site, flattr_log
+):
+    # An old site's Flattr_language: en_US in 40 articles was 40 lines on
+    # every build. Each value is one line, naming its files and the code
+    # their things got; a warning still, even in a strict build.
+    files = {
+        **{f"en{n}.md": article(f"US {n}", flattr_language="en_US") for n in range(6)},
+        **{f"pt{n}.md": article(f"BR {n}", flattr_language="pt_BR") for n in range(7)},
+    }
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+    languages = {thing["language"] for thing in manifest_things(output).values()}
+    assert languages == {"en_GB", "pt_PT"}
+    assert sorted(_messages(flattr_log, "flattr_language")) == [
+        "pelican-flattr: en0.md, en1.md, en2.md, en3.md, en4.md and 1 more: "
+        "metadata 'flattr_language' is 'en_US' in these 6 files, but Flattr has "
+        "no code with the region US: their things have en_GB, its code for the "
+        "language",
+        "pelican-flattr: pt0.md, pt1.md, pt2.md, pt3.md, pt4.md and 2 more: "
+        "metadata 'flattr_language' is 'pt_BR' in these 7 files, but Flattr has "
+        "no code with the region BR: their things have pt_PT, its code for the "
+        "language",
     ]
     assert not any(r.levelname == "ERROR" for r in flattr_log.records)
 
