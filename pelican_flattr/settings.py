@@ -728,16 +728,45 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
         # home folder, an empty one would start unsaid (or, once made, the
         # flattrs would be split between the two).
         folder = Path(path).parts[0]
+        old = os.path.abspath(path)
         problems.append(
             f"{name} {shown_value(path)} is {expanded} now, but earlier "
             f"versions of pelican-flattr kept it in a folder named "
-            f"{folder!r} here, and {os.path.abspath(path)} is there: stop "
-            "what writes it (the web hook receiver), then move it, with its "
-            "-wal and -shm files, to where the setting names (merge them if "
-            "both hold data), or set the absolute path of the one to use"
+            f"{folder!r} here, and {old} is there: "
+            + (
+                _move_baseline(old, expanded)
+                if name == "FLATTR_URL_BASELINE"
+                else "stop what writes it (the web hook receiver), then move "
+                "it, with its -wal and -shm files, to where the setting names "
+                "(merge them if both hold data), or set the absolute path of "
+                "the one to use"
+            )
         )
         return None
     return expanded
+
+
+def _move_baseline(old: str, new: str) -> str:
+    """How to move ``old``, the URL guard's baseline that earlier versions
+    kept under a folder named "~", to ``new``, where FLATTR_URL_BASELINE
+    names it now. One file, which only a build writes, whole: nothing to
+    stop first, and two cannot be merged. Of two, the newer is the one the
+    last build wrote, which the guard must compare the next build with."""
+    if not os.path.isfile(new):
+        move = f"move it to {new}"
+    else:
+        newer = old if os.path.getmtime(old) > os.path.getmtime(new) else new
+        keep = f"move {old} over {new}" if newer == old else f"remove {old}"
+        move = (
+            f"{new} is there too: keep the newer, {newer}, which the last build "
+            f"wrote and the URL guard compares the next build with ({keep})"
+        )
+    # Refused with the settings, as the store is: a build that read the
+    # home folder's would compare with no baseline, or an older one.
+    return (
+        f"{move}, or set FLATTR_URL_BASELINE to the absolute path of the one "
+        "to use; until then, builds make no Flattr buttons"
+    )
 
 
 def _written_by_earlier_versions(

@@ -3589,45 +3589,94 @@ def test_page_urls_that_are_another_address_in_many_files_are_one_warning(
     )
 
 
-def test_a_home_folder_path_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
+def _kept_under_tilde(tmp_path, monkeypatch, name: str, text: str) -> Path:
+    """The file ``name`` that earlier versions kept at ./~/flattr/ where
+    the build runs (``tmp_path``), holding ``text``; the home folder is
+    ``tmp_path``'s "home"."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "~" / "flattr" / name
+    old.parent.mkdir(parents=True)
+    old.write_text(text)
+    return old
+
+
+def _build_with_tilde_path(tmp_path, name: str, value: str) -> Path:
+    return build(
+        tmp_path,
+        {"a.md": article("Article A")},
+        FLATTR_USERNAME="alice",
+        **{name: value},
+    )
+
+
+def test_a_baseline_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
     tmp_path, monkeypatch, flattr_log
 ):
     # Earlier versions took "~/flattr/base.json" as ./~/flattr/base.json,
     # where the build ran: read from the home folder now, an empty baseline
-    # would start unsaid, and the URL changes since go unchecked.
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    old = tmp_path / "~" / "flattr" / "base.json"
-    old.parent.mkdir(parents=True)
-    old.write_text('{"baseline_version": 1, "things": []}\n')
-    build(
-        tmp_path,
-        {"a.md": article("Article A")},
-        FLATTR_USERNAME="alice",
-        FLATTR_URL_BASELINE="~/flattr/base.json",
+    # would start unsaid, and the URL changes since go unchecked. The advice
+    # was the store's: a receiver to stop, -wal and -shm files, a merge,
+    # none of which a baseline has.
+    baseline = '{"baseline_version": 1, "things": []}\n'
+    old = _kept_under_tilde(tmp_path, monkeypatch, "base.json", baseline)
+    home = tmp_path / "home" / "flattr" / "base.json"
+    output = _build_with_tilde_path(
+        tmp_path, "FLATTR_URL_BASELINE", "~/flattr/base.json"
+    )
+    refused = (
+        "pelican-flattr: settings: FLATTR_URL_BASELINE '~/flattr/base.json' is "
+        f"{home} now, but earlier versions of pelican-flattr kept it in a folder "
+        f"named '~' here, and {old} is there: "
+    )
+    until = (
+        ", or set FLATTR_URL_BASELINE to the absolute path of the one to use; "
+        "until then, builds make no Flattr buttons"
     )
     (said,) = _messages(flattr_log, "earlier versions")
+    assert said == f"{refused}move it to {home}{until}"
+    assert "-wal" not in said and "receiver" not in said
+    assert "pelican-flattr: no Flattr buttons this build (see above)" in (
+        flattr_log.messages
+    )
+    assert flattr_buttons(page(output / "article-a.html")) == []
+    assert not (tmp_path / "home").exists()
+    # Said all the same once the home folder's exists: of two, the guard
+    # must compare the next build with the one the last build wrote.
+    home.parent.mkdir(parents=True)
+    home.write_text(baseline)
+    for newer, keep in [
+        (old, f"move {old} over {home}"),
+        (home, f"remove {old}"),
+    ]:
+        os.utime(old if newer is home else home, (1_000_000_000, 1_000_000_000))
+        os.utime(newer, (2_000_000_000, 2_000_000_000))
+        flattr_log.clear()
+        _build_with_tilde_path(tmp_path, "FLATTR_URL_BASELINE", "~/flattr/base.json")
+        (said,) = _messages(flattr_log, "earlier versions")
+        assert said == (
+            f"{refused}{home} is there too: keep the newer, {newer}, which the "
+            f"last build wrote and the URL guard compares the next build with "
+            f"({keep}){until}"
+        )
+
+
+def test_a_store_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
+    tmp_path, monkeypatch, flattr_log
+):
+    # The store's -wal and -shm files go with it, and a receiver still
+    # running would write the old one again.
+    old = _kept_under_tilde(tmp_path, monkeypatch, "store.sqlite3", "")
+    _build_with_tilde_path(tmp_path, "FLATTR_STORE", "~/flattr/store.sqlite3")
+    (said,) = _messages(flattr_log, "earlier versions")
     assert said == (
-        "pelican-flattr: settings: FLATTR_URL_BASELINE '~/flattr/base.json' is "
-        f"{tmp_path}/home/flattr/base.json now, but earlier versions of "
+        "pelican-flattr: settings: FLATTR_STORE '~/flattr/store.sqlite3' is "
+        f"{tmp_path}/home/flattr/store.sqlite3 now, but earlier versions of "
         f"pelican-flattr kept it in a folder named '~' here, and {old} is there: "
         "stop what writes it (the web hook receiver), then move it, with its -wal "
         "and -shm files, to where the setting names (merge them if both hold "
         "data), or set the absolute path of the one to use"
     )
-    assert not (tmp_path / "home").exists()
-    # Said all the same once the home folder's exists: the two would split
-    # what each holds.
-    (tmp_path / "home" / "flattr").mkdir(parents=True)
-    (tmp_path / "home" / "flattr" / "base.json").write_text(old.read_text())
-    flattr_log.clear()
-    build(
-        tmp_path,
-        {"a.md": article("Article A")},
-        FLATTR_USERNAME="alice",
-        FLATTR_URL_BASELINE="~/flattr/base.json",
-    )
-    assert len(_messages(flattr_log, "earlier versions")) == 1
 
 
 @pytest.mark.parametrize(
