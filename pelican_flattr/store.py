@@ -19,7 +19,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -284,13 +284,17 @@ def check_can_be_made(path: Path) -> None:
     _no_journal_of_another_store(path)
 
 
-def open_store(path: str | Path) -> sqlite3.Connection:
+def open_store(
+    path: str | Path, on_migrate: Callable[[int], object] | None = None
+) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the store at ``path``.
 
     The connection is in autocommit mode (``isolation_level=None``): callers
     group writes with explicit ``BEGIN IMMEDIATE`` ... ``COMMIT``. A store
     opened only to be read may be one this user cannot write: see
-    ``check_writable``.
+    ``check_writable``. ``on_migrate`` is called with the schema version the
+    store had when this open migrated it (never for a new store), for the
+    command to say so: see ``migrated_notice``.
     """
     path = Path(path)
     if not existing_store(path):
@@ -329,7 +333,11 @@ def open_store(path: str | Path) -> sqlite3.Connection:
         # FULL makes each commit durable against power loss as well as a
         # killed process; the cost is one fsync per delivery.
         connection.execute("PRAGMA synchronous = FULL")
-        _migrate(connection, path)
+        migrated_from = _migrate(connection, path)
+        # Version 0 is a new store (an empty file the operator made): no
+        # earlier version wrote it, so none is shut out of it.
+        if on_migrate is not None and 0 < migrated_from < SCHEMA_VERSION:
+            on_migrate(migrated_from)
     except BaseException as error:
         connection.close()
         if isinstance(error, sqlite3.Error):
@@ -617,16 +625,34 @@ def _shown_tables(names: set[str] | frozenset[str]) -> str:
     return f"the table{'' if len(names) == 1 else 's'} {listed(shown, 3)}"
 
 
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+def migrated_notice(shown_path: str, old: int) -> str:
+    """What a command says once it migrated the store (``shown_path``, its
+    absolute path as the command shows paths) from schema version ``old``:
+    from then on an earlier version refuses it, and going back takes more
+    than installing that version again."""
+    return (
+        f"store {shown_path} migrated from schema version {old} to "
+        f"{SCHEMA_VERSION}: earlier versions of pelican-flattr refuse it from "
+        "now on (a web hook receiver of one still running answers every "
+        "delivery 503); the README's Upgrading section says how to go back"
+    )
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> int:
+    """Migrate the store to ``SCHEMA_VERSION``; the version it had before
+    (``SCHEMA_VERSION`` when this connection had nothing to do)."""
     # Every receiver thread, build and verify opens the store: only one that
     # has a migration to do takes the write lock, so an open never waits
     # behind (or fails on) a writer holding it.
     if check_store(connection, path) == SCHEMA_VERSION:
-        return
+        return SCHEMA_VERSION
     with write_transaction(connection):
-        # Again under the lock: another process may have migrated meanwhile.
-        for number in range(check_store(connection, path), SCHEMA_VERSION):
+        # Again under the lock: another process may have migrated meanwhile,
+        # and only the one that did says so.
+        old = check_store(connection, path)
+        for number in range(old, SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {number + 1}")
+    return old
