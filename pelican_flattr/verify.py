@@ -70,6 +70,7 @@ from .store import (
     check_writable,
     configured_store,
     existing_store,
+    migrated_notice,
     open_store,
     open_store_read_only,
     schema_version,
@@ -991,7 +992,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         if args.dry_run:
             connection = _recorded_so_far(store_path, recorded_as)
         else:
-            connection = open_store(store_path)
+            connection = open_store(store_path, on_migrate=report.migrated)
             check_writable(connection, store_path)
     except StoreError as error:
         if connection is not None:
@@ -1199,6 +1200,12 @@ class _Report:
         if outcome.status in ("refused", "not reached") or outcome.unrecorded:
             line += f"\n    {outcome.message}"
         _print_line(line)
+
+    def migrated(self, old: int) -> None:
+        """Say on stderr that the run migrated the store from schema version
+        ``old``; with --quiet too: it happens once, and from then on an
+        earlier version refuses the store (its receiver answers 503)."""
+        _say(f"pelican-flattr: verify: {migrated_notice(self.shown_store, old)}")
 
     def waiting(self, reset: int) -> None:
         if self.args.quiet:  # a wait is no problem: a cron job mails nothing

@@ -35,7 +35,13 @@ from flattr_api_stub import (
     FlattrApiStub,
     KeepAliveResettingServer,
 )
-from webhook_server import NOT_STORES, make_database, tables_of
+from webhook_server import (
+    MIGRATED,
+    NOT_STORES,
+    make_database,
+    make_store_of_schema_version_1,
+    tables_of,
+)
 
 from pelican_flattr import verify
 from pelican_flattr.api import (
@@ -1909,8 +1915,8 @@ def test_a_full_disk_while_recording_is_named_as_such(
     )
     opened = verify.open_store
 
-    def open_on_a_full_disk(path):
-        connection = opened(path)
+    def open_on_a_full_disk(path, **options):
+        connection = opened(path, **options)
         # A real SQLITE_FULL from SQLite, at the store's next new page.
         connection.execute(f"PRAGMA max_page_count = {pages}")
         return connection
@@ -1981,8 +1987,9 @@ def test_ctrl_c_while_recording_reports_what_the_store_holds(
 
     Connection.at = at
 
-    def open_interrupted(path):
-        open_store(path).close()  # created and migrated as the command does
+    def open_interrupted(path, **options):
+        # Created and migrated as the command does.
+        open_store(path, **options).close()
         return sqlite3.connect(path, isolation_level=None, factory=Connection)
 
     monkeypatch.setattr(verify, "open_store", open_interrupted)
@@ -3155,12 +3162,9 @@ def test_a_verification_by_flattrs_own_api_hands_pending_flattrs_over(capsys, tm
 def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_path):
     # Read as it is where it may not be migrated (a dry run, `pending`), and
     # migrated with its rows by a run that sends.
-    from pelican_flattr.store import MIGRATIONS
-
     store = tmp_path / "flattr-store.sqlite3"
+    make_store_of_schema_version_1(store)
     with sqlite_file(store) as connection:
-        connection.executescript(MIGRATIONS[0])
-        connection.execute("PRAGMA user_version = 1")
         connection.execute(
             "INSERT INTO verified_identities VALUES "
             "('partner:ns:1', 'alice', '2023-06-01T00:00:00+00:00')"
@@ -3191,6 +3195,27 @@ def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_p
         ).fetchall() == [("partner:ns:1", "alice")]
     assert recorded(store) == rows_as_recorded(rows)
     assert pending_owners_of(capsys, store) == {"partner:ns:2"}
+
+
+@pytest.mark.parametrize("options", [[], ["--quiet"], ["--json"]])
+def test_a_run_that_migrates_the_store_says_so_once(stub, capsys, tmp_path, options):
+    # From then on an earlier pelican-flattr refuses the store (a receiver of
+    # one still running answers 503): the moment going back takes more than
+    # installing it again was never said. Said with --quiet too, once: the
+    # cron job that ran it mails the one line that says so.
+    old = tmp_path / "old.sqlite3"
+    make_store_of_schema_version_1(old)
+    said = []
+    for store in (old, old, tmp_path / "new.sqlite3"):
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--username", "alice",
+            "--api-url", stub.url, "--store", str(store), *options,
+        )  # fmt: skip
+        assert status == 0, err
+        if "--json" in options:
+            assert json.loads(out)["ok"] is True
+        said.append([line for line in err.splitlines() if "schema" in line])
+    assert said == [[f"pelican-flattr: verify: {MIGRATED.format(store=old)}"], [], []]
 
 
 def rows_as_recorded(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:

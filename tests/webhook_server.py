@@ -195,6 +195,24 @@ def tables_of(path: Path) -> list[tuple[str, str]]:
         connection.close()
 
 
+def make_store_of_schema_version_1(path: Path) -> None:
+    """A store as pelican-flattr made it before schema version 2: without
+    the table of verifications made against other APIs."""
+    from pelican_flattr.store import MIGRATIONS
+
+    make_database(path, MIGRATIONS[0] + "PRAGMA user_version = 1;")
+
+
+# What a command says as it migrates such a store (at {store}): from then on
+# an earlier version refuses it. Nothing when the store is new or current.
+MIGRATED = (
+    "store {store} migrated from schema version 1 to 2: earlier versions of "
+    "pelican-flattr refuse it from now on (a web hook receiver of one still "
+    "running answers every delivery 503); the README's Upgrading section says "
+    "how to go back"
+)
+
+
 @contextlib.contextmanager
 def receiver_in_an_open_folder(log: Path) -> Iterator[tuple[Path, ReceiverProcess]]:
     """A receiver running on a store with one delivery in it, its -wal and
