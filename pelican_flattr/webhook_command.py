@@ -41,6 +41,7 @@ from .store import (
     StoreError,
     configured_store,
     existing_store,
+    migrated_notice,
     sqlite_problem,
     store_argument,
 )
@@ -588,8 +589,13 @@ def run_serve(args: argparse.Namespace) -> int:
     # Said when it starts: a receiver started in another folder than usual,
     # without --store or --settings, makes an empty store nobody looks in.
     made = not os.path.exists(store)
+    whole = _shown(os.path.abspath(store))
     try:
-        app = WebhookApp(store, token)
+        # Said as the other lines of the start are: the log is set up only
+        # once the store is open.
+        app = WebhookApp(
+            store, token, on_migrate=lambda old: _say(migrated_notice(whole, old))
+        )
     except StoreError as error:  # the store's folder, permissions, schema
         server.close()
         return cli.usage_error(error.message(named_by))
@@ -614,7 +620,6 @@ def run_serve(args: argparse.Namespace) -> int:
         f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
         for host, port in _listening_on(server)
     )
-    whole = _shown(os.path.abspath(store))
     which = f"a new, empty store made at {whole}" if made else f"store {whole}"
     print(
         f"pelican-flattr webhook: listening on {urls} ({which})",

@@ -49,6 +49,7 @@ from .store import (
     StoreError,
     check_writable,
     journal_paths,
+    migrated_notice,
     open_store,
     schema_version,
     write_transaction,
@@ -855,9 +856,18 @@ def _merge_journal_away(connection: sqlite3.Connection) -> None:
 
 
 class WebhookApp:
-    """The WSGI application: ``WebhookApp(store_path, token)``."""
+    """The WSGI application: ``WebhookApp(store_path, token)``.
 
-    def __init__(self, store_path: str | Path, token: str) -> None:
+    It migrates the store as it starts, and logs so (a warning); with
+    ``on_migrate``, that call (given the version the store had) says it
+    instead, as ``serve`` says its other words at the start."""
+
+    def __init__(
+        self,
+        store_path: str | Path,
+        token: str,
+        on_migrate: Callable[[int], object] | None = None,
+    ) -> None:
         if not TOKEN_PATTERN.fullmatch(token):
             raise ValueError(
                 f"the web hook token must be {TOKEN_RULE}; make one with: "
@@ -885,7 +895,9 @@ class WebhookApp:
         self._lock = threading.Lock()
         # Create and migrate it up front, and refuse one that cannot be
         # written before listening rather than answer every delivery 503.
-        connection = open_store(self.store_path)
+        connection = open_store(
+            self.store_path, on_migrate=on_migrate or self._log_migration
+        )
         try:
             check_writable(connection, self.store_path)
         finally:
@@ -937,7 +949,9 @@ class WebhookApp:
                 self._let_go_of_moved_store()
                 before = _file_identity(self.store_path)
             journal = journal_paths(self.store_path)
-            connection = open_store(self.store_path)
+            # A backup made before an upgrade, restored while it runs, is
+            # migrated here: logged, as the restore is.
+            connection = open_store(self.store_path, on_migrate=self._log_migration)
             identity = _file_identity(self.store_path)
             if (
                 identity is None
@@ -954,6 +968,10 @@ class WebhookApp:
             self._known = (identity, opened.journal)
         self._local.opened = opened
         return opened
+
+    def _log_migration(self, old: int) -> None:
+        shown = redact_all_addresses(os.path.abspath(self.store_path))
+        logger.warning("%s", migrated_notice(shown, old))
 
     def _moved(self, opened: _Opened) -> bool:
         """True when the path no longer names the file ``opened`` is to."""

@@ -15,7 +15,13 @@ from wsgiref.util import setup_testing_defaults
 
 import httpx
 import pytest
-from webhook_server import PENDING, TOKEN, ReceiverProcess
+from webhook_server import (
+    MIGRATED,
+    PENDING,
+    TOKEN,
+    ReceiverProcess,
+    make_store_of_schema_version_1,
+)
 
 from pelican_flattr.store import MAX_CLICKS
 from pelican_flattr.webhook_receiver import (
@@ -457,6 +463,24 @@ def test_sigterm_stops_cleanly(tmp_path):
     assert post(server, PENDING).status_code == 200
     assert server.stop(signal.SIGTERM) == 0
     assert "stopped" in server.text() and "Traceback" not in server.text()
+
+
+def test_serve_says_once_that_it_migrated_the_store(tmp_path):
+    # From then on an earlier pelican-flattr refuses the store (a receiver of
+    # one still running answers 503, one started again exits 2): the moment
+    # going back takes more than installing it again was never said.
+    old = tmp_path / "old.sqlite3"
+    make_store_of_schema_version_1(old)
+    said = []
+    for run, store in enumerate((old, old, tmp_path / "new.sqlite3")):
+        server = ReceiverProcess(store, tmp_path / f"log-{run}").start()
+        try:
+            assert post(server, PENDING).status_code == 200
+        finally:
+            assert server.stop() == 0
+        said.append([line for line in server.text().splitlines() if "schema" in line])
+    line = f"pelican-flattr webhook: {MIGRATED.format(store=old)}"
+    assert said == [[line], [], []]
 
 
 def test_a_port_already_taken_leaves_no_store_behind(tmp_path, capsys, monkeypatch):
