@@ -57,7 +57,7 @@ from .addresses import (
     with_entities_decoded,
     with_escapes_read,
 )
-from .audit_feeds import check_feed
+from .audit_feeds import check_feed, report_unrecorded_site_link
 from .audit_output import (
     OutputFolderError,
     check_output_folder,
@@ -316,6 +316,7 @@ def audit_site(
     settings_given: bool = False,
     manifest_given: bool = False,
     languages: SiteLanguages | None = None,
+    site_owners: frozenset[tuple[str, str]] | None = None,
 ) -> AuditReport:
     """Audit the built site in ``output`` against its manifest.
 
@@ -336,7 +337,9 @@ def audit_site(
     where (see ``languages_from_settings``), None without one: a folder of
     the output with the site of another language of this site (see
     ``_left_over_languages``) is the output of a language taken out, not
-    another site's.
+    another site's. ``site_owners``: the owners FLATTR_USERNAME gives the
+    site's thing, as auto-submit parameters (see ``site_owners_from_settings``),
+    None without a settings file.
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
@@ -400,6 +403,7 @@ def audit_site(
         report=AuditReport(
             things=len(manifest_index.things), siteurl=manifest["siteurl"].rstrip("/")
         ),
+        site_owners=site_owners,
     )
     addresses = _private_addresses(manifest_index, plain_addresses or {})
     # What the pages show together; the manifest's mtime (one stat), and
@@ -504,6 +508,7 @@ def audit_site(
         if progress is not None:
             progress(done, len(checked))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
+    report_unrecorded_site_link(audit, in_output or str(manifest_path))
     return _report_missing(audit)
 
 

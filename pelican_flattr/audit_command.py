@@ -30,6 +30,7 @@ from .audit_settings import (
     manifest_from_settings,
     plain_addresses_from_settings,
     site_from_settings,
+    site_owners_from_settings,
     siteurl_not_compared,
     stores_from_settings,
 )
@@ -138,6 +139,7 @@ def run_audit(args: argparse.Namespace) -> int:
     stores: set[str] = set()
     language_manifests: list[str] = []
     languages = None
+    site_owners = None
     try:
         if args.settings:
             settings = read_settings_file(args.settings, needs_content=False)
@@ -153,6 +155,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 # is where it lies.
                 manifest = manifest and resolved_climb(manifest)
             languages = languages_from_settings(settings, args.settings)
+            site_owners = site_owners_from_settings(settings)
         with cli.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(
                 output,
@@ -165,6 +168,7 @@ def run_audit(args: argparse.Namespace) -> int:
                 settings_given=bool(args.settings),
                 manifest_given=args.manifest is not None,
                 languages=languages,
+                site_owners=site_owners,
             )
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))

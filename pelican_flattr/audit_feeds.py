@@ -18,9 +18,10 @@ from urllib.parse import unquote, urlsplit
 
 from .audit_pages import PagesSeen, age_advice, unknown_link_age
 from .audit_report import STALE_FIX, Audit, Thing
-from .audit_tags import read_feed, sent_otherwise, without_scheme
+from .audit_tags import read_feed, sent_otherwise, url_parameters, without_scheme
 from .feeds import as_feed_writes
 from .markup import is_auto_submit_url
+from .thing import AUTO_SUBMIT_BASE
 
 # The encoding an XML declaration names, in the bytes of a document in one
 # of the encodings that write ASCII as ASCII.
@@ -68,6 +69,12 @@ def check_feed(
     site_link = (
         audit.manifest.site_payment_link if audit.manifest.feed_payment_links else None
     )
+    if site_link is None and _unrecorded_site_link(audit, own):
+        # A manifest of a version before site_payment_link, whose feeds
+        # carried the site's link all the same: said once, with its fix
+        # (a build), not in each feed as a link to delete.
+        site_link = own[0]
+        audit.unrecorded_site_links += 1
     tagged = (
         relative in audit.manifest.feed_files or not audit.manifest.feed_payment_links
     )
@@ -149,6 +156,57 @@ def check_feed(
                 f"{sorted(known)[0]}, which is not this entry's",
                 "no payment link to another article's thing",
             )
+
+
+def _unrecorded_site_link(audit: Audit, own: list[str]) -> bool:
+    """Whether ``own``, a feed's own payment links, is the site's link
+    alone where the manifest records none though the build put payment
+    links in feeds: the auto-submit URL, as the build writes it, of the
+    site's thing URL (the manifest's siteurl and "/"), for one owner,
+    FLATTR_USERNAME's where --settings gives it."""
+    manifest = audit.manifest
+    if len(own) != 1 or manifest.site_payment_link or not manifest.feed_payment_links:
+        return False
+    if not own[0].startswith(f"{AUTO_SUBMIT_BASE}?"):
+        return False
+    sent = url_parameters(own[0])
+    owners = {
+        (key, value) for key in ("user_id", "owner") for value in sent.get(key, ())
+    }
+    return (
+        sent.get("url") == [f"{audit.report.siteurl}/"]
+        and len(owners) == 1
+        and (audit.site_owners is None or owners <= audit.site_owners)
+    )
+
+
+def report_unrecorded_site_link(audit: Audit, manifest: str) -> None:
+    """Say once, of the manifest (named ``manifest`` in the report), that
+    it records no site_payment_link though feeds carry the site's: one of
+    a pelican-flattr before it recorded the field, which a build with this
+    version writes. Their own links were checked as ``_unrecorded_site_link``
+    checks them: no more can be without the field."""
+    feeds = audit.unrecorded_site_links
+    if not feeds:
+        return
+    # Without --settings, no owner is known to compare the link's with.
+    checked = (
+        "Only its thing URL and owner (FLATTR_USERNAME) were checked"
+        if audit.site_owners is not None
+        else "Only its thing URL was checked (give --settings to check its "
+        "owner, FLATTR_USERNAME, too)"
+    )
+    audit.problem(
+        "manifest-field",
+        manifest,
+        f"names no site_payment_link, though {feeds} feed"
+        f"{' carries' if feeds == 1 else 's carry'} the site's own payment link "
+        f"(to {audit.report.siteurl}/): a manifest written by an earlier "
+        "pelican-flattr, which did not record it (or the field was removed). "
+        + checked,
+        "site_payment_link, which a build with this version writes: build the "
+        "site again, and deploy it with its manifest",
+    )
 
 
 def _check_feed_own_links(

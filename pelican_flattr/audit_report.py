@@ -267,6 +267,12 @@ class Audit:
     # Compressed copies the audit cannot read that are older than what they
     # copy, noted together at the end (see audit._is_copy_by_age).
     unread_older_copies: list[str] = field(default_factory=list)
+    # The owners FLATTR_USERNAME gives the site's thing, as auto-submit
+    # parameters ("user_id", "community"), when --settings gives them.
+    site_owners: frozenset[tuple[str, str]] | None = None
+    # How many feeds carry the site's own payment link where the manifest
+    # records none (see audit_feeds.report_unrecorded_site_link).
+    unrecorded_site_links: int = 0
 
     def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
         """Report ``problem`` of ``file``, of ``kind`` (one of

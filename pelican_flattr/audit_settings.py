@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .identifiers import IdentifierError, parse_owner
+from .identifiers import IdentifierError, parse_owner, parse_owner_setting
 from .manifest import ManifestError
 from .settings import (
     MANIFEST_NAME,
@@ -259,6 +259,26 @@ def _path_from_settings(
     if problems:
         raise SettingsFileError(f"{path}: {where}{problems[0]}")
     return value
+
+
+def site_owners_from_settings(
+    settings: Mapping[str, Any],
+) -> frozenset[tuple[str, str]]:
+    """The owners ``FLATTR_USERNAME`` gives the site's own thing (each
+    language's of ``I18N_SUBSITES`` too), as its auto-submit URL sends
+    each: ("user_id", "community"), ("owner", "email:<md5>"). One the
+    build refuses is none: no feed carries a link for it."""
+    owners = set()
+    for _, each in named_sites(settings):
+        value = each.get("FLATTR_USERNAME")
+        if value in (None, ""):
+            continue
+        try:
+            owner = parse_owner_setting(value)
+        except IdentifierError:
+            continue
+        owners.add((owner.parameter, owner.value))
+    return frozenset(owners)
 
 
 def plain_addresses_from_settings(

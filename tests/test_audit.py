@@ -4160,6 +4160,137 @@ def test_a_feed_s_own_link_to_a_thing_without_a_site_link_is_extra(site, capsys,
     )
 
 
+# A manifest of pelican-flattr before it recorded site_payment_link, whose
+# feeds carried the site's link all the same (FLATTR_USERNAME set).
+EARLIER_FEEDS = {
+    "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "FEED_ALL_RSS": "feeds/all.rss.xml",
+    "CATEGORY_FEED_ATOM": "feeds/{slug}.atom.xml",
+    "TAG_FEED_ATOM": "feeds/tag-{slug}.atom.xml",
+}
+
+
+def as_written_before_site_payment_link(output: Path) -> str:
+    """Take ``site_payment_link`` out of the manifest of ``output``, as
+    pelican-flattr wrote it before it recorded the field (its only
+    difference, in a header line of its own), its mtime kept; the link."""
+    path = output / "flattr-manifest.json"
+    text = path.read_text(encoding="utf-8")
+    line = re.search(r'\n  "site_payment_link": ("[^"]*"),', text)
+    written = path.stat().st_mtime_ns
+    path.write_text(text.replace(line[0], "", 1), encoding="utf-8")
+    os.utime(path, ns=(written, written))
+    return json.loads(line[1])
+
+
+@pytest.fixture(scope="module")
+def earlier_site(tmp_path_factory):
+    """A site with a feed of every kind, one of them of no thing (its one
+    article opted out), and the settings it was built with, whose
+    manifest lacks site_payment_link; copy it before changing it."""
+    files = {
+        "a.md": article("Owned", "Alice", slug="owned", category="News", tags="x"),
+        "b.md": article("Opted out", "Alice", slug="off", category="Misc", flattr="no"),
+    }
+    root = tmp_path_factory.mktemp("earlier")
+    output = build(
+        root,
+        files,
+        **EARLIER_FEEDS,
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+        FLATTR_USERNAME="community",
+    )
+    conf = root / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_USERNAME = 'community'\n"
+        "FLATTR_AUTHORS = {'Alice': 'alice_f'}\n",
+        encoding="utf-8",
+    )
+    link = as_written_before_site_payment_link(output)
+    # The feed of no thing carries the site's link too.
+    assert "user_id=community" in (output / "feeds" / "misc.atom.xml").read_text()
+    return output, conf, link
+
+
+@pytest.mark.parametrize("given", ["settings", "no settings"])
+def test_a_manifest_before_site_payment_link_is_told_once_to_build_again(
+    earlier_site, capsys, given
+):
+    # Each feed's own link, the site's, was "unknown", to be deleted, and
+    # expected none as for FLATTR_USERNAME unset: 21 problems on a small
+    # site, none saying that a build with this version records it.
+    output, conf, _ = earlier_site
+    status, report = audit_json(
+        output, capsys, settings=str(conf) if given == "settings" else None
+    )
+    (problem,) = report["problems"]
+    assert (status, problem["file"], problem["kind"]) == (
+        1,
+        "flattr-manifest.json",
+        "manifest-field",
+    )
+    said = problem["problem"]
+    assert said.startswith(
+        "names no site_payment_link, though 5 feeds carry the site's own "
+        f"payment link (to {SITEURL}/): a manifest written by an earlier "
+        "pelican-flattr, which did not record it (or the field was removed)"
+    ), said
+    # Without the settings, the owner is not known to compare.
+    assert said.endswith(
+        "Only its thing URL and owner (FLATTR_USERNAME) were checked"
+        if given == "settings"
+        else "Only its thing URL was checked (give --settings to check its "
+        "owner, FLATTR_USERNAME, too)"
+    ), said
+    assert problem["expected"] == (
+        "site_payment_link, which a build with this version writes: build the "
+        "site again, and deploy it with its manifest"
+    )
+    capsys.readouterr()
+    assert main(["audit", str(output)]) == 1
+    log = capsys.readouterr().out
+    assert "manifest-field: 1 problem" in log
+    assert "delete" not in log
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("user_id=community", "user_id=mallory"),
+        ("blog.example.org%2F&", "blog.example.org%2Fother%2F&"),
+    ],
+    ids=["another owner", "another URL"],
+)
+def test_a_feed_s_own_link_not_the_site_s_is_reported_with_an_earlier_manifest(
+    earlier_site, tmp_path, capsys, edit
+):
+    # Only the site's own link is taken for the one the manifest did not
+    # record: one to another owner or URL is reported as it always was.
+    earlier, conf, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    old, new = edit
+    other = link.replace(old, new)
+    assert other != link
+    path = output / "feeds" / "all.atom.xml"
+    replace_in(path, link.replace("&", "&amp;"), other.replace("&", "&amp;"))
+    status, report = audit_json(output, capsys, settings=str(conf))
+    said = {(p["file"], p["kind"]): p for p in report["problems"]}
+    assert status == 1
+    assert set(said) == {
+        ("feeds/all.atom.xml", "payment-link-unknown"),
+        ("flattr-manifest.json", "manifest-field"),
+    }
+    assert said["feeds/all.atom.xml", "payment-link-unknown"]["problem"].startswith(
+        f"has 1 payment links of its own (the site's), to {other!r}, which the "
+        "manifest doesn't know"
+    )
+    assert (
+        "though 4 feeds carry"
+        in said["flattr-manifest.json", "manifest-field"]["problem"]
+    )
+
+
 def test_a_feed_s_own_link_elsewhere_on_flattr_is_unknown_not_compared(
     feeds_site, tmp_path, capsys
 ):
