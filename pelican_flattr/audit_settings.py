@@ -17,9 +17,9 @@ from .manifest import ManifestError
 from .settings import (
     MANIFEST_NAME,
     SettingsFileError,
+    has_plugin,
     named_sites,
     path_setting,
-    plugin_name,
 )
 from .thing import check_thing_url, is_development_url
 
@@ -176,9 +176,8 @@ def languages_from_settings(
     """
     subsites = settings.get("I18N_SUBSITES")
     plugins = settings.get("PLUGINS")
-    loaded = plugins is None or any(
-        plugin_name(plugin) == "i18n_subsites"
-        for plugin in (plugins if isinstance(plugins, (list, tuple)) else ())
+    loaded = plugins is None or has_plugin(
+        plugins if isinstance(plugins, (list, tuple)) else (), "i18n_subsites"
     )
     if subsites is None and (plugins is None or not loaded):
         return None

@@ -44,8 +44,8 @@ from .resolve import (
 from .settings import (
     FlattrSettings,
     baseline_path_setting,
+    has_plugin,
     manifest_path_setting,
-    plugin_name,
     read_settings,
     shown_author,
     strict_build,
@@ -58,6 +58,10 @@ if TYPE_CHECKING:
     from .privacy import OwnerSource
 
 logger = logging.getLogger("pelican_flattr")
+
+# The name this plugin is loaded by (``pelican_flattr``): the first part of
+# its modules' names, as ``settings.has_plugin`` reads a plugin's.
+_THIS_PLUGIN = __name__.split(".")[0]
 
 
 class FlattrBuildError(SystemExit):
@@ -769,7 +773,7 @@ def _warn_about_a_second_open_graph(pelican: Any) -> None:
     audit refuses and readers of the tags must choose between."""
     settings = pelican.settings
     if (
-        _loaded(pelican, "seo")
+        loaded_by(pelican, "seo")
         and settings.get("SEO_ENHANCER")
         and settings.get("SEO_ENHANCER_OPEN_GRAPH")
     ):
@@ -782,14 +786,6 @@ def _warn_about_a_second_open_graph(pelican: Any) -> None:
         )
 
 
-def _loaded(pelican: Any, name: str) -> bool:
-    """Whether ``pelican`` loaded the plugin ``name`` (``seo`` for
-    ``pelican.plugins.seo``)."""
-    return any(
-        plugin_name(plugin) == name for plugin in getattr(pelican, "plugins", ())
-    )
-
-
 def _sites_giving_things(
     settings: Mapping[str, Any], subsites: Mapping[str, Any]
 ) -> dict[str, bool]:
@@ -800,13 +796,12 @@ def _sites_giving_things(
     A copy left to a site that gives it no thing (its own PLUGINS without
     this one, or FLATTR_PAGES off there for a page) had none on any site.
     """
-    plugin = __name__.split(".")[0]
     found = {}
     for lang, own in subsites.items():
         if not isinstance(own, Mapping):
             continue  # i18n_subsites builds no site of it
         each = {**settings, **own}
-        if any(plugin_name(name) == plugin for name in each.get("PLUGINS") or ()):
+        if has_plugin(each.get("PLUGINS") or (), _THIS_PLUGIN):
             found[str(lang)] = each.get("FLATTR_PAGES") is True
     return found
 
@@ -816,7 +811,7 @@ def i18n_subsites(pelican: Any) -> dict[str, Any]:
     the setting left in a site's settings without the plugin builds no
     other language's site, and must not take that site's content from it."""
     subsites = pelican.settings.get("I18N_SUBSITES")
-    if not isinstance(subsites, dict) or not _loaded(pelican, "i18n_subsites"):
+    if not isinstance(subsites, dict) or not loaded_by(pelican, "i18n_subsites"):
         return {}
     return subsites
 
@@ -1018,12 +1013,11 @@ def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
     return slugs
 
 
-def loaded_by(pelican: Any) -> bool:
-    """Whether ``pelican`` loaded this plugin (its ``PLUGINS``)."""
-    return any(
-        getattr(plugin, "__name__", "").split(".")[0] == __name__.split(".")[0]
-        for plugin in getattr(pelican, "plugins", ())
-    )
+def loaded_by(pelican: Any, name: str = _THIS_PLUGIN) -> bool:
+    """Whether ``pelican`` loaded the plugin ``name`` (its ``PLUGINS``):
+    this one unless another is named (``seo`` for ``pelican.plugins.seo``;
+    see ``settings.has_plugin``)."""
+    return has_plugin(getattr(pelican, "plugins", ()), name)
 
 
 def report(problem: str, *, log: bool = True) -> bool:

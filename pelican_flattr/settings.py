@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1258,12 +1258,23 @@ def _path_below(
     return os.path.relpath(where, folder)
 
 
-def plugin_name(plugin: object) -> str:
-    """The name of a ``PLUGINS`` entry (a module's, or the name given), as
-    the build tells a plugin loaded: its last dotted part
-    (``pelican.plugins.i18n_subsites`` is ``i18n_subsites``)."""
-    name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-    return str(name).rpartition(".")[2]
+def has_plugin(plugins: Iterable[object], name: str) -> bool:
+    """Whether the plugin ``name`` (``"seo"``, ``"i18n_subsites"``,
+    ``"pelican_flattr"``) is among ``plugins``: the plugins a Pelican loaded
+    (modules), or ``PLUGINS`` entries (a module, or the name given).
+
+    An entry names the plugin by the first or the last part of its dotted
+    name: ``pelican.plugins.seo``, a namespace plugin, is ``seo``;
+    ``pelican_flattr.plugin``, a module of the plugin's package whose
+    ``register`` Pelican calls as well, is ``pelican_flattr``. The build and
+    the audit ask this one rule, so that they agree on what a site loads.
+    """
+    for plugin in plugins:
+        dotted = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+        parts = str(dotted).split(".")
+        if name in (parts[0], parts[-1]):
+            return True
+    return False
 
 
 def named_sites(

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import types
 from collections import OrderedDict, defaultdict, namedtuple
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -1961,6 +1962,34 @@ def test_pelican_seos_open_graph_beside_the_plugins_is_said(tmp_path):
         },
     )
     assert len([m for m in built.messages if "SEO_ENHANCER_OPEN_GRAPH" in m]) == 1
+
+
+@pytest.mark.parametrize(
+    ("entry", "plugin"),
+    [
+        ("pelican_flattr", "pelican_flattr"),
+        # A module of the package: Pelican calls its register too.
+        ("pelican_flattr.plugin", "pelican_flattr"),
+        ("seo", "seo"),
+        ("pelican.plugins.seo", "seo"),  # a namespace plugin
+        ("i18n_subsites", "i18n_subsites"),
+        ("pelican.plugins.i18n_subsites", "i18n_subsites"),
+        ("pelican.plugins.sitemap", None),
+    ],
+)
+def test_one_rule_tells_a_plugin_loaded_whatever_form_names_it(entry, plugin):
+    # The build asks of Pelican's loaded plugins (modules) and of a
+    # language's site's PLUGINS (names, or modules) alike, and the audit of
+    # a settings file's PLUGINS: all three answer by one rule.
+    from pelican_flattr.settings import has_plugin
+
+    for form in (entry, types.ModuleType(entry)):
+        named = [
+            name
+            for name in ("pelican_flattr", "seo", "i18n_subsites")
+            if has_plugin([object(), form], name)
+        ]
+        assert named == ([plugin] if plugin else []), form
 
 
 def test_description_keeps_text_that_names_a_tag(site):

@@ -3119,6 +3119,42 @@ def test_a_copy_is_not_left_to_a_languages_site_that_gives_it_no_thing(tmp_path,
         _shows_thing(output / "de", *KEPT_OWN["de"])
 
 
+def test_a_languages_site_that_loads_a_module_of_the_plugin_gets_its_copies(
+    tmp_path,
+):
+    # Pelican loads "pelican_flattr.plugin" as it loads "pelican_flattr"
+    # (both have register), and the German site's build ran with the
+    # plugin (build.loaded_by). The Spanish site, built first, asked
+    # another rule (the entry's last dotted part), took the German site for
+    # one without the plugin, and kept the German translation's thing at
+    # its own copy's URL (es/post-de.html), which the German site's page
+    # then showed. One rule (settings.has_plugin) leaves it to the German
+    # site, as with "pelican_flattr".
+    files = {
+        "post.md": article("Post in English", "Alice", Lang="en", Slug="post"),
+        "post-de.md": article("Beitrag auf Deutsch", "Bernd", Lang="de", Slug="post"),
+    }
+    manifests = []
+    for module in ("pelican_flattr", "pelican_flattr.plugin"):
+        folder = tmp_path / module
+        own = {"PLUGINS": ["i18n_subsites", module]}
+        built = i18n_build(
+            folder,
+            files,
+            FLATTR_AUTHORS={"Alice": "alice", "Bernd": "bernd"},
+            I18N_UNTRANSLATED_ARTICLES="keep",
+            I18N_SUBSITES={"de": own, "es": {}},
+        )
+        assert (built.messages, built.status) == ([], 0), module
+        output = folder / "output"
+        assert "post-de.md" not in manifest_things(output / "es"), module
+        _shows_thing(output / "de", *KEPT_OWN["de"])
+        manifests.append(
+            {site: manifest_things(output / site) for site in ("de", "es")}
+        )
+    assert manifests[0] == manifests[1]
+
+
 @pytest.mark.parametrize(
     ("order", "relative_urls"),
     [(("de", "es"), False), (("es", "de"), False), (("es", "de"), True)],
