@@ -26,13 +26,8 @@ from pelican.contents import Article, Page
 from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
-from .manifest import (
-    MISSING,
-    UrlSpool,
-    file_problem,
-    is_gzipped_manifest,
-    not_a_manifest,
-)
+from .manifest import UrlSpool
+from .manifest_removal import FAILED, NO_THINGS, remove_manifest
 from .resolve import (
     ContentThing,
     default_image_warning,
@@ -1153,108 +1148,7 @@ def remove_earlier_manifest(pelican: Any) -> None:
     # As start_build names it: a language's site of i18n_subsites, given a
     # path an outer build writes, writes its own named for its language.
     path = own_path(path, _outer_paths("manifest_path", manifest_path_setting), pelican)
-    _remove_manifest(path, _NO_THINGS)
-
-
-class _Removal(NamedTuple):
-    """Why a manifest is removed, as the messages say it."""
-
-    whose: str  # after "the manifest"
-    why: str  # after its path, in the message that says it was removed
-    though: str  # in the message that says it could not be
-    unwritten: str  # why this build did not write a copy
-
-
-_NO_THINGS = _Removal(
-    " of an earlier build",
-    "since this build made no things",
-    "though this build made no things",
-    " (it made no things)",
-)
-_FAILED = _Removal(
-    "",
-    "as the build failed: an audit refuses this output until a build passes",
-    "though the build failed: do not deploy this output",
-    "",
-)
-
-
-def _remove_manifest(path: Path, removal: _Removal) -> None:
-    """Remove the pelican-flattr manifest at ``path``, if one is there, and
-    the compressed copies made of it; say what was removed."""
-    try:
-        problem = file_problem(path)
-        if problem not in (None, MISSING) or (
-            problem is None and not_a_manifest(path) is not None
-        ):
-            return  # not a manifest: not this build's to remove
-    except OSError as error:
-        logger.warning(
-            "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest%s, %s, %s: %s",
-            removal.whose,
-            path,
-            removal.though,
-            error,
-        )
-        return
-    manifest_removed = problem is None and _removed(path, "the manifest", removal)
-    # Copies that a plugin such as pelican-precompress made of it, which a
-    # server sends in its place (nginx's gzip_static): as stale as it is,
-    # and served even where the manifest is gone (a hand deleted it). A
-    # gzip file is read; a Brotli or zstd one only its name vouches for.
-    copies = []
-    for copy in (path.with_name(path.name + suffix) for suffix in _COMPRESSED):
-        if file_problem(copy) is not None:
-            continue
-        if is_gzipped_manifest(copy) if copy.suffix == ".gz" else problem is None:
-            if _removed(copy, "a compressed copy of the manifest", removal):
-                copies.append(str(copy))
-        elif copy.suffix != ".gz":
-            logger.warning(
-                "pelican-flattr: FLATTR_MANIFEST: %s may be a compressed copy of "
-                "the manifest%s, which this build did not write%s: delete it "
-                "if it is",
-                copy,
-                removal.whose,
-                removal.unwritten,
-            )
-    if manifest_removed:
-        logger.warning(
-            "pelican-flattr: removed the manifest%s: %s%s, %s",
-            removal.whose,
-            path,
-            f", with its compressed copies {', '.join(copies)}" if copies else "",
-            removal.why,
-        )
-    elif copies:
-        logger.warning(
-            "pelican-flattr: removed compressed copies of the manifest%s: %s, %s",
-            removal.whose,
-            ", ".join(copies),
-            removal.why,
-        )
-
-
-def _removed(path: Path, what: str, removal: _Removal) -> bool:
-    """Delete ``path``, or warn that it could not be (naming it as
-    ``what``); return whether it is gone."""
-    try:
-        path.unlink()
-    except OSError as error:
-        logger.warning(
-            "pelican-flattr: FLATTR_MANIFEST: cannot remove %s%s, %s, %s: %s",
-            what,
-            removal.whose,
-            path,
-            removal.though,
-            error.strerror or error,
-        )
-        return False
-    return True
-
-
-# The compressed copies of a file that servers may send in its place.
-_COMPRESSED = (".gz", ".br", ".zst")
+    remove_manifest(path, NO_THINGS)
 
 
 def _remove_manifests_of_failed_run() -> None:
@@ -1269,7 +1163,7 @@ def _remove_manifests_of_failed_run() -> None:
     if current.progress.pages_written and current.settings is not None:
         paths.append(current.settings.manifest_path)
     for path in dict.fromkeys(paths):
-        _remove_manifest(path, _FAILED)
+        remove_manifest(path, FAILED)
     for each in builds:
         each.progress.manifests_written.clear()
 

@@ -15,6 +15,7 @@ RULES = [
     "html_reader",
     "markup",
     "manifest",
+    "manifest_removal",
     "feeds",
     "url_guard",
     "url_baseline",
