@@ -463,7 +463,11 @@ def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> N
         f"(the first {first!r}, the payment link of "
         f"{audit.manifest.by_auto_submit_url[first]['url']})",
         "no payment link in <head>"
-        + (", or only the site's own" if audit.manifest.site_payment_link else "")
+        + (
+            ", or only the site's own (flattr_site_head() prints it)"
+            if audit.manifest.site_payment_link
+            else ""
+        )
         + ": a listing is no thing's page (call flattr_head() only in the "
         "template of an article's or page's own page; a page an earlier build "
         f"left? delete it, {STALE_FIX})",

@@ -1151,7 +1151,8 @@ def test_a_listing_may_hold_the_site_s_own_payment_link_in_its_head(site, capsys
         (
             "index.html",
             "payment-link-wrong-thing",
-            "no payment link in <head>, or only the site's own: a listing is no "
+            "no payment link in <head>, or only the site's own (flattr_site_head() "
+            "prints it): a listing is no "
             "thing's page (call flattr_head() only in the template of an "
             "article's or page's own page; a page an earlier build left? delete "
             "it, or set DELETE_OUTPUT_DIRECTORY = True)",
