@@ -90,9 +90,11 @@ PROBLEM_FIXES: dict[str, str] = {
     "payment-link-wrong-thing": "let the plugin write the links: a template's "
     "flattr_head() for the right article, only in the template of its own "
     "page (never in a listing's loop), no link copied between entries; a "
-    "listing's head may hold the site's own link (FLATTR_USERNAME's) alone",
-    "open-graph": "keep one set: the plugin's, or the theme's or another "
-    "plugin's with FLATTR_OPEN_GRAPH = False",
+    "listing's head may hold the site's own link (FLATTR_USERNAME's, "
+    "flattr_site_head()) alone",
+    "open-graph": "none: call flattr_head(article) in the theme's <head> (or "
+    "set FLATTR_INJECT = True); two: keep one set, the plugin's, or the "
+    "theme's or another plugin's with FLATTR_OPEN_GRAPH = False",
     "address-published": "remove it from the content, theme or static file; "
     "rename the file (a page: its slug or save_as)",
     "store-published": "delete it, and keep FLATTR_STORE outside OUTPUT_PATH "

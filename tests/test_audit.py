@@ -1738,6 +1738,12 @@ def test_open_graph_off_passes_and_is_recorded(site, capsys):
         "has 0 og:title tags",
         "has 0 og:type tags",
     }
+    # Tags missing, not doubled: the advice says how to print them.
+    assert main(["audit", str(output)]) == 1
+    said = capsys.readouterr()
+    assert "what to do: none: call flattr_head(article) in the theme's <head>" in (
+        said.out + said.err
+    )
 
 
 def test_feeds_off_passes_and_is_recorded(site, capsys):
