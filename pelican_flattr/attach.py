@@ -219,8 +219,9 @@ def attach_things(generators: list[Any]) -> None:
             things_by_content_url[key] = content_thing
     _warn_by_files(misspelt, unknown_field_message)
     _warn_by_files(read_as_text, _in_each)
-    _warn_by_files(elsewhere_urls, page_url_warning)
-    # A warning even under FLATTR_STRICT: the thing has the language's code.
+    # Warnings even under FLATTR_STRICT: the thing is kept, as earlier
+    # builds published it; the thing has the language's code.
+    _warn_by_files(elsewhere_urls, page_url_warning, _warn_leniently_once)
     _warn_by_files(language_regions, language_region_warning, _warn_leniently_once)
     _say_problems(problems, settings.authors_setting)
     # Before the ownerless are said: a name close to a key that names no

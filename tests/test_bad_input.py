@@ -3589,6 +3589,26 @@ def test_page_urls_that_are_another_address_in_many_files_are_one_warning(
     )
 
 
+@pytest.mark.parametrize("count", [2, 6])
+def test_page_urls_that_are_another_address_stay_warnings_when_strict(
+    tmp_path, flattr_log, count
+):
+    # README: what the build still publishes correctly stays a warning
+    # under FLATTR_STRICT, such a page URL among it (the thing is kept, as
+    # earlier builds published it). Grouped by files, it failed the build.
+    files = {f"{n}.md": article(f"Article {n}") for n in "abcdef"[:count]}
+    output = build(
+        tmp_path,
+        files,
+        FLATTR_USERNAME="alice",
+        ARTICLE_URL="index.php?p={slug}",
+        FLATTR_STRICT=True,
+    )
+    assert len(manifest_things(output)) == count
+    assert [m for m in flattr_log.messages if "starts a query" in m]
+    assert not any(r.levelname == "ERROR" for r in flattr_log.records)
+
+
 def _kept_under_tilde(tmp_path, monkeypatch, name: str, text: str) -> Path:
     """The file ``name`` that earlier versions kept at ./~/flattr/ where
     the build runs (``tmp_path``), holding ``text``; the home folder is
