@@ -51,7 +51,7 @@ def flattr_head(content: Any = _NOT_GIVEN) -> Markup:
         auto_submit_url=_auto_submit_url(content_thing),
     )
     state.page.heads[id(content_thing)] = markup.open_graph_marks(printed)
-    _note_caller("flattr_head", content_thing)
+    _note_caller("flattr_head", id(content_thing))
     return printed
 
 
@@ -72,7 +72,7 @@ def flattr_button(content: Any = _NOT_GIVEN, style: str | None = None) -> Markup
     if style != content_thing.button_style:
         state.page.styles[id(content_thing)] = style
     state.page.buttons.add(id(content_thing))
-    _note_caller("flattr_button", content_thing)
+    _note_caller("flattr_button", id(content_thing))
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
@@ -106,18 +106,25 @@ def _report_unknown_style(style: Any) -> None:
     )
 
 
-def _note_caller(helper: str, content_thing: ContentThing) -> None:
-    """Note the template that holds this call of ``helper``: where it
-    prints wrong, that template is named, not each one that extends it."""
-    callers = build.current.page.callers.setdefault((helper, id(content_thing)), [])
+def _note_caller(helper: str, key: int) -> None:
+    """Note the template that holds this call of ``helper`` for the content
+    of ``key`` (the id() of its ContentThing; ``_SITE``: the site's): where
+    it prints wrong, that template is named, not each one that extends it."""
+    callers = build.current.page.callers.setdefault((helper, key), [])
     template = _calling_template()
     if template not in callers:
         callers.append(template)
 
 
+# The key of flattr_site_head()'s calls in PageRender.callers: no id() of
+# a live object is 0.
+_SITE = 0
+
+
 def _callers(rendered: PageRender, helper: str, keys: Iterable[int]) -> str | None:
     """The templates that hold the calls of ``helper`` for the content of
-    ``keys`` (id()s of ContentThings), as a message names them."""
+    ``keys`` (id()s of ContentThings, or ``_SITE``), as a message names
+    them."""
     names: list[str] = []
     for key in keys:
         names += [n for n in rendered.callers.get((helper, key), ()) if n not in names]
@@ -160,6 +167,9 @@ def flattr_site_head() -> Markup:
         return Markup("")
     if _content_thing(_own_content(context)) is not None:
         return Markup("")  # a thing's page: its own payment link alone
+    # complete_page checks where it landed, as flattr_head()'s tags.
+    state.page.site_heads += 1
+    _note_caller("flattr_site_head", _SITE)
     return markup.payment_link(url)
 
 
@@ -668,6 +678,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         page = _check_printed_head(
             page, content_thing, url, settings, others_printed, own
         )
+    if rendered.site_heads and state.feeds.site_payment_url is not None:
+        _check_site_head(page, state.feeds.site_payment_url)
     needs_loader = rendered.needs_loader and not rendered.has_loader
     if not settings.inject:
         _say_what_goes_without_injection(page, content_thing, url, needs_loader, own)
@@ -815,12 +827,40 @@ def _check_printed_head(
             page = merged
     if markup.pushes_charset_out(page, url):
         _warn_in_template(
-            "flattr_head() prints before <meta charset>, which then ends past "
-            "the first 1,024 bytes of the page, where a browser looks for it: "
-            "call flattr_head() right after <meta charset>",
+            _charset_pushed_out("flattr_head"),
             _callers(rendered, "flattr_head", [id(content_thing)]),
         )
     return page
+
+
+def _check_site_head(page: str, url: str) -> None:
+    """Say where flattr_site_head() printed the site's payment link (to
+    ``url``) wrongly, as flattr_head()'s tags are said: twice, where a
+    browser does not read it as the head's, or before ``<meta charset>``,
+    pushing that past where a browser looks for it.
+
+    Its output kept unprinted is not said: a listing needs no site link,
+    and a call that tests it (``{% if flattr_site_head() %}``) is how a
+    theme asks whether the site has a thing of its own.
+    """
+    rendered = build.current.page
+    template = _callers(rendered, "flattr_site_head", [_SITE])
+    if markup.own_payment_links(page, url) > 1:
+        # As flattr_head()'s printed twice: a call too many, on every listing.
+        _report_in_template(
+            "flattr_site_head() prints the site's payment link more than once "
+            "on a page; a page must show it once: print it once",
+            template,
+        )
+    problem = markup.printed_head_problem(page, url)
+    if problem not in (None, markup.HEAD_MISSING):
+        # Nothing adds it in the head instead: a listing goes without.
+        _report_in_template(
+            _head_problem(problem, injecting=False, helper="flattr_site_head"),
+            template,
+        )
+    if markup.pushes_charset_out(page, url):
+        _warn_in_template(_charset_pushed_out("flattr_site_head"), template)
 
 
 def _say_what_goes_without_injection(
@@ -922,29 +962,48 @@ def _button_shown(content_thing: ContentThing | None, own: _OwnButtons) -> bool 
     return shown
 
 
-def _head_problem(problem: str, injecting: bool) -> str:
-    """What a template is told when flattr_head() printed the page's own
-    head tags where a browser does not read them as the head's;
-    ``injecting``: whether the plugin adds them to the head instead."""
+# What each helper prints, as _head_problem says it does nothing.
+_PRINTED = {
+    "flattr_head": ("its tags do", "its tags are", "they do"),
+    "flattr_site_head": ("its payment link does", "its payment link is", "it does"),
+}
+
+
+def _head_problem(problem: str, injecting: bool, helper: str = "flattr_head") -> str:
+    """What a template is told when ``helper`` (flattr_head, for the page's
+    own head tags, or flattr_site_head) printed where a browser does not
+    read it as the head's; ``injecting``: whether the plugin adds the tags
+    to the head instead."""
     added = "; the plugin adds them early in the head instead" if injecting else ""
+    does, is_, they_do = _PRINTED[helper]
     if problem == markup.HEAD_OUTSIDE:
         return (
-            "flattr_head() prints outside <head>, where its tags do nothing: "
+            f"{helper}() prints outside <head>, where {does} nothing: "
             "call it inside <head>"
         )
     if problem == markup.HEAD_HIDDEN:
         return (
-            "flattr_head() prints in the head, but inside a comment, a "
-            "<template> or the text of a <script> or <title>, where its tags "
-            f"do nothing{added}: call it in the head itself, outside them"
+            f"{helper}() prints in the head, but inside a comment, a "
+            f"<template> or the text of a <script> or <title>, where {does} "
+            f"nothing{added}: call it in the head itself, outside them"
         )
     return (
-        "flattr_head() prints after something that ends the head early for a "
+        f"{helper}() prints after something that ends the head early for a "
         'browser (text, such as an unescaped quote and ">" in a description '
         "<meta>, an element a head cannot hold, or a </body>, </html> or "
-        "</br>), so its tags are in the body, where they do "
-        f"nothing{added}: call flattr_head() before it "
+        f"</br>), so {is_} in the body, where {they_do} "
+        f"nothing{added}: call {helper}() before it "
         "(right after <meta charset>), or escape that text"
+    )
+
+
+def _charset_pushed_out(helper: str) -> str:
+    """What a template is told when ``helper`` printed before the page's
+    ``<meta charset>``, pushing it past where a browser looks for it."""
+    return (
+        f"{helper}() prints before <meta charset>, which then ends past the "
+        "first 1,024 bytes of the page, where a browser looks for it: call "
+        f"{helper}() right after <meta charset>"
     )
 
 

@@ -1428,6 +1428,125 @@ def test_flattr_site_head_in_base_html_leaves_a_things_head_to_injection(
     assert audit_command(["audit", str(output)]) == 0
 
 
+# What a browser reads first: the site's link and a long description before
+# <meta charset>, which then ends past the first 1,024 bytes.
+LONG_SUBTITLE = "Solder, circuits and the tools of a small workshop. " * 18
+SITE_HEAD_BEFORE_CHARSET = (
+    '{% extends "!simple/base.html" %}{% block head %}{{ flattr_site_head() }}'
+    '<meta name="description" content="{{ SITESUBTITLE }}"><meta charset="utf-8">'
+    "<title>{{ SITENAME }}</title>{% endblock %}"
+)
+# Where no browser reads the site's link as the head's: the base.html that
+# prints it there, and what the build says, as of flattr_head() there (an
+# error, not a warning).
+_ENDED_EARLY = (
+    "flattr_site_head() prints after something that ends the head early for a "
+    'browser (text, such as an unescaped quote and ">" in a description <meta>, '
+    "an element a head cannot hold, or a </body>, </html> or </br>), so its "
+    "payment link is in the body, where it does nothing: call flattr_site_head() "
+    "before it (right after <meta charset>), or escape that text"
+)
+_HIDDEN = (
+    "flattr_site_head() prints in the head, but inside a comment, a <template> "
+    "or the text of a <script> or <title>, where its payment link does nothing: "
+    "call it in the head itself, outside them"
+)
+SITE_HEAD_MISPLACED = {
+    "in the body": (
+        simple_base(footer="{{ flattr_site_head() }}"),
+        "flattr_site_head() prints outside <head>, where its payment link does "
+        "nothing: call it inside <head>",
+    ),
+    "after a stray </br>": (
+        simple_base(head="</br>{{ flattr_site_head() }}"),
+        _ENDED_EARLY,
+    ),
+    "in a comment": (
+        simple_base(head="<!-- {{ flattr_site_head() }} -->"),
+        _HIDDEN,
+    ),
+    "in a <template>": (
+        simple_base(head="<template>{{ flattr_site_head() }}</template>"),
+        _HIDDEN,
+    ),
+}
+
+
+def test_flattr_site_head_before_meta_charset_is_warned_of(site, tmp_path, flattr_log):
+    # As flattr_head() is: printed first, it pushed <meta charset> past where
+    # a browser looks for it, on every listing, and the build said nothing.
+    overrides = child_theme(tmp_path, {"base.html": SITE_HEAD_BEFORE_CHARSET})
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        SITESUBTITLE=LONG_SUBTITLE,
+        **site_thing_settings(),
+    )
+    assert (output / "index.html").read_bytes().find(b"charset") >= 1024
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "WARNING",
+            "pelican-flattr: base.html: flattr_site_head() prints before <meta "
+            "charset>, which then ends past the first 1,024 bytes of the page, "
+            "where a browser looks for it: call flattr_site_head() right after "
+            "<meta charset>",
+        )
+    ]
+    # Right after <meta charset>, the same long description after both:
+    # nothing said.
+    flattr_log.clear()
+    fixed = SITE_HEAD_BEFORE_CHARSET.replace(
+        "{{ flattr_site_head() }}", '<meta charset="utf-8">{{ flattr_site_head() }}', 1
+    ).replace('"><meta charset="utf-8">', '">')
+    overrides = child_theme(tmp_path / "fixed", {"base.html": fixed})
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        SITESUBTITLE=LONG_SUBTITLE,
+        **site_thing_settings(),
+    )
+    assert (output / "index.html").read_bytes().find(b"charset") < 1024
+    assert len(payment_links(page(output / "index.html"))) == 1
+    assert flattr_log.records == []
+
+
+@pytest.mark.parametrize("case", SITE_HEAD_MISPLACED)
+def test_flattr_site_head_where_no_browser_reads_the_head_is_reported(
+    site, tmp_path, flattr_log, case
+):
+    # The link does nothing outside the head as a browser reads it, where
+    # flattr_head()'s is reported: the site's was not, on any listing.
+    base, said = SITE_HEAD_MISPLACED[case]
+    overrides = child_theme(tmp_path, {"base.html": base})
+    site(articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings())
+    # Once, naming base.html, which holds the call, not each listing's
+    # template that extends it.
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        ("ERROR", f"pelican-flattr: base.html: {said}")
+    ]
+
+
+def test_flattr_site_head_printed_twice_is_reported(site, tmp_path, flattr_log):
+    # Two identical links in every listing's head, where flattr_head()
+    # printed twice is reported.
+    overrides = child_theme(
+        tmp_path,
+        {"base.html": simple_base(head="{{ flattr_site_head() }}" * 2)},
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings()
+    )
+    assert len(payment_links(page(output / "index.html"))) == 2
+    assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
+        (
+            "ERROR",
+            "pelican-flattr: base.html: flattr_site_head() prints the site's "
+            "payment link more than once on a page; a page must show it once: "
+            "print it once",
+        )
+    ]
+
+
 def test_a_misspelt_flattr_site_head_is_named_as_meant():
     assert _helper_meant("flattr_sitehead") == "flattr_site_head"
     assert _helper_meant("flattr_haed") == "flattr_head"
