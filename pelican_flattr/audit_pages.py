@@ -314,6 +314,7 @@ def check_page(
         # scan_page counts a page's payment links in document order, and
         # the head ends once: those in <head> are the first it counts.
         _check_listing_head(audit, relative, links[: tags.payment_links_in_head])
+        _check_site_link_in_body(audit, relative, tags, links)
         return
     auto, url = thing["auto_submit_url"], thing["url"]
     # A template may render another style than FLATTR_BUTTON
@@ -471,6 +472,32 @@ def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> N
         + ": a listing is no thing's page (call flattr_head() only in the "
         "template of an article's or page's own page; a page an earlier build "
         f"left? delete it, {STALE_FIX})",
+    )
+
+
+def _check_site_link_in_body(
+    audit: Audit, relative: str, tags: PageTags, links: list[str]
+) -> None:
+    """A page that is no thing's whose site's own payment link (which
+    ``flattr_site_head()`` prints) a browser reads only in the body: called
+    outside ``<head>``, or after text that ended it. There it does nothing,
+    as a thing's own there does (``payment-link-missing``)."""
+    site_link = audit.manifest.site_payment_link
+    in_head = tags.payment_links_in_head
+    if (
+        not site_link
+        or site_link not in links[in_head:]
+        or site_link in links[:in_head]
+    ):
+        return
+    audit.problem(
+        "payment-link-missing",
+        relative,
+        "has the site's own payment link (FLATTR_USERNAME's, which the feeds "
+        "carry) only where a browser reads the body, where it does nothing",
+        "the site's own payment link in <head> (call flattr_site_head() inside "
+        "<head>, before any text a theme prints unescaped), or none: a listing "
+        "needs none",
     )
 
 

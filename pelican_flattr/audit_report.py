@@ -79,7 +79,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "the button out of <noscript>",
     "button-owner": "print the button with flattr_button() and add no rel or "
     "rev starting with flattr",
-    "payment-link-missing": "call flattr_head(article) in the theme's <head>, "
+    "payment-link-missing": "call flattr_head(article) (for a listing's site "
+    "link, flattr_site_head()) in the theme's <head>, "
     "before any text a theme prints unescaped; for feeds, build with the "
     "plugin's feeds and FLATTR_FEEDS on",
     "payment-link-extra": "keep the plugin's one; delete a feed an earlier "

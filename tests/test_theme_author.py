@@ -1438,7 +1438,7 @@ SITE_HEAD_BEFORE_CHARSET = (
 )
 # Where no browser reads the site's link as the head's: the base.html that
 # prints it there, and what the build says, as of flattr_head() there (an
-# error, not a warning).
+# error, not a warning), and whether the audit reads the link in the body.
 _ENDED_EARLY = (
     "flattr_site_head() prints after something that ends the head early for a "
     'browser (text, such as an unescaped quote and ">" in a description <meta>, '
@@ -1456,18 +1456,22 @@ SITE_HEAD_MISPLACED = {
         simple_base(footer="{{ flattr_site_head() }}"),
         "flattr_site_head() prints outside <head>, where its payment link does "
         "nothing: call it inside <head>",
+        True,
     ),
     "after a stray </br>": (
         simple_base(head="</br>{{ flattr_site_head() }}"),
         _ENDED_EARLY,
+        True,
     ),
     "in a comment": (
         simple_base(head="<!-- {{ flattr_site_head() }} -->"),
         _HIDDEN,
+        False,
     ),
     "in a <template>": (
         simple_base(head="<template>{{ flattr_site_head() }}</template>"),
         _HIDDEN,
+        False,
     ),
 }
 
@@ -1512,18 +1516,42 @@ def test_flattr_site_head_before_meta_charset_is_warned_of(site, tmp_path, flatt
 
 @pytest.mark.parametrize("case", SITE_HEAD_MISPLACED)
 def test_flattr_site_head_where_no_browser_reads_the_head_is_reported(
-    site, tmp_path, flattr_log, case
+    site, tmp_path, flattr_log, capsys, case
 ):
     # The link does nothing outside the head as a browser reads it, where
     # flattr_head()'s is reported: the site's was not, on any listing.
-    base, said = SITE_HEAD_MISPLACED[case]
+    base, said, in_body = SITE_HEAD_MISPLACED[case]
     overrides = child_theme(tmp_path, {"base.html": base})
-    site(articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings())
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings()
+    )
     # Once, naming base.html, which holds the call, not each listing's
     # template that extends it.
     assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
         ("ERROR", f"pelican-flattr: base.html: {said}")
     ]
+    capsys.readouterr()
+    status = audit_command(["audit", str(output), "--json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    if not in_body:
+        # Hidden from every reader: the listing holds no link of the site's.
+        assert (status, problems) == (0, [])
+        return
+    assert status == 1
+    listings = {"index.html", "archives.html", "author/bob.html", "pages/about-us.html"}
+    files = {p["file"] for p in problems}
+    assert listings <= files
+    assert not files & {t["page"] for t in manifest_things(output).values()}
+    assert {(p["kind"], p["problem"], p["expected"]) for p in problems} == {
+        (
+            "payment-link-missing",
+            "has the site's own payment link (FLATTR_USERNAME's, which the feeds "
+            "carry) only where a browser reads the body, where it does nothing",
+            "the site's own payment link in <head> (call flattr_site_head() "
+            "inside <head>, before any text a theme prints unescaped), or none: "
+            "a listing needs none",
+        )
+    }
 
 
 def test_flattr_site_head_printed_twice_is_reported(site, tmp_path, flattr_log):
