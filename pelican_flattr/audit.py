@@ -507,8 +507,10 @@ def audit_site(
                     )
         if progress is not None:
             progress(done, len(checked))
-    _note_what_pages_show(audit, seen, in_output or str(manifest_path))
+    # Before the note: a feed it checks may be found newer than the
+    # manifest, which the note counts.
     report_unrecorded_site_link(audit, in_output or str(manifest_path))
+    _note_what_pages_show(audit, seen, in_output or str(manifest_path))
     return _report_missing(audit)
 
 

@@ -10,18 +10,23 @@ manifest names that do not.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .audit_pages import PagesSeen, age_advice, unknown_link_age
+from .audit_pages import (
+    PagesSeen,
+    age_advice,
+    is_unrecorded_site_link,
+    unknown_link_age,
+)
 from .audit_report import STALE_FIX, Audit, Thing
-from .audit_tags import read_feed, sent_otherwise, url_parameters, without_scheme
+from .audit_tags import read_feed, sent_otherwise, without_scheme
 from .feeds import as_feed_writes
 from .markup import is_auto_submit_url
-from .thing import AUTO_SUBMIT_BASE
 
 # The encoding an XML declaration names, in the bytes of a document in one
 # of the encodings that write ASCII as ASCII.
@@ -69,29 +74,27 @@ def check_feed(
     site_link = (
         audit.manifest.site_payment_link if audit.manifest.feed_payment_links else None
     )
-    if site_link is None and _unrecorded_site_link(audit, own):
-        # A manifest of a version before site_payment_link, whose feeds
-        # carried the site's link all the same: said once, with its fix
-        # (a build), not in each feed as a link to delete.
-        site_link = own[0]
-        audit.unrecorded_site_links += 1
     tagged = (
         relative in audit.manifest.feed_files or not audit.manifest.feed_payment_links
     )
-    if tagged and own != ([site_link] if site_link else []):
-        _check_feed_own_links(audit, relative, own, site_link)
-    elif not tagged:
-        # Needing none, such a feed may still not pay a stranger: no
-        # payment link in the site does.
-        for href in own:
-            if href != site_link and href not in audit.manifest.by_auto_submit_url:
-                audit.problem(
-                    "payment-link-unknown",
-                    relative,
-                    f"has a payment link of its own to {href!r}, which the "
-                    "manifest doesn't know",
-                    f"none, or the site's, {site_link}" if site_link else "none",
-                )
+    if site_link is None and own and audit.manifest.feed_payment_links:
+        # No site link recorded though the build put payment links in
+        # feeds: a manifest of a version before site_payment_link, whose
+        # feeds carried the site's link all the same? Which link is the
+        # site's, the feeds it lists tell once all are read (one build
+        # writes one). A feed it does not list has no say: beside the
+        # manifest of a build that wrote no feed, an earlier build left it.
+        listed = relative in audit.manifest.feed_files
+        if listed and len(own) == 1 and is_unrecorded_site_link(audit, own[0]):
+            audit.site_link_votes.setdefault(own[0], []).append(relative)
+        check = functools.partial(
+            _check_own_links, audit, relative, own, tagged=tagged, path=path, seen=seen
+        )
+        audit.feeds_awaiting_site_link.append((own, check))
+    else:
+        _check_own_links(
+            audit, relative, own, site_link, tagged=tagged, path=path, seen=seen
+        )
     for link, payments in entries:
         bare = as_feed_writes(link.removesuffix("?ref=feed"))
         thing = _entry_thing(audit, bare)
@@ -158,35 +161,63 @@ def check_feed(
             )
 
 
-def _unrecorded_site_link(audit: Audit, own: list[str]) -> bool:
-    """Whether ``own``, a feed's own payment links, is the site's link
-    alone where the manifest records none though the build put payment
-    links in feeds: the auto-submit URL, as the build writes it, of the
-    site's thing URL (the manifest's siteurl and "/"), for one owner,
-    FLATTR_USERNAME's where --settings gives it."""
-    manifest = audit.manifest
-    if len(own) != 1 or manifest.site_payment_link or not manifest.feed_payment_links:
-        return False
-    if not own[0].startswith(f"{AUTO_SUBMIT_BASE}?"):
-        return False
-    sent = url_parameters(own[0])
-    owners = {
-        (key, value) for key in ("user_id", "owner") for value in sent.get(key, ())
-    }
-    return (
-        sent.get("url") == [f"{audit.report.siteurl}/"]
-        and len(owners) == 1
-        and (audit.site_owners is None or owners <= audit.site_owners)
-    )
+def _check_own_links(
+    audit: Audit,
+    relative: str,
+    own: list[str],
+    site_link: str | None,
+    carried: int = 0,
+    *,
+    tagged: bool,
+    path: Path,
+    seen: PagesSeen,
+) -> None:
+    """Check the payment links ``own`` of the feed ``relative`` itself (at
+    ``path``) against the site's, ``site_link`` (None: none), which
+    ``carried`` other feeds carry where the manifest records none.
+    ``tagged``: whether the build put payment links in this feed; one it
+    did not may carry the site's link, or none."""
+    if tagged and own != ([site_link] if site_link else []):
+        _check_feed_own_links(audit, relative, own, site_link, carried)
+    elif not tagged:
+        # Needing none, such a feed may still not pay a stranger: no
+        # payment link in the site does.
+        for href in own:
+            if href != site_link and href not in audit.manifest.by_auto_submit_url:
+                # One to a thing of this site that the manifest does not
+                # know: a feed an earlier build left (beside the manifest
+                # of a build that wrote no feed), as the mtimes tell.
+                age = unknown_link_age(audit, href, path, seen)
+                audit.problem(
+                    "payment-link-unknown",
+                    relative,
+                    f"has a payment link of its own to {href!r}, which the "
+                    "manifest doesn't know",
+                    (f"none, or the site's, {site_link}" if site_link else "none")
+                    + (age_advice(age, relative, seen, feed=True) if age else ""),
+                )
 
 
 def report_unrecorded_site_link(audit: Audit, manifest: str) -> None:
     """Say once, of the manifest (named ``manifest`` in the report), that
     it records no site_payment_link though feeds carry the site's: one of
     a pelican-flattr before it recorded the field, which a build with this
-    version writes. Their own links were checked as ``_unrecorded_site_link``
-    checks them: no more can be without the field."""
-    feeds = audit.unrecorded_site_links
+    version writes. First each feed whose own links wait for the site's
+    (see ``check_feed``) is checked against the link taken for it: the
+    one most feeds the manifest lists carry. No more can be checked
+    without the field."""
+    votes = audit.site_link_votes
+    # One build writes one site link: the one most of the feeds the
+    # manifest lists carry (on a tie, the first feed's by name), whatever
+    # order the feeds were read in; a feed carrying another is told which.
+    site_link = min(
+        votes, key=lambda link: (-len(votes[link]), min(votes[link])), default=None
+    )
+    awaiting = audit.feeds_awaiting_site_link
+    feeds = sum(own == [site_link] for own, _ in awaiting)
+    for own, check in awaiting:
+        if own != [site_link]:
+            check(site_link, feeds)
     if not feeds:
         return
     # Without --settings, no owner is known to compare the link's with.
@@ -210,12 +241,14 @@ def report_unrecorded_site_link(audit: Audit, manifest: str) -> None:
 
 
 def _check_feed_own_links(
-    audit: Audit, relative: str, own: list[str], site_link: str | None
+    audit: Audit, relative: str, own: list[str], site_link: str | None, carried: int
 ) -> None:
     """Say, in one problem, what is wrong with the payment links ``own``
     of the feed ``relative`` itself, which must be ``site_link`` alone
-    (none when it is None): a link among them that the manifest doesn't
-    know named, as ``_check_entry_link`` does for an entry's."""
+    (none when it is None; where the manifest records none, the link
+    ``carried`` other feeds carry): a link among them that the manifest
+    doesn't know named, as ``_check_entry_link`` does for an entry's."""
+    recorded = site_link == audit.manifest.site_payment_link
     unknown = [
         href
         for href in own
@@ -240,19 +273,43 @@ def _check_feed_own_links(
         if site_link and is_auto_submit_url(own[0]):
             otherwise = sent_otherwise(own[0], site_link)
             if otherwise:
-                said += f": it sends another {otherwise} than the manifest's"
+                whose = "the manifest's" if recorded else "the other feeds'"
+                said += f": it sends another {otherwise} than {whose}"
         said += without_scheme(own[0])
     elif unknown:
         named = ", ".join(map(repr, dict.fromkeys(unknown)))
         said += f", {len(unknown)} of them unknown to the manifest: {named}"
-    audit.problem(
-        kind,
-        relative,
-        said,
-        f"exactly one, to {site_link}"
-        if site_link
-        else "none: the manifest names no site payment link (FLATTR_"
-        "USERNAME unset, or FLATTR_FEEDS off)",
+    if site_link is None:
+        expected = _no_site_link(audit)
+    elif recorded:
+        expected = f"exactly one, to {site_link}"
+    else:
+        expected = (
+            f"exactly one, to {site_link}: the site's own payment link, which "
+            f"{carried} other feed{' carries' if carried == 1 else 's carry'} "
+            "(the manifest, written by an earlier pelican-flattr, records none)"
+        )
+    audit.problem(kind, relative, said, expected)
+
+
+def _no_site_link(audit: Audit) -> str:
+    """What a feed's own payment links should be where the manifest names
+    no site payment link, and no feed's was taken for it: none, unless
+    the settings give the site's thing an owner (FLATTR_USERNAME) though
+    the manifest says the build put payment links in feeds."""
+    owners = audit.site_owners
+    if not owners or not audit.manifest.feed_payment_links:
+        return (
+            "none: the manifest names no site payment link (FLATTR_USERNAME "
+            "unset, or FLATTR_FEEDS off)"
+        )
+    # Owners as auto-submit URLs send them: a hash, never an address.
+    named = " or ".join(f"{key}={value}" for key, value in sorted(owners))
+    return (
+        "exactly one, to the site's own payment link: the auto-submit URL of "
+        f"{audit.report.siteurl}/ with {named} (FLATTR_USERNAME), which the "
+        "manifest does not record: one written by an earlier pelican-flattr, or "
+        "by a build with other settings? build the site again"
     )
 
 

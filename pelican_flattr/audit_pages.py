@@ -31,6 +31,7 @@ from .markup import (
     loader_fault,
     without_dot_segments,
 )
+from .thing import AUTO_SUBMIT_BASE
 
 # Those a thing's page must hold exactly once, when the manifest says Open
 # Graph was on: a second one is one problem, not two.
@@ -417,6 +418,29 @@ def unknown_link_age(
     if not url.startswith(audit.report.siteurl + "/") or url in audit.manifest.by_url:
         return None
     return seen.age(audit, path)
+
+
+def is_unrecorded_site_link(audit: Audit, href: str) -> bool:
+    """Whether ``href`` may be the site's own payment link where the
+    manifest records none though the build put payment links in feeds (a
+    manifest of a pelican-flattr before site_payment_link): the
+    auto-submit URL, as the build writes it, of the site's thing URL (the
+    manifest's siteurl and "/"), for one owner, FLATTR_USERNAME's where
+    --settings gives it."""
+    manifest = audit.manifest
+    if manifest.site_payment_link or not manifest.feed_payment_links:
+        return False
+    if not href.startswith(f"{AUTO_SUBMIT_BASE}?"):
+        return False
+    sent = url_parameters(href)
+    owners = {
+        (key, value) for key in ("user_id", "owner") for value in sent.get(key, ())
+    }
+    return (
+        sent.get("url") == [f"{audit.report.siteurl}/"]
+        and len(owners) == 1
+        and (audit.site_owners is None or owners <= audit.site_owners)
+    )
 
 
 def age_advice(

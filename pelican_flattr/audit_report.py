@@ -11,7 +11,7 @@ passed to the plain functions of ``audit_pages``, ``audit_feeds`` and
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,9 +273,17 @@ class Audit:
     # The owners FLATTR_USERNAME gives the site's thing, as auto-submit
     # parameters ("user_id", "community"), when --settings gives them.
     site_owners: frozenset[tuple[str, str]] | None = None
-    # How many feeds carry the site's own payment link where the manifest
-    # records none (see audit_feeds.report_unrecorded_site_link).
-    unrecorded_site_links: int = 0
+    # Where the manifest records no site_payment_link though the build put
+    # payment links in feeds (one of an earlier pelican-flattr), a link to
+    # the site's own thing is taken for its link only once every feed is
+    # read (see audit_feeds.report_unrecorded_site_link): each such link
+    # -> the feeds the manifest lists that carry it alone, and the own
+    # links of each feed that has some, with what checks them against the
+    # link taken (and how many feeds carry that).
+    site_link_votes: dict[str, list[str]] = field(default_factory=dict)
+    feeds_awaiting_site_link: list[
+        tuple[list[str], Callable[[str | None, int], None]]
+    ] = field(default_factory=list)
 
     def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
         """Report ``problem`` of ``file``, of ``kind`` (one of

@@ -4298,6 +4298,128 @@ def test_a_feed_s_own_link_not_the_site_s_is_reported_with_an_earlier_manifest(
     )
 
 
+@pytest.mark.parametrize("given", ["settings", "no settings"])
+def test_feeds_an_earlier_build_left_are_stale_beside_a_manifest_of_no_feeds(
+    tmp_path, capsys, given
+):
+    # Quickstart's split: publishconf.py writes feeds, pelicanconf.py sets
+    # every feed to None, into one output folder kept between builds. The
+    # development build wrote no feed, so its manifest lists none and
+    # records no site_payment_link: the feeds the publishing build left
+    # carry the site's link, and were taken for those of an earlier
+    # pelican-flattr's manifest, to be built again, which changes nothing.
+    files = {"a.md": article("Owned", "Alice", slug="owned", category="News")}
+    owners = {"FLATTR_AUTHORS": {"Alice": "alice_f"}, "FLATTR_USERNAME": "community"}
+    published = {
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "CATEGORY_FEED_ATOM": "feeds/{slug}.atom.xml",
+    }
+    output = build(tmp_path, files, **published, **owners)
+    # Published an hour before the development build.
+    an_hour_ago = (output / "owned.html").stat().st_mtime_ns - 3600 * 10**9
+    feeds = sorted((output / "feeds").iterdir())
+    for feed in feeds:
+        os.utime(feed, ns=(an_hour_ago, an_hour_ago))
+    build(tmp_path, files, **owners)
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    assert "site_payment_link" not in manifest
+    assert not any(thing["feeds"] for thing in manifest["things"])
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_USERNAME = 'community'\n"
+        "FLATTR_AUTHORS = {'Alice': 'alice_f'}\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()  # what Pelican printed
+    status, report = audit_json(
+        output, capsys, settings=str(conf) if given == "settings" else None
+    )
+    assert status == 1
+    assert [(p["file"], p["kind"], p["expected"]) for p in report["problems"]] == [
+        (
+            f"feeds/{feed.name}",
+            "payment-link-unknown",
+            "none (it is older than the manifest and every page it lists: a "
+            "feed an earlier build left? delete it, or set "
+            "DELETE_OUTPUT_DIRECTORY = True)",
+        )
+        for feed in feeds
+    ]
+
+
+@pytest.mark.parametrize("given", ["settings", "no settings"])
+def test_a_feed_whose_site_link_differs_from_the_other_feeds_is_reported(
+    earlier_site, tmp_path, capsys, given
+):
+    # One build writes one site link: with a manifest that records none,
+    # a feed carrying another owner's at the site's URL passed as the
+    # site's, beside four carrying the owner's; with --settings it was
+    # expected to carry none, as though FLATTR_USERNAME were unset, while
+    # the manifest-field row said the feeds carry the site's.
+    earlier, conf, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    other = link.replace("user_id=community", "user_id=mallory")
+    path = output / "feeds" / "all.atom.xml"
+    replace_in(path, link.replace("&", "&amp;"), other.replace("&", "&amp;"))
+    status, report = audit_json(
+        output, capsys, settings=str(conf) if given == "settings" else None
+    )
+    assert status == 1
+    said = {(p["file"], p["kind"]): p for p in report["problems"]}
+    assert set(said) == {
+        ("feeds/all.atom.xml", "payment-link-unknown"),
+        ("flattr-manifest.json", "manifest-field"),
+    }
+    problem = said["feeds/all.atom.xml", "payment-link-unknown"]
+    assert problem["problem"] == (
+        f"has 1 payment links of its own (the site's), to {other!r}, which the "
+        "manifest doesn't know: it sends another owner than the other feeds'"
+    )
+    assert problem["expected"] == (
+        f"exactly one, to {link}: the site's own payment link, which 4 other "
+        "feeds carry (the manifest, written by an earlier pelican-flattr, "
+        "records none)"
+    )
+    assert (
+        "though 4 feeds carry"
+        in said["flattr-manifest.json", "manifest-field"]["problem"]
+    )
+
+
+def test_settings_of_another_owner_name_the_site_link_a_feed_should_carry(
+    earlier_site, tmp_path, capsys
+):
+    # No feed carries the link of the settings' FLATTR_USERNAME: none is
+    # taken for the site's, and each feed is told whose link it needs, not
+    # to carry none "as FLATTR_USERNAME is unset" when the settings set it.
+    output, _, _ = earlier_site
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_USERNAME = 'someone'\n"
+        "FLATTR_AUTHORS = {'Alice': 'alice_f'}\n",
+        encoding="utf-8",
+    )
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert status == 1
+    listed = {
+        (p["file"], p["kind"], p["expected"])
+        for p in report["problems"]
+        if p["file"] != "feeds/misc.atom.xml"
+    }
+    assert listed == {
+        (
+            f"feeds/{name}",
+            "payment-link-unknown",
+            f"exactly one, to the site's own payment link: the auto-submit URL "
+            f"of {SITEURL}/ with user_id=someone (FLATTR_USERNAME), which the "
+            "manifest does not record: one written by an earlier pelican-flattr, "
+            "or by a build with other settings? build the site again",
+        )
+        for name in ("all.atom.xml", "all.rss.xml", "news.atom.xml", "tag-x.atom.xml")
+    }
+
+
 def test_a_feed_s_own_link_elsewhere_on_flattr_is_unknown_not_compared(
     feeds_site, tmp_path, capsys
 ):
