@@ -203,9 +203,10 @@ def report_unrecorded_site_link(audit: Audit, manifest: str) -> None:
     it records no site_payment_link though feeds carry the site's: one of
     a pelican-flattr before it recorded the field, which a build with this
     version writes. First each feed whose own links wait for the site's
-    (see ``check_feed``) is checked against the link taken for it: the
-    one most feeds the manifest lists carry. No more can be checked
-    without the field."""
+    (see ``check_feed``), and each listing's link to the site's thing
+    (``audit_pages.check_page``), is checked against the link taken for
+    it: the one most feeds the manifest lists carry. No more can be
+    checked without the field."""
     votes = audit.site_link_votes
     # One build writes one site link: the one most of the feeds the
     # manifest lists carry (on a tie, the first feed's by name), whatever
@@ -218,6 +219,11 @@ def report_unrecorded_site_link(audit: Audit, manifest: str) -> None:
     for own, check in awaiting:
         if own != [site_link]:
             check(site_link, feeds)
+    # A listing's head may hold the link the feeds carry (flattr_site_head()
+    # prints it), as with a manifest that records it.
+    for href, report in audit.listings_awaiting_site_link:
+        if href != site_link:
+            report()
     if not feeds:
         return
     # Without --settings, no owner is known to compare the link's with.

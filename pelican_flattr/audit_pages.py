@@ -11,6 +11,7 @@ manifest older than the pages, or another site's.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 import re
@@ -294,21 +295,17 @@ def check_page(
     for href in links:
         if href not in audit.manifest.by_auto_submit_url and href != site_link:
             other_sites.add(_other_site(audit, href))
-            if lone_link:
-                expected = _own_payment_link(thing)
-            else:
-                # As the page's button says: the two go with one page.
-                age = unknown_link_age(audit, href, path, seen)
-                expected = "the auto-submit URL of a manifest thing"
-                expected += age_advice(age, relative, seen) if age else ""
-            audit.problem(
-                "payment-link-unknown",
-                relative,
-                f"a payment link points at {href!r}, which the manifest "
-                "doesn't know"
-                + _sent_instead(href, _compared_thing(audit, href, thing))
-                + without_scheme(href),
-                expected,
+            if thing is None and is_unrecorded_site_link(audit, href):
+                # A listing's "Flattr this site" beside a manifest that
+                # records no site link: known if the feeds carry it, as
+                # they tell once all are read (see audit_feeds).
+                report = functools.partial(
+                    _report_unknown_payment_link, audit, relative, path, seen, href
+                )
+                audit.listings_awaiting_site_link.append((href, report))
+                continue
+            _report_unknown_payment_link(
+                audit, relative, path, seen, href, thing, lone_link
             )
     _note_whose_things(audit, seen, thing, tags, own_hrefs, links, other_sites)
     if thing is None:
@@ -356,6 +353,35 @@ def check_page(
                 f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
                 f"at most one {prop}",
             )
+
+
+def _report_unknown_payment_link(
+    audit: Audit,
+    relative: str,
+    path: Path,
+    seen: PagesSeen,
+    href: str,
+    thing: Mapping[str, Any] | None = None,
+    lone_link: bool = False,
+) -> None:
+    """Report the payment link to ``href`` of the page ``relative`` (at
+    ``path``) of ``thing`` (None: a listing), which the manifest doesn't
+    know; ``lone_link``: the page's one payment link, in its head."""
+    if lone_link:
+        expected = _own_payment_link(thing)
+    else:
+        # As the page's button says: the two go with one page.
+        age = unknown_link_age(audit, href, path, seen)
+        expected = "the auto-submit URL of a manifest thing"
+        expected += age_advice(age, relative, seen) if age else ""
+    audit.problem(
+        "payment-link-unknown",
+        relative,
+        f"a payment link points at {href!r}, which the manifest doesn't know"
+        + _sent_instead(href, _compared_thing(audit, href, thing))
+        + without_scheme(href),
+        expected,
+    )
 
 
 def _note_whose_things(

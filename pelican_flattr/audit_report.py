@@ -284,6 +284,11 @@ class Audit:
     feeds_awaiting_site_link: list[
         tuple[list[str], Callable[[str | None, int], None]]
     ] = field(default_factory=list)
+    # The listings' links to the site's own thing waiting so, each with
+    # what reports it unless it is the link taken.
+    listings_awaiting_site_link: list[tuple[str, Callable[[], None]]] = field(
+        default_factory=list
+    )
 
     def problem(self, kind: str, file: str, problem: str, expected: str = "") -> None:
         """Report ``problem`` of ``file``, of ``kind`` (one of

@@ -4420,6 +4420,41 @@ def test_settings_of_another_owner_name_the_site_link_a_feed_should_carry(
     }
 
 
+def test_a_listing_s_head_may_hold_the_site_link_the_feeds_carry(tmp_path, capsys):
+    # theme/ prints the site's link in each listing's head
+    # (flattr_site_head(); a theme wrote it by hand before): with a
+    # manifest that records none, the feeds' link was taken for the site's
+    # but each listing's was "unknown", a page to delete.
+    files = {"a.md": article("Owned", "Alice", slug="owned", category="News")}
+    output = build(
+        tmp_path,
+        files,
+        str(SAMPLE_SITE.parent / "theme"),
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS={"Alice": "alice_f"},
+        FLATTR_USERNAME="community",
+    )
+    link = as_written_before_site_payment_link(output)
+    assert head_payment_hrefs(output / "index.html") == [link]
+    capsys.readouterr()  # what Pelican printed
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("flattr-manifest.json", "manifest-field")
+    ]
+    # Another owner's link at the site's URL is no more the site's in a
+    # listing's head than in a feed.
+    other = link.replace("user_id=community", "user_id=mallory")
+    replace_in(
+        output / "index.html", link.replace("&", "&amp;"), other.replace("&", "&amp;")
+    )
+    status, report = audit_json(output, capsys, settings=None)
+    assert sorted((p["file"], p["kind"]) for p in report["problems"]) == [
+        ("flattr-manifest.json", "manifest-field"),
+        ("index.html", "payment-link-unknown"),
+    ]
+
+
 def test_a_feed_s_own_link_elsewhere_on_flattr_is_unknown_not_compared(
     feeds_site, tmp_path, capsys
 ):
