@@ -86,69 +86,24 @@ def attach_things(generators: list[Any]) -> None:
         note_authors_of_refused_site(generators)
         build.fail_if_strict()
         return
-    # Thing URL -> the content that has it.
-    holders: dict[str, Any] = {}
-    # The URL of the site's own thing, when the feeds offer it. Flattr keeps
-    # one thing per URL, and content at the site's root would share the
-    # site's: the site keeps it. Every feed has offered the site's thing
-    # since FLATTR_USERNAME was set, so on Flattr it most likely exists,
-    # owned by FLATTR_USERNAME, and a button on the content would hand its
-    # flattrs to that owner; the content can pin another URL, where the
-    # site's follows from the settings alone. Kept out of ``holders``, where
-    # the site owner's own content at the root goes: content found after it
-    # must still meet the site's claim, not only the rules between two
-    # contents, which could give it the URL.
-    site_url: str | None = None
-    if state.offers_site_thing:
-        site_url = site_thing_url(settings)
-    # id() of the things that content found later took the URL of.
-    displaced: set[int] = set()
-    # With i18n_subsites, an article no language's site hides (one in a
-    # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
-    # "keep") is published by several: one thing for all its copies, the
-    # main site's (resolved first), or its flattrs would be split; else its
-    # own language's site's (see _left_to_its_languages_site).
-    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
-    # Thing URL -> the source whose thing it is in another site of the run:
-    # a language's site on a domain of its own that keeps the main site's
-    # FLATTR_SITEURL gives its article the URL of another's.
-    url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
-    later = state.other_sites.later_languages
-    defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
-    if not isinstance(defaults, Mapping):
-        defaults = {}
-    ownerless: _Ownerless = {}
-    problems: list[tuple[str, str]] = []  # (source, problem), as found
-    misspelt: list[tuple[str, str]] = []  # (source, field), as found
-    # (source, what to say) of each field that Pelican read as text.
-    read_as_text: list[tuple[str, str]] = []
-    # (source, character) of each page URL that is another address.
-    elsewhere_urls: list[tuple[str, str]] = []
-    # (source, value) of each flattr_language whose region Flattr lacks.
-    language_regions: list[tuple[str, str]] = []
-    # Written page -> the content with a thing written there first, and the
-    # pages more than one is written to, with them all (see _lost_pages).
-    pages: dict[str, Any] = {}
-    clashes: dict[str, list[Any]] = {}
-    # Content whose metadata sets its save_as: only such may silently take
-    # the page of another.
-    overriders = list(_unlisted_overriders(generators, settings.pages))
-    things_by_content_url = state.feeds.things_by_content_url
-    files = _build_context(generators)
-    files_later = _main_sites_files_given_later()
+    attaching = _start_attaching(generators, state, settings)
     for content, is_article in contents(generators, settings.pages):
         content.flattr = None
         overrides = hasattr(content, "override_save_as")
         if overrides:
-            overriders.append(content)
-        if _left_to_its_languages_site(content, is_article, later, elsewhere):
+            attaching.overriders.append(content)
+        if _left_to_its_languages_site(
+            content, is_article, attaching.later, attaching.elsewhere
+        ):
             continue
         names = unknown_fields(content.metadata)
         if names:
-            misspelt.extend(_unknown_fields_of(content, names, defaults))
+            attaching.misspelt.extend(
+                _unknown_fields_of(content, names, attaching.defaults)
+            )
         as_text = fields_read_as_text(getattr(content, "_content", None) or "")
         if as_text:
-            read_as_text.extend(_fields_read_as_text_of(content, as_text))
+            attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
         outcome = resolve(
             content,
             settings,
@@ -156,18 +111,20 @@ def attach_things(generators: list[Any]) -> None:
             source=build.source_of(content),
             save_as_is_url=not overrides and _save_as_is_url(content),
             content_url=_content_url(content),
-            files=files,
-            files_later=files_later,
+            files=attaching.files,
+            files_later=attaching.files_later,
         )
         content_thing = outcome.content_thing
         if content_thing is None:
-            _say_why_not(content, outcome, is_article, ownerless, problems)
+            _say_why_not(
+                content, outcome, is_article, attaching.ownerless, attaching.problems
+            )
             continue
         source = content_thing.source
-        shared = elsewhere.get(source)
+        shared = attaching.elsewhere.get(source)
         if shared is not None:
             content_thing = dataclasses.replace(content_thing, thing=shared)
-        other = url_elsewhere.get(content_thing.url, source)
+        other = attaching.url_elsewhere.get(content_thing.url, source)
         if other != source:
             build.report(
                 f"{source}: its thing URL {content_thing.url} is already the "
@@ -180,15 +137,15 @@ def attach_things(generators: list[Any]) -> None:
         if outcome.warning:
             logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
         if outcome.page_url_character:
-            elsewhere_urls.append((source, outcome.page_url_character))
+            attaching.elsewhere_urls.append((source, outcome.page_url_character))
         if outcome.language_region:
-            language_regions.append((source, outcome.language_region))
+            attaching.language_regions.append((source, outcome.language_region))
         if outcome.language_fallback:
             _warn_about_language(outcome.language_fallback, content_thing)
         # The site owner's own content at the root is exempt: one thing for
         # one owner whichever Flattr keeps, so nothing is lost.
         if (
-            content_thing.url == site_url
+            content_thing.url == attaching.site_url
             and content_thing.thing.owner != settings.username
         ):
             build.report(
@@ -197,16 +154,16 @@ def attach_things(generators: list[Any]) -> None:
                 "Flattr button (pin a different flattr_url)"
             )
             continue
-        holder = holders.setdefault(content_thing.url, content)
+        holder = attaching.holders.setdefault(content_thing.url, content)
         if holder is not content:
             held = (holder, holder.flattr)
             if not _takes_shared_url(held, (content, content_thing), settings):
                 continue
-            holders[content_thing.url] = content
-            displaced.add(id(_displace(holder)))
-        first = pages.setdefault(content_thing.page, content)
+            attaching.holders[content_thing.url] = content
+            attaching.displaced.add(id(_displace(holder)))
+        first = attaching.pages.setdefault(content_thing.page, content)
         if first is not content:
-            clashes.setdefault(content_thing.page, [first]).append(content)
+            attaching.clashes.setdefault(content_thing.page, [first]).append(content)
         content.flattr = content_thing
         state.content_things.append(content_thing)
         if outcome.open_graph_texts:
@@ -216,39 +173,155 @@ def attach_things(generators: list[Any]) -> None:
             privacy.markup_texts[source] = markup
         if is_article:
             key = feed_key(content_thing.content_url)
-            things_by_content_url[key] = content_thing
-    _warn_by_files(misspelt, unknown_field_message)
-    _warn_by_files(read_as_text, _in_each)
-    # Warnings even under FLATTR_STRICT: the thing is kept, as earlier
-    # builds published it; the thing has the language's code.
-    _warn_by_files(elsewhere_urls, page_url_warning, _warn_leniently_once)
-    _warn_by_files(language_regions, language_region_warning, _warn_leniently_once)
-    _say_problems(problems, settings.authors_setting)
-    # Before the ownerless are said: a name close to a key that names no
-    # author is more likely the key's misspelling than the files'.
-    authors = classify_author_keys(generators, settings)
-    _say_who_has_no_owner(ownerless, settings)
-    if not settings.pages:
-        _warn_about_pages_that_ask(generators, defaults)
-    if overriders or clashes:
-        displaced.update(map(id, _lost_pages(pages, clashes, overriders)))
-    if displaced:
-        state.content_things = [
-            ct for ct in state.content_things if id(ct) not in displaced
-        ]
-    warn_about_authors_named_by_their_address(settings, authors, generators)
-    if not build.outer_builds and not build.i18n_subsites(state.pelican):
-        # Said now, so that a strict build fails before writing a page;
-        # with subsites, once all of them are read (see finish.finish_build).
-        warn_about_unknown_authors()
-    if site_url is not None:
+            state.feeds.things_by_content_url[key] = content_thing
+    _say_what_attaching_found(generators, attaching)
+    if attaching.site_url is not None:
         # Only where feeds offer it: a build writing none (a development
         # settings file sets every feed to None) submits no site thing,
-        # and its root URL may be content's, as ``holders`` let it be.
+        # and its root URL may be content's, as ``_Attaching.holders`` let it be.
         state.feeds.site_payment_url = site_thing(settings).auto_submit_url
     if settings.store_path is not None:
         state.pending_notices = _read_notices(settings)
     build.fail_if_strict()
+
+
+@dataclasses.dataclass(slots=True, eq=False, repr=False)
+class _Attaching:
+    """The bookkeeping of one call of ``attach_things``: what each content
+    is checked against, what the contents attached so far hold, and what is
+    said once all are resolved (``_say_what_attaching_found``)."""
+
+    state: build.BuildState
+    settings: FlattrSettings
+    # The URL of the site's own thing, when the feeds offer it. Flattr keeps
+    # one thing per URL, and content at the site's root would share the
+    # site's: the site keeps it. Every feed has offered the site's thing
+    # since FLATTR_USERNAME was set, so on Flattr it most likely exists,
+    # owned by FLATTR_USERNAME, and a button on the content would hand its
+    # flattrs to that owner; the content can pin another URL, where the
+    # site's follows from the settings alone. Kept out of ``holders``, where
+    # the site owner's own content at the root goes: content found after it
+    # must still meet the site's claim, not only the rules between two
+    # contents, which could give it the URL.
+    site_url: str | None
+    # With i18n_subsites, an article no language's site hides (one in a
+    # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
+    # "keep") is published by several: one thing for all its copies, the
+    # main site's (resolved first), or its flattrs would be split; else its
+    # own language's site's (see _left_to_its_languages_site).
+    elsewhere: Mapping[str, Thing]
+    # Thing URL -> the source whose thing it is in another site of the run:
+    # a language's site on a domain of its own that keeps the main site's
+    # FLATTR_SITEURL gives its article the URL of another's.
+    url_elsewhere: dict[str, str]
+    # The languages of the sites built later in the run with this plugin,
+    # each with whether it gives pages things (``OtherSites``).
+    later: Mapping[str, bool]
+    # Pelican's DEFAULT_METADATA: a field it gives every content is warned
+    # of once, named for the setting.
+    defaults: Mapping[str, Any]
+    # Content whose metadata sets its save_as: only such may silently take
+    # the page of another.
+    overriders: list[Any]
+    # Where a content's links find this build's files (``_build_context``),
+    # and, on a language's site without static files of its own, the main
+    # site's (``_main_sites_files_given_later``).
+    files: Mapping[str, Any] | None
+    files_later: Mapping[str, Any] | None
+    # Thing URL -> the content that has it.
+    holders: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # id() of the things that content found later took the URL of.
+    displaced: set[int] = dataclasses.field(default_factory=set)
+    # Written page -> the content with a thing written there first, and the
+    # pages more than one is written to, with them all (see _lost_pages).
+    pages: dict[str, Any] = dataclasses.field(default_factory=dict)
+    clashes: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+    # Said at the end (_say_what_attaching_found).
+    # Contents without an owner, by their authors (see _Ownerless).
+    ownerless: _Ownerless = dataclasses.field(default_factory=dict)
+    # (source, problem) of each content refused a thing, as found.
+    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # (source, field) of each field that looks like one of this plugin's but
+    # is none, as found.
+    misspelt: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # (source, what to say) of each field that Pelican read as text.
+    read_as_text: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # (source, character) of each page URL that is another address.
+    elsewhere_urls: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # (source, value) of each flattr_language whose region Flattr lacks.
+    language_regions: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+
+def _start_attaching(
+    generators: list[Any], state: build.BuildState, settings: FlattrSettings
+) -> _Attaching:
+    """The bookkeeping of an ``attach_things`` call, before any content is
+    resolved: what the build's ``state``, ``settings`` and ``generators``
+    give each content to be checked against, and nothing found yet."""
+    site_url = site_thing_url(settings) if state.offers_site_thing else None
+    elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
+    url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
+    later = state.other_sites.later_languages
+    defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
+    return _Attaching(
+        state=state,
+        settings=settings,
+        site_url=site_url,
+        elsewhere=elsewhere,
+        url_elsewhere=url_elsewhere,
+        later=later,
+        defaults=defaults if isinstance(defaults, Mapping) else {},
+        overriders=list(_unlisted_overriders(generators, settings.pages)),
+        files=_build_context(generators),
+        files_later=_main_sites_files_given_later(),
+    )
+
+
+def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> None:
+    """Say, once every content is resolved, what ``_attach`` noted for the
+    end (misspelt fields, fields read as text, page URLs that are another
+    address, language regions, problems, contents without an owner), and
+    the pages that ask for a button while FLATTR_PAGES is off; take back
+    the things of contents whose page another's overwrites
+    (``_drop_displaced``); and check the ``FLATTR_AUTHORS`` keys against
+    the authors read."""
+    settings = attaching.settings
+    _warn_by_files(attaching.misspelt, unknown_field_message)
+    _warn_by_files(attaching.read_as_text, _in_each)
+    # Warnings even under FLATTR_STRICT: the thing is kept, as earlier
+    # builds published it; the thing has the language's code.
+    _warn_by_files(attaching.elsewhere_urls, page_url_warning, _warn_leniently_once)
+    _warn_by_files(
+        attaching.language_regions, language_region_warning, _warn_leniently_once
+    )
+    _say_problems(attaching.problems, settings.authors_setting)
+    # Before the ownerless are said: a name close to a key that names no
+    # author is more likely the key's misspelling than the files'.
+    authors = classify_author_keys(generators, settings)
+    _say_who_has_no_owner(attaching.ownerless, settings)
+    if not settings.pages:
+        _warn_about_pages_that_ask(generators, attaching.defaults)
+    _drop_displaced(attaching)
+    warn_about_authors_named_by_their_address(settings, authors, generators)
+    if not build.outer_builds and not build.i18n_subsites(attaching.state.pelican):
+        # Said now, so that a strict build fails before writing a page;
+        # with subsites, once all of them are read (see finish.finish_build).
+        warn_about_unknown_authors()
+
+
+def _drop_displaced(attaching: _Attaching) -> None:
+    """Take back, reported, the things of contents whose page another's
+    overwrites (``_lost_pages``), and drop every thing taken back, those
+    whose URL content found later took too, from the build's things."""
+    if attaching.overriders or attaching.clashes:
+        lost = _lost_pages(attaching.pages, attaching.clashes, attaching.overriders)
+        attaching.displaced.update(map(id, lost))
+    displaced = attaching.displaced
+    if displaced:
+        state = attaching.state
+        state.content_things = [
+            ct for ct in state.content_things if id(ct) not in displaced
+        ]
 
 
 def _build_context(generators: list[Any]) -> Mapping[str, Any] | None:
