@@ -88,92 +88,7 @@ def attach_things(generators: list[Any]) -> None:
         return
     attaching = _start_attaching(generators, state, settings)
     for content, is_article in contents(generators, settings.pages):
-        content.flattr = None
-        overrides = hasattr(content, "override_save_as")
-        if overrides:
-            attaching.overriders.append(content)
-        if _left_to_its_languages_site(
-            content, is_article, attaching.later, attaching.elsewhere
-        ):
-            continue
-        names = unknown_fields(content.metadata)
-        if names:
-            attaching.misspelt.extend(
-                _unknown_fields_of(content, names, attaching.defaults)
-            )
-        as_text = fields_read_as_text(getattr(content, "_content", None) or "")
-        if as_text:
-            attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
-        outcome = resolve(
-            content,
-            settings,
-            is_article,
-            source=build.source_of(content),
-            save_as_is_url=not overrides and _save_as_is_url(content),
-            content_url=_content_url(content),
-            files=attaching.files,
-            files_later=attaching.files_later,
-        )
-        content_thing = outcome.content_thing
-        if content_thing is None:
-            _say_why_not(
-                content, outcome, is_article, attaching.ownerless, attaching.problems
-            )
-            continue
-        source = content_thing.source
-        shared = attaching.elsewhere.get(source)
-        if shared is not None:
-            content_thing = dataclasses.replace(content_thing, thing=shared)
-        other = attaching.url_elsewhere.get(content_thing.url, source)
-        if other != source:
-            build.report(
-                f"{source}: its thing URL {content_thing.url} is already the "
-                f"thing of {other} in another site of this build "
-                "(i18n_subsites); Flattr keeps one thing per URL, so it gets "
-                "no Flattr button: give this language's site a FLATTR_SITEURL "
-                "of its own, or pin a different flattr_url"
-            )
-            continue
-        if outcome.warning:
-            logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
-        if outcome.page_url_character:
-            attaching.elsewhere_urls.append((source, outcome.page_url_character))
-        if outcome.language_region:
-            attaching.language_regions.append((source, outcome.language_region))
-        if outcome.language_fallback:
-            _warn_about_language(outcome.language_fallback, content_thing)
-        # The site owner's own content at the root is exempt: one thing for
-        # one owner whichever Flattr keeps, so nothing is lost.
-        if (
-            content_thing.url == attaching.site_url
-            and content_thing.thing.owner != settings.username
-        ):
-            build.report(
-                f"{source}: its thing URL {content_thing.url} is already the "
-                f"thing of {_SITE_THING}; Flattr would merge them, so it gets no "
-                "Flattr button (pin a different flattr_url)"
-            )
-            continue
-        holder = attaching.holders.setdefault(content_thing.url, content)
-        if holder is not content:
-            held = (holder, holder.flattr)
-            if not _takes_shared_url(held, (content, content_thing), settings):
-                continue
-            attaching.holders[content_thing.url] = content
-            attaching.displaced.add(id(_displace(holder)))
-        first = attaching.pages.setdefault(content_thing.page, content)
-        if first is not content:
-            attaching.clashes.setdefault(content_thing.page, [first]).append(content)
-        content.flattr = content_thing
-        state.content_things.append(content_thing)
-        if outcome.open_graph_texts:
-            privacy.open_graph_texts[source] = outcome.open_graph_texts
-        markup = markup_that_may_hold_addresses(content, content_thing.thing)
-        if markup:
-            privacy.markup_texts[source] = markup
-        if is_article:
-            key = feed_key(content_thing.content_url)
-            state.feeds.things_by_content_url[key] = content_thing
+        _attach(content, is_article, attaching)
     _say_what_attaching_found(generators, attaching)
     if attaching.site_url is not None:
         # Only where feeds offer it: a build writing none (a development
@@ -275,6 +190,181 @@ def _start_attaching(
         files=_build_context(generators),
         files_later=_main_sites_files_given_later(),
     )
+
+
+def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
+    """Resolve ``content`` (an article if ``is_article``, else a page) and
+    attach its thing as ``content.flattr``; or leave it without one: to its
+    language's site, for a problem or no owner (said at the end), or for a
+    thing URL another has (reported now).
+
+    Its thing URL is checked in turn against the things of another site of
+    this run, the site's own thing, and the content attached before it.
+    """
+    content.flattr = None
+    overrides = hasattr(content, "override_save_as")
+    if overrides:
+        attaching.overriders.append(content)
+    if _left_to_its_languages_site(
+        content, is_article, attaching.later, attaching.elsewhere
+    ):
+        return
+    _check_fields(content, attaching)
+    outcome = _resolve_content(content, is_article, overrides, attaching)
+    content_thing = outcome.content_thing
+    if content_thing is None:
+        _say_why_not(
+            content, outcome, is_article, attaching.ownerless, attaching.problems
+        )
+        return
+    # A source a site built before this one in the run gave a thing keeps
+    # it (see _Attaching.elsewhere).
+    shared = attaching.elsewhere.get(content_thing.source)
+    if shared is not None:
+        content_thing = dataclasses.replace(content_thing, thing=shared)
+    if _thing_of_another_site(content_thing, attaching):
+        return
+    _note_what_resolving_found(outcome, content_thing, attaching)
+    if _thing_of_the_site(content_thing, attaching):
+        return
+    if not _takes_its_url(content, content_thing, attaching):
+        return
+    _record(content, content_thing, outcome, is_article, attaching)
+
+
+def _check_fields(content: Any, attaching: _Attaching) -> None:
+    """Note the metadata fields of ``content`` that look like one of this
+    plugin's but are none, and those that Pelican read as its text: each
+    warned of at the end (``_warn_by_files``)."""
+    names = unknown_fields(content.metadata)
+    if names:
+        misspelt = _unknown_fields_of(content, names, attaching.defaults)
+        attaching.misspelt.extend(misspelt)
+    as_text = fields_read_as_text(getattr(content, "_content", None) or "")
+    if as_text:
+        attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
+
+
+def _resolve_content(
+    content: Any, is_article: bool, overrides: bool, attaching: _Attaching
+) -> Resolution:
+    """``resolve`` of ``content``, given what this build knows of it: its
+    URL and whether its page is written there, asked of Pelican only where
+    needed (``overrides``: its metadata sets its save_as), and where its
+    links find the build's files."""
+    return resolve(
+        content,
+        attaching.settings,
+        is_article,
+        source=build.source_of(content),
+        save_as_is_url=not overrides and _save_as_is_url(content),
+        content_url=_content_url(content),
+        files=attaching.files,
+        files_later=attaching.files_later,
+    )
+
+
+def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
+    """Whether the thing URL of ``content_thing`` is already the thing of
+    another source in another site of this run (i18n_subsites), reported:
+    its content gets no thing."""
+    source = content_thing.source
+    other = attaching.url_elsewhere.get(content_thing.url, source)
+    if other == source:
+        return False
+    build.report(
+        f"{source}: its thing URL {content_thing.url} is already the "
+        f"thing of {other} in another site of this build "
+        "(i18n_subsites); Flattr keeps one thing per URL, so it gets "
+        "no Flattr button: give this language's site a FLATTR_SITEURL "
+        "of its own, or pin a different flattr_url"
+    )
+    return True
+
+
+def _note_what_resolving_found(
+    outcome: Resolution, content_thing: ContentThing, attaching: _Attaching
+) -> None:
+    """Say ``outcome``'s warning, and what Flattr lacks of its language
+    (once in a run), for the content whose thing is ``content_thing``; note
+    what is said at the end for many files: a page URL that is another
+    address, a language region Flattr lacks."""
+    source = content_thing.source
+    if outcome.warning:
+        logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
+    if outcome.page_url_character:
+        attaching.elsewhere_urls.append((source, outcome.page_url_character))
+    if outcome.language_region:
+        attaching.language_regions.append((source, outcome.language_region))
+    if outcome.language_fallback:
+        _warn_about_language(outcome.language_fallback, content_thing)
+
+
+def _thing_of_the_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
+    """Whether the thing URL of ``content_thing`` is the site's own thing's
+    (``_Attaching.site_url``), reported: its content gets no thing."""
+    # The site owner's own content at the root is exempt: one thing for
+    # one owner whichever Flattr keeps, so nothing is lost.
+    if (
+        content_thing.url == attaching.site_url
+        and content_thing.thing.owner != attaching.settings.username
+    ):
+        build.report(
+            f"{content_thing.source}: its thing URL {content_thing.url} is "
+            f"already the thing of {_SITE_THING}; Flattr would merge them, so "
+            "it gets no Flattr button (pin a different flattr_url)"
+        )
+        return True
+    return False
+
+
+def _takes_its_url(
+    content: Any, content_thing: ContentThing, attaching: _Attaching
+) -> bool:
+    """Whether ``content`` may have the thing URL of ``content_thing``: no
+    content attached before has it, or the one that has it loses it to
+    ``content`` (``_takes_shared_url``, which reports the loser), its thing
+    taken back and noted as displaced."""
+    holders = attaching.holders
+    holder = holders.setdefault(content_thing.url, content)
+    if holder is content:
+        return True
+    held = (holder, holder.flattr)
+    if not _takes_shared_url(held, (content, content_thing), attaching.settings):
+        return False
+    holders[content_thing.url] = content
+    attaching.displaced.add(id(_displace(holder)))
+    return True
+
+
+def _record(
+    content: Any,
+    content_thing: ContentThing,
+    outcome: Resolution,
+    is_article: bool,
+    attaching: _Attaching,
+) -> None:
+    """Attach ``content_thing`` to ``content``, and note it where the build
+    looks for it: its page (for ``_lost_pages``), the build's things, the
+    texts the privacy checks read, and, for an article, the things the
+    feeds find by its URL."""
+    page = content_thing.page
+    first = attaching.pages.setdefault(page, content)
+    if first is not content:
+        attaching.clashes.setdefault(page, [first]).append(content)
+    content.flattr = content_thing
+    state = attaching.state
+    state.content_things.append(content_thing)
+    source = content_thing.source
+    privacy = state.privacy
+    if outcome.open_graph_texts:
+        privacy.open_graph_texts[source] = outcome.open_graph_texts
+    markup = markup_that_may_hold_addresses(content, content_thing.thing)
+    if markup:
+        privacy.markup_texts[source] = markup
+    if is_article:
+        key = feed_key(content_thing.content_url)
+        state.feeds.things_by_content_url[key] = content_thing
 
 
 def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> None:
