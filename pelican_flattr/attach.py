@@ -544,8 +544,7 @@ def _warn_about_pages_that_ask(
         "FLATTR_PAGES is off, so no page gets one: the site's operator can set "
         "FLATTR_PAGES = True (or authors drop the metadata)"
     )
-    if build.first_in_run(message):
-        logger.warning("pelican-flattr: %s", message)
+    _warn_leniently_once(message)
 
 
 def _fields_read_as_text_of(
