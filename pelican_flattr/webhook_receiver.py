@@ -969,6 +969,12 @@ class WebhookApp:
         self._local.opened = opened
         return opened
 
+    def _store_line(self, said: str) -> str:
+        """A log line about the store: its path as given, which may name a
+        folder after an address, shown as the receiver shows what a request
+        sent (without addresses, escaped)."""
+        return self._for_log(f"store {self.store_path}: {said}", None)
+
     def _log_migration(self, old: int) -> None:
         shown = redact_all_addresses(os.path.abspath(self.store_path))
         logger.warning("%s", migrated_notice(shown, old))
@@ -1055,7 +1061,7 @@ class WebhookApp:
                 "moved or removed while the receiver ran; writing to the store "
                 "at that path now (a new one where none is left)"
             )
-        logger.warning("store %s: %s", self.store_path, said)
+        logger.warning("%s", self._store_line(said))
         self._known = self._at_path()
 
     def close(self) -> None:
@@ -1068,9 +1074,7 @@ class WebhookApp:
             for identity, journal in files.items():
                 left = self._close_connections_to(identity, journal, wait=False)
                 if left and _file_identity(self.store_path) not in (None, identity):
-                    logger.error(
-                        "store %s: %s", self.store_path, _replaced_but_left(left)
-                    )
+                    logger.error("%s", self._store_line(_replaced_but_left(left)))
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -1127,8 +1131,9 @@ class WebhookApp:
             # Locked past the busy timeout, a full disk, a store migrated by
             # a newer release: Flattr may send it again (it never documented
             # whether it does), and the log says why.
-            named = isinstance(error, StoreError)  # its message names the store
-            logger.error("%s", error if named else f"store {self.store_path}: {error}")
+            # StoreError's reason, as its path is the receiver's.
+            failure = error.reason if isinstance(error, StoreError) else str(error)
+            logger.error("%s", self._store_line(failure))
             status, document = 503, {"error": "the store is unavailable; retry later"}
         except Exception:
             # Left to the WSGI server, a traceback would be logged with the

@@ -412,6 +412,31 @@ def stored_things(store) -> list[str]:
         return sorted(row[0] for row in found)
 
 
+def test_the_receivers_lines_about_its_store_hide_an_address_in_its_path(tmp_path):
+    # A store kept in a folder named after its owner's address: the lines
+    # about the store named its path as given, the address with it.
+    folder = tmp_path / "carol@example.org"
+    folder.mkdir()
+    server = ReceiverProcess(folder / "store.sqlite3", tmp_path / "log").start()
+    try:
+        assert deliver(server, "first").status_code == 200
+        with sqlite_file(server.store) as connection:
+            connection.execute("PRAGMA user_version = 99")
+        assert deliver(server, "refused").status_code == 503
+        with sqlite_file(server.store) as connection:
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for name in STORE_FILES:
+            (folder / name).unlink(missing_ok=True)
+        assert deliver(server, "anew").status_code == 200
+    finally:
+        assert server.stop() == 0
+    log = server.text()
+    shown = tmp_path / "[address]" / "store.sqlite3"
+    assert f"store {shown}: has schema version 99, newer than" in log
+    assert f"store {shown}: {MADE_ANEW}" in log
+    assert "carol@" not in log and "example.org" not in log
+
+
 STORE_FILES = ("store.sqlite3", "store.sqlite3-wal", "store.sqlite3-shm")
 
 
