@@ -492,6 +492,10 @@ class InjectReports:
     # The theme's own og:url, for which the plugin leaves its own out, is not
     # the thing URL the plugin's would give (given the theme's and that URL).
     theme_url_wrong: Callable[[ContentThing, str, str], None] | None = None
+    # The theme writes Open Graph tags with name= where readers look for
+    # property= (given those of the plugin's properties): the plugin's own
+    # stay beside them, so readers that take both see two of each.
+    theme_tags_named: Callable[[ContentThing, tuple[str, ...]], None] | None = None
     # The page shows a Flattr button the plugin did not render
     # (shows_other_button), but for one the body holds: its own goes in too.
     other_button: Callable[[ContentThing], None] | None = None
@@ -522,6 +526,9 @@ class _ThemeOpenGraph(NamedTuple):
     ended_by: str | None
     # The content of each of its og:url tags.
     urls: tuple[str, ...]
+    # Every og: and article: name of its <meta name="..."> tags, which Open
+    # Graph readers do not take for the property (some take both).
+    named: frozenset[str]
 
 
 def _theme_open_graph(
@@ -540,6 +547,7 @@ def _theme_open_graph(
     them, and the plugin's beside them would make two of each.
     """
     properties: set[str] = set()
+    named: set[str] = set()
     late: list[str] = []
     urls: list[str] = []
     ended_by = None
@@ -557,10 +565,16 @@ def _theme_open_graph(
                     late.append(prop)
                 if prop == "og:url":
                     urls.append(values.get("content", ""))
+            elif values.get("name", "").startswith(("og:", "article:")):
+                named.add(values["name"])
         elif ended_by is None and ends_head(name):
             ended_by = name
     return _ThemeOpenGraph(
-        frozenset(properties), tuple(late), ended_by if late else None, tuple(urls)
+        frozenset(properties),
+        tuple(late),
+        ended_by if late else None,
+        tuple(urls),
+        frozenset(named),
     )
 
 
@@ -616,10 +630,23 @@ def _check_theme_open_graph(
     Graph tags, which the plugin leaves as they are: ``reports``'
     ``theme_tags_ended`` when some come after an early end of the head
     (unless ``head_ended_said``: ``head_ended`` told of that end already),
-    ``theme_url_wrong`` when its og:url is not the thing URL."""
+    ``theme_url_wrong`` when its og:url is not the thing URL,
+    ``theme_tags_named`` when it writes with name= properties the plugin
+    adds (``open_graph``'s, but those the theme writes with property=)."""
     tags_ended = reports.theme_tags_ended
     if tags_ended is not None and theme.ended_by is not None and not head_ended_said:
         tags_ended(content_thing, theme.ended_by, theme.late)
+    tags_named = reports.theme_tags_named
+    if tags_named is not None and theme.named:
+        # The plugin's own names alone, in its order: a theme's name= value
+        # may hold anything, an address too.
+        doubled = dict.fromkeys(
+            prop
+            for prop, _ in open_graph
+            if prop in theme.named and prop not in theme.properties
+        )
+        if doubled:
+            tags_named(content_thing, tuple(doubled))
     url_wrong = reports.theme_url_wrong
     if url_wrong is None or not theme.urls:
         return
@@ -763,7 +790,8 @@ def merge_theme_open_graph(
 
     As ``inject`` leaves them out of its own: the page holds one of each,
     the theme's, and the theme's tags are held to the same checks
-    (``reports``' ``theme_tags_ended`` and ``theme_url_wrong``). For pages whose
+    (``reports``' ``theme_tags_ended``, ``theme_url_wrong`` and
+    ``theme_tags_named``). For pages whose
     templates printed the helper, with Open Graph on; ``printed``: the
     ``open_graph_marks`` of its output. A head that names them no more
     often than that holds no tag of the theme's (nearly every such page),
@@ -789,7 +817,7 @@ def merge_theme_open_graph(
         return None  # printed twice: reported as such
     start, stop = own[0].span()
     theme = _theme_open_graph(page, end, range(start, stop))
-    if not theme.properties:
+    if not theme.properties and not theme.named:
         return None  # "og:" in the text of the head, not in a tag
     metas = list(_HELPER_META.finditer(page, start, stop))
     _check_theme_open_graph(

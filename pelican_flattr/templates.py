@@ -1209,6 +1209,27 @@ def _report_theme_tags_ended(
     )
 
 
+def _report_theme_tags_named(
+    content_thing: ContentThing, properties: tuple[str, ...]
+) -> None:
+    """Warn, once per template, of a page whose theme writes Open Graph
+    tags as ``<meta name="og:title">``, which Open Graph readers do not
+    take for the property: the plugin adds its own ``property=`` tags of
+    ``properties`` beside them, as on a page without them, and readers
+    that take both forms (Facebook's crawler) see two of each. The
+    plugin's stay: left out, strict readers would find none."""
+    _report_once_per_template(
+        "theme tags named",
+        f"the page of {content_thing.source} has the theme's own "
+        f'{listed(list(properties))} written as <meta name="…">, where Open '
+        "Graph readers look for property=: the plugin adds its own of those as "
+        '<meta property="…"> all the same, so readers that take both '
+        "(Facebook's crawler) see two of each, which may disagree; write "
+        "property= for them in the theme, and the plugin leaves its own out",
+        build.warn,
+    )
+
+
 # An absolute URL's start: a scheme and "//". A theme's og:url without one
 # ("./a.html" under RELATIVE_URLS, "/a.html") is one no crawler can use.
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -1482,6 +1503,7 @@ _INJECT_REPORTS = markup.InjectReports(
     head_ended=_report_head_ended,
     theme_tags_ended=_report_theme_tags_ended,
     theme_url_wrong=_report_theme_url_wrong,
+    theme_tags_named=_report_theme_tags_named,
     other_button=_report_other_button,
     body_leaves_open=_report_body_left_open,
     title_leaves_open=_report_title_left_open,

@@ -1821,6 +1821,70 @@ def test_flattr_head_beside_a_themes_open_graph_gives_injections_page(
     assert len([p for p, _ in pairs if p in ("og:title", "og:url")]) == 2
 
 
+# A theme's Open Graph tags written with name= (as many hand-written themes
+# do), beside one it writes both ways; and the same theme once it writes
+# property=, as the report advises.
+NAMED_OPEN_GRAPH = (
+    '<meta name="og:title" content="Theme title">'
+    '<meta name="og:url" content="{{ SITEURL }}/">'
+    '<meta name="og:type" content="article"><meta property="og:type" content="article">'
+    '<meta name="og:video" content="{{ SITEURL }}/a.mp4">'
+)
+PROPERTY_OPEN_GRAPH = (
+    '<meta property="og:title" content="Theme title">'
+    '<meta property="og:url" content="{{ SITEURL }}/{{ article.url }}">'
+    '<meta property="og:type" content="article">'
+)
+
+
+@pytest.mark.parametrize("helper", [HEAD, ""], ids=["flattr_head", "injected"])
+def test_a_theme_open_graph_written_with_name_is_said_once_per_template(
+    site, tmp_path, flattr_log, helper
+):
+    # Read by property= alone, <meta name="og:title"> went unseen: the page
+    # got the plugin's og:title and og:url beside the theme's, silently, and
+    # readers that take both (Facebook's crawler) saw two of each, their
+    # og:url disagreeing. The plugin's stay (strict readers read property=
+    # alone); the template is told, once, which properties to write so.
+    built = {}
+    for name, tags in (("named", NAMED_OPEN_GRAPH), ("fixed", PROPERTY_OPEN_GRAPH)):
+        folder = tmp_path / name
+        folder.mkdir()
+        overrides = child_theme(
+            folder,
+            {
+                "article.html": '{% extends "!simple/article.html" %}'
+                f"{{% block head %}}{{{{ super() }}}}{tags}{helper}{{% endblock %}}"
+            },
+        )
+        output = site(
+            articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+        )
+        built[name] = [r.getMessage() for r in flattr_log.records]
+        flattr_log.clear()
+        for thing in manifest_things(output).values():
+            soup = page(output / thing["page"])
+            named = [m["name"] for m in soup.find_all("meta", attrs={"name": True})]
+            if name == "named":
+                assert og(soup, "og:title") == ["Article number " + thing["page"][-6]]
+                assert og(soup, "og:url") == [thing["url"]]
+                assert "og:title" in named and "og:url" in named
+            else:
+                assert og(soup, "og:title") == ["Theme title"]
+                assert not [n for n in named if n.startswith("og:")]
+            assert len(og(soup, "og:type")) == 1
+        assert audit_command(["audit", str(output)]) == 0
+    assert built["named"] == [
+        "pelican-flattr: article.html: the page of a2.md has the theme's own "
+        'og:title and og:url written as <meta name="…">, where Open Graph '
+        "readers look for property=: the plugin adds its own of those as "
+        '<meta property="…"> all the same, so readers that take both '
+        "(Facebook's crawler) see two of each, which may disagree; write "
+        "property= for them in the theme, and the plugin leaves its own out"
+    ]
+    assert built["fixed"] == []
+
+
 # A theme's og:url that is no absolute URL, as the report quotes it: one
 # built on SITEURL under RELATIVE_URLS; one that holds an owner's address,
 # never shown.
