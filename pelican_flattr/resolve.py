@@ -31,6 +31,7 @@ from .identifiers import (
     Owner,
     parse_owner,
     reads_as_switch,
+    redact_addresses,
     redact_encoded_addresses,
     shown_value,
 )
@@ -140,6 +141,10 @@ class ContentThing:
     image_files: Mapping[str, Any] | None = dataclasses.field(
         default=None, compare=False, repr=False
     )
+    # The author whose FLATTR_AUTHORS entry gave the thing's owner, by
+    # name; None when its 'flattr_owner' metadata or FLATTR_USERNAME did.
+    # Kept for the URL guard, whose owner change names who gave the new one.
+    owner_author: str | None = None
 
     @property
     def url(self) -> str:
@@ -379,6 +384,42 @@ def from_defaults(
     return name in defaults and metadata.get(name) is defaults[name]
 
 
+def given_by_setting(
+    metadata: Mapping[str, Any], name: str, source: str, settings: Mapping[str, Any]
+) -> str | None:
+    """The setting that gave field ``name`` of the ``metadata`` of the
+    content whose source is ``source`` (relative to PATH), as a message
+    names it: ``EXTRA_PATH_METADATA['2023']`` (the entry of the file, or of
+    a folder it is in, the one Pelican applies last) or
+    ``DEFAULT_METADATA``; None when the file's own, or absent.
+
+    Told apart as ``from_defaults`` tells them (the very object), which a
+    file's own field, applied after them, replaces. A look at every entry:
+    asked only of the few contents a message names."""
+    if name not in metadata:
+        return None
+    value = metadata[name]
+    by_path = settings.get("EXTRA_PATH_METADATA")
+    if isinstance(by_path, Mapping) and by_path:
+        keys = [
+            key
+            for key, fields in by_path.items()
+            if isinstance(key, str)
+            and isinstance(fields, Mapping)
+            and name in fields
+            and fields[name] is value
+            # As Pelican matches them: the file, or a folder it is in.
+            and (source == key or source.startswith(posixpath.join(key, "")))
+        ]
+        if keys:
+            # Pelican applies them in the order of their keys.
+            return f"EXTRA_PATH_METADATA[{redact_addresses(repr(max(keys)))}]"
+    defaults = settings.get("DEFAULT_METADATA")
+    if isinstance(defaults, Mapping) and from_defaults(metadata, name, defaults):
+        return "DEFAULT_METADATA"
+    return None
+
+
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     value = metadata.get(name)
     if value is None:
@@ -517,38 +558,43 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
         return False
 
 
-def _owner(content: Any, settings: FlattrSettings) -> tuple[Owner | None, str]:
-    """The owner and, when there is none, why (a sentence for the log)."""
+def _owner(
+    content: Any, settings: FlattrSettings
+) -> tuple[Owner | None, str, str | None]:
+    """The owner; when there is none, why (a sentence for the log); and the
+    name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did."""
     explicit = _explicit_owner(content.metadata)
     if explicit is not None:
-        return explicit, ""
+        return explicit, "", None
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
         slug = getattr(author, "slug", None)
         for key in (author.name, slug, settings.author_slugs.get(slug)):
             if key in settings.authors:
-                return settings.authors[key], ""
+                return settings.authors[key], "", author.name
             if key in settings.unusable_authors:
                 raise _FieldError(
                     f"author {shown_author(author.name)}{UNUSABLE_ENTRY}"
                     f"{settings.unusable_authors[key]}"
                 )
     if settings.username is not None:
-        return settings.username, ""
+        return settings.username, "", None
     # An empty name (AUTHOR = "") names no one either.
     who = ", ".join(shown_author(name) for name in names if name.strip())
     if not who:
-        return None, (
+        why = (
             f"has no Flattr owner: it names no author, has no '{OWNER}' metadata, "
             "and FLATTR_USERNAME is not set; to give it one, its author adds an "
             "Author: line to the file (for the site's operator to map in "
             f"{settings.authors_setting}) or a {_OWNER_FIELD}: line"
         )
-    return None, (
-        f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
-        f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
-    )
+    else:
+        why = (
+            f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
+            f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
+        )
+    return None, why, None
 
 
 def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
@@ -1248,10 +1294,10 @@ def resolve(
         except _FieldError as error:
             problems.append(str(error))
     try:
-        owner, why_none = _owner(content, settings)
+        owner, why_none, owner_author = _owner(content, settings)
     except _FieldError as error:
         problems.append(str(error))
-        owner = why_none = None
+        owner = why_none = owner_author = None
     # FLATTR_CATEGORY was checked with the settings.
     category = settings.category
     try:
@@ -1324,6 +1370,7 @@ def resolve(
             lang=bcp47(str(getattr(content, "lang", None) or "")),
             image=image,
             image_files=image_files,
+            owner_author=owner_author,
         ),
         language_fallback=fallback,
         language_region=language_region,

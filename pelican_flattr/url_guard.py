@@ -838,10 +838,18 @@ class OwnerChange:
     old_owner: str
     new_owner: str
     # Who the owners are, where the build knows it, named beside them: the
-    # names of the source's authors now, and the FLATTR_AUTHORS keys that
-    # give the old owner (the baseline keeps no author's name).
+    # author whose FLATTR_AUTHORS entry gives the new owner, and the keys
+    # that give the old one (the baseline keeps no author's name).
     old_names: tuple[str, ...] = ()
     new_names: tuple[str, ...] = ()
+    # What gave the new owner where no author's entry did: a setting
+    # (``FLATTR_USERNAME``, ``DEFAULT_METADATA['flattr_owner']``), or the
+    # source's own field (``OWN_OWNER_FIELD``).
+    new_from: str | None = None
+
+
+# ``OwnerChange.new_from`` of a source whose own field gave the new owner.
+OWN_OWNER_FIELD = "Flattr_owner:"
 
 
 # How many sources an owner change names: one author's whole mapping can
@@ -901,7 +909,7 @@ def owner_change_warnings(
     for (old, new), group in ordered[:OWNER_CHANGES_SAID]:
         group.sort(key=lambda change: (change.source, change.url))
         was = _named(old, [name for c in group for name in c.old_names], short=True)
-        now = _named(new, [name for c in group for name in c.new_names])
+        now = _named(new, [name for c in group for name in c.new_names], _givers(group))
         if len(group) == 1:
             what = (
                 f"{group[0].source}: its thing {group[0].url} changed owner from "
@@ -961,18 +969,38 @@ def old_owner_keeps(old: str, claim: str) -> str:
 _HASH_SHOWN = 8
 
 
-def _named(owner: str, names: Iterable[str], short: bool = False) -> str:
+def _named(
+    owner: str,
+    names: Iterable[str],
+    givers: list[str] | None = None,
+    short: bool = False,
+) -> str:
     """``owner`` as an owner change names it: after the ``names`` of its
     authors, quoted and without an address, when the build knows any; with
-    ``short``, an email owner's hash cut (the command that claims it gives
-    it whole)."""
+    other ``givers`` (``_givers``), before them all; with ``short``, an
+    email owner's hash cut (the command that claims it gives it whole)."""
     from .settings import shown_author
 
     shown = owner
     if short and owner.startswith("email:") and len(owner) > 6 + _HASH_SHOWN:
         shown = f"{owner[: 6 + _HASH_SHOWN]}…"
     authors = listed(sorted({shown_author(name) for name in names}), _NAMED_SOURCES)
+    if givers:
+        return f"{shown} ({listed([authors, *givers] if authors else givers)})"
     return f"{authors} ({shown})" if authors else shown
+
+
+def _givers(group: list[OwnerChange]) -> list[str]:
+    """What gave the new owner of the changes of ``group`` where no
+    author's entry did (``new_from``): each setting, and the sources whose
+    own field did, together."""
+    givers = sorted(
+        {c.new_from for c in group if c.new_from not in (None, OWN_OWNER_FIELD)}
+    )
+    own = [c.source for c in group if c.new_from == OWN_OWNER_FIELD]
+    if own:
+        givers.append(f"{OWN_OWNER_FIELD} in {listed(own, _NAMED_SOURCES)}")
+    return givers
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 from . import build
 from .generator_contents import contents_of, opted_out_sources, page_sources
 from .manifest import MISSING, file_problem, not_a_file_of
-from .resolve import ContentThing
+from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_baseline import (
@@ -43,6 +43,7 @@ from .url_baseline import (
     write_baseline,
 )
 from .url_guard import (
+    OWN_OWNER_FIELD,
     OwnerChange,
     UrlChange,
     accepted_live_warning,
@@ -878,7 +879,8 @@ def _warn_about_owner_changes(
 def _with_names(
     settings: FlattrSettings, owner_changes: list[OwnerChange]
 ) -> list[OwnerChange]:
-    """``owner_changes``, each with the names of its source's authors now,
+    """``owner_changes``, each with what gave its new owner (the author
+    whose entry it is, as ``resolve`` found it, else the field or setting),
     and the ``FLATTR_AUTHORS`` keys that give its old owner: the baseline
     keeps owners alone, and an author reads "email:e85bdea7…" as no one."""
     if not owner_changes:
@@ -886,20 +888,43 @@ def _with_names(
     keys: dict[str, list[str]] = {}
     for key, owner in settings.authors.items():
         keys.setdefault(owner.value, []).append(key)
+    sources = {change.source for change in owner_changes}
+    # Not every author of the source: the first one mapped gives the owner.
     authors = {
-        source: tuple(author.name for author in getattr(content, "authors", None) or ())
-        for source, content in contents_of(
-            build.current.generators, {change.source for change in owner_changes}
-        )
+        ct.source: ct.owner_author
+        for ct in build.current.content_things
+        if ct.source in sources and ct.owner_author is not None
     }
+    given = _owners_given_by(sources - authors.keys())
     return [
         replace(
             change,
             old_names=tuple(keys.get(change.old_owner, ())),
-            new_names=authors.get(change.source, ()),
+            new_names=(authors[change.source],) if change.source in authors else (),
+            new_from=given.get(change.source),
         )
         for change in owner_changes
     ]
+
+
+def _owners_given_by(sources: Collection[str]) -> dict[str, str]:
+    """What gave the owner of each of ``sources``, whose owner no author's
+    entry gave (``OwnerChange.new_from``): the setting that gave its
+    'flattr_owner' metadata, else its own field, else FLATTR_USERNAME."""
+    if not sources:
+        return {}
+    pelican_settings = build.current.pelican.settings
+    given = {}
+    for source, content in contents_of(build.current.generators, sources):
+        metadata = content.metadata
+        setting = given_by_setting(metadata, OWNER, source, pelican_settings)
+        if setting is not None:
+            given[source] = f"{setting}['{OWNER}']"
+        elif str(metadata.get(OWNER) or "").strip():
+            given[source] = OWN_OWNER_FIELD
+        else:
+            given[source] = "FLATTR_USERNAME"
+    return given
 
 
 def _accepted_to_let_go(

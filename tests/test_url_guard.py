@@ -693,6 +693,47 @@ def test_a_reassigned_article_names_its_authors_and_the_hash_once(tmp_path, flat
     ), line
 
 
+def test_an_owner_change_names_what_gave_the_new_owner(tmp_path, flattr_log):
+    # multi.md names three authors, and Bob's entry alone gives its owner:
+    # the warning named all three beside the new owner, as if Alice's
+    # entry had changed too; and an owner the file's own Flattr_owner gave
+    # was named as its author's, as if Bob's entry had changed. It names
+    # the author whose entry gives the owner, or the field, or the setting.
+    authors = {"Alice Andersson": "alice", "Bob Builder": "twitter:user:id:783214"}
+    multi = article("Multi", "x", slug="multi").replace(
+        "Author: x", "Authors: Eve Unmapped, Bob Builder, Alice Andersson"
+    )
+    files = {
+        "multi.md": multi,
+        "b.md": article("B", "Bob Builder", slug="b"),
+        "c.md": article("C", "Bob Builder", slug="c"),
+        "d.md": article("D", "Bob Builder", slug="d"),
+        "g.md": article("G", "Gus Guest", slug="g"),
+    }
+    settings = {"FLATTR_AUTHORS": {**authors, "Gus Guest": "gus"}}
+    build(tmp_path, files, **settings)
+    files["c.md"] = article("C", "Bob Builder", slug="c", Flattr_owner="bob5")
+    build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={**authors, "Bob Builder": "bob_flattrs"},
+        FLATTR_USERNAME="siteowner",
+        EXTRA_PATH_METADATA={"d.md": {"flattr_owner": "bob6"}},
+    )
+    lines = [line.partition(", but ")[0] for _, line in owner_lines(flattr_log)]
+    assert lines == [
+        f"pelican-flattr: g.md: its thing {SITEURL}/g.html changed owner from "
+        "gus to siteowner (FLATTR_USERNAME)",
+        f"pelican-flattr: c.md: its thing {SITEURL}/c.html changed owner from "
+        "twitter:user:id:783214 to bob5 (Flattr_owner: in c.md)",
+        f"pelican-flattr: d.md: its thing {SITEURL}/d.html changed owner from "
+        "twitter:user:id:783214 to bob6 "
+        "(EXTRA_PATH_METADATA['d.md']['flattr_owner'])",
+        "pelican-flattr: 2 things (b.md and multi.md) changed owner from "
+        "twitter:user:id:783214 to 'Bob Builder' (bob_flattrs)",
+    ]
+
+
 def test_an_owner_change_in_a_failed_strict_build_is_said_again(tmp_path, flattr_log):
     # A failed build keeps the old baseline, so the warning comes back on
     # every try: it said "said once", which was untrue there.
