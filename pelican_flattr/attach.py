@@ -44,6 +44,7 @@ from .resolve import (
     field_read_as_text_message,
     fields_read_as_text,
     from_defaults,
+    given_by_setting,
     language_region_warning,
     opts_out,
     own_thing_url,
@@ -224,7 +225,7 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
         content_thing = dataclasses.replace(content_thing, thing=shared)
     if _thing_of_another_site(content_thing, attaching):
         return
-    _note_what_resolving_found(outcome, content_thing, attaching)
+    _note_what_resolving_found(content, outcome, content_thing, attaching)
     if _thing_of_the_site(content_thing, attaching):
         return
     if not _takes_its_url(content, content_thing, attaching):
@@ -238,8 +239,7 @@ def _check_fields(content: Any, attaching: _Attaching) -> None:
     warned of at the end (``_warn_by_files``)."""
     names = unknown_fields(content.metadata)
     if names:
-        misspelt = _unknown_fields_of(content, names, attaching.defaults)
-        attaching.misspelt.extend(misspelt)
+        attaching.misspelt.extend(_unknown_fields_of(content, names))
     as_text = fields_read_as_text(getattr(content, "_content", None) or "")
     if as_text:
         attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
@@ -283,15 +283,19 @@ def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -
 
 
 def _note_what_resolving_found(
-    outcome: Resolution, content_thing: ContentThing, attaching: _Attaching
+    content: Any,
+    outcome: Resolution,
+    content_thing: ContentThing,
+    attaching: _Attaching,
 ) -> None:
     """Say ``outcome``'s warning, and what Flattr lacks of its language
-    (once in a run), for the content whose thing is ``content_thing``; note
+    (once in a run), for ``content``, whose thing is ``content_thing``; note
     what is said at the end for many files: a page URL that is another
     address, a language region Flattr lacks."""
     source = content_thing.source
     if outcome.warning:
-        logger.warning("pelican-flattr: %s: %s", source, outcome.warning)
+        warning = _naming_the_setting(content, source, outcome.warning)
+        logger.warning("pelican-flattr: %s: %s", source, warning)
     if outcome.page_url_character:
         attaching.elsewhere_urls.append((source, outcome.page_url_character))
     if outcome.language_region:
@@ -492,17 +496,34 @@ def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
         )
 
 
-def _unknown_fields_of(
-    content: Any, names: list[str], defaults: Mapping[str, Any]
-) -> Iterator[tuple[str, str]]:
+def _unknown_fields_of(content: Any, names: list[str]) -> Iterator[tuple[str, str]]:
     """(source, name) of each of ``names``, the metadata fields of
     ``content`` that look like one of this plugin's but are none, for
-    ``_warn_by_files``; but not one that ``DEFAULT_METADATA``
-    gave it, named for the setting, once."""
+    ``_warn_by_files``; but not one that ``DEFAULT_METADATA`` or
+    ``EXTRA_PATH_METADATA`` gave it, named for the setting, once
+    (``unknown_setting_fields``)."""
     source = build.source_path(content)
     for name in names:
-        if not from_defaults(content.metadata, name, defaults):
+        if given_by_setting(content, name, source) is None:
             yield source, name
+
+
+def _naming_the_setting(content: Any, source: str, said: str) -> str:
+    """``said`` of ``content`` (a problem or warning), with the setting that
+    gave the field it starts with (``metadata 'flattr_owner' ...``) named
+    after it: its file holds no such line. Asked of the few contents with
+    something to say."""
+    name, quoted, rest = said.removeprefix(_FIELD_SAID).partition("' ")
+    if not said.startswith(_FIELD_SAID) or not quoted:
+        return said
+    setting = given_by_setting(content, name, source)
+    if setting is None:
+        return said
+    return f"{_FIELD_SAID}{name}' (from {setting}) {rest}"
+
+
+# How resolve's problems and warnings about a field start.
+_FIELD_SAID = "metadata '"
 
 
 def _warn_about_pages_that_ask(
@@ -848,7 +869,10 @@ def _say_why_not(
     source = content.relative_source_path
     if outcome.problems or outcome.notice:  # neither: an opt-out, or no page
         build.current.guard.refused_sources.add(source)
-    problems.extend((source, problem) for problem in outcome.problems)
+    problems.extend(
+        (source, _naming_the_setting(content, source, problem))
+        for problem in outcome.problems
+    )
     if outcome.notice:
         authors = getattr(content, "authors", None) or ()
         # An empty name (AUTHOR = "") is none, as resolve says it.

@@ -34,7 +34,7 @@ from .resolve import (
     default_language_warnings,
     default_owner_warning,
     settings_metadata_problems,
-    unknown_default_fields,
+    unknown_setting_fields,
 )
 from .settings import (
     FlattrSettings,
@@ -749,7 +749,7 @@ def _settings_warnings(state: BuildState) -> tuple[list[str], list[str]]:
     """The warnings of ``_warn_about_settings`` for the build ``state``:
     those a strict build fails for, and those it does not."""
     settings = state.pelican.settings
-    strict = unknown_settings(settings) + unknown_default_fields(settings)
+    strict = unknown_settings(settings) + unknown_setting_fields(settings)
     owner_warning = default_owner_warning(settings)
     if owner_warning is not None:
         strict.append(owner_warning)

@@ -19,6 +19,7 @@ from .url_baseline import BaselineError, load_baseline, released, waits
 from .url_guard import (
     Entry,
     Move,
+    OptOut,
     OwnerChange,
     UrlChange,
     accepted_live_warning,
@@ -26,7 +27,7 @@ from .url_guard import (
     in_folder,
     live_accepted,
     old_owner_keeps,
-    opt_out_word,
+    opt_out_of,
     slug_may_have_changed,
     unknown,
     unresolved_changes,
@@ -528,9 +529,10 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
 
 def opted_out_in(
     settings: Mapping[str, Any], folder: str, sources: Collection[str]
-) -> dict[str, str]:
+) -> dict[str, OptOut]:
     """Those of ``sources`` in the content folder ``folder`` whose metadata
-    says 'Flattr: no', each with its no-word as written, read with Pelican's
+    says 'Flattr: no', each with its no-word as written and the setting
+    that gives it, if one does (``opt_out_of``), read with Pelican's
     readers and ``settings`` (``DEFAULT_METADATA`` too), as the build read
     them: ``opted_out`` for ``unresolved_changes`` in ``pelican-flattr diff
     --settings``. A draft is left out, as the build leaves it out.
@@ -539,10 +541,9 @@ def opted_out_in(
     """
     found = {}
     for source, content in _read_in(settings, folder, sources):
-        metadata = content.metadata
-        word = opt_out_word(metadata)
-        if word is not None and metadata.get("status") != "draft":
-            found[source] = word
+        opt_out = opt_out_of(content, source)
+        if opt_out is not None and content.metadata.get("status") != "draft":
+            found[source] = opt_out
     return found
 
 

@@ -13,7 +13,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import build
 from .privacy import EVERY_CONTENT
-from .url_guard import opt_out_word
+from .url_guard import OptOut, opt_out_of
 
 
 def contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
@@ -64,18 +64,19 @@ def page_sources(generators: list[Any]) -> set[str]:
 
 def opted_out_sources(
     generators: list[Any], sources: Collection[str]
-) -> dict[str, str]:
+) -> dict[str, OptOut]:
     """Those of ``sources`` whose content says 'Flattr: no', pages included,
-    each with its no-word as written ('off', 'false'), which the URL guard
-    quotes: the build says nothing of an opt-out. Not a draft, which has no
+    each with its no-word as written ('off', 'false') and the setting that
+    gives it, if one does (``opt_out_of``), which the URL guard quotes: the
+    build says nothing of an opt-out. Not a draft, which has no
     thing whatever it says, and which the build's own warnings cover. Asked
     only of the few sources the guard found without a thing, after the
     build has read every file."""
     return {
-        source: word
+        source: opt_out
         for source, content in contents_of(generators, sources)
         if getattr(content, "status", None) != "draft"
-        and (word := opt_out_word(content.metadata)) is not None
+        and (opt_out := opt_out_of(content, source)) is not None
     }
 
 

@@ -304,16 +304,20 @@ def field_read_as_text_message(written: str, meant: str, source_path: str) -> st
     )
 
 
-def unknown_default_fields(settings: Mapping[str, Any]) -> list[str]:
+def unknown_setting_fields(settings: Mapping[str, Any]) -> list[str]:
     """What to say, once for the setting, of each field in
-    ``DEFAULT_METADATA`` that ``unknown_fields`` names: every article has
-    it, and would otherwise say it as its own (see ``from_defaults``)."""
-    defaults = settings.get("DEFAULT_METADATA")
-    if not isinstance(defaults, Mapping):
-        return []
+    ``DEFAULT_METADATA``, or in an entry of ``EXTRA_PATH_METADATA``, that
+    ``unknown_fields`` names: the files it gives it would otherwise say it
+    as their own, which they do not hold (see ``given_by_setting``)."""
+    found = [("DEFAULT_METADATA", settings.get("DEFAULT_METADATA"))]
+    by_path = settings.get("EXTRA_PATH_METADATA")
+    if isinstance(by_path, Mapping):
+        found += [(path_metadata_entry(key), fields) for key, fields in by_path.items()]
     return [
-        f"DEFAULT_METADATA: {unknown_field_message(name)}"
-        for name in unknown_fields(defaults)
+        f"{where}: {unknown_field_message(name)}"
+        for where, fields in found
+        if isinstance(fields, Mapping)
+        for name in unknown_fields(fields)
     ]
 
 
@@ -384,21 +388,22 @@ def from_defaults(
     return name in defaults and metadata.get(name) is defaults[name]
 
 
-def given_by_setting(
-    metadata: Mapping[str, Any], name: str, source: str, settings: Mapping[str, Any]
-) -> str | None:
-    """The setting that gave field ``name`` of the ``metadata`` of the
-    content whose source is ``source`` (relative to PATH), as a message
-    names it: ``EXTRA_PATH_METADATA['2023']`` (the entry of the file, or of
-    a folder it is in, the one Pelican applies last) or
-    ``DEFAULT_METADATA``; None when the file's own, or absent.
+def given_by_setting(content: Any, name: str, source: str) -> str | None:
+    """The setting that gave field ``name`` of ``content``'s metadata (its
+    source ``source``, relative to PATH), as a message names it:
+    ``EXTRA_PATH_METADATA['2023']`` (the entry of the file, or of a folder
+    it is in, the one Pelican applies last) or ``DEFAULT_METADATA``; None
+    when the file's own, or absent.
 
     Told apart as ``from_defaults`` tells them (the very object), which a
-    file's own field, applied after them, replaces. A look at every entry:
+    file's own field, applied after them, replaces; in the content's own
+    settings, which Pelican's cache keeps with it. A look at every entry:
     asked only of the few contents a message names."""
+    metadata = content.metadata
     if name not in metadata:
         return None
     value = metadata[name]
+    settings = getattr(content, "settings", None) or {}
     by_path = settings.get("EXTRA_PATH_METADATA")
     if isinstance(by_path, Mapping) and by_path:
         keys = [
@@ -413,11 +418,17 @@ def given_by_setting(
         ]
         if keys:
             # Pelican applies them in the order of their keys.
-            return f"EXTRA_PATH_METADATA[{redact_addresses(repr(max(keys)))}]"
+            return path_metadata_entry(max(keys))
     defaults = settings.get("DEFAULT_METADATA")
     if isinstance(defaults, Mapping) and from_defaults(metadata, name, defaults):
         return "DEFAULT_METADATA"
     return None
+
+
+def path_metadata_entry(key: object) -> str:
+    """How a message names the entry ``key`` of ``EXTRA_PATH_METADATA``: a
+    path, quoted, without an address."""
+    return f"EXTRA_PATH_METADATA[{redact_addresses(repr(key))}]"
 
 
 def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:

@@ -34,6 +34,9 @@ from .identifiers import listed
 from .thing import check_pinned_url
 
 Entry = Mapping[str, Any]
+# How a content opts out (``opt_out_of``): the word, and the setting that
+# gives it, or None for its file's own line.
+OptOut = tuple[str, str | None]
 
 
 def pin_line(source: str, url: str) -> str:
@@ -71,8 +74,11 @@ class UrlChange:
     pages_off: bool = False
     # Still there, not a draft, with 'Flattr: no': an opt-out, which the
     # build keeps silent, and which FLATTR_PAGES = True would not undo. The
-    # no-word as the file writes it ('off'), that the fix quotes the line.
+    # no-word as the file writes it ('off'), that the fix quotes the line;
+    # and the setting that gives it instead (``EXTRA_PATH_METADATA['a.md']``,
+    # ``DEFAULT_METADATA``), where the fix is, as the file holds no line.
     opted_out: str | None = None
+    opted_out_by: str | None = None
     # A URL let go earlier (a released baseline entry,
     # ``url_baseline.released``) that ``taken_by`` has now with another
     # owner: that entry's owner, whom Flattr keeps for the thing at the
@@ -90,13 +96,22 @@ class UrlChange:
     # article's slug, derived from its title, changes with it, and its old
     # slug written back keeps both its page and its thing at the old URL.
     slug: str | None = None
+    # The entry of EXTRA_PATH_METADATA that pins the source (the README
+    # pins old URLs there): the one that gives its new URL; of a source
+    # gone, the one of its path that holds the old URL, and names no file
+    # now (``with_pins_from_settings``).
+    pinned_by: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
         guard says it (said of the source), and what gives the thing back;
         None when the build said why (or the source is a draft)."""
         if self.opted_out is not None:
-            opt_out = f"remove its {_field_line(self.source, 'Flattr', self.opted_out)}"
+            opt_out = (
+                f"remove 'flattr' from {self.opted_out_by}"
+                if self.opted_out_by is not None
+                else f"remove its {_field_line(self.source, 'Flattr', self.opted_out)}"
+            )
             if self.pages_off:
                 return (
                     "opts out, and is a page while FLATTR_PAGES is off",
@@ -173,28 +188,33 @@ class UrlChange:
             return (
                 f"if {self.taken_by} is meant to take them over, add the old URL "
                 "to FLATTR_ACCEPT_URL_CHANGES; if not, give it its own thing URL "
-                f"back (its slug, or 'Flattr_url:'), and add "
-                f"{pin_line(self.source, self.old_url)} to {self.source} wherever "
-                "it went"
+                f"back (its slug, or 'Flattr_url:'), and "
+                + (
+                    f"add {pin_line(self.source, self.old_url)} to {self.source} "
+                    "wherever it went"
+                    if self.pinned_by is None
+                    else f"{self._rekey('the path it went to')}"
+                )
             )
         if self.taken_by is not None:
             return (
                 f"to keep its flattrs with {self.source}, give {self.taken_by} "
-                f"another slug and add {pin_line(self.source, self.old_url)} to "
-                f"{self.source}; {self._accept()}"
+                f"another slug and {self._pin()}; {self._accept()}"
             )
         if self.new_url is None:
+            keep = (
+                f"add {pin_line(self.source, self.old_url)} to its metadata"
+                if self.pinned_by is None
+                else self._rekey("its new path")
+            )
             return (
-                f"if {self.source} was renamed or moved, add "
-                f"{pin_line(self.source, self.old_url)} to its metadata; if it was "
-                "removed "
-                "on purpose, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
+                f"if {self.source} was renamed or moved, {keep}; if it was "
+                "removed on purpose, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         # The author's fixes (in the file) first, then the operator's (in
         # the settings). A pin keeps the thing alone at the old URL: the
         # page moves, and its og:url and button name an address no page of
         # the build serves unless the web server redirects it.
-        pin = pin_line(self.source, self.old_url)
         redirect = (
             "(its page's og:url and button then name the old URL, which the web "
             "server must redirect to the page)"
@@ -208,16 +228,30 @@ class UrlChange:
             return (
                 f"give {self.source} its old slug back with "
                 f"{_field_line(self.source, 'Slug', old_slug)} to keep its page "
-                "and its thing at the old URL; or add "
-                f"{pin} to {self.source} to keep only its "
-                f"thing there {redirect}{accept}"
+                f"and its thing at the old URL; or {self._pin()} to keep only "
+                f"its thing there {redirect}{accept}"
             )
         if _site_may_have_moved(self.old_url, self.new_url):
             accept += (
                 " (when SITEURL changed for the whole site, FLATTR_SITEURL set "
                 "to the old SITEURL, its path too, keeps every thing URL)"
             )
-        return f"add {pin} to {self.source} to keep its flattrs {redirect}{accept}"
+        return f"{self._pin()} to keep its flattrs {redirect}{accept}"
+
+    def _pin(self) -> str:
+        """The fix that pins the old URL for the source, as a clause: a
+        line added to its file, or, where an entry of EXTRA_PATH_METADATA
+        pins it now, that entry's URL changed back (the file's line would
+        win, and leave the entry wrong)."""
+        if self.pinned_by is not None:
+            return f"set {self.pinned_by}['flattr_url'] to {self.old_url}"
+        return f"add {pin_line(self.source, self.old_url)} to {self.source}"
+
+    def _rekey(self, path: str) -> str:
+        """The fix of a source gone whose entry of EXTRA_PATH_METADATA pins
+        the old URL (``pinned_by``): that entry given the file's ``path``,
+        which Pelican matches it by."""
+        return f"give {self.pinned_by}, which pins the old URL, {path} as its key"
 
     def _old_slug(self) -> str | None:
         """The slug the source had, when the new URL is a prefix, its slug
@@ -1082,13 +1116,13 @@ def unresolved_changes(
     accepted: Collection[str],
     pages: bool,
     page_sources: Callable[[], Collection[str]],
-    opted_out: Callable[[Collection[str]], Mapping[str, str]] | None = None,
+    opted_out: Callable[[Collection[str]], Mapping[str, OptOut]] | None = None,
 ) -> list[UrlChange]:
     """``changes`` but those whose old URL FLATTR_ACCEPT_URL_CHANGES
     (``accepted``) lets go, each source still in the content folder that is
     a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off, and
-    each that ``opted_out`` names marked with its no-word: the build says
-    neither anywhere else.
+    each that ``opted_out`` names marked with its no-word and the setting
+    that gives it (``opt_out_of``): the build says neither anywhere else.
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``. ``page_sources`` gives the source file of every page (the
@@ -1104,16 +1138,18 @@ def unresolved_changes(
         return changes
     pages_off = set() if pages else there.intersection(page_sources())
     out = {} if opted_out is None else opted_out(there)
-    return [
-        dataclasses.replace(
-            change,
-            pages_off=change.source in pages_off,
-            opted_out=out.get(change.source),
-        )
-        if change.still_there
-        else change
-        for change in changes
-    ]
+    marked = []
+    for change in changes:
+        if change.still_there:
+            word, by = out.get(change.source, (None, None))
+            change = dataclasses.replace(
+                change,
+                pages_off=change.source in pages_off,
+                opted_out=word,
+                opted_out_by=by,
+            )
+        marked.append(change)
+    return marked
 
 
 def live_accepted(
@@ -1192,6 +1228,19 @@ def opt_out_word(metadata: Mapping[str, Any]) -> str | None:
     value = metadata[OPT_OUT]
     # DEFAULT_METADATA may hold False itself: no word written anywhere.
     return value.strip() if isinstance(value, str) else "no"
+
+
+def opt_out_of(content: Any, source: str) -> OptOut | None:
+    """How ``content`` (of the file ``source``) opts out: the word
+    (``opt_out_word``), and the setting that gives it, or None for its
+    file's own line (``resolve.given_by_setting``); None when it does not."""
+    from .resolve import given_by_setting
+    from .settings import OPT_OUT
+
+    word = opt_out_word(content.metadata)
+    if word is None:
+        return None
+    return word, given_by_setting(content, OPT_OUT, source)
 
 
 def _compare_urls(

@@ -25,7 +25,13 @@ from typing import Any
 from . import build
 from .generator_contents import contents_of, opted_out_sources, page_sources
 from .manifest import MISSING, file_problem, not_a_file_of
-from .resolve import OWNER, ContentThing, given_by_setting
+from .resolve import (
+    OWNER,
+    PINNED_URL,
+    ContentThing,
+    given_by_setting,
+    path_metadata_entry,
+)
 from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_baseline import (
@@ -808,7 +814,7 @@ def _warn_about_url_changes(
     if lost:
         build.warn(site + lost_to_said_problems_warning(lost))
     said, unsaid, summary = url_change_warnings(
-        with_slugs(unresolved, _slugs_of),
+        _with_pins_from_settings(with_slugs(unresolved, _slugs_of)),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
@@ -836,6 +842,41 @@ def _said_without_things() -> set[str]:
     return set().union(
         *(state.guard.refused_sources for state in (build.current, *build.outer_builds))
     )
+
+
+def _with_pins_from_settings(changes: list[UrlChange]) -> list[UrlChange]:
+    """``changes``, each source an entry of EXTRA_PATH_METADATA pins given
+    that entry (``UrlChange.pinned_by``), which its fix names: asked only
+    where an entry holds a 'flattr_url', as the README advises."""
+    by_path = build.current.pelican.settings.get("EXTRA_PATH_METADATA")
+    if not isinstance(by_path, Mapping) or not any(
+        isinstance(fields, Mapping) and PINNED_URL in fields
+        for fields in by_path.values()
+    ):
+        return changes
+    there = {change.source for change in changes if change.new_url is not None}
+    pinned = {
+        source: setting
+        for source, content in contents_of(build.current.generators, there)
+        if (setting := given_by_setting(content, PINNED_URL, source)) is not None
+    }
+    for change in changes:
+        # A source gone: the entry of its path that holds its old URL,
+        # which Pelican matches to no file now (one moved or renamed).
+        fields = by_path.get(change.source)
+        if (
+            change.new_url is None
+            and not change.still_there
+            and isinstance(fields, Mapping)
+            and str(fields.get(PINNED_URL) or "").strip() == change.old_url
+        ):
+            pinned[change.source] = path_metadata_entry(change.source)
+    return [
+        replace(change, pinned_by=pinned[change.source])
+        if change.source in pinned
+        else change
+        for change in changes
+    ]
 
 
 def _slugs_of(sources: Collection[str]) -> dict[str, str]:
@@ -913,14 +954,12 @@ def _owners_given_by(sources: Collection[str]) -> dict[str, str]:
     'flattr_owner' metadata, else its own field, else FLATTR_USERNAME."""
     if not sources:
         return {}
-    pelican_settings = build.current.pelican.settings
     given = {}
     for source, content in contents_of(build.current.generators, sources):
-        metadata = content.metadata
-        setting = given_by_setting(metadata, OWNER, source, pelican_settings)
+        setting = given_by_setting(content, OWNER, source)
         if setting is not None:
             given[source] = f"{setting}['{OWNER}']"
-        elif str(metadata.get(OWNER) or "").strip():
+        elif str(content.metadata.get(OWNER) or "").strip():
             given[source] = OWN_OWNER_FIELD
         else:
             given[source] = "FLATTR_USERNAME"

@@ -2535,9 +2535,44 @@ def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_
     assert things["b.md"]["hidden"] is False
     warnings = [r.getMessage() for r in flattr_log.records if "b.md" in r.getMessage()]
     assert warnings == [
-        "pelican-flattr: b.md: metadata 'flattr_ownr' is no field of pelican-flattr, "
-        "so it is ignored; did you mean 'flattr_owner'?"
+        "pelican-flattr: EXTRA_PATH_METADATA['b.md']: metadata 'flattr_ownr' is no "
+        "field of pelican-flattr, so it is ignored; did you mean 'flattr_owner'?"
     ]
+
+
+def test_extra_path_metadata_is_named_where_its_values_are_wrong(site, flattr_log):
+    # Values a folder's entry gives its files were said as the files' own:
+    # "metadata 'flattr_owner' ... in these 8 files", none of which holds
+    # the line; a misspelt field, once per file. The entry is named, and a
+    # misspelt field said once for it, as DEFAULT_METADATA's is.
+    files = {f"2023/post-{n}.md": article(f"Post {n}", "Alice") for n in range(7)}
+    files["2023/own.md"] = article("Own", "Alice", flattr_owner="twitter:@own")
+    files["2024/post.md"] = article("Later", "Alice")
+    site(
+        files,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        EXTRA_PATH_METADATA={
+            "2023": {"flattr_owner": "twitter:@club", "flattr_ownr": "x"},
+            "2023/post-6.md": {"Flattr_category": "txt"},
+        },
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said[0] == (
+        "pelican-flattr: EXTRA_PATH_METADATA['2023']: metadata 'flattr_ownr' is no "
+        "field of pelican-flattr, so it is ignored; did you mean 'flattr_owner'?"
+    )
+    errors = [message.partition(" is a Twitter")[0] for message in said[1:]]
+    assert sorted(errors[:2]) == [
+        "pelican-flattr: 2023/own.md: metadata 'flattr_owner' 'twitter:@own'",
+        "pelican-flattr: 2023/post-0.md, 2023/post-1.md, 2023/post-2.md, "
+        "2023/post-3.md, 2023/post-4.md and 2 more: metadata 'flattr_owner' (from "
+        "EXTRA_PATH_METADATA['2023']) 'twitter:@club'",
+    ]
+    assert (
+        "pelican-flattr: 2023/post-6.md: metadata 'flattr_category' (from "
+        "EXTRA_PATH_METADATA['2023/post-6.md']) is 'txt'; "
+    ) in [message.partition("choose")[0] for message in said]
+    assert not any("2024" in message for message in said)
 
 
 @pytest.mark.parametrize("setting", ["DEFAULT_METADATA", "EXTRA_PATH_METADATA"])
@@ -2567,9 +2602,14 @@ def test_image_fields_in_the_settings_are_read_in_any_letter_case(
         output = site(files, FLATTR_AUTHORS=AUTHORS, **settings(value))
         assert og(page(output / "article-a.html"), "og:image") == []
         (warning,) = _messages(flattr_log, "og")
-        # Said of DEFAULT_METADATA once, not of each article.
-        where = "DEFAULT_METADATA" if setting == "DEFAULT_METADATA" else "a.md"
-        assert warning.startswith(f"pelican-flattr: {where}: metadata '{field}' ")
+        # Said of DEFAULT_METADATA once, not of each article; of a file,
+        # naming the entry that gave it the value.
+        said = (
+            f"DEFAULT_METADATA: metadata '{field}' "
+            if setting == "DEFAULT_METADATA"
+            else f"a.md: metadata '{field}' (from EXTRA_PATH_METADATA['a.md']) "
+        )
+        assert warning.startswith(f"pelican-flattr: {said}")
         assert says in warning
         assert "a.md" in manifest_things(output)  # the button stays
 

@@ -1866,6 +1866,62 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
+@pytest.mark.parametrize(
+    ("settings", "fix"),
+    [
+        (
+            {"EXTRA_PATH_METADATA": {"a.md": {"flattr": "no"}}},
+            "a.md opts out: remove 'flattr' from EXTRA_PATH_METADATA['a.md'] to "
+            "give it its thing back",
+        ),
+        (
+            {"DEFAULT_METADATA": {"flattr": False}},
+            "a.md opts out: remove 'flattr' from DEFAULT_METADATA to give it",
+        ),
+    ],
+)
+def test_an_opt_out_a_setting_gives_is_named_for_the_setting(
+    tmp_path, flattr_log, settings, fix
+):
+    # 'Flattr: no' given by EXTRA_PATH_METADATA: the fix told the author to
+    # remove a line the file does not hold.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, **settings)
+    lines = [line for line in guard_lines(flattr_log) if "a.md" in line]
+    assert lines, guard_lines(flattr_log)
+    assert f"Fix: {fix}" in lines[0], lines[0]
+
+
+def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
+    # The README pins old URLs through EXTRA_PATH_METADATA: the fix of a
+    # pin changed there named the file, which holds no such line.
+    pinned = f"{SITEURL}/posts/first-slug.html"
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "EXTRA_PATH_METADATA": {"a.md": {"flattr_url": pinned}},
+    }
+    build(tmp_path, two_articles(), **settings)
+    settings["EXTRA_PATH_METADATA"] = {"a.md": {"flattr_url": pinned + "x"}}
+    build(tmp_path, two_articles(), **settings)
+    (line,) = guard_lines(flattr_log)
+    assert (
+        f"Fix: set EXTRA_PATH_METADATA['a.md']['flattr_url'] to {pinned} to keep "
+        "its flattrs"
+    ) in line, line
+    # The file moved: the entry that pins it names no file now.
+    settings["EXTRA_PATH_METADATA"] = {"a.md": {"flattr_url": pinned}}
+    build(tmp_path, two_articles(), **settings)
+    flattr_log.clear()
+    (tmp_path / "content" / "a.md").unlink()
+    build(tmp_path, {"2019/a.md": two_articles()["a.md"]}, **settings)
+    (line,) = [line for line in guard_lines(flattr_log) if "a.md:" in line]
+    assert (
+        "Fix: if a.md was renamed or moved, give EXTRA_PATH_METADATA['a.md'], "
+        "which pins the old URL, its new path as its key; if it was removed on "
+        "purpose"
+    ) in line, line
+
+
 THREE = {"Alice": "alice", "Bob": "bob", "Carol": "carol"}
 MISTYPED = {
     "Alice": "@alice_flattrs",
