@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -79,6 +80,11 @@ class UrlChange:
     # ``DEFAULT_METADATA``), where the fix is, as the file holds no line.
     opted_out: str | None = None
     opted_out_by: str | None = None
+    # Still there, no opt-out nor a page while FLATTR_PAGES is off: why the
+    # build gives it no thing where it says nothing, if it knows: ``DRAFT``,
+    # or an empty save_as (no page written): the setting that gives it
+    # (``ARTICLE_SAVE_AS``), or ``OWN_SAVE_AS`` for its file's own field.
+    unpublished: str | None = None
     # A URL let go earlier (a released baseline entry,
     # ``url_baseline.released``) that ``taken_by`` has now with another
     # owner: that entry's owner, whom Flattr keeps for the thing at the
@@ -105,7 +111,16 @@ class UrlChange:
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
         guard says it (said of the source), and what gives the thing back;
-        None when the build said why (or the source is a draft)."""
+        None when the build said why (or nothing tells)."""
+        if self.unpublished == DRAFT:
+            return "is a draft", "publish it"
+        if self.unpublished == OWN_SAVE_AS:
+            return f"has no page, as {OWN_SAVE_AS} is empty", "remove it"
+        if self.unpublished is not None:
+            return (
+                f"has no page, as {self.unpublished} is empty",
+                f"give {self.unpublished} its pages' path back",
+            )
         if self.opted_out is not None:
             opt_out = (
                 f"remove 'flattr' from {self.opted_out_by}"
@@ -162,7 +177,9 @@ class UrlChange:
                 f"(its slug, or its 'Flattr_url:') and give {self.source} its "
                 f"thing back ({why})"
             )
-        if self.opted_out is not None and restore is not None:
+        if restore is not None and (
+            self.opted_out is not None or self.unpublished is not None
+        ):
             # Named before FLATTR_PAGES: switching pages on alone gives an
             # opted-out page no thing, and the warning would go on.
             return (
@@ -355,6 +372,12 @@ class UrlChange:
             f"{self.source}: thing URL changed from {self.old_url} to "
             f"{self.new_url}; the flattrs of the old URL stay behind"
         )
+
+
+# ``UrlChange.unpublished`` of a draft, and of a source whose own
+# 'Save_as:' is empty.
+DRAFT = "draft"
+OWN_SAVE_AS = "its 'Save_as:'"
 
 
 # What a slug written back in a 'Slug:' line may be: no "/" (another
@@ -625,7 +648,8 @@ def url_change_warnings(
     command and its files) lists every change, and, when ``_ALIKE`` or
     more URLs changed the same way, the shape they share and the setting
     that most likely changed it: one whole-site fix, where each message
-    gives one per file. ``baseline`` is the guard's, whose deletion
+    gives one per file; so too for a setting the shape does not tell
+    (``_other_causes``). ``baseline`` is the guard's, whose deletion
     accepts every change at once.
     """
     said: list[str] = []
@@ -633,20 +657,30 @@ def url_change_warnings(
     counts = [0] * (_REUSED + 1)
     shapes: dict[tuple[str, str], int] = {}
     changed_urls: list[str] = []  # the old ones
+    # Each setting that empties save_as, and the slugs made of file names
+    # now and before, counted (``_other_causes``).
+    unwritten: dict[str, int] = {}
+    file_slugs = [0, 0]
     for change in changes:
         kind = _kind(change)
         counts[kind] += 1
         message = f"{change.describe(store)}. Fix: {change.advice()}"
         (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
+        if change.unpublished not in (None, DRAFT, OWN_SAVE_AS):
+            unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
         if change.new_url is not None:
             changed_urls.append(change.old_url)
             shape = _shape(change.old_url, change.new_url)
             if shape is not None:
                 shapes[shape] = shapes.get(shape, 0) + 1
+            file_slug = _slug_of_file_name(change)
+            if file_slug is not None:
+                file_slugs[file_slug] += 1
     alike, (old_shape, new_shape) = max(
         ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
     )
-    if not unsaid and alike < _ALIKE:
+    others = _other_causes(unwritten, file_slugs, counts)
+    if not unsaid and alike < _ALIKE and not others:
         return said, unsaid, None
     reused = _reused_summary(counts[_REUSED], baseline)
     total = sum(counts[:_REUSED])
@@ -674,9 +708,58 @@ def url_change_warnings(
             f"{cause}, or, if the change is deliberate, accept every change at "
             f"once by deleting {baseline} (the next build starts a new one)"
         )
+    for cause in others:
+        summary += f". {cause}"
     if reused is not None:
         summary += f". {reused}"
     return said, unsaid, summary
+
+
+def _slug_of_file_name(change: UrlChange) -> int | None:
+    """Whether the slug of ``change``'s source changed to its file's name
+    (0), as ``SLUGIFY_SOURCE = 'basename'`` makes it, or from it (1); None
+    when neither, or its slugs are unknown."""
+    old = change._old_slug()
+    if old is None or old == change.slug:
+        return None
+    # As Pelican slugifies a plain file name: "Post 1.md" gives "post-1".
+    name = posixpath.splitext(posixpath.basename(change.source))[0]
+    name = name.lower().replace(" ", "-")
+    if change.slug == name:
+        return 0
+    return 1 if old == name else None
+
+
+def _other_causes(
+    unwritten: Mapping[str, int], file_slugs: list[int], counts: list[int]
+) -> list[str]:
+    """What the summary says of a setting that ``_ALIKE`` or more changes
+    share, where the shape of their URLs does not tell it: an empty save_as
+    setting (``unwritten``: each, with how many sources it leaves without a
+    page), slugs made of file names now or before (``file_slugs``: how
+    many); ``counts`` those of ``url_change_warnings``."""
+    causes = [
+        f"{count} of the {counts[2]} source files still there have no page, as "
+        f"{setting} is empty: give it its pages' path back to give them their "
+        "things back"
+        for setting, count in sorted(unwritten.items())
+        if count >= _ALIKE
+    ]
+    now, before = file_slugs
+    if now >= _ALIKE:
+        causes.append(
+            f"{now} of the {counts[0]} changed thing URLs have their file's name "
+            "as their slug now: SLUGIFY_SOURCE = 'basename' is the likely cause: "
+            "put it back to keep their flattrs"
+        )
+    if before >= _ALIKE:
+        causes.append(
+            f"{before} of the {counts[0]} changed thing URLs had their file's "
+            "name as their slug, and have another now: a changed SLUGIFY_SOURCE "
+            "('basename' before) is the likely cause: put it back to keep their "
+            "flattrs"
+        )
+    return causes
 
 
 def lost_to_said_problems(

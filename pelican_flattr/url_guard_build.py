@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from . import build
-from .generator_contents import contents_of, opted_out_sources, page_sources
+from .generator_contents import (
+    contents_of,
+    opted_out_sources,
+    page_sources,
+    unpublished_sources,
+)
 from .manifest import MISSING, file_problem, not_a_file_of
 from .resolve import (
     OWNER,
@@ -814,7 +819,7 @@ def _warn_about_url_changes(
     if lost:
         build.warn(site + lost_to_said_problems_warning(lost))
     said, unsaid, summary = url_change_warnings(
-        _with_pins_from_settings(with_slugs(unresolved, _slugs_of)),
+        _with_pins_from_settings(_unpublished(with_slugs(unresolved, _slugs_of))),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
@@ -842,6 +847,27 @@ def _said_without_things() -> set[str]:
     return set().union(
         *(state.guard.refused_sources for state in (build.current, *build.outer_builds))
     )
+
+
+def _unpublished(changes: list[UrlChange]) -> list[UrlChange]:
+    """``changes``, each source still there without a thing for a reason
+    the build knows but says nowhere (a draft, an empty save_as) marked
+    with it (``UrlChange.unpublished``), which its fix and the summary name;
+    not one the guard names another reason for (an opt-out, FLATTR_PAGES)."""
+    wanted = {
+        change.source
+        for change in changes
+        if change.still_there and change.opted_out is None and not change.pages_off
+    }
+    if not wanted:
+        return changes
+    why = unpublished_sources(build.current.generators, wanted)
+    return [
+        replace(change, unpublished=why[change.source])
+        if change.source in why and change.source in wanted
+        else change
+        for change in changes
+    ]
 
 
 def _with_pins_from_settings(changes: list[UrlChange]) -> list[UrlChange]:

@@ -454,6 +454,53 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     assert guard_lines(flattr_log) == gone
 
 
+def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
+    # ARTICLE_SAVE_AS = "" leaves every article without a page, and so
+    # without a thing: a warning per file, and a summary that named no
+    # setting; each fix was the one for a file whose build said why.
+    files = {f"p{n}.md": article(f"Post {n}", "Alice") for n in range(6)}
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, ARTICLE_SAVE_AS="")
+    said = guard_lines(flattr_log)
+    assert (
+        "Fix: p0.md has no page, as ARTICLE_SAVE_AS is empty: give "
+        "ARTICLE_SAVE_AS its pages' path back to give it its thing back"
+    ) in said[0]
+    ((_, summary),) = summary_lines(flattr_log)
+    assert summary.startswith(
+        "pelican-flattr: 6 thing URLs of the last build are not this build's: "
+        "6 source files still there without a thing. 6 of the 6 source files "
+        "still there have no page, as ARTICLE_SAVE_AS is empty: give it its "
+        "pages' path back to give them their things back"
+    ), summary
+
+
+def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
+    # SLUGIFY_SOURCE = "basename" gives every article its file's name as
+    # its slug: each fix was right, but the summary named no cause.
+    files = {f"p{n}.md": article(f"Post number {n}", "Alice") for n in range(6)}
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    build(tmp_path, files, **settings)
+    build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
+    ((_, summary),) = summary_lines(flattr_log)
+    assert (
+        "6 thing URLs changed. 6 of the 6 changed thing URLs have their file's "
+        "name as their slug now: SLUGIFY_SOURCE = 'basename' is the likely "
+        "cause: put it back to keep their flattrs"
+    ) in summary, summary
+    # And the other way round, from a new baseline.
+    tmp_path.joinpath(*BASELINE).unlink()
+    build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
+    flattr_log.clear()
+    build(tmp_path, files, **settings)
+    ((_, summary),) = summary_lines(flattr_log)
+    assert (
+        "6 of the 6 changed thing URLs had their file's name as their slug, and "
+        "have another now: a changed SLUGIFY_SOURCE ('basename' before) is the "
+        "likely cause: put it back to keep their flattrs"
+    ) in summary, summary
+
+
 def test_the_summary_s_diff_command_runs_as_written_from_a_folder_with_a_space(
     tmp_path, flattr_log, capsys
 ):
@@ -1389,11 +1436,8 @@ def test_a_url_passing_to_a_new_source_while_its_file_stays_warns(
         "thing URL (its slug, or its 'Flattr_url:') and give a.md its thing back"
     ), line
     if without_a_thing == {"status": "draft"}:
-        # The build says nothing of a draft: the fix must not say it does.
-        assert line.endswith(
-            "(the build says why it has none, unless it is a draft or its "
-            "'Save_as:' is empty)"
-        ), line
+        # The build says nothing of a draft: the fix says what it is.
+        assert line.endswith("(publish it: it is a draft)"), line
     fails_strict_until_accepted(tmp_path, flattr_log, files)
 
 
@@ -1836,7 +1880,8 @@ def test_a_released_urls_source_is_no_source_of_the_last_build(
 @pytest.mark.parametrize(
     ("without_a_thing", "fix"),
     [
-        ({"status": "draft"}, "give a.md its thing back"),
+        # The build knows a draft: publishing it gives the thing back.
+        ({"status": "draft"}, "a.md is a draft: publish it to give it its thing"),
         # The build says nothing of an opt-out: the guard names it.
         ({"flattr": "no"}, "a.md opts out: remove its 'Flattr: no'"),
         # Quoted as the file writes it: a search for 'Flattr: no' finds
@@ -1844,12 +1889,12 @@ def test_a_released_urls_source_is_no_source_of_the_last_build(
         ({"flattr": "False"}, "a.md opts out: remove its 'Flattr: False'"),
         # A draft has no thing whatever it says: removing its opt-out
         # would give it none.
-        ({"status": "draft", "flattr": "no"}, "give a.md its thing back (the"),
+        ({"status": "draft", "flattr": "no"}, "a.md is a draft: publish it"),
         # Nor does the build say anything of an empty 'Save_as:' (no page).
         (
             {"save_as": ""},
-            "give a.md its thing back (the build says why it has none, unless "
-            "it is a draft, has 'Flattr: no' or an empty 'Save_as:')",
+            "a.md has no page, as its 'Save_as:' is empty: remove it to give it "
+            "its thing back",
         ),
     ],
 )
