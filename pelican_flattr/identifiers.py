@@ -40,8 +40,11 @@ _EMAIL_OWNER = re.compile(r"email:[0-9a-f]{32}")
 # ambiguous with an owner identifier, so it is never allowed.
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
-# written in lower case, as Flattr's documentation spells them.
-_TWITTER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# written in lower case, as Flattr's documentation spells them. The web
+# hook receiver takes any id of this shape as Flattr sends it.
+TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# Twitter's account ids are unsigned 64-bit numbers.
+_LARGEST_TWITTER_ID = 2**64 - 1
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
@@ -509,10 +512,11 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         raise _not_a_username(text, expected)
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
-        twitter = _TWITTER.fullmatch(text)
-        if twitter:
-            return Owner("twitter", f"twitter:user:id:{twitter[1]}")
-        raise _not_a_twitter_id(text)
+        twitter = TWITTER_OWNER.fullmatch(text)
+        if twitter is None:
+            raise _not_a_twitter_id(text)
+        _check_twitter_id(text, twitter[1])
+        return Owner("twitter", f"twitter:user:id:{twitter[1]}")
     if scheme == "email":
         rest = text[len("email:") :].strip()
         if MD5_HEX.fullmatch(rest):
@@ -604,8 +608,10 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
     number = _TWITTER_NUMBER.fullmatch(text)
     if number is not None:
         written_short = "is a Twitter id in a form Flattr does not read: write "
+        # Without leading zeros, which the form advised would be refused for.
+        digits = number[1].lstrip("0") or "0"
         return IdentifierError(
-            f"{text!r} {written_short}twitter:user:id:{number[1]}",
+            f"{text!r} {written_short}twitter:user:id:{digits}",
             f"{written_short}twitter:user:id:NUMBER",
         )
     return _refused(
@@ -613,6 +619,29 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         "is not a twitter identifier: write twitter:user:id:NUMBER with the "
         "numeric account id, not the handle",
     )
+
+
+def _check_twitter_id(text: str, digits: str) -> None:
+    """Raise IdentifierError unless ``digits``, the id of ``text``, is a
+    Twitter account's id as Twitter writes it. Flattr matches an owner as
+    written: twitter:user:id:00783214 is no account's, and nobody could
+    claim its things."""
+    number = int(digits)
+    if digits[0] == "0" and number:
+        zeros = (
+            "writes the Twitter id with leading zeros, which no account's id "
+            "has (Flattr matches an owner as written): write "
+        )
+        raise IdentifierError(
+            f"{text!r} {zeros}twitter:user:id:{number}",
+            f"{zeros}twitter:user:id:NUMBER without them",
+        )
+    if not 0 < number <= _LARGEST_TWITTER_ID:
+        raise _refused(
+            text,
+            "is no Twitter account's id (those are whole numbers from 1 to "
+            f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+        )
 
 
 def _web_address_refused(text: str, expected: str) -> IdentifierError | None:

@@ -38,6 +38,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
+    TWITTER_OWNER,
     IdentifierError,
     holds_at_sign,
     parse_owner,
@@ -478,6 +479,12 @@ def _delivered_owner(raw: str) -> str:
     delivery holds, where FLATTR_AUTHORS would take more: a Flattr
     username, email:ADDRESS."""
     scheme, colon, rest = raw.partition(":")
+    twitter = TWITTER_OWNER.fullmatch(raw)
+    if twitter is not None:
+        # As sent, though a build now refuses it (twitter:user:id:00783214):
+        # an earlier build published it, it is Flattr's name for the
+        # thing's owner, and refused, the flattr would be lost.
+        return f"twitter:user:id:{twitter[1]}"
     if not colon:
         problem = (
             f"{_shown_value(raw)} is no owner identifier (a delivery never "

@@ -110,6 +110,29 @@ def test_fields_are_stored_trimmed_and_an_owner_as_flattr_writes_it(receiver, ow
     ]
 
 
+# Owners a build refuses to publish, but Flattr sends as a button wrote
+# them: refused, the delivery would be lost.
+AS_SENT = [
+    # Published by a build that did not check its id yet.
+    "twitter:user:id:00783214",
+    "twitter:user:id:0",
+    "twitter:user:id:" + "9" * 20,
+]
+
+
+@pytest.mark.parametrize("owner", AS_SENT)
+def test_an_owner_is_stored_and_listed_as_flattr_sends_it(receiver, capsys, owner):
+    from pelican_flattr.cli import main
+
+    thing_id = f"as-sent-{owner}"
+    answer = post(receiver, dict(PENDING, thing_id=thing_id, thing_owner_id=owner))
+    assert answer.status_code == 200, answer.text
+    assert [r[2] for r in rows(receiver) if r[0] == thing_id] == [owner]
+    assert main(["pending", "--store", str(receiver.store), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["owners"]
+    assert owner in [row["owner"] for row in listed]
+
+
 @pytest.mark.parametrize(
     "name", ["pendingclickcreate ", " pendingclickcreate", "PendingClickCreate"]
 )
