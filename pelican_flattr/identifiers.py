@@ -58,7 +58,10 @@ _EMAIL_ADDRESS = re.compile(
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
-_PARTNER = re.compile(r"(?ai:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
+PARTNER_NAMESPACE = r"[A-Za-z0-9_.-]{1,64}"
+_PARTNER = re.compile(
+    rf"(?ai:partner):({PARTNER_NAMESPACE}):([A-Za-z0-9_.+-]{{1,128}})"
+)
 # Anything shaped like an address, in text that repeats what someone wrote:
 # a run of these characters on each side of an "@". Before it, read
 # backwards from the "@": a quoted local part ("jo smith"@example.org), or a
@@ -197,7 +200,7 @@ _PRINTABLE_INVISIBLE = re.compile(
 )
 
 
-def _invisible_character(text: str) -> str | None:
+def invisible_character(text: str) -> str | None:
     """The first character of ``text`` that a reader cannot see or that no
     identifier holds (a control, format such as U+200B or U+202E,
     separator, private-use or unassigned one, or a default-ignorable one),
@@ -483,7 +486,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     text = value.strip()
     if not text:
         raise IdentifierError(f"is empty; expected {expected}")
-    invisible = _invisible_character(text)
+    invisible = invisible_character(text)
     if invisible is not None:
         # The value itself is not shown: an address may be what holds it.
         way_out = (
@@ -660,7 +663,7 @@ def parse_partner_identifier(value: object) -> Owner:
     """Read an identifier that must name someone without a Flattr account.
 
     Used where Flattr expects ``owner`` forms only (verify; the web hook
-    receiver, which takes fewer, reads its own with ``parse_owner``).
+    receiver reads what Flattr sends by rules of its own, as sent).
     """
     owner = parse_owner(value, PARTNER_FORMS)
     if not owner.is_partner_identifier:

@@ -38,9 +38,11 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
+    PARTNER_NAMESPACE,
     TWITTER_OWNER,
     IdentifierError,
     holds_at_sign,
+    invisible_character,
     parse_owner,
     redact_around,
 )
@@ -99,6 +101,12 @@ _SHOWN_AS_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
 # The owner identifiers Flattr sends: it knows an email owner by the hash
 # alone, and a thing of a Flattr user is never pending.
 DELIVERED_OWNER_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+# A partner's owner as Flattr sends it: the namespace Flattr gave the
+# partner, and an ID of the partner's. One web hook URL serves all of the
+# partner's tools, whose IDs need not fit the rule the plugin publishes its
+# own by (identifiers._PARTNER): any that `pending` can list as sent.
+_DELIVERED_PARTNER = re.compile(rf"(?ai:partner):({PARTNER_NAMESPACE}):(.+)")
+MAX_PARTNER_ID = 200  # characters, as a thing_id
 # An address in a form body, its "@" as it is or percent-encoded (once
 # more for each "%25"), or a full-width or small "@" percent-encoded: runs
 # of anything but separators around such a sign.
@@ -485,6 +493,10 @@ def _delivered_owner(raw: str) -> str:
         # an earlier build published it, it is Flattr's name for the
         # thing's owner, and refused, the flattr would be lost.
         return f"twitter:user:id:{twitter[1]}"
+    partner = _DELIVERED_PARTNER.fullmatch(raw)
+    if partner is not None:
+        _check_partner_id(partner[2])
+        return f"partner:{partner[1]}:{partner[2]}"
     if not colon:
         problem = (
             f"{_shown_value(raw)} is no owner identifier (a delivery never "
@@ -502,6 +514,29 @@ def _delivered_owner(raw: str) -> str:
         except IdentifierError as error:
             problem = str(error)
     raise Refusal(400, f"thing_owner_id {problem}", "thing_owner_id")
+
+
+def _check_partner_id(partner_id: str) -> None:
+    """Refusal(400) for a partner's ID that `pending` could not list as
+    sent, or an overlong one. Control, format and separator characters
+    were refused with the whole field (``_no_controls``), an "@" too."""
+    if len(partner_id) > MAX_PARTNER_ID:
+        raise Refusal(
+            400,
+            f"thing_owner_id's partner ID is longer than {MAX_PARTNER_ID} characters",
+            "thing_owner_id",
+        )
+    # `pending` separates an owner from its claim URL with spaces, and a
+    # character that does not show makes two owners read as one.
+    hidden = " " if " " in partner_id else invisible_character(partner_id)
+    if hidden is not None:
+        raise Refusal(
+            400,
+            f"thing_owner_id holds {_character_name(hidden)} in its partner ID: "
+            "a space, or a character that does not show, which `pending` could "
+            "not list as sent",
+            "thing_owner_id",
+        )
 
 
 def _shown_value(value: str) -> str:

@@ -117,6 +117,12 @@ AS_SENT = [
     "twitter:user:id:00783214",
     "twitter:user:id:0",
     "twitter:user:id:" + "9" * 20,
+    # One web hook URL serves all of a partner's tools, whose ids need not
+    # fit the rule the plugin publishes its own by.
+    "partner:hackspace:a:b",
+    "partner:hackspace:Jörg",
+    "partner:hackspace:member/42?tab=1;x",
+    "partner:hackspace:<b>'\"&",
 ]
 
 
@@ -423,6 +429,12 @@ def test_sql_metacharacters_are_data(receiver):
 # (field, how its longest value starts, its limit, the answer past it)
 LONGEST = [
     ("thing_id", "", 200, "thing_id is longer than 200 characters"),
+    (
+        "thing_owner_id",
+        "partner:hackspace:",
+        len("partner:hackspace:") + 200,
+        "thing_owner_id's partner ID is longer than 200 characters",
+    ),
     (
         "flattrer_username",
         "",

@@ -116,6 +116,11 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         ("claim_url", "https://flattr.com/claim/\u2800"),
         ("flattrer_username", "rea\uffa0der"),
         ("thing_id", "1\u1160"),
+        # A partner's ID is stored as sent, but none of these.
+        ("thing_owner_id", "partner:ns:a\x1bb"),
+        ("thing_owner_id", "partner:ns:a\u202eb"),
+        ("thing_owner_id", "partner:ns:a\u2028b"),
+        ("thing_owner_id", "partner:ns:a\u3164b"),
     ],
 )
 def test_control_characters_are_refused(receiver, field, value):
@@ -231,6 +236,38 @@ def test_an_owner_refused_is_answered_with_the_forms_a_delivery_holds(
     )
     assert answer.status_code == 400
     assert answer.json() == {"error": said, "field": "thing_owner_id"}
+
+
+@pytest.mark.parametrize(
+    ("partner_id", "named"),
+    [
+        # `pending` separates an owner from its claim URL by spaces.
+        ("a b", "U+0020 (SPACE)"),
+        ("a\u00a0b", "U+00A0 (NO-BREAK SPACE)"),
+        ("a\u3000b", "U+3000 (IDEOGRAPHIC SPACE)"),
+        # Shown as nothing, or as a blank: two owners would read as one.
+        ("a\u034fb", "U+034F (COMBINING GRAPHEME JOINER)"),
+        ("a\ufe0fb", "U+FE0F (VARIATION SELECTOR-16)"),
+        ("a\ue000b", "U+E000"),
+        ("a\U000e0080b", "U+E0080"),
+    ],
+)
+def test_a_partner_id_that_pending_could_not_show_as_sent_is_refused(
+    receiver, partner_id, named
+):
+    before = rows(receiver)
+    answer = httpx.post(
+        receiver.url,
+        content=urlencode(dict(PENDING, thing_owner_id=f"partner:ns:{partner_id}")),
+        headers=FORM,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": f"thing_owner_id holds {named} in its partner ID: a space, or a "
+        "character that does not show, which `pending` could not list as sent",
+        "field": "thing_owner_id",
+    }
+    assert rows(receiver) == before
 
 
 def test_an_oversized_body_is_refused_before_it_is_sent(receiver):
