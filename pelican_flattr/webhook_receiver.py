@@ -72,6 +72,14 @@ EVENT_NAME_KEPT = 100
 REASON_LOGGED = 300
 MAX_CLAIM_URL = 2048  # characters
 PENDING_CLICK = "pendingclickcreate"
+# What the receiver reads of a pendingclickcreate, besides _event.
+PENDING_CLICK_FIELDS = (
+    "thing_id",
+    "thing_owner_id",
+    "thing_clicks_total",
+    "flattrer_username",
+    "claim_url",
+)
 ROUTE_PREFIX = "/hooks/"
 MIN_TOKEN_LENGTH = 32
 # URL-safe, so that the registered URL needs no escaping.
@@ -167,23 +175,37 @@ class PendingClick:
     claim_url: str
 
 
-def parse_form(body: bytes) -> dict[str, str]:
+def parse_form(body: bytes) -> tuple[dict[str, str], set[str]]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
-    UTF-8 values, each parameter once; empty pieces ("a=1&") are skipped.
+    UTF-8 values; empty pieces ("a=1&") are skipped. The parameters, each
+    with its first value, and the names of those repeated with another
+    value (``refuse_disputed`` refuses those the receiver reads).
     Raises Refusal(400) naming the parameter at fault, with the ``_event``
     read before it."""
     form: dict[str, str] = {}
+    disputed: set[str] = set()
     try:
-        _read_form(body, form)
+        _read_form(body, form, disputed)
     except Refusal as refusal:
         # A delivery of Flattr's own event broken further on must stand out
         # in the log from a probe without one.
         refusal.event = form.get("_event")
         raise
-    return form
+    return form, disputed
 
 
-def _read_form(body: bytes, form: dict[str, str]) -> None:
+def refuse_disputed(disputed: set[str], read: Iterable[str]) -> None:
+    """Refusal(400) naming the first parameter of ``read`` (those the
+    receiver reads) that ``parse_form`` found repeated with another value:
+    which one Flattr meant is unknown, and storing either could be wrong."""
+    for name in read:
+        if name in disputed:
+            raise Refusal(
+                400, f"parameter {name!r} is repeated with different values", name
+            )
+
+
+def _read_form(body: bytes, form: dict[str, str], disputed: set[str]) -> None:
     for part in body.split(b"&"):
         if not part:
             # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
@@ -197,9 +219,14 @@ def _read_form(body: bytes, form: dict[str, str]) -> None:
         if not equals:
             raise Refusal(400, f"parameter {shown!r} has no value (name=value)", shown)
         value = _form_text(raw_value, shown)
-        if name in form:
-            raise Refusal(400, f"parameter {shown!r} is repeated", shown)
-        form[name] = value
+        if name not in form:
+            form[name] = value
+        elif value.strip() != form[name].strip():
+            # Refused only where the receiver reads it (refuse_disputed): a
+            # repeat of a parameter it never reads, or of a value as read
+            # (trimmed), changes nothing it stores, and refusing it would
+            # lose the delivery.
+            disputed.add(name)
 
 
 def _shown_name(name: str) -> str:
@@ -1253,7 +1280,8 @@ class WebhookApp:
         if codec is not None:
             _check_charset(body, codec)
         try:
-            form = parse_form(body)
+            form, disputed = parse_form(body)
+            refuse_disputed(disputed, ["_event"])
             # Trimmed as every field is: a sender that pads the name (or
             # writes it in capitals) means Flattr's event, and answered 202
             # "ignored" it would never resend what was then never stored.
@@ -1275,6 +1303,7 @@ class WebhookApp:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)
             return 202, {"status": "ignored", "event": shown}
+        refuse_disputed(disputed, PENDING_CLICK_FIELDS)
         click = parse_pending_click(form)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
