@@ -498,6 +498,63 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
     assert embedded_problems(opened, html, things, "js") == []
 
 
+def _dated_article(title: str, day: int, body: str, **meta: str) -> str:
+    lines = [f"Title: {title}", "Author: Alice", f"Date: 2024-03-{day:02} 10:00"]
+    lines += [f"{key}: {value}" for key, value in meta.items()]
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def test_embedded_buttons_send_their_whole_description_and_never_stop_load_js(
+    flattr_sites, browser_page
+):
+    """load.js cuts a button's inner HTML at 1000 JavaScript (UTF-16)
+    characters, each "&amp;" and "<br>" counted in full, then
+    percent-encodes it: a cut inside an emoji's surrogate pair threw,
+    leaving that button and every later one of a listing unreplaced, and
+    a description with "&" or line breaks arrived shorter than the
+    auto-submit URL's. Each button's must arrive whole."""
+    from conftest import ROOT, build
+
+    lines = "<br>".join(
+        f"Part {n}: tools &amp; parts, bits &amp; bobs, R&amp;D. " * 4 for n in range(6)
+    )
+    files = {
+        # Newest first on the listing: the emoji's button comes first.
+        "emoji.md": _dated_article(
+            "Emoji summary", 4, "Body.", Summary="\U0001f600a" * 600
+        ),
+        "ampersands.md": _dated_article(
+            "Ampersand summary", 3, "Body.", Summary="R&amp;D " * 300
+        ),
+        "lines.md": _dated_article("Six lines", 2, "Body.", Summary=lines),
+        "plain.md": _dated_article("A plain one", 1, "A short summary of it."),
+    }
+    output = build(
+        flattr_sites.root / "loader-descriptions",
+        files,
+        theme=str(ROOT / "theme"),
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+        SUMMARY_MAX_LENGTH=None,
+    )
+    manifest = output / "flattr-manifest.json"
+    things = json.loads(manifest.read_text(encoding="utf-8"))["things"]
+    assert len(things) == 4
+    listing = output / "index.html"
+    assert listing.read_text(encoding="utf-8").count('class="FlattrButton ') == 4
+    problems: list[str] = []
+    opened = browser_page()
+    # The listing, then each article's own page, where one button alone
+    # shows what its description lost.
+    for path in [listing, *(output / f"{t['url'].rsplit('/', 1)[1]}" for t in things)]:
+        html = path.read_text(encoding="utf-8")
+        opened.visit(flattr_sites.url_of_file(path), wait_for_loader=True)
+        problems += [
+            f"{path.name}: {p}" for p in embedded_problems(opened, html, things, "js")
+        ]
+    assert problems == []
+
+
 @pytest.mark.parametrize(
     "href",
     [
