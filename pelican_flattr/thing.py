@@ -627,16 +627,32 @@ def printable_text(text: str) -> str:
 
 
 def thing_title(title: str, site_name: str = "") -> str:
-    """A title of 5-100 characters from an article title that may hold HTML."""
+    """A title of 5-100 characters from an article title that may hold HTML,
+    at least 5 of them left once Flattr strips HTML from it again
+    (``_left_by_flattr``)."""
     text = strip_html(_spaced_controls(title))  # strip_html folds the spaces
     low, high = TITLE_LIMITS
-    if len(text) < low and site_name:
+    if _left_by_flattr(text) < low and site_name:
         site = strip_html(_spaced_controls(site_name))
-        text = f"{text} – {site}" if text else site
-    if len(text) < low:
+        if site:  # a blank one left "Hi – " to count as five
+            text = f"{text} – {site}" if text else site
+    if _left_by_flattr(text) < low:
         # "(untitled)" alone is longer than Flattr's shortest title.
         text = (text + " " if text else "") + "(untitled)"
-    return shorten(text, high)
+    text = shorten(text, high)
+    if "<" in text and _left_by_flattr(text) < low:
+        # A tag left open ("Hi <a") hid what was added after it, or the
+        # cut dropped it (a long title of tags alone).
+        return "(untitled)"
+    return text
+
+
+def _left_by_flattr(text: str) -> int:
+    """How many characters of plain ``text`` are left once Flattr strips
+    HTML from the title or description it is sent, as the plugin strips
+    it: an escaped tag in the source (``&lt;div&gt;``), a tag in the text,
+    goes. ``len(text)`` when it holds no "<" (one search in C)."""
+    return len(text) if "<" not in text else len(strip_html(text))
 
 
 def thing_description(text: str, fallback: str) -> str:

@@ -451,10 +451,30 @@ def test_shorten_cuts_between_whole_characters(before, whole):
         ("Hall", "Hall – Example Community"),
         ("<b>Bold</b> move", "Bold move"),
         ("<script>x</script>", "Example Community"),
+        # Flattr strips HTML from the title again: what reads as a tag
+        # after the plugin's strip leaves nothing of Flattr's minimum.
+        ("&lt;section&gt;", "<section> – Example Community"),
+        ("&lt;b&gt;Hi", "<b>Hi – Example Community"),
+        ("Why &lt;div&gt; soup", "Why <div> soup"),
     ],
 )
 def test_title_limits(title, expected):
     assert thing_title(title, "Example Community") == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("&lt;section&gt;", "<section> (untitled)"),
+        # A tag left open hides what is added after it, and a long title
+        # of tags loses it to the cut: "(untitled)" alone.
+        ("Hi &lt;a", "(untitled)"),
+        ("&lt;div&gt;" * 30, "(untitled)"),
+    ],
+)
+def test_a_title_of_tags_is_padded_to_what_flattr_keeps(title, expected):
+    assert thing_title(title) == expected
+    assert len(strip_html(thing_title(title))) >= 5
 
 
 def test_title_is_never_short_or_long():
@@ -482,6 +502,7 @@ def test_a_cut_never_leaves_less_than_flattr_takes(filler):
 def test_titles_and_descriptions_always_fit_flattr_limits(text, site_name):
     title = thing_title(text, site_name)
     assert 5 <= len(title) <= 100
+    assert len(strip_html(title)) >= 5  # once Flattr strips it again
     assert 5 <= len(thing_description(text, title)) <= 1000
 
 
