@@ -1294,6 +1294,11 @@ def resolve(
     if problems or owner is None:
         # An owner that could not be read is among the problems.
         return Resolution(problems=tuple(problems), notice=why_none or None)
+    if hidden is None:
+        # Content Pelican hides (Status: hidden: a 404 page, an unlisted
+        # article) is in no listing or feed of the site: Flattr's public
+        # listings would show its URL, title and description all the same.
+        hidden = settings.hidden or getattr(content, "status", None) == "hidden"
     title = thing_title(title, settings.site_name)
     thing = Thing(
         url=url,
@@ -1303,7 +1308,7 @@ def resolve(
         category=category,
         language=language,
         tags=tags,
-        hidden=settings.hidden if hidden is None else hidden,
+        hidden=hidden,
     )
     image, image_problem, image_files, open_graph_texts = None, None, None, ()
     if settings.open_graph:

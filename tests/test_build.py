@@ -244,6 +244,31 @@ def test_opt_out_and_drafts_get_nothing(site):
     assert flattr_buttons(draft) == []
 
 
+@pytest.mark.parametrize("own", [None, "no"])
+def test_content_pelican_hides_is_hidden_at_flattr(site, own):
+    # Pelican lists hidden content nowhere (no index, no feed): its thing
+    # went to Flattr's public listings all the same, with its URL, title and
+    # description. Its own Flattr_hidden: no still shows it.
+    field = {} if own is None else {"flattr_hidden": own}
+    files = {
+        "hidden.md": article("A hidden article", "Alice", status="hidden", **field),
+        "listed.md": article("A listed article", "Alice"),
+        "pages/404.md": article(
+            "Not found", "Alice", status="hidden", save_as="404.html", url="404.html"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    things = manifest_things(output)
+    assert things["listed.md"]["hidden"] is False
+    assert things["pages/404.md"]["hidden"] is True
+    thing = things["hidden.md"]
+    assert thing["hidden"] is (own is None)
+    query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
+    assert query.get("hidden") == (None if own else ["1"])
+    buttons = flattr_buttons(page(output / "a-hidden-article.html"))
+    assert [b["href"] for b in buttons] == [thing["auto_submit_url"]]
+
+
 def test_pinned_url_is_the_thing_url(site):
     pinned = "https://old.example.org/2019/the-old-slug/"
     files = {"moved.md": article("A moved article", "Alice", flattr_url=pinned)}
