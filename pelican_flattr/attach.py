@@ -46,6 +46,7 @@ from .resolve import (
     from_defaults,
     given_by_setting,
     language_region_warning,
+    leads_to_its_page,
     opts_out,
     own_thing_url,
     page_url_warning,
@@ -54,6 +55,7 @@ from .resolve import (
     site_thing_url,
     unknown_field_message,
     unknown_fields,
+    unwritten_url_warning,
 )
 from .settings import (
     METADATA_FIELDS,
@@ -264,6 +266,31 @@ def _resolve_content(
     )
 
 
+def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> None:
+    """Warn of ``content``, whose metadata sets its save_as and not its
+    url, when its url, which still follows its URL setting, leads to no
+    page written (``leads_to_its_page``): Pelican's documented home page,
+    ``Save_as: index.html`` alone, had a thing at ``pages/{slug}.html``.
+    Its thing stays: a server may send that URL to the page, as the build
+    cannot know, and its URL: then says so. Not of a pinned thing URL."""
+    content_thing: ContentThing = content.flattr
+    if content_thing.url != own_thing_url(content_thing.content_url, settings):
+        return
+    setting = build.URL_SETTINGS.get(
+        (type(content), getattr(content, "in_default_lang", None))
+    )
+    if setting is None:  # a subclass of Pelican's own: its settings unknown
+        return
+    formats = getattr(content, "settings", None) or {}
+    url, page = content_thing.content_url, content_thing.page
+    save_as_setting = setting.removesuffix("URL") + "SAVE_AS"
+    if not leads_to_its_page(
+        url, page, formats.get(setting), formats.get(save_as_setting)
+    ):
+        warning = unwritten_url_warning(url, page, setting)
+        build.warn_once(f"{content_thing.source}: {warning}")
+
+
 def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
     """Whether the thing URL of ``content_thing`` is already the thing of
     another source in another site of this run (i18n_subsites), reported:
@@ -377,8 +404,9 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     address, language regions, problems, contents without an owner), and
     the pages that ask for a button while FLATTR_PAGES is off; take back
     the things of contents whose page another's overwrites
-    (``_drop_displaced``); and check the ``FLATTR_AUTHORS`` keys against
-    the authors read."""
+    (``_drop_displaced``); warn of those left whose Save_as has no URL that
+    leads to it (``_warn_if_its_url_is_no_page``); and check the
+    ``FLATTR_AUTHORS`` keys against the authors read."""
     settings = attaching.settings
     _warn_by_files(attaching.misspelt, unknown_field_message)
     _warn_by_files(attaching.read_as_text, _in_each)
@@ -396,6 +424,9 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     if not settings.pages:
         _warn_about_pages_that_ask(generators, attaching.defaults)
     _drop_displaced(attaching)
+    for content in attaching.overriders:
+        if getattr(content, "flattr", None) and not hasattr(content, "override_url"):
+            _warn_if_its_url_is_no_page(content, settings)
     warn_about_authors_named_by_their_address(settings, authors, generators)
     if not build.outer_builds and not build.i18n_subsites(attaching.state.pelican):
         # Said now, so that a strict build fails before writing a page;

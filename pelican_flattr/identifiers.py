@@ -40,8 +40,11 @@ _EMAIL_OWNER = re.compile(r"email:[0-9a-f]{32}")
 # ambiguous with an owner identifier, so it is never allowed.
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
-# written in lower case, as Flattr's documentation spells them.
-_TWITTER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# written in lower case, as Flattr's documentation spells them. The web
+# hook receiver takes any id of this shape as Flattr sends it.
+TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# Twitter's account ids are unsigned 64-bit numbers.
+_LARGEST_TWITTER_ID = 2**64 - 1
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
@@ -55,7 +58,10 @@ _EMAIL_ADDRESS = re.compile(
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
-_PARTNER = re.compile(r"(?ai:partner):([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.+-]{1,128})")
+PARTNER_NAMESPACE = r"[A-Za-z0-9_.-]{1,64}"
+_PARTNER = re.compile(
+    rf"(?ai:partner):({PARTNER_NAMESPACE}):([A-Za-z0-9_.+-]{{1,128}})"
+)
 # Anything shaped like an address, in text that repeats what someone wrote:
 # a run of these characters on each side of an "@". Before it, read
 # backwards from the "@": a quoted local part ("jo smith"@example.org), or a
@@ -194,7 +200,7 @@ _PRINTABLE_INVISIBLE = re.compile(
 )
 
 
-def _invisible_character(text: str) -> str | None:
+def invisible_character(text: str) -> str | None:
     """The first character of ``text`` that a reader cannot see or that no
     identifier holds (a control, format such as U+200B or U+202E,
     separator, private-use or unassigned one, or a default-ignorable one),
@@ -480,7 +486,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     text = value.strip()
     if not text:
         raise IdentifierError(f"is empty; expected {expected}")
-    invisible = _invisible_character(text)
+    invisible = invisible_character(text)
     if invisible is not None:
         # The value itself is not shown: an address may be what holds it.
         way_out = (
@@ -509,10 +515,11 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         raise _not_a_username(text, expected)
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
-        twitter = _TWITTER.fullmatch(text)
-        if twitter:
-            return Owner("twitter", f"twitter:user:id:{twitter[1]}")
-        raise _not_a_twitter_id(text)
+        twitter = TWITTER_OWNER.fullmatch(text)
+        if twitter is None:
+            raise _not_a_twitter_id(text)
+        _check_twitter_id(text, twitter[1])
+        return Owner("twitter", f"twitter:user:id:{twitter[1]}")
     if scheme == "email":
         rest = text[len("email:") :].strip()
         if MD5_HEX.fullmatch(rest):
@@ -604,8 +611,10 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
     number = _TWITTER_NUMBER.fullmatch(text)
     if number is not None:
         written_short = "is a Twitter id in a form Flattr does not read: write "
+        # Without leading zeros, which the form advised would be refused for.
+        digits = number[1].lstrip("0") or "0"
         return IdentifierError(
-            f"{text!r} {written_short}twitter:user:id:{number[1]}",
+            f"{text!r} {written_short}twitter:user:id:{digits}",
             f"{written_short}twitter:user:id:NUMBER",
         )
     return _refused(
@@ -613,6 +622,29 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         "is not a twitter identifier: write twitter:user:id:NUMBER with the "
         "numeric account id, not the handle",
     )
+
+
+def _check_twitter_id(text: str, digits: str) -> None:
+    """Raise IdentifierError unless ``digits``, the id of ``text``, is a
+    Twitter account's id as Twitter writes it. Flattr matches an owner as
+    written: twitter:user:id:00783214 is no account's, and nobody could
+    claim its things."""
+    number = int(digits)
+    if digits[0] == "0" and number:
+        zeros = (
+            "writes the Twitter id with leading zeros, which no account's id "
+            "has (Flattr matches an owner as written): write "
+        )
+        raise IdentifierError(
+            f"{text!r} {zeros}twitter:user:id:{number}",
+            f"{zeros}twitter:user:id:NUMBER without them",
+        )
+    if not 0 < number <= _LARGEST_TWITTER_ID:
+        raise _refused(
+            text,
+            "is no Twitter account's id (those are whole numbers from 1 to "
+            f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+        )
 
 
 def _web_address_refused(text: str, expected: str) -> IdentifierError | None:
@@ -631,7 +663,7 @@ def parse_partner_identifier(value: object) -> Owner:
     """Read an identifier that must name someone without a Flattr account.
 
     Used where Flattr expects ``owner`` forms only (verify; the web hook
-    receiver, which takes fewer, reads its own with ``parse_owner``).
+    receiver reads what Flattr sends by rules of its own, as sent).
     """
     owner = parse_owner(value, PARTNER_FORMS)
     if not owner.is_partner_identifier:

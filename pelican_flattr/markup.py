@@ -309,7 +309,9 @@ def embedded_button(content_thing: ContentThing, compact: bool = False) -> Marku
     rendered = Markup(" ").join(
         Markup('{}="{}"').format(name, value) for name, value in attributes
     )
-    # load.js turns <br> back into the description's line breaks.
+    # load.js sends the inner HTML as it is, <br> and entities included,
+    # and Flattr's server makes each <br> a line break again. Its first
+    # 1000 JavaScript characters only: thing_description fits it to them.
     description = Markup("<br>").join(
         escape(line) for line in thing.description.split("\n")
     )

@@ -884,6 +884,47 @@ def page_url_warning(character: str, files: int = 1) -> str:
     )
 
 
+def leads_to_its_page(
+    content_url: str, page: str, url_format: object, save_as_format: object
+) -> bool:
+    """Whether ``content_url``, the URL of content whose metadata sets its
+    save_as (``page``) and not its url, leads to that page: it is the page,
+    a folder's URL whose ``index.html`` the page is, or the page as the URL
+    and SAVE_AS settings of its kind (``url_format``, ``save_as_format``)
+    map every URL to a file (``{slug}`` to ``{slug}.html``: a server that
+    adds ".html"). Settings that map them some other way tell nothing of
+    where a URL leads: True."""
+    if not isinstance(url_format, str) or not isinstance(save_as_format, str):
+        return True
+    url_format = url_format.lstrip("/")
+    if not save_as_format.startswith(url_format):
+        return True
+    ending = save_as_format[len(url_format) :]
+    if "{" in ending:
+        return True
+    url = content_url.lstrip("/")
+    if "%" in url:  # escapes that name the page as written (caf%C3%A9.html)
+        url = unquote(url)
+    return page in (url, url + ending) or (
+        url.endswith("/") and page == f"{url}index.html"
+    )
+
+
+def unwritten_url_warning(content_url: str, page: str, setting: str) -> str:
+    """What to say of content whose metadata sets its save_as, ``page``,
+    and not its url, ``content_url`` (from ``setting``), which leads to no
+    page (see ``leads_to_its_page``)."""
+    # A folder's page is linked as the folder.
+    url = page.removesuffix("index.html") if page.endswith("/index.html") else page
+    return (
+        f"its 'Save_as:' writes its page to {shown_value(page)}, but it sets "
+        f"no 'URL:', so its URL is {shown_value(content_url)} (from {setting}), "
+        "where no page is written: its Flattr thing has that URL, which nobody "
+        f"can reach; give it a 'URL:' that leads to its page ({shown_value(url)}), "
+        "or 'Flattr: no'"
+    )
+
+
 def _path_for_absolute_url(content_url: str, page: str) -> str:
     """The path under the site of content whose Pelican URL, ``content_url``,
     is absolute: its written page, ``page`` (its ``save_as``).
@@ -1351,6 +1392,11 @@ def resolve(
     if problems or owner is None:
         # An owner that could not be read is among the problems.
         return Resolution(problems=tuple(problems), notice=why_none or None)
+    if hidden is None:
+        # Content Pelican hides (Status: hidden: a 404 page, an unlisted
+        # article) is in no listing or feed of the site: Flattr's public
+        # listings would show its URL, title and description all the same.
+        hidden = settings.hidden or getattr(content, "status", None) == "hidden"
     title = thing_title(title, settings.site_name)
     thing = Thing(
         url=url,
@@ -1360,7 +1406,7 @@ def resolve(
         category=category,
         language=language,
         tags=tags,
-        hidden=settings.hidden if hidden is None else hidden,
+        hidden=hidden,
     )
     image, image_problem, image_files, open_graph_texts = None, None, None, ()
     if settings.open_graph:

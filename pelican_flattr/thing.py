@@ -205,9 +205,11 @@ def make_thing(
     what ``parse_owner`` reads (a plain ``email:ADDRESS`` is hashed).
     ``title`` may hold HTML; it is stripped and fitted to 5-100 characters
     (``site_name`` lengthens a short one). ``description`` is plain text,
-    cut to 1000 characters, the title when shorter than 5. ``language`` is
-    any language tag Flattr has a code for (``en``, ``pt-BR``, ``sv_SE``);
-    ``tags`` an iterable of tags, or one string of them (``"a, b"``).
+    cut to 1000 characters (fewer where an embedded button would hold more
+    than load.js reads: ``loader_length``), the title when shorter than 5.
+    ``language`` is any language tag Flattr has a code for (``en``,
+    ``pt-BR``, ``sv_SE``); ``tags`` an iterable of tags, or one string of
+    them (``"a, b"``).
 
     Raises ThingError naming the argument. The ``Thing`` constructor itself
     checks nothing: the build gives it values it has checked already.
@@ -524,7 +526,12 @@ def shorten(text: str, limit: int) -> str:
     ending it with "…"."""
     if len(text) <= limit:
         return text
-    room = limit - len(_ELLIPSIS)
+    return _cut(text, limit - len(_ELLIPSIS))
+
+
+def _cut(text: str, room: int) -> str:
+    """At most ``room`` characters of ``text`` (longer), as ``shorten``
+    keeps them, and "…"."""
     cut = text[: room + 1]
     boundary = cut.rfind(" ")
     # A single giant word has no boundary worth keeping: cut it mid-word,
@@ -620,16 +627,32 @@ def printable_text(text: str) -> str:
 
 
 def thing_title(title: str, site_name: str = "") -> str:
-    """A title of 5-100 characters from an article title that may hold HTML."""
+    """A title of 5-100 characters from an article title that may hold HTML,
+    at least 5 of them left once Flattr strips HTML from it again
+    (``_left_by_flattr``)."""
     text = strip_html(_spaced_controls(title))  # strip_html folds the spaces
     low, high = TITLE_LIMITS
-    if len(text) < low and site_name:
+    if _left_by_flattr(text) < low and site_name:
         site = strip_html(_spaced_controls(site_name))
-        text = f"{text} – {site}" if text else site
-    if len(text) < low:
+        if site:  # a blank one left "Hi – " to count as five
+            text = f"{text} – {site}" if text else site
+    if _left_by_flattr(text) < low:
         # "(untitled)" alone is longer than Flattr's shortest title.
         text = (text + " " if text else "") + "(untitled)"
-    return shorten(text, high)
+    text = shorten(text, high)
+    if "<" in text and _left_by_flattr(text) < low:
+        # A tag left open ("Hi <a") hid what was added after it, or the
+        # cut dropped it (a long title of tags alone).
+        return "(untitled)"
+    return text
+
+
+def _left_by_flattr(text: str) -> int:
+    """How many characters of plain ``text`` are left once Flattr strips
+    HTML from the title or description it is sent, as the plugin strips
+    it: an escaped tag in the source (``&lt;div&gt;``), a tag in the text,
+    goes. ``len(text)`` when it holds no "<" (one search in C)."""
+    return len(text) if "<" not in text else len(strip_html(text))
 
 
 def thing_description(text: str, fallback: str) -> str:
@@ -638,6 +661,10 @@ def thing_description(text: str, fallback: str) -> str:
     the thing's title (``thing_title``, 5-100 characters) as ``fallback``,
     so that a description is 5-1000 characters as Flattr requires: a
     shorter ``fallback`` is returned as it is.
+
+    Cut shorter where an embedded button's inner HTML would run past the
+    1000 characters load.js reads (``loader_length``), so that every
+    payment link of the thing sends the same description.
 
     Plain text, not HTML: stripping twice would unescape twice, and an
     article about ``&lt;b&gt;`` would lose its ``<b>``.
@@ -650,7 +677,59 @@ def thing_description(text: str, fallback: str) -> str:
     text = text.strip()
     if len(text) < low:
         text = fallback
-    return shorten(text, high)
+    return _fit_loader(shorten(text, high))
+
+
+# What load.js 0.6 reads of an embedded button's description: the anchor's
+# inner HTML as the browser serialises it, cut to 1000 JavaScript (UTF-16)
+# characters before anything is decoded.
+LOADER_DESCRIPTION_LIMIT = 1000
+# The most one character of a description takes there: a no-break space,
+# "&nbsp;". A description of at most 1000 // 6 characters fits, whatever
+# it holds.
+_LONGEST_IN_LOADER = 6
+
+
+def loader_length(description: str) -> int:
+    """How many JavaScript (UTF-16) characters load.js 0.6 counts in an
+    embedded button holding ``description`` (``markup.embedded_button``):
+    its inner HTML as a browser serialises it, where "&" is "&amp;", "<"
+    "&lt;", ">" "&gt;", a no-break space "&nbsp;", a line break "<br>",
+    and a character beyond the BMP (an emoji) two."""
+    count = description.count
+    length = (
+        len(description) + 4 * count("&") + 3 * (count("<") + count(">") + count("\n"))
+    )
+    if not description.isascii():  # a flag of the str: no scan
+        pairs = len(description.encode("utf-16-le")) // 2 - len(description)
+        length += pairs + 5 * count("\xa0")
+    return length
+
+
+def _fit_loader(text: str) -> str:
+    """``text``, or cut as ``shorten`` cuts it, so that ``loader_length``
+    is at most ``LOADER_DESCRIPTION_LIMIT``.
+
+    load.js cuts longer inner HTML itself, where it may split an entity
+    or a surrogate pair: it sends another description than the auto-submit
+    URL's (whichever link is flattred first makes the thing), or throws on
+    the lone surrogate and leaves that button and every later one on the
+    page unreplaced. Cheap: a short text is not scanned, a longer one a
+    few times in C; only one that does not fit is searched by halves for
+    its longest prefix that does (ten scans of 1000 characters).
+    """
+    limit = LOADER_DESCRIPTION_LIMIT
+    if len(text) <= limit // _LONGEST_IN_LOADER or loader_length(text) <= limit:
+        return text
+    room = limit - len(_ELLIPSIS)
+    fits, too_long = 0, len(text)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if loader_length(text[:middle]) <= room:
+            fits = middle
+        else:
+            too_long = middle
+    return _cut(text, fits)
 
 
 def thing_tags(*groups: object) -> tuple[str, ...]:

@@ -38,8 +38,11 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
+    PARTNER_NAMESPACE,
+    TWITTER_OWNER,
     IdentifierError,
     holds_at_sign,
+    invisible_character,
     parse_owner,
     redact_around,
 )
@@ -69,6 +72,14 @@ EVENT_NAME_KEPT = 100
 REASON_LOGGED = 300
 MAX_CLAIM_URL = 2048  # characters
 PENDING_CLICK = "pendingclickcreate"
+# What the receiver reads of a pendingclickcreate, besides _event.
+PENDING_CLICK_FIELDS = (
+    "thing_id",
+    "thing_owner_id",
+    "thing_clicks_total",
+    "flattrer_username",
+    "claim_url",
+)
 ROUTE_PREFIX = "/hooks/"
 MIN_TOKEN_LENGTH = 32
 # URL-safe, so that the registered URL needs no escaping.
@@ -98,6 +109,12 @@ _SHOWN_AS_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
 # The owner identifiers Flattr sends: it knows an email owner by the hash
 # alone, and a thing of a Flattr user is never pending.
 DELIVERED_OWNER_FORMS = "twitter:user:id:NUMBER, email:MD5HEX or partner:NAMESPACE:ID"
+# A partner's owner as Flattr sends it: the namespace Flattr gave the
+# partner, and an ID of the partner's. One web hook URL serves all of the
+# partner's tools, whose IDs need not fit the rule the plugin publishes its
+# own by (identifiers._PARTNER): any that `pending` can list as sent.
+_DELIVERED_PARTNER = re.compile(rf"(?ai:partner):({PARTNER_NAMESPACE}):(.+)")
+MAX_PARTNER_ID = 200  # characters, as a thing_id
 # An address in a form body, its "@" as it is or percent-encoded (once
 # more for each "%25"), or a full-width or small "@" percent-encoded: runs
 # of anything but separators around such a sign.
@@ -158,23 +175,37 @@ class PendingClick:
     claim_url: str
 
 
-def parse_form(body: bytes) -> dict[str, str]:
+def parse_form(body: bytes) -> tuple[dict[str, str], set[str]]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
-    UTF-8 values, each parameter once; empty pieces ("a=1&") are skipped.
+    UTF-8 values; empty pieces ("a=1&") are skipped. The parameters, each
+    with its first value, and the names of those repeated with another
+    value (``refuse_disputed`` refuses those the receiver reads).
     Raises Refusal(400) naming the parameter at fault, with the ``_event``
     read before it."""
     form: dict[str, str] = {}
+    disputed: set[str] = set()
     try:
-        _read_form(body, form)
+        _read_form(body, form, disputed)
     except Refusal as refusal:
         # A delivery of Flattr's own event broken further on must stand out
         # in the log from a probe without one.
         refusal.event = form.get("_event")
         raise
-    return form
+    return form, disputed
 
 
-def _read_form(body: bytes, form: dict[str, str]) -> None:
+def refuse_disputed(disputed: set[str], read: Iterable[str]) -> None:
+    """Refusal(400) naming the first parameter of ``read`` (those the
+    receiver reads) that ``parse_form`` found repeated with another value:
+    which one Flattr meant is unknown, and storing either could be wrong."""
+    for name in read:
+        if name in disputed:
+            raise Refusal(
+                400, f"parameter {name!r} is repeated with different values", name
+            )
+
+
+def _read_form(body: bytes, form: dict[str, str], disputed: set[str]) -> None:
     for part in body.split(b"&"):
         if not part:
             # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
@@ -188,9 +219,14 @@ def _read_form(body: bytes, form: dict[str, str]) -> None:
         if not equals:
             raise Refusal(400, f"parameter {shown!r} has no value (name=value)", shown)
         value = _form_text(raw_value, shown)
-        if name in form:
-            raise Refusal(400, f"parameter {shown!r} is repeated", shown)
-        form[name] = value
+        if name not in form:
+            form[name] = value
+        elif value.strip() != form[name].strip():
+            # Refused only where the receiver reads it (refuse_disputed): a
+            # repeat of a parameter it never reads, or of a value as read
+            # (trimmed), changes nothing it stores, and refusing it would
+            # lose the delivery.
+            disputed.add(name)
 
 
 def _shown_name(name: str) -> str:
@@ -478,6 +514,16 @@ def _delivered_owner(raw: str) -> str:
     delivery holds, where FLATTR_AUTHORS would take more: a Flattr
     username, email:ADDRESS."""
     scheme, colon, rest = raw.partition(":")
+    twitter = TWITTER_OWNER.fullmatch(raw)
+    if twitter is not None:
+        # As sent, though a build now refuses it (twitter:user:id:00783214):
+        # an earlier build published it, it is Flattr's name for the
+        # thing's owner, and refused, the flattr would be lost.
+        return f"twitter:user:id:{twitter[1]}"
+    partner = _DELIVERED_PARTNER.fullmatch(raw)
+    if partner is not None:
+        _check_partner_id(partner[2])
+        return f"partner:{partner[1]}:{partner[2]}"
     if not colon:
         problem = (
             f"{_shown_value(raw)} is no owner identifier (a delivery never "
@@ -495,6 +541,29 @@ def _delivered_owner(raw: str) -> str:
         except IdentifierError as error:
             problem = str(error)
     raise Refusal(400, f"thing_owner_id {problem}", "thing_owner_id")
+
+
+def _check_partner_id(partner_id: str) -> None:
+    """Refusal(400) for a partner's ID that `pending` could not list as
+    sent, or an overlong one. Control, format and separator characters
+    were refused with the whole field (``_no_controls``), an "@" too."""
+    if len(partner_id) > MAX_PARTNER_ID:
+        raise Refusal(
+            400,
+            f"thing_owner_id's partner ID is longer than {MAX_PARTNER_ID} characters",
+            "thing_owner_id",
+        )
+    # `pending` separates an owner from its claim URL with spaces, and a
+    # character that does not show makes two owners read as one.
+    hidden = " " if " " in partner_id else invisible_character(partner_id)
+    if hidden is not None:
+        raise Refusal(
+            400,
+            f"thing_owner_id holds {_character_name(hidden)} in its partner ID: "
+            "a space, or a character that does not show, which `pending` could "
+            "not list as sent",
+            "thing_owner_id",
+        )
 
 
 def _shown_value(value: str) -> str:
@@ -1211,7 +1280,8 @@ class WebhookApp:
         if codec is not None:
             _check_charset(body, codec)
         try:
-            form = parse_form(body)
+            form, disputed = parse_form(body)
+            refuse_disputed(disputed, ["_event"])
             # Trimmed as every field is: a sender that pads the name (or
             # writes it in capitals) means Flattr's event, and answered 202
             # "ignored" it would never resend what was then never stored.
@@ -1233,6 +1303,7 @@ class WebhookApp:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)
             return 202, {"status": "ignored", "event": shown}
+        refuse_disputed(disputed, PENDING_CLICK_FIELDS)
         click = parse_pending_click(form)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)

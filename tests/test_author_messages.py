@@ -228,6 +228,9 @@ WRONG_OWNERS = {
     "(a Twitter ID lookup gives it for the handle bob)",
     "twitter:783214": "'twitter:783214' is a Twitter id in a form Flattr does not "
     "read: write twitter:user:id:783214",
+    "twitter:user:id:00783214": "'twitter:user:id:00783214' writes the Twitter "
+    "id with leading zeros, which no account's id has (Flattr matches an owner "
+    "as written): write twitter:user:id:783214",
     "https://flattr.com/profile/alice_flattrs": "'https://flattr.com/profile/"
     "alice_flattrs' is a Flattr profile's address: write the username alone: "
     "alice_flattrs",
@@ -288,15 +291,27 @@ def test_an_authors_common_wrong_owners_are_told_what_to_write(site, flattr_log)
 def test_an_operators_wrong_owners_are_told_what_to_write(site, flattr_log):
     # FLATTR_AUTHORS entries are read by the same rules: what their errors
     # say reads right for the settings too.
-    authors = {"Bob": "twitter:@bobbuilder", "Ann": "Ann Andersson"}
-    site({"a.md": article("By Ann", "Ann")}, FLATTR_AUTHORS=authors)
+    authors = {
+        "Bob": "twitter:@bobbuilder",
+        "Ann": "Ann Andersson",
+        # Published as written, an owner nobody could claim.
+        "Bob Builder": "twitter:user:id:00783214",
+    }
+    output = site(
+        {"a.md": article("By Ann", "Ann"), "b.md": article("By Bob", "Bob Builder")},
+        FLATTR_AUTHORS=authors,
+    )
     assert _said(flattr_log, "settings: ") == [
         "pelican-flattr: settings: FLATTR_AUTHORS['Bob'] "
         + WRONG_OWNERS["twitter:@bobbuilder"],
         "pelican-flattr: settings: FLATTR_AUTHORS['Ann'] 'Ann Andersson' looks "
         "like a person's name, not an owner: write their Flattr username or owner "
         "identifier",
+        "pelican-flattr: settings: FLATTR_AUTHORS['Bob Builder'] "
+        + WRONG_OWNERS["twitter:user:id:00783214"],
     ]
+    assert manifest_things(output) == {}
+    assert not [page for page in output.rglob("*.html") if "00783" in page.read_text()]
 
 
 # --- Fields read as text: what counts, and what is the author's text. ---

@@ -1058,8 +1058,11 @@ def test_content_written_over_anothers_page_takes_its_thing(
 @pytest.mark.parametrize(
     ("a_meta", "b_meta"),
     [
-        # Both set their save_as.
-        ({"save_as": "one.html"}, {"save_as": "one.html"}),
+        # Both set their save_as (and a URL each: one without leads nowhere).
+        (
+            {"save_as": "one.html", "url": "one.html"},
+            {"save_as": "one.html", "url": "b.html"},
+        ),
         # Neither does: one slug gives both one page (under URLs of their
         # own), and neither is kept.
         ({"slug": "one", "url": "a.html"}, {"slug": "one", "url": "b.html"}),
@@ -1109,7 +1112,9 @@ def test_translations_and_save_as_of_their_own_are_no_shared_page(site, flattr_l
     files = {
         "en.md": article("Hello", "Alice", slug="hello", lang="en"),
         "fr.md": article("Bonjour", "Alice", slug="hello", lang="fr"),
-        "mine.md": article("Mine", "Alice", save_as="elsewhere/mine.html"),
+        "mine.md": article(
+            "Mine", "Alice", save_as="elsewhere/mine.html", url="elsewhere/mine.html"
+        ),
         "pages/about.md": article("About", "Alice", slug="hello"),
         "pages/a-propos.md": article("A propos", "Alice", slug="hello", lang="fr"),
     }

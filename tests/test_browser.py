@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_support import (
@@ -249,15 +251,24 @@ def test_plain_buttons_on_every_page(flattr_sites, browser_page):
 # The embedded buttons, read by a stand-in load.js
 
 
+def as_flattr_reads(description: str) -> str:
+    """A description load.js sent (inner HTML: ``<br>`` and entities), as
+    Flattr's server reads it: ``<br>`` a line break, entities decoded."""
+    return unescape(description.replace("<br>", "\n"))
+
+
 def expected_params(thing: dict, style: str) -> dict[str, str]:
-    """What load.js 0.6 should read from the button of ``thing``."""
-    lines = thing["description"].split("\n")
+    """What load.js 0.6 should read from the button of ``thing``, its
+    description as Flattr reads it (``as_flattr_reads``): the auto-submit
+    URL's, whole, so that the thing is the same whichever link creates it."""
     expected = {
         "url": thing["url"],
         "title": thing["title"],
         "category": thing["category"],
         "language": thing["language"],
-        "description": "<br>".join(" ".join(line.split()) for line in lines)[:1000],
+        "description": parse_qs(urlsplit(thing["auto_submit_url"]).query)[
+            "description"
+        ][0],
     }
     owner = thing["owner"]
     expected["uid" if owner["kind"] == "flattr_user" else "owner"] = owner["value"]
@@ -300,6 +311,8 @@ def embedded_problems(opened, html: str, things: list[dict], style: str) -> list
             problems.append(f"a button for an unknown thing: {params}")
             continue
         expected = expected_params(thing, style)
+        if "description" in params:
+            params = {**params, "description": as_flattr_reads(params["description"])}
         if params != expected:
             diff = {
                 key: (params.get(key), expected.get(key))
@@ -483,6 +496,63 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
     opened = browser_page(flattr_sites.url_of_file(path), wait_for_loader=True)
     html = path.read_text(encoding="utf-8")
     assert embedded_problems(opened, html, things, "js") == []
+
+
+def _dated_article(title: str, day: int, body: str, **meta: str) -> str:
+    lines = [f"Title: {title}", "Author: Alice", f"Date: 2024-03-{day:02} 10:00"]
+    lines += [f"{key}: {value}" for key, value in meta.items()]
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def test_embedded_buttons_send_their_whole_description_and_never_stop_load_js(
+    flattr_sites, browser_page
+):
+    """load.js cuts a button's inner HTML at 1000 JavaScript (UTF-16)
+    characters, each "&amp;" and "<br>" counted in full, then
+    percent-encodes it: a cut inside an emoji's surrogate pair threw,
+    leaving that button and every later one of a listing unreplaced, and
+    a description with "&" or line breaks arrived shorter than the
+    auto-submit URL's. Each button's must arrive whole."""
+    from conftest import ROOT, build
+
+    lines = "<br>".join(
+        f"Part {n}: tools &amp; parts, bits &amp; bobs, R&amp;D. " * 4 for n in range(6)
+    )
+    files = {
+        # Newest first on the listing: the emoji's button comes first.
+        "emoji.md": _dated_article(
+            "Emoji summary", 4, "Body.", Summary="\U0001f600a" * 600
+        ),
+        "ampersands.md": _dated_article(
+            "Ampersand summary", 3, "Body.", Summary="R&amp;D " * 300
+        ),
+        "lines.md": _dated_article("Six lines", 2, "Body.", Summary=lines),
+        "plain.md": _dated_article("A plain one", 1, "A short summary of it."),
+    }
+    output = build(
+        flattr_sites.root / "loader-descriptions",
+        files,
+        theme=str(ROOT / "theme"),
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+        SUMMARY_MAX_LENGTH=None,
+    )
+    manifest = output / "flattr-manifest.json"
+    things = json.loads(manifest.read_text(encoding="utf-8"))["things"]
+    assert len(things) == 4
+    listing = output / "index.html"
+    assert listing.read_text(encoding="utf-8").count('class="FlattrButton ') == 4
+    problems: list[str] = []
+    opened = browser_page()
+    # The listing, then each article's own page, where one button alone
+    # shows what its description lost.
+    for path in [listing, *(output / f"{t['url'].rsplit('/', 1)[1]}" for t in things)]:
+        html = path.read_text(encoding="utf-8")
+        opened.visit(flattr_sites.url_of_file(path), wait_for_loader=True)
+        problems += [
+            f"{path.name}: {p}" for p in embedded_problems(opened, html, things, "js")
+        ]
+    assert problems == []
 
 
 @pytest.mark.parametrize(

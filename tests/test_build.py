@@ -244,6 +244,31 @@ def test_opt_out_and_drafts_get_nothing(site):
     assert flattr_buttons(draft) == []
 
 
+@pytest.mark.parametrize("own", [None, "no"])
+def test_content_pelican_hides_is_hidden_at_flattr(site, own):
+    # Pelican lists hidden content nowhere (no index, no feed): its thing
+    # went to Flattr's public listings all the same, with its URL, title and
+    # description. Its own Flattr_hidden: no still shows it.
+    field = {} if own is None else {"flattr_hidden": own}
+    files = {
+        "hidden.md": article("A hidden article", "Alice", status="hidden", **field),
+        "listed.md": article("A listed article", "Alice"),
+        "pages/404.md": article(
+            "Not found", "Alice", status="hidden", save_as="404.html", url="404.html"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    things = manifest_things(output)
+    assert things["listed.md"]["hidden"] is False
+    assert things["pages/404.md"]["hidden"] is True
+    thing = things["hidden.md"]
+    assert thing["hidden"] is (own is None)
+    query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
+    assert query.get("hidden") == (None if own else ["1"])
+    buttons = flattr_buttons(page(output / "a-hidden-article.html"))
+    assert [b["href"] for b in buttons] == [thing["auto_submit_url"]]
+
+
 def test_pinned_url_is_the_thing_url(site):
     pinned = "https://old.example.org/2019/the-old-slug/"
     files = {"moved.md": article("A moved article", "Alice", flattr_url=pinned)}
@@ -4041,6 +4066,75 @@ def test_an_absolute_url_and_save_as_give_no_thing_and_an_error(
     assert audit_command(["audit", str(output)]) == 0, capsys.readouterr()
     with pytest.raises(FlattrBuildError):
         site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+def _save_as_warnings(flattr_log) -> list[str]:
+    return [m for m in _flattr_messages(flattr_log) if "sets no 'URL:'" in m]
+
+
+def test_a_save_as_without_a_url_is_warned_of(site, flattr_log, capsys):
+    # Pelican's documented home page sets only Save_as: its URL still
+    # follows PAGE_URL, where no page is written, and its thing URL, button
+    # and og:url named that address, which nobody can reach; the audit
+    # passed. The thing stays: a server may rewrite the URL to the page.
+    home = "Title: Welcome home\nAuthor: Alice\nSave_as: index.html\n\nLanding text.\n"
+    files = {
+        "pages/home.md": home,
+        "zero.md": article("Zero", "Alice", save_as="specials/zero.html"),
+        # A URL of its own, or one that leads to the page all the same.
+        "one.md": article("One", "Alice", save_as="one/index.html", url="one/"),
+        "two.md": article("Two", "Alice", slug="two", save_as="two.html"),
+        # A pinned thing URL is the thing's, wherever the page is.
+        "pin.md": article(
+            "Pin", "Alice", save_as="p.html", flattr_url="https://old.example/p"
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
+    things = manifest_things(output)
+    assert len(things) == 5
+    assert things["pages/home.md"]["url"] == f"{SITEURL}/pages/welcome-home.html"
+    assert not (output / "pages" / "welcome-home.html").exists()
+    assert sorted(_save_as_warnings(flattr_log)) == [
+        "pelican-flattr: pages/home.md: its 'Save_as:' writes its page to "
+        "'index.html', but it sets no 'URL:', so its URL is "
+        "'pages/welcome-home.html' (from PAGE_URL), where no page is written: "
+        "its Flattr thing has that URL, which nobody can reach; give it a "
+        "'URL:' that leads to its page ('index.html'), or 'Flattr: no'",
+        "pelican-flattr: zero.md: its 'Save_as:' writes its page to "
+        "'specials/zero.html', but it sets no 'URL:', so its URL is "
+        "'zero.html' (from ARTICLE_URL), where no page is written: its Flattr "
+        "thing has that URL, which nobody can reach; give it a 'URL:' that "
+        "leads to its page ('specials/zero.html'), or 'Flattr: no'",
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_STRICT=True)
+
+
+# Pretty URLs: a folder's URL is its index.html.
+_FOLDERS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
+# A server that adds ".html" to every URL, as the settings say.
+_ADDS_HTML = {"ARTICLE_URL": "{slug}", "ARTICLE_SAVE_AS": "{slug}.html"}
+# Settings that map URLs to files some other way: nothing to go by.
+_OTHERWISE = {"ARTICLE_URL": "posts/{slug}.html", "ARTICLE_SAVE_AS": "{slug}.html"}
+
+
+@pytest.mark.parametrize(
+    ("layout", "save_as", "warned"),
+    [
+        (_FOLDERS, "zero/index.html", False),
+        (_FOLDERS, "specials/zero/index.html", True),
+        (_ADDS_HTML, "zero.html", False),
+        (_ADDS_HTML, "specials/zero.html", True),
+        (_OTHERWISE, "specials/zero.html", False),
+    ],
+)
+def test_a_save_as_without_a_url_is_read_as_the_settings_map_urls(
+    site, flattr_log, layout, save_as, warned
+):
+    files = {"zero.md": article("Zero", "Alice", save_as=save_as)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, **layout)
+    assert list(manifest_things(output)) == ["zero.md"]
+    assert bool(_save_as_warnings(flattr_log)) is warned
 
 
 # --- build.py's mutation review (second pass): what its wiring promises ---

@@ -51,10 +51,11 @@ CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
         # Keywords in any case, as "EMAIL:" is read; written as documented.
         ("Twitter:User:ID:123", Owner("twitter", "twitter:user:id:123")),
         ("PARTNER:NameSpace:Id42", Owner("partner", "partner:NameSpace:Id42")),
-        # The longest accepted: a 20-digit Twitter id, a 64-character namespace.
+        # The longest accepted: the largest Twitter id (2**64 - 1, 20
+        # digits), a 64-character namespace.
         (
-            "twitter:user:id:" + "9" * 20,
-            Owner("twitter", "twitter:user:id:" + "9" * 20),
+            "twitter:user:id:18446744073709551615",
+            Owner("twitter", "twitter:user:id:18446744073709551615"),
         ),
         ("partner:" + "n" * 64 + ":1", Owner("partner", "partner:" + "n" * 64 + ":1")),
     ],
@@ -135,6 +136,8 @@ def test_refusals_say_what_is_wrong(value, says):
         ("alice smith", "bob jones"),
         ("twitter:@carol", "twitter:user:id:@dave"),
         ("twitter:42", "twitter:user:43"),
+        ("twitter:user:id:0042", "twitter:user:id:0783214"),
+        ("twitter:user:id:0", "twitter:user:id:18446744073709551616"),
         ("https://flattr.com/profile/carol", "flattr.com/@dave"),
         ("https://carol.example/", "www.dave.example/about"),
         ("carol, dave", "partner:ns:1; partner:ns:2"),
@@ -219,6 +222,28 @@ EVERY_FORM = (
             "'twitter:id:783214' is a Twitter id in a form Flattr does not read: "
             "write twitter:user:id:783214",
         ),
+        # Flattr matches an owner as written, and the account's id has no
+        # leading zeros: twitter:user:id:00783214 is an owner nobody claims.
+        (
+            "twitter:user:id:00783214",
+            "'twitter:user:id:00783214' writes the Twitter id with leading "
+            "zeros, which no account's id has (Flattr matches an owner as "
+            "written): write twitter:user:id:783214",
+        ),
+        (
+            "twitter:00783214",
+            "'twitter:00783214' is a Twitter id in a form Flattr does not read: "
+            "write twitter:user:id:783214",
+        ),
+        *[
+            (
+                f"twitter:user:id:{number}",
+                f"'twitter:user:id:{number}' is no Twitter account's id (those "
+                "are whole numbers from 1 to 18446744073709551615): write the "
+                "account's numeric id",
+            )
+            for number in ("0", "000", "18446744073709551616", "9" * 20)
+        ],
         # A Flattr profile's address, old or new, with or without its scheme.
         *[
             (
@@ -372,6 +397,19 @@ def test_partner_identifier_refuses_usernames():
     assert parse_partner_identifier("twitter:user:id:5").kind == "twitter"
     with pytest.raises(IdentifierError, match="is a Flattr username"):
         parse_partner_identifier("alice")
+
+
+@pytest.mark.parametrize(
+    ("identity", "says"),
+    [
+        ("twitter:user:id:0783214", "write twitter:user:id:783214"),
+        ("twitter:user:id:0", "is no Twitter account's id"),
+    ],
+)
+def test_verify_refuses_a_twitter_id_no_account_has(identity, says):
+    # verify reads its identities by the rules a build publishes owners by.
+    with pytest.raises(IdentifierError, match=says):
+        parse_partner_identifier(identity)
 
 
 def test_a_partner_identifiers_unknown_scheme_is_told_the_partner_forms():

@@ -11,7 +11,9 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pelican_flattr.identifiers import Owner, hash_email
+from pelican_flattr.identifiers import Owner, hash_email, parse_owner
+from pelican_flattr.markup import embedded_button
+from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import (
     _MARKUP,
     AUTO_SUBMIT_BASE,
@@ -30,6 +32,7 @@ from pelican_flattr.thing import (
     flattr_language,
     html_lang,
     is_development_url,
+    loader_length,
     make_thing,
     percent_encode,
     printable_text,
@@ -448,10 +451,30 @@ def test_shorten_cuts_between_whole_characters(before, whole):
         ("Hall", "Hall – Example Community"),
         ("<b>Bold</b> move", "Bold move"),
         ("<script>x</script>", "Example Community"),
+        # Flattr strips HTML from the title again: what reads as a tag
+        # after the plugin's strip leaves nothing of Flattr's minimum.
+        ("&lt;section&gt;", "<section> – Example Community"),
+        ("&lt;b&gt;Hi", "<b>Hi – Example Community"),
+        ("Why &lt;div&gt; soup", "Why <div> soup"),
     ],
 )
 def test_title_limits(title, expected):
     assert thing_title(title, "Example Community") == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("&lt;section&gt;", "<section> (untitled)"),
+        # A tag left open hides what is added after it, and a long title
+        # of tags loses it to the cut: "(untitled)" alone.
+        ("Hi &lt;a", "(untitled)"),
+        ("&lt;div&gt;" * 30, "(untitled)"),
+    ],
+)
+def test_a_title_of_tags_is_padded_to_what_flattr_keeps(title, expected):
+    assert thing_title(title) == expected
+    assert len(strip_html(thing_title(title))) >= 5
 
 
 def test_title_is_never_short_or_long():
@@ -479,6 +502,7 @@ def test_a_cut_never_leaves_less_than_flattr_takes(filler):
 def test_titles_and_descriptions_always_fit_flattr_limits(text, site_name):
     title = thing_title(text, site_name)
     assert 5 <= len(title) <= 100
+    assert len(strip_html(title)) >= 5  # once Flattr strips it again
     assert 5 <= len(thing_description(text, title)) <= 1000
 
 
@@ -504,6 +528,81 @@ def test_description_falls_back_and_is_cut():
     # Five characters are Flattr's minimum, enough alone; four are not.
     assert thing_description(" Haiku ", "The fallback title") == "Haiku"
     assert thing_description("Hai.", "The fallback title") == "The fallback title"
+
+
+def embedded_inner_html_length(description: str) -> int:
+    """The JavaScript (UTF-16) length of the inner HTML that load.js 0.6
+    reads of the plugin's embedded button for ``description``: the anchor
+    parsed as a browser parses it, then serialised as a browser serialises
+    innerHTML ("&", the no-break space, "<" and ">" escaped in text)."""
+    thing = Thing(
+        "https://e.org/a", parse_owner("alice"), "A title", description, "text", "en"
+    )
+    button = embedded_button(ContentThing(thing, "a.md", "a.html", "js"))
+    inner = ""
+    for node in BeautifulSoup(str(button), "html5lib").a.children:
+        if node.name == "br":
+            inner += "<br>"
+        else:
+            text = str(node).replace("&", "&amp;").replace("\xa0", "&nbsp;")
+            inner += text.replace("<", "&lt;").replace(">", "&gt;")
+    return len(inner.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize(
+    ("description", "length"),
+    [
+        ("Plain words.", 12),
+        ("R&D", 7),
+        ("a <b>", 11),
+        ("\U0001f600", 2),
+        ("one\ntwo", 10),
+        ("a\xa0b", 8),
+        ("\"é'", 3),
+    ],
+)
+def test_loader_length_is_what_load_js_counts(description, length):
+    assert loader_length(description) == length
+    assert embedded_inner_html_length(description) == length
+
+
+SIX_LINES = "\n".join(
+    (f"Part {n}: tools & parts, bits & bobs, R&D. " * 4).strip() for n in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # load.js's cut fell inside a surrogate pair: encodeURIComponent
+        # threw, and no button of the page showed.
+        "\U0001f600a" * 600,
+        "\U0001f600" * 1200,
+        # Each "&amp;" counts five: load.js sent half of it.
+        "R&D " * 300,
+        "<b> " * 300,
+        SIX_LINES,
+        "line\n" * 300,
+        "a\xa0" * 600,
+    ],
+    ids=["emoji-a", "emoji", "ampersands", "tags", "six-lines", "lines", "nbsp"],
+)
+def test_a_description_fits_what_load_js_reads_of_it(text):
+    """Every payment link of a thing sends one description: an embedded
+    button's inner HTML is cut no more than ``shorten`` cuts, as close to
+    load.js's 1000 JavaScript characters as a word allows."""
+    description = thing_description(text, "The fallback title")
+    assert 990 <= embedded_inner_html_length(description) <= 1000
+    assert description.endswith("…")
+    assert text.startswith(description[:-1])
+
+
+def test_a_description_that_fits_load_js_is_kept_whole():
+    # Plain text counts once per character: the full 1000.
+    words = thing_description("word " * 300, "The fallback title")
+    assert len(words) == 1000 and loader_length(words) == 1000
+    short = "".join(["Tools & parts:", " \U0001f600" * 20])  # not interned
+    assert thing_description(short, "The fallback title") is short
 
 
 def test_description_is_plain_text_and_never_unescaped_again():

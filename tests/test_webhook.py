@@ -110,6 +110,35 @@ def test_fields_are_stored_trimmed_and_an_owner_as_flattr_writes_it(receiver, ow
     ]
 
 
+# Owners a build refuses to publish, but Flattr sends as a button wrote
+# them: refused, the delivery would be lost.
+AS_SENT = [
+    # Published by a build that did not check its id yet.
+    "twitter:user:id:00783214",
+    "twitter:user:id:0",
+    "twitter:user:id:" + "9" * 20,
+    # One web hook URL serves all of a partner's tools, whose ids need not
+    # fit the rule the plugin publishes its own by.
+    "partner:hackspace:a:b",
+    "partner:hackspace:Jörg",
+    "partner:hackspace:member/42?tab=1;x",
+    "partner:hackspace:<b>'\"&",
+]
+
+
+@pytest.mark.parametrize("owner", AS_SENT)
+def test_an_owner_is_stored_and_listed_as_flattr_sends_it(receiver, capsys, owner):
+    from pelican_flattr.cli import main
+
+    thing_id = f"as-sent-{owner}"
+    answer = post(receiver, dict(PENDING, thing_id=thing_id, thing_owner_id=owner))
+    assert answer.status_code == 200, answer.text
+    assert [r[2] for r in rows(receiver) if r[0] == thing_id] == [owner]
+    assert main(["pending", "--store", str(receiver.store), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["owners"]
+    assert owner in [row["owner"] for row in listed]
+
+
 @pytest.mark.parametrize(
     "name", ["pendingclickcreate ", " pendingclickcreate", "PendingClickCreate"]
 )
@@ -120,6 +149,47 @@ def test_the_event_name_is_trimmed_and_read_in_any_letter_case(receiver, name):
     answer = post(receiver, dict(PENDING, _event=name, thing_id=thing_id))
     assert answer.status_code == 200 and answer.json() == {"status": "stored"}
     assert [r[0] for r in rows(receiver) if r[0] == thing_id] == [thing_id]
+
+
+@pytest.mark.parametrize(
+    ("thing_id", "repeat"),
+    [
+        # A parameter the receiver never reads: Flattr's, or a proxy's.
+        ("repeat-unread", b"&extra=1&extra=2"),
+        # One it reads, with the same value, as read (spaces around it):
+        # the delivery says one thing.
+        ("repeat-same", b"&thing_id=repeat-same"),
+        ("repeat-spaced", b"&thing_id=%20repeat-spaced&_event=pendingclickcreate"),
+    ],
+)
+def test_a_repeat_that_changes_nothing_read_is_read_past(receiver, thing_id, repeat):
+    # Answered 400, the delivery was lost: Flattr never documented a retry.
+    body = urlencode(dict(PENDING, thing_id=thing_id)).encode()
+    answer = post(receiver, body + repeat)
+    assert answer.status_code == 200 and answer.json() == {"status": "stored"}
+    assert [r[0] for r in rows(receiver) if r[0] == thing_id] == [thing_id]
+
+
+@pytest.mark.parametrize("name", ["_event", "thing_owner_id", "claim_url"])
+def test_a_parameter_read_and_repeated_with_another_value_is_refused(receiver, name):
+    # Which one did Flattr mean? Stored, either could be wrong.
+    before = rows(receiver)
+    body = urlencode(dict(PENDING, thing_id=f"disputed-{name}")).encode()
+    answer = post(receiver, body + f"&{name}=another".encode())
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": f"parameter '{name}' is repeated with different values",
+        "field": name,
+    }
+    assert rows(receiver) == before
+
+
+def test_an_ignored_events_repeats_are_kept_as_sent(receiver):
+    # It reads _event alone: thing_id is no pending flattr's here.
+    body = b"_event=thingclaimed&thing_id=1&thing_id=2&extra=a&extra=b"
+    answer = post(receiver, body)
+    assert answer.status_code == 202 and answer.json()["status"] == "ignored"
+    assert rows(receiver, "ignored_events")[-1][1:3] == ("thingclaimed", body)
 
 
 def test_unknown_event_is_kept_as_ignored(receiver):
@@ -400,6 +470,12 @@ def test_sql_metacharacters_are_data(receiver):
 # (field, how its longest value starts, its limit, the answer past it)
 LONGEST = [
     ("thing_id", "", 200, "thing_id is longer than 200 characters"),
+    (
+        "thing_owner_id",
+        "partner:hackspace:",
+        len("partner:hackspace:") + 200,
+        "thing_owner_id's partner ID is longer than 200 characters",
+    ),
     (
         "flattrer_username",
         "",
