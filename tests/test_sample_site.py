@@ -36,6 +36,12 @@ def test_every_case_of_the_sample_site(sample_output):
         for t in things.values()
     )
     assert any(not t["title"].isascii() for t in things.values())
+    # Hidden by Pelican (Status: hidden), so at Flattr too: the file has no
+    # Flattr_hidden of its own; the listed articles are not.
+    hidden = [t["source"] for t in things.values() if t["hidden"]]
+    assert hidden == ["hidden-3d-printer-calibration.md"]
+    query = parse_qs(urlsplit(things[hidden[0]]["auto_submit_url"]).query)
+    assert query["hidden"] == ["1"]
 
 
 def test_sample_pages_use_the_theme_helpers(sample_output):
