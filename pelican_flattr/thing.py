@@ -630,20 +630,22 @@ def thing_title(title: str, site_name: str = "") -> str:
     """A title of 5-100 characters from an article title that may hold HTML,
     at least 5 of them left once Flattr strips HTML from it again
     (``_left_by_flattr``)."""
-    text = strip_html(_spaced_controls(title))  # strip_html folds the spaces
+    plain = strip_html(_spaced_controls(title))  # strip_html folds the spaces
     low, high = TITLE_LIMITS
-    if _left_by_flattr(text) < low and site_name:
-        site = strip_html(_spaced_controls(site_name))
-        if site:  # a blank one left "Hi – " to count as five
-            text = f"{text} – {site}" if text else site
+    text = plain
+    site = strip_html(_spaced_controls(site_name)) if site_name else ""
+    if _left_by_flattr(text) < low and site:  # a blank one left "Hi – "
+        text = f"{text} – {site}" if text else site
     if _left_by_flattr(text) < low:
         # "(untitled)" alone is longer than Flattr's shortest title.
         text = (text + " " if text else "") + "(untitled)"
     text = shorten(text, high)
     if "<" in text and _left_by_flattr(text) < low:
-        # A tag left open ("Hi <a") hid what was added after it, or the
-        # cut dropped it (a long title of tags alone).
-        return "(untitled)"
+        # A tag left open ("Hi a<b") hid what was added after it, or the
+        # cut dropped it (a long title of tags alone): added before the
+        # title, it is left, and the title stays whole for og:title.
+        lead = site if _left_by_flattr(site) >= low else "(untitled)"
+        text = shorten(f"{lead} – {plain}", high)
     return text
 
 

@@ -467,14 +467,22 @@ def test_title_limits(title, expected):
     [
         ("&lt;section&gt;", "<section> (untitled)"),
         # A tag left open hides what is added after it, and a long title
-        # of tags loses it to the cut: "(untitled)" alone.
-        ("Hi &lt;a", "(untitled)"),
-        ("&lt;div&gt;" * 30, "(untitled)"),
+        # of tags loses it to the cut: added before the title, it stays,
+        # and so does the title (og:title shows "a<b", not "(untitled)").
+        ("Hi &lt;a", "(untitled) – Hi <a"),
+        ("a&lt;b", "(untitled) – a<b"),
+        ("&lt;div&gt;" * 30, "(untitled) – " + "<div>" * 17 + "<…"),
     ],
 )
 def test_a_title_of_tags_is_padded_to_what_flattr_keeps(title, expected):
     assert thing_title(title) == expected
     assert len(strip_html(thing_title(title))) >= 5
+
+
+def test_a_title_a_tag_left_open_would_cut_is_led_by_the_site_name():
+    assert thing_title("a&lt;b", "Example Community") == "Example Community – a<b"
+    # A site name shorter than Flattr's minimum does not lead alone.
+    assert thing_title("a&lt;b", "Ab") == "(untitled) – a<b"
 
 
 def test_title_is_never_short_or_long():
