@@ -287,8 +287,10 @@ def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> None:
     if not leads_to_its_page(
         url, page, formats.get(setting), formats.get(save_as_setting)
     ):
-        warning = unwritten_url_warning(url, page, setting)
-        build.warn_once(f"{content_thing.source}: {warning}")
+        source = content_thing.source
+        save_as_from = given_by_setting(content, "save_as", source)
+        warning = unwritten_url_warning(url, page, setting, save_as_from)
+        build.warn_once(f"{source}: {warning}")
 
 
 def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -> bool:

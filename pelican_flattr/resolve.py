@@ -910,17 +910,26 @@ def leads_to_its_page(
     )
 
 
-def unwritten_url_warning(content_url: str, page: str, setting: str) -> str:
+def unwritten_url_warning(
+    content_url: str, page: str, setting: str, save_as_from: str | None = None
+) -> str:
     """What to say of content whose metadata sets its save_as, ``page``,
     and not its url, ``content_url`` (from ``setting``), which leads to no
-    page (see ``leads_to_its_page``)."""
+    page (see ``leads_to_its_page``). ``save_as_from``: the setting that
+    gave the save_as (``given_by_setting``), where the file holds no such
+    line."""
     # A folder's page is linked as the folder.
     url = page.removesuffix("index.html") if page.endswith("/index.html") else page
+    if save_as_from is None:
+        writes, give = "its 'Save_as:' writes", "a 'URL:'"
+    else:
+        writes = f"its save_as, from {save_as_from}, writes"
+        give = f"a url (in {save_as_from}, or a 'URL:' line)"
     return (
-        f"its 'Save_as:' writes its page to {shown_value(page)}, but it sets "
+        f"{writes} its page to {shown_value(page)}, but it sets "
         f"no 'URL:', so its URL is {shown_value(content_url)} (from {setting}), "
         "where no page is written: its Flattr thing has that URL, which nobody "
-        f"can reach; give it a 'URL:' that leads to its page ({shown_value(url)}), "
+        f"can reach; give it {give} that leads to its page ({shown_value(url)}), "
         "or 'Flattr: no'"
     )
 

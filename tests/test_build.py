@@ -4110,6 +4110,26 @@ def test_a_save_as_without_a_url_is_warned_of(site, flattr_log, capsys):
         site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_STRICT=True)
 
 
+def test_a_save_as_from_extra_path_metadata_is_named_for_its_entry(site, flattr_log):
+    # The warning said "its 'Save_as:'", a line the file does not hold.
+    files = {"pages/home.md": "Title: Welcome home\nAuthor: Alice\n\nLanding.\n"}
+    site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PAGES=True,
+        EXTRA_PATH_METADATA={"pages/home.md": {"save_as": "home.html"}},
+    )
+    assert _save_as_warnings(flattr_log) == [
+        "pelican-flattr: pages/home.md: its save_as, from "
+        "EXTRA_PATH_METADATA['pages/home.md'], writes its page to 'home.html', "
+        "but it sets no 'URL:', so its URL is 'pages/welcome-home.html' (from "
+        "PAGE_URL), where no page is written: its Flattr thing has that URL, "
+        "which nobody can reach; give it a url (in "
+        "EXTRA_PATH_METADATA['pages/home.md'], or a 'URL:' line) that leads to "
+        "its page ('home.html'), or 'Flattr: no'"
+    ]
+
+
 # Pretty URLs: a folder's URL is its index.html.
 _FOLDERS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
 # A server that adds ".html" to every URL, as the settings say.
