@@ -610,11 +610,14 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         return IdentifierError(f"{text!r} {advice}{handle[1]})", f"{advice}NAME)")
     number = _TWITTER_NUMBER.fullmatch(text)
     if number is not None:
+        # Said first: the long form advised would be refused for it.
+        no_account = _no_accounts_id(text, int(number[1]))
+        if no_account is not None:
+            return no_account
         written_short = "is a Twitter id in a form Flattr does not read: write "
         # Without leading zeros, which the form advised would be refused for.
-        digits = number[1].lstrip("0") or "0"
         return IdentifierError(
-            f"{text!r} {written_short}twitter:user:id:{digits}",
+            f"{text!r} {written_short}twitter:user:id:{int(number[1])}",
             f"{written_short}twitter:user:id:NUMBER",
         )
     return _refused(
@@ -639,12 +642,21 @@ def _check_twitter_id(text: str, digits: str) -> None:
             f"{text!r} {zeros}twitter:user:id:{number}",
             f"{zeros}twitter:user:id:NUMBER without them",
         )
-    if not 0 < number <= _LARGEST_TWITTER_ID:
-        raise _refused(
-            text,
-            "is no Twitter account's id (those are whole numbers from 1 to "
-            f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
-        )
+    no_account = _no_accounts_id(text, number)
+    if no_account is not None:
+        raise no_account
+
+
+def _no_accounts_id(text: str, number: int) -> IdentifierError | None:
+    """The error for ``text``, whose Twitter id is ``number``, when no
+    account has that id; else None."""
+    if 0 < number <= _LARGEST_TWITTER_ID:
+        return None
+    return _refused(
+        text,
+        "is no Twitter account's id (those are whole numbers from 1 to "
+        f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+    )
 
 
 def _web_address_refused(text: str, expected: str) -> IdentifierError | None:

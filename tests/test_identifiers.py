@@ -244,6 +244,16 @@ EVERY_FORM = (
             )
             for number in ("0", "000", "18446744073709551616", "9" * 20)
         ],
+        # Written short, an id no account has is told so, not told to write
+        # the long form, which is refused in its turn.
+        *[
+            (
+                short,
+                f"{short!r} is no Twitter account's id (those are whole numbers "
+                "from 1 to 18446744073709551615): write the account's numeric id",
+            )
+            for short in ("twitter:0", "twitter:id:000", "twitter:" + "9" * 20)
+        ],
         # A Flattr profile's address, old or new, with or without its scheme.
         *[
             (
