@@ -39,12 +39,12 @@ from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
     PARTNER_NAMESPACE,
-    TWITTER_OWNER,
     IdentifierError,
     holds_at_sign,
     invisible_character,
     parse_owner,
     redact_around,
+    twitter_owner_as_written,
 )
 from .identifiers import redact_encoded_addresses as redact
 from .store import (
@@ -545,12 +545,12 @@ def _delivered_owner(raw: str) -> str:
     delivery holds, where FLATTR_AUTHORS would take more: a Flattr
     username, email:ADDRESS."""
     scheme, colon, rest = raw.partition(":")
-    twitter = TWITTER_OWNER.fullmatch(raw)
+    twitter = twitter_owner_as_written(raw)
     if twitter is not None:
         # As sent, though a build now refuses it (twitter:user:id:00783214):
         # an earlier build published it, it is Flattr's name for the
         # thing's owner, and refused, the flattr would be lost.
-        return f"twitter:user:id:{twitter[1]}"
+        return twitter.value
     partner = _DELIVERED_PARTNER.fullmatch(raw)
     if partner is not None:
         _check_partner_id(partner[2])
