@@ -40,9 +40,10 @@ _EMAIL_OWNER = re.compile(r"email:[0-9a-f]{32}")
 # ambiguous with an owner identifier, so it is never allowed.
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
-# written in lower case, as Flattr's documentation spells them. The web
-# hook receiver takes any id of this shape as Flattr sends it.
-TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# written in lower case, as Flattr's documentation spells them. An earlier
+# build published any id of this shape, which the web hook receiver and
+# verify take as written (twitter_owner_as_written).
+_TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
 # Twitter's account ids are unsigned 64-bit numbers.
 _LARGEST_TWITTER_ID = 2**64 - 1
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
@@ -515,7 +516,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         raise _not_a_username(text, expected)
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
-        twitter = TWITTER_OWNER.fullmatch(text)
+        twitter = _TWITTER_OWNER.fullmatch(text)
         if twitter is None:
             raise _not_a_twitter_id(text)
         _check_twitter_id(text, twitter[1])
@@ -610,11 +611,14 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         return IdentifierError(f"{text!r} {advice}{handle[1]})", f"{advice}NAME)")
     number = _TWITTER_NUMBER.fullmatch(text)
     if number is not None:
+        # Said first: the long form advised would be refused for it.
+        no_account = _no_accounts_id(text, int(number[1]))
+        if no_account is not None:
+            return no_account
         written_short = "is a Twitter id in a form Flattr does not read: write "
         # Without leading zeros, which the form advised would be refused for.
-        digits = number[1].lstrip("0") or "0"
         return IdentifierError(
-            f"{text!r} {written_short}twitter:user:id:{digits}",
+            f"{text!r} {written_short}twitter:user:id:{int(number[1])}",
             f"{written_short}twitter:user:id:NUMBER",
         )
     return _refused(
@@ -639,12 +643,62 @@ def _check_twitter_id(text: str, digits: str) -> None:
             f"{text!r} {zeros}twitter:user:id:{number}",
             f"{zeros}twitter:user:id:NUMBER without them",
         )
+    no_account = _no_accounts_id(text, number)
+    if no_account is not None:
+        raise no_account
+
+
+def _no_accounts_id(text: str, number: int) -> IdentifierError | None:
+    """The error for ``text``, whose Twitter id is ``number``, when no
+    account has that id; else None."""
+    if 0 < number <= _LARGEST_TWITTER_ID:
+        return None
+    return _refused(
+        text,
+        "is no Twitter account's id (those are whole numbers from 1 to "
+        f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+    )
+
+
+def twitter_owner_as_written(value: str) -> Owner | None:
+    """The Twitter owner ``value`` names, as written, whatever its id; None
+    for any other value. For what reads an owner Flattr knows (the web hook
+    receiver, verify), never for what publishes one (``parse_owner``): an
+    earlier build published ids a build now refuses
+    (``twitter:user:id:00783214``), and Flattr keeps their flattrs for
+    them as written."""
+    twitter = _TWITTER_OWNER.fullmatch(value.strip())
+    if twitter is None:
+        return None
+    return Owner("twitter", f"twitter:user:id:{twitter[1]}")
+
+
+# What a note on such an owner says of its flattrs (verify, pending).
+EARLIER_FLATTRS = (
+    "the flattrs of the things an earlier build published for it wait for it as written"
+)
+
+
+def unpublished_twitter_id(identifier: str) -> str | None:
+    """Why a build no longer publishes ``identifier``, a Twitter owner as
+    ``twitter_owner_as_written`` reads it, as a note says it; None for one
+    it publishes, and for any other owner."""
+    owner = twitter_owner_as_written(identifier)
+    if owner is None:
+        return None
+    digits = owner.value[len("twitter:user:id:") :]
+    number = int(digits)
     if not 0 < number <= _LARGEST_TWITTER_ID:
-        raise _refused(
-            text,
-            "is no Twitter account's id (those are whole numbers from 1 to "
-            f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+        return (
+            "its Twitter id is no account's (those are whole numbers from 1 "
+            f"to {_LARGEST_TWITTER_ID})"
         )
+    if digits[0] == "0":
+        return (
+            "its Twitter id has leading zeros, which no account's id has (the "
+            f"account's own owner is twitter:user:id:{number})"
+        )
+    return None
 
 
 def _web_address_refused(text: str, expected: str) -> IdentifierError | None:
@@ -662,9 +716,16 @@ def _web_address_refused(text: str, expected: str) -> IdentifierError | None:
 def parse_partner_identifier(value: object) -> Owner:
     """Read an identifier that must name someone without a Flattr account.
 
-    Used where Flattr expects ``owner`` forms only (verify; the web hook
-    receiver reads what Flattr sends by rules of its own, as sent).
+    Used where Flattr expects ``owner`` forms only: verify, which takes a
+    Twitter owner as written (``twitter_owner_as_written``), as the web
+    hook receiver stores it. Verifying one a build no longer publishes
+    (``twitter:user:id:00783214``) is how whoever holds it claims the
+    flattrs an earlier build's things got for it; the account's own id
+    (``783214``) is another owner, which claims none of them.
     """
+    as_written = twitter_owner_as_written(value) if isinstance(value, str) else None
+    if as_written is not None:
+        return as_written
     owner = parse_owner(value, PARTNER_FORMS)
     if not owner.is_partner_identifier:
         raise IdentifierError(

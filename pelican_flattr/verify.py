@@ -50,10 +50,12 @@ from .api import (
     verify_url,
 )
 from .identifiers import (
+    EARLIER_FLATTRS,
     IdentifierError,
     parse_owner_setting,
     parse_partner_identifier,
     redact_addresses,
+    unpublished_twitter_id,
 )
 from .settings import (
     SettingsFileError,
@@ -1176,9 +1178,23 @@ class _Report:
     # while running
 
     def start(self) -> None:
-        """List the entries of FILE that need no request."""
+        """Say on stderr which identities go out as written though a build
+        no longer publishes them, and list the entries of FILE that need no
+        request."""
         self.started = True
-        if self.args.json or self.args.quiet:
+        if self.args.quiet:
+            return
+        for request in self.plan.requests:
+            why = unpublished_twitter_id(request.identity)
+            if why is not None:
+                # The operator may have meant the account's own owner.
+                _say(
+                    f"pelican-flattr: verify: note: {request.identity} "
+                    f"({request.source}) is sent as written, though a build no "
+                    f"longer publishes it: {why}; {EARLIER_FLATTRS}, and "
+                    "verifying it claims them"
+                )
+        if self.args.json:
             return
         for skipped in self.plan.skipped:
             shown = f"{skipped.identity}  " if skipped.identity else ""

@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .identifiers import IdentifierError, Owner, parse_owner_setting
+from .identifiers import (
+    EARLIER_FLATTRS,
+    IdentifierError,
+    Owner,
+    parse_owner_setting,
+    unpublished_twitter_id,
+)
 from .notice import read_pending_totals
 from .settings import (
     SettingsFileError,
@@ -929,6 +935,23 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
     )
 
 
+def _unpublished_owner(store: Path, owner: str) -> str | None:
+    """What ``pending`` says of ``owner`` when a build no longer publishes
+    it (``twitter:user:id:00783214``, which an earlier build did), and how
+    its flattrs are claimed; None for any other owner. No entry names it,
+    as the build refuses it: this says where they go."""
+    why = unpublished_twitter_id(owner)
+    if why is None:
+        return None
+    from .url_guard import verify_command  # as the build's URL guard says it
+
+    return (
+        f"a build no longer publishes this owner: {why}; {EARLIER_FLATTRS}, "
+        "and whoever holds it claims them by verifying it as written "
+        f"({verify_command(owner, _shown(store))})"
+    )
+
+
 def run_pending(args: argparse.Namespace) -> int:
     """The ``pending`` subcommand."""
     from . import cli
@@ -1005,6 +1028,10 @@ def run_pending(args: argparse.Namespace) -> int:
     for row in rows:
         url = row["claim_url"] or _address_unknown(args, store, row)
         cli.print_line(f"{row['owner']}  {url}")
+        unpublished = _unpublished_owner(store, row["owner"])
+        if unpublished:
+            # A line of its own: the URL above stays whole, to copy.
+            cli.print_line(f"    {unpublished}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.

@@ -39,12 +39,12 @@ from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
     PARTNER_NAMESPACE,
-    TWITTER_OWNER,
     IdentifierError,
     holds_at_sign,
     invisible_character,
     parse_owner,
     redact_around,
+    twitter_owner_as_written,
 )
 from .identifiers import redact_encoded_addresses as redact
 from .store import (
@@ -175,37 +175,69 @@ class PendingClick:
     claim_url: str
 
 
-def parse_form(body: bytes) -> tuple[dict[str, str], set[str]]:
+def parse_form(body: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
     UTF-8 values; empty pieces ("a=1&") are skipped. The parameters, each
-    with its first value, and the names of those repeated with another
-    value (``refuse_disputed`` refuses those the receiver reads).
-    Raises Refusal(400) naming the parameter at fault, with the ``_event``
-    read before it."""
+    with its first value, and the other values of those repeated with
+    another text (``refuse_disputed`` refuses those the receiver reads
+    otherwise). Raises Refusal(400) naming the parameter at fault, with the
+    ``_event`` read before it."""
     form: dict[str, str] = {}
-    disputed: set[str] = set()
+    repeats: dict[str, list[str]] = {}
     try:
-        _read_form(body, form, disputed)
+        _read_form(body, form, repeats)
     except Refusal as refusal:
         # A delivery of Flattr's own event broken further on must stand out
         # in the log from a probe without one.
         refusal.event = form.get("_event")
         raise
-    return form, disputed
+    return form, repeats
 
 
-def refuse_disputed(disputed: set[str], read: Iterable[str]) -> None:
-    """Refusal(400) naming the first parameter of ``read`` (those the
-    receiver reads) that ``parse_form`` found repeated with another value:
-    which one Flattr meant is unknown, and storing either could be wrong."""
-    for name in read:
-        if name in disputed:
-            raise Refusal(
-                400, f"parameter {name!r} is repeated with different values", name
-            )
+def refuse_disputed(
+    form: Mapping[str, str],
+    repeats: Mapping[str, list[str]],
+    names: Iterable[str],
+    read: Callable[[Mapping[str, str]], object],
+) -> None:
+    """Refusal(400) naming the first of ``names`` that ``parse_form`` found
+    repeated with a value that ``read`` (what the receiver makes of the
+    form) reads otherwise than the first: which one Flattr meant is
+    unknown, and storing either could be wrong. A repeat read alike (007
+    for 7, an event's name in other letters) is no dispute: refusing it
+    would lose the delivery."""
+    for name in names:
+        if name not in repeats:
+            continue
+        first = _reading(read, form)
+        for value in repeats[name]:
+            if _reading(read, {**form, name: value}) != first:
+                raise Refusal(
+                    400, f"parameter {name!r} is repeated with different values", name
+                )
 
 
-def _read_form(body: bytes, form: dict[str, str], disputed: set[str]) -> None:
+def _reading(
+    read: Callable[[Mapping[str, str]], object], form: Mapping[str, str]
+) -> object:
+    """What ``read`` makes of ``form``, or None where it refuses it: two
+    values refused alike are no dispute, and the first is refused as it is
+    once ``refuse_disputed`` lets it by."""
+    try:
+        return read(form)
+    except Refusal:
+        return None
+
+
+def _event_name(form: Mapping[str, str]) -> str:
+    """The ``_event`` of ``form`` as the receiver tells events apart:
+    trimmed, in lower case."""
+    return form.get("_event", "").strip().lower()
+
+
+def _read_form(
+    body: bytes, form: dict[str, str], repeats: dict[str, list[str]]
+) -> None:
     for part in body.split(b"&"):
         if not part:
             # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
@@ -221,12 +253,11 @@ def _read_form(body: bytes, form: dict[str, str], disputed: set[str]) -> None:
         value = _form_text(raw_value, shown)
         if name not in form:
             form[name] = value
-        elif value.strip() != form[name].strip():
-            # Refused only where the receiver reads it (refuse_disputed): a
-            # repeat of a parameter it never reads, or of a value as read
-            # (trimmed), changes nothing it stores, and refusing it would
-            # lose the delivery.
-            disputed.add(name)
+        elif value != form[name]:
+            # Kept for refuse_disputed, which compares them as read where
+            # the receiver reads them: a repeat of a parameter it never
+            # reads, or of a value read alike, changes nothing it stores.
+            repeats.setdefault(name, []).append(value)
 
 
 def _shown_name(name: str) -> str:
@@ -434,7 +465,7 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
     the reference asks of every receiver: the fields of another event are
     not a pending flattr's.
     """
-    if form.get("_event", "").strip().lower() != PENDING_CLICK:
+    if _event_name(form) != PENDING_CLICK:
         raise Refusal(
             400,
             f"_event is {_loggable(form.get('_event', ''), EVENT_NAME_KEPT)!r}, "
@@ -514,12 +545,12 @@ def _delivered_owner(raw: str) -> str:
     delivery holds, where FLATTR_AUTHORS would take more: a Flattr
     username, email:ADDRESS."""
     scheme, colon, rest = raw.partition(":")
-    twitter = TWITTER_OWNER.fullmatch(raw)
+    twitter = twitter_owner_as_written(raw)
     if twitter is not None:
         # As sent, though a build now refuses it (twitter:user:id:00783214):
         # an earlier build published it, it is Flattr's name for the
         # thing's owner, and refused, the flattr would be lost.
-        return f"twitter:user:id:{twitter[1]}"
+        return twitter.value
     partner = _DELIVERED_PARTNER.fullmatch(raw)
     if partner is not None:
         _check_partner_id(partner[2])
@@ -1280,8 +1311,8 @@ class WebhookApp:
         if codec is not None:
             _check_charset(body, codec)
         try:
-            form, disputed = parse_form(body)
-            refuse_disputed(disputed, ["_event"])
+            form, repeats = parse_form(body)
+            refuse_disputed(form, repeats, ["_event"], _event_name)
             # Trimmed as every field is: a sender that pads the name (or
             # writes it in capitals) means Flattr's event, and answered 202
             # "ignored" it would never resend what was then never stored.
@@ -1303,7 +1334,7 @@ class WebhookApp:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)
             return 202, {"status": "ignored", "event": shown}
-        refuse_disputed(disputed, PENDING_CLICK_FIELDS)
+        refuse_disputed(form, repeats, PENDING_CLICK_FIELDS, parse_pending_click)
         click = parse_pending_click(form)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)

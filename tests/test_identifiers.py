@@ -23,6 +23,7 @@ from pelican_flattr.identifiers import (
     redact_addresses,
     redact_encoded_addresses,
     shown_value,
+    unpublished_twitter_id,
 )
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
@@ -244,6 +245,16 @@ EVERY_FORM = (
             )
             for number in ("0", "000", "18446744073709551616", "9" * 20)
         ],
+        # Written short, an id no account has is told so, not told to write
+        # the long form, which is refused in its turn.
+        *[
+            (
+                short,
+                f"{short!r} is no Twitter account's id (those are whole numbers "
+                "from 1 to 18446744073709551615): write the account's numeric id",
+            )
+            for short in ("twitter:0", "twitter:id:000", "twitter:" + "9" * 20)
+        ],
         # A Flattr profile's address, old or new, with or without its scheme.
         *[
             (
@@ -400,16 +411,19 @@ def test_partner_identifier_refuses_usernames():
 
 
 @pytest.mark.parametrize(
-    ("identity", "says"),
-    [
-        ("twitter:user:id:0783214", "write twitter:user:id:783214"),
-        ("twitter:user:id:0", "is no Twitter account's id"),
-    ],
+    "identity",
+    ["twitter:user:id:0783214", "twitter:user:id:0", "twitter:user:id:" + "9" * 20],
 )
-def test_verify_refuses_a_twitter_id_no_account_has(identity, says):
-    # verify reads its identities by the rules a build publishes owners by.
-    with pytest.raises(IdentifierError, match=says):
-        parse_partner_identifier(identity)
+def test_verify_takes_a_twitter_id_an_earlier_build_published_as_written(identity):
+    # A build refuses to publish it now, but an earlier build did, and
+    # Flattr keeps its flattrs for it as written (the receiver stores it
+    # so): verifying it is how they are claimed. verify refused it, and
+    # the account's own id is another owner, which claims none of them.
+    with pytest.raises(IdentifierError):
+        parse_owner(identity)
+    assert parse_partner_identifier(f" {identity.upper()} ").value == identity
+    assert unpublished_twitter_id(identity) is not None
+    assert unpublished_twitter_id("twitter:user:id:783214") is None
 
 
 def test_a_partner_identifiers_unknown_scheme_is_told_the_partner_forms():

@@ -1104,3 +1104,36 @@ def test_a_store_flattr_store_names_that_is_missing_is_not_said_unset(tmp_path, 
     err = capsys.readouterr().err
     assert f"store {tmp_path}/none.sqlite3" in err and "no such store" in err
     assert "sets no FLATTR_STORE" not in err
+
+
+@pytest.mark.parametrize(
+    "written", ["twitter:user:id:00783214", "twitter:user:id:783214"]
+)
+def test_an_owner_a_build_no_longer_publishes_is_told_how_to_be_claimed(
+    tmp_path, capsys, monkeypatch, written
+):
+    # An earlier build published twitter:user:id:00783214, which a build
+    # now refuses: its author's entry, old or mended, names it no more
+    # (the old one is left out, as the build refuses it), and the row said
+    # "neither in FLATTR_AUTHORS nor FLATTR_USERNAME" alone. Its flattrs wait
+    # for it as written: verifying it claims them.
+    monkeypatch.setenv("COLUMNS", "200")
+    store = store_of_one_delivery(tmp_path, "twitter:user:id:00783214")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f'FLATTR_AUTHORS = {{"Alice": "{written}"}}\nTIMEZONE = "UTC"\n')
+    assert main(["pending", "--store", str(store), "--settings", str(conf)]) == 0
+    out, err = capsys.readouterr()
+    assert ("left out" in err) == ("00" in written)
+    assert "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)" in out
+    claim = out.splitlines()[
+        out.splitlines().index("twitter:user:id:00783214  https://flattr.com/c/1") + 1
+    ]
+    assert claim == (
+        "    a build no longer publishes this owner: its Twitter id has leading "
+        "zeros, which no account's id has (the account's own owner is "
+        "twitter:user:id:783214); the flattrs of the things an earlier build "
+        "published for it wait for it as written, and whoever holds it claims "
+        "them by verifying it as written (pelican-flattr verify --identity "
+        "twitter:user:id:00783214 --username THEIR_FLATTR_USERNAME --store "
+        f"{store})"
+    )

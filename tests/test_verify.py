@@ -6,6 +6,8 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -22,6 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     article,
+    build,
     child_env,
     i18n_build,
     manifest_things,
@@ -363,6 +366,61 @@ def test_dry_run_sends_nothing_and_needs_no_token(stub, capsys, monkeypatch, tmp
     ]
     assert stub.requests == []
     assert not (tmp_path / "flattr-store.sqlite3").exists()
+
+
+def test_an_owner_an_earlier_build_published_with_leading_zeros_is_verified_as_written(
+    stub, capsys, tmp_path, flattr_log
+):
+    # An earlier build published twitter:user:id:00783214; the operator now
+    # writes 783214, which the URL guard tells as an owner change, advising
+    # to verify the old owner. verify refused it ("write ...783214"), which
+    # by Flattr's rule (an owner as written) is another owner: verifying
+    # that claims none of the flattrs waiting for the old one.
+    files = {"hello.md": article("Hello world", "Alice")}
+    authors = {"Alice": "twitter:user:id:783214"}
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    # As the earlier build wrote it.
+    baseline.write_text(baseline.read_text().replace("id:783214", "id:00783214"))
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    (command,) = re.findall(r"\((pelican-flattr verify [^)]*)\)", flattr_log.text)
+    _, subcommand, *args = shlex.split(command.replace("THEIR_FLATTR_USERNAME", "bob"))
+    assert (subcommand, args[:2]) == (
+        "verify",
+        ["--identity", "twitter:user:id:00783214"],
+    )
+    capsys.readouterr()  # Pelican's lines of the builds
+    status, out, err = run(capsys, *args, "--api-url", stub.url, "--dry-run")
+    assert status == 0, err
+    assert out == (
+        f"would send  POST {stub.url}/users/bob/verify  "
+        "identity=twitter:user:id:00783214  (--identity)\n"
+    )
+    # Said, in case the operator meant the account's own owner.
+    assert err == (
+        "pelican-flattr: verify: note: twitter:user:id:00783214 (--identity) is "
+        "sent as written, though a build no longer publishes it: its Twitter id "
+        "has leading zeros, which no account's id has (the account's own owner "
+        "is twitter:user:id:783214); the flattrs of the things an earlier build "
+        "published for it wait for it as written, and verifying it claims them\n"
+    )
+
+
+def test_settings_that_map_an_author_to_a_twitter_id_with_leading_zeros_are_refused(
+    stub, capsys, tmp_path
+):
+    # verify --settings reads an author's owner as the build does, which
+    # refuses it for publishing; --identity verifies the old owner.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Alice": "twitter:user:id:00783214"}\n'
+        'FLATTR_VERIFIED_ACCOUNTS = {"Alice": "alice"}\n',
+        encoding="utf-8",
+    )
+    status, _, err = run(capsys, "--settings", str(conf), "--dry-run")
+    assert status == 2
+    assert "FLATTR_AUTHORS['Alice'] 'twitter:user:id:00783214' writes the " in err
+    assert "write twitter:user:id:783214" in err
 
 
 def test_help_documents_the_exit_codes_and_the_token(capsys):

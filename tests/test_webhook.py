@@ -160,6 +160,11 @@ def test_the_event_name_is_trimmed_and_read_in_any_letter_case(receiver, name):
         # the delivery says one thing.
         ("repeat-same", b"&thing_id=repeat-same"),
         ("repeat-spaced", b"&thing_id=%20repeat-spaced&_event=pendingclickcreate"),
+        # Or as the field is read: an event's name in any case, a total's
+        # leading zeros, an owner's keywords in capitals.
+        ("repeat-event-case", b"&_event=PendingClickCreate"),
+        ("repeat-total-zeros", b"&thing_clicks_total=003"),
+        ("repeat-owner-case", b"&thing_owner_id=TWITTER:USER:ID:783214"),
     ],
 )
 def test_a_repeat_that_changes_nothing_read_is_read_past(receiver, thing_id, repeat):
@@ -170,12 +175,24 @@ def test_a_repeat_that_changes_nothing_read_is_read_past(receiver, thing_id, rep
     assert [r[0] for r in rows(receiver) if r[0] == thing_id] == [thing_id]
 
 
-@pytest.mark.parametrize("name", ["_event", "thing_owner_id", "claim_url"])
-def test_a_parameter_read_and_repeated_with_another_value_is_refused(receiver, name):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("_event", "another"),
+        ("thing_owner_id", "another"),
+        ("claim_url", "another"),
+        # Another number, and another owner: Flattr matches one as written.
+        ("thing_clicks_total", "4"),
+        ("thing_owner_id", "twitter:user:id:0783214"),
+    ],
+)
+def test_a_parameter_read_and_repeated_with_another_value_is_refused(
+    receiver, name, value
+):
     # Which one did Flattr mean? Stored, either could be wrong.
     before = rows(receiver)
-    body = urlencode(dict(PENDING, thing_id=f"disputed-{name}")).encode()
-    answer = post(receiver, body + f"&{name}=another".encode())
+    body = urlencode(dict(PENDING, thing_id=f"disputed-{name}-{value}")).encode()
+    answer = post(receiver, body + f"&{name}={value}".encode())
     assert answer.status_code == 400
     assert answer.json() == {
         "error": f"parameter '{name}' is repeated with different values",
@@ -185,8 +202,10 @@ def test_a_parameter_read_and_repeated_with_another_value_is_refused(receiver, n
 
 
 def test_an_ignored_events_repeats_are_kept_as_sent(receiver):
-    # It reads _event alone: thing_id is no pending flattr's here.
-    body = b"_event=thingclaimed&thing_id=1&thing_id=2&extra=a&extra=b"
+    # It reads _event alone (in any case): thing_id is no pending flattr's here.
+    body = (
+        b"_event=thingclaimed&thing_id=1&thing_id=2&extra=a&extra=b&_event=ThingClaimed"
+    )
     answer = post(receiver, body)
     assert answer.status_code == 202 and answer.json()["status"] == "ignored"
     assert rows(receiver, "ignored_events")[-1][1:3] == ("thingclaimed", body)
