@@ -638,6 +638,7 @@ def url_change_warnings(
     baseline: Path,
     siteurl: str = "",
     store: str | os.PathLike[str] | None = None,
+    slugify_source: object = "title",
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -650,7 +651,8 @@ def url_change_warnings(
     that most likely changed it: one whole-site fix, where each message
     gives one per file; so too for a setting the shape does not tell
     (``_other_causes``). ``baseline`` is the guard's, whose deletion
-    accepts every change at once.
+    accepts every change at once; ``slugify_source``, the build's
+    ``SLUGIFY_SOURCE``, tells whether file names make slugs now.
     """
     said: list[str] = []
     unsaid: list[str] = []
@@ -673,7 +675,7 @@ def url_change_warnings(
             shape = _shape(change.old_url, change.new_url)
             if shape is not None:
                 shapes[shape] = shapes.get(shape, 0) + 1
-            file_slug = _slug_of_file_name(change)
+            file_slug = _slug_of_file_name(change, slugify_source == "basename")
             if file_slug is not None:
                 file_slugs[file_slug] += 1
     alike, (old_shape, new_shape) = max(
@@ -715,19 +717,23 @@ def url_change_warnings(
     return said, unsaid, summary
 
 
-def _slug_of_file_name(change: UrlChange) -> int | None:
+def _slug_of_file_name(change: UrlChange, by_file_name: bool) -> int | None:
     """Whether the slug of ``change``'s source changed to its file's name
-    (0), as ``SLUGIFY_SOURCE = 'basename'`` makes it, or from it (1); None
-    when neither, or its slugs are unknown."""
-    old = change._old_slug()
-    if old is None or old == change.slug:
+    (0), as ``SLUGIFY_SOURCE = 'basename'`` (``by_file_name``: the build's
+    setting now) makes it, or from it (1), as it made it before; None when
+    neither, or its slugs are unknown."""
+    old, now = change._old_slug(), change.slug
+    if old is None or now is None or old == now:
         return None
     # As Pelican slugifies a plain file name: "Post 1.md" gives "post-1".
     name = posixpath.splitext(posixpath.basename(change.source))[0]
     name = name.lower().replace(" ", "-")
-    if change.slug == name:
-        return 0
-    return 1 if old == name else None
+    if by_file_name:
+        return 0 if now == name else None
+    # The slug now is the title's. A file named as its title's slug
+    # ("great-post-1.md") had its title's slug before too, in another
+    # case, say (SLUGIFY_PRESERVE_CASE): nothing tells that its name gave it.
+    return 1 if old == name and old.lower() != now.lower() else None
 
 
 def _other_causes(
@@ -746,18 +752,21 @@ def _other_causes(
         if count >= _ALIKE
     ]
     now, before = file_slugs
+    # Pelican makes a slug of the title or of the file's name alone: the
+    # value before is the other one.
     if now >= _ALIKE:
         causes.append(
             f"{now} of the {counts[0]} changed thing URLs have their file's name "
             "as their slug now: SLUGIFY_SOURCE = 'basename' is the likely cause: "
-            "put it back to keep their flattrs"
+            "set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
+            "flattrs"
         )
     if before >= _ALIKE:
         causes.append(
             f"{before} of the {counts[0]} changed thing URLs had their file's "
-            "name as their slug, and have another now: a changed SLUGIFY_SOURCE "
-            "('basename' before) is the likely cause: put it back to keep their "
-            "flattrs"
+            "name as their slug, and another now: a changed SLUGIFY_SOURCE "
+            "('basename' before) is the likely cause: set SLUGIFY_SOURCE = "
+            "'basename' again to keep their flattrs"
         )
     return causes
 

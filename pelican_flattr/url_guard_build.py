@@ -824,6 +824,7 @@ def _warn_about_url_changes(
         settings.url_baseline_path,
         settings.siteurl,
         settings.store_path,
+        build.current.pelican.settings.get("SLUGIFY_SOURCE", "title"),
     )
     for message in said:
         build.warn(site + message)

@@ -483,10 +483,12 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
     ((_, summary),) = summary_lines(flattr_log)
+    # Put back to what: the only other value that makes a slug.
     assert (
         "6 thing URLs changed. 6 of the 6 changed thing URLs have their file's "
         "name as their slug now: SLUGIFY_SOURCE = 'basename' is the likely "
-        "cause: put it back to keep their flattrs"
+        "cause: set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
+        "flattrs"
     ) in summary, summary
     # And the other way round, from a new baseline.
     tmp_path.joinpath(*BASELINE).unlink()
@@ -496,9 +498,31 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     ((_, summary),) = summary_lines(flattr_log)
     assert (
         "6 of the 6 changed thing URLs had their file's name as their slug, and "
-        "have another now: a changed SLUGIFY_SOURCE ('basename' before) is the "
-        "likely cause: put it back to keep their flattrs"
+        "another now: a changed SLUGIFY_SOURCE ('basename' before) is the likely "
+        "cause: set SLUGIFY_SOURCE = 'basename' again to keep their flattrs"
     ) in summary, summary
+
+
+def test_slugs_that_changed_case_alone_name_no_slugify_source(tmp_path, flattr_log):
+    # Files named as their titles' slugs: SLUGIFY_PRESERVE_CASE switched on
+    # (or off again) gave the summary "SLUGIFY_SOURCE = 'basename' is the
+    # likely cause: put it back", though nobody had set SLUGIFY_SOURCE.
+    files = {
+        f"great-post-{n}.md": article(f"Great Post {n}", "Alice") for n in range(6)
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    for preserve_case in (True, False):
+        # From a baseline of the other case, which keeps the old URLs.
+        tmp_path.joinpath(*BASELINE).unlink(missing_ok=True)
+        build(tmp_path, files, SLUGIFY_PRESERVE_CASE=not preserve_case, **settings)
+        flattr_log.clear()
+        build(tmp_path, files, SLUGIFY_PRESERVE_CASE=preserve_case, **settings)
+        assert not said_with(flattr_log, "SLUGIFY_SOURCE"), guard_lines(flattr_log)
+        # Each change is still said, with its own fix.
+        said = said_with(flattr_log, ".md: thing URL changed from")
+        assert len(said) == 6, said
+        slug = "Great-Post-0" if preserve_case else "great-post-0"
+        assert f"{slug}.html" in said[0][1], said[0]
 
 
 def test_the_summary_s_diff_command_runs_as_written_from_a_folder_with_a_space(
