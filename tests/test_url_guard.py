@@ -1991,6 +1991,48 @@ def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
     ) in line, line
 
 
+def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, capsys):
+    # The README says that diff --settings follows the guard's whole rule,
+    # but of a draft and an empty save_as diff gave its generic note, and of
+    # a pin EXTRA_PATH_METADATA gives, a 'Flattr_url:' line to add to the
+    # file, where the build named the draft, the setting and the entry.
+    files = {
+        f"{name}.md": article(f"Great Post {name}", "Alice", slug=name)
+        for name in "abcd"
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS}
+    output = build(tmp_path, files, **settings)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    files["a.md"] = article("Great Post a", "Alice", slug="a", status="draft")
+    files["b.md"] = article("Great Post b", "Alice", slug="b", save_as="")
+    by_path = {
+        "c.md": {"save_as": ""},
+        "d.md": {"flattr_url": f"{SITEURL}/other.html"},
+    }
+    build(tmp_path, files, EXTRA_PATH_METADATA=by_path, **settings)
+    fixes = dict(
+        re.match(r"pelican-flattr: (\S+): .*?\. Fix: (.*)", line).groups()
+        for line in guard_lines(flattr_log)
+    )
+    assert fixes["a.md"].startswith("a.md is a draft: publish it"), fixes
+    assert fixes["b.md"].startswith("b.md has no page, as its 'Save_as:'"), fixes
+    assert "EXTRA_PATH_METADATA['c.md']['save_as'] is empty" in fixes["c.md"]
+    assert fixes["d.md"].startswith("set EXTRA_PATH_METADATA['d.md']"), fixes
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nEXTRA_PATH_METADATA = {by_path!r}\n', encoding="utf-8"
+    )
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    said = {
+        c["source"]: c["fix"] for c in report["disappeared"] + report["url_changed"]
+    }
+    assert said == fixes
+
+
 THREE = {"Alice": "alice", "Bob": "bob", "Carol": "carol"}
 MISTYPED = {
     "Alice": "@alice_flattrs",
@@ -2273,7 +2315,8 @@ def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
     conf.write_text('PATH = "content"\n', encoding="utf-8")
     new = str(output / "flattr-manifest.json")
     for meta, opted_out, fix in [
-        ({"status": "draft", "flattr": "no"}, False, "give a.md its thing back"),
+        # As the guard names a draft: its 'Flattr: no' is not why.
+        ({"status": "draft", "flattr": "no"}, False, "a.md is a draft: publish it"),
         ({"flattr": "off"}, True, "a.md opts out: remove its 'Flattr: off'"),
     ]:
         build(tmp_path, two_articles(**meta), FLATTR_AUTHORS=AUTHORS)
