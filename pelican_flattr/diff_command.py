@@ -3,7 +3,9 @@ guard's baseline) and a new one compared with the guard's rules
 (``url_guard.py``), and each change listed with its fix, in a table with a
 closing line that counts each kind, or ``--json``. With ``--settings``, the
 new build's content is read as the build read it, with Pelican's readers
-(imported only then): its pages, the sources that opt out, their slugs.
+(imported only then): its pages, and what the guard's fixes name of a
+source (an opt-out, its slug, a draft, an empty save_as, a pin a setting
+gives), so that each change gets the build's fix.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,6 @@ from .url_baseline import BaselineError, load_baseline, released, waits
 from .url_guard import (
     Entry,
     Move,
-    OptOut,
     OwnerChange,
     UrlChange,
     accepted_live_warning,
@@ -27,12 +28,11 @@ from .url_guard import (
     in_folder,
     live_accepted,
     old_owner_keeps,
-    opt_out_of,
     slug_may_have_changed,
+    told_by_content,
     unknown,
     unresolved_changes,
     verify_command,
-    with_slugs,
 )
 
 
@@ -204,13 +204,17 @@ def run_diff(args: Any) -> int:
         live = live_accepted(accepted_urls, new_sources)
         live_warning = accepted_live_warning(accepted_urls, new_sources, in_diff=True)
         accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
+        # Listed once, when first asked: each content read needs its kind.
+        page_files = functools.cache(functools.partial(pages_in, settings, content))
+        read = functools.partial(contents_in, settings, content, page_files)
         try:
             changes = unresolved_changes(
-                diff.url_changes,
-                accepted_urls,
-                pages,
-                lambda: pages_in(settings, content),
-                functools.partial(opted_out_in, settings, content),
+                diff.url_changes, accepted_urls, pages, page_files, read
+            )
+            # The build's fixes: a draft, an empty save_as, a pin a setting
+            # gives, a slug, named as its guard names them.
+            changes = told_by_content(
+                changes, read, settings.get("EXTRA_PATH_METADATA")
             )
         except Exception as error:  # Pelican's code, given the user's settings
             from .identifiers import redact_addresses
@@ -219,7 +223,6 @@ def run_diff(args: Any) -> int:
                 f"{args.settings}: Pelican cannot list the pages of {content}: "
                 f"{type(error).__name__}: {redact_addresses(str(error))}"
             )
-        changes = with_slugs(changes, functools.partial(slugs_in, settings, content))
         diff = dataclasses.replace(diff, url_changes=tuple(changes))
     fix = functools.partial(_fix, pages_checked=settings is not None)
     # The settings file given names the store the old owner's holder
@@ -527,50 +530,30 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
     return {os.path.normpath(name) for name in found}
 
 
-def opted_out_in(
-    settings: Mapping[str, Any], folder: str, sources: Collection[str]
-) -> dict[str, OptOut]:
-    """Those of ``sources`` in the content folder ``folder`` whose metadata
-    says 'Flattr: no', each with its no-word as written and the setting
-    that gives it, if one does (``opt_out_of``), read with Pelican's
-    readers and ``settings`` (``DEFAULT_METADATA`` too), as the build read
-    them: ``opted_out`` for ``unresolved_changes`` in ``pelican-flattr diff
-    --settings``. A draft is left out, as the build leaves it out.
-
-    A file no reader here can read (a plugin's extension) opts nothing out.
-    """
-    found = {}
-    for source, content in _read_in(settings, folder, sources):
-        opt_out = opt_out_of(content, source)
-        if opt_out is not None and content.metadata.get("status") != "draft":
-            found[source] = opt_out
-    return found
-
-
-def slugs_in(
-    settings: Mapping[str, Any], folder: str, sources: Collection[str]
-) -> dict[str, str]:
-    """The slug of each of ``sources`` in the content folder ``folder``, as
-    Pelican makes it with ``settings`` (from the title, unless the file
-    gives one): ``slugs_of`` for ``with_slugs`` in ``pelican-flattr diff
-    --settings``. A file no reader here can read has none."""
-    return {
-        source: content.slug
-        for source, content in _read_in(settings, folder, sources)
-        if isinstance(getattr(content, "slug", None), str)
-    }
-
-
-def _read_in(
-    settings: Mapping[str, Any], folder: str, sources: Collection[str]
+def contents_in(
+    settings: Mapping[str, Any],
+    folder: str,
+    page_files: Callable[[], Collection[str]],
+    sources: Collection[str],
 ) -> Iterator[tuple[str, Any]]:
-    """Each of ``sources`` in ``folder`` that Pelican's readers can read with
-    ``settings``, with the content they make of it."""
+    """Each of ``sources`` in the content folder ``folder`` that Pelican's
+    readers can read with ``settings`` (``DEFAULT_METADATA`` and
+    ``EXTRA_PATH_METADATA`` too), with the content they make of it, as the
+    build made it: a page (of ``page_files``, ``pages_in``) as a page, else
+    an article (an article dated in the future is a draft, and each kind
+    has its own save_as setting). ``url_guard.ContentsOf`` for ``pelican-flattr
+    diff --settings``.
+
+    A file no reader here can read (a plugin's extension) is left out.
+    """
+    from pelican.contents import Article, Page
     from pelican.readers import Readers
 
     readers = Readers(settings)
+    pages = page_files()
     for source in sources:
+        kind = Page if source in pages else Article
         try:
-            yield source, readers.read_file(base_path=folder, path=source)
+            yield source, readers.read_file(folder, source, content_class=kind)
         except Exception:  # Pelican's code, given any file: said by the build
             continue

@@ -9,13 +9,10 @@ from collections.abc import Collection, Iterator
 from itertools import chain
 from typing import Any
 
-from pelican.contents import Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import build
 from .privacy import EVERY_CONTENT
-from .resolve import given_by_setting
-from .url_guard import DRAFT, OWN_SAVE_AS, OptOut, opt_out_of
 
 
 def contents(generators: list[Any], pages: bool) -> list[tuple[Any, bool]]:
@@ -62,54 +59,6 @@ def page_sources(generators: list[Any]) -> set[str]:
         for name in PAGE_LISTS
         for page in getattr(generator, name, ())
     }
-
-
-def opted_out_sources(
-    generators: list[Any], sources: Collection[str]
-) -> dict[str, OptOut]:
-    """Those of ``sources`` whose content says 'Flattr: no', pages included,
-    each with its no-word as written ('off', 'false') and the setting that
-    gives it, if one does (``opt_out_of``), which the URL guard quotes: the
-    build says nothing of an opt-out. Not a draft, which has no
-    thing whatever it says, and which the build's own warnings cover. Asked
-    only of the few sources the guard found without a thing, after the
-    build has read every file."""
-    return {
-        source: opt_out
-        for source, content in contents_of(generators, sources)
-        if getattr(content, "status", None) != "draft"
-        and (opt_out := opt_out_of(content, source)) is not None
-    }
-
-
-def unpublished_sources(
-    generators: list[Any], sources: Collection[str]
-) -> dict[str, str]:
-    """Those of ``sources`` that are drafts, or whose page Pelican writes
-    nowhere (an empty save_as), each with why (``UrlChange.unpublished``):
-    ``DRAFT``, or the setting that empties its save_as. The build gives
-    neither a thing, and says nothing of it. Asked only of the few sources
-    the guard found without a thing and no other reason."""
-    found = {}
-    for source, content in contents_of(generators, sources):
-        if getattr(content, "status", None) == "draft":
-            found[source] = DRAFT
-        elif not content.save_as:
-            found[source] = _empty_save_as(content, source)
-    return found
-
-
-def _empty_save_as(content: Any, source: str) -> str:
-    """The setting that gives ``content`` (of ``source``) its empty
-    save_as, as Pelican chooses it: its own 'Save_as:' (``OWN_SAVE_AS``,
-    unless a setting gives that field), else ``ARTICLE_SAVE_AS`` or
-    ``PAGE_SAVE_AS``, their ``LANG_`` twin for a translation."""
-    if hasattr(content, "override_save_as"):
-        setting = given_by_setting(content, "save_as", source)
-        return OWN_SAVE_AS if setting is None else f"{setting}['save_as']"
-    kind = "PAGE" if isinstance(content, Page) else "ARTICLE"
-    lang = "" if getattr(content, "in_default_lang", True) else "LANG_"
-    return f"{kind}_{lang}SAVE_AS"
 
 
 def contents_of(

@@ -38,6 +38,11 @@ Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that
 # gives it, or None for its file's own line.
 OptOut = tuple[str, str | None]
+# The contents Pelican made of the sources it is given, each with its
+# source: the build's own (``generator_contents.contents_of``), or read
+# with Pelican's readers (``pelican-flattr diff --settings``). Asked only
+# of the few sources a change names.
+ContentsOf = Callable[[Collection[str]], Iterable[tuple[str, Any]]]
 
 
 def pin_line(source: str, url: str) -> str:
@@ -105,7 +110,7 @@ class UrlChange:
     # The entry of EXTRA_PATH_METADATA that pins the source (the README
     # pins old URLs there): the one that gives its new URL; of a source
     # gone, the one of its path that holds the old URL, and names no file
-    # now (``with_pins_from_settings``).
+    # now (``_with_pins_from_settings``).
     pinned_by: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
@@ -410,20 +415,127 @@ def in_one_part(old: str, new: str) -> bool:
     )
 
 
-def with_slugs(
-    changes: list[UrlChange], slugs_of: Callable[[Collection[str]], Mapping[str, str]]
+def told_by_content(
+    changes: list[UrlChange], contents_of: ContentsOf, by_path: object
 ) -> list[UrlChange]:
+    """``changes`` given what the new build's content tells of them, which
+    their fixes name: a changed source's slug (``with_slugs``), why a
+    source still there has no thing where the build says nothing
+    (``_with_unpublished``), the entry of EXTRA_PATH_METADATA (``by_path``)
+    that pins a source (``_with_pins_from_settings``).
+
+    The one rule of the build's guard and of ``pelican-flattr diff
+    --settings``, after ``unresolved_changes``; ``contents_of`` reads the
+    few sources each asks of.
+    """
+    changes = with_slugs(changes, contents_of)
+    changes = _with_unpublished(changes, contents_of)
+    return _with_pins_from_settings(changes, by_path, contents_of)
+
+
+def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlChange]:
     """``changes``, each URL changed within one part of its path
     (``in_one_part``), and taken by no other source, given its source's
-    slug, which ``slugs_of`` finds for the sources it is given: asked only
-    when there is one."""
+    slug, as ``contents_of`` reads it: asked only when there is one."""
     wanted = {change.source for change in changes if slug_may_have_changed(change)}
     if not wanted:
         return changes
-    slugs = slugs_of(wanted)
+    slugs = {
+        source: content.slug
+        for source, content in contents_of(wanted)
+        if isinstance(getattr(content, "slug", None), str)
+    }
     return [
         dataclasses.replace(change, slug=slugs[change.source])
         if change.source in slugs and slug_may_have_changed(change)
+        else change
+        for change in changes
+    ]
+
+
+def _with_unpublished(
+    changes: list[UrlChange], contents_of: ContentsOf
+) -> list[UrlChange]:
+    """``changes``, each source still there without a thing for a reason
+    the build knows but says nowhere (a draft, an empty save_as) marked
+    with it (``UrlChange.unpublished``), which its fix and the summary name;
+    not one the guard names another reason for (an opt-out, FLATTR_PAGES).
+    ``contents_of`` reads the few it asks of."""
+    wanted = {
+        change.source
+        for change in changes
+        if change.still_there and change.opted_out is None and not change.pages_off
+    }
+    if not wanted:
+        return changes
+    why = {}
+    for source, content in contents_of(wanted):
+        if getattr(content, "status", None) == "draft":
+            why[source] = DRAFT
+        elif not content.save_as:
+            why[source] = _empty_save_as(content, source)
+    return [
+        dataclasses.replace(change, unpublished=why[change.source])
+        if change.source in why and change.source in wanted
+        else change
+        for change in changes
+    ]
+
+
+def _empty_save_as(content: Any, source: str) -> str:
+    """The setting that gives ``content`` (of ``source``) its empty
+    save_as, as Pelican chooses it: its own 'Save_as:' (``OWN_SAVE_AS``,
+    unless a setting gives that field), else ``ARTICLE_SAVE_AS`` or
+    ``PAGE_SAVE_AS``, their ``LANG_`` twin for a translation."""
+    # Imported here: the rules import without Pelican, and only its
+    # contents come here.
+    from pelican.contents import Page
+
+    from .resolve import given_by_setting
+
+    if hasattr(content, "override_save_as"):
+        setting = given_by_setting(content, "save_as", source)
+        return OWN_SAVE_AS if setting is None else f"{setting}['save_as']"
+    kind = "PAGE" if isinstance(content, Page) else "ARTICLE"
+    lang = "" if getattr(content, "in_default_lang", True) else "LANG_"
+    return f"{kind}_{lang}SAVE_AS"
+
+
+def _with_pins_from_settings(
+    changes: list[UrlChange], by_path: object, contents_of: ContentsOf
+) -> list[UrlChange]:
+    """``changes``, each source an entry of EXTRA_PATH_METADATA
+    (``by_path``) pins given that entry (``UrlChange.pinned_by``), which its
+    fix names: asked only where an entry holds a 'flattr_url', as the
+    README advises; ``contents_of`` reads the sources with a thing."""
+    from .resolve import given_by_setting, path_metadata_entry
+    from .settings import PINNED_URL_METADATA as PINNED_URL
+
+    if not isinstance(by_path, Mapping) or not any(
+        isinstance(fields, Mapping) and PINNED_URL in fields
+        for fields in by_path.values()
+    ):
+        return changes
+    there = {change.source for change in changes if change.new_url is not None}
+    pinned = {
+        source: setting
+        for source, content in contents_of(there)
+        if (setting := given_by_setting(content, PINNED_URL, source)) is not None
+    }
+    for change in changes:
+        # A source gone: the entry of its path that holds its old URL,
+        # which Pelican matches to no file now (one moved or renamed).
+        fields = by_path.get(change.source)
+        if (
+            change.new_url is None
+            and not change.still_there
+            and isinstance(fields, Mapping)
+            and str(fields.get(PINNED_URL) or "").strip() == change.old_url
+        ):
+            pinned[change.source] = path_metadata_entry(change.source)
+    return [
+        dataclasses.replace(change, pinned_by=pinned[change.source])
+        if change.source in pinned
         else change
         for change in changes
     ]
@@ -638,6 +750,7 @@ def url_change_warnings(
     baseline: Path,
     siteurl: str = "",
     store: str | os.PathLike[str] | None = None,
+    slugify_source: object = "title",
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -650,7 +763,8 @@ def url_change_warnings(
     that most likely changed it: one whole-site fix, where each message
     gives one per file; so too for a setting the shape does not tell
     (``_other_causes``). ``baseline`` is the guard's, whose deletion
-    accepts every change at once.
+    accepts every change at once; ``slugify_source``, the build's
+    ``SLUGIFY_SOURCE``, tells whether file names make slugs now.
     """
     said: list[str] = []
     unsaid: list[str] = []
@@ -673,7 +787,7 @@ def url_change_warnings(
             shape = _shape(change.old_url, change.new_url)
             if shape is not None:
                 shapes[shape] = shapes.get(shape, 0) + 1
-            file_slug = _slug_of_file_name(change)
+            file_slug = _slug_of_file_name(change, slugify_source == "basename")
             if file_slug is not None:
                 file_slugs[file_slug] += 1
     alike, (old_shape, new_shape) = max(
@@ -715,19 +829,23 @@ def url_change_warnings(
     return said, unsaid, summary
 
 
-def _slug_of_file_name(change: UrlChange) -> int | None:
+def _slug_of_file_name(change: UrlChange, by_file_name: bool) -> int | None:
     """Whether the slug of ``change``'s source changed to its file's name
-    (0), as ``SLUGIFY_SOURCE = 'basename'`` makes it, or from it (1); None
-    when neither, or its slugs are unknown."""
-    old = change._old_slug()
-    if old is None or old == change.slug:
+    (0), as ``SLUGIFY_SOURCE = 'basename'`` (``by_file_name``: the build's
+    setting now) makes it, or from it (1), as it made it before; None when
+    neither, or its slugs are unknown."""
+    old, now = change._old_slug(), change.slug
+    if old is None or now is None or old == now:
         return None
     # As Pelican slugifies a plain file name: "Post 1.md" gives "post-1".
     name = posixpath.splitext(posixpath.basename(change.source))[0]
     name = name.lower().replace(" ", "-")
-    if change.slug == name:
-        return 0
-    return 1 if old == name else None
+    if by_file_name:
+        return 0 if now == name else None
+    # The slug now is the title's. A file named as its title's slug
+    # ("great-post-1.md") had its title's slug before too, in another
+    # case, say (SLUGIFY_PRESERVE_CASE): nothing tells that its name gave it.
+    return 1 if old == name and old.lower() != now.lower() else None
 
 
 def _other_causes(
@@ -746,18 +864,21 @@ def _other_causes(
         if count >= _ALIKE
     ]
     now, before = file_slugs
+    # Pelican makes a slug of the title or of the file's name alone: the
+    # value before is the other one.
     if now >= _ALIKE:
         causes.append(
             f"{now} of the {counts[0]} changed thing URLs have their file's name "
             "as their slug now: SLUGIFY_SOURCE = 'basename' is the likely cause: "
-            "put it back to keep their flattrs"
+            "set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
+            "flattrs"
         )
     if before >= _ALIKE:
         causes.append(
             f"{before} of the {counts[0]} changed thing URLs had their file's "
-            "name as their slug, and have another now: a changed SLUGIFY_SOURCE "
-            "('basename' before) is the likely cause: put it back to keep their "
-            "flattrs"
+            "name as their slug, and another now: a changed SLUGIFY_SOURCE "
+            "('basename' before) is the likely cause: set SLUGIFY_SOURCE = "
+            "'basename' again to keep their flattrs"
         )
     return causes
 
@@ -1199,28 +1320,27 @@ def unresolved_changes(
     accepted: Collection[str],
     pages: bool,
     page_sources: Callable[[], Collection[str]],
-    opted_out: Callable[[Collection[str]], Mapping[str, OptOut]] | None = None,
+    contents_of: ContentsOf | None = None,
 ) -> list[UrlChange]:
     """``changes`` but those whose old URL FLATTR_ACCEPT_URL_CHANGES
     (``accepted``) lets go, each source still in the content folder that is
     a page marked ``pages_off`` when FLATTR_PAGES (``pages``) is off, and
-    each that ``opted_out`` names marked with its no-word and the setting
+    each whose content opts out marked with its no-word and the setting
     that gives it (``opt_out_of``): the build says neither anywhere else.
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``. ``page_sources`` gives the source file of every page (the
     build's generators know them; the command asks Pelican,
-    ``diff_command.pages_in``); ``opted_out``, of the sources it is given,
-    those but drafts whose metadata says 'Flattr: no', each with its
-    no-word as written (only the build, which has read them, knows). Both
-    are asked only when a source without a thing is still there.
+    ``diff_command.pages_in``); ``contents_of`` reads the sources it is
+    given (``ContentsOf``; None: no opt-out is known). Both are asked only
+    when a source without a thing is still there.
     """
     changes = [change for change in changes if change.old_url not in accepted]
     there = {change.source for change in changes if change.still_there}
     if not there:
         return changes
     pages_off = set() if pages else there.intersection(page_sources())
-    out = {} if opted_out is None else opted_out(there)
+    out = {} if contents_of is None else _opted_out(contents_of, there)
     marked = []
     for change in changes:
         if change.still_there:
@@ -1298,6 +1418,19 @@ def accepted_live_warning(
         f"the baseline keeps {it} as {now}: take {it} out of "
         f"FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} unreported"
     )
+
+
+def _opted_out(contents_of: ContentsOf, sources: Collection[str]) -> dict[str, OptOut]:
+    """Those of ``sources`` whose content says 'Flattr: no', pages included,
+    each with how (``opt_out_of``): the build says nothing of an opt-out.
+    Not a draft, which has no thing whatever it says (``_with_unpublished``
+    names it)."""
+    return {
+        source: opt_out
+        for source, content in contents_of(sources)
+        if getattr(content, "status", None) != "draft"
+        and (opt_out := opt_out_of(content, source)) is not None
+    }
 
 
 def opt_out_word(metadata: Mapping[str, Any]) -> str | None:

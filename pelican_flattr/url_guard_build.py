@@ -23,20 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from . import build
-from .generator_contents import (
-    contents_of,
-    opted_out_sources,
-    page_sources,
-    unpublished_sources,
-)
+from .generator_contents import contents_of, page_sources
 from .manifest import MISSING, file_problem, not_a_file_of
-from .resolve import (
-    OWNER,
-    PINNED_URL,
-    ContentThing,
-    given_by_setting,
-    path_metadata_entry,
-)
+from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_baseline import (
@@ -63,10 +52,10 @@ from .url_guard import (
     lost_to_said_problems,
     lost_to_said_problems_warning,
     owner_change_warnings,
+    told_by_content,
     unresolved_changes,
     url_change_warnings,
     url_changes,
-    with_slugs,
 )
 
 logger = logging.getLogger("pelican_flattr")
@@ -747,8 +736,13 @@ def _unresolved(settings: FlattrSettings, changes: list[UrlChange]) -> list[UrlC
         settings.accepted_url_changes,
         settings.pages,
         lambda: page_sources(build.current.generators),
-        lambda sources: opted_out_sources(build.current.generators, sources),
+        _contents_read,
     )
+
+
+def _contents_read(sources: Collection[str]) -> Iterator[tuple[str, Any]]:
+    """This build's contents of ``sources`` (``url_guard.ContentsOf``)."""
+    return contents_of(build.current.generators, sources)
 
 
 def _not_said_inside(unresolved: list[UrlChange]) -> list[UrlChange]:
@@ -819,11 +813,16 @@ def _warn_about_url_changes(
     if lost:
         build.warn(site + lost_to_said_problems_warning(lost))
     said, unsaid, summary = url_change_warnings(
-        _with_pins_from_settings(_unpublished(with_slugs(unresolved, _slugs_of))),
+        told_by_content(
+            unresolved,
+            _contents_read,
+            build.current.pelican.settings.get("EXTRA_PATH_METADATA"),
+        ),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
         settings.store_path,
+        build.current.pelican.settings.get("SLUGIFY_SOURCE", "title"),
     )
     for message in said:
         build.warn(site + message)
@@ -847,72 +846,6 @@ def _said_without_things() -> set[str]:
     return set().union(
         *(state.guard.refused_sources for state in (build.current, *build.outer_builds))
     )
-
-
-def _unpublished(changes: list[UrlChange]) -> list[UrlChange]:
-    """``changes``, each source still there without a thing for a reason
-    the build knows but says nowhere (a draft, an empty save_as) marked
-    with it (``UrlChange.unpublished``), which its fix and the summary name;
-    not one the guard names another reason for (an opt-out, FLATTR_PAGES)."""
-    wanted = {
-        change.source
-        for change in changes
-        if change.still_there and change.opted_out is None and not change.pages_off
-    }
-    if not wanted:
-        return changes
-    why = unpublished_sources(build.current.generators, wanted)
-    return [
-        replace(change, unpublished=why[change.source])
-        if change.source in why and change.source in wanted
-        else change
-        for change in changes
-    ]
-
-
-def _with_pins_from_settings(changes: list[UrlChange]) -> list[UrlChange]:
-    """``changes``, each source an entry of EXTRA_PATH_METADATA pins given
-    that entry (``UrlChange.pinned_by``), which its fix names: asked only
-    where an entry holds a 'flattr_url', as the README advises."""
-    by_path = build.current.pelican.settings.get("EXTRA_PATH_METADATA")
-    if not isinstance(by_path, Mapping) or not any(
-        isinstance(fields, Mapping) and PINNED_URL in fields
-        for fields in by_path.values()
-    ):
-        return changes
-    there = {change.source for change in changes if change.new_url is not None}
-    pinned = {
-        source: setting
-        for source, content in contents_of(build.current.generators, there)
-        if (setting := given_by_setting(content, PINNED_URL, source)) is not None
-    }
-    for change in changes:
-        # A source gone: the entry of its path that holds its old URL,
-        # which Pelican matches to no file now (one moved or renamed).
-        fields = by_path.get(change.source)
-        if (
-            change.new_url is None
-            and not change.still_there
-            and isinstance(fields, Mapping)
-            and str(fields.get(PINNED_URL) or "").strip() == change.old_url
-        ):
-            pinned[change.source] = path_metadata_entry(change.source)
-    return [
-        replace(change, pinned_by=pinned[change.source])
-        if change.source in pinned
-        else change
-        for change in changes
-    ]
-
-
-def _slugs_of(sources: Collection[str]) -> dict[str, str]:
-    """The slug of each of ``sources`` that this site read: asked of the
-    few whose URL changed within one part (``with_slugs``)."""
-    return {
-        source: content.slug
-        for source, content in contents_of(build.current.generators, sources)
-        if isinstance(getattr(content, "slug", None), str)
-    }
 
 
 def _warn_about_owner_changes(

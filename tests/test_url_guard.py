@@ -483,10 +483,12 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
     ((_, summary),) = summary_lines(flattr_log)
+    # Put back to what: the only other value that makes a slug.
     assert (
         "6 thing URLs changed. 6 of the 6 changed thing URLs have their file's "
         "name as their slug now: SLUGIFY_SOURCE = 'basename' is the likely "
-        "cause: put it back to keep their flattrs"
+        "cause: set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
+        "flattrs"
     ) in summary, summary
     # And the other way round, from a new baseline.
     tmp_path.joinpath(*BASELINE).unlink()
@@ -496,9 +498,31 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     ((_, summary),) = summary_lines(flattr_log)
     assert (
         "6 of the 6 changed thing URLs had their file's name as their slug, and "
-        "have another now: a changed SLUGIFY_SOURCE ('basename' before) is the "
-        "likely cause: put it back to keep their flattrs"
+        "another now: a changed SLUGIFY_SOURCE ('basename' before) is the likely "
+        "cause: set SLUGIFY_SOURCE = 'basename' again to keep their flattrs"
     ) in summary, summary
+
+
+def test_slugs_that_changed_case_alone_name_no_slugify_source(tmp_path, flattr_log):
+    # Files named as their titles' slugs: SLUGIFY_PRESERVE_CASE switched on
+    # (or off again) gave the summary "SLUGIFY_SOURCE = 'basename' is the
+    # likely cause: put it back", though nobody had set SLUGIFY_SOURCE.
+    files = {
+        f"great-post-{n}.md": article(f"Great Post {n}", "Alice") for n in range(6)
+    }
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    for preserve_case in (True, False):
+        # From a baseline of the other case, which keeps the old URLs.
+        tmp_path.joinpath(*BASELINE).unlink(missing_ok=True)
+        build(tmp_path, files, SLUGIFY_PRESERVE_CASE=not preserve_case, **settings)
+        flattr_log.clear()
+        build(tmp_path, files, SLUGIFY_PRESERVE_CASE=preserve_case, **settings)
+        assert not said_with(flattr_log, "SLUGIFY_SOURCE"), guard_lines(flattr_log)
+        # Each change is still said, with its own fix.
+        said = said_with(flattr_log, ".md: thing URL changed from")
+        assert len(said) == 6, said
+        slug = "Great-Post-0" if preserve_case else "great-post-0"
+        assert f"{slug}.html" in said[0][1], said[0]
 
 
 def test_the_summary_s_diff_command_runs_as_written_from_a_folder_with_a_space(
@@ -1967,6 +1991,48 @@ def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
     ) in line, line
 
 
+def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, capsys):
+    # The README says that diff --settings follows the guard's whole rule,
+    # but of a draft and an empty save_as diff gave its generic note, and of
+    # a pin EXTRA_PATH_METADATA gives, a 'Flattr_url:' line to add to the
+    # file, where the build named the draft, the setting and the entry.
+    files = {
+        f"{name}.md": article(f"Great Post {name}", "Alice", slug=name)
+        for name in "abcd"
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS}
+    output = build(tmp_path, files, **settings)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    files["a.md"] = article("Great Post a", "Alice", slug="a", status="draft")
+    files["b.md"] = article("Great Post b", "Alice", slug="b", save_as="")
+    by_path = {
+        "c.md": {"save_as": ""},
+        "d.md": {"flattr_url": f"{SITEURL}/other.html"},
+    }
+    build(tmp_path, files, EXTRA_PATH_METADATA=by_path, **settings)
+    fixes = dict(
+        re.match(r"pelican-flattr: (\S+): .*?\. Fix: (.*)", line).groups()
+        for line in guard_lines(flattr_log)
+    )
+    assert fixes["a.md"].startswith("a.md is a draft: publish it"), fixes
+    assert fixes["b.md"].startswith("b.md has no page, as its 'Save_as:'"), fixes
+    assert "EXTRA_PATH_METADATA['c.md']['save_as'] is empty" in fixes["c.md"]
+    assert fixes["d.md"].startswith("set EXTRA_PATH_METADATA['d.md']"), fixes
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nEXTRA_PATH_METADATA = {by_path!r}\n', encoding="utf-8"
+    )
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    said = {
+        c["source"]: c["fix"] for c in report["disappeared"] + report["url_changed"]
+    }
+    assert said == fixes
+
+
 THREE = {"Alice": "alice", "Bob": "bob", "Carol": "carol"}
 MISTYPED = {
     "Alice": "@alice_flattrs",
@@ -2249,7 +2315,8 @@ def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
     conf.write_text('PATH = "content"\n', encoding="utf-8")
     new = str(output / "flattr-manifest.json")
     for meta, opted_out, fix in [
-        ({"status": "draft", "flattr": "no"}, False, "give a.md its thing back"),
+        # As the guard names a draft: its 'Flattr: no' is not why.
+        ({"status": "draft", "flattr": "no"}, False, "a.md is a draft: publish it"),
         ({"flattr": "off"}, True, "a.md opts out: remove its 'Flattr: off'"),
     ]:
         build(tmp_path, two_articles(**meta), FLATTR_AUTHORS=AUTHORS)
