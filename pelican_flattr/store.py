@@ -431,6 +431,13 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
     text = str(error)
     if "not a database" in text:
         return NOT_A_DATABASE
+    if "database is locked" in text:
+        # Not damage: another program (a receiver, verify, the sqlite3
+        # shell) held it locked past the busy timeout.
+        return (
+            f"locked by another program for {BUSY_TIMEOUT_MS / 1000:g} s (SQLite: "
+            f"{text}); try again once it is done (`fuser` on the file names it)"
+        )
     if not writing:
         from .notice import unreadable_store_cause  # notice imports this module
 
@@ -504,7 +511,7 @@ def open_store_read_only(path: Path) -> sqlite3.Connection:
 def _read_only_connection(uri: str, path: Path) -> sqlite3.Connection:
     """A connection to ``uri``, checked to be a store of this version (the
     first read), or closed again."""
-    connection = sqlite3.connect(uri, uri=True, timeout=10)
+    connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         check_store(connection, path)
     except BaseException:

@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -1136,4 +1137,30 @@ def test_an_owner_a_build_no_longer_publishes_is_told_how_to_be_claimed(
         "them by verifying it as written (pelican-flattr verify --identity "
         "twitter:user:id:00783214 --username THEIR_FLATTR_USERNAME --store "
         f"{store})"
+    )
+
+
+def test_a_store_another_program_holds_locked_is_said_to_be_locked(
+    tmp_path, capsys, monkeypatch
+):
+    # The sqlite3 shell holding an exclusive lock: pending waited out the
+    # busy timeout and called the store "not a readable store (database is
+    # locked)", which reads as damage.
+    from pelican_flattr import store as store_module
+
+    path = tmp_path / "store.sqlite3"
+    store_module.open_store(path).close()
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(path)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        assert main(["pending", "--store", str(path)]) == 2
+    finally:
+        holder.close()
+    err = capsys.readouterr().err
+    assert err == (
+        f"pelican-flattr: store {path}: locked by another program for 0.2 s "
+        "(SQLite: database is locked); try again once it is done (`fuser` on "
+        "the file names it)\n"
     )
