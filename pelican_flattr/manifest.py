@@ -19,6 +19,7 @@ import re
 import secrets
 import stat
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
@@ -27,6 +28,11 @@ from typing import IO, Any
 
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
@@ -442,6 +448,7 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     try:
         handle = os.open(temporary, _NEW_FILE, 0o600)
         made = True
+        _hold(handle)
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
         # escape, which reads back as the same string, rather than an error.
         with os.fdopen(
@@ -532,9 +539,27 @@ def is_temporary_file_of(name: str, path: Path) -> bool:
     )
 
 
+# How long after it was last written a temporary file nobody holds may be
+# another build's still: one that made it and has not locked it yet, or
+# has closed it and not yet renamed it (microseconds apart, on a machine
+# that may be busy). Older, and unlocked, it is a killed build's.
+_LEFTOVER_AFTER_NS = 10 * 10**9
+
+
+def _hold(handle: int) -> None:
+    """Lock the temporary file open at ``handle`` for as long as it is
+    open, so that another build writing the same file at the same time
+    (two builds into one output) tells it from a killed build's leftover.
+    Where files cannot be locked, the time since it was written tells."""
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def _remove_leftovers(path: Path) -> None:
     """Delete the temporary files of ``write_atomically`` for ``path`` that
-    an earlier build, killed while writing, left behind."""
+    an earlier build, killed while writing, left behind; not one that a
+    build running now is writing."""
     try:
         names = [
             name for name in os.listdir(path.parent) if is_temporary_file_of(name, path)
@@ -543,7 +568,29 @@ def _remove_leftovers(path: Path) -> None:
         return
     for name in names:
         with contextlib.suppress(OSError):
-            (path.parent / name).unlink()
+            _remove_if_left(path.parent / name)
+
+
+def _remove_if_left(leftover: Path) -> None:
+    """Delete ``leftover`` unless a build may be writing it: written in the
+    last seconds, or locked (``_hold``). Raises OSError."""
+    status = leftover.lstat()
+    if not stat.S_ISREG(status.st_mode):
+        leftover.unlink()  # no build's: a link, a FIFO (which open waits on)
+        return
+    if time.time_ns() - status.st_mtime_ns < _LEFTOVER_AFTER_NS:
+        return
+    if fcntl is None:
+        leftover.unlink()  # Windows refuses to delete a file held open
+        return
+    # Open for writing: over NFS, an exclusive lock needs it.
+    handle = os.open(leftover, os.O_RDWR | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        # Raises BlockingIOError while a build holds it.
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        leftover.unlink()
+    finally:
+        os.close(handle)
 
 
 def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[str, Any]:

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import jsonschema
@@ -905,8 +906,10 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     target = tmp_path / "m.json"
-    left = tmp_path / ".m.json~k2_9xq0a"  # as mkstemp names them
+    left = tmp_path / ".m.json~k2_9xq0a"  # as mkstemp named them
     left.write_text("half a manifest")
+    an_hour_ago = time.time() - 3600  # a build writing it would hold it
+    os.utime(left, (an_hour_ago, an_hour_ago))
     # Not one of them: another name, longer than mkstemp's, another file's,
     # an operator's backup whose end has mkstemp's eight characters.
     kept = [
@@ -919,6 +922,58 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
         (tmp_path / name).write_text("kept")
     write_atomically(target, "whole\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "m.json"])
+
+
+# Writes a file slowly, as a build writes a large manifest: each chunk once
+# the parent has written the file beside it ("go"), after its own
+# temporary file is made ("made").
+_SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from pelican_flattr.manifest import write_atomically
+target = Path(sys.argv[1])
+def chunks():
+    yield '{"schema_version": 1,'
+    (target.parent / "made").touch()
+    while not (target.parent / "go").exists():
+        time.sleep(0.01)
+    yield ' "who": "slow"}'
+write_atomically(target, chunks())
+"""
+
+
+def test_a_temporary_file_another_build_is_writing_is_left_alone(tmp_path):
+    # Two builds into one output at once: the second one's write deleted
+    # the first one's temporary file, as a killed build's leftover, and
+    # the first failed with "cannot write ...: No such file or directory".
+    import subprocess
+    import sys
+
+    target = tmp_path / "m.json"
+    slow = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, str(target)],
+        cwd=tmp_path,
+        env=child_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not (tmp_path / "made").exists():
+            assert slow.poll() is None, slow.stderr.read()
+            time.sleep(0.01)
+        (writing,) = tmp_path.glob(".m.json~*")
+        # Written to an hour ago, as a large manifest on a slow disk may
+        # have been: held open, it is no leftover all the same.
+        an_hour_ago = time.time() - 3600
+        os.utime(writing, (an_hour_ago, an_hour_ago))
+        write_atomically(target, '{"schema_version": 1, "who": "quick"}')
+        assert writing.exists()
+    finally:
+        (tmp_path / "go").touch()
+        _, error = slow.communicate(timeout=60)
+    assert slow.returncode == 0, error
+    assert json.loads(target.read_text()) == {"schema_version": 1, "who": "slow"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["go", "m.json", "made"]
 
 
 def test_a_ctrl_c_as_the_temporary_file_is_made_leaves_none(tmp_path):
