@@ -17,6 +17,7 @@ from typing import Any
 from . import build
 from .author_keys import warn_about_unknown_authors
 from .manifest import manifest_chunks, not_a_manifest, write_atomically
+from .manifest_removal import UNWRITTEN, remove_manifest
 from .privacy import (
     warn_about_addresses_in_things,
     warn_about_published_addresses,
@@ -87,6 +88,12 @@ def write_manifest(settings: FlattrSettings) -> None:
             state.progress.manifests_written.append(path)
     except OSError as error:
         build.report(f"FLATTR_MANIFEST: cannot write {path}: {_why(error, path)}")
+        # Left in place, the earlier build's manifest would be deployed with
+        # this build's pages, which may lack its buttons: removed, as a
+        # build whose settings were refused removes it (a strict build
+        # fails on this problem, and removes it then).
+        if not state.strict:
+            remove_manifest(path, UNWRITTEN)
     else:
         if in_the_way is not None:
             build.report(

@@ -809,11 +809,13 @@ def test_a_gzip_copy_cut_short_is_left_without_a_traceback(tmp_path, flattr_log)
 
 
 # A Pelican plugin for the child build below: the kernel refuses to let any
-# file grow past LIMIT bytes while the pages are written (RLIMIT_FSIZE, its
-# signal ignored, so that a write fails with EFBIG as on a full disk). Pages
-# stay under it; the URL spool, a file of every page's URL, does not.
+# file grow past LIMIT bytes once the pages are about to be written
+# (RLIMIT_FSIZE, its signal ignored, so that a write fails with EFBIG as on
+# a full disk), until they are written, or with LIMIT_KEPT=1 to the end of
+# the build: the manifest's writing too. Pages stay under it; the URL spool
+# (a file of every page's URL) and the manifest do not.
 _FILE_SIZE_LIMIT = """
-import resource, signal
+import os, resource, signal
 from pelican import signals
 
 LIMIT = 12_000
@@ -830,7 +832,8 @@ def _lift(*args, **kwargs):
 def register():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signals.all_generators_finalized.connect(_limit)
-    signals.page_writer_finalized.connect(_lift)
+    if not os.environ.get("LIMIT_KEPT"):
+        signals.page_writer_finalized.connect(_lift)
 """
 
 _CHILD = """
@@ -847,33 +850,35 @@ build(Path(folder), files, theme="simple", PLUGIN_PATHS=[plugins],
 """
 
 
-def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
+def _build_with_file_size_limit(tmp_path, **env):
+    """Build 40 articles into ``tmp_path/site`` in a child Python, under
+    ``_FILE_SIZE_LIMIT`` (``env``: for the child); Pelican's log on one
+    line a message."""
     import subprocess
     import sys
-
-    from pelican_flattr.cli import main
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / "file_size_limit.py").write_text(_FILE_SIZE_LIMIT)
+    site = str(tmp_path / "site")
     child = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _CHILD,
-            str(TESTS),
-            str(tmp_path / "site"),
-            str(plugins),
-        ],
+        [sys.executable, "-c", _CHILD, str(TESTS), site, str(plugins)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
         cwd=tmp_path,
-        env=child_env(),
+        env=child_env(COLUMNS="2000", **env),
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert "Traceback" not in child.stderr and "CRITICAL" not in child.stderr
+    return child
+
+
+def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
+    from pelican_flattr.cli import main
+
+    _build_with_file_size_limit(tmp_path)
     output = tmp_path / "site" / "output"
     manifest = json.loads((output / "flattr-manifest.json").read_text())
     assert len(manifest["things"]) == 40
@@ -1179,6 +1184,57 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
         "baseline: [Errno "
     )
     assert warning.endswith(f": {str(folder)!r}"), warning
+
+
+def test_an_earlier_manifest_a_build_cannot_replace_is_said_not_to_deploy(
+    tmp_path, flattr_log
+):
+    # A build that cannot write its manifest (here: the folder refuses
+    # every change) cannot remove the earlier one either: it says so,
+    # since a deploy would publish it with pages that lack its buttons.
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "flattr-manifest.json"
+    files = {"a.md": article("Article A")}
+    settings = {"FLATTR_USERNAME": "alice", "FLATTR_MANIFEST": str(path)}
+    build(tmp_path, files, **settings)
+    earlier = path.read_bytes()
+    files["b.md"] = article("Article B")
+    flattr_log.clear()
+    with read_only(folder):
+        build(tmp_path, files, **settings)
+    assert path.read_bytes() == earlier
+    (warning,) = [m for m in flattr_log.messages if "cannot remove" in m]
+    assert warning.startswith(
+        "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
+        f"earlier build, {path}, though this build could not write its own: "
+        "do not deploy this output with it: "
+    ), warning
+
+
+def test_a_build_that_cannot_write_its_manifest_removes_the_earlier_one(
+    tmp_path, capsys
+):
+    # A full disk: the build said "cannot write ...: File too large" and
+    # left the earlier manifest, which a deploy published with pages that
+    # no longer had its buttons, as a strict build or one whose settings
+    # were refused does not.
+    site = tmp_path / "site"
+    build(site, {"a0.md": article("Article 0", "Alice")}, FLATTR_USERNAME="alice")
+    manifest = site / "output" / "flattr-manifest.json"
+    assert manifest.exists()
+    child = _build_with_file_size_limit(tmp_path, LIMIT_KEPT="1")
+    log = " ".join(child.stderr.split())
+    assert f"FLATTR_MANIFEST: cannot write {manifest}: File too large" in log, log
+    assert (
+        f"removed the manifest of an earlier build: {manifest}, since this build "
+        "could not write its own: its pages may lack the buttons it describes"
+    ) in log, log
+    assert not manifest.exists()
+    # The audit refuses the output, as it does a strict build's that failed.
+    capsys.readouterr()
+    assert audit_command(["audit", str(site / "output")]) == 2
+    assert "no such manifest" in capsys.readouterr().err
 
 
 def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
