@@ -87,7 +87,13 @@ from .audit_settings import (
 from .audit_tags import scan_page, url_parameters
 from .identifiers import hash_email, listed
 from .identifiers import redact_encoded_addresses as redact
-from .manifest import ManifestError, file_holds, load_manifest, portable_path
+from .manifest import (
+    ManifestError,
+    file_holds,
+    is_temporary_file_of,
+    load_manifest,
+    portable_path,
+)
 from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
 from .thing import flattr_language
@@ -427,6 +433,22 @@ def audit_site(
                 "the site's own manifest only: delete this one and its "
                 "compressed copies (or audit with it: --manifest, or --settings "
                 "for FLATTR_MANIFEST)",
+            )
+        elif (
+            is_temporary_file_of(path.name, manifest_path)
+            and in_output is not None
+            and posixpath.dirname(relative) == posixpath.dirname(in_output)
+        ):
+            # Made 0600 and deleted by the next build: a deploy before it
+            # published it, with the pages of a build that did not finish.
+            audit.problem(
+                "other-manifest",
+                relative,
+                f"is a temporary file of the manifest ({in_output}), left by a "
+                "build stopped while it wrote the manifest (or writing it now): "
+                "the manifest may be an earlier build's",
+                "none: build the site again, to its end (which deletes it), "
+                "then audit again",
             )
     _check_manifest_fields(audit, in_output or str(manifest_path))
     if stores:

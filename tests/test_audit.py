@@ -2033,6 +2033,35 @@ def test_a_manifest_kept_aside_beside_the_site_s_is_a_problem(tmp_path, capsys):
     ]
 
 
+def test_a_temporary_manifest_a_stopped_build_left_is_a_problem(tmp_path, capsys):
+    # A build killed as it wrote the manifest leaves its temporary file
+    # (".flattr-manifest.json~" and eight characters, made 0600), which the
+    # next build deletes; a deploy before it published it, and the audit
+    # said nothing. Only beside the manifest: another name is the site's.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (output / ".flattr-manifest.json~k2_9xq0a").write_text('{"schema_version": 1,')
+    (output / "posts").mkdir()
+    for other in (
+        ".flattr-manifest.json~notes",
+        "posts/.flattr-manifest.json~k2_9xq0a",
+    ):
+        (output / other).write_text("kept")
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem == {
+        **problem,
+        "file": ".flattr-manifest.json~k2_9xq0a",
+        "kind": "other-manifest",
+        "problem": "is a temporary file of the manifest (flattr-manifest.json), "
+        "left by a build stopped while it wrote the manifest (or writing it "
+        "now): the manifest may be an earlier build's",
+        "expected": "none: build the site again, to its end (which deletes "
+        "it), then audit again",
+    }
+
+
 def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):
     # A site written inside this one's output (as i18n_subsites writes each
     # language's) keeps its manifest where FLATTR_MANIFEST puts this one's,
