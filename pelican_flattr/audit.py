@@ -533,7 +533,7 @@ def audit_site(
     # manifest, which the note counts.
     report_unrecorded_site_link(audit, in_output or str(manifest_path))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
-    return _report_missing(audit)
+    return _report_missing(audit, seen)
 
 
 def _named_as_copy(name: str, stores: Collection[str]) -> bool:
@@ -593,6 +593,9 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
         )
         return
     files = sorted(seen.newer_files)
+    if seen.pages_after:
+        _note_unfinished_build(audit, seen, manifest, files)
+        return
     if not files:
         return
     audit.report.notes.insert(
@@ -604,6 +607,33 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
             f"({seen.manifest_older}). The manifest of an earlier build, deployed "
             "with a later build's pages? Deploy the manifest of the build that "
             "wrote them, then audit again"
+        ),
+    )
+
+
+def _note_unfinished_build(
+    audit: Audit, seen: PagesSeen, manifest: str, files: list[str]
+) -> None:
+    """Say first that a build that did not finish wrote some of the pages
+    of the manifest (named ``manifest``) after it (``seen.pages_after``),
+    and ``files``, whose links it does not know: each row says what its
+    file shows, and this, what they show together."""
+    also = ""
+    if files:
+        also = (
+            f", as {'is' if len(files) == 1 else 'are'} {len(files)} "
+            f"file{'' if len(files) == 1 else 's'} whose links name things of "
+            f"its site that it does not know ({listed(files, 3)})"
+        )
+    audit.report.notes.insert(
+        0,
+        redact(
+            f"{seen.pages_after} of the {seen.pages_listed} pages the manifest "
+            f"{manifest} lists are newer than it{also}: a build that did not "
+            "finish (stopped, or ended by an error) wrote them after the "
+            "manifest, an earlier build's? Build the site again, to its end, "
+            "then audit again: deployed as it is, the pages and the manifest "
+            "describe two builds"
         ),
     )
 
@@ -1067,7 +1097,7 @@ def _owner_of_things(addresses: _PrivateAddresses, digest: str) -> str:
     return f"email:{digest} (the owner of {things})"
 
 
-def _report_missing(audit: Audit) -> AuditReport:
+def _report_missing(audit: Audit, seen: PagesSeen) -> AuditReport:
     missing_feeds: dict[str, int] = {}
     for thing in audit.manifest.things:
         if thing["page"] not in audit.files and not audit.not_checked(thing["page"]):
@@ -1086,7 +1116,8 @@ def _report_missing(audit: Audit) -> AuditReport:
             audit.problem(
                 "payment-link-missing",
                 feed,
-                f"does not carry the payment link of {thing['url']}",
+                f"does not carry the payment link of {thing['url']}"
+                + seen.later_than_manifest(feed),
                 "the entry named in the manifest, with its payment link",
             )
     _note_unread_older_copies(audit)
