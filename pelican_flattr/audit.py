@@ -665,8 +665,8 @@ def _no_manifest(
     return (
         f"{path}: no such manifest{where}: build the site with PLUGINS = "
         "['pelican_flattr'] and no error from pelican-flattr in the build's "
-        "log (a build whose settings it refused, or a strict build that "
-        f"failed, removes the manifest); {elsewhere}"
+        "log (a build whose settings it refused, one that could not write the "
+        f"manifest, or a strict build that failed, removes the manifest); {elsewhere}"
     )
 
 

@@ -1540,7 +1540,8 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
     why = (
         "build the site with PLUGINS = ['pelican_flattr'] and "
         "no error from pelican-flattr in the build's log (a build whose settings "
-        "it refused, or a strict build that failed, removes the manifest); "
+        "it refused, one that could not write the manifest, or a strict build "
+        "that failed, removes the manifest); "
     )
     for override in ({"PLUGINS": []}, {"SITEURL": ""}):
         output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **override)
@@ -1583,8 +1584,9 @@ def test_a_manifest_given_and_missing_is_met_with_no_advice_to_give_it(
                 f"pelican-flattr: {manifest}: no such manifest, at the path "
                 "--manifest gives: build the site with PLUGINS = ['pelican_flattr'] "
                 "and no error from pelican-flattr in the build's log (a build whose "
-                "settings it refused, or a strict build that failed, removes the "
-                f"manifest); {advice[bool(settings_args)]}"
+                "settings it refused, one that could not write the manifest, or a "
+                "strict build that failed, removes the manifest); "
+                f"{advice[bool(settings_args)]}"
             )
 
 
@@ -1613,8 +1615,9 @@ def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
         "at the path the settings' FLATTR_MANIFEST names: build the site with "
         "PLUGINS = "
         "['pelican_flattr'] and no error from pelican-flattr in the build's log "
-        "(a build whose settings it refused, or a strict build that failed, "
-        "removes the manifest); if the build wrote it elsewhere, give --manifest\n"
+        "(a build whose settings it refused, one that could not write the "
+        "manifest, or a strict build that failed, removes the manifest); if the "
+        "build wrote it elsewhere, give --manifest\n"
     )
     conf.write_text("FLATTR_MANIFEST = 3\n", encoding="utf-8")
     assert main(["audit", str(output), "--settings", str(conf)]) == 2
