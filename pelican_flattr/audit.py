@@ -87,7 +87,13 @@ from .audit_settings import (
 from .audit_tags import scan_page, url_parameters
 from .identifiers import hash_email, listed
 from .identifiers import redact_encoded_addresses as redact
-from .manifest import ManifestError, file_holds, load_manifest, portable_path
+from .manifest import (
+    ManifestError,
+    file_holds,
+    is_temporary_file_of,
+    load_manifest,
+    portable_path,
+)
 from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
 from .thing import flattr_language
@@ -428,6 +434,22 @@ def audit_site(
                 "compressed copies (or audit with it: --manifest, or --settings "
                 "for FLATTR_MANIFEST)",
             )
+        elif (
+            is_temporary_file_of(path.name, manifest_path)
+            and in_output is not None
+            and posixpath.dirname(relative) == posixpath.dirname(in_output)
+        ):
+            # Made 0600 and deleted by the next build: a deploy before it
+            # published it, with the pages of a build that did not finish.
+            audit.problem(
+                "other-manifest",
+                relative,
+                f"is a temporary file of the manifest ({in_output}), left by a "
+                "build stopped while it wrote the manifest (or writing it now): "
+                "the manifest may be an earlier build's",
+                "none: build the site again, to its end (which deletes it), "
+                "then audit again",
+            )
     _check_manifest_fields(audit, in_output or str(manifest_path))
     if stores:
         # Binary, so never read for addresses; a static path or an
@@ -511,7 +533,7 @@ def audit_site(
     # manifest, which the note counts.
     report_unrecorded_site_link(audit, in_output or str(manifest_path))
     _note_what_pages_show(audit, seen, in_output or str(manifest_path))
-    return _report_missing(audit)
+    return _report_missing(audit, seen)
 
 
 def _named_as_copy(name: str, stores: Collection[str]) -> bool:
@@ -571,6 +593,9 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
         )
         return
     files = sorted(seen.newer_files)
+    if seen.pages_after:
+        _note_unfinished_build(audit, seen, manifest, files)
+        return
     if not files:
         return
     audit.report.notes.insert(
@@ -582,6 +607,33 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
             f"({seen.manifest_older}). The manifest of an earlier build, deployed "
             "with a later build's pages? Deploy the manifest of the build that "
             "wrote them, then audit again"
+        ),
+    )
+
+
+def _note_unfinished_build(
+    audit: Audit, seen: PagesSeen, manifest: str, files: list[str]
+) -> None:
+    """Say first that a build that did not finish wrote some of the pages
+    of the manifest (named ``manifest``) after it (``seen.pages_after``),
+    and ``files``, whose links it does not know: each row says what its
+    file shows, and this, what they show together."""
+    also = ""
+    if files:
+        also = (
+            f", as {'is' if len(files) == 1 else 'are'} {len(files)} "
+            f"file{'' if len(files) == 1 else 's'} whose links name things of "
+            f"its site that it does not know ({listed(files, 3)})"
+        )
+    audit.report.notes.insert(
+        0,
+        redact(
+            f"{seen.pages_after} of the {seen.pages_listed} pages the manifest "
+            f"{manifest} lists are newer than it{also}: a build that did not "
+            "finish (stopped, or ended by an error) wrote them after the "
+            "manifest, an earlier build's? Build the site again, to its end, "
+            "then audit again: deployed as it is, the pages and the manifest "
+            "describe two builds"
         ),
     )
 
@@ -613,8 +665,8 @@ def _no_manifest(
     return (
         f"{path}: no such manifest{where}: build the site with PLUGINS = "
         "['pelican_flattr'] and no error from pelican-flattr in the build's "
-        "log (a build whose settings it refused, or a strict build that "
-        f"failed, removes the manifest); {elsewhere}"
+        "log (a build whose settings it refused, one that could not write the "
+        f"manifest, or a strict build that failed, removes the manifest); {elsewhere}"
     )
 
 
@@ -1045,7 +1097,7 @@ def _owner_of_things(addresses: _PrivateAddresses, digest: str) -> str:
     return f"email:{digest} (the owner of {things})"
 
 
-def _report_missing(audit: Audit) -> AuditReport:
+def _report_missing(audit: Audit, seen: PagesSeen) -> AuditReport:
     missing_feeds: dict[str, int] = {}
     for thing in audit.manifest.things:
         if thing["page"] not in audit.files and not audit.not_checked(thing["page"]):
@@ -1064,7 +1116,8 @@ def _report_missing(audit: Audit) -> AuditReport:
             audit.problem(
                 "payment-link-missing",
                 feed,
-                f"does not carry the payment link of {thing['url']}",
+                f"does not carry the payment link of {thing['url']}"
+                + seen.later_than_manifest(feed),
                 "the entry named in the manifest, with its payment link",
             )
     _note_unread_older_copies(audit)

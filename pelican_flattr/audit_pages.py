@@ -46,8 +46,10 @@ _CHECKED_ONCE = ("og:url", "og:title", "og:type")
 _LEAST_SLACK_NS = 2 * 10**9
 
 # What the mtimes tell of a file with a link to a thing of the manifest's
-# site that it does not know (``PagesSeen.age``).
+# site that it does not know (``PagesSeen.age``): "unfinished", newer than
+# a manifest some of whose pages a later build wrote, and not all.
 _OLDER, _NEWER, _EITHER = "older", "newer", "either"
+_UNFINISHED = "unfinished"
 _OLDER_THAN_ALL = "it is older than the manifest and every page it lists"
 _CANNOT_TELL = "its mtime and the manifest's do not tell which is older"
 
@@ -90,17 +92,26 @@ class PagesSeen:
     # earliest of them and the manifest's, and how far apart a build may
     # write them.
     manifest_older: str | None = None
+    # How many of the pages the manifest lists (of ``pages_listed``) a
+    # later build wrote, when it wrote some and not all: a build that did
+    # not finish (stopped, or ended by an error) before its manifest.
+    pages_after: int = 0
+    pages_listed: int = 0
     _earliest_ns: int | None = None
     _slack_ns: int = _LEAST_SLACK_NS
     _read: bool = False
     # The last file asked of, and its answer: a page asks once a link.
     _last: tuple[Path, tuple[str, str]] | None = None
+    # Whether each file asked of by ``later_than_manifest`` is newer.
+    _later: dict[str, bool] = field(default_factory=dict)
 
     def age(self, audit: Audit, path: Path) -> tuple[str, str]:
         """What the mtimes tell of the file at ``path`` (a page or feed
         that links a thing of the manifest's site that it does not know):
         ``_OLDER`` (an earlier build left it), ``_NEWER`` (the manifest is
-        an earlier build's) or ``_EITHER``, and why, in words."""
+        an earlier build's), ``_UNFINISHED`` (newer than the manifest, as
+        some of its pages are: a later build did not finish) or
+        ``_EITHER``, and why, in words."""
         if self._last is not None and self._last[0] == path:
             return self._last[1]
         if not self._read:
@@ -114,6 +125,8 @@ class PagesSeen:
             answer = (_OLDER, _OLDER_THAN_ALL)
         elif self.manifest_older:
             answer = (_NEWER, self.manifest_older)
+        elif self._after_manifest(written):
+            answer = (_UNFINISHED, f"it and {self._pages_after_said()}")
         else:
             answer = (_EITHER, _CANNOT_TELL)
         self._last = (path, answer)
@@ -133,7 +146,8 @@ class PagesSeen:
         if not times:
             self._earliest_ns = manifest
             return
-        earliest, latest = min(times.values()), max(times.values())
+        listed = list(times.values())
+        earliest, latest = min(listed), max(listed)
         self._slack_ns = max(latest - earliest, _LEAST_SLACK_NS)
         self._earliest_ns = earliest if manifest is None else min(manifest, earliest)
         if manifest is not None and audit.manifest_in_output is not None:
@@ -150,6 +164,54 @@ class PagesSeen:
                 "the manifest's compressed copy differs from it and is newer "
                 "than every page it lists"
             )
+        elif manifest is not None:
+            self._count_pages_after(listed, manifest)
+
+    def _count_pages_after(self, listed: list[int], manifest: int) -> None:
+        """Set ``pages_after`` when a later build wrote some of the pages
+        whose mtimes are ``listed``, and not all, after the manifest's
+        (``manifest``): two or more (one may be a page edited by hand),
+        the first of them more than ``_LEAST_SLACK_NS`` after it. A build
+        begun after the manifest reads its content before it writes a
+        page, while a copy that kept no mtimes (cp -r) writes a page right
+        after the manifest."""
+        after = [mtime for mtime in listed if mtime > manifest]
+        if len(after) >= 2 and min(after) - manifest > _LEAST_SLACK_NS:
+            self.pages_after, self.pages_listed = len(after), len(listed)
+
+    def _after_manifest(self, written: int | None) -> bool:
+        """Whether a file written at ``written`` is newer than the manifest
+        where a later build wrote some of its pages (``pages_after``)."""
+        return bool(
+            self.pages_after
+            and written is not None
+            and self.manifest_mtime_ns is not None
+            and written > self.manifest_mtime_ns
+        )
+
+    def _pages_after_said(self) -> str:
+        return (
+            f"{self.pages_after} of the {self.pages_listed} pages the manifest "
+            "lists are newer than it"
+        )
+
+    def later_than_manifest(self, relative: str) -> str:
+        """What to add to a problem of the file ``relative`` (a feed that
+        lacks an entry) when a build that did not finish wrote it after
+        the manifest (see ``pages_after``), or "": the entry may be one
+        that build's content no longer has, or put out of the feed."""
+        if not self.pages_after:
+            return ""
+        if relative not in self._later:
+            self._later[relative] = self._after_manifest(
+                mtime_ns(self.output / relative)
+            )
+        if not self._later[relative]:
+            return ""
+        return (
+            f" (it and {self._pages_after_said()}: a build that did not finish "
+            "wrote it after the manifest?)"
+        )
 
 
 def _kept(times: Mapping[str, int]) -> bool:
@@ -490,6 +552,13 @@ def age_advice(
     )
     if verdict == _OLDER:
         return f" ({why}: {stale})"
+    if verdict == _UNFINISHED:
+        seen.newer_files.add(relative)
+        return (
+            f" ({why}: a build that did not finish (stopped, or ended by an "
+            f"error) wrote this {kind} after the manifest? build the site again, "
+            "to its end, then audit again)"
+        )
     if verdict == _NEWER:
         seen.newer_files.add(relative)
         return f" ({why}: {later})"

@@ -16,8 +16,10 @@ import json
 import logging
 import os
 import re
+import secrets
 import stat
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
@@ -26,6 +28,11 @@ from typing import IO, Any
 
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
@@ -426,17 +433,22 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     has (an operator may have set it), or for a new one what the umask
     leaves of 0666, as Pelican's pages get. A temporary file that a killed
     build left beside it is removed: it would be published with the site.
+    Raises OSError naming ``path``, or its folder where no file could be
+    made there.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)
     _remove_leftovers(path)
+    # Named before it is made, unlike mkstemp's, so that a Ctrl-C that
+    # lands as it is made (or just after) finds it to delete: otherwise a
+    # deploy before the next build published it.
+    temporary = folder / (_temporary_prefix(path) + _random_suffix())
+    made = False
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=_temporary_prefix(path), dir=path.parent
-        )
-    except OSError as error:
-        raise _naming(error, path) from None
-    try:
+        handle = os.open(temporary, _NEW_FILE, 0o600)
+        made = True
+        _hold(handle)
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON
         # escape, which reads back as the same string, rather than an error.
         with os.fdopen(
@@ -448,17 +460,35 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise _naming(error, path) from None
+        if made:
+            temporary.unlink(missing_ok=True)
+        # Not made: the folder refused a new file (read-only, full), which
+        # the file itself, writable, does not tell.
+        raise _naming(error, path if made else folder) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        # A Ctrl-C, before the file was made (nothing to delete: no other
+        # file has its name) or once it was, as os.open returned.
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise
 
 
+# As mkstemp opens its file: new, never through a link, and on Windows
+# without turning "\n" into "\r\n".
+_NEW_FILE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
 def _naming(error: OSError, path: Path) -> OSError:
-    """``error`` naming ``path``, the file the operator set, rather than
-    the temporary file beside it (``.flattr-manifest.json~mgwjxlqj``),
-    which nobody knows and which is gone by the time the message is read."""
+    """``error`` naming ``path``, the file the operator set (or its
+    folder), rather than the temporary file beside it
+    (``.flattr-manifest.json~mgwjxlqj``), which nobody knows and which is
+    gone by the time the message is read."""
     if error.errno is None:
         return error
     # OSError() picks the subclass of the errno (PermissionError...).
@@ -466,7 +496,8 @@ def _naming(error: OSError, path: Path) -> OSError:
 
 
 def _mode_for(path: Path) -> int:
-    """The mode ``write_atomically`` gives ``path`` (mkstemp gives 0600)."""
+    """The mode ``write_atomically`` gives ``path`` (its temporary file is
+    made 0600)."""
     try:
         existing = path.lstat()
     except OSError:
@@ -478,8 +509,16 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-# mkstemp's name: the prefix, then eight of these.
+# The temporary file's name: the prefix, then eight of these, as mkstemp
+# named it in earlier versions (whose leftovers are removed too).
 _TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+_SUFFIX_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def _random_suffix() -> str:
+    """Eight characters no other build picks: two builds writing one file
+    at once each write their own temporary file."""
+    return "".join(secrets.choice(_SUFFIX_CHARACTERS) for _ in range(8))
 
 
 def _temporary_prefix(path: Path) -> str:
@@ -487,26 +526,71 @@ def _temporary_prefix(path: Path) -> str:
     ``path``: hidden, and with a "~" no file of an operator's has there by
     chance (".flattr-manifest.json.original", a backup, has eight letters
     after a "."). No longer than a "." would be: a name as long as a
-    file's may be still leaves room for mkstemp's eight characters."""
+    file's may be still leaves room for the eight random characters."""
     return f".{path.name}~"
+
+
+def is_temporary_file_of(name: str, path: Path) -> bool:
+    """Whether the file name ``name`` is that of a temporary file
+    ``write_atomically`` makes (or a build it killed left) for ``path``."""
+    prefix = _temporary_prefix(path)
+    return name.startswith(prefix) and bool(
+        _TEMPORARY_SUFFIX.fullmatch(name, len(prefix))
+    )
+
+
+# How long after it was last written a temporary file nobody holds may be
+# another build's still: one that made it and has not locked it yet, or
+# has closed it and not yet renamed it (microseconds apart, on a machine
+# that may be busy). Older, and unlocked, it is a killed build's.
+_LEFTOVER_AFTER_NS = 10 * 10**9
+
+
+def _hold(handle: int) -> None:
+    """Lock the temporary file open at ``handle`` for as long as it is
+    open, so that another build writing the same file at the same time
+    (two builds into one output) tells it from a killed build's leftover.
+    Where files cannot be locked, the time since it was written tells."""
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _remove_leftovers(path: Path) -> None:
     """Delete the temporary files of ``write_atomically`` for ``path`` that
-    an earlier build, killed while writing, left behind."""
-    prefix = _temporary_prefix(path)
+    an earlier build, killed while writing, left behind; not one that a
+    build running now is writing."""
     try:
         names = [
-            name
-            for name in os.listdir(path.parent)
-            if name.startswith(prefix)
-            and _TEMPORARY_SUFFIX.fullmatch(name[len(prefix) :])
+            name for name in os.listdir(path.parent) if is_temporary_file_of(name, path)
         ]
     except OSError:
         return
     for name in names:
         with contextlib.suppress(OSError):
-            (path.parent / name).unlink()
+            _remove_if_left(path.parent / name)
+
+
+def _remove_if_left(leftover: Path) -> None:
+    """Delete ``leftover`` unless a build may be writing it: written in the
+    last seconds, or locked (``_hold``). Raises OSError."""
+    status = leftover.lstat()
+    if not stat.S_ISREG(status.st_mode):
+        leftover.unlink()  # no build's: a link, a FIFO (which open waits on)
+        return
+    if time.time_ns() - status.st_mtime_ns < _LEFTOVER_AFTER_NS:
+        return
+    if fcntl is None:
+        leftover.unlink()  # Windows refuses to delete a file held open
+        return
+    # Open for writing: over NFS, an exclusive lock needs it.
+    handle = os.open(leftover, os.O_RDWR | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        # Raises BlockingIOError while a build holds it.
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        leftover.unlink()
+    finally:
+        os.close(handle)
 
 
 def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[str, Any]:

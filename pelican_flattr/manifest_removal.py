@@ -1,12 +1,15 @@
 """A manifest removed from a build's output, with the compressed copies
 made of it, so that it never describes buttons the pages lack.
 
-Two removals, each said as it happens: ``NO_THINGS``, the manifest an
+Three removals, each said as it happens: ``NO_THINGS``, the manifest an
 earlier build left where a build whose settings were refused would have
-written its own; ``FAILED``, those of a strict build that failed, so that
-an audit refuses its output until a build passes. Only a pelican-flattr
+written its own; ``UNWRITTEN``, the one an earlier build left where a
+build could not write its own (a full disk, a read-only folder);
+``FAILED``, those of a strict build that failed, so that an audit refuses
+its output until a build passes. Only a pelican-flattr
 manifest is removed. Which paths, and when, the build decides from its
-state (``build.remove_earlier_manifest``, ``build.fail_if_strict``); this
+state (``build.remove_earlier_manifest``, ``build.fail_if_strict``,
+``finish.write_manifest``); this
 module removes the one at a path, and imports without Pelican.
 """
 
@@ -35,6 +38,13 @@ NO_THINGS = Removal(
     "since this build made no things",
     "though this build made no things",
     " (it made no things)",
+)
+UNWRITTEN = Removal(
+    " of an earlier build",
+    "since this build could not write its own: its pages may lack the "
+    "buttons it describes",
+    "though this build could not write its own: do not deploy this output with it",
+    " (it could not write its own)",
 )
 FAILED = Removal(
     "",

@@ -664,6 +664,73 @@ def test_a_page_newer_than_the_manifest_keeps_its_payment_link_and_feed(
     assert "one newer: deploy the manifest" in PROBLEM_FIXES["payment-link-unknown"]
 
 
+def test_an_output_a_build_did_not_finish_is_said_so(tmp_path, capsys):
+    # A build stopped while it wrote the pages leaves some of them, its
+    # feeds and its new articles newer than the earlier build's manifest,
+    # and others as that build wrote them. The audit told each new page
+    # "its mtime and the manifest's do not tell which is older", told the
+    # feed to carry an entry of an article the content no longer has
+    # (call flattr_head(...)), and said nothing of the whole.
+    names = ("a", "b", "c", "d")
+    files = {f"{n}.md": article(f"{n.upper()} one", "Alice") for n in names}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FEED_ALL_ATOM": "feeds/all.atom.xml"}
+    output = build(tmp_path, files, **settings)
+    manifest = output / "flattr-manifest.json"
+    earlier = manifest.read_bytes()
+    (tmp_path / "content" / "d.md").unlink()
+    del files["d.md"]
+    files["e.md"] = article("E one", "Alice")
+    build(tmp_path, files, **settings)
+    manifest.write_bytes(earlier)
+    backdate(manifest, 600)
+    then = manifest.stat().st_mtime_ns
+    # Stopped once it wrote the feed, a-one.html, b-one.html and the new
+    # e-one.html; c-one.html and d-one.html are the earlier build's.
+    for step, name in enumerate(("c-one.html", "d-one.html")):
+        os.utime(output / name, ns=(then - 10**9 + step * 10**6,) * 2)
+    later = ("feeds/all.atom.xml", "e-one.html", "a-one.html", "b-one.html")
+    for step, name in enumerate(later):
+        os.utime(output / name, ns=(then + 300 * 10**9 + step * 10**6,) * 2)
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    why = "it and 2 of the 4 pages the manifest lists are newer than it"
+    assert unknown_rows(report, "e-one.html") == {
+        "button-unknown": f"{ANY_BUTTON} ({why}: a build that did not finish "
+        "(stopped, or ended by an error) wrote this page after the manifest? "
+        "build the site again, to its end, then audit again)",
+        "payment-link-unknown": f"{ANY_LINK} ({why}: a build that did not finish "
+        "(stopped, or ended by an error) wrote this page after the manifest? "
+        "build the site again, to its end, then audit again)",
+    }
+    (missing,) = [p for p in report["problems"] if p["kind"] == "payment-link-missing"]
+    assert missing["file"] == "feeds/all.atom.xml"
+    assert missing["problem"] == (
+        f"does not carry the payment link of {SITEURL}/d-one.html ({why}: a "
+        "build that did not finish wrote it after the manifest?)"
+    )
+    assert report["notes"][0] == (
+        "2 of the 4 pages the manifest flattr-manifest.json lists are newer than "
+        "it, as are 2 files whose links name things of its site that it does not "
+        "know (e-one.html and feeds/all.atom.xml): a build that did not finish "
+        "(stopped, or ended by an error) wrote them after the manifest, an "
+        "earlier build's? Build the site again, to its end, then audit again: "
+        "deployed as it is, the pages and the manifest describe two builds"
+    )
+    # Copied file by file as cp -r copies (a new mtime each, in no order of
+    # names), the pages written right after the manifest: a copy, no
+    # build, and the mtimes do not tell.
+    for step, name in enumerate(later):
+        os.utime(output / name, ns=(then + (step + 1) * 10**6,) * 2)
+    status, report = audit_json(output, capsys, settings=None)
+    assert unknown_rows(report, "e-one.html") == {
+        "button-unknown": f"{ANY_BUTTON} ({EITHER_PAGE})",
+        "payment-link-unknown": f"{ANY_LINK} ({EITHER_PAGE})",
+    }
+    assert not any("did not finish" in note for note in report["notes"])
+    assert "did not finish" not in json.dumps(report["problems"])
+
+
 # --- A link to Flattr's auto-submit URL is a button, whatever its class. ---
 
 EVIL_QUERY = "?url=https%3A%2F%2Fevil.example%2F&user_id=mallory"
@@ -1473,7 +1540,8 @@ def test_a_site_built_without_the_manifest_says_why_it_may_lack_one(
     why = (
         "build the site with PLUGINS = ['pelican_flattr'] and "
         "no error from pelican-flattr in the build's log (a build whose settings "
-        "it refused, or a strict build that failed, removes the manifest); "
+        "it refused, one that could not write the manifest, or a strict build "
+        "that failed, removes the manifest); "
     )
     for override in ({"PLUGINS": []}, {"SITEURL": ""}):
         output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **override)
@@ -1516,8 +1584,9 @@ def test_a_manifest_given_and_missing_is_met_with_no_advice_to_give_it(
                 f"pelican-flattr: {manifest}: no such manifest, at the path "
                 "--manifest gives: build the site with PLUGINS = ['pelican_flattr'] "
                 "and no error from pelican-flattr in the build's log (a build whose "
-                "settings it refused, or a strict build that failed, removes the "
-                f"manifest); {advice[bool(settings_args)]}"
+                "settings it refused, one that could not write the manifest, or a "
+                "strict build that failed, removes the manifest); "
+                f"{advice[bool(settings_args)]}"
             )
 
 
@@ -1546,8 +1615,9 @@ def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
         "at the path the settings' FLATTR_MANIFEST names: build the site with "
         "PLUGINS = "
         "['pelican_flattr'] and no error from pelican-flattr in the build's log "
-        "(a build whose settings it refused, or a strict build that failed, "
-        "removes the manifest); if the build wrote it elsewhere, give --manifest\n"
+        "(a build whose settings it refused, one that could not write the "
+        "manifest, or a strict build that failed, removes the manifest); if the "
+        "build wrote it elsewhere, give --manifest\n"
     )
     conf.write_text("FLATTR_MANIFEST = 3\n", encoding="utf-8")
     assert main(["audit", str(output), "--settings", str(conf)]) == 2
@@ -2031,6 +2101,35 @@ def test_a_manifest_kept_aside_beside_the_site_s_is_a_problem(tmp_path, capsys):
         ("flattr-manifest.bak.json", "other-manifest"),
         ("flattr-manifest.old.json", "other-manifest"),
     ]
+
+
+def test_a_temporary_manifest_a_stopped_build_left_is_a_problem(tmp_path, capsys):
+    # A build killed as it wrote the manifest leaves its temporary file
+    # (".flattr-manifest.json~" and eight characters, made 0600), which the
+    # next build deletes; a deploy before it published it, and the audit
+    # said nothing. Only beside the manifest: another name is the site's.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (output / ".flattr-manifest.json~k2_9xq0a").write_text('{"schema_version": 1,')
+    (output / "posts").mkdir()
+    for other in (
+        ".flattr-manifest.json~notes",
+        "posts/.flattr-manifest.json~k2_9xq0a",
+    ):
+        (output / other).write_text("kept")
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem == {
+        **problem,
+        "file": ".flattr-manifest.json~k2_9xq0a",
+        "kind": "other-manifest",
+        "problem": "is a temporary file of the manifest (flattr-manifest.json), "
+        "left by a build stopped while it wrote the manifest (or writing it "
+        "now): the manifest may be an earlier build's",
+        "expected": "none: build the site again, to its end (which deletes "
+        "it), then audit again",
+    }
 
 
 def test_another_site_with_its_manifest_where_this_one_has_it(site, capsys):

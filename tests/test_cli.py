@@ -485,7 +485,8 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
             "{tmp}/none.json: no such manifest, at the path --manifest gives: "
             "build the site with PLUGINS = ['pelican_flattr'] and no error from "
             "pelican-flattr in the build's log (a build whose settings it refused, "
-            "or a strict build that failed, removes the manifest); if the settings "
+            "one that could not write the manifest, or a strict build that failed, "
+            "removes the manifest); if the settings "
             "it was built with set FLATTR_MANIFEST, give them with --settings "
             "instead, and the audit takes the path they name",
         ),

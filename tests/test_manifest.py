@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import jsonschema
@@ -808,11 +809,13 @@ def test_a_gzip_copy_cut_short_is_left_without_a_traceback(tmp_path, flattr_log)
 
 
 # A Pelican plugin for the child build below: the kernel refuses to let any
-# file grow past LIMIT bytes while the pages are written (RLIMIT_FSIZE, its
-# signal ignored, so that a write fails with EFBIG as on a full disk). Pages
-# stay under it; the URL spool, a file of every page's URL, does not.
+# file grow past LIMIT bytes once the pages are about to be written
+# (RLIMIT_FSIZE, its signal ignored, so that a write fails with EFBIG as on
+# a full disk), until they are written, or with LIMIT_KEPT=1 to the end of
+# the build: the manifest's writing too. Pages stay under it; the URL spool
+# (a file of every page's URL) and the manifest do not.
 _FILE_SIZE_LIMIT = """
-import resource, signal
+import os, resource, signal
 from pelican import signals
 
 LIMIT = 12_000
@@ -829,7 +832,8 @@ def _lift(*args, **kwargs):
 def register():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signals.all_generators_finalized.connect(_limit)
-    signals.page_writer_finalized.connect(_lift)
+    if not os.environ.get("LIMIT_KEPT"):
+        signals.page_writer_finalized.connect(_lift)
 """
 
 _CHILD = """
@@ -846,33 +850,35 @@ build(Path(folder), files, theme="simple", PLUGIN_PATHS=[plugins],
 """
 
 
-def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
+def _build_with_file_size_limit(tmp_path, **env):
+    """Build 40 articles into ``tmp_path/site`` in a child Python, under
+    ``_FILE_SIZE_LIMIT`` (``env``: for the child); Pelican's log on one
+    line a message."""
     import subprocess
     import sys
-
-    from pelican_flattr.cli import main
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / "file_size_limit.py").write_text(_FILE_SIZE_LIMIT)
+    site = str(tmp_path / "site")
     child = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _CHILD,
-            str(TESTS),
-            str(tmp_path / "site"),
-            str(plugins),
-        ],
+        [sys.executable, "-c", _CHILD, str(TESTS), site, str(plugins)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
         cwd=tmp_path,
-        env=child_env(),
+        env=child_env(COLUMNS="2000", **env),
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert "Traceback" not in child.stderr and "CRITICAL" not in child.stderr
+    return child
+
+
+def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
+    from pelican_flattr.cli import main
+
+    _build_with_file_size_limit(tmp_path)
     output = tmp_path / "site" / "output"
     manifest = json.loads((output / "flattr-manifest.json").read_text())
     assert len(manifest["things"]) == 40
@@ -905,8 +911,10 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     target = tmp_path / "m.json"
-    left = tmp_path / ".m.json~k2_9xq0a"  # as mkstemp names them
+    left = tmp_path / ".m.json~k2_9xq0a"  # as mkstemp named them
     left.write_text("half a manifest")
+    an_hour_ago = time.time() - 3600  # a build writing it would hold it
+    os.utime(left, (an_hour_ago, an_hour_ago))
     # Not one of them: another name, longer than mkstemp's, another file's,
     # an operator's backup whose end has mkstemp's eight characters.
     kept = [
@@ -919,6 +927,82 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
         (tmp_path / name).write_text("kept")
     write_atomically(target, "whole\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "m.json"])
+
+
+# Writes a file slowly, as a build writes a large manifest: each chunk once
+# the parent has written the file beside it ("go"), after its own
+# temporary file is made ("made").
+_SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from pelican_flattr.manifest import write_atomically
+target = Path(sys.argv[1])
+def chunks():
+    yield '{"schema_version": 1,'
+    (target.parent / "made").touch()
+    while not (target.parent / "go").exists():
+        time.sleep(0.01)
+    yield ' "who": "slow"}'
+write_atomically(target, chunks())
+"""
+
+
+def test_a_temporary_file_another_build_is_writing_is_left_alone(tmp_path):
+    # Two builds into one output at once: the second one's write deleted
+    # the first one's temporary file, as a killed build's leftover, and
+    # the first failed with "cannot write ...: No such file or directory".
+    import subprocess
+    import sys
+
+    target = tmp_path / "m.json"
+    slow = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, str(target)],
+        cwd=tmp_path,
+        env=child_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not (tmp_path / "made").exists():
+            assert slow.poll() is None, slow.stderr.read()
+            time.sleep(0.01)
+        (writing,) = tmp_path.glob(".m.json~*")
+        # Written to an hour ago, as a large manifest on a slow disk may
+        # have been: held open, it is no leftover all the same.
+        an_hour_ago = time.time() - 3600
+        os.utime(writing, (an_hour_ago, an_hour_ago))
+        write_atomically(target, '{"schema_version": 1, "who": "quick"}')
+        assert writing.exists()
+    finally:
+        (tmp_path / "go").touch()
+        _, error = slow.communicate(timeout=60)
+    assert slow.returncode == 0, error
+    assert json.loads(target.read_text()) == {"schema_version": 1, "who": "slow"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["go", "m.json", "made"]
+
+
+def test_a_ctrl_c_as_the_temporary_file_is_made_leaves_none(tmp_path):
+    # A SIGINT that landed in mkstemp, once it had made the file and before
+    # it returned its name, left a 0600 ".m.json~xxxxxxxx" that a deploy
+    # before the next build published. Python raises KeyboardInterrupt at
+    # the next bytecode after os.open returns; here, at its return.
+    import sys
+
+    target = tmp_path / "m.json"
+    target.write_text("earlier\n")
+
+    def interrupt(frame, event, arg):
+        if event == "c_return" and arg is os.open:
+            raise KeyboardInterrupt
+
+    sys.setprofile(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_atomically(target, "later\n")
+    finally:
+        sys.setprofile(None)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert target.read_text() == "earlier\n"
 
 
 @pytest.mark.parametrize(
@@ -1073,8 +1157,10 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
     # FLATTR_MANIFEST may point anywhere: the system's error named the
     # temporary file beside it (".flattr-manifest.json~mgwjxlqj"), which
     # nobody set and which is gone by the time the message is read, so the
-    # message names the manifest the operator set, then why it failed. The
-    # URL guard's baseline is written alike.
+    # message names the manifest the operator set, then why it failed.
+    # Here the folder refuses the temporary file, and the message said
+    # "Permission denied" of the manifest, which may be writable: it names
+    # the folder. The URL guard's baseline is written alike.
     folder = tmp_path / "locked"
     folder.mkdir()
     path, baseline = folder / "flattr-manifest.json", folder / "base.json"
@@ -1087,17 +1173,68 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
             FLATTR_URL_BASELINE=str(baseline),
         )
     (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    # Named once, then the system's reason (which named it too).
     said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: "
-    assert error.startswith(said) and error.count(str(path)) == 1, error
-    assert "Errno" not in error and error != said
+    assert error.startswith(said), error
+    assert error.count(str(path)) == 1 and "Errno" not in error
+    assert f"no file can be made in its folder {folder} (" in error
     assert not path.exists()
     (warning,) = [m for m in flattr_log.messages if "FLATTR_URL_BASELINE:" in m]
     assert warning.startswith(
         "pelican-flattr: FLATTR_URL_BASELINE: cannot keep the URL guard's "
         "baseline: [Errno "
     )
-    assert warning.endswith(f": {str(baseline)!r}"), warning
+    assert warning.endswith(f": {str(folder)!r}"), warning
+
+
+def test_an_earlier_manifest_a_build_cannot_replace_is_said_not_to_deploy(
+    tmp_path, flattr_log
+):
+    # A build that cannot write its manifest (here: the folder refuses
+    # every change) cannot remove the earlier one either: it says so,
+    # since a deploy would publish it with pages that lack its buttons.
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "flattr-manifest.json"
+    files = {"a.md": article("Article A")}
+    settings = {"FLATTR_USERNAME": "alice", "FLATTR_MANIFEST": str(path)}
+    build(tmp_path, files, **settings)
+    earlier = path.read_bytes()
+    files["b.md"] = article("Article B")
+    flattr_log.clear()
+    with read_only(folder):
+        build(tmp_path, files, **settings)
+    assert path.read_bytes() == earlier
+    (warning,) = [m for m in flattr_log.messages if "cannot remove" in m]
+    assert warning.startswith(
+        "pelican-flattr: FLATTR_MANIFEST: cannot remove the manifest of an "
+        f"earlier build, {path}, though this build could not write its own: "
+        "do not deploy this output with it: "
+    ), warning
+
+
+def test_a_build_that_cannot_write_its_manifest_removes_the_earlier_one(
+    tmp_path, capsys
+):
+    # A full disk: the build said "cannot write ...: File too large" and
+    # left the earlier manifest, which a deploy published with pages that
+    # no longer had its buttons, as a strict build or one whose settings
+    # were refused does not.
+    site = tmp_path / "site"
+    build(site, {"a0.md": article("Article 0", "Alice")}, FLATTR_USERNAME="alice")
+    manifest = site / "output" / "flattr-manifest.json"
+    assert manifest.exists()
+    child = _build_with_file_size_limit(tmp_path, LIMIT_KEPT="1")
+    log = " ".join(child.stderr.split())
+    assert f"FLATTR_MANIFEST: cannot write {manifest}: File too large" in log, log
+    assert (
+        f"removed the manifest of an earlier build: {manifest}, since this build "
+        "could not write its own: its pages may lack the buttons it describes"
+    ) in log, log
+    assert not manifest.exists()
+    # The audit refuses the output, as it does a strict build's that failed.
+    capsys.readouterr()
+    assert audit_command(["audit", str(site / "output")]) == 2
+    assert "no such manifest" in capsys.readouterr().err
 
 
 def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
