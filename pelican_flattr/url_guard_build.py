@@ -30,6 +30,7 @@ from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,
+    BaselineUnreadable,
     baseline_entry,
     holds_baseline,
     load_baseline,
@@ -529,12 +530,26 @@ def _load_last_baseline(
     """The entries of the last build's baseline that ``keep`` keeps (only
     those whose URL is no longer their source's), adding every source it
     names to ``old_sources``: none when there is none yet (``problem`` is
-    ``MISSING``) or it cannot be read and is moved aside; None when the
-    guard checks nothing (both said)."""
+    ``MISSING``) or it is damaged and moved aside; None when the guard
+    checks nothing (both said)."""
     if problem is MISSING:
         return []
+    path = settings.url_baseline_path
     try:
-        return load_baseline(settings.url_baseline_path, keep=keep, sources=old_sources)
+        return load_baseline(path, keep=keep, sources=old_sources)
+    except BaselineUnreadable as error:
+        # What it holds may be sound (its owner or mode keeps this build
+        # out): set aside and replaced, the URL changes since went unsaid.
+        fix = (
+            "fix its permissions, so that the build may read it"
+            if error.denied
+            else "fix what keeps the build from reading it"
+        )
+        _give_up(
+            f"FLATTR_URL_BASELINE: cannot read {path} ({error.reason}), so the "
+            f"URL guard leaves it as it is and checks nothing: {fix}"
+        )
+        return None
     except BaselineError as error:
         return [] if _set_aside_unreadable(settings, error) else None
 

@@ -2722,6 +2722,59 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("why", ["Input/output error", "Permission denied"])
+def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
+    tmp_path, flattr_log, strict, why
+):
+    # Its owner or mode kept the build out (the folder still writable):
+    # taken for a damaged one, it was moved aside, a new baseline started
+    # from this build, and the URL change since was never said. Root reads
+    # a file whatever its mode (skipped then, but for a root without
+    # CAP_DAC_OVERRIDE): /proc/self/mem is a regular file that no process
+    # reads from its start, root included.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    sound = baseline.read_bytes()
+    if why == "Permission denied":
+        baseline.chmod(0)
+        if os.access(baseline, os.R_OK):
+            baseline.chmod(0o644)
+            pytest.skip("this process reads a file whatever its mode (root)")
+    else:
+        baseline.unlink()
+        baseline.symlink_to("/proc/self/mem")
+    try:
+        if strict:
+            fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+        else:
+            build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+        # Left as it is: neither moved aside nor replaced by a new one.
+        assert sorted(p.name for p in baseline.parent.iterdir()) == [baseline.name]
+        assert baseline.is_symlink() == (why != "Permission denied")
+    finally:
+        baseline.unlink(missing_ok=True)
+        baseline.write_bytes(sound)
+    said = said_with(flattr_log, str(baseline))
+    assert said == [
+        (
+            "ERROR" if strict else "WARNING",
+            f"pelican-flattr: FLATTR_URL_BASELINE: cannot read {baseline} ({why}), "
+            "so the URL guard leaves it as it is and checks nothing: "
+            + (
+                "fix its permissions, so that the build may read it"
+                if why == "Permission denied"
+                else "fix what keeps the build from reading it"
+            ),
+        )
+    ]
+    assert guard_lines(flattr_log) == []
+    # Readable again, it still holds the old URL: the change is said.
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
 def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
     # Set aside twice before: the third goes beside both, over neither.
     baseline = tmp_path / "url-baseline.json"
