@@ -321,6 +321,14 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
     return aside
 
 
+def set_aside_beside(path: Path, why: str = "unreadable") -> list[Path]:
+    """The files ``set_aside`` made of the baseline at ``path`` (with
+    ``why``) that still lie beside it, in the order it made them."""
+    found = glob.glob(f"{glob.escape(str(path))}.{glob.escape(why)}*")
+    # NAME.unreadable, then NAME.unreadable-2, ..., -10: shorter first.
+    return [Path(name) for name in sorted(found, key=lambda name: (len(name), name))]
+
+
 def baseline_language(path: Path) -> str | None:
     """The language whose site of i18n_subsites wrote the baseline at
     ``path`` (``write_baseline``'s mark, in its first lines), or None: the

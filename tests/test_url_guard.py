@@ -37,6 +37,7 @@ from pelican_flattr.url_baseline import (
     next_baseline,
     released_entry,
     set_aside,
+    set_aside_beside,
     unused_language_baselines,
     write_baseline,
 )
@@ -2786,6 +2787,10 @@ def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path
         (tmp_path / name).write_text(text)
     aside = set_aside(baseline)
     assert aside == tmp_path / "url-baseline.json.unreadable-3"
+    assert set_aside_beside(baseline) == [
+        tmp_path / f"url-baseline.json.unreadable{number}"
+        for number in ("", "-2", "-3")
+    ]
     assert not baseline.exists()
     assert [
         (tmp_path / f"url-baseline.json.unreadable{number}").read_text()
@@ -2793,10 +2798,12 @@ def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path
     ] == ["{first", "{second", "{third"]
 
 
-def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
+def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_operator(
     tmp_path, flattr_log
 ):
-    # It said "started a new baseline", and failed without writing one.
+    # It said "started a new baseline", and failed without writing one;
+    # then it said the next build that does not fail starts it, and the
+    # next strict build passed, the URL changes since accepted unsaid.
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
     baseline.write_text("{broken")
@@ -2806,13 +2813,64 @@ def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
     (message,) = [
         r.getMessage() for r in flattr_log.records if str(aside) in r.getMessage()
     ]
-    assert (
-        f"moved it to {aside} and a new baseline starts with the next build that "
-        "does not fail, so URL changes"
-    ) in message
+    assert message.endswith(
+        f"moved it to {aside}; strict builds fail until you repair it and put it "
+        f"back as {baseline}, to check the URL changes since the last readable "
+        "baseline, or delete it, to start a new baseline"
+    )
     assert not baseline.exists()
+    fails_strict(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert not baseline.exists()
+    aside.unlink()  # the operator's decision: start anew
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
     assert baseline.exists()
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_no_baseline_names_the_one_set_aside_beside_it(tmp_path, flattr_log, strict):
+    # A strict build set a truncated baseline aside and failed. Run again,
+    # it found no baseline, said only that a CI may not keep the cache,
+    # and passed: the changed URL became the new baseline's, for good.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    sound = baseline.read_text()
+    baseline.write_text(sound[:-20])
+    fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.exists() and not baseline.exists()
+    flattr_log.clear()
+    if strict:
+        fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    else:
+        build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    start = (
+        f"pelican-flattr: no URL baseline at {baseline}, but {aside} beside it "
+        "was set aside by an earlier build that could not read it: this build "
+        "compares no thing URL"
+    )
+    assert said_with(flattr_log, "no URL baseline") == [
+        (
+            "ERROR",
+            f"{start}, and strict builds fail until you repair it and put it "
+            f"back as {baseline}, to check the URL changes since, or delete it, "
+            "to start a new baseline",
+        )
+        if strict
+        else (
+            "WARNING",
+            f"{start}, and starts a new baseline: repair it and put it back as "
+            f"{baseline} to check the URL changes since, or delete it",
+        )
+    ]
+    assert guard_lines(flattr_log) == []
+    assert baseline.exists() is not strict
+    # Repaired and put back: the change since is said.
+    aside.write_text(sound)
+    aside.replace(baseline)
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
 
 
 @pytest.mark.parametrize("strict", [False, True])
