@@ -1,4 +1,4 @@
-"""The URL guard's step of a build (``finish_build`` runs it once the
+"""The URL guard's step of a build (``finish_build`` runs it before the
 manifest is written): this build's thing URLs compared with the baseline
 the last build kept, each URL that moved, vanished or passed to another
 owner said (a problem in a strict build), and the next baseline written.
