@@ -1,8 +1,8 @@
 """The build's last steps (``finalized``), in order: the checks of its end
 (the ``FLATTR_AUTHORS`` keys that name nobody, owners' addresses in
-published sources and in things' fields), the manifest written, then the
-thing URLs compared with the previous build's (the URL guard,
-``url_guard_build.py``).
+published sources and in things' fields), the thing URLs compared with the
+previous build's (the URL guard, ``url_guard_build.py``), then the manifest
+written.
 
 The manifest's rules live in ``manifest.py``; this module writes it from
 the build's state (``build.current``).
@@ -52,15 +52,21 @@ def finish_build(pelican: Any) -> None:
             if build.current.active:  # the settings were refused
                 build.remove_earlier_manifest(pelican)
             return  # no things: neither a manifest nor a URL guard
-        write_manifest(settings)
-        # The guard compares the build's things, not the manifest: one that
-        # could not be written must not keep a changed thing URL unsaid until
-        # it is mended (the site may be published before).
+        # The guard first, the manifest last: a strict build interrupted
+        # between the two (Ctrl-C, after which Pelican exits 0) left pages
+        # with a manifest of their own though its guard never ran, which the
+        # audit passed. The guard compares the build's things, not the
+        # manifest, so it needs none; a manifest that cannot be written is
+        # a problem said after the guard's (one its failure leaves unsaid).
         guard_thing_urls(settings)
+        write_manifest(settings)
         # Problems found while pages were written (a template's wrong helper
         # argument) fail a strict build too, whatever the guard found.
         build.fail_if_strict()
     finally:
+        # write_manifest closes the spool of auto-submit URLs; a guard that
+        # fails a strict build leaves the manifest unwritten, so here too.
+        build.current.url_spool.close()
         build.end_build(pelican)
 
 

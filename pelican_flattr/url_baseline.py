@@ -18,6 +18,7 @@ another owner would give its flattrs to.
 
 from __future__ import annotations
 
+import errno
 import glob
 import heapq
 import itertools
@@ -50,6 +51,18 @@ _RELEASED = "released"
 
 class BaselineError(ValueError):
     """A baseline file that cannot be read; the message names the file."""
+
+
+class BaselineUnreadable(BaselineError):
+    """A baseline file the system does not let the build read (its owner
+    or mode, a disk error): what it holds may be sound, so unlike a
+    damaged one it is never set aside. ``reason`` is the system's words,
+    ``denied`` whether they are its refusal (the file's owner or mode)."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.reason = error.strerror or str(error)
+        self.denied = error.errno in (errno.EACCES, errno.EPERM)
+        super().__init__(f"{path}: cannot read it ({self.reason})")
 
 
 def baseline_entry(url: str, source: str, owner: str) -> dict[str, str]:
@@ -136,7 +149,8 @@ def load_baseline(
     the guard runs when the build's memory is at its peak, and keeps only
     the few entries whose URL vanished, never the whole baseline. (Lines laid
     out otherwise, say by a pretty-printer, are parsed as one document.)
-    Raises BaselineError naming the file.
+    Raises BaselineError naming the file (BaselineUnreadable when the
+    system refuses to read it).
     """
     kept: list[dict[str, str]] = []
     skeleton: list[str] = []
@@ -188,8 +202,10 @@ def load_baseline(
             kept.clear()
     except BaselineError:
         raise
+    except OSError as error:
+        raise BaselineUnreadable(path, error) from None
     # ValueError: broken JSON, or an integer of 5,000 digits.
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError) as error:
         raise BaselineError(f"{path}: not a readable baseline ({error})") from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise BaselineError(
@@ -303,6 +319,14 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
         aside = path.with_name(f"{path.name}.{why}-{number}")
     path.rename(aside)
     return aside
+
+
+def set_aside_beside(path: Path, why: str = "unreadable") -> list[Path]:
+    """The files ``set_aside`` made of the baseline at ``path`` (with
+    ``why``) that still lie beside it, in the order it made them."""
+    found = glob.glob(f"{glob.escape(str(path))}.{glob.escape(why)}*")
+    # NAME.unreadable, then NAME.unreadable-2, ..., -10: shorter first.
+    return [Path(name) for name in sorted(found, key=lambda name: (len(name), name))]
 
 
 def baseline_language(path: Path) -> str | None:

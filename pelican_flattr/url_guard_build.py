@@ -1,4 +1,4 @@
-"""The URL guard's step of a build (``finish_build`` runs it once the
+"""The URL guard's step of a build (``finish_build`` runs it before the
 manifest is written): this build's thing URLs compared with the baseline
 the last build kept, each URL that moved, vanished or passed to another
 owner said (a problem in a strict build), and the next baseline written.
@@ -30,6 +30,7 @@ from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,
+    BaselineUnreadable,
     baseline_entry,
     holds_baseline,
     load_baseline,
@@ -37,6 +38,7 @@ from .url_baseline import (
     released,
     released_entry,
     set_aside,
+    set_aside_beside,
     unused_language_baselines,
     waiting_entry,
     waits,
@@ -315,24 +317,62 @@ def _language_and_left_behind(
 
 
 def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
-    """Say that there is no baseline to compare with yet."""
-    # Said, since a CI that does not keep the cache would never compare:
-    # a warning for a strict build (publishconf.py's, as the README
-    # advises), which is the one that must not publish a moved URL
-    # unseen; a development build's first run only informs.
+    """Say that there is no baseline to compare with yet: a problem while
+    one an earlier build set aside as damaged lies beside it (see
+    ``_set_aside_unreadable``), whose URL changes would go unsaid."""
+    path = settings.url_baseline_path
     compares = (
         "this language's site compares only the things another site of "
         "the run published before (as that site's baseline holds them)"
         if language is not None
         else "this build compares no thing URL"
     )
+    aside = set_aside_beside(path)
+    if aside:
+        # A strict build that set it aside failed; run again, it passed
+        # here, and its baseline took the URL changes since for good.
+        _say_set_aside_left(settings, aside, compares)
+        return
+    # Said, since a CI that does not keep the cache would never compare:
+    # a warning for a strict build (publishconf.py's, as the README
+    # advises), which is the one that must not publish a moved URL
+    # unseen; a development build's first run only informs.
     (logger.warning if settings.strict else logger.info)(
         "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
         "baseline; a build that never finds it (a CI that does not keep "
         "CACHE_PATH) never compares: keep the file between builds, or point "
         "FLATTR_URL_BASELINE at one that is kept",
-        settings.url_baseline_path,
+        path,
         compares,
+    )
+
+
+def _say_set_aside_left(
+    settings: FlattrSettings, aside: list[Path], compares: str
+) -> None:
+    """Say that the baselines ``aside`` lie where the missing baseline
+    was, set aside by an earlier build: a strict build fails (writing no
+    baseline) until the operator puts one back or deletes them."""
+    path = settings.url_baseline_path
+    if len(aside) == 1:
+        found, it, them = f"{aside[0]} beside it was", "it", "it"
+    else:
+        names = ", ".join(map(str, aside))
+        found, it, them = f"{names} beside it were", "the last", "them"
+    if settings.strict:
+        then = (
+            f", and strict builds fail until you repair {it} and put it back "
+            f"as {path}, to check the URL changes since, or delete {them}, to "
+            "start a new baseline"
+        )
+    else:
+        then = (
+            f", and starts a new baseline: repair {it} and put it back as "
+            f"{path} to check the URL changes since, or delete {them}"
+        )
+    _give_up(
+        f"no URL baseline at {path}, but {found} set aside by an earlier "
+        f"build that could not read it: {compares}{then}"
     )
 
 
@@ -529,12 +569,26 @@ def _load_last_baseline(
     """The entries of the last build's baseline that ``keep`` keeps (only
     those whose URL is no longer their source's), adding every source it
     names to ``old_sources``: none when there is none yet (``problem`` is
-    ``MISSING``) or it cannot be read and is moved aside; None when the
-    guard checks nothing (both said)."""
+    ``MISSING``) or it is damaged and moved aside; None when the guard
+    checks nothing (both said)."""
     if problem is MISSING:
         return []
+    path = settings.url_baseline_path
     try:
-        return load_baseline(settings.url_baseline_path, keep=keep, sources=old_sources)
+        return load_baseline(path, keep=keep, sources=old_sources)
+    except BaselineUnreadable as error:
+        # What it holds may be sound (its owner or mode keeps this build
+        # out): set aside and replaced, the URL changes since went unsaid.
+        fix = (
+            "fix its permissions, so that the build may read it"
+            if error.denied
+            else "fix what keeps the build from reading it"
+        )
+        _give_up(
+            f"FLATTR_URL_BASELINE: cannot read {path} ({error.reason}), so the "
+            f"URL guard leaves it as it is and checks nothing: {fix}"
+        )
+        return None
     except BaselineError as error:
         return [] if _set_aside_unreadable(settings, error) else None
 
@@ -571,17 +625,22 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
             "delete it",
         )
         return False
-    # A strict build fails on this warning, and writes no baseline.
-    started = (
-        "a new baseline starts with the next build that does not fail"
-        if build.current.strict
-        else "started a new baseline"
-    )
-    build.warn(
-        f"{error}; moved it to {aside} and {started}, so URL changes "
-        "since the last readable baseline go unreported: repair it and "
-        f"put it back as {path} to check them, or delete it",
-    )
+    if build.current.strict:
+        # This build fails on the warning, and writes no baseline; the
+        # next finds none, and fails while this one lies beside it
+        # (``_say_no_baseline``): passing, it took the changes for good.
+        build.warn(
+            f"{error}; moved it to {aside}; strict builds fail until you "
+            f"repair it and put it back as {path}, to check the URL changes "
+            "since the last readable baseline, or delete it, to start a new "
+            "baseline"
+        )
+    else:
+        build.warn(
+            f"{error}; moved it to {aside} and started a new baseline, so URL "
+            "changes since the last readable baseline go unreported: repair "
+            f"it and put it back as {path} to check them, or delete it",
+        )
     return True
 
 

@@ -4203,6 +4203,41 @@ def test_a_strict_build_failing_on_the_checks_of_its_end_names_the_guard_unrun(
     )
 
 
+def test_a_strict_build_interrupted_in_its_url_guard_leaves_no_manifest_of_its_own(
+    tmp_path, flattr_log, capsys
+):
+    # The manifest was written before the guard ran: Ctrl-C then (Pelican
+    # exits 0 when interrupted) left the new pages with a manifest of their
+    # own, which the audit passed, and a deploy gated on both published a
+    # changed thing URL that the guard never said. Here Ctrl-C comes as the
+    # guard says the change.
+    from conftest import build
+
+    options = {"FLATTR_AUTHORS": {"Alice": "alice"}, "FLATTR_STRICT": True}
+    output = build(tmp_path, {"a.md": article("Alice writes", "Alice")}, **options)
+    manifest = (output / "flattr-manifest.json").read_bytes()
+
+    class CtrlC(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "thing URL changed" in record.getMessage():
+                raise KeyboardInterrupt
+
+    moved = {"a.md": article("Alice writes", "Alice", slug="moved")}
+    interrupt = CtrlC()
+    logging.getLogger("pelican_flattr").addHandler(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            build(tmp_path, moved, **options)
+    finally:
+        logging.getLogger("pelican_flattr").removeHandler(interrupt)
+    assert (output / "moved.html").is_file()
+    assert (output / "flattr-manifest.json").read_bytes() == manifest
+    capsys.readouterr()
+    assert audit_command(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert any(problem["file"] == "moved.html" for problem in problems), problems
+
+
 def test_a_language_sites_own_author_entry_reads_alike_after_an_earlier_build(
     tmp_path,
 ):

@@ -37,6 +37,7 @@ from pelican_flattr.url_baseline import (
     next_baseline,
     released_entry,
     set_aside,
+    set_aside_beside,
     unused_language_baselines,
     write_baseline,
 )
@@ -275,19 +276,28 @@ def test_a_manifest_that_cannot_be_written_leaves_the_guard_on(
     assert len(errors) == 1 and errors[0].startswith(
         f"pelican-flattr: FLATTR_MANIFEST: {kept}"
     )
-    # A strict build fails on both, and the baseline keeps the old URL (an
-    # unresolved change's), to warn again.
+    # A strict build fails on the change, and the baseline keeps the old URL
+    # (an unresolved change's), to warn again. Its manifest comes after its
+    # guard, which it must pass (so that no interrupted build leaves one):
+    # the manifest's problem fails the strict build once the change is
+    # resolved.
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
         build(tmp_path, two_articles(slug="third-slug"), FLATTR_STRICT=True, **options)
     baseline = json.loads(tmp_path.joinpath(*BASELINE).read_text())
     assert OLD in {entry["url"] for entry in baseline["things"]}
-    assert [r.getMessage()[:60] for r in flattr_log.records if r.levelname == "ERROR"][
-        :2
-    ] == [
-        f"pelican-flattr: FLATTR_MANIFEST: {kept}"[:60],
-        "pelican-flattr: a.md: thing URL changed from https://blog.ex",
-    ]
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"pelican-flattr: a.md: thing URL changed from {OLD}"
+    )
+    flattr_log.clear()
+    pinned = two_articles(slug="third-slug", flattr_url=OLD)
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, pinned, FLATTR_STRICT=True, **options)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"pelican-flattr: FLATTR_MANIFEST: {kept}"
+    )
 
 
 def test_warning_repeats_until_pinned(tmp_path, flattr_log):
@@ -2722,6 +2732,59 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("why", ["Input/output error", "Permission denied"])
+def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
+    tmp_path, flattr_log, strict, why
+):
+    # Its owner or mode kept the build out (the folder still writable):
+    # taken for a damaged one, it was moved aside, a new baseline started
+    # from this build, and the URL change since was never said. Root reads
+    # a file whatever its mode (skipped then, but for a root without
+    # CAP_DAC_OVERRIDE): /proc/self/mem is a regular file that no process
+    # reads from its start, root included.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    sound = baseline.read_bytes()
+    if why == "Permission denied":
+        baseline.chmod(0)
+        if os.access(baseline, os.R_OK):
+            baseline.chmod(0o644)
+            pytest.skip("this process reads a file whatever its mode (root)")
+    else:
+        baseline.unlink()
+        baseline.symlink_to("/proc/self/mem")
+    try:
+        if strict:
+            fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+        else:
+            build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+        # Left as it is: neither moved aside nor replaced by a new one.
+        assert sorted(p.name for p in baseline.parent.iterdir()) == [baseline.name]
+        assert baseline.is_symlink() == (why != "Permission denied")
+    finally:
+        baseline.unlink(missing_ok=True)
+        baseline.write_bytes(sound)
+    said = said_with(flattr_log, str(baseline))
+    assert said == [
+        (
+            "ERROR" if strict else "WARNING",
+            f"pelican-flattr: FLATTR_URL_BASELINE: cannot read {baseline} ({why}), "
+            "so the URL guard leaves it as it is and checks nothing: "
+            + (
+                "fix its permissions, so that the build may read it"
+                if why == "Permission denied"
+                else "fix what keeps the build from reading it"
+            ),
+        )
+    ]
+    assert guard_lines(flattr_log) == []
+    # Readable again, it still holds the old URL: the change is said.
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
 def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
     # Set aside twice before: the third goes beside both, over neither.
     baseline = tmp_path / "url-baseline.json"
@@ -2733,6 +2796,10 @@ def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path
         (tmp_path / name).write_text(text)
     aside = set_aside(baseline)
     assert aside == tmp_path / "url-baseline.json.unreadable-3"
+    assert set_aside_beside(baseline) == [
+        tmp_path / f"url-baseline.json.unreadable{number}"
+        for number in ("", "-2", "-3")
+    ]
     assert not baseline.exists()
     assert [
         (tmp_path / f"url-baseline.json.unreadable{number}").read_text()
@@ -2740,10 +2807,12 @@ def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path
     ] == ["{first", "{second", "{third"]
 
 
-def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
+def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_operator(
     tmp_path, flattr_log
 ):
-    # It said "started a new baseline", and failed without writing one.
+    # It said "started a new baseline", and failed without writing one;
+    # then it said the next build that does not fail starts it, and the
+    # next strict build passed, the URL changes since accepted unsaid.
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
     baseline.write_text("{broken")
@@ -2753,13 +2822,64 @@ def test_a_strict_build_says_it_leaves_the_new_baseline_to_the_next(
     (message,) = [
         r.getMessage() for r in flattr_log.records if str(aside) in r.getMessage()
     ]
-    assert (
-        f"moved it to {aside} and a new baseline starts with the next build that "
-        "does not fail, so URL changes"
-    ) in message
+    assert message.endswith(
+        f"moved it to {aside}; strict builds fail until you repair it and put it "
+        f"back as {baseline}, to check the URL changes since the last readable "
+        "baseline, or delete it, to start a new baseline"
+    )
     assert not baseline.exists()
+    fails_strict(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert not baseline.exists()
+    aside.unlink()  # the operator's decision: start anew
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
     assert baseline.exists()
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_no_baseline_names_the_one_set_aside_beside_it(tmp_path, flattr_log, strict):
+    # A strict build set a truncated baseline aside and failed. Run again,
+    # it found no baseline, said only that a CI may not keep the cache,
+    # and passed: the changed URL became the new baseline's, for good.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    sound = baseline.read_text()
+    baseline.write_text(sound[:-20])
+    fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.exists() and not baseline.exists()
+    flattr_log.clear()
+    if strict:
+        fails_strict(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    else:
+        build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    start = (
+        f"pelican-flattr: no URL baseline at {baseline}, but {aside} beside it "
+        "was set aside by an earlier build that could not read it: this build "
+        "compares no thing URL"
+    )
+    assert said_with(flattr_log, "no URL baseline") == [
+        (
+            "ERROR",
+            f"{start}, and strict builds fail until you repair it and put it "
+            f"back as {baseline}, to check the URL changes since, or delete it, "
+            "to start a new baseline",
+        )
+        if strict
+        else (
+            "WARNING",
+            f"{start}, and starts a new baseline: repair it and put it back as "
+            f"{baseline} to check the URL changes since, or delete it",
+        )
+    ]
+    assert guard_lines(flattr_log) == []
+    assert baseline.exists() is not strict
+    # Repaired and put back: the change since is said.
+    aside.write_text(sound)
+    aside.replace(baseline)
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
 
 
 @pytest.mark.parametrize("strict", [False, True])
