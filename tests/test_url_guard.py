@@ -468,7 +468,8 @@ def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
     # ARTICLE_SAVE_AS = "" leaves every article without a page, and so
     # without a thing: a warning per file, and a summary that named no
     # setting; each fix was the one for a file whose build said why.
-    files = {f"p{n}.md": article(f"Post {n}", "Alice") for n in range(6)}
+    # Five: as few as make a setting the likely cause.
+    files = {f"p{n}.md": article(f"Post {n}", "Alice") for n in range(5)}
     build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
     build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, ARTICLE_SAVE_AS="")
     said = guard_lines(flattr_log)
@@ -478,24 +479,53 @@ def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
     ) in said[0]
     ((_, summary),) = summary_lines(flattr_log)
     assert summary.startswith(
-        "pelican-flattr: 6 thing URLs of the last build are not this build's: "
-        "6 source files still there without a thing. 6 of the 6 source files "
+        "pelican-flattr: 5 thing URLs of the last build are not this build's: "
+        "5 source files still there without a thing. 5 of the 5 source files "
         "still there have no page, as ARTICLE_SAVE_AS is empty: give it its "
         "pages' path back to give them their things back"
     ), summary
 
 
+@pytest.mark.parametrize(
+    ("meta", "fix"),
+    [
+        ({"status": "draft"}, "p0.md is a draft: publish it"),
+        ({"save_as": ""}, "p0.md has no page, as its 'Save_as:' is empty: remove"),
+    ],
+    ids=["drafts", "own empty save_as"],
+)
+def test_many_sources_without_a_thing_of_their_own_making_name_no_setting(
+    tmp_path, flattr_log, meta, fix
+):
+    # Five drafts (as many as make a setting the likely cause) must not be
+    # summed up as a setting emptied: "...no page, as draft is empty: give
+    # it its pages' path back"; nor five files' own empty 'Save_as:'.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    build(tmp_path, many_articles(5), **settings)
+    files = {
+        f"p{n:02}.md": article(f"Post {n}", "Alice", slug=f"post-{n:02}", **meta)
+        for n in range(5)
+    }
+    build(tmp_path, files, **settings)
+    said = guard_lines(flattr_log)
+    assert len(said) == 5, said
+    assert f"Fix: {fix.replace('p0', 'p00')}" in said[0], said[0]
+    assert summary_lines(flattr_log) == []
+
+
 def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     # SLUGIFY_SOURCE = "basename" gives every article its file's name as
-    # its slug: each fix was right, but the summary named no cause.
-    files = {f"p{n}.md": article(f"Post number {n}", "Alice") for n in range(6)}
+    # its slug: each fix was right, but the summary named no cause. Five
+    # (as few as make a setting the likely cause), their names as authors
+    # write them: Pelican lower-cases "Post 1.md" and gives it "post-1".
+    files = {f"Post {n}.md": article(f"Post number {n}", "Alice") for n in range(5)}
     settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
     build(tmp_path, files, **settings)
     build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
     ((_, summary),) = summary_lines(flattr_log)
     # Put back to what: the only other value that makes a slug.
     assert (
-        "6 thing URLs changed. 6 of the 6 changed thing URLs have their file's "
+        "5 thing URLs changed. 5 of the 5 changed thing URLs have their file's "
         "name as their slug now: SLUGIFY_SOURCE = 'basename' is the likely "
         "cause: set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
         "flattrs"
@@ -507,7 +537,7 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     ((_, summary),) = summary_lines(flattr_log)
     assert (
-        "6 of the 6 changed thing URLs had their file's name as their slug, and "
+        "5 of the 5 changed thing URLs had their file's name as their slug, and "
         "another now: a changed SLUGIFY_SOURCE ('basename' before) is the likely "
         "cause: set SLUGIFY_SOURCE = 'basename' again to keep their flattrs"
     ) in summary, summary
