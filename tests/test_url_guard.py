@@ -1975,6 +1975,46 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
+# Each source with its save_as emptied by a setting, and the setting its
+# fix must name: Pelican's for its kind, the LANG_ twin for a translation,
+# and an entry of EXTRA_PATH_METADATA (no 'Save_as:' line to remove).
+SAVE_AS_EMPTIED = {
+    "a page": (
+        "pages/about.md",
+        {"PAGE_SAVE_AS": ""},
+        "PAGE_SAVE_AS is empty: give PAGE_SAVE_AS its pages' path back",
+    ),
+    "a translation": (
+        "fr.md",
+        {"ARTICLE_LANG_SAVE_AS": ""},
+        "ARTICLE_LANG_SAVE_AS is empty: give ARTICLE_LANG_SAVE_AS its pages' path",
+    ),
+    "a path's entry": (
+        "a.md",
+        {"EXTRA_PATH_METADATA": {"a.md": {"save_as": ""}}},
+        "EXTRA_PATH_METADATA['a.md']['save_as'] is empty: give "
+        "EXTRA_PATH_METADATA['a.md']['save_as'] its pages' path back",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SAVE_AS_EMPTIED))
+def test_a_save_as_a_setting_empties_is_named_for_the_setting(
+    tmp_path, flattr_log, case
+):
+    source, emptied, fix = SAVE_AS_EMPTIED[case]
+    files = {
+        **two_articles(),
+        "fr.md": article("Article A", "Alice", slug="first-slug", lang="fr"),
+        "pages/about.md": article("About", "Alice"),
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_PAGES": True}
+    build(tmp_path, files, **settings)
+    build(tmp_path, files, **settings, **emptied)
+    (line,) = [line for line in guard_lines(flattr_log) if f"{source}:" in line]
+    assert f"Fix: {source} has no page, as {fix}" in line, line
+
+
 @pytest.mark.parametrize(
     ("settings", "fix"),
     [
