@@ -2075,10 +2075,11 @@ def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, cap
     # The README says that diff --settings follows the guard's whole rule,
     # but of a draft and an empty save_as diff gave its generic note, and of
     # a pin EXTRA_PATH_METADATA gives, a 'Flattr_url:' line to add to the
-    # file, where the build named the draft, the setting and the entry.
+    # file, where the build named the draft, the setting and the entry. Nor
+    # may an opt-out the entry gives be told as a line of the file.
     files = {
         f"{name}.md": article(f"Great Post {name}", "Alice", slug=name)
-        for name in "abcd"
+        for name in "abcde"
     }
     settings = {"FLATTR_AUTHORS": AUTHORS}
     output = build(tmp_path, files, **settings)
@@ -2089,6 +2090,7 @@ def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, cap
     by_path = {
         "c.md": {"save_as": ""},
         "d.md": {"flattr_url": f"{SITEURL}/other.html"},
+        "e.md": {"flattr": "no"},
     }
     build(tmp_path, files, EXTRA_PATH_METADATA=by_path, **settings)
     fixes = dict(
@@ -2099,6 +2101,9 @@ def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, cap
     assert fixes["b.md"].startswith("b.md has no page, as its 'Save_as:'"), fixes
     assert "EXTRA_PATH_METADATA['c.md']['save_as'] is empty" in fixes["c.md"]
     assert fixes["d.md"].startswith("set EXTRA_PATH_METADATA['d.md']"), fixes
+    assert fixes["e.md"].startswith(
+        "e.md opts out: remove 'flattr' from EXTRA_PATH_METADATA['e.md']"
+    ), fixes
     conf = tmp_path / "pelicanconf.py"
     conf.write_text(
         f'PATH = "content"\nEXTRA_PATH_METADATA = {by_path!r}\n', encoding="utf-8"
