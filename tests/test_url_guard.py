@@ -2069,6 +2069,18 @@ def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
         "which pins the old URL, its new path as its key; if it was removed on "
         "purpose"
     ) in line, line
+    # An entry of the old path that pins another URL is none of its pin:
+    # rekeying it would not keep the old URL.
+    (tmp_path / "content" / "2019" / "a.md").unlink()
+    tmp_path.joinpath(*BASELINE).unlink()
+    build(tmp_path, two_articles(), **settings)
+    flattr_log.clear()
+    (tmp_path / "content" / "a.md").unlink()
+    settings["EXTRA_PATH_METADATA"] = {"a.md": {"flattr_url": pinned + "x"}}
+    build(tmp_path, {"2019/a.md": two_articles()["a.md"]}, **settings)
+    (line,) = [line for line in guard_lines(flattr_log) if "a.md:" in line]
+    assert "pins the old URL" not in line, line
+    assert f"moved, add 'Flattr_url: {pinned}' to its metadata" in line, line
 
 
 def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, capsys):
