@@ -1885,6 +1885,62 @@ def test_a_theme_open_graph_written_with_name_is_said_once_per_template(
     assert built["fixed"] == []
 
 
+# Themes that write Open Graph with name= alone, no tag with property= to
+# read beside them: what the plugin adds is told (an article: property as an
+# og: one); a name= tag of a property the plugin does not write is not.
+NAMED_ALONE = {
+    "og: alone": (
+        '<meta name="og:title" content="Theme title">'
+        '<meta name="og:url" content="{{ SITEURL }}/">',
+        "og:title and og:url",
+    ),
+    "article:tag": ('<meta name="article:tag" content="x">', "article:tag"),
+    "a property the plugin does not write": (
+        '<meta name="og:video" content="{{ SITEURL }}/a.mp4">',
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("helper", [HEAD, ""], ids=["flattr_head", "injected"])
+@pytest.mark.parametrize("case", list(NAMED_ALONE))
+def test_a_theme_open_graph_written_with_name_alone_is_warned_of(
+    site, tmp_path, flattr_log, helper, case
+):
+    # A head without a single property= tag was once taken for one without
+    # the theme's Open Graph, and its name= tags went unsaid. It is a
+    # warning: a non-strict build counts no problem for it.
+    tags, said = NAMED_ALONE[case]
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            f"{{% block head %}}{{{{ super() }}}}{tags}{helper}{{% endblock %}}"
+        },
+    )
+    site(
+        {"a.md": article("Tagged", Tags="x")},
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    logged = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    assert logged == (
+        []
+        if said is None
+        else [
+            (
+                "WARNING",
+                "pelican-flattr: article.html: the page of a.md has the theme's "
+                f'own {said} written as <meta name="…">, where Open Graph readers '
+                "look for property=: the plugin adds its own of those as "
+                '<meta property="…"> all the same, so readers that take both '
+                "(Facebook's crawler) see two of each, which may disagree; write "
+                "property= for them in the theme, and the plugin leaves its own out",
+            )
+        ]
+    )
+
+
 # A theme's og:url that is no absolute URL, as the report quotes it: one
 # built on SITEURL under RELATIVE_URLS; one that holds an owner's address,
 # never shown.

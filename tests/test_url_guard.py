@@ -468,7 +468,8 @@ def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
     # ARTICLE_SAVE_AS = "" leaves every article without a page, and so
     # without a thing: a warning per file, and a summary that named no
     # setting; each fix was the one for a file whose build said why.
-    files = {f"p{n}.md": article(f"Post {n}", "Alice") for n in range(6)}
+    # Five: as few as make a setting the likely cause.
+    files = {f"p{n}.md": article(f"Post {n}", "Alice") for n in range(5)}
     build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
     build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"}, ARTICLE_SAVE_AS="")
     said = guard_lines(flattr_log)
@@ -478,24 +479,53 @@ def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
     ) in said[0]
     ((_, summary),) = summary_lines(flattr_log)
     assert summary.startswith(
-        "pelican-flattr: 6 thing URLs of the last build are not this build's: "
-        "6 source files still there without a thing. 6 of the 6 source files "
+        "pelican-flattr: 5 thing URLs of the last build are not this build's: "
+        "5 source files still there without a thing. 5 of the 5 source files "
         "still there have no page, as ARTICLE_SAVE_AS is empty: give it its "
         "pages' path back to give them their things back"
     ), summary
 
 
+@pytest.mark.parametrize(
+    ("meta", "fix"),
+    [
+        ({"status": "draft"}, "p0.md is a draft: publish it"),
+        ({"save_as": ""}, "p0.md has no page, as its 'Save_as:' is empty: remove"),
+    ],
+    ids=["drafts", "own empty save_as"],
+)
+def test_many_sources_without_a_thing_of_their_own_making_name_no_setting(
+    tmp_path, flattr_log, meta, fix
+):
+    # Five drafts (as many as make a setting the likely cause) must not be
+    # summed up as a setting emptied: "...no page, as draft is empty: give
+    # it its pages' path back"; nor five files' own empty 'Save_as:'.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    build(tmp_path, many_articles(5), **settings)
+    files = {
+        f"p{n:02}.md": article(f"Post {n}", "Alice", slug=f"post-{n:02}", **meta)
+        for n in range(5)
+    }
+    build(tmp_path, files, **settings)
+    said = guard_lines(flattr_log)
+    assert len(said) == 5, said
+    assert f"Fix: {fix.replace('p0', 'p00')}" in said[0], said[0]
+    assert summary_lines(flattr_log) == []
+
+
 def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     # SLUGIFY_SOURCE = "basename" gives every article its file's name as
-    # its slug: each fix was right, but the summary named no cause.
-    files = {f"p{n}.md": article(f"Post number {n}", "Alice") for n in range(6)}
+    # its slug: each fix was right, but the summary named no cause. Five
+    # (as few as make a setting the likely cause), their names as authors
+    # write them: Pelican lower-cases "Post 1.md" and gives it "post-1".
+    files = {f"Post {n}.md": article(f"Post number {n}", "Alice") for n in range(5)}
     settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
     build(tmp_path, files, **settings)
     build(tmp_path, files, SLUGIFY_SOURCE="basename", **settings)
     ((_, summary),) = summary_lines(flattr_log)
     # Put back to what: the only other value that makes a slug.
     assert (
-        "6 thing URLs changed. 6 of the 6 changed thing URLs have their file's "
+        "5 thing URLs changed. 5 of the 5 changed thing URLs have their file's "
         "name as their slug now: SLUGIFY_SOURCE = 'basename' is the likely "
         "cause: set SLUGIFY_SOURCE = 'title' (Pelican's default) to keep their "
         "flattrs"
@@ -507,7 +537,7 @@ def test_slugs_made_of_file_names_are_named_as_the_cause(tmp_path, flattr_log):
     build(tmp_path, files, **settings)
     ((_, summary),) = summary_lines(flattr_log)
     assert (
-        "6 of the 6 changed thing URLs had their file's name as their slug, and "
+        "5 of the 5 changed thing URLs had their file's name as their slug, and "
         "another now: a changed SLUGIFY_SOURCE ('basename' before) is the likely "
         "cause: set SLUGIFY_SOURCE = 'basename' again to keep their flattrs"
     ) in summary, summary
@@ -1945,6 +1975,46 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
+# Each source with its save_as emptied by a setting, and the setting its
+# fix must name: Pelican's for its kind, the LANG_ twin for a translation,
+# and an entry of EXTRA_PATH_METADATA (no 'Save_as:' line to remove).
+SAVE_AS_EMPTIED = {
+    "a page": (
+        "pages/about.md",
+        {"PAGE_SAVE_AS": ""},
+        "PAGE_SAVE_AS is empty: give PAGE_SAVE_AS its pages' path back",
+    ),
+    "a translation": (
+        "fr.md",
+        {"ARTICLE_LANG_SAVE_AS": ""},
+        "ARTICLE_LANG_SAVE_AS is empty: give ARTICLE_LANG_SAVE_AS its pages' path",
+    ),
+    "a path's entry": (
+        "a.md",
+        {"EXTRA_PATH_METADATA": {"a.md": {"save_as": ""}}},
+        "EXTRA_PATH_METADATA['a.md']['save_as'] is empty: give "
+        "EXTRA_PATH_METADATA['a.md']['save_as'] its pages' path back",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SAVE_AS_EMPTIED))
+def test_a_save_as_a_setting_empties_is_named_for_the_setting(
+    tmp_path, flattr_log, case
+):
+    source, emptied, fix = SAVE_AS_EMPTIED[case]
+    files = {
+        **two_articles(),
+        "fr.md": article("Article A", "Alice", slug="first-slug", lang="fr"),
+        "pages/about.md": article("About", "Alice"),
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_PAGES": True}
+    build(tmp_path, files, **settings)
+    build(tmp_path, files, **settings, **emptied)
+    (line,) = [line for line in guard_lines(flattr_log) if f"{source}:" in line]
+    assert f"Fix: {source} has no page, as {fix}" in line, line
+
+
 @pytest.mark.parametrize(
     ("settings", "fix"),
     [
@@ -1999,16 +2069,29 @@ def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
         "which pins the old URL, its new path as its key; if it was removed on "
         "purpose"
     ) in line, line
+    # An entry of the old path that pins another URL is none of its pin:
+    # rekeying it would not keep the old URL.
+    (tmp_path / "content" / "2019" / "a.md").unlink()
+    tmp_path.joinpath(*BASELINE).unlink()
+    build(tmp_path, two_articles(), **settings)
+    flattr_log.clear()
+    (tmp_path / "content" / "a.md").unlink()
+    settings["EXTRA_PATH_METADATA"] = {"a.md": {"flattr_url": pinned + "x"}}
+    build(tmp_path, {"2019/a.md": two_articles()["a.md"]}, **settings)
+    (line,) = [line for line in guard_lines(flattr_log) if "a.md:" in line]
+    assert "pins the old URL" not in line, line
+    assert f"moved, add 'Flattr_url: {pinned}' to its metadata" in line, line
 
 
 def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, capsys):
     # The README says that diff --settings follows the guard's whole rule,
     # but of a draft and an empty save_as diff gave its generic note, and of
     # a pin EXTRA_PATH_METADATA gives, a 'Flattr_url:' line to add to the
-    # file, where the build named the draft, the setting and the entry.
+    # file, where the build named the draft, the setting and the entry. Nor
+    # may an opt-out the entry gives be told as a line of the file.
     files = {
         f"{name}.md": article(f"Great Post {name}", "Alice", slug=name)
-        for name in "abcd"
+        for name in "abcde"
     }
     settings = {"FLATTR_AUTHORS": AUTHORS}
     output = build(tmp_path, files, **settings)
@@ -2019,6 +2102,7 @@ def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, cap
     by_path = {
         "c.md": {"save_as": ""},
         "d.md": {"flattr_url": f"{SITEURL}/other.html"},
+        "e.md": {"flattr": "no"},
     }
     build(tmp_path, files, EXTRA_PATH_METADATA=by_path, **settings)
     fixes = dict(
@@ -2029,6 +2113,9 @@ def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, cap
     assert fixes["b.md"].startswith("b.md has no page, as its 'Save_as:'"), fixes
     assert "EXTRA_PATH_METADATA['c.md']['save_as'] is empty" in fixes["c.md"]
     assert fixes["d.md"].startswith("set EXTRA_PATH_METADATA['d.md']"), fixes
+    assert fixes["e.md"].startswith(
+        "e.md opts out: remove 'flattr' from EXTRA_PATH_METADATA['e.md']"
+    ), fixes
     conf = tmp_path / "pelicanconf.py"
     conf.write_text(
         f'PATH = "content"\nEXTRA_PATH_METADATA = {by_path!r}\n', encoding="utf-8"
