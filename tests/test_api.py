@@ -132,6 +132,10 @@ def test_an_email_address_is_hashed_before_it_is_sent(client, stub):
         "partner:ns:with space",
         "facebook:123",
         "",
+        # A program's value that is not text: the documented error too, not
+        # a TypeError from deep inside.
+        42,
+        None,
     ],
 )
 def test_an_invalid_identity_is_never_sent(client, stub, identity):

@@ -23,6 +23,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
+from pelican_flattr.resolve import unknown_setting_fields
 from pelican_flattr.settings import shown_author
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
@@ -2578,6 +2579,30 @@ def test_extra_path_metadata_is_named_where_its_values_are_wrong(site, flattr_lo
         "EXTRA_PATH_METADATA['2023/post-6.md']) is 'txt'; "
     ) in [message.partition("choose")[0] for message in said]
     assert not any("2024" in message for message in said)
+
+
+def test_an_extra_path_metadata_entry_named_for_an_address_is_said_without_it(
+    site, flattr_log
+):
+    # A folder named after its writer's address keys the entry: the entry
+    # is named in the warning of its misspelt field and in the error of the
+    # value it gives, and the address must be in neither.
+    key = "carol@example.org/post.md"
+    site(
+        {key: article("Carol writes", "Alice")},
+        FLATTR_AUTHORS=AUTHORS,
+        EXTRA_PATH_METADATA={key: {"flattr_ownr": "x", "Flattr_category": "txt"}},
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    entries = [message for message in said if "EXTRA_PATH_METADATA[" in message]
+    assert len(entries) == 2, said
+    assert not any("carol@example.org" in message for message in said), said
+    # The plugin's log hides an address in any message; the entry is named
+    # without it before that, not left to the log alone.
+    (direct,) = unknown_setting_fields(
+        {"EXTRA_PATH_METADATA": {key: {"flattr_ownr": 1}}}
+    )
+    assert direct.startswith("EXTRA_PATH_METADATA['[address]/post.md']: ")
 
 
 @pytest.mark.parametrize("setting", ["DEFAULT_METADATA", "EXTRA_PATH_METADATA"])

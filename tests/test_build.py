@@ -4136,6 +4136,12 @@ _FOLDERS = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
 _ADDS_HTML = {"ARTICLE_URL": "{slug}", "ARTICLE_SAVE_AS": "{slug}.html"}
 # Settings that map URLs to files some other way: nothing to go by.
 _OTHERWISE = {"ARTICLE_URL": "posts/{slug}.html", "ARTICLE_SAVE_AS": "{slug}.html"}
+# Or by a field the URL does not hold: nothing either.
+_BY_FIELD = {"ARTICLE_URL": "{slug}", "ARTICLE_SAVE_AS": "{slug}.{lang}.html"}
+# A URL setting with a leading slash names the same files.
+_ROOTED = {"ARTICLE_URL": "/{slug}.html", "ARTICLE_SAVE_AS": "{slug}.html"}
+# A folder's URL leads to its index.html whatever its own pages are called.
+_INDEX_HTM = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.htm"}
 
 
 @pytest.mark.parametrize(
@@ -4145,7 +4151,12 @@ _OTHERWISE = {"ARTICLE_URL": "posts/{slug}.html", "ARTICLE_SAVE_AS": "{slug}.htm
         (_FOLDERS, "specials/zero/index.html", True),
         (_ADDS_HTML, "zero.html", False),
         (_ADDS_HTML, "specials/zero.html", True),
+        (_ADDS_HTML, "zero", False),  # the URL is the page
         (_OTHERWISE, "specials/zero.html", False),
+        (_BY_FIELD, "zero.html", False),
+        (_ROOTED, "zero.html", False),
+        (_ROOTED, "specials/zero.html", True),
+        (_INDEX_HTM, "zero/index.html", False),
     ],
 )
 def test_a_save_as_without_a_url_is_read_as_the_settings_map_urls(
@@ -4155,6 +4166,26 @@ def test_a_save_as_without_a_url_is_read_as_the_settings_map_urls(
     output = site(files, FLATTR_AUTHORS=AUTHORS, **layout)
     assert list(manifest_things(output)) == ["zero.md"]
     assert bool(_save_as_warnings(flattr_log)) is warned
+
+
+def test_a_save_as_without_a_url_is_read_as_its_url_is_written(site, flattr_log):
+    # An escaped slug's URL names its page as a server decodes it; a URL
+    # of its own is the writer's word, wherever the page is; and a
+    # folder's page is advised as the folder's URL.
+    files = {
+        "cafe.md": article(
+            "Café", "Alice", slug="caf%C3%A9", save_as="café/index.html"
+        ),
+        "own.md": article("Own", "Alice", url="elsewhere.html", save_as="p/own.html"),
+        "zero.md": article("Zero", "Alice", save_as="specials/zero/index.html"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, **_FOLDERS)
+    assert set(manifest_things(output)) == set(files)
+    (warning,) = _save_as_warnings(flattr_log)
+    assert warning.startswith("pelican-flattr: zero.md: ")
+    assert warning.endswith(
+        "give it a 'URL:' that leads to its page ('specials/zero/'), or 'Flattr: no'"
+    )
 
 
 # --- build.py's mutation review (second pass): what its wiring promises ---

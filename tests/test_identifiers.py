@@ -426,6 +426,17 @@ def test_verify_takes_a_twitter_id_an_earlier_build_published_as_written(identit
     assert unpublished_twitter_id("twitter:user:id:783214") is None
 
 
+@pytest.mark.parametrize("identity", ["twitter:user:id:0", "twitter:user:id:000"])
+def test_a_twitter_id_of_zero_is_noted_as_no_accounts_not_for_its_zeros(identity):
+    # Read as leading zeros, the note named twitter:user:id:0 as "the
+    # account's own owner", which no account is.
+    why = unpublished_twitter_id(identity)
+    assert why == (
+        "its Twitter id is no account's (those are whole numbers from 1 to "
+        "18446744073709551615)"
+    )
+
+
 def test_a_partner_identifiers_unknown_scheme_is_told_the_partner_forms():
     # Where only partner identifiers are taken (verify), a username is no
     # way out: the message lists the forms that are.

@@ -1140,6 +1140,23 @@ def test_an_owner_a_build_no_longer_publishes_is_told_how_to_be_claimed(
     )
 
 
+def test_the_claim_note_names_a_store_in_a_folder_named_for_an_address_without_it(
+    tmp_path, capsys, monkeypatch
+):
+    # The note's verify command names the store, as the last line does:
+    # a folder named after its owner's address is never shown.
+    monkeypatch.setenv("COLUMNS", "200")
+    folder = tmp_path / "carol@example.org"
+    folder.mkdir()
+    store = store_of_one_delivery(folder, "twitter:user:id:00783214")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = {"Alice": "twitter:user:id:783214"}\n')
+    assert main(["pending", "--store", str(store), "--settings", str(conf)]) == 0
+    out, err = capsys.readouterr()
+    assert "carol@example.org" not in out + err
+    assert f"--store '{tmp_path}/[address]/store.sqlite3')" in out
+
+
 def test_a_store_another_program_holds_locked_is_said_to_be_locked(
     tmp_path, capsys, monkeypatch
 ):

@@ -605,6 +605,18 @@ def test_a_description_fits_what_load_js_reads_of_it(text):
     assert text.startswith(description[:-1])
 
 
+@pytest.mark.parametrize("length", [185, 200])
+def test_a_short_description_dense_with_no_break_spaces_is_fitted(length):
+    # Each no-break space is "&nbsp;", six characters to load.js: one of
+    # fewer than 1000 // 5 characters may still run past its 1000, and the
+    # check that lets a short description through unscanned must not miss it.
+    text = "a" + "\xa0" * (length - 2) + "b"
+    assert loader_length(text) > 1000
+    description = thing_description(text, "The fallback title")
+    assert loader_length(description) <= 1000
+    assert embedded_inner_html_length(description) <= 1000
+
+
 def test_a_description_that_fits_load_js_is_kept_whole():
     # Plain text counts once per character: the full 1000.
     words = thing_description("word " * 300, "The fallback title")

@@ -406,6 +406,24 @@ def test_an_owner_an_earlier_build_published_with_leading_zeros_is_verified_as_w
     )
 
 
+def test_json_keeps_the_note_of_an_owner_a_build_no_longer_publishes_on_stderr(
+    stub, capsys
+):
+    # --json leaves out the lines a person reads on stdout, not this note:
+    # a script reads the document, and its operator the note, as --quiet
+    # alone drops it.
+    identity = "twitter:user:id:00783214"
+    args = ["--identity", identity, "--username", "bob", "--api-url", stub.url]
+    status, document, err = run_json(capsys, *args, "--dry-run")
+    assert status == 0, err
+    assert document["ok"] is True
+    assert err.startswith(
+        f"pelican-flattr: verify: note: {identity} (--identity) is sent as "
+        "written, though a build no longer publishes it: its Twitter id has "
+        "leading zeros"
+    )
+
+
 def test_settings_that_map_an_author_to_a_twitter_id_with_leading_zeros_are_refused(
     stub, capsys, tmp_path
 ):

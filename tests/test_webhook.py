@@ -140,6 +140,23 @@ def test_an_owner_is_stored_and_listed_as_flattr_sends_it(receiver, capsys, owne
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("PARTNER:hackspace:Jörg", "partner:hackspace:Jörg"),
+        ("TWITTER:USER:ID:783214", "twitter:user:id:783214"),
+    ],
+)
+def test_an_owners_keywords_are_stored_in_small_letters(receiver, sent, stored):
+    # As the build publishes them: the store's rows are matched to
+    # FLATTR_AUTHORS as written, and `pending` would list one owner twice.
+    # The partner's ID is its own, kept as sent.
+    thing_id = f"keyword-case-{sent}"
+    answer = post(receiver, dict(PENDING, thing_id=thing_id, thing_owner_id=sent))
+    assert answer.status_code == 200, answer.text
+    assert [r[2] for r in rows(receiver) if r[0] == thing_id] == [stored]
+
+
+@pytest.mark.parametrize(
     "name", ["pendingclickcreate ", " pendingclickcreate", "PendingClickCreate"]
 )
 def test_the_event_name_is_trimmed_and_read_in_any_letter_case(receiver, name):
@@ -181,6 +198,7 @@ def test_a_repeat_that_changes_nothing_read_is_read_past(receiver, thing_id, rep
         ("_event", "another"),
         ("thing_owner_id", "another"),
         ("claim_url", "another"),
+        ("flattrer_username", "another"),
         # Another number, and another owner: Flattr matches one as written.
         ("thing_clicks_total", "4"),
         ("thing_owner_id", "twitter:user:id:0783214"),
@@ -372,6 +390,16 @@ HOSTILE = [
     (
         "plain email owner",
         dict(PENDING, thing_owner_id="email:a@example.org"),
+        FORM,
+        "POST",
+        None,
+        400,
+        "thing_owner_id",
+    ),
+    (
+        # Nothing for `pending` to list, nor for anyone to claim.
+        "partner owner without an ID",
+        dict(PENDING, thing_owner_id="partner:hackspace:"),
         FORM,
         "POST",
         None,
