@@ -2576,8 +2576,12 @@ def test_an_error_unrelated_to_rights_is_said_as_sqlite_says_it(tmp_path):
     store = tmp_path / "store.sqlite3"
     open_store(store).close()
     with read_only(store):
-        said = sqlite_problem(store, sqlite3.OperationalError("database is locked"))
-    assert said == "database is locked"
+        said = sqlite_problem(store, sqlite3.OperationalError("disk I/O error"))
+        locked = sqlite_problem(store, sqlite3.OperationalError("database is locked"))
+    assert said == "disk I/O error"
+    # Said as what it is, with SQLite's words, and nothing of rights.
+    assert locked.startswith("locked by another program for 10 s (SQLite: database")
+    assert "read-only" not in locked and "write" not in locked
 
 
 # (what is sent: body, content type, path; the refusal's status)
