@@ -46,6 +46,15 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
 # Twitter's account ids are unsigned 64-bit numbers.
 _LARGEST_TWITTER_ID = 2**64 - 1
+# What an account's id is, as the messages about one that is none say it.
+_TWITTER_IDS = f"those are whole numbers from 1 to {_LARGEST_TWITTER_ID}"
+
+
+def _is_an_accounts_id(number: int) -> bool:
+    """Whether ``number`` may be a Twitter account's id."""
+    return 0 < number <= _LARGEST_TWITTER_ID
+
+
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
@@ -651,12 +660,11 @@ def _check_twitter_id(text: str, digits: str) -> None:
 def _no_accounts_id(text: str, number: int) -> IdentifierError | None:
     """The error for ``text``, whose Twitter id is ``number``, when no
     account has that id; else None."""
-    if 0 < number <= _LARGEST_TWITTER_ID:
+    if _is_an_accounts_id(number):
         return None
     return _refused(
         text,
-        "is no Twitter account's id (those are whole numbers from 1 to "
-        f"{_LARGEST_TWITTER_ID}): write the account's numeric id",
+        f"is no Twitter account's id ({_TWITTER_IDS}): write the account's numeric id",
     )
 
 
@@ -688,11 +696,8 @@ def unpublished_twitter_id(identifier: str) -> str | None:
         return None
     digits = owner.value[len("twitter:user:id:") :]
     number = int(digits)
-    if not 0 < number <= _LARGEST_TWITTER_ID:
-        return (
-            "its Twitter id is no account's (those are whole numbers from 1 "
-            f"to {_LARGEST_TWITTER_ID})"
-        )
+    if not _is_an_accounts_id(number):
+        return f"its Twitter id is no account's ({_TWITTER_IDS})"
     if digits[0] == "0":
         return (
             "its Twitter id has leading zeros, which no account's id has (the "
