@@ -43,7 +43,6 @@ from .resolve import (
     Resolution,
     field_read_as_text_message,
     fields_read_as_text,
-    from_defaults,
     given_by_setting,
     language_region_warning,
     leads_to_its_page,
@@ -135,9 +134,6 @@ class _Attaching:
     # The languages of the sites built later in the run with this plugin,
     # each with whether it gives pages things (``OtherSites``).
     later: Mapping[str, bool]
-    # Pelican's DEFAULT_METADATA: a field it gives every content is warned
-    # of once, named for the setting.
-    defaults: Mapping[str, Any]
     # Content whose metadata sets its save_as: only such may silently take
     # the page of another.
     overriders: list[Any]
@@ -180,7 +176,6 @@ def _start_attaching(
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
     url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
     later = state.other_sites.later_languages
-    defaults = state.pelican.settings.get("DEFAULT_METADATA") if state.pelican else None
     return _Attaching(
         state=state,
         settings=settings,
@@ -188,7 +183,6 @@ def _start_attaching(
         elsewhere=elsewhere,
         url_elsewhere=url_elsewhere,
         later=later,
-        defaults=defaults if isinstance(defaults, Mapping) else {},
         overriders=list(_unlisted_overriders(generators, settings.pages)),
         files=_build_context(generators),
         files_later=_main_sites_files_given_later(),
@@ -424,7 +418,7 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     authors = classify_author_keys(generators, settings)
     _say_who_has_no_owner(attaching.ownerless, settings)
     if not settings.pages:
-        _warn_about_pages_that_ask(generators, attaching.defaults)
+        _warn_about_pages_that_ask(generators)
     _drop_displaced(attaching)
     for content in attaching.overriders:
         if getattr(content, "flattr", None) and not hasattr(content, "override_url"):
@@ -559,20 +553,22 @@ def _naming_the_setting(content: Any, source: str, said: str) -> str:
 _FIELD_SAID = "metadata '"
 
 
-def _warn_about_pages_that_ask(
-    generators: list[Any], defaults: Mapping[str, Any]
-) -> None:
+def _warn_about_pages_that_ask(generators: list[Any]) -> None:
     """Warn, in one line, of the published pages whose files ask for a
-    button with a field of this plugin's (not ``Flattr: no``, nor one that
-    ``DEFAULT_METADATA`` gives every page) while FLATTR_PAGES is off: the
-    author's request would go unanswered without a word.
+    button with a field of this plugin's (not ``Flattr: no``) while
+    FLATTR_PAGES is off: the author's request would go unanswered without a
+    word. A field that an entry of ``EXTRA_PATH_METADATA`` gives is the
+    operator's request, not the file's, and its fix is in that entry: each
+    such entry is a line of its own, naming it. One that
+    ``DEFAULT_METADATA`` gives every page asks nothing.
 
     A warning, even under FLATTR_STRICT: leaving pages out is the
     operator's choice, the author cannot change it, and nothing is
     published wrong.
     """
-    asking: list[str] = []
-    fields: set[str] = set()
+    # By who asks: None for the files themselves, else the entry's name;
+    # each with the pages it asks for and the fields it asks with.
+    asking: dict[str | None, tuple[list[str], set[str]]] = {}
     for generator in generators:
         if not isinstance(generator, PagesGenerator):
             continue
@@ -581,24 +577,44 @@ def _warn_about_pages_that_ask(
             # One test in C for the usual page, which sets none.
             if METADATA_FIELDS.isdisjoint(metadata) or opts_out(metadata):
                 continue
-            own = [
-                name
-                for name in METADATA_FIELDS.intersection(metadata)
-                if not from_defaults(metadata, name, defaults)
-            ]
-            if own:
-                asking.append(build.source_path(page))
-                fields.update(own)
-    if not asking:
-        return
-    pages = "this page asks" if len(asking) == 1 else f"these {len(asking)} pages ask"
-    message = (
-        f"{build.site_label()}{listed(sorted(asking), _SAID_ALONE)}: {pages} for a "
-        f"Flattr button (metadata {', '.join(map(repr, sorted(fields)))}), but "
-        "FLATTR_PAGES is off, so no page gets one: the site's operator can set "
-        "FLATTR_PAGES = True (or authors drop the metadata)"
+            source = build.source_path(page)
+            for name in METADATA_FIELDS.intersection(metadata):
+                setting = given_by_setting(page, name, source)
+                if setting == "DEFAULT_METADATA":
+                    continue
+                pages, fields = asking.setdefault(setting, ([], set()))
+                # A page's fields come one after another.
+                if not pages or pages[-1] != source:
+                    pages.append(source)
+                fields.add(name)
+    for setting, (pages, fields) in sorted(
+        asking.items(), key=lambda item: item[0] or ""
+    ):
+        _warn_leniently_once(_pages_asking_message(setting, sorted(pages), fields))
+
+
+def _pages_asking_message(
+    setting: str | None, pages: list[str], fields: set[str]
+) -> str:
+    """What ``_warn_about_pages_that_ask`` says of ``pages``, which ask for a
+    button with metadata ``fields``: in their files (``setting`` None), or
+    through ``setting``, an entry of ``EXTRA_PATH_METADATA``."""
+    metadata = f"metadata {', '.join(map(repr, sorted(fields)))}"
+    off = "but FLATTR_PAGES is off, so no page gets one"
+    if setting is None:
+        asks = "this page asks" if len(pages) == 1 else f"these {len(pages)} pages ask"
+        return (
+            f"{build.site_label()}{listed(pages, _SAID_ALONE)}: {asks} for a "
+            f"Flattr button ({metadata}), {off}: the site's operator can set "
+            "FLATTR_PAGES = True (or authors drop the metadata)"
+        )
+    named = listed(pages, _SAID_ALONE)
+    on = named if len(pages) == 1 else f"{len(pages)} pages ({named})"
+    return (
+        f"{build.site_label()}{setting} asks for a Flattr button on {on} with "
+        f"{metadata}, {off}: set FLATTR_PAGES = True (or take the metadata out "
+        "of that entry)"
     )
-    _warn_leniently_once(message)
 
 
 def _fields_read_as_text_of(

@@ -354,6 +354,54 @@ def test_pages_that_ask_for_a_button_while_flattr_pages_is_off_are_named(
     ]
 
 
+def test_pages_that_a_path_setting_asks_a_button_for_name_the_entry(
+    tmp_path, flattr_log
+):
+    # A field EXTRA_PATH_METADATA gives is the operator's, not the page's:
+    # the warning names the entry to edit, not metadata authors cannot
+    # find in their files. DEFAULT_METADATA's, given every page, asks
+    # nothing. Said alike of pages read from Pelican's content cache.
+    from conftest import build
+
+    files = {
+        "pages/about.md": "Title: About us\n\nWho we are.\n",
+        "pages/join.md": "Title: Join\nFlattr_hidden: 1\n\nHow to.\n",
+        "pages/quiet.md": "Title: Quiet\nFlattr: no\n\nNo button here.\n",
+        "pages/team/lead.md": "Title: Lead\n\nWho leads.\n",
+        "a.md": article("An ordinary article", "Alice"),
+    }
+    settings = {
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+        "DEFAULT_METADATA": {"flattr_category": "software"},
+        "EXTRA_PATH_METADATA": {
+            "pages": {"flattr_owner": "alice"},
+            "pages/team": {"flattr": "yes"},
+        },
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+    }
+    expected = [
+        "pelican-flattr: pages/join.md: this page asks for a Flattr button "
+        "(metadata 'flattr_hidden'), but FLATTR_PAGES is off, so no page gets "
+        "one: the site's operator can set FLATTR_PAGES = True (or authors drop "
+        "the metadata)",
+        "pelican-flattr: EXTRA_PATH_METADATA['pages'] asks for a Flattr button "
+        "on 3 pages (pages/about.md, pages/join.md and pages/team/lead.md) with "
+        "metadata 'flattr_owner', but FLATTR_PAGES is off, so no page gets one: "
+        "set FLATTR_PAGES = True (or take the metadata out of that entry)",
+        "pelican-flattr: EXTRA_PATH_METADATA['pages/team'] asks for a Flattr "
+        "button on pages/team/lead.md with metadata 'flattr', but FLATTR_PAGES "
+        "is off, so no page gets one: set FLATTR_PAGES = True (or take the "
+        "metadata out of that entry)",
+    ]
+    output = build(tmp_path, files, **settings)
+    assert set(manifest_things(output)) == {"a.md"}
+    assert _pages_off(flattr_log) == expected
+    flattr_log.clear()
+    build(tmp_path, files, **settings)  # a rebuild from the cache
+    assert _pages_off(flattr_log) == expected
+
+
 def test_translations_are_things_of_their_own(site, flattr_log):
     files = {
         "en.md": article("Soldering basics", "Alice", slug="solder", lang="en"),
