@@ -116,31 +116,52 @@ class UrlChange:
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
         guard says it (said of the source), and what gives the thing back;
-        None when the build said why (or nothing tells)."""
+        None when the build said why (or nothing tells). Every reason it
+        has, each with its fix: one put right alone gives it no thing."""
+        reasons = [self._unwritten(), self._opt_out(), self._left_out()]
+        found = [reason for reason in reasons if reason is not None]
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        return ", and ".join(why for why, _ in found), " and ".join(
+            fix for _, fix in found
+        )
+
+    def _unwritten(self) -> tuple[str, str] | None:
+        """Why and fix, for a draft or a source without a page."""
         if self.unpublished == DRAFT:
             return "is a draft", "publish it"
         if self.unpublished == OWN_SAVE_AS:
-            return f"has no page, as {OWN_SAVE_AS} is empty", "remove it"
+            # Named when another fix follows: "remove it" would be unclear.
+            alone = self.opted_out is None and not self.pages_off
+            return (
+                f"has no page, as {OWN_SAVE_AS} is empty",
+                "remove it" if alone else f"remove {OWN_SAVE_AS}",
+            )
         if self.unpublished is not None:
             return (
                 f"has no page, as {self.unpublished} is empty",
                 f"give {self.unpublished} its pages' path back",
             )
-        if self.opted_out is not None:
-            opt_out = (
-                f"remove 'flattr' from {self.opted_out_by}"
-                if self.opted_out_by is not None
-                else f"remove its {_field_line(self.source, 'Flattr', self.opted_out)}"
-            )
-            if self.pages_off:
-                return (
-                    "opts out, and is a page while FLATTR_PAGES is off",
-                    f"{opt_out} and set FLATTR_PAGES = True",
-                )
-            return "opts out", opt_out
-        if self.pages_off:
-            return "is a page, and FLATTR_PAGES is off", "set FLATTR_PAGES = True"
         return None
+
+    def _opt_out(self) -> tuple[str, str] | None:
+        """Why and fix, for a source that opts out."""
+        if self.opted_out is None:
+            return None
+        if self.opted_out_by is not None:
+            return "opts out", f"remove 'flattr' from {self.opted_out_by}"
+        line = _field_line(self.source, "Flattr", self.opted_out)
+        return "opts out", f"remove its {line}"
+
+    def _left_out(self) -> tuple[str, str] | None:
+        """Why and fix, for a page while FLATTR_PAGES is off."""
+        if not self.pages_off:
+            return None
+        alone = self.opted_out is None and self.unpublished is None
+        why = "is a page, and " if alone else "is a page while "
+        return f"{why}FLATTR_PAGES is off", "set FLATTR_PAGES = True"
 
     def advice(self) -> str:
         """What the operator should do, as one sentence."""
@@ -458,14 +479,11 @@ def _with_unpublished(
 ) -> list[UrlChange]:
     """``changes``, each source still there without a thing for a reason
     the build knows but says nowhere (a draft, an empty save_as) marked
-    with it (``UrlChange.unpublished``), which its fix and the summary name;
-    not one the guard names another reason for (an opt-out, FLATTR_PAGES).
-    ``contents_of`` reads the few it asks of."""
-    wanted = {
-        change.source
-        for change in changes
-        if change.still_there and change.opted_out is None and not change.pages_off
-    }
+    with it (``UrlChange.unpublished``), which its fix and the summary name,
+    beside any other reason the guard names (an opt-out, FLATTR_PAGES):
+    that one put right alone would give it no thing. ``contents_of`` reads
+    the few it asks of."""
+    wanted = {change.source for change in changes if change.still_there}
     if not wanted:
         return changes
     why = {}

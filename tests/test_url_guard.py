@@ -1960,6 +1960,12 @@ def test_a_released_urls_source_is_no_source_of_the_last_build(
             "a.md has no page, as its 'Save_as:' is empty: remove it to give it "
             "its thing back",
         ),
+        # Both reasons said: removing either line alone gives it no thing.
+        (
+            {"save_as": "", "flattr": "no"},
+            "a.md has no page, as its 'Save_as:' is empty, and opts out: remove "
+            "its 'Save_as:' and remove its 'Flattr: no' to give it its thing back",
+        ),
     ],
 )
 def test_a_source_without_a_thing_is_not_called_gone(
@@ -2026,6 +2032,14 @@ def test_a_save_as_a_setting_empties_is_named_for_the_setting(
         (
             {"DEFAULT_METADATA": {"flattr": False}},
             "a.md opts out: remove 'flattr' from DEFAULT_METADATA to give it",
+        ),
+        # With no page either: both settings' fixes, or it still has none.
+        (
+            {"EXTRA_PATH_METADATA": {"a.md": {"flattr": "no", "save_as": ""}}},
+            "a.md has no page, as EXTRA_PATH_METADATA['a.md']['save_as'] is "
+            "empty, and opts out: give EXTRA_PATH_METADATA['a.md']['save_as'] "
+            "its pages' path back and remove 'flattr' from "
+            "EXTRA_PATH_METADATA['a.md'] to give it its thing back",
         ),
     ],
 )
