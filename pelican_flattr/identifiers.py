@@ -44,6 +44,8 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # build published any id of this shape, which the web hook receiver and
 # verify take as written (twitter_owner_as_written).
 _TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+# The same with any number of digits, for a message on one that is too long.
+_TWITTER_OWNER_ANY_LENGTH = re.compile(r"(?ai:twitter:user:id:)([0-9]+)")
 # Twitter's account ids are unsigned 64-bit numbers.
 _LARGEST_TWITTER_ID = 2**64 - 1
 # What an account's id is, as the messages about one that is none say it.
@@ -53,6 +55,14 @@ _TWITTER_IDS = f"those are whole numbers from 1 to {_LARGEST_TWITTER_ID}"
 def _is_an_accounts_id(number: int) -> bool:
     """Whether ``number`` may be a Twitter account's id."""
     return 0 < number <= _LARGEST_TWITTER_ID
+
+
+def _twitter_number(digits: str) -> int:
+    """The number ``digits`` writes, or one above any account's id where
+    it has more digits than any (Python refuses to read thousands)."""
+    if len(digits.lstrip("0")) > len(str(_LARGEST_TWITTER_ID)):
+        return _LARGEST_TWITTER_ID + 1
+    return int(digits)
 
 
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
@@ -426,7 +436,7 @@ _HANDLE = re.compile(r"@[A-Za-z0-9_-]{1,64}")
 # "id:", keywords alone before its "@".
 _TWITTER_HANDLE = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)@([A-Za-z0-9_-]{1,64})")
 # A Twitter id written short: twitter:783214, twitter:id:783214.
-_TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]{1,20})")
+_TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]+)")
 # A Flattr profile's address, as Flattr wrote it first (flattr.com/profile/
 # NAME) or later (flattr.com/@NAME), with or without its scheme: only a host
 # before its "@", and a username after it.
@@ -525,7 +535,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         raise _not_a_username(text, expected)
     scheme = text.split(":", 1)[0].lower()
     if scheme == "twitter":
-        twitter = _TWITTER_OWNER.fullmatch(text)
+        twitter = _TWITTER_OWNER_ANY_LENGTH.fullmatch(text)
         if twitter is None:
             raise _not_a_twitter_id(text)
         _check_twitter_id(text, twitter[1])
@@ -621,7 +631,7 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
     number = _TWITTER_NUMBER.fullmatch(text)
     if number is not None:
         # Said first: the long form advised would be refused for it.
-        no_account = _no_accounts_id(text, int(number[1]))
+        no_account = _no_accounts_id(text, _twitter_number(number[1]))
         if no_account is not None:
             return no_account
         written_short = "is a Twitter id in a form Flattr does not read: write "
@@ -642,8 +652,11 @@ def _check_twitter_id(text: str, digits: str) -> None:
     Twitter account's id as Twitter writes it. Flattr matches an owner as
     written: twitter:user:id:00783214 is no account's, and nobody could
     claim its things."""
-    number = int(digits)
-    if digits[0] == "0" and number:
+    number = _twitter_number(digits)
+    no_account = _no_accounts_id(text, number)
+    if no_account is not None:
+        raise no_account
+    if digits[0] == "0":
         zeros = (
             "writes the Twitter id with leading zeros, which no account's id "
             "has (Flattr matches an owner as written): write "
@@ -652,9 +665,6 @@ def _check_twitter_id(text: str, digits: str) -> None:
             f"{text!r} {zeros}twitter:user:id:{number}",
             f"{zeros}twitter:user:id:NUMBER without them",
         )
-    no_account = _no_accounts_id(text, number)
-    if no_account is not None:
-        raise no_account
 
 
 def _no_accounts_id(text: str, number: int) -> IdentifierError | None:

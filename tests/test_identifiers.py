@@ -112,7 +112,7 @@ def test_email_hash_is_flattrs():
         # no account Flattr can pay.
         ("twitter:user:id:carol", "numeric account id"),
         ("twitter:user:id:1a", "numeric account id"),
-        ("twitter:user:id:" + "1" * 21, "numeric account id"),
+        ("twitter:user:id:" + "1" * 21, "is no Twitter account's id"),
         # An MD5 is exactly 32 hex digits: one short or long is a typo, whose
         # owner nobody could claim.
         ("email:" + CAROL_MD5[:31], "or email:MD5HEX"),
@@ -127,6 +127,14 @@ def test_refusals_say_what_is_wrong(value, says):
     with pytest.raises(IdentifierError) as raised:
         parse_owner(value)
     assert says in str(raised.value)
+
+
+def test_a_twitter_id_longer_than_python_reads_is_refused_for_its_range():
+    # Python refuses to turn thousands of digits into a number (ValueError).
+    with pytest.raises(IdentifierError, match="is no Twitter account's id"):
+        parse_owner("twitter:user:id:" + "7" * 5000)
+    with pytest.raises(IdentifierError, match="is no Twitter account's id"):
+        parse_owner("twitter:" + "7" * 5000)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +251,18 @@ EVERY_FORM = (
                 "are whole numbers from 1 to 18446744073709551615): write the "
                 "account's numeric id",
             )
-            for number in ("0", "000", "18446744073709551616", "9" * 20)
+            # More digits than any id has, and zeros before a number no
+            # account has: the same rule, not the handle's advice nor the
+            # leading zeros'.
+            for number in (
+                "0",
+                "000",
+                "18446744073709551616",
+                "9" * 20,
+                "1" * 21,
+                "7" * 60,
+                "00" + "9" * 20,
+            )
         ],
         # Written short, an id no account has is told so, not told to write
         # the long form, which is refused in its turn.
@@ -253,8 +272,20 @@ EVERY_FORM = (
                 f"{short!r} is no Twitter account's id (those are whole numbers "
                 "from 1 to 18446744073709551615): write the account's numeric id",
             )
-            for short in ("twitter:0", "twitter:id:000", "twitter:" + "9" * 20)
+            for short in (
+                "twitter:0",
+                "twitter:id:000",
+                "twitter:" + "9" * 20,
+                "twitter:id:" + "1" * 21,
+            )
         ],
+        # Leading zeros before an account's id, past 20 digits in all.
+        (
+            "twitter:user:id:" + "0" * 20 + "783214",
+            f"'twitter:user:id:{'0' * 20}783214' writes the Twitter id with "
+            "leading zeros, which no account's id has (Flattr matches an owner "
+            "as written): write twitter:user:id:783214",
+        ),
         # A Flattr profile's address, old or new, with or without its scheme.
         *[
             (
