@@ -11,12 +11,16 @@ the build's state (``build.current``).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from . import build
 from .author_keys import warn_about_unknown_authors
-from .manifest import manifest_chunks, not_a_manifest, write_atomically
+from .manifest import (
+    manifest_chunks,
+    not_a_manifest,
+    why_unwritten,
+    write_atomically,
+)
 from .manifest_removal import UNWRITTEN, remove_manifest
 from .privacy import (
     warn_about_addresses_in_things,
@@ -93,7 +97,9 @@ def write_manifest(settings: FlattrSettings) -> None:
             write_atomically(path, chunks)
             state.progress.manifests_written.append(path)
     except OSError as error:
-        build.report(f"FLATTR_MANIFEST: cannot write {path}: {_why(error, path)}")
+        build.report(
+            f"FLATTR_MANIFEST: cannot write {path}: {why_unwritten(error, path)}"
+        )
         # Left in place, the earlier build's manifest would be deployed with
         # this build's pages, which may lack its buttons: removed, as a
         # build whose settings were refused removes it (a strict build
@@ -117,17 +123,3 @@ def write_manifest(settings: FlattrSettings) -> None:
             )
     finally:
         state.url_spool.close()
-
-
-def _why(error: OSError, path: Path) -> str:
-    """Why the manifest at ``path`` could not be written, by ``error``
-    (``write_atomically``'s, which names the manifest, or the folder that
-    refused a new file or could not be made)."""
-    if error.filename == str(path):
-        return error.strerror or str(error)  # named once, in the message
-    if error.filename is None or not error.strerror:
-        return str(error)
-    if isinstance(error, (FileExistsError, NotADirectoryError)):
-        return f"its folder {error.filename} cannot be made: a file is in the way"
-    # The manifest may be writable: it is written to a new file beside it.
-    return f"no file can be made in its folder {error.filename} ({error.strerror})"

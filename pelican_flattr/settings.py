@@ -782,6 +782,15 @@ def _written_by_earlier_versions(
     )
     if not written.is_file():
         return ""
+    if not in_output and path.startswith("~"):
+        # Kept in a folder named "~" where the build ran: the value without
+        # its "/" is the home folder's now, not that file.
+        return (
+            f" ({os.path.abspath(written)} is a file that earlier versions of "
+            "pelican-flattr kept for this value, in a folder named '~' here: "
+            "set the setting to that absolute path, as a '~' names the home "
+            "folder now)"
+        )
     if not in_output:
         # The store or baseline itself, which the setting meant all along.
         return (

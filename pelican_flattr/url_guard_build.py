@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shlex
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -24,7 +25,8 @@ from typing import Any
 
 from . import build
 from .generator_contents import contents_of, page_sources
-from .manifest import MISSING, file_problem, not_a_file_of
+from .identifiers import redact_addresses
+from .manifest import MISSING, file_problem, not_a_file_of, why_unwritten
 from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import CACHE_FOLDER, FlattrSettings
 from .thing import Thing, is_development_url
@@ -93,11 +95,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     path = settings.url_baseline_path
     guarded = _guarded_things()
     _warn_about_live_acceptances(settings, guarded.not_elsewhere())
-    language, left_behind = _language_and_left_behind(path)
     problem = file_problem(path)
     if problem not in (None, MISSING):
         _give_up_on_what_is_there(settings, problem)
         return
+    language, left_behind = _language_and_left_behind(path)
     if (
         problem is None
         and not left_behind
@@ -256,11 +258,45 @@ def _give_up_on_what_is_there(settings: FlattrSettings, problem: str) -> None:
     so the guard checks nothing; a strict build fails."""
     # Never moved aside or replaced: it may be a folder someone needs
     # (such as Pelican's cache).
-    _give_up(
-        f"FLATTR_URL_BASELINE {settings.url_baseline_path} {problem}, so the URL "
-        "guard checks nothing: point it at a file (or leave it unset for the "
-        "default)",
+    path = settings.url_baseline_path
+    refused = _folder_refused(path)
+    fix = (
+        f"{_build_user()} may not enter {refused}: fix its permissions, or "
+        f"point FLATTR_URL_BASELINE at a file in a folder that user may write in"
+        if refused is not None
+        else "point it at a file (or leave it unset for the default)"
     )
+    _give_up(
+        f"FLATTR_URL_BASELINE {path} {problem}, so the URL guard checks nothing: {fix}"
+    )
+
+
+def _folder_refused(path: Path) -> Path | None:
+    """The folder on the way to ``path`` that the system does not let this
+    build enter (its owner or mode), or None."""
+    # Said as "cannot be examined", it was advised to be a file, which it
+    # was: the folder to open up is the one whose contents cannot be seen.
+    for inner in [*reversed(path.parents), path][1:]:
+        try:
+            inner.stat()
+        except PermissionError:
+            return inner.parent
+        except OSError:
+            return None
+    return None
+
+
+def _build_user() -> str:
+    """The user this build runs as, named, for the advice of a permission
+    the system refuses: the one to let in is rarely the operator reading
+    (a CI runner, a container's user)."""
+    who = "the user this build runs as"
+    try:
+        import pwd  # not on Windows
+
+        return f"{who} ({redact_addresses(pwd.getpwuid(os.geteuid()).pw_name)})"
+    except (ImportError, KeyError):  # a container's user may have no name
+        return who
 
 
 def _warn_about_live_acceptances(
@@ -580,7 +616,7 @@ def _load_last_baseline(
         # What it holds may be sound (its owner or mode keeps this build
         # out): set aside and replaced, the URL changes since went unsaid.
         fix = (
-            "fix its permissions, so that the build may read it"
+            f"fix its permissions, so that {_build_user()} may read it"
             if error.denied
             else "fix what keeps the build from reading it"
         )
@@ -1019,12 +1055,26 @@ def _write_next_baseline(
     """Write the baseline the next build compares with (``entries``, marked
     with the ``language`` of a language's site); whether it was written (if
     not, said)."""
+    path = settings.url_baseline_path
     try:
-        write_baseline(settings.url_baseline_path, entries, language)
+        write_baseline(path, entries, language)
     except OSError as error:
         # The next build would compare nothing: a problem like any other.
+        fix = ""
+        if isinstance(error, PermissionError):
+            # Named by the error: the folder that refused a new file, the
+            # one it could not make (in its parent), or the baseline.
+            where = Path(error.filename or path)
+            if where != path and not os.path.isdir(where):
+                where = where.parent
+            fix = (
+                f": fix the permissions of {where}, so that {_build_user()} may "
+                "write there, or point FLATTR_URL_BASELINE at a file in a "
+                "folder that user may write in"
+            )
         _give_up(
-            f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline: {error}",
+            f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline {path}: "
+            f"{why_unwritten(error, path)}{fix}"
         )
         return False
     return True

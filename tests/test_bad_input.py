@@ -3792,6 +3792,16 @@ def test_a_store_kept_by_earlier_versions_in_a_folder_named_tilde_is_named(
             "flattr is a file that earlier versions of pelican-flattr kept for "
             "this value: set the setting to its path, without the '/'",
         ),
+        # "~/flattr/" made the baseline a file flattr in a folder named "~"
+        # here: "~/flattr", as advised, is the home folder's now.
+        (
+            "FLATTR_URL_BASELINE",
+            "~/flattr/",
+            "~/flattr",
+            "{path} is a file that earlier versions of pelican-flattr kept for "
+            "this value, in a folder named '~' here: set the setting to that "
+            "absolute path, as a '~' names the home folder now",
+        ),
     ],
 )
 def test_a_file_earlier_versions_wrote_for_a_folder_path_is_named(

@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import pwd
 import re
 import time
 from pathlib import Path
@@ -1181,9 +1182,14 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
     (warning,) = [m for m in flattr_log.messages if "FLATTR_URL_BASELINE:" in m]
     assert warning.startswith(
         "pelican-flattr: FLATTR_URL_BASELINE: cannot keep the URL guard's "
-        "baseline: [Errno "
-    )
-    assert warning.endswith(f": {str(folder)!r}"), warning
+        f"baseline {baseline}: no file can be made in its folder {folder} ("
+    ), warning
+    assert "Errno" not in warning
+    assert warning.endswith(
+        f"fix the permissions of {folder}, so that the user this build runs as "
+        f"({pwd.getpwuid(os.geteuid()).pw_name}) may write there, or point "
+        "FLATTR_URL_BASELINE at a file in a folder that user may write in"
+    ), warning
 
 
 def test_an_earlier_manifest_a_build_cannot_replace_is_said_not_to_deploy(

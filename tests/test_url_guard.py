@@ -4,8 +4,10 @@ import hashlib
 import json
 import logging
 import os
+import pwd
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -2873,7 +2875,7 @@ def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
             f"pelican-flattr: FLATTR_URL_BASELINE: cannot read {baseline} ({why}), "
             "so the URL guard leaves it as it is and checks nothing: "
             + (
-                "fix its permissions, so that the build may read it"
+                f"fix its permissions, so that {build_user()} may read it"
                 if why == "Permission denied"
                 else "fix what keeps the build from reading it"
             ),
@@ -2884,6 +2886,88 @@ def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
     build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
     (line,) = guard_lines(flattr_log)
     assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
+# Root passes every file mode, and cannot run as nobody the Python it runs
+# when that lives under /root: as root, the build whose permissions a test
+# checks runs in a child, root still, without the capabilities that pass
+# file modes.
+_BOUND_BY_MODES = ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+_CHILD_BUILD = (
+    "import json, logging, sys; from pathlib import Path; "
+    f"sys.path.insert(0, {str(Path(__file__).parent)!r}); from conftest import "
+    "build; logging.basicConfig(format='%(levelname)s %(message)s'); "
+    "build(Path(sys.argv[1]), json.loads(sys.argv[2]), **json.loads(sys.argv[3]))"
+)
+
+
+def build_bound_by_modes(tmp_path, files, **settings):
+    """The plugin's (level, message) pairs of a build of ``files`` (conftest's
+    ``build``) by a process that file modes bind."""
+    command = [sys.executable, "-c", _CHILD_BUILD, str(tmp_path)]
+    command += [json.dumps(files), json.dumps(settings)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root passes file modes, and setpriv is not installed")
+        command[:0] = _BOUND_BY_MODES
+    run = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=child_env(),
+    )
+    if run.returncode != 0 and run.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot drop root's capabilities: {run.stderr}")
+    assert run.returncode == 0, run.stderr
+    return [
+        tuple(line.split(" ", 1))
+        for line in run.stderr.splitlines()
+        if line.split(" ", 1)[-1].startswith("pelican-flattr:")
+    ]
+
+
+def build_user():
+    """How the build names the user it runs as (this one, for a child)."""
+    return f"the user this build runs as ({pwd.getpwuid(os.geteuid()).pw_name})"
+
+
+@pytest.mark.parametrize("locked", ["folder", "file", "written"])
+def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
+    # A folder on its way the build may not enter was said to be "no file",
+    # with the advice to point the setting at a file, which it was; one the
+    # build may not write in gave Python's "[Errno 13]" and no advice. Each
+    # names what refuses and the user it refuses, the one to let in (a CI
+    # runner, a container's user: rarely the operator reading).
+    folder = tmp_path / "guard"
+    baseline = folder / "inner" / "b.json"
+    baseline.parent.mkdir(parents=True)
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
+    if locked == "file":
+        build(tmp_path, two_articles(), **settings)
+    path = {"folder": folder, "file": baseline, "written": baseline.parent}[locked]
+    path.chmod({"folder": 0, "file": 0, "written": 0o555}[locked])
+    try:
+        said = build_bound_by_modes(tmp_path, two_articles(slug="x"), **settings)
+    finally:
+        path.chmod(0o755)
+    user = build_user()
+    expected = {
+        "folder": f"FLATTR_URL_BASELINE {baseline} cannot be examined (Permission "
+        f"denied), so the URL guard checks nothing: {user} may not enter "
+        f"{folder}: fix its permissions, or point FLATTR_URL_BASELINE at a file "
+        "in a folder that user may write in",
+        "file": f"FLATTR_URL_BASELINE: cannot read {baseline} (Permission "
+        "denied), so the URL guard leaves it as it is and checks nothing: fix "
+        f"its permissions, so that {user} may read it",
+        "written": "FLATTR_URL_BASELINE: cannot keep the URL guard's baseline "
+        f"{baseline}: no file can be made in its folder {baseline.parent} "
+        f"(Permission denied): fix the permissions of {baseline.parent}, so "
+        f"that {user} may write there, or point FLATTR_URL_BASELINE at a file "
+        "in a folder that user may write in",
+    }[locked]
+    assert said == [("WARNING", f"pelican-flattr: {expected}")]
 
 
 def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
