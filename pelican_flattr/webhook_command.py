@@ -44,9 +44,11 @@ from .settings import (
 )
 from .store import (
     DEFAULT_STORE,
+    EMPTY_FILE,
     StoreError,
     configured_store,
     existing_store,
+    is_empty_file,
     migrated_notice,
     sqlite_problem,
     store_argument,
@@ -595,6 +597,8 @@ def run_serve(args: argparse.Namespace) -> int:
     # Said when it starts: a receiver started in another folder than usual,
     # without --store or --settings, makes an empty store nobody looks in.
     made = not os.path.exists(store)
+    # Looked at before the app opens it, which writes its first page.
+    empty = is_empty_file(store)
     whole = _shown(os.path.abspath(store))
     try:
         # Said as the other lines of the start are: the log is set up only
@@ -632,6 +636,8 @@ def run_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    if empty:
+        _say(f"store {whole} was {EMPTY_FILE}")
     try:
         serve_until(server, stopping, hurry)
     finally:
@@ -983,6 +989,11 @@ def run_pending(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
+    if is_empty_file(store):
+        # Said, not refused (status 0): nothing in it can be read back, and
+        # a store made ahead for its mode is one too.
+        empty = StoreError(store, f"is {EMPTY_FILE}").message(named_by)
+        print(f"pelican-flattr: {cli.shown(_shown(empty))}", file=sys.stderr)
     if args.settings is None:
         # No settings were read: whose authors an owner is, or whether it is
         # the site's own, is unknown here, which is not the same as unmapped.

@@ -373,8 +373,34 @@ def test_a_store_not_yet_written_has_nothing_pending(tmp_path, capsys, kind):
         assert store.stat().st_size > 0
     assert main(["pending", "--store", str(store)]) == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert err == ("" if kind != "an empty file" else EMPTY_SAID.format(store=store))
     assert out.strip() == f"0 owners with pending flattrs (store {store})."
+
+
+# What pending says of a store of 0 bytes: nothing a receiver opened (it
+# writes a store's first page at once), and perhaps what is left of one.
+EMPTY_SAID = (
+    "pelican-flattr: store {store}: is an empty file (0 bytes), without a "
+    "delivery: a new store if it was made ahead for its mode; if it should hold "
+    "deliveries (a copy cut short, a restore that failed), stop the web hook "
+    'receiver and restore its backup (docs/webhooks.md, "Backing up and '
+    'restoring")\n'
+)
+
+
+def test_an_empty_store_file_is_said_to_be_one_with_json_too(tmp_path, capsys):
+    # Read as a new store without a word: a copy cut short or a restore
+    # that failed went unseen, "0 owners" as if all were well. Nothing in
+    # it can be read back, so the status stays 0 and the document whole.
+    store = tmp_path / "store.sqlite3"
+    store.touch()
+    assert main(["pending", "--json", "--store", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["owners"] == []
+    assert err == EMPTY_SAID.format(store=store)
+    # The section it points at is there, under that name.
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    assert "\n### Backing up and restoring\n" in doc
 
 
 def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
@@ -384,6 +410,28 @@ def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"pelican-flattr: store {store}: is not an SQLite database")
     assert SETTINGS not in err  # the settings file is not at fault
+    # A store overwritten or cut is one too: its backup is what mends it.
+    assert err.endswith(RESTORE_SAID + "\n")
+
+
+# How a damaged store's message ends: where docs/webhooks.md says how.
+RESTORE_SAID = 'restore its backup (docs/webhooks.md, "Backing up and restoring")'
+
+
+def test_a_damaged_store_points_at_its_backup(tmp_path, capsys):
+    # SQLite's words alone ("database disk image is malformed"), and no
+    # word of the backup that mends it.
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    data = store.read_bytes()
+    store.write_bytes(data[:4096] + b"U" * (len(data) - 4096))  # all its tables
+    assert main(["pending", "--store", str(store)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: store {store}: is damaged (SQLite: database disk image "
+        f"is malformed): stop every program that uses it and {RESTORE_SAID}\n"
+    )
 
 
 def test_a_configured_store_that_is_no_database_names_the_setting(
