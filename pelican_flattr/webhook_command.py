@@ -816,8 +816,10 @@ def pending_rows(
     they do not name has a row all the same. ``FLATTR_USERNAME`` owns every
     thing nobody else owns: its row names it among the authors (as
     ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
-    says ``site_owner``. An unusable entry of either is left out, and said
-    in ``problems``: the report still shows what the store holds. Raises
+    says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
+    the claim URL of an owner a build no longer publishes, or None. An
+    unusable entry of either is left out, and said in ``problems``: the
+    report still shows what the store holds. Raises
     StoreError for a store newer than this version understands or a
     database that is no store of this program's, sqlite3.Error for one that
     cannot be read, and ValueError for a ``FLATTR_AUTHORS`` that is not a
@@ -886,6 +888,7 @@ def pending_rows(
                 if not email or owner_id in addresses
                 else None,
                 "claim_url_complete": not email or owner_id in addresses,
+                "unpublished_note": _unpublished_owner(store, owner_id),
             }
         )
     return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
@@ -1039,10 +1042,9 @@ def run_pending(args: argparse.Namespace) -> int:
     for row in rows:
         url = row["claim_url"] or _address_unknown(args, store, row)
         cli.print_line(f"{row['owner']}  {url}")
-        unpublished = _unpublished_owner(store, row["owner"])
-        if unpublished:
+        if row["unpublished_note"]:
             # A line of its own: the URL above stays whole, to copy.
-            cli.print_line(f"    {unpublished}")
+            cli.print_line(f"    {row['unpublished_note']}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.

@@ -1229,3 +1229,23 @@ def test_a_store_another_program_holds_locked_is_said_to_be_locked(
         "(SQLite: database is locked); try again once it is done (`fuser` on "
         "the file names it)\n"
     )
+
+
+def test_json_has_the_note_of_an_owner_a_build_no_longer_publishes(
+    store, tmp_path, capsys, monkeypatch
+):
+    # pending printed it below the claim URL, and --json had nothing of it:
+    # a script saw a row like any other, not why it waits nor how it is
+    # claimed. The same words, null for every other owner.
+    assert main(["pending", "--json", "--store", str(store)]) == 0
+    rows = json.loads(capsys.readouterr().out)["owners"]
+    assert [row["unpublished_note"] for row in rows] == [None] * len(rows)
+    monkeypatch.setenv("COLUMNS", "500")  # the note on one line
+    unpublished = store_of_one_delivery(tmp_path, "twitter:user:id:00783214")
+    assert main(["pending", "--store", str(unpublished)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    said = out[out.index("twitter:user:id:00783214  https://flattr.com/c/1") + 1]
+    assert main(["pending", "--json", "--store", str(unpublished)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert row["unpublished_note"] == said.strip()
+    assert said.strip().startswith("a build no longer publishes this owner")
