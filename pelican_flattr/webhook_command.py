@@ -929,12 +929,10 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
             f"{settings}, nor its FLATTR_USERNAME, holds the address this hash "
             "is of: add the owner's email:ADDRESS there)"
         )
-    from .url_guard import verify_command  # as the build's URL guard says it
-
     # Named by no entry: its author may have moved to another owner (a
     # Flattr username), and adding the address would give the old one back.
     # verify --identity reads no settings: it records where pending reads.
-    verify = verify_command(row["owner"], _shown(store))
+    verify = _verify_command(row["owner"], store)
     return (
         f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
         f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
@@ -952,12 +950,25 @@ def _unpublished_owner(store: Path, owner: str) -> str | None:
     why = unpublished_twitter_id(owner)
     if why is None:
         return None
-    from .url_guard import verify_command  # as the build's URL guard says it
-
     return (
         f"a build no longer publishes this owner: {why}; {EARLIER_FLATTRS}, "
         "and whoever holds it claims them by verifying it as written "
-        f"({verify_command(owner, _shown(store))})"
+        f"({_verify_command(owner, store)})"
+    )
+
+
+def _verify_command(owner: str, store: Path) -> str:
+    """The verify command with which whoever holds ``owner`` claims its
+    flattrs into ``store``, as the build's URL guard says it. A path that
+    holds an address is never shown: its "[address]" would name another
+    store, so the command says STORE, and why."""
+    from .url_guard import verify_command
+
+    if _shown(store) == str(store):
+        return verify_command(owner, store)
+    return (
+        f"{verify_command(owner, 'STORE')}, STORE being the store's path, not "
+        "shown as it holds an email address"
     )
 
 
