@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -260,14 +261,37 @@ def existing_store(path: Path) -> bool:
     return True
 
 
+# How a message about a store that may be damaged ends: where
+# docs/webhooks.md says how a backup takes its place (that section's name).
+RESTORE = 'restore its backup (docs/webhooks.md, "Backing up and restoring")'
+
 # What a file that holds something other than an SQLite database is said
-# to be. SQLite takes an empty file for an empty database, which a store
-# not yet written is: the operator may have made it first, to give it its
-# group and mode.
+# to be: another file named by mistake, or the store overwritten.
 NOT_A_DATABASE = (
     "is not an SQLite database (it holds something else); name the store's "
-    "file, or move this one away"
+    f"file, or move this one away; if it is the store, damaged, {RESTORE}"
 )
+
+# What a store file of 0 bytes is said to be. SQLite takes it for an empty
+# database, which a store not yet written is: the operator may have made it
+# first, to give it its group and mode. Nothing that opened it made it so
+# (opening a store writes its first page at once), so it may as well be
+# what a copy cut short or a failed restore left.
+EMPTY_FILE = (
+    "an empty file (0 bytes), without a delivery: a new store if it was made "
+    "ahead for its mode; if it should hold deliveries (a copy cut short, a "
+    f"restore that failed), stop the web hook receiver and {RESTORE}"
+)
+
+
+def is_empty_file(path: str | Path) -> bool:
+    """Whether ``path`` names a file of 0 bytes (see ``EMPTY_FILE``); a
+    device such as /dev/null is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(found.st_mode) and found.st_size == 0
 
 
 def check_can_be_made(path: Path) -> None:
@@ -431,6 +455,13 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
     text = str(error)
     if "not a database" in text:
         return NOT_A_DATABASE
+    if "malformed" in text:
+        # SQLite's "database disk image is malformed": the file, or the
+        # -wal beside it, no longer holds a whole store.
+        return (
+            f"is damaged (SQLite: {text}): stop every program that uses it and "
+            f"{RESTORE}"
+        )
     if "database is locked" in text:
         # Not damage: another program (a receiver, verify, the sqlite3
         # shell) held it locked past the busy timeout.

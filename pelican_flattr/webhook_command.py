@@ -44,9 +44,11 @@ from .settings import (
 )
 from .store import (
     DEFAULT_STORE,
+    EMPTY_FILE,
     StoreError,
     configured_store,
     existing_store,
+    is_empty_file,
     migrated_notice,
     sqlite_problem,
     store_argument,
@@ -595,6 +597,8 @@ def run_serve(args: argparse.Namespace) -> int:
     # Said when it starts: a receiver started in another folder than usual,
     # without --store or --settings, makes an empty store nobody looks in.
     made = not os.path.exists(store)
+    # Looked at before the app opens it, which writes its first page.
+    empty = is_empty_file(store)
     whole = _shown(os.path.abspath(store))
     try:
         # Said as the other lines of the start are: the log is set up only
@@ -632,6 +636,8 @@ def run_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    if empty:
+        _say(f"store {whole} was {EMPTY_FILE}")
     try:
         serve_until(server, stopping, hurry)
     finally:
@@ -810,8 +816,10 @@ def pending_rows(
     they do not name has a row all the same. ``FLATTR_USERNAME`` owns every
     thing nobody else owns: its row names it among the authors (as
     ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
-    says ``site_owner``. An unusable entry of either is left out, and said
-    in ``problems``: the report still shows what the store holds. Raises
+    says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
+    the claim URL of an owner a build no longer publishes, or None. An
+    unusable entry of either is left out, and said in ``problems``: the
+    report still shows what the store holds. Raises
     StoreError for a store newer than this version understands or a
     database that is no store of this program's, sqlite3.Error for one that
     cannot be read, and ValueError for a ``FLATTR_AUTHORS`` that is not a
@@ -880,6 +888,7 @@ def pending_rows(
                 if not email or owner_id in addresses
                 else None,
                 "claim_url_complete": not email or owner_id in addresses,
+                "unpublished_note": _unpublished_owner(store, owner_id),
             }
         )
     return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
@@ -920,12 +929,10 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
             f"{settings}, nor its FLATTR_USERNAME, holds the address this hash "
             "is of: add the owner's email:ADDRESS there)"
         )
-    from .url_guard import verify_command  # as the build's URL guard says it
-
     # Named by no entry: its author may have moved to another owner (a
     # Flattr username), and adding the address would give the old one back.
     # verify --identity reads no settings: it records where pending reads.
-    verify = verify_command(row["owner"], _shown(store))
+    verify = _verify_command(row["owner"], store)
     return (
         f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
         f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
@@ -943,12 +950,25 @@ def _unpublished_owner(store: Path, owner: str) -> str | None:
     why = unpublished_twitter_id(owner)
     if why is None:
         return None
-    from .url_guard import verify_command  # as the build's URL guard says it
-
     return (
         f"a build no longer publishes this owner: {why}; {EARLIER_FLATTRS}, "
         "and whoever holds it claims them by verifying it as written "
-        f"({verify_command(owner, _shown(store))})"
+        f"({_verify_command(owner, store)})"
+    )
+
+
+def _verify_command(owner: str, store: Path) -> str:
+    """The verify command with which whoever holds ``owner`` claims its
+    flattrs into ``store``, as the build's URL guard says it. A path that
+    holds an address is never shown: its "[address]" would name another
+    store, so the command says STORE, and why."""
+    from .url_guard import verify_command
+
+    if _shown(store) == str(store):
+        return verify_command(owner, store)
+    return (
+        f"{verify_command(owner, 'STORE')}, STORE being the store's path, not "
+        "shown as it holds an email address"
     )
 
 
@@ -983,6 +1003,11 @@ def run_pending(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
+    if is_empty_file(store):
+        # Said, not refused (status 0): nothing in it can be read back, and
+        # a store made ahead for its mode is one too.
+        empty = StoreError(store, f"is {EMPTY_FILE}").message(named_by)
+        print(f"pelican-flattr: {cli.shown(_shown(empty))}", file=sys.stderr)
     if args.settings is None:
         # No settings were read: whose authors an owner is, or whether it is
         # the site's own, is unknown here, which is not the same as unmapped.
@@ -1028,10 +1053,9 @@ def run_pending(args: argparse.Namespace) -> int:
     for row in rows:
         url = row["claim_url"] or _address_unknown(args, store, row)
         cli.print_line(f"{row['owner']}  {url}")
-        unpublished = _unpublished_owner(store, row["owner"])
-        if unpublished:
+        if row["unpublished_note"]:
             # A line of its own: the URL above stays whole, to copy.
-            cli.print_line(f"    {unpublished}")
+            cli.print_line(f"    {row['unpublished_note']}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.

@@ -497,7 +497,9 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
         (
             ["pending", "--store", "{tmp}/settings.py"],
             "store {tmp}/settings.py: is not an SQLite database (it holds "
-            "something else); name the store's file, or move this one away",
+            "something else); name the store's file, or move this one away; if "
+            'it is the store, damaged, restore its backup (docs/webhooks.md, "Backing '
+            'up and restoring")',
         ),
     ],
 )

@@ -373,8 +373,34 @@ def test_a_store_not_yet_written_has_nothing_pending(tmp_path, capsys, kind):
         assert store.stat().st_size > 0
     assert main(["pending", "--store", str(store)]) == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert err == ("" if kind != "an empty file" else EMPTY_SAID.format(store=store))
     assert out.strip() == f"0 owners with pending flattrs (store {store})."
+
+
+# What pending says of a store of 0 bytes: nothing a receiver opened (it
+# writes a store's first page at once), and perhaps what is left of one.
+EMPTY_SAID = (
+    "pelican-flattr: store {store}: is an empty file (0 bytes), without a "
+    "delivery: a new store if it was made ahead for its mode; if it should hold "
+    "deliveries (a copy cut short, a restore that failed), stop the web hook "
+    'receiver and restore its backup (docs/webhooks.md, "Backing up and '
+    'restoring")\n'
+)
+
+
+def test_an_empty_store_file_is_said_to_be_one_with_json_too(tmp_path, capsys):
+    # Read as a new store without a word: a copy cut short or a restore
+    # that failed went unseen, "0 owners" as if all were well. Nothing in
+    # it can be read back, so the status stays 0 and the document whole.
+    store = tmp_path / "store.sqlite3"
+    store.touch()
+    assert main(["pending", "--json", "--store", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["owners"] == []
+    assert err == EMPTY_SAID.format(store=store)
+    # The section it points at is there, under that name.
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    assert "\n### Backing up and restoring\n" in doc
 
 
 def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
@@ -384,6 +410,28 @@ def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"pelican-flattr: store {store}: is not an SQLite database")
     assert SETTINGS not in err  # the settings file is not at fault
+    # A store overwritten or cut is one too: its backup is what mends it.
+    assert err.endswith(RESTORE_SAID + "\n")
+
+
+# How a damaged store's message ends: where docs/webhooks.md says how.
+RESTORE_SAID = 'restore its backup (docs/webhooks.md, "Backing up and restoring")'
+
+
+def test_a_damaged_store_points_at_its_backup(tmp_path, capsys):
+    # SQLite's words alone ("database disk image is malformed"), and no
+    # word of the backup that mends it.
+    from pelican_flattr.store import open_store
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    data = store.read_bytes()
+    store.write_bytes(data[:4096] + b"U" * (len(data) - 4096))  # all its tables
+    assert main(["pending", "--store", str(store)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: store {store}: is damaged (SQLite: database disk image "
+        f"is malformed): stop every program that uses it and {RESTORE_SAID}\n"
+    )
 
 
 def test_a_configured_store_that_is_no_database_names_the_setting(
@@ -1140,21 +1188,27 @@ def test_an_owner_a_build_no_longer_publishes_is_told_how_to_be_claimed(
     )
 
 
+@pytest.mark.parametrize("owner", ["twitter:user:id:00783214", CAROL])
 def test_the_claim_note_names_a_store_in_a_folder_named_for_an_address_without_it(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, monkeypatch, owner
 ):
-    # The note's verify command names the store, as the last line does:
-    # a folder named after its owner's address is never shown.
+    # A folder named after its owner's address is never shown, and the
+    # note's verify command named the store "[address]/store.sqlite3",
+    # which runs as written but records in a store nothing reads.
     monkeypatch.setenv("COLUMNS", "200")
     folder = tmp_path / "carol@example.org"
     folder.mkdir()
-    store = store_of_one_delivery(folder, "twitter:user:id:00783214")
+    store = store_of_one_delivery(folder, owner)
     conf = tmp_path / "pelicanconf.py"
     conf.write_text('FLATTR_AUTHORS = {"Alice": "twitter:user:id:783214"}\n')
     assert main(["pending", "--store", str(store), "--settings", str(conf)]) == 0
     out, err = capsys.readouterr()
     assert "carol@example.org" not in out + err
-    assert f"--store '{tmp_path}/[address]/store.sqlite3')" in out
+    assert "[address]/store.sqlite3'" not in out
+    assert (
+        "--username THEIR_FLATTR_USERNAME --store STORE, STORE being the "
+        "store's path, not shown as it holds an email address"
+    ) in out.replace("\n", " ")
 
 
 def test_a_store_another_program_holds_locked_is_said_to_be_locked(
@@ -1181,3 +1235,23 @@ def test_a_store_another_program_holds_locked_is_said_to_be_locked(
         "(SQLite: database is locked); try again once it is done (`fuser` on "
         "the file names it)\n"
     )
+
+
+def test_json_has_the_note_of_an_owner_a_build_no_longer_publishes(
+    store, tmp_path, capsys, monkeypatch
+):
+    # pending printed it below the claim URL, and --json had nothing of it:
+    # a script saw a row like any other, not why it waits nor how it is
+    # claimed. The same words, null for every other owner.
+    assert main(["pending", "--json", "--store", str(store)]) == 0
+    rows = json.loads(capsys.readouterr().out)["owners"]
+    assert [row["unpublished_note"] for row in rows] == [None] * len(rows)
+    monkeypatch.setenv("COLUMNS", "500")  # the note on one line
+    unpublished = store_of_one_delivery(tmp_path, "twitter:user:id:00783214")
+    assert main(["pending", "--store", str(unpublished)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    said = out[out.index("twitter:user:id:00783214  https://flattr.com/c/1") + 1]
+    assert main(["pending", "--json", "--store", str(unpublished)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert row["unpublished_note"] == said.strip()
+    assert said.strip().startswith("a build no longer publishes this owner")

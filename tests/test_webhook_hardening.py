@@ -2335,6 +2335,34 @@ def test_serve_names_its_store_whole_and_says_when_it_made_one(
     assert said == [f"a new, empty store made at {store}", f"store {store}"]
 
 
+def test_serve_says_that_an_empty_file_was_taken_for_a_new_store(
+    tmp_path, monkeypatch, capsys
+):
+    # A file of 0 bytes, made ahead for its mode or what a copy cut short
+    # left, was started on as any store, without a word: the moment to
+    # restore its backup, before deliveries land in it, went by unseen.
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    store = tmp_path / "store.sqlite3"
+    store.touch()
+    said = []
+    for _ in range(2):  # once opened, it is a store as any other
+        serve_stops_at_once(monkeypatch)
+        assert main(["webhook", "serve", "--store", str(store), "--port", "0"]) == 0
+        err = capsys.readouterr().err
+        assert f"(store {store})\n" in err  # the start line as for any store
+        said.append([line for line in err.splitlines() if "0 bytes" in line])
+    assert said == [
+        [
+            f"pelican-flattr webhook: store {store} was an empty file (0 bytes), "
+            "without a delivery: a new store if it was made ahead for its mode; "
+            "if it should hold deliveries (a copy cut short, a restore that "
+            "failed), stop the web hook receiver and restore its backup "
+            '(docs/webhooks.md, "Backing up and restoring")'
+        ],
+        [],
+    ]
+
+
 @pytest.mark.parametrize(
     "owner", ["bob@example.org", "email:bob@example.org", "partner:ns:bob@example.org"]
 )
