@@ -775,14 +775,15 @@ def url_change_warnings(
     counted (a strict build fails on each), and a summary, or None when
     every change is said and no setting explains them.
 
-    The summary gives the count of each kind, that ``listing`` (the
-    command and its files) lists every change, and, when ``_ALIKE`` or
-    more URLs changed the same way, the shape they share and the setting
-    that most likely changed it: one whole-site fix, where each message
-    gives one per file; so too for a setting the shape does not tell
-    (``_other_causes``). ``baseline`` is the guard's, whose deletion
-    accepts every change at once; ``slugify_source``, the build's
-    ``SLUGIFY_SOURCE``, tells whether file names make slugs now.
+    The summary gives the count of each kind; where a kind has more than
+    were said, that ``listing`` (the command and its files) lists every
+    change; and, when ``_ALIKE`` or more URLs changed the same way, the
+    shape they share, the setting that most likely changed it (one
+    whole-site fix, where each message gives one per file) and that
+    deleting ``baseline``, the guard's, accepts every change at once; so
+    too for a setting the shape does not tell (``_other_causes``).
+    ``slugify_source``, the build's ``SLUGIFY_SOURCE``, tells whether file
+    names make slugs now.
     """
     said: list[str] = []
     unsaid: list[str] = []
