@@ -6,7 +6,7 @@ order Pelican calls them ("One ``pelican`` run"): addresses hidden from
 the settings and from each file read, a fresh ``BuildState`` at every
 ``run()``, every template completing the pages it renders, each content
 resolved into ``content.flattr``, payment links in feeds, and at the end
-the manifest and the URL guard.
+the URL guard and then the manifest (``finish.finish_build``).
 """
 
 from __future__ import annotations
