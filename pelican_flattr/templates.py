@@ -675,7 +675,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         )
     others_printed = _others_heads_printed(content_thing)
     if url is not None and id(content_thing) in rendered.heads:
-        page = _check_printed_head(
+        page = _merged_printed_head(
             page, content_thing, url, settings, others_printed, own
         )
     if rendered.site_heads and state.feeds.site_payment_url is not None:
@@ -797,7 +797,7 @@ def _others_heads_printed(content_thing: ContentThing | None) -> bool:
     return others_printed
 
 
-def _check_printed_head(
+def _merged_printed_head(
     page: str,
     content_thing: ContentThing,
     url: str,
