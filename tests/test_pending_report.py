@@ -1255,3 +1255,35 @@ def test_json_has_the_note_of_an_owner_a_build_no_longer_publishes(
     (row,) = json.loads(capsys.readouterr().out)["owners"]
     assert row["unpublished_note"] == said.strip()
     assert said.strip().startswith("a build no longer publishes this owner")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_store_the_build_would_publish_or_delete_is_said_but_read(
+    tmp_path, capsys, monkeypatch, as_json
+):
+    # pending read it without a word, where serve and verify refuse it: the
+    # next build deletes it with the output, or publishes it. Reading it
+    # harms nothing and shows what it holds, to be moved: said, status 0.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "public").mkdir()
+    store = store_of_one_delivery(tmp_path / "public", "partner:ns:1")
+    (tmp_path / "pelicanconf.py").write_text(
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public/store.sqlite3'\n"
+    )
+    command = ["pending", "--settings", "pelicanconf.py"]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        "pelican-flattr: pelicanconf.py: FLATTR_STORE public/store.sqlite3 lies in "
+        "OUTPUT_PATH, which is deployed as the site: it would be published with "
+        "the site, and it holds the operator's private records: who flattred "
+        "what, each owner's claim URL, and which Flattr user verified which "
+        "identity. Keep the store outside the output and the content folder; "
+        "read all the same: move it before the next build (with its -wal and -shm "
+        'files, as docs/webhooks.md, "The store", says)\n'
+    )
+    if as_json:
+        assert [row["owner"] for row in json.loads(out)["owners"]] == ["partner:ns:1"]
+    else:
+        assert "partner:ns:1  https://flattr.com/c/1" in out
+    assert store.exists()
