@@ -65,12 +65,14 @@ from .settings import (
 )
 from .store import (
     DEFAULT_STORE,
+    EMPTY_FILE,
     OTHER_APIS_SINCE,
     StoreError,
     check_can_be_made,
     check_writable,
     configured_store,
     existing_store,
+    is_empty_file,
     migrated_notice,
     open_store,
     open_store_read_only,
@@ -1000,6 +1002,9 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         )
         if published is not None:
             return report.usage([published])
+    # Looked at before it is opened, which writes its first page: a
+    # failed restore would then be a store like any other.
+    empty = is_empty_file(store_path)
     connection = None
     try:
         # A dry run reads an existing store, even one this user may not
@@ -1018,6 +1023,11 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         if connection is not None:
             connection.close()
         raise
+    if empty:
+        # Said as pending and serve say it, and not refused: a store made
+        # ahead for its mode is one too.
+        said = StoreError(store_path, f"is {EMPTY_FILE}").message(named_by)
+        _say(f"pelican-flattr: verify: {redact_addresses(said)}")
 
     batch = args.identity is None
     report.start()

@@ -2334,15 +2334,26 @@ def test_a_database_that_is_no_store_is_refused_before_sending(
     assert tables_of(store) == before
 
 
-def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path):
-    # Made beforehand to give it its group and mode (docs/webhooks.md).
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path, dry_run):
+    # Made beforehand to give it its group and mode (docs/webhooks.md); but
+    # perhaps what a failed restore left, which verify wrote over without a
+    # word, so that nothing said it again: said as pending and serve say it.
     (tmp_path / "store.sqlite3").touch()
     status, _, err = run(
         capsys, "--identity", "partner:ns:1", "--api-url", stub.url,
-        "--store", "store.sqlite3",
+        "--store", "store.sqlite3", "--quiet", *(["--dry-run"] if dry_run else []),
     )  # fmt: skip
     assert status == verify.EXIT_OK, err
-    assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
+    assert err == (
+        "pelican-flattr: verify: store store.sqlite3: is an empty file (0 bytes), "
+        "without a delivery: a new store if it was made ahead for its mode; if it "
+        "should hold deliveries (a copy cut short, a restore that failed), stop "
+        'the web hook receiver and restore its backup (docs/webhooks.md, "Backing '
+        'up and restoring")\n'
+    )
+    if not dry_run:
+        assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
 
 
 def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tmp_path):
