@@ -776,7 +776,9 @@ def pending_rows(
     thing nobody else owns: its row names it among the authors (as
     ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
     says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
-    the claim URL of an owner a build no longer publishes, or None. An
+    the claim URL of an owner a build no longer publishes, or None;
+    ``verify_command`` is the command that claims its flattrs for such an
+    owner, or for an email owner no entry names, or None. An
     unusable entry of either is left out, and said in ``problems``: the
     report still shows what the store holds. Raises
     StoreError for a store newer than this version understands or a
@@ -833,21 +835,27 @@ def pending_rows(
 
     rows = []
     for owner_id, totals in read_pending_totals(store).items():
-        email = owner_id.startswith("email:")
+        complete = not owner_id.startswith("email:") or owner_id in addresses
+        named = sorted(authors.get(owner_id, [])) + site_owners.get(owner_id, [])
+        unpublished = _unpublished_owner(store, owner_id)
         rows.append(
             {
                 "owner": owner_id,
-                "authors": sorted(authors.get(owner_id, []))
-                + site_owners.get(owner_id, []),
+                "authors": named,
                 "site_owner": owner_id in site_owners,
                 "things": totals.things,
                 "flattrs": totals.flattrs,
                 "latest": totals.latest,
                 "claim_url": claim_url_for(totals.claim_url, addresses.get(owner_id))
-                if not email or owner_id in addresses
+                if complete
                 else None,
-                "claim_url_complete": not email or owner_id in addresses,
-                "unpublished_note": _unpublished_owner(store, owner_id),
+                "claim_url_complete": complete,
+                "unpublished_note": unpublished,
+                # Whoever holds an owner no entry names claims its flattrs by
+                # verifying it: the settings cannot complete its claim URL.
+                "verify_command": _verify_command(owner_id, store)
+                if unpublished or not (complete or named)
+                else None,
             }
         )
     return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
@@ -891,7 +899,7 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
     # Named by no entry: its author may have moved to another owner (a
     # Flattr username), and adding the address would give the old one back.
     # verify --identity reads no settings: it records where pending reads.
-    verify = _verify_command(row["owner"], store)
+    verify = _with_store_said(row["verify_command"], store)
     return (
         f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
         f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
@@ -912,7 +920,7 @@ def _unpublished_owner(store: Path, owner: str) -> str | None:
     return (
         f"a build no longer publishes this owner: {why}; {EARLIER_FLATTRS}, "
         "and whoever holds it claims them by verifying it as written "
-        f"({_verify_command(owner, store)})"
+        f"({_with_store_said(_verify_command(owner, store), store)})"
     )
 
 
@@ -920,14 +928,20 @@ def _verify_command(owner: str, store: Path) -> str:
     """The verify command with which whoever holds ``owner`` claims its
     flattrs into ``store``, as the build's URL guard says it. A path that
     holds an address is never shown: its "[address]" would name another
-    store, so the command says STORE, and why."""
+    store, so the command says STORE."""
     from .url_guard import verify_command
 
+    return verify_command(owner, store if _shown(store) == str(store) else "STORE")
+
+
+def _with_store_said(command: str, store: Path) -> str:
+    """``command`` of ``_verify_command`` as pending's text gives it: with
+    why it says STORE, when it does."""
     if _shown(store) == str(store):
-        return verify_command(owner, store)
+        return command
     return (
-        f"{verify_command(owner, 'STORE')}, STORE being the store's path, not "
-        "shown as it holds an email address"
+        f"{command}, STORE being the store's path, not shown as it holds an "
+        "email address"
     )
 
 
@@ -979,9 +993,13 @@ def run_pending(args: argparse.Namespace) -> int:
         )
     if args.settings is None:
         # No settings were read: whose authors an owner is, or whether it is
-        # the site's own, is unknown here, which is not the same as unmapped.
+        # the site's own, is unknown here, which is not the same as unmapped;
+        # so is whether an entry names an email owner, whose verify command
+        # is then not given (an owner no build publishes keeps its own).
         for row in rows:
             row["authors"] = row["site_owner"] = None
+            if row["unpublished_note"] is None:
+                row["verify_command"] = None
     if args.json:
         settings_shown = None if args.settings is None else _shown(args.settings)
         cli.print_json(
