@@ -177,6 +177,66 @@ def configured_store(settings: Mapping[str, Any], settings_file: object) -> Path
     return path
 
 
+def site_settings(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Pelican's settings from the file at ``path``, for a command that
+    checks its store against where the site is published
+    (``published_with_site``): its content folder (``PATH``) is the file's
+    own when it is on this host, as the build reads it, where the folders of
+    ``STATIC_PATHS`` that the build publishes are. A receiver's host may
+    have the settings file alone: read then with ``PATH`` its folder.
+
+    Raises SettingsFileError.
+    """
+    from .settings import SettingsFileError, read_settings_file
+
+    try:
+        return read_settings_file(path)
+    except SettingsFileError:
+        pass  # said again below, when the content folder was not why
+    return read_settings_file(path, needs_content=False)
+
+
+# How the build's words about a store published with the site end: what
+# the build does about it, which no command does.
+_BUILD_ONLY = "; no pending flattr notices this build"
+
+
+def published_with_site(
+    settings: Mapping[str, Any], store: Path, settings_file: str, *, option: bool
+) -> str | None:
+    """Why ``store`` is one the build calls an error, in its words: it lies
+    in the output folder of ``settings``, or in a static folder of them, of
+    the site or of a language's site of I18N_SUBSITES. None when nothing is
+    wrong.
+
+    ``settings_file`` is their file as messages show it; ``option``: the
+    store came from ``--store``, not ``FLATTR_STORE``. The next build
+    deletes such a store (DELETE_OUTPUT_DIRECTORY) or publishes it: a
+    command that writes it refuses it, one that reads it says so.
+    """
+    from .settings import named_sites, store_published_with_site
+
+    # Each language's site of I18N_SUBSITES is built with its own settings
+    # over the site's (its own OUTPUT_PATH), and checked so by the build.
+    where, problem = next(
+        (
+            (where, problem)
+            for where, own in named_sites(settings)
+            if (problem := store_published_with_site({**settings, **own}, store))
+        ),
+        ("", None),
+    )
+    if problem is None:
+        return None
+    problem = problem.removesuffix(_BUILD_ONLY)
+    if option:
+        # The build's message names the setting; this store came from the
+        # option.
+        problem = problem.replace("FLATTR_STORE", "--store", 1)
+    site = f"{where.strip()}: " if where else ""
+    return f"{settings_file}: {site}{problem}"
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or written, is not a store, or is newer
     than this version understands. ``reason`` says why, for a message that

@@ -61,21 +61,24 @@ from .settings import (
     SettingsFileError,
     author_meant,
     named_sites,
-    read_settings_file,
     shown_author,
 )
 from .store import (
     DEFAULT_STORE,
+    EMPTY_FILE,
     OTHER_APIS_SINCE,
     StoreError,
     check_can_be_made,
     check_writable,
     configured_store,
     existing_store,
+    is_empty_file,
     migrated_notice,
     open_store,
     open_store_read_only,
+    published_with_site,
     schema_version,
+    site_settings,
     sqlite_problem,
     store_argument,
     write_transaction,
@@ -132,12 +135,15 @@ class Skipped:
 @dataclass(frozen=True)
 class Plan:
     """What FILE asks for: requests, skipped entries, and problems that
-    forbid sending anything. ``store`` is the store the file names, if any."""
+    forbid sending anything. ``store`` is the store the file names, if any;
+    ``settings`` the site's settings read, if any, to check the store
+    against where the site is published."""
 
     requests: tuple[Request, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     problems: tuple[str, ...] = ()
     store: Path | None = None
+    settings: Mapping[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -312,7 +318,7 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     """
     shown = _shown_path(path)
     try:
-        settings = read_settings_file(path, needs_content=False)
+        settings = site_settings(path)
     except SettingsFileError as error:
         return Plan(problems=(str(error),))
     problems: list[str] = []
@@ -398,7 +404,8 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
                 )
             )
 
-    return _deduplicated(entries, skipped, problems, store=store_path)
+    plan = _deduplicated(entries, skipped, problems, store=store_path)
+    return replace(plan, settings=settings)
 
 
 # The key of FLATTR_VERIFIED_ACCOUNTS that names the account which claimed
@@ -950,8 +957,8 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     # With --identity or --from a CSV, the settings file names the store
     # alone; --store wins, as over --from's FLATTR_STORE.
     names_store_alone = args.identity is not None or args.from_file is not None
-    if args.settings and names_store_alone and not (store_given or plan.problems):
-        plan = _with_store_of(plan, Path(args.settings))
+    if args.settings and names_store_alone and not plan.problems:
+        plan = _with_store_of(plan, Path(args.settings), store_given)
     if plan.problems:
         return report.usage(list(plan.problems), plan)
     report.plan = plan
@@ -986,6 +993,18 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         else None
     )
     report.store = store_path
+    if plan.settings is not None:
+        # As serve refuses it: the next build deletes the verifications
+        # with the output, or publishes them with the site.
+        settings_file = _shown_path(Path(args.settings or args.from_file))
+        published = published_with_site(
+            plan.settings, store_path, settings_file, option=store_given
+        )
+        if published is not None:
+            return report.usage([published])
+    # Looked at before it is opened, which writes its first page: a
+    # failed restore would then be a store like any other.
+    empty = is_empty_file(store_path)
     connection = None
     try:
         # A dry run reads an existing store, even one this user may not
@@ -1004,6 +1023,11 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         if connection is not None:
             connection.close()
         raise
+    if empty:
+        # Said as pending and serve say it, and not refused: a store made
+        # ahead for its mode is one too.
+        said = StoreError(store_path, f"is {EMPTY_FILE}").message(named_by)
+        _say(f"pelican-flattr: verify: {redact_addresses(said)}")
 
     batch = args.identity is None
     report.start()
@@ -1083,13 +1107,15 @@ def _arguments_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _with_store_of(plan: Plan, path: Path) -> Plan:
-    """``plan`` with the store that ``FLATTR_STORE`` of the settings file at
-    ``path`` names (none when unset), or with the problem that keeps the
-    file or the setting from being read."""
+def _with_store_of(plan: Plan, path: Path, store_given: bool) -> Plan:
+    """``plan`` with the settings file at ``path`` and the store that its
+    ``FLATTR_STORE`` names (none when unset, or with ``store_given``,
+    --store), or with the problem that keeps the file or the setting from
+    being read."""
     try:
-        settings = read_settings_file(path, needs_content=False)
-        return replace(plan, store=configured_store(settings, path))
+        settings = site_settings(path)
+        store = None if store_given else configured_store(settings, path)
+        return replace(plan, store=store, settings=settings)
     except ValueError as error:  # SettingsFileError is one
         # It names the settings file, and perhaps the folder it is in.
         return replace(plan, problems=(redact_addresses(str(error)),))

@@ -36,12 +36,7 @@ from .identifiers import (
     unpublished_twitter_id,
 )
 from .notice import read_pending_totals
-from .settings import (
-    SettingsFileError,
-    named_sites,
-    read_settings_file,
-    store_published_with_site,
-)
+from .settings import SettingsFileError, named_sites
 from .store import (
     DEFAULT_STORE,
     EMPTY_FILE,
@@ -50,6 +45,8 @@ from .store import (
     existing_store,
     is_empty_file,
     migrated_notice,
+    published_with_site,
+    site_settings,
     sqlite_problem,
     store_argument,
 )
@@ -86,22 +83,10 @@ STORE_HELP = (
 )
 
 
-def _settings(path: str | None, content: bool = False) -> dict[str, Any]:
-    """--settings, read; no settings without it. Raises SettingsFileError.
-
-    With ``content``, its content folder (``PATH``) is the file's own when
-    it is on this host, as the build reads it: the folders of
-    ``STATIC_PATHS`` that the build publishes are in it. A receiver's host
-    may have the settings file alone: read then as without ``content``.
-    """
-    if not path:
-        return {}
-    if content:
-        try:
-            return read_settings_file(path)
-        except SettingsFileError:
-            pass  # said again below, when the content folder was not why
-    return read_settings_file(path, needs_content=False)
+def _settings(path: str | None) -> dict[str, Any]:
+    """--settings, read as ``site_settings`` reads them; no settings
+    without it. Raises SettingsFileError."""
+    return site_settings(path) if path else {}
 
 
 def _shown(path: object) -> str:
@@ -128,44 +113,16 @@ def _store_path(
     return Path(DEFAULT_STORE), None
 
 
-# How the build's words about such a store end: what it does about it.
-_BUILD_ONLY = "; no pending flattr notices this build"
-
-
 def _published_with_site(
     args: argparse.Namespace, settings: dict[str, Any], store: Path
 ) -> str | None:
-    """Why ``serve`` refuses ``store``, as the build calls it an error: it
-    lies in the output folder of --settings, or a static folder of it, of
-    the site or of a language's site of I18N_SUBSITES.
-
-    The next build deletes such a store (DELETE_OUTPUT_DIRECTORY) or
-    publishes it, and the receiver would then go on writing a new one:
-    every flattr stored so far lost, and not a word said. None when
-    nothing is wrong, or no --settings tells where the site goes.
-    """
+    """Why ``serve`` refuses ``store``, and ``pending`` warns of it: the
+    build calls it an error (``published_with_site``). None when nothing
+    is wrong, or no --settings tells where the site goes."""
     if not args.settings:
         return None
-    # Each language's site of I18N_SUBSITES is built with its own settings
-    # over the site's (its own OUTPUT_PATH), and checked so by the build.
-    where, problem = next(
-        (
-            (where, problem)
-            for where, own in named_sites(settings)
-            if (problem := store_published_with_site({**settings, **own}, store))
-        ),
-        ("", None),
-    )
-    if problem is None:
-        return None
-    if problem.endswith(_BUILD_ONLY):
-        problem = problem[: -len(_BUILD_ONLY)]
-    if args.store:
-        # The build's message names the setting; this store came from the
-        # option.
-        problem = problem.replace("FLATTR_STORE", "--store", 1)
-    site = f"{where.strip()}: " if where else ""
-    return f"{_shown(args.settings)}: {site}{problem}; the receiver does not start"
+    shown = _shown(args.settings)
+    return published_with_site(settings, store, shown, option=bool(args.store))
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:
@@ -531,7 +488,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem is not None:
         return cli.usage_error(problem)
     try:
-        settings = _settings(args.settings, content=True)
+        settings = _settings(args.settings)
     except SettingsFileError as error:
         return cli.usage_error(str(error))
     token, source = _token(args, settings)
@@ -555,7 +512,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return cli.usage_error(str(error))
     published = _published_with_site(args, settings, store)
     if published is not None:
-        return cli.usage_error(published)
+        # The receiver would go on writing a new store after the next build:
+        # every flattr stored so far lost, and not a word said.
+        return cli.usage_error(f"{published}; the receiver does not start")
     app: WebhookApp | None = None
     stopping = threading.Event()  # SIGTERM or Ctrl-C came
     hurry = threading.Event()  # a second one came
@@ -817,7 +776,9 @@ def pending_rows(
     thing nobody else owns: its row names it among the authors (as
     ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
     says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
-    the claim URL of an owner a build no longer publishes, or None. An
+    the claim URL of an owner a build no longer publishes, or None;
+    ``verify_command`` is the command that claims its flattrs for such an
+    owner, or for an email owner no entry names, or None. An
     unusable entry of either is left out, and said in ``problems``: the
     report still shows what the store holds. Raises
     StoreError for a store newer than this version understands or a
@@ -874,21 +835,27 @@ def pending_rows(
 
     rows = []
     for owner_id, totals in read_pending_totals(store).items():
-        email = owner_id.startswith("email:")
+        complete = not owner_id.startswith("email:") or owner_id in addresses
+        named = sorted(authors.get(owner_id, [])) + site_owners.get(owner_id, [])
+        unpublished = _unpublished_owner(store, owner_id)
         rows.append(
             {
                 "owner": owner_id,
-                "authors": sorted(authors.get(owner_id, []))
-                + site_owners.get(owner_id, []),
+                "authors": named,
                 "site_owner": owner_id in site_owners,
                 "things": totals.things,
                 "flattrs": totals.flattrs,
                 "latest": totals.latest,
                 "claim_url": claim_url_for(totals.claim_url, addresses.get(owner_id))
-                if not email or owner_id in addresses
+                if complete
                 else None,
-                "claim_url_complete": not email or owner_id in addresses,
-                "unpublished_note": _unpublished_owner(store, owner_id),
+                "claim_url_complete": complete,
+                "unpublished_note": unpublished,
+                # Whoever holds an owner no entry names claims its flattrs by
+                # verifying it: the settings cannot complete its claim URL.
+                "verify_command": _verify_command(owner_id, store)
+                if unpublished or not (complete or named)
+                else None,
             }
         )
     return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
@@ -932,7 +899,7 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
     # Named by no entry: its author may have moved to another owner (a
     # Flattr username), and adding the address would give the old one back.
     # verify --identity reads no settings: it records where pending reads.
-    verify = _verify_command(row["owner"], store)
+    verify = _with_store_said(row["verify_command"], store)
     return (
         f"(email owner: address unknown, and no FLATTR_AUTHORS entry of "
         f"{settings}, nor its FLATTR_USERNAME, names this owner: if its author "
@@ -953,7 +920,7 @@ def _unpublished_owner(store: Path, owner: str) -> str | None:
     return (
         f"a build no longer publishes this owner: {why}; {EARLIER_FLATTRS}, "
         "and whoever holds it claims them by verifying it as written "
-        f"({_verify_command(owner, store)})"
+        f"({_with_store_said(_verify_command(owner, store), store)})"
     )
 
 
@@ -961,14 +928,20 @@ def _verify_command(owner: str, store: Path) -> str:
     """The verify command with which whoever holds ``owner`` claims its
     flattrs into ``store``, as the build's URL guard says it. A path that
     holds an address is never shown: its "[address]" would name another
-    store, so the command says STORE, and why."""
+    store, so the command says STORE."""
     from .url_guard import verify_command
 
+    return verify_command(owner, store if _shown(store) == str(store) else "STORE")
+
+
+def _with_store_said(command: str, store: Path) -> str:
+    """``command`` of ``_verify_command`` as pending's text gives it: with
+    why it says STORE, when it does."""
     if _shown(store) == str(store):
-        return verify_command(owner, store)
+        return command
     return (
-        f"{verify_command(owner, 'STORE')}, STORE being the store's path, not "
-        "shown as it holds an email address"
+        f"{command}, STORE being the store's path, not shown as it holds an "
+        "email address"
     )
 
 
@@ -1008,11 +981,25 @@ def run_pending(args: argparse.Namespace) -> int:
         # a store made ahead for its mode is one too.
         empty = StoreError(store, f"is {EMPTY_FILE}").message(named_by)
         print(f"pelican-flattr: {cli.shown(_shown(empty))}", file=sys.stderr)
+    published = _published_with_site(args, settings, store)
+    if published is not None:
+        # Said, not refused as serve and verify refuse it: reading it changes
+        # nothing, and shows what the operator is to move out of harm's way.
+        print(
+            f"pelican-flattr: {cli.shown(published)}; read all the same: move "
+            "it before the next build (with its -wal and -shm files, as "
+            'docs/webhooks.md, "The store", says)',
+            file=sys.stderr,
+        )
     if args.settings is None:
         # No settings were read: whose authors an owner is, or whether it is
-        # the site's own, is unknown here, which is not the same as unmapped.
+        # the site's own, is unknown here, which is not the same as unmapped;
+        # so is whether an entry names an email owner, whose verify command
+        # is then not given (an owner no build publishes keeps its own).
         for row in rows:
             row["authors"] = row["site_owner"] = None
+            if row["unpublished_note"] is None:
+                row["verify_command"] = None
     if args.json:
         settings_shown = None if args.settings is None else _shown(args.settings)
         cli.print_json(

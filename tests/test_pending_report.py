@@ -1255,3 +1255,79 @@ def test_json_has_the_note_of_an_owner_a_build_no_longer_publishes(
     (row,) = json.loads(capsys.readouterr().out)["owners"]
     assert row["unpublished_note"] == said.strip()
     assert said.strip().startswith("a build no longer publishes this owner")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_store_the_build_would_publish_or_delete_is_said_but_read(
+    tmp_path, capsys, monkeypatch, as_json
+):
+    # pending read it without a word, where serve and verify refuse it: the
+    # next build deletes it with the output, or publishes it. Reading it
+    # harms nothing and shows what it holds, to be moved: said, status 0.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "public").mkdir()
+    store = store_of_one_delivery(tmp_path / "public", "partner:ns:1")
+    (tmp_path / "pelicanconf.py").write_text(
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public/store.sqlite3'\n"
+    )
+    command = ["pending", "--settings", "pelicanconf.py"]
+    assert main(command + (["--json"] if as_json else [])) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        "pelican-flattr: pelicanconf.py: FLATTR_STORE public/store.sqlite3 lies in "
+        "OUTPUT_PATH, which is deployed as the site: it would be published with "
+        "the site, and it holds the operator's private records: who flattred "
+        "what, each owner's claim URL, and which Flattr user verified which "
+        "identity. Keep the store outside the output and the content folder; "
+        "read all the same: move it before the next build (with its -wal and -shm "
+        'files, as docs/webhooks.md, "The store", says)\n'
+    )
+    if as_json:
+        assert [row["owner"] for row in json.loads(out)["owners"]] == ["partner:ns:1"]
+    else:
+        assert "partner:ns:1  https://flattr.com/c/1" in out
+    assert store.exists()
+
+
+def test_json_has_the_verify_command_the_text_gives(
+    store, tmp_path, capsys, monkeypatch
+):
+    # The text gave an email owner no entry names the command that claims
+    # its flattrs, and --json had nothing of it: a script had the row but
+    # not how it is claimed. Null wherever the text gives none.
+    monkeypatch.setenv("COLUMNS", "500")  # the advice on one line
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_AUTHORS = {"Carol": "carolchen"}\nTIMEZONE = "UTC"\n')
+    command = ["pending", "--store", str(store), "--settings", str(conf)]
+    assert main(command) == 0
+    said = capsys.readouterr().out
+    assert main([*command, "--json"]) == 0
+    rows = {row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]}
+    expected = (
+        f"pelican-flattr verify --identity {CAROL} --username "
+        f"THEIR_FLATTR_USERNAME --store {store}"
+    )
+    assert rows.pop(CAROL)["verify_command"] == expected
+    assert f"({expected});" in said
+    assert [row["verify_command"] for row in rows.values()] == [None] * len(rows)
+    # Without --settings, whether an entry names it is unknown: no command.
+    assert main(["pending", "--store", str(store), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["owners"]
+    assert [row["verify_command"] for row in rows] == [None] * len(rows)
+
+
+def test_json_has_the_verify_command_of_an_owner_a_build_no_longer_publishes(
+    tmp_path, capsys
+):
+    folder = tmp_path / "carol@example.org"
+    folder.mkdir()
+    store = store_of_one_delivery(folder, "twitter:user:id:00783214")
+    assert main(["pending", "--store", str(store), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    # A store named by an address: the command says STORE, as the note does;
+    # the note says why, and the field stays a command to run.
+    assert row["verify_command"] == (
+        "pelican-flattr verify --identity twitter:user:id:00783214 --username "
+        "THEIR_FLATTR_USERNAME --store STORE"
+    )
+    assert row["verify_command"] in row["unpublished_note"]

@@ -2334,15 +2334,26 @@ def test_a_database_that_is_no_store_is_refused_before_sending(
     assert tables_of(store) == before
 
 
-def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path):
-    # Made beforehand to give it its group and mode (docs/webhooks.md).
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path, dry_run):
+    # Made beforehand to give it its group and mode (docs/webhooks.md); but
+    # perhaps what a failed restore left, which verify wrote over without a
+    # word, so that nothing said it again: said as pending and serve say it.
     (tmp_path / "store.sqlite3").touch()
     status, _, err = run(
         capsys, "--identity", "partner:ns:1", "--api-url", stub.url,
-        "--store", "store.sqlite3",
+        "--store", "store.sqlite3", "--quiet", *(["--dry-run"] if dry_run else []),
     )  # fmt: skip
     assert status == verify.EXIT_OK, err
-    assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
+    assert err == (
+        "pelican-flattr: verify: store store.sqlite3: is an empty file (0 bytes), "
+        "without a delivery: a new store if it was made ahead for its mode; if it "
+        "should hold deliveries (a copy cut short, a restore that failed), stop "
+        'the web hook receiver and restore its backup (docs/webhooks.md, "Backing '
+        'up and restoring")\n'
+    )
+    if not dry_run:
+        assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
 
 
 def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tmp_path):
@@ -2356,6 +2367,82 @@ def test_a_store_problem_names_the_setting_that_names_the_store(stub, capsys, tm
         "folder, not a file"
     ), err
     assert stub.requests == []
+
+
+# (settings, --store or None, what the refusal names): stores the build
+# calls an error, as `webhook serve` refuses them.
+PUBLISHED_STORES = {
+    "FLATTR_STORE in OUTPUT_PATH": (
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public/flattr.sqlite3'\n",
+        None,
+        "FLATTR_STORE public/flattr.sqlite3 lies in OUTPUT_PATH, which is "
+        "deployed as the site",
+    ),
+    "--store in a static folder of the content": (
+        "PATH = 'content'\nSTATIC_PATHS = ['images', 'extra']\n",
+        "content/extra/flattr.sqlite3",
+        "--store content/extra/flattr.sqlite3 lies in 'extra' of STATIC_PATHS, "
+        "which Pelican copies into the output",
+    ),
+    "FLATTR_STORE in a language's OUTPUT_PATH": (
+        "I18N_SUBSITES = {'de': {'OUTPUT_PATH': 'out-de'}}\n"
+        "FLATTR_STORE = 'out-de/flattr.sqlite3'\n",
+        None,
+        "I18N_SUBSITES['de']: FLATTR_STORE out-de/flattr.sqlite3 lies in OUTPUT_PATH",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", ["--identity", "--from a CSV", "--settings alone"])
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize(
+    ("settings", "option", "named"), PUBLISHED_STORES.values(), ids=PUBLISHED_STORES
+)
+def test_a_store_the_build_would_publish_or_delete_is_refused(
+    stub, capsys, tmp_path, settings, option, named, dry_run, what
+):
+    # verify made the store there without a word: the next build deleted
+    # the verifications with the output, or published them with the site.
+    for folder in ("public", "out-de", "content/extra", "content/images"):
+        (tmp_path / folder).mkdir(parents=True)
+    authors = "FLATTR_AUTHORS = {'Dmitri': 'partner:ns:1'}\n"
+    accounts = "FLATTR_VERIFIED_ACCOUNTS = {'Dmitri': 'dmitri'}\n"
+    (tmp_path / "pelicanconf.py").write_text(settings + authors + accounts)
+    rows = [("dmitri", "partner:ns:1")]
+    asked = {
+        "--identity": ["--identity", "partner:ns:1", "--username", "dmitri"],
+        "--from a CSV": ["--from", str(write_csv(tmp_path / "p.csv", rows))],
+        "--settings alone": [],
+    }[what]
+    status, _, err = run(
+        capsys, *asked, "--settings", "pelicanconf.py", "--api-url", stub.url,
+        *(["--store", option] if option else []), *(["--dry-run"] if dry_run else []),
+    )  # fmt: skip
+    assert status == verify.EXIT_USAGE, err
+    assert err.startswith(f"pelican-flattr: verify: pelicanconf.py: {named}"), err
+    assert err.endswith(
+        "Keep the store outside the output and the content folder\n"
+        "pelican-flattr: verify: nothing was sent\n"
+    ), err
+    assert stub.requests == []
+    assert not list(tmp_path.glob("*/**/flattr.sqlite3*"))
+
+
+def test_a_store_beside_the_output_is_verified_into(stub, capsys, tmp_path):
+    # The build's own check, not one stricter: "public-private" is no part
+    # of "public".
+    (tmp_path / "public-private").mkdir()
+    (tmp_path / "pelicanconf.py").write_text(
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public-private/flattr.sqlite3'\n"
+    )
+    status, _, err = run(
+        capsys, "--identity", "partner:ns:1", "--username", "dmitri",
+        "--settings", "pelicanconf.py", "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == verify.EXIT_OK, err
+    assert recorded(tmp_path / "public-private" / "flattr.sqlite3") == [
+        ("partner:ns:1", "dmitri")
+    ]
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
