@@ -1095,7 +1095,7 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
         read_pending_totals,
         unreadable_store_cause,
     )
-    from .store import StoreError
+    from .store import RESTORE, StoreError, sqlite_problem
 
     try:
         totals = read_pending_totals(path)
@@ -1107,6 +1107,18 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
         )
         return {}
     except (sqlite3.Error, OSError) as error:
+        if isinstance(error, sqlite3.Error):
+            problem = sqlite_problem(path, error, writing=False)
+            if RESTORE in problem:
+                # Damaged, or overwritten: its backup is what mends it, and
+                # the operator may read of it here before any command.
+                logger.warning(
+                    "pelican-flattr: FLATTR_STORE %s %s; no pending flattr "
+                    "notices this build",
+                    path,
+                    problem,
+                )
+                return {}
         # SQLite says only "unable to open database file" when a deploy user
         # may read the store but not the -wal and -shm files the receiver
         # keeps beside it while it runs: the warning names them.

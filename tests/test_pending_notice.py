@@ -161,16 +161,40 @@ def test_a_store_the_site_would_publish_is_refused(tmp_path, flattr_log, where, 
         build_sample_site(tmp_path, FLATTR_STRICT=True, **settings)
 
 
-def test_an_unreadable_store_costs_the_notices_not_the_build(tmp_path, caplog):
+# How the build's warning on a damaged store points at what mends it.
+RESTORE_SAID = 'restore its backup (docs/webhooks.md, "Backing up and restoring")'
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "malformed"])
+def test_an_unreadable_store_costs_the_notices_not_the_build(
+    tmp_path, flattr_log, damage
+):
+    # The build is where the operator may first read of a damaged store:
+    # SQLite's words alone named no backup.
     store = tmp_path / "store.sqlite3"
-    store.write_text("not a database\n" * 100)
-    output = build_sample_site(tmp_path, FLATTR_STORE=str(store))
+    if damage == "overwritten":
+        store.write_text("not a database\n" * 100)
+        said = (
+            "is not an SQLite database (it holds something else); name the "
+            "store's file, or move this one away; if it is the store, damaged, "
+        )
+    else:
+        fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+        data = store.read_bytes()
+        store.write_bytes(data[:4096] + b"U" * (len(data) - 4096))  # its tables
+        said = (
+            "is damaged (SQLite: database disk image is malformed): stop every "
+            "program that uses it and "
+        )
+    output = build_sample_site(tmp_path / "site", FLATTR_STORE=str(store))
     assert notice(output, "bob-builder") is None
     assert (output / "author" / "bob-builder.html").is_file()
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any(
-        f"FLATTR_STORE {store} cannot be read" in message for message in warnings
-    ), warnings
+    assert [
+        r.getMessage() for r in flattr_log.records if "FLATTR_STORE" in r.getMessage()
+    ] == [
+        f"pelican-flattr: FLATTR_STORE {store} {said}{RESTORE_SAID}; no pending "
+        "flattr notices this build"
+    ]
 
 
 def test_a_store_of_a_newer_release_costs_the_notices_not_the_build(
