@@ -75,6 +75,16 @@ CLEANUP_INTERVAL = 10
 # framing; the receiver refuses a body over MAX_BODY itself, by the length
 # waitress hands it once the chunks are joined.
 MAX_RAW_BODY = 8 * MAX_BODY
+# The waitress options ``serve`` gives the receiver beyond its threads,
+# public for a program that runs ``WebhookApp`` under waitress itself
+# (docs/webhooks.md): no "Server:" header, no body held past the cap, no
+# connection kept idle.
+WAITRESS_OPTIONS: dict[str, Any] = {
+    "ident": None,
+    "max_request_body_size": MAX_RAW_BODY,
+    "channel_timeout": CHANNEL_TIMEOUT,
+    "cleanup_interval": CLEANUP_INTERVAL,
+}
 # What ``pending`` shows among an owner's authors when FLATTR_USERNAME,
 # the site's own owner, is that owner.
 SITE_OWNER = "FLATTR_USERNAME"
@@ -535,10 +545,7 @@ def run_serve(args: argparse.Namespace) -> int:
             host,
             args.port,
             threads=args.threads,
-            ident=None,
-            max_request_body_size=MAX_RAW_BODY,
-            channel_timeout=CHANNEL_TIMEOUT,
-            cleanup_interval=CLEANUP_INTERVAL,
+            **WAITRESS_OPTIONS,
         )
     except ValueError:
         # waitress's for a host it cannot resolve (its shape was checked),

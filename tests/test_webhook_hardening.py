@@ -282,6 +282,40 @@ def test_an_oversized_body_is_refused_before_it_is_sent(receiver):
     assert status == b"HTTP/1.1 413 Request Entity Too Large"
 
 
+def test_waitress_run_as_the_docs_show_refuses_an_oversized_body(tmp_path):
+    # A program that runs WebhookApp under waitress itself, with the options
+    # docs/webhooks.md gives: waitress's defaults took a 20 MB body whole.
+    from waitress import create_server
+
+    from pelican_flattr.webhook_command import WAITRESS_OPTIONS
+
+    app = WebhookApp(tmp_path / "store.sqlite3", TOKEN)
+    server = create_server(app, host="127.0.0.1", port=0, **WAITRESS_OPTIONS)
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.effective_port)) as conn:
+            conn.settimeout(10)
+            conn.sendall(
+                b"POST /hooks/wrong HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 20000000\r\n\r\n"
+            )
+            answer = conn.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+        assert b"\r\nserver:" not in answer.lower()  # ident=None
+        answer = httpx.post(
+            f"http://127.0.0.1:{server.effective_port}/hooks/{TOKEN}",
+            content=urlencode(PENDING),
+            headers=FORM,
+        )
+        assert answer.json() == {"status": "stored"}
+    finally:
+        server.close()
+        serving.join(10)
+        app.close()
+
+
 def test_a_body_of_exactly_64_kib_is_accepted(receiver):
     head = urlencode(dict(PENDING, thing_id="boundary")).encode() + b"&padding="
     body = head + b"a" * (64 * 1024 - len(head))
