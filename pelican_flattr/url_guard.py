@@ -1440,15 +1440,13 @@ def accepted_live_warning(
 
 
 def _opted_out(contents_of: ContentsOf, sources: Collection[str]) -> dict[str, OptOut]:
-    """Those of ``sources`` whose content says 'Flattr: no', pages included,
-    each with how (``opt_out_of``): the build says nothing of an opt-out.
-    Not a draft, which has no thing whatever it says (``_with_unpublished``
-    names it)."""
+    """Those of ``sources`` whose content says 'Flattr: no', pages and
+    drafts included, each with how (``opt_out_of``): the build says nothing
+    of an opt-out, and a draft published would still have no thing."""
     return {
         source: opt_out
         for source, content in contents_of(sources)
-        if getattr(content, "status", None) != "draft"
-        and (opt_out := opt_out_of(content, source)) is not None
+        if (opt_out := opt_out_of(content, source)) is not None
     }
 
 

@@ -1953,9 +1953,13 @@ def test_a_released_urls_source_is_no_source_of_the_last_build(
         # Quoted as the file writes it: a search for 'Flattr: no' finds
         # nothing in this one.
         ({"flattr": "False"}, "a.md opts out: remove its 'Flattr: False'"),
-        # A draft has no thing whatever it says: removing its opt-out
-        # would give it none.
-        ({"status": "draft", "flattr": "no"}, "a.md is a draft: publish it"),
+        # A draft that opts out: publishing it, or removing its opt-out,
+        # alone gives it no thing.
+        (
+            {"status": "draft", "flattr": "no"},
+            "a.md is a draft, and opts out: publish it and remove its 'Flattr: "
+            "no' to give it its thing back",
+        ),
         # Nor does the build say anything of an empty 'Save_as:' (no page).
         (
             {"save_as": ""},
@@ -2419,8 +2423,8 @@ def test_an_opted_out_page_is_told_so_whatever_flattr_pages_is(
 
 
 def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
-    # As the build's guard: a draft's 'Flattr: no' is no reason it has no
-    # thing, and the diff, given the settings, quotes an opt-out as written.
+    # As the build's guard: a draft that opts out is told both fixes, and
+    # the diff, given the settings, quotes an opt-out as written.
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     old = tmp_path / "old.json"
     old.write_bytes((output / "flattr-manifest.json").read_bytes())
@@ -2428,8 +2432,12 @@ def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
     conf.write_text('PATH = "content"\n', encoding="utf-8")
     new = str(output / "flattr-manifest.json")
     for meta, opted_out, fix in [
-        # As the guard names a draft: its 'Flattr: no' is not why.
-        ({"status": "draft", "flattr": "no"}, False, "a.md is a draft: publish it"),
+        # As the guard names a draft that opts out: both are why.
+        (
+            {"status": "draft", "flattr": "no"},
+            True,
+            "a.md is a draft, and opts out: publish it and remove its 'Flattr: no'",
+        ),
         ({"flattr": "off"}, True, "a.md opts out: remove its 'Flattr: off'"),
     ]:
         build(tmp_path, two_articles(**meta), FLATTR_AUTHORS=AUTHORS)
