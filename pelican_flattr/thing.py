@@ -203,8 +203,11 @@ def make_thing(
     whitespace, ``"``, ``<`` or ``>``, a host browsers read as written) and
     kept exactly: Flattr keys the thing on it. ``owner`` is an ``Owner`` or
     what ``parse_owner`` reads (a plain ``email:ADDRESS`` is hashed).
-    ``title`` may hold HTML; it is stripped and fitted to 5-100 characters
-    (``site_name`` lengthens a short one). ``description`` is plain text,
+    ``title`` is HTML, as Pelican's titles are: its tags are stripped and
+    its references read, and it is fitted to 5-100 characters
+    (``site_name`` lengthens a short one). Give a plain-text title as
+    ``html.escape(title)``: as it is, ``Why x<y matters`` is ``Why x`` and
+    ``&amp;`` is ``&``. ``description`` is plain text,
     cut to 1000 characters (fewer where an embedded button would hold more
     than load.js reads: ``loader_length``), the title when shorter than 5.
     ``language`` is any language tag Flattr has a code for (``en``,

@@ -994,6 +994,13 @@ def test_make_thing_fits_each_value_as_the_build_does():
     assert make_thing(**_GOOD, description="ok").description == "A fine title"
 
 
+def test_make_thing_reads_its_title_as_html_as_its_docstring_says():
+    # As Pelican's titles are; plain text is escaped first, as advised.
+    title = "Why x<y matters &amp; more"
+    assert make_thing(**{**_GOOD, "title": title}).title == "Why x"
+    assert make_thing(**{**_GOOD, "title": html.escape(title)}).title == title
+
+
 @pytest.mark.parametrize(
     ("given", "field", "said"),
     [
