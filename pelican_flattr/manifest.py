@@ -208,6 +208,14 @@ def manifest_chunks(
     ``site_payment_link``: the auto-submit URL of the site's own thing
     (``FLATTR_USERNAME``), the payment link of every feed, which the audit
     checks there.
+
+    Nothing is checked here: the build's things were checked as they were
+    made, and this writes one line per thing. It expects what the build
+    gives: one thing per thing URL, each with a ``source`` and a ``page``
+    that are not empty (the page and its feeds relative to the output
+    folder, with / separators, no ".."), a ``button_style`` of plain, js or
+    compact, and a thing made by ``make_thing`` or checked as it checks.
+    ``load_manifest`` refuses a manifest written otherwise.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
@@ -688,9 +696,17 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
                     raise ManifestError(
                         f"{path}: things[{index}].{field} is no path inside the "
                         "output folder (the build writes them relative to it, "
-                        "with / separators): the manifest was changed by hand"
+                        f"with / separators): {_NOT_THE_BUILDS}"
                     )
     return document
+
+
+# Why a manifest holds what no build writes. Not by hand alone: code that
+# reuses manifest_chunks may give it what the build never does.
+_NOT_THE_BUILDS = (
+    "the manifest was changed by hand, or written by code other than "
+    "pelican-flattr's build"
+)
 
 
 def _repeated_url(things: list[dict[str, Any]]) -> str | None:
@@ -711,8 +727,7 @@ def _repeated_url(things: list[dict[str, Any]]) -> str | None:
         if earlier != index:
             return (
                 f"things[{index}].url repeats things[{earlier}].url (a build "
-                "writes one thing per URL, as Flattr keeps one): the manifest "
-                "was changed by hand"
+                f"writes one thing per URL, as Flattr keeps one): {_NOT_THE_BUILDS}"
             )
     return None
 
