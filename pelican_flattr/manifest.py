@@ -317,7 +317,7 @@ class UrlSpool:
 MISSING = "does not exist (yet)"
 
 
-def file_problem(path: Path) -> str | None:
+def file_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` is not a file to read: None when it is one, ``MISSING``
     when nothing is there, or the reason.
 
@@ -326,7 +326,7 @@ def file_problem(path: Path) -> str | None:
     traceback.
     """
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return MISSING
     except OSError as error:
@@ -358,10 +358,10 @@ def not_a_manifest(path: Path) -> str | None:
     return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
 
 
-def file_holds(path: Path, blocks: Iterable[bytes]) -> bool:
+def file_holds(path: str | os.PathLike[str], blocks: Iterable[bytes]) -> bool:
     """Whether the file at ``path`` holds ``blocks`` and nothing more,
     read a block at a time, never whole. Raises OSError."""
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         for block in blocks:
             if stream.read(len(block)) != block:
                 return False
@@ -433,9 +433,9 @@ def _opens_with(head: bytes, version_key: str) -> bool:
     return False
 
 
-def write_atomically(path: Path, text: str | Iterable[str]) -> None:
-    """Replace ``path`` with ``text`` (a string or chunks of one) so that no
-    reader sees a partial file.
+def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """Replace ``path`` (a Path or str) with ``text`` (a string or chunks of
+    one) so that no reader sees a partial file.
 
     The file gets the mode a file written in place would have: the one it
     has (an operator may have set it), or for a new one what the umask
@@ -444,6 +444,7 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     Raises OSError naming ``path``, or its folder where no file could be
     made there.
     """
+    path = Path(path)
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)

@@ -120,3 +120,32 @@ def test_resolving_a_thing_needs_no_pelican():
         "[] () Contents First paragraph. Second.",
         "[]",
     ]
+
+
+# -- the rules' functions, called as other code calls them -------------------
+
+
+def test_a_path_may_be_given_as_a_str(tmp_path):
+    # A str raised AttributeError ('str' object has no attribute 'parent'),
+    # where the signatures' Path read as a requirement few callers expect.
+    from pelican_flattr.manifest import file_holds, file_problem, write_atomically
+    from pelican_flattr.notice import read_pending_totals
+    from pelican_flattr.webhook_receiver import WebhookApp
+
+    written = tmp_path / "out" / "x.json"
+    write_atomically(str(written), "{}\n")
+    assert written.read_text() == "{}\n"
+    assert file_problem(str(written)) is None
+    assert file_holds(str(written), [b"{}\n"])
+    store = str(tmp_path / "store.sqlite3")
+    WebhookApp(store, "t" * 40).close()
+    assert read_pending_totals(store) == {}
+
+
+def test_the_receiver_refuses_no_token_as_it_refuses_a_short_one(tmp_path):
+    # None failed in the regex with a TypeError that named no token.
+    from pelican_flattr.webhook_receiver import WebhookApp
+
+    with pytest.raises(ValueError, match=r"^the web hook token must be at least 32"):
+        WebhookApp(tmp_path / "store.sqlite3", None)
+    assert list(tmp_path.iterdir()) == []
