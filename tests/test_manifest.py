@@ -1080,19 +1080,9 @@ def test_a_repeated_url_from_other_code_is_not_blamed_on_hand_editing(tmp_path):
     # manifest_chunks checks nothing (the build gives it one thing per
     # URL): code reusing it can write two, and the loader said the manifest
     # "was changed by hand", which no one had done.
-    thing = Thing(
-        "https://e.org/a",
-        parse_owner("alice"),
-        "A title",
-        "Words.",
-        "text",
-        "en_GB",
-        (),
-        False,
-    )
-    things = [ContentThing(thing, name, "a.html", "plain") for name in "ab"]
+    things = [ContentThing(_A_THING, name, "a.html", "plain") for name in "ab"]
     path = tmp_path / "m.json"
-    write_atomically(path, manifest_chunks("https://e.org/", things))
+    write_atomically(path, manifest_chunks("https://example.org/", things))
     with pytest.raises(ManifestError) as refused:
         load_manifest(path)
     assert str(refused.value) == (
