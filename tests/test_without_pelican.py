@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TESTS, child_env
+from conftest import ROOT, TESTS, child_env
 
 # The packages pelican-flattr depends on beyond the standard library.
 DEPENDENCIES = (
@@ -158,6 +158,35 @@ def test_resolving_a_thing_needs_no_pelican():
         "[] () Contents First paragraph. Second.",
         "[]",
     ]
+
+
+def test_the_readmes_example_runs_with_markupsafe_alone():
+    # Its button is the markup module's, which needs MarkupSafe alone (see
+    # RULES); a button without lang said its title was in no known language.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using the Flattr rules without Pelican") :]
+    start = section.index("```python\n") + 10
+    example = section[start : section.index("\n```", start)]
+    # The example's button, printed as it is made.
+    shown = (
+        "from pelican_flattr import markup\n"
+        "made = markup.button\n"
+        "markup.button = lambda *given: print(made(*given))\n"
+    ) + example
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD.replace("for name in", shown + "\nfor name in"),
+            ",".join(package for package in DEPENDENCIES if package != "markupsafe"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=TESTS,
+        env=child_env(),
+    )
+    assert (child.returncode, child.stderr) == (0, "")
+    assert '<span lang="en" dir="auto">Hello, world</span>' in child.stdout
 
 
 # -- the rules' functions, called as other code calls them -------------------
