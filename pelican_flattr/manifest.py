@@ -208,6 +208,14 @@ def manifest_chunks(
     ``site_payment_link``: the auto-submit URL of the site's own thing
     (``FLATTR_USERNAME``), the payment link of every feed, which the audit
     checks there.
+
+    Nothing is checked here: the build's things were checked as they were
+    made, and this writes one line per thing. It expects what the build
+    gives: one thing per thing URL, each with a ``source`` and a ``page``
+    that are not empty (the page and its feeds relative to the output
+    folder, with / separators, no ".."), a ``button_style`` of plain, js or
+    compact, and a thing made by ``make_thing`` or checked as it checks.
+    ``load_manifest`` refuses a manifest written otherwise.
     """
     feeds_by_source = feeds_by_source or {}
     kept = auto_submit_urls or (lambda url: None)
@@ -309,7 +317,7 @@ class UrlSpool:
 MISSING = "does not exist (yet)"
 
 
-def file_problem(path: Path) -> str | None:
+def file_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` is not a file to read: None when it is one, ``MISSING``
     when nothing is there, or the reason.
 
@@ -318,7 +326,7 @@ def file_problem(path: Path) -> str | None:
     traceback.
     """
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return MISSING
     except OSError as error:
@@ -350,10 +358,10 @@ def not_a_manifest(path: Path) -> str | None:
     return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
 
 
-def file_holds(path: Path, blocks: Iterable[bytes]) -> bool:
+def file_holds(path: str | os.PathLike[str], blocks: Iterable[bytes]) -> bool:
     """Whether the file at ``path`` holds ``blocks`` and nothing more,
     read a block at a time, never whole. Raises OSError."""
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         for block in blocks:
             if stream.read(len(block)) != block:
                 return False
@@ -425,9 +433,9 @@ def _opens_with(head: bytes, version_key: str) -> bool:
     return False
 
 
-def write_atomically(path: Path, text: str | Iterable[str]) -> None:
-    """Replace ``path`` with ``text`` (a string or chunks of one) so that no
-    reader sees a partial file.
+def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """Replace ``path`` (a Path or str) with ``text`` (a string or chunks of
+    one) so that no reader sees a partial file.
 
     The file gets the mode a file written in place would have: the one it
     has (an operator may have set it), or for a new one what the umask
@@ -436,6 +444,7 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     Raises OSError naming ``path``, or its folder where no file could be
     made there.
     """
+    path = Path(path)
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)
@@ -688,9 +697,17 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
                     raise ManifestError(
                         f"{path}: things[{index}].{field} is no path inside the "
                         "output folder (the build writes them relative to it, "
-                        "with / separators): the manifest was changed by hand"
+                        f"with / separators): {_NOT_THE_BUILDS}"
                     )
     return document
+
+
+# Why a manifest holds what no build writes. Not by hand alone: code that
+# reuses manifest_chunks may give it what the build never does.
+_NOT_THE_BUILDS = (
+    "the manifest was changed by hand, or written by code other than "
+    "pelican-flattr's build"
+)
 
 
 def _repeated_url(things: list[dict[str, Any]]) -> str | None:
@@ -711,8 +728,7 @@ def _repeated_url(things: list[dict[str, Any]]) -> str | None:
         if earlier != index:
             return (
                 f"things[{index}].url repeats things[{earlier}].url (a build "
-                "writes one thing per URL, as Flattr keeps one): the manifest "
-                "was changed by hand"
+                f"writes one thing per URL, as Flattr keeps one): {_NOT_THE_BUILDS}"
             )
     return None
 

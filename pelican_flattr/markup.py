@@ -266,11 +266,22 @@ def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
         f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span>'
         # Quotes and isolates as references: see _ascii_html().
         f'<span class="{HIDDEN_CLASS}" style="{_HIDDEN}">: support &#8220;&#8296;'
-        # (A tag of bcp47's: letters, digits and "-", nothing to escape.)
-        f'<span lang="{content_thing.lang}" dir="auto">'
+        f'<span lang="{_lang_attribute(content_thing.lang)}" dir="auto">'
         f"{_attribute(content_thing.thing.title)}</span>"
         "&#8297;&#8221; on flattr.com</span></a>"
     )
+
+
+def _lang_attribute(lang: str) -> str:
+    """``_attribute(lang)``, quickly for a tag of bcp47's.
+
+    The build's tags are letters, digits and "-", nothing to escape: one
+    C-level test instead of an escape (~0.5 µs) per button. A ContentThing
+    made by other code may hold anything, escaped in full.
+    """
+    if lang.replace("-", "").isalnum():
+        return lang
+    return _attribute(lang)
 
 
 def embedded_button(content_thing: ContentThing, compact: bool = False) -> Markup:

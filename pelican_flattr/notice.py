@@ -91,8 +91,9 @@ def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
     }
 
 
-def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
-    """Open the store read-only and read the totals.
+def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals]:
+    """Open the store at ``path`` (a Path or str) read-only and read the
+    totals.
 
     Raises sqlite3.Error (or OSError) when the store cannot be read, and
     StoreError for one newer than this version understands, whose tables
@@ -101,6 +102,7 @@ def read_pending_totals(path: Path) -> dict[str, PendingTotals]:
     """
     from .store import open_store_read_only, schema_version
 
+    path = Path(path)
     connection = open_store_read_only(path)
     try:
         if schema_version(connection, path) == 0:

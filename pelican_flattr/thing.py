@@ -203,18 +203,24 @@ def make_thing(
     whitespace, ``"``, ``<`` or ``>``, a host browsers read as written) and
     kept exactly: Flattr keys the thing on it. ``owner`` is an ``Owner`` or
     what ``parse_owner`` reads (a plain ``email:ADDRESS`` is hashed).
-    ``title`` may hold HTML; it is stripped and fitted to 5-100 characters
-    (``site_name`` lengthens a short one). ``description`` is plain text,
+    ``title`` is HTML, as Pelican's titles are: its tags are stripped and
+    its references read, and it is fitted to 5-100 characters
+    (``site_name`` lengthens a short one). Give a plain-text title as
+    ``html.escape(title)``: as it is, ``Why x<y matters`` is ``Why x`` and
+    ``&amp;`` is ``&``. ``description`` is plain text,
     cut to 1000 characters (fewer where an embedded button would hold more
     than load.js reads: ``loader_length``), the title when shorter than 5.
     ``language`` is any language tag Flattr has a code for (``en``,
     ``pt-BR``, ``sv_SE``); ``tags`` an iterable of tags, or one string of
-    them (``"a, b"``).
+    them (``"a, b"``). No value may hold a lone surrogate (text read from
+    bytes that are not UTF-8), which no page can encode.
 
     Raises ThingError naming the argument. The ``Thing`` constructor itself
     checks nothing: the build gives it values it has checked already.
     """
     problem = check_pinned_url(url) if isinstance(url, str) else "is not a str"
+    if problem is None and holds_lone_surrogate(url):
+        problem = NOT_UNICODE
     if problem is not None:
         raise ThingError("url", redact_encoded_addresses(problem))
     if not isinstance(owner, Owner):
@@ -229,6 +235,11 @@ def make_thing(
     ):
         if not isinstance(value, str):
             raise ThingError(name, f"is a {type(value).__name__}, not a str")
+        # Text read from bytes that are not UTF-8. Unchecked, the error
+        # came later, a UnicodeEncodeError naming no argument. (The build
+        # makes no thing through here: this costs it nothing.)
+        if holds_lone_surrogate(value):
+            raise ThingError(name, NOT_UNICODE)
     if not isinstance(tags, str):
         # bytes and a mapping iterate, into tags nobody wrote ('97', keys).
         if isinstance(tags, (bytes, bytearray, Mapping)) or not isinstance(
@@ -244,6 +255,8 @@ def make_thing(
                 "tags",
                 'must be a string of tags ("a, b") or an iterable of strings',
             )
+    if any(map(holds_lone_surrogate, (tags,) if isinstance(tags, str) else tags)):
+        raise ThingError("tags", NOT_UNICODE)
     flattr_name = flattr_category(category)
     if flattr_name is None:
         raise ThingError(

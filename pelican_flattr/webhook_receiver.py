@@ -968,7 +968,8 @@ class WebhookApp:
         token: str,
         on_migrate: Callable[[int], object] | None = None,
     ) -> None:
-        if not TOKEN_PATTERN.fullmatch(token):
+        # None too (no token given): said as a short one is, not a TypeError.
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             raise ValueError(
                 f"the web hook token must be {TOKEN_RULE}; make one with: "
                 "pelican-flattr webhook token"

@@ -1,6 +1,7 @@
 """Button styles, hostile text, template helpers and what the page loads."""
 
 import base64
+import dataclasses
 import hashlib
 import html
 import re
@@ -1263,6 +1264,23 @@ def test_attributes_escapes_each_value_as_alone(values):
 @given(st.text(alphabet=st.sampled_from("a%&=?<>\"' /é"), max_size=40) | st.text())
 def test_url_attribute_escapes_like_attribute(url):
     assert _url_attribute(url) == _attribute(url)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ9-_&<>\"' é²"), max_size=12) | st.text())
+def test_lang_attribute_escapes_like_attribute(lang):
+    assert markup._lang_attribute(lang) == _attribute(lang)
+
+
+@pytest.mark.parametrize("style", ["plain", "js", "compact"])
+def test_a_button_escapes_a_hostile_lang_given_without_the_build(style):
+    # The build gives thing.bcp47's tags, but a ContentThing made by other
+    # code can hold anything: the plain button wrote its lang as it was.
+    lang = 'en"><img src=x onerror=alert(1)><span x="'
+    content_thing = dataclasses.replace(hostile_url_thing(style), lang=lang)
+    written = str(markup.button(content_thing, style))
+    soup = BeautifulSoup(written, "html.parser")
+    assert soup.find("img") is None
+    assert soup.find(lang=lang) is not None
 
 
 def test_head_reads_open_graph_pairs_from_any_iterable():

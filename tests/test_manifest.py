@@ -1076,6 +1076,22 @@ def test_a_thing_url_listed_twice_is_refused(sample_output, tmp_path, capsys, ch
         assert "Traceback" not in said.err
 
 
+def test_a_repeated_url_from_other_code_is_not_blamed_on_hand_editing(tmp_path):
+    # manifest_chunks checks nothing (the build gives it one thing per
+    # URL): code reusing it can write two, and the loader said the manifest
+    # "was changed by hand", which no one had done.
+    things = [ContentThing(_A_THING, name, "a.html", "plain") for name in "ab"]
+    path = tmp_path / "m.json"
+    write_atomically(path, manifest_chunks("https://example.org/", things))
+    with pytest.raises(ManifestError) as refused:
+        load_manifest(path)
+    assert str(refused.value) == (
+        f"{path}: things[1].url repeats things[0].url (a build writes one "
+        "thing per URL, as Flattr keeps one): the manifest was changed by "
+        "hand, or written by code other than pelican-flattr's build"
+    )
+
+
 # What a real build writes twice, in one manifest: a source read as an
 # article and as a page (a file named in PAGE_PATHS, which keeps only
 # folders out of ARTICLE_PATHS). A page that a Save_as override writes over

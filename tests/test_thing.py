@@ -994,6 +994,13 @@ def test_make_thing_fits_each_value_as_the_build_does():
     assert make_thing(**_GOOD, description="ok").description == "A fine title"
 
 
+def test_make_thing_reads_its_title_as_html_as_its_docstring_says():
+    # As Pelican's titles are; plain text is escaped first, as advised.
+    title = "Why x<y matters &amp; more"
+    assert make_thing(**{**_GOOD, "title": title}).title == "Why x"
+    assert make_thing(**{**_GOOD, "title": html.escape(title)}).title == title
+
+
 @pytest.mark.parametrize(
     ("given", "field", "said"),
     [
@@ -1015,6 +1022,15 @@ def test_make_thing_fits_each_value_as_the_build_does():
         ({"tags": [["x", "y"]]}, "tags", "an iterable of strings"),
         ({"tags": ["a", None]}, "tags", "an iterable of strings"),
         ({"tags": MappingProxyType({"secret": 1})}, "tags", "an iterable of strings"),
+        # Text read from bytes that are not UTF-8 failed later, as a
+        # UnicodeEncodeError naming no argument (the auto-submit URL's).
+        ({"url": "https://e.org/Caf\udce9"}, "url", "lone surrogate"),
+        ({"title": "Caf\udce9 au lait"}, "title", "lone surrogate"),
+        ({"description": "Short: Caf\udce9"}, "description", "lone surrogate"),
+        ({"description": "\udce9"}, "description", "lone surrogate"),
+        ({"site_name": "Caf\udce9"}, "site_name", "lone surrogate"),
+        ({"tags": "a, Caf\udce9"}, "tags", "lone surrogate"),
+        ({"tags": ["a", "Caf\udce9"]}, "tags", "lone surrogate"),
     ],
 )
 def test_make_thing_refuses_a_value_naming_its_argument(given, field, said):
