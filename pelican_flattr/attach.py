@@ -1090,12 +1090,8 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     # Only with FLATTR_STORE: a build without it never imports them.
     import sqlite3
 
-    from .notice import (
-        notices_by_author,
-        read_pending_totals,
-        unreadable_store_cause,
-    )
-    from .store import RESTORE, StoreError, sqlite_problem
+    from .notice import notices_by_author, read_pending_totals
+    from .store import RESTORE, StoreError, sqlite_problem, unreadable_store_cause
 
     try:
         totals = read_pending_totals(path)

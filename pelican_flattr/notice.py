@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .identifiers import Owner, holds_at_sign
-from .store import MAX_CLICKS, journal_paths
+from .store import MAX_CLICKS
 from .thing import check_thing_url
 
 if TYPE_CHECKING:
@@ -114,37 +114,6 @@ def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals
         return pending_totals(connection)
     finally:
         connection.close()
-
-
-def unreadable_wal_files(path: Path) -> list[Path]:
-    """The ``-wal`` and ``-shm`` files beside the store at ``path`` that
-    exist and that this process may not read.
-
-    SQLite keeps them while the web hook receiver runs, with the mode the
-    store had when they were made (its owner's alone, unless the operator
-    changed it before) and the receiver's group. A reader needs both: a
-    user allowed to read the store file alone gets "unable to open
-    database file".
-    """
-    return [
-        companion
-        for companion in journal_paths(path)
-        if os.path.exists(companion) and not os.access(companion, os.R_OK)
-    ]
-
-
-def unreadable_store_cause(path: Path) -> str:
-    """Why the store at ``path`` likely could not be read, for a message:
-    the ``-wal`` and ``-shm`` files beside it that this user may not read,
-    or "" when there are none (the cause is elsewhere)."""
-    names = [companion.name for companion in unreadable_wal_files(path)]
-    if not names:
-        return ""
-    return (
-        f"likely because this user may not read {' and '.join(names)} beside it, "
-        "which SQLite keeps while the web hook receiver runs: let it read them "
-        "as it reads the store"
-    )
 
 
 def notices_by_author(

@@ -262,6 +262,37 @@ def journal_paths(path: str | Path) -> list[Path]:
     return [Path(f"{real}{end}") for end in WAL_ENDS]
 
 
+def unreadable_wal_files(path: Path) -> list[Path]:
+    """The ``-wal`` and ``-shm`` files beside the store at ``path`` that
+    exist and that this process may not read.
+
+    SQLite keeps them while the web hook receiver runs, with the mode the
+    store had when they were made (its owner's alone, unless the operator
+    changed it before) and the receiver's group. A reader needs both: a
+    user allowed to read the store file alone gets "unable to open
+    database file".
+    """
+    return [
+        companion
+        for companion in journal_paths(path)
+        if os.path.exists(companion) and not os.access(companion, os.R_OK)
+    ]
+
+
+def unreadable_store_cause(path: Path) -> str:
+    """Why the store at ``path`` likely could not be read, for a message:
+    the ``-wal`` and ``-shm`` files beside it that this user may not read,
+    or "" when there are none (the cause is elsewhere)."""
+    names = [companion.name for companion in unreadable_wal_files(path)]
+    if not names:
+        return ""
+    return (
+        f"likely because this user may not read {' and '.join(names)} beside it, "
+        "which SQLite keeps while the web hook receiver runs: let it read them "
+        "as it reads the store"
+    )
+
+
 def _no_journal_of_another_store(path: Path) -> None:
     """Raise StoreError when a ``-wal`` or ``-shm`` file lies beside a
     missing store: a store moved or removed without them left them, and a
@@ -530,8 +561,6 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
             f"{text}); try again once it is done (`fuser` on the file names it)"
         )
     if not writing:
-        from .notice import unreadable_store_cause  # notice imports this module
-
         # SQLite says only "unable to open database file" when the -wal and
         # -shm files a running receiver keeps cannot be read: the build's
         # warning names them, and so must a command that reads the store.

@@ -478,7 +478,7 @@ def test_a_store_the_running_receiver_keeps_unreadable_is_named_so(tmp_path, lin
 def test_the_cause_names_only_wal_files_that_exist_unreadable(tmp_path):
     """The warning must not blame the -wal and -shm files for a store that
     cannot be read for another reason."""
-    from pelican_flattr.notice import unreadable_store_cause
+    from pelican_flattr.store import unreadable_store_cause
 
     store = tmp_path / "store.sqlite3"
     fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
