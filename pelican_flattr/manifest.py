@@ -80,42 +80,17 @@ def _recorded_path(name: str, what: str) -> str:
     return recorded
 
 
-def manifest_entry(
-    content_thing: ContentThing,
-    feeds: Iterable[str] = (),
-    auto_submit_url: str | None = None,
-    button_style: str | None = None,
-) -> dict[str, Any]:
-    """The manifest's record of one thing, and the feeds that carry it
-    (``auto_submit_url``: the thing's, when the caller has it), as the dict
-    ``load_manifest`` reads back for it. The build writes the same record
-    with ``manifest_line``, which is quicker (a test holds the two equal)."""
-    thing = content_thing.thing
-    return {
-        "auto_submit_url": auto_submit_url or thing.auto_submit_url,
-        "button": button_style or content_thing.button_style,
-        "category": thing.category,
-        "description": thing.description,
-        "feeds": sorted({portable_path(feed) for feed in feeds}),
-        "hidden": thing.hidden,
-        "language": thing.language,
-        "owner": {"kind": thing.owner.kind, "value": thing.owner.value},
-        "page": portable_path(content_thing.page),
-        "source": portable_path(content_thing.source),
-        "tags": list(thing.tags),
-        "title": thing.title,
-        "url": thing.url,
-    }
-
-
 def manifest_line(
     content_thing: ContentThing,
     feeds: Iterable[str] = (),
     auto_submit_url: str | None = None,
     button_style: str | None = None,
 ) -> str:
-    """``manifest_entry`` as the JSON text the manifest holds for it: what
-    ``json.dumps(entry, sort_keys=True, ensure_ascii=False)`` gives.
+    """The manifest's record of one thing, and the feeds that carry it
+    (``auto_submit_url``: the thing's, when the caller has it), as the JSON
+    text the manifest holds for it: what ``json.dumps(entry,
+    sort_keys=True, ensure_ascii=False)`` gives for the dict
+    ``load_manifest`` reads back (a test holds the two equal).
 
     Put together from json's own string encoder (the C function json.dumps
     calls for every string) rather than by encoding the dict: a build

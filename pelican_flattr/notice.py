@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PendingTotals:
-    """What waits for one owner identifier."""
+    """What waits for one owner identifier (the key it is read under)."""
 
-    owner_id: str
     things: int  # things with flattrs not yet handed over (see _TOTALS)
     # Sum over those things of their highest flattr count less the count
     # handed over at verification, each capped at MAX_CLICKS.
@@ -86,7 +85,7 @@ _TOTALS = f"""
 def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
     """Pending totals of every owner identifier in the store."""
     return {
-        row[0]: PendingTotals(row[0], row[1], row[2], row[3], row[4])
+        row[0]: PendingTotals(row[1], row[2], row[3], row[4])
         for row in connection.execute(_TOTALS)
     }
 

@@ -151,23 +151,6 @@ class Thing:
         _last_auto_submit = (self, url)
         return url
 
-    def parameters(self) -> list[tuple[str, str]]:
-        """The auto-submit parameters, in a stable order, empty ones left out
-        (``auto_submit_url`` encodes the same, in the same order)."""
-        params = [
-            ("url", self.url),
-            (self.owner.parameter, self.owner.value),
-            ("title", self.title),
-            ("description", self.description),
-            ("category", self.category),
-            ("language", self.language),
-        ]
-        if self.tags:
-            params.append(("tags", ",".join(self.tags)))
-        if self.hidden:
-            params.append(("hidden", "1"))
-        return params
-
 
 # (thing, its auto-submit URL): see Thing.auto_submit_url.
 _last_auto_submit: tuple[Thing, str] | None = None
