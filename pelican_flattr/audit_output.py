@@ -39,7 +39,7 @@ def site_files(
     manifest_in_output: str | None = None,
     linked_outside: dict[Path, str] | None = None,
     other_sites_files: list[Path] | None = None,
-    other_manifests: Collection[str] = (),
+    language_manifests: Collection[str] = (),
 ) -> list[Path]:
     """Every regular file of the output tree, in a stable order.
 
@@ -59,8 +59,9 @@ def site_files(
     holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
     feeds/), or is one of ``own_folders`` (relative to ``output``, as
     ``site_folders`` gives them): both are this site's. See
-    ``_own_manifest`` for what its own manifest is (``other_manifests``:
-    the paths the languages' sites name their own).
+    ``_other_site_manifest`` for what another site's manifest is
+    (``language_manifests``: the paths the languages' sites name their own
+    by).
     """
     files = []
     try:
@@ -81,8 +82,8 @@ def site_files(
         # own audit says what its manifest is.
         inside = folder.startswith(others) if others else False
         own = (
-            _own_manifest(
-                Path(folder), names, manifest_in_output, audited, other_manifests
+            _other_site_manifest(
+                Path(folder), names, manifest_in_output, audited, language_manifests
             )
             if other_sites is not None and folder != top and not inside
             else None
@@ -198,25 +199,26 @@ def _is_file_to_check(path: Path) -> bool:
     return True
 
 
-def _own_manifest(
+def _other_site_manifest(
     folder: Path,
     names: Collection[str],
     relative: str | None,
     audited: os.stat_result | None,
-    other_manifests: Collection[str] = (),
+    language_manifests: Collection[str] = (),
 ) -> str | None:
-    """The path in ``folder`` (whose files are ``names``) of a manifest of
-    its own, other than the one audited, or None.
+    """The path in ``folder`` (whose files are ``names``) of another site's
+    manifest, one of its own other than the one audited; None when it holds
+    none.
 
     That is a pelican-flattr manifest at ``relative``, the audited one's
     path relative to the output (a language's site of i18n_subsites writes
     its own there: ``de/feeds/flattr-manifest.json``), else one at a path of
-    ``other_manifests`` (a language's own FLATTR_MANIFEST, relative to its
+    ``language_manifests`` (a language's own FLATTR_MANIFEST, relative to its
     folder), else a ``flattr-manifest.json``. The first wins: a
     ``flattr-manifest.json`` there may be a leftover of a build with
     another FLATTR_MANIFEST.
     """
-    for path in (relative, *other_manifests):
+    for path in (relative, *language_manifests):
         if _holds_manifest_at(folder, path, audited):
             return path
     if MANIFEST_NAME in names and _is_other_manifest(folder / MANIFEST_NAME, audited):
@@ -231,7 +233,7 @@ def _holds_manifest_at(
     path in the output, when it is not the default one), a pelican-flattr
     manifest other than the one audited."""
     if relative is None or relative == MANIFEST_NAME:
-        return False  # the default: _own_manifest looks for it by name
+        return False  # the default: _other_site_manifest looks for it by name
     return _is_other_manifest(folder / relative, audited)
 
 
