@@ -256,59 +256,78 @@ def _left_over_languages(
     audit: Audit,
     output: Path,
     siteurl: str,
-    other_sites: dict[Path, str],
+    other_sites: Mapping[Path, str],
     languages: SiteLanguages,
-) -> None:
-    """Report each folder of ``other_sites`` (taken out of it) that holds
-    the site of a language ``languages`` builds no site of: one folder
-    down in ``output``, none of those languages' folders, its manifest
-    recording the site's ``siteurl`` with the folder's name after it, as
-    i18n_subsites makes a language's, and a thing in that language."""
+) -> dict[Path, str]:
+    """Report each folder of ``other_sites`` that holds the site of a
+    language ``languages`` builds no site of (see ``_is_left_over``), and
+    return the other sites left, in their order: those folders are no
+    other site's."""
     # Pelican deletes no output unless DELETE_OUTPUT_DIRECTORY: a language
     # taken out of I18N_SUBSITES leaves its pages, whose buttons are of
-    # things no build has any more, to be deployed with the site. Another
-    # site's output kept in a folder of the output may lie at such a URL
-    # too (SITEURL/blog): a language's site holds its language's things.
+    # things no build has any more, to be deployed with the site.
     built = set(languages.folders.values())
-    for folder, own in list(other_sites.items()):
-        name = folder.name
-        # (Not skipped as a language of the settings: one whose entry gives
-        # it an OUTPUT_PATH of its own now left its old folder behind.)
-        if folder.parent != output or name in built:
-            continue
-        try:
-            manifest = load_manifest(folder / own)
-        except (OSError, ManifestError):
-            continue
-        if manifest["siteurl"].rstrip("/") != f"{siteurl.rstrip('/')}/{name}":
-            continue
-        code = flattr_language(name)
-        if code is None or all(
-            thing["language"] != code for thing in manifest["things"]
-        ):
-            continue
-        del other_sites[folder]
-        shown = portable_path(name)
-        delete = f"delete {shown}/ ({STALE_FIX})"
-        now = languages.folders.get(name, "")
-        if name in languages.without_plugin:
-            why = "which the settings do not build (i18n_subsites is not in PLUGINS)"
-            fix = f"{delete}, or put i18n_subsites back in PLUGINS"
-        elif name in languages.folders:
-            where = f"in {portable_path(now)}/" if now else "outside the output"
-            why = f"whose site the settings build {where} now"
-            fix = delete
+    left = {}
+    for folder, own in other_sites.items():
+        if _is_left_over(folder, own, output, siteurl, built):
+            _report_left_over(audit, folder.name, languages)
         else:
-            why = "which the settings do not build (it is not in I18N_SUBSITES)"
-            fix = f"{delete}, or put {shown!r} back in I18N_SUBSITES"
-        audit.problem(
-            "language-removed",
-            f"{shown}/",
-            f"holds the site of the language {shown!r}, {why}: the output an "
-            "earlier build left, its buttons those of things no build has any "
-            "more",
-            f"no output of a language the settings do not build there: {fix}",
-        )
+            left[folder] = own
+    return left
+
+
+def _is_left_over(
+    folder: Path, own: str, output: Path, siteurl: str, built: Collection[str | None]
+) -> bool:
+    """Whether ``folder``, another site's output whose manifest is ``own``
+    in it, holds the site of a language no site is ``built`` in: one
+    folder down in ``output``, none of the folders ``built``, its manifest
+    recording the site's ``siteurl`` with the folder's name after it, as
+    i18n_subsites makes a language's, and a thing in that language."""
+    name = folder.name
+    # (Not skipped as a language of the settings: one whose entry gives
+    # it an OUTPUT_PATH of its own now left its old folder behind.)
+    if folder.parent != output or name in built:
+        return False
+    try:
+        manifest = load_manifest(folder / own)
+    except (OSError, ManifestError):
+        return False
+    if manifest["siteurl"].rstrip("/") != f"{siteurl.rstrip('/')}/{name}":
+        return False
+    # Another site's output kept in a folder of the output may lie at such
+    # a URL too (SITEURL/blog): a language's site holds its language's things.
+    code = flattr_language(name)
+    return code is not None and any(
+        thing["language"] == code for thing in manifest["things"]
+    )
+
+
+def _report_left_over(audit: Audit, name: str, languages: SiteLanguages) -> None:
+    """Report the folder ``name`` of the output, the site of a language
+    the settings (``languages``) build no site of there: why, by what the
+    settings say of the language, and the fix that follows."""
+    shown = portable_path(name)
+    delete = f"delete {shown}/ ({STALE_FIX})"
+    now = languages.folders.get(name, "")
+    if name in languages.without_plugin:
+        why = "which the settings do not build (i18n_subsites is not in PLUGINS)"
+        fix = f"{delete}, or put i18n_subsites back in PLUGINS"
+    elif name in languages.folders:
+        where = f"in {portable_path(now)}/" if now else "outside the output"
+        why = f"whose site the settings build {where} now"
+        fix = delete
+    else:
+        why = "which the settings do not build (it is not in I18N_SUBSITES)"
+        fix = f"{delete}, or put {shown!r} back in I18N_SUBSITES"
+    audit.problem(
+        "language-removed",
+        f"{shown}/",
+        f"holds the site of the language {shown!r}, {why}: the output an "
+        "earlier build left, its buttons those of things no build has any "
+        "more",
+        f"no output of a language the settings do not build there: {fix}",
+    )
 
 
 def audit_site(
@@ -374,24 +393,17 @@ def audit_site(
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
     if site is not None:
         check_manifest_site(manifest_path, manifest["siteurl"], *site)
-    unreadable: list[Path] = []
-    other_sites: dict[Path, str] = {}
-    other_sites_files: list[Path] = []
-    linked_outside: dict[Path, str] = {}
     # Where the manifest lies in the output: each language's site of
     # i18n_subsites writes its own at the same path in its own folder.
     in_output = path_in_output(output, manifest_path)
-    files = site_files(
+    found = site_files(
         output,
-        unreadable,
-        other_sites,
         manifest_path,
-        site_folders(manifest),
-        in_output,
-        linked_outside,
-        other_sites_files,
-        language_manifests,
+        own_folders=site_folders(manifest),
+        manifest_in_output=in_output,
+        language_manifests=language_manifests,
     )
+    files, other_sites_files = found.files, found.other_sites_files
 
     def name_in_output(path: Path) -> str:
         # Escaped as the manifest records a name that is not UTF-8.
@@ -399,7 +411,9 @@ def audit_site(
 
     names = [name_in_output(path) for path in files]
     other_names = [name_in_output(path) for path in other_sites_files]
-    unchecked = {name_in_output(folder) for folder in [*unreadable, *linked_outside]}
+    unchecked = {
+        name_in_output(folder) for folder in [*found.unreadable, *found.linked_outside]
+    }
     manifest_index = index_manifest(manifest)
     audit = Audit(
         manifest=manifest_index,
@@ -479,13 +493,13 @@ def audit_site(
                 "who flattred what, and owners' claim URLs)",
             )
     _check_names(audit, addresses, [*names, *other_names])
-    for folder in sorted(unreadable):
+    for folder in sorted(found.unreadable):
         audit.problem(
             "unreadable",
             name_in_output(folder),
             "cannot be read: its files are not checked",
         )
-    for link, target in sorted(linked_outside.items()):
+    for link, target in sorted(found.linked_outside.items()):
         audit.problem(
             "link-outside",
             name_in_output(link),
@@ -494,8 +508,11 @@ def audit_site(
             "its files in the output itself: a deploy may copy a link as a "
             "link, or all it points at",
         )
+    other_sites = found.other_sites
     if languages is not None:
-        _left_over_languages(audit, output, manifest["siteurl"], other_sites, languages)
+        other_sites = _left_over_languages(
+            audit, output, manifest["siteurl"], other_sites, languages
+        )
     audit.report.other_site_manifests = {
         portable_path(folder.relative_to(output).as_posix()): own
         for folder, own in other_sites.items()
