@@ -41,7 +41,7 @@ import os
 import posixpath
 import re
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ from .addresses import (
 from .audit_feeds import check_feed, report_unrecorded_site_link
 from .audit_output import (
     OutputFolderError,
+    SiteFiles,
     check_output_folder,
     is_earlier_manifest,
     is_language_sibling,
@@ -77,6 +78,7 @@ from .audit_report import (
     index_manifest,
 )
 from .audit_settings import (
+    AuditSettings,
     SiteLanguages,
     check_manifest_site,
     language_manifests_from_settings,
@@ -256,167 +258,230 @@ def _left_over_languages(
     audit: Audit,
     output: Path,
     siteurl: str,
-    other_sites: dict[Path, str],
+    other_sites: Mapping[Path, str],
     languages: SiteLanguages,
-) -> None:
-    """Report each folder of ``other_sites`` (taken out of it) that holds
-    the site of a language ``languages`` builds no site of: one folder
-    down in ``output``, none of those languages' folders, its manifest
-    recording the site's ``siteurl`` with the folder's name after it, as
-    i18n_subsites makes a language's, and a thing in that language."""
+) -> dict[Path, str]:
+    """Report each folder of ``other_sites`` that holds the site of a
+    language ``languages`` builds no site of (see ``_is_left_over``), and
+    return the other sites left, in their order: those folders are no
+    other site's."""
     # Pelican deletes no output unless DELETE_OUTPUT_DIRECTORY: a language
     # taken out of I18N_SUBSITES leaves its pages, whose buttons are of
-    # things no build has any more, to be deployed with the site. Another
-    # site's output kept in a folder of the output may lie at such a URL
-    # too (SITEURL/blog): a language's site holds its language's things.
+    # things no build has any more, to be deployed with the site.
     built = set(languages.folders.values())
-    for folder, own in list(other_sites.items()):
-        name = folder.name
-        # (Not skipped as a language of the settings: one whose entry gives
-        # it an OUTPUT_PATH of its own now left its old folder behind.)
-        if folder.parent != output or name in built:
-            continue
-        try:
-            manifest = load_manifest(folder / own)
-        except (OSError, ManifestError):
-            continue
-        if manifest["siteurl"].rstrip("/") != f"{siteurl.rstrip('/')}/{name}":
-            continue
-        code = flattr_language(name)
-        if code is None or all(
-            thing["language"] != code for thing in manifest["things"]
-        ):
-            continue
-        del other_sites[folder]
-        shown = portable_path(name)
-        delete = f"delete {shown}/ ({STALE_FIX})"
-        now = languages.folders.get(name, "")
-        if name in languages.without_plugin:
-            why = "which the settings do not build (i18n_subsites is not in PLUGINS)"
-            fix = f"{delete}, or put i18n_subsites back in PLUGINS"
-        elif name in languages.folders:
-            where = f"in {portable_path(now)}/" if now else "outside the output"
-            why = f"whose site the settings build {where} now"
-            fix = delete
+    left = {}
+    for folder, own in other_sites.items():
+        if _is_left_over(folder, own, output, siteurl, built):
+            _report_left_over(audit, folder.name, languages)
         else:
-            why = "which the settings do not build (it is not in I18N_SUBSITES)"
-            fix = f"{delete}, or put {shown!r} back in I18N_SUBSITES"
-        audit.problem(
-            "language-removed",
-            f"{shown}/",
-            f"holds the site of the language {shown!r}, {why}: the output an "
-            "earlier build left, its buttons those of things no build has any "
-            "more",
-            f"no output of a language the settings do not build there: {fix}",
-        )
+            left[folder] = own
+    return left
+
+
+def _is_left_over(
+    folder: Path, own: str, output: Path, siteurl: str, built: Collection[str | None]
+) -> bool:
+    """Whether ``folder``, another site's output whose manifest is ``own``
+    in it, holds the site of a language no site is ``built`` in: one
+    folder down in ``output``, none of the folders ``built``, its manifest
+    recording the site's ``siteurl`` with the folder's name after it, as
+    i18n_subsites makes a language's, and a thing in that language."""
+    name = folder.name
+    # (Not skipped as a language of the settings: one whose entry gives
+    # it an OUTPUT_PATH of its own now left its old folder behind.)
+    if folder.parent != output or name in built:
+        return False
+    try:
+        manifest = load_manifest(folder / own)
+    except (OSError, ManifestError):
+        return False
+    if manifest["siteurl"].rstrip("/") != f"{siteurl.rstrip('/')}/{name}":
+        return False
+    # Another site's output kept in a folder of the output may lie at such
+    # a URL too (SITEURL/blog): a language's site holds its language's things.
+    code = flattr_language(name)
+    return code is not None and any(
+        thing["language"] == code for thing in manifest["things"]
+    )
+
+
+def _report_left_over(audit: Audit, name: str, languages: SiteLanguages) -> None:
+    """Report the folder ``name`` of the output, the site of a language
+    the settings (``languages``) build no site of there: why, by what the
+    settings say of the language, and the fix that follows."""
+    shown = portable_path(name)
+    delete = f"delete {shown}/ ({STALE_FIX})"
+    now = languages.folders.get(name, "")
+    if name in languages.without_plugin:
+        why = "which the settings do not build (i18n_subsites is not in PLUGINS)"
+        fix = f"{delete}, or put i18n_subsites back in PLUGINS"
+    elif name in languages.folders:
+        where = f"in {portable_path(now)}/" if now else "outside the output"
+        why = f"whose site the settings build {where} now"
+        fix = delete
+    else:
+        why = "which the settings do not build (it is not in I18N_SUBSITES)"
+        fix = f"{delete}, or put {shown!r} back in I18N_SUBSITES"
+    audit.problem(
+        "language-removed",
+        f"{shown}/",
+        f"holds the site of the language {shown!r}, {why}: the output an "
+        "earlier build left, its buttons those of things no build has any "
+        "more",
+        f"no output of a language the settings do not build there: {fix}",
+    )
 
 
 def audit_site(
     output: str | Path,
     manifest_path: str | Path | None = None,
-    plain_addresses: Mapping[str, str] | None = None,
-    progress: Any = None,
-    site: tuple[tuple[str, ...], str] | None = None,
-    stores: Collection[str] = (),
-    language_manifests: Collection[str] = (),
-    settings_given: bool = False,
-    manifest_given: bool = False,
-    languages: SiteLanguages | None = None,
-    site_owners: frozenset[tuple[str, str]] | None = None,
+    *,
+    settings: AuditSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditReport:
-    """Audit the built site in ``output`` against its manifest.
+    """Audit the built site in ``output`` against its manifest: the one
+    at ``manifest_path`` (--manifest's), else the one the settings'
+    FLATTR_MANIFEST names, else the build's default (see ``_manifest_at``).
 
-    ``plain_addresses`` maps lower-cased email addresses that must never be
-    published to whose they are, as the report names them. ``progress``, if given, is
-    called with (done, total) as files are checked. ``site``, when the
-    settings file gives it, is the site's base URLs and what names the
-    first ("FLATTR_SITEURL of pelicanconf.py"; see ``site_from_settings``).
-    ``stores``: the file names of the operator's store (FLATTR_STORE), any
-    file so named being one published (see ``stores_from_settings``).
-    ``language_manifests``: the paths of the manifests the languages' sites
-    write in their folders, by their own FLATTR_MANIFEST (see
-    ``language_manifests_from_settings``): a folder holding one is theirs.
-    ``settings_given``: whether a settings file was read, and
-    ``manifest_given``: whether ``manifest_path`` is the one --manifest
-    gives (so a missing manifest is not met with advice to give either).
-    ``languages``: the languages' sites the settings file builds, and
-    where (see ``languages_from_settings``), None without one: a folder of
-    the output with the site of another language of this site (see
-    ``_left_over_languages``) is the output of a language taken out, not
-    another site's. ``site_owners``: the owners FLATTR_USERNAME gives the
-    site's thing, as auto-submit parameters (see ``site_owners_from_settings``),
-    None without a settings file.
+    ``settings``: what the settings file given with --settings tells the
+    audit (see ``AuditSettings``), None without one. ``progress``, if
+    given, is called with (done, total) as files are checked.
     Raises ManifestError (for a manifest of another site too), and
     OutputFolderError when this user may not list ``output`` or open its
     files.
     """
     output = Path(output)
     check_output_folder(output)
-    # With --settings and without --manifest, a path given is the one the
-    # settings' FLATTR_MANIFEST names.
-    placed_by_settings = (
-        settings_given and not manifest_given and manifest_path is not None
-    )
-    # "" is a path given (and refused), not the default.
-    manifest_path = (
-        output / MANIFEST_NAME if manifest_path is None else Path(manifest_path)
-    )
-    # Where the operator named the path (or the build's settings did), the
-    # reason and the advice are worth more than "no such manifest".
-    if (
-        manifest_given or settings_given or manifest_path == output / MANIFEST_NAME
-    ) and not os.path.lexists(manifest_path):
-        raise ManifestError(
-            _no_manifest(
-                manifest_path, manifest_given, settings_given, placed_by_settings
-            )
-        )
+    manifest_path = _manifest_at(output, manifest_path, settings)
     manifest = load_manifest(manifest_path, pages_and_feeds=True)
-    if site is not None:
-        check_manifest_site(manifest_path, manifest["siteurl"], *site)
-    unreadable: list[Path] = []
-    other_sites: dict[Path, str] = {}
-    other_sites_files: list[Path] = []
-    linked_outside: dict[Path, str] = {}
+    if settings is not None and settings.site is not None:
+        check_manifest_site(manifest_path, manifest["siteurl"], *settings.site)
     # Where the manifest lies in the output: each language's site of
     # i18n_subsites writes its own at the same path in its own folder.
     in_output = path_in_output(output, manifest_path)
-    files = site_files(
+    found = site_files(
         output,
-        unreadable,
-        other_sites,
         manifest_path,
-        site_folders(manifest),
-        in_output,
-        linked_outside,
-        other_sites_files,
-        language_manifests,
-    )
-
-    def name_in_output(path: Path) -> str:
-        # Escaped as the manifest records a name that is not UTF-8.
-        return portable_path(path.relative_to(output).as_posix())
-
-    names = [name_in_output(path) for path in files]
-    other_names = [name_in_output(path) for path in other_sites_files]
-    unchecked = {name_in_output(folder) for folder in [*unreadable, *linked_outside]}
-    manifest_index = index_manifest(manifest)
-    audit = Audit(
-        manifest=manifest_index,
-        files=frozenset(names),
-        unchecked_folders={"" if folder == "." else folder for folder in unchecked},
+        own_folders=site_folders(manifest),
         manifest_in_output=in_output,
-        report=AuditReport(
-            things=len(manifest_index.things), siteurl=manifest["siteurl"].rstrip("/")
-        ),
-        site_owners=site_owners,
+        language_manifests=() if settings is None else settings.language_manifests,
     )
-    addresses = _private_addresses(manifest_index, plain_addresses or {})
+    own = _named(output, found.files)
+    others = _named(output, found.other_sites_files)
+    audit = _start_audit(output, manifest, found, own, in_output, settings)
+    addresses = _private_addresses(
+        audit.manifest, {} if settings is None else settings.plain_addresses
+    )
     # What the pages show together; the manifest's mtime (one stat), and
     # those of its pages (read only for a link it does not know), tell a
     # page of a later build than it.
     seen = PagesSeen(output, manifest_mtime_ns=mtime_ns(manifest_path))
-    for path, relative in zip(files, names, strict=True):
+    _check_other_manifests(audit, own, manifest_path)
+    # The manifest as the report names it.
+    named = in_output or str(manifest_path)
+    _check_manifest_fields(audit, named)
+    if settings is not None and settings.stores:
+        _check_published_stores(audit, settings.stores, [*own, *others])
+    _check_names(audit, addresses, [name for _, name in [*own, *others]])
+    _report_unchecked_folders(audit, output, found)
+    other_sites = found.other_sites
+    if settings is not None and settings.languages is not None:
+        other_sites = _left_over_languages(
+            audit, output, manifest["siteurl"], other_sites, settings.languages
+        )
+    audit.report.other_site_manifests = {
+        _name_in(output, folder): theirs for folder, theirs in other_sites.items()
+    }
+    _check_files(audit, addresses, seen, own, others, progress)
+    # Before the note: a feed it checks may be found newer than the
+    # manifest, which the note counts.
+    report_unrecorded_site_link(audit, named)
+    _note_what_pages_show(audit, seen, named)
+    return _report_missing(audit, seen)
+
+
+def _manifest_at(
+    output: Path, given: str | Path | None, settings: AuditSettings | None
+) -> Path:
+    """The path of the manifest to audit in ``output``: ``given``
+    (--manifest's), else the one ``settings`` name (FLATTR_MANIFEST), else
+    where the build writes it by default. Raises ManifestError, saying why
+    there may be none and what to do, where none is at a path the operator
+    named (or the build's settings did), or at the default."""
+    # With --settings and without --manifest, a path is the one the
+    # settings' FLATTR_MANIFEST names.
+    placed_by_settings = (
+        given is None and settings is not None and settings.manifest is not None
+    )
+    if given is not None:
+        # "" is a path given (and refused), not the default.
+        path = Path(given)
+    elif settings is not None and settings.manifest is not None:
+        path = settings.manifest
+    else:
+        path = output / MANIFEST_NAME
+    # Where the operator named the path (or the build's settings did), the
+    # reason and the advice are worth more than "no such manifest".
+    if (
+        given is not None or settings is not None or path == output / MANIFEST_NAME
+    ) and not os.path.lexists(path):
+        raise ManifestError(
+            _no_manifest(
+                path, given is not None, settings is not None, placed_by_settings
+            )
+        )
+    return path
+
+
+def _name_in(output: Path, path: Path) -> str:
+    """The name of ``path`` relative to ``output``, ``/``-separated and
+    escaped as the manifest records a name that is not UTF-8."""
+    return portable_path(path.relative_to(output).as_posix())
+
+
+def _named(output: Path, paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Each of ``paths``, in its order, with its name in ``output`` (see
+    ``_name_in``), by which the report and the manifest name it."""
+    return [(path, _name_in(output, path)) for path in paths]
+
+
+def _start_audit(
+    output: Path,
+    manifest: Mapping[str, Any],
+    found: SiteFiles,
+    own: Collection[tuple[Path, str]],
+    in_output: str | None,
+    settings: AuditSettings | None,
+) -> Audit:
+    """The audit of ``output`` against ``manifest`` (which lies at
+    ``in_output`` in it, or outside it: None), before any check: this
+    site's files (``own``, each with its name) and the folders ``found``
+    that cannot be read or lie outside the output, whose files are not."""
+    unchecked = {
+        _name_in(output, folder)
+        for folder in [*found.unreadable, *found.linked_outside]
+    }
+    index = index_manifest(manifest)
+    return Audit(
+        manifest=index,
+        files=frozenset(name for _, name in own),
+        unchecked_folders={"" if folder == "." else folder for folder in unchecked},
+        manifest_in_output=in_output,
+        report=AuditReport(
+            things=len(index.things), siteurl=manifest["siteurl"].rstrip("/")
+        ),
+        site_owners=None if settings is None else settings.site_owners,
+    )
+
+
+def _check_other_manifests(
+    audit: Audit, own: Iterable[tuple[Path, str]], manifest_path: Path
+) -> None:
+    """Report each of this site's files (``own``, each with its name) that
+    is a manifest other than the one audited (at ``manifest_path``), or a
+    temporary file a build writing it left beside it."""
+    in_output = audit.manifest_in_output
+    for path, relative in own:
         # Any JSON file: FLATTR_MANIFEST may have named it otherwise.
         if (
             (path.name == MANIFEST_NAME or path.suffix.lower() == ".json")
@@ -450,70 +515,83 @@ def audit_site(
                 "none: build the site again, to its end (which deletes it), "
                 "then audit again",
             )
-    _check_manifest_fields(audit, in_output or str(manifest_path))
-    if stores:
-        # Binary, so never read for addresses; a static path or an
-        # OUTPUT_PATH around it publishes it.
-        published = {store + end for store in stores for end in ("", *WAL_ENDS)}
-        paths = dict(
-            zip([*names, *other_names], [*files, *other_sites_files], strict=True)
-        )
-        for relative in sorted(paths):
-            name = posixpath.basename(relative)
-            if name in published:
-                what = "is the operator's private store (FLATTR_STORE), published"
-            elif _named_as_copy(name, stores) and _is_sqlite_database(paths[relative]):
-                # A backup beside the store (STORE.bak), copied out with it.
-                what = (
-                    "is a copy of the operator's private store (FLATTR_STORE), "
-                    "published: a backup?"
-                )
-            else:
-                continue
-            audit.problem(
-                "store-published",
-                relative,
-                what,
-                "no store in the output: delete it, and make FLATTR_STORE a "
-                "path outside OUTPUT_PATH and every static path (it holds "
-                "who flattred what, and owners' claim URLs)",
+
+
+def _check_published_stores(
+    audit: Audit, stores: Collection[str], files: Iterable[tuple[Path, str]]
+) -> None:
+    """Report each of ``files`` (each with its name; other sites' too)
+    that is the operator's store, named as one of ``stores`` (with its
+    WAL's files), or a copy of it: binary, so never read for addresses,
+    and a static path or an OUTPUT_PATH around it publishes it."""
+    published = {store + end for store in stores for end in ("", *WAL_ENDS)}
+    paths = {relative: path for path, relative in files}
+    for relative in sorted(paths):
+        name = posixpath.basename(relative)
+        if name in published:
+            what = "is the operator's private store (FLATTR_STORE), published"
+        elif _named_as_copy(name, stores) and _is_sqlite_database(paths[relative]):
+            # A backup beside the store (STORE.bak), copied out with it.
+            what = (
+                "is a copy of the operator's private store (FLATTR_STORE), "
+                "published: a backup?"
             )
-    _check_names(audit, addresses, [*names, *other_names])
-    for folder in sorted(unreadable):
+        else:
+            continue
+        audit.problem(
+            "store-published",
+            relative,
+            what,
+            "no store in the output: delete it, and make FLATTR_STORE a "
+            "path outside OUTPUT_PATH and every static path (it holds "
+            "who flattred what, and owners' claim URLs)",
+        )
+
+
+def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> None:
+    """Report the folders of ``output`` whose files are not checked, as
+    ``found``: those that cannot be read, and links to folders outside it."""
+    for folder in sorted(found.unreadable):
         audit.problem(
             "unreadable",
-            name_in_output(folder),
+            _name_in(output, folder),
             "cannot be read: its files are not checked",
         )
-    for link, target in sorted(linked_outside.items()):
+    for link, target in sorted(found.linked_outside.items()):
         audit.problem(
             "link-outside",
-            name_in_output(link),
+            _name_in(output, link),
             f"is a link to {portable_path(target)}, a folder outside the output "
             "folder: its files are not checked",
             "its files in the output itself: a deploy may copy a link as a "
             "link, or all it points at",
         )
-    if languages is not None:
-        _left_over_languages(audit, output, manifest["siteurl"], other_sites, languages)
-    audit.report.other_site_manifests = {
-        portable_path(folder.relative_to(output).as_posix()): own
-        for folder, own in other_sites.items()
-    }
+
+
+def _check_files(
+    audit: Audit,
+    addresses: _PrivateAddresses,
+    seen: PagesSeen,
+    own: Iterable[tuple[Path, str]],
+    others: Iterable[tuple[Path, str]],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Check each file, read once: this site's (``own``), and other
+    sites' in folders of the output (``others``) for the owners' addresses
+    alone; each with its name. ``progress``, if given, is called with
+    (done, total) after each."""
     # Another site's files are that site's audit's to check, but for the
     # addresses of this one's owners: no file of the output may publish
     # them, and a folder that merely holds a manifest (an old deploy kept
     # for reference, with its pages) must not hide one from this audit.
     checked = [
-        *((path, relative, False) for path, relative in zip(files, names, strict=True)),
-        *(
-            (path, relative, True)
-            for path, relative in zip(other_sites_files, other_names, strict=True)
-        ),
+        *((path, relative, False) for path, relative in own),
+        *((path, relative, True) for path, relative in others),
     ]
     # The manifest's compressed copies first: one that differs from it
     # tells the checks of the pages that the manifest may be older than
     # they are (a row said first, too).
+    in_output = audit.manifest_in_output
     checked.sort(key=lambda each: not _is_copy_of(each[1], in_output))
     for done, (path, relative, addresses_only) in enumerate(checked, 1):
         _check_file(audit, addresses, path, relative, seen, addresses_only)
@@ -529,11 +607,6 @@ def audit_site(
                     )
         if progress is not None:
             progress(done, len(checked))
-    # Before the note: a feed it checks may be found newer than the
-    # manifest, which the note counts.
-    report_unrecorded_site_link(audit, in_output or str(manifest_path))
-    _note_what_pages_show(audit, seen, in_output or str(manifest_path))
-    return _report_missing(audit, seen)
 
 
 def _named_as_copy(name: str, stores: Collection[str]) -> bool:

@@ -24,23 +24,13 @@ from .audit_report import (
     with_output_emptied,
     with_output_retained,
 )
-from .audit_settings import (
-    language_manifests_from_settings,
-    languages_from_settings,
-    manifest_from_settings,
-    plain_addresses_from_settings,
-    site_from_settings,
-    site_owners_from_settings,
-    siteurl_not_compared,
-    stores_from_settings,
-)
+from .audit_settings import audit_settings, siteurl_not_compared
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError
 from .settings import (
     MANIFEST_NAME,
     SettingsFileError,
     read_settings_file,
-    resolved_climb,
 )
 
 
@@ -132,44 +122,19 @@ def run_audit(args: argparse.Namespace) -> int:
     from . import cli
 
     output = Path(args.output)
-    manifest = args.manifest
-    addresses: dict[str, str] = {}
     settings: Mapping[str, Any] = {}
-    site = None
-    stores: set[str] = set()
-    language_manifests: list[str] = []
-    languages = None
-    site_owners = None
+    given = None
     try:
         if args.settings:
             settings = read_settings_file(args.settings, needs_content=False)
-            addresses = plain_addresses_from_settings(settings, args.settings)
-            site = site_from_settings(settings, args.settings)
-            stores = stores_from_settings(settings, args.settings)
-            language_manifests = language_manifests_from_settings(
-                settings, args.settings
-            )
-            if manifest is None:
-                manifest = manifest_from_settings(settings, args.settings, output)
-                # Named as the build names it: "output/../private/m.json"
-                # is where it lies.
-                manifest = manifest and resolved_climb(manifest)
-            languages = languages_from_settings(settings, args.settings)
-            site_owners = site_owners_from_settings(settings)
-        with cli.progress("Auditing", enabled=not args.json) as advance:
-            report = audit_site(
+            given = audit_settings(
+                settings,
+                args.settings,
                 output,
-                manifest,
-                addresses,
-                advance,
-                site,
-                stores,
-                language_manifests,
-                settings_given=bool(args.settings),
                 manifest_given=args.manifest is not None,
-                languages=languages,
-                site_owners=site_owners,
             )
+        with cli.progress("Auditing", enabled=not args.json) as advance:
+            report = audit_site(output, args.manifest, settings=given, progress=advance)
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
         return cli.usage_error(redact(str(error)))
     status = 0 if report.ok else 1
@@ -181,7 +146,7 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     by_kind = problems_by_kind(report.problems)
     notes = list(report.notes)
-    if args.settings and site is None:
+    if given is not None and given.site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)
         if note is not None:
             notes.append(redact(note))

@@ -18,6 +18,7 @@ import posixpath
 import re
 import stat
 from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,47 +31,68 @@ class OutputFolderError(ValueError):
     them can be checked."""
 
 
+@dataclass(frozen=True)
+class SiteFiles:
+    """What ``site_files`` finds in an output folder, each list in a stable
+    order."""
+
+    # This site's regular files (or files this user may not reach), sorted.
+    files: tuple[Path, ...]
+    # The folders that cannot be listed, or whose files cannot be reached
+    # (mode r--), as the walk met them.
+    unreadable: tuple[Path, ...]
+    # Each folder that holds another site's output -> the path of its
+    # manifest in it, as the walk met them.
+    other_sites: Mapping[Path, str]
+    # The files of those folders, sorted: checked for owners' addresses
+    # only (see audit_site).
+    other_sites_files: tuple[Path, ...]
+    # Each link to a folder outside the output -> the folder it resolves to.
+    linked_outside: Mapping[Path, str]
+
+
 def site_files(
     output: Path,
-    unreadable: list[Path] | None = None,
-    other_sites: dict[Path, str] | None = None,
-    manifest: Path | None = None,
+    manifest: Path,
+    *,
     own_folders: Collection[str] = (),
     manifest_in_output: str | None = None,
-    linked_outside: dict[Path, str] | None = None,
-    other_sites_files: list[Path] | None = None,
-    other_manifests: Collection[str] = (),
-) -> list[Path]:
-    """Every regular file of the output tree, in a stable order.
+    language_manifests: Collection[str] = (),
+) -> SiteFiles:
+    """Every regular file of the output tree, and what the walk found
+    besides (see ``SiteFiles``).
 
     Links to files are followed, as a web server serving the tree follows
     them; a link to a file this user may not reach (in a folder it may not
     enter) is listed all the same, for the audit to say it cannot be read. Links to
     folders are not walked: one to a folder of the tree is walked under that
     folder's own name, and one to a folder outside it (which may be the
-    whole file system) is added to ``linked_outside``, with the folder it
+    whole file system) is in ``linked_outside``, with the folder it
     resolves to. Anything else is skipped, never opened: a broken link
     cannot be read, and reading a FIFO would wait for ever. Folders that
     cannot be listed, or whose files cannot be reached (mode r--), are
-    added to ``unreadable``. With ``other_sites``, a
-    folder below ``output`` that holds a manifest of its own is another
-    site's output, added to it (with the path of that manifest in it), its
-    files left out and added to ``other_sites_files`` (sorted), unless it
-    holds ``manifest``, the one audited (FLATTR_MANIFEST may put it in
-    feeds/), or is one of ``own_folders`` (relative to ``output``, as
-    ``site_folders`` gives them): both are this site's. See
-    ``_own_manifest`` for what its own manifest is (``other_manifests``:
-    the paths the languages' sites name their own).
+    ``unreadable``. A folder below ``output`` that holds a manifest of its
+    own is another site's output (in ``other_sites``, with the path of
+    that manifest in it), its files left out of ``files`` and in
+    ``other_sites_files``, unless it holds ``manifest``, the one audited
+    (FLATTR_MANIFEST may put it in feeds/), or is one of ``own_folders``
+    (relative to ``output``, as ``site_folders`` gives them): both are
+    this site's. See ``_other_site_manifest`` for what another site's
+    manifest is (``language_manifests``: the paths the languages' sites
+    name their own by).
     """
-    files = []
+    files: list[Path] = []
+    unreadable: list[Path] = []
+    other_sites: dict[Path, str] = {}
+    other_sites_files: list[Path] = []
+    linked_outside: dict[Path, str] = {}
     try:
-        audited = None if manifest is None else os.stat(manifest)
+        audited = os.stat(manifest)
     except OSError:
         audited = None
 
     def on_error(error: OSError) -> None:
-        if unreadable is not None:
-            unreadable.append(Path(error.filename))
+        unreadable.append(Path(error.filename))
 
     top = os.fspath(output)
     real_output: str | None = None
@@ -81,10 +103,10 @@ def site_files(
         # own audit says what its manifest is.
         inside = folder.startswith(others) if others else False
         own = (
-            _own_manifest(
-                Path(folder), names, manifest_in_output, audited, other_manifests
+            _other_site_manifest(
+                Path(folder), names, manifest_in_output, audited, language_manifests
             )
-            if other_sites is not None and folder != top and not inside
+            if folder != top and not inside
             else None
         )
         if (
@@ -104,7 +126,7 @@ def site_files(
             real_output = real_output or os.path.realpath(output)
             for name in linked:
                 target = os.path.realpath(Path(folder, name))
-                if not _within(target, real_output) and linked_outside is not None:
+                if not _within(target, real_output):
                     linked_outside[Path(folder, name)] = target
         try:
             if folders and not names:
@@ -120,14 +142,17 @@ def site_files(
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
             continue
-        if not inside:
-            files += found
-        elif other_sites_files is not None:
-            # Checked for owners' addresses only (see audit_site).
+        if inside:
             other_sites_files += found
-    if other_sites_files is not None:
-        other_sites_files.sort()
-    return sorted(files)
+        else:
+            files += found
+    return SiteFiles(
+        files=tuple(sorted(files)),
+        unreadable=tuple(unreadable),
+        other_sites=other_sites,
+        other_sites_files=tuple(sorted(other_sites_files)),
+        linked_outside=linked_outside,
+    )
 
 
 def _walk(
@@ -198,25 +223,26 @@ def _is_file_to_check(path: Path) -> bool:
     return True
 
 
-def _own_manifest(
+def _other_site_manifest(
     folder: Path,
     names: Collection[str],
     relative: str | None,
     audited: os.stat_result | None,
-    other_manifests: Collection[str] = (),
+    language_manifests: Collection[str] = (),
 ) -> str | None:
-    """The path in ``folder`` (whose files are ``names``) of a manifest of
-    its own, other than the one audited, or None.
+    """The path in ``folder`` (whose files are ``names``) of another site's
+    manifest, one of its own other than the one audited; None when it holds
+    none.
 
     That is a pelican-flattr manifest at ``relative``, the audited one's
     path relative to the output (a language's site of i18n_subsites writes
     its own there: ``de/feeds/flattr-manifest.json``), else one at a path of
-    ``other_manifests`` (a language's own FLATTR_MANIFEST, relative to its
+    ``language_manifests`` (a language's own FLATTR_MANIFEST, relative to its
     folder), else a ``flattr-manifest.json``. The first wins: a
     ``flattr-manifest.json`` there may be a leftover of a build with
     another FLATTR_MANIFEST.
     """
-    for path in (relative, *other_manifests):
+    for path in (relative, *language_manifests):
         if _holds_manifest_at(folder, path, audited):
             return path
     if MANIFEST_NAME in names and _is_other_manifest(folder / MANIFEST_NAME, audited):
@@ -231,7 +257,7 @@ def _holds_manifest_at(
     path in the output, when it is not the default one), a pelican-flattr
     manifest other than the one audited."""
     if relative is None or relative == MANIFEST_NAME:
-        return False  # the default: _own_manifest looks for it by name
+        return False  # the default: _other_site_manifest looks for it by name
     return _is_other_manifest(folder / relative, audited)
 
 

@@ -3,12 +3,14 @@
 the manifest's with; the manifest FLATTR_MANIFEST names; the store's file
 names; and the owners' plain email addresses, which no file may publish.
 Each language's site of ``I18N_SUBSITES`` is read as well as the site's.
+``audit_settings`` gathers them all in one ``AuditSettings``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,8 +22,67 @@ from .settings import (
     has_plugin,
     named_sites,
     path_setting,
+    resolved_climb,
 )
 from .thing import check_thing_url, is_development_url
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """What the settings file given with ``--settings`` tells the audit,
+    as ``audit_settings`` reads it (an audit without one is given None)."""
+
+    # Lower-cased plain email addresses of owners -> whose they are, as the
+    # report names them (see plain_addresses_from_settings).
+    plain_addresses: Mapping[str, str]
+    # The site's base URLs and what names the first, None when the site's
+    # is no public URL, which is then not compared (see site_from_settings).
+    site: tuple[tuple[str, ...], str] | None
+    # The file names of the operator's store (see stores_from_settings).
+    stores: frozenset[str]
+    # The paths the languages' sites name their manifests by in their
+    # folders (see language_manifests_from_settings).
+    language_manifests: tuple[str, ...]
+    # The manifest FLATTR_MANIFEST names, as the build names it (see
+    # manifest_from_settings); None when unset, or not read: --manifest
+    # given names the manifest.
+    manifest: Path | None
+    # The languages' sites i18n_subsites builds, and where; None when the
+    # settings use no i18n_subsites (see languages_from_settings).
+    languages: SiteLanguages | None
+    # The owners FLATTR_USERNAME gives the site's thing, as auto-submit
+    # parameters (see site_owners_from_settings).
+    site_owners: frozenset[tuple[str, str]]
+
+
+def audit_settings(
+    settings: Mapping[str, Any], path: str | Path, output: Path, *, manifest_given: bool
+) -> AuditSettings:
+    """What ``settings``, read from the settings file at ``path``, tell the
+    audit of ``output``; FLATTR_MANIFEST unread when ``manifest_given``
+    (--manifest names the manifest).
+
+    Raises SettingsFileError, naming the file and setting, for a setting
+    that cannot be read: the first of them, in the order read here.
+    """
+    plain_addresses = plain_addresses_from_settings(settings, path)
+    site = site_from_settings(settings, path)
+    stores = stores_from_settings(settings, path)
+    language_manifests = language_manifests_from_settings(settings, path)
+    manifest = (
+        None if manifest_given else manifest_from_settings(settings, path, output)
+    )
+    return AuditSettings(
+        plain_addresses=plain_addresses,
+        site=site,
+        stores=frozenset(stores),
+        language_manifests=tuple(language_manifests),
+        # Named as the build names it: "output/../private/m.json" is where
+        # it lies.
+        manifest=manifest and resolved_climb(manifest),
+        languages=languages_from_settings(settings, path),
+        site_owners=site_owners_from_settings(settings),
+    )
 
 
 def check_manifest_site(

@@ -20,6 +20,7 @@ from typing import Any
 from .url_baseline import BaselineError, load_baseline, released, waits
 from .url_guard import (
     Entry,
+    ManifestDiff,
     Move,
     OwnerChange,
     UrlChange,
@@ -141,197 +142,285 @@ def _opens_as_baseline(path: Path) -> bool:
         return False
 
 
+class _Refused(Exception):
+    """What is wrong with diff's command line or the files it names, said
+    as a usage error (exit status 2)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Compared:
+    """What ``diff`` found, as its table and its JSON document give it."""
+
+    diff: ManifestDiff
+    # The content folder checked for sources still there, else None.
+    content: str | None
+    # The settings file read (--settings), else None: the pages it gives
+    # were then checked.
+    settings: str | None
+    # The URL changes FLATTR_ACCEPT_URL_CHANGES lets go, left out of diff.
+    accepted: tuple[UrlChange, ...] = ()
+    # (url, source) of each accepted URL the new build's things hold.
+    live: tuple[tuple[str, str], ...] = ()
+    # What to say of those, as the build says it.
+    live_warning: str | None = None
+
+    @property
+    def status(self) -> int:
+        """diff's exit status: 1 when flattrs would be orphaned, else 0."""
+        return 1 if self.diff.orphans_flattrs else 0
+
+
 def run_diff(args: Any) -> int:
     """The ``diff`` subcommand."""
     from . import cli
-    from .manifest import BaselineGivenError, ManifestError, load_manifest
 
     try:
-        old = _old_things(args.old)
-        new = load_manifest(args.new)["things"]
-    except BaselineGivenError as error:
-        return cli.usage_error(
-            f"{error} as NEW_MANIFEST, the newer build's (the baseline is read "
-            "as OLD_MANIFEST only)"
-        )
-    except (ManifestError, BaselineError) as error:
-        return cli.usage_error(str(error))
-    content, settings, accepted = args.content, None, []
+        compared = _compare(args)
+    except _Refused as refused:
+        return cli.usage_error(str(refused))
+    if args.json:
+        _print_diff_json(compared)
+    else:
+        _print_diff_table(compared, args.limit)
+    return compared.status
+
+
+def _compare(args: Any) -> _Compared:
+    """The manifests diff's ``args`` name compared, as the URL guard
+    compares them (with --settings, as the new build's content tells each
+    change). Raises _Refused when a manifest, the settings file or the
+    content folder cannot be read."""
+    old, new = _manifests(args)
+    settings: dict[str, Any] | None = None
+    content = args.content
     if args.settings is not None:
         try:
             settings, pages, accepted_urls = _diff_settings(
                 args.settings, needs_content=content is None
             )
         except ValueError as error:
-            return cli.usage_error(str(error))
+            raise _Refused(str(error)) from None
         if content is None:
-            if settings["PATH"] == os.curdir:
-                # Pelican's default, the folder the command runs in: the
-                # content folder is given to `pelican` on its command line.
-                return cli.usage_error(
-                    f"{args.settings}: PATH is not set in it, so the content "
-                    "folder is not known: give it with --content"
-                )
-            content = settings["PATH"]  # made absolute by Pelican
-    source_exists = unknown
-    if content is not None:
-        if not os.path.isdir(content):
-            given = (
-                "--content" if args.content is not None else f"{args.settings}: PATH"
-            )
-            what = (
-                "is a file, not a folder"
-                if os.path.exists(content)
-                else ("no such folder")
-            )
-            return cli.usage_error(f"{given} {content}: {what}")
-        source_exists = in_folder(content)
+            content = _settings_content(settings, args.settings)
+    source_exists = unknown if content is None else _source_exists(content, args)
     diff = compare_manifests(old, new, source_exists)
-    live: list[tuple[str, str]] = []
-    live_warning = None
-    if settings is not None:
-        # As the build warns: an accepted URL that the new build's things
-        # hold again would let a later change of that thing go unsaid.
-        # A language's site of i18n_subsites lists the main site's thing on
-        # its copy of an article the main site publishes too: the main
-        # site guards it, and says (as its diff does) to take it out.
-        shown = _main_sites_things(settings, args.settings, args.new)
-        new_sources = {
-            thing["url"]: thing["source"]
-            for thing in new
-            if (thing["source"], thing["url"]) not in shown
-        }
-        live = live_accepted(accepted_urls, new_sources)
-        live_warning = accepted_live_warning(accepted_urls, new_sources, in_diff=True)
-        accepted = [c for c in diff.url_changes if c.old_url in accepted_urls]
-        # Listed once, when first asked: each content read needs its kind.
-        page_files = functools.cache(functools.partial(pages_in, settings, content))
-        read = functools.partial(contents_in, settings, content, page_files)
-        try:
-            changes = unresolved_changes(
-                diff.url_changes, accepted_urls, pages, page_files, read
-            )
-            # The build's fixes: a draft, an empty save_as, a pin a setting
-            # gives, a slug, named as its guard names them.
-            changes = told_by_content(
-                changes, read, settings.get("EXTRA_PATH_METADATA")
-            )
-        except Exception as error:  # Pelican's code, given the user's settings
-            from .identifiers import redact_addresses
+    if settings is None:
+        return _Compared(diff, content, None)
+    return _as_the_build_tells(diff, new, content, settings, args, pages, accepted_urls)
 
-            return cli.usage_error(
-                f"{args.settings}: Pelican cannot list the pages of {content}: "
-                f"{type(error).__name__}: {redact_addresses(str(error))}"
-            )
-        diff = dataclasses.replace(diff, url_changes=tuple(changes))
-    fix = functools.partial(_fix, pages_checked=settings is not None)
+
+def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
+    """The things of diff's OLD_MANIFEST and NEW_MANIFEST (see
+    ``_old_things``); _Refused, saying why, when either cannot be read."""
+    from .manifest import BaselineGivenError, ManifestError, load_manifest
+
+    try:
+        return _old_things(args.old), load_manifest(args.new)["things"]
+    except BaselineGivenError as error:
+        raise _Refused(
+            f"{error} as NEW_MANIFEST, the newer build's (the baseline is read "
+            "as OLD_MANIFEST only)"
+        ) from None
+    except (ManifestError, BaselineError) as error:
+        raise _Refused(str(error)) from None
+
+
+def _settings_content(settings: Mapping[str, Any], path: str) -> str:
+    """The content folder of the settings file at ``path`` (its PATH, made
+    absolute by Pelican); _Refused when it sets none."""
+    if settings["PATH"] == os.curdir:
+        # Pelican's default, the folder the command runs in: the content
+        # folder is given to `pelican` on its command line.
+        raise _Refused(
+            f"{path}: PATH is not set in it, so the content folder is not "
+            "known: give it with --content"
+        )
+    return settings["PATH"]
+
+
+def _source_exists(content: str, args: Any) -> Callable[[str], bool]:
+    """Whether a source is in the content folder ``content`` (--content's,
+    else the settings' PATH); _Refused, naming which gave it, when it is
+    no folder."""
+    if not os.path.isdir(content):
+        given = "--content" if args.content is not None else f"{args.settings}: PATH"
+        what = (
+            "is a file, not a folder" if os.path.exists(content) else "no such folder"
+        )
+        raise _Refused(f"{given} {content}: {what}")
+    return in_folder(content)
+
+
+def _as_the_build_tells(
+    diff: ManifestDiff,
+    new: list[Entry],
+    content: str,
+    settings: Mapping[str, Any],
+    args: Any,
+    pages: bool,
+    accepted_urls: frozenset[str],
+) -> _Compared:
+    """``diff`` as the new build (its things ``new``, its ``settings`` read
+    from the file --settings names, its content folder ``content``) tells
+    it: the URLs FLATTR_ACCEPT_URL_CHANGES (``accepted_urls``) lets go left
+    out, a page without a thing while FLATTR_PAGES (``pages``) is off, and
+    each change's fix as the build gives it. Raises _Refused when
+    Pelican cannot read the content with the settings."""
+    # As the build warns: an accepted URL that the new build's things
+    # hold again would let a later change of that thing go unsaid.
+    # A language's site of i18n_subsites lists the main site's thing on
+    # its copy of an article the main site publishes too: the main
+    # site guards it, and says (as its diff does) to take it out.
+    shown = _main_sites_things(settings, args.settings, args.new)
+    new_sources = {
+        thing["url"]: thing["source"]
+        for thing in new
+        if (thing["source"], thing["url"]) not in shown
+    }
+    # Listed once, when first asked: each content read needs its kind.
+    page_files = functools.cache(functools.partial(pages_in, settings, content))
+    read = functools.partial(contents_in, settings, content, page_files)
+    try:
+        changes = unresolved_changes(
+            diff.url_changes, accepted_urls, pages, page_files, read
+        )
+        # The build's fixes: a draft, an empty save_as, a pin a setting
+        # gives, a slug, named as its guard names them.
+        changes = told_by_content(changes, read, settings.get("EXTRA_PATH_METADATA"))
+    except Exception as error:  # Pelican's code, given the user's settings
+        from .identifiers import redact_addresses
+
+        raise _Refused(
+            f"{args.settings}: Pelican cannot list the pages of {content}: "
+            f"{type(error).__name__}: {redact_addresses(str(error))}"
+        ) from None
+    return _Compared(
+        dataclasses.replace(diff, url_changes=tuple(changes)),
+        content,
+        args.settings,
+        accepted=tuple(c for c in diff.url_changes if c.old_url in accepted_urls),
+        live=tuple(live_accepted(accepted_urls, new_sources)),
+        live_warning=accepted_live_warning(accepted_urls, new_sources, in_diff=True),
+    )
+
+
+def _print_diff_json(compared: _Compared) -> None:
+    """diff's document for scripts: every change, whatever --limit."""
+    from . import cli
+
+    diff = compared.diff
+    fix = functools.partial(_fix, pages_checked=compared.settings is not None)
     # The settings file given names the store the old owner's holder
     # verifies into: verify reads its FLATTR_STORE, and says what is wrong.
-    owner_fix = functools.partial(_owner_fix, settings=args.settings)
-    status = 1 if diff.orphans_flattrs else 0
-    if args.json:
-        cli.print_json(
-            _without_addresses(
-                {
-                    # As audit's and verify's: a script reads one field.
-                    "ok": status == 0,
-                    "exit_status": status,
-                    "orphans_flattrs": diff.orphans_flattrs,
-                    "disappeared": [
-                        {
-                            "source": c.source,
-                            "url": c.old_url,
-                            "taken_by": c.taken_by,
-                            "kept_owner": c.kept_owner,
-                            "still_there": c.still_there,
-                            "pages_off": c.pages_off,
-                            "opted_out": c.opted_out is not None,
-                            "fix": fix(c),
-                        }
-                        for c in diff.url_changes
-                        if c.new_url is None
-                    ],
-                    "url_changed": [
-                        {
-                            "source": c.source,
-                            "old_url": c.old_url,
-                            "new_url": c.new_url,
-                            "taken_by": c.taken_by,
-                            "kept_owner": c.kept_owner,
-                            "fix": fix(c),
-                        }
-                        for c in diff.url_changes
-                        if c.new_url is not None
-                    ],
-                    "owner_changed": [
-                        {
-                            "url": c.url,
-                            "source": c.source,
-                            "old_owner": c.old_owner,
-                            "new_owner": c.new_owner,
-                            "fix": owner_fix(c),
-                        }
-                        for c in diff.owner_changes
-                    ],
-                    "new": [
-                        {"source": e["source"], "url": e["url"]} for e in diff.added
-                    ],
-                    "moved": [
-                        {"source": m.source, "url": m.url, "to": m.to}
-                        for m in diff.moves
-                    ],
-                    "accepted": [
-                        {"source": c.source, "url": c.old_url} for c in accepted
-                    ],
-                    "accepted_still_live": [
-                        {"source": source, "url": url} for url, source in live
-                    ],
-                    "content_checked": content is not None,
-                    "pages_checked": settings is not None,
-                }
-            )
+    owner_fix = functools.partial(_owner_fix, settings=compared.settings)
+    cli.print_json(
+        _without_addresses(
+            {
+                # As audit's and verify's: a script reads one field.
+                "ok": compared.status == 0,
+                "exit_status": compared.status,
+                "orphans_flattrs": diff.orphans_flattrs,
+                "disappeared": [
+                    {
+                        "source": c.source,
+                        "url": c.old_url,
+                        "taken_by": c.taken_by,
+                        "kept_owner": c.kept_owner,
+                        "still_there": c.still_there,
+                        "pages_off": c.pages_off,
+                        "opted_out": c.opted_out is not None,
+                        "fix": fix(c),
+                    }
+                    for c in diff.url_changes
+                    if c.new_url is None
+                ],
+                "url_changed": [
+                    {
+                        "source": c.source,
+                        "old_url": c.old_url,
+                        "new_url": c.new_url,
+                        "taken_by": c.taken_by,
+                        "kept_owner": c.kept_owner,
+                        "fix": fix(c),
+                    }
+                    for c in diff.url_changes
+                    if c.new_url is not None
+                ],
+                "owner_changed": [
+                    {
+                        "url": c.url,
+                        "source": c.source,
+                        "old_owner": c.old_owner,
+                        "new_owner": c.new_owner,
+                        "fix": owner_fix(c),
+                    }
+                    for c in diff.owner_changes
+                ],
+                "new": [{"source": e["source"], "url": e["url"]} for e in diff.added],
+                "moved": [
+                    {"source": m.source, "url": m.url, "to": m.to} for m in diff.moves
+                ],
+                "accepted": [
+                    {"source": c.source, "url": c.old_url} for c in compared.accepted
+                ],
+                "accepted_still_live": [
+                    {"source": source, "url": url} for url, source in compared.live
+                ],
+                "content_checked": compared.content is not None,
+                "pages_checked": compared.settings is not None,
+            }
         )
-    else:
-        rows = [
-            (
-                _change_kind(c),
-                c.source,
-                (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
-                + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
-                fix(c),
-            )
-            for c in diff.url_changes
-        ]
-        rows += [
-            (
-                "owner changed",
-                c.source,
-                c.url,
-                f"{c.old_owner} -> {c.new_owner}: {owner_fix(c)}",
-            )
-            for c in diff.owner_changes
-        ]
-        rows += [("new", e["source"], e["url"], "") for e in diff.added]
-        rows += [("moved", m.source, m.url, _move_note(m, content)) for m in diff.moves]
-        rows = _without_addresses(rows)
-        listed, by_kind = _rows_listed(rows, args.limit)
-        title = ""
-        if len(listed) < len(rows):
-            title = (
-                f"{len(rows)} changes, {len(listed)} listed (--limit {args.limit} "
-                "of each kind)"
-            )
-        cli.print_table(title, ("change", "source", "thing URL", "note"), listed)
-        if accepted:
-            cli.print_line(
-                f"{cli.counted(len(accepted), 'old thing URL')} left out: "
-                f"FLATTR_ACCEPT_URL_CHANGES in {args.settings} lets "
-                f"{'them' if len(accepted) > 1 else 'it'} go"
-            )
-        if live_warning is not None:
-            cli.print_line(_without_addresses(live_warning))
-        cli.print_line(_closing_line(by_kind, len(diff.url_changes)))
-    return status
+    )
+
+
+def _print_diff_table(compared: _Compared, limit: int | None) -> None:
+    """diff's table for people, at most ``limit`` rows of each kind (all
+    when None), then what the settings let go and its closing line."""
+    from . import cli
+
+    diff = compared.diff
+    fix = functools.partial(_fix, pages_checked=compared.settings is not None)
+    owner_fix = functools.partial(_owner_fix, settings=compared.settings)
+    rows = [
+        (
+            _change_kind(c),
+            c.source,
+            (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
+            + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
+            fix(c),
+        )
+        for c in diff.url_changes
+    ]
+    rows += [
+        (
+            "owner changed",
+            c.source,
+            c.url,
+            f"{c.old_owner} -> {c.new_owner}: {owner_fix(c)}",
+        )
+        for c in diff.owner_changes
+    ]
+    rows += [("new", e["source"], e["url"], "") for e in diff.added]
+    rows += [
+        ("moved", m.source, m.url, _move_note(m, compared.content)) for m in diff.moves
+    ]
+    rows = _without_addresses(rows)
+    listed, by_kind = _rows_listed(rows, limit)
+    title = ""
+    if len(listed) < len(rows):
+        title = (
+            f"{len(rows)} changes, {len(listed)} listed (--limit {limit} of each kind)"
+        )
+    cli.print_table(title, ("change", "source", "thing URL", "note"), listed)
+    if compared.accepted:
+        cli.print_line(
+            f"{cli.counted(len(compared.accepted), 'old thing URL')} left out: "
+            f"FLATTR_ACCEPT_URL_CHANGES in {compared.settings} lets "
+            f"{'them' if len(compared.accepted) > 1 else 'it'} go"
+        )
+    if compared.live_warning is not None:
+        cli.print_line(_without_addresses(compared.live_warning))
+    cli.print_line(_closing_line(by_kind, len(diff.url_changes)))
 
 
 def _rows_listed(

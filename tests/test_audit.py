@@ -1626,6 +1626,22 @@ def test_settings_name_the_manifest_the_build_wrote(site, tmp_path, capsys):
     )
 
 
+def test_a_manifest_setting_that_climbs_out_of_the_output_is_named_as_built(
+    copy, tmp_path, capsys
+):
+    # FLATTR_MANIFEST = "../private/things.json" keeps the manifest beside
+    # the output, not in it: the build writes it to the path the climb
+    # leads to, and the audit names that one, not "site/../private/…".
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_MANIFEST = '../private/things.json'\n", encoding="utf-8")
+    assert main(["audit", str(copy), "--settings", str(conf)]) == 2
+    written = os.path.realpath(tmp_path / "private" / "things.json")
+    assert capsys.readouterr().err.startswith(
+        f"pelican-flattr: {written}: no such manifest, at the path the settings' "
+        "FLATTR_MANIFEST names: "
+    )
+
+
 def test_diff_reports_what_would_be_orphaned(sample_output, tmp_path, capsys):
     old = json.loads((sample_output / "flattr-manifest.json").read_text())
     new = json.loads(json.dumps(old))
@@ -2816,6 +2832,16 @@ def test_memory_does_not_grow_with_the_largest_file(copy):
         tracemalloc.stop()
     assert peak < 8 * CHUNK_SIZE < size
     assert [p.file for p in report.problems] == ["big.txt"]
+
+
+def test_progress_is_told_each_file_checked_of_all(copy):
+    # The command's progress bar shows (done, total) as the audit gives it.
+    from pelican_flattr.audit import audit_site
+
+    told = []
+    report = audit_site(copy, progress=lambda done, total: told.append((done, total)))
+    assert report.files > 1
+    assert told == [(done, report.files) for done in range(1, report.files + 1)]
 
 
 # Other people's addresses that hold the owner's: a "." after a word joins

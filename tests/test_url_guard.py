@@ -2577,6 +2577,28 @@ def test_diff_settings_it_cannot_use_are_named(tmp_path, capsys, text, error):
     assert err.startswith(f"pelican-flattr: {conf}: ") and error in err, err
 
 
+def test_diff_settings_pelican_fails_to_read_the_content_with_are_named(
+    tmp_path, capsys
+):
+    # Pelican's own code, given the settings, fails only as diff reads the
+    # content (a.md, still there without a thing, is read for its opt-out):
+    # said naming the file and the error, not a traceback.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    build(tmp_path, two_articles(flattr="no"), FLATTR_AUTHORS=AUTHORS)
+    content = tmp_path / "content"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"PATH = {str(content)!r}\nREADERS = {{'md': 5}}\n")
+    new = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"pelican-flattr: {conf}: Pelican cannot list the pages of {content}: "
+        "TypeError: "
+    )
+
+
 def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, capsys):
     # As the URL guard lets it go: the page's advice says to accept its old
     # URL, and the diff must then stop counting it.
@@ -2755,6 +2777,7 @@ def test_diff_reports_a_url_taken_over(
     (row,) = [line for line in text.splitlines() if "a.md" in line]
     assert OLD in row and f"{SITEURL}/first-slug-2019.html" in row
     assert f"Flattr_url: {OLD}" in row
+    assert "(old URL now c.md's)" in row
 
 
 # What the first version of the plugin (commit f1634c5) wrote for a.md, an
