@@ -59,10 +59,12 @@ def _is_an_accounts_id(number: int) -> bool:
 
 def _twitter_number(digits: str) -> int:
     """The number ``digits`` writes, or one above any account's id where
-    it has more digits than any (Python refuses to read thousands)."""
-    if len(digits.lstrip("0")) > len(str(_LARGEST_TWITTER_ID)):
+    it has more digits than any (Python refuses to read thousands, leading
+    zeros included)."""
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(_LARGEST_TWITTER_ID)):
         return _LARGEST_TWITTER_ID + 1
-    return int(digits)
+    return int(significant or "0")
 
 
 MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
@@ -437,6 +439,8 @@ _HANDLE = re.compile(r"@[A-Za-z0-9_-]{1,64}")
 _TWITTER_HANDLE = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)@([A-Za-z0-9_-]{1,64})")
 # A Twitter id written short: twitter:783214, twitter:id:783214.
 _TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]+)")
+# The same in any script's decimal digits (Unicode's \d).
+_TWITTER_OTHER_DIGITS = re.compile(r"(?i:twitter:(?:user:)?(?:id:)?)\d+")
 # A Flattr profile's address, as Flattr wrote it first (flattr.com/profile/
 # NAME) or later (flattr.com/@NAME), with or without its scheme: only a host
 # before its "@", and a username after it.
@@ -637,8 +641,16 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
         written_short = "is a Twitter id in a form Flattr does not read: write "
         # Without leading zeros, which the form advised would be refused for.
         return IdentifierError(
-            f"{text!r} {written_short}twitter:user:id:{int(number[1])}",
+            f"{text!r} {written_short}twitter:user:id:{_twitter_number(number[1])}",
             f"{written_short}twitter:user:id:NUMBER",
+        )
+    if _TWITTER_OTHER_DIGITS.fullmatch(text):
+        # '١٢٣' or '１２３': digits, though not a handle, that Flattr, which
+        # matches an owner as written, would take for no account's id.
+        return _refused(
+            text,
+            "writes the Twitter id in digits other than 0 to 9: write "
+            "twitter:user:id:NUMBER with the digits 0 to 9",
         )
     return _refused(
         text,

@@ -129,12 +129,34 @@ def test_refusals_say_what_is_wrong(value, says):
     assert says in str(raised.value)
 
 
-def test_a_twitter_id_longer_than_python_reads_is_refused_for_its_range():
-    # Python refuses to turn thousands of digits into a number (ValueError).
-    with pytest.raises(IdentifierError, match="is no Twitter account's id"):
-        parse_owner("twitter:user:id:" + "7" * 5000)
-    with pytest.raises(IdentifierError, match="is no Twitter account's id"):
-        parse_owner("twitter:" + "7" * 5000)
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("twitter:user:id:" + "7" * 5000, "is no Twitter account's id"),
+        ("twitter:" + "7" * 5000, "is no Twitter account's id"),
+        # Leading zeros count as digits to Python's limit too.
+        ("twitter:user:id:" + "0" * 5000, "is no Twitter account's id"),
+        ("twitter:user:id:" + "0" * 5000 + "783214", "with leading zeros"),
+        ("twitter:id:" + "0" * 5000 + "783214", "write twitter:user:id:783214"),
+    ],
+)
+def test_a_twitter_id_longer_than_python_reads_is_refused(value, said):
+    # Python refuses to turn thousands of digits into a number (ValueError),
+    # which ended a build in a traceback.
+    with pytest.raises(IdentifierError, match=said):
+        parse_owner(value)
+
+
+@pytest.mark.parametrize("digits", ["\u0661\u0662\u0663", "\uff11\uff12\uff13"])
+@pytest.mark.parametrize("form", ["twitter:user:id:", "twitter:"])
+def test_a_twitter_id_in_other_digits_is_told_to_use_0_to_9(form, digits):
+    # Digits, not a handle: the handle's advice was wrong for them.
+    with pytest.raises(IdentifierError) as refused:
+        parse_owner(form + digits)
+    assert str(refused.value).endswith(
+        "writes the Twitter id in digits other than 0 to 9: write "
+        "twitter:user:id:NUMBER with the digits 0 to 9"
+    )
 
 
 @pytest.mark.parametrize(
