@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import terminal
 from .api import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
@@ -1163,10 +1164,8 @@ def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def _progress(args: argparse.Namespace, batch: bool):
-    from . import cli
-
     enabled = batch and not args.json and sys.stdout.isatty()
-    return cli.progress("Verifying", enabled=enabled)
+    return terminal.progress("Verifying", enabled=enabled)
 
 
 class _Report:
@@ -1444,11 +1443,9 @@ class _Report:
         return "unknown (no answer carried Flattr's rate limit headers)"
 
     def _print_json(self, document: dict[str, Any]) -> None:
-        from . import cli
-
         # Set first: an interrupt while it is written must not print another.
         self.printed = True
-        cli.print_json(document)
+        terminal.print_json(document)
 
     def _document(self, outcomes: list[Outcome], status: int) -> dict[str, Any]:
         results = []
@@ -1506,20 +1503,16 @@ _FAILED = {
 
 def _say(text: str) -> None:
     """A message on stderr, its control characters escaped as every line
-    for people is (``cli.shown``): a problem names the file given, whose
+    for people is (``terminal.shown``): a problem names the file given, whose
     name may hold a terminal escape."""
-    from . import cli
-
-    print(cli.shown(text, lines=True), file=sys.stderr, flush=True)
+    print(terminal.shown(text, lines=True), file=sys.stderr, flush=True)
 
 
 def _print_line(text: str) -> None:
     """A line for people on stdout, printed as is (rich would otherwise turn
     ``partner:x:1`` into an emoji and colour numbers), through the console
     that ends a command whose reader stopped early with status 141."""
-    from . import cli
-
-    cli.print_line(text)
+    terminal.print_line(text)
 
 
 def _skipped_json(skipped: Skipped) -> dict[str, Any]:
