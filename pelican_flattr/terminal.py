@@ -196,7 +196,9 @@ def counted(count: int, noun: str) -> str:
 
 
 def print_line(text: str) -> None:
-    """A line for people on stdout."""
+    """A line for people on stdout, printed as is (rich would otherwise turn
+    ``partner:x:1`` into an emoji and colour numbers), through the console
+    that ends a command whose reader stopped early with status 141."""
     console().print(
         shown(text, lines=True), markup=False, highlight=False, soft_wrap=True
     )
