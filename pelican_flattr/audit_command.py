@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from . import terminal
 from .audit import audit_site
 from .audit_output import OutputFolderError
 from .audit_report import (
@@ -119,8 +120,6 @@ def _rows_shown(
 
 def run_audit(args: argparse.Namespace) -> int:
     """The ``audit`` subcommand."""
-    from . import cli
-
     output = Path(args.output)
     settings: Mapping[str, Any] = {}
     given = None
@@ -133,10 +132,10 @@ def run_audit(args: argparse.Namespace) -> int:
                 output,
                 manifest_given=args.manifest is not None,
             )
-        with cli.progress("Auditing", enabled=not args.json) as advance:
+        with terminal.progress("Auditing", enabled=not args.json) as advance:
             report = audit_site(output, args.manifest, settings=given, progress=advance)
     except (ManifestError, OutputFolderError, SettingsFileError) as error:
-        return cli.usage_error(redact(str(error)))
+        return terminal.usage_error(redact(str(error)))
     status = 0 if report.ok else 1
     fixes = PROBLEM_FIXES
     if _empties_output(settings):
@@ -151,7 +150,7 @@ def run_audit(args: argparse.Namespace) -> int:
         if note is not None:
             notes.append(redact(note))
     if args.json:
-        cli.print_json(
+        terminal.print_json(
             {
                 "ok": report.ok,
                 # As after a usage error (2) or Ctrl-C (130): a script reads
@@ -197,37 +196,36 @@ def _print_report(
     ``fixes``: what to do about each kind (``PROBLEM_FIXES``, or as the
     settings file read makes it).
     """
-    from . import cli
-
     rows, left_out = _rows_shown(report.problems, args.limit)
-    title = cli.counted(len(report.problems), "problem")
+    problems = terminal.counted(len(report.problems), "problem")
+    title = problems
     if left_out:
         title += f", {len(rows)} listed (--limit {args.limit} of each kind)"
     totals = (
-        f"{cli.counted(report.things, 'thing')}, "
-        f"{cli.counted(report.files, 'file')} checked: "
-        + ("no problems" if report.ok else cli.counted(len(report.problems), "problem"))
+        f"{terminal.counted(report.things, 'thing')}, "
+        f"{terminal.counted(report.files, 'file')} checked: "
+        + ("no problems" if report.ok else problems)
     )
     summary = _summary(by_kind, left_out, fixes)
     others = _other_sites(report, args) + notes
-    if cli.stdout_is_a_terminal():
-        cli.print_table(
+    if terminal.stdout_is_a_terminal():
+        terminal.print_table(
             title,
             ("file", "problem", "expected"),
             [(p.file, p.problem, _expected(p, fixes)) for p in rows],
         )
         for line in [*summary, totals, *others]:
-            cli.print_line(line)
+            terminal.print_line(line)
         return
     for line in [totals, *summary, *others]:
-        cli.print_line(line)
+        terminal.print_line(line)
     if rows:
-        cli.print_line(f"{title}:")
-        cli.print_lines(
+        terminal.print_line(f"{title}:")
+        terminal.print_lines(
             f"{p.file}: {p.kind}: {p.problem}; expected: {_expected(p, fixes)}"
             for p in rows
         )
-        cli.print_line(totals)
+        terminal.print_line(totals)
 
 
 def _summary(
@@ -237,15 +235,13 @@ def _summary(
     does not give, with what to do about each kind (``fixes``), and where
     to read more.
     """
-    from .cli import counted
-
     if not by_kind:
         return []
     lines = ["Problems by kind:"]
     for kind, count in by_kind.items():
         unlisted = left_out.get(kind, 0)
         lines.append(
-            f"  {kind}: {counted(count, 'problem')}"
+            f"  {kind}: {terminal.counted(count, 'problem')}"
             + (f" ({unlisted} not listed)" if unlisted else "")
         )
         lines.append(f"    what to do: {fixes[kind]}")
@@ -295,15 +291,13 @@ def _expected(problem: Problem, fixes: Mapping[str, str]) -> str:
 
 def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:
     """A line for each folder that holds another site, and how to audit it."""
-    from .cli import shown
-
     lines = []
     for folder, own in report.other_site_manifests.items():
         command = _other_site_command(Path(args.output, folder), own, args.settings)
         lines.append(
             # A line break in the folder's name would start a line.
-            f"{shown(folder)}/ holds a manifest of its own: another site's "
-            f"output, not checked here (audit it on its own: {shown(command)})"
+            f"{terminal.shown(folder)}/ holds a manifest of its own: another site's "
+            f"output, not checked here (audit it on its own: {terminal.shown(command)})"
             ", but for the owners' addresses, which no file may publish"
         )
     return lines

@@ -1,4 +1,6 @@
 """The ``pelican-flattr`` command: one subcommand per job, each in its own module.
+This module parses the command line and runs the command; what the commands
+print is ``terminal``'s.
 
 Every subcommand module exposes ``add_command(subparsers)``, which adds its
 parser and sets ``handler`` to a function taking the parsed arguments and
@@ -11,22 +13,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import errno
-import functools
 import importlib
 import importlib.metadata
-import io
-import json
 import os
 import re
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, NoReturn
 
-if TYPE_CHECKING:
-    from rich.console import Console
+from . import terminal
 
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -35,20 +31,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pelican_flattr.verify",
     "pelican_flattr.webhook_command",
 )
-
-
-@dataclasses.dataclass
-class _JsonRun:
-    """A run of a command given ``--json``: whether its document is out,
-    and the usage errors said, which the document printed in its place
-    lists (see ``_print_missing_document``)."""
-
-    wanted: bool = False
-    printed: bool = False
-    problems: list[str] = dataclasses.field(default_factory=list)
-
-
-_json_run = _JsonRun()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +61,7 @@ class _Parser(argparse.ArgumentParser):
             # not turn every "a" of the message into "[hidden]".
             whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
             message = re.sub(whole, "[hidden]", message)
-        _json_run.problems.append(message)
+        terminal.json_run.problems.append(message)
         super().error(message)
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
@@ -247,11 +229,10 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    global _json_run
     parser = build_parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
     _Parser.hidden = _secrets_in(arguments, _option_names(parser))
-    _json_run = _JsonRun(wanted=_asks_for_json(parser, arguments))
+    terminal.start_run(wants_json=_asks_for_json(parser, arguments))
     try:
         try:
             args = parser.parse_args(argv)
@@ -263,7 +244,7 @@ def _run(argv: Sequence[str] | None) -> int:
                 _print_missing_document(2)
             sys.stdout.flush()
             raise
-        _json_run.wanted = bool(getattr(args, "json", False))
+        terminal.json_run.wanted = bool(getattr(args, "json", False))
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
@@ -283,7 +264,7 @@ def _run(argv: Sequence[str] | None) -> int:
         # Stdout itself (a full disk), or an error that names no file: one
         # line that says it, not a traceback. (_status_of says those of a
         # file the command needs, before the --json document.)
-        status = usage_error(_describe_os_error(error))
+        status = terminal.usage_error(_describe_os_error(error))
         try:
             sys.stdout.flush()
         except OSError:  # stdout's own error, which the flush meets again
@@ -304,7 +285,7 @@ def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
     except OSError as error:
         if error.filename is None or isinstance(error, BrokenPipeError):
             raise  # stdout's own: a full disk, a reader that has gone
-        return usage_error(_describe_os_error(error))
+        return terminal.usage_error(_describe_os_error(error))
 
 
 def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> bool:
@@ -332,16 +313,17 @@ def _print_missing_document(status: int) -> None:
     error, Ctrl-C), in the shape of verify's: ``exit_status``, the
     ``problems`` said on stderr, and ``"interrupted": true`` after Ctrl-C.
     A script reads one document on stdout however the command ends."""
-    if not _json_run.wanted or _json_run.printed:
+    run = terminal.json_run
+    if not run.wanted or run.printed:
         return
     document: dict[str, Any] = {
         "ok": status == 0,
         "exit_status": status,
-        "problems": list(_json_run.problems),
+        "problems": list(run.problems),
     }
     if status == 130:
         document["interrupted"] = True
-    print_json(document)
+    terminal.print_json(document)
 
 
 def _drop_unwritten_output() -> None:
@@ -363,260 +345,5 @@ def _describe_os_error(error: OSError) -> str:
     return redact_addresses(text)
 
 
-def usage_error(message: str) -> int:
-    """Say what is wrong with the command line or its files; exit status 2.
-    With ``--json``, the document printed in place of the command's lists
-    it too. An email address in it (a folder named by one, in a path the
-    message names), however spelt, is shown as ``[address]``."""
-    from .webhook_receiver import redact_all_addresses
-
-    # Here, for every command: one that named a path as given printed the
-    # address in it whole.
-    message = redact_all_addresses(message)
-    print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
-    _json_run.problems.append(message)
-    return 2
-
-
-def print_json(document: Any) -> None:
-    """One JSON document on stdout, for scripts."""
-    document = _printable(document)
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
-    try:
-        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
-    except UnicodeEncodeError:
-        # A stdout that cannot write a character (PYTHONIOENCODING=ascii, a
-        # C locale) gets the document in ASCII: JSON escapes read back the
-        # same, where a traceback would leave half a document.
-        text = json.dumps(document, indent=2, ensure_ascii=True, sort_keys=True)
-    # Set first: an interrupt while it is written must not print another.
-    _json_run.printed = True
-    _write_all(text + "\n")
-
-
-def _write_all(text: str) -> None:
-    """Write ``text`` to stdout whole, or raise (BrokenPipeError: 141).
-
-    Under ``python -u`` (PYTHONUNBUFFERED) stdout writes straight to the
-    file, and one write to a pipe whose reader has just gone can write part
-    of the text and report no error: the command would end with 0.
-    """
-    stream = sys.stdout
-    raw = getattr(stream, "buffer", None)
-    if not isinstance(raw, io.RawIOBase):
-        stream.write(text)
-        return
-    stream.flush()
-    view = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
-    while view:  # os.write raises where the raw write would return None
-        view = view[os.write(raw.fileno(), view) :]
-
-
-def _printable(value: Any) -> Any:
-    """``value`` with every file name that is not UTF-8 escaped (see
-    ``portable_path``): a UTF-8 stdout cannot write it as it is, and would
-    stop half-way through a document with a traceback."""
-    from .manifest import portable_path
-
-    if isinstance(value, str):
-        return portable_path(value)
-    if isinstance(value, dict):
-        return {_printable(key): _printable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_printable(item) for item in value]
-    return value
-
-
-# C0 and C1 control characters and DEL. A terminal, or a CI log that
-# renders ANSI escapes, acts on them: a file name of the output holding
-# "\x1b[2J" would clear the screen and could print a clean result instead.
-# And the characters that make a line read otherwise than it is: the bidi
-# marks, overrides and isolates (a name with U+202E shows the rest of the
-# line reversed), and the line and paragraph separators.
-_UNSAFE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[{_UNSAFE}]")
-_CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
-# A log line keeps its tabs too: Pelican's own messages indent with "\n\t".
-_CONTROL_BUT_LAYOUT = re.compile(f"(?![\t\n])[{_UNSAFE}]")
-
-
-def shown(text: str, lines: bool = False) -> str:
-    """``text`` as it is printed for people: every control character and
-    bidi control escaped (``\\x1b``, ``\\u202e``), as a byte of a file name
-    that is not UTF-8 is (``\\xff``, see ``_printable``); line breaks too,
-    unless ``lines`` (text of the command's own, in several lines). JSON
-    escapes them itself."""
-    return _escaped(text, _CONTROL_BUT_NEWLINE if lines else _CONTROL)
-
-
-def shown_in_log(text: str) -> str:
-    """``shown(text, lines=True)`` for a log record's message, whose tabs
-    are kept as well."""
-    return _escaped(text, _CONTROL_BUT_LAYOUT)
-
-
-def _escaped(text: str, pattern: re.Pattern[str]) -> str:
-    text = _printable(text)
-    if text.isprintable():  # nearly every text: no search
-        return text
-    return pattern.sub(_escape, text)
-
-
-def _escape(found: re.Match[str]) -> str:
-    code = ord(found[0])
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def console(stderr: bool = False, width: int | None = None) -> Console:
-    """A rich Console on stdout (or stderr), for every output of the command;
-    ``width`` columns wide, else as wide as the terminal (80 columns when
-    the stream is no terminal)."""
-    return _console_class()(stderr=stderr, emoji=False, width=width)
-
-
-@functools.cache
-def _console_class() -> type[Console]:
-    from rich.console import Console  # not before a command prints
-
-    class PipeAwareConsole(Console):
-        """rich ends the process with status 1 when its stream is closed
-        early, the status by which ``verify`` says Flattr refused an
-        identity: this one lets the error through, for ``main`` to end
-        with 141 as documented."""
-
-        def on_broken_pipe(self) -> None:
-            self.quiet = True  # leaving a Progress must not write again
-            raise BrokenPipeError
-
-    return PipeAwareConsole
-
-
-def _is_a_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # replaced, or closed
-        return False
-
-
-def stdout_is_a_terminal() -> bool:
-    """Whether stdout is a terminal, not a log, a pipe or a file. The
-    stream itself is asked, not rich's is_terminal, which FORCE_COLOR (set
-    by many CI systems for coloured logs) makes true."""
-    return _is_a_terminal(sys.stdout)
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 thing``, ``2 things``: a count for people."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def print_line(text: str) -> None:
-    """A line for people on stdout."""
-    console().print(
-        shown(text, lines=True), markup=False, highlight=False, soft_wrap=True
-    )
-
-
-def print_lines(lines: Iterable[str]) -> None:
-    """Lines for a log on stdout, each whole on one line (a line break in
-    one is shown escaped) and as written: no table, no padding, no wrap,
-    for 20,000 of them to read and grep."""
-    # In chunks: one write of a 20 MB report would hold it all twice.
-    chunk: list[str] = []
-    for line in lines:
-        chunk.append(shown(line))
-        if len(chunk) == 1000:
-            _write_all("\n".join(chunk) + "\n")
-            chunk = []
-    if chunk:
-        _write_all("\n".join(chunk) + "\n")
-
-
-def print_table(
-    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """A table for people on stdout; nothing when there are no rows."""
-    if not rows:
-        return
-    from rich.cells import cell_len
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title or None, show_lines=False, expand=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    # A cell is one line: a line break in a file name would start a row.
-    cells = [[shown(str(cell)) for cell in row] for row in rows]
-    for row in cells:
-        # Text, not markup: cells hold data (claim URLs from web hooks) in
-        # which "[...]" must show as written.
-        table.add_row(*(Text(cell) for cell in row))
-    out = console()
-    widest = [
-        max(cell_len(line) for cell in cells_of for line in cell.splitlines() or [""])
-        for cells_of in zip(columns, *cells, strict=True)
-    ]
-    needed = sum(widest) + 3 * len(widest) + 1
-    if not stdout_is_a_terminal():
-        # A log or a file: folded at 80 columns, no URL or advice ("add
-        # 'Flattr_url: ...'") was left whole to copy or to search for. Each
-        # row keeps to one line there.
-        out = console(width=max(out.width, needed))
-    elif needed > out.width:
-        # A terminal too narrow for the table folds every cell to its
-        # column, URLs and advice included: one block per row instead,
-        # each value on lines of its own, which the terminal wraps (a
-        # wrapped line copies whole).
-        _print_records(out, title, columns, cells)
-        return
-    out.print(table)
-
-
-def _print_records(
-    out: Console, title: str, columns: Sequence[str], cells: list[list[str]]
-) -> None:
-    """The rows of a table as blocks: the first cell, then each other
-    ``column: value``, the value's further lines indented."""
-    from rich.text import Text
-
-    lines = [title, ""] if title else []
-    for row in cells:
-        lines.append(row[0])
-        for column, cell in zip(columns[1:], row[1:], strict=True):
-            value = "\n    ".join(cell.splitlines())
-            lines.append(f"  {column}: {value}")
-        lines.append("")
-    out.print(Text("\n".join(lines[:-1])), soft_wrap=True)
-
-
-@contextlib.contextmanager
-def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """Yield ``advance(done, total)``; a progress bar appears on a terminal
-    once the work has taken more than a moment."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    from rich.progress import Progress
-
-    started = time.monotonic()
-    with Progress(console=console(stderr=True), transient=True) as bar:
-        task = None
-
-        def advance(done: int, total: int) -> None:
-            nonlocal task
-            if task is None:
-                if time.monotonic() - started < 0.5:
-                    return
-                task = bar.add_task(label, total=total)
-            bar.update(task, completed=done, total=total)
-
-        yield advance
-
-
 if __name__ == "__main__":
-    # As ``python -m pelican_flattr.cli``: the subcommands import
-    # pelican_flattr.cli, a module other than this one, which holds the
-    # run's state (whether its --json document is out).
-    from pelican_flattr.cli import main as imported_main
-
-    sys.exit(imported_main())
+    sys.exit(main())

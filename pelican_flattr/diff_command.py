@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import terminal
 from .url_baseline import BaselineError, load_baseline, released, waits
 from .url_guard import (
     Entry,
@@ -172,12 +173,10 @@ class _Compared:
 
 def run_diff(args: Any) -> int:
     """The ``diff`` subcommand."""
-    from . import cli
-
     try:
         compared = _compare(args)
     except _Refused as refused:
-        return cli.usage_error(str(refused))
+        return terminal.usage_error(str(refused))
     if args.json:
         _print_diff_json(compared)
     else:
@@ -306,14 +305,12 @@ def _as_the_build_tells(
 
 def _print_diff_json(compared: _Compared) -> None:
     """diff's document for scripts: every change, whatever --limit."""
-    from . import cli
-
     diff = compared.diff
     fix = functools.partial(_fix, pages_checked=compared.settings is not None)
     # The settings file given names the store the old owner's holder
     # verifies into: verify reads its FLATTR_STORE, and says what is wrong.
     owner_fix = functools.partial(_owner_fix, settings=compared.settings)
-    cli.print_json(
+    terminal.print_json(
         _without_addresses(
             {
                 # As audit's and verify's: a script reads one field.
@@ -376,8 +373,6 @@ def _print_diff_json(compared: _Compared) -> None:
 def _print_diff_table(compared: _Compared, limit: int | None) -> None:
     """diff's table for people, at most ``limit`` rows of each kind (all
     when None), then what the settings let go and its closing line."""
-    from . import cli
-
     diff = compared.diff
     fix = functools.partial(_fix, pages_checked=compared.settings is not None)
     owner_fix = functools.partial(_owner_fix, settings=compared.settings)
@@ -411,16 +406,16 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
         title = (
             f"{len(rows)} changes, {len(listed)} listed (--limit {limit} of each kind)"
         )
-    cli.print_table(title, ("change", "source", "thing URL", "note"), listed)
+    terminal.print_table(title, ("change", "source", "thing URL", "note"), listed)
     if compared.accepted:
-        cli.print_line(
-            f"{cli.counted(len(compared.accepted), 'old thing URL')} left out: "
+        terminal.print_line(
+            f"{terminal.counted(len(compared.accepted), 'old thing URL')} left out: "
             f"FLATTR_ACCEPT_URL_CHANGES in {compared.settings} lets "
             f"{'them' if len(compared.accepted) > 1 else 'it'} go"
         )
     if compared.live_warning is not None:
-        cli.print_line(_without_addresses(compared.live_warning))
-    cli.print_line(_closing_line(by_kind, len(diff.url_changes)))
+        terminal.print_line(_without_addresses(compared.live_warning))
+    terminal.print_line(_closing_line(by_kind, len(diff.url_changes)))
 
 
 def _rows_listed(

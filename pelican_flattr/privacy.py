@@ -44,6 +44,7 @@ from .settings import (
     scrub_addresses,
     scrubbed_owner,
 )
+from .terminal import shown_in_log
 from .thing import Thing, thing_tags
 
 # The web hook receiver's secret, which a settings file may hold (see
@@ -112,8 +113,6 @@ class _AddressesHidden(logging.Filter):
                 hidden = f"{hidden}\n{hidden_trace.rstrip()}"
                 record.exc_info = record.exc_text = None
         if not hidden.isprintable():  # nearly every message is: no search
-            from .cli import shown_in_log  # loaded only for such a message
-
             hidden = shown_in_log(hidden)
         if hidden != message:
             record.msg = hidden

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import terminal
 from .api import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
@@ -1163,10 +1164,8 @@ def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def _progress(args: argparse.Namespace, batch: bool):
-    from . import cli
-
     enabled = batch and not args.json and sys.stdout.isatty()
-    return cli.progress("Verifying", enabled=enabled)
+    return terminal.progress("Verifying", enabled=enabled)
 
 
 class _Report:
@@ -1224,7 +1223,9 @@ class _Report:
             return
         for skipped in self.plan.skipped:
             shown = f"{skipped.identity}  " if skipped.identity else ""
-            _print_line(f"{'skipped':<16}  {shown}({skipped.source}) {skipped.reason}")
+            terminal.print_line(
+                f"{'skipped':<16}  {shown}({skipped.source}) {skipped.reason}"
+            )
 
     def outcome(self, outcome: Outcome) -> None:
         self.done.append(outcome)
@@ -1233,7 +1234,7 @@ class _Report:
         request = outcome.request
         who = request.username if request.username is not None else "(token's account)"
         if outcome.status == "would send":
-            _print_line(
+            terminal.print_line(
                 f"would send  POST {verify_url(self.api_url, request.username)}  "
                 f"identity={request.identity}  ({request.source})"
             )
@@ -1241,7 +1242,7 @@ class _Report:
         line = f"{outcome.status:<16}  {request.identity} -> {who}  ({request.source})"
         if outcome.status in ("refused", "not reached") or outcome.unrecorded:
             line += f"\n    {outcome.message}"
-        _print_line(line)
+        terminal.print_line(line)
 
     def migrated(self, old: int) -> None:
         """Say on stderr that the run migrated the store from schema version
@@ -1370,7 +1371,7 @@ class _Report:
         if self.args.identity is not None:  # one identity: its line said it all
             self._print_recorded(outcomes)
             if not self.args.dry_run:
-                _print_line(f"Rate budget: {self.budget(outcomes)}")
+                terminal.print_line(f"Rate budget: {self.budget(outcomes)}")
             return
         tally = _Tally(outcomes)
         parts = [
@@ -1391,7 +1392,7 @@ class _Report:
         if self.args.dry_run:
             summary += " (dry run: nothing was sent)"
         noun = "identity" if len(outcomes) == 1 else "identities"
-        _print_line(f"{len(outcomes)} {noun}: {summary}")
+        terminal.print_line(f"{len(outcomes)} {noun}: {summary}")
         # Identities left to send, whatever stopped the batch (Flattr out of
         # reach, a rate limit that outlasted the waits, a token without the
         # scope): a rerun sends them. Not when the store stopped it, whose
@@ -1401,9 +1402,9 @@ class _Report:
         if not resume and not problems:
             self._print_recorded(outcomes)
         if not self.args.dry_run:
-            _print_line(f"Rate budget: {self.budget(outcomes)}")
+            terminal.print_line(f"Rate budget: {self.budget(outcomes)}")
         if resume:
-            _print_line(
+            terminal.print_line(
                 f"Successes are recorded in {self.shown_store}; run the same command "
                 "again to resume."
             )
@@ -1430,7 +1431,7 @@ class _Report:
                 "verifications are kept apart from Flattr's and hand no pending "
                 "flattrs over (pending still lists them)"
             )
-        _print_line(f"{line}.")
+        terminal.print_line(f"{line}.")
 
     def budget(self, outcomes: Sequence[Outcome]) -> str:
         """The rate budget, or why it is unknown: only answers of Flattr's
@@ -1444,11 +1445,9 @@ class _Report:
         return "unknown (no answer carried Flattr's rate limit headers)"
 
     def _print_json(self, document: dict[str, Any]) -> None:
-        from . import cli
-
         # Set first: an interrupt while it is written must not print another.
         self.printed = True
-        cli.print_json(document)
+        terminal.print_json(document)
 
     def _document(self, outcomes: list[Outcome], status: int) -> dict[str, Any]:
         results = []
@@ -1506,20 +1505,9 @@ _FAILED = {
 
 def _say(text: str) -> None:
     """A message on stderr, its control characters escaped as every line
-    for people is (``cli.shown``): a problem names the file given, whose
+    for people is (``terminal.shown``): a problem names the file given, whose
     name may hold a terminal escape."""
-    from . import cli
-
-    print(cli.shown(text, lines=True), file=sys.stderr, flush=True)
-
-
-def _print_line(text: str) -> None:
-    """A line for people on stdout, printed as is (rich would otherwise turn
-    ``partner:x:1`` into an emoji and colour numbers), through the console
-    that ends a command whose reader stopped early with status 141."""
-    from . import cli
-
-    cli.print_line(text)
+    print(terminal.shown(text, lines=True), file=sys.stderr, flush=True)
 
 
 def _skipped_json(skipped: Skipped) -> dict[str, Any]:

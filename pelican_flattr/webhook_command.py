@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from . import terminal
 from .identifiers import (
     EARLIER_FLATTRS,
     IdentifierError,
@@ -490,41 +491,39 @@ def _quotes_on(token: str) -> str | None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
-    from . import cli
-
     # Spaces around it, as around the token, are no part of a host.
     host = args.host.strip()
     problem = _host_problem(host)
     if problem is not None:
-        return cli.usage_error(problem)
+        return terminal.usage_error(problem)
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return cli.usage_error(str(error))
+        return terminal.usage_error(str(error))
     token, source = _token(args, settings)
     if source is None:
-        return cli.usage_error(
+        return terminal.usage_error(
             f"a web hook token of {TOKEN_RULE} is needed "
             f"(--token, ${TOKEN_ENV} or {TOKEN_ENV} in --settings); make one with "
             "'pelican-flattr webhook token'"
         )
     quotes = _quotes_on(token) if isinstance(token, str) else None
     if quotes is not None:
-        return cli.usage_error(f"the web hook token from {source} {quotes}")
+        return terminal.usage_error(f"the web hook token from {source} {quotes}")
     if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-        return cli.usage_error(
+        return terminal.usage_error(
             f"the web hook token from {source} must be {TOKEN_RULE} (it is not "
             "shown); make one with 'pelican-flattr webhook token'"
         )
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return cli.usage_error(str(error))
+        return terminal.usage_error(str(error))
     published = _published_with_site(args, settings, store)
     if published is not None:
         # The receiver would go on writing a new store after the next build:
         # every flattr stored so far lost, and not a word said.
-        return cli.usage_error(f"{published}; the receiver does not start")
+        return terminal.usage_error(f"{published}; the receiver does not start")
     app: WebhookApp | None = None
     stopping = threading.Event()  # SIGTERM or Ctrl-C came
     hurry = threading.Event()  # a second one came
@@ -550,13 +549,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError:
         # waitress's for a host it cannot resolve (its shape was checked),
         # whose "Invalid host/port specified." says neither.
-        return cli.usage_error(
+        return terminal.usage_error(
             f"cannot listen on {host}:{args.port}: --host did not resolve to "
             "an address here: give a host name this machine resolves, or an "
             "address (127.0.0.1, ::1, * for every address)"
         )
     except OSError as error:  # the port taken, an address not this machine's
-        return cli.usage_error(f"cannot listen on {host}:{args.port}: {error}")
+        return terminal.usage_error(f"cannot listen on {host}:{args.port}: {error}")
     # Only now the store: opening it creates it, and a port already taken
     # would leave behind an empty store, which pending would then read as
     # one holding nothing (rather than as no store at all).
@@ -574,10 +573,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     except StoreError as error:  # the store's folder, permissions, schema
         server.close()
-        return cli.usage_error(error.message(named_by))
+        return terminal.usage_error(error.message(named_by))
     except Exception as error:
         server.close()
-        return cli.usage_error(f"cannot open the store {store}: {error}")
+        return terminal.usage_error(f"cannot open the store {store}: {error}")
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(message)s",
@@ -954,31 +953,29 @@ def _with_store_said(command: str, store: Path) -> str:
 
 def run_pending(args: argparse.Namespace) -> int:
     """The ``pending`` subcommand."""
-    from . import cli
-
     try:
         settings = _settings(args.settings)
     except SettingsFileError as error:
-        return cli.usage_error(str(error))
+        return terminal.usage_error(str(error))
     try:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
-        return cli.usage_error(str(error))
+        return terminal.usage_error(str(error))
     problems: list[str] = []
     try:
         if not existing_store(store):
             raise StoreError(store, _no_such_store(args, named_by))
         rows = pending_rows(store, settings, problems)
     except StoreError as error:  # not a store, or a newer one
-        return cli.usage_error(error.message(named_by))
+        return terminal.usage_error(error.message(named_by))
     except sqlite3.Error as error:
         failed = StoreError(store, sqlite_problem(store, error, writing=False))
-        return cli.usage_error(failed.message(named_by))
+        return terminal.usage_error(failed.message(named_by))
     except ValueError as error:  # FLATTR_AUTHORS, from the settings file
-        return cli.usage_error(f"{args.settings}: {error}")
+        return terminal.usage_error(f"{args.settings}: {error}")
     for problem in problems:
         print(
-            cli.shown(
+            terminal.shown(
                 f"pelican-flattr: {_shown(args.settings)}: {problem}", lines=True
             ),
             file=sys.stderr,
@@ -987,13 +984,13 @@ def run_pending(args: argparse.Namespace) -> int:
         # Said, not refused (status 0): nothing in it can be read back, and
         # a store made ahead for its mode is one too.
         empty = StoreError(store, f"is {EMPTY_FILE}").message(named_by)
-        print(f"pelican-flattr: {cli.shown(_shown(empty))}", file=sys.stderr)
+        print(f"pelican-flattr: {terminal.shown(_shown(empty))}", file=sys.stderr)
     published = _published_with_site(args, settings, store)
     if published is not None:
         # Said, not refused as serve and verify refuse it: reading it changes
         # nothing, and shows what the operator is to move out of harm's way.
         print(
-            f"pelican-flattr: {cli.shown(published)}; read all the same: move "
+            f"pelican-flattr: {terminal.shown(published)}; read all the same: move "
             "it before the next build (with its -wal and -shm files, as "
             'docs/webhooks.md, "The store", says)',
             file=sys.stderr,
@@ -1009,7 +1006,7 @@ def run_pending(args: argparse.Namespace) -> int:
                 row["verify_command"] = None
     if args.json:
         settings_shown = None if args.settings is None else _shown(args.settings)
-        cli.print_json(
+        terminal.print_json(
             {
                 # As audit's, verify's and diff's, and a usage error's: a
                 # script reads one field, however the command ended.
@@ -1026,7 +1023,7 @@ def run_pending(args: argparse.Namespace) -> int:
         if args.settings is None
         else "(neither in FLATTR_AUTHORS nor FLATTR_USERNAME)"
     )
-    cli.print_table(
+    terminal.print_table(
         "Flattrs waiting to be claimed (private)",
         ("owner", "authors", "things", "flattrs", "latest"),
         [
@@ -1043,17 +1040,17 @@ def run_pending(args: argparse.Namespace) -> int:
     # Below the table, each on a line of its own: a table cell folds a long
     # URL into pieces that cannot be copied.
     if rows:
-        cli.print_line("Claim URLs, to pass on to each owner:")
+        terminal.print_line("Claim URLs, to pass on to each owner:")
     for row in rows:
         url = row["claim_url"] or _address_unknown(args, store, row)
-        cli.print_line(f"{row['owner']}  {url}")
+        terminal.print_line(f"{row['owner']}  {url}")
         if row["unpublished_note"]:
             # A line of its own: the URL above stays whole, to copy.
-            cli.print_line(f"    {row['unpublished_note']}")
+            terminal.print_line(f"    {row['unpublished_note']}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.
-    cli.print_line(
+    terminal.print_line(
         f"{count} owner{'' if count == 1 else 's'} with pending flattrs "
         f"(store {_shown(store)})."
     )

@@ -33,7 +33,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pelican_flattr import audit as audit_module
-from pelican_flattr import cli
+from pelican_flattr import terminal
 from pelican_flattr.addresses import (
     address_index,
     addresses_in,
@@ -104,7 +104,7 @@ def test_the_summary_counts_in_words(tmp_path, capsys, caplog):
         r.getMessage().startswith("pelican-flattr: 1 thing, manifest ")
         for r in caplog.records
     )
-    assert [cli.counted(n, "problem") for n in (0, 1, 2)] == [
+    assert [terminal.counted(n, "problem") for n in (0, 1, 2)] == [
         "0 problems",
         "1 problem",
         "2 problems",

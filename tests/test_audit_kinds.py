@@ -13,7 +13,8 @@ import pytest
 from conftest import SAMPLE_SITE, manifest_things, remove_button
 
 from pelican_flattr.audit import PROBLEM_KINDS
-from pelican_flattr.cli import main, shown
+from pelican_flattr.cli import main
+from pelican_flattr.terminal import shown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "manifest.md"
 # The sample site's articles damaged below, each a page of its own.

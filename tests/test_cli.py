@@ -22,15 +22,15 @@ import pytest
 from conftest import TESTS, child_env, manifest_things, remove_button
 from webhook_server import TOKEN
 
-from pelican_flattr import cli
+from pelican_flattr import cli, terminal
 
 SCRIPT = Path(sys.executable).with_name("pelican-flattr")
 
 
 def test_identifiers_print_as_written(capsys):
     # rich would turn ":x:" into an emoji unless told not to.
-    cli.print_line("owner partner:x:1 and twitter:user:id:5")
-    cli.print_table("", ("owner",), [("partner:x:1",)])
+    terminal.print_line("owner partner:x:1 and twitter:user:id:5")
+    terminal.print_table("", ("owner",), [("partner:x:1",)])
     out = capsys.readouterr().out
     assert out.count("partner:x:1") == 2 and "twitter:user:id:5" in out
 
@@ -40,8 +40,8 @@ def test_control_characters_are_shown_escaped(tmp_path, capsys):
     # the rest of the line reversed. Printed for people, they are escaped
     # as a name's bytes that are not UTF-8 are.
     name = "a\x1b[2J\x9b31m\x7f\u202e\u2066\udcff"
-    cli.print_line(f"{name}\nnext line")
-    cli.print_table("", ("file",), [(f"{name}\nfake row",)])
+    terminal.print_line(f"{name}\nnext line")
+    terminal.print_table("", ("file",), [(f"{name}\nfake row",)])
     assert cli.main(["audit", str(tmp_path / name)]) == 2
     out, err = capsys.readouterr()
     escaped = "a\\x1b[2J\\x9b31m\\x7f\\u202e\\u2066\\xff"
@@ -654,28 +654,28 @@ def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path):
 
 
 def on_a_terminal(code: str, columns: int, status: int = 0) -> str:
-    """What ``code`` (Python, given ``cli``) writes on a terminal
-    ``columns`` wide, ending with ``status``: stdout and stderr, both the
-    terminal, ANSI styles left out."""
-    controller, terminal = pty.openpty()
+    """What ``code`` (Python, given ``cli`` and ``terminal``) writes on a
+    terminal ``columns`` wide, ending with ``status``: stdout and stderr,
+    both the terminal, ANSI styles left out."""
+    controller, tty = pty.openpty()
     size = struct.pack("HHHH", 24, columns, 0, 0)
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, size)
+    fcntl.ioctl(tty, termios.TIOCSWINSZ, size)
     env = {
         name: value
         for name, value in child_env().items()
         if name not in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE")
     }
     env.update(TERM="xterm", NO_COLOR="1")
-    program = f"import time\nfrom pelican_flattr import cli\n{code}"
+    program = f"import time\nfrom pelican_flattr import cli, terminal\n{code}"
     with subprocess.Popen(
         [sys.executable, "-c", program],
         stdin=subprocess.DEVNULL,
-        stdout=terminal,
-        stderr=terminal,
+        stdout=tty,
+        stderr=tty,
         env=env,
         cwd=TESTS,
     ) as process:
-        os.close(terminal)
+        os.close(tty)
         chunks = []
         with contextlib.suppress(OSError):  # EIO once the process is gone
             while chunk := os.read(controller, 65536):
@@ -687,7 +687,7 @@ def on_a_terminal(code: str, columns: int, status: int = 0) -> str:
 
 
 CLAIM = "https://flattr.com/claim/" + "x" * 30
-TABLE = f"cli.print_table('Pending', ('owner', 'claim URL'), [('bob', {CLAIM!r})])"
+TABLE = f"terminal.print_table('Pending', ('owner', 'claim URL'), [('bob', {CLAIM!r})])"
 # The table's width: its columns' widest cells (a heading, a URL), with
 # their borders and padding.
 TABLE_WIDTH = len("owner") + len(CLAIM) + 3 * 2 + 1
@@ -727,7 +727,7 @@ def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
     # wrapped line copies whole.
     # Cells are text, not markup, here too: "[b]" shows as written.
     rows = [("bob", CLAIM), ("carol", "multi\n[b]line[/b]")]
-    code = f"cli.print_table('Pending', ('owner', 'claim URL'), {rows!r})"
+    code = f"terminal.print_table('Pending', ('owner', 'claim URL'), {rows!r})"
     out = on_a_terminal(code, TABLE_WIDTH - 1)
     assert out == (
         f"Pending\n\nbob\n  claim URL: {CLAIM}\n\n"
@@ -754,7 +754,7 @@ def test_a_usage_error_prints_no_document_unless_json_was_asked_for(capsys, comm
 
 # Work of four steps, each ``{pause}`` seconds long.
 WORK = """
-with cli.progress("Verifying", enabled={enabled}) as advance:
+with terminal.progress("Verifying", enabled={enabled}) as advance:
     for done in range(1, 5):
         time.sleep({pause})
         advance(done, 4)
@@ -779,7 +779,7 @@ def test_a_progress_bar_shows_on_a_terminal_once_work_takes_a_moment(
 def test_no_progress_bar_goes_to_a_log_that_renders_colours(tmp_path):
     # FORCE_COLOR, which many CI systems set, makes rich take any stream
     # for a terminal: the bar's redrawing would fill the log.
-    program = f"import time\nfrom pelican_flattr import cli\n{WORK}"
+    program = f"import time\nfrom pelican_flattr import terminal\n{WORK}"
     program = program.format(enabled=True, pause=0.4)
     result = subprocess.run(
         [sys.executable, "-c", program],
@@ -817,7 +817,7 @@ def test_a_table_in_a_log_keeps_each_row_on_one_line(capsys, monkeypatch, replac
     if replaced:
         monkeypatch.setattr(sys, "stdout", collected)
     long_claim = "https://flattr.com/claim/" + "y" * 100
-    cli.print_table("Pending", ("owner", "claim URL"), [("bob", long_claim)])
+    terminal.print_table("Pending", ("owner", "claim URL"), [("bob", long_claim)])
     out = collected.text if replaced else capsys.readouterr().out
     (row,) = [line for line in out.splitlines() if "bob" in line]
     assert long_claim in row
@@ -825,7 +825,7 @@ def test_a_table_in_a_log_keeps_each_row_on_one_line(capsys, monkeypatch, replac
 
 def test_a_table_of_no_rows_prints_nothing(capsys):
     # Not even its title: "0 problems" over an empty table.
-    cli.print_table("Pending", ("owner", "claim URL"), [])
+    terminal.print_table("Pending", ("owner", "claim URL"), [])
     assert capsys.readouterr().out == ""
 
 
@@ -858,7 +858,7 @@ def test_a_json_document_shows_a_name_that_is_not_utf8_as_its_bytes(capsys):
 )
 def test_every_name_in_a_json_document_is_escaped_the_same(capsys, document, read):
     # Wherever a command puts a file name: in a list, a tuple, or as a key.
-    cli.print_json(document)
+    terminal.print_json(document)
     assert json.loads(capsys.readouterr().out) == read
 
 
@@ -912,7 +912,7 @@ def test_an_option_after_a_lone_dash_is_still_named(capsys):
     ],
 )
 def test_each_control_character_is_shown_escaped(capsys, character, escaped):
-    cli.print_line(f"a{character}b")
+    terminal.print_line(f"a{character}b")
     assert capsys.readouterr().out == f"a{escaped}b\n"
 
 
@@ -920,7 +920,9 @@ def test_a_log_message_keeps_its_lines_and_tabs():
     # Pelican's own messages indent with "\n\t" (the files it could not
     # read); only what a terminal would act on is escaped.
     message = "Could not process a\x1b[2J.md\n\tbad date"
-    assert cli.shown_in_log(message) == "Could not process a\\x1b[2J.md\n\tbad date"
+    assert (
+        terminal.shown_in_log(message) == "Could not process a\\x1b[2J.md\n\tbad date"
+    )
 
 
 # --- Found by a manual mutation review of cli.py and webhook_command.py ---

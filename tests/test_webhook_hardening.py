@@ -37,7 +37,7 @@ from webhook_server import (
     tables_of,
 )
 
-from pelican_flattr.cli import main, print_table
+from pelican_flattr.cli import main
 from pelican_flattr.store import (
     SCHEMA_VERSION,
     StoreError,
@@ -45,6 +45,7 @@ from pelican_flattr.store import (
     open_store,
     write_transaction,
 )
+from pelican_flattr.terminal import print_table
 from pelican_flattr.webhook_command import MAX_RAW_BODY
 from pelican_flattr.webhook_receiver import MAX_BODY, WebhookApp
 

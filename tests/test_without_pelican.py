@@ -52,6 +52,7 @@ RULES = {
     "webhook_receiver": (),
     "webhook_command": (),
     "cli": (),
+    "terminal": (),
 }
 
 # Runs in a child process, where an import of the packages named in its

@@ -1,0 +1,300 @@
+"""What the commands print, escaped for the terminal: lines, tables, JSON
+documents, progress bars and usage errors, on stdout and stderr.
+
+Every subcommand prints through these, and ``cli`` ends each run with what
+they say of it (``json_run``): whether a ``--json`` document is out, and the
+problems a document printed in its place lists. rich is imported only as a
+command prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import io
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclasses.dataclass
+class JsonRun:
+    """A run of a command given ``--json``: whether its document is out,
+    and the usage errors said, which the document printed in its place
+    lists (see ``cli._print_missing_document``)."""
+
+    wanted: bool = False
+    printed: bool = False
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+
+# The run under way, which ``cli`` starts anew for each command line
+# (``start_run``): tests and scripts call its ``main`` more than once in one
+# process.
+json_run = JsonRun()
+
+
+def start_run(wants_json: bool) -> None:
+    """Forget the last run: no document printed yet, no problem said."""
+    global json_run
+    json_run = JsonRun(wanted=wants_json)
+
+
+def usage_error(message: str) -> int:
+    """Say what is wrong with the command line or its files; exit status 2.
+    With ``--json``, the document printed in place of the command's lists
+    it too. An email address in it (a folder named by one, in a path the
+    message names), however spelt, is shown as ``[address]``."""
+    from .webhook_receiver import redact_all_addresses
+
+    # Here, for every command: one that named a path as given printed the
+    # address in it whole.
+    message = redact_all_addresses(message)
+    print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
+    json_run.problems.append(message)
+    return 2
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout, for scripts."""
+    document = _printable(document)
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:
+        # A stdout that cannot write a character (PYTHONIOENCODING=ascii, a
+        # C locale) gets the document in ASCII: JSON escapes read back the
+        # same, where a traceback would leave half a document.
+        text = json.dumps(document, indent=2, ensure_ascii=True, sort_keys=True)
+    # Set first: an interrupt while it is written must not print another.
+    json_run.printed = True
+    _write_all(text + "\n")
+
+
+def _write_all(text: str) -> None:
+    """Write ``text`` to stdout whole, or raise (BrokenPipeError: 141).
+
+    Under ``python -u`` (PYTHONUNBUFFERED) stdout writes straight to the
+    file, and one write to a pipe whose reader has just gone can write part
+    of the text and report no error: the command would end with 0.
+    """
+    stream = sys.stdout
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        stream.write(text)
+        return
+    stream.flush()
+    view = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    while view:  # os.write raises where the raw write would return None
+        view = view[os.write(raw.fileno(), view) :]
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every file name that is not UTF-8 escaped (see
+    ``portable_path``): a UTF-8 stdout cannot write it as it is, and would
+    stop half-way through a document with a traceback."""
+    from .manifest import portable_path
+
+    if isinstance(value, str):
+        return portable_path(value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(item) for item in value]
+    return value
+
+
+# C0 and C1 control characters and DEL. A terminal, or a CI log that
+# renders ANSI escapes, acts on them: a file name of the output holding
+# "\x1b[2J" would clear the screen and could print a clean result instead.
+# And the characters that make a line read otherwise than it is: the bidi
+# marks, overrides and isolates (a name with U+202E shows the rest of the
+# line reversed), and the line and paragraph separators.
+_UNSAFE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
+# A log line keeps its tabs too: Pelican's own messages indent with "\n\t".
+_CONTROL_BUT_LAYOUT = re.compile(f"(?![\t\n])[{_UNSAFE}]")
+
+
+def shown(text: str, lines: bool = False) -> str:
+    """``text`` as it is printed for people: every control character and
+    bidi control escaped (``\\x1b``, ``\\u202e``), as a byte of a file name
+    that is not UTF-8 is (``\\xff``, see ``_printable``); line breaks too,
+    unless ``lines`` (text of the command's own, in several lines). JSON
+    escapes them itself."""
+    return _escaped(text, _CONTROL_BUT_NEWLINE if lines else _CONTROL)
+
+
+def shown_in_log(text: str) -> str:
+    """``shown(text, lines=True)`` for a log record's message, whose tabs
+    are kept as well."""
+    return _escaped(text, _CONTROL_BUT_LAYOUT)
+
+
+def _escaped(text: str, pattern: re.Pattern[str]) -> str:
+    text = _printable(text)
+    if text.isprintable():  # nearly every text: no search
+        return text
+    return pattern.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def console(stderr: bool = False, width: int | None = None) -> Console:
+    """A rich Console on stdout (or stderr), for every output of the command;
+    ``width`` columns wide, else as wide as the terminal (80 columns when
+    the stream is no terminal)."""
+    return _console_class()(stderr=stderr, emoji=False, width=width)
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console  # not before a command prints
+
+    class PipeAwareConsole(Console):
+        """rich ends the process with status 1 when its stream is closed
+        early, the status by which ``verify`` says Flattr refused an
+        identity: this one lets the error through, for ``main`` to end
+        with 141 as documented."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # leaving a Progress must not write again
+            raise BrokenPipeError
+
+    return PipeAwareConsole
+
+
+def _is_a_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
+
+
+def stdout_is_a_terminal() -> bool:
+    """Whether stdout is a terminal, not a log, a pipe or a file. The
+    stream itself is asked, not rich's is_terminal, which FORCE_COLOR (set
+    by many CI systems for coloured logs) makes true."""
+    return _is_a_terminal(sys.stdout)
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 thing``, ``2 things``: a count for people."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def print_line(text: str) -> None:
+    """A line for people on stdout, printed as is (rich would otherwise turn
+    ``partner:x:1`` into an emoji and colour numbers), through the console
+    that ends a command whose reader stopped early with status 141."""
+    console().print(
+        shown(text, lines=True), markup=False, highlight=False, soft_wrap=True
+    )
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Lines for a log on stdout, each whole on one line (a line break in
+    one is shown escaped) and as written: no table, no padding, no wrap,
+    for 20,000 of them to read and grep."""
+    # In chunks: one write of a 20 MB report would hold it all twice.
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(shown(line))
+        if len(chunk) == 1000:
+            _write_all("\n".join(chunk) + "\n")
+            chunk = []
+    if chunk:
+        _write_all("\n".join(chunk) + "\n")
+
+
+def print_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """A table for people on stdout; nothing when there are no rows."""
+    if not rows:
+        return
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title or None, show_lines=False, expand=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    # A cell is one line: a line break in a file name would start a row.
+    cells = [[shown(str(cell)) for cell in row] for row in rows]
+    for row in cells:
+        # Text, not markup: cells hold data (claim URLs from web hooks) in
+        # which "[...]" must show as written.
+        table.add_row(*(Text(cell) for cell in row))
+    out = console()
+    widest = [
+        max(cell_len(line) for cell in cells_of for line in cell.splitlines() or [""])
+        for cells_of in zip(columns, *cells, strict=True)
+    ]
+    needed = sum(widest) + 3 * len(widest) + 1
+    if not stdout_is_a_terminal():
+        # A log or a file: folded at 80 columns, no URL or advice ("add
+        # 'Flattr_url: ...'") was left whole to copy or to search for. Each
+        # row keeps to one line there.
+        out = console(width=max(out.width, needed))
+    elif needed > out.width:
+        # A terminal too narrow for the table folds every cell to its
+        # column, URLs and advice included: one block per row instead,
+        # each value on lines of its own, which the terminal wraps (a
+        # wrapped line copies whole).
+        _print_records(out, title, columns, cells)
+        return
+    out.print(table)
+
+
+def _print_records(
+    out: Console, title: str, columns: Sequence[str], cells: list[list[str]]
+) -> None:
+    """The rows of a table as blocks: the first cell, then each other
+    ``column: value``, the value's further lines indented."""
+    from rich.text import Text
+
+    lines = [title, ""] if title else []
+    for row in cells:
+        lines.append(row[0])
+        for column, cell in zip(columns[1:], row[1:], strict=True):
+            value = "\n    ".join(cell.splitlines())
+            lines.append(f"  {column}: {value}")
+        lines.append("")
+    out.print(Text("\n".join(lines[:-1])), soft_wrap=True)
+
+
+@contextlib.contextmanager
+def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """Yield ``advance(done, total)``; a progress bar appears on a terminal
+    once the work has taken more than a moment."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.progress import Progress
+
+    started = time.monotonic()
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = None
+
+        def advance(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                if time.monotonic() - started < 0.5:
+                    return
+                task = bar.add_task(label, total=total)
+            bar.update(task, completed=done, total=total)
+
+        yield advance
