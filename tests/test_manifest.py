@@ -1236,6 +1236,29 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
     ), warning
 
 
+def test_a_manifest_whose_folder_cannot_be_made_names_where(tmp_path, flattr_log):
+    # FLATTR_MANIFEST in a folder not made yet, inside one the build may not
+    # write in: it said "no file can be made in its folder" of the folder
+    # that is not there. It names the folder it could not make, and where.
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    path = locked / "new" / "flattr-manifest.json"
+    with read_only(locked):
+        build(
+            tmp_path,
+            {"a.md": article("Article A")},
+            FLATTR_USERNAME="alice",
+            FLATTR_MANIFEST=str(path),
+        )
+    (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert error.startswith(
+        f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: its folder "
+        f"{path.parent} cannot be made in {locked} ("
+    ), error
+    assert "Errno" not in error
+    assert not path.parent.exists()
+
+
 def test_an_earlier_manifest_a_build_cannot_replace_is_said_not_to_deploy(
     tmp_path, flattr_log
 ):

@@ -2964,21 +2964,30 @@ def build_user():
     return f"the user this build runs as ({pwd.getpwuid(os.geteuid()).pw_name})"
 
 
-@pytest.mark.parametrize("locked", ["folder", "file", "written"])
+@pytest.mark.parametrize("locked", ["folder", "file", "written", "unmade"])
 def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
     # A folder on its way the build may not enter was said to be "no file",
     # with the advice to point the setting at a file, which it was; one the
     # build may not write in gave Python's "[Errno 13]" and no advice. Each
     # names what refuses and the user it refuses, the one to let in (a CI
-    # runner, a container's user: rarely the operator reading).
+    # runner, a container's user: rarely the operator reading). A folder
+    # the baseline needs, not made yet, in one the build may not write in
+    # ("unmade"): the message said "no file can be made in" that folder,
+    # which is not there.
     folder = tmp_path / "guard"
-    baseline = folder / "inner" / "b.json"
-    baseline.parent.mkdir(parents=True)
+    inner = folder / "inner"
+    inner.mkdir(parents=True)
+    baseline = inner / ("new/b.json" if locked == "unmade" else "b.json")
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
     if locked == "file":
         build(tmp_path, two_articles(), **settings)
-    path = {"folder": folder, "file": baseline, "written": baseline.parent}[locked]
-    path.chmod({"folder": 0, "file": 0, "written": 0o555}[locked])
+    path, mode = {
+        "folder": (folder, 0),
+        "file": (baseline, 0),
+        "written": (inner, 0o555),
+        "unmade": (inner, 0o555),
+    }[locked]
+    path.chmod(mode)
     try:
         said = build_bound_by_modes(tmp_path, two_articles(slug="x"), **settings)
     finally:
@@ -2997,6 +3006,11 @@ def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
         f"(Permission denied): fix the permissions of {baseline.parent}, so "
         f"that {user} may write there, or point FLATTR_URL_BASELINE at a file "
         "in a folder that user may write in",
+        "unmade": "FLATTR_URL_BASELINE: cannot keep the URL guard's baseline "
+        f"{baseline}: its folder {baseline.parent} cannot be made in {inner} "
+        f"(Permission denied): fix the permissions of {inner}, so that {user} "
+        "may write there, or point FLATTR_URL_BASELINE at a file in a folder "
+        "that user may write in",
     }[locked]
     assert said == [("WARNING", f"pelican-flattr: {expected}")]
 
