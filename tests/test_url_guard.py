@@ -3015,6 +3015,20 @@ def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
     assert said == [("WARNING", f"pelican-flattr: {expected}")]
 
 
+def test_a_build_user_named_as_an_address_is_not_shown(monkeypatch):
+    # The advice to fix a permission names the user the build runs as, from
+    # the system's user database, where a login may be an address (one a
+    # directory service gives). The plugin's log hides addresses too, so a
+    # build's output would not tell a message that named it: asked here of
+    # the name the messages use.
+    from pelican_flattr.url_guard_build import _build_user
+
+    user = pwd.getpwuid(os.geteuid())
+    named = pwd.struct_passwd(("ann@example.org", *user[1:]))
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: named)
+    assert _build_user() == "the user this build runs as ([address])"
+
+
 def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
     # Set aside twice before: the third goes beside both, over neither.
     baseline = tmp_path / "url-baseline.json"
