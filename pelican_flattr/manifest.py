@@ -471,13 +471,20 @@ _NEW_FILE = (
 def why_unwritten(error: OSError, path: Path) -> str:
     """Why ``write_atomically`` could not write ``path`` (a manifest, the URL
     guard's baseline), by ``error``, its OSError, which names ``path``, or
-    the folder that refused a new file or could not be made."""
+    the folder that refused a new file or could not be made (in its
+    parent)."""
     if error.filename == str(path):
         return error.strerror or str(error)  # named once, in the message
     if error.filename is None or not error.strerror:
         return str(error)
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         return f"its folder {error.filename} cannot be made: a file is in the way"
+    if not os.path.isdir(error.filename):
+        # Not there yet: the folder it is to be made in refused it.
+        parent = os.path.dirname(error.filename)
+        return (
+            f"its folder {error.filename} cannot be made in {parent} ({error.strerror})"
+        )
     # The file may be writable: it is written to a new file beside it.
     return f"no file can be made in its folder {error.filename} ({error.strerror})"
 

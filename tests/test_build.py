@@ -360,12 +360,14 @@ def test_pages_that_a_path_setting_asks_a_button_for_name_the_entry(
     # A field EXTRA_PATH_METADATA gives is the operator's, not the page's:
     # the warning names the entry to edit, not metadata authors cannot
     # find in their files. DEFAULT_METADATA's, given every page, asks
-    # nothing. Said alike of pages read from Pelican's content cache.
+    # nothing. Said alike of pages read from Pelican's content cache. A
+    # page that two fields ask for (in its file, or in one entry) is named
+    # once.
     from conftest import build
 
     files = {
         "pages/about.md": "Title: About us\n\nWho we are.\n",
-        "pages/join.md": "Title: Join\nFlattr_hidden: 1\n\nHow to.\n",
+        "pages/join.md": "Title: Join\nFlattr_hidden: 1\nFlattr: yes\n\nHow to.\n",
         "pages/quiet.md": "Title: Quiet\nFlattr: no\n\nNo button here.\n",
         "pages/team/lead.md": "Title: Lead\n\nWho leads.\n",
         "a.md": article("An ordinary article", "Alice"),
@@ -374,7 +376,7 @@ def test_pages_that_a_path_setting_asks_a_button_for_name_the_entry(
         "FLATTR_AUTHORS": {"Alice": "alice"},
         "DEFAULT_METADATA": {"flattr_category": "software"},
         "EXTRA_PATH_METADATA": {
-            "pages": {"flattr_owner": "alice"},
+            "pages": {"flattr_owner": "alice", "flattr_category": "text"},
             "pages/team": {"flattr": "yes"},
         },
         "CACHE_CONTENT": True,
@@ -382,13 +384,14 @@ def test_pages_that_a_path_setting_asks_a_button_for_name_the_entry(
     }
     expected = [
         "pelican-flattr: pages/join.md: this page asks for a Flattr button "
-        "(metadata 'flattr_hidden'), but FLATTR_PAGES is off, so no page gets "
-        "one: the site's operator can set FLATTR_PAGES = True (or authors drop "
-        "the metadata)",
+        "(metadata 'flattr', 'flattr_hidden'), but FLATTR_PAGES is off, so no "
+        "page gets one: the site's operator can set FLATTR_PAGES = True (or "
+        "authors drop the metadata)",
         "pelican-flattr: EXTRA_PATH_METADATA['pages'] asks for a Flattr button "
         "on 3 pages (pages/about.md, pages/join.md and pages/team/lead.md) with "
-        "metadata 'flattr_owner', but FLATTR_PAGES is off, so no page gets one: "
-        "set FLATTR_PAGES = True (or take the metadata out of that entry)",
+        "metadata 'flattr_category', 'flattr_owner', but FLATTR_PAGES is off, "
+        "so no page gets one: set FLATTR_PAGES = True (or take the metadata out "
+        "of that entry)",
         "pelican-flattr: EXTRA_PATH_METADATA['pages/team'] asks for a Flattr "
         "button on pages/team/lead.md with metadata 'flattr', but FLATTR_PAGES "
         "is off, so no page gets one: set FLATTR_PAGES = True (or take the "

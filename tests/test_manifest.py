@@ -1198,17 +1198,22 @@ def test_a_build_replaces_a_manifest_the_loader_refuses(tmp_path, flattr_log):
 # --- What a whole-module mutation review of finish.py found untested. ---
 
 
-def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
+@pytest.mark.parametrize("made", [True, False])
+def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log, made):
     # FLATTR_MANIFEST may point anywhere: the system's error named the
     # temporary file beside it (".flattr-manifest.json~mgwjxlqj"), which
     # nobody set and which is gone by the time the message is read, so the
     # message names the manifest the operator set, then why it failed.
     # Here the folder refuses the temporary file, and the message said
     # "Permission denied" of the manifest, which may be writable: it names
-    # the folder. The URL guard's baseline is written alike.
+    # the folder. The URL guard's baseline is written alike. In a folder
+    # not made yet (not ``made``) inside the one that refuses, the message
+    # said "no file can be made in" the folder that is not there: it names
+    # the folder it could not make, and where.
     folder = tmp_path / "locked"
     folder.mkdir()
-    path, baseline = folder / "flattr-manifest.json", folder / "base.json"
+    inner = folder if made else folder / "new"
+    path, baseline = inner / "flattr-manifest.json", inner / "base.json"
     with read_only(folder):
         build(
             tmp_path,
@@ -1217,16 +1222,20 @@ def test_a_manifest_that_cannot_be_written_names_its_file(tmp_path, flattr_log):
             FLATTR_MANIFEST=str(path),
             FLATTR_URL_BASELINE=str(baseline),
         )
+    why = (
+        f"no file can be made in its folder {folder} ("
+        if made
+        else f"its folder {inner} cannot be made in {folder} ("
+    )
     (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: "
+    said = f"pelican-flattr: FLATTR_MANIFEST: cannot write {path}: {why}"
     assert error.startswith(said), error
     assert error.count(str(path)) == 1 and "Errno" not in error
-    assert f"no file can be made in its folder {folder} (" in error
     assert not path.exists()
     (warning,) = [m for m in flattr_log.messages if "FLATTR_URL_BASELINE:" in m]
     assert warning.startswith(
         "pelican-flattr: FLATTR_URL_BASELINE: cannot keep the URL guard's "
-        f"baseline {baseline}: no file can be made in its folder {folder} ("
+        f"baseline {baseline}: {why}"
     ), warning
     assert "Errno" not in warning
     assert warning.endswith(

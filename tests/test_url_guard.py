@@ -2964,21 +2964,30 @@ def build_user():
     return f"the user this build runs as ({pwd.getpwuid(os.geteuid()).pw_name})"
 
 
-@pytest.mark.parametrize("locked", ["folder", "file", "written"])
+@pytest.mark.parametrize("locked", ["folder", "file", "written", "unmade"])
 def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
     # A folder on its way the build may not enter was said to be "no file",
     # with the advice to point the setting at a file, which it was; one the
     # build may not write in gave Python's "[Errno 13]" and no advice. Each
     # names what refuses and the user it refuses, the one to let in (a CI
-    # runner, a container's user: rarely the operator reading).
+    # runner, a container's user: rarely the operator reading). A folder
+    # the baseline needs, not made yet, in one the build may not write in
+    # ("unmade"): the message said "no file can be made in" that folder,
+    # which is not there.
     folder = tmp_path / "guard"
-    baseline = folder / "inner" / "b.json"
-    baseline.parent.mkdir(parents=True)
+    inner = folder / "inner"
+    inner.mkdir(parents=True)
+    baseline = inner / ("new/b.json" if locked == "unmade" else "b.json")
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
     if locked == "file":
         build(tmp_path, two_articles(), **settings)
-    path = {"folder": folder, "file": baseline, "written": baseline.parent}[locked]
-    path.chmod({"folder": 0, "file": 0, "written": 0o555}[locked])
+    path, mode = {
+        "folder": (folder, 0),
+        "file": (baseline, 0),
+        "written": (inner, 0o555),
+        "unmade": (inner, 0o555),
+    }[locked]
+    path.chmod(mode)
     try:
         said = build_bound_by_modes(tmp_path, two_articles(slug="x"), **settings)
     finally:
@@ -2997,8 +3006,27 @@ def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
         f"(Permission denied): fix the permissions of {baseline.parent}, so "
         f"that {user} may write there, or point FLATTR_URL_BASELINE at a file "
         "in a folder that user may write in",
+        "unmade": "FLATTR_URL_BASELINE: cannot keep the URL guard's baseline "
+        f"{baseline}: its folder {baseline.parent} cannot be made in {inner} "
+        f"(Permission denied): fix the permissions of {inner}, so that {user} "
+        "may write there, or point FLATTR_URL_BASELINE at a file in a folder "
+        "that user may write in",
     }[locked]
     assert said == [("WARNING", f"pelican-flattr: {expected}")]
+
+
+def test_a_build_user_named_as_an_address_is_not_shown(monkeypatch):
+    # The advice to fix a permission names the user the build runs as, from
+    # the system's user database, where a login may be an address (one a
+    # directory service gives). The plugin's log hides addresses too, so a
+    # build's output would not tell a message that named it: asked here of
+    # the name the messages use.
+    from pelican_flattr.url_guard_build import _build_user
+
+    user = pwd.getpwuid(os.geteuid())
+    named = pwd.struct_passwd(("ann@example.org", *user[1:]))
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: named)
+    assert _build_user() == "the user this build runs as ([address])"
 
 
 def test_a_baseline_set_aside_takes_the_first_number_no_earlier_one_has(tmp_path):
