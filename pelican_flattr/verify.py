@@ -1028,6 +1028,13 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         # Said as pending and serve say it, and not refused: a store made
         # ahead for its mode is one too.
         said = StoreError(store_path, f"is {EMPTY_FILE}").message(named_by)
+        if not args.dry_run:
+            # Once this run writes it, nothing says it was empty again, and
+            # the backup restored as advised lacks what this run records.
+            said += (
+                "; this run records its verifications in it all the same: "
+                "after restoring the backup, run the same command again"
+            )
         _say(f"pelican-flattr: verify: {redact_addresses(said)}")
 
     batch = args.identity is None
