@@ -996,7 +996,8 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     report.store = store_path
     if plan.settings is not None:
         # As serve refuses it: the next build deletes the verifications
-        # with the output, or publishes them with the site.
+        # with the output, or publishes them with the site. A dry run too,
+        # though it only reads: a rehearsal fails where the run would.
         settings_file = _shown_path(Path(args.settings or args.from_file))
         published = published_with_site(
             plan.settings, store_path, settings_file, option=store_given
