@@ -212,7 +212,8 @@ def published_with_site(
     ``settings_file`` is their file as messages show it; ``option``: the
     store came from ``--store``, not ``FLATTR_STORE``. The next build
     deletes such a store (DELETE_OUTPUT_DIRECTORY) or publishes it: a
-    command that writes it refuses it, one that reads it says so.
+    command that writes it refuses it, ``verify --dry-run`` too (a rehearsal
+    fails where the run would); ``pending``, which only reads it, says so.
     """
     from .settings import named_sites, store_published_with_site
 

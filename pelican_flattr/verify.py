@@ -996,7 +996,8 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     report.store = store_path
     if plan.settings is not None:
         # As serve refuses it: the next build deletes the verifications
-        # with the output, or publishes them with the site.
+        # with the output, or publishes them with the site. A dry run too,
+        # though it only reads: a rehearsal fails where the run would.
         settings_file = _shown_path(Path(args.settings or args.from_file))
         published = published_with_site(
             plan.settings, store_path, settings_file, option=store_given
@@ -1028,6 +1029,13 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         # Said as pending and serve say it, and not refused: a store made
         # ahead for its mode is one too.
         said = StoreError(store_path, f"is {EMPTY_FILE}").message(named_by)
+        if not args.dry_run:
+            # Once this run writes it, nothing says it was empty again, and
+            # the backup restored as advised lacks what this run records.
+            said += (
+                "; this run records its verifications in it all the same: "
+                "after restoring the backup, run the same command again"
+            )
         _say(f"pelican-flattr: verify: {redact_addresses(said)}")
 
     batch = args.identity is None

@@ -103,6 +103,9 @@ def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
         assert owners[CAROL]["authors"] == ["Carol"]
         assert owners[CAROL]["claim_url"] is None
         assert owners[CAROL]["claim_url_complete"] is False
+        # An entry names it: its author claims it by giving the address,
+        # and the text gives no verify command, so --json has none either.
+        assert owners[CAROL]["verify_command"] is None
     else:
         assert (
             f"{CAROL}  (email owner: address unknown; no FLATTR_AUTHORS entry of "

@@ -1346,6 +1346,35 @@ def test_a_csv_batch_with_the_settings_goes_to_their_store(stub, capsys, tmp_pat
     assert document["store"] == "private/flattr.sqlite3"
 
 
+@pytest.mark.parametrize("what", ["--identity", "--from a CSV", "--settings alone"])
+@pytest.mark.parametrize("setting", ["FLATTR_STORE = 'private/'", "FLATTR_STORE = 5"])
+def test_the_store_given_wins_over_a_bad_flattr_store(
+    stub, capsys, tmp_path, what, setting
+):
+    # --store names the store: a FLATTR_STORE it overrides is not read, so
+    # its mistake does not refuse a run that would never use it.
+    settings = PELICANCONF.replace('FLATTR_STORE = "private/flattr.sqlite3"', setting)
+    assert setting in settings
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(settings, encoding="utf-8")
+    asked = {
+        "--identity": ["--identity", "partner:ns:1", "--username", "dmitri"],
+        "--from a CSV": [
+            "--from",
+            str(write_csv(tmp_path / "p.csv", [("dmitri", "partner:ns:1")])),
+        ],
+        "--settings alone": [],
+    }[what]
+    store = tmp_path / "given.sqlite3"
+    status, _, err = run(
+        capsys, *asked, "--settings", str(conf), "--store", str(store),
+        "--api-url", stub.url,
+    )  # fmt: skip
+    assert status == verify.EXIT_OK, err
+    assert err == ""
+    assert recorded(store)
+
+
 def test_the_settings_alone_verify_their_authors_as_from_does(stub, capsys, tmp_path):
     (tmp_path / "private").mkdir()
     conf = tmp_path / "pelicanconf.py"
@@ -2345,14 +2374,22 @@ def test_an_empty_file_is_a_store_not_yet_written(stub, capsys, tmp_path, dry_ru
         "--store", "store.sqlite3", "--quiet", *(["--dry-run"] if dry_run else []),
     )  # fmt: skip
     assert status == verify.EXIT_OK, err
-    assert err == (
+    said = (
         "pelican-flattr: verify: store store.sqlite3: is an empty file (0 bytes), "
         "without a delivery: a new store if it was made ahead for its mode; if it "
         "should hold deliveries (a copy cut short, a restore that failed), stop "
         'the web hook receiver and restore its backup (docs/webhooks.md, "Backing '
-        'up and restoring")\n'
+        'up and restoring")'
     )
-    if not dry_run:
+    if dry_run:
+        assert err == said + "\n"
+    else:
+        # Once written, the file is empty no more and nothing says it
+        # again; the backup restored as advised lacks these verifications.
+        assert err == (
+            f"{said}; this run records its verifications in it all the same: "
+            "after restoring the backup, run the same command again\n"
+        )
         assert recorded(tmp_path / "store.sqlite3") == [("partner:ns:1", "")]
 
 
