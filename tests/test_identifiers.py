@@ -814,5 +814,12 @@ def test_an_owner_of_an_unknown_kind_is_refused():
         Owner("facebook", "facebook:1")
 
 
+def test_an_owner_of_an_unknown_kind_does_not_show_an_address_in_it():
+    # A program reusing this module may put the owner's address in the kind.
+    with pytest.raises(IdentifierError, match="not one of 'flattr_user'") as refused:
+        Owner("carol@example.org", "carol")
+    assert "example.org" not in str(refused.value)
+
+
 def test_an_email_owner_made_by_hand_from_a_hash_is_taken():
     assert Owner("email", f"email:{CAROL_MD5}") == parse_owner(f"email:{CAROL_MD5}")
