@@ -17,14 +17,13 @@ from pelican_flattr.identifiers import (
     holds_no_address,
     is_handle,
     is_locale_with_modifier,
-    listed,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
     redact_encoded_addresses,
-    shown_value,
     unpublished_twitter_id,
 )
+from pelican_flattr.wording import listed, shown_value
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
 
