@@ -27,7 +27,6 @@ from .author_keys import (
 )
 from .feeds import feed_key
 from .generator_contents import PAGE_LISTS, contents, published
-from .identifiers import listed
 from .manifest import MISSING, file_problem
 from .privacy import (
     fields_that_may_hold_addresses,
@@ -61,6 +60,7 @@ from .settings import (
     FlattrSettings,
     shown_author,
 )
+from .wording import listed
 
 if TYPE_CHECKING:
     from .notice import PendingNotice

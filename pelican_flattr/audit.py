@@ -87,7 +87,7 @@ from .audit_settings import (
     stores_from_settings,
 )
 from .audit_tags import scan_page, url_parameters
-from .identifiers import hash_email, listed
+from .identifiers import hash_email
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import (
     ManifestError,
@@ -99,6 +99,7 @@ from .manifest import (
 from .settings import MANIFEST_NAME
 from .store import WAL_ENDS
 from .thing import flattr_language
+from .wording import listed
 
 try:
     # pelican-precompress needs it to write .br copies, so a site with

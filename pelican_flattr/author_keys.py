@@ -23,7 +23,7 @@ from pelican.urlwrappers import Author
 
 from . import build
 from .generator_contents import contents, contents_of
-from .identifiers import hash_email, holds_at_sign, listed
+from .identifiers import hash_email, holds_at_sign
 from .manifest import file_problem
 from .privacy import EVERY_CONTENT, address_digests, owner_field_digests
 from .resolve import OWNER
@@ -36,6 +36,7 @@ from .settings import (
     shown_author,
 )
 from .url_baseline import BaselineError, load_baseline, released
+from .wording import listed
 
 logger = logging.getLogger("pelican_flattr")
 

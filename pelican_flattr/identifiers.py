@@ -16,9 +16,7 @@ Pelican.
 What finds an address must also hide one, so the redaction every message
 and log line goes through lives here too: ``redact_addresses`` and
 ``redact_encoded_addresses`` (an address however spelt, percent-encoded
-too), ``shown_value`` (a value as a message repeats it) and ``listed``
-(names as a message lists them), used by every module that speaks to
-the operator.
+too). How a message shows a value or lists names is ``wording``'s.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -185,9 +182,11 @@ class Owner:
         # by a program reusing this module, could hold a plain address,
         # which every output (the button, the manifest) would publish.
         if self.kind not in _OWNER_KINDS:
+            # _describe, not wording.shown_value: wording hides addresses
+            # with this module's rules, and importing it here would be a cycle.
+            kinds = ", ".join(repr(kind) for kind in _OWNER_KINDS)
             raise IdentifierError(
-                f"an owner's kind is {shown_value(self.kind)}, not one of "
-                f"{listed([repr(kind) for kind in _OWNER_KINDS])}"
+                f"an owner's kind is {_describe(str(self.kind))}, not one of {kinds}"
             )
         if self.kind == "email" and not _EMAIL_OWNER.fullmatch(self.value):
             raise IdentifierError(
@@ -334,29 +333,6 @@ def redact_encoded_addresses(text: str) -> str:
     if "%" not in text:
         return text
     return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
-
-
-def shown_value(value: object, limit: int = 80) -> str:
-    """A value as a message repeats it (a setting's, a metadata field's):
-    quoted, without an address, plain or percent-encoded, which a value put
-    in the wrong place may hold, and cut to ``limit`` characters."""
-    # Hidden before it is cut: a cut could leave part of an address that
-    # no longer looks like one.
-    shown = redact_encoded_addresses(repr(value))
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
-
-
-def listed(names: Sequence[str], limit: int | None = None) -> str:
-    """``names`` as a message lists them: "a", "a and b", "a, b and c"; with
-    ``limit``, only the first ``limit`` named and the rest counted: "a, b, c
-    and 9 more" (never "and 0 more"). No names: "". The names are shown as
-    given: the caller quotes them, or hides an address, first."""
-    more = 0 if limit is None else max(len(names) - limit, 0)
-    if more:
-        return f"{', '.join(names[:limit])} and {more} more"
-    if len(names) < 2:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def redact_around(

@@ -30,7 +30,6 @@ from .identifiers import (
     hash_email,
     holds_at_sign,
     is_locale_with_modifier,
-    listed,
     parse_owner,
     redact_encoded_addresses,
 )
@@ -46,6 +45,7 @@ from .settings import (
 )
 from .terminal import shown_in_log
 from .thing import Thing, thing_tags
+from .wording import listed
 
 # The web hook receiver's secret, which a settings file may hold (see
 # webhook_command.TOKEN_ENV; not imported, to keep the build's imports few).

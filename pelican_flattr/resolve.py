@@ -33,7 +33,6 @@ from .identifiers import (
     reads_as_switch,
     redact_addresses,
     redact_encoded_addresses,
-    shown_value,
 )
 from .settings import (
     CATEGORY_METADATA,
@@ -71,6 +70,7 @@ from .thing import (
     thing_title,
     url_safe,
 )
+from .wording import shown_value
 
 # Metadata fields an author may set (settings.py names them all).
 OWNER = OWNER_METADATA

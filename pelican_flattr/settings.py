@@ -28,11 +28,9 @@ from .identifiers import (
     Owner,
     holds_at_sign,
     holds_no_address,
-    listed,
     parse_owner,
     reads_as_switch,
     redact_addresses,
-    shown_value,
 )
 from .thing import (
     CREDENTIALS_IN_URL,
@@ -47,6 +45,7 @@ from .thing import (
     is_development_url,
     split_tags,
 )
+from .wording import listed, shown_value
 
 BUTTON_STYLES = ("plain", "js", "compact")
 # The manifest's name in the output folder, unless FLATTR_MANIFEST says.

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .identifiers import listed, redact_addresses
+from .identifiers import redact_addresses
+from .wording import listed
 
 # The store the commands use without --store or FLATTR_STORE: one file,
 # so that webhook serve records what verify and pending read.

@@ -20,10 +20,10 @@ from pelican.urlwrappers import Author
 from . import build, html_reader, markup
 from .build import PageRender
 from .feeds import feed_key, url_of_href
-from .identifiers import listed, shown_value
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES, FlattrSettings, closest_name
 from .thing import Thing, printable_text, strip_html
+from .wording import listed, shown_value
 
 if TYPE_CHECKING:
     from .notice import PendingNotice

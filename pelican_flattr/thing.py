@@ -18,13 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-from .identifiers import (
-    IdentifierError,
-    Owner,
-    parse_owner,
-    redact_encoded_addresses,
-    shown_value,
-)
+from .identifiers import IdentifierError, Owner, parse_owner, redact_encoded_addresses
+from .wording import shown_value
 
 AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
 

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .identifiers import listed
 from .thing import check_pinned_url
+from .wording import listed
 
 Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that

@@ -17,14 +17,13 @@ from pelican_flattr.identifiers import (
     holds_no_address,
     is_handle,
     is_locale_with_modifier,
-    listed,
     parse_owner,
     parse_partner_identifier,
     redact_addresses,
     redact_encoded_addresses,
-    shown_value,
     unpublished_twitter_id,
 )
+from pelican_flattr.wording import listed, shown_value
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
 
@@ -812,6 +811,13 @@ def test_an_email_owner_made_by_hand_holds_only_a_hash(value):
 def test_an_owner_of_an_unknown_kind_is_refused():
     with pytest.raises(IdentifierError, match="'facebook', not one of 'flattr_user'"):
         Owner("facebook", "facebook:1")
+
+
+def test_an_owner_of_an_unknown_kind_does_not_show_an_address_in_it():
+    # A program reusing this module may put the owner's address in the kind.
+    with pytest.raises(IdentifierError, match="not one of 'flattr_user'") as refused:
+        Owner("carol@example.org", "carol")
+    assert "example.org" not in str(refused.value)
 
 
 def test_an_email_owner_made_by_hand_from_a_hash_is_taken():

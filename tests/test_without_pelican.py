@@ -24,6 +24,7 @@ DEPENDENCIES = (
 # only as it starts: neither as its module is imported.
 RULES = {
     "identifiers": (),
+    "wording": (),
     "thing": (),
     "settings": (),
     "resolve": (),

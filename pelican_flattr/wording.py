@@ -1,0 +1,37 @@
+"""How messages show values and list names.
+
+``shown_value`` repeats a value a message refuses (a setting's, a metadata
+field's) without an address in it; ``listed`` joins names as a sentence
+lists them. Every module that speaks to the operator uses them. The
+addresses' rules, and so their redaction, stay in ``identifiers``. Nothing
+in this module imports Pelican.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .identifiers import redact_encoded_addresses
+
+
+def shown_value(value: object, limit: int = 80) -> str:
+    """A value as a message repeats it (a setting's, a metadata field's):
+    quoted, without an address, plain or percent-encoded, which a value put
+    in the wrong place may hold, and cut to ``limit`` characters."""
+    # Hidden before it is cut: a cut could leave part of an address that
+    # no longer looks like one.
+    shown = redact_encoded_addresses(repr(value))
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def listed(names: Sequence[str], limit: int | None = None) -> str:
+    """``names`` as a message lists them: "a", "a and b", "a, b and c"; with
+    ``limit``, only the first ``limit`` named and the rest counted: "a, b, c
+    and 9 more" (never "and 0 more"). No names: "". The names are shown as
+    given: the caller quotes them, or hides an address, first."""
+    more = 0 if limit is None else max(len(names) - limit, 0)
+    if more:
+        return f"{', '.join(names[:limit])} and {more} more"
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
