@@ -23,7 +23,6 @@ from pelican_flattr.identifiers import (
     redact_encoded_addresses,
     unpublished_twitter_id,
 )
-from pelican_flattr.wording import listed, shown_value
 
 CAROL_MD5 = hashlib.md5(b"carol@example.org").hexdigest()
 
@@ -526,20 +525,6 @@ def test_a_refused_value_is_shown_cut_to_80_characters(length, shown):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("x" * 78, repr("x" * 78)),  # 80 characters quoted: shown whole
-        ("x" * 79, repr("x" * 79)[:77] + "..."),
-        ("x" * 500, repr("x" * 500)[:77] + "..."),
-    ],
-    ids=["80 shown whole", "81 cut", "502 cut"],
-)
-def test_a_value_is_shown_in_at_most_80_characters(value, expected):
-    assert shown_value(value) == expected
-    assert len(shown_value(value)) <= 80
-
-
-@pytest.mark.parametrize(
     ("check", "text"),
     [(is_handle, " @bob\n"), (is_locale_with_modifier, " sr@latin ")],
     ids=["handle", "locale"],
@@ -726,20 +711,6 @@ def test_refusals_never_repeat_an_encoded_address_however_cut(prefix, sign, padd
     assert "carol" not in str(raised.value) and "chen" not in str(raised.value)
 
 
-@pytest.mark.parametrize("sign", ["@", "%40", "%2540"])
-def test_a_value_shown_cut_never_holds_part_of_an_address(sign):
-    # Cut first, "'----/quiz.b..." holds no "@" left to find: the start of
-    # the local part would be shown. Every cut point, from before the
-    # address to after it. "-" and "/" hold no letter of "quiz.bot", nor
-    # does "[address]".
-    address = f"quiz.bot{sign}example.org"
-    for padding in range(70 - len(address), 80):
-        value = "-" * padding + "/" + address
-        shown = shown_value(value)
-        assert shown.startswith("'" + "-" * min(padding, 76)), shown
-        assert not set("quizbot") & set(shown), shown
-
-
 def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
     with pytest.raises(IdentifierError) as raised:
         parse_owner("carol%40example.org: twitter:user:id:42")
@@ -771,23 +742,6 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
 )
 def test_an_at_sign_written_otherwise_is_found(text, holds):
     assert holds_at_sign(text) is holds
-
-
-@pytest.mark.parametrize(
-    ("names", "limit", "expected"),
-    [
-        ([], None, ""),
-        (["a"], None, "a"),
-        (["a", "b"], None, "a and b"),
-        (["a", "b", "c"], None, "a, b and c"),
-        (["a", "b", "c"], 3, "a, b and c"),  # the limit reached: all named
-        (["a", "b", "c", "d"], 3, "a, b, c and 1 more"),
-        ([*"abcdefghijkl"], 3, "a, b, c and 9 more"),
-        (["a", "b"], 1, "a and 1 more"),
-    ],
-)
-def test_listed_names_a_few_and_counts_the_rest(names, limit, expected):
-    assert listed(names, limit) == expected
 
 
 @pytest.mark.parametrize(
