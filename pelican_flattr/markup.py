@@ -1524,6 +1524,10 @@ def _flattr_markup_shown(
             yield name
 
 
+# Where in a page as rendered (an index), and the texts to insert there.
+_Insertion = tuple[int, list[str]]
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -1569,10 +1573,7 @@ def inject(
     * Before ``</body>``: load.js, once, when an embedded button a reader
       sees is on the page and the loader is not.
     """
-    # Every insertion point is found in the page as rendered, and the page
-    # is copied once at the end: inserting piece by piece copied the whole
-    # page (two slices and the result) for each piece.
-    insertions: list[tuple[int, list[str]]] = []
+    insertions: list[_Insertion] = []
     escaped_href = ""
     if content_thing is not None:
         auto_submit_url = auto_submit_url or content_thing.auto_submit_url
@@ -1720,17 +1721,36 @@ def inject(
             insertions.append((at, [_AFTER_BODY, shown, "</div>\n"]))
             button_added = True
     embedded = content_thing is not None and content_thing.button_style != "plain"
-    if (
-        (needs_loader or embedded)
-        and not runs_loader(page)
-        and ((button_added and embedded) or _first_embedded_seen(page) >= 0)
-    ):
-        at = find_ci(page, "</body>", body_start, last=True)
-        if at < 0 or in_script(page, at):  # a theme may leave </body> out
-            at = len(page)
-        insertions.append((at, [LOADER_TAG, "\n"]))
+    if needs_loader or embedded:
+        loader_tag = _loader_insertion(page, body_start, button_added and embedded)
+        if loader_tag is not None:
+            insertions.append(loader_tag)
     if not insertions:
         return None
+    return _inserted(page, insertions)
+
+
+def _loader_insertion(
+    page: str, body_start: int, adds_embedded: bool
+) -> _Insertion | None:
+    """``inject``'s load.js, before ``</body>``, for a page that shows an
+    embedded button a reader sees (``adds_embedded``: the one ``inject``
+    adds) and does not run the loader already; None otherwise."""
+    if runs_loader(page) or not (adds_embedded or _first_embedded_seen(page) >= 0):
+        return None
+    at = find_ci(page, "</body>", body_start, last=True)
+    if at < 0 or in_script(page, at):  # a theme may leave </body> out
+        at = len(page)
+    return at, [LOADER_TAG, "\n"]
+
+
+def _inserted(page: str, insertions: list[_Insertion]) -> str:
+    """``page`` with each of ``insertions`` in its place.
+
+    Every insertion point is found in the page as rendered, and the page is
+    copied once, here: inserting piece by piece copied the whole page (two
+    slices and the result) for each piece.
+    """
     if page.isascii():  # O(1): CPython knows a string's widest character
         insertions = [
             (at, [_ascii_html(text) for text in texts]) for at, texts in insertions
