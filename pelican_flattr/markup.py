@@ -1579,57 +1579,19 @@ def inject(
         auto_submit_url = auto_submit_url or content_thing.auto_submit_url
         escaped_href = _url_attribute(auto_submit_url)
     head_end = find_head_end(page)
-    adds_head = content_thing is not None and head_end >= 0 and not head_printed
-    others: tuple[range, ...] = ()
-    if adds_head:
-        if others_printed:
-            others = _other_heads(page, head_end, escaped_href)
-        theirs = _flattr_payment_hrefs(page, head_end, others)
-        if auto_submit_url in theirs:
-            adds_head = False  # written by the theme as the helper writes it
-        if reports.other_payment_link is not None and any(
-            href != auto_submit_url for href in theirs
-        ):
-            reports.other_payment_link(content_thing)
-    if adds_head:
-        skip: frozenset[str] = frozenset()
-        theme = None
-        # Most themes that leave the head to the plugin emit no property;
-        # each it could emit holds one of these, two searches in C.
-        if (
-            page.find("og:", 0, head_end) >= 0
-            or page.find("article:", 0, head_end) >= 0
-        ):
-            if not isinstance(open_graph, (tuple, list)):  # read again below
-                open_graph = list(open_graph)
-            theme = _theme_open_graph(
-                page,
-                head_end,
-                _printed_head(page, head_end, escaped_href, open_graph),
-                others,
-            )
-            skip = theme.properties
-        tags = _head(escaped_href, open_graph, skip)
-        at = _head_start(page, head_end)
-        ended = reports.head_ended is not None and head_ended_before(page, at)
-        if ended:
-            reports.head_ended(content_thing)
-        if theme is not None:
-            _check_theme_open_graph(
-                content_thing, theme, open_graph, reports, head_ended_said=ended
-            )
-        if page.find("<meta charset", 0, at) < 0 and (
-            0 <= page.find("<meta charset", at) < CHARSET_BYTES
-        ):
-            # The page declares its encoding past its head's end (text there
-            # ended the head early): the tags would push it out of the first
-            # 1,024 bytes, where a browser looks for it. Pelican writes UTF-8.
-            tags.insert(0, '<meta charset="utf-8">\n')
-        if at == head_end:
-            tags.append("\n")
-        else:
-            tags.insert(0, "\n")
-        insertions.append((at, tags))
+    if content_thing is not None and head_end >= 0 and not head_printed:
+        head_tags = _head_insertion(
+            page,
+            content_thing,
+            head_end=head_end,
+            auto_submit_url=auto_submit_url,
+            escaped_href=escaped_href,
+            open_graph=open_graph,
+            others_printed=others_printed,
+            reports=reports,
+        )
+        if head_tags is not None:
+            insertions.append(head_tags)
     if (
         content_thing is not None
         and reports.other_button is not None
@@ -1728,6 +1690,69 @@ def inject(
     if not insertions:
         return None
     return _inserted(page, insertions)
+
+
+def _head_insertion(
+    page: str,
+    content_thing: ContentThing,
+    *,
+    head_end: int,
+    auto_submit_url: str,
+    escaped_href: str,
+    open_graph: Iterable[tuple[str, str]],
+    others_printed: bool,
+    reports: InjectReports,
+) -> _Insertion | None:
+    """``inject``'s head tags for a page whose head the helpers left alone
+    (``head_end``, ``find_head_end``'s), early in the head: the payment
+    link and the Open Graph properties the theme did not print. None when
+    the theme wrote the content's own payment link as the helper writes it.
+    """
+    others: tuple[range, ...] = ()
+    if others_printed:
+        others = _other_heads(page, head_end, escaped_href)
+    theirs = _flattr_payment_hrefs(page, head_end, others)
+    if reports.other_payment_link is not None and any(
+        href != auto_submit_url for href in theirs
+    ):
+        reports.other_payment_link(content_thing)
+    if auto_submit_url in theirs:
+        return None  # written by the theme as the helper writes it
+    skip: frozenset[str] = frozenset()
+    theme = None
+    # Most themes that leave the head to the plugin emit no property;
+    # each it could emit holds one of these, two searches in C.
+    if page.find("og:", 0, head_end) >= 0 or page.find("article:", 0, head_end) >= 0:
+        if not isinstance(open_graph, (tuple, list)):  # read again below
+            open_graph = list(open_graph)
+        theme = _theme_open_graph(
+            page,
+            head_end,
+            _printed_head(page, head_end, escaped_href, open_graph),
+            others,
+        )
+        skip = theme.properties
+    tags = _head(escaped_href, open_graph, skip)
+    at = _head_start(page, head_end)
+    ended = reports.head_ended is not None and head_ended_before(page, at)
+    if ended:
+        reports.head_ended(content_thing)
+    if theme is not None:
+        _check_theme_open_graph(
+            content_thing, theme, open_graph, reports, head_ended_said=ended
+        )
+    if page.find("<meta charset", 0, at) < 0 and (
+        0 <= page.find("<meta charset", at) < CHARSET_BYTES
+    ):
+        # The page declares its encoding past its head's end (text there
+        # ended the head early): the tags would push it out of the first
+        # 1,024 bytes, where a browser looks for it. Pelican writes UTF-8.
+        tags.insert(0, '<meta charset="utf-8">\n')
+    if at == head_end:
+        tags.append("\n")
+    else:
+        tags.insert(0, "\n")
+    return at, tags
 
 
 def _loader_insertion(
