@@ -1524,6 +1524,10 @@ def _flattr_markup_shown(
             yield name
 
 
+# Where in a page as rendered (an index), and the texts to insert there.
+_Insertion = tuple[int, list[str]]
+
+
 def inject(
     page: str,
     content_thing: ContentThing | None,
@@ -1568,169 +1572,271 @@ def inject(
       the page already shows the content's own. With no such place, none.
     * Before ``</body>``: load.js, once, when an embedded button a reader
       sees is on the page and the loader is not.
+
+    One helper for each (``_head_insertion``, ``_button_insertion``,
+    ``_loader_insertion``) finds where and what to insert in the page as
+    rendered, called in the order their reports are said; the page is
+    copied once, at the end.
     """
-    # Every insertion point is found in the page as rendered, and the page
-    # is copied once at the end: inserting piece by piece copied the whole
-    # page (two slices and the result) for each piece.
-    insertions: list[tuple[int, list[str]]] = []
-    escaped_href = ""
+    insertions: list[_Insertion] = []
+    head_end = find_head_end(page)
+    body_start = max(head_end, 0)
+    button_tags = None
     if content_thing is not None:
         auto_submit_url = auto_submit_url or content_thing.auto_submit_url
         escaped_href = _url_attribute(auto_submit_url)
-    head_end = find_head_end(page)
-    adds_head = content_thing is not None and head_end >= 0 and not head_printed
-    others: tuple[range, ...] = ()
-    if adds_head:
-        if others_printed:
-            others = _other_heads(page, head_end, escaped_href)
-        theirs = _flattr_payment_hrefs(page, head_end, others)
-        if auto_submit_url in theirs:
-            adds_head = False  # written by the theme as the helper writes it
-        if reports.other_payment_link is not None and any(
-            href != auto_submit_url for href in theirs
-        ):
-            reports.other_payment_link(content_thing)
-    if adds_head:
-        skip: frozenset[str] = frozenset()
-        theme = None
-        # Most themes that leave the head to the plugin emit no property;
-        # each it could emit holds one of these, two searches in C.
-        if (
-            page.find("og:", 0, head_end) >= 0
-            or page.find("article:", 0, head_end) >= 0
-        ):
-            if not isinstance(open_graph, (tuple, list)):  # read again below
-                open_graph = list(open_graph)
-            theme = _theme_open_graph(
+        if head_end >= 0 and not head_printed:
+            head_tags = _head_insertion(
                 page,
-                head_end,
-                _printed_head(page, head_end, escaped_href, open_graph),
-                others,
+                content_thing,
+                head_end=head_end,
+                auto_submit_url=auto_submit_url,
+                escaped_href=escaped_href,
+                open_graph=open_graph,
+                others_printed=others_printed,
+                reports=reports,
             )
-            skip = theme.properties
-        tags = _head(escaped_href, open_graph, skip)
-        at = _head_start(page, head_end)
-        ended = reports.head_ended is not None and head_ended_before(page, at)
-        if ended:
-            reports.head_ended(content_thing)
-        if theme is not None:
-            _check_theme_open_graph(
-                content_thing, theme, open_graph, reports, head_ended_said=ended
-            )
-        if page.find("<meta charset", 0, at) < 0 and (
-            0 <= page.find("<meta charset", at) < CHARSET_BYTES
-        ):
-            # The page declares its encoding past its head's end (text there
-            # ended the head early): the tags would push it out of the first
-            # 1,024 bytes, where a browser looks for it. Pelican writes UTF-8.
-            tags.insert(0, '<meta charset="utf-8">\n')
-        if at == head_end:
-            tags.append("\n")
-        else:
-            tags.insert(0, "\n")
-        insertions.append((at, tags))
-    if (
-        content_thing is not None
-        and reports.other_button is not None
-        and _theme_shows_other_button(page, body_html)
+            if head_tags is not None:
+                insertions.append(head_tags)
+        button_tags = _button_insertion(
+            page,
+            content_thing,
+            body_html=body_html,
+            body_start=body_start,
+            auto_submit_url=auto_submit_url,
+            escaped_href=escaped_href,
+            button_shown=button_shown,
+            title_html=title_html,
+            reports=reports,
+        )
+        if button_tags is not None:
+            insertions.append(button_tags)
+    embedded = content_thing is not None and content_thing.button_style != "plain"
+    if needs_loader or embedded:
+        loader_tag = _loader_insertion(
+            page, body_start, button_tags is not None and embedded
+        )
+        if loader_tag is not None:
+            insertions.append(loader_tag)
+    if not insertions:
+        return None
+    return _inserted(page, insertions)
+
+
+def _head_insertion(
+    page: str,
+    content_thing: ContentThing,
+    *,
+    head_end: int,
+    auto_submit_url: str,
+    escaped_href: str,
+    open_graph: Iterable[tuple[str, str]],
+    others_printed: bool,
+    reports: InjectReports,
+) -> _Insertion | None:
+    """``inject``'s head tags for a page whose head the helpers left alone
+    (``head_end``, ``find_head_end``'s), early in the head: the payment
+    link and the Open Graph properties the theme did not print. None when
+    the theme wrote the content's own payment link as the helper writes it.
+    """
+    others: tuple[range, ...] = ()
+    if others_printed:
+        others = _other_heads(page, head_end, escaped_href)
+    theirs = _flattr_payment_hrefs(page, head_end, others)
+    if reports.other_payment_link is not None and any(
+        href != auto_submit_url for href in theirs
     ):
+        reports.other_payment_link(content_thing)
+    if auto_submit_url in theirs:
+        return None  # written by the theme as the helper writes it
+    skip: frozenset[str] = frozenset()
+    theme = None
+    # Most themes that leave the head to the plugin emit no property;
+    # each it could emit holds one of these, two searches in C.
+    if page.find("og:", 0, head_end) >= 0 or page.find("article:", 0, head_end) >= 0:
+        if not isinstance(open_graph, (tuple, list)):  # read again below
+            open_graph = list(open_graph)
+        theme = _theme_open_graph(
+            page,
+            head_end,
+            _printed_head(page, head_end, escaped_href, open_graph),
+            others,
+        )
+        skip = theme.properties
+    tags = _head(escaped_href, open_graph, skip)
+    at = _head_start(page, head_end)
+    ended = reports.head_ended is not None and head_ended_before(page, at)
+    if ended:
+        reports.head_ended(content_thing)
+    if theme is not None:
+        _check_theme_open_graph(
+            content_thing, theme, open_graph, reports, head_ended_said=ended
+        )
+    if page.find("<meta charset", 0, at) < 0 and (
+        0 <= page.find("<meta charset", at) < CHARSET_BYTES
+    ):
+        # The page declares its encoding past its head's end (text there
+        # ended the head early): the tags would push it out of the first
+        # 1,024 bytes, where a browser looks for it. Pelican writes UTF-8.
+        tags.insert(0, '<meta charset="utf-8">\n')
+    if at == head_end:
+        tags.append("\n")
+    else:
+        tags.insert(0, "\n")
+    return at, tags
+
+
+def _button_insertion(
+    page: str,
+    content_thing: ContentThing,
+    *,
+    body_html: str,
+    body_start: int,
+    auto_submit_url: str,
+    escaped_href: str,
+    button_shown: bool | None,
+    title_html: str,
+    reports: InjectReports,
+) -> _Insertion | None:
+    """``inject``'s button, right after the first copy of the body a reader
+    sees, else before a landmark (``_landmark_place``). None when the page
+    shows the content's own button already (``button_shown``, searched for
+    when None), or has no place for it, which is reported."""
+    if reports.other_button is not None and _theme_shows_other_button(page, body_html):
         reports.other_button(content_thing)
-    body_start = max(head_end, 0)
-    button_added = False
     if button_shown is None:
         # Any button of the plugin's first, one search that nearly every
         # page passes; then only the content's own stands for the injected
         # one: an example in the body (a post about styling the button) or
         # another article's in a sidebar links another thing.
         button_shown = (
-            content_thing is not None
-            and shows_button(page, body_start)
+            shows_button(page, body_start)
             and own_buttons_shown(
                 page, content_thing, auto_submit_url, title_may_hide(title_html)
             )
             > 0
         )
-    if content_thing is not None and not button_shown:
-        # Why the button cannot go after the body, once it cannot: the
-        # landmark it goes before instead may close something else.
-        why = BODY_FILTERED
-        # The searches back for what hides a place do not look for a
-        # <style>, an <xmp>...: only a title printed as it is opens one
-        # around the body. (Checked for a title with a "<" alone.)
-        in_doubt = title_may_hide(title_html)
-        if len(body_html) > 20:
-            at = _end_of(page, body_html, body_start)
-        elif not body_html:
-            at, why = -1, BODY_EMPTY
-        elif (copies := page.count(body_html, body_start)) < 2:
-            # A short body ("<p>Hi.</p>") may be any text: only once on the
-            # page is it surely the body, before the last </article> of a
-            # sidebar of related posts.
-            at = page.find(body_html, body_start) + len(body_html) if copies else -1
-        else:
-            at, why = -1, BODY_SHORT
-        if at >= 0 and (in_doubt or may_be_hidden(page, at - len(body_html))):
-            at = _shown_end_of(page, body_html, body_start, at, in_doubt)
-            why = BODY_HIDDEN
-        # (A short body was placed only where it occurs once.)
-        if (
-            at >= 0
-            and len(body_html) > 20
-            and reports.body_shown_twice is not None
-            and _shown_again(page, body_html, at, in_doubt)
-        ):
-            reports.body_shown_twice(content_thing)
-        if at >= 0 and reports.body_leaves_open is not None:
-            left_open = body_left_open(body_html, content_thing.button_style != "plain")
-            if left_open is not None:
-                reports.body_leaves_open(content_thing, left_open)
-        if at < 0:
-            landmark: str | None = None
-            unseen = -1  # the last landmark found where no reader sees it
-            for landmark in ("</article>", "</main>", "</body>"):
-                at = find_ci(page, landmark, body_start, last=True)
-                # Checked as a copy of the body is: a landmark in a script's
-                # text, a comment or a <textarea> left open hides the button.
-                if at >= 0 and not _unseen(page, at, body_start, in_doubt):
-                    break
-                unseen, at = max(unseen, at), -1
-            title_open = None
-            if at < 0 and unseen >= 0 and reports.title_leaves_open is not None:
-                title_open = title_left_open(page, title_html, unseen)
-            if title_open is not None:
-                reports.title_leaves_open(content_thing, title_open)
-            # An empty body's button before the page's only </article> or
-            # </main> is where a reader looks for it: nothing else could go
-            # first. Said when it ends up after everything (the footer), in
-            # one of several (a "Related" box's card, perhaps) or nowhere.
-            elif reports.body_not_shown is not None and not (
-                why is BODY_EMPTY
-                and at >= 0
-                and landmark != "</body>"
-                and find_ci(page, landmark, body_start) == at
-            ):
-                reports.body_not_shown(
-                    content_thing, landmark if at >= 0 else None, why
-                )
-        if at >= 0:
-            if content_thing.button_style == "plain":
-                shown = _plain_button(content_thing, escaped_href)
-            else:
-                shown = str(button(content_thing))
-            insertions.append((at, [_AFTER_BODY, shown, "</div>\n"]))
-            button_added = True
-    embedded = content_thing is not None and content_thing.button_style != "plain"
-    if (
-        (needs_loader or embedded)
-        and not runs_loader(page)
-        and ((button_added and embedded) or _first_embedded_seen(page) >= 0)
-    ):
-        at = find_ci(page, "</body>", body_start, last=True)
-        if at < 0 or in_script(page, at):  # a theme may leave </body> out
-            at = len(page)
-        insertions.append((at, [LOADER_TAG, "\n"]))
-    if not insertions:
+    if button_shown:
         return None
+    # Why the button cannot go after the body, once it cannot: the
+    # landmark it goes before instead may close something else.
+    why = BODY_FILTERED
+    # The searches back for what hides a place do not look for a <style>,
+    # an <xmp>...: only a title printed as it is opens one around the body.
+    # (Checked for a title with a "<" alone.)
+    in_doubt = title_may_hide(title_html)
+    if len(body_html) > 20:
+        at = _end_of(page, body_html, body_start)
+    elif not body_html:
+        at, why = -1, BODY_EMPTY
+    elif (copies := page.count(body_html, body_start)) < 2:
+        # A short body ("<p>Hi.</p>") may be any text: only once on the
+        # page is it surely the body, before the last </article> of a
+        # sidebar of related posts.
+        at = page.find(body_html, body_start) + len(body_html) if copies else -1
+    else:
+        at, why = -1, BODY_SHORT
+    if at >= 0 and (in_doubt or may_be_hidden(page, at - len(body_html))):
+        at = _shown_end_of(page, body_html, body_start, at, in_doubt)
+        why = BODY_HIDDEN
+    # (A short body was placed only where it occurs once.)
+    if (
+        at >= 0
+        and len(body_html) > 20
+        and reports.body_shown_twice is not None
+        and _shown_again(page, body_html, at, in_doubt)
+    ):
+        reports.body_shown_twice(content_thing)
+    if at >= 0 and reports.body_leaves_open is not None:
+        left_open = body_left_open(body_html, content_thing.button_style != "plain")
+        if left_open is not None:
+            reports.body_leaves_open(content_thing, left_open)
+    if at < 0:
+        at = _landmark_place(
+            page,
+            content_thing,
+            body_start=body_start,
+            in_doubt=in_doubt,
+            why=why,
+            title_html=title_html,
+            reports=reports,
+        )
+        if at < 0:
+            return None
+    if content_thing.button_style == "plain":
+        shown = _plain_button(content_thing, escaped_href)
+    else:
+        shown = str(button(content_thing))
+    return at, [_AFTER_BODY, shown, "</div>\n"]
+
+
+def _landmark_place(
+    page: str,
+    content_thing: ContentThing,
+    *,
+    body_start: int,
+    in_doubt: bool,
+    why: str,
+    title_html: str,
+    reports: InjectReports,
+) -> int:
+    """Where the button goes on a page that shows no copy of the body it
+    can go after (``why``: BODY_FILTERED, BODY_HIDDEN, BODY_SHORT or
+    BODY_EMPTY): before the last ``</article>``, ``</main>`` or ``</body>``
+    a reader sees, the first of them found; -1 for none. Said
+    (``body_not_shown``, or ``title_leaves_open`` for a title that hides
+    them), but for an empty body's button before the page's only
+    ``</article>`` or ``</main>``."""
+    landmark: str | None = None
+    at = -1
+    unseen = -1  # the last landmark found where no reader sees it
+    for landmark in ("</article>", "</main>", "</body>"):
+        at = find_ci(page, landmark, body_start, last=True)
+        # Checked as a copy of the body is: a landmark in a script's
+        # text, a comment or a <textarea> left open hides the button.
+        if at >= 0 and not _unseen(page, at, body_start, in_doubt):
+            break
+        unseen, at = max(unseen, at), -1
+    title_open = None
+    if at < 0 and unseen >= 0 and reports.title_leaves_open is not None:
+        title_open = title_left_open(page, title_html, unseen)
+    if title_open is not None:
+        reports.title_leaves_open(content_thing, title_open)
+    # An empty body's button before the page's only </article> or
+    # </main> is where a reader looks for it: nothing else could go
+    # first. Said when it ends up after everything (the footer), in
+    # one of several (a "Related" box's card, perhaps) or nowhere.
+    elif reports.body_not_shown is not None and not (
+        why is BODY_EMPTY
+        and at >= 0
+        and landmark != "</body>"
+        and find_ci(page, landmark, body_start) == at
+    ):
+        reports.body_not_shown(content_thing, landmark if at >= 0 else None, why)
+    return at
+
+
+def _loader_insertion(
+    page: str, body_start: int, adds_embedded: bool
+) -> _Insertion | None:
+    """``inject``'s load.js, before ``</body>``, for a page that shows an
+    embedded button a reader sees (``adds_embedded``: the one ``inject``
+    adds) and does not run the loader already; None otherwise."""
+    if runs_loader(page) or not (adds_embedded or _first_embedded_seen(page) >= 0):
+        return None
+    at = find_ci(page, "</body>", body_start, last=True)
+    if at < 0 or in_script(page, at):  # a theme may leave </body> out
+        at = len(page)
+    return at, [LOADER_TAG, "\n"]
+
+
+def _inserted(page: str, insertions: list[_Insertion]) -> str:
+    """``page`` with each of ``insertions`` in its place.
+
+    Every insertion point is found in the page as rendered, and the page is
+    copied once, here: inserting piece by piece copied the whole page (two
+    slices and the result) for each piece.
+    """
     if page.isascii():  # O(1): CPython knows a string's widest character
         insertions = [
             (at, [_ascii_html(text) for text in texts]) for at, texts in insertions
