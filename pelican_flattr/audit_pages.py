@@ -275,74 +275,9 @@ def check_page(
         and links[0] not in audit.manifest.by_auto_submit_url
         and links[0] != site_link
     )
-    own_hrefs = []  # of the buttons that link what their kind needs
-    other_sites = set()  # whose things the unknown links name
-    for button in buttons:
-        href = _url(button)
-        embedded = _is_embedded(button)
-        if _rewritten_href(audit, relative, button, href):
-            # Said: its thing is the manifest's, but Flattr gets another.
-            own_hrefs.append(button["href"])
-            _check_embedded_button(audit, relative, button, tags, button["href"])
-        elif _unknown(audit, href):
-            # The plugin's, or a link written by hand (a theme's, an
-            # article's), which no earlier build left.
-            ours = embedded or BUTTON_CLASS in button.get("class", "").split()
-            other_sites.add(_other_site(audit, href))
-            age = (
-                unknown_link_age(audit, href, path, seen)
-                if ours and not lone_button
-                else None
-            )
-            if lone_button:
-                expected = _own_button(thing)
-            elif age:
-                # A page of a later build than the manifest is its new
-                # article, not one to delete.
-                expected = "the auto-submit URL or thing URL of a manifest thing"
-                expected += age_advice(age, relative, seen)
-            elif ours:
-                expected = (
-                    "the auto-submit URL or thing URL of a manifest thing (a "
-                    "page an earlier build left, after a slug changed? delete "
-                    f"it, {STALE_FIX})"
-                )
-            else:
-                expected = (
-                    "the auto-submit URL of a manifest thing, as "
-                    "flattr_button() writes it, or no link to it"
-                )
-            audit.problem(
-                "button-unknown",
-                relative,
-                ("a Flattr button" if ours else _HAND_WRITTEN)
-                + f" points at {href!r}, which the manifest doesn't know"
-                + _sent_instead(href, _compared_thing(audit, href, thing))
-                + without_scheme(href),
-                expected,
-            )
-        elif embedded and href not in audit.manifest.by_url:
-            audit.problem(
-                "button-wrong-href",
-                relative,
-                f"an embedded Flattr button (class FlattrButton) points at "
-                f"the auto-submit URL {href!r}",
-                "its thing URL, which load.js reads",
-            )
-        elif not embedded and href not in audit.manifest.by_auto_submit_url:
-            # A link to the article itself, or an embedded button that
-            # lost its class, which load.js then leaves hidden.
-            audit.problem(
-                "button-wrong-href",
-                relative,
-                f"a plain Flattr button (no class FlattrButton) points at "
-                f"the thing URL {href!r}: it leads to the article, not Flattr",
-                "the thing's auto-submit URL",
-            )
-        else:
-            own_hrefs.append(href)
-            if embedded:
-                _check_embedded_button(audit, relative, button, tags, href)
+    own_hrefs, other_sites = _check_buttons(
+        audit, relative, path, seen, tags, thing, buttons, lone_button
+    )
     for button in tags.noscript_buttons:
         audit.problem(
             "button-hidden",
@@ -415,6 +350,111 @@ def check_page(
                 f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
                 f"at most one {prop}",
             )
+
+
+def _check_buttons(
+    audit: Audit,
+    relative: str,
+    path: Path,
+    seen: PagesSeen,
+    tags: PageTags,
+    thing: Mapping[str, Any] | None,
+    buttons: list[Mapping[str, str]],
+    lone_button: bool,
+) -> tuple[list[str], set[str | None]]:
+    """Check each of ``buttons`` of the page ``relative`` (at ``path``) of
+    ``thing`` (None: a listing), whose tags are ``tags``: it links what
+    the manifest knows, by the URL its kind needs, and an embedded one
+    shows, for its owner. ``lone_button``: the thing's page's one button,
+    unknown. Return the hrefs of those that link what their kind needs,
+    and the sites whose things the unknown ones name (None: the
+    manifest's)."""
+    own_hrefs = []  # of the buttons that link what their kind needs
+    other_sites = set()  # whose things the unknown links name
+    for button in buttons:
+        href = _url(button)
+        embedded = _is_embedded(button)
+        if _rewritten_href(audit, relative, button, href):
+            # Said: its thing is the manifest's, but Flattr gets another.
+            own_hrefs.append(button["href"])
+            _check_embedded_button(audit, relative, button, tags, button["href"])
+        elif _unknown(audit, href):
+            # The plugin's, or a link written by hand (a theme's, an
+            # article's), which no earlier build left.
+            ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+            other_sites.add(_other_site(audit, href))
+            _report_unknown_button(
+                audit, relative, path, seen, href, thing, lone_button, ours
+            )
+        elif embedded and href not in audit.manifest.by_url:
+            audit.problem(
+                "button-wrong-href",
+                relative,
+                f"an embedded Flattr button (class FlattrButton) points at "
+                f"the auto-submit URL {href!r}",
+                "its thing URL, which load.js reads",
+            )
+        elif not embedded and href not in audit.manifest.by_auto_submit_url:
+            # A link to the article itself, or an embedded button that
+            # lost its class, which load.js then leaves hidden.
+            audit.problem(
+                "button-wrong-href",
+                relative,
+                f"a plain Flattr button (no class FlattrButton) points at "
+                f"the thing URL {href!r}: it leads to the article, not Flattr",
+                "the thing's auto-submit URL",
+            )
+        else:
+            own_hrefs.append(href)
+            if embedded:
+                _check_embedded_button(audit, relative, button, tags, href)
+    return own_hrefs, other_sites
+
+
+def _report_unknown_button(
+    audit: Audit,
+    relative: str,
+    path: Path,
+    seen: PagesSeen,
+    href: str,
+    thing: Mapping[str, Any] | None,
+    lone_button: bool,
+    ours: bool,
+) -> None:
+    """Report the button to ``href`` of the page ``relative`` (at
+    ``path``) of ``thing`` (None: a listing), which the manifest doesn't
+    know: ``ours``, one of the plugin's class (else a link written by
+    hand); ``lone_button``, the page's one button."""
+    age = (
+        unknown_link_age(audit, href, path, seen) if ours and not lone_button else None
+    )
+    if lone_button:
+        expected = _own_button(thing)
+    elif age:
+        # A page of a later build than the manifest is its new
+        # article, not one to delete.
+        expected = "the auto-submit URL or thing URL of a manifest thing"
+        expected += age_advice(age, relative, seen)
+    elif ours:
+        expected = (
+            "the auto-submit URL or thing URL of a manifest thing (a "
+            "page an earlier build left, after a slug changed? delete "
+            f"it, {STALE_FIX})"
+        )
+    else:
+        expected = (
+            "the auto-submit URL of a manifest thing, as "
+            "flattr_button() writes it, or no link to it"
+        )
+    audit.problem(
+        "button-unknown",
+        relative,
+        ("a Flattr button" if ours else _HAND_WRITTEN)
+        + f" points at {href!r}, which the manifest doesn't know"
+        + _sent_instead(href, _compared_thing(audit, href, thing))
+        + without_scheme(href),
+        expected,
+    )
 
 
 def _report_unknown_payment_link(
