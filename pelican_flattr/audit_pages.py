@@ -247,16 +247,7 @@ def check_page(
     thing's. What all pages show together goes to ``seen``."""
     thing = audit.manifest.by_page.get(relative)
     site_link = audit.manifest.site_payment_link
-    # A link written by hand to the site's own thing (FLATTR_USERNAME's,
-    # which the feeds carry) is a theme's "Flattr this site": known,
-    # and no thing's button. The plugin writes none.
-    buttons = [
-        button
-        for button in tags.buttons
-        if button.get("href") != site_link
-        or _is_embedded(button)
-        or BUTTON_CLASS in button.get("class", "").split()
-    ]
+    buttons = _things_buttons(tags, site_link)
     # A thing's page whose one button, or one payment link in its head,
     # links what the manifest doesn't know: one problem says it, and
     # what the link sends otherwise, not a second the page's count of
@@ -278,32 +269,10 @@ def check_page(
     own_hrefs, other_sites = _check_buttons(
         audit, relative, path, seen, tags, thing, buttons, lone_button
     )
-    for button in tags.noscript_buttons:
-        audit.problem(
-            "button-hidden",
-            relative,
-            "an embedded Flattr button (class FlattrButton) to "
-            f"{button.get('href', '')!r} is inside <noscript>, where no reader "
-            "sees it: where scripts run, load.js cannot find it there; where "
-            "they do not, it stays hidden",
-            "the button outside <noscript> (a plain one, which needs no "
-            "script, may stand in it)",
-        )
-    for href in links:
-        if href not in audit.manifest.by_auto_submit_url and href != site_link:
-            other_sites.add(_other_site(audit, href))
-            if thing is None and is_unrecorded_site_link(audit, href):
-                # A listing's "Flattr this site" beside a manifest that
-                # records no site link: known if the feeds carry it, as
-                # they tell once all are read (see audit_feeds).
-                report = functools.partial(
-                    _report_unknown_payment_link, audit, relative, path, seen, href
-                )
-                audit.listings_awaiting_site_link.append((href, report))
-                continue
-            _report_unknown_payment_link(
-                audit, relative, path, seen, href, thing, lone_link
-            )
+    _check_noscript_buttons(audit, relative, tags)
+    other_sites.update(
+        _check_payment_links(audit, relative, path, seen, thing, links, lone_link)
+    )
     _note_whose_things(audit, seen, thing, tags, own_hrefs, links, other_sites)
     if thing is None:
         # scan_page counts a page's payment links in document order, and
@@ -455,6 +424,70 @@ def _report_unknown_button(
         + without_scheme(href),
         expected,
     )
+
+
+def _things_buttons(tags: PageTags, site_link: str | None) -> list[Mapping[str, str]]:
+    """The buttons of the page whose tags are ``tags`` that may be a
+    thing's: a link written by hand to the site's own thing
+    (``site_link``, FLATTR_USERNAME's, which the feeds carry) is a theme's
+    "Flattr this site": known, and no thing's button. The plugin writes
+    none."""
+    return [
+        button
+        for button in tags.buttons
+        if button.get("href") != site_link
+        or _is_embedded(button)
+        or BUTTON_CLASS in button.get("class", "").split()
+    ]
+
+
+def _check_noscript_buttons(audit: Audit, relative: str, tags: PageTags) -> None:
+    """Report each embedded button of the page ``relative`` (whose tags
+    are ``tags``) inside ``<noscript>``, which no reader sees."""
+    for button in tags.noscript_buttons:
+        audit.problem(
+            "button-hidden",
+            relative,
+            "an embedded Flattr button (class FlattrButton) to "
+            f"{button.get('href', '')!r} is inside <noscript>, where no reader "
+            "sees it: where scripts run, load.js cannot find it there; where "
+            "they do not, it stays hidden",
+            "the button outside <noscript> (a plain one, which needs no "
+            "script, may stand in it)",
+        )
+
+
+def _check_payment_links(
+    audit: Audit,
+    relative: str,
+    path: Path,
+    seen: PagesSeen,
+    thing: Mapping[str, Any] | None,
+    links: list[str],
+    lone_link: bool,
+) -> set[str | None]:
+    """Report each of ``links`` (the hrefs of the payment links of the
+    page ``relative``, at ``path``, of ``thing``, None for a listing) that
+    the manifest doesn't know; ``lone_link``: the page's one, in its head.
+    Return the sites whose things they name (None: the manifest's)."""
+    site_link = audit.manifest.site_payment_link
+    other_sites = set()
+    for href in links:
+        if href not in audit.manifest.by_auto_submit_url and href != site_link:
+            other_sites.add(_other_site(audit, href))
+            if thing is None and is_unrecorded_site_link(audit, href):
+                # A listing's "Flattr this site" beside a manifest that
+                # records no site link: known if the feeds carry it, as
+                # they tell once all are read (see audit_feeds).
+                report = functools.partial(
+                    _report_unknown_payment_link, audit, relative, path, seen, href
+                )
+                audit.listings_awaiting_site_link.append((href, report))
+                continue
+            _report_unknown_payment_link(
+                audit, relative, path, seen, href, thing, lone_link
+            )
+    return other_sites
 
 
 def _report_unknown_payment_link(
