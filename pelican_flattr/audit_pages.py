@@ -244,7 +244,12 @@ def check_page(
     Flattr tags are ``tags``: a thing's page for its one button, payment
     link and Open Graph tags; any page for links the manifest doesn't
     know, and one that is no thing's for a payment link in its head to a
-    thing's. What all pages show together goes to ``seen``."""
+    thing's. What all pages show together goes to ``seen``.
+
+    One helper for each job, called in the order their problems are
+    said: the buttons (``_check_buttons``), those in ``<noscript>``, the
+    payment links; then a listing's head and body, or a thing's page's
+    own button, payment link and Open Graph tags."""
     thing = audit.manifest.by_page.get(relative)
     site_link = audit.manifest.site_payment_link
     buttons = _things_buttons(tags, site_link)
@@ -280,45 +285,15 @@ def check_page(
         _check_listing_head(audit, relative, links[: tags.payment_links_in_head])
         _check_site_link_in_body(audit, relative, tags, links)
         return
-    auto, url = thing["auto_submit_url"], thing["url"]
-    # A template may render another style than FLATTR_BUTTON
-    # (flattr_button(article, style="compact")): either href is its own,
-    # on the kind of button that works with it.
-    own = own_hrefs.count(auto) + own_hrefs.count(url)
-    # Its button moved into a <noscript> is said above, and once.
-    in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
-    if own != 1 and not lone_button and not (own == 0 and in_noscript):
-        audit.problem(
-            "button-missing" if own == 0 else "button-extra",
-            relative,
-            f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
-            _own_button(thing),
-        )
-    if not lone_link and (links != [auto] or tags.payment_links_in_head != 1):
-        if not tags.payment_links_in_head:
-            kind = "payment-link-missing"  # none, or only in the body
-        elif len(links) > 1:
-            kind = "payment-link-extra"
-        else:  # one, in <head>, to a thing the manifest knows
-            kind = "payment-link-wrong-thing"
-        audit.problem(
-            kind,
-            relative,
-            f"has {len(links)} payment links ({tags.payment_links_in_head} in <head>)",
-            _own_payment_link(thing),
-        )
+    # Its one button or payment link that the manifest doesn't know is
+    # said above, and once.
+    if not lone_button:
+        _check_own_button(audit, relative, tags, thing, buttons, own_hrefs)
+    if not lone_link:
+        _check_own_payment_link(audit, relative, tags, thing, links)
     if audit.manifest.open_graph:
-        _check_open_graph(audit, relative, tags, url)
-    for prop, values in sorted(tags.open_graph.items()):
-        if audit.manifest.open_graph and prop in _CHECKED_ONCE:
-            continue  # _check_open_graph() has said it
-        if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
-            audit.problem(
-                "open-graph",
-                relative,
-                f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
-                f"at most one {prop}",
-            )
+        _check_open_graph(audit, relative, tags, thing["url"])
+    _check_open_graph_repeats(audit, relative, tags)
 
 
 def _check_buttons(
@@ -424,6 +399,75 @@ def _report_unknown_button(
         + without_scheme(href),
         expected,
     )
+
+
+def _check_own_button(
+    audit: Audit,
+    relative: str,
+    tags: PageTags,
+    thing: Mapping[str, Any],
+    buttons: list[Mapping[str, str]],
+    own_hrefs: list[str],
+) -> None:
+    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
+    whose ``buttons`` do not hold exactly one of its own (the hrefs of
+    those that link what their kind needs are ``own_hrefs``)."""
+    auto, url = thing["auto_submit_url"], thing["url"]
+    # A template may render another style than FLATTR_BUTTON
+    # (flattr_button(article, style="compact")): either href is its own,
+    # on the kind of button that works with it.
+    own = own_hrefs.count(auto) + own_hrefs.count(url)
+    # Its button moved into a <noscript> is said above, and once.
+    in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
+    if own != 1 and not (own == 0 and in_noscript):
+        audit.problem(
+            "button-missing" if own == 0 else "button-extra",
+            relative,
+            f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
+            _own_button(thing),
+        )
+
+
+def _check_own_payment_link(
+    audit: Audit,
+    relative: str,
+    tags: PageTags,
+    thing: Mapping[str, Any],
+    links: list[str],
+) -> None:
+    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
+    whose payment links (their hrefs ``links``) are not its own one, in
+    its head."""
+    if links == [thing["auto_submit_url"]] and tags.payment_links_in_head == 1:
+        return
+    if not tags.payment_links_in_head:
+        kind = "payment-link-missing"  # none, or only in the body
+    elif len(links) > 1:
+        kind = "payment-link-extra"
+    else:  # one, in <head>, to a thing the manifest knows
+        kind = "payment-link-wrong-thing"
+    audit.problem(
+        kind,
+        relative,
+        f"has {len(links)} payment links ({tags.payment_links_in_head} in <head>)",
+        _own_payment_link(thing),
+    )
+
+
+def _check_open_graph_repeats(audit: Audit, relative: str, tags: PageTags) -> None:
+    """Report each Open Graph property the thing's page ``relative``
+    (whose tags are ``tags``) holds more than once, but those that may
+    repeat and those ``_check_open_graph`` checks."""
+    for prop, values in sorted(tags.open_graph.items()):
+        if audit.manifest.open_graph and prop in _CHECKED_ONCE:
+            continue  # _check_open_graph() has said it
+        if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
+            audit.problem(
+                "open-graph",
+                relative,
+                f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
+                f"at most one {prop}",
+            )
 
 
 def _things_buttons(tags: PageTags, site_link: str | None) -> list[Mapping[str, str]]:
@@ -756,6 +800,9 @@ def _check_embedded_button(
 
 
 def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> None:
+    """Report a page of the thing whose URL is ``url`` (``relative``, whose
+    tags are ``tags``) without exactly one og:url of it, og:title and
+    og:type, as the manifest says Open Graph was on."""
     og_urls = tags.open_graph.get("og:url", [])
     if og_urls != [url]:
         audit.problem(
