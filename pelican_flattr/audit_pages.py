@@ -296,6 +296,21 @@ def check_page(
     _check_open_graph_repeats(audit, relative, tags)
 
 
+def _things_buttons(tags: PageTags, site_link: str | None) -> list[Mapping[str, str]]:
+    """The buttons of the page whose tags are ``tags`` that may be a
+    thing's: a link written by hand to the site's own thing
+    (``site_link``, FLATTR_USERNAME's, which the feeds carry) is a theme's
+    "Flattr this site": known, and no thing's button. The plugin writes
+    none."""
+    return [
+        button
+        for button in tags.buttons
+        if button.get("href") != site_link
+        or _is_embedded(button)
+        or BUTTON_CLASS in button.get("class", "").split()
+    ]
+
+
 def _check_buttons(
     audit: Audit,
     relative: str,
@@ -399,90 +414,6 @@ def _report_unknown_button(
         + without_scheme(href),
         expected,
     )
-
-
-def _check_own_button(
-    audit: Audit,
-    relative: str,
-    tags: PageTags,
-    thing: Mapping[str, Any],
-    buttons: list[Mapping[str, str]],
-    own_hrefs: list[str],
-) -> None:
-    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
-    whose ``buttons`` do not hold exactly one of its own (the hrefs of
-    those that link what their kind needs are ``own_hrefs``)."""
-    auto, url = thing["auto_submit_url"], thing["url"]
-    # A template may render another style than FLATTR_BUTTON
-    # (flattr_button(article, style="compact")): either href is its own,
-    # on the kind of button that works with it.
-    own = own_hrefs.count(auto) + own_hrefs.count(url)
-    # Its button moved into a <noscript> is said above, and once.
-    in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
-    if own != 1 and not (own == 0 and in_noscript):
-        audit.problem(
-            "button-missing" if own == 0 else "button-extra",
-            relative,
-            f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
-            _own_button(thing),
-        )
-
-
-def _check_own_payment_link(
-    audit: Audit,
-    relative: str,
-    tags: PageTags,
-    thing: Mapping[str, Any],
-    links: list[str],
-) -> None:
-    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
-    whose payment links (their hrefs ``links``) are not its own one, in
-    its head."""
-    if links == [thing["auto_submit_url"]] and tags.payment_links_in_head == 1:
-        return
-    if not tags.payment_links_in_head:
-        kind = "payment-link-missing"  # none, or only in the body
-    elif len(links) > 1:
-        kind = "payment-link-extra"
-    else:  # one, in <head>, to a thing the manifest knows
-        kind = "payment-link-wrong-thing"
-    audit.problem(
-        kind,
-        relative,
-        f"has {len(links)} payment links ({tags.payment_links_in_head} in <head>)",
-        _own_payment_link(thing),
-    )
-
-
-def _check_open_graph_repeats(audit: Audit, relative: str, tags: PageTags) -> None:
-    """Report each Open Graph property the thing's page ``relative``
-    (whose tags are ``tags``) holds more than once, but those that may
-    repeat and those ``_check_open_graph`` checks."""
-    for prop, values in sorted(tags.open_graph.items()):
-        if audit.manifest.open_graph and prop in _CHECKED_ONCE:
-            continue  # _check_open_graph() has said it
-        if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
-            audit.problem(
-                "open-graph",
-                relative,
-                f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
-                f"at most one {prop}",
-            )
-
-
-def _things_buttons(tags: PageTags, site_link: str | None) -> list[Mapping[str, str]]:
-    """The buttons of the page whose tags are ``tags`` that may be a
-    thing's: a link written by hand to the site's own thing
-    (``site_link``, FLATTR_USERNAME's, which the feeds carry) is a theme's
-    "Flattr this site": known, and no thing's button. The plugin writes
-    none."""
-    return [
-        button
-        for button in tags.buttons
-        if button.get("href") != site_link
-        or _is_embedded(button)
-        or BUTTON_CLASS in button.get("class", "").split()
-    ]
 
 
 def _check_noscript_buttons(audit: Audit, relative: str, tags: PageTags) -> None:
@@ -589,6 +520,75 @@ def _note_whose_things(
         seen.other_site_pages += 1
         for site in other_sites:
             seen.other_sites[site] = seen.other_sites.get(site, 0) + 1
+
+
+def _check_own_button(
+    audit: Audit,
+    relative: str,
+    tags: PageTags,
+    thing: Mapping[str, Any],
+    buttons: list[Mapping[str, str]],
+    own_hrefs: list[str],
+) -> None:
+    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
+    whose ``buttons`` do not hold exactly one of its own (the hrefs of
+    those that link what their kind needs are ``own_hrefs``)."""
+    auto, url = thing["auto_submit_url"], thing["url"]
+    # A template may render another style than FLATTR_BUTTON
+    # (flattr_button(article, style="compact")): either href is its own,
+    # on the kind of button that works with it.
+    own = own_hrefs.count(auto) + own_hrefs.count(url)
+    # Its button moved into a <noscript> is said above, and once.
+    in_noscript = any(b.get("href") == url for b in tags.noscript_buttons)
+    if own != 1 and not (own == 0 and in_noscript):
+        audit.problem(
+            "button-missing" if own == 0 else "button-extra",
+            relative,
+            f"has {own} Flattr buttons for its thing ({len(buttons)} in all)",
+            _own_button(thing),
+        )
+
+
+def _check_own_payment_link(
+    audit: Audit,
+    relative: str,
+    tags: PageTags,
+    thing: Mapping[str, Any],
+    links: list[str],
+) -> None:
+    """Report a page of ``thing`` (``relative``, whose tags are ``tags``)
+    whose payment links (their hrefs ``links``) are not its own one, in
+    its head."""
+    if links == [thing["auto_submit_url"]] and tags.payment_links_in_head == 1:
+        return
+    if not tags.payment_links_in_head:
+        kind = "payment-link-missing"  # none, or only in the body
+    elif len(links) > 1:
+        kind = "payment-link-extra"
+    else:  # one, in <head>, to a thing the manifest knows
+        kind = "payment-link-wrong-thing"
+    audit.problem(
+        kind,
+        relative,
+        f"has {len(links)} payment links ({tags.payment_links_in_head} in <head>)",
+        _own_payment_link(thing),
+    )
+
+
+def _check_open_graph_repeats(audit: Audit, relative: str, tags: PageTags) -> None:
+    """Report each Open Graph property the thing's page ``relative``
+    (whose tags are ``tags``) holds more than once, but those that may
+    repeat and those ``_check_open_graph`` checks."""
+    for prop, values in sorted(tags.open_graph.items()):
+        if audit.manifest.open_graph and prop in _CHECKED_ONCE:
+            continue  # _check_open_graph() has said it
+        if len(values) > 1 and prop not in MULTIPLE_PROPERTIES:
+            audit.problem(
+                "open-graph",
+                relative,
+                f"has {len(values)} {prop} tags (two sets of Open Graph tags?)",
+                f"at most one {prop}",
+            )
 
 
 def _named_url(href: str) -> str:
