@@ -510,30 +510,7 @@ def start_build(pelican: Any) -> None:
     aside, and ``end_build`` gives it back: the outer build's feeds, pages
     and manifest are written after the inner one ends.
     """
-    global current
-    outer = current.pelican
-    # Not the same Pelican: `pelican --autoreload` runs one instance again.
-    inner = outer is not None and outer is not pelican and _still_running(outer)
-    # The last run's outermost build: a run that failed inside a language's
-    # site of i18n_subsites left that site's state current.
-    previous = current if inner else _outermost()
-    if inner:
-        outer_builds.append(current)
-    else:
-        current.url_spool.close()  # a previous run that ended early
-        outer_builds.clear()
-    current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
-    # At the outermost build (a language's site logs in the same run): a
-    # retry of a run that failed on the way says again neither the warnings
-    # (Pelican's log filter keeps them back) nor the errors (its filter
-    # lets them through; report holds back those the last try said).
-    # Pelican retries one at once, without waiting for a change, many times
-    # a second, and the messages already said would bury the error it
-    # retries for.
-    if not inner and previous.pelican is pelican and not previous.finished:
-        current.messages.errors_said_before = frozenset(previous.messages.errors_said)
-    elif not inner:
-        _forget_logged_warnings()
+    _start_state(pelican)
     if not loaded_by(pelican):
         # Blinker keeps receivers connected for the life of the process, so
         # a later Pelican without this plugin still calls them: stay idle.
@@ -629,6 +606,40 @@ def start_build(pelican: Any) -> None:
             )
         else:
             logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+
+
+def _start_state(pelican: Any) -> None:
+    """Make a fresh ``BuildState`` current for the build of ``pelican``.
+
+    The state now current is set aside in ``outer_builds`` when this build
+    runs inside its build, else that build's run is over: its spool is
+    closed, and what its messages said is forgotten, or, when this build
+    retries it, kept from being said again.
+    """
+    global current
+    outer = current.pelican
+    # Not the same Pelican: `pelican --autoreload` runs one instance again.
+    inner = outer is not None and outer is not pelican and _still_running(outer)
+    # The last run's outermost build: a run that failed inside a language's
+    # site of i18n_subsites left that site's state current.
+    previous = current if inner else _outermost()
+    if inner:
+        outer_builds.append(current)
+    else:
+        current.url_spool.close()  # a previous run that ended early
+        outer_builds.clear()
+    current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
+    # At the outermost build (a language's site logs in the same run): a
+    # retry of a run that failed on the way says again neither the warnings
+    # (Pelican's log filter keeps them back) nor the errors (its filter
+    # lets them through; report holds back those the last try said).
+    # Pelican retries one at once, without waiting for a change, many times
+    # a second, and the messages already said would bury the error it
+    # retries for.
+    if not inner and previous.pelican is pelican and not previous.finished:
+        current.messages.errors_said_before = frozenset(previous.messages.errors_said)
+    elif not inner:
+        _forget_logged_warnings()
 
 
 def language_label(pelican: Any) -> str:
