@@ -517,39 +517,9 @@ def start_build(pelican: Any) -> None:
         current.strict = False
         return
     current.active = True
-    current.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
-    if pelican.settings.get("OUTPUT_SOURCES"):
-        # As Pelican names the copy: an empty extension is no extension.
-        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
-        current.privacy.published_sources = str(extension)
-    current.privacy.copies_static_sources = not pelican.settings.get(
-        "STATIC_EXCLUDE_SOURCES", True
-    )
-    current.feeds.pelican_writes = any(
-        pelican.settings.get(name) for name in _FEED_SETTINGS
-    )
-    current.save_as_is_url = {
-        key: save_as_is_url(pelican.settings, key) for key in URL_SETTINGS
-    }
+    _note_pelican_settings(current, pelican.settings)
     subsites = i18n_subsites(pelican)
-    if subsites:
-        # Each language's site is a build of its own, the main site's
-        # outermost; each overrides DEFAULT_LANG with its language.
-        main = outer_builds[0].pelican if outer_builds else pelican
-        languages = {*subsites, main.settings.get("DEFAULT_LANG")}
-        current.other_sites.languages = frozenset(
-            languages - {pelican.settings.get("DEFAULT_LANG")}
-        )
-        if outer_builds:
-            # The sites started so far (the main one first) are the builds
-            # this one runs inside: none has ended yet. Left empty on the
-            # main site, whose copy of any article takes its thing.
-            started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
-            later = current.other_sites.languages - started
-            current.other_sites.later_languages = _sites_giving_things(
-                main.settings,
-                {lang: subsites[lang] for lang in later & subsites.keys()},
-            )
+    current.other_sites = _other_sites(pelican, subsites)
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     # Values Pelican gives every article: a bad one is said once, here, and
     # leaves every article without a button, as it would one by one.
@@ -640,6 +610,49 @@ def _start_state(pelican: Any) -> None:
         current.messages.errors_said_before = frozenset(previous.messages.errors_said)
     elif not inner:
         _forget_logged_warnings()
+
+
+def _note_pelican_settings(state: BuildState, settings: Mapping[str, Any]) -> None:
+    """Note in ``state`` what Pelican's own ``settings`` tell the plugin's
+    checks: where the content is, whether Pelican publishes the sources
+    and writes feeds, and which content's URL is its SAVE_AS."""
+    state.content_root = os.path.join(os.path.abspath(settings["PATH"]), "")
+    if settings.get("OUTPUT_SOURCES"):
+        # As Pelican names the copy: an empty extension is no extension.
+        extension = settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
+        state.privacy.published_sources = str(extension)
+    state.privacy.copies_static_sources = not settings.get(
+        "STATIC_EXCLUDE_SOURCES", True
+    )
+    state.feeds.pelican_writes = any(settings.get(name) for name in _FEED_SETTINGS)
+    state.save_as_is_url = {key: save_as_is_url(settings, key) for key in URL_SETTINGS}
+
+
+def _other_sites(pelican: Any, subsites: Mapping[str, Any]) -> OtherSites:
+    """The other languages' sites of the run (see ``OtherSites``), for the
+    build of ``pelican`` with i18n_subsites' ``subsites`` (none without
+    the plugin)."""
+    if not subsites:
+        return OtherSites()
+    # Each language's site is a build of its own, the main site's
+    # outermost; each overrides DEFAULT_LANG with its language.
+    main = outer_builds[0].pelican if outer_builds else pelican
+    languages = {*subsites, main.settings.get("DEFAULT_LANG")}
+    others = frozenset(languages - {pelican.settings.get("DEFAULT_LANG")})
+    if not outer_builds:
+        # Left empty on the main site, whose copy of any article takes its
+        # thing.
+        return OtherSites(languages=others)
+    # The sites started so far (the main one first) are the builds this
+    # one runs inside: none has ended yet.
+    started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
+    later = others - started
+    return OtherSites(
+        languages=others,
+        later_languages=_sites_giving_things(
+            main.settings, {lang: subsites[lang] for lang in later & subsites.keys()}
+        ),
+    )
 
 
 def language_label(pelican: Any) -> str:
