@@ -520,38 +520,7 @@ def start_build(pelican: Any) -> None:
     _note_pelican_settings(current, pelican.settings)
     subsites = i18n_subsites(pelican)
     current.other_sites = _other_sites(pelican, subsites)
-    flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
-    # Values Pelican gives every article: a bad one is said once, here, and
-    # leaves every article without a button, as it would one by one.
-    default_problems = settings_metadata_problems(
-        pelican.settings.get("DEFAULT_METADATA")
-    )
-    if default_problems:
-        problems += default_problems
-        flattr_settings = None
-    if flattr_settings is not None:
-        own_entries, authors_setting = _languages_own_authors(pelican)
-        current.author_keys.own_author_entries = own_entries
-        flattr_settings = dataclasses.replace(
-            flattr_settings,
-            author_slugs=_author_slugs(flattr_settings, pelican),
-            authors_setting=authors_setting,
-            # Said with each of its author's articles: named where it is set.
-            unusable_authors={
-                key: f"{_own_entry_label(key)}{reason}"
-                for key, reason in flattr_settings.unusable_authors.items()
-            },
-            url_baseline_path=own_path(
-                flattr_settings.url_baseline_path,
-                _outer_paths("url_baseline_path", baseline_path_setting),
-                pelican,
-            ),
-            manifest_path=own_path(
-                flattr_settings.manifest_path,
-                _outer_paths("manifest_path", manifest_path_setting),
-                pelican,
-            ),
-        )
+    flattr_settings, problems = _read_flattr_settings(pelican)
     current.settings = flattr_settings
     said = _report_settings_problems(pelican, problems)
     _warn_about_settings(pelican)
@@ -559,23 +528,7 @@ def start_build(pelican: Any) -> None:
     if flattr_settings is not None and flattr_settings.open_graph:
         _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
-        if outer_builds:
-            # The main site built with its buttons, or said it did not.
-            logger.error(
-                "pelican-flattr: %s: no Flattr buttons on this language's site "
-                "(see above)",
-                language_label(pelican),
-            )
-        elif subsites:
-            # A language's site whose own settings mend the refused values
-            # builds its buttons all the same; one that takes them from the
-            # main site is refused with it, and says nothing of its own.
-            logger.error(
-                "pelican-flattr: no Flattr buttons on the main site, nor on a "
-                "language's site that takes the refused values from it (see above)"
-            )
-        else:
-            logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+        _say_no_buttons(pelican, subsites)
 
 
 def _start_state(pelican: Any) -> None:
@@ -653,6 +606,78 @@ def _other_sites(pelican: Any, subsites: Mapping[str, Any]) -> OtherSites:
             main.settings, {lang: subsites[lang] for lang in later & subsites.keys()}
         ),
     )
+
+
+def _read_flattr_settings(pelican: Any) -> tuple[FlattrSettings | None, list[str]]:
+    """Read and check the plugin's settings in ``pelican``'s: the settings
+    of its site (see ``_this_sites_settings``), None when refused, and the
+    problems found."""
+    flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
+    # Values Pelican gives every article: a bad one is said once, here, and
+    # leaves every article without a button, as it would one by one.
+    default_problems = settings_metadata_problems(
+        pelican.settings.get("DEFAULT_METADATA")
+    )
+    if default_problems:
+        return None, problems + default_problems
+    if flattr_settings is None:
+        return None, problems
+    return _this_sites_settings(flattr_settings, pelican), problems
+
+
+def _this_sites_settings(
+    flattr_settings: FlattrSettings, pelican: Any
+) -> FlattrSettings:
+    """``flattr_settings`` as the site ``pelican`` builds uses them: with
+    its authors' slugs, its ``FLATTR_AUTHORS`` named where it is set, and,
+    on a language's site of i18n_subsites, files of its own.
+
+    Notes the ``FLATTR_AUTHORS`` keys that are that language's own, which
+    every message naming a key reads (``_own_entry_label``).
+    """
+    own_entries, authors_setting = _languages_own_authors(pelican)
+    current.author_keys.own_author_entries = own_entries
+    return dataclasses.replace(
+        flattr_settings,
+        author_slugs=_author_slugs(flattr_settings, pelican),
+        authors_setting=authors_setting,
+        # Said with each of its author's articles: named where it is set.
+        unusable_authors={
+            key: f"{_own_entry_label(key)}{reason}"
+            for key, reason in flattr_settings.unusable_authors.items()
+        },
+        url_baseline_path=own_path(
+            flattr_settings.url_baseline_path,
+            _outer_paths("url_baseline_path", baseline_path_setting),
+            pelican,
+        ),
+        manifest_path=own_path(
+            flattr_settings.manifest_path,
+            _outer_paths("manifest_path", manifest_path_setting),
+            pelican,
+        ),
+    )
+
+
+def _say_no_buttons(pelican: Any, subsites: Mapping[str, Any]) -> None:
+    """Say that the build of ``pelican``, its settings refused, has no
+    buttons, and on which sites of i18n_subsites' ``subsites``."""
+    if outer_builds:
+        # The main site built with its buttons, or said it did not.
+        logger.error(
+            "pelican-flattr: %s: no Flattr buttons on this language's site (see above)",
+            language_label(pelican),
+        )
+    elif subsites:
+        # A language's site whose own settings mend the refused values
+        # builds its buttons all the same; one that takes them from the
+        # main site is refused with it, and says nothing of its own.
+        logger.error(
+            "pelican-flattr: no Flattr buttons on the main site, nor on a "
+            "language's site that takes the refused values from it (see above)"
+        )
+    else:
+        logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 
 
 def language_label(pelican: Any) -> str:
