@@ -510,6 +510,35 @@ def start_build(pelican: Any) -> None:
     aside, and ``end_build`` gives it back: the outer build's feeds, pages
     and manifest are written after the inner one ends.
     """
+    _start_state(pelican)
+    if not loaded_by(pelican):
+        # Blinker keeps receivers connected for the life of the process, so
+        # a later Pelican without this plugin still calls them: stay idle.
+        current.strict = False
+        return
+    current.active = True
+    _note_pelican_settings(current, pelican.settings)
+    subsites = i18n_subsites(pelican)
+    current.other_sites = _other_sites(pelican, subsites)
+    flattr_settings, problems = _read_flattr_settings(pelican)
+    current.settings = flattr_settings
+    said = _report_settings_problems(pelican, problems)
+    _warn_about_settings(pelican)
+    # Each language's site of i18n_subsites may set either of its own.
+    if flattr_settings is not None and flattr_settings.open_graph:
+        _warn_about_a_second_open_graph(pelican)
+    if flattr_settings is None and any(said):
+        _say_no_buttons(pelican, subsites)
+
+
+def _start_state(pelican: Any) -> None:
+    """Make a fresh ``BuildState`` current for the build of ``pelican``.
+
+    The state now current is set aside in ``outer_builds`` when this build
+    runs inside its build, else that build's run is over: its spool is
+    closed, and what its messages said is forgotten, or, when this build
+    retries it, kept from being said again.
+    """
     global current
     outer = current.pelican
     # Not the same Pelican: `pelican --autoreload` runs one instance again.
@@ -534,45 +563,55 @@ def start_build(pelican: Any) -> None:
         current.messages.errors_said_before = frozenset(previous.messages.errors_said)
     elif not inner:
         _forget_logged_warnings()
-    if not loaded_by(pelican):
-        # Blinker keeps receivers connected for the life of the process, so
-        # a later Pelican without this plugin still calls them: stay idle.
-        current.strict = False
-        return
-    current.active = True
-    current.content_root = os.path.join(os.path.abspath(pelican.settings["PATH"]), "")
-    if pelican.settings.get("OUTPUT_SOURCES"):
+
+
+def _note_pelican_settings(state: BuildState, settings: Mapping[str, Any]) -> None:
+    """Note in ``state`` what Pelican's own ``settings`` tell the plugin's
+    checks: where the content is, whether Pelican publishes the sources
+    and writes feeds, and which content's URL is its SAVE_AS."""
+    state.content_root = os.path.join(os.path.abspath(settings["PATH"]), "")
+    if settings.get("OUTPUT_SOURCES"):
         # As Pelican names the copy: an empty extension is no extension.
-        extension = pelican.settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
-        current.privacy.published_sources = str(extension)
-    current.privacy.copies_static_sources = not pelican.settings.get(
+        extension = settings.get("OUTPUT_SOURCES_EXTENSION", ".text")
+        state.privacy.published_sources = str(extension)
+    state.privacy.copies_static_sources = not settings.get(
         "STATIC_EXCLUDE_SOURCES", True
     )
-    current.feeds.pelican_writes = any(
-        pelican.settings.get(name) for name in _FEED_SETTINGS
+    state.feeds.pelican_writes = any(settings.get(name) for name in _FEED_SETTINGS)
+    state.save_as_is_url = {key: save_as_is_url(settings, key) for key in URL_SETTINGS}
+
+
+def _other_sites(pelican: Any, subsites: Mapping[str, Any]) -> OtherSites:
+    """The other languages' sites of the run (see ``OtherSites``), for the
+    build of ``pelican`` with i18n_subsites' ``subsites`` (none without
+    the plugin)."""
+    if not subsites:
+        return OtherSites()
+    # Each language's site is a build of its own, the main site's
+    # outermost; each overrides DEFAULT_LANG with its language.
+    main = outer_builds[0].pelican if outer_builds else pelican
+    languages = {*subsites, main.settings.get("DEFAULT_LANG")}
+    others = frozenset(languages - {pelican.settings.get("DEFAULT_LANG")})
+    if not outer_builds:
+        # Left empty on the main site, whose copy of any article takes its
+        # thing.
+        return OtherSites(languages=others)
+    # The sites started so far (the main one first) are the builds this
+    # one runs inside: none has ended yet.
+    started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
+    later = others - started
+    return OtherSites(
+        languages=others,
+        later_languages=_sites_giving_things(
+            main.settings, {lang: subsites[lang] for lang in later & subsites.keys()}
+        ),
     )
-    current.save_as_is_url = {
-        key: save_as_is_url(pelican.settings, key) for key in URL_SETTINGS
-    }
-    subsites = i18n_subsites(pelican)
-    if subsites:
-        # Each language's site is a build of its own, the main site's
-        # outermost; each overrides DEFAULT_LANG with its language.
-        main = outer_builds[0].pelican if outer_builds else pelican
-        languages = {*subsites, main.settings.get("DEFAULT_LANG")}
-        current.other_sites.languages = frozenset(
-            languages - {pelican.settings.get("DEFAULT_LANG")}
-        )
-        if outer_builds:
-            # The sites started so far (the main one first) are the builds
-            # this one runs inside: none has ended yet. Left empty on the
-            # main site, whose copy of any article takes its thing.
-            started = {o.pelican.settings.get("DEFAULT_LANG") for o in outer_builds}
-            later = current.other_sites.languages - started
-            current.other_sites.later_languages = _sites_giving_things(
-                main.settings,
-                {lang: subsites[lang] for lang in later & subsites.keys()},
-            )
+
+
+def _read_flattr_settings(pelican: Any) -> tuple[FlattrSettings | None, list[str]]:
+    """Read and check the plugin's settings in ``pelican``'s: the settings
+    of its site (see ``_this_sites_settings``), None when refused, and the
+    problems found."""
     flattr_settings, problems = read_settings(_own_flattr_siteurl(pelican.settings))
     # Values Pelican gives every article: a bad one is said once, here, and
     # leaves every article without a button, as it would one by one.
@@ -580,55 +619,65 @@ def start_build(pelican: Any) -> None:
         pelican.settings.get("DEFAULT_METADATA")
     )
     if default_problems:
-        problems += default_problems
-        flattr_settings = None
-    if flattr_settings is not None:
-        own_entries, authors_setting = _languages_own_authors(pelican)
-        current.author_keys.own_author_entries = own_entries
-        flattr_settings = dataclasses.replace(
-            flattr_settings,
-            author_slugs=_author_slugs(flattr_settings, pelican),
-            authors_setting=authors_setting,
-            # Said with each of its author's articles: named where it is set.
-            unusable_authors={
-                key: f"{_own_entry_label(key)}{reason}"
-                for key, reason in flattr_settings.unusable_authors.items()
-            },
-            url_baseline_path=own_path(
-                flattr_settings.url_baseline_path,
-                _outer_paths("url_baseline_path", baseline_path_setting),
-                pelican,
-            ),
-            manifest_path=own_path(
-                flattr_settings.manifest_path,
-                _outer_paths("manifest_path", manifest_path_setting),
-                pelican,
-            ),
+        return None, problems + default_problems
+    if flattr_settings is None:
+        return None, problems
+    return _this_sites_settings(flattr_settings, pelican), problems
+
+
+def _this_sites_settings(
+    flattr_settings: FlattrSettings, pelican: Any
+) -> FlattrSettings:
+    """``flattr_settings`` as the site ``pelican`` builds uses them: with
+    its authors' slugs, its ``FLATTR_AUTHORS`` named where it is set, and,
+    on a language's site of i18n_subsites, files of its own.
+
+    Notes the ``FLATTR_AUTHORS`` keys that are that language's own, which
+    every message naming a key reads (``_own_entry_label``).
+    """
+    own_entries, authors_setting = _languages_own_authors(pelican)
+    current.author_keys.own_author_entries = own_entries
+    return dataclasses.replace(
+        flattr_settings,
+        author_slugs=_author_slugs(flattr_settings, pelican),
+        authors_setting=authors_setting,
+        # Said with each of its author's articles: named where it is set.
+        unusable_authors={
+            key: f"{_own_entry_label(key)}{reason}"
+            for key, reason in flattr_settings.unusable_authors.items()
+        },
+        url_baseline_path=own_path(
+            flattr_settings.url_baseline_path,
+            _outer_paths("url_baseline_path", baseline_path_setting),
+            pelican,
+        ),
+        manifest_path=own_path(
+            flattr_settings.manifest_path,
+            _outer_paths("manifest_path", manifest_path_setting),
+            pelican,
+        ),
+    )
+
+
+def _say_no_buttons(pelican: Any, subsites: Mapping[str, Any]) -> None:
+    """Say that the build of ``pelican``, its settings refused, has no
+    buttons, and on which sites of i18n_subsites' ``subsites``."""
+    if outer_builds:
+        # The main site built with its buttons, or said it did not.
+        logger.error(
+            "pelican-flattr: %s: no Flattr buttons on this language's site (see above)",
+            language_label(pelican),
         )
-    current.settings = flattr_settings
-    said = _report_settings_problems(pelican, problems)
-    _warn_about_settings(pelican)
-    # Each language's site of i18n_subsites may set either of its own.
-    if flattr_settings is not None and flattr_settings.open_graph:
-        _warn_about_a_second_open_graph(pelican)
-    if flattr_settings is None and any(said):
-        if outer_builds:
-            # The main site built with its buttons, or said it did not.
-            logger.error(
-                "pelican-flattr: %s: no Flattr buttons on this language's site "
-                "(see above)",
-                language_label(pelican),
-            )
-        elif subsites:
-            # A language's site whose own settings mend the refused values
-            # builds its buttons all the same; one that takes them from the
-            # main site is refused with it, and says nothing of its own.
-            logger.error(
-                "pelican-flattr: no Flattr buttons on the main site, nor on a "
-                "language's site that takes the refused values from it (see above)"
-            )
-        else:
-            logger.error("pelican-flattr: no Flattr buttons this build (see above)")
+    elif subsites:
+        # A language's site whose own settings mend the refused values
+        # builds its buttons all the same; one that takes them from the
+        # main site is refused with it, and says nothing of its own.
+        logger.error(
+            "pelican-flattr: no Flattr buttons on the main site, nor on a "
+            "language's site that takes the refused values from it (see above)"
+        )
+    else:
+        logger.error("pelican-flattr: no Flattr buttons this build (see above)")
 
 
 def language_label(pelican: Any) -> str:
