@@ -824,6 +824,12 @@ class SettingsFileError(ValueError):
     """
 
 
+class ContentFolderMissing(SettingsFileError):
+    """A settings file Pelican refuses only because its content folder
+    (``PATH``) is not on this host: read without it, it may serve a
+    command that never reads the content."""
+
+
 def read_settings_file(
     path: str | os.PathLike[str], *, needs_content: bool = True
 ) -> dict[str, Any]:
@@ -878,7 +884,7 @@ def read_settings_file(
             settings = read_pelican_settings(str(path), override=override)
     except (Exception, SystemExit) as error:
         if needs_content and str(error).startswith("You need to specify a path"):
-            raise SettingsFileError(
+            raise ContentFolderMissing(
                 f"{shown}: its content folder (PATH) does not exist here, and "
                 "Pelican reads settings only where it does: give the content "
                 "folder with --content"

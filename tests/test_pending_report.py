@@ -406,6 +406,35 @@ def test_an_empty_store_file_is_said_to_be_one_with_json_too(tmp_path, capsys):
     assert "\n### Backing up and restoring\n" in doc
 
 
+@pytest.mark.parametrize("command", ["pending", "verify"])
+def test_a_settings_file_that_fails_is_run_once(tmp_path, capsys, command):
+    # Read again without its content folder whatever had failed, a file
+    # that fails for another reason ran twice (what it prints, twice).
+    runs = tmp_path / "runs"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"open({str(runs)!r}, 'a').write('run ')\nraise RuntimeError('broken')\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store.sqlite3"
+    args = {
+        "pending": ["pending", "--store", str(store), "--settings", str(conf)],
+        "verify": [
+            "verify",
+            "--identity",
+            "partner:ns:1",
+            "--username",
+            "bob",
+            "--dry-run",
+            "--settings",
+            str(conf),
+        ],
+    }[command]
+    assert main(args) == 2
+    assert "RuntimeError: broken" in capsys.readouterr().err
+    assert runs.read_text(encoding="utf-8") == "run "
+
+
 def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     store = tmp_path / "store.sqlite3"
     store.write_text("not a database\n" * 100)
