@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import traceback
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -545,16 +545,52 @@ def warn_about_addresses_in_things() -> None:
         return
     digests = _email_owner_digests(things)
 
+    def holds_an_owner_address(text: str) -> bool:
+        return holds_address_of(text, digests)
+
+    _warn_about_site_settings(at_site_tags, site_fields, holds_an_owner_address)
     # As Pelican decides whether a file's folder names its category.
     pelican_settings = getattr(build.current.pelican, "settings", None) or {}
     folder_is_category = bool(
         pelican_settings.get("USE_FOLDER_AS_CATEGORY", True)
         and pelican_settings.get("CATEGORY_SAVE_AS", True)
     )
+    for content_thing in named:
+        source = content_thing.source
+        # The log hides the address in the path it names.
+        path_holds_one = _may_hold_address(source) and holds_an_owner_address(source)
+        if path_holds_one:
+            build.warn(
+                f"{source}: the path of this source file holds the plain email "
+                "address of an owner, which the manifest and the URL baseline "
+                "publish with it (as Pelican does a folder's name, for its "
+                "category): rename the file or its folder"
+            )
+        _warn_about_thing_fields(
+            content_thing, site_tags, markup.get(source, ()), holds_an_owner_address
+        )
+        # A category Pelican took from the file's folder is said of the path
+        # above (renaming the folder mends both).
+        folder_category = (
+            source.rpartition("/")[0].rpartition("/")[2]
+            if path_holds_one and folder_is_category
+            else None
+        )
+        _warn_about_open_graph(
+            source,
+            open_graph_texts.get(source, ()),
+            holds_an_owner_address,
+            folder_category,
+        )
 
-    def holds_an_owner_address(text: str) -> bool:
-        return holds_address_of(text, digests)
 
+def _warn_about_site_settings(
+    at_site_tags: list[str],
+    site_fields: Mapping[str, str],
+    holds_an_owner_address: Callable[[str], bool],
+) -> None:
+    """Warn of FLATTR_TAGS, and of the settings the site's own thing reads,
+    that hold an owner's plain address."""
     if any(holds_an_owner_address(tag) for tag in at_site_tags):
         build.warn(
             "FLATTR_TAGS holds the plain email address of an owner, which every "
@@ -569,71 +605,75 @@ def warn_about_addresses_in_things() -> None:
                 "auto-submit URL, in the feeds and the manifest: write the "
                 'address another way ("carol at example dot org")'
             )
-    for content_thing in named:
-        source = content_thing.source
-        # The log hides the address in the path it names.
-        path_holds_one = _may_hold_address(source) and holds_an_owner_address(source)
-        if path_holds_one:
-            build.warn(
-                f"{source}: the path of this source file holds the plain email "
-                "address of an owner, which the manifest and the URL baseline "
-                "publish with it (as Pelican does a folder's name, for its "
-                "category): rename the file or its folder"
-            )
-        fields = [
-            name
-            for name, text in _texts_with_at_sign(content_thing.thing, site_tags)
-            if holds_an_owner_address(text)
-        ]
-        # Said of the thing's field already, which its HTML is made into.
-        in_markup = [
-            name
-            for name, text in markup.get(source, ())
-            if _PLAIN_FIELD[name] not in fields
-            and any(holds_an_owner_address(seen) for seen in _as_shown(text))
-        ]
-        if fields:
-            advice = 'write the address another way ("carol at example dot org")'
-            if "description" in fields:
-                advice += ", or give the content a Summary without it"
-            verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
-            build.warn(
-                f"{source}: the {listed(fields)} of this content {verb} "
-                "the plain email "
-                "address of an owner, which its page shows and its auto-submit "
-                "URL sends to Flattr, in the page's head and button, the feeds "
-                f"and the manifest: {advice}"
-            )
-        if in_markup:
-            verb = "hold" if len(in_markup) > 1 else "holds"
-            build.warn(
-                f"{source}: the HTML of the {listed(in_markup)} of this "
-                f"content {verb} the plain email address of an owner (in a "
-                "link, perhaps), which Pelican publishes as it is, where the "
-                "theme or the feeds show it: write the address another way, or "
-                "leave it out"
-            )
-        fields = [
-            name
-            for name, text in open_graph_texts.get(source, ())
-            # A category Pelican took from the file's folder: said of the
-            # path (renaming the folder mends both).
-            if not (
-                path_holds_one
-                and name.startswith("category")
-                and folder_is_category
-                and text == source.rpartition("/")[0].rpartition("/")[2]
-            )
-            and holds_an_owner_address(text)
-        ]
-        if fields:
-            verb = "hold" if len(fields) > 1 else "holds"
-            build.warn(
-                f"{source}: the {listed(fields)} of this content {verb} "
-                "the plain email address of an owner, which its page's Open "
-                "Graph tags publish: write the address another way, or leave "
-                "it out"
-            )
+
+
+def _warn_about_thing_fields(
+    content_thing: ContentThing,
+    site_tags: frozenset[str],
+    markup_texts: Iterable[tuple[str, str]],
+    holds_an_owner_address: Callable[[str], bool],
+) -> None:
+    """Warn of the thing's fields, and of the HTML Pelican publishes for
+    them (``markup_texts``), that hold an owner's plain address."""
+    source = content_thing.source
+    fields = [
+        name
+        for name, text in _texts_with_at_sign(content_thing.thing, site_tags)
+        if holds_an_owner_address(text)
+    ]
+    # Said of the thing's field already, which its HTML is made into.
+    in_markup = [
+        name
+        for name, text in markup_texts
+        if _PLAIN_FIELD[name] not in fields
+        and any(holds_an_owner_address(seen) for seen in _as_shown(text))
+    ]
+    if fields:
+        advice = 'write the address another way ("carol at example dot org")'
+        if "description" in fields:
+            advice += ", or give the content a Summary without it"
+        verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
+        build.warn(
+            f"{source}: the {listed(fields)} of this content {verb} "
+            "the plain email "
+            "address of an owner, which its page shows and its auto-submit "
+            "URL sends to Flattr, in the page's head and button, the feeds "
+            f"and the manifest: {advice}"
+        )
+    if in_markup:
+        verb = "hold" if len(in_markup) > 1 else "holds"
+        build.warn(
+            f"{source}: the HTML of the {listed(in_markup)} of this "
+            f"content {verb} the plain email address of an owner (in a "
+            "link, perhaps), which Pelican publishes as it is, where the "
+            "theme or the feeds show it: write the address another way, or "
+            "leave it out"
+        )
+
+
+def _warn_about_open_graph(
+    source: str,
+    open_graph_texts: Iterable[tuple[str, str]],
+    holds_an_owner_address: Callable[[str], bool],
+    folder_category: str | None,
+) -> None:
+    """Warn of what only the page's Open Graph tags add that holds an
+    owner's plain address, leaving out a category that is
+    ``folder_category``, the folder already named."""
+    fields = [
+        name
+        for name, text in open_graph_texts
+        if not (name.startswith("category") and text == folder_category)
+        and holds_an_owner_address(text)
+    ]
+    if fields:
+        verb = "hold" if len(fields) > 1 else "holds"
+        build.warn(
+            f"{source}: the {listed(fields)} of this content {verb} "
+            "the plain email address of an owner, which its page's Open "
+            "Graph tags publish: write the address another way, or leave "
+            "it out"
+        )
 
 
 def _email_owner_digests(things: list[ContentThing]) -> set[str]:
