@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .identifiers import (
@@ -831,10 +831,12 @@ class ContentFolderMissing(SettingsFileError):
 
 
 def read_settings_file(
-    path: str | os.PathLike[str], *, needs_content: bool = True
+    path: str | os.PathLike[str],
+    *,
+    needs_content: bool | Literal["if-present"] = True,
 ) -> dict[str, Any]:
     """Pelican's settings from the file at ``path``, as ``pelican -s`` reads
-    them: for the commands that take ``--settings``.
+    them: for the commands that take ``--settings``. The file is run once.
 
     Pelican refuses settings whose content folder (``PATH``) or theme
     folder (``THEME``) is missing. No command reads the theme: it is read
@@ -842,7 +844,8 @@ def read_settings_file(
     (``CSS_FILE``) are not the build's. A command that never reads the content
     (``needs_content=False``) reads them with ``PATH`` the settings file's
     folder: a web hook receiver's host, or a deploy host, may have the
-    settings file alone.
+    settings file alone. ``needs_content="if-present"``: the file's own
+    ``PATH`` where it is a folder on this host, the file's folder otherwise.
 
     Raises SettingsFileError. Running a settings file can raise anything,
     and what it raised may quote an author's address: never shown. A
@@ -866,13 +869,6 @@ def read_settings_file(
             f"{shown}: Pelican reads settings only from a Python file whose "
             "name ends in .py"
         )
-    from pelican.settings import DEFAULT_THEME
-    from pelican.settings import read_settings as read_pelican_settings
-
-    override = {"THEME": DEFAULT_THEME}
-    if not needs_content:
-        override["PATH"] = os.curdir  # made absolute beside the file, as Pelican does
-
     try:
         # What the file prints ("using local overrides") is for people: on
         # stdout it would break a command's --json document.
@@ -881,9 +877,11 @@ def read_settings_file(
             _without_pelicans_settings_warnings(),
             _beside_its_modules(path),
         ):
-            settings = read_pelican_settings(str(path), override=override)
+            settings = _run_once(path, needs_content)
     except (Exception, SystemExit) as error:
-        if needs_content and str(error).startswith("You need to specify a path"):
+        if needs_content is True and str(error).startswith(
+            "You need to specify a path"
+        ):
             raise ContentFolderMissing(
                 f"{shown}: its content folder (PATH) does not exist here, and "
                 "Pelican reads settings only where it does: give the content "
@@ -898,6 +896,72 @@ def read_settings_file(
     for message in unknown_settings(settings):
         print(f"pelican-flattr: {shown}: {message}", file=sys.stderr)
     return settings
+
+
+def _run_once(
+    path: str | os.PathLike[str], needs_content: bool | Literal["if-present"]
+) -> dict[str, Any]:
+    """Pelican's settings from the file at ``path``, as read_settings_file
+    reads them, the file run once.
+
+    Not run by Pelican's ``read_settings(path)``: which ``PATH`` to read
+    with is known only once the file has run, and a second run would do
+    what the file does (print, start a process) twice.
+    """
+    from pelican.settings import DEFAULT_THEME, get_settings_from_file
+    from pelican.settings import read_settings as read_pelican_settings
+
+    settings = get_settings_from_file(str(path))
+    settings["THEME"] = DEFAULT_THEME
+    if needs_content is False:
+        settings["PATH"] = os.curdir  # made the file's folder below
+    settings = _absolute_beside(path, settings)
+    content = settings.get("PATH", os.curdir)  # Pelican's default
+    if needs_content == "if-present" and _not_a_folder(content):
+        settings["PATH"] = os.path.dirname(os.path.abspath(path))
+    # The rest as Pelican does it: deprecated names, defaults, checks.
+    return read_pelican_settings(None, override=settings)
+
+
+# The settings Pelican's read_settings(path) takes from beside the settings
+# file when relative (THEME aside, which read_settings_file replaces);
+# PLUGIN_PATH is the deprecated name of PLUGIN_PATHS, which Pelican moves
+# before it makes them absolute, and either may be one path.
+_BESIDE_THE_FILE = ("PATH", "OUTPUT_PATH", "CACHE_PATH")
+_PLUGIN_PATHS = ("PLUGIN_PATHS", "PLUGIN_PATH")
+
+
+def _absolute_beside(
+    path: str | os.PathLike[str], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """``settings``, read from the file at ``path``, with their relative
+    paths made absolute beside it, as Pelican's ``read_settings`` makes
+    them: read_settings_file runs the file itself, so read_settings never
+    sees where it is."""
+    folder = os.path.dirname(os.path.abspath(path))
+
+    def beside(value: Any) -> Any:
+        if os.path.isabs(value):
+            return value
+        return os.path.abspath(os.path.normpath(os.path.join(folder, value)))
+
+    for name in _BESIDE_THE_FILE:
+        if settings.get(name) is not None:
+            settings[name] = beside(settings[name])
+    for name in _PLUGIN_PATHS:
+        value = settings.get(name)
+        if isinstance(value, str):
+            settings[name] = beside(value)
+        elif value is not None:
+            settings[name] = [beside(item) for item in value]
+    return settings
+
+
+def _not_a_folder(content: object) -> bool:
+    """Whether Pelican refuses settings for their content folder,
+    ``content`` (``PATH``, made absolute): it is no folder on this host.
+    ``PATH = None`` is Pelican's to refuse, with its own error."""
+    return content is not None and not os.path.isdir(content)
 
 
 @contextlib.contextmanager

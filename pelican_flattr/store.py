@@ -188,14 +188,9 @@ def site_settings(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Raises SettingsFileError.
     """
-    from .settings import ContentFolderMissing, read_settings_file
+    from .settings import read_settings_file
 
-    try:
-        return read_settings_file(path)
-    except ContentFolderMissing:
-        # Run once more, without it: any other error is said as it is,
-        # the file not run twice for it.
-        return read_settings_file(path, needs_content=False)
+    return read_settings_file(path, needs_content="if-present")
 
 
 # How the build's words about a store published with the site end: what

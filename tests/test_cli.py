@@ -426,6 +426,43 @@ def test_diff_reads_the_content_of_settings_whose_theme_folder_is_missing(
     assert status == 0, capsys.readouterr().err
 
 
+@pytest.mark.parametrize("content", ["here", "missing"])
+@pytest.mark.parametrize(
+    "plugins",
+    ["PLUGIN_PATHS = ['plugins', '/abs/plugins']", "PLUGIN_PATH = 'plugins'"],
+)
+def test_settings_read_once_are_pelicans_own(tmp_path, monkeypatch, plugins, content):
+    # read_settings_file runs the file once and does what Pelican's
+    # read_settings does after it (relative paths made absolute beside the
+    # file, deprecated names moved, defaults): a Pelican that changes that
+    # fails here, not on a site. The content folder is the file's own, as
+    # if-present asks, only where the file's is missing.
+    from pelican.settings import DEFAULT_THEME, read_settings
+
+    from pelican_flattr.settings import read_settings_file
+
+    site = tmp_path / "site"
+    site.mkdir()
+    if content == "here":
+        (site / "content").mkdir()
+    conf = site / "pelicanconf.py"
+    conf.write_text(
+        "PATH = 'content'\nOUTPUT_PATH = 'public'\nCACHE_PATH = '../cache'\n"
+        f"{plugins}\nTAG_FEED_ATOM = 'feeds/%s.atom.xml'\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)  # not the file's folder
+    override = {"THEME": DEFAULT_THEME}
+    if content == "missing":
+        override["PATH"] = os.curdir  # made the file's folder by Pelican
+    pelicans = read_settings(str(conf), override=override)
+    ours = read_settings_file(conf, needs_content="if-present")
+    assert ours == pelicans
+    assert ours["OUTPUT_PATH"] == str(site / "public")
+    assert ours["PLUGIN_PATHS"][0] == str(site / "plugins")
+    assert ours["TAG_FEED_ATOM"] == "feeds/{slug}.atom.xml"  # as deprecated
+
+
 @pytest.mark.parametrize(
     ("command", "unbuffered"),
     [

@@ -435,6 +435,41 @@ def test_a_settings_file_that_fails_is_run_once(tmp_path, capsys, command):
     assert runs.read_text(encoding="utf-8") == "run "
 
 
+@pytest.mark.parametrize("content", ["here", "missing"])
+@pytest.mark.parametrize("command", ["pending", "verify", "webhook serve"])
+def test_a_settings_file_is_run_once(tmp_path, capsys, monkeypatch, command, content):
+    # Read again with PATH its own folder when its content folder was not
+    # on this host (a receiver's, a deploy host's), a settings file ran
+    # twice: what it prints, or starts, twice. The store it names lies in
+    # the output, which each command says (serve and verify refuse it,
+    # before listening or asking Flattr): the settings were read.
+    from pelican_flattr.store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    if content == "here":
+        (tmp_path / "content").mkdir()
+    (tmp_path / "public").mkdir()
+    open_store(tmp_path / "public" / "store.sqlite3").close()
+    runs = tmp_path / "runs"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"open({str(runs)!r}, 'a').write('run ')\nPATH = 'content'\n"
+        "OUTPUT_PATH = 'public'\nFLATTR_STORE = 'public/store.sqlite3'\n",
+        encoding="utf-8",
+    )
+    args = {
+        "pending": ["pending"],
+        "verify": ["verify", "--identity", "partner:ns:1", "--username", "bob"],
+        "webhook serve": ["webhook", "serve", "--token", "t" * 32, "--port", "0"],
+    }[command]
+    # verify --dry-run: it would refuse the store before asking Flattr
+    # anyway, and a slip here must not ask it.
+    dry_run = ["--dry-run"] if command == "verify" else []
+    main([*args, *dry_run, "--settings", str(conf)])
+    assert "lies in OUTPUT_PATH" in capsys.readouterr().err
+    assert runs.read_text(encoding="utf-8") == "run "
+
+
 def test_a_store_that_is_no_database_is_named(tmp_path, capsys):
     store = tmp_path / "store.sqlite3"
     store.write_text("not a database\n" * 100)
