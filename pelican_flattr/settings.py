@@ -824,12 +824,6 @@ class SettingsFileError(ValueError):
     """
 
 
-class ContentFolderMissing(SettingsFileError):
-    """A settings file Pelican refuses only because its content folder
-    (``PATH``) is not on this host: read without it, it may serve a
-    command that never reads the content."""
-
-
 def read_settings_file(
     path: str | os.PathLike[str],
     *,
@@ -882,7 +876,7 @@ def read_settings_file(
         if needs_content is True and str(error).startswith(
             "You need to specify a path"
         ):
-            raise ContentFolderMissing(
+            raise SettingsFileError(
                 f"{shown}: its content folder (PATH) does not exist here, and "
                 "Pelican reads settings only where it does: give the content "
                 "folder with --content"
