@@ -53,7 +53,9 @@ class BaselineGivenError(ManifestError):
 def portable_path(name: str) -> str:
     """``name`` (a path Python read from the file system) as text that can
     be written as UTF-8: a byte that is not UTF-8, which Python keeps as a
-    lone surrogate, becomes a ``\\xNN`` escape. Other names are unchanged.
+    lone surrogate, becomes a ``\\xNN`` escape, and bytes of UTF-8 that
+    the locale did not decode (an ASCII one) become their text, whatever
+    the locale. Other names are unchanged.
     """
     if name.isascii():
         return name
@@ -70,7 +72,14 @@ def _recorded_path(name: str, what: str) -> str:
     if name.isascii():  # nearly every name: no call, no comparison
         return name
     recorded = portable_path(name)
-    if recorded != name:
+    if recorded == name:
+        return name
+    try:
+        # Under an ASCII locale (Python's C locale without its UTF-8 mode)
+        # every byte past ASCII of a name is a surrogate: bytes that are
+        # UTF-8 are recorded as their text, as a UTF-8 locale reads them.
+        os.fsencode(name).decode("utf-8")
+    except UnicodeDecodeError:
         logger.warning(
             "pelican-flattr: the %s name %s is not valid UTF-8; the manifest "
             "records it so, with \\xNN escapes. Rename the file.",

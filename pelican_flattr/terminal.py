@@ -156,7 +156,12 @@ def console(stderr: bool = False, width: int | None = None) -> Console:
     """A rich Console on stdout (or stderr), for every output of the command;
     ``width`` columns wide, else as wide as the terminal (80 columns when
     the stream is no terminal)."""
-    return _console_class()(stderr=stderr, emoji=False, width=width)
+    out = _console_class()(stderr=stderr, emoji=False, width=width)
+    if width is not None:
+        # rich keeps 80 columns on a "dumb terminal" (TERM=dumb or unknown,
+        # which FORCE_COLOR makes of a CI log) unless told the height too.
+        out.size = (width, out.height)
+    return out
 
 
 @functools.cache

@@ -18,6 +18,7 @@ another owner would give its flattrs to.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import heapq
@@ -25,6 +26,7 @@ import itertools
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
@@ -179,6 +181,10 @@ def load_baseline(
                         f"{path}: not a pelican-flattr URL baseline (line "
                         f"{number}: {_entry_problem(entry)})"
                     )
+                # Under a UTF-8 locale, only a source whose bytes an earlier
+                # version wrote as surrogates, under an ASCII locale.
+                if _LOCALE_NAMES or (_POSIX_NAMES and "\\udc" in text):
+                    _name_here(entry)
                 entries_on_lines += 1
                 if keep(entry):
                     kept.append(entry)
@@ -218,6 +224,9 @@ def load_baseline(
             f"{BASELINE_VERSION} ({problem})"
         )
     things = document["things"]
+    if _POSIX_NAMES:
+        for thing in things:
+            _name_here(thing)
     kept.extend(thing for thing in things if keep(thing))
     if sources is not None:
         sources.update(thing["source"] for thing in things if not released(thing))
@@ -264,6 +273,31 @@ def _baseline_chunks(things: Iterable[Entry], language: str | None) -> Iterator[
 
 _ENTRY_KEYS = {"owner", "source", "url"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# On POSIX, Python names a file by its bytes as the locale's encoding reads
+# them, a byte it cannot read a lone surrogate: under an ASCII locale (the C
+# locale without Python's UTF-8 mode) every byte past ASCII. The baseline
+# holds a source as its bytes read as UTF-8, as a UTF-8 locale names the
+# file, so that builds under either locale sharing it find the same file.
+_POSIX_NAMES = sys.getfilesystemencodeerrors() == "surrogateescape"
+_LOCALE_NAMES = _POSIX_NAMES and sys.getfilesystemencoding() != "utf-8"
+
+
+def _source_as_utf8(source: str) -> str:
+    """A source of this build as the baseline holds it: its file name's
+    bytes read as UTF-8, a byte that is not UTF-8 a lone surrogate still."""
+    try:
+        return os.fsencode(source).decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # no name this process read: kept as it is
+        return source
+
+
+def _name_here(entry: dict[str, Any]) -> None:
+    """Give the baseline's ``entry`` its source as this process names the
+    file (``_source_as_utf8`` undone)."""
+    source = entry["source"]
+    if not source.isascii():
+        with contextlib.suppress(UnicodeEncodeError):  # a surrogate by hand
+            entry["source"] = os.fsdecode(source.encode("utf-8", "surrogateescape"))
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
@@ -281,6 +315,9 @@ def _baseline_line(entry: Entry) -> str:
     still matches the file's name in the next build.
     """
     url, source, owner = entry.get("url"), entry.get("source"), entry.get("owner")
+    if _LOCALE_NAMES and isinstance(source, str) and not source.isascii():
+        source = _source_as_utf8(source)
+        entry = {**entry, "source": source}
     if (
         entry.keys() == _ENTRY_KEYS
         and isinstance(url, str)

@@ -5,6 +5,8 @@ import json
 import os
 import pwd
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,7 +14,16 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import TESTS, article, build, child_env, i18n_build, read_only
+from conftest import (
+    CHILD_BUILD,
+    SITEURL,
+    TESTS,
+    article,
+    build,
+    child_env,
+    i18n_build,
+    read_only,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
@@ -34,6 +45,7 @@ from pelican_flattr.manifest import (
 )
 from pelican_flattr.resolve import ContentThing
 from pelican_flattr.thing import CATEGORIES, Thing
+from pelican_flattr.url_baseline import load_baseline
 
 AUTHORS = {
     "Alice": "alice",
@@ -819,6 +831,97 @@ def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
     sources = [thing["source"] for thing in document["things"]]
     assert "caf\\xe9.md" in sources and len(sources) == 5
     assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
+
+
+# Python without its UTF-8 mode in the C locale: the file system's encoding
+# is ASCII, and a name's other bytes reach Python as lone surrogates.
+ASCII_LOCALE = {"PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "LC_ALL": "C"}
+
+
+def build_in_the_c_locale(folder: Path, **settings: object) -> list[str]:
+    """The plugin's warnings and errors of a build of the content already
+    in ``folder``, in a child Python whose file system encoding is ASCII."""
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD_BUILD,
+            str(TESTS),
+            str(folder),
+            json.dumps([{}, settings]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=TESTS,
+        env=child_env(**ASCII_LOCALE),
+    )
+    assert child.returncode == 0, child.stderr
+    result = json.loads(child.stdout.splitlines()[-1])
+    assert result["status"] == 0, result
+    return result["messages"]
+
+
+def test_a_utf8_file_name_is_the_same_name_under_an_ascii_locale(tmp_path, flattr_log):
+    # Under the C locale, the build warned that årsmöte/post-00-ä.md "is not
+    # valid UTF-8", and its baseline kept the name's bytes as surrogates: a
+    # build under a UTF-8 locale sharing it took the file for another, which
+    # had taken the first one's thing URL, and a build in the C locale after
+    # that one took it for a file gone, its URL change unsaid.
+    probe = [sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"]
+    encoding = subprocess.run(
+        probe, capture_output=True, text=True, check=True, env=child_env(**ASCII_LOCALE)
+    ).stdout.strip()
+    if encoding != "ascii":
+        pytest.skip(f"the C locale gives Python {encoding} here, not ASCII")
+    name = "årsmöte/post-00-ä.md"
+    (tmp_path / "content" / "årsmöte").mkdir(parents=True)
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    for step, locale in enumerate(("C", "C", "UTF-8", "C")):
+        # A new slug each time: each build reads the baseline, and says the
+        # change from the first URL. Its own category: Pelican's from the
+        # folder's name, surrogates in the pages, stops a build in the C
+        # locale.
+        text = article("Annual meeting", Category="Meetings", Slug=f"meeting-{step}")
+        (tmp_path / "content" / name).write_text(text, "utf-8")
+        if locale == "C":
+            said = build_in_the_c_locale(tmp_path, FLATTR_USERNAME="site")
+        else:
+            flattr_log.clear()
+            build(tmp_path, {}, FLATTR_USERNAME="site")
+            said = [r.getMessage() for r in flattr_log.records]
+        changed = f"pelican-flattr: {name}: thing URL changed from {SITEURL}/meeting-0"
+        assert [line[: len(changed)] for line in said] == [changed] * (step > 0)
+        output = tmp_path / "output" / "flattr-manifest.json"
+        (thing,) = load_manifest(output)["things"]
+        assert thing["source"] == name, step
+        (entry,) = json.loads(baseline.read_text(encoding="utf-8"))["things"]
+        assert entry["source"] == name, step
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["a line each", "pretty-printed"])
+def test_a_baseline_written_under_an_ascii_locale_names_files_as_utf8_does(
+    tmp_path, indent
+):
+    # An earlier version wrote a name's UTF-8 bytes as surrogates under the
+    # C locale: read under a UTF-8 one, "\udcc3\udca5" is the file "å". A
+    # byte that is no UTF-8 stays what Python makes of it.
+    things = [
+        {"owner": "site", "source": "\udcc3\udca5r.md", "url": "https://x.example/a"},
+        {"owner": "site", "source": "caf\udce9.md", "url": "https://x.example/b"},
+    ]
+    document = {"baseline_version": 1, "things": things}
+    path = tmp_path / "url-baseline.json"
+    if indent is None:
+        lines = ",\n".join(f"    {json.dumps(thing)}" for thing in things)
+        text = f'{{\n  "baseline_version": 1,\n  "things": [\n{lines}\n  ]\n}}\n'
+    else:
+        text = json.dumps(document, indent=indent)
+    path.write_text(text, encoding="utf-8")
+    sources = set()
+    read = [thing["source"] for thing in load_baseline(path, sources=sources)]
+    assert read == ["\u00e5r.md", "caf\udce9.md"]
+    assert sources == set(read)
 
 
 def test_a_gzip_copy_cut_short_is_left_without_a_traceback(tmp_path, flattr_log):

@@ -1,7 +1,15 @@
-"""How messages show a value and list names (``wording``)."""
+"""How messages show a value and list names (``wording``), and how the
+commands' tables show in a CI log (``terminal``)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from conftest import SITEURL, article, build, child_env
 
+from pelican_flattr.store import open_store
 from pelican_flattr.wording import listed, shown_value
 
 
@@ -48,3 +56,95 @@ def test_a_value_shown_cut_never_holds_part_of_an_address(sign):
 )
 def test_listed_names_a_few_and_counts_the_rest(names, limit, expected):
     assert listed(names, limit) == expected
+
+
+def in_a_ci_log(arguments: list[str], term: str, cwd: Path) -> str:
+    """What the ``pelican-flattr`` script prints on stdout to a pipe, as a
+    CI job runs it: FORCE_COLOR=1 (for coloured logs) and ``term``, no
+    COLUMNS."""
+    env = child_env(FORCE_COLOR="1", TERM=term)
+    for name in ("COLUMNS", "LINES", "NO_COLOR"):
+        env.pop(name, None)
+    script = Path(sys.executable).with_name("pelican-flattr")
+    result = subprocess.run(
+        [str(script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+    assert result.stderr == "", result.stderr
+    return result.stdout
+
+
+def table_rows(out: str) -> list[list[str]]:
+    """The lines of cells of the table in ``out`` ("\u2502" between them;
+    the header's "\u2503"), each a list of its cells: a row folded across
+    lines gives more than one."""
+    return [
+        [cell.strip() for cell in line.strip("\u2502").split("\u2502")]
+        for line in out.splitlines()
+        if line.startswith("\u2502")
+    ]
+
+
+# rich takes any stream for a terminal under FORCE_COLOR, and a terminal
+# whose TERM is dumb or unknown for 80 columns wide unless told its height
+# too: the width a table is given in a log was ignored, and each URL and
+# fix folded across some 60 lines.
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_diffs_table_in_a_ci_log_keeps_each_row_on_one_line(tmp_path, term):
+    slug = "a-much-longer-new-slug-for-this-article"
+    files = {
+        "a.md": article("Article A", slug="first-slug"),
+        "b.md": article("Article B", slug="second-slug"),
+    }
+    output = build(tmp_path, files, FLATTR_USERNAME="site")
+    (tmp_path / "old.json").write_bytes((output / "flattr-manifest.json").read_bytes())
+    files = {
+        "a.md": article("Article A", slug=slug),
+        "b.md": article("Article B", slug=f"{slug}-too"),
+    }
+    build(tmp_path, files, FLATTR_USERNAME="site")
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(
+        f'PATH = "content"\nSITEURL = "{SITEURL}"\nFLATTR_USERNAME = "site"\n',
+        encoding="utf-8",
+    )
+    command = [
+        "diff",
+        "old.json",
+        "output/flattr-manifest.json",
+        "--settings",
+        str(conf),
+    ]
+    report = json.loads(in_a_ci_log([*command, "--json"], term, tmp_path))
+    assert len(report["url_changed"]) == 2
+    assert table_rows(in_a_ci_log(command, term, tmp_path)) == [
+        ["URL changed", c["source"], f"{c['old_url']} -> {c['new_url']}", c["fix"]]
+        for c in report["url_changed"]
+    ]
+
+
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_pendings_table_in_a_ci_log_keeps_each_row_on_one_line(tmp_path, term):
+    # Owners' identifiers as long as a partner's may be: wider than 80
+    # columns together.
+    owners = [f"partner:{'a-partner-of-this-site-' * 2}{n}:7" for n in range(2)]
+    store = tmp_path / "store.sqlite3"
+    with open_store(store) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (f"t{n}", 3, owner, "", f"https://flattr.com/c/t{n}", "2024-03-01")
+                for n, owner in enumerate(owners)
+            ],
+        )
+    command = ["pending", "--store", str(store)]
+    report = json.loads(in_a_ci_log([*command, "--json"], term, tmp_path))
+    assert table_rows(in_a_ci_log(command, term, tmp_path)) == [
+        [row["owner"], "(no --settings given)", "1", "3", row["latest"]]
+        for row in report["owners"]
+    ]
