@@ -109,6 +109,11 @@ BEARER_TOKEN_RULE = (
 # line read otherwise than it is.
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _CONTROL = re.compile(f"{_CONTROL_CHARACTERS}+")
+# What shows as nothing: the zero-width characters, the byte order mark,
+# the left-to-right and right-to-left marks. Dropped, not spaced, before
+# anything is looked for: inside the token or an address, one kept it
+# from being found, yet the terminal showed it whole.
+_SHOWN_AS_NOTHING = re.compile("[\u200b-\u200f\u2060\ufeff]+")
 # Controls beside an "@": dropped, not spaced, so that an address they
 # split ("carol\n@example.org") is one again, and hidden as one.
 _CONTROL_AT_SIGN = re.compile(
@@ -1017,6 +1022,7 @@ class FlattrClient:
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
+        text = _SHOWN_AS_NOTHING.sub("", text)
         text = _CONTROL_AT_SIGN.sub("", self._token_pattern.sub("[token]", text))
         text = redact_encoded_addresses(text)
         text = redact_encoded_addresses(_CONTROL.sub(" ", text).strip())

@@ -1127,7 +1127,20 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
             f", {cause}" if cause else "",
         )
         return {}
-    return notices_by_author(settings.authors, totals)
+    unlinked: list[tuple[str, str, str]] = []
+    notices = notices_by_author(settings.authors, totals, unlinked)
+    for name, owner, problem in unlinked:
+        message = (
+            f"FLATTR_STORE {path}: the claim URL of {owner}, "
+            f"{settings.authors_setting}[{shown_author(name)}], {problem}: the "
+            "author page tells of the flattrs waiting without a link to it; make "
+            "sure it is Flattr's (`pelican-flattr pending` shows it) before "
+            "passing it on"
+        )
+        # Once: each language's site of i18n_subsites reads the store.
+        if build.first_in_run(message):
+            logger.warning("pelican-flattr: %s", message)
+    return notices
 
 
 def reserve_flattr_attribute(content: Any) -> None:

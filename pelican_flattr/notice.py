@@ -5,20 +5,24 @@ build that is given the store (``FLATTR_STORE``) tells each author how many
 flattrs wait for them and how to claim them, on their author page. What a
 build publishes here never holds an email address: the claim URL of an
 ``email:`` owner only works with the plain address appended, so it is left
-out entirely and the notice says to ask the site's editors instead.
+out entirely and the notice says to ask the site's editors instead. Nor
+does it link to a claim URL that is not Flattr's own (``claim_url_problem``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from .identifiers import Owner, holds_at_sign
 from .store import MAX_CLICKS
 from .thing import check_thing_url
+from .wording import shown_value
 
 if TYPE_CHECKING:
     import sqlite3
@@ -115,26 +119,63 @@ def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals
         connection.close()
 
 
+# Flattr's claim URLs are pages of its own: https, on flattr.com or a name
+# under it. The receiver keeps a delivery whose claim URL is elsewhere, as
+# refusing it would lose a flattr Flattr may not send again; but anyone
+# holding the web hook token can send one, and a theme's "Claim them on
+# flattr.com" would take authors wherever it leads.
+_FLATTR_HOST = re.compile(r"(?:[a-z0-9-]+\.)*flattr\.com")
+
+
+def claim_url_problem(url: str) -> str | None:
+    """Why no build links to the claim URL ``url``, in words that follow
+    "the claim URL" ("is on 'x.example', not on flattr.com"), or None for
+    one it links to: https, on flattr.com or a name under it, without an
+    "@" or anything that browsers read otherwise."""
+    # A store filled before the receiver refused claim URLs holding an "@",
+    # or by hand, may still have one: the URL is never shown.
+    if holds_at_sign(url):
+        return "holds an email address or an '@'"
+    problem = check_thing_url(url)
+    if problem is not None:
+        return problem
+    parts = urlsplit(url)
+    # hostname is in lower case, as browsers read it; check_thing_url
+    # refused what they would read as another name (a "\\", escapes).
+    if not _FLATTR_HOST.fullmatch(parts.hostname or ""):
+        return f"is on {shown_value(parts.hostname)}, not on flattr.com"
+    if parts.scheme != "https":
+        return "is plain http://, not https://"
+    return None
+
+
 def notices_by_author(
-    authors: Mapping[str, Owner], totals: Mapping[str, PendingTotals]
+    authors: Mapping[str, Owner],
+    totals: Mapping[str, PendingTotals],
+    unlinked: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, PendingNotice]:
-    """Author name -> the notice for their owner identifier, if any waits."""
+    """Author name -> the notice for their owner identifier, if any waits.
+
+    A notice whose owner's claim URL no build links to (see
+    ``claim_url_problem``) has none; ``unlinked`` gets its (author name,
+    owner identifier, problem), for the build to say. An email owner's
+    claim URL is never linked, so never said either.
+    """
     notices = {}
     for name, owner in authors.items():
         found = totals.get(owner.value)
         if found is None or not owner.is_partner_identifier:
             continue
+        problem = None if owner.kind == "email" else claim_url_problem(found.claim_url)
+        if problem is not None and unlinked is not None:
+            unlinked.append((name, owner.value, problem))
         notices[name] = PendingNotice(
             things=found.things,
             flattrs=found.flattrs,
             latest=found.latest,
             owner_kind=owner.kind,
-            # A store filled before the receiver refused claim URLs holding
-            # an "@" may still have one: never published.
             claim_url=None
-            if owner.kind == "email"
-            or check_thing_url(found.claim_url)
-            or holds_at_sign(found.claim_url)
+            if owner.kind == "email" or problem is not None
             else found.claim_url,
         )
     return notices

@@ -36,7 +36,7 @@ from .identifiers import (
     parse_owner_setting,
     unpublished_twitter_id,
 )
-from .notice import read_pending_totals
+from .notice import claim_url_problem, read_pending_totals
 from .settings import SettingsFileError, named_sites
 from .store import (
     DEFAULT_STORE,
@@ -783,6 +783,8 @@ def pending_rows(
     ``FLATTR_USERNAME``, or ``I18N_SUBSITES['de'] FLATTR_USERNAME``) and
     says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
     the claim URL of an owner a build no longer publishes, or None;
+    ``claim_url_note`` what it says below a claim URL no build links to
+    (not https on flattr.com), or None;
     ``verify_command`` is the command that claims its flattrs for such an
     owner, or for an email owner no entry names, or None. An
     unusable entry of either is left out, and said in ``problems``: the
@@ -857,6 +859,7 @@ def pending_rows(
                 else None,
                 "claim_url_complete": complete,
                 "unpublished_note": unpublished,
+                "claim_url_note": _claim_url_note(totals.claim_url),
                 # Whoever holds an owner no entry names claims its flattrs by
                 # verifying it: the settings cannot complete its claim URL.
                 "verify_command": _verify_command(owner_id, store)
@@ -912,6 +915,19 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
         "moved to another owner, whoever holds it claims these flattrs by "
         f"verifying it for their Flattr account ({verify}); if an author still "
         "has it, give the owner's email:ADDRESS in their entry)"
+    )
+
+
+def _claim_url_note(stored: str) -> str | None:
+    """What ``pending`` says below a claim URL that no build links to, as
+    Flattr's would be (https, on flattr.com), or None. Anyone holding the
+    web hook token can have stored it: the operator checks it first."""
+    problem = claim_url_problem(stored)
+    if problem is None:
+        return None
+    return (
+        f"this claim URL {problem}: builds show no link to it; make sure it is "
+        "Flattr's before passing it on"
     )
 
 
@@ -1047,6 +1063,8 @@ def run_pending(args: argparse.Namespace) -> int:
         if row["unpublished_note"]:
             # A line of its own: the URL above stays whole, to copy.
             terminal.print_line(f"    {row['unpublished_note']}")
+        if row["claim_url_note"]:
+            terminal.print_line(f"    {row['claim_url_note']}")
     count = len(rows)
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.

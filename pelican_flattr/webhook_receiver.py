@@ -47,6 +47,7 @@ from .identifiers import (
     twitter_owner_as_written,
 )
 from .identifiers import redact_encoded_addresses as redact
+from .notice import claim_url_problem
 from .store import (
     MAX_CLICKS,
     StoreError,
@@ -162,6 +163,9 @@ class _Delivery:
     # A pendingclickcreate's "stored" or "duplicate", as the answer says:
     # the log line tells a repeat from a new flattr.
     outcome: str | None = None
+    # Why no build links to its claim URL, for the log line: stored all the
+    # same, but the operator may look into who sent it.
+    unlinked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1241,6 +1245,9 @@ class WebhookApp:
             # request's path, which holds the secret token.
             logger.exception("unexpected error while handling a delivery")
             status, document = 500, {"error": "internal error; retry later"}
+        if delivery.unlinked:
+            unlinked = f"claim_url {delivery.unlinked}; builds show no link to it"
+            reason = ": " + self._for_log(unlinked, REASON_LOGGED)
         logger.info(
             "%s %s %d %s%s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
@@ -1341,6 +1348,7 @@ class WebhookApp:
             stored = store_pending_click(connection, click, received_at)
         # Once committed: a delivery answered 503 was neither.
         delivery.outcome = "stored" if stored else "duplicate"
+        delivery.unlinked = claim_url_problem(click.claim_url)
         return 200, {"status": delivery.outcome}
 
 

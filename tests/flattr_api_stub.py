@@ -178,6 +178,21 @@ SCRIPTED = {
             ),
         },
     ),
+    # Characters that show as nothing: zero-width ones, the byte order
+    # mark, the left-to-right and right-to-left marks. Inside the token or
+    # an address, they kept each from being found, yet it read whole.
+    "echo_invisible": (
+        400,
+        "application/json",
+        {
+            "error": "validation",
+            "error_description": (
+                "a\u200bb\u200cc\u200dd\u2060e\ufefff\u200eg\u200fh; "
+                f"bad header Bearer {TOKEN[:4]}\u200b{TOKEN[4:]}; "
+                "ca\u2060rol@exam\ufeffple.org is taken"
+            ),
+        },
+    ),
     "echo_token": (
         400,
         "application/json",

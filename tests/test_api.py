@@ -712,6 +712,18 @@ def test_a_refusal_never_brings_a_control_character_to_the_terminal(client, stub
     assert "(400 validation: a 2Jb c d e f g h i)" in str(caught.value)
 
 
+def test_a_refusal_drops_the_characters_that_show_as_nothing(client, stub):
+    # They passed as they came: one inside the token or an address kept it
+    # from being hidden, and the terminal showed it whole.
+    stub.script("echo_invisible")
+    with pytest.raises(RefusedByFlattr) as caught:
+        client.verify("partner:ns:1", "alice")
+    assert caught.value.description == (
+        "abcdefgh; bad header Bearer [token]; [address] is taken"
+    )
+    assert "rol" not in str(caught.value) and TOKEN[4:] not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("script", "shown"),
     [

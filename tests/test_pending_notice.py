@@ -5,9 +5,12 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 from conftest import SAMPLE_SITE, build_sample_site, child_env, page
+from webhook_server import PENDING, ReceiverProcess
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
@@ -268,6 +271,119 @@ def test_a_stored_claim_url_that_is_unsafe_is_never_a_link(
     )
     assert bob.find("a") is None
     assert never_published not in (output / "author" / "bob-builder.html").read_bytes()
+
+
+EVE = "partner:hackspace:7"
+# The sample site's owners, and one for Eve Example, who has none there.
+AUTHORS = {
+    "Bob Builder": BOB,
+    "Carol Chen": "email:carol@example.org",
+    "Dmitri Ivanov": "partner:hackspace:1042",
+    "Eve Example": EVE,
+}
+# (owner, the claim URL a delivery holds, what is said of it)
+OFF_FLATTR = [
+    (
+        BOB,
+        "https://flattr-claims.evil.example/c/abc",
+        "is on 'flattr-claims.evil.example', not on flattr.com",
+    ),
+    (
+        "partner:hackspace:1042",
+        "http://flattr.com/claim/d1",
+        "is plain http://, not https://",
+    ),
+    # Never linked, as an email owner's: pending says why all the same.
+    (
+        CAROL,
+        "http://flattr.com.evil.example/c",
+        "is on 'flattr.com.evil.example', not on flattr.com",
+    ),
+    (EVE, "https://claims.flattr.com/c/e1", None),  # a name under flattr.com
+]
+
+
+@pytest.fixture(scope="module")
+def off_flattr(tmp_path_factory):
+    """The store the real receiver wrote from deliveries whose claim URLs
+    are on another host than flattr.com, or plain http; its log."""
+    root = tmp_path_factory.mktemp("off-flattr")
+    receiver = ReceiverProcess(root / "store.sqlite3", root / "server.log").start()
+    try:
+        for number, (owner, claim_url, _) in enumerate(OFF_FLATTR):
+            delivery = dict(
+                PENDING,
+                thing_id=f"off-{number}",
+                thing_owner_id=owner,
+                claim_url=claim_url,
+            )
+            answer = httpx.post(
+                receiver.url,
+                content=urlencode(delivery),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            # Kept: refused, the flattr would be lost, Flattr may not send
+            # it again, and its count is no less true for its link.
+            assert answer.json() == {"status": "stored"}, answer.text
+    finally:
+        assert receiver.stop() == 0
+    return receiver
+
+
+def test_a_claim_url_off_flattr_com_is_stored_but_linked_from_no_page(
+    tmp_path, flattr_log, off_flattr
+):
+    # It was published under "Claim them on flattr.com", for anyone holding
+    # the web hook token to send authors wherever they liked.
+    for _, _, said in OFF_FLATTR:
+        if said is not None:
+            assert f"claim_url {said}; builds show no link to it" in off_flattr.text()
+    output = build_sample_site(
+        tmp_path, FLATTR_STORE=str(off_flattr.store), FLATTR_AUTHORS=AUTHORS
+    )
+    for slug in ("bob-builder", "dmitri-ivanov", "carol-chen"):
+        waiting = notice(output, slug)
+        assert waiting is not None and "flattred 1 of these posts 3 times" in " ".join(
+            waiting.get_text().split()
+        )
+        assert waiting.find("a") is None
+        assert "for your claim link" in waiting.get_text()
+        assert b"evil.example" not in (output / "author" / f"{slug}.html").read_bytes()
+    eve = notice(output, "eve-example")
+    assert eve.find("a", string="Claim them on flattr.com")["href"] == (
+        "https://claims.flattr.com/c/e1"
+    )
+    said = [r.getMessage() for r in flattr_log.records if "claim URL" in r.getMessage()]
+    assert said == [
+        f"pelican-flattr: FLATTR_STORE {off_flattr.store}: the claim URL of {owner}, "
+        f"FLATTR_AUTHORS[{author!r}], {problem}: the author page tells of the "
+        "flattrs waiting without a link to it; make sure it is Flattr's "
+        "(`pelican-flattr pending` shows it) before passing it on"
+        for author, (owner, _, problem) in [
+            ("Bob Builder", OFF_FLATTR[0]),
+            ("Dmitri Ivanov", OFF_FLATTR[1]),
+        ]
+    ]
+
+
+def test_pending_says_which_claim_urls_no_build_links_to(off_flattr, capsys):
+    from pelican_flattr.cli import main
+
+    assert main(["pending", "--store", str(off_flattr.store), "--json"]) == 0
+    rows = {row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]}
+    assert main(["pending", "--store", str(off_flattr.store)]) == 0
+    table = capsys.readouterr().out
+    for owner, _, problem in OFF_FLATTR:
+        if problem is None:
+            assert rows[owner]["claim_url_note"] is None
+            continue
+        note = (
+            f"this claim URL {problem}: builds show no link to it; make sure it "
+            "is Flattr's before passing it on"
+        )
+        assert rows[owner]["claim_url_note"] == note
+        # Below the owner's line, as the note of an owner no build publishes.
+        assert f"\n    {note}\n" in table
 
 
 @pytest.mark.parametrize("linked", [False, True], ids=["file", "dangling-symlink"])

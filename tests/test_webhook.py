@@ -4,11 +4,15 @@ under wsgiref on 127.0.0.1, and the WSGI app called directly."""
 import io
 import json
 import re
+import shlex
+import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 from wsgiref.util import setup_testing_defaults
@@ -236,6 +240,36 @@ def test_unknown_event_is_kept_as_ignored(receiver):
     assert len(rows(receiver)) == before
     ignored = rows(receiver, "ignored_events")[-1]
     assert ignored[1] == "thingclaimed" and b"thing_id=9" in ignored[2]
+
+
+def documented_command(comment: str) -> str:
+    """The shell command that follows ``comment`` in docs/webhooks.md's
+    "Looking into the store", up to the line that ends its SQL."""
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    after = doc[doc.index(f"# {comment}") :].split("\nsqlite3 ", 1)[1]
+    return "sqlite3 " + after[: after.index(';"') + 2]
+
+
+def test_the_documented_look_at_ignored_events_prints_no_control_byte(receiver):
+    # Kept as it came, the evidence: a sender's raw ESC, CR, BEL, NUL and
+    # DEL are ASCII, which the form parser takes. The sqlite3 shell printed
+    # them to the terminal as they were, ESC [ 31m and all.
+    sent = b"_event=thingclaimed&note=\x1b[31mRAW\r\x07\x00after\x7f&thing_id=9"
+    assert post(receiver, sent).status_code == 202
+    assert rows(receiver, "ignored_events")[-1][2] == sent
+    command = documented_command("the newest events the receiver ignored")
+    command = command.replace("STORE", shlex.quote(str(receiver.store)))
+    if shutil.which("sqlite3"):
+        shown = subprocess.run(
+            ["sh", "-c", command], capture_output=True, check=True, timeout=30
+        ).stdout.decode()
+    else:  # the same SQL, as the shell's list mode prints it
+        sql = shlex.split(command)[-1]
+        with sqlite3.connect(receiver.store) as connection:
+            found = connection.execute(sql).fetchall()
+        shown = "\n".join("|".join(map(str, row)) for row in found)
+    assert re.search(r"[\x00-\x09\x0b-\x1f\x7f]", shown) is None, shown
+    assert "note=\\u001b[31mRAW\\r\\u0007\\u0000after\\u007f&thing_id=9" in shown
 
 
 @pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])

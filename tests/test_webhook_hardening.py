@@ -1879,8 +1879,11 @@ def test_a_path_is_logged_as_utf_8_without_the_addresses_it_spells(receiver):
     # Read as sent; a byte that is not UTF-8 as an escape, as the rest.
     assert "POST /x/caf\u00e9 404 - " in log and "\u00c3" not in log
     assert "POST /y/\\xff\\xc3 404 - " in log
+    # The lines of 404s: another test's delivery names its claim URL's host
+    # (bücher.example), which no build links to.
+    refused = "\n".join(line for line in log.splitlines() if " 404 - " in line)
     for name in ("carol", "dave", "erin", "frank", "grace", "example"):
-        assert name not in log
+        assert name not in refused
 
 
 @pytest.mark.parametrize(
