@@ -843,7 +843,18 @@ def pending_rows(
 
     rows = []
     for owner_id, totals in read_pending_totals(store).items():
-        complete = not owner_id.startswith("email:") or owner_id in addresses
+        problem = claim_url_problem(totals.claim_url)
+        if not owner_id.startswith("email:"):
+            claim_url, complete = totals.claim_url, True
+        elif problem is not None:
+            # Never completed: the owner's address would go to whoever
+            # stored a claim URL that may not be Flattr's.
+            claim_url, complete = totals.claim_url, False
+        elif owner_id in addresses:
+            claim_url = claim_url_for(totals.claim_url, addresses[owner_id])
+            complete = True
+        else:
+            claim_url, complete = None, False
         named = sorted(authors.get(owner_id, [])) + site_owners.get(owner_id, [])
         unpublished = _unpublished_owner(store, owner_id)
         rows.append(
@@ -854,12 +865,12 @@ def pending_rows(
                 "things": totals.things,
                 "flattrs": totals.flattrs,
                 "latest": totals.latest,
-                "claim_url": claim_url_for(totals.claim_url, addresses.get(owner_id))
-                if complete
-                else None,
+                "claim_url": claim_url,
                 "claim_url_complete": complete,
                 "unpublished_note": unpublished,
-                "claim_url_note": _claim_url_note(totals.claim_url),
+                "claim_url_note": _claim_url_note(
+                    problem, email=owner_id.startswith("email:")
+                ),
                 # Whoever holds an owner no entry names claims its flattrs by
                 # verifying it: the settings cannot complete its claim URL.
                 "verify_command": _verify_command(owner_id, store)
@@ -918,16 +929,18 @@ def _address_unknown(args: argparse.Namespace, store: Path, row: dict[str, Any])
     )
 
 
-def _claim_url_note(stored: str) -> str | None:
+def _claim_url_note(problem: str | None, *, email: bool) -> str | None:
     """What ``pending`` says below a claim URL that no build links to, as
-    Flattr's would be (https, on flattr.com), or None. Anyone holding the
-    web hook token can have stored it: the operator checks it first."""
-    problem = claim_url_problem(stored)
+    Flattr's would be (https, on flattr.com), or None; ``problem`` is
+    ``claim_url_problem``'s. Anyone holding the web hook token can have
+    stored it: the operator checks it first."""
     if problem is None:
         return None
+    # An email owner's URL is shown without the address it needs.
+    address = "; the owner's address is not added to it" if email else ""
     return (
-        f"this claim URL {problem}: builds show no link to it; make sure it is "
-        "Flattr's before passing it on"
+        f"this claim URL {problem}: builds show no link to it{address}; make "
+        "sure it is Flattr's before passing it on"
     )
 
 

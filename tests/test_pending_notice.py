@@ -377,13 +377,41 @@ def test_pending_says_which_claim_urls_no_build_links_to(off_flattr, capsys):
         if problem is None:
             assert rows[owner]["claim_url_note"] is None
             continue
+        # An email owner's is shown without the address it would need.
+        address = "; the owner's address is not added to it" if owner == CAROL else ""
         note = (
-            f"this claim URL {problem}: builds show no link to it; make sure it "
-            "is Flattr's before passing it on"
+            f"this claim URL {problem}: builds show no link to it{address}; make "
+            "sure it is Flattr's before passing it on"
         )
         assert rows[owner]["claim_url_note"] == note
         # Below the owner's line, as the note of an owner no build publishes.
         assert f"\n    {note}\n" in table
+
+
+def test_pending_never_adds_an_address_to_a_claim_url_off_flattr_com(
+    off_flattr, tmp_path, capsys
+):
+    # Completed as Flattr's would be, Carol's address would go to whoever
+    # stored the URL: the web hook token is all it takes.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"FLATTR_AUTHORS = {AUTHORS!r}\n")
+    from pelican_flattr.cli import main
+
+    command = ["pending", "--store", str(off_flattr.store), "--settings", str(conf)]
+    assert main([*command, "--json"]) == 0
+    rows = {row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]}
+    carol = rows[CAROL]
+    assert carol["claim_url"] == "http://flattr.com.evil.example/c"
+    assert carol["claim_url_complete"] is False
+    assert carol["claim_url_note"] == (
+        "this claim URL is on 'flattr.com.evil.example', not on flattr.com: builds "
+        "show no link to it; the owner's address is not added to it; make sure it "
+        "is Flattr's before passing it on"
+    )
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert f"{CAROL}  http://flattr.com.evil.example/c\n" in out
+    assert "carol" not in out and "%40" not in out
 
 
 @pytest.mark.parametrize("linked", [False, True], ids=["file", "dangling-symlink"])
