@@ -60,6 +60,7 @@ from .thing import (
     flattr_language,
     holds_lone_surrogate,
     html_lang,
+    plain_text,
     printable_text,
     read_language,
     shorten,
@@ -1234,7 +1235,7 @@ def _add_name(
 # title is (which may end with the site name).
 @functools.lru_cache(maxsize=8)
 def _plain_site_name(site_name: str) -> str:
-    return strip_html(printable_text(site_name))
+    return plain_text(site_name)
 
 
 # The territory CLDR's likely subtags give a language written in a script,

@@ -617,14 +617,26 @@ def printable_text(text: str) -> str:
     return text if spaced is text else " ".join(spaced.split())
 
 
+def plain_text(html_text: str) -> str:
+    """The text of an HTML fragment (a title, ``SITENAME``) as a reader
+    sees it: ``strip_html``'s, each control character a space
+    (``printable_text``).
+
+    In that order: a reference reads as the character it names, and
+    ``&#x202e;`` is a bidi override once read (nearly every title holds no
+    control character either way: one ``isprintable()``).
+    """
+    return printable_text(strip_html(html_text))
+
+
 def thing_title(title: str, site_name: str = "") -> str:
     """A title of 5-100 characters from an article title that may hold HTML,
     at least 5 of them left once Flattr strips HTML from it again
     (``_left_by_flattr``)."""
-    plain = strip_html(_spaced_controls(title))  # strip_html folds the spaces
+    plain = plain_text(title)
     low, high = TITLE_LIMITS
     text = plain
-    site = strip_html(_spaced_controls(site_name)) if site_name else ""
+    site = plain_text(site_name) if site_name else ""
     if _left_by_flattr(text) < low and site:  # a blank one left "Hi – "
         text = f"{text} – {site}" if text else site
     if _left_by_flattr(text) < low:

@@ -35,6 +35,7 @@ from pelican_flattr.thing import (
     loader_length,
     make_thing,
     percent_encode,
+    plain_text,
     printable_text,
     read_language,
     shorten,
@@ -1081,3 +1082,53 @@ def test_a_bidi_control_in_a_title_description_or_tag_is_a_space(control):
     assert thing_title(text) == "Evil reversed text here"
     assert thing_description(text, "fallback") == "Evil reversed text here"
     assert thing_tags([f"a{control}b"]) == ("a b",)
+
+
+# A bidi control written as a character reference: hex, decimal, an
+# upper-case X, leading zeros, an isolate.
+BIDI_REFERENCES = ["&#x202e;", "&#8238;", "&#X202E;", "&#x000202e;", "&#08238;"]
+BIDI_REFERENCES += ["&#x2067;"]
+
+
+@pytest.mark.parametrize("reference", BIDI_REFERENCES)
+def test_a_bidi_control_written_as_a_reference_is_a_space_too(reference):
+    # Controls were spaced before references were read: "&#x202e;" became
+    # U+202E after, and reversed og:title as the character itself would.
+    assert thing_title(f"Evil {reference}reversed text") == "Evil reversed text"
+    assert thing_title("Hi", f"Our {reference}site") == "Hi – Our site"
+    assert thing_title("", f"Our {reference}site name") == "Our site name"
+    # What og:site_name and the flattr_text() helper print.
+    assert plain_text(f"Our {reference}site") == "Our site"
+
+
+@pytest.mark.parametrize("reference", BIDI_REFERENCES)
+def test_no_bidi_control_reaches_what_the_build_publishes_of_a_title(
+    tmp_path, reference
+):
+    from conftest import article, build, flattr_buttons, manifest_things, og, page
+
+    files = {
+        "long.md": article(f"Evil {reference}reversed text", "Alice"),
+        # Shorter than Flattr's shortest title: the site name follows it.
+        "short.md": article("Hi", "Alice"),
+    }
+    output = build(
+        tmp_path,
+        files,
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+        SITENAME=f"Our {reference}site",
+    )
+    manifest = (output / "flattr-manifest.json").read_text(encoding="utf-8")
+    things = manifest_things(output)
+    expected = {"long.md": "Evil reversed text", "short.md": "Hi – Our site"}
+    for source, title in expected.items():
+        assert things[source]["title"] == title
+        query = parse_qs(urlsplit(things[source]["auto_submit_url"]).query)
+        assert query["title"] == [title]
+        soup = page(output / things[source]["page"])
+        assert og(soup, "og:title") == [title]
+        assert og(soup, "og:site_name") == ["Our site"]
+        (button,) = flattr_buttons(soup)
+        assert button["title"] == title
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]|&#", manifest)
