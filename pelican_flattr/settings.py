@@ -123,6 +123,26 @@ LEGACY_SETTINGS = {
 }
 
 
+# The partner's OAuth token, which ``pelican-flattr verify`` reads from the
+# environment variable of that name (verify.TOKEN_ENV; not imported, to keep
+# the build's imports few), and no setting: found in the settings file, it
+# is dropped, as is each unknown setting whose name says it holds a secret.
+OAUTH_TOKEN_SETTING = "FLATTR_TOKEN"
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD")
+# Where a template and the content cache would see a secret.
+_SEEN_BY = "where every template and Pelican's content cache see it"
+
+
+def is_secret_setting(name: object) -> bool:
+    """Whether ``name`` is a setting the plugin does not read (see
+    ``is_unknown_setting``) whose name says it holds a secret
+    (``FLATTR_TOKEN``, a misspelt ``FLATTR_WEBHOOK_SECRET``): its value,
+    useless to the build, is dropped from Pelican's settings."""
+    return is_unknown_setting(name) and any(
+        word in str(name).upper() for word in _SECRET_WORDS
+    )
+
+
 def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
     does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
@@ -133,6 +153,14 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     messages = []
     for name in sorted(key for key in settings if isinstance(key, str)):
         if not is_unknown_setting(name):
+            continue
+        if name == OAUTH_TOKEN_SETTING:
+            messages.append(
+                f"{name} is no setting of pelican-flattr: the OAuth token that "
+                "`pelican-flattr verify` reads belongs in the environment "
+                f"variable {name}, not in the settings file, {_SEEN_BY}; remove "
+                "it (the build drops its value from Pelican's settings)"
+            )
             continue
         meant = _slipped_prefix_of(name) or LEGACY_SETTINGS.get(name)
         if meant is None:
@@ -147,6 +175,11 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
         hint = (
             f"; did you mean {meant}?" if meant else " (the README lists every setting)"
         )
+        if is_secret_setting(name):
+            hint += (
+                " (a name for a secret: the build drops its value from "
+                f"Pelican's settings, {_SEEN_BY})"
+            )
         messages.append(
             f"{name} is no setting of pelican-flattr, so it is ignored{hint}"
         )

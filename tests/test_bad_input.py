@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -502,13 +503,17 @@ def test_a_refused_owner_settings_address_reaches_no_cache_or_output_file(
     ]
     assert any(path.is_relative_to(tmp_path / "cache") for path in written)
     for path in written:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        assert b"carol" not in data.lower(), path
+        assert b"carol" not in _unzipped(path).lower(), path
     said = [r.getMessage() for r in flattr_log.records]
     assert any(m.startswith(f"pelican-flattr: settings: {setting} ") for m in said)
     assert not any("carol" in m for m in said)
+
+
+def _unzipped(path: Path) -> bytes:
+    """A written file's bytes, gunzipped when Pelican gzipped it (its
+    content cache, by default)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
 @pytest.mark.parametrize(
@@ -2315,6 +2320,60 @@ def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log)
         FLAT_PAGES=True,
     )
     assert _messages(flattr_log, "is no setting") == []
+
+
+# A secret written in the settings file: the partner's OAuth token, which
+# verify reads from the environment, and a misspelt web hook token.
+SECRETS = {
+    "FLATTR_TOKEN": "oauthtokenfortestsonly" * 2,
+    "FLATTR_WEBHOOK_SECRET": "hooksecretfortestsonly" * 2,
+}
+
+
+@pytest.mark.parametrize("layer", ["reader", "generator"])
+def test_a_secret_in_the_settings_reaches_no_template_cache_or_log(
+    tmp_path, caplog, layer
+):
+    # Kept in Pelican's settings, each was in the context every template
+    # reads and pickled with every article Pelican cached; FLATTR_TOKEN
+    # was told only that it is no setting of pelican-flattr.
+    caplog.set_level(logging.DEBUG)
+    theme = tmp_path / "templates"
+    theme.mkdir()
+    (theme / "index.html").write_text("{{ FLATTR_TOKEN }}|{{ FLATTR_WEBHOOK_SECRET }}")
+    build(
+        tmp_path,
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_USERNAME="siteowner",
+        CACHE_CONTENT=True,
+        LOAD_CONTENT_CACHE=True,
+        CONTENT_CACHING_LAYER=layer,
+        THEME_TEMPLATES_OVERRIDES=[str(theme)],
+        **SECRETS,
+    )
+    written = [
+        p for p in tmp_path.rglob("*") if p.is_file() and "content" not in p.parts
+    ]
+    assert any(p.parent.name == "cache" for p in written)
+    assert (tmp_path / "output" / "index.html").read_text() == "None|None"
+    for path in written:
+        data = _unzipped(path)
+        assert not any(value.encode() in data for value in SECRETS.values()), path
+    lines = [record.getMessage() for record in caplog.records]
+    assert not any(value in line for value in SECRETS.values() for line in lines)
+    assert [line for line in lines if "FLATTR_TOKEN " in line] == [
+        "pelican-flattr: FLATTR_TOKEN is no setting of pelican-flattr: the OAuth "
+        "token that `pelican-flattr verify` reads belongs in the environment "
+        "variable FLATTR_TOKEN, not in the settings file, where every template "
+        "and Pelican's content cache see it; remove it (the build drops its "
+        "value from Pelican's settings)"
+    ]
+    assert [line for line in lines if "FLATTR_WEBHOOK_SECRET " in line] == [
+        "pelican-flattr: FLATTR_WEBHOOK_SECRET is no setting of pelican-flattr, "
+        "so it is ignored; did you mean FLATTR_WEBHOOK_TOKEN? (a name for a "
+        "secret: the build drops its value from Pelican's settings, where every "
+        "template and Pelican's content cache see it)"
+    ]
 
 
 def test_a_relative_flattr_siteurl_is_the_setting_to_fix(site, flattr_log):
