@@ -585,8 +585,9 @@ def _whole_end(text: str, end: int) -> int:
 # og:title, the embedded button's title). isprintable() is false for each
 # (a noncharacter is unassigned, the others are formats): text with none,
 # nearly every title, is not searched for them.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{_BIDI_CONTROLS}"
     + "".join(
         chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
     )
@@ -807,10 +808,14 @@ def check_thing_url(url: str) -> str | None:
 # What no pinned URL may hold as it is: what url_safe() encodes, and '"',
 # "<" and ">", which a browser percent-encodes in every part of a URL it
 # reads from a page (an embedded button's link would name another URL,
-# which the HTML checker refuses). A computed thing URL keeps them as
-# earlier builds published them; only a Slug: or URL: that holds them
-# gives one (Pelican's slugs drop them).
-_NOT_IN_PIN = re.compile(r'[\x00-\x20\x7f-\x9f"<>]')
+# which the HTML checker refuses); and the bidirectional controls a
+# title's cleaning spaces (_CONTROL), which reverse the URL after them
+# where a link preview shows og:url ("/\u202elmth.exe" reads as
+# "/exe.html"). A computed thing URL keeps them as earlier builds
+# published them; only a Slug: or URL: that holds them gives one
+# (Pelican's slugs drop them).
+_NOT_IN_PIN = re.compile(f'[\\x00-\\x20\\x7f-\\x9f"<>{_BIDI_CONTROLS}]')
+_BIDI_CONTROL = re.compile(f"[{_BIDI_CONTROLS}]")
 
 
 def check_pinned_url(url: str) -> str | None:
@@ -838,6 +843,13 @@ def check_pinned_url(url: str) -> str | None:
 def _unsafe_character(character: str) -> str:
     if "\ud800" <= character <= "\udfff":
         return NOT_UNICODE
+    if _BIDI_CONTROL.match(character):
+        # Named: it shows as nothing, and its repr as a number.
+        return (
+            f"holds U+{ord(character):04X} ({unicodedata.name(character)}), a "
+            "bidirectional control, which reverses or reorders the text after "
+            f"it wherever the URL is shown: write it as {quote(character, safe='')}"
+        )
     if character in '"<>':
         kind = "character"
     elif character.isspace() and not "\x80" <= character <= "\x9f":

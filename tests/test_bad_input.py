@@ -78,6 +78,12 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             "flattr_url",
             "is not a valid URL (Invalid IPv6 URL)",
         ),
+        # Shown in a link preview, "/\u202elmth.exe" reads "/exe.html".
+        (
+            {"flattr_url": f"{SITEURL}/\u202elmth.exe"},
+            "flattr_url",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), a bidirectional control",
+        ),
         ({"flattr_hidden": "perhaps"}, "flattr_hidden", "write yes or no"),
         ({"flattr": "maybe"}, "'flattr'", "write yes or no"),
     ],

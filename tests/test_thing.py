@@ -900,9 +900,9 @@ def _encoded_one_by_one(text: str) -> str:
     )
 
 
-# A Slug: holding '"', "<" or ">" gives a thing URL that keeps them, as
-# earlier builds published it, and that no pin may hold.
-@given(st.text().filter(lambda path: not set(path) & set('"<>')))
+# A Slug: holding '"', "<", ">" or a bidi control gives a thing URL that
+# keeps them, as earlier builds published it, and that no pin may hold.
+@given(st.text().filter(lambda path: not set(path) & set(f'"<>{BIDI_CONTROLS}')))
 def test_a_computed_thing_url_can_always_be_pinned(path):
     url = "https://example.org/" + url_safe(path)
     assert check_pinned_url(url) is None
@@ -941,10 +941,28 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ("https://example.org:abc/x", "is not a valid URL (Port could not be cast"),
         ("https://example.org:99999/x", "is not a valid URL (Port out of range"),
         ("https://deploy:pw@example.org/x", "holds a user name or password"),
+        # A link preview showing it would read "exe.html" as "lmth.exe".
+        (
+            "https://example.org/\u202elmth.exe",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), a bidirectional control, "
+            "which reverses or reorders the text after it wherever the URL is "
+            "shown: write it as %E2%80%AE",
+        ),
+        ("https://example.org/a\u2067b", "holds U+2067 (RIGHT-TO-LEFT ISOLATE)"),
     ],
 )
 def test_pinned_url_check(url, says):
     assert says in check_pinned_url(url)
+
+
+# The embeddings, overrides and isolates a title's cleaning spaces.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS)
+def test_a_pin_holds_no_bidi_control(control):
+    problem = check_pinned_url(f"https://example.org/a{control}b")
+    assert problem is not None and "a bidirectional control" in problem
 
 
 @pytest.mark.parametrize(
