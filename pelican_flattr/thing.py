@@ -8,6 +8,7 @@ a button is either right or absent. Nothing in this module imports Pelican.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import ipaddress
@@ -838,6 +839,27 @@ def check_pinned_url(url: str) -> str | None:
         if found is not None:
             return _unsafe_character(found[0])
     return problem
+
+
+@functools.lru_cache(maxsize=64)
+def comparable_host(host: str) -> str:
+    """``host`` (a URL's, as ``urlsplit().hostname`` gives it, or one of
+    ``FLATTR_OLD_HOSTS``) in the one form two hosts are compared in, to
+    tell whether a pinned URL is the site's: read as browsers read it (its
+    escapes decoded, full-width forms mapped), in IDNA's ASCII form
+    (``xn--``), lower-case, without a final dot or a leading ``www.``.
+
+    Cached: a site's pins name few hosts.
+    """
+    if "%" in host:
+        host = unquote(host)
+    host = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
+    host = host.removesuffix(".")
+    if not host.isascii():
+        # A name IDNA does not take is compared as it is.
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return host.removeprefix("www.")
 
 
 def _unsafe_character(character: str) -> str:

@@ -27,6 +27,7 @@ from pelican_flattr.thing import (
     category_choices,
     check_pinned_url,
     check_thing_url,
+    comparable_host,
     first_words,
     flattr_category,
     flattr_language,
@@ -963,6 +964,28 @@ BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 def test_a_pin_holds_no_bidi_control(control):
     problem = check_pinned_url(f"https://example.org/a{control}b")
     assert problem is not None and "a bidirectional control" in problem
+
+
+@pytest.mark.parametrize(
+    ("written", "host"),
+    [
+        ("example.org", "example.org"),
+        ("WWW.Example.ORG", "example.org"),
+        ("www.example.org.", "example.org"),
+        ("blog.example.org", "blog.example.org"),
+        # One name in its Unicode, xn-- and escaped forms.
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("b%C3%BCcher.example", "xn--bcher-kva.example"),
+        ("BÜCHER.example", "xn--bcher-kva.example"),
+        # As browsers map it: full-width letters, an ideographic full stop.
+        ("\uff45xample\u3002org", "example.org"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("192.0.2.1", "192.0.2.1"),
+    ],
+)
+def test_hosts_are_compared_in_one_form(written, host):
+    assert comparable_host(written) == host
 
 
 @pytest.mark.parametrize(
