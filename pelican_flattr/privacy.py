@@ -40,6 +40,7 @@ from .settings import (
     LANGUAGE_METADATA,
     OPT_OUT,
     FlattrSettings,
+    is_secret_setting,
     scrub_addresses,
     scrubbed_owner,
 )
@@ -54,9 +55,9 @@ WEBHOOK_TOKEN_SETTING = "FLATTR_WEBHOOK_TOKEN"
 
 def hide_addresses(pelican: Any) -> None:
     """Hash every address in the owners of Pelican's own settings, and drop
-    the web hook token, before Pelican copies them into the context every
-    content object keeps; and have the log's handlers hide addresses in
-    Pelican's own messages.
+    the secrets (``_drop_secrets``), before Pelican copies them into the
+    context every content object keeps; and have the log's handlers hide
+    addresses in Pelican's own messages.
 
     Pelican pickles both with each article it caches (``CACHE_CONTENT``),
     and the cache is a file the build writes.
@@ -64,9 +65,7 @@ def hide_addresses(pelican: Any) -> None:
     if build.loaded_by(pelican):
         hide_addresses_in_handlers(logging.getLogger())
         scrub_addresses(pelican.settings)
-        # `webhook serve --settings` reads the token from the file itself;
-        # no build needs it.
-        pelican.settings.pop(WEBHOOK_TOKEN_SETTING, None)
+        _drop_secrets(pelican.settings)
 
 
 def hide_addresses_in_context(generator: Any) -> None:
@@ -81,7 +80,25 @@ def hide_addresses_in_context(generator: Any) -> None:
         for settings in (generator.settings, generator.context):
             if isinstance(settings, dict):
                 scrub_addresses(settings)
-                settings.pop(WEBHOOK_TOKEN_SETTING, None)
+                _drop_secrets(settings)
+
+
+def _drop_secrets(settings: dict[str, Any]) -> None:
+    """Drop from ``settings``, and from each language's own in
+    ``I18N_SUBSITES``, the secrets no build needs: the web hook token,
+    which `webhook serve --settings` reads from the file itself, and the
+    value of each unknown setting named for a secret (``FLATTR_TOKEN``).
+
+    The name of such a setting stays, its value None, for the warning
+    that says where the secret belongs (``unknown_settings``).
+    """
+    subsites = settings.get("I18N_SUBSITES")
+    own = subsites.values() if isinstance(subsites, dict) else ()
+    for each in (settings, *own):
+        if isinstance(each, dict):
+            each.pop(WEBHOOK_TOKEN_SETTING, None)
+            for name in [key for key in each if is_secret_setting(key)]:
+                each[name] = None
 
 
 class _AddressesHidden(logging.Filter):

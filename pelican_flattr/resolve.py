@@ -20,10 +20,11 @@ import dataclasses
 import functools
 import posixpath
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from .identifiers import (
     PERSON_NAME,
@@ -55,11 +56,13 @@ from .thing import (
     category_choices,
     check_pinned_url,
     check_thing_url,
+    comparable_host,
     first_words,
     flattr_category,
     flattr_language,
     holds_lone_surrogate,
     html_lang,
+    plain_text,
     printable_text,
     read_language,
     shorten,
@@ -833,8 +836,50 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
             raise _FieldError(
                 f"metadata '{PINNED_URL}' {reason}: {shown_value(pinned)}"
             )
+        _check_pin_host(pinned, settings)
         return pinned
     return own_thing_url(content_url, settings)
+
+
+def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
+    """Refuse ``pinned`` (a URL ``check_pinned_url`` took) on a host that is
+    not one of the site's (``FlattrSettings.pin_hosts``), nor of another
+    site of the run: its og:url, which link previews show, its button and
+    its payment link would name another site's page as this one's."""
+    if settings.pin_hosts is None:
+        return
+    host = urlsplit(pinned).hostname or ""
+    compared = comparable_host(host)
+    if compared in settings.pin_hosts or compared in _hosts_of_outer_sites():
+        return
+    site_host = urlsplit(settings.siteurl).hostname
+    # As FLATTR_OLD_HOSTS takes it: an IPv6 address in its brackets.
+    host = f"[{host}]" if ":" in host else host
+    raise _FieldError(
+        f"metadata '{PINNED_URL}' pins {shown_value(pinned)}, a URL on {host!r}, "
+        f"which is not this site's host ({site_host!r}): its og:url, button and "
+        "payment link would name another site's page; pin a URL of this site, "
+        f"or, if the site was published on {host!r} before, add {host!r} to "
+        "FLATTR_OLD_HOSTS"
+    )
+
+
+def _hosts_of_outer_sites() -> frozenset[str]:
+    """The pin hosts of the builds this one runs inside (i18n_subsites runs
+    each language's site inside the main one's): a language's site on a
+    domain of its own knows the main site's host from them alone.
+
+    Read from the wiring's state only when a build loaded it: this module
+    imports without Pelican, and without a build no other site runs.
+    """
+    build = sys.modules.get(f"{__package__}.build")
+    if build is None:
+        return frozenset()
+    hosts: set[str] = set()
+    for outer in build.outer_builds:
+        if outer.settings is not None and outer.settings.pin_hosts is not None:
+            hosts |= outer.settings.pin_hosts
+    return frozenset(hosts)
 
 
 # What ends a URL's path ("#", "?") or starts an escape a server decodes
@@ -1234,7 +1279,7 @@ def _add_name(
 # title is (which may end with the site name).
 @functools.lru_cache(maxsize=8)
 def _plain_site_name(site_name: str) -> str:
-    return strip_html(printable_text(site_name))
+    return plain_text(site_name)
 
 
 # The territory CLDR's likely subtags give a language written in a script,

@@ -39,6 +39,7 @@ from .thing import (
     NOT_UNICODE,
     category_choices,
     check_thing_url,
+    comparable_host,
     flattr_category,
     flattr_language,
     holds_lone_surrogate,
@@ -67,6 +68,7 @@ DEFAULTS: dict[str, object] = {
     "FLATTR_INJECT": True,
     "FLATTR_OPEN_GRAPH": True,
     "FLATTR_SITEURL": None,
+    "FLATTR_OLD_HOSTS": (),
     "FLATTR_MANIFEST": MANIFEST_NAME,
     "FLATTR_FEEDS": True,
     "FLATTR_URL_GUARD": True,
@@ -123,6 +125,26 @@ LEGACY_SETTINGS = {
 }
 
 
+# The partner's OAuth token, which ``pelican-flattr verify`` reads from the
+# environment variable of that name (verify.TOKEN_ENV; not imported, to keep
+# the build's imports few), and no setting: found in the settings file, it
+# is dropped, as is each unknown setting whose name says it holds a secret.
+OAUTH_TOKEN_SETTING = "FLATTR_TOKEN"
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD")
+# Where a template and the content cache would see a secret.
+_SEEN_BY = "where every template and Pelican's content cache see it"
+
+
+def is_secret_setting(name: object) -> bool:
+    """Whether ``name`` is a setting the plugin does not read (see
+    ``is_unknown_setting``) whose name says it holds a secret
+    (``FLATTR_TOKEN``, a misspelt ``FLATTR_WEBHOOK_SECRET``): its value,
+    useless to the build, is dropped from Pelican's settings."""
+    return is_unknown_setting(name) and any(
+        word in str(name).upper() for word in _SECRET_WORDS
+    )
+
+
 def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     """What to say of each ``FLATTR_*`` name in ``settings`` that the plugin
     does not read: a misspelt one (``FLATTR_AUTHOR``) would otherwise be
@@ -133,6 +155,14 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
     messages = []
     for name in sorted(key for key in settings if isinstance(key, str)):
         if not is_unknown_setting(name):
+            continue
+        if name == OAUTH_TOKEN_SETTING:
+            messages.append(
+                f"{name} is no setting of pelican-flattr: the OAuth token that "
+                "`pelican-flattr verify` reads belongs in the environment "
+                f"variable {name}, not in the settings file, {_SEEN_BY}; remove "
+                "it (the build drops its value from Pelican's settings)"
+            )
             continue
         meant = _slipped_prefix_of(name) or LEGACY_SETTINGS.get(name)
         if meant is None:
@@ -147,6 +177,11 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
         hint = (
             f"; did you mean {meant}?" if meant else " (the README lists every setting)"
         )
+        if is_secret_setting(name):
+            hint += (
+                " (a name for a secret: the build drops its value from "
+                f"Pelican's settings, {_SEEN_BY})"
+            )
         messages.append(
             f"{name} is no setting of pelican-flattr, so it is ignored{hint}"
         )
@@ -541,6 +576,11 @@ class FlattrSettings:
     # advises), but no reader saw them: the URL guard neither compares them
     # with the baseline nor keeps them as the next one.
     development_build: str = ""
+    # The hosts a pinned Flattr_url may be on (comparable_host's form): the
+    # site's, its languages' under i18n_subsites, FLATTR_OLD_HOSTS. None:
+    # pins are not compared, as no public host is known (a development
+    # build whose thing URLs are local).
+    pin_hosts: frozenset[str] | None = None
     site_name: str = ""
     username: Owner | None = None
     # Author name (or slug) -> owner; authors whose entry is unusable map to
@@ -1045,6 +1085,7 @@ def read_settings(
     # settings are said in (the messages keep it).
     fatal: list[str] = []
     siteurl, source = _site_url(settings, fatal)
+    old_hosts = _old_hosts(settings, fatal)
     username = _site_owner(settings, fatal)
     authors, unusable, usable_problems = _author_owners(settings, fatal)
     category = _category(settings, fatal)
@@ -1060,6 +1101,7 @@ def read_settings(
         siteurl=siteurl,
         files_url=files_url,
         development_build=development,
+        pin_hosts=_pin_hosts(settings, siteurl, files_url, old_hosts),
         site_name=str(settings.get("SITENAME") or ""),
         username=username,
         authors=authors,
@@ -1129,6 +1171,66 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
             f"URLs: {advice}"
         )
     return siteurl, source
+
+
+def _old_hosts(settings: Mapping[str, Any], fatal: list[str]) -> frozenset[str]:
+    """``FLATTR_OLD_HOSTS``: the host names the site was published on
+    before, whose URLs a ``Flattr_url`` may pin, as ``comparable_host``
+    gives them."""
+    hosts = _strings(settings, "FLATTR_OLD_HOSTS", "host names", fatal)
+    for index, host in enumerate(hosts):
+        problem = _host_name_problem(host)
+        if problem is not None:
+            fatal.append(f"FLATTR_OLD_HOSTS[{index}] is {shown_value(host)}, {problem}")
+    return frozenset(comparable_host(_hostname(f"//{host}") or host) for host in hosts)
+
+
+def _host_name_problem(host: str) -> str | None:
+    """What is wrong with ``host`` as a host name alone (``old.example.org``,
+    ``[2001:db8::1]``), or None."""
+    if "//" in host:
+        name = _hostname(host)
+        return "a URL: write its host name alone" + (f", {name!r}" if name else "")
+    problem = check_thing_url(f"https://{host}/")
+    if problem is not None:
+        return f"which {problem}"
+    parts = urlsplit(f"https://{host}/")
+    if parts.netloc != host or parts.port is not None:
+        return f"not a host name alone: write {parts.hostname!r}"
+    return None
+
+
+def _hostname(url: str) -> str | None:
+    """The host name of ``url``, lower-case, or None when it has none or
+    urllib cannot read it."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _pin_hosts(
+    settings: Mapping[str, Any],
+    siteurl: str,
+    files_url: str,
+    old_hosts: frozenset[str],
+) -> frozenset[str] | None:
+    """The hosts a ``Flattr_url`` may pin a URL on (see
+    ``FlattrSettings.pin_hosts``): those of the thing URLs' base
+    (``siteurl``) and of the site's files (``files_url``: ``SITEURL``, when
+    it is public), of each language's site that ``I18N_SUBSITES`` sets,
+    and ``old_hosts``; None in a development build whose thing URLs are
+    local, which knows no public host to compare a pin with."""
+    if is_development_url(siteurl):
+        return None
+    urls = [siteurl, files_url]
+    subsites = settings.get("I18N_SUBSITES")
+    if isinstance(subsites, Mapping):
+        for own in subsites.values():
+            if isinstance(own, Mapping):
+                urls += [own.get("FLATTR_SITEURL"), own.get("SITEURL")]
+    names = (_hostname(url) for url in urls if isinstance(url, str) and "//" in url)
+    return old_hosts | {comparable_host(name) for name in names if name}
 
 
 def _site_owner(settings: Mapping[str, Any], fatal: list[str]) -> Owner | None:

@@ -22,7 +22,7 @@ from .build import PageRender
 from .feeds import feed_key, url_of_href
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES, FlattrSettings, closest_name
-from .thing import Thing, printable_text, strip_html
+from .thing import Thing, plain_text
 from .wording import listed, shown_value
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def flattr_text(value: Any) -> Markup:
     """
     if value is None or isinstance(value, Undefined):
         return Markup("")
-    return Markup.escape(strip_html(printable_text(str(value))))
+    return Markup.escape(plain_text(str(value)))
 
 
 def _report_script_hidden() -> None:

@@ -8,6 +8,7 @@ a button is either right or absent. Nothing in this module imports Pelican.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import ipaddress
@@ -585,8 +586,9 @@ def _whole_end(text: str, end: int) -> int:
 # og:title, the embedded button's title). isprintable() is false for each
 # (a noncharacter is unassigned, the others are formats): text with none,
 # nearly every title, is not searched for them.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{_BIDI_CONTROLS}"
     + "".join(
         chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
     )
@@ -617,14 +619,26 @@ def printable_text(text: str) -> str:
     return text if spaced is text else " ".join(spaced.split())
 
 
+def plain_text(html_text: str) -> str:
+    """The text of an HTML fragment (a title, ``SITENAME``) as a reader
+    sees it: ``strip_html``'s, each control character a space
+    (``printable_text``).
+
+    In that order: a reference reads as the character it names, and
+    ``&#x202e;`` is a bidi override once read (nearly every title holds no
+    control character either way: one ``isprintable()``).
+    """
+    return printable_text(strip_html(html_text))
+
+
 def thing_title(title: str, site_name: str = "") -> str:
     """A title of 5-100 characters from an article title that may hold HTML,
     at least 5 of them left once Flattr strips HTML from it again
     (``_left_by_flattr``)."""
-    plain = strip_html(_spaced_controls(title))  # strip_html folds the spaces
+    plain = plain_text(title)
     low, high = TITLE_LIMITS
     text = plain
-    site = strip_html(_spaced_controls(site_name)) if site_name else ""
+    site = plain_text(site_name) if site_name else ""
     if _left_by_flattr(text) < low and site:  # a blank one left "Hi – "
         text = f"{text} – {site}" if text else site
     if _left_by_flattr(text) < low:
@@ -795,10 +809,14 @@ def check_thing_url(url: str) -> str | None:
 # What no pinned URL may hold as it is: what url_safe() encodes, and '"',
 # "<" and ">", which a browser percent-encodes in every part of a URL it
 # reads from a page (an embedded button's link would name another URL,
-# which the HTML checker refuses). A computed thing URL keeps them as
-# earlier builds published them; only a Slug: or URL: that holds them
-# gives one (Pelican's slugs drop them).
-_NOT_IN_PIN = re.compile(r'[\x00-\x20\x7f-\x9f"<>]')
+# which the HTML checker refuses); and the bidirectional controls a
+# title's cleaning spaces (_CONTROL), which reverse the URL after them
+# where a link preview shows og:url ("/\u202elmth.exe" reads as
+# "/exe.html"). A computed thing URL keeps them as earlier builds
+# published them; only a Slug: or URL: that holds them gives one
+# (Pelican's slugs drop them).
+_NOT_IN_PIN = re.compile(f'[\\x00-\\x20\\x7f-\\x9f"<>{_BIDI_CONTROLS}]')
+_BIDI_CONTROL = re.compile(f"[{_BIDI_CONTROLS}]")
 
 
 def check_pinned_url(url: str) -> str | None:
@@ -823,9 +841,37 @@ def check_pinned_url(url: str) -> str | None:
     return problem
 
 
+@functools.lru_cache(maxsize=64)
+def comparable_host(host: str) -> str:
+    """``host`` (a URL's, as ``urlsplit().hostname`` gives it, or one of
+    ``FLATTR_OLD_HOSTS``) in the one form two hosts are compared in, to
+    tell whether a pinned URL is the site's: read as browsers read it (its
+    escapes decoded, full-width forms mapped), in IDNA's ASCII form
+    (``xn--``), lower-case, without a final dot or a leading ``www.``.
+
+    Cached: a site's pins name few hosts.
+    """
+    if "%" in host:
+        host = unquote(host)
+    host = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
+    host = host.removesuffix(".")
+    if not host.isascii():
+        # A name IDNA does not take is compared as it is.
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return host.removeprefix("www.")
+
+
 def _unsafe_character(character: str) -> str:
     if "\ud800" <= character <= "\udfff":
         return NOT_UNICODE
+    if _BIDI_CONTROL.match(character):
+        # Named: it shows as nothing, and its repr as a number.
+        return (
+            f"holds U+{ord(character):04X} ({unicodedata.name(character)}), a "
+            "bidirectional control, which reverses or reorders the text after "
+            f"it wherever the URL is shown: write it as {quote(character, safe='')}"
+        )
     if character in '"<>':
         kind = "character"
     elif character.isspace() and not "\x80" <= character <= "\x9f":

@@ -5196,7 +5196,7 @@ def entry_without_payment_link(feed: Path, link: str) -> None:
         # feed writes it, finds the entry's thing.
         (
             {"flattr_url": "https://old.example.org/2019/kaffe/"},
-            {},
+            {"FLATTR_OLD_HOSTS": ["old.example.org"]},
             f"{SITEURL}/kaffe-p%C3%A5%20caf%C3%A9.html",
         ),
     ],

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -14,9 +15,11 @@ from conftest import (
     article,
     build,
     flattr_buttons,
+    i18n_build,
     manifest_things,
     og,
     page,
+    payment_links,
     read_only,
     run_pelican,
 )
@@ -76,6 +79,12 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             {"flattr_url": "https://[2001:db8::1/old-post/"},
             "flattr_url",
             "is not a valid URL (Invalid IPv6 URL)",
+        ),
+        # Shown in a link preview, "/\u202elmth.exe" reads "/exe.html".
+        (
+            {"flattr_url": f"{SITEURL}/\u202elmth.exe"},
+            "flattr_url",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), a bidirectional control",
         ),
         ({"flattr_hidden": "perhaps"}, "flattr_hidden", "write yes or no"),
         ({"flattr": "maybe"}, "'flattr'", "write yes or no"),
@@ -417,6 +426,28 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_MANIFEST": 5}, "FLATTR_MANIFEST must be a file path, not 5"),
         ({"FLATTR_URL_BASELINE": 5}, "FLATTR_URL_BASELINE must be a file path"),
         ({"FLATTR_SITEURL": "https://[example.org"}, "not a valid URL (Invalid IPv6"),
+        # Host names alone: a pin's scheme, port and path are its own.
+        ({"FLATTR_OLD_HOSTS": 5}, "FLATTR_OLD_HOSTS must be a list of host names"),
+        (
+            {"FLATTR_OLD_HOSTS": ["https://Old.example.org/blog/"]},
+            "FLATTR_OLD_HOSTS[0] is 'https://Old.example.org/blog/', a URL: write "
+            "its host name alone, 'old.example.org'",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": ["old.example.org:8080"]},
+            "FLATTR_OLD_HOSTS[0] is 'old.example.org:8080', not a host name alone: "
+            "write 'old.example.org'",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": "ok.example, example..org"},
+            "FLATTR_OLD_HOSTS[1] is 'example..org', which has an empty label in its "
+            "host name",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": ["carol@example.org"]},
+            "FLATTR_OLD_HOSTS[0] is '[address]', which holds a user name or password",
+        ),
+        ({"FLATTR_OLD_HOSTS": [""]}, "FLATTR_OLD_HOSTS[0] is '', which has no host"),
         # Values that are false, but not None, were taken as unset.
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
@@ -502,13 +533,17 @@ def test_a_refused_owner_settings_address_reaches_no_cache_or_output_file(
     ]
     assert any(path.is_relative_to(tmp_path / "cache") for path in written)
     for path in written:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        assert b"carol" not in data.lower(), path
+        assert b"carol" not in _unzipped(path).lower(), path
     said = [r.getMessage() for r in flattr_log.records]
     assert any(m.startswith(f"pelican-flattr: settings: {setting} ") for m in said)
     assert not any("carol" in m for m in said)
+
+
+def _unzipped(path: Path) -> bytes:
+    """A written file's bytes, gunzipped when Pelican gzipped it (its
+    content cache, by default)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
 @pytest.mark.parametrize(
@@ -933,6 +968,151 @@ def test_a_pin_of_another_articles_url_never_takes_its_thing(
     (link,) = links["Solder basics"]
     query = parse_qs(urlsplit(link).query)
     assert (query["url"], query["user_id"]) == ([taken], ["alice_flattrs"])
+
+
+def _foreign_pin(source: str, url: str, host: str, site_host: str) -> str:
+    """The error of ``source``, whose flattr_url ``url`` is on ``host``, not
+    on the site's host ``site_host``."""
+    return (
+        f"pelican-flattr: {source}: metadata 'flattr_url' pins {url!r}, a URL on "
+        f"{host!r}, which is not this site's host ({site_host!r}): its og:url, "
+        "button and payment link would name another site's page; pin a URL of "
+        f"this site, or, if the site was published on {host!r} before, add "
+        f"{host!r} to FLATTR_OLD_HOSTS; it gets no Flattr button"
+    )
+
+
+def test_a_pin_on_another_sites_host_is_refused(site, flattr_log):
+    # Accepted silently, it made og:url, the button and the payment link
+    # name another site's page: a link preview of the page showed that
+    # site's, and the audit passed.
+    files = {
+        "evil.md": article(
+            "Evil pin", "Alice", flattr_url="https://evil.example/phish"
+        ),
+        # Only a leading "www." is the same host: no other subdomain is.
+        "sub.md": article("Sub pin", "Alice", flattr_url="https://x.blog.example.org/"),
+        # Named as FLATTR_OLD_HOSTS takes it, in its brackets.
+        "ip.md": article("IP pin", "Alice", flattr_url="https://[2001:db8::2]/x"),
+        "good.md": article("Good article", "Alice"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FEED_ALL_ATOM="feeds/all.atom.xml")
+    assert set(manifest_things(output)) == {"good.md"}
+    for name in ("evil-pin", "sub-pin", "ip-pin"):
+        soup = page(output / f"{name}.html")
+        assert (flattr_buttons(soup), og(soup, "og:url"), payment_links(soup)) == (
+            [],
+            [],
+            [],
+        )
+    assert "evil.example" not in (output / "feeds" / "all.atom.xml").read_text()
+    assert _errors(flattr_log) == [
+        _foreign_pin(
+            "evil.md", "https://evil.example/phish", "evil.example", "blog.example.org"
+        ),
+        _foreign_pin(
+            "ip.md", "https://[2001:db8::2]/x", "[2001:db8::2]", "blog.example.org"
+        ),
+        _foreign_pin(
+            "sub.md", "https://x.blog.example.org/", "x.blog.example.org", SITEURL[8:]
+        ),
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+@pytest.mark.parametrize(
+    "siteurl", ["https://blog.example.org", "https://WWW.blog.example.org:8443"]
+)
+def test_pins_on_the_sites_hosts_are_kept(site, flattr_log, siteurl):
+    # A pin keeps an old URL of the site: another scheme, a "www." alias,
+    # a port, or a host the site was published on before.
+    pins = [
+        "http://blog.example.org/2019/plain-http.html",
+        "https://www.blog.example.org/2019/www-alias.html",
+        "https://BLOG.example.org.:8443/2019/port-and-case.html",
+        "https://old.example.org/2019/old-host.html",
+        "https://www.old.example.org/2019/old-host-www.html",
+        # One old host in its Unicode, xn-- and escaped forms.
+        "https://xn--bcher-kva.example/2019/idn.html",
+        "https://b%C3%BCcher.example/2019/idn-escaped.html",
+        "https://[2001:db8::1]:8443/2019/address.html",
+    ]
+    files = {
+        f"{n}.md": article(f"Pinned {n}", "Alice", flattr_url=url)
+        for n, url in enumerate(pins)
+    }
+    output = site(
+        files,
+        SITEURL=siteurl,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_OLD_HOSTS=["www.old.example.org", "bücher.example", "[2001:db8::1]"],
+    )
+    things = manifest_things(output)
+    assert {source: thing["url"] for source, thing in things.items()} == {
+        f"{n}.md": url for n, url in enumerate(pins)
+    }
+    assert _errors(flattr_log) == []
+
+
+def test_a_development_build_compares_pins_with_flattr_siteurl(site, flattr_log):
+    # Its own SITEURL is local: the public FLATTR_SITEURL is the site's.
+    files = {
+        "evil.md": article("Evil pin", "Alice", flattr_url="https://evil.example/x"),
+        "own.md": article("Own pin", "Alice", flattr_url=f"{SITEURL}/2019/own.html"),
+    }
+    output = site(
+        files,
+        SITEURL="http://localhost:8000",
+        FLATTR_SITEURL=SITEURL,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert set(manifest_things(output)) == {"own.md"}
+    assert _errors(flattr_log) == [
+        _foreign_pin("evil.md", "https://evil.example/x", "evil.example", SITEURL[8:])
+    ]
+
+
+def test_a_development_build_of_local_thing_urls_compares_no_pin(site, flattr_log):
+    # No public host to compare with: the build of the published site
+    # says what it refuses, and a preview is not flooded with errors.
+    files = {"own.md": article("Own pin", "Alice", flattr_url=f"{SITEURL}/own.html")}
+    output = site(files, SITEURL="http://localhost:8000", FLATTR_AUTHORS=AUTHORS)
+    assert manifest_things(output)["own.md"]["url"] == f"{SITEURL}/own.html"
+    assert _errors(flattr_log) == []
+
+
+def test_a_pin_on_the_host_of_another_site_of_the_run_is_kept(tmp_path):
+    # i18n_subsites: each language's site on a domain of its own. An
+    # article pinned to the main site's host on the German one, and the
+    # other way round, keeps its thing.
+    files = {
+        "moved.md": article(
+            "Umgezogen", "Alice", Lang="de", flattr_url=f"{SITEURL}/2019/alt.html"
+        ),
+        "back.md": article(
+            "Back home", "Alice", flattr_url="https://beispiel.de/2019/back.html"
+        ),
+        "evil.md": article(
+            "Böse", "Alice", Lang="de", flattr_url="https://evil.example/x"
+        ),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        I18N_SUBSITES={"de": {"SITEURL": "https://beispiel.de"}},
+    )
+    output = tmp_path / "output"
+    assert manifest_things(output)["back.md"]["url"] == (
+        "https://beispiel.de/2019/back.html"
+    )
+    german = manifest_things(output / "de")
+    assert german["moved.md"]["url"] == f"{SITEURL}/2019/alt.html"
+    assert "evil.md" not in german
+    assert [m for m in built.messages if "flattr_url" in m] == [
+        _foreign_pin("evil.md", "https://evil.example/x", "evil.example", "beispiel.de")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -2317,6 +2497,60 @@ def test_the_settings_of_the_commands_are_no_misspelt_settings(site, flattr_log)
     assert _messages(flattr_log, "is no setting") == []
 
 
+# A secret written in the settings file: the partner's OAuth token, which
+# verify reads from the environment, and a misspelt web hook token.
+SECRETS = {
+    "FLATTR_TOKEN": "oauthtokenfortestsonly" * 2,
+    "FLATTR_WEBHOOK_SECRET": "hooksecretfortestsonly" * 2,
+}
+
+
+@pytest.mark.parametrize("layer", ["reader", "generator"])
+def test_a_secret_in_the_settings_reaches_no_template_cache_or_log(
+    tmp_path, caplog, layer
+):
+    # Kept in Pelican's settings, each was in the context every template
+    # reads and pickled with every article Pelican cached; FLATTR_TOKEN
+    # was told only that it is no setting of pelican-flattr.
+    caplog.set_level(logging.DEBUG)
+    theme = tmp_path / "templates"
+    theme.mkdir()
+    (theme / "index.html").write_text("{{ FLATTR_TOKEN }}|{{ FLATTR_WEBHOOK_SECRET }}")
+    build(
+        tmp_path,
+        {"a.md": article("Some article", "Alice")},
+        FLATTR_USERNAME="siteowner",
+        CACHE_CONTENT=True,
+        LOAD_CONTENT_CACHE=True,
+        CONTENT_CACHING_LAYER=layer,
+        THEME_TEMPLATES_OVERRIDES=[str(theme)],
+        **SECRETS,
+    )
+    written = [
+        p for p in tmp_path.rglob("*") if p.is_file() and "content" not in p.parts
+    ]
+    assert any(p.parent.name == "cache" for p in written)
+    assert (tmp_path / "output" / "index.html").read_text() == "None|None"
+    for path in written:
+        data = _unzipped(path)
+        assert not any(value.encode() in data for value in SECRETS.values()), path
+    lines = [record.getMessage() for record in caplog.records]
+    assert not any(value in line for value in SECRETS.values() for line in lines)
+    assert [line for line in lines if "FLATTR_TOKEN " in line] == [
+        "pelican-flattr: FLATTR_TOKEN is no setting of pelican-flattr: the OAuth "
+        "token that `pelican-flattr verify` reads belongs in the environment "
+        "variable FLATTR_TOKEN, not in the settings file, where every template "
+        "and Pelican's content cache see it; remove it (the build drops its "
+        "value from Pelican's settings)"
+    ]
+    assert [line for line in lines if "FLATTR_WEBHOOK_SECRET " in line] == [
+        "pelican-flattr: FLATTR_WEBHOOK_SECRET is no setting of pelican-flattr, "
+        "so it is ignored; did you mean FLATTR_WEBHOOK_TOKEN? (a name for a "
+        "secret: the build drops its value from Pelican's settings, where every "
+        "template and Pelican's content cache see it)"
+    ]
+
+
 def test_a_relative_flattr_siteurl_is_the_setting_to_fix(site, flattr_log):
     # The advice used to be the one for SITEURL: set SITEURL, or keep it
     # local and set FLATTR_SITEURL, which was already set, and wins.
@@ -3632,7 +3866,7 @@ def test_a_slug_that_makes_the_url_another_address_is_warned_of(
     # ".../c" with a fragment: build and audit were silent.
     files = {
         "a.md": article("Article A", Slug=slug),
-        "b.md": article("Article B", Slug=slug + "x", Flattr_url="https://e.org/b"),
+        "b.md": article("Article B", Slug=slug + "x", Flattr_url=f"{SITEURL}/b"),
     }
     output = build(tmp_path, files, FLATTR_USERNAME="alice")
     assert sorted(manifest_things(output)) == ["a.md", "b.md"]  # both kept

@@ -23,7 +23,8 @@ from pelican_flattr.feeds import payment_href, url_of_href
 from pelican_flattr.thing import percent_encode
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
-PINNED = "https://old.example.org/2019/pinned/"
+# An old URL of the site, whose slug has changed since.
+PINNED = f"{SITEURL}/2019/pinned/"
 
 EVERY_FEED = {
     "FEED_ALL_ATOM": "feeds/all.atom.xml",

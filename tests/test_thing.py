@@ -27,6 +27,7 @@ from pelican_flattr.thing import (
     category_choices,
     check_pinned_url,
     check_thing_url,
+    comparable_host,
     first_words,
     flattr_category,
     flattr_language,
@@ -35,6 +36,7 @@ from pelican_flattr.thing import (
     loader_length,
     make_thing,
     percent_encode,
+    plain_text,
     printable_text,
     read_language,
     shorten,
@@ -899,9 +901,9 @@ def _encoded_one_by_one(text: str) -> str:
     )
 
 
-# A Slug: holding '"', "<" or ">" gives a thing URL that keeps them, as
-# earlier builds published it, and that no pin may hold.
-@given(st.text().filter(lambda path: not set(path) & set('"<>')))
+# A Slug: holding '"', "<", ">" or a bidi control gives a thing URL that
+# keeps them, as earlier builds published it, and that no pin may hold.
+@given(st.text().filter(lambda path: not set(path) & set(f'"<>{BIDI_CONTROLS}')))
 def test_a_computed_thing_url_can_always_be_pinned(path):
     url = "https://example.org/" + url_safe(path)
     assert check_pinned_url(url) is None
@@ -940,10 +942,50 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ("https://example.org:abc/x", "is not a valid URL (Port could not be cast"),
         ("https://example.org:99999/x", "is not a valid URL (Port out of range"),
         ("https://deploy:pw@example.org/x", "holds a user name or password"),
+        # A link preview showing it would read "exe.html" as "lmth.exe".
+        (
+            "https://example.org/\u202elmth.exe",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), a bidirectional control, "
+            "which reverses or reorders the text after it wherever the URL is "
+            "shown: write it as %E2%80%AE",
+        ),
+        ("https://example.org/a\u2067b", "holds U+2067 (RIGHT-TO-LEFT ISOLATE)"),
     ],
 )
 def test_pinned_url_check(url, says):
     assert says in check_pinned_url(url)
+
+
+# The embeddings, overrides and isolates a title's cleaning spaces.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS)
+def test_a_pin_holds_no_bidi_control(control):
+    problem = check_pinned_url(f"https://example.org/a{control}b")
+    assert problem is not None and "a bidirectional control" in problem
+
+
+@pytest.mark.parametrize(
+    ("written", "host"),
+    [
+        ("example.org", "example.org"),
+        ("WWW.Example.ORG", "example.org"),
+        ("www.example.org.", "example.org"),
+        ("blog.example.org", "blog.example.org"),
+        # One name in its Unicode, xn-- and escaped forms.
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("b%C3%BCcher.example", "xn--bcher-kva.example"),
+        ("BÜCHER.example", "xn--bcher-kva.example"),
+        # As browsers map it: full-width letters, an ideographic full stop.
+        ("\uff45xample\u3002org", "example.org"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("192.0.2.1", "192.0.2.1"),
+    ],
+)
+def test_hosts_are_compared_in_one_form(written, host):
+    assert comparable_host(written) == host
 
 
 @pytest.mark.parametrize(
@@ -1081,3 +1123,53 @@ def test_a_bidi_control_in_a_title_description_or_tag_is_a_space(control):
     assert thing_title(text) == "Evil reversed text here"
     assert thing_description(text, "fallback") == "Evil reversed text here"
     assert thing_tags([f"a{control}b"]) == ("a b",)
+
+
+# A bidi control written as a character reference: hex, decimal, an
+# upper-case X, leading zeros, an isolate.
+BIDI_REFERENCES = ["&#x202e;", "&#8238;", "&#X202E;", "&#x000202e;", "&#08238;"]
+BIDI_REFERENCES += ["&#x2067;"]
+
+
+@pytest.mark.parametrize("reference", BIDI_REFERENCES)
+def test_a_bidi_control_written_as_a_reference_is_a_space_too(reference):
+    # Controls were spaced before references were read: "&#x202e;" became
+    # U+202E after, and reversed og:title as the character itself would.
+    assert thing_title(f"Evil {reference}reversed text") == "Evil reversed text"
+    assert thing_title("Hi", f"Our {reference}site") == "Hi – Our site"
+    assert thing_title("", f"Our {reference}site name") == "Our site name"
+    # What og:site_name and the flattr_text() helper print.
+    assert plain_text(f"Our {reference}site") == "Our site"
+
+
+@pytest.mark.parametrize("reference", BIDI_REFERENCES)
+def test_no_bidi_control_reaches_what_the_build_publishes_of_a_title(
+    tmp_path, reference
+):
+    from conftest import article, build, flattr_buttons, manifest_things, og, page
+
+    files = {
+        "long.md": article(f"Evil {reference}reversed text", "Alice"),
+        # Shorter than Flattr's shortest title: the site name follows it.
+        "short.md": article("Hi", "Alice"),
+    }
+    output = build(
+        tmp_path,
+        files,
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+        SITENAME=f"Our {reference}site",
+    )
+    manifest = (output / "flattr-manifest.json").read_text(encoding="utf-8")
+    things = manifest_things(output)
+    expected = {"long.md": "Evil reversed text", "short.md": "Hi – Our site"}
+    for source, title in expected.items():
+        assert things[source]["title"] == title
+        query = parse_qs(urlsplit(things[source]["auto_submit_url"]).query)
+        assert query["title"] == [title]
+        soup = page(output / things[source]["page"])
+        assert og(soup, "og:title") == [title]
+        assert og(soup, "og:site_name") == ["Our site"]
+        (button,) = flattr_buttons(soup)
+        assert button["title"] == title
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]|&#", manifest)

@@ -165,7 +165,14 @@ def test_a_build_refuses_pins_on_such_hosts_and_keeps_valid_ones(
     files["image.md"] = article(
         "Bad image", "Alice", og_image="https://cdn.example.org\\evil.com/c.png"
     )
-    output = site(files, FLATTR_SITEURL=siteurl, FLATTR_AUTHORS={"Alice": "alice"})
+    # Each host pinned is one the site was published on before.
+    old_hosts = ["example.org", "bücher.example", "[2001:db8::1]"]
+    output = site(
+        files,
+        FLATTR_SITEURL=siteurl,
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_OLD_HOSTS=old_hosts,
+    )
     # FLATTR_SITEURL is taken as written: the article's own thing URL.
     things = manifest_things(output)
     own = f"{siteurl}/own-page.html"
