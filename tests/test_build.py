@@ -272,7 +272,8 @@ def test_content_pelican_hides_is_hidden_at_flattr(site, own):
 def test_pinned_url_is_the_thing_url(site):
     pinned = "https://old.example.org/2019/the-old-slug/"
     files = {"moved.md": article("A moved article", "Alice", flattr_url=pinned)}
-    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    # The site was on old.example.org before.
+    output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_OLD_HOSTS=["old.example.org"])
     thing = manifest_things(output)["moved.md"]
     assert thing["url"] == pinned
     query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
@@ -4136,9 +4137,7 @@ def test_a_save_as_without_a_url_is_warned_of(site, flattr_log, capsys):
         "one.md": article("One", "Alice", save_as="one/index.html", url="one/"),
         "two.md": article("Two", "Alice", slug="two", save_as="two.html"),
         # A pinned thing URL is the thing's, wherever the page is.
-        "pin.md": article(
-            "Pin", "Alice", save_as="p.html", flattr_url="https://old.example/p"
-        ),
+        "pin.md": article("Pin", "Alice", save_as="p.html", flattr_url=f"{SITEURL}/p"),
     }
     output = site(files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True)
     things = manifest_things(output)
