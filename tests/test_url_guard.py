@@ -21,6 +21,7 @@ from conftest import (
     i18n_build,
     manifest_things,
     read_only,
+    run_pelican,
 )
 from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
@@ -701,6 +702,33 @@ def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
         f"pelican-flattr: removed the manifest: {output / 'flattr-manifest.json'}, "
         "as the build failed: an audit refuses this output until a build passes"
     ) in [r.getMessage() for r in flattr_log.records]
+
+
+@pytest.mark.parametrize(("fatal", "strict"), [("errors", True), ("warnings", False)])
+def test_a_build_pelicans_fatal_stops_once_pages_are_written_removes_the_manifest(
+    tmp_path, capsys, fatal, strict
+):
+    # pelican --fatal raises at the plugin's first error (a strict build's
+    # changed thing URL) or warning, before the build's end: the last
+    # build's manifest stayed beside the new pages, and the audit passed
+    # them, as a deploy gated on it published them.
+    content, output = tmp_path / "content", tmp_path / "output"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    owner = 'FLATTR_USERNAME="alice"'
+    assert run_pelican(content, output, owner).returncode == 0
+    manifest = output / "flattr-manifest.json"
+    assert manifest.is_file()
+    (content / "a.md").write_text(article("Alice writes again", "Alice"))
+    options = (f"FLATTR_STRICT={str(strict).lower()}", "--fatal", fatal)
+    failed = run_pelican(content, output, owner, *options)
+    said = failed.stdout + failed.stderr
+    assert failed.returncode == 1, said
+    assert "thing URL changed from" in said
+    assert (output / "alice-writes-again.html").is_file()
+    assert not manifest.exists()
+    assert "pelican-flattr: removed the manifest: " in said
+    assert main(["audit", str(output)]) == 2
 
 
 def test_an_unchanged_build_leaves_the_baseline_alone(tmp_path, flattr_log):
