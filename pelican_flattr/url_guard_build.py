@@ -107,8 +107,12 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     ):
         _guarded_here(guarded.own)
         return  # the same things as the last build: nothing vanished
-    if problem is MISSING:
-        _say_no_baseline(settings, language)
+    # The baselines an earlier build set aside as damaged, where this one is
+    # missing: a strict build that set one aside failed; run again, it
+    # passed here, and its baseline took the URL changes since for good.
+    aside = set_aside_beside(path) if problem is MISSING else []
+    if aside:
+        _say_set_aside_left(settings, aside, _compares_without_baseline(language))
     # Made only now: the common build, whose baseline holds its things,
     # needs neither these maps nor the reading of the baseline.
     urls = _build_urls(settings, guarded)
@@ -157,6 +161,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if _write_next_baseline(settings, language, kept):
         _guarded_here(guarded.own)
         _retire(compared, path)
+        if problem is MISSING and not aside:
+            # Said once the baseline is written: Pelican's --fatal warnings
+            # raises at a strict build's warning, and said first, it
+            # stopped every run before the baseline that would end it.
+            _say_baseline_started(settings, language)
 
 
 @dataclass(frozen=True)
@@ -352,23 +361,22 @@ def _language_and_left_behind(
     ]
 
 
-def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
-    """Say that there is no baseline to compare with yet: a problem while
-    one an earlier build set aside as damaged lies beside it (see
-    ``_set_aside_unreadable``), whose URL changes would go unsaid."""
-    path = settings.url_baseline_path
-    compares = (
+def _compares_without_baseline(language: str | None) -> str:
+    """What the guard of a site without a baseline compares (``language``:
+    a language's site's)."""
+    if language is None:
+        return "this build compares no thing URL"
+    return (
         "this language's site compares only the things another site of "
         "the run published before (as that site's baseline holds them)"
-        if language is not None
-        else "this build compares no thing URL"
     )
-    aside = set_aside_beside(path)
-    if aside:
-        # A strict build that set it aside failed; run again, it passed
-        # here, and its baseline took the URL changes since for good.
-        _say_set_aside_left(settings, aside, compares)
-        return
+
+
+def _say_baseline_started(settings: FlattrSettings, language: str | None) -> None:
+    """Say that there was no baseline to compare with, and that this build
+    started one: a warning for a strict build."""
+    path = settings.url_baseline_path
+    compares = _compares_without_baseline(language)
     # Said, since a CI that does not keep the cache would never compare:
     # a warning for a strict build (publishconf.py's, as the README
     # advises), which is the one that must not publish a moved URL
@@ -664,7 +672,7 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
     if build.current.strict:
         # This build fails on the warning, and writes no baseline; the
         # next finds none, and fails while this one lies beside it
-        # (``_say_no_baseline``): passing, it took the changes for good.
+        # (``_say_set_aside_left``): passing, it took the changes for good.
         build.warn(
             f"{error}; moved it to {aside}; strict builds fail until you "
             f"repair it and put it back as {path}, to check the URL changes "

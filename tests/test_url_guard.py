@@ -114,6 +114,28 @@ def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
     assert not [r for r in flattr_log.records if "no URL baseline" in r.getMessage()]
 
 
+def test_a_strict_build_under_fatal_warnings_starts_the_baseline(tmp_path):
+    # pelican --fatal warnings raises at the first warning: said before
+    # the baseline was written, the warning that there is none stopped
+    # every run before it wrote one, and the next found none again, for
+    # ever. The first run still fails on it; the next in the same place
+    # compares.
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    options = ('FLATTR_USERNAME="alice"', "FLATTR_STRICT=true", "--fatal", "warnings")
+    first = run_pelican(content, tmp_path / "output", *options)
+    said = first.stdout + first.stderr
+    assert first.returncode == 1, said
+    assert "pelican-flattr: no URL baseline at " in said
+    assert len(json.loads(tmp_path.joinpath(*BASELINE).read_text())["things"]) == 1
+    second = run_pelican(content, tmp_path / "output", *options)
+    said = second.stdout + second.stderr
+    assert second.returncode == 0, said
+    assert "no URL baseline" not in said
+    assert len(manifest_things(tmp_path / "output")) == 1
+
+
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
