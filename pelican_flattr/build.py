@@ -17,9 +17,10 @@ import logging
 import os
 import posixpath
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -950,19 +951,39 @@ def _forget_logged_warnings() -> None:
         )
 
 
+def _pelicans_frames() -> Iterator[FrameType]:
+    """The calls of Pelican's own module (``pelican``: its ``main``, its
+    ``autoreload`` loop) that this build runs inside, innermost first:
+    they hold what Pelican tells no plugin."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "pelican":
+            yield frame
+        frame = frame.f_back
+
+
 def _pelican_autoreload() -> tuple[bool, Any]:
     """Whether this build runs in ``pelican --autoreload``'s loop, and, with
     ``--listen``, the queue on which that loop tells Pelican's own process
     to stop (None without one). Asked only of a failed strict build."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if (
-            frame.f_code.co_name == "autoreload"
-            and frame.f_globals.get("__name__") == "pelican"
-        ):
+    for frame in _pelicans_frames():
+        if frame.f_code.co_name == "autoreload":
             return True, frame.f_locals.get("excqueue")
-        frame = frame.f_back
     return False, None
+
+
+def settings_file() -> Path | None:
+    """The settings file the ``pelican`` command running this build read
+    (its ``-s``, or the ``pelicanconf.py`` of the folder it runs in), made
+    absolute; None for a program that runs Pelican itself, or without
+    one. Pelican tells no plugin where it is: its ``main`` (and
+    ``autoreload``) hold it in their arguments. Asked only of a build that
+    finds no URL baseline."""
+    for frame in _pelicans_frames():
+        given = getattr(frame.f_locals.get("args"), "settings", None)
+        if isinstance(given, str):
+            return Path(os.path.abspath(given))
+    return None
 
 
 def end_build(pelican: Any) -> None:

@@ -374,9 +374,31 @@ def _compares_without_baseline(language: str | None) -> str:
 
 def _say_baseline_started(settings: FlattrSettings, language: str | None) -> None:
     """Say that there was no baseline to compare with, and that this build
-    started one: a warning for a strict build."""
+    started one: a warning for a strict build, or where the settings
+    file's folder holds one (pelican run from another folder)."""
     path = settings.url_baseline_path
     compares = _compares_without_baseline(language)
+    folder = _settings_folder_holding(path)
+    if folder is not None:
+        # Where the operator meant it: this build's new one leaves the URL
+        # changes since that one unsaid.
+        fix = (
+            "make FLATTR_URL_BASELINE an absolute path"
+            if build.current.pelican.settings.get("FLATTR_URL_BASELINE")
+            else "set CACHE_PATH in the settings file, which Pelican takes from "
+            "the file's folder"
+        )
+        logger.warning(
+            "pelican-flattr: no URL baseline at %s yet, but there is one at %s, "
+            "beside the settings file: %s, and starts a new baseline where it "
+            "runs; run pelican from %s, or %s",
+            _shown_baseline(path),
+            redact_addresses(str(folder / path)),
+            compares,
+            redact_addresses(str(folder)),
+            fix,
+        )
+        return
     # Said, since a CI that does not keep the cache would never compare:
     # a warning for a strict build (publishconf.py's, as the README
     # advises), which is the one that must not publish a moved URL
@@ -386,9 +408,36 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
         "baseline; a build that never finds it (a CI that does not keep "
         "CACHE_PATH) never compares: keep the file between builds, or point "
         "FLATTR_URL_BASELINE at one that is kept",
-        path,
+        _shown_baseline(path),
         compares,
     )
+
+
+def _shown_baseline(path: Path) -> str:
+    """``path`` as the messages of a missing baseline show it: a relative
+    one with the folder it is taken from, the one pelican runs in (the
+    operator read ``cache/...`` as the repository's)."""
+    if path.is_absolute():
+        return redact_addresses(str(path))
+    return redact_addresses(f"{path} (in {os.getcwd()})")
+
+
+def _settings_folder_holding(path: Path) -> Path | None:
+    """The folder of the settings file ``pelican`` read, when a baseline
+    other than the one this build just started at the relative ``path``
+    lies at that path from there; else None. As the commands look for a
+    store beside the settings file (``store.configured_store``)."""
+    if path.is_absolute():
+        return None
+    settings_file = build.settings_file()
+    if settings_file is None:
+        return None
+    folder = settings_file.parent
+    beside = folder / path
+    # Run from the settings file's folder, it is this build's own.
+    if not beside.is_file() or os.path.samefile(beside, path):
+        return None
+    return folder
 
 
 def _say_set_aside_left(
@@ -415,8 +464,8 @@ def _say_set_aside_left(
             f"{path} to check the URL changes since, or delete {them}"
         )
     _give_up(
-        f"no URL baseline at {path}, but {found} set aside by an earlier "
-        f"build that could not read it: {compares}{then}"
+        f"no URL baseline at {_shown_baseline(path)}, but {found} set aside by "
+        f"an earlier build that could not read it: {compares}{then}"
     )
 
 

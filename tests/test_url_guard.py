@@ -136,6 +136,78 @@ def test_a_strict_build_under_fatal_warnings_starts_the_baseline(tmp_path):
     assert len(manifest_things(tmp_path / "output")) == 1
 
 
+@pytest.mark.parametrize(
+    ("setting", "baseline", "fix"),
+    [
+        (
+            "",
+            Path(*BASELINE),
+            "set CACHE_PATH in the settings file, which Pelican takes from "
+            "the file's folder",
+        ),
+        (
+            'FLATTR_URL_BASELINE = "guard.json"',
+            Path("guard.json"),
+            "make FLATTR_URL_BASELINE an absolute path",
+        ),
+    ],
+)
+def test_no_baseline_where_pelican_runs_names_the_one_beside_the_settings_file(
+    tmp_path, setting, baseline, fix
+):
+    # A relative baseline is taken from the folder pelican runs in. Run
+    # from another (a CI step's), the build said "no URL baseline at
+    # cache/pelican-flattr/url-baseline.json", which the operator read as
+    # the repository's, where the baseline was.
+    repo, elsewhere = tmp_path / "repo", tmp_path / "ci"
+    (repo / "content").mkdir(parents=True)
+    elsewhere.mkdir()
+    (repo / "content" / "a.md").write_text(article("Alice writes", "Alice"))
+    (repo / "publishconf.py").write_text(
+        f'SITEURL = "{SITEURL}"\nTIMEZONE = "UTC"\nPLUGINS = ["pelican_flattr"]\n'
+        f'FLATTR_USERNAME = "alice"\n{setting}\n'
+    )
+    pelican = Path(sys.executable).with_name("pelican")
+
+    def run_from(folder, *options):
+        settings = os.path.relpath(repo / "publishconf.py", folder)
+        content = os.path.relpath(repo / "content", folder)
+        return subprocess.run(
+            [str(pelican), content, "-s", settings, *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=folder,
+            env=dict(os.environ, COLUMNS="1000"),
+        )
+
+    def no_baseline(built):
+        assert built.returncode == 0, built.stdout + built.stderr
+        return [
+            # Rich's log: the time and level before, the caller's line after.
+            line[line.index("pelican-flattr:") :].split("  ")[0]
+            for line in (built.stdout + built.stderr).splitlines()
+            if "no URL baseline" in line
+        ]
+
+    # Strict, so that it warns: the folder a relative baseline is in is named.
+    assert no_baseline(run_from(repo, "-e", "FLATTR_STRICT=true")) == [
+        f"pelican-flattr: no URL baseline at {baseline} (in {repo}) yet: this "
+        "build compares no thing URL, and starts the baseline; a build that "
+        "never finds it (a CI that does not keep CACHE_PATH) never compares: "
+        "keep the file between builds, or point FLATTR_URL_BASELINE at one "
+        "that is kept"
+    ]
+    assert (repo / baseline).is_file()
+    assert no_baseline(run_from(elsewhere)) == [
+        f"pelican-flattr: no URL baseline at {baseline} (in {elsewhere}) yet, "
+        f"but there is one at {repo / baseline}, beside the settings file: "
+        "this build compares no thing URL, and starts a new baseline where it "
+        f"runs; run pelican from {repo}, or {fix}"
+    ]
+    assert (elsewhere / baseline).is_file()
+
+
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
