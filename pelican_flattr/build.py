@@ -11,14 +11,16 @@ copy of it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import posixpath
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -949,19 +951,39 @@ def _forget_logged_warnings() -> None:
         )
 
 
+def _pelicans_frames() -> Iterator[FrameType]:
+    """The calls of Pelican's own module (``pelican``: its ``main``, its
+    ``autoreload`` loop) that this build runs inside, innermost first:
+    they hold what Pelican tells no plugin."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "pelican":
+            yield frame
+        frame = frame.f_back
+
+
 def _pelican_autoreload() -> tuple[bool, Any]:
     """Whether this build runs in ``pelican --autoreload``'s loop, and, with
     ``--listen``, the queue on which that loop tells Pelican's own process
     to stop (None without one). Asked only of a failed strict build."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if (
-            frame.f_code.co_name == "autoreload"
-            and frame.f_globals.get("__name__") == "pelican"
-        ):
+    for frame in _pelicans_frames():
+        if frame.f_code.co_name == "autoreload":
             return True, frame.f_locals.get("excqueue")
-        frame = frame.f_back
     return False, None
+
+
+def settings_file() -> Path | None:
+    """The settings file the ``pelican`` command running this build read
+    (its ``-s``, or the ``pelicanconf.py`` of the folder it runs in), made
+    absolute; None for a program that runs Pelican itself, or without
+    one. Pelican tells no plugin where it is: its ``main`` (and
+    ``autoreload``) hold it in their arguments. Asked only of a build that
+    finds no URL baseline."""
+    for frame in _pelicans_frames():
+        given = getattr(frame.f_locals.get("args"), "settings", None)
+        if isinstance(given, str):
+            return Path(os.path.abspath(given))
+    return None
 
 
 def end_build(pelican: Any) -> None:
@@ -1095,7 +1117,7 @@ def report(problem: str, *, log: bool = True) -> bool:
     if problem in run_messages.errors_said_before:
         run_messages.held_back.append(problem)
         return False
-    logger.error("pelican-flattr: %s", problem)
+    _say(logging.ERROR, problem)
     return True
 
 
@@ -1110,7 +1132,23 @@ def warn(message: str) -> None:
     if current.strict:
         report(message)
     else:
-        logger.warning("pelican-flattr: %s", message)
+        _say(logging.WARNING, message)
+
+
+def _say(level: int, message: str) -> None:
+    """Log the plugin's ``message`` at ``level``: a problem, or a warning.
+
+    Pelican's ``--fatal errors`` (or ``warnings``) makes its logger raise
+    at the first such message, out of the build: neither ``fail_if_strict``
+    nor the build's end runs, and the last build's manifest was left
+    beside the pages Pelican had written, for the audit to pass. So a
+    message that raises takes back what a failed strict build takes back.
+    """
+    try:
+        logger.log(level, "pelican-flattr: %s", message)
+    except Exception:
+        take_back_manifests()
+        raise
 
 
 def warn_once(message: str) -> None:
@@ -1203,21 +1241,41 @@ def remove_earlier_manifest(pelican: Any) -> None:
     remove_manifest(path, NO_THINGS)
 
 
+def take_back_manifests() -> None:
+    """Remove what a build that fails must not leave beside its output: the
+    manifest an earlier build left, where this build's settings were
+    refused (see ``remove_earlier_manifest``), and the manifests of
+    ``_remove_manifests_of_failed_run``. Called by ``fail_if_strict``, and
+    where a build stops on an exception (Pelican's ``--fatal``)."""
+    if current.settings is None and current.active:
+        # Its message may raise too (--fatal warnings): see below.
+        with contextlib.suppress(RuntimeError):
+            remove_earlier_manifest(current.pelican)
+    _remove_manifests_of_failed_run()
+
+
 def _remove_manifests_of_failed_run() -> None:
-    """Remove the manifests this run wrote, and once Pelican has written the
-    pages (at ``finalized``: the URL guard found a changed thing URL, a
-    template misused a helper) the one where this build writes its own,
-    with their compressed copies: with a manifest beside them, a deploy
-    gated on the audit published the pages the strict build refused.
-    Without it, the audit refuses them."""
+    """Remove the manifests this run wrote, and once Pelican has written
+    pages (at ``finalized``: the URL guard found a changed thing URL; or,
+    under Pelican's ``--fatal``, as it writes them: a template misused a
+    helper) the one where this build writes its own, with their compressed
+    copies: with a manifest beside them, a deploy gated on the audit
+    published the pages the failed build refused. Without it, the audit
+    refuses them."""
     builds = (*outer_builds, current)
     paths = [path for each in builds for path in each.progress.manifests_written]
-    if current.progress.pages_written and current.settings is not None:
-        paths.append(current.settings.manifest_path)
-    for path in dict.fromkeys(paths):
-        remove_manifest(path, FAILED)
     for each in builds:
         each.progress.manifests_written.clear()
+    # A page rendered through the plugin's templates: Pelican is writing.
+    writing = current.progress.pages_written or current.page.context is not None
+    if writing and current.settings is not None:
+        paths.append(current.settings.manifest_path)
+    for path in dict.fromkeys(paths):
+        # Under --fatal warnings, the warning that says a removal raises
+        # once the files are gone: the other manifests go all the same, and
+        # the build fails as it was failing.
+        with contextlib.suppress(RuntimeError):
+            remove_manifest(path, FAILED)
 
 
 def development_build(settings: FlattrSettings) -> str:
@@ -1291,9 +1349,7 @@ def fail_if_strict() -> None:
     Pelican's ``finalized``, it would otherwise leave it in place.
     """
     if current.strict and current.messages.problems:
-        if current.settings is None and current.active:
-            remove_earlier_manifest(current.pelican)
-        _remove_manifests_of_failed_run()
+        take_back_manifests()
         run_messages = _outermost().messages
         # Said in an earlier try only, above Pelican's exception: the build
         # that fails lists its problems above its last word, as ever.

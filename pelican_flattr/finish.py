@@ -67,6 +67,12 @@ def finish_build(pelican: Any) -> None:
         # Problems found while pages were written (a template's wrong helper
         # argument) fail a strict build too, whatever the guard found.
         build.fail_if_strict()
+    except Exception:
+        # Pelican's --fatal makes its logger raise at a warning or an error
+        # (the URL guard's, a check's): the build fails with its pages
+        # written, and takes back its manifests as a failed strict build does.
+        build.take_back_manifests()
+        raise
     finally:
         # write_manifest closes the spool of auto-submit URLs; a guard that
         # fails a strict build leaves the manifest unwritten, so here too.

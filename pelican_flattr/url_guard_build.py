@@ -107,8 +107,12 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     ):
         _guarded_here(guarded.own)
         return  # the same things as the last build: nothing vanished
-    if problem is MISSING:
-        _say_no_baseline(settings, language)
+    # The baselines an earlier build set aside as damaged, where this one is
+    # missing: a strict build that set one aside failed; run again, it
+    # passed here, and its baseline took the URL changes since for good.
+    aside = set_aside_beside(path) if problem is MISSING else []
+    if aside:
+        _say_set_aside_left(settings, aside, _compares_without_baseline(language))
     # Made only now: the common build, whose baseline holds its things,
     # needs neither these maps nor the reading of the baseline.
     urls = _build_urls(settings, guarded)
@@ -157,6 +161,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if _write_next_baseline(settings, language, kept):
         _guarded_here(guarded.own)
         _retire(compared, path)
+        if problem is MISSING and not aside:
+            # Said once the baseline is written: Pelican's --fatal warnings
+            # raises at a strict build's warning, and said first, it
+            # stopped every run before the baseline that would end it.
+            _say_baseline_started(settings, language)
 
 
 @dataclass(frozen=True)
@@ -352,22 +361,43 @@ def _language_and_left_behind(
     ]
 
 
-def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
-    """Say that there is no baseline to compare with yet: a problem while
-    one an earlier build set aside as damaged lies beside it (see
-    ``_set_aside_unreadable``), whose URL changes would go unsaid."""
-    path = settings.url_baseline_path
-    compares = (
+def _compares_without_baseline(language: str | None) -> str:
+    """What the guard of a site without a baseline compares (``language``:
+    a language's site's)."""
+    if language is None:
+        return "this build compares no thing URL"
+    return (
         "this language's site compares only the things another site of "
         "the run published before (as that site's baseline holds them)"
-        if language is not None
-        else "this build compares no thing URL"
     )
-    aside = set_aside_beside(path)
-    if aside:
-        # A strict build that set it aside failed; run again, it passed
-        # here, and its baseline took the URL changes since for good.
-        _say_set_aside_left(settings, aside, compares)
+
+
+def _say_baseline_started(settings: FlattrSettings, language: str | None) -> None:
+    """Say that there was no baseline to compare with, and that this build
+    started one: a warning for a strict build, or where the settings
+    file's folder holds one (pelican run from another folder)."""
+    path = settings.url_baseline_path
+    compares = _compares_without_baseline(language)
+    folder = _settings_folder_holding(path)
+    if folder is not None:
+        # Where the operator meant it: this build's new one leaves the URL
+        # changes since that one unsaid.
+        fix = (
+            "make FLATTR_URL_BASELINE an absolute path"
+            if build.current.pelican.settings.get("FLATTR_URL_BASELINE")
+            else "set CACHE_PATH in the settings file, which Pelican takes from "
+            "the file's folder"
+        )
+        logger.warning(
+            "pelican-flattr: no URL baseline at %s yet, but there is one at %s, "
+            "beside the settings file: %s, and starts a new baseline where it "
+            "runs; run pelican from %s, or %s",
+            _shown_baseline(path),
+            redact_addresses(str(folder / path)),
+            compares,
+            redact_addresses(str(folder)),
+            fix,
+        )
         return
     # Said, since a CI that does not keep the cache would never compare:
     # a warning for a strict build (publishconf.py's, as the README
@@ -378,9 +408,36 @@ def _say_no_baseline(settings: FlattrSettings, language: str | None) -> None:
         "baseline; a build that never finds it (a CI that does not keep "
         "CACHE_PATH) never compares: keep the file between builds, or point "
         "FLATTR_URL_BASELINE at one that is kept",
-        path,
+        _shown_baseline(path),
         compares,
     )
+
+
+def _shown_baseline(path: Path) -> str:
+    """``path`` as the messages of a missing baseline show it: a relative
+    one with the folder it is taken from, the one pelican runs in (the
+    operator read ``cache/...`` as the repository's)."""
+    if path.is_absolute():
+        return redact_addresses(str(path))
+    return redact_addresses(f"{path} (in {os.getcwd()})")
+
+
+def _settings_folder_holding(path: Path) -> Path | None:
+    """The folder of the settings file ``pelican`` read, when a baseline
+    other than the one this build just started at the relative ``path``
+    lies at that path from there; else None. As the commands look for a
+    store beside the settings file (``store.configured_store``)."""
+    if path.is_absolute():
+        return None
+    settings_file = build.settings_file()
+    if settings_file is None:
+        return None
+    folder = settings_file.parent
+    beside = folder / path
+    # Run from the settings file's folder, it is this build's own.
+    if not beside.is_file() or os.path.samefile(beside, path):
+        return None
+    return folder
 
 
 def _say_set_aside_left(
@@ -407,8 +464,8 @@ def _say_set_aside_left(
             f"{path} to check the URL changes since, or delete {them}"
         )
     _give_up(
-        f"no URL baseline at {path}, but {found} set aside by an earlier "
-        f"build that could not read it: {compares}{then}"
+        f"no URL baseline at {_shown_baseline(path)}, but {found} set aside by "
+        f"an earlier build that could not read it: {compares}{then}"
     )
 
 
@@ -664,7 +721,7 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
     if build.current.strict:
         # This build fails on the warning, and writes no baseline; the
         # next finds none, and fails while this one lies beside it
-        # (``_say_no_baseline``): passing, it took the changes for good.
+        # (``_say_set_aside_left``): passing, it took the changes for good.
         build.warn(
             f"{error}; moved it to {aside}; strict builds fail until you "
             f"repair it and put it back as {path}, to check the URL changes "

@@ -27,6 +27,7 @@ from conftest import (
     og,
     page,
     payment_links,
+    run_pelican,
 )
 from pelican import signals
 from pelican import utils as pelican_utils
@@ -1178,6 +1179,55 @@ def test_a_strict_build_stopped_on_metadata_leaves_the_last_output_whole(
         "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed "
         f"({not_run}: more problems may follow once these are mended)"
     )
+
+
+def test_a_build_pelicans_fatal_stops_on_metadata_leaves_the_last_output_whole(
+    tmp_path, capsys
+):
+    # pelican --fatal errors stops at the plugin's first error: on an
+    # article's metadata, before Pelican writes a page, as a strict build
+    # stops. The last build's pages and manifest still agree: both stay.
+    content, output = tmp_path / "content", tmp_path / "output"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    owner = 'FLATTR_USERNAME="alice"'
+    assert run_pelican(content, output, owner).returncode == 0
+    manifest = (output / "flattr-manifest.json").read_bytes()
+    written = (output / "alice-writes.html").read_bytes()
+    bad = article("Alice writes", "Alice", flattr_category="nonsense")
+    (content / "a.md").write_text(bad)
+    failed = run_pelican(content, output, owner, "--fatal", "errors")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "metadata 'flattr_category' is 'nonsense'" in failed.stdout
+    assert (output / "flattr-manifest.json").read_bytes() == manifest
+    assert (output / "alice-writes.html").read_bytes() == written
+    capsys.readouterr()
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_build_pelicans_fatal_stops_as_pages_are_written_removes_the_manifest(
+    tmp_path, capsys
+):
+    # A template's misspelt helper is said as its page is rendered: pelican
+    # --fatal errors stops there, after the article's page is written, and
+    # the last build's manifest stayed beside it.
+    content, output, theme = tmp_path / "content", tmp_path / "output", tmp_path / "t"
+    content.mkdir()
+    theme.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    owner = 'FLATTR_USERNAME="alice"'
+    assert run_pelican(content, output, owner).returncode == 0
+    (content / "a.md").write_text(article("Alice writes", "Alice", body="New words."))
+    (theme / "index.html").write_text("{{ flattr_buton(articles[0]) }}")
+    overrides = f'THEME_TEMPLATES_OVERRIDES=["{theme}"]'
+    failed = run_pelican(content, output, owner, overrides, "--fatal", "errors")
+    said = failed.stdout + failed.stderr
+    assert failed.returncode == 1, said
+    assert "flattr_buton is no helper of pelican-flattr" in said
+    assert "New words." in (output / "alice-writes.html").read_text()
+    assert not (output / "flattr-manifest.json").exists()
+    capsys.readouterr()
+    assert audit_command(["audit", str(output)]) == 2
 
 
 def test_each_build_of_one_process_repeats_the_plugins_warnings(tmp_path, flattr_log):

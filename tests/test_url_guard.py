@@ -21,6 +21,7 @@ from conftest import (
     i18n_build,
     manifest_things,
     read_only,
+    run_pelican,
 )
 from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import given
@@ -111,6 +112,100 @@ def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
     flattr_log.clear()
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=strict)
     assert not [r for r in flattr_log.records if "no URL baseline" in r.getMessage()]
+
+
+def test_a_strict_build_under_fatal_warnings_starts_the_baseline(tmp_path):
+    # pelican --fatal warnings raises at the first warning: said before
+    # the baseline was written, the warning that there is none stopped
+    # every run before it wrote one, and the next found none again, for
+    # ever. The first run still fails on it; the next in the same place
+    # compares.
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    options = ('FLATTR_USERNAME="alice"', "FLATTR_STRICT=true", "--fatal", "warnings")
+    first = run_pelican(content, tmp_path / "output", *options)
+    said = first.stdout + first.stderr
+    assert first.returncode == 1, said
+    assert "pelican-flattr: no URL baseline at " in said
+    assert len(json.loads(tmp_path.joinpath(*BASELINE).read_text())["things"]) == 1
+    second = run_pelican(content, tmp_path / "output", *options)
+    said = second.stdout + second.stderr
+    assert second.returncode == 0, said
+    assert "no URL baseline" not in said
+    assert len(manifest_things(tmp_path / "output")) == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "baseline", "fix"),
+    [
+        (
+            "",
+            Path(*BASELINE),
+            "set CACHE_PATH in the settings file, which Pelican takes from "
+            "the file's folder",
+        ),
+        (
+            'FLATTR_URL_BASELINE = "guard.json"',
+            Path("guard.json"),
+            "make FLATTR_URL_BASELINE an absolute path",
+        ),
+    ],
+)
+def test_no_baseline_where_pelican_runs_names_the_one_beside_the_settings_file(
+    tmp_path, setting, baseline, fix
+):
+    # A relative baseline is taken from the folder pelican runs in. Run
+    # from another (a CI step's), the build said "no URL baseline at
+    # cache/pelican-flattr/url-baseline.json", which the operator read as
+    # the repository's, where the baseline was.
+    repo, elsewhere = tmp_path / "repo", tmp_path / "ci"
+    (repo / "content").mkdir(parents=True)
+    elsewhere.mkdir()
+    (repo / "content" / "a.md").write_text(article("Alice writes", "Alice"))
+    (repo / "publishconf.py").write_text(
+        f'SITEURL = "{SITEURL}"\nTIMEZONE = "UTC"\nPLUGINS = ["pelican_flattr"]\n'
+        f'FLATTR_USERNAME = "alice"\n{setting}\n'
+    )
+    pelican = Path(sys.executable).with_name("pelican")
+
+    def run_from(folder, *options):
+        settings = os.path.relpath(repo / "publishconf.py", folder)
+        content = os.path.relpath(repo / "content", folder)
+        return subprocess.run(
+            [str(pelican), content, "-s", settings, *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=folder,
+            env=dict(os.environ, COLUMNS="1000"),
+        )
+
+    def no_baseline(built):
+        assert built.returncode == 0, built.stdout + built.stderr
+        return [
+            # Rich's log: the time and level before, the caller's line after.
+            line[line.index("pelican-flattr:") :].split("  ")[0]
+            for line in (built.stdout + built.stderr).splitlines()
+            if "no URL baseline" in line
+        ]
+
+    # Strict, so that it warns: the folder a relative baseline is in is named.
+    assert no_baseline(run_from(repo, "-e", "FLATTR_STRICT=true")) == [
+        f"pelican-flattr: no URL baseline at {baseline} (in {repo}) yet: this "
+        "build compares no thing URL, and starts the baseline; a build that "
+        "never finds it (a CI that does not keep CACHE_PATH) never compares: "
+        "keep the file between builds, or point FLATTR_URL_BASELINE at one "
+        "that is kept"
+    ]
+    assert (repo / baseline).is_file()
+    assert no_baseline(run_from(elsewhere)) == [
+        f"pelican-flattr: no URL baseline at {baseline} (in {elsewhere}) yet, "
+        f"but there is one at {repo / baseline}, beside the settings file: "
+        "this build compares no thing URL, and starts a new baseline where it "
+        f"runs; run pelican from {repo}, or {fix}"
+    ]
+    assert (elsewhere / baseline).is_file()
 
 
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
@@ -701,6 +796,33 @@ def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
         f"pelican-flattr: removed the manifest: {output / 'flattr-manifest.json'}, "
         "as the build failed: an audit refuses this output until a build passes"
     ) in [r.getMessage() for r in flattr_log.records]
+
+
+@pytest.mark.parametrize(("fatal", "strict"), [("errors", True), ("warnings", False)])
+def test_a_build_pelicans_fatal_stops_once_pages_are_written_removes_the_manifest(
+    tmp_path, capsys, fatal, strict
+):
+    # pelican --fatal raises at the plugin's first error (a strict build's
+    # changed thing URL) or warning, before the build's end: the last
+    # build's manifest stayed beside the new pages, and the audit passed
+    # them, as a deploy gated on it published them.
+    content, output = tmp_path / "content", tmp_path / "output"
+    content.mkdir()
+    (content / "a.md").write_text(article("Alice writes", "Alice"))
+    owner = 'FLATTR_USERNAME="alice"'
+    assert run_pelican(content, output, owner).returncode == 0
+    manifest = output / "flattr-manifest.json"
+    assert manifest.is_file()
+    (content / "a.md").write_text(article("Alice writes again", "Alice"))
+    options = (f"FLATTR_STRICT={str(strict).lower()}", "--fatal", fatal)
+    failed = run_pelican(content, output, owner, *options)
+    said = failed.stdout + failed.stderr
+    assert failed.returncode == 1, said
+    assert "thing URL changed from" in said
+    assert (output / "alice-writes-again.html").is_file()
+    assert not manifest.exists()
+    assert "pelican-flattr: removed the manifest: " in said
+    assert main(["audit", str(output)]) == 2
 
 
 def test_an_unchanged_build_leaves_the_baseline_alone(tmp_path, flattr_log):
