@@ -658,7 +658,20 @@ def _this_sites_settings(
             _outer_paths("manifest_path", manifest_path_setting),
             pelican,
         ),
+        pin_hosts=_with_outer_pin_hosts(flattr_settings.pin_hosts),
     )
+
+
+def _with_outer_pin_hosts(pin_hosts: frozenset[str] | None) -> frozenset[str] | None:
+    """``pin_hosts`` with those of the builds this one runs inside: a
+    language's site of i18n_subsites on a domain of its own knows the main
+    site's host from them alone. None stays None (pins are not compared)."""
+    if pin_hosts is None:
+        return None
+    for outer in outer_builds:
+        if outer.settings is not None and outer.settings.pin_hosts is not None:
+            pin_hosts |= outer.settings.pin_hosts
+    return pin_hosts
 
 
 def _say_no_buttons(pelican: Any, subsites: Mapping[str, Any]) -> None:

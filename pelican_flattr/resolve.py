@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -843,14 +842,15 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
 
 def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
     """Refuse ``pinned`` (a URL ``check_pinned_url`` took) on a host that is
-    not one of the site's (``FlattrSettings.pin_hosts``), nor of another
-    site of the run: its og:url, which link previews show, its button and
-    its payment link would name another site's page as this one's."""
+    not one of the site's (``FlattrSettings.pin_hosts``, which holds those
+    of the other sites of the run too): its og:url, which link previews
+    show, its button and its payment link would name another site's page
+    as this one's."""
     if settings.pin_hosts is None:
         return
     host = urlsplit(pinned).hostname or ""
     compared = comparable_host(host)
-    if compared in settings.pin_hosts or compared in _hosts_of_outer_sites():
+    if compared in settings.pin_hosts:
         return
     site_host = urlsplit(settings.siteurl).hostname
     # As FLATTR_OLD_HOSTS takes it: an IPv6 address in its brackets.
@@ -862,24 +862,6 @@ def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
         f"or, if the site was published on {host!r} before, add {host!r} to "
         "FLATTR_OLD_HOSTS"
     )
-
-
-def _hosts_of_outer_sites() -> frozenset[str]:
-    """The pin hosts of the builds this one runs inside (i18n_subsites runs
-    each language's site inside the main one's): a language's site on a
-    domain of its own knows the main site's host from them alone.
-
-    Read from the wiring's state only when a build loaded it: this module
-    imports without Pelican, and without a build no other site runs.
-    """
-    build = sys.modules.get(f"{__package__}.build")
-    if build is None:
-        return frozenset()
-    hosts: set[str] = set()
-    for outer in build.outer_builds:
-        if outer.settings is not None and outer.settings.pin_hosts is not None:
-            hosts |= outer.settings.pin_hosts
-    return frozenset(hosts)
 
 
 # What ends a URL's path ("#", "?") or starts an escape a server decodes
