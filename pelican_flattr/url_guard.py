@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .thing import check_pinned_url
+from .thing import check_pinned_url, comparable_host
 from .wording import listed
 
 Entry = Mapping[str, Any]
@@ -288,7 +288,24 @@ class UrlChange:
         win, and leave the entry wrong)."""
         if self.pinned_by is not None:
             return f"set {self.pinned_by}['flattr_url'] to {self.old_url}"
-        return f"add {pin_line(self.source, self.old_url)} to {self.source}"
+        return (
+            f"add {pin_line(self.source, self.old_url)} to {self.source}"
+            f"{self._old_host()}"
+        )
+
+    def _old_host(self) -> str:
+        """The clause that lists the old URL's host in FLATTR_OLD_HOSTS,
+        where it is not the new URL's: a pin on a host that is not the
+        site's is refused otherwise. "" where the hosts are one."""
+        if self.new_url is None:
+            return ""
+        old = urlsplit(self.old_url).hostname or ""
+        if comparable_host(old) == comparable_host(
+            urlsplit(self.new_url).hostname or ""
+        ):
+            return ""
+        old = f"[{old}]" if ":" in old else old  # as FLATTR_OLD_HOSTS takes it
+        return f" and {old!r} to FLATTR_OLD_HOSTS"
 
     def _rekey(self, path: str) -> str:
         """The fix of a source gone whose entry of EXTRA_PATH_METADATA pins

@@ -453,6 +453,31 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+def test_a_pin_the_guard_advises_on_the_old_host_is_one_the_build_takes(
+    tmp_path, flattr_log
+):
+    # A pin on another host than the site's is refused unless
+    # FLATTR_OLD_HOSTS lists it: advised alone, the pin failed next build.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    moved = {"FLATTR_AUTHORS": AUTHORS, "SITEURL": "https://example.net"}
+    build(tmp_path, two_articles(), **moved)
+    advice = next(line for line in guard_lines(flattr_log) if "a.md" in line)
+    assert (
+        f"add 'Flattr_url: {OLD}' to a.md and 'blog.example.org' to "
+        "FLATTR_OLD_HOSTS to keep its flattrs"
+    ) in advice
+    flattr_log.clear()
+    output = build(
+        tmp_path,
+        two_articles(Flattr_url=OLD),
+        FLATTR_OLD_HOSTS=["blog.example.org"],
+        FLATTR_ACCEPT_URL_CHANGES=["https://blog.example.org/b.html"],
+        **moved,
+    )
+    assert [r.getMessage() for r in flattr_log.records if r.levelno >= 30] == []
+    assert manifest_things(output)["a.md"]["url"] == OLD
+
+
 def many_articles(count, start=0):
     return {
         f"p{n:02}.md": article(f"Post {n}", "Alice", slug=f"post-{n:02}")
