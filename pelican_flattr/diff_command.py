@@ -24,18 +24,25 @@ from .url_guard import (
     ManifestDiff,
     Move,
     OwnerChange,
+    SharedCauses,
     UrlChange,
     accepted_live_warning,
     compare_manifests,
     in_folder,
     live_accepted,
     old_owner_keeps,
+    shared_causes,
     slug_may_have_changed,
     told_by_content,
     unknown,
     unresolved_changes,
     verify_command,
 )
+
+# The kinds of diff's rows, in the order its table lists them and its
+# closing line and JSON document count them: the build's summary's order
+# (changed, gone, still there without a thing), then what strands nothing.
+_KINDS = ("URL changed", "disappeared", "no thing", "owner changed", "new", "moved")
 
 
 def add_command(subparsers: Any) -> None:
@@ -54,9 +61,12 @@ def add_command(subparsers: Any) -> None:
             "so a changed or vanished URL leaves its flattrs behind, and a URL "
             "that passes to another source passes its flattrs with it."
         ),
-        epilog="The closing line counts the rows of each kind. Exit status: 0 "
-        "when no flattrs would be orphaned or passed to another source, 1 when "
-        "some would, 2 when a manifest or the settings file cannot be read.",
+        epilog="Rows come by kind: " + ", ".join(_KINDS) + ". Where five or more "
+        "URLs changed alike, a line above them names the shape and its likely "
+        "cause, as the build's summary does. The closing line counts the rows "
+        "of each kind. Exit status: 0 when no flattrs would be orphaned or "
+        "passed to another source, 1 when some would, 2 when a manifest or the "
+        "settings file cannot be read.",
     )
     parser.add_argument(
         "old",
@@ -102,7 +112,16 @@ def add_command(subparsers: Any) -> None:
         "closing line counts them all; --json lists them all whatever N: a "
         "script's document is whole)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON for scripts")
+    output.add_argument(
+        "--old-urls",
+        action="store_true",
+        help="print only the old URL of each URL change (the 'URL changed' "
+        "rows, all of them whatever --limit), one a line, for "
+        "FLATTR_ACCEPT_URL_CHANGES: a deliberate change of many URLs accepted "
+        "without the other changes",
+    )
     parser.set_defaults(handler=run_diff)
 
 
@@ -143,6 +162,9 @@ def _opens_as_baseline(path: Path) -> bool:
         return False
 
 
+_NOTHING_SHARED = SharedCauses(None, ())
+
+
 class _Refused(Exception):
     """What is wrong with diff's command line or the files it names, said
     as a usage error (exit status 2)."""
@@ -164,6 +186,8 @@ class _Compared:
     live: tuple[tuple[str, str], ...] = ()
     # What to say of those, as the build says it.
     live_warning: str | None = None
+    # What the changes share, as the build's summary says it.
+    causes: SharedCauses = _NOTHING_SHARED
 
     @property
     def status(self) -> int:
@@ -179,6 +203,12 @@ def run_diff(args: Any) -> int:
         return terminal.usage_error(str(refused))
     if args.json:
         _print_diff_json(compared)
+    elif args.old_urls:
+        terminal.print_lines(
+            _without_addresses(
+                [c.old_url for c in compared.diff.url_changes if c.new_url is not None]
+            )
+        )
     else:
         _print_diff_table(compared, args.limit)
     return compared.status
@@ -204,8 +234,19 @@ def _compare(args: Any) -> _Compared:
     source_exists = unknown if content is None else _source_exists(content, args)
     diff = compare_manifests(old, new, source_exists)
     if settings is None:
-        return _Compared(diff, content, None)
-    return _as_the_build_tells(diff, new, content, settings, args, pages, accepted_urls)
+        return _Compared(diff, content, None, causes=shared_causes(diff.url_changes))
+    compared = _as_the_build_tells(
+        diff, new, content, settings, args, pages, accepted_urls
+    )
+    # As the build's summary: its SITEURL names the old one after a move,
+    # and its SLUGIFY_SOURCE tells slugs made of file names.
+    siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
+    causes = shared_causes(
+        compared.diff.url_changes,
+        str(siteurl).rstrip("/"),
+        settings.get("SLUGIFY_SOURCE", "title"),
+    )
+    return dataclasses.replace(compared, causes=causes)
 
 
 def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
@@ -304,12 +345,23 @@ def _as_the_build_tells(
 
 
 def _print_diff_json(compared: _Compared) -> None:
-    """diff's document for scripts: every change, whatever --limit."""
+    """diff's document for scripts: every change, whatever --limit, counted
+    by kind as the table's closing line counts them."""
     diff = compared.diff
     fix = functools.partial(_fix, pages_checked=compared.settings is not None)
     # The settings file given names the store the old owner's holder
     # verifies into: verify reads its FLATTR_STORE, and says what is wrong.
     owner_fix = functools.partial(_owner_fix, settings=compared.settings)
+    counts = dict.fromkeys(_KINDS, 0)
+    for c in diff.url_changes:
+        counts[_change_kind(c)] += 1
+    counts.update(
+        {
+            "owner changed": len(diff.owner_changes),
+            "new": len(diff.added),
+            "moved": len(diff.moves),
+        }
+    )
     terminal.print_json(
         _without_addresses(
             {
@@ -317,8 +369,13 @@ def _print_diff_json(compared: _Compared) -> None:
                 "ok": compared.status == 0,
                 "exit_status": compared.status,
                 "orphans_flattrs": diff.orphans_flattrs,
+                "counts": counts,
+                "likely_causes": _causes_said(compared.causes),
+                # Both kinds without a new URL, told apart as the table
+                # tells them (still_there alone told them before).
                 "disappeared": [
                     {
+                        "kind": _change_kind(c),
                         "source": c.source,
                         "url": c.old_url,
                         "taken_by": c.taken_by,
@@ -371,20 +428,26 @@ def _print_diff_json(compared: _Compared) -> None:
 
 
 def _print_diff_table(compared: _Compared, limit: int | None) -> None:
-    """diff's table for people, at most ``limit`` rows of each kind (all
-    when None), then what the settings let go and its closing line."""
+    """diff's table for people, its rows by kind (``_KINDS``), at most
+    ``limit`` of each (all when None), under what the changes share; then
+    what the settings let go and its closing line."""
     diff = compared.diff
     fix = functools.partial(_fix, pages_checked=compared.settings is not None)
     owner_fix = functools.partial(_owner_fix, settings=compared.settings)
+    alike = compared.causes.alike
     rows = [
         (
             _change_kind(c),
             c.source,
             (c.old_url if c.new_url is None else f"{c.old_url} -> {c.new_url}")
             + ("" if c.taken_by is None else f" (old URL now {c.taken_by}'s)"),
-            fix(c),
+            # A change of the shape said above keeps its own fix, not what
+            # that line says for each: 281 of one category repeated it.
+            f"{c.advice(brief=True)} (see the line above the table)"
+            if alike is not None and alike.holds(c)
+            else fix(c),
         )
-        for c in diff.url_changes
+        for c in sorted(diff.url_changes, key=lambda c: _KINDS.index(_change_kind(c)))
     ]
     rows += [
         (
@@ -406,6 +469,8 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
         title = (
             f"{len(rows)} changes, {len(listed)} listed (--limit {limit} of each kind)"
         )
+    for line in _without_addresses(_causes_above_rows(compared.causes)):
+        terminal.print_line(line)
     terminal.print_table(title, ("change", "source", "thing URL", "note"), listed)
     if compared.accepted:
         terminal.print_line(
@@ -416,6 +481,34 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
     if compared.live_warning is not None:
         terminal.print_line(_without_addresses(compared.live_warning))
     terminal.print_line(_closing_line(by_kind, len(diff.url_changes)))
+
+
+def _causes_said(causes: SharedCauses) -> list[str]:
+    """What the changes share, as the build's summary says each cause."""
+    alike = [] if causes.alike is None else [causes.alike.said()]
+    return [*alike, *causes.others]
+
+
+def _causes_above_rows(causes: SharedCauses) -> list[str]:
+    """The lines above diff's table: each cause the changes share, and for
+    URLs that changed alike, once, what their rows' fixes leave out (how a
+    pin serves the page, how to accept them all)."""
+    alike = causes.alike
+    if alike is None:
+        return list(causes.others)
+    them = (
+        "them"
+        if alike.count == alike.changed
+        else f"the old URLs of all {alike.changed} URL changes"
+    )
+    return [
+        f"{alike.said()}, or, if the change is deliberate, add their old URLs to "
+        f"FLATTR_ACCEPT_URL_CHANGES (this diff with --old-urls prints {them}, one "
+        "a line). Each of their rows gives the pin that keeps its thing alone at "
+        "its old URL: its page's og:url and button then name the old URL, which "
+        "the web server must redirect to the page.",
+        *causes.others,
+    ]
 
 
 def _rows_listed(

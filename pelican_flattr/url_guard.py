@@ -163,8 +163,11 @@ class UrlChange:
         why = "is a page, and " if alone else "is a page while "
         return f"{why}FLATTR_PAGES is off", "set FLATTR_PAGES = True"
 
-    def advice(self) -> str:
-        """What the operator should do, as one sentence."""
+    def advice(self, brief: bool = False) -> str:
+        """What the operator should do, as one sentence; ``brief``, for a
+        change of a shape said once above it (``Alike``): its own fix
+        alone, without what that line says for all (the redirect a pin
+        needs, the acceptance, FLATTR_SITEURL)."""
         owner = self.released_owner or self.kept_owner
         if owner is not None and (
             self.released_owner or (self.new_url is None and not self.still_there)
@@ -259,27 +262,30 @@ class UrlChange:
         # page moves, and its og:url and button name an address no page of
         # the build serves unless the web server redirects it.
         redirect = (
-            "(its page's og:url and button then name the old URL, which the web "
+            " (its page's og:url and button then name the old URL, which the web "
             "server must redirect to the page)"
         )
         accept = (
             "; or, if the change is deliberate, add the old URL to "
             "FLATTR_ACCEPT_URL_CHANGES in the settings"
         )
+        if brief:
+            # Said once, for every change of the shape, by its line.
+            redirect = accept = ""
         old_slug = self._old_slug()
         if old_slug is not None:
             return (
                 f"give {self.source} its old slug back with "
                 f"{_field_line(self.source, 'Slug', old_slug)} to keep its page "
                 f"and its thing at the old URL; or {self._pin()} to keep only "
-                f"its thing there {redirect}{accept}"
+                f"its thing there{redirect}{accept}"
             )
-        if _site_may_have_moved(self.old_url, self.new_url):
+        if _site_may_have_moved(self.old_url, self.new_url) and not brief:
             accept += (
                 " (when SITEURL changed for the whole site, FLATTR_SITEURL set "
                 "to the old SITEURL, its path too, keeps every thing URL)"
             )
-        return f"{self._pin()} to keep its flattrs {redirect}{accept}"
+        return f"{self._pin()} to keep its flattrs{redirect}{accept}"
 
     def _pin(self) -> str:
         """The fix that pins the old URL for the source, as a clause: a
@@ -779,6 +785,87 @@ def _split_base(url: str) -> tuple[str, str]:
     return base, url[len(base) :] if url.startswith(base) else url
 
 
+@dataclass(frozen=True)
+class Alike:
+    """The shape (``_shape``) that ``_ALIKE`` or more changed thing URLs
+    share, and the setting that most likely gave it (``shared_causes``)."""
+
+    count: int  # the changed thing URLs of the shape
+    changed: int  # every changed thing URL
+    old: str
+    new: str
+    cause: str
+
+    def said(self) -> str:
+        """The shape and its cause, as the build's summary and
+        ``pelican-flattr diff`` say them."""
+        return (
+            f"{self.count} of the {self.changed} changed thing URLs changed "
+            f"alike, from {self.old} to {self.new}: {self.cause}"
+        )
+
+    def holds(self, change: UrlChange) -> bool:
+        """Whether ``change`` is of the shape, and its fix the pin that
+        ``UrlChange.advice(brief=True)`` gives: the shape's line says the
+        rest once."""
+        return (
+            change.new_url is not None
+            and change.taken_by is None
+            and _shape(change.old_url, change.new_url) == (self.old, self.new)
+        )
+
+
+@dataclass(frozen=True)
+class SharedCauses:
+    """What ``_ALIKE`` or more changes share (``shared_causes``): the shape
+    of their URLs, and the settings it does not tell (``_other_causes``)."""
+
+    alike: Alike | None
+    others: tuple[str, ...]
+
+
+def shared_causes(
+    changes: Iterable[UrlChange], siteurl: str = "", slugify_source: object = "title"
+) -> SharedCauses:
+    """The causes that ``_ALIKE`` or more of ``changes`` share: the shape
+    most of the changed URLs have, with the setting that most likely gave
+    it (``siteurl``, the new SITEURL, names the old one after a move), and
+    the settings a shape does not tell (an empty save_as, slugs made of
+    file names: ``slugify_source``, the build's ``SLUGIFY_SOURCE``, tells
+    whether they are now).
+
+    The one rule of the build's summary and of ``pelican-flattr diff``,
+    which says them above its rows.
+    """
+    counts = [0] * (_REUSED + 1)
+    shapes: dict[tuple[str, str], int] = {}
+    changed_urls: list[str] = []  # the old ones
+    # Each setting that empties save_as, and the slugs made of file names
+    # now and before, counted (``_other_causes``).
+    unwritten: dict[str, int] = {}
+    file_slugs = [0, 0]
+    for change in changes:
+        counts[_kind(change)] += 1
+        if change.unpublished not in (None, DRAFT, OWN_SAVE_AS):
+            unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
+        if change.new_url is not None:
+            changed_urls.append(change.old_url)
+            shape = _shape(change.old_url, change.new_url)
+            if shape is not None:
+                shapes[shape] = shapes.get(shape, 0) + 1
+            file_slug = _slug_of_file_name(change, slugify_source == "basename")
+            if file_slug is not None:
+                file_slugs[file_slug] += 1
+    others = tuple(_other_causes(unwritten, file_slugs, counts))
+    count, (old, new) = max(
+        ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
+    )
+    if count < _ALIKE:
+        return SharedCauses(None, others)
+    cause = _likely_cause(old, new, siteurl, changed_urls)
+    return SharedCauses(Alike(count, counts[0], old, new, cause), others)
+
+
 def url_change_warnings(
     changes: Iterable[UrlChange],
     listing: str,
@@ -794,43 +881,23 @@ def url_change_warnings(
 
     The summary gives the count of each kind; where a kind has more than
     were said, that ``listing`` (the command and its files) lists every
-    change; and, when ``_ALIKE`` or more URLs changed the same way, the
-    shape they share, the setting that most likely changed it (one
-    whole-site fix, where each message gives one per file) and that
-    deleting ``baseline``, the guard's, accepts every change at once; so
-    too for a setting the shape does not tell (``_other_causes``).
-    ``slugify_source``, the build's ``SLUGIFY_SOURCE``, tells whether file
-    names make slugs now.
+    change; and the causes the changes share (``shared_causes``): for URLs
+    that changed alike, the shape, the setting that most likely changed it
+    (one whole-site fix, where each message gives one per file) and that
+    deleting ``baseline``, the guard's, accepts every change at once.
+    ``slugify_source`` as for ``shared_causes``.
     """
+    changes = list(changes)
+    causes = shared_causes(changes, siteurl, slugify_source)
     said: list[str] = []
     unsaid: list[str] = []
     counts = [0] * (_REUSED + 1)
-    shapes: dict[tuple[str, str], int] = {}
-    changed_urls: list[str] = []  # the old ones
-    # Each setting that empties save_as, and the slugs made of file names
-    # now and before, counted (``_other_causes``).
-    unwritten: dict[str, int] = {}
-    file_slugs = [0, 0]
     for change in changes:
         kind = _kind(change)
         counts[kind] += 1
         message = f"{change.describe(store)}. Fix: {change.advice()}"
         (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
-        if change.unpublished not in (None, DRAFT, OWN_SAVE_AS):
-            unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
-        if change.new_url is not None:
-            changed_urls.append(change.old_url)
-            shape = _shape(change.old_url, change.new_url)
-            if shape is not None:
-                shapes[shape] = shapes.get(shape, 0) + 1
-            file_slug = _slug_of_file_name(change, slugify_source == "basename")
-            if file_slug is not None:
-                file_slugs[file_slug] += 1
-    alike, (old_shape, new_shape) = max(
-        ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
-    )
-    others = _other_causes(unwritten, file_slugs, counts)
-    if not unsaid and alike < _ALIKE and not others:
+    if not unsaid and causes.alike is None and not causes.others:
         return said, unsaid, None
     reused = _reused_summary(counts[_REUSED], baseline)
     total = sum(counts[:_REUSED])
@@ -850,15 +917,13 @@ def url_change_warnings(
             f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
             f"with its fix, and {listing} lists every one"
         )
-    if alike >= _ALIKE:
-        cause = _likely_cause(old_shape, new_shape, siteurl, changed_urls)
+    if causes.alike is not None:
         summary += (
-            f". {alike} of the {counts[0]} changed thing URLs changed alike, "
-            f"from {old_shape} to {new_shape}: "
-            f"{cause}, or, if the change is deliberate, accept every change at "
-            f"once by deleting {baseline} (the next build starts a new one)"
+            f". {causes.alike.said()}, or, if the change is deliberate, accept "
+            f"every change at once by deleting {baseline} (the next build starts "
+            "a new one)"
         )
-    for cause in others:
+    for cause in causes.others:
         summary += f". {cause}"
     if reused is not None:
         summary += f". {reused}"

@@ -518,6 +518,123 @@ def test_a_renamed_category_is_named_as_the_likely_cause(tmp_path, flattr_log):
     ) in summary
 
 
+RENAMED = {
+    "FLATTR_AUTHORS": {"Alice": "alice", "Carol": "carol"},
+    "ARTICLE_URL": "{category}/{slug}/",
+    "ARTICLE_SAVE_AS": "{category}/{slug}/index.html",
+}
+WITHOUT_CAROL = {**RENAMED, "FLATTR_AUTHORS": {"Alice": "alice"}}
+
+
+def _a_renamed_category_among_other_changes(tmp_path):
+    """Two builds of 15 articles, p00.md on, in turn: Alice's in Workshop,
+    renamed Makerspace in the second (with {category} in ARTICLE_URL);
+    Alice's deleted; Carol's, whose author has no owner in the second. The
+    sources' order mixes the three kinds. Returns the second build's
+    output, and a settings file for diff with its settings."""
+
+    def files(category):
+        kinds = [
+            {"category": category},
+            {"category": "Notes"},
+            {"category": "Notes", "author": "Carol"},
+        ]
+        return {
+            f"p{n:02}.md": article(
+                f"Post {n}",
+                kinds[n % 3].get("author", "Alice"),
+                slug=f"post-{n:02}",
+                category=kinds[n % 3]["category"],
+            )
+            for n in range(15)
+        }
+
+    build(tmp_path, files("Workshop"), **RENAMED)
+    for n in range(1, 15, 3):
+        (tmp_path / "content" / f"p{n:02}.md").unlink()
+    kept = {n: t for n, t in files("Makerspace").items() if int(n[1:3]) % 3 != 1}
+    output = build(tmp_path, kept, **WITHOUT_CAROL)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nSITEURL = {SITEURL!r}\n'
+        + "".join(f"{name} = {value!r}\n" for name, value in WITHOUT_CAROL.items()),
+        encoding="utf-8",
+    )
+    return output, conf
+
+
+def test_many_changes_of_a_renamed_category_among_others_are_accepted_apart(
+    tmp_path, flattr_log, capsys, monkeypatch
+):
+    # A 1,278-row diff switched kind 28 times, repeated one 400-character
+    # note for each of 281 URLs a renamed category moved, and never named
+    # the rename the build's summary named; its JSON told "no thing" from
+    # "disappeared" by still_there alone.
+    output, conf = _a_renamed_category_among_other_changes(tmp_path)
+    baseline = tmp_path.joinpath(*BASELINE)
+    manifest = output / "flattr-manifest.json"
+    ((_, summary),) = summary_lines(flattr_log)
+    assert summary.startswith(
+        "pelican-flattr: 10 thing URLs of the last build are not this build's: "
+        "5 thing URLs changed, 5 things gone from this build. 5 of the 5 changed "
+        f"thing URLs changed alike, from {SITEURL}/workshop/*/ to "
+        f"{SITEURL}/makerspace/*/: one part of their URLs, 'workshop', is "
+        "'makerspace' now"
+    ), summary
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row, however long
+    capsys.readouterr()
+    command = ["diff", str(baseline), str(manifest), "--settings", str(conf)]
+    assert main(command) == 1
+    out = capsys.readouterr().out
+    rows, closing = _diff_table_of(out)
+    assert [row[0] for row in rows] == (
+        ["URL changed"] * 5 + ["disappeared"] * 5 + ["no thing"] * 5
+    )
+    assert closing.startswith("5 URL changed, 5 disappeared, 5 no thing: 15 ")
+    # The shape, once above the rows, in the summary's words; each row
+    # keeps its own fix, not the explanation the shape gives once.
+    above = out[: out.index("\u250f")]  # "┏", the table's first corner
+    assert above.count("changed alike") == 1
+    assert (
+        f"5 of the 5 changed thing URLs changed alike, from {SITEURL}/workshop/*/ "
+        f"to {SITEURL}/makerspace/*/: one part of their URLs, 'workshop', is "
+        "'makerspace' now"
+    ) in " ".join(above.split())
+    assert out.count("the web server must redirect") == 1
+    changed = rows[0]
+    assert changed[1:] == [
+        "p00.md",
+        f"{SITEURL}/workshop/post-00/ -> {SITEURL}/makerspace/post-00/",
+        f"add 'Flattr_url: {SITEURL}/workshop/post-00/' to p00.md to keep its "
+        "flattrs (see the line above the table)",
+    ]
+    # The JSON's rows and counts name the kinds as the table does.
+    assert main([*command, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"] == {
+        "URL changed": 5,
+        "disappeared": 5,
+        "no thing": 5,
+        "owner changed": 0,
+        "new": 0,
+        "moved": 0,
+    }
+    assert [c["kind"] for c in report["disappeared"]] == ["disappeared", "no thing"] * 5
+    assert report["likely_causes"][0].startswith("5 of the 5 changed thing URLs")
+    # The old URLs of the URL changes, one a line, accept the rename alone:
+    # the next build warns of the others only.
+    assert main([*command, "--old-urls"]) == 1
+    accepted = capsys.readouterr().out.splitlines()
+    assert accepted == [f"{SITEURL}/workshop/post-{n:02}/" for n in range(0, 15, 3)]
+    flattr_log.clear()
+    build(tmp_path, {}, **WITHOUT_CAROL, FLATTR_ACCEPT_URL_CHANGES=accepted)
+    lines = guard_lines(flattr_log)
+    assert not [line for line in lines if ": thing URL changed from " in line]
+    assert len([line for line in lines if ": gone from this build, so " in line]) == 5
+    assert len(still_there_lines(flattr_log)) == 1
+    assert summary_lines(flattr_log) == []
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, strict):
     # A new ARTICLE_URL on a site of 2,000 articles gave 1,565 warnings of
@@ -741,6 +858,30 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
             f"{tmp_path.joinpath(*BASELINE)} (the next build starts a new one)",
         )
     ]
+
+
+def test_diff_names_the_old_siteurl_above_its_rows(tmp_path, capsys):
+    # The build's summary named the old SITEURL, its path too, to set
+    # FLATTR_SITEURL to; diff named none, and gave each row a clause of its
+    # own about a SITEURL changed for the whole site.
+    old_site, new_site = "http://blog.example.org/blog", f"{SITEURL}/blog"
+    authors = {"Alice": "alice"}
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=old_site)
+    output = build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new_site)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f'PATH = "content"\nSITEURL = {new_site!r}\n', encoding="utf-8")
+    baseline = tmp_path.joinpath(*BASELINE)
+    capsys.readouterr()
+    manifest = str(output / "flattr-manifest.json")
+    assert main(["diff", str(baseline), manifest, "--settings", str(conf)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"5 of the 5 changed thing URLs changed alike, from http://blog.example.org/* "
+        f"to {SITEURL}/*: a changed SITEURL is the likely cause: set "
+        f"FLATTR_SITEURL = {old_site!r} to keep every thing URL, or, if the "
+        "change is deliberate, "
+    ), out
+    assert "SITEURL changed for the whole site" not in out
 
 
 def test_a_strict_build_that_fails_early_says_what_it_did_not_check(
@@ -4283,6 +4424,7 @@ def test_a_deleted_urls_reuse_by_another_owner_in_one_build(
     assert report["disappeared"] == [
         {
             "fix": fix.removeprefix(". Fix: "),
+            "kind": "disappeared",
             "kept_owner": CAROL,
             "opted_out": False,
             "pages_off": False,
@@ -5162,7 +5304,12 @@ def _a_diff_of_each_kind(tmp_path):
 
 def _diff_table(capsys) -> tuple[list[list[str]], str]:
     """The rows of diff's table, and its closing line."""
-    lines = capsys.readouterr().out.splitlines()
+    return _diff_table_of(capsys.readouterr().out)
+
+
+def _diff_table_of(out: str) -> tuple[list[list[str]], str]:
+    """The rows of diff's table printed as ``out``, and its closing line."""
+    lines = out.splitlines()
     rows = [
         [cell.strip() for cell in line.split("\u2502")[1:-1]]  # "│" parts a cell
         for line in lines
