@@ -873,6 +873,9 @@ def url_change_warnings(
     siteurl: str = "",
     store: str | os.PathLike[str] | None = None,
     slugify_source: object = "title",
+    *,
+    old_urls: str | None = None,
+    kept: int = 0,
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -881,10 +884,14 @@ def url_change_warnings(
 
     The summary gives the count of each kind; where a kind has more than
     were said, that ``listing`` (the command and its files) lists every
-    change; and the causes the changes share (``shared_causes``): for URLs
-    that changed alike, the shape, the setting that most likely changed it
-    (one whole-site fix, where each message gives one per file) and that
-    deleting ``baseline``, the guard's, accepts every change at once.
+    change, and the ``kept`` thing URLs of sources left without a thing by
+    problems said (``lost_to_said_problems``) too; and the causes the
+    changes share (``shared_causes``): for URLs that changed alike, the
+    shape, the setting that most likely changed it (one whole-site fix,
+    where each message gives one per file), and how to accept them alone
+    (``old_urls``, the command that prints their old URLs: by default
+    ``listing`` with ``--old-urls``), or all at once by deleting
+    ``baseline``, the guard's, with what else that accepts.
     ``slugify_source`` as for ``shared_causes``.
     """
     changes = list(changes)
@@ -913,21 +920,72 @@ def url_change_warnings(
         )
     )
     if max(counts[:_REUSED]) > SAID_OF_EACH_KIND:
+        # The list has the kept ones too, said in a line of their own, not
+        # counted here: named, so that its count and this one agree.
+        too = f', with the {kept} {_KEPT[kept > 1]} (as "no thing")' if kept else ""
         summary += (
             f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
-            f"with its fix, and {listing} lists every one"
+            f"with its fix, and {listing} lists every one{too}"
         )
     if causes.alike is not None:
-        summary += (
-            f". {causes.alike.said()}, or, if the change is deliberate, accept "
-            f"every change at once by deleting {baseline} (the next build starts "
-            "a new one)"
+        accept = _accept_alike(
+            causes.alike, counts, kept, baseline, old_urls or f"{listing} --old-urls"
         )
+        summary += f". {causes.alike.said()}, or, if the change is deliberate, {accept}"
     for cause in causes.others:
         summary += f". {cause}"
     if reused is not None:
         summary += f". {reused}"
     return said, unsaid, summary
+
+
+# What deleting the baseline accepts besides the URLs that changed alike,
+# one and many: the changed URLs of other shapes; the URLs let go earlier
+# that other owners' things have (the baseline's released entries); the
+# thing URLs it keeps for sources without a thing for a problem the build
+# said (``lost_to_said_problems``), whose changes it would no longer say.
+_OTHER_CHANGED = ("other changed thing URL", "other changed thing URLs")
+_LET_GO = (
+    "thing URL let go earlier that another owner's thing has now",
+    "thing URLs let go earlier that other owners' things have now",
+)
+_KEPT = (
+    "thing URL kept for a source left without a thing by the problem said above",
+    "thing URLs kept for sources left without a thing by the problems said above",
+)
+
+
+def _accept_alike(
+    alike: Alike, counts: list[int], kept: int, baseline: Path, old_urls: str
+) -> str:
+    """How to accept the changes of the shape ``alike`` at once: deleting
+    ``baseline``, where that accepts nothing else; else their old URLs
+    added to FLATTR_ACCEPT_URL_CHANGES, as the command ``old_urls`` prints
+    them, with what deleting the baseline would accept besides, unseen
+    (``counts`` by kind, and the ``kept`` thing URLs)."""
+    besides = [
+        (counts[0] - alike.count, _OTHER_CHANGED),
+        (counts[1], _KINDS[1]),
+        (counts[2], _KINDS[2]),
+        (counts[_REUSED], _LET_GO),
+        (kept, _KEPT),
+    ]
+    named = [f"the {count} {noun[count > 1]}" for count, noun in besides if count]
+    if not named:
+        return (
+            f"accept every change at once by deleting {baseline} (the next "
+            "build starts a new one)"
+        )
+    them = (
+        "them"
+        if alike.count == alike.changed
+        else f"the old URLs of all {alike.changed} changed thing URLs"
+    )
+    return (
+        f"add their old URLs to FLATTR_ACCEPT_URL_CHANGES ({old_urls} prints "
+        f"{them}, one a line; deleting {baseline} would accept every change at "
+        f"once: {listed(named)} too)"
+    )
 
 
 def _slug_of_file_name(change: UrlChange, by_file_name: bool) -> int | None:

@@ -975,6 +975,8 @@ def _warn_about_url_changes(
         settings.siteurl,
         settings.store_path,
         build.current.pelican.settings.get("SLUGIFY_SOURCE", "title"),
+        old_urls=_listing(settings, from_baseline=True, option="--old-urls"),
+        kept=len(lost),
     )
     for message in said:
         build.warn(site + message)
@@ -1137,30 +1139,34 @@ def _write_next_baseline(
     return True
 
 
-def _listing(settings: FlattrSettings, *, from_baseline: bool = False) -> str:
+def _listing(
+    settings: FlattrSettings, *, from_baseline: bool = False, option: str = ""
+) -> str:
     """The ``pelican-flattr diff`` command that lists every change the guard
     found, with its files, for the summary of a long list: of URL changes
     (``from_baseline``) from the guard's baseline, which keeps each one's
     old URL until it is resolved (a site whose output is deleted before
     each build keeps no old manifest); of owner changes from a copy of the
     old manifest, as the baseline of a build that passes takes the new
-    owner. Paths are quoted as a shell needs them (a space in a folder's
-    name), so that the command runs as written."""
+    owner; with ``option`` (``--old-urls``) after its arguments. Paths are
+    quoted as a shell needs them (a space in a folder's name), so that the
+    command runs as written."""
+    arguments = " ".join(filter(None, ["--settings SETTINGS_FILE", option]))
     if settings.strict:
         # A strict build that fails removes its manifest.
         new = (
-            "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a "
-            "build without FLATTR_STRICT writes, as this failed build removes "
-            "its own"
+            f"NEW_MANIFEST {arguments} (NEW_MANIFEST the one a build without "
+            "FLATTR_STRICT writes, as this failed build removes its own"
         )
     else:
-        new = f"{shlex.quote(str(settings.manifest_path))} --settings SETTINGS_FILE"
+        new = f"{shlex.quote(str(settings.manifest_path))} {arguments}"
     if from_baseline:
         # diff compares one site's files: a thing that moved to another
-        # site of the run shows there as gone, its fix for a lost thing.
+        # site of the run shows there as gone, its fix for a lost thing
+        # (not among the old URLs of changed ones, --old-urls's).
         elsewhere = (
             " (where a thing now another site's of this run shows as gone)"
-            if build.outer_builds or build.current.inside.sites
+            if (build.outer_builds or build.current.inside.sites) and not option
             else ""
         )
         return (

@@ -569,10 +569,12 @@ def test_many_changes_of_a_renamed_category_among_others_are_accepted_apart(
     # A 1,278-row diff switched kind 28 times, repeated one 400-character
     # note for each of 281 URLs a renamed category moved, and never named
     # the rename the build's summary named; its JSON told "no thing" from
-    # "disappeared" by still_there alone.
+    # "disappeared" by still_there alone. The summary's one way to accept
+    # the rename, deleting the baseline, accepted 193 gone things unseen.
     output, conf = _a_renamed_category_among_other_changes(tmp_path)
     baseline = tmp_path.joinpath(*BASELINE)
     manifest = output / "flattr-manifest.json"
+    listing = f"pelican-flattr diff {baseline} {manifest} --settings SETTINGS_FILE"
     ((_, summary),) = summary_lines(flattr_log)
     assert summary.startswith(
         "pelican-flattr: 10 thing URLs of the last build are not this build's: "
@@ -580,6 +582,15 @@ def test_many_changes_of_a_renamed_category_among_others_are_accepted_apart(
         f"thing URLs changed alike, from {SITEURL}/workshop/*/ to "
         f"{SITEURL}/makerspace/*/: one part of their URLs, 'workshop', is "
         "'makerspace' now"
+    ), summary
+    # Deleting the baseline would accept the gone things too, unseen.
+    assert summary.endswith(
+        "put the old name back to keep their flattrs, or, if the change is "
+        "deliberate, add their old URLs to FLATTR_ACCEPT_URL_CHANGES "
+        f"({listing} --old-urls prints them, one a line; deleting {baseline} "
+        "would accept every change at once: the 5 things gone from this build "
+        "and the 5 thing URLs kept for sources left without a thing by the "
+        "problems said above too)"
     ), summary
     monkeypatch.setenv("COLUMNS", "400")  # one line per row, however long
     capsys.readouterr()
@@ -661,26 +672,33 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     )
     manifest = output / "flattr-manifest.json"
     baseline = tmp_path.joinpath(*BASELINE)
-    new = (
-        "NEW_MANIFEST --settings SETTINGS_FILE (NEW_MANIFEST the one a build "
-        "without FLATTR_STRICT writes, as this failed build removes its own)"
-        if strict
-        else f"{manifest} --settings SETTINGS_FILE"
-    )
+
+    def listing(option=""):
+        return f"pelican-flattr diff {baseline} " + (
+            f"NEW_MANIFEST --settings SETTINGS_FILE{option} (NEW_MANIFEST the one "
+            "a build without FLATTR_STRICT writes, as this failed build removes "
+            "its own)"
+            if strict
+            else f"{manifest} --settings SETTINGS_FILE{option}"
+        )
+
+    # Deleting the baseline would accept the 3 gone too: said, with the
+    # command that prints the old URLs of the changed ones alone.
     assert summary_lines(flattr_log) == [
         (
             "ERROR" if strict else "WARNING",
             "pelican-flattr: 28 thing URLs of the last build are not this "
             "build's: 25 thing URLs changed, 3 things gone from this build; the "
             "first 20 of each kind are said above, each with its fix, and "
-            f"pelican-flattr diff {baseline} {new} lists every one. 25 of the 25 "
-            "changed "
+            f"{listing()} lists every one. 25 of the 25 changed "
             f"thing URLs changed alike, from {SITEURL}/*.html to "
             f"{SITEURL}/posts/*/: a changed ARTICLE_URL, ARTICLE_SAVE_AS or "
             "PAGE_URL setting (or their LANG_ twins, or SITEURL's path) is the "
             "likely cause: put it back to keep their flattrs, or, if the change "
-            "is deliberate, accept every change at once by deleting "
-            f"{tmp_path.joinpath(*BASELINE)} (the next build starts a new one)",
+            "is deliberate, add their old URLs to FLATTR_ACCEPT_URL_CHANGES "
+            f"({listing(' --old-urls')} prints them, one a line; deleting "
+            f"{baseline} would accept every change at once: the 3 things gone "
+            "from this build too)",
         )
     ]
     if strict:
@@ -2191,7 +2209,7 @@ def test_as_many_released_urls_reused_as_are_said_are_not_summed_up():
         "21 thing URLs of the last build are not this build's: 21 thing URLs "
         "changed; the first 20 of each kind are said above"
     )
-    assert "let go earlier" not in summary
+    assert "the others once those are fixed" not in summary
 
 
 def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_log):
@@ -4838,6 +4856,35 @@ def test_as_many_changed_urls_as_are_said_are_summed_up_without_an_unsaid_rest()
         f"{SAID_OF_EACH_KIND} changed thing URLs changed alike"
     ), summary
     assert "said above" not in summary and "lists every one" not in summary
+
+
+def test_the_summary_says_what_its_diff_lists_and_deleting_the_baseline_accepts():
+    # The summary counted 474 changes and sent the operator to a diff of
+    # 951: the 477 thing URLs kept for articles left without an owner,
+    # said in a line of their own. Deleting the baseline, its one way to
+    # accept a shape, accepts those and every other change too.
+    from pelican_flattr.url_guard import SAID_OF_EACH_KIND
+
+    changes = [
+        UrlChange(f"p{n}.md", f"{SITEURL}/p{n}.html", f"{SITEURL}/posts/p{n}.html")
+        for n in range(SAID_OF_EACH_KIND + 1)
+    ]
+    changes.append(UrlChange("q.md", f"{SITEURL}/q.html", f"{SITEURL}/r.html"))
+    _, _, summary = url_change_warnings(
+        changes, "pelican-flattr diff B M", Path("b"), kept=3
+    )
+    assert (
+        "and pelican-flattr diff B M lists every one, with the 3 thing URLs kept "
+        'for sources left without a thing by the problems said above (as "no '
+        'thing"). 21 of the 22 changed thing URLs changed alike'
+    ) in summary
+    assert summary.endswith(
+        "add their old URLs to FLATTR_ACCEPT_URL_CHANGES (pelican-flattr diff B M "
+        "--old-urls prints the old URLs of all 22 changed thing URLs, one a line; "
+        "deleting b would accept every change at once: the 1 other changed thing "
+        "URL and the 3 thing URLs kept for sources left without a thing by the "
+        "problems said above too)"
+    ), summary
 
 
 def test_pages_are_asked_for_only_when_a_source_without_a_thing_is_still_there():
