@@ -735,20 +735,29 @@ def test_a_table_that_fits_the_terminal_is_printed_as_a_table():
     assert f"│ bob   │ {CLAIM} │" in out
 
 
+@pytest.fixture
+def one_button_missing(sample_output, tmp_path) -> tuple[str, Path]:
+    """The command that audits a copy of the sample site one of whose pages
+    lost its button, and that page's path in the site."""
+    site = tmp_path / "site"
+    shutil.copytree(sample_output, site)
+    page = min(thing["page"] for thing in manifest_things(site).values())
+    remove_button(site / page)
+    return f"import sys\nsys.exit(cli.main(['audit', {str(site)!r}]))", Path(page)
+
+
 def test_an_audit_on_a_terminal_keeps_its_table_and_says_what_to_do(
-    sample_output, tmp_path
+    one_button_missing,
 ):
     # A terminal keeps the table, the summary by kind below it, where the
     # screen ends; each kind found gives its fix there too.
     from pelican_flattr.audit_report import PROBLEM_FIXES
 
-    site = tmp_path / "site"
-    shutil.copytree(sample_output, site)
-    page = site / min(thing["page"] for thing in manifest_things(site).values())
-    remove_button(page)
-    code = f"import sys\nsys.exit(cli.main(['audit', {str(site)!r}]))"
+    code, page = one_button_missing
     out = on_a_terminal(code, 2000, status=1)
-    assert "┃ file " in out and f"│ {page.relative_to(site)} " in out
+    # Each row with its kind, as a log's line has it: the summary's fix
+    # below is found by it.
+    assert "┃ file " in out and f"│ {page} │ button-missing │" in out
     fix = f"    what to do: {PROBLEM_FIXES['button-missing']}"
     lines = out.splitlines()
     start = lines.index("Problems by kind:")
@@ -756,6 +765,12 @@ def test_an_audit_on_a_terminal_keeps_its_table_and_says_what_to_do(
     assert lines[start + 1 : start + 3] == ["  button-missing: 1 problem", fix]
     assert lines[start + 3].startswith("Each kind in full, and what to do: ")
     assert lines[-1].endswith(" files checked: 1 problem")
+
+
+def test_an_audit_on_a_narrow_terminal_gives_each_block_its_kind(one_button_missing):
+    code, page = one_button_missing
+    out = on_a_terminal(code, 80, status=1)
+    assert f"\n{page}\n  kind: button-missing\n  problem: has 0 " in out
 
 
 def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
