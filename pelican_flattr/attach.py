@@ -933,8 +933,8 @@ def _say_why_not(
 def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None:
     """Report each (source, problem) of ``problems`` in the order found, but
     a problem of more than ``_SAID_ALONE`` contents once, where it was first
-    found, naming the first of them and counting them all: one problem of
-    a strict build's count. The problems of authors' unusable entries
+    found, naming the first of them by name and counting them all: one
+    problem of a strict build's count. The problems of authors' unusable entries
     (in ``authors_setting``) count as one: the settings' errors, one per
     entry, said each before."""
     problems = _not_said_outside(problems)
@@ -952,8 +952,10 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
                     f"their authors' entries in {authors_setting} are unusable "
                     "(its errors above say why)"
                 )
+            # Named by name, as the warnings name theirs: in the order
+            # found (newest first) they read "article-419.md, article-359.md".
             build.report(
-                f"{listed(sources, _SAID_ALONE)}: {problem}; none of these "
+                f"{listed(sorted(sources), _SAID_ALONE)}: {problem}; none of these "
                 f"{len(sources)} files gets a Flattr button"
             )
 

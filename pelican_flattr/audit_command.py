@@ -47,9 +47,10 @@ def add_command(subparsers: Any) -> None:
             "button, payment link, Open Graph tags and feed entries; and check the "
             "whole output tree for leaked email addresses and unknown buttons."
         ),
-        epilog="On a terminal, the report is a table, the problems counted by "
-        "kind below it; piped or written to a file (a CI log), the totals and "
-        "the count by kind come first, then one line a problem: FILE: KIND: "
+        epilog="On a terminal, the report is a table (file, kind, problem, "
+        "expected), the problems counted by kind below it; piped or written "
+        "to a file (a CI log), the totals and the count by kind come first, "
+        "then one line a problem: FILE: KIND: "
         "PROBLEM; expected: EXPECTED. Each kind, and what to do about it: "
         '"What the audit reports" in docs/manifest.md of pelican-flattr\'s '
         "source. Exit status: 0 when the site is sound, 1 when problems were "
@@ -209,10 +210,12 @@ def _print_report(
     summary = _summary(by_kind, left_out, fixes)
     others = _other_sites(report, args) + notes
     if terminal.stdout_is_a_terminal():
+        # Each row with its kind, as a log's line has it: the summary's
+        # fix for it, printed below the table, is found by it.
         terminal.print_table(
             title,
-            ("file", "problem", "expected"),
-            [(p.file, p.problem, _expected(p, fixes)) for p in rows],
+            ("file", "kind", "problem", "expected"),
+            [(p.file, p.kind, p.problem, _expected(p, fixes)) for p in rows],
         )
         for line in [*summary, totals, *others]:
             terminal.print_line(line)

@@ -141,7 +141,8 @@ def shown_in_log(text: str) -> str:
 
 
 def _escaped(text: str, pattern: re.Pattern[str]) -> str:
-    text = _printable(text)
+    if not text.isascii():  # nearly every text: no call (20,000 rows)
+        text = _printable(text)
     if text.isprintable():  # nearly every text: no search
         return text
     return pattern.sub(_escape, text)
@@ -213,10 +214,16 @@ def print_lines(lines: Iterable[str]) -> None:
     """Lines for a log on stdout, each whole on one line (a line break in
     one is shown escaped) and as written: no table, no padding, no wrap,
     for 20,000 of them to read and grep."""
-    # In chunks: one write of a 20 MB report would hold it all twice.
+    _write_lines(shown(line) for line in lines)
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    """``lines``, already shown, each ended with a line break, written a
+    thousand at a time: one write of a 20 MB report would hold it all
+    twice."""
     chunk: list[str] = []
     for line in lines:
-        chunk.append(shown(line))
+        chunk.append(line)
         if len(chunk) == 1000:
             _write_all("\n".join(chunk) + "\n")
             chunk = []
@@ -227,28 +234,23 @@ def print_lines(lines: Iterable[str]) -> None:
 def print_table(
     title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """A table for people on stdout; nothing when there are no rows."""
+    """A table for people on stdout; nothing when there are no rows.
+
+    Printed as rich prints a table whose columns are as wide as their
+    widest cells, but a thousand rows at a time: rich's ``Table`` holds
+    every row's layout until it prints (660 MB for 96,000 rows).
+    """
     if not rows:
         return
     from rich.cells import cell_len
-    from rich.table import Table
-    from rich.text import Text
 
-    table = Table(title=title or None, show_lines=False, expand=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    # A cell is one line: a line break in a file name would start a row.
-    cells = [[shown(str(cell)) for cell in row] for row in rows]
-    for row in cells:
-        # Text, not markup: cells hold data (claim URLs from web hooks) in
-        # which "[...]" must show as written.
-        table.add_row(*(Text(cell) for cell in row))
+    # Each column as wide as its widest cell, as rich makes it.
+    widths = [cell_len(column) for column in columns]
+    for row in rows:
+        for index, cell in enumerate(_shown_row(row)):
+            widths[index] = max(widths[index], cell_len(cell))
+    needed = sum(widths) + 3 * len(widths) + 1
     out = console()
-    widest = [
-        max(cell_len(line) for cell in cells_of for line in cell.splitlines() or [""])
-        for cells_of in zip(columns, *cells, strict=True)
-    ]
-    needed = sum(widest) + 3 * len(widest) + 1
     if not stdout_is_a_terminal():
         # A log or a file: folded at 80 columns, no URL or advice ("add
         # 'Flattr_url: ...'") was left whole to copy or to search for. Each
@@ -257,28 +259,75 @@ def print_table(
     elif needed > out.width:
         # A terminal too narrow for the table folds every cell to its
         # column, URLs and advice included: one block per row instead,
-        # each value on lines of its own, which the terminal wraps (a
+        # each value on a line of its own, which the terminal wraps (a
         # wrapped line copies whole).
-        _print_records(out, title, columns, cells)
+        _write_lines(_records(title, columns, rows))
         return
-    out.print(table)
+    _print_head(out, title, columns, widths)
+    _write_lines(_table_rows(out, rows, widths))
 
 
-def _print_records(
-    out: Console, title: str, columns: Sequence[str], cells: list[list[str]]
+def _shown_row(row: Sequence[Any]) -> list[str]:
+    # A cell is one line: a line break in a file name would start a row.
+    return [shown(str(cell)) for cell in row]
+
+
+def _print_head(
+    out: Console, title: str, columns: Sequence[str], widths: list[int]
 ) -> None:
-    """The rows of a table as blocks: the first cell, then each other
-    ``column: value``, the value's further lines indented."""
-    from rich.text import Text
+    """The title, the top edge and the header of a table whose columns are
+    ``widths`` wide, as rich prints them (centred, styled): a table of no
+    rows, less its bottom edge."""
+    from rich.segment import Segments
+    from rich.table import Table
 
-    lines = [title, ""] if title else []
-    for row in cells:
-        lines.append(row[0])
-        for column, cell in zip(columns[1:], row[1:], strict=True):
-            value = "\n    ".join(cell.splitlines())
-            lines.append(f"  {column}: {value}")
-        lines.append("")
-    out.print(Text("\n".join(lines[:-1])), soft_wrap=True)
+    head = Table(title=title or None, expand=False)
+    for column, width in zip(columns, widths, strict=True):
+        head.add_column(column, width=width)
+    lines = out.render_lines(head, out.options, pad=False, new_lines=True)
+    out.print(Segments(segment for line in lines[:-1] for segment in line))
+
+
+def _table_rows(
+    out: Console, rows: Sequence[Sequence[Any]], widths: list[int]
+) -> Iterator[str]:
+    """The lines of a table's rows and its bottom edge, drawn with the
+    characters rich draws the table's with (ASCII where stdout is). Not
+    through rich: cells hold data (claim URLs from web hooks) in which
+    "[...]" is no markup."""
+    from rich.box import HEAVY_HEAD
+    from rich.cells import cell_len
+
+    box = HEAVY_HEAD.substitute(out.options, safe=out.safe_box)
+    for index, row in enumerate(rows):
+        last = index == len(rows) - 1
+        left, divider, right = (
+            (box.foot_left, box.foot_vertical, box.foot_right)
+            if last
+            else (box.mid_left, box.mid_vertical, box.mid_right)
+        )
+        cells = divider.join(
+            f" {cell}{' ' * (width - cell_len(cell))} "
+            for cell, width in zip(_shown_row(row), widths, strict=True)
+        )
+        yield f"{left}{cells}{right}"
+    yield box.get_bottom([width + 2 for width in widths])
+
+
+def _records(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Iterator[str]:
+    """The lines of a table's rows as blocks: the first cell, then each
+    other ``column: value``, a blank line between blocks."""
+    if title:
+        yield from (title, "")
+    for index, row in enumerate(rows):
+        if index:
+            yield ""
+        first, *others = _shown_row(row)
+        yield first
+        for column, cell in zip(columns[1:], others, strict=True):
+            yield f"  {column}: {cell}"
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,6 +84,7 @@ from .store import (
     store_argument,
     write_transaction,
 )
+from .wording import listed
 
 TOKEN_ENV = "FLATTR_TOKEN"
 API_URL_ENV = "FLATTR_API_URL"
@@ -126,11 +127,15 @@ class Request:
 
 @dataclass(frozen=True)
 class Skipped:
-    """An entry of FILE that needs no request, and why."""
+    """An entry of FILE that needs no request, and why. ``shared`` is the
+    reason as one line says it of many entries, where ``reason`` names
+    something of this entry's own (its Flattr user, the entry it repeats);
+    empty where ``reason`` says it of any."""
 
     source: str
     identity: str | None
     reason: str
+    shared: str = ""
 
 
 @dataclass(frozen=True)
@@ -435,7 +440,10 @@ def _plan_owner(
         if say_flattr_user:
             skipped.append(
                 Skipped(
-                    where, None, f"is the Flattr user {owner.value}: nothing to verify"
+                    where,
+                    None,
+                    f"is the Flattr user {owner.value}: nothing to verify",
+                    shared="are Flattr users: nothing to verify",
                 )
             )
         return
@@ -479,7 +487,12 @@ def _deduplicated(
             kept.append(entry)
         elif earlier.username == entry.username:
             skipped.append(
-                Skipped(entry.source, entry.identity, f"same as {earlier.source}")
+                Skipped(
+                    entry.source,
+                    entry.identity,
+                    f"same as {earlier.source}",
+                    shared="each the same as an entry before it",
+                )
             )
         else:
             problems.append(
@@ -897,6 +910,13 @@ def add_command(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list each entry skipped on a line of its own (without it, the "
+        "entries of a reason more than five share are one line)",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
         help="print only problems: the identities refused, not reached or not "
@@ -1212,8 +1232,7 @@ class _Report:
 
     def start(self) -> None:
         """Say on stderr which identities go out as written though a build
-        no longer publishes them, and list the entries of FILE that need no
-        request."""
+        no longer publishes them."""
         self.started = True
         if self.args.quiet:
             return
@@ -1227,13 +1246,6 @@ class _Report:
                     f"longer publishes it: {why}; {EARLIER_FLATTRS}, and "
                     "verifying it claims them"
                 )
-        if self.args.json:
-            return
-        for skipped in self.plan.skipped:
-            shown = f"{skipped.identity}  " if skipped.identity else ""
-            terminal.print_line(
-                f"{'skipped':<16}  {shown}({skipped.source}) {skipped.reason}"
-            )
 
     def outcome(self, outcome: Outcome) -> None:
         self.done.append(outcome)
@@ -1381,6 +1393,9 @@ class _Report:
             if not self.args.dry_run:
                 terminal.print_line(f"Rate budget: {self.budget(outcomes)}")
             return
+        # After the identities', which are what needs doing: 1,500 lines of
+        # skipped authors came first.
+        terminal.print_lines(_skipped_lines(self.plan.skipped, self.args.verbose))
         tally = _Tally(outcomes)
         parts = [
             f"{tally.count(status_)} {status_}"
@@ -1516,6 +1531,32 @@ def _say(text: str) -> None:
     for people is (``terminal.shown``): a problem names the file given, whose
     name may hold a terminal escape."""
     print(terminal.shown(text, lines=True), file=sys.stderr, flush=True)
+
+
+# How many entries skipped for one reason get a line each before one line
+# says it for them all, naming this many: of 2,000 authors, 500 Flattr
+# users read as 500 lines.
+_SAID_ALONE = 5
+
+
+def _skipped_lines(skipped: Sequence[Skipped], verbose: bool) -> Iterator[str]:
+    """A line for each entry of ``skipped``, in order; but, unless
+    ``verbose``, one for the entries of a reason more than ``_SAID_ALONE``
+    share, where the first of them is, naming the first few."""
+    sharing: dict[str, list[Skipped]] = {}
+    for entry in skipped:
+        sharing.setdefault(entry.shared or entry.reason, []).append(entry)
+    for entry in skipped:
+        group = sharing[entry.shared or entry.reason]
+        if verbose or len(group) <= _SAID_ALONE:
+            shown = f"{entry.identity}  " if entry.identity else ""
+            yield f"{'skipped':<16}  {shown}({entry.source}) {entry.reason}"
+        elif entry is group[0]:
+            sources = listed([each.source for each in group], _SAID_ALONE)
+            yield (
+                f"{'skipped':<16}  {len(group)} entries ({sources}; -v lists "
+                f"each) {entry.shared or entry.reason}"
+            )
 
 
 def _skipped_json(skipped: Skipped) -> dict[str, Any]:

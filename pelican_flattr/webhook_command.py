@@ -23,7 +23,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -774,7 +774,7 @@ def pending_rows(
     store: Path, settings: dict[str, Any], problems: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """The ``pending`` report, one dict per owner identifier the store
-    holds flattrs for, newest first.
+    holds flattrs for, newest first (owners of one time by identifier).
 
     ``FLATTR_AUTHORS`` and ``FLATTR_USERNAME`` (the site's, and each
     language's own in ``I18N_SUBSITES``) name each row's authors; an owner
@@ -878,7 +878,11 @@ def pending_rows(
                 else None,
             }
         )
-    return sorted(rows, key=lambda row: (row["latest"], row["owner"]), reverse=True)
+    # Newest first; owners of one second (a batch of deliveries) in the
+    # order of their identifiers, as a reader looks for one.
+    rows.sort(key=lambda row: row["owner"])
+    rows.sort(key=lambda row: row["latest"], reverse=True)
+    return rows
 
 
 def _no_such_store(args: argparse.Namespace, named_by: str | None) -> str:
@@ -980,6 +984,22 @@ def _with_store_said(command: str, store: Path) -> str:
     )
 
 
+def _claim_lines(
+    args: argparse.Namespace, store: Path, rows: list[dict[str, Any]]
+) -> Iterator[str]:
+    """Each owner's line of ``pending``'s claim URLs, ``OWNER (AUTHORS)
+    URL``, and the notes below it."""
+    for row in rows:
+        authors = ", ".join(row["authors"] or ())
+        owner = f"{row['owner']} ({authors})" if authors else row["owner"]
+        yield f"{owner}  {row['claim_url'] or _address_unknown(args, store, row)}"
+        # Lines of their own: the URL above stays whole, to copy.
+        if row["unpublished_note"]:
+            yield f"    {row['unpublished_note']}"
+        if row["claim_url_note"]:
+            yield f"    {row['claim_url_note']}"
+
+
 def run_pending(args: argparse.Namespace) -> int:
     """The ``pending`` subcommand."""
     try:
@@ -1067,22 +1087,17 @@ def run_pending(args: argparse.Namespace) -> int:
         ],
     )
     # Below the table, each on a line of its own: a table cell folds a long
-    # URL into pieces that cannot be copied.
+    # URL into pieces that cannot be copied. Its authors beside the owner,
+    # for a list of 2,000 to be read without the table; the URL last, to
+    # copy.
     if rows:
         terminal.print_line("Claim URLs, to pass on to each owner:")
-    for row in rows:
-        url = row["claim_url"] or _address_unknown(args, store, row)
-        terminal.print_line(f"{row['owner']}  {url}")
-        if row["unpublished_note"]:
-            # A line of its own: the URL above stays whole, to copy.
-            terminal.print_line(f"    {row['unpublished_note']}")
-        if row["claim_url_note"]:
-            terminal.print_line(f"    {row['claim_url_note']}")
-    count = len(rows)
+    terminal.print_lines(_claim_lines(args, store, rows))
+    flattrs = terminal.counted(sum(row["flattrs"] for row in rows), "pending flattr")
     # Which store: without --settings or --store it is the one in this
     # folder, perhaps not the site's.
     terminal.print_line(
-        f"{count} owner{'' if count == 1 else 's'} with pending flattrs "
-        f"(store {_shown(store)})."
+        f"{terminal.counted(len(rows), 'owner')} with "
+        f"{flattrs if rows else 'pending flattrs'} (store {_shown(store)})."
     )
     return 0

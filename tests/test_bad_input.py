@@ -151,9 +151,13 @@ def test_one_problem_of_many_articles_is_said_once(site, flattr_log):
     # A bulk import that wrote one bad value into seven articles: one error
     # names the first five files and counts them all, where seven lines
     # (hundreds, on a real import) buried the rest of the log. Two articles
-    # with another value are each said, in the order found.
+    # with another value are each said, in the order found. The files named
+    # by name, as the warnings name theirs: found newest first, they read
+    # "7.md, 6.md, ..." (on a real import, in no order one could follow).
     files = {
-        f"{n}.md": article(f"Imported {n}", "Alice", flattr_category="article")
+        f"{n}.md": article(f"Imported {n}", "Alice", flattr_category="article").replace(
+            "2024-03-01", f"2024-03-0{n}"
+        )
         for n in range(1, 8)
     }
     files["x.md"] = article("Other X", "Alice", flattr_category="blog")

@@ -121,8 +121,8 @@ def test_the_table_hands_out_the_same_claim_urls(report, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    for address, _, expected in SHAPES.values():
-        assert f"{owner_of(address)}  {expected}" in lines
+    for name, (address, _, expected) in SHAPES.items():
+        assert f"{owner_of(address)} ({name})  {expected}" in lines
     assert f"{PARTNER[0]}  {PARTNER[1]}" in lines
     # Nowhere an address in a query or fragment.
     for line in lines:

@@ -735,20 +735,29 @@ def test_a_table_that_fits_the_terminal_is_printed_as_a_table():
     assert f"│ bob   │ {CLAIM} │" in out
 
 
+@pytest.fixture
+def one_button_missing(sample_output, tmp_path) -> tuple[str, Path]:
+    """The command that audits a copy of the sample site one of whose pages
+    lost its button, and that page's path in the site."""
+    site = tmp_path / "site"
+    shutil.copytree(sample_output, site)
+    page = min(thing["page"] for thing in manifest_things(site).values())
+    remove_button(site / page)
+    return f"import sys\nsys.exit(cli.main(['audit', {str(site)!r}]))", Path(page)
+
+
 def test_an_audit_on_a_terminal_keeps_its_table_and_says_what_to_do(
-    sample_output, tmp_path
+    one_button_missing,
 ):
     # A terminal keeps the table, the summary by kind below it, where the
     # screen ends; each kind found gives its fix there too.
     from pelican_flattr.audit_report import PROBLEM_FIXES
 
-    site = tmp_path / "site"
-    shutil.copytree(sample_output, site)
-    page = site / min(thing["page"] for thing in manifest_things(site).values())
-    remove_button(page)
-    code = f"import sys\nsys.exit(cli.main(['audit', {str(site)!r}]))"
+    code, page = one_button_missing
     out = on_a_terminal(code, 2000, status=1)
-    assert "┃ file " in out and f"│ {page.relative_to(site)} " in out
+    # Each row with its kind, as a log's line has it: the summary's fix
+    # below is found by it.
+    assert "┃ file " in out and f"│ {page} │ button-missing │" in out
     fix = f"    what to do: {PROBLEM_FIXES['button-missing']}"
     lines = out.splitlines()
     start = lines.index("Problems by kind:")
@@ -756,6 +765,12 @@ def test_an_audit_on_a_terminal_keeps_its_table_and_says_what_to_do(
     assert lines[start + 1 : start + 3] == ["  button-missing: 1 problem", fix]
     assert lines[start + 3].startswith("Each kind in full, and what to do: ")
     assert lines[-1].endswith(" files checked: 1 problem")
+
+
+def test_an_audit_on_a_narrow_terminal_gives_each_block_its_kind(one_button_missing):
+    code, page = one_button_missing
+    out = on_a_terminal(code, 80, status=1)
+    assert f"\n{page}\n  kind: button-missing\n  problem: has 0 " in out
 
 
 def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
@@ -770,6 +785,75 @@ def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
         f"Pending\n\nbob\n  claim URL: {CLAIM}\n\n"
         "carol\n  claim URL: multi\\x0a[b]line[/b]\n"
     )
+
+
+# Cells of every shape rich measures: wide and zero-width characters, a
+# combining accent, an emoji, markup, and controls, which show escaped.
+PIECES = ["a", "bb ", " ", "[b]x[/b]", "日本語", "e\u0301", "\u200b", "😀"]
+PIECES += ["\x1b[2J", "\n", ":smile:", "https://flattr.com/c/1?x=[y]"]
+COLUMNS = ("owner", "claim URL", "note")
+
+
+def many_rows(count: int) -> list[list[str]]:
+    """``count`` rows of up to four ``PIECES`` a cell, the widest cell in
+    the last: every row before it is padded to a width known only at the
+    end."""
+    rows = [
+        [
+            "".join(
+                PIECES[(row * 7 + column * 5 + n) % len(PIECES)] for n in range(row % 5)
+            )
+            for column in range(len(COLUMNS))
+        ]
+        for row in range(count)
+    ]
+    rows[-1][1] = CLAIM + "x" * 200
+    return rows
+
+
+def as_rich_prints_it(rows: list[list[str]]) -> str:
+    """The table of ``rows`` that rich prints of them all at once."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Pending")
+    for column in COLUMNS:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(terminal.shown(cell)) for cell in row))
+    out = io.StringIO()
+    Console(file=out, width=10_000, emoji=False, color_system=None).print(table)
+    return out.getvalue()
+
+
+def test_thousands_of_rows_print_as_rich_prints_their_table(capsys):
+    # A thousand rows at a time (rich's Table of 96,000 held 660 MB), the
+    # same table: each column as wide as its widest cell, whichever batch
+    # holds it.
+    rows = many_rows(3000)
+    terminal.print_table("Pending", COLUMNS, rows)
+    assert capsys.readouterr().out == as_rich_prints_it(rows)
+
+
+def test_thousands_of_rows_on_a_terminal_keep_the_table_or_the_blocks(tmp_path):
+    # As wide as the terminal: the table rich prints. Too narrow: a block a
+    # row, written as the rows are read.
+    rows = many_rows(3000)
+    saved = tmp_path / "rows.json"
+    saved.write_text(json.dumps(rows), encoding="utf-8")
+    code = (
+        f"import json\nrows = json.loads(open({str(saved)!r}).read())\n"
+        f"terminal.print_table('Pending', {COLUMNS!r}, rows)"
+    )
+    assert on_a_terminal(code, 1000) == as_rich_prints_it(rows)
+    blocks = []
+    for first, *others in rows:
+        lines = [terminal.shown(first)]
+        for column, cell in zip(COLUMNS[1:], others, strict=True):
+            lines.append(f"  {column}: {terminal.shown(cell)}")
+        blocks.append("\n".join(lines))
+    assert on_a_terminal(code, 80) == "Pending\n\n" + "\n\n".join(blocks) + "\n"
 
 
 @pytest.mark.parametrize(

@@ -410,7 +410,7 @@ def test_pending_never_adds_an_address_to_a_claim_url_off_flattr_com(
     )
     assert main(command) == 0
     out = capsys.readouterr().out
-    assert f"{CAROL}  http://flattr.com.evil.example/c\n" in out
+    assert f"{CAROL} (Carol Chen)  http://flattr.com.evil.example/c\n" in out
     assert "carol" not in out and "%40" not in out
 
 

@@ -108,8 +108,9 @@ def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
         assert owners[CAROL]["verify_command"] is None
     else:
         assert (
-            f"{CAROL}  (email owner: address unknown; no FLATTR_AUTHORS entry of "
-            f"{conf}, nor its FLATTR_USERNAME, holds the address this hash is of"
+            f"{CAROL} (Carol)  (email owner: address unknown; no FLATTR_AUTHORS "
+            f"entry of {conf}, nor its FLATTR_USERNAME, holds the address this "
+            "hash is of"
         ) in out.replace("\n", " ")
 
 
@@ -178,20 +179,23 @@ def test_pending_table_for_people(store, capsys, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", columns)  # piped, or a narrow terminal
     assert main(["pending", "--store", str(store), "--settings", SETTINGS]) == 0
     out = capsys.readouterr().out
-    # Which store: without --store it may not be the site's.
-    assert f"3 owners with pending flattrs (store {store})." in out
+    # Which store: without --store it may not be the site's. And the
+    # flattrs all owners wait for: the table's total.
+    assert out.endswith(f"\n3 owners with 14 pending flattrs (store {store}).\n")
     # At 40 columns the table folds each name across lines ("Build", "er"):
     # the start of each remains, mapped from the owner by FLATTR_AUTHORS.
     names = ["Bob Builder", "Carol Chen"] if columns == "80" else ["Bob", "Carol"]
     assert all(name in out for name in names), out
-    # Each claim URL whole on one line, ready to copy.
+    # Each claim URL whole on one line, ready to copy, last; its owner's
+    # authors before it, as the table shows them: 2,000 owners' lines far
+    # below the table, or under a table folded to 40 columns, read alone.
     lines = out.splitlines()
-    for url in (
-        "https://flattr.com/claim/b2/owner",
-        "https://flattr.com/claim/c1/owner/carol%40example.org",
-        "https://flattr.com/claim/x1/owner",
-    ):
-        assert any(line.endswith(url) for line in lines), (url, out)
+    claims = lines[lines.index("Claim URLs, to pass on to each owner:") + 1 : -1]
+    assert sorted(claims) == [
+        f"{CAROL} (Carol Chen)  https://flattr.com/claim/c1/owner/carol%40example.org",
+        "partner:elsewhere:5  https://flattr.com/claim/x1/owner",
+        "twitter:user:id:783214 (Bob Builder)  https://flattr.com/claim/b2/owner",
+    ]
 
 
 def table_rows(out: str) -> dict[str, list[str]]:
@@ -236,8 +240,8 @@ def test_pending_lists_the_newest_delivery_first(
     tmp_path, monkeypatch, capsys, as_json
 ):
     # What arrived last is what the operator has yet to pass on. Owners
-    # whose latest deliveries came in the same second follow in the
-    # reverse order of their identifiers (the one sort key, reversed):
+    # whose latest deliveries came in the same second (a batch) follow in
+    # the order of their identifiers, ascending, as a reader looks one up:
     # the same order in every run.
     from pelican_flattr.store import open_store
 
@@ -260,8 +264,8 @@ def test_pending_lists_the_newest_delivery_first(
         )
     newest_first = [
         "partner:ns:new",
-        "partner:ns:tie-b",
         "partner:ns:tie-a",
+        "partner:ns:tie-b",
         "partner:ns:old",
     ]
     command = ["pending", "--store", str(path)]
@@ -859,7 +863,7 @@ def test_flattr_username_is_an_owner_whose_claim_url_is_completed(
     else:
         table_row = next(line for line in out.splitlines() if CAROL in line)
         assert "FLATTR_USERNAME" in table_row and "neither" not in table_row
-        assert f"{CAROL}  {complete}" in out.splitlines()
+        assert f"{CAROL} (FLATTR_USERNAME)  {complete}" in out.splitlines()
         assert "address unknown" not in out
 
 
@@ -1031,7 +1035,7 @@ def test_each_languages_own_owners_are_read(
         assert site_owner["site_owner"] is True
         assert owners["twitter:user:id:783214"]["authors"] == ["Bob Builder"]
     else:
-        assert f"{CAROL}  {complete}" in out.splitlines()
+        assert f"{CAROL} (Carol)  {complete}" in out.splitlines()
         assert "address unknown" not in out
         assert "neither" not in out
 
@@ -1174,7 +1178,7 @@ def test_one_owner_is_counted_as_one(tmp_path, capsys):
     store = store_of_one_delivery(tmp_path, "partner:ns:1")
     assert main(["pending", "--store", str(store)]) == 0
     last_line = capsys.readouterr().out.splitlines()[-1]
-    assert last_line == f"1 owner with pending flattrs (store {store})."
+    assert last_line == f"1 owner with 3 pending flattrs (store {store})."
 
 
 def owners_in_json(capsys, store: Path, conf: Path, settings: str) -> dict:

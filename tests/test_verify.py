@@ -1123,6 +1123,61 @@ def test_a_batch_from_pelicanconf_verifies_the_site_owner(
     )
 
 
+def test_a_dry_run_of_many_authors_says_what_it_would_send_first(capsys, tmp_path):
+    # 2,000 authors: 1,500 "skipped" lines (500 of "is the Flattr user
+    # memberNNNN") came before the 500 that would be sent. What needs doing
+    # first; then a line for each reason more than five entries share,
+    # naming the first five: each entry on a line of its own with -v, and
+    # in --json.
+    authors, accounts = {}, {}
+    for n in range(24):
+        name = f"Member {n:02}"
+        if n % 4 == 0:
+            authors[name] = f"member{n:02}"  # a Flattr user
+        elif n % 4 == 1:
+            authors[name], accounts[name] = f"partner:ns:{n}", f"flattrer{n:02}"
+        else:
+            authors[name] = f"partner:ns:{n}"  # no account yet
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"FLATTR_AUTHORS = {authors!r}\nFLATTR_VERIFIED_ACCOUNTS = {accounts!r}\n",
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--settings", str(conf), "--dry-run")
+    assert status == 0, err
+
+    def sources(numbers: range) -> str:
+        named = [f"FLATTR_AUTHORS['Member {n:02}']" for n in numbers]
+        return f"{', '.join(named[:5])} and {len(named) - 5} more"
+
+    unclaimed = [n for n in range(24) if n % 4 > 1]
+    assert out.splitlines() == [
+        *(
+            f"would send  POST https://api.flattr.com/rest/v2/users/flattrer{n:02}"
+            f"/verify  identity=partner:ns:{n}  (FLATTR_AUTHORS['Member {n:02}'])"
+            for n in range(1, 24, 4)
+        ),
+        f"skipped           6 entries ({sources(range(0, 24, 4))}; -v lists each) "
+        "are Flattr users: nothing to verify",
+        f"skipped           12 entries ({sources(unclaimed)}; -v lists each) not "
+        "yet claimed by a Flattr account, skipped (name the account in "
+        "FLATTR_VERIFIED_ACCOUNTS once the author has one)",
+        "6 identities: 6 would send, 18 skipped (dry run: nothing was sent)",
+    ]
+    status, out, err = run(capsys, "--settings", str(conf), "--dry-run", "-v")
+    skipped = [line for line in out.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 18 and "-v lists each" not in out
+    assert skipped[:2] == [
+        "skipped           (FLATTR_AUTHORS['Member 00']) is the Flattr user "
+        "member00: nothing to verify",
+        "skipped           partner:ns:2  (FLATTR_AUTHORS['Member 02']) not yet "
+        "claimed by a Flattr account, skipped (name the account in "
+        "FLATTR_VERIFIED_ACCOUNTS once the author has one)",
+    ]
+    status, document, err = run_json(capsys, "--settings", str(conf), "--dry-run")
+    assert len(document["skipped"]) == 18
+
+
 def test_a_bad_site_owner_stops_a_batch_from_pelicanconf(stub, capsys, tmp_path):
     conf = tmp_path / "pelicanconf.py"
     conf.write_text(
