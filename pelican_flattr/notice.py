@@ -142,7 +142,8 @@ def claim_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     # hostname is in lower case, as browsers read it; check_thing_url
     # refused what they would read as another name (a "\\", escapes).
-    if not _FLATTR_HOST.fullmatch(parts.hostname or ""):
+    # "flattr.com." is the same host, fully qualified.
+    if not _FLATTR_HOST.fullmatch((parts.hostname or "").removesuffix(".")):
         return f"is on {shown_value(parts.hostname)}, not on flattr.com"
     if parts.scheme != "https":
         return "is plain http://, not https://"

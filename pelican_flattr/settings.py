@@ -1191,12 +1191,24 @@ def _host_name_problem(host: str) -> str | None:
     if "//" in host:
         name = _hostname(host)
         return "a URL: write its host name alone" + (f", {name!r}" if name else "")
+    if "*" in host:
+        return "a wildcard, which FLATTR_OLD_HOSTS does not take: list each host name"
+    if any(character.isspace() for character in host.strip()):
+        # "old.example other.example": the advice for a URL's space (%20)
+        # would not help here.
+        return (
+            "which holds a space: give each host name as an item of its own "
+            "(['old.example.org', 'other.example.org'])"
+        )
     problem = check_thing_url(f"https://{host}/")
     if problem is not None:
         return f"which {problem}"
     parts = urlsplit(f"https://{host}/")
     if parts.netloc != host or parts.port is not None:
-        return f"not a host name alone: write {parts.hostname!r}"
+        name = parts.hostname or ""
+        # An IPv6 address is written in its brackets, as a URL holds it.
+        name = f"[{name}]" if ":" in name else name
+        return f"not a host name alone: write {name!r}"
     return None
 
 

@@ -8,7 +8,6 @@ a button is either right or absent. Nothing in this module imports Pelican.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import ipaddress
@@ -846,20 +845,36 @@ def comparable_host(host: str) -> str:
     """``host`` (a URL's, as ``urlsplit().hostname`` gives it, or one of
     ``FLATTR_OLD_HOSTS``) in the one form two hosts are compared in, to
     tell whether a pinned URL is the site's: read as browsers read it (its
-    escapes decoded, full-width forms mapped), in IDNA's ASCII form
-    (``xn--``), lower-case, without a final dot or a leading ``www.``.
+    escapes decoded, full-width forms mapped, lower-case), each ``xn--``
+    label in its Unicode form, without a final dot or a leading ``www.``.
 
-    Cached: a site's pins name few hosts.
+    Compared in Unicode, not in IDNA's ASCII form: Python's ``idna`` codec
+    follows IDNA 2003, which maps "ß" to "ss" (``straße.example`` would be
+    ``strasse.example``, another domain), where browsers keep it
+    (``xn--strae-oqa``). Cached: a site's pins name few hosts.
     """
     if "%" in host:
         host = unquote(host)
     host = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
     host = host.removesuffix(".")
-    if not host.isascii():
-        # A name IDNA does not take is compared as it is.
-        with contextlib.suppress(UnicodeError):
-            host = host.encode("idna").decode("ascii")
+    if "xn--" in host:
+        host = ".".join(map(_unicode_label, host.split(".")))
     return host.removeprefix("www.")
+
+
+def _unicode_label(label: str) -> str:
+    """A host name's ``label`` with its ``xn--`` form decoded; as it is
+    when it is no such form, or none browsers take: not Punycode, or
+    Punycode of ASCII alone (``xn--abc-`` is not ``abc``)."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return label
+    if decoded.isascii() or decoded.encode("punycode") != label[4:].encode():
+        return label
+    return decoded
 
 
 def _unsafe_character(character: str) -> str:

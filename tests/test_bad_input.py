@@ -452,6 +452,22 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_OLD_HOSTS[0] is '[address]', which holds a user name or password",
         ),
         ({"FLATTR_OLD_HOSTS": [""]}, "FLATTR_OLD_HOSTS[0] is '', which has no host"),
+        # Taken without a word, and never matched.
+        (
+            {"FLATTR_OLD_HOSTS": ["*.old.example.org"]},
+            "FLATTR_OLD_HOSTS[0] is '*.old.example.org', a wildcard, which "
+            "FLATTR_OLD_HOSTS does not take: list each host name",
+        ),
+        # Each advised what was refused in turn ('::1', old%20example.org).
+        (
+            {"FLATTR_OLD_HOSTS": ["[::1]:80"]},
+            "FLATTR_OLD_HOSTS[0] is '[::1]:80', not a host name alone: write '[::1]'",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": ["old.example.org other.example.org"]},
+            "FLATTR_OLD_HOSTS[0] is 'old.example.org other.example.org', which holds "
+            "a space: give each host name as an item of its own",
+        ),
         # Values that are false, but not None, were taken as unset.
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),

@@ -388,6 +388,29 @@ def test_pending_says_which_claim_urls_no_build_links_to(off_flattr, capsys):
         assert f"\n    {note}\n" in table
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://flattr.com/claim/1", None),
+        ("https://FLATTR.COM/claim/1", None),
+        # Fully qualified, the same host: it was said to be another.
+        ("https://flattr.com./claim/2", None),
+        ("https://claims.flattr.com/c", None),
+        ("https://flattr.com.@evil.example/", "holds an email address or an '@'"),
+        ("https://evil.example/?flattr.com", "is on 'evil.example', not on flattr.com"),
+        (
+            "https://flattr.com.evil.example/",
+            "is on 'flattr.com.evil.example', not on flattr.com",
+        ),
+        ("http://flattr.com/claim/1", "is plain http://, not https://"),
+    ],
+)
+def test_only_flattr_coms_own_claim_urls_are_linked(url, problem):
+    from pelican_flattr.notice import claim_url_problem
+
+    assert claim_url_problem(url) == problem
+
+
 def test_pending_never_adds_an_address_to_a_claim_url_off_flattr_com(
     off_flattr, tmp_path, capsys
 ):
