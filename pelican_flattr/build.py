@@ -1157,8 +1157,11 @@ def _say(level: int, message: str) -> None:
     beside the pages Pelican had written, for the audit to pass. So a
     message that raises takes back what a failed strict build takes back.
     """
+    # Logged by the level's own method: Pelican 4.9's fatal logger raises
+    # from error() and warning() alone, not from log().
+    log = logger.error if level >= logging.ERROR else logger.warning
     try:
-        logger.log(level, "pelican-flattr: %s", message)
+        log("pelican-flattr: %s", message)
     except Exception:
         take_back_manifests()
         raise
