@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -556,8 +557,16 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
     ``key`` in any case, if one is close enough to be meant; else None."""
     import difflib  # imported here: a build with no misspelt key needs none
 
-    close = difflib.get_close_matches(str(key).casefold(), by_folded, n=1, cutoff=0.75)
-    return by_folded[close[0]] if close else None
+    folded = str(key).casefold()
+    digits = _DIGITS.findall(folded)
+    close = difflib.get_close_matches(folded, by_folded, n=5, cutoff=0.75)
+    # Names that differ only in a number are different people ("Author 04",
+    # "Author 14"): one is never the other misspelt.
+    meant = [name for name in close if _DIGITS.findall(name) == digits]
+    return by_folded[meant[0]] if meant else None
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,29 @@ def test_an_author_close_to_a_key_is_asked_whether_it_meant_it(site, flattr_log)
     assert "'Bob Bulder' (did you mean 'Bob Builder'?): 1 (b.md)" in said
 
 
+def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
+    site, flattr_log
+):
+    # 'Author 14' has no key and 'Author 04' has one: the hint asked whether
+    # the files meant 'Author 04', another person, and "correct the file's
+    # Author: line" would have paid them for 'Author 14's work.
+    files = {
+        "a.md": article("By 04", "Author 04"),
+        "b.md": article("By 14", "Author 14"),
+        "c.md": article("By Bob", "Bob Bulder2"),
+    }
+    site(files, FLATTR_AUTHORS={"Author 04": "a04", "Bob Builder2": "bob"})
+    assert _said(flattr_log, "no Flattr owner") == [
+        f"pelican-flattr: b.md has no Flattr owner ('Author 14': {WHY}); no "
+        "Flattr button",
+        # The same number, a letter off: still asked.
+        f"pelican-flattr: c.md has no Flattr owner ('Bob Bulder2': {WHY}); no "
+        "Flattr button (did you mean 'Bob Builder2'?); FLATTR_AUTHORS['Bob "
+        "Builder2'] names no author of this site: correct whichever of the two "
+        "is misspelt, the key or the file's Author: line",
+    ]
+
+
 def test_a_name_close_to_a_key_that_names_nobody_says_either_may_be_misspelt(
     site, flattr_log
 ):
