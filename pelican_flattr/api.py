@@ -1181,10 +1181,14 @@ def _echo_pattern(token: str) -> re.Pattern[str]:
     have upper-cased it), with any of its characters percent-encoded, as
     a URL (a redirect's Location) or a form holds it, in either case of hex.
     (A bytes repr, as h11 shows a malformed status line, escapes none of
-    the characters ``check_token`` lets a token hold.)
+    the characters ``check_token`` lets a token hold.) Controls between its
+    characters are part of it: _clean spaces them after this looks, and a
+    token they split would show as two words that read as it.
     """
     return re.compile(
-        "".join(f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token),
+        f"{_CONTROL_CHARACTERS}*".join(
+            f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token
+        ),
         re.IGNORECASE,
     )
 

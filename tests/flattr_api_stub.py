@@ -193,6 +193,19 @@ SCRIPTED = {
             ),
         },
     ),
+    # C1 controls and bidi isolates inside the token: made spaces, they
+    # left it as pieces that read as it.
+    "echo_split_token": (
+        400,
+        "application/json",
+        {
+            "error": "validation",
+            "error_description": (
+                f"bad header Bearer {TOKEN[:4]}\u0085{TOKEN[4:8]}\u2066\u2069"
+                f"{TOKEN[8:]}; done"
+            ),
+        },
+    ),
     "echo_token": (
         400,
         "application/json",

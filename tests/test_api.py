@@ -724,6 +724,13 @@ def test_a_refusal_drops_the_characters_that_show_as_nothing(client, stub):
     assert "rol" not in str(caught.value) and TOKEN[4:] not in str(caught.value)
 
 
+def test_a_token_split_by_controls_is_still_hidden(client, stub):
+    stub.script("echo_split_token")
+    with pytest.raises(RefusedByFlattr) as caught:
+        client.verify("partner:ns:1", "alice")
+    assert caught.value.description == "bad header Bearer [token]; done"
+
+
 @pytest.mark.parametrize(
     ("script", "shown"),
     [
