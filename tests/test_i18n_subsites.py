@@ -23,6 +23,7 @@ from conftest import (
     page_as_browsers_read_it,
     payment_links,
     run_child,
+    run_pelican,
 )
 
 from pelican_flattr.build import FlattrBuildError
@@ -3348,3 +3349,43 @@ def test_a_languages_static_og_image_is_the_main_sites_file(tmp_path, cache_laye
         (image,) = og(page_as_browsers_read_it(output / "de" / "bild.html"), "og:image")
         assert image == f"{SITEURL}/de/../images/a.png"
         assert (output / "images" / "a.png").is_file()
+
+
+def test_a_languages_site_stopped_by_pelicans_fatal_fails_the_audit(tmp_path, capsys):
+    # i18n_subsites builds each language's site inside the main site's
+    # run, before the main site writes a page. pelican --fatal errors stops
+    # the German site as it writes its pages (a misspelt helper in its own
+    # templates): its manifest goes, and the main site's pages and manifest,
+    # not written again, still agree.
+    content, output, theme = tmp_path / "content", tmp_path / "output", tmp_path / "t"
+    content.mkdir()
+    theme.mkdir()
+    (content / "a.md").write_text(article("Hello", "Alice", Lang="en", Slug="hello"))
+    (content / "b.md").write_text(article("Hallo", "Alice", Lang="de", Slug="hallo"))
+    options = [
+        'PLUGINS=["i18n_subsites", "pelican_flattr"]',
+        'FLATTR_USERNAME="alice"',
+        'I18N_SUBSITES={"de": {}}',
+    ]
+    assert run_pelican(content, output, *options).returncode == 0
+    main_manifest = (output / "flattr-manifest.json").read_bytes()
+    assert (output / "de" / "flattr-manifest.json").exists()
+    (content / "b.md").write_text(
+        article("Hallo", "Alice", Lang="de", Slug="hallo", body="Neue Worte.")
+    )
+    (theme / "index.html").write_text("{{ flattr_buton(articles[0]) }}")
+    options[-1] = (
+        f'I18N_SUBSITES={{"de": {{"THEME_TEMPLATES_OVERRIDES": ["{theme}"]}}}}'
+    )
+    failed = run_pelican(content, output, *options, "--fatal", "errors")
+    said = failed.stdout + failed.stderr
+    assert failed.returncode == 1, said
+    assert "flattr_buton is no helper of pelican-flattr" in said
+    assert "Neue Worte." in (output / "de" / "hallo.html").read_text()
+    assert not (output / "de" / "flattr-manifest.json").exists()
+    assert (output / "flattr-manifest.json").read_bytes() == main_manifest
+    capsys.readouterr()
+    assert pelican_flattr(["audit", str(output / "de")]) == 2
+    # The main site's audit reads the German pages as its own, without the
+    # manifest that would set them aside: it fails too.
+    assert pelican_flattr(["audit", str(output)]) == 1
