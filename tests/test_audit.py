@@ -4518,6 +4518,34 @@ def test_a_feed_whose_site_link_differs_from_the_other_feeds_is_reported(
     )
 
 
+def test_a_listed_feed_without_the_link_the_other_feeds_carry_is_told_it_lacks_it(
+    earlier_site, tmp_path, capsys
+):
+    # One build writes the site's link into every feed: with a manifest
+    # that records it, a feed that lost it is told so. With one that
+    # records none, the other feeds' link was taken for the site's, and
+    # the feed without it passed.
+    earlier, _, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    path = output / "feeds" / "all.atom.xml"
+    replace_in(path, site_link_of_feed(path), "")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = {(p["file"], p["kind"]): p for p in report["problems"]}
+    assert set(said) == {
+        ("feeds/all.atom.xml", "payment-link-missing"),
+        ("flattr-manifest.json", "manifest-field"),
+    }
+    problem = said["feeds/all.atom.xml", "payment-link-missing"]
+    assert problem["problem"] == "has 0 payment links of its own (the site's)"
+    assert problem["expected"] == (
+        f"exactly one, to {link}: the site's own payment link, which 4 other "
+        "feeds carry (the manifest, written by an earlier pelican-flattr, "
+        "records none)"
+    )
+
+
 def test_settings_of_another_owner_name_the_site_link_a_feed_should_carry(
     earlier_site, tmp_path, capsys
 ):
