@@ -320,7 +320,9 @@ def test_a_feed_the_build_did_not_write_needs_no_site_payment_link(site):
 
 def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, capsys):
     # With FLATTR_FEEDS off no feed may carry a payment link, its own
-    # included: one left from an earlier build, or added, passed.
+    # included: one left from an earlier build, or added, passed. The
+    # settings' FLATTR_USERNAME gives the site's thing an owner, but no
+    # feed a link to it.
     output = site(
         {"a.md": article("Alpha", "Alice", slug="alpha")},
         FEED_ALL_ATOM="feeds/all.atom.xml",
@@ -340,11 +342,20 @@ def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, ca
         'rel="payment"/>'
     )
     feed.write_text(text[:at] + added + text[at:], encoding="utf-8")
-    capsys.readouterr()
-    assert audit_main([str(output), "--json"]) == 1
-    (problem,) = json.loads(capsys.readouterr().out)["problems"]
-    assert problem["file"] == "feeds/all.atom.xml"
-    assert problem["expected"].startswith("none")
+    conf = output.parent / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_USERNAME = 'community'\nFLATTR_FEEDS = False\n",
+        encoding="utf-8",
+    )
+    for extra in ([], ["--settings", str(conf)]):
+        capsys.readouterr()
+        assert audit_main([str(output), "--json", *extra]) == 1
+        (problem,) = json.loads(capsys.readouterr().out)["problems"]
+        assert problem["file"] == "feeds/all.atom.xml"
+        assert problem["expected"] == (
+            "none: the manifest names no site payment link (FLATTR_USERNAME "
+            "unset, or FLATTR_FEEDS off)"
+        ), extra
 
 
 def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
