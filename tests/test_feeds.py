@@ -254,6 +254,44 @@ def test_a_payment_link_pasted_into_an_entry_is_found_with_feed_append_ref(
     assert any("which is not this entry's" in p["problem"] for p in problems), problems
 
 
+def test_an_entry_in_a_feed_listed_for_other_things_is_told_it_was_left_there(
+    site, capsys
+):
+    # A feed the manifest lists, holding an entry of a thing it does not
+    # list there (Beta's, once in News, without its payment link): an
+    # entry an earlier build left. It was told the advice for a feed the
+    # build writes no link into, a template's (TEMPLATE_PAGES).
+    files = {
+        "a.md": article("Alpha", "Alice", slug="alpha", category="News"),
+        "b.md": article("Beta", "Bob", slug="beta", category="Misc"),
+    }
+    output = site(
+        files, CATEGORY_FEED_ATOM="feeds/{slug}.atom.xml", FLATTR_AUTHORS=AUTHORS
+    )
+    beta = manifest_things(output)["b.md"]
+    assert beta["feeds"] == ["feeds/misc.atom.xml"]
+    misc = (output / "feeds" / "misc.atom.xml").read_text(encoding="utf-8")
+    entry = misc[misc.index("<entry>") : misc.index("</entry>") + len("</entry>")]
+    start = entry.index('<link href="https://flattr.com/')
+    entry = entry[:start] + entry[entry.index(">", start) + 1 :]
+    news = output / "feeds" / "news.atom.xml"
+    text = news.read_text(encoding="utf-8")
+    news.write_text(text.replace("</feed>", entry + "</feed>"), encoding="utf-8")
+    capsys.readouterr()
+    assert audit_main([str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert problems == [
+        {
+            "file": "feeds/news.atom.xml",
+            "problem": f"the entry {SITEURL}/beta.html has no payment link",
+            "expected": f"exactly one, to {beta['auto_submit_url']} (the manifest "
+            "lists no entry of it in this feed: one an earlier build left? delete "
+            "it, or set DELETE_OUTPUT_DIRECTORY = True)",
+            "kind": "payment-link-missing",
+        }
+    ]
+
+
 def _feed_level_edits(link):
     """Hand edits of a feed's own payment link ``link`` (as written)."""
     other = link.replace("user_id=community", "user_id=mallory")
