@@ -200,8 +200,16 @@ def test_the_audit_refuses_a_payment_link_on_another_articles_entry(
             "RELATIVE_URLS": True,
             "FLATTR_SITEURL": "https://blog.example.org",
         },
+        # The German translation's entry links de/delta.html, a server's
+        # rewrite of delta-de.html: under the site's URL, a link to no file.
+        # Its ending names the English page (delta.html), as it would for
+        # a link from another base, read by its ending: not this one.
+        {
+            "ARTICLE_LANG_URL": "{lang}/{slug}.html",
+            "TRANSLATION_FEED_ATOM": "feeds/all-{lang}.atom.xml",
+        },
     ],
-    ids=["rewritten URLs", "relative URLs"],
+    ids=["rewritten URLs", "relative URLs", "rewritten language URLs"],
 )
 def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
     # An entry whose link names no page of the site is known by its
@@ -213,6 +221,13 @@ def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
             "Alice",
             slug="delta",
             flattr_url=PINNED.replace("pinned/", "d.html"),
+        ),
+        "d-de.md": article(
+            "Delta auf Deutsch",
+            "Alice",
+            slug="delta",
+            lang="de",
+            flattr_url=PINNED.replace("pinned/", "d-de.html"),
         ),
         "e.md": article("Echo", "Bob", slug="echo"),
     }
