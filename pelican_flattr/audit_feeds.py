@@ -77,13 +77,14 @@ def check_feed(
     tagged = (
         relative in audit.manifest.feed_files or not audit.manifest.feed_payment_links
     )
-    if site_link is None and own and audit.manifest.feed_payment_links:
+    if site_link is None and audit.manifest.feed_payment_links:
         # No site link recorded though the build put payment links in
         # feeds: a manifest of a version before site_payment_link, whose
         # feeds carried the site's link all the same? Which link is the
         # site's, the feeds it lists tell once all are read (one build
-        # writes one). A feed it does not list has no say: beside the
-        # manifest of a build that wrote no feed, an earlier build left it.
+        # writes one into every feed: a listed feed with none lacks it).
+        # A feed it does not list has no say: beside the manifest of a
+        # build that wrote no feed, an earlier build left it.
         listed = relative in audit.manifest.feed_files
         if listed and len(own) == 1 and is_unrecorded_site_link(audit, own[0]):
             audit.site_link_votes.setdefault(own[0], []).append(relative)

@@ -4518,6 +4518,94 @@ def test_a_feed_whose_site_link_differs_from_the_other_feeds_is_reported(
     )
 
 
+def test_a_listed_feed_without_the_link_the_other_feeds_carry_is_told_it_lacks_it(
+    earlier_site, tmp_path, capsys
+):
+    # One build writes the site's link into every feed: with a manifest
+    # that records it, a feed that lost it is told so. With one that
+    # records none, the other feeds' link was taken for the site's, and
+    # the feed without it passed.
+    earlier, _, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    path = output / "feeds" / "all.atom.xml"
+    replace_in(path, site_link_of_feed(path), "")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = {(p["file"], p["kind"]): p for p in report["problems"]}
+    assert set(said) == {
+        ("feeds/all.atom.xml", "payment-link-missing"),
+        ("flattr-manifest.json", "manifest-field"),
+    }
+    problem = said["feeds/all.atom.xml", "payment-link-missing"]
+    assert problem["problem"] == "has 0 payment links of its own (the site's)"
+    assert problem["expected"] == (
+        f"exactly one, to {link}: the site's own payment link, which 4 other "
+        "feeds carry (the manifest, written by an earlier pelican-flattr, "
+        "records none)"
+    )
+
+
+def test_on_a_tie_the_site_link_is_the_one_of_the_first_listed_feed_by_name(
+    earlier_site, tmp_path, capsys
+):
+    # Without --settings nothing tells two owners' links at the site's URL
+    # apart: two listed feeds carry each. The first feed's by name
+    # (all.atom.xml) is taken, whatever order the feeds were read in, and
+    # the others are told which link the two feeds carry.
+    earlier, _, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    other = link.replace("user_id=community", "user_id=mallory")
+    for name in ("all.atom.xml", "tag-x.atom.xml"):
+        path = output / "feeds" / name
+        replace_in(path, link.replace("&", "&amp;"), other.replace("&", "&amp;"))
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = {(p["file"], p["kind"]): p for p in report["problems"]}
+    assert set(said) == {
+        ("feeds/all.rss.xml", "payment-link-unknown"),
+        ("feeds/news.atom.xml", "payment-link-unknown"),
+        ("feeds/misc.atom.xml", "payment-link-unknown"),
+        ("flattr-manifest.json", "manifest-field"),
+    }
+    assert said["feeds/all.rss.xml", "payment-link-unknown"]["expected"] == (
+        f"exactly one, to {other}: the site's own payment link, which 2 other "
+        "feeds carry (the manifest, written by an earlier pelican-flattr, "
+        "records none)"
+    )
+    assert said["flattr-manifest.json", "manifest-field"]["problem"].startswith(
+        "names no site_payment_link, though 2 feeds carry the site's own payment link"
+    )
+
+
+def test_a_feed_with_two_links_of_its_own_does_not_say_which_is_the_site_s(
+    earlier_site, tmp_path, capsys
+):
+    # Only a feed that carries one link of its own may be the site's link
+    # alone: a stranger's written before the site's in each feed was taken
+    # for the site's, and the owner's link was the one to delete.
+    earlier, _, link = earlier_site
+    output = tmp_path / "site"
+    shutil.copytree(earlier, output)
+    other = link.replace("user_id=community", "user_id=mallory")
+    listed = ("all.atom.xml", "all.rss.xml", "news.atom.xml", "tag-x.atom.xml")
+    for name in listed:
+        path = output / "feeds" / name
+        own = site_link_of_feed(path)
+        replace_in(path, own, own.replace("user_id=community", "user_id=mallory") + own)
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    said = {p["file"]: p for p in report["problems"]}
+    assert set(said) == {f"feeds/{name}" for name in (*listed, "misc.atom.xml")}
+    for name in listed:
+        assert said[f"feeds/{name}"]["problem"] == (
+            "has 2 payment links of its own (the site's), 2 of them unknown to "
+            f"the manifest: {other!r}, {link!r}"
+        )
+    assert not [p for p in report["problems"] if "mallory" in p["expected"]]
+
+
 def test_settings_of_another_owner_name_the_site_link_a_feed_should_carry(
     earlier_site, tmp_path, capsys
 ):

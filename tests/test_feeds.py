@@ -200,8 +200,16 @@ def test_the_audit_refuses_a_payment_link_on_another_articles_entry(
             "RELATIVE_URLS": True,
             "FLATTR_SITEURL": "https://blog.example.org",
         },
+        # The German translation's entry links de/delta.html, a server's
+        # rewrite of delta-de.html: under the site's URL, a link to no file.
+        # Its ending names the English page (delta.html), as it would for
+        # a link from another base, read by its ending: not this one.
+        {
+            "ARTICLE_LANG_URL": "{lang}/{slug}.html",
+            "TRANSLATION_FEED_ATOM": "feeds/all-{lang}.atom.xml",
+        },
     ],
-    ids=["rewritten URLs", "relative URLs"],
+    ids=["rewritten URLs", "relative URLs", "rewritten language URLs"],
 )
 def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
     # An entry whose link names no page of the site is known by its
@@ -213,6 +221,13 @@ def test_entries_the_audit_matches_by_their_payment_link_pass(site, settings):
             "Alice",
             slug="delta",
             flattr_url=PINNED.replace("pinned/", "d.html"),
+        ),
+        "d-de.md": article(
+            "Delta auf Deutsch",
+            "Alice",
+            slug="delta",
+            lang="de",
+            flattr_url=PINNED.replace("pinned/", "d-de.html"),
         ),
         "e.md": article("Echo", "Bob", slug="echo"),
     }
@@ -252,6 +267,44 @@ def test_a_payment_link_pasted_into_an_entry_is_found_with_feed_append_ref(
     assert audit_main([str(output), "--json"]) == 1
     problems = json.loads(capsys.readouterr().out)["problems"]
     assert any("which is not this entry's" in p["problem"] for p in problems), problems
+
+
+def test_an_entry_in_a_feed_listed_for_other_things_is_told_it_was_left_there(
+    site, capsys
+):
+    # A feed the manifest lists, holding an entry of a thing it does not
+    # list there (Beta's, once in News, without its payment link): an
+    # entry an earlier build left. It was told the advice for a feed the
+    # build writes no link into, a template's (TEMPLATE_PAGES).
+    files = {
+        "a.md": article("Alpha", "Alice", slug="alpha", category="News"),
+        "b.md": article("Beta", "Bob", slug="beta", category="Misc"),
+    }
+    output = site(
+        files, CATEGORY_FEED_ATOM="feeds/{slug}.atom.xml", FLATTR_AUTHORS=AUTHORS
+    )
+    beta = manifest_things(output)["b.md"]
+    assert beta["feeds"] == ["feeds/misc.atom.xml"]
+    misc = (output / "feeds" / "misc.atom.xml").read_text(encoding="utf-8")
+    entry = misc[misc.index("<entry>") : misc.index("</entry>") + len("</entry>")]
+    start = entry.index('<link href="https://flattr.com/')
+    entry = entry[:start] + entry[entry.index(">", start) + 1 :]
+    news = output / "feeds" / "news.atom.xml"
+    text = news.read_text(encoding="utf-8")
+    news.write_text(text.replace("</feed>", entry + "</feed>"), encoding="utf-8")
+    capsys.readouterr()
+    assert audit_main([str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert problems == [
+        {
+            "file": "feeds/news.atom.xml",
+            "problem": f"the entry {SITEURL}/beta.html has no payment link",
+            "expected": f"exactly one, to {beta['auto_submit_url']} (the manifest "
+            "lists no entry of it in this feed: one an earlier build left? delete "
+            "it, or set DELETE_OUTPUT_DIRECTORY = True)",
+            "kind": "payment-link-missing",
+        }
+    ]
 
 
 def _feed_level_edits(link):
@@ -320,7 +373,9 @@ def test_a_feed_the_build_did_not_write_needs_no_site_payment_link(site):
 
 def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, capsys):
     # With FLATTR_FEEDS off no feed may carry a payment link, its own
-    # included: one left from an earlier build, or added, passed.
+    # included: one left from an earlier build, or added, passed. The
+    # settings' FLATTR_USERNAME gives the site's thing an owner, but no
+    # feed a link to it.
     output = site(
         {"a.md": article("Alpha", "Alice", slug="alpha")},
         FEED_ALL_ATOM="feeds/all.atom.xml",
@@ -340,11 +395,20 @@ def test_a_feed_with_a_site_payment_link_the_manifest_lacks_is_reported(site, ca
         'rel="payment"/>'
     )
     feed.write_text(text[:at] + added + text[at:], encoding="utf-8")
-    capsys.readouterr()
-    assert audit_main([str(output), "--json"]) == 1
-    (problem,) = json.loads(capsys.readouterr().out)["problems"]
-    assert problem["file"] == "feeds/all.atom.xml"
-    assert problem["expected"].startswith("none")
+    conf = output.parent / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_USERNAME = 'community'\nFLATTR_FEEDS = False\n",
+        encoding="utf-8",
+    )
+    for extra in ([], ["--settings", str(conf)]):
+        capsys.readouterr()
+        assert audit_main([str(output), "--json", *extra]) == 1
+        (problem,) = json.loads(capsys.readouterr().out)["problems"]
+        assert problem["file"] == "feeds/all.atom.xml"
+        assert problem["expected"] == (
+            "none: the manifest names no site payment link (FLATTR_USERNAME "
+            "unset, or FLATTR_FEEDS off)"
+        ), extra
 
 
 def test_entries_with_non_ascii_links_get_their_payment_link(site, tmp_path):
