@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from .identifiers import Owner, holds_at_sign
@@ -26,6 +26,8 @@ from .wording import shown_value
 
 if TYPE_CHECKING:
     import sqlite3
+
+_Read = TypeVar("_Read")
 
 
 @dataclass(frozen=True)
@@ -61,29 +63,35 @@ class PendingNotice:
 # that, arriving late, is an old flattr's delivery. A total of 0, which
 # older versions stored, is no flattr. julianday() reads both stored forms
 # of a UTC time ("Z", "+00:00").
+_WAITING = f"""
+    SELECT thing_owner_id AS owner, thing_id,
+           MIN(MAX(thing_clicks_total), {MAX_CLICKS})
+           - MIN(MAX(CASE WHEN handed THEN thing_clicks_total ELSE 0 END),
+                 {MAX_CLICKS})
+           AS clicks,
+           MAX(CASE WHEN handed THEN NULL ELSE received_at END) AS latest
+      FROM (SELECT thing_owner_id, thing_id, thing_clicks_total,
+                   received_at, EXISTS (
+                   SELECT 1 FROM verified_identities AS verified
+                    WHERE verified.identity = event.thing_owner_id
+                      AND julianday(event.received_at)
+                          <= julianday(verified.verified_at)) AS handed
+              FROM pending_flattrs AS event
+             WHERE thing_clicks_total > 0)
+     GROUP BY thing_owner_id, thing_id
+    HAVING clicks > 0
+"""
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT claim_url FROM pending_flattrs AS newest
              WHERE newest.thing_owner_id = owner AND thing_clicks_total > 0
              ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
-      FROM (SELECT thing_owner_id AS owner, thing_id,
-                   MIN(MAX(thing_clicks_total), {MAX_CLICKS})
-                   - MIN(MAX(CASE WHEN handed THEN thing_clicks_total ELSE 0 END),
-                         {MAX_CLICKS})
-                   AS clicks,
-                   MAX(CASE WHEN handed THEN NULL ELSE received_at END) AS latest
-              FROM (SELECT thing_owner_id, thing_id, thing_clicks_total,
-                           received_at, EXISTS (
-                           SELECT 1 FROM verified_identities AS verified
-                            WHERE verified.identity = event.thing_owner_id
-                              AND julianday(event.received_at)
-                                  <= julianday(verified.verified_at)) AS handed
-                      FROM pending_flattrs AS event
-                     WHERE thing_clicks_total > 0)
-             GROUP BY thing_owner_id, thing_id
-            HAVING clicks > 0)
+      FROM ({_WAITING})
      GROUP BY owner
 """
+# Each owner's things in the order of their ids (SQLite compares text as
+# UTF-8 bytes, which is the order of code points, as sorted() gives it).
+_THINGS = f"SELECT owner, thing_id FROM ({_WAITING}) ORDER BY owner, thing_id"
 
 
 def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
@@ -92,6 +100,15 @@ def pending_totals(connection: sqlite3.Connection) -> dict[str, PendingTotals]:
         row[0]: PendingTotals(row[1], row[2], row[3], row[4])
         for row in connection.execute(_TOTALS)
     }
+
+
+def pending_things(connection: sqlite3.Connection) -> dict[str, list[str]]:
+    """The ids of the things ``pending_totals`` counts, by owner identifier,
+    each owner's in order."""
+    things: dict[str, list[str]] = {}
+    for owner, thing_id in connection.execute(_THINGS):
+        things.setdefault(owner, []).append(thing_id)
+    return things
 
 
 def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals]:
@@ -103,6 +120,38 @@ def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals
     may mean something else, and for a database that is no store of this
     program's (see check_store).
     """
+    return _read_store(path, pending_totals, {})
+
+
+def read_pending_report(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, PendingTotals], dict[str, list[str]]]:
+    """The totals of ``read_pending_totals`` and the things of
+    ``pending_things``, read from one state of the store: a delivery stored
+    in between would have a thing counted but not listed. Raises as
+    ``read_pending_totals``."""
+
+    def read(
+        connection: sqlite3.Connection,
+    ) -> tuple[dict[str, PendingTotals], dict[str, list[str]]]:
+        # Python's sqlite3 begins no transaction for a SELECT: each would
+        # read the store as it is then.
+        connection.execute("BEGIN")
+        try:
+            return pending_totals(connection), pending_things(connection)
+        finally:
+            connection.rollback()
+
+    return _read_store(path, read, ({}, {}))
+
+
+def _read_store(
+    path: str | os.PathLike[str],
+    read: Callable[[sqlite3.Connection], _Read],
+    empty: _Read,
+) -> _Read:
+    """``read`` of the store at ``path``, opened read-only; ``empty`` for
+    a store without tables."""
     from .store import open_store_read_only, schema_version
 
     path = Path(path)
@@ -113,8 +162,8 @@ def read_pending_totals(path: str | os.PathLike[str]) -> dict[str, PendingTotals
             # written, which holds no pending flattrs (yet). The tables read
             # here are all of version 1: an older store, which a reader may
             # not migrate, is read as it is.
-            return {}
-        return pending_totals(connection)
+            return empty
+        return read(connection)
     finally:
         connection.close()
 

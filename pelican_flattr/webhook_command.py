@@ -33,10 +33,11 @@ from .identifiers import (
     EARLIER_FLATTRS,
     IdentifierError,
     Owner,
+    holds_at_sign,
     parse_owner_setting,
     unpublished_twitter_id,
 )
-from .notice import claim_url_problem, read_pending_totals
+from .notice import claim_url_problem, read_pending_report
 from .settings import SettingsFileError, named_sites
 from .store import (
     DEFAULT_STORE,
@@ -784,7 +785,10 @@ def pending_rows(
     says ``site_owner``. ``unpublished_note`` is what ``pending`` says below
     the claim URL of an owner a build no longer publishes, or None;
     ``claim_url_note`` what it says below a claim URL no build links to
-    (not https on flattr.com), or None;
+    (not https on flattr.com), or None; ``claim_url_base`` an email
+    owner's claim URL as stored, without the address, or None (another
+    owner's, or one no build links to); ``thing_ids`` the things counted,
+    in order;
     ``verify_command`` is the command that claims its flattrs for such an
     owner, or for an email owner no entry names, or None. An
     unusable entry of either is left out, and said in ``problems``: the
@@ -842,7 +846,8 @@ def pending_rows(
                 site_owners.setdefault(owner.value, []).append(where_owner)
 
     rows = []
-    for owner_id, totals in read_pending_totals(store).items():
+    pending, things = read_pending_report(store)
+    for owner_id, totals in pending.items():
         problem = claim_url_problem(totals.claim_url)
         if not owner_id.startswith("email:"):
             claim_url, complete = totals.claim_url, True
@@ -867,6 +872,13 @@ def pending_rows(
                 "latest": totals.latest,
                 "claim_url": claim_url,
                 "claim_url_complete": complete,
+                # For a script that holds the addresses itself: what Flattr
+                # sent, without one; never one a build would not link to,
+                # as the address appended would go to whoever stored it.
+                "claim_url_base": totals.claim_url
+                if owner_id.startswith("email:") and problem is None
+                else None,
+                "thing_ids": [_shown_thing_id(thing) for thing in things[owner_id]],
                 "unpublished_note": unpublished,
                 "claim_url_note": _claim_url_note(
                     problem, email=owner_id.startswith("email:")
@@ -883,6 +895,12 @@ def pending_rows(
     rows.sort(key=lambda row: row["owner"])
     rows.sort(key=lambda row: row["latest"], reverse=True)
     return rows
+
+
+def _shown_thing_id(thing_id: str) -> str:
+    """``thing_id`` as ``pending`` shows it: the receiver refuses one that
+    holds an address, but a store an older version filled may have one."""
+    return redact_all_addresses(thing_id) if holds_at_sign(thing_id) else thing_id
 
 
 def _no_such_store(args: argparse.Namespace, named_by: str | None) -> str:

@@ -426,6 +426,8 @@ def test_pending_never_adds_an_address_to_a_claim_url_off_flattr_com(
     carol = rows[CAROL]
     assert carol["claim_url"] == "http://flattr.com.evil.example/c"
     assert carol["claim_url_complete"] is False
+    # Nor given as a base for a script to add the address to.
+    assert carol["claim_url_base"] is None
     assert carol["claim_url_note"] == (
         "this claim URL is on 'flattr.com.evil.example', not on flattr.com: builds "
         "show no link to it; the owner's address is not added to it; make sure it "

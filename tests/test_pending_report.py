@@ -85,6 +85,36 @@ def test_without_the_mapping_an_email_claim_url_is_withheld(store, capsys):
     assert owners[CAROL]["claim_url_complete"] is False
 
 
+@pytest.mark.parametrize("settings", [None, SETTINGS])
+def test_json_gives_an_email_owners_claim_url_base_and_each_owners_things(
+    store, capsys, settings
+):
+    # A community keeps its authors' addresses in its own database, not in
+    # FLATTR_AUTHORS: with claim_url null and only a count of things, its
+    # script had to read the store itself, and redo "newest event" and
+    # "handed over at verification".
+    command = ["pending", "--store", str(store), "--json"]
+    assert main(command + (["--settings", settings] if settings else [])) == 0
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    carol = owners[CAROL]
+    # What Flattr sent, without the address, known or not.
+    assert carol["claim_url_base"] == "https://flattr.com/claim/c1/owner"
+    assert carol["claim_url"] == (
+        None if settings is None else f"{carol['claim_url_base']}/carol%40example.org"
+    )
+    # Any other owner's claim URL is whole already: nothing to append to.
+    bob = owners["twitter:user:id:783214"]
+    assert bob["claim_url_base"] is None
+    assert bob["claim_url"] == "https://flattr.com/claim/b2/owner"
+    assert {owner: row["thing_ids"] for owner, row in owners.items()} == {
+        "twitter:user:id:783214": ["b1", "b2"],
+        CAROL: ["c1"],
+        "partner:elsewhere:5": ["x1"],
+    }
+
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
     store, tmp_path, monkeypatch, capsys, as_json
@@ -97,11 +127,14 @@ def test_an_email_owner_mapped_by_its_hash_gets_no_claim_url(
     command = ["pending", "--store", str(store), "--settings", str(conf)]
     assert main(command + (["--json"] if as_json else [])) == 0
     out = capsys.readouterr().out
-    assert "https://flattr.com/claim/c1/" not in out
+    # Nor the base in the text, where it would read as the claim URL.
+    assert f"https://flattr.com/claim/c1/owner{'/' if as_json else ''}" not in out
     if as_json:
         owners = {row["owner"]: row for row in json.loads(out)["owners"]}
         assert owners[CAROL]["authors"] == ["Carol"]
         assert owners[CAROL]["claim_url"] is None
+        # The base alone, for a script that knows the address.
+        assert owners[CAROL]["claim_url_base"] == "https://flattr.com/claim/c1/owner"
         assert owners[CAROL]["claim_url_complete"] is False
         # An entry names it: its author claims it by giving the address,
         # and the text gives no verify command, so --json has none either.
@@ -307,9 +340,10 @@ def test_totals_stored_by_older_versions_cannot_break_the_report(tmp_path, capsy
     assert (row["things"], row["flattrs"]) == (10, 10 * MAX_CLICKS)
 
 
-def pending_owners(path, capsys, events, verified=()):
+def pending_owners(path, capsys, events, verified=(), fields=("things", "flattrs")):
     """``pending --json`` of a store holding ``events`` (thing, total, owner,
-    received) and ``verified`` identities: owner -> (things, flattrs)."""
+    received) and ``verified`` identities: owner -> its row's ``fields``
+    (things, flattrs)."""
     from pelican_flattr.store import open_store
 
     with open_store(path) as connection:
@@ -325,7 +359,7 @@ def pending_owners(path, capsys, events, verified=()):
         )
     assert main(["pending", "--store", str(path), "--json"]) == 0
     return {
-        row["owner"]: (row["things"], row["flattrs"])
+        row["owner"]: tuple(row[field] for field in fields)
         for row in json.loads(capsys.readouterr().out)["owners"]
     }
 
@@ -784,6 +818,43 @@ def test_a_late_delivery_of_a_flattr_from_before_verification_no_longer_waits(
     assert owners == {bob: (2, 4 + 2)}
 
 
+def test_json_lists_the_things_that_wait_as_they_are_counted(tmp_path, capsys):
+    # The things a script is given are those counted: not one handed over
+    # at verification (a1, and b1 whose late total is an old flattr's),
+    # nor one whose only total is 0, sorted as a script looks one up.
+    bob = "twitter:user:id:783214"
+    before, after = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z"
+    events = [
+        ("a1", 2, bob, before),
+        ("b1", 9, bob, before),
+        ("b1", 5, bob, after),
+        ("t2", 1, bob, after),
+        ("t10", 3, bob, before),  # verified, but flattred again since
+        ("t10", 4, bob, after),
+        ("A0", 1, bob, after),
+        ("z0", 0, bob, after),
+        ("n1", 1, "partner:ns:1", before),
+    ]
+    verified = [(bob, "bob", "2024-02-01T00:00:00+00:00")]
+    fields = ("things", "thing_ids")
+    owners = pending_owners(tmp_path / "s.sqlite3", capsys, events, verified, fields)
+    assert owners == {
+        bob: (3, ["A0", "t10", "t2"]),
+        "partner:ns:1": (1, ["n1"]),
+    }
+
+
+def test_a_thing_id_an_older_version_stored_with_an_address_is_not_shown(
+    tmp_path, capsys
+):
+    # The receiver refuses an address in thing_id now; a store an older
+    # version filled may still hold one, and --json never shows it.
+    events = [("news/carol@example.org", 1, "partner:ns:1", "2024-01-01")]
+    fields = ("thing_ids",)
+    owners = pending_owners(tmp_path / "s.sqlite3", capsys, events, fields=fields)
+    assert owners == {"partner:ns:1": (["news/[address]"],)}
+
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
     # A claim URL may hold any character; PYTHONIOENCODING=ascii (or a C
@@ -1151,11 +1222,13 @@ def test_a_path_in_a_folder_named_by_an_address_is_shown_without_it(
 # --- Found by a manual mutation review of webhook_command.py ---
 
 
-def store_of_one_delivery(tmp_path: Path, owner: str) -> Path:
+def store_of_one_delivery(
+    tmp_path: Path, owner: str, claim_url: str = "https://flattr.com/c/1"
+) -> Path:
     """A store the real receiver wrote, of one flattr for ``owner`` whose
-    claim URL is https://flattr.com/c/1."""
+    claim URL is ``claim_url``."""
     server = ReceiverProcess(tmp_path / "store.sqlite3", tmp_path / "log").start()
-    delivery = dict(PENDING, thing_owner_id=owner, claim_url="https://flattr.com/c/1")
+    delivery = dict(PENDING, thing_owner_id=owner, claim_url=claim_url)
     assert httpx.post(server.url, data=delivery).status_code == 200
     assert server.stop() == 0
     return server.store
@@ -1172,6 +1245,24 @@ def test_an_address_with_a_slash_stays_one_segment_of_the_claim_url(tmp_path, ca
     assert main(command) == 0
     (row,) = json.loads(capsys.readouterr().out)["owners"]
     assert row["claim_url"] == "https://flattr.com/c/1/a%2Fb%40example.org"
+
+
+@pytest.mark.parametrize(
+    "claim_url",
+    ["http://flattr.com/c/1", "https://flattr.com.evil.example/c/1"],
+)
+def test_an_email_owners_claim_url_base_off_flattr_com_is_not_given(
+    tmp_path, capsys, claim_url
+):
+    # A base is what a script appends the owner's address to: one no build
+    # links to would send it to whoever stored it. claim_url keeps it, as
+    # it came, with the note saying why.
+    store = store_of_one_delivery(tmp_path, CAROL, claim_url)
+    assert main(["pending", "--json", "--store", str(store)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert row["claim_url_base"] is None
+    assert (row["claim_url"], row["claim_url_complete"]) == (claim_url, False)
+    assert "builds show no link to it" in row["claim_url_note"]
 
 
 def test_one_owner_is_counted_as_one(tmp_path, capsys):
