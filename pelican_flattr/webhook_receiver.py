@@ -29,7 +29,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -166,6 +166,10 @@ class _Delivery:
     # Why no build links to its claim URL, for the log line: stored all the
     # same, but the operator may look into who sent it.
     unlinked: str | None = None
+    # A pendingclickcreate's fields that tell which flattr it is, each that
+    # passed its own check: of a delivery lost, the log line is all that
+    # is left to tell Flattr or the author.
+    thing: dict[str, str | int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -476,31 +480,9 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             f"not {PENDING_CLICK}",
             "_event",
         )
-    thing_id = _required(form, "thing_id")
-    if len(thing_id) > 200:
-        raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
-    _no_address("thing_id", thing_id)
-    raw_owner = _required(form, "thing_owner_id")
-    if holds_at_sign(raw_owner):
-        # Flattr only ever knew the hash; a plain address here is not Flattr.
-        # Checked first: the identifier parser would advise email:ADDRESS,
-        # which a configuration may hold but a delivery may not.
-        raise Refusal(
-            400,
-            "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends "
-            "an email owner as email:MD5HEX, never as an address",
-            "thing_owner_id",
-        )
-    owner = _delivered_owner(raw_owner)
-    total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
-    clicks = int(total.group(1)) if total else 0
-    if not 0 < clicks <= MAX_CLICKS:
-        raise Refusal(
-            400,
-            f"thing_clicks_total must be a whole number from 1 to {MAX_CLICKS:,} "
-            "in ASCII digits (a pendingclickcreate tells of a flattr)",
-            "thing_clicks_total",
-        )
+    thing_id = _thing_id(form)
+    owner = _thing_owner(form)
+    clicks = _thing_clicks_total(form)
     claim_url = _required(form, "claim_url")
     if holds_at_sign(claim_url):
         # Flattr's claim URLs never hold the owner's address: whoever sends
@@ -542,6 +524,64 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
         )
     return PendingClick(thing_id, clicks, owner, flattrer, claim_url)
+
+
+def _thing_id(form: Mapping[str, str]) -> str:
+    thing_id = _required(form, "thing_id")
+    if len(thing_id) > 200:
+        raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
+    _no_address("thing_id", thing_id)
+    return thing_id
+
+
+def _thing_owner(form: Mapping[str, str]) -> str:
+    raw_owner = _required(form, "thing_owner_id")
+    if holds_at_sign(raw_owner):
+        # Flattr only ever knew the hash; a plain address here is not Flattr.
+        # Checked first: the identifier parser would advise email:ADDRESS,
+        # which a configuration may hold but a delivery may not.
+        raise Refusal(
+            400,
+            "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends "
+            "an email owner as email:MD5HEX, never as an address",
+            "thing_owner_id",
+        )
+    return _delivered_owner(raw_owner)
+
+
+def _thing_clicks_total(form: Mapping[str, str]) -> int:
+    total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
+    clicks = int(total.group(1)) if total else 0
+    if not 0 < clicks <= MAX_CLICKS:
+        raise Refusal(
+            400,
+            f"thing_clicks_total must be a whole number from 1 to {MAX_CLICKS:,} "
+            "in ASCII digits (a pendingclickcreate tells of a flattr)",
+            "thing_clicks_total",
+        )
+    return clicks
+
+
+# What a pendingclickcreate's log line names of it, each read as it is
+# stored: which flattr it told of.
+_NAMING_FIELDS = (
+    ("thing_id", _thing_id),
+    ("thing_clicks_total", _thing_clicks_total),
+    ("thing_owner_id", _thing_owner),
+)
+
+
+def _named(form: Mapping[str, str], repeats: Mapping[str, list[str]]) -> dict:
+    """The fields of a pendingclickcreate's ``form`` that tell which
+    flattr it told of, each that passed its own check (so none holds an
+    address) and was not repeated with another value: of one refused, as
+    many as can be told."""
+    named = {}
+    for name, read in _NAMING_FIELDS:
+        with contextlib.suppress(Refusal):
+            refuse_disputed(form, repeats, [name], read)
+            named[name] = read(form)
+    return named
 
 
 def _delivered_owner(raw: str) -> str:
@@ -694,6 +734,23 @@ def store_pending_click(
         ),
     )
     return cursor.rowcount == 1
+
+
+def _name_refused(body: bytes, refusal: Refusal, delivery: _Delivery) -> None:
+    """Tell ``delivery``, for the log line, what a refused ``body`` says of
+    itself as far as it reads as a form: the event of one refused for its
+    charset, unread then, and which flattr a pendingclickcreate told of."""
+    form: dict[str, str] = {}
+    repeats: dict[str, list[str]] = {}
+    with contextlib.suppress(Refusal):
+        _read_form(body, form, repeats)
+    if refusal.status == 415:
+        # Read as UTF-8: an event's name is ASCII, and the line escapes
+        # anything else.
+        refusal.event = form.get("_event")
+    event = delivery.event or refusal.event or ""
+    if event.strip().lower() == PENDING_CLICK:
+        delivery.thing = _named(form, repeats)
 
 
 def store_ignored(
@@ -1248,13 +1305,19 @@ class WebhookApp:
         if delivery.unlinked:
             unlinked = f"claim_url {delivery.unlinked}; builds show no link to it"
             reason = ": " + self._for_log(unlinked, REASON_LOGGED)
-        logger.info(
-            "%s %s %d %s%s %.1fms%s",
+        outcome = f" {delivery.outcome}" if delivery.outcome else ""
+        # Each value quoted (repr escapes what is not printable), as a
+        # thing_id may hold a space; none holds an address.
+        named = "".join(f" {name}={value!r}" for name, value in delivery.thing.items())
+        logger.log(
+            _level(status, delivery),
+            "%s %s %d %s%s%s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
-            f" {delivery.outcome}" if delivery.outcome else "",
+            outcome,
+            self._for_log(named, None),
             (time.monotonic() - started) * 1000,
             reason,
         )
@@ -1316,6 +1379,17 @@ class WebhookApp:
         _check_content_encoding(environ.get("HTTP_CONTENT_ENCODING", ""))
         codec = _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
+        try:
+            return self._answer(body, codec, delivery)
+        except Refusal as refusal:
+            _name_refused(body, refusal, delivery)
+            raise
+
+    def _answer(
+        self, body: bytes, codec: str | None, delivery: _Delivery
+    ) -> tuple[int, dict[str, Any]]:
+        """``_handle``'s answer to a request with the receiver's token, once
+        its ``body`` (declared in ``codec``, None for UTF-8) was read."""
         if codec is not None:
             _check_charset(body, codec)
         try:
@@ -1344,12 +1418,27 @@ class WebhookApp:
             return 202, {"status": "ignored", "event": shown}
         refuse_disputed(form, repeats, PENDING_CLICK_FIELDS, parse_pending_click)
         click = parse_pending_click(form)
+        delivery.thing = _named(form, repeats)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
         # Once committed: a delivery answered 503 was neither.
         delivery.outcome = "stored" if stored else "duplicate"
         delivery.unlinked = claim_url_problem(click.claim_url)
         return 200, {"status": delivery.outcome}
+
+
+def _level(status: int, delivery: _Delivery) -> int:
+    """The level of a request's log line: ERROR for a request the receiver
+    failed to answer as asked (5xx: a delivery lost if Flattr does not send
+    it again); WARNING for a pendingclickcreate refused, or one stored
+    that the operator may look into (a claim URL no build links to); else
+    INFO, as a probe's 404 is, which would bury the others as a warning."""
+    if status >= 500:
+        return logging.ERROR
+    refused = status >= 400 and (delivery.event or "").strip().lower() == PENDING_CLICK
+    if refused or delivery.unlinked:
+        return logging.WARNING
+    return logging.INFO
 
 
 _REASONS = {

@@ -2475,6 +2475,81 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
     assert " 500 pendingclickcreate " in logged(caplog)[-1]
 
 
+# What a pendingclickcreate's line names of the flattr it told of: PENDING's.
+NAMED = "thing_id='1001' thing_clicks_total=3 thing_owner_id='twitter:user:id:783214'"
+
+
+def lost(app, caplog, monkeypatch, how: str) -> str:
+    """Deliver PENDING so that it is lost ``how``; the status answered."""
+    body = urlencode(PENDING).encode()
+    if how == "503":
+        with sqlite_file(app.store_path) as connection:
+            connection.execute("PRAGMA user_version = 99")
+    if how == "500":
+        from pelican_flattr import webhook_receiver
+
+        def fails(*args):
+            raise RuntimeError("no")
+
+        monkeypatch.setattr(webhook_receiver, "store_pending_click", fails)
+    if how == "400":
+        body = urlencode(dict(PENDING, claim_url="")).encode()
+    return call_app(app, body)[0]
+
+
+@pytest.mark.parametrize(
+    ("how", "level"), [("400", "WARNING"), ("500", "ERROR"), ("503", "ERROR")]
+)
+def test_a_lost_delivery_logs_which_flattr_it_told_of(
+    app, caplog, monkeypatch, how, level
+):
+    # Logged as "503 pendingclickcreate 10018.6ms" alone: nothing told
+    # Flattr or the author which flattr was lost, and Flattr may never send
+    # it again. A refusal is a warning, a failure an error, as the levels
+    # a log reader filters on say.
+    assert lost(app, caplog, monkeypatch, how).startswith(how)
+    last = caplog.records[-1]
+    assert f" {how} pendingclickcreate {NAMED} " in last.getMessage()
+    assert last.levelname == level
+
+
+def test_a_refused_delivery_names_only_the_fields_that_passed_their_check(app, caplog):
+    # A total refused is not named, nor an owner holding an address, which
+    # the log must never show.
+    body = dict(PENDING, thing_clicks_total="many", thing_owner_id="carol@example.org")
+    assert call_app(app, urlencode(body).encode())[0] == "400 Bad Request"
+    line = logged(caplog)[-1]
+    assert " 400 pendingclickcreate thing_id='1001' " in line
+    assert "thing_clicks_total=" not in line and "thing_owner_id=" not in line
+    assert "carol" not in line
+    # A field repeated with another value is not known either.
+    body = urlencode(PENDING).encode() + b"&thing_id=again"
+    assert call_app(app, body)[0] == "400 Bad Request"
+    assert " 400 pendingclickcreate thing_clicks_total=3 " in logged(caplog)[-1]
+
+
+def test_a_delivery_refused_for_its_charset_logs_its_event_and_flattr(app, caplog):
+    # Logged "415 -", a real delivery looked like a scanner's.
+    body = urlencode(PENDING).encode() + b"&flattrer_username=J%E9r%F4me"
+    status, answer = call_app(
+        app, body, content_type="application/x-www-form-urlencoded; charset=latin1"
+    )
+    assert status == "415 Unsupported Media Type"
+    line = logged(caplog)[-1]
+    assert f" 415 pendingclickcreate {NAMED} " in line
+    assert line.endswith(f"ms: {answer['error']}")
+    assert caplog.records[-1].levelname == "WARNING"
+
+
+def test_probes_and_deliveries_answered_are_logged_as_information(app, caplog):
+    # A warning for every scanner's 404 would bury the lost deliveries.
+    assert delivered_to(app, "1001")[:3] == "200"
+    call_app(app, b"_event=x", path="/wp-login.php")
+    call_app(app, b"_event=thingclaimed")
+    assert [r.levelname for r in caplog.records] == ["INFO"] * 3
+    assert f"200 pendingclickcreate stored {NAMED} " in logged(caplog)[0]
+
+
 # A database whose PRAGMA user_version another program set, with no table:
 # above this release's schema it was taken for a newer store ("upgrade
 # pelican-flattr", which would not help), at or below it for a damaged one.
