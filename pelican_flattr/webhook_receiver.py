@@ -170,6 +170,9 @@ class _Delivery:
     # passed its own check: of a delivery lost, the log line is all that
     # is left to tell Flattr or the author.
     thing: dict[str, str | int] = field(default_factory=dict)
+    # The fields in which a duplicate differs from the event stored: a
+    # retry differs in none, another sender's delivery may.
+    differs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -734,6 +737,21 @@ def store_pending_click(
         ),
     )
     return cursor.rowcount == 1
+
+
+def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[str]:
+    """The names of the fields in which ``event``, a duplicate, differs
+    from the event stored under its thing_id and total."""
+    names = ("thing_owner_id", "claim_url", "flattrer_username")
+    stored = connection.execute(
+        f"SELECT {', '.join(names)} FROM pending_flattrs "
+        "WHERE thing_id = ? AND thing_clicks_total = ?",
+        (event.thing_id, event.thing_clicks_total),
+    ).fetchone()
+    sent = (event.thing_owner_id, event.claim_url, event.flattrer_username)
+    return [
+        name for name, was, now in zip(names, stored, sent, strict=True) if was != now
+    ]
 
 
 def _name_refused(body: bytes, refusal: Refusal, delivery: _Delivery) -> None:
@@ -1306,6 +1324,8 @@ class WebhookApp:
             unlinked = f"claim_url {delivery.unlinked}; builds show no link to it"
             reason = ": " + self._for_log(unlinked, REASON_LOGGED)
         outcome = f" {delivery.outcome}" if delivery.outcome else ""
+        if delivery.differs:
+            outcome += f" (differs: {', '.join(delivery.differs)})"
         # Each value quoted (repr escapes what is not printable), as a
         # thing_id may hold a space; none holds an address.
         named = "".join(f" {name}={value!r}" for name, value in delivery.thing.items())
@@ -1421,22 +1441,28 @@ class WebhookApp:
         delivery.thing = _named(form, repeats)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
+            differs = [] if stored else _differences(connection, click)
         # Once committed: a delivery answered 503 was neither.
         delivery.outcome = "stored" if stored else "duplicate"
+        delivery.differs = differs
         delivery.unlinked = claim_url_problem(click.claim_url)
+        # A duplicate is answered as such whatever differs: Flattr documented
+        # no answer, and one it took for a failure it may send again and
+        # again. The store keeps the first; the log line tells of the other.
         return 200, {"status": delivery.outcome}
 
 
 def _level(status: int, delivery: _Delivery) -> int:
     """The level of a request's log line: ERROR for a request the receiver
     failed to answer as asked (5xx: a delivery lost if Flattr does not send
-    it again); WARNING for a pendingclickcreate refused, or one stored
-    that the operator may look into (a claim URL no build links to); else
-    INFO, as a probe's 404 is, which would bury the others as a warning."""
+    it again); WARNING for a pendingclickcreate refused, or one stored or
+    repeated that the operator may look into (a claim URL no build links
+    to, a duplicate that differs from the event stored); else INFO, as a
+    probe's 404 is, which would bury the others as a warning."""
     if status >= 500:
         return logging.ERROR
     refused = status >= 400 and (delivery.event or "").strip().lower() == PENDING_CLICK
-    if refused or delivery.unlinked:
+    if refused or delivery.unlinked or delivery.differs:
         return logging.WARNING
     return logging.INFO
 

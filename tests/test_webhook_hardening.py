@@ -2550,6 +2550,36 @@ def test_probes_and_deliveries_answered_are_logged_as_information(app, caplog):
     assert f"200 pendingclickcreate stored {NAMED} " in logged(caplog)[0]
 
 
+def test_a_duplicate_that_differs_from_the_stored_event_is_a_warning(app, caplog):
+    # Logged "duplicate" as a harmless retry, a delivery with another owner
+    # or claim URL (anyone holding the token may send the first) left no
+    # trace of what Flattr sent.
+    first = call_app(app, urlencode(PENDING).encode())
+    retry = call_app(app, urlencode(PENDING).encode())
+    other = dict(
+        PENDING,
+        thing_owner_id="partner:comm:1",
+        claim_url="https://flattr.com/claim/other",
+    )
+    conflict = call_app(app, urlencode(other).encode())
+    assert first == ("200 OK", {"status": "stored"})
+    # The answer a repeat gets: Flattr documented none other, and one it
+    # took for a failure it might send again and again.
+    assert retry == conflict == ("200 OK", {"status": "duplicate"})
+    retried, differs = caplog.records[-2:]
+    assert retried.levelname == "INFO" and "differs" not in retried.getMessage()
+    assert differs.levelname == "WARNING"
+    assert (
+        " 200 pendingclickcreate duplicate (differs: thing_owner_id, claim_url) "
+        "thing_id='1001' thing_clicks_total=3 thing_owner_id='partner:comm:1' "
+    ) in differs.getMessage()
+    with sqlite_file(app.store_path) as connection:
+        kept = connection.execute(
+            "SELECT thing_owner_id, claim_url FROM pending_flattrs"
+        ).fetchall()
+    assert kept == [(PENDING["thing_owner_id"], PENDING["claim_url"])]
+
+
 # A database whose PRAGMA user_version another program set, with no table:
 # above this release's schema it was taken for a newer store ("upgrade
 # pelican-flattr", which would not help), at or below it for a damaged one.
