@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
@@ -2578,6 +2579,51 @@ def test_a_duplicate_that_differs_from_the_stored_event_is_a_warning(app, caplog
             "SELECT thing_owner_id, claim_url FROM pending_flattrs"
         ).fetchall()
     assert kept == [(PENDING["thing_owner_id"], PENDING["claim_url"])]
+
+
+def test_serve_logs_each_line_with_its_level_and_utc_time(tmp_path, monkeypatch):
+    # Local time without an offset did not match the store's UTC times, and
+    # without a level no log reader could tell a lost delivery from one
+    # stored. Kathmandu is never at UTC's time.
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    try:
+        assert httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        refused = dict(PENDING, claim_url="")
+        httpx.post(server.url, content=urlencode(refused), headers=FORM)
+        log = log_lines_with(server, " 400 pendingclickcreate ", 1)
+    finally:
+        assert server.stop() == 0
+    stamp = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{3}Z"
+    stored = re.search(rf"^{stamp} INFO POST /hooks/\*\*\* 200 ", log, re.M)
+    assert stored, log
+    assert re.search(rf"^{stamp} WARNING POST /hooks/\*\*\* 400 ", log, re.M), log
+    logged_at = datetime.strptime(stored[1], "%Y-%m-%dT%H:%M:%S")
+    with sqlite_file(server.store) as connection:
+        [[received_at]] = connection.execute("SELECT received_at FROM pending_flattrs")
+    received = datetime.strptime(received_at, "%Y-%m-%dT%H:%M:%SZ")
+    assert abs((logged_at - received).total_seconds()) < 5
+
+
+def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkeypatch):
+    # Each line journald reads from a service's stderr is "info" unless it
+    # starts with a syslog priority: `journalctl -p err` showed nothing
+    # while every delivery got 503.
+    log = tmp_path / "log"
+    log.touch()
+    found = log.stat()
+    # As systemd sets it: the device and inode of the stream it gave.
+    monkeypatch.setenv("JOURNAL_STREAM", f"{found.st_dev}:{found.st_ino}")
+    server = ReceiverProcess(tmp_path / "s.db", log).start()
+    try:
+        httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        refused = dict(PENDING, claim_url="")
+        httpx.post(server.url, content=urlencode(refused), headers=FORM)
+        text = log_lines_with(server, " 400 pendingclickcreate ", 1)
+    finally:
+        assert server.stop() == 0
+    assert re.search(r"^<6>\S+ INFO POST /hooks/\*\*\* 200 ", text, re.M), text
+    assert re.search(r"^<4>\S+ WARNING POST /hooks/\*\*\* 400 ", text, re.M), text
 
 
 # A database whose PRAGMA user_version another program set, with no table:
