@@ -424,6 +424,55 @@ class _QueueDepthSaidSeldom(logging.Filter):
             )
 
 
+class _LogFormat(logging.Formatter):
+    """``serve``'s log lines: the time in UTC, as the store writes it
+    (``2026-12-06T01:33:35.123Z``), the level, the message. With
+    ``journal`` (stderr is systemd's journal), each line begins with its
+    syslog priority (``<3>`` for an error), which journald takes as the
+    line's and strips: ``journalctl -p warning`` then finds them."""
+
+    # A line and the store's received_at match by eye; a local time was
+    # an hour or more off them, with nothing saying so.
+    converter = time.gmtime
+
+    def __init__(self, journal: bool = False) -> None:
+        super().__init__(
+            "%(asctime)s.%(msecs)03dZ %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+        self._journal = journal
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line (a traceback's too), each under the journal prefixed."""
+        text = super().format(record)
+        if not self._journal:
+            return text
+        priority = next(p for level, p in _PRIORITIES if record.levelno >= level)
+        # journald reads a priority at the start of each line it gets.
+        return "\n".join(f"<{priority}>{line}" for line in text.split("\n"))
+
+
+# Syslog's priorities (RFC 5424), from the least level that takes each.
+_PRIORITIES = (
+    (logging.CRITICAL, 2),
+    (logging.ERROR, 3),
+    (logging.WARNING, 4),
+    (logging.INFO, 6),
+    (logging.NOTSET, 7),
+)
+
+
+def _stderr_is_journal() -> bool:
+    """Whether stderr is the stream systemd connected to its journal: the
+    device and inode JOURNAL_STREAM names, as systemd asks a program to
+    check before it writes to it as to the journal (a child whose stderr
+    was redirected inherits the variable)."""
+    try:
+        found = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # no file behind it
+        return False
+    return os.environ.get("JOURNAL_STREAM") == f"{found.st_dev}:{found.st_ino}"
+
+
 def prepare_waitress_logs(app: WebhookApp, threads: int = 8) -> None:
     """Have waitress's own log lines hide the token and email addresses,
     as the receiver's own lines do (some name the request's path: "Client
@@ -578,11 +627,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as error:
         server.close()
         return terminal.usage_error(f"cannot open the store {store}: {error}")
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     prepare_waitress_logs(app, args.threads)
 
     def stop(signum: int, frame: Any) -> None:

@@ -29,7 +29,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -166,6 +166,13 @@ class _Delivery:
     # Why no build links to its claim URL, for the log line: stored all the
     # same, but the operator may look into who sent it.
     unlinked: str | None = None
+    # A pendingclickcreate's fields that tell which flattr it is, each that
+    # passed its own check: of a delivery lost, the log line is all that
+    # is left to tell Flattr or the author.
+    thing: dict[str, str | int] = field(default_factory=dict)
+    # The fields in which a duplicate differs from the event stored: a
+    # retry differs in none, another sender's delivery may.
+    differs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -476,31 +483,9 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             f"not {PENDING_CLICK}",
             "_event",
         )
-    thing_id = _required(form, "thing_id")
-    if len(thing_id) > 200:
-        raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
-    _no_address("thing_id", thing_id)
-    raw_owner = _required(form, "thing_owner_id")
-    if holds_at_sign(raw_owner):
-        # Flattr only ever knew the hash; a plain address here is not Flattr.
-        # Checked first: the identifier parser would advise email:ADDRESS,
-        # which a configuration may hold but a delivery may not.
-        raise Refusal(
-            400,
-            "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends "
-            "an email owner as email:MD5HEX, never as an address",
-            "thing_owner_id",
-        )
-    owner = _delivered_owner(raw_owner)
-    total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
-    clicks = int(total.group(1)) if total else 0
-    if not 0 < clicks <= MAX_CLICKS:
-        raise Refusal(
-            400,
-            f"thing_clicks_total must be a whole number from 1 to {MAX_CLICKS:,} "
-            "in ASCII digits (a pendingclickcreate tells of a flattr)",
-            "thing_clicks_total",
-        )
+    thing_id = _thing_id(form)
+    owner = _thing_owner(form)
+    clicks = _thing_clicks_total(form)
     claim_url = _required(form, "claim_url")
     if holds_at_sign(claim_url):
         # Flattr's claim URLs never hold the owner's address: whoever sends
@@ -542,6 +527,64 @@ def parse_pending_click(form: Mapping[str, str]) -> PendingClick:
             400, "flattrer_username is longer than 200 characters", "flattrer_username"
         )
     return PendingClick(thing_id, clicks, owner, flattrer, claim_url)
+
+
+def _thing_id(form: Mapping[str, str]) -> str:
+    thing_id = _required(form, "thing_id")
+    if len(thing_id) > 200:
+        raise Refusal(400, "thing_id is longer than 200 characters", "thing_id")
+    _no_address("thing_id", thing_id)
+    return thing_id
+
+
+def _thing_owner(form: Mapping[str, str]) -> str:
+    raw_owner = _required(form, "thing_owner_id")
+    if holds_at_sign(raw_owner):
+        # Flattr only ever knew the hash; a plain address here is not Flattr.
+        # Checked first: the identifier parser would advise email:ADDRESS,
+        # which a configuration may hold but a delivery may not.
+        raise Refusal(
+            400,
+            "thing_owner_id holds an '@' (plain or percent-encoded): Flattr sends "
+            "an email owner as email:MD5HEX, never as an address",
+            "thing_owner_id",
+        )
+    return _delivered_owner(raw_owner)
+
+
+def _thing_clicks_total(form: Mapping[str, str]) -> int:
+    total = _CLICKS.fullmatch(_required(form, "thing_clicks_total"))
+    clicks = int(total.group(1)) if total else 0
+    if not 0 < clicks <= MAX_CLICKS:
+        raise Refusal(
+            400,
+            f"thing_clicks_total must be a whole number from 1 to {MAX_CLICKS:,} "
+            "in ASCII digits (a pendingclickcreate tells of a flattr)",
+            "thing_clicks_total",
+        )
+    return clicks
+
+
+# What a pendingclickcreate's log line names of it, each read as it is
+# stored: which flattr it told of.
+_NAMING_FIELDS = (
+    ("thing_id", _thing_id),
+    ("thing_clicks_total", _thing_clicks_total),
+    ("thing_owner_id", _thing_owner),
+)
+
+
+def _named(form: Mapping[str, str], repeats: Mapping[str, list[str]]) -> dict:
+    """The fields of a pendingclickcreate's ``form`` that tell which
+    flattr it told of, each that passed its own check (so none holds an
+    address) and was not repeated with another value: of one refused, as
+    many as can be told."""
+    named = {}
+    for name, read in _NAMING_FIELDS:
+        with contextlib.suppress(Refusal):
+            refuse_disputed(form, repeats, [name], read)
+            named[name] = read(form)
+    return named
 
 
 def _delivered_owner(raw: str) -> str:
@@ -694,6 +737,38 @@ def store_pending_click(
         ),
     )
     return cursor.rowcount == 1
+
+
+def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[str]:
+    """The names of the fields in which ``event``, a duplicate, differs
+    from the event stored under its thing_id and total."""
+    names = ("thing_owner_id", "claim_url", "flattrer_username")
+    stored = connection.execute(
+        f"SELECT {', '.join(names)} FROM pending_flattrs "
+        "WHERE thing_id = ? AND thing_clicks_total = ?",
+        (event.thing_id, event.thing_clicks_total),
+    ).fetchone()
+    sent = (event.thing_owner_id, event.claim_url, event.flattrer_username)
+    return [
+        name for name, was, now in zip(names, stored, sent, strict=True) if was != now
+    ]
+
+
+def _name_refused(body: bytes, refusal: Refusal, delivery: _Delivery) -> None:
+    """Tell ``delivery``, for the log line, what a refused ``body`` says of
+    itself as far as it reads as a form: the event of one refused for its
+    charset, unread then, and which flattr a pendingclickcreate told of."""
+    form: dict[str, str] = {}
+    repeats: dict[str, list[str]] = {}
+    with contextlib.suppress(Refusal):
+        _read_form(body, form, repeats)
+    if refusal.status == 415:
+        # Read as UTF-8: an event's name is ASCII, and the line escapes
+        # anything else.
+        refusal.event = form.get("_event")
+    event = delivery.event or refusal.event or ""
+    if event.strip().lower() == PENDING_CLICK:
+        delivery.thing = _named(form, repeats)
 
 
 def store_ignored(
@@ -1248,13 +1323,21 @@ class WebhookApp:
         if delivery.unlinked:
             unlinked = f"claim_url {delivery.unlinked}; builds show no link to it"
             reason = ": " + self._for_log(unlinked, REASON_LOGGED)
-        logger.info(
-            "%s %s %d %s%s %.1fms%s",
+        outcome = f" {delivery.outcome}" if delivery.outcome else ""
+        if delivery.differs:
+            outcome += f" (differs: {', '.join(delivery.differs)})"
+        # Each value quoted (repr escapes what is not printable), as a
+        # thing_id may hold a space; none holds an address.
+        named = "".join(f" {name}={value!r}" for name, value in delivery.thing.items())
+        logger.log(
+            _level(status, delivery),
+            "%s %s %d %s%s%s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
             self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
-            f" {delivery.outcome}" if delivery.outcome else "",
+            outcome,
+            self._for_log(named, None),
             (time.monotonic() - started) * 1000,
             reason,
         )
@@ -1316,6 +1399,17 @@ class WebhookApp:
         _check_content_encoding(environ.get("HTTP_CONTENT_ENCODING", ""))
         codec = _check_content_type(environ.get("CONTENT_TYPE", ""))
         body = _read_body(environ)
+        try:
+            return self._answer(body, codec, delivery)
+        except Refusal as refusal:
+            _name_refused(body, refusal, delivery)
+            raise
+
+    def _answer(
+        self, body: bytes, codec: str | None, delivery: _Delivery
+    ) -> tuple[int, dict[str, Any]]:
+        """``_handle``'s answer to a request with the receiver's token, once
+        its ``body`` (declared in ``codec``, None for UTF-8) was read."""
         if codec is not None:
             _check_charset(body, codec)
         try:
@@ -1344,12 +1438,33 @@ class WebhookApp:
             return 202, {"status": "ignored", "event": shown}
         refuse_disputed(form, repeats, PENDING_CLICK_FIELDS, parse_pending_click)
         click = parse_pending_click(form)
+        delivery.thing = _named(form, repeats)
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
+            differs = [] if stored else _differences(connection, click)
         # Once committed: a delivery answered 503 was neither.
         delivery.outcome = "stored" if stored else "duplicate"
+        delivery.differs = differs
         delivery.unlinked = claim_url_problem(click.claim_url)
+        # A duplicate is answered as such whatever differs: Flattr documented
+        # no answer, and one it took for a failure it may send again and
+        # again. The store keeps the first; the log line tells of the other.
         return 200, {"status": delivery.outcome}
+
+
+def _level(status: int, delivery: _Delivery) -> int:
+    """The level of a request's log line: ERROR for a request the receiver
+    failed to answer as asked (5xx: a delivery lost if Flattr does not send
+    it again); WARNING for a pendingclickcreate refused, or one stored or
+    repeated that the operator may look into (a claim URL no build links
+    to, a duplicate that differs from the event stored); else INFO, as a
+    probe's 404 is, which would bury the others as a warning."""
+    if status >= 500:
+        return logging.ERROR
+    refused = status >= 400 and (delivery.event or "").strip().lower() == PENDING_CLICK
+    if refused or delivery.unlinked or delivery.differs:
+        return logging.WARNING
+    return logging.INFO
 
 
 _REASONS = {

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
@@ -2473,6 +2474,156 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
         {"error": "internal error; retry later"},
     )
     assert " 500 pendingclickcreate " in logged(caplog)[-1]
+
+
+# What a pendingclickcreate's line names of the flattr it told of: PENDING's.
+NAMED = "thing_id='1001' thing_clicks_total=3 thing_owner_id='twitter:user:id:783214'"
+
+
+def lost(app, caplog, monkeypatch, how: str) -> str:
+    """Deliver PENDING so that it is lost ``how``; the status answered."""
+    body = urlencode(PENDING).encode()
+    if how == "503":
+        with sqlite_file(app.store_path) as connection:
+            connection.execute("PRAGMA user_version = 99")
+    if how == "500":
+        from pelican_flattr import webhook_receiver
+
+        def fails(*args):
+            raise RuntimeError("no")
+
+        monkeypatch.setattr(webhook_receiver, "store_pending_click", fails)
+    if how == "400":
+        body = urlencode(dict(PENDING, claim_url="")).encode()
+    return call_app(app, body)[0]
+
+
+@pytest.mark.parametrize(
+    ("how", "level"), [("400", "WARNING"), ("500", "ERROR"), ("503", "ERROR")]
+)
+def test_a_lost_delivery_logs_which_flattr_it_told_of(
+    app, caplog, monkeypatch, how, level
+):
+    # Logged as "503 pendingclickcreate 10018.6ms" alone: nothing told
+    # Flattr or the author which flattr was lost, and Flattr may never send
+    # it again. A refusal is a warning, a failure an error, as the levels
+    # a log reader filters on say.
+    assert lost(app, caplog, monkeypatch, how).startswith(how)
+    last = caplog.records[-1]
+    assert f" {how} pendingclickcreate {NAMED} " in last.getMessage()
+    assert last.levelname == level
+
+
+def test_a_refused_delivery_names_only_the_fields_that_passed_their_check(app, caplog):
+    # A total refused is not named, nor an owner holding an address, which
+    # the log must never show.
+    body = dict(PENDING, thing_clicks_total="many", thing_owner_id="carol@example.org")
+    assert call_app(app, urlencode(body).encode())[0] == "400 Bad Request"
+    line = logged(caplog)[-1]
+    assert " 400 pendingclickcreate thing_id='1001' " in line
+    assert "thing_clicks_total=" not in line and "thing_owner_id=" not in line
+    assert "carol" not in line
+    # A field repeated with another value is not known either.
+    body = urlencode(PENDING).encode() + b"&thing_id=again"
+    assert call_app(app, body)[0] == "400 Bad Request"
+    assert " 400 pendingclickcreate thing_clicks_total=3 " in logged(caplog)[-1]
+
+
+def test_a_delivery_refused_for_its_charset_logs_its_event_and_flattr(app, caplog):
+    # Logged "415 -", a real delivery looked like a scanner's.
+    body = urlencode(PENDING).encode() + b"&flattrer_username=J%E9r%F4me"
+    status, answer = call_app(
+        app, body, content_type="application/x-www-form-urlencoded; charset=latin1"
+    )
+    assert status == "415 Unsupported Media Type"
+    line = logged(caplog)[-1]
+    assert f" 415 pendingclickcreate {NAMED} " in line
+    assert line.endswith(f"ms: {answer['error']}")
+    assert caplog.records[-1].levelname == "WARNING"
+
+
+def test_probes_and_deliveries_answered_are_logged_as_information(app, caplog):
+    # A warning for every scanner's 404 would bury the lost deliveries.
+    assert delivered_to(app, "1001")[:3] == "200"
+    call_app(app, b"_event=x", path="/wp-login.php")
+    call_app(app, b"_event=thingclaimed")
+    assert [r.levelname for r in caplog.records] == ["INFO"] * 3
+    assert f"200 pendingclickcreate stored {NAMED} " in logged(caplog)[0]
+
+
+def test_a_duplicate_that_differs_from_the_stored_event_is_a_warning(app, caplog):
+    # Logged "duplicate" as a harmless retry, a delivery with another owner
+    # or claim URL (anyone holding the token may send the first) left no
+    # trace of what Flattr sent.
+    first = call_app(app, urlencode(PENDING).encode())
+    retry = call_app(app, urlencode(PENDING).encode())
+    other = dict(
+        PENDING,
+        thing_owner_id="partner:comm:1",
+        claim_url="https://flattr.com/claim/other",
+    )
+    conflict = call_app(app, urlencode(other).encode())
+    assert first == ("200 OK", {"status": "stored"})
+    # The answer a repeat gets: Flattr documented none other, and one it
+    # took for a failure it might send again and again.
+    assert retry == conflict == ("200 OK", {"status": "duplicate"})
+    retried, differs = caplog.records[-2:]
+    assert retried.levelname == "INFO" and "differs" not in retried.getMessage()
+    assert differs.levelname == "WARNING"
+    assert (
+        " 200 pendingclickcreate duplicate (differs: thing_owner_id, claim_url) "
+        "thing_id='1001' thing_clicks_total=3 thing_owner_id='partner:comm:1' "
+    ) in differs.getMessage()
+    with sqlite_file(app.store_path) as connection:
+        kept = connection.execute(
+            "SELECT thing_owner_id, claim_url FROM pending_flattrs"
+        ).fetchall()
+    assert kept == [(PENDING["thing_owner_id"], PENDING["claim_url"])]
+
+
+def test_serve_logs_each_line_with_its_level_and_utc_time(tmp_path, monkeypatch):
+    # Local time without an offset did not match the store's UTC times, and
+    # without a level no log reader could tell a lost delivery from one
+    # stored. Kathmandu is never at UTC's time.
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    try:
+        assert httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        refused = dict(PENDING, claim_url="")
+        httpx.post(server.url, content=urlencode(refused), headers=FORM)
+        log = log_lines_with(server, " 400 pendingclickcreate ", 1)
+    finally:
+        assert server.stop() == 0
+    stamp = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{3}Z"
+    stored = re.search(rf"^{stamp} INFO POST /hooks/\*\*\* 200 ", log, re.M)
+    assert stored, log
+    assert re.search(rf"^{stamp} WARNING POST /hooks/\*\*\* 400 ", log, re.M), log
+    logged_at = datetime.strptime(stored[1], "%Y-%m-%dT%H:%M:%S")
+    with sqlite_file(server.store) as connection:
+        [[received_at]] = connection.execute("SELECT received_at FROM pending_flattrs")
+    received = datetime.strptime(received_at, "%Y-%m-%dT%H:%M:%SZ")
+    assert abs((logged_at - received).total_seconds()) < 5
+
+
+def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkeypatch):
+    # Each line journald reads from a service's stderr is "info" unless it
+    # starts with a syslog priority: `journalctl -p err` showed nothing
+    # while every delivery got 503.
+    log = tmp_path / "log"
+    log.touch()
+    found = log.stat()
+    # As systemd sets it: the device and inode of the stream it gave.
+    monkeypatch.setenv("JOURNAL_STREAM", f"{found.st_dev}:{found.st_ino}")
+    server = ReceiverProcess(tmp_path / "s.db", log).start()
+    try:
+        httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
+        refused = dict(PENDING, claim_url="")
+        httpx.post(server.url, content=urlencode(refused), headers=FORM)
+        text = log_lines_with(server, " 400 pendingclickcreate ", 1)
+    finally:
+        assert server.stop() == 0
+    assert re.search(r"^<6>\S+ INFO POST /hooks/\*\*\* 200 ", text, re.M), text
+    assert re.search(r"^<4>\S+ WARNING POST /hooks/\*\*\* 400 ", text, re.M), text
 
 
 # A database whose PRAGMA user_version another program set, with no table:
