@@ -272,6 +272,40 @@ def test_the_documented_look_at_ignored_events_prints_no_control_byte(receiver):
     assert "note=\\u001b[31mRAW\\r\\u0007\\u0000after\\u007f&thing_id=9" in shown
 
 
+def test_the_documented_way_to_handle_each_flattr_once(receiver, tmp_path):
+    # docs/webhooks.md gives it to partners who read the store themselves:
+    # each run takes the flattrs beyond the highest total handled, however
+    # the totals arrive, and a lower total arriving late is none.
+    if not shutil.which("sqlite3"):
+        pytest.skip("the documented command runs the sqlite3 shell")
+    command = documented_command("the flattrs not handled yet")
+    command = command.replace("MINE", shlex.quote(str(tmp_path / "mine.sqlite3")))
+    command = command.replace("/srv/flattr/store.sqlite3", str(receiver.store))
+
+    def deliver(thing, *totals):
+        for total in totals:
+            event = dict(PENDING, thing_id=thing, thing_clicks_total=str(total))
+            assert post(receiver, event).status_code == 200
+
+    def new_flattrs():
+        shown = subprocess.run(
+            ["sh", "-c", command], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        assert not shown or shown[0] == "thing_id|thing_owner_id|claim_url|new_flattrs"
+        rows = (line.split("|") for line in shown[1:])
+        return {row[0]: int(row[3]) for row in rows if row[0].startswith("once-")}
+
+    deliver("once-a", 3, 5)
+    deliver("once-b", 1)
+    assert new_flattrs() == {"once-a": 5, "once-b": 1}
+    assert new_flattrs() == {}
+    deliver("once-a", 4)  # an older flattr's delivery, late
+    deliver("once-b", 1)  # a repeat
+    assert new_flattrs() == {}
+    deliver("once-a", 7)
+    assert new_flattrs() == {"once-a": 2}
+
+
 @pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])
 def test_an_ignored_event_keeps_no_address_written_as_a_reference(receiver, at_sign):
     # As its log line and answer show it: any page showing the value shows

@@ -318,6 +318,45 @@ def test_waitress_run_as_the_docs_show_refuses_an_oversized_body(tmp_path):
         app.close()
 
 
+def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
+    # Run as docs/webhooks.md writes it, it logged nothing of a delivery
+    # stored, repeated or refused: the receiver's lines are INFO, which
+    # Python's logging drops until told otherwise.
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    program = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    store = str(tmp_path / "store.sqlite3")
+    program = program.replace('"/srv/flattr/flattr-store.sqlite3"', repr(store))
+    program = program.replace("port=8081", "port=0")
+    log = tmp_path / "log"
+    with open(log, "wb") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-c", program],
+            stdout=out,
+            stderr=out,
+            cwd=tmp_path,
+            env=child_env(FLATTR_WEBHOOK_TOKEN=TOKEN),
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while not (found := re.search(r"Serving on (http://\S+)", log.read_text())):
+            assert child.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        url = f"{found[1]}/hooks/{TOKEN}"
+        for event in (PENDING, PENDING, dict(PENDING, claim_url="")):
+            httpx.post(url, content=urlencode(event), headers=FORM, timeout=20)
+    finally:
+        child.terminate()
+        child.wait(timeout=20)
+    shown = log.read_text()
+    for line in (
+        "POST /hooks/*** 200 pendingclickcreate stored ",
+        "POST /hooks/*** 200 pendingclickcreate duplicate ",
+        "POST /hooks/*** 400 pendingclickcreate ",
+    ):
+        assert line in shown, shown
+    assert TOKEN not in shown
+
+
 def test_a_body_of_exactly_64_kib_is_accepted(receiver):
     head = urlencode(dict(PENDING, thing_id="boundary")).encode() + b"&padding="
     body = head + b"a" * (64 * 1024 - len(head))

@@ -280,3 +280,44 @@ def test_a_second_signal_ends_a_stop_at_once_on_every_address(tmp_path, host):
     # Never stored: the lock held it back until the stop dropped it.
     assert [status for _, status, _ in results] == [None]
     assert "stopping: waiting for 1 request received" in server.text()
+
+
+def test_two_receivers_with_different_tokens_share_one_store(tmp_path):
+    # How docs/webhooks.md changes the token without losing a delivery: a
+    # second receiver with the new token on the same store, both reached,
+    # until Flattr calls the new URL; then the old one stops.
+    store = tmp_path / "s.db"
+    new_token = "n" * 16 + "NEW-token-for-tests-0123456789"
+    old = ReceiverProcess(store, tmp_path / "old.log").start()
+    new = ReceiverProcess(store, tmp_path / "new.log", token=new_token).start()
+    events = deliveries(unique=400, repeats=0, seed=11)
+    try:
+        # Each event to both, at once: one stores it, the other has it as a
+        # repeat, whichever comes first.
+        with ThreadPoolExecutor(2) as pool:
+            to_old, to_new = pool.map(
+                send_all, (old.url, new.url), (events, list(reversed(events)))
+            )
+        wrong = httpx.post(
+            f"{new.base}/hooks/{TOKEN}",
+            content=urlencode(events[0]),
+            headers=FORM,
+            timeout=20,
+        )
+        assert old.stop() == 0
+        late = dict(PENDING, thing_id="after-the-switch")
+        after = httpx.post(new.url, content=urlencode(late), headers=FORM, timeout=20)
+    finally:
+        old.stop()
+        assert new.stop() == 0
+    assert wrong.status_code == 404, "each receiver answers its own token alone"
+    assert after.status_code == 200
+    results = to_old + to_new
+    assert all(status == 200 for _, status, _ in results)
+    outcomes = Counter(outcome for _, _, outcome in results)
+    assert outcomes == {"stored": 400, "duplicate": 400}
+    assert stored(store) == {key(event) for event in events} | {key(late)}
+    from pelican_flattr.notice import read_pending_totals
+
+    totals = read_pending_totals(store)
+    assert sum(t.things for t in totals.values()) == 101

@@ -29,9 +29,15 @@ class ReceiverProcess:
     """``pelican-flattr webhook serve`` on a free port; its log in a file."""
 
     def __init__(
-        self, store: Path, log: Path, host: str = "127.0.0.1", threads: int = 8
+        self,
+        store: Path,
+        log: Path,
+        host: str = "127.0.0.1",
+        threads: int = 8,
+        token: str = TOKEN,
     ) -> None:
         self.store = store
+        self.token = token
         self.threads = threads
         self.log = log
         # As a URL writes it: an IPv6 address in brackets.
@@ -46,7 +52,7 @@ class ReceiverProcess:
             "--host", self._bind, "--port", "0", "--store", str(self.store),
             "--threads", str(self.threads),
         ]  # fmt: skip
-        env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+        env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=self.token)
         with open(self.log, "ab") as log:
             # In the log's folder: from the repository root, ``-m`` would
             # run the source tree's pelican_flattr, not the one under test.
@@ -76,7 +82,7 @@ class ReceiverProcess:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/hooks/{TOKEN}"
+        return f"http://{self.host}:{self.port}/hooks/{self.token}"
 
     @property
     def base(self) -> str:
