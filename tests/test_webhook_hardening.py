@@ -348,6 +348,10 @@ def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
         child.terminate()
         child.wait(timeout=20)
     shown = log.read_text()
+    # Stopped by SIGTERM, as systemctl stops it: killed at once, it closed
+    # neither waitress nor the store.
+    assert child.returncode == 0, shown
+    assert not list(tmp_path.glob("store.sqlite3-*")), shown
     for line in (
         "POST /hooks/*** 200 pendingclickcreate stored ",
         "POST /hooks/*** 200 pendingclickcreate duplicate ",
