@@ -306,6 +306,61 @@ def test_the_documented_way_to_handle_each_flattr_once(receiver, tmp_path):
     assert new_flattrs() == {"once-a": 2}
 
 
+def test_the_documented_restore_keeps_what_came_after_the_backup(receiver, tmp_path):
+    # A receiver started on an empty store (a copy cut short) stores
+    # deliveries in it; restoring the backup, as advised, lost them, and the
+    # verifications recorded since.
+    if not shutil.which("sqlite3"):
+        pytest.skip("the documented command runs the sqlite3 shell")
+    from pelican_flattr.api import DEFAULT_BASE_URL
+    from pelican_flattr.verify import Request, record
+
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    after = doc[doc.index("# the deliveries and verifications since the backup") :]
+    command = after.split("\n", 1)[1].split("\n```", 1)[0]
+    assert command.startswith("sudo -u flattr sqlite3 STORE.bak ")
+    backup = tmp_path / "store.bak"
+    command = command.removeprefix("sudo -u flattr ").replace(
+        "STORE.bak", shlex.quote(str(backup))
+    )
+    command = command.replace("file:STORE?", f"file:{receiver.store}?")
+    identity = "twitter:user:id:4242"
+    before = dict(PENDING, thing_id="restore-before", thing_owner_id=identity)
+    assert post(receiver, before).status_code == 200
+    with sqlite3.connect(receiver.store) as store:
+        record(store, Request(identity, "carol", "test"), 1e9, DEFAULT_BASE_URL)
+    with sqlite3.connect(receiver.store) as store, sqlite3.connect(backup) as copy:
+        store.backup(copy)
+    since = [
+        dict(PENDING, thing_id="restore-since", thing_clicks_total=n) for n in (1, 2)
+    ]
+    for event in since:
+        assert post(receiver, event).status_code == 200
+    with sqlite3.connect(receiver.store) as store:
+        record(store, Request(identity, "carol", "test"), 2e9, DEFAULT_BASE_URL)
+        # Older in the store replaced than in the backup: the backup's stays.
+        record(store, Request("partner:ns:1", None, "test"), 1e9, DEFAULT_BASE_URL)
+    with sqlite3.connect(backup) as copy:
+        record(copy, Request("partner:ns:1", None, "test"), 1.5e9, DEFAULT_BASE_URL)
+    for _ in range(2):  # run again, it changes nothing
+        subprocess.run(["sh", "-c", command], check=True, timeout=30)
+        with sqlite3.connect(backup) as copy:
+            kept = copy.execute("SELECT * FROM pending_flattrs").fetchall()
+            verified = copy.execute(
+                "SELECT identity, verified_at FROM verified_identities ORDER BY 1"
+            ).fetchall()
+        assert sorted(kept) == sorted(rows(receiver))
+        assert {row[:2] for row in kept} >= {
+            ("restore-before", 3),
+            ("restore-since", 1),
+            ("restore-since", 2),
+        }
+        assert verified == [
+            ("partner:ns:1", "2017-07-14T02:40:00+00:00"),
+            (identity, "2033-05-18T03:33:20+00:00"),
+        ]
+
+
 @pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])
 def test_an_ignored_event_keeps_no_address_written_as_a_reference(receiver, at_sign):
     # As its log line and answer show it: any page showing the value shows
