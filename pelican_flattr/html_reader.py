@@ -888,10 +888,10 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
         return True
     if open_before(page, at, _HIDING_TAGS if noscript else _WRAPPING_TAGS):
         return True
-    # Templates nest: counted, once a search back finds one.
-    return page.rfind("<template", 0, at) >= 0 and page.count(
-        "<template", 0, at
-    ) > page.count("</template", 0, at)
+    # Any <template> before it: counting end tags against start tags is no
+    # test, as an end tag may close none (a stray one) or be no tag (quoted
+    # in a comment the template holds). Rare on a page: the reader settles it.
+    return page.rfind("<template", 0, at) >= 0
 
 
 _HIDING_START = re.compile(

@@ -2228,6 +2228,15 @@ HIDDEN_COPIES = {
     "template, wrapped": _PAGE.format(
         f"<template><section><div>{_BODY}</div></section></template>", _BODY
     ),
+    # An end tag that closes no template: a stray one before it, one
+    # quoted in a comment it holds. Counted against the start tags, they
+    # left no template open around the copy.
+    "template, wrapped, after a stray end tag": _PAGE.format(
+        f"</template><template><section>{_BODY}</section></template>", _BODY
+    ),
+    "template, wrapped, quoting its end tag": _PAGE.format(
+        f"<template><!-- </template> --><section>{_BODY}</section></template>", _BODY
+    ),
     "comment, wrapped": _PAGE.format(f"<!-- <div>{_BODY}</div> -->", _BODY),
     "noscript, wrapped": _PAGE.format(
         f"<noscript><div>{_BODY}</div></noscript>", _BODY
