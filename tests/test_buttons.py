@@ -1604,6 +1604,8 @@ HEAD_ENDS = [
     # Text before any tag ends the head there, not at the first tag a head
     # cannot hold after it.
     ("Hello<title>x</title><p>", "Hello"),
+    # A <template>'s text is inert, and ends no head.
+    ("<head><template>y</template><title>x</title><body><p>", "<body><p>"),
     # Text ends the head, as in a browser: here what a theme printed
     # unescaped in an attribute left ("b" -> ends the tag).
     ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
@@ -1818,6 +1820,11 @@ TEXTS = [
     ('<head><meta content="a "b" -> "c" d." /><link>', '"c" d.'),
     ("<head><title>a</title><style>b</style>text", "text"),
     ("<p>one</p> two", "one"),
+    # A <template>'s content is inert: its text is no text of the page's.
+    ("<head><template>y</template>x", "x"),
+    ("<head><template><template>y</template>z</template>x", "x"),
+    ("<head></template><template>y", None),
+    ("<svg></svg><template>y</template>x", "x"),  # read by read_html
 ]
 
 
