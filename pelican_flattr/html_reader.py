@@ -491,10 +491,11 @@ def _end_foreign(stack: list[_Open], open_names: dict[str, int]) -> None:
 def read_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     """The tags of ``page[:end]`` as a browser reads them: (name, attribute
     text, where the tag starts), the name lower-cased, with a "/" in front
-    for an end tag; and, among them, the first text outside tags and
-    comments, named ``TEXT``: text ends the head as an element that may
-    not stand in a head does. A comment, a quoted attribute value and the
-    text of a ``<title>`` or ``<script>`` hold no tag, whatever they say.
+    for an end tag; and, among them, the first text outside tags, comments
+    and ``<template>``s (whose content is inert), named ``TEXT``: text ends
+    the head as an element that may not stand in a head does. A comment, a
+    quoted attribute value and the text of a ``<title>`` or ``<script>``
+    hold no tag, whatever they say.
 
     Themes print text unescaped in such places (notmyidea: the title and
     summary, after ``striptags`` has turned ``&lt;/head&gt;`` back into
@@ -510,13 +511,16 @@ def read_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
         yield from _tags_read(page, end)
         return
     after = 0  # the end of the last match, while no text has been found
+    templates = 0  # open, while no text has been found: their text is inert
     for match, stop in _tag_matches(page, 0, end):
+        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
         if after >= 0:
-            text = _first_text(page, after, match.start())
+            text = -1 if templates else _first_text(page, after, match.start())
             if text >= 0:
                 yield TEXT, "", text
             after = -1 if text >= 0 else stop
-        text_element, closed, end_tag, name, attributes = match.group(1, 3, 4, 5, 6)
+            if name is not None and match.group(7) and name.lower() == "template":
+                templates = max(templates + (-1 if end_tag else 1), 0)
         if text_element is not None:
             if closed:
                 yield text_element.lower(), match.group(2), match.start()
@@ -525,7 +529,7 @@ def read_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
                 yield f"/{name.lower()}", "", match.start()
             else:
                 yield name.lower(), attributes, match.start()
-    if after >= 0:
+    if after >= 0 and not templates:
         text = _first_text(page, after, end)
         if text >= 0:
             yield TEXT, "", text
@@ -534,18 +538,26 @@ def read_tags(page: str, end: int) -> Iterator[tuple[str, str, int]]:
 def _tags_read(page: str, end: int) -> Iterator[tuple[str, str, int]]:
     """``read_tags`` of a page with foreign content, read by ``read_html``."""
     after = 0  # the end of the last match, while no text has been found
+    templates = 0  # open, while no text has been found: their text is inert
     for name, attributes, start, stop, closed in read_html(page, 0, end):
         if after >= 0:
-            text = _first_text(page, after, start)
-            if text < 0 and name == CDATA_SECTION and attributes.strip(SPACE):
+            text = -1 if templates else _first_text(page, after, start)
+            if (
+                text < 0
+                and name == CDATA_SECTION
+                and not templates
+                and attributes.strip(SPACE)
+            ):
                 # Its text is text: past "<![CDATA[" and any whitespace.
                 text = start + 9 + len(attributes) - len(attributes.lstrip(SPACE))
             if text >= 0:
                 yield TEXT, "", text
             after = -1 if text >= 0 else stop
+            if closed and name in ("template", "/template"):
+                templates = max(templates + (-1 if name[0] == "/" else 1), 0)
         if closed and name and name != CDATA_SECTION:
             yield name, attributes, start
-    if after >= 0:
+    if after >= 0 and not templates:
         text = _first_text(page, after, end)
         if text >= 0:
             yield TEXT, "", text
@@ -888,10 +900,10 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
         return True
     if open_before(page, at, _HIDING_TAGS if noscript else _WRAPPING_TAGS):
         return True
-    # Templates nest: counted, once a search back finds one.
-    return page.rfind("<template", 0, at) >= 0 and page.count(
-        "<template", 0, at
-    ) > page.count("</template", 0, at)
+    # Any <template> before it: counting end tags against start tags is no
+    # test, as an end tag may close none (a stray one) or be no tag (quoted
+    # in a comment the template holds). Rare on a page: the reader settles it.
+    return page.rfind("<template", 0, at) >= 0
 
 
 _HIDING_START = re.compile(

@@ -1029,10 +1029,10 @@ def test_end_of_is_where_find_puts_the_end_of_the_first_body(
         assert _end_of(page_text, body, start) == expected
 
 
-def _hidden_until_reference(page, at, start):
+def _hidden_until_reference(page, at, start, noscript_hides):
     """What hides ``page[at]``, read from ``start`` for each copy (by
     read_html, as a page with foreign content is): the reading hiding_ends
-    does once for all of them."""
+    does once for all of them (a <noscript> hiding, with ``noscript_hides``)."""
     templates, in_noscript = 0, False
     for name, _, tag_start, tag_end, closed in html_reader.read_html(
         page, start, len(page)
@@ -1044,7 +1044,7 @@ def _hidden_until_reference(page, at, start):
         if closed:
             if name in ("template", "/template"):
                 templates = max(templates + (-1 if name[0] == "/" else 1), 0)
-            elif name in ("noscript", "/noscript"):
+            elif name in ("noscript", "/noscript") and noscript_hides:
                 in_noscript = name[0] != "/"
     return at + 1 if templates or in_noscript else -1
 
@@ -1053,20 +1053,45 @@ _HIDING_PIECES = st.lists(
     st.sampled_from(
         ["<template>", "</template>", "<noscript>", "</noscript>", "<!-- x -->",
          "<!--", "-->", "<script>a</script>", "<SCRIPT>", "</script>", "<p>",
-         "</p>", '<i title="', '">', "text", " ", "<script/>", "</script >"]
+         "</p>", '<i title="', '">', "text", " ", "<script/>", "</script >",
+         "<svg>", "</svg>"]
     ),
     max_size=30,
 ).map("".join)  # fmt: skip
 
 
-@given(_HIDING_PIECES, st.lists(st.integers(0, 400), max_size=8), st.integers(0, 20))
-def test_hiding_ends_reads_once_what_reading_from_the_start_finds(page, ats, start):
+@given(
+    _HIDING_PIECES,
+    st.lists(st.integers(0, 400), max_size=8),
+    st.integers(0, 20),
+    st.booleans(),
+)
+def test_hiding_ends_reads_once_what_reading_from_the_start_finds(
+    page, ats, start, noscript_hides
+):
     # Each copy was settled by reading the page again from its start: a
-    # theme printing the body in many <template>s took quadratic time.
-    hiding = hiding_ends(page, start)
+    # theme printing the body in many <template>s took quadratic time. (A
+    # page with an <svg> is read by read_html; without noscript_hides, for
+    # a plain button, a <noscript> hides nothing.)
+    hiding = hiding_ends(page, start, noscript_hides)
     next(hiding)
     for at in sorted(set(ats)):
-        assert hiding.send(at) == _hidden_until_reference(page, at, start)
+        expected = _hidden_until_reference(page, at, start, noscript_hides)
+        assert hiding.send(at) == expected
+
+
+@pytest.mark.parametrize("foreign", ["", "<svg></svg>"], ids=["html", "after an svg"])
+@pytest.mark.parametrize("in_doubt", [False, True], ids=["searched", "read"])
+def test_a_noscript_hides_only_what_needs_scripts(foreign, in_doubt):
+    # Where scripts run, a <noscript>'s content is text: an embedded button
+    # there is hidden, a plain one is seen (crawlers and readers without
+    # scripts see it). What follows its end tag, every reader sees.
+    page = f"{foreign}<noscript><p>in</p></noscript><p>out</p>"
+    inside, after = page.index("<p>in"), page.index("<p>out")
+    unseen = html_reader.unseen_by_any_reader
+    assert unseen(page, inside, noscript=True, in_doubt=in_doubt)
+    assert not unseen(page, inside, noscript=False, in_doubt=in_doubt)
+    assert not unseen(page, after, noscript=True, in_doubt=in_doubt)
 
 
 # A <script>'s text after "<!--": a "<script" there starts double escaped
@@ -1604,6 +1629,8 @@ HEAD_ENDS = [
     # Text before any tag ends the head there, not at the first tag a head
     # cannot hold after it.
     ("Hello<title>x</title><p>", "Hello"),
+    # A <template>'s text is inert, and ends no head.
+    ("<head><template>y</template><title>x</title><body><p>", "<body><p>"),
     # Text ends the head, as in a browser: here what a theme printed
     # unescaped in an attribute left ("b" -> ends the tag).
     ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
@@ -1613,6 +1640,34 @@ HEAD_ENDS = [
 @pytest.mark.parametrize("text, end", HEAD_ENDS)
 def test_head_end_is_where_a_browser_ends_the_head(text, end):
     assert text[find_head_end(text) :].startswith(end)
+
+
+CHARSET_DECLARATIONS = [
+    # (head, the declaration of its encoding a browser reads there, or None)
+    ('<head><title>t</title><meta charset="utf-8"></head>', '<meta charset="utf-8">'),
+    ("<head><META CHARSET=utf-8></head>", "<META CHARSET=utf-8>"),
+    (
+        '<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        "</head>",
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
+    ),
+    # The http-equiv form without a charset declares none.
+    ('<head><meta http-equiv="Content-Type" content="text/html"></head>', None),
+    # Nothing ends a <plaintext>: all after it is text, "</plaintext>" too.
+    ("<head><plaintext>x</plaintext><meta charset=utf-8></head>", None),
+    # Quoted in a title's text, whatever it says.
+    (
+        "<head><title><plaintext></plaintext></title><meta charset=utf-8></head>",
+        "<meta charset=utf-8>",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, declared", CHARSET_DECLARATIONS)
+def test_the_charset_declaration_is_where_a_browser_reads_it(text, declared):
+    # The plugin's head tags go right after it, and are warned of before it.
+    found = html_reader.charset_declaration(text, find_head_end(text))
+    assert (found and text[found[0] : found[1]]) == declared
 
 
 def test_other_articles_buttons_in_a_sidebar_leave_the_own_one_injected(site, tmp_path):
@@ -1818,6 +1873,13 @@ TEXTS = [
     ('<head><meta content="a "b" -> "c" d." /><link>', '"c" d.'),
     ("<head><title>a</title><style>b</style>text", "text"),
     ("<p>one</p> two", "one"),
+    # A <template>'s content is inert: its text is no text of the page's.
+    ("<head><template>y</template>x", "x"),
+    ("<head><template><template>y</template>z</template>x", "x"),
+    ("<head></template><template>y", None),
+    ("<svg></svg><template>y</template>x", "x"),  # read by read_html
+    # A CDATA section of white space alone is no text.
+    ("<svg><![CDATA[ ]]></svg>x", "x"),
 ]
 
 
@@ -2089,6 +2151,13 @@ UNUSUAL_THEMES = {
         "<body><article>{{ article.content }}</article>"
         "<!-- old layout: </body> -->\n<footer>f</footer></body></html>"
     ),
+    # Tags in capitals, as HTML allows, and a body not shown: the button
+    # goes before </ARTICLE>, load.js before </BODY>.
+    "in capitals, body not shown": (
+        '<!DOCTYPE HTML><HTML><HEAD><META CHARSET="utf-8">'
+        "<TITLE>{{ article.title|striptags }}</TITLE></HEAD><BODY><MAIN><ARTICLE>"
+        "<P>The theme filtered the body.</P></ARTICLE></MAIN></BODY></HTML>"
+    ),
 }
 UNUSUAL_BODIES = {
     # A description long enough (and percent-encoded thrice over in the
@@ -2131,6 +2200,9 @@ def test_unusual_themes_get_their_tags_where_a_browser_reads_them(site, tmp_path
     assert button.find_parent("aside") is None
     assert button.find_parent(["main", "article"]) is not None
     assert len(loader_scripts(soup)) == 1
+    text = path.read_text(encoding="utf-8")
+    if "</body>" in UNUSUAL_THEMES[case].lower():  # in any letter case
+        assert text.index(LOADER_URL) < text.lower().rindex("</body>")
     if "charset" in UNUSUAL_THEMES[case].lower():  # where a browser looks
         assert path.read_bytes().lower().index(b"charset") < 1024
         # Once: a charset quoted after the page's own takes none of the
@@ -2227,6 +2299,16 @@ HIDDEN_COPIES = {
     ),
     "template, wrapped": _PAGE.format(
         f"<template><section><div>{_BODY}</div></section></template>", _BODY
+    ),
+    "upper-case template": _PAGE.format(f"<TEMPLATE>{_BODY}</TEMPLATE>", _BODY),
+    # An end tag that closes no template: a stray one before it, one
+    # quoted in a comment it holds. Counted against the start tags, they
+    # left no template open around the copy.
+    "template, wrapped, after a stray end tag": _PAGE.format(
+        f"</template><template><section>{_BODY}</section></template>", _BODY
+    ),
+    "template, wrapped, quoting its end tag": _PAGE.format(
+        f"<template><!-- </template> --><section>{_BODY}</section></template>", _BODY
     ),
     "comment, wrapped": _PAGE.format(f"<!-- <div>{_BODY}</div> -->", _BODY),
     "noscript, wrapped": _PAGE.format(
@@ -2755,6 +2837,8 @@ def test_a_head_ended_before_the_head_tags_is_reported(site, tmp_path, caplog, c
         '<!doctype html><html lang="en" data-x="a>b"><head prefix="og: x">'
         "<title>A &lt;b&gt; <c</title><meta charset=utf-8>",
         "<!-- built --><html><head><template><p>x</p></template><meta charset=utf-8>",
+        # A stray </template> closes none: what follows it is the page's.
+        "<html></template><head><meta charset=utf-8>",
         '<html lang="en">\n  <head>\n <title>Plain</title>\n  <meta charset="utf-8">',
         # A byte order mark is no text to a browser, usual opening or not.
         '\ufeff<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
@@ -3940,6 +4024,9 @@ def button_seen_after(body: str, scripts: bool) -> bool:
         ("<svg></svg ", False, None),
         ("<svg><desc></desc></svg", False, None),
         ("<svg><g></g ", False, "<g"),
+        # The <svg>'s end tag, its quoted value never closed: a browser drops
+        # the tag with the page after it, and the <svg> stays open.
+        ("<svg></svg title='x", False, "<svg"),
         # HTML's tags named "svg:...", outside any <svg>.
         ("<svg:a", False, None),
         ("<p><svg:a", False, None),
