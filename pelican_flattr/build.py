@@ -17,6 +17,7 @@ import logging
 import os
 import posixpath
 import sys
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -863,7 +864,9 @@ def _sites_giving_things(
         if not isinstance(own, Mapping):
             continue  # i18n_subsites builds no site of it
         each = {**settings, **own}
-        if has_plugin(each.get("PLUGINS") or (), _THIS_PLUGIN):
+        # Without PLUGINS of its own, the site loads what this one loaded,
+        # this plugin included, whatever name its PLUGINS gave it.
+        if "PLUGINS" not in own or has_plugin(each["PLUGINS"] or (), _THIS_PLUGIN):
             found[str(lang)] = each.get("FLATTR_PAGES") is True
     return found
 
@@ -1098,8 +1101,39 @@ def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
 def loaded_by(pelican: Any, name: str = _THIS_PLUGIN) -> bool:
     """Whether ``pelican`` loaded the plugin ``name`` (its ``PLUGINS``):
     this one unless another is named (``seo`` for ``pelican.plugins.seo``;
-    see ``settings.has_plugin``)."""
+    see ``settings.has_plugin``). This one is loaded too where its
+    ``register()`` ran as ``pelican`` loaded its plugins, under any name
+    (``note_registered``)."""
+    if name == _THIS_PLUGIN and pelican in _registered_by:
+        return True
     return has_plugin(getattr(pelican, "plugins", ()), name)
+
+
+# Whether register() ran since the last Pelican was initialized; and the
+# Pelicans it ran for. A site's own plugin that calls it ("site_flattr",
+# whose register() calls pelican_flattr.register()) loads this one under
+# another name, which the PLUGINS entries do not tell: the plugin stayed
+# idle, without a word.
+_register_ran = False
+_registered_by: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def registered() -> None:
+    """Note that ``register()`` ran: Pelican is loading the plugins of the
+    Pelican it initializes next (``note_registered``)."""
+    global _register_ran
+    _register_ran = True
+
+
+def note_registered(pelican: Any) -> None:
+    """At ``initialized``: ``pelican`` loaded this plugin if ``register()``
+    ran since the last Pelican was initialized, as Pelican calls each
+    plugin's ``register()`` just before. A later Pelican whose plugins do
+    not call it finds nothing noted, and the plugin stays idle there."""
+    global _register_ran
+    if _register_ran:
+        _registered_by.add(pelican)
+    _register_ran = False
 
 
 def report(problem: str, *, log: bool = True) -> bool:

@@ -1552,6 +1552,24 @@ def test_a_later_build_without_the_plugin_is_untouched(site):
         assert "flattr" not in text.lower(), path
 
 
+def test_the_plugin_loaded_by_a_sites_own_plugin_builds(site, tmp_path):
+    """A site's own plugin whose register() calls this one's loads it under
+    another name: the plugin stayed idle, no button, no manifest, no word.
+    A later build whose plugins call it not stays untouched."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "site_flattr.py").write_text(
+        "import pelican_flattr\n\n\ndef register():\n    pelican_flattr.register()\n"
+    )
+    own = {"PLUGIN_PATHS": [str(plugins)], "FLATTR_AUTHORS": AUTHORS}
+    output = site(community(), PLUGINS=["site_flattr"], **own)
+    assert manifest_things(output)
+    assert flattr_buttons(page(output / "alice-writes-things.html"))
+    without = site(community(), PLUGINS=[], **own)
+    assert not (without / "flattr-manifest.json").exists()
+    assert not any("flattr" in p.read_text().lower() for p in without.rglob("*.html"))
+
+
 OTHER_PLUGIN = """
 from jinja2 import Template
 from pelican import signals
