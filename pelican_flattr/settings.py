@@ -558,15 +558,33 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
     import difflib  # imported here: a build with no misspelt key needs none
 
     folded = str(key).casefold()
-    digits = _DIGITS.findall(folded)
+    numbers = _numbers(folded)
     close = difflib.get_close_matches(folded, by_folded, n=5, cutoff=0.75)
-    # Names that differ only in a number are different people ("Author 04",
-    # "Author 14"): one is never the other misspelt.
-    meant = [name for name in close if _DIGITS.findall(name) == digits]
+    # Names that differ in a number are different people ("Author 04" and
+    # "Author 14", "Louis XV" and "Louis XIV", "John Smith Jr." and "Sr."):
+    # one is never the other misspelt.
+    meant = [name for name in close if _numbers(name) == numbers]
     return by_folded[meant[0]] if meant else None
 
 
-_DIGITS = re.compile(r"\d+")
+# A name's words and runs of digits: "bob2" is "bob", "2".
+_NAME_PARTS = re.compile(r"\d+|[^\W\d_]+")
+# A Roman numeral, I to MMMCMXCIX, in lower case (the name is casefolded).
+_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+_GENERATIONS = frozenset({"jr", "jnr", "junior", "sr", "snr", "senior"})
+
+
+def _numbers(folded: str) -> list[object]:
+    """The numbers that tell one person from another in the casefolded name
+    ``folded``: each run of digits by its value (``007`` is 7, a full-width
+    ``２`` is 2), each Roman numeral, each generation (``jr``, ``sr``)."""
+    found: list[object] = []
+    for part in _NAME_PARTS.findall(folded):
+        if part.isdecimal():
+            found.append(int(part))
+        elif part in _GENERATIONS or _ROMAN.fullmatch(part):
+            found.append(part)
+    return found
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,28 @@ def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "other", "meant"),
+    [
+        ("Bob Bulder", "Bob Builder", True),
+        ("Author 14", "Author 04", False),
+        # A number is its value: the same one written otherwise is meant.
+        ("Agent 7", "Agent 007", True),
+        ("Bob\uff12", "Bob2", True),
+        ("Membr 04", "Member 04", True),
+        # Roman numerals and generations tell people apart as digits do.
+        ("Louis XV", "Louis XIV", False),
+        ("John Smith II", "John Smith III", False),
+        ("John Smith Jr.", "John Smith Sr.", False),
+        ("Jon Smith Jr.", "John Smith Jr.", True),
+    ],
+)
+def test_a_name_is_meant_only_by_one_with_the_same_numbers(name, other, meant):
+    from pelican_flattr.settings import closest_name
+
+    assert closest_name(name, {other.casefold(): other}) == (other if meant else None)
+
+
 def test_a_name_close_to_a_key_that_names_nobody_says_either_may_be_misspelt(
     site, flattr_log
 ):
