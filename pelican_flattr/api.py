@@ -109,11 +109,19 @@ BEARER_TOKEN_RULE = (
 # line read otherwise than it is.
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _CONTROL = re.compile(f"{_CONTROL_CHARACTERS}+")
-# What shows as nothing: the zero-width characters, the byte order mark,
-# the left-to-right and right-to-left marks. Dropped, not spaced, before
-# anything is looked for: inside the token or an address, one kept it
-# from being found, yet the terminal showed it whole.
-_SHOWN_AS_NOTHING = re.compile("[\u200b-\u200f\u2060\ufeff]+")
+# What shows as nothing, or as a blank that is no space: the format
+# characters (Cf: zero-width ones, the byte order mark, the soft hyphen, the
+# directional marks, the invisible operators, the tags) but for the bidi
+# embeddings and isolates, which _CONTROL spaces; the variation selectors
+# and the other combining characters that draw nothing; the Hangul fillers
+# and the braille blank. Dropped, not spaced, before anything is looked
+# for: inside the token or an address, one kept it from being found, yet
+# the terminal showed it whole.
+_SHOWN_AS_NOTHING = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u2060-\u2065\u206a-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U000e0000-\U000e0fff]+"
+)
 # Controls beside an "@": dropped, not spaced, so that an address they
 # split ("carol\n@example.org") is one again, and hidden as one.
 _CONTROL_AT_SIGN = re.compile(
@@ -1181,12 +1189,12 @@ def _echo_pattern(token: str) -> re.Pattern[str]:
     have upper-cased it), with any of its characters percent-encoded, as
     a URL (a redirect's Location) or a form holds it, in either case of hex.
     (A bytes repr, as h11 shows a malformed status line, escapes none of
-    the characters ``check_token`` lets a token hold.) Controls between its
-    characters are part of it: _clean spaces them after this looks, and a
-    token they split would show as two words that read as it.
+    the characters ``check_token`` lets a token hold.) Controls and spaces
+    between its characters are part of it: _clean spaces the controls after
+    this looks, and a token they split would show as words that read as it.
     """
     return re.compile(
-        f"{_CONTROL_CHARACTERS}*".join(
+        f"(?:{_CONTROL_CHARACTERS}|\\s)*".join(
             f"(?:{re.escape(char)}|%{ord(char):02X})" for char in token
         ),
         re.IGNORECASE,

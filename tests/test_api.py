@@ -13,6 +13,7 @@ import threading
 import time
 from urllib.parse import parse_qs
 
+import flattr_api_stub
 import httpx
 import pytest
 from conftest import TESTS, child_env
@@ -729,6 +730,38 @@ def test_a_token_split_by_controls_is_still_hidden(client, stub):
     with pytest.raises(RefusedByFlattr) as caught:
         client.verify("partner:ns:1", "alice")
     assert caught.value.description == "bad header Bearer [token]; done"
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "\u061c",  # Arabic letter mark
+        "\u180e",  # Mongolian vowel separator
+        "\u00ad",  # soft hyphen
+        "\u2061",  # function application
+        "\u206a",  # inhibit symmetric swapping
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # variation selector
+        "\U000e0020",  # tag space
+        "\u3164\u115f",  # Hangul fillers
+        "\u2800",  # braille blank
+        "\u00a0",  # no-break space
+        "\u3000",  # ideographic space
+        " ",
+    ],
+)
+def test_a_token_split_by_what_shows_as_nothing_or_a_blank_is_hidden(
+    client, stub, monkeypatch, between
+):
+    # Any of them inside an echoed token showed it unhidden, whole or in
+    # pieces that read as it.
+    split = f"{TOKEN[:5]}{between}{TOKEN[5:15]}{between}{TOKEN[15:]}"
+    answer = (400, "application/json", {"error": "x", "error_description": split})
+    monkeypatch.setitem(flattr_api_stub.SCRIPTED, "echo_split", answer)
+    stub.script("echo_split")
+    with pytest.raises(RefusedByFlattr) as caught:
+        client.verify("partner:ns:1", "alice")
+    assert caught.value.description == "[token]"
 
 
 @pytest.mark.parametrize(
