@@ -610,7 +610,9 @@ def find_head_end(page: str) -> int:
         # text, which ends the head there.
         return at
     text = -1
-    for index, (name, _, start) in enumerate(read_tags(page, len(page))):
+    # A <template>'s content is inert: the head goes on after it, whatever
+    # element it holds.
+    for index, (name, _, start) in enumerate(live_tags(page, len(page))):
         if name == TEXT:
             if index:
                 return start

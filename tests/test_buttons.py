@@ -1629,8 +1629,12 @@ HEAD_ENDS = [
     # Text before any tag ends the head there, not at the first tag a head
     # cannot hold after it.
     ("Hello<title>x</title><p>", "Hello"),
-    # A <template>'s text is inert, and ends no head.
+    # A <template>'s text is inert, and ends no head: nor does an element
+    # in it, which a head cannot hold (a <div>, a <body>, an <svg>).
     ("<head><template>y</template><title>x</title><body><p>", "<body><p>"),
+    ("<head><template><div></div></template><title>x</title><p>", "<p>"),
+    ("<head><template><body><p>y</template><link><p>", "<p>"),
+    ("<head><template>y <svg></svg></template><link><p>", "<p>"),  # read_html
     # Text ends the head, as in a browser: here what a theme printed
     # unescaped in an attribute left ("b" -> ends the tag).
     ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
