@@ -138,7 +138,8 @@ def scan_page(data: bytes) -> PageTags:
     noscript_buttons: list[tuple[int, dict[str, str]]] = []
     noscript_loaders: list[int] = []
     for name, raw, start in read_tags(page, len(page)):
-        if head_limit < 0:
+        # What a <template> holds ends no head: the head goes on after it.
+        if head_limit < 0 and not hidden:
             if name[0] != "/":
                 if name not in HEAD_ELEMENTS or (head_closed and name == "noscript"):
                     head_limit = start

@@ -610,7 +610,9 @@ def find_head_end(page: str) -> int:
         # text, which ends the head there.
         return at
     text = -1
-    for index, (name, _, start) in enumerate(read_tags(page, len(page))):
+    # A <template>'s content is inert: the head goes on after it, whatever
+    # element it holds.
+    for index, (name, _, start) in enumerate(live_tags(page, len(page))):
         if name == TEXT:
             if index:
                 return start
@@ -863,7 +865,8 @@ def may_be_hidden(page: str, at: int) -> bool:
 
     Wrapped in more (a ``<div>`` in a ``<script type="text/x-template">``
     or a ``<template>``), the copy is in doubt when such an element's
-    start tag, spelt in lower case, is open before it (``_may_be_wrapped``).
+    start tag, spelt in lower case (a ``<template>``'s in capitals too), is
+    open before it (``_may_be_wrapped``).
     The other elements of text, which no theme prints a body in (a
     ``<style>``, an ``<xmp>``), are not searched back for: only a
     content's text printed as it is leaves one open around the copy, a
@@ -893,7 +896,8 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
     ``<template>``.
 
     A search or two back for each, start tags spelt in lower case as themes
-    spell them: the usual page is settled so. True is only a doubt, which
+    spell them (a ``<template>``'s in capitals too): the usual page is
+    settled so. True is only a doubt, which
     ``hiding_ends`` settles, reading the page tag by tag.
     """
     if open_comment_before(page, at) >= 0:
@@ -903,7 +907,9 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
     # Any <template> before it: counting end tags against start tags is no
     # test, as an end tag may close none (a stray one) or be no tag (quoted
     # in a comment the template holds). Rare on a page: the reader settles it.
-    return page.rfind("<template", 0, at) >= 0
+    # In lower case or in capitals, two searches in C (a regular expression
+    # in any case took twice as long, on every page).
+    return page.rfind("<template", 0, at) >= 0 or page.rfind("<TEMPLATE", 0, at) >= 0
 
 
 _HIDING_START = re.compile(

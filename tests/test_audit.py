@@ -28,6 +28,7 @@ from conftest import (
     i18n_build,
     manifest_things,
     remove_button,
+    simple_base,
 )
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -3430,6 +3431,44 @@ def test_text_in_the_head_ends_it_as_a_browser_does(copy, capsys):
     page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes())
     status, report = audit_json(copy, capsys)
     assert status == 0, report["problems"]
+
+
+# What a theme's head may hold in a <template> (inert: the head goes on
+# after it), and whether the theme leaves out the optional "</head>".
+@pytest.mark.parametrize("head_end", ["</head>", ""], ids=["head end", "minified"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<template><div></div></template>",
+        "<template>Hello <b>x</b></template>",
+        "<template><body><p>x</p></template>",
+        "<template><svg></svg></template>",
+    ],
+    ids=["div", "text and b", "body", "svg"],
+)
+def test_a_template_in_the_head_leaves_the_head_open(
+    site, capsys, caplog, tmp_path, template, head_end
+):
+    # An element a head cannot hold, inside a <template>, was taken for the
+    # body's start: the audit found the page's one payment link outside the
+    # head (Chromium puts it in the head), and the build, on a page without
+    # "</head>", added a <meta charset> before the template, a second one
+    # beside the theme's. (html5lib, older than <template> in a head, puts
+    # the template in the body: the page's text is checked instead.)
+    base = simple_base().replace("<head>", f"<head>{template}", 1)
+    theme = tmp_path / "template-in-head"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "base.html").write_text(base.replace("</head>", head_end))
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"] == []
+    assert (status, report["problems"]) == (0, [])
+    for thing in manifest_things(output).values():
+        text = (output / thing["page"]).read_text(encoding="utf-8")
+        assert text.count("<meta charset") == 1, thing["page"]
+        # The theme's own charset first, then the plugin's tags, in the head.
+        start = text.index('<link rel="payment"')
+        assert text.index(template) < text.index("<meta charset") < start
+        assert start < text.rindex("<body")
 
 
 @pytest.mark.parametrize(

@@ -1094,6 +1094,17 @@ def test_a_noscript_hides_only_what_needs_scripts(foreign, in_doubt):
     assert not unseen(page, after, noscript=True, in_doubt=in_doubt)
 
 
+@pytest.mark.parametrize("start", ["<template>", "<TEMPLATE>", "<template\n>"])
+def test_a_template_hides_what_it_wraps_in_the_spellings_themes_use(start):
+    # Searched back for in lower case alone, a <TEMPLATE> around a <div>
+    # holding a copy of the body raised no doubt: the copy counted as seen.
+    page = f"<body>{start}<div><p>copy</p></div></template><p>shown</p>"
+    inside, after = page.index("<p>copy"), page.index("<p>shown")
+    assert html_reader.may_be_hidden(page, inside)
+    assert html_reader.unseen_by_any_reader(page, inside)
+    assert not html_reader.unseen_by_any_reader(page, after)
+
+
 # A <script>'s text after "<!--": a "<script" there starts double escaped
 # text, which its "</script>" does not end (WHATWG HTML 13.2.5.20-31).
 # (page, which marks, numbered in order, a browser reads as markup: those
@@ -1629,8 +1640,12 @@ HEAD_ENDS = [
     # Text before any tag ends the head there, not at the first tag a head
     # cannot hold after it.
     ("Hello<title>x</title><p>", "Hello"),
-    # A <template>'s text is inert, and ends no head.
+    # A <template>'s text is inert, and ends no head: nor does an element
+    # in it, which a head cannot hold (a <div>, a <body>, an <svg>).
     ("<head><template>y</template><title>x</title><body><p>", "<body><p>"),
+    ("<head><template><div></div></template><title>x</title><p>", "<p>"),
+    ("<head><template><body><p>y</template><link><p>", "<p>"),
+    ("<head><template>y <svg></svg></template><link><p>", "<p>"),  # read_html
     # Text ends the head, as in a browser: here what a theme printed
     # unescaped in an attribute left ("b" -> ends the tag).
     ('<head><meta content="a "b" -> "c" d." /><link><head2>', '"c" d.'),
@@ -2301,6 +2316,9 @@ HIDDEN_COPIES = {
         f"<template><section><div>{_BODY}</div></section></template>", _BODY
     ),
     "upper-case template": _PAGE.format(f"<TEMPLATE>{_BODY}</TEMPLATE>", _BODY),
+    "upper-case template, wrapped": _PAGE.format(
+        f"<TEMPLATE><div>{_BODY}</div></TEMPLATE>", _BODY
+    ),
     # An end tag that closes no template: a stray one before it, one
     # quoted in a comment it holds. Counted against the start tags, they
     # left no template open around the copy.
