@@ -243,7 +243,13 @@ def _reading(
 def _event_name(form: Mapping[str, str]) -> str:
     """The ``_event`` of ``form`` as the receiver tells events apart:
     trimmed, in lower case."""
-    return form.get("_event", "").strip().lower()
+    return _told_apart(form.get("_event"))
+
+
+def _told_apart(event: str | None) -> str:
+    """``event``, an ``_event`` as sent, as the receiver tells events
+    apart: trimmed, in lower case ("" for none)."""
+    return (event or "").strip().lower()
 
 
 def _read_form(
@@ -1335,7 +1341,8 @@ class WebhookApp:
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
-            self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
+            # As events are told apart: a grep for the name finds each.
+            self._for_log(_told_apart(delivery.event) or "-", EVENT_NAME_KEPT),
             outcome,
             self._for_log(named, None),
             (time.monotonic() - started) * 1000,
@@ -1461,7 +1468,7 @@ def _level(status: int, delivery: _Delivery) -> int:
     probe's 404 is, which would bury the others as a warning."""
     if status >= 500:
         return logging.ERROR
-    refused = status >= 400 and (delivery.event or "").strip().lower() == PENDING_CLICK
+    refused = status >= 400 and _told_apart(delivery.event) == PENDING_CLICK
     if refused or delivery.unlinked or delivery.differs:
         return logging.WARNING
     return logging.INFO
