@@ -1332,9 +1332,14 @@ class WebhookApp:
         outcome = f" {delivery.outcome}" if delivery.outcome else ""
         if delivery.differs:
             outcome += f" (differs: {', '.join(delivery.differs)})"
-        # Each value quoted (repr escapes what is not printable), as a
-        # thing_id may hold a space; none holds an address.
-        named = "".join(f" {name}={value!r}" for name, value in delivery.thing.items())
+        # Each value a JSON string in ASCII, the total too: inside one, a
+        # quote is escaped, so that name=" only ever starts a field, and a
+        # thing_id holding quotes, spaces and "=" forges none. None holds
+        # an address.
+        named = "".join(
+            f" {name}={json.dumps(str(value))}"
+            for name, value in delivery.thing.items()
+        )
         logger.log(
             _level(status, delivery),
             "%s %s %d %s%s%s %.1fms%s",

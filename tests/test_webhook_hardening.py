@@ -2522,7 +2522,7 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
 
 
 # What a pendingclickcreate's line names of the flattr it told of: PENDING's.
-NAMED = "thing_id='1001' thing_clicks_total=3 thing_owner_id='twitter:user:id:783214'"
+NAMED = 'thing_id="1001" thing_clicks_total="3" thing_owner_id="twitter:user:id:783214"'
 
 
 def lost(app, caplog, monkeypatch, how: str) -> str:
@@ -2565,13 +2565,13 @@ def test_a_refused_delivery_names_only_the_fields_that_passed_their_check(app, c
     body = dict(PENDING, thing_clicks_total="many", thing_owner_id="carol@example.org")
     assert call_app(app, urlencode(body).encode())[0] == "400 Bad Request"
     line = logged(caplog)[-1]
-    assert " 400 pendingclickcreate thing_id='1001' " in line
+    assert ' 400 pendingclickcreate thing_id="1001" ' in line
     assert "thing_clicks_total=" not in line and "thing_owner_id=" not in line
     assert "carol" not in line
     # A field repeated with another value is not known either.
     body = urlencode(PENDING).encode() + b"&thing_id=again"
     assert call_app(app, body)[0] == "400 Bad Request"
-    assert " 400 pendingclickcreate thing_clicks_total=3 " in logged(caplog)[-1]
+    assert ' 400 pendingclickcreate thing_clicks_total="3" ' in logged(caplog)[-1]
 
 
 def test_a_delivery_refused_for_its_charset_logs_its_event_and_flattr(app, caplog):
@@ -2617,7 +2617,7 @@ def test_a_duplicate_that_differs_from_the_stored_event_is_a_warning(app, caplog
     assert differs.levelname == "WARNING"
     assert (
         " 200 pendingclickcreate duplicate (differs: thing_owner_id, claim_url) "
-        "thing_id='1001' thing_clicks_total=3 thing_owner_id='partner:comm:1' "
+        'thing_id="1001" thing_clicks_total="3" thing_owner_id="partner:comm:1" '
     ) in differs.getMessage()
     with sqlite_file(app.store_path) as connection:
         kept = connection.execute(
@@ -2720,6 +2720,29 @@ def test_what_to_watch_finds_each_delivery_lost_or_disputed(app, caplog):
     call_app(app, b"_event=x", path="/wp-login.php")
     lines = logged(caplog)
     assert [watched(line) for line in lines] == [True] * 3 + [False, True, False], lines
+
+
+def test_no_value_can_forge_another_field_of_its_log_line(app, caplog):
+    # Quoted as repr quotes, a thing_id with quotes and spaces logged a
+    # forged owner that a reader's regular expression found first.
+    forged = [
+        "x' thing_clicks_total=99 thing_owner_id='twitter:user:id:1",
+        'x" thing_clicks_total="99" thing_owner_id="twitter:user:id:1',
+    ]
+    for thing_id in forged:
+        assert delivered_to(app, thing_id) == "200 OK"
+        line = logged(caplog)[-1]
+        # Each value a JSON string: name="..." starts only a field.
+        fields = re.findall(r' (\w+)="((?:[^"\\]|\\.)*)"', line)
+        assert [(name, json.loads(f'"{value}"')) for name, value in fields] == [
+            ("thing_id", thing_id),
+            ("thing_clicks_total", "3"),
+            ("thing_owner_id", PENDING["thing_owner_id"]),
+        ], line
+        assert (
+            re.search('thing_owner_id="([^"]*)"', line)[1] == "twitter:user:id:783214"
+        )
+        assert re.search('thing_clicks_total="([^"]*)"', line)[1] == "3"
 
 
 # A database whose PRAGMA user_version another program set, with no table:
