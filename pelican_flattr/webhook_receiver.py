@@ -760,21 +760,61 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
     ]
 
 
-def _name_refused(body: bytes, refusal: Refusal, delivery: _Delivery) -> None:
-    """Tell ``delivery``, for the log line, what a refused ``body`` says of
-    itself as far as it reads as a form: the event of one refused for its
-    charset, unread then, and which flattr a pendingclickcreate told of."""
+def _name_refused(
+    body: bytes, codec: str | None, refusal: Refusal, delivery: _Delivery
+) -> None:
+    """Tell ``delivery`` and ``refusal``, for the log line, what a refused
+    ``body`` (declared in ``codec``, None for UTF-8) says of itself as far
+    as it reads as a form: its event, unless repeated with another name,
+    and which flattr a pendingclickcreate told of. Of a body refused for
+    its charset, only the parameters that charset reads as UTF-8 does."""
     form: dict[str, str] = {}
     repeats: dict[str, list[str]] = {}
     with contextlib.suppress(Refusal):
         _read_form(body, form, repeats)
-    if refusal.status == 415:
-        # Read as UTF-8: an event's name is ASCII, and the line escapes
-        # anything else.
-        refusal.event = form.get("_event")
-    event = delivery.event or refusal.event or ""
-    if event.strip().lower() == PENDING_CLICK:
+    if codec is not None:
+        otherwise = _read_otherwise(body, codec)
+        if otherwise is None:
+            form, repeats = {}, {}
+        for name in otherwise or ():
+            form.pop(name, None)
+            repeats.pop(name, None)
+    if delivery.event is None:
+        # As a body read whole is: an event repeated with another name is
+        # no event known (a probe's "-", at INFO).
+        refusal.event = None
+        with contextlib.suppress(Refusal):
+            refuse_disputed(form, repeats, ["_event"], _event_name)
+            refusal.event = _event_name(form) or None
+    if _told_apart(delivery.event or refusal.event) == PENDING_CLICK:
         delivery.thing = _named(form, repeats)
+
+
+def _read_otherwise(body: bytes, codec: str) -> set[str] | None:
+    """The names of the parameters of ``body`` whose value ``codec``, the
+    charset declared, reads otherwise than UTF-8 does; None when it reads
+    a name otherwise, which may then be any parameter. Read as UTF-8, such
+    a value may hide an address: "alice+AEA-example.com" in UTF-7."""
+    otherwise = set()
+    for part in body.split(b"&"):
+        raw_name, _, raw_value = part.partition(b"=")
+        name = _read_alike(raw_name, codec)
+        if name is None:
+            return None
+        if _read_alike(raw_value, codec) is None:
+            otherwise.add(name)
+    return otherwise
+
+
+def _read_alike(raw: bytes, codec: str) -> str | None:
+    """A form's name or value ``raw`` as text, when ``codec`` reads its
+    bytes as UTF-8 does; else None."""
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        text = data.decode("utf-8")
+        return text if data.decode(codec) == text else None
+    except (ValueError, LookupError):  # UnicodeError too ("undefined")
+        return None
 
 
 def store_ignored(
@@ -1414,7 +1454,7 @@ class WebhookApp:
         try:
             return self._answer(body, codec, delivery)
         except Refusal as refusal:
-            _name_refused(body, refusal, delivery)
+            _name_refused(body, codec, refusal, delivery)
             raise
 
     def _answer(

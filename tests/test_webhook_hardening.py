@@ -2745,6 +2745,28 @@ def test_no_value_can_forge_another_field_of_its_log_line(app, caplog):
         assert re.search('thing_clicks_total="([^"]*)"', line)[1] == "3"
 
 
+def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, caplog):
+    # Read as UTF-8 alone: in UTF-7, "alice+AEA-example.com" is an address,
+    # which the line showed; and an event repeated with another name, which
+    # a body in UTF-8 has refused as "400 -", was logged a pendingclickcreate.
+    utf_7 = "application/x-www-form-urlencoded; charset=utf-7"
+    hidden = urlencode(dict(PENDING, thing_id="alice+AEA-example.com")).encode()
+    assert call_app(app, hidden, content_type=utf_7)[0].startswith("415")
+    line = logged(caplog)[-1]
+    assert "alice" not in line and "thing_id" not in line
+    assert ' 415 pendingclickcreate thing_clicks_total="3" thing_owner_id=' in line
+    disputed = urlencode(PENDING).encode() + b"&_event=subscriptioncreate"
+    assert call_app(app, disputed)[0] == "400 Bad Request"
+    assert call_app(app, disputed + NOT_UTF_8, content_type=LATIN_1)[0].startswith(
+        "415"
+    )
+    assert [line.split(" ")[2:4] for line in logged(caplog)[-2:]] == [
+        ["400", "-"],
+        ["415", "-"],
+    ]
+    assert caplog.records[-1].levelname == "INFO"
+
+
 # A database whose PRAGMA user_version another program set, with no table:
 # above this release's schema it was taken for a newer store ("upgrade
 # pelican-flattr", which would not help), at or below it for a damaged one.
