@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
@@ -756,8 +756,23 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
     ).fetchone()
     sent = (event.thing_owner_id, event.claim_url, event.flattrer_username)
     return [
-        name for name, was, now in zip(names, stored, sent, strict=True) if was != now
+        name
+        for name, was, now in zip(names, stored, sent, strict=True)
+        if was != now
+        and (name != "claim_url" or _url_as_read(was) != _url_as_read(now))
     ]
+
+
+def _url_as_read(url: str) -> str:
+    """``url`` with its scheme and host in lower case, which every reader
+    of a URL takes in any case (RFC 3986): a claim URL sent again in other
+    capitals is the same. Owners need no such reading: each is stored as
+    ``_delivered_owner`` reads it, and Flattr tells apart what differs then."""
+    try:
+        parts = urlsplit(url)  # its scheme in lower case already
+    except ValueError:  # stored by an earlier version, which read none
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
 
 
 def _name_refused(

@@ -2767,6 +2767,25 @@ def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, c
     assert caplog.records[-1].levelname == "INFO"
 
 
+def test_a_duplicate_whose_claim_url_host_differs_in_case_alone_is_a_retry(app, caplog):
+    # Scheme and host are read in any case (RFC 3986): the same claim URL,
+    # warned of as another. An owner is compared as stored: an email hash
+    # in capitals is stored in small letters.
+    email = dict(PENDING, thing_owner_id="email:" + "a" * 32)
+    assert call_app(app, urlencode(email).encode())[1] == {"status": "stored"}
+    again = dict(
+        email,
+        claim_url="HTTPS://FLATTR.Com/claim/thing/1001",
+        thing_owner_id="EMAIL:" + "A" * 32,
+    )
+    assert call_app(app, urlencode(again).encode())[1] == {"status": "duplicate"}
+    assert caplog.records[-1].levelname == "INFO", logged(caplog)
+    # A path in another case is another URL.
+    other = dict(email, claim_url="https://flattr.com/claim/THING/1001")
+    call_app(app, urlencode(other).encode())
+    assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
+
+
 # A database whose PRAGMA user_version another program set, with no table:
 # above this release's schema it was taken for a newer store ("upgrade
 # pelican-flattr", which would not help), at or below it for a damaged one.
