@@ -2659,16 +2659,26 @@ def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkey
     found = log.stat()
     # As systemd sets it: the device and inode of the stream it gave.
     monkeypatch.setenv("JOURNAL_STREAM", f"{found.st_dev}:{found.st_ino}")
-    server = ReceiverProcess(tmp_path / "s.db", log).start()
+    store = tmp_path / "s.db"
+    store.touch()  # an empty file, which serve warns of
+    server = ReceiverProcess(store, log).start()
     try:
         httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
         refused = dict(PENDING, claim_url="")
         httpx.post(server.url, content=urlencode(refused), headers=FORM)
-        text = log_lines_with(server, " 400 pendingclickcreate ", 1)
+        log_lines_with(server, " 400 pendingclickcreate ", 1)
     finally:
         assert server.stop() == 0
+    text = server.text()
     assert re.search(r"^<6>\S+ INFO POST /hooks/\*\*\* 200 ", text, re.M), text
     assert re.search(r"^<4>\S+ WARNING POST /hooks/\*\*\* 400 ", text, re.M), text
+    # serve's own lines too, which were "info" whatever they said: a
+    # warning of an empty store, or of deliveries dropped as it stopped.
+    assert re.search(
+        rf"^<4>pelican-flattr webhook: store {store} was an empty file", text, re.M
+    ), text
+    assert "<6>pelican-flattr webhook: stopped\n" in text
+    assert all(re.match(r"<[0-7]>", line) for line in text.splitlines()), text
 
 
 LATIN_1 = "application/x-www-form-urlencoded; charset=latin1"
