@@ -480,6 +480,16 @@ def _stderr_is_journal() -> bool:
     return os.environ.get("JOURNAL_STREAM") == f"{found.st_dev}:{found.st_ino}"
 
 
+def log_to_stderr() -> None:
+    """Log to stderr as ``serve`` does: each line from INFO up, the
+    receiver's line per request among them, in UTC with its level, under
+    systemd with its journald priority. For a program that serves the
+    receiver itself."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
 def prepare_waitress_logs(app: WebhookApp, threads: int = 8) -> None:
     """Have waitress's own log lines hide the token and email addresses,
     as the receiver's own lines do (some name the request's path: "Client
@@ -636,9 +646,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as error:
         server.close()
         return terminal.usage_error(f"cannot open the store {store}: {error}")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    log_to_stderr()
     prepare_waitress_logs(app, args.threads)
 
     def stop(signum: int, frame: Any) -> None:

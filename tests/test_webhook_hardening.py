@@ -360,6 +360,11 @@ def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
     ):
         assert line in shown, shown
     assert TOKEN not in shown
+    # As serve's: in UTC, as the store writes it, with the flattr named. Its
+    # local time, without an offset, matched no received_at.
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    stored = re.escape(f"200 pendingclickcreate stored {NAMED} ")
+    assert re.search(rf"^{stamp} INFO POST /hooks/\*\*\* {stored}", shown, re.M), shown
 
 
 def test_a_body_of_exactly_64_kib_is_accepted(receiver):
