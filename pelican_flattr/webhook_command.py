@@ -446,9 +446,16 @@ class _LogFormat(logging.Formatter):
         text = super().format(record)
         if not self._journal:
             return text
-        priority = next(p for level, p in _PRIORITIES if record.levelno >= level)
         # journald reads a priority at the start of each line it gets.
-        return "\n".join(f"<{priority}>{line}" for line in text.split("\n"))
+        priority = _priority(record.levelno)
+        return "\n".join(f"{priority}{line}" for line in text.split("\n"))
+
+
+def _priority(level: int) -> str:
+    """The syslog priority that journald reads at the start of a line, for
+    a line of ``level`` ("<4>" for a warning)."""
+    priority = next(p for least, p in _PRIORITIES if level >= least)
+    return f"<{priority}>"
 
 
 # Syslog's priorities (RFC 5424), from the least level that takes each.
@@ -471,6 +478,16 @@ def _stderr_is_journal() -> bool:
     except (OSError, ValueError, AttributeError):  # no file behind it
         return False
     return os.environ.get("JOURNAL_STREAM") == f"{found.st_dev}:{found.st_ino}"
+
+
+def log_to_stderr() -> None:
+    """Log to stderr as ``serve`` does: each line from INFO up, the
+    receiver's line per request among them, in UTC with its level, under
+    systemd with its journald priority. For a program that serves the
+    receiver itself."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def prepare_waitress_logs(app: WebhookApp, threads: int = 8) -> None:
@@ -619,7 +636,9 @@ def run_serve(args: argparse.Namespace) -> int:
         # Said as the other lines of the start are: the log is set up only
         # once the store is open.
         app = WebhookApp(
-            store, token, on_migrate=lambda old: _say(migrated_notice(whole, old))
+            store,
+            token,
+            on_migrate=lambda old: _say(migrated_notice(whole, old), logging.WARNING),
         )
     except StoreError as error:  # the store's folder, permissions, schema
         server.close()
@@ -627,9 +646,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as error:
         server.close()
         return terminal.usage_error(f"cannot open the store {store}: {error}")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    log_to_stderr()
     prepare_waitress_logs(app, args.threads)
 
     def stop(signum: int, frame: Any) -> None:
@@ -644,13 +661,9 @@ def run_serve(args: argparse.Namespace) -> int:
         for host, port in _listening_on(server)
     )
     which = f"a new, empty store made at {whole}" if made else f"store {whole}"
-    print(
-        f"pelican-flattr webhook: listening on {urls} ({which})",
-        file=sys.stderr,
-        flush=True,
-    )
+    _say(f"listening on {urls} ({which})")
     if empty:
-        _say(f"store {whole} was {EMPTY_FILE}")
+        _say(f"store {whole} was {EMPTY_FILE}", logging.WARNING)
     try:
         serve_until(server, stopping, hurry)
     finally:
@@ -682,8 +695,12 @@ def _holds_bytes(request: Any) -> bool:
     )
 
 
-def _say(line: str) -> None:
-    print(f"pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
+def _say(line: str, level: int = logging.INFO) -> None:
+    """Write ``serve``'s own ``line`` to stderr; under systemd with the
+    journald priority of ``level``, as its log lines have: without it,
+    journald takes a warning for information."""
+    priority = _priority(level) if _stderr_is_journal() else ""
+    print(f"{priority}pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
 
 
 def _requests(count: int) -> str:
@@ -780,7 +797,8 @@ def serve_until(server: Any, stopping: Any, hurry: Any) -> None:
     if dropped:
         _say(
             f"dropped {_requests(dropped)} partly received when the wait "
-            "ended: their clients get no answer"
+            "ended: their clients get no answer",
+            logging.WARNING,
         )
     for seldom in logging.getLogger("waitress.queue").filters:
         if isinstance(seldom, _QueueDepthSaidSeldom):

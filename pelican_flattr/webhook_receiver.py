@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
@@ -243,7 +243,13 @@ def _reading(
 def _event_name(form: Mapping[str, str]) -> str:
     """The ``_event`` of ``form`` as the receiver tells events apart:
     trimmed, in lower case."""
-    return form.get("_event", "").strip().lower()
+    return _told_apart(form.get("_event"))
+
+
+def _told_apart(event: str | None) -> str:
+    """``event``, an ``_event`` as sent, as the receiver tells events
+    apart: trimmed, in lower case ("" for none)."""
+    return (event or "").strip().lower()
 
 
 def _read_form(
@@ -750,25 +756,80 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
     ).fetchone()
     sent = (event.thing_owner_id, event.claim_url, event.flattrer_username)
     return [
-        name for name, was, now in zip(names, stored, sent, strict=True) if was != now
+        name
+        for name, was, now in zip(names, stored, sent, strict=True)
+        if was != now
+        and (name != "claim_url" or _url_as_read(was) != _url_as_read(now))
     ]
 
 
-def _name_refused(body: bytes, refusal: Refusal, delivery: _Delivery) -> None:
-    """Tell ``delivery``, for the log line, what a refused ``body`` says of
-    itself as far as it reads as a form: the event of one refused for its
-    charset, unread then, and which flattr a pendingclickcreate told of."""
+def _url_as_read(url: str) -> str:
+    """``url`` with its scheme and host in lower case, which every reader
+    of a URL takes in any case (RFC 3986): a claim URL sent again in other
+    capitals is the same. Owners need no such reading: each is stored as
+    ``_delivered_owner`` reads it, and Flattr tells apart what differs then."""
+    try:
+        parts = urlsplit(url)  # its scheme in lower case already
+    except ValueError:  # stored by an earlier version, which read none
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
+
+
+def _name_refused(
+    body: bytes, codec: str | None, refusal: Refusal, delivery: _Delivery
+) -> None:
+    """Tell ``delivery`` and ``refusal``, for the log line, what a refused
+    ``body`` (declared in ``codec``, None for UTF-8) says of itself as far
+    as it reads as a form: its event, unless repeated with another name,
+    and which flattr a pendingclickcreate told of. Of a body refused for
+    its charset, only the parameters that charset reads as UTF-8 does."""
     form: dict[str, str] = {}
     repeats: dict[str, list[str]] = {}
     with contextlib.suppress(Refusal):
         _read_form(body, form, repeats)
-    if refusal.status == 415:
-        # Read as UTF-8: an event's name is ASCII, and the line escapes
-        # anything else.
-        refusal.event = form.get("_event")
-    event = delivery.event or refusal.event or ""
-    if event.strip().lower() == PENDING_CLICK:
+    if codec is not None:
+        otherwise = _read_otherwise(body, codec)
+        if otherwise is None:
+            form, repeats = {}, {}
+        for name in otherwise or ():
+            form.pop(name, None)
+            repeats.pop(name, None)
+    if delivery.event is None:
+        # As a body read whole is: an event repeated with another name is
+        # no event known (a probe's "-", at INFO).
+        refusal.event = None
+        with contextlib.suppress(Refusal):
+            refuse_disputed(form, repeats, ["_event"], _event_name)
+            refusal.event = _event_name(form) or None
+    if _told_apart(delivery.event or refusal.event) == PENDING_CLICK:
         delivery.thing = _named(form, repeats)
+
+
+def _read_otherwise(body: bytes, codec: str) -> set[str] | None:
+    """The names of the parameters of ``body`` whose value ``codec``, the
+    charset declared, reads otherwise than UTF-8 does; None when it reads
+    a name otherwise, which may then be any parameter. Read as UTF-8, such
+    a value may hide an address: "alice+AEA-example.com" in UTF-7."""
+    otherwise = set()
+    for part in body.split(b"&"):
+        raw_name, _, raw_value = part.partition(b"=")
+        name = _read_alike(raw_name, codec)
+        if name is None:
+            return None
+        if _read_alike(raw_value, codec) is None:
+            otherwise.add(name)
+    return otherwise
+
+
+def _read_alike(raw: bytes, codec: str) -> str | None:
+    """A form's name or value ``raw`` as text, when ``codec`` reads its
+    bytes as UTF-8 does; else None."""
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        text = data.decode("utf-8")
+        return text if data.decode(codec) == text else None
+    except (ValueError, LookupError):  # UnicodeError too ("undefined")
+        return None
 
 
 def store_ignored(
@@ -1326,16 +1387,22 @@ class WebhookApp:
         outcome = f" {delivery.outcome}" if delivery.outcome else ""
         if delivery.differs:
             outcome += f" (differs: {', '.join(delivery.differs)})"
-        # Each value quoted (repr escapes what is not printable), as a
-        # thing_id may hold a space; none holds an address.
-        named = "".join(f" {name}={value!r}" for name, value in delivery.thing.items())
+        # Each value a JSON string in ASCII, the total too: inside one, a
+        # quote is escaped, so that name=" only ever starts a field, and a
+        # thing_id holding quotes, spaces and "=" forges none. None holds
+        # an address.
+        named = "".join(
+            f" {name}={json.dumps(str(value))}"
+            for name, value in delivery.thing.items()
+        )
         logger.log(
             _level(status, delivery),
             "%s %s %d %s%s%s %.1fms%s",
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
-            self._for_log(delivery.event or "-", EVENT_NAME_KEPT),
+            # As events are told apart: a grep for the name finds each.
+            self._for_log(_told_apart(delivery.event) or "-", EVENT_NAME_KEPT),
             outcome,
             self._for_log(named, None),
             (time.monotonic() - started) * 1000,
@@ -1402,7 +1469,7 @@ class WebhookApp:
         try:
             return self._answer(body, codec, delivery)
         except Refusal as refusal:
-            _name_refused(body, refusal, delivery)
+            _name_refused(body, codec, refusal, delivery)
             raise
 
     def _answer(
@@ -1461,7 +1528,7 @@ def _level(status: int, delivery: _Delivery) -> int:
     probe's 404 is, which would bury the others as a warning."""
     if status >= 500:
         return logging.ERROR
-    refused = status >= 400 and (delivery.event or "").strip().lower() == PENDING_CLICK
+    refused = status >= 400 and _told_apart(delivery.event) == PENDING_CLICK
     if refused or delivery.unlinked or delivery.differs:
         return logging.WARNING
     return logging.INFO

@@ -88,9 +88,10 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         )
         assert post.status_code == 202
     lines = receiver.text().splitlines()
-    assert not any(line.startswith("FORGED") for line in lines)
+    assert not any(line.lower().startswith("forged") for line in lines)
     assert any("GET /\\x0aFORGED" in line for line in lines)
-    assert any("x\\u2028FORGED" in line for line in lines)
+    # The event as events are told apart: in lower case.
+    assert any("x\\u2028forged" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -359,6 +360,11 @@ def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
     ):
         assert line in shown, shown
     assert TOKEN not in shown
+    # As serve's: in UTC, as the store writes it, with the flattr named. Its
+    # local time, without an offset, matched no received_at.
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    stored = re.escape(f"200 pendingclickcreate stored {NAMED} ")
+    assert re.search(rf"^{stamp} INFO POST /hooks/\*\*\* {stored}", shown, re.M), shown
 
 
 def test_a_body_of_exactly_64_kib_is_accepted(receiver):
@@ -1969,7 +1975,8 @@ def test_an_escaped_separator_after_an_address_is_shown(app, caplog, event, show
     # "/" ("/x/[address]/y"), in the log, the answer and ignored_events.
     status, answer = call_app(app, urlencode({"_event": event}).encode())
     assert (status, answer) == ("202 Accepted", {"status": "ignored", "event": shown})
-    assert f" 202 {shown} " in logged(caplog)[-1]
+    # The event in lower case, as events are told apart.
+    assert f" 202 {shown.lower()} " in logged(caplog)[-1]
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [(shown,)]
@@ -2520,7 +2527,7 @@ def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeyp
 
 
 # What a pendingclickcreate's line names of the flattr it told of: PENDING's.
-NAMED = "thing_id='1001' thing_clicks_total=3 thing_owner_id='twitter:user:id:783214'"
+NAMED = 'thing_id="1001" thing_clicks_total="3" thing_owner_id="twitter:user:id:783214"'
 
 
 def lost(app, caplog, monkeypatch, how: str) -> str:
@@ -2563,13 +2570,13 @@ def test_a_refused_delivery_names_only_the_fields_that_passed_their_check(app, c
     body = dict(PENDING, thing_clicks_total="many", thing_owner_id="carol@example.org")
     assert call_app(app, urlencode(body).encode())[0] == "400 Bad Request"
     line = logged(caplog)[-1]
-    assert " 400 pendingclickcreate thing_id='1001' " in line
+    assert ' 400 pendingclickcreate thing_id="1001" ' in line
     assert "thing_clicks_total=" not in line and "thing_owner_id=" not in line
     assert "carol" not in line
     # A field repeated with another value is not known either.
     body = urlencode(PENDING).encode() + b"&thing_id=again"
     assert call_app(app, body)[0] == "400 Bad Request"
-    assert " 400 pendingclickcreate thing_clicks_total=3 " in logged(caplog)[-1]
+    assert ' 400 pendingclickcreate thing_clicks_total="3" ' in logged(caplog)[-1]
 
 
 def test_a_delivery_refused_for_its_charset_logs_its_event_and_flattr(app, caplog):
@@ -2615,7 +2622,7 @@ def test_a_duplicate_that_differs_from_the_stored_event_is_a_warning(app, caplog
     assert differs.levelname == "WARNING"
     assert (
         " 200 pendingclickcreate duplicate (differs: thing_owner_id, claim_url) "
-        "thing_id='1001' thing_clicks_total=3 thing_owner_id='partner:comm:1' "
+        'thing_id="1001" thing_clicks_total="3" thing_owner_id="partner:comm:1" '
     ) in differs.getMessage()
     with sqlite_file(app.store_path) as connection:
         kept = connection.execute(
@@ -2657,16 +2664,141 @@ def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkey
     found = log.stat()
     # As systemd sets it: the device and inode of the stream it gave.
     monkeypatch.setenv("JOURNAL_STREAM", f"{found.st_dev}:{found.st_ino}")
-    server = ReceiverProcess(tmp_path / "s.db", log).start()
+    store = tmp_path / "s.db"
+    store.touch()  # an empty file, which serve warns of
+    server = ReceiverProcess(store, log).start()
     try:
         httpx.post(server.url, content=urlencode(PENDING), headers=FORM)
         refused = dict(PENDING, claim_url="")
         httpx.post(server.url, content=urlencode(refused), headers=FORM)
-        text = log_lines_with(server, " 400 pendingclickcreate ", 1)
+        log_lines_with(server, " 400 pendingclickcreate ", 1)
     finally:
         assert server.stop() == 0
+    text = server.text()
     assert re.search(r"^<6>\S+ INFO POST /hooks/\*\*\* 200 ", text, re.M), text
     assert re.search(r"^<4>\S+ WARNING POST /hooks/\*\*\* 400 ", text, re.M), text
+    # serve's own lines too, which were "info" whatever they said: a
+    # warning of an empty store, or of deliveries dropped as it stopped.
+    assert re.search(
+        rf"^<4>pelican-flattr webhook: store {store} was an empty file", text, re.M
+    ), text
+    assert "<6>pelican-flattr webhook: stopped\n" in text
+    assert all(re.match(r"<[0-7]>", line) for line in text.splitlines()), text
+
+
+LATIN_1 = "application/x-www-form-urlencoded; charset=latin1"
+# A byte latin-1 reads otherwise than UTF-8: its body is refused with 415.
+NOT_UTF_8 = b"&flattrer_username=J%E9r%F4me"
+
+
+def test_the_event_is_logged_as_the_receiver_tells_events_apart(app, caplog):
+    # Logged as sent, "400 PendingClickCreate" and "415  pendingclickcreate"
+    # escaped the grep of "What to watch", which looks for the name.
+    broken = b"_event=PendingClickCreate&thing_id=%ZZ"
+    padded = urlencode(dict(PENDING, _event=" pendingclickcreate")).encode()
+    assert call_app(app, broken)[0] == "400 Bad Request"
+    assert call_app(app, padded + NOT_UTF_8, content_type=LATIN_1)[0].startswith("415")
+    assert call_app(app, b"_event=%20ThingClaimed%20")[0] == "202 Accepted"
+    shown = [line.split(" ")[2:4] for line in logged(caplog)]
+    assert shown == [
+        ["400", "pendingclickcreate"],
+        ["415", "pendingclickcreate"],
+        ["202", "thingclaimed"],
+    ]
+
+
+def watched(line: str) -> bool:
+    """Whether the grep of docs/webhooks.md's "What to watch" prints ``line``."""
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    watch = doc.split("### What to watch", 1)[1]
+    pattern = re.search(r"grep -E '([^']+)'", watch)[1]
+    return re.search(pattern, line) is not None
+
+
+def test_what_to_watch_finds_each_delivery_lost_or_disputed(app, caplog):
+    # A pendingclickcreate refused for its charset (415) was never found.
+    lost = [
+        b"_event=PendingClickCreate&thing_id=%ZZ",
+        urlencode(dict(PENDING, claim_url="")).encode(),
+        urlencode(dict(PENDING, _event=" pendingclickcreate")).encode() + NOT_UTF_8,
+    ]
+    for body in lost:
+        call_app(
+            app,
+            body,
+            content_type=LATIN_1 if NOT_UTF_8 in body else FORM["Content-Type"],
+        )
+    call_app(app, urlencode(PENDING).encode())
+    call_app(
+        app, urlencode(dict(PENDING, claim_url=PENDING["claim_url"] + "/x")).encode()
+    )
+    call_app(app, b"_event=x", path="/wp-login.php")
+    lines = logged(caplog)
+    assert [watched(line) for line in lines] == [True] * 3 + [False, True, False], lines
+
+
+def test_no_value_can_forge_another_field_of_its_log_line(app, caplog):
+    # Quoted as repr quotes, a thing_id with quotes and spaces logged a
+    # forged owner that a reader's regular expression found first.
+    forged = [
+        "x' thing_clicks_total=99 thing_owner_id='twitter:user:id:1",
+        'x" thing_clicks_total="99" thing_owner_id="twitter:user:id:1',
+    ]
+    for thing_id in forged:
+        assert delivered_to(app, thing_id) == "200 OK"
+        line = logged(caplog)[-1]
+        # Each value a JSON string: name="..." starts only a field.
+        fields = re.findall(r' (\w+)="((?:[^"\\]|\\.)*)"', line)
+        assert [(name, json.loads(f'"{value}"')) for name, value in fields] == [
+            ("thing_id", thing_id),
+            ("thing_clicks_total", "3"),
+            ("thing_owner_id", PENDING["thing_owner_id"]),
+        ], line
+        assert (
+            re.search('thing_owner_id="([^"]*)"', line)[1] == "twitter:user:id:783214"
+        )
+        assert re.search('thing_clicks_total="([^"]*)"', line)[1] == "3"
+
+
+def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, caplog):
+    # Read as UTF-8 alone: in UTF-7, "alice+AEA-example.com" is an address,
+    # which the line showed; and an event repeated with another name, which
+    # a body in UTF-8 has refused as "400 -", was logged a pendingclickcreate.
+    utf_7 = "application/x-www-form-urlencoded; charset=utf-7"
+    hidden = urlencode(dict(PENDING, thing_id="alice+AEA-example.com")).encode()
+    assert call_app(app, hidden, content_type=utf_7)[0].startswith("415")
+    line = logged(caplog)[-1]
+    assert "alice" not in line and "thing_id" not in line
+    assert ' 415 pendingclickcreate thing_clicks_total="3" thing_owner_id=' in line
+    disputed = urlencode(PENDING).encode() + b"&_event=subscriptioncreate"
+    assert call_app(app, disputed)[0] == "400 Bad Request"
+    assert call_app(app, disputed + NOT_UTF_8, content_type=LATIN_1)[0].startswith(
+        "415"
+    )
+    assert [line.split(" ")[2:4] for line in logged(caplog)[-2:]] == [
+        ["400", "-"],
+        ["415", "-"],
+    ]
+    assert caplog.records[-1].levelname == "INFO"
+
+
+def test_a_duplicate_whose_claim_url_host_differs_in_case_alone_is_a_retry(app, caplog):
+    # Scheme and host are read in any case (RFC 3986): the same claim URL,
+    # warned of as another. An owner is compared as stored: an email hash
+    # in capitals is stored in small letters.
+    email = dict(PENDING, thing_owner_id="email:" + "a" * 32)
+    assert call_app(app, urlencode(email).encode())[1] == {"status": "stored"}
+    again = dict(
+        email,
+        claim_url="HTTPS://FLATTR.Com/claim/thing/1001",
+        thing_owner_id="EMAIL:" + "A" * 32,
+    )
+    assert call_app(app, urlencode(again).encode())[1] == {"status": "duplicate"}
+    assert caplog.records[-1].levelname == "INFO", logged(caplog)
+    # A path in another case is another URL.
+    other = dict(email, claim_url="https://flattr.com/claim/THING/1001")
+    call_app(app, urlencode(other).encode())
+    assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
 
 
 # A database whose PRAGMA user_version another program set, with no table:
