@@ -1254,6 +1254,48 @@ def test_the_bundled_theme_writes_languages_as_html_reads_them(tmp_path):
     assert not [value for value in seen if "@" in value or "_" in value], seen
 
 
+def test_the_bundled_theme_sets_a_right_to_left_languages_direction(tmp_path):
+    # theme/ laid an Arabic article out left to right: <html> had its lang,
+    # never dir="rtl".
+    from conftest import build
+
+    langs = {
+        "ar": "rtl",
+        "he_IL": "rtl",
+        "fa": "rtl",
+        "ur": "rtl",
+        "ckb": "rtl",
+        "ku_Arab": "rtl",  # Kurdish in Arabic script
+        "ku": None,  # Kurmanji, Latin script
+        "uz_Arab_AF": "rtl",
+        "az_Latn": None,
+        "en": None,
+        "arn": None,  # Mapudungun: "ar" as a prefix is not Arabic
+        "sr@latin": None,
+    }
+    files = {
+        f"{n}.md": article(f"Article {n}", "Alice", lang=lang, slug=f"a{n}")
+        for n, lang in enumerate(langs)
+    }
+    output = build(
+        tmp_path,
+        files,
+        theme=str(ROOT / "theme"),
+        DEFAULT_LANG="ar",
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    things = manifest_things(output)
+    found = {
+        lang: page(output / things[f"{n}.md"]["page"]).html.get("dir")
+        for n, lang in enumerate(langs)
+    }
+    assert found == langs
+    # The site's language on the pages of no article.
+    for name in ("index.html", "archives.html", "tags.html"):
+        html = page(output / name).html
+        assert (html["lang"], html.get("dir")) == ("ar", "rtl"), name
+
+
 # A title Pelican keeps as written (it is HTML): a browser shows "< B >" as
 # text, and so do og:title and the button's text; Jinja's striptags drops it.
 TITLE_WITH_LESS_THAN = "A < B > C & D"
