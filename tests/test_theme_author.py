@@ -71,6 +71,57 @@ def loaders(soup):
     return [s for s in soup.find_all("script") if "load.js" in (s.get("src") or "")]
 
 
+# The README's plain button in the page's own words, printed by a theme.
+OWN_WORDS_BUTTON = (
+    "{% if article.flattr %}\n"
+    '<a class="flattr-button flattr-button--plain" '
+    'href="{{ article.flattr.auto_submit_url|e }}" rel="nofollow">'
+    "Flattr: unterstütze „{{ flattr_text(article.title) }}“ auf flattr.com</a>\n"
+    "{% endif %}"
+)
+
+
+def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
+    site, tmp_path, flattr_log
+):
+    # The plugin's plain button speaks English on a German page, whatever
+    # the settings: a theme printing its own, as the README shows, gets
+    # nothing injected, no warning, and passes the audit.
+    assert OWN_WORDS_BUTTON in README
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!theme/article.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+            "{% block content %}<main>{{ article.content }}\n"
+            f"{OWN_WORDS_BUTTON}</main>{{% endblock %}}\n",
+        },
+    )
+    files = {
+        "a.md": article("Lötstationen & Zinn", "Alice", lang="de"),
+        "b.md": article("Über Drucker", "Bob", lang="de"),
+    }
+    output = site(
+        files,
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        DEFAULT_LANG="de",
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output)
+    assert len(things) == 2
+    for thing in things.values():
+        soup = page(output / thing["page"])
+        assert soup.select_one(".flattr-injected") is None
+        (button,) = flattr_buttons(soup)
+        assert button["href"] == thing["auto_submit_url"]
+        assert button.get_text() == (
+            f"Flattr: unterstütze „{thing['title']}“ auf flattr.com"
+        )
+    assert not [r.getMessage() for r in flattr_log.records]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("style", ["plain", "js"])
 def test_the_readmes_snippets_in_a_child_of_notmyidea(site, tmp_path, style):
     for snippet in (HEAD, BUTTON, PAGE_HEAD, PAGE_BUTTON, SCRIPT):
