@@ -315,6 +315,37 @@ def test_a_right_to_left_title_reads_right_on_a_right_to_left_page(
     assert layout["colon"] < layout["titleLeft"] < layout["titleRight"] <= layout["on"]
 
 
+def test_the_readmes_focus_rule_shows_the_focus_in_notmyidea(
+    flattr_sites, browser_page
+):
+    """notmyidea's "a {outline: 0}" leaves the injected button no visible
+    focus; the README's rule for such a theme's stylesheet gives it back."""
+    from conftest import ROOT, article, build
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (rule,) = re.findall(
+        r"```css\n(\s*\.flattr-button:focus-visible \{.*?\})", readme, re.S
+    )
+    folder = flattr_sites.root / "notmyidea"
+    output = build(
+        folder,
+        {"a.md": article("Hello", "Alice", slug="hello")},
+        theme="notmyidea",
+        SITEURL=flattr_sites.url_of_file(folder / "output"),
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    page = browser_page(
+        flattr_sites.url_of_file(output / "hello.html"), loader="abort"
+    ).page
+    selector = f".flattr-injected {BUTTON_SELECTOR}"
+    outline = "() => getComputedStyle(document.activeElement).outlineStyle"
+    assert tab_to(page, selector) is not None
+    assert page.evaluate(outline) == "none"  # the theme's rule
+    page.add_style_tag(content=rule)
+    assert tab_to(page, selector) is not None
+    assert page.evaluate(outline) == "solid"
+
+
 # --------------------------------------------------------------------------
 # The embedded buttons, read by a stand-in load.js
 
