@@ -258,17 +258,22 @@ def _plain_button(content_thing: ContentThing, escaped_href: str) -> str:
     return (
         f'<a class="{BUTTON_CLASS} {BUTTON_CLASS}--plain" '
         # English, whatever the page's language: read with the page's voice
-        # (German, Arabic), its words were not understood. The title is in
-        # the article's own language (an aria-label would speak it in
+        # (German, Arabic), its words were not understood. Left to right as
+        # English is: on a right-to-left page, its hidden part shown (a CSP
+        # refusing its style) had the colon at the wrong end. The title is
+        # in the article's own language (an aria-label would speak it in
         # English), and isolated, as a right-to-left one would reorder the
         # words around it. Its name is its text, the title's part hidden.
-        f'href="{escaped_href}" rel="nofollow" lang="en">'
+        f'href="{escaped_href}" rel="nofollow" lang="en" dir="ltr">'
         f'{_BADGE} <span class="{BUTTON_CLASS}__text">Flattr this</span>'
-        # Quotes and isolates as references: see _ascii_html().
-        f'<span class="{HIDDEN_CLASS}" style="{_HIDDEN}">: support &#8220;&#8296;'
+        # Quotes as references: see _ascii_html(). The title is isolated by
+        # its dir="auto" alone (browsers give any dir unicode-bidi: isolate,
+        # which no CSP can block): isolate characters around it went into
+        # the name, and braille displays wrote each as "'\x2068'".
+        f'<span class="{HIDDEN_CLASS}" style="{_HIDDEN}">: support &#8220;'
         f'<span lang="{_lang_attribute(content_thing.lang)}" dir="auto">'
         f"{_attribute(content_thing.thing.title)}</span>"
-        "&#8297;&#8221; on flattr.com</span></a>"
+        "&#8221; on flattr.com</span></a>"
     )
 
 

@@ -247,6 +247,105 @@ def test_plain_buttons_on_every_page(flattr_sites, browser_page):
     assert seen == set(things), "every thing has a button on some page"
 
 
+RTL_TITLE = "مرحبا بالعالم 2025!"
+
+
+def test_a_right_to_left_title_reads_right_on_a_right_to_left_page(
+    flattr_sites, browser_page
+):
+    """An Arabic article's plain button, on its page of theme/ (dir="rtl"):
+    the name holds the title as it is, no bidi isolate characters around it
+    (braille displays write each as "'\\x2068'"); on the page the title is
+    isolated by its dir="auto" and the English words run left to right,
+    also where a Content-Security-Policy shows the name's hidden part."""
+    from conftest import ROOT, article, build, manifest_things
+
+    folder = flattr_sites.root / "rtl"
+    output = build(
+        folder,
+        {"ar.md": article(RTL_TITLE, "Alice", lang="ar")},
+        theme=str(ROOT / "theme"),
+        DEFAULT_LANG="ar",
+        # Its stylesheet, from the local server: the button as styled.
+        SITEURL=flattr_sites.url_of_file(folder / "output"),
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    path = output / manifest_things(output)["ar.md"]["page"]
+    opened = browser_page(flattr_sites.url_of_file(path), loader="abort")
+    page = opened.page
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+    name = accessible_node(page, BUTTON_SELECTOR)["name"] or ""
+    assert not re.search("[\u2066-\u2069]", name), repr(name)
+    # Chromium reads the hidden part as a block: a space before its colon.
+    assert re.fullmatch(
+        f"Flattr this ?: support “{re.escape(RTL_TITLE)}” on flattr.com", name
+    )
+
+    # The hidden part shown, as where a policy refuses its inline style and
+    # the theme's stylesheet lacks the rule for its class.
+    page.evaluate(
+        """() => { const part = document.querySelector('.flattr-button__hidden');
+            part.removeAttribute('style'); part.className = ''; }"""
+    )
+    layout = page.evaluate(
+        """() => {
+            const part = document.querySelector('.flattr-button__text + span');
+            const title = part.querySelector('[dir=auto]');
+            const x = (node, at) => {
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + 1);
+                return range.getBoundingClientRect().left;
+            };
+            const last = part.lastChild;
+            return {
+                part: getComputedStyle(part).direction,
+                title: [getComputedStyle(title).direction,
+                        getComputedStyle(title).unicodeBidi],
+                colon: x(part.firstChild, 0),
+                titleLeft: title.getBoundingClientRect().left,
+                titleRight: title.getBoundingClientRect().right,
+                on: x(last, last.data.indexOf('on')),
+            };
+        }"""
+    )
+    assert layout["part"] == "ltr" and layout["title"] == ["rtl", "isolate"]
+    # ": support “TITLE” on flattr.com", left to right, the title one piece.
+    assert layout["colon"] < layout["titleLeft"] < layout["titleRight"] <= layout["on"]
+
+
+def test_the_readmes_focus_rule_shows_the_focus_in_notmyidea(
+    flattr_sites, browser_page
+):
+    """notmyidea's "a {outline: 0}" leaves the injected button no visible
+    focus; the README's rule for such a theme's stylesheet gives it back."""
+    from conftest import ROOT, article, build
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (rule,) = re.findall(
+        r"```css\n(\s*\.flattr-button:focus-visible \{.*?\})", readme, re.S
+    )
+    folder = flattr_sites.root / "notmyidea"
+    output = build(
+        folder,
+        {"a.md": article("Hello", "Alice", slug="hello")},
+        theme="notmyidea",
+        SITEURL=flattr_sites.url_of_file(folder / "output"),
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    page = browser_page(
+        flattr_sites.url_of_file(output / "hello.html"), loader="abort"
+    ).page
+    selector = f".flattr-injected {BUTTON_SELECTOR}"
+    outline = "() => getComputedStyle(document.activeElement).outlineStyle"
+    assert tab_to(page, selector) is not None
+    assert page.evaluate(outline) == "none"  # the theme's rule
+    page.add_style_tag(content=rule)
+    assert tab_to(page, selector) is not None
+    assert page.evaluate(outline) == "solid"
+
+
 # --------------------------------------------------------------------------
 # The embedded buttons, read by a stand-in load.js
 

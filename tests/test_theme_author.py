@@ -71,6 +71,57 @@ def loaders(soup):
     return [s for s in soup.find_all("script") if "load.js" in (s.get("src") or "")]
 
 
+# The README's plain button in the page's own words, printed by a theme.
+OWN_WORDS_BUTTON = (
+    "{% if article.flattr %}\n"
+    '<a class="flattr-button flattr-button--plain" '
+    'href="{{ article.flattr.auto_submit_url|e }}" rel="nofollow">'
+    "Flattr: unterstütze „{{ flattr_text(article.title) }}“ auf flattr.com</a>\n"
+    "{% endif %}"
+)
+
+
+def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
+    site, tmp_path, flattr_log
+):
+    # The plugin's plain button speaks English on a German page, whatever
+    # the settings: a theme printing its own, as the README shows, gets
+    # nothing injected, no warning, and passes the audit.
+    assert OWN_WORDS_BUTTON in README
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!theme/article.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+            "{% block content %}<main>{{ article.content }}\n"
+            f"{OWN_WORDS_BUTTON}</main>{{% endblock %}}\n",
+        },
+    )
+    files = {
+        "a.md": article("Lötstationen & Zinn", "Alice", lang="de"),
+        "b.md": article("Über Drucker", "Bob", lang="de"),
+    }
+    output = site(
+        files,
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        DEFAULT_LANG="de",
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output)
+    assert len(things) == 2
+    for thing in things.values():
+        soup = page(output / thing["page"])
+        assert soup.select_one(".flattr-injected") is None
+        (button,) = flattr_buttons(soup)
+        assert button["href"] == thing["auto_submit_url"]
+        assert button.get_text() == (
+            f"Flattr: unterstütze „{thing['title']}“ auf flattr.com"
+        )
+    assert not [r.getMessage() for r in flattr_log.records]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("style", ["plain", "js"])
 def test_the_readmes_snippets_in_a_child_of_notmyidea(site, tmp_path, style):
     for snippet in (HEAD, BUTTON, PAGE_HEAD, PAGE_BUTTON, SCRIPT):
@@ -1252,6 +1303,48 @@ def test_the_bundled_theme_writes_languages_as_html_reads_them(tmp_path):
             seen.update(v for v in (tag.get("lang"), tag.get("hreflang")) if v)
     assert {"en-GB", "sr-Latn-RS", "de-AT", "sr-Cyrl"} <= seen, seen
     assert not [value for value in seen if "@" in value or "_" in value], seen
+
+
+def test_the_bundled_theme_sets_a_right_to_left_languages_direction(tmp_path):
+    # theme/ laid an Arabic article out left to right: <html> had its lang,
+    # never dir="rtl".
+    from conftest import build
+
+    langs = {
+        "ar": "rtl",
+        "he_IL": "rtl",
+        "fa": "rtl",
+        "ur": "rtl",
+        "ckb": "rtl",
+        "ku_Arab": "rtl",  # Kurdish in Arabic script
+        "ku": None,  # Kurmanji, Latin script
+        "uz_Arab_AF": "rtl",
+        "az_Latn": None,
+        "en": None,
+        "arn": None,  # Mapudungun: "ar" as a prefix is not Arabic
+        "sr@latin": None,
+    }
+    files = {
+        f"{n}.md": article(f"Article {n}", "Alice", lang=lang, slug=f"a{n}")
+        for n, lang in enumerate(langs)
+    }
+    output = build(
+        tmp_path,
+        files,
+        theme=str(ROOT / "theme"),
+        DEFAULT_LANG="ar",
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    things = manifest_things(output)
+    found = {
+        lang: page(output / things[f"{n}.md"]["page"]).html.get("dir")
+        for n, lang in enumerate(langs)
+    }
+    assert found == langs
+    # The site's language on the pages of no article.
+    for name in ("index.html", "archives.html", "tags.html"):
+        html = page(output / name).html
+        assert (html["lang"], html.get("dir")) == ("ar", "rtl"), name
 
 
 # A title Pelican keeps as written (it is HTML): a browser shows "< B >" as
