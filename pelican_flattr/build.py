@@ -1103,37 +1103,47 @@ def loaded_by(pelican: Any, name: str = _THIS_PLUGIN) -> bool:
     this one unless another is named (``seo`` for ``pelican.plugins.seo``;
     see ``settings.has_plugin``). This one is loaded too where its
     ``register()`` ran as ``pelican`` loaded its plugins, under any name
-    (``note_registered``)."""
+    (``registered``)."""
     if name == _THIS_PLUGIN and pelican in _registered_by:
         return True
     return has_plugin(getattr(pelican, "plugins", ()), name)
 
 
-# Whether register() ran since the last Pelican was initialized; and the
-# Pelicans it ran for. A site's own plugin that calls it ("site_flattr",
-# whose register() calls pelican_flattr.register()) loads this one under
-# another name, which the PLUGINS entries do not tell: the plugin stayed
-# idle, without a word.
-_register_ran = False
+# The Pelicans whose plugins ran register(). A site's own plugin that
+# calls it ("site_flattr", whose register() calls pelican_flattr.register())
+# loads this one under another name, which the PLUGINS entries do not tell:
+# the plugin stayed idle, without a word.
 _registered_by: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def registered() -> None:
-    """Note that ``register()`` ran: Pelican is loading the plugins of the
-    Pelican it initializes next (``note_registered``)."""
-    global _register_ran
-    _register_ran = True
+    """Note the Pelican that ``register()`` runs for: the one whose
+    ``init_plugins()`` is up the call stack, as Pelican calls each plugin's
+    ``register()`` from there (a site's own plugin that calls this one's
+    too). A call from anywhere else, by hand or by a test harness, notes no
+    Pelican: one whose plugins do not call it leaves the plugin idle."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "init_plugins":
+            pelican = frame.f_locals.get("self")
+            if pelican is not None:
+                _registered_by.add(pelican)
+            return
+        frame = frame.f_back
 
 
 def note_registered(pelican: Any) -> None:
-    """At ``initialized``: ``pelican`` loaded this plugin if ``register()``
-    ran since the last Pelican was initialized, as Pelican calls each
-    plugin's ``register()`` just before. A later Pelican whose plugins do
-    not call it finds nothing noted, and the plugin stays idle there."""
-    global _register_ran
-    if _register_ran:
-        _registered_by.add(pelican)
-    _register_ran = False
+    """At ``initialized``: name this plugin in the ``PLUGINS`` of a Pelican
+    that loaded it under another name, as the names of the plugins it
+    loaded are: themes ask ``"pelican_flattr" is plugin_enabled``, and
+    i18n_subsites gives each language's site these settings."""
+    names = pelican.settings.get("PLUGINS")
+    if (
+        pelican in _registered_by
+        and isinstance(names, list)
+        and not has_plugin(names, _THIS_PLUGIN)
+    ):
+        names.append(_THIS_PLUGIN)
 
 
 def report(problem: str, *, log: bool = True) -> bool:

@@ -126,7 +126,6 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
     build.registered()
-    # First: the receivers after it ask whether this Pelican loaded the plugin.
     signals.initialized.connect(build.note_registered)
     signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(build.start_build)

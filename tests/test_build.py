@@ -1562,10 +1562,29 @@ def test_the_plugin_loaded_by_a_sites_own_plugin_builds(site, tmp_path):
         "import pelican_flattr\n\n\ndef register():\n    pelican_flattr.register()\n"
     )
     own = {"PLUGIN_PATHS": [str(plugins)], "FLATTR_AUTHORS": AUTHORS}
-    output = site(community(), PLUGINS=["site_flattr"], **own)
-    assert manifest_things(output)
-    assert flattr_buttons(page(output / "alice-writes-things.html"))
+    theme = str(Path(__file__).parents[1] / "theme")
+    output = site(community(), theme, PLUGINS=["site_flattr"], **own)
+    named = site(community(), theme, PLUGINS=["pelican_flattr"], **own)
+    assert manifest_things(output) == manifest_things(named)
+    # Every page as by its own name: the bundled theme's helpers, which ask
+    # '"pelican_flattr" is plugin_enabled', print the listing's buttons too.
+    for built in named.rglob("*.html"):
+        path = built.relative_to(named)
+        assert (output / path).read_text() == built.read_text(), path
+    assert len(flattr_buttons(page(output / "index.html"))) == 4  # Eve has none
     without = site(community(), PLUGINS=[], **own)
+    assert not (without / "flattr-manifest.json").exists()
+    assert not any("flattr" in p.read_text().lower() for p in without.rglob("*.html"))
+
+
+def test_register_called_by_hand_loads_the_plugin_for_no_pelican(site):
+    """Only a Pelican whose plugins call register() as it loads them gets
+    the plugin: a call by hand (a test harness, a script) before a build
+    whose plugins do not call it left that build with buttons."""
+    import pelican_flattr
+
+    pelican_flattr.register()
+    without = site(community(), FLATTR_AUTHORS=AUTHORS, PLUGINS=[])
     assert not (without / "flattr-manifest.json").exists()
     assert not any("flattr" in p.read_text().lower() for p in without.rglob("*.html"))
 
