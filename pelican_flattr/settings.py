@@ -571,18 +571,27 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
 _NAME_PARTS = re.compile(r"\d+|[^\W\d_]+")
 # A Roman numeral, I to MMMCMXCIX, in lower case (the name is casefolded).
 _ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
-_GENERATIONS = frozenset({"jr", "jnr", "junior", "sr", "snr", "senior"})
+# A generation, by its spellings: "Jr." and "Junior" are one.
+_GENERATIONS = dict.fromkeys(("jr", "jnr", "junior"), "jr") | dict.fromkeys(
+    ("sr", "snr", "senior"), "sr"
+)
 
 
 def _numbers(folded: str) -> list[object]:
     """The numbers that tell one person from another in the casefolded name
     ``folded``: each run of digits by its value (``007`` is 7, a full-width
-    ``２`` is 2), each Roman numeral, each generation (``jr``, ``sr``)."""
+    ``２`` is 2), each generation (``jr``, ``junior``), and a Roman numeral
+    that ends a name of several words (``louis xv``). Elsewhere, such a
+    word is a name or an initial ("Li Wei", "Davide Di Marco", "John D.
+    Smith"), whose misspellings get their hint."""
+    parts = _NAME_PARTS.findall(folded)
     found: list[object] = []
-    for part in _NAME_PARTS.findall(folded):
+    for at, part in enumerate(parts):
         if part.isdecimal():
             found.append(int(part))
-        elif part in _GENERATIONS or _ROMAN.fullmatch(part):
+        elif part in _GENERATIONS:
+            found.append(_GENERATIONS[part])
+        elif at and at == len(parts) - 1 and _ROMAN.fullmatch(part):
             found.append(part)
     return found
 

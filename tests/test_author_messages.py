@@ -140,6 +140,13 @@ def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
         ("John Smith II", "John Smith III", False),
         ("John Smith Jr.", "John Smith Sr.", False),
         ("Jon Smith Jr.", "John Smith Jr.", True),
+        ("John Smith Junior", "John Smith Jr.", True),
+        # Words that read as Roman numerals but are names or initials.
+        ("Lee Wei", "Li Wei", True),
+        ("Xu Jinping", "Xi Jinping", True),
+        ("Davide De Marco", "Davide Di Marco", True),
+        ("Mia Rae Kimm", "Mi Rae Kim", True),
+        ("John D. Smith", "John C. Smith", True),
     ],
 )
 def test_a_name_is_meant_only_by_one_with_the_same_numbers(name, other, meant):
