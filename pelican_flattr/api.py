@@ -35,6 +35,7 @@ import re
 import ssl
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -1030,7 +1031,8 @@ class FlattrClient:
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
-        text = _SHOWN_AS_NOTHING.sub("", text)
+        if not text.isascii():
+            text = _SHOWN_AS_NOTHING.sub("", _without_format_characters(text))
         text = _CONTROL_AT_SIGN.sub("", self._token_pattern.sub("[token]", text))
         text = redact_encoded_addresses(text)
         text = redact_encoded_addresses(_CONTROL.sub(" ", text).strip())
@@ -1182,6 +1184,18 @@ def _proxy_problem(error: Exception) -> str:
     # Every proxy passed: what is left is a host list httpx cannot read.
     name = "no_proxy" if os.environ.get("no_proxy") else "NO_PROXY"
     return f"{name}: a host httpx cannot read ({type(error).__name__})"
+
+
+def _without_format_characters(text: str) -> str:
+    """``text`` without its format characters (Unicode's Cf, which show as
+    nothing: those _SHOWN_AS_NOTHING lists, and the rarer ones of other
+    scripts), but for the bidi embeddings and isolates, which _CONTROL
+    spaces, so that the words they held apart stay apart."""
+    return "".join(
+        character
+        for character in text
+        if unicodedata.category(character) != "Cf" or _CONTROL.match(character)
+    )
 
 
 def _echo_pattern(token: str) -> re.Pattern[str]:

@@ -745,6 +745,11 @@ def test_a_token_split_by_controls_is_still_hidden(client, stub):
         "\U000e0020",  # tag space
         "\u3164\u115f",  # Hangul fillers
         "\u2800",  # braille blank
+        # Rarer format characters, of other scripts.
+        "\ufff9",  # interlinear annotation anchor
+        "\U0001d173",  # musical symbol begin beam
+        "\U0001bca0",  # shorthand format letter overlap
+        "\U00013430",  # Egyptian hieroglyph vertical joiner
         "\u00a0",  # no-break space
         "\u3000",  # ideographic space
         " ",
