@@ -1690,10 +1690,12 @@ def test_an_event_name_kept_cut_never_holds_part_of_an_address(receiver):
             assert shown.startswith("-" * min(padding, 100)), shown
             assert not LOCAL_PART_LETTERS & set(shown), shown
             lines[shown] = lines.get(shown, 0) + 1
-    # Each request's line, its event as the answer showed it.
-    log = log_lines_with(receiver, f"POST /hooks/*** 202 {shown} ", lines[shown])
+    # Each request's line, its event as the answer showed it, quoted: no
+    # plain name holds a "/".
+    line = f"POST /hooks/*** 202 {json.dumps(shown)} "
+    log = log_lines_with(receiver, line, lines[shown])
     for shown, count in lines.items():
-        assert log.count(f"POST /hooks/*** 202 {shown} ") >= count
+        assert log.count(f"POST /hooks/*** 202 {json.dumps(shown)} ") >= count
     assert "quiz" not in log
 
 
@@ -1947,7 +1949,7 @@ def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
         "202 Accepted",
         {"status": "ignored", "event": "[address]"},
     )
-    assert " 202 [address] " in logged(caplog)[-1]
+    assert ' 202 "[address]" ' in logged(caplog)[-1]
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [("[address]",)]
@@ -1975,8 +1977,9 @@ def test_an_escaped_separator_after_an_address_is_shown(app, caplog, event, show
     # "/" ("/x/[address]/y"), in the log, the answer and ignored_events.
     status, answer = call_app(app, urlencode({"_event": event}).encode())
     assert (status, answer) == ("202 Accepted", {"status": "ignored", "event": shown})
-    # The event in lower case, as events are told apart.
-    assert f" 202 {shown.lower()} " in logged(caplog)[-1]
+    # The event in lower case, as events are told apart, and quoted, as no
+    # plain name is.
+    assert f" 202 {json.dumps(shown.lower())} " in logged(caplog)[-1]
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [(shown,)]
@@ -2293,7 +2296,8 @@ def test_format_characters_in_an_event_name_are_escaped(app, caplog, character):
     assert status == "202 Accepted"
     escaped = "thing" + character.encode("unicode_escape").decode() + "claimed"
     assert answer == {"status": "ignored", "event": escaped}
-    assert f" 202 {escaped} " in logged(caplog)[-1]
+    # A JSON string in the log, which escapes it once, in its own way.
+    assert f" 202 {json.dumps(event)} " in logged(caplog)[-1]
     assert character not in "\n".join(logged(caplog))
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
@@ -2758,6 +2762,24 @@ def test_no_value_can_forge_another_field_of_its_log_line(app, caplog):
             re.search('thing_owner_id="([^"]*)"', line)[1] == "twitter:user:id:783214"
         )
         assert re.search('thing_clicks_total="([^"]*)"', line)[1] == "3"
+
+
+def test_no_event_can_forge_a_field_of_its_log_line(app, caplog):
+    # Logged bare, an event holding name="..." put a forged thing_id and
+    # owner on the line of a 202, where a reader's regular expression found
+    # them. Flattr's names stay bare, for the greps of "What to watch".
+    forged = 'ThingClaimed thing_id="1001" thing_owner_id="twitter:user:id:1"'
+    for event in (forged, "-", "x carol.chen@example.org", "ThingClaimed"):
+        assert call_app(app, urlencode({"_event": event}).encode())[0] == "202 Accepted"
+    lines = logged(caplog)
+    assert [re.findall(r' (\w+)="', line) for line in lines] == [[]] * 4, lines
+    shown = [line.split(" ", 3)[3].rsplit(" ", 1)[0] for line in lines]
+    assert shown == [
+        json.dumps(forged.lower()),
+        '"-"',  # "-" is no event's
+        '"x [address]"',
+        "thingclaimed",
+    ], lines
 
 
 def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, caplog):
