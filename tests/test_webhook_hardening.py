@@ -2782,6 +2782,23 @@ def test_no_event_can_forge_a_field_of_its_log_line(app, caplog):
     ], lines
 
 
+def test_an_unknown_event_is_answered_and_stored_as_sent_and_logged_as_told_apart(
+    app, caplog
+):
+    # docs/webhooks.md's example: it said the answer showed the event "as the
+    # log shows it", which lower-cases and quotes it, though neither the
+    # answer nor the store does.
+    status, answer = call_app(app, b"_event=%20Thing%22Claimed%20")
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": 'Thing"Claimed'},
+    )
+    assert ' 202 "thing\\"claimed" ' in logged(caplog)[-1]
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event FROM ignored_events").fetchall()
+    assert stored == [('Thing"Claimed',)]
+
+
 def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, caplog):
     # Read as UTF-8 alone: in UTF-7, "alice+AEA-example.com" is an address,
     # which the line showed; and an event repeated with another name, which
