@@ -75,6 +75,7 @@ _PLAIN_EVENT = re.compile(r"[a-z0-9_.-]+")
 # repeated in it, is under 300), and a line stays one bounded line.
 REASON_LOGGED = 300
 MAX_CLAIM_URL = 2048  # characters
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 PENDING_CLICK = "pendingclickcreate"
 # What the receiver reads of a pendingclickcreate, besides _event.
 PENDING_CLICK_FIELDS = (
@@ -768,14 +769,20 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
 
 def _url_as_read(url: str) -> str:
     """``url`` with its scheme and host in lower case, which every reader
-    of a URL takes in any case (RFC 3986): a claim URL sent again in other
-    capitals is the same. Owners need no such reading: each is stored as
-    ``_delivered_owner`` reads it, and Flattr tells apart what differs then."""
+    of a URL takes in any case, and without a default port written out
+    (``:443``, or ``:`` alone), which names the same URL (RFC 3986, 6.2.3):
+    a claim URL sent again so is the same. Owners need no such reading:
+    each is stored as ``_delivered_owner`` reads it, and Flattr tells apart
+    what differs then."""
     try:
         parts = urlsplit(url)  # its scheme in lower case already
+        port = parts.port
     except ValueError:  # stored by an earlier version, which read none
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
+    netloc = parts.netloc.lower()
+    if port is not None and port == _DEFAULT_PORTS.get(parts.scheme):
+        netloc = netloc[: netloc.rindex(":")]  # no port holds a ":"
+    return urlunsplit(parts._replace(netloc=netloc.removesuffix(":")))
 
 
 def _name_refused(

@@ -2840,6 +2840,24 @@ def test_a_duplicate_whose_claim_url_host_differs_in_case_alone_is_a_retry(app, 
     assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
 
 
+@pytest.mark.parametrize("written", [":443", ":0443", ":"])
+def test_a_duplicate_whose_claim_url_writes_the_default_port_is_a_retry(
+    app, caplog, written
+):
+    # https://flattr.com:443/claim/... is the URL without the port (RFC
+    # 3986, 6.2.3), and was warned of as another.
+    assert call_app(app, urlencode(PENDING).encode())[1] == {"status": "stored"}
+    host = "https://flattr.com"
+    again = dict(PENDING, claim_url=PENDING["claim_url"].replace(host, host + written))
+    assert again != PENDING
+    assert call_app(app, urlencode(again).encode())[1] == {"status": "duplicate"}
+    assert caplog.records[-1].levelname == "INFO", logged(caplog)
+    # Another port is another URL.
+    other = dict(PENDING, claim_url=PENDING["claim_url"].replace(host, host + ":8443"))
+    call_app(app, urlencode(other).encode())
+    assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
+
+
 # A database whose PRAGMA user_version another program set, with no table:
 # above this release's schema it was taken for a newer store ("upgrade
 # pelican-flattr", which would not help), at or below it for a damaged one.
