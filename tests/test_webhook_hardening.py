@@ -1,5 +1,6 @@
 """Hardening of the web hook receiver: found by review, each a regression test."""
 
+import ast
 import contextlib
 import gzip
 import io
@@ -319,12 +320,32 @@ def test_waitress_run_as_the_docs_show_refuses_an_oversized_body(tmp_path):
         app.close()
 
 
+def documented_program() -> str:
+    """The waitress program of docs/webhooks.md, as a reader copies it."""
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    return doc.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_waitress_program_imports_only_what_it_uses():
+    # A reader copies it whole, and an import left from an earlier version
+    # (logging, once log_to_stderr set the logs up) sends them looking for
+    # a use. ruff checks no program in Markdown.
+    tree = ast.parse(documented_program())
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert imported - used == set()
+
+
 def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
     # Run as docs/webhooks.md writes it, it logged nothing of a delivery
     # stored, repeated or refused: the receiver's lines are INFO, which
     # Python's logging drops until told otherwise.
-    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
-    program = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    program = documented_program()
     store = str(tmp_path / "store.sqlite3")
     program = program.replace('"/srv/flattr/flattr-store.sqlite3"', repr(store))
     program = program.replace("port=8081", "port=0")
