@@ -67,11 +67,15 @@ IGNORED_BODY_KEPT = 4096  # bytes of an unknown event's body worth keeping
 # disk with them. About 5 MB of the store at most.
 IGNORED_EVENTS_KEPT = 1000
 EVENT_NAME_KEPT = 100
+# An event its log line shows bare, as all of Flattr's are: any other is
+# quoted, or one holding ' thing_id="1"' would forge a field.
+_PLAIN_EVENT = re.compile(r"[a-z0-9_.-]+")
 # Characters of a refusal's message in its log line: each of the
 # receiver's fits whole (the longest, a parameter's name or an owner
 # repeated in it, is under 300), and a line stays one bounded line.
 REASON_LOGGED = 300
 MAX_CLAIM_URL = 2048  # characters
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 PENDING_CLICK = "pendingclickcreate"
 # What the receiver reads of a pendingclickcreate, besides _event.
 PENDING_CLICK_FIELDS = (
@@ -765,14 +769,20 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
 
 def _url_as_read(url: str) -> str:
     """``url`` with its scheme and host in lower case, which every reader
-    of a URL takes in any case (RFC 3986): a claim URL sent again in other
-    capitals is the same. Owners need no such reading: each is stored as
-    ``_delivered_owner`` reads it, and Flattr tells apart what differs then."""
+    of a URL takes in any case, and without a default port written out
+    (``:443``, or ``:`` alone), which names the same URL (RFC 3986, 6.2.3):
+    a claim URL sent again so is the same. Owners need no such reading:
+    each is stored as ``_delivered_owner`` reads it, and Flattr tells apart
+    what differs then."""
     try:
         parts = urlsplit(url)  # its scheme in lower case already
+        port = parts.port
     except ValueError:  # stored by an earlier version, which read none
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
+    netloc = parts.netloc.lower()
+    if port is not None and port == _DEFAULT_PORTS.get(parts.scheme):
+        netloc = netloc[: netloc.rindex(":")]  # no port holds a ":"
+    return urlunsplit(parts._replace(netloc=netloc.removesuffix(":")))
 
 
 def _name_refused(
@@ -1401,8 +1411,7 @@ class WebhookApp:
             self._for_log(environ.get("REQUEST_METHOD", "-"), 20),
             self._for_log(self.hide_token(environ.get("PATH_INFO", "")), 100),
             status,
-            # As events are told apart: a grep for the name finds each.
-            self._for_log(_told_apart(delivery.event) or "-", EVENT_NAME_KEPT),
+            self._event_for_log(delivery.event),
             outcome,
             self._for_log(named, None),
             (time.monotonic() - started) * 1000,
@@ -1437,6 +1446,20 @@ class WebhookApp:
         if any(piece in collapsed for piece in self._token_pieces):
             return "/***"
         return shown
+
+    def _event_for_log(self, event: str | None) -> str:
+        """``event`` as its log line shows it: as events are told apart, so
+        that a grep for the name finds each; a JSON string in ASCII unless a
+        plain name, so that it forges no ``name="`` field; ``-`` for none."""
+        told = _told_apart(event)
+        if not told:
+            return "-"
+        shown = redact_all_addresses(self._token.sub("***", told))[:EVENT_NAME_KEPT]
+        if shown != "-" and _PLAIN_EVENT.fullmatch(shown):
+            return shown
+        # Escaped by JSON alone, once: json.dumps also writes each character
+        # that is not printable, as _loggable would.
+        return json.dumps(shown)
 
     def _refusal_for_log(self, document: Mapping[str, str]) -> str:
         """What a refusal's answer says, as its log line ends with it:

@@ -1,5 +1,6 @@
 """Hardening of the web hook receiver: found by review, each a regression test."""
 
+import ast
 import contextlib
 import gzip
 import io
@@ -319,12 +320,32 @@ def test_waitress_run_as_the_docs_show_refuses_an_oversized_body(tmp_path):
         app.close()
 
 
+def documented_program() -> str:
+    """The waitress program of docs/webhooks.md, as a reader copies it."""
+    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
+    return doc.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_waitress_program_imports_only_what_it_uses():
+    # A reader copies it whole, and an import left from an earlier version
+    # (logging, once log_to_stderr set the logs up) sends them looking for
+    # a use. ruff checks no program in Markdown.
+    tree = ast.parse(documented_program())
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert imported - used == set()
+
+
 def test_the_documented_waitress_program_logs_a_line_per_request(tmp_path):
     # Run as docs/webhooks.md writes it, it logged nothing of a delivery
     # stored, repeated or refused: the receiver's lines are INFO, which
     # Python's logging drops until told otherwise.
-    doc = (Path(__file__).parents[1] / "docs" / "webhooks.md").read_text()
-    program = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    program = documented_program()
     store = str(tmp_path / "store.sqlite3")
     program = program.replace('"/srv/flattr/flattr-store.sqlite3"', repr(store))
     program = program.replace("port=8081", "port=0")
@@ -1690,10 +1711,12 @@ def test_an_event_name_kept_cut_never_holds_part_of_an_address(receiver):
             assert shown.startswith("-" * min(padding, 100)), shown
             assert not LOCAL_PART_LETTERS & set(shown), shown
             lines[shown] = lines.get(shown, 0) + 1
-    # Each request's line, its event as the answer showed it.
-    log = log_lines_with(receiver, f"POST /hooks/*** 202 {shown} ", lines[shown])
+    # Each request's line, its event as the answer showed it, quoted: no
+    # plain name holds a "/".
+    line = f"POST /hooks/*** 202 {json.dumps(shown)} "
+    log = log_lines_with(receiver, line, lines[shown])
     for shown, count in lines.items():
-        assert log.count(f"POST /hooks/*** 202 {shown} ") >= count
+        assert log.count(f"POST /hooks/*** 202 {json.dumps(shown)} ") >= count
     assert "quiz" not in log
 
 
@@ -1947,7 +1970,7 @@ def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
         "202 Accepted",
         {"status": "ignored", "event": "[address]"},
     )
-    assert " 202 [address] " in logged(caplog)[-1]
+    assert ' 202 "[address]" ' in logged(caplog)[-1]
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [("[address]",)]
@@ -1975,8 +1998,9 @@ def test_an_escaped_separator_after_an_address_is_shown(app, caplog, event, show
     # "/" ("/x/[address]/y"), in the log, the answer and ignored_events.
     status, answer = call_app(app, urlencode({"_event": event}).encode())
     assert (status, answer) == ("202 Accepted", {"status": "ignored", "event": shown})
-    # The event in lower case, as events are told apart.
-    assert f" 202 {shown.lower()} " in logged(caplog)[-1]
+    # The event in lower case, as events are told apart, and quoted, as no
+    # plain name is.
+    assert f" 202 {json.dumps(shown.lower())} " in logged(caplog)[-1]
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
     assert stored == [(shown,)]
@@ -2293,7 +2317,8 @@ def test_format_characters_in_an_event_name_are_escaped(app, caplog, character):
     assert status == "202 Accepted"
     escaped = "thing" + character.encode("unicode_escape").decode() + "claimed"
     assert answer == {"status": "ignored", "event": escaped}
-    assert f" 202 {escaped} " in logged(caplog)[-1]
+    # A JSON string in the log, which escapes it once, in its own way.
+    assert f" 202 {json.dumps(event)} " in logged(caplog)[-1]
     assert character not in "\n".join(logged(caplog))
     with sqlite_file(app.store_path) as connection:
         stored = connection.execute("SELECT event FROM ignored_events").fetchall()
@@ -2760,6 +2785,41 @@ def test_no_value_can_forge_another_field_of_its_log_line(app, caplog):
         assert re.search('thing_clicks_total="([^"]*)"', line)[1] == "3"
 
 
+def test_no_event_can_forge_a_field_of_its_log_line(app, caplog):
+    # Logged bare, an event holding name="..." put a forged thing_id and
+    # owner on the line of a 202, where a reader's regular expression found
+    # them. Flattr's names stay bare, for the greps of "What to watch".
+    forged = 'ThingClaimed thing_id="1001" thing_owner_id="twitter:user:id:1"'
+    for event in (forged, "-", "x carol.chen@example.org", "ThingClaimed"):
+        assert call_app(app, urlencode({"_event": event}).encode())[0] == "202 Accepted"
+    lines = logged(caplog)
+    assert [re.findall(r' (\w+)="', line) for line in lines] == [[]] * 4, lines
+    shown = [line.split(" ", 3)[3].rsplit(" ", 1)[0] for line in lines]
+    assert shown == [
+        json.dumps(forged.lower()),
+        '"-"',  # "-" is no event's
+        '"x [address]"',
+        "thingclaimed",
+    ], lines
+
+
+def test_an_unknown_event_is_answered_and_stored_as_sent_and_logged_as_told_apart(
+    app, caplog
+):
+    # docs/webhooks.md's example: it said the answer showed the event "as the
+    # log shows it", which lower-cases and quotes it, though neither the
+    # answer nor the store does.
+    status, answer = call_app(app, b"_event=%20Thing%22Claimed%20")
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": 'Thing"Claimed'},
+    )
+    assert ' 202 "thing\\"claimed" ' in logged(caplog)[-1]
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event FROM ignored_events").fetchall()
+    assert stored == [('Thing"Claimed',)]
+
+
 def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, caplog):
     # Read as UTF-8 alone: in UTF-7, "alice+AEA-example.com" is an address,
     # which the line showed; and an event repeated with another name, which
@@ -2797,6 +2857,24 @@ def test_a_duplicate_whose_claim_url_host_differs_in_case_alone_is_a_retry(app, 
     assert caplog.records[-1].levelname == "INFO", logged(caplog)
     # A path in another case is another URL.
     other = dict(email, claim_url="https://flattr.com/claim/THING/1001")
+    call_app(app, urlencode(other).encode())
+    assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
+
+
+@pytest.mark.parametrize("written", [":443", ":0443", ":"])
+def test_a_duplicate_whose_claim_url_writes_the_default_port_is_a_retry(
+    app, caplog, written
+):
+    # https://flattr.com:443/claim/... is the URL without the port (RFC
+    # 3986, 6.2.3), and was warned of as another.
+    assert call_app(app, urlencode(PENDING).encode())[1] == {"status": "stored"}
+    host = "https://flattr.com"
+    again = dict(PENDING, claim_url=PENDING["claim_url"].replace(host, host + written))
+    assert again != PENDING
+    assert call_app(app, urlencode(again).encode())[1] == {"status": "duplicate"}
+    assert caplog.records[-1].levelname == "INFO", logged(caplog)
+    # Another port is another URL.
+    other = dict(PENDING, claim_url=PENDING["claim_url"].replace(host, host + ":8443"))
     call_app(app, urlencode(other).encode())
     assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
 
