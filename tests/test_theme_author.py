@@ -1323,6 +1323,11 @@ def test_the_bundled_theme_sets_a_right_to_left_languages_direction(tmp_path):
         "en": None,
         "arn": None,  # Mapudungun: "ar" as a prefix is not Arabic
         "sr@latin": None,
+        # An extension names no script: Arabic with Latin digits is Arabic,
+        # English with Arabic digits English.
+        "ar-EG-u-nu-latn": "rtl",
+        "en-u-nu-arab": None,
+        "ar-x-latn": "rtl",
     }
     files = {
         f"{n}.md": article(f"Article {n}", "Alice", lang=lang, slug=f"a{n}")
