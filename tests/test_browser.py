@@ -274,6 +274,9 @@ def test_a_right_to_left_title_reads_right_on_a_right_to_left_page(
     opened = browser_page(flattr_sites.url_of_file(path), loader="abort")
     page = opened.page
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    # The theme's own English ("Built with Pelican.") left to right.
+    footer = "getComputedStyle(document.querySelector('.site-footer')).direction"
+    assert page.evaluate(footer) == "ltr"
 
     name = accessible_node(page, BUTTON_SELECTOR)["name"] or ""
     assert not re.search("[\u2066-\u2069]", name), repr(name)

@@ -825,14 +825,17 @@ def test_the_themes_links_and_languages_are_those_the_site_has(site):
     assert soup.html["lang"] == "pt-BR"
     index = page(output / "index.html")
     # The buttons say "Flattr this" in English, whatever the page's
-    # language, and mark the title with the article's (the plugin's own).
+    # language, and mark the title with the article's (the plugin's own);
+    # the theme's own words are English too (lang="en" dir="ltr").
     assert {
         tag["lang"]
         for tag in index.select("[lang]")
         if tag.name != "html"
+        and (tag["lang"], tag.get("dir")) != ("en", "ltr")
         and "flattr-button" not in tag.get("class", [])
         and tag.find_parent(class_="flattr-button") is None
     } == {"pt-BR"}
+    assert [tag["lang"] for tag in index.select(".summary__text[lang]")] == ["pt-BR"]
 
 
 def test_the_themes_links_are_escaped_as_attribute_values(site):
@@ -1323,6 +1326,11 @@ def test_the_bundled_theme_sets_a_right_to_left_languages_direction(tmp_path):
         "en": None,
         "arn": None,  # Mapudungun: "ar" as a prefix is not Arabic
         "sr@latin": None,
+        # An extension names no script: Arabic with Latin digits is Arabic,
+        # English with Arabic digits English.
+        "ar-EG-u-nu-latn": "rtl",
+        "en-u-nu-arab": None,
+        "ar-x-latn": "rtl",
     }
     files = {
         f"{n}.md": article(f"Article {n}", "Alice", lang=lang, slug=f"a{n}")
@@ -1345,6 +1353,80 @@ def test_the_bundled_theme_sets_a_right_to_left_languages_direction(tmp_path):
     for name in ("index.html", "archives.html", "tags.html"):
         html = page(output / name).html
         assert (html["lang"], html.get("dir")) == ("ar", "rtl"), name
+
+
+# The theme's own words, which are English on every site.
+THEME_WORDS = [
+    "Skip to content",
+    "Latest posts",
+    "· by",
+    "· in",
+    "Read more",
+    "← Newer posts",
+    "Older posts →",
+    "Page 2 of 3",
+    "Archives",
+    "Built with",
+    "until they claim it.",
+    "Updated",
+]
+
+
+def test_the_bundled_theme_sets_the_direction_of_its_own_words_and_of_content(
+    tmp_path,
+):
+    # On an Arabic site theme/ laid its English out right to left (".Built
+    # with Pelican", "Older posts" away from its arrow), and an English
+    # summary on the index too (".English body. Ends with a period"): it had
+    # lang="en" and no dir.
+    from conftest import build
+
+    files = {
+        "ar.md": article("مرحبا", "Bob", lang="ar", slug="ar", body="مرحبا."),
+        "en.md": article(
+            "Hello", "Alice", lang="en", slug="en", body="English body. Ends."
+        ),
+        "en2.md": article(
+            "Later", "Alice", lang="en", slug="en2", Modified="2024-04-01"
+        ),
+    }
+    output = build(
+        tmp_path,
+        files,
+        theme=str(ROOT / "theme"),
+        DEFAULT_LANG="ar",
+        DEFAULT_PAGINATION=1,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output)
+    names = ["index.html", "index2.html", "index3.html"]
+    names += [things[name]["page"] for name in files]
+    found = set()
+    for name in names:
+        soup = page(output / name)
+        html = soup.html
+        assert html.get("dir") == ("rtl" if html["lang"] == "ar" else None), name
+        for text in soup.body.find_all(string=True):
+            for words in THEME_WORDS:
+                if words in text:
+                    found.add(words)
+                    element = text.find_parent(attrs={"dir": True})
+                    direction = element["dir"] if element else "ltr"
+                    language = text.find_parent(attrs={"lang": True})["lang"]
+                    assert (language, direction) == ("en", "ltr"), (name, words)
+        # What the site wrote, in its own language: the direction with it.
+        for element in soup.body.find_all(attrs={"lang": True}):
+            expected = "rtl" if element["lang"] == "ar" else "ltr"
+            where = f"{name}: <{element.name} lang={element['lang']!r}>"
+            assert element.get("dir") in (expected, "auto"), where
+    assert found == set(THEME_WORDS)
+    # The English summaries say so; the Arabic one is in the page's language.
+    summaries = [
+        (summary.get("lang"), summary.get("dir"))
+        for name in names[:3]
+        for summary in page(output / name).select(".summary__text")
+    ]
+    assert sorted(summaries, key=str) == [("en", "ltr"), ("en", "ltr"), (None, None)]
 
 
 # A title Pelican keeps as written (it is HTML): a browser shows "< B >" as
