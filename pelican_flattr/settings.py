@@ -588,7 +588,8 @@ def _numbers(folded: str) -> list[object]:
     found: list[object] = []
     for at, part in enumerate(parts):
         if part.isdecimal():
-            found.append(int(part))
+            # As digits past Python's limit for int(), 4,300 of them.
+            found.append(int(part) if len(part) < 100 else part.lstrip("0"))
         elif part in _GENERATIONS:
             found.append(_GENERATIONS[part])
         elif at and at == len(parts) - 1 and _ROMAN.fullmatch(part):
