@@ -897,8 +897,8 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
 
     A search or two back for each, start tags spelt in lower case as themes
     spell them (a ``<template>``'s in capitals too): the usual page is
-    settled so. True is only a doubt, which
-    ``hiding_ends`` settles, reading the page tag by tag.
+    settled so. True is only a doubt, which ``hiding_ends`` settles,
+    reading the page tag by tag.
     """
     if open_comment_before(page, at) >= 0:
         return True
