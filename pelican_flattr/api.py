@@ -110,18 +110,16 @@ BEARER_TOKEN_RULE = (
 # line read otherwise than it is.
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _CONTROL = re.compile(f"{_CONTROL_CHARACTERS}+")
-# What shows as nothing, or as a blank that is no space: the format
-# characters (Cf: zero-width ones, the byte order mark, the soft hyphen, the
-# directional marks, the invisible operators, the tags) but for the bidi
-# embeddings and isolates, which _CONTROL spaces; the variation selectors
-# and the other combining characters that draw nothing; the Hangul fillers
-# and the braille blank. Dropped, not spaced, before anything is looked
-# for: inside the token or an address, one kept it from being found, yet
-# the terminal showed it whole.
+# What shows as nothing, or as a blank that is no space, besides the format
+# characters (_without_format_characters drops those first): the variation
+# selectors and the other combining characters that draw nothing, the
+# Hangul fillers, the braille blank, and what is unassigned among them.
+# Dropped, not spaced, before anything is looked for: inside the token or
+# an address, one kept it from being found, yet the terminal showed it
+# whole.
 _SHOWN_AS_NOTHING = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    "\u2060-\u2065\u206a-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
-    "\U000e0000-\U000e0fff]+"
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2065\u2800\u3164"
+    "\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]+"
 )
 # Controls beside an "@": dropped, not spaced, so that an address they
 # split ("carol\n@example.org") is one again, and hidden as one.
@@ -1188,9 +1186,10 @@ def _proxy_problem(error: Exception) -> str:
 
 def _without_format_characters(text: str) -> str:
     """``text`` without its format characters (Unicode's Cf, which show as
-    nothing: those _SHOWN_AS_NOTHING lists, and the rarer ones of other
-    scripts), but for the bidi embeddings and isolates, which _CONTROL
-    spaces, so that the words they held apart stay apart."""
+    nothing: the zero-width ones, the byte order mark, the soft hyphen, the
+    directional marks, the invisible operators, the tags, and the rarer ones
+    of other scripts), but for the bidi embeddings and isolates, which
+    _CONTROL spaces, so that the words they held apart stay apart."""
     return "".join(
         character
         for character in text

@@ -1528,7 +1528,11 @@ class WebhookApp:
             return 202, {"status": "ignored", "event": shown}
         refuse_disputed(form, repeats, PENDING_CLICK_FIELDS, parse_pending_click)
         click = parse_pending_click(form)
-        delivery.thing = _named(form, repeats)
+        delivery.thing = {
+            "thing_id": click.thing_id,
+            "thing_clicks_total": click.thing_clicks_total,
+            "thing_owner_id": click.thing_owner_id,
+        }
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
             differs = [] if stored else _differences(connection, click)
