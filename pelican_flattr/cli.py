@@ -71,7 +71,8 @@ class _Parser(argparse.ArgumentParser):
         if message and file is not None and file is sys.stdout:
             file.write(message)
             return
-        super()._print_message(message, file)
+        # Only a usage error goes to stderr: under systemd, an error's.
+        super()._print_message(terminal.to_journal(message), file)
 
 
 # What an option's name looks like; a token can start with "-" too

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -58,9 +59,49 @@ def usage_error(message: str) -> int:
     # Here, for every command: one that named a path as given printed the
     # address in it whole.
     message = redact_all_addresses(message)
-    print(f"pelican-flattr: {shown(message, lines=True)}", file=sys.stderr)
+    print(to_journal(f"pelican-flattr: {shown(message, lines=True)}"), file=sys.stderr)
     json_run.problems.append(message)
     return 2
+
+
+def stderr_is_journal() -> bool:
+    """Whether stderr is the stream systemd connected to its journal: the
+    device and inode JOURNAL_STREAM names, as systemd asks a program to
+    check before it writes to it as to the journal (a child whose stderr
+    was redirected inherits the variable)."""
+    try:
+        found = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # no file behind it
+        return False
+    return os.environ.get("JOURNAL_STREAM") == f"{found.st_dev}:{found.st_ino}"
+
+
+def journal_priority(level: int) -> str:
+    """The syslog priority that journald reads at the start of a line, for
+    a line of logging's ``level`` ("<4>" for a warning)."""
+    priority = next(p for least, p in _PRIORITIES if level >= least)
+    return f"<{priority}>"
+
+
+# Syslog's priorities (RFC 5424), from the least level that takes each.
+_PRIORITIES = (
+    (logging.CRITICAL, 2),
+    (logging.ERROR, 3),
+    (logging.WARNING, 4),
+    (logging.INFO, 6),
+    (logging.NOTSET, 7),
+)
+
+
+def to_journal(text: str, level: int = logging.ERROR) -> str:
+    """``text`` for stderr: each line begun with the journald priority of
+    ``level`` when stderr is systemd's journal, which otherwise takes every
+    line for information (``journalctl -p err`` found no receiver that
+    would not start); as it is elsewhere."""
+    if not text or not stderr_is_journal():
+        return text
+    priority = journal_priority(level)
+    return "\n".join(f"{priority}{line}" if line else line for line in text.split("\n"))
 
 
 def print_json(document: Any) -> None:

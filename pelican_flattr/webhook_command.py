@@ -447,37 +447,8 @@ class _LogFormat(logging.Formatter):
         if not self._journal:
             return text
         # journald reads a priority at the start of each line it gets.
-        priority = _priority(record.levelno)
+        priority = terminal.journal_priority(record.levelno)
         return "\n".join(f"{priority}{line}" for line in text.split("\n"))
-
-
-def _priority(level: int) -> str:
-    """The syslog priority that journald reads at the start of a line, for
-    a line of ``level`` ("<4>" for a warning)."""
-    priority = next(p for least, p in _PRIORITIES if level >= least)
-    return f"<{priority}>"
-
-
-# Syslog's priorities (RFC 5424), from the least level that takes each.
-_PRIORITIES = (
-    (logging.CRITICAL, 2),
-    (logging.ERROR, 3),
-    (logging.WARNING, 4),
-    (logging.INFO, 6),
-    (logging.NOTSET, 7),
-)
-
-
-def _stderr_is_journal() -> bool:
-    """Whether stderr is the stream systemd connected to its journal: the
-    device and inode JOURNAL_STREAM names, as systemd asks a program to
-    check before it writes to it as to the journal (a child whose stderr
-    was redirected inherits the variable)."""
-    try:
-        found = os.fstat(sys.stderr.fileno())
-    except (OSError, ValueError, AttributeError):  # no file behind it
-        return False
-    return os.environ.get("JOURNAL_STREAM") == f"{found.st_dev}:{found.st_ino}"
 
 
 def log_to_stderr() -> None:
@@ -486,7 +457,7 @@ def log_to_stderr() -> None:
     systemd with its journald priority. For a program that serves the
     receiver itself."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogFormat(journal=_stderr_is_journal()))
+    handler.setFormatter(_LogFormat(journal=terminal.stderr_is_journal()))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
@@ -699,7 +670,7 @@ def _say(line: str, level: int = logging.INFO) -> None:
     """Write ``serve``'s own ``line`` to stderr; under systemd with the
     journald priority of ``level``, as its log lines have: without it,
     journald takes a warning for information."""
-    priority = _priority(level) if _stderr_is_journal() else ""
+    priority = terminal.journal_priority(level) if terminal.stderr_is_journal() else ""
     print(f"{priority}pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
 
 

@@ -2711,6 +2711,34 @@ def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkey
     assert all(re.match(r"<[0-7]>", line) for line in text.splitlines()), text
 
 
+def test_serve_that_will_not_start_under_systemd_says_so_as_an_error(tmp_path):
+    # Its usage errors went to journald as "info": `journalctl -p err`
+    # showed nothing of a receiver that never started.
+    log = tmp_path / "log"
+    log.touch()
+    found = log.stat()
+    env = child_env(JOURNAL_STREAM=f"{found.st_dev}:{found.st_ino}")
+    env.pop("FLATTR_WEBHOOK_TOKEN", None)
+    serve = [sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve"]
+    for arguments in (["--port", "0"], ["--port", "0", "--colour"]):
+        with log.open("w") as stderr:
+            done = subprocess.run(
+                serve + arguments, env=env, stderr=stderr, timeout=30, cwd=tmp_path
+            )
+        assert done.returncode == 2
+        text = log.read_text()
+        lines = text.splitlines()
+        assert lines and all(line.startswith("<3>") for line in lines), text
+    assert "pelican-flattr: error: unrecognized arguments: --colour" in text
+    # Elsewhere, as it was.
+    del env["JOURNAL_STREAM"]
+    with log.open("w") as stderr:
+        subprocess.run(serve, env=env, stderr=stderr, timeout=30, cwd=tmp_path)
+    assert log.read_text().startswith("pelican-flattr: a web hook token"), (
+        log.read_text()
+    )
+
+
 LATIN_1 = "application/x-www-form-urlencoded; charset=latin1"
 # A byte latin-1 reads otherwise than UTF-8: its body is refused with 415.
 NOT_UTF_8 = b"&flattrer_username=J%E9r%F4me"
