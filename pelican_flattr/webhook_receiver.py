@@ -1522,6 +1522,11 @@ class WebhookApp:
         delivery.event = event
         received_at = now_utc()
         if event != PENDING_CLICK:
+            # A body that names the token (an event named after it, a field
+            # holding the URL given to Flattr) left it in the answer and in
+            # the store, where `sqlite3` shows it to whoever looks.
+            event = self._token.sub("***", event)
+            body = self._token.sub("***", body.decode("latin-1")).encode("latin-1")
             with self._writing() as connection:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)

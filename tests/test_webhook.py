@@ -242,6 +242,20 @@ def test_unknown_event_is_kept_as_ignored(receiver):
     assert ignored[1] == "thingclaimed" and b"thing_id=9" in ignored[2]
 
 
+def test_an_ignored_event_keeps_no_token(receiver):
+    # Named after the token, or with it in a field, an ignored event was
+    # answered and stored with it: the secret in every look at the store.
+    sent = f"_event={TOKEN}&hook=https://example.org/hooks/{TOKEN.upper()}&x=1"
+    answer = post(receiver, sent.encode())
+    assert answer.status_code == 202
+    assert answer.json() == {"status": "ignored", "event": "***"}
+    event, body = rows(receiver, "ignored_events")[-1][1:3]
+    assert (event, body) == (
+        "***",
+        b"_event=***&hook=https://example.org/hooks/***&x=1",
+    )
+
+
 def documented_command(comment: str) -> str:
     """The shell command that follows ``comment`` in docs/webhooks.md's
     "Looking into the store", up to the line that ends its SQL."""
