@@ -71,12 +71,19 @@ def loaders(soup):
     return [s for s in soup.find_all("script") if "load.js" in (s.get("src") or "")]
 
 
-# The README's plain button in the page's own words, printed by a theme.
+# The README's plain button in the page's own words, printed by a theme:
+# German words for a German article, English for the others, the title in
+# its own language and isolated, as the plugin's own button has it.
 OWN_WORDS_BUTTON = (
     "{% if article.flattr %}\n"
+    '{% set title %}<span lang="{{ article.flattr.lang|e }}" dir="auto">'
+    "{{ flattr_text(article.title) }}</span>{% endset %}\n"
     '<a class="flattr-button flattr-button--plain" '
-    'href="{{ article.flattr.auto_submit_url|e }}" rel="nofollow">'
-    "Flattr: unterstütze „{{ flattr_text(article.title) }}“ auf flattr.com</a>\n"
+    'href="{{ article.flattr.auto_submit_url|e }}" rel="nofollow"\n'
+    '{%- if article.lang == "de" %} lang="de" dir="ltr">'
+    "Flattr: unterstütze „{{ title }}“ auf flattr.com\n"
+    '{%- else %} lang="en" dir="ltr">'
+    "Flattr: support “{{ title }}” on flattr.com{% endif %}</a>\n"
     "{% endif %}"
 )
 
@@ -86,7 +93,9 @@ def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
 ):
     # The plugin's plain button speaks English on a German page, whatever
     # the settings: a theme printing its own, as the README shows, gets
-    # nothing injected, no warning, and passes the audit.
+    # nothing injected, no warning, and passes the audit. The title keeps
+    # its own language and is isolated from the words around it: an Arabic
+    # one read with German's voice, and reordering them, was not.
     assert OWN_WORDS_BUTTON in README
     overrides = child_theme(
         tmp_path,
@@ -100,6 +109,7 @@ def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
     files = {
         "a.md": article("Lötstationen & Zinn", "Alice", lang="de"),
         "b.md": article("Über Drucker", "Bob", lang="de"),
+        "c.md": article("لحام القصدير", "Alice", lang="ar", slug="lihaam"),
     }
     output = site(
         files,
@@ -109,15 +119,23 @@ def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
         FLATTR_AUTHORS=AUTHORS,
     )
     things = manifest_things(output)
-    assert len(things) == 2
-    for thing in things.values():
-        soup = page(output / thing["page"])
+    assert len(things) == 3
+    words = {
+        "de": ("de", "Flattr: unterstütze „{}“ auf flattr.com"),
+        "ar": ("en", "Flattr: support “{}” on flattr.com"),
+    }
+    for source, thing in things.items():
+        lang = "ar" if source == "c.md" else "de"
+        soup = page_as_browsers_read_it(output / thing["page"])
         assert soup.select_one(".flattr-injected") is None
         (button,) = flattr_buttons(soup)
         assert button["href"] == thing["auto_submit_url"]
-        assert button.get_text() == (
-            f"Flattr: unterstütze „{thing['title']}“ auf flattr.com"
-        )
+        button_lang, text = words[lang]
+        assert (button["lang"], button["dir"]) == (button_lang, "ltr")
+        assert button.get_text() == text.format(thing["title"])
+        (title,) = button.find_all("span")
+        assert (title["lang"], title["dir"]) == (lang, "auto")
+        assert title.get_text() == thing["title"]
     assert not [r.getMessage() for r in flattr_log.records]
     assert audit_command(["audit", str(output)]) == 0
 
