@@ -432,6 +432,44 @@ def test_translations_are_things_of_their_own(site, flattr_log):
     assert len(warnings) == 1 and "en_GB" in warnings[0]
 
 
+def test_a_translation_is_its_translators_thing_or_names_the_originals_owner(
+    site, flattr_log
+):
+    # Without i18n_subsites, a translation is a page of its own: its own
+    # thing, owned by its own author. Pinned to the original's URL, it would
+    # take the original's thing: refused. Its Flattr_owner is how it pays
+    # the original's author instead.
+    files = {
+        "en.md": article("Soldering basics", "Alice", slug="solder", lang="en"),
+        "de.md": article("Grundlagen des Lötens", "Bob", slug="solder", lang="de"),
+        "fr.md": article(
+            "Les bases", "Bob", slug="solder", lang="fr", flattr_owner="alice"
+        ),
+        "es.md": article(
+            "Soldar",
+            "Bob",
+            slug="solder",
+            lang="es",
+            flattr_url=f"{SITEURL}/solder.html",
+        ),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    things = manifest_things(output)
+    owners = {s: (t["url"], t["owner"]["value"]) for s, t in things.items()}
+    assert owners == {
+        "en.md": (f"{SITEURL}/solder.html", "alice"),
+        "de.md": (f"{SITEURL}/solder-de.html", "twitter:user:id:123"),
+        "fr.md": (f"{SITEURL}/solder-fr.html", "alice"),
+    }
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: es.md: metadata 'flattr_url' pins {SITEURL}/solder.html, "
+        "the URL of en.md's own page, which keeps that thing; Flattr keeps one "
+        "thing per URL, so es.md gets no Flattr button (pin a different "
+        "flattr_url, or remove it)"
+    ]
+
+
 def test_og_locale_keeps_the_pages_territory(site):
     output = site(
         {"a.md": article("Olá mundo", "Alice")},

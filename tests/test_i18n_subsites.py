@@ -3038,6 +3038,39 @@ def test_a_translation_another_languages_site_keeps_is_its_own_sites_thing(
         assert _baseline_entries(_baseline(tmp_path, site)) == [(source, url)]
 
 
+def test_a_translation_pays_the_originals_author_by_its_owner_not_its_url(
+    tmp_path,
+):
+    # On its language's site, a translation is its own thing, as without
+    # i18n_subsites: a pin of the original's URL is refused, its
+    # Flattr_owner gives the thing to the original's author.
+    files = {
+        "post.md": article("Post in English", "Alice", Lang="en", Slug="post"),
+        "post-de.md": article(
+            "Beitrag",
+            "Bernd",
+            Lang="de",
+            Slug="post",
+            Flattr_url=f"{SITEURL}/post.html",
+        ),
+        "otro.md": article("Another in English", "Alice", Lang="en", Slug="otro"),
+        "otro-de.md": article(
+            "Anderer Beitrag", "Bernd", Lang="de", Slug="otro", Flattr_owner="alice"
+        ),
+    }
+    built = i18n_build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice", "Bernd": "b"})
+    assert built.messages == [
+        f"pelican-flattr: post-de.md: its thing URL {SITEURL}/post.html is already "
+        "the thing of post.md in another site of this build (i18n_subsites); "
+        "Flattr keeps one thing per URL, so it gets no Flattr button: give this "
+        "language's site a FLATTR_SITEURL of its own, or pin a different flattr_url"
+    ]
+    output = tmp_path / "output"
+    _shows_thing(output, "post.md", f"{SITEURL}/post.html", "alice")
+    _shows_thing(output / "de", "otro-de.md", f"{SITEURL}/de/otro.html", "alice")
+    assert "post-de.md" not in manifest_things(output / "de")
+
+
 @pytest.mark.parametrize("resolve", ["pin", "accept", "accept-in-de"])
 def test_a_translations_thing_an_earlier_site_had_is_said_moved_once(tmp_path, resolve):
     # Written by the earlier version, the Spanish site's baseline holds the
