@@ -26,8 +26,13 @@ SOURCES = (
 
 
 def documented_kinds() -> list[str]:
-    """The kinds of the table in docs/manifest.md's audit section, in order."""
-    section = DOCS.read_text(encoding="utf-8").split("## What the audit reports")[1]
+    """The kinds of the table in docs/manifest.md's audit section, in order
+    (up to the next heading: the table of ``audit --json``'s fields follows)."""
+    section = (
+        DOCS.read_text(encoding="utf-8")
+        .split("## What the audit reports")[1]
+        .split("\n#")[0]
+    )
     return re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
 
 
@@ -41,7 +46,11 @@ def test_every_kind_is_documented_and_only_those():
 def test_button_hidden_advice_puts_flattr_script_where_the_readme_does():
     # README: call flattr_script() after the buttons, before </body>; the
     # audit's advice for a hidden button said the theme's <head>.
-    section = DOCS.read_text(encoding="utf-8").split("## What the audit reports")[1]
+    section = (
+        DOCS.read_text(encoding="utf-8")
+        .split("## What the audit reports")[1]
+        .split("\n#")[0]
+    )
     (row,) = re.findall(r"^\| `button-hidden` \|.*$", section, flags=re.MULTILINE)
     advice = row.split(" | ")[-1]
     readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")

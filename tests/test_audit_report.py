@@ -24,8 +24,13 @@ LONGEST_FIX = 300
 
 def documented_fixes() -> dict[str, str]:
     """Each kind's "what to do" in docs/manifest.md, as plain text: without
-    Markdown's backticks, "as for `kind`" read as that kind's."""
-    section = DOCS.read_text(encoding="utf-8").split("## What the audit reports")[1]
+    Markdown's backticks, "as for `kind`" read as that kind's; the section
+    ends at the next heading (the table of ``audit --json``'s fields)."""
+    section = (
+        DOCS.read_text(encoding="utf-8")
+        .split("## What the audit reports")[1]
+        .split("\n#")[0]
+    )
     rows = re.findall(r"^\| `([a-z-]+)` \| .* \| (.*) \|$", section, re.MULTILINE)
     fixes = {kind: fix.replace("`", "") for kind, fix in rows}
     for kind, fix in fixes.items():

@@ -19,10 +19,16 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import TESTS, child_env, manifest_things, remove_button
-from webhook_server import TOKEN
+from conftest import ROOT, TESTS, article, child_env, manifest_things, remove_button
+from webhook_server import PENDING, TOKEN
 
 from pelican_flattr import cli, terminal
+from pelican_flattr.store import open_store
+from pelican_flattr.webhook_receiver import (
+    now_utc,
+    parse_pending_click,
+    store_pending_click,
+)
 
 SCRIPT = Path(sys.executable).with_name("pelican-flattr")
 
@@ -1239,3 +1245,77 @@ def _taken_on_ipv6_alone() -> Iterator[int]:
             yield port
             return
     pytest.fail("no port free on 0.0.0.0 that the kernel gave on ::")
+
+
+def documented_fields(page: str, heading: str) -> set[str]:
+    """The field names in the first column of the table under ``heading``
+    in ``page`` (``ok``, ``owners[].owner``): a command's --json reference.
+    A row of several, ``url_changed[].old_url``, ``new_url``, names the
+    later ones by the first one's prefix."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert f"\n{heading}\n" in text, f"{page} has no heading {heading!r}"
+    section = text.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            first, *more = re.findall(r"`([^`]+)`", line.split(" | ")[0])
+            prefix = first.rpartition(".")[0]
+            names.update([first, *(f"{prefix}.{name}" for name in more)])
+    return names
+
+
+def assert_documented(document: dict, names: set[str], where: str) -> None:
+    """Every key of ``document``, and of the first object of each of its
+    lists, is a name of the table, and the table names no key the command
+    no longer gives (``interrupted`` comes only after Ctrl-C, and the
+    ``problems`` of diff and pending only after a usage error)."""
+    top = {name.split(".")[0].split("[")[0] for name in names}
+    assert set(document) - top == set(), f"not in {where}'s table"
+    assert top - set(document) <= {"interrupted", "problems"}, (
+        f"in {where}'s table, not given"
+    )
+    for key, value in document.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            fields = {n.split("].", 1)[1] for n in names if n.startswith(f"{key}[].")}
+            assert set(value[0]) == fields, f"{where}: {key}[]"
+
+
+def test_each_json_document_has_the_fields_its_table_documents(tmp_path, capsys, site):
+    # A script is written against the docs' tables: a key added or dropped
+    # without them would break it unsaid.
+    def run(*command: str) -> dict:
+        capsys.readouterr()
+        cli.main([*command, "--json"])
+        return json.loads(capsys.readouterr().out)
+
+    owners = {"FLATTR_USERNAME": "siteowner"}
+    owners["FLATTR_AUTHORS"] = {"Bob": "twitter:user:id:783214"}
+    old = site(
+        {"a.md": article("First one"), "b.md": article("Bob's", "Bob")}, **owners
+    )
+    shutil.copy(old / "flattr-manifest.json", tmp_path / "old.json")
+    new = site(
+        {"a.md": article("First one again"), "c.md": article("Third", "Bob")}, **owners
+    )
+    remove_button(new / "third.html")
+    store = tmp_path / "store.sqlite3"
+    with contextlib.closing(open_store(store)) as connection:
+        store_pending_click(connection, parse_pending_click(PENDING), now_utc())
+    nowhere = str(tmp_path / "nowhere")
+    commands = [
+        ("audit", "docs/manifest.md", [str(new)]),
+        (
+            "diff",
+            "README.md",
+            [str(tmp_path / "old.json"), str(new / "flattr-manifest.json")],
+        ),
+        ("pending", "docs/webhooks.md", ["--store", str(store)]),
+    ]
+    for command, page, arguments in commands:
+        names = documented_fields(page, f"### `{command} --json`")
+        assert_documented(run(command, *arguments), names, command)
+        # A usage error's document (ok, exit_status, problems) is in the
+        # table too.
+        failed = run(command, *[nowhere if a.startswith("/") else a for a in arguments])
+        assert failed["exit_status"] == 2
+        assert set(failed) <= {name.split(".")[0].split("[")[0] for name in names}
