@@ -157,7 +157,9 @@ def run_audit(args: argparse.Namespace) -> int:
                 # As after a usage error (2) or Ctrl-C (130): a script reads
                 # one field, however the audit ended.
                 "exit_status": status,
-                "output": str(output),
+                # As given, but for an address in a folder's name, which
+                # pending's and every usage error's paths hide too.
+                "output": redact(str(output)),
                 "things": report.things,
                 "files": report.files,
                 "other_sites": report.other_sites,

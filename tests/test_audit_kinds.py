@@ -290,6 +290,19 @@ def test_the_note_of_a_siteurl_not_compared_shows_no_address(
     assert "jane@corp.example" not in text + document
 
 
+def test_json_names_an_output_folder_named_by_an_address_without_it(
+    sample_output, tmp_path, capsys
+):
+    # "output" was printed as given, the operator's address with it.
+    output = tmp_path / "jane@corp.example" / "output"
+    shutil.copytree(sample_output, output)
+    status, document = audit(output, capsys, "--json")
+    assert status == 0, document
+    shown = json.loads(document)["output"]
+    assert shown == str(tmp_path / "[address]" / "output")
+    assert "jane@corp.example" not in document
+
+
 def table_title(text: str) -> str:
     """The title of the text output's problems (in a log, the line that
     heads the rows, which ends with ":")."""
