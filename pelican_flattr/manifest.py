@@ -795,7 +795,7 @@ def _schema_problem(
     Checked without a JSON Schema library, and only the keywords the
     manifest's schema uses: ``type``, ``const``, ``enum``, ``pattern``,
     ``minLength``, ``maxLength``, ``required``, ``dependentRequired``,
-    ``properties``, ``additionalProperties: false``, ``items``,
+    ``properties`` (a field it does not name is let through), ``items``,
     ``maxItems``, ``uniqueItems``, and an ``allOf`` of if-then rules on
     properties. So the audit refuses what a JSON Schema validator refuses
     (``format`` is an annotation there too). The message names the field
@@ -847,18 +847,9 @@ def _object_problem(
             for other in together:
                 if other not in value:
                     return f"{prefix}{other} is missing (it goes with {prefix}{key})"
-    properties = schema.get("properties", {})
-    if schema.get("additionalProperties") is False:
-        for key in value:
-            if key not in properties:
-                # A misspelt field is named; anything else might be an
-                # address someone pasted, and is not.
-                if _FIELD_NAME.fullmatch(key):
-                    said = f"{prefix}{key} is"
-                else:
-                    said = f"{where or 'the manifest'} has a field that is"
-                return f"{said} not in the schema (its fields: {', '.join(properties)})"
-    rules = [(properties, "")]
+    # A field the schema does not describe is let through, as the schema
+    # lets it: one that a later version added to schema version 1.
+    rules = [(schema.get("properties", {}), "")]
     rules += [
         (rule["then"].get("properties", {}), _condition(rule["if"]))
         for rule in schema.get("allOf", ())
@@ -913,10 +904,6 @@ def _array_problem(
             if problem:
                 return problem
     return None
-
-
-# What a misspelt field looks like: named in a message, as a value is not.
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 def _json_equal(one: Any, other: Any) -> bool:
