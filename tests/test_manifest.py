@@ -737,7 +737,11 @@ _A_THING = Thing(
 
 
 def _sorted_dump(entry):
-    return json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    # Line ends to str.splitlines(), which the manifest writes as escapes.
+    for character in "\x85\u2028\u2029":
+        text = text.replace(character, f"\\u{ord(character):04x}")
+    return text
 
 
 def manifest_entry(
@@ -795,6 +799,22 @@ def manifest_entry(
     url=None,
     style=None,
     page="caf\udce9.html",
+)
+# Line ends to str.splitlines(), in a thing URL (a slug), a title, a feed.
+@example(
+    thing=Thing(
+        "https://example.org/a\u2028b",
+        parse_owner("alice"),
+        "A\x85title\u2029",
+        "Words.",
+        "text",
+        "en_GB",
+    ),
+    source="a\u2028.md",
+    feeds=["feeds/\u2029.xml"],
+    url=None,
+    style=None,
+    page="a\u2028b.html",
 )
 def test_manifest_line_is_its_entry_dumped_with_sorted_keys(
     thing, source, feeds, url, style, page
@@ -877,6 +897,44 @@ def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
     sources = [thing["source"] for thing in document["things"]]
     assert "caf\\xe9.md" in sources and len(sources) == 5
     assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
+
+
+def test_line_separators_in_a_name_keep_one_thing_per_line(tmp_path):
+    # U+0085, U+2028 and U+2029 end a line for str.splitlines() (and for
+    # JavaScript before ES2019, in a string), and json writes them as they
+    # are: a file name or a slug holding one split a thing's line in two,
+    # in the manifest and in the URL guard's baseline.
+    name = "line\u2028sep\u2029para\x85nel.md"
+    content = tmp_path / "content"
+    content.mkdir()
+    try:
+        (content / name).write_text(article("Separators in a name"), "utf-8")
+    except OSError:
+        pytest.skip("this file system refuses the name")
+    slug = "slug\u2028para\u2029nel\x85x"
+    output = build(
+        tmp_path,
+        {"s.md": article("Separators in a slug", Slug=slug)},
+        FLATTR_USERNAME="alice",
+        FEED_ALL_ATOM="feeds/all\u2028.atom.xml",
+    )
+    manifest = output / "flattr-manifest.json"
+    baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
+    for path in (manifest, baseline):
+        text = path.read_text(encoding="utf-8")
+        assert text.splitlines() == text.split("\n")[:-1], path.name
+        assert "\\u2028" in text and "\\u0085" in text
+    things = load_manifest(manifest)["things"]
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    read = [json.loads(line.rstrip(",")) for line in lines if line.startswith("    ")]
+    assert read == things
+    by_source = {thing["source"]: thing for thing in things}
+    assert by_source[name]["feeds"] == ["feeds/all\u2028.atom.xml"]
+    # U+0085 is a C1 control, which a thing URL holds percent-encoded.
+    url = f"{SITEURL}/{slug}.html".replace("\x85", "%C2%85")
+    assert by_source["s.md"]["url"] == url
+    assert by_source["s.md"]["page"] == f"{slug}.html"
+    assert {entry["source"] for entry in load_baseline(baseline)} == {name, "s.md"}
 
 
 # Python without its UTF-8 mode in the C locale: the file system's encoding
