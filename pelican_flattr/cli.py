@@ -291,8 +291,10 @@ def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
 
 def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> bool:
     """Whether ``arguments`` give ``--json`` (or an abbreviation argparse
-    takes for it) to a command that takes it: read before argparse, whose
-    usage errors end such a run with a document too."""
+    takes for it) to a command that takes it, or with no known command (a
+    mistyped one, none at all): read before argparse, whose usage errors
+    end such a run with a document too. A script that asked for one reads
+    it whatever the command line it was given."""
     words = list(arguments)
     if "--" in words:
         words = words[: words.index("--")]
@@ -301,8 +303,8 @@ def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) ->
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             chosen = action.choices.get(command or "")
-    if chosen is None or "--json" not in _option_names(chosen):
-        return False
+    if chosen is not None and "--json" not in _option_names(chosen):
+        return False  # a command without one (webhook) prints no document
     return any(
         len(name) > 2 and "--json".startswith(name)
         for name in (word.partition("=")[0] for word in words)

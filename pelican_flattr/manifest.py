@@ -99,7 +99,8 @@ def manifest_line(
     (``auto_submit_url``: the thing's, when the caller has it), as the JSON
     text the manifest holds for it: what ``json.dumps(entry,
     sort_keys=True, ensure_ascii=False)`` gives for the dict
-    ``load_manifest`` reads back (a test holds the two equal).
+    ``load_manifest`` reads back (a test holds the two equal), but for
+    U+0085, U+2028 and U+2029, written as ``\\u`` escapes (``_one_line``).
 
     Put together from json's own string encoder (the C function json.dumps
     calls for every string) rather than by encoding the dict: a build
@@ -112,7 +113,7 @@ def manifest_line(
     thing, text = content_thing.thing, encode_basestring
     owner = thing.owner
     # Keys in sorted order; separators as json.dumps writes them.
-    return (
+    line = (
         f'{{"auto_submit_url": {text(auto_submit_url or thing.auto_submit_url)}'
         f', "button": {text(button_style or content_thing.button_style)}'
         f', "category": {text(thing.category)}'
@@ -127,6 +128,26 @@ def manifest_line(
         f', "title": {text(thing.title)}'
         f', "url": {text(thing.url)}}}'
     )
+    # isascii() is a flag read: only a line past ASCII is searched.
+    return line if line.isascii() else _one_line(line)
+
+
+# What str.splitlines() (and JavaScript before ES2019, in a string) ends a
+# line at, and json writes as it is: a file name, a slug or a feed's path
+# may hold one, which would split a thing's line in two. (A title, a
+# description and tags are cleaned of them as they are made.)
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _one_line(json_text: str) -> str:
+    """``json_text`` (JSON, as json writes it) with U+0085, U+2028 and
+    U+2029 written as ``\\u`` escapes, which json reads back as the same
+    characters: a line of the manifest stays one line for every reader."""
+    for character in _LINE_BREAKS:
+        # A search in C first: a line without them is not copied.
+        if character in json_text:
+            json_text = json_text.replace(character, f"\\u{ord(character):04x}")
+    return json_text
 
 
 def _json_strings(values: Iterable[str]) -> str:
@@ -795,7 +816,7 @@ def _schema_problem(
     Checked without a JSON Schema library, and only the keywords the
     manifest's schema uses: ``type``, ``const``, ``enum``, ``pattern``,
     ``minLength``, ``maxLength``, ``required``, ``dependentRequired``,
-    ``properties``, ``additionalProperties: false``, ``items``,
+    ``properties`` (a field it does not name is let through), ``items``,
     ``maxItems``, ``uniqueItems``, and an ``allOf`` of if-then rules on
     properties. So the audit refuses what a JSON Schema validator refuses
     (``format`` is an annotation there too). The message names the field
@@ -847,18 +868,9 @@ def _object_problem(
             for other in together:
                 if other not in value:
                     return f"{prefix}{other} is missing (it goes with {prefix}{key})"
-    properties = schema.get("properties", {})
-    if schema.get("additionalProperties") is False:
-        for key in value:
-            if key not in properties:
-                # A misspelt field is named; anything else might be an
-                # address someone pasted, and is not.
-                if _FIELD_NAME.fullmatch(key):
-                    said = f"{prefix}{key} is"
-                else:
-                    said = f"{where or 'the manifest'} has a field that is"
-                return f"{said} not in the schema (its fields: {', '.join(properties)})"
-    rules = [(properties, "")]
+    # A field the schema does not describe is let through, as the schema
+    # lets it: one that a later version added to schema version 1.
+    rules = [(schema.get("properties", {}), "")]
     rules += [
         (rule["then"].get("properties", {}), _condition(rule["if"]))
         for rule in schema.get("allOf", ())
@@ -913,10 +925,6 @@ def _array_problem(
             if problem:
                 return problem
     return None
-
-
-# What a misspelt field looks like: named in a message, as a value is not.
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 def _json_equal(one: Any, other: Any) -> bool:

@@ -272,7 +272,9 @@ def _baseline_chunks(things: Iterable[Entry], language: str | None) -> Iterator[
 
 
 _ENTRY_KEYS = {"owner", "source", "url"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# A lone surrogate, and what str.splitlines() ends a line at that json
+# writes as it is (U+0085, U+2028, U+2029: a source's name may hold one).
+_ESCAPED = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
 # On POSIX, Python names a file by its bytes as the locale's encoding reads
 # them, a byte it cannot read a lone surrogate: under an ASCII locale (the C
 # locale without Python's UTF-8 mode) every byte past ASCII. The baseline
@@ -300,7 +302,7 @@ def _name_here(entry: dict[str, Any]) -> None:
             entry["source"] = os.fsdecode(source.encode("utf-8", "surrogateescape"))
 
 
-def _escape_surrogate(match: re.Match[str]) -> str:
+def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match[0]):04x}"
 
 
@@ -312,7 +314,8 @@ def _baseline_line(entry: Entry) -> str:
     A lone surrogate, which is what Python makes of a file name that is not
     UTF-8, is written as a ``\\uXXXX`` escape: UTF-8 cannot encode it, and
     json reads the escape back as the same surrogate, so that the source
-    still matches the file's name in the next build.
+    still matches the file's name in the next build. So are U+0085, U+2028
+    and U+2029, so that the entry stays on one line for every reader.
     """
     url, source, owner = entry.get("url"), entry.get("source"), entry.get("owner")
     if _LOCALE_NAMES and isinstance(source, str) and not source.isascii():
@@ -331,7 +334,7 @@ def _baseline_line(entry: Entry) -> str:
     else:
         line = json.dumps(entry, sort_keys=True, ensure_ascii=False)
     # isascii() is a flag lookup: the search costs only non-ASCII lines.
-    return line if line.isascii() else _SURROGATE.sub(_escape_surrogate, line)
+    return line if line.isascii() else _ESCAPED.sub(_escape, line)
 
 
 def write_baseline(

@@ -587,6 +587,36 @@ def test_an_argparse_error_still_prints_the_json_document(capsys, command, says)
     assert json.loads(out) == {"ok": False, "exit_status": 2, "problems": [says]}
 
 
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["audti", "out", "--json"], "argument COMMAND: invalid choice: 'audti'"),
+        (["--json"], "unrecognized arguments: --json"),
+        # A token pasted in the command's place stays hidden in the document.
+        (["Zq0" * 12, "--json"], "argument COMMAND: invalid choice: '[hidden]'"),
+    ],
+)
+def test_an_unknown_command_still_prints_the_json_document(command, says):
+    # The document depended on the command taking --json: a mistyped or
+    # missing command printed nothing on stdout, where a script waited.
+    result = subprocess.run(
+        [str(SCRIPT), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    (problem,) = re.findall(r"(?m)^pelican-flattr: error: (.*)$", result.stderr)
+    assert problem.startswith(says)
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "exit_status": 2,
+        "problems": [problem],
+    }
+    assert "Zq0" not in result.stdout + result.stderr
+
+
 # A settings file that Ctrl-C interrupts while it is read: a real SIGINT,
 # sent by the command's process to itself.
 INTERRUPTING_SETTINGS = """\

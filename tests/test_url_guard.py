@@ -24,7 +24,7 @@ from conftest import (
     run_pelican,
 )
 from flattr_api_stub import TOKEN, FlattrApiStub
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pelican_flattr.build import FlattrBuildError
@@ -1443,12 +1443,23 @@ _json_values = st.recursive(
 )
 
 
+def _dumped(entry):
+    """``json.dumps`` of an entry, with what str.splitlines() ends a line at
+    (U+0085, U+2028, U+2029) as ``\\u`` escapes, as the baseline writes it."""
+    text = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    for character in "\x85\u2028\u2029":
+        text = text.replace(character, f"\\u{ord(character):04x}")
+    return text
+
+
 @given(url=st.text(), source=st.text(), owner=st.text())
+@example(url="https://x.example/a\u2028b", source="a\x85\u2029.md", owner="bob")
 def test_a_baseline_line_is_its_entry_dumped(url, source, owner):
     entry = baseline_entry(url, source, owner)
     line = _baseline_line(entry)
-    assert line == json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    assert line == _dumped(entry)
     assert json.loads(line) == entry
+    assert line.splitlines() == [line]
 
 
 @given(
@@ -1458,9 +1469,7 @@ def test_a_baseline_line_is_its_entry_dumped(url, source, owner):
 )
 def test_a_baseline_line_of_any_other_entry_is_json_dumps(entry):
     # Entries read back from an older or hand-edited baseline.
-    assert _baseline_line(entry) == json.dumps(
-        entry, sort_keys=True, ensure_ascii=False
-    )
+    assert _baseline_line(entry) == _dumped(entry)
 
 
 def test_written_baseline_reads_back_whatever_its_text(tmp_path):
