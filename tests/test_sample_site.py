@@ -1,5 +1,6 @@
 """The sample site: a real multi-author community blog, built with theme/."""
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import (
     page,
     payment_links,
 )
+from pelican.settings import read_settings
 
 SITE = "https://community.example.org"
 
@@ -42,6 +44,30 @@ def test_every_case_of_the_sample_site(sample_output):
     assert hidden == ["hidden-3d-printer-calibration.md"]
     query = parse_qs(urlsplit(things[hidden[0]]["auto_submit_url"]).query)
     assert query["hidden"] == ["1"]
+
+
+def test_previewing_the_sample_site_leaves_the_publish_baseline_alone(tmp_path):
+    # pelicanconf.py was the sample's only settings file, with the public
+    # SITEURL: a preview settings file modelled on it made every
+    # `pelican -lr` rebuild a guarded one, which rewrote the URL baseline
+    # that the publish build compares with.
+    preview = build_sample_site(tmp_path / "preview", "pelicanconf.py")
+    baseline = Path("cache", "pelican-flattr", "url-baseline.json")
+    assert not (tmp_path / "preview" / baseline).exists()
+    published = build_sample_site(tmp_path / "publish")
+    assert (tmp_path / "publish" / baseline).is_file()
+    # The preview's buttons name the things the publish build publishes (it
+    # writes no feeds, the one difference).
+    things, public = manifest_things(preview), manifest_things(published)
+    for source, thing in things.items():
+        assert (thing["url"], thing["auto_submit_url"]) == (
+            public[source]["url"],
+            public[source]["auto_submit_url"],
+        ), source
+    assert set(things) == set(public)
+    assert things["pages/about.md"]["url"] == f"{SITE}/pages/about.html"
+    settings = read_settings(str(SAMPLE_SITE / "publishconf.py"))
+    assert settings["SITEURL"] == SITE and settings["FLATTR_STRICT"] is True
 
 
 def test_sample_pages_use_the_theme_helpers(sample_output):
