@@ -1,5 +1,8 @@
 """The sample site: a real multi-author community blog, built with theme/."""
 
+import re
+import shlex
+import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -182,3 +185,36 @@ def test_the_bundled_theme_escapes_a_language_once(tmp_path, lang):
     assert any("onclick=&#34;alert" in p.read_text(encoding="utf-8") for p in pages)
     for path in pages:
         assert 'onclick="alert' not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_readmes_preview_diff_says_what_the_publish_build_will(
+    tmp_path, monkeypatch, capsys
+):
+    # A preview with development settings is never guarded: the README's
+    # "Previewing with `pelican -lr`" gives the diff that shows, before
+    # publishing, the retitled article the publish build will warn of.
+    from pelican_flattr.cli import main
+
+    readme = (SAMPLE_SITE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Previewing with `pelican -lr`\n")[1]
+    (command,) = re.findall(r"^pelican-flattr diff .*$", section, re.MULTILINE)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_SITE / "content", content)
+    build_sample_site(tmp_path, PATH=str(content))
+    article = content / "fixing-a-cold-solder-joint.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Title: ", "Title: Step by step: ", 1))
+    build_sample_site(tmp_path, "pelicanconf.py", PATH=str(content))
+    # The preview settings, as the site's own folder holds them.
+    sample = (SAMPLE_SITE / "pelicanconf.py").read_text(encoding="utf-8")
+    (tmp_path / "pelicanconf.py").write_text(
+        sample.replace(
+            "Path(__file__)", f"Path({str(SAMPLE_SITE / 'pelicanconf.py')!r})"
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(shlex.split(command)[1:]) == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert "fixing-a-cold-solder-joint.md" in said
+    assert "1 URL changed" in said
