@@ -1,5 +1,6 @@
 """The sample site: a real multi-author community blog, built with theme/."""
 
+import json
 import re
 import shlex
 import shutil
@@ -218,3 +219,22 @@ def test_the_readmes_preview_diff_says_what_the_publish_build_will(
     said = " ".join(capsys.readouterr().out.split())
     assert "fixing-a-cold-solder-joint.md" in said
     assert "1 URL changed" in said
+
+
+def test_a_build_without_the_plugin_leaves_the_last_manifest_in_place(tmp_path, capsys):
+    # The README said that a build without the plugin leaves audit no
+    # manifest: only where the output folder is emptied first. Otherwise the
+    # audit reports every page against the last manifest the plugin wrote.
+    from pelican_flattr.cli import main
+
+    kept = {"DELETE_OUTPUT_DIRECTORY": False}
+    build_sample_site(tmp_path, "pelicanconf.py", **kept)
+    output = build_sample_site(tmp_path, "pelicanconf.py", PLUGINS=[], **kept)
+    assert (output / "flattr-manifest.json").is_file()
+    capsys.readouterr()
+    assert main(["audit", str(output), "--json"]) == 1
+    kinds = json.loads(capsys.readouterr().out)["problems_by_kind"]
+    assert kinds["button-missing"] == len(manifest_things(output))
+    # The sample's own DELETE_OUTPUT_DIRECTORY leaves no manifest.
+    build_sample_site(tmp_path, "pelicanconf.py", PLUGINS=[])
+    assert not (output / "flattr-manifest.json").exists()
