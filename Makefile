@@ -25,7 +25,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pelican sample_site/content -s sample_site/pelicanconf.py -o sample_site/output
 	@echo
-	@echo "Built the sample site into sample_site/output/. The warning about"
+	@echo "Built the sample site's preview (sample_site/pelicanconf.py) into"
+	@echo "sample_site/output/; sample_site/README.md says how to build it as"
+	@echo "published, with sample_site/publishconf.py. The warning about"
 	@echo "Eve Example is meant: the sample site shows an author with no owner."
 	@echo "Open sample_site/output/index.html, or serve it with:"
 	@echo "  $(BIN)/python -m http.server -d sample_site/output 8000"

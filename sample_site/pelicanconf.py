@@ -1,4 +1,6 @@
-"""Settings of the sample site: a small multi-author community blog.
+"""Settings of the sample site, a small multi-author community blog, for
+previewing it: ``make demo``, ``pelican -lr``. publishconf.py adds what the
+build that publishes it needs.
 
 Build it from the repository root with ``make demo``, or by hand:
 
@@ -15,10 +17,15 @@ HERE = Path(__file__).resolve().parent
 AUTHOR = "Alice Andersson"  # default author of pages and of posts without Author:
 SITENAME = "Hackspace Notes"
 SITESUBTITLE = "What the members of a small hackspace build, break and fix"
-# The public address: Flattr things are keyed on absolute URLs built from it.
-SITEURL = "https://community.example.org"
+# No public address while previewing: this is a development build, which the
+# plugin's URL guard neither checks nor lets touch the baseline of the
+# published things. publishconf.py sets the public SITEURL.
+SITEURL = ""
+# Flattr things are keyed on absolute URLs: buttons in the preview still
+# name the public ones, the same as the published site's.
+FLATTR_SITEURL = "https://community.example.org"
 # Links between pages are relative, so output/ can be browsed from disk or a
-# local server; the plugin still builds thing URLs from SITEURL above.
+# local server.
 RELATIVE_URLS = True
 
 THEME = str(HERE.parent / "theme")
@@ -35,13 +42,13 @@ TIMEZONE = "Europe/Stockholm"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-FEED_ALL_RSS = "feeds/all.rss.xml"
-CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
-AUTHOR_FEED_ATOM = "feeds/{slug}.atom.xml"
-AUTHOR_FEED_RSS = "feeds/{slug}.rss.xml"
-TAG_FEED_ATOM = "feeds/tag-{slug}.atom.xml"
-TRANSLATION_FEED_ATOM = "feeds/all-{lang}.atom.xml"
+# No feeds while previewing, as in pelican-quickstart's pelicanconf.py: a
+# feed needs the public SITEURL. publishconf.py writes them.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
 
 DEFAULT_PAGINATION = 5
 SUMMARY_MAX_PARAGRAPHS = 1  # listings show the first paragraph, never a heading

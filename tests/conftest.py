@@ -241,8 +241,12 @@ def read_only(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-def build_sample_site(root: Path, **settings: object) -> Path:
-    """Build sample_site/ with its own settings file into ``root``."""
+def build_sample_site(
+    root: Path, settings_file: str = "publishconf.py", **settings: object
+) -> Path:
+    """Build sample_site/ with one of its own settings files into ``root``:
+    by default the publish build (``publishconf.py``), whose output is the
+    one to audit; ``"pelicanconf.py"`` for the preview build."""
     output = root / "output"
     override = {
         "OUTPUT_PATH": str(output),
@@ -252,7 +256,7 @@ def build_sample_site(root: Path, **settings: object) -> Path:
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
     pelican_settings = read_settings(
-        str(SAMPLE_SITE / "pelicanconf.py"), override=override
+        str(SAMPLE_SITE / settings_file), override=override
     )
     Pelican(settings=pelican_settings).run()
     return output

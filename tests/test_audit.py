@@ -52,7 +52,7 @@ from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
 from pelican_flattr.store import open_store
 
-SETTINGS = str(SAMPLE_SITE / "pelicanconf.py")
+SETTINGS = str(SAMPLE_SITE / "publishconf.py")  # the build audited
 
 
 @pytest.fixture
@@ -3217,7 +3217,8 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
     assert status == 2
     assert report["problems"] == [
         f"{copy / 'flattr-manifest.json'}: is the manifest of {SITEURL}, but "
-        f"SITEURL of {SETTINGS} is https://community.example.org: the manifest "
+        f"FLATTR_SITEURL of {SETTINGS} is https://community.example.org: the "
+        "manifest "
         "of another site, or a site built with other settings? Audit with the "
         "settings file the site was built with, or its own manifest"
     ]
@@ -3233,17 +3234,11 @@ def test_a_manifest_of_another_site_is_said_so_alone(site, copy, capsys):
     assert " buttons of things at https://community.example.org: " in note
     # Nor with a development SITEURL (pelicanconf.py, beside publishconf.py),
     # and a language's site of its own domain is one of the site's.
-    sample = Path(SETTINGS).read_text(encoding="utf-8")
     for name, extra in (
         ("local.py", 'SITEURL = "http://localhost:8000"\n'),
         ("i18n.py", f"I18N_SUBSITES = {{'de': {{'SITEURL': {SITEURL!r}}}}}\n"),
     ):
-        settings = copy.parent / name
-        settings.write_text(
-            sample.replace("HERE = Path(__file__)", f"HERE = Path({SETTINGS!r})")
-            + extra,
-            encoding="utf-8",
-        )
+        settings = sample_settings_with(copy.parent, extra, name)
         status, report = audit_json(copy, capsys, settings=str(settings))
         assert status == 1, report["problems"][:1]
         # The comparison left out is said, in the JSON and in the text.
@@ -5647,13 +5642,16 @@ def test_a_feed_s_entries_are_said_in_the_order_written(
 # a mutation review of that module found no test for. ---
 
 
-def sample_settings_with(folder: Path, extra: str) -> Path:
-    """The sample site's settings file, written in ``folder`` with the
-    lines ``extra`` after it (its paths still the sample site's)."""
+def sample_settings_with(folder: Path, extra: str, name: str = "conf.py") -> Path:
+    """The sample site's publish settings file, written in ``folder`` as
+    ``name`` with the lines ``extra`` after it (its paths still the sample
+    site's), without its FLATTR_SITEURL: the site's own URL is SITEURL's."""
     sample = Path(SETTINGS).read_text(encoding="utf-8")
-    conf = folder / "conf.py"
+    conf = folder / name
     conf.write_text(
-        sample.replace("HERE = Path(__file__)", f"HERE = Path({SETTINGS!r})") + extra,
+        sample.replace("Path(__file__)", f"Path({SETTINGS!r})")
+        + 'FLATTR_SITEURL = ""\n'
+        + extra,
         encoding="utf-8",
     )
     return conf

@@ -275,9 +275,10 @@ def test_the_note_of_a_siteurl_not_compared_shows_no_address(
     settings = folder / "pelicanconf.py"
     sample = (SAMPLE_SITE / "pelicanconf.py").read_text(encoding="utf-8")
     here = f"HERE = Path({str(SAMPLE_SITE / 'pelicanconf.py')!r})"
+    # Without the sample's FLATTR_SITEURL, which the audit would compare.
     settings.write_text(
         sample.replace("HERE = Path(__file__)", here)
-        + 'SITEURL = "http://localhost:8000"\n',
+        + 'SITEURL = "http://localhost:8000"\nFLATTR_SITEURL = ""\n',
         encoding="utf-8",
     )
     status, text = audit(sample_output, capsys, "--settings", str(settings))
@@ -349,7 +350,7 @@ def test_the_command_for_another_site_inside_names_its_manifest_and_settings(
     folder = "old\nsite"
     shutil.copytree(site_copy, site_copy.parent / "other")
     shutil.move(site_copy.parent / "other", site_copy / folder)
-    settings = str(SAMPLE_SITE / "pelicanconf.py")
+    settings = str(SAMPLE_SITE / "publishconf.py")
     status, text = audit(site_copy, capsys, "--settings", settings)
     assert status == 0, text
     inner = site_copy / folder

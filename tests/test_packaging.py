@@ -77,6 +77,7 @@ def test_the_source_archive_holds_what_its_tests_and_readme_need(sdist_members):
         "tests/webhook_server.py",
         "theme/templates/base.html",
         "sample_site/pelicanconf.py",
+        "sample_site/publishconf.py",
         "docs/architecture.md",
         "benchmarks/build_cost.py",
         "Makefile",

@@ -1,5 +1,10 @@
 """The sample site: a real multi-author community blog, built with theme/."""
 
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +17,7 @@ from conftest import (
     page,
     payment_links,
 )
+from pelican.settings import read_settings
 
 SITE = "https://community.example.org"
 
@@ -42,6 +48,30 @@ def test_every_case_of_the_sample_site(sample_output):
     assert hidden == ["hidden-3d-printer-calibration.md"]
     query = parse_qs(urlsplit(things[hidden[0]]["auto_submit_url"]).query)
     assert query["hidden"] == ["1"]
+
+
+def test_previewing_the_sample_site_leaves_the_publish_baseline_alone(tmp_path):
+    # pelicanconf.py was the sample's only settings file, with the public
+    # SITEURL: a preview settings file modelled on it made every
+    # `pelican -lr` rebuild a guarded one, which rewrote the URL baseline
+    # that the publish build compares with.
+    preview = build_sample_site(tmp_path / "preview", "pelicanconf.py")
+    baseline = Path("cache", "pelican-flattr", "url-baseline.json")
+    assert not (tmp_path / "preview" / baseline).exists()
+    published = build_sample_site(tmp_path / "publish")
+    assert (tmp_path / "publish" / baseline).is_file()
+    # The preview's buttons name the things the publish build publishes (it
+    # writes no feeds, the one difference).
+    things, public = manifest_things(preview), manifest_things(published)
+    for source, thing in things.items():
+        assert (thing["url"], thing["auto_submit_url"]) == (
+            public[source]["url"],
+            public[source]["auto_submit_url"],
+        ), source
+    assert set(things) == set(public)
+    assert things["pages/about.md"]["url"] == f"{SITE}/pages/about.html"
+    settings = read_settings(str(SAMPLE_SITE / "publishconf.py"))
+    assert settings["SITEURL"] == SITE and settings["FLATTR_STRICT"] is True
 
 
 def test_sample_pages_use_the_theme_helpers(sample_output):
@@ -156,3 +186,55 @@ def test_the_bundled_theme_escapes_a_language_once(tmp_path, lang):
     assert any("onclick=&#34;alert" in p.read_text(encoding="utf-8") for p in pages)
     for path in pages:
         assert 'onclick="alert' not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_readmes_preview_diff_says_what_the_publish_build_will(
+    tmp_path, monkeypatch, capsys
+):
+    # A preview with development settings is never guarded: the README's
+    # "Previewing with `pelican -lr`" gives the diff that shows, before
+    # publishing, the retitled article the publish build will warn of.
+    from pelican_flattr.cli import main
+
+    readme = (SAMPLE_SITE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Previewing with `pelican -lr`\n")[1]
+    (command,) = re.findall(r"^pelican-flattr diff .*$", section, re.MULTILINE)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_SITE / "content", content)
+    build_sample_site(tmp_path, PATH=str(content))
+    article = content / "fixing-a-cold-solder-joint.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Title: ", "Title: Step by step: ", 1))
+    build_sample_site(tmp_path, "pelicanconf.py", PATH=str(content))
+    # The preview settings, as the site's own folder holds them.
+    sample = (SAMPLE_SITE / "pelicanconf.py").read_text(encoding="utf-8")
+    (tmp_path / "pelicanconf.py").write_text(
+        sample.replace(
+            "Path(__file__)", f"Path({str(SAMPLE_SITE / 'pelicanconf.py')!r})"
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(shlex.split(command)[1:]) == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert "fixing-a-cold-solder-joint.md" in said
+    assert "1 URL changed" in said
+
+
+def test_a_build_without_the_plugin_leaves_the_last_manifest_in_place(tmp_path, capsys):
+    # The README said that a build without the plugin leaves audit no
+    # manifest: only where the output folder is emptied first. Otherwise the
+    # audit reports every page against the last manifest the plugin wrote.
+    from pelican_flattr.cli import main
+
+    kept = {"DELETE_OUTPUT_DIRECTORY": False}
+    build_sample_site(tmp_path, "pelicanconf.py", **kept)
+    output = build_sample_site(tmp_path, "pelicanconf.py", PLUGINS=[], **kept)
+    assert (output / "flattr-manifest.json").is_file()
+    capsys.readouterr()
+    assert main(["audit", str(output), "--json"]) == 1
+    kinds = json.loads(capsys.readouterr().out)["problems_by_kind"]
+    assert kinds["button-missing"] == len(manifest_things(output))
+    # The sample's own DELETE_OUTPUT_DIRECTORY leaves no manifest.
+    build_sample_site(tmp_path, "pelicanconf.py", PLUGINS=[])
+    assert not (output / "flattr-manifest.json").exists()
