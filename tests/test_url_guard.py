@@ -954,6 +954,38 @@ def test_an_accepted_url_with_whitespace_around_it_is_accepted(
     assert guard_lines(flattr_log) == []
 
 
+# A thing URL beyond ASCII, as the build writes it, and as a browser's
+# address bar copies it.
+BOOKS = f"{SITEURL}/über-bücher.html"
+BOOKS_ESCAPED = f"{SITEURL}/%C3%BCber-b%C3%BCcher.html"
+
+
+@pytest.mark.parametrize(
+    ("pinned", "written"),
+    [
+        ({}, BOOKS_ESCAPED),
+        ({}, BOOKS_ESCAPED.lower()),
+        # A thing URL pinned escaped, let go with the characters as they are.
+        ({"Flattr_url": BOOKS_ESCAPED}, BOOKS),
+    ],
+    ids=["escaped", "escaped-lower-case", "pinned-escaped"],
+)
+def test_an_accepted_url_matches_in_either_form(tmp_path, flattr_log, pinned, written):
+    # Copied from the address bar, an entry was percent-encoded where the
+    # thing URL holds "ü": it matched nothing, and the guard warned on every
+    # build without a word of why.
+    first = {"a.md": article("Article A", "Alice", Slug="über-bücher", **pinned)}
+    build(tmp_path, first, FLATTR_AUTHORS=ALICE)
+    renamed = {"a.md": article("Article A", "Alice", Slug="new-slug")}
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE, FLATTR_ACCEPT_URL_CHANGES=[written])
+    assert guard_lines(flattr_log) == []
+    # Accepted for good: the entry is a leftover, and nothing is said of it.
+    flattr_log.clear()
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE, FLATTR_ACCEPT_URL_CHANGES=[written])
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE)
+    assert [r.getMessage() for r in flattr_log.records if r.levelno >= 30] == []
+
+
 def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
