@@ -46,6 +46,7 @@ from .thing import (
     holds_lone_surrogate,
     is_development_url,
     split_tags,
+    url_forms,
 )
 from .wording import listed, shown_value
 
@@ -678,12 +679,14 @@ def accepted_url_changes(
 
     Each is trimmed: no thing URL begins or ends with whitespace, and an
     entry pasted with a space after it would never match, the guard warning
-    on every build without a word of why.
+    on every build without a word of why. So too an entry copied from a
+    browser's address bar, percent-encoded where the thing URL holds "ü":
+    each is held in every form its URL is written in (``url_forms``).
     """
     urls = _strings(
         settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", problems, split=False
     )
-    return frozenset(url.strip() for url in urls)
+    return frozenset(form for url in urls for form in url_forms(url.strip()))
 
 
 def strict_build(settings: Mapping[str, Any]) -> bool:

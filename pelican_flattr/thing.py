@@ -784,6 +784,37 @@ def url_safe(url: str) -> str:
     return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
 
 
+# A run of percent-escapes; and what one stays when the run is decoded:
+# "%", what ends a path's part ("/", "?", "#"), which decoded would name
+# another address, and what url_safe() encodes.
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_KEEP_ESCAPED = re.compile(r"[%/?#\x00-\x20\x7f-\x9f]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def url_forms(url: str) -> frozenset[str]:
+    """``url`` as written, with its escapes decoded (as Pelican gives a
+    slug beyond ASCII, and the build writes its thing URL), and with every
+    character beyond ASCII percent-encoded (as a browser's address bar
+    copies it): the forms one address is written in, for an entry of a
+    setting (``FLATTR_ACCEPT_URL_CHANGES``) to match a thing URL in any."""
+    if url.isascii() and "%" not in url:
+        return frozenset((url,))
+    decoded = _ESCAPES.sub(_decoded, url)
+    encoded = _NOT_ASCII.sub(lambda found: quote(found[0], safe=""), decoded)
+    return frozenset((url, decoded, encoded))
+
+
+def _decoded(escapes: re.Match[str]) -> str:
+    """A run of ``escapes`` decoded, but those of ``_KEEP_ESCAPED``; as it
+    is when its bytes are not UTF-8 text, which no thing URL holds."""
+    try:
+        text = unquote(escapes[0], errors="strict")
+    except UnicodeDecodeError:
+        return escapes[0]
+    return _KEEP_ESCAPED.sub(lambda found: quote(found[0], safe=""), text)
+
+
 # Any whitespace and any control character (C0, DEL, C1): none belongs in
 # a pinned URL's host, whose path may hold what url_safe() encodes.
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")

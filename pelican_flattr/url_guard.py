@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .thing import check_pinned_url, comparable_host
+from .thing import check_pinned_url, comparable_host, url_forms
 from .wording import listed
 
 Entry = Mapping[str, Any]
@@ -110,8 +110,11 @@ class UrlChange:
     # The entry of EXTRA_PATH_METADATA that pins the source (the README
     # pins old URLs there): the one that gives its new URL; of a source
     # gone, the one of its path that holds the old URL, and names no file
-    # now (``_with_pins_from_settings``).
+    # now (``_with_pins``).
     pinned_by: str | None = None
+    # The source's own file pins its new URL (a 'Flattr_url:' line): its
+    # fix changes that line, where one added would be a second.
+    pinned: bool = False
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -272,6 +275,15 @@ class UrlChange:
         if brief:
             # Said once, for every change of the shape, by its line.
             redirect = accept = ""
+        if self.pinned and self.old_url in url_forms(self.new_url):
+            # Copied from a browser's address bar, the pin is the old URL to
+            # its author, as to a browser: why it must change is said. The
+            # redirect a pin needs was seen to when it was written.
+            return (
+                f"{self._pin()}: it pins the old URL written another way, which "
+                "Flattr takes for another thing, as it keys a thing on its exact "
+                f"URL{accept}"
+            )
         old_slug = self._old_slug()
         if old_slug is not None:
             return (
@@ -294,6 +306,11 @@ class UrlChange:
         win, and leave the entry wrong)."""
         if self.pinned_by is not None:
             return f"set {self.pinned_by}['flattr_url'] to {self.old_url}"
+        if self.pinned:
+            return (
+                f"change the Flattr_url of {self.source} to "
+                f"{pin_line(self.source, self.old_url)}{self._old_host()}"
+            )
         return (
             f"add {pin_line(self.source, self.old_url)} to {self.source}"
             f"{self._old_host()}"
@@ -324,7 +341,8 @@ class UrlChange:
         now (``slug``) and a suffix, and the old one the same prefix, a
         plausible slug and the same suffix; else None."""
         slug, new = self.slug, self.new_url
-        if not slug or new is None:
+        # A pin wins over the slug: the old one back keeps no thing there.
+        if not slug or new is None or self.pinned or self.pinned_by is not None:
             return None
         _, rest = _split_base(new)
         # Once only in the path: a slug that is also a folder's name leaves
@@ -466,7 +484,7 @@ def told_by_content(
     their fixes name: a changed source's slug (``with_slugs``), why a
     source still there has no thing where the build says nothing
     (``_with_unpublished``), the entry of EXTRA_PATH_METADATA (``by_path``)
-    that pins a source (``_with_pins_from_settings``).
+    that pins a source, or its own line (``_with_pins``).
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``, after ``unresolved_changes``; ``contents_of`` reads the
@@ -474,7 +492,7 @@ def told_by_content(
     """
     changes = with_slugs(changes, contents_of)
     changes = _with_unpublished(changes, contents_of)
-    return _with_pins_from_settings(changes, by_path, contents_of)
+    return _with_pins(changes, by_path, contents_of)
 
 
 def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlChange]:
@@ -542,27 +560,29 @@ def _empty_save_as(content: Any, source: str) -> str:
     return f"{kind}_{lang}SAVE_AS"
 
 
-def _with_pins_from_settings(
+def _with_pins(
     changes: list[UrlChange], by_path: object, contents_of: ContentsOf
 ) -> list[UrlChange]:
-    """``changes``, each source an entry of EXTRA_PATH_METADATA
-    (``by_path``) pins given that entry (``UrlChange.pinned_by``), which its
-    fix names: asked only where an entry holds a 'flattr_url', as the
-    README advises; ``contents_of`` reads the sources with a thing."""
+    """``changes``, each source pinned given where, which its fix changes:
+    the entry of EXTRA_PATH_METADATA (``by_path``) that pins it
+    (``UrlChange.pinned_by``), or its own file's line (``UrlChange.pinned``).
+    ``contents_of`` reads the sources with a thing, asked only when there
+    is one."""
     from .resolve import given_by_setting, path_metadata_entry
     from .settings import PINNED_URL_METADATA as PINNED_URL
 
-    if not isinstance(by_path, Mapping) or not any(
-        isinstance(fields, Mapping) and PINNED_URL in fields
-        for fields in by_path.values()
-    ):
-        return changes
     there = {change.source for change in changes if change.new_url is not None}
-    pinned = {
-        source: setting
-        for source, content in contents_of(there)
-        if (setting := given_by_setting(content, PINNED_URL, source)) is not None
-    }
+    pinned, in_file = {}, set()
+    for source, content in contents_of(there) if there else ():
+        if not content.metadata.get(PINNED_URL):
+            continue
+        setting = given_by_setting(content, PINNED_URL, source)
+        if setting is None:
+            in_file.add(source)
+        else:
+            pinned[source] = setting
+    if not isinstance(by_path, Mapping):
+        by_path = {}
     for change in changes:
         # A source gone: the entry of its path that holds its old URL,
         # which Pelican matches to no file now (one moved or renamed).
@@ -575,8 +595,12 @@ def _with_pins_from_settings(
         ):
             pinned[change.source] = path_metadata_entry(change.source)
     return [
-        dataclasses.replace(change, pinned_by=pinned[change.source])
-        if change.source in pinned
+        dataclasses.replace(
+            change,
+            pinned_by=pinned.get(change.source),
+            pinned=change.source in in_file,
+        )
+        if change.source in pinned or change.source in in_file
         else change
         for change in changes
     ]

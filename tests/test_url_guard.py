@@ -954,6 +954,38 @@ def test_an_accepted_url_with_whitespace_around_it_is_accepted(
     assert guard_lines(flattr_log) == []
 
 
+# A thing URL beyond ASCII, as the build writes it, and as a browser's
+# address bar copies it.
+BOOKS = f"{SITEURL}/über-bücher.html"
+BOOKS_ESCAPED = f"{SITEURL}/%C3%BCber-b%C3%BCcher.html"
+
+
+@pytest.mark.parametrize(
+    ("pinned", "written"),
+    [
+        ({}, BOOKS_ESCAPED),
+        ({}, BOOKS_ESCAPED.lower()),
+        # A thing URL pinned escaped, let go with the characters as they are.
+        ({"Flattr_url": BOOKS_ESCAPED}, BOOKS),
+    ],
+    ids=["escaped", "escaped-lower-case", "pinned-escaped"],
+)
+def test_an_accepted_url_matches_in_either_form(tmp_path, flattr_log, pinned, written):
+    # Copied from the address bar, an entry was percent-encoded where the
+    # thing URL holds "ü": it matched nothing, and the guard warned on every
+    # build without a word of why.
+    first = {"a.md": article("Article A", "Alice", Slug="über-bücher", **pinned)}
+    build(tmp_path, first, FLATTR_AUTHORS=ALICE)
+    renamed = {"a.md": article("Article A", "Alice", Slug="new-slug")}
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE, FLATTR_ACCEPT_URL_CHANGES=[written])
+    assert guard_lines(flattr_log) == []
+    # Accepted for good: the entry is a leftover, and nothing is said of it.
+    flattr_log.clear()
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE, FLATTR_ACCEPT_URL_CHANGES=[written])
+    build(tmp_path, renamed, FLATTR_AUTHORS=ALICE)
+    assert [r.getMessage() for r in flattr_log.records if r.levelno >= 30] == []
+
+
 def test_strict_fails_and_keeps_the_baseline(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path / "cache" / "pelican-flattr" / "url-baseline.json"
@@ -2416,6 +2448,60 @@ def test_a_pin_a_setting_gives_is_named_for_the_setting(tmp_path, flattr_log):
     (line,) = [line for line in guard_lines(flattr_log) if "a.md:" in line]
     assert "pins the old URL" not in line, line
     assert f"moved, add 'Flattr_url: {pinned}' to its metadata" in line, line
+
+
+@pytest.mark.parametrize(
+    ("slug", "pin", "why"),
+    [
+        # The old URL escaped, as a browser's address bar copies it.
+        (
+            "über-bücher",
+            BOOKS_ESCAPED,
+            ": it pins the old URL written another way, which Flattr takes for "
+            "another thing, as it keys a thing on its exact URL",
+        ),
+        # The pin wins over the slug: writing the old slug back keeps no
+        # thing at the old URL.
+        (
+            "new-slug",
+            f"{SITEURL}/new-slug.html",
+            " to keep its flattrs (its page's og:url and button then name the "
+            "old URL, which the web server must redirect to the page)",
+        ),
+    ],
+    ids=["escaped", "another-url"],
+)
+def test_a_files_own_pin_is_changed_not_added(
+    tmp_path, flattr_log, capsys, slug, pin, why
+):
+    # With a 'Flattr_url:' line in the file, the fix said to add one: the
+    # reader thought it done already.
+    first = {"a.md": article("Article A", "Alice", Slug="über-bücher")}
+    output = build(tmp_path, first, FLATTR_AUTHORS=ALICE)
+    manifests = tmp_path / "old.json", output / "flattr-manifest.json"
+    manifests[0].write_bytes(manifests[1].read_bytes())
+    pinned = {"a.md": article("Article A", "Alice", Slug=slug, Flattr_url=pin)}
+    build(tmp_path, pinned, FLATTR_AUTHORS=ALICE)
+    fix = (
+        f"change the Flattr_url of a.md to 'Flattr_url: {BOOKS}'{why}; or, if the "
+        "change is deliberate, add the old URL to FLATTR_ACCEPT_URL_CHANGES in "
+        "the settings"
+    )
+    (line,) = guard_lines(flattr_log)
+    assert line.endswith(f"Fix: {fix}"), line
+    # diff says the same given the settings, which it reads the file with.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", *map(str, manifests), "--settings", str(conf), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["url_changed"]
+    assert change["fix"] == fix
+    # Done as said, the thing is back at its URL.
+    flattr_log.clear()
+    fixed = {"a.md": article("Article A", "Alice", Slug=slug, Flattr_url=BOOKS)}
+    output = build(tmp_path, fixed, FLATTR_AUTHORS=ALICE, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    assert manifest_things(output)["a.md"]["url"] == BOOKS
 
 
 def test_diff_with_the_settings_gives_the_builds_fixes(tmp_path, flattr_log, capsys):
