@@ -278,7 +278,7 @@ def _settings_content(settings: Mapping[str, Any], path: str) -> str:
     return settings["PATH"]
 
 
-def _source_exists(content: str, args: Any) -> Callable[[str], bool]:
+def _source_exists(content: str, args: Any) -> Callable[[str, str | None], bool]:
     """Whether a source is in the content folder ``content`` (--content's,
     else the settings' PATH); _Refused, naming which gave it, when it is
     no folder."""

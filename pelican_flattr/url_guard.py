@@ -1426,27 +1426,39 @@ def _by_source(entry: Entry) -> tuple[str, str]:
     return entry["source"], entry["url"]
 
 
-def unknown(source: str) -> bool:
+def unknown(source: str, taken_by: str | None = None) -> bool:
     """``source_exists`` where the content folder is not known: every
     source without a thing is taken for gone."""
     return False
 
 
-def in_folder(folder: str) -> Callable[[str], bool]:
+def in_folder(folder: str) -> Callable[[str, str | None], bool]:
     """``source_exists`` for ``url_changes``: whether a source file is in
-    the content folder ``folder``."""
+    the content folder ``folder``, other than as the file of ``taken_by``
+    (the source that has its old URL now, if any)."""
     return functools.partial(_exists_in, folder)
 
 
-def _exists_in(folder: str, source: str) -> bool:
-    return os.path.exists(os.path.join(folder, source))
+def _exists_in(folder: str, source: str, taken_by: str | None = None) -> bool:
+    path = os.path.join(folder, source)
+    if not os.path.exists(path):
+        return False
+    if taken_by is None:
+        return True
+    # On macOS and Windows the old name of a rename that changed only case
+    # or Unicode normalization (a.md to A.md) opens the renamed file: that
+    # is a move, as on Linux. Asked of the few sources whose URL changed.
+    try:
+        return not os.path.samefile(path, os.path.join(folder, taken_by))
+    except OSError:  # the taker is no file here (another site's)
+        return True
 
 
 def url_changes(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
-    source_exists: Callable[[str], bool] = unknown,
+    source_exists: Callable[[str, str | None], bool] = unknown,
     old_sources: Collection[str] | None = None,
     new_owner_by_url: Mapping[str, str] | None = None,
 ) -> list[UrlChange]:
@@ -1457,7 +1469,8 @@ def url_changes(
     the old entry's owner (``kept_owner``).
 
     ``source_exists`` says whether a source without a thing in the new
-    build is still in the content folder; by default none is.
+    build is still in the content folder, given the source that has its
+    old URL now (``in_folder``); by default none is.
 
     ``old`` must hold every old entry of a source that has another URL now
     (the guard passes only the entries whose URL is not their source's);
@@ -1620,7 +1633,7 @@ def _compare_urls(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
-    source_exists: Callable[[str], bool],
+    source_exists: Callable[[str, str | None], bool],
     old_sources: Collection[str] | None = None,
     new_owner_by_url: Mapping[str, str] | None = None,
 ) -> tuple[list[UrlChange], list[Move]]:
@@ -1651,7 +1664,7 @@ def _compare_urls(
             continue
         new_url = new_url_by_source.get(source)
         # Asked only of the few sources without a thing: a file system call.
-        still_there = new_url is None and source_exists(source)
+        still_there = new_url is None and source_exists(source, taken_by)
         gone = new_url is None and not still_there
         kept_owner = new_owner = None
         if taken_by is not None and new_owner_by_url is not None:
@@ -1684,7 +1697,7 @@ def _compare_urls(
 def compare_manifests(
     old: Iterable[Entry],
     new: Iterable[Entry],
-    source_exists: Callable[[str], bool] = unknown,
+    source_exists: Callable[[str, str | None], bool] = unknown,
 ) -> ManifestDiff:
     """Compare two manifests' ``things`` lists (``source_exists``: as for
     ``url_changes``)."""

@@ -1370,7 +1370,7 @@ def _kept_in_outer_sites(
             if still_taken and now is not None and now.url == url:
                 continue  # its own source has it: nothing kept for it
             # A source gone, its owner the taker's, is said gone, not taken.
-            if other_owner or now is not None or there(source):
+            if other_owner or now is not None or there(source, taker):
                 found.add((url, taker))
     return found
 
