@@ -703,8 +703,10 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
         settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"], extensions=False
     )
     # get_files names a page at the top of the folder "./about.md", as
-    # Pelican's relative_source_path (and so a manifest) never does.
-    return {os.path.normpath(name) for name in found}
+    # Pelican's relative_source_path (and so a manifest) never does; and,
+    # on Windows, one below it "pages\about.md", where a manifest always
+    # writes "/".
+    return {os.path.normpath(name).replace(os.sep, "/") for name in found}
 
 
 def contents_in(

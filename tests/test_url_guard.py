@@ -4036,6 +4036,9 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
     (content / "posts").mkdir(parents=True)
     (content / "about.md").write_text("Title: About\n\nUs.\n")
     (content / "posts" / "a.md").write_text("Title: A\nDate: 2024-01-01\n\nA.\n")
+    # One below: named with "/" as a manifest names it, on Windows too.
+    (content / "pages").mkdir()
+    (content / "pages" / "team.md").write_text("Title: Team\n\nThem.\n")
     settings = configure_settings(
         {
             **DEFAULT_CONFIG,
@@ -4045,7 +4048,7 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
             "ARTICLE_PATHS": ["posts"],
         }
     )
-    assert pages_in(settings, str(content)) == {"about.md"}
+    assert pages_in(settings, str(content)) == {"about.md", "pages/team.md"}
 
 
 def _on_a_terminal(command: list[str], columns: int) -> str:
