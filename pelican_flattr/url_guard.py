@@ -24,7 +24,6 @@ import functools
 import os
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .thing import check_pinned_url, comparable_host
-from .wording import listed
+from .wording import command_line, listed
 
 Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that
@@ -609,16 +608,16 @@ def verify_command(
     is gone from its ``FLATTR_AUTHORS``. And it names the store: without
     it, verify records the verification in ./flattr-store.sqlite3, which
     the build and ``pending`` do not read, and they go on listing the
-    flattrs as waiting. Quoted as a shell needs it, so that it runs as
-    written.
+    flattrs as waiting. Quoted as the shell of this system needs it, so
+    that it runs as written.
     """
     command = (
         f"pelican-flattr verify --identity {identity} --username THEIR_FLATTR_USERNAME"
     )
     if store is not None:
-        return f"{command} --store {shlex.quote(os.fspath(store))}"
+        return f"{command} --store {command_line([os.fspath(store)])}"
     if settings is not None:
-        return f"{command} --settings {shlex.quote(settings)}"
+        return f"{command} --settings {command_line([settings])}"
     return command
 
 
