@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from .settings import (
     SettingsFileError,
     read_settings_file,
 )
+from .wording import command_line
 
 
 def add_command(subparsers: Any) -> None:
@@ -317,4 +317,4 @@ def _other_site_command(folder: Path, manifest: str, settings: str | None) -> st
         command += ["--manifest", str(folder / manifest)]
     if settings:
         command += ["--settings", settings]
-    return shlex.join(command)
+    return command_line(command)

@@ -280,7 +280,10 @@ def path_in_output(output: Path, manifest: Path) -> str | None:
     """The path of ``manifest`` relative to ``output``, ``/``-separated,
     when it lies in it (as a relative FLATTR_MANIFEST puts it), else None."""
     for resolved in (os.path.abspath, os.path.realpath):
-        relative = os.path.relpath(resolved(manifest), resolved(output))
+        try:
+            relative = os.path.relpath(resolved(manifest), resolved(output))
+        except ValueError:  # on two drives (Windows): not in it
+            continue
         if relative.split(os.sep)[0] not in (os.curdir, os.pardir):
             return Path(relative).as_posix()
     return None

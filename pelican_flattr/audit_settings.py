@@ -263,7 +263,10 @@ def languages_from_settings(
             if isinstance(value, (str, os.PathLike))
             else os.path.join(main, lang)
         )
-        below = os.path.relpath(os.path.abspath(folder), main)
+        try:
+            below = os.path.relpath(os.path.abspath(folder), main)
+        except ValueError:  # on two drives (Windows): outside it
+            below = os.pardir
         folders[lang] = (
             None
             if below == os.pardir or below.startswith(os.pardir + os.sep)

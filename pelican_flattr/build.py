@@ -41,6 +41,7 @@ from .resolve import (
 )
 from .settings import (
     FlattrSettings,
+    backslash_warnings,
     baseline_path_setting,
     has_plugin,
     manifest_path_setting,
@@ -814,7 +815,11 @@ def _settings_warnings(state: BuildState) -> tuple[list[str], list[str]]:
     """The warnings of ``_warn_about_settings`` for the build ``state``:
     those a strict build fails for, and those it does not."""
     settings = state.pelican.settings
-    strict = unknown_settings(settings) + unknown_setting_fields(settings)
+    strict = (
+        unknown_settings(settings)
+        + unknown_setting_fields(settings)
+        + backslash_warnings(settings)
+    )
     owner_warning = default_owner_warning(settings)
     if owner_warning is not None:
         strict.append(owner_warning)

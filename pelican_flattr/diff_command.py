@@ -278,7 +278,7 @@ def _settings_content(settings: Mapping[str, Any], path: str) -> str:
     return settings["PATH"]
 
 
-def _source_exists(content: str, args: Any) -> Callable[[str], bool]:
+def _source_exists(content: str, args: Any) -> Callable[[str, str | None], bool]:
     """Whether a source is in the content folder ``content`` (--content's,
     else the settings' PATH); _Refused, naming which gave it, when it is
     no folder."""
@@ -703,8 +703,10 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
         settings["PAGE_PATHS"], exclude=settings["PAGE_EXCLUDES"], extensions=False
     )
     # get_files names a page at the top of the folder "./about.md", as
-    # Pelican's relative_source_path (and so a manifest) never does.
-    return {os.path.normpath(name) for name in found}
+    # Pelican's relative_source_path (and so a manifest) never does; and,
+    # on Windows, one below it "pages\about.md", where a manifest always
+    # writes "/".
+    return {os.path.normpath(name).replace(os.sep, "/") for name in found}
 
 
 def contents_in(

@@ -752,6 +752,29 @@ _FILE_EXAMPLES = {
 _IN_OUTPUT = frozenset({"FLATTR_MANIFEST"})
 
 
+def backslash_warnings(settings: Mapping[str, Any]) -> list[str]:
+    """A warning for each path setting taken in OUTPUT_PATH that holds a
+    backslash where it is no folder separator (anywhere but Windows): one
+    written on Windows in a shared settings file made Linux CI publish
+    /feeds%5Cflattr-manifest.json."""
+    if "\\" in (os.sep, os.altsep):
+        return []
+    warnings = []
+    for name in sorted(_IN_OUTPUT):
+        value = settings.get(name)
+        path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else ""
+        if isinstance(path, str) and "\\" in path:
+            example = shown_value(path.replace("\\", "/"))
+            warnings.append(
+                f"{name} {shown_value(path)} holds a backslash, which is no "
+                "folder separator here: the file is written with the "
+                "backslash in its name, and published with %5C in its URL; "
+                f"write the folders with '/' (as in {example}), which Windows "
+                "takes too"
+            )
+    return warnings
+
+
 def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) -> Any:
     """The path setting ``name``, or None when unset (None) or not a path.
 

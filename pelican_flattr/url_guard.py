@@ -24,7 +24,6 @@ import functools
 import os
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .thing import check_pinned_url, comparable_host, url_forms
-from .wording import listed
+from .wording import command_line, listed
 
 Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that
@@ -633,16 +632,16 @@ def verify_command(
     is gone from its ``FLATTR_AUTHORS``. And it names the store: without
     it, verify records the verification in ./flattr-store.sqlite3, which
     the build and ``pending`` do not read, and they go on listing the
-    flattrs as waiting. Quoted as a shell needs it, so that it runs as
-    written.
+    flattrs as waiting. Quoted as the shell of this system needs it, so
+    that it runs as written.
     """
     command = (
         f"pelican-flattr verify --identity {identity} --username THEIR_FLATTR_USERNAME"
     )
     if store is not None:
-        return f"{command} --store {shlex.quote(os.fspath(store))}"
+        return f"{command} --store {command_line([os.fspath(store)])}"
     if settings is not None:
-        return f"{command} --settings {shlex.quote(settings)}"
+        return f"{command} --settings {command_line([settings])}"
     return command
 
 
@@ -1450,27 +1449,39 @@ def _by_source(entry: Entry) -> tuple[str, str]:
     return entry["source"], entry["url"]
 
 
-def unknown(source: str) -> bool:
+def unknown(source: str, taken_by: str | None = None) -> bool:
     """``source_exists`` where the content folder is not known: every
     source without a thing is taken for gone."""
     return False
 
 
-def in_folder(folder: str) -> Callable[[str], bool]:
+def in_folder(folder: str) -> Callable[[str, str | None], bool]:
     """``source_exists`` for ``url_changes``: whether a source file is in
-    the content folder ``folder``."""
+    the content folder ``folder``, other than as the file of ``taken_by``
+    (the source that has its old URL now, if any)."""
     return functools.partial(_exists_in, folder)
 
 
-def _exists_in(folder: str, source: str) -> bool:
-    return os.path.exists(os.path.join(folder, source))
+def _exists_in(folder: str, source: str, taken_by: str | None = None) -> bool:
+    path = os.path.join(folder, source)
+    if not os.path.exists(path):
+        return False
+    if taken_by is None:
+        return True
+    # On macOS and Windows the old name of a rename that changed only case
+    # or Unicode normalization (a.md to A.md) opens the renamed file: that
+    # is a move, as on Linux. Asked of the few sources whose URL changed.
+    try:
+        return not os.path.samefile(path, os.path.join(folder, taken_by))
+    except OSError:  # the taker is no file here (another site's)
+        return True
 
 
 def url_changes(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
-    source_exists: Callable[[str], bool] = unknown,
+    source_exists: Callable[[str, str | None], bool] = unknown,
     old_sources: Collection[str] | None = None,
     new_owner_by_url: Mapping[str, str] | None = None,
 ) -> list[UrlChange]:
@@ -1481,7 +1492,8 @@ def url_changes(
     the old entry's owner (``kept_owner``).
 
     ``source_exists`` says whether a source without a thing in the new
-    build is still in the content folder; by default none is.
+    build is still in the content folder, given the source that has its
+    old URL now (``in_folder``); by default none is.
 
     ``old`` must hold every old entry of a source that has another URL now
     (the guard passes only the entries whose URL is not their source's);
@@ -1644,7 +1656,7 @@ def _compare_urls(
     old: Iterable[Entry],
     new_source_by_url: Mapping[str, str],
     new_url_by_source: Mapping[str, str],
-    source_exists: Callable[[str], bool],
+    source_exists: Callable[[str, str | None], bool],
     old_sources: Collection[str] | None = None,
     new_owner_by_url: Mapping[str, str] | None = None,
 ) -> tuple[list[UrlChange], list[Move]]:
@@ -1675,7 +1687,7 @@ def _compare_urls(
             continue
         new_url = new_url_by_source.get(source)
         # Asked only of the few sources without a thing: a file system call.
-        still_there = new_url is None and source_exists(source)
+        still_there = new_url is None and source_exists(source, taken_by)
         gone = new_url is None and not still_there
         kept_owner = new_owner = None
         if taken_by is not None and new_owner_by_url is not None:
@@ -1708,7 +1720,7 @@ def _compare_urls(
 def compare_manifests(
     old: Iterable[Entry],
     new: Iterable[Entry],
-    source_exists: Callable[[str], bool] = unknown,
+    source_exists: Callable[[str, str | None], bool] = unknown,
 ) -> ManifestDiff:
     """Compare two manifests' ``things`` lists (``source_exists``: as for
     ``url_changes``)."""

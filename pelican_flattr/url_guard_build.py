@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shlex
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -61,6 +60,7 @@ from .url_guard import (
     url_change_warnings,
     url_changes,
 )
+from .wording import command_line
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -1149,8 +1149,8 @@ def _listing(
     each build keeps no old manifest); of owner changes from a copy of the
     old manifest, as the baseline of a build that passes takes the new
     owner; with ``option`` (``--old-urls``) after its arguments. Paths are
-    quoted as a shell needs them (a space in a folder's name), so that the
-    command runs as written."""
+    quoted as the shell of this system needs them (a space in a folder's
+    name), so that the command runs as written."""
     arguments = " ".join(filter(None, ["--settings SETTINGS_FILE", option]))
     if settings.strict:
         # A strict build that fails removes its manifest.
@@ -1159,7 +1159,7 @@ def _listing(
             "FLATTR_STRICT writes, as this failed build removes its own"
         )
     else:
-        new = f"{shlex.quote(str(settings.manifest_path))} {arguments}"
+        new = f"{command_line([str(settings.manifest_path)])} {arguments}"
     if from_baseline:
         # diff compares one site's files: a thing that moved to another
         # site of the run shows there as gone, its fix for a lost thing
@@ -1169,8 +1169,9 @@ def _listing(
             if (build.outer_builds or build.current.inside.sites) and not option
             else ""
         )
+        baseline = str(settings.url_baseline_path)
         return (
-            f"pelican-flattr diff {shlex.quote(str(settings.url_baseline_path))} {new}"
+            f"{command_line(['pelican-flattr', 'diff', baseline])} {new}"
             + (")" if settings.strict else "")
             + elsewhere
         )
@@ -1370,7 +1371,7 @@ def _kept_in_outer_sites(
             if still_taken and now is not None and now.url == url:
                 continue  # its own source has it: nothing kept for it
             # A source gone, its owner the taker's, is said gone, not taken.
-            if other_owner or now is not None or there(source):
+            if other_owner or now is not None or there(source, taker):
                 found.add((url, taker))
     return found
 

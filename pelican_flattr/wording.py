@@ -2,14 +2,18 @@
 
 ``shown_value`` repeats a value a message refuses (a setting's, a metadata
 field's) without an address in it; ``listed`` joins names as a sentence
-lists them. Every module that speaks to the operator uses them. The
+lists them; ``command_line`` writes a command a message tells the operator
+to run. Every module that speaks to the operator uses them. The
 addresses' rules, and so their redaction, stay in ``identifiers``. Nothing
 in this module imports Pelican.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shlex
+import subprocess
+from collections.abc import Iterable, Sequence
 
 from .identifiers import redact_encoded_addresses
 
@@ -35,3 +39,14 @@ def listed(names: Sequence[str], limit: int | None = None) -> str:
     if len(names) < 2:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def command_line(words: Iterable[str], platform: str = os.name) -> str:
+    """``words`` as one command line that runs as written in the shell of
+    ``platform`` (an ``os.name``): quoted for a POSIX shell, else as
+    Windows programs split their command line, in double quotes, which
+    cmd.exe and PowerShell both take (cmd.exe passes a POSIX shell's
+    single quotes on, as part of a path)."""
+    if platform == "nt":
+        return subprocess.list2cmdline(list(words))
+    return shlex.join(words)

@@ -5722,6 +5722,49 @@ def test_a_language_s_manifest_outside_the_output_makes_no_folder_another_site_s
     assert (status, report["problems"], report["other_sites"]) == (0, [], [])
 
 
+def on_another_drive(monkeypatch, elsewhere):
+    """os.path.relpath as Windows has it for a path under ``elsewhere``
+    and one that is not: on two drives (D: and C:), it raises ValueError.
+    No path on Linux is on another drive, hence the stand-in."""
+    relpath = os.path.relpath
+
+    def two_drives(path, start=os.curdir):
+        if str(path).startswith(str(elsewhere)) != str(start).startswith(
+            str(elsewhere)
+        ):
+            raise ValueError("path is on mount 'D:', start on mount 'C:'")
+        return relpath(path, start)
+
+    monkeypatch.setattr(os.path, "relpath", two_drives)
+
+
+def test_a_manifest_on_another_drive_is_outside_the_output(
+    copy, tmp_path, capsys, monkeypatch
+):
+    # A manifest kept on another drive on Windows is simply not in the
+    # output: no traceback, and no exit status 1 for problems found.
+    kept = tmp_path / "backup" / "flattr-manifest.json"
+    kept.parent.mkdir()
+    shutil.copy(copy / "flattr-manifest.json", kept)
+    on_another_drive(monkeypatch, kept.parent)
+    status, report = audit_json(copy, capsys, "--manifest", str(kept))
+    assert (status, report["problems"]) == (0, [])
+
+
+def test_a_language_s_output_on_another_drive_is_outside_the_output(
+    copy, tmp_path, capsys, monkeypatch
+):
+    elsewhere = tmp_path / "d-drive"
+    conf = sample_settings_with(
+        tmp_path,
+        "PLUGINS = ['pelican_flattr', 'i18n_subsites']\n"
+        f"I18N_SUBSITES = {{'de': {{'OUTPUT_PATH': {str(elsewhere / 'de')!r}}}}}\n",
+    )
+    on_another_drive(monkeypatch, elsewhere)
+    status, report = audit_json(copy, capsys, settings=str(conf))
+    assert (status, report["problems"]) == (0, [])
+
+
 def test_an_owner_s_prefix_in_capitals_still_names_an_address(copy, tmp_path, capsys):
     # "Email:" is email: to the build, as "MAILTO:" is mailto: to a
     # browser: the address after either is the owner's, and private.

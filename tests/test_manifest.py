@@ -327,6 +327,42 @@ def test_manifest_path_is_configurable(site, tmp_path):
     assert (relative / "meta" / "flattr.json").exists()
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a folder separator on Windows")
+def test_a_backslash_in_the_manifest_setting_is_said_where_it_is_no_separator(
+    tmp_path, flattr_log
+):
+    # Written on Windows in a shared settings file, "feeds\\flattr-manifest.json"
+    # made Linux CI write one file of that name at the top of the output,
+    # published as /feeds%5Cflattr-manifest.json; the audit passed.
+    setting = "feeds\\flattr-manifest.json"
+    output = build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=setting)
+    assert (output / setting).is_file()
+    said = [
+        (r.levelname, r.getMessage())
+        for r in flattr_log.records
+        if "backslash" in r.getMessage()
+    ]
+    assert said == [
+        (
+            "WARNING",
+            "pelican-flattr: FLATTR_MANIFEST 'feeds\\\\flattr-manifest.json' holds a "
+            "backslash, which is no folder separator here: the file is written "
+            "with the backslash in its name, and published with %5C in its URL; "
+            "write the folders with '/' (as in 'feeds/flattr-manifest.json'), "
+            "which Windows takes too",
+        )
+    ]
+    # A strict build fails for it, as for any setting it warns of.
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            {},
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_MANIFEST=setting,
+            FLATTR_STRICT=True,
+        )
+
+
 @pytest.mark.parametrize(
     ("setting", "target"),
     [

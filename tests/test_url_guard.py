@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -1784,6 +1785,40 @@ def test_a_source_moved_with_its_url_is_no_change(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+# A rename that changes only case (a.md to A.md) or Unicode normalization
+# (old HFS+ kept names decomposed, NFD): on macOS and Windows the old name
+# still opens the renamed file, so it must not count as still there. No
+# such file system can be mounted here: a hard link is the old name that
+# is the very same file, which Pelican is told to pass over (IGNORE_FILES),
+# as there it lists only the new name.
+CASE_RENAMES = [
+    ("a.md", "A.md"),
+    (unicodedata.normalize("NFD", "ä.md"), unicodedata.normalize("NFC", "ä.md")),
+]
+
+
+def renamed_in_place(tmp_path, old_name, new_name):
+    """Build with ``old_name``, then rename it ``new_name`` with the old
+    name kept as a hard link to it; the settings that leave it unread."""
+    files = {old_name: article("Article A", "Alice", slug="first-slug")}
+    authors = {"Alice": "alice"}
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    content = tmp_path / "content"
+    (content / old_name).rename(content / new_name)
+    os.link(content / new_name, content / old_name)
+    return {"FLATTR_AUTHORS": authors, "IGNORE_FILES": [old_name]}
+
+
+@pytest.mark.parametrize(("old_name", "new_name"), CASE_RENAMES, ids=["case", "nfd"])
+def test_a_rename_the_file_system_still_finds_by_its_old_name_is_a_move(
+    tmp_path, flattr_log, old_name, new_name
+):
+    settings = renamed_in_place(tmp_path, old_name, new_name)
+    output = build(tmp_path, {}, FLATTR_STRICT=True, **settings)
+    assert manifest_things(output)[new_name]["url"] == OLD
+    assert guard_lines(flattr_log) == []
+
+
 @pytest.mark.parametrize("owner", [None, ""], ids=["no-owner", "empty-owner"])
 def test_a_source_moved_with_its_url_from_an_entry_without_an_owner_is_no_change(
     tmp_path, flattr_log, owner
@@ -2721,6 +2756,22 @@ def test_pages_without_a_thing_because_flattr_pages_is_off_say_so(
         "give pages/about.md its thing back (set FLATTR_PAGES = True: it is a "
         "page, and FLATTR_PAGES is off)"
     )
+
+
+@pytest.mark.parametrize(("old_name", "new_name"), CASE_RENAMES, ids=["case", "nfd"])
+def test_diff_takes_a_rename_the_file_system_finds_by_its_old_name_for_a_move(
+    tmp_path, capsys, old_name, new_name
+):
+    settings = renamed_in_place(tmp_path, old_name, new_name)
+    old = tmp_path / "old.json"
+    old.write_bytes((tmp_path / "output" / "flattr-manifest.json").read_bytes())
+    new = build(tmp_path, {}, **settings) / "flattr-manifest.json"
+    content = str(tmp_path / "content")
+    capsys.readouterr()
+    assert main(["diff", str(old), str(new), "--content", content, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["disappeared"] == []
+    assert report["moved"] == [{"source": old_name, "url": OLD, "to": new_name}]
 
 
 def test_diff_checks_the_content_folder_as_the_guard_does(
@@ -4080,6 +4131,9 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
     (content / "posts").mkdir(parents=True)
     (content / "about.md").write_text("Title: About\n\nUs.\n")
     (content / "posts" / "a.md").write_text("Title: A\nDate: 2024-01-01\n\nA.\n")
+    # One below: named with "/" as a manifest names it, on Windows too.
+    (content / "pages").mkdir()
+    (content / "pages" / "team.md").write_text("Title: Team\n\nThem.\n")
     settings = configure_settings(
         {
             **DEFAULT_CONFIG,
@@ -4089,7 +4143,7 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
             "ARTICLE_PATHS": ["posts"],
         }
     )
-    assert pages_in(settings, str(content)) == {"about.md"}
+    assert pages_in(settings, str(content)) == {"about.md", "pages/team.md"}
 
 
 def _on_a_terminal(command: list[str], columns: int) -> str:

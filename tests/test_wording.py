@@ -10,7 +10,7 @@ import pytest
 from conftest import SITEURL, article, build, child_env
 
 from pelican_flattr.store import open_store
-from pelican_flattr.wording import listed, shown_value
+from pelican_flattr.wording import command_line, listed, shown_value
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,21 @@ from pelican_flattr.wording import listed, shown_value
 def test_a_value_is_shown_in_at_most_80_characters(value, expected):
     assert shown_value(value) == expected
     assert len(shown_value(value)) <= 80
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("posix", "pelican-flattr diff '/My Site/old.json' --settings conf.py ''"),
+        # cmd.exe passes single quotes on as part of the path; PowerShell
+        # and cmd.exe both take double quotes, as Windows programs split them.
+        ("nt", 'pelican-flattr diff "C:\\My Site\\old.json" --settings conf.py ""'),
+    ],
+)
+def test_a_command_is_quoted_for_the_shell_it_runs_on(platform, expected):
+    path = "C:\\My Site\\old.json" if platform == "nt" else "/My Site/old.json"
+    words = ["pelican-flattr", "diff", path, "--settings", "conf.py", ""]
+    assert command_line(words, platform) == expected
 
 
 @pytest.mark.parametrize("sign", ["@", "%40", "%2540"])
