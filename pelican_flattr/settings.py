@@ -132,7 +132,10 @@ LEGACY_SETTINGS = {
 # the build's imports few), and no setting: found in the settings file, it
 # is dropped, as is each unknown setting whose name says it holds a secret.
 OAUTH_TOKEN_SETTING = "FLATTR_TOKEN"
-_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD")
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL")
+# A key only as a word of the name (FLATTR_API_KEY, FLATTR_APIKEY): a name
+# such as FLATTR_KEYWORDS is no secret's.
+_SECRET_NAME_WORDS = ("KEY", "KEYS", "APIKEY")
 # Where a template and the content cache would see a secret.
 _SEEN_BY = "where every template and Pelican's content cache see it"
 
@@ -140,10 +143,14 @@ _SEEN_BY = "where every template and Pelican's content cache see it"
 def is_secret_setting(name: object) -> bool:
     """Whether ``name`` is a setting the plugin does not read (see
     ``is_unknown_setting``) whose name says it holds a secret
-    (``FLATTR_TOKEN``, a misspelt ``FLATTR_WEBHOOK_SECRET``): its value,
+    (``FLATTR_TOKEN``, a misspelt ``FLATTR_WEBHOOK_SECRET``,
+    ``FLATTR_API_KEY``): its value,
     useless to the build, is dropped from Pelican's settings."""
-    return is_unknown_setting(name) and any(
-        word in str(name).upper() for word in _SECRET_WORDS
+    if not is_unknown_setting(name):
+        return False
+    upper = str(name).upper()
+    return any(word in upper for word in _SECRET_WORDS) or any(
+        word in _SECRET_NAME_WORDS for word in upper.split("_")
     )
 
 
