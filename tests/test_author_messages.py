@@ -147,6 +147,10 @@ def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
         ("Davide De Marco", "Davide Di Marco", True),
         ("Mia Rae Kimm", "Mi Rae Kim", True),
         ("John D. Smith", "John C. Smith", True),
+        # German's umlauts and ß, spelt out (ue, oe, ae, ss), are meant.
+        ("Joerg Boehm", "Jörg Böhm", True),
+        ("Günther Öztürk", "Guenther Oeztuerk", True),
+        ("Kaethe Maass", "Käthe Maaß", True),
         # A number longer than int() reads is compared by its digits.
         ("Bob " + "9" * 5000, "Bob " + "9" * 4999 + "8", False),
     ],
