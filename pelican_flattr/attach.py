@@ -40,6 +40,7 @@ from .resolve import (
     UNUSABLE_ENTRY,
     ContentThing,
     Resolution,
+    country_code_hint,
     field_read_as_text_message,
     fields_read_as_text,
     given_by_setting,
@@ -324,7 +325,8 @@ def _note_what_resolving_found(
     if outcome.language_region:
         attaching.language_regions.append((source, outcome.language_region))
     if outcome.language_fallback:
-        _warn_about_language(outcome.language_fallback, content_thing)
+        in_file = "lang" in content.metadata
+        _warn_about_language(outcome.language_fallback, content_thing, in_file)
 
 
 def _thing_of_the_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
@@ -504,9 +506,11 @@ def _left_to_its_languages_site(
     return source not in elsewhere
 
 
-def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
+def _warn_about_language(lang: str, content_thing: ContentThing, in_file: bool) -> None:
     """Warn, once in a run, that Flattr has no code for ``lang``, naming the
-    language the thing of ``content_thing`` has instead.
+    language the thing of ``content_thing`` has instead, and the language
+    meant when ``lang`` is a country's code, to be written in the file
+    (``in_file``: its metadata gave ``lang``) or in DEFAULT_LANG.
 
     Not this site's default: with i18n_subsites a copy of an article takes
     the main site's thing, and its language. A warning only, even under
@@ -516,10 +520,11 @@ def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
     if build.first_in_run(f"language {lang!r} -> {used}"):
         logger.warning(
             "pelican-flattr: Flattr has no code for language %r (first seen in "
-            "%s); its things use %s",
+            "%s); its things use %s%s",
             lang,
             content_thing.source,
             used,
+            country_code_hint(lang, in_file),
         )
 
 

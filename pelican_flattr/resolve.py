@@ -90,6 +90,7 @@ _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
 # The owner field as the README spells it, for messages that say what to write.
 _OWNER_FIELD = "Flattr_owner"
+_LANGUAGE_FIELD = "Flattr_language"
 # Fields of hand-written Flattr buttons and other plugins that a migrating
 # site carries, -> the field of this plugin they mean: by its letters alone,
 # "flattr_uid" is closest to "flattr_url".
@@ -682,6 +683,56 @@ def language_region_warning(written: str, files: int = 1) -> str:
         f"metadata '{LANGUAGE}' is {shown_value(written)}{where}, but Flattr has "
         f"no code with the region {region}: {things} {code}, its code for the "
         "language"
+    )
+
+
+# Countries' codes (ISO 3166) often written for their language's (ISO 639):
+# country -> (language code, language, country, what the code is as a
+# language's, if it is one). Only those whose language Flattr has a code
+# for, and no code Flattr takes as a language ("in" is Indonesian to it).
+_COUNTRY_CODES = {
+    "by": ("be", "Belarusian", "Belarus", None),
+    "cn": ("zh", "Chinese", "China", None),
+    "cz": ("cs", "Czech", "Czechia", None),
+    "dk": ("da", "Danish", "Denmark", None),
+    "ee": ("et", "Estonian", "Estonia", "Ewe"),
+    "gr": ("el", "Greek", "Greece", None),
+    "il": ("he", "Hebrew", "Israel", None),
+    "jp": ("ja", "Japanese", "Japan", None),
+    "kr": ("ko", "Korean", "South Korea", "Kanuri"),
+    "rs": ("sr", "Serbian", "Serbia", None),
+    "se": ("sv", "Swedish", "Sweden", "Northern Sami"),
+    "si": ("sl", "Slovenian", "Slovenia", "Sinhala"),
+    "ua": ("uk", "Ukrainian", "Ukraine", None),
+    "vn": ("vi", "Vietnamese", "Vietnam", None),
+}
+# The language subtag of a language tag, as written ("ua" of "ua-UA").
+_LANGUAGE_SUBTAG = re.compile(r"\s*([A-Za-z]+)")
+
+
+def country_code_hint(lang: str, in_file: bool = True) -> str:
+    """What the warning that Flattr has no code for ``lang`` adds when its
+    language is a country's code ("jp" for Japan), which Pelican takes as
+    written: the language meant, and how to write it, in the file's
+    ``Lang:`` (``in_file``) or else ``DEFAULT_LANG``; else ""."""
+    written = _LANGUAGE_SUBTAG.match(lang)
+    if written is None:
+        return ""
+    found = _COUNTRY_CODES.get(written[1].lower())
+    if found is None:
+        return ""
+    code, language, country, also = found
+    also = f" (and {also}'s language code)" if also else ""
+    fix = (
+        f"write Lang: {code} (or {_LANGUAGE_FIELD}: {code}, for the thing's "
+        "language alone)"
+        if in_file
+        else f"set DEFAULT_LANG = '{code}' (or FLATTR_LANGUAGE = '{code}', for "
+        "the things' language alone)"
+    )
+    return (
+        f"; did you mean '{code}' ({language})? '{written[1]}' is {country}'s "
+        f"country code{also}: if so, {fix}"
     )
 
 
