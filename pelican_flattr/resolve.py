@@ -180,6 +180,10 @@ class Resolution:
     language_region: str | None = None
     # Something that costs the page an Open Graph tag, not its button.
     warning: str | None = None
+    # The authors, no FLATTR_AUTHORS key theirs, whose content went to
+    # FLATTR_USERNAME (none without FLATTR_AUTHORS): one close to a key is
+    # most likely its misspelling, said once for all their content.
+    username_authors: tuple[str, ...] = ()
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
     open_graph_texts: tuple[tuple[str, str], ...] = ()
@@ -574,28 +578,31 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
 
 def _owner(
     content: Any, settings: FlattrSettings
-) -> tuple[Owner | None, str, str | None]:
-    """The owner; when there is none, why (a sentence for the log); and the
-    name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did."""
+) -> tuple[Owner | None, str, str | None, tuple[str, ...]]:
+    """The owner; when there is none, why (a sentence for the log); the
+    name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did;
+    and the authors whose content it left to ``FLATTR_USERNAME`` when a
+    ``FLATTR_AUTHORS`` is set (see ``Resolution.username_authors``)."""
     explicit = _explicit_owner(content.metadata)
     if explicit is not None:
-        return explicit, "", None
+        return explicit, "", None, ()
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
         slug = getattr(author, "slug", None)
         for key in (author.name, slug, settings.author_slugs.get(slug)):
             if key in settings.authors:
-                return settings.authors[key], "", author.name
+                return settings.authors[key], "", author.name, ()
             if key in settings.unusable_authors:
                 raise _FieldError(
                     f"author {shown_author(author.name)}{UNUSABLE_ENTRY}"
                     f"{settings.unusable_authors[key]}"
                 )
-    if settings.username is not None:
-        return settings.username, "", None
     # An empty name (AUTHOR = "") names no one either.
-    who = ", ".join(shown_author(name) for name in names if name.strip())
+    names = [name for name in names if name.strip()]
+    if settings.username is not None:
+        return settings.username, "", None, tuple(names) if settings.authors else ()
+    who = ", ".join(shown_author(name) for name in names)
     if not who:
         why = (
             f"has no Flattr owner: it names no author, has no '{OWNER}' metadata, "
@@ -608,7 +615,7 @@ def _owner(
             f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
             f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
         )
-    return None, why, None
+    return None, why, None, ()
 
 
 def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
@@ -1433,7 +1440,7 @@ def resolve(
         except _FieldError as error:
             problems.append(str(error))
     try:
-        owner, why_none, owner_author = _owner(content, settings)
+        owner, why_none, owner_author, username_authors = _owner(content, settings)
     except _FieldError as error:
         problems.append(str(error))
         owner = why_none = owner_author = None
@@ -1518,6 +1525,7 @@ def resolve(
         ),
         language_fallback=fallback,
         language_region=language_region,
+        username_authors=username_authors,
         warning=image_problem,
         open_graph_texts=open_graph_texts,
         page_url_character=page_url_character,
