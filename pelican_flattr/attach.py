@@ -40,6 +40,7 @@ from .resolve import (
     UNUSABLE_ENTRY,
     ContentThing,
     Resolution,
+    country_code_hint,
     field_read_as_text_message,
     fields_read_as_text,
     given_by_setting,
@@ -60,7 +61,7 @@ from .settings import (
     FlattrSettings,
     shown_author,
 )
-from .wording import listed
+from .wording import listed, shown_value
 
 if TYPE_CHECKING:
     from .notice import PendingNotice
@@ -153,6 +154,11 @@ class _Attaching:
     # Said at the end (_say_what_attaching_found).
     # Contents without an owner, by their authors (see _Ownerless).
     ownerless: _Ownerless = dataclasses.field(default_factory=dict)
+    # (source, whether an article) of the contents each author no key names
+    # left to FLATTR_USERNAME (see Resolution.username_authors).
+    to_username: dict[str, list[tuple[str, bool]]] = dataclasses.field(
+        default_factory=dict
+    )
     # (source, problem) of each content refused a thing, as found.
     problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     # (source, field) of each field that looks like one of this plugin's but
@@ -314,7 +320,8 @@ def _note_what_resolving_found(
     """Say ``outcome``'s warning, and what Flattr lacks of its language
     (once in a run), for ``content``, whose thing is ``content_thing``; note
     what is said at the end for many files: a page URL that is another
-    address, a language region Flattr lacks."""
+    address, a language region Flattr lacks, authors left to
+    FLATTR_USERNAME."""
     source = content_thing.source
     if outcome.warning:
         warning = _naming_the_setting(content, source, outcome.warning)
@@ -324,7 +331,11 @@ def _note_what_resolving_found(
     if outcome.language_region:
         attaching.language_regions.append((source, outcome.language_region))
     if outcome.language_fallback:
-        _warn_about_language(outcome.language_fallback, content_thing)
+        in_file = "lang" in content.metadata
+        _warn_about_language(outcome.language_fallback, content_thing, in_file)
+    for name in outcome.username_authors:
+        found = attaching.to_username.setdefault(name, [])
+        found.append((source, content_thing.is_article))
 
 
 def _thing_of_the_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
@@ -398,7 +409,8 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     """Say, once every content is resolved, what ``_attach`` noted for the
     end (misspelt fields, fields read as text, page URLs that are another
     address, language regions, problems, contents without an owner), and
-    the pages that ask for a button while FLATTR_PAGES is off; take back
+    authors close to a key whose content goes to FLATTR_USERNAME, and the
+    pages that ask for a button while FLATTR_PAGES is off; take back
     the things of contents whose page another's overwrites
     (``_drop_displaced``); warn of those left whose Save_as has no URL that
     leads to it (``_warn_if_its_url_is_no_page``); and check the
@@ -417,6 +429,7 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     # author is more likely the key's misspelling than the files'.
     authors = classify_author_keys(generators, settings)
     _say_who_has_no_owner(attaching.ownerless, settings)
+    _say_who_goes_to_the_username(attaching.to_username, settings)
     if not settings.pages:
         _warn_about_pages_that_ask(generators)
     _drop_displaced(attaching)
@@ -504,9 +517,11 @@ def _left_to_its_languages_site(
     return source not in elsewhere
 
 
-def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
+def _warn_about_language(lang: str, content_thing: ContentThing, in_file: bool) -> None:
     """Warn, once in a run, that Flattr has no code for ``lang``, naming the
-    language the thing of ``content_thing`` has instead.
+    language the thing of ``content_thing`` has instead, and the language
+    meant when ``lang`` is a country's code, to be written in the file
+    (``in_file``: its metadata gave ``lang``) or in DEFAULT_LANG.
 
     Not this site's default: with i18n_subsites a copy of an article takes
     the main site's thing, and its language. A warning only, even under
@@ -516,10 +531,11 @@ def _warn_about_language(lang: str, content_thing: ContentThing) -> None:
     if build.first_in_run(f"language {lang!r} -> {used}"):
         logger.warning(
             "pelican-flattr: Flattr has no code for language %r (first seen in "
-            "%s); its things use %s",
+            "%s); its things use %s%s",
             lang,
             content_thing.source,
             used,
+            country_code_hint(lang, in_file),
         )
 
 
@@ -1015,7 +1031,7 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
                 else f"each of {_counted(found)} ({_sources(found)})"
             )
             meant, key = key_meant(names, keys)
-            files = "file's Author: line" if len(found) == 1 else "files' Author: lines"
+            files = _author_lines(len(found))
             if key in build.current.author_keys.known_authors:
                 meant += f"; if so, correct the {files}"
             elif meant:
@@ -1053,6 +1069,49 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
         _counted(rest),
         _sources(rest),
     )
+
+
+def _author_lines(files: int) -> str:
+    """The ``Author:`` lines of ``files`` files, as a fix names them."""
+    return "file's Author: line" if files == 1 else "files' Author: lines"
+
+
+def _say_who_goes_to_the_username(
+    to_username: dict[str, list[tuple[str, bool]]], settings: FlattrSettings
+) -> None:
+    """Warn, once an author in a run, of each author of ``to_username``
+    whose name is close to a ``FLATTR_AUTHORS`` key ("Jürgen Mueller" beside
+    "Jürgen Müller"): their content went to FLATTR_USERNAME, which a
+    misspelt name would otherwise do without a word. Not of the authors far
+    from every key: a community site's operator may leave most authors to
+    FLATTR_USERNAME on purpose. Only of a key that names an author of the
+    site: a key that names nobody is warned of on its own (failing a strict
+    build), asking after the name it is close to. A warning, even under
+    FLATTR_STRICT: two people may have names alike."""
+    if not to_username or settings.username is None:
+        return
+    keys = unmapped_by_folded(set(settings.authors))
+    site = build.site_label()
+    username = shown_value(settings.username.value)
+    groups = sorted(to_username.items(), key=lambda group: (-len(group[1]), group[0]))
+    known = build.current.author_keys.known_authors
+    for name, found in groups:
+        meant, key = key_meant((name,), keys)
+        if key not in known or not build.first_in_run(f"author {name!r} to username"):
+            continue
+        things = "their thing goes" if len(found) == 1 else "their things go"
+        logger.warning(
+            "pelican-flattr: %sauthor %s (in %s) is not in %s, so %s to "
+            "FLATTR_USERNAME %s%s; if so, correct the %s",
+            site,
+            shown_author(name),
+            _sources(found),
+            settings.authors_setting,
+            things,
+            username,
+            meant,
+            _author_lines(len(found)),
+        )
 
 
 def _who(names: tuple[str, ...]) -> str:

@@ -90,6 +90,7 @@ _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
 # The owner field as the README spells it, for messages that say what to write.
 _OWNER_FIELD = "Flattr_owner"
+_LANGUAGE_FIELD = "Flattr_language"
 # Fields of hand-written Flattr buttons and other plugins that a migrating
 # site carries, -> the field of this plugin they mean: by its letters alone,
 # "flattr_uid" is closest to "flattr_url".
@@ -179,6 +180,10 @@ class Resolution:
     language_region: str | None = None
     # Something that costs the page an Open Graph tag, not its button.
     warning: str | None = None
+    # The authors, no FLATTR_AUTHORS key theirs, whose content went to
+    # FLATTR_USERNAME (none without FLATTR_AUTHORS): one close to a key is
+    # most likely its misspelling, said once for all their content.
+    username_authors: tuple[str, ...] = ()
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
     open_graph_texts: tuple[tuple[str, str], ...] = ()
@@ -573,28 +578,31 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
 
 def _owner(
     content: Any, settings: FlattrSettings
-) -> tuple[Owner | None, str, str | None]:
-    """The owner; when there is none, why (a sentence for the log); and the
-    name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did."""
+) -> tuple[Owner | None, str, str | None, tuple[str, ...]]:
+    """The owner; when there is none, why (a sentence for the log); the
+    name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did;
+    and the authors whose content it left to ``FLATTR_USERNAME`` when a
+    ``FLATTR_AUTHORS`` is set (see ``Resolution.username_authors``)."""
     explicit = _explicit_owner(content.metadata)
     if explicit is not None:
-        return explicit, "", None
+        return explicit, "", None, ()
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
         slug = getattr(author, "slug", None)
         for key in (author.name, slug, settings.author_slugs.get(slug)):
             if key in settings.authors:
-                return settings.authors[key], "", author.name
+                return settings.authors[key], "", author.name, ()
             if key in settings.unusable_authors:
                 raise _FieldError(
                     f"author {shown_author(author.name)}{UNUSABLE_ENTRY}"
                     f"{settings.unusable_authors[key]}"
                 )
-    if settings.username is not None:
-        return settings.username, "", None
     # An empty name (AUTHOR = "") names no one either.
-    who = ", ".join(shown_author(name) for name in names if name.strip())
+    names = [name for name in names if name.strip()]
+    if settings.username is not None:
+        return settings.username, "", None, tuple(names) if settings.authors else ()
+    who = ", ".join(shown_author(name) for name in names)
     if not who:
         why = (
             f"has no Flattr owner: it names no author, has no '{OWNER}' metadata, "
@@ -607,7 +615,7 @@ def _owner(
             f"has no Flattr owner ({who}: not in {settings.authors_setting}, no "
             f"'{OWNER}' metadata, and FLATTR_USERNAME is not set)"
         )
-    return None, why, None
+    return None, why, None, ()
 
 
 def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
@@ -682,6 +690,56 @@ def language_region_warning(written: str, files: int = 1) -> str:
         f"metadata '{LANGUAGE}' is {shown_value(written)}{where}, but Flattr has "
         f"no code with the region {region}: {things} {code}, its code for the "
         "language"
+    )
+
+
+# Countries' codes (ISO 3166) often written for their language's (ISO 639):
+# country -> (language code, language, country, what the code is as a
+# language's, if it is one). Only those whose language Flattr has a code
+# for, and no code Flattr takes as a language ("in" is Indonesian to it).
+_COUNTRY_CODES = {
+    "by": ("be", "Belarusian", "Belarus", None),
+    "cn": ("zh", "Chinese", "China", None),
+    "cz": ("cs", "Czech", "Czechia", None),
+    "dk": ("da", "Danish", "Denmark", None),
+    "ee": ("et", "Estonian", "Estonia", "Ewe"),
+    "gr": ("el", "Greek", "Greece", None),
+    "il": ("he", "Hebrew", "Israel", None),
+    "jp": ("ja", "Japanese", "Japan", None),
+    "kr": ("ko", "Korean", "South Korea", "Kanuri"),
+    "rs": ("sr", "Serbian", "Serbia", None),
+    "se": ("sv", "Swedish", "Sweden", "Northern Sami"),
+    "si": ("sl", "Slovenian", "Slovenia", "Sinhala"),
+    "ua": ("uk", "Ukrainian", "Ukraine", None),
+    "vn": ("vi", "Vietnamese", "Vietnam", None),
+}
+# The language subtag of a language tag, as written ("ua" of "ua-UA").
+_LANGUAGE_SUBTAG = re.compile(r"\s*([A-Za-z]+)")
+
+
+def country_code_hint(lang: str, in_file: bool = True) -> str:
+    """What the warning that Flattr has no code for ``lang`` adds when its
+    language is a country's code ("jp" for Japan), which Pelican takes as
+    written: the language meant, and how to write it, in the file's
+    ``Lang:`` (``in_file``) or else ``DEFAULT_LANG``; else ""."""
+    written = _LANGUAGE_SUBTAG.match(lang)
+    if written is None:
+        return ""
+    found = _COUNTRY_CODES.get(written[1].lower())
+    if found is None:
+        return ""
+    code, language, country, also = found
+    also = f" (and {also}'s language code)" if also else ""
+    fix = (
+        f"write Lang: {code} (or {_LANGUAGE_FIELD}: {code}, for the thing's "
+        "language alone)"
+        if in_file
+        else f"set DEFAULT_LANG = '{code}' (or FLATTR_LANGUAGE = '{code}', for "
+        "the things' language alone)"
+    )
+    return (
+        f"; did you mean '{code}' ({language})? '{written[1]}' is {country}'s "
+        f"country code{also}: if so, {fix}"
     )
 
 
@@ -1382,7 +1440,7 @@ def resolve(
         except _FieldError as error:
             problems.append(str(error))
     try:
-        owner, why_none, owner_author = _owner(content, settings)
+        owner, why_none, owner_author, username_authors = _owner(content, settings)
     except _FieldError as error:
         problems.append(str(error))
         owner = why_none = owner_author = None
@@ -1467,6 +1525,7 @@ def resolve(
         ),
         language_fallback=fallback,
         language_region=language_region,
+        username_authors=username_authors,
         warning=image_problem,
         open_graph_texts=open_graph_texts,
         page_url_character=page_url_character,

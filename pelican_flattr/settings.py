@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -565,14 +566,28 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
     ``key`` in any case, if one is close enough to be meant; else None."""
     import difflib  # imported here: a build with no misspelt key needs none
 
-    folded = str(key).casefold()
+    folded = _spelt_out(str(key))
+    spelt = {_spelt_out(name): name for name in by_folded}
     numbers = _numbers(folded)
-    close = difflib.get_close_matches(folded, by_folded, n=5, cutoff=0.75)
+    close = difflib.get_close_matches(folded, spelt, n=5, cutoff=0.75)
     # Names that differ in a number are different people ("Author 04" and
     # "Author 14", "Louis XV" and "Louis XIV", "John Smith Jr." and "Sr."):
     # one is never the other misspelt.
     meant = [name for name in close if _numbers(name) == numbers]
-    return by_folded[meant[0]] if meant else None
+    return by_folded[spelt[meant[0]]] if meant else None
+
+
+# German writes its umlauts with an e after the vowel where they cannot be
+# typed ("Müller", "Mueller"); casefold() spells ß as ss already. Two
+# letters for one cost "Jörg Böhm" and "Joerg Boehm" their likeness.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _spelt_out(name: str) -> str:
+    """``name`` in lower case, its umlauts and ß spelt out as German writes
+    them without (composed first: a file from macOS may hold u and a
+    combining diaeresis)."""
+    return unicodedata.normalize("NFC", name).casefold().translate(_UMLAUTS)
 
 
 # A name's words and runs of digits: "bob2" is "bob", "2".

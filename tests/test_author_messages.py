@@ -126,6 +126,54 @@ def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
     ]
 
 
+def test_an_author_close_to_a_key_left_to_flattr_username_is_asked_after_it(
+    site, flattr_log
+):
+    # 'Jürgen Mueller' beside the key 'Jürgen Müller' gave the site owner
+    # the author's things without a word; without FLATTR_USERNAME the same
+    # file was asked "did you mean 'Jürgen Müller'?".
+    files = {
+        "buecher.md": article("Über Bücher", "Jürgen Müller"),
+        "t-mueller.md": article("Test Mueller", "Jürgen Mueller"),
+        "t-mueller2.md": article("Test Mueller again", "Jürgen Mueller"),
+        "boehm.md": article("Test Boehm", "Joerg Boehm"),
+        "kollwitz.md": article("Über Käthe", "Käthe Kollwitz"),
+        "kaethe.md": article("Test Kaethe", "Kaethe Kollwitz"),
+        # Far from every key: left to FLATTR_USERNAME, as a community site's
+        # operator may leave most authors, without a word.
+        "gast.md": article("Gastbeitrag", "Gast Autor"),
+        "zweiter.md": article("Noch ein Gast", "Anna Schmidt"),
+    }
+    output = site(
+        files,
+        FLATTR_AUTHORS={
+            "Jürgen Müller": "juergen_m",
+            "Jörg Böhm": "joerg",
+            "Käthe Kollwitz": "kaethe",
+        },
+        FLATTR_USERNAME="gemeinschaft",
+    )
+    things = manifest_things(output)
+    owners = {source: thing["owner"]["value"] for source, thing in things.items()}
+    assert owners["t-mueller.md"] == owners["gast.md"] == "gemeinschaft"
+    assert _said(flattr_log, "to FLATTR_USERNAME") == [
+        "pelican-flattr: author 'Jürgen Mueller' (in t-mueller.md and "
+        "t-mueller2.md) is not in FLATTR_AUTHORS, so their things go to "
+        "FLATTR_USERNAME 'gemeinschaft' (did you mean 'Jürgen Müller'?); if so, "
+        "correct the files' Author: lines",
+        "pelican-flattr: author 'Kaethe Kollwitz' (in kaethe.md) is not in "
+        "FLATTR_AUTHORS, so their thing goes to FLATTR_USERNAME 'gemeinschaft' "
+        "(did you mean 'Käthe Kollwitz'?); if so, correct the file's Author: "
+        "line",
+    ]
+    # No line for the far-off guests, nor a line per article.
+    assert not _said(flattr_log, "Gast Autor") and not _said(flattr_log, "Schmidt")
+    # A key that names nobody is said on its own, asking after the author
+    # its umlauts spelt out (ö as oe) make it close to.
+    (key,) = _said(flattr_log, "FLATTR_AUTHORS['Jörg Böhm'] names no author")
+    assert "(did you mean 'Joerg Boehm'?)" in key
+
+
 @pytest.mark.parametrize(
     ("name", "other", "meant"),
     [
@@ -147,6 +195,10 @@ def test_an_author_numbered_like_a_key_is_not_taken_for_its_misspelling(
         ("Davide De Marco", "Davide Di Marco", True),
         ("Mia Rae Kimm", "Mi Rae Kim", True),
         ("John D. Smith", "John C. Smith", True),
+        # German's umlauts and ß, spelt out (ue, oe, ae, ss), are meant.
+        ("Joerg Boehm", "Jörg Böhm", True),
+        ("Günther Öztürk", "Guenther Oeztuerk", True),
+        ("Kaethe Maass", "Käthe Maaß", True),
         # A number longer than int() reads is compared by its digits.
         ("Bob " + "9" * 5000, "Bob " + "9" * 4999 + "8", False),
     ],

@@ -891,6 +891,62 @@ def test_an_empty_summary_leaves_the_body_to_describe_the_thing(site):
     assert manifest_things(output)["a.md"]["description"] == body
 
 
+@pytest.mark.parametrize(
+    ("lang", "hint"),
+    [
+        ("jp", "did you mean 'ja' (Japanese)? 'jp' is Japan's country code"),
+        ("CN", "did you mean 'zh' (Chinese)? 'CN' is China's country code"),
+        ("ua-UA", "did you mean 'uk' (Ukrainian)? 'ua' is Ukraine's country code"),
+        # A country's code that is another language's code too: both said.
+        (
+            "se",
+            "did you mean 'sv' (Swedish)? 'se' is Sweden's country code (and "
+            "Northern Sami's language code)",
+        ),
+        # A language Flattr lacks that is no country's code: no guess.
+        ("fa", None),
+    ],
+)
+def test_a_countrys_code_written_for_a_language_is_asked_after_the_language(
+    site, flattr_log, lang, hint
+):
+    # "Flattr has no code for language 'jp'" left the author to work out
+    # that Japanese is 'ja': 'jp', 'cn', 'ua' are the countries' codes.
+    files = {"l.md": article("Some article", "Alice", lang=lang)}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de")
+    assert manifest_things(output)["l.md"]["language"] == "de_DE"
+    warnings = [
+        r.getMessage() for r in flattr_log.records if "no code for" in r.getMessage()
+    ]
+    said = (
+        f"pelican-flattr: Flattr has no code for language {lang!r} (first seen in "
+        "l.md); its things use de_DE"
+    )
+    if hint:
+        meant = hint.split("'")[1]
+        said += (
+            f"; {hint}: if so, write Lang: {meant} (or Flattr_language: {meant}, "
+            "for the thing's language alone)"
+        )
+    assert warnings == [said]
+
+
+def test_a_countrys_code_in_default_lang_is_asked_after_in_the_setting(
+    site, flattr_log
+):
+    # "write Lang: ja" in each file would leave the setting that says 'jp'.
+    files = {"l.md": article("Some article", "Alice")}
+    site(files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="jp")
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if "no code for" in r.getMessage()
+    ]
+    assert said.endswith(
+        "its things use en_GB; did you mean 'ja' (Japanese)? 'jp' is Japan's "
+        "country code: if so, set DEFAULT_LANG = 'ja' (or FLATTR_LANGUAGE = "
+        "'ja', for the things' language alone)"
+    )
+
+
 def test_default_language_follows_default_lang(site):
     output = site(
         {"a.md": article("Ett svenskt inlägg", "Alice")},
