@@ -23,6 +23,7 @@ from conftest import (
     read_only,
     run_pelican,
 )
+from pelican.writers import FileOverwriteFailedError
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
@@ -1286,6 +1287,25 @@ def test_two_pages_pelican_refuses_to_write_name_both_files(
         "which Pelican refuses to write twice (change the Save_as or the URL "
         "of all but one)"
     ]
+
+
+@pytest.mark.parametrize("order", ["basename", "reversed-basename"])
+def test_two_articles_with_one_slug_say_pelican_stops_whichever_comes_first(
+    site, flattr_log, order
+):
+    # A copy of an article keeps its slug: the copy loses the thing URL, and
+    # Pelican then stops at writing the page twice. Only when the copy came
+    # first in Pelican's order was that said: the error about the URL alone
+    # read as if the build carried on.
+    text = article("Knitting machines", "Alice")
+    files = {"knitting.md": text, "knitting2.md": text}
+    with pytest.raises(FileOverwriteFailedError):
+        site(files, FLATTR_AUTHORS=AUTHORS, ARTICLE_ORDER_BY=order)
+    assert _errors(flattr_log)[-1] == (
+        "pelican-flattr: knitting.md and knitting2.md are each written to the "
+        "page knitting-machines.html, which Pelican refuses to write twice "
+        "(change the Save_as or the URL of all but one)"
+    )
 
 
 def test_content_that_lost_its_url_and_its_page_is_reported_once(site, flattr_log):
