@@ -1810,7 +1810,8 @@ def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
 GONE_AUTHORS = {"Alice": "alice", "Bob Builder": "email:bob.builder@example.org"}
 BOB_GONE = (
     "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this site "
-    "any more: the last build gave its owner 1 thing that this build lacks "
+    "any more: the last build the URL guard recorded gave its owner 1 thing that this "
+    "build lacks "
     "(deleted, or failed to read); take the key out once the author's content "
     "is gone for good"
 )
@@ -1849,6 +1850,28 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
         "site (by name or slug); check its spelling, or take it out if"
         " the author has no content left"
     ]
+
+
+def test_a_key_whose_author_left_names_the_guarded_build_in_a_development_one(
+    tmp_path, flattr_log
+):
+    # A development build (SITEURL "", the public address in FLATTR_SITEURL)
+    # neither compares nor replaces the baseline: Bob's thing is in the last
+    # build the URL guard recorded, not in the last build, which may be any
+    # number of development builds ago.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    (tmp_path / "content" / "b.md").unlink()
+    for _ in range(2):
+        flattr_log.clear()
+        build(
+            tmp_path,
+            {},
+            FLATTR_AUTHORS=GONE_AUTHORS,
+            SITEURL="",
+            FLATTR_SITEURL=SITEURL,
+        )
+        assert _messages(flattr_log, "FLATTR_AUTHORS[") == [BOB_GONE]
+    assert "the last build the URL guard recorded gave its owner" in BOB_GONE
 
 
 @pytest.mark.parametrize(
@@ -1923,7 +1946,8 @@ REASSIGNED_AUTHORS = {
 }
 CAROL_GIVEN_AWAY = (
     "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] names no author of this site "
-    "any more: the last build gave its owner 1 thing whose source file is by "
+    "any more: the last build the URL guard recorded gave its owner 1 thing whose "
+    "source file is by "
     "another author now (c.md, now by 'Dmitri Ivanov'; the URL guard warns of "
     "the owner change); unless the change is a mistake, take the key out: once "
     "a build passes, its baseline gives the owner nothing, and the key is taken "
@@ -1999,7 +2023,8 @@ def test_keys_whose_authors_articles_went_to_others_share_one_warning(
     )
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
-        "more: the last build gave their owners 3 things whose source files are "
+        "more: the last build the URL guard recorded gave their owners 3 things whose "
+        "source files are "
         "by other authors now: FLATTR_AUTHORS['Carol Chen'] (1, now by 'Dmitri "
         "Ivanov') and FLATTR_AUTHORS['Erin Ek'] (2, now by 'Dana'); the URL "
         "guard warns of the owner changes; unless they are mistakes, take the "

@@ -1830,7 +1830,8 @@ def test_an_author_gone_from_the_inmost_languages_site_is_no_misspelt_key(tmp_pa
     assert (built.messages, built.status) == (
         [
             "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
-            "any more: the last build gave its owner 1 thing that this build "
+            "any more: the last build the URL guard recorded gave its owner 1 thing "
+            "that this build "
             "lacks (deleted, or failed to read); take the key out once the "
             "author's content is gone for good"
         ],
