@@ -147,8 +147,9 @@ class _Attaching:
     holders: dict[str, Any] = dataclasses.field(default_factory=dict)
     # id() of the things that content found later took the URL of.
     displaced: set[int] = dataclasses.field(default_factory=set)
-    # Written page -> the content with a thing written there first, and the
-    # pages more than one is written to, with them all (see _lost_pages).
+    # Written page -> the content with a thing (or one that lost its thing
+    # URL) written there first, and the pages more than one is written to,
+    # with them all (see _lost_pages).
     pages: dict[str, Any] = dataclasses.field(default_factory=dict)
     clashes: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
     # Said at the end (_say_what_attaching_found).
@@ -231,6 +232,9 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
     if _thing_of_the_site(content_thing, attaching):
         return
     if not _takes_its_url(content, content_thing, attaching):
+        # Pelican still writes its page: a copy with the same slug makes it
+        # stop the build, which _lost_pages says whichever came first.
+        _note_page(content, content_thing.page, attaching)
         return
     _record(content, content_thing, outcome, is_article, attaching)
 
@@ -386,10 +390,7 @@ def _record(
     looks for it: its page (for ``_lost_pages``), the build's things, the
     texts the privacy checks read, and, for an article, the things the
     feeds find by its URL."""
-    page = content_thing.page
-    first = attaching.pages.setdefault(page, content)
-    if first is not content:
-        attaching.clashes.setdefault(page, [first]).append(content)
+    _note_page(content, content_thing.page, attaching)
     content.flattr = content_thing
     state = attaching.state
     state.content_things.append(content_thing)
@@ -403,6 +404,13 @@ def _record(
     if is_article:
         key = feed_key(content_thing.content_url)
         state.feeds.things_by_content_url[key] = content_thing
+
+
+def _note_page(content: Any, page: str, attaching: _Attaching) -> None:
+    """Note that ``content`` is written to ``page``, for ``_lost_pages``."""
+    first = attaching.pages.setdefault(page, content)
+    if first is not content:
+        attaching.clashes.setdefault(page, [first]).append(content)
 
 
 def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> None:
@@ -790,8 +798,9 @@ def _lost_pages(
     """Take back, reported, the thing of each content whose page another
     content's overwrites, and yield it.
 
-    ``pages`` holds the first content with a thing written to each page,
-    ``clashes`` every content with a thing written to a page another has,
+    ``pages`` holds the first content with a thing (or that lost its thing
+    URL to another) written to each page, ``clashes`` every such content
+    written to a page another has,
     ``overriders`` the content whose metadata sets its save_as. Pelican's
     writer refuses to write one file twice, unless exactly one of the
     writes is of content whose metadata sets its save_as (``Save_as``, or

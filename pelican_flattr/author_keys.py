@@ -294,10 +294,10 @@ def warn_about_unknown_authors() -> None:
     if len(renamed) == 1:
         ((key, (_, read, authors, _)),) = renamed.items()
         logger.warning(
-            "pelican-flattr: %s names no author of this "
-            "site any more, but the last build gave its owner %d thing%s "
-            "whose source file%s this build still read%s%s, without a "
-            "thing: if the author was renamed, rename the key to match",
+            "pelican-flattr: %s names no author of this site any more, but the "
+            "last build the URL guard recorded gave its owner %d thing%s whose "
+            "source file%s this build still read%s%s, without a thing: if the "
+            "author was renamed, rename the key to match",
             _entry_in_run(key),
             read,
             "" if read == 1 else "s",
@@ -308,9 +308,9 @@ def warn_about_unknown_authors() -> None:
     elif renamed:
         logger.warning(
             "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
-            "any more, but the last build gave their owners %d things whose "
-            "source files this build still read, without a thing: %s; if the "
-            "authors were renamed, rename the keys to match",
+            "any more, but the last build the URL guard recorded gave their "
+            "owners %d things whose source files this build still read, without "
+            "a thing: %s; if the authors were renamed, rename the keys to match",
             len(renamed),
             _in_all({key: things.read for key, things in renamed.items()}),
             _keys_counted(
@@ -320,10 +320,10 @@ def warn_about_unknown_authors() -> None:
     if len(gone) == 1:
         ((key, (count, _, _, _)),) = gone.items()
         logger.warning(
-            "pelican-flattr: %s names no author of this "
-            "site any more: the last build gave its owner %d thing%s that "
-            "this build lacks (deleted, or failed to read); take the key out "
-            "once the author's content is gone for good",
+            "pelican-flattr: %s names no author of this site any more: the last "
+            "build the URL guard recorded gave its owner %d thing%s that this "
+            "build lacks (deleted, or failed to read); take the key out once the "
+            "author's content is gone for good",
             _entry_in_run(key),
             count,
             "" if count == 1 else "s",
@@ -331,9 +331,9 @@ def warn_about_unknown_authors() -> None:
     elif gone:
         logger.warning(
             "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
-            "any more: the last build gave their owners %d things that this "
-            "build lacks (deleted, or failed to read): %s; take the keys out "
-            "once the authors' content is gone for good",
+            "any more: the last build the URL guard recorded gave their owners "
+            "%d things that this build lacks (deleted, or failed to read): %s; "
+            "take the keys out once the authors' content is gone for good",
             len(gone),
             _in_all({key: things.count for key, things in gone.items()}),
             _keys_counted({key: str(t.count) for key, t in gone.items()}),
@@ -352,8 +352,9 @@ def _warn_about_reassigned_keys(reassigned: dict[str, LeftBehind]) -> None:
         now_by = set().union(*things.reassigned.values())
         logger.warning(
             "pelican-flattr: %s names no author of this site any more: the "
-            "last build gave its owner %d thing%s whose source file%s by %s now "
-            "(%s%s; the URL guard warns of the owner change%s); unless the "
+            "last build the URL guard recorded gave its owner %d thing%s whose "
+            "source file%s by %s now (%s%s; the URL guard warns of the owner "
+            "change%s); unless the "
             "change is a mistake, take the key out: once a build passes, its "
             "baseline gives the owner nothing, and the key is taken for a "
             "misspelt one",
@@ -373,11 +374,11 @@ def _warn_about_reassigned_keys(reassigned: dict[str, LeftBehind]) -> None:
         }
         logger.warning(
             "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
-            "any more: the last build gave their owners %d things whose source "
-            "files are by other authors now: %s; the URL guard warns of the "
-            "owner changes; unless they are mistakes, take the keys out: once a "
-            "build passes, its baseline gives their owners nothing, and the "
-            "keys are taken for misspelt ones",
+            "any more: the last build the URL guard recorded gave their owners "
+            "%d things whose source files are by other authors now: %s; the URL "
+            "guard warns of the owner changes; unless they are mistakes, take "
+            "the keys out: once a build passes, its baseline gives their owners "
+            "nothing, and the keys are taken for misspelt ones",
             len(reassigned),
             _in_all({key: len(t.reassigned) for key, t in reassigned.items()}),
             _keys_counted(counted),

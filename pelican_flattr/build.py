@@ -339,7 +339,7 @@ class Messages:
 
     Written and read by ``report``, ``first_in_run`` (``warn_once``) and
     ``fail_if_strict``, on this build and the builds it runs inside;
-    ``start_build`` hands the errors a failed try said to the retry, and
+    ``start_build`` hands what a failed try said to the retry, and
     ``end_build`` the problems of a build run inside this one to it.
     """
 
@@ -355,6 +355,11 @@ class Messages:
     errors_said: set[str] = field(default_factory=set)
     errors_said_before: frozenset[str] = frozenset()
     held_back: list[str] = field(default_factory=list)
+    # The same for the plugin's warnings, by the text logged (see
+    # _HoldBackRepeats); both held back are said once a try completes.
+    warnings_said: set[str] = field(default_factory=set)
+    warnings_said_before: frozenset[str] = frozenset()
+    warnings_held_back: list[str] = field(default_factory=list)
     # (source, problem) of each content problem this build said, alone or
     # among others (attach's ``_say_problems``): a language's site of
     # i18n_subsites publishing the same file leaves it to this one.
@@ -558,14 +563,15 @@ def _start_state(pelican: Any) -> None:
     current = BuildState(strict=strict_build(pelican.settings), pelican=pelican)
     # At the outermost build (a language's site logs in the same run): a
     # retry of a run that failed on the way says again neither the warnings
-    # (Pelican's log filter keeps them back) nor the errors (its filter
-    # lets them through; report holds back those the last try said).
-    # Pelican retries one at once, without waiting for a change, many times
-    # a second, and the messages already said would bury the error it
-    # retries for.
+    # (_HoldBackRepeats) nor the errors (report) the last try said, until
+    # it completes (say_held_back). Pelican retries one at once, without
+    # waiting for a change, many times a second, and the messages already
+    # said would bury the error it retries for.
     if not inner and previous.pelican is pelican and not previous.finished:
-        current.messages.errors_said_before = frozenset(previous.messages.errors_said)
-    elif not inner:
+        messages, before = current.messages, previous.messages
+        messages.errors_said_before = frozenset(before.errors_said)
+        messages.warnings_said_before = frozenset(before.warnings_said)
+    if not inner:
         _forget_logged_warnings()
 
 
@@ -970,6 +976,56 @@ def _forget_logged_warnings() -> None:
                 and str(key[1]).startswith("pelican-flattr:")
             ]
         )
+
+
+class _HoldBackRepeats(logging.Filter):
+    """Holds back a warning of the plugin's that the last try of a failed
+    run said, as ``report`` holds back an error (see ``_start_state``).
+
+    Not left to Pelican's own log filter, which holds a message back for
+    the whole process: the try that completed said none of them, only
+    Pelican's "Done", and they came back at the next edit.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is to be logged now; note it as said."""
+        if record.levelno != logging.WARNING:
+            return True
+        messages = _outermost().messages
+        said = record.getMessage()
+        messages.warnings_said.add(said)
+        if said in messages.warnings_said_before:
+            messages.warnings_held_back.append(said)
+            return False
+        return True
+
+
+# Once for the process: the plugin's modules all log through this logger.
+logger.addFilter(_HoldBackRepeats())
+
+
+def say_held_back() -> None:
+    """Say what the outermost build held back as said by the failed try
+    before it, and hold back nothing more: Pelican has written its pages,
+    so this try completes, and the messages that still apply must not be
+    left for the next edit to say. Called as the run's build finishes."""
+    messages = current.messages
+    problems = list(dict.fromkeys(messages.held_back))
+    warnings = list(dict.fromkeys(messages.warnings_held_back))
+    messages.held_back.clear()
+    messages.warnings_held_back.clear()
+    messages.errors_said_before = messages.warnings_said_before = frozenset()
+    for problem in problems:
+        _say(logging.ERROR, problem)
+    if problems and current.active and current.settings is None:
+        # Said after the settings' problems, which the retry held back.
+        _say_no_buttons(current.pelican, i18n_subsites(current.pelican))
+    # Pelican's log filter saw them as they were held back: let them by.
+    shown = getattr(LimitFilter, "_raised_messages", None)
+    for warning in warnings:
+        if isinstance(shown, set):
+            shown.discard((logging.WARNING, warning))
+        logger.warning("%s", warning)
 
 
 def _pelicans_frames() -> Iterator[FrameType]:

@@ -40,6 +40,7 @@ def finish_build(pelican: Any) -> None:
         outermost = not build.is_inner(pelican)
         problems_before = len(build.current.messages.problems)
         if outermost:
+            build.say_held_back()
             warn_about_unknown_authors()
         warn_about_published_addresses(pelican)
         warn_about_addresses_in_things()

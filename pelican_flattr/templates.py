@@ -376,10 +376,11 @@ def _say_what_goes_without(
     ]
     if not missing:
         return
+    them = "them" if len(missing) > 1 else "it"
     message = (
         f"{rendered.template or 'a template'}: prints no {', '.join(missing)} "
         "for its own article or page, and FLATTR_INJECT is off, so nothing adds "
-        "them: its pages go without (call them in the template, or leave "
+        f"{them}: its pages go without (call {them} in the template, or leave "
         "FLATTR_INJECT on)"
     )
     build.warn_once(message)

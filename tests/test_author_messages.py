@@ -287,13 +287,15 @@ def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_
         "has no content left",
         # The renamed, whose keys must be renamed, not taken out.
         "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
-        "more, but the last build gave their owners 2 things whose source files "
+        "more, but the last build the URL guard recorded gave their owners 2 things "
+        "whose source files "
         "this build still read, without a thing: FLATTR_AUTHORS['Bob Builder'] "
         "(1, now by 'Robert Builder') and FLATTR_AUTHORS['Carol'] (1, now by "
         "'Caroline'); if the authors were renamed, rename the keys to match",
         # Leaver 11's thing counted once, though two keys give its owner.
         "pelican-flattr: 12 FLATTR_AUTHORS keys name no author of this site any "
-        "more: the last build gave their owners 12 things that this build lacks "
+        "more: the last build the URL guard recorded gave their owners 12 things that "
+        "this build lacks "
         "(deleted, or failed to read): FLATTR_AUTHORS['Leaver 01'] (2), "
         f"{leavers} and 2 more; take the keys out once the authors' content is "
         "gone for good",

@@ -23,6 +23,7 @@ from conftest import (
     read_only,
     run_pelican,
 )
+from pelican.writers import FileOverwriteFailedError
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
@@ -1288,6 +1289,25 @@ def test_two_pages_pelican_refuses_to_write_name_both_files(
     ]
 
 
+@pytest.mark.parametrize("order", ["basename", "reversed-basename"])
+def test_two_articles_with_one_slug_say_pelican_stops_whichever_comes_first(
+    site, flattr_log, order
+):
+    # A copy of an article keeps its slug: the copy loses the thing URL, and
+    # Pelican then stops at writing the page twice. Only when the copy came
+    # first in Pelican's order was that said: the error about the URL alone
+    # read as if the build carried on.
+    text = article("Knitting machines", "Alice")
+    files = {"knitting.md": text, "knitting2.md": text}
+    with pytest.raises(FileOverwriteFailedError):
+        site(files, FLATTR_AUTHORS=AUTHORS, ARTICLE_ORDER_BY=order)
+    assert _errors(flattr_log)[-1] == (
+        "pelican-flattr: knitting.md and knitting2.md are each written to the "
+        "page knitting-machines.html, which Pelican refuses to write twice "
+        "(change the Save_as or the URL of all but one)"
+    )
+
+
 def test_content_that_lost_its_url_and_its_page_is_reported_once(site, flattr_log):
     # b.md loses its thing URL to the older a.md, and its page to c.md,
     # whose metadata sets that save_as: it has no thing left to take back,
@@ -1790,7 +1810,8 @@ def test_many_misspelt_author_keys_are_one_warning(site, flattr_log):
 GONE_AUTHORS = {"Alice": "alice", "Bob Builder": "email:bob.builder@example.org"}
 BOB_GONE = (
     "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this site "
-    "any more: the last build gave its owner 1 thing that this build lacks "
+    "any more: the last build the URL guard recorded gave its owner 1 thing that this "
+    "build lacks "
     "(deleted, or failed to read); take the key out once the author's content "
     "is gone for good"
 )
@@ -1829,6 +1850,28 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
         "site (by name or slug); check its spelling, or take it out if"
         " the author has no content left"
     ]
+
+
+def test_a_key_whose_author_left_names_the_guarded_build_in_a_development_one(
+    tmp_path, flattr_log
+):
+    # A development build (SITEURL "", the public address in FLATTR_SITEURL)
+    # neither compares nor replaces the baseline: Bob's thing is in the last
+    # build the URL guard recorded, not in the last build, which may be any
+    # number of development builds ago.
+    build(tmp_path, _gone_author_files(), FLATTR_AUTHORS=GONE_AUTHORS)
+    (tmp_path / "content" / "b.md").unlink()
+    for _ in range(2):
+        flattr_log.clear()
+        build(
+            tmp_path,
+            {},
+            FLATTR_AUTHORS=GONE_AUTHORS,
+            SITEURL="",
+            FLATTR_SITEURL=SITEURL,
+        )
+        assert _messages(flattr_log, "FLATTR_AUTHORS[") == [BOB_GONE]
+    assert "the last build the URL guard recorded gave its owner" in BOB_GONE
 
 
 @pytest.mark.parametrize(
@@ -1903,7 +1946,8 @@ REASSIGNED_AUTHORS = {
 }
 CAROL_GIVEN_AWAY = (
     "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] names no author of this site "
-    "any more: the last build gave its owner 1 thing whose source file is by "
+    "any more: the last build the URL guard recorded gave its owner 1 thing whose "
+    "source file is by "
     "another author now (c.md, now by 'Dmitri Ivanov'; the URL guard warns of "
     "the owner change); unless the change is a mistake, take the key out: once "
     "a build passes, its baseline gives the owner nothing, and the key is taken "
@@ -1979,7 +2023,8 @@ def test_keys_whose_authors_articles_went_to_others_share_one_warning(
     )
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
-        "more: the last build gave their owners 3 things whose source files are "
+        "more: the last build the URL guard recorded gave their owners 3 things whose "
+        "source files are "
         "by other authors now: FLATTR_AUTHORS['Carol Chen'] (1, now by 'Dmitri "
         "Ivanov') and FLATTR_AUTHORS['Erin Ek'] (2, now by 'Dana'); the URL "
         "guard warns of the owner changes; unless they are mistakes, take the "

@@ -1429,9 +1429,9 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_warnings(
         env=child_env(),
     )
     assert child.returncode == 0, child.stderr[-3000:]
-    # Once over three failed tries; mended, that run ends, and each run
-    # after it says its warnings again.
-    assert json.loads(child.stdout.splitlines()[-1]) == [1, 2]
+    # Once over three failed tries; mended, the try that completes says it
+    # again (it still applies), and so does each run after it.
+    assert json.loads(child.stdout.splitlines()[-1]) == [1, 3]
 
 
 # Runs of one Pelican, as pelican --autoreload's loop runs them (a failed
@@ -1443,6 +1443,7 @@ import json, logging, sys
 from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
+from pelican.writers import FileOverwriteFailedError
 
 root = Path(sys.argv[1])
 settings, steps = json.loads(sys.argv[2])
@@ -1474,7 +1475,7 @@ for step in steps:
     try:
         pelican.run()
         ended = "done"
-    except ZeroDivisionError:
+    except (ZeroDivisionError, FileOverwriteFailedError):
         ended = "exception"
     except SystemExit:
         ended = "exit"
@@ -1514,11 +1515,31 @@ def test_a_run_retried_after_a_failure_does_not_repeat_the_errors(tmp_path, site
     assert [ended for ended, _ in runs] == ["done", *["exception"] * 3, "done", "done"]
     errors = [[m for m in said if m.startswith("ERROR")] for _, said in runs]
     assert errors[0], runs
-    # Said by the first failed try, held back by the next ones and by the
-    # retry that succeeds, as the warnings are; said by the next run again.
-    assert errors == [errors[0], errors[0], [], [], [], errors[0]]
+    # Said by the first failed try, held back by the next ones, as the
+    # warnings are; said again by the retry that completes, whose "Done"
+    # stood alone under problems that still apply, and by the next run.
+    assert errors == [errors[0], errors[0], [], [], errors[0], errors[0]]
     problem = "SITEURL" if not siteurl else "a.md"
     assert all(problem in m for m in errors[0] if "no Flattr buttons" not in m)
+
+
+def test_the_try_that_completes_after_a_failed_one_says_what_still_applies(
+    tmp_path,
+):
+    # A copy of a.md keeps its slug, and Pelican stops at writing its page
+    # twice; with the copy deleted, the retry completed with only Pelican's
+    # "Done": b.md's missing owner and the key that names nobody, said by
+    # the failed try, were held back as said, until the next edit.
+    settings = {"SITEURL": SITEURL, "FLATTR_AUTHORS": {"Alice": "alice", "Zed": "z"}}
+    ownerless = {"content/b.md": article("Eve writes", "Eve")}
+    copy = {"content/a2.md": GOOD_A["content/a.md"]}
+    steps = [{**GOOD_A, **ownerless}, copy, {"content/a2.md": None}, {}]
+    runs = _tries(tmp_path, settings, steps)
+    assert [ended for ended, _ in runs] == ["done", "exception", "done", "done"]
+    warnings = [[m for m in said if m.startswith("WARNING")] for _, said in runs]
+    assert any("b.md has no Flattr owner" in m for m in warnings[0]), runs
+    assert any("FLATTR_AUTHORS['Zed']" in m for m in warnings[0]), runs
+    assert warnings == [warnings[0]] * 4, runs
 
 
 def test_an_error_gone_from_a_try_is_said_when_it_comes_back(tmp_path):
@@ -1924,7 +1945,8 @@ def test_an_author_gone_from_the_inmost_languages_site_is_no_misspelt_key(tmp_pa
     assert (built.messages, built.status) == (
         [
             "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
-            "any more: the last build gave its owner 1 thing that this build "
+            "any more: the last build the URL guard recorded gave its owner 1 thing "
+            "that this build "
             "lacks (deleted, or failed to read); take the key out once the "
             "author's content is gone for good"
         ],

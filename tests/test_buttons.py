@@ -384,6 +384,20 @@ def test_injection_off_under_a_theme_without_helpers_is_said(
     theme = helper_theme(tmp_path)
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     assert [r.getMessage() for r in flattr_log.records] == []
+    # One helper missing is "it": its article.html prints no flattr_script()
+    # for its embedded button.
+    site(
+        three_articles(),
+        theme=theme,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=False,
+        FLATTR_BUTTON="js",
+    )
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: article.html: prints no flattr_script() for its own "
+        "article or page, and FLATTR_INJECT is off, so nothing adds it: its "
+        "pages go without (call it in the template, or leave FLATTR_INJECT on)"
+    ]
 
 
 def test_theme_with_button_helper_only_still_gets_head_tags(site, tmp_path):

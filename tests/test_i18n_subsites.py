@@ -1807,7 +1807,8 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
     }
     gone_for_good = (
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
-        "any more: the last build gave its owner 1 thing that this build "
+        "any more: the last build the URL guard recorded gave its owner 1 thing that "
+        "this build "
         "lacks (deleted, or failed to read); take the key out once the "
         "author's content is gone for good"
     )
@@ -1828,7 +1829,8 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
     assert (built.messages, built.status) == (
         [
             "pelican-flattr: I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob'] names no "
-            "author of this site any more: the last build gave its owner 1 thing "
+            "author of this site any more: the last build the URL guard recorded gave "
+            "its owner 1 thing "
             "that this build lacks (deleted, or failed to read); take the key out "
             "once the author's content is gone for good"
         ],
@@ -1862,7 +1864,8 @@ def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
     renamed = [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m]
     assert renamed == [
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site any "
-        "more, but the last build gave its owner 1 thing whose source file this "
+        "more, but the last build the URL guard recorded gave its owner 1 thing whose "
+        "source file this "
         "build still reads, now by 'Robert', without a thing: if the author was "
         "renamed, rename the key to match"
     ]
@@ -1876,7 +1879,8 @@ def test_an_article_given_to_another_author_on_a_languages_site_is_said(tmp_path
     assert built.status == 0, built.messages
     assert [m for m in built.messages if "FLATTR_AUTHORS['Bob']" in m] == [
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site any "
-        "more: the last build gave its owner 1 thing whose source file is by "
+        "more: the last build the URL guard recorded gave its owner 1 thing whose "
+        "source file is by "
         "another author now (de/hallo.md, now by 'Alice'; the URL guard warns of "
         "the owner change); unless the change is a mistake, take the key out: "
         "once a build passes, its baseline gives the owner nothing, and the key "

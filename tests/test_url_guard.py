@@ -4329,7 +4329,8 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
     ]
     assert said == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
-        "site any more, but the last build gave its owner 2 things whose source "
+        "site any more, but the last build the URL guard recorded gave its owner 2 "
+        "things whose source "
         "files this build still read, now by 'Robert Builder', without a thing: "
         "if the author was renamed, rename the key to match"
     ]
