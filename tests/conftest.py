@@ -370,3 +370,12 @@ def run_pelican(
         cwd=content.parent,
         env=dict(os.environ, COLUMNS="1000"),
     )
+
+
+def documented_block(doc: str, first_line: str) -> str:
+    """The code of ``doc`` (a file of the repository, such as
+    ``docs/privacy.md``) from the line ``first_line`` to the end of its
+    fenced block, as a reader copies it."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    start = text.index(f"\n{first_line}\n") + 1
+    return text[start : text.index("\n```", start) + 1]

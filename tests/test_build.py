@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -4585,3 +4586,33 @@ def test_a_cached_articles_static_og_image_is_the_file_of_this_build(
     assert og(page(output / "cached-cover.html"), "og:image") == [image]
     assert (output / "static" / "images" / "soldering.png").is_file()
     assert flattr_log.records == []
+
+
+def test_a_build_that_ignores_the_cache_forgets_a_deleted_file(tmp_path):
+    # docs/privacy.md, "Erasing one person": Pelican's content cache keeps
+    # a deleted file's text and metadata (its author) build after build
+    # while it loads the cache (without LOAD_CONTENT_CACHE it is written
+    # anew every time);
+    # one build with --ignore-cache writes it anew from the files there.
+    content, output = tmp_path / "content", tmp_path / "output"
+    content.mkdir()
+    (content / "stays.md").write_text(article("Alice stays", "Alice"))
+    (content / "leaves.md").write_text(article("Dora leaves", "Dora Departed"))
+    cache = tmp_path / "cache"
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "CACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True\n"
+        f'CACHE_PATH = {str(cache)!r}\nFLATTR_USERNAME = "a"\n'
+    )
+    caching = ("-s", str(conf))  # in the file, as --ignore-cache overrides it
+
+    def cached() -> str:
+        with gzip.open(cache / "ArticlesGenerator-Readers") as file:
+            return repr(pickle.load(file))
+
+    assert run_pelican(content, output, *caching).returncode == 0
+    (content / "leaves.md").unlink()
+    assert run_pelican(content, output, *caching).returncode == 0
+    assert "Dora Departed" in cached()
+    assert run_pelican(content, output, *caching, "--ignore-cache").returncode == 0
+    assert "Dora Departed" not in cached() and "Alice stays" in cached()

@@ -2,9 +2,13 @@
 
 import hashlib
 import re
+import shlex
+import subprocess
+import sys
 import time
 
 import pytest
+from conftest import documented_block
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -776,3 +780,20 @@ def test_an_owner_of_an_unknown_kind_does_not_show_an_address_in_it():
 
 def test_an_email_owner_made_by_hand_from_a_hash_is_taken():
     assert Owner("email", f"email:{CAROL_MD5}") == parse_owner(f"email:{CAROL_MD5}")
+
+
+def test_the_documented_hash_of_an_address_is_the_plugins():
+    # docs/privacy.md gives it for email:MD5HEX in a public settings file:
+    # any other spelling of the same address must give the owner the build
+    # publishes, or its flattrs go to an owner nobody claims.
+    command = documented_block(
+        "docs/privacy.md", "# the email:MD5HEX owner of an address"
+    )
+    line = command.splitlines()[1].replace(
+        "python3 ", f"{shlex.quote(sys.executable)} ", 1
+    )
+    printed = subprocess.run(
+        ["sh", "-c", line], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+    assert printed == f"email:{hash_email('carol@example.org')}\n"
+    assert parse_owner(printed.strip()).value == printed.strip()

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import SAMPLE_SITE, build_sample_site, child_env, page
+from conftest import SAMPLE_SITE, build_sample_site, child_env, documented_block, page
 from webhook_server import PENDING, ReceiverProcess
 
 from pelican_flattr.build import FlattrBuildError
@@ -75,6 +75,34 @@ def test_author_pages_show_pending_flattrs(tmp_path):
     for path in output.rglob("*"):
         if path.is_file():
             assert b"carol@example.org" not in path.read_bytes().lower()
+
+
+def test_the_documented_override_leaves_one_authors_notice_out(tmp_path):
+    # docs/privacy.md: an author who objects to their counts on their page
+    # is left out by a child of the theme; the others keep theirs.
+    store = tmp_path / "store.sqlite3"
+    fill(
+        store,
+        [
+            ("t1", 3, BOB, "2024-05-02T10:00:00Z"),
+            ("t3", 4, CAROL, "2024-05-04T08:00:00Z"),
+        ],
+    )
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    template = documented_block(
+        "docs/privacy.md", "{# author.html, in a folder of THEME_TEMPLATES_OVERRIDES #}"
+    )
+    (overrides / "author.html").write_text(template)
+    output = build_sample_site(
+        tmp_path,
+        FLATTR_STORE=str(store),
+        THEME_TEMPLATES_OVERRIDES=[str(overrides)],
+        PENDING_NOTICE_LEFT_OUT=["Bob Builder"],
+    )
+    assert notice(output, "bob-builder") is None
+    assert "Posts by" in page(output / "author" / "bob-builder.html").text
+    assert notice(output, "carol-chen") is not None
 
 
 def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):

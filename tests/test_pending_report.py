@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import SAMPLE_SITE, child_env
+from conftest import SAMPLE_SITE, child_env, documented_block
 from webhook_server import (
     NOT_STORES,
     PENDING,
@@ -1493,3 +1493,31 @@ def test_json_has_the_verify_command_of_an_owner_a_build_no_longer_publishes(
         "THEIR_FLATTR_USERNAME --store STORE"
     )
     assert row["verify_command"] in row["unpublished_note"]
+
+
+def test_the_documented_private_file_of_authors_gives_pending_the_addresses(
+    store, tmp_path, capsys
+):
+    # docs/privacy.md: a pelicanconf.py in a public repository loads the
+    # mapping with addresses from a file beside it that is not committed;
+    # pending, run with it, still completes an email owner's claim URL.
+    code = documented_block(
+        "docs/privacy.md",
+        "# pelicanconf.py: FLATTR_AUTHORS from a private file beside it",
+    )
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "pelicanconf.py").write_text(code + 'TIMEZONE = "UTC"\n')
+    (folder / "flattr-authors.json").write_text(
+        json.dumps({"Carol Chen": "email:carol@example.org"})
+    )
+    settings = str(folder / "pelicanconf.py")
+    command = ["pending", "--store", str(store), "--settings", settings, "--json"]
+    assert main(command) == 0
+    owners = {
+        row["owner"]: row for row in json.loads(capsys.readouterr().out)["owners"]
+    }
+    assert owners[CAROL]["authors"] == ["Carol Chen"]
+    assert owners[CAROL]["claim_url"] == (
+        "https://flattr.com/claim/c1/owner/carol%40example.org"
+    )

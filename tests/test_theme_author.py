@@ -2294,3 +2294,27 @@ def test_a_theme_og_url_that_is_the_pages_path_is_reported_as_relative(
         "with its scheme (https://…); the plugin adds no second one" in said
     )
     assert audit_command(["audit", str(output)]) == 1
+
+
+def test_a_loader_held_back_for_consent_does_not_hold_back_the_plugins(site, tmp_path):
+    # docs/privacy.md says so: the plugin offers no way to wait for a
+    # visitor's consent before load.js. A consent manager's inert copy (of
+    # another type) is no loader: the page gets a running one beside it.
+    held = (
+        f'<script type="text/plain" data-category="flattr" src="{LOADER_URL}"></script>'
+    )
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block content %}'
+            "{{ super() }}{{ flattr_button(article) }}" + held + "{% endblock %}"
+        },
+    )
+    output = site(
+        articles(1),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON="js",
+    )
+    found = loaders(page(output / "article-number-0.html"))
+    assert [script.get("type") for script in found] == ["text/plain", None]

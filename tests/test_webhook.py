@@ -375,6 +375,100 @@ def test_the_documented_restore_keeps_what_came_after_the_backup(receiver, tmp_p
         ]
 
 
+def run_documented(receiver, comment: str, **words: str) -> str:
+    """Run the command of docs/webhooks.md that follows ``comment`` on the
+    receiver's store, as written but for ``STORE`` and the ``words`` a
+    reader replaces (``NAME="x"``); what it prints."""
+    if not shutil.which("sqlite3"):
+        pytest.skip("the documented command runs the sqlite3 shell")
+    command = documented_command(comment)
+    for word, value in dict(words, STORE=shlex.quote(str(receiver.store))).items():
+        assert word in command, f"{word} is not in the command after # {comment}"
+        command = command.replace(word, value)
+    return subprocess.run(
+        ["sh", "-c", command], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+
+def stored_bytes(receiver) -> bytes:
+    """Every byte of the store on disk: the file and its -wal."""
+    files = [receiver.store, receiver.store.with_name(receiver.store.name + "-wal")]
+    return b"".join(path.read_bytes() for path in files if path.exists())
+
+
+def test_the_documented_prune_of_ignored_events_by_age_keeps_the_newer(receiver):
+    # docs/privacy.md sends there: an ignored body keeps names and postal
+    # addresses a sender put in it, for years on a quiet site.
+    for note in ("old-ignored", "new-ignored"):
+        assert (
+            post(receiver, {"_event": "thingclaimed", "note": note}).status_code == 202
+        )
+    with sqlite3.connect(receiver.store) as store:
+        store.execute(
+            "UPDATE ignored_events SET received_at = '2024-12-31T23:59:59Z'"
+            " WHERE CAST(raw_body AS TEXT) LIKE '%old-ignored%'"
+        )
+    shown = run_documented(receiver, "ignored events older than a date")
+    assert int(shown) >= 1
+    bodies = b" ".join(row[2] for row in rows(receiver, "ignored_events"))
+    assert b"old-ignored" not in bodies and b"new-ignored" in bodies
+
+
+def test_the_documented_erasure_of_a_flattrer_keeps_the_counts(receiver):
+    # Kept for good and shown by no command, a flattrer's name is read only
+    # to tell a duplicate that differs: emptied, pending counts the same.
+    from pelican_flattr.notice import read_pending_totals
+
+    owner = "partner:erase:flattrer"
+    for total in (1, 2):
+        event = dict(
+            PENDING,
+            thing_id="erase-flattrer",
+            thing_owner_id=owner,
+            thing_clicks_total=str(total),
+            flattrer_username="gone_reader",
+        )
+        assert post(receiver, event).status_code == 200
+    ignored = {"_event": "thingclaimed", "flattrer_username": "gone_reader"}
+    assert post(receiver, ignored).status_code == 202
+    before = read_pending_totals(receiver.store)[owner]
+    run_documented(receiver, "one flattrer's name erased", NAME="gone_reader")
+    assert read_pending_totals(receiver.store)[owner] == before
+    erased = [row for row in rows(receiver) if row[0] == "erase-flattrer"]
+    assert [row[3] for row in erased] == ["", ""]
+    run_documented(receiver, "the deleted rows' bytes out of the file")
+    assert b"gone_reader" not in stored_bytes(receiver)
+    # A repeat is still told from a new flattr, and stored once.
+    repeat = dict(event, flattrer_username="gone_reader")
+    assert post(receiver, repeat).json()["status"] == "duplicate"
+    assert read_pending_totals(receiver.store)[owner] == before
+
+
+def test_the_documented_erasure_of_an_owner_leaves_nothing_of_it(receiver):
+    from pelican_flattr.api import DEFAULT_BASE_URL
+    from pelican_flattr.notice import read_pending_totals
+    from pelican_flattr.verify import Request, record
+
+    owner = "twitter:user:id:90210"
+    event = dict(PENDING, thing_id="erase-owner", thing_owner_id=owner)
+    assert post(receiver, event).status_code == 200
+    other = dict(PENDING, thing_id="erase-other", thing_owner_id="partner:ns:keep")
+    assert post(receiver, other).status_code == 200
+    # An ignored event names the owner with its ":" percent-encoded.
+    body = b"_event=thingclaimed&thing_owner_id=TWITTER%3Auser%3Aid%3A90210"
+    assert post(receiver, body).status_code == 202
+    with sqlite3.connect(receiver.store) as store:
+        record(store, Request(owner, "their_flattr", "test"), 1e9, DEFAULT_BASE_URL)
+        record(store, Request(owner, "", "test"), 1e9, "https://rehearsal.example")
+    run_documented(receiver, "everything the store holds of one owner", OWNER=owner)
+    run_documented(receiver, "the deleted rows' bytes out of the file")
+    assert owner not in read_pending_totals(receiver.store)
+    assert "partner:ns:keep" in read_pending_totals(receiver.store)
+    on_disk = stored_bytes(receiver)
+    for trace in (b"90210", b"their_flattr", b"erase-owner"):
+        assert trace not in on_disk, trace
+
+
 @pytest.mark.parametrize("at_sign", ["&#x40;", "&#64;", "&#064", "&commat;"])
 def test_an_ignored_event_keeps_no_address_written_as_a_reference(receiver, at_sign):
     # As its log line and answer show it: any page showing the value shows
