@@ -19,7 +19,9 @@ from . import build
 from .author_keys import (
     NAMED_SOURCES,
     classify_author_keys,
+    key_index,
     key_meant,
+    key_meant_in,
     note_authors_of_refused_site,
     unmapped_by_folded,
     warn_about_authors_named_by_their_address,
@@ -1099,13 +1101,13 @@ def _say_who_goes_to_the_username(
     FLATTR_STRICT: two people may have names alike."""
     if not to_username or settings.username is None:
         return
-    keys = unmapped_by_folded(set(settings.authors))
+    keys = key_index(unmapped_by_folded(set(settings.authors)))
     site = build.site_label()
     username = shown_value(settings.username.value)
     groups = sorted(to_username.items(), key=lambda group: (-len(group[1]), group[0]))
     known = build.current.author_keys.known_authors
     for name, found in groups:
-        meant, key = key_meant((name,), keys)
+        meant, key = key_meant_in(name, keys)
         if key not in known or not build.first_in_run(f"author {name!r} to username"):
             continue
         things = "their thing goes" if len(found) == 1 else "their things go"

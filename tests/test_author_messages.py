@@ -204,9 +204,13 @@ def test_an_author_close_to_a_key_left_to_flattr_username_is_asked_after_it(
     ],
 )
 def test_a_name_is_meant_only_by_one_with_the_same_numbers(name, other, meant):
+    from pelican_flattr.author_keys import key_index, key_meant_in
     from pelican_flattr.settings import closest_name
 
     assert closest_name(name, {other.casefold(): other}) == (other if meant else None)
+    # Found as well among many keys, by a word or first letters they share.
+    keys = {other.casefold(): other, "zora quist": "Zora Quist"}
+    assert key_meant_in(name, key_index(keys))[1] == (other if meant else "")
 
 
 def test_a_name_close_to_a_key_that_names_nobody_says_either_may_be_misspelt(
