@@ -784,24 +784,25 @@ _IN_OUTPUT = frozenset({"FLATTR_MANIFEST"})
 
 
 def backslash_warnings(settings: Mapping[str, Any]) -> list[str]:
-    """A warning for each path setting taken in OUTPUT_PATH that holds a
+    """A warning for each of the plugin's path settings that holds a
     backslash where it is no folder separator (anywhere but Windows): one
     written on Windows in a shared settings file made Linux CI publish
-    /feeds%5Cflattr-manifest.json."""
+    /feeds%5Cflattr-manifest.json, or keep the URL guard's baseline in a
+    file at the top of the folder the build ran in, which CI did not keep."""
     if "\\" in (os.sep, os.altsep):
         return []
     warnings = []
-    for name in sorted(_IN_OUTPUT):
+    for name in ("FLATTR_MANIFEST", "FLATTR_STORE", "FLATTR_URL_BASELINE"):
         value = settings.get(name)
         path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else ""
         if isinstance(path, str) and "\\" in path:
             example = shown_value(path.replace("\\", "/"))
+            published = ", and published with %5C in its URL" * (name in _IN_OUTPUT)
             warnings.append(
                 f"{name} {shown_value(path)} holds a backslash, which is no "
-                "folder separator here: the file is written with the "
-                "backslash in its name, and published with %5C in its URL; "
-                f"write the folders with '/' (as in {example}), which Windows "
-                "takes too"
+                "folder separator here: the file is written or read with the "
+                f"backslash in its name{published}; write the folders with "
+                f"'/' (as in {example}), which Windows takes too"
             )
     return warnings
 

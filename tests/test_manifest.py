@@ -347,9 +347,9 @@ def test_a_backslash_in_the_manifest_setting_is_said_where_it_is_no_separator(
             "WARNING",
             "pelican-flattr: FLATTR_MANIFEST 'feeds\\\\flattr-manifest.json' holds a "
             "backslash, which is no folder separator here: the file is written "
-            "with the backslash in its name, and published with %5C in its URL; "
-            "write the folders with '/' (as in 'feeds/flattr-manifest.json'), "
-            "which Windows takes too",
+            "or read with the backslash in its name, and published with %5C in "
+            "its URL; write the folders with '/' (as in "
+            "'feeds/flattr-manifest.json'), which Windows takes too",
         )
     ]
     # A strict build fails for it, as for any setting it warns of.
@@ -361,6 +361,27 @@ def test_a_backslash_in_the_manifest_setting_is_said_where_it_is_no_separator(
             FLATTR_MANIFEST=setting,
             FLATTR_STRICT=True,
         )
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a folder separator on Windows")
+@pytest.mark.parametrize("name", ["FLATTR_URL_BASELINE", "FLATTR_STORE"])
+def test_a_backslash_in_a_path_on_the_build_machine_is_said_too(
+    tmp_path, flattr_log, monkeypatch, name
+):
+    # "cache\\url-baseline.json" kept the baseline in a file of that name
+    # where the build ran, which CI did not keep: every build began a new
+    # baseline and compared nothing, without a word.
+    monkeypatch.chdir(tmp_path)
+    setting = f"cache\\{name.lower()}"
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS, **{name: setting})
+    said = [r.getMessage() for r in flattr_log.records]
+    said = [message for message in said if "holds a backslash" in message]
+    assert said == [
+        f"pelican-flattr: {name} 'cache\\\\{name.lower()}' holds a backslash, "
+        "which is no folder separator here: the file is written or read with "
+        "the backslash in its name; write the folders with '/' (as in "
+        f"'cache/{name.lower()}'), which Windows takes too"
+    ]
 
 
 @pytest.mark.parametrize(
