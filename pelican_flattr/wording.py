@@ -11,8 +11,8 @@ in this module imports Pelican.
 from __future__ import annotations
 
 import os
+import re
 import shlex
-import subprocess
 from collections.abc import Iterable, Sequence
 
 from .identifiers import redact_encoded_addresses
@@ -46,7 +46,29 @@ def command_line(words: Iterable[str], platform: str = os.name) -> str:
     ``platform`` (an ``os.name``): quoted for a POSIX shell, else as
     Windows programs split their command line, in double quotes, which
     cmd.exe and PowerShell both take (cmd.exe passes a POSIX shell's
-    single quotes on, as part of a path)."""
+    single quotes on, as part of a path). On Windows a word is quoted when
+    it holds a space or a sign cmd.exe or PowerShell reads (``C:\\R&D``
+    ran "D" as a second command); cmd.exe still reads ``%NAME%`` in
+    quotes, which no quoting prevents."""
     if platform == "nt":
-        return subprocess.list2cmdline(list(words))
+        return " ".join(map(_windows_word, words))
     return shlex.join(words)
+
+
+# What cmd.exe or PowerShell reads in a word written bare.
+_WINDOWS_SIGNS = frozenset(" \t\"&|<>^()%!;,=@$`{}'")
+# Backslashes before a double quote or the word's end, which a Windows
+# program reads as escapes when the word is quoted (see list2cmdline).
+_BEFORE_QUOTE = re.compile(r'(\\*)("|$)')
+
+
+def _windows_word(word: str) -> str:
+    """``word`` as a Windows program reads it back from its command line:
+    bare when nothing in it needs quotes, else in double quotes, with the
+    backslashes before a quote (or the end) doubled and the quote escaped."""
+    if word and _WINDOWS_SIGNS.isdisjoint(word):
+        return word
+    escaped = _BEFORE_QUOTE.sub(
+        lambda found: found[1] * 2 + ('\\"' if found[2] else ""), word
+    )
+    return f'"{escaped}"'

@@ -42,6 +42,28 @@ def test_a_command_is_quoted_for_the_shell_it_runs_on(platform, expected):
     assert command_line(words, platform) == expected
 
 
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        # Bare, cmd.exe ran "D\\m.json" as a second command.
+        ("C:\\R&D\\m.json", '"C:\\R&D\\m.json"'),
+        ("a|b", '"a|b"'),
+        ("C:\\100%\\m.json", '"C:\\100%\\m.json"'),
+        # As a Windows program reads a quoted word back: a quote escaped, the
+        # backslashes before it and before the closing quote doubled.
+        ('say "hi"', '"say \\"hi\\""'),
+        ("C:\\My Site\\", '"C:\\My Site\\\\"'),
+        ("C:\\plain\\m.json", "C:\\plain\\m.json"),
+    ],
+)
+def test_a_windows_word_is_quoted_when_a_shell_would_read_it(word, expected):
+    assert command_line([word], "nt") == expected
+    # Read back as Windows programs split a command line (list2cmdline is
+    # the inverse Python ships): the same word, for what it quotes alike.
+    if " " in word or not word:
+        assert command_line([word], "nt") == subprocess.list2cmdline([word])
+
+
 @pytest.mark.parametrize("sign", ["@", "%40", "%2540"])
 def test_a_value_shown_cut_never_holds_part_of_an_address(sign):
     # Cut first, "'----/quiz.b..." holds no "@" left to find: the start of
