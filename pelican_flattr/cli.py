@@ -179,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_names(parser: argparse.ArgumentParser) -> str:
+    """The commands ``parser`` knows, as a message lists them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return ", ".join(action.choices)
+    return ""
+
+
 def _version() -> str:
     """``pelican-flattr VERSION``, as installed: the one place it is kept is
     pyproject.toml, which the package's metadata carries."""
@@ -234,6 +242,18 @@ def _run(argv: Sequence[str] | None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     _Parser.hidden = _secrets_in(arguments, _option_names(parser))
     terminal.start_run(wants_json=_asks_for_json(parser, arguments))
+    if (
+        terminal.json_run.wanted
+        and _command_word(arguments) is None
+        and not {"-h", "--help", "--version"} & set(_before_separator(arguments))
+    ):
+        # argparse would call --json itself the mistake ("unrecognized
+        # arguments: --json"), where the command is what is missing.
+        status = terminal.usage_error(
+            f"a command is needed before --json: one of {_command_names(parser)}"
+        )
+        _print_missing_document(status)
+        return status
     try:
         try:
             args = parser.parse_args(argv)
@@ -295,10 +315,8 @@ def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) ->
     mistyped one, none at all): read before argparse, whose usage errors
     end such a run with a document too. A script that asked for one reads
     it whatever the command line it was given."""
-    words = list(arguments)
-    if "--" in words:
-        words = words[: words.index("--")]
-    command = next((word for word in words if not word.startswith("-")), None)
+    words = _before_separator(arguments)
+    command = _command_word(arguments)
     chosen = None
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -308,6 +326,20 @@ def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) ->
     return any(
         len(name) > 2 and "--json".startswith(name)
         for name in (word.partition("=")[0] for word in words)
+    )
+
+
+def _before_separator(arguments: Sequence[str]) -> list[str]:
+    """``arguments`` up to a ``--``, after which none is an option."""
+    words = list(arguments)
+    return words[: words.index("--")] if "--" in words else words
+
+
+def _command_word(arguments: Sequence[str]) -> str | None:
+    """The word of ``arguments`` that names the command, known or not: the
+    first that is no option; None when there is none."""
+    return next(
+        (w for w in _before_separator(arguments) if not w.startswith("-")), None
     )
 
 
