@@ -1442,10 +1442,33 @@ class WebhookApp:
 
     def _path_for_log(self, path: str) -> str:
         shown = self._token.sub("***", _path_for_log(path))
-        collapsed = _NOT_TOKEN_CHARS.sub("", shown).lower()
-        if any(piece in collapsed for piece in self._token_pieces):
-            return "/***"
-        return shown
+        return "/***" if self._holds_token(shown) else shown
+
+    def _holds_token(self, text: str) -> bool:
+        """Whether ``text`` holds this receiver's token, or a sixteenth of
+        it, however cut by separators ("ab12/cd34", "ab12+cd34")."""
+        collapsed = _NOT_TOKEN_CHARS.sub("", text).lower()
+        return any(piece in collapsed for piece in self._token_pieces)
+
+    def _without_token(self, body: str) -> str:
+        """A form ``body`` with each name or value that holds the token, or
+        a piece of it (``_holds_token``, read as a form reads it), as ``***``:
+        the stored body and the answer keep none of the secret."""
+        body = self._token.sub("***", body)
+        if not self._holds_token(body):
+            return body
+        pairs = []
+        for pair in body.split("&"):
+            parts = pair.split("=", 1)
+            pairs.append(
+                "=".join(
+                    "***"
+                    if self._holds_token(unquote(part.replace("+", " ")))
+                    else part
+                    for part in parts
+                )
+            )
+        return "&".join(pairs)
 
     def _event_for_log(self, event: str | None) -> str:
         """``event`` as its log line shows it: as events are told apart, so
@@ -1525,8 +1548,8 @@ class WebhookApp:
             # A body that names the token (an event named after it, a field
             # holding the URL given to Flattr) left it in the answer and in
             # the store, where `sqlite3` shows it to whoever looks.
-            event = self._token.sub("***", event)
-            body = self._token.sub("***", body.decode("latin-1")).encode("latin-1")
+            event = "***" if self._holds_token(event) else event
+            body = self._without_token(body.decode("latin-1")).encode("latin-1")
             with self._writing() as connection:
                 store_ignored(connection, event, body, received_at)
             shown = _loggable(event, EVENT_NAME_KEPT)

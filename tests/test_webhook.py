@@ -254,6 +254,14 @@ def test_an_ignored_event_keeps_no_token(receiver):
         "***",
         b"_event=***&hook=https://example.org/hooks/***&x=1",
     )
+    # Cut in two by a separator, as the log line already read it.
+    half = len(TOKEN) // 2
+    first, rest = TOKEN[:half], TOKEN[half:]
+    sent = f"_event={first}+{rest}&t={first}%0A{rest}&x=1"
+    answer = post(receiver, sent.encode())
+    assert answer.json() == {"status": "ignored", "event": "***"}
+    event, body = rows(receiver, "ignored_events")[-1][1:3]
+    assert (event, body) == ("***", b"_event=***&t=***&x=1")
 
 
 def documented_command(comment: str) -> str:
