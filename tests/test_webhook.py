@@ -437,7 +437,8 @@ def test_the_documented_erasure_of_a_flattrer_keeps_the_counts(receiver):
             flattrer_username="gone_reader",
         )
         assert post(receiver, event).status_code == 200
-    ignored = {"_event": "thingclaimed", "flattrer_username": "gone_reader"}
+    # In another letter case in an ignored event: found all the same.
+    ignored = {"_event": "thingclaimed", "flattrer_username": "Gone_Reader"}
     assert post(receiver, ignored).status_code == 202
     before = read_pending_totals(receiver.store)[owner]
     run_documented(receiver, "one flattrer's name erased", NAME="gone_reader")
@@ -445,7 +446,7 @@ def test_the_documented_erasure_of_a_flattrer_keeps_the_counts(receiver):
     erased = [row for row in rows(receiver) if row[0] == "erase-flattrer"]
     assert [row[3] for row in erased] == ["", ""]
     run_documented(receiver, "the deleted rows' bytes out of the file")
-    assert b"gone_reader" not in stored_bytes(receiver)
+    assert b"gone_reader" not in stored_bytes(receiver).lower()
     # A repeat is still told from a new flattr, and stored once.
     repeat = dict(event, flattrer_username="gone_reader")
     assert post(receiver, repeat).json()["status"] == "duplicate"
