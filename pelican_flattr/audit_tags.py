@@ -30,7 +30,7 @@ from .html_reader import (
     read_tags,
     read_where_scripts_run,
 )
-from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url
+from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url, loader_source
 
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", "script"})
@@ -44,8 +44,9 @@ class PageTags:
     buttons: list[dict[str, str]] = field(default_factory=list)
     payment_links: list[dict[str, str]] = field(default_factory=list)
     payment_links_in_head: int = 0
-    # The attributes of each <script> whose src names a load.js on
-    # flattr.com: Flattr's loader, or what passes for it.
+    # The attributes of each <script> whose src (or data-src, held back
+    # for consent) names a load.js on flattr.com: Flattr's loader, or what
+    # passes for it.
     loaders: list[dict[str, str]] = field(default_factory=list)
     # Open Graph and article: property -> every content given for it.
     open_graph: dict[str, list[str]] = field(default_factory=dict)
@@ -223,9 +224,9 @@ def scan_page(data: bytes) -> PageTags:
 
 
 def _is_loader(script: dict[str, str]) -> bool:
-    """Whether a <script> (its attributes) names a load.js on flattr.com:
-    Flattr's loader, or what passes for it."""
-    src = script.get("src", "").lower()
+    """Whether a <script> (its attributes) names a load.js on flattr.com
+    (``loader_source``): Flattr's loader, or what passes for it."""
+    src = loader_source(script)[1].lower()
     return "flattr.com/js/" in src and "/load.js" in src
 
 

@@ -932,8 +932,8 @@ def place_loader(
     page: str, embedded: bool, hidden: Callable[[], None] | None = None
 ) -> str:
     """``page`` with its ``LOADER_PLACE`` marks settled: load.js in place of
-    one when a reader sees an embedded button and the page runs no load.js
-    of its own (``runs_loader``), every other mark removed. ``embedded``:
+    one when a reader sees an embedded button and the page holds no load.js
+    of its own (``has_loader``), every other mark removed. ``embedded``:
     whether the helpers rendered an embedded button into the page at all
     (when not, nothing is searched).
 
@@ -944,7 +944,7 @@ def place_loader(
     takes none: ``hidden`` is called, and load.js goes before ``</body>``.
     """
     button = _first_embedded_seen(page) if embedded else -1
-    if button < 0 or runs_loader(page):
+    if button < 0 or has_loader(page):
         return page.replace(LOADER_PLACE, "")
     at = _first_mark_run(page, button, hidden)
     if at >= 0:
@@ -985,27 +985,51 @@ _SCRIPT_TYPES = frozenset(
 )
 
 
+# The type a consent manager (Cookiebot, Klaro...) has a theme give a
+# <script> held back until the visitor consents, which it then runs: its URL
+# in src, or in data-src, which the manager makes its src.
+_HELD_BACK_TYPE = "text/plain"
+
+
+def loader_source(script: Mapping[str, str]) -> tuple[str, str]:
+    """The attribute of the <script> ``script`` (its attributes) that names
+    the script it runs, and its value as written: its ``src``, or for one
+    held back for consent (``_HELD_BACK_TYPE``) that has a ``data-src``,
+    that."""
+    if "data-src" in script and _script_type(script).lower() == _HELD_BACK_TYPE:
+        return "data-src", script["data-src"]
+    return "src", script.get("src", "")
+
+
+def _script_type(script: Mapping[str, str]) -> str:
+    """The type of the <script> ``script`` (its attributes), as written."""
+    return script.get("type", "").strip(SPACE)
+
+
 def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
-    """Why the <script> ``script`` (its attributes), whose src names a
-    load.js on flattr.com, does not run Flattr's loader so that it shows
-    the buttons of the site at ``siteurl``; None when it does."""
-    kind = script.get("type", "").strip(SPACE)
-    if kind.lower() not in _SCRIPT_TYPES:
+    """Why the <script> ``script`` (its attributes), whose source
+    (``loader_source``) names a load.js on flattr.com, does not run
+    Flattr's loader so that it shows the buttons of the site at
+    ``siteurl``, now or, held back for consent, once the visitor
+    consents; None when it does."""
+    kind = _script_type(script)
+    if kind.lower() not in _SCRIPT_TYPES and kind.lower() != _HELD_BACK_TYPE:
         return f"has type={kind!r}, which browsers do not run"
     if "nomodule" in script:
         return "has nomodule, which browsers that run modules skip"
     # As a browser reads a URL: without tabs and line breaks, "\" as "/".
-    src = script.get("src", "").strip(SPACE)
+    attribute, src = loader_source(script)
+    src = src.strip(SPACE)
     parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
     if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
         # Another host's script runs with the page's rights; another
         # version's reading of the buttons is not the one they are made for.
-        return f"has src={src!r}, not Flattr's api.flattr.com/js/0.6/load.js"
+        return f"has {attribute}={src!r}, not Flattr's api.flattr.com/js/0.6/load.js"
     scheme = parts.scheme.lower()
     if scheme not in ("https", "") and not (
         scheme == "http" and siteurl.lower().startswith("http:")
     ):
-        return f"has src={src!r}: browsers block {scheme}: on an https site"
+        return f"has {attribute}={src!r}: browsers block {scheme}: on an https site"
     # mode=manual waits for the page's own script to call the loader,
     # which the plugin never writes.
     mode = next(
@@ -1017,17 +1041,19 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
         None,
     )
     if mode is not None:
-        return f"has src={src!r}: load.js with mode={mode} shows no button"
+        return f"has {attribute}={src!r}: load.js with mode={mode} shows no button"
     return None
 
 
-def runs_loader(page: str) -> bool:
+def has_loader(page: str) -> bool:
     """Whether ``page`` holds a load.js ``<script>`` that a browser runs,
-    as the audit reads it (``loader_fault``): not one in a comment,
-    a ``<template>``, a ``<noscript>`` or a script's text, nor one of
-    another type or source. One search on a page without "load.js"; the
-    plugin's own tag where nothing may hide it, a few more; any other
-    (a theme's, its attributes in another order) is read tag by tag."""
+    or one held back for a consent manager to run once the visitor
+    consents, as the audit reads it (``loader_fault``): not one in a
+    comment, a ``<template>``, a ``<noscript>`` or a script's text, nor
+    one of another type or source. One search on a page without
+    "load.js"; the plugin's own tag where nothing may hide it, a few
+    more; any other (a theme's, its attributes in another order) is read
+    tag by tag."""
     at = page.find("load.js")
     if at < 0:
         return False
@@ -1826,8 +1852,8 @@ def _loader_insertion(
 ) -> _Insertion | None:
     """``inject``'s load.js, before ``</body>``, for a page that shows an
     embedded button a reader sees (``adds_embedded``: the one ``inject``
-    adds) and does not run the loader already; None otherwise."""
-    if runs_loader(page) or not (adds_embedded or _first_embedded_seen(page) >= 0):
+    adds) and holds no loader already (``has_loader``); None otherwise."""
+    if has_loader(page) or not (adds_embedded or _first_embedded_seen(page) >= 0):
         return None
     at = find_ci(page, "</body>", body_start, last=True)
     if at < 0 or in_script(page, at):  # a theme may leave </body> out

@@ -880,7 +880,7 @@ def _say_what_goes_without_injection(
     needs_loader = (
         needs_loader
         and markup.shows_embedded_button(page)
-        and not markup.runs_loader(page)
+        and not markup.has_loader(page)
     )
     if content_thing is not None:
         # The theme printed the button where it belongs, but the body

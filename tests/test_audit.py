@@ -2524,7 +2524,20 @@ LOADER_DAMAGES = [
     ("http", "https:", "http:", f"src='http://{FLATTRS}auto': browsers block http:"),
     ("manual", "=auto", "=manual", f"src='https://{FLATTRS}manual': load.js with"),
     ("other-host", "api.flattr.com/js/0.6", OTHER, f"src='https://{OTHER}/load.js"),
-    ("not-js", "<script ", '<script type="text/plain" ', "type='text/plain', which"),
+    ("not-js", "<script ", '<script type="text/x-template" ', "type='text/x-template'"),
+    # Held back for a consent manager to run: the same rules.
+    (
+        "held-back",
+        'src="https://api',
+        f'type="Text/Plain" src="https://{OTHER}/x',
+        f"src='https://{OTHER}/x",
+    ),
+    (
+        "held-back-data",
+        'src="https://api',
+        f'type="text/plain" data-src="https://{OTHER}/x',
+        f"data-src='https://{OTHER}/x",
+    ),
     ("nomodule", "<script ", "<script nomodule ", "nomodule, which browsers that"),
 ]
 
@@ -2701,7 +2714,7 @@ def test_a_page_with_a_second_load_js_that_runs_shows_its_button(site, capsys):
     output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
     assert status == 0, report["problems"]
     page_path = output / manifest_things(output)["a.md"]["page"]
-    inert = '<script type="text/plain" src="https://api.flattr.com/js/0.6/load.js"></script>'
+    inert = '<script type="text/x-template" src="https://api.flattr.com/js/0.6/load.js"></script>'
     replace_in(page_path, "</head>", inert + "</head>")
     status, report = audit_json(output, capsys, settings=None)
     assert (status, report["problems"]) == (0, [])

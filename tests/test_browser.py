@@ -600,6 +600,52 @@ def test_embedded_button_submits_the_manifest_url_a_browser_rewrites(
     assert embedded_problems(opened, html, things, "js") == []
 
 
+# What a consent manager (Klaro) does once the visitor consents: a running
+# copy of the held-back script, its data-src as its src.
+CONSENT = """() => {
+    const held = document.querySelector('script[data-name="flattr"]');
+    const run = document.createElement('script');
+    run.src = held.dataset.src;
+    held.replaceWith(run);
+}"""
+
+
+def test_a_loader_held_back_for_consent_asks_flattr_nothing_before_consent(
+    tmp_path, browser_page
+):
+    """A theme's load.js held back for a consent manager (docs/privacy.md's
+    Klaro snippet) is the page's loader: the page opens without a request
+    to Flattr (the plugin adds no running load.js beside it), and shows
+    the button once the consent manager runs it."""
+    from browser_support import SiteServer
+    from conftest import article, build, documented_block
+
+    held = documented_block(
+        "docs/privacy.md",
+        "<!-- Klaro: Flattr's load.js, once the visitor accepts the flattr service -->",
+    )
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "article.html").write_text(
+        '{% extends "!simple/article.html" %}{% block content %}{{ super() }}'
+        "{{ flattr_button(article) }}" + held + "{% endblock %}"
+    )
+    output = build(
+        tmp_path / "site",
+        {"a.md": article("Held back")},
+        THEME_TEMPLATES_OVERRIDES=[str(overrides)],
+        FLATTR_USERNAME="alice",
+        FLATTR_BUTTON="js",
+    )
+    with SiteServer(output) as server:
+        opened = browser_page(f"{server.base_url}/held-back.html")
+        assert opened.flattr_requests() == []
+        opened.page.evaluate(CONSENT)
+        opened.page.wait_for_function("window.__flattrLoader?.done", timeout=5000)
+    assert opened.flattr_requests() == [LOADER_URL]
+    assert opened.page.locator("iframe").count() == 1
+
+
 def _dated_article(title: str, day: int, body: str, **meta: str) -> str:
     lines = [f"Title: {title}", "Author: Alice", f"Date: 2024-03-{day:02} 10:00"]
     lines += [f"{key}: {value}" for key, value in meta.items()]

@@ -10,6 +10,7 @@ from conftest import (
     ROOT,
     SITEURL,
     article,
+    documented_block,
     flattr_buttons,
     manifest_things,
     og,
@@ -2296,25 +2297,67 @@ def test_a_theme_og_url_that_is_the_pages_path_is_reported_as_relative(
     assert audit_command(["audit", str(output)]) == 1
 
 
-def test_a_loader_held_back_for_consent_does_not_hold_back_the_plugins(site, tmp_path):
-    # docs/privacy.md says so: the plugin offers no way to wait for a
-    # visitor's consent before load.js. A consent manager's inert copy (of
-    # another type) is no loader: the page gets a running one beside it.
-    held = (
-        f'<script type="text/plain" data-category="flattr" src="{LOADER_URL}"></script>'
+# load.js held back until a visitor consents, as docs/privacy.md has a
+# theme write it for a consent manager: inert (type="text/plain"), its URL
+# in src (Cookiebot) or data-src (Klaro), made a running script on consent.
+HELD_BACK = {
+    manager: documented_block(
+        "docs/privacy.md",
+        f"<!-- {manager}: Flattr's load.js, once the visitor {what} -->",
     )
-    overrides = child_theme(
-        tmp_path,
-        {
-            "article.html": '{% extends "!simple/article.html" %}{% block content %}'
-            "{{ super() }}{{ flattr_button(article) }}" + held + "{% endblock %}"
-        },
+    for manager, what in [
+        ("Cookiebot", "accepts marketing"),
+        ("Klaro", "accepts the flattr service"),
+    ]
+}
+
+
+def named_loaders(soup):
+    """The <script>s of a page that name load.js, held back or not."""
+    return [
+        s
+        for s in soup.find_all("script")
+        if "load.js" in (s.get("src") or s.get("data-src") or "")
+    ]
+
+
+@pytest.mark.parametrize("script", ["", SCRIPT], ids=["injected", "flattr_script"])
+@pytest.mark.parametrize("manager", list(HELD_BACK))
+def test_a_loader_held_back_for_consent_is_the_pages_loader(
+    site, tmp_path, manager, script
+):
+    # A page that added its own running load.js beside the held-back one
+    # sent the visitor's IP address to a third party before any consent.
+    # (docs/privacy.md, "Embedded buttons and visitors")
+    templates = in_content(
+        "article.html", "{{ flattr_button(article) }}" + HELD_BACK[manager] + script
     )
-    output = site(
-        articles(1),
-        THEME_TEMPLATES_OVERRIDES=overrides,
-        FLATTR_AUTHORS=AUTHORS,
-        FLATTR_BUTTON="js",
+    output = child_site(site, tmp_path, templates, FLATTR_BUTTON="js")
+    found = named_loaders(page(output / "article-number-0.html"))
+    assert [each.get("type") for each in found] == ["text/plain"]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_loader_held_back_for_consent_is_not_missing_without_inject(
+    site, tmp_path, flattr_log
+):
+    # FLATTR_INJECT off: the build said the template printed no
+    # flattr_script(), and its pages went without load.js.
+    templates = in_content(
+        "article.html", "{{ flattr_button(article) }}" + HELD_BACK["Klaro"]
     )
-    found = loaders(page(output / "article-number-0.html"))
-    assert [script.get("type") for script in found] == ["text/plain", None]
+    child_site(site, tmp_path, templates, FLATTR_BUTTON="js", FLATTR_INJECT=False)
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said, "the template prints no flattr_head(): said"
+    assert [message for message in said if "flattr_script()" in message] == []
+
+
+def test_a_loader_from_another_host_held_back_is_no_loader(site, tmp_path):
+    # The same rules as for a running one: not Flattr's, so the plugin adds
+    # its own (and the audit names such a copy left alone: test_audit.py).
+    held = HELD_BACK["Klaro"].replace("api.flattr.com", "flattr.example.net")
+    templates = in_content("article.html", "{{ flattr_button(article) }}" + held)
+    output = child_site(site, tmp_path, templates, FLATTR_BUTTON="js")
+    found = named_loaders(page(output / "article-number-0.html"))
+    assert [each.get("type") for each in found] == ["text/plain", None]
+    assert audit_command(["audit", str(output)]) == 0
