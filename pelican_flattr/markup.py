@@ -1047,10 +1047,10 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
 
 def has_loader(page: str) -> bool:
     """Whether ``page`` holds a load.js ``<script>`` that a browser runs,
-    or one held back for a consent manager to run once the visitor
-    consents, as the audit reads it (``loader_fault``): not one in a
-    comment, a ``<template>``, a ``<noscript>`` or a script's text, nor
-    one of another type or source. One search on a page without
+    as the audit reads it (``loader_fault``), or one held back for a
+    consent manager to run once the visitor consents (whatever its URL):
+    not one in a comment, a ``<template>``, a ``<noscript>`` or a script's
+    text, nor one of another type or source. One search on a page without
     "load.js"; the plugin's own tag where nothing may hide it, a few
     more; any other (a theme's, its attributes in another order) is read
     tag by tag."""
@@ -1067,15 +1067,17 @@ def has_loader(page: str) -> bool:
         if name in ("noscript", "/noscript"):
             # Where scripts run, its content is text: nothing in it runs.
             noscript = name[0] != "/"
-        elif (
-            name == "script"
-            and not noscript
-            and "load.js" in raw
+        elif name == "script" and not noscript and "load.js" in raw:
+            script = attribute_values(raw)
+            # Held back for consent, it is the page's whatever its URL: one
+            # that runs, added beside a mistyped copy, loaded Flattr's script
+            # before the visitor consented (the audit names the mistake).
+            if _script_type(script).lower() == _HELD_BACK_TYPE:
+                return True
             # No siteurl: an http: load.js counts as blocked, and one that
             # runs is added beside it.
-            and loader_fault(attribute_values(raw), "") is None
-        ):
-            return True
+            if loader_fault(script, "") is None:
+                return True
     return False
 
 

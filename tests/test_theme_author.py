@@ -2352,12 +2352,25 @@ def test_a_loader_held_back_for_consent_is_not_missing_without_inject(
     assert [message for message in said if "flattr_script()" in message] == []
 
 
-def test_a_loader_from_another_host_held_back_is_no_loader(site, tmp_path):
-    # The same rules as for a running one: not Flattr's, so the plugin adds
-    # its own (and the audit names such a copy left alone: test_audit.py).
-    held = HELD_BACK["Klaro"].replace("api.flattr.com", "flattr.example.net")
+@pytest.mark.parametrize(
+    ("wrong", "said"),
+    [
+        # Another host's script is no load.js of Flattr's at all.
+        ("https://flattr.example.net/", "hidden: no load.js on the page"),
+        ("http://api.flattr.com/", "browsers block http:"),
+    ],
+)
+def test_a_mistyped_loader_held_back_gets_no_running_one_beside_it(
+    site, tmp_path, capsys, wrong, said
+):
+    # The plugin added a running load.js beside it: Flattr's script loaded
+    # before the visitor consented, and the audit passed. Now no button
+    # shows until the copy is right, and the audit names it.
+    held = HELD_BACK["Klaro"].replace("https://api.flattr.com/", wrong)
     templates = in_content("article.html", "{{ flattr_button(article) }}" + held)
     output = child_site(site, tmp_path, templates, FLATTR_BUTTON="js")
     found = named_loaders(page(output / "article-number-0.html"))
-    assert [each.get("type") for each in found] == ["text/plain", None]
-    assert audit_command(["audit", str(output)]) == 0
+    assert [each.get("type") for each in found] == ["text/plain"]
+    capsys.readouterr()
+    assert audit_command(["audit", str(output)]) == 1
+    assert said in capsys.readouterr().out
