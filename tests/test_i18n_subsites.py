@@ -1191,10 +1191,11 @@ def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, cap
     said = capsys.readouterr().out
     for site in ("de", "fr"):
         assert (
-            f"{site}/ holds a manifest of its own: another site's output, not "
-            f"checked here (audit it on its own: pelican-flattr audit "
-            f"{output / site} --manifest {output / site / relative} "
-            f"--settings {conf})"
+            f"{site}/ holds a manifest of its own: it is another site's output. "
+            "This audit checks it only for the owners' addresses, which no file "
+            "may publish. To check the rest, audit it on its own: pelican-flattr "
+            f"audit {output / site} --manifest {output / site / relative} "
+            f"--settings {conf}"
         ) in said
     assert (
         pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 0
