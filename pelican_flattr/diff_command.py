@@ -649,14 +649,14 @@ def _fix(change: UrlChange, pages_checked: bool) -> str:
     if change.still_there:
         # Only the settings tell a page from an article.
         return (
-            f"{change.advice()}; a page has none either while FLATTR_PAGES "
+            f"{change.advice()}. A page has none either while FLATTR_PAGES "
             "is off: give --settings to check"
         )
     if slug_may_have_changed(change):
         # Only Pelican's readers, with the settings, give the slug now.
         return (
-            f"{change.advice()}; if its slug alone changed (a new title gives a "
-            "new one), its old slug written back keeps its page at the old URL "
+            f"{change.advice()}. If only its slug changed (a new title gives a "
+            "new slug), its old slug written back keeps its page at the old URL "
             "too: give --settings to check"
         )
     return change.advice()
