@@ -3078,7 +3078,7 @@ def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, c
     assert main(["diff", str(old), new, "--settings", str(conf)]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert (
-        f"1 old thing URL left out: FLATTR_ACCEPT_URL_CHANGES in {conf} lets it go"
+        f"1 old thing URL left out: FLATTR_ACCEPT_URL_CHANGES in {conf} releases it"
         in text
     )
     assert "No flattrs would be orphaned." in text
@@ -3232,7 +3232,7 @@ def test_diff_reports_a_url_taken_over(
         monkeypatch.setenv("FORCE_COLOR", "1")
     assert main(["diff", str(old), new]) == 1
     text = capsys.readouterr().out
-    assert "1 thing URL would strand its flattrs or pass them" in text
+    assert "1 thing URL would leave its flattrs at the old URL or pass them" in text
     # Written to a file or a log, each row stays on one line, its URLs and
     # its advice whole, to copy and to search for (folded at 80 columns,
     # no URL of the site was left whole).
@@ -5524,6 +5524,31 @@ def _diff_table_of(out: str) -> tuple[list[list[str]], str]:
     return rows, lines[-1]
 
 
+def test_diffs_help_says_in_plain_words_where_flattrs_go(capsys, monkeypatch):
+    # "A change would strand flattrs", "leaves its flattrs behind" and "URLs
+    # are let go" are idioms that a reader with little English, or machine
+    # translation, gets wrong: literal words instead.
+    monkeypatch.setenv("COLUMNS", "400")
+    texts = []
+    for args in (["--help"], ["diff", "--help"]):
+        with pytest.raises(SystemExit):
+            main(args)
+        texts.append(" ".join(capsys.readouterr().out.split()))
+    assert (
+        "say which changes leave flattrs at an old URL or pass them to another "
+        "source file" in texts[0]
+    )
+    assert (
+        "so the flattrs given to a changed or vanished URL stay with that URL"
+        in texts[1]
+    )
+    assert (
+        "FLATTR_ACCEPT_URL_CHANGES names are released (left out of the " in (texts[1])
+    )
+    for idiom in ("strand", "behind", "let go"):
+        assert idiom not in " ".join(texts), idiom
+
+
 def test_diffs_closing_line_counts_each_kind(tmp_path, capsys, monkeypatch):
     # It counted the stranded URLs alone: the new, moved and owner-changed
     # rows a mail's reader had to count in the table.
@@ -5535,7 +5560,8 @@ def test_diffs_closing_line_counts_each_kind(tmp_path, capsys, monkeypatch):
     assert len(rows) == 7
     assert closing == (
         "2 URL changed, 1 disappeared, 2 owner changed, 2 new: 3 thing URLs "
-        "would strand their flattrs or pass them to another source; see the notes"
+        "would leave their flattrs at the old URL or pass them to another source; "
+        "see the notes"
     )
     assert main(["diff", new, new]) == 0
     assert capsys.readouterr().out == "No flattrs would be orphaned.\n"
@@ -5556,8 +5582,8 @@ def test_diffs_limit_lists_at_most_n_rows_of_each_kind(tmp_path, capsys, monkeyp
     ]
     assert closing == (
         "2 URL changed (1 not listed), 1 disappeared, 2 owner changed (1 not "
-        "listed), 2 new (1 not listed): 3 thing URLs would strand their flattrs "
-        "or pass them to another source; see the notes"
+        "listed), 2 new (1 not listed): 3 thing URLs would leave their flattrs "
+        "at the old URL or pass them to another source; see the notes"
     )
     assert main(["diff", old, new, "--limit", "0"]) == 1
     out = capsys.readouterr().out
