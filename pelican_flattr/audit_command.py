@@ -301,9 +301,10 @@ def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:
         command = _other_site_command(Path(args.output, folder), own, args.settings)
         lines.append(
             # A line break in the folder's name would start a line.
-            f"{terminal.shown(folder)}/ holds a manifest of its own: another site's "
-            f"output, not checked here (audit it on its own: {terminal.shown(command)})"
-            ", but for the owners' addresses, which no file may publish"
+            f"{terminal.shown(folder)}/ holds a manifest of its own: it is another "
+            "site's output. This audit checks it only for the owners' addresses, "
+            "which no file may publish. To check the rest, audit it on its own: "
+            f"{terminal.shown(command)}"
         )
     return lines
 

@@ -121,11 +121,11 @@ def with_output_emptied(text: str, settings_file: str, retention: bool) -> str:
     in the output (but for the names OUTPUT_RETENTION keeps, when
     ``retention``), so what left one is a build with other settings (a
     pelicanconf.py without it), or a deploy that deletes nothing."""
-    but = ", but for the names OUTPUT_RETENTION keeps" if retention else ""
+    but = " (except the names OUTPUT_RETENTION keeps)" if retention else ""
     return text.replace(
         STALE_FIX,
         "where the site is served too: DELETE_OUTPUT_DIRECTORY, on in "
-        f"{settings_file}, empties the output before a build{but}, so a build "
+        f"{settings_file}, empties the output{but} before a build, so a build "
         "with other settings, or a deploy that deletes nothing (rsync without "
         "--delete), left it",
     )

@@ -52,14 +52,15 @@ def add_command(subparsers: Any) -> None:
 
     parser = subparsers.add_parser(
         "diff",
-        help="compare two manifests and say which flattrs a change would strand",
+        help="compare two manifests and say which changes leave flattrs at an old "
+        "URL or pass them to another source file",
         description=(
             "Compare an old and a new manifest: things that disappeared, things "
             "whose URL changed for the same source file, URLs that passed to "
             "another source file, source files moved or renamed with their URL, "
             "owner changes and new things. Flattr keys a thing on its exact URL, "
-            "so a changed or vanished URL leaves its flattrs behind, and a URL "
-            "that passes to another source passes its flattrs with it."
+            "so the flattrs given to a changed or vanished URL stay with that URL, "
+            "and a URL that passes to another source passes its flattrs with it."
         ),
         epilog="Rows come by kind: " + ", ".join(_KINDS) + ". Where five or more "
         "URLs changed alike, a line above them names the shape and its likely "
@@ -100,8 +101,8 @@ def add_command(subparsers: Any) -> None:
             "the settings file of the new build: its content folder (PATH, "
             "unless --content is given) is checked as with --content, a "
             "page without a thing while FLATTR_PAGES is off is named so, and "
-            "the old URLs FLATTR_ACCEPT_URL_CHANGES names are let go, as the "
-            "URL guard does"
+            "the old URLs FLATTR_ACCEPT_URL_CHANGES names are released (left out "
+            "of the comparison), as the URL guard does"
         ),
     )
     parser.add_argument(
@@ -475,8 +476,8 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
     if compared.accepted:
         terminal.print_line(
             f"{terminal.counted(len(compared.accepted), 'old thing URL')} left out: "
-            f"FLATTR_ACCEPT_URL_CHANGES in {compared.settings} lets "
-            f"{'them' if len(compared.accepted) > 1 else 'it'} go"
+            f"FLATTR_ACCEPT_URL_CHANGES in {compared.settings} releases "
+            f"{'them' if len(compared.accepted) > 1 else 'it'}"
         )
     if compared.live_warning is not None:
         terminal.print_line(_without_addresses(compared.live_warning))
@@ -543,9 +544,9 @@ def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
             else ("No flattrs would be orphaned.")
         )
     return (
-        f"{counts}: {lost} thing URL{'s' if lost > 1 else ''} would strand "
-        f"{'their' if lost > 1 else 'its'} flattrs or pass them to another "
-        "source; see the notes"
+        f"{counts}: {lost} thing URL{'s' if lost > 1 else ''} would leave "
+        f"{'their' if lost > 1 else 'its'} flattrs at the old URL or pass them "
+        "to another source; see the notes"
     )
 
 
@@ -649,14 +650,14 @@ def _fix(change: UrlChange, pages_checked: bool) -> str:
     if change.still_there:
         # Only the settings tell a page from an article.
         return (
-            f"{change.advice()}; a page has none either while FLATTR_PAGES "
+            f"{change.advice()}. A page has none either while FLATTR_PAGES "
             "is off: give --settings to check"
         )
     if slug_may_have_changed(change):
         # Only Pelican's readers, with the settings, give the slug now.
         return (
-            f"{change.advice()}; if its slug alone changed (a new title gives a "
-            "new one), its old slug written back keeps its page at the old URL "
+            f"{change.advice()}. If only its slug changed (a new title gives a "
+            "new slug), its old slug written back keeps its page at the old URL "
             "too: give --settings to check"
         )
     return change.advice()

@@ -204,8 +204,8 @@ class UrlChange:
                 "its 'Save_as:' is empty"
             )
             return (
-                f"{self._accept()}; if not, give it another thing URL "
-                f"(its slug, or its 'Flattr_url:') and give {self.source} its "
+                f"{self._accept()}. If not, give {self.taken_by} another thing URL "
+                f"(its slug, or its 'Flattr_url:'), and give {self.source} its "
                 f"thing back ({why})"
             )
         if restore is not None and (
@@ -234,8 +234,7 @@ class UrlChange:
             )
         if self.taken_by is not None and self.new_url is None:
             return (
-                f"if {self.taken_by} is meant to take them over, add the old URL "
-                "to FLATTR_ACCEPT_URL_CHANGES; if not, give it its own thing URL "
+                f"{self._accept()}. If not, give {self.taken_by} its own thing URL "
                 f"back (its slug, or 'Flattr_url:'), and "
                 + (
                     f"add {pin_line(self.source, self.old_url)} to {self.source} "
@@ -247,7 +246,7 @@ class UrlChange:
         if self.taken_by is not None:
             return (
                 f"to keep its flattrs with {self.source}, give {self.taken_by} "
-                f"another slug and {self._pin()}; {self._accept()}"
+                f"another slug and {self._pin()}. {_sentence(self._accept())}"
             )
         if self.new_url is None:
             keep = (
@@ -256,7 +255,7 @@ class UrlChange:
                 else self._rekey("its new path")
             )
             return (
-                f"if {self.source} was renamed or moved, {keep}; if it was "
+                f"if {self.source} was renamed or moved, {keep}. If it was "
                 "removed on purpose, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
             )
         # The author's fixes (in the file) first, then the operator's (in
@@ -264,11 +263,11 @@ class UrlChange:
         # page moves, and its og:url and button name an address no page of
         # the build serves unless the web server redirects it.
         redirect = (
-            " (its page's og:url and button then name the old URL, which the web "
-            "server must redirect to the page)"
+            ". Then its page's og:url and button name the old URL, so the web "
+            "server must redirect the old URL to the page"
         )
         accept = (
-            "; or, if the change is deliberate, add the old URL to "
+            ". Or, if the change is deliberate, add the old URL to "
             "FLATTR_ACCEPT_URL_CHANGES in the settings"
         )
         if brief:
@@ -279,22 +278,23 @@ class UrlChange:
             # its author, as to a browser: why it must change is said. The
             # redirect a pin needs was seen to when it was written.
             return (
-                f"{self._pin()}: it pins the old URL written another way, which "
-                "Flattr takes for another thing, as it keys a thing on its exact "
-                f"URL{accept}"
+                f"{self._pin()}. Its 'Flattr_url:' line now holds the old URL "
+                "written another way. Flattr keys a thing on its exact URL, so it "
+                f"takes that for another thing{accept}"
             )
         old_slug = self._old_slug()
         if old_slug is not None:
             return (
                 f"give {self.source} its old slug back with "
                 f"{_field_line(self.source, 'Slug', old_slug)} to keep its page "
-                f"and its thing at the old URL; or {self._pin()} to keep only "
-                f"its thing there{redirect}{accept}"
+                f"and its thing at the old URL. Or {self._pin()} to keep only "
+                f"its thing at the old URL{redirect}{accept}"
             )
         if _site_may_have_moved(self.old_url, self.new_url) and not brief:
             accept += (
-                " (when SITEURL changed for the whole site, FLATTR_SITEURL set "
-                "to the old SITEURL, its path too, keeps every thing URL)"
+                ". If SITEURL changed for the whole site, set FLATTR_SITEURL to "
+                "the old SITEURL (with its path) instead: then every thing keeps "
+                "its URL"
             )
         return f"{self._pin()} to keep its flattrs{redirect}{accept}"
 
@@ -304,7 +304,9 @@ class UrlChange:
         pins it now, that entry's URL changed back (the file's line would
         win, and leave the entry wrong)."""
         if self.pinned_by is not None:
-            return f"set {self.pinned_by}['flattr_url'] to {self.old_url}"
+            # Quoted, as the settings file writes it, and so that a sentence
+            # may follow it: a "." right after a URL reads as part of it.
+            return f"set {self.pinned_by}['flattr_url'] to {self.old_url!r}"
         if self.pinned:
             return (
                 f"change the Flattr_url of {self.source} to "
@@ -368,8 +370,8 @@ class UrlChange:
                 f"{_to_owner(self.kept_owner, self.old_url)}"
             )
         return (
-            f"if {self.taken_by} is meant to take them over, add the old URL "
-            "to FLATTR_ACCEPT_URL_CHANGES"
+            "if the flattrs of the old URL are meant to go to "
+            f"{self.taken_by}, add the old URL to FLATTR_ACCEPT_URL_CHANGES"
         )
 
     def _taken(self, store: str | os.PathLike[str] | None) -> str:
@@ -394,7 +396,7 @@ class UrlChange:
             now = f", and {self.new_owner}'s now" if self.new_owner else ""
             return (
                 f"{self.taken_by}: its thing URL {self.old_url} was {self.source}'s, "
-                f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES let it go in an "
+                f"owned by {owner} when FLATTR_ACCEPT_URL_CHANGES released it in an "
                 f"earlier build{now}; {_kept_by(owner, str(self.taken_by), store)}"
             )
         if self.still_there:
@@ -436,8 +438,17 @@ class UrlChange:
             )
         return (
             f"{self.source}: thing URL changed from {self.old_url} to "
-            f"{self.new_url}; the flattrs of the old URL stay behind"
+            # No "." right after the new URL: a reader (and a terminal's link)
+            # may take it for part of the URL, and one that ends a
+            # translation's page name (hello-sr@latin.html) for an address.
+            f"{self.new_url}: the flattrs given to the old URL stay with the old "
+            "URL, and the new URL starts with none"
         )
+
+
+def _sentence(clause: str) -> str:
+    """``clause`` as a sentence of its own, after another in one message."""
+    return clause[:1].upper() + clause[1:]
 
 
 # ``UrlChange.unpublished`` of a draft, and of a source whose own
@@ -679,8 +690,8 @@ def handed_over_warning(
     as for ``UrlChange.describe``."""
     return (
         f"{change.describe(store)}. FLATTR_ACCEPT_URL_CHANGES lists {change.old_url}, "
-        f"so this build gives the URL to {change.taken_by} for good: if that is "
-        "not meant, take it out of FLATTR_ACCEPT_URL_CHANGES and give "
+        f"so this build gives the URL to {change.taken_by} permanently. If that "
+        "is not meant, remove it from FLATTR_ACCEPT_URL_CHANGES and give "
         f"{change.taken_by} another URL"
     )
 
@@ -969,8 +980,8 @@ def url_change_warnings(
 # said (``lost_to_said_problems``), whose changes it would no longer say.
 _OTHER_CHANGED = ("other changed thing URL", "other changed thing URLs")
 _LET_GO = (
-    "thing URL let go earlier that another owner's thing has now",
-    "thing URLs let go earlier that other owners' things have now",
+    "thing URL released earlier that another owner's thing has now",
+    "thing URLs released earlier that other owners' things have now",
 )
 _KEPT = (
     "thing URL kept for a source left without a thing by the problem said above",
@@ -1094,9 +1105,10 @@ def lost_to_said_problems_warning(lost: list[UrlChange]) -> str:
         source, url = lost[0].source, lost[0].old_url
         return (
             f"{source}: still in the content folder but without a thing in this "
-            "build, for the problem said of it above; the baseline keeps its "
-            f"thing URL {url} meanwhile (a change of it is still said), where its "
-            "thing comes back, flattrs and all, once that problem is mended. Fix: "
+            "build, for the problem said of it above. The baseline keeps its "
+            f"thing URL {url} for now, and a change of it is still said. Once "
+            "that problem is fixed, its thing comes back at that URL with its "
+            "flattrs. Fix: "
             f"give {source} its thing back (the build says why it has none, "
             "above), or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes "
             "without one on purpose"
@@ -1104,10 +1116,10 @@ def lost_to_said_problems_warning(lost: list[UrlChange]) -> str:
     named = listed(sorted({change.source for change in lost}), _NAMED_SOURCES)
     return (
         f"{named}: still in the content folder but without a thing in this "
-        "build, for the problems said of them above; the baseline keeps their "
-        f"{len(lost)} thing URLs meanwhile (a change of one is still said), where "
-        "their things come back, flattrs and all, once those problems are "
-        "mended. Fix: give them their things back (the build says why each has "
+        "build, for the problems said of them above. The baseline keeps their "
+        f"{len(lost)} thing URLs for now, and a change of one is still said. Once "
+        "those problems are fixed, their things come back at those URLs with "
+        "their flattrs. Fix: give them their things back (the build says why each has "
         "none, above), or add their old URLs to FLATTR_ACCEPT_URL_CHANGES if "
         "they go without one on purpose"
     )
@@ -1232,7 +1244,7 @@ def _reused_summary(count: int, baseline: Path) -> str | None:
     if count <= SAID_OF_EACH_KIND:
         return None
     return (
-        f"{count} thing URLs of this build were let go earlier under other "
+        f"{count} thing URLs of this build were released earlier under other "
         f"owners: the first {SAID_OF_EACH_KIND} are said above, each with its "
         "fix, the others once those are fixed; each is an entry of "
         f'{baseline} marked "released" whose URL a thing of this build has'
@@ -1610,7 +1622,7 @@ def accepted_live_warning(
         )
     return (
         f"FLATTR_ACCEPT_URL_CHANGES holds {what} of {whose}: {named}; {once}, "
-        f"the baseline keeps {it} as {now}: take {it} out of "
+        f"the baseline keeps {it} as {now}: remove {it} from "
         f"FLATTR_ACCEPT_URL_CHANGES, or {its} {goes} unreported"
     )
 

@@ -366,7 +366,8 @@ def test_the_command_for_another_site_inside_names_its_manifest_and_settings(
         ]
     )
     assert (
-        f"{shown(folder)}/ holds a manifest of its own: another site's output, "
-        f"not checked here (audit it on its own: {shown(command)})"
+        f"{shown(folder)}/ holds a manifest of its own: it is another site's "
+        "output. This audit checks it only for the owners' addresses, which no "
+        f"file may publish. To check the rest, audit it on its own: {shown(command)}"
     ) in text
     assert "\n" not in shown(command)

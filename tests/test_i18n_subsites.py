@@ -1191,10 +1191,11 @@ def test_a_manifest_in_a_subfolder_keeps_each_languages_site_apart(tmp_path, cap
     said = capsys.readouterr().out
     for site in ("de", "fr"):
         assert (
-            f"{site}/ holds a manifest of its own: another site's output, not "
-            f"checked here (audit it on its own: pelican-flattr audit "
-            f"{output / site} --manifest {output / site / relative} "
-            f"--settings {conf})"
+            f"{site}/ holds a manifest of its own: it is another site's output. "
+            "This audit checks it only for the owners' addresses, which no file "
+            "may publish. To check the rest, audit it on its own: pelican-flattr "
+            f"audit {output / site} --manifest {output / site / relative} "
+            f"--settings {conf}"
         ) in said
     assert (
         pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 0
@@ -2016,7 +2017,7 @@ def test_a_url_a_language_site_keeps_taken_by_a_main_site_article_is_said(
         ) in said
         assert (
             f"Fix: to keep its flattrs with hello.md, give other.md another slug "
-            f"and add 'Flattr_url: {url}' to hello.md; if the flattrs of other.md "
+            f"and add 'Flattr_url: {url}' to hello.md. If the flattrs of other.md "
             f"are meant to go to alice, add {url} to FLATTR_ACCEPT_URL_CHANGES "
             "for one build"
         ) in said
@@ -2039,9 +2040,9 @@ def test_a_url_a_language_site_keeps_taken_by_a_main_site_article_is_said(
         built = i18n_build(
             tmp_path, {}, **ALICE_AND_BOB, FLATTR_ACCEPT_URL_CHANGES=[url]
         )
-        said = [m for m in built.messages if "for good" in m]
+        said = [m for m in built.messages if "permanently" in m]
         assert len(said) == 1, built.messages
-        assert "so this build gives the URL to other.md for good" in said[0]
+        assert "so this build gives the URL to other.md permanently" in said[0]
         # The URL is Bob's for good: neither site keeps it for Alice.
         assert ("hello.md", url) not in _baseline_entries(_fr_baseline(tmp_path))
         main = json.loads(_main_baseline(tmp_path).read_text(encoding="utf-8"))
@@ -2190,10 +2191,10 @@ def test_a_url_a_language_site_keeps_taken_by_a_site_built_inside_it_is_said(
             }
         )
         built = i18n_build(tmp_path, {}, **{**THREE_SITES, **accepting})
-        said = [m for m in built.messages if "for good" in m]
+        said = [m for m in built.messages if "permanently" in m]
         assert len(said) == 1, built.messages
         assert said[0].startswith(f"pelican-flattr: {FR_SITE}"), said[0]
-        assert "so this build gives the URL to hallo.md for good" in said[0]
+        assert "so this build gives the URL to hallo.md permanently" in said[0]
         assert ("hello.md", url) not in _baseline_entries(_fr_baseline(tmp_path))
         de = json.loads(_de_baseline(tmp_path).read_text(encoding="utf-8"))
         assert {"owner": "bob", "source": "hallo.md", "url": url} in de["things"]
@@ -2894,8 +2895,8 @@ def test_an_accepted_url_back_on_the_main_site_is_said_by_it_and_by_its_diff(
     # leaves the thing out, until the French site's change is resolved.
     assert (
         "; once the change another site of this build reports for it (above) "
-        "is resolved, the baseline keeps it as the thing's it is now: take it "
-        "out of FLATTR_ACCEPT_URL_CHANGES" in said[0]
+        "is resolved, the baseline keeps it as the thing's it is now: remove it "
+        "from FLATTR_ACCEPT_URL_CHANGES" in said[0]
     )
     moved = [m for m in built.messages if "fr/seul.html" in m and "changed" in m]
     assert built.messages.index(moved[0]) < built.messages.index(said[0])
@@ -3094,7 +3095,7 @@ def test_a_translations_thing_an_earlier_site_had_is_said_moved_once(tmp_path, r
         (said,) = built.messages
         assert said.startswith(
             "pelican-flattr: I18N_SUBSITES['de']: post-de.md: thing URL changed "
-            f"from {old_url} to {new_url};"
+            f"from {old_url} to {new_url}:"
         )
         assert f"add 'Flattr_url: {old_url}' to post-de.md" in said
     files: dict[str, str] = {}
