@@ -577,13 +577,10 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
     return by_folded[spelt[meant[0]]] if meant else None
 
 
-def name_marks(name: str) -> set[str]:
-    """What a misspelling of ``name`` most likely keeps: its words and its
-    first two letters, spelt out as ``closest_name`` compares them ("Jon
-    Smith" keeps "smith", "Alic" keeps "al"). For looking a name up among
-    many (see ``author_keys.KeyIndex``) without comparing it to each."""
-    spelt = _spelt_out(str(name))
-    return {*spelt.split(), f"{spelt[:2]}…"}
+def spelt_name(name: str) -> str:
+    """``name`` as ``closest_name`` compares it: composed, in lower case,
+    its umlauts and ß spelt out."""
+    return _spelt_out(str(name))
 
 
 # German writes its umlauts with an e after the vowel where they cannot be

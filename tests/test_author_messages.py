@@ -199,6 +199,11 @@ def test_an_author_close_to_a_key_left_to_flattr_username_is_asked_after_it(
         ("Joerg Boehm", "Jörg Böhm", True),
         ("Günther Öztürk", "Guenther Oeztuerk", True),
         ("Kaethe Maass", "Käthe Maaß", True),
+        # A first letter misspelt, no word shared: found among many keys too.
+        ("Kristina Olson", "Christina Olsen", True),
+        ("Filipp Meier", "Philipp Meyer", True),
+        ("Katarina", "Catarina", True),
+        ("lice", "Alice", True),
         # A number longer than int() reads is compared by its digits.
         ("Bob " + "9" * 5000, "Bob " + "9" * 4999 + "8", False),
     ],
