@@ -29,7 +29,9 @@ from .markup import (
     LOADER_URL,
     MULTIPLE_PROPERTIES,
     is_auto_submit_url,
+    is_held_back,
     loader_fault,
+    loader_source,
     without_dot_segments,
 )
 from .thing import AUTO_SUBMIT_BASE
@@ -785,18 +787,20 @@ def _check_embedded_button(
     faults = [loader_fault(each, audit.manifest.siteurl) for each in tags.loaders]
     if None in faults:
         return
+    expected = f'<script src="{LOADER_URL}" async></script>'
     if faults:
         why = f"the page's load.js <script> {faults[0]}"
+        if is_held_back(tags.loaders[0]):
+            # A running one in its place would load before consent.
+            attribute = loader_source(tags.loaders[0])[0]
+            expected = (
+                f'{attribute}="{LOADER_URL}" in the <script> held back for consent'
+            )
     elif tags.noscript_loaders:
         why = "the page's load.js <script> is inside <noscript>: it never runs"
     else:
         why = "no load.js on the page"
-    audit.problem(
-        "button-hidden",
-        relative,
-        f"{of} is hidden: {why}",
-        f'<script src="{LOADER_URL}" async></script>',
-    )
+    audit.problem("button-hidden", relative, f"{of} is hidden: {why}", expected)
 
 
 def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> None:

@@ -30,7 +30,7 @@ from .html_reader import (
     read_tags,
     read_where_scripts_run,
 )
-from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url, loader_source
+from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url, names_flattr_loader
 
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", "script"})
@@ -174,7 +174,7 @@ def scan_page(data: bytes) -> PageTags:
             continue
         attributes = attribute_values(raw)
         if name == "script":
-            if _is_loader(attributes):
+            if names_flattr_loader(attributes):
                 if noscript:
                     noscript_loaders.append(start)
                 else:
@@ -223,13 +223,6 @@ def scan_page(data: bytes) -> PageTags:
     return tags
 
 
-def _is_loader(script: dict[str, str]) -> bool:
-    """Whether a <script> (its attributes) names a load.js on flattr.com
-    (``loader_source``): Flattr's loader, or what passes for it."""
-    src = loader_source(script)[1].lower()
-    return "flattr.com/js/" in src and "/load.js" in src
-
-
 def _is_embedded(link: dict[str, str]) -> bool:
     """Whether an <a> (its attributes) is an embedded button, which load.js
     shows: one of class FlattrButton."""
@@ -264,7 +257,7 @@ def _read_with_scripts(
         if hidden or name not in ("a", "script") or "flattr" not in raw.lower():
             continue
         attributes = attribute_values(raw)
-        if name == "script" and _is_loader(attributes):
+        if name == "script" and names_flattr_loader(attributes):
             loaders.append(attributes)
             shown.add(start)
         elif name == "a" and _is_embedded(attributes):

@@ -996,7 +996,7 @@ def loader_source(script: Mapping[str, str]) -> tuple[str, str]:
     the script it runs, and its value as written: its ``src``, or for one
     held back for consent (``_HELD_BACK_TYPE``) that has a ``data-src``,
     that."""
-    if "data-src" in script and _script_type(script).lower() == _HELD_BACK_TYPE:
+    if "data-src" in script and is_held_back(script):
         return "data-src", script["data-src"]
     return "src", script.get("src", "")
 
@@ -1004,6 +1004,21 @@ def loader_source(script: Mapping[str, str]) -> tuple[str, str]:
 def _script_type(script: Mapping[str, str]) -> str:
     """The type of the <script> ``script`` (its attributes), as written."""
     return script.get("type", "").strip(SPACE)
+
+
+def is_held_back(script: Mapping[str, str]) -> bool:
+    """Whether the <script> ``script`` (its attributes) is held back for a
+    consent manager to run (``_HELD_BACK_TYPE``)."""
+    return _script_type(script).lower() == _HELD_BACK_TYPE
+
+
+def names_flattr_loader(script: Mapping[str, str]) -> bool:
+    """Whether the <script> ``script`` (its attributes) names a load.js on
+    flattr.com (``loader_source``): Flattr's loader, or what passes for it,
+    whose faults ``loader_fault`` names. The one rule of the build and the
+    audit."""
+    src = loader_source(script)[1].lower()
+    return "flattr.com/js/" in src and "/load.js" in src
 
 
 def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
@@ -1048,7 +1063,8 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
 def has_loader(page: str) -> bool:
     """Whether ``page`` holds a load.js ``<script>`` that a browser runs,
     as the audit reads it (``loader_fault``), or one held back for a
-    consent manager to run once the visitor consents (whatever its URL):
+    consent manager to run once the visitor consents (``names_flattr_loader``:
+    whatever the rest of its URL):
     not one in a comment, a ``<template>``, a ``<noscript>`` or a script's
     text, nor one of another type or source. One search on a page without
     "load.js"; the plugin's own tag where nothing may hide it, a few
@@ -1069,10 +1085,11 @@ def has_loader(page: str) -> bool:
             noscript = name[0] != "/"
         elif name == "script" and not noscript and "load.js" in raw:
             script = attribute_values(raw)
-            # Held back for consent, it is the page's whatever its URL: one
-            # that runs, added beside a mistyped copy, loaded Flattr's script
-            # before the visitor consented (the audit names the mistake).
-            if _script_type(script).lower() == _HELD_BACK_TYPE:
+            # Held back for consent, Flattr's is the page's whatever the rest
+            # of its URL: one that runs, added beside a mistyped copy, loaded
+            # Flattr's script before the visitor consented (the audit names
+            # the mistake). A theme's own held back (lazyload.js) is not.
+            if is_held_back(script) and names_flattr_loader(script):
                 return True
             # No siteurl: an http: load.js counts as blocked, and one that
             # runs is added beside it.

@@ -2355,9 +2355,12 @@ def test_a_loader_held_back_for_consent_is_not_missing_without_inject(
 @pytest.mark.parametrize(
     ("wrong", "said"),
     [
-        # Another host's script is no load.js of Flattr's at all.
-        ("https://flattr.example.net/", "hidden: no load.js on the page"),
-        ("http://api.flattr.com/", "browsers block http:"),
+        (
+            "https://api.flattr.com/js/0.5/",
+            "has data-src='https://api.flattr.com/js/0.5/load.js?mode=auto', "
+            "not Flattr's api.flattr.com/js/0.6/load.js",
+        ),
+        ("http://api.flattr.com/js/0.6/", "browsers block http:"),
     ],
 )
 def test_a_mistyped_loader_held_back_gets_no_running_one_beside_it(
@@ -2365,12 +2368,33 @@ def test_a_mistyped_loader_held_back_gets_no_running_one_beside_it(
 ):
     # The plugin added a running load.js beside it: Flattr's script loaded
     # before the visitor consented, and the audit passed. Now no button
-    # shows until the copy is right, and the audit names it.
-    held = HELD_BACK["Klaro"].replace("https://api.flattr.com/", wrong)
+    # shows until the copy is right, and the audit names it, and the fix
+    # in the held-back copy (a running one would load before consent).
+    held = HELD_BACK["Klaro"].replace("https://api.flattr.com/js/0.6/", wrong)
     templates = in_content("article.html", "{{ flattr_button(article) }}" + held)
     output = child_site(site, tmp_path, templates, FLATTR_BUTTON="js")
     found = named_loaders(page(output / "article-number-0.html"))
     assert [each.get("type") for each in found] == ["text/plain"]
     capsys.readouterr()
     assert audit_command(["audit", str(output)]) == 1
-    assert said in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert said in out
+    assert (
+        'expected: data-src="https://api.flattr.com/js/0.6/load.js?mode=auto" '
+        "in the <script> held back for consent" in out
+    )
+
+
+def test_a_themes_own_script_held_back_is_no_loader_of_flattrs(site, tmp_path):
+    # Any script held back whose tag named "load.js" (a theme's
+    # lazyload.js) passed for Flattr's: no load.js, no button, no word.
+    held = (
+        '<script type="text/plain" data-cookieconsent="statistics" '
+        'src="/theme/js/lazyload.js"></script>'
+    )
+    templates = in_content("article.html", "{{ flattr_button(article) }}" + held)
+    output = child_site(site, tmp_path, templates, FLATTR_BUTTON="js")
+    soup = page(output / "article-number-0.html")
+    sources = [s.get("src") for s in soup.find_all("script") if s.get("src")]
+    assert "/theme/js/lazyload.js" in sources and LOADER_URL in sources
+    assert audit_command(["audit", str(output)]) == 0
