@@ -1455,7 +1455,7 @@ class WebhookApp:
         a piece of it (``_holds_token``, read as a form reads it), as ``***``:
         the stored body and the answer keep none of the secret."""
         body = self._token.sub("***", body)
-        if not self._holds_token(body):
+        if not self._holds_token(unquote(body.replace("+", " "))):
             return body
         pairs = []
         for pair in body.split("&"):

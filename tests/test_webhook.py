@@ -262,6 +262,13 @@ def test_an_ignored_event_keeps_no_token(receiver):
     assert answer.json() == {"status": "ignored", "event": "***"}
     event, body = rows(receiver, "ignored_events")[-1][1:3]
     assert (event, body) == ("***", b"_event=***&t=***&x=1")
+    # Percent-encoded, each letter or a few: read as the form reads it.
+    escaped = "".join(
+        f"%{ord(c):02X}" if i % 8 == 0 else c for i, c in enumerate(TOKEN)
+    )
+    answer = post(receiver, f"_event=thingclaimed&t={escaped}&x=1".encode())
+    assert answer.json() == {"status": "ignored", "event": "thingclaimed"}
+    assert rows(receiver, "ignored_events")[-1][2] == b"_event=thingclaimed&t=***&x=1"
 
 
 def documented_command(comment: str) -> str:
