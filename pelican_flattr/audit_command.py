@@ -299,13 +299,16 @@ def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:
     lines = []
     for folder, own in report.other_site_manifests.items():
         command = _other_site_command(Path(args.output, folder), own, args.settings)
-        lines.append(
+        line = (
             # A line break in the folder's name would start a line.
             f"{terminal.shown(folder)}/ holds a manifest of its own: it is another "
             "site's output. This audit checks it only for the owners' addresses, "
             "which no file may publish. To check the rest, audit it on its own: "
             f"{terminal.shown(command)}"
         )
+        # The command names the output folder as given, which an address
+        # may name (as --json's "output" and usage errors show it).
+        lines.append(redact(line))
     return lines
 
 

@@ -185,6 +185,22 @@ def test_another_sites_folder_is_still_checked_for_owners_addresses(copy, capsys
     ) in said
 
 
+def test_the_command_for_another_site_names_no_address(sample_output, tmp_path, capsys):
+    # Given an output folder named by an address, the line that says how to
+    # audit another site's folder printed it whole.
+    output = tmp_path / "carol@example.org"
+    shutil.copytree(sample_output, output)
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    (output / "old").mkdir()
+    (output / "old" / "flattr-manifest.json").write_text(
+        json.dumps({**document, "things": []})
+    )
+    main(["audit", str(output)])
+    said = capsys.readouterr().out
+    assert f"pelican-flattr audit {tmp_path}/[address]/old" in said, said
+    assert "carol@" not in said
+
+
 def test_another_site_s_files_are_said_in_the_order_of_their_names(copy, capsys):
     # As this site's are: the report is the same whatever order the file
     # system lists a folder's files in.
