@@ -362,8 +362,8 @@ def warn_about_unknown_authors() -> None:
         logger.warning(
             "pelican-flattr: %s names no author of this site any more: the last "
             "build the URL guard recorded gave its owner %d thing%s that this "
-            "build lacks (deleted, or failed to read); take the key out once the "
-            "author's content is gone for good",
+            "build lacks (deleted, or failed to read); remove the key once the "
+            "author's content is deleted permanently",
             _entry_in_run(key),
             count,
             "" if count == 1 else "s",
@@ -373,7 +373,7 @@ def warn_about_unknown_authors() -> None:
             "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
             "any more: the last build the URL guard recorded gave their owners "
             "%d things that this build lacks (deleted, or failed to read): %s; "
-            "take the keys out once the authors' content is gone for good",
+            "remove the keys once the authors' content is deleted permanently",
             len(gone),
             _in_all({key: things.count for key, things in gone.items()}),
             _keys_counted({key: str(t.count) for key, t in gone.items()}),
@@ -395,7 +395,7 @@ def _warn_about_reassigned_keys(reassigned: dict[str, LeftBehind]) -> None:
             "last build the URL guard recorded gave its owner %d thing%s whose "
             "source file%s by %s now (%s%s; the URL guard warns of the owner "
             "change%s); unless the "
-            "change is a mistake, take the key out: once a build passes, its "
+            "change is a mistake, remove the key: once a build passes, its "
             "baseline gives the owner nothing, and the key is taken for a "
             "misspelt one",
             _entry_in_run(key),
@@ -452,7 +452,7 @@ def _warn_about_misspelt_keys(
         for entry, meant in named:
             build.warn(
                 f"{entry} names no author of this site (by name or slug); check "
-                f"its spelling{meant}, or take it out if the author has no "
+                f"its spelling{meant}, or remove it if the author has no "
                 "content left"
             )
         return

@@ -612,7 +612,7 @@ def _warn_about_site_settings(
         build.warn(
             "FLATTR_TAGS holds the plain email address of an owner, which every "
             "thing's tags send to Flattr, in each page's head and button, the "
-            "feeds and the manifest: take it out"
+            "feeds and the manifest: remove it"
         )
     for setting, text in site_fields.items():
         if holds_an_owner_address(text):

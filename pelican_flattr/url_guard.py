@@ -291,10 +291,11 @@ class UrlChange:
                 f"its thing at the old URL{redirect}{accept}"
             )
         if _site_may_have_moved(self.old_url, self.new_url) and not brief:
-            accept += (
-                ". If SITEURL changed for the whole site, set FLATTR_SITEURL to "
-                "the old SITEURL (with its path) instead: then every thing keeps "
-                "its URL"
+            # The likely cause first: the fix for one thing comes after it.
+            return (
+                "If SITEURL changed for the whole site, set FLATTR_SITEURL to "
+                "the old SITEURL (with its path): then every thing keeps its "
+                f"URL. Otherwise, {self._pin()} to keep its flattrs{redirect}{accept}"
             )
         return f"{self._pin()} to keep its flattrs{redirect}{accept}"
 

@@ -761,7 +761,7 @@ def _stopping(outcome: Outcome, earlier: Sequence[Outcome], token_from: str) -> 
             "then run the same command again. If the token is good, "
             "Flattr will not verify these two identities themselves (not "
             "identifiers it accepts, or not the token's account's to verify): "
-            "take them out to verify the others"
+            "remove them to verify the others"
         ),
     )
 

@@ -292,7 +292,7 @@ def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_
     assert keys == [
         # A typo, with its owner's content still here: an error when strict.
         "pelican-flattr: FLATTR_AUTHORS['Alcie'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if the author "
+        "(by name or slug); check its spelling, or remove it if the author "
         "has no content left",
         # The renamed, whose keys must be renamed, not taken out.
         "pelican-flattr: 2 FLATTR_AUTHORS keys name no author of this site any "
@@ -306,8 +306,8 @@ def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_
         "more: the last build the URL guard recorded gave their owners 12 things that "
         "this build lacks "
         "(deleted, or failed to read): FLATTR_AUTHORS['Leaver 01'] (2), "
-        f"{leavers} and 2 more; take the keys out once the authors' content is "
-        "gone for good",
+        f"{leavers} and 2 more; remove the keys once the authors' content is "
+        "deleted permanently",
     ]
 
 
@@ -326,7 +326,7 @@ def test_a_key_whose_owner_is_an_authors_name_says_that_author(
     assert _said(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Alice Andersson'] names no author of "
         "this site (by name or slug); check its spelling (did you mean 'alice', "
-        "the author named as its owner?), or take it out if the author has no "
+        "the author named as its owner?), or remove it if the author has no "
         "content left"
     ]
 

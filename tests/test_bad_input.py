@@ -1718,7 +1718,7 @@ def test_author_keys_of_a_site_whose_content_went_unread_are_not_called_misspelt
     site(files, FLATTR_AUTHORS={**authors, "Bob": "bob"})
     assert _messages(flattr_log, "FLATTR_AUTHORS") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left"
     ]
 
@@ -1752,22 +1752,22 @@ def test_a_misspelt_author_key_is_named(site, flattr_log):
     # Alice has no article here either, and no name near hers; nor has bob.
     assert warnings == [
         "pelican-flattr: FLATTR_AUTHORS['Alice'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Carol Chan'] names no author of this site "
         "(by name or slug); check its spelling (did you mean 'Carol Chen'?), or "
-        "take it out if the author has no content left",
+        "remove it if the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['DANA-DORM'] names no author of this site "
         "(by name or slug); check its spelling (did you mean 'dana-dorn'?), or "
-        "take it out if the author has no content left",
+        "remove it if the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Erik Ekk'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['Sam Stome'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left",
         "pelican-flattr: FLATTR_AUTHORS['bob'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left",
     ]
     # A key may be an author's slug, and an author of drafts only is known.
@@ -1812,8 +1812,8 @@ BOB_GONE = (
     "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this site "
     "any more: the last build the URL guard recorded gave its owner 1 thing that this "
     "build lacks "
-    "(deleted, or failed to read); take the key out once the author's content "
-    "is gone for good"
+    "(deleted, or failed to read); remove the key once the author's content "
+    "is deleted permanently"
 )
 
 
@@ -1847,7 +1847,7 @@ def test_a_key_whose_author_had_things_last_build_is_no_misspelling(
         build(tmp_path, {}, FLATTR_STRICT=True, **settings)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if"
+        "site (by name or slug); check its spelling, or remove it if"
         " the author has no content left"
     ]
 
@@ -1896,7 +1896,7 @@ def test_a_key_whose_author_left_names_nobody_without_a_baseline(
     build(tmp_path, {}, FLATTR_AUTHORS=GONE_AUTHORS, **settings)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Builder'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if"
+        "site (by name or slug); check its spelling, or remove it if"
         " the author has no content left"
     ]
 
@@ -1936,7 +1936,7 @@ def test_a_key_edited_into_a_typo_is_still_called_one(tmp_path, flattr_log):
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this "
         "site (by name or slug); check its spelling (did you mean 'Bob "
-        "Builder'?), or take it out if the author has no content left"
+        "Builder'?), or remove it if the author has no content left"
     ]
 
 
@@ -1949,7 +1949,7 @@ CAROL_GIVEN_AWAY = (
     "any more: the last build the URL guard recorded gave its owner 1 thing whose "
     "source file is by "
     "another author now (c.md, now by 'Dmitri Ivanov'; the URL guard warns of "
-    "the owner change); unless the change is a mistake, take the key out: once "
+    "the owner change); unless the change is a mistake, remove the key: once "
     "a build passes, its baseline gives the owner nothing, and the key is taken "
     "for a misspelt one"
 )
@@ -1990,7 +1990,7 @@ def test_a_key_whose_authors_article_went_to_another_author_is_no_misspelling(
         build(tmp_path, {}, **strict)
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Carol Chen'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if the "
+        "site (by name or slug); check its spelling, or remove it if the "
         "author has no content left"
     ]
 
@@ -2081,7 +2081,7 @@ def test_an_article_that_left_a_key_for_a_misspelling_is_no_reassignment(
     key = next(key for key in authors if key.startswith("C"))
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         f"pelican-flattr: FLATTR_AUTHORS[{key!r}] names no author of this site "
-        f"(by name or slug); check its spelling{meant}, or take it out if the "
+        f"(by name or slug); check its spelling{meant}, or remove it if the "
         "author has no content left"
     ]
 
@@ -2120,7 +2120,7 @@ def test_a_typo_sharing_its_owner_with_a_known_key_is_still_called_one(
     meant = "" if "Alice" in authors else " (did you mean 'Alice'?)"
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['Alcie'] names no author of this "
-        f"site (by name or slug); check its spelling{meant}, or take it out if"
+        f"site (by name or slug); check its spelling{meant}, or remove it if"
         " the author has no content left"
     ]
 
@@ -2207,7 +2207,7 @@ def test_two_author_keys_for_one_author_may_split_their_things(site, flattr_log)
     ]
     assert _messages(flattr_log, "names no author") == [
         "pelican-flattr: FLATTR_AUTHORS['bob b'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left"
     ]
 
@@ -2241,7 +2241,7 @@ def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
     assert _messages(flattr_log, "names no author") == [
         "pelican-flattr: FLATTR_AUTHORS['Bob Bulder'] names no author of this site "
         "(by name or slug); check its spelling (did you mean 'Bob Builder'?), "
-        "or take it out if the author has no content left"
+        "or remove it if the author has no content left"
     ]
 
 
@@ -2474,7 +2474,7 @@ def test_an_author_named_by_an_address_is_never_repeated(site, flattr_log):
     )
     assert (
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if"
+        "(by name or slug); check its spelling, or remove it if"
         " the author has no content left"
     ) in messages
     assert any("e.md has no Flattr owner ('[address]':" in m for m in messages)
@@ -2670,7 +2670,7 @@ def test_an_author_named_by_the_address_of_their_email_owner_is_warned_of(
     site(files, FLATTR_AUTHORS={"carol@example.org": "email:carol@example.org"})
     assert _messages(flattr_log, "FLATTR_AUTHORS[") == [
         "pelican-flattr: FLATTR_AUTHORS['[address]'] names no author of this "
-        "site (by name or slug); check its spelling, or take it out if"
+        "site (by name or slug); check its spelling, or remove it if"
         " the author has no content left",
     ]
 

@@ -1870,7 +1870,7 @@ def test_i18n_subsites_warn_once_of_an_author_no_language_knows(tmp_path, untran
     assert (messages, status) == (
         [
             "pelican-flattr: FLATTR_AUTHORS['Nobody'] names no author of this "
-            "site (by name or slug); check its spelling, or take it out if"
+            "site (by name or slug); check its spelling, or remove it if"
             " the author has no content left"
         ],
         0,
@@ -1948,8 +1948,8 @@ def test_an_author_gone_from_the_inmost_languages_site_is_no_misspelt_key(tmp_pa
             "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
             "any more: the last build the URL guard recorded gave its owner 1 thing "
             "that this build "
-            "lacks (deleted, or failed to read); take the key out once the "
-            "author's content is gone for good"
+            "lacks (deleted, or failed to read); remove the key once the "
+            "author's content is deleted permanently"
         ],
         0,
     )
@@ -3464,7 +3464,7 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     assert [r.getMessage() for r in flattr_log.records] == [
         "pelican-flattr: FLATTR_TAGS holds the plain email address of an owner, "
         "which every thing's tags send to Flattr, in each page's head and "
-        "button, the feeds and the manifest: take it out",
+        "button, the feeds and the manifest: remove it",
         "pelican-flattr: c.md: the tags of this content hold the plain email "
         "address of an owner, which its page shows and its auto-submit URL "
         "sends to Flattr, in the page's head and button, the feeds and the "
@@ -3637,7 +3637,7 @@ def test_site_tags_and_titles_with_the_address_of_an_owner_without_a_thing(
     tags_warning = (
         "pelican-flattr: FLATTR_TAGS holds the plain email address of an owner, "
         "which every thing's tags send to Flattr, in each page's head and "
-        "button, the feeds and the manifest: take it out"
+        "button, the feeds and the manifest: remove it"
     )
     assert [r.getMessage() for r in flattr_log.records] == [tags_warning]
     flattr_log.clear()

@@ -1455,7 +1455,7 @@ def test_a_languages_own_author_key_that_names_nobody_names_the_language(tmp_pat
     languages = {"de": {"SITENAME": "Beispiel", **bob}, "fr": bob}
     unknown = (
         "FLATTR_AUTHORS['Bob'] names no author of this site (by name or slug); "
-        "check its spelling, or take it out if the author has no content left"
+        "check its spelling, or remove it if the author has no content left"
     )
     settings = dict(SETTINGS, I18N_SUBSITES=languages)
     built = i18n_build(tmp_path, FILES, **settings)
@@ -1490,7 +1490,7 @@ def test_a_misspelt_key_is_told_the_author_only_a_languages_site_has(tmp_path):
     assert [m for m in built.messages if "names no author" in m] == [
         "pelican-flattr: FLATTR_AUTHORS['Dieter Doorn'] names no author of this "
         "site (by name or slug); check its spelling (did you mean 'Dieter "
-        "Dorn'?), or take it out if the author has no content left"
+        "Dorn'?), or remove it if the author has no content left"
     ]
 
 
@@ -1613,7 +1613,7 @@ def test_the_authors_of_a_refused_main_site_are_no_misspelt_keys(tmp_path):
             "text, images, video, audio, software, people, rest",
             NO_BUTTONS_ON_THE_MAIN_SITE,
             "pelican-flattr: FLATTR_AUTHORS['Dora'] names no author of this site "
-            "(by name or slug); check its spelling, or take it out if the author "
+            "(by name or slug); check its spelling, or remove it if the author "
             "has no content left",
         ],
         0,
@@ -1657,7 +1657,7 @@ def test_the_authors_of_a_refused_languages_site_are_no_misspelt_keys(tmp_path):
             "pelican-flattr: I18N_SUBSITES['de']: no Flattr buttons on this "
             "language's site (see above)",
             "pelican-flattr: FLATTR_AUTHORS['Carol'] names no author of this site "
-            "(by name or slug); check its spelling, or take it out if the author "
+            "(by name or slug); check its spelling, or remove it if the author "
             "has no content left",
         ],
         0,
@@ -1676,7 +1676,7 @@ def test_a_refused_languages_site_alone_naming_authors_leaves_each_key_checked(
     said = [m for m in built.messages if m.startswith("pelican-flattr: FLATTR_AUTHORS")]
     assert said == [
         "pelican-flattr: FLATTR_AUTHORS['Carol'] names no author of this site "
-        "(by name or slug); check its spelling, or take it out if the author "
+        "(by name or slug); check its spelling, or remove it if the author "
         "has no content left",
     ]
 
@@ -1810,8 +1810,8 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
         "pelican-flattr: FLATTR_AUTHORS['Bob'] names no author of this site "
         "any more: the last build the URL guard recorded gave its owner 1 thing that "
         "this build "
-        "lacks (deleted, or failed to read); take the key out once the "
-        "author's content is gone for good"
+        "lacks (deleted, or failed to read); remove the key once the "
+        "author's content is deleted permanently"
     )
     built = _rebuilt_without(tmp_path, files, "hallo.md", **settings)
     assert (built.messages, built.status) == ([gone_for_good], 0)
@@ -1832,8 +1832,8 @@ def test_an_author_gone_from_a_languages_site_is_no_misspelt_key(tmp_path):
             "pelican-flattr: I18N_SUBSITES['de'] FLATTR_AUTHORS['Bob'] names no "
             "author of this site any more: the last build the URL guard recorded gave "
             "its owner 1 thing "
-            "that this build lacks (deleted, or failed to read); take the key out "
-            "once the author's content is gone for good"
+            "that this build lacks (deleted, or failed to read); remove the key "
+            "once the author's content is deleted permanently"
         ],
         0,
     )
@@ -1883,7 +1883,7 @@ def test_an_article_given_to_another_author_on_a_languages_site_is_said(tmp_path
         "more: the last build the URL guard recorded gave its owner 1 thing whose "
         "source file is by "
         "another author now (de/hallo.md, now by 'Alice'; the URL guard warns of "
-        "the owner change); unless the change is a mistake, take the key out: "
+        "the owner change); unless the change is a mistake, remove the key: "
         "once a build passes, its baseline gives the owner nothing, and the key "
         "is taken for a misspelt one"
     ]

@@ -446,9 +446,11 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     lines = guard_lines(flattr_log)
     assert len(lines) == 2
     assert all("from http://blog.example.org/" in line for line in lines)
+    # The likely fix first, then the one for a single thing.
     assert all(
         "If SITEURL changed for the whole site, set FLATTR_SITEURL to the old "
-        "SITEURL (with its path) instead" in line
+        "SITEURL (with its path): then every thing keeps its URL. Otherwise, add "
+        in line
         for line in lines
     )
     flattr_log.clear()
@@ -4316,7 +4318,7 @@ def test_an_accepted_url_live_again_is_said_to_be_taken_out(tmp_path, flattr_log
 def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_log):
     # Bob renamed to Robert in the content, the key left as it was: the
     # warning called his articles "deleted, or failed to read" and said to
-    # take the key out, which would leave them without an owner for good.
+    # remove the key, which would leave them without an owner for good.
     authors = {"Alice": "alice", "Bob Builder": "twitter:user:id:9"}
     files = {
         "a.md": article("Article A", "Alice", slug="a"),
