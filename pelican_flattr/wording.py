@@ -48,8 +48,9 @@ def command_line(words: Iterable[str], platform: str = os.name) -> str:
     cmd.exe and PowerShell both take (cmd.exe passes a POSIX shell's
     single quotes on, as part of a path). On Windows a word is quoted when
     it holds a space or a sign cmd.exe or PowerShell reads (``C:\\R&D``
-    ran "D" as a second command); cmd.exe still reads ``%NAME%`` in
-    quotes, which no quoting prevents."""
+    ran "D" as a second command); in double quotes cmd.exe still reads
+    ``%NAME%`` and PowerShell ``$name`` and backticks, which no quoting both
+    take prevents (folder names rarely hold them)."""
     if platform == "nt":
         return " ".join(map(_windows_word, words))
     return shlex.join(words)
