@@ -725,6 +725,13 @@ def _takes_shared_url(
             f"different {PINNED_URL}, or remove it)"
         )
         return not held_own
+    overriding = _overriding(held, found) if held_own else None
+    if overriding is not None:
+        # Its page is the one Pelican keeps: the other, published nowhere,
+        # is said so (as _lost_pages would), not that it lost to it.
+        (_, kept), (_, lost) = (held, found) if overriding is held else (found, held)
+        build.report(_published_nowhere(lost.source, kept.source, kept.page))
+        return overriding is found
     keeper, loser, why = _earlier(held, found)
     kept, lost = keeper[1], loser[1]
     if held_own:
@@ -744,6 +751,29 @@ def _takes_shared_url(
         f"{lost.source} gets no Flattr button ({fix})"
     )
     return keeper is found
+
+
+def _overriding(
+    one: tuple[Any, ContentThing], other: tuple[Any, ContentThing]
+) -> tuple[Any, ContentThing] | None:
+    """Of two (content, thing) pairs written to one page, the one whose
+    metadata sets that save_as when only one does: Pelican keeps its page,
+    and publishes the other nowhere (see ``_lost_pages``). Else None."""
+    if one[1].page != other[1].page:
+        return None
+    setting = [pair for pair in (one, other) if hasattr(pair[0], "override_save_as")]
+    return setting[0] if len(setting) == 1 else None
+
+
+def _published_nowhere(source: str, keeper: str, page: str) -> str:
+    """The error for content ``source``, whose page ``page`` the content
+    ``keeper`` overwrites by its metadata's save_as."""
+    return (
+        f"{source}: {keeper} is written to its page {page} too, and Pelican "
+        f"keeps only {keeper}'s, whose metadata sets that save_as; {source} is "
+        "published nowhere, so it gets no Flattr button (change the Save_as of "
+        f"{keeper}, or the slug or URL of {source})"
+    )
 
 
 def _earlier(
@@ -836,13 +866,7 @@ def _lost_pages(
         for content, source in zip(written, names, strict=True):
             if content is kept[0] or content.flattr is None:
                 continue
-            build.report(
-                f"{source}: {keeper} is written to its page {page} too, and "
-                f"Pelican keeps only {keeper}'s, whose metadata sets that "
-                f"save_as; {source} is published nowhere, so it gets no Flattr "
-                f"button (change the Save_as of {keeper}, or the slug or URL "
-                f"of {source})"
-            )
+            build.report(_published_nowhere(source, keeper, page))
             yield _displace(content)
 
 

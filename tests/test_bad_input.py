@@ -1308,6 +1308,29 @@ def test_two_articles_with_one_slug_say_pelican_stops_whichever_comes_first(
     )
 
 
+@pytest.mark.parametrize("order", ["basename", "reversed-basename"])
+def test_the_page_pelican_keeps_keeps_the_thing_of_a_shared_url(
+    site, flattr_log, order
+):
+    # aa.md sets save_as to the page of zz.md, under one slug: zz.md kept
+    # the thing URL (dated earlier), then lost its page to aa.md, and the
+    # page Pelican published had no thing; the first error said zz.md kept it.
+    files = {
+        "zz.md": _dated(article("Zed", "Alice", slug="same"), "2024-01-01"),
+        "aa.md": article("Aa", "Alice", slug="same", save_as="same.html"),
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS, ARTICLE_ORDER_BY=order)
+    assert page(output / "same.html").title.string.startswith("Aa")
+    assert set(manifest_things(output)) == {"aa.md"}
+    assert len(flattr_buttons(page(output / "same.html"))) == 1
+    assert _errors(flattr_log) == [
+        "pelican-flattr: zz.md: aa.md is written to its page same.html too, and "
+        "Pelican keeps only aa.md's, whose metadata sets that save_as; zz.md is "
+        "published nowhere, so it gets no Flattr button (change the Save_as of "
+        "aa.md, or the slug or URL of zz.md)"
+    ]
+
+
 def test_content_that_lost_its_url_and_its_page_is_reported_once(site, flattr_log):
     # b.md loses its thing URL to the older a.md, and its page to c.md,
     # whose metadata sets that save_as: it has no thing left to take back,
