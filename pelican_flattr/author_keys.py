@@ -240,7 +240,9 @@ def key_index(keys: dict[str, str]) -> list[IndexedKey]:
     each with what ``key_meant_in`` needs to pass it over at C speed."""
     indexed = []
     for folded, key in keys.items():
-        spelt = spelt_name(key)
+        # Spelt from the lower case, as closest_name spells it: composing
+        # and casefolding in the other order may give another length.
+        spelt = spelt_name(folded)
         indexed.append((folded, key, spelt, dict.fromkeys(map(ord, spelt))))
     return indexed
 

@@ -204,6 +204,8 @@ def test_an_author_close_to_a_key_left_to_flattr_username_is_asked_after_it(
         ("Filipp Meier", "Philipp Meyer", True),
         ("Katarina", "Catarina", True),
         ("lice", "Alice", True),
+        # Composed before or after the lower case, of other lengths.
+        ("AAA", "A\u017f\u0301AAA", True),
         # A number longer than int() reads is compared by its digits.
         ("Bob " + "9" * 5000, "Bob " + "9" * 4999 + "8", False),
     ],
@@ -213,7 +215,8 @@ def test_a_name_is_meant_only_by_one_with_the_same_numbers(name, other, meant):
     from pelican_flattr.settings import closest_name
 
     assert closest_name(name, {other.casefold(): other}) == (other if meant else None)
-    # Found as well among many keys, by a word or first letters they share.
+    # Found as well among many keys, which a bound of the likeness passes
+    # over without comparing each in full.
     keys = {other.casefold(): other, "zora quist": "Zora Quist"}
     assert key_meant_in(name, key_index(keys))[1] == (other if meant else "")
 
