@@ -162,8 +162,13 @@ def run_audit(args: argparse.Namespace) -> int:
                 "output": redact(str(output)),
                 "things": report.things,
                 "files": report.files,
-                "other_sites": report.other_sites,
-                "other_site_manifests": report.other_site_manifests,
+                # Folder names as the text report shows them: an address
+                # that names one is [address].
+                "other_sites": [redact(folder) for folder in report.other_sites],
+                "other_site_manifests": {
+                    redact(folder): redact(manifest)
+                    for folder, manifest in report.other_site_manifests.items()
+                },
                 "problems": [
                     {
                         "file": p.file,

@@ -195,10 +195,20 @@ def test_the_command_for_another_site_names_no_address(sample_output, tmp_path, 
     (output / "old" / "flattr-manifest.json").write_text(
         json.dumps({**document, "things": []})
     )
+    (output / "dan@example.net").mkdir()
+    (output / "dan@example.net" / "flattr-manifest.json").write_text(
+        json.dumps({**document, "things": []})
+    )
     main(["audit", str(output)])
     said = capsys.readouterr().out
     assert f"pelican-flattr audit {tmp_path}/[address]/old" in said, said
-    assert "carol@" not in said
+    assert "[address]/ holds a manifest of its own" in said, said
+    main(["audit", str(output), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["other_sites"] == ["[address]", "old"]
+    assert "[address]" in report["other_site_manifests"]
+    assert "carol@" not in said + json.dumps(report)
+    assert "dan@" not in said + json.dumps(report)
 
 
 def test_another_site_s_files_are_said_in_the_order_of_their_names(copy, capsys):
