@@ -446,6 +446,8 @@ def _loggable(text: str, limit: int | None) -> str:
 # one character off, or under another prefix, is still nearly all secret.
 _TOKEN_LIKE_RUN = re.compile(r"[A-Za-z0-9_-]{24,}")
 _NOT_TOKEN_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+# A run of a token's characters as long as a piece of it (_token_pieces).
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
 def _path_for_log(path: str) -> str:
@@ -1371,10 +1373,12 @@ class WebhookApp:
         except Refusal as refusal:
             status = refusal.status
             delivery.event = delivery.event or refusal.event
-            # Refusals may repeat what the request held (a name, an owner).
-            document = {"error": redact(refusal.message)}
+            # Refusals may repeat what the request held (a name, an owner,
+            # the token sent as a parameter's name: the log hid it, the
+            # answer gave it back).
+            document = {"error": self._without_secret(redact(refusal.message))}
             if refusal.field:
-                document["field"] = redact(refusal.field)
+                document["field"] = self._without_secret(redact(refusal.field))
             # A delivery of Flattr's that these checks wrongly refuse is
             # otherwise lost without a word an operator could act on.
             reason = self._refusal_for_log(document)
@@ -1443,6 +1447,14 @@ class WebhookApp:
     def _path_for_log(self, path: str) -> str:
         shown = self._token.sub("***", _path_for_log(path))
         return "/***" if self._holds_token(shown) else shown
+
+    def _without_secret(self, text: str) -> str:
+        """``text`` (an answer's message) without the token, nor a run of
+        the token's characters that holds a piece of it (a name cut short)."""
+        text = self._token.sub("***", text)
+        return _TOKEN_RUN.sub(
+            lambda run: "***" if self._holds_token(run[0]) else run[0], text
+        )
 
     def _holds_token(self, text: str) -> bool:
         """Whether ``text`` holds this receiver's token, or a sixteenth of

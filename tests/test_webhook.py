@@ -271,6 +271,18 @@ def test_an_ignored_event_keeps_no_token(receiver):
     assert rows(receiver, "ignored_events")[-1][2] == b"_event=thingclaimed&t=***&x=1"
 
 
+@pytest.mark.parametrize("sent", ["{token}", "t%3D{token}", "{token}%0A"])
+def test_a_refusal_answers_without_the_token(receiver, sent):
+    # Sent as a parameter's name, the token came back in the 400 answer's
+    # error and field, though the log line hid it.
+    body = "_event=thingclaimed&" + sent.format(token=TOKEN)
+    answer = post(receiver, body.encode())
+    assert answer.status_code == 400
+    shown = answer.text
+    assert "***" in shown, shown
+    assert not any(TOKEN[at : at + 16] in shown for at in range(len(TOKEN) - 15))
+
+
 def documented_command(comment: str) -> str:
     """The shell command that follows ``comment`` in docs/webhooks.md's
     "Looking into the store", up to the line that ends its SQL."""
