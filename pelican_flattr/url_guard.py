@@ -290,12 +290,22 @@ class UrlChange:
                 f"and its thing at the old URL. Or {self._pin()} to keep only "
                 f"its thing at the old URL{redirect}{accept}"
             )
-        if _site_may_have_moved(self.old_url, self.new_url) and not brief:
-            # The likely cause first: the fix for one thing comes after it.
+        moved = _site_may_have_moved(self.old_url, self.new_url) and not brief
+        if moved and _split_base(self.old_url)[0] != _split_base(self.new_url)[0]:
+            # Another host or scheme: a moved site is the likely cause, and
+            # its fix comes first, the one for a single thing after it.
             return (
                 "If SITEURL changed for the whole site, set FLATTR_SITEURL to "
                 "the old SITEURL (with its path): then every thing keeps its "
                 f"URL. Otherwise, {self._pin()} to keep its flattrs{redirect}{accept}"
+            )
+        if moved:
+            # A folder more or less before the path: a changed *_URL setting
+            # as likely as SITEURL's path, which is said last.
+            accept += (
+                ". Or, if SITEURL's path changed for the whole site, set "
+                "FLATTR_SITEURL to the old SITEURL (with its path): then every "
+                "thing keeps its URL"
             )
         return f"{self._pin()} to keep its flattrs{redirect}{accept}"
 
