@@ -794,7 +794,8 @@ def _check_embedded_button(
             # A running one in its place would load before consent.
             attribute = loader_source(tags.loaders[0])[0]
             expected = (
-                f'{attribute}="{LOADER_URL}" in the <script> held back for consent'
+                f'{attribute}="{LOADER_URL}" in the <script> held back for '
+                'consent (type="text/plain", without nomodule)'
             )
     elif tags.noscript_loaders:
         why = "the page's load.js <script> is inside <noscript>: it never runs"

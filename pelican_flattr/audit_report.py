@@ -76,7 +76,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "class; build again a page an earlier version wrote",
     "button-hidden": "call flattr_script() in the theme after the buttons, "
     "before </body> (as README says), outside comments and <noscript>; keep "
-    "the button out of <noscript>",
+    "the button out of <noscript>; where a consent manager holds load.js "
+    "back, correct the held-back <script> as docs/privacy.md writes it",
     "button-owner": "print the button with flattr_button() and add no rel or "
     "rev starting with flattr",
     "payment-link-missing": "call flattr_head(article) (for a listing's site "

@@ -2381,7 +2381,8 @@ def test_a_mistyped_loader_held_back_gets_no_running_one_beside_it(
     assert said in out
     assert (
         'expected: data-src="https://api.flattr.com/js/0.6/load.js?mode=auto" '
-        "in the <script> held back for consent" in out
+        'in the <script> held back for consent (type="text/plain", without '
+        "nomodule)" in out
     )
 
 
