@@ -1464,8 +1464,9 @@ class WebhookApp:
 
     def _without_token(self, body: str) -> str:
         """A form ``body`` with each name or value that holds the token, or
-        a piece of it (``_holds_token``, read as a form reads it), as ``***``:
-        the stored body and the answer keep none of the secret."""
+        a piece of it (``_holds_token``, read as a form reads it), as ``***``;
+        empty when the token is cut over fields that hold no piece of it
+        each: the stored body keeps none of the secret."""
         body = self._token.sub("***", body)
         if not self._holds_token(unquote(body.replace("+", " "))):
             return body
@@ -1480,7 +1481,9 @@ class WebhookApp:
                     for part in parts
                 )
             )
-        return "&".join(pairs)
+        kept = "&".join(pairs)
+        # Cut over fields none of which holds a piece: nothing of it kept.
+        return "" if self._holds_token(unquote(kept.replace("+", " "))) else kept
 
     def _event_for_log(self, event: str | None) -> str:
         """``event`` as its log line shows it: as events are told apart, so
