@@ -23,7 +23,6 @@ from conftest import (
     read_only,
     run_pelican,
 )
-from pelican.writers import FileOverwriteFailedError
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
@@ -1299,7 +1298,9 @@ def test_two_articles_with_one_slug_say_pelican_stops_whichever_comes_first(
     # read as if the build carried on.
     text = article("Knitting machines", "Alice")
     files = {"knitting.md": text, "knitting2.md": text}
-    with pytest.raises(FileOverwriteFailedError):
+    # Pelican's FileOverwriteFailedError, a RuntimeError: a plain one in
+    # older Pelicans, such as 4.9, the lowest the tests run under.
+    with pytest.raises(RuntimeError):
         site(files, FLATTR_AUTHORS=AUTHORS, ARTICLE_ORDER_BY=order)
     assert _errors(flattr_log)[-1] == (
         "pelican-flattr: knitting.md and knitting2.md are each written to the "
