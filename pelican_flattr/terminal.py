@@ -98,10 +98,18 @@ def to_journal(text: str, level: int = logging.ERROR) -> str:
     ``level`` when stderr is systemd's journal, which otherwise takes every
     line for information (``journalctl -p err`` found no receiver that
     would not start); as it is elsewhere."""
-    if not text or not stderr_is_journal():
-        return text
-    priority = journal_priority(level)
-    return "\n".join(f"{priority}{line}" if line else line for line in text.split("\n"))
+    return with_priority(text, level) if stderr_is_journal() else text
+
+
+def with_priority(text: str, level: int) -> str:
+    """Each line of ``text`` begun with the journald priority of ``level``
+    (none after a last line break, which starts no line)."""
+    return _LINE_START.sub(journal_priority(level), text)
+
+
+# Where a line starts: at the text's start and after each line break, but
+# not at its very end.
+_LINE_START = re.compile(r"^(?!\Z)", re.M)
 
 
 def print_json(document: Any) -> None:

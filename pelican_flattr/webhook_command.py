@@ -447,8 +447,7 @@ class _LogFormat(logging.Formatter):
         if not self._journal:
             return text
         # journald reads a priority at the start of each line it gets.
-        priority = terminal.journal_priority(record.levelno)
-        return "\n".join(f"{priority}{line}" for line in text.split("\n"))
+        return terminal.with_priority(text, record.levelno)
 
 
 def log_to_stderr() -> None:
