@@ -38,7 +38,7 @@ from .identifiers import (
     unpublished_twitter_id,
 )
 from .notice import claim_url_problem, read_pending_report
-from .settings import SettingsFileError, named_sites
+from .settings import SettingsFileError, backslash_warnings, named_sites
 from .store import (
     DEFAULT_STORE,
     EMPTY_FILE,
@@ -123,6 +123,17 @@ def _store_path(
     if configured is not None:
         return configured, args.settings
     return Path(DEFAULT_STORE), None
+
+
+def _store_backslash(settings: dict[str, Any], named_by: str | None) -> str | None:
+    """The build's warning (``backslash_warnings``) for a FLATTR_STORE,
+    which named ``store``, written with Windows' backslashes and read
+    elsewhere: a receiver started with it makes a new store whose name holds
+    them, and ``pending`` finds none. None when --store named the store."""
+    if named_by is None:
+        return None
+    warnings = backslash_warnings({"FLATTR_STORE": settings.get("FLATTR_STORE")})
+    return f"{_shown(named_by)}: {warnings[0]}" if warnings else None
 
 
 def _published_with_site(
@@ -632,6 +643,9 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     which = f"a new, empty store made at {whole}" if made else f"store {whole}"
     _say(f"listening on {urls} ({which})")
+    backslash = _store_backslash(settings, named_by)
+    if backslash is not None:
+        _say(backslash, logging.WARNING)
     if empty:
         _say(f"store {whole} was {EMPTY_FILE}", logging.WARNING)
     try:
@@ -1063,6 +1077,9 @@ def run_pending(args: argparse.Namespace) -> int:
         store, named_by = _store_path(args, settings)
     except ValueError as error:
         return terminal.usage_error(str(error))
+    backslash = _store_backslash(settings, named_by)
+    if backslash is not None:
+        print(f"pelican-flattr: {terminal.shown(backslash)}", file=sys.stderr)
     problems: list[str] = []
     try:
         if not existing_store(store):

@@ -401,6 +401,27 @@ def test_missing_store_is_a_usage_error(tmp_path, monkeypatch, capsys):
     )
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a folder separator on Windows")
+def test_a_backslash_in_the_store_setting_is_said_with_no_such_store(
+    tmp_path, monkeypatch, capsys
+):
+    # FLATTR_STORE written on Windows in a shared settings file names, on
+    # Linux, one file with a backslash in its name: "no such store" alone
+    # did not say why.
+    monkeypatch.chdir(tmp_path)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "cache\\\\flattr.sqlite3"\n')
+    assert main(["pending", "--settings", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {conf}: FLATTR_STORE 'cache\\\\flattr.sqlite3' holds a "
+        "backslash, which is no folder separator here: the file is written or "
+        "read with the backslash in its name; write the folders with '/' (as in "
+        "'cache/flattr.sqlite3'), which Windows takes too\n"
+        "pelican-flattr: store cache\\flattr.sqlite3 (FLATTR_STORE of "
+        f"{conf}): no such store\n"
+    )
+
+
 @pytest.mark.parametrize("kind", ["an empty file", "a database without tables"])
 def test_a_store_not_yet_written_has_nothing_pending(tmp_path, capsys, kind):
     # docs/webhooks.md takes both for a store not yet written (the operator

@@ -2449,6 +2449,30 @@ def test_serve_names_its_store_whole_and_says_when_it_made_one(
     assert said == [f"a new, empty store made at {store}", f"store {store}"]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a folder separator on Windows")
+def test_serve_warns_of_a_backslash_in_the_store_setting(tmp_path, monkeypatch, capsys):
+    # FLATTR_STORE written on Windows in a shared settings file: on Linux the
+    # receiver made a store named "cache\\flattr.sqlite3" in the folder it
+    # ran in, and pending, run elsewhere, found none.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLATTR_WEBHOOK_TOKEN", TOKEN)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('FLATTR_STORE = "cache\\\\flattr.sqlite3"\n')
+    serve_stops_at_once(monkeypatch)
+    assert main(["webhook", "serve", "--settings", str(conf), "--port", "0"]) == 0
+    assert (tmp_path / "cache\\flattr.sqlite3").is_file()
+    warning = (
+        f"{conf}: FLATTR_STORE 'cache\\\\flattr.sqlite3' holds a backslash, "
+        "which is no folder separator here"
+    )
+    assert warning in capsys.readouterr().err
+    # Named by --store, the operator typed it: nothing to say.
+    serve_stops_at_once(monkeypatch)
+    store = str(tmp_path / "other\\s.db")
+    assert main(["webhook", "serve", "--store", store, "--port", "0"]) == 0
+    assert "backslash" not in capsys.readouterr().err
+
+
 def test_serve_says_that_an_empty_file_was_taken_for_a_new_store(
     tmp_path, monkeypatch, capsys
 ):
