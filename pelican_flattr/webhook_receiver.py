@@ -192,7 +192,8 @@ class PendingClick:
 
 def parse_form(body: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Decode a form-encoded body strictly: ASCII, valid percent escapes,
-    UTF-8 values; empty pieces ("a=1&") are skipped. The parameters, each
+    UTF-8 values; empty pieces ("a=1&") are skipped, and a name without
+    "=" has an empty value. The parameters, each
     with its first value, and the other values of those repeated with
     another text (``refuse_disputed`` refuses those the receiver reads
     otherwise). Raises Refusal(400) naming the parameter at fault, with the
@@ -264,13 +265,14 @@ def _read_form(
             # As browsers and the WHATWG parser do: "a=1&" or "a=1&&b=2"
             # loses nothing, and refusing it would lose the delivery.
             continue
-        raw_name, equals, raw_value = part.partition(b"=")
+        # A piece without "=" is a name with an empty value, as browsers
+        # and the WHATWG parser read it: refused, it lost the delivery of
+        # every other parameter, and what reads the value refuses it empty.
+        raw_name, _, raw_value = part.partition(b"=")
         name = _form_text(raw_name, None)
         shown = _shown_name(name)
         if not name:
             raise Refusal(400, "the body has a parameter without a name")
-        if not equals:
-            raise Refusal(400, f"parameter {shown!r} has no value (name=value)", shown)
         value = _form_text(raw_value, shown)
         if name not in form:
             form[name] = value

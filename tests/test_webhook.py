@@ -281,11 +281,20 @@ def test_a_refusal_answers_without_the_token(receiver, sent):
     # Sent as a parameter's name, the token came back in the 400 answer's
     # error and field, though the log line hid it.
     body = "_event=thingclaimed&" + sent.format(token=TOKEN)
-    answer = post(receiver, body.encode())
+    answer = post(receiver, body.encode() + b"=%")
     assert answer.status_code == 400
     shown = answer.text
     assert "***" in shown, shown
     assert not any(TOKEN[at : at + 16] in shown for at in range(len(TOKEN) - 15))
+    # Without "=", a name with an empty value: the event ignored, and kept
+    # without the token.
+    answer = post(receiver, body.encode())
+    assert answer.json() == {"status": "ignored", "event": "thingclaimed"}
+    kept = rows(receiver, "ignored_events")[-1][2]
+    assert kept.startswith(b"_event=thingclaimed&"), kept
+    assert not any(
+        TOKEN[at : at + 16].encode() in kept for at in range(len(TOKEN) - 15)
+    )
 
 
 def documented_command(comment: str) -> str:
@@ -597,8 +606,10 @@ HOSTILE = [
         "thing_id",
     ),
     (
-        "a parameter without a value",
-        b"_event=pendingclickcreate&claim_url",
+        # Read as empty, as "claim_url=" is.
+        "a parameter without '='",
+        urlencode({k: v for k, v in PENDING.items() if k != "claim_url"}).encode()
+        + b"&claim_url",
         FORM,
         "POST",
         None,

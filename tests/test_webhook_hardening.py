@@ -1268,22 +1268,32 @@ def test_addresses_in_requests_reach_neither_the_log_nor_the_answers(receiver):
     assert answer.status_code == 202
     assert answer.json() == {"status": "ignored", "event": "[address]"}
     # A name refused: a repeat of one never read is read past.
-    valueless = httpx.post(
-        receiver.url, content=b"_event=x&erin%40example.org", headers=FORM
+    broken = httpx.post(
+        receiver.url, content=b"_event=x&erin%40example.org=%", headers=FORM
     )
-    assert valueless.status_code == 400
-    assert "@" not in valueless.text and valueless.json()["field"] == "[address]"
+    assert broken.status_code == 400
+    assert "@" not in broken.text and broken.json()["field"] == "[address]"
+    # A name without "=" (an empty value) is kept without it, as any other.
+    valueless = httpx.post(
+        receiver.url, content=b"_event=y&gina%40example.org", headers=FORM
+    )
+    assert valueless.json() == {"status": "ignored", "event": "y"}
+    with sqlite_file(receiver.store) as connection:
+        kept = connection.execute(
+            "SELECT raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert kept == (b"_event=y&[address]",)
     assert (
         httpx.get(f"http://127.0.0.1:{receiver.port}/frank@example.org").status_code
         == 404
     )
     with sqlite_file(receiver.store) as connection:
         kept = connection.execute(
-            "SELECT event, raw_body FROM ignored_events ORDER BY id DESC LIMIT 1"
+            "SELECT event, raw_body FROM ignored_events ORDER BY id LIMIT 1"
         ).fetchone()
     assert kept == ("[address]", b"_event=[address]&email=[address]")
     log = receiver.text()
-    for name in ("carol", "dave", "erin", "frank"):
+    for name in ("carol", "dave", "erin", "frank", "gina"):
         assert f"{name}@" not in log and f"{name}%40" not in log
     assert "GET /[address] 404" in log
 
@@ -1606,10 +1616,10 @@ def test_percent_encoded_addresses_reach_neither_the_log_nor_the_answers(receive
         ).fetchone()
     assert kept == ("[address]", b"_event=[address]")
     # A name refused: a repeat of one never read is read past.
-    valueless = httpx.post(
-        receiver.url, content=b"_event=x&heidi%2540example.org", headers=FORM
+    broken = httpx.post(
+        receiver.url, content=b"_event=x&heidi%2540example.org=%", headers=FORM
     )
-    assert valueless.status_code == 400 and valueless.json()["field"] == "[address]"
+    assert broken.status_code == 400 and broken.json()["field"] == "[address]"
     owner = httpx.post(
         receiver.url,
         content=urlencode(
@@ -1629,7 +1639,7 @@ def test_percent_encoded_addresses_reach_neither_the_log_nor_the_answers(receive
         "error": "claim_url is not a valid URL: its host part cannot be read",
         "field": "claim_url",
     }
-    answers = [ignored.text, valueless.text, owner.text, unreadable.text]
+    answers = [ignored.text, broken.text, owner.text, unreadable.text]
     log = log_lines_with(receiver, "GET /[address] 404", 1)
     for name in ("frank", "grace", "heidi", "ivan", "judy"):
         assert not any(name in text for text in [*answers, log])
@@ -1678,13 +1688,13 @@ def test_a_parameter_name_shown_cut_never_holds_part_of_an_address(receiver, sig
     address = b"quiz.bot" + sign + b"example.org"
     for padding in range(46 - len(address), 50):
         name = b"-" * padding + b"/" + address
-        answer = httpx.post(receiver.url, content=name, headers=FORM)
+        answer = httpx.post(receiver.url, content=name + b"=%", headers=FORM)
         assert answer.status_code == 400
         field = answer.json()["field"]
         assert field.startswith("-" * min(padding, 50)), field
         assert not LOCAL_PART_LETTERS & set(field), field
-        assert (
-            answer.json()["error"] == f"parameter {field!r} has no value (name=value)"
+        assert answer.json()["error"] == (
+            f"parameter {field!r} has a broken percent escape"
         )
     assert "quiz" not in receiver.text()
 
@@ -1843,6 +1853,25 @@ def test_empty_pieces_of_a_body_are_skipped(receiver, before, after):
     answer = httpx.post(receiver.url, content=body, headers=FORM)
     assert answer.json() == {"status": "stored"}
     assert any(row[0] == thing for row in rows(receiver))
+
+
+def test_a_parameter_without_equals_sign_has_an_empty_value(receiver):
+    # As browsers and the WHATWG URL standard read forms: "...&flag" used to
+    # be refused, and the whole delivery with it.
+    event = urlencode(dict(PENDING, thing_id="no-equals-sign")).encode()
+    answer = httpx.post(receiver.url, content=event + b"&flag", headers=FORM)
+    assert answer.json() == {"status": "stored"}
+    assert any(row[0] == "no-equals-sign" for row in rows(receiver))
+    # A field the receiver reads, sent so, is as empty as "thing_id=".
+    event = urlencode({k: v for k, v in PENDING.items() if k != "thing_id"})
+    answer = httpx.post(
+        receiver.url, content=b"thing_id&" + event.encode(), headers=FORM
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "thing_id is missing or empty",
+        "field": "thing_id",
+    }
 
 
 def test_a_value_without_a_name_is_still_refused(receiver):
@@ -3128,8 +3157,8 @@ REFUSED = {
     ),
     "JSON": (b'{"_event": "x"}', "application/json", f"/hooks/{TOKEN}", "415 "),
     "another path": (b"_event=x", "application/x-www-form-urlencoded", "/", "404 "),
-    "a name holding an address, without a value": (
-        b"_event=x&carol%40example.org",
+    "a name holding an address, with a broken escape": (
+        b"_event=x&carol%40example.org=%",
         "application/x-www-form-urlencoded",
         f"/hooks/{TOKEN}",
         "400 Bad Request",
@@ -3157,7 +3186,7 @@ def test_a_refusal_logged_is_one_line_cut_as_long_values_are(app, caplog):
     # A name of zero-width spaces: 50 of them, repeated in the answer as
     # escapes, make the longest message there is.
     name = "\u200b" * 60
-    body = f"_event=x&{name}".encode().replace(
+    body = f"_event=x&{name}=%".encode().replace(
         name.encode(), urlencode({"n": name})[2:].encode()
     )
     said, answer = call_app(app, body)
