@@ -238,3 +238,67 @@ def test_a_build_without_the_plugin_leaves_the_last_manifest_in_place(tmp_path, 
     # The sample's own DELETE_OUTPUT_DIRECTORY leaves no manifest.
     build_sample_site(tmp_path, "pelicanconf.py", PLUGINS=[])
     assert not (output / "flattr-manifest.json").exists()
+
+
+def test_the_readmes_ci_gate_against_the_published_manifest(tmp_path):
+    # A CI that keeps nothing between builds has no URL baseline: the strict
+    # build passed a retitled article, its thing URL changed. The README's
+    # "The audit in CI" compares the build with the published manifest.
+    import subprocess
+    import sys
+
+    from browser_support import SiteServer
+    from conftest import ROOT, child_env, documented_block
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (first_line,) = re.findall(r"^status=\$\(curl .*$", readme, re.MULTILINE)
+    gate = documented_block("README.md", first_line)
+    site = tmp_path / "sample_site"
+    shutil.copytree(SAMPLE_SITE / "content", site / "content")
+    for name in ("pelicanconf.py", "publishconf.py"):
+        shutil.copy(SAMPLE_SITE / name, site)
+    shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    bin_folder = Path(sys.executable).parent
+    env = child_env(PATH=f"{bin_folder}:{child_env()['PATH']}")
+
+    def deploy_build():
+        # A fresh checkout's: no cache, so no baseline, kept from before.
+        shutil.rmtree(site / "cache", ignore_errors=True)
+        command = ["pelican", "content", "-s", "publishconf.py"]
+        done = subprocess.run(command, cwd=site, env=env, capture_output=True)
+        assert done.returncode == 0, done.stderr
+
+    def run_gate(url):
+        script = gate.replace(f"{SITE}/flattr-manifest.json", url)
+        assert script != gate
+        return subprocess.run(
+            ["bash", "-c", script], cwd=site, env=env, capture_output=True, text=True
+        )
+
+    deploy_build()
+    shutil.copytree(site / "output", tmp_path / "published")
+    article = site / "content" / "fixing-a-cold-solder-joint.md"
+    text = article.read_text(encoding="utf-8")
+    with SiteServer(tmp_path) as server:
+        # Nothing changed: the gate passes.
+        deploy_build()
+        same = run_gate(f"{server.base_url}/published/flattr-manifest.json")
+        assert same.returncode == 0, same.stdout + same.stderr
+        # Retitled: its slug and thing URL change, and the gate fails, naming
+        # the file and its old URL to pin.
+        article.write_text(text.replace("Title: ", "Title: Step by step: ", 1))
+        deploy_build()
+        changed = run_gate(f"{server.base_url}/published/flattr-manifest.json")
+        assert changed.returncode == 1, changed.stdout + changed.stderr
+        said = " ".join(changed.stdout.split())
+        assert "fixing-a-cold-solder-joint.md" in said and "1 URL changed" in said
+        assert f"Flattr_url: {SITE}/fixing-a-cold-solder-joint.html" in said
+        # A first deploy: nothing published, nothing to compare.
+        first = run_gate(f"{server.base_url}/nothing/flattr-manifest.json")
+        assert first.returncode == 0
+        assert "No published manifest yet" in first.stdout
+        # The site out of reach: not deployed.
+    port = server.base_url.rsplit(":", 1)[1]
+    down = run_gate(f"http://127.0.0.1:{port}/published/flattr-manifest.json")
+    assert down.returncode == 1
+    assert "Cannot fetch the published manifest (HTTP 000)" in down.stderr
