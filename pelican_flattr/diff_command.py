@@ -307,6 +307,8 @@ def _as_the_build_tells(
     out, a page without a thing while FLATTR_PAGES (``pages``) is off, and
     each change's fix as the build gives it. Raises _Refused when
     Pelican cannot read the content with the settings."""
+    from .settings import listed_old_hosts
+
     # As the build warns: an accepted URL that the new build's things
     # hold again would let a later change of that thing go unsaid.
     # A language's site of i18n_subsites lists the main site's thing on
@@ -327,7 +329,12 @@ def _as_the_build_tells(
         )
         # The build's fixes: a draft, an empty save_as, a pin a setting
         # gives, a slug, named as its guard names them.
-        changes = told_by_content(changes, read, settings.get("EXTRA_PATH_METADATA"))
+        changes = told_by_content(
+            changes,
+            read,
+            settings.get("EXTRA_PATH_METADATA"),
+            listed_old_hosts(settings),
+        )
     except Exception as error:  # Pelican's code, given the user's settings
         from .identifiers import redact_addresses
 

@@ -1265,6 +1265,13 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
     return siteurl, source
 
 
+def listed_old_hosts(settings: Mapping[str, Any]) -> frozenset[str]:
+    """``FLATTR_OLD_HOSTS`` of Pelican's ``settings``, as ``comparable_host``
+    gives them, for advice that would tell to list a host there; its
+    problems are said where the build reads the setting."""
+    return _old_hosts(settings, [])
+
+
 def _old_hosts(settings: Mapping[str, Any], fatal: list[str]) -> frozenset[str]:
     """``FLATTR_OLD_HOSTS``: the host names the site was published on
     before, whose URLs a ``Flattr_url`` may pin, as ``comparable_host``

@@ -114,6 +114,9 @@ class UrlChange:
     # The source's own file pins its new URL (a 'Flattr_url:' line): its
     # fix changes that line, where one added would be a second.
     pinned: bool = False
+    # The old URL's host is in FLATTR_OLD_HOSTS already: the pin's fix does
+    # not tell to list it (``_with_old_hosts``).
+    old_host_listed: bool = False
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -331,8 +334,9 @@ class UrlChange:
     def _old_host(self) -> str:
         """The clause that lists the old URL's host in FLATTR_OLD_HOSTS,
         where it is not the new URL's: a pin on a host that is not the
-        site's is refused otherwise. "" where the hosts are one."""
-        if self.new_url is None:
+        site's is refused otherwise. "" where the hosts are one, or it is
+        listed already."""
+        if self.new_url is None or self.old_host_listed:
             return ""
         old = urlsplit(self.old_url).hostname or ""
         if comparable_host(old) == comparable_host(
@@ -499,13 +503,18 @@ def in_one_part(old: str, new: str) -> bool:
 
 
 def told_by_content(
-    changes: list[UrlChange], contents_of: ContentsOf, by_path: object
+    changes: list[UrlChange],
+    contents_of: ContentsOf,
+    by_path: object,
+    old_hosts: Collection[str] = frozenset(),
 ) -> list[UrlChange]:
-    """``changes`` given what the new build's content tells of them, which
-    their fixes name: a changed source's slug (``with_slugs``), why a
-    source still there has no thing where the build says nothing
+    """``changes`` given what the new build's content and settings tell of
+    them, which their fixes name: a changed source's slug (``with_slugs``),
+    why a source still there has no thing where the build says nothing
     (``_with_unpublished``), the entry of EXTRA_PATH_METADATA (``by_path``)
-    that pins a source, or its own line (``_with_pins``).
+    that pins a source, or its own line (``_with_pins``), and whether the
+    old URL's host is in FLATTR_OLD_HOSTS already (``old_hosts``, as
+    ``comparable_host`` gives them).
 
     The one rule of the build's guard and of ``pelican-flattr diff
     --settings``, after ``unresolved_changes``; ``contents_of`` reads the
@@ -513,7 +522,22 @@ def told_by_content(
     """
     changes = with_slugs(changes, contents_of)
     changes = _with_unpublished(changes, contents_of)
-    return _with_pins(changes, by_path, contents_of)
+    changes = _with_pins(changes, by_path, contents_of)
+    return _with_old_hosts(changes, old_hosts) if old_hosts else changes
+
+
+def _with_old_hosts(
+    changes: list[UrlChange], old_hosts: Collection[str]
+) -> list[UrlChange]:
+    """``changes``, each whose old URL's host ``old_hosts`` lists marked
+    so: the fix of a site moved to another host told to add to
+    FLATTR_OLD_HOSTS a host it held already."""
+    return [
+        dataclasses.replace(change, old_host_listed=True)
+        if comparable_host(urlsplit(change.old_url).hostname or "") in old_hosts
+        else change
+        for change in changes
+    ]
 
 
 def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlChange]:

@@ -27,7 +27,7 @@ from .generator_contents import contents_of, page_sources
 from .identifiers import redact_addresses
 from .manifest import MISSING, file_problem, not_a_file_of, why_unwritten
 from .resolve import OWNER, ContentThing, given_by_setting
-from .settings import CACHE_FOLDER, FlattrSettings
+from .settings import CACHE_FOLDER, FlattrSettings, listed_old_hosts
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,
@@ -969,6 +969,7 @@ def _warn_about_url_changes(
             unresolved,
             _contents_read,
             build.current.pelican.settings.get("EXTRA_PATH_METADATA"),
+            listed_old_hosts(build.current.pelican.settings),
         ),
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,

@@ -473,7 +473,7 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
 
 
 def test_a_pin_the_guard_advises_on_the_old_host_is_one_the_build_takes(
-    tmp_path, flattr_log
+    tmp_path, flattr_log, capsys
 ):
     # A pin on another host than the site's is refused unless
     # FLATTR_OLD_HOSTS lists it: advised alone, the pin failed next build.
@@ -485,6 +485,27 @@ def test_a_pin_the_guard_advises_on_the_old_host_is_one_the_build_takes(
         f"add 'Flattr_url: {OLD}' to a.md and 'blog.example.org' to "
         "FLATTR_OLD_HOSTS to keep its flattrs"
     ) in advice
+    # Listed already (in other letters), the host is not asked for again.
+    flattr_log.clear()
+    build(tmp_path, two_articles(), FLATTR_OLD_HOSTS=["Blog.Example.org"], **moved)
+    advice = next(line for line in guard_lines(flattr_log) if "a.md" in line)
+    assert f"add 'Flattr_url: {OLD}' to a.md to keep its flattrs" in advice
+    assert "to FLATTR_OLD_HOSTS" not in advice
+    # So says the diff, given the settings.
+    conf = tmp_path / "pelicanconf.py"
+    manifests = [
+        tmp_path.joinpath(*BASELINE),
+        tmp_path / "output" / "flattr-manifest.json",
+    ]
+    for listed in ([], ["blog.example.org"]):
+        conf.write_text(
+            f"PATH = {str(tmp_path / 'content')!r}\nFLATTR_OLD_HOSTS = {listed!r}\n"
+        )
+        capsys.readouterr()
+        assert main(["diff", *map(str, manifests), "--settings", str(conf)]) == 1
+        said = " ".join(capsys.readouterr().out.split())
+        assert f"add 'Flattr_url: {OLD}' to a.md" in said
+        assert ("to FLATTR_OLD_HOSTS" in said) == (not listed)
     flattr_log.clear()
     output = build(
         tmp_path,
