@@ -680,7 +680,9 @@ def _note_what_pages_show(audit: Audit, seen: PagesSeen, manifest: str) -> None:
             f"site that it does not know: {listed(files, 3)} "
             f"({seen.manifest_older}). The manifest of an earlier build, deployed "
             "with a later build's pages? Deploy the manifest of the build that "
-            "wrote them, then audit again"
+            "wrote them, then audit again. Or a build that stopped after its "
+            "pages, before its manifest (an error in another plugin)? Build the "
+            "site again, to its end"
         ),
     )
 

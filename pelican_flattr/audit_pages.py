@@ -667,7 +667,9 @@ def age_advice(
     )
     later = (
         f"the manifest of an earlier build, deployed with this {kind}? deploy the "
-        "manifest of the build that wrote it, then audit again"
+        "manifest of the build that wrote it, then audit again; or a build that "
+        "stopped after its pages, before its manifest? build the site again, to "
+        "its end"
     )
     if verdict == _OLDER:
         return f" ({why}: {stale})"

@@ -68,7 +68,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "button-extra": "keep one: a second style is flattr_button(article, "
     "style=...) in place of the first",
     "button-unknown": f"a page older than the manifest: delete it ({STALE_FIX}); "
-    "one newer: deploy the manifest of the build that wrote it; a hand-written "
+    "one newer: deploy the manifest of the build that wrote it, or build again "
+    "to the end; a hand-written "
     "link: write it with flattr_button(); the problem says what the link sends "
     "otherwise",
     "button-wrong-href": "print the button with flattr_button(), which gives "
@@ -87,7 +88,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "payment-link-extra": "keep the plugin's one; delete a feed an earlier "
     f"build left ({STALE_FIX})",
     "payment-link-unknown": f"a file older than the manifest: delete it ({STALE_FIX}); "
-    "one newer: deploy the manifest of the build that wrote it; a hand-written "
+    "one newer: deploy the manifest of the build that wrote it, or build again "
+    "to the end; a hand-written "
     "link: delete it; the problem says what the link sends otherwise",
     "payment-link-wrong-thing": "let the plugin write the links: a template's "
     "flattr_head() for the right article, only in the template of its own "

@@ -396,14 +396,14 @@ STALE_PAGE = (
 )
 LATER_PAGE = (
     "the manifest of an earlier build, deployed with this page? deploy the "
-    "manifest of the build that wrote it, then audit again"
+    "manifest of the build that wrote it, then audit again; or a build that "
+    "stopped after its pages, before its manifest? build the site again, to "
+    "its end"
 )
 EITHER_PAGE = (
     "its mtime and the manifest's do not tell which is older: a page an "
     "earlier build left, after a slug changed? delete it, or set "
-    "DELETE_OUTPUT_DIRECTORY = True; or the manifest of an earlier build, "
-    "deployed with this page? deploy the manifest of the build that wrote it, "
-    "then audit again"
+    "DELETE_OUTPUT_DIRECTORY = True; or " + LATER_PAGE
 )
 
 
@@ -553,7 +553,8 @@ def test_pages_newer_than_the_manifest_are_not_told_to_be_deleted(tmp_path, caps
         f"name things of its site that it does not know: {new[0]} and {new[1]} "
         f"({why}). The manifest of an earlier build, deployed with a later "
         "build's pages? Deploy the manifest of the build that wrote them, then "
-        "audit again"
+        "audit again. Or a build that stopped after its pages, before its "
+        "manifest (an error in another plugin)? Build the site again, to its end"
     )
     # A page older than the manifest and every page it lists is one an
     # earlier build left: the advice to delete it stands, and the note
@@ -687,7 +688,9 @@ def test_a_page_newer_than_the_manifest_keeps_its_payment_link_and_feed(
         "name things of its site that it does not know: brand-new.html and "
         f"feeds/all.atom.xml ({why}). The manifest of an earlier build, deployed "
         "with a later build's pages? Deploy the manifest of the build that wrote "
-        "them, then audit again"
+        "them, then audit again. Or a build that stopped after its pages, before "
+        "its manifest (an error in another plugin)? Build the site again, to its "
+        "end"
     )
     # The kind's fix, said once for all its rows, says both too.
     assert "one newer: deploy the manifest" in PROBLEM_FIXES["payment-link-unknown"]
