@@ -110,6 +110,14 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     # The baselines an earlier build set aside as damaged, where this one is
     # missing: a strict build that set one aside failed; run again, it
     # passed here, and its baseline took the URL changes since for good.
+    if problem is MISSING and settings.strict:
+        beside = _baseline_beside_settings(settings, language, starts=False)
+        if beside is not None:
+            # Run from another folder (cron runs in $HOME), a strict build
+            # compared nothing, passed, and published every changed URL.
+            build.report(beside)
+            build.fail_if_strict()
+            return
     aside = set_aside_beside(path) if problem is MISSING else []
     if aside:
         _say_set_aside_left(settings, aside, _compares_without_baseline(language))
@@ -378,26 +386,9 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
     file's folder holds one (pelican run from another folder)."""
     path = settings.url_baseline_path
     compares = _compares_without_baseline(language)
-    folder = _settings_folder_holding(path)
-    if folder is not None:
-        # Where the operator meant it: this build's new one leaves the URL
-        # changes since that one unsaid.
-        fix = (
-            "make FLATTR_URL_BASELINE an absolute path"
-            if build.current.pelican.settings.get("FLATTR_URL_BASELINE")
-            else "set CACHE_PATH in the settings file, which Pelican takes from "
-            "the file's folder"
-        )
-        logger.warning(
-            "pelican-flattr: no URL baseline at %s yet, but there is one at %s, "
-            "beside the settings file: %s, and starts a new baseline where it "
-            "runs; run pelican from %s, or %s",
-            _shown_baseline(path),
-            redact_addresses(str(folder / path)),
-            compares,
-            redact_addresses(str(folder)),
-            fix,
-        )
+    beside = _baseline_beside_settings(settings, language, starts=True)
+    if beside is not None:
+        logger.warning("pelican-flattr: %s", beside)
         return
     # Said, since a CI that does not keep the cache would never compare:
     # a warning for a strict build (publishconf.py's, as the README
@@ -413,6 +404,38 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
     )
 
 
+def _baseline_beside_settings(
+    settings: FlattrSettings, language: str | None, starts: bool
+) -> str | None:
+    """Why the baseline this build looked for is missing where the settings
+    file's folder holds one (pelican run from another folder), and what to
+    do; None when it holds none. ``starts``: the build starts a new
+    baseline where it runs (a strict build fails instead)."""
+    path = settings.url_baseline_path
+    folder = _settings_folder_holding(path)
+    if folder is None:
+        return None
+    # Where the operator meant it: a new one started here leaves the URL
+    # changes since that one unsaid.
+    fix = (
+        "make FLATTR_URL_BASELINE an absolute path"
+        if build.current.pelican.settings.get("FLATTR_URL_BASELINE")
+        else "set CACHE_PATH in the settings file, which Pelican takes from "
+        "the file's folder"
+    )
+    outcome = (
+        ", and starts a new baseline where it runs"
+        if starts
+        else ", and FLATTR_STRICT fails it"
+    )
+    return (
+        f"no URL baseline at {_shown_baseline(path)} yet, but there is one at "
+        f"{redact_addresses(str(folder / path))}, beside the settings file: "
+        f"{_compares_without_baseline(language)}{outcome}; run pelican from "
+        f"{redact_addresses(str(folder))}, or {fix}"
+    )
+
+
 def _shown_baseline(path: Path) -> str:
     """``path`` as the messages of a missing baseline show it: a relative
     one with the folder it is taken from, the one pelican runs in (the
@@ -425,8 +448,9 @@ def _shown_baseline(path: Path) -> str:
 def _settings_folder_holding(path: Path) -> Path | None:
     """The folder of the settings file ``pelican`` read, when a baseline
     other than the one this build just started at the relative ``path``
-    lies at that path from there; else None. As the commands look for a
-    store beside the settings file (``store.configured_store``)."""
+    lies at that path from there; else None (asked before a strict build
+    starts one too). As the commands look for a store beside the settings
+    file (``store.configured_store``)."""
     if path.is_absolute():
         return None
     settings_file = build.settings_file()
@@ -435,7 +459,7 @@ def _settings_folder_holding(path: Path) -> Path | None:
     folder = settings_file.parent
     beside = folder / path
     # Run from the settings file's folder, it is this build's own.
-    if not beside.is_file() or os.path.samefile(beside, path):
+    if not beside.is_file() or (path.exists() and os.path.samefile(beside, path)):
         return None
     return folder
 

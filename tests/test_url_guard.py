@@ -207,6 +207,19 @@ def test_no_baseline_where_pelican_runs_names_the_one_beside_the_settings_file(
         f"runs; run pelican from {repo}, or {fix}"
     ]
     assert (elsewhere / baseline).is_file()
+    # A strict build (cron runs in $HOME) fails rather than publish every
+    # changed URL unseen, and starts no baseline there.
+    (elsewhere / baseline).unlink()
+    strict = run_from(elsewhere, "-e", "FLATTR_STRICT=true")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    said = " ".join((strict.stdout + strict.stderr).split())
+    assert (
+        f"no URL baseline at {baseline} (in {elsewhere}) yet, but there is one "
+        f"at {repo / baseline}, beside the settings file: this build compares no "
+        f"thing URL, and FLATTR_STRICT fails it; run pelican from {repo}, or {fix}"
+    ) in said
+    assert "1 problem and FLATTR_STRICT is on: build failed" in said
+    assert not (elsewhere / baseline).exists()
 
 
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
