@@ -538,6 +538,16 @@ def check_writable(connection: sqlite3.Connection, path: Path) -> None:
         raise StoreError(path, sqlite_problem(path, error)) from None
 
 
+def _on_read_only_file_system(path: Path) -> bool:
+    """Whether the store at ``path`` (or its folder, where there is no
+    file) lies on a file system mounted read-only."""
+    try:
+        flags = os.statvfs(path if path.exists() else path.parent).f_flag
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return bool(flags & getattr(os, "ST_RDONLY", 1))
+
+
 def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) -> str:
     """What SQLite's ``error`` about the store at ``path`` means, to a
     command that writes the store, or only reads it."""
@@ -572,6 +582,12 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
         return (
             f"this user may not read it{nor_write}; let it read and write the "
             "file, or choose another store"
+        )
+    if _on_read_only_file_system(path):
+        # No mode or owner lets any user write there: the mount is the fix.
+        return (
+            "it is on a file system mounted read-only, where no user may "
+            "write it: mount it read-write, or choose a store on another"
         )
     if not os.access(path, os.W_OK):
         return (

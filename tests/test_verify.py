@@ -2345,6 +2345,37 @@ def test_a_store_that_cannot_be_written_is_found_before_sending(
     assert expected in err
 
 
+def test_a_store_on_a_read_only_file_system_is_said_to_be_there(stub, capsys, tmp_path):
+    # Told "the file is read-only; let it write the file", the operator
+    # changed a mode that was right: the mount was read-only.
+    from pelican_flattr.store import open_store
+
+    folder = tmp_path / "mounted"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a file system takes root")
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]
+    if subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("this machine mounts no tmpfs here")
+    try:
+        store = folder / "store.sqlite3"
+        open_store(store).close()
+        remount = ["mount", "-o", "remount,ro", str(folder)]
+        subprocess.run(remount, check=True, capture_output=True)
+        status, out, err = run(
+            capsys, "--identity", "partner:ns:1", "--api-url", stub.url, "--store",
+            str(store),
+        )  # fmt: skip
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+    assert status == verify.EXIT_USAGE, out + err
+    assert stub.requests == []
+    assert (
+        f"store {store}: it is on a file system mounted read-only, where no user "
+        "may write it: mount it read-write, or choose a store on another"
+    ) in " ".join(err.split())
+
+
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_dry_run_reads_a_store_it_may_not_write(stub, capsys, tmp_path, what):
     # It only reads: it opened the store to write all the same, and was
