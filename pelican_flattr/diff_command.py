@@ -121,7 +121,7 @@ def add_command(subparsers: Any) -> None:
         help="print only the old URL of each URL change (the 'URL changed' "
         "rows, all of them whatever --limit), one a line, for "
         "FLATTR_ACCEPT_URL_CHANGES: a deliberate change of many URLs accepted "
-        "without the other changes",
+        "without the other changes; exits 0, as a list is no check",
     )
     parser.set_defaults(handler=run_diff)
 
@@ -210,6 +210,9 @@ def run_diff(args: Any) -> int:
                 [c.old_url for c in compared.diff.url_changes if c.new_url is not None]
             )
         )
+        # A list to accept, not a check: its status 1 stopped a script
+        # under `set -e` right after it wrote the list.
+        return 0
     else:
         _print_diff_table(compared, args.limit)
     return compared.status
