@@ -781,9 +781,10 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     raw = getattr(content, "_content", "") or ""
     # Four searches in C for the usual body, which holds none of them. One
     # of them is in any body with chrome that _CHROME strips: Markdown's
-    # "[TOC]", its headings' permalinks, Markdown's and docutils' footnotes
-    # and citations, referred to or not (a body that names them in prose
-    # costs one reading by the pattern, which leaves it as it is).
+    # "[TOC]", its headings' permalinks, Markdown's, docutils' and
+    # simple_footnotes' footnotes and citations, referred to or not (a body
+    # that names them in prose costs one reading by the pattern, which
+    # leaves it as it is).
     if (
         '<div class="toc">' in raw
         or "footnote" in raw
@@ -819,14 +820,17 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
     return html if strip_toc is None else strip_toc(html)
 
 
-# What Python-Markdown and docutils add to a body that is no part of what
-# it says, and would read as text in a description. An inline piece, with
-# the text it shows:
+# What Python-Markdown, docutils and pelican-simple-footnotes add to a
+# body that is no part of what it says, and would read as text in a
+# description. An inline piece, with the text it shows:
 # - a footnote reference, glued to the word before it: Python-Markdown's
 #   <sup id="fnref...">, docutils' <a class="footnote-reference"> ("[1]";
 #   class="brackets" and role="doc-noteref" from docutils' html5 writer,
 #   whatever its ids' prefix) and <a
-#   class="citation-reference"> ("[CIT2002]");
+#   class="citation-reference"> ("[CIT2002]"); simple_footnotes' <sup
+#   id="sf-SLUG-N-back">, matched as html5lib writes it whole (its link's
+#   title, the note's text, may hold "<sup>" as text, unescaped, and is
+#   quoted with ' where it holds a ");
 # - the permalink anchor ("¶") that Python-Markdown's toc extension, with
 #   "permalink" on, adds to each heading, in the default class: a site that
 #   renames it ("permalink_class") keeps its anchors' text. (In "anchorlink"
@@ -839,29 +843,36 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 # it: Python-Markdown's table of contents ("[TOC]", which Pelican strips
 # from a summary only in docutils' spelling) and footnotes; docutils'
 # footnotes and citations, a <table> each as Pelican's reader writes them
-# (html4css1), or a list of them as docutils' html5 writer does. Docutils
-# sorts attributes, so the class is where the pattern has it. The classes
-# Python-Markdown gives its <div>s count on a <div> alone: an author's own
-# <aside class="toc"> is text of the article.
+# (html4css1), or a list of them as docutils' html5 writer does;
+# simple_footnotes' notes, an <ol class="simple-footnotes"> at the end.
+# Docutils sorts attributes, so the class is where the pattern has it. The
+# classes Python-Markdown gives its <div>s count on a <div> alone, and
+# simple_footnotes' on an <ol> alone: an author's own <aside class="toc">
+# or <ol class="footnote-list"> is text of the article.
 _CHROME = re.compile(
-    r'<sup id="fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
+    r'<sup id="(?:fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
+    r'|sf-[^"]*-back"><a href="#sf-[^"]*" class="simple-footnote" '
+    r"""title=(?:"[^"]*"|'[^']*')>[0-9]+</a></sup>)"""
     r'|<a class="(?:headerlink"|(?:footnote|citation)-reference[ "]'
     r'|(?:brackets|superscript)" href="#[^"<>]*" id="[^"<>]*" role="doc-noteref")'
     r"[^<>]*>[^<]*(?:<(?!/?a\b)[^<]*)*</a>"
-    r"|<(?P<block>div|aside|table) (?:"
-    r'(?<=<div )class="(?:toc|footnote)">|class="docutils (?:footnote|citation)"'
-    r'|class="footnote-list[ "]|role="list" class="citation-list")'
+    r"|<(?P<block>div|aside|table|ol) (?:"
+    r'(?<=<div )class="(?:toc|footnote)">|(?<=<ol )class="simple-footnotes">'
+    r'|(?<!<ol )(?:class="docutils (?:footnote|citation)"'
+    r'|class="footnote-list[ "]|role="list" class="citation-list"))'
 )
 _BLOCK_TAGS = {
-    name: re.compile(rf"<(/?){name}\b", re.I) for name in ("div", "aside", "table")
+    name: re.compile(rf"<(/?){name}\b", re.I)
+    for name in ("div", "aside", "table", "ol")
 }
 
 
 def _without_chrome(html: str) -> str:
     """``html`` without the table of contents, heading permalinks,
-    footnotes and citations that Python-Markdown and docutils add
-    (``_CHROME``), so that a description starts with the text, not with the
-    titles of its sections, and holds no "¶", "[1]" or note."""
+    footnotes and citations that Python-Markdown, docutils and
+    pelican-simple-footnotes add (``_CHROME``), so that a description
+    starts with the text, not with the titles of its sections, and holds
+    no "¶", "[1]" or note."""
     pieces, done = [], 0
     while (match := _CHROME.search(html, done)) is not None:
         before = html[done : match.start()]

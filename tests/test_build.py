@@ -777,6 +777,28 @@ def test_description_leaves_out_rst_notes_nothing_refers_to(site, writer):
         assert shown_descriptions(output, thing) == [thing["description"]] * 2
 
 
+def test_description_leaves_out_simple_footnotes(site):
+    # pelican-simple-footnotes turns "[ref]note[/ref]" into a numbered <sup>
+    # and a list of notes at the end (as html5lib writes them, the title
+    # quoted with ' where the note holds a "): the description read "a
+    # claim1 ... The note. ↩︎". The body holds that markup as the plugin
+    # leaves it, so that the test needs no simple_footnotes; an author's
+    # own <sup> and <ol>, and an <ol> in the note, are no footnote markup.
+    body = """
+        E = mc<sup>2</sup>, a claim<sup id="sf-notes-1-back"><a href="#sf-notes-1" class="simple-footnote" title="The first note.">1</a></sup> and another<sup id="sf-notes-2-back"><a href="#sf-notes-2" class="simple-footnote" title='Write <sup> as "sup".'>2</a></sup>.
+
+        <ol class="steps"><li>Heat the iron.</li></ol>
+
+        <ol class="simple-footnotes"><li id="sf-notes-1">The first note. <a href="#sf-notes-1-back" class="simple-footnote-back">↩︎</a></li><li id="sf-notes-2">Write <code>&lt;sup&gt;</code> as "sup".<ol><li>A list in a note.</li></ol> <a href="#sf-notes-2-back" class="simple-footnote-back">↩︎</a></li></ol>
+    """  # noqa: E501 (the markup is one line, as the plugin writes it)
+    output = site({"a.md": article("Notes", "Alice", body)}, FLATTR_AUTHORS=AUTHORS)
+    page_html = (output / "notes.html").read_text()
+    assert 'class="simple-footnotes"' in page_html  # as written
+    thing = manifest_things(output)["a.md"]
+    assert thing["description"] == "E = mc2, a claim and another. Heat the iron."
+    assert shown_descriptions(output, thing) == [thing["description"]] * 2
+
+
 def test_description_keeps_an_authors_aside_with_a_toc_class(site):
     # Python-Markdown's classes count on its <div>s alone: an author's own
     # <aside class="toc"> in raw HTML is part of the article.
