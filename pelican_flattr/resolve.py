@@ -557,7 +557,7 @@ def _owner_meant(metadata: Mapping[str, Any], settings: FlattrSettings) -> str:
     same, should that change)."""
     try:
         owner = parse_owner(_text_field(metadata, OPT_OUT))
-    except IdentifierError:
+    except (IdentifierError, _FieldError):  # no text: no owner named
         return ""
     if owner.kind == "flattr_user" and not (
         owner == settings.username or owner in settings.authors.values()

@@ -2843,6 +2843,21 @@ def test_a_title_given_twice_is_named_without_a_traceback(site, flattr_log):
     ]
 
 
+def test_the_opt_out_given_twice_is_named_without_a_traceback(site, flattr_log):
+    # The hint that looks for an owner named in "Flattr:" read the list as
+    # text, and its error stopped the build with a traceback.
+    twice = article("Twice", "Alice").replace(
+        "Title: Twice\n", "Title: Twice\nFlattr: no\nFlattr: yes\n"
+    )
+    files = {"twice.md": twice, "good.md": article("The good article", "Alice")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"good.md"}
+    assert article_errors(flattr_log) == [
+        "pelican-flattr: twice.md: metadata 'flattr' must be a single value, but is "
+        "given more than once: keep one; it gets no Flattr button"
+    ]
+
+
 def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_log):
     """Pelican lowercases the fields it reads from files, not those in
     DEFAULT_METADATA and EXTRA_PATH_METADATA; the README spells them
