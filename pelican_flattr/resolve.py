@@ -17,6 +17,7 @@ content's Open Graph pairs (``open_graph``), and the site's own thing.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import posixpath
 import re
@@ -448,9 +449,45 @@ def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
                 f"metadata '{name}' must be a single value, but is given more "
                 "than once: keep one"
             )
-        # DEFAULT_METADATA and EXTRA_PATH_METADATA take any Python value.
-        raise _FieldError(f"metadata '{name}' must be text, not {type(value).__name__}")
+        raise _FieldError(f"metadata '{name}' must be text, {_not_text(value, name)}")
     return value.strip()
+
+
+# What a message about a bool, number or date where text is due says of
+# how it came to be one, and what to write. The same words fit both places
+# that give one: a YAML header (pelican-yaml-metadata), and
+# DEFAULT_METADATA or EXTRA_PATH_METADATA, which take any Python value.
+_QUOTE_IT = (
+    ": a YAML header reads yes, no, on, off, true and false as true or false, "
+    "and digits and dates as numbers and dates, unless they are quoted; quote "
+    "{it} as written, in a YAML header or a Python setting ({example})"
+)
+
+
+def _read_as(value: object) -> tuple[str, str] | None:
+    """``value`` as a message names it, and the text to quote in its place,
+    when it is a bool, a number or a date (a datetime too), as a YAML header
+    reads an unquoted ``no`` or ``2024``; None for any other. Such a value
+    is shown: none holds an address."""
+    if isinstance(value, bool):
+        return ("true, a yes or no", "yes") if value else ("false, a yes or no", "no")
+    if isinstance(value, (int, float)):
+        return f"the number {value}", str(value)
+    if isinstance(value, datetime.date):
+        return f"the date {value}", str(value)
+    return None
+
+
+def _not_text(value: object, name: str) -> str:
+    """What the problem of field ``name`` says after "must be text, " of
+    ``value``, which is not: what it is read as, and what to write, or only
+    its type (a dict, a set: no YAML scalar, and its contents may hold an
+    address)."""
+    read = _read_as(value)
+    if read is None:
+        return f"not {type(value).__name__}"
+    example = f"{name}: '{read[1]}'"
+    return f"but is {read[0]}{_QUOTE_IT.format(it='the value', example=example)}"
 
 
 def _text_field_or_none(
@@ -474,18 +511,26 @@ def _tags_field_or_none(
     item by item, as Pelican takes ``Tags`` given twice in a Markdown file
     (its reST reader keeps the last field of a name alone), and as
     a Python list in ``DEFAULT_METADATA`` reads; its empty items go, and
-    without another it is left empty.
+    without another it is left empty. A whole number, alone or as an item,
+    is taken as its digits, as pelican-yaml-metadata takes ``tags: [2024,
+    yaml]``: as a tag it can mean nothing else (a bool is no whole number
+    here: ``yes`` is no tag).
     """
     value = metadata.get(TAGS)
+    if value is None:  # the usual article's: one test
+        return None
     if isinstance(value, (list, tuple)):
         if not all(isinstance(item, str) for item in value):
-            problems.append(f"metadata '{TAGS}' must be text, or a list of texts")
-            return None
+            value = _tags_of_items(value, problems)
+            if value is None:
+                return None
         # The field given twice in Markdown, empty both times, is a list of
         # empty items: left empty, as one empty field is, not "no tags".
         tags = [item for item in value if item.strip()]
         if not tags:
             return None
+    elif _is_whole_number(value):
+        tags = [str(value)]
     else:
         text = _text_field_or_none(metadata, TAGS, problems)
         # Left empty (":flattr_tags:" with nothing after it), it is absent,
@@ -499,6 +544,37 @@ def _tags_field_or_none(
     if any(holds_lone_surrogate(tag) for tag in tags):
         problems.append(f"metadata '{TAGS}' {NOT_UNICODE}")
         return None
+    return tags
+
+
+def _is_whole_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _tags_of_items(
+    items: list[Any] | tuple[Any, ...], problems: list[str]
+) -> list[str] | None:
+    """``items``, a ``flattr_tags`` list that holds an item other than
+    text, as texts: a whole number as its digits; or None, with the problem
+    of the first other item, by its place, added to ``problems``."""
+    tags = []
+    for at, item in enumerate(items):
+        if isinstance(item, str):
+            tags.append(item)
+        elif _is_whole_number(item):
+            tags.append(str(item))
+        else:
+            where = f"item {at + 1} of {len(items)}"
+            read = _read_as(item)
+            if read is None:
+                said = "None" if item is None else f"a {type(item).__name__}"
+            else:
+                said = read[0] + _QUOTE_IT.format(it="the item", example=f"'{read[1]}'")
+            problems.append(
+                f"metadata '{TAGS}' must be text, or a list of texts, but {where} "
+                f"is {said}"
+            )
+            return None
     return tags
 
 
@@ -534,8 +610,17 @@ def settings_metadata_problems(fields: Any) -> list[str]:
 
 
 def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
-    if isinstance(metadata.get(name), bool):  # {"flattr_hidden": True} in settings
-        return metadata[name]
+    value = metadata.get(name)
+    if value is None:  # the usual article's: one test
+        return None
+    if isinstance(value, bool):  # {"flattr_hidden": True}, or YAML's "yes"
+        return value
+    if not isinstance(value, str) and (read := _read_as(value)) is not None:
+        # As "1" and "0" are written yes and no, so are 1 and 0, which a
+        # YAML header reads them as.
+        if _is_whole_number(value) and value in (0, 1):
+            return bool(value)
+        raise _FieldError(f"metadata '{name}' is {read[0]}; write yes or no")
     value = _text_field(metadata, name)
     if value is None or value == "":
         return None
@@ -557,7 +642,7 @@ def _owner_meant(metadata: Mapping[str, Any], settings: FlattrSettings) -> str:
     same, should that change)."""
     try:
         owner = parse_owner(_text_field(metadata, OPT_OUT))
-    except IdentifierError:
+    except (IdentifierError, _FieldError):  # no text: no owner named
         return ""
     if owner.kind == "flattr_user" and not (
         owner == settings.username or owner in settings.authors.values()
@@ -781,9 +866,10 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     raw = getattr(content, "_content", "") or ""
     # Four searches in C for the usual body, which holds none of them. One
     # of them is in any body with chrome that _CHROME strips: Markdown's
-    # "[TOC]", its headings' permalinks, Markdown's and docutils' footnotes
-    # and citations, referred to or not (a body that names them in prose
-    # costs one reading by the pattern, which leaves it as it is).
+    # "[TOC]", its headings' permalinks, Markdown's, docutils' and
+    # simple_footnotes' footnotes and citations, referred to or not (a body
+    # that names them in prose costs one reading by the pattern, which
+    # leaves it as it is).
     if (
         '<div class="toc">' in raw
         or "footnote" in raw
@@ -819,14 +905,17 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
     return html if strip_toc is None else strip_toc(html)
 
 
-# What Python-Markdown and docutils add to a body that is no part of what
-# it says, and would read as text in a description. An inline piece, with
-# the text it shows:
+# What Python-Markdown, docutils and pelican-simple-footnotes add to a
+# body that is no part of what it says, and would read as text in a
+# description. An inline piece, with the text it shows:
 # - a footnote reference, glued to the word before it: Python-Markdown's
 #   <sup id="fnref...">, docutils' <a class="footnote-reference"> ("[1]";
 #   class="brackets" and role="doc-noteref" from docutils' html5 writer,
 #   whatever its ids' prefix) and <a
-#   class="citation-reference"> ("[CIT2002]");
+#   class="citation-reference"> ("[CIT2002]"); simple_footnotes' <sup
+#   id="sf-SLUG-N-back">, matched as html5lib writes it whole (its link's
+#   title, the note's text, may hold "<sup>" as text, unescaped, and is
+#   quoted with ' where it holds a ");
 # - the permalink anchor ("¶") that Python-Markdown's toc extension, with
 #   "permalink" on, adds to each heading, in the default class: a site that
 #   renames it ("permalink_class") keeps its anchors' text. (In "anchorlink"
@@ -839,29 +928,36 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 # it: Python-Markdown's table of contents ("[TOC]", which Pelican strips
 # from a summary only in docutils' spelling) and footnotes; docutils'
 # footnotes and citations, a <table> each as Pelican's reader writes them
-# (html4css1), or a list of them as docutils' html5 writer does. Docutils
-# sorts attributes, so the class is where the pattern has it. The classes
-# Python-Markdown gives its <div>s count on a <div> alone: an author's own
-# <aside class="toc"> is text of the article.
+# (html4css1), or a list of them as docutils' html5 writer does;
+# simple_footnotes' notes, an <ol class="simple-footnotes"> at the end.
+# Docutils sorts attributes, so the class is where the pattern has it. The
+# classes Python-Markdown gives its <div>s count on a <div> alone, and
+# simple_footnotes' on an <ol> alone: an author's own <aside class="toc">
+# or <ol class="footnote-list"> is text of the article.
 _CHROME = re.compile(
-    r'<sup id="fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
+    r'<sup id="(?:fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
+    r'|sf-[^"]*-back"><a href="#sf-[^"]*" class="simple-footnote" '
+    r"""title=(?:"[^"]*"|'[^']*')>[0-9]+</a></sup>)"""
     r'|<a class="(?:headerlink"|(?:footnote|citation)-reference[ "]'
     r'|(?:brackets|superscript)" href="#[^"<>]*" id="[^"<>]*" role="doc-noteref")'
     r"[^<>]*>[^<]*(?:<(?!/?a\b)[^<]*)*</a>"
-    r"|<(?P<block>div|aside|table) (?:"
-    r'(?<=<div )class="(?:toc|footnote)">|class="docutils (?:footnote|citation)"'
-    r'|class="footnote-list[ "]|role="list" class="citation-list")'
+    r"|<(?P<block>div|aside|table|ol) (?:"
+    r'(?<=<div )class="(?:toc|footnote)">|(?<=<ol )class="simple-footnotes">'
+    r'|(?<!<ol )(?:class="docutils (?:footnote|citation)"'
+    r'|class="footnote-list[ "]|role="list" class="citation-list"))'
 )
 _BLOCK_TAGS = {
-    name: re.compile(rf"<(/?){name}\b", re.I) for name in ("div", "aside", "table")
+    name: re.compile(rf"<(/?){name}\b", re.I)
+    for name in ("div", "aside", "table", "ol")
 }
 
 
 def _without_chrome(html: str) -> str:
     """``html`` without the table of contents, heading permalinks,
-    footnotes and citations that Python-Markdown and docutils add
-    (``_CHROME``), so that a description starts with the text, not with the
-    titles of its sections, and holds no "¶", "[1]" or note."""
+    footnotes and citations that Python-Markdown, docutils and
+    pelican-simple-footnotes add (``_CHROME``), so that a description
+    starts with the text, not with the titles of its sections, and holds
+    no "¶", "[1]" or note."""
     pieces, done = [], 0
     while (match := _CHROME.search(html, done)) is not None:
         before = html[done : match.start()]

@@ -1,5 +1,6 @@
 """Bad input: a message naming the file and field, no button, never a traceback."""
 
+import datetime
 import gzip
 import json
 import logging
@@ -2843,6 +2844,21 @@ def test_a_title_given_twice_is_named_without_a_traceback(site, flattr_log):
     ]
 
 
+def test_the_opt_out_given_twice_is_named_without_a_traceback(site, flattr_log):
+    # The hint that looks for an owner named in "Flattr:" read the list as
+    # text, and its error stopped the build with a traceback.
+    twice = article("Twice", "Alice").replace(
+        "Title: Twice\n", "Title: Twice\nFlattr: no\nFlattr: yes\n"
+    )
+    files = {"twice.md": twice, "good.md": article("The good article", "Alice")}
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"good.md"}
+    assert article_errors(flattr_log) == [
+        "pelican-flattr: twice.md: metadata 'flattr' must be a single value, but is "
+        "given more than once: keep one; it gets no Flattr button"
+    ]
+
+
 def test_plugin_fields_in_the_settings_are_read_in_any_letter_case(site, flattr_log):
     """Pelican lowercases the fields it reads from files, not those in
     DEFAULT_METADATA and EXTRA_PATH_METADATA; the README spells them
@@ -3046,12 +3062,21 @@ def test_python_values_in_the_metadata_settings(site, flattr_log, fields, hidden
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        ({"flattr_category": 3}, "metadata 'flattr_category' must be text, not int"),
+        (
+            {"flattr_category": 3},
+            "metadata 'flattr_category' must be text, but is the number 3: a YAML "
+            "header reads",
+        ),
+        ({"flattr_category": {"a": 1}}, "metadata 'flattr_category' must be text, not"),
         ({"Flattr_category": "txt"}, "metadata 'flattr_category' is 'txt'; choose"),
         ({"flattr_hidden": "maybe"}, "metadata 'flattr_hidden' is 'maybe'; write yes"),
         ({"flattr_language": "xx"}, "metadata 'flattr_language' is 'xx', which"),
         ({"flattr_owner": "twitter:bob"}, "metadata 'flattr_owner' "),
-        ({"flattr_tags": [1]}, "metadata 'flattr_tags' must be text, or a list"),
+        (
+            {"flattr_tags": ["rust", True]},
+            "metadata 'flattr_tags' must be text, or a list of texts, but item 2 of "
+            "2 is true, a yes or no: a YAML header reads",
+        ),
         ({"flattr_url": "https://x.org/"}, "metadata 'flattr_url' would give every"),
     ],
 )
@@ -3068,6 +3093,103 @@ def test_a_bad_value_in_default_metadata_is_said_once_for_the_setting(
     assert len(errors) == 2, errors
     assert errors[0].startswith(f"pelican-flattr: settings: DEFAULT_METADATA: {says}")
     assert errors[1] == "pelican-flattr: no Flattr buttons this build (see above)"
+
+
+# What a message adds of a bool, number or date where text is due.
+YAML_READS = (
+    ": a YAML header reads yes, no, on, off, true and false as true or false, and "
+    "digits and dates as numbers and dates, unless they are quoted; quote the "
+)
+
+
+def test_yaml_values_in_the_metadata_settings_are_said_with_what_to_write(
+    site, flattr_log
+):
+    # A YAML header (pelican-yaml-metadata) reads "flattr_language: no" as
+    # False and "flattr_owner: 12345" as a number, as a Python setting may
+    # give them: "must be text, not bool" said neither why nor what to
+    # write, and a list of tags did not say which item was wrong. Given
+    # here by EXTRA_PATH_METADATA, which takes Python's values as a YAML
+    # header gives them; the message fits both. A value's type alone is
+    # said where no YAML scalar gives it (a dict may hold an address).
+    entries = {
+        "no.md": {"flattr_language": False},
+        "owner.md": {"flattr_owner": 12345},
+        "bool-tag.md": {"flattr_tags": ["rust", True]},
+        "date-tag.md": {"flattr_tags": [datetime.date(2024, 5, 1)]},
+        "dict-tag.md": {"flattr_tags": ["rust", {"by": "carol@example.org"}]},
+        "switch.md": {"flattr": 5},
+    }
+    files = {name: article(name, "Alice") for name in entries}
+    output = site(files, FLATTR_AUTHORS=AUTHORS, EXTRA_PATH_METADATA=entries)
+    assert manifest_things(output) == {}
+
+    def said(name: str, field: str, rest: str) -> str:
+        return (
+            f"pelican-flattr: {name}: metadata '{field}' (from "
+            f"EXTRA_PATH_METADATA['{name}']) {rest}; it gets no Flattr button"
+        )
+
+    tags_must = "must be text, or a list of texts, but item"
+    assert sorted(article_errors(flattr_log)) == sorted(
+        [
+            said(
+                "no.md",
+                "flattr_language",
+                f"must be text, but is false, a yes or no{YAML_READS}value as "
+                "written, in a YAML header or a Python setting (flattr_language: "
+                "'no')",
+            ),
+            said(
+                "owner.md",
+                "flattr_owner",
+                f"must be text, but is the number 12345{YAML_READS}value as "
+                "written, in a YAML header or a Python setting (flattr_owner: "
+                "'12345')",
+            ),
+            said(
+                "bool-tag.md",
+                "flattr_tags",
+                f"{tags_must} 2 of 2 is true, a yes or no{YAML_READS}item as "
+                "written, in a YAML header or a Python setting ('yes')",
+            ),
+            said(
+                "date-tag.md",
+                "flattr_tags",
+                f"{tags_must} 1 of 1 is the date 2024-05-01{YAML_READS}item as "
+                "written, in a YAML header or a Python setting ('2024-05-01')",
+            ),
+            said("dict-tag.md", "flattr_tags", f"{tags_must} 2 of 2 is a dict"),
+            # A yes or no: no traceback, which the owner's hint raised.
+            said("switch.md", "flattr", "is the number 5; write yes or no"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("setting", ["DEFAULT_METADATA", "EXTRA_PATH_METADATA"])
+def test_whole_numbers_in_the_metadata_settings_are_read_as_written(
+    site, flattr_log, setting
+):
+    # Pelican's own "tags: [2024, yaml]" works through pelican-yaml-metadata,
+    # and the plugin's "flattr_tags: [2024, rust]" cost the article its
+    # button; "flattr_hidden: 1" too, where "1" as text is a yes. A tag
+    # of digits, and a 1 or 0 for a yes or no, mean nothing else.
+    def given(fields: dict) -> dict:
+        if setting == "DEFAULT_METADATA":
+            return {setting: fields}
+        return {setting: {"a.md": fields}}
+
+    files = {"a.md": article("Article A", "Alice")}
+    for fields, tags, hidden in [
+        ({"flattr_tags": [2024, "rust"], "flattr_hidden": 1}, ["2024", "rust"], True),
+        ({"flattr_tags": 2024, "flattr_hidden": 0}, ["2024"], False),
+    ]:
+        output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **given(fields))
+        thing = manifest_things(output)["a.md"]
+        assert (thing["tags"], thing["hidden"]) == (tags, hidden)
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"}, **given({"flattr": 0}))
+    assert manifest_things(output) == {}  # opted out
+    assert [r.getMessage() for r in flattr_log.records] == []
 
 
 def test_a_misspelt_field_in_default_metadata_is_said_once_for_the_setting(

@@ -777,6 +777,28 @@ def test_description_leaves_out_rst_notes_nothing_refers_to(site, writer):
         assert shown_descriptions(output, thing) == [thing["description"]] * 2
 
 
+def test_description_leaves_out_simple_footnotes(site):
+    # pelican-simple-footnotes turns "[ref]note[/ref]" into a numbered <sup>
+    # and a list of notes at the end (as html5lib writes them, the title
+    # quoted with ' where the note holds a "): the description read "a
+    # claim1 ... The note. ↩︎". The body holds that markup as the plugin
+    # leaves it, so that the test needs no simple_footnotes; an author's
+    # own <sup> and <ol>, and an <ol> in the note, are no footnote markup.
+    body = """
+        E = mc<sup>2</sup>, a claim<sup id="sf-notes-1-back"><a href="#sf-notes-1" class="simple-footnote" title="The first note.">1</a></sup> and another<sup id="sf-notes-2-back"><a href="#sf-notes-2" class="simple-footnote" title='Write <sup> as "sup".'>2</a></sup>.
+
+        <ol class="steps"><li>Heat the iron.</li></ol>
+
+        <ol class="simple-footnotes"><li id="sf-notes-1">The first note. <a href="#sf-notes-1-back" class="simple-footnote-back">↩︎</a></li><li id="sf-notes-2">Write <code>&lt;sup&gt;</code> as "sup".<ol><li>A list in a note.</li></ol> <a href="#sf-notes-2-back" class="simple-footnote-back">↩︎</a></li></ol>
+    """  # noqa: E501 (the markup is one line, as the plugin writes it)
+    output = site({"a.md": article("Notes", "Alice", body)}, FLATTR_AUTHORS=AUTHORS)
+    page_html = (output / "notes.html").read_text()
+    assert 'class="simple-footnotes"' in page_html  # as written
+    thing = manifest_things(output)["a.md"]
+    assert thing["description"] == "E = mc2, a claim and another. Heat the iron."
+    assert shown_descriptions(output, thing) == [thing["description"]] * 2
+
+
 def test_description_keeps_an_authors_aside_with_a_toc_class(site):
     # Python-Markdown's classes count on its <div>s alone: an author's own
     # <aside class="toc"> in raw HTML is part of the article.
@@ -851,6 +873,102 @@ def test_the_description_is_cut_to_summary_max_length_words(site, body, descript
     files = {"a.md": article("Short", "Alice", body)}
     output = site(files, FLATTR_AUTHORS=AUTHORS, SUMMARY_MAX_LENGTH=5)
     assert manifest_things(output)["a.md"]["description"] == description
+
+
+# Two plugins that change articles' summaries once all are read, as
+# render_math and the summary plugin do, on the signal where the plugin
+# reads descriptions (all_generators_finalized), which Pelican sends to
+# plugins in the order PLUGINS lists them.
+SUMMARY_PLUGINS = {
+    # render_math: Pelican's summary (cut, with SUMMARY_END_SUFFIX) and a
+    # MathJax script put in metadata["summary"], its memo cleared.
+    "math_like": """
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+
+
+def copy_summaries(generators):
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for article in generator.articles:
+                summary = article.summary
+                article.get_summary.func.__self__.cache.clear()
+                article.metadata["summary"] = (
+                    f"{summary}<script type='text/javascript'>MathJax</script>"
+                )
+
+
+def register():
+    signals.all_generators_finalized.connect(copy_summaries)
+""",
+    # summary: the text before its end marker in metadata["summary"].
+    "marked_summary": """
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+
+
+def mark_summaries(generators):
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for article in generator.articles:
+                marked = article._content.partition("<!-- END -->")[0]
+                article.metadata["summary"] = marked
+
+
+def register():
+    signals.all_generators_finalized.connect(mark_summaries)
+""",
+}
+
+
+def test_plugins_order_decides_whose_summary_the_description_is(site, tmp_path):
+    # The README's order: pelican_flattr after a plugin that makes
+    # summaries, before render_math. After render_math, its copy of
+    # Pelican's summary, read as an author's Summary:, kept the paragraphs'
+    # line breaks and Pelican's own cut. Each order is built in a process
+    # of its own: in this one, the plugin's receivers stay connected from
+    # the builds before, ahead of any plugin connected later.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    for name, source in SUMMARY_PLUGINS.items():
+        (plugins / f"{name}.py").write_text(source, encoding="utf-8")
+    body = """
+        Euler says $e^{i\\pi}+1=0$ in one line.
+
+        A second paragraph.
+        <!-- END -->
+
+        A third paragraph, after the marker.
+    """
+    files = {"a.md": article("Math", "Alice", body)}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "SUMMARY_MAX_LENGTH": 12}
+
+    def description(*plugins_listed: str) -> str:
+        folder = tmp_path / "-".join(plugins_listed)
+        built = child_build(
+            folder,
+            files,
+            PLUGIN_PATHS=[str(plugins)],
+            PLUGINS=list(plugins_listed),
+            **settings,
+        )
+        assert built.status == 0, built.messages
+        return manifest_things(folder / "output")["a.md"]["description"]
+
+    alone = manifest_things(site(files, **settings))["a.md"]["description"]
+    assert alone == (
+        "Euler says $e^{i\\pi}+1=0$ in one line. A second paragraph. A third "
+        "paragraph, …"
+    )
+    assert description("pelican_flattr", "math_like") == alone
+    # Pelican's cut, which counts the formula's letters and digits as words.
+    assert description("math_like", "pelican_flattr") == (
+        "Euler says $e^{i\\pi}+1=0$ in one line.\nA second …"
+    )
+    assert description("marked_summary", "pelican_flattr") == (
+        "Euler says $e^{i\\pi}+1=0$ in one line.\nA second paragraph."
+    )
+    assert description("pelican_flattr", "marked_summary") == alone
 
 
 def _site_things_parameters(site, **settings) -> dict[str, list[str]]:
