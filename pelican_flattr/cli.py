@@ -213,7 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextlib.contextmanager
 def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
     """While a command runs, a character stdout cannot encode is written as
-    a backslash escape (``\\xe9``), and strict encoding is back afterwards.
+    a backslash escape (``\\xe9``), and stdout's own error handler is back
+    afterwards.
 
     An author's name, a claim URL or an error description from Flattr may
     hold any character, and a stdout that cannot write one
@@ -222,9 +223,8 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
     identities were sent, and exit with 1, which says Flattr refused one.
     """
     stdout = sys.stdout
-    if getattr(stdout, "errors", None) != "strict" or not hasattr(
-        stdout, "reconfigure"
-    ):
+    errors = getattr(stdout, "errors", None)
+    if errors in _NEVER_RAISE or not hasattr(stdout, "reconfigure"):
         yield
         return
     stdout.reconfigure(errors="backslashreplace")
@@ -234,7 +234,17 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
         # A caller that runs main() in its own process keeps its stdout as
         # it was; a stdout already closed or gone (``| head``) is left alone.
         with contextlib.suppress(OSError, ValueError):
-            stdout.reconfigure(errors="strict")
+            stdout.reconfigure(errors=errors)
+
+
+# The error handlers that write every character somehow, and never raise.
+# Any other raises for a character its encoding lacks: "strict", and also
+# "surrogateescape", which Python gives stdout in a C or POSIX locale
+# without UTF-8 mode (LC_ALL=C PYTHONUTF8=0, as cron may run a command), and
+# which writes back only the bytes a file name could not decode.
+_NEVER_RAISE = frozenset(
+    {"backslashreplace", "replace", "xmlcharrefreplace", "namereplace", "ignore"}
+)
 
 
 def _run(argv: Sequence[str] | None) -> int:

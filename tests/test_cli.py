@@ -713,17 +713,62 @@ def test_help_asked_with_json_is_the_help_alone(capsys):
     assert "exit_status" not in out
 
 
-def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path):
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path, errors):
     # main() escapes what stdout cannot write while a command runs; a
     # program that calls it, and writes its own output after, meets the
     # encoding errors it asked for.
-    written = (tmp_path / "out.txt").open("w", encoding="ascii", errors="strict")
+    written = (tmp_path / "out.txt").open("w", encoding="ascii", errors=errors)
     monkeypatch.setattr(sys, "stdout", written)
     with written:
         assert cli.main(["webhook", "token"]) == 0
-        assert written.errors == "strict"
+        assert written.errors == errors
         with pytest.raises(UnicodeEncodeError):
             print("caf\u00e9")
+
+
+# A C or POSIX locale without UTF-8 mode, as cron may run a command: Python
+# gives stdout ASCII and the error handler "surrogateescape", not "strict".
+C_LOCALE = {"LC_ALL": "C", "PYTHONUTF8": "0"}
+
+
+def c_locale_env() -> dict[str, str]:
+    """``child_env`` in the C locale, with no PYTHONIOENCODING to undo it."""
+    env = child_env(**C_LOCALE)
+    env.pop("PYTHONIOENCODING", None)
+    return env
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_audit_in_a_c_locale_shows_a_file_name_stdout_cannot_write(
+    sample_output, tmp_path, as_json
+):
+    # A row naming a file "\u00e5rsm\u00f6te.txt" ended the audit with a
+    # UnicodeEncodeError traceback and status 1, which says problems found:
+    # only a strict stdout was made to escape what it cannot write.
+    output = tmp_path / "output"
+    shutil.copytree(sample_output, output)
+    (output / "\u00e5rsm\u00f6te.txt").write_text("carol@example.org\n")
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "audit", str(output),
+        "--settings", str(ROOT / "sample_site" / "publishconf.py"),
+    ] + (["--json"] if as_json else [])  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, env=c_locale_env(), cwd=tmp_path, timeout=120
+    )
+    assert b"Traceback" not in done.stderr, done.stderr.decode("ascii", "replace")
+    assert done.returncode == 1
+    out = done.stdout.decode("ascii")
+    if as_json:
+        (row,) = [
+            problem
+            for problem in json.loads(out)["problems"]
+            if problem["kind"] == "address-published" and "rsm" in problem["file"]
+        ]
+        assert row["file"] == "\u00e5rsm\u00f6te.txt"
+    else:
+        assert "\\xe5rsm\\xf6te.txt: address-published: " in out
+    assert "carol@example.org" not in out
 
 
 def on_a_terminal(code: str, columns: int, status: int = 0) -> str:
