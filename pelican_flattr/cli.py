@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import errno
 import importlib
-import importlib.metadata
 import os
 import re
 import sys
@@ -190,6 +189,10 @@ def _command_names(parser: argparse.ArgumentParser) -> str:
 def _version() -> str:
     """``pelican-flattr VERSION``, as installed: the one place it is kept is
     pyproject.toml, which the package's metadata carries."""
+    # Imported here: it takes as long as the rest of this module's imports,
+    # before main() runs, a moment in which Ctrl-C is a traceback still.
+    import importlib.metadata
+
     try:
         return f"pelican-flattr {importlib.metadata.version('pelican-flattr')}"
     except importlib.metadata.PackageNotFoundError:
@@ -248,45 +251,23 @@ _NEVER_RAISE = frozenset(
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
-    _Parser.hidden = _secrets_in(arguments, _option_names(parser))
-    terminal.start_run(wants_json=_asks_for_json(parser, arguments))
-    if (
-        terminal.json_run.wanted
-        and _command_word(arguments) is None
-        and not {"-h", "--help", "--version"} & set(_before_separator(arguments))
-    ):
-        # argparse would call --json itself the mistake ("unrecognized
-        # arguments: --json"), where the command is what is missing.
-        status = terminal.usage_error(
-            f"a command is needed before --json: one of {_command_names(parser)}"
-        )
-        _print_missing_document(status)
-        return status
+    # Read from the words alone until the parser is made: making it imports
+    # every command's module, a moment in which Ctrl-C may come too, and a
+    # script that asked for a document still reads one.
+    terminal.start_run(wants_json=_asks_for_json(None, arguments))
     try:
         try:
-            args = parser.parse_args(argv)
-        except SystemExit as stop:
-            # argparse printed --help (status 0) or said a usage error: a
-            # stdout that cannot take the help is said here, as for any other
-            # output; the flush at exit would fail without a word.
-            if stop.code != 0:
-                _print_missing_document(2)
-            sys.stdout.flush()
-            raise
-        terminal.json_run.wanted = bool(getattr(args, "json", False))
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help(sys.stderr)
-            return 2
-        status = _status_of(handler, args)
+            status = _parse_and_run(argv, arguments)
+        except KeyboardInterrupt:
+            # At any moment: as the parser is made, as the command works or
+            # as its help is written.
+            status = _interrupted()
         _print_missing_document(status)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
-    except KeyboardInterrupt:
-        print("pelican-flattr: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # again, as the document was written
+        return _interrupted()
     except BrokenPipeError:
         # The reader has gone (``| head``): stop quietly, as a filter does.
         _drop_unwritten_output()
@@ -303,32 +284,73 @@ def _run(argv: Sequence[str] | None) -> int:
         return status
 
 
+def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
+    """Parse ``arguments`` (``argv`` as given to ``main``) and run the
+    command they name; its exit status. ``_run`` prints the document a run
+    given ``--json`` did not print."""
+    parser = build_parser()
+    _Parser.hidden = _secrets_in(arguments, _option_names(parser))
+    terminal.json_run.wanted = _asks_for_json(parser, arguments)
+    if (
+        terminal.json_run.wanted
+        and _command_word(arguments) is None
+        and not {"-h", "--help", "--version"} & set(_before_separator(arguments))
+    ):
+        # argparse would call --json itself the mistake ("unrecognized
+        # arguments: --json"), where the command is what is missing.
+        return terminal.usage_error(
+            f"a command is needed before --json: one of {_command_names(parser)}"
+        )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        # argparse printed --help (status 0) or said a usage error: a
+        # stdout that cannot take the help is said here, as for any other
+        # output; the flush at exit would fail without a word.
+        if stop.code != 0:
+            _print_missing_document(2)
+        sys.stdout.flush()
+        raise
+    terminal.json_run.wanted = bool(getattr(args, "json", False))
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return _status_of(handler, args)
+
+
+def _interrupted() -> int:
+    """Say that the command was interrupted; its exit status, 130."""
+    print("pelican-flattr: interrupted", file=sys.stderr)
+    return 130
+
+
 def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
-    """The exit status of the command: what ``handler`` returns, 130 when
-    Ctrl-C stopped it, or 2 when a file it needs was refused in a way its own
-    checks did not foresee (a folder it may not enter, a name too long); an
-    error of stdout itself is raised, as no document can follow it."""
+    """The exit status of the command: what ``handler`` returns, or 2 when
+    a file it needs was refused in a way its own checks did not foresee (a
+    folder it may not enter, a name too long); an error of stdout itself is
+    raised, as no document can follow it, and so is Ctrl-C."""
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print("pelican-flattr: interrupted", file=sys.stderr)
-        return 130
     except OSError as error:
         if error.filename is None or isinstance(error, BrokenPipeError):
             raise  # stdout's own: a full disk, a reader that has gone
         return terminal.usage_error(_describe_os_error(error))
 
 
-def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> bool:
+def _asks_for_json(
+    parser: argparse.ArgumentParser | None, arguments: Sequence[str]
+) -> bool:
     """Whether ``arguments`` give ``--json`` (or an abbreviation argparse
     takes for it) to a command that takes it, or with no known command (a
     mistyped one, none at all): read before argparse, whose usage errors
     end such a run with a document too. A script that asked for one reads
-    it whatever the command line it was given."""
+    it whatever the command line it was given. Without ``parser`` (not made
+    yet), any command is taken to take it."""
     words = _before_separator(arguments)
     command = _command_word(arguments)
     chosen = None
-    for action in parser._actions:
+    for action in parser._actions if parser is not None else ():
         if isinstance(action, argparse._SubParsersAction):
             chosen = action.choices.get(command or "")
     if chosen is not None and "--json" not in _option_names(chosen):

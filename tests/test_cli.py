@@ -664,6 +664,47 @@ def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command)
     }
 
 
+# Ctrl-C as the parser is made, which imports every command's module (a
+# quarter of a second, before any command runs).
+INTERRUPTED_AS_THE_PARSER_IS_MADE = """\
+import sys
+from pelican_flattr import cli
+
+def build_parser():
+    raise KeyboardInterrupt
+
+cli.build_parser = build_parser
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_as_the_parser_is_made_is_an_interruption(tmp_path, as_json):
+    # build_parser() ran before the try that turns Ctrl-C into status 130:
+    # a traceback, and no document for a script that asked for one.
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_AS_THE_PARSER_IS_MADE, "audit", "out"]
+        + (["--json"] if as_json else []),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "pelican-flattr: interrupted\n"
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "ok": False,
+            "exit_status": 130,
+            "interrupted": True,
+            "problems": [],
+        }
+    else:
+        assert result.stdout == ""
+
+
 # A value that stands for a token pasted in the wrong place.
 SECRET = "Zq0" * 12
 
