@@ -5,8 +5,9 @@ print is ``terminal``'s.
 Every subcommand module exposes ``add_command(subparsers)``, which adds its
 parser and sets ``handler`` to a function taking the parsed arguments and
 returning the exit status: 0 on success, 1 when problems were found, 2 for a
-usage error, 130 when interrupted, 141 when stdout was closed early (as by
-``| head``), and other codes as each subcommand documents.
+usage error, 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM, 141
+when stdout was closed early (as by ``| head``), and other codes as each
+subcommand documents.
 """
 
 from __future__ import annotations
@@ -17,11 +18,32 @@ import errno
 import importlib
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import terminal
+
+# The exit statuses of a command stopped by a signal: 128 and the signal's
+# number, as a shell reports a process the signal ended.
+EXIT_INTERRUPTED = 130  # SIGINT: Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM: timeout(1), systemd, a job scheduler
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is as Ctrl-C raises
+    KeyboardInterrupt: every ``except KeyboardInterrupt`` of the commands
+    stops on it as on Ctrl-C (``verify`` says what it recorded, a --json
+    document is printed), and the command ends with 143, not 130."""
+
+
+def interrupted_status(interrupt: KeyboardInterrupt) -> int:
+    """The exit status of a command stopped by ``interrupt``: 143 for
+    SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
 
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -209,8 +231,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stderr is not None:
             print("pelican-flattr: standard output is closed", file=sys.stderr)
         return 2
-    with _stdout_escapes_what_it_cannot_write():
+    with _stdout_escapes_what_it_cannot_write(), _sigterm_interrupts():
         return _run(argv)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM stops it as Ctrl-C does (see
+    ``Terminated``), and the signal's own handling is back afterwards.
+
+    timeout(1), systemd and job schedulers stop a command with SIGTERM,
+    whose default ends the process at once: no line on stderr, no --json
+    document, and ``verify`` did not say which identities it had recorded.
+    A SIGTERM ignored by whoever started the command, or handled by a
+    program that calls main(), is left so; ``webhook serve`` sets its own.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield  # Python sets a signal's handler in the main thread alone
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 @contextlib.contextmanager
@@ -259,15 +309,15 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         try:
             status = _parse_and_run(argv, arguments)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             # At any moment: as the parser is made, as the command works or
             # as its help is written.
-            status = _interrupted()
+            status = _interrupted(interrupt)
         _print_missing_document(status)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
-    except KeyboardInterrupt:  # again, as the document was written
-        return _interrupted()
+    except KeyboardInterrupt as interrupt:  # again, as the document was written
+        return _interrupted(interrupt)
     except BrokenPipeError:
         # The reader has gone (``| head``): stop quietly, as a filter does.
         _drop_unwritten_output()
@@ -319,10 +369,12 @@ def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
     return _status_of(handler, args)
 
 
-def _interrupted() -> int:
-    """Say that the command was interrupted; its exit status, 130."""
-    print("pelican-flattr: interrupted", file=sys.stderr)
-    return 130
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Say that the command was interrupted, and by SIGTERM when it was;
+    its exit status (see ``interrupted_status``)."""
+    by = " by SIGTERM" if isinstance(interrupt, Terminated) else ""
+    print(f"pelican-flattr: interrupted{by}", file=sys.stderr)
+    return interrupted_status(interrupt)
 
 
 def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
@@ -379,7 +431,8 @@ def _print_missing_document(status: int) -> None:
     """With ``--json``, the document of a run that printed none (a usage
     error, Ctrl-C), in the shape of verify's: ``exit_status``, the
     ``problems`` said on stderr, and ``"interrupted": true`` after Ctrl-C.
-    A script reads one document on stdout however the command ends."""
+    A script reads one document on stdout however the command ends; after
+    SIGTERM, ``"interrupted": true`` too, with ``exit_status`` 143."""
     run = terminal.json_run
     if not run.wanted or run.printed:
         return
@@ -388,7 +441,7 @@ def _print_missing_document(status: int) -> None:
         "exit_status": status,
         "problems": list(run.problems),
     }
-    if status == 130:
+    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         document["interrupted"] = True
     terminal.print_json(document)
 

@@ -231,7 +231,8 @@ def add_command(subparsers: Any) -> None:
             "Claim URLs of email owners get the plain address appended, from "
             "FLATTR_AUTHORS or FLATTR_USERNAME: keep this output private."
         ),
-        epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
+        epilog="Exit status: 0, or 2 when the store or settings cannot be read, "
+        "130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.",
     )
     pending.add_argument(
         "--store",

@@ -626,6 +626,15 @@ os.kill(os.getpid(), signal.SIGINT)
 
 
 @pytest.mark.parametrize(
+    ("sig", "status", "said"),
+    [
+        ("SIGINT", 130, "pelican-flattr: interrupted\n"),
+        # timeout(1), systemd and job schedulers send SIGTERM, which ended
+        # the command at once: status 143, and nothing on stdout or stderr.
+        ("SIGTERM", 143, "pelican-flattr: interrupted by SIGTERM\n"),
+    ],
+)
+@pytest.mark.parametrize(
     "command",
     [
         ["audit", "{output}", "--settings", "{settings}"],
@@ -633,11 +642,13 @@ os.kill(os.getpid(), signal.SIGINT)
         ["pending", "--settings", "{settings}"],
     ],
 )
-def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command):
+def test_ctrl_c_still_prints_the_json_document(
+    sample_output, tmp_path, command, sig, status, said
+):
     # verify printed its document with "interrupted": true; audit, diff and
     # pending printed nothing on stdout, and ended with 130.
     settings = tmp_path / "pelicanconf.py"
-    settings.write_text(INTERRUPTING_SETTINGS, encoding="utf-8")
+    settings.write_text(INTERRUPTING_SETTINGS.replace("SIGINT", sig), "utf-8")
     places = {
         "output": sample_output,
         "settings": settings,
@@ -654,14 +665,49 @@ def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command)
         # keeps it ignored; the operator's Ctrl-C is what we test.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    assert result.returncode == 130, result.stderr
-    assert result.stderr == "pelican-flattr: interrupted\n"
+    assert result.returncode == status, result.stderr
+    assert result.stderr == said
     assert json.loads(result.stdout) == {
         "ok": False,
-        "exit_status": 130,
+        "exit_status": status,
         "interrupted": True,
         "problems": [],
     }
+
+
+def test_a_caller_keeps_its_sigterm_handling_after_main(capsys):
+    # main() makes SIGTERM stop a command as Ctrl-C does while it runs; a
+    # program that calls it finds SIGTERM as it was after.
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert cli.main(["webhook", "token"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    capsys.readouterr()
+
+
+def test_a_sigterm_ignored_by_whoever_started_the_command_stays_ignored(tmp_path):
+    # nohup-like starters and job schedulers may ignore SIGTERM on purpose.
+    code = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "from pelican_flattr import cli\n"
+        "build_parser = cli.build_parser\n"
+        "def sent_sigterm():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return build_parser()\n"
+        "cli.build_parser = sent_sigterm\n"
+        "sys.exit(cli.main(['webhook', 'token']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
 
 
 # Ctrl-C as the parser is made, which imports every command's module (a
