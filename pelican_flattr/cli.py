@@ -6,7 +6,8 @@ Every subcommand module exposes ``add_command(subparsers)``, which adds its
 parser and sets ``handler`` to a function taking the parsed arguments and
 returning the exit status: 0 on success, 1 when problems were found, 2 for a
 usage error, 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM, 141
-when stdout was closed early (as by ``| head``), and other codes as each
+when stdout was closed early (as by ``| head``), 70 when a bug of
+pelican-flattr stopped it (an unexpected exception), and other codes as each
 subcommand documents.
 """
 
@@ -18,9 +19,11 @@ import errno
 import importlib
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NoReturn
 
@@ -30,6 +33,10 @@ from . import terminal
 # number, as a shell reports a process the signal ended.
 EXIT_INTERRUPTED = 130  # SIGINT: Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM: timeout(1), systemd, a job scheduler
+# An exception nothing expected: a bug of pelican-flattr. EX_SOFTWARE of
+# sysexits.h, as 1 says problems found (audit, diff) or a refusal by Flattr
+# (verify), which a script would act on.
+EXIT_CRASHED = 70
 
 
 class Terminated(KeyboardInterrupt):
@@ -77,11 +84,7 @@ class _Parser(argparse.ArgumentParser):
         # "-hSECRET", "--json=SECRET": a flag given a value, which argparse
         # quotes; a flag's value is never worth showing.
         message = _IGNORED_VALUE.sub("ignored explicit argument '[hidden]'", message)
-        for secret in self.hidden:
-            # Only where argparse quotes it whole: a short value ("a") must
-            # not turn every "a" of the message into "[hidden]".
-            whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
-            message = re.sub(whole, "[hidden]", message)
+        message = _without_secrets(message, self.hidden)
         terminal.json_run.problems.append(message)
         super().error(message)
 
@@ -103,6 +106,16 @@ _OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,1
 # the text holds one, up to the list of choices or the end of the message.
 _INVALID_CHOICE = re.compile(r"invalid choice: (.*?)(?= \(choose from |$)")
 _IGNORED_VALUE = re.compile(r"ignored explicit argument .*")
+
+
+def _without_secrets(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each of ``secrets`` shown as ``[hidden]``, where it
+    stands whole, as argparse or Python quotes it: a short value ("a") must
+    not turn every "a" of the text into "[hidden]"."""
+    for secret in secrets:
+        whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
+        text = re.sub(whole, "[hidden]", text)
+    return text
 
 
 def _option_only(word: str) -> str:
@@ -306,6 +319,9 @@ def _run(argv: Sequence[str] | None) -> int:
     # every command's module, a moment in which Ctrl-C may come too, and a
     # script that asked for a document still reads one.
     terminal.start_run(wants_json=_asks_for_json(None, arguments))
+    # Until the parser tells the options apart: every option's value, which
+    # a report of a crash as the parser is made must not show.
+    _Parser.hidden = _secrets_in(arguments, frozenset())
     try:
         try:
             status = _parse_and_run(argv, arguments)
@@ -313,6 +329,10 @@ def _run(argv: Sequence[str] | None) -> int:
             # At any moment: as the parser is made, as the command works or
             # as its help is written.
             status = _interrupted(interrupt)
+        except OSError:
+            raise  # one of stdout's, said below
+        except Exception as error:
+            status = _crashed(error, arguments)
         _print_missing_document(status)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
@@ -377,6 +397,44 @@ def _interrupted(interrupt: KeyboardInterrupt) -> int:
     return interrupted_status(interrupt)
 
 
+def _crashed(error: Exception, arguments: Sequence[str]) -> int:
+    """Say that a bug of pelican-flattr stopped the command, with what a
+    report of it needs: the version, the command line and the traceback,
+    an email address in them shown as ``[address]`` and a token as
+    ``[hidden]``; exit status 70. With ``--json``, the document printed in
+    place of the command's lists the first line."""
+    from .webhook_receiver import redact_all_addresses
+
+    # A token given to the command line, or in the environment, which an
+    # exception's message may repeat.
+    secrets = [*_Parser.hidden, *filter(None, map(os.environ.get, _TOKEN_VARIABLES))]
+    # Each argument alone, where a secret stands whole ("--token=SECRET").
+    shown = [_without_secrets(argument, secrets) for argument in arguments]
+    command = shlex.join(["pelican-flattr", *shown])
+    said = (
+        f"a bug of {_version()} stopped the command: report it to "
+        f"pelican-flattr's maintainers, with the command ({command}) and "
+        "the traceback below"
+    )
+    trace = "".join(traceback.format_exception(error)).rstrip("\n")
+    trace = _without_secrets(redact_all_addresses(trace), secrets)
+    said = terminal.shown(redact_all_addresses(said))
+    print(
+        terminal.to_journal(
+            f"pelican-flattr: {said}\n{terminal.shown(trace, lines=True)}"
+        ),
+        file=sys.stderr,
+    )
+    terminal.json_run.problems.append(said)
+    return EXIT_CRASHED
+
+
+# The environment variables that hold a token: verify's and webhook serve's
+# (verify.TOKEN_ENV, webhook_command.TOKEN_ENV; a crash may come before
+# their modules are imported).
+_TOKEN_VARIABLES = ("FLATTR_TOKEN", "FLATTR_WEBHOOK_TOKEN")
+
+
 def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
     """The exit status of the command: what ``handler`` returns, or 2 when
     a file it needs was refused in a way its own checks did not foresee (a
@@ -429,7 +487,7 @@ def _command_word(arguments: Sequence[str]) -> str | None:
 
 def _print_missing_document(status: int) -> None:
     """With ``--json``, the document of a run that printed none (a usage
-    error, Ctrl-C), in the shape of verify's: ``exit_status``, the
+    error, Ctrl-C, a bug), in the shape of verify's: ``exit_status``, the
     ``problems`` said on stderr, and ``"interrupted": true`` after Ctrl-C.
     A script reads one document on stdout however the command ends; after
     SIGTERM, ``"interrupted": true`` too, with ``exit_status`` 143."""

@@ -816,6 +816,8 @@ Exit status:
        Flattr's), or the batch stopped before its end at a refusal every
        identity would get (a rate limit that outlasted the waits, a token
        Flattr does not accept or without the scope)
+   70  a bug of pelican-flattr stopped the run (a traceback follows a
+       line saying so, for a bug report)
   130  interrupted (Ctrl-C), after saying what was recorded
   143  stopped by SIGTERM, as by Ctrl-C
 A failed run also says what failed, and what its status means, in one line

@@ -185,7 +185,8 @@ def add_command(subparsers: Any) -> None:
         ),
         epilog=f"The token comes from --token, ${TOKEN_ENV}, or FLATTR_WEBHOOK_TOKEN "
         "in --settings; the store from --store, FLATTR_STORE in --settings, or "
-        f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error.",
+        f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error, "
+        "70 when a bug of pelican-flattr stopped it.",
     )
     serve.add_argument(
         "--host",
@@ -233,7 +234,8 @@ def add_command(subparsers: Any) -> None:
             "FLATTR_AUTHORS or FLATTR_USERNAME: keep this output private."
         ),
         epilog="Exit status: 0, or 2 when the store or settings cannot be read, "
-        "130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.",
+        "70 when a bug of pelican-flattr stopped it, 130 when interrupted "
+        "(Ctrl-C), 143 when stopped by SIGTERM.",
     )
     pending.add_argument(
         "--store",

@@ -751,6 +751,98 @@ def test_ctrl_c_as_the_parser_is_made_is_an_interruption(tmp_path, as_json):
         assert result.stdout == ""
 
 
+# A command that meets a bug of pelican-flattr: an exception nothing
+# expected, whose message repeats an address and the token.
+CRASHING_COMMAND = """\
+import os, sys
+from pelican_flattr import audit_command, cli, verify
+
+def crash(args):
+    token = getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]
+    raise RuntimeError("cannot go on with carol@example.org and " + token)
+
+audit_command.run_audit = verify.run_verify = crash
+sys.exit(cli.main(sys.argv[1:]))
+"""
+CRASH_TOKEN = "crash-" + "Zq0" * 12
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize(
+    ("command", "environment", "shown"),
+    [
+        (
+            ["verify", "--identity", "email:carol@example.org", "--token", CRASH_TOKEN],
+            {},
+            "pelican-flattr verify --identity email:[address] --token '[hidden]'",
+        ),
+        (
+            ["audit", "out/carol@example.org"],
+            {"FLATTR_TOKEN": CRASH_TOKEN},
+            "pelican-flattr audit out/[address]",
+        ),
+    ],
+)
+def test_a_bug_ends_with_70_and_its_traceback_for_a_report(
+    tmp_path, command, environment, shown, as_json
+):
+    # An exception nothing expected ended with 1, which says problems found
+    # (audit) or a refusal by Flattr (verify): a script acted on it.
+    env = {k: v for k, v in child_env(**environment).items() if k != "FLATTR_TOKEN"}
+    env.update(environment)
+    json_option = ["--json"] if as_json else []
+    result = subprocess.run(
+        [sys.executable, "-c", CRASHING_COMMAND, *command, *json_option],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 70, result.stderr
+    first, *trace = result.stderr.splitlines()
+    assert first == (
+        f"pelican-flattr: a bug of {cli._version()} stopped the command: report "
+        f"it to pelican-flattr's maintainers, with the command ({shown}"
+        f"{' --json' if as_json else ''}) and the traceback below"
+    )
+    assert trace[0] == "Traceback (most recent call last):"
+    assert trace[-1] == "RuntimeError: cannot go on with [address] and [hidden]"
+    assert "carol@" not in result.stdout + result.stderr
+    assert CRASH_TOKEN not in result.stdout + result.stderr
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "ok": False,
+            "exit_status": 70,
+            "problems": [first.removeprefix("pelican-flattr: ")],
+        }
+    else:
+        assert result.stdout == ""
+
+
+def test_a_bug_as_the_parser_is_made_shows_no_value_of_an_option(tmp_path):
+    # Before the parser tells --token from --limit, every option's value
+    # may be the token: none is shown.
+    code = CRASHING_COMMAND.replace(
+        "audit_command.run_audit = verify.run_verify = crash",
+        "cli.build_parser = lambda: crash(None)",
+    ).replace('getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]', '"x"')
+    result = subprocess.run(
+        [sys.executable, "-c", code, "verify", "--tok", CRASH_TOKEN, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 70, result.stderr
+    assert "(pelican-flattr verify --tok '[hidden]' --json)" in result.stderr
+    assert CRASH_TOKEN not in result.stdout + result.stderr
+    assert json.loads(result.stdout)["exit_status"] == 70
+
+
 # A value that stands for a token pasted in the wrong place.
 SECRET = "Zq0" * 12
 
