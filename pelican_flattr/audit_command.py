@@ -54,7 +54,9 @@ def add_command(subparsers: Any) -> None:
         "PROBLEM; expected: EXPECTED. Each kind, and what to do about it: "
         '"What the audit reports" in docs/manifest.md of pelican-flattr\'s '
         "source. Exit status: 0 when the site is sound, 1 when problems were "
-        "found, 2 when the manifest or output folder cannot be read.",
+        "found, 2 when the manifest or output folder cannot be read, 70 when a "
+        "bug of pelican-flattr stopped it, 130 when interrupted (Ctrl-C), 143 "
+        "when stopped by SIGTERM.",
     )
     parser.add_argument(
         "output", metavar="OUTPUT_DIR", type=path_argument, help="the built site"

@@ -5,8 +5,10 @@ print is ``terminal``'s.
 Every subcommand module exposes ``add_command(subparsers)``, which adds its
 parser and sets ``handler`` to a function taking the parsed arguments and
 returning the exit status: 0 on success, 1 when problems were found, 2 for a
-usage error, 130 when interrupted, 141 when stdout was closed early (as by
-``| head``), and other codes as each subcommand documents.
+usage error, 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM, 141
+when stdout was closed early (as by ``| head``), 70 when a bug of
+pelican-flattr stopped it (an unexpected exception), and other codes as each
+subcommand documents.
 """
 
 from __future__ import annotations
@@ -15,14 +17,40 @@ import argparse
 import contextlib
 import errno
 import importlib
-import importlib.metadata
 import os
 import re
+import shlex
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import terminal
+
+# The exit statuses of a command stopped by a signal: 128 and the signal's
+# number, as a shell reports a process the signal ended.
+EXIT_INTERRUPTED = 130  # SIGINT: Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM: timeout(1), systemd, a job scheduler
+# An exception nothing expected: a bug of pelican-flattr. EX_SOFTWARE of
+# sysexits.h, as 1 says problems found (audit, diff) or a refusal by Flattr
+# (verify), which a script would act on.
+EXIT_CRASHED = 70
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is as Ctrl-C raises
+    KeyboardInterrupt: every ``except KeyboardInterrupt`` of the commands
+    stops on it as on Ctrl-C (``verify`` says what it recorded, a --json
+    document is printed), and the command ends with 143, not 130."""
+
+
+def interrupted_status(interrupt: KeyboardInterrupt) -> int:
+    """The exit status of a command stopped by ``interrupt``: 143 for
+    SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
 
 # Modules that contribute a subcommand, in the order --help lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -56,11 +84,7 @@ class _Parser(argparse.ArgumentParser):
         # "-hSECRET", "--json=SECRET": a flag given a value, which argparse
         # quotes; a flag's value is never worth showing.
         message = _IGNORED_VALUE.sub("ignored explicit argument '[hidden]'", message)
-        for secret in self.hidden:
-            # Only where argparse quotes it whole: a short value ("a") must
-            # not turn every "a" of the message into "[hidden]".
-            whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
-            message = re.sub(whole, "[hidden]", message)
+        message = _without_secrets(message, self.hidden)
         terminal.json_run.problems.append(message)
         super().error(message)
 
@@ -82,6 +106,16 @@ _OPTION_NAME = re.compile(r"(?:-|--|[\u2014\u2013\u2010\u2212])[A-Za-z][\w-]{0,1
 # the text holds one, up to the list of choices or the end of the message.
 _INVALID_CHOICE = re.compile(r"invalid choice: (.*?)(?= \(choose from |$)")
 _IGNORED_VALUE = re.compile(r"ignored explicit argument .*")
+
+
+def _without_secrets(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each of ``secrets`` shown as ``[hidden]``, where it
+    stands whole, as argparse or Python quotes it: a short value ("a") must
+    not turn every "a" of the text into "[hidden]"."""
+    for secret in secrets:
+        whole = rf"(?<![^\s'=]){re.escape(secret)}(?![^\s',])"
+        text = re.sub(whole, "[hidden]", text)
+    return text
 
 
 def _option_only(word: str) -> str:
@@ -190,6 +224,10 @@ def _command_names(parser: argparse.ArgumentParser) -> str:
 def _version() -> str:
     """``pelican-flattr VERSION``, as installed: the one place it is kept is
     pyproject.toml, which the package's metadata carries."""
+    # Imported here: it takes as long as the rest of this module's imports,
+    # before main() runs, a moment in which Ctrl-C is a traceback still.
+    import importlib.metadata
+
     try:
         return f"pelican-flattr {importlib.metadata.version('pelican-flattr')}"
     except importlib.metadata.PackageNotFoundError:
@@ -206,14 +244,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stderr is not None:
             print("pelican-flattr: standard output is closed", file=sys.stderr)
         return 2
-    with _stdout_escapes_what_it_cannot_write():
+    with _stdout_escapes_what_it_cannot_write(), _sigterm_interrupts():
         return _run(argv)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM stops it as Ctrl-C does (see
+    ``Terminated``), and the signal's own handling is back afterwards.
+
+    timeout(1), systemd and job schedulers stop a command with SIGTERM,
+    whose default ends the process at once: no line on stderr, no --json
+    document, and ``verify`` did not say which identities it had recorded.
+    A SIGTERM ignored by whoever started the command, or handled by a
+    program that calls main(), is left so; ``webhook serve`` sets its own.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield  # Python sets a signal's handler in the main thread alone
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 @contextlib.contextmanager
 def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
     """While a command runs, a character stdout cannot encode is written as
-    a backslash escape (``\\xe9``), and strict encoding is back afterwards.
+    a backslash escape (``\\xe9``), and stdout's own error handler is back
+    afterwards.
 
     An author's name, a claim URL or an error description from Flattr may
     hold any character, and a stdout that cannot write one
@@ -222,9 +289,8 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
     identities were sent, and exit with 1, which says Flattr refused one.
     """
     stdout = sys.stdout
-    if getattr(stdout, "errors", None) != "strict" or not hasattr(
-        stdout, "reconfigure"
-    ):
+    errors = getattr(stdout, "errors", None)
+    if errors in _NEVER_RAISE or not hasattr(stdout, "reconfigure"):
         yield
         return
     stdout.reconfigure(errors="backslashreplace")
@@ -234,49 +300,44 @@ def _stdout_escapes_what_it_cannot_write() -> Iterator[None]:
         # A caller that runs main() in its own process keeps its stdout as
         # it was; a stdout already closed or gone (``| head``) is left alone.
         with contextlib.suppress(OSError, ValueError):
-            stdout.reconfigure(errors="strict")
+            stdout.reconfigure(errors=errors)
+
+
+# The error handlers that write every character somehow, and never raise.
+# Any other raises for a character its encoding lacks: "strict", and also
+# "surrogateescape", which Python gives stdout in a C or POSIX locale
+# without UTF-8 mode (LC_ALL=C PYTHONUTF8=0, as cron may run a command), and
+# which writes back only the bytes a file name could not decode.
+_NEVER_RAISE = frozenset(
+    {"backslashreplace", "replace", "xmlcharrefreplace", "namereplace", "ignore"}
+)
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
-    _Parser.hidden = _secrets_in(arguments, _option_names(parser))
-    terminal.start_run(wants_json=_asks_for_json(parser, arguments))
-    if (
-        terminal.json_run.wanted
-        and _command_word(arguments) is None
-        and not {"-h", "--help", "--version"} & set(_before_separator(arguments))
-    ):
-        # argparse would call --json itself the mistake ("unrecognized
-        # arguments: --json"), where the command is what is missing.
-        status = terminal.usage_error(
-            f"a command is needed before --json: one of {_command_names(parser)}"
-        )
-        _print_missing_document(status)
-        return status
+    # Read from the words alone until the parser is made: making it imports
+    # every command's module, a moment in which Ctrl-C may come too, and a
+    # script that asked for a document still reads one.
+    terminal.start_run(wants_json=_asks_for_json(None, arguments))
+    # Until the parser tells the options apart: every option's value, which
+    # a report of a crash as the parser is made must not show.
+    _Parser.hidden = _secrets_in(arguments, frozenset())
     try:
         try:
-            args = parser.parse_args(argv)
-        except SystemExit as stop:
-            # argparse printed --help (status 0) or said a usage error: a
-            # stdout that cannot take the help is said here, as for any other
-            # output; the flush at exit would fail without a word.
-            if stop.code != 0:
-                _print_missing_document(2)
-            sys.stdout.flush()
-            raise
-        terminal.json_run.wanted = bool(getattr(args, "json", False))
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help(sys.stderr)
-            return 2
-        status = _status_of(handler, args)
+            status = _parse_and_run(argv, arguments)
+        except KeyboardInterrupt as interrupt:
+            # At any moment: as the parser is made, as the command works or
+            # as its help is written.
+            status = _interrupted(interrupt)
+        except OSError:
+            raise  # one of stdout's, said below
+        except Exception as error:
+            status = _crashed(error, arguments)
         _print_missing_document(status)
         sys.stdout.flush()  # so that a closed pipe shows here, not at exit
         return status
-    except KeyboardInterrupt:
-        print("pelican-flattr: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:  # again, as the document was written
+        return _interrupted(interrupt)
     except BrokenPipeError:
         # The reader has gone (``| head``): stop quietly, as a filter does.
         _drop_unwritten_output()
@@ -293,32 +354,113 @@ def _run(argv: Sequence[str] | None) -> int:
         return status
 
 
+def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
+    """Parse ``arguments`` (``argv`` as given to ``main``) and run the
+    command they name; its exit status. ``_run`` prints the document a run
+    given ``--json`` did not print."""
+    parser = build_parser()
+    _Parser.hidden = _secrets_in(arguments, _option_names(parser))
+    terminal.json_run.wanted = _asks_for_json(parser, arguments)
+    if (
+        terminal.json_run.wanted
+        and _command_word(arguments) is None
+        and not {"-h", "--help", "--version"} & set(_before_separator(arguments))
+    ):
+        # argparse would call --json itself the mistake ("unrecognized
+        # arguments: --json"), where the command is what is missing.
+        return terminal.usage_error(
+            f"a command is needed before --json: one of {_command_names(parser)}"
+        )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        # argparse printed --help (status 0) or said a usage error: a
+        # stdout that cannot take the help is said here, as for any other
+        # output; the flush at exit would fail without a word.
+        if stop.code != 0:
+            _print_missing_document(2)
+        sys.stdout.flush()
+        raise
+    terminal.json_run.wanted = bool(getattr(args, "json", False))
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return _status_of(handler, args)
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Say that the command was interrupted, and by SIGTERM when it was;
+    its exit status (see ``interrupted_status``)."""
+    by = " by SIGTERM" if isinstance(interrupt, Terminated) else ""
+    print(f"pelican-flattr: interrupted{by}", file=sys.stderr)
+    return interrupted_status(interrupt)
+
+
+def _crashed(error: Exception, arguments: Sequence[str]) -> int:
+    """Say that a bug of pelican-flattr stopped the command, with what a
+    report of it needs: the version, the command line and the traceback,
+    an email address in them shown as ``[address]`` and a token as
+    ``[hidden]``; exit status 70. With ``--json``, the document printed in
+    place of the command's lists the first line."""
+    from .webhook_receiver import redact_all_addresses
+
+    # A token given to the command line, or in the environment, which an
+    # exception's message may repeat.
+    secrets = [*_Parser.hidden, *filter(None, map(os.environ.get, _TOKEN_VARIABLES))]
+    # Each argument alone, where a secret stands whole ("--token=SECRET").
+    shown = [_without_secrets(argument, secrets) for argument in arguments]
+    command = shlex.join(["pelican-flattr", *shown])
+    said = (
+        f"a bug of {_version()} stopped the command: report it to "
+        f"pelican-flattr's maintainers, with the command ({command}) and "
+        "the traceback below"
+    )
+    trace = "".join(traceback.format_exception(error)).rstrip("\n")
+    trace = _without_secrets(redact_all_addresses(trace), secrets)
+    said = terminal.shown(redact_all_addresses(said))
+    print(
+        terminal.to_journal(
+            f"pelican-flattr: {said}\n{terminal.shown(trace, lines=True)}"
+        ),
+        file=sys.stderr,
+    )
+    terminal.json_run.problems.append(said)
+    return EXIT_CRASHED
+
+
+# The environment variables that hold a token: verify's and webhook serve's
+# (verify.TOKEN_ENV, webhook_command.TOKEN_ENV; a crash may come before
+# their modules are imported).
+_TOKEN_VARIABLES = ("FLATTR_TOKEN", "FLATTR_WEBHOOK_TOKEN")
+
+
 def _status_of(handler: Callable[[argparse.Namespace], int], args: Any) -> int:
-    """The exit status of the command: what ``handler`` returns, 130 when
-    Ctrl-C stopped it, or 2 when a file it needs was refused in a way its own
-    checks did not foresee (a folder it may not enter, a name too long); an
-    error of stdout itself is raised, as no document can follow it."""
+    """The exit status of the command: what ``handler`` returns, or 2 when
+    a file it needs was refused in a way its own checks did not foresee (a
+    folder it may not enter, a name too long); an error of stdout itself is
+    raised, as no document can follow it, and so is Ctrl-C."""
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print("pelican-flattr: interrupted", file=sys.stderr)
-        return 130
     except OSError as error:
         if error.filename is None or isinstance(error, BrokenPipeError):
             raise  # stdout's own: a full disk, a reader that has gone
         return terminal.usage_error(_describe_os_error(error))
 
 
-def _asks_for_json(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> bool:
+def _asks_for_json(
+    parser: argparse.ArgumentParser | None, arguments: Sequence[str]
+) -> bool:
     """Whether ``arguments`` give ``--json`` (or an abbreviation argparse
     takes for it) to a command that takes it, or with no known command (a
     mistyped one, none at all): read before argparse, whose usage errors
     end such a run with a document too. A script that asked for one reads
-    it whatever the command line it was given."""
+    it whatever the command line it was given. Without ``parser`` (not made
+    yet), any command is taken to take it."""
     words = _before_separator(arguments)
     command = _command_word(arguments)
     chosen = None
-    for action in parser._actions:
+    for action in parser._actions if parser is not None else ():
         if isinstance(action, argparse._SubParsersAction):
             chosen = action.choices.get(command or "")
     if chosen is not None and "--json" not in _option_names(chosen):
@@ -345,9 +487,10 @@ def _command_word(arguments: Sequence[str]) -> str | None:
 
 def _print_missing_document(status: int) -> None:
     """With ``--json``, the document of a run that printed none (a usage
-    error, Ctrl-C), in the shape of verify's: ``exit_status``, the
+    error, Ctrl-C, a bug), in the shape of verify's: ``exit_status``, the
     ``problems`` said on stderr, and ``"interrupted": true`` after Ctrl-C.
-    A script reads one document on stdout however the command ends."""
+    A script reads one document on stdout however the command ends; after
+    SIGTERM, ``"interrupted": true`` too, with ``exit_status`` 143."""
     run = terminal.json_run
     if not run.wanted or run.printed:
         return
@@ -356,7 +499,7 @@ def _print_missing_document(status: int) -> None:
         "exit_status": status,
         "problems": list(run.problems),
     }
-    if status == 130:
+    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         document["interrupted"] = True
     terminal.print_json(document)
 

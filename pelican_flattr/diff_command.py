@@ -67,7 +67,8 @@ def add_command(subparsers: Any) -> None:
         "cause, as the build's summary does. The closing line counts the rows "
         "of each kind. Exit status: 0 when no flattrs would be orphaned or "
         "passed to another source, 1 when some would, 2 when a manifest or the "
-        "settings file cannot be read.",
+        "settings file cannot be read, 70 when a bug of pelican-flattr stopped "
+        "it, 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.",
     )
     parser.add_argument(
         "old",

@@ -807,15 +807,19 @@ for later runs against that API, and hand no pending flattrs over; the
 output says so.
 
 Exit status:
-  0  every identity verified (or already recorded, or skipped)
-  1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
-  2  usage error: bad arguments, an invalid identity, an unreadable FILE or
-     store; nothing is sent
-  3  identities left to send, a rerun resumes: could not reach Flattr
-     (connection failure, timeout, 5xx, or an answer that is not
-     Flattr's), or the batch stopped before its end at a refusal every
-     identity would get (a rate limit that outlasted the waits, a token
-     Flattr does not accept or without the scope)
+    0  every identity verified (or already recorded, or skipped)
+    1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
+    2  usage error: bad arguments, an invalid identity, an unreadable FILE or
+       store; nothing is sent
+    3  identities left to send, a rerun resumes: could not reach Flattr
+       (connection failure, timeout, 5xx, or an answer that is not
+       Flattr's), or the batch stopped before its end at a refusal every
+       identity would get (a rate limit that outlasted the waits, a token
+       Flattr does not accept or without the scope)
+   70  a bug of pelican-flattr stopped the run (a traceback follows a
+       line saying so, for a bug report)
+  130  interrupted (Ctrl-C), after saying what was recorded
+  143  stopped by SIGTERM, as by Ctrl-C
 A failed run also says what failed, and what its status means, in one line
 on stderr; the report stays on stdout (with --quiet, only its problems).
 """
@@ -952,12 +956,15 @@ def run_verify(args: argparse.Namespace) -> int:
     report = _Report(args)
     try:
         return _verify(args, report)
-    except KeyboardInterrupt:
-        # Ctrl-C at any moment: while reading --from, or opening a store
-        # another process holds locked (SQLite waits out its busy timeout)
-        # as much as during the batch. With --json the document is still
-        # printed (cli.main then ends with status 130).
-        report.interrupted()
+    except KeyboardInterrupt as interrupt:
+        # Ctrl-C (or SIGTERM, cli.Terminated) at any moment: while reading
+        # --from, or opening a store another process holds locked (SQLite
+        # waits out its busy timeout) as much as during the batch. With
+        # --json the document is still printed (cli.main then ends with
+        # status 130, or 143).
+        from .cli import interrupted_status
+
+        report.interrupted(interrupted_status(interrupt))
         raise
 
 
@@ -1289,9 +1296,10 @@ class _Report:
         if not self.args.quiet:
             _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
 
-    def interrupted(self) -> None:
+    def interrupted(self, status: int) -> None:
         """Say what was done; with --json, still print the document (with
-        ``"interrupted": true`` and the exit status 130)."""
+        ``"interrupted": true`` and the exit status ``status``: 130 after
+        Ctrl-C, 143 after SIGTERM)."""
 
         verified = [outcome for outcome in self.done if outcome.status == "verified"]
         missing = [o.request.identity for o in verified if o.unrecorded]
@@ -1314,7 +1322,7 @@ class _Report:
             )
         _say(said)
         if self.args.json and not self.printed:
-            document = self._document(self.done, EXIT_INTERRUPTED)
+            document = self._document(self.done, status)
             document["interrupted"] = True
             self._print_json(document)
 

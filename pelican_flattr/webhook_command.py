@@ -13,6 +13,7 @@ nowhere else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -180,11 +181,12 @@ def add_command(subparsers: Any) -> None:
         description=(
             "Run the web hook receiver on waitress. Register "
             f"https://YOUR-HOST{ROUTE_PREFIX}TOKEN with Flattr. Stops cleanly "
-            "on SIGTERM and Ctrl-C."
+            "on SIGTERM, SIGHUP and Ctrl-C."
         ),
         epilog=f"The token comes from --token, ${TOKEN_ENV}, or FLATTR_WEBHOOK_TOKEN "
         "in --settings; the store from --store, FLATTR_STORE in --settings, or "
-        f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error.",
+        f"{DEFAULT_STORE} in the current folder. Exit status 2 for a usage error, "
+        "70 when a bug of pelican-flattr stopped it.",
     )
     serve.add_argument(
         "--host",
@@ -231,7 +233,9 @@ def add_command(subparsers: Any) -> None:
             "Claim URLs of email owners get the plain address appended, from "
             "FLATTR_AUTHORS or FLATTR_USERNAME: keep this output private."
         ),
-        epilog="Exit status: 0, or 2 when the store or settings cannot be read.",
+        epilog="Exit status: 0, or 2 when the store or settings cannot be read, "
+        "70 when a bug of pelican-flattr stopped it, 130 when interrupted "
+        "(Ctrl-C), 143 when stopped by SIGTERM.",
     )
     pending.add_argument(
         "--store",
@@ -538,7 +542,7 @@ def _quotes_on(token: str) -> str | None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or Ctrl-C."""
+    """Serve until SIGTERM, SIGHUP or Ctrl-C."""
     # Spaces around it, as around the token, are no part of a host.
     host = args.host.strip()
     problem = _host_problem(host)
@@ -573,7 +577,7 @@ def run_serve(args: argparse.Namespace) -> int:
         # every flattr stored so far lost, and not a word said.
         return terminal.usage_error(f"{published}; the receiver does not start")
     app: WebhookApp | None = None
-    stopping = threading.Event()  # SIGTERM or Ctrl-C came
+    stopping = threading.Event()  # SIGTERM, SIGHUP or Ctrl-C came
     hurry = threading.Event()  # a second one came
 
     def receive(environ: Any, start_response: Any) -> Any:
@@ -637,6 +641,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    hangup = getattr(signal, "SIGHUP", None)  # none on Windows
+    if hangup is not None and signal.getsignal(hangup) is signal.SIG_DFL:
+        # SIGHUP (kill -HUP, as a log rotation sends it to reopen logs this
+        # receiver does not keep) ended it at once, dropping the requests
+        # it had received: it stops as on SIGTERM. One ignored (nohup) is
+        # left ignored.
+        signal.signal(hangup, stop)
     urls = " and ".join(
         f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
         for host, port in _listening_on(server)
@@ -682,9 +693,13 @@ def _holds_bytes(request: Any) -> bool:
 def _say(line: str, level: int = logging.INFO) -> None:
     """Write ``serve``'s own ``line`` to stderr; under systemd with the
     journald priority of ``level``, as its log lines have: without it,
-    journald takes a warning for information."""
+    journald takes a warning for information. A line stderr refuses is
+    dropped, as logging drops its log lines: the terminal the receiver ran
+    in closed (SIGHUP) must not end its stop before the requests it
+    received are answered."""
     priority = terminal.journal_priority(level) if terminal.stderr_is_journal() else ""
-    print(f"{priority}pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError):
+        print(f"{priority}pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
 
 
 def _requests(count: int) -> str:

@@ -626,6 +626,15 @@ os.kill(os.getpid(), signal.SIGINT)
 
 
 @pytest.mark.parametrize(
+    ("sig", "status", "said"),
+    [
+        ("SIGINT", 130, "pelican-flattr: interrupted\n"),
+        # timeout(1), systemd and job schedulers send SIGTERM, which ended
+        # the command at once: status 143, and nothing on stdout or stderr.
+        ("SIGTERM", 143, "pelican-flattr: interrupted by SIGTERM\n"),
+    ],
+)
+@pytest.mark.parametrize(
     "command",
     [
         ["audit", "{output}", "--settings", "{settings}"],
@@ -633,11 +642,13 @@ os.kill(os.getpid(), signal.SIGINT)
         ["pending", "--settings", "{settings}"],
     ],
 )
-def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command):
+def test_ctrl_c_still_prints_the_json_document(
+    sample_output, tmp_path, command, sig, status, said
+):
     # verify printed its document with "interrupted": true; audit, diff and
     # pending printed nothing on stdout, and ended with 130.
     settings = tmp_path / "pelicanconf.py"
-    settings.write_text(INTERRUPTING_SETTINGS, encoding="utf-8")
+    settings.write_text(INTERRUPTING_SETTINGS.replace("SIGINT", sig), "utf-8")
     places = {
         "output": sample_output,
         "settings": settings,
@@ -654,14 +665,182 @@ def test_ctrl_c_still_prints_the_json_document(sample_output, tmp_path, command)
         # keeps it ignored; the operator's Ctrl-C is what we test.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    assert result.returncode == 130, result.stderr
-    assert result.stderr == "pelican-flattr: interrupted\n"
+    assert result.returncode == status, result.stderr
+    assert result.stderr == said
     assert json.loads(result.stdout) == {
         "ok": False,
-        "exit_status": 130,
+        "exit_status": status,
         "interrupted": True,
         "problems": [],
     }
+
+
+def test_a_caller_keeps_its_sigterm_handling_after_main(capsys):
+    # main() makes SIGTERM stop a command as Ctrl-C does while it runs; a
+    # program that calls it finds SIGTERM as it was after.
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert cli.main(["webhook", "token"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    capsys.readouterr()
+
+
+def test_a_sigterm_ignored_by_whoever_started_the_command_stays_ignored(tmp_path):
+    # nohup-like starters and job schedulers may ignore SIGTERM on purpose.
+    code = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "from pelican_flattr import cli\n"
+        "build_parser = cli.build_parser\n"
+        "def sent_sigterm():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return build_parser()\n"
+        "cli.build_parser = sent_sigterm\n"
+        "sys.exit(cli.main(['webhook', 'token']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+# Ctrl-C as the parser is made, which imports every command's module (a
+# quarter of a second, before any command runs).
+INTERRUPTED_AS_THE_PARSER_IS_MADE = """\
+import sys
+from pelican_flattr import cli
+
+def build_parser():
+    raise KeyboardInterrupt
+
+cli.build_parser = build_parser
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_as_the_parser_is_made_is_an_interruption(tmp_path, as_json):
+    # build_parser() ran before the try that turns Ctrl-C into status 130:
+    # a traceback, and no document for a script that asked for one.
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_AS_THE_PARSER_IS_MADE, "audit", "out"]
+        + (["--json"] if as_json else []),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "pelican-flattr: interrupted\n"
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "ok": False,
+            "exit_status": 130,
+            "interrupted": True,
+            "problems": [],
+        }
+    else:
+        assert result.stdout == ""
+
+
+# A command that meets a bug of pelican-flattr: an exception nothing
+# expected, whose message repeats an address and the token.
+CRASHING_COMMAND = """\
+import os, sys
+from pelican_flattr import audit_command, cli, verify
+
+def crash(args):
+    token = getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]
+    raise RuntimeError("cannot go on with carol@example.org and " + token)
+
+audit_command.run_audit = verify.run_verify = crash
+sys.exit(cli.main(sys.argv[1:]))
+"""
+CRASH_TOKEN = "crash-" + "Zq0" * 12
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize(
+    ("command", "environment", "shown"),
+    [
+        (
+            ["verify", "--identity", "email:carol@example.org", "--token", CRASH_TOKEN],
+            {},
+            "pelican-flattr verify --identity email:[address] --token '[hidden]'",
+        ),
+        (
+            ["audit", "out/carol@example.org"],
+            {"FLATTR_TOKEN": CRASH_TOKEN},
+            "pelican-flattr audit out/[address]",
+        ),
+    ],
+)
+def test_a_bug_ends_with_70_and_its_traceback_for_a_report(
+    tmp_path, command, environment, shown, as_json
+):
+    # An exception nothing expected ended with 1, which says problems found
+    # (audit) or a refusal by Flattr (verify): a script acted on it.
+    env = {k: v for k, v in child_env(**environment).items() if k != "FLATTR_TOKEN"}
+    env.update(environment)
+    json_option = ["--json"] if as_json else []
+    result = subprocess.run(
+        [sys.executable, "-c", CRASHING_COMMAND, *command, *json_option],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 70, result.stderr
+    first, *trace = result.stderr.splitlines()
+    assert first == (
+        f"pelican-flattr: a bug of {cli._version()} stopped the command: report "
+        f"it to pelican-flattr's maintainers, with the command ({shown}"
+        f"{' --json' if as_json else ''}) and the traceback below"
+    )
+    assert trace[0] == "Traceback (most recent call last):"
+    assert trace[-1] == "RuntimeError: cannot go on with [address] and [hidden]"
+    assert "carol@" not in result.stdout + result.stderr
+    assert CRASH_TOKEN not in result.stdout + result.stderr
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "ok": False,
+            "exit_status": 70,
+            "problems": [first.removeprefix("pelican-flattr: ")],
+        }
+    else:
+        assert result.stdout == ""
+
+
+def test_a_bug_as_the_parser_is_made_shows_no_value_of_an_option(tmp_path):
+    # Before the parser tells --token from --limit, every option's value
+    # may be the token: none is shown.
+    code = CRASHING_COMMAND.replace(
+        "audit_command.run_audit = verify.run_verify = crash",
+        "cli.build_parser = lambda: crash(None)",
+    ).replace('getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]', '"x"')
+    result = subprocess.run(
+        [sys.executable, "-c", code, "verify", "--tok", CRASH_TOKEN, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 70, result.stderr
+    assert "(pelican-flattr verify --tok '[hidden]' --json)" in result.stderr
+    assert CRASH_TOKEN not in result.stdout + result.stderr
+    assert json.loads(result.stdout)["exit_status"] == 70
 
 
 # A value that stands for a token pasted in the wrong place.
@@ -713,17 +892,62 @@ def test_help_asked_with_json_is_the_help_alone(capsys):
     assert "exit_status" not in out
 
 
-def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path):
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_a_caller_keeps_its_stdout_strict_after_main(monkeypatch, tmp_path, errors):
     # main() escapes what stdout cannot write while a command runs; a
     # program that calls it, and writes its own output after, meets the
     # encoding errors it asked for.
-    written = (tmp_path / "out.txt").open("w", encoding="ascii", errors="strict")
+    written = (tmp_path / "out.txt").open("w", encoding="ascii", errors=errors)
     monkeypatch.setattr(sys, "stdout", written)
     with written:
         assert cli.main(["webhook", "token"]) == 0
-        assert written.errors == "strict"
+        assert written.errors == errors
         with pytest.raises(UnicodeEncodeError):
             print("caf\u00e9")
+
+
+# A C or POSIX locale without UTF-8 mode, as cron may run a command: Python
+# gives stdout ASCII and the error handler "surrogateescape", not "strict".
+C_LOCALE = {"LC_ALL": "C", "PYTHONUTF8": "0"}
+
+
+def c_locale_env() -> dict[str, str]:
+    """``child_env`` in the C locale, with no PYTHONIOENCODING to undo it."""
+    env = child_env(**C_LOCALE)
+    env.pop("PYTHONIOENCODING", None)
+    return env
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_audit_in_a_c_locale_shows_a_file_name_stdout_cannot_write(
+    sample_output, tmp_path, as_json
+):
+    # A row naming a file "\u00e5rsm\u00f6te.txt" ended the audit with a
+    # UnicodeEncodeError traceback and status 1, which says problems found:
+    # only a strict stdout was made to escape what it cannot write.
+    output = tmp_path / "output"
+    shutil.copytree(sample_output, output)
+    (output / "\u00e5rsm\u00f6te.txt").write_text("carol@example.org\n")
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "audit", str(output),
+        "--settings", str(ROOT / "sample_site" / "publishconf.py"),
+    ] + (["--json"] if as_json else [])  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, env=c_locale_env(), cwd=tmp_path, timeout=120
+    )
+    assert b"Traceback" not in done.stderr, done.stderr.decode("ascii", "replace")
+    assert done.returncode == 1
+    out = done.stdout.decode("ascii")
+    if as_json:
+        (row,) = [
+            problem
+            for problem in json.loads(out)["problems"]
+            if problem["kind"] == "address-published" and "rsm" in problem["file"]
+        ]
+        assert row["file"] == "\u00e5rsm\u00f6te.txt"
+    else:
+        assert "\\xe5rsm\\xf6te.txt: address-published: " in out
+    assert "carol@example.org" not in out
 
 
 def on_a_terminal(code: str, columns: int, status: int = 0) -> str:

@@ -876,8 +876,18 @@ def test_a_thing_id_an_older_version_stored_with_an_address_is_not_shown(
     assert owners == {"partner:ns:1": (["news/[address]"],)}
 
 
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"PYTHONIOENCODING": "ascii"},
+        # A C locale without UTF-8 mode (cron's, at times): ASCII too, but
+        # with "surrogateescape", which raises as "strict" does.
+        {"LC_ALL": "C", "PYTHONUTF8": "0"},
+    ],
+    ids=["ascii", "c-locale"],
+)
 @pytest.mark.parametrize("as_json", [False, True])
-def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
+def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json, environment):
     # A claim URL may hold any character; PYTHONIOENCODING=ascii (or a C
     # locale) ended the report half-way with a traceback.
     from pelican_flattr.store import open_store
@@ -894,7 +904,10 @@ def test_a_stdout_in_ascii_gets_the_report_escaped(tmp_path, as_json):
     done = subprocess.run(
         command,
         capture_output=True,
-        env=child_env(PYTHONIOENCODING="ascii"),
+        env={
+            **{k: v for k, v in child_env().items() if k != "PYTHONIOENCODING"},
+            **environment,
+        },
         timeout=60,
         cwd=tmp_path,
     )

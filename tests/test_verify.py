@@ -1764,6 +1764,44 @@ def test_the_console_script_is_interrupted_and_resumes(tmp_path):
             assert TOKEN not in output
 
 
+def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
+    # timeout(1), systemd and job schedulers stop a command with SIGTERM: it
+    # ended verify at once with 143, and neither a line nor the --json
+    # document said which identities had been verified and recorded.
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    store = tmp_path / "store.sqlite3"
+    with FlattrApiStub(slow_seconds=60) as stub:
+        stub.script("slow", identity="partner:ns:3")
+        process = subprocess.Popen(
+            [
+                str(SCRIPT), "verify", "--from", str(csv_path), "--api-url",
+                stub.url, "--store", str(store), "--json",
+            ],
+            env=script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )  # fmt: skip
+        try:
+            assert stub.wait_for_requests(3, timeout=30)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 143, out + err
+    assert "stopped after 2 new verifications" in err
+    assert "run the same command again to resume" in err
+    assert "pelican-flattr: interrupted by SIGTERM" in err
+    assert "Traceback" not in err
+    document = json.loads(out)
+    assert document["interrupted"] is True and document["exit_status"] == 143
+    assert [r["outcome"] for r in document["results"]] == ["verified", "verified"]
+    assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
+
+
 def test_a_stdout_in_ascii_gets_every_identity_sent_and_names_escaped(tmp_path):
     # An author's name that stdout cannot encode (PYTHONIOENCODING=ascii, a C
     # locale) ended verify with a traceback after the first identity: the rest

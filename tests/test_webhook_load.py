@@ -1,10 +1,15 @@
 """Many concurrent deliveries, repeats, disorder, and a stop or a SIGKILL mid-load."""
 
+import contextlib
+import os
+import pty
 import random
 import re
+import select
 import signal
 import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter
@@ -157,11 +162,13 @@ def test_waitress_warns_of_a_queue_once_a_minute_not_once_a_request(tmp_path):
     assert said and int(summary[2]) >= int(said[1])
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_stop_mid_load_answers_every_request_it_received(tmp_path, sig):
     # waitress's own stop dropped the requests queued for a thread
     # ("Canceling 5 pending task(s)"): whole deliveries got a reset, and no
     # line said so. Two threads for 16 clients: requests wait in a queue.
+    # SIGHUP (kill -HUP, as a log rotation sends) ended the receiver at
+    # once, with no stop at all.
     server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log", threads=2).start()
     events = deliveries(unique=3000, repeats=0, seed=11)
     stop = threading.Event()
@@ -280,6 +287,77 @@ def test_a_second_signal_ends_a_stop_at_once_on_every_address(tmp_path, host):
     # Never stored: the lock held it back until the stop dropped it.
     assert [status for _, status, _ in results] == [None]
     assert "stopping: waiting for 1 request received" in server.text()
+
+
+def test_a_receiver_whose_terminal_closes_answers_what_it_received(tmp_path):
+    # Run in a terminal that then closes (an SSH session that ends): SIGHUP
+    # ended it at once, and a delivery it had received got no answer. On
+    # SIGHUP it now stops as on SIGTERM, and its stop goes on though stderr,
+    # the terminal, refuses every line after.
+    store = tmp_path / "s.db"
+    command = [
+        sys.executable, "-m", "pelican_flattr.cli", "webhook", "serve",
+        "--port", "0", "--store", str(store), "--threads", "1",
+    ]  # fmt: skip
+    env = dict(os.environ, FLATTR_WEBHOOK_TOKEN=TOKEN)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the receiver, with the terminal as stdout and stderr
+        try:
+            os.chdir(tmp_path)  # away from the source tree, as -m would use
+            os.execve(sys.executable, command, env)
+        finally:
+            os._exit(127)
+    said = b""
+    try:
+        deadline = time.monotonic() + 20
+        while not re.search(rb"listening on http://127.0.0.1:(\d+)/", said):
+            assert time.monotonic() < deadline, said
+            if select.select([terminal], [], [], 0.2)[0]:
+                said += os.read(terminal, 4096)
+        port = re.search(rb"listening on http://127.0.0.1:(\d+)/", said)[1].decode()
+        url = f"http://127.0.0.1:{port}/hooks/{TOKEN}"
+        lock = sqlite3.connect(store, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        event = dict(PENDING, thing_id="hung-up")
+        results = []
+        stuck = threading.Thread(target=lambda: results.extend(send_all(url, [event])))
+        stuck.start()
+        time.sleep(0.5)  # it waits for the lock in the server's thread
+        os.close(terminal)  # the terminal closes: SIGHUP
+        terminal = -1
+        time.sleep(0.5)
+        lock.execute("ROLLBACK")
+        lock.close()
+        stuck.join(timeout=30)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [code for _, code, _ in results] == [200]
+    assert ("hung-up", 3) in stored(store)
+
+
+def test_a_receiver_started_under_nohup_goes_on_serving_after_sighup(tmp_path):
+    # nohup ignores SIGHUP so that the receiver outlives its terminal: the
+    # stop on SIGHUP must not undo that.
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup does
+    try:
+        server = ReceiverProcess(tmp_path / "s.db", tmp_path / "log").start()
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
+    try:
+        server.process.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert server.process.poll() is None, server.text()
+        event = dict(PENDING, thing_id="after-hangup")
+        assert [code for _, code, _ in send_all(server.url, [event])] == [200]
+        assert "stopping: " not in server.text()
+    finally:
+        assert server.stop() == 0
 
 
 def test_two_receivers_with_different_tokens_share_one_store(tmp_path):
