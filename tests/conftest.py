@@ -15,11 +15,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pelican import Pelican
 from pelican.log import LimitFilter
 from pelican.settings import read_settings
 
 import pelican_flattr
+
+# The properties are checked on a shared 2-core machine, where another job
+# can make generating one example slow: Hypothesis's health check then
+# failed a property that held (a time limit, not a finding).
+hypothesis_settings.register_profile(
+    "shared-machine", suppress_health_check=[HealthCheck.too_slow], deadline=None
+)
+hypothesis_settings.load_profile("shared-machine")
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
