@@ -341,11 +341,15 @@ def _check_buttons(
             _check_embedded_button(audit, relative, button, tags, button["href"])
         elif _unknown(audit, href):
             # The plugin's, or a link written by hand (a theme's, an
-            # article's), which no earlier build left.
-            ours = embedded or BUTTON_CLASS in button.get("class", "").split()
+            # article's), which no earlier build left. Flattr's own
+            # FlattrButton class alone is a hand-written one, as the build
+            # reads it (``markup.shows_other_button``): an old theme's,
+            # whose advice to delete the page an earlier build left was
+            # advice to delete a live article.
+            ours = BUTTON_CLASS in button.get("class", "").split()
             other_sites.add(_other_site(audit, href))
             _report_unknown_button(
-                audit, relative, path, seen, href, thing, lone_button, ours
+                audit, relative, path, seen, href, thing, lone_button, ours, embedded
             )
         elif embedded and href not in audit.manifest.by_url:
             audit.problem(
@@ -381,11 +385,13 @@ def _report_unknown_button(
     thing: Mapping[str, Any] | None,
     lone_button: bool,
     ours: bool,
+    embedded: bool,
 ) -> None:
     """Report the button to ``href`` of the page ``relative`` (at
     ``path``) of ``thing`` (None: a listing), which the manifest doesn't
     know: ``ours``, one of the plugin's class (else a link written by
-    hand); ``lone_button``, the page's one button."""
+    hand: ``embedded``, of load.js's class); ``lone_button``, the page's
+    one button."""
     age = (
         unknown_link_age(audit, href, path, seen) if ours and not lone_button else None
     )
@@ -402,15 +408,22 @@ def _report_unknown_button(
             "page an earlier build left, after a slug changed? delete "
             f"it, {STALE_FIX})"
         )
+    elif embedded:
+        # A theme's snippet from before the plugin: the fix is in the theme.
+        expected = (
+            "no button written by hand: take the theme's old snippet out, "
+            "and print the plugin's with flattr_button()"
+        )
     else:
         expected = (
             "the auto-submit URL of a manifest thing, as "
             "flattr_button() writes it, or no link to it"
         )
+    written = _HAND_WRITTEN_EMBEDDED if embedded else _HAND_WRITTEN
     audit.problem(
         "button-unknown",
         relative,
-        ("a Flattr button" if ours else _HAND_WRITTEN)
+        ("a Flattr button" if ours else written)
         + f" points at {href!r}, which the manifest doesn't know"
         + _sent_instead(href, _compared_thing(audit, href, thing))
         + without_scheme(href),
@@ -1038,6 +1051,10 @@ def _sent_instead(href: str, thing: Mapping[str, Any] | None) -> str:
 
 # A button not of the plugin's class, and why it is one.
 _HAND_WRITTEN = "a link to Flattr's auto-submit URL (a button, whatever its class)"
+_HAND_WRITTEN_EMBEDDED = (
+    "an embedded Flattr button written by hand (class FlattrButton, without "
+    "the plugin's)"
+)
 
 
 def _own_button(thing: Mapping[str, Any]) -> str:

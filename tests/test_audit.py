@@ -1173,7 +1173,42 @@ def test_a_plugin_button_to_the_sites_own_thing_is_unknown(site, capsys, kind):
     assert status == 1
     (problem,) = report["problems"]
     assert (problem["file"], problem["kind"]) == ("index.html", "button-unknown")
-    assert problem["problem"].startswith(f"a Flattr button points at {site_link!r}")
+    written = {
+        "flattr-button": "a Flattr button",
+        # As the build names it: a theme's own, not the plugin's.
+        "FlattrButton": "an embedded Flattr button written by hand (class "
+        "FlattrButton, without the plugin's)",
+    }[kind]
+    assert problem["problem"].startswith(f"{written} points at {site_link!r}")
+
+
+def test_an_old_themes_embedded_button_on_an_article_is_named_hand_written(
+    site, capsys
+):
+    # A site coming from hand-written buttons: its theme's FlattrButton on
+    # each article still sent the old http:// URL. Taken for the plugin's,
+    # it was "a page an earlier build left? delete it": a live article.
+    output, status, report = build_and_audit(site, capsys)
+    assert (status, report["problems"]) == (0, [])
+    thing = manifest_things(output)["a.md"]
+    old_url = thing["url"].replace("https://", "http://")
+    snippet = (
+        f'<a class="FlattrButton" style="display:none;" href="{old_url}" '
+        'rev="flattr;button:compact;uid:community;">Flattr</a>'
+    )
+    replace_in(output / thing["page"], "</body>", snippet + "</body>")
+    status, report = audit_json(output, capsys, settings=None)
+    assert status == 1
+    [problem] = [p for p in report["problems"] if p["kind"] == "button-unknown"]
+    assert problem["file"] == thing["page"]
+    assert problem["problem"].startswith(
+        "an embedded Flattr button written by hand (class FlattrButton, without "
+        f"the plugin's) points at {old_url!r}"
+    )
+    assert problem["expected"] == (
+        "no button written by hand: take the theme's old snippet out, and print "
+        "the plugin's with flattr_button()"
+    )
 
 
 # --- A listing is no thing's page: no thing's payment link in its head. ---
