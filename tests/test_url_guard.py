@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 import unicodedata
 from pathlib import Path
 
@@ -220,6 +221,32 @@ def test_no_baseline_where_pelican_runs_names_the_one_beside_the_settings_file(
     ) in said
     assert "1 problem and FLATTR_STRICT is on: build failed" in said
     assert not (elsewhere / baseline).exists()
+
+
+def test_the_readmes_baseline_from_a_list_of_old_things(
+    tmp_path, flattr_log, monkeypatch
+):
+    # "Coming from hand-written Flattr buttons": a site whose things were
+    # made by its old buttons, one at an http:// URL and an old slug, one
+    # owned by the site's account (Alice had no Flattr account then). The
+    # guard's first build knew none of them; the README's script writes
+    # them as the baseline.
+    monkeypatch.chdir(tmp_path)
+    old_b = "http://blog.example.org/old-b-slug.html"
+    (tmp_path / "old-things.csv").write_text(
+        f"url,source,owner\n{OLD},a.md,examplecommunity\n{old_b},b.md,twitter:user:id:9\n",
+        encoding="utf-8",
+    )
+    # Indented in the README's list, as a reader copies it out of it.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n   import csv\n") + 1
+    script = textwrap.dedent(readme[start : readme.index("\n   ```", start) + 1])
+    exec(compile(script, "README.md", "exec"), {})
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    said = " ".join(r.getMessage() for r in flattr_log.records)
+    assert f"b.md: thing URL changed from {old_b} to " in said
+    assert f"add 'Flattr_url: {old_b}' to b.md" in said
+    assert "from examplecommunity to 'Alice'" in said, said
 
 
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
