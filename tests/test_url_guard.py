@@ -249,6 +249,46 @@ def test_the_readmes_baseline_from_a_list_of_old_things(
     assert "from examplecommunity to 'Alice'" in said, said
 
 
+def test_the_readmes_seed_build_seeds_the_old_urls_and_owners(tmp_path):
+    # Its seedconf.py as first written left FLATTR_SITEURL as pelicanconf.py
+    # sets it, which wins over SITEURL: the seed held the new URLs, and the
+    # next build said nothing of the old ones.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n   import os, sys\n") + 1
+    seed = textwrap.dedent(readme[start : readme.index("\n   ```", start) + 1])
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text(article("Article A", "Alice", slug="a"))
+    (tmp_path / "pelicanconf.py").write_text(
+        f"PATH = {str(tmp_path / 'content')!r}\n"
+        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
+        "SITEURL = ''\nFLATTR_SITEURL = 'https://example.org'\n"
+        "TIMEZONE = 'UTC'\nPLUGINS = ['pelican_flattr']\n"
+        "FLATTR_AUTHORS = {'Alice': 'alice'}\n"
+    )
+    (tmp_path / "seedconf.py").write_text(
+        seed.replace('"/tmp/seed-output"', repr(str(tmp_path / "seed-output")))
+    )
+    pelican = Path(sys.executable).with_name("pelican")
+
+    def pelican_with(settings_file, *options):
+        done = subprocess.run(
+            [str(pelican), "-s", settings_file, *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=child_env(COLUMNS="1000"),
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return " ".join((done.stdout + done.stderr).split())
+
+    pelican_with("seedconf.py")
+    said = pelican_with("pelicanconf.py", "-o", str(tmp_path / "output"), "-e",
+                        'SITEURL="https://example.org"')  # fmt: skip
+    old = "http://www.example.org/posts/2024/a.html"  # the date article() gives
+    assert f"a.md: thing URL changed from {old} to https://example.org/a.html" in said
+
+
 def test_slug_change_warns_once_with_the_fix(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
