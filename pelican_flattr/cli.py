@@ -372,7 +372,14 @@ def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
             f"a command is needed before --json: one of {_command_names(parser)}"
         )
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # Said with the usage of the command they were given to (`audit
+            # DIR --bogus`), as argparse says a missing argument; the
+            # top-level usage named no option of the command.
+            _command_parser(parser, arguments).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
     except SystemExit as stop:
         # argparse printed --help (status 0) or said a usage error: a
         # stdout that cannot take the help is said here, as for any other
@@ -475,6 +482,26 @@ def _before_separator(arguments: Sequence[str]) -> list[str]:
     """``arguments`` up to a ``--``, after which none is an option."""
     words = list(arguments)
     return words[: words.index("--")] if "--" in words else words
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, arguments: Sequence[str]
+) -> argparse.ArgumentParser:
+    """The parser of the command ``arguments`` name (``webhook serve``'s,
+    within ``webhook``'s), as deep as their words name one; ``parser``
+    where they name none."""
+    for word in _before_separator(arguments):
+        commands = next(
+            (
+                action.choices
+                for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction)
+            ),
+            {},
+        )
+        if word in commands:
+            parser = commands[word]
+    return parser
 
 
 def _command_word(arguments: Sequence[str]) -> str | None:

@@ -1258,6 +1258,24 @@ def test_ctrl_c_while_the_help_is_written_ends_with_130(monkeypatch, capsys):
     assert capsys.readouterr().err == "pelican-flattr: interrupted\n"
 
 
+@pytest.mark.parametrize(
+    ("arguments", "usage"),
+    [
+        (["audit", "out", "--bogus"], "usage: pelican-flattr audit "),
+        (["webhook", "serve", "--bogus"], "usage: pelican-flattr webhook serve "),
+        (["--bogus"], "usage: pelican-flattr [-h]"),
+    ],
+)
+def test_an_unknown_option_is_said_with_its_commands_usage(capsys, arguments, usage):
+    # Said with the top-level usage, it named no option of the command.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(arguments)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage), err
+    assert err.endswith("error: unrecognized arguments: --bogus\n")
+
+
 def test_an_option_after_a_lone_dash_is_still_named(capsys):
     # A lone "-" is no option (argparse takes it for a file): the word
     # after it is no option's value to hide, and a mistyped option there

@@ -2782,7 +2782,9 @@ def test_serve_that_will_not_start_under_systemd_says_so_as_an_error(tmp_path):
         text = log.read_text()
         lines = text.splitlines()
         assert lines and all(line.startswith("<3>") for line in lines), text
-    assert "pelican-flattr: error: unrecognized arguments: --colour" in text
+    assert (
+        "pelican-flattr webhook serve: error: unrecognized arguments: --colour" in text
+    )
     # Elsewhere, as it was.
     del env["JOURNAL_STREAM"]
     with log.open("w") as stderr:
