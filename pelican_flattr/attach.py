@@ -12,6 +12,7 @@ import os
 import string
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
@@ -50,13 +51,16 @@ from .resolve import (
     leads_to_its_page,
     opts_out,
     own_thing_url,
+    page_for_url,
     page_url_warning,
     resolve,
+    serves_its_page,
     site_thing,
     site_thing_url,
     unknown_field_message,
     unknown_fields,
     unwritten_url_warning,
+    url_for_page,
 )
 from .settings import (
     METADATA_FIELDS,
@@ -173,6 +177,9 @@ class _Attaching:
     elsewhere_urls: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     # (source, value) of each flattr_language whose region Flattr lacks.
     language_regions: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # (content, its thing) of each content whose url leads to no page a
+    # static host serves (see _warn_of_urls_that_miss_their_pages).
+    unserved: list[tuple[Any, ContentThing]] = dataclasses.field(default_factory=list)
 
 
 def _start_attaching(
@@ -272,24 +279,25 @@ def _resolve_content(
     )
 
 
-def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> None:
+def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> bool:
     """Warn of ``content``, whose metadata sets its save_as and not its
     url, when its url, which still follows its URL setting, leads to no
     page written (``leads_to_its_page``): Pelican's documented home page,
     ``Save_as: index.html`` alone, had a thing at ``pages/{slug}.html``.
     Its thing stays: a server may send that URL to the page, as the build
-    cannot know, and its URL: then says so. Not of a pinned thing URL."""
+    cannot know, and its URL: then says so. Not of a pinned thing URL.
+    Return whether it warned (or had warned in this run)."""
     content_thing: ContentThing = content.flattr
     if content_thing.url != own_thing_url(content_thing.content_url, settings):
-        return
+        return False
     setting = build.URL_SETTINGS.get(
         (type(content), getattr(content, "in_default_lang", None))
     )
     if setting is None:  # a subclass of Pelican's own: its settings unknown
-        return
+        return False
     formats = getattr(content, "settings", None) or {}
     url, page = content_thing.content_url, content_thing.page
-    save_as_setting = setting.removesuffix("URL") + "SAVE_AS"
+    save_as_setting = _save_as_setting(setting)
     if not leads_to_its_page(
         url, page, formats.get(setting), formats.get(save_as_setting)
     ):
@@ -297,6 +305,247 @@ def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> None:
         save_as_from = given_by_setting(content, "save_as", source)
         warning = unwritten_url_warning(url, page, setting, save_as_from)
         build.warn_once(f"{source}: {warning}")
+        return True
+    return False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a content's url (or save_as) comes from: its metadata
+    (``metadata``), the file's own line or, named in ``setting``, an entry
+    of ``EXTRA_PATH_METADATA`` (or ``DEFAULT_METADATA``); else Pelican's
+    setting named in ``setting`` (``ARTICLE_URL``), or None for a class of
+    another plugin's, whose settings are unknown."""
+
+    metadata: bool
+    setting: str | None
+
+    def said(self, line: str, many: bool = False) -> str:
+        """Where the value comes from, as a message says it: "from its
+        'URL:'" (``line``: the field as a file writes it), "from their
+        'URL:' lines" (``many``), "from EXTRA_PATH_METADATA['a.md']", "from
+        ARTICLE_URL"."""
+        if self.setting is not None:
+            return f"from {self.setting}"
+        if self.metadata:
+            return f"from their '{line}:' lines" if many else f"from its '{line}:'"
+        return "from its class's settings"
+
+    def field(self, name: str, line: str) -> str:
+        """Where a fix of many contents gives their ``name`` (url or
+        save_as): the setting that gives it now, or a ``line`` in each
+        file."""
+        if self.metadata and self.setting is not None:
+            return f"a {name} in {self.setting}"
+        return f"a '{line}:' line"
+
+    def fix(self, name: str, line: str, value: str) -> str:
+        """``value`` given as the content's ``name`` (url or save_as) in the
+        place a fix names: the setting that gives the field now, or a
+        ``line`` of the file."""
+        if self.metadata and self.setting is not None:
+            return f"{name} {shown_value(value)} in {self.setting}"
+        return shown_value(f"{line}: {value}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Unserved:
+    """A content whose url leads to no page a static host serves, as a
+    warning names it: its source, whether an article, its url and page,
+    and its thing URL."""
+
+    source: str
+    is_article: bool
+    url: str
+    page: str
+    thing_url: str
+
+    def named(self) -> str:
+        """The content as a warning about many names it."""
+        url, page = shown_value(self.url), shown_value(self.page)
+        return f"{self.source} (URL {url}, page {page})"
+
+
+def _warn_of_urls_that_miss_their_pages(attaching: _Attaching, said: set[int]) -> None:
+    """Warn of the contents whose thing URL is their url under the site,
+    a url that leads to no page written as a static host serves files
+    (``serves_its_page``): a site whose ``ARTICLE_URL`` is "posts/{slug}/"
+    and ``ARTICLE_SAVE_AS`` "{slug}/index.html" gave every thing a URL that
+    answers 404, without a word, and a thing stays tied to its URL once it
+    has flattrs. One line for each pair of URL and SAVE_AS settings that
+    disagree, counting their contents and naming a few; a line for each
+    content whose own metadata sets its url or save_as (one for more than
+    ``_SAID_ALONE`` that disagree alike). Each names the fix: the settings
+    (or lines) that make the URL lead to the page.
+
+    Not of a pinned thing URL, nor of a thing another site of the run gave
+    the content, nor of one taken back since it was attached, nor of a
+    content ``_warn_if_its_url_is_no_page`` warned of (ids in ``said``),
+    nor of one written to a page Pelican refuses to write twice
+    (``_refused_page``). A
+    warning, a problem under FLATTR_STRICT: a server that rewrites URLs may
+    serve the page there, as the build cannot know, but a static host does
+    not."""
+    settings = attaching.settings
+    groups: dict[tuple[Any, ...], list[_Unserved]] = {}
+    for content, content_thing in attaching.unserved:
+        source = content_thing.source
+        if (
+            content.flattr is not content_thing
+            or id(content) in said
+            or attaching.elsewhere.get(source) is content_thing.thing
+            or content_thing.url != own_thing_url(content_thing.content_url, settings)
+            or _refused_page(content_thing.page, attaching)
+        ):
+            continue
+        url_from, page_from, formats = _origins(content, source)
+        found = groups.setdefault((url_from, page_from, formats), [])
+        found.append(
+            _Unserved(
+                source,
+                content_thing.is_article,
+                content_thing.content_url,
+                content_thing.page,
+                content_thing.url,
+            )
+        )
+    site = build.site_label()
+    for (url_from, page_from, formats), found in groups.items():
+        found.sort(key=lambda each: each.source)
+        if formats is not None:
+            build.warn_once(
+                f"{site}{_unserved_by_settings(found, url_from, page_from, formats)}"
+            )
+        elif len(found) > _SAID_ALONE:
+            build.warn_once(f"{site}{_unserved_by_files(found, url_from, page_from)}")
+        else:
+            for each in found:
+                build.warn_once(
+                    f"{site}{each.source}: "
+                    f"{_unserved_by_file(each, url_from, page_from)}"
+                )
+
+
+def _refused_page(page: str, attaching: _Attaching) -> bool:
+    """Whether ``page`` is one Pelican refuses to write, as more than one
+    content is written to it and not exactly one of them sets its save_as
+    (``_lost_pages`` reported it): that is to be mended first, and a URL
+    that led to it would lead to another content's page."""
+    written = attaching.clashes.get(page)
+    return written is not None and (
+        sum(hasattr(content, "override_save_as") for content in written) != 1
+    )
+
+
+def _origins(
+    content: Any, source: str
+) -> tuple[_Origin, _Origin, tuple[str, str] | None]:
+    """Where the url and the save_as of ``content`` (its source ``source``)
+    come from, and, when both come from Pelican's settings, their values
+    (the URL setting's, the SAVE_AS setting's); else None."""
+    setting = build.URL_SETTINGS.get(
+        (type(content), getattr(content, "in_default_lang", None))
+    )
+    save_as_setting = None if setting is None else _save_as_setting(setting)
+    origins = []
+    for name, named in (("url", setting), ("save_as", save_as_setting)):
+        if hasattr(content, f"override_{name}"):
+            origins.append(_Origin(True, given_by_setting(content, name, source)))
+        else:
+            origins.append(_Origin(False, named))
+    url_from, page_from = origins
+    formats = None
+    if setting is not None and not url_from.metadata and not page_from.metadata:
+        values = getattr(content, "settings", None) or {}
+        formats = (str(values.get(setting)), str(values.get(save_as_setting)))
+    return url_from, page_from, formats
+
+
+def _save_as_setting(url_setting: str) -> str:
+    """The SAVE_AS twin of Pelican's ``url_setting``: ARTICLE_SAVE_AS of
+    ARTICLE_URL."""
+    return url_setting.removesuffix("URL") + "SAVE_AS"
+
+
+# Why a thing URL that finds no page matters, as the warnings say it.
+_WHY_IT_MATTERS = "(HTTP 404), and a thing keeps its URL once it has flattrs"
+
+
+def _unserved_by_settings(
+    found: list[_Unserved],
+    url_from: _Origin,
+    page_from: _Origin,
+    formats: tuple[str, str],
+) -> str:
+    """What ``_warn_of_urls_that_miss_their_pages`` says of ``found``, the
+    contents whose URL and SAVE_AS settings (``url_from``, ``page_from``,
+    their values ``formats``) disagree: one line, naming the settings'
+    fix, the values to give either."""
+    url_setting, save_as_setting = url_from.setting, page_from.setting
+    url_format, save_as_format = formats
+    counted = _counted([(each.source, each.is_article) for each in found])
+    named = listed([each.named() for each in found], NAMED_SOURCES)
+    served = page_for_url(url_format)
+    if len(found) == 1:
+        urls = f"the URL of {counted} leads"
+        things = f"its Flattr thing URL {shown_value(found[0].thing_url)} finds"
+    else:
+        urls = f"the URLs of {counted} lead"
+        things = f"their Flattr thing URLs (as {shown_value(found[0].thing_url)}) find"
+    return (
+        f"{url_setting} {shown_value(url_format)} and {save_as_setting} "
+        f"{shown_value(save_as_format)} do not lead to the same file on a "
+        f"static host, which serves {shown_value(url_format.lstrip('/'))} from "
+        f"{shown_value(served)}: {urls} where no page is written: {named}; so "
+        f"{things} no page there {_WHY_IT_MATTERS}. Make {url_setting} and "
+        f"{save_as_setting} lead to the same file: {save_as_setting} = "
+        f"{shown_value(served)} keeps every URL and thing URL, {url_setting} = "
+        f"{shown_value(url_for_page(save_as_format))} keeps every page where "
+        "it is"
+    )
+
+
+def _unserved_by_file(each: _Unserved, url_from: _Origin, page_from: _Origin) -> str:
+    """What ``_warn_of_urls_that_miss_their_pages`` says of ``each``, a
+    content whose own metadata sets its url or save_as (``url_from``,
+    ``page_from``), after its source: the fix in its file (or the setting
+    that gives it the field), the value to give either."""
+    url = each.url.lstrip("/")
+    if "%" in url:  # as a server decodes it, and as a file is named
+        url = unquote(url)
+    served = page_for_url(url)
+    keep_url = page_from.fix("save_as", "Save_as", served)
+    keep_page = url_from.fix("url", "URL", url_for_page(each.page))
+    return (
+        f"its URL {shown_value(each.url)} ({url_from.said('URL')}) does not lead "
+        f"to its page {shown_value(each.page)} ({page_from.said('Save_as')}) on "
+        f"a static host, which serves {shown_value(url)} from "
+        f"{shown_value(served)}; so its Flattr thing URL "
+        f"{shown_value(each.thing_url)} finds no page there {_WHY_IT_MATTERS}: "
+        f"give it {keep_url} (which keeps its URL and thing URL) or {keep_page} "
+        "(which keeps its page where it is)"
+    )
+
+
+def _unserved_by_files(
+    found: list[_Unserved], url_from: _Origin, page_from: _Origin
+) -> str:
+    """What ``_warn_of_urls_that_miss_their_pages`` says of ``found``, more
+    than ``_SAID_ALONE`` contents whose own metadata sets their url or
+    save_as alike (``url_from``, ``page_from``): one line, counting them
+    and naming a few."""
+    counted = _counted([(each.source, each.is_article) for each in found])
+    named = listed([each.named() for each in found], NAMED_SOURCES)
+    return (
+        f"the URLs of {counted} ({url_from.said('URL', many=True)}) do not lead "
+        f"to their pages ({page_from.said('Save_as', many=True)}) on a static "
+        "host, which serves a URL from the file it names, or with '.html' or "
+        f"'/index.html' after it (a folder's from its 'index.html'): {named}; so "
+        f"their Flattr thing URLs (as {shown_value(found[0].thing_url)}) find "
+        f"no page there {_WHY_IT_MATTERS}: give each "
+        f"{page_from.field('save_as', 'Save_as')} that its URL leads to, or "
+        f"{url_from.field('url', 'URL')} that leads to its page"
+    )
 
 
 def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
@@ -390,10 +639,24 @@ def _record(
 ) -> None:
     """Attach ``content_thing`` to ``content``, and note it where the build
     looks for it: its page (for ``_lost_pages``), the build's things, the
-    texts the privacy checks read, and, for an article, the things the
-    feeds find by its URL."""
-    _note_page(content, content_thing.page, attaching)
+    texts the privacy checks read, for an article the things the feeds
+    find by its URL; and, when its url leads to no page a static host
+    serves, the contents said at the end
+    (``_warn_of_urls_that_miss_their_pages``)."""
+    page = content_thing.page
+    _note_page(content, page, attaching)
     content.flattr = content_thing
+    url = content_thing.content_url
+    # One comparison on the common path, where Pelican's settings make the
+    # url and the save_as one string; a few string operations for pretty
+    # URLs. A URL whose '#', '?' or '%' names another address has its own
+    # warning (page_url_character).
+    if (
+        url != page
+        and not outcome.page_url_character
+        and not serves_its_page(url, page)
+    ):
+        attaching.unserved.append((content, content_thing))
     state = attaching.state
     state.content_things.append(content_thing)
     source = content_thing.source
@@ -423,7 +686,9 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     pages that ask for a button while FLATTR_PAGES is off; take back
     the things of contents whose page another's overwrites
     (``_drop_displaced``); warn of those left whose Save_as has no URL that
-    leads to it (``_warn_if_its_url_is_no_page``); and check the
+    leads to it (``_warn_if_its_url_is_no_page``), and of the others whose
+    URL leads to no page a static host serves
+    (``_warn_of_urls_that_miss_their_pages``); and check the
     ``FLATTR_AUTHORS`` keys against the authors read."""
     settings = attaching.settings
     _warn_by_files(attaching.misspelt, unknown_field_message)
@@ -443,9 +708,15 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     if not settings.pages:
         _warn_about_pages_that_ask(generators)
     _drop_displaced(attaching)
+    said: set[int] = set()
     for content in attaching.overriders:
-        if getattr(content, "flattr", None) and not hasattr(content, "override_url"):
-            _warn_if_its_url_is_no_page(content, settings)
+        if (
+            getattr(content, "flattr", None)
+            and not hasattr(content, "override_url")
+            and _warn_if_its_url_is_no_page(content, settings)
+        ):
+            said.add(id(content))
+    _warn_of_urls_that_miss_their_pages(attaching, said)
     warn_about_authors_named_by_their_address(settings, authors, generators)
     if not build.outer_builds and not build.i18n_subsites(attaching.state.pelican):
         # Said now, so that a strict build fails before writing a page;

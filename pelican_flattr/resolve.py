@@ -1115,6 +1115,58 @@ def unwritten_url_warning(
     )
 
 
+# What a static host adds to a URL's path to find the file it serves there:
+# GitHub Pages, Netlify and Cloudflare Pages serve /x from x.html, and send
+# /x to /x/, a folder whose index.html they serve.
+_SERVED_ENDINGS = (".html", "/index.html")
+
+
+def serves_its_page(content_url: str, page: str) -> bool:
+    """Whether a static host serves ``page`` (content's save_as, with "/"
+    separators) at ``content_url`` (its url, relative to the site), which
+    it decodes as a server does: the URL is the page; the URL of a folder
+    (or of the site's root, "") whose ``index.html`` the page is; or the
+    URL with ".html" or "/index.html" after it (``_SERVED_ENDINGS``).
+
+    A few string operations, asked of every content whose url is not its
+    save_as: Pelican's default settings make them one string, and its
+    documented pretty URLs ("{slug}/" saved as "{slug}/index.html") one
+    ending to compare."""
+    url = content_url.lstrip("/")
+    if "%" in url:
+        url = unquote(url)
+    if page == url:
+        return True
+    if not page.startswith(url):
+        return False
+    ending = page[len(url) :]
+    return ending in _SERVED_ENDINGS or (
+        ending == "index.html" and (not url or url.endswith("/"))
+    )
+
+
+def page_for_url(url: str) -> str:
+    """A save_as that a static host serves at ``url`` (a URL under the
+    site, or a URL setting's value): a folder's ``index.html``; the URL
+    itself when its last part has an extension; else the URL with ".html"
+    after it."""
+    url = url.lstrip("/")
+    if not url or url.endswith("/"):
+        return f"{url}index.html"
+    if "." in url.rpartition("/")[2]:
+        return url
+    return f"{url}.html"
+
+
+def url_for_page(page: str) -> str:
+    """The URL that leads to ``page`` (a save_as, or a SAVE_AS setting's
+    value) as a static host serves it: a folder's ``index.html`` is linked
+    as the folder, any other page as itself."""
+    if page == "index.html" or page.endswith("/index.html"):
+        return page.removesuffix("index.html")
+    return page
+
+
 def _path_for_absolute_url(content_url: str, page: str) -> str:
     """The path under the site of content whose Pelican URL, ``content_url``,
     is absolute: its written page, ``page`` (its ``save_as``).
