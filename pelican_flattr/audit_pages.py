@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .audit_report import STALE_FIX, Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
+from .html_reader import SPACE
 from .markup import (
     BUTTON_CLASS,
     LOADER_URL,
@@ -32,6 +33,7 @@ from .markup import (
     is_held_back,
     loader_fault,
     loader_source,
+    runs_as_page_loads,
     without_dot_segments,
 )
 from .thing import AUTO_SUBMIT_BASE
@@ -249,9 +251,10 @@ def check_page(
     thing's. What all pages show together goes to ``seen``.
 
     One helper for each job, called in the order their problems are
-    said: the buttons (``_check_buttons``), those in ``<noscript>``, the
-    payment links; then a listing's head and body, or a thing's page's
-    own button, payment link and Open Graph tags."""
+    said: the buttons (``_check_buttons``), those in ``<noscript>``, a
+    load.js no embedded button needs, the payment links; then a listing's
+    head and body, or a thing's page's own button, payment link and Open
+    Graph tags."""
     thing = audit.manifest.by_page.get(relative)
     site_link = audit.manifest.site_payment_link
     buttons = _things_buttons(tags, site_link)
@@ -277,6 +280,7 @@ def check_page(
         audit, relative, path, seen, tags, thing, buttons, lone_button
     )
     _check_noscript_buttons(audit, relative, tags)
+    _check_unneeded_loader(audit, relative, tags, thing)
     other_sites.update(
         _check_payment_links(audit, relative, path, seen, thing, links, lone_link)
     )
@@ -445,6 +449,71 @@ def _check_noscript_buttons(audit: Audit, relative: str, tags: PageTags) -> None
             "the button outside <noscript> (a plain one, which needs no "
             "script, may stand in it)",
         )
+
+
+def _check_unneeded_loader(
+    audit: Audit, relative: str, tags: PageTags, thing: Mapping[str, Any] | None
+) -> None:
+    """Report the page ``relative`` (whose tags are ``tags``) of ``thing``,
+    whose button is plain, or a listing (None) of a site whose things' are
+    all plain (``ManifestIndex.plain_only``), that loads Flattr's load.js
+    though it shows no embedded button (a theme's from before the plugin,
+    kept in base.html): each reader's browser asks Flattr for it before
+    any click. The plugin adds load.js only where an embedded button
+    needs it.
+
+    A load.js held back for consent is none (docs/privacy.md allows it on
+    every page), nor one no browser runs; one in a comment, a
+    ``<template>`` or a ``<noscript>`` is not in ``tags.loaders``. An
+    embedded button in a ``<noscript>`` is one too: ``button-hidden``
+    says to move it out, where it needs load.js. A site with embedded
+    buttons may load load.js on its listings itself (README,
+    FLATTR_INJECT): only a plain site's are checked."""
+    if not tags.loaders:  # the usual page: nothing more to look at
+        return
+    plain = (
+        thing["button"] == "plain" if thing is not None else audit.manifest.plain_only
+    )
+    if (
+        not plain
+        or tags.noscript_buttons
+        or any(_is_embedded(button) for button in tags.buttons)
+    ):
+        return
+    running = [script for script in tags.loaders if runs_as_page_loads(script)]
+    if not running:
+        return
+    src = running[0].get("src", "")
+    which = (
+        f"Flattr's load.js ({src!r})"
+        if len(running) == 1
+        else f"Flattr's load.js {len(running)} times (the first {src!r})"
+    )
+    if _blocked_over_https(src, audit.manifest.siteurl):
+        asks = (
+            "a browser that reads the page over http: asks Flattr for it before "
+            "any click (over https:, browsers block it and log an error)"
+        )
+    else:
+        asks = "each reader's browser asks Flattr for it before any click"
+    audit.problem(
+        "loader-unneeded",
+        relative,
+        f"loads {which} though no embedded button on it needs it: {asks}, which "
+        "the plain button exists to avoid",
+        "no load.js <script> that runs: take it out of the theme (or the content "
+        "that holds it), as the plugin adds load.js where an embedded button "
+        "needs it; where one must stay, hold it back for consent "
+        '(type="text/plain"), as docs/privacy.md writes it',
+    )
+
+
+def _blocked_over_https(src: str, siteurl: str) -> bool:
+    """Whether a script's ``src`` is an http: URL that browsers block on
+    the pages of ``siteurl``, an https: site (as ``loader_fault`` reads
+    it)."""
+    scheme = urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE))).scheme
+    return scheme.lower() == "http" and not siteurl.lower().startswith("http:")
 
 
 def _check_payment_links(

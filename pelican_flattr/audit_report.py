@@ -31,6 +31,7 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "button-wrong-href",
     "button-hidden",
     "button-owner",
+    "loader-unneeded",
     "payment-link-missing",
     "payment-link-extra",
     "payment-link-unknown",
@@ -81,6 +82,10 @@ PROBLEM_FIXES: dict[str, str] = {
     "back, correct the held-back <script> as docs/privacy.md writes it",
     "button-owner": "print the button with flattr_button() and add no rel or "
     "rev starting with flattr",
+    "loader-unneeded": "take the load.js <script> out of the theme (or the "
+    "content that holds it): the plugin adds load.js where an embedded button "
+    "needs it; where one must stay, hold it back for consent "
+    '(type="text/plain"), as docs/privacy.md writes it',
     "payment-link-missing": "call flattr_head(article) (for a listing's site "
     "link, flattr_site_head()) in the theme's <head>, "
     "before any text a theme prints unescaped; for feeds, build with the "
@@ -218,6 +223,10 @@ class ManifestIndex:
     feed_payment_links: bool
     # The site's own thing's auto-submit URL (FLATTR_USERNAME's), or None.
     site_payment_link: str | None
+    # Whether the manifest lists things and each one's page shows the plain
+    # button: a site that promises no request to Flattr before a click,
+    # whose listings are held to it too (audit_pages._check_unneeded_loader).
+    plain_only: bool
     by_page: dict[str, Thing]
     # Feeds write each entry's link percent-encoded where it is not plain
     # ASCII: both sides are compared in that form.
@@ -239,6 +248,7 @@ def index_manifest(manifest: Mapping[str, Any]) -> ManifestIndex:
         open_graph=manifest.get("open_graph", True),
         feed_payment_links=manifest.get("feed_payment_links", True),
         site_payment_link=manifest.get("site_payment_link"),
+        plain_only=bool(things) and all(t["button"] == "plain" for t in things),
         by_page={thing["page"]: thing for thing in things},
         by_page_link={
             as_feed_writes(f"{siteurl}/{thing['page']}"): thing for thing in things

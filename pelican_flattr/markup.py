@@ -1012,6 +1012,14 @@ def is_held_back(script: Mapping[str, str]) -> bool:
     return _script_type(script).lower() == _HELD_BACK_TYPE
 
 
+def runs_as_page_loads(script: Mapping[str, str]) -> bool:
+    """Whether a browser fetches and runs the <script> ``script`` (its
+    attributes) as the page loads: one of no type or a JavaScript one,
+    without nomodule (which browsers that run modules skip). One held back
+    for consent (``is_held_back``) waits for the visitor's consent."""
+    return _script_type(script).lower() in _SCRIPT_TYPES and "nomodule" not in script
+
+
 def names_flattr_loader(script: Mapping[str, str]) -> bool:
     """Whether the <script> ``script`` (its attributes) names a load.js on
     flattr.com (``loader_source``): Flattr's loader, or what passes for it,

@@ -5097,6 +5097,207 @@ def test_load_js_in_noscript_shows_no_button(site, capsys):
     )
 
 
+# An old theme's FlattrLoader, kept in base.html (before </body>, on every
+# page) after the site moved to the plugin's plain button.
+OLD_LOADER = '<script src="https://api.flattr.com/js/0.6/load.js" async></script>'
+OLD_LOADERS = {
+    "async": OLD_LOADER,
+    "http": '<script type="text/javascript" '
+    'src="http://api.flattr.com/js/0.6/load.js"></script>',
+}
+# Written so that no reader's browser asks Flattr for it as the page opens:
+# held back for a consent manager (docs/privacy.md), or where no browser
+# runs it.
+UNRUN_LOADERS = {
+    "held-back-src": '<script type="text/plain" data-cookieconsent="marketing" '
+    'src="https://api.flattr.com/js/0.6/load.js?mode=auto" async></script>',
+    "held-back-data-src": '<script type="text/plain" data-name="flattr" '
+    'data-src="https://api.flattr.com/js/0.6/load.js?mode=auto"></script>',
+    "not-javascript": OLD_LOADER.replace("<script ", '<script type="text/x-template" '),
+    "nomodule": OLD_LOADER.replace("<script ", "<script nomodule "),
+    "comment": f"<!-- {OLD_LOADER} -->",
+    "noscript": f"<noscript>{OLD_LOADER}</noscript>",
+    "template": f"<template>{OLD_LOADER}</template>",
+}
+# Flattr's async snippet: an inline script that builds load.js's <script>.
+FLATTR_ASYNC_SNIPPET = """<script type="text/javascript">
+/* <![CDATA[ */
+    (function() {
+        var s = document.createElement('script');
+        var t = document.getElementsByTagName('script')[0];
+        s.type = 'text/javascript';
+        s.async = true;
+        s.src = 'http://api.flattr.com/js/0.6/load.js?mode=auto';
+        t.parentNode.insertBefore(s, t);
+    })();
+/* ]]> */</script>"""
+
+
+def theme_with(tmp_path: Path, snippet: str) -> Path:
+    """The bundled theme, copied, with ``snippet`` before ``</body>`` in
+    its base.html, as an old theme kept its FlattrLoader there."""
+    theme = tmp_path / "old-theme"
+    shutil.copytree(SAMPLE_SITE.parent / "theme", theme)
+    replace_in(theme / "templates" / "base.html", "</body>", f"{snippet}\n</body>")
+    return theme
+
+
+def unneeded_loader(src: str, asks: str) -> str:
+    """What the audit says of a page that loads load.js from ``src`` that
+    no button needs, where ``asks`` says who asks Flattr for it."""
+    return (
+        f"loads Flattr's load.js ({src!r}) though no embedded button on it needs "
+        f"it: {asks}, which the plain button exists to avoid"
+    )
+
+
+EACH_READER = "each reader's browser asks Flattr for it before any click"
+OVER_HTTP = (
+    "a browser that reads the page over http: asks Flattr for it before any "
+    "click (over https:, browsers block it and log an error)"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "asks"),
+    [("async", EACH_READER), ("http", OVER_HTTP)],
+    ids=["async", "http"],
+)
+def test_an_old_theme_s_load_js_on_a_plain_site_is_unneeded(
+    site, capsys, tmp_path, name, asks
+):
+    # The strict build passed and the audit said "no problems" while every
+    # page of a plain-button site asked Flattr for its script before any
+    # click, which the plain button promises it never does.
+    theme = theme_with(tmp_path, OLD_LOADERS[name])
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert (status, report["exit_status"]) == (1, 1)
+    assert {p["kind"] for p in report["problems"]} == {"loader-unneeded"}
+    # Each page once: the things' and, all of the site's buttons plain, the
+    # listings' (index, tag, category, author and archive pages).
+    files = [p["file"] for p in report["problems"]]
+    pages = [path.relative_to(output).as_posix() for path in output.rglob("*.html")]
+    assert sorted(files) == sorted(pages)
+    assert {"first-article.html", "index.html", "tag/x.html"} <= set(files)
+    src = re.search(r'src="([^"]*)"', OLD_LOADERS[name])[1]
+    (first,) = [p for p in report["problems"] if p["file"] == "first-article.html"]
+    assert first["problem"] == unneeded_loader(src, asks)
+    assert first["expected"] == (
+        "no load.js <script> that runs: take it out of the theme (or the content "
+        "that holds it), as the plugin adds load.js where an embedded button "
+        'needs it; where one must stay, hold it back for consent (type="text/plain"), '
+        "as docs/privacy.md writes it"
+    )
+    # Two on a page are one problem, which counts them.
+    replace_in(output / "index.html", "</body>", f"{OLD_LOADER}</body>")
+    status, report = audit_json(output, capsys, settings=None)
+    (index,) = [p for p in report["problems"] if p["file"] == "index.html"]
+    assert index["problem"].startswith(
+        f"loads Flattr's load.js 2 times (the first {src!r}) though no embedded "
+    )
+
+
+@pytest.mark.parametrize("name", list(UNRUN_LOADERS))
+def test_a_load_js_no_browser_runs_as_the_page_opens_is_no_problem(
+    site, capsys, tmp_path, name
+):
+    # Held back for consent, a theme may print it on every page
+    # (docs/privacy.md); where no browser runs it, it asks Flattr nothing.
+    theme = theme_with(tmp_path, UNRUN_LOADERS[name])
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert (status, report["problems"]) == (0, [])
+    assert "load.js" in (output / "first-article.html").read_text(encoding="utf-8")
+
+
+def test_flattr_s_async_snippet_is_not_read(site, capsys, tmp_path):
+    # Its URL is in the script's text, which the audit does not read (a
+    # consent manager's settings may name the same URL): docs/manifest.md
+    # says this loader is not found.
+    theme = theme_with(tmp_path, FLATTR_ASYNC_SNIPPET)
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert (status, report["problems"]) == (0, [])
+    assert "s.src = 'http://api.flattr.com/js/0.6/load.js" in (
+        output / "first-article.html"
+    ).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_a_theme_s_own_load_js_on_a_site_of_embedded_buttons_passes(
+    site, capsys, tmp_path, style
+):
+    # It shows the things' embedded buttons (the plugin adds none beside
+    # it); on the listings without one, a site that chose them loads it as
+    # README allows ("or loads load.js itself").
+    theme = theme_with(tmp_path, OLD_LOADER)
+    output, status, report = build_and_audit(
+        site, capsys, theme=str(theme), FLATTR_BUTTON=style
+    )
+    assert (status, report["problems"]) == (0, [])
+    assert "load.js" in (output / "tags.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["shown", "in noscript"])
+def test_a_plain_page_that_shows_an_embedded_button_of_another_thing_needs_load_js(
+    site, capsys, tmp_path, where
+):
+    # A sidebar's embedded button of another article: load.js shows it.
+    # One in a <noscript> is said as hidden, and load.js is what it needs
+    # once moved out: not said unneeded beside it.
+    theme = theme_with(tmp_path, OLD_LOADER)
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    assert status == 1
+    things = manifest_things(output)
+    first = things["a.md"]
+    sidebar = (
+        f'<a class="FlattrButton" href="{first["url"]}" '
+        f'data-flattr-url="{first["url"]}" '
+        f'data-flattr-uid="{first["owner"]["value"]}">Flattr</a>'
+    )
+    if where == "in noscript":
+        sidebar = f"<noscript>{sidebar}</noscript>"
+    page = things["b.md"]["page"]
+    replace_in(output / page, "</body>", f"{sidebar}</body>")
+    status, report = audit_json(output, capsys, settings=None)
+    said = [p["kind"] for p in report["problems"] if p["file"] == page]
+    assert said == ([] if where == "shown" else ["button-hidden"])
+    assert ("first-article.html", "loader-unneeded") in {
+        (p["file"], p["kind"]) for p in report["problems"]
+    }
+
+
+def test_on_a_site_of_both_kinds_only_a_plain_thing_s_page_is_checked(
+    site, capsys, tmp_path
+):
+    # One article shows the compact button: the site loads load.js, and its
+    # listings may load it too; the page of the plain one needs none.
+    theme = theme_with(tmp_path, OLD_LOADER)
+    replace_in(
+        theme / "templates" / "article.html",
+        "flattr_button(article)",
+        'flattr_button(article, style=("compact" if article.slug == '
+        '"second-article" else "plain"))',
+    )
+    output, status, report = build_and_audit(site, capsys, theme=str(theme))
+    buttons = {t["page"]: t["button"] for t in manifest_things(output).values()}
+    assert buttons == {"first-article.html": "plain", "second-article.html": "compact"}
+    assert (status, [(p["file"], p["kind"]) for p in report["problems"]]) == (
+        1,
+        [("first-article.html", "loader-unneeded")],
+    )
+
+
+@pytest.mark.parametrize("style", ["plain", "js", "compact"])
+def test_the_plugin_s_own_load_js_is_never_unneeded(site, capsys, style):
+    # The bundled theme calls flattr_script() on every page: load.js only
+    # where an embedded button shows.
+    output, status, report = build_and_audit(
+        site, capsys, theme=str(SAMPLE_SITE.parent / "theme"), FLATTR_BUTTON=style
+    )
+    assert (status, report["problems"]) == (0, [])
+    has_loader = "load.js" in (output / "index.html").read_text(encoding="utf-8")
+    assert has_loader == (style != "plain")
+
+
 def test_the_site_owner_s_address_is_found_by_its_hash(site, capsys):
     # FLATTR_USERNAME owns no article here, only the site's thing, which
     # the manifest records as site_payment_link: its hash must find the
