@@ -397,8 +397,14 @@ def _report_unknown_button(
     hand: ``embedded``, of load.js's class); ``lone_button``, the page's
     one button."""
     age = (
-        unknown_link_age(audit, href, path, seen) if ours and not lone_button else None
+        unknown_link_age(audit, href, path, seen)
+        if (ours or embedded) and not lone_button
+        else None
     )
+    if embedded and not ours and age and age[0] != _OLDER:
+        # Written by hand on a page this build wrote: its theme's or its
+        # text's, not an earlier build's leftover.
+        age = None
     if lone_button:
         expected = _own_button(thing)
     elif age:
@@ -413,10 +419,12 @@ def _report_unknown_button(
             f"it, {STALE_FIX})"
         )
     elif embedded:
-        # A theme's snippet from before the plugin: the fix is in the theme.
+        # A snippet from before the plugin, in the theme or an article's
+        # text (where the build names the file).
         expected = (
-            "no button written by hand: take the theme's old snippet out, "
-            "and print the plugin's with flattr_button()"
+            "no button written by hand: take the old snippet out of the theme "
+            "(or of the article that holds it), and print the plugin's with "
+            "flattr_button()"
         )
     else:
         expected = (

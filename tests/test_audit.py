@@ -1206,9 +1206,25 @@ def test_an_old_themes_embedded_button_on_an_article_is_named_hand_written(
         f"the plugin's) points at {old_url!r}"
     )
     assert problem["expected"] == (
-        "no button written by hand: take the theme's old snippet out, and print "
-        "the plugin's with flattr_button()"
+        "no button written by hand: take the old snippet out of the theme (or of "
+        "the article that holds it), and print the plugin's with flattr_button()"
     )
+    # On a page an earlier build left (a slug changed), the advice is to
+    # delete the page: the theme may hold no snippet any more.
+    stale = output / "old-slug.html"
+    page = (output / thing["page"]).read_text(encoding="utf-8")
+    stale.write_text(page.replace(old_url, f"{SITEURL}/old-slug.html"))
+    backdate(stale, 3600)
+    status, report = audit_json(output, capsys, settings=None)
+    [problem] = [
+        p
+        for p in report["problems"]
+        if p["kind"] == "button-unknown" and p["file"] == stale.name
+    ]
+    assert (
+        "a page an earlier build left, after a slug changed? delete it"
+        in (problem["expected"])
+    ), problem
 
 
 # --- A listing is no thing's page: no thing's payment link in its head. ---
