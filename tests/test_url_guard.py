@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
 from pelican_flattr.diff_command import pages_in
+from pelican_flattr.identifiers import hash_email
 from pelican_flattr.url_baseline import (
     BaselineError,
     _baseline_line,
@@ -233,8 +234,10 @@ def test_the_readmes_baseline_from_a_list_of_old_things(
     # them as the baseline.
     monkeypatch.chdir(tmp_path)
     old_b = "http://blog.example.org/old-b-slug.html"
+    carol = f"{SITEURL}/c.html"
     (tmp_path / "old-things.csv").write_text(
-        f"url,source,owner\n{OLD},a.md,examplecommunity\n{old_b},b.md,twitter:user:id:9\n",
+        f"url,source,owner\n{OLD},a.md,examplecommunity\n"
+        f"{old_b},b.md,twitter:user:id:9\n{carol},c.md,email:Carol@Example.org\n",
         encoding="utf-8",
     )
     # Indented in the README's list, as a reader copies it out of it.
@@ -242,11 +245,18 @@ def test_the_readmes_baseline_from_a_list_of_old_things(
     start = readme.index("\n   import csv\n") + 1
     script = textwrap.dedent(readme[start : readme.index("\n   ```", start) + 1])
     exec(compile(script, "README.md", "exec"), {})
-    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    # The address as the build writes an email owner: hashed, never plain.
+    baseline = tmp_path.joinpath(*BASELINE).read_text(encoding="utf-8")
+    assert "@" not in baseline and hash_email("carol@example.org") in baseline
+    files = {**two_articles(), "c.md": article("Article C", "Carol", slug="c")}
+    authors = {**AUTHORS, "Carol": "email:carol@example.org"}
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
     said = " ".join(r.getMessage() for r in flattr_log.records)
     assert f"b.md: thing URL changed from {old_b} to " in said
     assert f"add 'Flattr_url: {old_b}' to b.md" in said
     assert "from examplecommunity to 'Alice'" in said, said
+    # Carol's thing is hers as before: no owner change.
+    assert "c.md" not in said, said
 
 
 def test_the_readmes_seed_build_seeds_the_old_urls_and_owners(tmp_path):
