@@ -1135,6 +1135,9 @@ def serves_its_page(content_url: str, page: str) -> bool:
     url = content_url.lstrip("/")
     if "%" in url:
         url = unquote(url)
+    if "." in url and page != url:
+        # "./dotty/" is asked for as "dotty/", as clients resolve it.
+        url = _without_dot_segments(url)
     if page == url:
         return True
     if not page.startswith(url):
@@ -1145,15 +1148,36 @@ def serves_its_page(content_url: str, page: str) -> bool:
     )
 
 
+def _without_dot_segments(path: str) -> str:
+    """``path`` (a URL's, relative to the site) with its "." and ".."
+    segments resolved, as a client resolves them before it asks (RFC 3986,
+    5.2.4); one that ended in such a segment names a folder."""
+    if "./" not in path and not path.endswith((".", "/..")):
+        return path
+    segments = path.split("/")
+    kept: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    resolved = "/".join(kept)
+    if segments[-1] in (".", "..") and resolved and not resolved.endswith("/"):
+        resolved += "/"
+    return resolved
+
+
 def page_for_url(url: str) -> str:
     """A save_as that a static host serves at ``url`` (a URL under the
-    site, or a URL setting's value): a folder's ``index.html``; the URL
-    itself when its last part has an extension; else the URL with ".html"
-    after it."""
+    site, or a URL setting's value), as an HTML page: a folder's
+    ``index.html``; the URL itself when it ends in ".html" or ".htm"; else
+    the URL with ".html" after it (a last part with a dot, "python3.11",
+    saved as it is, would be sent as no web page)."""
     url = url.lstrip("/")
     if not url or url.endswith("/"):
         return f"{url}index.html"
-    if "." in url.rpartition("/")[2]:
+    if url.endswith((".html", ".htm")):
         return url
     return f"{url}.html"
 

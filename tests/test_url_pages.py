@@ -58,6 +58,13 @@ def _page_file(title: str, **meta: str) -> str:
         ("a", "a/b.html", False),
         ("ab", "a.html", False),
         ("a", "aindex.html", False),
+        # Dot segments, which clients resolve before they ask.
+        ("./dotty/", "dotty/index.html", True),
+        ("a/./b/", "a/b/index.html", True),
+        ("a/../b.html", "b.html", True),
+        ("a/b/..", "a/index.html", True),
+        ("./dotty/", "./dotty/index.html", False),
+        ("notes/python3.11", "notes/python3.11.html", True),
     ],
 )
 def test_which_url_leads_to_which_page(url, page, served):
@@ -73,6 +80,9 @@ def test_which_url_leads_to_which_page(url, page, served):
         ("{slug}", "{slug}.html"),
         ("{slug}.html", "{slug}.html"),
         ("{date:%Y}/{slug}.htm", "{date:%Y}/{slug}.htm"),
+        # A dot in the last part is no extension of a web page.
+        ("notes/python3.11", "notes/python3.11.html"),
+        ("{date:%Y.%m.%d}-{slug}", "{date:%Y.%m.%d}-{slug}.html"),
     ],
 )
 def test_the_page_a_url_leads_to(url, page):
@@ -402,6 +412,11 @@ def test_no_warning_where_each_url_leads_to_its_page(site, flattr_log, settings)
                 )
             },
         ),
+        # Asked for as "dotty/": clients resolve the dot segment.
+        (
+            {},
+            {"d.md": article("Dotted", url="./dotty/", save_as="dotty/index.html")},
+        ),
     ],
     ids=[
         "unicode slug",
@@ -411,6 +426,7 @@ def test_no_warning_where_each_url_leads_to_its_page(site, flattr_log, settings)
         "root",
         "pinned",
         "link post",
+        "dot segment",
     ],
 )
 def test_no_warning_for_urls_that_lead_to_their_pages(
