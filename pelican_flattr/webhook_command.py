@@ -639,15 +639,17 @@ def run_serve(args: argparse.Namespace) -> int:
         # loop, one would leave a request read but never queued.
         (hurry if stopping.is_set() else stopping).set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping_on = [signal.SIGTERM, signal.SIGINT]
     hangup = getattr(signal, "SIGHUP", None)  # none on Windows
     if hangup is not None and signal.getsignal(hangup) is signal.SIG_DFL:
         # SIGHUP (kill -HUP, as a log rotation sends it to reopen logs this
         # receiver does not keep) ended it at once, dropping the requests
         # it had received: it stops as on SIGTERM. One ignored (nohup) is
         # left ignored.
-        signal.signal(hangup, stop)
+        stopping_on.append(hangup)
+    # Put back once it has stopped: a program that called main() kept
+    # handlers that only set this run's flag, and Ctrl-C did nothing.
+    handlers = {number: signal.signal(number, stop) for number in stopping_on}
     urls = " and ".join(
         f"http://{_url_host(host)}:{port}{ROUTE_PREFIX}***"
         for host, port in _listening_on(server)
@@ -666,6 +668,8 @@ def run_serve(args: argparse.Namespace) -> int:
         # Closed here, not as the process ends: a store replaced meanwhile
         # must not keep the journal of the file it replaced beside it.
         app.close()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     _say("stopped")
     return 0
 

@@ -3290,3 +3290,31 @@ def test_serve_takes_a_store_beside_the_output(tmp_path, monkeypatch):
     assert f"(a new, empty store made at {tmp_path}/output-backup/flattr.sqlite3)" in (
         log.read_text()
     )
+
+
+def test_serve_called_by_a_program_gives_its_signals_back(tmp_path):
+    # A program that called main(["webhook", "serve", ...]) kept serve's
+    # handlers after it stopped: they only set that run's flag, so a later
+    # Ctrl-C or SIGHUP in the program did nothing.
+    program = f"""
+import os, signal, threading
+from pelican_flattr.cli import main
+
+numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+before = {{n: signal.getsignal(n) for n in numbers}}
+# Stop it once it listens, as systemd would.
+threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+store = {str(tmp_path / "s.db")!r}
+status = main(["webhook", "serve", "--port", "0", "--store", store])
+after = {{n: signal.getsignal(n) for n in before}}
+print(status, after == before)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=child_env(FLATTR_WEBHOOK_TOKEN=TOKEN),
+    )
+    assert done.stdout.split() == ["0", "True"], done.stdout + done.stderr
