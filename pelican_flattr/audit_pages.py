@@ -280,7 +280,7 @@ def check_page(
         audit, relative, path, seen, tags, thing, buttons, lone_button
     )
     _check_noscript_buttons(audit, relative, tags)
-    _check_unneeded_loader(audit, relative, tags, thing)
+    _check_unneeded_loader(audit, relative, path, seen, tags, thing)
     other_sites.update(
         _check_payment_links(audit, relative, path, seen, thing, links, lone_link)
     )
@@ -460,7 +460,12 @@ def _check_noscript_buttons(audit: Audit, relative: str, tags: PageTags) -> None
 
 
 def _check_unneeded_loader(
-    audit: Audit, relative: str, tags: PageTags, thing: Mapping[str, Any] | None
+    audit: Audit,
+    relative: str,
+    path: Path,
+    seen: PagesSeen,
+    tags: PageTags,
+    thing: Mapping[str, Any] | None,
 ) -> None:
     """Report the page ``relative`` (whose tags are ``tags``) of ``thing``,
     whose button is plain, or a listing (None) of a site whose things' are
@@ -504,15 +509,27 @@ def _check_unneeded_loader(
         )
     else:
         asks = "each reader's browser asks Flattr for it before any click"
+    expected = (
+        "no load.js <script> that runs: take it out of the theme (or the content "
+        "that holds it), as the plugin adds load.js where an embedded button "
+        "needs it; where one must stay, hold it back for consent "
+        '(type="text/plain"), as docs/privacy.md writes it'
+    )
+    if thing is None:
+        # A listing no build writes now (a category renamed): the theme may
+        # hold no load.js any more, and the page is what to delete.
+        verdict, why = seen.age(audit, path)
+        if verdict == _OLDER:
+            expected = (
+                f"no page here ({why}: a page an earlier build left? delete it, "
+                f"{STALE_FIX})"
+            )
     audit.problem(
         "loader-unneeded",
         relative,
         f"loads {which} though no embedded button on it needs it: {asks}, which "
         "the plain button exists to avoid",
-        "no load.js <script> that runs: take it out of the theme (or the content "
-        "that holds it), as the plugin adds load.js where an embedded button "
-        "needs it; where one must stay, hold it back for consent "
-        '(type="text/plain"), as docs/privacy.md writes it',
+        expected,
     )
 
 

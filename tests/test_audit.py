@@ -5211,6 +5211,17 @@ def test_an_old_theme_s_load_js_on_a_plain_site_is_unneeded(
     assert index["problem"].startswith(
         f"loads Flattr's load.js 2 times (the first {src!r}) though no embedded "
     )
+    # A listing an earlier build left (a category renamed): the page is what
+    # to delete, not the theme's script, which may be gone.
+    stale = output / "category" / "renamed.html"
+    stale.write_text((output / "tag" / "x.html").read_text(encoding="utf-8"))
+    backdate(stale, 3600)
+    status, report = audit_json(output, capsys, settings=None)
+    (left,) = [p for p in report["problems"] if p["file"] == "category/renamed.html"]
+    assert left["expected"].startswith(
+        "no page here (it is older than the manifest and every page it lists: a "
+        "page an earlier build left? delete it, "
+    ), left
 
 
 @pytest.mark.parametrize("name", list(UNRUN_LOADERS))
