@@ -108,6 +108,12 @@ _INVALID_CHOICE = re.compile(r"invalid choice: (.*?)(?= \(choose from |$)")
 _IGNORED_VALUE = re.compile(r"ignored explicit argument .*")
 
 
+# How long a secret is, at least, to be hidden inside a word of a crash's
+# traceback: the web hook token's rule asks for more, an OAuth token has
+# more, and a short value ("a") could be part of any word.
+_LONG_SECRET = 16
+
+
 def _without_secrets(text: str, secrets: Sequence[str]) -> str:
     """``text`` with each of ``secrets`` shown as ``[hidden]``, where it
     stands whole, as argparse or Python quotes it: a short value ("a") must
@@ -425,6 +431,11 @@ def _crashed(error: Exception, arguments: Sequence[str]) -> int:
     )
     trace = "".join(traceback.format_exception(error)).rstrip("\n")
     trace = _without_secrets(redact_all_addresses(trace), secrets)
+    for secret in secrets:
+        # A token inside a word ("/hooks/TOKEN" in a URL): one this long
+        # stands for nothing else wherever it is found.
+        if len(secret) >= _LONG_SECRET:
+            trace = trace.replace(secret, "[hidden]")
     said = terminal.shown(redact_all_addresses(said))
     print(
         terminal.to_journal(

@@ -759,7 +759,9 @@ from pelican_flattr import audit_command, cli, verify
 
 def crash(args):
     token = getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]
-    raise RuntimeError("cannot go on with carol@example.org and " + token)
+    raise RuntimeError(
+        "cannot go on with carol@example.org and " + token + " at /hooks/" + token
+    )
 
 audit_command.run_audit = verify.run_verify = crash
 sys.exit(cli.main(sys.argv[1:]))
@@ -808,7 +810,9 @@ def test_a_bug_ends_with_70_and_its_traceback_for_a_report(
         f"{' --json' if as_json else ''}) and the traceback below"
     )
     assert trace[0] == "Traceback (most recent call last):"
-    assert trace[-1] == "RuntimeError: cannot go on with [address] and [hidden]"
+    assert trace[-1] == (
+        "RuntimeError: cannot go on with [address] and [hidden] at /hooks/[hidden]"
+    )
     assert "carol@" not in result.stdout + result.stderr
     assert CRASH_TOKEN not in result.stdout + result.stderr
     if as_json:
