@@ -675,6 +675,21 @@ def test_ctrl_c_still_prints_the_json_document(
     }
 
 
+def run_python(folder, code, *arguments, env=None):
+    """``code`` run by this Python with ``arguments`` in ``folder``, with
+    the pelican_flattr under test (``child_env``), as a command runs: its
+    status and output, whatever it is."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=child_env() if env is None else env,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_a_caller_keeps_its_sigterm_handling_after_main(capsys):
     # main() makes SIGTERM stop a command as Ctrl-C does while it runs; a
     # program that calls it finds SIGTERM as it was after.
@@ -697,15 +712,7 @@ def test_a_sigterm_ignored_by_whoever_started_the_command_stays_ignored(tmp_path
         "cli.build_parser = sent_sigterm\n"
         "sys.exit(cli.main(['webhook', 'token']))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=child_env(),
-        timeout=60,
-        check=False,
-    )
+    result = run_python(tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 
@@ -728,15 +735,9 @@ sys.exit(cli.main(sys.argv[1:]))
 def test_ctrl_c_as_the_parser_is_made_is_an_interruption(tmp_path, as_json):
     # build_parser() ran before the try that turns Ctrl-C into status 130:
     # a traceback, and no document for a script that asked for one.
-    result = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_AS_THE_PARSER_IS_MADE, "audit", "out"]
-        + (["--json"] if as_json else []),
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=child_env(),
-        timeout=60,
-        check=False,
+    json_option = ["--json"] if as_json else []
+    result = run_python(
+        tmp_path, INTERRUPTED_AS_THE_PARSER_IS_MADE, "audit", "out", *json_option
     )
     assert result.returncode == 130, result.stderr
     assert result.stderr == "pelican-flattr: interrupted\n"
@@ -793,15 +794,7 @@ def test_a_bug_ends_with_70_and_its_traceback_for_a_report(
     env = {k: v for k, v in child_env(**environment).items() if k != "FLATTR_TOKEN"}
     env.update(environment)
     json_option = ["--json"] if as_json else []
-    result = subprocess.run(
-        [sys.executable, "-c", CRASHING_COMMAND, *command, *json_option],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(tmp_path, CRASHING_COMMAND, *command, *json_option, env=env)
     assert result.returncode == 70, result.stderr
     first, *trace = result.stderr.splitlines()
     assert first == (
@@ -832,15 +825,7 @@ def test_a_bug_as_the_parser_is_made_shows_no_value_of_an_option(tmp_path):
         "audit_command.run_audit = verify.run_verify = crash",
         "cli.build_parser = lambda: crash(None)",
     ).replace('getattr(args, "token", None) or os.environ["FLATTR_TOKEN"]', '"x"')
-    result = subprocess.run(
-        [sys.executable, "-c", code, "verify", "--tok", CRASH_TOKEN, "--json"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=child_env(),
-        timeout=60,
-        check=False,
-    )
+    result = run_python(tmp_path, code, "verify", "--tok", CRASH_TOKEN, "--json")
     assert result.returncode == 70, result.stderr
     assert "(pelican-flattr verify --tok '[hidden]' --json)" in result.stderr
     assert CRASH_TOKEN not in result.stdout + result.stderr
