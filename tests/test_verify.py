@@ -1728,13 +1728,7 @@ def test_the_console_script_is_interrupted_and_resumes(tmp_path):
             text=True,
             preexec_fn=default_sigint,
         )
-        try:
-            assert stub.wait_for_requests(3, timeout=30)
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        out, err = signalled_at_third_request(process, stub, signal.SIGINT)
         assert process.returncode == 130, out + err
         assert "stopped after 2 new verifications" in err
         assert "run the same command again to resume" in err
@@ -1764,6 +1758,18 @@ def test_the_console_script_is_interrupted_and_resumes(tmp_path):
             assert TOKEN not in output
 
 
+def signalled_at_third_request(process, stub, number):
+    """The output of the verify ``process`` sent the signal ``number`` once
+    ``stub`` has its third request (held there: a batch in its middle)."""
+    try:
+        assert stub.wait_for_requests(3, timeout=30)
+        process.send_signal(number)
+        return process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
     # timeout(1), systemd and job schedulers stop a command with SIGTERM: it
     # ended verify at once with 143, and neither a line nor the --json
@@ -1784,13 +1790,7 @@ def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
             text=True,
             cwd=tmp_path,
         )  # fmt: skip
-        try:
-            assert stub.wait_for_requests(3, timeout=30)
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        out, err = signalled_at_third_request(process, stub, signal.SIGTERM)
     assert process.returncode == 143, out + err
     assert "stopped after 2 new verifications" in err
     assert "run the same command again to resume" in err
