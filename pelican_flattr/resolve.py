@@ -1075,6 +1075,10 @@ def leads_to_its_page(
     map every URL to a file (``{slug}`` to ``{slug}.html``: a server that
     adds ".html"). Settings that map them some other way tell nothing of
     where a URL leads: True."""
+    if serves_its_page(content_url, page):
+        # As the check of every thing URL reads it (a folder's URL without
+        # its "/" too): the two never disagree.
+        return True
     if not isinstance(url_format, str) or not isinstance(save_as_format, str):
         return True
     url_format = url_format.lstrip("/")
@@ -1135,9 +1139,14 @@ def serves_its_page(content_url: str, page: str) -> bool:
     url = content_url.lstrip("/")
     if "%" in url:
         url = unquote(url)
-    if "." in url and page != url:
-        # "./dotty/" is asked for as "dotty/", as clients resolve it.
-        url = _without_dot_segments(url)
+    if page != url:
+        if "//" in url:
+            # "posts//a.html" is served as "posts/a.html", as the page is
+            # written (servers merge the slashes: nginx by default).
+            url = _SLASHES.sub("/", url)
+        if "." in url:
+            # "./dotty/" is asked for as "dotty/", as clients resolve it.
+            url = _without_dot_segments(url)
     if page == url:
         return True
     if not page.startswith(url):
@@ -1146,6 +1155,9 @@ def serves_its_page(content_url: str, page: str) -> bool:
     return ending in _SERVED_ENDINGS or (
         ending == "index.html" and (not url or url.endswith("/"))
     )
+
+
+_SLASHES = re.compile("/{2,}")
 
 
 def _without_dot_segments(path: str) -> str:

@@ -362,6 +362,8 @@ def test_a_save_as_without_a_url_is_said_once(site, flattr_log):
             "PAGE_URL": "{slug}/",
             "PAGE_SAVE_AS": "{slug}/index.html",
         },
+        # Slashes that servers merge, as the page is written.
+        {"ARTICLE_URL": "posts//{slug}.html", "ARTICLE_SAVE_AS": "posts//{slug}.html"},
     ],
     ids=[
         "defaults",
@@ -371,6 +373,7 @@ def test_a_save_as_without_a_url_is_said_once(site, flattr_log):
         "folder redirect",
         "rooted",
         "all",
+        "double slash",
     ],
 )
 def test_no_warning_where_each_url_leads_to_its_page(site, flattr_log, settings):
@@ -447,3 +450,26 @@ def test_no_warning_for_urls_that_lead_to_their_pages(
 def test_the_sample_site_builds_without_the_warning(tmp_path, flattr_log):
     build_sample_site(tmp_path)
     assert not _warnings(flattr_log)
+
+
+def test_a_save_as_without_a_url_whose_url_is_served_is_not_warned_of(site, flattr_log):
+    # The check of a Save_as: without URL: read "foo" saved as
+    # "foo/index.html" as no page, where the check of every thing URL (and
+    # a static host) serves it: one build said both, and a strict one
+    # failed, its fix moving a thing URL that was right.
+    files = {
+        "foo.md": article("Foo", slug="foo", save_as="foo/index.html"),
+        "pages/about.md": _page_file("About", slug="about", save_as="about/index.html"),
+    }
+    settings = {
+        "ARTICLE_URL": "{slug}",
+        "ARTICLE_SAVE_AS": "{slug}.html",
+        "PAGE_URL": "{slug}",
+        "PAGE_SAVE_AS": "{slug}.html",
+    }
+    output = site(
+        files, FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_STRICT=True, **settings
+    )
+    assert len(manifest_things(output)) == 2
+    said = [r.getMessage() for r in flattr_log.records if r.levelno >= 30]
+    assert [m for m in said if "no URL baseline" not in m] == []
