@@ -309,6 +309,18 @@ def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> bool:
     return False
 
 
+# How long a value of these warnings' fixes may be, shown whole: a line to
+# copy, cut with "...", could not be copied (a URL is at most 2,048
+# characters, as Flattr takes it).
+_WHOLE = 2100
+
+
+def _whole(value: object) -> str:
+    """``value`` as a fix of these warnings shows it: ``shown_value``,
+    whole."""
+    return shown_value(value, _WHOLE)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Origin:
     """Where a content's url (or save_as) comes from: its metadata
@@ -344,8 +356,8 @@ class _Origin:
         place a fix names: the setting that gives the field now, or a
         ``line`` of the file."""
         if self.metadata and self.setting is not None:
-            return f"{name} {shown_value(value)} in {self.setting}"
-        return shown_value(f"{line}: {value}")
+            return f"{name} {_whole(value)} in {self.setting}"
+        return _whole(f"{line}: {value}")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -362,7 +374,7 @@ class _Unserved:
 
     def named(self) -> str:
         """The content as a warning about many names it."""
-        url, page = shown_value(self.url), shown_value(self.page)
+        url, page = _whole(self.url), _whole(self.page)
         return f"{self.source} (URL {url}, page {page})"
 
 
@@ -488,19 +500,19 @@ def _unserved_by_settings(
     served = page_for_url(url_format)
     if len(found) == 1:
         urls = f"the URL of {counted} leads"
-        things = f"its Flattr thing URL {shown_value(found[0].thing_url)} finds"
+        things = f"its Flattr thing URL {_whole(found[0].thing_url)} finds"
     else:
         urls = f"the URLs of {counted} lead"
-        things = f"their Flattr thing URLs (as {shown_value(found[0].thing_url)}) find"
+        things = f"their Flattr thing URLs (as {_whole(found[0].thing_url)}) find"
     return (
-        f"{url_setting} {shown_value(url_format)} and {save_as_setting} "
-        f"{shown_value(save_as_format)} do not lead to the same file on a "
-        f"static host, which serves {shown_value(url_format.lstrip('/'))} from "
-        f"{shown_value(served)}: {urls} where no page is written: {named}; so "
+        f"{url_setting} {_whole(url_format)} and {save_as_setting} "
+        f"{_whole(save_as_format)} do not lead to the same file on a "
+        f"static host, which serves {_whole(url_format.lstrip('/'))} from "
+        f"{_whole(served)}: {urls} where no page is written: {named}; so "
         f"{things} no page there {_WHY_IT_MATTERS}. Make {url_setting} and "
         f"{save_as_setting} lead to the same file: {save_as_setting} = "
-        f"{shown_value(served)} keeps every URL and thing URL, {url_setting} = "
-        f"{shown_value(url_for_page(save_as_format))} keeps every page where "
+        f"{_whole(served)} keeps every URL and thing URL, {url_setting} = "
+        f"{_whole(url_for_page(save_as_format))} keeps every page where "
         "it is"
     )
 
@@ -517,11 +529,11 @@ def _unserved_by_file(each: _Unserved, url_from: _Origin, page_from: _Origin) ->
     keep_url = page_from.fix("save_as", "Save_as", served)
     keep_page = url_from.fix("url", "URL", url_for_page(each.page))
     return (
-        f"its URL {shown_value(each.url)} ({url_from.said('URL')}) does not lead "
-        f"to its page {shown_value(each.page)} ({page_from.said('Save_as')}) on "
-        f"a static host, which serves {shown_value(url)} from "
-        f"{shown_value(served)}; so its Flattr thing URL "
-        f"{shown_value(each.thing_url)} finds no page there {_WHY_IT_MATTERS}: "
+        f"its URL {_whole(each.url)} ({url_from.said('URL')}) does not lead "
+        f"to its page {_whole(each.page)} ({page_from.said('Save_as')}) on "
+        f"a static host, which serves {_whole(url)} from "
+        f"{_whole(served)}; so its Flattr thing URL "
+        f"{_whole(each.thing_url)} finds no page there {_WHY_IT_MATTERS}: "
         f"give it {keep_url} (which keeps its URL and thing URL) or {keep_page} "
         "(which keeps its page where it is)"
     )
@@ -541,7 +553,7 @@ def _unserved_by_files(
         f"to their pages ({page_from.said('Save_as', many=True)}) on a static "
         "host, which serves a URL from the file it names, or with '.html' or "
         f"'/index.html' after it (a folder's from its 'index.html'): {named}; so "
-        f"their Flattr thing URLs (as {shown_value(found[0].thing_url)}) find "
+        f"their Flattr thing URLs (as {_whole(found[0].thing_url)}) find "
         f"no page there {_WHY_IT_MATTERS}: give each "
         f"{page_from.field('save_as', 'Save_as')} that its URL leads to, or "
         f"{url_from.field('url', 'URL')} that leads to its page"

@@ -228,6 +228,19 @@ def test_a_files_own_url_or_save_as_is_named_with_its_fix(
     assert own[0].endswith(fix), own[0]
 
 
+def test_a_long_url_is_shown_whole_in_the_fix(site, flattr_log):
+    # Cut to 80 characters with "...", the line to write could not be
+    # copied: a title's slug is often that long.
+    slug = "why-i-moved-my-blog-from-wordpress-to-pelican-and-what-i-learned-on-the-way"
+    url = f"posts/2024/{slug}/"
+    files = {"long.md": article("Long", slug=slug, url=url)}
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    (warning,) = _warnings(flattr_log)
+    assert "..." not in warning
+    assert f"'Save_as: {url}index.html'" in warning, warning
+    assert f"'URL: {slug}.html'" in warning, warning
+
+
 def test_a_save_as_from_an_entry_is_fixed_in_that_entry(site, flattr_log):
     files = {"own.md": article("Own", slug="own", url="own/")}
     site(
