@@ -383,7 +383,11 @@ def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
             # Said with the usage of the command they were given to (`audit
             # DIR --bogus`), as argparse says a missing argument; the
             # top-level usage named no option of the command.
-            _command_parser(parser, arguments).error(
+            # The command named before the first of them: "--bogus audit"
+            # is the top level's mistake.
+            first = arguments.index(extra[0]) if extra[0] in arguments else None
+            before = arguments[:first]
+            _command_parser(parser, before).error(
                 f"unrecognized arguments: {' '.join(extra)}"
             )
     except SystemExit as stop:

@@ -1253,6 +1253,7 @@ def test_ctrl_c_while_the_help_is_written_ends_with_130(monkeypatch, capsys):
         (["audit", "out", "--bogus"], "usage: pelican-flattr audit "),
         (["webhook", "serve", "--bogus"], "usage: pelican-flattr webhook serve "),
         (["--bogus"], "usage: pelican-flattr [-h]"),
+        (["--bogus", "audit", "out"], "usage: pelican-flattr [-h]"),
     ],
 )
 def test_an_unknown_option_is_said_with_its_commands_usage(capsys, arguments, usage):
