@@ -424,7 +424,11 @@ def _crashed(error: Exception, arguments: Sequence[str]) -> int:
 
     # A token given to the command line, or in the environment, which an
     # exception's message may repeat.
-    secrets = [*_Parser.hidden, *filter(None, map(os.environ.get, _TOKEN_VARIABLES))]
+    secrets = [
+        *_Parser.hidden,
+        *filter(None, map(os.environ.get, _TOKEN_VARIABLES)),
+        *terminal.json_run.secrets,
+    ]
     # Each argument alone, where a secret stands whole ("--token=SECRET").
     shown = [_without_secrets(argument, secrets) for argument in arguments]
     command = shlex.join(["pelican-flattr", *shown])

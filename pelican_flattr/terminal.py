@@ -35,6 +35,10 @@ class JsonRun:
     wanted: bool = False
     printed: bool = False
     problems: list[str] = dataclasses.field(default_factory=list)
+    # Tokens the command read from a settings file, which a crash's
+    # traceback hides as it hides those of the command line and the
+    # environment (``cli._crashed``).
+    secrets: list[str] = dataclasses.field(default_factory=list)
 
 
 # The run under way, which ``cli`` starts anew for each command line

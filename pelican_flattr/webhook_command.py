@@ -523,6 +523,8 @@ def _given_token(
     if os.environ.get(TOKEN_ENV):
         return os.environ[TOKEN_ENV], f"${TOKEN_ENV}"
     if settings.get(TOKEN_ENV):
+        if isinstance(settings[TOKEN_ENV], str):
+            terminal.json_run.secrets.append(settings[TOKEN_ENV].strip())
         return settings[TOKEN_ENV], f"{TOKEN_ENV} in {_shown(args.settings)}"
     return "", None
 

@@ -818,6 +818,31 @@ def test_a_bug_ends_with_70_and_its_traceback_for_a_report(
         assert result.stdout == ""
 
 
+def test_a_bug_hides_a_token_read_from_the_settings_file(tmp_path):
+    # Hidden were the tokens of the command line and the environment: the
+    # web hook token kept in the settings file came out in the traceback.
+    (tmp_path / "wconf.py").write_text(f"FLATTR_WEBHOOK_TOKEN = {CRASH_TOKEN!r}\n")
+    code = f"""\
+import sys
+from pelican_flattr import cli, webhook_command
+
+def listen(*args, **options):
+    raise RuntimeError("could not route /hooks/{CRASH_TOKEN}")
+
+webhook_command.listen = listen
+sys.exit(cli.main(sys.argv[1:]))
+"""
+    env = {k: v for k, v in child_env().items() if k != "FLATTR_WEBHOOK_TOKEN"}
+    result = run_python(
+        tmp_path, code, "webhook", "serve", "--settings", "wconf.py", env=env
+    )
+    assert result.returncode == 70, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "RuntimeError: could not route /hooks/[hidden]"
+    )
+    assert CRASH_TOKEN not in result.stdout + result.stderr
+
+
 def test_a_bug_as_the_parser_is_made_shows_no_value_of_an_option(tmp_path):
     # Before the parser tells --token from --limit, every option's value
     # may be the token: none is shown.
