@@ -453,28 +453,38 @@ def _text_field(metadata: Mapping[str, Any], name: str) -> str | None:
     return value.strip()
 
 
-# What a message about a bool, number or date where text is due says of
-# how it came to be one, and what to write. The same words fit both places
-# that give one: a YAML header (pelican-yaml-metadata), and
-# DEFAULT_METADATA or EXTRA_PATH_METADATA, which take any Python value.
-_QUOTE_IT = (
-    ": a YAML header reads yes, no, on, off, true and false as true or false, "
-    "and digits and dates as numbers and dates, unless they are quoted; quote "
-    "{it} as written, in a YAML header or a Python setting ({example})"
-)
+# The same words fit both places that give a bool, number or date where
+# text is due: a YAML header (pelican-yaml-metadata), and DEFAULT_METADATA
+# or EXTRA_PATH_METADATA, which take any Python value.
+def _quote_it(it: str, example: str | None) -> str:
+    """What a message about a bool, number or date where text is due says
+    of how it came to be one, and what to write (``example``, where the
+    text written is known)."""
+    written = f" ({example})" if example is not None else ""
+    return (
+        ": a YAML header reads yes, no, on, off, true and false as true or false, "
+        "and digits and dates as numbers and dates, unless they are quoted; quote "
+        f"{it} as written, in a YAML header or a Python setting{written}"
+    )
 
 
-def _read_as(value: object) -> tuple[str, str] | None:
-    """``value`` as a message names it, and the text to quote in its place,
-    when it is a bool, a number or a date (a datetime too), as a YAML header
-    reads an unquoted ``no`` or ``2024``; None for any other. Such a value
-    is shown: none holds an address."""
+def _read_as(value: object) -> tuple[str, str | None] | None:
+    """``value`` as a message names it, and the text to quote in its place
+    where that is sure, when it is a bool, a number or a date (a datetime
+    too), as a YAML header reads an unquoted ``no`` or ``2024``; None for
+    any other. Such a value is shown: none holds an address. A bool may
+    have been written yes, on or true, and a fraction 3.10 (read 3.1):
+    no text is given for them, which would be another tag or language."""
     if isinstance(value, bool):
-        return ("true, a yes or no", "yes") if value else ("false, a yes or no", "no")
-    if isinstance(value, (int, float)):
+        return ("true, a yes or no", None) if value else ("false, a yes or no", None)
+    if isinstance(value, int):
         return f"the number {value}", str(value)
+    if isinstance(value, float):
+        return f"the number {value}", None
+    if isinstance(value, datetime.datetime):
+        return f"the date {value}", None
     if isinstance(value, datetime.date):
-        return f"the date {value}", str(value)
+        return f"the date {value}", value.isoformat()
     return None
 
 
@@ -486,8 +496,8 @@ def _not_text(value: object, name: str) -> str:
     read = _read_as(value)
     if read is None:
         return f"not {type(value).__name__}"
-    example = f"{name}: '{read[1]}'"
-    return f"but is {read[0]}{_QUOTE_IT.format(it='the value', example=example)}"
+    example = None if read[1] is None else f"{name}: '{read[1]}'"
+    return f"but is {read[0]}{_quote_it('the value', example)}"
 
 
 def _text_field_or_none(
@@ -569,7 +579,8 @@ def _tags_of_items(
             if read is None:
                 said = "None" if item is None else f"a {type(item).__name__}"
             else:
-                said = read[0] + _QUOTE_IT.format(it="the item", example=f"'{read[1]}'")
+                example = None if read[1] is None else f"'{read[1]}'"
+                said = read[0] + _quote_it("the item", example)
             problems.append(
                 f"metadata '{TAGS}' must be text, or a list of texts, but {where} "
                 f"is {said}"

@@ -3117,6 +3117,8 @@ def test_yaml_values_in_the_metadata_settings_are_said_with_what_to_write(
         "owner.md": {"flattr_owner": 12345},
         "bool-tag.md": {"flattr_tags": ["rust", True]},
         "date-tag.md": {"flattr_tags": [datetime.date(2024, 5, 1)]},
+        # 3.10, read 3.1: "quote '3.1'" would give the tag 3.1.
+        "float-tag.md": {"flattr_tags": ["python", 3.1]},
         "dict-tag.md": {"flattr_tags": ["rust", {"by": "carol@example.org"}]},
         "switch.md": {"flattr": 5},
     }
@@ -3136,9 +3138,10 @@ def test_yaml_values_in_the_metadata_settings_are_said_with_what_to_write(
             said(
                 "no.md",
                 "flattr_language",
+                # Written no, off or false: which is unknown, and no word is
+                # given that would be another language.
                 f"must be text, but is false, a yes or no{YAML_READS}value as "
-                "written, in a YAML header or a Python setting (flattr_language: "
-                "'no')",
+                "written, in a YAML header or a Python setting",
             ),
             said(
                 "owner.md",
@@ -3151,7 +3154,13 @@ def test_yaml_values_in_the_metadata_settings_are_said_with_what_to_write(
                 "bool-tag.md",
                 "flattr_tags",
                 f"{tags_must} 2 of 2 is true, a yes or no{YAML_READS}item as "
-                "written, in a YAML header or a Python setting ('yes')",
+                "written, in a YAML header or a Python setting",
+            ),
+            said(
+                "float-tag.md",
+                "flattr_tags",
+                f"{tags_must} 2 of 2 is the number 3.1{YAML_READS}item as "
+                "written, in a YAML header or a Python setting",
             ),
             said(
                 "date-tag.md",
