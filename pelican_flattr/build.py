@@ -68,7 +68,9 @@ class FlattrBuildError(SystemExit):
 
     A SystemExit rather than an Exception on purpose: Pelican logs any
     Exception with its traceback, and a user's mistake deserves one clear
-    line. Code that runs Pelican itself can catch it like any exception.
+    line. Code that runs Pelican itself catches it by its name (``except
+    FlattrBuildError``, or ``except SystemExit``): ``except Exception``
+    does not, and the program ends with status 1.
     """
 
     def __init__(self, message: str) -> None:
