@@ -394,13 +394,18 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
     # a warning for a strict build (publishconf.py's, as the README
     # advises), which is the one that must not publish a moved URL
     # unseen; a development build's first run only informs.
+    kept = (
+        "keep the file between builds (a CI that does not keep it never compares)"
+        if build.current.pelican.settings.get("FLATTR_URL_BASELINE")
+        else "keep the file between builds, or point FLATTR_URL_BASELINE at "
+        "one that is kept (a CI that does not keep CACHE_PATH never compares)"
+    )
     (logger.warning if settings.strict else logger.info)(
         "pelican-flattr: no URL baseline at %s yet: %s, and starts the "
-        "baseline; a build that never finds it (a CI that does not keep "
-        "CACHE_PATH) never compares: keep the file between builds, or point "
-        "FLATTR_URL_BASELINE at one that is kept",
+        "baseline; a build that never finds it never compares: %s",
         _shown_baseline(path),
         compares,
+        kept,
     )
 
 

@@ -105,9 +105,10 @@ def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
         (
             "WARNING" if strict else "INFO",
             f"pelican-flattr: no URL baseline at {baseline} yet: this build compares "
-            "no thing URL, and starts the baseline; a build that never finds it (a "
-            "CI that does not keep CACHE_PATH) never compares: keep the file "
-            "between builds, or point FLATTR_URL_BASELINE at one that is kept",
+            "no thing URL, and starts the baseline; a build that never finds it "
+            "never compares: keep the file between builds, or point "
+            "FLATTR_URL_BASELINE at one that is kept (a CI that does not keep "
+            "CACHE_PATH never compares)",
         )
     ]
     assert len(json.loads(baseline.read_text())["things"]) == 2
@@ -194,12 +195,17 @@ def test_no_baseline_where_pelican_runs_names_the_one_beside_the_settings_file(
         ]
 
     # Strict, so that it warns: the folder a relative baseline is in is named.
+    # Where FLATTR_URL_BASELINE names the file, CACHE_PATH is no matter.
+    kept = (
+        "keep the file between builds (a CI that does not keep it never compares)"
+        if setting
+        else "keep the file between builds, or point FLATTR_URL_BASELINE at one "
+        "that is kept (a CI that does not keep CACHE_PATH never compares)"
+    )
     assert no_baseline(run_from(repo, "-e", "FLATTR_STRICT=true")) == [
         f"pelican-flattr: no URL baseline at {baseline} (in {repo}) yet: this "
         "build compares no thing URL, and starts the baseline; a build that "
-        "never finds it (a CI that does not keep CACHE_PATH) never compares: "
-        "keep the file between builds, or point FLATTR_URL_BASELINE at one "
-        "that is kept"
+        f"never finds it never compares: {kept}"
     ]
     assert (repo / baseline).is_file()
     assert no_baseline(run_from(elsewhere)) == [
