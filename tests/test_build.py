@@ -2315,6 +2315,65 @@ def test_another_plugins_template_class_keeps_its_effect_and_ours(
     assert len(payment_links(soup)) == 1
 
 
+# Plugins listed before pelican_flattr that load the article template
+# before the plugin prepares the templates (all_generators_finalized):
+# Pelican keeps it in the generator's cache, Jinja in its own, and every
+# article page was written from it without button, payment link or Open
+# Graph tags, the build saying nothing.
+EARLY_LOADER = """
+from pelican import signals
+
+
+def load_from_the_generator(generator):
+    generator.get_template("article")
+
+
+def load_from_jinja(generator):
+    generator.env.get_template("article.html")
+
+
+def register():
+    signals.article_generator_init.connect(load_from_the_generator)
+    signals.article_generator_finalized.connect(load_from_jinja)
+"""
+
+NOT_PREPARED = "by a template the plugin could not prepare"
+
+
+@pytest.fixture
+def early_loader(tmp_path):
+    """A plugin that loads the article template early, both ways."""
+    yield from _plugin_folder(
+        tmp_path,
+        "early_loader",
+        EARLY_LOADER,
+        (signals.article_generator_init, "load_from_the_generator"),
+        (signals.article_generator_finalized, "load_from_jinja"),
+    )
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+def test_templates_another_plugin_loaded_early_still_get_buttons(
+    site, early_loader, flattr_log, strict
+):
+    output = site(
+        community(),
+        theme="notmyidea",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_STRICT=strict,
+        PLUGIN_PATHS=[str(early_loader)],
+        PLUGINS=["early_loader", "pelican_flattr"],
+    )
+    things = manifest_things(output)
+    assert things
+    for thing in things.values():
+        soup = page(output / urlsplit(thing["url"]).path.lstrip("/"))
+        assert len(flattr_buttons(soup)) == 1
+        assert len(payment_links(soup)) == 1
+        assert og(soup, "og:url") == [thing["url"]]
+    assert not [r for r in flattr_log.records if NOT_PREPARED in r.getMessage()]
+
+
 def test_pelican_seos_open_graph_beside_the_plugins_is_said(tmp_path):
     # pelican-seo adds its tags to every page once written, where the plugin
     # cannot see them: each page had two og:title, og:url and og:type, in
