@@ -536,6 +536,8 @@ def _complete_loaded_templates(generator: Any, env: Any) -> None:
     class with ``__slots__``) is dropped from the cache, so that the next
     ``get_template`` loads it again with ours. Nothing is loaded before
     this on an ordinary build: the loop runs over two empty caches.
+    ``finish.warn_about_pages_not_completed`` tells of a template held
+    where neither cache has it.
     """
     loaded = getattr(generator, "_templates", None)
     for cache in (
@@ -562,6 +564,23 @@ def keep_templates_completing(pelican: Any) -> None:
     state = build.current
     if state.active and state.pelican is pelican:
         prepare_templates(state.generators)
+
+
+def note_page_written(path: str, context: Any = None) -> None:
+    """Note the thing whose own page Pelican has just written
+    (``content_written``), for ``finish.warn_about_pages_not_completed``.
+
+    Only pages Pelican writes are noted: a content with an empty
+    ``save_as``, or whose page Pelican refuses to write again, is never
+    compared (nor a draft, which has no thing). A dict look-up or two per
+    written page; no file is read.
+    """
+    state = build.current
+    if state.settings is None or not isinstance(context, Mapping):
+        return
+    content_thing = _content_thing(_own_content(context))
+    if content_thing is not None:
+        state.written_pages[id(content_thing)] = content_thing
 
 
 class _ProvidesHelpers:
@@ -705,6 +724,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     url = None
     own = _NO_OWN_BUTTONS
     if content_thing is not None:
+        state.completed_pages.add(id(content_thing))
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
         own = _count_own_buttons(
