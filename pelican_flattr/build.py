@@ -439,6 +439,12 @@ class BuildState:
     shown_styles: dict[str, str] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
+    # id() of each ContentThing whose own page complete_page completed, and
+    # id() -> ContentThing of each whose own page Pelican wrote: a page in
+    # the second and not the first was rendered by a template the plugin
+    # never prepared (see finish.warn_about_pages_not_completed).
+    completed_pages: set[int] = field(default_factory=set)
+    written_pages: dict[int, ContentThing] = field(default_factory=dict)
     # Pelican's PATH, absolute, with a trailing "/": see source_of().
     content_root: str = ""
     # (content class, in the default language) -> whether Pelican's URL and

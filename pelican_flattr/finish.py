@@ -28,6 +28,7 @@ from .privacy import (
 )
 from .settings import FlattrSettings
 from .url_guard_build import guard_thing_urls
+from .wording import listed
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -44,6 +45,7 @@ def finish_build(pelican: Any) -> None:
             warn_about_unknown_authors()
         warn_about_published_addresses(pelican)
         warn_about_addresses_in_things()
+        warn_about_pages_not_completed()
         build.say_page_counts()
         # A strict build fails once all three have said their problems, and
         # before the manifest: failing on the first one's, it hid the
@@ -79,6 +81,43 @@ def finish_build(pelican: Any) -> None:
         # fails a strict build leaves the manifest unwritten, so here too.
         build.current.url_spool.close()
         build.end_build(pelican)
+
+
+def warn_about_pages_not_completed() -> None:
+    """Warn, once for the build, of the things' pages Pelican wrote that no
+    template of the plugin's completed (``complete_page`` never saw them),
+    counted, a few of their sources named.
+
+    Such a page was rendered by a template loaded before the plugin
+    prepared the templates and kept where ``prepare_templates`` could not
+    reach it (by another plugin, or the theme's code): it has no button,
+    payment link or Open Graph tags unless the theme printed them, and
+    nothing on it was checked. Without this the build said nothing, and
+    only the audit found the pages.
+    """
+    state = build.current
+    completed = state.completed_pages
+    missed = [
+        content_thing.source
+        for key, content_thing in state.written_pages.items()
+        if key not in completed
+    ]
+    if not missed:
+        return
+    count = len(missed)
+    pages = "page was" if count == 1 else "pages were"
+    build.warn(
+        f"{build.site_label()}{count} thing {pages} written "
+        f"({listed(sorted(missed), 3)}) by a template the plugin could not "
+        "prepare: it was loaded before pelican_flattr prepared the templates (at "
+        "all_generators_finalized), most likely by a plugin listed before "
+        "pelican_flattr in PLUGINS, or by the theme's code, and kept apart. "
+        "These pages have no button, payment link or Open Graph tags unless "
+        "the theme printed them, and nothing on them was checked: list "
+        "pelican_flattr first in PLUGINS, or have that plugin load its "
+        "templates later (at get_writer or after); pelican-flattr audit lists "
+        "the pages"
+    )
 
 
 def write_manifest(settings: FlattrSettings) -> None:

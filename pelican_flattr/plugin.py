@@ -31,7 +31,11 @@ from .privacy import (
     note_readers,
 )
 from .resolve import ContentThing
-from .templates import keep_templates_completing, prepare_templates
+from .templates import (
+    keep_templates_completing,
+    note_page_written,
+    prepare_templates,
+)
 
 logger = logging.getLogger("pelican_flattr")
 hide_addresses_in_log(logger)
@@ -139,4 +143,5 @@ def register() -> None:
     signals.feed_generated.connect(add_payment_links_to_feed)
     signals.feed_written.connect(record_feed)
     signals.get_writer.connect(keep_templates_completing)
+    signals.content_written.connect(note_page_written)
     signals.finalized.connect(finish_build)

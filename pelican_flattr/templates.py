@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from jinja2 import Undefined
+from jinja2 import Template, Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican.contents import Content
@@ -507,7 +507,8 @@ def prepare_templates(generators: list[Any]) -> None:
     class on ``generator_init`` has done so, whatever the order of
     ``PLUGINS``; ours are mixed in front of them. One that sets its own on
     ``all_generators_finalized`` too: ``get_writer`` comes next, and
-    ``keep_templates_completing`` does this again there.
+    ``keep_templates_completing`` does this again there. A template some
+    code loaded before now is given ours too (``_complete_loaded_templates``).
     """
     if not build.current.active:
         return
@@ -517,6 +518,43 @@ def prepare_templates(generators: list[Any]) -> None:
         if env is not None:
             env.template_class = _completing(env.template_class)
             env.context_class = _providing_helpers(env.context_class)
+            _complete_loaded_templates(generator, env)
+
+
+def _complete_loaded_templates(generator: Any, env: Any) -> None:
+    """Have the templates loaded before the plugin prepared them complete
+    their pages too.
+
+    Another plugin listed before this one, or a theme's code, may load a
+    template on an earlier signal (``generator.get_template("article")`` on
+    ``article_generator_init``). Pelican keeps it in the generator's
+    ``_templates`` and Jinja in ``env.cache``, built with the class it had
+    then, and would render every page of it without the button, the
+    payment link or the Open Graph tags, and without a word. Each such
+    template gets our class mixed in where it is (a reference the other
+    plugin keeps is then changed too); one whose class cannot take it (a
+    class with ``__slots__``) is dropped from the cache, so that the next
+    ``get_template`` loads it again with ours. Nothing is loaded before
+    this on an ordinary build: the loop runs over two empty caches.
+    ``finish.warn_about_pages_not_completed`` tells of a template held
+    where neither cache has it.
+    """
+    loaded = getattr(generator, "_templates", None)
+    for cache in (
+        loaded if isinstance(loaded, dict) else None,
+        getattr(env, "cache", None),
+    ):
+        if not cache:
+            continue
+        for key, template in list(cache.items()):
+            if not isinstance(template, Template) or isinstance(
+                template, _CompletesPages
+            ):
+                continue
+            try:
+                template.__class__ = _completing(type(template))
+            except TypeError:
+                del cache[key]
 
 
 def keep_templates_completing(pelican: Any) -> None:
@@ -526,6 +564,23 @@ def keep_templates_completing(pelican: Any) -> None:
     state = build.current
     if state.active and state.pelican is pelican:
         prepare_templates(state.generators)
+
+
+def note_page_written(path: str, context: Any = None) -> None:
+    """Note the thing whose own page Pelican has just written
+    (``content_written``), for ``finish.warn_about_pages_not_completed``.
+
+    Only pages Pelican writes are noted: a content with an empty
+    ``save_as``, or whose page Pelican refuses to write again, is never
+    compared (nor a draft, which has no thing). A dict look-up or two per
+    written page; no file is read.
+    """
+    state = build.current
+    if state.settings is None or not isinstance(context, Mapping):
+        return
+    content_thing = _content_thing(_own_content(context))
+    if content_thing is not None:
+        state.written_pages[id(content_thing)] = content_thing
 
 
 class _ProvidesHelpers:
@@ -669,6 +724,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     url = None
     own = _NO_OWN_BUTTONS
     if content_thing is not None:
+        state.completed_pages.add(id(content_thing))
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
         own = _count_own_buttons(

@@ -2315,6 +2315,164 @@ def test_another_plugins_template_class_keeps_its_effect_and_ours(
     assert len(payment_links(soup)) == 1
 
 
+# Plugins listed before pelican_flattr that load the article template
+# before the plugin prepares the templates (all_generators_finalized):
+# Pelican keeps it in the generator's cache, Jinja in its own, and every
+# article page was written from it without button, payment link or Open
+# Graph tags, the build saying nothing.
+EARLY_LOADER = """
+from pelican import signals
+
+
+def load_from_the_generator(generator):
+    generator.get_template("article")
+
+
+def load_from_jinja(generator):
+    generator.env.get_template("article.html")
+
+
+def register():
+    signals.article_generator_init.connect(load_from_the_generator)
+    signals.article_generator_finalized.connect(load_from_jinja)
+"""
+
+# One that keeps the template where neither cache has it (Jinja's cache
+# off) and gives it to Pelican for each article: no preparing reaches it.
+TEMPLATE_HOLDER = """
+from pelican import signals
+
+held = {}
+
+
+def hold(generator):
+    held["article"] = generator.env.get_template("article.html")
+
+
+def give(generator, content):
+    generator._templates["article"] = held["article"]
+
+
+def register():
+    signals.article_generator_init.connect(hold)
+    signals.article_generator_write_article.connect(give)
+"""
+
+NOT_PREPARED = "by a template the plugin could not prepare"
+
+
+@pytest.fixture
+def early_loader(tmp_path):
+    """A plugin that loads the article template early, both ways."""
+    yield from _plugin_folder(
+        tmp_path,
+        "early_loader",
+        EARLY_LOADER,
+        (signals.article_generator_init, "load_from_the_generator"),
+        (signals.article_generator_finalized, "load_from_jinja"),
+    )
+
+
+@pytest.fixture
+def template_holder(tmp_path):
+    """A plugin that renders the articles from a template it keeps."""
+    yield from _plugin_folder(
+        tmp_path,
+        "template_holder",
+        TEMPLATE_HOLDER,
+        (signals.article_generator_init, "hold"),
+        (signals.article_generator_write_article, "give"),
+    )
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+def test_templates_another_plugin_loaded_early_still_get_buttons(
+    site, early_loader, flattr_log, strict
+):
+    output = site(
+        community(),
+        theme="notmyidea",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_STRICT=strict,
+        PLUGIN_PATHS=[str(early_loader)],
+        PLUGINS=["early_loader", "pelican_flattr"],
+    )
+    things = manifest_things(output)
+    assert things
+    for thing in things.values():
+        soup = page(output / urlsplit(thing["url"]).path.lstrip("/"))
+        assert len(flattr_buttons(soup)) == 1
+        assert len(payment_links(soup)) == 1
+        assert og(soup, "og:url") == [thing["url"]]
+    assert not [r for r in flattr_log.records if NOT_PREPARED in r.getMessage()]
+
+
+def test_pages_of_a_template_held_out_of_reach_are_said(
+    site, template_holder, flattr_log
+):
+    settings = {
+        "theme": "notmyidea",
+        "FLATTR_AUTHORS": AUTHORS,
+        "PLUGIN_PATHS": [str(template_holder)],
+        "PLUGINS": ["template_holder", "pelican_flattr"],
+        # Pelican's own, and Jinja's cache off.
+        "JINJA_ENVIRONMENT": {
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "extensions": [],
+            "cache_size": 0,
+        },
+    }
+    site(community(), **settings)
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if NOT_PREPARED in r.getMessage()
+    ]
+    assert said.startswith(
+        "pelican-flattr: 4 thing pages were written (alice.md, bob.md, carol.md "
+        "and 1 more) by a template"
+    )
+    assert "list pelican_flattr first in PLUGINS" in said
+    assert flattr_log.records[-1].levelname in {"WARNING", "ERROR"}
+    with pytest.raises(FlattrBuildError):
+        site(community(), FLATTR_STRICT=True, **settings)
+
+
+@pytest.mark.parametrize(
+    "files, settings",
+    [
+        # Pages Pelican does not write: no page to complete.
+        (community(**{"eve.md": article("Eve", "Alice", BODY, save_as="")}), {}),
+        # The theme left to print what it likes.
+        (community(), {"FLATTR_INJECT": False}),
+        # Removed from Pelican before 4.9, which writes every page anyway.
+        (community(), {"WRITE_SELECTED": ["alice-writes-things.html"]}),
+    ],
+    ids=["empty-save-as", "inject-off", "write-selected"],
+)
+def test_pages_the_plugin_completed_are_not_said_to_be_left_unprepared(
+    site, flattr_log, files, settings
+):
+    site(files, theme="notmyidea", FLATTR_AUTHORS=AUTHORS, **settings)
+    assert not [r for r in flattr_log.records if NOT_PREPARED in r.getMessage()]
+
+
+def test_a_build_from_the_content_cache_is_not_said_to_be_left_unprepared(
+    tmp_path, flattr_log
+):
+    from conftest import build
+
+    for _ in range(2):
+        build(
+            tmp_path,
+            community(),
+            theme="notmyidea",
+            FLATTR_AUTHORS=AUTHORS,
+            CACHE_CONTENT=True,
+            LOAD_CONTENT_CACHE=True,
+        )
+    assert not [r for r in flattr_log.records if NOT_PREPARED in r.getMessage()]
+
+
 def test_pelican_seos_open_graph_beside_the_plugins_is_said(tmp_path):
     # pelican-seo adds its tags to every page once written, where the plugin
     # cannot see them: each page had two og:title, og:url and og:type, in

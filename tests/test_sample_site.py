@@ -302,3 +302,14 @@ def test_the_readmes_ci_gate_against_the_published_manifest(tmp_path):
     down = run_gate(f"http://127.0.0.1:{port}/published/flattr-manifest.json")
     assert down.returncode == 1
     assert "Cannot fetch the published manifest (HTTP 000)" in down.stderr
+
+
+def test_the_sample_site_has_no_page_its_templates_left_unprepared(
+    tmp_path, flattr_log
+):
+    # The check of pages written by a template the plugin never prepared
+    # compares the pages written with those completed: on a site whose
+    # templates are all prepared, it has nothing to say.
+    build_sample_site(tmp_path)
+    said = [r.getMessage() for r in flattr_log.records]
+    assert not [m for m in said if "could not prepare" in m]
