@@ -548,9 +548,9 @@ def test_a_language_site_added_is_silenced_by_the_pin_it_advises(tmp_path, stric
             f"pelican-flattr: no URL baseline at {_fr_baseline(tmp_path)} yet: "
             "this language's site compares only the things another site of the "
             "run published before (as that site's baseline holds them), and "
-            "starts the baseline; a build that never finds it (a CI that does "
-            "not keep CACHE_PATH) never compares: keep the file between "
-            "builds, or point FLATTR_URL_BASELINE at one that is kept"
+            "starts the baseline; a build that never finds it never compares: "
+            "keep the file between builds, or point FLATTR_URL_BASELINE at one "
+            "that is kept (a CI that does not keep CACHE_PATH never compares)"
         ]
         if strict
         else []
