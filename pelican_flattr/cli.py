@@ -380,11 +380,10 @@ def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:
-            # Said with the usage of the command they were given to (`audit
-            # DIR --bogus`), as argparse says a missing argument; the
-            # top-level usage named no option of the command.
-            # The command named before the first of them: "--bogus audit"
-            # is the top level's mistake.
+            # Said with the usage of the command named before the first of
+            # them (`audit DIR --bogus`), as argparse says a missing
+            # argument: the top-level usage named no option of the command,
+            # and "--bogus audit" is the top level's mistake.
             first = arguments.index(extra[0]) if extra[0] in arguments else None
             before = arguments[:first]
             _command_parser(parser, before).error(
