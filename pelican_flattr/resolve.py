@@ -1080,15 +1080,13 @@ def leads_to_its_page(
     content_url: str, page: str, url_format: object, save_as_format: object
 ) -> bool:
     """Whether ``content_url``, the URL of content whose metadata sets its
-    save_as (``page``) and not its url, leads to that page: it is the page,
-    a folder's URL whose ``index.html`` the page is, or the page as the URL
-    and SAVE_AS settings of its kind (``url_format``, ``save_as_format``)
-    map every URL to a file (``{slug}`` to ``{slug}.html``: a server that
-    adds ".html"). Settings that map them some other way tell nothing of
-    where a URL leads: True."""
+    save_as (``page``) and not its url, leads to that page: as a static
+    host serves it (``serves_its_page``, the check of every thing URL, so
+    that the two never disagree), or as the URL and SAVE_AS settings of its
+    kind (``url_format``, ``save_as_format``) map every URL to a file (a
+    server that adds their ending). Settings that map them some other way
+    tell nothing of where a URL leads: True."""
     if serves_its_page(content_url, page):
-        # As the check of every thing URL reads it (a folder's URL without
-        # its "/" too): the two never disagree.
         return True
     if not isinstance(url_format, str) or not isinstance(save_as_format, str):
         return True
@@ -1101,9 +1099,7 @@ def leads_to_its_page(
     url = content_url.lstrip("/")
     if "%" in url:  # escapes that name the page as written (caf%C3%A9.html)
         url = unquote(url)
-    return page in (url, url + ending) or (
-        url.endswith("/") and page == f"{url}index.html"
-    )
+    return page == url + ending
 
 
 def unwritten_url_warning(
