@@ -24,11 +24,11 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .audit_report import STALE_FIX, Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
-from .html_reader import SPACE
 from .markup import (
     BUTTON_CLASS,
     LOADER_URL,
     MULTIPLE_PROPERTIES,
+    blocked_over_https,
     is_auto_submit_url,
     is_held_back,
     loader_fault,
@@ -502,7 +502,7 @@ def _check_unneeded_loader(
         if len(running) == 1
         else f"Flattr's load.js {len(running)} times (the first {src!r})"
     )
-    if _blocked_over_https(src, audit.manifest.siteurl):
+    if blocked_over_https(src, audit.manifest.siteurl):
         asks = (
             "a browser that reads the page over http: asks Flattr for it before "
             "any click (over https:, browsers block it and log an error)"
@@ -531,14 +531,6 @@ def _check_unneeded_loader(
         "the plain button exists to avoid",
         expected,
     )
-
-
-def _blocked_over_https(src: str, siteurl: str) -> bool:
-    """Whether a script's ``src`` is an http: URL that browsers block on
-    the pages of ``siteurl``, an https: site (as ``loader_fault`` reads
-    it)."""
-    scheme = urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE))).scheme
-    return scheme.lower() == "http" and not siteurl.lower().startswith("http:")
 
 
 def _check_payment_links(

@@ -445,6 +445,10 @@ class BuildState:
     # never prepared (see finish.warn_about_pages_not_completed).
     completed_pages: set[int] = field(default_factory=set)
     written_pages: dict[int, ContentThing] = field(default_factory=dict)
+    # Whether a content's body loads Flattr's load.js on a site of plain
+    # buttons: listings that show its text are not the theme's fault (see
+    # templates._report_unneeded_loader).
+    loader_in_a_body: bool = False
     # Pelican's PATH, absolute, with a trailing "/": see source_of().
     content_root: str = ""
     # (content class, in the default language) -> whether Pelican's URL and

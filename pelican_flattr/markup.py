@@ -1086,24 +1086,70 @@ def has_loader(page: str) -> bool:
         if not may_be_hidden(page, at):
             return True
         at = page.find(LOADER_TAG, at + 1)
+    for script in _live_load_js_scripts(page):
+        # Held back for consent, Flattr's is the page's whatever the rest
+        # of its URL: one that runs, added beside a mistyped copy, loaded
+        # Flattr's script before the visitor consented (the audit names
+        # the mistake). A theme's own held back (lazyload.js) is not.
+        if is_held_back(script) and names_flattr_loader(script):
+            return True
+        # No siteurl: an http: load.js counts as blocked, and one that
+        # runs is added beside it.
+        if loader_fault(script, "") is None:
+            return True
+    return False
+
+
+def _live_load_js_scripts(page: str) -> Iterator[dict[str, str]]:
+    """The attributes of each ``<script>`` of ``page`` that names a load.js
+    and that no comment, ``<template>``, ``<noscript>`` or other element's
+    text holds."""
     noscript = False
     for name, raw, _ in live_tags(page, len(page)):
         if name in ("noscript", "/noscript"):
             # Where scripts run, its content is text: nothing in it runs.
             noscript = name[0] != "/"
         elif name == "script" and not noscript and "load.js" in raw:
-            script = attribute_values(raw)
-            # Held back for consent, Flattr's is the page's whatever the rest
-            # of its URL: one that runs, added beside a mistyped copy, loaded
-            # Flattr's script before the visitor consented (the audit names
-            # the mistake). A theme's own held back (lazyload.js) is not.
-            if is_held_back(script) and names_flattr_loader(script):
-                return True
-            # No siteurl: an http: load.js counts as blocked, and one that
-            # runs is added beside it.
-            if loader_fault(script, "") is None:
-                return True
-    return False
+            yield attribute_values(raw)
+
+
+# Flattr's loader named in a page, in any letter case: where a page names a
+# load.js (a theme's lazyload.js on every page), whether it is Flattr's.
+_FLATTR_JS = re.compile(r"flattr\.com/js/", re.IGNORECASE)
+
+
+def names_flattr_loader_in(text: str) -> bool:
+    """Whether ``text`` (a page, a template's source) names a load.js on
+    flattr.com anywhere, in any letter case: at once where it names no
+    load.js."""
+    return "load.js" in text and _FLATTR_JS.search(text) is not None
+
+
+def running_flattr_loader(page: str) -> str | None:
+    """The source (``loader_source``) of the first ``<script>`` of ``page``
+    that names a load.js on flattr.com and that a browser fetches and runs
+    as the page loads (``runs_as_page_loads``), as the audit reads it: not
+    one held back for consent, nor one in a comment, a ``<template>``, a
+    ``<noscript>`` or a script's text. None when there is none: at once on
+    a page that names no load.js on flattr.com."""
+    if not names_flattr_loader_in(page):
+        return None
+    return next(
+        (
+            loader_source(script)[1]
+            for script in _live_load_js_scripts(page)
+            if names_flattr_loader(script) and runs_as_page_loads(script)
+        ),
+        None,
+    )
+
+
+def blocked_over_https(src: str, siteurl: str) -> bool:
+    """Whether a script's ``src`` is an http: URL that browsers block on
+    the pages of ``siteurl``, an https: site (as ``loader_fault`` reads
+    it)."""
+    scheme = urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE))).scheme
+    return scheme.lower() == "http" and not siteurl.lower().startswith("http:")
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:

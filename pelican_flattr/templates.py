@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from jinja2 import Template, Undefined
+from jinja2 import Template, TemplateNotFound, Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 from pelican.contents import Content
@@ -738,6 +738,19 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if rendered.site_heads and state.feeds.site_payment_url is not None:
         _check_site_head(page, state.feeds.site_payment_url)
     needs_loader = rendered.needs_loader and not rendered.has_loader
+    # One search on a plain site's page: the plugin adds no load.js to it.
+    # A listing, as the audit reads one, needs none where no thing's page
+    # showed an embedded button (Pelican writes articles before listings).
+    if (
+        settings.button == "plain"
+        and not rendered.needs_loader
+        and "load.js" in page
+        and (
+            content_thing is not None
+            or all(style == "plain" for style in state.shown_styles.values())
+        )
+    ):
+        _report_unneeded_loader(page, body_html, content, content_thing, context)
     if not settings.inject:
         _say_what_goes_without_injection(page, content_thing, url, needs_loader, own)
         return page
@@ -1101,6 +1114,109 @@ _BODY_MARKUP = {
     ),
     "link": 'a payment link to Flattr (<link rel="payment">)',
 }
+
+
+def _report_unneeded_loader(
+    page: str,
+    body_html: str,
+    content: Any,
+    content_thing: ContentThing | None,
+    context: Mapping[str, Any],
+) -> None:
+    """Report Flattr's load.js that ``page``, on a site of plain buttons
+    (``FLATTR_BUTTON``), runs as it loads though no embedded button on it
+    needs it: a theme's from before the plugin, kept in base.html, or one
+    an author pasted into the body (then its source is told). Each
+    reader's browser asks Flattr for it before any click, which the plain
+    button exists to avoid; the audit refuses the page
+    (``loader-unneeded``). Said once per template, its pages counted."""
+    # An embedded button of any making (a theme's old snippet, reported as
+    # such) needs load.js: the audit counts every FlattrButton.
+    if "FlattrButton" in page:
+        return
+    src = markup.running_flattr_loader(page)
+    if src is None:
+        return
+    settings = build.current.settings
+    siteurl = settings.siteurl if settings is not None else ""
+    if markup.blocked_over_https(src, siteurl):
+        asks = (
+            "a browser that reads the page over http: asks Flattr for it before "
+            "any click (over https:, browsers block it and log an error)"
+        )
+    else:
+        asks = "each reader's browser asks Flattr for it before any click"
+    loads = (
+        f"Flattr's load.js ({shown_value(src)}) though no embedded button on it "
+        f"needs it: {asks}, which the plain button (FLATTR_BUTTON = 'plain') "
+        "exists to avoid"
+    )
+    consent = (
+        'where one must stay, hold it back for consent (type="text/plain"), '
+        "as docs/privacy.md writes it"
+    )
+    if body_html and markup.running_flattr_loader(body_html) is not None:
+        source = (
+            content_thing.source
+            if content_thing is not None
+            else build.source_path(content)
+        )
+        build.current.loader_in_a_body = True
+        if build.first_in_run(f"loader in body: {source}"):
+            build.report(
+                f"{source}: its text holds a <script> that loads {loads}: remove "
+                f"it, or quote it as code (escaped); {consent}"
+            )
+        return
+    if content_thing is None and build.current.loader_in_a_body:
+        return  # a listing that may show that text (articles come first)
+    page_name = (
+        f"the page of {content_thing.source}"
+        if content_thing is not None
+        else f"the page {shown_value(context.get('output_file', ''))}"
+    )
+    if not build.first_of_many(
+        "unneeded loader",
+        "",
+        f" pages in all (the first: {page_name}) load Flattr's load.js though no "
+        "button on them needs it, as said above",
+    ):
+        return
+    holders = _templates_naming_flattr_loader()
+    holds = "holds" if len(holders) == 1 else "hold"
+    theme = (
+        f"the theme's {listed(holders)}, which {holds} it: {page_name}"
+        if holders
+        else f"{build.current.page.template or 'a template'} (or a template it "
+        f"extends or includes): {page_name}"
+    )
+    build.report(
+        f"{theme} loads {loads}: take the <script> out of the theme, as the plugin "
+        f"adds load.js where an embedded button needs it; {consent}"
+    )
+
+
+def _templates_naming_flattr_loader() -> list[str]:
+    """The names of the theme's templates whose source names a load.js on
+    flattr.com: where a report of a page's unneeded load.js sends the
+    reader (base.html, rather than each template that extends it). Read
+    once, for that report."""
+    for generator in build.current.generators or ():
+        env = getattr(generator, "env", None)
+        if env is None or env.loader is None:
+            continue
+        names = []
+        # Pelican lists each of the theme's templates again under "!theme/",
+        # and its simple theme's under "!simple/", which has no load.js.
+        for name in env.list_templates(filter_func=lambda n: n[:1] != "!"):
+            try:
+                source = env.loader.get_source(env, name)[0]
+            except (TemplateNotFound, OSError, UnicodeDecodeError):
+                continue
+            if markup.names_flattr_loader_in(source):
+                names.append(name)
+        return names
+    return []
 
 
 def _report_flattr_markup_in_body(

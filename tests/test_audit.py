@@ -48,6 +48,7 @@ from pelican_flattr.audit import (
     siteurl_not_compared,
 )
 from pelican_flattr.audit_report import PROBLEM_FIXES
+from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
 from pelican_flattr.identifiers import IdentifierError, hash_email, parse_owner
 from pelican_flattr.store import open_store
@@ -5222,6 +5223,110 @@ def test_an_old_theme_s_load_js_on_a_plain_site_is_unneeded(
         "no page here (it is older than the manifest and every page it lists: a "
         "page an earlier build left? delete it, "
     ), left
+
+
+def build_messages(flattr_log) -> list[str]:
+    """The plugin's warnings and errors, as a build logged them."""
+    return [r.getMessage() for r in flattr_log.records]
+
+
+@pytest.mark.parametrize(
+    ("name", "asks"),
+    [("async", EACH_READER), ("http", OVER_HTTP)],
+    ids=["async", "http"],
+)
+def test_the_build_says_an_old_theme_s_load_js_on_a_plain_site(
+    site, flattr_log, tmp_path, name, asks
+):
+    # Only the audit said it: the build, a strict one too, passed while
+    # every page asked Flattr for its script before any click.
+    theme = theme_with(tmp_path, OLD_LOADERS[name])
+    src = re.search(r'src="([^"]*)"', OLD_LOADERS[name])[1]
+    output = site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS)
+    said = [m for m in build_messages(flattr_log) if "load.js" in m]
+    loads = (
+        f"Flattr's load.js ({src!r}) though no embedded button on it needs it: "
+        f"{asks}, which the plain button (FLATTR_BUTTON = 'plain') exists to avoid"
+    )
+    # Once for the build, named in the template that holds it, every page
+    # that loads it counted: the articles' and the listings', as the audit
+    # reads them.
+    assert said[0] == (
+        "pelican-flattr: the theme's base.html, which holds it: the page of a.md "
+        f"loads {loads}: take the <script> out of the theme, as the plugin adds "
+        "load.js where an embedded button needs it; where one must stay, hold it "
+        'back for consent (type="text/plain"), as docs/privacy.md writes it'
+    ), said
+    pages = len(list(output.rglob("*.html")))
+    assert said[1:] == [
+        f"pelican-flattr: {pages} pages in all (the first: the page of a.md) load "
+        "Flattr's load.js though no button on them needs it, as said above"
+    ]
+    with pytest.raises(FlattrBuildError):
+        site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+
+
+def test_the_build_names_the_page_s_template_when_no_template_holds_load_js(
+    site, flattr_log, tmp_path
+):
+    # Printed from a setting: no template's source names it.
+    theme = theme_with(tmp_path, "{{ OLD_SCRIPT }}")
+    site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS, OLD_SCRIPT=OLD_LOADER)
+    said = [m for m in build_messages(flattr_log) if "load.js" in m]
+    assert said[0].startswith(
+        "pelican-flattr: article.html (or a template it extends or includes): the "
+        "page of a.md loads Flattr's load.js ("
+    ), said
+
+
+def test_the_build_names_the_source_whose_text_loads_load_js(site, flattr_log):
+    files = two_articles()
+    files["a.md"] += f"\n\n{OLD_LOADER}\n"
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    said = [m for m in build_messages(flattr_log) if "load.js" in m]
+    # Its author's, not the theme's: said once, whatever lists its text.
+    assert said == [
+        "pelican-flattr: a.md: its text holds a <script> that loads Flattr's "
+        "load.js ('https://api.flattr.com/js/0.6/load.js') though no embedded "
+        f"button on it needs it: {EACH_READER}, which the plain button "
+        "(FLATTR_BUTTON = 'plain') exists to avoid: remove it, or quote it as "
+        'code (escaped); where one must stay, hold it back for consent (type="text/'
+        'plain"), as docs/privacy.md writes it'
+    ], said
+
+
+@pytest.mark.parametrize("name", list(UNRUN_LOADERS))
+def test_the_build_passes_a_load_js_no_browser_runs(site, flattr_log, tmp_path, name):
+    theme = theme_with(tmp_path, UNRUN_LOADERS[name])
+    output = site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS)
+    assert "load.js" in (output / "first-article.html").read_text(encoding="utf-8")
+    assert not [m for m in build_messages(flattr_log) if "load.js" in m]
+
+
+@pytest.mark.parametrize("style", ["js", "compact"])
+def test_the_build_passes_a_theme_s_load_js_on_a_site_of_embedded_buttons(
+    site, flattr_log, tmp_path, style
+):
+    theme = theme_with(tmp_path, OLD_LOADER)
+    site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS, FLATTR_BUTTON=style)
+    assert not [m for m in build_messages(flattr_log) if "load.js" in m]
+
+
+def test_the_build_says_load_js_only_on_the_plain_pages_of_a_site_of_both(
+    site, flattr_log, tmp_path
+):
+    # One article's page shows the compact button: its page, and the
+    # listings written after it, may load load.js.
+    theme = theme_with(tmp_path, OLD_LOADER)
+    replace_in(
+        theme / "templates" / "article.html",
+        "flattr_button(article)",
+        'flattr_button(article, style=("compact" if article.slug == '
+        '"second-article" else "plain"))',
+    )
+    site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS)
+    said = [m for m in build_messages(flattr_log) if "load.js" in m]
+    assert len(said) == 1 and "the page of a.md loads" in said[0], said
 
 
 @pytest.mark.parametrize("name", list(UNRUN_LOADERS))
