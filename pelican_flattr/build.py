@@ -552,6 +552,13 @@ def start_build(pelican: Any) -> None:
         _say_no_buttons(pelican, subsites)
 
 
+def run_is_idle() -> bool:
+    """Whether neither the running Pelican nor any build it runs inside
+    loaded the plugin (a later run in the same process, without it): what
+    the plugin left connected then leaves everything as it finds it."""
+    return not current.active and not any(each.active for each in outer_builds)
+
+
 def _start_state(pelican: Any) -> None:
     """Make a fresh ``BuildState`` current for the build of ``pelican``.
 

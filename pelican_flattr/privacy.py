@@ -137,6 +137,15 @@ class _AddressesHidden(logging.Filter):
         return True
 
 
+class _AddressesHiddenInBuilds(_AddressesHidden):
+    """``_AddressesHidden`` for the log's handlers, which outlive the build:
+    it leaves alone what is logged once a later Pelican run in the same
+    process has not loaded the plugin (a test suite's, a service's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return build.run_is_idle() or super().filter(record)
+
+
 def hide_addresses_in_log(logger: logging.Logger) -> None:
     """Have every message of ``logger`` hide the email addresses in it."""
     _add_filter(logger)
@@ -152,12 +161,14 @@ def hide_addresses_in_handlers(logger: logging.Logger) -> None:
     is logged to that very logger, not to its children (pelican.readers).
     """
     for handler in logger.handlers:
-        _add_filter(handler)
+        _add_filter(handler, _AddressesHiddenInBuilds)
 
 
-def _add_filter(filterer: logging.Filterer) -> None:
+def _add_filter(
+    filterer: logging.Filterer, kind: type[_AddressesHidden] = _AddressesHidden
+) -> None:
     if not any(isinstance(f, _AddressesHidden) for f in filterer.filters):
-        filterer.addFilter(_AddressesHidden())
+        filterer.addFilter(kind())
 
 
 def note_readers(readers: Any) -> None:

@@ -2844,6 +2844,47 @@ def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
     _assert_no_secret_address_written(tmp_path, "reader")
 
 
+# A process's root log handler, then a build with the plugin and one without,
+# each followed by a line of Pelican's that names an address: what the
+# handler wrote of each.
+_HANDLER_AFTER_BUILDS = """
+import json, logging, sys
+from pathlib import Path
+
+tests, folder, request = sys.argv[1:]
+sys.path.insert(0, tests)
+from conftest import article, build
+
+written = []
+handler = logging.Handler(logging.WARNING)
+handler.emit = lambda record: written.append(record.getMessage())
+logging.getLogger().addHandler(handler)
+pelican_log = logging.getLogger("pelican.readers")
+files = {"a.md": article("Alice writes", "Alice")}
+for number, plugins in enumerate(json.loads(request)):
+    build(Path(folder) / str(number), files, PLUGINS=plugins)
+    pelican_log.warning("Could not process carol@example.org/notes.md")
+print(json.dumps([line for line in written if line.startswith("Could not")]))
+"""
+
+
+def test_a_later_build_without_the_plugin_logs_as_pelican_has_it(tmp_path):
+    # The filter the plugin puts on the log's handlers outlived its build:
+    # a later build in the same process that never loaded the plugin (a
+    # test suite's, a service's) had its messages rewritten all the same.
+    from conftest import run_child
+
+    written = run_child(
+        _HANDLER_AFTER_BUILDS, tmp_path, [["pelican_flattr"], [], ["pelican_flattr"]]
+    )
+    hidden = "Could not process [address]/notes.md"
+    assert written == [
+        hidden,
+        "Could not process carol@example.org/notes.md",
+        hidden,
+    ], written
+
+
 def test_an_address_cached_by_a_build_without_the_plugin_is_hashed(tmp_path):
     """A readers' cache written before the plugin was added holds the plain
     addresses; Pelican reads the files from it again, not from the disk, so
