@@ -30,6 +30,8 @@ from .url_guard import (
     compare_manifests,
     in_folder,
     live_accepted,
+    near_miss_warning,
+    near_misses,
     old_owner_keeps,
     shared_causes,
     slug_may_have_changed,
@@ -188,6 +190,9 @@ class _Compared:
     live: tuple[tuple[str, str], ...] = ()
     # What to say of those, as the build says it.
     live_warning: str | None = None
+    # What to say of each entry that names a changed URL loosely, as the
+    # build says it (``near_misses``).
+    near_misses: tuple[str, ...] = ()
     # What the changes share, as the build's summary says it.
     causes: SharedCauses = _NOTHING_SHARED
 
@@ -353,6 +358,10 @@ def _as_the_build_tells(
         accepted=tuple(c for c in diff.url_changes if c.old_url in accepted_urls),
         live=tuple(live_accepted(accepted_urls, new_sources)),
         live_warning=accepted_live_warning(accepted_urls, new_sources, in_diff=True),
+        near_misses=tuple(
+            near_miss_warning(entry, change)
+            for entry, change in near_misses(changes, accepted_urls)
+        ),
     )
 
 
@@ -492,6 +501,8 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
         )
     if compared.live_warning is not None:
         terminal.print_line(_without_addresses(compared.live_warning))
+    for warning in compared.near_misses:
+        terminal.print_line(_without_addresses(warning))
     terminal.print_line(_closing_line(by_kind, len(diff.url_changes)))
 
 

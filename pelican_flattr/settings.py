@@ -705,16 +705,25 @@ def accepted_url_changes(
     guard (and ``pelican-flattr diff --settings``) lets go. A string is the
     one URL (a URL may hold a comma).
 
-    Each is trimmed: no thing URL begins or ends with whitespace, and an
-    entry pasted with a space after it would never match, the guard warning
-    on every build without a word of why. So too an entry copied from a
+    Each is taken apart at line breaks, and trimmed: no thing URL holds a
+    line break or begins or ends with whitespace, and an entry pasted with
+    a space after it, or a file's whole text (``read_text()`` without
+    ``split()``), would never match, the guard warning on every build
+    without a word of why. (A space inside is kept: earlier versions
+    published a slug's as it was.) So too an entry copied from a
     browser's address bar, percent-encoded where the thing URL holds "ü":
     each is held in every form its URL is written in (``url_forms``).
     """
     urls = _strings(
         settings, "FLATTR_ACCEPT_URL_CHANGES", "old thing URLs", problems, split=False
     )
-    return frozenset(form for url in urls for form in url_forms(url.strip()))
+    return frozenset(
+        form
+        for entry in urls
+        for line in entry.splitlines()
+        if line.strip()
+        for form in url_forms(line.strip())
+    )
 
 
 def strict_build(settings: Mapping[str, Any]) -> bool:

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .thing import check_pinned_url, comparable_host, url_forms
-from .wording import command_line, listed
+from .wording import command_line, listed, shown_value
 
 Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that
@@ -1595,6 +1595,46 @@ def unresolved_changes(
             )
         marked.append(change)
     return marked
+
+
+def near_misses(
+    changes: Iterable[UrlChange], accepted: Collection[str]
+) -> list[tuple[str, UrlChange]]:
+    """Each entry of FLATTR_ACCEPT_URL_CHANGES (``accepted``) that names
+    the old URL of one of ``changes`` (those it left unresolved) but for
+    what a URL copied from elsewhere differs in (``_loosely``: its scheme,
+    a "www.", the host's capitals, a trailing "/" or "index.html"), with
+    that change; one per change. Entries match exactly: such an entry lets
+    nothing go, and the build warned of the change on every build without
+    a word of why."""
+    by_loose: dict[tuple[str, str, str], UrlChange] = {}
+    for change in changes:
+        by_loose.setdefault(_loosely(change.old_url), change)
+    found: dict[str, tuple[str, UrlChange]] = {}
+    for entry in sorted(accepted):
+        change = by_loose.get(_loosely(entry))
+        if change is not None:
+            found.setdefault(change.old_url, (entry, change))
+    return sorted(found.values(), key=lambda pair: pair[1].old_url)
+
+
+def _loosely(url: str) -> tuple[str, str, str]:
+    """``url`` without what two copies of one address may differ in, as
+    ``near_misses`` compares them."""
+    parts = urlsplit(url)
+    path = parts.path.removesuffix("index.html").removesuffix("/")
+    return comparable_host(parts.hostname or ""), path, parts.query
+
+
+def near_miss_warning(entry: str, change: UrlChange) -> str:
+    """The warning for an entry of FLATTR_ACCEPT_URL_CHANGES that names
+    ``change``'s old URL loosely (``near_misses``)."""
+    return (
+        f"FLATTR_ACCEPT_URL_CHANGES holds {shown_value(entry, 1000)}, which is not "
+        f"{change.source}'s old URL, said above, {shown_value(change.old_url, 1000)}: "
+        "entries match a thing URL exactly (but for percent-encoding), so it "
+        "lets nothing go; write the old URL as the warning gives it"
+    )
 
 
 def live_accepted(

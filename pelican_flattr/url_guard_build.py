@@ -54,6 +54,8 @@ from .url_guard import (
     in_folder,
     lost_to_said_problems,
     lost_to_said_problems_warning,
+    near_miss_warning,
+    near_misses,
     owner_change_warnings,
     told_by_content,
     unresolved_changes,
@@ -157,6 +159,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     if build.outer_builds:
         _hold_for_outer(unresolved, urls)
     _warn_about_url_changes(settings, _not_said_inside(unresolved))
+    if settings.accepted_url_changes and unresolved:
+        for entry, change in near_misses(unresolved, settings.accepted_url_changes):
+            logger.warning(
+                "pelican-flattr: %s%s",
+                build.site_label(),
+                near_miss_warning(entry, change),
+            )
     _warn_about_owner_changes(settings, noted.owner_changes, changes)
     build.fail_if_strict()
     let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)

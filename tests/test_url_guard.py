@@ -1091,6 +1091,81 @@ def test_an_accepted_url_with_whitespace_around_it_is_accepted(
     assert guard_lines(flattr_log) == []
 
 
+def test_accepted_urls_read_from_a_file_s_whole_text_are_taken_apart(
+    tmp_path, flattr_log
+):
+    # The README's recipe without its split(): one string of many lines,
+    # which matched no URL, and nothing said why.
+    files = {
+        **two_articles(),
+        "c.md": article("Third one here", "Alice", slug="third-slug"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    for name in ("a.md", "c.md"):
+        (tmp_path / "content" / name).unlink()
+    text = f"{OLD}\n{SITEURL}/third-slug.html \n\n"
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=text)
+    assert guard_lines(flattr_log) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        OLD.replace("https:", "http:"),
+        OLD.replace("blog.example", "www.Blog.EXAMPLE"),
+    ],
+    ids=["scheme", "host"],
+)
+def test_an_accepted_url_that_names_a_changed_one_loosely_is_said(
+    tmp_path, flattr_log, written
+):
+    # Entries match exactly: one copied with another scheme or host let
+    # nothing go, and the build warned of the change on every build
+    # without a word of the entry.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").unlink()
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, FLATTR_ACCEPT_URL_CHANGES=[written])
+    (gone,) = guard_lines(flattr_log)
+    assert "a.md: gone from this build" in gone
+    (entry,) = said_with(flattr_log, "FLATTR_ACCEPT_URL_CHANGES holds")
+    assert entry == (
+        "WARNING",
+        f"pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is not "
+        f"a.md's old URL, said above, {OLD!r}: entries match a thing URL exactly "
+        "(but for percent-encoding), so it lets nothing go; write the old URL as "
+        "the warning gives it",
+    )
+
+
+def test_an_accepted_folder_url_without_its_slash_is_said(tmp_path, flattr_log):
+    folders = {"ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, **folders)
+    (tmp_path / "content" / "a.md").unlink()
+    flattr_log.clear()
+    old = f"{SITEURL}/first-slug/"
+    for written in (old.rstrip("/"), f"{old}index.html"):
+        build(
+            tmp_path,
+            {},
+            FLATTR_AUTHORS=AUTHORS,
+            FLATTR_ACCEPT_URL_CHANGES=[written],
+            **folders,
+        )
+        said = [m for _, m in said_with(flattr_log, "FLATTR_ACCEPT_URL_CHANGES holds")]
+        assert said == [
+            f"pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is "
+            f"not a.md's old URL, said above, {old!r}: entries match a thing URL "
+            "exactly (but for percent-encoding), so it lets nothing go; write the "
+            "old URL as the warning gives it"
+        ], flattr_log.records
+        flattr_log.clear()
+    accepted = {"FLATTR_ACCEPT_URL_CHANGES": [old]}
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, **accepted, **folders)
+    assert guard_lines(flattr_log) == []
+    assert said_with(flattr_log, "FLATTR_ACCEPT_URL_CHANGES holds") == []
+
+
 # A thing URL beyond ASCII, as the build writes it, and as a browser's
 # address bar copies it.
 BOOKS = f"{SITEURL}/über-bücher.html"
@@ -3214,6 +3289,28 @@ def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, c
     assert main(["diff", str(old), new, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["accepted"] == [] and len(report["disappeared"]) == 1
+
+
+def test_diff_settings_say_an_accepted_url_that_names_a_changed_one_loosely(
+    tmp_path, capsys
+):
+    # As the build says it: the entry lets nothing go, and diff said only
+    # the change it was meant for.
+    _, _, old, new = _a_page_lost_to_flattr_pages(tmp_path)
+    url = manifest_things(Path(old).parent, Path(old).name)["pages/about.md"]["url"]
+    written = url.replace("https:", "http:")
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f'PATH = "content"\nFLATTR_ACCEPT_URL_CHANGES = [{written!r}]\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["diff", str(old), new, "--settings", str(conf)]) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is not pages/about.md's "
+        f"old URL, said above, {url!r}: entries match a thing URL exactly" in text
+    ), text
 
 
 def test_diff_settings_warn_of_an_accepted_url_the_new_build_holds(tmp_path, capsys):
