@@ -701,6 +701,26 @@ def _flattr_payment_hrefs(
     return hrefs
 
 
+def has_other_payment_link(
+    page: str, auto_submit_url: str, others_printed: bool = False
+) -> bool:
+    """Whether the head of ``page`` holds a payment link to Flattr that is
+    not to ``auto_submit_url``, the page's own, nor one ``flattr_head()``
+    printed for another content (``others_printed``): a site-wide one a
+    theme kept from before the plugin. As ``inject`` finds it, for a page
+    whose head the helpers printed, which ``inject`` leaves alone."""
+    head_end = find_head_end(page)
+    if head_end < 0:
+        return False
+    others: tuple[range, ...] = ()
+    if others_printed:
+        others = _other_heads(page, head_end, _url_attribute(auto_submit_url))
+    return any(
+        href != auto_submit_url
+        for href in _flattr_payment_hrefs(page, head_end, others)
+    )
+
+
 def _pays_through_flattr(link: Mapping[str, str]) -> bool:
     """Whether a ``<link>`` with these attributes is a payment link to
     Flattr: ``rel="payment"`` in any letter case, beside other relations."""
@@ -1565,7 +1585,7 @@ def shows_other_button(page: str) -> bool:
     return next(_flattr_markup_shown(page, ("a",), rendered=True), None) is not None
 
 
-def _theme_shows_other_button(page: str, body_html: str) -> bool:
+def theme_shows_other_button(page: str, body_html: str) -> bool:
     """``shows_other_button(page)``, but for a button the content's body
     holds itself (``flattr_markup_in_body``, reported naming its source,
     not the theme): then the page is read without its copies of the body."""
@@ -1806,7 +1826,7 @@ def _button_insertion(
     sees, else before a landmark (``_landmark_place``). None when the page
     shows the content's own button already (``button_shown``, searched for
     when None), or has no place for it, which is reported."""
-    if reports.other_button is not None and _theme_shows_other_button(page, body_html):
+    if reports.other_button is not None and theme_shows_other_button(page, body_html):
         reports.other_button(content_thing)
     if button_shown is None:
         # Any button of the plugin's first, one search that nearly every

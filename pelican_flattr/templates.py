@@ -752,13 +752,22 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     ):
         _report_unneeded_loader(page, body_html, content, content_thing, context)
     if not settings.inject:
+        if content_thing is not None and url is not None:
+            _report_theme_snippets(page, content_thing, url, body_html, others_printed)
         _say_what_goes_without_injection(page, content_thing, url, needs_loader, own)
         return page
     if content_thing is None and not needs_loader:
         return page
     head_printed = _head_printed(page, content_thing, url)
     shown = _button_shown(content_thing, own)
-    if head_printed and shown and rendered.complete_for(content_thing):
+    complete = head_printed and shown and rendered.complete_for(content_thing)
+    if head_printed and content_thing is not None and url is not None:
+        # markup.inject looks for an old snippet's payment link only where
+        # it adds the head tags, and for its button only where it runs.
+        _report_theme_snippets(
+            page, content_thing, url, body_html, others_printed, button=complete
+        )
+    if complete:
         return page
     pairs = open_graph(content, content_thing, settings) if content_thing else ()
     updated = markup.inject(
@@ -1075,6 +1084,27 @@ def _charset_pushed_out(helper: str) -> str:
         "first 1,024 bytes of the page, where a browser looks for it: call "
         f"{helper}() right after <meta charset>"
     )
+
+
+def _report_theme_snippets(
+    page: str,
+    content_thing: ContentThing,
+    url: str,
+    body_html: str,
+    others_printed: bool,
+    button: bool = True,
+) -> None:
+    """Report on a page whose head tags the helpers printed (or, without
+    injection, whose helpers printed all it has) what ``markup.inject``
+    reports where it adds them: a payment link to Flattr in the head that
+    is not the page's own and, with ``button``, a Flattr button the plugin
+    did not render: an old snippet a theme kept in base.html beside the
+    helpers' calls. A strict build passed on them, and only the audit
+    refused the pages."""
+    if markup.has_other_payment_link(page, url, others_printed):
+        _report_other_payment_link(content_thing)
+    if button and markup.theme_shows_other_button(page, body_html):
+        _report_other_button(content_thing)
 
 
 def _report_other_payment_link(content_thing: ContentThing) -> None:

@@ -3107,6 +3107,67 @@ def test_a_themes_own_old_button_is_reported(site, tmp_path, caplog, old, style)
     assert audit_command(["audit", str(output)]) == 1
 
 
+OLD_PAYMENT_LINK = (
+    '<link rel="payment" href="https://flattr.com/submit/auto?user_id=oldsite'
+    '&amp;url={{ SITEURL|urlencode }}">'
+)
+
+
+@pytest.mark.parametrize("inject", [True, False], ids=["injecting", "not-injecting"])
+@pytest.mark.parametrize("old", sorted(OLD_BUTTONS))
+def test_old_snippets_beside_the_helpers_calls_are_reported(
+    site, tmp_path, caplog, old, inject
+):
+    # A theme ported to the helpers that kept its old snippets: the plugin
+    # added nothing, so it looked for nothing, and a strict build passed
+    # pages the audit refused (two buttons, two payment links).
+    theme = Path(helper_theme(tmp_path))
+    article_html = theme / "templates" / "article.html"
+    head, button = "{{ flattr_head(article) }}", "{{ flattr_button(article) }}"
+    article_html.write_text(
+        article_html.read_text()
+        .replace(head, head + OLD_PAYMENT_LINK)
+        .replace(button, button + OLD_BUTTONS[old])
+    )
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_INJECT": inject}
+    output = site(three_articles(), theme=str(theme), **settings)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert messages[:2] == [
+        "pelican-flattr: article.html: the page of a.md already has a payment link "
+        "to Flattr that is not its own thing's (a site-wide one the theme prints?); "
+        "the page gets its own too, and two payment links leave readers to guess "
+        "(the audit refuses the page): remove the theme's",
+        "pelican-flattr: article.html: the page of a.md shows a Flattr button the "
+        "theme prints itself (an old snippet?), beside its own: two buttons leave "
+        "readers to guess, and the theme's may pay another owner (the audit "
+        "refuses the page): remove the theme's",
+    ], messages
+    assert audit_command(["audit", str(output)]) == 1
+    with pytest.raises(FlattrBuildError):
+        site(three_articles(), theme=str(theme), FLATTR_STRICT=True, **settings)
+
+
+def test_the_helpers_own_markup_alone_is_no_old_snippet(site, tmp_path, caplog):
+    # Every page complete from the helpers, a sidebar of other articles'
+    # buttons and heads among them: nothing to say.
+    theme = Path(helper_theme(tmp_path))
+    article_html = theme / "templates" / "article.html"
+    article_html.write_text(
+        article_html.read_text().replace(
+            "{{ flattr_button(article) }}",
+            "{{ flattr_button(article) }}"
+            "{% for a in articles if a != article %}{{ flattr_button(a) }}{% endfor %}",
+        )
+    )
+    for style in ("plain", "js"):
+        caplog.clear()
+        settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_BUTTON": style}
+        output = site(three_articles(), theme=str(theme), **settings)
+        said = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+        assert said == []
+        assert audit_command(["audit", str(output)]) == 0
+
+
 def test_a_template_with_two_old_snippets_is_told_of_each(site, tmp_path, caplog):
     # Once per template and kind of mistake: a template already told of one
     # snippet it kept must still hear of the other.
