@@ -185,6 +185,13 @@ def flattr_text(value: Any) -> Markup:
     """
     if value is None or isinstance(value, Undefined):
         return Markup("")
+    if isinstance(value, Content) or type(value) in _AS_THEMES_REACH_IT:
+        # Their str() is no text of theirs: an article's is its source
+        # file's absolute path on the machine that builds the site.
+        _report_misused_helper(
+            "flattr_text", value, "a text (article.title, SITENAME)", "article.title"
+        )
+        return Markup("")
     return Markup.escape(plain_text(str(value)))
 
 
@@ -266,8 +273,12 @@ def _report_not_given(helper: str) -> None:
     _warn_in_template(problem, _calling_template())
 
 
-def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
-    """Report a helper given the wrong kind of value, once per template.
+def _report_misused_helper(
+    helper: str, value: Any, wanted: str, instead: str | None = None
+) -> None:
+    """Report a helper given the wrong kind of value, once per template;
+    ``instead``: what to pass in place of an article or page, or of one of
+    the plugin's values (by default, the article or page itself).
 
     The value's type is named, never the value: a string may hold an
     owner's email address. The plugin's own values are named as a theme
@@ -278,13 +289,14 @@ def _report_misused_helper(helper: str, value: Any, wanted: str) -> None:
     result = "it gives None there" if pending else "it prints nothing there"
     reached = _AS_THEMES_REACH_IT.get(type(value))
     if reached is not None:
-        hint = "" if pending else "pass the article (or page) itself; "
+        hint = "" if pending else f"pass {instead or 'the article (or page) itself'}; "
         _report_call(f"{helper}() takes {wanted}, not {reached}: {hint}{result}")
         return
     kind = type(value).__name__
+    hint = f"pass {instead}; " if instead and isinstance(value, Content) else ""
     _report_call(
         f"{helper}() takes {wanted}, not "
-        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: {result}"
+        f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}: {hint}{result}"
     )
 
 

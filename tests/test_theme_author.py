@@ -1828,6 +1828,32 @@ def test_flattr_text_reads_a_value_as_the_things_title_and_none_as_nothing(
     assert title == manifest_things(output)["c.md"]["title"] == "Ctl title here"
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("article", "an Article: pass article.title;"),
+        ("article.flattr", "article.flattr: pass article.title;"),
+        ("article.flattr.thing", "article.flattr.thing: pass article.title;"),
+    ],
+)
+def test_flattr_text_given_no_text_says_so_and_prints_nothing(
+    site, tmp_path, flattr_log, given, said
+):
+    # An article printed its str(): the absolute path of its source on the
+    # machine that built the site, without a word.
+    templates = in_content(
+        "article.html", f"<p id=text>[{{{{ flattr_text({given}) }}}}]</p>"
+    )
+    output = child_site(site, tmp_path, templates)
+    soup = page_as_browsers_read_it(output / "article-number-1.html")
+    assert soup.select_one("#text").get_text() == "[]"
+    assert str(tmp_path) not in (output / "article-number-1.html").read_text()
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: article.html: flattr_text() takes a text (article.title, "
+        f"SITENAME), not {said} it prints nothing there"
+    ]
+
+
 RELATED_HEAD = (
     "pelican-flattr: related.html: flattr_head() is called for an article or page "
     "that is not the page's own (a listing's, or another article's), and prints "
