@@ -1078,6 +1078,13 @@ def _head_problem(problem: str, injecting: bool, helper: str = "flattr_head") ->
             f"<template> or the text of a <script> or <title>, where {does} "
             f"nothing{added}: call it in the head itself, outside them"
         )
+    if injecting:
+        # Not "instead": what the helper printed in the body stays there, a
+        # second set that readers, crawlers and the audit still find.
+        added = (
+            "; the plugin adds them early in the head too, and the page holds "
+            "two sets (the audit refuses it)"
+        )
     return (
         f"{helper}() prints after something that ends the head early for a "
         'browser (text, such as an unescaped quote and ">" in a description '

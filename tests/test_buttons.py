@@ -541,7 +541,12 @@ def test_flattr_head_printed_where_no_reader_reads_it_is_reported(
 
 def head_ended_early(injecting):
     """The report of flattr_head() printed after what ends the head early."""
-    added = "; the plugin adds them early in the head instead" if injecting else ""
+    added = (
+        "; the plugin adds them early in the head too, and the page holds two sets "
+        "(the audit refuses it)"
+        if injecting
+        else ""
+    )
     return (
         "pelican-flattr: article.html: flattr_head() prints after something that "
         'ends the head early for a browser (text, such as an unescaped quote and ">" '
@@ -581,6 +586,7 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
     assert len(flattr_buttons(soup)) == 1
     messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert messages == [head_ended_early(injecting=True)]
+    assert audit_command(["audit", str(output)]) == 1  # as the report says
     # Pages whose summary ends nothing keep the helper's tags alone.
     other = page_as_browsers_read_it(output / "first-of-three.html")
     assert [link.parent.name for link in payment_links(other)] == ["head"]
