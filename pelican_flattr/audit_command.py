@@ -24,7 +24,7 @@ from .audit_report import (
     with_output_emptied,
     with_output_retained,
 )
-from .audit_settings import audit_settings, siteurl_not_compared
+from .audit_settings import audit_settings, plugin_not_listed, siteurl_not_compared
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError
 from .settings import (
@@ -148,6 +148,9 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     by_kind = problems_by_kind(report.problems)
     notes = list(report.notes)
+    unlisted = plugin_not_listed(settings, args.settings) if given else None
+    if unlisted is not None:
+        notes.insert(0, redact(unlisted))  # the likely cause of the rest
     if given is not None and given.site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)
         if note is not None:

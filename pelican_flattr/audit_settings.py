@@ -19,6 +19,7 @@ from .manifest import ManifestError
 from .settings import (
     MANIFEST_NAME,
     SettingsFileError,
+    closest_name,
     has_plugin,
     named_sites,
     path_setting,
@@ -152,6 +153,29 @@ def siteurl_not_compared(
         "public site's URL. To compare them, audit with the settings file the "
         "site was published with (for a site made by pelican-quickstart, "
         "publishconf.py)"
+    )
+
+
+def plugin_not_listed(settings: Mapping[str, Any], path: str | Path) -> str | None:
+    """What to tell the operator when ``PLUGINS`` in the settings file at
+    ``path`` does not list this plugin (a misspelt ``"pelican-flattr"``):
+    a build with it ran without the plugin, and the problems the audit
+    finds against the manifest an earlier build left (no button, no Open
+    Graph tags) advise the theme where the cause is the setting. None
+    when it lists it, or sets no ``PLUGINS`` (Pelican then loads what is
+    installed, which the audit cannot know)."""
+    plugins = settings.get("PLUGINS")
+    if not isinstance(plugins, (list, tuple)) or has_plugin(plugins, "pelican_flattr"):
+        return None
+    names = {str(p).lower(): str(p) for p in plugins if isinstance(p, str)}
+    meant = closest_name("pelican_flattr", names)
+    misspelt = f" (it lists {meant!r}: write 'pelican_flattr')" if meant else ""
+    return (
+        f"PLUGINS in {path} does not list pelican_flattr{misspelt}: a build with "
+        "these settings runs without the plugin, and its pages lack what the "
+        "manifest of an earlier build expects (the button, the payment link, "
+        "Open Graph tags): add 'pelican_flattr' to PLUGINS before mending the "
+        "theme"
     )
 
 

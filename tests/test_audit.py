@@ -5150,6 +5150,44 @@ FLATTR_ASYNC_SNIPPET = """<script type="text/javascript">
 /* ]]> */</script>"""
 
 
+@pytest.mark.parametrize(
+    ("plugins", "misspelt"),
+    [
+        (["pelican-flattr"], " (it lists 'pelican-flattr': write 'pelican_flattr')"),
+        (["sitemap"], ""),
+    ],
+    ids=["misspelt", "left-out"],
+)
+def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
+    tmp_path, capsys, plugins, misspelt
+):
+    # The manifest an earlier build left, and pages built without the
+    # plugin: every problem advised the theme (call flattr_head(), leave
+    # FLATTR_INJECT on), where the settings file given tells the cause.
+    files = two_articles()
+    output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, files, PLUGINS=[])
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(
+        f"PLUGINS = {plugins!r}\nSITEURL = {SITEURL!r}\nFLATTR_AUTHORS = {AUTHORS!r}\n"
+    )
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=str(conf))
+    assert status == 1 and report["problems"]
+    assert report["notes"][0] == (
+        f"PLUGINS in {conf} does not list pelican_flattr{misspelt}: a build with "
+        "these settings runs without the plugin, and its pages lack what the "
+        "manifest of an earlier build expects (the button, the payment link, "
+        "Open Graph tags): add 'pelican_flattr' to PLUGINS before mending the "
+        "theme"
+    )
+    # Listed, or left to what is installed (no PLUGINS): nothing said.
+    for text in ("PLUGINS = ['pelican_flattr.plugin']\n", ""):
+        conf.write_text(f"{text}SITEURL = {SITEURL!r}\n")
+        status, report = audit_json(output, capsys, settings=str(conf))
+        assert not any("PLUGINS" in note for note in report["notes"]), report
+
+
 def theme_with(tmp_path: Path, snippet: str) -> Path:
     """The bundled theme, copied, with ``snippet`` before ``</body>`` in
     its base.html, as an old theme kept its FlattrLoader there."""
