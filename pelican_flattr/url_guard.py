@@ -868,20 +868,93 @@ class Alike:
     def said(self) -> str:
         """The shape and its cause, as the build's summary and
         ``pelican-flattr diff`` say them."""
+        varies = (
+            f" ({_VARIES} a part that differs from one to another, such as a category)"
+            if _VARIES in self.old + self.new
+            else ""
+        )
         return (
             f"{self.count} of the {self.changed} changed thing URLs changed "
-            f"alike, from {self.old} to {self.new}: {self.cause}"
+            f"alike, from {self.old} to {self.new}{varies}: {self.cause}"
         )
 
     def holds(self, change: UrlChange) -> bool:
         """Whether ``change`` is of the shape, and its fix the pin that
         ``UrlChange.advice(brief=True)`` gives: the shape's line says the
         rest once."""
-        return (
-            change.new_url is not None
-            and change.taken_by is None
-            and _shape(change.old_url, change.new_url) == (self.old, self.new)
+        if change.new_url is None or change.taken_by is not None:
+            return False
+        shape = _shape(change.old_url, change.new_url)
+        return shape is not None and (
+            _fits(shape[0], self.old) and _fits(shape[1], self.new)
         )
+
+
+# What a shape merged from several (``_merged_shapes``) holds where their
+# words differ: a {category} or {author} in the URL setting.
+_VARIES = "…"
+
+
+def _parts(shape: str) -> list[str]:
+    """A shape's base, then each part of its path."""
+    base, rest = _split_base(shape)
+    return [base, *rest.split("/")]
+
+
+def _is_word(part: str) -> bool:
+    """Whether a shape's path part is a word the setting or the content
+    gave (a category), not the slug's place, a number's or empty."""
+    return bool(part) and "*" not in part and "#" not in part
+
+
+def _fits(shape: str, merged: str) -> bool:
+    """Whether ``shape`` is ``merged``, or one of those merged into it: the
+    same, but for a word where ``merged`` holds ``_VARIES``."""
+    if shape == merged:
+        return True
+    if _VARIES not in merged:
+        return False
+    parts, merged_parts = _parts(shape), _parts(merged)
+    return len(parts) == len(merged_parts) and all(
+        part == wanted or (wanted == _VARIES and _is_word(part))
+        for part, wanted in zip(parts, merged_parts, strict=True)
+    )
+
+
+def _merged_shapes(shapes: dict[tuple[str, str], int]) -> tuple[int, tuple[str, str]]:
+    """The most changes that share a shape once the words that differ among
+    shapes of one build (``{category}/{slug}/``: one shape per category)
+    are merged into ``_VARIES``, and that shape; (0, ...) when none.
+
+    Shapes are merged where they have the same parts but for words. Merged
+    shapes whose old and new sides are then alike are left apart: words
+    that changed one by one (categories renamed) are no setting's change."""
+    groups: dict[tuple[tuple[str, ...], ...], list[tuple[str, str, int]]] = {}
+    for (old, new), count in shapes.items():
+        key = tuple(
+            tuple("" if _is_word(part) else part for part in _parts(side))
+            for side in (old, new)
+        )
+        groups.setdefault(key, []).append((old, new, count))
+    best: tuple[int, tuple[str, str]] = (0, ("", ""))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        merged = tuple(
+            _merged_side([member[side] for member in members]) for side in (0, 1)
+        )
+        total = sum(member[2] for member in members)
+        if merged[0] != merged[1]:
+            best = max(best, (total, (merged[0], merged[1])))
+    return best
+
+
+def _merged_side(shapes: list[str]) -> str:
+    """``shapes`` (of one side, with the same parts but for words) as one:
+    each part they share kept, each word that differs ``_VARIES``."""
+    columns = zip(*(_parts(shape) for shape in shapes), strict=True)
+    base, *rest = (parts[0] if len(set(parts)) == 1 else _VARIES for parts in columns)
+    return base + "/".join(rest)
 
 
 @dataclass(frozen=True)
@@ -929,6 +1002,10 @@ def shared_causes(
     count, (old, new) = max(
         ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
     )
+    if count < _ALIKE:
+        # Too few of one shape: one per category, where the URL setting
+        # names {category} on either side.
+        count, (old, new) = _merged_shapes(shapes)
     if count < _ALIKE:
         return SharedCauses(None, others)
     cause = _likely_cause(old, new, siteurl, changed_urls)
@@ -1244,8 +1321,10 @@ def _renamed_part(old_rest: str, new_rest: str) -> tuple[str, str] | None:
     differing = [
         (old, new) for old, new in zip(old_parts, new_parts, strict=True) if old != new
     ]
+    # A part that differs among them (_VARIES) is no one word renamed: a
+    # setting that named {category} names another word for all now.
     if len(differing) != 1 or any(
-        mark in part for part in differing[0] for mark in "*#"
+        mark in part for part in differing[0] for mark in ("*", "#", _VARIES)
     ):
         return None
     return differing[0]

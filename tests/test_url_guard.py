@@ -50,6 +50,7 @@ from pelican_flattr.url_baseline import (
 from pelican_flattr.url_guard import (
     UrlChange,
     compare_manifests,
+    shared_causes,
     unresolved_changes,
     url_change_warnings,
     url_changes,
@@ -652,6 +653,76 @@ def test_a_renamed_category_is_named_as_the_likely_cause(tmp_path, flattr_log):
         "ARTICLE_SAVE_AS or PAGE_URL names it, as {category} does), or a changed "
         "setting, is the likely cause: put the old name back to keep their flattrs"
     ) in summary
+
+
+CATEGORIES = ("Rust", "Go", "Web", "Misc")
+
+
+@pytest.mark.parametrize("direction", ["to-category", "from-category"])
+def test_a_url_setting_with_category_changed_is_named_whatever_the_categories(
+    tmp_path, flattr_log, capsys, direction
+):
+    # Four articles in each of four categories: one shape per category,
+    # none reaching the five a summary needs, so 16 pins were advised, one
+    # a file, and no cause named.
+    files = {
+        f"p{n:02}.md": article(
+            f"Post {n}", "Alice", slug=f"post-{n:02}", category=CATEGORIES[n % 4]
+        )
+        for n in range(16)
+    }
+    by_category = {
+        "ARTICLE_URL": "{category}/{slug}/",
+        "ARTICLE_SAVE_AS": "{category}/{slug}/index.html",
+    }
+    flat = {
+        "ARTICLE_URL": "posts/{slug}/",
+        "ARTICLE_SAVE_AS": "posts/{slug}/index.html",
+    }
+    before, after = (
+        (flat, by_category)
+        if direction == "to-category"
+        else (
+            by_category,
+            flat,
+        )
+    )
+    authors = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    build(tmp_path, files, **authors, **before)
+    flattr_log.clear()
+    output = build(tmp_path, files, **authors, **after)
+    ((_, summary),) = summary_lines(flattr_log)
+    shapes = (f"{SITEURL}/posts/*/", f"{SITEURL}/…/*/")
+    old, new = shapes if direction == "to-category" else shapes[::-1]
+    assert (
+        f"16 of the 16 changed thing URLs changed alike, from {old} to {new} (… a "
+        "part that differs from one to another, such as a category): a changed "
+        "ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins, "
+        "or SITEURL's path) is the likely cause: put it back to keep their flattrs"
+    ) in summary, summary
+    changed = [m for _, m in said_with(flattr_log, ": thing URL changed from ")]
+    assert len(changed) == 16
+    # diff says the same cause above its rows.
+    baseline = tmp_path.joinpath(*BASELINE)
+    capsys.readouterr()
+    main(["diff", str(baseline), str(output / "flattr-manifest.json")])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"from {old} to {new} (… a part that differs" in text
+
+
+def test_categories_renamed_one_by_one_are_no_setting_s_change():
+    # Two articles in each of three renamed categories: merged into one
+    # shape, /…/*.html to /…/*.html, they would be said to share a cause.
+    renames = [("workshop", "verkstad"), ("notes", "anteckningar"), ("art", "konst")]
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"{SITEURL}/{renames[n % 3][0]}/post-{n}.html",
+            f"{SITEURL}/{renames[n % 3][1]}/post-{n}.html",
+        )
+        for n in range(6)
+    ]
+    assert shared_causes(changes).alike is None
 
 
 RENAMED = {
