@@ -106,13 +106,39 @@ def as_seen(chunks: Iterable[bytes]) -> Iterator[bytes]:
     where it differs, as a reader sees it: without the characters a browser
     does not show (see ``_UNSEEN``). As written too, since a harvester
     reads the source: "foo&#8203;carol@" holds carol's address for it, and
-    "anna.<wbr>carol@" is taken for carol's (a false alarm kept)."""
+    "anna.<wbr>carol@" is taken for carol's (a false alarm kept).
+
+    A chunk with Unicode's full-width or small "@" (U+FF20, U+FE6B), as it
+    is or percent-encoded, is read again with each as "@" ("%40"): a
+    reader takes either for one, and the web hook receiver refuses either
+    as an address (``identifiers``)."""
     for chunk in chunks:
-        if b"@" in chunk or b"%40" in chunk:
-            yield chunk
-            seen = _UNSEEN.sub(b"", chunk)
-            if len(seen) < len(chunk):
-                yield seen
+        read = _with_wide_at_signs_read(chunk)
+        for each in (chunk, read) if read is not chunk else (chunk,):
+            if b"@" in each or b"%40" in each:
+                yield each
+                seen = _UNSEEN.sub(b"", each)
+                if len(seen) < len(each):
+                    yield seen
+
+
+# Unicode's full-width and small "@" in UTF-8, as they are and
+# percent-encoded (as a URL's query carries them: a thing's tags).
+_WIDE_AT_SIGNS = re.compile(rb"\xef(?:\xbc\xa0|\xb9\xab)")
+_ENCODED_WIDE_AT_SIGNS = re.compile(rb"%ef%(?:bc%a0|b9%ab)", re.IGNORECASE)
+
+
+def _with_wide_at_signs_read(chunk: bytes) -> bytes:
+    """``chunk`` with each wide "@" as "@", each percent-encoded one as
+    "%40"; ``chunk`` itself where it holds none (two or three searches in
+    C: their UTF-8 starts with a byte no ASCII text, nor most letters
+    beyond it, holds)."""
+    read = chunk
+    if b"\xef" in read:
+        read = _WIDE_AT_SIGNS.sub(b"@", read)
+    if b"%ef" in read or b"%EF" in read or b"%Ef" in read or b"%eF" in read:
+        read = _ENCODED_WIDE_AT_SIGNS.sub(b"%40", read)
+    return chunk if read == chunk else read
 
 
 def addresses_in(

@@ -567,7 +567,7 @@ def warn_about_addresses_in_things() -> None:
         ),
         key=lambda ct: ct.source,
     )
-    at_site_tags = [tag for tag in site_tags if "@" in tag]
+    at_site_tags = [tag for tag in site_tags if _may_hold_address(tag)]
     site_fields = _site_texts_with_at_sign(settings, site_tags)
     if not named and not at_site_tags and not site_fields:
         return
@@ -830,8 +830,15 @@ def _address_digests(text: str) -> Iterator[str]:
 def _may_hold_address(text: str) -> bool:
     """Whether ``text`` holds an "@" as ``holds_address_of`` finds one: as
     it is, or percent-encoded (a file named ``carol%40example.org.md``,
-    which the manifest records so)."""
-    return "@" in text or "%40" in text
+    which the manifest records so), or Unicode's full-width or small one,
+    which a reader takes for it (``addresses.as_seen``), as it is or
+    percent-encoded (``%EF%BC%A0``)."""
+    if "@" in text or "%40" in text:
+        return True
+    encoded_wide = "%EF%B" in text or "%ef%b" in text
+    return encoded_wide or (
+        not text.isascii() and ("\uff20" in text or "\ufe6b" in text)
+    )
 
 
 def _texts_with_at_sign(
@@ -843,7 +850,14 @@ def _texts_with_at_sign(
     texts = []
     if _may_hold_address(thing.title):
         texts.append(("title", thing.title))
-    if b"@" in thing.description_utf8 or b"%40" in thing.description_utf8:
+    # Read in UTF-8, as the thing keeps it: no text decoded for each thing.
+    description = thing.description_utf8
+    if (
+        b"@" in description
+        or b"%40" in description
+        or b"\xef\xbc\xa0" in description
+        or b"\xef\xb9\xab" in description
+    ):
         texts.append(("description", thing.description))
     own_tags = [
         tag

@@ -3976,6 +3976,39 @@ def test_site_tags_and_titles_with_the_address_of_an_owner_without_a_thing(
     ]
 
 
+@pytest.mark.parametrize("sign", ["\uff20", "\ufe6b"], ids=["full-width", "small"])
+def test_an_owner_address_with_a_wide_at_sign_is_found_by_build_and_audit(
+    tmp_path, flattr_log, capsys, sign
+):
+    # A reader takes "＠" for "@", and the web hook receiver refuses it as
+    # an address; the build and the audit, reading for "@" alone, let the
+    # page, its auto-submit URL (percent-encoded) and the manifest publish
+    # Carol's address without a word.
+    from conftest import build
+
+    files = {
+        "a.md": article("Carol's", "Carol"),
+        "g.md": article(
+            "Guest post", "Bob", flattr_tags=f"guest; carol{sign}example.org"
+        ),
+    }
+    output = build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Bob": "bob", "Carol": "email:carol@example.org"},
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert said == [
+        f"pelican-flattr: g.md: the tags of this content hold {ADDRESS_IN_FIELDS}"
+    ], said
+    capsys.readouterr()
+    assert audit_command(["audit", str(output), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    leaked = {p["file"] for p in report["problems"] if p["kind"] == "address-published"}
+    assert manifest_things(output)["g.md"]["page"] in leaked, report["problems"]
+    assert "flattr-manifest.json" in leaked
+
+
 @pytest.mark.parametrize(
     ("setting", "value"),
     [
