@@ -339,7 +339,7 @@ def warn_about_unknown_authors() -> None:
             "pelican-flattr: %s names no author of this site any more, but the "
             "last build the URL guard recorded gave its owner %d thing%s whose "
             "source file%s this build still read%s%s, without a thing: if the "
-            "author was renamed, rename the key to match",
+            "author was renamed, or the key misspelt since, make the key match",
             _entry_in_run(key),
             read,
             "" if read == 1 else "s",
@@ -352,7 +352,8 @@ def warn_about_unknown_authors() -> None:
             "pelican-flattr: %d FLATTR_AUTHORS keys name no author of this site "
             "any more, but the last build the URL guard recorded gave their "
             "owners %d things whose source files this build still read, without "
-            "a thing: %s; if the authors were renamed, rename the keys to match",
+            "a thing: %s; if the authors were renamed, or the keys misspelt "
+            "since, make the keys match",
             len(renamed),
             _in_all({key: things.read for key, things in renamed.items()}),
             _keys_counted(

@@ -303,7 +303,8 @@ def test_keys_whose_authors_left_are_one_warning_for_each_kind(tmp_path, flattr_
         "whose source files "
         "this build still read, without a thing: FLATTR_AUTHORS['Bob Builder'] "
         "(1, now by 'Robert Builder') and FLATTR_AUTHORS['Carol'] (1, now by "
-        "'Caroline'); if the authors were renamed, rename the keys to match",
+        "'Caroline'); if the authors were renamed, or the keys misspelt since, "
+        "make the keys match",
         # Leaver 11's thing counted once, though two keys give its owner.
         "pelican-flattr: 12 FLATTR_AUTHORS keys name no author of this site any "
         "more: the last build the URL guard recorded gave their owners 12 things that "

@@ -1868,7 +1868,7 @@ def test_an_author_renamed_on_a_languages_site_is_said_renamed(tmp_path):
         "more, but the last build the URL guard recorded gave its owner 1 thing whose "
         "source file this "
         "build still reads, now by 'Robert', without a thing: if the author was "
-        "renamed, rename the key to match"
+        "renamed, or the key misspelt since, make the key match"
     ]
 
 

@@ -4638,7 +4638,7 @@ def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_
         "site any more, but the last build the URL guard recorded gave its owner 2 "
         "things whose source "
         "files this build still read, now by 'Robert Builder', without a thing: "
-        "if the author was renamed, rename the key to match"
+        "if the author was renamed, or the key misspelt since, make the key match"
     ]
 
 
