@@ -911,12 +911,24 @@ def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> 
     og:type, as the manifest says Open Graph was on."""
     og_urls = tags.open_graph.get("og:url", [])
     if og_urls != [url]:
-        audit.problem(
-            "open-graph",
-            relative,
-            f"has og:url {og_urls!r}",
-            f"exactly one og:url {url}",
-        )
+        expected = f"exactly one og:url {url}"
+        if len(og_urls) == 1:
+            # The plugin leaves out its own where the theme (or another
+            # plugin) prints one: this one is theirs, and the kind's fix
+            # (call flattr_head, keep one set) does not mend it.
+            theirs = og_urls[0].strip()
+            if not urlsplit(theirs).scheme:
+                expected += (
+                    ": og:url must be absolute, and this one, the theme's, is "
+                    "not (a preview build's, under RELATIVE_URLS or an empty "
+                    "SITEURL? audit the site built for publishing)"
+                )
+            expected += (
+                "; where the theme prints its own og:url, print the thing URL "
+                "there, {{ article.flattr.url|e }} (page.flattr in page.html), "
+                "or leave og:url out for the plugin's"
+            )
+        audit.problem("open-graph", relative, f"has og:url {og_urls!r}", expected)
     for prop in ("og:title", "og:type"):
         if len(tags.open_graph.get(prop, [])) != 1:
             count = len(tags.open_graph.get(prop, []))

@@ -346,8 +346,37 @@ def test_wrong_url(copy, capsys):
     (problem,) = report["problems"]
     assert problem["file"] == thing["page"]
     assert problem["problem"] == f"has og:url [{wrong!r}]"
-    assert problem["expected"] == f"exactly one og:url {thing['url']}"
+    # One og:url, not the plugin's: the theme's, which the kind's fix (call
+    # flattr_head, keep one set) did not mend.
+    own = (
+        "; where the theme prints its own og:url, print the thing URL there, "
+        "{{ article.flattr.url|e }} (page.flattr in page.html), or leave og:url "
+        "out for the plugin's"
+    )
+    assert problem["expected"] == f"exactly one og:url {thing['url']}{own}"
     assert problem["kind"] == "open-graph"
+    # A relative one: a preview build's, audited.
+    path.write_text(
+        text.replace('content="' + thing["url"], 'content="./welcome.html'),
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    (problem,) = report["problems"]
+    assert problem["expected"] == (
+        f"exactly one og:url {thing['url']}: og:url must be absolute, and this "
+        "one, the theme's, is not (a preview build's, under RELATIVE_URLS or an "
+        f"empty SITEURL? audit the site built for publishing){own}"
+    )
+    # Two are the kind's case: no theme's og:url to mend.
+    path.write_text(
+        text.replace("</head>", f'<meta property="og:url" content="{wrong}"></head>'),
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    (problem,) = [
+        p for p in report["problems"] if p["problem"].startswith("has og:url")
+    ]
+    assert problem["expected"] == f"exactly one og:url {thing['url']}"
 
 
 def test_button_pointing_at_an_unknown_thing(copy, capsys):
