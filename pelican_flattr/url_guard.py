@@ -1437,7 +1437,7 @@ def owner_change_warnings(
     comes back until a build passes. ``store``: the site's ``FLATTR_STORE``,
     which the command that claims an identifier's flattrs names.
     """
-    from .identifiers import redact_encoded_addresses
+    from .identifiers import redact_encoded_addresses, unpublished_twitter_id
 
     groups: dict[tuple[str, str], list[OwnerChange]] = {}
     for change in changes:
@@ -1467,16 +1467,25 @@ def owner_change_warnings(
             what = f"{len(group)} things ({named}) changed owner from {was} to {now}"
             them = "them"
         kept = old_owner_keeps(old, verify_command(old, store))
+        refused = unpublished_twitter_id(old)
+        fix = (
+            # An earlier version published it; this one refuses it: giving
+            # it back is no fix the build takes.
+            f"the old owner is one this version no longer publishes ({refused}), "
+            f"so {kept}"
+            if refused is not None
+            else f"if the change is a mistake, give {them} the old owner back "
+            f"(FLATTR_AUTHORS, or 'Flattr_owner:'); if not, {kept}"
+        )
         warnings.append(
             redact_encoded_addresses(
                 f"{what}, but Flattr keys a thing on its URL and keeps the owner "
                 "it was created with (by its first flattr): a thing already "
                 "flattred stays the old owner's, and its flattrs go on to it "
                 "while this build's pages and manifest name the new one (one not "
-                "flattred yet is created for the new one). Fix: if the change is "
-                f"a mistake, give {them} the old owner back (FLATTR_AUTHORS, or "
-                f"'Flattr_owner:'); if not, {kept}; Flattr documents no way to "
-                f"give an existing thing another owner ({once})"
+                f"flattred yet is created for the new one). Fix: {fix}; Flattr "
+                "documents no way to give an existing thing another owner "
+                f"({once})"
             )
         )
     rest = ordered[OWNER_CHANGES_SAID:]

@@ -1427,6 +1427,32 @@ def test_a_reassigned_article_names_its_authors_and_the_hash_once(tmp_path, flat
     ), line
 
 
+def test_an_owner_this_version_refuses_is_not_advised_back(tmp_path, flattr_log):
+    # An earlier version published twitter:user:id:00783214; this one
+    # refuses it and says to write 783214. The owner change that follows
+    # advised giving the old owner back, which the build refuses.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    text = baseline.read_text(encoding="utf-8")
+    assert "twitter:user:id:9" in text
+    baseline.write_text(
+        text.replace("twitter:user:id:9", "twitter:user:id:00783214"), encoding="utf-8"
+    )
+    flattr_log.clear()
+    new = {**AUTHORS, "Bob": "twitter:user:id:783214"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=new)
+    ((_, line),) = owner_lines(flattr_log)
+    assert "give it the old owner back" not in line
+    assert (
+        "Fix: the old owner is one this version no longer publishes (its Twitter "
+        "id has leading zeros, which no account's id has (the account's own "
+        "owner is twitter:user:id:783214)), so whoever holds the old owner's "
+        "identifier claims the flattrs of the things Flattr created by verifying "
+        "it for their Flattr account (pelican-flattr verify --identity "
+        "twitter:user:id:00783214 --username THEIR_FLATTR_USERNAME);"
+    ) in line, line
+
+
 def test_an_owner_change_names_what_gave_the_new_owner(tmp_path, flattr_log):
     # multi.md names three authors, and Bob's entry alone gives its owner:
     # the warning named all three beside the new owner, as if Alice's
