@@ -33,6 +33,7 @@ from .url_guard import (
     near_miss_warning,
     near_misses,
     old_owner_keeps,
+    owner_change_fix,
     shared_causes,
     slug_may_have_changed,
     told_by_content,
@@ -583,9 +584,8 @@ def _owner_fix(change: OwnerChange, settings: str | None) -> str:
     if settings is None:
         command += " --settings SETTINGS_FILE"
     return (
-        "Flattr keeps the old owner of a thing already flattred: if the change "
-        "is a mistake, give it the old owner back (FLATTR_AUTHORS, or "
-        f"'Flattr_owner:'); if not, {old_owner_keeps(old, command)}"
+        "Flattr keeps the old owner of a thing already flattred: "
+        + owner_change_fix(old, old_owner_keeps(old, command))
     )
 
 

@@ -1437,7 +1437,7 @@ def owner_change_warnings(
     comes back until a build passes. ``store``: the site's ``FLATTR_STORE``,
     which the command that claims an identifier's flattrs names.
     """
-    from .identifiers import redact_encoded_addresses, unpublished_twitter_id
+    from .identifiers import redact_encoded_addresses
 
     groups: dict[tuple[str, str], list[OwnerChange]] = {}
     for change in changes:
@@ -1467,16 +1467,7 @@ def owner_change_warnings(
             what = f"{len(group)} things ({named}) changed owner from {was} to {now}"
             them = "them"
         kept = old_owner_keeps(old, verify_command(old, store))
-        refused = unpublished_twitter_id(old)
-        fix = (
-            # An earlier version published it; this one refuses it: giving
-            # it back is no fix the build takes.
-            f"the old owner is one this version no longer publishes ({refused}), "
-            f"so {kept}"
-            if refused is not None
-            else f"if the change is a mistake, give {them} the old owner back "
-            f"(FLATTR_AUTHORS, or 'Flattr_owner:'); if not, {kept}"
-        )
+        fix = owner_change_fix(old, kept, them)
         warnings.append(
             redact_encoded_addresses(
                 f"{what}, but Flattr keys a thing on its URL and keeps the owner "
@@ -1501,6 +1492,26 @@ def owner_change_warnings(
             )
         )
     return warnings
+
+
+def owner_change_fix(old: str, kept: str, them: str = "it") -> str:
+    """The fix of an owner change from ``old`` (of ``them``, its things),
+    as the build's warning and ``pelican-flattr diff`` give it; ``kept``:
+    where the old owner's flattrs go (``old_owner_keeps``)."""
+    from .identifiers import unpublished_twitter_id
+
+    refused = unpublished_twitter_id(old)
+    if refused is not None:
+        # An earlier version published it; this one refuses it: giving it
+        # back is no fix the build takes.
+        return (
+            f"the old owner is one this version no longer publishes ({refused}), "
+            f"so {kept}"
+        )
+    return (
+        f"if the change is a mistake, give {them} the old owner back "
+        f"(FLATTR_AUTHORS, or 'Flattr_owner:'); if not, {kept}"
+    )
 
 
 def old_owner_keeps(old: str, claim: str) -> str:
