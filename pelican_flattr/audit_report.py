@@ -66,8 +66,10 @@ PROBLEM_FIXES: dict[str, str] = {
     "button-missing": "call flattr_button(article) in the theme's article "
     "template (or leave FLATTR_INJECT on), outside comments, <template> and "
     "<noscript>",
-    "button-extra": "keep one: a second style is flattr_button(article, "
-    "style=...) in place of the first",
+    "button-extra": "keep one: a loop of other articles' buttons (a sidebar) "
+    "that shows the page's own too leaves it out ({% for a in articles if a != "
+    "article %}); a second style is flattr_button(article, style=...) in place "
+    "of the first",
     "button-unknown": f"a page older than the manifest: delete it ({STALE_FIX}); "
     "one newer: deploy the manifest of the build that wrote it, or build again "
     "to the end; a hand-written "
