@@ -10,9 +10,14 @@ gives), so that each change gets the build's fix.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import dataclasses
 import functools
 import os
+import stat
+import sys
+import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,13 +84,14 @@ def add_command(subparsers: Any) -> None:
         type=path_argument,
         help="a copy of an earlier build's flattr-manifest.json, or the URL "
         "guard's baseline (FLATTR_URL_BASELINE), which keeps the old URL of "
-        "every change a build warned of until it is resolved",
+        "every change a build warned of until it is resolved; - for standard "
+        "input",
     )
     parser.add_argument(
         "new",
         metavar="NEW_MANIFEST",
         type=path_argument,
-        help="the manifest of the newer build",
+        help="the manifest of the newer build; - for standard input",
     )
     parser.add_argument(
         "--content",
@@ -206,7 +212,8 @@ class _Compared:
 def run_diff(args: Any) -> int:
     """The ``diff`` subcommand."""
     try:
-        compared = _compare(args)
+        with _streams_read(args) as readable:
+            compared = _compare(readable)
     except _Refused as refused:
         return terminal.usage_error(str(refused))
     if args.json:
@@ -223,6 +230,64 @@ def run_diff(args: Any) -> int:
     else:
         _print_diff_table(compared, args.limit)
     return compared.status
+
+
+@contextlib.contextmanager
+def _streams_read(args: Any) -> Iterator[Any]:
+    """``args`` with an OLD_MANIFEST or NEW_MANIFEST that is standard input
+    ("-") or a pipe (bash's ``<(curl -sS URL)``, the published manifest)
+    read first into a temporary file, which the readers then read as any:
+    they refuse a file that is not a regular one, as a named pipe nobody
+    writes to would be waited on for ever. A message names it as given."""
+    given = {"old": args.old, "new": args.new}
+    streams = {side: name for side, name in given.items() if _is_stream(name)}
+    if not streams:
+        yield args
+        return
+    if list(streams.values()).count("-") > 1:
+        raise _Refused(
+            "OLD_MANIFEST and NEW_MANIFEST are both '-' (standard input): give "
+            "one of them as a file"
+        )
+    with tempfile.TemporaryDirectory(prefix="pelican-flattr-diff-") as folder:
+        copies = {}
+        for side, name in streams.items():
+            shown = "standard input" if name == "-" else name
+            try:
+                data = _read_whole(name)
+            except OSError as error:
+                raise _Refused(f"{shown}: cannot be read ({error.strerror})") from None
+            copy = Path(folder) / f"{side}.json"
+            copy.write_bytes(data)
+            copies[side] = (str(copy), shown)
+        try:
+            yield argparse.Namespace(
+                **{**vars(args), **{side: c for side, (c, _) in copies.items()}}
+            )
+        except _Refused as refused:
+            said = str(refused)
+            for copy, shown in copies.values():
+                said = said.replace(copy, shown)
+            raise _Refused(said) from None
+
+
+def _read_whole(name: str) -> bytes:
+    """What standard input ("-") or the pipe ``name`` holds, to its end."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()
+
+
+def _is_stream(name: str) -> bool:
+    """Whether diff's manifest argument ``name`` is standard input ("-") or
+    a pipe or character device (``/dev/fd/63``, ``/dev/stdin``)."""
+    if name == "-":
+        return True
+    try:
+        mode = os.stat(name).st_mode
+    except (OSError, ValueError):
+        return False  # the reader says what is wrong with it
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _compare(args: Any) -> _Compared:

@@ -3410,6 +3410,47 @@ def test_diff_settings_say_an_accepted_url_that_names_a_changed_one_loosely(
     ), text
 
 
+def _diff_command(tmp_path, *arguments, stdin=b""):
+    """``pelican-flattr diff`` run as a command, with ``stdin``."""
+    command = Path(sys.executable).with_name("pelican-flattr")
+    return subprocess.run(
+        [str(command), "diff", *arguments],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=child_env(COLUMNS="1000"),
+    )
+
+
+def test_diff_reads_a_manifest_from_standard_input_or_a_pipe(tmp_path):
+    # `curl -sS URL | pelican-flattr diff - output/flattr-manifest.json`,
+    # or <(curl ...): "no such manifest", and "not a regular file".
+    _, _, old, new = _a_page_lost_to_flattr_pages(tmp_path)
+    published = Path(old).read_bytes()
+    piped = _diff_command(tmp_path, "-", new, "--json", stdin=published)
+    assert piped.returncode == 1, piped.stderr
+    report = json.loads(piped.stdout)
+    assert [c["source"] for c in report["disappeared"]] == ["pages/about.md"]
+    fifo = tmp_path / "published.json"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", 'cat "$0" > "$1"', old, str(fifo)])
+    try:
+        through_pipe = _diff_command(tmp_path, str(fifo), new, "--json")
+    finally:
+        writer.wait(timeout=60)
+    assert through_pipe.returncode == 1, through_pipe.stderr
+    assert json.loads(through_pipe.stdout) == report
+    # A broken one is named as given, never as the copy read.
+    broken = _diff_command(tmp_path, "-", new, stdin=b"{")
+    assert broken.returncode == 2
+    assert broken.stderr.decode().startswith(
+        "pelican-flattr: standard input: not a readable JSON manifest"
+    ), broken.stderr
+    both = _diff_command(tmp_path, "-", "-", stdin=published)
+    assert both.returncode == 2 and b"both '-'" in both.stderr
+
+
 def test_diff_settings_warn_of_an_accepted_url_the_new_build_holds(tmp_path, capsys):
     # The build warns when FLATTR_ACCEPT_URL_CHANGES names one of its own
     # thing URLs (a later change of that thing would go unsaid); the diff,
