@@ -905,6 +905,11 @@ def _check_embedded_button(
     audit.problem("button-hidden", relative, f"{of} is hidden: {why}", expected)
 
 
+# An absolute URL's start: a scheme and "//" (read without urlsplit, which
+# refuses a host it cannot read, "https://[alice/").
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> None:
     """Report a page of the thing whose URL is ``url`` (``relative``, whose
     tags are ``tags``) without exactly one og:url of it, og:title and
@@ -916,8 +921,7 @@ def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> 
             # The plugin leaves out its own where the theme (or another
             # plugin) prints one: this one is theirs, and the kind's fix
             # (call flattr_head, keep one set) does not mend it.
-            theirs = og_urls[0].strip()
-            if not urlsplit(theirs).scheme:
+            if not _ABSOLUTE.match(og_urls[0].strip()):
                 expected += (
                     ": og:url must be absolute, and this one, the theme's, is "
                     "not (a preview build's, under RELATIVE_URLS or an empty "
@@ -925,8 +929,9 @@ def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> 
                 )
             expected += (
                 "; where the theme prints its own og:url, print the thing URL "
-                "there, {{ article.flattr.url|e }} (page.flattr in page.html), "
-                "or leave og:url out for the plugin's"
+                "there, {% if article.flattr %}{{ article.flattr.url|e }}{% else "
+                "%}(the theme's own){% endif %} (page.flattr in page.html), or "
+                "leave og:url out for the plugin's"
             )
         audit.problem("open-graph", relative, f"has og:url {og_urls!r}", expected)
     for prop in ("og:title", "og:type"):

@@ -169,13 +169,19 @@ def plugin_not_listed(settings: Mapping[str, Any], path: str | Path) -> str | No
         return None
     names = {str(p).lower(): str(p) for p in plugins if isinstance(p, str)}
     meant = closest_name("pelican_flattr", names)
-    misspelt = f" (it lists {meant!r}: write 'pelican_flattr')" if meant else ""
+    # A site's own plugin may load it (README): said as a condition then.
+    runs = (
+        f" (it lists {meant!r}: write 'pelican_flattr'): a build with these "
+        "settings runs without the plugin"
+        if meant
+        else ": unless a plugin it lists loads it (pelican_flattr.register()), "
+        "a build with these settings runs without it"
+    )
     return (
-        f"PLUGINS in {path} does not list pelican_flattr{misspelt}: a build with "
-        "these settings runs without the plugin, and its pages lack what the "
-        "manifest of an earlier build expects (the button, the payment link, "
-        "Open Graph tags): add 'pelican_flattr' to PLUGINS before mending the "
-        "theme"
+        f"PLUGINS in {path} does not list pelican_flattr{runs}, and its pages "
+        "lack what the manifest of an earlier build expects (the button, the "
+        "payment link, Open Graph tags): add 'pelican_flattr' to PLUGINS before "
+        "mending the theme"
     )
 
 

@@ -35,7 +35,7 @@ from .url_guard import (
     compare_manifests,
     in_folder,
     live_accepted,
-    near_miss_warning,
+    near_miss_warnings,
     near_misses,
     old_owner_keeps,
     owner_change_fix,
@@ -237,8 +237,8 @@ def _streams_read(args: Any) -> Iterator[Any]:
     """``args`` with an OLD_MANIFEST or NEW_MANIFEST that is standard input
     ("-") or a pipe (bash's ``<(curl -sS URL)``, the published manifest)
     read first into a temporary file, which the readers then read as any:
-    they refuse a file that is not a regular one, as a named pipe nobody
-    writes to would be waited on for ever. A message names it as given."""
+    they refuse a file that is not a regular one (the audit's manifest in
+    an output folder is never waited on). A message names it as given."""
     given = {"old": args.old, "new": args.new}
     streams = {side: name for side, name in given.items() if _is_stream(name)}
     if not streams:
@@ -257,6 +257,8 @@ def _streams_read(args: Any) -> Iterator[Any]:
                 data = _read_whole(name)
             except OSError as error:
                 raise _Refused(f"{shown}: cannot be read ({error.strerror})") from None
+            if not data:
+                raise _Refused(f"{shown}: empty: nothing was written to it")
             copy = Path(folder) / f"{side}.json"
             copy.write_bytes(data)
             copies[side] = (str(copy), shown)
@@ -272,7 +274,9 @@ def _streams_read(args: Any) -> Iterator[Any]:
 
 
 def _read_whole(name: str) -> bytes:
-    """What standard input ("-") or the pipe ``name`` holds, to its end."""
+    """What standard input ("-") or the pipe ``name`` holds, to its end: a
+    named pipe nobody writes to is waited on, as ``cat`` waits (Ctrl-C
+    ends the wait)."""
     if name == "-":
         return sys.stdin.buffer.read()
     return Path(name).read_bytes()
@@ -424,10 +428,7 @@ def _as_the_build_tells(
         accepted=tuple(c for c in diff.url_changes if c.old_url in accepted_urls),
         live=tuple(live_accepted(accepted_urls, new_sources)),
         live_warning=accepted_live_warning(accepted_urls, new_sources, in_diff=True),
-        near_misses=tuple(
-            near_miss_warning(entry, change)
-            for entry, change in near_misses(changes, accepted_urls)
-        ),
+        near_misses=tuple(near_miss_warnings(near_misses(changes, accepted_urls))),
     )
 
 

@@ -685,17 +685,21 @@ EARLIER_FLATTRS = (
 )
 
 
+NO_ACCOUNTS_ID = "its Twitter id is no account's"
+
+
 def unpublished_twitter_id(identifier: str) -> str | None:
     """Why a build no longer publishes ``identifier``, a Twitter owner as
     ``twitter_owner_as_written`` reads it, as a note says it; None for one
     it publishes, and for any other owner."""
-    owner = twitter_owner_as_written(identifier)
-    if owner is None:
+    # Any length: an id longer than any account's is one no build publishes.
+    twitter = _TWITTER_OWNER_ANY_LENGTH.fullmatch(identifier.strip())
+    if twitter is None:
         return None
-    digits = owner.value[len("twitter:user:id:") :]
-    number = int(digits)
+    digits = twitter[1]
+    number = _twitter_number(digits)
     if not _is_an_accounts_id(number):
-        return f"its Twitter id is no account's ({_TWITTER_IDS})"
+        return f"{NO_ACCOUNTS_ID} ({_TWITTER_IDS})"
     if digits[0] == "0":
         return (
             "its Twitter id has leading zeros, which no account's id has (the "

@@ -1168,8 +1168,18 @@ def blocked_over_https(src: str, siteurl: str) -> bool:
     """Whether a script's ``src`` is an http: URL that browsers block on
     the pages of ``siteurl``, an https: site (as ``loader_fault`` reads
     it)."""
-    scheme = urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE))).scheme
-    return scheme.lower() == "http" and not siteurl.lower().startswith("http:")
+    # The scheme alone: urlsplit refuses a src whose host it cannot read
+    # ("https://[HOST]/js/0.6/load.js"), a theme's placeholder.
+    scheme = _SCHEME.match(re.sub("[\t\n\r]", "", src.strip(SPACE)))
+    return (
+        scheme is not None
+        and scheme[1].lower() == "http"
+        and not siteurl.lower().startswith("http:")
+    )
+
+
+# A URL's scheme, as urlsplit reads it.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:

@@ -835,10 +835,13 @@ def _may_hold_address(text: str) -> bool:
     percent-encoded (``%EF%BC%A0``)."""
     if "@" in text or "%40" in text:
         return True
-    encoded_wide = "%EF%B" in text or "%ef%b" in text
-    return encoded_wide or (
-        not text.isascii() and ("\uff20" in text or "\ufe6b" in text)
-    )
+    if "%" in text and _ENCODED_WIDE_AT_SIGN.search(text):
+        return True
+    return not text.isascii() and ("\uff20" in text or "\ufe6b" in text)
+
+
+# Unicode's full-width and small "@", percent-encoded, in any letter case.
+_ENCODED_WIDE_AT_SIGN = re.compile("%ef%(?:bc%a0|b9%ab)", re.IGNORECASE)
 
 
 def _texts_with_at_sign(

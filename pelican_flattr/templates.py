@@ -765,7 +765,18 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         _report_unneeded_loader(page, body_html, content, content_thing, context)
     if not settings.inject:
         if content_thing is not None and url is not None:
-            _report_theme_snippets(page, content_thing, url, body_html, others_printed)
+            # Only beside what the helpers printed: without them the page
+            # has no own payment link or button for the reports to speak
+            # of, and the warning below says it goes without.
+            _report_theme_snippets(
+                page,
+                content_thing,
+                url,
+                body_html,
+                others_printed,
+                head=id(content_thing) in rendered.heads,
+                button=bool(own.seen),
+            )
         _say_what_goes_without_injection(page, content_thing, url, needs_loader, own)
         return page
     if content_thing is None and not needs_loader:
@@ -1111,16 +1122,17 @@ def _report_theme_snippets(
     url: str,
     body_html: str,
     others_printed: bool,
+    head: bool = True,
     button: bool = True,
 ) -> None:
     """Report on a page whose head tags the helpers printed (or, without
-    injection, whose helpers printed all it has) what ``markup.inject``
-    reports where it adds them: a payment link to Flattr in the head that
-    is not the page's own and, with ``button``, a Flattr button the plugin
-    did not render: an old snippet a theme kept in base.html beside the
+    injection, what they printed) what ``markup.inject`` reports where it
+    adds them: with ``head``, a payment link to Flattr in the head that is
+    not the page's own and, with ``button``, a Flattr button the plugin did
+    not render: an old snippet a theme kept in base.html beside the
     helpers' calls. A strict build passed on them, and only the audit
     refused the pages."""
-    if markup.has_other_payment_link(page, url, others_printed):
+    if head and markup.has_other_payment_link(page, url, others_printed):
         _report_other_payment_link(content_thing)
     if button and markup.theme_shows_other_button(page, body_html):
         _report_other_button(content_thing)

@@ -1002,10 +1002,12 @@ def shared_causes(
     count, (old, new) = max(
         ((count, shape) for shape, count in shapes.items()), default=(0, ("", ""))
     )
-    if count < _ALIKE:
-        # Too few of one shape: one per category, where the URL setting
-        # names {category} on either side.
-        count, (old, new) = _merged_shapes(shapes)
+    # One shape per category, where the URL setting names {category} on
+    # either side: merged, they are the change (or five of one category
+    # would stand for the whole).
+    merged_count, merged = _merged_shapes(shapes)
+    if merged_count > count:
+        count, (old, new) = merged_count, merged
     if count < _ALIKE:
         return SharedCauses(None, others)
     cause = _likely_cause(old, new, siteurl, changed_urls)
@@ -1277,6 +1279,18 @@ def _likely_cause(
                 "a changed setting, is the likely cause: put the old name back "
                 "to keep their flattrs"
             )
+        merged = _merged_into(old_rest, new_rest)
+        if merged is not None:
+            # /python/*/, /rust/*/ and /go/*/ to /misc/*/: categories merged
+            # in the articles' metadata move them as surely as a setting.
+            return (
+                f"one part of their URLs, which differed ({_VARIES}), is "
+                f"{merged!r} for all now: categories (or authors, or tags) merged "
+                "into one in the articles' metadata, where ARTICLE_URL, "
+                "ARTICLE_SAVE_AS or PAGE_URL names it (as {category} does), or a "
+                "changed setting, is the likely cause: put the old names or the "
+                "setting back to keep their flattrs"
+            )
         word = _word_after_slug(new_rest)
         if word is not None and word != _word_after_slug(old_rest):
             # /fr/#/*/ to /*-fr.html: French articles the main site
@@ -1328,6 +1342,21 @@ def _renamed_part(old_rest: str, new_rest: str) -> tuple[str, str] | None:
     ):
         return None
     return differing[0]
+
+
+def _merged_into(old_rest: str, new_rest: str) -> str | None:
+    """The word that the one path part which differed among the changed
+    URLs (``_VARIES`` in ``old_rest``) is in all of them now
+    (``new_rest``), where it is the only part that differs; else None."""
+    old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
+    if len(old_parts) != len(new_parts):
+        return None
+    differing = [
+        (old, new) for old, new in zip(old_parts, new_parts, strict=True) if old != new
+    ]
+    if len(differing) == 1 and differing[0][0] == _VARIES and _is_word(differing[0][1]):
+        return differing[0][1]
+    return None
 
 
 def _old_siteurl(
@@ -1498,12 +1527,19 @@ def owner_change_fix(old: str, kept: str, them: str = "it") -> str:
     """The fix of an owner change from ``old`` (of ``them``, its things),
     as the build's warning and ``pelican-flattr diff`` give it; ``kept``:
     where the old owner's flattrs go (``old_owner_keeps``)."""
-    from .identifiers import unpublished_twitter_id
+    from .identifiers import NO_ACCOUNTS_ID, unpublished_twitter_id
 
     refused = unpublished_twitter_id(old)
     if refused is not None:
         # An earlier version published it; this one refuses it: giving it
-        # back is no fix the build takes.
+        # back is no fix the build takes; nor is a claim, where no account
+        # can hold it.
+        if refused.startswith(NO_ACCOUNTS_ID):
+            return (
+                f"the old owner is one this version no longer publishes "
+                f"({refused}): no Flattr account can claim the flattrs of the "
+                "things Flattr created for it"
+            )
         return (
             f"the old owner is one this version no longer publishes ({refused}), "
             f"so {kept}"
@@ -1706,9 +1742,10 @@ def near_misses(
     that change; one per change. Entries match exactly: such an entry lets
     nothing go, and the build warned of the change on every build without
     a word of why."""
-    by_loose: dict[tuple[str, str, str], UrlChange] = {}
+    by_loose: dict[tuple[str, str, str] | None, UrlChange] = {}
     for change in changes:
         by_loose.setdefault(_loosely(change.old_url), change)
+    by_loose.pop(None, None)
     found: dict[str, tuple[str, UrlChange]] = {}
     for entry in sorted(accepted):
         change = by_loose.get(_loosely(entry))
@@ -1717,23 +1754,39 @@ def near_misses(
     return sorted(found.values(), key=lambda pair: pair[1].old_url)
 
 
-def _loosely(url: str) -> tuple[str, str, str]:
+def _loosely(url: str) -> tuple[str, str, str] | None:
     """``url`` without what two copies of one address may differ in, as
-    ``near_misses`` compares them."""
-    parts = urlsplit(url)
+    ``near_misses`` compares them; None for one urlsplit cannot read (an
+    entry written "https://[host/..."), which matches nothing."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
     path = parts.path.removesuffix("index.html").removesuffix("/")
-    return comparable_host(parts.hostname or ""), path, parts.query
+    return comparable_host(host), path, parts.query
 
 
-def near_miss_warning(entry: str, change: UrlChange) -> str:
-    """The warning for an entry of FLATTR_ACCEPT_URL_CHANGES that names
-    ``change``'s old URL loosely (``near_misses``)."""
-    return (
+def near_miss_warnings(pairs: list[tuple[str, UrlChange]]) -> list[str]:
+    """The warnings for the entries of FLATTR_ACCEPT_URL_CHANGES that name
+    a change's old URL loosely (``near_misses``): one each for the first
+    ``SAID_OF_EACH_KIND``, then one line that counts the rest, as the
+    guard says the changes themselves."""
+    said = [
         f"FLATTR_ACCEPT_URL_CHANGES holds {shown_value(entry, 1000)}, which is not "
-        f"{change.source}'s old URL, said above, {shown_value(change.old_url, 1000)}: "
-        "entries match a thing URL exactly (but for percent-encoding), so it "
-        "lets nothing go; write the old URL as the warning gives it"
-    )
+        f"{change.source}'s old URL, {shown_value(change.old_url, 1000)}, a change "
+        "this build warns of: entries match a thing URL exactly (but for "
+        "percent-encoding), so it lets nothing go; write the old URL as it is"
+        for entry, change in pairs[:SAID_OF_EACH_KIND]
+    ]
+    rest = len(pairs) - SAID_OF_EACH_KIND
+    if rest > 0:
+        said.append(
+            f"and {rest} more entries of FLATTR_ACCEPT_URL_CHANGES name the old "
+            "URL of a change loosely, as those above, and let nothing go: write "
+            "each old URL as pelican-flattr diff --old-urls prints it"
+        )
+    return said
 
 
 def live_accepted(

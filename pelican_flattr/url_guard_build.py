@@ -54,7 +54,7 @@ from .url_guard import (
     in_folder,
     lost_to_said_problems,
     lost_to_said_problems_warning,
-    near_miss_warning,
+    near_miss_warnings,
     near_misses,
     owner_change_warnings,
     told_by_content,
@@ -160,12 +160,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         _hold_for_outer(unresolved, urls)
     _warn_about_url_changes(settings, _not_said_inside(unresolved))
     if settings.accepted_url_changes and unresolved:
-        for entry, change in near_misses(unresolved, settings.accepted_url_changes):
-            logger.warning(
-                "pelican-flattr: %s%s",
-                build.site_label(),
-                near_miss_warning(entry, change),
-            )
+        loose = near_misses(unresolved, settings.accepted_url_changes)
+        for warning in near_miss_warnings(loose):
+            logger.warning("pelican-flattr: %s%s", build.site_label(), warning)
     _warn_about_owner_changes(settings, noted.owner_changes, changes)
     build.fail_if_strict()
     let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)

@@ -350,8 +350,9 @@ def test_wrong_url(copy, capsys):
     # flattr_head, keep one set) did not mend.
     own = (
         "; where the theme prints its own og:url, print the thing URL there, "
-        "{{ article.flattr.url|e }} (page.flattr in page.html), or leave og:url "
-        "out for the plugin's"
+        "{% if article.flattr %}{{ article.flattr.url|e }}{% else %}(the theme's "
+        "own){% endif %} (page.flattr in page.html), or leave og:url out for the "
+        "plugin's"
     )
     assert problem["expected"] == f"exactly one og:url {thing['url']}{own}"
     assert problem["kind"] == "open-graph"
@@ -367,6 +368,13 @@ def test_wrong_url(copy, capsys):
         "one, the theme's, is not (a preview build's, under RELATIVE_URLS or an "
         f"empty SITEURL? audit the site built for publishing){own}"
     )
+    # One no URL reader can read ("[" opens an IPv6 host): said, as any.
+    path.write_text(
+        text.replace('content="' + thing["url"], 'content="https://[welcome/'),
+        encoding="utf-8",
+    )
+    status, report = audit_json(copy, capsys)
+    assert status == 1 and report["problems"][0]["kind"] == "open-graph"
     # Two are the kind's case: no theme's og:url to mend.
     path.write_text(
         text.replace("</head>", f'<meta property="og:url" content="{wrong}"></head>'),
@@ -5180,15 +5188,24 @@ FLATTR_ASYNC_SNIPPET = """<script type="text/javascript">
 
 
 @pytest.mark.parametrize(
-    ("plugins", "misspelt"),
+    ("plugins", "runs"),
     [
-        (["pelican-flattr"], " (it lists 'pelican-flattr': write 'pelican_flattr')"),
-        (["sitemap"], ""),
+        (
+            ["pelican-flattr"],
+            " (it lists 'pelican-flattr': write 'pelican_flattr'): a build with "
+            "these settings runs without the plugin",
+        ),
+        # A site's own plugin may load it (README): a condition, then.
+        (
+            ["sitemap"],
+            ": unless a plugin it lists loads it (pelican_flattr.register()), a "
+            "build with these settings runs without it",
+        ),
     ],
     ids=["misspelt", "left-out"],
 )
 def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
-    tmp_path, capsys, plugins, misspelt
+    tmp_path, capsys, plugins, runs
 ):
     # The manifest an earlier build left, and pages built without the
     # plugin: every problem advised the theme (call flattr_head(), leave
@@ -5204,11 +5221,10 @@ def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
     status, report = audit_json(output, capsys, settings=str(conf))
     assert status == 1 and report["problems"]
     assert report["notes"][0] == (
-        f"PLUGINS in {conf} does not list pelican_flattr{misspelt}: a build with "
-        "these settings runs without the plugin, and its pages lack what the "
-        "manifest of an earlier build expects (the button, the payment link, "
-        "Open Graph tags): add 'pelican_flattr' to PLUGINS before mending the "
-        "theme"
+        f"PLUGINS in {conf} does not list pelican_flattr{runs}, and its pages "
+        "lack what the manifest of an earlier build expects (the button, the "
+        "payment link, Open Graph tags): add 'pelican_flattr' to PLUGINS before "
+        "mending the theme"
     )
     # Listed, or left to what is installed (no PLUGINS): nothing said.
     for text in ("PLUGINS = ['pelican_flattr.plugin']\n", ""):
@@ -5344,6 +5360,17 @@ def test_the_build_names_the_page_s_template_when_no_template_holds_load_js(
         "pelican-flattr: article.html (or a template it extends or includes): the "
         "page of a.md loads Flattr's load.js ("
     ), said
+
+
+def test_a_load_js_url_no_reader_can_read_is_said_not_raised(
+    site, flattr_log, tmp_path
+):
+    # "[" opens an IPv6 host, which urlsplit refuses: the build raised.
+    broken = '<script src="https://[api.flattr.com/js/0.6/load.js" async></script>'
+    theme = theme_with(tmp_path, broken)
+    site(two_articles(), str(theme), FLATTR_AUTHORS=AUTHORS)
+    said = [m for m in build_messages(flattr_log) if "load.js" in m]
+    assert said and "https://[api.flattr.com/js/0.6/load.js" in said[0], said
 
 
 def test_the_build_names_the_source_whose_text_loads_load_js(site, flattr_log):

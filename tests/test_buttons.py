@@ -3153,6 +3153,19 @@ def test_old_snippets_beside_the_helpers_calls_are_reported(
         site(three_articles(), theme=str(theme), FLATTR_STRICT=True, **settings)
 
 
+def test_old_snippets_without_helpers_or_injection_are_not_said_beside_own(
+    site, tmp_path, caplog
+):
+    # FLATTR_INJECT off, no helper called: the page has no button or payment
+    # link of its own, so "the page gets its own too" was false, and an
+    # error a strict build failed on. The page going without is said.
+    theme = after_the_body_theme(tmp_path, "old-alone", OLD_BUTTONS["static"])
+    site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
+    messages = [r.getMessage() for r in caplog.records if r.name == "pelican_flattr"]
+    assert not [m for m in messages if "beside its own" in m or "its own too" in m]
+    assert any("nothing adds them" in m for m in messages), messages
+
+
 def test_the_helpers_own_markup_alone_is_no_old_snippet(site, tmp_path, caplog):
     # Every page complete from the helpers, a sidebar of other articles'
     # buttons and heads among them: nothing to say.

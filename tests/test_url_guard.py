@@ -694,11 +694,22 @@ def test_a_url_setting_with_category_changed_is_named_whatever_the_categories(
     ((_, summary),) = summary_lines(flattr_log)
     shapes = (f"{SITEURL}/posts/*/", f"{SITEURL}/…/*/")
     old, new = shapes if direction == "to-category" else shapes[::-1]
+    # To one word for all, categories merged in the metadata would do it
+    # too: both are named.
+    cause = (
+        "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or their "
+        "LANG_ twins, or SITEURL's path) is the likely cause: put it back to keep "
+        "their flattrs"
+        if direction == "to-category"
+        else "one part of their URLs, which differed (…), is 'posts' for all now: "
+        "categories (or authors, or tags) merged into one in the articles' "
+        "metadata, where ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL names it (as "
+        "{category} does), or a changed setting, is the likely cause: put the old "
+        "names or the setting back to keep their flattrs"
+    )
     assert (
         f"16 of the 16 changed thing URLs changed alike, from {old} to {new} (… a "
-        "part that differs from one to another, such as a category): a changed "
-        "ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins, "
-        "or SITEURL's path) is the likely cause: put it back to keep their flattrs"
+        f"part that differs from one to another, such as a category): {cause}"
     ) in summary, summary
     changed = [m for _, m in said_with(flattr_log, ": thing URL changed from ")]
     assert len(changed) == 16
@@ -1203,9 +1214,9 @@ def test_an_accepted_url_that_names_a_changed_one_loosely_is_said(
     assert entry == (
         "WARNING",
         f"pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is not "
-        f"a.md's old URL, said above, {OLD!r}: entries match a thing URL exactly "
-        "(but for percent-encoding), so it lets nothing go; write the old URL as "
-        "the warning gives it",
+        f"a.md's old URL, {OLD!r}, a change this build warns of: entries match a "
+        "thing URL exactly (but for percent-encoding), so it lets nothing go; "
+        "write the old URL as it is",
     )
 
 
@@ -1226,9 +1237,9 @@ def test_an_accepted_folder_url_without_its_slash_is_said(tmp_path, flattr_log):
         said = [m for _, m in said_with(flattr_log, "FLATTR_ACCEPT_URL_CHANGES holds")]
         assert said == [
             f"pelican-flattr: FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is "
-            f"not a.md's old URL, said above, {old!r}: entries match a thing URL "
-            "exactly (but for percent-encoding), so it lets nothing go; write the "
-            "old URL as the warning gives it"
+            f"not a.md's old URL, {old!r}, a change this build warns of: entries match "
+            "a thing URL exactly (but for percent-encoding), so it lets nothing go; "
+            "write the old URL as it is"
         ], flattr_log.records
         flattr_log.clear()
     accepted = {"FLATTR_ACCEPT_URL_CHANGES": [old]}
@@ -1451,6 +1462,18 @@ def test_an_owner_this_version_refuses_is_not_advised_back(tmp_path, flattr_log)
         "it for their Flattr account (pelican-flattr verify --identity "
         "twitter:user:id:00783214 --username THEIR_FLATTR_USERNAME);"
     ) in line, line
+
+
+@pytest.mark.parametrize("old", ["twitter:user:id:0", f"twitter:user:id:{'9' * 23}"])
+def test_an_owner_no_account_holds_is_offered_neither_back_nor_a_claim(old):
+    from pelican_flattr.url_guard import owner_change_fix
+
+    fix = owner_change_fix(old, "whoever holds it claims them (pelican-flattr verify)")
+    assert fix == (
+        "the old owner is one this version no longer publishes (its Twitter id is "
+        "no account's (those are whole numbers from 1 to 18446744073709551615)): "
+        "no Flattr account can claim the flattrs of the things Flattr created for it"
+    )
 
 
 def test_an_owner_change_names_what_gave_the_new_owner(tmp_path, flattr_log):
@@ -3388,6 +3411,51 @@ def test_diff_settings_let_go_what_flattr_accept_url_changes_accepts(tmp_path, c
     assert report["accepted"] == [] and len(report["disappeared"]) == 1
 
 
+def test_many_loose_acceptances_are_said_as_the_changes_are(tmp_path, flattr_log):
+    # One line each for 25: the guard says 20 changes of a kind and counts
+    # the rest, and an entry no URL reader can read matches nothing (it
+    # raised out of the build).
+    files = many_articles(25)
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    for name in files:
+        (tmp_path / "content" / name).unlink()
+    flattr_log.clear()
+    loose = [f"http://blog.example.org/post-{n:02}.html" for n in range(25)]
+    build(
+        tmp_path,
+        {},
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FLATTR_ACCEPT_URL_CHANGES=[*loose, "https://[blog.example.org/x.html"],
+    )
+    said = [m for _, m in said_with(flattr_log, "FLATTR_ACCEPT_URL_CHANGES holds")]
+    assert len(said) == 20
+    assert said_with(flattr_log, "and 5 more entries of FLATTR_ACCEPT_URL_CHANGES") == [
+        (
+            "WARNING",
+            "pelican-flattr: and 5 more entries of FLATTR_ACCEPT_URL_CHANGES name "
+            "the old URL of a change loosely, as those above, and let nothing go: "
+            "write each old URL as pelican-flattr diff --old-urls prints it",
+        )
+    ]
+
+
+def test_categories_merged_into_one_are_named_as_a_cause():
+    # Two articles each of three categories, all in "misc" now: a setting
+    # was named as the likely cause, where five of one category name the
+    # renamed category.
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"{SITEURL}/{('python', 'rust', 'go')[n % 3]}/post-{n}/",
+            f"{SITEURL}/misc/post-{n}/",
+        )
+        for n in range(6)
+    ]
+    said = shared_causes(changes).alike.said()
+    assert "categories (or authors, or tags) merged into one" in said, said
+    assert "is 'misc' for all now" in said
+
+
 def test_diff_settings_say_an_accepted_url_that_names_a_changed_one_loosely(
     tmp_path, capsys
 ):
@@ -3406,7 +3474,8 @@ def test_diff_settings_say_an_accepted_url_that_names_a_changed_one_loosely(
     text = " ".join(capsys.readouterr().out.split())
     assert (
         f"FLATTR_ACCEPT_URL_CHANGES holds {written!r}, which is not pages/about.md's "
-        f"old URL, said above, {url!r}: entries match a thing URL exactly" in text
+        f"old URL, {url!r}, a change this build warns of: entries match a thing URL"
+        in text
     ), text
 
 
@@ -4368,15 +4437,14 @@ def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
     assert main(["diff", str(cut), str(manifest)]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"pelican-flattr: {cut}: not a readable baseline ("), error
-    # Nor is a FIFO opened to see whether it is one: it would wait for ever.
-    fifo = tmp_path / "fifo.json"
-    os.mkfifo(fifo)
+    # Piped, an empty manifest is said as such, named as given.
     command = (
         "import sys; from pelican_flattr.cli import main; "
         "raise SystemExit(main(sys.argv[1:]))"
     )
     run = subprocess.run(
-        [sys.executable, "-c", command, "diff", str(fifo), str(manifest)],
+        [sys.executable, "-c", command, "diff", "-", str(manifest)],
+        input="",
         capture_output=True,
         text=True,
         timeout=60,
@@ -4385,7 +4453,7 @@ def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
     )
     assert (run.returncode, run.stderr) == (
         2,
-        f"pelican-flattr: {fifo}: not a regular file\n",
+        "pelican-flattr: standard input: empty: nothing was written to it\n",
     )
 
 
