@@ -807,7 +807,7 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
         return base + "/".join(
             slugs[_stem(part)] + part[len(_stem(part)) :]
             if _stem(part) in slugs
-            else _NUMBER.sub("#", part)
+            else _numbers_shaped(part)
             for part in parts
         )
 
@@ -815,6 +815,16 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
 
 
 _NUMBER = re.compile("[0-9]+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _numbers_shaped(part: str) -> str:
+    """A path part that is not the slug's, its numbers as ``#`` where it
+    holds numbers alone (a date's ``2024``, ``03``, ``2024-03-01``): a word
+    that holds a digit (a category ``3d-printing``, ``python-3``) is a word,
+    which a renamed category's rule (``_renamed_part``) reads."""
+    return part if _LETTER.search(part) else _NUMBER.sub("#", part)
+
 
 # A word joined to a slug by "-" that a setting adds (a language code, as
 # Pelican's ARTICLE_LANG_URL "{slug}-{lang}.html" adds one): a letter

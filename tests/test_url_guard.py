@@ -3439,6 +3439,24 @@ def test_many_loose_acceptances_are_said_as_the_changes_are(tmp_path, flattr_log
     ]
 
 
+@pytest.mark.parametrize("category", ["3d-printing", "python-3", "web-2-0"])
+def test_a_renamed_category_with_a_digit_is_named_as_renamed(category):
+    # "3d-printing" was shaped "#d-printing", a word no more: the summary
+    # blamed a setting nobody had changed.
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"{SITEURL}/{category}/post-{n}/",
+            f"{SITEURL}/additive-manufacturing/post-{n}/",
+        )
+        for n in range(6)
+    ]
+    said = shared_causes(changes).alike.said()
+    assert f"one part of their URLs, {category!r}, is 'additive-manufacturing' now" in (
+        said
+    ), said
+
+
 def test_categories_merged_into_one_are_named_as_a_cause():
     # Two articles each of three categories, all in "misc" now: a setting
     # was named as the likely cause, where five of one category name the
