@@ -4762,6 +4762,40 @@ def test_an_accepted_url_live_again_is_said_to_be_taken_out(tmp_path, flattr_log
     assert not [r for r in flattr_log.records if "holds a thing" in r.getMessage()]
 
 
+def test_a_key_whose_only_article_was_deleted_and_accepted_stays_no_typo(
+    tmp_path, flattr_log
+):
+    # The build that accepted the deletion said "no author any more ...
+    # remove the key once the content is deleted" and passed; the next,
+    # unchanged, called the key misspelt, and a strict build failed.
+    authors = {"Alice": "alice", "Wei Jensen": "twitter:user:id:42"}
+    files = {
+        "a.md": article("Article A", "Alice", slug="a"),
+        "w.md": article("Wei's only one", "Wei Jensen", slug="w"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=authors)
+    (tmp_path / "content" / "w.md").unlink()
+    settings = {
+        "FLATTR_AUTHORS": authors,
+        "FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/w.html"],
+        "FLATTR_STRICT": True,
+    }
+    said = []
+    for _ in range(2):
+        flattr_log.clear()
+        build(tmp_path, {"a.md": files["a.md"]}, **settings)
+        said.append(
+            [
+                (r.levelname, r.getMessage())
+                for r in flattr_log.records
+                if "FLATTR_AUTHORS['Wei Jensen']" in r.getMessage()
+            ]
+        )
+    assert said[0] == said[1], said
+    ((level, message),) = said[1]
+    assert level == "WARNING" and "remove the key once the author's content" in message
+
+
 def test_a_key_whose_author_was_renamed_in_the_content_says_so(tmp_path, flattr_log):
     # Bob renamed to Robert in the content, the key left as it was: the
     # warning called his articles "deleted, or failed to read" and said to
