@@ -65,6 +65,7 @@ from .resolve import (
 from .settings import (
     METADATA_FIELDS,
     FlattrSettings,
+    looks_misspelt,
     shown_author,
 )
 from .wording import listed, shown_value
@@ -1413,10 +1414,16 @@ def _say_who_goes_to_the_username(
     username = shown_value(settings.username.value)
     groups = sorted(to_username.items(), key=lambda group: (-len(group[1]), group[0]))
     known = build.current.author_keys.known_authors
+    close = []
     for name, found in groups:
         meant, key = key_meant_in(name, keys)
-        if key not in known or not build.first_in_run(f"author {name!r} to username"):
+        # A slip of a few letters: two people who share a surname are no
+        # misspelling, and a site of hundreds had a line for each.
+        if key not in known or not looks_misspelt(name, key):
             continue
+        if build.first_in_run(f"author {name!r} to username"):
+            close.append((name, found, meant))
+    for name, found, meant in close[:_NAMED_AUTHORS]:
         things = "their thing goes" if len(found) == 1 else "their things go"
         logger.warning(
             "pelican-flattr: %sauthor %s (in %s) is not in %s, so %s to "
@@ -1429,6 +1436,18 @@ def _say_who_goes_to_the_username(
             username,
             meant,
             _author_lines(len(found)),
+        )
+    rest = close[_NAMED_AUTHORS:]
+    if rest:
+        logger.warning(
+            "pelican-flattr: %sand %d more authors whose names are close to a "
+            "%s key are not in it, so their things go to FLATTR_USERNAME %s: %s; "
+            "correct the Author: lines of any misspelt",
+            site,
+            len(rest),
+            settings.authors_setting,
+            username,
+            listed([f"{shown_author(name)}{meant}" for name, _, meant in rest], 10),
         )
 
 

@@ -577,6 +577,25 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
     return by_folded[spelt[meant[0]]] if meant else None
 
 
+def looks_misspelt(name: str, other: str) -> bool:
+    """Whether ``name`` is ``other`` with a slip of a few letters (by their
+    spelt forms, ``spelt_name``): at most two letters, or one in eight,
+    changed, added or dropped. Not two people who share a surname ("Frank
+    Garcia" and "Vera Garcia"), which ``closest_name``'s likeness alone
+    takes for one."""
+    import difflib
+
+    a, b = spelt_name(name), spelt_name(other)
+    changed = sum(
+        max(end_a - start_a, end_b - start_b)
+        for tag, start_a, end_a, start_b, end_b in difflib.SequenceMatcher(
+            None, a, b, autojunk=False
+        ).get_opcodes()
+        if tag != "equal"
+    )
+    return changed <= max(2, max(len(a), len(b)) // 8)
+
+
 def spelt_name(name: str) -> str:
     """``name`` as ``closest_name`` compares it: composed, in lower case,
     its umlauts and ß spelt out."""

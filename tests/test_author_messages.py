@@ -493,3 +493,28 @@ def test_a_field_read_as_text_in_an_html_file_is_told_the_meta_tag(site, flattr_
         "Pelican read as text, not as a field: write it as "
         '<meta name="flattr_owner" content="..."> in the head'
     ]
+
+
+def test_authors_left_to_the_username_are_said_only_for_slips_and_few_at_a_time(
+    site, flattr_log
+):
+    # On a site of hundreds of authors, most left to FLATTR_USERNAME, a
+    # shared surname ("Frank Garcia" beside the key "Vera Garcia") earned a
+    # "did you mean" line each: 150 of a build's 156 lines.
+    keys = {f"Vera Garcia{n}": f"vera{n}" for n in range(8)}
+    files = {}
+    for n in range(8):
+        # A slip of one letter: said, five by name, the rest in one line.
+        files[f"slip{n}.md"] = article(f"Slip {n}", f"Vera Garcai{n}")
+        # Another person who shares the surname: not said.
+        files[f"frank{n}.md"] = article(f"Frank {n}", f"Frank Garcia{n}")
+        files[f"vera{n}.md"] = article(f"Vera {n}", f"Vera Garcia{n}")
+    site(files, FLATTR_AUTHORS=keys, FLATTR_USERNAME="community")
+    said = _said(flattr_log, "FLATTR_USERNAME 'community'")
+    assert not [line for line in said if "Frank" in line], said
+    assert len(said) == 6, said
+    assert said[-1].startswith(
+        "pelican-flattr: and 3 more authors whose names are close to a "
+        "FLATTR_AUTHORS key are not in it, so their things go to FLATTR_USERNAME "
+        "'community': 'Vera Garcai"
+    ), said[-1]
