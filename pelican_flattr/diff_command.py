@@ -133,6 +133,13 @@ def add_command(subparsers: Any) -> None:
         "FLATTR_ACCEPT_URL_CHANGES: a deliberate change of many URLs accepted "
         "without the other changes; exits 0, as a list is no check",
     )
+    output.add_argument(
+        "--gone-urls",
+        action="store_true",
+        help="print only the old URL of each thing that disappeared (the "
+        "'disappeared' rows: its source deleted), one a line, for "
+        "FLATTR_ACCEPT_URL_CHANGES once the deletions are meant; exits 0",
+    )
     parser.set_defaults(handler=run_diff)
 
 
@@ -218,12 +225,19 @@ def run_diff(args: Any) -> int:
         return terminal.usage_error(str(refused))
     if args.json:
         _print_diff_json(compared)
-    elif args.old_urls:
-        terminal.print_lines(
-            _without_addresses(
-                [c.old_url for c in compared.diff.url_changes if c.new_url is not None]
+    elif args.old_urls or args.gone_urls:
+        changes = compared.diff.url_changes
+        changed = [c.old_url for c in changes if c.new_url is not None]
+        gone = [c.old_url for c in changes if c.new_url is None and not c.still_there]
+        terminal.print_lines(_without_addresses(gone if args.gone_urls else changed))
+        if args.old_urls and gone:
+            # A site that deleted hundreds got an empty list, and no word.
+            print(
+                f"pelican-flattr: diff: {terminal.counted(len(gone), 'thing')} "
+                "disappeared too (source deleted), not listed here: --gone-urls "
+                "lists their old URLs",
+                file=sys.stderr,
             )
-        )
         # A list to accept, not a check: its status 1 stopped a script
         # under `set -e` right after it wrote the list.
         return 0

@@ -1147,6 +1147,36 @@ def test_a_strict_build_that_fails_early_says_what_it_did_not_check(
     ]
 
 
+def test_diff_lists_the_old_urls_of_deleted_things_to_accept(
+    tmp_path, flattr_log, capsys
+):
+    # 100 articles deleted: --old-urls printed nothing and said nothing,
+    # and the old URLs had to be dug out of --json.
+    output = build(tmp_path, many_articles(6), FLATTR_AUTHORS={"Alice": "alice"})
+    for n in (1, 4):
+        (tmp_path / "content" / f"p{n:02}.md").unlink()
+    build(tmp_path, {}, FLATTR_AUTHORS={"Alice": "alice"})
+    baseline = tmp_path.joinpath(*BASELINE)
+    manifest = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    assert main(["diff", str(baseline), manifest, "--gone-urls"]) == 0
+    gone = capsys.readouterr().out.split()
+    assert gone == [f"{SITEURL}/post-01.html", f"{SITEURL}/post-04.html"]
+    assert main(["diff", str(baseline), manifest, "--old-urls"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "pelican-flattr: diff: 2 things disappeared too (source deleted), not "
+        "listed here: --gone-urls lists their old URLs\n"
+    )
+    # Accepted as listed, the next build says no more of them.
+    flattr_log.clear()
+    build(
+        tmp_path, {}, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_ACCEPT_URL_CHANGES=gone
+    )
+    assert guard_lines(flattr_log) == []
+
+
 def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "a.md").unlink()
