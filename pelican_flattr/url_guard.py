@@ -1034,6 +1034,7 @@ def url_change_warnings(
     *,
     old_urls: str | None = None,
     kept: int = 0,
+    released: int = 0,
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
@@ -1049,7 +1050,8 @@ def url_change_warnings(
     where each message gives one per file), and how to accept them alone
     (``old_urls``, the command that prints their old URLs: by default
     ``listing`` with ``--old-urls``), or all at once by deleting
-    ``baseline``, the guard's, with what else that accepts.
+    ``baseline``, the guard's, with what else that accepts, and the
+    ``released`` thing URLs it holds that it would forget.
     ``slugify_source`` as for ``shared_causes``.
     """
     changes = list(changes)
@@ -1087,7 +1089,12 @@ def url_change_warnings(
         )
     if causes.alike is not None:
         accept = _accept_alike(
-            causes.alike, counts, kept, baseline, old_urls or f"{listing} --old-urls"
+            causes.alike,
+            counts,
+            kept,
+            baseline,
+            old_urls or f"{listing} --old-urls",
+            released,
         )
         summary += f". {causes.alike.said()}, or, if the change is deliberate, {accept}"
     for cause in causes.others:
@@ -1114,13 +1121,26 @@ _KEPT = (
 
 
 def _accept_alike(
-    alike: Alike, counts: list[int], kept: int, baseline: Path, old_urls: str
+    alike: Alike,
+    counts: list[int],
+    kept: int,
+    baseline: Path,
+    old_urls: str,
+    released: int = 0,
 ) -> str:
     """How to accept the changes of the shape ``alike`` at once: deleting
     ``baseline``, where that accepts nothing else; else their old URLs
     added to FLATTR_ACCEPT_URL_CHANGES, as the command ``old_urls`` prints
     them, with what deleting the baseline would accept besides, unseen
-    (``counts`` by kind, and the ``kept`` thing URLs)."""
+    (``counts`` by kind, and the ``kept`` thing URLs), and the ``released``
+    URLs it would forget: their reuse by another owner goes unsaid then."""
+    forgets = (
+        f", and forgets the {released} thing URL{'s' if released > 1 else ''} "
+        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner it "
+        "then no longer warns of"
+        if released
+        else ""
+    )
     besides = [
         (counts[0] - alike.count, _OTHER_CHANGED),
         (counts[1], _KINDS[1]),
@@ -1132,7 +1152,7 @@ def _accept_alike(
     if not named:
         return (
             f"accept every change at once by deleting {baseline} (the next "
-            "build starts a new one)"
+            f"build starts a new one{forgets})"
         )
     them = (
         "them"
@@ -1142,7 +1162,7 @@ def _accept_alike(
     return (
         f"add their old URLs to FLATTR_ACCEPT_URL_CHANGES ({old_urls} prints "
         f"{them}, one a line; deleting {baseline} would accept every change at "
-        f"once: {listed(named)} too)"
+        f"once: {listed(named)} too{forgets})"
     )
 
 

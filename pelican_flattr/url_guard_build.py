@@ -158,7 +158,9 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     _warn_about_handovers(settings, changes, noted.said_before)
     if build.outer_builds:
         _hold_for_outer(unresolved, urls)
-    _warn_about_url_changes(settings, _not_said_inside(unresolved))
+    _warn_about_url_changes(
+        settings, _not_said_inside(unresolved), released=len(noted.idle)
+    )
     if settings.accepted_url_changes and unresolved:
         loose = near_misses(unresolved, settings.accepted_url_changes)
         for warning in near_miss_warnings(loose):
@@ -983,11 +985,12 @@ def _warn_about_handovers(
 
 
 def _warn_about_url_changes(
-    settings: FlattrSettings, unresolved: list[UrlChange]
+    settings: FlattrSettings, unresolved: list[UrlChange], released: int = 0
 ) -> None:
     """Warn about the ``unresolved`` changes: each a problem in a strict
     build, a long list summed up; those of sources that got no thing for
-    a problem the build said, in one line, one problem."""
+    a problem the build said, in one line, one problem. ``released``: the
+    baseline's URLs let go earlier, which deleting it would forget."""
     # Neither counted as changes nor said one by one: the build said why
     # each has no thing, and mended, each comes back at its URL. A strict
     # build that said an error stopped before the guard: only sources
@@ -1013,6 +1016,7 @@ def _warn_about_url_changes(
         build.current.pelican.settings.get("SLUGIFY_SOURCE", "title"),
         old_urls=_listing(settings, from_baseline=True, option="--old-urls"),
         kept=len(lost),
+        released=released,
     )
     for message in said:
         build.warn(site + message)

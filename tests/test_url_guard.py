@@ -1177,6 +1177,31 @@ def test_diff_lists_the_old_urls_of_deleted_things_to_accept(
     assert guard_lines(flattr_log) == []
 
 
+def test_deleting_the_baseline_is_said_to_forget_the_released_urls(
+    tmp_path, flattr_log
+):
+    # "Accept every change at once by deleting the baseline" left out that
+    # it also forgets the URLs accepted earlier, whose reuse by another
+    # owner the guard then no longer warns of.
+    authors = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    build(tmp_path, many_articles(7), **authors)
+    (tmp_path / "content" / "p06.md").unlink()
+    accepted = {"FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/post-06.html"]}
+    build(tmp_path, {}, **authors, **accepted)
+    flattr_log.clear()
+    moved = {
+        "ARTICLE_URL": "posts/{slug}/",
+        "ARTICLE_SAVE_AS": "posts/{slug}/index.html",
+    }
+    build(tmp_path, {}, **authors, **moved)
+    ((_, summary),) = summary_lines(flattr_log)
+    assert summary.endswith(
+        "(the next build starts a new one, and forgets the 1 thing URL "
+        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner it "
+        "then no longer warns of)"
+    ), summary
+
+
 def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "a.md").unlink()
