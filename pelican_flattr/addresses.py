@@ -130,9 +130,9 @@ _ENCODED_WIDE_AT_SIGNS = re.compile(rb"%ef%(?:bc%a0|b9%ab)", re.IGNORECASE)
 
 def _with_wide_at_signs_read(chunk: bytes) -> bytes:
     """``chunk`` with each wide "@" as "@", each percent-encoded one as
-    "%40"; ``chunk`` itself where it holds none (two or three searches in
-    C: their UTF-8 starts with a byte no ASCII text, nor most letters
-    beyond it, holds)."""
+    "%40"; ``chunk`` itself where it holds none (a few searches in C:
+    their UTF-8 starts with a byte no ASCII text, nor most letters beyond
+    it, holds)."""
     read = chunk
     if b"\xef" in read:
         read = _WIDE_AT_SIGNS.sub(b"@", read)

@@ -689,9 +689,9 @@ NO_ACCOUNTS_ID = "its Twitter id is no account's"
 
 
 def unpublished_twitter_id(identifier: str) -> str | None:
-    """Why a build no longer publishes ``identifier``, a Twitter owner as
-    ``twitter_owner_as_written`` reads it, as a note says it; None for one
-    it publishes, and for any other owner."""
+    """Why a build no longer publishes ``identifier``, a Twitter owner
+    written with an id of any length, as a note says it; None for one it
+    publishes, and for any other owner."""
     # Any length: an id longer than any account's is one no build publishes.
     twitter = _TWITTER_OWNER_ANY_LENGTH.fullmatch(identifier.strip())
     if twitter is None:

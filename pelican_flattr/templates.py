@@ -1190,7 +1190,8 @@ def _report_unneeded_loader(
     an author pasted into the body (then its source is told). Each
     reader's browser asks Flattr for it before any click, which the plain
     button exists to avoid; the audit refuses the page
-    (``loader-unneeded``). Said once per template, its pages counted."""
+    (``loader-unneeded``). Said once for the build, naming the templates
+    whose source holds it, every page that loads it counted."""
     # An embedded button of any making (a theme's old snippet, reported as
     # such) needs load.js: the audit counts every FlattrButton.
     if "FlattrButton" in page:
@@ -1269,7 +1270,11 @@ def _templates_naming_flattr_loader() -> list[str]:
         names = []
         # Pelican lists each of the theme's templates again under "!theme/",
         # and its simple theme's under "!simple/", which has no load.js.
-        for name in env.list_templates(filter_func=lambda n: n[:1] != "!"):
+        try:
+            listed_names = env.list_templates(filter_func=lambda n: n[:1] != "!")
+        except TypeError:  # a loader that cannot list (a FunctionLoader)
+            return []
+        for name in listed_names:
             try:
                 source = env.loader.get_source(env, name)[0]
             except (TemplateNotFound, OSError, UnicodeDecodeError):
