@@ -1439,13 +1439,17 @@ def _say_who_goes_to_the_username(
         )
     rest = close[_NAMED_AUTHORS:]
     if rest:
+        who = (
+            "author whose name is close to a %s key is"
+            if len(rest) == 1
+            else "authors whose names are close to a %s key are"
+        ) % settings.authors_setting
         logger.warning(
-            "pelican-flattr: %sand %d more authors whose names are close to a "
-            "%s key are not in it, so their things go to FLATTR_USERNAME %s: %s; "
-            "correct the Author: lines of any misspelt",
+            "pelican-flattr: %sand %d more %s not in it, so their things go to "
+            "FLATTR_USERNAME %s: %s; correct the Author: lines of any misspelt",
             site,
             len(rest),
-            settings.authors_setting,
+            who,
             username,
             listed([f"{shown_author(name)}{meant}" for name, _, meant in rest], 10),
         )

@@ -36,7 +36,7 @@ from .settings import (
     shown_author,
     spelt_name,
 )
-from .url_baseline import BaselineError, load_baseline
+from .url_baseline import BaselineError, load_baseline, released
 from .wording import listed
 
 logger = logging.getLogger("pelican_flattr")
@@ -599,7 +599,7 @@ def _guarding_sites() -> list[build.SiteInside]:
     state = build.current
     sites = [*state.inside.sites]
     if state.settings is not None:
-        sites.insert(0, build.SiteInside(state.settings, state.generators, None))
+        sites.insert(0, build.SiteInside(state.settings, state.generators, None, {}))
     return [site for site in sites if site.settings.url_guard]
 
 
@@ -637,21 +637,24 @@ def _left_behind_on_site(
     wanted = set(owners.values())
     if not wanted:
         return {}
+    released_owners: dict[str, str] = {}
     if site.left_by_guard is not None:
         entries = [
             {"source": source, "owner": owner}
             for source, owner in site.left_by_guard.items()
             if owner in wanted
         ]
+        released_owners = {
+            source: owner
+            for source, owner in site.released_by_guard.items()
+            if owner in wanted
+        }
     else:
         path = settings.url_baseline_path
         if file_problem(path) is not None:
             return {}  # no baseline to read: the guard says why
         try:
-            # A released entry too: a URL let go (its article deleted, the
-            # deletion accepted) keeps its owner, so the key names an author
-            # whose content is gone, not a misspelling. Left out, the next
-            # strict build failed on the key that the one before passed.
+            # Released entries too, counted apart below.
             entries = load_baseline(
                 path, keep=lambda entry: entry.get("owner") in wanted
             )
@@ -664,7 +667,8 @@ def _left_behind_on_site(
     owner_now.update(
         (source, thing.owner.value) for source, thing in state.inside.things.items()
     )
-    owner_of = {entry["source"]: entry["owner"] for entry in entries}
+    owner_of = {e["source"]: e["owner"] for e in entries if not released(e)}
+    released_owners.update((e["source"], e["owner"]) for e in entries if released(e))
     keys_of: dict[str, list[str]] = {}
     for key, owner in owners.items():
         keys_of.setdefault(owner, []).append(key)
@@ -673,6 +677,14 @@ def _left_behind_on_site(
     )
     for source, owner in owner_of.items():
         if source not in owner_now:
+            by_owner[owner].sources.add(source)
+    # A URL let go (FLATTR_ACCEPT_URL_CHANGES) keeps its owner: its source
+    # gone, the key names an author whose content is gone, not a typo (the
+    # next strict build failed on the key the one before passed). Only
+    # where no live entry names the source, and only as gone: its source
+    # may have another thing now, or be another author's.
+    for source, owner in released_owners.items():
+        if source not in owner_of and source not in owner_now:
             by_owner[owner].sources.add(source)
     # Of those, the ones this site read all the same, and their authors
     # now: the author's name changed, which "deleted" would not tell.

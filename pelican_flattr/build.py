@@ -136,6 +136,8 @@ class SiteInside(NamedTuple):
     # BuildState.guard.left_by_guard of that build; None for a baseline to
     # read.
     left_by_guard: dict[str, str] | None
+    # BuildState.guard.released_by_guard of that build.
+    released_by_guard: dict[str, str]
 
 
 @dataclass(eq=False, repr=False)
@@ -306,6 +308,10 @@ class GuardNotes:
     # changed): the baseline is as the last build left it, and read as it
     # is.
     left_by_guard: dict[str, str] | None = None
+    # Source -> owner of the entries of URLs let go earlier
+    # (FLATTR_ACCEPT_URL_CHANGES) that no thing has now, as the guard read
+    # them, beside left_by_guard.
+    released_by_guard: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)
@@ -1107,7 +1113,12 @@ def end_build(pelican: Any) -> None:
         if inner.settings is not None:
             _note_own_author_keys(inner.pelican, inner.settings)
             inside.sites.append(
-                SiteInside(inner.settings, inner.generators, inner.guard.left_by_guard)
+                SiteInside(
+                    inner.settings,
+                    inner.generators,
+                    inner.guard.left_by_guard,
+                    inner.guard.released_by_guard,
+                )
             )
         current.messages.reported_inside |= inner.messages.reported_inside.union(
             inner.messages.problems

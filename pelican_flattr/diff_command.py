@@ -137,8 +137,10 @@ def add_command(subparsers: Any) -> None:
         "--gone-urls",
         action="store_true",
         help="print only the old URL of each thing that disappeared (the "
-        "'disappeared' rows: its source deleted), one a line, for "
-        "FLATTR_ACCEPT_URL_CHANGES once the deletions are meant; exits 0",
+        "'disappeared' rows: no thing at its source now, and no other source "
+        "at its URL; with --content or --settings, sources still there, such "
+        "as drafts, left out), one a line, for FLATTR_ACCEPT_URL_CHANGES once "
+        "the deletions are meant; exits 0",
     )
     parser.set_defaults(handler=run_diff)
 
@@ -228,14 +230,20 @@ def run_diff(args: Any) -> int:
     elif args.old_urls or args.gone_urls:
         changes = compared.diff.url_changes
         changed = [c.old_url for c in changes if c.new_url is not None]
-        gone = [c.old_url for c in changes if c.new_url is None and not c.still_there]
+        # Not one another source has now: accepting it hands that source
+        # the URL's flattrs, a decision of its own (the table says it).
+        gone = [
+            c.old_url
+            for c in changes
+            if c.new_url is None and not c.still_there and c.taken_by is None
+        ]
         terminal.print_lines(_without_addresses(gone if args.gone_urls else changed))
         if args.old_urls and gone:
             # A site that deleted hundreds got an empty list, and no word.
             print(
                 f"pelican-flattr: diff: {terminal.counted(len(gone), 'thing')} "
-                "disappeared too (source deleted), not listed here: --gone-urls "
-                "lists their old URLs",
+                "disappeared too, not listed here: --gone-urls lists their old "
+                "URLs",
                 file=sys.stderr,
             )
         # A list to accept, not a check: its status 1 stopped a script

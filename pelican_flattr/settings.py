@@ -579,13 +579,13 @@ def closest_name(key: str, by_folded: dict[str, str]) -> str | None:
 
 def looks_misspelt(name: str, other: str) -> bool:
     """Whether ``name`` is ``other`` with a slip of a few letters (by their
-    spelt forms, ``spelt_name``): at most two letters, or one in eight,
+    plain letters, ``_plain_letters``): at most two letters, or one in eight,
     changed, added or dropped. Not two people who share a surname ("Frank
     Garcia" and "Vera Garcia"), which ``closest_name``'s likeness alone
     takes for one."""
     import difflib
 
-    a, b = spelt_name(name), spelt_name(other)
+    a, b = _plain_letters(name), _plain_letters(other)
     changed = sum(
         max(end_a - start_a, end_b - start_b)
         for tag, start_a, end_a, start_b, end_b in difflib.SequenceMatcher(
@@ -594,6 +594,23 @@ def looks_misspelt(name: str, other: str) -> bool:
         if tag != "equal"
     )
     return changed <= max(2, max(len(a), len(b)) // 8)
+
+
+# Letters a slip makes of others without any mark: "ł" typed "l".
+_UNMARKED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i"})
+
+
+def _plain_letters(name: str) -> str:
+    """``name`` as ``looks_misspelt`` compares it: ``spelt_name``'s, its
+    accents dropped ("Zoë" as "Zoe", "Łukasz" as "Lukasz"), and a slug's
+    "-" or "_" read as the space of the name it was made from."""
+    import unicodedata
+
+    spelt = spelt_name(name).translate(_UNMARKED)
+    bare = "".join(
+        c for c in unicodedata.normalize("NFKD", spelt) if not unicodedata.combining(c)
+    )
+    return " ".join(re.split(r"[\s_-]+", bare)).strip()
 
 
 def spelt_name(name: str) -> str:

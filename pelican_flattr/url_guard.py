@@ -816,14 +816,20 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
 
 _NUMBER = re.compile("[0-9]+")
 _LETTER = re.compile(r"[^\W\d_]")
+# A date's part with a letter or two before its number: a week ("w10"), a
+# quarter ("q1").
+_DATE_PART = re.compile(r"[A-Za-z]{1,2}[0-9]+")
 
 
 def _numbers_shaped(part: str) -> str:
     """A path part that is not the slug's, its numbers as ``#`` where it
-    holds numbers alone (a date's ``2024``, ``03``, ``2024-03-01``): a word
-    that holds a digit (a category ``3d-printing``, ``python-3``) is a word,
-    which a renamed category's rule (``_renamed_part``) reads."""
-    return part if _LETTER.search(part) else _NUMBER.sub("#", part)
+    holds numbers alone (a date's ``2024``, ``03``, ``2024-03-01``) or after
+    a letter or two (``w10``, ``q1``): a word that holds a digit (a category
+    ``3d-printing``, ``python-3``) is a word, which a renamed category's
+    rule (``_renamed_part``) reads."""
+    if _LETTER.search(part) and not _DATE_PART.fullmatch(part):
+        return part
+    return _NUMBER.sub("#", part)
 
 
 # A word joined to a slug by "-" that a setting adds (a language code, as
@@ -1135,9 +1141,9 @@ def _accept_alike(
     (``counts`` by kind, and the ``kept`` thing URLs), and the ``released``
     URLs it would forget: their reuse by another owner goes unsaid then."""
     forgets = (
-        f", and forgets the {released} thing URL{'s' if released > 1 else ''} "
-        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner it "
-        "then no longer warns of"
+        f"; that forgets the {released} thing URL{'s' if released > 1 else ''} "
+        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner the "
+        "guard then no longer warns of"
         if released
         else ""
     )

@@ -153,6 +153,11 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         build.current.guard.left_by_guard = _owners_by_source(changed) | {
             change.source: change.old_owner for change in noted.owner_changes
         }
+        # And the URLs let go earlier, which keep their owners (see
+        # author_keys._left_behind_on_site).
+        build.current.guard.released_by_guard = _owners_by_source(
+            noted.idle + noted.reused
+        )
     changes = _url_changes(urls, changed, noted.reused, old_sources)
     unresolved = _unresolved(settings, changes)
     _warn_about_handovers(settings, changes, noted.said_before)

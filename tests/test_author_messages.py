@@ -518,3 +518,37 @@ def test_authors_left_to_the_username_are_said_only_for_slips_and_few_at_a_time(
         "FLATTR_AUTHORS key are not in it, so their things go to FLATTR_USERNAME "
         "'community': 'Vera Garcai"
     ), said[-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "slip"),
+    [
+        # A key written as the author's slug, as FLATTR_AUTHORS allows.
+        ("Jürgen Mueller", "jurgen-muller", True),
+        ("Bob Biulder", "bob-builder", True),
+        # Accents left out, or a letter typed without its mark.
+        ("Zoe Berenice", "Zoë Bérénice", True),
+        ("Lukasz Walesa", "Łukasz Wałęsa", True),
+        ("Jose Garcia Nunez", "José García Núñez", True),
+        ("Frank Garcia", "Vera Garcia", False),
+        ("Mona Łukasik", "Åsa Łukasik", False),
+    ],
+)
+def test_a_slip_is_told_from_another_person(name, key, slip):
+    from pelican_flattr.settings import looks_misspelt
+
+    assert looks_misspelt(name, key) is slip
+
+
+def test_one_author_past_the_five_named_is_said_in_the_singular(site, flattr_log):
+    keys = {f"Vera Garcia{n}": f"vera{n}" for n in range(6)}
+    files = {}
+    for n in range(6):
+        files[f"slip{n}.md"] = article(f"Slip {n}", f"Vera Garcai{n}")
+        files[f"vera{n}.md"] = article(f"Vera {n}", f"Vera Garcia{n}")
+    site(files, FLATTR_AUTHORS=keys, FLATTR_USERNAME="community")
+    (last,) = _said(flattr_log, "and 1 more")
+    assert last.startswith(
+        "pelican-flattr: and 1 more author whose name is close to a FLATTR_AUTHORS "
+        "key is not in it, so their things go to FLATTR_USERNAME 'community': "
+    ), last

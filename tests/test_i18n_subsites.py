@@ -3440,3 +3440,30 @@ def test_a_languages_site_stopped_by_pelicans_fatal_fails_the_audit(tmp_path, ca
     # The main site's audit reads the German pages as its own, without the
     # manifest that would set them aside: it fails too.
     assert pelican_flattr(["audit", str(output)]) == 1
+
+
+def test_a_language_only_author_deleted_and_accepted_stays_no_typo(tmp_path):
+    # Bernd writes only in German. His one article deleted and its URL
+    # accepted, the builds that followed passed, until one where the German
+    # site's guard compared something (Alice's first German article): that
+    # site's released entry was not counted, Bernd's key was called
+    # misspelt, and a strict build failed, then passed when run again.
+    authors = {"Alice": "alice", "Bernd": "bernd"}
+    files = {
+        "a.md": article("Alice in English", "Alice"),
+        "b.md": article("Bernd auf Deutsch", "Bernd", Lang="de", Slug="bernd"),
+    }
+    i18n_build(tmp_path, files, FLATTR_AUTHORS=authors)
+    url = manifest_things(tmp_path / "output" / "de")["b.md"]["url"]
+    (tmp_path / "content" / "b.md").unlink()
+    settings = {
+        "FLATTR_AUTHORS": authors,
+        "FLATTR_ACCEPT_URL_CHANGES": [url],
+        "FLATTR_STRICT": True,
+    }
+    assert i18n_build(tmp_path, {}, **settings).status == 0
+    added = {"c.md": article("Alice auf Deutsch", "Alice", Lang="de", Slug="alice")}
+    built = i18n_build(tmp_path, added, **settings)
+    assert built.status == 0, built.messages
+    said = [m for m in built.messages if "FLATTR_AUTHORS['Bernd']" in m]
+    assert len(said) == 1 and "remove the key once" in said[0], said

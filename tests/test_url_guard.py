@@ -1166,8 +1166,8 @@ def test_diff_lists_the_old_urls_of_deleted_things_to_accept(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        "pelican-flattr: diff: 2 things disappeared too (source deleted), not "
-        "listed here: --gone-urls lists their old URLs\n"
+        "pelican-flattr: diff: 2 things disappeared too, not listed here: "
+        "--gone-urls lists their old URLs\n"
     )
     # Accepted as listed, the next build says no more of them.
     flattr_log.clear()
@@ -1196,9 +1196,9 @@ def test_deleting_the_baseline_is_said_to_forget_the_released_urls(
     build(tmp_path, {}, **authors, **moved)
     ((_, summary),) = summary_lines(flattr_log)
     assert summary.endswith(
-        "(the next build starts a new one, and forgets the 1 thing URL "
-        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner it "
-        "then no longer warns of)"
+        "(the next build starts a new one; that forgets the 1 thing URL "
+        "FLATTR_ACCEPT_URL_CHANGES released, whose reuse by another owner the "
+        "guard then no longer warns of)"
     ), summary
 
 
@@ -3512,6 +3512,24 @@ def test_a_renamed_category_with_a_digit_is_named_as_renamed(category):
     ), said
 
 
+def test_a_week_or_quarter_in_a_url_is_a_date_s_number():
+    # "w10" and "q1" were kept as words, and merged as "a part that differs
+    # from one to another, such as a category".
+    changes = [
+        UrlChange(
+            f"p{n}.md",
+            f"{SITEURL}/2024/{('w10', 'w11', 'w12')[n % 3]}/post-{n}.html",
+            f"{SITEURL}/post-{n}/",
+        )
+        for n in range(6)
+    ]
+    said = shared_causes(changes).alike.said()
+    assert (
+        f"6 of the 6 changed thing URLs changed alike, from {SITEURL}/#/w#/*.html"
+        in (said)
+    ), said
+
+
 def test_categories_merged_into_one_are_named_as_a_cause():
     # Two articles each of three categories, all in "misc" now: a setting
     # was named as the likely cause, where five of one category name the
@@ -4815,6 +4833,33 @@ def test_an_accepted_url_live_again_is_said_to_be_taken_out(tmp_path, flattr_log
     (line,) = guard_lines(flattr_log)
     assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
     assert not [r for r in flattr_log.records if "holds a thing" in r.getMessage()]
+
+
+def test_an_accepted_old_url_keeps_no_reassigned_key_for_good(tmp_path, flattr_log):
+    # Alice's article got a new slug, its old URL accepted, then was given
+    # to Bob: the released entry (Alice's, of a source Bob's thing has now)
+    # kept "its baseline gives the owner nothing once a build passes" on
+    # every build, and the key was never taken for one that names nobody.
+    authors = {"Alice": "alice", "Bob": "bob"}
+    build(
+        tmp_path,
+        {"s.md": article("Shared", "Alice", slug="one")},
+        FLATTR_AUTHORS=authors,
+    )
+    accepted = {"FLATTR_ACCEPT_URL_CHANGES": [f"{SITEURL}/one.html"]}
+    build(
+        tmp_path,
+        {"s.md": article("Shared", "Alice", slug="two")},
+        FLATTR_AUTHORS=authors,
+        **accepted,
+    )
+    bobs = {"s.md": article("Shared", "Bob", slug="two")}
+    build(tmp_path, bobs, FLATTR_AUTHORS=authors, **accepted)
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, bobs, FLATTR_AUTHORS=authors, FLATTR_STRICT=True, **accepted)
+    said = [m for _, m in said_with(flattr_log, "FLATTR_AUTHORS['Alice']")]
+    assert any("check its spelling" in m for m in said), said
 
 
 def test_a_key_whose_only_article_was_deleted_and_accepted_stays_no_typo(
