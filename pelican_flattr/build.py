@@ -309,8 +309,8 @@ class GuardNotes:
     # is.
     left_by_guard: dict[str, str] | None = None
     # Source -> owner of the entries of URLs let go earlier
-    # (FLATTR_ACCEPT_URL_CHANGES) that no thing has now, as the guard read
-    # them, beside left_by_guard.
+    # (FLATTR_ACCEPT_URL_CHANGES), as the guard read them (those no thing has
+    # now, and those another owner's thing has), beside left_by_guard.
     released_by_guard: dict[str, str] = field(default_factory=dict)
 
 
