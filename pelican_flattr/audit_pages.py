@@ -28,12 +28,12 @@ from .markup import (
     BUTTON_CLASS,
     LOADER_URL,
     MULTIPLE_PROPERTIES,
-    blocked_over_https,
     is_auto_submit_url,
     is_held_back,
     loader_fault,
     loader_source,
     runs_as_page_loads,
+    who_asks_for_loader,
     without_dot_segments,
 )
 from .thing import AUTO_SUBMIT_BASE
@@ -502,13 +502,7 @@ def _check_unneeded_loader(
         if len(running) == 1
         else f"Flattr's load.js {len(running)} times (the first {src!r})"
     )
-    if blocked_over_https(src, audit.manifest.siteurl):
-        asks = (
-            "a browser that reads the page over http: asks Flattr for it before "
-            "any click (over https:, browsers block it and log an error)"
-        )
-    else:
-        asks = "each reader's browser asks Flattr for it before any click"
+    asks = who_asks_for_loader(src, audit.manifest.siteurl)
     expected = (
         "no load.js <script> that runs: take it out of the theme (or the content "
         "that holds it), as the plugin adds load.js where an embedded button "

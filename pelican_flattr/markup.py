@@ -1164,6 +1164,19 @@ def running_flattr_loader(page: str) -> str | None:
     )
 
 
+def who_asks_for_loader(src: str, siteurl: str) -> str:
+    """Who asks Flattr for the load.js at ``src`` on the pages of
+    ``siteurl`` as they open, as the build's report and the audit's
+    ``loader-unneeded`` say it: every reader's browser, or, for an http:
+    one on an https: site, which browsers block, only one over http:."""
+    if blocked_over_https(src, siteurl):
+        return (
+            "a browser that reads the page over http: asks Flattr for it before "
+            "any click (over https:, browsers block it and log an error)"
+        )
+    return "each reader's browser asks Flattr for it before any click"
+
+
 def blocked_over_https(src: str, siteurl: str) -> bool:
     """Whether a script's ``src`` is an http: URL that browsers block on
     the pages of ``siteurl``, an https: site (as ``loader_fault`` reads

@@ -25,6 +25,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 
 from . import build
 from .identifiers import (
+    ENCODED_WIDE_AT_SIGN,
     HIDDEN_ADDRESS,
     IdentifierError,
     hash_email,
@@ -840,8 +841,9 @@ def _may_hold_address(text: str) -> bool:
     return not text.isascii() and ("\uff20" in text or "\ufe6b" in text)
 
 
-# Unicode's full-width and small "@", percent-encoded, in any letter case.
-_ENCODED_WIDE_AT_SIGN = re.compile("%ef%(?:bc%a0|b9%ab)", re.IGNORECASE)
+# Unicode's full-width and small "@", percent-encoded (once or more), in
+# any letter case, as the receiver reads them.
+_ENCODED_WIDE_AT_SIGN = re.compile(ENCODED_WIDE_AT_SIGN)
 
 
 def _texts_with_at_sign(

@@ -1201,17 +1201,10 @@ def _report_unneeded_loader(
         return
     settings = build.current.settings
     siteurl = settings.siteurl if settings is not None else ""
-    if markup.blocked_over_https(src, siteurl):
-        asks = (
-            "a browser that reads the page over http: asks Flattr for it before "
-            "any click (over https:, browsers block it and log an error)"
-        )
-    else:
-        asks = "each reader's browser asks Flattr for it before any click"
     loads = (
         f"Flattr's load.js ({shown_value(src)}) though no embedded button on it "
-        f"needs it: {asks}, which the plain button (FLATTR_BUTTON = 'plain') "
-        "exists to avoid"
+        f"needs it: {markup.who_asks_for_loader(src, siteurl)}, which the plain "
+        "button (FLATTR_BUTTON = 'plain') exists to avoid"
     )
     consent = (
         'where one must stay, hold it back for consent (type="text/plain"), '

@@ -1365,34 +1365,37 @@ def _renamed_part(old_rest: str, new_rest: str) -> tuple[str, str] | None:
     """The one path part, a plain word in both shapes (no slug ``*``, no
     number ``#``), that differs between ``old_rest`` and ``new_rest``,
     as it was and as it is; None when they differ otherwise."""
-    old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
-    if len(old_parts) != len(new_parts):
-        return None
-    differing = [
-        (old, new) for old, new in zip(old_parts, new_parts, strict=True) if old != new
-    ]
+    differing = _one_part_differing(old_rest, new_rest)
     # A part that differs among them (_VARIES) is no one word renamed: a
     # setting that named {category} names another word for all now.
-    if len(differing) != 1 or any(
-        mark in part for part in differing[0] for mark in ("*", "#", _VARIES)
+    if differing is None or any(
+        mark in part for part in differing for mark in ("*", "#", _VARIES)
     ):
         return None
-    return differing[0]
+    return differing
 
 
 def _merged_into(old_rest: str, new_rest: str) -> str | None:
     """The word that the one path part which differed among the changed
     URLs (``_VARIES`` in ``old_rest``) is in all of them now
     (``new_rest``), where it is the only part that differs; else None."""
+    differing = _one_part_differing(old_rest, new_rest)
+    if differing is not None and differing[0] == _VARIES and _is_word(differing[1]):
+        return differing[1]
+    return None
+
+
+def _one_part_differing(old_rest: str, new_rest: str) -> tuple[str, str] | None:
+    """The one path part in which the shapes ``old_rest`` and ``new_rest``
+    differ, as it was and as it is; None when they differ in more, or in
+    their number of parts."""
     old_parts, new_parts = old_rest.split("/"), new_rest.split("/")
     if len(old_parts) != len(new_parts):
         return None
     differing = [
         (old, new) for old, new in zip(old_parts, new_parts, strict=True) if old != new
     ]
-    if len(differing) == 1 and differing[0][0] == _VARIES and _is_word(differing[0][1]):
-        return differing[0][1]
-    return None
+    return differing[0] if len(differing) == 1 else None
 
 
 def _old_siteurl(

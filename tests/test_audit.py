@@ -5256,13 +5256,15 @@ OVER_HTTP = (
     "a browser that reads the page over http: asks Flattr for it before any "
     "click (over https:, browsers block it and log an error)"
 )
-
-
-@pytest.mark.parametrize(
+# Each of OLD_LOADERS, with who asks Flattr for it.
+LOADERS_RUN_AS_PAGES_OPEN = pytest.mark.parametrize(
     ("name", "asks"),
     [("async", EACH_READER), ("http", OVER_HTTP)],
     ids=["async", "http"],
 )
+
+
+@LOADERS_RUN_AS_PAGES_OPEN
 def test_an_old_theme_s_load_js_on_a_plain_site_is_unneeded(
     site, capsys, tmp_path, name, asks
 ):
@@ -5313,11 +5315,7 @@ def build_messages(flattr_log) -> list[str]:
     return [r.getMessage() for r in flattr_log.records]
 
 
-@pytest.mark.parametrize(
-    ("name", "asks"),
-    [("async", EACH_READER), ("http", OVER_HTTP)],
-    ids=["async", "http"],
-)
+@LOADERS_RUN_AS_PAGES_OPEN
 def test_the_build_says_an_old_theme_s_load_js_on_a_plain_site(
     site, flattr_log, tmp_path, name, asks
 ):

@@ -721,18 +721,20 @@ def test_a_url_setting_with_category_changed_is_named_whatever_the_categories(
     assert f"from {old} to {new} (… a part that differs" in text
 
 
+def six_changes(old, new) -> list[UrlChange]:
+    """Six URL changes, p0.md to p5.md, from ``old(n)`` to ``new(n)``
+    (paths below SITEURL)."""
+    return [UrlChange(f"p{n}.md", SITEURL + old(n), SITEURL + new(n)) for n in range(6)]
+
+
 def test_categories_renamed_one_by_one_are_no_setting_s_change():
     # Two articles in each of three renamed categories: merged into one
     # shape, /…/*.html to /…/*.html, they would be said to share a cause.
     renames = [("workshop", "verkstad"), ("notes", "anteckningar"), ("art", "konst")]
-    changes = [
-        UrlChange(
-            f"p{n}.md",
-            f"{SITEURL}/{renames[n % 3][0]}/post-{n}.html",
-            f"{SITEURL}/{renames[n % 3][1]}/post-{n}.html",
-        )
-        for n in range(6)
-    ]
+    changes = six_changes(
+        lambda n: f"/{renames[n % 3][0]}/post-{n}.html",
+        lambda n: f"/{renames[n % 3][1]}/post-{n}.html",
+    )
     assert shared_causes(changes).alike is None
 
 
@@ -3498,14 +3500,10 @@ def test_many_loose_acceptances_are_said_as_the_changes_are(tmp_path, flattr_log
 def test_a_renamed_category_with_a_digit_is_named_as_renamed(category):
     # "3d-printing" was shaped "#d-printing", a word no more: the summary
     # blamed a setting nobody had changed.
-    changes = [
-        UrlChange(
-            f"p{n}.md",
-            f"{SITEURL}/{category}/post-{n}/",
-            f"{SITEURL}/additive-manufacturing/post-{n}/",
-        )
-        for n in range(6)
-    ]
+    changes = six_changes(
+        lambda n: f"/{category}/post-{n}/",
+        lambda n: f"/additive-manufacturing/post-{n}/",
+    )
     said = shared_causes(changes).alike.said()
     assert f"one part of their URLs, {category!r}, is 'additive-manufacturing' now" in (
         said
@@ -3515,18 +3513,14 @@ def test_a_renamed_category_with_a_digit_is_named_as_renamed(category):
 def test_a_week_or_quarter_in_a_url_is_a_date_s_number():
     # "w10" and "q1" were kept as words, and merged as "a part that differs
     # from one to another, such as a category".
-    changes = [
-        UrlChange(
-            f"p{n}.md",
-            f"{SITEURL}/2024/{('w10', 'w11', 'w12')[n % 3]}/post-{n}.html",
-            f"{SITEURL}/post-{n}/",
-        )
-        for n in range(6)
-    ]
+    changes = six_changes(
+        lambda n: f"/2024/{('w10', 'w11', 'w12')[n % 3]}/post-{n}.html",
+        lambda n: f"/post-{n}/",
+    )
     said = shared_causes(changes).alike.said()
     assert (
         f"6 of the 6 changed thing URLs changed alike, from {SITEURL}/#/w#/*.html"
-        in (said)
+        in said
     ), said
 
 
@@ -3534,14 +3528,10 @@ def test_categories_merged_into_one_are_named_as_a_cause():
     # Two articles each of three categories, all in "misc" now: a setting
     # was named as the likely cause, where five of one category name the
     # renamed category.
-    changes = [
-        UrlChange(
-            f"p{n}.md",
-            f"{SITEURL}/{('python', 'rust', 'go')[n % 3]}/post-{n}/",
-            f"{SITEURL}/misc/post-{n}/",
-        )
-        for n in range(6)
-    ]
+    changes = six_changes(
+        lambda n: f"/{('python', 'rust', 'go')[n % 3]}/post-{n}/",
+        lambda n: f"/misc/post-{n}/",
+    )
     said = shared_causes(changes).alike.said()
     assert "categories (or authors, or tags) merged into one" in said, said
     assert "is 'misc' for all now" in said
