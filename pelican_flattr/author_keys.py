@@ -66,7 +66,8 @@ def classify_author_keys(
     if not mapped:
         return {}
     authors, read = _content_authors(generators)
-    slugs = {getattr(a, "slug", None) for a in authors.values()}
+    # "" is no slug: names in a script with no ASCII letters all have it.
+    slugs = {getattr(a, "slug", None) for a in authors.values()} - {""}
     keys_by_slug = _keys_by_slug(settings)
     known = authors.keys() | slugs
     # Every key with an author's slug: a second key for one author is no
@@ -133,7 +134,7 @@ def note_authors_of_refused_site(generators: list[Any]) -> None:
     author_keys.refused_sites_authors |= {
         getattr(a, "slug", None) for a in authors.values()
     }
-    author_keys.refused_sites_authors.discard(None)
+    author_keys.refused_sites_authors -= {None, ""}
     author_keys.content_names_authors |= bool(authors)
     author_keys.content_read |= read
 
@@ -143,7 +144,8 @@ def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
     names, -> the keys with it, the one ``author_slugs`` keeps first.
 
     ``author_slugs`` holds one key per slug: only the other keys (seldom
-    any) are slugified again.
+    any) are slugified again. A key of no slug ("") is named by its name
+    alone, as ``build._author_slugs`` has it.
     """
     first = {key: slug for slug, key in settings.author_slugs.items()}
     site_settings = build.current.pelican.settings
@@ -152,7 +154,8 @@ def _keys_by_slug(settings: FlattrSettings) -> dict[str, list[str]]:
         slug = first.get(key)
         if slug is None:
             slug = Author(key, site_settings).slug
-        keys_by_slug.setdefault(slug, []).append(key)
+        if slug:
+            keys_by_slug.setdefault(slug, []).append(key)
     return keys_by_slug
 
 

@@ -1182,10 +1182,14 @@ def _author_slugs(settings: FlattrSettings, pelican: Any) -> dict[str, str]:
     """The slug of each ``FLATTR_AUTHORS`` key, as the site slugifies author
     names, -> the key; the first key wins a slug two of them share (a
     usable entry before an unusable one). ``resolve`` takes it for an author
-    spelt as no key; attach warns about such keys."""
+    spelt as no key; attach warns about such keys. A key of no slug (a
+    script with no ASCII letters: Tifinagh, Adlam) is left out: every such
+    name slugifies to "", and an author without a key took its owner."""
     slugs: dict[str, str] = {}
     for key in (*settings.authors, *settings.unusable_authors):
-        slugs.setdefault(Author(key, pelican.settings).slug, key)
+        slug = Author(key, pelican.settings).slug
+        if slug:
+            slugs.setdefault(slug, key)
     return slugs
 
 

@@ -685,7 +685,7 @@ def _owner(
     names = []
     for author in getattr(content, "authors", None) or ():
         names.append(author.name)
-        slug = getattr(author, "slug", None)
+        slug = getattr(author, "slug", None) or None  # "": no slug (build.py)
         for key in (author.name, slug, settings.author_slugs.get(slug)):
             if key in settings.authors:
                 return settings.authors[key], "", author.name, ()

@@ -552,3 +552,29 @@ def test_one_author_past_the_five_named_is_said_in_the_singular(site, flattr_log
         "pelican-flattr: and 1 more author whose name is close to a FLATTR_AUTHORS "
         "key is not in it, so their things go to FLATTR_USERNAME 'community': "
     ), last
+
+
+def test_authors_whose_names_slugify_to_nothing_are_told_apart(site, flattr_log):
+    # Tifinagh and Adlam letters have no ASCII slug: both names slugify to
+    # "", and the one author without a key took the other's owner unsaid.
+    output = site(
+        {
+            "a.md": article("Tamazight", "ⵜⴰⵎⴰⵣⵉⵖⵜ"),
+            "b.md": article("Adlam", "𞤀𞤣𞤤𞤢𞤥 𞤄𞤢𞤪𞤪𞤭"),
+        },
+        FLATTR_AUTHORS={"ⵜⴰⵎⴰⵣⵉⵖⵜ": "amazigh_writer"},
+        FLATTR_USERNAME="site_owner",
+    )
+    owners = {s: t["owner"]["value"] for s, t in manifest_things(output).items()}
+    assert owners == {"a.md": "amazigh_writer", "b.md": "site_owner"}, owners
+    assert not _said(flattr_log, "FLATTR_AUTHORS")
+    # A key whose author is gone is said, whatever author slugifies to "".
+    flattr_log.clear()
+    output = site(
+        {"b.md": article("Adlam", "𞤀𞤣𞤤𞤢𞤥 𞤄𞤢𞤪𞤪𞤭")},
+        FLATTR_AUTHORS={"ⵜⴰⵎⴰⵣⵉⵖⵜ": "amazigh_writer"},
+        FLATTR_USERNAME="site_owner",
+    )
+    assert manifest_things(output)["b.md"]["owner"]["value"] == "site_owner"
+    said = _said(flattr_log, "FLATTR_AUTHORS['ⵜⴰⵎⴰⵣⵉⵖⵜ'] names no author")
+    assert len(said) == 1, flattr_log.text
