@@ -60,6 +60,7 @@ from .thing import (
     first_words,
     flattr_category,
     flattr_language,
+    fold_spaces,
     holds_lone_surrogate,
     html_lang,
     plain_text,
@@ -1436,7 +1437,7 @@ def open_graph(
     # anew cost ~4 µs per page.
     description = thing.description
     if "\n" in description:
-        description = " ".join(description.split())
+        description = fold_spaces(description)
     description = shorten(description, OPEN_GRAPH_DESCRIPTION_LIMIT)
     pairs = [
         ("og:title", thing.title),

@@ -462,6 +462,34 @@ def _tag_free_text(html_text: str) -> str:
     return html.unescape(html_text)
 
 
+# HTML folds ASCII whitespace alone; str.split() splits at every Unicode
+# space too, and a title's no-break space ("Pourquoi ?", « chauffer ») or
+# ideographic one (「はんだ」　入門) became a plain space. The other
+# characters split() takes for whitespace are control characters (\v,
+# \x1c-\x1f, U+0085), spaced anyway, and the line and paragraph
+# separators, which a title shows as a space at best.
+_KEPT_SPACES = "\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_HOLDS_KEPT_SPACE = re.compile(f"[{_KEPT_SPACES}]")
+_FOLDED_SPACES = re.compile(f"[^\\S{_KEPT_SPACES}]+")
+
+
+def split_words(text: str, maxsplit: int = -1) -> list[str]:
+    """``text.split(None, maxsplit)``, split at whitespace as HTML folds it:
+    a no-break or ideographic space inside a word stays in it (ends are
+    trimmed of both). One ``isascii()`` for the usual text, one search for
+    the rest."""
+    if text.isascii() or _HOLDS_KEPT_SPACE.search(text) is None:
+        return text.split(None, maxsplit)
+    text = _FOLDED_SPACES.sub(" ", text).strip()
+    return text.split(" ", maxsplit) if text else []
+
+
+def fold_spaces(text: str) -> str:
+    """``text``'s runs of whitespace one space each, ends trimmed, as HTML
+    folds them (``split_words``)."""
+    return " ".join(split_words(text))
+
+
 def strip_html(text: str, keep_breaks: bool = False) -> str:
     """Plain text from an HTML fragment, whitespace collapsed.
 
@@ -472,10 +500,10 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
     """
     plain = _html_text(text, keep_breaks)
     if keep_breaks and "\n" in plain:
-        lines = (" ".join(line.split()) for line in plain.split("\n"))
+        lines = (fold_spaces(line) for line in plain.split("\n"))
         plain = "\n".join(line for line in lines if line)
     else:
-        plain = " ".join(plain.split())
+        plain = fold_spaces(plain)
     # Text that needed no change is returned as the very same object: a
     # title kept for each of 20,000 things then costs nothing twice.
     return text if plain == text else plain
@@ -502,11 +530,11 @@ def first_words(text: str, count: int) -> list[str]:
         if _UNSAFE_TO_CUT.search(prefix):
             break
         # count + 1 words, each followed by whitespace, and the rest.
-        words = _tag_free_text(prefix).split(None, count + 1)
+        words = split_words(_tag_free_text(prefix), count + 1)
         if len(words) == count + 2:
             return words[: count + 1]
         size *= 4
-    return _html_text(text).split()[: count + 1]
+    return split_words(_html_text(text))[: count + 1]
 
 
 _ELLIPSIS = "…"
@@ -615,7 +643,7 @@ def printable_text(text: str) -> str:
     folded, as a thing's tags are cleaned; ``text`` itself when it holds no
     control character (one ``isprintable()`` for the usual name)."""
     spaced = _spaced_controls(text)
-    return text if spaced is text else " ".join(spaced.split())
+    return text if spaced is text else fold_spaces(spaced)
 
 
 def plain_text(html_text: str) -> str:
@@ -678,7 +706,7 @@ def thing_description(text: str, fallback: str) -> str:
     low, high = DESCRIPTION_LIMITS
     spaced = _spaced_controls(text)
     if spaced is not text:  # folded again as strip_html folds, lines kept
-        lines = (" ".join(line.split()) for line in spaced.split("\n"))
+        lines = (fold_spaces(line) for line in spaced.split("\n"))
         text = "\n".join(line for line in lines if line)
     text = text.strip()
     if len(text) < low:

@@ -2664,6 +2664,33 @@ def test_the_project_theme_shows_a_title_escaped_once(site, name, text):
     assert button.find(dir="auto").get_text() == "Fish & Chips <b>"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Pourquoi\u00a0? «\u202fchauffer\u202f»",  # French typography
+        "「はんだ」\u3000入門",  # an ideographic space
+    ],
+)
+def test_a_title_keeps_the_spaces_a_browser_keeps(site, title):
+    # Folded as Python folds whitespace, these spaces became plain ones in
+    # the thing's title, og:title, the button's name and the theme's <h1>.
+    from conftest import ROOT
+
+    body = f"<p>{title} and the rest of a summary of this piece.</p>"
+    output = site(
+        {"a.md": article(title, "Alice", body, Slug="kept")},
+        theme=str(ROOT / "theme"),
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    [thing] = manifest_things(output).values()
+    assert thing["title"] == title
+    assert thing["description"].startswith(f"{title} and the rest")
+    soup = page(output / "kept.html")
+    assert soup.h1.get_text() == title
+    assert og(soup, "og:title") == [title]
+    assert flattr_buttons(soup)[0].find(dir="auto").get_text() == title
+
+
 @pytest.mark.parametrize("body_links_it", [True, False])
 def test_an_attached_og_image_goes_where_pelican_attaches_it(
     site, flattr_log, caplog, body_links_it

@@ -202,6 +202,9 @@ HTML_FRAGMENTS = st.sampled_from(
         "Wörd",
         " ",
         "\n",
+        "\u00a0",
+        "&nbsp;",
+        "\u3000",
         "<p>",
         "</p>",
         "<em>",
@@ -240,7 +243,9 @@ HTML_FRAGMENTS = st.sampled_from(
     st.integers(min_value=0, max_value=12),
 )
 def test_first_words_equals_stripping_the_whole(html, count):
-    assert first_words(html, count) == strip_html(html).split()[: count + 1]
+    folded = _folded_reference(strip_html(html))
+    words = folded.split(" ") if folded else []
+    assert first_words(html, count) == words[: count + 1]
 
 
 def test_first_words_does_not_trust_a_word_cut_at_the_prefix_end():
@@ -288,6 +293,15 @@ def test_list_items_and_cells_part_words(html):
     assert strip_html(html) == "Apples Pears"
 
 
+def _folded_reference(text):
+    """``text`` folded the obvious way: at every whitespace but the kinds a
+    browser shows (no-break, ideographic, the other spaces of Unicode), its
+    ends trimmed of every kind."""
+    kept = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+    words = re.split(f"[^\\S{kept}]+", text.strip())
+    return " ".join(word for word in words if word)
+
+
 def _strip_html_reference(text, keep_breaks=False):
     """strip_html written the slow, obvious way: every step, every time."""
     gap = _gap
@@ -296,8 +310,8 @@ def _strip_html_reference(text, keep_breaks=False):
         gap = lambda markup: "\n" if _gap(markup) else ""  # noqa: E731
     text = html.unescape(_MARKUP.sub(gap, text))
     if not keep_breaks:
-        return " ".join(text.split())
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+        return _folded_reference(text)
+    lines = [_folded_reference(line) for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 
 
