@@ -74,6 +74,8 @@ def classify_author_keys(
     # typo, and is warned about as what it is.
     known |= {key for slug in slugs for key in keys_by_slug.get(slug, ())}
     author_keys = build.current.author_keys
+    author_keys.run_authors |= authors.keys() | slugs
+    author_keys.run_authors -= {None, ""}
     author_keys.known_authors |= mapped & known
     author_keys.content_names_authors |= bool(authors)
     author_keys.content_read |= read
@@ -130,11 +132,9 @@ def note_authors_of_refused_site(generators: list[Any]) -> None:
         return
     authors, read = _content_authors(generators)
     author_keys = state.author_keys
-    author_keys.refused_sites_authors |= authors.keys()
-    author_keys.refused_sites_authors |= {
-        getattr(a, "slug", None) for a in authors.values()
-    }
-    author_keys.refused_sites_authors -= {None, ""}
+    author_keys.run_authors |= authors.keys()
+    author_keys.run_authors |= {getattr(a, "slug", None) for a in authors.values()}
+    author_keys.run_authors -= {None, ""}
     author_keys.content_names_authors |= bool(authors)
     author_keys.content_read |= read
 
@@ -282,8 +282,10 @@ def warn_about_unknown_authors() -> None:
         - author_keys.known_authors
         - author_keys.warned_authors
     )
-    if unknown and author_keys.refused_sites_authors:
-        unknown = {key for key in unknown if not _writes_for_refused_site(key)}
+    if unknown and author_keys.run_authors:
+        # Each site knows its own authors' keys: one of another site's
+        # authors, spelt as no site's map spells them, is no typo either.
+        unknown = {key for key in unknown if not _names_author_of_run(key)}
     author_keys.warned_authors |= unknown
     if unknown and not author_keys.content_names_authors:
         # Not a misspelt key, most likely, but content Pelican did not read
@@ -487,13 +489,14 @@ def _author_named_by_owner(key: str, by_folded: dict[str, str]) -> str:
     return f" (did you mean {shown_author(name)}, the author named as its owner?)"
 
 
-def _writes_for_refused_site(key: str) -> bool:
+def _names_author_of_run(key: str) -> bool:
     """Whether the ``FLATTR_AUTHORS`` key names, by name or slug, an author
-    of a site of this run whose settings were refused (see
-    ``note_authors_of_refused_site``): that site published their content
-    without buttons, and the key is no typo. Asked of the few keys that
-    name no author of a site with settings."""
-    authors = build.current.author_keys.refused_sites_authors
+    of any site of this run (``AuthorKeys.run_authors``): one whose content
+    another language's site has, or a site whose settings were refused
+    (see ``note_authors_of_refused_site``) published without buttons. Asked
+    of the few keys that name no author of the site whose settings set
+    them."""
+    authors = build.current.author_keys.run_authors
     if key in authors:
         return True
     pelican = build.current.pelican

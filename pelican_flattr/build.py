@@ -204,11 +204,13 @@ class AuthorKeys:
     content_names_authors: bool = False
     # Whether any content was read at all (drafts and hidden ones too).
     content_read: bool = False
-    # The names and slugs of the authors of the content read by this build,
-    # or one run inside it, whose settings were refused: with i18n_subsites
-    # such a site checks no FLATTR_AUTHORS keys, but a key of another
-    # site's settings that names one of them is no typo.
-    refused_sites_authors: set[str] = field(default_factory=set)
+    # The names and slugs of the authors of the content read by this build
+    # and the ones run inside it: a key of one site's settings that names
+    # one of them is no typo, though that site has none of their content.
+    # With i18n_subsites: a language's own key for an author who writes in
+    # another language, or any key where a site's settings were refused
+    # (such a site checks no keys, and its authors are known to no other).
+    run_authors: set[str] = field(default_factory=set)
     # The names and slugs of the content's authors that no key names: what
     # a misspelt key most likely meant, suggested in the warning about it.
     unmapped_authors: set[str] = field(default_factory=set)
@@ -1103,7 +1105,7 @@ def end_build(pelican: Any) -> None:
         keys.known_authors |= inner_keys.known_authors
         keys.content_names_authors |= inner_keys.content_names_authors
         keys.content_read |= inner_keys.content_read
-        keys.refused_sites_authors |= inner_keys.refused_sites_authors
+        keys.run_authors |= inner_keys.run_authors
         keys.unmapped_authors |= inner_keys.unmapped_authors
         # i18n_subsites runs each language's site from the last one's.
         for key, languages in inner_keys.own_author_keys.items():

@@ -3467,3 +3467,23 @@ def test_a_language_only_author_deleted_and_accepted_stays_no_typo(tmp_path):
     assert built.status == 0, built.messages
     said = [m for m in built.messages if "FLATTR_AUTHORS['Bernd']" in m]
     assert len(said) == 1 and "remove the key once" in said[0], said
+
+
+def test_a_languages_own_key_spelt_as_another_sites_author_is_no_typo(tmp_path):
+    # Alice writes in English only. German's own map names her by her slug,
+    # which no other site's map spells so: the key was called misspelt, and
+    # failed a strict build, as keys were matched by their text across
+    # sites, not by the authors they name.
+    others = {key: AUTHORS[key] for key in ("Bernd", "Carol")}
+    languages = {
+        "de": {"FLATTR_AUTHORS": dict(others, alice="alice")},
+        "fr": {"FLATTR_AUTHORS": dict(others, Dora="dora")},
+    }
+    settings = dict(SETTINGS, I18N_SUBSITES=languages, FLATTR_STRICT=True)
+    built = i18n_build(tmp_path, FILES, **settings)
+    # Dora writes nothing anywhere: her key is still said.
+    assert [m for m in built.messages if "names no author" in m] == [
+        "pelican-flattr: I18N_SUBSITES['fr'] FLATTR_AUTHORS['Dora'] names no "
+        "author of this site (by name or slug); check its spelling, or remove it "
+        "if the author has no content left"
+    ]
