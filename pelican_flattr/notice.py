@@ -63,6 +63,11 @@ class PendingNotice:
 # that, arriving late, is an old flattr's delivery. A total of 0, which
 # older versions stored, is no flattr. julianday() reads both stored forms
 # of a UTC time ("Z", "+00:00").
+# A thing whose deliveries name two owners (its owner changed at Flattr)
+# counts once, under the owner of its highest total: its claim URL claims
+# the thing with all its flattrs, and counted for each owner, a thing
+# flattred 3 times counted 5. A total stored as no integer (a store edited
+# by hand: text compares above every number) is no flattr either.
 _WAITING = f"""
     SELECT thing_owner_id AS owner, thing_id,
            MIN(MAX(thing_clicks_total), {MAX_CLICKS})
@@ -77,14 +82,21 @@ _WAITING = f"""
                       AND julianday(event.received_at)
                           <= julianday(verified.verified_at)) AS handed
               FROM pending_flattrs AS event
-             WHERE thing_clicks_total > 0)
+             WHERE thing_clicks_total > 0
+               AND typeof(thing_clicks_total) = 'integer'
+               AND thing_owner_id = (
+                   SELECT top.thing_owner_id FROM pending_flattrs AS top
+                    WHERE top.thing_id = event.thing_id
+                      AND typeof(top.thing_clicks_total) = 'integer'
+                    ORDER BY top.thing_clicks_total DESC LIMIT 1))
      GROUP BY thing_owner_id, thing_id
     HAVING clicks > 0
 """
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
-           (SELECT claim_url FROM pending_flattrs AS newest
+           (SELECT CAST(claim_url AS TEXT) FROM pending_flattrs AS newest
              WHERE newest.thing_owner_id = owner AND thing_clicks_total > 0
+               AND typeof(thing_clicks_total) = 'integer'
              ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
       FROM ({_WAITING})
      GROUP BY owner

@@ -177,6 +177,9 @@ class _Delivery:
     # The fields in which a duplicate differs from the event stored: a
     # retry differs in none, another sender's delivery may.
     differs: list[str] = field(default_factory=list)
+    # Whether a delivery stored names another owner than the thing's other
+    # deliveries do: its owner changed at Flattr, or a sender erred.
+    other_owner: bool = False
 
 
 @dataclass(frozen=True)
@@ -753,6 +756,25 @@ def store_pending_click(
     return cursor.rowcount == 1
 
 
+OTHER_OWNER = (
+    "another owner than its thing's other deliveries name: pending counts the "
+    "thing under the owner of its highest total"
+)
+
+
+def _names_other_owner(connection: sqlite3.Connection, event: PendingClick) -> bool:
+    """Whether another delivery stored of ``event``'s thing names another
+    owner (one look up the primary key's thing_id)."""
+    return (
+        connection.execute(
+            "SELECT 1 FROM pending_flattrs WHERE thing_id = ? AND thing_owner_id != ?"
+            " LIMIT 1",
+            (event.thing_id, event.thing_owner_id),
+        ).fetchone()
+        is not None
+    )
+
+
 def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[str]:
     """The names of the fields in which ``event``, a duplicate, differs
     from the event stored under its thing_id and total."""
@@ -767,7 +789,11 @@ def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[st
         name
         for name, was, now in zip(names, stored, sent, strict=True)
         if was != now
-        and (name != "claim_url" or _url_as_read(was) != _url_as_read(now))
+        and (
+            name != "claim_url"
+            or not isinstance(was, str)  # a store edited by hand: bytes
+            or _url_as_read(was) != _url_as_read(now)
+        )
     ]
 
 
@@ -1403,6 +1429,8 @@ class WebhookApp:
         outcome = f" {delivery.outcome}" if delivery.outcome else ""
         if delivery.differs:
             outcome += f" (differs: {', '.join(delivery.differs)})"
+        if delivery.other_owner:
+            outcome += f" ({OTHER_OWNER})"
         # Each value a JSON string in ASCII, the total too: inside one, a
         # quote is escaped, so that name=" only ever starts a field, and a
         # thing_id holding quotes, spaces and "=" forges none. None holds
@@ -1581,9 +1609,11 @@ class WebhookApp:
         with self._writing() as connection:
             stored = store_pending_click(connection, click, received_at)
             differs = [] if stored else _differences(connection, click)
+            other_owner = stored and _names_other_owner(connection, click)
         # Once committed: a delivery answered 503 was neither.
         delivery.outcome = "stored" if stored else "duplicate"
         delivery.differs = differs
+        delivery.other_owner = other_owner
         delivery.unlinked = claim_url_problem(click.claim_url)
         # A duplicate is answered as such whatever differs: Flattr documented
         # no answer, and one it took for a failure it may send again and
@@ -1596,12 +1626,13 @@ def _level(status: int, delivery: _Delivery) -> int:
     failed to answer as asked (5xx: a delivery lost if Flattr does not send
     it again); WARNING for a pendingclickcreate refused, or one stored or
     repeated that the operator may look into (a claim URL no build links
-    to, a duplicate that differs from the event stored); else INFO, as a
+    to, a duplicate that differs from the event stored, another owner of
+    its thing); else INFO, as a
     probe's 404 is, which would bury the others as a warning."""
     if status >= 500:
         return logging.ERROR
     refused = status >= 400 and _told_apart(delivery.event) == PENDING_CLICK
-    if refused or delivery.unlinked or delivery.differs:
+    if refused or delivery.unlinked or delivery.differs or delivery.other_owner:
         return logging.WARNING
     return logging.INFO
 

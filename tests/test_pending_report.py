@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import SAMPLE_SITE, child_env, documented_block
+from conftest import SAMPLE_SITE, child_env, documented_block, sqlite_file
 from webhook_server import (
     NOT_STORES,
     PENDING,
@@ -373,6 +373,46 @@ def test_a_total_of_no_flattr_stored_by_older_versions_does_not_wait(tmp_path, c
     ]
     owners = pending_owners(tmp_path / "store.sqlite3", capsys, events)
     assert owners == {"partner:ns:2": (1, 2)}
+
+
+def test_a_thing_whose_deliveries_name_two_owners_counts_once(tmp_path, capsys):
+    # Counted for each owner with the highest total it had under them, a
+    # thing flattred three times counted five: a claim URL claims the
+    # thing, and its newest owner's claims all its flattrs.
+    events = [
+        ("500", 1, "partner:ns:1", "2024-01-01"),
+        ("500", 2, "partner:ns:2", "2024-01-02"),
+        ("500", 3, "partner:ns:1", "2024-01-03"),
+        ("501", 1, "partner:ns:1", "2024-01-01"),
+        ("501", 4, "partner:ns:2", "2024-01-04"),
+        ("502", 2, "partner:ns:2", "2024-01-05"),
+    ]
+    owners = pending_owners(tmp_path / "store.sqlite3", capsys, events)
+    assert owners == {"partner:ns:1": (1, 3), "partner:ns:2": (2, 6)}
+
+
+def test_a_store_edited_by_hand_counts_no_text_as_a_total(tmp_path, capsys):
+    # SQLite compares text above every number: a total edited to 'five'
+    # counted as 1,000,000,000 flattrs, on author pages too; a claim URL
+    # turned into a BLOB failed the report (and the build) with a traceback.
+    path = tmp_path / "store.sqlite3"
+    owners = pending_owners(path, capsys, [("t1", 2, "partner:ns:1", "2024-01-01")])
+    assert owners == {"partner:ns:1": (1, 2)}
+    with sqlite_file(path) as connection:
+        connection.execute(
+            "UPDATE pending_flattrs SET claim_url = CAST(claim_url AS BLOB)"
+        )
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, '', 'https://x.org', ?)",
+            [
+                ("t2", "five", "partner:ns:1", "2024-01-02"),
+                ("t3", 2.5, "partner:ns:1", "2024-01-02"),
+            ],
+        )
+    assert main(["pending", "--store", str(path), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["owners"]
+    assert (row["things"], row["flattrs"], row["thing_ids"]) == (1, 2, ["t1"])
+    assert row["claim_url"] == "https://flattr.com/c/t1"
 
 
 def test_missing_store_is_a_usage_error(tmp_path, monkeypatch, capsys):

@@ -2925,6 +2925,44 @@ def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, c
     assert caplog.records[-1].levelname == "INFO"
 
 
+def test_a_delivery_that_names_another_owner_of_its_thing_is_a_warning(app, caplog):
+    # Stored as any other, it was logged "stored" at INFO: the thing then
+    # counted under both owners in pending, its flattrs twice.
+    moved = dict(PENDING, thing_owner_id="partner:comm:1", thing_clicks_total="4")
+    again = dict(PENDING, thing_clicks_total="5")
+    for delivery in (PENDING, moved, again):
+        assert call_app(app, urlencode(delivery).encode()) == (
+            "200 OK",
+            {"status": "stored"},
+        )
+    first, second, third = caplog.records[-3:]
+    assert (
+        first.levelname == "INFO"
+        and "owner" not in first.getMessage().split(" thing_id=")[0]
+    )
+    for record in (second, third):
+        assert record.levelname == "WARNING"
+        assert (
+            " 200 pendingclickcreate stored (another owner than its thing's "
+            "other deliveries name: pending counts the thing under the owner of "
+            "its highest total) "
+        ) in record.getMessage()
+
+
+def test_a_repeat_of_a_delivery_whose_claim_url_was_edited_to_bytes_is_answered(
+    app, caplog
+):
+    # A store edited by hand (CAST AS BLOB) made the repeat a 500.
+    call_app(app, urlencode(PENDING).encode())
+    with sqlite_file(app.store_path) as connection:
+        connection.execute(
+            "UPDATE pending_flattrs SET claim_url = CAST(claim_url AS BLOB)"
+        )
+    repeat = call_app(app, urlencode(PENDING).encode())
+    assert repeat == ("200 OK", {"status": "duplicate"})
+    assert "duplicate (differs: claim_url)" in logged(caplog)[-1]
+
+
 def test_a_duplicate_whose_claim_url_host_differs_in_case_alone_is_a_retry(app, caplog):
     # Scheme and host are read in any case (RFC 3986): the same claim URL,
     # warned of as another. An owner is compared as stored: an email hash
