@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -211,6 +212,10 @@ def console(stderr: bool = False, width: int | None = None) -> Console:
     ``width`` columns wide, else as wide as the terminal (80 columns when
     the stream is no terminal)."""
     out = _console_class()(stderr=stderr, emoji=False, width=width)
+    if width is None and out.width <= 0:
+        # rich takes COLUMNS=0 as a width of 0, and prints nothing: every
+        # line of a report went missing. As the shell, read it as unset.
+        width = shutil.get_terminal_size().columns
     if width is not None:
         # rich keeps 80 columns on a "dumb terminal" (TERM=dumb or unknown,
         # which FORCE_COLOR makes of a CI log) unless told the height too.

@@ -1047,6 +1047,17 @@ def test_an_audit_on_a_narrow_terminal_gives_each_block_its_kind(one_button_miss
     assert f"\n{page}\n  kind: button-missing\n  problem: has 0 " in out
 
 
+def test_columns_set_to_zero_is_read_as_unset(monkeypatch, capsys):
+    # rich took COLUMNS=0 for a width of 0, and printed nothing: an audit
+    # with problems lost its totals, verify its every line, exit 0 or not.
+    monkeypatch.setenv("COLUMNS", "0")
+    terminal.print_line("1 thing, 1 problem")
+    terminal.print_table("Pending", ("owner", "things"), [("partner:ns:1", 2)])
+    out = capsys.readouterr().out
+    assert out.startswith("1 thing, 1 problem\n"), out
+    assert "partner:ns:1" in out and "things" in out
+
+
 def test_a_terminal_too_narrow_for_a_table_gets_a_block_per_row():
     # Folded to its columns, the claim URL would be cut in pieces that no
     # longer copy whole; a line of its own, the terminal wraps, and a
