@@ -275,14 +275,19 @@ def _streams_read(args: Any) -> Iterator[Any]:
         copies = {}
         for side, name in streams.items():
             shown = "standard input" if name == "-" else name
+            copy = Path(folder) / f"{side}.json"
             try:
-                data = _read_whole(name)
+                size = _copy_stream(name, copy)
             except OSError as error:
                 raise _Refused(f"{shown}: cannot be read ({error.strerror})") from None
-            if not data:
+            if not size:
                 raise _Refused(f"{shown}: empty: nothing was written to it")
-            copy = Path(folder) / f"{side}.json"
-            copy.write_bytes(data)
+            if size > STREAM_LIMIT:
+                raise _Refused(
+                    f"{shown}: more than {STREAM_LIMIT >> 20} MiB, which no "
+                    "manifest holds (20,000 things take about 20 MiB): is it the "
+                    "manifest? Save it to a file to compare one this large"
+                )
             copies[side] = (str(copy), shown)
         try:
             yield argparse.Namespace(
@@ -295,13 +300,41 @@ def _streams_read(args: Any) -> Iterator[Any]:
             raise _Refused(said) from None
 
 
-def _read_whole(name: str) -> bytes:
-    """What standard input ("-") or the pipe ``name`` holds, to its end: a
-    named pipe nobody writes to is waited on, as ``cat`` waits (Ctrl-C
-    ends the wait)."""
-    if name == "-":
-        return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
+# The most diff reads of a manifest from a pipe. Read whole, ``/dev/zero``
+# or ``yes |`` took all the memory there was, deaf to SIGTERM until then.
+STREAM_LIMIT = 256 << 20
+_CHUNK = 1 << 20
+
+
+def _copy_stream(name: str, copy: Path) -> int:
+    """Copy what standard input ("-") or the pipe ``name`` holds into the
+    file ``copy``, a chunk at a time, and return its size: to its end, or
+    past ``STREAM_LIMIT`` (a size above it), or the first chunk alone when
+    that cannot start a JSON object (NUL bytes, ``yes``), which the reader
+    then refuses as it refuses such a file. A named pipe nobody writes to
+    is waited on, as ``cat`` waits (Ctrl-C ends the wait)."""
+    size = 0
+    with contextlib.ExitStack() as stack:
+        source = (
+            sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb"))
+        )
+        target = stack.enter_context(copy.open("wb"))
+        while chunk := source.read(_CHUNK):
+            target.write(chunk)
+            size += len(chunk)
+            if size > STREAM_LIMIT or not _may_start_json(chunk, size):
+                break
+    return size
+
+
+def _may_start_json(chunk: bytes, size: int) -> bool:
+    """Whether a stream whose first ``size`` bytes ended with ``chunk`` may
+    still be a manifest: past its first chunk, yes; of that, when what
+    follows a BOM and white space is "{" (or nothing yet)."""
+    if size != len(chunk):
+        return True
+    start = chunk.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return start[:1] in (b"", b"{")
 
 
 def _is_stream(name: str) -> bool:

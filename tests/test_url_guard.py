@@ -1,6 +1,7 @@
 """The URL guard: a thing URL that vanishes between builds is never silent."""
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -4536,6 +4537,40 @@ def test_diff_from_a_baseline_without_owners_or_damaged(tmp_path, capsys):
         2,
         "pelican-flattr: standard input: empty: nothing was written to it\n",
     )
+
+
+def test_diff_reads_no_more_of_a_pipe_than_a_manifest_holds(
+    tmp_path, capsys, monkeypatch
+):
+    # Read whole into memory, /dev/zero or `yes |` took all there was (24 GB
+    # before the kernel stopped it), deaf to SIGTERM meanwhile.
+    from pelican_flattr import diff_command
+
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    # No JSON object starts so: the first chunk alone is read.
+    assert main(["diff", "/dev/zero", manifest]) == 2
+    assert capsys.readouterr().err == (
+        "pelican-flattr: /dev/zero: not a readable JSON manifest (Expecting "
+        "value: line 1 column 1 (char 0))\n"
+    )
+    # One that might be: read up to the limit, and refused past it.
+    monkeypatch.setattr(diff_command, "STREAM_LIMIT", 3 << 20)
+    endless = b'\xef\xbb\xbf {"things": "' + b"a" * (8 << 20)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(endless)))
+    assert main(["diff", "-", manifest]) == 2
+    assert capsys.readouterr().err == (
+        "pelican-flattr: standard input: more than 3 MiB, which no manifest "
+        "holds (20,000 things take about 20 MiB): is it the manifest? Save it to "
+        "a file to compare one this large\n"
+    )
+    assert sys.stdin.buffer.tell() == 4 << 20  # a chunk past the limit, no more
+    # A manifest under the limit is compared as any.
+    with open(manifest, "rb") as whole:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(whole.read())))
+    assert main(["diff", "-", manifest]) == 0
+    assert capsys.readouterr().out.startswith("No flattrs would be orphaned.")
 
 
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
