@@ -62,7 +62,12 @@ def portable_path(name: str) -> str:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", "backslashreplace")
+        try:
+            return os.fsencode(name).decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            # A surrogate no byte gives ("\ud800"): no file's name, but a
+            # baseline edited by hand may hold one. Shown as its escape.
+            return name.encode("utf-8", "backslashreplace").decode("utf-8")
     return name
 
 

@@ -4573,6 +4573,28 @@ def test_diff_reads_no_more_of_a_pipe_than_a_manifest_holds(
     assert capsys.readouterr().out.startswith("No flattrs would be orphaned.")
 
 
+@pytest.mark.parametrize("json_out", [False, True])
+def test_diff_shows_a_source_edited_into_half_a_character(tmp_path, capsys, json_out):
+    # "\ud800" names no file's bytes (a surrogate the baseline keeps for a
+    # name that is no UTF-8 is one of \udc80 to \udcff): edited in by
+    # hand, it ended diff with a traceback where it printed the source.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    text = baseline.read_text(encoding="utf-8")
+    edited = tmp_path / "edited.json"
+    edited.write_text(text.replace('"source": "a.md"', '"source": "\\ud800.md"'))
+    assert "\\ud800.md" in edited.read_text(encoding="utf-8")
+    capsys.readouterr()
+    arguments = ["diff", str(edited), str(output / "flattr-manifest.json")]
+    assert main(arguments + (["--json"] if json_out else [])) == 0
+    out = capsys.readouterr().out
+    if json_out:
+        [moved] = json.loads(out)["moved"]
+        assert (moved["source"], moved["to"]) == ("\\ud800.md", "a.md")
+    else:
+        assert "│ moved  │ \\ud800.md │" in out
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
