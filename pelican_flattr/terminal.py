@@ -128,6 +128,11 @@ def print_json(document: Any) -> None:
         # C locale) gets the document in ASCII: JSON escapes read back the
         # same, where a traceback would leave half a document.
         text = json.dumps(document, indent=2, ensure_ascii=True, sort_keys=True)
+    if not text.isascii():
+        # JSON escapes only C0 controls: a C1 control (U+009B is CSI), a
+        # bidi override or a line separator in a source or URL reached the
+        # terminal of whoever reads the document, as text reports never do.
+        text = _UNSAFE_IN_JSON.sub(_json_escape, text)
     # Set first: an interrupt while it is written must not print another.
     json_run.printed = True
     _write_all(text + "\n")
@@ -172,8 +177,12 @@ def _printable(value: Any) -> Any:
 # And the characters that make a line read otherwise than it is: the bidi
 # marks, overrides and isolates (a name with U+202E shows the rest of the
 # line reversed), and the line and paragraph separators.
-_UNSAFE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# Past C0, the ones json.dumps writes as they are (it escapes C0 alone):
+# escaped as \uXXXX in a JSON document, the same string to its reader.
+_UNSAFE_PAST_C0 = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = r"\x00-\x1f" + _UNSAFE_PAST_C0
 _CONTROL = re.compile(f"[{_UNSAFE}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_PAST_C0}]")
 _CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
 # A log line keeps its tabs too: Pelican's own messages indent with "\n\t".
 _CONTROL_BUT_LAYOUT = re.compile(f"(?![\t\n])[{_UNSAFE}]")
@@ -200,6 +209,10 @@ def _escaped(text: str, pattern: re.Pattern[str]) -> str:
     if text.isprintable():  # nearly every text: no search
         return text
     return pattern.sub(_escape, text)
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found[0]):04x}"
 
 
 def _escape(found: re.Match[str]) -> str:

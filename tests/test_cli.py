@@ -58,6 +58,18 @@ def test_control_characters_are_shown_escaped(tmp_path, capsys):
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]", text), text
 
 
+def test_control_characters_reach_no_terminal_through_json(tmp_path, capsys):
+    # JSON escapes C0 alone: a C1 CSI, DEL, a bidi override or a line
+    # separator in a name reached the terminal of whoever ran --json.
+    name = "a\x1b[2J\x9b31m\x7f\u202e\u2066\u2028\x85\udcffé"
+    assert cli.main(["audit", str(tmp_path / name), "--json"]) == 2
+    out = capsys.readouterr().out
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066\u2028]", out)
+    [problem] = json.loads(out)["problems"]
+    # Read back, the same string; é as it is, a name's stray byte as \xff.
+    assert problem.startswith(f"{tmp_path}/{name[:-2]}\\xffé: no such output")
+
+
 def test_no_subcommand_is_a_usage_error(capsys):
     assert cli.main([]) == 2
     assert "COMMAND" in capsys.readouterr().err
