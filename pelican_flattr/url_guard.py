@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .thing import check_pinned_url, comparable_host, url_forms
+from .thing import check_pinned_url, comparable_host, flattr_language, url_forms
 from .wording import command_line, listed, shown_value
 
 Entry = Mapping[str, Any]
@@ -285,6 +285,18 @@ class UrlChange:
                 "written another way. Flattr keys a thing on its exact URL, so it "
                 f"takes that for another thing{accept}"
             )
+        language = self._old_language()
+        if language is not None:
+            # Not its slug: 'Slug: post-de' would unlink it from its
+            # translations, and keep the language code in a URL of another.
+            return (
+                f"its old URL held the language code {language!r} beside its "
+                "slug, as Pelican's *_LANG_URL settings write a language other "
+                f"than DEFAULT_LANG: {self.source}'s Lang or DEFAULT_LANG "
+                "changed; put back the one that changed to keep its page and its "
+                f"thing at the old URL. Or {self._pin()} to keep only its thing "
+                f"at the old URL{redirect}{accept}"
+            )
         old_slug = self._old_slug()
         if old_slug is not None:
             return (
@@ -355,7 +367,34 @@ class UrlChange:
     def _old_slug(self) -> str | None:
         """The slug the source had, when the new URL is a prefix, its slug
         now (``slug``) and a suffix, and the old one the same prefix, a
-        plausible slug and the same suffix; else None."""
+        plausible slug and the same suffix; else None. None too where the
+        old one is the slug with a language code (``_old_language``)."""
+        was = self._old_part()
+        if was is None or self._old_language() is not None:
+            return None
+        return was if _SLUG.fullmatch(was) else None
+
+    def _old_language(self) -> str | None:
+        """The language code the old URL held beside the slug, as
+        ``{slug}-{lang}`` (Pelican's ARTICLE_LANG_URL and PAGE_LANG_URL) or
+        ``{lang}-{slug}``, where the URL now holds the slug alone: the
+        content's ``Lang`` or ``DEFAULT_LANG`` changed, not its slug. A code
+        is one Flattr has a language for (``de``, ``pt_BR``), not any word
+        ("post-old" was a slug)."""
+        was, slug = self._old_part(), self.slug
+        if was is None or not slug:
+            return None
+        for code in (
+            was.removeprefix(f"{slug}-") if was.startswith(f"{slug}-") else "",
+            was.removesuffix(f"-{slug}") if was.endswith(f"-{slug}") else "",
+        ):
+            if code and flattr_language(code) is not None:
+                return code
+        return None
+
+    def _old_part(self) -> str | None:
+        """What stands in the old URL where the new one has the slug, when
+        both are alike but for it; else None (see ``_old_slug``)."""
         slug, new = self.slug, self.new_url
         # A pin wins over the slug: the old one back keeps no thing there.
         if not slug or new is None or self.pinned or self.pinned_by is not None:
@@ -375,7 +414,7 @@ class UrlChange:
             # changed URL setting (an ARTICLE_URL without ".html"), and
             # 'Slug: post.html' would save the page as post.html.html.
             return None
-        return was if _SLUG.fullmatch(was) else None
+        return was
 
     def _accept(self) -> str:
         """The fix that lets the taker have the old URL, as a clause."""

@@ -443,6 +443,49 @@ def test_the_old_slug_is_offered_only_where_it_alone_changed(old, new, slug):
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "slug", "code"),
+    [
+        # ARTICLE_LANG_URL's "{slug}-{lang}.html", and a theme's "{lang}-{slug}".
+        (f"{SITEURL}/post-de.html", f"{SITEURL}/post.html", "post", "de"),
+        (f"{SITEURL}/pt_BR-post.html", f"{SITEURL}/post.html", "post", "pt_BR"),
+        # A word that names no language was the slug.
+        (f"{SITEURL}/post-old.html", f"{SITEURL}/post.html", "post", None),
+    ],
+)
+def test_a_language_code_beside_the_slug_is_no_old_slug(old, new, slug, code):
+    # 'Slug: post-de' was offered where Lang or DEFAULT_LANG had changed:
+    # followed, it unlinked the page from its translations.
+    advice = UrlChange("a.md", old, new, slug=slug).advice()
+    if code is None:
+        assert advice.startswith(f"give a.md its old slug back with 'Slug: {slug}-")
+        return
+    assert "Slug:" not in advice
+    assert advice.startswith(
+        f"its old URL held the language code '{code}' beside its slug, as "
+        "Pelican's *_LANG_URL settings write a language other than DEFAULT_LANG: "
+        "a.md's Lang or DEFAULT_LANG changed; put back the one that changed to "
+        "keep its page and its thing at the old URL. Or add "
+        f"'Flattr_url: {old}' to a.md to keep only its thing at the old URL."
+    ), advice
+
+
+def test_a_translation_whose_lang_is_removed_is_told_to_put_it_back(
+    tmp_path, flattr_log
+):
+    written = {"a.md": article("Ein Beitrag", "Alice", Slug="post", Lang="de")}
+    build(tmp_path, written, FLATTR_AUTHORS=AUTHORS)
+    written = {"a.md": article("Ein Beitrag", "Alice", Slug="post")}
+    build(tmp_path, written, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: a.md: thing URL changed from {SITEURL}/post-de.html to "
+        f"{SITEURL}/post.html: "
+    ), line
+    assert "its old URL held the language code 'de' beside its slug" in line
+    assert "Slug:" not in line
+
+
+@pytest.mark.parametrize(
     ("old", "new", "siteurl"),
     [
         # Another host or scheme: the site's move first, as its likely cause.
