@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from . import terminal
-from .url_baseline import BaselineError, load_baseline, released, waits
+from .url_baseline import (
+    BaselineError,
+    baseline_language,
+    load_baseline,
+    released,
+    waits,
+)
 from .url_guard import (
     Entry,
     ManifestDiff,
@@ -211,6 +217,8 @@ class _Compared:
     near_misses: tuple[str, ...] = ()
     # What the changes share, as the build's summary says it.
     causes: SharedCauses = _NOTHING_SHARED
+    # What to say when the manifests share no thing (``_unrelated``).
+    unrelated: str | None = None
 
     @property
     def status(self) -> int:
@@ -238,6 +246,12 @@ def run_diff(args: Any) -> int:
             if c.new_url is None and not c.still_there and c.taken_by is None
         ]
         terminal.print_lines(_without_addresses(gone if args.gone_urls else changed))
+        if compared.unrelated is not None:
+            print(
+                "pelican-flattr: diff: "
+                + terminal.shown(_without_addresses(compared.unrelated)),
+                file=sys.stderr,
+            )
         if args.old_urls and gone:
             # A site that deleted hundreds got an empty list, and no word.
             print(
@@ -368,11 +382,14 @@ def _compare(args: Any) -> _Compared:
             content = _settings_content(settings, args.settings)
     source_exists = unknown if content is None else _source_exists(content, args)
     diff = compare_manifests(old, new, source_exists)
+    unrelated = _unrelated(old, new, args.old)
     if settings is None:
-        return _Compared(diff, content, None, causes=shared_causes(diff.url_changes))
+        causes = shared_causes(diff.url_changes)
+        return _Compared(diff, content, None, causes=causes, unrelated=unrelated)
     compared = _as_the_build_tells(
         diff, new, content, settings, args, pages, accepted_urls
     )
+    compared = dataclasses.replace(compared, unrelated=unrelated)
     # As the build's summary: its SITEURL names the old one after a move,
     # and its SLUGIFY_SOURCE tells slugs made of file names.
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
@@ -382,6 +399,30 @@ def _compare(args: Any) -> _Compared:
         settings.get("SLUGIFY_SOURCE", "title"),
     )
     return dataclasses.replace(compared, causes=causes)
+
+
+def _unrelated(old: list[Entry], new: list[Entry], old_path: str) -> str | None:
+    """What to say when the manifests share no thing, by URL or by source:
+    most likely two sites' (a language's of i18n_subsites and the main
+    one's), whose every thing diff would call gone and new; else None."""
+    if not old or not new:
+        return None
+    urls = {entry["url"] for entry in old}
+    sources = {entry["source"] for entry in old}
+    if any(e["url"] in urls or e["source"] in sources for e in new):
+        return None
+    language = baseline_language(Path(old_path))
+    whose = (
+        f"OLD_MANIFEST is the URL guard's baseline of the language site "
+        f"{language!r} (i18n_subsites): compare it with that site's manifest"
+        if language is not None
+        else "check that both are one site's (with i18n_subsites, each "
+        "language's site has its own manifest and baseline)"
+    )
+    return (
+        "The two manifests share no thing, by URL or by source file: are they "
+        f"one site's? {whose}"
+    )
 
 
 def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
@@ -565,6 +606,7 @@ def _print_diff_json(compared: _Compared) -> None:
                 ],
                 "content_checked": compared.content is not None,
                 "pages_checked": compared.settings is not None,
+                "unrelated": compared.unrelated,
             }
         )
     )
@@ -625,6 +667,8 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
         terminal.print_line(_without_addresses(compared.live_warning))
     for warning in compared.near_misses:
         terminal.print_line(_without_addresses(warning))
+    if compared.unrelated is not None:
+        terminal.print_line(_without_addresses(compared.unrelated))
     terminal.print_line(_closing_line(by_kind, len(diff.url_changes)))
 
 

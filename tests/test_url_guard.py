@@ -4638,6 +4638,48 @@ def test_diff_shows_a_source_edited_into_half_a_character(tmp_path, capsys, json
         assert "│ moved  │ \\ud800.md │" in out
 
 
+def test_diff_of_two_sites_manifests_says_they_share_nothing(tmp_path, capsys):
+    # A language's baseline against the main site's manifest was reported as
+    # every thing gone and every other new, as if the site had lost them.
+    from pelican_flattr.url_baseline import write_baseline
+
+    OWNED = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    main_site = build(tmp_path / "en", {"a.md": article("Hello", "Alice")}, **OWNED)
+    german = build(tmp_path / "de", {"b.md": article("Hallo", "Alice")}, **OWNED)
+    manifest = str(main_site / "flattr-manifest.json")
+    baseline = tmp_path / "de-baseline.json"
+    things = json.loads((german / "flattr-manifest.json").read_text())["things"]
+    entries = [
+        {"url": t["url"], "source": t["source"], "owner": t["owner"]["value"]}
+        for t in things
+    ]
+    write_baseline(baseline, entries, language="de")
+    capsys.readouterr()
+    assert main(["diff", str(german / "flattr-manifest.json"), manifest]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == (
+        "The two manifests share no thing, by URL or by source file: are they one "
+        "site's? check that both are one site's (with i18n_subsites, each "
+        "language's site has its own manifest and baseline)"
+    )
+    assert main(["diff", str(baseline), manifest, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["unrelated"] == (
+        "The two manifests share no thing, by URL or by source file: are they one "
+        "site's? OLD_MANIFEST is the URL guard's baseline of the language site "
+        "'de' (i18n_subsites): compare it with that site's manifest"
+    )
+    assert main(["diff", str(baseline), manifest, "--gone-urls"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{SITEURL}/hallo.html\n"
+    assert err.startswith("pelican-flattr: diff: The two manifests share no thing")
+    # One thing in common (a site that moved every other): nothing said.
+    two = {"a.md": article("Hello", "Alice"), "c.md": article("Other", "Alice")}
+    both = build(tmp_path / "both", two, **OWNED)
+    capsys.readouterr()
+    assert main(["diff", manifest, str(both / "flattr-manifest.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unrelated"] is None
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
