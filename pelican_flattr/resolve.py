@@ -57,6 +57,7 @@ from .thing import (
     check_pinned_url,
     check_thing_url,
     comparable_host,
+    country_code_slip,
     first_words,
     flattr_category,
     flattr_language,
@@ -762,9 +763,11 @@ def _explicit_language(
         return None, None
     code, region = read_language(explicit)
     if code is None:
+        slip = country_code_slip(explicit)
         raise _FieldError(
             f"metadata '{LANGUAGE}' is {shown_value(explicit)}, which Flattr has no "
             "code for; use one such as en_GB, de_DE or sv_SE"
+            + (slip[0] if slip else "")
         )
     if region is None:
         return code, None
@@ -790,43 +793,15 @@ def language_region_warning(written: str, files: int = 1) -> str:
     )
 
 
-# Countries' codes (ISO 3166) often written for their language's (ISO 639):
-# country -> (language code, language, country, what the code is as a
-# language's, if it is one). Only those whose language Flattr has a code
-# for, and no code Flattr takes as a language ("in" is Indonesian to it).
-_COUNTRY_CODES = {
-    "by": ("be", "Belarusian", "Belarus", None),
-    "cn": ("zh", "Chinese", "China", None),
-    "cz": ("cs", "Czech", "Czechia", None),
-    "dk": ("da", "Danish", "Denmark", None),
-    "ee": ("et", "Estonian", "Estonia", "Ewe"),
-    "gr": ("el", "Greek", "Greece", None),
-    "il": ("he", "Hebrew", "Israel", None),
-    "jp": ("ja", "Japanese", "Japan", None),
-    "kr": ("ko", "Korean", "South Korea", "Kanuri"),
-    "rs": ("sr", "Serbian", "Serbia", None),
-    "se": ("sv", "Swedish", "Sweden", "Northern Sami"),
-    "si": ("sl", "Slovenian", "Slovenia", "Sinhala"),
-    "ua": ("uk", "Ukrainian", "Ukraine", None),
-    "vn": ("vi", "Vietnamese", "Vietnam", None),
-}
-# The language subtag of a language tag, as written ("ua" of "ua-UA").
-_LANGUAGE_SUBTAG = re.compile(r"\s*([A-Za-z]+)")
-
-
 def country_code_hint(lang: str, in_file: bool = True) -> str:
     """What the warning that Flattr has no code for ``lang`` adds when its
     language is a country's code ("jp" for Japan), which Pelican takes as
     written: the language meant, and how to write it, in the file's
     ``Lang:`` (``in_file``) or else ``DEFAULT_LANG``; else ""."""
-    written = _LANGUAGE_SUBTAG.match(lang)
-    if written is None:
+    slip = country_code_slip(lang)
+    if slip is None:
         return ""
-    found = _COUNTRY_CODES.get(written[1].lower())
-    if found is None:
-        return ""
-    code, language, country, also = found
-    also = f" (and {also}'s language code)" if also else ""
+    question, code = slip
     fix = (
         f"write Lang: {code} (or {_LANGUAGE_FIELD}: {code}, for the thing's "
         "language alone)"
@@ -834,10 +809,7 @@ def country_code_hint(lang: str, in_file: bool = True) -> str:
         else f"set DEFAULT_LANG = '{code}' (or FLATTR_LANGUAGE = '{code}', for "
         "the things' language alone)"
     )
-    return (
-        f"; did you mean '{code}' ({language})? '{written[1]}' is {country}'s "
-        f"country code{also}: if so, {fix}"
-    )
+    return f"{question}: if so, {fix}"
 
 
 def _language(

@@ -42,6 +42,7 @@ from .thing import (
     category_choices,
     check_thing_url,
     comparable_host,
+    country_code_slip,
     flattr_category,
     flattr_language,
     holds_lone_surrogate,
@@ -1467,10 +1468,11 @@ def _language(settings: Mapping[str, Any], fatal: list[str]) -> str:
     elif raw_language:
         language = flattr_language(raw_language)
         if language is None:
+            slip = country_code_slip(raw_language)
             fatal.append(
                 f"FLATTR_LANGUAGE is {shown_value(raw_language)}, which Flattr "
                 "has no code for; use a code such as en_GB, de_DE or sv_SE (see "
-                "the README)"
+                "the README)" + (slip[0] if slip else "")
             )
     else:
         # DEFAULT_LANG may name a language Flattr never had; English is then

@@ -377,6 +377,50 @@ def bcp47(code: str) -> str:
     return text.replace("_", "-")
 
 
+# Countries' codes (ISO 3166) often written for their language's (ISO 639):
+# country -> (language code, language, country, what the code is as a
+# language's, if it is one). Only those whose language Flattr has a code
+# for, and no code Flattr takes as a language ("in" is Indonesian to it).
+_COUNTRY_CODES = {
+    "by": ("be", "Belarusian", "Belarus", None),
+    "cn": ("zh", "Chinese", "China", None),
+    "cz": ("cs", "Czech", "Czechia", None),
+    "dk": ("da", "Danish", "Denmark", None),
+    "ee": ("et", "Estonian", "Estonia", "Ewe"),
+    "gr": ("el", "Greek", "Greece", None),
+    "il": ("he", "Hebrew", "Israel", None),
+    "jp": ("ja", "Japanese", "Japan", None),
+    "kr": ("ko", "Korean", "South Korea", "Kanuri"),
+    "rs": ("sr", "Serbian", "Serbia", None),
+    "se": ("sv", "Swedish", "Sweden", "Northern Sami"),
+    "si": ("sl", "Slovenian", "Slovenia", "Sinhala"),
+    "ua": ("uk", "Ukrainian", "Ukraine", None),
+    "vn": ("vi", "Vietnamese", "Vietnam", None),
+}
+# The language subtag of a language tag, as written ("ua" of "ua-UA").
+_LANGUAGE_SUBTAG = re.compile(r"\s*([A-Za-z]+)")
+
+
+def country_code_slip(written: str) -> tuple[str, str] | None:
+    """Where the language of the tag ``written`` is a country's code that
+    Flattr has no language for ("jp" for Japan): the question that a
+    message of its refusal adds ("; did you mean 'ja' (Japanese)? 'jp' is
+    Japan's country code"), and the code meant. Else None."""
+    subtag = _LANGUAGE_SUBTAG.match(written)
+    if subtag is None:
+        return None
+    found = _COUNTRY_CODES.get(subtag[1].lower())
+    if found is None:
+        return None
+    code, language, country, also = found
+    also = f" (and {also}'s language code)" if also else ""
+    return (
+        f"; did you mean '{code}' ({language})? '{subtag[1]}' is {country}'s "
+        f"country code{also}",
+        code,
+    )
+
+
 def html_lang(flattr_code: str) -> str:
     """The BCP 47 tag for a Flattr language code, for HTML ``lang``/og:locale.
 

@@ -1066,6 +1066,31 @@ def test_a_countrys_code_in_default_lang_is_asked_after_in_the_setting(
     )
 
 
+def test_a_countrys_code_in_flattr_language_or_its_field_is_asked_after(
+    site, flattr_log
+):
+    # Lang: jp and DEFAULT_LANG = 'jp' were asked after; FLATTR_LANGUAGE
+    # and the Flattr_language field (which costs the thing its button) not.
+    from pelican_flattr.settings import read_settings
+
+    asked = "; did you mean 'ja' (Japanese)? 'jp' is Japan's country code"
+    settings, problems = read_settings({"FLATTR_LANGUAGE": "jp", "SITEURL": SITEURL})
+    assert settings is None
+    assert problems == [
+        "FLATTR_LANGUAGE is 'jp', which Flattr has no code for; use a code such as "
+        "en_GB, de_DE or sv_SE (see the README)" + asked
+    ]
+    files = {"l.md": article("Some article", "Alice", Flattr_language="jp")}
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    (said,) = [r.getMessage() for r in flattr_log.records if "jp" in r.getMessage()]
+    assert said == (
+        "pelican-flattr: l.md: metadata 'flattr_language' is 'jp', which Flattr "
+        "has no code for; use one such as en_GB, de_DE or sv_SE"
+        + asked
+        + "; it gets no Flattr button"
+    )
+
+
 def test_default_language_follows_default_lang(site):
     output = site(
         {"a.md": article("Ett svenskt inlägg", "Alice")},
