@@ -569,12 +569,19 @@ def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -
     other = attaching.url_elsewhere.get(content_thing.url, source)
     if other == source:
         return False
+    # Named as the settings file writes it: a language's site inherits
+    # the main site's FLATTR_SITEURL, the likely cause.
+    setting = (
+        f"{build.language_label(build.current.pelican)}['FLATTR_SITEURL']"
+        if build.outer_builds
+        else "FLATTR_SITEURL"
+    )
     build.report(
-        f"{source}: its thing URL {content_thing.url} is already the "
-        f"thing of {other} in another site of this build "
+        f"{build.site_label()}{source}: its thing URL {content_thing.url} is "
+        f"already the thing of {other} in another site of this build "
         "(i18n_subsites); Flattr keeps one thing per URL, so it gets "
         "no Flattr button: give this language's site a FLATTR_SITEURL "
-        "of its own, or pin a different flattr_url"
+        f"of its own ({setting}), or pin a different flattr_url"
     )
     return True
 

@@ -2170,10 +2170,14 @@ def test_a_language_site_beside_the_main_ones_path_gets_no_dotted_thing_url(
     )
     (said,) = built.messages
     assert said.startswith(
-        "pelican-flattr: hallo.md: its thing URL https://example.org/blog/hello.html "
-        "is already the thing of hello.md in another site of this build"
+        "pelican-flattr: I18N_SUBSITES['de']: hallo.md: its thing URL "
+        "https://example.org/blog/hello.html is already the thing of hello.md in "
+        "another site of this build"
     )
-    assert "give this language's site a FLATTR_SITEURL of its own" in said
+    assert (
+        "give this language's site a FLATTR_SITEURL of its own "
+        "(I18N_SUBSITES['de']['FLATTR_SITEURL'])"
+    ) in said
     assert manifest_things(tmp_path / "output" / "de") == {}
 
 

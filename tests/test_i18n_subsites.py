@@ -3065,10 +3065,11 @@ def test_a_translation_pays_the_originals_author_by_its_owner_not_its_url(
     }
     built = i18n_build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice", "Bernd": "b"})
     assert built.messages == [
-        f"pelican-flattr: post-de.md: its thing URL {SITEURL}/post.html is already "
-        "the thing of post.md in another site of this build (i18n_subsites); "
-        "Flattr keeps one thing per URL, so it gets no Flattr button: give this "
-        "language's site a FLATTR_SITEURL of its own, or pin a different flattr_url"
+        f"pelican-flattr: I18N_SUBSITES['de']: post-de.md: its thing URL "
+        f"{SITEURL}/post.html is already the thing of post.md in another site of "
+        "this build (i18n_subsites); Flattr keeps one thing per URL, so it gets no "
+        "Flattr button: give this language's site a FLATTR_SITEURL of its own "
+        "(I18N_SUBSITES['de']['FLATTR_SITEURL']), or pin a different flattr_url"
     ]
     output = tmp_path / "output"
     _shows_thing(output, "post.md", f"{SITEURL}/post.html", "alice")
