@@ -3488,3 +3488,27 @@ def test_a_languages_own_key_spelt_as_another_sites_author_is_no_typo(tmp_path):
         "author of this site (by name or slug); check its spelling, or remove it "
         "if the author has no content left"
     ]
+
+
+def test_the_bundled_themes_feed_links_lead_to_each_languages_feeds(tmp_path):
+    # i18n_subsites gives a language's site the main site's FEED_DOMAIN:
+    # the theme linked /feeds/bernd.atom.xml from /de/author/bernd.html,
+    # where that site writes /de/feeds/bernd.atom.xml.
+    from conftest import ROOT
+
+    built = i18n_build(tmp_path, FILES, **dict(SETTINGS, THEME=str(ROOT / "theme")))
+    assert built.status == 0, built.messages
+    output = tmp_path / "output"
+    checked = 0
+    for site in ("", "de", "fr"):
+        pages = [output / site / "index.html", *(output / site).glob("author/*.html")]
+        for path in pages:
+            soup = page_as_browsers_read_it(path)
+            for link in soup.find_all("link", rel="alternate", type=True):
+                if "xml" not in link["type"]:
+                    continue
+                assert link["href"].startswith(f"{SITEURL}/{site}".rstrip("/") + "/")
+                feed = output / link["href"].removeprefix(SITEURL + "/")
+                assert feed.is_file(), (path, link["href"])
+                checked += 1
+    assert checked > 10
