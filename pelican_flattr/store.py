@@ -562,6 +562,10 @@ def sqlite_problem(path: Path, error: sqlite3.Error, *, writing: bool = True) ->
             f"{RESTORE}"
         )
     if "database is locked" in text:
+        if is_empty_file(path):
+            # Emptied under a running receiver (`> store`, a copytruncate):
+            # SQLite reads the -shm left beside it as a lock nobody holds.
+            return f"is {EMPTY_FILE}"
         # Not damage: another program (a receiver, verify, the sqlite3
         # shell) held it locked past the busy timeout.
         return (

@@ -2589,6 +2589,21 @@ def test_a_store_locked_past_the_busy_timeout_gets_503(tmp_path, caplog, monkeyp
     assert delivered_to(app, "after the lock") == "200 OK"
 
 
+def test_a_store_emptied_while_the_receiver_runs_is_said_to_be_empty(tmp_path):
+    # A stray `> store.sqlite3`, or a log rotation's copytruncate, under a
+    # running receiver: SQLite reads the -shm left beside it as a lock, and
+    # every delivery got 503, logged as a store "locked by another program"
+    # that no program held (seen with `pelican-flattr webhook serve`).
+    from pelican_flattr.store import EMPTY_FILE, sqlite_problem
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    locked = sqlite3.OperationalError("database is locked")
+    assert sqlite_problem(store, locked).startswith("locked by another program")
+    store.write_bytes(b"")
+    assert sqlite_problem(store, locked) == f"is {EMPTY_FILE}"
+
+
 def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeypatch):
     from pelican_flattr import webhook_receiver
 
