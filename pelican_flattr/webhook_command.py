@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -704,8 +705,14 @@ def _say(line: str, level: int = logging.INFO) -> None:
     in closed (SIGHUP) must not end its stop before the requests it
     received are answered."""
     priority = terminal.journal_priority(level) if terminal.stderr_is_journal() else ""
+    # Stamped as the log lines are: in a log file kept a month, "stopped"
+    # and "listening on" told of a restart, not when.
+    now = datetime.now(timezone.utc)
+    stamp = f"{now:%Y-%m-%dT%H:%M:%S}.{now.microsecond // 1000:03d}Z"
+    level_name = logging.getLevelName(level)
+    text = f"{priority}{stamp} {level_name} pelican-flattr webhook: {line}"
     with contextlib.suppress(OSError):
-        print(f"{priority}pelican-flattr webhook: {line}", file=sys.stderr, flush=True)
+        print(text, file=sys.stderr, flush=True)
 
 
 def _requests(count: int) -> str:

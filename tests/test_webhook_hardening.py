@@ -37,6 +37,7 @@ from webhook_server import (
     make_database,
     make_store_of_schema_version_1,
     tables_of,
+    unstamped,
 )
 
 from pelican_flattr.cli import main
@@ -2517,7 +2518,7 @@ def test_serve_says_that_an_empty_file_was_taken_for_a_new_store(
         assert main(["webhook", "serve", "--store", str(store), "--port", "0"]) == 0
         err = capsys.readouterr().err
         assert f"(store {store})\n" in err  # the start line as for any store
-        said.append([line for line in err.splitlines() if "0 bytes" in line])
+        said.append([line for line in unstamped(err).splitlines() if "0 bytes" in line])
     assert said == [
         [
             f"pelican-flattr webhook: store {store} was an empty file (0 bytes), "
@@ -2773,9 +2774,11 @@ def test_serve_under_systemd_gives_journald_each_lines_priority(tmp_path, monkey
     # serve's own lines too, which were "info" whatever they said: a
     # warning of an empty store, or of deliveries dropped as it stopped.
     assert re.search(
-        rf"^<4>pelican-flattr webhook: store {store} was an empty file", text, re.M
+        rf"^<4>\S+Z WARNING pelican-flattr webhook: store {store} was an empty file",
+        text,
+        re.M,
     ), text
-    assert "<6>pelican-flattr webhook: stopped\n" in text
+    assert re.search(r"^<6>\S+Z INFO pelican-flattr webhook: stopped$", text, re.M)
     assert all(re.match(r"<[0-7]>", line) for line in text.splitlines()), text
 
 

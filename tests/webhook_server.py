@@ -25,6 +25,17 @@ PENDING = {
 }
 
 
+# The time and level serve's own lines start with, after a journald
+# priority: "2026-12-06T01:33:35.123Z WARNING ".
+_STAMP = re.compile(r"^(<[0-7]>)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [A-Z]+ ", re.M)
+
+
+def unstamped(text: str) -> str:
+    """``text``, lines of ``serve``'s stderr, without each line's time and
+    level (a journald priority kept)."""
+    return _STAMP.sub(r"\1", text)
+
+
 class ReceiverProcess:
     """``pelican-flattr webhook serve`` on a free port; its log in a file."""
 
