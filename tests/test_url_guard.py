@@ -3208,6 +3208,30 @@ def test_diff_takes_a_rename_the_file_system_finds_by_its_old_name_for_a_move(
     assert report["moved"] == [{"source": old_name, "url": OLD, "to": new_name}]
 
 
+@pytest.mark.parametrize("source", [".", "pages", "../old.json", "/etc/hostname"])
+def test_diff_takes_no_folder_nor_file_outside_the_content_for_a_source(
+    tmp_path, capsys, source
+):
+    # An old manifest edited so that a source names a folder, or a file
+    # outside the content folder, was "still there" (a no thing row), and
+    # --gone-urls left its URL out.
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "pages").mkdir()
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    for thing in document["things"]:
+        if thing["source"] == "a.md":
+            thing["source"] = source
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(document), encoding="utf-8")
+    (tmp_path / "content" / "a.md").unlink()
+    new = str(build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS))
+    content = str(tmp_path / "content")
+    capsys.readouterr()
+    arguments = ["diff", str(old), f"{new}/flattr-manifest.json", "--content", content]
+    assert main([*arguments, "--gone-urls"]) == 0
+    assert capsys.readouterr().out == f"{OLD}\n"
+
+
 def test_diff_checks_the_content_folder_as_the_guard_does(
     tmp_path, capsys, monkeypatch
 ):
