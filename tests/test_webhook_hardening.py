@@ -2605,6 +2605,21 @@ def test_a_store_emptied_while_the_receiver_runs_is_said_to_be_empty(tmp_path):
     assert sqlite_problem(store, locked) == f"is {EMPTY_FILE}"
 
 
+@pytest.mark.parametrize(
+    "event",
+    [TOKEN[:-1] + ("x" if TOKEN[-1] != "x" else "y"), f"leak{TOKEN}", TOKEN[:30]],
+)
+def test_an_event_named_with_a_piece_of_the_token_logs_none_of_it(app, caplog, event):
+    # Answered and stored as "***", it was logged with the token replaced
+    # only where whole: one character off, 42 of its 43 characters showed.
+    caplog.set_level(logging.INFO, logger="pelican_flattr.webhook")
+    answer = call_app(app, urlencode({"_event": event}).encode())
+    assert answer == ("202 Accepted", {"status": "ignored", "event": "***"})
+    line = logged(caplog)[-1]
+    assert " 202 *** " in line, line
+    assert TOKEN[:8].lower() not in line.lower() and TOKEN[-8:].lower() not in line
+
+
 def test_a_delivery_that_failed_unexpectedly_logs_its_event(app, caplog, monkeypatch):
     from pelican_flattr import webhook_receiver
 
