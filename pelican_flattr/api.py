@@ -666,6 +666,13 @@ class FlattrClient:
                 # proxy, not to Flattr.
                 raise CouldNotReachFlattr(self._proxy_refused(error)) from None
             except httpx.HTTPError as error:
+                if _unreadable_redirect(error):
+                    # httpx reads the Location of a redirect it does not
+                    # follow too: the server answered, and is not Flattr.
+                    raise CouldNotReachFlattr(
+                        f"{where} redirected (to a Location that is no URL), "
+                        "which Flattr's API never does: check the API base URL"
+                    ) from None
                 # "Server disconnected without sending a response." ends
                 # with a stop, before the hint's "; ".
                 reason = (self._clean(str(error)) or type(error).__name__).rstrip(".")
@@ -1094,6 +1101,13 @@ def _tls_failed(error: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def _unreadable_redirect(error: httpx.HTTPError) -> bool:
+    """Whether ``error`` is httpx's refusal of a redirect's Location."""
+    return isinstance(error, httpx.RemoteProtocolError) and str(error).startswith(
+        "Invalid URL in location header"
+    )
 
 
 def _connection_dropped(error: httpx.HTTPError) -> bool:

@@ -55,6 +55,7 @@ RAW_MODES = (
     "redirect",
     "redirect_json",
     "redirect_echo",
+    "redirect_invalid",
     "rate_limited_without_reset",
     "too_many_requests",
     "too_many_requests_without_reset",
@@ -431,6 +432,12 @@ class FlattrApiStub:
                 b"https://elsewhere.example/?email=carol%40example.org&tok="
                 + token.encode()
                 + b"\r\nContent-Length: 0\r\n\r\n"
+            )
+        elif mode == "redirect_invalid":
+            # A Location no URL parser takes (an escape, a space).
+            out.sendall(
+                b"HTTP/1.1 302 Found\r\nConnection: close\r\n"
+                b"Location: https://else\x1bwhere example/\r\nContent-Length: 0\r\n\r\n"
             )
         elif mode == "redirect_json":
             out.sendall(

@@ -891,6 +891,21 @@ def test_a_redirect_with_a_json_body_stops_the_batch(stub, capsys, tmp_path):
     assert stub.identities() == ["partner:ns:1"]
 
 
+def test_a_redirect_to_no_url_is_said_as_a_redirect(stub, capsys):
+    # httpx reads the Location of any redirect, followed or not: one it
+    # cannot read was said to be a failed connection ("check that the
+    # server runs"), where the server had answered.
+    stub.script("redirect_invalid")
+    status, out, _ = run(capsys, "--identity", "partner:ns:1", "--api-url", stub.url)
+    assert status == verify.EXIT_UNREACHABLE
+    text = " ".join(out.split())
+    assert (
+        "redirected (to a Location that is no URL), which Flattr's API never " in text
+    )
+    assert "does: check the API base URL" in text
+    assert "connection" not in text and "\x1b" not in out
+
+
 def test_a_403_then_the_batch_waits_and_succeeds(stub, clock, capsys, tmp_path):
     rows = [
         ("alice", "partner:ns:1"),
