@@ -285,19 +285,22 @@ class UrlChange:
                 "written another way. Flattr keys a thing on its exact URL, so it "
                 f"takes that for another thing{accept}"
             )
-        language = self._old_language()
-        if language is not None:
-            # Not its slug: 'Slug: post-de' would unlink it from its
-            # translations, and keep the language code in a URL of another.
-            return (
-                f"its old URL held the language code {language!r} beside its "
-                "slug, as Pelican's *_LANG_URL settings write a language other "
-                f"than DEFAULT_LANG: {self.source}'s Lang or DEFAULT_LANG "
-                "changed; put back the one that changed to keep its page and its "
-                f"thing at the old URL. Or {self._pin()} to keep only its thing "
-                f"at the old URL{redirect}{accept}"
-            )
         old_slug = self._old_slug()
+        language = self._old_language() if old_slug is not None else None
+        if language is not None:
+            # Which changed is not known here: "post-it" retitled "post" is
+            # a slug, "post-de" a Lang removed, whose 'Slug: post-de' would
+            # unlink the page from its translations. Both said, that first.
+            return (
+                f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
+                f"holds the language code {language!r} after its slug, as "
+                "Pelican's *_LANG_URL settings write a language other than "
+                "DEFAULT_LANG), put back the one that changed. If only its slug "
+                "changed, give it its old slug back with "
+                f"{_field_line(self.source, 'Slug', old_slug)}. Either keeps its "
+                f"page and its thing at the old URL. Or {self._pin()} to keep "
+                f"only its thing at the old URL{redirect}{accept}"
+            )
         if old_slug is not None:
             return (
                 f"give {self.source} its old slug back with "
@@ -367,30 +370,22 @@ class UrlChange:
     def _old_slug(self) -> str | None:
         """The slug the source had, when the new URL is a prefix, its slug
         now (``slug``) and a suffix, and the old one the same prefix, a
-        plausible slug and the same suffix; else None. None too where the
-        old one is the slug with a language code (``_old_language``)."""
+        plausible slug and the same suffix; else None."""
         was = self._old_part()
-        if was is None or self._old_language() is not None:
-            return None
-        return was if _SLUG.fullmatch(was) else None
+        return was if was is not None and _SLUG.fullmatch(was) else None
 
     def _old_language(self) -> str | None:
-        """The language code the old URL held beside the slug, as
-        ``{slug}-{lang}`` (Pelican's ARTICLE_LANG_URL and PAGE_LANG_URL) or
-        ``{lang}-{slug}``, where the URL now holds the slug alone: the
-        content's ``Lang`` or ``DEFAULT_LANG`` changed, not its slug. A code
-        is one Flattr has a language for (``de``, ``pt_BR``), not any word
-        ("post-old" was a slug)."""
+        """The language code the old URL held after the slug, as
+        ``{slug}-{lang}`` (Pelican's ARTICLE_LANG_URL and PAGE_LANG_URL),
+        where the URL now holds the slug alone: the content's ``Lang`` or
+        ``DEFAULT_LANG`` may have changed, not its slug. A code is one
+        Flattr has a language for (``de``, ``pt_BR``), not any word
+        ("post-old" was a slug); None else."""
         was, slug = self._old_part(), self.slug
-        if was is None or not slug:
+        if was is None or not slug or not was.startswith(f"{slug}-"):
             return None
-        for code in (
-            was.removeprefix(f"{slug}-") if was.startswith(f"{slug}-") else "",
-            was.removesuffix(f"-{slug}") if was.endswith(f"-{slug}") else "",
-        ):
-            if code and flattr_language(code) is not None:
-                return code
-        return None
+        code = was.removeprefix(f"{slug}-")
+        return code if flattr_language(code) is not None else None
 
     def _old_part(self) -> str | None:
         """What stands in the old URL where the new one has the slug, when
