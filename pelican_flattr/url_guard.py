@@ -1718,11 +1718,11 @@ def in_folder(folder: str) -> Callable[[str, str | None], bool]:
 
 
 def _exists_in(folder: str, source: str, taken_by: str | None = None) -> bool:
-    # A content file, inside the folder: an old manifest edited to name
-    # ".", "pages" or "../../etc/passwd" named no file of the site still
-    # there, and diff left its URL out of --gone-urls.
-    parts = source.replace(os.sep, "/").split("/")
-    if os.path.isabs(source) or ".." in parts:
+    # A content file: an old manifest edited to name ".", "pages" or
+    # "/etc/passwd" named no file of the site still there, and diff left
+    # its URL out of --gone-urls. Not one inside the folder alone: Pelican
+    # names a file of ARTICLE_PATHS' "../shared" so.
+    if os.path.isabs(source):
         return False
     path = os.path.join(folder, source)
     if not os.path.isfile(path):

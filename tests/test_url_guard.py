@@ -3213,13 +3213,12 @@ def test_diff_takes_a_rename_the_file_system_finds_by_its_old_name_for_a_move(
     assert report["moved"] == [{"source": old_name, "url": OLD, "to": new_name}]
 
 
-@pytest.mark.parametrize("source", [".", "pages", "../old.json", "/etc/hostname"])
-def test_diff_takes_no_folder_nor_file_outside_the_content_for_a_source(
-    tmp_path, capsys, source
-):
+@pytest.mark.parametrize("source", [".", "pages", "/etc/hostname"])
+def test_diff_takes_no_folder_nor_absolute_path_for_a_source(tmp_path, capsys, source):
     # An old manifest edited so that a source names a folder, or a file
-    # outside the content folder, was "still there" (a no thing row), and
-    # --gone-urls left its URL out.
+    # by its absolute path, was "still there" (a no thing row), and
+    # --gone-urls left its URL out. (A file of ARTICLE_PATHS' "../shared"
+    # is named "../shared/a.md": still there, as the next test has it.)
     output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     (tmp_path / "content" / "pages").mkdir()
     document = json.loads((output / "flattr-manifest.json").read_text())
@@ -3235,6 +3234,23 @@ def test_diff_takes_no_folder_nor_file_outside_the_content_for_a_source(
     arguments = ["diff", str(old), f"{new}/flattr-manifest.json", "--content", content]
     assert main([*arguments, "--gone-urls"]) == 0
     assert capsys.readouterr().out == f"{OLD}\n"
+
+
+def test_a_draft_in_an_article_path_outside_path_is_still_there(tmp_path, flattr_log):
+    # ARTICLE_PATHS' "../shared" names its files "../shared/s.md": refused as
+    # outside the content folder, such a draft was said to be gone, and its
+    # URL listed for FLATTR_ACCEPT_URL_CHANGES, its flattrs lost once it was
+    # published again.
+    shared = tmp_path / "shared" / "s.md"
+    shared.parent.mkdir()
+    paths = {"ARTICLE_PATHS": [".", "../shared"], "FLATTR_AUTHORS": AUTHORS}
+    shared.write_text(article("Shared post", "Alice"), encoding="utf-8")
+    build(tmp_path, {}, **paths)
+    shared.write_text(article("Shared post", "Alice", Status="draft"), encoding="utf-8")
+    build(tmp_path, {}, **paths)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: ../shared/s.md: "), line
+    assert "is a draft: publish it" in line and "gone" not in line, line
 
 
 def test_diff_checks_the_content_folder_as_the_guard_does(
