@@ -866,10 +866,8 @@ def _summary_text(content: Any, settings: FlattrSettings) -> str:
     limit = settings.summary_max_length
     if limit is None:
         return strip_html(raw)
-    words = first_words(raw, limit)
-    if len(words) > limit:
-        return " ".join(words[:limit]) + " …"
-    return " ".join(words)
+    shown, more = first_words(raw, limit)
+    return f"{shown} …" if more else shown
 
 
 def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:

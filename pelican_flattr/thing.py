@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import ipaddress
+import itertools
 import re
 import string
 import unicodedata
@@ -517,21 +518,13 @@ _HOLDS_KEPT_SPACE = re.compile(f"[{_KEPT_SPACES}]")
 _FOLDED_SPACES = re.compile(f"[^\\S{_KEPT_SPACES}]+")
 
 
-def split_words(text: str, maxsplit: int = -1) -> list[str]:
-    """``text.split(None, maxsplit)``, split at whitespace as HTML folds it:
-    a no-break or ideographic space inside a word stays in it (ends are
-    trimmed of both). One ``isascii()`` for the usual text, one search for
-    the rest."""
-    if text.isascii() or _HOLDS_KEPT_SPACE.search(text) is None:
-        return text.split(None, maxsplit)
-    text = _FOLDED_SPACES.sub(" ", text).strip()
-    return text.split(" ", maxsplit) if text else []
-
-
 def fold_spaces(text: str) -> str:
     """``text``'s runs of whitespace one space each, ends trimmed, as HTML
-    folds them (``split_words``)."""
-    return " ".join(split_words(text))
+    folds them: a no-break or ideographic space that alone parts two words
+    stays. One ``isascii()`` for the usual text, one search for the rest."""
+    if text.isascii() or _HOLDS_KEPT_SPACE.search(text) is None:
+        return " ".join(text.split())
+    return _FOLDED_SPACES.sub(" ", text).strip()
 
 
 def strip_html(text: str, keep_breaks: bool = False) -> str:
@@ -557,8 +550,11 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
 _UNSAFE_TO_CUT = re.compile(r"<(?:!--|(?ai:script|style|template))")
 
 
-def first_words(text: str, count: int) -> list[str]:
-    """``strip_html(text).split()[:count + 1]``, stripping only what it needs.
+def first_words(text: str, count: int) -> tuple[str, bool]:
+    """The first ``count`` words of ``strip_html(text)``, and whether more
+    follow: counted as ``str.split()`` parts them, as Pelican counts a
+    summary's (a no-break space parts "10 km" too), and joined by the space
+    a browser shows between them (``_shown``). Stripping only what it needs.
 
     A summary of 50 words rarely needs more than the first kilobyte of an
     article, and stripping the whole of every article was a measurable
@@ -573,12 +569,34 @@ def first_words(text: str, count: int) -> list[str]:
         prefix = text[: text.rfind(">", 0, size) + 1]
         if _UNSAFE_TO_CUT.search(prefix):
             break
+        plain = _tag_free_text(prefix)
         # count + 1 words, each followed by whitespace, and the rest.
-        words = split_words(_tag_free_text(prefix), count + 1)
+        words = plain.split(None, count + 1)
         if len(words) == count + 2:
-            return words[: count + 1]
+            return _shown(plain, words, count), True
         size *= 4
-    return split_words(_html_text(text))[: count + 1]
+    plain = _html_text(text)
+    words = plain.split(None, count)  # the last, past count, is the rest
+    return _shown(plain, words, count), len(words) > count
+
+
+# A word, and the whitespace after it, as str.split() parts them.
+_WORD = re.compile(r"(\S+)(\s*)")
+_ONLY_KEPT_SPACES = re.compile(f"[{_KEPT_SPACES}]+")
+
+
+def _shown(plain: str, words: list[str], count: int) -> str:
+    """The first ``count`` of ``words`` (``plain`` as ``str.split()`` parts
+    it) joined as a browser shows them: by a space, or by the no-break or
+    ideographic spaces alone that part them ("10 km", 「入門」　二). One
+    ``isascii()`` for the usual text."""
+    if plain.isascii() or _HOLDS_KEPT_SPACE.search(plain) is None:
+        return " ".join(words[:count])
+    pieces = []
+    for found in itertools.islice(_WORD.finditer(plain), count):
+        word, space = found.groups()
+        pieces.append(word + (space if _ONLY_KEPT_SPACES.fullmatch(space) else " "))
+    return "".join(pieces).rstrip()
 
 
 _ELLIPSIS = "…"

@@ -5022,3 +5022,15 @@ def test_a_build_that_ignores_the_cache_forgets_a_deleted_file(tmp_path):
     assert "Dora Departed" in cached()
     assert run_pelican(content, output, *caching, "--ignore-cache").returncode == 0
     assert "Dora Departed" not in cached() and "Alice stays" in cached()
+
+
+def test_a_description_cut_counts_words_as_pelicans_summary_does(site):
+    # A no-break space parts words for Pelican's summary ("10 km" is two):
+    # counted as one, the description ran a word past the summary.
+    body = "Il fait 10\u00a0km et 20\u00a0km par jour, tous les jours de la semaine."
+    output = site(
+        {"a.md": article("Le vélo au quotidien", "Alice", body)},
+        FLATTR_AUTHORS=AUTHORS,
+        SUMMARY_MAX_LENGTH=4,
+    )
+    assert manifest_things(output)["a.md"]["description"] == "Il fait 10\u00a0km …"
