@@ -757,22 +757,22 @@ def store_pending_click(
 
 
 OTHER_OWNER = (
-    "another owner than its thing's other deliveries name: pending counts the "
+    "an owner other than its thing's until now: pending counts the "
     "thing under the owner of its highest total"
 )
 
 
 def _names_other_owner(connection: sqlite3.Connection, event: PendingClick) -> bool:
-    """Whether another delivery stored of ``event``'s thing names another
-    owner (one look up the primary key's thing_id)."""
-    return (
-        connection.execute(
-            "SELECT 1 FROM pending_flattrs WHERE thing_id = ? AND thing_owner_id != ?"
-            " LIMIT 1",
-            (event.thing_id, event.thing_owner_id),
-        ).fetchone()
-        is not None
-    )
+    """Whether ``event``, just stored, names another owner than the
+    delivery of its thing's highest total before it, the owner pending
+    counted the thing under (one look down the primary key): said once at
+    an owner change, not again with every flattr after it."""
+    row = connection.execute(
+        "SELECT thing_owner_id FROM pending_flattrs WHERE thing_id = ? "
+        "AND thing_clicks_total != ? ORDER BY thing_clicks_total DESC LIMIT 1",
+        (event.thing_id, event.thing_clicks_total),
+    ).fetchone()
+    return row is not None and row[0] != event.thing_owner_id
 
 
 def _differences(connection: sqlite3.Connection, event: PendingClick) -> list[str]:

@@ -2961,25 +2961,23 @@ def test_a_body_refused_for_its_charset_is_named_as_that_charset_reads_it(app, c
 def test_a_delivery_that_names_another_owner_of_its_thing_is_a_warning(app, caplog):
     # Stored as any other, it was logged "stored" at INFO: the thing then
     # counted under both owners in pending, its flattrs twice.
-    moved = dict(PENDING, thing_owner_id="partner:comm:1", thing_clicks_total="4")
-    again = dict(PENDING, thing_clicks_total="5")
-    for delivery in (PENDING, moved, again):
+    # Said at each change of owner, not with every flattr after one.
+    owners = ["twitter:user:id:783214", "partner:comm:1", "partner:comm:1"]
+    owners += ["twitter:user:id:783214", "twitter:user:id:783214"]
+    for total, owner in enumerate(owners, 3):
+        delivery = dict(PENDING, thing_owner_id=owner, thing_clicks_total=str(total))
         assert call_app(app, urlencode(delivery).encode()) == (
             "200 OK",
             {"status": "stored"},
         )
-    first, second, third = caplog.records[-3:]
+    records = caplog.records[-5:]
+    levels = [record.levelname for record in records]
+    assert levels == ["INFO", "WARNING", "INFO", "WARNING", "INFO"]
     assert (
-        first.levelname == "INFO"
-        and "owner" not in first.getMessage().split(" thing_id=")[0]
-    )
-    for record in (second, third):
-        assert record.levelname == "WARNING"
-        assert (
-            " 200 pendingclickcreate stored (another owner than its thing's "
-            "other deliveries name: pending counts the thing under the owner of "
-            "its highest total) "
-        ) in record.getMessage()
+        " 200 pendingclickcreate stored (an owner other than its thing's until "
+        "now: pending counts the thing under the owner of "
+        "its highest total) "
+    ) in records[1].getMessage()
 
 
 def test_a_repeat_of_a_delivery_whose_claim_url_was_edited_to_bytes_is_answered(
