@@ -412,16 +412,17 @@ def _unrelated(old: list[Entry], new: list[Entry], old_path: str) -> str | None:
     if any(e["url"] in urls or e["source"] in sources for e in new):
         return None
     language = baseline_language(Path(old_path))
-    whose = (
-        f"OLD_MANIFEST is the URL guard's baseline of the language site "
-        f"{language!r} (i18n_subsites): compare it with that site's manifest"
-        if language is not None
-        else "check that both are one site's (with i18n_subsites, each "
-        "language's site has its own manifest and baseline)"
-    )
+    if language is not None:
+        return (
+            "The two manifests share no thing, by URL or by source file: "
+            "OLD_MANIFEST is the URL guard's baseline of the language site "
+            f"{language!r} (i18n_subsites); compare it with that site's manifest"
+        )
     return (
-        "The two manifests share no thing, by URL or by source file: are they "
-        f"one site's? {whose}"
+        "The two manifests share no thing, by URL or by source file: if they "
+        "are two sites' (with i18n_subsites, each language's site has its own "
+        "manifest and baseline), compare each with its own; if one site moved "
+        "and renamed every file, the rows say what to do"
     )
 
 

@@ -4703,15 +4703,16 @@ def test_diff_of_two_sites_manifests_says_they_share_nothing(tmp_path, capsys):
     assert main(["diff", str(german / "flattr-manifest.json"), manifest]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-2] == (
-        "The two manifests share no thing, by URL or by source file: are they one "
-        "site's? check that both are one site's (with i18n_subsites, each "
-        "language's site has its own manifest and baseline)"
+        "The two manifests share no thing, by URL or by source file: if they are "
+        "two sites' (with i18n_subsites, each language's site has its own manifest "
+        "and baseline), compare each with its own; if one site moved and renamed "
+        "every file, the rows say what to do"
     )
     assert main(["diff", str(baseline), manifest, "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["unrelated"] == (
-        "The two manifests share no thing, by URL or by source file: are they one "
-        "site's? OLD_MANIFEST is the URL guard's baseline of the language site "
-        "'de' (i18n_subsites): compare it with that site's manifest"
+        "The two manifests share no thing, by URL or by source file: OLD_MANIFEST "
+        "is the URL guard's baseline of the language site 'de' (i18n_subsites); "
+        "compare it with that site's manifest"
     )
     assert main(["diff", str(baseline), manifest, "--gone-urls"]) == 0
     out, err = capsys.readouterr()
