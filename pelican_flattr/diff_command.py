@@ -328,6 +328,8 @@ def _copy_stream(name: str, copy: Path) -> int:
     then refuses as it refuses such a file. A named pipe nobody writes to
     is waited on, as ``cat`` waits (Ctrl-C ends the wait)."""
     size = 0
+    if name == "-" and sys.stdin is None:  # started with it closed (<&-)
+        raise _Refused("standard input is closed: nothing can be read from it")
     with contextlib.ExitStack() as stack:
         source = (
             sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb"))

@@ -50,6 +50,13 @@ class BaselineGivenError(ManifestError):
     side."""
 
 
+def json_problem(error: ValueError) -> str:
+    """What json's ``error`` says, for the operator of a file: of an
+    integer too long, without Python's advice to raise the limit
+    (``sys.set_int_max_str_digits()``), which is for a program's author."""
+    return str(error).split("; use sys.set_int_max_str_digits()")[0]
+
+
 def portable_path(name: str) -> str:
     """``name`` (a path Python read from the file system) as text that can
     be written as UTF-8: a byte that is not UTF-8, which Python keeps as a
@@ -654,7 +661,12 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
                 f"({path / MANIFEST_NAME})"
             )
         if not path.is_file():  # a FIFO would be waited on for ever
-            what = "no such manifest" if not path.exists() else "not a regular file"
+            if path.exists():
+                what = "not a regular file"
+            elif path.is_symlink():  # to nothing, or a loop of links
+                what = "a symbolic link that leads to no file"
+            else:
+                what = "no such manifest"
             raise ManifestError(f"{path}: {what}")
         # "utf-8-sig": a manifest saved by an editor may open with a byte
         # order mark, which json refuses.
@@ -664,7 +676,8 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
     try:
         document = json.loads(text)
     except ValueError as error:  # broken JSON, or an integer of 5,000 digits
-        raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
+        said = json_problem(error)
+        raise ManifestError(f"{path}: not a readable JSON manifest ({said})") from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise ManifestError(
             f"{path}: not a readable JSON manifest (nested too deep)"

@@ -212,7 +212,10 @@ def load_baseline(
         raise BaselineUnreadable(path, error) from None
     # ValueError: broken JSON, or an integer of 5,000 digits.
     except (UnicodeDecodeError, ValueError) as error:
-        raise BaselineError(f"{path}: not a readable baseline ({error})") from None
+        from .manifest import json_problem  # only for a damaged baseline
+
+        said = json_problem(error)  # a UnicodeDecodeError is a ValueError
+        raise BaselineError(f"{path}: not a readable baseline ({said})") from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise BaselineError(
             f"{path}: not a readable baseline (nested too deep)"

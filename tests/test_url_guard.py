@@ -4726,6 +4726,43 @@ def test_diff_of_two_sites_manifests_says_they_share_nothing(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["unrelated"] is None
 
 
+def test_diff_says_a_link_loop_a_long_integer_and_a_closed_stdin_plainly(
+    tmp_path, capsys
+):
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = str(output / "flattr-manifest.json")
+    capsys.readouterr()
+    # A loop of links was "no such manifest", where a file of that name is.
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    assert main(["diff", str(loop), manifest]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {loop}: a symbolic link that leads to no file\n"
+    )
+    # Python's advice to its programmers, sys.set_int_max_str_digits(), is
+    # none for an operator.
+    long = tmp_path / "long.json"
+    long.write_text('{"schema_version": ' + "9" * 5000 + "}", encoding="utf-8")
+    for old in (long, tmp_path.joinpath(*BASELINE)):
+        if old != long:
+            text = old.read_text(encoding="utf-8")
+            old.write_text(text.replace(": 1,", ": " + "9" * 5000 + ",", 1))
+        assert main(["diff", str(old), manifest]) == 2
+        err = capsys.readouterr().err
+        assert "value has 5000 digits)" in err and "sys." not in err, err
+    # Started with stdin closed (<&-): a traceback, the bug's exit 70.
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from pelican_flattr.cli import main; "
+         "raise SystemExit(main(sys.argv[1:]))", "diff", "-", manifest],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env=child_env(), preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert (run.returncode, run.stderr) == (
+        2,
+        "pelican-flattr: standard input is closed: nothing can be read from it\n",
+    )
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
