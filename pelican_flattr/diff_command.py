@@ -347,7 +347,7 @@ def _may_start_json(chunk: bytes, size: int) -> bool:
     """Whether a stream whose first ``size`` bytes ended with ``chunk`` may
     still be a manifest: past its first chunk, yes; of that, when what
     follows a BOM and white space is "{" (or nothing yet)."""
-    if size != len(chunk):
+    if size != len(chunk) or b"\xef\xbb\xbf".startswith(chunk):  # a BOM cut short
         return True
     start = chunk.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     return start[:1] in (b"", b"{")

@@ -177,8 +177,8 @@ class _Delivery:
     # The fields in which a duplicate differs from the event stored: a
     # retry differs in none, another sender's delivery may.
     differs: list[str] = field(default_factory=list)
-    # Whether a delivery stored names another owner than the thing's other
-    # deliveries do: its owner changed at Flattr, or a sender erred.
+    # Whether a delivery stored names another owner than the thing had
+    # (``_names_other_owner``): its owner changed at Flattr, or a sender erred.
     other_owner: bool = False
 
 
@@ -764,9 +764,9 @@ OTHER_OWNER = (
 
 def _names_other_owner(connection: sqlite3.Connection, event: PendingClick) -> bool:
     """Whether ``event``, just stored, names another owner than the
-    delivery of its thing's highest total before it, the owner pending
-    counted the thing under (one look down the primary key): said once at
-    an owner change, not again with every flattr after it."""
+    delivery of its thing's highest other total, the owner pending counted
+    the thing under until now (one look down the primary key): said once
+    at an owner change, not again with every flattr after it."""
     row = connection.execute(
         "SELECT thing_owner_id FROM pending_flattrs WHERE thing_id = ? "
         "AND thing_clicks_total != ? ORDER BY thing_clicks_total DESC LIMIT 1",
