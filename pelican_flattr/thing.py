@@ -518,11 +518,21 @@ _HOLDS_KEPT_SPACE = re.compile(f"[{_KEPT_SPACES}]")
 _FOLDED_SPACES = re.compile(f"[^\\S{_KEPT_SPACES}]+")
 
 
+def _holds_kept_space(text: str) -> bool:
+    """Whether ``text`` holds a space HTML does not fold (``_KEPT_SPACES``):
+    none in ASCII, nor in printable text (``isprintable()`` is false for
+    each): two C loops, each faster than the search, for the usual title,
+    tag or line of a description, non-ASCII or not."""
+    if text.isascii() or text.isprintable():
+        return False
+    return _HOLDS_KEPT_SPACE.search(text) is not None
+
+
 def fold_spaces(text: str) -> str:
     """``text``'s runs of whitespace one space each, ends trimmed, as HTML
     folds them: a no-break or ideographic space that alone parts two words
-    stays. One ``isascii()`` for the usual text, one search for the rest."""
-    if text.isascii() or _HOLDS_KEPT_SPACE.search(text) is None:
+    stays (``_holds_kept_space``, a C loop for the usual text)."""
+    if not _holds_kept_space(text):
         return " ".join(text.split())
     return _FOLDED_SPACES.sub(" ", text).strip()
 
@@ -588,9 +598,8 @@ _ONLY_KEPT_SPACES = re.compile(f"[{_KEPT_SPACES}]+")
 def _shown(plain: str, words: list[str], count: int) -> str:
     """The first ``count`` of ``words`` (``plain`` as ``str.split()`` parts
     it) joined as a browser shows them: by a space, or by the no-break or
-    ideographic spaces alone that part them ("10 km", 「入門」　二). One
-    ``isascii()`` for the usual text."""
-    if plain.isascii() or _HOLDS_KEPT_SPACE.search(plain) is None:
+    ideographic spaces alone that part them ("10 km", 「入門」　二)."""
+    if not _holds_kept_space(plain):
         return " ".join(words[:count])
     pieces = []
     for found in itertools.islice(_WORD.finditer(plain), count):
