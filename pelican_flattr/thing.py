@@ -583,11 +583,12 @@ def first_words(text: str, count: int) -> tuple[str, bool]:
         # count + 1 words, each followed by whitespace, and the rest.
         words = plain.split(None, count + 1)
         if len(words) == count + 2:
-            return _shown(plain, words, count), True
+            return _shown(plain, words, count, len(words[-1])), True
         size *= 4
     plain = _html_text(text)
     words = plain.split(None, count)  # the last, past count, is the rest
-    return _shown(plain, words, count), len(words) > count
+    more = len(words) > count
+    return _shown(plain, words, count, len(words[-1]) if more else 0), more
 
 
 # A word, and the whitespace after it, as str.split() parts them.
@@ -595,11 +596,14 @@ _WORD = re.compile(r"(\S+)(\s*)")
 _ONLY_KEPT_SPACES = re.compile(f"[{_KEPT_SPACES}]+")
 
 
-def _shown(plain: str, words: list[str], count: int) -> str:
+def _shown(plain: str, words: list[str], count: int, rest: int) -> str:
     """The first ``count`` of ``words`` (``plain`` as ``str.split()`` parts
-    it) joined as a browser shows them: by a space, or by the no-break or
-    ideographic spaces alone that part them ("10 km", 「入門」　二)."""
-    if not _holds_kept_space(plain):
+    it, its last ``rest`` characters left unsplit) joined as a browser
+    shows them: by a space, or by the no-break or ideographic spaces alone
+    that part them ("10 km", 「入門」　二). Only the words' part of
+    ``plain`` is searched for such a space: a body's prefix runs past them,
+    and the search was most of what the summary cost."""
+    if not _holds_kept_space(plain[: len(plain) - rest]):
         return " ".join(words[:count])
     pieces = []
     for found in itertools.islice(_WORD.finditer(plain), count):
