@@ -805,6 +805,30 @@ _USUAL_OPENING = re.compile(
 )
 
 
+# What a head holds, read plainly: whitespace, comments, a doctype, start
+# tags of the elements a head holds with no "<" or ">" in their attributes,
+# and titles, styles and scripts with their text (a script's without "<!--",
+# whose escaped text a search cannot follow). Anything else before the
+# plugin's head tags (text, a <div>, an <img>, a skip link, a "}" a template
+# left: each ends the head) is for the reader to settle, tag by tag.
+_PLAIN_HEAD = re.compile(
+    rf"\ufeff?(?:[{SPACE}]+|<!--(?:[^-]|-(?!->))*-->|<!doctype[^<>]*>"
+    rf"|<(?:html|head|meta|link|base|basefont|bgsound)(?=[{SPACE}/>])[^<>]*>"
+    rf"|<title(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/title)[^<]*)*</title[{SPACE}]*>"
+    rf"|<style(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/style)[^<]*)*</style[{SPACE}]*>"
+    rf"|<script(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/script|!--)[^<]*)*"
+    rf"</script[{SPACE}]*>)*",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def plainly_in_head(page: str, at: int) -> bool:
+    """Whether ``page[:at]`` is plainly what a head holds (``_PLAIN_HEAD``),
+    so that a browser reads ``page[at]`` in the head; False is only a doubt,
+    for the tag-by-tag reader to settle."""
+    return _PLAIN_HEAD.match(page, 0, at).end() == at
+
+
 def head_ended_before(page: str, at: int) -> bool:
     """Whether a browser has ended the page's head before ``page[at]``,
     where the plugin puts its head tags: markup or text printed before

@@ -48,6 +48,7 @@ from .html_reader import (
     noting_return,
     open_before,
     open_comment_before,
+    plainly_in_head,
     read_html,
     read_tags,
     read_where_scripts_run,
@@ -777,14 +778,16 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         and page.find("<template", 0, at) < 0
         and not _names(page, at, "</b")
         and not _names(page, at, "</h")
+        and plainly_in_head(page, at)
     ):
         # Every "<" before it closed, in no title's or script's text, and no
         # <noscript> (whose <img> ends the head), nor a "</body>", "</br>"
         # or "</html>" (which end it too): no unescaped ">" ended a tag
-        # early and left text. The usual page of a theme that prints
-        # the helper is settled so, without reading its head tag by tag
-        # (~40 us for the project's own theme); nor a <template>, whose
-        # content is inert, before it.
+        # early and left text. Nor text, or an element a head cannot hold
+        # (a "}" a template left, a skip link), which end the head too. The
+        # usual page of a theme that prints the helper is settled so,
+        # without reading its head tag by tag (~40 us for the project's own
+        # theme); nor a <template>, whose content is inert, before it.
         return None
     close = page.find(">", at + len(_OWN_PAYMENT_LINK) + len(href))
     templates = 0

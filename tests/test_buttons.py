@@ -608,15 +608,22 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
         # A tracking pixel: its <img> ends the head for a reader that runs no
         # scripts, as crawlers and the audit read.
         '<noscript><img src="https://stats.example.org/p.gif" alt=""></noscript>',
+        # Text, or an element a head cannot hold, with every "<" closed and
+        # no title, script or end tag before the helper: a "}" a template
+        # left, a skip link, a logo.
+        "}",
+        '<a href="#main">Skip to content</a>',
+        '<img src="logo.png" alt="">',
+        "<div>x</div>",
     ],
 )
-def test_flattr_head_after_an_end_tag_that_ends_the_head_is_reported(
+def test_flattr_head_after_what_ends_the_head_is_reported(
     site, tmp_path, caplog, stray
 ):
     # A browser reads "</br>", "</body>" or "</html>" in a head as the
-    # start of the body: the helper's tags after one were in the body, and
-    # the build said nothing. Another end tag there is dropped, and ends
-    # nothing.
+    # start of the body, as it reads text or an element a head cannot hold:
+    # the helper's tags after one were in the body, and the build said
+    # nothing. Another end tag there is dropped, and ends nothing.
     theme = simple_child_theme(
         tmp_path,
         "stray-end-tag",

@@ -1657,6 +1657,18 @@ SITE_HEAD_MISPLACED = {
         _ENDED_EARLY,
         True,
     ),
+    # Text or an element a head cannot hold, with every "<" closed: a "}"
+    # a template left, a skip link.
+    "after a stray }": (
+        simple_base(head="}{{ flattr_site_head() }}"),
+        _ENDED_EARLY,
+        True,
+    ),
+    "after a skip link": (
+        simple_base(head='<a href="#main">Skip</a>{{ flattr_site_head() }}'),
+        _ENDED_EARLY,
+        True,
+    ),
     "in a comment": (
         simple_base(head="<!-- {{ flattr_site_head() }} -->"),
         _HIDDEN,
