@@ -111,11 +111,9 @@ BUTTON_CLASS = "flattr-button"
 PAYMENT_LINK_START = '<link rel="payment"'
 # The payment link's text as this plugin writes it, up to its href's value.
 _OWN_PAYMENT_LINK = f'{PAYMENT_LINK_START} type="text/html" title="Flattr this!" href="'
-# How a page shows that it holds a button or the loader already. Each mark
-# starts with "<", which an article's own text (a post about the plugin,
-# quoting its markup) always carries escaped.
-_BUTTON_MARK = f"{BUTTON_CLASS} {BUTTON_CLASS}--"
-_BUTTON_OPENINGS = ('<a class="', '<a class="FlattrButton ')
+# How a page shows that it holds the loader already. The mark starts with
+# "<", which an article's own text (a post about the plugin, quoting its
+# markup) always carries escaped.
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _FLATTR_URL = "https://flattr.com/"
 _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
@@ -875,14 +873,12 @@ def merge_theme_open_graph(
     return "".join((page[:start], link, *kept, page[stop:]))
 
 
-def shows_button(page: str, start: int = 0) -> bool:
-    """True when ``page[start:]`` holds a button this plugin rendered."""
-    at = page.find(_BUTTON_MARK, start)
-    while at >= 0:
-        if page.endswith(_BUTTON_OPENINGS, 0, at):
-            return True
-        at = page.find(_BUTTON_MARK, at + 1)
-    return False
+def may_show_button(page: str, start: int = 0) -> bool:
+    """Whether ``page[start:]`` may hold a button of the plugin's: one it
+    rendered, or a theme's own plain link with its classes (which
+    ``own_buttons_shown`` tells apart). One search, that a page with no
+    button fails."""
+    return page.find(BUTTON_CLASS, start) >= 0
 
 
 def own_buttons_shown(
@@ -899,27 +895,56 @@ def own_buttons_shown(
     open what may hide a button after it (``body_left_open``), in a letter
     case or of a kind that the searches back do not look for.
     """
-    shown = 0
-    for opening, noscript in _own_openings(content_thing, auto_submit_url).items():
-        at = page.find(opening)
-        while at >= 0:
-            shown += not unseen_by_any_reader(page, at, noscript, in_doubt)
-            at = page.find(opening, at + 1)
-    return shown
+    return sum(
+        not unseen_by_any_reader(page, at, noscript, in_doubt)
+        for at, noscript in _own_button_places(page, content_thing, auto_submit_url)
+    )
 
 
-def _own_openings(content_thing: ContentThing, auto_submit_url: str) -> dict[str, bool]:
-    """How the helpers' buttons for ``content_thing`` open, in either
-    style, and whether a ``<noscript>`` hides each (an embedded one)."""
+# The classes of the plugin's plain button, which a theme's own link in its
+# own words carries too (README, "flattr_button").
+_PLAIN_CLASSES = frozenset({BUTTON_CLASS, f"{BUTTON_CLASS}--plain"})
+
+
+def _own_button_places(
+    page: str, content_thing: ContentThing, auto_submit_url: str
+) -> Iterator[tuple[int, bool]]:
+    """Where each button for ``content_thing`` on ``page`` starts, in
+    either style, and whether a ``<noscript>`` hides it (an embedded one).
+
+    A plain one is any ``<a>`` with the plugin's classes and the thing's
+    auto-submit URL for its href, as the helpers print it or as a theme
+    writes it in its own words, with its attributes in any order, and the
+    URL escaped or not (Pelican's Jinja does not escape:
+    ``article.flattr.auto_submit_url`` printed without ``|e``, whose "&" a
+    browser reads alike)."""
     # An embedded button in a <noscript> is text where load.js runs, and
     # no button where it does not: no reader sees it.
-    return {
-        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}"': False,
-        f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"': True,
-        # As a theme prints article.flattr.auto_submit_url without |e
-        # (Pelican's Jinja does not escape): a browser reads the "&" alike.
-        f'{_PLAIN_OPENING}{auto_submit_url}"': False,
-    }
+    embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
+    at = page.find(embedded)
+    while at >= 0:
+        yield at, True
+        at = page.find(embedded, at + 1)
+    starts = set()
+    for written in dict.fromkeys((_url_attribute(auto_submit_url), auto_submit_url)):
+        at = page.find(written)
+        while at >= 0:
+            start = page.rfind("<", 0, at)
+            # The payment link holds the URL too; an <a> (and a link whose
+            # tag a quoted "<" leaves unread here) passes on.
+            if (
+                start >= 0
+                and page.startswith(("<a", "<A"), start)
+                and page[start + 2 : start + 3] in SPACE
+                and start not in starts
+            ):
+                close = page.find(">", at + len(written))
+                values = attribute_values(page[start + 2 : close])
+                classes = frozenset(values.get("class", "").split())
+                if values.get("href") == auto_submit_url and classes >= _PLAIN_CLASSES:
+                    starts.add(start)
+                    yield start, False
+            at = page.find(written, at + 1)
 
 
 def title_hides_own_button(
@@ -930,10 +955,8 @@ def title_hides_own_button(
     the title, printed as it is, leaves open that hides it, or None."""
     if "<" not in title_html:  # the usual title: one search
         return None
-    places = [
-        page.find(opening) for opening in _own_openings(content_thing, auto_submit_url)
-    ]
-    first = min((at for at in places if at >= 0), default=-1)
+    places = _own_button_places(page, content_thing, auto_submit_url)
+    first = min((at for at, _ in places), default=-1)
     return title_left_open(page, title_html, first) if first >= 0 else None
 
 
@@ -1860,7 +1883,7 @@ def _button_insertion(
         # one: an example in the body (a post about styling the button) or
         # another article's in a sidebar links another thing.
         button_shown = (
-            shows_button(page, body_start)
+            may_show_button(page, body_start)
             and own_buttons_shown(
                 page, content_thing, auto_submit_url, title_may_hide(title_html)
             )

@@ -141,6 +141,63 @@ def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
     assert audit_command(["audit", str(output)]) == 0
 
 
+_README_OPENING = (
+    '<a class="flattr-button flattr-button--plain" '
+    'href="{{ article.flattr.auto_submit_url|e }}"'
+)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        # The href first, or a class of the theme's own besides the
+        # plugin's, or the plugin's in the other order.
+        '<a href="{{ article.flattr.auto_submit_url|e }}" '
+        'class="flattr-button flattr-button--plain"',
+        '<a class="flattr-button flattr-button--plain btn-support" '
+        'href="{{ article.flattr.auto_submit_url|e }}"',
+        "<A HREF='{{ article.flattr.auto_submit_url|e }}' "
+        'CLASS="flattr-button--plain flattr-button"',
+        # Unescaped, as Pelican's Jinja prints it without |e.
+        '<a class="flattr-button flattr-button--plain" '
+        'href="{{ article.flattr.auto_submit_url }}"',
+    ],
+)
+def test_a_themes_own_plain_button_opening_otherwise_is_the_button(
+    site, tmp_path, flattr_log, opening
+):
+    # A theme's own link with the plugin's classes and the thing's
+    # auto-submit URL, but its attributes in another order than the
+    # README's, was no button to the build: it injected a second one,
+    # silently, and the audit refused every article page for two.
+    assert _README_OPENING in OWN_WORDS_BUTTON
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!theme/article.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+            "{% block content %}<main>{{ article.content }}\n"
+            f"{OWN_WORDS_BUTTON.replace(_README_OPENING, opening)}"
+            "</main>{% endblock %}\n",
+        },
+    )
+    output = site(
+        articles(),
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    things = manifest_things(output)
+    assert things
+    for thing in things.values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        assert soup.select_one(".flattr-injected") is None
+        (button,) = flattr_buttons(soup)
+        assert button["href"] == thing["auto_submit_url"]
+    assert not [r.getMessage() for r in flattr_log.records]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("style", ["plain", "js"])
 def test_the_readmes_snippets_in_a_child_of_notmyidea(site, tmp_path, style):
     for snippet in (HEAD, BUTTON, PAGE_HEAD, PAGE_BUTTON, SCRIPT):
