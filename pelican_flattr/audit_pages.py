@@ -786,6 +786,17 @@ def _check_listing_head(audit: Audit, relative: str, head_links: list[str]) -> N
     is wrong; the site's own (a theme's "Flattr this site") may stand
     there. One in the body says nothing of the page, and is left as
     buttons are there."""
+    site_link = audit.manifest.site_payment_link
+    if site_link and head_links.count(site_link) > 1:
+        # flattr_site_head() printed twice (which the build reports): one
+        # link says whose the site is, a second says nothing more.
+        audit.problem(
+            "payment-link-extra",
+            relative,
+            f"has the site's own payment link {head_links.count(site_link)} times "
+            "in <head>",
+            "it once: print flattr_site_head() once on a page",
+        )
     things = [href for href in head_links if href in audit.manifest.by_auto_submit_url]
     if not things:
         return  # none, or the site's own, or unknown ones: said above

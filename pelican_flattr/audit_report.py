@@ -92,7 +92,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "link, flattr_site_head()) in the theme's <head>, "
     "before any text a theme prints unescaped; for feeds, build with the "
     "plugin's feeds and FLATTR_FEEDS on",
-    "payment-link-extra": "keep the plugin's one; delete a feed an earlier "
+    "payment-link-extra": "keep the plugin's one: call flattr_head() or "
+    "flattr_site_head() once on a page; delete a feed an earlier "
     f"build left ({STALE_FIX})",
     "payment-link-unknown": f"a file older than the manifest: delete it ({STALE_FIX}); "
     "one newer: deploy the manifest of the build that wrote it, or build again "

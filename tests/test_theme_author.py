@@ -1817,9 +1817,9 @@ def test_flattr_site_head_where_no_browser_reads_the_head_is_reported(
     }
 
 
-def test_flattr_site_head_printed_twice_is_reported(site, tmp_path, flattr_log):
+def test_flattr_site_head_printed_twice_is_reported(site, tmp_path, flattr_log, capsys):
     # Two identical links in every listing's head, where flattr_head()
-    # printed twice is reported.
+    # printed twice is reported. The audit passed such a site.
     overrides = child_theme(
         tmp_path,
         {"base.html": simple_base(head="{{ flattr_site_head() }}" * 2)},
@@ -1836,6 +1836,17 @@ def test_flattr_site_head_printed_twice_is_reported(site, tmp_path, flattr_log):
             "print it once",
         )
     ]
+    capsys.readouterr()
+    assert audit_command(["audit", str(output), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert {p["file"] for p in problems} >= {"index.html", "archives.html"}
+    assert {(p["kind"], p["problem"], p["expected"]) for p in problems} == {
+        (
+            "payment-link-extra",
+            "has the site's own payment link 2 times in <head>",
+            "it once: print flattr_site_head() once on a page",
+        )
+    }
 
 
 def test_a_misspelt_flattr_site_head_is_named_as_meant():
