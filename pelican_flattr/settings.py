@@ -1232,7 +1232,7 @@ def read_settings(
     manifest_path = manifest_path_setting(settings, fatal)
     baseline = _baseline_path(settings, fatal)
     store = path_setting(settings, "FLATTR_STORE", fatal)
-    files_url, development = _files_url(settings, siteurl, source)
+    files_url, development = _files_url(settings, siteurl, source, usable_problems)
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
     result = FlattrSettings(
@@ -1507,10 +1507,11 @@ def _baseline_path(settings: Mapping[str, Any], fatal: list[str]) -> Path:
 
 
 def _files_url(
-    settings: Mapping[str, Any], siteurl: str, source: str
+    settings: Mapping[str, Any], siteurl: str, source: str, problems: list[str]
 ) -> tuple[str, str]:
     """The base URL of the site's files (an ``og:image``), and why this is
-    a development build ("" when it is none)."""
+    a development build ("" when it is none). A public ``SITEURL`` with
+    local thing URLs is added to ``problems``."""
     own_siteurl = settings.get("SITEURL", "")
     files_url = str(own_siteurl or "").rstrip("/")
     development = ""
@@ -1519,6 +1520,16 @@ def _files_url(
         development = f"SITEURL is {shown_value(own_siteurl)}"
     elif is_development_url(siteurl):
         development = f"{source} is {shown_value(settings.get(source))}"
+        # The site is published (its SITEURL is public) with buttons that
+        # name this machine or its network: no reader can flattr them, and
+        # the URL guard, taking the build for a development one, is silent.
+        problems.append(
+            f"{development}, a local address, but SITEURL is "
+            f"{shown_value(own_siteurl)}, a public one: every thing's URL, "
+            "button and og:url would name the local address, which no reader "
+            "or Flattr can reach; set FLATTR_SITEURL to the site's public "
+            "address, or leave it out to use SITEURL"
+        )
     return files_url, development
 
 

@@ -858,6 +858,52 @@ def test_flattr_siteurl_serves_a_local_siteurl(site):
     assert thing["url"] == "https://public.example.org/local-development.html"
 
 
+@pytest.mark.parametrize(
+    ("siteurl", "flattr_siteurl", "said"),
+    [
+        ("https://community.example.org", "http://localhost:8000", True),
+        ("https://community.example.org", "http://127.0.0.1:8000/", True),
+        # A development build (its SITEURL local or empty) says nothing, nor
+        # a public FLATTR_SITEURL beside a local SITEURL.
+        ("", "http://localhost:8000", False),
+        ("http://localhost:8000", "http://localhost:8000", False),
+        ("http://localhost:8000", "https://community.example.org", False),
+    ],
+)
+def test_local_thing_urls_on_a_public_site_are_a_problem(
+    site, flattr_log, siteurl, flattr_siteurl, said
+):
+    # A publish build (SITEURL public) with a local FLATTR_SITEURL from
+    # pelicanconf.py gave every button a localhost URL, exit 0, no word:
+    # the URL guard took it for a development build, and a strict one too.
+    files = {"a.md": article("Local", "Alice")}
+    output = site(
+        files,
+        SITEURL=siteurl,
+        FLATTR_SITEURL=flattr_siteurl,
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    shown = flattr_siteurl.rstrip("/")
+    assert manifest_things(output)["a.md"]["url"] == f"{shown}/local.html"
+    expected = [
+        f"pelican-flattr: settings: FLATTR_SITEURL is {flattr_siteurl!r}, a local "
+        f"address, but SITEURL is {siteurl!r}, a public one: every thing's URL, "
+        "button and og:url would name the local address, which no reader or Flattr "
+        "can reach; set FLATTR_SITEURL to the site's public address, or leave it "
+        "out to use SITEURL"
+    ]
+    assert _errors(flattr_log) == (expected if said else [])
+    if said:
+        with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
+            site(
+                files,
+                SITEURL=siteurl,
+                FLATTR_SITEURL=flattr_siteurl,
+                FLATTR_AUTHORS={"Alice": "alice"},
+                FLATTR_STRICT=True,
+            )
+
+
 def _pelican(tmp_path, *settings, options=()):
     content = tmp_path / "content"
     content.mkdir()

@@ -6149,7 +6149,14 @@ def test_a_development_build_with_a_renamed_article_is_not_compared(
     flattr_log.set_level(logging.INFO, logger="pelican_flattr")
     renamed = two_articles(slug="second-slug")
     build(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS, **settings)
-    assert [r for r in flattr_log.records if r.levelno >= logging.WARNING] == []
+    # A local FLATTR_SITEURL beside the public SITEURL is an error of its
+    # own, which names neither the rename nor the guard.
+    assert [
+        r.getMessage()
+        for r in flattr_log.records
+        if r.levelno >= logging.WARNING
+        and not r.getMessage().startswith(f"pelican-flattr: settings: {named}, a local")
+    ] == []
     assert [m for _, m in said_with(flattr_log, "URL guard skipped")] == [
         _skipped(named)
     ]

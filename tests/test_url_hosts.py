@@ -180,7 +180,14 @@ def test_a_build_refuses_pins_on_such_hosts_and_keeps_valid_ones(
     (button,) = flattr_buttons(page(output / "own-page.html"))
     assert parse_qs(urlsplit(button["href"]).query)["url"] == [own]
     assert og(page(output / "own-page.html"), "og:url") == [own]
-    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    # (2001:db8:: is the documentation range: no public address, and so a
+    # problem of its own beside the public SITEURL, said of the setting.)
+    errors = [
+        r.getMessage()
+        for r in flattr_log.records
+        if r.levelname == "ERROR"
+        and "a local address, but SITEURL" not in r.getMessage()
+    ]
     for name, url, says in PINS:
         said = [m for m in errors if m.startswith(f"pelican-flattr: {name}: ")]
         if says is None:
