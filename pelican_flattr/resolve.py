@@ -248,8 +248,9 @@ _TEXT_START = 500
 _LEADING_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.DOTALL)
 # A line written as a field, "Flattr_owner: x" (Markdown) or ":flattr_owner:
 # x" (reStructuredText), its colon followed by a space or nothing: so not
-# "https://...".
-_FIELD_LINE = re.compile(r"(:?)([A-Za-z][\w-]*):(?:[ \t]+(.*))?")
+# "https://...". Its name may hold one space ("Flattr owner: x"), which
+# Markdown reads as no field: its header ends at that line.
+_FIELD_LINE = re.compile(r"(:?)([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?):(?:[ \t]+(.*))?")
 
 
 def fields_read_as_text(html: str) -> list[tuple[str, str]]:
@@ -283,6 +284,13 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
             break
         for colon, name, value in (line.groups() for line in lines if line):
             meant = name.lower()
+            if " " in name:
+                # "Flattr owner" alone, not prose that opens with a colon
+                # ("Flattr this: a guide").
+                meant = meant.replace(" ", "_")
+                if meant in FIELDS:
+                    found.append((f"{colon}{name}{colon}", meant))
+                continue
             if meant not in FIELDS:
                 if not misspells_a_field(name):
                     continue
@@ -305,6 +313,13 @@ def field_read_as_text_message(written: str, meant: str, source_path: str) -> st
         advice = f'write it as <meta name="{meant}" content="..."> in the head'
     elif written.lower() == meant:
         advice = "put it in the header, with no blank line before it"
+    elif " " in written:
+        spelt = meant[0].upper() + meant[1:]  # as the README spells it
+        advice = (
+            f"write it as {spelt}: (a field's name holds no space, and "
+            "Pelican's header ends at the first line that is no field: the "
+            "fields after it are text too)"
+        )
     else:
         spelt = meant[0].upper() + meant[1:]  # as the README spells it
         advice = f"write it as {spelt}: in the header, with no blank line before it"

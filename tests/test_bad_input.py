@@ -3938,8 +3938,25 @@ IN_HEADER = "in the header, with no blank line before it"
             HEAD + "\nFlattr: no\n\nBody.\n",
             f"a Flattr line, {AS_TEXT}: put it {IN_HEADER}",
         ),
+        # A space in the name, inside the header: Markdown's header ends at
+        # it, and the fields after it (Author:) are text as well.
+        (
+            "m.md",
+            "Title: {title}\nDate: 2024-03-01 10:00\n"
+            "Flattr owner: partner:hackspace:77\nAuthor: Alice\n\nBody.\n",
+            f"a Flattr owner line, {AS_TEXT}: write it as Flattr_owner: (a "
+            "field's name holds no space, and Pelican's header ends at the first "
+            "line that is no field: the fields after it are text too)",
+        ),
     ],
-    ids=["blank-line", "rst-in-markdown", "markdown-in-rst", "misspelt", "opt-out"],
+    ids=[
+        "blank-line",
+        "rst-in-markdown",
+        "markdown-in-rst",
+        "misspelt",
+        "opt-out",
+        "space-in-name",
+    ],
 )
 def test_a_field_that_pelican_read_as_text_is_named(site, flattr_log, name, text, said):
     # The owner's was the default, the line showed on the page, the thing's
@@ -3961,6 +3978,9 @@ def test_a_field_that_pelican_read_as_text_is_named(site, flattr_log, name, text
         "Why I like Flattr: it pays the people who write.",
         "A first paragraph.\n\nFlattr_owner: partner:hackspace:77 in the second.",
         "Flattrs: how many I had this year.",
+        # Two words and a colon: no field's name.
+        "Flattr this: a guide to the button.",
+        "Flattr owners: who they are.",
     ],
 )
 def test_text_that_only_mentions_flattr_is_left_alone(site, flattr_log, text):
