@@ -600,6 +600,20 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
     """Why ``text``, which starts ``twitter:``, is no Twitter owner, and what
     to write instead."""
     handle = _TWITTER_HANDLE.fullmatch(text)
+    if handle is not None and handle[1].isdigit():
+        # "@783214": most likely the id with an "@" too many, though a
+        # handle may be digits alone.
+        reason = (
+            "has an '@' before a number: if it is the numeric account id, write "
+            "it without the '@'; if it is a handle, a Twitter ID lookup gives "
+            "its id"
+        )
+        return IdentifierError(
+            f"{text!r} has an '@' before a number: if {handle[1]} is the numeric "
+            f"account id, write twitter:user:id:{handle[1]}; if it is a handle, a "
+            "Twitter ID lookup gives its id",
+            reason,
+        )
     if handle is not None:
         # No address: shown, with where the number is found.
         advice = (

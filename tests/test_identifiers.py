@@ -244,6 +244,14 @@ EVERY_FORM = (
                 "Twitter:User:@bobbuilder",
             )
         ],
+        # The id with an "@" too many (or a handle of digits alone): told
+        # to drop the "@", not to look up the id of the "handle 783214".
+        (
+            "twitter:user:id:@783214",
+            "'twitter:user:id:@783214' has an '@' before a number: if 783214 is "
+            "the numeric account id, write twitter:user:id:783214; if it is a "
+            "handle, a Twitter ID lookup gives its id",
+        ),
         # The numeric id itself, written short.
         (
             "twitter:783214",
