@@ -936,8 +936,20 @@ def check_thing_url(url: str) -> str | None:
         return "is empty"
     found = _NOT_IN_PUBLISHED_URL.search(url)
     if found is not None:
-        return _unsafe_character(found[0])
+        return _space_at_an_end(url) or _unsafe_character(found[0])
     return _absolute_url_problem(url)
+
+
+def _space_at_an_end(url: str) -> str | None:
+    """What to say of whitespace that starts or ends ``url`` (a value pasted
+    with it), which percent-encoding would make part of the URL; else
+    None. (A site's base is checked with a "/" after it.)"""
+    last = (url.rstrip("/") or url)[-1]
+    for character, where in ((url[0], "starts"), (last, "ends")):
+        if character.isspace():
+            kind = "a space" if character == " " else f"whitespace ({character!r})"
+            return f"{where} with {kind}: remove it"
+    return None
 
 
 # What no pinned URL may hold as it is: what url_safe() encodes, and '"',
@@ -966,7 +978,7 @@ def check_pinned_url(url: str) -> str | None:
         return "is empty"
     found = _NOT_IN_PIN.search(url)
     if found is not None:
-        return _unsafe_character(found[0])
+        return _space_at_an_end(url) or _unsafe_character(found[0])
     problem = _absolute_url_problem(url)
     if problem is None:
         found = _NOT_IN_URL.search(urlsplit(url).netloc)

@@ -976,6 +976,23 @@ def test_pinned_url_check(url, says):
     assert says in check_pinned_url(url)
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        # Pasted with a space: encoding it would make it part of the URL.
+        (" https://example.org/", "starts with a space: remove it"),
+        ("https://example.org/x ", "ends with a space: remove it"),
+        ("https://example.org \t/", "ends with whitespace ('\\t'): remove it"),
+        ("\nhttps://example.org/", "starts with whitespace ('\\n'): remove it"),
+        # Inside it, it is encoded.
+        ("https://example.org/a b/", "holds the space ' ': write it as %20"),
+    ],
+)
+@pytest.mark.parametrize("check", [check_thing_url, check_pinned_url])
+def test_a_url_pasted_with_spaces_around_it_is_told_to_lose_them(check, url, says):
+    assert check(url) == says
+
+
 # The embeddings, overrides and isolates a title's cleaning spaces.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
