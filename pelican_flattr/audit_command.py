@@ -191,13 +191,17 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_report(report, by_kind, notes, args, fixes)
+        # The likely cause of every problem, said before the summary's fixes
+        # for each kind, which it makes beside the point.
+        cause = notes[:1] if unlisted is not None else []
+        _print_report(report, by_kind, cause, notes[len(cause) :], args, fixes)
     return status
 
 
 def _print_report(
     report: AuditReport,
     by_kind: dict[str, int],
+    cause: list[str],
     notes: list[str],
     args: argparse.Namespace,
     fixes: Mapping[str, str],
@@ -206,8 +210,10 @@ def _print_report(
     the summary by kind, each kind's fix, and the totals, where the screen
     ends. Into a log or a file (CI): the totals and the summary first, then
     one line a problem, unpadded, and the totals again for the log's tail.
-    ``fixes``: what to do about each kind (``PROBLEM_FIXES``, or as the
-    settings file read makes it).
+    ``cause``: a note that explains every problem (the plugin did not run),
+    said before the summary; ``notes``: the others, after it. ``fixes``:
+    what to do about each kind (``PROBLEM_FIXES``, or as the settings file
+    read makes it).
     """
     rows, left_out = _rows_shown(report.problems, args.limit)
     problems = terminal.counted(len(report.problems), "problem")
@@ -229,10 +235,10 @@ def _print_report(
             ("file", "kind", "problem", "expected"),
             [(p.file, p.kind, p.problem, _expected(p, fixes)) for p in rows],
         )
-        for line in [*summary, totals, *others]:
+        for line in [*cause, *summary, totals, *others]:
             terminal.print_line(line)
         return
-    for line in [totals, *summary, *others]:
+    for line in [*cause, totals, *summary, *others]:
         terminal.print_line(line)
     if rows:
         terminal.print_line(f"{title}:")

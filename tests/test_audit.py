@@ -32,6 +32,7 @@ from conftest import (
 )
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_cli import on_a_terminal
 
 from pelican_flattr import audit as audit_module
 from pelican_flattr import terminal
@@ -5226,6 +5227,23 @@ def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
         "payment link, Open Graph tags): add 'pelican_flattr' to PLUGINS before "
         "mending the theme"
     )
+    # Into a log, the first line; on a terminal, after the table and before
+    # the summary, whose fixes for each kind (the theme's) it makes beside
+    # the point. It came last, after every problem's row.
+    assert main(["audit", str(output), "--settings", str(conf)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == report["notes"][0]
+    shown = on_a_terminal(
+        "raise SystemExit(cli.main(['audit', "
+        f"{str(output)!r}, '--settings', {str(conf)!r}]))",
+        columns=200,
+        status=1,
+    )
+    said, summary = (
+        shown.index("PLUGINS in"),
+        shown.index("Problems by kind:"),
+    )
+    assert shown.index("payment-link-missing") < said < summary
     # Listed, or left to what is installed (no PLUGINS): nothing said.
     for text in ("PLUGINS = ['pelican_flattr.plugin']\n", ""):
         conf.write_text(f"{text}SITEURL = {SITEURL!r}\n")
