@@ -143,6 +143,36 @@ def audit_main(args):
     return audit_main_cli(["audit", *args])
 
 
+def test_a_siteurl_with_its_scheme_in_capitals_gives_one_url_of_each_thing(site):
+    # SITEURL = "HTTPS://...": the manifest held "HTTPS://..." thing URLs,
+    # which its own schema refuses, so that audit and diff refused the
+    # site; a pin written "Https://" alike; and no feed entry had a payment
+    # link, since Pelican writes the items' links in lower case and the
+    # feed's own as SITEURL has it.
+    host = SITEURL.removeprefix("https://")
+    output = site(
+        {
+            "a.md": article("Capital scheme", "Alice"),
+            "p.md": article(
+                "Pinned", "Alice", flattr_url=f"Https://{host}/2019/pinned/"
+            ),
+        },
+        SITEURL=f"HTTPS://{host}",
+        FLATTR_AUTHORS=AUTHORS,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    things = manifest_things(output)
+    assert {t["url"] for t in things.values()} == {
+        f"{SITEURL}/capital-scheme.html",
+        f"{SITEURL}/2019/pinned/",
+    }
+    (entries,) = [feed.entries for feed in read_feeds(output).values()]
+    assert sorted(payment_links(e.links)[0]["href"] for e in entries) == sorted(
+        t["auto_submit_url"] for t in things.values()
+    )
+    assert audit_main([str(output)]) == 0
+
+
 def _paste_payment_link(feed, from_entry, to_entry):
     """Copy the payment link of the entry linking ``from_entry`` into the
     one linking ``to_entry``, in an Atom feed, as a hand edit would."""
