@@ -192,6 +192,29 @@ def test_thing_urls_are_the_urls_pelican_gives(tmp_path, layout):
         assert thing["url"] == expected, thing["source"]
 
 
+def test_a_manifest_of_an_iri_siteurl_passes_a_validator_that_checks_formats(site):
+    # The schema said "format": "uri", which is ASCII (RFC 3986): a
+    # validator that checks formats (jsonschema's FormatChecker with its
+    # optional checkers, ajv-formats) refused every manifest of a site
+    # whose SITEURL is written beyond ASCII. RFC 3986's own test, for uri.
+    checker = jsonschema.FormatChecker()
+    checker.checks("uri")(lambda value: value.isascii() and "://" in value)
+    checker.checks("iri")(lambda value: "://" in value)
+    schema = json.loads(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
+    output = site(
+        {"a.md": article("Bücher", "Alice")},
+        SITEURL="https://bücher.example/blög",
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="site_owner",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    document = json.loads((output / "flattr-manifest.json").read_text())
+    assert document["siteurl"] == "https://bücher.example/blög"
+    assert document["site_payment_link"].isascii()  # still checked as a uri
+    assert list(validator.iter_errors(document)) == []
+
+
 def test_manifest_follows_its_schema(site):
     output = site(
         files(), FLATTR_AUTHORS=AUTHORS, FLATTR_PAGES=True, FLATTR_BUTTON="js"
