@@ -1322,7 +1322,14 @@ class _Report:
             )
         _say(said)
         if self.args.json and not self.printed:
-            document = self._document(self.done, status)
+            # The identities not done are listed, as a run the store
+            # stopped lists them: a script reads what is left to send
+            # (the one in flight too: a rerun sends it again, harmlessly).
+            left = self.plan.requests[len(self.done) :]
+            reason = "not sent: the run was interrupted first"
+            document = self._document(
+                [*self.done, *(Outcome(r, "not sent", reason) for r in left)], status
+            )
             document["interrupted"] = True
             self._print_json(document)
 

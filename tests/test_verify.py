@@ -1813,7 +1813,15 @@ def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
     assert "Traceback" not in err
     document = json.loads(out)
     assert document["interrupted"] is True and document["exit_status"] == 143
-    assert [r["outcome"] for r in document["results"]] == ["verified", "verified"]
+    # The three left, the one in flight among them, are listed: what a
+    # script sends again.
+    assert [(r["identity"], r["outcome"]) for r in document["results"]] == [
+        ("partner:ns:1", "verified"),
+        ("partner:ns:2", "verified"),
+        ("partner:ns:3", "not sent"),
+        ("partner:ns:4", "not sent"),
+        ("partner:ns:5", "not sent"),
+    ]
     assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
 
 
@@ -2173,6 +2181,9 @@ class InterruptedWhileRecording(sqlite3.Connection):
         return cursor
 
 
+INTERRUPTED_FIRST = "not sent: the run was interrupted first"
+
+
 @pytest.mark.parametrize(
     ("at", "stored", "message", "said"),
     [
@@ -2216,7 +2227,10 @@ def test_ctrl_c_while_recording_reports_what_the_store_holds(
     assert document["interrupted"] is True
     assert [
         (r["identity"], r["outcome"], r["message"]) for r in document["results"]
-    ] == [("partner:ns:1", "verified", message)]
+    ] == [
+        ("partner:ns:1", "verified", message),
+        ("partner:ns:2", "not sent", INTERRUPTED_FIRST),
+    ]
     store = tmp_path / "flattr-store.sqlite3"
     assert recorded(store) == ([("partner:ns:1", "alice")] if stored else [])
     # The store's absolute path: the folder a relative one is taken from
@@ -2244,7 +2258,10 @@ def test_an_interrupted_json_run_still_prints_its_document(
     assert status == 130
     document = json.loads(out)
     assert document["interrupted"] is True and document["exit_status"] == 130
-    assert [r["outcome"] for r in document["results"]] == ["verified"]
+    assert [(r["outcome"], r["message"]) for r in document["results"]] == [
+        ("verified", ""),
+        ("not sent", INTERRUPTED_FIRST),
+    ]
     assert "stopped after 1 new verifications" in err
 
 
@@ -2328,7 +2345,8 @@ def test_ctrl_c_while_the_store_is_locked_still_prints_the_json_document(
     document = json.loads(out)
     assert document["interrupted"] is True
     assert document["exit_status"] == verify.EXIT_INTERRUPTED
-    assert document["results"] == [] and document["store"] == str(store)
+    assert [r["outcome"] for r in document["results"]] == ["not sent"]
+    assert document["store"] == str(store)
     assert "verify: interrupted before anything was sent" in err
     assert "Traceback" not in err
     assert stub.requests == []
