@@ -186,14 +186,18 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
                 name.removeprefix("FLATTR_"), by_rest, n=1
             )
             meant = by_rest[close[0]] if close else None
-        hint = (
-            f"; did you mean {meant}?" if meant else " (the README lists every setting)"
+        secret = (
+            "its name is a secret's, so the build drops its value from Pelican's "
+            f"settings, {_SEEN_BY}"
+            if is_secret_setting(name)
+            else ""
         )
-        if is_secret_setting(name):
-            hint += (
-                " (a name for a secret: the build drops its value from "
-                f"Pelican's settings, {_SEEN_BY})"
-            )
+        if meant:
+            hint = f"; did you mean {meant}?" + (f" ({secret})" if secret else "")
+        elif secret:
+            hint = f"; {secret}: remove it (the README lists every setting)"
+        else:
+            hint = " (the README lists every setting)"
         messages.append(
             f"{name} is no setting of pelican-flattr, so it is ignored{hint}"
         )
@@ -801,7 +805,10 @@ def _strings(
     if isinstance(value, str):
         value = split_tags(value) if split else [value]
     if not isinstance(value, (list, tuple)):
-        problems.append(f"{name} must be a list of {what}, not {shown_value(value)}")
+        one_string = " (or one string of them, separated by commas)" if split else ""
+        problems.append(
+            f"{name} must be a list of {what}{one_string}, not {shown_value(value)}"
+        )
         return ()
     for index, item in enumerate(value):
         if not isinstance(item, str):

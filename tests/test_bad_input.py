@@ -423,10 +423,16 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         # write the tags, and so the pages, in another order.
         (
             {"FLATTR_TAGS": {"a", "b"}},
-            "FLATTR_TAGS must be a list of strings, not {'",
+            "FLATTR_TAGS must be a list of strings (or one string of them, separated "
+            "by commas), not {'",
         ),
         # Each of these used to end the build in a traceback.
-        ({"FLATTR_TAGS": 5}, "FLATTR_TAGS must be a list of strings"),
+        # The README's other form named too: one string, "python, pelican".
+        (
+            {"FLATTR_TAGS": 5},
+            "FLATTR_TAGS must be a list of strings (or one string of them, "
+            "separated by commas), not 5",
+        ),
         ({"FLATTR_ACCEPT_URL_CHANGES": True}, "FLATTR_ACCEPT_URL_CHANGES must be a"),
         ({"FLATTR_MANIFEST": 5}, "FLATTR_MANIFEST must be a file path, not 5"),
         ({"FLATTR_URL_BASELINE": 5}, "FLATTR_URL_BASELINE must be a file path"),
@@ -473,7 +479,7 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
         ({"FLATTR_STORE": []}, "FLATTR_STORE must be a file path, not []"),
-        ({"FLATTR_TAGS": 0}, "FLATTR_TAGS must be a list of strings, not 0"),
+        ({"FLATTR_TAGS": 0}, "FLATTR_TAGS must be a list of strings (or one"),
         # No file name holds a NUL: each used to end the build in a traceback.
         (
             {"FLATTR_MANIFEST": "a\x00b.json"},
@@ -2681,9 +2687,17 @@ def test_a_secret_in_the_settings_reaches_no_template_cache_or_log(
     ]
     assert [line for line in lines if "FLATTR_WEBHOOK_SECRET " in line] == [
         "pelican-flattr: FLATTR_WEBHOOK_SECRET is no setting of pelican-flattr, "
-        "so it is ignored; did you mean FLATTR_WEBHOOK_TOKEN? (a name for a "
-        "secret: the build drops its value from Pelican's settings, where every "
-        "template and Pelican's content cache see it)"
+        "so it is ignored; did you mean FLATTR_WEBHOOK_TOKEN? (its name is a "
+        "secret's, so the build drops its value from Pelican's settings, where "
+        "every template and Pelican's content cache see it)"
+    ]
+    # Like no setting: told to remove it, as the README says (it read "(the
+    # README lists every setting) (a name for a secret: ...)", and no more).
+    assert [line for line in lines if "FLATTR_API_KEY " in line] == [
+        "pelican-flattr: FLATTR_API_KEY is no setting of pelican-flattr, so it is "
+        "ignored; its name is a secret's, so the build drops its value from "
+        "Pelican's settings, where every template and Pelican's content cache see "
+        "it: remove it (the README lists every setting)"
     ]
 
 
