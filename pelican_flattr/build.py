@@ -1460,8 +1460,9 @@ def _unseen_problem(problems: list[str]) -> str:
     return f"; the first: {problems[0]}{more}"
 
 
-def _checks_not_run() -> str:
-    """What a build that fails now did not check, for its last message:
+def _checks_not_run(count: int) -> str:
+    """What a build that fails now, with ``count`` problems, did not check,
+    for its last message:
     the checks made as Pelican writes the pages, and the URL guard. A
     build that stopped on its metadata gave its count as the whole bill,
     and the changed thing URLs, the flattrs they strand, came to light
@@ -1495,7 +1496,8 @@ def _checks_not_run() -> str:
         )
     if not skipped:
         return ""
-    return f" ({'; '.join(skipped)}: more problems may follow once these are mended)"
+    these = "these are" if count > 1 else "it is"
+    return f" ({'; '.join(skipped)}: more problems may follow once {these} mended)"
 
 
 def fail_if_strict() -> None:
@@ -1520,10 +1522,11 @@ def fail_if_strict() -> None:
             count,
             "s" if count > 1 else "",
             _unseen_problem(current.messages.problems),
-            "; pelican --autoreload stops here: mend them and start it again"
+            "; pelican --autoreload stops here: "
+            f"mend {'them' if count > 1 else 'it'} and start it again"
             if reloading
             else "",
-            _checks_not_run(),
+            _checks_not_run(count),
         )
         failed = (
             f"pelican-flattr: build failed: {count} problem"

@@ -1415,7 +1415,7 @@ def test_a_strict_build_stopped_on_metadata_leaves_the_last_output_whole(
     (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
     assert last == (
         "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed "
-        f"({not_run}: more problems may follow once these are mended)"
+        f"({not_run}: more problems may follow once it is mended)"
     )
 
 
@@ -4890,7 +4890,7 @@ def test_a_strict_build_failing_on_the_checks_of_its_end_names_the_guard_unrun(
     (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
     assert last == (
         "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed (the URL "
-        "guard did not run: more problems may follow once these are mended)"
+        "guard did not run: more problems may follow once it is mended)"
     )
 
 

@@ -1186,7 +1186,7 @@ def test_a_strict_build_that_fails_early_says_what_it_did_not_check(
             "CRITICAL",
             "pelican-flattr: 1 problem and FLATTR_STRICT is on: build failed "
             "(neither the checks made as pages are written nor the URL guard "
-            "ran: more problems may follow once these are mended)",
+            "ran: more problems may follow once it is mended)",
         )
     ]
     assert guard_lines(flattr_log) == []
@@ -6179,7 +6179,7 @@ def test_a_failed_development_build_does_not_say_its_url_guard_did_not_run(
     (last,) = [r.getMessage() for r in flattr_log.records if r.levelname == "CRITICAL"]
     assert last.endswith(
         "build failed (the checks made as pages are written did not run: more "
-        "problems may follow once these are mended)"
+        "problems may follow once it is mended)"
     )
 
 
