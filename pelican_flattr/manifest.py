@@ -960,6 +960,11 @@ def _json_equal(one: Any, other: Any) -> bool:
 
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as JSON Schema reads it (ECMA-262): a "$" that ends it
+    ends the text, where Python's also matches before a last newline
+    ("email:<md5>\\n" would pass)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 
