@@ -936,6 +936,8 @@ def lower_case_scheme(url: str) -> str:
     """``url`` with its scheme in lower case (``HTTPS://`` as ``https://``):
     the same URL to browsers and to RFC 3986, and the form Flattr, the
     manifest's schema and the URL guard compare as the thing's."""
+    if url.startswith(("https:", "http:")):  # the usual URL: one test
+        return url
     scheme, colon, rest = url.partition(":")
     return url if scheme.islower() or not colon else f"{scheme.lower()}:{rest}"
 
