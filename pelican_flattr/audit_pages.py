@@ -840,7 +840,8 @@ def _check_site_link_in_body(
         "has the site's own payment link (FLATTR_USERNAME's, which the feeds "
         "carry) only where a browser reads the body, where it does nothing",
         "the site's own payment link in <head> (call flattr_site_head() inside "
-        "<head>, before any text a theme prints unescaped), or none: a listing "
+        "<head>, before any text or element a head cannot hold, such as text a theme "
+        "prints unescaped or a skip link), or none: a listing "
         "needs none",
     )
 

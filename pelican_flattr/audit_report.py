@@ -90,7 +90,8 @@ PROBLEM_FIXES: dict[str, str] = {
     '(type="text/plain"), as docs/privacy.md writes it',
     "payment-link-missing": "call flattr_head(article) (for a listing's site "
     "link, flattr_site_head()) in the theme's <head>, "
-    "before any text a theme prints unescaped; for feeds, build with the "
+    "before any text or element a head cannot hold, such as text a theme "
+    "prints unescaped or a skip link; for feeds, build with the "
     "plugin's feeds and FLATTR_FEEDS on",
     "payment-link-extra": "keep the plugin's one: call flattr_head() or "
     "flattr_site_head() once on a page; delete a feed an earlier "

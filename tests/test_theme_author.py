@@ -1811,7 +1811,8 @@ def test_flattr_site_head_where_no_browser_reads_the_head_is_reported(
             "has the site's own payment link (FLATTR_USERNAME's, which the feeds "
             "carry) only where a browser reads the body, where it does nothing",
             "the site's own payment link in <head> (call flattr_site_head() "
-            "inside <head>, before any text a theme prints unescaped), or none: "
+            "inside <head>, before any text or element a head cannot hold, such "
+            "as text a theme prints unescaped or a skip link), or none: "
             "a listing needs none",
         )
     }
