@@ -152,6 +152,11 @@ class _Attaching:
     files_later: Mapping[str, Any] | None
     # Thing URL -> the content that has it.
     holders: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Thing URL -> the (content, thing) pairs that lost it to another, said
+    # at the end, against the one that keeps it once all are read.
+    lost_urls: dict[str, list[tuple[Any, ContentThing]]] = dataclasses.field(
+        default_factory=dict
+    )
     # id() of the things that content found later took the URL of.
     displaced: set[int] = dataclasses.field(default_factory=set)
     # Written page -> the content with a thing (or one that lost its thing
@@ -636,18 +641,73 @@ def _takes_its_url(
 ) -> bool:
     """Whether ``content`` may have the thing URL of ``content_thing``: no
     content attached before has it, or the one that has it loses it to
-    ``content`` (``_takes_shared_url``, which reports the loser), its thing
-    taken back and noted as displaced."""
+    ``content`` (``_takes_shared_url``), its thing taken back and noted as
+    displaced. The one that loses is noted, for ``_say_lost_urls``."""
     holders = attaching.holders
-    holder = holders.setdefault(content_thing.url, content)
+    url = content_thing.url
+    holder = holders.setdefault(url, content)
     if holder is content:
         return True
     held = (holder, holder.flattr)
-    if not _takes_shared_url(held, (content, content_thing), attaching.settings):
+    found = (content, content_thing)
+    takes = _takes_shared_url(held, found, attaching.settings)
+    attaching.lost_urls.setdefault(url, []).append(held if takes else found)
+    if not takes:
         return False
-    holders[content_thing.url] = content
+    holders[url] = content
     attaching.displaced.add(id(_displace(holder)))
     return True
+
+
+def _say_lost_urls(attaching: _Attaching) -> None:
+    """Report each content that lost its thing URL to another, naming the
+    one that keeps it once all are read: with three that share one, the
+    second read may beat the first and lose to the third."""
+    for url, losers in attaching.lost_urls.items():
+        keeper = attaching.holders[url]
+        for lost in losers:
+            build.report(_lost_url_problem((keeper, keeper.flattr), lost, attaching))
+
+
+def _lost_url_problem(
+    kept: tuple[Any, ContentThing],
+    lost: tuple[Any, ContentThing],
+    attaching: _Attaching,
+) -> str:
+    """What to say of content ``lost`` (content, its thing), which has no
+    thing, as ``kept`` has its URL (see ``_takes_shared_url``)."""
+    settings = attaching.settings
+    kept_thing, lost_thing = kept[1], lost[1]
+    kept_own, lost_own = (
+        thing.url == own_thing_url(thing.content_url, settings)
+        for thing in (kept_thing, lost_thing)
+    )
+    if kept_own != lost_own:
+        return (
+            f"{lost_thing.source}: metadata '{PINNED_URL}' pins {lost_thing.url}, the "
+            f"URL of {kept_thing.source}'s own page, which keeps that thing; Flattr "
+            f"keeps one thing per URL, so {lost_thing.source} gets no Flattr button "
+            f"(pin a different {PINNED_URL}, or remove it)"
+        )
+    if kept_own and _overriding(kept, lost) is kept:
+        return _published_nowhere(lost_thing.source, kept_thing.source, kept_thing.page)
+    why = _earlier(kept, lost)[2]
+    if kept_own:
+        what = (
+            f"its thing URL {lost_thing.url} is also the URL of "
+            f"{kept_thing.source}'s page, which keeps that thing ({why})"
+        )
+        fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
+    else:
+        what = (
+            f"metadata '{PINNED_URL}' pins {lost_thing.url}, which "
+            f"{kept_thing.source} pins too and keeps ({why})"
+        )
+        fix = f"change the {PINNED_URL} of one of them"
+    return (
+        f"{lost_thing.source}: {what}; Flattr keeps one thing per URL, so "
+        f"{lost_thing.source} gets no Flattr button ({fix})"
+    )
 
 
 def _record(
@@ -727,6 +787,7 @@ def _say_what_attaching_found(generators: list[Any], attaching: _Attaching) -> N
     _say_who_goes_to_the_username(attaching.to_username, settings)
     if not settings.pages:
         _warn_about_pages_that_ask(generators)
+    _say_lost_urls(attaching)
     _drop_displaced(attaching)
     said: set[int] = set()
     for content in attaching.overriders:
@@ -993,55 +1054,26 @@ def _takes_shared_url(
     settings: FlattrSettings,
 ) -> bool:
     """Whether content ``found`` takes the thing URL of ``held``, which had
-    it first (both are (content, its thing)); the one that goes without a
-    thing is reported, with the field to change.
+    it first (both are (content, its thing)).
 
     Content whose thing URL is its own page's keeps it from content that
     pins it (``flattr_url``): a pin must never take another article's thing,
     and its flattrs. Between two that pin it, or two whose pages share it,
     the one dated earlier keeps it, else the source file that sorts first:
     never Pelican's order, in which a new article comes first and would
-    take the thing of an older one.
+    take the thing of an older one. Of two whose pages are one, the one
+    whose metadata sets that save_as keeps it: Pelican keeps its page.
     """
     held_own, found_own = (
         thing.url == own_thing_url(thing.content_url, settings)
         for _, thing in (held, found)
     )
     if held_own != found_own:
-        (_, kept), (_, lost) = (held, found) if held_own else (found, held)
-        build.report(
-            f"{lost.source}: metadata '{PINNED_URL}' pins {lost.url}, the URL of "
-            f"{kept.source}'s own page, which keeps that thing; Flattr keeps one "
-            f"thing per URL, so {lost.source} gets no Flattr button (pin a "
-            f"different {PINNED_URL}, or remove it)"
-        )
         return not held_own
     overriding = _overriding(held, found) if held_own else None
     if overriding is not None:
-        # Its page is the one Pelican keeps: the other, published nowhere,
-        # is said so (as _lost_pages would), not that it lost to it.
-        (_, kept), (_, lost) = (held, found) if overriding is held else (found, held)
-        build.report(_published_nowhere(lost.source, kept.source, kept.page))
         return overriding is found
-    keeper, loser, why = _earlier(held, found)
-    kept, lost = keeper[1], loser[1]
-    if held_own:
-        what = (
-            f"its thing URL {lost.url} is also the URL of {kept.source}'s page, "
-            f"which keeps that thing ({why})"
-        )
-        fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
-    else:
-        what = (
-            f"metadata '{PINNED_URL}' pins {lost.url}, which {kept.source} pins "
-            f"too and keeps ({why})"
-        )
-        fix = f"change the {PINNED_URL} of one of them"
-    build.report(
-        f"{lost.source}: {what}; Flattr keeps one thing per URL, so "
-        f"{lost.source} gets no Flattr button ({fix})"
-    )
-    return keeper is found
+    return _earlier(held, found)[0] is found
 
 
 def _overriding(

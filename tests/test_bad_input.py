@@ -1221,6 +1221,29 @@ def test_two_articles_pinned_to_one_url_are_not_merged(
     ]
 
 
+def test_three_articles_pinned_to_one_url_each_name_the_one_that_keeps_it(
+    site, flattr_log
+):
+    # Pelican reads the newest first: 2020 lost to 2019, which then lost
+    # to 2018. The first error named 2019 as the keeper, which had lost.
+    pinned = "https://blog.example.org/shared/"
+    files = {
+        f"post-{year}.md": _dated(
+            article(f"Post of {year}", "Alice", flattr_url=pinned), f"{year}-01-01"
+        )
+        for year in (2020, 2019, 2018)
+    }
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"post-2018.md"}
+    assert sorted(_errors(flattr_log)) == [
+        f"pelican-flattr: post-{year}.md: metadata 'flattr_url' pins {pinned}, "
+        "which post-2018.md pins too and keeps (dated earlier); Flattr keeps one "
+        f"thing per URL, so post-{year}.md gets no Flattr button (change the "
+        "flattr_url of one of them)"
+        for year in (2019, 2020)
+    ]
+
+
 def test_two_articles_with_one_url_name_both_files(site, flattr_log):
     # Their own URL, written to two files: the older keeps the thing.
     files = {
