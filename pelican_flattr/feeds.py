@@ -23,8 +23,6 @@ from xml.sax.saxutils import quoteattr
 from feedgenerator import Rss201rev2Feed
 from feedgenerator.django.utils.encoding import iri_to_uri
 
-from .thing import lower_case_scheme
-
 # Keys this plugin adds to feedgenerator's feed and item dicts.
 FEED_PAYMENT_KEY = "flattr_payment_url"
 REF_SUFFIX = "?ref=feed"
@@ -128,12 +126,24 @@ def item_key(link: str, feed_link: str) -> str:
     """
     if link.endswith(REF_SUFFIX):
         link = link[: -len(REF_SUFFIX)]
-    # Pelican's feeds write the items' links with the scheme in lower case,
-    # and the feed's as SITEURL has it (HTTPS://).
-    link, feed_link = lower_case_scheme(link), lower_case_scheme(feed_link)
-    if feed_link and link.startswith(feed_link):
+    if feed_link and _starts_with_site(link, feed_link):
         return link[len(feed_link) :].lstrip("/")
     return link.lstrip("/")  # RELATIVE_URLS: "/posts/x/" as written
+
+
+def _starts_with_site(link: str, feed_link: str) -> bool:
+    """Whether an item's ``link`` starts with its feed's ``feed_link``, the
+    scheme compared in any letter case: Pelican's feeds write the items'
+    links with it in lower case, and the feed's own as SITEURL has it
+    (``HTTPS://``)."""
+    if link.startswith(feed_link):
+        return True
+    scheme, separator, rest = feed_link.partition("://")
+    return (
+        bool(separator)
+        and link[: len(scheme)].lower() == scheme.lower()
+        and link.startswith(separator + rest, len(scheme))
+    )
 
 
 # A URL with a scheme, or protocol-relative, given it holds "//": an

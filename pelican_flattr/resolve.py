@@ -64,7 +64,6 @@ from .thing import (
     fold_spaces,
     holds_lone_surrogate,
     html_lang,
-    lower_case_scheme,
     plain_text,
     printable_text,
     read_language,
@@ -988,7 +987,7 @@ def _thing_url(content: Any, content_url: str, settings: FlattrSettings) -> str:
                 f"metadata '{PINNED_URL}' {reason}: {shown_value(pinned)}"
             )
         _check_pin_host(pinned, settings)
-        return lower_case_scheme(pinned)
+        return pinned
     return own_thing_url(content_url, settings)
 
 

@@ -47,7 +47,6 @@ from .thing import (
     flattr_language,
     holds_lone_surrogate,
     is_development_url,
-    lower_case_scheme,
     split_tags,
     url_forms,
 )
@@ -1316,7 +1315,7 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
             f"{source} is {shown_value(siteurl)}, but Flattr needs absolute thing "
             f"URLs: {advice}"
         )
-    return lower_case_scheme(siteurl), source
+    return siteurl, source
 
 
 def listed_old_hosts(settings: Mapping[str, Any]) -> frozenset[str]:

@@ -180,9 +180,7 @@ def make_thing(
 
     ``url`` is checked as a pinned ``Flattr_url`` is (absolute http(s), no
     whitespace, ``"``, ``<`` or ``>``, a host browsers read as written) and
-    kept exactly, but for its scheme, written in lower case as the build
-    writes it (``HTTPS://`` is ``https://``): Flattr keys the thing on it.
-    ``owner`` is an ``Owner`` or
+    kept exactly: Flattr keys the thing on it. ``owner`` is an ``Owner`` or
     what ``parse_owner`` reads (a plain ``email:ADDRESS`` is hashed).
     ``title`` is HTML, as Pelican's titles are: its tags are stripped and
     its references read, and it is fitted to 5-100 characters
@@ -204,7 +202,6 @@ def make_thing(
         problem = NOT_UNICODE
     if problem is not None:
         raise ThingError("url", redact_encoded_addresses(problem))
-    url = lower_case_scheme(url)
     if not isinstance(owner, Owner):
         try:
             owner = parse_owner(owner)
@@ -930,16 +927,6 @@ _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # lone surrogate (text from bytes that are not UTF-8, such as an
 # environment variable's): no page, feed or manifest can encode it.
 _NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
-
-
-def lower_case_scheme(url: str) -> str:
-    """``url`` with its scheme in lower case (``HTTPS://`` as ``https://``):
-    the same URL to browsers and to RFC 3986, and the form Flattr, the
-    manifest's schema and the URL guard compare as the thing's."""
-    if url.startswith(("https:", "http:")):  # the usual URL: one test
-        return url
-    scheme, colon, rest = url.partition(":")
-    return url if scheme.islower() or not colon else f"{scheme.lower()}:{rest}"
 
 
 def check_thing_url(url: str) -> str | None:

@@ -143,12 +143,17 @@ def audit_main(args):
     return audit_main_cli(["audit", *args])
 
 
-def test_a_siteurl_with_its_scheme_in_capitals_gives_one_url_of_each_thing(site):
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_siteurl_with_its_scheme_in_capitals_is_kept_and_its_feeds_paid(
+    site, relative
+):
     # SITEURL = "HTTPS://...": the manifest held "HTTPS://..." thing URLs,
-    # which its own schema refuses, so that audit and diff refused the
-    # site; a pin written "Https://" alike; and no feed entry had a payment
-    # link, since Pelican writes the items' links in lower case and the
-    # feed's own as SITEURL has it.
+    # which its own schema refused, so that audit and diff refused the site
+    # the build had just written; and no feed entry had a payment link,
+    # since Pelican writes the items' links with the scheme in lower case
+    # and the feed's own as SITEURL has it. The URLs stay as written: a
+    # site that published them so keeps its things (and flattrs). With
+    # RELATIVE_URLS, a link whose path holds a ":" is no scheme.
     host = SITEURL.removeprefix("https://")
     output = site(
         {
@@ -156,15 +161,21 @@ def test_a_siteurl_with_its_scheme_in_capitals_gives_one_url_of_each_thing(site)
             "p.md": article(
                 "Pinned", "Alice", flattr_url=f"Https://{host}/2019/pinned/"
             ),
+            "c.md": article(
+                "Colon", "Alice", url="Re:Build.html", save_as="Re:Build.html"
+            ),
         },
-        SITEURL=f"HTTPS://{host}",
+        SITEURL="" if relative else f"HTTPS://{host}",
+        FLATTR_SITEURL=f"HTTPS://{host}" if relative else None,
+        RELATIVE_URLS=relative,
         FLATTR_AUTHORS=AUTHORS,
         FEED_ALL_ATOM="feeds/all.atom.xml",
     )
     things = manifest_things(output)
     assert {t["url"] for t in things.values()} == {
-        f"{SITEURL}/capital-scheme.html",
-        f"{SITEURL}/2019/pinned/",
+        f"HTTPS://{host}/capital-scheme.html",
+        f"HTTPS://{host}/Re:Build.html",
+        f"Https://{host}/2019/pinned/",
     }
     (entries,) = [feed.entries for feed in read_feeds(output).values()]
     assert sorted(payment_links(e.links)[0]["href"] for e in entries) == sorted(

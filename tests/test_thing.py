@@ -1090,9 +1090,9 @@ def test_make_thing_fits_each_value_as_the_build_does():
     assert "carol" not in thing.auto_submit_url.lower()
     # A description too short is the title, as an article's.
     assert make_thing(**_GOOD, description="ok").description == "A fine title"
-    # The scheme alone in lower case, as the manifest's schema has it.
+    # Kept as written, its scheme too: a site that published it so.
     shouted = make_thing(**{**_GOOD, "url": "HTTPS://E.org/A"})
-    assert shouted.url == "https://E.org/A"
+    assert shouted.url == "HTTPS://E.org/A"
 
 
 def test_make_thing_reads_its_title_as_html_as_its_docstring_says():
