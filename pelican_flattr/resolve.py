@@ -253,6 +253,20 @@ _LEADING_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.DOTALL)
 _FIELD_LINE = re.compile(r"(:?)([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?):(?:[ \t]+(.*))?")
 
 
+def _field_line(line: str) -> re.Match[str] | None:
+    """``line`` read as a field (``_FIELD_LINE``), or None. A name with a
+    space is one only as a field of this plugin's with a space for its
+    "_" and a value without one ("Flattr owner: partner:ns:1"): prose
+    opens with such a name too ("Short answer: yes", "Flattr owner: the
+    account that receives ...")."""
+    match = _FIELD_LINE.fullmatch(line.strip())
+    if match is not None and " " in match[2]:
+        meant = match[2].lower().replace(" ", "_")
+        if meant not in FIELDS or " " in (match[3] or "").strip():
+            return None
+    return match
+
+
 def fields_read_as_text(html: str) -> list[tuple[str, str]]:
     """(the name as written, the field meant) of each line that is one of
     this plugin's fields, or one misspelt (as ``unknown_fields`` finds
@@ -277,19 +291,13 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
     found = []
     at = 0
     while paragraph := _LEADING_PARAGRAPH.match(head, at):
-        lines = [
-            _FIELD_LINE.fullmatch(line.strip()) for line in paragraph[1].split("\n")
-        ]
+        lines = [_field_line(line) for line in paragraph[1].split("\n")]
         if not all(lines):
             break
         for colon, name, value in (line.groups() for line in lines if line):
             meant = name.lower()
             if " " in name:
-                # "Flattr owner" alone, not prose that opens with a colon
-                # ("Flattr this: a guide").
-                meant = meant.replace(" ", "_")
-                if meant in FIELDS:
-                    found.append((f"{colon}{name}{colon}", meant))
+                found.append((f"{colon}{name}{colon}", meant.replace(" ", "_")))
                 continue
             if meant not in FIELDS:
                 if not misspells_a_field(name):

@@ -4015,9 +4015,14 @@ def test_a_field_that_pelican_read_as_text_is_named(site, flattr_log, name, text
         "Why I like Flattr: it pays the people who write.",
         "A first paragraph.\n\nFlattr_owner: partner:hackspace:77 in the second.",
         "Flattrs: how many I had this year.",
-        # Two words and a colon: no field's name.
+        # Two words and a colon: no field's name; or a field's, with prose
+        # after it.
         "Flattr this: a guide to the button.",
         "Flattr owners: who they are.",
+        "Flattr owner: the account that receives the flattrs of a thing.",
+        # A paragraph of prose shaped as fields, which a field's name with a
+        # space made a paragraph of fields, read on past it.
+        "Short answer: yes\n\nFlattr: no",
     ],
 )
 def test_text_that_only_mentions_flattr_is_left_alone(site, flattr_log, text):
