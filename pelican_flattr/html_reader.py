@@ -805,14 +805,15 @@ _USUAL_OPENING = re.compile(
 )
 
 
-# What a head holds, read plainly: whitespace, comments, a doctype, start
+# What a head holds, read plainly: whitespace, comments (as a browser ends
+# them: "<!-->" and "<!--->" are empty ones, "--!>" ends one), a doctype, start
 # tags of the elements a head holds with no "<" or ">" in their attributes,
 # and titles, styles and scripts with their text (a script's without "<!--",
 # whose escaped text a search cannot follow). Anything else before the
 # plugin's head tags (text, a <div>, an <img>, a skip link, a "}" a template
 # left: each ends the head) is for the reader to settle, tag by tag.
 _PLAIN_HEAD = re.compile(
-    rf"\ufeff?(?:[{SPACE}]+|<!--(?:[^-]|-(?!->))*-->|<!doctype[^<>]*>"
+    rf"\ufeff?(?:[{SPACE}]+|<!--(?:-?>|[\s\S]*?--!?>)|<!doctype[^<>]*>"
     rf"|<(?:html|head|meta|link|base|basefont|bgsound)(?=[{SPACE}/>])[^<>]*>"
     rf"|<title(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/title)[^<]*)*</title[{SPACE}]*>"
     rf"|<style(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/style)[^<]*)*</style[{SPACE}]*>"

@@ -615,6 +615,10 @@ def test_flattr_head_after_text_that_ends_the_head_is_reported(site, tmp_path, c
         '<a href="#main">Skip to content</a>',
         '<img src="logo.png" alt="">',
         "<div>x</div>",
+        # After comments a browser ends where a search for "-->" does not.
+        '<!--><a href="#main">Skip</a><!-- end -->',
+        '<!---><a href="#main">Skip</a><!-- end -->',
+        '<!-- x --!><a href="#main">Skip</a><!-- end -->',
     ],
 )
 def test_flattr_head_after_what_ends_the_head_is_reported(
