@@ -901,6 +901,20 @@ def own_buttons_shown(
     )
 
 
+def helper_buttons_printed(
+    page: str, content_thing: ContentThing, auto_submit_url: str
+) -> int:
+    """How many buttons for ``content_thing`` on ``page`` are the helpers'
+    output, as printed (a theme's own link with the plugin's classes is
+    not): for a report to blame the right one, seen or not."""
+    plain = (
+        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}" rel="nofollow" '
+        f'lang="en" dir="ltr">{_BADGE}'
+    )
+    embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
+    return page.count(plain) + page.count(embedded)
+
+
 # The classes of the plugin's plain button, which a theme's own link in its
 # own words carries too (README, "flattr_button").
 _PLAIN_CLASSES = frozenset({BUTTON_CLASS, f"{BUTTON_CLASS}--plain"})
@@ -929,17 +943,13 @@ def _own_button_places(
     for written in dict.fromkeys((_url_attribute(auto_submit_url), auto_submit_url)):
         at = page.find(written)
         while at >= 0:
-            start = page.rfind("<", 0, at)
-            # The payment link holds the URL too; an <a> (and a link whose
-            # tag a quoted "<" leaves unread here) passes on.
-            if (
-                start >= 0
-                and page.startswith(("<a", "<A"), start)
-                and page[start + 2 : start + 3] in SPACE
-                and start not in starts
-            ):
-                close = page.find(">", at + len(written))
-                values = attribute_values(page[start + 2 : close])
+            # The <a> whose tag holds it, read as a browser reads it (a
+            # quoted ">" or "<" in a title= before or after the href); the
+            # payment link, which holds the URL too, is no <a>.
+            start = max(page.rfind("<a", 0, at), page.rfind("<A", 0, at))
+            tag = TAG.match(page, start) if start >= 0 and start not in starts else None
+            if tag is not None and tag.end() > at and (tag[5] or "").lower() == "a":
+                values = attribute_values(tag[6] or "")
                 classes = frozenset(values.get("class", "").split())
                 if values.get("href") == auto_submit_url and classes >= _PLAIN_CLASSES:
                     starts.add(start)

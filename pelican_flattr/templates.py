@@ -1685,44 +1685,58 @@ def _report_repeated_helpers(
     reported = []
     for helper, count in shown.items():
         if count > 1:
-            _report_repeated_helper(rendered, helper, content_thing)
+            own_links = helper == "flattr_button" and (
+                markup.helper_buttons_printed(page, content_thing, url) < count
+            )
+            _report_repeated_helper(rendered, helper, content_thing, own_links)
             reported.append(helper)
     return frozenset(reported)
 
 
 def _report_repeated_helper(
-    rendered: PageRender, helper: str, content_thing: ContentThing
+    rendered: PageRender,
+    helper: str,
+    content_thing: ContentThing,
+    own_links: bool = False,
 ) -> None:
     """Report, for the first page of the templates that hold its calls, a
     helper that printed the page's own button or head tags twice, the
     pages that share it counted at the build's end. A page that shows
     other things' buttons too most likely printed its own again in their
     loop (the newest articles in a sidebar, the page's own among them):
-    the report says how to leave it out."""
+    the report says how to leave it out. ``own_links``: some of the
+    buttons are the theme's own links (README, "flattr_button"), not the
+    helper's output, which the report says."""
     templates = (
         _callers(rendered, helper, [id(content_thing)])
         or rendered.template
         or "a template"
     )
     source = content_thing.source
+    what = "their own button" if own_links else f"{helper}() for their own article"
     if not build.first_of_many(
         f"repeated {helper}: {templates}",
         f"{templates}: ",
-        f" pages in all ({source}'s the first) show {helper}() for their own "
-        "article or page more than once, as said above",
+        f" pages in all ({source}'s the first) show {what}"
+        f"{'' if own_links else ' or page'} more than once, as said above",
     ):
         return
     loop = ""
-    if helper == "flattr_button" and len(rendered.buttons) > 1:
+    if helper == "flattr_button" and (own_links or len(rendered.buttons) > 1):
         loop = (
             "; a loop over other articles' buttons (recent posts in a sidebar?) "
             "shows the page's own too unless it leaves it out: "
             "{% for a in articles[:5] if a != article %}"
         )
+    shown = (
+        "its own button more than once (flattr_button() beside a link of the "
+        "theme's own with the plugin's classes and its auto-submit URL)"
+        if own_links
+        else f"{helper}() for its own article or page more than once"
+    )
     build.report(
-        f"{templates}: the page of {source} shows {helper}() for its own "
-        "article or page more than once; a page must show it once (the audit "
-        f"refuses it): print it once{loop}"
+        f"{templates}: the page of {source} shows {shown}; a page must show "
+        f"it once (the audit refuses it): print it once{loop}"
     )
 
 

@@ -161,6 +161,11 @@ _README_OPENING = (
         # Unescaped, as Pelican's Jinja prints it without |e.
         '<a class="flattr-button flattr-button--plain" '
         'href="{{ article.flattr.auto_submit_url }}"',
+        # A quoted ">" or "<" in another attribute, before the href or after.
+        '<a href="{{ article.flattr.auto_submit_url|e }}" title="Support -> Flattr" '
+        'class="flattr-button flattr-button--plain"',
+        '<a class="flattr-button flattr-button--plain" title="x < y" '
+        'href="{{ article.flattr.auto_submit_url|e }}" data-note="a > b"',
     ],
 )
 def test_a_themes_own_plain_button_opening_otherwise_is_the_button(
@@ -196,6 +201,52 @@ def test_a_themes_own_plain_button_opening_otherwise_is_the_button(
         assert button["href"] == thing["auto_submit_url"]
     assert not [r.getMessage() for r in flattr_log.records]
     assert audit_command(["audit", str(output)]) == 0
+
+
+def test_a_themes_own_link_beside_flattr_button_is_blamed_as_such(
+    site, tmp_path, flattr_log
+):
+    # flattr_button() once, and a sidebar of the theme's own links over the
+    # newest articles, the page's own among them: the report said that
+    # flattr_button() was printed more than once, and gave no loop advice.
+    sidebar = (
+        "{% for a in articles[:3] %}{% if a.flattr %}"
+        '<a class="flattr-button flattr-button--plain" '
+        'href="{{ a.flattr.auto_submit_url|e }}">{{ a.title }}</a>'
+        "{% endif %}{% endfor %}"
+    )
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!theme/article.html" %}\n'
+            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+            "{% block content %}<main>{{ article.content }}"
+            f"{{{{ flattr_button(article) }}}}</main><aside>{sidebar}</aside>"
+            "{% endblock %}\n",
+        },
+    )
+    output = site(
+        articles(),
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    assert manifest_things(output)
+    said, summary = [
+        r.getMessage() for r in flattr_log.records if "more than" in r.getMessage()
+    ]
+    assert summary.endswith(
+        "pages in all (a2.md's the first) show their own button more than once, "
+        "as said above"
+    )
+    assert said.endswith(
+        "shows its own button more than once (flattr_button() beside a link of "
+        "the theme's own with the plugin's classes and its auto-submit URL); a "
+        "page must show it once (the audit refuses it): print it once; a loop "
+        "over other articles' buttons (recent posts in a sidebar?) shows the "
+        "page's own too unless it leaves it out: "
+        "{% for a in articles[:5] if a != article %}"
+    ), said
 
 
 @pytest.mark.parametrize("style", ["plain", "js"])
