@@ -600,7 +600,11 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
     """Why ``text``, which starts ``twitter:``, is no Twitter owner, and what
     to write instead."""
     handle = _TWITTER_HANDLE.fullmatch(text)
-    if handle is not None and handle[1].isdigit():
+    if (
+        handle is not None
+        and handle[1].isdigit()
+        and _is_an_accounts_id(_twitter_number(handle[1]))
+    ):
         # "@783214": most likely the id with an "@" too many, though a
         # handle may be digits alone.
         reason = (
@@ -608,9 +612,10 @@ def _not_a_twitter_id(text: str) -> IdentifierError:
             "it without the '@'; if it is a handle, a Twitter ID lookup gives "
             "its id"
         )
+        number = _twitter_number(handle[1])  # without leading zeros
         return IdentifierError(
-            f"{text!r} has an '@' before a number: if {handle[1]} is the numeric "
-            f"account id, write twitter:user:id:{handle[1]}; if it is a handle, a "
+            f"{text!r} has an '@' before a number: if {number} is the numeric "
+            f"account id, write twitter:user:id:{number}; if it is a handle, a "
             "Twitter ID lookup gives its id",
             reason,
         )

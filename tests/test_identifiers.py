@@ -252,6 +252,20 @@ EVERY_FORM = (
             "the numeric account id, write twitter:user:id:783214; if it is a "
             "handle, a Twitter ID lookup gives its id",
         ),
+        # Its leading zeros left out, as the id is read; a number no account
+        # has is no id to advise.
+        (
+            "twitter:user:id:@00783214",
+            "'twitter:user:id:@00783214' has an '@' before a number: if 783214 is "
+            "the numeric account id, write twitter:user:id:783214; if it is a "
+            "handle, a Twitter ID lookup gives its id",
+        ),
+        (
+            "twitter:user:id:@0",
+            "'twitter:user:id:@0' is a Twitter handle, but Flattr needs the numeric "
+            "account id: write twitter:user:id:NUMBER (a Twitter ID lookup gives "
+            "it for the handle 0)",
+        ),
         # The numeric id itself, written short.
         (
             "twitter:783214",
