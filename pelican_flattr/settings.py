@@ -1282,7 +1282,7 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
-    base_problem = check_thing_url(siteurl + "/")
+    base_problem = check_thing_url(siteurl + "/", base=True)
     if base_problem is None and _has_query_or_fragment(siteurl):
         fatal.append(
             f"{source} is {shown_value(siteurl)}, which holds a query or fragment "

@@ -929,23 +929,26 @@ _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
 
 
-def check_thing_url(url: str) -> str | None:
+def check_thing_url(url: str, *, base: bool = False) -> str | None:
     """Why ``url`` cannot be an absolute URL the plugin publishes or stores
-    (the site's base, an og:image, a claim URL), or None when it can."""
+    (the site's base, an og:image, a claim URL), or None when it can.
+    ``base``: ``url`` is a site's base with a "/" put after it, which the
+    value itself does not end with."""
     if not isinstance(url, str) or not url.strip():
         return "is empty"
     found = _NOT_IN_PUBLISHED_URL.search(url)
     if found is not None:
-        return _space_at_an_end(url) or _unsafe_character(found[0])
+        return _space_at_an_end(url[:-1] if base else url) or _unsafe_character(
+            found[0]
+        )
     return _absolute_url_problem(url)
 
 
 def _space_at_an_end(url: str) -> str | None:
     """What to say of whitespace that starts or ends ``url`` (a value pasted
     with it), which percent-encoding would make part of the URL; else
-    None. (A site's base is checked with a "/" after it.)"""
-    last = (url.rstrip("/") or url)[-1]
-    for character, where in ((url[0], "starts"), (last, "ends")):
+    None."""
+    for character, where in ((url[0], "starts"), (url[-1], "ends")):
         if character.isspace():
             kind = "a space" if character == " " else f"whitespace ({character!r})"
             return f"{where} with {kind}: remove it"

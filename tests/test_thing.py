@@ -982,7 +982,7 @@ def test_pinned_url_check(url, says):
         # Pasted with a space: encoding it would make it part of the URL.
         (" https://example.org/", "starts with a space: remove it"),
         ("https://example.org/x ", "ends with a space: remove it"),
-        ("https://example.org \t/", "ends with whitespace ('\\t'): remove it"),
+        ("https://example.org/x \t", "ends with whitespace ('\\t'): remove it"),
         ("\nhttps://example.org/", "starts with whitespace ('\\n'): remove it"),
         # Inside it, it is encoded.
         ("https://example.org/a b/", "holds the space ' ': write it as %20"),
@@ -991,6 +991,20 @@ def test_pinned_url_check(url, says):
 @pytest.mark.parametrize("check", [check_thing_url, check_pinned_url])
 def test_a_url_pasted_with_spaces_around_it_is_told_to_lose_them(check, url, says):
     assert check(url) == says
+
+
+def test_a_space_before_a_last_slash_is_inside_the_url_but_a_bases_end():
+    # A pin's path may end in " /": encoded. A site's base is checked with a
+    # "/" put after it: its own value ended with the space.
+    assert check_pinned_url("https://e.org/a /") == (
+        "holds the space ' ': write it as %20"
+    )
+    assert check_thing_url("https://e.org/a /") == (
+        "holds the space ' ': write it as %20"
+    )
+    assert check_thing_url("https://e.org /", base=True) == (
+        "ends with a space: remove it"
+    )
 
 
 # The embeddings, overrides and isolates a title's cleaning spaces.
