@@ -24,7 +24,12 @@ from .audit_report import (
     with_output_emptied,
     with_output_retained,
 )
-from .audit_settings import audit_settings, plugin_not_listed, siteurl_not_compared
+from .audit_settings import (
+    audit_settings,
+    local_thing_urls,
+    plugin_not_listed,
+    siteurl_not_compared,
+)
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import ManifestError
 from .settings import (
@@ -147,10 +152,20 @@ def run_audit(args: argparse.Namespace) -> int:
             report.problems, redact(Path(args.settings).name), settings
         )
     by_kind = problems_by_kind(report.problems)
-    notes = list(report.notes)
-    unlisted = plugin_not_listed(settings, args.settings) if given else None
-    if unlisted is not None:
-        notes.insert(0, redact(unlisted))  # the likely cause of the rest
+    # What the settings file tells of the whole output, first: the plugin
+    # not run (the likely cause of every problem), or buttons that name a
+    # local address on a public site.
+    causes = [
+        redact(cause)
+        for cause in (
+            plugin_not_listed(settings, args.settings) if given else None,
+            local_thing_urls(settings, args.settings, report.siteurl)
+            if given
+            else None,
+        )
+        if cause is not None
+    ]
+    notes = [*causes, *report.notes]
     if given is not None and given.site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)
         if note is not None:
@@ -191,10 +206,9 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        # The likely cause of every problem, said before the summary's fixes
-        # for each kind, which it makes beside the point.
-        cause = notes[:1] if unlisted is not None else []
-        _print_report(report, by_kind, cause, notes[len(cause) :], args, fixes)
+        # Said before the summary's fixes for each kind, which the plugin
+        # not run makes beside the point.
+        _print_report(report, by_kind, causes, notes[len(causes) :], args, fixes)
     return status
 
 

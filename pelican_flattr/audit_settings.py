@@ -156,6 +156,27 @@ def siteurl_not_compared(
     )
 
 
+def local_thing_urls(
+    settings: Mapping[str, Any], path: str | Path, recorded: str
+) -> str | None:
+    """What to tell the operator when the manifest's things are at a local
+    address (``recorded``, a development build's) while the settings file
+    at ``path`` publishes the site at a public ``SITEURL``: a
+    ``FLATTR_SITEURL`` of ``pelican --listen`` carried into the publish
+    build, whose buttons name a URL no reader can reach (an error of the
+    build). None otherwise."""
+    own = str(settings.get("SITEURL") or "").rstrip("/")
+    if not is_development_url(recorded) or _public_siteurl({"SITEURL": own}) is None:
+        return None
+    return (
+        f"The manifest's things are at {recorded.rstrip('/')}, a local address, "
+        f"but SITEURL of {path} is {own!r}, a public one: every button, payment "
+        "link and og:url of this output names a URL that no reader, and not "
+        "Flattr, can reach. Set FLATTR_SITEURL to the public address (or leave "
+        "it out), build again, and deploy that build"
+    )
+
+
 def plugin_not_listed(settings: Mapping[str, Any], path: str | Path) -> str | None:
     """What to tell the operator when ``PLUGINS`` in the settings file at
     ``path`` does not list this plugin (a misspelt ``"pelican-flattr"``):

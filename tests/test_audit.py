@@ -5251,6 +5251,44 @@ def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
         assert not any("PLUGINS" in note for note in report["notes"]), report
 
 
+@pytest.mark.parametrize(
+    ("flattr_siteurl", "said"),
+    [
+        ("http://localhost:8000", True),
+        (None, False),
+        ("https://www.example.com", False),
+    ],
+)
+def test_the_audit_says_when_a_public_sites_things_are_local(
+    tmp_path, capsys, flattr_siteurl, said
+):
+    # A local FLATTR_SITEURL carried into the publish build (an error of
+    # that build): the audit with its settings said "no problems".
+    settings = {"FLATTR_AUTHORS": AUTHORS}
+    if flattr_siteurl:
+        settings["FLATTR_SITEURL"] = flattr_siteurl
+    output = build(tmp_path, two_articles(), **settings)
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nFLATTR_SITEURL = {flattr_siteurl!r}\n"
+        f"FLATTR_AUTHORS = {AUTHORS!r}\n"
+    )
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=str(conf))
+    note = (
+        "The manifest's things are at http://localhost:8000, a local address, but "
+        f"SITEURL of {conf} is {SITEURL!r}, a public one: every button, payment "
+        "link and og:url of this output names a URL that no reader, and not "
+        "Flattr, can reach. Set FLATTR_SITEURL to the public address (or leave it "
+        "out), build again, and deploy that build"
+    )
+    assert (note in report["notes"]) is said
+    if said:
+        assert report["notes"][0] == note
+        assert main(["audit", str(output), "--settings", str(conf)]) == status
+        assert capsys.readouterr().out.splitlines()[0] == note
+
+
 def theme_with(tmp_path: Path, snippet: str) -> Path:
     """The bundled theme, copied, with ``snippet`` before ``</body>`` in
     its base.html, as an old theme kept its FlattrLoader there."""
