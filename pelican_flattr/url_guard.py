@@ -313,8 +313,9 @@ class UrlChange:
             # Another host or scheme: a moved site is the likely cause, and
             # its fix comes first, the one for a single thing after it.
             return (
-                "If SITEURL changed for the whole site, set FLATTR_SITEURL to "
-                "the old SITEURL (with its path): then every thing keeps its "
+                "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
+                "FLATTR_SITEURL to the old SITEURL (with its path): then every "
+                "thing keeps its "
                 f"URL. Otherwise, {self._pin()} to keep its flattrs{redirect}{accept}"
             )
         if moved:
@@ -1329,9 +1330,10 @@ def _likely_cause(
         found = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
         if found is None:
             return (
-                f"a changed SITEURL (its host, {old_base} then, {new_base} now) "
-                "with a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting "
-                "(or their LANG_ twins) is the likely cause: set FLATTR_SITEURL to "
+                "a changed SITEURL or FLATTR_SITEURL (its host, "
+                f"{old_base} then, {new_base} now) with a changed ARTICLE_URL, "
+                "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is "
+                "the likely cause: set FLATTR_SITEURL to "
                 "the old SITEURL, its path too, and put the setting back to keep "
                 "their flattrs"
             )
@@ -1380,8 +1382,8 @@ def _likely_cause(
             "back to keep their flattrs"
         )
     return (
-        "a changed SITEURL is the likely cause: set FLATTR_SITEURL = "
-        f"{old_site!r} to keep every thing URL"
+        "a changed SITEURL (or FLATTR_SITEURL) is the likely cause: set "
+        f"FLATTR_SITEURL = {old_site!r} to keep every thing URL"
     )
 
 

@@ -505,7 +505,9 @@ def test_a_translation_whose_lang_is_removed_is_told_to_put_it_back(
 )
 def test_the_siteurl_fix_is_told_only_where_the_site_may_have_moved(old, new, siteurl):
     advice = UrlChange("a.md", old, new).advice()
-    first = advice.startswith("If SITEURL changed for the whole site, set ")
+    first = advice.startswith(
+        "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
+    )
     last = advice.endswith(
         ". Or, if SITEURL's path changed for the whole site, set FLATTR_SITEURL "
         "to the old SITEURL (with its path): then every thing keeps its URL"
@@ -602,9 +604,9 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     assert all("from http://blog.example.org/" in line for line in lines)
     # The likely fix first, then the one for a single thing.
     assert all(
-        "If SITEURL changed for the whole site, set FLATTR_SITEURL to the old "
-        "SITEURL (with its path): then every thing keeps its URL. Otherwise, add "
-        in line
+        "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
+        "FLATTR_SITEURL to the old SITEURL (with its path): then every thing "
+        "keeps its URL. Otherwise, add " in line
         for line in lines
     )
     flattr_log.clear()
@@ -1139,7 +1141,8 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
             "pelican-flattr: 5 thing URLs of the last build are not this build's: "
             "5 thing URLs changed. 5 of the 5 changed thing URLs changed alike, "
             "from http://blog.example.org/* to https://blog.example.org/*: a "
-            "changed SITEURL is the likely cause: set FLATTR_SITEURL = "
+            "changed SITEURL (or FLATTR_SITEURL) is the likely cause: set "
+            "FLATTR_SITEURL = "
             "'http://blog.example.org' to keep every thing URL, or, if the change "
             "is deliberate, "
             "accept every change at once by deleting "
@@ -1165,8 +1168,8 @@ def test_diff_names_the_old_siteurl_above_its_rows(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith(
         f"5 of the 5 changed thing URLs changed alike, from http://blog.example.org/* "
-        f"to {SITEURL}/*: a changed SITEURL is the likely cause: set "
-        f"FLATTR_SITEURL = {old_site!r} to keep every thing URL, or, if the "
+        f"to {SITEURL}/*: a changed SITEURL (or FLATTR_SITEURL) is the likely "
+        f"cause: set FLATTR_SITEURL = {old_site!r} to keep every thing URL, or, if the "
         "change is deliberate, "
     ), out
     assert "SITEURL changed for the whole site" not in out
@@ -5497,8 +5500,9 @@ def test_a_move_to_another_host_and_path_names_siteurl(tmp_path, flattr_log):
             "WARNING",
             "pelican-flattr: 5 thing URLs of the last build are not this build's: "
             "5 thing URLs changed. 5 of the 5 changed thing URLs changed alike, "
-            f"from {SITEURL}/*.html to {new}/*.html: a changed SITEURL is the "
-            f"likely cause: set FLATTR_SITEURL = '{SITEURL}' to keep every thing "
+            f"from {SITEURL}/*.html to {new}/*.html: a changed SITEURL (or "
+            f"FLATTR_SITEURL) is the likely cause: set FLATTR_SITEURL = '{SITEURL}' "
+            "to keep every thing "
             "URL, or, if the change is deliberate, accept every change at once by "
             f"deleting {tmp_path.joinpath(*BASELINE)} (the next build starts a "
             "new one)",
@@ -5529,8 +5533,9 @@ def test_a_new_host_with_a_new_article_url_names_both(tmp_path, flattr_log):
     build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new, **settings)
     ((_, line),) = summary_lines(flattr_log)
     assert (
-        f"from {SITEURL}/*.html to {new}/posts/*/: a changed SITEURL (its host, "
-        f"{SITEURL} then, https://new.example.net now) with a changed ARTICLE_URL, "
+        f"from {SITEURL}/*.html to {new}/posts/*/: a changed SITEURL or "
+        f"FLATTR_SITEURL (its host, {SITEURL} then, https://new.example.net now) "
+        "with a changed ARTICLE_URL, "
         "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is the likely "
         "cause: set FLATTR_SITEURL to the old SITEURL, its path too, and put the "
         "setting back to keep their flattrs, or, "
