@@ -792,6 +792,7 @@ _KINDS = (
     ),
 )
 _REUSED = len(_KINDS)
+_GONE = 1  # _KINDS' "thing gone from this build"
 
 
 def _kind(change: UrlChange) -> int:
@@ -1128,6 +1129,12 @@ def url_change_warnings(
             f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
             f"with its fix, and {listing} lists every one{too}"
         )
+        if counts[_GONE] > SAID_OF_EACH_KIND:
+            # Many deleted at once: their URLs for the setting, in one go.
+            summary += (
+                f"; {listing} --gone-urls prints the old URLs of the things "
+                "gone, for FLATTR_ACCEPT_URL_CHANGES once the deletions are meant"
+            )
     if causes.alike is not None:
         accept = _accept_alike(
             causes.alike,

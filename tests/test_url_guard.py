@@ -1124,6 +1124,32 @@ def test_the_summary_s_diff_command_runs_as_written_from_a_folder_with_a_space(
     assert len(json.loads(capsys.readouterr().out)["url_changed"]) == 25
 
 
+def test_many_things_gone_are_told_the_command_that_prints_their_urls(
+    tmp_path, flattr_log, capsys
+):
+    # 23 articles deleted at once: the summary named the listing, but not
+    # --gone-urls, which prints their URLs for FLATTR_ACCEPT_URL_CHANGES.
+    files = many_articles(25)
+    build(tmp_path, files, FLATTR_AUTHORS={"Alice": "alice"})
+    for name in sorted(files)[2:]:
+        (tmp_path / "content" / name).unlink()
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS={"Alice": "alice"})
+    ((_, summary),) = summary_lines(flattr_log)
+    (command,) = re.findall(
+        r"; (pelican-flattr diff .*? --gone-urls) prints the old URLs of the "
+        r"things gone, for FLATTR_ACCEPT_URL_CHANGES once the deletions are meant",
+        summary,
+    )
+    program, *args = shlex.split(command)
+    assert program == "pelican-flattr"
+    args.remove("--settings")
+    args.remove("SETTINGS_FILE")
+    capsys.readouterr()
+    assert main(args) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 23
+
+
 def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_log):
     # Every change said (fewer than 20), and the cause they share besides.
     build(
