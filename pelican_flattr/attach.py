@@ -675,24 +675,19 @@ def _lost_url_problem(
     attaching: _Attaching,
 ) -> str:
     """What to say of content ``lost`` (content, its thing), which has no
-    thing, as ``kept`` has its URL (see ``_takes_shared_url``)."""
-    settings = attaching.settings
+    thing, as ``kept`` has its URL (see ``_shared_url_keeper``)."""
     kept_thing, lost_thing = kept[1], lost[1]
-    kept_own, lost_own = (
-        thing.url == own_thing_url(thing.content_url, settings)
-        for thing in (kept_thing, lost_thing)
-    )
-    if kept_own != lost_own:
+    _, why = _shared_url_keeper(kept, lost, attaching.settings)
+    if why == _OWN_PAGE:
         return (
             f"{lost_thing.source}: metadata '{PINNED_URL}' pins {lost_thing.url}, the "
             f"URL of {kept_thing.source}'s own page, which keeps that thing; Flattr "
             f"keeps one thing per URL, so {lost_thing.source} gets no Flattr button "
             f"(pin a different {PINNED_URL}, or remove it)"
         )
-    if kept_own and _overriding(kept, lost) is kept:
+    if why == _OVERRIDES:
         return _published_nowhere(lost_thing.source, kept_thing.source, kept_thing.page)
-    why = _earlier(kept, lost)[2]
-    if kept_own:
+    if kept_thing.url == own_thing_url(kept_thing.content_url, attaching.settings):
         what = (
             f"its thing URL {lost_thing.url} is also the URL of "
             f"{kept_thing.source}'s page, which keeps that thing ({why})"
@@ -1048,32 +1043,50 @@ def _warn_by_files(
             warn_once(f"{listed(sorted(sources), _SAID_ALONE)}: {message_of_all}")
 
 
+# Why content keeps a thing URL another has too, beside _earlier's reasons
+# (dated earlier, first by file name).
+_OWN_PAGE = "its own page's"  # the other pins it
+_OVERRIDES = "its save_as overrides"  # the other's page is written over
+
+
 def _takes_shared_url(
     held: tuple[Any, ContentThing],
     found: tuple[Any, ContentThing],
     settings: FlattrSettings,
 ) -> bool:
     """Whether content ``found`` takes the thing URL of ``held``, which had
-    it first (both are (content, its thing)).
+    it first (both are (content, its thing)): see ``_shared_url_keeper``."""
+    return _shared_url_keeper(held, found, settings)[0] is found
+
+
+def _shared_url_keeper(
+    one: tuple[Any, ContentThing],
+    other: tuple[Any, ContentThing],
+    settings: FlattrSettings,
+) -> tuple[tuple[Any, ContentThing], str]:
+    """Of two (content, thing) pairs with one thing URL, the one that keeps
+    it, and why.
 
     Content whose thing URL is its own page's keeps it from content that
     pins it (``flattr_url``): a pin must never take another article's thing,
-    and its flattrs. Between two that pin it, or two whose pages share it,
-    the one dated earlier keeps it, else the source file that sorts first:
-    never Pelican's order, in which a new article comes first and would
-    take the thing of an older one. Of two whose pages are one, the one
-    whose metadata sets that save_as keeps it: Pelican keeps its page.
+    and its flattrs. Of two whose pages are one, the one whose metadata
+    sets that save_as keeps it: Pelican keeps its page. Else, between two
+    that pin it, or two whose pages share it, the one dated earlier keeps
+    it, else the source file that sorts first: never Pelican's order, in
+    which a new article comes first and would take the thing of an older
+    one.
     """
-    held_own, found_own = (
+    one_own, other_own = (
         thing.url == own_thing_url(thing.content_url, settings)
-        for _, thing in (held, found)
+        for _, thing in (one, other)
     )
-    if held_own != found_own:
-        return not held_own
-    overriding = _overriding(held, found) if held_own else None
+    if one_own != other_own:
+        return (one if one_own else other), _OWN_PAGE
+    overriding = _overriding(one, other) if one_own else None
     if overriding is not None:
-        return overriding is found
-    return _earlier(held, found)[0] is found
+        return overriding, _OVERRIDES
+    keeper, _, why = _earlier(one, other)
+    return keeper, why
 
 
 def _overriding(
