@@ -907,10 +907,7 @@ def helper_buttons_printed(
     """How many buttons for ``content_thing`` on ``page`` are the helpers'
     output, as printed (a theme's own link with the plugin's classes is
     not): for a report to blame the right one, seen or not."""
-    plain = (
-        f'{_PLAIN_OPENING}{_url_attribute(auto_submit_url)}" rel="nofollow" '
-        f'lang="en" dir="ltr">{_BADGE}'
-    )
+    plain = _plain_button(content_thing, _url_attribute(auto_submit_url))
     embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
     return page.count(plain) + page.count(embedded)
 
