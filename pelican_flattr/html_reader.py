@@ -789,29 +789,14 @@ def ends_head(name: str) -> bool:
     return name == TEXT or name not in HEAD_ELEMENTS
 
 
-# The opening of the usual page, up to its <meta charset>: a doctype, the
-# <html> and <head> start tags with plain attributes, and a <title> of
-# plain text (simple's comes first). Where the plugin's head tags go after
-# this, nothing before them ended the head, and the page is not read tag by
-# tag. A value holding "<" or ">" (a Lang: that holds markup, printed
-# unescaped into <html lang>) falls to the reader.
-_USUAL_OPENING = re.compile(
-    rf"\ufeff?[{SPACE}]*(?:<!doctype html>)?"
-    rf"(?:[{SPACE}]*<(?:html|head)(?:[{SPACE}]+[\w:-]+(?:=\"[^\"<>]*\")?)*"
-    rf"[{SPACE}]*/?>)*"
-    rf"(?:[{SPACE}]*<title>[^<]*</title>)?"
-    rf"(?:[{SPACE}]*<meta charset=\"?[\w-]+\"?[{SPACE}]*/?>)?",
-    re.ASCII | re.IGNORECASE,
-)
-
-
 # What a head holds, read plainly: whitespace, comments (as a browser ends
 # them: "<!-->" and "<!--->" are empty ones, "--!>" ends one), a doctype, start
 # tags of the elements a head holds with no "<" or ">" in their attributes,
 # and titles, styles and scripts with their text (a script's without "<!--",
 # whose escaped text a search cannot follow). Anything else before the
 # plugin's head tags (text, a <div>, an <img>, a skip link, a "}" a template
-# left: each ends the head) is for the reader to settle, tag by tag.
+# left: each ends the head; a Lang: holding markup, which notmyidea prints
+# unescaped into <html lang>) is for the reader to settle, tag by tag.
 _PLAIN_HEAD = re.compile(
     rf"\ufeff?(?:[{SPACE}]+|<!--(?:-?>|[\s\S]*?--!?>)|<!doctype[^<>]*>"
     rf"|<(?:html|head|meta|link|base|basefont|bgsound)(?=[{SPACE}/>])[^<>]*>"
@@ -836,8 +821,7 @@ def head_ended_before(page: str, at: int) -> bool:
     ``<head>`` or into a tag of the page's opening (notmyidea prints an
     article's ``Lang:`` unescaped into ``<html lang>``), which would leave
     the tags in the body, where no reader of payment links looks."""
-    opening = _USUAL_OPENING.match(page, 0, at)
-    if opening is not None and opening.end() == at:
+    if plainly_in_head(page, at):  # the usual page: one match
         return False
     if page.startswith("\ufeff"):
         # A byte order mark opening the page is no text to a browser; read
