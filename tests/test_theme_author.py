@@ -89,6 +89,16 @@ OWN_WORDS_BUTTON = (
 )
 
 
+def notmyidea_article(content: str) -> dict[str, str]:
+    """A child of notmyidea's article.html that prints the README's head
+    helper, and ``content`` as its content block."""
+    return {
+        "article.html": '{% extends "!theme/article.html" %}\n'
+        f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
+        f"{{% block content %}}{content}{{% endblock %}}\n"
+    }
+
+
 def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
     site, tmp_path, flattr_log
 ):
@@ -100,12 +110,9 @@ def test_a_themes_own_plain_button_in_the_pages_language_is_the_button(
     assert OWN_WORDS_BUTTON in README
     overrides = child_theme(
         tmp_path,
-        {
-            "article.html": '{% extends "!theme/article.html" %}\n'
-            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
-            "{% block content %}<main>{{ article.content }}\n"
-            f"{OWN_WORDS_BUTTON}</main>{{% endblock %}}\n",
-        },
+        notmyidea_article(
+            f"<main>{{{{ article.content }}}}\n{OWN_WORDS_BUTTON}</main>"
+        ),
     )
     files = {
         "a.md": article("Lötstationen & Zinn", "Alice", lang="de"),
@@ -176,15 +183,9 @@ def test_a_themes_own_plain_button_opening_otherwise_is_the_button(
     # README's, was no button to the build: it injected a second one,
     # silently, and the audit refused every article page for two.
     assert _README_OPENING in OWN_WORDS_BUTTON
+    button = OWN_WORDS_BUTTON.replace(_README_OPENING, opening)
     overrides = child_theme(
-        tmp_path,
-        {
-            "article.html": '{% extends "!theme/article.html" %}\n'
-            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
-            "{% block content %}<main>{{ article.content }}\n"
-            f"{OWN_WORDS_BUTTON.replace(_README_OPENING, opening)}"
-            "</main>{% endblock %}\n",
-        },
+        tmp_path, notmyidea_article(f"<main>{{{{ article.content }}}}\n{button}</main>")
     )
     output = site(
         articles(),
@@ -217,13 +218,10 @@ def test_a_themes_own_link_beside_flattr_button_is_blamed_as_such(
     )
     overrides = child_theme(
         tmp_path,
-        {
-            "article.html": '{% extends "!theme/article.html" %}\n'
-            f"{{% block extra_head %}}{{{{ super() }}}}{HEAD}{{% endblock %}}\n"
-            "{% block content %}<main>{{ article.content }}"
-            f"{{{{ flattr_button(article) }}}}</main><aside>{sidebar}</aside>"
-            "{% endblock %}\n",
-        },
+        notmyidea_article(
+            "<main>{{ article.content }}{{ flattr_button(article) }}</main>"
+            f"<aside>{sidebar}</aside>"
+        ),
     )
     output = site(
         articles(),
