@@ -662,47 +662,61 @@ def _takes_its_url(
 def _say_lost_urls(attaching: _Attaching) -> None:
     """Report each content that lost its thing URL to another, naming the
     one that keeps it once all are read: with three that share one, the
-    second read may beat the first and lose to the third."""
+    second read may beat the first and lose to the third. More than
+    ``_SAID_ALONE`` that lost one URL for one reason are one problem, as
+    ``_say_problems`` says a shared one: a front matter copied with its
+    ``flattr_url`` into a thousand files is one mistake, not a thousand."""
     for url, losers in attaching.lost_urls.items():
         keeper = attaching.holders[url]
+        kept = (keeper, keeper.flattr)
+        sources_by_why: dict[str, list[str]] = {}
         for lost in losers:
-            build.report(_lost_url_problem((keeper, keeper.flattr), lost, attaching))
+            _, why = _shared_url_keeper(kept, lost, attaching.settings)
+            sources_by_why.setdefault(why, []).append(lost[1].source)
+        for why, sources in sources_by_why.items():
+            if len(sources) <= _SAID_ALONE or why == _OVERRIDES:
+                for source in sources:
+                    build.report(_lost_url_problem(kept[1], [source], why, attaching))
+            else:
+                build.report(
+                    _lost_url_problem(kept[1], sorted(sources), why, attaching)
+                )
 
 
 def _lost_url_problem(
-    kept: tuple[Any, ContentThing],
-    lost: tuple[Any, ContentThing],
-    attaching: _Attaching,
+    kept: ContentThing, sources: list[str], why: str, attaching: _Attaching
 ) -> str:
-    """What to say of content ``lost`` (content, its thing), which has no
-    thing, as ``kept`` has its URL (see ``_shared_url_keeper``)."""
-    kept_thing, lost_thing = kept[1], lost[1]
-    _, why = _shared_url_keeper(kept, lost, attaching.settings)
+    """What to say of the contents ``sources`` (one, or more than
+    ``_SAID_ALONE``), which have no thing, as the thing ``kept`` has their
+    thing URL, for reason ``why`` (see ``_shared_url_keeper``)."""
+    url = kept.url
+    if len(sources) == 1:
+        named, none_gets = sources[0], f"{sources[0]} gets no Flattr button"
+    else:
+        named = listed(sources, _SAID_ALONE)
+        none_gets = f"none of these {len(sources)} files gets a Flattr button"
     if why == _OWN_PAGE:
         return (
-            f"{lost_thing.source}: metadata '{PINNED_URL}' pins {lost_thing.url}, the "
-            f"URL of {kept_thing.source}'s own page, which keeps that thing; Flattr "
-            f"keeps one thing per URL, so {lost_thing.source} gets no Flattr button "
-            f"(pin a different {PINNED_URL}, or remove it)"
+            f"{named}: metadata '{PINNED_URL}' pins {url}, the URL of "
+            f"{kept.source}'s own page, which keeps that thing; Flattr keeps one "
+            f"thing per URL, so {none_gets} (pin a different "
+            f"{PINNED_URL}, or remove it)"
         )
     if why == _OVERRIDES:
-        return _published_nowhere(lost_thing.source, kept_thing.source, kept_thing.page)
-    if kept_thing.url == own_thing_url(kept_thing.content_url, attaching.settings):
+        return _published_nowhere(named, kept.source, kept.page)
+    if url == own_thing_url(kept.content_url, attaching.settings):
         what = (
-            f"its thing URL {lost_thing.url} is also the URL of "
-            f"{kept_thing.source}'s page, which keeps that thing ({why})"
+            f"its thing URL {url} is also the URL of {kept.source}'s page, which "
+            f"keeps that thing ({why})"
         )
         fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
     else:
         what = (
-            f"metadata '{PINNED_URL}' pins {lost_thing.url}, which "
-            f"{kept_thing.source} pins too and keeps ({why})"
+            f"metadata '{PINNED_URL}' pins {url}, which {kept.source} pins too "
+            f"and keeps ({why})"
         )
         fix = f"change the {PINNED_URL} of one of them"
-    return (
-        f"{lost_thing.source}: {what}; Flattr keeps one thing per URL, so "
-        f"{lost_thing.source} gets no Flattr button ({fix})"
-    )
+    return f"{named}: {what}; Flattr keeps one thing per URL, so {none_gets} ({fix})"
 
 
 def _record(

@@ -1244,6 +1244,35 @@ def test_three_articles_pinned_to_one_url_each_name_the_one_that_keeps_it(
     ]
 
 
+def test_many_articles_pinned_to_one_url_are_one_error(site, flattr_log):
+    # A front matter copied with its flattr_url into many files is one
+    # mistake: one error naming the first files and counting them all.
+    pinned = "https://blog.example.org/shared/"
+    files = {
+        f"post-{day:02}.md": _dated(
+            article(f"Post {day}", "Alice", flattr_url=pinned), f"2020-01-{day:02}"
+        )
+        for day in range(1, 10)
+    }
+    files["own.md"] = article("Own page", "Alice", slug="own")
+    files["copy-of-own.md"] = article(
+        "Copied pin", "Alice", flattr_url=f"{SITEURL}/own.html"
+    )
+    output = site(files, FLATTR_AUTHORS=AUTHORS)
+    assert set(manifest_things(output)) == {"post-01.md", "own.md"}
+    assert sorted(_errors(flattr_log)) == [
+        "pelican-flattr: copy-of-own.md: metadata 'flattr_url' pins "
+        f"{SITEURL}/own.html, the URL of own.md's own page, which keeps that "
+        "thing; Flattr keeps one thing per URL, so copy-of-own.md gets no "
+        "Flattr button (pin a different flattr_url, or remove it)",
+        "pelican-flattr: post-02.md, post-03.md, post-04.md, post-05.md, "
+        f"post-06.md and 3 more: metadata 'flattr_url' pins {pinned}, which "
+        "post-01.md pins too and keeps (dated earlier); Flattr keeps one thing "
+        "per URL, so none of these 8 files gets a Flattr button (change the "
+        "flattr_url of one of them)",
+    ]
+
+
 def test_two_articles_with_one_url_name_both_files(site, flattr_log):
     # Their own URL, written to two files: the older keeps the thing.
     files = {
