@@ -744,6 +744,7 @@ _json_values = st.one_of(
         ["", "abcd", "abcde", "x" * 100, "x" * 101, "x" * 1000, "x" * 1001]
     ),
     st.sampled_from(["text", "plain", "email", "en_GB", "https://x.org/"]),
+    st.sampled_from(["../x.html", "a\\..\\x", "/x.html", "C:\\x", "a\0b", "a/..x"]),
     st.booleans(),
     st.integers(-1, 2),
     st.none(),
@@ -1375,8 +1376,23 @@ def test_a_page_or_feed_outside_the_output_folder_is_refused(
         f"{path}: things[0].{named} is no path inside the output folder"
         in capsys.readouterr().err
     )
-    # diff reads it: it compares URLs and owners, and opens no page.
-    assert audit_command(["diff", str(path), str(path)]) == 0
+    # As the schema does, which a consumer validates by; diff too, which
+    # reads what the schema allows.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, json.loads(SCHEMA_PATH.read_text()))
+    assert audit_command(["diff", str(path), str(path)]) == 2
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["x.html", "a/...b/x.html", "..a/x.html", "a../x.html", "a/.../x", "C:x.html"],
+)
+def test_a_page_whose_name_has_dots_is_inside_the_output_folder(tmp_path, written):
+    path = tmp_path / "m.json"
+    document = _manifest_of({"page": written, "feeds": [written]})
+    path.write_text(json.dumps(document))
+    assert load_manifest(path, pages_and_feeds=True)["things"][0]["page"] == written
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
 
 
 def _with_thing_again(path: Path, target: Path, **changed: str) -> int:
