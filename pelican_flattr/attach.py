@@ -35,6 +35,7 @@ from .privacy import (
     fields_that_may_hold_addresses,
     hide_owner_addresses,
     markup_that_may_hold_addresses,
+    owner_addresses_read_as_text,
     published_sources,
 )
 from .resolve import (
@@ -264,6 +265,11 @@ def _check_fields(content: Any, attaching: _Attaching) -> None:
     as_text = fields_read_as_text(getattr(content, "_content", None) or "")
     if as_text:
         attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
+        digests = owner_addresses_read_as_text(as_text)
+        if digests:
+            build.current.privacy.owners_read_as_text[build.source_path(content)] = (
+                digests
+            )
 
 
 def _resolve_content(
@@ -1005,14 +1011,14 @@ def _pages_asking_message(
 
 
 def _fields_read_as_text_of(
-    content: Any, found: list[tuple[str, str]]
+    content: Any, found: list[tuple[str, str, str]]
 ) -> Iterator[tuple[str, str]]:
-    """(source, what to say) of each (written, meant) of ``found``, the
+    """(source, what to say) of each (written, meant, value) of ``found``, the
     fields of ``content`` that Pelican read as its text, for
     ``_warn_by_files``: said as its reader writes fields."""
     source = build.source_path(content)
     path = str(getattr(content, "source_path", ""))
-    for written, meant in found:
+    for written, meant, _ in found:
         yield source, field_read_as_text_message(written, meant, path)
 
 

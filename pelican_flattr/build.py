@@ -413,6 +413,10 @@ class PrivacyChecks:
     # Source -> its title's and Summary's HTML, where it may hold an address
     # (see privacy.markup_that_may_hold_addresses).
     markup_texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Source -> the hashes of the plain addresses in the owner fields its
+    # text starts with, which Pelican read as text (resolve.fields_read_as_text):
+    # published in the page and in the thing's description.
+    owners_read_as_text: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)

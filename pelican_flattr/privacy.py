@@ -432,6 +432,20 @@ def _owner_digests(metadata: dict[str, Any]) -> frozenset[str]:
     )
 
 
+def owner_addresses_read_as_text(
+    found: Iterable[tuple[str, str, str]],
+) -> frozenset[str]:
+    """The hashes of the plain addresses in the owner fields of ``found``
+    (``resolve.fields_read_as_text``), which Pelican read as the content's
+    text: published on its page, and in its thing's description."""
+    return frozenset(
+        digest
+        for _, meant, value in found
+        if meant == OWNER and _may_hold_address(value)
+        for digest in address_digests(value)
+    )
+
+
 def owner_field_digests(metadata: Mapping[str, Any]) -> frozenset[str]:
     """The hashes of the email owners that the owner field of ``metadata``
     gives, as read (a field given twice is a list of them)."""
@@ -658,9 +672,16 @@ def _warn_about_thing_fields(
         and any(holds_an_owner_address(seen) for seen in _as_shown(text))
     ]
     if fields:
-        advice = 'write the address another way ("carol at example dot org")'
-        if "description" in fields:
-            advice += ", or give the content a Summary without it"
+        if source in build.current.privacy.owners_read_as_text:
+            # The owner field meant to hash it: read as text, it is not.
+            advice = (
+                "write its owner field in the header, as the warning about it "
+                "says: the build hashes the address there"
+            )
+        else:
+            advice = 'write the address another way ("carol at example dot org")'
+            if "description" in fields:
+                advice += ", or give the content a Summary without it"
         verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
         build.warn(
             f"{source}: the {listed(fields)} of this content {verb} "
@@ -724,6 +745,7 @@ def _email_owner_digests(things: list[ContentThing]) -> set[str]:
         for owner in owners
         if getattr(owner, "kind", None) == "email"
     }
+    digests.update(*build.current.privacy.owners_read_as_text.values())
     for generator in build.current.generators:
         lists = next(
             (

@@ -267,8 +267,9 @@ def _field_line(line: str) -> re.Match[str] | None:
     return match
 
 
-def fields_read_as_text(html: str) -> list[tuple[str, str]]:
-    """(the name as written, the field meant) of each line that is one of
+def fields_read_as_text(html: str) -> list[tuple[str, str, str]]:
+    """(the name as written, the field meant, its value as written, in
+    HTML) of each line that is one of
     this plugin's fields, or one misspelt (as ``unknown_fields`` finds
     them), in the paragraphs that open ``html``, a content's text, while
     every line of each is written as a field: Markdown's header ends at its
@@ -297,7 +298,8 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
         for colon, name, value in (line.groups() for line in lines if line):
             meant = name.lower()
             if " " in name:
-                found.append((f"{colon}{name}{colon}", meant.replace(" ", "_")))
+                meant = meant.replace(" ", "_")
+                found.append((f"{colon}{name}{colon}", meant, value or ""))
                 continue
             if meant not in FIELDS:
                 if not misspells_a_field(name):
@@ -305,7 +307,7 @@ def fields_read_as_text(html: str) -> list[tuple[str, str]]:
                 meant = closest_field(name) or meant
             if "_" not in name and "-" not in name and not reads_as_switch(value or ""):
                 continue
-            found.append((f"{colon}{name}{colon}", meant))
+            found.append((f"{colon}{name}{colon}", meant, value or ""))
         at = paragraph.end()
     return found
 

@@ -3845,6 +3845,45 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A space for the "_": Pelican's header ends there, the line is text.
+        "Title: Spaced owner\nDate: 2024-01-01\nAuthor: Alice\n"
+        "Flattr owner: email:dave@example.net\n\nHello world.\n",
+        # After the header's blank line.
+        article("Late owner", "Alice", "Flattr_owner: email:dave@example.net\n\nHi."),
+    ],
+)
+def test_an_owner_address_read_as_text_is_named(tmp_path, flattr_log, text):
+    """An owner field Pelican read as text is the article's text, address
+    and all, and so its thing's description: the build warned of the field
+    and never of the address, which the button's auto-submit URL sent to
+    Flattr and the manifest published."""
+    from conftest import build
+
+    output = build(tmp_path / "site", {"a.md": text}, FLATTR_AUTHORS={"Alice": "alice"})
+    manifest = manifest_things(output)
+    assert "dave@example.net" in manifest["a.md"]["description"]
+    said = [r.getMessage() for r in flattr_log.records]
+    assert [line for line in said if "plain email address" in line] == [
+        "pelican-flattr: a.md: the description of this content holds the plain "
+        "email address of an owner, which its page shows and its auto-submit URL "
+        "sends to Flattr, in the page's head and button, the feeds and the "
+        "manifest: write its owner field in the header, as the warning about it "
+        "says: the build hashes the address there"
+    ]
+    assert any("which Pelican read as text" in line for line in said)
+    assert not any("dave" in line for line in said)
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path / "strict",
+            {"a.md": text},
+            FLATTR_AUTHORS={"Alice": "alice"},
+            FLATTR_STRICT=True,
+        )
+
+
 def test_an_owner_address_in_the_html_of_a_title_or_summary_is_named(
     tmp_path, flattr_log
 ):
