@@ -312,19 +312,21 @@ class UrlChange:
         if moved and _split_base(self.old_url)[0] != _split_base(self.new_url)[0]:
             # Another host or scheme: a moved site is the likely cause, and
             # its fix comes first, the one for a single thing after it.
+            # The old base: FLATTR_SITEURL may be what moved, SITEURL not.
+            old_base = _split_base(self.old_url)[0]
             return (
                 "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
-                "FLATTR_SITEURL to the old SITEURL (with its path): then every "
-                "thing keeps its "
+                f"FLATTR_SITEURL to the old one, on {old_base} (with its path): "
+                "then every thing keeps its "
                 f"URL. Otherwise, {self._pin()} to keep its flattrs{redirect}{accept}"
             )
         if moved:
             # A folder more or less before the path: a changed *_URL setting
             # as likely as SITEURL's path, which is said last.
             accept += (
-                ". Or, if SITEURL's path changed for the whole site, set "
-                "FLATTR_SITEURL to the old SITEURL (with its path): then every "
-                "thing keeps its URL"
+                ". Or, if the path of SITEURL (or FLATTR_SITEURL) changed for "
+                "the whole site, set FLATTR_SITEURL to the old one (with its "
+                "path): then every thing keeps its URL"
             )
         return f"{self._pin()} to keep its flattrs{redirect}{accept}"
 
@@ -1341,8 +1343,8 @@ def _likely_cause(
                 f"{old_base} then, {new_base} now) with a changed ARTICLE_URL, "
                 "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is "
                 "the likely cause: set FLATTR_SITEURL to "
-                "the old SITEURL, its path too, and put the setting back to keep "
-                "their flattrs"
+                f"the old one, on {old_base}, its path too, and put the setting "
+                "back to keep their flattrs"
             )
         old_site = found
     else:

@@ -509,8 +509,9 @@ def test_the_siteurl_fix_is_told_only_where_the_site_may_have_moved(old, new, si
         "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
     )
     last = advice.endswith(
-        ". Or, if SITEURL's path changed for the whole site, set FLATTR_SITEURL "
-        "to the old SITEURL (with its path): then every thing keeps its URL"
+        ". Or, if the path of SITEURL (or FLATTR_SITEURL) changed for the whole "
+        "site, set FLATTR_SITEURL to the old one (with its path): then every "
+        "thing keeps its URL"
     )
     assert (first, last) == (siteurl == "first", siteurl == "last"), advice
 
@@ -605,8 +606,8 @@ def test_siteurl_moving_to_https(tmp_path, flattr_log):
     # The likely fix first, then the one for a single thing.
     assert all(
         "If SITEURL (or FLATTR_SITEURL) changed for the whole site, set "
-        "FLATTR_SITEURL to the old SITEURL (with its path): then every thing "
-        "keeps its URL. Otherwise, add " in line
+        "FLATTR_SITEURL to the old one, on http://blog.example.org (with its "
+        "path): then every thing keeps its URL. Otherwise, add " in line
         for line in lines
     )
     flattr_log.clear()
@@ -5563,8 +5564,8 @@ def test_a_new_host_with_a_new_article_url_names_both(tmp_path, flattr_log):
         f"FLATTR_SITEURL (its host, {SITEURL} then, https://new.example.net now) "
         "with a changed ARTICLE_URL, "
         "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) is the likely "
-        "cause: set FLATTR_SITEURL to the old SITEURL, its path too, and put the "
-        "setting back to keep their flattrs, or, "
+        f"cause: set FLATTR_SITEURL to the old one, on {SITEURL}, its path too, "
+        "and put the setting back to keep their flattrs, or, "
     ) in line, line
 
 
