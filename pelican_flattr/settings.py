@@ -1345,7 +1345,10 @@ def _host_name_problem(host: str) -> str | None:
         return "a URL: write its host name alone" + (f", {name!r}" if name else "")
     if "*" in host:
         return "a wildcard, which FLATTR_OLD_HOSTS does not take: list each host name"
-    if any(character.isspace() for character in host.strip()):
+    if host.strip() and host != host.strip():
+        # Not "%20": no host name holds one.
+        return f"with a space at an end: write {shown_value(host.strip())}"
+    if any(character.isspace() for character in host):
         # "old.example other.example": the advice for a URL's space (%20)
         # would not help here.
         return (

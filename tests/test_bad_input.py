@@ -475,6 +475,17 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
             "FLATTR_OLD_HOSTS[0] is 'old.example.org other.example.org', which holds "
             "a space: give each host name as an item of its own",
         ),
+        # Not "write it as %20": no host name holds one.
+        (
+            {"FLATTR_OLD_HOSTS": ["old.example.org "]},
+            "FLATTR_OLD_HOSTS[0] is 'old.example.org ', with a space at an end: "
+            "write 'old.example.org'",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": ["\tcarol@x.example"]},
+            "FLATTR_OLD_HOSTS[0] is '[address]', with a space at an end: "
+            "write '[address]'",
+        ),
         # Values that are false, but not None, were taken as unset.
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
         ({"FLATTR_URL_BASELINE": False}, "FLATTR_URL_BASELINE must be a file path"),
