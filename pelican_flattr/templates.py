@@ -1722,11 +1722,19 @@ def _report_repeated_helper(
     ):
         return
     loop = ""
-    if helper == "flattr_button" and (own_links or len(rendered.buttons) > 1):
+    leave_out = "{% for a in articles[:5] if a != article %}"
+    if helper == "flattr_button" and len(rendered.buttons) > 1:
         loop = (
             "; a loop over other articles' buttons (recent posts in a sidebar?) "
-            "shows the page's own too unless it leaves it out: "
-            "{% for a in articles[:5] if a != article %}"
+            f"shows the page's own too unless it leaves it out: {leave_out}"
+        )
+    elif own_links:
+        # Its own links tell nothing of a loop: a fallback for readers
+        # without JavaScript is as likely.
+        loop = (
+            "; if the theme's link is in a loop over articles (recent posts in "
+            f"a sidebar?), leave the page's own out: {leave_out}; if it is a "
+            "fallback beside flattr_button() (in a <noscript>), remove it"
         )
     shown = (
         "its own button more than once (flattr_button() beside a link of the "

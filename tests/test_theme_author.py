@@ -240,10 +240,10 @@ def test_a_themes_own_link_beside_flattr_button_is_blamed_as_such(
     assert said.endswith(
         "shows its own button more than once (flattr_button() beside a link of "
         "the theme's own with the plugin's classes and its auto-submit URL); a "
-        "page must show it once (the audit refuses it): print it once; a loop "
-        "over other articles' buttons (recent posts in a sidebar?) shows the "
-        "page's own too unless it leaves it out: "
-        "{% for a in articles[:5] if a != article %}"
+        "page must show it once (the audit refuses it): print it once; if the "
+        "theme's link is in a loop over articles (recent posts in a sidebar?), "
+        "leave the page's own out: {% for a in articles[:5] if a != article %}; "
+        "if it is a fallback beside flattr_button() (in a <noscript>), remove it"
     ), said
 
 
