@@ -1742,7 +1742,10 @@ def site_thing_url(settings: FlattrSettings) -> str:
 
 def site_thing(settings: FlattrSettings) -> Thing:
     """The site itself, owned by FLATTR_USERNAME: the feeds' own payment link."""
-    title = thing_title(settings.site_name or settings.siteurl)
+    # A short name (技術部, نادي) gets the site's address after it, not
+    # "(untitled)": the site has a name, Flattr's shortest title is 5.
+    address = settings.siteurl.partition("://")[2] or settings.siteurl
+    title = thing_title(settings.site_name or settings.siteurl, address)
     return Thing(
         url=site_thing_url(settings),
         owner=settings.username,  # type: ignore[arg-type]

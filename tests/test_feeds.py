@@ -587,6 +587,25 @@ def test_site_username_gives_the_feed_a_payment_link(site):
         assert len(payment_links(eve.links)) == 1
 
 
+@pytest.mark.parametrize("name", ["技術部", "نادي", "Club"])
+def test_a_short_site_name_gets_the_sites_address_not_untitled(site, name):
+    # Flattr's shortest title is 5 characters: the site's thing was titled
+    # "技術部 (untitled)", in English, though the site has a name.
+    output = site(
+        files(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_USERNAME="community",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        SITENAME=name,
+    )
+    (link,) = payment_links(read_feeds(output)["all.atom.xml"].feed.links)
+    query = parse_qs(urlsplit(link["href"]).query)
+    address = SITEURL.partition("://")[2]
+    assert query["title"] == [f"{name} – {address}"]
+    assert query["description"] == [f"{name} – {address}"]
+    assert audit_main_cli(["audit", str(output)]) == 0
+
+
 def test_feeds_can_be_left_alone(site):
     output = site(
         files(),
