@@ -128,6 +128,13 @@ def item_key(link: str, feed_link: str) -> str:
         link = link[: -len(REF_SUFFIX)]
     if feed_link and _starts_with_site(link, feed_link):
         return link[len(feed_link) :].lstrip("/")
+    if link.startswith("/") and feed_link.startswith("/") and feed_link != "/":
+        # Under a SITEURL that is a path ("/de", a language's site of
+        # i18n_subsites under an empty main SITEURL), a link from the
+        # root is outside it: the main site's "/hello.html" is no
+        # "hello.html" of the German site's. Kept whole: no key has a "/"
+        # first.
+        return link
     return link.lstrip("/")  # RELATIVE_URLS: "/posts/x/" as written
 
 

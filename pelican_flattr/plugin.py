@@ -36,6 +36,7 @@ from .templates import (
     note_page_written,
     prepare_templates,
 )
+from .wording import listed
 
 logger = logging.getLogger("pelican_flattr")
 hide_addresses_in_log(logger)
@@ -50,9 +51,11 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     feeds = state.feeds
     moved = feeds.moved_keys
     if moved is None:
+        feed_link = feed.feed.get("link") or ""
         moved = feeds.moved_keys = _moved_keys(
-            context, feed.feed.get("link") or "", feeds.things_by_content_url
+            context, feed_link, feeds.things_by_content_url
         )
+        _warn_of_copies_linking_others(context, feed_link, feeds.things_by_content_url)
     tagged = tag_feed(
         feed,
         feeds.things_by_content_url,
@@ -103,6 +106,50 @@ def _moved_keys(
             ):
                 moved.setdefault(key, own)
     return moved
+
+
+def _warn_of_copies_linking_others(
+    context: Any, feed_link: str, things: Mapping[str, ContentThing]
+) -> None:
+    """Warn of the translations of ``context``'s articles, kept by another
+    language's site, that i18n_subsites links to the page of another
+    article of this site.
+
+    It links a copy to its own language's site by the path from this
+    site's SITEURL to that one's, and drops the host: with sites on two
+    hosts at one path, the German site's copy of an Arabic article links
+    the German article's page. Its feed entries here link that page, and
+    so carry that article's payment link: a reader who flattrs the Arabic
+    entry pays the German article's owner. Said once per site, before its
+    first feed, naming the first such copies.
+    """
+    site_url = str(context.get("SITEURL") or "")
+    relative_urls = bool(context.get("RELATIVE_URLS"))
+    found = []
+    for article in context.get("articles") or ():
+        for copy in getattr(article, "translations", ()):
+            url = getattr(copy, "override_url", None)
+            if url is None or isinstance(getattr(copy, "flattr", None), ContentThing):
+                continue  # linked where it was, or a thing of this site's
+            key = moved_key(str(url), site_url, feed_link, relative_urls)
+            holder = things.get(key) if key is not None else None
+            source = build.source_path(copy)
+            if holder is not None and holder.source != source:
+                found.append(
+                    f"{source} (to {holder.content_url}, {holder.source}'s page)"
+                )
+    if found:
+        build.warn(
+            f"{build.site_label()}i18n_subsites links this site's copies of "
+            f"translations to the page of another article here: "
+            f"{listed(found, 5)}. It links a page of another language's site "
+            "by the path from this site's SITEURL to that one's, without its "
+            "host, and the two sites are on different hosts at one path. The "
+            "copies' entries in this site's feeds link that page, and so carry "
+            "its article's payment link, which pays that article's owner: give "
+            "each language's site a path of its own (a SITEURL below the main "
+            "site's, as i18n_subsites sets it by default)"
+        )
 
 
 def record_feed(path: str, context: Any, feed: Any) -> None:

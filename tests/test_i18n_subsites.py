@@ -389,6 +389,21 @@ def test_flattr_siteurl_takes_each_languages_site_under_its_own_path(tmp_path, s
     _no_url_of_two_owners(output, EXPECTED)
     for site in ("de", "fr"):
         assert pelican_flattr(["audit", str(output / site)]) == 0, site
+    # An entry pays the thing of the page it links, on this site alone.
+    # Under an empty SITEURL, the German feed's entry of the English
+    # article links "/hello.html", and carried the German one's link.
+    for site, things in EXPECTED.items():
+        urls = {url for url, _, _ in things.values()}
+        for feed_file in (output / site / "feeds").glob("*.xml"):
+            for entry in feedparser.parse(feed_file.read_bytes()).entries:
+                paid = [
+                    parse_qs(urlsplit(link.href).query)["url"]
+                    for link in entry.links
+                    if link.rel == "payment"
+                ]
+                public = SITEURL + urlsplit(entry.link).path
+                expected = [[public]] if public in urls else []
+                assert paid == expected, (feed_file, entry.link)
 
 
 def test_a_language_site_on_its_own_domain_never_shares_a_thing_url(tmp_path):
@@ -414,6 +429,56 @@ def test_a_language_site_on_its_own_domain_never_shares_a_thing_url(tmp_path):
     # A strict build fails on it.
     strict = i18n_build(tmp_path / "strict", FILES, **settings, FLATTR_STRICT=True)
     assert strict.status == 1
+
+
+def test_a_copy_linked_to_another_articles_page_on_a_site_on_its_own_host_is_said(
+    tmp_path,
+):
+    # i18n_subsites links a copy by path alone: at one path on two hosts,
+    # the German site's copy of the English article links the German
+    # article's page, and its feed entry carried Bernd's payment link under
+    # Alice's title, without a word.
+    files = {key: FILES[key] for key in ("hello.md", "hallo.md")}
+    settings = {
+        **SETTINGS,
+        "FLATTR_AUTHORS": {"Alice": "alice", "Bernd": BERND},
+        "I18N_SUBSITES": {
+            "de": {
+                "SITEURL": "https://example.de",
+                "FLATTR_SITEURL": "https://example.de",
+            }
+        },
+    }
+    built = i18n_build(tmp_path, files, **settings)
+    tail = (
+        ". It links a page of another language's site by the path from this "
+        "site's SITEURL to that one's, without its host, and the two sites are "
+        "on different hosts at one path. The copies' entries in this site's "
+        "feeds link that page, and so carry its article's payment link, which "
+        "pays that article's owner: give each language's site a path of its "
+        "own (a SITEURL below the main site's, as i18n_subsites sets it by "
+        "default)"
+    )
+    head = (
+        "i18n_subsites links this site's copies of translations to the page of "
+        "another article here: "
+    )
+    de = "pelican-flattr: I18N_SUBSITES['de']: "
+    assert sorted(built.messages) == [
+        f"{de}{head}hello.md (to hello.html, hallo.md's page){tail}",
+        f"pelican-flattr: {head}hallo.md (to hello.html, hello.md's page){tail}",
+    ]
+    # Each site's feed holds both entries at one link: the link the German
+    # copy's entry wrongly has is what the warning names.
+    feed = feedparser.parse((tmp_path / "output/de/feeds/all.atom.xml").read_bytes())
+    assert [entry.link for entry in feed.entries] == [
+        "https://example.de/hello.html"
+    ] * 2
+    # Two sites at one host, each at its own path: nothing to say.
+    apart = i18n_build(
+        tmp_path / "apart", files, **{**settings, "I18N_SUBSITES": {"de": {}}}
+    )
+    assert apart.messages == []
 
 
 def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
