@@ -117,6 +117,10 @@ class UrlChange:
     # The old URL's host is in FLATTR_OLD_HOSTS already: the pin's fix does
     # not tell to list it (``_with_old_hosts``).
     old_host_listed: bool = False
+    # The source whose thing URL of the last build new_url is (a swap of
+    # two translations' URLs, DEFAULT_LANG changed): it has that one's
+    # flattrs, as that one's change says.
+    took_from: str | None = None
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -247,9 +251,23 @@ class UrlChange:
                 )
             )
         if self.taken_by is not None:
+            language = self._new_language()
+            # A translation of the taker's, which another slug would unlink
+            # from it: DEFAULT_LANG (or a Lang) changed, the likely cause.
+            put_back = (
+                ""
+                if language is None
+                else f"if DEFAULT_LANG or {self.source}'s Lang changed (its new "
+                f"URL holds the language code {language!r} after its slug, as "
+                "Pelican's *_LANG_URL settings write a language other than "
+                "DEFAULT_LANG), put back the one that changed: then "
+                f"{self.source} and {self.taken_by} keep their thing URLs. "
+                "Otherwise, "
+            )
             return (
-                f"to keep its flattrs with {self.source}, give {self.taken_by} "
-                f"another slug and {self._pin()}. {_sentence(self._accept())}"
+                f"{put_back}to keep its flattrs with {self.source}, give "
+                f"{self.taken_by} another slug and {self._pin()}. "
+                f"{_sentence(self._accept())}"
             )
         if self.new_url is None:
             keep = (
@@ -390,6 +408,26 @@ class UrlChange:
         code = was.removeprefix(f"{slug}-")
         return code if flattr_language(code) is not None else None
 
+    def _new_language(self) -> str | None:
+        """The language code the new URL holds after the slug, as
+        ``{slug}-{lang}``, where the old URL holds the slug alone: the
+        content's ``Lang`` or ``DEFAULT_LANG`` may have changed (see
+        ``_old_language``); None else."""
+        slug, new = self.slug, self.new_url
+        if not slug or new is None or self.pinned or self.pinned_by is not None:
+            return None
+        prefix, found, rest = new.rpartition(f"{slug}-")
+        if not found:
+            return None
+        for end in range(2, min(len(rest), _LONGEST_CODE) + 1):
+            code = rest[:end]
+            if (
+                self.old_url == f"{prefix}{slug}{rest[end:]}"
+                and flattr_language(code) is not None
+            ):
+                return code
+        return None
+
     def _old_part(self) -> str | None:
         """What stands in the old URL where the new one has the slug, when
         both are alike but for it; else None (see ``_old_slug``)."""
@@ -488,13 +526,19 @@ class UrlChange:
                 f"{self.source}: gone from this build, so its thing "
                 f"{self.old_url} is orphaned (its flattrs stay with that URL)"
             )
+        new = (
+            "the new URL starts with none"
+            if self.took_from is None
+            else f"the new URL was {self.took_from}'s, whose flattrs it keeps "
+            f"(as said of {self.took_from})"
+        )
         return (
             f"{self.source}: thing URL changed from {self.old_url} to "
             # No "." right after the new URL: a reader (and a terminal's link)
             # may take it for part of the URL, and one that ends a
             # translation's page name (hello-sr@latin.html) for an address.
             f"{self.new_url}: the flattrs given to the old URL stay with the old "
-            "URL, and the new URL starts with none"
+            f"URL, and {new}"
         )
 
 
@@ -502,6 +546,10 @@ def _sentence(clause: str) -> str:
     """``clause`` as a sentence of its own, after another in one message."""
     return clause[:1].upper() + clause[1:]
 
+
+# The longest language code a *_LANG_URL writes that Flattr has a
+# language for, with room for a script ("pt_BR", "zh-Hant").
+_LONGEST_CODE = 8
 
 # ``UrlChange.unpublished`` of a draft, and of a source whose own
 # 'Save_as:' is empty.
@@ -579,9 +627,10 @@ def _with_old_hosts(
 
 def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlChange]:
     """``changes``, each URL changed within one part of its path
-    (``in_one_part``), and taken by no other source, given its source's
-    slug, as ``contents_of`` reads it: asked only when there is one."""
-    wanted = {change.source for change in changes if slug_may_have_changed(change)}
+    (``in_one_part``) given its source's slug, as ``contents_of`` reads
+    it: asked only when there is one. One another source took too: its
+    new URL may hold a language code after the slug (``_new_language``)."""
+    wanted = {change.source for change in changes if _slug_tells(change)}
     if not wanted:
         return changes
     slugs = {
@@ -591,10 +640,16 @@ def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlCha
     }
     return [
         dataclasses.replace(change, slug=slugs[change.source])
-        if change.source in slugs and slug_may_have_changed(change)
+        if change.source in slugs and _slug_tells(change)
         else change
         for change in changes
     ]
+
+
+def _slug_tells(change: UrlChange) -> bool:
+    """Whether the slug of ``change``'s source may tell what changed its
+    URL, which changed in one part of its path."""
+    return change.new_url is not None and in_one_part(change.old_url, change.new_url)
 
 
 def _with_unpublished(
@@ -2043,7 +2098,25 @@ def _compare_urls(
                 new_owner=new_owner,
             )
         )
-    return changes, moves
+    return _with_urls_taken_from(changes), moves
+
+
+def _with_urls_taken_from(changes: list[UrlChange]) -> list[UrlChange]:
+    """``changes``, each whose new URL another source of them had, and
+    lost to it, told so (``took_from``)."""
+    losers = {
+        (change.taken_by, change.old_url): change.source
+        for change in changes
+        if change.taken_by is not None
+    }
+    if not losers:
+        return changes
+    return [
+        dataclasses.replace(change, took_from=losers[key])
+        if (key := (change.source, change.new_url)) in losers
+        else change
+        for change in changes
+    ]
 
 
 def compare_manifests(

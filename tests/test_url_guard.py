@@ -474,6 +474,41 @@ def test_a_language_code_after_the_slug_is_said_as_a_lang_that_may_have_changed(
     ), advice
 
 
+def test_translations_that_swap_urls_as_default_lang_changes_are_told_so(
+    tmp_path, flattr_log
+):
+    # DEFAULT_LANG de, then en: de.md's loeten.html became loeten-de.html and
+    # en.md took loeten.html. de.md's fix was "give en.md another slug",
+    # which unlinks the translations; en.md's line said its new URL
+    # "starts with none", though it holds de.md's flattrs.
+    files = {
+        "de.md": article("Löten", "Alice", Slug="loeten", Lang="de"),
+        "en.md": article("Soldering", "Alice", Slug="loeten", Lang="en"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="en")
+    lines = guard_lines(flattr_log)
+    (de,) = [line for line in lines if "pelican-flattr: de.md:" in line]
+    (en,) = [line for line in lines if "pelican-flattr: en.md:" in line]
+    assert (
+        "Fix: if DEFAULT_LANG or de.md's Lang changed (its new URL holds the "
+        "language code 'de' after its slug, as Pelican's *_LANG_URL settings "
+        "write a language other than DEFAULT_LANG), put back the one that "
+        "changed: then de.md and en.md keep their thing URLs. Otherwise, to "
+        "keep its flattrs with de.md, give en.md another slug and add"
+    ) in de, de
+    assert en.startswith(
+        f"pelican-flattr: en.md: thing URL changed from {SITEURL}/loeten-en.html "
+        f"to {SITEURL}/loeten.html: the flattrs given to the old URL stay with "
+        "the old URL, and the new URL was de.md's, whose flattrs it keeps (as "
+        "said of de.md). Fix: if en.md's Lang or DEFAULT_LANG changed"
+    ), en
+    # The advice followed: nothing to say.
+    flattr_log.clear()
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de")
+    assert guard_lines(flattr_log) == []
+
+
 def test_a_translation_whose_lang_is_removed_is_told_to_put_it_back(
     tmp_path, flattr_log
 ):
