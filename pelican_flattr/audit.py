@@ -36,6 +36,7 @@ The names other modules and scripts import from here stay here.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import os
 import posixpath
@@ -306,6 +307,63 @@ def _is_left_over(
     )
 
 
+def _languages_without_manifest(
+    output: Path, found: SiteFiles, languages: SiteLanguages, own: Collection[str]
+) -> dict[str, str]:
+    """Each folder of ``output`` (relative, ``/``-separated) where the
+    settings build the site of a language (``languages``) that holds no
+    manifest of its own, and is none of this site's folders (``own``) ->
+    that language. A deploy that dropped its manifest, or a failed strict
+    build, which removes every language's: its files were audited as this
+    site's, dozens of pages an earlier build "left", its whole site to be
+    deleted."""
+    with_manifest = {
+        folder.relative_to(output).as_posix() for folder in found.other_sites
+    }
+    return {
+        folder: language
+        for language, folder in languages.folders.items()
+        if folder
+        and folder not in with_manifest
+        and folder not in own
+        and (output / folder).is_dir()
+    }
+
+
+def _as_other_sites(
+    output: Path, found: SiteFiles, folders: Collection[str]
+) -> SiteFiles:
+    """``found`` with the files in ``folders`` (relative to ``output``)
+    taken as another site's: checked for owners' addresses only."""
+    if not folders:
+        return found
+    inside = tuple(str(output / folder) + os.sep for folder in folders)
+    theirs = [path for path in found.files if str(path).startswith(inside)]
+    if not theirs:
+        return found
+    return dataclasses.replace(
+        found,
+        files=tuple(path for path in found.files if not str(path).startswith(inside)),
+        other_sites_files=tuple(sorted([*found.other_sites_files, *theirs])),
+    )
+
+
+def _report_language_without_manifest(audit: Audit, folder: str, language: str) -> None:
+    """Report ``folder``, where the settings build the site of ``language``,
+    which holds no manifest: its pages and feeds go unchecked."""
+    shown = portable_path(folder)
+    audit.problem(
+        "language-manifest-missing",
+        f"{shown}/",
+        f"holds the site of the language {language!r}, which the settings "
+        "build there, but no manifest of its own: its pages and feeds cannot "
+        "be checked, here or in an audit of their own",
+        "its manifest beside its pages: deploy the language's whole output "
+        "(a failed strict build removes every language's manifest: build "
+        f"again), then audit it too, {shown}/ as OUTPUT_DIR",
+    )
+
+
 def _report_left_over(audit: Audit, name: str, languages: SiteLanguages) -> None:
     """Report the folder ``name`` of the output, the site of a language
     the settings (``languages``) build no site of there: why, by what the
@@ -367,9 +425,17 @@ def audit_site(
         manifest_in_output=in_output,
         language_manifests=() if settings is None else settings.language_manifests,
     )
+    unmanifested: dict[str, str] = {}
+    if settings is not None and settings.languages is not None:
+        unmanifested = _languages_without_manifest(
+            output, found, settings.languages, site_folders(manifest)
+        )
+        found = _as_other_sites(output, found, unmanifested)
     own = _named(output, found.files)
     others = _named(output, found.other_sites_files)
     audit = _start_audit(output, manifest, found, own, in_output, settings)
+    for folder, language in unmanifested.items():
+        _report_language_without_manifest(audit, folder, language)
     addresses = _private_addresses(
         audit.manifest, {} if settings is None else settings.plain_addresses
     )

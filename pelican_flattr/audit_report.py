@@ -46,6 +46,7 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "unreadable",
     "link-outside",
     "language-removed",
+    "language-manifest-missing",
 )
 
 # What to do about each kind, one line for the summary by kind: a report of
@@ -124,6 +125,9 @@ PROBLEM_FIXES: dict[str, str] = {
     "link-outside": "put its files in the output itself",
     "language-removed": f"delete the folder ({STALE_FIX}), or put the language "
     "back in I18N_SUBSITES (i18n_subsites back in PLUGINS)",
+    "language-manifest-missing": "deploy the language's whole output, its "
+    "manifest with it (or build again: a failed strict build removes every "
+    "language's manifest), then audit it too",
 }
 
 

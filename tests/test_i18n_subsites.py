@@ -3019,6 +3019,48 @@ def test_a_removed_languages_left_over_output_fails_the_audit_given_the_settings
     assert json.loads(capsys.readouterr().out)["other_sites"] == ["de", "fr"]
 
 
+def test_a_languages_folder_without_its_manifest_is_one_problem(tmp_path, capsys):
+    # A deploy that dropped de/flattr-manifest.json (or a failed strict
+    # build, which removes it): the main site's audit took de/'s files for
+    # its own, each page one an earlier build "left", to be deleted.
+    built = i18n_build(tmp_path, FILES, **SETTINGS)
+    assert built.status == 0
+    output = tmp_path / "output"
+    (output / "de" / "flattr-manifest.json").unlink()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {{'de': {{}}, 'fr': {{}}}}\n"
+        f"FLATTR_AUTHORS = {AUTHORS!r}\n"
+    )
+    capsys.readouterr()
+    assert (
+        pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 1
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("de/", "language-manifest-missing")
+    ]
+    assert report["problems"][0]["problem"] == (
+        "holds the site of the language 'de', which the settings build there, "
+        "but no manifest of its own: its pages and feeds cannot be checked, here "
+        "or in an audit of their own"
+    )
+    assert report["other_sites"] == ["fr"]
+    # Its files are still read for owners' addresses, as another site's.
+    (output / "de" / "leak.html").write_text(f"<p>{ADDRESS}</p>")
+    assert (
+        pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 1
+    )
+    kinds = [
+        (p["file"], p["kind"]) for p in json.loads(capsys.readouterr().out)["problems"]
+    ]
+    assert ("de/leak.html", "address-published") in kinds
+    # Its manifest back, it is another site's output again.
+    (output / "de" / "leak.html").unlink()
+    assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
+    assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+
+
 _ALL_FR = {"de": {}, "fr": {}}
 
 
