@@ -56,6 +56,7 @@ from .store import (
     migrated_notice,
     open_store,
     schema_version,
+    sqlite_problem,
     write_transaction,
 )
 from .thing import check_thing_url
@@ -1104,6 +1105,24 @@ def _replaced_but_left(left: list[str]) -> str:
     )
 
 
+# What SQLite's errors say of a store it opened read-only, or whose file
+# system went read-only under it ("attempt to write a readonly database").
+_READ_ONLY = "readonly"
+
+
+def _read_only_reason(path: Path, error: sqlite3.Error) -> str:
+    """Why a delivery was not written to the store at ``path``, which
+    SQLite found read-only (``error``), and that it will be once it can."""
+    cause = sqlite_problem(path, error)
+    if cause == str(error):
+        # Writable again by now: what made it read-only is gone.
+        cause = f"it was read-only to this user as the delivery came (SQLite: {error})"
+    return (
+        f"cannot be written: {cause}. Deliveries are stored again as soon as "
+        "it can be written, without a restart"
+    )
+
+
 class _Opened:
     """A server thread's connection to the store: the file it opened, and
     that file's journal then. ``lock`` is held while the thread writes, and
@@ -1360,9 +1379,30 @@ class WebhookApp:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection in a write transaction, committed when
-        the block ends; StoreError for a store a newer release migrated, or
-        one moved away while it was written."""
+        the block ends; StoreError for a store a newer release migrated, one
+        moved away while it was written, or one SQLite found read-only."""
         opened = self._connection()
+        try:
+            with self._transaction(opened) as connection:
+                yield connection
+        except sqlite3.Error as error:
+            if self._moved(opened):
+                # Left to _connection, which lets go of a moved file with
+                # every thread's connection to it, its journal merged.
+                raise
+            # SQLite opens a file it may not write read-only, and never
+            # tries again: kept, this thread's connection answered 503 to
+            # every delivery after the store could be written again.
+            self._drop(opened)
+            if _READ_ONLY not in str(error):
+                raise
+            reason = _read_only_reason(self.store_path, error)
+            raise StoreError(self.store_path, reason) from None
+
+    @contextlib.contextmanager
+    def _transaction(self, opened: _Opened) -> Iterator[sqlite3.Connection]:
+        """``opened``'s connection in a write transaction, as ``_writing``
+        describes it."""
         with opened.lock:
             if opened.closed:
                 # By a thread that found its file gone since.
@@ -1386,6 +1426,18 @@ class WebhookApp:
                     self.store_path,
                     "was moved or removed while a delivery was written",
                 )
+
+    def _drop(self, opened: _Opened) -> None:
+        """Close ``opened``, this thread's connection, that a write failed
+        on: its next delivery opens the store again."""
+        with self._lock:
+            if opened not in self._opened:
+                return  # closed by a thread that found its file gone
+            self._opened.remove(opened)
+            # As _close_connections_to takes it: the lock first, then this.
+            with opened.lock:
+                opened.connection.close()
+                opened.closed = True
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse

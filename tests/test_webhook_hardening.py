@@ -2590,6 +2590,43 @@ def test_a_store_locked_past_the_busy_timeout_gets_503(tmp_path, caplog, monkeyp
     assert delivered_to(app, "after the lock") == "200 OK"
 
 
+def test_a_thread_that_found_the_store_read_only_stores_once_it_is_not(app, caplog):
+    # SQLite opens a file it may not write read-only, and each server thread
+    # kept the connection of its first delivery: once the store could be
+    # written again, that thread answered 503 to every delivery it took until
+    # the receiver restarted, as the others stored theirs.
+    assert delivered_to(app, "before") == "200 OK"  # the store's journal beside it
+    # One server thread, whose first delivery comes while the store is read-only.
+    with ThreadPoolExecutor(1) as thread:
+        with read_only(app.store_path):
+            during = thread.submit(delivered_to, app, "during").result()
+        after = [thread.submit(delivered_to, app, f"after {n}") for n in (1, 2)]
+    assert during == "503 Service Unavailable"
+    assert [each.result() for each in after] == ["200 OK", "200 OK"]
+    assert stored_things(app.store_path) == ["after 1", "after 2", "before"]
+    # SQLite's "attempt to write a readonly database" said nothing to do.
+    assert logged(caplog)[1] == (
+        f"store {app.store_path}: cannot be written: this user may not write it "
+        "(the file is read-only); let it write the file, or choose another store. "
+        "Deliveries are stored again as soon as it can be written, without a restart"
+    )
+
+
+def test_a_store_read_only_only_as_the_delivery_came_is_said_so(tmp_path):
+    # Writable again by the time the line is written, the store has no cause
+    # left to name: SQLite's words alone said nothing of the store's rights.
+    from pelican_flattr.webhook_receiver import _read_only_reason
+
+    store = tmp_path / "store.sqlite3"
+    open_store(store).close()
+    error = sqlite3.OperationalError("attempt to write a readonly database")
+    assert _read_only_reason(store, error) == (
+        "cannot be written: it was read-only to this user as the delivery came "
+        "(SQLite: attempt to write a readonly database). Deliveries are stored "
+        "again as soon as it can be written, without a restart"
+    )
+
+
 def test_a_store_emptied_while_the_receiver_runs_is_said_to_be_empty(tmp_path):
     # A stray `> store.sqlite3`, or a log rotation's copytruncate, under a
     # running receiver: SQLite reads the -shm left beside it as a lock, and
