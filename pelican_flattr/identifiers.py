@@ -335,6 +335,52 @@ def redact_encoded_addresses(text: str) -> str:
     return redact_around(text, _ENCODED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN)
 
 
+def _plain_or_encoded(characters: str) -> str:
+    """A pattern for ``characters``, each as it is or percent-encoded
+    however many times (``#``, ``%23``, ``%2523``...)."""
+    return "".join(
+        rf"(?:{re.escape(character)}|%(?:25)*(?i:{ord(character):02X}))"
+        for character in characters
+    )
+
+
+_ENCODED_ZEROS = f"(?:{_plain_or_encoded('0')})*"
+_ENCODED_SEMICOLON = _plain_or_encoded(";")
+# An "@" as a character reference (&#64;, &#x40;, &commat;) whose "&" is
+# percent-encoded, once or more ("%26%2364%3B", "%2526%252364%253B"): a
+# page that decodes it that many times shows an "@". Its other characters
+# may be escaped too; a digit after the number makes another character
+# (&#640;), as in _AT_SIGN_WRITTEN_OTHERWISE.
+_ENCODED_REFERENCED_AT_SIGN = re.compile(
+    r"%(?:25)*26(?:"
+    + _plain_or_encoded("#")
+    + _ENCODED_ZEROS
+    + _plain_or_encoded("64")
+    + rf"(?![0-9]|%(?:25)*3[0-9])(?:{_ENCODED_SEMICOLON})?"
+    + "|"
+    + _plain_or_encoded("#")
+    + r"(?:[xX]|%(?:25)*(?i:78|58))"
+    + _ENCODED_ZEROS
+    + _plain_or_encoded("40")
+    + rf"(?![0-9A-Fa-f]|%(?:25)*(?i:3[0-9]|4[1-6]|6[1-6]))(?:{_ENCODED_SEMICOLON})?"
+    + "|"
+    + _plain_or_encoded("commat;")
+    + ")"
+)
+
+
+def redact_encoded_references(text: str) -> str:
+    """``text`` with every email address whose "@" is a character reference
+    with a percent-encoded "&" (``carol%26%2364%3Bexample.org``, encoded
+    once or more) replaced by ``[address]``: what a path or a value decoded
+    once more, or a page, would show as an address."""
+    if "%" not in text:
+        return text
+    return redact_around(
+        text, _ENCODED_REFERENCED_AT_SIGN, _ENCODED_LOCAL_PART, _ENCODED_DOMAIN
+    )
+
+
 def redact_around(
     text: str,
     sign: re.Pattern[str],

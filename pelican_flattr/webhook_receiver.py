@@ -44,6 +44,7 @@ from .identifiers import (
     invisible_character,
     parse_owner,
     redact_around,
+    redact_encoded_references,
     twitter_owner_as_written,
 )
 from .identifiers import redact_encoded_addresses as redact
@@ -325,7 +326,8 @@ _DOMAIN_BEFORE_ESCAPE = re.compile(
 
 def redact_all_addresses(text: str) -> str:
     """``text`` without email addresses: their "@" plain, percent-encoded,
-    full-width or small, or a character reference. What the receiver's log
+    full-width or small, or a character reference, plain or with its "&"
+    percent-encoded (``%26%2364%3B``). What the receiver's log
     lines and answers show, and ``pending`` too. An escaped separator after
     an address (``%26``, ``%3D``) is left as it is."""
     if "%" not in text:
@@ -349,7 +351,7 @@ def redact_all_addresses(text: str) -> str:
 
 
 def _redact_all_addresses(text: str) -> str:
-    text = redact(text)
+    text = redact_encoded_references(redact(text))
     if "&" not in text:
         return text
     return redact_around(
@@ -904,17 +906,21 @@ def store_ignored(
     )
 
 
+_ENCODED_AMPERSAND = re.compile(r"%(?:25)*26")
+
+
 def _without_referenced_addresses(body: str) -> str:
     """A form ``body`` without the addresses whose "@" its values write as
-    a character reference (``&#64;``, ``&#x40;``, ``&commat;``), as the log
-    and the answers show those values: each name or value holding one is
-    decoded, redacted and encoded again."""
-    # A plain "&" separates parameters: a reference's comes percent-encoded.
-    if "%26" not in body:
+    a character reference (``&#64;``, ``&#x40;``, ``&commat;``), its "&"
+    percent-encoded or not, as the log and the answers show those values:
+    each name or value holding one is decoded, redacted and encoded again."""
+    # A plain "&" separates parameters: a reference's comes percent-encoded,
+    # once more for each "%25" (a value that holds "%26%2364%3B").
+    if not _ENCODED_AMPERSAND.search(body):
         return body
     pieces = body.split("&")
     for number, piece in enumerate(pieces):
-        if "%26" in piece:
+        if _ENCODED_AMPERSAND.search(piece):
             name, equals, value = piece.partition("=")
             pieces[number] = (
                 _reference_redacted(name) + equals + _reference_redacted(value)

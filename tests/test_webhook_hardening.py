@@ -2007,6 +2007,66 @@ def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
 
 
 @pytest.mark.parametrize(
+    "spelt",
+    [
+        "bob%26%2364%3Bexample.org",  # "&#64;" percent-encoded once
+        "bob%2526%252364%253Bexample.org",  # twice
+        "bob%26%23x40%3Bexample.org",
+        "bob%26%23X040%3Bexample.org",
+        "bob%26commat%3Bexample.org",
+        "bob%26%2364example.org",  # a browser reads "&#64" without ";"
+        "bob%2526%2523%2536%2534%253Bexample.org",  # each character escaped
+    ],
+)
+def test_an_address_as_an_encoded_character_reference_is_hidden(app, caplog, spelt):
+    # Only "%40" forms and a reference decoded ("&#64;") were hidden: the
+    # answer, the log and ignored_events showed these as sent, and each
+    # reads as an address once decoded once more.
+    status, answer = call_app(app, urlencode({"_event": spelt}).encode())
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": "[address]"},
+    )
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
+        assert stored.fetchall() == [("[address]", b"_event=[address]")]
+    # A name shown as sent, its broken escape after the address kept.
+    status, answer = call_app(app, b"_event=x&" + spelt.encode() + b"%zz=1")
+    assert status == "400 Bad Request" and answer["field"] == "[address]%zz"
+    # A path, as the server hands it over: decoded once.
+    call_app(app, b"_event=x", path=f"/{spelt}/x")
+    lines = logged(caplog)
+    assert ' 202 "[address]" ' in lines[0] and "/[address]/x 404 - " in lines[2]
+    said = json.dumps(answer) + "\n".join(lines)
+    assert "bob" not in said and "example" not in said, said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fish%26chips.example.org",
+        "bob%26%2365%3Bexample.org",  # &#65; is an "A"
+        "bob%26%23640%3Bexample.org",  # &#640; is another character
+        "bob%26%23x400%3Bexample.org",
+        "bob%26%23x40e%3Bexample.org",
+        "bob%26amp%3Bexample.org",
+        "bob%26commatize%3Bexample.org",
+        "bob%2526%252365%253Bexample.org",
+    ],
+)
+def test_an_encoded_reference_to_no_at_sign_is_shown_as_sent(app, caplog, text):
+    # Hidden, a value holding no address would lose what an operator
+    # looks for in the log and in ignored_events.
+    status, answer = call_app(app, urlencode({"_event": text}).encode())
+    assert (status, answer) == ("202 Accepted", {"status": "ignored", "event": text})
+    assert f" 202 {json.dumps(text.lower())} " in logged(caplog)[-1]
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
+        sent = urlencode({"_event": text}).encode()
+        assert stored.fetchall() == [(text, sent)]
+
+
+@pytest.mark.parametrize(
     ("event", "shown"),
     [
         # As the log reads "/x/bob%40example.org%2526x/y", decoded once.
