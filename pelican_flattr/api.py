@@ -121,11 +121,9 @@ _SHOWN_AS_NOTHING = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2065\u2800\u3164"
     "\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]+"
 )
-# Controls beside an "@": dropped, not spaced, so that an address they
-# split ("carol\n@example.org") is one again, and hidden as one.
-_CONTROL_AT_SIGN = re.compile(
-    f"{_CONTROL_CHARACTERS}+(?=@)|(?<=@){_CONTROL_CHARACTERS}+"
-)
+# How much of a server's text _clean reads: it shows 300 characters at
+# most, and what it reads costs time in proportion.
+_CLEANED_LENGTH = 4096
 
 # 9999-12-30 23:59:59 UTC: a day before the last time datetime can show,
 # so that the time is still a datetime in every local zone (offsets stay
@@ -507,6 +505,9 @@ class FlattrClient:
                 # budget is a few thousand requests an hour: a connection
                 # for each costs little.
                 "Connection": "close",
+                # The body as sent: a compressed one is bounded only on the
+                # wire, and 1 KiB of gzip makes 512 MiB in memory.
+                "Accept-Encoding": "identity",
             },
             # A redirect would carry the token elsewhere; Flattr's API never
             # sent one, so it is reported instead of followed.
@@ -659,6 +660,13 @@ class FlattrClient:
                     f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
                     "KiB, which Flattr's API never does: check the API base URL"
                 ) from None
+            except _UnaskedEncoding as unasked:
+                raise CouldNotReachFlattr(
+                    f"{where} answered in Content-Encoding "
+                    f"{self._clean(unasked.encoding)!r}, which verify did not ask "
+                    "for (it asks for the body as it is) and does not read: "
+                    "check the API base URL, or a proxy in between"
+                ) from None
             except httpx.ProxyError as error:
                 # The proxy answered, and would not connect to the API (407,
                 # 403 to CONNECT...): not retried, as it would answer so
@@ -793,6 +801,12 @@ class FlattrClient:
                 "does: try again later, and if it keeps happening, check "
                 f"{checked}, and {url}"
             )
+        if isinstance(error, httpx.RemoteProtocolError):
+            # It answered (headers past every bound, an upgrade it was not
+            # asked for): it runs, and is no API that speaks plain HTTP.
+            return (
+                f"; a server answered there, but not as an HTTP API does: check {url}"
+            )
         return f"; check that the server runs, and {url} (its host and port)"
 
     def _proxy_silent(self, proxy: EnvironmentProxy) -> str:
@@ -871,8 +885,12 @@ class FlattrClient:
     ) -> _Answer:
         trace = {"trace": _tracing_sent(sent, abandoned)}
         with self._http.stream("POST", url, data=form, extensions=trace) as response:
+            encoding = response.headers.get("Content-Encoding", "").strip()
+            if encoding.lower() not in ("", "identity"):
+                # Asked for none: never decoded, as decoding is unbounded.
+                raise _UnaskedEncoding(encoding)
             body = bytearray()
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():
                 body += chunk
                 if len(body) > MAX_ANSWER_BYTES:
                     raise _AnswerTooLong
@@ -1036,12 +1054,32 @@ class FlattrClient:
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
+        text = text[:_CLEANED_LENGTH]
         if not text.isascii():
             text = _SHOWN_AS_NOTHING.sub("", _without_format_characters(text))
-        text = _CONTROL_AT_SIGN.sub("", self._token_pattern.sub("[token]", text))
+        text = _without_controls_at_sign(self._token_pattern.sub("[token]", text))
         text = redact_encoded_addresses(text)
         text = redact_encoded_addresses(_CONTROL.sub(" ", text).strip())
         return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _without_controls_at_sign(text: str) -> str:
+    """``text`` without the controls beside an "@": dropped, not spaced, so
+    that an address they split ("carol\\n@example.org") is one again, and
+    hidden as one. Each run of controls is found once: a lookahead for the
+    "@" after it tried every start in a run (quadratic; seconds for a few
+    thousand)."""
+    if "@" not in text:
+        return text
+    return _CONTROL.sub(
+        lambda run: (
+            ""
+            if run.string[run.end() : run.end() + 1] == "@"
+            or run.string[run.start() - 1 : run.start()] == "@"
+            else run.group()
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True)
@@ -1116,8 +1154,10 @@ def _connection_dropped(error: httpx.HTTPError) -> bool:
     httpx could not read, which would come again)."""
     if isinstance(error, (httpx.ReadError, httpx.WriteError)):
         return True
+    # Or closed in the body: "peer closed connection without sending
+    # complete message body (received 5 bytes, expected 100)".
     return isinstance(error, httpx.RemoteProtocolError) and str(error).startswith(
-        "Server disconnected"
+        ("Server disconnected", "peer closed connection")
     )
 
 
@@ -1132,6 +1172,14 @@ class _Abandoned(Exception):
 
 class _AnswerTooLong(Exception):
     """The answer's body passed MAX_ANSWER_BYTES."""
+
+
+class _UnaskedEncoding(Exception):
+    """The answer came compressed (``encoding``), though none was asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__(encoding)
+        self.encoding = encoding
 
 
 def _http_client(**options: Any) -> httpx.Client:

@@ -13,6 +13,7 @@ assert what was sent and, above all, what was not.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import itertools
 import json
 import os
@@ -68,6 +69,8 @@ RAW_MODES = (
     "no_content_type_200",
     "success_without_rate_headers",
     "echo_token_bad_status",
+    "gzip_bomb",
+    "cut_body",
     # A gateway's 503 during maintenance, saying when to come back.
     "unavailable_retry_after",
 )
@@ -522,6 +525,24 @@ class FlattrApiStub:
                 b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
                 b"Content-Type: application/json;charset=utf-8\r\n"
                 b"Content-Length: 0\r\n\r\n"
+            )
+        elif mode == "gzip_bomb":
+            # 16 MiB of JSON whitespace in ~16 KiB of gzip, twice over: small
+            # on the wire, unbounded once decoded.
+            inner = gzip.compress(b" " * (16 << 20), 9)
+            body = gzip.compress(inner, 9)
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Content-Encoding: gzip, gzip\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+        elif mode == "cut_body":
+            # Closed (a FIN, no reset) five bytes into a body of a hundred.
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"a":'
             )
         elif mode == "endless":
             out.sendall(

@@ -383,6 +383,55 @@ def test_an_endless_answer_is_cut_off(stub, clock):
         c.verify("partner:ns:1", "alice")
 
 
+def test_a_compressed_answer_is_never_decoded(stub, clock):
+    # A 16 KiB gzip, twice over, made 16 MiB in memory before the limit was
+    # checked (1 KiB of it, 512 MiB): the limit bounds the body as sent.
+    stub.script("gzip_bomb")
+    with (
+        FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert stub.requests[0].headers["Accept-Encoding"] == "identity"
+    assert str(raised.value) == (
+        f"{stub.url} answered in Content-Encoding 'gzip, gzip', which verify did "
+        "not ask for (it asks for the body as it is) and does not read: check the "
+        "API base URL, or a proxy in between"
+    )
+
+
+def test_a_body_cut_short_by_a_close_is_retried_as_a_reset_is(stub, clock):
+    # A FIN five bytes into a body of a hundred: "check that the server
+    # runs", and no retry, where a reset got both right.
+    stub.script("cut_body")
+    with FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c:
+        with pytest.raises(CouldNotReachFlattr) as raised:
+            c.verify("partner:ns:1", "alice")
+        assert raised.value.transient  # a batch tries it again
+        said = str(raised.value)
+        assert "closed the connection after the request went out" in said
+        assert "check that the server runs" not in said
+        # Passing: once the server answers, the next try is verified.
+        assert c.verify("partner:ns:1", "alice").status == 200
+
+
+def test_a_long_run_of_controls_is_cleaned_in_linear_time(client):
+    # A lookahead for an "@" after a run of controls tried every start in
+    # it: 60,000 DEL characters in an error took 18 s, a body of 1 MiB of
+    # them some 80 minutes, whatever the timeout. Now each run is read
+    # once, and only the first characters of a text are.
+    started = time.perf_counter()
+    for text in ("\x7f" * 1_000_000, "\x7f" * 1_000_000 + "@x.org", "\n" * 500_000):
+        api._without_controls_at_sign(text)
+    assert time.perf_counter() - started < 10  # was hours
+    # What it does is unchanged: a run beside an "@" goes, others stay.
+    assert api._without_controls_at_sign("carol\n\x7f@\u2069example.org a\tb") == (
+        "carol@example.org a\tb"
+    )
+    assert client._clean("\x7f" * 100_000 + "ok") == ""
+    assert client._clean("ok" + "\x7f" * 100_000) == "ok"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -631,6 +680,12 @@ def test_a_token_in_a_malformed_status_line_is_never_repeated(stub, client):
     message = str(raised.value)
     assert "illegal status line" in message
     assert "5x2 Bearer [token]" in message and TOKEN not in message
+    # It answered: whether it runs is no question (a header flood, an
+    # upgrade it was not asked for, read alike).
+    assert message.endswith(
+        "; a server answered there, but not as an HTTP API does: check the API "
+        f"base URL {stub.url}"
+    )
 
 
 @pytest.mark.parametrize(
