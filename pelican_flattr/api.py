@@ -121,9 +121,6 @@ _SHOWN_AS_NOTHING = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2065\u2800\u3164"
     "\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]+"
 )
-# How much of a server's text _clean reads: it shows 300 characters at
-# most, and what it reads costs time in proportion.
-_CLEANED_LENGTH = 4096
 
 # 9999-12-30 23:59:59 UTC: a day before the last time datetime can show,
 # so that the time is still a datetime in every local zone (offsets stay
@@ -1054,7 +1051,9 @@ class FlattrClient:
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
-        text = text[:_CLEANED_LENGTH]
+        # Read whole: cut first, a token or an address across the cut was
+        # shown in part. Each step is linear, a second at most for the
+        # 1 MiB an answer may hold.
         if not text.isascii():
             text = _SHOWN_AS_NOTHING.sub("", _without_format_characters(text))
         text = _without_controls_at_sign(self._token_pattern.sub("[token]", text))
