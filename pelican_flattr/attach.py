@@ -696,7 +696,8 @@ def _lost_url_problem(
     ``_SAID_ALONE``), which have no thing, as the thing ``kept`` has their
     thing URL, for reason ``why`` (see ``_shared_url_keeper``)."""
     url = kept.url
-    if len(sources) == 1:
+    one = len(sources) == 1
+    if one:
         named, none_gets = sources[0], f"{sources[0]} gets no Flattr button"
     else:
         named = listed(sources, _SAID_ALONE)
@@ -715,13 +716,22 @@ def _lost_url_problem(
             f"its thing URL {url} is also the URL of {kept.source}'s page, which "
             f"keeps that thing ({why})"
         )
-        fix = f"give one of them another slug or URL, or pin a different {PINNED_URL}"
+        fix = (
+            f"give one of them another slug or URL, or pin a different {PINNED_URL}"
+            if one
+            else f"give each of these another slug or URL, or a {PINNED_URL} of its own"
+        )
     else:
         what = (
             f"metadata '{PINNED_URL}' pins {url}, which {kept.source} pins too "
             f"and keeps ({why})"
         )
-        fix = f"change the {PINNED_URL} of one of them"
+        # Changing one of many leaves the others without a button.
+        fix = (
+            f"change the {PINNED_URL} of one of them"
+            if one
+            else f"give each of these a {PINNED_URL} of its own, or remove it"
+        )
     return f"{named}: {what}; Flattr keeps one thing per URL, so {none_gets} ({fix})"
 
 

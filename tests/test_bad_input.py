@@ -1279,8 +1279,8 @@ def test_many_articles_pinned_to_one_url_are_one_error(site, flattr_log):
         "pelican-flattr: post-02.md, post-03.md, post-04.md, post-05.md, "
         f"post-06.md and 3 more: metadata 'flattr_url' pins {pinned}, which "
         "post-01.md pins too and keeps (dated earlier); Flattr keeps one thing "
-        "per URL, so none of these 8 files gets a Flattr button (change the "
-        "flattr_url of one of them)",
+        "per URL, so none of these 8 files gets a Flattr button (give each of "
+        "these a flattr_url of its own, or remove it)",
     ]
 
 
