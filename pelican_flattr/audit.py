@@ -425,12 +425,18 @@ def audit_site(
         manifest_in_output=in_output,
         language_manifests=() if settings is None else settings.language_manifests,
     )
+    # A language's folder without its manifest: another site's all the
+    # same, a problem unless its site writes none there.
     unmanifested: dict[str, str] = {}
     if settings is not None and settings.languages is not None:
         unmanifested = _languages_without_manifest(
             output, found, settings.languages, site_folders(manifest)
         )
         found = _as_other_sites(output, found, unmanifested)
+        elsewhere = settings.languages.manifest_elsewhere
+        unmanifested = {
+            f: lang for f, lang in unmanifested.items() if lang not in elsewhere
+        }
     own = _named(output, found.files)
     others = _named(output, found.other_sites_files)
     audit = _start_audit(output, manifest, found, own, in_output, settings)

@@ -270,6 +270,10 @@ class SiteLanguages(NamedTuple):
     # The languages of I18N_SUBSITES no site is built of: i18n_subsites is
     # not in PLUGINS.
     without_plugin: frozenset[str]
+    # The languages built whose site writes no manifest in its folder: its
+    # PLUGINS leave pelican_flattr out, or FLATTR_MANIFEST (its own, else
+    # the site's) is an absolute path, outside the output.
+    manifest_elsewhere: frozenset[str] = frozenset()
 
 
 def languages_from_settings(
@@ -307,6 +311,11 @@ def languages_from_settings(
     main = os.path.abspath(str(settings.get("OUTPUT_PATH") or "output"))
     here = os.path.dirname(os.path.abspath(path))
     folders: dict[str, str | None] = {}
+    elsewhere = {
+        lang
+        for lang, own in named.items()
+        if _writes_no_manifest_inside({**settings, **own})
+    }
     for lang, own in named.items():
         value = own.get("OUTPUT_PATH")
         folder = (
@@ -323,7 +332,19 @@ def languages_from_settings(
             if below == os.pardir or below.startswith(os.pardir + os.sep)
             else Path(below).as_posix()
         )
-    return SiteLanguages(folders, frozenset())
+    return SiteLanguages(folders, frozenset(), frozenset(elsewhere))
+
+
+def _writes_no_manifest_inside(settings: Mapping[str, Any]) -> bool:
+    """Whether a site of ``settings`` (a language's own over the site's)
+    writes no manifest in its output folder: built without pelican_flattr,
+    or with an absolute FLATTR_MANIFEST (kept out of the output, as the
+    README advises for FLATTR_HIDDEN)."""
+    plugins = settings.get("PLUGINS")
+    if isinstance(plugins, (list, tuple)) and not has_plugin(plugins, "pelican_flattr"):
+        return True
+    manifest = settings.get("FLATTR_MANIFEST")
+    return isinstance(manifest, (str, os.PathLike)) and os.path.isabs(manifest)
 
 
 def language_manifests_from_settings(

@@ -3055,8 +3055,18 @@ def test_a_languages_folder_without_its_manifest_is_one_problem(tmp_path, capsys
         (p["file"], p["kind"]) for p in json.loads(capsys.readouterr().out)["problems"]
     ]
     assert ("de/leak.html", "address-published") in kinds
-    # Its manifest back, it is another site's output again.
+    # A language whose site writes no manifest there is another site's, no
+    # problem: built without the plugin, or its manifest kept out of the
+    # output (FLATTR_HIDDEN's advice), as a build of those settings does.
     (output / "de" / "leak.html").unlink()
+    for own in (
+        "{'PLUGINS': ['i18n_subsites']}",
+        f"{{'FLATTR_MANIFEST': {str(tmp_path / 'm' / 'de.json')!r}}}",
+    ):
+        subsites = f"{{'de': {own}, 'fr': {{}}}}"
+        conf.write_text(f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {subsites}\n")
+        assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+    # Its manifest back, it is another site's output again.
     assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
     assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
 
