@@ -142,13 +142,15 @@ def _warn_of_copies_linking_others(
         build.warn(
             f"{build.site_label()}i18n_subsites links this site's copies of "
             f"translations to the page of another article here: "
-            f"{listed(found, 5)}. It links a page of another language's site "
-            "by the path from this site's SITEURL to that one's, without its "
-            "host, and the two sites are on different hosts at one path. The "
-            "copies' entries in this site's feeds link that page, and so carry "
-            "its article's payment link, which pays that article's owner: give "
-            "each language's site a path of its own (a SITEURL below the main "
-            "site's, as i18n_subsites sets it by default)"
+            f"{listed(found, 5)}. The copies' entries in this site's feeds link "
+            "that page, and so carry its article's payment link, which pays "
+            "that article's owner. Either the sites are on different hosts at "
+            "one path, and i18n_subsites, which links another language's site "
+            "by the path from this site's SITEURL to that one's, drops the host "
+            "(give each language's site a path of its own, a SITEURL below the "
+            "main site's, as i18n_subsites sets it by default); or a URL "
+            "setting starts with '/' (ARTICLE_URL = '/posts/{slug}/'), which "
+            "links every site's pages from the root (drop that '/')"
         )
 
 

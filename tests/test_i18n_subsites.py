@@ -451,13 +451,15 @@ def test_a_copy_linked_to_another_articles_page_on_a_site_on_its_own_host_is_sai
     }
     built = i18n_build(tmp_path, files, **settings)
     tail = (
-        ". It links a page of another language's site by the path from this "
-        "site's SITEURL to that one's, without its host, and the two sites are "
-        "on different hosts at one path. The copies' entries in this site's "
-        "feeds link that page, and so carry its article's payment link, which "
-        "pays that article's owner: give each language's site a path of its "
-        "own (a SITEURL below the main site's, as i18n_subsites sets it by "
-        "default)"
+        ". The copies' entries in this site's feeds link that page, and so "
+        "carry its article's payment link, which pays that article's owner. "
+        "Either the sites are on different hosts at one path, and i18n_subsites, "
+        "which links another language's site by the path from this site's "
+        "SITEURL to that one's, drops the host (give each language's site a path "
+        "of its own, a SITEURL below the main site's, as i18n_subsites sets it "
+        "by default); or a URL setting starts with '/' (ARTICLE_URL = "
+        "'/posts/{slug}/'), which links every site's pages from the root (drop "
+        "that '/')"
     )
     head = (
         "i18n_subsites links this site's copies of translations to the page of "
