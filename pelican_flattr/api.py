@@ -1046,14 +1046,13 @@ class FlattrClient:
         """Server-supplied text made safe to print: one line, bounded, and
         without the token or an email address (in any case, plain or
         percent-encoded, as a Location URL holds them) even if a misbehaving
-        server echoed them back."""
+        server echoed them back. Read whole: cut first, a token or an
+        address across the cut was shown in part; each step is linear, a
+        second at most for the 1 MiB an answer may hold."""
         # Hidden before the controls become spaces too: an isolate or a C1
         # character inside an address ("carol\u2069@...") would otherwise
         # leave it as two words, "carol @example.org", that no longer look
         # like one, yet read as one.
-        # Read whole: cut first, a token or an address across the cut was
-        # shown in part. Each step is linear, a second at most for the
-        # 1 MiB an answer may hold.
         if not text.isascii():
             text = _SHOWN_AS_NOTHING.sub("", _without_format_characters(text))
         text = _without_controls_at_sign(self._token_pattern.sub("[token]", text))
