@@ -82,6 +82,7 @@ from .audit_settings import (
     AuditSettings,
     SiteLanguages,
     check_manifest_site,
+    climbs_out,
     language_manifests_from_settings,
     site_from_settings,
     siteurl_not_compared,
@@ -330,6 +331,20 @@ def _languages_without_manifest(
     }
 
 
+def _manifest_elsewhere(folder: Path, language: str, languages: SiteLanguages) -> bool:
+    """Whether the site of ``language``, whose output is ``folder``, writes
+    its manifest (if any) outside that folder, as its settings say."""
+    if language in languages.manifest_elsewhere:
+        return True
+    absolute = languages.absolute_manifests.get(language)
+    if absolute is None:
+        return False
+    try:
+        return climbs_out(os.path.relpath(absolute, folder.resolve()))
+    except ValueError:  # on two drives (Windows)
+        return True
+
+
 def _as_other_sites(
     output: Path, found: SiteFiles, folders: Collection[str]
 ) -> SiteFiles:
@@ -433,9 +448,10 @@ def audit_site(
             output, found, settings.languages, site_folders(manifest)
         )
         found = _as_other_sites(output, found, unmanifested)
-        elsewhere = settings.languages.manifest_elsewhere
         unmanifested = {
-            f: lang for f, lang in unmanifested.items() if lang not in elsewhere
+            folder: language
+            for folder, language in unmanifested.items()
+            if not _manifest_elsewhere(output / folder, language, settings.languages)
         }
     own = _named(output, found.files)
     others = _named(output, found.other_sites_files)

@@ -271,9 +271,13 @@ class SiteLanguages(NamedTuple):
     # not in PLUGINS.
     without_plugin: frozenset[str]
     # The languages built whose site writes no manifest in its folder: its
-    # PLUGINS leave pelican_flattr out, or FLATTR_MANIFEST (its own, else
-    # the site's) is an absolute path, outside the output.
+    # PLUGINS leave pelican_flattr out, the site's FLATTR_MANIFEST is an
+    # absolute path (each language writes its own beside it), or its own
+    # FLATTR_MANIFEST climbs out of its folder ("../m.json").
     manifest_elsewhere: frozenset[str] = frozenset()
+    # Each language whose own FLATTR_MANIFEST is an absolute path -> that
+    # path: outside its folder, as where the audit finds the folder tells.
+    absolute_manifests: Mapping[str, str] = {}
 
 
 def languages_from_settings(
@@ -312,9 +316,13 @@ def languages_from_settings(
     here = os.path.dirname(os.path.abspath(path))
     folders: dict[str, str | None] = {}
     elsewhere = {
-        lang
+        lang for lang, own in named.items() if _writes_no_manifest_inside(settings, own)
+    }
+    absolute = {
+        lang: os.fspath(own["FLATTR_MANIFEST"])
         for lang, own in named.items()
-        if _writes_no_manifest_inside({**settings, **own})
+        if isinstance(own.get("FLATTR_MANIFEST"), (str, os.PathLike))
+        and os.path.isabs(own["FLATTR_MANIFEST"])
     }
     for lang, own in named.items():
         value = own.get("OUTPUT_PATH")
@@ -332,19 +340,36 @@ def languages_from_settings(
             if below == os.pardir or below.startswith(os.pardir + os.sep)
             else Path(below).as_posix()
         )
-    return SiteLanguages(folders, frozenset(), frozenset(elsewhere))
+    return SiteLanguages(folders, frozenset(), frozenset(elsewhere), absolute)
 
 
-def _writes_no_manifest_inside(settings: Mapping[str, Any]) -> bool:
-    """Whether a site of ``settings`` (a language's own over the site's)
-    writes no manifest in its output folder: built without pelican_flattr,
-    or with an absolute FLATTR_MANIFEST (kept out of the output, as the
-    README advises for FLATTR_HIDDEN)."""
-    plugins = settings.get("PLUGINS")
+def _writes_no_manifest_inside(
+    settings: Mapping[str, Any], own: Mapping[str, Any]
+) -> bool:
+    """Whether the site of a language (``own``, its entry over the site's
+    ``settings``) writes no manifest in its folder: built without
+    pelican_flattr, or with a FLATTR_MANIFEST kept out of the output (as
+    the README advises for FLATTR_HIDDEN): the site's absolute one, beside
+    which each language writes its own, or a relative one that climbs out
+    of the language's folder. (Its own absolute one: see
+    ``SiteLanguages.absolute_manifests``.)"""
+    plugins = own.get("PLUGINS", settings.get("PLUGINS"))
     if isinstance(plugins, (list, tuple)) and not has_plugin(plugins, "pelican_flattr"):
         return True
-    manifest = settings.get("FLATTR_MANIFEST")
-    return isinstance(manifest, (str, os.PathLike)) and os.path.isabs(manifest)
+    manifest = own.get("FLATTR_MANIFEST", settings.get("FLATTR_MANIFEST"))
+    if not isinstance(manifest, (str, os.PathLike)):
+        return False  # the default, in the folder
+    if os.path.isabs(manifest):
+        return "FLATTR_MANIFEST" not in own
+    return climbs_out(os.fspath(manifest))
+
+
+def climbs_out(relative: str) -> bool:
+    """Whether the relative path ``relative`` leads out of the folder it
+    is relative to, its ".." read as the build's open() reads them (links
+    not followed)."""
+    below = os.path.normpath(relative)
+    return below == os.pardir or below.startswith(os.pardir + os.sep)
 
 
 def language_manifests_from_settings(
@@ -361,7 +386,14 @@ def language_manifests_from_settings(
     found = []
     for where, each in named_sites(settings)[1:]:
         value = _path_from_settings(each, "FLATTR_MANIFEST", path, where)
-        if value is not None and not os.path.isabs(value):
+        # One that climbs out of the language's folder ("../m.json") is in
+        # none: as a name, it made every folder of the output look like
+        # another site's.
+        if (
+            value is not None
+            and not os.path.isabs(value)
+            and not climbs_out(os.fspath(value))
+        ):
             found.append(Path(value).as_posix())
     return found
 

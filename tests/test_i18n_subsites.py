@@ -3064,10 +3064,21 @@ def test_a_languages_folder_without_its_manifest_is_one_problem(tmp_path, capsys
     for own in (
         "{'PLUGINS': ['i18n_subsites']}",
         f"{{'FLATTR_MANIFEST': {str(tmp_path / 'm' / 'de.json')!r}}}",
+        "{'FLATTR_MANIFEST': '../m/de.json'}",
     ):
         subsites = f"{{'de': {own}, 'fr': {{}}}}"
         conf.write_text(f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {subsites}\n")
         assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+    # Written as an absolute path into its own folder, it is missing there.
+    inside = str(output / "de" / "flattr-manifest.json")
+    subsites = f"{{'de': {{'FLATTR_MANIFEST': {inside!r}}}, 'fr': {{}}}}"
+    conf.write_text(f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {subsites}\n")
+    capsys.readouterr()
+    assert (
+        pelican_flattr(["audit", str(output), "--json", "--settings", str(conf)]) == 1
+    )
+    kinds = [p["kind"] for p in json.loads(capsys.readouterr().out)["problems"]]
+    assert kinds == ["language-manifest-missing"]
     # Its manifest back, it is another site's output again.
     assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
     assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
