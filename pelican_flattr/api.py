@@ -657,6 +657,12 @@ class FlattrClient:
                     f"{where} answered with more than {MAX_ANSWER_BYTES // 1024} "
                     "KiB, which Flattr's API never does: check the API base URL"
                 ) from None
+            except _RefusalCut as cut:
+                raise CouldNotReachFlattr(
+                    f"{where} answered {cut.status}, and closed the connection "
+                    f"before the end of its body ({self._clean(cut.reason)}): "
+                    "check the API base URL, or a proxy in between"
+                ) from None
             except _UnaskedEncoding as unasked:
                 raise CouldNotReachFlattr(
                     f"{where} answered in Content-Encoding "
@@ -883,14 +889,25 @@ class FlattrClient:
         trace = {"trace": _tracing_sent(sent, abandoned)}
         with self._http.stream("POST", url, data=form, extensions=trace) as response:
             encoding = response.headers.get("Content-Encoding", "").strip()
-            if encoding.lower() not in ("", "identity"):
+            if any(
+                each.strip().lower() not in ("", "identity")
+                for each in encoding.split(",")
+            ):
                 # Asked for none: never decoded, as decoding is unbounded.
                 raise _UnaskedEncoding(encoding)
             body = bytearray()
-            for chunk in response.iter_raw():
-                body += chunk
-                if len(body) > MAX_ANSWER_BYTES:
-                    raise _AnswerTooLong
+            try:
+                for chunk in response.iter_raw():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise _AnswerTooLong
+            except httpx.RemoteProtocolError as error:
+                status = response.status_code
+                if not (200 <= status < 300 or status in TRANSIENT_STATUSES):
+                    # A refusal cut short (a 429, a 401) is still one: sent
+                    # again at once, it ignored the wait the 429 asked for.
+                    raise _RefusalCut(status, str(error)) from None
+                raise
             return _Answer(
                 response.status_code,
                 response.reason_phrase,
@@ -1170,6 +1187,16 @@ class _Abandoned(Exception):
 
 class _AnswerTooLong(Exception):
     """The answer's body passed MAX_ANSWER_BYTES."""
+
+
+class _RefusalCut(Exception):
+    """An answer whose status says no passing failure (a 4xx, a 500), its
+    body cut short: not tried again, as a whole one would not be."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
 
 
 class _UnaskedEncoding(Exception):

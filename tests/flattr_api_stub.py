@@ -71,6 +71,8 @@ RAW_MODES = (
     "echo_token_bad_status",
     "gzip_bomb",
     "cut_body",
+    "cut_429",
+    "identity_twice",
     # A gateway's 503 during maintenance, saying when to come back.
     "unavailable_retry_after",
 )
@@ -542,6 +544,21 @@ class FlattrApiStub:
             out.sendall(
                 b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
                 b"Content-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"a":'
+            )
+        elif mode == "identity_twice":
+            # Two proxies in a row, each saying it did not encode it.
+            out.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Content-Encoding: identity\r\nContent-Encoding: identity\r\n"
+                b"Content-Length: 2\r\n\r\n{}"
+            )
+        elif mode == "cut_429":
+            # A rate limit's refusal, cut as cut_body is.
+            out.sendall(
+                b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\nRetry-After: 30\r\n"
                 b'Content-Length: 100\r\n\r\n{"a":'
             )
         elif mode == "endless":

@@ -413,6 +413,24 @@ def test_a_body_cut_short_by_a_close_is_retried_as_a_reset_is(stub, clock):
         assert "check that the server runs" not in said
         # Passing: once the server answers, the next try is verified.
         assert c.verify("partner:ns:1", "alice").status == 200
+    # Not a refusal cut short: sent again at once, a 429 got no wait.
+    stub.script("cut_429")
+    with (
+        FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(CouldNotReachFlattr) as raised,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert not raised.value.transient
+    assert str(raised.value).startswith(
+        f"{stub.url} answered 429, and closed the connection before the end of "
+        "its body (peer closed connection without sending complete message body"
+    )
+
+
+def test_a_repeated_identity_encoding_is_none(stub, clock):
+    stub.script("identity_twice")
+    with FlattrClient(TOKEN, stub.url, clock=clock, sleep=clock.sleep) as c:
+        assert c.verify("partner:ns:1", "alice").status == 200
 
 
 def test_a_long_run_of_controls_is_cleaned_in_linear_time(client):
