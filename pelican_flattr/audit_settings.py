@@ -366,8 +366,8 @@ def _writes_no_manifest_inside(
 
 def climbs_out(relative: str) -> bool:
     """Whether the relative path ``relative`` leads out of the folder it
-    is relative to, its ".." read as the build's open() reads them (links
-    not followed)."""
+    is relative to, its ".." read by their names alone (a link in it is not
+    followed)."""
     below = os.path.normpath(relative)
     return below == os.pardir or below.startswith(os.pardir + os.sep)
 
