@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from pelican import signals
 
@@ -51,11 +51,9 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     feeds = state.feeds
     moved = feeds.moved_keys
     if moved is None:
-        feed_link = feed.feed.get("link") or ""
-        moved = feeds.moved_keys = _moved_keys(
-            context, feed_link, feeds.things_by_content_url
-        )
-        _warn_of_copies_linking_others(context, feed_link, feeds.things_by_content_url)
+        relinked = _relinked(context, feed.feed.get("link") or "")
+        moved = feeds.moved_keys = _moved_keys(relinked, feeds.things_by_content_url)
+        _warn_of_copies_linking_others(relinked, feeds.things_by_content_url)
     tagged = tag_feed(
         feed,
         feeds.things_by_content_url,
@@ -66,52 +64,67 @@ def add_payment_links_to_feed(context: Any, feed: Any) -> None:
     feeds.being_written = (feed, tagged)
 
 
-def _moved_keys(
-    context: Any, feed_link: str, things: Mapping[str, ContentThing]
-) -> dict[str, str]:
-    """The ``feeds.moved_key`` of each article (or translation) of
-    ``context`` whose URL changed after its thing was keyed in ``things``
-    -> that key.
+class _Relinked(NamedTuple):
+    """An article (or translation) whose URL i18n_subsites set."""
 
-    i18n_subsites sets the URL of a copy a language's site keeps
-    (``override_url``) once every site's things are attached, before any
-    site writes: the copy's entries link there, and got no payment link
-    though its page shows a button. Worked out once per build, before its
-    first feed, from the articles that have an ``override_url``: one
-    attribute read per article, and one more dict look-up per feed item
-    on a site that has such a copy (none on any other).
-    """
+    content: Any
+    translation: bool
+    url: str  # its override_url
+    key: str | None  # the moved_key of the link its feed entries have
+
+
+def _relinked(context: Any, feed_link: str) -> list[_Relinked]:
+    """Each article of ``context``, or translation of one, whose URL
+    i18n_subsites set (``override_url``) once every site's things were
+    attached, before any site writes: read once per build, before its
+    first feed, one attribute per article (none has one on a site
+    without i18n_subsites)."""
     site_url = str(context.get("SITEURL") or "")
     relative_urls = bool(context.get("RELATIVE_URLS"))
-    moved: dict[str, str] = {}
+    found = []
     for article in context.get("articles") or ():
-        for content in (article, *getattr(article, "translations", ())):
+        translations = getattr(article, "translations", ())
+        for content in (article, *translations):
             url = getattr(content, "override_url", None)
-            if url is None:
-                continue
-            content_thing = getattr(content, "flattr", None)
-            if (
-                not isinstance(content_thing, ContentThing)
-                or url == content_thing.content_url
-            ):
-                continue
-            own = feed_key(content_thing.content_url)
-            key = moved_key(str(url), site_url, feed_link, relative_urls)
-            # A key another article has keeps it: entries linking there are
-            # that article's.
-            if (
-                key is not None
-                and key not in things
-                and things.get(own) is content_thing
-            ):
-                moved.setdefault(key, own)
+            if url is not None:
+                key = moved_key(str(url), site_url, feed_link, relative_urls)
+                found.append(_Relinked(content, content is not article, url, key))
+    return found
+
+
+def _moved_keys(
+    relinked: list[_Relinked], things: Mapping[str, ContentThing]
+) -> dict[str, str]:
+    """The ``feeds.moved_key`` of each of ``relinked`` whose URL changed
+    after its thing was keyed in ``things`` -> that key: the entries of a
+    copy a language's site keeps link where i18n_subsites points it, and
+    got no payment link though its page shows a button. One more dict
+    look-up per feed item on a site that has such a copy (none on any
+    other)."""
+    moved: dict[str, str] = {}
+    for each in relinked:
+        content_thing = getattr(each.content, "flattr", None)
+        if (
+            not isinstance(content_thing, ContentThing)
+            or each.url == content_thing.content_url
+        ):
+            continue
+        own = feed_key(content_thing.content_url)
+        # A key another article has keeps it: entries linking there are
+        # that article's.
+        if (
+            each.key is not None
+            and each.key not in things
+            and things.get(own) is content_thing
+        ):
+            moved.setdefault(each.key, own)
     return moved
 
 
 def _warn_of_copies_linking_others(
-    context: Any, feed_link: str, things: Mapping[str, ContentThing]
+    relinked: list[_Relinked], things: Mapping[str, ContentThing]
 ) -> None:
-    """Warn of the translations of ``context``'s articles, kept by another
+    """Warn of the translations of ``relinked``, kept by another
     language's site, that i18n_subsites links to the page of another
     article of this site.
 
@@ -123,21 +136,16 @@ def _warn_of_copies_linking_others(
     entry pays the German article's owner. Said once per site, before its
     first feed, naming the first such copies.
     """
-    site_url = str(context.get("SITEURL") or "")
-    relative_urls = bool(context.get("RELATIVE_URLS"))
     found = []
-    for article in context.get("articles") or ():
-        for copy in getattr(article, "translations", ()):
-            url = getattr(copy, "override_url", None)
-            if url is None or isinstance(getattr(copy, "flattr", None), ContentThing):
-                continue  # linked where it was, or a thing of this site's
-            key = moved_key(str(url), site_url, feed_link, relative_urls)
-            holder = things.get(key) if key is not None else None
-            source = build.source_path(copy)
-            if holder is not None and holder.source != source:
-                found.append(
-                    f"{source} (to {holder.content_url}, {holder.source}'s page)"
-                )
+    for each in relinked:
+        if not each.translation or isinstance(
+            getattr(each.content, "flattr", None), ContentThing
+        ):
+            continue  # a thing of this site's
+        holder = things.get(each.key) if each.key is not None else None
+        source = build.source_path(each.content)
+        if holder is not None and holder.source != source:
+            found.append(f"{source} (to {holder.content_url}, {holder.source}'s page)")
     if found:
         build.warn(
             f"{build.site_label()}i18n_subsites links this site's copies of "
