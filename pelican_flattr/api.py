@@ -961,6 +961,21 @@ class FlattrClient:
                     status=status,
                     rate_limit=rate_limit,
                 )
+            if _is_problem_type(content_type):
+                # An RFC 9457 problem document says something went wrong,
+                # whatever the status beside it: a gateway's or a framework's
+                # error page, never Flattr's success.
+                title = ""
+                if isinstance(document, dict):
+                    title = self._clean(str(document.get("title") or ""))[:64]
+                raise CouldNotReachFlattr(
+                    f"{self._where()} answered {status} with a problem document"
+                    + (f" ({title})" if title else "")
+                    + f", which Flattr's API never does; {sent} is not taken "
+                    "as verified: check the API base URL, then try again",
+                    status=status,
+                    rate_limit=rate_limit,
+                )
             if isinstance(document, dict) and "error" in document:
                 # Flattr's errors come with a 4xx or 5xx status: taking this
                 # for a success would mark an identity verified that is not.
@@ -1121,6 +1136,13 @@ def _is_json_type(content_type: str | None) -> bool:
     return media_type == "application/json" or (
         subtype.endswith("+json") and len(subtype) > len("+json")
     )
+
+
+def _is_problem_type(content_type: str | None) -> bool:
+    """True when a ``Content-Type`` header names an RFC 9457 problem
+    document (``application/problem+json``), with or without parameters."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/problem+json"
 
 
 def _tracing_sent(

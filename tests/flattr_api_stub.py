@@ -140,6 +140,13 @@ SCRIPTED = {
     # parser ignore.
     "bom_200": (200, "application/json;charset=utf-8", '\ufeff{"identity": "x"}'),
     "null_200": (200, "application/json;charset=utf-8", "null"),
+    # An RFC 9457 problem document with a success status: a gateway's error.
+    "problem_200": (
+        200,
+        "application/problem+json",
+        {"type": "about:blank", "title": "Bad Gateway", "status": 502},
+    ),
+    "untitled_problem_200": (200, "Application/Problem+JSON; charset=utf-8", ""),
     # An integer longer than Python reads by default (4300 digits).
     "long_int_200": (200, "application/json;charset=utf-8", "[" + "1" * 5000 + "]"),
     # JSON, but no error code Flattr's API gives.

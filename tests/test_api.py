@@ -627,6 +627,30 @@ def test_an_error_document_with_a_success_status_is_no_success(stub, client):
     assert "not taken as verified" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("problem_200", "a problem document (Bad Gateway)"),
+        ("untitled_problem_200", "a problem document"),
+    ],
+)
+def test_a_problem_document_with_a_success_status_is_no_success(
+    stub, client, mode, said
+):
+    # application/problem+json ends in "+json", so it was read as JSON and,
+    # without Flattr's "error" key, as a success: the identity recorded as
+    # verified where a gateway had reported its own failure.
+    stub.script(mode)
+    with pytest.raises(CouldNotReachFlattr) as raised:
+        client.verify("partner:ns:1", "alice")
+    assert str(raised.value) == (
+        f"{stub.url} answered 200 with {said}, which Flattr's API never does; "
+        "partner:ns:1 is not taken as verified: check the API base URL, then "
+        "try again"
+    )
+    assert len(stub.requests) == 1
+
+
 def test_the_token_never_appears_in_errors_or_repr(stub, clock):
     messages = []
     with FlattrClient(
