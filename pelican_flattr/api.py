@@ -961,31 +961,25 @@ class FlattrClient:
                     status=status,
                     rate_limit=rate_limit,
                 )
+            failure = None
             if _is_problem_type(content_type):
                 # An RFC 9457 problem document says something went wrong,
                 # whatever the status beside it: a gateway's or a framework's
                 # error page, never Flattr's success.
-                title = ""
-                if isinstance(document, dict):
-                    title = self._clean(str(document.get("title") or ""))[:64]
-                raise CouldNotReachFlattr(
-                    f"{self._where()} answered {status} with a problem document"
-                    + (f" ({title})" if title else "")
-                    + f", which Flattr's API never does; {sent} is not taken "
-                    "as verified: check the API base URL, then try again",
-                    status=status,
-                    rate_limit=rate_limit,
-                )
-            if isinstance(document, dict) and "error" in document:
+                failure = "a problem document"
+                if isinstance(document, dict) and document.get("title"):
+                    failure += f" ({self._clean(str(document['title']))[:64]})"
+            elif isinstance(document, dict) and "error" in document:
                 # Flattr's errors come with a 4xx or 5xx status: taking this
                 # for a success would mark an identity verified that is not.
                 error = self._clean(str(document["error"]))[:64]
                 detail = self._clean(str(document.get("error_description") or ""))
+                failure = f"an error ({error}" + (f": {detail})" if detail else ")")
+            if failure:
                 raise CouldNotReachFlattr(
-                    f"{self._where()} answered {status} with an error ({error}"
-                    + (f": {detail}" if detail else "")
-                    + f"), which Flattr's API never does; {sent} is not taken "
-                    "as verified: check the API base URL, then try again",
+                    f"{self._where()} answered {status} with {failure}, which "
+                    f"Flattr's API never does; {sent} is not taken as verified: "
+                    "check the API base URL, then try again",
                     status=status,
                     rate_limit=rate_limit,
                 )
