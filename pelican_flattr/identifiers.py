@@ -321,9 +321,14 @@ _AT_SIGN_WRITTEN_OTHERWISE = re.compile(
 def holds_at_sign(text: str) -> bool:
     """True when ``text`` holds an "@", as it is or written otherwise
     (percent-encoded however many times, as a character reference, as a
-    full-width or small "@", plain or percent-encoded): a URL or a value
-    that may carry an address, never to be published."""
-    return "@" in text or _AT_SIGN_WRITTEN_OTHERWISE.search(text) is not None
+    full-width or small "@", plain or percent-encoded, or as a character
+    reference whose "&" is percent-encoded): a URL or a value that may
+    carry an address, never to be published."""
+    return (
+        "@" in text
+        or _AT_SIGN_WRITTEN_OTHERWISE.search(text) is not None
+        or ("%" in text and _ENCODED_REFERENCED_AT_SIGN.search(text) is not None)
+    )
 
 
 def redact_encoded_addresses(text: str) -> str:

@@ -760,6 +760,11 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
         ("carol%25EF%25BC%25A0example.org", True),
         ("carol%EF%B9%ABexample.org", True),
         ("carol%252525ef%2525b9%2525abexample.org", True),
+        # A character reference whose "&" is percent-encoded, once or more.
+        ("carol%26%2364%3Bexample.org", True),
+        ("carol%2526%2523x40%253Bexample.org", True),
+        ("carol%26commat%3Bexample.org", True),
+        ("carol%26%23640%3Bexample.org", False),  # &#640; is another character
         ("carol%EF%BC%A1example.org", False),  # a full-width "A"
         # Other characters that merely start alike.
         ("&#640; &#x400; &commatize", False),

@@ -1588,6 +1588,10 @@ def test_a_claim_url_whose_port_cannot_be_read_is_refused(receiver, claim_url):
         "https://flattr.com/claim/thing/1/owner/carol%ef%bc%a0example.org",
         "https://flattr.com/claim/thing/1/owner/carol%25EF%25BC%25A0example.org",
         "https://flattr.com/claim/thing/1/owner/carol%EF%B9%ABexample.org",
+        # A character reference whose "&" is percent-encoded: an "@" once
+        # decoded and shown in a page.
+        "https://flattr.com/claim/thing/1/owner/carol%26%2364%3Bexample.org",
+        "https://flattr.com/claim/thing/1/owner/carol%2526%2523x40%253Bexample.org",
     ],
 )
 def test_a_claim_url_holding_an_address_is_refused(receiver, claim_url):
@@ -1892,6 +1896,8 @@ def test_a_value_without_a_name_is_still_refused(receiver):
         ("flattrer_username", "carol%2540example.org"),
         ("flattrer_username", "carol%EF%BC%A0example.org"),
         ("flattrer_username", "carol%25ef%25b9%25abexample.org"),
+        ("thing_id", "1/carol%26%23064%3Bexample.org"),
+        ("flattrer_username", "carol%26commat%3Bexample.org"),
     ],
 )
 def test_an_address_in_thing_id_or_flattrer_username_is_refused(receiver, field, value):
