@@ -38,6 +38,10 @@ MAX_CLICKS = 1_000_000_000
 # What SQLite appends to a WAL store's name for its log and shared memory.
 WAL_ENDS = ("-wal", "-shm")
 
+# What verify appends to a store's name for the file it locks while a
+# batch sends (see one_batch_at_a_time).
+BATCH_LOCK_END = "-verify-lock"
+
 # Each entry is the SQL that moves the schema from version N to N + 1.
 # _migrate runs it statement by statement, split at every ";" (executescript
 # would commit the write transaction it runs in first): no ";" may stand
@@ -516,6 +520,58 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.005)
+
+
+@contextlib.contextmanager
+def one_batch_at_a_time(path: Path) -> Iterator[None]:
+    """Hold the lock of the verify batches of the store at ``path`` while
+    the body runs; StoreError when another process holds it.
+
+    Two batches at once (a cron job whose last run still waits out the
+    rate limit) would each send what the other has not recorded yet:
+    every identity twice, and the budget spent twice. The lock is the
+    system's, on a file beside the store that stays there (removing it
+    could let a third run lock a new file while a second holds the old
+    one); the system lets it go when the process ends, however it ends, as
+    a row in the store would not. Where no lock can be taken (a file
+    system without locks, Windows), the batch runs without one: at worst
+    it sends identities twice, which is harmless.
+    """
+    lock_path = Path(os.path.realpath(path) + BATCH_LOCK_END)
+    try:
+        # Read-only: a lock file another user made is locked all the same.
+        descriptor = os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:
+        descriptor = None
+    try:
+        if descriptor is not None and not _locked(descriptor):
+            raise StoreError(
+                path,
+                "another verify batch is sending from it (it holds "
+                f"{lock_path.name} beside the store): two at once would send "
+                "each identity twice; let that run end, then run this one again",
+            )
+        yield
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)  # lets the lock go
+
+
+def _locked(descriptor: int) -> bool:
+    """Lock the file open at ``descriptor`` for this process alone: False
+    when another holds it, True when locked or when no lock can be taken
+    (Windows, whose Python has no flock; a file system without locks)."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # ENOLCK: no locks on this file system
+        return True
+    return True
 
 
 def check_writable(connection: sqlite3.Connection, path: Path) -> None:

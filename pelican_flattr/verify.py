@@ -21,6 +21,7 @@ of one identity does not stop it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sqlite3
@@ -75,6 +76,7 @@ from .store import (
     existing_store,
     is_empty_file,
     migrated_notice,
+    one_batch_at_a_time,
     open_store,
     open_store_read_only,
     published_with_site,
@@ -810,7 +812,7 @@ Exit status:
     0  every identity verified (or already recorded, or skipped)
     1  Flattr refused an identity (a 4xx answer: unauthorized, not_found...)
     2  usage error: bad arguments, an invalid identity, an unreadable FILE or
-       store; nothing is sent
+       store, a store another batch is sending from; nothing is sent
     3  identities left to send, a rerun resumes: could not reach Flattr
        (connection failure, timeout, 5xx, or an answer that is not
        Flattr's), or the batch stopped before its end at a refusal every
@@ -1034,7 +1036,9 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     # Looked at before it is opened, which writes its first page: a
     # failed restore would then be a store like any other.
     empty = is_empty_file(store_path)
+    batch = args.identity is None
     connection = None
+    batch_lock = contextlib.ExitStack()
     try:
         # A dry run reads an existing store, even one this user may not
         # write, and never creates one; a run that sends needs one it can
@@ -1044,6 +1048,8 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         else:
             connection = open_store(store_path, on_migrate=report.migrated)
             check_writable(connection, store_path)
+            if batch:
+                batch_lock.enter_context(one_batch_at_a_time(store_path))
     except StoreError as error:
         if connection is not None:
             connection.close()
@@ -1065,7 +1071,6 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
             )
         _say(f"pelican-flattr: verify: {redact_addresses(said)}")
 
-    batch = args.identity is None
     report.start()
     client = None
     try:
@@ -1119,6 +1124,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
             client.close()
         if connection is not None:
             connection.close()
+        batch_lock.close()
     status = exit_status(outcomes)
     report.finish(outcomes, status)
     return status

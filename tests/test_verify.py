@@ -1825,6 +1825,56 @@ def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
     assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
 
 
+def test_a_second_batch_on_the_same_store_sends_nothing_while_one_runs(
+    tmp_path, capsys
+):
+    # A cron job whose last run still waits out the rate limit: two batches
+    # at once each sent what the other had not recorded yet, every identity
+    # twice.
+    rows = [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    store = tmp_path / "store.sqlite3"
+    with FlattrApiStub(slow_seconds=60) as stub:
+        stub.script("slow", identity="partner:ns:3")
+        arguments = ["--from", str(csv_path), "--api-url", stub.url, "--store"]
+        first = subprocess.Popen(
+            [str(SCRIPT), "verify", *arguments, str(store)],
+            env=script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert stub.wait_for_requests(3, timeout=30)
+            # Through a symlink too: the lock lies beside the file itself.
+            link = tmp_path / "link.sqlite3"
+            link.symlink_to(store)
+            for path in (store, link):
+                status, out, err = run(capsys, *arguments, str(path))
+                assert status == 2, out + err
+                assert (
+                    f"pelican-flattr: verify: store {path}: another verify batch "
+                    "is sending from it (it holds store.sqlite3-verify-lock beside "
+                    "the store): two at once would send each identity twice; let "
+                    "that run end, then run this one again\n"
+                    "pelican-flattr: verify: nothing was sent\n"
+                ) == err
+            # A single identity is always sent, batch or not.
+            status, _, err = run(
+                capsys, "--identity", "partner:ns:9", "--username", "alice",
+                "--api-url", stub.url, "--store", str(store),
+            )  # fmt: skip
+            assert status == 0, err
+            assert len(stub.requests) == 4
+        finally:
+            first.kill()
+            first.communicate(timeout=30)
+        # The system let the killed run's lock go: the next batch resumes.
+        status, out, err = run(capsys, *arguments, str(store))
+    assert status == 0, out + err
+    assert recorded(store) == [(f"partner:ns:{n}", "alice") for n in (1, 2, 3, 4, 5, 9)]
+
+
 def test_a_stdout_in_ascii_gets_every_identity_sent_and_names_escaped(tmp_path):
     # An author's name that stdout cannot encode (PYTHONIOENCODING=ascii, a C
     # locale) ended verify with a traceback after the first identity: the rest
