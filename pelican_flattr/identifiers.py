@@ -351,13 +351,14 @@ def _plain_or_encoded(characters: str) -> str:
 
 _ENCODED_ZEROS = f"(?:{_plain_or_encoded('0')})*"
 _ENCODED_SEMICOLON = _plain_or_encoded(";")
-# An "@" as a character reference (&#64;, &#x40;, &commat;) whose "&" is
-# percent-encoded, once or more ("%26%2364%3B", "%2526%252364%253B"): a
-# page that decodes it that many times shows an "@". Its other characters
-# may be escaped too; a digit after the number makes another character
-# (&#640;), as in _AT_SIGN_WRITTEN_OTHERWISE.
+# An "@" as a character reference (&#64;, &#x40;, &commat;) with any of
+# its characters percent-encoded, once or more ("%26%2364%3B",
+# "%2526%252364%253B", and "&%2364;", whose "&" a decoding already
+# reached): a page that decodes it that many times shows an "@". A digit
+# after the number makes another character (&#640;), as in
+# _AT_SIGN_WRITTEN_OTHERWISE.
 _ENCODED_REFERENCED_AT_SIGN = re.compile(
-    r"%(?:25)*26(?:"
+    r"(?:&|%(?:25)*26)(?:"
     + _plain_or_encoded("#")
     + _ENCODED_ZEROS
     + _plain_or_encoded("64")
@@ -376,9 +377,10 @@ _ENCODED_REFERENCED_AT_SIGN = re.compile(
 
 def redact_encoded_references(text: str) -> str:
     """``text`` with every email address whose "@" is a character reference
-    with a percent-encoded "&" (``carol%26%2364%3Bexample.org``, encoded
-    once or more) replaced by ``[address]``: what a path or a value decoded
-    once more, or a page, would show as an address."""
+    with percent-encoded characters (``carol%26%2364%3Bexample.org``,
+    ``carol&%2364;example.org``, encoded once or more) replaced by
+    ``[address]``: what a path or a value decoded once more, or a page,
+    would show as an address."""
     if "%" not in text:
         return text
     return redact_around(

@@ -764,6 +764,8 @@ def test_an_encoded_address_before_the_first_colon_is_not_shown_as_the_scheme():
         ("carol%26%2364%3Bexample.org", True),
         ("carol%2526%2523x40%253Bexample.org", True),
         ("carol%26commat%3Bexample.org", True),
+        ("carol&%2364;example.org", True),  # its "&" decoded, not the rest
+        ("carol&%2365;example.org", False),  # &#65; is an "A"
         ("carol%26%23640%3Bexample.org", False),  # &#640; is another character
         ("carol%EF%BC%A1example.org", False),  # a full-width "A"
         # Other characters that merely start alike.

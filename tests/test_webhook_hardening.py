@@ -2048,6 +2048,43 @@ def test_an_address_as_an_encoded_character_reference_is_hidden(app, caplog, spe
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        # Once decoded, a reference whose "&" is plain but whose other
+        # characters are still escaped: decoded once more, an "@".
+        "bob&%2364;example.org",
+        "bob&%23x40;example.org",
+        "bob&#%36%34;example.org",
+        "bob&commat%3Bexample.org",
+        "bob&%252364%253Bexample.org",
+    ],
+)
+def test_an_address_as_a_partly_encoded_character_reference_is_hidden(
+    app, caplog, value
+):
+    # The "&" alone decoded was not read as a reference's: the answer, the
+    # log and ignored_events showed the value, and as a username the
+    # delivery was stored.
+    body = urlencode({"_event": value}).encode()
+    status, answer = call_app(app, body)
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": "[address]"},
+    )
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
+        assert stored.fetchall() == [("[address]", b"_event=[address]")]
+    status, answer = call_app(
+        app, urlencode({**PENDING, "flattrer_username": value}).encode()
+    )
+    assert status == "400 Bad Request" and answer["field"] == "flattrer_username"
+    said = json.dumps(answer) + "\n".join(logged(caplog))
+    assert "bob" not in said and "example" not in said, said
+    with sqlite_file(app.store_path) as connection:
+        assert connection.execute("SELECT * FROM pending_flattrs").fetchall() == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fish%26chips.example.org",
@@ -2058,6 +2095,7 @@ def test_an_address_as_an_encoded_character_reference_is_hidden(app, caplog, spe
         "bob%26amp%3Bexample.org",
         "bob%26commatize%3Bexample.org",
         "bob%2526%252365%253Bexample.org",
+        "bob&%2365;example.org",
     ],
 )
 def test_an_encoded_reference_to_no_at_sign_is_shown_as_sent(app, caplog, text):
