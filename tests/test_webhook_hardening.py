@@ -2012,6 +2012,19 @@ def test_an_event_named_by_an_address_as_a_character_reference_is_hidden(
     assert stored == [("[address]",)]
 
 
+def assert_ignored_as_an_address(app, event):
+    """Send ``event`` as an ignored event's name: answered, and kept in
+    ignored_events, as "[address]"."""
+    status, answer = call_app(app, urlencode({"_event": event}).encode())
+    assert (status, answer) == (
+        "202 Accepted",
+        {"status": "ignored", "event": "[address]"},
+    )
+    with sqlite_file(app.store_path) as connection:
+        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
+        assert stored.fetchall() == [("[address]", b"_event=[address]")]
+
+
 @pytest.mark.parametrize(
     "spelt",
     [
@@ -2028,14 +2041,7 @@ def test_an_address_as_an_encoded_character_reference_is_hidden(app, caplog, spe
     # Only "%40" forms and a reference decoded ("&#64;") were hidden: the
     # answer, the log and ignored_events showed these as sent, and each
     # reads as an address once decoded once more.
-    status, answer = call_app(app, urlencode({"_event": spelt}).encode())
-    assert (status, answer) == (
-        "202 Accepted",
-        {"status": "ignored", "event": "[address]"},
-    )
-    with sqlite_file(app.store_path) as connection:
-        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
-        assert stored.fetchall() == [("[address]", b"_event=[address]")]
+    assert_ignored_as_an_address(app, spelt)
     # A name shown as sent, its broken escape after the address kept.
     status, answer = call_app(app, b"_event=x&" + spelt.encode() + b"%zz=1")
     assert status == "400 Bad Request" and answer["field"] == "[address]%zz"
@@ -2065,15 +2071,7 @@ def test_an_address_as_a_partly_encoded_character_reference_is_hidden(
     # The "&" alone decoded was not read as a reference's: the answer, the
     # log and ignored_events showed the value, and as a username the
     # delivery was stored.
-    body = urlencode({"_event": value}).encode()
-    status, answer = call_app(app, body)
-    assert (status, answer) == (
-        "202 Accepted",
-        {"status": "ignored", "event": "[address]"},
-    )
-    with sqlite_file(app.store_path) as connection:
-        stored = connection.execute("SELECT event, raw_body FROM ignored_events")
-        assert stored.fetchall() == [("[address]", b"_event=[address]")]
+    assert_ignored_as_an_address(app, value)
     status, answer = call_app(
         app, urlencode({**PENDING, "flattrer_username": value}).encode()
     )
