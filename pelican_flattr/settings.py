@@ -1345,16 +1345,19 @@ def _host_name_problem(host: str) -> str | None:
         return "a URL: write its host name alone" + (f", {name!r}" if name else "")
     if "*" in host:
         return "a wildcard, which FLATTR_OLD_HOSTS does not take: list each host name"
-    if host.strip() and host != host.strip():
-        # Not "%20": no host name holds one.
-        return f"with a space at an end: write {shown_value(host.strip())}"
-    if any(character.isspace() for character in host):
+    # Spaces inside first: " old.example other.example " cut at its ends
+    # would be advised as written, and refused again.
+    if any(character.isspace() for character in host.strip()):
         # "old.example other.example": the advice for a URL's space (%20)
         # would not help here.
         return (
             "which holds a space: give each host name as an item of its own "
             "(['old.example.org', 'other.example.org'])"
         )
+    if host.strip() and host != host.strip():
+        # Not "%20": no host name holds one.
+        space = "a space" if host.strip(" ") == host.strip() else "white space"
+        return f"with {space} at an end: write {shown_value(host.strip())}"
     problem = check_thing_url(f"https://{host}/")
     if problem is not None:
         return f"which {problem}"

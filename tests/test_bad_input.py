@@ -483,8 +483,19 @@ def test_unusable_author_entry_never_falls_back_to_the_site_owner(site, flattr_l
         ),
         (
             {"FLATTR_OLD_HOSTS": ["\tcarol@x.example"]},
-            "FLATTR_OLD_HOSTS[0] is '[address]', with a space at an end: "
+            "FLATTR_OLD_HOSTS[0] is '[address]', with white space at an end: "
             "write '[address]'",
+        ),
+        # Its ends cut, it still holds a space: advised so, not as written.
+        (
+            {"FLATTR_OLD_HOSTS": [" old.example other.example "]},
+            "FLATTR_OLD_HOSTS[0] is ' old.example other.example ', which holds "
+            "a space: give each host name as an item of its own",
+        ),
+        (
+            {"FLATTR_OLD_HOSTS": ["old.example\t"]},
+            "FLATTR_OLD_HOSTS[0] is 'old.example\\t', with white space at an end: "
+            "write 'old.example'",
         ),
         # Values that are false, but not None, were taken as unset.
         ({"FLATTR_MANIFEST": ""}, "FLATTR_MANIFEST must be a file path, not ''"),
