@@ -36,6 +36,7 @@ from .privacy import (
     hide_owner_addresses,
     markup_that_may_hold_addresses,
     owner_addresses_read_as_text,
+    owner_values_read_as_text,
     published_sources,
 )
 from .resolve import (
@@ -267,8 +268,11 @@ def _check_fields(content: Any, attaching: _Attaching) -> None:
         attaching.read_as_text.extend(_fields_read_as_text_of(content, as_text))
         digests = owner_addresses_read_as_text(as_text)
         if digests:
-            build.current.privacy.owners_read_as_text[build.source_path(content)] = (
-                digests
+            source = build.source_path(content)
+            privacy = build.current.privacy
+            privacy.owners_read_as_text[source] = digests
+            privacy.owner_values_read_as_text[source] = owner_values_read_as_text(
+                as_text
             )
 
 

@@ -417,6 +417,9 @@ class PrivacyChecks:
     # text starts with, which Pelican read as text (resolve.fields_read_as_text):
     # published in the page and in the thing's description.
     owners_read_as_text: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Source -> those owner fields' values, as the description shows them:
+    # what moving the fields into the header takes out of it.
+    owner_values_read_as_text: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)

@@ -446,6 +446,17 @@ def owner_addresses_read_as_text(
     )
 
 
+def owner_values_read_as_text(found: Iterable[tuple[str, str, str]]) -> tuple[str, ...]:
+    """The values of the owner fields of ``found`` (as for
+    ``owner_addresses_read_as_text``) that may hold an address, as the
+    thing's description shows them (its HTML's references read)."""
+    return tuple(
+        html.unescape(value)
+        for _, meant, value in found
+        if meant == OWNER and _may_hold_address(value)
+    )
+
+
 def owner_field_digests(metadata: Mapping[str, Any]) -> frozenset[str]:
     """The hashes of the email owners that the owner field of ``metadata``
     gives, as read (a field given twice is a list of them)."""
@@ -610,7 +621,7 @@ def warn_about_addresses_in_things() -> None:
                 "category): rename the file or its folder"
             )
         _warn_about_thing_fields(
-            content_thing, site_tags, markup.get(source, ()), holds_an_owner_address
+            content_thing, site_tags, markup.get(source, ()), digests
         )
         # A category Pelican took from the file's folder is said of the path
         # above (renaming the folder mends both).
@@ -654,41 +665,32 @@ def _warn_about_thing_fields(
     content_thing: ContentThing,
     site_tags: frozenset[str],
     markup_texts: Iterable[tuple[str, str]],
-    holds_an_owner_address: Callable[[str], bool],
+    digests: Collection[str],
 ) -> None:
     """Warn of the thing's fields, and of the HTML Pelican publishes for
-    them (``markup_texts``), that hold an owner's plain address."""
+    them (``markup_texts``), that hold the plain address of an owner, one
+    of ``digests``."""
     source = content_thing.source
-    fields = [
-        name
+    texts = {
+        name: text
         for name, text in _texts_with_at_sign(content_thing.thing, site_tags)
-        if holds_an_owner_address(text)
-    ]
+        if holds_address_of(text, digests)
+    }
+    fields = list(texts)
     # Said of the thing's field already, which its HTML is made into.
     in_markup = [
         name
         for name, text in markup_texts
         if _PLAIN_FIELD[name] not in fields
-        and any(holds_an_owner_address(seen) for seen in _as_shown(text))
+        and any(holds_address_of(seen, digests) for seen in _as_shown(text))
     ]
     if fields:
-        if source in build.current.privacy.owners_read_as_text:
-            # The owner field meant to hash it: read as text, it is not.
-            advice = (
-                "write its owner field in the header, as the warning about it "
-                "says: the build hashes the address there"
-            )
-        else:
-            advice = 'write the address another way ("carol at example dot org")'
-            if "description" in fields:
-                advice += ", or give the content a Summary without it"
-        verb = "hold" if len(fields) > 1 or fields == ["tags"] else "holds"
         build.warn(
-            f"{source}: the {listed(fields)} of this content {verb} "
-            "the plain email "
-            "address of an owner, which its page shows and its auto-submit "
-            "URL sends to Flattr, in the page's head and button, the feeds "
-            f"and the manifest: {advice}"
+            f"{source}: the {listed(fields)} of this content "
+            f"{'hold' if len(fields) > 1 or fields == ['tags'] else 'holds'} "
+            "the plain email address of an owner, which its page shows and its "
+            "auto-submit URL sends to Flattr, in the page's head and button, "
+            f"the feeds and the manifest: {_fields_advice(source, texts, digests)}"
         )
     if in_markup:
         verb = "hold" if len(in_markup) > 1 else "holds"
@@ -699,6 +701,42 @@ def _warn_about_thing_fields(
             "theme or the feeds show it: write the address another way, or "
             "leave it out"
         )
+
+
+def _fields_advice(
+    source: str, texts: Mapping[str, str], digests: Collection[str]
+) -> str:
+    """How to take the owners' addresses out of the fields ``texts`` of the
+    content at ``source``: an owner field Pelican read as text is mended in
+    the header; an address the text names elsewhere is written another way."""
+    other = 'write the address another way ("carol at example dot org")'
+    if "description" in texts:
+        other += ", or give the content a Summary without it"
+    privacy = build.current.privacy
+    read_as_text = privacy.owners_read_as_text.get(source)
+    if not read_as_text or not any(
+        holds_address_of(text, read_as_text) for text in texts.values()
+    ):
+        return other
+    # The owner field meant to hash it: read as text, it is not.
+    field = (
+        "write its owner field in the header, as the warning about it says: "
+        "the build hashes the address there"
+    )
+    values = privacy.owner_values_read_as_text.get(source, ())
+    if any(
+        holds_address_of(_without(text, values), digests) for text in texts.values()
+    ):
+        # The header takes the field's address out, not the text's own.
+        return f"{field}; and where the text names an address, {other}"
+    return field
+
+
+def _without(text: str, values: Iterable[str]) -> str:
+    """``text`` with each of ``values`` taken out."""
+    for value in values:
+        text = text.replace(value, " ")
+    return text
 
 
 def _warn_about_open_graph(

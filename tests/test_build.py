@@ -3845,6 +3845,17 @@ def test_an_owner_address_in_what_flattr_is_told_is_named(tmp_path, flattr_log):
     ]
 
 
+# The warning of an owner field read as text, whose address the
+# description holds: its advice is to write the field in the header.
+HEADER_ADVICE = (
+    "pelican-flattr: a.md: the description of this content holds the plain "
+    "email address of an owner, which its page shows and its auto-submit URL "
+    "sends to Flattr, in the page's head and button, the feeds and the "
+    "manifest: write its owner field in the header, as the warning about it "
+    "says: the build hashes the address there"
+)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -3866,13 +3877,7 @@ def test_an_owner_address_read_as_text_is_named(tmp_path, flattr_log, text):
     manifest = manifest_things(output)
     assert "dave@example.net" in manifest["a.md"]["description"]
     said = [r.getMessage() for r in flattr_log.records]
-    assert [line for line in said if "plain email address" in line] == [
-        "pelican-flattr: a.md: the description of this content holds the plain "
-        "email address of an owner, which its page shows and its auto-submit URL "
-        "sends to Flattr, in the page's head and button, the feeds and the "
-        "manifest: write its owner field in the header, as the warning about it "
-        "says: the build hashes the address there"
-    ]
+    assert [line for line in said if "plain email address" in line] == [HEADER_ADVICE]
     assert any("which Pelican read as text" in line for line in said)
     assert not any("dave" in line for line in said)
     with pytest.raises(FlattrBuildError):
@@ -3882,6 +3887,35 @@ def test_an_owner_address_read_as_text_is_named(tmp_path, flattr_log, text):
             FLATTR_AUTHORS={"Alice": "alice"},
             FLATTR_STRICT=True,
         )
+
+
+# Another owner's address in the body, or the field's own owner's again.
+@pytest.mark.parametrize(
+    "field_owner", ["email:dave@example.net", "email:erin@example.org"]
+)
+def test_an_owner_field_read_as_text_is_advised_only_for_its_own_address(
+    tmp_path, flattr_log, field_owner
+):
+    """An owner field read as text, and in the body an owner's address: the
+    advice was to write the field in the header alone, which left Erin's
+    address in the description, the page, the feeds and the manifest."""
+    from conftest import build
+
+    body = f"Flattr_owner: {field_owner}\n\nAsk erin@example.org, or Erin."
+    build(
+        tmp_path / "site",
+        {
+            "a.md": article("Late owner", "Alice", body),
+            "b.md": article("Erin's", "Erin"),
+        },
+        FLATTR_AUTHORS={"Alice": "alice", "Erin": "email:erin@example.org"},
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert [line for line in said if "plain email address" in line] == [
+        HEADER_ADVICE + "; and where the text names an "
+        'address, write the address another way ("carol at example dot org"), '
+        "or give the content a Summary without it"
+    ]
 
 
 def test_an_owner_address_in_the_html_of_a_title_or_summary_is_named(
