@@ -86,7 +86,9 @@ def _relinked(context: Any, feed_link: str) -> list[_Relinked]:
         translations = getattr(article, "translations", ())
         for content in (article, *translations):
             url = getattr(content, "override_url", None)
-            if url is not None:
+            # A URL field sets it too (Pelican's override_url), as written:
+            # the author's own, never i18n_subsites' relinking.
+            if url is not None and url != getattr(content, "metadata", {}).get("url"):
                 key = moved_key(str(url), site_url, feed_link, relative_urls)
                 found.append(_Relinked(content, content is not article, url, key))
     return found

@@ -483,6 +483,36 @@ def test_a_copy_linked_to_another_articles_page_on_a_site_on_its_own_host_is_sai
     assert apart.messages == []
 
 
+def test_a_translations_url_field_is_not_taken_for_i18n_subsites_relinking(
+    tmp_path, flattr_log
+):
+    # Without i18n_subsites, a translation whose URL field names another
+    # article's page: beside the lost URL's error, the build warned that
+    # "i18n_subsites links this site's copies", with two fixes for sites
+    # this one does not have. Pelican sets override_url from a URL field.
+    from conftest import build
+
+    build(
+        tmp_path,
+        {
+            "a.md": article("Hello there", "Alice"),
+            "b.md": article(
+                "Hallo",
+                "Alice",
+                Slug="hello-there",
+                Lang="de",
+                URL="hello-there.html",
+                Save_as="hallo.html",
+            ),
+        },
+        FLATTR_AUTHORS={"Alice": "alice"},
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    said = [record.getMessage() for record in flattr_log.records]
+    assert any("b.md" in line and "hello-there.html" in line for line in said), said
+    assert not any("i18n_subsites" in line for line in said), said
+
+
 def test_a_url_baseline_set_for_every_site_keeps_one_per_language(tmp_path):
     # FLATTR_URL_BASELINE (an absolute path, as the README advises) reaches
     # every language's site as it is. Sharing one baseline, each site took
