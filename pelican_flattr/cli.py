@@ -250,8 +250,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stderr is not None:
             print("pelican-flattr: standard output is closed", file=sys.stderr)
         return 2
-    with _stdout_escapes_what_it_cannot_write(), _sigterm_interrupts():
+    with (
+        _stderr_or_nowhere(),
+        _stdout_escapes_what_it_cannot_write(),
+        _sigterm_interrupts(),
+    ):
         return _run(argv)
+
+
+@contextlib.contextmanager
+def _stderr_or_nowhere() -> Iterator[None]:
+    """While a command runs started with stderr closed (``2>&-``), its
+    messages go nowhere: Python's ``print(file=None)`` writes to stdout,
+    where they corrupted a --json document and a report, and
+    ``sys.stderr.isatty()`` ended a command in a traceback."""
+    if sys.stderr is not None:
+        yield
+        return
+    with open(os.devnull, "w", encoding="utf-8") as nowhere:
+        sys.stderr = nowhere
+        try:
+            yield
+        finally:
+            sys.stderr = None
 
 
 @contextlib.contextmanager

@@ -1389,6 +1389,45 @@ def test_a_command_started_with_stdout_closed_says_so(tmp_path):
     assert result.stderr == "pelican-flattr: standard output is closed\n"
 
 
+def _with_stderr_closed(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SCRIPT), *arguments],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(2),
+        env={**child_env(), "FLATTR_TOKEN": "t0ken"},
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_command_started_with_stderr_closed_keeps_stdout_its_own(
+    sample_output, tmp_path
+):
+    # As `pelican-flattr audit output 2>&-` from a cron line: print(file=None)
+    # wrote every message to stdout, after or inside a --json document, and
+    # the audit's progress ended in a traceback (sys.stderr.isatty()).
+    done = _with_stderr_closed("audit", str(sample_output), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert "no problems" in done.stdout and "Traceback" not in done.stdout
+    done = _with_stderr_closed(
+        "audit", str(tmp_path / "nowhere"), "--json", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["exit_status"] == 2
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    done = _with_stderr_closed(
+        "verify", "--identity", "partner:ns:1", "--json", "--store",
+        str(tmp_path / "s.sqlite3"), "--api-url", f"http://127.0.0.1:{port}/rest/v2",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert json.loads(done.stdout)["results"][0]["outcome"] == "not reached"
+
+
 def test_webhook_without_its_action_is_a_usage_error(capsys):
     # "pelican-flattr webhook" alone serves nothing: a script that started
     # it for the receiver must not read 0, as though it had run and stopped.
