@@ -99,7 +99,7 @@ from .manifest import (
     portable_path,
 )
 from .settings import MANIFEST_NAME
-from .store import WAL_ENDS
+from .store import DEFAULT_STORE, WAL_ENDS, holds_store_tables
 from .thing import flattr_language
 from .wording import listed
 
@@ -469,8 +469,9 @@ def audit_site(
     # The manifest as the report names it.
     named = in_output or str(manifest_path)
     _check_manifest_fields(audit, named)
-    if settings is not None and settings.stores:
-        _check_published_stores(audit, settings.stores, [*own, *others])
+    _check_published_stores(
+        audit, settings.stores if settings is not None else (), [*own, *others]
+    )
     _check_names(audit, addresses, [name for _, name in [*own, *others]])
     _report_unchecked_folders(audit, output, found)
     other_sites = found.other_sites
@@ -610,20 +611,33 @@ def _check_published_stores(
     audit: Audit, stores: Collection[str], files: Iterable[tuple[Path, str]]
 ) -> None:
     """Report each of ``files`` (each with its name; other sites' too)
-    that is the operator's store, named as one of ``stores`` (with its
-    WAL's files), or a copy of it: binary, so never read for addresses,
-    and a static path or an OUTPUT_PATH around it publishes it."""
-    published = {store + end for store in stores for end in ("", *WAL_ENDS)}
+    that is the operator's store: named as one of ``stores`` (FLATTR_STORE's
+    file names) or as the commands' default store, with its WAL's files, or
+    a copy of either; or, named otherwise as a database, one that holds the
+    store's tables. Binary, so never read for addresses, and a static path
+    or an OUTPUT_PATH around it publishes it."""
+    named = {DEFAULT_STORE, *stores}
+    published = {store + end for store in named for end in ("", *WAL_ENDS)}
     paths = {relative: path for path, relative in files}
     for relative in sorted(paths):
         name = posixpath.basename(relative)
         if name in published:
-            what = "is the operator's private store (FLATTR_STORE), published"
-        elif _named_as_copy(name, stores) and _is_sqlite_database(paths[relative]):
+            what = (
+                f"is the operator's private store ({_store_named(name, stores)}), "
+                "published"
+            )
+        elif _named_as_copy(name, named) and _is_sqlite_database(paths[relative]):
             # A backup beside the store (STORE.bak), copied out with it.
             what = (
-                "is a copy of the operator's private store (FLATTR_STORE), "
-                "published: a backup?"
+                "is a copy of the operator's private store "
+                f"({_store_named(name, stores)}), published: a backup?"
+            )
+        elif name.lower().endswith(_DATABASE_ENDS) and holds_store_tables(
+            paths[relative]
+        ):
+            what = (
+                "is the operator's private store, or a copy of it (it holds the "
+                "store's tables), published"
             )
         else:
             continue
@@ -635,6 +649,19 @@ def _check_published_stores(
             "path outside OUTPUT_PATH and every static path (it holds "
             "who flattred what, and owners' claim URLs)",
         )
+
+
+# How the name of a file that may be an SQLite database ends: the only
+# files of the output opened to look for the store's tables.
+_DATABASE_ENDS = (".sqlite3", ".sqlite", ".db", ".db3")
+
+
+def _store_named(name: str, stores: Collection[str]) -> str:
+    """What the store that the file ``name`` is (or copies) was named by:
+    FLATTR_STORE, or no setting (the commands' default)."""
+    if any(name.startswith(store) for store in stores):
+        return "FLATTR_STORE"
+    return f"{DEFAULT_STORE}, the commands' store without FLATTR_STORE or --store"
 
 
 def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> None:

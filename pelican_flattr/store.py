@@ -330,6 +330,31 @@ def _no_journal_of_another_store(path: Path) -> None:
     )
 
 
+def holds_store_tables(path: Path) -> bool:
+    """Whether the file at ``path`` is an SQLite database holding a table
+    of the store's (of any version): the store, or a copy of it, however
+    it is named. Read-only, without taking a lock or writing a journal."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(16) != b"SQLite format 3\x00":
+                return False
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?immutable=1", uri=True
+        )
+        try:
+            names = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error, ValueError):
+        return False
+    return bool(names & _own_tables())
+
+
 def existing_store(path: Path) -> bool:
     """True when a file is at ``path``, False when nothing is there.
 

@@ -5716,6 +5716,42 @@ STORE_PUBLISHED = "is the operator's private store (FLATTR_STORE), published"
 STORE_COPY_PUBLISHED = (
     "is a copy of the operator's private store (FLATTR_STORE), published: a backup?"
 )
+STORE_BY_TABLES = (
+    "is the operator's private store, or a copy of it (it holds the store's "
+    "tables), published"
+)
+DEFAULT_STORE_PUBLISHED = (
+    "is the operator's private store (flattr-store.sqlite3, the commands' store "
+    "without FLATTR_STORE or --store), published"
+)
+
+
+def test_the_default_store_in_the_output_is_a_problem_without_settings(
+    sample_output, copy, capsys
+):
+    # `pelican-flattr webhook serve` run in the output folder, without
+    # --store or --settings, makes flattr-store.sqlite3 there: the audit
+    # said "no problems" with or without --settings, as only FLATTR_STORE's
+    # name was looked for.
+    open_store(copy / "flattr-store.sqlite3").close()
+    shutil.copy(copy / "flattr-store.sqlite3", copy / "flattr-store.sqlite3.bak")
+    (copy / "theme").mkdir(exist_ok=True)
+    shutil.copy(copy / "flattr-store.sqlite3", copy / "theme" / "backup.db")
+    # A database of the site's own, and a file that only ends so.
+    sqlite3.connect(copy / "search.db").execute("CREATE TABLE t (x)")
+    (copy / "notes.sqlite").write_text("not a database")
+    status, report = audit_json(copy, capsys, settings=None)
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        ("flattr-store.sqlite3", DEFAULT_STORE_PUBLISHED),
+        (
+            "flattr-store.sqlite3.bak",
+            DEFAULT_STORE_PUBLISHED.replace(
+                "), published", "), published: a backup?"
+            ).replace("is the", "is a copy of the"),
+        ),
+        ("theme/backup.db", STORE_BY_TABLES),
+    ]
 
 
 # How a settings file names the store: the site's, or a language's own
@@ -5732,8 +5768,8 @@ STORE_SETTINGS = {
 @pytest.mark.parametrize("named", list(STORE_SETTINGS))
 def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named):
     # The store holds the operator's private records (who flattred what,
-    # owners' claim URLs), and is binary: only its name (or its path) tells
-    # it, which --settings gives.
+    # owners' claim URLs), and is binary: its name (or its path), which
+    # --settings gives, tells it, or, named as a database, its tables.
     setting, where = STORE_SETTINGS[named]
     static = tmp_path / "content" / "static"
     static.mkdir(parents=True)
@@ -5753,8 +5789,13 @@ def test_the_operator_s_store_in_the_output_is_a_problem(tmp_path, capsys, named
     # A site's own database, its name longer than the store's.
     sqlite3.connect(output / "flattr.sqlite3").execute("CREATE TABLE t (x)")
     capsys.readouterr()  # what Pelican printed
+    # Without --settings, the stores themselves are told by their tables;
+    # the backup's name says no database, and its WAL files hold none.
     status, report = audit_json(output, capsys, settings=None)
-    assert (status, report["problems"]) == (0, [])
+    assert status == 1
+    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
+        (name, STORE_BY_TABLES) for name in ("flattr.sqlite", "static/flattr.sqlite")
+    ]
     conf = tmp_path / "pelicanconf.py"
     for store in (output / "flattr.sqlite", static / "flattr.sqlite"):
         conf.write_text(setting.format(str(store)), encoding="utf-8")
