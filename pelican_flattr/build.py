@@ -110,8 +110,8 @@ class PageRender:
     # What Pelican renders the page with (None outside a page's rendering):
     # flattr_site_head() reads there whether the page is a thing's.
     context: Mapping[str, Any] | None = None
-    # How often flattr_site_head() gave the page the site's payment link
-    # (calls: the page tells where, and how often, it was printed).
+    # How often the page holds the site's payment link where
+    # flattr_site_head() printed its mark (see templates.complete_page).
     site_heads: int = 0
 
     def complete_for(self, content_thing: ContentThing) -> bool:

@@ -65,6 +65,9 @@ LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
 # page written past the plugin (a template rendered some other way) shows
 # nothing.
 LOADER_PLACE = Markup("<!--pelican-flattr:load.js-->")
+# What flattr_site_head() prints: the site's payment link once the page as
+# written tells whether it is a thing's (see templates.complete_page).
+SITE_HEAD_PLACE = Markup("<!--pelican-flattr:site-head-->")
 
 # Open Graph properties that may rightly appear more than once on a page:
 # the arrays of ogp.me (each image, video or audio with its structured

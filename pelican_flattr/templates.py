@@ -159,18 +159,18 @@ def flattr_site_head() -> Markup:
     ``flattr_head`` or injection, so one call in ``base.html`` is right on
     every page. Nothing where the build offers no site thing (no
     ``FLATTR_USERNAME``, no feed written): no other file names it then.
+
+    It prints a mark that ``complete_page`` settles on the page as
+    written, as ``flattr_script()``'s: Jinja renders an include without
+    context once, and prints that output on every page, whosever it was.
     """
+    global _site_head_places_printed
     state = build.current
-    url = state.feeds.site_payment_url
-    context = state.page.context
-    if url is None or context is None:
+    if state.feeds.site_payment_url is None or state.page.context is None:
         return Markup("")
-    if _content_thing(_own_content(context)) is not None:
-        return Markup("")  # a thing's page: its own payment link alone
-    # complete_page checks where it landed, as flattr_head()'s tags.
-    state.page.site_heads += 1
+    _site_head_places_printed = True
     _note_caller("flattr_site_head", _SITE)
-    return markup.payment_link(url)
+    return markup.SITE_HEAD_PLACE
 
 
 def flattr_text(value: Any) -> Markup:
@@ -212,6 +212,8 @@ def _report_script_hidden() -> None:
 # often costs a page one search, and one reset too early would let a mark
 # through unsettled.
 _loader_places_printed = False
+# The same for flattr_site_head()'s mark.
+_site_head_places_printed = False
 
 
 def _auto_submit_url(content_thing: ContentThing, take: bool = False) -> str:
@@ -724,10 +726,12 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         page = markup.place_loader(page, rendered.needs_loader, _report_script_hidden)
         rendered.has_loader = True
     settings = state.settings
-    if settings is None:
-        return page
     content = _own_content(context)
     content_thing = _content_thing(content)
+    if _site_head_places_printed and markup.SITE_HEAD_PLACE in page:
+        page = _settle_site_heads(page, content_thing)
+    if settings is None:
+        return page
     # (A listing's "page" is a Paginator's page: no body of its own.)
     body_html = content.content if isinstance(content, Content) else ""
     title_html = getattr(content, "title", "") if isinstance(content, Content) else ""
@@ -807,6 +811,17 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
         reports=_INJECT_REPORTS,
     )
     return page if updated is None else updated
+
+
+def _settle_site_heads(page: str, content_thing: ContentThing | None) -> str:
+    """``page`` with the site's payment link where flattr_site_head() printed
+    its mark, on a page that is no thing's; on a thing's page, which holds
+    its own payment link alone, with nothing there."""
+    url = build.current.feeds.site_payment_url
+    if content_thing is not None or url is None:
+        return page.replace(markup.SITE_HEAD_PLACE, "")
+    build.current.page.site_heads = page.count(markup.SITE_HEAD_PLACE)
+    return page.replace(markup.SITE_HEAD_PLACE, markup.payment_link(url))
 
 
 class _OwnButtons(NamedTuple):

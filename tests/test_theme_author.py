@@ -1728,6 +1728,44 @@ def test_flattr_site_head_in_base_html_leaves_a_things_head_to_injection(
     assert audit_command(["audit", str(output)]) == 0
 
 
+def test_flattr_site_head_in_an_include_without_context_is_right_on_every_page(
+    site, tmp_path, flattr_log
+):
+    # Jinja renders an include without context once, and prints that output
+    # on every page: the first page's. Rendered first for an article (which
+    # printed nothing), every listing went without the site's link; for a
+    # page without a thing, every later thing's page led with the site's
+    # link, ahead of its own, paying the site's owner.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "base.html": simple_base(
+                head='{% include "site-head.html" without context %}'
+            ),
+            "site-head.html": "{{ flattr_site_head() }}",
+        },
+    )
+    files = articles()
+    files["pages/zzz.md"] = "Title: No thing\nFlattr: no\n\nNo button here.\n"
+    output = site(
+        files,
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_PAGES=True,
+        **site_thing_settings(),
+    )
+    site_link = feeds_site_link(output)
+    for name in ("index.html", "author/bob.html", "pages/no-thing.html"):
+        hrefs = [link["href"] for link in payment_links(page(output / name))]
+        assert hrefs == [site_link], name
+    things = manifest_things(output)
+    assert "pages/about.md" in things
+    for thing in things.values():
+        hrefs = [link["href"] for link in payment_links(page(output / thing["page"]))]
+        assert hrefs == [thing["auto_submit_url"]], thing["page"]
+    assert [r.getMessage() for r in flattr_log.records] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
 # What a browser reads first: the site's link and a long description before
 # <meta charset>, which then ends past the first 1,024 bytes.
 LONG_SUBTITLE = "Solder, circuits and the tools of a small workshop. " * 18
