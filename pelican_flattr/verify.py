@@ -953,6 +953,26 @@ def _recorded_so_far(path: Path, api_url: str) -> sqlite3.Connection | None:
     return connection
 
 
+def _all_recorded(requests: Sequence[Request], path: Path, api_url: str) -> bool:
+    """Whether the store at ``path`` already holds every one of ``requests``
+    verified by the API at ``api_url`` (True for none): a batch that then
+    sends nothing reads the store, and leaves its schema as it is."""
+    if not requests:
+        return True
+    try:
+        connection = _recorded_so_far(path, api_url)
+    except StoreError:
+        return False  # said by the open that follows
+    if connection is None:
+        return False
+    try:
+        return all(is_recorded(connection, request, api_url) for request in requests)
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """The ``verify`` subcommand."""
     report = _Report(args)
@@ -1041,9 +1061,14 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
     batch_lock = contextlib.ExitStack()
     try:
         # A dry run reads an existing store, even one this user may not
-        # write, and never creates one; a run that sends needs one it can
-        # write, known before anything is sent.
-        if args.dry_run:
+        # write, and never creates one; so does a batch with nothing to
+        # send, which must not migrate the store under an older receiver
+        # still running. A run that sends needs one it can write, known
+        # before anything is sent.
+        reads_only = args.dry_run or (
+            batch and _all_recorded(plan.requests, store_path, recorded_as)
+        )
+        if reads_only:
             connection = _recorded_so_far(store_path, recorded_as)
         else:
             connection = open_store(store_path, on_migrate=report.migrated)
@@ -1062,7 +1087,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
         # Said as pending and serve say it, and not refused: a store made
         # ahead for its mode is one too.
         said = StoreError(store_path, f"is {EMPTY_FILE}").message(named_by)
-        if not args.dry_run:
+        if not reads_only:
             # Once this run writes it, nothing says it was empty again, and
             # the backup restored as advised lacks what this run records.
             said += (

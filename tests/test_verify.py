@@ -3566,16 +3566,22 @@ def test_a_verification_by_flattrs_own_api_hands_pending_flattrs_over(capsys, tm
     assert pending_owners_of(capsys, store) == {"partner:ns:2"}
 
 
-def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_path):
-    # Read as it is where it may not be migrated (a dry run, `pending`), and
-    # migrated with its rows by a run that sends.
-    store = tmp_path / "flattr-store.sqlite3"
+def schema_1_store_verifying_partner_1(store: Path) -> None:
+    """A store of schema version 1 at ``store``, which recorded
+    partner:ns:1 verified for alice (as Flattr's, as version 1 did)."""
     make_store_of_schema_version_1(store)
     with sqlite_file(store) as connection:
         connection.execute(
             "INSERT INTO verified_identities VALUES "
             "('partner:ns:1', 'alice', '2023-06-01T00:00:00+00:00')"
         )
+
+
+def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_path):
+    # Read as it is where it may not be migrated (a dry run, `pending`), and
+    # migrated with its rows by a run that sends.
+    store = tmp_path / "flattr-store.sqlite3"
+    schema_1_store_verifying_partner_1(store)
     with_pending_flattrs(store, "partner:ns:1", "partner:ns:2")
     rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
     csv_path = write_csv(tmp_path / "p.csv", rows)
@@ -3602,6 +3608,34 @@ def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_p
         ).fetchall() == [("partner:ns:1", "alice")]
     assert recorded(store) == rows_as_recorded(rows)
     assert pending_owners_of(capsys, store) == {"partner:ns:2"}
+
+
+def test_a_batch_that_sends_nothing_leaves_a_schema_1_store_as_it_is(
+    stub, capsys, tmp_path
+):
+    # Migrated all the same, the store was refused from then on by the older
+    # receiver still running: its deliveries answered 503, for a run that
+    # had nothing to write.
+    store = tmp_path / "flattr-store.sqlite3"
+    schema_1_store_verifying_partner_1(store)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text("FLATTR_AUTHORS = {'Ann': 'partner:ns:2'}\n", encoding="utf-8")
+    csv_path = write_csv(tmp_path / "p.csv", [("alice", "partner:ns:1")])
+    for arguments in (
+        ["--settings", str(conf), "--api-url", stub.url],  # every entry skipped
+        ["--from", str(csv_path)],  # every identity recorded as Flattr's
+    ):
+        status, out, err = run(capsys, *arguments, "--store", str(store))
+        assert status == 0, out + err
+        assert "schema" not in err, err
+        with sqlite_file(store) as connection:
+            assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    assert stub.requests == []
+    # One to send: migrated, and said.
+    status, _, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, "--store", str(store)
+    )
+    assert status == 0 and MIGRATED.format(store=store) in err
 
 
 @pytest.mark.parametrize("options", [[], ["--quiet"], ["--json"]])
