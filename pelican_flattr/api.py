@@ -658,10 +658,17 @@ class FlattrClient:
                     "KiB, which Flattr's API never does: check the API base URL"
                 ) from None
             except _RefusalCut as cut:
+                # Flattr's own refusal of a token is a 401 or a 403: said,
+                # though the body that would name it never came whole.
+                token = (
+                    "; a 401 or 403 refuses the token or its scope: check the token"
+                    if cut.status in (401, 403)
+                    else ""
+                )
                 raise CouldNotReachFlattr(
                     f"{where} answered {cut.status}, and closed the connection "
                     f"before the end of its body ({self._clean(cut.reason)}): "
-                    "check the API base URL, or a proxy in between"
+                    f"check the API base URL, or a proxy in between{token}"
                 ) from None
             except _UnaskedEncoding as unasked:
                 raise CouldNotReachFlattr(
@@ -903,9 +910,16 @@ class FlattrClient:
                         raise _AnswerTooLong
             except httpx.RemoteProtocolError as error:
                 status = response.status_code
+                if status == 429:
+                    # Its status and headers came whole: the rate limit
+                    # they say (Retry-After) is waited for, as a whole
+                    # answer's is, whatever the body held.
+                    return _Answer(
+                        status, response.reason_phrase, response.headers, b""
+                    )
                 if not (200 <= status < 300 or status in TRANSIENT_STATUSES):
-                    # A refusal cut short (a 429, a 401) is still one: sent
-                    # again at once, it ignored the wait the 429 asked for.
+                    # A refusal cut short (a 401) is still one: not sent
+                    # again at once, as a whole one would not be.
                     raise _RefusalCut(status, str(error)) from None
                 raise
             return _Answer(

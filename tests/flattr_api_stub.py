@@ -72,6 +72,7 @@ RAW_MODES = (
     "gzip_bomb",
     "cut_body",
     "cut_429",
+    "cut_401",
     "identity_twice",
     # A gateway's 503 during maintenance, saying when to come back.
     "unavailable_retry_after",
@@ -567,6 +568,12 @@ class FlattrApiStub:
                 b"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
                 b"Content-Type: application/json\r\nRetry-After: 30\r\n"
                 b'Content-Length: 100\r\n\r\n{"a":'
+            )
+        elif mode == "cut_401":
+            out.sendall(
+                b"HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"error":'
             )
         elif mode == "endless":
             out.sendall(

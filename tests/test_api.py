@@ -413,8 +413,18 @@ def test_a_body_cut_short_by_a_close_is_retried_as_a_reset_is(stub, clock):
         assert "check that the server runs" not in said
         # Passing: once the server answers, the next try is verified.
         assert c.verify("partner:ns:1", "alice").status == 200
-    # Not a refusal cut short: sent again at once, a 429 got no wait.
+    # Not a refusal cut short, sent again at once: a 429's status and
+    # headers came whole, and say how long to wait.
     stub.script("cut_429")
+    with (
+        FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c,
+        pytest.raises(RateLimitExceeded) as limited,
+    ):
+        c.verify("partner:ns:1", "alice")
+    assert limited.value.code == "too_many_requests"
+    assert limited.value.rate_limit.reset == int(clock()) + 30
+    # A 401 cut short says what a 401 means.
+    stub.script("cut_401")
     with (
         FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c,
         pytest.raises(CouldNotReachFlattr) as raised,
@@ -422,9 +432,27 @@ def test_a_body_cut_short_by_a_close_is_retried_as_a_reset_is(stub, clock):
         c.verify("partner:ns:1", "alice")
     assert not raised.value.transient
     assert str(raised.value).startswith(
-        f"{stub.url} answered 429, and closed the connection before the end of "
+        f"{stub.url} answered 401, and closed the connection before the end of "
         "its body (peer closed connection without sending complete message body"
     )
+    assert str(raised.value).endswith(
+        "check the API base URL, or a proxy in between; a 401 or 403 refuses the "
+        "token or its scope: check the token"
+    )
+    assert len(stub.requests) == 4  # each sent once
+
+
+def test_a_cut_429_is_waited_for_in_a_batch(stub, clock):
+    # Cut short, it was "not reached" and the batch stopped, advising a rerun
+    # at once, which met the same 429.
+    stub.script("cut_429")
+    waits = []
+    with FlattrClient(TOKEN, stub.url, timeout=5, clock=clock, sleep=clock.sleep) as c:
+        started = clock()
+        result = c.verify_paced("partner:ns:1", "alice", on_wait=waits.append)
+    assert result.status == 200
+    assert len(waits) == 1 and clock() - started >= 30
+    assert len(stub.requests) == 2
 
 
 def test_a_repeated_identity_encoding_is_none(stub, clock):
