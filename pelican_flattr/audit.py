@@ -345,6 +345,23 @@ def _manifest_elsewhere(folder: Path, language: str, languages: SiteLanguages) -
         return True
 
 
+def _language_manifests_placed(
+    output: Path, folders: Mapping[str, str], languages: SiteLanguages
+) -> dict[str, str]:
+    """Each of ``folders`` (a language's, relative to ``output`` -> that
+    language) whose site's FLATTR_MANIFEST climbs out of it and lands on a
+    manifest in ``output`` -> that path, relative to the folder."""
+    placed = {}
+    for folder, language in folders.items():
+        manifest = languages.manifests_climbing_out.get(language)
+        if manifest is None:
+            continue
+        landed = posixpath.normpath(posixpath.join(folder, manifest))
+        if not climbs_out(landed) and (output / landed).is_file():
+            placed[folder] = manifest
+    return placed
+
+
 def _as_other_sites(
     output: Path, found: SiteFiles, folders: Collection[str]
 ) -> SiteFiles:
@@ -375,7 +392,9 @@ def _report_language_without_manifest(audit: Audit, folder: str, language: str) 
         "be checked, here or in an audit of their own",
         "its manifest beside its pages: deploy the language's whole output "
         "(a failed strict build removes every language's manifest: build "
-        f"again), then audit it too, {shown}/ as OUTPUT_DIR",
+        f"again), then audit it too, {shown}/ as OUTPUT_DIR, with this "
+        "audit's --settings (which names the manifest, where its FLATTR_MANIFEST "
+        "is not the default)",
     )
 
 
@@ -443,11 +462,13 @@ def audit_site(
     # A language's folder without its manifest: another site's all the
     # same, a problem unless its site writes none there.
     unmanifested: dict[str, str] = {}
+    placed: dict[str, str] = {}
     if settings is not None and settings.languages is not None:
         unmanifested = _languages_without_manifest(
             output, found, settings.languages, site_folders(manifest)
         )
         found = _as_other_sites(output, found, unmanifested)
+        placed = _language_manifests_placed(output, unmanifested, settings.languages)
         unmanifested = {
             folder: language
             for folder, language in unmanifested.items()
@@ -465,7 +486,15 @@ def audit_site(
     # those of its pages (read only for a link it does not know), tell a
     # page of a later build than it.
     seen = PagesSeen(output, manifest_mtime_ns=mtime_ns(manifest_path))
-    _check_other_manifests(audit, own, manifest_path)
+    # A language's manifest its FLATTR_MANIFEST put outside its folder but
+    # in this output ("../m.json" from de/): that site's, not a stray one.
+    languages_own = {
+        posixpath.normpath(posixpath.join(folder, manifest))
+        for folder, manifest in placed.items()
+    }
+    _check_other_manifests(
+        audit, [(p, r) for p, r in own if r not in languages_own], manifest_path
+    )
     # The manifest as the report names it.
     named = in_output or str(manifest_path)
     _check_manifest_fields(audit, named)
@@ -480,7 +509,8 @@ def audit_site(
             audit, output, manifest["siteurl"], other_sites, settings.languages
         )
     audit.report.other_site_manifests = {
-        _name_in(output, folder): theirs for folder, theirs in other_sites.items()
+        **{_name_in(output, folder): theirs for folder, theirs in other_sites.items()},
+        **placed,
     }
     _check_files(audit, addresses, seen, own, others, progress)
     # Before the note: a feed it checks may be found newer than the

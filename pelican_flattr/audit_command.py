@@ -26,6 +26,7 @@ from .audit_report import (
 )
 from .audit_settings import (
     audit_settings,
+    climbs_out,
     local_thing_urls,
     plugin_not_listed,
     siteurl_not_compared,
@@ -329,9 +330,16 @@ def _other_sites(report: AuditReport, args: argparse.Namespace) -> list[str]:
     lines = []
     for folder, own in report.other_site_manifests.items():
         command = _other_site_command(Path(args.output, folder), own, args.settings)
+        holds = (
+            # A language's FLATTR_MANIFEST ("../m.json") put it beside.
+            f"is the site of a language, whose manifest is {terminal.shown(own)} "
+            "from there"
+            if climbs_out(own)
+            else "holds a manifest of its own"
+        )
         line = (
             # A line break in the folder's name would start a line.
-            f"{terminal.shown(folder)}/ holds a manifest of its own: it is another "
+            f"{terminal.shown(folder)}/ {holds}: it is another "
             "site's output. This audit checks it only for the owners' addresses, "
             "which no file may publish. To check the rest, audit it on its own: "
             f"{terminal.shown(command)}"
@@ -348,7 +356,7 @@ def _other_site_command(folder: Path, manifest: str, settings: str | None) -> st
     command = ["pelican-flattr", "audit", str(folder)]
     # Given --settings, its FLATTR_MANIFEST would win over the default name.
     if manifest != MANIFEST_NAME or settings:
-        command += ["--manifest", str(folder / manifest)]
+        command += ["--manifest", os.path.normpath(folder / manifest)]
     if settings:
         command += ["--settings", settings]
     return command_line(command)

@@ -127,7 +127,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "back in I18N_SUBSITES (i18n_subsites back in PLUGINS)",
     "language-manifest-missing": "deploy the language's whole output, its "
     "manifest with it (or build again: a failed strict build removes every "
-    "language's manifest), then audit it too",
+    "language's manifest), then audit it too, with the same --settings, which "
+    "names its manifest",
 }
 
 

@@ -278,6 +278,10 @@ class SiteLanguages(NamedTuple):
     # Each language whose own FLATTR_MANIFEST is an absolute path -> that
     # path: outside its folder, as where the audit finds the folder tells.
     absolute_manifests: Mapping[str, str] = {}
+    # Each language whose FLATTR_MANIFEST (its own, or the site's) is a
+    # relative path that climbs out of its folder -> that path ("../m.json"):
+    # it may land in the site's output all the same (output/m.json).
+    manifests_climbing_out: Mapping[str, str] = {}
 
 
 def languages_from_settings(
@@ -340,7 +344,16 @@ def languages_from_settings(
             if below == os.pardir or below.startswith(os.pardir + os.sep)
             else Path(below).as_posix()
         )
-    return SiteLanguages(folders, frozenset(), frozenset(elsewhere), absolute)
+    climbing = {}
+    for lang, own in named.items():
+        value = own.get("FLATTR_MANIFEST", settings.get("FLATTR_MANIFEST"))
+        if (
+            lang in elsewhere
+            and isinstance(value, (str, os.PathLike))
+            and not os.path.isabs(value)
+        ):
+            climbing[lang] = Path(value).as_posix()
+    return SiteLanguages(folders, frozenset(), frozenset(elsewhere), absolute, climbing)
 
 
 def _writes_no_manifest_inside(

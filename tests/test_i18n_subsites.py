@@ -22,6 +22,7 @@ from conftest import (
     og,
     page_as_browsers_read_it,
     payment_links,
+    remove_button,
     run_child,
     run_pelican,
 )
@@ -3112,6 +3113,45 @@ def test_a_languages_folder_without_its_manifest_is_one_problem(tmp_path, capsys
     # Its manifest back, it is another site's output again.
     assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
     assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+
+
+def test_a_languages_manifest_climbing_into_the_sites_output_is_that_sites(
+    tmp_path, capsys
+):
+    # "../de-flattr.json" from de/ is output/de-flattr.json: the main
+    # site's audit called it a stray manifest to delete, and said nothing
+    # of de/, whose pages went unchecked.
+    settings = {
+        **SETTINGS,
+        "I18N_SUBSITES": {"de": {"FLATTR_MANIFEST": "../de-flattr.json"}, "fr": {}},
+    }
+    assert i18n_build(tmp_path, FILES, **settings).status == 0
+    output = tmp_path / "output"
+    assert (output / "de-flattr.json").is_file()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        f"SITEURL = {SITEURL!r}\nI18N_SUBSITES = {settings['I18N_SUBSITES']!r}\n"
+        f"FLATTR_AUTHORS = {AUTHORS!r}\n"
+    )
+    capsys.readouterr()
+    assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 0
+    said = capsys.readouterr().out
+    assert (
+        "de/ is the site of a language, whose manifest is ../de-flattr.json from "
+        "there: it is another site's output."
+    ) in said
+    command = (
+        f"pelican-flattr audit {output / 'de'} --manifest "
+        f"{output / 'de-flattr.json'} --settings {conf}"
+    )
+    assert command in said
+    # The command given checks de/'s pages against their manifest.
+    assert pelican_flattr(command.split()[1:]) == 0
+    remove_button(output / "de" / "hello.html")
+    capsys.readouterr()
+    assert pelican_flattr([*command.split()[1:], "--json"]) == 1
+    kinds = {p["kind"] for p in json.loads(capsys.readouterr().out)["problems"]}
+    assert "button-missing" in kinds
 
 
 _ALL_FR = {"de": {}, "fr": {}}
