@@ -47,6 +47,7 @@ import httpx
 
 from .identifiers import (
     HIDDEN_ADDRESS,
+    USERNAME_FORM,
     IdentifierError,
     is_handle,
     parse_owner,
@@ -337,7 +338,9 @@ def check_username(value: object) -> str:
             "holds ':', as an owner identifier does; expected the Flattr "
             f"account's username ({USERNAME_RULE})"
         )
-    owner = parse_owner(value)  # without ':', it speaks of usernames only
+    # Without ':', it speaks of usernames only; USERNAME_FORM keeps its
+    # advice (a person's name, a web address) to the one form taken here.
+    owner = parse_owner(value, USERNAME_FORM)
     return owner.value
 
 

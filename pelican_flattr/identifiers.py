@@ -114,6 +114,9 @@ SUPPORTED_FORMS = (
 PARTNER_FORMS = (
     "twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX or partner:NAMESPACE:ID"
 )
+# The one form where an account, not an owner, is named (verify's
+# --username, its CSV's username column, FLATTR_VERIFIED_ACCOUNTS).
+USERNAME_FORM = "a Flattr username"
 
 # What stands for an address in an owner that could not be hashed, in the
 # settings and metadata Pelican's content cache pickles (see
@@ -505,6 +508,20 @@ PERSON_NAME = (
 )
 
 
+def _person_name(expected: str) -> str:
+    """Why a person's name is refused where ``expected`` forms are taken:
+    the advice names only forms that are, or following it would be
+    refused in turn."""
+    if expected == SUPPORTED_FORMS:
+        return PERSON_NAME
+    if expected == USERNAME_FORM:
+        return "looks like a person's name, not a username: write their Flattr username"
+    return (
+        "looks like a person's name, not an owner: write their owner identifier "
+        f"({expected})"
+    )
+
+
 def is_handle(text: str) -> bool:
     """True for ``@name``: a handle, which holds no email address."""
     return _HANDLE.fullmatch(text.strip()) is not None
@@ -641,7 +658,7 @@ def _not_a_username(text: str, expected: str) -> IdentifierError:
             "so that it is hashed"
         )
     if _PERSON_NAME.fullmatch(text):
-        return _refused(text, PERSON_NAME)
+        return _refused(text, _person_name(expected))
     return _refused(
         text,
         "is not a valid Flattr username (letters, digits, '_', '-' and '.', "

@@ -730,6 +730,54 @@ def test_a_verified_account_that_is_no_username_is_advised_as_one(
         assert form not in err
 
 
+# Where only a username is taken, the advice for a person's name once
+# offered an owner identifier too, which following it got refused ("holds
+# ':', as an owner identifier does"); --identity, which takes no username
+# ("is a Flattr username; expected ..."), once offered a username.
+NAME_NOT_USERNAME = (
+    "'bob smith' looks like a person's name, not a username: write their "
+    "Flattr username"
+)
+NAME_NOT_IDENTITY = (
+    "'bob smith' looks like a person's name, not an owner: write their owner "
+    "identifier (twitter:user:id:NUMBER, email:ADDRESS, email:MD5HEX or "
+    "partner:NAMESPACE:ID)"
+)
+
+
+def _name_given(tmp_path: Path, where: str) -> tuple[list[str], str]:
+    """The arguments giving "bob smith" ``where``, and the line that
+    refuses it."""
+    if where == "--identity":
+        args = ["--identity", "bob smith", "--username", "bob"]
+        return args, f"--identity {NAME_NOT_IDENTITY}"
+    if where == "--username":
+        args = ["--identity", "twitter:user:id:1", "--username", "bob smith"]
+        return args, f"--username {NAME_NOT_USERNAME}"
+    if where == "csv":
+        csv_path = write_csv(tmp_path / "p.csv", [("bob smith", "twitter:user:id:1")])
+        return ["--from", str(csv_path)], (
+            f"{csv_path}:2: column username {NAME_NOT_USERNAME}"
+        )
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Bob Smith": "twitter:user:id:1"}\n'
+        'FLATTR_VERIFIED_ACCOUNTS = {"Bob Smith": "bob smith"}\n',
+        encoding="utf-8",
+    )
+    return ["--from", str(conf)], (
+        f"{conf}: FLATTR_VERIFIED_ACCOUNTS['Bob Smith'] {NAME_NOT_USERNAME}"
+    )
+
+
+@pytest.mark.parametrize("where", ["--identity", "--username", "csv", "settings"])
+def test_a_name_is_advised_as_only_what_is_taken_there(stub, capsys, tmp_path, where):
+    args, refusal = _name_given(tmp_path, where)
+    status, _, err = run(capsys, *args, "--api-url", stub.url, "--dry-run")
+    assert status == verify.EXIT_USAGE
+    assert err.splitlines()[0] == f"pelican-flattr: verify: {refusal}", err
+
+
 def test_a_handle_as_username_is_advised_as_a_username_only(stub, capsys):
     status, _, err = run(
         capsys, "--identity", "twitter:user:id:5", "--username", "@bob",
