@@ -73,20 +73,52 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         prefix = "unrecognized arguments: "
+        note = ""
         if message.startswith(prefix):
             # Arguments nothing expected, such as a token pasted without its
-            # option ("serve SECRET", "-- token SECRET"): the options among
-            # them are shown, to say what went wrong, and no value.
+            # option ("serve SECRET", "-- token SECRET"), or the rest of a
+            # path that holds spaces: what cannot be a token is shown, to
+            # say what went wrong, and no value that may be one.
             words = message[len(prefix) :].split(" ")
-            message = prefix + " ".join(_option_only(word) for word in words)
+            shown, note = self._extras_shown(words)
+            message = prefix + shown
         # "pelican-flattr SECRET": argparse quotes it as an invalid command.
         message = _INVALID_CHOICE.sub(_choice_shown, message)
         # "-hSECRET", "--json=SECRET": a flag given a value, which argparse
         # quotes; a flag's value is never worth showing.
         message = _IGNORED_VALUE.sub("ignored explicit argument '[hidden]'", message)
-        message = _without_secrets(message, self.hidden)
+        # The note after the secrets are hidden: a one-letter secret ("a")
+        # would otherwise be hidden in its words too.
+        message = _without_secrets(message, self.hidden) + note
         terminal.json_run.problems.append(message)
         super().error(message)
+
+    def _extras_shown(self, words: Sequence[str]) -> tuple[str, str]:
+        """The unrecognized ``words`` as a usage error shows them, each
+        that may be a token as "[hidden]"; and the note that says how many
+        are hidden and why, and what may have split a path."""
+        from .identifiers import redact_addresses
+
+        shown = [_extra_shown(word, self.hidden) for word in words]
+        note = ""
+        hidden = shown.count("[hidden]")
+        if hidden:
+            note = (
+                " (1 extra argument, not shown as it may be a secret)"
+                if hidden == 1
+                else f" ({hidden} extra arguments, not shown as one may be a secret)"
+            )
+        # Words where an option was expected, after the command's own
+        # arguments: most often the rest of an unquoted path ("audit my
+        # site/output" passes "my" and "site/output").
+        takes_paths = any(
+            not action.option_strings
+            and not isinstance(action, argparse._SubParsersAction)
+            for action in self._actions
+        )
+        if takes_paths and not any(word.startswith(tuple(_DASHES)) for word in words):
+            note += "; quote a path that holds spaces"
+        return redact_addresses(" ".join(shown)), note
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         # argparse drops an error writing --help, and the command would end
@@ -124,13 +156,24 @@ def _without_secrets(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
-def _option_only(word: str) -> str:
+# A run of a token's characters as long as a secret is, at least: a
+# bearer token (api._TOKEN_CHARS) or a web hook token holds one. "/" and
+# "." do not count, so that a path ("site/output", "flattr-manifest.json")
+# shows, as does a number or any short word.
+_TOKEN_RUN = re.compile(rf"[A-Za-z0-9_~+=-]{{{_LONG_SECRET},}}")
+
+
+def _extra_shown(word: str, secrets: Sequence[str]) -> str:
     """An unrecognized argument as a usage error shows it: an option's name
-    (its value hidden), and nothing of a value."""
-    name, equals, _ = word.partition("=")
-    if not _OPTION_NAME.fullmatch(name):
+    (its value hidden), a word that cannot be a token as it is, and
+    "[hidden]" for one that may be, or that was given to an option that
+    may be --token (``secrets``)."""
+    if word in secrets:
         return "[hidden]"
-    return f"{name}=[hidden]" if equals else name
+    name, equals, _ = word.partition("=")
+    if _OPTION_NAME.fullmatch(name):
+        return f"{name}=[hidden]" if equals else name
+    return "[hidden]" if _TOKEN_RUN.search(word) else word
 
 
 def _choice_shown(found: re.Match[str]) -> str:

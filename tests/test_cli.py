@@ -907,6 +907,46 @@ def test_a_usage_error_names_the_option_but_not_its_value(capsys, command, says)
     assert says in line and SECRET not in err
 
 
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        # An unquoted path with spaces: its pieces were all "[hidden]",
+        # which told neither what was wrong nor that a quote would do.
+        (
+            ["audit", "sp\u00e4", "ce/out", "put"],
+            "unrecognized arguments: ce/out put; quote a path that holds spaces",
+        ),
+        # A number, after "--" made an option of it a word: short, no token.
+        (["diff", "--", "a", "b", "--limit", "0"], "unrecognized arguments: --limit 0"),
+        # What may be a token stays hidden, and is counted.
+        (
+            ["webhook", "serve", SECRET],
+            "unrecognized arguments: [hidden] (1 extra argument, not shown as it "
+            "may be a secret)",
+        ),
+        (
+            ["audit", "out", "site/output", SECRET, SECRET + "x"],
+            "unrecognized arguments: site/output [hidden] [hidden] (2 extra "
+            "arguments, not shown as one may be a secret); quote a path that "
+            "holds spaces",
+        ),
+        # Shown, but never an address.
+        (
+            ["audit", "out", "bob@example.org"],
+            "unrecognized arguments: [address]; quote a path that holds spaces",
+        ),
+    ],
+)
+def test_an_extra_argument_that_cannot_be_a_token_is_shown(capsys, command, says):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(command)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if "error:" in line]
+    assert line.endswith(f"error: {says}"), line
+    assert SECRET not in err and "bob@" not in err
+
+
 def test_help_asked_with_json_is_the_help_alone(capsys):
     # --help ends the run with 0 before any command: a JSON document after
     # the help would say a run happened, and break a reader of either.
