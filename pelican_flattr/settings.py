@@ -134,6 +134,10 @@ LEGACY_SETTINGS = {
 # the build's imports few), and no setting: found in the settings file, it
 # is dropped, as is each unknown setting whose name says it holds a secret.
 OAUTH_TOKEN_SETTING = "FLATTR_TOKEN"
+# The API base URL, which verify reads from the environment variable of that
+# name (verify.API_URL_ENV) or --api-url, and no setting: found in the
+# settings file, it looks set, and verify goes to Flattr's own API.
+API_URL_SETTING = "FLATTR_API_URL"
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL")
 # A key only as a word of the name (FLATTR_API_KEY, FLATTR_APIKEY): a name
 # such as FLATTR_KEYWORDS is no secret's.
@@ -173,6 +177,14 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
                 "`pelican-flattr verify` reads belongs in the environment "
                 f"variable {name}, not in the settings file, {_SEEN_BY}; remove "
                 "it (the build drops its value from Pelican's settings)"
+            )
+            continue
+        if name == API_URL_SETTING:
+            messages.append(
+                f"{name} is no setting of pelican-flattr, so it is ignored: "
+                "`pelican-flattr verify` reads the API base URL from the "
+                f"environment variable {name} or from --api-url; set it there, "
+                "and remove it from the settings file"
             )
             continue
         meant = _slipped_prefix_of(name) or LEGACY_SETTINGS.get(name)

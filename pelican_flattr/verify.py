@@ -893,7 +893,8 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--api-url",
         metavar="URL",
-        help=f"the REST API base URL (default: {API_URL_ENV}, else {DEFAULT_BASE_URL})",
+        help="the REST API base URL (default: the environment variable "
+        f"{API_URL_ENV}, else {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
         "--store",

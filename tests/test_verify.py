@@ -3122,6 +3122,38 @@ def test_help_documents_quiet(capsys):
     assert "--quiet print only problems" in out
 
 
+def test_help_says_flattr_api_url_is_an_environment_variable(capsys):
+    # Beside FLATTR_STORE, a setting, "default: FLATTR_API_URL" read as
+    # one, and a settings file's FLATTR_API_URL was ignored.
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(default: the environment variable FLATTR_API_URL, else " in out
+
+
+def test_an_api_url_in_the_settings_file_points_to_the_environment(
+    stub, capsys, tmp_path
+):
+    # Told only that it is no setting, and so ignored: the run then went
+    # to Flattr's own API, with no word of where the URL belongs.
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Bob": "twitter:user:id:5"}\n'
+        'FLATTR_VERIFIED_ACCOUNTS = {"Bob": "bob"}\n'
+        f'FLATTR_API_URL = "{stub.url}"\n',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--from", str(conf), "--dry-run")
+    assert status == 0, err
+    assert (
+        f"{conf}: FLATTR_API_URL is no setting of pelican-flattr, so it is "
+        "ignored: `pelican-flattr verify` reads the API base URL from the "
+        "environment variable FLATTR_API_URL or from --api-url; set it there, "
+        "and remove it from the settings file\n" in err
+    ), err
+    assert DEFAULT_BASE_URL in out
+
+
 # -- what a mutation review found unguarded ----------------------------------
 
 
