@@ -916,14 +916,17 @@ def add_command(subparsers: Any) -> None:
         help="show what would be sent, and send nothing",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-    parser.add_argument(
+    # --quiet drops the skipped lines that --verbose asks to lengthen: given
+    # both, one was silently ignored.
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help="list each entry skipped on a line of its own (without it, the "
         "entries of a reason more than five share are one line)",
     )
-    parser.add_argument(
+    talk.add_argument(
         "--quiet",
         action="store_true",
         help="print only problems: the identities refused, not reached or not "

@@ -3122,6 +3122,30 @@ def test_help_documents_quiet(capsys):
     assert "--quiet print only problems" in out
 
 
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        (
+            ["--quiet", "--verbose"],
+            "argument -v/--verbose: not allowed with argument --quiet",
+        ),
+        (["-v", "--quiet"], "argument --quiet: not allowed with argument -v/--verbose"),
+    ],
+)
+def test_quiet_and_verbose_are_a_usage_error(stub, capsys, given, says):
+    # --quiet drops the skipped lines --verbose lengthens: given both, it
+    # won without a word.
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "--identity", "partner:ns:1", *given, "--api-url", stub.url)
+    assert exited.value.code == verify.EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert [line for line in err.splitlines() if "error" in line] == [
+        f"pelican-flattr verify: error: {says}"
+    ]
+    assert stub.requests == []
+
+
 def test_help_says_flattr_api_url_is_an_environment_variable(capsys):
     # Beside FLATTR_STORE, a setting, "default: FLATTR_API_URL" read as
     # one, and a settings file's FLATTR_API_URL was ignored.
