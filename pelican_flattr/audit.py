@@ -92,6 +92,7 @@ from .audit_tags import scan_page, url_parameters
 from .identifiers import hash_email
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import (
+    NO_MANIFEST_WRITTEN,
     ManifestError,
     file_holds,
     is_temporary_file_of,
@@ -883,12 +884,7 @@ def _no_manifest(
         elsewhere = "if the build wrote it elsewhere, give --manifest"
     else:
         elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"
-    return (
-        f"{path}: no such manifest{where}: build the site with PLUGINS = "
-        "['pelican_flattr'] and no error from pelican-flattr in the build's "
-        "log (a build whose settings it refused, one that could not write the "
-        f"manifest, or a strict build that failed, removes the manifest); {elsewhere}"
-    )
+    return f"{path}: no such manifest{where}: {NO_MANIFEST_WRITTEN}; {elsewhere}"
 
 
 def _check_manifest_fields(audit: Audit, manifest: str) -> None:

@@ -431,10 +431,23 @@ def _unrelated(old: list[Entry], new: list[Entry], old_path: str) -> str | None:
 def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
     """The things of diff's OLD_MANIFEST and NEW_MANIFEST (see
     ``_old_things``); _Refused, saying why, when either cannot be read."""
-    from .manifest import BaselineGivenError, ManifestError, load_manifest
+    from .manifest import (
+        NO_MANIFEST_WRITTEN,
+        BaselineGivenError,
+        ManifestError,
+        load_manifest,
+    )
 
     try:
-        return _old_things(args.old), load_manifest(args.new)["things"]
+        old = _old_things(args.old)
+        if not os.path.lexists(args.new):
+            # Most often the output of a build that failed, not a wrong path.
+            raise _Refused(
+                f"{args.new}: no such manifest: {NO_MANIFEST_WRITTEN}; if the "
+                "build wrote it elsewhere (FLATTR_MANIFEST), give that path as "
+                "NEW_MANIFEST"
+            )
+        return old, load_manifest(args.new)["things"]
     except BaselineGivenError as error:
         raise _Refused(
             f"{error} as NEW_MANIFEST, the newer build's (the baseline is read "
@@ -672,7 +685,8 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
         terminal.print_line(_without_addresses(warning))
     if compared.unrelated is not None:
         terminal.print_line(_without_addresses(compared.unrelated))
-    terminal.print_line(_closing_line(by_kind, len(diff.url_changes)))
+    notes = any(row[3] for row in listed)
+    terminal.print_line(_closing_line(by_kind, len(diff.url_changes), notes))
 
 
 def _causes_said(causes: SharedCauses) -> list[str]:
@@ -720,10 +734,14 @@ def _rows_listed(
     return listed, by_kind
 
 
-def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
+def _closing_line(
+    by_kind: Mapping[str, tuple[int, int]], lost: int, notes: bool = True
+) -> str:
     """diff's last line: the rows of each kind (``by_kind``: each one's
     count, and how many --limit left out), then what ``lost`` thing URLs
-    (those that strand their flattrs or pass them on) come to."""
+    (those that strand their flattrs or pass them on) come to, and where
+    their fixes are: the ``notes`` of the table, or, when it shows none
+    (--limit 0), a --limit that lists them."""
     counts = ", ".join(
         f"{count} {kind}" + (f" ({left_out} not listed)" if left_out else "")
         for kind, (count, left_out) in by_kind.items()
@@ -737,7 +755,8 @@ def _closing_line(by_kind: Mapping[str, tuple[int, int]], lost: int) -> str:
     return (
         f"{counts}: {lost} thing URL{'s' if lost > 1 else ''} would leave "
         f"{'their' if lost > 1 else 'its'} flattrs at the old URL or pass them "
-        "to another source; see the notes"
+        "to another source; "
+        + ("see the notes" if notes else "give --limit 1 or more to list their notes")
     )
 
 

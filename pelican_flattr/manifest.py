@@ -332,6 +332,15 @@ class UrlSpool:
 
 
 MISSING = "does not exist (yet)"
+# Why a build left no manifest, and what to do, after "no such manifest"
+# (audit's, diff's): a failed strict build removes the one it replaces, and
+# "no such manifest" alone sent people looking for a wrong path.
+NO_MANIFEST_WRITTEN = (
+    "build the site with PLUGINS = ['pelican_flattr'] and no error from "
+    "pelican-flattr in the build's log (a build whose settings it refused, one "
+    "that could not write the manifest, or a strict build that failed, removes "
+    "the manifest)"
+)
 
 
 def file_problem(path: str | os.PathLike[str]) -> str | None:

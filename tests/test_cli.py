@@ -545,9 +545,16 @@ def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
             "it was built with set FLATTR_MANIFEST, give them with --settings "
             "instead, and the audit takes the path they name",
         ),
+        # "no such manifest" alone, where a failed strict build had removed
+        # it, as the audit says.
         (
             ["diff", "{manifest}", "{tmp}/none.json"],
-            "{tmp}/none.json: no such manifest",
+            "{tmp}/none.json: no such manifest: build the site with PLUGINS = "
+            "['pelican_flattr'] and no error from pelican-flattr in the build's "
+            "log (a build whose settings it refused, one that could not write "
+            "the manifest, or a strict build that failed, removes the manifest); "
+            "if the build wrote it elsewhere (FLATTR_MANIFEST), give that path "
+            "as NEW_MANIFEST",
         ),
         (
             ["pending", "--store", "{tmp}/settings.py"],

@@ -6465,6 +6465,11 @@ def test_diffs_limit_lists_at_most_n_rows_of_each_kind(tmp_path, capsys, monkeyp
     assert main(["diff", old, new, "--limit", "0"]) == 1
     out = capsys.readouterr().out
     assert "\u2502" not in out and "2 owner changed (2 not listed)" in out
+    # No row, so no note: "see the notes" sent the reader to none.
+    assert out.splitlines()[-1].endswith(
+        "3 thing URLs would leave their flattrs at the old URL or pass them to "
+        "another source; give --limit 1 or more to list their notes"
+    )
     # A script's document is whole, whatever N.
     assert main(["diff", old, new, "--limit", "0", "--json"]) == 1
     assert len(json.loads(capsys.readouterr().out)["owner_changed"]) == 2
