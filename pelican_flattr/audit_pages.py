@@ -281,6 +281,7 @@ def check_page(
     )
     _check_noscript_buttons(audit, relative, tags)
     _check_unneeded_loader(audit, relative, path, seen, tags, thing)
+    _check_flattr_requests(audit, relative, tags, thing)
     other_sites.update(
         _check_payment_links(audit, relative, path, seen, thing, links, lone_link)
     )
@@ -484,14 +485,7 @@ def _check_unneeded_loader(
     FLATTR_INJECT): only a plain site's are checked."""
     if not tags.loaders:  # the usual page: nothing more to look at
         return
-    plain = (
-        thing["button"] == "plain" if thing is not None else audit.manifest.plain_only
-    )
-    if (
-        not plain
-        or tags.noscript_buttons
-        or any(_is_embedded(button) for button in tags.buttons)
-    ):
+    if not _promises_no_request(audit, tags, thing):
         return
     running = [script for script in tags.loaders if runs_as_page_loads(script)]
     if not running:
@@ -524,6 +518,58 @@ def _check_unneeded_loader(
         f"loads {which} though no embedded button on it needs it: {asks}, which "
         "the plain button exists to avoid",
         expected,
+    )
+
+
+def _promises_no_request(
+    audit: Audit, tags: PageTags, thing: Mapping[str, Any] | None
+) -> bool:
+    """Whether the page of ``thing`` (whose tags are ``tags``), or a
+    listing (None), makes the plain button's promise: no request to
+    Flattr before a click. A thing's page whose button is plain, or a
+    listing of a site whose things' are all plain
+    (``ManifestIndex.plain_only``), that shows no embedded button (in a
+    ``<noscript>`` too: ``button-hidden`` says to move it out, where it
+    needs load.js). A site with embedded buttons may load load.js on its
+    listings itself (README, FLATTR_INJECT)."""
+    plain = (
+        thing["button"] == "plain" if thing is not None else audit.manifest.plain_only
+    )
+    return (
+        plain
+        and not tags.noscript_buttons
+        and not any(_is_embedded(button) for button in tags.buttons)
+    )
+
+
+def _check_flattr_requests(
+    audit: Audit, relative: str, tags: PageTags, thing: Mapping[str, Any] | None
+) -> None:
+    """Report what on the page ``relative`` (whose tags are ``tags``) of
+    ``thing`` (None: a listing) makes a browser ask a flattr.com host for
+    something as the page opens, where the plain button promises no
+    request to Flattr before a click (``_promises_no_request``): Flattr's
+    badge image or an iframe of Flattr's, a <link> that preconnects to or
+    preloads from it, Flattr's async loader snippet. A theme's, kept from
+    before the plugin. A load.js <script> is ``loader-unneeded``'s; a link
+    (<a href>) asks nothing before a click."""
+    if not tags.flattr_requests or not _promises_no_request(audit, tags, thing):
+        return
+    first = tags.flattr_requests[0]
+    which = (
+        first
+        if len(tags.flattr_requests) == 1
+        else f"{len(tags.flattr_requests)} things (the first: {first})"
+    )
+    audit.problem(
+        "flattr-request",
+        relative,
+        f"makes each reader's browser ask Flattr for something as the page opens, "
+        f"before any click, which the plain button exists to avoid: {which}",
+        "nothing from a flattr.com host that a browser fetches as the page opens: "
+        "take it out of the theme (or the content that holds it): the plain "
+        "button's badge is inline, and needs no image, connection or script of "
+        "Flattr's",
     )
 
 

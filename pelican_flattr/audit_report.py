@@ -32,6 +32,7 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "button-hidden",
     "button-owner",
     "loader-unneeded",
+    "flattr-request",
     "payment-link-missing",
     "payment-link-extra",
     "payment-link-unknown",
@@ -89,6 +90,10 @@ PROBLEM_FIXES: dict[str, str] = {
     "content that holds it): the plugin adds load.js where an embedded button "
     "needs it; where one must stay, hold it back for consent "
     '(type="text/plain"), as docs/privacy.md writes it',
+    "flattr-request": "take what fetches from a flattr.com host (Flattr's badge "
+    "image, a <link> that preconnects or preloads, Flattr's async snippet) out "
+    "of the theme (or the content that holds it): the plain button's badge is "
+    "inline, and needs nothing of Flattr's",
     "payment-link-missing": "call flattr_head(article) (for a listing's site "
     "link, flattr_site_head()) in the theme's <head>, "
     "before any text or element a head cannot hold, such as text a theme "

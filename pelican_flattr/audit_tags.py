@@ -29,11 +29,41 @@ from .html_reader import (
     attribute_values,
     read_tags,
     read_where_scripts_run,
+    script_text,
 )
-from .markup import BUTTON_CLASS, is_auto_submit_url, is_flattr_url, names_flattr_loader
+from .markup import (
+    BUTTON_CLASS,
+    is_auto_submit_url,
+    is_flattr_host_url,
+    is_flattr_url,
+    names_flattr_loader,
+    names_flattr_loader_in,
+    runs_as_page_loads,
+)
+
+# The attributes that make a browser fetch a URL as the page opens, no
+# click needed, by element (an <input> only of type="image"): read for a
+# request to Flattr (``PageTags.flattr_requests``).
+_FETCHING = {
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "iframe": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "input": ("src",),
+    "script": ("src",),
+}
+# The rel values of a <link> whose href a browser fetches (or connects to)
+# as the page opens.
+_FETCHING_RELS = frozenset(
+    {"preconnect", "dns-prefetch", "preload", "prefetch", "prerender"}
+    | {"modulepreload", "stylesheet", "icon"}
+)
 
 # The elements of a page the audit reads the attributes of.
-_ELEMENTS = frozenset({"a", "link", "meta", "script"})
+_ELEMENTS = frozenset({"a", "link", "meta", *_FETCHING})
 
 
 @dataclass
@@ -55,6 +85,11 @@ class PageTags:
     # many load.js <script>s (none of them ever runs).
     noscript_buttons: list[dict[str, str]] = field(default_factory=list)
     noscript_loaders: int = 0
+    # What makes a browser ask a flattr.com host for something as the page
+    # opens, before any click, but a load.js <script> (``loaders``): each
+    # as the tag says it (``<img src="...">``), or Flattr's loader named in
+    # an inline script's text.
+    flattr_requests: list[str] = field(default_factory=list)
 
 
 _HIDING = frozenset({"template", "/template"})
@@ -138,6 +173,8 @@ def scan_page(data: bytes) -> PageTags:
     buttons: list[tuple[int, dict[str, str]]] = []
     noscript_buttons: list[tuple[int, dict[str, str]]] = []
     noscript_loaders: list[int] = []
+    # One search of the page before any script's text is read.
+    loader_named = names_flattr_loader_in(page)
     for name, raw, start in read_tags(page, len(page)):
         # What a <template> holds ends no head: the head goes on after it.
         if head_limit < 0 and not hidden:
@@ -160,6 +197,8 @@ def scan_page(data: bytes) -> PageTags:
                 noscript_end = _noscript_text_end(page, start, raw)
             noscript = name[0] != "/"
             continue
+        if name == "script" and loader_named and not hidden and not noscript:
+            _note_inline_loader(tags, page, start, raw)
         if (
             hidden
             or name not in _ELEMENTS
@@ -173,6 +212,8 @@ def scan_page(data: bytes) -> PageTags:
         ):
             continue
         attributes = attribute_values(raw)
+        if name in _FETCHING:
+            _note_requests(tags, name, attributes, noscript)
         if name == "script":
             if names_flattr_loader(attributes):
                 if noscript:
@@ -200,6 +241,12 @@ def scan_page(data: bytes) -> PageTags:
             ):
                 tags.payment_links.append(attributes)
                 tags.payment_links_in_head += head_limit < 0  # not ended yet
+            rels = set(attributes.get("rel", "").lower().split())
+            if rels & _FETCHING_RELS and is_flattr_host_url(attributes.get("href", "")):
+                rel = attributes["rel"]
+                tags.flattr_requests.append(
+                    f"<link rel={rel!r} href={attributes['href']!r}>"
+                )
         elif attributes.get("property", "").startswith(("og:", "article:")):
             tags.open_graph.setdefault(attributes["property"], []).append(
                 attributes.get("content", "")
@@ -221,6 +268,52 @@ def scan_page(data: bytes) -> PageTags:
     tags.noscript_buttons = [attributes for _, attributes in noscript_buttons]
     tags.noscript_loaders = len(noscript_loaders)
     return tags
+
+
+def _note_requests(
+    tags: PageTags, name: str, attributes: dict[str, str], noscript: bool
+) -> None:
+    """Note in ``tags`` each URL on a flattr.com host that the element
+    ``name`` (its ``attributes``) makes a browser fetch as the page opens.
+    A <script> that names load.js is ``PageTags.loaders``' (or, in a
+    <noscript>, runs nowhere); one that a browser does not run is fetched
+    by none."""
+    if name == "input" and attributes.get("type", "").strip(SPACE).lower() != "image":
+        return
+    if name == "script" and (
+        noscript
+        or names_flattr_loader(attributes)
+        or not runs_as_page_loads(attributes)
+    ):
+        return
+    for attribute in _FETCHING[name]:
+        value = attributes.get(attribute)
+        if value is None:
+            continue
+        # A srcset lists candidates, each a URL and its size, by commas.
+        urls = (
+            [c.split()[0] for c in value.split(",") if c.strip(SPACE)]
+            if attribute == "srcset"
+            else [value]
+        )
+        if any(is_flattr_host_url(url) for url in urls):
+            tags.flattr_requests.append(f"<{name} {attribute}={value!r}>")
+
+
+def _note_inline_loader(tags: PageTags, page: str, start: int, raw: str) -> None:
+    """Note in ``tags`` the inline ``<script>`` (its start tag ``raw`` at
+    ``page[start]``) that runs as the page opens and whose text names
+    Flattr's load.js: Flattr's async snippet, which adds load.js's
+    <script> itself. One with a src runs that src, never its text; one
+    held back for consent (type="text/plain") waits for the visitor."""
+    attributes = attribute_values(raw)
+    if "src" in attributes or not runs_as_page_loads(attributes):
+        return
+    if names_flattr_loader_in(script_text(page, start, raw)):
+        tags.flattr_requests.append(
+            "an inline <script> whose text loads Flattr's load.js (Flattr's "
+            "async snippet)"
+        )
 
 
 def _is_embedded(link: dict[str, str]) -> bool:

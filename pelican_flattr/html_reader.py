@@ -147,6 +147,14 @@ def _script_text_end(page: str, at: int, end: int) -> int:
                 return step.start()
 
 
+def script_text(page: str, start: int, raw: str) -> str:
+    """The text of the ``<script>`` whose start tag (``raw``, its text
+    after the name, as ``read_tags`` gives it) starts at ``page[start]``,
+    read as a browser reads it (``_script_text_end``)."""
+    at = start + len("<script>") + len(raw)
+    return page[at : _script_text_end(page, at, len(page))]
+
+
 def _tag_matches(
     page: str, start: int, end: int
 ) -> Iterator[tuple[re.Match[str], int]]:

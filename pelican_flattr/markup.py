@@ -142,6 +142,24 @@ def flattr_path(href: str) -> str | None:
     with its final dot or ideographic full stops, and "." and ".." path
     segments (percent-encoded too).
     """
+    found = _flattr_host(href)
+    if found is None or found[0] not in _FLATTR_HOSTS:
+        return None
+    path = found[1]
+    for mark in "?#":
+        path = path.partition(mark)[0]
+    path = unquote(path)
+    if "." in path:  # rare in a link to Flattr: "/x/../submit/auto"
+        path = without_dot_segments(path)
+    return path or "/"
+
+
+def _flattr_host(href: str) -> tuple[str, str] | None:
+    """The host of the http(s) URL ``href`` as a browser reads it, and what
+    follows the host (path, query, fragment); None for a URL on no host
+    that may be Flattr's (nearly every URL, at once: one that does not
+    spell "flattr" plainly and holds no "%" or non-ASCII letter), a
+    relative URL or another scheme's. See ``flattr_path``."""
     url = href.strip(_URL_ENDS)
     if "\t" in url or "\n" in url or "\r" in url:
         url = url.translate(_TAB_AND_NEWLINES)
@@ -171,15 +189,18 @@ def flattr_path(href: str) -> str | None:
     # dropped as DNS drops it.
     host = unicodedata.normalize("NFKC", unquote(host))
     host = host.replace(_IDEOGRAPHIC_FULL_STOP, ".").lower().rstrip(".")
-    if host not in _FLATTR_HOSTS:
-        return None
-    path = rest[end:]
-    for mark in "?#":
-        path = path.partition(mark)[0]
-    path = unquote(path)
-    if "." in path:  # rare in a link to Flattr: "/x/../submit/auto"
-        path = without_dot_segments(path)
-    return path or "/"
+    return host, rest[end:]
+
+
+def is_flattr_host_url(url: str) -> bool:
+    """Whether ``url`` (a ``src``, a ``<link>``'s ``href``), as a browser
+    reads it, names flattr.com or any host under it (api.flattr.com,
+    button.flattr.com): what a browser fetches from there tells Flattr,
+    and whoever holds its hosts now, who reads the page."""
+    found = _flattr_host(url)
+    return found is not None and (
+        found[0] == "flattr.com" or found[0].endswith(".flattr.com")
+    )
 
 
 def without_dot_segments(path: str) -> str:

@@ -5489,13 +5489,17 @@ def test_a_load_js_no_browser_runs_as_the_page_opens_is_no_problem(
     assert "load.js" in (output / "first-article.html").read_text(encoding="utf-8")
 
 
-def test_flattr_s_async_snippet_is_not_read(site, capsys, tmp_path):
-    # Its URL is in the script's text, which the audit does not read (a
-    # consent manager's settings may name the same URL): docs/manifest.md
-    # says this loader is not found.
+def test_flattr_s_async_snippet_is_a_request_to_flattr(site, capsys, tmp_path):
+    # Its URL is in the script's text, which the audit once left unread: a
+    # browser ran it, and asked Flattr for load.js, as every page opened.
     theme = theme_with(tmp_path, FLATTR_ASYNC_SNIPPET)
     output, status, report = build_and_audit(site, capsys, theme=str(theme))
-    assert (status, report["problems"]) == (0, [])
+    assert status == 1
+    assert {(p["file"], p["kind"]) for p in report["problems"]} >= {
+        ("first-article.html", "flattr-request"),
+        ("index.html", "flattr-request"),
+    }
+    assert {p["kind"] for p in report["problems"]} == {"flattr-request"}
     assert "s.src = 'http://api.flattr.com/js/0.6/load.js" in (
         output / "first-article.html"
     ).read_text(encoding="utf-8")
@@ -5576,6 +5580,114 @@ def test_the_plugin_s_own_load_js_is_never_unneeded(site, capsys, style):
     assert (status, report["problems"]) == (0, [])
     has_loader = "load.js" in (output / "index.html").read_text(encoding="utf-8")
     assert has_loader == (style != "plain")
+
+
+BADGE_SRC = "https://api.flattr.com/button/flattr-badge-large.png"
+# What a theme kept from before the plugin may make a browser fetch from
+# Flattr as a page opens, no <script src> of load.js among them.
+FLATTR_REQUESTS = {
+    "badge": f'<a href="https://flattr.com/@alice_f"><img src="{BADGE_SRC}" '
+    'alt="Flattr"></a>',
+    "srcset": '<picture><source srcset="/b.webp 1x, '
+    '//button.flattr.com/b.png 2x"><img src="/b.png" alt=""></picture>',
+    "preconnect": '<link rel="preconnect" href="https://api.flattr.com">',
+    "icon": '<link rel="shortcut icon" href="https://flattr.com/favicon.ico">',
+    "iframe": '<iframe src="https://button.flattr.com/view/" title="f"></iframe>',
+    "snippet": "<script>(function(){var s=document.createElement('script');"
+    "s.async=true;s.src='https://api.flattr.com/js/0.6/load.js?mode=auto';"
+    "document.head.appendChild(s);})();</script>",
+}
+
+
+@pytest.mark.parametrize("name", list(FLATTR_REQUESTS))
+def test_a_theme_s_request_to_flattr_on_a_plain_site_is_reported(
+    site, capsys, tmp_path, name
+):
+    # The build and the audit said nothing while Chromium fetched Flattr's
+    # badge, connected to api.flattr.com or ran Flattr's async snippet as
+    # each page opened, which the plain button promises it never does.
+    theme = theme_with(tmp_path, FLATTR_REQUESTS[name])
+    output, _, report = build_and_audit(site, capsys, theme=str(theme))
+    assert report["exit_status"] == 1
+    assert {p["kind"] for p in report["problems"]} == {"flattr-request"}
+    files = [p["file"] for p in report["problems"]]
+    pages = [path.relative_to(output).as_posix() for path in output.rglob("*.html")]
+    assert sorted(files) == sorted(pages)
+    problem = next(p for p in report["problems"] if p["file"] == "index.html")
+    assert "before any click" in problem["problem"]
+    said = "async snippet" if name == "snippet" else "flattr.com"
+    assert said in problem["problem"]
+    assert "take it out of the theme" in problem["expected"]
+
+
+def test_the_readme_s_own_link_with_flattr_s_badge_image_is_reported(
+    site, capsys, tmp_path
+):
+    # The reviewer's theme: README's own-link pattern, Flattr's badge in it.
+    theme = tmp_path / "own-link"
+    shutil.copytree(SAMPLE_SITE.parent / "theme", theme)
+    replace_in(
+        theme / "templates" / "article.html",
+        "{% set button = flattr_button(article) %}",
+        '{% set button %}<a class="flattr-button flattr-button--plain" '
+        'href="{{ article.flattr.auto_submit_url|e }}" rel="nofollow">'
+        f'<img src="{BADGE_SRC}" alt="Flattr"></a>{{% endset %}}',
+    )
+    _, _, report = build_and_audit(site, capsys, theme=str(theme))
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("first-article.html", "flattr-request"),
+        ("second-article.html", "flattr-request"),
+    ]
+    assert f"<img src={BADGE_SRC!r}>" in report["problems"][0]["problem"]
+
+
+# What asks Flattr for nothing as a page opens: a link is followed only by
+# a click; the rest no browser fetches, or not from Flattr.
+NO_FLATTR_REQUESTS = [
+    '<a href="https://flattr.com/@alice_f" rel="me">Flattr</a>',
+    '<link rel="me" href="https://flattr.com/@alice_f">',
+    f'<!-- <img src="{BADGE_SRC}" alt=""> -->',
+    f'<template><img src="{BADGE_SRC}" alt=""></template>',
+    '<script type="text/plain" data-cookieconsent="marketing">'
+    "var s=document.createElement('script');"
+    "s.src='https://api.flattr.com/js/0.6/load.js';</script>",
+    '<img src="https://notflattr.com/b.png" alt="">',
+    '<input type="text" src="https://flattr.com/x.png">',
+]
+
+
+def test_only_what_asks_flattr_for_something_as_a_page_opens_is_reported(
+    site, capsys, tmp_path
+):
+    # Beside one request to Flattr, what asks it for nothing is not counted:
+    # the problem names the one thing alone.
+    theme = theme_with(
+        tmp_path, "\n".join([*NO_FLATTR_REQUESTS, FLATTR_REQUESTS["preconnect"]])
+    )
+    _, _, report = build_and_audit(site, capsys, theme=str(theme))
+    assert {p["kind"] for p in report["problems"]} == {"flattr-request"}
+    assert all(
+        p["problem"].endswith("<link rel='preconnect' href='https://api.flattr.com'>")
+        for p in report["problems"]
+    )
+
+
+def test_on_a_site_of_both_kinds_only_a_plain_thing_s_page_must_not_ask_flattr(
+    site, capsys, tmp_path
+):
+    # One article shows the compact button: its page and the listings load
+    # Flattr's script anyway; the page of the plain one promises otherwise.
+    theme = theme_with(tmp_path, FLATTR_REQUESTS["preconnect"])
+    replace_in(
+        theme / "templates" / "article.html",
+        "flattr_button(article)",
+        'flattr_button(article, style=("compact" if article.slug == '
+        '"second-article" else "plain"))',
+    )
+    _, _, report = build_and_audit(site, capsys, theme=str(theme))
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("first-article.html", "flattr-request")
+    ]
 
 
 def test_the_site_owner_s_address_is_found_by_its_hash(site, capsys):
