@@ -537,6 +537,9 @@ class InjectReports:
     # property= (given those of the plugin's properties): the plugin's own
     # stay beside them, so readers that take both see two of each.
     theme_tags_named: Callable[[ContentThing, tuple[str, ...]], None] | None = None
+    # The theme's own Open Graph tags of these properties have no content,
+    # or a blank one: the plugin's stand in for them, and they are taken out.
+    theme_tags_blank: Callable[[ContentThing, tuple[str, ...]], None] | None = None
     # The page shows a Flattr button the plugin did not render
     # (shows_other_button), but for one the body holds: its own goes in too.
     other_button: Callable[[ContentThing], None] | None = None
@@ -570,6 +573,13 @@ class _ThemeOpenGraph(NamedTuple):
     # Every og: and article: name of its <meta name="..."> tags, which Open
     # Graph readers do not take for the property (some take both).
     named: frozenset[str]
+    # Each of its tags whose content is missing or blank (a theme's
+    # {{ article.og_description }} of a field no article sets), of a
+    # property none of its others gives a value: (property, where the tag
+    # starts, where it ends). Such a tag is no value, and is not among
+    # ``properties``: the plugin's own is kept, and this one taken out
+    # (``_blank_tags_replaced``), so that the page holds one of each.
+    blank: tuple[tuple[str, int, int], ...] = ()
 
 
 def _theme_open_graph(
@@ -591,6 +601,7 @@ def _theme_open_graph(
     named: set[str] = set()
     late: list[str] = []
     urls: list[str] = []
+    blank: list[tuple[str, int, int]] = []
     ended_by = None
     for name, attributes, start in live_tags(page, end):
         if (
@@ -600,7 +611,13 @@ def _theme_open_graph(
         ):
             values = attribute_values(attributes)
             prop = values.get("property", "")
-            if prop.startswith(("og:", "article:")):
+            if prop.startswith(("og:", "article:")) and not values.get(
+                "content", ""
+            ).strip(SPACE):
+                # "<meta" and its attributes, then the ">" that ends it.
+                stop = start + len("<meta") + len(attributes)
+                blank.append((prop, start, stop + page.startswith(">", stop)))
+            elif prop.startswith(("og:", "article:")):
                 properties.add(prop)
                 if ended_by is not None and prop not in late:
                     late.append(prop)
@@ -616,7 +633,30 @@ def _theme_open_graph(
         ended_by if late else None,
         tuple(urls),
         frozenset(named),
+        tuple(tag for tag in blank if tag[0] not in properties),
     )
+
+
+def _blank_tags_replaced(
+    content_thing: ContentThing,
+    theme: _ThemeOpenGraph,
+    added: Iterable[str],
+    reports: InjectReports,
+) -> list[_Edit]:
+    """The edits that take out of the page the theme's blank Open Graph
+    tags (``theme.blank``) of the properties the plugin's own tags give
+    (``added``), which stand in for them; ``reports``' ``theme_tags_blank``
+    told of those properties. A blank og:title, og:description... told
+    crawlers the page has none, and beside the plugin's the page would
+    hold two (the audit refuses two og:title). One of a property the
+    plugin gives no value for stays: nothing stands in for it."""
+    added = frozenset(added)
+    replaced = [tag for tag in theme.blank if tag[0] in added]
+    if replaced and reports.theme_tags_blank is not None:
+        reports.theme_tags_blank(
+            content_thing, tuple(dict.fromkeys(prop for prop, _, _ in replaced))
+        )
+    return [(start, stop, []) for _, start, stop in replaced]
 
 
 def _printed_head(
@@ -880,7 +920,7 @@ def merge_theme_open_graph(
         return None  # printed twice: reported as such
     start, stop = own[0].span()
     theme = _theme_open_graph(page, end, range(start, stop))
-    if not theme.properties and not theme.named:
+    if not theme.properties and not theme.named and not theme.blank:
         return None  # "og:" in the text of the head, not in a tag
     metas = list(_HELPER_META.finditer(page, start, stop))
     _check_theme_open_graph(
@@ -889,12 +929,14 @@ def merge_theme_open_graph(
         [(match[1], html.unescape(match[2])) for match in metas],
         reports,
     )
+    edits = _blank_tags_replaced(
+        content_thing, theme, [match[1] for match in metas], reports
+    )
     kept = [match[0] for match in metas if match[1] not in theme.properties]
-    if len(kept) == len(metas):
-        return None
-    # (Something left out: the payment link ends where its first <meta> starts.)
-    link = page[start : metas[0].start()]
-    return "".join((page[:start], link, *kept, page[stop:]))
+    if len(kept) != len(metas):
+        # (The payment link ends where its first <meta> starts.)
+        edits.append((start, stop, [page[start : metas[0].start()], *kept]))
+    return _edited(page, edits) if edits else None
 
 
 def may_show_button(page: str, start: int = 0) -> bool:
@@ -1730,6 +1772,8 @@ def _flattr_markup_shown(
 
 # Where in a page as rendered (an index), and the texts to insert there.
 _Insertion = tuple[int, list[str]]
+# What is put in place of page[start:stop]: (start, stop, pieces).
+_Edit = tuple[int, int, list[str]]
 
 
 def inject(
@@ -1783,6 +1827,7 @@ def inject(
     copied once, at the end.
     """
     insertions: list[_Insertion] = []
+    removals: list[_Edit] = []
     head_end = find_head_end(page)
     body_start = max(head_end, 0)
     button_tags = None
@@ -1801,7 +1846,8 @@ def inject(
                 reports=reports,
             )
             if head_tags is not None:
-                insertions.append(head_tags)
+                insertions.append(head_tags[0])
+                removals = head_tags[1]
         button_tags = _button_insertion(
             page,
             content_thing,
@@ -1824,7 +1870,7 @@ def inject(
             insertions.append(loader_tag)
     if not insertions:
         return None
-    return _inserted(page, insertions)
+    return _inserted(page, insertions, removals)
 
 
 def _head_insertion(
@@ -1837,11 +1883,14 @@ def _head_insertion(
     open_graph: Iterable[tuple[str, str]],
     others_printed: bool,
     reports: InjectReports,
-) -> _Insertion | None:
+) -> tuple[_Insertion, list[_Edit]] | None:
     """``inject``'s head tags for a page whose head the helpers left alone
     (``head_end``, ``find_head_end``'s), early in the head: the payment
-    link and the Open Graph properties the theme did not print. None when
-    the theme wrote the content's own payment link as the helper writes it.
+    link and the Open Graph properties the theme did not print (a blank
+    tag of the theme's prints none); and the edits that take out the
+    theme's blank tags they stand in for (``_blank_tags_replaced``). None
+    when the theme wrote the content's own payment link as the helper
+    writes it.
     """
     others: tuple[range, ...] = ()
     if others_printed:
@@ -1855,6 +1904,7 @@ def _head_insertion(
         return None  # written by the theme as the helper writes it
     skip: frozenset[str] = frozenset()
     theme = None
+    removals: list[_Edit] = []
     # Most themes that leave the head to the plugin emit no property;
     # each it could emit holds one of these, two searches in C.
     if page.find("og:", 0, head_end) >= 0 or page.find("article:", 0, head_end) >= 0:
@@ -1867,6 +1917,12 @@ def _head_insertion(
             others,
         )
         skip = theme.properties
+        removals = _blank_tags_replaced(
+            content_thing,
+            theme,
+            [prop for prop, _ in open_graph if prop not in skip],
+            reports,
+        )
     tags = _head(escaped_href, open_graph, skip)
     at = _head_start(page, head_end)
     ended = reports.head_ended is not None and head_ended_before(page, at)
@@ -1887,7 +1943,7 @@ def _head_insertion(
         tags.append("\n")
     else:
         tags.insert(0, "\n")
-    return at, tags
+    return (at, tags), removals
 
 
 def _button_insertion(
@@ -2034,8 +2090,11 @@ def _loader_insertion(
     return at, [LOADER_TAG, "\n"]
 
 
-def _inserted(page: str, insertions: list[_Insertion]) -> str:
-    """``page`` with each of ``insertions`` in its place.
+def _inserted(
+    page: str, insertions: list[_Insertion], removals: Iterable[_Edit] = ()
+) -> str:
+    """``page`` with each of ``insertions`` in its place, and the parts
+    ``removals`` name taken out.
 
     Every insertion point is found in the page as rendered, and the page is
     copied once, here: inserting piece by piece copied the whole page (two
@@ -2045,13 +2104,20 @@ def _inserted(page: str, insertions: list[_Insertion]) -> str:
         insertions = [
             (at, [_ascii_html(text) for text in texts]) for at, texts in insertions
         ]
+    return _edited(page, [*((at, at, texts) for at, texts in insertions), *removals])
+
+
+def _edited(page: str, edits: list[_Edit]) -> str:
+    """``page`` with each of ``edits`` (none overlapping another) made,
+    copied once."""
     # sorted() is stable: a button and the loader at the same landmark stay
-    # in that order. The inserted pieces are joined with the page's, so
-    # each is copied once.
+    # in that order, and an insertion at a tag's start goes before the
+    # tag's removal there. The pieces are joined with the page's, so each
+    # is copied once.
     pieces, done = [], 0
-    for at, texts in sorted(insertions, key=lambda insertion: insertion[0]):
-        pieces.append(page[done:at])
+    for start, stop, texts in sorted(edits, key=lambda edit: edit[:2]):
+        pieces.append(page[done:start])
         pieces += texts
-        done = at
+        done = stop
     pieces.append(page[done:])
     return "".join(pieces)

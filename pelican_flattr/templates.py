@@ -1477,6 +1477,26 @@ def _report_theme_tags_named(
     )
 
 
+def _report_theme_tags_blank(
+    content_thing: ContentThing, properties: tuple[str, ...]
+) -> None:
+    """Warn, once per template, of a page whose theme prints Open Graph
+    tags of ``properties`` with no content, or a blank one (``{{
+    article.og_description }}`` of a field no article sets): they told
+    crawlers the page has no title or description. The plugin keeps its
+    own of those and takes the theme's blank ones out, so that the page
+    holds one of each; the theme should print them only with a value."""
+    _report_once_per_template(
+        "theme tags blank",
+        f"the page of {content_thing.source} has the theme's own "
+        f"{listed(list(properties))} with no content, or a blank one: the plugin "
+        "keeps its own of those and takes the theme's empty ones out; print them "
+        "in the theme (or a template it extends) only with a value, "
+        "{% if ... %}<meta property=...>{% endif %}, or leave them to the plugin",
+        build.warn,
+    )
+
+
 # An absolute URL's start: a scheme and "//". A theme's og:url without one
 # ("./a.html" under RELATIVE_URLS, "/a.html") is one no crawler can use.
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -1773,6 +1793,7 @@ _INJECT_REPORTS = markup.InjectReports(
     theme_tags_ended=_report_theme_tags_ended,
     theme_url_wrong=_report_theme_url_wrong,
     theme_tags_named=_report_theme_tags_named,
+    theme_tags_blank=_report_theme_tags_blank,
     other_button=_report_other_button,
     body_leaves_open=_report_body_left_open,
     title_leaves_open=_report_title_left_open,

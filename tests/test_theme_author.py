@@ -783,6 +783,55 @@ THEME_OPEN_GRAPH = {
 }
 
 
+# A theme's own Open Graph tags that give no value: a field no article sets
+# (content=""), whitespace, no content attribute at all.
+BLANK_OPEN_GRAPH = (
+    '<meta property="og:description" content="{{ article.og_description }}">\n'
+    '<meta property="og:title" content="  ">\n'
+    "<meta property=og:site_name>"
+)
+
+
+@pytest.mark.parametrize("head", ["flattr_head", "injected"])
+def test_a_theme_s_blank_open_graph_tags_give_way_to_the_plugin_s(
+    site, tmp_path, flattr_log, head
+):
+    # The theme's empty tags won over the plugin's: pages went out with an
+    # empty og:title, og:description and og:site_name, and nobody said so.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block head %}'
+            "{{ super() }}"
+            + (HEAD if head == "flattr_head" else "")
+            + BLANK_OPEN_GRAPH
+            + "{% endblock %}"
+        },
+    )
+    output = site(
+        articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
+    )
+    for thing in manifest_things(output).values():
+        if thing["source"].startswith("pages/"):
+            continue
+        soup = page(output / thing["page"])
+        for prop in ("og:description", "og:title", "og:site_name"):
+            values = [meta.get("content") for meta in soup.find_all(property=prop)]
+            assert len(values) == 1 and values[0].strip(), (thing["page"], prop)
+        assert og(soup, "og:title") == [thing["title"]]
+        assert og(soup, "og:description") == [thing["description"]]
+    # Said once for the template, with what to do.
+    assert [r.getMessage() for r in flattr_log.records] == [
+        "pelican-flattr: article.html: the page of a2.md has the theme's own "
+        "og:description, "
+        "og:title and og:site_name with no content, or a blank one: the plugin "
+        "keeps its own of those and takes the theme's empty ones out; print them "
+        "in the theme (or a template it extends) only with a value, "
+        "{% if ... %}<meta property=...>{% endif %}, or leave them to the plugin"
+    ]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 @pytest.mark.parametrize("inject", [True, False])
 # Printed once, or tested first and then printed: the helper called twice
 # but printed once has no report of its own, and is merged all the same.
