@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .audit_report import STALE_FIX, Audit
 from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
+from .html_reader import SPACE
 from .markup import (
     BUTTON_CLASS,
     LOADER_URL,
@@ -987,13 +988,24 @@ def _check_open_graph(audit: Audit, relative: str, tags: PageTags, url: str) -> 
             )
         audit.problem("open-graph", relative, f"has og:url {og_urls!r}", expected)
     for prop in ("og:title", "og:type"):
-        if len(tags.open_graph.get(prop, [])) != 1:
-            count = len(tags.open_graph.get(prop, []))
+        values = tags.open_graph.get(prop, [])
+        if len(values) != 1:
             audit.problem(
                 "open-graph",
                 relative,
-                f"has {count} {prop} tags",
+                f"has {len(values)} {prop} tags",
                 f"exactly one {prop}",
+            )
+        elif not values[0].strip(SPACE):
+            # A theme's {{ article.og_title }} of a field no article sets,
+            # or a <meta> with no content: crawlers take the page for one
+            # without a title. The build keeps the plugin's in its place.
+            audit.problem(
+                "open-graph",
+                relative,
+                f"has an empty {prop} (no content, or a blank one)",
+                f"exactly one {prop}, with a value: print the theme's only with "
+                "one, or leave it to the plugin",
             )
 
 

@@ -1822,6 +1822,34 @@ def test_second_set_of_open_graph_tags(copy, capsys):
     ]
 
 
+@pytest.mark.parametrize("prop", ["og:title", "og:type"])
+@pytest.mark.parametrize("blank", ['content="  "', ""], ids=["spaces", "none"])
+def test_an_empty_title_or_type_is_a_problem(copy, capsys, prop, blank):
+    # A theme's empty og:title won over the plugin's, and the audit counted
+    # one og:title: crawlers took the page for one without a title.
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f'<meta property="{prop}" content="')
+    end = text.index(">", start) + 1
+    path.write_text(
+        f"{text[:start]}<meta property={prop} {blank}>{text[end:]}", encoding="utf-8"
+    )
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (
+        1,
+        [
+            {
+                "file": thing["page"],
+                "problem": f"has an empty {prop} (no content, or a blank one)",
+                "expected": f"exactly one {prop}, with a value: print the theme's "
+                "only with one, or leave it to the plugin",
+                "kind": "open-graph",
+            }
+        ],
+    )
+
+
 @pytest.mark.parametrize("prop", ["og:title", "og:url", "og:type"])
 def test_a_second_property_that_must_be_single_is_one_problem(copy, capsys, prop):
     thing = a_thing(copy)
