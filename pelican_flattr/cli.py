@@ -116,7 +116,11 @@ class _Parser(argparse.ArgumentParser):
             and not isinstance(action, argparse._SubParsersAction)
             for action in self._actions
         )
-        if takes_paths and not any(word.startswith(tuple(_DASHES)) for word in words):
+        if (
+            takes_paths
+            and not hidden
+            and not any(word.startswith(tuple(_DASHES)) for word in words)
+        ):
             note += "; quote a path that holds spaces"
         return redact_addresses(" ".join(shown)), note
 
@@ -167,13 +171,36 @@ def _extra_shown(word: str, secrets: Sequence[str]) -> str:
     """An unrecognized argument as a usage error shows it: an option's name
     (its value hidden), a word that cannot be a token as it is, and
     "[hidden]" for one that may be, or that was given to an option that
-    may be --token (``secrets``)."""
-    if word in secrets:
+    may be --token (``secrets``), or is a token of the environment's."""
+    if word in secrets or word in _environment_tokens():
         return "[hidden]"
     name, equals, _ = word.partition("=")
     if _OPTION_NAME.fullmatch(name):
         return f"{name}=[hidden]" if equals else name
-    return "[hidden]" if _TOKEN_RUN.search(word) else word
+    if _TOKEN_RUN.search(word):
+        return "[hidden]"
+    # A bearer token may hold "/" and "." (RFC 6750): one made only of its
+    # characters, as long as a secret is, is shown only as the path it is.
+    if (
+        len(word) >= _LONG_SECRET
+        and _BEARER_WORD.fullmatch(word)
+        and not os.path.lexists(word)
+    ):
+        return "[hidden]"
+    return word
+
+
+# A word made only of a bearer token's characters (api._TOKEN_CHARS).
+_BEARER_WORD = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+
+
+def _environment_tokens() -> set[str]:
+    """The tokens of the environment the commands read (FLATTR_TOKEN,
+    FLATTR_WEBHOOK_TOKEN) and those a --json run keeps hidden."""
+    return {
+        *filter(None, map(os.environ.get, _TOKEN_VARIABLES)),
+        *terminal.json_run.secrets,
+    }
 
 
 def _choice_shown(found: re.Match[str]) -> str:

@@ -914,6 +914,11 @@ def test_a_usage_error_names_the_option_but_not_its_value(capsys, command, says)
     assert says in line and SECRET not in err
 
 
+# A bearer token as RFC 6750 lets one be: no run of 16 characters without
+# a "/" or ".".
+BEARER_WITH_SLASHES = "Zx81Qm4Lp0Rt7Vb/Kc2Nw9Hy5Tg3Js6.Fd1Ae8Uo"
+
+
 @pytest.mark.parametrize(
     ("command", "says"),
     [
@@ -934,8 +939,19 @@ def test_a_usage_error_names_the_option_but_not_its_value(capsys, command, says)
         (
             ["audit", "out", "site/output", SECRET, SECRET + "x"],
             "unrecognized arguments: site/output [hidden] [hidden] (2 extra "
-            "arguments, not shown as one may be a secret); quote a path that "
-            "holds spaces",
+            "arguments, not shown as one may be a secret)",
+        ),
+        # A bearer token may hold "/" and "." (RFC 6750) between runs too
+        # short to be one: it was shown whole.
+        (
+            ["verify", "--identity", "partner:ns:1", BEARER_WITH_SLASHES],
+            "unrecognized arguments: [hidden] (1 extra argument, not shown as it "
+            "may be a secret)",
+        ),
+        # The path such a word may be is shown, when it is one.
+        (
+            ["audit", "out", "tests/test_cli.py"],
+            "unrecognized arguments: tests/test_cli.py; quote a path that holds spaces",
         ),
         # Shown, but never an address.
         (
@@ -944,7 +960,10 @@ def test_a_usage_error_names_the_option_but_not_its_value(capsys, command, says)
         ),
     ],
 )
-def test_an_extra_argument_that_cannot_be_a_token_is_shown(capsys, command, says):
+def test_an_extra_argument_that_cannot_be_a_token_is_shown(
+    capsys, monkeypatch, command, says
+):
+    monkeypatch.chdir(ROOT)  # where tests/test_cli.py is a path
     with pytest.raises(SystemExit) as exited:
         cli.main(command)
     assert exited.value.code == 2
@@ -952,6 +971,17 @@ def test_an_extra_argument_that_cannot_be_a_token_is_shown(capsys, command, says
     (line,) = [line for line in err.splitlines() if "error:" in line]
     assert line.endswith(f"error: {says}"), line
     assert SECRET not in err and "bob@" not in err
+    assert BEARER_WITH_SLASHES not in err
+
+
+def test_an_environment_token_is_never_shown_as_an_extra_argument(capsys, monkeypatch):
+    # A short one too: the token the command reads is hidden wherever it
+    # turns up.
+    monkeypatch.setenv("FLATTR_TOKEN", "ab/cd.ef")
+    with pytest.raises(SystemExit):
+        cli.main(["verify", "--identity", "partner:ns:1", "ab/cd.ef"])
+    err = capsys.readouterr().err
+    assert "ab/cd.ef" not in err and "[hidden]" in err
 
 
 def test_help_asked_with_json_is_the_help_alone(capsys):
