@@ -670,6 +670,14 @@ def _check_published_stores(
                 "is the operator's private store, or a copy of it (it holds the "
                 "store's tables), published"
             )
+        elif _is_database_journal(name, paths[relative]):
+            # Its database found or not (deleted as the audit advised), the
+            # log holds rows the database had not merged yet.
+            what = (
+                "is the write-ahead log (or its index) of an SQLite database "
+                f"named as one ({name[:-4]}), published: the operator's store's "
+                "holds its latest rows, who flattred what"
+            )
         else:
             continue
         audit.problem(
@@ -685,6 +693,23 @@ def _check_published_stores(
 # How the name of a file that may be an SQLite database ends: the only
 # files of the output opened to look for the store's tables.
 _DATABASE_ENDS = (".sqlite3", ".sqlite", ".db", ".db3")
+# The first bytes of an SQLite write-ahead log (either byte order).
+_WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+
+
+def _is_database_journal(name: str, path: Path) -> bool:
+    """Whether the file ``name`` (at ``path``) is the ``-wal`` or ``-shm``
+    of a database named as one (``hooks.db-wal``): a ``-wal`` that starts
+    as SQLite's logs do, a ``-shm`` beside it."""
+    base, end = name[:-4], name[-4:]
+    if end not in WAL_ENDS or not base.lower().endswith(_DATABASE_ENDS):
+        return False
+    wal = path if end == "-wal" else path.with_name(base + "-wal")
+    try:
+        with wal.open("rb") as file:
+            return file.read(4) in _WAL_MAGIC
+    except OSError:
+        return False
 
 
 def _store_named(name: str, stores: Collection[str]) -> str:

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .feeds import as_feed_writes
-from .identifiers import redact_encoded_addresses as redact
+from .identifiers import redact_encoded_addresses, redact_encoded_references
+
+
+def redact(text: str) -> str:
+    """``text`` as a report shows it: every address hidden, plain,
+    percent-encoded or as a character reference with escaped characters
+    (``carol%26%2364%3Bexample.org``), as a page's URL may spell one."""
+    return redact_encoded_references(redact_encoded_addresses(text))
+
 
 # The kind of each problem the audit reports: a short code, stable across
 # versions, by which a script (``--json``) or a reader of the summary groups

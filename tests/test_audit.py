@@ -5669,6 +5669,24 @@ def test_the_readme_s_own_link_with_flattr_s_badge_image_is_reported(
     assert f"<img src={BADGE_SRC!r}>" in report["problems"][0]["problem"]
 
 
+def test_a_request_to_flattr_is_said_without_the_address_its_url_spells(
+    site, capsys, tmp_path
+):
+    # The problem quotes the tag: an owner's address in its URL, its "@" a
+    # character reference with an escaped "&", was printed as it was.
+    spelt = "carol%26%2364%3Bexample.org"
+    theme = theme_with(
+        tmp_path, f'<img src="https://api.flattr.com/b.png?owner=email:{spelt}" alt="">'
+    )
+    _, _, report = build_and_audit(site, capsys, theme=str(theme))
+    assert {p["kind"] for p in report["problems"]} == {"flattr-request"}
+    for problem in report["problems"]:
+        assert "owner=email:[address]" in problem["problem"]
+        assert (
+            spelt not in json.dumps(problem) and "example.org" not in problem["problem"]
+        )
+
+
 # What asks Flattr for nothing as a page opens: a link is followed only by
 # a click; the rest no browser fetches, or not from Flattr.
 NO_FLATTR_REQUESTS = [
@@ -5864,6 +5882,39 @@ DEFAULT_STORE_PUBLISHED = (
     "is the operator's private store (flattr-store.sqlite3, the commands' store "
     "without FLATTR_STORE or --store), published"
 )
+
+
+def test_a_published_stores_write_ahead_log_is_a_problem(sample_output, copy, capsys):
+    # A store copied out while a receiver held it open keeps its newest rows
+    # in its -wal: found by its tables, the database alone was reported,
+    # and once it was deleted as advised, the audit passed the log.
+    held = open_store(_store_dir(copy))
+    held.execute(
+        "INSERT INTO ignored_events (event, raw_body, received_at) VALUES "
+        "('x', x'00', '2024-01-01T00:00:00')"
+    )
+    try:
+        status, report = audit_json(copy, capsys, settings=None)
+        assert status == 1
+        files = [(p["file"], p["problem"][:40]) for p in report["problems"]]
+        assert files == [
+            ("data/hooks.db", STORE_BY_TABLES[:40]),
+            ("data/hooks.db-shm", "is the write-ahead log (or its index) of"),
+            ("data/hooks.db-wal", "is the write-ahead log (or its index) of"),
+        ]
+        (copy / "data" / "hooks.db").unlink()
+        status, report = audit_json(copy, capsys, settings=None)
+        assert [p["file"] for p in report["problems"]] == [
+            "data/hooks.db-shm",
+            "data/hooks.db-wal",
+        ]
+    finally:
+        held.close()
+
+
+def _store_dir(copy):
+    (copy / "data").mkdir()
+    return copy / "data" / "hooks.db"
 
 
 def test_the_default_store_in_the_output_is_a_problem_without_settings(
