@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -60,14 +61,18 @@ from .settings import BUTTON_STYLES
 
 LOADER_URL = "https://api.flattr.com/js/0.6/load.js?mode=auto"
 LOADER_TAG = Markup('<script src="{}" async></script>').format(LOADER_URL)
+# Part of each mark below, new in each process: an article's text that
+# spelt a fixed mark out took the site's payment link (or load.js) in
+# every listing that showed it.
+_MARK_KEY = secrets.token_hex(6)
 # What flattr_script() prints: the page as rendered, not the calls, tells
 # whether load.js belongs there (see place_loader). A comment, so that a
 # page written past the plugin (a template rendered some other way) shows
 # nothing.
-LOADER_PLACE = Markup("<!--pelican-flattr:load.js-->")
+LOADER_PLACE = Markup(f"<!--pelican-flattr:load.js:{_MARK_KEY}-->")
 # What flattr_site_head() prints: the site's payment link once the page as
 # written tells whether it is a thing's (see templates.complete_page).
-SITE_HEAD_PLACE = Markup("<!--pelican-flattr:site-head-->")
+SITE_HEAD_PLACE = Markup(f"<!--pelican-flattr:site-head:{_MARK_KEY}-->")
 
 # Open Graph properties that may rightly appear more than once on a page:
 # the arrays of ogp.me (each image, video or audio with its structured

@@ -1815,6 +1815,35 @@ def test_flattr_site_head_in_an_include_without_context_is_right_on_every_page(
     assert audit_command(["audit", str(output)]) == 0
 
 
+def test_an_article_that_spells_a_helpers_mark_takes_nothing_for_it(
+    site, tmp_path, flattr_log
+):
+    # The marks flattr_site_head() and flattr_script() print were fixed
+    # texts: an article holding one took the site's payment link into every
+    # listing that showed it, and the build blamed base.html for printing
+    # it twice.
+    overrides = child_theme(
+        tmp_path,
+        {
+            "base.html": simple_base(
+                head="{{ flattr_site_head() }}", footer="{{ flattr_script() }}"
+            )
+        },
+    )
+    files = articles()
+    files["a0.md"] = files["a0.md"].replace(
+        "A first paragraph",
+        "<!--pelican-flattr:site-head--><!--pelican-flattr:load.js--> A first "
+        "paragraph",
+    )
+    output = site(files, THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings())
+    site_link = feeds_site_link(output)
+    index = page(output / "index.html")
+    assert [link["href"] for link in payment_links(index)] == [site_link]
+    assert loaders(index) == []
+    assert [r.getMessage() for r in flattr_log.records] == []
+
+
 # What a browser reads first: the site's link and a long description before
 # <meta charset>, which then ends past the first 1,024 bytes.
 LONG_SUBTITLE = "Solder, circuits and the tools of a small workshop. " * 18
