@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import gzip
+import json
 import os
 import posixpath
 import re
@@ -363,6 +364,58 @@ def _language_manifests_placed(
     return placed
 
 
+def _language_manifests_by_siteurl(
+    output: Path, found: SiteFiles, audited: Path, siteurl: str
+) -> dict[str, str]:
+    """Each folder of ``output`` (relative) whose site's manifest lies
+    outside it among this site's files (``found``), named by its siteurl,
+    this site's ``siteurl`` and the folder (``…/de`` for de/) -> that
+    manifest, relative to the folder (``../de.json``): what i18n_subsites
+    writes where a language's FLATTR_MANIFEST climbs out of its folder."""
+    base = siteurl.rstrip("/") + "/"
+    placed: dict[str, str] = {}
+    # The manifest i18n_subsites names for a language (manifest.de.json
+    # beside manifest.json) first: a copy of it kept under another name
+    # (things.json) is a leftover, reported as one.
+    candidates = sorted(
+        (path for path in found.files if path.suffix.lower() == ".json"),
+        key=lambda path: (not is_language_sibling(path, audited), path),
+    )
+    for path in candidates:
+        if not is_earlier_manifest(path, audited):
+            continue
+        theirs = _head_siteurl(path)
+        if theirs is None or not theirs.startswith(base):
+            continue
+        folder = theirs[len(base) :].strip("/")
+        if folder and folder not in placed and (output / folder).is_dir():
+            relative = path.relative_to(output).as_posix()
+            placed[folder] = posixpath.relpath(relative, folder)
+    return placed
+
+
+# A manifest's siteurl among its first keys (json.dump sorts them).
+_SITEURL = re.compile(r'"siteurl":\s*("(?:[^"\\]|\\.)*")')
+
+
+def _head_siteurl(path: Path) -> str | None:
+    """The siteurl of the manifest at ``path``, read from its first 4 KB
+    (as ``not_a_manifest`` reads them); None when not found there."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = _SITEURL.search(head)
+    if found is None:
+        return None
+    try:
+        value = json.loads(found[1])
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _as_other_sites(
     output: Path, found: SiteFiles, folders: Collection[str]
 ) -> SiteFiles:
@@ -475,6 +528,13 @@ def audit_site(
             for folder, language in unmanifested.items()
             if not _manifest_elsewhere(output / folder, language, settings.languages)
         }
+    else:
+        # Without the settings, a language's manifest its FLATTR_MANIFEST
+        # put outside its folder still names its site by its siteurl.
+        placed = _language_manifests_by_siteurl(
+            output, found, manifest_path, manifest["siteurl"]
+        )
+        found = _as_other_sites(output, found, placed)
     own = _named(output, found.files)
     others = _named(output, found.other_sites_files)
     audit = _start_audit(output, manifest, found, own, in_output, settings)

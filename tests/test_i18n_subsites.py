@@ -1236,18 +1236,25 @@ def test_languages_manifests_beside_the_main_one_are_no_leftovers(tmp_path, caps
     built = i18n_build(tmp_path, FILES, **SETTINGS, FLATTR_MANIFEST=str(manifest))
     assert (built.messages, built.status) == ([], 0)
     assert (output / "manifest.de.json").is_file()
-    # (The languages' folders hold no manifest of their own here, so the
-    # main site's audit reads their pages as its own: a known limit.)
 
-    def leftovers() -> list[str]:
+    def audited() -> dict:
         capsys.readouterr()
         pelican_flattr(["audit", str(output), "--manifest", str(manifest), "--json"])
+        return json.loads(capsys.readouterr().out)
+
+    def leftovers() -> list[str]:
         return [
             p["file"]
-            for p in json.loads(capsys.readouterr().out)["problems"]
+            for p in audited()["problems"]
             if p["problem"].startswith("is a manifest other than the one audited")
         ]
 
+    # The languages' folders hold no manifest of their own here: each
+    # manifest's siteurl (…/de) names its folder, another site's (their
+    # pages were read as the main site's, each button "unknown").
+    report = audited()
+    assert (report["exit_status"], report["problems"]) == (0, [])
+    assert report["other_sites"] == ["de", "fr"]
     assert leftovers() == []
     # A manifest of another name there is still one to report, and so is a
     # copy kept aside under a name that only looks like a language's.
@@ -3145,6 +3152,15 @@ def test_a_languages_manifest_climbing_into_the_sites_output_is_that_sites(
         f"{output / 'de-flattr.json'} --settings {conf}"
     )
     assert command in said
+    # Without --settings, its siteurl (…/de) names its folder all the same.
+    assert pelican_flattr(["audit", str(output)]) == 0
+    said = capsys.readouterr().out
+    assert (
+        "de/ is the site of a language, whose manifest is ../de-flattr.json from there"
+    ) in said
+    assert (
+        f"pelican-flattr audit {output / 'de'} --manifest {output / 'de-flattr.json'}\n"
+    ) in said
     # The command given checks de/'s pages against their manifest.
     assert pelican_flattr(command.split()[1:]) == 0
     remove_button(output / "de" / "hello.html")
