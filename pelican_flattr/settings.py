@@ -134,6 +134,10 @@ LEGACY_SETTINGS = {
 # the build's imports few), and no setting: found in the settings file, it
 # is dropped, as is each unknown setting whose name says it holds a secret.
 OAUTH_TOKEN_SETTING = "FLATTR_TOKEN"
+# Where the URL guard of pelican-flattr's first versions kept a copy of the
+# last manifest, in CACHE_PATH/pelican-flattr/ by default.
+EARLY_BASELINE_SETTING = "FLATTR_PREVIOUS_MANIFEST"
+EARLY_BASELINE_NAME = "previous-manifest.json"
 # The API base URL, which verify reads from the environment variable of that
 # name (verify.API_URL_ENV) or --api-url, and no setting: found in the
 # settings file, it looks set, and verify goes to Flattr's own API.
@@ -177,6 +181,17 @@ def unknown_settings(settings: Mapping[str, Any]) -> list[str]:
                 "`pelican-flattr verify` reads belongs in the environment "
                 f"variable {name}, not in the settings file, {_SEEN_BY}; remove "
                 "it (the build drops its value from Pelican's settings)"
+            )
+            continue
+        if name == EARLY_BASELINE_SETTING:
+            # Not FLATTR_URL_BASELINE's old name: the file it named is a
+            # manifest's copy, which the guard of today cannot read.
+            messages.append(
+                f"{name} is a setting of early versions of pelican-flattr, whose "
+                "URL guard kept a copy of the last manifest there; this one keeps "
+                "a baseline of its own (FLATTR_URL_BASELINE, by default in "
+                "CACHE_PATH): remove the setting, and list the URL changes since "
+                "that copy with `pelican-flattr diff COPY NEW_MANIFEST`"
             )
             continue
         if name == API_URL_SETTING:

@@ -27,7 +27,12 @@ from .generator_contents import contents_of, page_sources
 from .identifiers import redact_addresses
 from .manifest import MISSING, file_problem, not_a_file_of, why_unwritten
 from .resolve import OWNER, ContentThing, given_by_setting
-from .settings import CACHE_FOLDER, FlattrSettings, listed_old_hosts
+from .settings import (
+    CACHE_FOLDER,
+    EARLY_BASELINE_NAME,
+    FlattrSettings,
+    listed_old_hosts,
+)
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,
@@ -402,6 +407,22 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
     beside = _baseline_beside_settings(settings, language, starts=True)
     if beside is not None:
         logger.warning("pelican-flattr: %s", beside)
+        return
+    early = path.with_name(EARLY_BASELINE_NAME)
+    if early.is_file():
+        # An early version's guard kept its history there: the URL changes
+        # it still warned of would go unsaid from now on.
+        shown = redact_addresses(str(early))
+        logger.warning(
+            "pelican-flattr: %s",
+            f"no URL baseline at {_shown_baseline(path)} yet, but {shown} is "
+            "there, the copy of the last manifest that an early version of "
+            f"pelican-flattr compared with, which this one does not read: "
+            f"{compares}, and starts a new baseline; list the thing URLs that "
+            f"changed since that copy with `pelican-flattr diff {shown} "
+            f"{redact_addresses(str(settings.manifest_path))}`, mend each as its "
+            f"row says, then delete {shown}",
+        )
         return
     # Said, since a CI that does not keep the cache would never compare:
     # a warning for a strict build (publishconf.py's, as the README

@@ -120,6 +120,49 @@ def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
     assert not [r for r in flattr_log.records if "no URL baseline" in r.getMessage()]
 
 
+def test_an_early_versions_guard_history_is_named_with_the_diff_that_reads_it(
+    tmp_path, flattr_log, capsys
+):
+    # The first versions kept a copy of the last manifest as
+    # CACHE_PATH/pelican-flattr/previous-manifest.json, set by
+    # FLATTR_PREVIOUS_MANIFEST: this version started a baseline of its own
+    # with an INFO line, and the URL changes that copy still told of went
+    # unsaid; the setting was taken for a misspelt FLATTR_MANIFEST.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    early = baseline.with_name("previous-manifest.json")
+    manifest = tmp_path / "output" / "flattr-manifest.json"
+    shutil.copy(manifest, early)
+    baseline.unlink()
+    flattr_log.clear()
+    build(
+        tmp_path,
+        two_articles(slug="moved-on"),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_PREVIOUS_MANIFEST=str(early),
+    )
+    said = [r.getMessage() for r in flattr_log.records]
+    assert (
+        f"pelican-flattr: no URL baseline at {baseline} yet, but {early} is there, "
+        "the copy of the last manifest that an early version of pelican-flattr "
+        "compared with, which this one does not read: this build compares no "
+        "thing URL, and starts a new baseline; list the thing URLs that changed "
+        f"since that copy with `pelican-flattr diff {early} {manifest}`, mend "
+        f"each as its row says, then delete {early}"
+    ) in said
+    assert any(
+        "FLATTR_PREVIOUS_MANIFEST is a setting of early versions of pelican-flattr"
+        in line
+        and "FLATTR_URL_BASELINE" in line
+        and "did you mean" not in line
+        for line in said
+    ), said
+    # The command given lists the change the copy still told of.
+    capsys.readouterr()
+    assert main(["diff", str(early), str(manifest), "--old-urls"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{SITEURL}/first-slug.html"]
+
+
 def test_a_strict_build_under_fatal_warnings_starts_the_baseline(tmp_path):
     # pelican --fatal warnings raises at the first warning: said before
     # the baseline was written, the warning that there is none stopped
