@@ -365,7 +365,7 @@ def _language_manifests_placed(
 
 
 def _language_manifests_by_siteurl(
-    output: Path, found: SiteFiles, audited: Path, siteurl: str
+    output: Path, found: SiteFiles, audited: Path, siteurl: str, own: Collection[str]
 ) -> dict[str, str]:
     """Each folder of ``output`` (relative) whose site's manifest lies
     outside it among this site's files (``found``), named by its siteurl,
@@ -388,10 +388,20 @@ def _language_manifests_by_siteurl(
         if theirs is None or not theirs.startswith(base):
             continue
         folder = theirs[len(base) :].strip("/")
-        if folder and folder not in placed and (output / folder).is_dir():
-            relative = path.relative_to(output).as_posix()
-            placed[folder] = posixpath.relpath(relative, folder)
+        if folder in placed or folder in own or not _LANGUAGE_FOLDER.fullmatch(folder):
+            continue
+        relative = path.relative_to(output).as_posix()
+        language_own = posixpath.relpath(relative, folder)
+        # As for a language's folder left over: the folder one level down,
+        # none of this site's, its manifest's things in that language
+        # (SITEURL/category may hold another site's output too).
+        if _is_left_over(output / folder, language_own, output, siteurl, ()):
+            placed[folder] = language_own
     return placed
+
+
+# A language's folder, as i18n_subsites names it: one name, its code.
+_LANGUAGE_FOLDER = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*")
 
 
 # A manifest's siteurl among its first keys (json.dump sorts them).
@@ -532,7 +542,7 @@ def audit_site(
         # Without the settings, a language's manifest its FLATTR_MANIFEST
         # put outside its folder still names its site by its siteurl.
         placed = _language_manifests_by_siteurl(
-            output, found, manifest_path, manifest["siteurl"]
+            output, found, manifest_path, manifest["siteurl"], site_folders(manifest)
         )
         found = _as_other_sites(output, found, placed)
     own = _named(output, found.files)

@@ -1940,6 +1940,29 @@ def build_and_audit(site, capsys, files=None, theme=None, **settings):
     return output, status, json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("folder", ["category", "de", "."])
+def test_a_manifest_copy_naming_a_folder_by_its_siteurl_is_no_language_s_site(
+    site, capsys, folder
+):
+    # Without --settings, a manifest whose siteurl is SITEURL/FOLDER named
+    # that folder another site's: a copy of the site's own manifest, with
+    # a siteurl of SITEURL/category, hid a wrong owner on category/'s
+    # pages, and one of SITEURL/. the whole output.
+    output, status, report = build_and_audit(site, capsys)
+    assert (status, report["problems"]) == (0, [])
+    manifest = json.loads((output / "flattr-manifest.json").read_text())
+    manifest["siteurl"] = f"{SITEURL}/{folder}"
+    (output / "flattr-manifest.old.json").write_text(json.dumps(manifest))
+    (output / "de").mkdir(exist_ok=True)
+    capsys.readouterr()
+    assert main(["audit", str(output), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["other_sites"] == []
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("flattr-manifest.old.json", "other-manifest")
+    ]
+
+
 def test_flattr_siteurl_other_than_siteurl_passes(site, capsys):
     output, status, report = build_and_audit(
         site, capsys, SITEURL="http://localhost:8000", FLATTR_SITEURL=SITEURL
