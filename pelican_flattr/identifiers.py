@@ -391,6 +391,28 @@ def redact_encoded_references(text: str) -> str:
     )
 
 
+# An "@" as an HTML character reference (&#64;, &#x40;, &commat;), as a
+# path or a value decoded once spells "%26%2364%3B": any page that shows
+# it shows an "@". The runs around it may hold references too.
+REFERENCED_AT_SIGN = re.compile(
+    r"&(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
+)
+_REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
+# Read backwards, as redact_around reads a local part.
+_REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
+
+
+def redact_referenced_addresses(text: str) -> str:
+    """``text`` with every email address whose "@" is a character reference
+    (``carol&#64;example.org``, ``&#x40;``, ``&commat;``) replaced by
+    ``[address]``: what a page that shows the text shows as an address."""
+    if "&" not in text:
+        return text
+    return redact_around(
+        text, REFERENCED_AT_SIGN, _REFERENCED_LOCAL_PART, _REFERENCED_DOMAIN
+    )
+
+
 def redact_around(
     text: str,
     sign: re.Pattern[str],

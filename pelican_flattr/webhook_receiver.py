@@ -39,12 +39,14 @@ from .identifiers import (
     ENCODED_WIDE_AT_SIGN,
     MD5_HEX,
     PARTNER_NAMESPACE,
+    REFERENCED_AT_SIGN,
     IdentifierError,
     holds_at_sign,
     invisible_character,
     parse_owner,
     redact_around,
     redact_encoded_references,
+    redact_referenced_addresses,
     twitter_owner_as_written,
 )
 from .identifiers import redact_encoded_addresses as redact
@@ -295,17 +297,6 @@ def _shown_name(name: str) -> str:
     return _CONTROL.sub("?", redact_all_addresses(name))[:50]
 
 
-# An "@" as an HTML character reference (&#64;, &#x40;, &commat;), as a
-# path or a value decoded once spells "%26%2364%3B": any page that shows
-# it shows an "@". The runs around it may hold references too.
-_REFERENCED_AT_SIGN = re.compile(
-    r"&(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
-)
-_REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
-# Read backwards, as redact_around reads a local part.
-_REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
-
-
 # An "@" as it is (full-width or small too) or a character reference, and
 # the run after it of what a domain holds, its escapes (of a letter, a
 # digit, "-", ".", "_", a byte of a UTF-8 character, or another "@")
@@ -317,7 +308,7 @@ _DOMAIN_BYTE = (
     r"|[57][0-9Aa]|5[Ff]"
 )
 _DOMAIN_BEFORE_ESCAPE = re.compile(
-    rf"(?:[@\uff20\ufe6b]|{_REFERENCED_AT_SIGN.pattern})"
+    rf"(?:[@\uff20\ufe6b]|{REFERENCED_AT_SIGN.pattern})"
     rf"(?:[^@\uff20\ufe6b\s'\"<>()\[\],;:/%&?=]|%(?:25)*(?:{_DOMAIN_BYTE}))+"
     # Each "25" taken first: "%2540" is an escaped "@", not a "%".
     rf"(?=%(?:25)*(?!25|{_DOMAIN_BYTE})[0-9A-Fa-f]{{2}})"
@@ -354,9 +345,7 @@ def _redact_all_addresses(text: str) -> str:
     text = redact_encoded_references(redact(text))
     if "&" not in text:
         return text
-    return redact_around(
-        text, _REFERENCED_AT_SIGN, _REFERENCED_LOCAL_PART, _REFERENCED_DOMAIN
-    )
+    return redact_referenced_addresses(text)
 
 
 def _form_text(raw: bytes, field: str | None) -> str:
