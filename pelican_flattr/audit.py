@@ -745,8 +745,9 @@ def _check_published_stores(
             # log holds rows the database had not merged yet.
             what = (
                 "is the write-ahead log (or its index) of an SQLite database "
-                f"named as one ({name[:-4]}), published: the operator's store's "
-                "holds its latest rows, who flattred what"
+                f"named as one ({name[:-4]}), published: it may be the "
+                "operator's store's, whose log holds its newest rows, who "
+                "flattred what"
             )
         else:
             continue

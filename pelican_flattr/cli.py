@@ -116,9 +116,15 @@ class _Parser(argparse.ArgumentParser):
             and not isinstance(action, argparse._SubParsersAction)
             for action in self._actions
         )
+        # A hidden word with a "/" may be the rest of such a path too.
+        pieces_of_paths = all(
+            "/" in word
+            for word, said in zip(words, shown, strict=True)
+            if said == "[hidden]"
+        )
         if (
             takes_paths
-            and not hidden
+            and pieces_of_paths
             and not any(word.startswith(tuple(_DASHES)) for word in words)
         ):
             note += "; quote a path that holds spaces"

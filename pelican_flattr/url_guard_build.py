@@ -413,15 +413,20 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
         # An early version's guard kept its history there: the URL changes
         # it still warned of would go unsaid from now on.
         shown = redact_addresses(str(early))
+        # Quoted as this system's shell needs it: a folder with a space.
+        diff = redact_addresses(
+            command_line(
+                ["pelican-flattr", "diff", str(early), str(settings.manifest_path)]
+            )
+        )
         logger.warning(
             "pelican-flattr: %s",
             f"no URL baseline at {_shown_baseline(path)} yet, but {shown} is "
             "there, the copy of the last manifest that an early version of "
             f"pelican-flattr compared with, which this one does not read: "
             f"{compares}, and starts a new baseline; list the thing URLs that "
-            f"changed since that copy with `pelican-flattr diff {shown} "
-            f"{redact_addresses(str(settings.manifest_path))}`, mend each as its "
-            f"row says, then delete {shown}",
+            f"changed since that copy with `{diff}`, mend each as its row says, "
+            f"then delete {shown}",
         )
         return
     # Said, since a CI that does not keep the cache would never compare:

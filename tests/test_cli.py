@@ -948,6 +948,13 @@ BEARER_WITH_SLASHES = "Zx81Qm4Lp0Rt7Vb/Kc2Nw9Hy5Tg3Js6.Fd1Ae8Uo"
             "unrecognized arguments: [hidden] (1 extra argument, not shown as it "
             "may be a secret)",
         ),
+        # A long piece of an unquoted path is hidden, as a token may hold
+        # "/", but the hint that follows says what likely split it.
+        (
+            ["audit", "/tmp/my", "site/blog/output/public"],
+            "unrecognized arguments: [hidden] (1 extra argument, not shown as it "
+            "may be a secret); quote a path that holds spaces",
+        ),
         # The path such a word may be is shown, when it is one.
         (
             ["audit", "out", "tests/test_cli.py"],

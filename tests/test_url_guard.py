@@ -128,6 +128,7 @@ def test_an_early_versions_guard_history_is_named_with_the_diff_that_reads_it(
     # FLATTR_PREVIOUS_MANIFEST: this version started a baseline of its own
     # with an INFO line, and the URL changes that copy still told of went
     # unsaid; the setting was taken for a misspelt FLATTR_MANIFEST.
+    tmp_path = tmp_path / "my site"  # the command given is quoted
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
     early = baseline.with_name("previous-manifest.json")
@@ -147,8 +148,8 @@ def test_an_early_versions_guard_history_is_named_with_the_diff_that_reads_it(
         "the copy of the last manifest that an early version of pelican-flattr "
         "compared with, which this one does not read: this build compares no "
         "thing URL, and starts a new baseline; list the thing URLs that changed "
-        f"since that copy with `pelican-flattr diff {early} {manifest}`, mend "
-        f"each as its row says, then delete {early}"
+        f"since that copy with `pelican-flattr diff '{early}' '{manifest}'`, "
+        f"mend each as its row says, then delete {early}"
     ) in said
     assert any(
         "FLATTR_PREVIOUS_MANIFEST is a setting of early versions of pelican-flattr"
