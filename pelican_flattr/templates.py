@@ -185,14 +185,20 @@ def flattr_text(value: Any) -> Markup:
     """
     if value is None or isinstance(value, Undefined):
         return Markup("")
-    if isinstance(value, Content) or type(value) in _AS_THEMES_REACH_IT:
+    if isinstance(value, (Content, *_NO_TEXTS)) or type(value) in _AS_THEMES_REACH_IT:
         # Their str() is no text of theirs: an article's is its source
-        # file's absolute path on the machine that builds the site.
+        # file's absolute path on the machine that builds the site; a
+        # list's, its items' reprs ("[<Author...>]"), read as HTML.
         _report_misused_helper(
             "flattr_text", value, "a text (article.title, SITENAME)", "article.title"
         )
         return Markup("")
     return Markup.escape(plain_text(str(value)))
+
+
+# Collections, whose str() is their items' reprs (article.tags,
+# article.authors): flattr_text() prints them as no theme means them.
+_NO_TEXTS = (list, tuple, set, frozenset, dict)
 
 
 def _report_script_hidden() -> None:

@@ -2080,6 +2080,9 @@ def test_flattr_text_reads_a_value_as_the_things_title_and_none_as_nothing(
         ("article", "an Article: pass article.title;"),
         ("article.flattr", "article.flattr: pass article.title;"),
         ("article.flattr.thing", "article.flattr.thing: pass article.title;"),
+        # Their str() is their items' reprs: "[, , ]" once read as HTML.
+        ("[article.title]", "a list:"),
+        ("article.authors", "a list:"),
     ],
 )
 def test_flattr_text_given_no_text_says_so_and_prints_nothing(
