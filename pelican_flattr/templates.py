@@ -394,16 +394,34 @@ def _say_what_goes_without(
         )
         if not printed
     ]
-    if not missing:
-        return
-    them = "them" if len(missing) > 1 else "it"
-    message = (
-        f"{rendered.template or 'a template'}: prints no {', '.join(missing)} "
-        "for its own article or page, and FLATTR_INJECT is off, so nothing adds "
-        f"{them}: its pages go without (call {them} in the template, or leave "
-        "FLATTR_INJECT on)"
-    )
-    build.warn_once(message)
+    # Called, but printed where no reader sees it (kept in a variable, in a
+    # comment): "call it" would send the author to a call already there.
+    called = {
+        "flattr_head()": key in rendered.heads,
+        "flattr_button()": key in rendered.buttons,
+    }
+    unseen = [helper for helper in missing if called.get(helper)]
+    never = [helper for helper in missing if helper not in unseen]
+    template = rendered.template or "a template"
+    if never:
+        them = "them" if len(never) > 1 else "it"
+        build.warn_once(
+            f"{template}: prints no {', '.join(never)} for its own article or "
+            f"page, and FLATTR_INJECT is off, so nothing adds {them}: its pages "
+            f"go without (call {them} in the template, or leave FLATTR_INJECT on)"
+        )
+    if unseen:
+        them, prints = (
+            ("them", "they print") if len(unseen) > 1 else ("it", "it prints")
+        )
+        build.warn_once(
+            f"{template}: calls {', '.join(unseen)} for its own article or page, "
+            f"but no reader sees what {prints} (kept in a variable and never "
+            "printed, or printed in a comment, a script, a <textarea>, a "
+            "<template> or a tag's attribute?), and FLATTR_INJECT is off, so "
+            f"nothing adds {them}: its pages go without (print {them} where "
+            "readers see the page, or leave FLATTR_INJECT on)"
+        )
 
 
 def _say_listing_goes_without_loader() -> None:

@@ -662,12 +662,35 @@ BUTTON_NEVER_PRINTED = (
     "<template>, a tag's attribute, or, an embedded one, a <noscript>?); the "
     "plugin adds it after the body instead: print it where the button belongs",
 )
-NOTHING_ADDS_THEM = (
-    "WARNING",
-    "pelican-flattr: article.html: prints no flattr_head(), flattr_button() for "
-    "its own article or page, and FLATTR_INJECT is off, so nothing adds them: its "
-    "pages go without (call them in the template, or leave FLATTR_INJECT on)",
+# With FLATTR_INJECT off: a helper called, its output where no reader sees
+# it, was said never to be called ("call it in the template").
+UNSEEN = (
+    "for its own article or page, but no reader sees what {} (kept in a "
+    "variable and never printed, or printed in a comment, a script, a "
+    "<textarea>, a <template> or a tag's attribute?), and FLATTR_INJECT is off, "
+    "so nothing adds {}: its pages go without (print {} where readers see the "
+    "page, or leave FLATTR_INJECT on)"
 )
+NOTHING_ADDS_UNSEEN = (
+    "WARNING",
+    "pelican-flattr: article.html: calls flattr_head(), flattr_button() "
+    + UNSEEN.format("they print", "them", "them"),
+)
+# simple's article.html calls no flattr_head(): the head is never printed,
+# the button unseen.
+NOTHING_ADDS_HEAD_OR_UNSEEN_BUTTON = [
+    (
+        "WARNING",
+        "pelican-flattr: article.html: prints no flattr_head() for its own "
+        "article or page, and FLATTR_INJECT is off, so nothing adds it: its pages "
+        "go without (call it in the template, or leave FLATTR_INJECT on)",
+    ),
+    (
+        "WARNING",
+        "pelican-flattr: article.html: calls flattr_button() "
+        + UNSEEN.format("it prints", "it", "it"),
+    ),
+]
 
 
 def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, caplog):
@@ -707,7 +730,7 @@ def test_helpers_whose_output_is_never_printed_are_reported(site, tmp_path, capl
     caplog.clear()
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
-    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
+    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_UNSEEN]
 
 
 @pytest.mark.parametrize(
@@ -748,7 +771,9 @@ def test_a_button_printed_where_no_reader_sees_it_is_added(
     caplog.clear()
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
-    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
+    assert [
+        (r.levelname, r.getMessage()) for r in messages
+    ] == NOTHING_ADDS_HEAD_OR_UNSEEN_BUTTON
 
 
 @pytest.mark.parametrize(
@@ -898,7 +923,9 @@ def test_a_button_never_printed_beside_other_articles_buttons_is_added(
     caplog.clear()
     site(three_articles(), theme=theme, FLATTR_AUTHORS=AUTHORS, FLATTR_INJECT=False)
     messages = [r for r in caplog.records if r.name == "pelican_flattr"]
-    assert [(r.levelname, r.getMessage()) for r in messages] == [NOTHING_ADDS_THEM]
+    assert [
+        (r.levelname, r.getMessage()) for r in messages
+    ] == NOTHING_ADDS_HEAD_OR_UNSEEN_BUTTON
 
 
 def test_flattr_head_for_another_content_is_reported(site, tmp_path, caplog):
