@@ -836,6 +836,12 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
         return HEAD_MISSING
     end = find_head_end(page)
     if end < 0 or at >= end:
+        # A page that leaves <head> and </head> out (HTML lets it) has its
+        # head end where text or an element a head cannot hold starts the
+        # body: before the link, but for a <body> tag, that ended it early.
+        implicit = find_ci(page, "</head>") < 0 and 0 <= end <= at
+        if implicit and not 0 <= find_ci(page, "<body") < at:
+            return HEAD_ENDED
         return HEAD_OUTSIDE
     if (
         page.count("<", 0, at) == page.count(">", 0, at)

@@ -1891,6 +1891,15 @@ SITE_HEAD_MISPLACED = {
         _ENDED_EARLY,
         True,
     ),
+    # HTML lets a page leave <head> and </head> out: told to call it
+    # "inside <head>", an author had no <head> to call it in.
+    "after a skip link, without head tags": (
+        '<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>t</title>'
+        '<a href="#main">Skip</a>{{ flattr_site_head() }}<main id="main">'
+        "{% block content %}{% endblock %}</main></html>",
+        _ENDED_EARLY,
+        True,
+    ),
     "in a comment": (
         simple_base(head="<!-- {{ flattr_site_head() }} -->"),
         _HIDDEN,
