@@ -681,6 +681,9 @@ def _not_a_username(text: str, expected: str) -> IdentifierError:
         )
     if _PERSON_NAME.fullmatch(text):
         return _refused(text, _person_name(expected))
+    if expected == PARTNER_FORMS:
+        # verify's --identity: a username would be refused too.
+        return _refused(text, f"is not an owner identifier: expected {expected}")
     return _refused(
         text,
         "is not a valid Flattr username (letters, digits, '_', '-' and '.', "
@@ -823,6 +826,14 @@ def _web_address_refused(text: str, expected: str) -> IdentifierError | None:
     """The error for a web address given as an owner (a Flattr profile's
     names the username to write), or None when ``text`` is none."""
     profile = _FLATTR_PROFILE.fullmatch(text)
+    if profile is not None and expected == PARTNER_FORMS:
+        # Where only an owner identifier is taken (verify's --identity), the
+        # username the address holds would be refused in turn.
+        return _refused(
+            text,
+            "is a Flattr profile's address, and a Flattr user needs no "
+            f"verifying: expected an owner identifier ({expected})",
+        )
     if profile is not None:
         alone = "is a Flattr profile's address: write the username alone"
         return IdentifierError(f"{text!r} {alone}: {profile[1]}", alone)

@@ -3714,6 +3714,32 @@ def test_a_store_of_schema_version_1_keeps_its_verifications(stub, capsys, tmp_p
     assert pending_owners_of(capsys, store) == {"partner:ns:2"}
 
 
+@pytest.mark.parametrize(
+    ("identity", "said"),
+    [
+        # Each advised "write the username alone: bob", or named a
+        # username's rule: --identity refuses a username in turn.
+        (
+            "flattr.com/bob",
+            "is a Flattr profile's address, and a Flattr user needs no "
+            "verifying: expected an owner identifier (twitter:user:id:NUMBER, "
+            "email:ADDRESS, email:MD5HEX or partner:NAMESPACE:ID)",
+        ),
+        (
+            "bob!",
+            "is not an owner identifier: expected twitter:user:id:NUMBER, "
+            "email:ADDRESS, email:MD5HEX or partner:NAMESPACE:ID",
+        ),
+    ],
+)
+def test_an_identity_is_advised_only_forms_it_takes(capsys, identity, said):
+    status, _, err = run(capsys, "--identity", identity, "--dry-run")
+    assert status == 2
+    assert (
+        err.splitlines()[0] == f"pelican-flattr: verify: --identity {identity!r} {said}"
+    )
+
+
 def test_a_batch_that_sends_nothing_leaves_a_schema_1_store_as_it_is(
     stub, capsys, tmp_path
 ):
