@@ -121,6 +121,10 @@ class UrlChange:
     # two translations' URLs, DEFAULT_LANG changed): it has that one's
     # flattrs, as that one's change says.
     took_from: str | None = None
+    # new_url is the source's own thing URL of before, which
+    # FLATTR_ACCEPT_URL_CHANGES released: its thing kept its flattrs, the
+    # source takes them back (a change accepted, then undone).
+    takes_back: bool = False
 
     def _restore(self) -> tuple[str, str] | None:
         """For a source still there, why it has no thing where only the
@@ -526,12 +530,19 @@ class UrlChange:
                 f"{self.source}: gone from this build, so its thing "
                 f"{self.old_url} is orphaned (its flattrs stay with that URL)"
             )
-        new = (
-            "the new URL starts with none"
-            if self.took_from is None
-            else f"the new URL was {self.took_from}'s, whose flattrs it keeps "
-            f"(as said of {self.took_from})"
-        )
+        if self.takes_back:
+            new = (
+                "the new URL is its thing URL of before, which "
+                "FLATTR_ACCEPT_URL_CHANGES released: it takes that thing's "
+                "flattrs back"
+            )
+        elif self.took_from is None:
+            new = "the new URL starts with none"
+        else:
+            new = (
+                f"the new URL was {self.took_from}'s, whose flattrs it keeps "
+                f"(as said of {self.took_from})"
+            )
         return (
             f"{self.source}: thing URL changed from {self.old_url} to "
             # No "." right after the new URL: a reader (and a terminal's link)

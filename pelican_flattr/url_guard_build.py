@@ -163,7 +163,12 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         build.current.guard.released_by_guard = _owners_by_source(
             noted.idle + noted.reused
         )
-    changes = _url_changes(urls, changed, noted.reused, old_sources)
+    changes = [
+        replace(change, takes_back=True)
+        if (change.source, change.new_url) in noted.taken_back
+        else change
+        for change in _url_changes(urls, changed, noted.reused, old_sources)
+    ]
     unresolved = _unresolved(settings, changes)
     _warn_about_handovers(settings, changes, noted.said_before)
     if build.outer_builds:
@@ -665,6 +670,9 @@ class _NotedWhileRead:
     # The URLs whose reuse under another owner an earlier build said: their
     # taker waits at them (``waits``) until accepted.
     said_before: set[tuple[str, str]] = field(default_factory=set)
+    # (source, URL) of the released entries whose owner's thing has the URL
+    # again: a change accepted, then undone, which takes its flattrs back.
+    taken_back: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _keep_to_compare(
@@ -692,7 +700,9 @@ def _keep_to_compare(
             noted.idle.append(entry)
         elif isinstance(old_owner, str) and old_owner and owner != old_owner:
             noted.reused.append(entry)
-        # Else the URL is its owner's thing's again: its entry replaces it.
+        else:
+            # The URL is its owner's thing's again: its entry replaces it.
+            noted.taken_back.add((entry["source"], url))
         return False
     if entry["source"] in urls.guarded_inside and _handed_over(urls, entry):
         noted.handed.append(released_entry(entry))

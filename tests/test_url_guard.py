@@ -1374,6 +1374,33 @@ def test_removed_article_warns_and_can_be_accepted(tmp_path, flattr_log):
     assert guard_lines(flattr_log) == []
 
 
+def test_a_change_accepted_then_undone_is_said_to_take_its_flattrs_back(
+    tmp_path, flattr_log
+):
+    # A slug changed and accepted, the accept entry removed, then the slug
+    # put back: the warning said "the new URL starts with none", of the
+    # article's own earlier thing, whose flattrs it has again.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    new = f"{SITEURL}/second-slug.html"
+    build(
+        tmp_path,
+        two_articles(slug="second-slug"),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_ACCEPT_URL_CHANGES=[OLD],
+    )
+    build(tmp_path, two_articles(slug="second-slug"), FLATTR_AUTHORS=AUTHORS)
+    flattr_log.clear()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert (
+        f"a.md: thing URL changed from {new} to {OLD}: the flattrs given to the "
+        "old URL stay with the old URL, and the new URL is its thing URL of "
+        "before, which FLATTR_ACCEPT_URL_CHANGES released: it takes that "
+        "thing's flattrs back"
+    ) in line
+    assert "starts with none" not in line
+
+
 @pytest.mark.parametrize("written", [f"{OLD} ", f"  {OLD}\n", f"\t{OLD}"])
 def test_an_accepted_url_with_whitespace_around_it_is_accepted(
     tmp_path, flattr_log, written
