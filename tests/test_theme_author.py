@@ -1766,15 +1766,23 @@ def test_flattr_site_head_in_base_html_leaves_a_things_head_to_injection(
     output = site(
         articles(), THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings()
     )
+    each_page_has_its_own_payment_link(
+        output, ["index.html", "author/bob.html", "pages/about-us.html"]
+    )
+    assert [r.getMessage() for r in flattr_log.records] == []
+    assert audit_command(["audit", str(output)]) == 0
+
+
+def each_page_has_its_own_payment_link(output, no_things) -> None:
+    """Assert that each of the pages ``no_things`` holds the site's payment
+    link alone, and each thing's page its own link alone."""
     site_link = feeds_site_link(output)
-    for name in ("index.html", "author/bob.html", "pages/about-us.html"):
+    for name in no_things:
         hrefs = [link["href"] for link in payment_links(page(output / name))]
         assert hrefs == [site_link], name
     for thing in manifest_things(output).values():
         hrefs = [link["href"] for link in payment_links(page(output / thing["page"]))]
-        assert hrefs == [thing["auto_submit_url"]]
-    assert [r.getMessage() for r in flattr_log.records] == []
-    assert audit_command(["audit", str(output)]) == 0
+        assert hrefs == [thing["auto_submit_url"]], thing["page"]
 
 
 def test_flattr_site_head_in_an_include_without_context_is_right_on_every_page(
@@ -1802,15 +1810,10 @@ def test_flattr_site_head_in_an_include_without_context_is_right_on_every_page(
         FLATTR_PAGES=True,
         **site_thing_settings(),
     )
-    site_link = feeds_site_link(output)
-    for name in ("index.html", "author/bob.html", "pages/no-thing.html"):
-        hrefs = [link["href"] for link in payment_links(page(output / name))]
-        assert hrefs == [site_link], name
-    things = manifest_things(output)
-    assert "pages/about.md" in things
-    for thing in things.values():
-        hrefs = [link["href"] for link in payment_links(page(output / thing["page"]))]
-        assert hrefs == [thing["auto_submit_url"]], thing["page"]
+    assert "pages/about.md" in manifest_things(output)
+    each_page_has_its_own_payment_link(
+        output, ["index.html", "author/bob.html", "pages/no-thing.html"]
+    )
     assert [r.getMessage() for r in flattr_log.records] == []
     assert audit_command(["audit", str(output)]) == 0
 
