@@ -30,6 +30,7 @@ from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import (
     CACHE_FOLDER,
     EARLY_BASELINE_NAME,
+    EARLY_BASELINE_SETTING,
     FlattrSettings,
     listed_old_hosts,
 )
@@ -403,6 +404,23 @@ def _compares_without_baseline(language: str | None) -> str:
     )
 
 
+def _early_baseline(path: Path) -> Path | None:
+    """The copy of the last manifest an early version's guard kept, if it is
+    there: at ``FLATTR_PREVIOUS_MANIFEST`` when the settings still name it
+    (read as written, as those versions did), else beside the baseline at
+    ``path``, where they kept it by default."""
+    named = build.current.pelican.settings.get(EARLY_BASELINE_SETTING)
+    if isinstance(named, (str, os.PathLike)) and str(named).strip():
+        early = Path(named)
+        try:
+            if early.is_file():
+                return early
+        except (OSError, ValueError):  # a NUL in the value; the settings say it
+            pass
+    early = path.with_name(EARLY_BASELINE_NAME)
+    return early if early.is_file() else None
+
+
 def _say_baseline_started(settings: FlattrSettings, language: str | None) -> None:
     """Say that there was no baseline to compare with, and that this build
     started one: a warning for a strict build, or where the settings
@@ -413,8 +431,8 @@ def _say_baseline_started(settings: FlattrSettings, language: str | None) -> Non
     if beside is not None:
         logger.warning("pelican-flattr: %s", beside)
         return
-    early = path.with_name(EARLY_BASELINE_NAME)
-    if early.is_file():
+    early = _early_baseline(path)
+    if early is not None:
         # An early version's guard kept its history there: the URL changes
         # it still warned of would go unsaid from now on.
         shown = redact_addresses(str(early))

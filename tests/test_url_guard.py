@@ -120,8 +120,9 @@ def test_first_build_has_nothing_to_compare(tmp_path, flattr_log, strict):
     assert not [r for r in flattr_log.records if "no URL baseline" in r.getMessage()]
 
 
+@pytest.mark.parametrize("kept_at", ["beside the baseline", "its own path"])
 def test_an_early_versions_guard_history_is_named_with_the_diff_that_reads_it(
-    tmp_path, flattr_log, capsys
+    tmp_path, flattr_log, capsys, kept_at
 ):
     # The first versions kept a copy of the last manifest as
     # CACHE_PATH/pelican-flattr/previous-manifest.json, set by
@@ -131,7 +132,11 @@ def test_an_early_versions_guard_history_is_named_with_the_diff_that_reads_it(
     tmp_path = tmp_path / "my site"  # the command given is quoted
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     baseline = tmp_path.joinpath(*BASELINE)
-    early = baseline.with_name("previous-manifest.json")
+    if kept_at == "beside the baseline":
+        early = baseline.with_name("previous-manifest.json")
+    else:  # FLATTR_PREVIOUS_MANIFEST pointed elsewhere, as the setting allowed
+        early = tmp_path / "kept" / "last manifest.json"
+        early.parent.mkdir()
     manifest = tmp_path / "output" / "flattr-manifest.json"
     shutil.copy(manifest, early)
     baseline.unlink()
