@@ -31,8 +31,8 @@ RELATIVE_URLS = True
 THEME = str(HERE.parent / "theme")
 PATH = str(HERE / "content")
 OUTPUT_PATH = str(HERE / "output")  # the Makefile passes the same with -o
-# Pelican's cache folder; pelican-flattr keeps the previous build's manifest
-# here for its URL guard, out of reach of DELETE_OUTPUT_DIRECTORY.
+# Pelican's cache folder; pelican-flattr keeps its URL guard's baseline here
+# (pelican-flattr/url-baseline.json), out of reach of DELETE_OUTPUT_DIRECTORY.
 CACHE_PATH = str(HERE / "cache")
 STATIC_PATHS = ["images"]  # copied as is; holds the Og_image of one article
 
