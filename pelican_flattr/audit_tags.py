@@ -62,6 +62,8 @@ _FETCHING_RELS = frozenset(
     | {"modulepreload", "stylesheet", "icon"}
 )
 
+_HTML_SPACES = re.compile(f"[{SPACE}]+")
+
 # The elements of a page the audit reads the attributes of.
 _ELEMENTS = frozenset({"a", "link", "meta", *_FETCHING})
 
@@ -247,7 +249,11 @@ def scan_page(data: bytes) -> PageTags:
                 tags.flattr_requests.append(
                     f"<link rel={rel!r} href={attributes['href']!r}>"
                 )
-        elif attributes.get("property", "").startswith(("og:", "article:")):
+        elif name == "meta" and attributes.get("property", "").startswith(
+            ("og:", "article:")
+        ):
+            # Crawlers read Open Graph from <meta> alone: an <img> with a
+            # property (RDFa) is none of it.
             tags.open_graph.setdefault(attributes["property"], []).append(
                 attributes.get("content", "")
             )
@@ -290,9 +296,11 @@ def _note_requests(
         value = attributes.get(attribute)
         if value is None:
             continue
-        # A srcset lists candidates, each a URL and its size, by commas.
+        # A srcset lists candidates, each a URL and its size, by commas;
+        # split at HTML's whitespace only, as a browser does (str.split()
+        # would also split at a no-break space).
         urls = (
-            [c.split()[0] for c in value.split(",") if c.strip(SPACE)]
+            [_HTML_SPACES.split(c.strip(SPACE), 1)[0] for c in value.split(",")]
             if attribute == "srcset"
             else [value]
         )

@@ -2011,6 +2011,26 @@ def test_open_graph_off_passes_and_is_recorded(site, capsys):
     )
 
 
+@pytest.mark.parametrize("element", ["img", "iframe", "video"])
+def test_an_element_other_than_meta_with_an_og_property_is_no_open_graph_tag(
+    site, capsys, element
+):
+    # RDFa lets any element carry property="og:title"; crawlers read Open
+    # Graph from <meta> alone. Read with the images the audit now reads for
+    # requests to Flattr, such an <img> made a page "have 2 og:title tags".
+    body = (
+        f'<{element} property="og:title" content="" src="/logo.png" '
+        f'title="A logo"></{element}>\n\nA first paragraph of this piece.'
+    )
+    files = {
+        "a.md": article("First article", "Alice", body=body),
+        "b.md": article("Second article", "Carol", slug="second-article"),
+    }
+    output, status, report = build_and_audit(site, capsys, files)
+    assert 'property="og:title"' in (output / "first-article.html").read_text()
+    assert (status, report["problems"]) == (0, [])
+
+
 def test_feeds_off_passes_and_is_recorded(site, capsys):
     output, status, report = build_and_audit(site, capsys, FLATTR_FEEDS=False)
     assert report["problems"] == [] and status == 0
@@ -5641,6 +5661,9 @@ FLATTR_REQUESTS = {
     'alt="Flattr"></a>',
     "srcset": '<picture><source srcset="/b.webp 1x, '
     '//button.flattr.com/b.png 2x"><img src="/b.png" alt=""></picture>',
+    # A candidate that is a no-break space alone is no whitespace to HTML.
+    "srcset-nbsp": '<img alt="Flattr" srcset="https://button.flattr.com/b.png 1x, '
+    '&nbsp;">',
     "preconnect": '<link rel="preconnect" href="https://api.flattr.com">',
     "icon": '<link rel="shortcut icon" href="https://flattr.com/favicon.ico">',
     "iframe": '<iframe src="https://button.flattr.com/view/" title="f"></iframe>',
