@@ -16,22 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .feeds import as_feed_writes
-from .identifiers import (
-    redact_encoded_addresses,
-    redact_encoded_references,
-    redact_referenced_addresses,
-)
-
-
-def redact(text: str) -> str:
-    """``text`` as a report shows it: every address hidden, plain,
-    percent-encoded or as a character reference, its characters escaped
-    or not (``carol%26%2364%3Bexample.org``, ``carol&#64;example.org``), as
-    a page's URL may spell one."""
-    return redact_referenced_addresses(
-        redact_encoded_references(redact_encoded_addresses(text))
-    )
-
+from .identifiers import redact_every_address as redact
 
 # The kind of each problem the audit reports: a short code, stable across
 # versions, by which a script (``--json``) or a reader of the summary groups

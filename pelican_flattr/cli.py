@@ -97,7 +97,7 @@ class _Parser(argparse.ArgumentParser):
         """The unrecognized ``words`` as a usage error shows them, each
         that may be a token as "[hidden]"; and the note that says how many
         are hidden and why, and what may have split a path."""
-        from .identifiers import redact_addresses
+        from .identifiers import redact_every_address
 
         shown = [_extra_shown(word, self.hidden) for word in words]
         note = ""
@@ -128,7 +128,9 @@ class _Parser(argparse.ArgumentParser):
             and not any(word.startswith(tuple(_DASHES)) for word in words)
         ):
             note += "; quote a path that holds spaces"
-        return redact_addresses(" ".join(shown)), note
+        # An address percent-encoded or as a character reference too: a
+        # --json report's reader may show the text in a page.
+        return redact_every_address(" ".join(shown)), note
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         # argparse drops an error writing --help, and the command would end

@@ -413,6 +413,16 @@ def redact_referenced_addresses(text: str) -> str:
     )
 
 
+def redact_every_address(text: str) -> str:
+    """``text`` with every address hidden, plain, percent-encoded or as a
+    character reference, its characters escaped or not
+    (``carol%26%2364%3Bexample.org``, ``carol&#64;example.org``): for what
+    repeats a page's URL or a word typed on a command line."""
+    return redact_referenced_addresses(
+        redact_encoded_references(redact_encoded_addresses(text))
+    )
+
+
 def redact_around(
     text: str,
     sign: re.Pattern[str],

@@ -960,11 +960,19 @@ BEARER_WITH_SLASHES = "Zx81Qm4Lp0Rt7Vb/Kc2Nw9Hy5Tg3Js6.Fd1Ae8Uo"
             ["audit", "out", "tests/test_cli.py"],
             "unrecognized arguments: tests/test_cli.py; quote a path that holds spaces",
         ),
-        # Shown, but never an address.
-        (
-            ["audit", "out", "bob@example.org"],
-            "unrecognized arguments: [address]; quote a path that holds spaces",
-        ),
+        # Shown, but never an address, however it is written.
+        *[
+            (
+                ["audit", "out", spelt],
+                "unrecognized arguments: [address]; quote a path that holds spaces",
+            )
+            for spelt in (
+                "bob@example.org",
+                "bob%40example.org",
+                "bob%2540example.org",
+                "bob&#x40;example.org",
+            )
+        ],
     ],
 )
 def test_an_extra_argument_that_cannot_be_a_token_is_shown(
@@ -977,7 +985,7 @@ def test_an_extra_argument_that_cannot_be_a_token_is_shown(
     err = capsys.readouterr().err
     (line,) = [line for line in err.splitlines() if "error:" in line]
     assert line.endswith(f"error: {says}"), line
-    assert SECRET not in err and "bob@" not in err
+    assert SECRET not in err and "bob" not in err
     assert BEARER_WITH_SLASHES not in err
 
 
