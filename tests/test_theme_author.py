@@ -3,6 +3,9 @@ themes, and the helpers called the wrong way."""
 
 import json
 import logging
+import re
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -1834,10 +1837,13 @@ def test_an_article_that_spells_a_helpers_mark_takes_nothing_for_it(
         },
     )
     files = articles()
+    # The fixed marks of before, and marks with a key of another process.
+    other_key = "0123456789ab"
     files["a0.md"] = files["a0.md"].replace(
         "A first paragraph",
-        "<!--pelican-flattr:site-head--><!--pelican-flattr:load.js--> A first "
-        "paragraph",
+        "<!--pelican-flattr:site-head--><!--pelican-flattr:load.js-->"
+        f"<!--pelican-flattr:site-head:{other_key}-->"
+        f"<!--pelican-flattr:load.js:{other_key}--> A first paragraph",
     )
     output = site(files, THEME_TEMPLATES_OVERRIDES=overrides, **site_thing_settings())
     site_link = feeds_site_link(output)
@@ -1845,6 +1851,27 @@ def test_an_article_that_spells_a_helpers_mark_takes_nothing_for_it(
     assert [link["href"] for link in payment_links(index)] == [site_link]
     assert loaders(index) == []
     assert [r.getMessage() for r in flattr_log.records] == []
+
+
+def test_the_helpers_marks_are_new_in_each_process():
+    # The key is what keeps an article from spelling a mark out: a key
+    # fixed in the code would be one any author could read and copy.
+    show = (
+        "from pelican_flattr import markup; "
+        "print(markup.SITE_HEAD_PLACE, markup.LOADER_PLACE)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", show], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    keys = [
+        {re.fullmatch(r"<!--pelican-flattr:[a-z.-]+:(\w+)-->", mark)[1] for mark in run}
+        for run in runs
+    ]
+    assert all(len(key) == 1 and len(next(iter(key))) >= 12 for key in keys), keys
+    assert keys[0] != keys[1]
 
 
 # What a browser reads first: the site's link and a long description before
