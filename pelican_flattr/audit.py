@@ -785,8 +785,18 @@ def _is_database_journal(name: str, path: Path) -> bool:
 
 def _store_named(name: str, stores: Collection[str]) -> str:
     """What the store that the file ``name`` is (or copies) was named by:
-    FLATTR_STORE, or no setting (the commands' default)."""
-    if any(name.startswith(store) for store in stores):
+    FLATTR_STORE, or no setting (the commands' default): the one whose
+    name it holds the longest, as it is, with its WAL's ends or as a copy's
+    (FLATTR_STORE ``flattr`` does not name ``flattr-store.sqlite3``)."""
+    named_by = max(
+        (
+            (len(store), store in stores)
+            for store in {DEFAULT_STORE, *stores}
+            if name == store or _named_as_copy(name, [store])
+        ),
+        default=(0, False),
+    )
+    if named_by[1]:
         return "FLATTR_STORE"
     return f"{DEFAULT_STORE}, the commands' store without FLATTR_STORE or --store"
 
