@@ -30,7 +30,7 @@ from .author_keys import (
 )
 from .feeds import feed_key
 from .generator_contents import PAGE_LISTS, contents, published
-from .manifest import MISSING, file_problem
+from .manifest import MISSING, file_in_the_way, file_problem
 from .privacy import (
     fields_that_may_hold_addresses,
     hide_owner_addresses,
@@ -1564,6 +1564,10 @@ def _sources(found: list[tuple[str, bool]]) -> str:
 def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
     path = settings.store_path
     problem = MISSING if path is None else file_problem(path)
+    if problem is MISSING and path is not None:
+        in_the_way = file_in_the_way(path)
+        if in_the_way is not None:
+            problem = f"cannot exist: {in_the_way} is a file, not a folder"
     if problem is not None:
         # A relative path is taken from the folder pelican runs in: say which.
         where = "" if path is None or path.is_absolute() else f" (in {os.getcwd()})"

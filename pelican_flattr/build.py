@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 from pelican.contents import Article, Page
@@ -44,6 +44,7 @@ from .settings import (
     backslash_warnings,
     baseline_path_setting,
     has_plugin,
+    kept_files_about_to_be_deleted,
     manifest_path_setting,
     read_settings,
     shown_author,
@@ -553,6 +554,7 @@ def start_build(pelican: Any) -> None:
         current.strict = False
         return
     current.active = True
+    _keep_what_no_build_makes_again(pelican)
     _note_pelican_settings(current, pelican.settings)
     subsites = i18n_subsites(pelican)
     current.other_sites = _other_sites(pelican, subsites)
@@ -565,6 +567,23 @@ def start_build(pelican: Any) -> None:
         _warn_about_a_second_open_graph(pelican)
     if flattr_settings is None and any(said):
         _say_no_buttons(pelican, subsites)
+
+
+def _keep_what_no_build_makes_again(pelican: Any) -> None:
+    """Stop the build before Pelican's ``DELETE_OUTPUT_DIRECTORY`` deletes
+    a file the plugin keeps across builds (get_generators comes just before
+    it), strict or not: a strict build's failure comes too late for them."""
+    reasons = kept_files_about_to_be_deleted(pelican.settings)
+    if not reasons:
+        return
+    for reason in reasons:
+        logger.error("pelican-flattr: %s", reason)
+    failed = (
+        "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted "
+        f"{'files' if len(reasons) > 1 else 'a file'} that no build makes again"
+    )
+    logger.critical("%s", failed)
+    _end_build(failed, _pelican_autoreload()[1])
 
 
 def run_is_idle() -> bool:
@@ -1539,10 +1558,15 @@ def fail_if_strict() -> None:
             f"pelican-flattr: build failed: {count} problem"
             f"{'s' if count > 1 else ''} (FLATTR_STRICT)"
         )
-        if stop_queue is not None:
-            # With --listen, Pelican's own process waits on this queue for a
-            # reason to stop its server: the SystemExit below ends only this
-            # process, and the server went on serving the failed output while
-            # nothing rebuilt it, and said nothing.
-            stop_queue.put(failed)
-        raise FlattrBuildError(failed)
+        _end_build(failed, stop_queue)
+
+
+def _end_build(failed: str, stop_queue: Any) -> NoReturn:
+    """End the build with ``failed`` as its last word (exit status 1)."""
+    if stop_queue is not None:
+        # With --listen, Pelican's own process waits on this queue for a
+        # reason to stop its server: the SystemExit below ends only this
+        # process, and the server went on serving the failed output while
+        # nothing rebuilt it, and said nothing.
+        stop_queue.put(failed)
+    raise FlattrBuildError(failed)

@@ -362,6 +362,18 @@ def file_problem(path: str | os.PathLike[str]) -> str | None:
     return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a file"
 
 
+def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:
+    """The file that stands where a folder of ``path`` should be, which
+    keeps anything from being there; None when there is none."""
+    for folder in Path(path).parents:
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError:
+            continue  # not there, or not to be examined: its own message's
+        return None if stat.S_ISDIR(mode) else folder
+    return None
+
+
 # How much of an existing file is read to tell what it is: a manifest's
 # header (schema_version and the few fields sorted before it) opens the
 # file, however many things follow it; so does a URL baseline's.
@@ -463,7 +475,8 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
     """Replace ``path`` (a Path or str) with ``text`` (a string or chunks of
     one) so that no reader sees a partial file.
 
-    The file gets the mode a file written in place would have: the one it
+    A link at ``path`` is kept, and the file it points at replaced. The
+    file gets the mode a file written in place would have: the one it
     has (an operator may have set it), or for a new one what the umask
     leaves of 0666, as Pelican's pages get. A temporary file that a killed
     build left beside it is removed: it would be published with the site.
@@ -471,6 +484,11 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
     made there.
     """
     path = Path(path)
+    if path.is_symlink():
+        # A link the operator made (to a folder a CI keeps, say) stays one:
+        # the file it names is replaced, or made where a dangling one points.
+        # Replacing the link left the kept file behind, never written again.
+        path = Path(os.path.realpath(path))
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)

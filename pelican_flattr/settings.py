@@ -1717,6 +1717,75 @@ def store_published_with_site(settings: Mapping[str, Any], store: Path) -> str |
     )
 
 
+def _deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
+    """The name, in the output folder, of what holds ``path`` when Pelican's
+    ``DELETE_OUTPUT_DIRECTORY`` deletes it before each build (it lies in
+    ``OUTPUT_PATH``, under no name of ``OUTPUT_RETENTION``); else None."""
+    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+        return None
+    below = _path_below(str(settings.get("OUTPUT_PATH") or "output"), path)
+    if below is None or below == os.curdir:
+        return None
+    top = below.split(os.sep)[0]
+    retention = settings.get("OUTPUT_RETENTION")
+    if isinstance(retention, (list, tuple, set, frozenset)) and top in retention:
+        return None
+    return top
+
+
+def kept_files_about_to_be_deleted(settings: Mapping[str, Any]) -> list[str]:
+    """Why the build must stop before Pelican empties the output folder: for
+    each file the plugin keeps across builds that is there now and that
+    ``DELETE_OUTPUT_DIRECTORY`` is about to delete (the URL guard's
+    baseline, the store), what would be lost and what to do.
+
+    Said as an error of the settings too, which a strict build fails on,
+    but only after Pelican has deleted them: the store's claim URLs and the
+    guard's history of thing URLs are not made again by any build.
+    """
+    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+        return []
+    unused: list[str] = []  # their problems are the settings' check's to say
+    reasons = []
+    if settings.get("FLATTR_URL_GUARD", True) is not False:
+        baseline = _baseline_path(settings, unused)
+        top = _file_deleted_with_output(settings, baseline)
+        if top is not None:
+            reasons.append(
+                f"the URL guard's baseline {redact_addresses(str(baseline))} "
+                f"{_EMPTIED_NOW}: it holds the thing URLs each build is compared "
+                f"with, which no build makes again. {_STOPPED}: move it out of the "
+                f"output and point FLATTR_URL_BASELINE at it, or name {top!r} in "
+                "OUTPUT_RETENTION"
+            )
+    store = path_setting(settings, "FLATTR_STORE", unused)
+    if store and _file_deleted_with_output(settings, Path(store)) is not None:
+        reasons.append(
+            f"the store {redact_addresses(str(store))} {_EMPTIED_NOW}: it holds "
+            "the web hooks' records (who flattred what, each owner's claim URL), "
+            f"which no build makes again. {_STOPPED}: move it, with its -wal "
+            "and -shm files, out of the output and the content folder, and "
+            "point FLATTR_STORE at it (in the output, it is published with the "
+            "site)"
+        )
+    return reasons
+
+
+_EMPTIED_NOW = (
+    "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, before this build"
+)
+_STOPPED = "The build stops before Pelican deletes anything"
+
+
+def _file_deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
+    """``_deleted_with_output`` of ``path``, when a file is there."""
+    try:
+        there = path.is_file()
+    except (OSError, ValueError):  # a NUL in it: the settings' check says so
+        return None
+    return _deleted_with_output(settings, path) if there else None
+
+
 def baseline_deleted_with_output(
     settings: Mapping[str, Any], baseline: Path
 ) -> str | None:
@@ -1727,14 +1796,8 @@ def baseline_deleted_with_output(
     Every build would then find no baseline and start one, which says so
     only in an INFO line: a changed URL would strand its flattrs unseen.
     """
-    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
-        return None
-    below = _path_below(str(settings.get("OUTPUT_PATH") or "output"), baseline)
-    if below is None or below == os.curdir:
-        return None
-    top = below.split(os.sep)[0]
-    retention = settings.get("OUTPUT_RETENTION")
-    if isinstance(retention, (list, tuple, set, frozenset)) and top in retention:
+    top = _deleted_with_output(settings, baseline)
+    if top is None:
         return None
     named = (
         "FLATTR_URL_BASELINE"

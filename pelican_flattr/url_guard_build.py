@@ -13,6 +13,7 @@ which ``pelican-flattr diff`` shares, and the baseline's file in
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
@@ -1229,6 +1230,12 @@ def _write_next_baseline(
                 f": fix the permissions of {where}, so that {_build_user()} may "
                 "write there, or point FLATTR_URL_BASELINE at a file in a "
                 "folder that user may write in"
+            )
+        elif error.errno == errno.EROFS:
+            # A CI's cache restored read-only, or a read-only mount.
+            fix = (
+                ": point FLATTR_URL_BASELINE at a file on a file system the "
+                "build may write to, which the next build finds again"
             )
         _give_up(
             f"FLATTR_URL_BASELINE: cannot keep the URL guard's baseline {path}: "

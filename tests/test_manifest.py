@@ -1237,14 +1237,21 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
         assert os.umask(umask) == umask
         os.chmod(target, 0o640)  # an operator's own mode stays
         write_atomically(target, "two\n")
-        # A link has no mode of its own (0777): the file that replaces it
-        # gets the umask's, never a world-writable one.
+        # Through a link, the file it names is written, and keeps its mode.
         link.symlink_to(target)
         write_atomically(link, "three\n")
+        # A new file a dangling link names gets the umask's, never the
+        # link's own 0777.
+        dangling = tmp_path / "dangling.json"
+        dangling.symlink_to(tmp_path / "kept" / "new.json")
+        write_atomically(dangling, "four\n")
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o640
-    assert link.lstat().st_mode & 0o777 == 0o666 & ~umask
+    assert link.is_symlink() and target.read_text() == "three\n"
+    made = tmp_path / "kept" / "new.json"
+    assert dangling.is_symlink() and made.read_text() == "four\n"
+    assert made.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):

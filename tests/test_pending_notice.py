@@ -111,6 +111,20 @@ def test_missing_store_is_a_warning_not_a_failure(tmp_path, flattr_log):
     assert any("does not exist" in r.getMessage() for r in flattr_log.records)
 
 
+def test_a_store_behind_a_file_says_the_file_is_in_the_way(tmp_path, flattr_log):
+    # "does not exist (yet)" sent the operator looking for a store that no
+    # command could ever make there.
+    (tmp_path / "private").write_text("notes")
+    store = tmp_path / "private" / "hooks" / "flattr.db"
+    build_sample_site(tmp_path / "site", FLATTR_STORE=str(store))
+    assert [
+        r.getMessage() for r in flattr_log.records if "flattr.db" in r.getMessage()
+    ] == [
+        f"pelican-flattr: FLATTR_STORE {store} cannot exist: {tmp_path / 'private'} "
+        "is a file, not a folder; no pending flattr notices this build"
+    ]
+
+
 def test_a_missing_relative_store_names_the_folder_it_was_looked_for_in(
     tmp_path, flattr_log, monkeypatch
 ):
@@ -192,6 +206,36 @@ def test_a_store_the_site_would_publish_is_refused(tmp_path, flattr_log, where, 
     ]
     with pytest.raises(FlattrBuildError):
         build_sample_site(tmp_path, **settings)
+
+
+def test_the_output_deletion_never_takes_a_store_that_is_there(tmp_path, flattr_log):
+    # The store's error named it as published, and Pelican's
+    # DELETE_OUTPUT_DIRECTORY then deleted it, claim URLs and all, in the
+    # same build, strict or not.
+    output = tmp_path / "output"
+    store = output / "flattr-store.sqlite3"
+    output.mkdir()
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    kept = store.read_bytes()
+    with pytest.raises(FlattrBuildError):
+        build_sample_site(
+            tmp_path,
+            "pelicanconf.py",
+            OUTPUT_PATH=str(output),
+            DELETE_OUTPUT_DIRECTORY=True,
+            FLATTR_STORE=str(store),
+        )
+    assert store.read_bytes() == kept
+    assert sorted(path.name for path in output.iterdir()) == [store.name]
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: the store {store} lies in OUTPUT_PATH, which "
+        "DELETE_OUTPUT_DIRECTORY empties now, before this build: it holds the web "
+        "hooks' records (who flattred what, each owner's claim URL), which no build "
+        "makes again. The build stops before Pelican deletes anything: move it, "
+        "with its -wal and -shm files, out of the output and the content folder, "
+        "and point FLATTR_STORE at it (in the output, it is published with the site)"
+    ]
 
 
 # How the build's warning on a damaged store points at what mends it.

@@ -4075,6 +4075,74 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+def test_a_baseline_kept_through_a_link_stays_linked_and_guards(tmp_path, flattr_log):
+    # A CI restores a link to a folder it keeps: replaced by a file, the
+    # link's target was never written again, and the next job's restored
+    # link brought back an old baseline, with a change made since unsaid.
+    kept = tmp_path / "kept" / "baseline.json"
+    kept.parent.mkdir()
+    baseline = tmp_path / "cache" / "baseline.json"
+    baseline.parent.mkdir()
+    baseline.symlink_to(kept)  # dangling: the first build makes the file
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
+    build(tmp_path, two_articles(), **settings)
+    build(
+        tmp_path,
+        two_articles(slug="renamed"),
+        FLATTR_ACCEPT_URL_CHANGES=[f"{SITEURL}/first-slug.html"],
+        **settings,
+    )
+    assert baseline.is_symlink()
+    assert "renamed" in kept.read_text()
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="renamed-again"), **settings)
+    assert len(guard_lines(flattr_log)) == 1 and baseline.is_symlink()
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder on a read-only file system (a tmpfs mounted read-only): made
+    only by root, where mount may be run."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a read-only file system needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a file system here: {mounted.stderr!r}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_baseline_on_a_read_only_file_system_is_said_with_what_to_do(
+    tmp_path, flattr_log, read_only_folder
+):
+    # A CI's cache restored read-only: the reason alone, with no advice,
+    # where "Permission denied" says what to change.
+    baseline = read_only_folder / "url-baseline.json"
+    build(
+        tmp_path,
+        two_articles(),
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_URL_BASELINE=str(baseline),
+    )
+    assert said_with(flattr_log, "cannot keep") == [
+        (
+            "WARNING",
+            "pelican-flattr: FLATTR_URL_BASELINE: cannot keep the URL guard's "
+            f"baseline {baseline}: no file can be made in its folder "
+            f"{read_only_folder} (Read-only file system): point "
+            "FLATTR_URL_BASELINE at a file on a file system the build may write "
+            "to, which the next build finds again",
+        )
+    ]
+
+
 @pytest.mark.parametrize("strict", [False, True])
 @pytest.mark.parametrize("why", ["Input/output error", "Permission denied"])
 def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
@@ -4967,6 +5035,49 @@ def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
     build(tmp_path, two_articles(), **settings)
     build(tmp_path, two_articles(slug="renamed"), **settings)
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+    assert len(guard_lines(flattr_log)) == 1
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_the_output_deletion_never_takes_a_baseline_that_is_there(
+    tmp_path, flattr_log, monkeypatch, strict
+):
+    # Pelican empties the output after the plugin reads its settings: the
+    # error said the baseline would be lost, and Pelican deleted it in the
+    # same build, strict or not (the strict failure comes at the end).
+    monkeypatch.chdir(tmp_path)
+    settings = dict(
+        FLATTR_AUTHORS=AUTHORS, DELETE_OUTPUT_DIRECTORY=True, CACHE_PATH="output/cache"
+    )
+    output = build(tmp_path, two_articles(), **settings)
+    baseline = output / "cache" / "pelican-flattr" / "url-baseline.json"
+    kept = baseline.read_bytes()
+    pages = sorted(path.name for path in output.glob("*.html"))
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError) as stopped:
+        build(tmp_path, two_articles(slug="renamed"), FLATTR_STRICT=strict, **settings)
+    assert str(stopped.value) == (
+        "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted a "
+        "file that no build makes again"
+    )
+    # Nothing deleted, nothing written.
+    assert baseline.read_bytes() == kept
+    assert sorted(path.name for path in output.glob("*.html")) == pages
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        "pelican-flattr: the URL guard's baseline "
+        f"{baseline.relative_to(tmp_path)} lies in OUTPUT_PATH, "
+        "which DELETE_OUTPUT_DIRECTORY empties now, before this build: it holds "
+        "the thing URLs each build is compared with, which no build makes again. "
+        "The build stops before Pelican deletes anything: move it out of the "
+        "output and point FLATTR_URL_BASELINE at it, or name 'cache' in "
+        "OUTPUT_RETENTION"
+    ]
+    # Kept as advised, it guards the change the stopped build held.
+    flattr_log.clear()
+    build(
+        tmp_path, two_articles(slug="renamed"), OUTPUT_RETENTION=["cache"], **settings
+    )
     assert len(guard_lines(flattr_log)) == 1
 
 
