@@ -1723,7 +1723,10 @@ def _deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
     ``OUTPUT_PATH``, under no name of ``OUTPUT_RETENTION``); else None."""
     if not settings.get("DELETE_OUTPUT_DIRECTORY"):
         return None
-    below = _path_below(str(settings.get("OUTPUT_PATH") or "output"), path)
+    output = str(settings.get("OUTPUT_PATH") or "output")
+    if _path_below(output, str(settings.get("PATH") or os.curdir)) is not None:
+        return None  # Pelican never empties a folder that holds the content
+    below = _path_below(output, path)
     if below is None or below == os.curdir:
         return None
     top = below.split(os.sep)[0]

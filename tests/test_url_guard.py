@@ -5106,6 +5106,25 @@ def test_a_baseline_in_the_output_is_no_problem_kept_or_unused(
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
 
 
+def test_an_output_that_holds_the_content_is_never_emptied_so_keeps_its_baseline(
+    tmp_path, flattr_log, monkeypatch
+):
+    # Pelican leaves an output folder that holds PATH as it is, whatever
+    # DELETE_OUTPUT_DIRECTORY says: a baseline there is kept, and a build
+    # stopped for it would stop for nothing.
+    monkeypatch.chdir(tmp_path)
+    settings = dict(
+        FLATTR_AUTHORS=AUTHORS,
+        DELETE_OUTPUT_DIRECTORY=True,
+        OUTPUT_PATH=str(tmp_path),
+        FLATTR_URL_BASELINE="url-baseline.json",
+    )
+    build(tmp_path, two_articles(), **settings)
+    build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+    assert len(guard_lines(flattr_log)) == 1
+
+
 def test_a_baseline_of_another_version_is_set_aside_not_read(tmp_path, flattr_log):
     # A newer release's baseline may mean something else by the same keys:
     # read as this one's, its changes would be reported wrong, and the
