@@ -145,6 +145,12 @@ class UrlChange:
         """Why and fix, for a draft or a source without a page."""
         if self.unpublished == DRAFT:
             return "is a draft", "publish it"
+        if self.unpublished == FUTURE:
+            return (
+                "is dated in the future, which Pelican holds back as a draft "
+                "while WITH_FUTURE_DATES is False",
+                "give it back a date that has come, or set WITH_FUTURE_DATES = True",
+            )
         if self.unpublished == OWN_SAVE_AS:
             # Named when another fix follows: "remove it" would be unclear.
             alone = self.opted_out is None and not self.pages_off
@@ -566,6 +572,10 @@ _LONGEST_CODE = 8
 # 'Save_as:' is empty.
 DRAFT = "draft"
 OWN_SAVE_AS = "its 'Save_as:'"
+# ``UrlChange.unpublished`` of an article that Pelican made a draft for its
+# date, in the future while WITH_FUTURE_DATES is False: "publish it" (a
+# 'Status: published' line) would change nothing.
+FUTURE = "future"
 
 
 # What a slug written back in a 'Slug:' line may be: no "/" (another
@@ -678,7 +688,7 @@ def _with_unpublished(
     why = {}
     for source, content in contents_of(wanted):
         if getattr(content, "status", None) == "draft":
-            why[source] = DRAFT
+            why[source] = FUTURE if _held_back_for_its_date(content) else DRAFT
         elif not content.save_as:
             why[source] = _empty_save_as(content, source)
     return [
@@ -687,6 +697,15 @@ def _with_unpublished(
         else change
         for change in changes
     ]
+
+
+def _held_back_for_its_date(content: Any) -> bool:
+    """Whether Pelican made ``content`` a draft for its date alone: its
+    file says no 'Status: draft', and WITH_FUTURE_DATES is False (Pelican's
+    Article then makes one dated after now a draft)."""
+    settings = getattr(content, "settings", None) or {}
+    said = str(getattr(content, "metadata", {}).get("status", "")).strip().lower()
+    return settings.get("WITH_FUTURE_DATES", True) is False and said != "draft"
 
 
 def _empty_save_as(content: Any, source: str) -> str:
@@ -1108,7 +1127,7 @@ def shared_causes(
     file_slugs = [0, 0]
     for change in changes:
         counts[_kind(change)] += 1
-        if change.unpublished not in (None, DRAFT, OWN_SAVE_AS):
+        if change.unpublished not in (None, DRAFT, FUTURE, OWN_SAVE_AS):
             unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
         if change.new_url is not None:
             changed_urls.append(change.old_url)

@@ -2948,6 +2948,36 @@ def test_a_source_without_a_thing_is_not_called_gone(
     ), line
 
 
+@pytest.mark.parametrize("status", ["", "published"])
+def test_an_article_held_back_for_its_future_date_is_not_told_to_publish(
+    tmp_path, flattr_log, status
+):
+    # Pelican makes an article dated after now a draft while
+    # WITH_FUTURE_DATES is False: told "publish it", its author added
+    # 'Status: published', and Pelican made it a draft again.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    files = two_articles()
+    files["a.md"] = files["a.md"].replace("Date: 2024-03-01", "Date: 2099-03-01")
+    if status:
+        files["a.md"] = files["a.md"].replace("\n\n", f"\nStatus: {status}\n\n", 1)
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, WITH_FUTURE_DATES=False)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        "pelican-flattr: a.md: still in the content folder but without a thing "
+        f"in this build, so its thing {OLD} is orphaned (its flattrs stay with "
+        "that URL). Fix: a.md is dated in the future, which Pelican holds back "
+        "as a draft while WITH_FUTURE_DATES is False: give it back a date that "
+        "has come, or set WITH_FUTURE_DATES = True to give it its thing back"
+    ), line
+    # A draft the file says it is, dated in the future too, is a draft.
+    flattr_log.clear()
+    files = two_articles(status="draft")
+    files["a.md"] = files["a.md"].replace("Date: 2024-03-01", "Date: 2099-03-01")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, WITH_FUTURE_DATES=False)
+    (line,) = guard_lines(flattr_log)
+    assert "Fix: a.md is a draft: publish it" in line, line
+
+
 # Each source with its save_as emptied by a setting, and the setting its
 # fix must name: Pelican's for its kind, the LANG_ twin for a translation,
 # and an entry of EXTRA_PATH_METADATA (no 'Save_as:' line to remove).
