@@ -679,39 +679,57 @@ def _say_lost_urls(attaching: _Attaching) -> None:
     for url, losers in attaching.lost_urls.items():
         keeper = attaching.holders[url]
         kept = (keeper, keeper.flattr)
-        sources_by_why: dict[str, list[str]] = {}
+        lost_by_why: dict[str, list[tuple[Any, ContentThing]]] = {}
         for lost in losers:
             _, why = _shared_url_keeper(kept, lost, attaching.settings)
-            sources_by_why.setdefault(why, []).append(lost[1].source)
-        for why, sources in sources_by_why.items():
-            if len(sources) <= _SAID_ALONE or why == _OVERRIDES:
-                for source in sources:
-                    build.report(_lost_url_problem(kept[1], [source], why, attaching))
+            lost_by_why.setdefault(why, []).append(lost)
+        for why, lost_ones in lost_by_why.items():
+            if len(lost_ones) <= _SAID_ALONE or why == _OVERRIDES:
+                for lost in lost_ones:
+                    build.report(_lost_url_problem(kept, [lost], why, attaching))
             else:
-                build.report(
-                    _lost_url_problem(kept[1], sorted(sources), why, attaching)
-                )
+                ordered = sorted(lost_ones, key=lambda lost: lost[1].source)
+                build.report(_lost_url_problem(kept, ordered, why, attaching))
 
 
 def _lost_url_problem(
-    kept: ContentThing, sources: list[str], why: str, attaching: _Attaching
+    held: tuple[Any, ContentThing],
+    lost: list[tuple[Any, ContentThing]],
+    why: str,
+    attaching: _Attaching,
 ) -> str:
-    """What to say of the contents ``sources`` (one, or more than
-    ``_SAID_ALONE``), which have no thing, as the thing ``kept`` has their
-    thing URL, for reason ``why`` (see ``_shared_url_keeper``)."""
+    """What to say of the contents ``lost`` (one, or more than
+    ``_SAID_ALONE``, each with its thing), which have no thing, as the
+    thing of ``held`` has their thing URL, for reason ``why`` (see
+    ``_shared_url_keeper``)."""
+    kept = held[1]
     url = kept.url
+    sources = [content_thing.source for _, content_thing in lost]
     one = len(sources) == 1
     if one:
         named, none_gets = sources[0], f"{sources[0]} gets no Flattr button"
     else:
         named = listed(sources, _SAID_ALONE)
         none_gets = f"none of these {len(sources)} files gets a Flattr button"
+    # Where the pin of the lost ones is written, when a setting gives it
+    # (one entry of EXTRA_PATH_METADATA for them all): the files hold no
+    # line to change.
+    pinned_by = {
+        given_by_setting(content, PINNED_URL, content_thing.source)
+        for content, content_thing in lost
+    }
+    setting = next(iter(pinned_by)) if len(pinned_by) == 1 else None
+    pin = f"metadata '{PINNED_URL}'" + (f" (from {setting})" if setting else "")
     if why == _OWN_PAGE:
+        fix = (
+            f"pin a different {PINNED_URL}, or remove it"
+            if setting is None
+            else f"change or remove the {PINNED_URL} of {setting}"
+        )
         return (
-            f"{named}: metadata '{PINNED_URL}' pins {url}, the URL of "
-            f"{kept.source}'s own page, which keeps that thing; Flattr keeps one "
-            f"thing per URL, so {none_gets} (pin a different "
-            f"{PINNED_URL}, or remove it)"
+            f"{named}: {pin} pins {url}, the URL of {kept.source}'s own page, "
+            f"which keeps that thing; Flattr keeps one thing per URL, so "
+            f"{none_gets} ({fix})"
         )
     if why == _OVERRIDES:
         return _published_nowhere(named, kept.source, kept.page)
@@ -726,16 +744,22 @@ def _lost_url_problem(
             else f"give each of these another slug or URL, or a {PINNED_URL} of its own"
         )
     else:
-        what = (
-            f"metadata '{PINNED_URL}' pins {url}, which {kept.source} pins too "
-            f"and keeps ({why})"
-        )
+        what = f"{pin} pins {url}, which {kept.source} pins too and keeps ({why})"
         # Changing one of many leaves the others without a button.
-        fix = (
-            f"change the {PINNED_URL} of one of them"
-            if one
-            else f"give each of these a {PINNED_URL} of its own, or remove it"
-        )
+        if setting is not None and setting == given_by_setting(
+            held[0], PINNED_URL, kept.source
+        ):
+            # A folder's entry gives every file in it the one URL.
+            fix = (
+                f"take the {PINNED_URL} out of {setting}, which gives it to "
+                "every file it matches, and pin each file's own"
+            )
+        elif setting is not None:
+            fix = f"change the {PINNED_URL} of {setting}"
+        elif one:
+            fix = f"change the {PINNED_URL} of one of them"
+        else:
+            fix = f"give each of these a {PINNED_URL} of its own, or remove it"
     return f"{named}: {what}; Flattr keeps one thing per URL, so {none_gets} ({fix})"
 
 

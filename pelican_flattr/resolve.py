@@ -75,7 +75,7 @@ from .thing import (
     thing_title,
     url_safe,
 )
-from .wording import shown_value
+from .wording import field_line, shown_value
 
 # Metadata fields an author may set (settings.py names them all).
 OWNER = OWNER_METADATA
@@ -669,7 +669,9 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
     raise _FieldError(f"metadata '{name}' is {shown_value(value)}; write yes or no")
 
 
-def _owner_meant(metadata: Mapping[str, Any], settings: FlattrSettings) -> str:
+def _owner_meant(
+    metadata: Mapping[str, Any], settings: FlattrSettings, source: str
+) -> str:
     """What the problem of ``flattr: VALUE`` adds when VALUE names an owner:
     another tool's ``flattr: alice`` named the button's owner. An owner
     identifier (``twitter:``, ``email:``, ``partner:``) names one; a word
@@ -687,7 +689,7 @@ def _owner_meant(metadata: Mapping[str, Any], settings: FlattrSettings) -> str:
     ):
         return ""
     shown = redact_encoded_addresses(owner.value)
-    return f"; to name its owner, write {_OWNER_FIELD}: {shown}"
+    return f"; to name its owner, write {field_line(source, _OWNER_FIELD, shown)}"
 
 
 def opts_out(metadata: Mapping[str, Any]) -> bool:
@@ -699,14 +701,20 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
         return False
 
 
+def _file_name(content: Any, source: str | None) -> str:
+    """The name of ``content``'s file (``source``, else its own), whose
+    reader's syntax a message says a field in; "" when it has none."""
+    return source or getattr(content, "source_path", None) or ""
+
+
 def _owner(
-    content: Any, settings: FlattrSettings
+    content: Any, settings: FlattrSettings, file_name: str
 ) -> tuple[Owner | None, str, str | None, tuple[str, ...]]:
     """The owner; when there is none, why (a sentence for the log); the
     name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did;
     and the authors whose content it left to ``FLATTR_USERNAME`` when a
     ``FLATTR_AUTHORS`` is set (see ``Resolution.username_authors``)."""
-    explicit = _explicit_owner(content.metadata)
+    explicit = _explicit_owner(content.metadata, file_name)
     if explicit is not None:
         return explicit, "", None, ()
     names = []
@@ -741,15 +749,18 @@ def _owner(
     return None, why, None, ()
 
 
-def _explicit_owner(metadata: Mapping[str, Any]) -> Owner | None:
+def _explicit_owner(metadata: Mapping[str, Any], source: str = "") -> Owner | None:
+    """The owner ``metadata`` names in its owner field, if any; its fault
+    said in the syntax of ``source``'s reader (Markdown's without one)."""
     explicit = _text_field(metadata, OWNER)
     if not explicit:
         return None
     if reads_as_switch(explicit):
         raise _FieldError(
             f"metadata '{OWNER}' is {shown_value(explicit)}, which looks like a "
-            "yes or no: to give no Flattr button, write Flattr: no; to name an "
-            "owner, give their Flattr username or owner identifier"
+            f"yes or no: to give no Flattr button, write "
+            f"{field_line(source, 'Flattr', 'no')}; to name an owner, give their "
+            "Flattr username or owner identifier"
         )
     try:
         return parse_owner(explicit)
@@ -1608,7 +1619,8 @@ def resolve(
         if _bool_field(metadata, OPT_OUT) is False:
             return Resolution()
     except _FieldError as error:
-        problems.append(f"{error}{_owner_meant(metadata, settings)}")
+        meant = _owner_meant(metadata, settings, _file_name(content, source))
+        problems.append(f"{error}{meant}")
     if content_url is None:
         content_url = content.url
     page = content_url if save_as_is_url else _page(content, content_url)
@@ -1627,7 +1639,9 @@ def resolve(
         except _FieldError as error:
             problems.append(str(error))
     try:
-        owner, why_none, owner_author, username_authors = _owner(content, settings)
+        owner, why_none, owner_author, username_authors = _owner(
+            content, settings, _file_name(content, source)
+        )
     except _FieldError as error:
         problems.append(str(error))
         owner = why_none = owner_author = None

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .thing import check_pinned_url, comparable_host, flattr_language, url_forms
-from .wording import command_line, listed, shown_value
+from .wording import command_line, field_line, listed, shown_value
 
 Entry = Mapping[str, Any]
 # How a content opts out (``opt_out_of``): the word, and the setting that
@@ -47,18 +47,7 @@ ContentsOf = Callable[[Collection[str]], Iterable[tuple[str, Any]]]
 def pin_line(source: str, url: str) -> str:
     """The metadata that pins ``url`` in ``source``, quoted, as its reader
     takes it: a reStructuredText field, an HTML <meta>, else Markdown's."""
-    return _field_line(source, "Flattr_url", url)
-
-
-def _field_line(source: str, name: str, value: str) -> str:
-    """The metadata field ``name`` (as Markdown writes it) with ``value`` in
-    ``source``, quoted, as its reader takes it."""
-    extension = source.rpartition(".")[2].lower()
-    if extension == "rst":
-        return f"':{name.lower()}: {value}'"
-    if extension in ("html", "htm"):
-        return f'\'<meta name="{name.lower()}" content="{value}">\''
-    return f"'{name}: {value}'"
+    return field_line(source, "Flattr_url", url)
 
 
 @dataclass(frozen=True)
@@ -171,7 +160,7 @@ class UrlChange:
             return None
         if self.opted_out_by is not None:
             return "opts out", f"remove 'flattr' from {self.opted_out_by}"
-        line = _field_line(self.source, "Flattr", self.opted_out)
+        line = field_line(self.source, "Flattr", self.opted_out)
         return "opts out", f"remove its {line}"
 
     def _left_out(self) -> tuple[str, str] | None:
@@ -314,7 +303,17 @@ class UrlChange:
                 f"takes that for another thing{accept}"
             )
         old_slug = self._old_slug()
-        language = self._old_language() if old_slug is not None else None
+        language = self._old_language()
+        if language is not None and old_slug is None:
+            # The URL's shape changed with the language: no old slug to give.
+            return (
+                f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
+                f"holds the language code {language!r} after its slug, as "
+                "Pelican's *_LANG_URL settings write a language other than "
+                "DEFAULT_LANG), put back the one that changed: that keeps its "
+                f"page and its thing at the old URL. Or {self._pin()} to keep "
+                f"only its thing at the old URL{redirect}{accept}"
+            )
         if language is not None:
             # Which changed is not known here: "post-it" retitled "post" is
             # a slug, "post-de" a Lang removed, whose 'Slug: post-de' would
@@ -325,14 +324,14 @@ class UrlChange:
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed. If only its slug "
                 "changed, give it its old slug back with "
-                f"{_field_line(self.source, 'Slug', old_slug)}. Either keeps its "
+                f"{field_line(self.source, 'Slug', old_slug)}. Either keeps its "
                 f"page and its thing at the old URL. Or {self._pin()} to keep "
                 f"only its thing at the old URL{redirect}{accept}"
             )
         if old_slug is not None:
             return (
                 f"give {self.source} its old slug back with "
-                f"{_field_line(self.source, 'Slug', old_slug)} to keep its page "
+                f"{field_line(self.source, 'Slug', old_slug)} to keep its page "
                 f"and its thing at the old URL. Or {self._pin()} to keep only "
                 f"its thing at the old URL{redirect}{accept}"
             )
@@ -414,9 +413,25 @@ class UrlChange:
         ("post-old" was a slug); None else."""
         was, slug = self._old_part(), self.slug
         if was is None or not slug or not was.startswith(f"{slug}-"):
-            return None
+            return self._language_moved_between(self.old_url, self.new_url)
         code = was.removeprefix(f"{slug}-")
         return code if flattr_language(code) is not None else None
+
+    def _language_moved_between(self, lang_url: str, other: str | None) -> str | None:
+        """The language code ``lang_url`` holds as the last part of its path,
+        ``{slug}-{lang}``, where ``other`` ends in the slug alone, in
+        another shape: an ARTICLE_URL of its own beside Pelican's default
+        ARTICLE_LANG_URL (``post-de.html`` and ``2024/post/``), a change of
+        Lang or DEFAULT_LANG the likely cause; else None."""
+        slug = self.slug
+        if not slug or other is None or self.pinned or self.pinned_by is not None:
+            return None
+        if _last_name(other) != slug:
+            return None
+        code = _last_name(lang_url).removeprefix(f"{slug}-")
+        if code == _last_name(lang_url) or flattr_language(code) is None:
+            return None
+        return code
 
     def _new_language(self) -> str | None:
         """The language code the new URL holds after the slug, as
@@ -429,6 +444,9 @@ class UrlChange:
         prefix, found, rest = new.rpartition(f"{slug}-")
         if not found:
             return None
+        moved = self._language_moved_between(new, self.old_url)
+        if moved is not None:
+            return moved
         for end in range(2, min(len(rest), _LONGEST_CODE) + 1):
             code = rest[:end]
             if (
@@ -667,10 +685,25 @@ def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlCha
     ]
 
 
+def _last_name(url: str) -> str:
+    """The last part of ``url``'s path, without its extension (``post`` of
+    ``…/post.html`` and of ``…/2024/post/``)."""
+    name = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    return name.rpartition(".")[0] or name
+
+
 def _slug_tells(change: UrlChange) -> bool:
     """Whether the slug of ``change``'s source may tell what changed its
-    URL, which changed in one part of its path."""
-    return change.new_url is not None and in_one_part(change.old_url, change.new_url)
+    URL, which changed in one part of its path, or whose last part gained
+    or lost what may be a language code (``post-de.html``, ``2024/post/``:
+    see ``UrlChange._language_moved_between``)."""
+    new = change.new_url
+    if new is None:
+        return False
+    if in_one_part(change.old_url, new):
+        return True
+    old_name, new_name = _last_name(change.old_url), _last_name(new)
+    return old_name.startswith(f"{new_name}-") or new_name.startswith(f"{old_name}-")
 
 
 def _with_unpublished(

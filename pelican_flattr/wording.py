@@ -73,3 +73,15 @@ def _windows_word(word: str) -> str:
         lambda found: found[1] * 2 + ('\\"' if found[2] else ""), word
     )
     return f'"{escaped}"'
+
+
+def field_line(source: str, name: str, value: str) -> str:
+    """The metadata field ``name`` (as Markdown writes it) with ``value`` in
+    the file ``source``, quoted, as its reader takes it: a reStructuredText
+    field, an HTML <meta>, else Markdown's line."""
+    extension = source.rpartition(".")[2].lower()
+    if extension == "rst":
+        return f"':{name.lower()}: {value}'"
+    if extension in ("html", "htm"):
+        return f'\'<meta name="{name.lower()}" content="{value}">\''
+    return f"'{name}: {value}'"

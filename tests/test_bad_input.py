@@ -1295,6 +1295,39 @@ def test_many_articles_pinned_to_one_url_are_one_error(site, flattr_log):
     ]
 
 
+def test_a_pin_from_extra_path_metadata_is_named_with_its_entry(site, flattr_log):
+    # The files hold no flattr_url: "change the flattr_url of one of them"
+    # sent their authors looking for a line that is not there.
+    pinned = "https://blog.example.org/the-one-url/"
+    files = {
+        "sub/one.md": _dated(article("One", "Alice"), "2020-01-01"),
+        "sub/two.md": _dated(article("Two", "Alice"), "2020-01-02"),
+        "own.md": article("Own page", "Alice", slug="own"),
+        "other.md": article("Other", "Alice", slug="other"),
+    }
+    site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        EXTRA_PATH_METADATA={
+            "sub": {"flattr_url": pinned},
+            "other.md": {"flattr_url": f"{SITEURL}/own.html"},
+        },
+    )
+    assert sorted(_errors(flattr_log)) == [
+        "pelican-flattr: other.md: metadata 'flattr_url' (from "
+        f"EXTRA_PATH_METADATA['other.md']) pins {SITEURL}/own.html, the URL of "
+        "own.md's own page, which keeps that thing; Flattr keeps one thing per "
+        "URL, so other.md gets no Flattr button (change or remove the flattr_url "
+        "of EXTRA_PATH_METADATA['other.md'])",
+        "pelican-flattr: sub/two.md: metadata 'flattr_url' (from "
+        f"EXTRA_PATH_METADATA['sub']) pins {pinned}, which sub/one.md pins too "
+        "and keeps (dated earlier); Flattr keeps one thing per URL, so sub/two.md "
+        "gets no Flattr button (take the flattr_url out of "
+        "EXTRA_PATH_METADATA['sub'], which gives it to every file it matches, "
+        "and pin each file's own)",
+    ]
+
+
 def test_two_articles_with_one_url_name_both_files(site, flattr_log):
     # Their own URL, written to two files: the older keeps the thing.
     files = {
@@ -3886,10 +3919,53 @@ def test_an_owner_that_reads_as_yes_or_no_is_refused(site, flattr_log, value):
     assert manifest_things(output) == {}
     assert article_errors(flattr_log) == [
         f"pelican-flattr: a.md: metadata 'flattr_owner' is {value!r}, which looks "
-        "like a yes or no: to give no Flattr button, write Flattr: no; to name an "
-        "owner, give their Flattr username or owner identifier; it gets no "
+        "like a yes or no: to give no Flattr button, write 'Flattr: no'; to name "
+        "an owner, give their Flattr username or owner identifier; it gets no "
         "Flattr button"
     ]
+
+
+RST_ARTICLE = """Article A
+#########
+
+:author: Alice
+:date: 2024-03-01 10:00
+:{field}: {value}
+
+A first paragraph with enough words to be a summary of this piece.
+"""
+HTML_ARTICLE = """<html><head><title>Article A</title>
+<meta name="author" content="Alice">
+<meta name="date" content="2024-03-01 10:00">
+<meta name="{field}" content="{value}">
+</head><body><p>A first paragraph of this piece.</p></body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "flattr_no", "owner_alice"),
+    [
+        ("a.rst", RST_ARTICLE, "':flattr: no'", "':flattr_owner: alice'"),
+        (
+            "a.html",
+            HTML_ARTICLE,
+            '\'<meta name="flattr" content="no">\'',
+            '\'<meta name="flattr_owner" content="alice">\'',
+        ),
+    ],
+)
+def test_a_field_to_write_is_said_in_the_syntax_of_the_file_s_reader(
+    site, flattr_log, name, text, flattr_no, owner_alice
+):
+    # A reStructuredText or HTML file was told to write Markdown's line,
+    # which its reader takes for text of the body.
+    files = {name: text.format(field="flattr_owner", value="no")}
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    assert f"write {flattr_no};" in article_errors(flattr_log)[0]
+    flattr_log.clear()
+    files = {name: text.format(field="flattr", value="alice")}
+    site(files, FLATTR_AUTHORS=AUTHORS)
+    assert f"; to name its owner, write {owner_alice};" in article_errors(flattr_log)[0]
 
 
 def test_a_hand_written_buttons_flattr_button_field_points_at_flattr(site, flattr_log):
@@ -3925,12 +4001,12 @@ def test_an_owner_field_of_another_tool_points_at_flattr_owner(site, flattr_log,
 @pytest.mark.parametrize(
     ("value", "shown", "hint"),
     [
-        ("alice", "'alice'", "; to name its owner, write Flattr_owner: alice"),
+        ("alice", "'alice'", "; to name its owner, write 'Flattr_owner: alice'"),
         (
             "email:alice@example.org",
             f"'email:{hash_email('alice@example.org')}'",
-            f"; to name its owner, write Flattr_owner: email:"
-            f"{hash_email('alice@example.org')}",
+            f"; to name its owner, write 'Flattr_owner: email:"
+            f"{hash_email('alice@example.org')}'",
         ),
         ("not an owner!", "'not an owner!'", ""),
         # A word no setting gives an owner: a yes or no mistyped, more likely.

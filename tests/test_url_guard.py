@@ -523,8 +523,22 @@ def test_a_language_code_after_the_slug_is_said_as_a_lang_that_may_have_changed(
     ), advice
 
 
+# An ARTICLE_URL of the site's own, beside Pelican's default
+# ARTICLE_LANG_URL: a language's URL then has another shape, and only the
+# fix of a pin was offered.
+OWN_ARTICLE_URL = {
+    "ARTICLE_URL": "{date:%Y}/{slug}/",
+    "ARTICLE_SAVE_AS": "{date:%Y}/{slug}/index.html",
+}
+
+
+@pytest.mark.parametrize(
+    ("urls", "main_url"),
+    [({}, "loeten.html"), (OWN_ARTICLE_URL, "2024/loeten/")],
+    ids=["default", "own-article-url"],
+)
 def test_translations_that_swap_urls_as_default_lang_changes_are_told_so(
-    tmp_path, flattr_log
+    tmp_path, flattr_log, urls, main_url
 ):
     # DEFAULT_LANG de, then en: de.md's loeten.html became loeten-de.html and
     # en.md took loeten.html. de.md's fix was "give en.md another slug",
@@ -534,8 +548,8 @@ def test_translations_that_swap_urls_as_default_lang_changes_are_told_so(
         "de.md": article("Löten", "Alice", Slug="loeten", Lang="de"),
         "en.md": article("Soldering", "Alice", Slug="loeten", Lang="en"),
     }
-    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de")
-    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="en")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de", **urls)
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="en", **urls)
     lines = guard_lines(flattr_log)
     (de,) = [line for line in lines if "pelican-flattr: de.md:" in line]
     (en,) = [line for line in lines if "pelican-flattr: en.md:" in line]
@@ -548,13 +562,14 @@ def test_translations_that_swap_urls_as_default_lang_changes_are_told_so(
     ) in de, de
     assert en.startswith(
         f"pelican-flattr: en.md: thing URL changed from {SITEURL}/loeten-en.html "
-        f"to {SITEURL}/loeten.html: the flattrs given to the old URL stay with "
+        f"to {SITEURL}/{main_url}: the flattrs given to the old URL stay with "
         "the old URL, and the new URL was de.md's, whose flattrs it keeps (as "
-        "said of de.md). Fix: if en.md's Lang or DEFAULT_LANG changed"
+        "said of de.md). Fix: if en.md's Lang or DEFAULT_LANG changed (its old "
+        "URL holds the language code 'en' after its slug"
     ), en
     # The advice followed: nothing to say.
     flattr_log.clear()
-    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, DEFAULT_LANG="de", **urls)
     assert guard_lines(flattr_log) == []
 
 
@@ -2044,12 +2059,17 @@ def test_a_baseline_set_elsewhere_finds_the_ones_named_for_their_language(
     assert unused_language_baselines(main, set()) == expected
 
 
+def _json_containers(inner):
+    # A function, not a lambda: Hypothesis reads a lambda's source to check
+    # that it uses its argument, and misreads this one across lines.
+    return st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=5), inner, max_size=3
+    )
+
+
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
-    ),
+    _json_containers,
     max_leaves=6,
 )
 
