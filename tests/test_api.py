@@ -1564,3 +1564,12 @@ def test_a_no_proxy_host_httpx_cannot_encode_is_named(monkeypatch):
     with pytest.raises(api.UnusableEnvironment) as raised:
         FlattrClient(TOKEN, "https://api.flattr.example/rest/v2")
     assert str(raised.value).startswith("NO_PROXY: a host httpx cannot read")
+
+
+@pytest.mark.parametrize("retry_after", ["120", "7200"])
+def test_a_reset_still_ahead_is_kept_over_retry_after(retry_after):
+    # A shorter Retry-After asked again before the counter reset, was
+    # refused, and spent one of the batch's few waits.
+    limit = RateLimit(limit=100, remaining=0, reset=int(START) + 3600)
+    kept = api._with_retry_after(limit, {"Retry-After": retry_after}, START)
+    assert kept.reset == int(START) + 3600

@@ -4280,3 +4280,40 @@ def test_button_refuses_a_style_it_does_not_know(style):
     assert str(raised.value) == (
         f"button() is called with style {style!r}, not one of plain, js, compact"
     )
+
+
+def test_a_themes_og_url_equal_to_a_thing_url_with_an_ampersand_is_right():
+    # The plugin's own og:url compared still escaped (&amp;) with the
+    # theme's, read as text: a theme's right og:url of a thing URL with a
+    # query was said to be wrong, with the escaped URL in the message.
+    thing = Thing(
+        url="https://example.org/post?p=1&lang=en",
+        owner=parse_owner("alice"),
+        title="Hello world",
+        description="Hello world",
+        category="text",
+        language="en_GB",
+        tags=(),
+        hidden=False,
+    )
+    content_thing = ContentThing(thing, "a.md", "a.html", "plain")
+    printed = str(head(content_thing, [("og:url", thing.url), ("og:title", "Hi")]))
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"{printed}"
+        "<meta property=og:url content='https://example.org/post?p=1&amp;lang=en'>"
+        "</head><body><p>Hi</p></body></html>"
+    )
+    said = []
+    reports = markup.InjectReports(
+        theme_url_wrong=lambda content, theirs, url: said.append((theirs, url))
+    )
+    merged = markup.merge_theme_open_graph(
+        page,
+        content_thing,
+        content_thing.auto_submit_url,
+        markup.open_graph_marks(printed),
+        reports,
+    )
+    assert said == []
+    assert merged is not None and merged.count("og:url") == 1

@@ -826,3 +826,11 @@ def test_the_documented_hash_of_an_address_is_the_plugins():
     ).stdout
     assert printed == f"email:{hash_email('carol@example.org')}\n"
     assert parse_owner(printed.strip()).value == printed.strip()
+
+
+@pytest.mark.parametrize(
+    "identity", ["twitter:user:id:" + "1" * 21, "twitter:user:id:0" + "9" * 20]
+)
+def test_verify_refuses_a_twitter_id_longer_than_any_build_published(identity):
+    with pytest.raises(IdentifierError, match="no Twitter account's id"):
+        parse_partner_identifier(identity)

@@ -1704,3 +1704,27 @@ def test_the_audit_refuses_a_manifest_path_that_names_a_folder(
         status = exited.code
     assert status == 2
     assert says.format(output=output, conf=conf) in capsys.readouterr().err
+
+
+def test_an_atomic_write_is_on_disk_before_it_replaces_the_file(tmp_path, monkeypatch):
+    # Without the fsync, a power cut after the rename may leave an empty
+    # manifest or baseline where the whole old one was. The calls are
+    # recorded, and made.
+    target = tmp_path / "flattr-manifest.json"
+    write_atomically(target, "old\n")
+    events = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(handle):
+        events.append("fsync")
+        fsync(handle)
+
+    def recording_replace(source, destination):
+        events.append("replace")
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    write_atomically(target, "whole\n")
+    assert target.read_text(encoding="utf-8") == "whole\n"
+    assert events == ["fsync", "replace"]

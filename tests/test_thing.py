@@ -1233,3 +1233,21 @@ def test_no_bidi_control_reaches_what_the_build_publishes_of_a_title(
         (button,) = flattr_buttons(soup)
         assert button["title"] == title
     assert not re.search("[\u202a-\u202e\u2066-\u2069]|&#", manifest)
+
+
+def test_auto_submit_url_keeps_a_plus_in_a_partner_id():
+    # Unencoded, Flattr reads "+" as a space: a thing for an owner nobody
+    # holds. The round-trip property finds it only when it draws a "+".
+    owner = Owner("partner", "partner:hackspace:a+b")
+    thing = Thing(
+        url="https://example.org/post.html",
+        owner=owner,
+        title="Hello world",
+        description="Hello world",
+        category="text",
+        language="en_GB",
+        tags=(),
+        hidden=False,
+    )
+    query = parse_qs(urlsplit(thing.auto_submit_url).query, strict_parsing=True)
+    assert query[owner.parameter] == ["partner:hackspace:a+b"]

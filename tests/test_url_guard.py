@@ -30,6 +30,7 @@ from flattr_api_stub import TOKEN, FlattrApiStub
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from pelican_flattr import url_baseline
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main
 from pelican_flattr.diff_command import pages_in
@@ -6782,3 +6783,40 @@ def test_diffs_json_says_ok_and_its_exit_status(tmp_path, capsys):
     assert main(["diff", new, new, "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["ok"], document["exit_status"]) == (True, 0)
+
+
+def _partner_entry(url, source, value):
+    return {"url": url, "source": source, "owner": {"kind": "partner", "value": value}}
+
+
+def test_compare_manifests_tells_owners_apart_by_letter_case():
+    # A partner's id keeps its case: partner:hackspace:Bob and ...:bob are
+    # two owners, and a change between them moves the flattrs.
+    old = [_partner_entry("u1", "a.md", "partner:hackspace:Bob")]
+    new = [_partner_entry("u1", "a.md", "partner:hackspace:bob")]
+    diff = compare_manifests(old, new)
+    assert [(c.url, c.old_owner, c.new_owner) for c in diff.owner_changes] == [
+        ("u1", "partner:hackspace:Bob", "partner:hackspace:bob")
+    ]
+
+
+def test_an_owner_change_in_letter_case_alone_is_said(tmp_path, flattr_log):
+    authors = {**AUTHORS, "Bob": "partner:hackspace:Bob"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=authors)
+    changed = {**AUTHORS, "Bob": "partner:hackspace:bob"}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=changed)
+    ((level, line),) = owner_lines(flattr_log)
+    assert level == "WARNING"
+    assert line.startswith(
+        f"pelican-flattr: b.md: its thing {SITEURL}/b.html changed owner from "
+        "partner:hackspace:Bob to 'Bob' (partner:hackspace:bob), but "
+    ), line
+
+
+@pytest.mark.parametrize("value", ["no", "false", 1, [0]])
+def test_only_true_marks_a_baseline_entry_released(value):
+    # A hand-edited "released": "no" let the URL go, and the guard fell
+    # silent on it.
+    entry = baseline_entry("https://example.org/a.html", "a.md", "alice")
+    assert url_baseline.released(released_entry(entry))
+    assert not url_baseline.released({**entry, "released": value})

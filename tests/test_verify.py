@@ -3840,3 +3840,26 @@ def test_owner_settings_that_read_as_yes_or_no_are_refused_as_the_build_does(
     assert [f"pelican-flattr: {conf}: {each}; left out" for each in said] == [
         line for line in err.splitlines() if "reads as" in line
     ]
+
+
+def test_flattrs_own_record_of_an_identity_is_for_one_account(tmp_path):
+    # Recorded for alice, an identity moved to bob's account was skipped as
+    # verified, and bob never claimed its flattrs.
+    connection = verify.open_store(tmp_path / "flattr-store.sqlite3")
+    try:
+        alice = verify.Request("partner:ns:1", "alice", "--identity")
+        bob = verify.Request("partner:ns:1", "bob", "--identity")
+        verify.record(connection, alice, START, DEFAULT_BASE_URL)
+        assert verify.is_recorded(connection, alice, DEFAULT_BASE_URL)
+        assert not verify.is_recorded(connection, bob, DEFAULT_BASE_URL)
+    finally:
+        connection.close()
+
+
+def test_a_batch_for_flattr_sends_an_identity_recorded_for_another_account(
+    capsys, tmp_path
+):
+    store = tmp_path / "flattr-store.sqlite3"
+    schema_1_store_verifying_partner_1(store)  # partner:ns:1 for alice
+    csv_path = write_csv(tmp_path / "p.csv", [("bob", "partner:ns:1")])
+    assert dry_run_outcomes(capsys, csv_path, store) == ["would send"]
