@@ -114,7 +114,9 @@ def _removed(path: Path, what: str, removal: Removal) -> bool:
     """Delete ``path``, or warn that it could not be (naming it as
     ``what``); return whether it is gone."""
     try:
-        path.unlink()
+        # Through a link (kept by write_atomically), the file it names: the
+        # link stays for the next build to write through.
+        (path.resolve() if path.is_symlink() else path).unlink()
     except OSError as error:
         logger.warning(
             "pelican-flattr: FLATTR_MANIFEST: cannot remove %s%s, %s, %s: %s",

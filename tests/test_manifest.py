@@ -1627,6 +1627,32 @@ def test_a_build_that_cannot_write_its_manifest_removes_the_earlier_one(
     assert "no such manifest" in capsys.readouterr().err
 
 
+def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
+    tmp_path, flattr_log
+):
+    # The link is the operator's: a failed strict build removes the
+    # manifest it names, and the next build writes it there again.
+    kept = tmp_path / "kept" / "manifest.json"
+    kept.parent.mkdir()
+    link = tmp_path / "manifest-link.json"
+    link.symlink_to(kept)
+    files = {"a.md": article("Article A")}
+    build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
+    assert link.is_symlink() and "Article A" in kept.read_text()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            files,
+            FLATTR_USERNAME="alice",
+            FLATTR_MANIFEST=str(link),
+            FLATTR_BUTTON="no such style",
+            FLATTR_STRICT=True,
+        )
+    assert link.is_symlink() and not kept.exists()
+    build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
+    assert link.is_symlink() and "Article A" in kept.read_text()
+
+
 def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):
     # Blinker keeps the plugin's receivers connected for the life of the
     # process: a later Pelican without the plugin in PLUGINS (a script that
