@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from json.encoder import encode_basestring  # json's C encoder for a str
@@ -360,6 +361,14 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
     while os.path.lexists(aside):
         number += 1
         aside = path.with_name(f"{path.name}.{why}-{number}")
+    if path.is_symlink():
+        # The operator's link stays, to be written through (write_atomically):
+        # moved aside, the link brought back by a CI that keeps it would
+        # name the damaged file again at every build. Copied, as the file it
+        # names may lie on another file system.
+        shutil.copyfile(path, aside)
+        path.resolve().unlink()
+        return aside
     path.rename(aside)
     return aside
 

@@ -4126,6 +4126,28 @@ def test_an_unreadable_baseline_is_kept_aside(tmp_path, flattr_log):
     assert aside.with_name(aside.name + "-2").read_text() == "{broken again"
 
 
+def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
+    tmp_path, flattr_log
+):
+    # Moving the link aside left the damaged file where the link, restored
+    # by a CI, named it again at every build: never compared again.
+    kept = tmp_path / "kept" / "baseline.json"
+    kept.parent.mkdir()
+    baseline = tmp_path.joinpath(*BASELINE)  # the default, damaged set aside
+    baseline.parent.mkdir(parents=True)
+    baseline.symlink_to(kept)
+    settings = {"FLATTR_AUTHORS": AUTHORS}
+    build(tmp_path, two_articles(), **settings)
+    kept.write_text("{broken")
+    build(tmp_path, two_articles(), **settings)
+    aside = baseline.with_name(baseline.name + ".unreadable")
+    assert aside.read_text() == "{broken" and not aside.is_symlink()
+    assert baseline.is_symlink() and "first-slug" in kept.read_text()
+    flattr_log.clear()
+    build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert len(guard_lines(flattr_log)) == 1
+
+
 def test_a_baseline_kept_through_a_link_stays_linked_and_guards(tmp_path, flattr_log):
     # A CI restores a link to a folder it keeps: replaced by a file, the
     # link's target was never written again, and the next job's restored
