@@ -319,7 +319,7 @@ def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> bool:
     ):
         source = content_thing.source
         save_as_from = given_by_setting(content, "save_as", source)
-        warning = unwritten_url_warning(url, page, setting, save_as_from)
+        warning = unwritten_url_warning(url, page, setting, save_as_from, source)
         build.warn_once(f"{source}: {warning}")
         return True
     return False
@@ -679,11 +679,14 @@ def _say_lost_urls(attaching: _Attaching) -> None:
     for url, losers in attaching.lost_urls.items():
         keeper = attaching.holders[url]
         kept = (keeper, keeper.flattr)
-        lost_by_why: dict[str, list[tuple[Any, ContentThing]]] = {}
+        # By reason, and by where their pin is written (a file, or an entry
+        # of EXTRA_PATH_METADATA): each group has one fix.
+        lost_by_why: dict[tuple[str, str | None], list[tuple[Any, ContentThing]]] = {}
         for lost in losers:
             _, why = _shared_url_keeper(kept, lost, attaching.settings)
-            lost_by_why.setdefault(why, []).append(lost)
-        for why, lost_ones in lost_by_why.items():
+            pinned_by = given_by_setting(lost[0], PINNED_URL, lost[1].source)
+            lost_by_why.setdefault((why, pinned_by), []).append(lost)
+        for (why, _), lost_ones in lost_by_why.items():
             if len(lost_ones) <= _SAID_ALONE or why == _OVERRIDES:
                 for lost in lost_ones:
                     build.report(_lost_url_problem(kept, [lost], why, attaching))

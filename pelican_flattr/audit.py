@@ -613,9 +613,11 @@ def _manifest_at(
         path = output / MANIFEST_NAME
     # Where the operator named the path (or the build's settings did), the
     # reason and the advice are worth more than "no such manifest".
+    # A link to nothing too: a failed strict build removes the manifest a
+    # link names, and keeps the link.
     if (
         given is not None or settings is not None or path == output / MANIFEST_NAME
-    ) and not os.path.lexists(path):
+    ) and not os.path.exists(path):
         raise ManifestError(
             _no_manifest(
                 path, given is not None, settings is not None, placed_by_settings
@@ -990,7 +992,10 @@ def _no_manifest(
         elsewhere = "if the build wrote it elsewhere, give --manifest"
     else:
         elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"
-    return f"{path}: no such manifest{where}: {NO_MANIFEST_WRITTEN}; {elsewhere}"
+    missing = "no such manifest"
+    if os.path.islink(path):
+        missing = f"no manifest where its link points ({os.path.realpath(path)})"
+    return f"{path}: {missing}{where}: {NO_MANIFEST_WRITTEN}; {elsewhere}"
 
 
 def _check_manifest_fields(audit: Audit, manifest: str) -> None:

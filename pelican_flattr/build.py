@@ -582,8 +582,15 @@ def _keep_what_no_build_makes_again(pelican: Any) -> None:
         "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted "
         f"{'files' if len(reasons) > 1 else 'a file'} that no build makes again"
     )
-    logger.critical("%s", failed)
-    _end_build(failed, _pelican_autoreload()[1])
+    reloading, stop_queue = _pelican_autoreload()
+    logger.critical(
+        "%s%s",
+        failed,
+        "; pelican --autoreload stops here: mend it and start it again"
+        if reloading
+        else "",
+    )
+    _end_build(failed, stop_queue)
 
 
 def run_is_idle() -> bool:

@@ -394,8 +394,9 @@ def redact_encoded_references(text: str) -> str:
 # An "@" as an HTML character reference (&#64;, &#x40;, &commat;), as a
 # path or a value decoded once spells "%26%2364%3B": any page that shows
 # it shows an "@". The runs around it may hold references too.
+# Escaped again ("&amp;#64;") too, as a text that escapes each "&" shows it.
 REFERENCED_AT_SIGN = re.compile(
-    r"&(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
+    r"&(?:amp;)*(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
 )
 _REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
 # Read backwards, as redact_around reads a local part.

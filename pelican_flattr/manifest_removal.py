@@ -72,6 +72,10 @@ def remove_manifest(path: Path, removal: Removal) -> None:
             error,
         )
         return
+    # Named as it is: through a link, the file it names is removed.
+    shown = str(path)
+    if path.is_symlink():
+        shown = f"{path.resolve()} (named by the link {path})"
     manifest_removed = problem is None and _removed(path, "the manifest", removal)
     # Copies that a plugin such as pelican-precompress made of it, which a
     # server sends in its place (nginx's gzip_static): as stale as it is,
@@ -97,7 +101,7 @@ def remove_manifest(path: Path, removal: Removal) -> None:
         logger.warning(
             "pelican-flattr: removed the manifest%s: %s%s, %s",
             removal.whose,
-            path,
+            shown,
             f", with its compressed copies {', '.join(copies)}" if copies else "",
             removal.why,
         )

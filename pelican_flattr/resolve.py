@@ -75,7 +75,7 @@ from .thing import (
     thing_title,
     url_safe,
 )
-from .wording import field_line, shown_value
+from .wording import field_line, field_name, shown_value
 
 # Metadata fields an author may set (settings.py names them all).
 OWNER = OWNER_METADATA
@@ -372,7 +372,7 @@ def default_owner_warning(settings: Mapping[str, Any]) -> str | None:
     if not authors:
         return None
     try:
-        if _explicit_owner(defaults) is None:
+        if _explicit_owner(defaults, "DEFAULT_METADATA") is None:
             return None
     except _FieldError:  # settings_metadata_problems reports it
         return None
@@ -629,7 +629,7 @@ def settings_metadata_problems(fields: Any) -> list[str]:
     checks = [
         lambda: _bool_field(metadata, OPT_OUT),
         lambda: _bool_field(metadata, HIDDEN),
-        lambda: _explicit_owner(metadata),
+        lambda: _explicit_owner(metadata, "DEFAULT_METADATA"),
         lambda: _explicit_category(metadata),
         lambda: _explicit_language(metadata),
     ]
@@ -701,20 +701,31 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
         return False
 
 
-def _file_name(content: Any, source: str | None) -> str:
-    """The name of ``content``'s file (``source``, else its own), whose
-    reader's syntax a message says a field in; "" when it has none."""
-    return source or getattr(content, "source_path", None) or ""
+def _spelled_in(content: Any, source: str | None, name: str) -> str:
+    """Where a fix writes the field ``name`` of ``content``: the setting
+    that gave it (an entry of EXTRA_PATH_METADATA, DEFAULT_METADATA), else
+    its file (``source``, else its own), whose reader spells the field
+    (``wording.field_line``); "" when it has neither. Asked only of a field
+    at fault: it looks at every entry of EXTRA_PATH_METADATA."""
+    relative = source or str(getattr(content, "relative_source_path", "") or "")
+    setting = given_by_setting(content, name, relative.replace("\\", "/"))
+    return setting or source or getattr(content, "source_path", None) or ""
 
 
 def _owner(
-    content: Any, settings: FlattrSettings, file_name: str
+    content: Any, settings: FlattrSettings, source: str | None
 ) -> tuple[Owner | None, str, str | None, tuple[str, ...]]:
     """The owner; when there is none, why (a sentence for the log); the
     name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did;
     and the authors whose content it left to ``FLATTR_USERNAME`` when a
     ``FLATTR_AUTHORS`` is set (see ``Resolution.username_authors``)."""
-    explicit = _explicit_owner(content.metadata, file_name)
+    try:
+        explicit = _explicit_owner(content.metadata)
+    except _FieldError:
+        # Refused again, its fix spelled where the field is written.
+        explicit = _explicit_owner(
+            content.metadata, _spelled_in(content, source, OWNER)
+        )
     if explicit is not None:
         return explicit, "", None, ()
     names = []
@@ -1110,26 +1121,32 @@ def leads_to_its_page(
 
 
 def unwritten_url_warning(
-    content_url: str, page: str, setting: str, save_as_from: str | None = None
+    content_url: str,
+    page: str,
+    setting: str,
+    save_as_from: str | None = None,
+    source: str = "",
 ) -> str:
     """What to say of content whose metadata sets its save_as, ``page``,
     and not its url, ``content_url`` (from ``setting``), which leads to no
     page (see ``leads_to_its_page``). ``save_as_from``: the setting that
     gave the save_as (``given_by_setting``), where the file holds no such
-    line."""
+    line. Fields as the reader of ``source``, the file, spells them."""
     # A folder's page is linked as the folder.
     url = page.removesuffix("index.html") if page.endswith("/index.html") else page
+    url_field = field_name(source, "URL")
     if save_as_from is None:
-        writes, give = "its 'Save_as:' writes", "a 'URL:'"
+        writes = f"its {field_name(source, 'Save_as')} writes"
+        give = f"a {url_field}"
     else:
         writes = f"its save_as, from {save_as_from}, writes"
-        give = f"a url (in {save_as_from}, or a 'URL:' line)"
+        give = f"a url (in {save_as_from}, or a {url_field} line)"
     return (
         f"{writes} its page to {shown_value(page)}, but it sets "
-        f"no 'URL:', so its URL is {shown_value(content_url)} (from {setting}), "
-        "where no page is written: its Flattr thing has that URL, which nobody "
-        f"can reach; give it {give} that leads to its page ({shown_value(url)}), "
-        "or 'Flattr: no'"
+        f"no {url_field}, so its URL is {shown_value(content_url)} (from "
+        f"{setting}), where no page is written: its Flattr thing has that URL, "
+        f"which nobody can reach; give it {give} that leads to its page "
+        f"({shown_value(url)}), or {field_line(source, 'Flattr', 'no')}"
     )
 
 
@@ -1619,7 +1636,7 @@ def resolve(
         if _bool_field(metadata, OPT_OUT) is False:
             return Resolution()
     except _FieldError as error:
-        meant = _owner_meant(metadata, settings, _file_name(content, source))
+        meant = _owner_meant(metadata, settings, _spelled_in(content, source, OPT_OUT))
         problems.append(f"{error}{meant}")
     if content_url is None:
         content_url = content.url
@@ -1640,7 +1657,7 @@ def resolve(
             problems.append(str(error))
     try:
         owner, why_none, owner_author, username_authors = _owner(
-            content, settings, _file_name(content, source)
+            content, settings, source
         )
     except _FieldError as error:
         problems.append(str(error))

@@ -1627,12 +1627,20 @@ def unusable_entry_problems(refused: list[tuple[str, IdentifierError]]) -> list[
 
 
 def _path_below(
-    folder: str | os.PathLike[str], path: str | os.PathLike[str]
+    folder: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    link_itself: bool = False,
 ) -> str | None:
     """``path`` relative to ``folder`` ("." for the folder itself) when it
-    lies there, links followed as the file system follows them; else None."""
+    lies there, links followed as the file system follows them (but for a
+    link at ``path`` itself with ``link_itself``, as deleting it deletes
+    the link); else None."""
     folder = os.path.realpath(folder)
-    where = os.path.realpath(path)
+    if link_itself:
+        parent, name = os.path.split(os.path.abspath(path))
+        where = os.path.join(os.path.realpath(parent), name)
+    else:
+        where = os.path.realpath(path)
     try:
         if os.path.commonpath([folder, where]) != folder:
             return None
@@ -1726,7 +1734,9 @@ def _deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
     output = str(settings.get("OUTPUT_PATH") or "output")
     if _path_below(output, str(settings.get("PATH") or os.curdir)) is not None:
         return None  # Pelican never empties a folder that holds the content
-    below = _path_below(output, path)
+    # Where Pelican finds it: a link named there is deleted itself, not
+    # the file it points at.
+    below = _path_below(output, path, link_itself=True)
     if below is None or below == os.curdir:
         return None
     top = below.split(os.sep)[0]
@@ -1748,30 +1758,75 @@ def kept_files_about_to_be_deleted(settings: Mapping[str, Any]) -> list[str]:
     """
     if not settings.get("DELETE_OUTPUT_DIRECTORY"):
         return []
-    unused: list[str] = []  # their problems are the settings' check's to say
     reasons = []
-    if settings.get("FLATTR_URL_GUARD", True) is not False:
-        baseline = _baseline_path(settings, unused)
-        top = _file_deleted_with_output(settings, baseline)
-        if top is not None:
+    for where, baseline, store in _kept_files(settings):
+        top = baseline and _file_deleted_with_output(settings, baseline)
+        if top:
             reasons.append(
-                f"the URL guard's baseline {redact_addresses(str(baseline))} "
+                f"{where}the URL guard's baseline {redact_addresses(str(baseline))} "
                 f"{_EMPTIED_NOW}: it holds the thing URLs each build is compared "
                 f"with, which no build makes again. {_STOPPED}: move it out of the "
                 f"output and point FLATTR_URL_BASELINE at it, or name {top!r} in "
                 "OUTPUT_RETENTION"
             )
-    store = path_setting(settings, "FLATTR_STORE", unused)
-    if store and _file_deleted_with_output(settings, Path(store)) is not None:
-        reasons.append(
-            f"the store {redact_addresses(str(store))} {_EMPTIED_NOW}: it holds "
-            "the web hooks' records (who flattred what, each owner's claim URL), "
-            f"which no build makes again. {_STOPPED}: move it, with its -wal "
-            "and -shm files, out of the output and the content folder, and "
-            "point FLATTR_STORE at it (in the output, it is published with the "
-            "site)"
-        )
-    return reasons
+        if store is not None and _file_deleted_with_output(settings, store):
+            reasons.append(
+                f"{where}the store {redact_addresses(str(store))} {_EMPTIED_NOW}: "
+                "it holds the web hooks' records (who flattred what, each owner's "
+                f"claim URL), which no build makes again. {_STOPPED}: move it, with "
+                "its -wal and -shm files, out of the output and the content "
+                "folder, and point FLATTR_STORE at it (in the output, it is "
+                "published with the site)"
+            )
+    return list(dict.fromkeys(reasons))
+
+
+def _kept_files(
+    settings: Mapping[str, Any],
+) -> list[tuple[str, Path | None, Path | None]]:
+    """The URL guard's baseline and the store of the site and of each
+    language's site of ``I18N_SUBSITES`` (as the build of each finds them,
+    a language's baseline named for it where it would be the site's:
+    ``build.own_path``), each with what names its site in a message."""
+    unused: list[str] = []  # their problems are the settings' check's to say
+    subsites = settings.get("I18N_SUBSITES")
+    languages = subsites.items() if isinstance(subsites, Mapping) else ()
+    sites = [("", "", settings)] + [
+        (f"I18N_SUBSITES[{lang!r}]: ", lang, _language_site(settings, lang, own))
+        for lang, own in ((str(lang), own) for lang, own in languages)
+        if isinstance(own, Mapping)
+    ]
+    found = []
+    seen: set[Path] = set()
+    main_baseline = None
+    for where, lang, each in sites:
+        baseline = None
+        if each.get("FLATTR_URL_GUARD", True) is not False:
+            baseline = _baseline_path(each, unused)
+            if lang and baseline == main_baseline:
+                baseline = baseline.with_name(
+                    f"{baseline.stem}.{lang}{baseline.suffix}"
+                )
+        if not lang:
+            main_baseline = baseline
+        store = path_setting(each, "FLATTR_STORE", unused)
+        store = Path(store) if store and Path(store) not in seen else None
+        seen.update(path for path in (baseline, store) if path is not None)
+        found.append((where, baseline, store))
+    return found
+
+
+def _language_site(
+    settings: Mapping[str, Any], lang: str, own: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The settings of the language ``lang``'s site of i18n_subsites, its
+    ``own`` over the site's, with the folders i18n_subsites gives it when
+    it names none (the site's, with the language's folder in them)."""
+    each = {**settings, **own}
+    for folder, default in (("OUTPUT_PATH", "output"), ("CACHE_PATH", "cache")):
+        if folder not in own:
+            each[folder] = os.path.join(str(settings.get(folder) or default), lang)
+    return each
 
 
 _EMPTIED_NOW = (

@@ -95,6 +95,10 @@ class UrlChange:
     # article's slug, derived from its title, changes with it, and its old
     # slug written back keeps both its page and its thing at the old URL.
     slug: str | None = None
+    # Its language now (Pelican's ``lang``), read with its slug: a URL in
+    # another shape is said to have changed with the language only where
+    # it holds this one (``_language_moved_between``).
+    lang: str | None = None
     # The entry of EXTRA_PATH_METADATA that pins the source (the README
     # pins old URLs there): the one that gives its new URL; of a source
     # gone, the one of its path that holds the old URL, and names no file
@@ -422,14 +426,17 @@ class UrlChange:
         ``{slug}-{lang}``, where ``other`` ends in the slug alone, in
         another shape: an ARTICLE_URL of its own beside Pelican's default
         ARTICLE_LANG_URL (``post-de.html`` and ``2024/post/``), a change of
-        Lang or DEFAULT_LANG the likely cause; else None."""
+        Lang or DEFAULT_LANG the likely cause, when the code is the
+        content's language now; else None."""
         slug = self.slug
         if not slug or other is None or self.pinned or self.pinned_by is not None:
             return None
         if _last_name(other) != slug:
             return None
         code = _last_name(lang_url).removeprefix(f"{slug}-")
-        if code == _last_name(lang_url) or flattr_language(code) is None:
+        # Its language now, one URL or the other's: "ship-it" retitled
+        # "ship" on an English site is a slug that changed, not Italian.
+        if code != self.lang or flattr_language(code) is None:
             return None
         return code
 
@@ -673,12 +680,16 @@ def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlCha
     if not wanted:
         return changes
     slugs = {
-        source: content.slug
+        source: (content.slug, getattr(content, "lang", None))
         for source, content in contents_of(wanted)
         if isinstance(getattr(content, "slug", None), str)
     }
     return [
-        dataclasses.replace(change, slug=slugs[change.source])
+        dataclasses.replace(
+            change,
+            slug=slugs[change.source][0],
+            lang=lang if isinstance(lang := slugs[change.source][1], str) else None,
+        )
         if change.source in slugs and _slug_tells(change)
         else change
         for change in changes

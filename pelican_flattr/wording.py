@@ -78,10 +78,37 @@ def _windows_word(word: str) -> str:
 def field_line(source: str, name: str, value: str) -> str:
     """The metadata field ``name`` (as Markdown writes it) with ``value`` in
     the file ``source``, quoted, as its reader takes it: a reStructuredText
-    field, an HTML <meta>, else Markdown's line."""
+    field, an HTML <meta>, else Markdown's line; or, where ``source`` is
+    the setting that gives the field (``EXTRA_PATH_METADATA['a.md']``,
+    ``DEFAULT_METADATA``), its key and value there."""
+    if source.startswith(_METADATA_SETTINGS):
+        return f"'{name.lower()}': {value!r} in {source}"
+    return _spelt(source, name, value)
+
+
+def field_name(source: str, name: str) -> str:
+    """The metadata field ``name`` (as Markdown writes it), quoted, as the
+    reader of the file ``source`` spells it: ``':url:'``, ``'<meta
+    name="url">'``, ``'URL:'``."""
+    return _spelt(source, name)
+
+
+def _spelt(source: str, name: str, value: str | None = None) -> str:
+    """The field ``name``, with ``value`` or alone, quoted, as the reader
+    of ``source`` (by its extension) spells it."""
     extension = source.rpartition(".")[2].lower()
-    if extension == "rst":
-        return f"':{name.lower()}: {value}'"
-    if extension in ("html", "htm"):
-        return f'\'<meta name="{name.lower()}" content="{value}">\''
-    return f"'{name}: {value}'"
+    line, alone = _FIELD_SPELLINGS.get(extension, _MARKDOWN_SPELLING)
+    text = alone if value is None else line
+    return "'" + text.format(name=name, key=name.lower(), value=value) + "'"
+
+
+# How each reader spells a field, with its value and alone.
+_MARKDOWN_SPELLING = ("{name}: {value}", "{name}:")
+_HTML_SPELLING = ('<meta name="{key}" content="{value}">', '<meta name="{key}">')
+_FIELD_SPELLINGS = {
+    "rst": (":{key}: {value}", ":{key}:"),
+    "html": _HTML_SPELLING,
+    "htm": _HTML_SPELLING,
+}
+# The settings that give files metadata, as a message names them.
+_METADATA_SETTINGS = ("EXTRA_PATH_METADATA[", "DEFAULT_METADATA")

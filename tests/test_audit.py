@@ -5997,23 +5997,26 @@ def test_the_default_store_in_the_output_is_a_problem_without_settings(
 
 
 def test_the_default_store_is_not_flattr_store_s_whose_name_starts_its_own(
-    sample_output, copy, capsys, tmp_path
+    site, capsys, tmp_path
 ):
     # FLATTR_STORE "flattr" names a file whose name starts the default
     # store's: the default store published was said to be FLATTR_STORE's,
     # which names a file elsewhere.
-    open_store(copy / "flattr-store.sqlite3").close()
-    conf = tmp_path / "conf.py"
+    output, _, _ = build_and_audit(site, capsys)
+    open_store(output / "flattr-store.sqlite3").close()
+    conf = tmp_path / "pelicanconf.py"
     conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(SAMPLE_SITE)!r})\n"
-        f"from publishconf import *\nFLATTR_STORE = {str(tmp_path / 'flattr')!r}\n",
+        f"SITEURL = {SITEURL!r}\nFLATTR_AUTHORS = {AUTHORS!r}\n"
+        f"FLATTR_STORE = {str(tmp_path / 'flattr')!r}\n",
         encoding="utf-8",
     )
-    status, report = audit_json(copy, capsys, settings=str(conf))
+    status, report = audit_json(output, capsys, settings=str(conf))
     assert status == 1
-    assert [(p["file"], p["problem"]) for p in report["problems"]] == [
-        ("flattr-store.sqlite3", DEFAULT_STORE_PUBLISHED)
-    ]
+    assert [
+        (p["file"], p["problem"])
+        for p in report["problems"]
+        if p["kind"] == "store-published"
+    ] == [("flattr-store.sqlite3", DEFAULT_STORE_PUBLISHED)]
 
 
 # How a settings file names the store: the site's, or a language's own

@@ -1328,6 +1328,42 @@ def test_a_pin_from_extra_path_metadata_is_named_with_its_entry(site, flattr_log
     ]
 
 
+def test_pins_of_a_setting_and_of_files_to_one_url_each_get_their_own_fix(
+    site, flattr_log
+):
+    # Said as one group, the folder's files were told to remove a line they
+    # do not hold, and the entry that pins them all went unnamed.
+    pinned = "https://blog.example.org/shared.html"
+    files = {
+        f"notes/n{day}.md": _dated(article(f"Note {day}", "Alice"), f"2020-01-0{day}")
+        for day in range(1, 8)
+    }
+    files.update(
+        {
+            name: _dated(article(name, "Alice", flattr_url=pinned), "2021-01-01")
+            for name in ("k.md", "l.md")
+        }
+    )
+    site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        EXTRA_PATH_METADATA={"notes": {"flattr_url": pinned}},
+    )
+    errors = sorted(_errors(flattr_log))
+    assert len(errors) == 3, errors
+    assert errors[0].startswith(
+        "pelican-flattr: k.md: metadata 'flattr_url' pins "
+    ) and errors[0].endswith("(change the flattr_url of one of them)")
+    assert errors[2].startswith(
+        "pelican-flattr: notes/n2.md, notes/n3.md, notes/n4.md, notes/n5.md, "
+        "notes/n6.md and 1 more: metadata 'flattr_url' (from "
+        "EXTRA_PATH_METADATA['notes']) pins "
+    ) and errors[2].endswith(
+        "(take the flattr_url out of EXTRA_PATH_METADATA['notes'], which gives "
+        "it to every file it matches, and pin each file's own)"
+    ), errors[2]
+
+
 def test_two_articles_with_one_url_name_both_files(site, flattr_log):
     # Their own URL, written to two files: the older keeps the thing.
     files = {
@@ -3923,6 +3959,30 @@ def test_an_owner_that_reads_as_yes_or_no_is_refused(site, flattr_log, value):
         "an owner, give their Flattr username or owner identifier; it gets no "
         "Flattr button"
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "written"),
+    [
+        (
+            {"EXTRA_PATH_METADATA": {"a.md": {"flattr_owner": "no"}}},
+            "'flattr': 'no' in EXTRA_PATH_METADATA['a.md']",
+        ),
+        (
+            {"DEFAULT_METADATA": {"flattr_owner": "off"}},
+            "'flattr': 'no' in DEFAULT_METADATA",
+        ),
+    ],
+    ids=["path-metadata", "default-metadata"],
+)
+def test_an_owner_field_a_setting_gives_is_mended_in_the_setting(
+    site, flattr_log, settings, written
+):
+    # The file holds no such line: "write 'Flattr: no'" there would leave the
+    # setting's value in place, and the article still without a button.
+    site({"a.md": article("Article A", "Alice")}, FLATTR_AUTHORS=AUTHORS, **settings)
+    messages = _messages(flattr_log, "flattr_owner")
+    assert messages and all(f"write {written};" in m for m in messages), messages
 
 
 RST_ARTICLE = """Article A

@@ -4807,6 +4807,23 @@ def _save_as_warnings(flattr_log) -> list[str]:
     return [m for m in _flattr_messages(flattr_log) if "sets no 'URL:'" in m]
 
 
+def test_a_save_as_without_a_url_is_said_in_the_file_s_own_syntax(site, flattr_log):
+    # A reStructuredText file was told to give a 'URL:' line, which its
+    # reader takes for text of the body.
+    zero = (
+        "Zero\n####\n\n:author: Alice\n:date: 2024-03-01 10:00\n"
+        ":save_as: specials/zero.html\n\nSome text.\n"
+    )
+    site({"zero.rst": zero}, FLATTR_AUTHORS=AUTHORS)
+    assert [m for m in _flattr_messages(flattr_log) if "zero.rst" in m] == [
+        "pelican-flattr: zero.rst: its ':save_as:' writes its page to "
+        "'specials/zero.html', but it sets no ':url:', so its URL is "
+        "'zero.html' (from ARTICLE_URL), where no page is written: its Flattr "
+        "thing has that URL, which nobody can reach; give it a ':url:' that "
+        "leads to its page ('specials/zero.html'), or ':flattr: no'"
+    ]
+
+
 def test_a_save_as_without_a_url_is_warned_of(site, flattr_log, capsys):
     # Pelican's documented home page sets only Save_as: its URL still
     # follows PAGE_URL, where no page is written, and its thing URL, button

@@ -971,6 +971,7 @@ BEARER_WITH_SLASHES = "Zx81Qm4Lp0Rt7Vb/Kc2Nw9Hy5Tg3Js6.Fd1Ae8Uo"
                 "bob%40example.org",
                 "bob%2540example.org",
                 "bob&#x40;example.org",
+                "bob&amp;#64;example.org",
             )
         ],
     ],

@@ -1628,7 +1628,7 @@ def test_a_build_that_cannot_write_its_manifest_removes_the_earlier_one(
 
 
 def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
-    tmp_path, flattr_log
+    tmp_path, flattr_log, capsys
 ):
     # The link is the operator's: a failed strict build removes the
     # manifest it names, and the next build writes it there again.
@@ -1649,6 +1649,18 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
             FLATTR_STRICT=True,
         )
     assert link.is_symlink() and not kept.exists()
+    assert any(
+        f"removed the manifest of an earlier build: {kept} (named by the link "
+        f"{link})" in message
+        for message in flattr_log.messages
+    ), flattr_log.messages
+    # The audit says why there is none, as of a removed manifest.
+    capsys.readouterr()
+    output = str(tmp_path / "output")
+    assert audit_command(["audit", output, "--manifest", str(link)]) == 2
+    err = capsys.readouterr().err
+    assert f"{link}: no manifest where its link points ({kept})" in err, err
+    assert "a strict build that failed, removes the manifest" in err, err
     build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
     assert link.is_symlink() and "Article A" in kept.read_text()
 

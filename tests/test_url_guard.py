@@ -524,6 +524,17 @@ def test_a_language_code_after_the_slug_is_said_as_a_lang_that_may_have_changed(
     ), advice
 
 
+@pytest.mark.parametrize(("lang", "said"), [("en", False), ("it", True)])
+def test_a_slug_ending_as_a_language_code_is_no_language_unless_it_is_the_content_s(
+    lang, said
+):
+    # "Ship it" retitled "Ship" on an English site, its URL's shape changed
+    # with it: the fix named Lang and DEFAULT_LANG, of a site with none.
+    old, new = f"{SITEURL}/2023/ship-it.html", f"{SITEURL}/2024/ship.html"
+    advice = UrlChange("p.md", old, new, slug="ship", lang=lang).advice()
+    assert ("Lang or DEFAULT_LANG" in advice) == said, advice
+
+
 # An ARTICLE_URL of the site's own, beside Pelican's default
 # ARTICLE_LANG_URL: a language's URL then has another shape, and only the
 # fix of a pin was offered.
@@ -5177,6 +5188,59 @@ def test_a_baseline_in_the_output_is_no_problem_kept_or_unused(
     output = build(tmp_path, two_articles(), **settings)
     assert "a.md" in manifest_things(output)
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+
+
+def test_a_baseline_link_in_the_output_stops_the_deletion_too(
+    tmp_path, flattr_log, monkeypatch
+):
+    # Pelican deletes a link in the output, not the file it names: read
+    # through the link, the baseline seemed to lie outside, and the link
+    # went, the guard left without its baseline, unsaid.
+    monkeypatch.chdir(tmp_path)
+    kept = tmp_path / "kept" / "baseline.json"
+    kept.parent.mkdir()
+    settings = dict(
+        FLATTR_AUTHORS=AUTHORS,
+        DELETE_OUTPUT_DIRECTORY=True,
+        FLATTR_URL_BASELINE="output/baseline.json",
+        OUTPUT_RETENTION=["baseline.json"],
+    )
+    output = build(tmp_path, two_articles(), **settings)
+    (output / "baseline.json").rename(kept)
+    (output / "baseline.json").symlink_to(kept)
+    del settings["OUTPUT_RETENTION"]
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert (output / "baseline.json").is_symlink()
+
+
+def test_a_language_site_s_baseline_in_the_output_stops_the_deletion(tmp_path):
+    # The main site empties the output before each language's site runs:
+    # the language's baseline there (named for it beside the main one, or
+    # its own setting) went each build, the guard of its site said nothing.
+    base = {
+        "DELETE_OUTPUT_DIRECTORY": True,
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_URL_BASELINE": str(tmp_path / "output" / "baseline.json"),
+        "OUTPUT_RETENTION": ["baseline.json"],
+    }
+    files = {
+        "en.md": article("Post", "Alice", Slug="post", Lang="en"),
+        "de.md": article("Beitrag", "Alice", Slug="post", Lang="de"),
+    }
+    first = i18n_build(tmp_path, files, **base)
+    assert first.status == 0, first.log
+    language = tmp_path / "output" / "baseline.de.json"
+    kept = language.read_bytes()
+    stopped = i18n_build(tmp_path, files, **base)
+    assert stopped.status == 1
+    assert language.read_bytes() == kept
+    (line,) = [m for m in stopped.messages if "baseline.de.json" in m]
+    assert line.startswith(
+        f"pelican-flattr: I18N_SUBSITES['de']: the URL guard's baseline {language} "
+        "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now"
+    ), line
+    assert line.endswith("or name 'baseline.de.json' in OUTPUT_RETENTION"), line
 
 
 def test_an_output_that_holds_the_content_is_never_emptied_so_keeps_its_baseline(
