@@ -573,7 +573,7 @@ def _keep_what_no_build_makes_again(pelican: Any) -> None:
     """Stop the build before Pelican's ``DELETE_OUTPUT_DIRECTORY`` deletes
     a file the plugin keeps across builds (get_generators comes just before
     it), strict or not: a strict build's failure comes too late for them."""
-    reasons = kept_files_about_to_be_deleted(pelican.settings)
+    reasons = kept_files_about_to_be_deleted(pelican.settings, i18n_subsites(pelican))
     if not reasons:
         return
     for reason in reasons:

@@ -21,7 +21,7 @@ import datetime
 import functools
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -432,8 +432,9 @@ def given_by_setting(content: Any, name: str, source: str) -> str | None:
 
     Told apart as ``from_defaults`` tells them (the very object), which a
     file's own field, applied after them, replaces; in the content's own
-    settings, which Pelican's cache keeps with it. A look at every entry:
-    asked only of the few contents a message names."""
+    settings, which Pelican's cache keeps with it. Only the entries that
+    can match the file are looked up: a site may pin each of 20,000 files
+    there."""
     metadata = content.metadata
     if name not in metadata:
         return None
@@ -443,13 +444,10 @@ def given_by_setting(content: Any, name: str, source: str) -> str | None:
     if isinstance(by_path, Mapping) and by_path:
         keys = [
             key
-            for key, fields in by_path.items()
-            if isinstance(key, str)
-            and isinstance(fields, Mapping)
+            for key in _path_metadata_keys(source)
+            if isinstance(fields := by_path.get(key), Mapping)
             and name in fields
             and fields[name] is value
-            # As Pelican matches them: the file, or a folder it is in.
-            and (source == key or source.startswith(posixpath.join(key, "")))
         ]
         if keys:
             # Pelican applies them in the order of their keys.
@@ -458,6 +456,19 @@ def given_by_setting(content: Any, name: str, source: str) -> str | None:
     if isinstance(defaults, Mapping) and from_defaults(metadata, name, defaults):
         return "DEFAULT_METADATA"
     return None
+
+
+def _path_metadata_keys(source: str) -> list[str]:
+    """The keys of EXTRA_PATH_METADATA whose entry Pelican gives the file
+    ``source``: its own path, and each folder it is in (with a "/" or
+    without; "" is the content folder), as Pelican matches them (the
+    file's path, or one that starts with the key and a "/")."""
+    parts = source.split("/")
+    keys = [source, ""]
+    for end in range(1, len(parts)):
+        folder = "/".join(parts[:end])
+        keys += [folder, folder + "/"]
+    return keys
 
 
 def path_metadata_entry(key: object) -> str:
@@ -670,7 +681,9 @@ def _bool_field(metadata: Mapping[str, Any], name: str) -> bool | None:
 
 
 def _owner_meant(
-    metadata: Mapping[str, Any], settings: FlattrSettings, source: str
+    metadata: Mapping[str, Any],
+    settings: FlattrSettings,
+    spelled_in: Callable[[], str],
 ) -> str:
     """What the problem of ``flattr: VALUE`` adds when VALUE names an owner:
     another tool's ``flattr: alice`` named the button's owner. An owner
@@ -679,7 +692,8 @@ def _owner_meant(
     any other (``nope``, ``disabled``) is more likely a yes or no
     mistyped. Never an address: an ``email:`` owner is shown hashed
     (``parse_owner`` refuses any other that holds one; redacted all the
-    same, should that change)."""
+    same, should that change). ``spelled_in`` says where the field is
+    written, asked only when an owner is meant."""
     try:
         owner = parse_owner(_text_field(metadata, OPT_OUT))
     except (IdentifierError, _FieldError):  # no text: no owner named
@@ -689,7 +703,8 @@ def _owner_meant(
     ):
         return ""
     shown = redact_encoded_addresses(owner.value)
-    return f"; to name its owner, write {field_line(source, _OWNER_FIELD, shown)}"
+    written = field_line(spelled_in(), _OWNER_FIELD, shown)
+    return f"; to name its owner, write {written}"
 
 
 def opts_out(metadata: Mapping[str, Any]) -> bool:
@@ -1636,7 +1651,9 @@ def resolve(
         if _bool_field(metadata, OPT_OUT) is False:
             return Resolution()
     except _FieldError as error:
-        meant = _owner_meant(metadata, settings, _spelled_in(content, source, OPT_OUT))
+        meant = _owner_meant(
+            metadata, settings, lambda: _spelled_in(content, source, OPT_OUT)
+        )
         problems.append(f"{error}{meant}")
     if content_url is None:
         content_url = content.url

@@ -1734,23 +1734,31 @@ def _deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
     output = str(settings.get("OUTPUT_PATH") or "output")
     if _path_below(output, str(settings.get("PATH") or os.curdir)) is not None:
         return None  # Pelican never empties a folder that holds the content
-    # Where Pelican finds it: a link named there is deleted itself, not
-    # the file it points at.
-    below = _path_below(output, path, link_itself=True)
-    if below is None or below == os.curdir:
-        return None
-    top = below.split(os.sep)[0]
     retention = settings.get("OUTPUT_RETENTION")
-    if isinstance(retention, (list, tuple, set, frozenset)) and top in retention:
-        return None
-    return top
+    kept = retention if isinstance(retention, (list, tuple, set, frozenset)) else ()
+    # Pelican deletes a link in the output itself, and, through a link
+    # outside it, the file in the output it names: either is lost.
+    for below in (
+        _path_below(output, path, link_itself=True),
+        _path_below(output, path),
+    ):
+        if below is None or below == os.curdir:
+            continue
+        top = below.split(os.sep)[0]
+        if top not in kept:
+            return top
+    return None
 
 
-def kept_files_about_to_be_deleted(settings: Mapping[str, Any]) -> list[str]:
+def kept_files_about_to_be_deleted(
+    settings: Mapping[str, Any], subsites: Mapping[str, Any] | None = None
+) -> list[str]:
     """Why the build must stop before Pelican empties the output folder: for
     each file the plugin keeps across builds that is there now and that
     ``DELETE_OUTPUT_DIRECTORY`` is about to delete (the URL guard's
-    baseline, the store), what would be lost and what to do.
+    baseline, the store, of the site and of each language's site in
+    ``subsites``, I18N_SUBSITES as i18n_subsites builds them), what would be
+    lost and what to do.
 
     Said as an error of the settings too, which a strict build fails on,
     but only after Pelican has deleted them: the store's claim URLs and the
@@ -1759,7 +1767,7 @@ def kept_files_about_to_be_deleted(settings: Mapping[str, Any]) -> list[str]:
     if not settings.get("DELETE_OUTPUT_DIRECTORY"):
         return []
     reasons = []
-    for where, baseline, store in _kept_files(settings):
+    for where, baseline, store in _kept_files(settings, subsites or {}):
         top = baseline and _file_deleted_with_output(settings, baseline)
         if top:
             reasons.append(
@@ -1778,40 +1786,45 @@ def kept_files_about_to_be_deleted(settings: Mapping[str, Any]) -> list[str]:
                 "folder, and point FLATTR_STORE at it (in the output, it is "
                 "published with the site)"
             )
-    return list(dict.fromkeys(reasons))
+    return reasons
+
+
+_EMPTIED_NOW = (
+    "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, before this build"
+)
+_STOPPED = "The build stops before Pelican deletes anything"
 
 
 def _kept_files(
-    settings: Mapping[str, Any],
+    settings: Mapping[str, Any], subsites: Mapping[str, Any]
 ) -> list[tuple[str, Path | None, Path | None]]:
-    """The URL guard's baseline and the store of the site and of each
-    language's site of ``I18N_SUBSITES`` (as the build of each finds them,
-    a language's baseline named for it where it would be the site's:
-    ``build.own_path``), each with what names its site in a message."""
+    """The URL guard's baseline (None where the guard is off) and the store
+    of the site and of each language's site of ``subsites``, in the order
+    they are built, each with what names its site in a message. A
+    language's baseline is named for it where a site built before it has
+    that path, as ``build.own_path`` names it."""
     unused: list[str] = []  # their problems are the settings' check's to say
-    subsites = settings.get("I18N_SUBSITES")
-    languages = subsites.items() if isinstance(subsites, Mapping) else ()
     sites = [("", "", settings)] + [
         (f"I18N_SUBSITES[{lang!r}]: ", lang, _language_site(settings, lang, own))
-        for lang, own in ((str(lang), own) for lang, own in languages)
+        for lang, own in ((str(lang), own) for lang, own in subsites.items())
         if isinstance(own, Mapping)
     ]
-    found = []
-    seen: set[Path] = set()
-    main_baseline = None
+    found: list[tuple[str, Path | None, Path | None]] = []
+    taken: set[Path] = set()  # every site's, its guard on or off
+    stores: set[Path] = set()
     for where, lang, each in sites:
-        baseline = None
-        if each.get("FLATTR_URL_GUARD", True) is not False:
-            baseline = _baseline_path(each, unused)
-            if lang and baseline == main_baseline:
-                baseline = baseline.with_name(
-                    f"{baseline.stem}.{lang}{baseline.suffix}"
-                )
-        if not lang:
-            main_baseline = baseline
-        store = path_setting(each, "FLATTR_STORE", unused)
-        store = Path(store) if store and Path(store) not in seen else None
-        seen.update(path for path in (baseline, store) if path is not None)
+        baseline = _baseline_path(each, unused)
+        if baseline in taken and lang:
+            baseline = baseline.with_name(f"{baseline.stem}.{lang}{baseline.suffix}")
+        taken.add(baseline)
+        if each.get("FLATTR_URL_GUARD", True) is False:
+            baseline = None
+        named = path_setting(each, "FLATTR_STORE", unused)
+        store = Path(named) if named else None
+        if store in stores:  # the sites share it: said once
+            store = None
+        if store is not None:
+            stores.add(store)
         found.append((where, baseline, store))
     return found
 

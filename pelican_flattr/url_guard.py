@@ -99,6 +99,8 @@ class UrlChange:
     # another shape is said to have changed with the language only where
     # it holds this one (``_language_moved_between``).
     lang: str | None = None
+    # Whether it has translations, or is one (read with its slug).
+    translated: bool = False
     # The entry of EXTRA_PATH_METADATA that pins the source (the README
     # pins old URLs there): the one that gives its new URL; of a source
     # gone, the one of its path that holds the old URL, and names no file
@@ -434,11 +436,15 @@ class UrlChange:
         if _last_name(other) != slug:
             return None
         code = _last_name(lang_url).removeprefix(f"{slug}-")
-        # Its language now, one URL or the other's: "ship-it" retitled
-        # "ship" on an English site is a slug that changed, not Italian.
-        if code != self.lang or flattr_language(code) is None:
+        if code == _last_name(lang_url) or flattr_language(code) is None:
             return None
-        return code
+        # Its language now, in the new URL or the old one (DEFAULT_LANG
+        # changed); or, in the old one, of content with translations (its
+        # Lang changed): "ship-it" retitled "ship" on a site of one
+        # language is a slug that changed, not Italian.
+        if code == self.lang or (lang_url == self.old_url and self.translated):
+            return code
+        return None
 
     def _new_language(self) -> str | None:
         """The language code the new URL holds after the slug, as
@@ -679,21 +685,32 @@ def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlCha
     wanted = {change.source for change in changes if _slug_tells(change)}
     if not wanted:
         return changes
-    slugs = {
-        source: (content.slug, getattr(content, "lang", None))
+    read = {
+        source: content
         for source, content in contents_of(wanted)
         if isinstance(getattr(content, "slug", None), str)
     }
     return [
-        dataclasses.replace(
-            change,
-            slug=slugs[change.source][0],
-            lang=lang if isinstance(lang := slugs[change.source][1], str) else None,
-        )
-        if change.source in slugs and _slug_tells(change)
+        _with_slug(change, read[change.source])
+        if change.source in read and _slug_tells(change)
         else change
         for change in changes
     ]
+
+
+def _with_slug(change: UrlChange, content: Any) -> UrlChange:
+    """``change`` with its source's slug, language and whether it is
+    translated, as ``content`` has them."""
+    lang = getattr(content, "lang", None)
+    translated = bool(getattr(content, "translations", None)) or (
+        getattr(content, "in_default_lang", True) is False
+    )
+    return dataclasses.replace(
+        change,
+        slug=content.slug,
+        lang=lang if isinstance(lang, str) else None,
+        translated=translated,
+    )
 
 
 def _last_name(url: str) -> str:

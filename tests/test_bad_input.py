@@ -4587,3 +4587,34 @@ def test_a_page_url_whose_escapes_name_its_page_is_not_warned_of(
     )
     assert list(manifest_things(output)) == ["a.md"]
     assert bool(_messages(flattr_log, "which starts an escape")) is warned
+
+
+@pytest.mark.parametrize(
+    ("key", "source", "named"),
+    [
+        ("notes", "notes/a/b.md", True),
+        ("notes/", "notes/a/b.md", True),
+        ("notes/a", "notes/a/b.md", True),
+        ("notes/a/b.md", "notes/a/b.md", True),
+        ("", "notes/a/b.md", True),
+        ("note", "notes/a/b.md", False),
+        ("notes/a/b", "notes/a/b.md", False),
+    ],
+)
+def test_the_entry_that_gives_a_field_is_found_as_pelican_matches_it(
+    key, source, named
+):
+    # Looked up by the file's own path and its folders, not by a scan of
+    # every entry: a site may pin each of 20,000 files there.
+    from types import SimpleNamespace
+
+    from pelican_flattr.resolve import given_by_setting
+
+    fields = {"flattr_url": "https://example.org/x.html"}
+    content = SimpleNamespace(
+        metadata=dict(fields),
+        settings={"EXTRA_PATH_METADATA": {key: fields, "other.md": {"x": 1}}},
+    )
+    content.metadata["flattr_url"] = fields["flattr_url"]
+    found = given_by_setting(content, "flattr_url", source)
+    assert found == (f"EXTRA_PATH_METADATA[{key!r}]" if named else None)

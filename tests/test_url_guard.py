@@ -524,15 +524,20 @@ def test_a_language_code_after_the_slug_is_said_as_a_lang_that_may_have_changed(
     ), advice
 
 
-@pytest.mark.parametrize(("lang", "said"), [("en", False), ("it", True)])
+@pytest.mark.parametrize(
+    ("lang", "translated", "said"),
+    [("en", False, False), ("it", False, True), ("en", True, True)],
+)
 def test_a_slug_ending_as_a_language_code_is_no_language_unless_it_is_the_content_s(
-    lang, said
+    lang, translated, said
 ):
     # "Ship it" retitled "Ship" on an English site, its URL's shape changed
-    # with it: the fix named Lang and DEFAULT_LANG, of a site with none.
+    # with it: the fix named Lang and DEFAULT_LANG, of a site with none. It
+    # is said where the code is the content's language now (DEFAULT_LANG
+    # changed), or the content has translations (its Lang changed).
     old, new = f"{SITEURL}/2023/ship-it.html", f"{SITEURL}/2024/ship.html"
-    advice = UrlChange("p.md", old, new, slug="ship", lang=lang).advice()
-    assert ("Lang or DEFAULT_LANG" in advice) == said, advice
+    change = UrlChange("p.md", old, new, slug="ship", lang=lang, translated=translated)
+    assert ("Lang or DEFAULT_LANG" in change.advice()) == said, change.advice()
 
 
 # An ARTICLE_URL of the site's own, beside Pelican's default
@@ -5241,6 +5246,70 @@ def test_a_language_site_s_baseline_in_the_output_stops_the_deletion(tmp_path):
         "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now"
     ), line
     assert line.endswith("or name 'baseline.de.json' in OUTPUT_RETENTION"), line
+
+
+def test_a_baseline_linked_from_outside_to_the_output_stops_the_deletion(
+    tmp_path, flattr_log, monkeypatch
+):
+    # Through a link outside the output, Pelican deletes the file in it.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "safe").mkdir()
+    settings = dict(
+        FLATTR_AUTHORS=AUTHORS,
+        DELETE_OUTPUT_DIRECTORY=True,
+        FLATTR_URL_BASELINE="safe/urls.json",
+    )
+    output = build(tmp_path, two_articles(), **settings)
+    (tmp_path / "safe" / "urls.json").rename(output / "urls.json")
+    (tmp_path / "safe" / "urls.json").symlink_to(output / "urls.json")
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert (output / "urls.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("settings", "stops"),
+    [
+        # The main site's guard off, the language's on: the language's
+        # baseline is still named for it, beside the main one's path.
+        (
+            {
+                "FLATTR_URL_GUARD": False,
+                "I18N_SUBSITES": {"de": {"FLATTR_URL_GUARD": True}},
+            },
+            True,
+        ),
+        # I18N_SUBSITES without the plugin: no language's site is built,
+        # and none of its files is the build's to keep.
+        ({"PLUGINS": ["pelican_flattr"], "I18N_SUBSITES": {"de": {}}}, False),
+    ],
+    ids=["main-guard-off", "no-i18n-plugin"],
+)
+def test_a_language_s_baseline_is_kept_only_for_a_language_site_that_is_built(
+    tmp_path, settings, stops
+):
+    output = tmp_path / "output"
+    base = {
+        "DELETE_OUTPUT_DIRECTORY": True,
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_URL_BASELINE": str(output / "urls.json"),
+        "OUTPUT_RETENTION": ["urls.json"],
+        **settings,
+    }
+    files = {
+        "en.md": article("Post", "Alice", Slug="post", Lang="en"),
+        "de.md": article("Beitrag", "Alice", Slug="post", Lang="de"),
+    }
+    language = output / "urls.de.json"
+    if stops:
+        assert i18n_build(tmp_path, files, **base).status == 0
+        assert language.is_file()
+    else:
+        output.mkdir()
+        language.write_text('{"baseline_version": 1, "things": []}\n')
+    again = i18n_build(tmp_path, files, **base)
+    assert again.status == (1 if stops else 0), again.log
+    assert language.is_file() == stops
 
 
 def test_an_output_that_holds_the_content_is_never_emptied_so_keeps_its_baseline(
