@@ -721,7 +721,7 @@ def _spelled_in(content: Any, source: str | None, name: str) -> str:
     that gave it (an entry of EXTRA_PATH_METADATA, DEFAULT_METADATA), else
     its file (``source``, else its own), whose reader spells the field
     (``wording.field_line``); "" when it has neither. Asked only of a field
-    at fault: it looks at every entry of EXTRA_PATH_METADATA."""
+    at fault."""
     relative = source or str(getattr(content, "relative_source_path", "") or "")
     setting = given_by_setting(content, name, relative.replace("\\", "/"))
     return setting or source or getattr(content, "source_path", None) or ""

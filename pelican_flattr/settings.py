@@ -1842,12 +1842,6 @@ def _language_site(
     return each
 
 
-_EMPTIED_NOW = (
-    "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, before this build"
-)
-_STOPPED = "The build stops before Pelican deletes anything"
-
-
 def _file_deleted_with_output(settings: Mapping[str, Any], path: Path) -> str | None:
     """``_deleted_with_output`` of ``path``, when a file is there."""
     try:

@@ -96,8 +96,8 @@ class UrlChange:
     # slug written back keeps both its page and its thing at the old URL.
     slug: str | None = None
     # Its language now (Pelican's ``lang``), read with its slug: a URL in
-    # another shape is said to have changed with the language only where
-    # it holds this one (``_language_moved_between``).
+    # another shape is said to have changed with the language where it
+    # holds this one (``_language_moved_between``).
     lang: str | None = None
     # Whether it has translations, or is one (read with its slug).
     translated: bool = False
@@ -429,7 +429,8 @@ class UrlChange:
         another shape: an ARTICLE_URL of its own beside Pelican's default
         ARTICLE_LANG_URL (``post-de.html`` and ``2024/post/``), a change of
         Lang or DEFAULT_LANG the likely cause, when the code is the
-        content's language now; else None."""
+        content's language now, or, in the old URL, the content has
+        translations; else None."""
         slug = self.slug
         if not slug or other is None or self.pinned or self.pinned_by is not None:
             return None
