@@ -372,7 +372,7 @@ def default_owner_warning(settings: Mapping[str, Any]) -> str | None:
     if not authors:
         return None
     try:
-        if _explicit_owner(defaults, "DEFAULT_METADATA") is None:
+        if _explicit_owner(defaults, _in_default_metadata) is None:
             return None
     except _FieldError:  # settings_metadata_problems reports it
         return None
@@ -640,7 +640,7 @@ def settings_metadata_problems(fields: Any) -> list[str]:
     checks = [
         lambda: _bool_field(metadata, OPT_OUT),
         lambda: _bool_field(metadata, HIDDEN),
-        lambda: _explicit_owner(metadata, "DEFAULT_METADATA"),
+        lambda: _explicit_owner(metadata, _in_default_metadata),
         lambda: _explicit_category(metadata),
         lambda: _explicit_language(metadata),
     ]
@@ -716,6 +716,12 @@ def opts_out(metadata: Mapping[str, Any]) -> bool:
         return False
 
 
+def _in_default_metadata() -> str:
+    """Where a field of DEFAULT_METADATA is written, as ``_spelled_in``
+    says it."""
+    return "DEFAULT_METADATA"
+
+
 def _spelled_in(content: Any, source: str | None, name: str) -> str:
     """Where a fix writes the field ``name`` of ``content``: the setting
     that gave it (an entry of EXTRA_PATH_METADATA, DEFAULT_METADATA), else
@@ -734,13 +740,9 @@ def _owner(
     name of the author whose ``FLATTR_AUTHORS`` entry gave it, if one did;
     and the authors whose content it left to ``FLATTR_USERNAME`` when a
     ``FLATTR_AUTHORS`` is set (see ``Resolution.username_authors``)."""
-    try:
-        explicit = _explicit_owner(content.metadata)
-    except _FieldError:
-        # Refused again, its fix spelled where the field is written.
-        explicit = _explicit_owner(
-            content.metadata, _spelled_in(content, source, OWNER)
-        )
+    explicit = _explicit_owner(
+        content.metadata, lambda: _spelled_in(content, source, OWNER)
+    )
     if explicit is not None:
         return explicit, "", None, ()
     names = []
@@ -775,9 +777,12 @@ def _owner(
     return None, why, None, ()
 
 
-def _explicit_owner(metadata: Mapping[str, Any], source: str = "") -> Owner | None:
+def _explicit_owner(
+    metadata: Mapping[str, Any], spelled_in: Callable[[], str]
+) -> Owner | None:
     """The owner ``metadata`` names in its owner field, if any; its fault
-    said in the syntax of ``source``'s reader (Markdown's without one)."""
+    said as ``spelled_in`` (asked only then) says the field is written
+    (``_spelled_in``)."""
     explicit = _text_field(metadata, OWNER)
     if not explicit:
         return None
@@ -785,7 +790,7 @@ def _explicit_owner(metadata: Mapping[str, Any], source: str = "") -> Owner | No
         raise _FieldError(
             f"metadata '{OWNER}' is {shown_value(explicit)}, which looks like a "
             f"yes or no: to give no Flattr button, write "
-            f"{field_line(source, 'Flattr', 'no')}; to name an owner, give their "
+            f"{field_line(spelled_in(), 'Flattr', 'no')}; to name an owner, give their "
             "Flattr username or owner identifier"
         )
     try:

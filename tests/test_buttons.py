@@ -43,7 +43,7 @@ from pelican_flattr.markup import (
     head,
 )
 from pelican_flattr.resolve import ContentThing
-from pelican_flattr.thing import Thing
+from pelican_flattr.thing import Thing, make_thing
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:123"}
 
@@ -4286,16 +4286,7 @@ def test_a_themes_og_url_equal_to_a_thing_url_with_an_ampersand_is_right():
     # The plugin's own og:url compared still escaped (&amp;) with the
     # theme's, read as text: a theme's right og:url of a thing URL with a
     # query was said to be wrong, with the escaped URL in the message.
-    thing = Thing(
-        url="https://example.org/post?p=1&lang=en",
-        owner=parse_owner("alice"),
-        title="Hello world",
-        description="Hello world",
-        category="text",
-        language="en_GB",
-        tags=(),
-        hidden=False,
-    )
+    thing = make_thing("https://example.org/post?p=1&lang=en", "alice", "Hello world")
     content_thing = ContentThing(thing, "a.md", "a.html", "plain")
     printed = str(head(content_thing, [("og:url", thing.url), ("og:title", "Hi")]))
     page = (

@@ -1239,15 +1239,6 @@ def test_auto_submit_url_keeps_a_plus_in_a_partner_id():
     # Unencoded, Flattr reads "+" as a space: a thing for an owner nobody
     # holds. The round-trip property finds it only when it draws a "+".
     owner = Owner("partner", "partner:hackspace:a+b")
-    thing = Thing(
-        url="https://example.org/post.html",
-        owner=owner,
-        title="Hello world",
-        description="Hello world",
-        category="text",
-        language="en_GB",
-        tags=(),
-        hidden=False,
-    )
+    thing = make_thing("https://example.org/post.html", owner, "Hello world")
     query = parse_qs(urlsplit(thing.auto_submit_url).query, strict_parsing=True)
     assert query[owner.parameter] == ["partner:hackspace:a+b"]
