@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
+from .store import NAME_MAX
 
 try:
     import fcntl
@@ -585,22 +586,30 @@ def _mode_for(path: Path) -> int:
 
 # The temporary file's name: the prefix, then eight of these, as mkstemp
 # named it in earlier versions (whose leftovers are removed too).
-_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+_SUFFIX_LENGTH = 8
+_TEMPORARY_SUFFIX = re.compile(rf"[a-z0-9_]{{{_SUFFIX_LENGTH}}}")
 _SUFFIX_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 def _random_suffix() -> str:
     """Eight characters no other build picks: two builds writing one file
     at once each write their own temporary file."""
-    return "".join(secrets.choice(_SUFFIX_CHARACTERS) for _ in range(8))
+    return "".join(secrets.choice(_SUFFIX_CHARACTERS) for _ in range(_SUFFIX_LENGTH))
 
 
 def _temporary_prefix(path: Path) -> str:
     """The start of the name of ``write_atomically``'s temporary file for
     ``path``: hidden, and with a "~" no file of an operator's has there by
     chance (".flattr-manifest.json.original", a backup, has eight letters
-    after a "."). No longer than a "." would be: a name as long as a
-    file's may be still leaves room for the eight random characters."""
+    after a "."). Cut so that the whole name fits where ``path``'s does: a
+    name of 246 to 255 bytes, which a file may have, made the temporary
+    file's too long, and the manifest was refused with its folder blamed."""
+    name = os.fsencode(path.name)
+    room = NAME_MAX - len(".~") - _SUFFIX_LENGTH
+    if len(name) > room:
+        # By bytes, as file systems count; a character cut in two becomes
+        # surrogate escapes, which os.open turns back into the same bytes.
+        return f".{os.fsdecode(name[:room])}~"
     return f".{path.name}~"
 
 

@@ -41,6 +41,13 @@ WAL_ENDS = ("-wal", "-shm")
 # What verify appends to a store's name for the file it locks while a
 # batch sends (see one_batch_at_a_time).
 BATCH_LOCK_END = "-verify-lock"
+# The longest file name, in bytes, of the usual file systems (ext4, XFS,
+# btrfs, APFS, NTFS in characters).
+NAME_MAX = 255
+# The longest a store's file name may be: SQLite keeps its -wal and -shm
+# files beside it under a name 4 bytes longer. (The verify lock's is
+# longer still, and a batch runs without a lock where it cannot be made.)
+_LONGEST_NAME = NAME_MAX - len(WAL_ENDS[0])
 
 # Each entry is the SQL that moves the schema from version N to N + 1.
 # _migrate runs it statement by statement, split at every ";" (executescript
@@ -417,6 +424,7 @@ def check_can_be_made(path: Path) -> None:
     is none: its folder is missing, or a moved store's journal lies there
     (``_no_journal_of_another_store``). Makes nothing: a dry run that
     passes where the run would stop has checked nothing."""
+    _check_name_fits(path)
     if not path.parent.exists():
         raise StoreError(
             path,
@@ -424,6 +432,21 @@ def check_can_be_made(path: Path) -> None:
             "another path",
         )
     _no_journal_of_another_store(path)
+
+
+def _check_name_fits(path: Path) -> None:
+    """Raise StoreError when the file name of ``path`` leaves no room for
+    its journal's: SQLite said only "unable to open database file", which
+    sent operators to the file's permissions."""
+    length = len(os.fsencode(path.name))
+    if length > _LONGEST_NAME:
+        raise StoreError(
+            path,
+            f"its file name is {length} bytes long, and SQLite keeps its "
+            f"journal beside it under a name {len(WAL_ENDS[0])} bytes longer "
+            f"({listed(WAL_ENDS)}), where a file name may have at most "
+            f"{NAME_MAX} bytes: choose a name of at most {_LONGEST_NAME} bytes",
+        )
 
 
 def open_store(
@@ -439,6 +462,7 @@ def open_store(
     command to say so: see ``migrated_notice``.
     """
     path = Path(path)
+    _check_name_fits(path)
     if not existing_store(path):
         check_can_be_made(path)
         try:
@@ -500,7 +524,11 @@ def _make_store(path: Path) -> None:
     """
     # A symlinked path whose file is missing: made where the link points.
     path = Path(os.path.realpath(path))
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # Cut, by bytes, so that the name SQLite gives its rollback journal
+    # while it switches the new file to WAL mode still fits.
+    room = NAME_MAX - len(".") - len(".") - 8 - len("-journal")  # mkstemp's 8
+    cut = os.fsdecode(os.fsencode(path.name)[:room])
+    handle, name = tempfile.mkstemp(prefix=f".{cut}.", dir=path.parent)
     os.close(handle)
     made = Path(name)
     try:

@@ -1274,6 +1274,36 @@ def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "m.json"])
 
 
+@pytest.mark.parametrize("name", ["m" * 250 + ".json", "é" * 127], ids=["ascii", "cut"])
+def test_a_file_name_as_long_as_one_may_be_is_written(tmp_path, name):
+    # The temporary file's name is ten bytes longer: from 246 bytes on, the
+    # manifest was refused and its folder blamed ("File name too long").
+    # "é" is two bytes: the temporary name is cut within one.
+    assert len(name.encode()) in (255, 254)
+    target = tmp_path / name
+    write_atomically(target, "first\n")
+    assert target.read_text() == "first\n"
+    # A killed build's leftover, named as the cut names it (its first 245
+    # bytes, by bytes), is known as one and removed by the next write.
+    left = os.path.join(
+        os.fsencode(tmp_path), b"." + name.encode()[:245] + b"~k2_9xq0a"
+    )
+    os.close(os.open(left, os.O_WRONLY | os.O_CREAT, 0o600))
+    an_hour_ago = time.time() - 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    write_atomically(target, "second\n")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert target.read_text() == "second\n"
+
+
+def test_a_file_name_too_long_for_any_file_is_named_not_its_folder(tmp_path):
+    target = tmp_path / ("m" * 251 + ".json")
+    with pytest.raises(OSError) as refused:
+        write_atomically(target, "whole\n")
+    assert refused.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []
+
+
 # Writes a file slowly, as a build writes a large manifest: each chunk once
 # the parent has written the file beside it ("go"), after its own
 # temporary file is made ("made").

@@ -3317,6 +3317,48 @@ def test_a_new_store_in_a_folder_it_may_not_write_says_why(tmp_path):
     ), reason
 
 
+@pytest.mark.parametrize("name_bytes", [237, 246, 251])
+def test_a_store_whose_name_leaves_room_for_its_journal_is_made(tmp_path, name_bytes):
+    # Its temporary file, two dots and mkstemp's eight characters longer,
+    # had SQLite's -journal beside it: from 238 bytes on, "this user may
+    # not read it", or the folder "cannot be written". "é" is two bytes:
+    # 246 is cut within one.
+    name = "é" * (name_bytes // 2) + "s" * (name_bytes % 2)
+    assert len(name.encode()) == name_bytes
+    store = tmp_path / name
+    with (
+        contextlib.closing(open_store(store)) as connection,
+        write_transaction(connection),
+    ):
+        connection.execute(
+            "INSERT INTO verified_identities VALUES ('a', 'alice', 'now')"
+        )
+    with contextlib.closing(open_store(store)) as connection:
+        found = connection.execute("SELECT identity FROM verified_identities")
+        assert found.fetchall() == [("a",)]
+    # Nothing but the store and its journal is left beside it.
+    assert {p.name for p in tmp_path.iterdir()} <= {name, name + "-wal", name + "-shm"}
+
+
+def test_a_store_whose_journal_name_would_be_too_long_is_refused_saying_so(
+    tmp_path,
+):
+    # SQLite said "unable to open database file", read as a matter of
+    # rights; a -wal left beside it raised OSError: File name too long.
+    from pelican_flattr.store import check_can_be_made
+
+    store = tmp_path / ("s" * 252)
+    for check in (open_store, check_can_be_made):
+        with pytest.raises(StoreError) as refused:
+            check(store)
+        assert refused.value.reason == (
+            "its file name is 252 bytes long, and SQLite keeps its journal "
+            "beside it under a name 4 bytes longer (-wal and -shm), where a file "
+            "name may have at most 255 bytes: choose a name of at most 251 bytes"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_each_commit_to_the_store_is_durable_against_power_loss(tmp_path):
     # A delivery answered "stored" must be on disk: WAL's default NORMAL
     # loses the last commits when the machine, not the process, stops.
