@@ -26,7 +26,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from json.encoder import encode_basestring  # json's C encoder for a str
@@ -355,28 +354,36 @@ def write_baseline(
 def set_aside(path: Path, why: str = "unreadable") -> Path:
     """Rename a baseline to ``NAME.unreadable`` (or another ``why``) beside
     it, or ``NAME.unreadable-2`` and on, never over an earlier one, and
-    return its new path, so that the next baseline does not destroy it."""
+    return its new path, so that the next baseline does not destroy it.
+
+    Behind a link, the file the link names is renamed beside itself, and
+    the link stays, to be written through (``write_atomically``): moved
+    aside, the link brought back by a CI that keeps it named the damaged
+    file again at every build; copied beside the link, the only copy went
+    with a workspace the CI throws away, and the next job, finding no
+    baseline, passed a strict build with the changes since unsaid.
+    """
+    path = kept_file(path)
     aside = path.with_name(f"{path.name}.{why}")
     number = 1
     while os.path.lexists(aside):
         number += 1
         aside = path.with_name(f"{path.name}.{why}-{number}")
-    if path.is_symlink():
-        # The operator's link stays, to be written through (write_atomically):
-        # moved aside, the link brought back by a CI that keeps it would
-        # name the damaged file again at every build. Copied, as the file it
-        # names may lie on another file system.
-        shutil.copyfile(path, aside)
-        path.resolve().unlink()
-        return aside
     path.rename(aside)
     return aside
 
 
+def kept_file(path: Path) -> Path:
+    """The file the baseline at ``path`` is kept in: the one a link there
+    names (there or not), else ``path`` itself."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def set_aside_beside(path: Path, why: str = "unreadable") -> list[Path]:
     """The files ``set_aside`` made of the baseline at ``path`` (with
-    ``why``) that still lie beside it, in the order it made them."""
-    found = glob.glob(f"{glob.escape(str(path))}.{glob.escape(why)}*")
+    ``why``) that still lie beside it, or beside the file a link there
+    names, in the order it made them."""
+    found = glob.glob(f"{glob.escape(str(kept_file(path)))}.{glob.escape(why)}*")
     # NAME.unreadable, then NAME.unreadable-2, ..., -10: shorter first.
     return [Path(name) for name in sorted(found, key=lambda name: (len(name), name))]
 

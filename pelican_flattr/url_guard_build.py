@@ -41,6 +41,7 @@ from .url_baseline import (
     BaselineUnreadable,
     baseline_entry,
     holds_baseline,
+    kept_file,
     load_baseline,
     next_baseline,
     released,
@@ -538,7 +539,7 @@ def _say_set_aside_left(
     """Say that the baselines ``aside`` lie where the missing baseline
     was, set aside by an earlier build: a strict build fails (writing no
     baseline) until the operator puts one back or deletes them."""
-    path = settings.url_baseline_path
+    path = kept_file(settings.url_baseline_path)  # where to put it back
     if len(aside) == 1:
         found, it, them = f"{aside[0]} beside it was", "it", "it"
     else:
@@ -808,6 +809,7 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
             )
             return False
         aside = set_aside(path)
+        path = kept_file(path)  # where to put it back
     except OSError as move_error:
         _give_up(
             f"{error}; cannot move it aside ({move_error}), so the URL "

@@ -4146,7 +4146,8 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     tmp_path, flattr_log
 ):
     # Moving the link aside left the damaged file where the link, restored
-    # by a CI, named it again at every build: never compared again.
+    # by a CI, named it again at every build: never compared again. Set
+    # aside beside the link, it went with the workspace a CI throws away.
     kept = tmp_path / "kept" / "baseline.json"
     kept.parent.mkdir()
     baseline = tmp_path.joinpath(*BASELINE)  # the default, damaged set aside
@@ -4155,13 +4156,57 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     settings = {"FLATTR_AUTHORS": AUTHORS}
     build(tmp_path, two_articles(), **settings)
     kept.write_text("{broken")
+    flattr_log.clear()
     build(tmp_path, two_articles(), **settings)
-    aside = baseline.with_name(baseline.name + ".unreadable")
+    aside = kept.with_name("baseline.json.unreadable")
     assert aside.read_text() == "{broken" and not aside.is_symlink()
     assert baseline.is_symlink() and "first-slug" in kept.read_text()
+    assert not baseline.with_name(baseline.name + ".unreadable").exists()
+    ((_, message),) = said_with(flattr_log, str(aside))
+    assert f"put it back as {kept}" in message
     flattr_log.clear()
     build(tmp_path, two_articles(slug="renamed"), **settings)
     assert len(guard_lines(flattr_log)) == 1
+
+
+def test_a_strict_build_keeps_failing_on_a_damaged_baseline_kept_through_a_link(
+    tmp_path, flattr_log
+):
+    # A CI job links the baseline to a folder it keeps and throws the rest
+    # of its workspace away. The damaged file was copied beside the link
+    # and deleted where it was kept: the next job found no baseline, and its
+    # strict build passed with the changes since unsaid.
+    kept = tmp_path / "kept" / "baseline.json"
+    kept.parent.mkdir()
+    baseline = tmp_path / "workspace" / "baseline.json"
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_URL_BASELINE": str(baseline),
+    }
+
+    def job(slug, strict_fails):
+        baseline.parent.mkdir()
+        baseline.symlink_to(kept)
+        try:
+            if strict_fails:
+                fails_strict(tmp_path, two_articles(slug=slug), **settings)
+            else:
+                build(tmp_path, two_articles(slug=slug), FLATTR_STRICT=True, **settings)
+        finally:
+            shutil.rmtree(baseline.parent)
+
+    job("first-slug", strict_fails=False)
+    damaged = kept.read_text()[:200]  # its header: a baseline, cut short
+    kept.write_text(damaged)
+    flattr_log.clear()
+    job("renamed", strict_fails=True)
+    aside = kept.with_name("baseline.json.unreadable")
+    assert aside.read_text() == damaged
+    flattr_log.clear()
+    job("renamed", strict_fails=True)
+    ((level, message),) = said_with(flattr_log, "set aside by an earlier build")
+    assert f"{aside} beside it was set aside" in message
+    assert f"put it back as {kept}" in message and level == "ERROR"
 
 
 def test_a_baseline_kept_through_a_link_stays_linked_and_guards(tmp_path, flattr_log):
