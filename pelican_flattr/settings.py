@@ -1758,57 +1758,91 @@ def kept_files_about_to_be_deleted(
     ``DELETE_OUTPUT_DIRECTORY`` is about to delete (the URL guard's
     baseline, the store, of the site and of each language's site in
     ``subsites``, I18N_SUBSITES as i18n_subsites builds them), what would be
-    lost and what to do.
+    lost and what to do. A language's site empties an output of its own
+    too, later in the run: stopped only then, the main site's output was
+    deleted already, and nothing written in its place.
 
     Said as an error of the settings too, which a strict build fails on,
     but only after Pelican has deleted them: the store's claim URLs and the
     guard's history of thing URLs are not made again by any build.
     """
-    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+    sites = _sites(settings, subsites or {})
+    emptied = [site for site in sites if site[2].get("DELETE_OUTPUT_DIRECTORY")]
+    if not emptied:
         return []
     reasons = []
-    for where, baseline, store in _kept_files(settings, subsites or {}):
-        top = baseline and _file_deleted_with_output(settings, baseline)
-        if top:
+    for where, baseline, store in _kept_files(sites):
+        found = baseline and _first_emptied_with(emptied, baseline)
+        if found:
+            top, emptied_in = found
             reasons.append(
                 f"{where}the URL guard's baseline {redact_addresses(str(baseline))} "
-                f"{_EMPTIED_NOW}: it holds the thing URLs each build is compared "
+                f"{emptied_in}: it holds the thing URLs each build is compared "
                 f"with, which no build makes again. {_STOPPED}: move it out of the "
                 f"output and point FLATTR_URL_BASELINE at it, or name {top!r} in "
                 "OUTPUT_RETENTION"
             )
-        if store is not None and _file_deleted_with_output(settings, store):
+        found = store and _first_emptied_with(emptied, store)
+        if found:
             reasons.append(
-                f"{where}the store {redact_addresses(str(store))} {_EMPTIED_NOW}: "
-                "it holds the web hooks' records (who flattred what, each owner's "
-                f"claim URL), which no build makes again. {_STOPPED}: move it, with "
-                "its -wal and -shm files, out of the output and the content "
+                f"{where}the store {redact_addresses(str(store))} {found[1]}: it "
+                "holds the web hooks' records (who flattred what, each owner's "
+                f"claim URL), which no build makes again. {_STOPPED}: move it, "
+                "with its -wal and -shm files, out of the output and the content "
                 "folder, and point FLATTR_STORE at it (in the output, it is "
                 "published with the site)"
             )
     return reasons
 
 
-_EMPTIED_NOW = (
-    "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, before this build"
-)
 _STOPPED = "The build stops before Pelican deletes anything"
 
 
-def _kept_files(
+def _first_emptied_with(
+    emptied: list[tuple[str, str, Mapping[str, Any]]], path: Path
+) -> tuple[str, str] | None:
+    """The name in the output of what holds ``path``, a file that is there,
+    and where it lies, of the first site of ``emptied`` whose output
+    ``DELETE_OUTPUT_DIRECTORY`` deletes it with; None when none does."""
+    for where, _, each in emptied:
+        top = _file_deleted_with_output(each, path)
+        if top is None:
+            continue
+        if not where:
+            return top, (
+                "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, "
+                "before this build"
+            )
+        output = redact_addresses(str(each.get("OUTPUT_PATH")))
+        return top, (
+            f"lies in {output}, the OUTPUT_PATH of {where.rstrip(': ')}, which "
+            "DELETE_OUTPUT_DIRECTORY empties before that site is built, later "
+            "in this run"
+        )
+    return None
+
+
+def _sites(
     settings: Mapping[str, Any], subsites: Mapping[str, Any]
-) -> list[tuple[str, Path | None, Path | None]]:
-    """The URL guard's baseline (None where the guard is off) and the store
-    of the site and of each language's site of ``subsites``, in the order
-    they are built, each with what names its site in a message. A
-    language's baseline is named for it where a site built before it has
-    that path, as ``build.own_path`` names it."""
-    unused: list[str] = []  # their problems are the settings' check's to say
-    sites = [("", "", settings)] + [
+) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """The site and each language's site of ``subsites``, in the order
+    they are built: what names it in a message, its language ("" for the
+    site), and its settings."""
+    return [("", "", settings)] + [
         (f"I18N_SUBSITES[{lang!r}]: ", lang, _language_site(settings, lang, own))
         for lang, own in ((str(lang), own) for lang, own in subsites.items())
         if isinstance(own, Mapping)
     ]
+
+
+def _kept_files(
+    sites: list[tuple[str, str, Mapping[str, Any]]],
+) -> list[tuple[str, Path | None, Path | None]]:
+    """The URL guard's baseline (None where the guard is off) and the store
+    of each of ``sites`` (``_sites``), each with what names its site in a
+    message. A language's baseline is named for it where a site built
+    before it has that path, as ``build.own_path`` names it."""
+    unused: list[str] = []  # their problems are the settings' check's to say
     found: list[tuple[str, Path | None, Path | None]] = []
     taken: set[Path] = set()  # every site's, its guard on or off
     stores: set[Path] = set()

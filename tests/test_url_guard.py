@@ -5293,6 +5293,46 @@ def test_a_language_site_s_baseline_in_the_output_stops_the_deletion(tmp_path):
     assert line.endswith("or name 'baseline.de.json' in OUTPUT_RETENTION"), line
 
 
+def test_a_baseline_in_a_language_site_s_own_output_stops_before_any_deletion(
+    tmp_path,
+):
+    # A language's site with an OUTPUT_PATH of its own empties it too,
+    # later in the run: stopped by that site's own check, the main site's
+    # output was deleted already and nothing was written in its place.
+    own_output = tmp_path / "output-de"
+    base = {
+        "DELETE_OUTPUT_DIRECTORY": True,
+        "FLATTR_AUTHORS": AUTHORS,
+        "I18N_SUBSITES": {
+            "de": {
+                "OUTPUT_PATH": str(own_output),
+                "FLATTR_URL_BASELINE": str(own_output / "urls.json"),
+            }
+        },
+    }
+    files = {
+        "en.md": article("Post", "Alice", Slug="post", Lang="en"),
+        "de.md": article("Beitrag", "Alice", Slug="post", Lang="de"),
+    }
+    first = i18n_build(tmp_path, files, **base)
+    assert first.status == 0, first.log
+    main_pages = sorted(p.name for p in (tmp_path / "output").glob("*.html"))
+    assert main_pages
+    kept = (own_output / "urls.json").read_bytes()
+    stopped = i18n_build(tmp_path, files, **base)
+    assert stopped.status == 1
+    assert (own_output / "urls.json").read_bytes() == kept
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.html")) == main_pages
+    (line,) = [m for m in stopped.messages if "urls.json" in m]
+    assert line.startswith(
+        f"pelican-flattr: I18N_SUBSITES['de']: the URL guard's baseline "
+        f"{own_output / 'urls.json'} lies in {own_output}, the OUTPUT_PATH of "
+        "I18N_SUBSITES['de'], which DELETE_OUTPUT_DIRECTORY empties before that "
+        "site is built, later in this run: it holds the thing URLs"
+    ), line
+    assert line.endswith("or name 'urls.json' in OUTPUT_RETENTION"), line
+
+
 def test_a_baseline_linked_from_outside_to_the_output_stops_the_deletion(
     tmp_path, flattr_log, monkeypatch
 ):
