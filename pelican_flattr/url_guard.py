@@ -26,6 +26,7 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -140,11 +141,16 @@ class UrlChange:
         """Why and fix, for a draft or a source without a page."""
         if self.unpublished == DRAFT:
             return "is a draft", "publish it"
-        if self.unpublished == FUTURE:
+        if self.unpublished in (FUTURE, FUTURE_DRAFT):
+            draft = self.unpublished == FUTURE_DRAFT
             return (
-                "is dated in the future, which Pelican holds back as a draft "
+                "is a draft, and dated in the future, which Pelican holds back "
+                "while WITH_FUTURE_DATES is False"
+                if draft
+                else "is dated in the future, which Pelican holds back as a draft "
                 "while WITH_FUTURE_DATES is False",
-                "give it back a date that has come, or set WITH_FUTURE_DATES = True",
+                ("publish it, and " if draft else "")
+                + "give it back a date that has come, or set WITH_FUTURE_DATES = True",
             )
         if self.unpublished == OWN_SAVE_AS:
             # Named when another fix follows: "remove it" would be unclear.
@@ -608,6 +614,9 @@ OWN_SAVE_AS = "its 'Save_as:'"
 # date, in the future while WITH_FUTURE_DATES is False: "publish it" (a
 # 'Status: published' line) would change nothing.
 FUTURE = "future"
+# Of a draft that is dated in the future too: published, it is still held
+# back for its date, and given a date that has come, still a draft.
+FUTURE_DRAFT = "future draft"
 
 
 # What a slug written back in a 'Slug:' line may be: no "/" (another
@@ -750,7 +759,7 @@ def _with_unpublished(
     why = {}
     for source, content in contents_of(wanted):
         if getattr(content, "status", None) == "draft":
-            why[source] = FUTURE if _held_back_for_its_date(content) else DRAFT
+            why[source] = _why_a_draft(content)
         elif not content.save_as:
             why[source] = _empty_save_as(content, source)
     return [
@@ -761,13 +770,33 @@ def _with_unpublished(
     ]
 
 
-def _held_back_for_its_date(content: Any) -> bool:
-    """Whether Pelican made ``content`` a draft for its date alone: its
-    file says no 'Status: draft', and WITH_FUTURE_DATES is False (Pelican's
-    Article then makes one dated after now a draft)."""
-    settings = getattr(content, "settings", None) or {}
+def _why_a_draft(content: Any) -> str:
+    """Why ``content`` is a draft, as Pelican made it one: its file says
+    'Status: draft' (``DRAFT``), its date is in the future while
+    WITH_FUTURE_DATES is False (``FUTURE``), or both (``FUTURE_DRAFT``). A
+    draft for another reason (a plugin's) is a ``DRAFT``: publishing it is
+    the fix."""
     said = str(getattr(content, "metadata", {}).get("status", "")).strip().lower()
-    return settings.get("WITH_FUTURE_DATES", True) is False and said != "draft"
+    if not _dated_in_the_future(content):
+        return DRAFT
+    return FUTURE_DRAFT if said == "draft" else FUTURE
+
+
+def _dated_in_the_future(content: Any) -> bool:
+    """Whether Pelican's Article holds ``content`` back for its date: its
+    date is after now, compared as Pelican compares it, while
+    WITH_FUTURE_DATES is False."""
+    settings = getattr(content, "settings", None) or {}
+    date = getattr(content, "date", None)
+    if settings.get("WITH_FUTURE_DATES", True) or date is None:
+        return False
+    try:
+        if date.replace(tzinfo=None) == datetime.max:
+            return False  # Pelican's date for a draft that gives none
+        now = datetime.now(timezone.utc) if date.tzinfo else datetime.now()
+        return bool(date > now)
+    except (AttributeError, TypeError):  # a date a plugin set, of its own kind
+        return False
 
 
 def _empty_save_as(content: Any, source: str) -> str:
@@ -1189,7 +1218,7 @@ def shared_causes(
     file_slugs = [0, 0]
     for change in changes:
         counts[_kind(change)] += 1
-        if change.unpublished not in (None, DRAFT, FUTURE, OWN_SAVE_AS):
+        if change.unpublished not in (None, DRAFT, FUTURE, FUTURE_DRAFT, OWN_SAVE_AS):
             unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
         if change.new_url is not None:
             changed_urls.append(change.old_url)

@@ -3006,13 +3006,34 @@ def test_an_article_held_back_for_its_future_date_is_not_told_to_publish(
         "as a draft while WITH_FUTURE_DATES is False: give it back a date that "
         "has come, or set WITH_FUTURE_DATES = True to give it its thing back"
     ), line
-    # A draft the file says it is, dated in the future too, is a draft.
-    flattr_log.clear()
+
+
+@pytest.mark.parametrize(
+    ("date", "fix"),
+    [
+        # Told only "publish it", its author did, and Pelican held it back
+        # for its date still.
+        (
+            "Date: 2099-03-01 10:00\n",
+            "a.md is a draft, and dated in the future, which Pelican holds back "
+            "while WITH_FUTURE_DATES is False: publish it, and give it back a "
+            "date that has come, or set WITH_FUTURE_DATES = True",
+        ),
+        # A date that has come, or none (Pelican dates such a draft at the
+        # end of time): a draft, no more.
+        ("Date: 2024-02-01 10:00\n", "a.md is a draft: publish it"),
+        ("", "a.md is a draft: publish it"),
+    ],
+    ids=["future", "past", "undated"],
+)
+def test_a_draft_is_told_each_thing_that_holds_it_back(tmp_path, flattr_log, date, fix):
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     files = two_articles(status="draft")
-    files["a.md"] = files["a.md"].replace("Date: 2024-03-01", "Date: 2099-03-01")
+    files["a.md"] = files["a.md"].replace("Date: 2024-03-01 10:00\n", date)
+    assert ("Date:" in files["a.md"]) == bool(date)
     build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, WITH_FUTURE_DATES=False)
     (line,) = guard_lines(flattr_log)
-    assert "Fix: a.md is a draft: publish it" in line, line
+    assert f"Fix: {fix} to give it its thing back" in line, line
 
 
 # Each source with its save_as emptied by a setting, and the setting its
