@@ -1908,5 +1908,7 @@ def baseline_deleted_with_output(
         "points there), which DELETE_OUTPUT_DIRECTORY empties before every "
         "build: the guard would never find a baseline to compare with, and "
         "a changed thing URL would go unreported. Keep FLATTR_URL_BASELINE "
-        f"outside the output, or name {top!r} in OUTPUT_RETENTION"
+        f"outside the output, or name {top!r} in OUTPUT_RETENTION (once a "
+        "build has written it there, the next ones stop before Pelican empties "
+        "the output, rather than have it deleted)"
     )

@@ -5182,6 +5182,11 @@ def test_a_baseline_the_output_deletion_takes_is_refused_unless_retained(
         named = "CACHE_PATH, where the URL guard keeps its baseline by default,"
     assert f"({named} points there)" in errors[0]
     assert f"name '{retained}' in OUTPUT_RETENTION" in errors[0]
+    # It is written all the same, and the next build stops: said now.
+    assert errors[0].endswith(
+        "(once a build has written it there, the next ones stop before Pelican "
+        "empties the output, rather than have it deleted)"
+    )
     with pytest.raises(FlattrBuildError):
         build(tmp_path, two_articles(), FLATTR_STRICT=True, **settings)
     # Kept by OUTPUT_RETENTION, it guards as the default one does.
