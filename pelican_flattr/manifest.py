@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import functools
 import gzip
 import json
@@ -476,22 +477,28 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
     """Replace ``path`` (a Path or str) with ``text`` (a string or chunks of
     one) so that no reader sees a partial file.
 
-    A link at ``path`` is kept, and the file it points at replaced. The
-    file gets the mode a file written in place would have: the one it
-    has (an operator may have set it), or for a new one what the umask
-    leaves of 0666, as Pelican's pages get. A temporary file that a killed
-    build left beside it is removed: it would be published with the site.
-    Raises OSError naming ``path``, or its folder where no file could be
-    made there.
+    A link at ``path`` is kept, and the file it points at replaced (see
+    ``link_refused`` for the links it will not write through). The file
+    gets the mode a file written in place would have: the one it has (an
+    operator may have set it), or for a new one what the umask leaves of
+    0666, as Pelican's pages get. A temporary file that a killed build left
+    beside it is removed: it would be published with the site. Raises
+    OSError naming ``path``, or its folder where no file could be made
+    there.
     """
     path = Path(path)
     if path.is_symlink():
         # A link the operator made (to a folder a CI keeps, say) stays one:
         # the file it names is replaced, or made where a dangling one points.
         # Replacing the link left the kept file behind, never written again.
-        path = Path(os.path.realpath(path))
+        target = Path(os.path.realpath(path))
+        refused = link_refused(path, target)
+        if refused is not None:
+            raise OSError(errno.ELOOP, refused, str(path))
+        path = target
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)  # its error names it
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)
     _remove_leftovers(path)
     # Named before it is made, unlike mkstemp's, so that a Ctrl-C that
@@ -525,6 +532,44 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         raise
+
+
+def link_refused(link: Path, target: Path) -> str | None:
+    """Why ``write_atomically`` writes nothing through ``link`` to
+    ``target``, the file it names (links followed); None when it may.
+
+    A link in the output or the cache may be planted (a cache a CI restores
+    from another branch's job): written through wherever it pointed, it had
+    the build make ~/.profile, say, holding article titles. It may name a
+    file that is there (the caller checks that it is a manifest or a
+    baseline before it replaces it), or a missing one whose name ends as
+    the link's (``.json``) in a folder that is there, as a CI's link to a
+    folder it keeps does before its first build (or once a damaged baseline
+    is set aside there).
+    """
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        return f"is a link to {target}, which cannot be examined ({error.strerror})"
+    if mode is not None:
+        return None if stat.S_ISREG(mode) else f"is a link to {target}, not a file"
+    if target.suffix != link.suffix:
+        ending = f"'{link.suffix}'" if link.suffix else "no extension"
+        return (
+            f"is a link to {target}, a missing file whose name does not end "
+            f"as the link's ({ending}): the build makes no such file through a "
+            "link (a link put there could have it write anywhere, ~/.profile "
+            "say); point it at a file so named, or remove it"
+        )
+    if not target.parent.is_dir():
+        return (
+            f"is a link into {target.parent}, which is not a folder that is "
+            "there: the build makes no folder a link points into; make it, or "
+            "remove the link"
+        )
+    return None
 
 
 # As mkstemp opens its file: new, never through a link, and on Windows

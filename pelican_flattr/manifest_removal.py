@@ -86,7 +86,7 @@ def remove_manifest(path: Path, removal: Removal) -> None:
         if file_problem(copy) is not None:
             continue
         if is_gzipped_manifest(copy) if copy.suffix == ".gz" else problem is None:
-            if _removed(copy, "a compressed copy of the manifest", removal):
+            if _removed(copy, "a compressed copy of the manifest", removal, False):
                 copies.append(str(copy))
         elif copy.suffix != ".gz":
             logger.warning(
@@ -114,13 +114,19 @@ def remove_manifest(path: Path, removal: Removal) -> None:
         )
 
 
-def _removed(path: Path, what: str, removal: Removal) -> bool:
+def _removed(
+    path: Path, what: str, removal: Removal, through_link: bool = True
+) -> bool:
     """Delete ``path``, or warn that it could not be (naming it as
-    ``what``); return whether it is gone."""
+    ``what``); return whether it is gone. ``through_link``: at a link,
+    delete the file it names, which the caller has read to be a manifest,
+    not the link."""
     try:
         # Through a link (kept by write_atomically), the file it names: the
-        # link stays for the next build to write through.
-        (path.resolve() if path.is_symlink() else path).unlink()
+        # link stays for the next build to write through. A compressed
+        # copy's name alone vouches for it: through a link planted beside
+        # the manifest, the build deleted whatever file it named.
+        (path.resolve() if through_link and path.is_symlink() else path).unlink()
     except OSError as error:
         logger.warning(
             "pelican-flattr: FLATTR_MANIFEST: cannot remove %s%s, %s, %s: %s",

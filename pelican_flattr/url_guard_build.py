@@ -792,15 +792,25 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
     # readable baseline, which this build can no longer report.
     # Moved aside only in the plugin's own folder (the default) or
     # when it opens as a baseline: FLATTR_URL_BASELINE may name an
-    # article or a page by mistake.
+    # article or a page by mistake. Through a link, only a baseline: one
+    # planted in a cache a CI restores had the build move aside (and
+    # replace) whatever file it named.
+    linked = path.is_symlink()
     try:
         in_the_way = (
             None
-            if path.parent.name == CACHE_FOLDER
+            if path.parent.name == CACHE_FOLDER and not linked
             else not_a_file_of(
                 path, "baseline_version", "a pelican-flattr URL baseline"
             )
         )
+        if in_the_way is not None and linked:
+            _give_up(
+                f"FLATTR_URL_BASELINE: {path} is a link to {kept_file(path)}, "
+                f"which {in_the_way}, so the URL guard leaves it as it is and "
+                "checks nothing: remove the link, or point it at the baseline",
+            )
+            return False
         if in_the_way is not None:
             _give_up(
                 f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "

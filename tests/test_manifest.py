@@ -1242,7 +1242,8 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
         write_atomically(link, "three\n")
         # A new file a dangling link names gets the umask's, never the
         # link's own 0777.
-        dangling = tmp_path / "dangling.json"
+        dangling = tmp_path / "new.json"
+        (tmp_path / "kept").mkdir()
         dangling.symlink_to(tmp_path / "kept" / "new.json")
         write_atomically(dangling, "four\n")
     finally:
@@ -1664,7 +1665,7 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
     # manifest it names, and the next build writes it there again.
     kept = tmp_path / "kept" / "manifest.json"
     kept.parent.mkdir()
-    link = tmp_path / "manifest-link.json"
+    link = tmp_path / "manifest.json"
     link.symlink_to(kept)
     files = {"a.md": article("Article A")}
     build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
@@ -1693,6 +1694,88 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
     assert "a strict build that failed, removes the manifest" in err, err
     build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
     assert link.is_symlink() and "Article A" in kept.read_text()
+
+
+@pytest.mark.parametrize(
+    ("target", "refused"),
+    [
+        (
+            "victim/.profile",
+            "is a link to {target}, a missing file whose name does not end as "
+            "the link's ('.json'): the build makes no such file through a link "
+            "(a link put there could have it write anywhere, ~/.profile say); "
+            "point it at a file so named, or remove it",
+        ),
+        (
+            "victim/new/m.json",
+            "is a link into {folder}, which is not a folder that is there: the "
+            "build makes no folder a link points into; make it, or remove the link",
+        ),
+        ("victim", "is a link to {target}, not a file"),
+    ],
+    ids=["another-name", "missing-folder", "folder"],
+)
+def test_a_link_planted_where_a_file_is_written_is_not_written_through(
+    tmp_path, target, refused
+):
+    # A link in an output or a cache a CI restores may be planted: written
+    # through wherever it pointed, it had the build make ~/.profile, holding
+    # article titles, and the folders on its way.
+    (tmp_path / "victim").mkdir()
+    named = tmp_path / target
+    link = tmp_path / "out" / "m.json"
+    link.parent.mkdir()
+    link.symlink_to(named)
+    with pytest.raises(OSError) as refusal:
+        write_atomically(link, '{"schema_version": 1}\n')
+    assert refusal.value.filename == str(link)
+    assert refusal.value.strerror == refused.format(target=named, folder=named.parent)
+    assert link.is_symlink()
+    assert list((tmp_path / "victim").iterdir()) == []
+    assert [p.name for p in link.parent.iterdir()] == ["m.json"]
+
+
+def test_a_build_never_writes_through_a_manifest_link_planted_in_the_output(
+    tmp_path, flattr_log
+):
+    files = {"a.md": article("Article A")}
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    manifest = output / "flattr-manifest.json"
+    manifest.unlink()
+    manifest.symlink_to(victim / "profile.sh")
+    build(tmp_path, files, FLATTR_USERNAME="alice")
+    assert list(victim.iterdir()) == []
+    (message,) = [m for m in flattr_log.messages if "cannot write" in m]
+    assert message.startswith(
+        f"pelican-flattr: FLATTR_MANIFEST: cannot write {manifest}: is a link to "
+        f"{victim / 'profile.sh'}, a missing file whose name does not end as "
+        "the link's ('.json')"
+    ), message
+
+
+@pytest.mark.parametrize("suffix", [".br", ".zst", ".gz"])
+def test_a_compressed_copy_that_is_a_link_is_removed_not_what_it_names(
+    tmp_path, flattr_log, suffix
+):
+    # Only its name vouches for a Brotli or zstd copy: through a link
+    # planted beside the manifest, a build that removed the manifest
+    # deleted whatever file the link named.
+    files = {"a.md": article("Article A")}
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious")
+    copy = output / f"flattr-manifest.json{suffix}"
+    if suffix == ".gz":  # read, so a copy of the manifest
+        precious.write_bytes(
+            gzip.compress((output / "flattr-manifest.json").read_bytes())
+        )
+    copy.symlink_to(precious)
+    build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_BUTTON="no such style")
+    assert not (output / "flattr-manifest.json").exists()
+    assert not copy.is_symlink() and not copy.exists()
+    assert precious.is_file()
 
 
 def test_a_later_build_without_the_plugin_leaves_the_manifest_alone(tmp_path):

@@ -4176,11 +4176,12 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     baseline.symlink_to(kept)
     settings = {"FLATTR_AUTHORS": AUTHORS}
     build(tmp_path, two_articles(), **settings)
-    kept.write_text("{broken")
+    damaged = kept.read_text()[:200]  # its header: a baseline, cut short
+    kept.write_text(damaged)
     flattr_log.clear()
     build(tmp_path, two_articles(), **settings)
     aside = kept.with_name("baseline.json.unreadable")
-    assert aside.read_text() == "{broken" and not aside.is_symlink()
+    assert aside.read_text() == damaged and not aside.is_symlink()
     assert baseline.is_symlink() and "first-slug" in kept.read_text()
     assert not baseline.with_name(baseline.name + ".unreadable").exists()
     ((_, message),) = said_with(flattr_log, str(aside))
@@ -4188,6 +4189,32 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     flattr_log.clear()
     build(tmp_path, two_articles(slug="renamed"), **settings)
     assert len(guard_lines(flattr_log)) == 1
+
+
+def test_a_baseline_link_to_a_file_that_is_no_baseline_is_left_alone(
+    tmp_path, flattr_log
+):
+    # Planted in a cache a CI restores, a link to a key file had it moved
+    # aside as a damaged baseline (copied into the cache, readable by all)
+    # and a new baseline written in its place.
+    secret = tmp_path / "keys" / "id_key"
+    secret.parent.mkdir()
+    secret.write_text("SECRET KEY\n")
+    secret.chmod(0o600)
+    baseline = tmp_path.joinpath(*BASELINE)  # the default: set aside unread
+    baseline.parent.mkdir(parents=True)
+    baseline.symlink_to(secret)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert secret.read_text() == "SECRET KEY\n"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in secret.parent.iterdir()) == ["id_key"]
+    assert [p.name for p in baseline.parent.iterdir()] == [baseline.name]
+    ((level, message),) = said_with(flattr_log, "is a link to")
+    assert level == "WARNING" and message == (
+        f"pelican-flattr: FLATTR_URL_BASELINE: {baseline} is a link to {secret}, "
+        "which is not a pelican-flattr URL baseline, so the URL guard leaves it "
+        "as it is and checks nothing: remove the link, or point it at the baseline"
+    )
 
 
 def test_a_strict_build_keeps_failing_on_a_damaged_baseline_kept_through_a_link(
