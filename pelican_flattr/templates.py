@@ -40,6 +40,8 @@ def flattr_head(content: Any = _NOT_GIVEN) -> Markup:
     if content is _NOT_GIVEN:
         _report_not_given("flattr_head")
         return Markup("")
+    if _in_a_feed("flattr_head"):
+        return Markup("")
     state = build.current
     content_thing = _helper_content_thing("flattr_head", content)
     settings = state.settings
@@ -60,6 +62,8 @@ def flattr_button(content: Any = _NOT_GIVEN, style: str | None = None) -> Markup
     if content is _NOT_GIVEN:
         _report_not_given("flattr_button")
         return Markup("")
+    if _in_a_feed("flattr_button"):
+        return Markup("")
     state = build.current
     content_thing = _helper_content_thing("flattr_button", content)
     if content_thing is None:
@@ -76,6 +80,29 @@ def flattr_button(content: Any = _NOT_GIVEN, style: str | None = None) -> Markup
     if style != "plain":
         state.page.needs_loader = True
     return markup.button(content_thing, style, _auto_submit_url(content_thing))
+
+
+# The names of the templates that write a feed (TEMPLATE_PAGES' podcast
+# feed), not a page: the helpers' HTML is no XML.
+_FEED_TEMPLATE_ENDINGS = (".xml", ".rss", ".atom")
+
+
+def _in_a_feed(helper: str) -> bool:
+    """Whether the page rendered now is a feed a template writes, which
+    ``helper`` prints nothing in, and says so: its unclosed ``<link>`` and
+    ``<meta>`` tags left the feed no well-formed XML, and the build told
+    the template to move the call after ``<meta charset>``."""
+    template = build.current.page.template
+    if not template or not template.lower().endswith(_FEED_TEMPLATE_ENDINGS):
+        return False
+    _report_call(
+        f"{helper}() prints HTML, which a feed cannot hold (it would be no "
+        "well-formed XML), so it printed nothing: in a feed, write each "
+        "entry's payment link as the README's Feeds section shows: "
+        '<link rel="payment" type="text/html" '
+        'href="{{ article.flattr.auto_submit_url|e }}"/>'
+    )
+    return True
 
 
 # What a misspelt style looks like ("big", "Plain", "compakt"): shown as
@@ -143,7 +170,7 @@ def flattr_script() -> Markup:
     comes before the buttons, load.js goes before ``</body>``.)
     """
     global _loader_places_printed
-    if build.current.settings is None:
+    if build.current.settings is None or _in_a_feed("flattr_script"):
         return Markup("")
     _loader_places_printed = True
     return markup.LOADER_PLACE
@@ -167,6 +194,8 @@ def flattr_site_head() -> Markup:
     global _site_head_places_printed
     state = build.current
     if state.feeds.site_payment_url is None or state.page.context is None:
+        return Markup("")
+    if _in_a_feed("flattr_site_head"):
         return Markup("")
     _site_head_places_printed = True
     _note_caller("flattr_site_head", _SITE)

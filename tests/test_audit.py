@@ -7214,6 +7214,43 @@ PODCAST = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+@pytest.mark.parametrize(
+    ("call", "helper"),
+    [
+        ("{{ flattr_site_head() }}", "flattr_site_head"),
+        ("{{ flattr_head(article) }}", "flattr_head"),
+        ("{{ flattr_button(article) }}", "flattr_button"),
+        ("{{ flattr_script() }}", "flattr_script"),
+    ],
+)
+def test_a_helper_in_a_template_s_feed_prints_nothing_and_says_why(
+    tmp_path, flattr_log, call, helper
+):
+    # The helpers print HTML: in a podcast.xml of TEMPLATE_PAGES, unclosed
+    # <link> and <meta> tags left the feed no XML, and the build told the
+    # template to call flattr_site_head() after <meta charset>.
+    template = tmp_path / "podcast.xml"
+    template.write_text(PODCAST.replace("PAYMENT", call), encoding="utf-8")
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_USERNAME": "alice",
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "TEMPLATE_PAGES": {str(template): "podcast.xml"},
+    }
+    output = build(tmp_path, {"a.md": article("Soldering", "Alice")}, **settings)
+    feed = feedparser.parse((output / "podcast.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert [entry.title for entry in feed.entries] == ["Soldering"]
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: {template}: {helper}() prints HTML, which a feed cannot "
+        "hold (it would be no well-formed XML), so it printed nothing: in a feed, "
+        "write each entry's payment link as the README's Feeds section shows: "
+        '<link rel="payment" type="text/html" '
+        'href="{{ article.flattr.auto_submit_url|e }}"/>'
+    ]
+
+
 def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
     tmp_path, capsys
 ):
