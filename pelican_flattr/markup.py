@@ -833,6 +833,11 @@ def printed_head_problem(page: str, auto_submit_url: str) -> str | None:
     while at >= 0 and not page.startswith(href, at + len(_OWN_PAYMENT_LINK)):
         at = page.find(needle, at + 1)
     if at < 0:
+        # Not as printed: a theme may put its output through a filter
+        # (|replace of the link's title, "Flattr this!"), which had it
+        # taken for missing, and a strict build failed on a whole page.
+        at = _payment_link_at(page, auto_submit_url)
+    if at < 0:
         return HEAD_MISSING
     end = find_head_end(page)
     if end < 0 or at >= end:
@@ -990,8 +995,9 @@ def helper_buttons_printed(
 
 
 # The classes of the plugin's plain button, which a theme's own link in its
-# own words carries too (README, "flattr_button").
+# own words carries too (README, "flattr_button"), and of its embedded one.
 _PLAIN_CLASSES = frozenset({BUTTON_CLASS, f"{BUTTON_CLASS}--plain"})
+_EMBEDDED_CLASSES = frozenset({"FlattrButton", BUTTON_CLASS})
 
 
 def _own_button_places(
@@ -1007,27 +1013,45 @@ def _own_button_places(
     ``article.flattr.auto_submit_url`` printed without ``|e``, whose "&" a
     browser reads alike)."""
     # An embedded button in a <noscript> is text where load.js runs, and
-    # no button where it does not: no reader sees it.
-    embedded = f'{_EMBEDDED_OPENING}{_attribute(content_thing.thing.url)}"'
-    at = page.find(embedded)
-    while at >= 0:
-        yield at, True
-        at = page.find(embedded, at + 1)
+    # no button where it does not: no reader sees it. Told by its classes
+    # and thing URL, not as printed: a theme that strips its inline style
+    # (a Content-Security-Policy) with |replace had it taken for no button,
+    # and a second one added.
+    thing_url = content_thing.thing.url
+    for start in _anchors_to(page, thing_url, _EMBEDDED_CLASSES):
+        yield start, True
+    for start in _anchors_to(page, auto_submit_url, _PLAIN_CLASSES):
+        yield start, False
+
+
+def _anchors_to(page: str, url: str, classes: frozenset[str]) -> Iterator[int]:
+    """Where each ``<a>`` on ``page`` starts that has ``classes`` (and
+    maybe more) and ``url`` for its href (``_tags_to``)."""
+    for start, values in _tags_to(page, url, "a"):
+        if frozenset(values.get("class", "").split()) >= classes:
+            yield start
+
+
+def _tags_to(page: str, url: str, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Where each ``name`` tag (lower case) on ``page`` starts whose href is
+    ``url``, and its attributes' values: in any order, and the URL escaped
+    or not (Pelican's Jinja does not escape: ``article.flattr.
+    auto_submit_url`` printed without ``|e``, whose "&" a browser reads
+    alike)."""
     starts = set()
-    for written in dict.fromkeys((_url_attribute(auto_submit_url), auto_submit_url)):
+    opening = f"<{name}"
+    for written in dict.fromkeys((_url_attribute(url), url)):
         at = page.find(written)
         while at >= 0:
-            # The <a> whose tag holds it, read as a browser reads it (a
-            # quoted ">" or "<" in a title= before or after the href); the
-            # payment link, which holds the URL too, is no <a>.
-            start = max(page.rfind("<a", 0, at), page.rfind("<A", 0, at))
+            # The tag that holds it, read as a browser reads it (a quoted
+            # ">" or "<" in a title= before or after the href).
+            start = max(page.rfind(opening, 0, at), page.rfind(opening.upper(), 0, at))
             tag = TAG.match(page, start) if start >= 0 and start not in starts else None
-            if tag is not None and tag.end() > at and (tag[5] or "").lower() == "a":
+            if tag is not None and tag.end() > at and (tag[5] or "").lower() == name:
                 values = attribute_values(tag[6] or "")
-                classes = frozenset(values.get("class", "").split())
-                if values.get("href") == auto_submit_url and classes >= _PLAIN_CLASSES:
+                if values.get("href") == url:
                     starts.add(start)
-                    yield start, False
+                    yield start, values
             at = page.find(written, at + 1)
 
 
@@ -1319,6 +1343,16 @@ def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
         and link < declared[0]
         and len(page[: declared[1]].encode()) > CHARSET_BYTES
     )
+
+
+def _payment_link_at(page: str, auto_submit_url: str) -> int:
+    """Where the first ``<link>`` on ``page`` starts whose rel names
+    "payment" and whose href is ``auto_submit_url`` (``_tags_to``); -1
+    when there is none."""
+    for start, values in _tags_to(page, auto_submit_url, "link"):
+        if "payment" in values.get("rel", "").lower().split():
+            return start
+    return -1
 
 
 def own_payment_links(page: str, auto_submit_url: str) -> int:

@@ -587,6 +587,45 @@ def test_a_style_that_is_none_is_named_once_by_its_type(
     assert "flattr-button--plain" in button["class"]
 
 
+@pytest.mark.parametrize("inject", [True, False])
+def test_helpers_output_a_filter_changed_is_still_theirs(
+    site, tmp_path, flattr_log, inject
+):
+    # A theme under a Content-Security-Policy strips the button's inline
+    # style with |replace, and words the payment link's title its own way:
+    # told by their output as printed, the button was taken for none, and
+    # a second one added, the head for missing (or a strict build failed
+    # on a page the audit accepts).
+    call = "flattr_button(article, style='js')|replace(' style=\"display:none;\"', '')"
+    head = "flattr_head(article)|replace('Flattr this!', 'Support us')"
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}'
+            f"{{% block head %}}{{{{ super() }}}}{{{{ {head} }}}}{{% endblock %}}"
+            f"{{% block content %}}{{{{ super() }}}}{{{{ {call} }}}}"
+            "{{ flattr_script() }}{% endblock %}"
+        },
+    )
+    output = site(
+        articles(),
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=inject,
+        FLATTR_STRICT=True,
+    )
+    said = [
+        r.getMessage() for r in flattr_log.records if "baseline" not in r.getMessage()
+    ]
+    assert said == []
+    soup = page(output / "article-number-0.html")
+    (button,) = soup.select("a.FlattrButton")
+    assert button.get("style") is None
+    (link,) = soup.select('link[rel="payment"]')
+    assert link["title"] == "Support us"
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def pending_store(tmp_path):
     """A store in which 3 flattrs wait for Bob."""
     store = tmp_path / "store.sqlite3"
