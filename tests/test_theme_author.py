@@ -626,6 +626,35 @@ def test_helpers_output_a_filter_changed_is_still_theirs(
     assert audit_command(["audit", str(output)]) == 0
 
 
+@pytest.mark.parametrize("autoescape", [False, True])
+def test_flattr_text_through_a_text_filter_as_the_readme_shows(
+    site, tmp_path, flattr_log, autoescape
+):
+    # Its escaped text through |truncate counted "&amp;" as five
+    # characters and cut entities in two, and autoescape escaped it again.
+    snippet = "{{ flattr_text(article.title)|striptags|truncate(20)|e }}"
+    assert snippet.replace("20", "40") in README
+    overrides = child_theme(
+        tmp_path,
+        {
+            "article.html": '{% extends "!simple/article.html" %}{% block content %}'
+            f'<p id="short">{snippet}</p>{{{{ super() }}}}{{% endblock %}}'
+        },
+    )
+    files = {"a.md": article("Fish &amp; Chips &lt;3 at the harbour café", "Alice")}
+    output = site(
+        files,
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS={"Alice": AUTHORS["Alice"]},
+        JINJA_ENVIRONMENT={"autoescape": autoescape},
+    )
+    (built,) = output.glob("fish*.html")
+    short = page(built).find(id="short")
+    assert short.get_text() == "Fish & Chips <3..."
+    # (Under autoescape, simple's article.html escapes the body: said so.)
+    assert not [r for r in flattr_log.records if "flattr_text" in r.getMessage()]
+
+
 def pending_store(tmp_path):
     """A store in which 3 flattrs wait for Bob."""
     store = tmp_path / "store.sqlite3"
