@@ -437,8 +437,9 @@ def check_can_be_made(path: Path) -> None:
 def _check_name_fits(path: Path) -> None:
     """Raise StoreError when the file name of ``path`` leaves no room for
     its journal's: SQLite said only "unable to open database file", which
-    sent operators to the file's permissions."""
-    length = len(os.fsencode(path.name))
+    sent operators to the file's permissions. The file SQLite opens: a
+    link's target, whose folder holds the journal."""
+    length = len(os.fsencode(os.path.basename(os.path.realpath(path))))
     if length > _LONGEST_NAME:
         raise StoreError(
             path,
@@ -575,6 +576,10 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.005)
 
 
+_LOCK_FILE = os.O_RDONLY | os.O_CREAT
+_LOCK_FILE |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 @contextlib.contextmanager
 def one_batch_at_a_time(path: Path) -> Iterator[None]:
     """Hold the lock of the verify batches of the store at ``path`` while
@@ -593,8 +598,13 @@ def one_batch_at_a_time(path: Path) -> Iterator[None]:
     lock_path = Path(os.path.realpath(path) + BATCH_LOCK_END)
     try:
         # Read-only: a lock file another user made is locked all the same.
-        descriptor = os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o644)
+        # Never through a link, nor a FIFO waited on: one put beside a store
+        # kept in a site's repository made a file anywhere, or hung.
+        descriptor = os.open(lock_path, _LOCK_FILE, 0o644)
     except OSError:
+        descriptor = None
+    if descriptor is not None and not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
         descriptor = None
     try:
         if descriptor is not None and not _locked(descriptor):

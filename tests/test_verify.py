@@ -1873,6 +1873,31 @@ def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
     assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
 
 
+@pytest.mark.parametrize("planted", ["link", "fifo"])
+def test_a_lock_file_planted_beside_the_store_is_never_followed_or_waited_on(
+    tmp_path, planted
+):
+    # A store kept in a site's repository: a link committed at the lock's
+    # path made a file anywhere (as root, /etc/nologin), a FIFO hung the
+    # batch without a word. The batch runs without a lock then, as where
+    # the system has none.
+    from pelican_flattr.store import BATCH_LOCK_END, one_batch_at_a_time
+
+    store = tmp_path / "store.sqlite3"
+    lock = tmp_path / f"store.sqlite3{BATCH_LOCK_END}"
+    elsewhere = tmp_path / "elsewhere" / "nologin"
+    elsewhere.parent.mkdir()
+    if planted == "link":
+        lock.symlink_to(elsewhere)
+    else:
+        os.mkfifo(lock)
+    ran = []
+    with one_batch_at_a_time(store):
+        ran.append(True)
+    assert ran == [True]
+    assert list(elsewhere.parent.iterdir()) == []
+
+
 def test_a_second_batch_on_the_same_store_sends_nothing_while_one_runs(
     tmp_path, capsys
 ):

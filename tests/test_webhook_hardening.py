@@ -3359,6 +3359,23 @@ def test_a_store_whose_journal_name_would_be_too_long_is_refused_saying_so(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_store_s_name_is_measured_where_sqlite_keeps_its_journal(tmp_path):
+    # Behind a link, SQLite keeps the -wal beside the file the link names:
+    # a long link to a short name was refused, a short one to a long name
+    # let through to "unable to open database file".
+    short = tmp_path / "short.sqlite3"
+    open_store(short).close()
+    long_link = tmp_path / ("l" * 254)
+    long_link.symlink_to(short)
+    open_store(long_link).close()
+    long_name = tmp_path / ("s" * 253)
+    short_link = tmp_path / "link.sqlite3"
+    short_link.symlink_to(long_name)
+    with pytest.raises(StoreError) as refused:
+        open_store(short_link)
+    assert refused.value.reason.startswith("its file name is 253 bytes long")
+
+
 def test_each_commit_to_the_store_is_durable_against_power_loss(tmp_path):
     # A delivery answered "stored" must be on disk: WAL's default NORMAL
     # loses the last commits when the machine, not the process, stops.
