@@ -1017,9 +1017,9 @@ def _own_button_places(
     # and thing URL, not as printed: a theme that strips its inline style
     # (a Content-Security-Policy) with |replace had it taken for no button,
     # and a second one added.
-    thing_url = content_thing.thing.url
-    for start in _anchors_to(page, thing_url, _EMBEDDED_CLASSES):
-        yield start, True
+    if "FlattrButton" in page:  # else none, and the thing URL may be in many links
+        for start in _anchors_to(page, content_thing.thing.url, _EMBEDDED_CLASSES):
+            yield start, True
     for start in _anchors_to(page, auto_submit_url, _PLAIN_CLASSES):
         yield start, False
 
@@ -1039,20 +1039,40 @@ def _tags_to(page: str, url: str, name: str) -> Iterator[tuple[int, dict[str, st
     auto_submit_url`` printed without ``|e``, whose "&" a browser reads
     alike)."""
     starts = set()
-    opening = f"<{name}"
     for written in dict.fromkeys((_url_attribute(url), url)):
         at = page.find(written)
         while at >= 0:
-            # The tag that holds it, read as a browser reads it (a quoted
-            # ">" or "<" in a title= before or after the href).
-            start = max(page.rfind(opening, 0, at), page.rfind(opening.upper(), 0, at))
-            tag = TAG.match(page, start) if start >= 0 and start not in starts else None
-            if tag is not None and tag.end() > at and (tag[5] or "").lower() == name:
+            tag = _tag_holding(page, at, name)
+            if tag is not None and tag.start() not in starts:
                 values = attribute_values(tag[6] or "")
                 if values.get("href") == url:
-                    starts.add(start)
-                    yield start, values
+                    starts.add(tag.start())
+                    yield tag.start(), values
             at = page.find(written, at + 1)
+
+
+# How many "<" before a place _tag_holding looks back over: a quoted "<"
+# or two in the tag's attributes before it (a title=), no more.
+_LOOK_BACK = 8
+
+
+def _tag_holding(page: str, at: int, name: str) -> re.Match[str] | None:
+    """The ``name`` tag whose attributes hold ``page[at]``, read as a
+    browser reads it (a quoted ">" or "<" in a title= before or after it),
+    or None. Found among the few "<" just before it: searched back for
+    "<a" and "<A", a page with no "<A" was read back to its start at every
+    link to the page's own URL (a long article's links to its sections)."""
+    start = at
+    for _ in range(_LOOK_BACK):
+        start = page.rfind("<", 0, start)
+        if start < 0:
+            return None
+        if page[start + 1 : start + 1 + len(name)].lower() != name:
+            continue
+        tag = TAG.match(page, start)
+        if tag is not None and tag.end() > at and (tag[5] or "").lower() == name:
+            return tag
+    return None
 
 
 def title_hides_own_button(
