@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import errno
 import gzip
 import json
 import os
@@ -101,7 +102,7 @@ from .manifest import (
     portable_path,
 )
 from .settings import MANIFEST_NAME
-from .store import DEFAULT_STORE, WAL_ENDS, holds_store_tables
+from .store import DEFAULT_STORE, WAL_ENDS, holds_store_tables, is_empty_file
 from .thing import flattr_language
 from .wording import listed
 
@@ -617,7 +618,7 @@ def _manifest_at(
     # link names, and keeps the link.
     if (
         given is not None or settings is not None or path == output / MANIFEST_NAME
-    ) and not os.path.exists(path):
+    ) and (not os.path.exists(path) or (os.path.islink(path) and is_empty_file(path))):
         raise ManifestError(
             _no_manifest(
                 path, given is not None, settings is not None, placed_by_settings
@@ -813,13 +814,19 @@ def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> N
             "cannot be read: its files are not checked",
         )
     for link, target in sorted(found.linked_outside.items()):
+        folder = os.path.isdir(target)
         audit.problem(
             "link-outside",
             _name_in(output, link),
-            f"is a link to {portable_path(target)}, a folder outside the output "
-            "folder: its files are not checked",
-            "its files in the output itself: a deploy may copy a link as a "
-            "link, or all it points at",
+            f"is a link to {portable_path(target)}, a "
+            + (
+                "folder outside the output folder: its files are not checked"
+                if folder
+                else "file outside the output folder: it is not checked"
+            ),
+            ("its files" if folder else "the file")
+            + " in the output itself: a deploy may copy a link as a link, or "
+            "all it points at",
         )
 
 
@@ -994,7 +1001,9 @@ def _no_manifest(
         elsewhere = "with FLATTR_MANIFEST set, give --settings or --manifest"
     missing = "no such manifest"
     if os.path.islink(path):
-        missing = f"no manifest where its link points ({os.path.realpath(path)})"
+        # Emptied by a failed build, or made empty for the first.
+        there = "an empty file" if os.path.exists(path) else "no manifest"
+        missing = f"{there} where its link points ({os.path.realpath(path)})"
     return f"{path}: {missing}{where}: {NO_MANIFEST_WRITTEN}; {elsewhere}"
 
 
@@ -1037,6 +1046,10 @@ def _check_manifest_fields(audit: Audit, manifest: str) -> None:
             )
 
 
+# The most the audit reads of one page or feed, which it reads whole.
+MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
 def _check_file(
     audit: Audit,
     addresses: _PrivateAddresses,
@@ -1061,6 +1074,15 @@ def _check_file(
                 or relative in audit.manifest.feed_files
                 or (suffix in FEED_SUFFIXES and _is_feed(start))
             ):
+                size = os.fstat(stream.fileno()).st_size
+                if size > MAX_PAGE_BYTES:
+                    # Read whole, as a page is, it ended the audit in a
+                    # MemoryError: no site's page is a tenth this size.
+                    raise OSError(
+                        errno.EFBIG,
+                        f"{size:,} bytes, more than the audit reads of a page or "
+                        f"feed ({MAX_PAGE_BYTES:,})",
+                    )
                 data = start + stream.read()
                 if is_page:
                     _check_privacy(

@@ -62,8 +62,6 @@ def flattr_button(content: Any = _NOT_GIVEN, style: str | None = None) -> Markup
     if content is _NOT_GIVEN:
         _report_not_given("flattr_button")
         return Markup("")
-    if _in_a_feed("flattr_button"):
-        return Markup("")
     state = build.current
     content_thing = _helper_content_thing("flattr_button", content)
     if content_thing is None:
@@ -89,20 +87,45 @@ _FEED_TEMPLATE_ENDINGS = (".xml", ".rss", ".atom")
 
 def _in_a_feed(helper: str) -> bool:
     """Whether the page rendered now is a feed a template writes, which
-    ``helper`` prints nothing in, and says so: its unclosed ``<link>`` and
-    ``<meta>`` tags left the feed no well-formed XML, and the build told
-    the template to move the call after ``<meta charset>``."""
-    template = build.current.page.template
-    if not template or not template.lower().endswith(_FEED_TEMPLATE_ENDINGS):
+    ``helper``, one for a page's head or its script, prints nothing in, and
+    says so: its unclosed ``<link>`` and ``<meta>`` tags left the feed no
+    well-formed XML, and the build told the template to move the call
+    after ``<meta charset>``. (A button may go in an entry's description,
+    escaped: ``_check_feed``.)"""
+    if not _is_feed(build.current.page.template):
         return False
     _report_call(
-        f"{helper}() prints HTML, which a feed cannot hold (it would be no "
-        "well-formed XML), so it printed nothing: in a feed, write each "
-        "entry's payment link as the README's Feeds section shows: "
-        '<link rel="payment" type="text/html" '
+        f"{helper}() prints HTML for a page's head, which has no place in a "
+        "feed (it would be no well-formed XML), so it printed nothing: in a "
+        "feed, write each entry's payment link as the README's Feeds section "
+        'shows: <link rel="payment" type="text/html" '
         'href="{{ article.flattr.auto_submit_url|e }}"/>'
     )
     return True
+
+
+def _is_feed(template: str | None) -> bool:
+    """Whether ``template`` (a name) writes a feed, not a page."""
+    return bool(template) and template.lower().endswith(_FEED_TEMPLATE_ENDINGS)
+
+
+# How a button the helper printed opens, in either style: in a feed, only
+# escaped (an entry's description holds HTML so).
+_BUTTON_OPENINGS = (
+    f'<a class="{markup.BUTTON_CLASS} ',
+    f'<a class="FlattrButton {markup.BUTTON_CLASS} ',
+)
+
+
+def _check_feed(page: str) -> None:
+    """Report a button printed as markup into a feed a template writes,
+    where it leaves the feed no well-formed XML."""
+    if any(opening in page for opening in _BUTTON_OPENINGS):
+        _report_in_template(
+            "flattr_button() is printed into the feed as markup, which no feed "
+            "reader shows: escape it where an entry's description holds HTML "
+            "({{ flattr_button(article)|forceescape }}), or leave it out"
+        )
 
 
 # What a misspelt style looks like ("big", "Plain", "compakt"): shown as
@@ -773,6 +796,9 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     """
     state = build.current
     rendered = state.page
+    if _is_feed(rendered.template):
+        _check_feed(page)
+        return page
     if _loader_places_printed and markup.LOADER_PLACE in page:
         # The theme printed flattr_script(): load.js is settled here, for
         # whatever the page shows.

@@ -3763,6 +3763,47 @@ def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, caps
     assert report["files"] == real_files(copy)
 
 
+def test_a_link_to_a_file_outside_the_output_is_reported_not_read(copy, capsys):
+    # Followed, a planted link had the audit read what it named (a secret
+    # a deploy that copies what links name would publish), and say
+    # nothing of it; one to a file of the output is read as that file.
+    secret = copy.parent / "secret.html"
+    secret.write_text("<p>api key</p>", encoding="utf-8")
+    (copy / "leak.html").symlink_to(secret)
+    (copy / "same.html").symlink_to(copy / "index.html")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "leak.html",
+            f"is a link to {secret}, a file outside the output folder: it is not "
+            "checked",
+            "link-outside",
+        )
+    ]
+    assert report["files"] == real_files(copy) + 1  # same.html, not leak.html
+
+
+def test_a_page_too_large_to_read_whole_is_reported_not_read(copy, capsys):
+    # Read whole, as a page is, an 8 GB file ended the audit in a
+    # MemoryError and a traceback. A sparse file: no disk is spent.
+    from pelican_flattr.audit import MAX_PAGE_BYTES
+
+    huge = copy / "huge.html"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_PAGE_BYTES + 1)
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            "huge.html",
+            f"cannot be read ({MAX_PAGE_BYTES + 1:,} bytes, more than the audit "
+            f"reads of a page or feed ({MAX_PAGE_BYTES:,}))",
+            "unreadable",
+        )
+    ]
+
+
 def test_a_link_to_a_folder_whose_path_starts_as_the_output_s_is_outside(copy, capsys):
     # "site-drafts" beside "site": its path starts with the output's, and
     # it is no folder of it all the same.
@@ -7214,17 +7255,34 @@ PODCAST = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+_FEED_HELPER_ERROR = (
+    "{}() prints HTML for a page's head, which has no place in a feed (it would "
+    "be no well-formed XML), so it printed nothing: in a feed, write each "
+    "entry's payment link as the README's Feeds section shows: "
+    '<link rel="payment" type="text/html" '
+    'href="{{{{ article.flattr.auto_submit_url|e }}}}"/>'
+)
+
+
 @pytest.mark.parametrize(
-    ("call", "helper"),
+    ("call", "error"),
     [
-        ("{{ flattr_site_head() }}", "flattr_site_head"),
-        ("{{ flattr_head(article) }}", "flattr_head"),
-        ("{{ flattr_button(article) }}", "flattr_button"),
-        ("{{ flattr_script() }}", "flattr_script"),
+        ("{{ flattr_site_head() }}", _FEED_HELPER_ERROR.format("flattr_site_head")),
+        ("{{ flattr_head(article) }}", _FEED_HELPER_ERROR.format("flattr_head")),
+        ("{{ flattr_script() }}", _FEED_HELPER_ERROR.format("flattr_script")),
+        (
+            "{{ flattr_button(article) }}",
+            "flattr_button() is printed into the feed as markup, which no feed "
+            "reader shows: escape it where an entry's description holds HTML "
+            "({{ flattr_button(article)|forceescape }}), or leave it out",
+        ),
+        # Escaped into a description, where a feed holds HTML: whole.
+        ("<description>{{ flattr_button(article)|forceescape }}</description>", None),
     ],
+    ids=["site-head", "head", "script", "button", "escaped-button"],
 )
 def test_a_helper_in_a_template_s_feed_prints_nothing_and_says_why(
-    tmp_path, flattr_log, call, helper
+    tmp_path, flattr_log, call, error
 ):
     # The helpers print HTML: in a podcast.xml of TEMPLATE_PAGES, unclosed
     # <link> and <meta> tags left the feed no XML, and the build told the
@@ -7242,13 +7300,10 @@ def test_a_helper_in_a_template_s_feed_prints_nothing_and_says_why(
     assert not feed.bozo, feed.get("bozo_exception")
     assert [entry.title for entry in feed.entries] == ["Soldering"]
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    assert errors == [
-        f"pelican-flattr: {template}: {helper}() prints HTML, which a feed cannot "
-        "hold (it would be no well-formed XML), so it printed nothing: in a feed, "
-        "write each entry's payment link as the README's Feeds section shows: "
-        '<link rel="payment" type="text/html" '
-        'href="{{ article.flattr.auto_submit_url|e }}"/>'
-    ]
+    assert errors == ([f"pelican-flattr: {template}: {error}"] if error else [])
+    if error is None:
+        (button,) = BeautifulSoup(feed.entries[0].description, "html.parser")("a")
+        assert "flattr-button" in button["class"]
 
 
 def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
